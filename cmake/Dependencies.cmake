@@ -1,0 +1,20 @@
+# Every dependency, found once. The discovery modes below are the ones that work on Debian 12
+# (see ../shared/TOOLCHAIN.md): Protobuf only in MODULE mode, librdkafka and hiredis by pkg-config.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(PkgConfig REQUIRED)
+# Both modules: with rdkafka++ alone the C API (and so the mock cluster) does not link.
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+if(ITSM_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(ITSM_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

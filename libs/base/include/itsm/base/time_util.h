@@ -1,0 +1,21 @@
+// Conversions between absl::Time in code and google.protobuf.Timestamp on the wire. Storage keeps
+// int64 microseconds since the Unix epoch: absl::ToUnixMicros / absl::FromUnixMicros.
+#ifndef ITSM_BASE_TIME_UTIL_H_
+#define ITSM_BASE_TIME_UTIL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace itsm::base {
+
+google::protobuf::Timestamp ToProtoTimestamp(absl::Time t);
+absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& ts);
+// RFC 3339 in UTC with microseconds, e.g. 2026-11-21T23:54:34.123456Z (the CloudEvents ce_time).
+std::string FormatRfc3339(absl::Time t);
+
+}  // namespace itsm::base
+
+#endif  // ITSM_BASE_TIME_UTIL_H_

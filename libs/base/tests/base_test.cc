@@ -1,0 +1,62 @@
+#include <set>
+
+#include "gtest/gtest.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::base {
+namespace {
+
+TEST(Ids, NewUuidIsCanonicalVersion4AndUnique) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewUuid();
+    EXPECT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+    EXPECT_TRUE(seen.insert(id).second);
+  }
+}
+
+TEST(Ids, IsUuidRejectsOtherShapes) {
+  EXPECT_FALSE(IsUuid(""));
+  EXPECT_FALSE(IsUuid("INC0000001"));
+  EXPECT_FALSE(IsUuid("0123456789abcdef0123456789abcdef0123"));
+  EXPECT_FALSE(IsUuid("0123456z-89ab-4def-8123-456789abcdef"));
+  EXPECT_TRUE(IsUuid("01234567-89ab-4def-8123-456789ABCDEF"));
+}
+
+TEST(TimeUtil, ProtoTimestampRoundTripsIncludingBeforeEpoch) {
+  for (int64_t micros : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{1'700'000'000'123'456},
+                         int64_t{-1'500'000}}) {
+    absl::Time t = absl::FromUnixMicros(micros);
+    google::protobuf::Timestamp ts = ToProtoTimestamp(t);
+    EXPECT_GE(ts.nanos(), 0);
+    EXPECT_LT(ts.nanos(), 1'000'000'000);
+    EXPECT_EQ(absl::ToUnixMicros(FromProtoTimestamp(ts)), micros);
+  }
+}
+
+TEST(TimeUtil, FormatsRfc3339InUtcWithMicroseconds) {
+  EXPECT_EQ(FormatRfc3339(absl::FromUnixMicros(1'700'000'000'123'456)), "2023-11-14T22:13:20.123456Z");
+}
+
+absl::StatusOr<int> Half(int x) {
+  if (x % 2 != 0) return absl::InvalidArgumentError("odd");
+  return x / 2;
+}
+
+absl::StatusOr<int> Quarter(int x) {
+  ITSM_ASSIGN_OR_RETURN(int half, Half(x));
+  ITSM_ASSIGN_OR_RETURN(int quarter, Half(half));
+  return quarter;
+}
+
+TEST(StatusMacros, AssignOrReturnPropagatesTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace itsm::base

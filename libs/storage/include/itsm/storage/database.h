@@ -1,0 +1,110 @@
+// The storage interface every service uses: a pool of connections to one database, parameterised
+// SQL only, explicit transactions. Two backends implement it: SQLite (WAL, the embedded default,
+// one file per service) and PostgreSQL (libpq, for several replicas sharing one database).
+//
+// SQL is written once for both: parameters are $1, $2, ... (rewritten for SQLite); values never
+// enter SQL text. Where the dialects differ (types, locking), a Migration carries both texts or
+// the caller asks Database::dialect().
+//
+//   ITSM_ASSIGN_OR_RETURN(auto db, OpenDatabase("sqlite:///var/lib/itsm/incident.db"));
+//   ITSM_ASSIGN_OR_RETURN(auto txn, db->Begin(TransactionMode::kReadWrite));
+//   ITSM_RETURN_IF_ERROR(txn->Execute("INSERT INTO t(id, name) VALUES ($1, $2)", {id, name}));
+//   ITSM_RETURN_IF_ERROR(txn->Commit());
+#ifndef ITSM_STORAGE_DATABASE_H_
+#define ITSM_STORAGE_DATABASE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/storage/value.h"
+
+namespace itsm::storage {
+
+enum class Dialect { kSqlite, kPostgres };
+
+enum class TransactionMode {
+  // Reads see one snapshot; no writes.
+  kReadOnly,
+  // Takes the write lock up front (SQLite BEGIN IMMEDIATE), so that two writers never deadlock
+  // upgrading a read lock; PostgreSQL runs READ COMMITTED.
+  kReadWrite,
+};
+
+// The rows a query returned, materialised (result sets here are pages, not streams).
+class ResultSet {
+ public:
+  ResultSet() = default;
+  ResultSet(std::vector<std::string> columns, std::vector<std::vector<Value>> rows)
+      : columns_(std::move(columns)), rows_(std::move(rows)) {}
+
+  size_t size() const { return rows_.size(); }
+  bool empty() const { return rows_.empty(); }
+  const std::vector<Value>& row(size_t i) const { return rows_[i]; }
+  const std::vector<std::vector<Value>>& rows() const { return rows_; }
+  const std::vector<std::string>& columns() const { return columns_; }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<Value>> rows_;
+};
+
+// A transaction on one pooled connection. Destroying it without Commit() rolls it back, so an
+// early return on error can never leave a half-written record.
+//
+// Errors: ALREADY_EXISTS for a unique-constraint violation, ABORTED for a serialization failure
+// or deadlock (retry the whole transaction), UNAVAILABLE when the database cannot be reached,
+// INTERNAL for anything else (a bug in the SQL).
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Runs a statement that returns rows.
+  virtual absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params = {}) = 0;
+  // Runs a statement and returns how many rows it changed.
+  virtual absl::StatusOr<int64_t> Execute(absl::string_view sql, const Params& params = {}) = 0;
+  // Runs several statements without parameters (migrations only).
+  virtual absl::Status ExecuteScript(absl::string_view sql) = 0;
+
+  // Savepoints let one failed unit inside a batched transaction be undone alone.
+  virtual absl::Status Savepoint(absl::string_view name) = 0;
+  virtual absl::Status RollbackToSavepoint(absl::string_view name) = 0;
+  virtual absl::Status ReleaseSavepoint(absl::string_view name) = 0;
+
+  virtual absl::Status Commit() = 0;
+  virtual Dialect dialect() const = 0;
+};
+
+struct DatabaseOptions {
+  // Connections in the pool. SQLite serialises writers anyway; extra connections serve readers.
+  int pool_size = 4;
+  // How long Begin() waits for a free connection, and SQLite for a lock.
+  int busy_timeout_ms = 5000;
+  // SQLite: FULL fsyncs every commit (no acknowledged write is lost on power failure);
+  // NORMAL only fsyncs at WAL checkpoints. FULL is the default; group commit pays for it.
+  bool sqlite_synchronous_full = true;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) = 0;
+  virtual Dialect dialect() const = 0;
+  // The URL with any password removed, for logs.
+  virtual std::string DisplayUrl() const = 0;
+};
+
+// Opens a database by URL:
+//   sqlite:///absolute/path.db, sqlite://relative/path.db, sqlite::memory: (tests only)
+//   postgresql://user@host:port/dbname?sslmode=disable (any libpq connection URI)
+// The file's folder is created for SQLite. INVALID_ARGUMENT for an unknown scheme; UNAVAILABLE
+// when the database cannot be reached.
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
+                                                       const DatabaseOptions& options = {});
+
+}  // namespace itsm::storage
+
+#endif  // ITSM_STORAGE_DATABASE_H_

@@ -1,0 +1,34 @@
+// Versioned schema migrations that each component ships with its code and applies at start.
+//
+// A component (a service, or a library such as the outbox that owns tables) lists its migrations
+// in order; ApplyMigrations runs those not yet recorded in schema_migrations, each in its own
+// transaction. On PostgreSQL an advisory lock serialises replicas starting at the same moment.
+// A database that holds a version newer than the code knows is refused (no silent downgrade).
+#ifndef ITSM_STORAGE_MIGRATIONS_H_
+#define ITSM_STORAGE_MIGRATIONS_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "itsm/storage/database.h"
+
+namespace itsm::storage {
+
+struct Migration {
+  // 1, 2, 3, ... without gaps, per component.
+  int version;
+  std::string name;
+  // The SQL script for both dialects, unless postgres_sql is set.
+  std::string sql;
+  // The PostgreSQL script where the dialects differ (types such as BYTEA, BIGSERIAL).
+  std::string postgres_sql;
+};
+
+absl::Status ApplyMigrations(Database& db, absl::string_view component,
+                             const std::vector<Migration>& migrations);
+
+}  // namespace itsm::storage
+
+#endif  // ITSM_STORAGE_MIGRATIONS_H_

@@ -1,0 +1,287 @@
+#include "src/postgres_database.h"
+
+#include <libpq-fe.h>
+
+#include <regex>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+#include "src/connection_pool.h"
+
+namespace itsm::storage::internal {
+namespace {
+
+// Type OIDs from pg_type.h (not installed with libpq-dev's client headers).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kFloat4Oid = 700;
+constexpr Oid kFloat8Oid = 701;
+
+absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) {
+  const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string msg =
+      absl::StrCat(what, ": ", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+  const absl::string_view state = sqlstate ? sqlstate : "";
+  if (state == "23505") return absl::AlreadyExistsError(msg);
+  if (state.substr(0, 2) == "23") return absl::FailedPreconditionError(msg);
+  if (state == "40001" || state == "40P01") return absl::AbortedError(msg);
+  if (state.substr(0, 2) == "08" || state == "57P01" || PQstatus(conn) != CONNECTION_OK) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+class PgConnection {
+ public:
+  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  ~PgConnection() { PQfinish(conn_); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  PGconn* conn() { return conn_; }
+
+  // Prepares each distinct SQL text once per connection under a generated name.
+  absl::StatusOr<std::string> Prepare(absl::string_view sql, int nparams) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return it->second;
+    std::string name = absl::StrCat("itsm_", statements_.size());
+    PGresult* res = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, nullptr);
+    absl::Status status = absl::OkStatus();
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      status = PgError(conn_, res, absl::StrCat("prepare `", sql, "`"));
+    }
+    PQclear(res);
+    if (!status.ok()) return status;
+    statements_.emplace(std::string(sql), name);
+    return name;
+  }
+
+  // After a broken connection the server forgot our prepared statements.
+  void Reset() {
+    PQreset(conn_);
+    statements_.clear();
+  }
+
+ private:
+  PGconn* conn_;
+  absl::flat_hash_map<std::string, std::string> statements_;
+};
+
+Value ReadColumn(PGresult* res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return Value();
+  const char* text = PQgetvalue(res, row, col);
+  const int len = PQgetlength(res, row, col);
+  switch (PQftype(res, col)) {
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+      return Value(static_cast<int64_t>(std::strtoll(text, nullptr, 10)));
+    case kBoolOid:
+      return Value(static_cast<int64_t>(text[0] == 't' ? 1 : 0));
+    case kFloat4Oid:
+    case kFloat8Oid:
+      return Value(std::strtod(text, nullptr));
+    case kByteaOid: {
+      size_t out_len = 0;
+      unsigned char* raw =
+          PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
+      Bytes bytes{std::string(reinterpret_cast<char*>(raw), out_len)};
+      PQfreemem(raw);
+      return Value(std::move(bytes));
+    }
+    default:
+      return Value(std::string(text, len));
+  }
+}
+
+class PgTransaction final : public Transaction {
+ public:
+  PgTransaction(ConnectionPool<PgConnection>* pool, std::unique_ptr<PgConnection> conn)
+      : pool_(pool), conn_(std::move(conn)) {}
+  ~PgTransaction() override {
+    if (!done_) {
+      PGresult* res = PQexec(conn_->conn(), "ROLLBACK");
+      PQclear(res);
+    }
+    if (PQstatus(conn_->conn()) != CONNECTION_OK) conn_->Reset();
+    pool_->Release(std::move(conn_));
+  }
+
+  absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params) override {
+    ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    std::vector<std::string> columns;
+    const int ncol = PQnfields(res);
+    for (int c = 0; c < ncol; ++c) columns.emplace_back(PQfname(res, c));
+    std::vector<std::vector<Value>> rows;
+    const int nrow = PQntuples(res);
+    rows.reserve(nrow);
+    for (int r = 0; r < nrow; ++r) {
+      std::vector<Value> row;
+      row.reserve(ncol);
+      for (int c = 0; c < ncol; ++c) row.push_back(ReadColumn(res, r, c));
+      rows.push_back(std::move(row));
+    }
+    PQclear(res);
+    return ResultSet(std::move(columns), std::move(rows));
+  }
+
+  absl::StatusOr<int64_t> Execute(absl::string_view sql, const Params& params) override {
+    ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    const char* affected = PQcmdTuples(res);
+    int64_t n = affected && *affected ? std::strtoll(affected, nullptr, 10) : 0;
+    PQclear(res);
+    return n;
+  }
+
+  absl::Status ExecuteScript(absl::string_view sql) override {
+    return Simple(std::string(sql), "script");
+  }
+
+  absl::Status Savepoint(absl::string_view name) override {
+    return Simple(absl::StrCat("SAVEPOINT ", name), "savepoint");
+  }
+  absl::Status RollbackToSavepoint(absl::string_view name) override {
+    return Simple(absl::StrCat("ROLLBACK TO SAVEPOINT ", name), "rollback to savepoint");
+  }
+  absl::Status ReleaseSavepoint(absl::string_view name) override {
+    return Simple(absl::StrCat("RELEASE SAVEPOINT ", name), "release savepoint");
+  }
+
+  absl::Status Commit() override {
+    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    // COMMIT of a transaction that had an error reports ROLLBACK, not an error: check that too.
+    PGresult* res = PQexec(conn_->conn(), "COMMIT");
+    absl::Status status = absl::OkStatus();
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      status = PgError(conn_->conn(), res, "commit");
+    } else if (absl::string_view(PQcmdStatus(res)) == "ROLLBACK") {
+      status = absl::AbortedError("commit: the transaction had failed and was rolled back");
+    }
+    PQclear(res);
+    done_ = true;
+    return status;
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  absl::Status Begin(TransactionMode mode) {
+    absl::Status status = Simple(mode == TransactionMode::kReadOnly
+                                     ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                     : "BEGIN",
+                                 "begin");
+    if (!status.ok()) done_ = true;
+    return status;
+  }
+
+ private:
+  absl::Status Simple(const std::string& sql, absl::string_view what) {
+    PGresult* res = PQexec(conn_->conn(), sql.c_str());
+    absl::Status status = absl::OkStatus();
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+      status = PgError(conn_->conn(), res, what);
+    }
+    PQclear(res);
+    return status;
+  }
+
+  absl::StatusOr<PGresult*> Run(absl::string_view sql, const Params& params) {
+    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    ITSM_ASSIGN_OR_RETURN(std::string name,
+                          conn_->Prepare(sql, static_cast<int>(params.size())));
+    // Text format for everything but bytes, which travel raw in binary format.
+    std::vector<std::string> text(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    std::vector<int> lengths(params.size(), 0);
+    std::vector<int> formats(params.size(), 0);
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Null>) {
+              values[i] = nullptr;
+            } else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double>) {
+              text[i] = absl::StrCat(v);
+              values[i] = text[i].c_str();
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              values[i] = v.c_str();
+            } else {
+              values[i] = v.data.data();
+              lengths[i] = static_cast<int>(v.data.size());
+              formats[i] = 1;
+            }
+          },
+          params[i].variant());
+    }
+    PGresult* res = PQexecPrepared(conn_->conn(), name.c_str(), static_cast<int>(params.size()),
+                                   values.data(), lengths.data(), formats.data(), 0);
+    const ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      absl::Status status = PgError(conn_->conn(), res, absl::StrCat("`", sql, "`"));
+      PQclear(res);
+      return status;
+    }
+    return res;
+  }
+
+  ConnectionPool<PgConnection>* pool_;
+  std::unique_ptr<PgConnection> conn_;
+  bool done_ = false;
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(std::string conninfo, DatabaseOptions options)
+      : conninfo_(std::move(conninfo)), options_(options) {}
+
+  absl::Status Open() {
+    for (int i = 0; i < std::max(1, options_.pool_size); ++i) {
+      PGconn* conn = PQconnectdb(conninfo_.c_str());
+      auto owned = std::make_unique<PgConnection>(conn);
+      if (PQstatus(conn) != CONNECTION_OK) {
+        return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(),
+                                                   ": ", PQerrorMessage(conn)));
+      }
+      // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
+      PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+      pool_.Add(std::move(owned));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) override {
+    ITSM_ASSIGN_OR_RETURN(auto conn, pool_.Acquire(absl::Milliseconds(options_.busy_timeout_ms)));
+    if (PQstatus(conn->conn()) != CONNECTION_OK) conn->Reset();
+    auto txn = std::make_unique<PgTransaction>(&pool_, std::move(conn));
+    ITSM_RETURN_IF_ERROR(txn->Begin(mode));
+    return std::unique_ptr<Transaction>(std::move(txn));
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  std::string DisplayUrl() const override {
+    // postgresql://user:secret@host/db -> postgresql://user:***@host/db; password=... likewise.
+    std::string shown = std::regex_replace(conninfo_, std::regex(R"(://([^:/@]+):[^@]*@)"),
+                                           "://$1:***@");
+    return std::regex_replace(shown, std::regex(R"(password=[^ &]*)"), "password=***");
+  }
+
+ private:
+  std::string conninfo_;
+  DatabaseOptions options_;
+  ConnectionPool<PgConnection> pool_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
+                                                       const DatabaseOptions& options) {
+  auto db = std::make_unique<PostgresDatabase>(conninfo, options);
+  ITSM_RETURN_IF_ERROR(db->Open());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace itsm::storage::internal

@@ -1,0 +1,166 @@
+#include "itsm/storage/database.h"
+
+#include "gtest/gtest.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/testing/test_env.h"
+
+namespace itsm::storage {
+namespace {
+
+using ::itsm::testing::Backend;
+
+const std::vector<Migration>& TestMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "create items",
+       "CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, r DOUBLE PRECISION,"
+       " payload BLOB, note TEXT)",
+       "CREATE TABLE items (id TEXT PRIMARY KEY, n BIGINT NOT NULL, r DOUBLE PRECISION,"
+       " payload BYTEA, note TEXT)"},
+      {2, "index n", "CREATE INDEX items_n ON items(n)", ""},
+  };
+  return kMigrations;
+}
+
+class DatabaseTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto db = itsm::testing::NewDatabase(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(ApplyMigrations(*db_, "test", TestMigrations()).ok());
+  }
+
+  int64_t CountItems() {
+    auto txn = db_->Begin(TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT COUNT(*) FROM items");
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows->row(0)[0].AsInt();
+  }
+
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(DatabaseTest, ValuesRoundTripWithTheirTypes) {
+  const std::string binary("\0\x01\xff\x7f'\"\\x", 9);
+  {
+    auto txn = db_->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    auto n = (*txn)->Execute("INSERT INTO items(id, n, r, payload, note) VALUES ($1, $2, $3, $4, $5)",
+                             {"a'; DROP TABLE items; --", int64_t{1} << 40, 2.5, Bytes{binary},
+                              Null{}});
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(*n, 1);
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = db_->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT id, n, r, payload, note FROM items WHERE n = $1",
+                            {int64_t{1} << 40});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  const auto& row = rows->row(0);
+  EXPECT_EQ(row[0].AsString(), "a'; DROP TABLE items; --");
+  EXPECT_EQ(row[1].AsInt(), int64_t{1} << 40);
+  EXPECT_DOUBLE_EQ(row[2].AsDouble(), 2.5);
+  EXPECT_TRUE(row[3].is_bytes());
+  EXPECT_EQ(row[3].AsString(), binary);
+  EXPECT_TRUE(row[4].is_null());
+  EXPECT_EQ(rows->columns()[1], "n");
+}
+
+TEST_P(DatabaseTest, ParametersMayAppearOutOfOrderAndRepeat) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n, note) VALUES ($2, $1, $2)", {7, "x"}).ok());
+  auto rows = (*txn)->Query("SELECT id, n, note FROM items WHERE id = $1", {"x"});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->row(0)[1].AsInt(), 7);
+  EXPECT_EQ(rows->row(0)[2].AsString(), "x");
+}
+
+TEST_P(DatabaseTest, DestroyingWithoutCommitRollsBack) {
+  {
+    auto txn = db_->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"gone", 1}).ok());
+  }
+  EXPECT_EQ(CountItems(), 0);
+}
+
+TEST_P(DatabaseTest, DuplicateKeyIsAlreadyExists) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"k", 1}).ok());
+  auto again = (*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"k", 2});
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+}
+
+TEST_P(DatabaseTest, SavepointUndoesOnlyItsPart) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"kept", 1}).ok());
+  ASSERT_TRUE((*txn)->Savepoint("sp").ok());
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"undone", 2}).ok());
+  // A failed statement inside the savepoint: PostgreSQL marks the transaction aborted until the
+  // rollback to the savepoint, which must make it usable again.
+  EXPECT_FALSE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"kept", 3}).ok());
+  ASSERT_TRUE((*txn)->RollbackToSavepoint("sp").ok());
+  ASSERT_TRUE((*txn)->ReleaseSavepoint("sp").ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(CountItems(), 1);
+}
+
+TEST_P(DatabaseTest, MigrationsAreAppliedOnceAndRecorded) {
+  // Applying again is a no-op (SetUp already applied them).
+  ASSERT_TRUE(ApplyMigrations(*db_, "test", TestMigrations()).ok());
+  auto txn = db_->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query(
+      "SELECT version, name FROM schema_migrations WHERE component = $1 ORDER BY version",
+      {"test"});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(rows->row(1)[1].AsString(), "index n");
+}
+
+TEST_P(DatabaseTest, OlderBinaryIsRefused) {
+  std::vector<Migration> older(TestMigrations().begin(), TestMigrations().begin() + 1);
+  absl::Status status = ApplyMigrations(*db_, "test", older);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+}
+
+TEST_P(DatabaseTest, FailedMigrationLeavesNoTrace) {
+  std::vector<Migration> broken = TestMigrations();
+  broken.push_back({3, "broken", "CREATE TABLE half (x INT); SELECT * FROM no_such_table", ""});
+  EXPECT_FALSE(ApplyMigrations(*db_, "test", broken).ok());
+  auto txn = db_->Begin(TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  EXPECT_FALSE((*txn)->Query("SELECT COUNT(*) FROM half").ok());
+}
+
+TEST_P(DatabaseTest, BadSqlIsInternalNotACrash) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELEKT nonsense");
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kInternal);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+TEST(OpenDatabase, UnknownSchemeNamesTheUrl) {
+  auto db = OpenDatabase("mysql://x");
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(db.status().message().find("mysql://x"), std::string::npos);
+}
+
+TEST(OpenDatabase, UnreachablePostgresIsUnavailable) {
+  auto db = OpenDatabase("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable) << db.status();
+}
+
+}  // namespace
+}  // namespace itsm::storage

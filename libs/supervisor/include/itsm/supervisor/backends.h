@@ -1,0 +1,77 @@
+// The external pieces a local suite runs on, each started on loopback with its data in a given
+// folder: redis-server (AOF on), the embedded Kafka-protocol broker (itsm-kafka), and a
+// throwaway PostgreSQL cluster. Stopping (or destroying) one stops its process.
+#ifndef ITSM_SUPERVISOR_BACKENDS_H_
+#define ITSM_SUPERVISOR_BACKENDS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/supervisor/child_process.h"
+
+namespace itsm::supervisor {
+
+class RedisServer {
+ public:
+  // port 0 picks a free one.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(const std::string& dir, int port,
+                                                            const std::string& log_file = "");
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  ChildProcess& process() { return *process_; }
+  void Stop() { process_->Stop(absl::Seconds(10)); }
+
+ private:
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+class KafkaBroker {
+ public:
+  struct Options {
+    std::string dir;  // where the bootstrap file is written
+    int brokers = 1;
+    int partitions = 8;
+    std::vector<std::string> topics;
+    std::string log_file;
+  };
+  // Starts itsm-kafka and waits for its bootstrap address.
+  static absl::StatusOr<std::unique_ptr<KafkaBroker>> Start(const Options& options);
+  const std::string& bootstrap_servers() const { return bootstrap_; }
+  ChildProcess& process() { return *process_; }
+  void Stop() { process_->Stop(absl::Seconds(10)); }
+
+ private:
+  std::string bootstrap_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// A PostgreSQL 15 cluster from Debian's packages, initialised in `dir` (trust authentication,
+// loopback only). As root, initdb and the server run as the `postgres` user, which must own the
+// folder: Start() takes care of that.
+class PostgresServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start(const std::string& dir,
+                                                               int port = 0);
+  ~PostgresServer();
+  // A new empty database; returns its connection URL.
+  absl::StatusOr<std::string> CreateDatabase(const std::string& name);
+  std::string Url(const std::string& database) const;
+  void Stop();
+
+ private:
+  absl::Status RunTool(const std::string& tool, const std::vector<std::string>& args);
+  std::string dir_;
+  std::string user_;
+  int port_ = 0;
+  bool running_ = false;
+};
+
+// Where Debian keeps PostgreSQL's server binaries (initdb, pg_ctl, postgres).
+absl::StatusOr<std::string> PostgresBinDir();
+
+}  // namespace itsm::supervisor
+
+#endif  // ITSM_SUPERVISOR_BACKENDS_H_

@@ -1,0 +1,55 @@
+// One of the suite's own services (itsm-<name>) started as a child process: with port 0 and a
+// ready file, so that it binds free ports without a race and tells us which, then polled with
+// the standard gRPC health check until SERVING.
+#ifndef ITSM_SUPERVISOR_SUITE_SERVICE_H_
+#define ITSM_SUPERVISOR_SUITE_SERVICE_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/supervisor/child_process.h"
+
+namespace itsm::supervisor {
+
+class SuiteService {
+ public:
+  struct Options {
+    std::string name;  // "incident" runs itsm-incident
+    std::string dir;   // data folder (ITSM_DATA_DIR) and where the ready file goes
+    // 0 for a free port, reported back through the ready file.
+    int grpc_port = 0;
+    int metrics_port = 0;
+    std::vector<std::pair<std::string, std::string>> env;  // ITSM_* settings
+    std::string log_file;
+    absl::Duration start_timeout = absl::Seconds(30);
+  };
+
+  static absl::StatusOr<std::unique_ptr<SuiteService>> Start(const Options& options);
+
+  const std::string& name() const { return name_; }
+  const std::string& grpc_address() const { return grpc_address_; }
+  const std::string& metrics_address() const { return metrics_address_; }
+  ChildProcess& process() { return *process_; }
+  // SIGTERM and wait for the graceful exit; returns the exit code.
+  int Stop(absl::Duration grace = absl::Seconds(15)) { return process_->Stop(grace); }
+
+ private:
+  std::string name_;
+  std::string grpc_address_;
+  std::string metrics_address_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// Asks grpc.health.v1.Health/Check for `service` ("" = the whole server); true when SERVING.
+bool IsServing(const std::string& grpc_address, const std::string& service = "",
+               absl::Duration timeout = absl::Milliseconds(500));
+
+// GET http://<address>/metrics, the body; UNAVAILABLE when nothing answers.
+absl::StatusOr<std::string> ScrapeMetrics(const std::string& address);
+
+}  // namespace itsm::supervisor
+
+#endif  // ITSM_SUPERVISOR_SUITE_SERVICE_H_

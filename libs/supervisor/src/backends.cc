@@ -1,0 +1,167 @@
+#include "itsm/supervisor/backends.h"
+
+#include <hiredis.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::supervisor {
+namespace {
+
+bool RedisAnswersPing(int port) {
+  timeval tv{0, 200'000};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+  bool ok = false;
+  if (c && !c->err) {
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
+    ok = reply && reply->type == REDIS_REPLY_STATUS;
+    if (reply) freeReplyObject(reply);
+  }
+  if (c) redisFree(c);
+  return ok;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::string& dir, int port,
+                                                                const std::string& log_file) {
+  std::filesystem::create_directories(dir);
+  auto server = std::make_unique<RedisServer>();
+  server->port_ = port ? port : FindFreePort();
+  ChildProcess::Options options;
+  options.binary = "redis-server";
+  // AOF with an fsync every second: the documented durability of the SLA clocks.
+  options.args = {"--port",       std::to_string(server->port_),
+                  "--bind",       "127.0.0.1",
+                  "--dir",        dir,
+                  "--appendonly", "yes",
+                  "--appendfsync", "everysec",
+                  "--save",       "",
+                  "--daemonize",  "no",
+                  "--protected-mode", "yes"};
+  options.log_file = log_file;
+  ITSM_ASSIGN_OR_RETURN(server->process_, ChildProcess::Start(options));
+  const int p = server->port_;
+  ChildProcess* proc = server->process_.get();
+  ITSM_RETURN_IF_ERROR(WaitUntil(
+      [p, proc] { return !proc->Running() || RedisAnswersPing(p); }, absl::Seconds(10),
+      "redis-server"));
+  if (!proc->Running()) {
+    return absl::UnavailableError(absl::StrCat("redis-server exited at start (port ", p,
+                                               " taken?); see ", log_file));
+  }
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& options) {
+  std::filesystem::create_directories(options.dir);
+  const std::string bootstrap_file = options.dir + "/bootstrap";
+  std::filesystem::remove(bootstrap_file);
+  ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-kafka"));
+  ChildProcess::Options child;
+  child.binary = binary;
+  child.args = {"--bootstrap_file=" + bootstrap_file,
+                "--brokers=" + std::to_string(options.brokers),
+                "--partitions=" + std::to_string(options.partitions)};
+  for (const auto& t : options.topics) child.args.push_back("--topic=" + t);
+  child.log_file = options.log_file;
+  auto broker = std::make_unique<KafkaBroker>();
+  ITSM_ASSIGN_OR_RETURN(broker->process_, ChildProcess::Start(child));
+  ChildProcess* proc = broker->process_.get();
+  ITSM_RETURN_IF_ERROR(WaitUntil(
+      [&] { return !proc->Running() || std::filesystem::exists(bootstrap_file); },
+      absl::Seconds(10), "itsm-kafka"));
+  if (!proc->Running()) return absl::UnavailableError("itsm-kafka exited at start");
+  ITSM_ASSIGN_OR_RETURN(std::string bootstrap, ReadFile(bootstrap_file));
+  broker->bootstrap_ = std::string(absl::StripAsciiWhitespace(bootstrap));
+  return broker;
+}
+
+absl::StatusOr<std::string> PostgresBinDir() {
+  for (const char* dir : {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
+                          "/usr/lib/postgresql/17/bin"}) {
+    if (access((std::string(dir) + "/pg_ctl").c_str(), X_OK) == 0) return std::string(dir);
+  }
+  return absl::NotFoundError("PostgreSQL server binaries not found (install postgresql-15)");
+}
+
+absl::Status PostgresServer::RunTool(const std::string& tool,
+                                     const std::vector<std::string>& args) {
+  ITSM_ASSIGN_OR_RETURN(std::string bin_dir, PostgresBinDir());
+  ChildProcess::Options options;
+  options.binary = bin_dir + "/" + tool;
+  options.args = args;
+  options.user = user_;
+  options.log_file = dir_ + "/tools.log";
+  ITSM_ASSIGN_OR_RETURN(auto proc, ChildProcess::Start(options));
+  const int code = proc->Wait(absl::Seconds(120));
+  if (code != 0) {
+    return absl::UnavailableError(
+        absl::StrCat(tool, " failed with exit code ", code, "; see ", dir_, "/tools.log"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const std::string& dir,
+                                                                      int port) {
+  auto server = std::unique_ptr<PostgresServer>(new PostgresServer());
+  server->dir_ = dir;
+  server->port_ = port ? port : FindFreePort();
+  std::filesystem::create_directories(dir);
+  if (geteuid() == 0) {
+    // PostgreSQL refuses to run as root.
+    server->user_ = "postgres";
+    struct passwd* pw = getpwnam("postgres");
+    if (!pw) return absl::NotFoundError("user postgres does not exist (install postgresql-15)");
+    for (auto p = std::filesystem::path(dir); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+      // Every folder above must be traversable by postgres, the data folder owned by it.
+      if (p == std::filesystem::path(dir)) {
+        if (chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+          return absl::PermissionDeniedError("cannot chown " + p.string());
+        }
+      } else {
+        std::filesystem::permissions(p, std::filesystem::perms::others_exec,
+                                     std::filesystem::perm_options::add);
+      }
+    }
+  }
+  const std::string data = dir + "/data";
+  ITSM_RETURN_IF_ERROR(server->RunTool(
+      "initdb", {"-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"}));
+  ITSM_RETURN_IF_ERROR(server->RunTool(
+      "pg_ctl", {"-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
+                 absl::StrCat("-p ", server->port_,
+                              " -c listen_addresses=127.0.0.1 -c unix_socket_directories=", dir,
+                              " -c max_connections=200 -c fsync=on"),
+                 "start"}));
+  server->running_ = true;
+  return server;
+}
+
+PostgresServer::~PostgresServer() { Stop(); }
+
+void PostgresServer::Stop() {
+  if (!running_) return;
+  running_ = false;
+  // Fast shutdown: roll back sessions and stop; the cluster is thrown away anyway.
+  (void)RunTool("pg_ctl", {"-D", dir_ + "/data", "-m", "fast", "-w", "stop"});
+}
+
+std::string PostgresServer::Url(const std::string& database) const {
+  return absl::StrCat("postgresql://postgres@127.0.0.1:", port_, "/", database,
+                      "?sslmode=disable");
+}
+
+absl::StatusOr<std::string> PostgresServer::CreateDatabase(const std::string& name) {
+  ITSM_RETURN_IF_ERROR(RunTool("createdb",
+                               {"-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres",
+                                name}));
+  return Url(name);
+}
+
+}  // namespace itsm::supervisor
