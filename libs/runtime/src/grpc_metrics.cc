@@ -1,0 +1,123 @@
+#include "itsm/runtime/grpc_metrics.h"
+
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "itsm/base/ids.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+
+namespace itsm::runtime {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  GrpcMetricsInterceptor(grpc::experimental::ServerRpcInfo* info,
+                         GrpcMetricsInterceptorFactory* factory)
+      : info_(info), factory_(factory), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* md = methods->GetRecvInitialMetadata();
+      auto it = md->find(kRequestIdHeader);
+      if (it != md->end()) {
+        request_id_.assign(it->second.data(), it->second.size());
+      } else {
+        // The string_refs point into request_id_, which lives as long as the call.
+        request_id_ = base::NewUuid();
+        md->emplace(grpc::string_ref(kRequestIdHeader), grpc::string_ref(request_id_));
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+      auto& m = factory_->ForMethod(info_->method());
+      const int code = static_cast<int>(status.error_code());
+      m.by_code[code >= 0 && code < 17 ? code : 2]->Increment();
+      m.latency->Observe(seconds);
+      if (!status.ok() && log::Enabled(log::Level::kInfo)) {
+        log::Info("call failed", {{"method", info_->method()},
+                                  {"code", static_cast<int64_t>(code)},
+                                  {"error", status.error_message()},
+                                  {"request_id", request_id_},
+                                  {"duration_ms", seconds * 1000}});
+      } else if (log::Enabled(log::Level::kDebug)) {
+        log::Debug("call", {{"method", info_->method()},
+                            {"request_id", request_id_},
+                            {"duration_ms", seconds * 1000}});
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  GrpcMetricsInterceptorFactory* factory_;
+  absl::Time start_;
+  std::string request_id_;
+};
+
+const char* CodeName(int code) {
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
+  return kNames[code];
+}
+
+}  // namespace
+
+GrpcMetricsInterceptorFactory::GrpcMetricsInterceptorFactory(prometheus::Registry& registry)
+    : handled_(prometheus::BuildCounter()
+                   .Name("itsm_grpc_server_handled_total")
+                   .Help("gRPC calls completed, by method and status code.")
+                   .Register(registry)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("itsm_grpc_server_handling_seconds")
+                   .Help("Time from receiving a call to sending its status, by method.")
+                   .Register(registry)) {}
+
+grpc::experimental::Interceptor* GrpcMetricsInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new GrpcMetricsInterceptor(info, this);
+}
+
+GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::ForMethod(
+    const char* full_method) {
+  absl::MutexLock lock(&mu_);
+  auto it = methods_.find(full_method);
+  if (it != methods_.end()) return *it->second;
+  // "/itsm.incident.v1.IncidentService/CreateIncident" -> service, method
+  std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
+  const std::string service = parts.size() == 2 ? parts[0] : "unknown";
+  const std::string method = parts.size() == 2 ? parts[1] : full_method;
+  auto m = std::make_unique<MethodMetrics>();
+  m->latency = &latency_.Add({{"grpc_service", service}, {"grpc_method", method}},
+                             LatencyBuckets());
+  for (int code = 0; code < 17; ++code) {
+    m->by_code[code] = &handled_.Add(
+        {{"grpc_service", service}, {"grpc_method", method}, {"grpc_code", CodeName(code)}});
+  }
+  return *methods_.emplace(full_method, std::move(m)).first->second;
+}
+
+}  // namespace itsm::runtime

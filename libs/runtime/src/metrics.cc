@@ -1,0 +1,108 @@
+#include "itsm/runtime/metrics.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace itsm::runtime {
+namespace {
+
+prometheus::MetricFamily Gauge(std::string name, std::string help, double value,
+                               prometheus::MetricType type = prometheus::MetricType::Gauge) {
+  prometheus::MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = type;
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(metric);
+  return family;
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  // /proc/self/stat fields 14-15 (utime, stime, in ticks), 22 (start time, ticks since boot),
+  // 23 (vsize, bytes), 24 (rss, pages). The command name (field 2) may contain spaces: skip past
+  // its closing parenthesis first.
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream in(stat.substr(close + 2));
+    std::vector<std::string> f((std::istream_iterator<std::string>(in)),
+                               std::istream_iterator<std::string>());
+    // f[0] is field 3.
+    if (f.size() > 22) {
+      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+      const double utime = std::stod(f[11]);
+      const double stime = std::stod(f[12]);
+      const double start_ticks = std::stod(f[19]);
+      const double vsize = std::stod(f[20]);
+      const double rss_pages = std::stod(f[21]);
+      out.push_back(Gauge("process_cpu_seconds_total", "User and system CPU time spent in seconds.",
+                          (utime + stime) / ticks, prometheus::MetricType::Counter));
+      out.push_back(Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize));
+      out.push_back(Gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+                          rss_pages * static_cast<double>(sysconf(_SC_PAGESIZE))));
+      std::ifstream uptime_file("/proc/uptime");
+      double uptime = 0;
+      uptime_file >> uptime;
+      const double boot = static_cast<double>(time(nullptr)) - uptime;
+      out.push_back(Gauge("process_start_time_seconds",
+                          "Start time of the process since unix epoch in seconds.",
+                          boot + start_ticks / ticks));
+    }
+  }
+  std::error_code ec;
+  double fds = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++fds;
+  }
+  out.push_back(Gauge("process_open_fds", "Number of open file descriptors.", fds));
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    out.push_back(Gauge("process_max_fds", "Maximum number of open file descriptors.",
+                        static_cast<double>(limit.rlim_cur)));
+  }
+  return out;
+}
+
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,     10};
+  return kBuckets;
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const std::string& bind_address, int port, std::shared_ptr<prometheus::Registry> registry) {
+  auto server = std::make_unique<MetricsServer>();
+  try {
+    // civetweb's listening spec is host:port; it throws when it cannot bind.
+    server->exposer_ =
+        std::make_unique<prometheus::Exposer>(absl::StrCat(bind_address, ":", port), 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve metrics on ", bind_address, ":", port, ": ", e.what()));
+  }
+  server->process_ = std::make_shared<ProcessCollector>();
+  server->exposer_->RegisterCollectable(registry);
+  server->exposer_->RegisterCollectable(server->process_);
+  auto ports = server->exposer_->GetListeningPorts();
+  server->port_ = ports.empty() ? port : ports.front();
+  return server;
+}
+
+}  // namespace itsm::runtime

@@ -1,0 +1,185 @@
+#include "itsm/runtime/service_runtime.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/grpc_metrics.h"
+#include "itsm/runtime/logging.h"
+
+namespace itsm::runtime {
+namespace {
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+absl::Status WriteReadyFile(const std::string& path, const std::string& grpc_address,
+                            const std::string& metrics_address) {
+  launcher::v1::ReadyFile ready;
+  ready.set_grpc_address(grpc_address);
+  ready.set_metrics_address(metrics_address);
+  ready.set_pid(getpid());
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(ready, &json).ok()) {
+    return absl::InternalError("cannot render the ready file");
+  }
+  // Written beside and renamed, so a reader never sees half of it.
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return absl::UnavailableError("cannot write " + tmp);
+  std::fputs(json.c_str(), f);
+  std::fclose(f);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError("cannot rename " + tmp);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
+    : info_(std::move(info)),
+      config_([&] {
+        std::vector<OptionSpec> specs =
+            CommonOptions(info_.default_grpc_port, info_.default_metrics_port);
+        specs.insert(specs.end(), info_.extra_options.begin(), info_.extra_options.end());
+        return Config::LoadOrExit(argc, argv, info_.name, std::move(specs));
+      }()),
+      registry_(std::make_shared<prometheus::Registry>()) {
+  // Blocked before any thread starts, so every thread inherits the mask and only Run()'s
+  // sigwait receives the signal: no handler runs on a random thread mid-call.
+  sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // A peer closing a socket must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  log::Init(info_.name, config_.GetString("log_level"), config_.GetString("log_format"));
+  auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
+                                      static_cast<int>(config_.GetInt("metrics_port")), registry_);
+  if (!metrics.ok()) {
+    log::Error("cannot start the metrics endpoint", {{"error", metrics.status().ToString()}});
+    std::exit(1);
+  }
+  metrics_server_ = std::move(*metrics);
+  prometheus::BuildGauge()
+      .Name("itsm_build_info")
+      .Help("Constant 1, labelled with the service and its version.")
+      .Register(*registry_)
+      .Add({{"service", info_.name}, {"version", "0.1.0"}})
+      .Set(1);
+}
+
+ServiceRuntime::~ServiceRuntime() = default;
+
+std::unique_ptr<storage::Database> ServiceRuntime::OpenDatabaseOrExit(
+    const std::vector<SchemaComponent>& components) {
+  storage::DatabaseOptions options;
+  options.pool_size = static_cast<int>(config_.GetInt("database_pool_size"));
+  const std::string url = config_.DatabaseUrl();
+  auto db = storage::OpenDatabase(url, options);
+  if (!db.ok()) {
+    log::Error("cannot open the database", {{"error", db.status().ToString()}});
+    std::exit(1);
+  }
+  for (const auto& component : components) {
+    absl::Status status = storage::ApplyMigrations(**db, component.name, component.migrations);
+    if (!status.ok()) {
+      log::Error("cannot migrate the database",
+                 {{"component", component.name}, {"error", status.ToString()}});
+      std::exit(1);
+    }
+  }
+  log::Info("database ready", {{"url", (*db)->DisplayUrl()}});
+  return *std::move(db);
+}
+
+void ServiceRuntime::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+void ServiceRuntime::OnShutdown(std::string name, std::function<void()> stop) {
+  shutdown_steps_.emplace_back(std::move(name), std::move(stop));
+}
+
+void ServiceRuntime::RequestStop() { kill(getpid(), SIGTERM); }
+
+int ServiceRuntime::Run() {
+  const absl::Time start = absl::Now();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  const std::string bind = config_.GetString("bind_address");
+  builder.AddListeningPort(absl::StrCat(bind, ":", config_.GetInt("grpc_port")),
+                           grpc::InsecureServerCredentials(), &grpc_port);
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(*registry_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || grpc_port == 0) {
+    log::Error("cannot start the gRPC server",
+               {{"address", absl::StrCat(bind, ":", config_.GetInt("grpc_port"))}});
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  for (auto& [service, name] : services_) health->SetServingStatus(name, true);
+
+  const std::string grpc_address = absl::StrCat(bind, ":", grpc_port);
+  const std::string metrics_address = absl::StrCat(bind, ":", metrics_server_->port());
+  if (const std::string ready_file = config_.GetString("ready_file"); !ready_file.empty()) {
+    absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address);
+    if (!written.ok()) log::Error("cannot write the ready file", {{"error", written.ToString()}});
+  }
+  log::Info("serving", {{"grpc", grpc_address},
+                        {"metrics", metrics_address},
+                        {"pid", static_cast<int64_t>(getpid())},
+                        {"serve_ms", absl::ToDoubleMilliseconds(absl::Now() - start)}});
+
+  sigset_t stop = StopSignals();
+  int signal_number = 0;
+  sigwait(&stop, &signal_number);
+  log::Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
+  Shutdown(*server);
+  log::Info("stopped");
+  return 0;
+}
+
+void ServiceRuntime::Shutdown(grpc::Server& server) {
+  const absl::Duration budget = absl::Seconds(config_.GetInt("shutdown_timeout_seconds"));
+  std::thread([budget] {
+    absl::SleepFor(budget);
+    log::Error("graceful stop overran shutdown_timeout_seconds; exiting");
+    std::_Exit(1);
+  }).detach();
+
+  // 1. NOT_SERVING for every service, and no later update may flip it back.
+  server.GetHealthCheckService()->Shutdown();
+  // 2. Stop accepting; calls in flight get up to half the budget to finish, then are cancelled.
+  server.Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(budget / 2));
+  server.Wait();
+  // 3. Last started, first stopped.
+  for (auto it = shutdown_steps_.rbegin(); it != shutdown_steps_.rend(); ++it) {
+    log::Info("stopping component", {{"component", it->first}});
+    it->second();
+  }
+}
+
+}  // namespace itsm::runtime

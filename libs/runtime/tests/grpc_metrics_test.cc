@@ -1,0 +1,104 @@
+#include "itsm/runtime/grpc_metrics.h"
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "gtest/gtest.h"
+#include "itsm/runtime/metrics.h"
+#include "itsm/supervisor/suite_service.h"
+#include "prometheus/text_serializer.h"
+
+namespace itsm::runtime {
+namespace {
+
+std::string Render(prometheus::Registry& registry) {
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+// A real server on a loopback port with the interceptor, called through a real channel; the
+// health service stands in for a domain service (the interceptor sees every method alike).
+class GrpcMetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // As in ServiceRuntime: health plus reflection (a server needs at least one real service).
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(*registry_));
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    server_->GetHealthCheckService()->SetServingStatus("known", true);
+    stub_ = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  grpc::Status Check(const std::string& service, grpc::ClientContext* ctx) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    return stub_->Check(ctx, request, &response);
+  }
+
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> stub_;
+  int port_ = 0;
+};
+
+TEST_F(GrpcMetricsTest, CountsCallsByMethodAndCodeAndTimesThem) {
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(Check("known", &ctx).ok());
+  }
+  grpc::ClientContext ctx;
+  EXPECT_EQ(Check("unknown", &ctx).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::string text = Render(*registry_);
+  EXPECT_NE(text.find("itsm_grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Check\","
+                      "grpc_service=\"grpc.health.v1.Health\"} 3"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("itsm_grpc_server_handled_total{grpc_code=\"NOT_FOUND\",grpc_method=\"Check\","
+                      "grpc_service=\"grpc.health.v1.Health\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("itsm_grpc_server_handling_seconds_count{grpc_method=\"Check\","
+                      "grpc_service=\"grpc.health.v1.Health\"} 4"),
+            std::string::npos);
+}
+
+TEST_F(GrpcMetricsTest, EchoesTheCallersRequestIdOrMintsOne) {
+  grpc::ClientContext given;
+  given.AddMetadata("x-request-id", "req-123");
+  ASSERT_TRUE(Check("known", &given).ok());
+  auto it = given.GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(it, given.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "req-123");
+
+  grpc::ClientContext minted;
+  ASSERT_TRUE(Check("known", &minted).ok());
+  auto it2 = minted.GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(it2, minted.GetServerInitialMetadata().end());
+  EXPECT_EQ(it2->second.size(), 36u);  // a UUID
+}
+
+TEST(MetricsServer, ServesRegistryAndProcessMetricsOverHttp) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  prometheus::BuildCounter().Name("itsm_test_things_total").Help("t").Register(*registry).Add({}).Increment();
+  auto server = MetricsServer::Start("127.0.0.1", 0, registry);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_NE((*server)->port(), 0);
+  auto body = supervisor::ScrapeMetrics("127.0.0.1:" + std::to_string((*server)->port()));
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_NE(body->find("itsm_test_things_total 1"), std::string::npos) << *body;
+  EXPECT_NE(body->find("process_resident_memory_bytes"), std::string::npos);
+  EXPECT_NE(body->find("process_cpu_seconds_total"), std::string::npos);
+  EXPECT_NE(body->find("process_open_fds"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace itsm::runtime
