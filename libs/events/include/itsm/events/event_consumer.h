@@ -1,0 +1,112 @@
+// Consumes CloudEvents from Kafka in a consumer group: messages of one partition are handled in
+// order, one at a time; a message is handled at most once per ce_id as far as the de-duplication
+// window reaches; its offset is committed only after the handler succeeded.
+//
+// Handler results:
+//   OK                  -> offset stored (committed within auto.commit.interval, and on revoke)
+//   INVALID_ARGUMENT    -> the event can never be processed: counted, logged, skipped
+//   anything else       -> transient: retried with backoff until it succeeds or Stop()
+//
+//   EventConsumer consumer({.bootstrap_servers = b, .group_id = "sla-timer",
+//                           .topics = {"itsm.incident.v1"}}, handler, registry);
+//   consumer.Start();
+#ifndef ITSM_EVENTS_EVENT_CONSUMER_H_
+#define ITSM_EVENTS_EVENT_CONSUMER_H_
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "itsm/events/cloud_event.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace itsm::events {
+
+struct ConsumedEvent {
+  CloudEvent event;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+};
+
+// Remembers the last `capacity` ce_ids seen. Handlers that need exactly-once effects beyond
+// this window make their writes idempotent themselves (e.g. keyed by ce_id in their store).
+class RecentIds {
+ public:
+  explicit RecentIds(size_t capacity) : capacity_(capacity) {}
+  bool Contains(const std::string& id) const { return index_.contains(id); }
+  void Add(const std::string& id);
+
+ private:
+  size_t capacity_;
+  std::list<std::string> order_;
+  absl::flat_hash_map<std::string, std::list<std::string>::iterator> index_;
+};
+
+class EventConsumer {
+ public:
+  struct Options {
+    std::string bootstrap_servers;
+    std::string group_id;
+    std::vector<std::string> topics;
+    std::string client_properties;  // extra librdkafka properties, "k=v;k=v"
+    // Where a group with no committed offset starts: "earliest" replays the topic.
+    std::string auto_offset_reset = "earliest";
+    size_t dedupe_capacity = 100000;
+    // Short enough that a replica replacing a crashed one takes over its partitions quickly.
+    int session_timeout_ms = 6000;
+    int heartbeat_interval_ms = 500;
+    absl::Duration max_retry_backoff = absl::Seconds(5);
+  };
+  using Handler = std::function<absl::Status(const ConsumedEvent&)>;
+  // Told which partitions this member gained or is about to lose (before their offsets commit).
+  using RebalanceListener =
+      std::function<void(bool assigned, const std::vector<std::pair<std::string, int32_t>>&)>;
+
+  EventConsumer(Options options, Handler handler, prometheus::Registry& registry);
+  ~EventConsumer();
+  EventConsumer(const EventConsumer&) = delete;
+  EventConsumer& operator=(const EventConsumer&) = delete;
+
+  void SetRebalanceListener(RebalanceListener listener) { rebalance_ = std::move(listener); }
+  // Joins the group and starts the polling thread. INVALID_ARGUMENT for bad configuration.
+  absl::Status Start();
+  // Finishes the event in hand, commits stored offsets, leaves the group.
+  void Stop();
+
+ private:
+  void Loop();
+  void Handle(rd_kafka_message_t* msg);
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  Options options_;
+  Handler handler_;
+  RebalanceListener rebalance_;
+  RecentIds recent_;
+  rd_kafka_t* consumer_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  prometheus::Family<prometheus::Counter>& handled_family_;
+  prometheus::Counter& handled_ok_;
+  prometheus::Counter& handled_duplicate_;
+  prometheus::Counter& handled_rejected_;
+  prometheus::Counter& handled_retried_;
+};
+
+}  // namespace itsm::events
+
+#endif  // ITSM_EVENTS_EVENT_CONSUMER_H_

@@ -1,0 +1,58 @@
+// The transactional outbox: a record change and the event announcing it are written in the same
+// local transaction, so either both exist or neither does. OutboxRelay publishes the rows later.
+//
+//   committer.Submit([&](storage::Transaction& txn) -> absl::Status {
+//     ITSM_RETURN_IF_ERROR(repo.Insert(txn, incident));
+//     return Outbox::Append(txn, {"itsm.incident.v1", incident.id(), event});
+//   }, done);
+#ifndef ITSM_EVENTS_OUTBOX_H_
+#define ITSM_EVENTS_OUTBOX_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "itsm/events/cloud_event.h"
+#include "itsm/storage/database.h"
+#include "itsm/storage/migrations.h"
+
+namespace itsm::events {
+
+struct OutgoingEvent {
+  std::string topic;
+  std::string key;  // the aggregate id: one record's events stay in one partition, in order
+  CloudEvent event;
+};
+
+struct OutboxStats {
+  int64_t pending = 0;
+  int64_t published = 0;
+  std::optional<absl::Time> oldest_pending;
+};
+
+class Outbox {
+ public:
+  // The outbox table; apply under the component name "outbox".
+  static const std::vector<storage::Migration>& Migrations();
+
+  // Writes the event inside the caller's transaction.
+  static absl::Status Append(storage::Transaction& txn, const OutgoingEvent& event);
+
+  // Marks events created in [start, end) (of `topic`, or all when empty) for publishing again.
+  // Returns how many. Events older than the retention are gone and cannot be re-published.
+  static absl::StatusOr<int64_t> Republish(storage::Database& db, absl::Time start, absl::Time end,
+                                           const std::string& topic);
+
+  static absl::StatusOr<OutboxStats> Stats(storage::Database& db);
+
+  // Deletes published events older than `before`, at most `limit` per call. Returns how many.
+  static absl::StatusOr<int64_t> DeletePublishedBefore(storage::Database& db, absl::Time before,
+                                                       int limit);
+};
+
+}  // namespace itsm::events
+
+#endif  // ITSM_EVENTS_OUTBOX_H_

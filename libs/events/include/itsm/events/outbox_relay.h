@@ -1,0 +1,93 @@
+// Publishes outbox rows to Kafka: an idempotent producer with acks=all, rows taken in id order,
+// marked published only after the broker acknowledged them (the delivery report). A crash
+// between the acknowledgement and the mark re-sends those rows on restart with the same ce_id:
+// delivery is at least once, and consumers de-duplicate by ce_id.
+//
+// Several replicas on one PostgreSQL database may all run a relay: each round takes a
+// transaction-scoped advisory lock, so one relay publishes at a time and rows are marked before
+// the lock is released — no row is sent twice by two relays, and one aggregate's events keep
+// their order (two relays publishing interleaved batches could reorder them).
+//
+// Without bootstrap servers the relay does nothing and rows wait; when Kafka is unreachable,
+// deliveries time out, rows stay pending and the next round retries them.
+#ifndef ITSM_EVENTS_OUTBOX_RELAY_H_
+#define ITSM_EVENTS_OUTBOX_RELAY_H_
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "itsm/storage/database.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace itsm::events {
+
+struct RelayOptions {
+  std::string bootstrap_servers;   // empty: publish nothing, keep rows pending
+  std::string client_properties;   // extra librdkafka properties, "k=v;k=v"
+  std::string client_id = "itsm";
+  int batch_size = 500;
+  // Rows written by another replica (or missed wake-ups) are found at this interval.
+  absl::Duration poll_interval = absl::Milliseconds(200);
+  // A delivery not acknowledged in this time is retried in a later round.
+  absl::Duration delivery_timeout = absl::Seconds(10);
+  absl::Duration retention = absl::Hours(168);
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(storage::Database& db, RelayOptions options, prometheus::Registry& registry);
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Creates the producer (INVALID_ARGUMENT for a bad property) and starts the relay thread.
+  absl::Status Start();
+  // Called after a commit that wrote outbox rows: publish now rather than at the next poll.
+  void Wake();
+  // Finishes the current round, flushes the producer (bounded by delivery_timeout), joins.
+  void Stop();
+
+  // One round, synchronously: publish up to batch_size pending rows. Returns how many were
+  // published. For tests and for the thread.
+  absl::StatusOr<int> PublishOnce();
+
+  // One row in flight, filled in by the delivery report callback (an implementation detail,
+  // public only so that the C callback can name it).
+  struct Pending;
+
+ private:
+  void Loop();
+  absl::Status EnsureProducer();
+  void DestroyProducer();
+  void CollectGarbage();
+
+  storage::Database& db_;
+  const RelayOptions options_;
+  rd_kafka_t* producer_ = nullptr;
+  std::atomic<bool> fatal_{false};
+
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+  absl::Time last_gc_ = absl::InfinitePast();
+
+  prometheus::Counter& published_;
+  prometheus::Counter& failed_;
+  prometheus::Gauge& pending_;
+  prometheus::Histogram& latency_;
+};
+
+}  // namespace itsm::events
+
+#endif  // ITSM_EVENTS_OUTBOX_RELAY_H_

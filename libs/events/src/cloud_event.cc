@@ -1,0 +1,89 @@
+#include "itsm/events/cloud_event.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::events {
+
+CloudEvent MakeCloudEvent(const google::protobuf::Message& message, std::string source,
+                          std::string subject, absl::Time time, bool json) {
+  CloudEvent e;
+  e.id = base::NewUuid();
+  e.source = std::move(source);
+  e.type = message.GetDescriptor()->full_name();
+  e.time = time;
+  e.subject = std::move(subject);
+  if (json) {
+    e.content_type = kJsonContentType;
+    (void)google::protobuf::util::MessageToJsonString(message, &e.data);
+  } else {
+    e.content_type = kProtobufContentType;
+    message.SerializeToString(&e.data);
+  }
+  return e;
+}
+
+Headers ToKafkaHeaders(const CloudEvent& event) {
+  return {{"ce_specversion", "1.0"},
+          {"ce_id", event.id},
+          {"ce_source", event.source},
+          {"ce_type", event.type},
+          {"ce_time", base::FormatRfc3339(event.time)},
+          {"ce_subject", event.subject},
+          {"content-type", event.content_type}};
+}
+
+absl::StatusOr<CloudEvent> FromKafkaMessage(const Headers& headers, std::string value) {
+  auto find = [&](const char* name) -> const std::string* {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return &v;
+    }
+    return nullptr;
+  };
+  const std::string* spec = find("ce_specversion");
+  if (!spec || *spec != "1.0") {
+    return absl::InvalidArgumentError("ce_specversion: expected \"1.0\"");
+  }
+  CloudEvent e;
+  for (auto [name, field] : {std::pair{"ce_id", &e.id}, std::pair{"ce_source", &e.source},
+                             std::pair{"ce_type", &e.type}}) {
+    const std::string* v = find(name);
+    if (!v || v->empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": missing"));
+    *field = *v;
+  }
+  if (const std::string* subject = find("ce_subject")) e.subject = *subject;
+  if (const std::string* ct = find("content-type")) e.content_type = *ct;
+  e.time = absl::InfinitePast();
+  if (const std::string* t = find("ce_time")) {
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, *t, &e.time, &err)) {
+      return absl::InvalidArgumentError(absl::StrCat("ce_time: ", err));
+    }
+  }
+  e.data = std::move(value);
+  return e;
+}
+
+absl::Status UnpackCloudEvent(const CloudEvent& event, google::protobuf::Message* message) {
+  if (event.type != message->GetDescriptor()->full_name()) {
+    return absl::InvalidArgumentError(absl::StrCat("ce_type is ", event.type, ", expected ",
+                                                   message->GetDescriptor()->full_name()));
+  }
+  if (event.content_type == kJsonContentType) {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;  // newer producers may add fields
+    auto status = google::protobuf::util::JsonStringToMessage(event.data, message, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("data: ", status.message().as_string()));
+    }
+    return absl::OkStatus();
+  }
+  if (!message->ParseFromString(event.data)) {
+    return absl::InvalidArgumentError(absl::StrCat("data: not a valid ", event.type));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::events

@@ -1,0 +1,185 @@
+#include "itsm/events/event_consumer.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/events/kafka_config.h"
+#include "itsm/runtime/logging.h"
+
+namespace itsm::events {
+namespace log = runtime::log;
+
+void RecentIds::Add(const std::string& id) {
+  if (index_.contains(id)) return;
+  order_.push_back(id);
+  index_[id] = std::prev(order_.end());
+  if (order_.size() > capacity_) {
+    index_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+EventConsumer::EventConsumer(Options options, Handler handler, prometheus::Registry& registry)
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      recent_(options_.dedupe_capacity),
+      handled_family_(prometheus::BuildCounter()
+                          .Name("itsm_consumer_events_total")
+                          .Help("Consumed events by group and result: ok, duplicate (same ce_id "
+                                "seen before), rejected (unprocessable, skipped), retried.")
+                          .Register(registry)),
+      handled_ok_(handled_family_.Add({{"group", options_.group_id}, {"result", "ok"}})),
+      handled_duplicate_(
+          handled_family_.Add({{"group", options_.group_id}, {"result", "duplicate"}})),
+      handled_rejected_(
+          handled_family_.Add({{"group", options_.group_id}, {"result", "rejected"}})),
+      handled_retried_(handled_family_.Add({{"group", options_.group_id}, {"result", "retried"}})) {}
+
+EventConsumer::~EventConsumer() { Stop(); }
+
+void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<EventConsumer*>(opaque);
+  std::vector<std::pair<std::string, int32_t>> list;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    list.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+  }
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_assign(rk, partitions);
+    log::Info("partitions assigned", {{"group", self->options_.group_id},
+                                      {"count", static_cast<int64_t>(list.size())}});
+    if (self->rebalance_) self->rebalance_(true, list);
+  } else {
+    // Commit what was handled before the partitions move to another member, so it does not
+    // handle them again.
+    rd_kafka_commit(rk, nullptr, /*async=*/0);
+    if (self->rebalance_) self->rebalance_(false, list);
+    rd_kafka_assign(rk, nullptr);
+    log::Info("partitions revoked", {{"group", self->options_.group_id},
+                                     {"count", static_cast<int64_t>(list.size())}});
+  }
+}
+
+absl::Status EventConsumer::Start() {
+  ITSM_ASSIGN_OR_RETURN(auto props, ParseKafkaProperties(options_.client_properties));
+  props["bootstrap.servers"] = options_.bootstrap_servers;
+  props["group.id"] = options_.group_id;
+  props["auto.offset.reset"] = options_.auto_offset_reset;
+  // Offsets are stored by us after the handler succeeded; the auto-committer only commits what
+  // was stored.
+  props["enable.auto.offset.store"] = "false";
+  props["enable.auto.commit"] = "true";
+  props["auto.commit.interval.ms"] = "1000";
+  props["session.timeout.ms"] = std::to_string(options_.session_timeout_ms);
+  props["heartbeat.interval.ms"] = std::to_string(options_.heartbeat_interval_ms);
+  props["isolation.level"] = "read_committed";
+  ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeKafkaConf(props));
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_rebalance_cb(conf, &EventConsumer::OnRebalance);
+  char err[512];
+  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  if (!consumer_) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka consumer: ", err));
+  }
+  rd_kafka_poll_set_consumer(consumer_);
+  rd_kafka_topic_partition_list_t* topics =
+      rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size()));
+  for (const auto& t : options_.topics) {
+    rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t sub = rd_kafka_subscribe(consumer_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot subscribe: ", rd_kafka_err2str(sub)));
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void EventConsumer::Stop() {
+  stopping_.store(true);
+  if (thread_.joinable()) thread_.join();
+  if (consumer_) {
+    rd_kafka_commit(consumer_, nullptr, /*async=*/0);
+    rd_kafka_consumer_close(consumer_);
+    rd_kafka_destroy(consumer_);
+    consumer_ = nullptr;
+  }
+}
+
+void EventConsumer::Loop() {
+  while (!stopping_.load()) {
+    rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_, 100);
+    if (!msg) continue;
+    if (msg->err) {
+      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        log::Warn("Kafka consumer error", {{"group", options_.group_id},
+                                           {"error", rd_kafka_message_errstr(msg)}});
+      }
+    } else {
+      Handle(msg);
+    }
+    rd_kafka_message_destroy(msg);
+  }
+}
+
+void EventConsumer::Handle(rd_kafka_message_t* msg) {
+  ConsumedEvent consumed;
+  consumed.topic = rd_kafka_topic_name(msg->rkt);
+  consumed.partition = msg->partition;
+  consumed.offset = msg->offset;
+  if (msg->key) consumed.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+
+  Headers headers;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+                       RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
+    }
+  }
+  auto event = FromKafkaMessage(
+      headers, msg->payload ? std::string(static_cast<const char*>(msg->payload), msg->len) : "");
+  absl::Status status;
+  if (!event.ok()) {
+    status = event.status();
+  } else if (recent_.Contains(event->id)) {
+    handled_duplicate_.Increment();
+  } else {
+    consumed.event = *std::move(event);
+    absl::Duration backoff = absl::Milliseconds(50);
+    for (;;) {
+      status = handler_(consumed);
+      if (status.ok() || status.code() == absl::StatusCode::kInvalidArgument) break;
+      handled_retried_.Increment();
+      log::Warn("event handler failed; retrying",
+                {{"group", options_.group_id}, {"ce_id", consumed.event.id},
+                 {"error", status.ToString()}});
+      if (stopping_.load()) return;  // not stored: handled again after restart
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, options_.max_retry_backoff);
+    }
+    if (status.ok()) {
+      recent_.Add(consumed.event.id);
+      handled_ok_.Increment();
+    }
+  }
+  if (!status.ok()) {
+    handled_rejected_.Increment();
+    log::Error("event rejected and skipped",
+               {{"group", options_.group_id}, {"topic", consumed.topic},
+                {"partition", static_cast<int64_t>(consumed.partition)},
+                {"offset", consumed.offset}, {"error", status.ToString()}});
+  }
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, consumed.topic.c_str(), consumed.partition)->offset =
+      consumed.offset + 1;
+  rd_kafka_offsets_store(consumer_, offsets);
+  rd_kafka_topic_partition_list_destroy(offsets);
+}
+
+}  // namespace itsm::events

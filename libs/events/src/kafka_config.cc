@@ -1,0 +1,36 @@
+#include "itsm/events/kafka_config.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace itsm::events {
+
+absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view entry : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    const size_t eq = entry.find('=');
+    if (eq == absl::string_view::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("kafka_client_properties: expected key=value, got \"", entry, "\""));
+    }
+    out[std::string(absl::StripAsciiWhitespace(entry.substr(0, eq)))] =
+        std::string(absl::StripAsciiWhitespace(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(const std::map<std::string, std::string>& props) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat("kafka property ", k, "=", v, ": ", err));
+    }
+  }
+  return conf;
+}
+
+}  // namespace itsm::events

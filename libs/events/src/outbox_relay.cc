@@ -1,0 +1,287 @@
+#include "itsm/events/outbox_relay.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/events/kafka_config.h"
+#include "itsm/events/outbox.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
+
+namespace itsm::events {
+namespace log = runtime::log;
+
+// One row in flight: the delivery report callback fills `error` (or leaves it NO_ERROR).
+struct OutboxRelay::Pending {
+  int64_t id;
+  int64_t created_at_us;
+  std::atomic<bool> done{false};
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+namespace {
+
+// Held by one relay round at a time across all replicas sharing a PostgreSQL database.
+constexpr int64_t kRelayLockKey = 7318030;
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+  auto* pending = static_cast<OutboxRelay::Pending*>(msg->_private);
+  if (!pending) return;
+  pending->error = msg->err;
+  pending->done.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
+                         prometheus::Registry& registry)
+    : db_(db),
+      options_(std::move(options)),
+      published_(prometheus::BuildCounter()
+                     .Name("itsm_outbox_published_events_total")
+                     .Help("Outbox events acknowledged by Kafka and marked published.")
+                     .Register(registry)
+                     .Add({})),
+      failed_(prometheus::BuildCounter()
+                  .Name("itsm_outbox_publish_failures_total")
+                  .Help("Outbox events whose delivery failed; they are retried.")
+                  .Register(registry)
+                  .Add({})),
+      pending_(prometheus::BuildGauge()
+                   .Name("itsm_outbox_pending_events")
+                   .Help("Outbox events not yet published, as of the last relay round.")
+                   .Register(registry)
+                   .Add({})),
+      latency_(prometheus::BuildHistogram()
+                   .Name("itsm_outbox_publish_delay_seconds")
+                   .Help("Time from writing an outbox row to Kafka acknowledging it.")
+                   .Register(registry)
+                   .Add({}, runtime::LatencyBuckets())) {}
+
+OutboxRelay::~OutboxRelay() {
+  Stop();
+  DestroyProducer();
+}
+
+absl::Status OutboxRelay::EnsureProducer() {
+  if (producer_ && !fatal_.load()) return absl::OkStatus();
+  if (producer_) {
+    // A fatal idempotence error leaves the producer unusable: start a new one. Undelivered rows
+    // are still pending in the outbox, so nothing is lost.
+    log::Warn("recreating the Kafka producer after a fatal error");
+    DestroyProducer();
+  }
+  ITSM_ASSIGN_OR_RETURN(auto props, ParseKafkaProperties(options_.client_properties));
+  props["bootstrap.servers"] = options_.bootstrap_servers;
+  props["client.id"] = options_.client_id;
+  props["enable.idempotence"] = "true";  // implies acks=all and ordered retries
+  props["acks"] = "all";
+  props["linger.ms"] = "2";
+  props["message.timeout.ms"] =
+      std::to_string(absl::ToInt64Milliseconds(options_.delivery_timeout));
+  ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeKafkaConf(props));
+  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<OutboxRelay*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_fatal_error(rk, buf, sizeof(buf));
+      log::Error("Kafka producer fatal error", {{"error", buf}});
+      self->fatal_.store(true);
+    } else {
+      log::Debug("Kafka producer error", {{"error", reason}});
+    }
+  });
+  char err[512];
+  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (!producer_) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka producer: ", err));
+  }
+  fatal_.store(false);
+  return absl::OkStatus();
+}
+
+void OutboxRelay::DestroyProducer() {
+  if (!producer_) return;
+  rd_kafka_flush(producer_, static_cast<int>(absl::ToInt64Milliseconds(options_.delivery_timeout)));
+  rd_kafka_destroy(producer_);
+  producer_ = nullptr;
+}
+
+absl::Status OutboxRelay::Start() {
+  if (options_.bootstrap_servers.empty()) {
+    log::Warn("no Kafka bootstrap servers configured: events stay in the outbox until one is set");
+    return absl::OkStatus();
+  }
+  ITSM_RETURN_IF_ERROR(EnsureProducer());
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void OutboxRelay::Wake() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+void OutboxRelay::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxRelay::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
+      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+      if (stopping_) return;
+      wake_ = false;
+    }
+    // Keep going while full batches come back: a backlog drains without waiting for wake-ups.
+    for (;;) {
+      auto n = PublishOnce();
+      if (!n.ok()) {
+        log::Warn("outbox relay round failed", {{"error", n.status().ToString()}});
+        absl::SleepFor(absl::Milliseconds(200));
+        break;
+      }
+      absl::MutexLock lock(&mu_);
+      if (*n < options_.batch_size || stopping_) break;
+    }
+    CollectGarbage();
+  }
+}
+
+void OutboxRelay::CollectGarbage() {
+  const absl::Time now = absl::Now();
+  if (now - last_gc_ < absl::Minutes(1)) return;
+  last_gc_ = now;
+  auto deleted = Outbox::DeletePublishedBefore(db_, now - options_.retention, 10000);
+  if (!deleted.ok()) {
+    log::Warn("outbox retention cleanup failed", {{"error", deleted.status().ToString()}});
+  } else if (*deleted > 0) {
+    log::Info("outbox retention cleanup", {{"deleted", *deleted}});
+  }
+}
+
+absl::StatusOr<int> OutboxRelay::PublishOnce() {
+  ITSM_RETURN_IF_ERROR(EnsureProducer());
+  const bool postgres = db_.dialect() == storage::Dialect::kPostgres;
+  // PostgreSQL: one transaction holds the relay lock from reading the rows to marking them.
+  // SQLite (one process per file): read in a snapshot, mark in a short write transaction later,
+  // so the database's single write lock is never held while waiting for Kafka.
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(postgres ? storage::TransactionMode::kReadWrite
+                                                     : storage::TransactionMode::kReadOnly));
+  if (postgres) {
+    ITSM_ASSIGN_OR_RETURN(auto locked,
+                          txn->Query("SELECT pg_try_advisory_xact_lock($1)", {kRelayLockKey}));
+    if (locked.row(0)[0].AsInt() == 0) return 0;  // another replica is publishing right now
+  }
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
+                 " event_time_us, event_subject, content_type, payload, created_at_us"
+                 " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
+                 {options_.batch_size}));
+  if (!postgres) txn.reset();
+  if (rows.empty()) {
+    pending_.Set(0);
+    return 0;
+  }
+
+  std::vector<std::unique_ptr<Pending>> in_flight;
+  in_flight.reserve(rows.size());
+  for (const auto& row : rows.rows()) {
+    CloudEvent event;
+    event.id = row[3].AsString();
+    event.source = row[4].AsString();
+    event.type = row[5].AsString();
+    event.time = absl::FromUnixMicros(row[6].AsInt());
+    event.subject = row[7].AsString();
+    event.content_type = row[8].AsString();
+    const Headers headers = ToKafkaHeaders(event);
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& [k, v] : headers) {
+      rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    }
+    auto pending = std::make_unique<Pending>();
+    pending->id = row[0].AsInt();
+    pending->created_at_us = row[10].AsInt();
+    const std::string& topic = row[1].AsString();
+    const std::string& key = row[2].AsString();
+    const std::string& payload = row[9].AsString();
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_, RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Not queued (local queue full, unknown topic...): headers stay ours; later rows would
+      // overtake this one, so stop here and retry from it next round.
+      rd_kafka_headers_destroy(hdrs);
+      failed_.Increment();
+      log::Warn("cannot queue an outbox event",
+                {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
+      break;
+    }
+    in_flight.push_back(std::move(pending));
+  }
+
+  // Wait for every delivery report (each message ends in one, success or timeout).
+  const absl::Time deadline = absl::Now() + options_.delivery_timeout + absl::Seconds(1);
+  auto all_done = [&] {
+    for (const auto& p : in_flight) {
+      if (!p->done.load(std::memory_order_acquire)) return false;
+    }
+    return true;
+  };
+  while (!all_done() && absl::Now() < deadline) rd_kafka_poll(producer_, 5);
+
+  std::vector<int64_t> delivered;
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  for (const auto& p : in_flight) {
+    if (p->done.load(std::memory_order_acquire) && p->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      delivered.push_back(p->id);
+      latency_.Observe(static_cast<double>(now_us - p->created_at_us) / 1e6);
+    } else {
+      failed_.Increment();
+    }
+  }
+  if (!all_done()) {
+    // Reports still outstanding reference our Pending objects: wait them out before freeing.
+    rd_kafka_flush(producer_, 60000);
+  }
+  if (delivered.size() < in_flight.size()) {
+    log::Warn("some outbox events were not acknowledged; they will be retried",
+              {{"delivered", static_cast<int64_t>(delivered.size())},
+               {"attempted", static_cast<int64_t>(in_flight.size())}});
+  }
+
+  if (!delivered.empty()) {
+    // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
+    if (!postgres) {
+      ITSM_ASSIGN_OR_RETURN(txn, db_.Begin(storage::TransactionMode::kReadWrite));
+    }
+    const std::string sql =
+        postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
+                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM json_each($2))";
+    const std::string ids = postgres ? absl::StrCat("{", absl::StrJoin(delivered, ","), "}")
+                                     : absl::StrCat("[", absl::StrJoin(delivered, ","), "]");
+    ITSM_RETURN_IF_ERROR(txn->Execute(sql, {now_us, ids}).status());
+  }
+  if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
+  published_.Increment(static_cast<double>(delivered.size()));
+  if (static_cast<int>(rows.size()) < options_.batch_size) {
+    pending_.Set(static_cast<double>(rows.size() - delivered.size()));
+  }
+  return static_cast<int>(delivered.size());
+}
+
+}  // namespace itsm::events
