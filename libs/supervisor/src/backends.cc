@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "itsm/base/status_macros.h"
 
@@ -68,7 +69,7 @@ absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& o
   child.args = {"--bootstrap_file=" + bootstrap_file,
                 "--brokers=" + std::to_string(options.brokers),
                 "--partitions=" + std::to_string(options.partitions)};
-  for (const auto& t : options.topics) child.args.push_back("--topic=" + t);
+  if (!options.topics.empty()) child.args.push_back("--topics=" + absl::StrJoin(options.topics, ","));
   child.log_file = options.log_file;
   auto broker = std::make_unique<KafkaBroker>();
   ITSM_ASSIGN_OR_RETURN(broker->process_, ChildProcess::Start(child));

@@ -1,0 +1,95 @@
+#include "src/incident_factory.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::incident {
+namespace {
+
+absl::Status CheckLength(const char* field, const std::string& value, size_t max) {
+  const size_t n = Utf8Length(value);
+  if (n > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", max, " characters, got ", n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLevel(const char* field, int value, int levels) {
+  if (value < 1 || value > levels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be 1..", levels, ", got ", value));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t Utf8Length(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // count every byte that starts a code point
+  }
+  return n;
+}
+
+absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const {
+  if (absl::StripAsciiWhitespace(r.title()).empty()) {
+    return absl::InvalidArgumentError("title: required");
+  }
+  for (const auto& [field, value, max] :
+       {std::tuple{"title", &r.title(), kMaxShortText},
+        std::tuple{"description", &r.description(), kMaxDescription},
+        std::tuple{"caller", &r.caller(), kMaxShortText},
+        std::tuple{"service", &r.service(), kMaxShortText},
+        std::tuple{"category", &r.category(), kMaxCategory},
+        std::tuple{"assignment_group", &r.assignment_group(), kMaxShortText},
+        std::tuple{"assignee", &r.assignee(), kMaxShortText},
+        std::tuple{"idempotency_key", &r.idempotency_key(), kMaxShortText}}) {
+    if (absl::Status s = CheckLength(field, *value, max); !s.ok()) return s;
+  }
+  if (r.configuration_item_ids_size() > kMaxConfigurationItems) {
+    return absl::InvalidArgumentError(absl::StrCat("configuration_item_ids: at most ",
+                                                   kMaxConfigurationItems, " entries, got ",
+                                                   r.configuration_item_ids_size()));
+  }
+  for (int i = 0; i < r.configuration_item_ids_size(); ++i) {
+    const std::string& ci = r.configuration_item_ids(i);
+    if (ci.empty() || Utf8Length(ci) > kMaxShortText) {
+      return absl::InvalidArgumentError(absl::StrCat("configuration_item_ids[", i,
+                                                     "]: must be 1..", kMaxShortText,
+                                                     " characters"));
+    }
+  }
+  if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
+  return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());
+}
+
+v1::Incident IncidentFactory::NewIncident(const v1::CreateIncidentRequest& r,
+                                          const std::string& actor) const {
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::Incident incident;
+  incident.set_id(base::NewUuid());
+  incident.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
+  incident.set_description(r.description());
+  incident.set_caller(r.caller().empty() ? actor : r.caller());
+  incident.set_service(r.service());
+  *incident.mutable_configuration_item_ids() = r.configuration_item_ids();
+  incident.set_category(r.category());
+  incident.set_impact(r.impact());
+  incident.set_urgency(r.urgency());
+  incident.set_priority(matrix_.PriorityFor(r.impact(), r.urgency()));
+  incident.set_state(v1::INCIDENT_STATE_NEW);
+  incident.set_assignment_group(r.assignment_group());
+  incident.set_assignee(r.assignee());
+  incident.set_major_incident(r.major_incident());
+  incident.set_created_by(actor);
+  *incident.mutable_create_time() = now;
+  *incident.mutable_update_time() = now;
+  incident.set_version(1);
+  return incident;
+}
+
+}  // namespace itsm::incident

@@ -1,0 +1,42 @@
+// The domain rules of recording an incident, with no gRPC, SQL or Kafka in them: validation of a
+// create request (every error names its field) and the new record it yields.
+#ifndef ITSM_SERVICES_INCIDENT_INCIDENT_FACTORY_H_
+#define ITSM_SERVICES_INCIDENT_INCIDENT_FACTORY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "itsm/base/clock.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "src/priority_matrix.h"
+
+namespace itsm::incident {
+
+inline constexpr size_t kMaxShortText = 200;
+inline constexpr size_t kMaxCategory = 100;
+inline constexpr size_t kMaxDescription = 20000;
+inline constexpr int kMaxConfigurationItems = 100;
+
+class IncidentFactory {
+ public:
+  IncidentFactory(const PriorityMatrix& matrix, const base::Clock& clock)
+      : matrix_(matrix), clock_(clock) {}
+
+  // INVALID_ARGUMENT naming the first bad field.
+  absl::Status Validate(const v1::CreateIncidentRequest& request) const;
+
+  // A new incident in state NEW with its priority derived, a fresh id, no number (the repository
+  // assigns it) and version 1. `actor` becomes created_by, and the caller when none was given.
+  v1::Incident NewIncident(const v1::CreateIncidentRequest& request, const std::string& actor) const;
+
+ private:
+  const PriorityMatrix& matrix_;
+  const base::Clock& clock_;
+};
+
+// Length in Unicode code points of UTF-8 text (limits are stated in characters, not bytes).
+size_t Utf8Length(const std::string& s);
+
+}  // namespace itsm::incident
+
+#endif  // ITSM_SERVICES_INCIDENT_INCIDENT_FACTORY_H_

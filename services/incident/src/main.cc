@@ -1,0 +1,45 @@
+// itsm-incident: incidents (and, as the domain grows, service requests and problems).
+#include "itsm/base/clock.h"
+#include "itsm/events/outbox.h"
+#include "itsm/events/outbox_component.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/service_runtime.h"
+#include "itsm/storage/group_commit.h"
+#include "src/incident_factory.h"
+#include "src/incident_grpc_service.h"
+#include "src/incident_repository.h"
+#include "src/priority_matrix.h"
+
+int main(int argc, char** argv) {
+  using namespace itsm;
+  runtime::ServiceRuntime rt(
+      argc, argv,
+      {"incident", 50051, 9151,
+       {{"priority_matrix", "1,2,3;2,3,4;3,4,5",
+         "Priority by impact (rows) and urgency (columns), 1 = P1; rows separated by ';'."},
+        {"commit_batch_size", "512", "Most creates committed in one transaction (group commit)."},
+        {"commit_writers", "1", "Writer threads of the group committer (more only help PostgreSQL)."}}});
+
+  auto matrix = incident::PriorityMatrix::Parse(rt.config().GetString("priority_matrix"));
+  if (!matrix.ok()) {
+    runtime::log::Error("invalid configuration", {{"error", matrix.status().ToString()}});
+    return 2;
+  }
+  auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
+                                   {"incident", incident::IncidentRepository::Migrations()}});
+  auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
+
+  storage::GroupCommitter committer(
+      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")),
+            .writers = static_cast<int>(rt.config().GetInt("commit_writers"))});
+  // Every commit may hold new outbox rows: publish them now instead of at the next poll.
+  committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
+  // Registered after the relay, so it stops first: queued writes commit before the relay's last
+  // round picks up their events.
+  rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+
+  incident::IncidentFactory factory(*matrix, base::SystemClock::Get());
+  incident::IncidentGrpcService service(*db, committer, factory);
+  rt.AddService(&service, "itsm.incident.v1.IncidentService");
+  return rt.Run();
+}

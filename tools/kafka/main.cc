@@ -1,0 +1,64 @@
+// itsm-kafka: the embedded Kafka-protocol broker for local runs and tests (librdkafka's mock
+// cluster on loopback). It creates the suite's topics, writes its bootstrap address to a file
+// (the mock cluster only listens on random ports), and runs until SIGTERM/SIGINT.
+// Not for production: it keeps messages in memory only. See docs/operations.md.
+#include <signal.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_split.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/runtime/config.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/supervisor/child_process.h"
+
+
+int main(int argc, char** argv) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  itsm::runtime::Config config = itsm::runtime::Config::LoadOrExit(
+      argc, argv, "kafka",
+      {{"bootstrap_file", "", "Write the bootstrap servers (host:port,...) here once serving."},
+       {"brokers", "1", "Number of brokers in the cluster."},
+       {"partitions", "8", "Partitions of each topic created at start."},
+       {"topics",
+        "itsm.incident.v1,itsm.change.v1,itsm.config.v1,itsm.sla.v1,itsm.supplier.v1",
+        "Comma-separated topics to create at start (others are auto-created with 4 partitions)."},
+       {"log_level", "info", "trace, debug, info, warn, error."},
+       {"log_format", "json", "json or text."}});
+  itsm::runtime::log::Init("kafka", config.GetString("log_level"), config.GetString("log_format"));
+
+  auto cluster = itsm::kafkamock::MockCluster::Start(static_cast<int>(config.GetInt("brokers")));
+  if (!cluster.ok()) {
+    itsm::runtime::log::Error("cannot start the mock cluster", {{"error", cluster.status().ToString()}});
+    return 1;
+  }
+  const int partitions = static_cast<int>(config.GetInt("partitions"));
+  for (absl::string_view topic : absl::StrSplit(config.GetString("topics"), ',', absl::SkipEmpty())) {
+    absl::Status created = (*cluster)->CreateTopic(std::string(topic), partitions);
+    if (!created.ok()) {
+      itsm::runtime::log::Error("cannot create topic", {{"topic", topic}, {"error", created.ToString()}});
+      return 1;
+    }
+  }
+  const std::string& bootstrap = (*cluster)->bootstrap_servers();
+  if (const std::string file = config.GetString("bootstrap_file"); !file.empty()) {
+    absl::Status written = itsm::supervisor::WriteFileAtomically(file, bootstrap + "\n");
+    if (!written.ok()) {
+      itsm::runtime::log::Error("cannot write the bootstrap file", {{"error", written.ToString()}});
+      return 1;
+    }
+  }
+  itsm::runtime::log::Info("serving", {{"bootstrap_servers", bootstrap}, {"partitions", partitions}});
+  std::printf("%s\n", bootstrap.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  itsm::runtime::log::Info("stopped");
+  return 0;
+}
