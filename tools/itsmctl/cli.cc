@@ -1,0 +1,156 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "itsm/supervisor/child_process.h"
+
+namespace itsm::ctl {
+
+absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& flags) {
+  Args args;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    absl::string_view a = argv[i];
+    if (!absl::ConsumePrefix(&a, "--")) {
+      args.positionals_.push_back(argv[i]);
+      continue;
+    }
+    std::string name(a);
+    std::string value;
+    if (auto eq = a.find('='); eq != absl::string_view::npos) {
+      name = std::string(a.substr(0, eq));
+      value = std::string(a.substr(eq + 1));
+    } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+      value = "true";
+    } else if (i + 1 < argv.size()) {
+      value = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+    }
+    args.values_.emplace(name, value);
+  }
+  return args;
+}
+
+std::string Args::Get(const std::string& name, const std::string& fallback) const {
+  auto range = values_.equal_range(name);
+  if (range.first == range.second) return fallback;
+  return std::prev(range.second)->second;  // the last one wins
+}
+
+std::vector<std::string> Args::GetAll(const std::string& name) const {
+  std::vector<std::string> out;
+  auto range = values_.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  return out;
+}
+
+absl::StatusOr<int> Args::GetInt(const std::string& name, int fallback) const {
+  if (!Has(name)) return fallback;
+  int v = 0;
+  if (!absl::SimpleAtoi(Get(name), &v)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, ": not a number: ", Get(name)));
+  }
+  return v;
+}
+
+absl::Status Args::OnlyKnown(const std::vector<std::string>& known) const {
+  for (const auto& [name, value] : values_) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<launcher::v1::Endpoints> Context::Endpoints() const {
+  auto text = supervisor::ReadFile(globals_.endpoints_file);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no endpoints file at ", globals_.endpoints_file,
+        ": start the suite with tools/run-suite.sh, or pass --endpoints or --address"));
+  }
+  launcher::v1::Endpoints endpoints;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(*text, &endpoints, options).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(globals_.endpoints_file, ": not an endpoints file"));
+  }
+  return endpoints;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Context::ChannelFor(const std::string& service) const {
+  std::string address = globals_.address;
+  if (address.empty()) {
+    auto endpoints = Endpoints();
+    if (!endpoints.ok()) return endpoints.status();
+    for (const auto& s : endpoints->services()) {
+      if (s.name() == service) address = s.grpc_address();
+    }
+    if (address.empty()) {
+      return absl::NotFoundError(absl::StrCat("the suite runs no ", service, " service"));
+    }
+  }
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+absl::StatusOr<std::string> Context::KafkaBootstrap() const {
+  if (!globals_.bootstrap.empty()) return globals_.bootstrap;
+  auto endpoints = Endpoints();
+  if (!endpoints.ok()) return endpoints.status();
+  return endpoints->kafka_bootstrap_servers();
+}
+
+std::unique_ptr<grpc::ClientContext> Context::NewCall() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!globals_.actor.empty()) ctx->AddMetadata("x-itsm-actor", globals_.actor);
+  return ctx;
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return absl::UnavailableError(
+        absl::StrCat("service unavailable (is the suite running?): ", status.error_message()));
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t c = 0; c < width.size(); ++c) {
+      const std::string cell = c < row.size() ? row[c] : "";
+      line += cell;
+      if (c + 1 < width.size()) line += std::string(width[c] - cell.size() + 2, ' ');
+    }
+    std::printf("%s\n", std::string(absl::StripTrailingAsciiWhitespace(line)).c_str());
+  };
+  print_row(header);
+  for (const auto& row : rows) print_row(row);
+}
+
+}  // namespace itsm::ctl

@@ -1,0 +1,72 @@
+// What every itsmctl command shares: parsed arguments, the suite's endpoints, output in tables
+// or JSON, and errors reported in one line with a non-zero exit.
+#ifndef ITSM_TOOLS_ITSMCTL_CLI_H_
+#define ITSM_TOOLS_ITSMCTL_CLI_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/grpcpp.h"
+#include "itsm/launcher/v1/endpoints.pb.h"
+
+namespace itsm::ctl {
+
+// --name value / --name=value options (repeatable), flags without value, and positionals.
+class Args {
+ public:
+  // `flags` are the options that take no value (e.g. "major").
+  static absl::StatusOr<Args> Parse(const std::vector<std::string>& argv,
+                                    const std::vector<std::string>& flags);
+  bool Has(const std::string& name) const { return values_.contains(name); }
+  std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> GetAll(const std::string& name) const;
+  absl::StatusOr<int> GetInt(const std::string& name, int fallback) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  // INVALID_ARGUMENT naming the first option not in `known`.
+  absl::Status OnlyKnown(const std::vector<std::string>& known) const;
+
+ private:
+  std::multimap<std::string, std::string> values_;
+  std::vector<std::string> positionals_;
+};
+
+struct Globals {
+  std::string endpoints_file;  // --endpoints, $ITSM_ENDPOINTS, ./run/endpoints.json
+  std::string address;         // --address: a service's gRPC address, overriding endpoints
+  std::string bootstrap;       // --bootstrap: Kafka, overriding endpoints
+  std::string actor;           // --actor: sent as x-itsm-actor
+  bool json = false;           // --output json
+};
+
+class Context {
+ public:
+  explicit Context(Globals globals) : globals_(std::move(globals)) {}
+  const Globals& globals() const { return globals_; }
+  // The endpoints the launcher wrote. NOT_FOUND explains how to start the suite.
+  absl::StatusOr<launcher::v1::Endpoints> Endpoints() const;
+  // --address, else the named service's address from the endpoints file.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const std::string& service) const;
+  absl::StatusOr<std::string> KafkaBootstrap() const;
+  // A client context with a deadline and the actor header.
+  std::unique_ptr<grpc::ClientContext> NewCall() const;
+
+ private:
+  Globals globals_;
+};
+
+// "NOT_FOUND: id: no incident ..." from a failed call, in the form users read.
+absl::Status FromGrpc(const grpc::Status& status);
+
+std::string ToJson(const google::protobuf::Message& message);
+
+// A plain text table: a header row, then rows; columns sized to their widest cell.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace itsm::ctl
+
+#endif  // ITSM_TOOLS_ITSMCTL_CLI_H_

@@ -1,0 +1,20 @@
+// The command groups of itsmctl. Each returns OK or the error to print.
+#ifndef ITSM_TOOLS_ITSMCTL_COMMANDS_H_
+#define ITSM_TOOLS_ITSMCTL_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli.h"
+
+namespace itsm::ctl {
+
+absl::Status RunIncident(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunEvents(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunStatus(const Context& ctx, const std::vector<std::string>& argv);
+
+}  // namespace itsm::ctl
+
+#endif  // ITSM_TOOLS_ITSMCTL_COMMANDS_H_

@@ -1,0 +1,97 @@
+// itsmctl: the suite from a terminal. Reads the endpoints the launcher wrote
+// (run/endpoints.json), prints tables (or --output json for scripts), and reports errors in one
+// line with a non-zero exit code.
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: itsmctl [global options] <command> ...
+
+commands:
+  status                                    health of every service of the running suite
+  incident create --title T --impact 1-3 --urgency 1-3
+           [--description D] [--service S] [--category C] [--caller C] [--group G]
+           [--assignee A] [--ci ID]... [--major] [--idempotency-key K]
+  incident get <id or number>
+  incident list [--state S]... [--priority P1..P5]... [--group G] [--assignee A]
+           [--service S] [--search TEXT] [--limit N] [--page-token T] [--all]
+  events tail <topic> [--from-beginning] [--count N] [--timeout SECONDS]
+  outbox stats [--service NAME]
+  outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]
+
+global options:
+  --endpoints FILE    endpoints written by the launcher ($ITSM_ENDPOINTS, ./run/endpoints.json)
+  --address HOST:PORT call this gRPC address instead of the one in the endpoints file
+  --bootstrap SERVERS Kafka bootstrap servers instead of the endpoints file's
+  --actor NAME        who you are (sent as x-itsm-actor)
+  --output table|json
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  itsm::ctl::Globals globals;
+  const char* env = std::getenv("ITSM_ENDPOINTS");
+  globals.endpoints_file = env && *env ? env : "run/endpoints.json";
+  std::vector<std::string> rest;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const std::string& name) -> std::string {
+      if (a.rfind("--" + name + "=", 0) == 0) return a.substr(name.size() + 3);
+      if (i + 1 < argc) return argv[++i];
+      std::fprintf(stderr, "error: --%s needs a value\n", name.c_str());
+      std::exit(2);
+    };
+    if (a == "-h" || a == "--help" || a == "help") {
+      std::printf("%s", kUsage);
+      return 0;
+    } else if (a.rfind("--endpoints", 0) == 0) {
+      globals.endpoints_file = value("endpoints");
+    } else if (a.rfind("--address", 0) == 0) {
+      globals.address = value("address");
+    } else if (a.rfind("--bootstrap", 0) == 0) {
+      globals.bootstrap = value("bootstrap");
+    } else if (a.rfind("--actor", 0) == 0) {
+      globals.actor = value("actor");
+    } else if (a.rfind("--output", 0) == 0) {
+      const std::string output = value("output");
+      if (output != "json" && output != "table") {
+        std::fprintf(stderr, "error: --output: expected table or json, got \"%s\"\n", output.c_str());
+        return 2;
+      }
+      globals.json = output == "json";
+    } else {
+      break;
+    }
+  }
+  for (; i < argc; ++i) rest.emplace_back(argv[i]);
+  if (rest.empty()) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  const itsm::ctl::Context ctx(globals);
+  const std::string command = rest[0];
+  const std::vector<std::string> args(rest.begin() + 1, rest.end());
+  absl::Status status;
+  if (command == "incident") {
+    status = itsm::ctl::RunIncident(ctx, args);
+  } else if (command == "events") {
+    status = itsm::ctl::RunEvents(ctx, args);
+  } else if (command == "outbox") {
+    status = itsm::ctl::RunOutbox(ctx, args);
+  } else if (command == "status") {
+    status = itsm::ctl::RunStatus(ctx, args);
+  } else {
+    status = absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\" (see --help)"));
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}
