@@ -2,6 +2,9 @@
 // cluster on loopback). It creates the suite's topics, writes its bootstrap address to a file
 // (the mock cluster only listens on random ports), and runs until SIGTERM/SIGINT.
 // Not for production: it keeps messages in memory only. See docs/operations.md.
+//
+// Fault injection for tests: SIGUSR1 takes every broker down (connections refused, as if Kafka
+// were unreachable), SIGUSR2 brings them back with their data.
 #include <signal.h>
 
 #include <cstdio>
@@ -18,6 +21,8 @@ int main(int argc, char** argv) {
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGUSR1);
+  sigaddset(&stop, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   itsm::runtime::Config config = itsm::runtime::Config::LoadOrExit(
@@ -57,8 +62,17 @@ int main(int argc, char** argv) {
   std::printf("%s\n", bootstrap.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop, &sig);
+  const int brokers = static_cast<int>(config.GetInt("brokers"));
+  for (;;) {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    if (sig == SIGUSR1 || sig == SIGUSR2) {
+      for (int id = 1; id <= brokers; ++id) (*cluster)->SetBrokerDown(id, sig == SIGUSR1);
+      itsm::runtime::log::Info(sig == SIGUSR1 ? "brokers down" : "brokers up");
+      continue;
+    }
+    break;
+  }
   itsm::runtime::log::Info("stopped");
   return 0;
 }

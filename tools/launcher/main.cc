@@ -1,0 +1,228 @@
+// itsm-launch: runs the whole suite on one machine — redis-server (AOF on), the embedded Kafka
+// broker (unless a real one is configured), and every service in deploy/local/suite.json — waits
+// until each is SERVING, prints the endpoints (and writes <run dir>/endpoints.json for tools),
+// and on Ctrl-C or SIGTERM stops everything in reverse order.
+//
+// Data lives in the run directory, so a second start keeps it. The embedded broker keeps events
+// in memory only; after a restart the launcher asks each service to re-publish its retained
+// outbox events (consumers de-duplicate by ce_id).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "itsm/base/time_util.h"
+#include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
+#include "itsm/runtime/config.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/supervisor/backends.h"
+#include "itsm/supervisor/suite_service.h"
+
+namespace itsm::launcher {
+namespace {
+
+namespace log = runtime::log;
+
+absl::StatusOr<v1::SuiteConfig> LoadSuite(const std::string& path) {
+  auto text = supervisor::ReadFile(path);
+  if (!text.ok()) return text.status();
+  v1::SuiteConfig suite;
+  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &suite);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", parsed.message().as_string()));
+  }
+  if (suite.run_dir().empty()) suite.set_run_dir("run");
+  if (suite.start_timeout_seconds() <= 0) suite.set_start_timeout_seconds(30);
+  if (suite.kafka().partitions() <= 0) suite.mutable_kafka()->set_partitions(8);
+  return suite;
+}
+
+// Re-publishing is harmless when nothing was lost (consumers de-duplicate) and restores the
+// event history when the in-memory broker started empty.
+void RepublishRetainedEvents(const std::string& service, const std::string& address) {
+  auto stub = outbox::v1::OutboxAdminService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-itsm-actor", "itsm-launch");
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  outbox::v1::RepublishEventsRequest request;
+  *request.mutable_start_time() = base::ToProtoTimestamp(absl::UnixEpoch());
+  *request.mutable_end_time() = base::ToProtoTimestamp(absl::Now() + absl::Hours(1));
+  outbox::v1::RepublishEventsResponse response;
+  grpc::Status status = stub->RepublishEvents(&ctx, request, &response);
+  if (!status.ok()) {
+    log::Warn("cannot re-publish retained events",
+              {{"service", service}, {"error", status.error_message()}});
+  } else if (response.republished_events() > 0) {
+    log::Info("re-publishing retained events to the new embedded broker",
+              {{"service", service}, {"events", response.republished_events()}});
+  }
+}
+
+int Run(int argc, char** argv) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  runtime::Config config = runtime::Config::LoadOrExit(
+      argc, argv, "launch",
+      {{"config", "deploy/local/suite.json", "The suite to start (proto3 JSON of itsm.launcher.v1.SuiteConfig)."},
+       {"run_dir", "", "Overrides the run directory of the suite file."},
+       {"log_level", "info", "trace, debug, info, warn, error."},
+       {"log_format", "text", "text or json."}});
+  log::Init("launch", config.GetString("log_level"), config.GetString("log_format"));
+
+  auto suite = LoadSuite(config.GetString("config"));
+  if (!suite.ok()) {
+    log::Error("cannot read the suite file", {{"error", suite.status().ToString()}});
+    return 2;
+  }
+  if (!config.GetString("run_dir").empty()) suite->set_run_dir(config.GetString("run_dir"));
+  const std::string run_dir = std::filesystem::absolute(suite->run_dir()).lexically_normal().string();
+  std::filesystem::create_directories(run_dir + "/logs");
+  const absl::Duration start_timeout = absl::Seconds(suite->start_timeout_seconds());
+  const std::string endpoints_file = run_dir + "/endpoints.json";
+  std::filesystem::remove(endpoints_file);
+
+  v1::Endpoints endpoints;
+  endpoints.set_run_dir(run_dir);
+  endpoints.set_launcher_pid(getpid());
+
+  // Started in dependency order; stopped in reverse (services first, so that they flush their
+  // producers and finish their writes while Kafka and Redis are still there).
+  auto redis = supervisor::RedisServer::Start(run_dir + "/redis", suite->redis().port(),
+                                              run_dir + "/logs/redis.log");
+  if (!redis.ok()) {
+    log::Error("cannot start redis-server", {{"error", redis.status().ToString()}});
+    return 1;
+  }
+  endpoints.set_redis_address((*redis)->address());
+
+  std::unique_ptr<supervisor::KafkaBroker> broker;
+  std::string bootstrap = suite->kafka().bootstrap_servers();
+  const bool embedded = bootstrap.empty();
+  if (embedded) {
+    supervisor::KafkaBroker::Options options;
+    options.dir = run_dir + "/kafka";
+    options.partitions = suite->kafka().partitions();
+    options.topics = {suite->kafka().topics().begin(), suite->kafka().topics().end()};
+    options.log_file = run_dir + "/logs/kafka.log";
+    auto started = supervisor::KafkaBroker::Start(options);
+    if (!started.ok()) {
+      log::Error("cannot start the embedded Kafka broker", {{"error", started.status().ToString()}});
+      return 1;
+    }
+    broker = std::move(*started);
+    bootstrap = broker->bootstrap_servers();
+  }
+  endpoints.set_kafka_bootstrap_servers(bootstrap);
+
+  std::vector<std::unique_ptr<supervisor::SuiteService>> services;
+  auto stop_all = [&] {
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+      log::Info("stopping", {{"service", (*it)->name()}});
+      const int code = (*it)->Stop(absl::Seconds(20));
+      if (code != 0) log::Warn("service exited with an error", {{"service", (*it)->name()}, {"code", code}});
+    }
+    services.clear();
+    if (broker) broker->Stop();
+    (*redis)->Stop();
+    std::filesystem::remove(endpoints_file);
+  };
+
+  for (const auto& svc : suite->services()) {
+    supervisor::SuiteService::Options options;
+    options.name = svc.name();
+    options.dir = run_dir + "/data";
+    options.grpc_port = svc.grpc_port();
+    options.metrics_port = svc.metrics_port();
+    options.log_file = run_dir + "/logs/" + svc.name() + ".log";
+    options.start_timeout = start_timeout;
+    options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", bootstrap},
+                   {"ITSM_REDIS_ADDRESS", (*redis)->address()}};
+    for (const auto& [k, v] : svc.env()) options.env.emplace_back(k, v);
+    const absl::Time started_at = absl::Now();
+    auto started = supervisor::SuiteService::Start(options);
+    if (!started.ok()) {
+      log::Error("cannot start a service", {{"service", svc.name()},
+                                            {"error", started.status().ToString()},
+                                            {"log", options.log_file}});
+      stop_all();
+      return 1;
+    }
+    log::Info("serving", {{"service", svc.name()},
+                          {"grpc", (*started)->grpc_address()},
+                          {"ready_ms", absl::ToDoubleMilliseconds(absl::Now() - started_at)}});
+    auto* e = endpoints.add_services();
+    e->set_name(svc.name());
+    e->set_grpc_address((*started)->grpc_address());
+    e->set_metrics_url("http://" + (*started)->metrics_address() + "/metrics");
+    e->set_pid((*started)->process().pid());
+    e->set_log_file(options.log_file);
+    if (embedded) RepublishRetainedEvents(svc.name(), (*started)->grpc_address());
+    services.push_back(std::move(*started));
+  }
+
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print;
+  print.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(endpoints, &json, print);
+  if (absl::Status written = supervisor::WriteFileAtomically(endpoints_file, json); !written.ok()) {
+    log::Error("cannot write endpoints.json", {{"error", written.ToString()}});
+  }
+
+  std::printf("\nitsm suite is running   run dir: %s\n\n", run_dir.c_str());
+  std::printf("  %-14s %-22s %-36s %s\n", "SERVICE", "GRPC", "METRICS", "LOG");
+  for (const auto& e : endpoints.services()) {
+    std::printf("  %-14s %-22s %-36s %s\n", e.name().c_str(), e.grpc_address().c_str(),
+                e.metrics_url().c_str(), e.log_file().c_str());
+  }
+  std::printf("  %-14s %-22s %s\n", "kafka", bootstrap.c_str(),
+              embedded ? "(embedded, in memory)" : "(external)");
+  std::printf("  %-14s %-22s (AOF in %s/redis)\n", "redis", (*redis)->address().c_str(), run_dir.c_str());
+  std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n", endpoints_file.c_str());
+  std::fflush(stdout);
+
+  // Wait for a stop signal, checking every second that nothing died behind our back.
+  int exit_code = 0;
+  for (;;) {
+    timespec timeout{1, 0};
+    const int sig = sigtimedwait(&stop, nullptr, &timeout);
+    if (sig == SIGTERM || sig == SIGINT) {
+      log::Info("stopping the suite");
+      break;
+    }
+    bool died = false;
+    for (auto& s : services) {
+      if (!s->process().Running()) {
+        log::Error("a service exited unexpectedly; stopping the suite",
+                   {{"service", s->name()}, {"log", run_dir + "/logs/" + s->name() + ".log"}});
+        died = true;
+      }
+    }
+    if ((broker && !broker->process().Running()) || !(*redis)->process().Running()) {
+      log::Error("kafka or redis exited unexpectedly; stopping the suite");
+      died = true;
+    }
+    if (died) {
+      exit_code = 1;
+      break;
+    }
+  }
+  stop_all();
+  log::Info("stopped");
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace itsm::launcher
+
+int main(int argc, char** argv) { return itsm::launcher::Run(argc, argv); }
