@@ -33,6 +33,7 @@ function(itsm_executable target)
   # All binaries land in one folder so that tests and the launcher find them side by side.
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   itsm_warnings(${target})
+  add_dependencies(itsm_suite ${target})
 endfunction()
 
 # itsm_test(<name> SOURCES ... [DEPS ...] [LABELS ...] [TIMEOUT seconds])

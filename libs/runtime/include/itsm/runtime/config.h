@@ -1,6 +1,6 @@
 // Service configuration: each option has a name, a default and a description, and is read from
 // the command line (--name=value), else the environment (ITSM_NAME), else the default.
-// docs/configuration.md is the table of every option; `itsm-<service> --help` prints it.
+// docs/settings.md is the table of every option; `itsm-<service> --help` prints it.
 //
 //   Config config = Config::LoadOrExit(argc, argv, "incident", CommonOptions(50051, 9151));
 //   int port = config.GetInt("grpc_port");

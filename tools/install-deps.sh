@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the suite needs to build, run and test, from Debian 12's archive only.
+# Idempotent and quick when everything is present (no apt-get update then).
+set -euo pipefail
+
+packages=(
+  # build
+  ca-certificates git cmake ninja-build g++ pkg-config ccache
+  # libraries
+  libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
+  librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
+  # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
+  redis-server redis-tools postgresql-15 tzdata kcat prometheus
+  procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Lock::Timeout=900 "${missing[@]}"
