@@ -73,6 +73,9 @@ absl::Status EventConsumer::Start() {
   props["session.timeout.ms"] = std::to_string(options_.session_timeout_ms);
   props["heartbeat.interval.ms"] = std::to_string(options_.heartbeat_interval_ms);
   props["isolation.level"] = "read_committed";
+  // Kafka answers a fetch as soon as data arrives, but the embedded broker waits the whole
+  // fetch.wait.max.ms (500 ms by default): keep it short so events arrive promptly on both.
+  if (!props.contains("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "20";
   ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeKafkaConf(props));
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_rebalance_cb(conf, &EventConsumer::OnRebalance);

@@ -58,10 +58,10 @@ class RecentIds {
 class EventConsumer {
  public:
   struct Options {
-    std::string bootstrap_servers;
-    std::string group_id;
-    std::vector<std::string> topics;
-    std::string client_properties;  // extra librdkafka properties, "k=v;k=v"
+    std::string bootstrap_servers = {};
+    std::string group_id = {};
+    std::vector<std::string> topics = {};
+    std::string client_properties = {};  // extra librdkafka properties, "k=v;k=v"
     // Where a group with no committed offset starts: "earliest" replays the topic.
     std::string auto_offset_reset = "earliest";
     size_t dedupe_capacity = 100000;

@@ -1,0 +1,493 @@
+// itsm-bench: measures the suite against this machine's own limit, side by side in one run.
+// Each scenario starts the real processes on loopback (as the launcher does), drives them with
+// the same load driver, and reports absolute figures next to the ratio to the reference (a bare
+// gRPC server whose handler does nothing). Results: bench/results/<name>.json and .md.
+//
+//   itsm-bench --scenarios=reference,incident-sqlite,incident-postgres,events,reads
+//   itsm-bench --quick   (seconds instead of minutes: the CI smoke run)
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/events/event_consumer.h"
+#include "itsm/events/outbox.h"
+#include "itsm/incident/v1/incident.grpc.pb.h"
+#include "itsm/runtime/config.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/supervisor/backends.h"
+#include "itsm/supervisor/suite_service.h"
+#include "itsm/testing/test_env.h"
+#include "load_driver.h"
+#include "src/incident_factory.h"
+#include "src/incident_repository.h"
+
+namespace itsm::bench {
+namespace {
+
+namespace log = runtime::log;
+using incident::v1::CreateIncidentRequest;
+
+struct Settings {
+  absl::Duration warmup;
+  absl::Duration duration;
+  absl::Duration open_duration;
+  int64_t seed_incidents;
+  std::vector<int> concurrencies = {1, 16, 64};
+  int channels = 4;
+};
+
+// One row of the results table.
+struct Row {
+  std::string scenario;
+  std::string measure;
+  double value = 0;
+  std::string unit;
+  std::string vs_reference;  // e.g. "0.52 of reference", or ""
+  std::string note;
+};
+
+class Results {
+ public:
+  void Add(Row row) {
+    std::printf("  %-22s %-38s %12.2f %-6s %s %s\n", row.scenario.c_str(), row.measure.c_str(),
+                row.value, row.unit.c_str(), row.vs_reference.c_str(), row.note.c_str());
+    std::fflush(stdout);
+    rows_.push_back(std::move(row));
+  }
+  void AddLoad(const std::string& scenario, const LoadResult& r, double reference_rate) {
+    const std::string what = r.mode == "closed"
+                                 ? absl::StrCat("closed loop, ", r.concurrency, " in flight")
+                                 : absl::StrFormat("open loop at %.0f/s", r.target_rate);
+    Add({scenario, what + ": rate", r.rate, "/s",
+         reference_rate > 0 ? absl::StrFormat("%.2f of reference", r.rate / reference_rate) : "",
+         r.errors ? absl::StrCat(r.errors, " errors") : ""});
+    Add({scenario, what + ": p50", r.p50_ms, "ms", "", ""});
+    Add({scenario, what + ": p99", r.p99_ms, "ms", "", ""});
+    Add({scenario, what + ": p99.9", r.p999_ms, "ms", "", ""});
+  }
+  std::string Json(const std::string& name, const std::string& machine) const {
+    std::string out = absl::StrCat("{\n  \"name\": \"", name, "\",\n  \"time\": \"",
+                                   absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()),
+                                   "\",\n  \"machine\": \"", machine, "\",\n  \"results\": [\n");
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      const Row& r = rows_[i];
+      absl::StrAppendFormat(&out,
+                            "    {\"scenario\": \"%s\", \"measure\": \"%s\", \"value\": %.4f, "
+                            "\"unit\": \"%s\", \"vs_reference\": \"%s\", \"note\": \"%s\"}%s\n",
+                            r.scenario, r.measure, r.value, r.unit, r.vs_reference, r.note,
+                            i + 1 < rows_.size() ? "," : "");
+    }
+    return out + "  ]\n}\n";
+  }
+  std::string Markdown(const std::string& machine, const std::string& command) const {
+    std::string out = absl::StrCat("Machine: ", machine, "  \nCommand: `", command, "`  \nRun: ",
+                                   absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
+                                   "\n\n| scenario | measure | value | unit | vs reference | note |\n|---|---|---:|---|---|---|\n");
+    for (const Row& r : rows_) {
+      absl::StrAppendFormat(&out, "| %s | %s | %.2f | %s | %s | %s |\n", r.scenario, r.measure,
+                            r.value, r.unit, r.vs_reference, r.note);
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Row> rows_;
+};
+
+std::string MachineDescription() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const double gib = static_cast<double>(pages) * sysconf(_SC_PAGESIZE) / (1024.0 * 1024 * 1024);
+  return absl::StrFormat("%d cores, %.0f GiB, %s", sysconf(_SC_NPROCESSORS_ONLN), gib, model);
+}
+
+// VmRSS / VmHWM of a process, in MB.
+double MemoryMb(pid_t pid, const char* field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) {
+      std::istringstream in(line.substr(line.find(':') + 1));
+      double kb = 0;
+      in >> kb;
+      return kb / 1024.0;
+    }
+  }
+  return 0;
+}
+
+CreateIncidentRequest SampleRequest(int64_t n) {
+  CreateIncidentRequest r;
+  r.set_title(absl::StrCat("Benchmark incident ", n, ": checkout latency above threshold"));
+  r.set_description(
+      "Synthetic load from itsm-bench. Customers report slow checkout; p95 above 2 s since 09:40.");
+  r.set_service("checkout");
+  r.set_category("performance");
+  r.set_impact(static_cast<int>(n % 3) + 1);
+  r.set_urgency(static_cast<int>((n / 3) % 3) + 1);
+  r.set_assignment_group(n % 2 ? "web-platform" : "payments");
+  return r;
+}
+
+// Several channels (distinct arguments, so gRPC does not share one connection): one HTTP/2
+// connection caps a client on this machine.
+class IncidentClient {
+ public:
+  IncidentClient(const std::string& address, int channels) {
+    for (int i = 0; i < channels; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("itsm.bench.channel", i);
+      stubs_.push_back(incident::v1::IncidentService::NewStub(
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+
+  AsyncCall Create() {
+    return [this](int worker, std::function<void(bool)> done) {
+      struct Call {
+        grpc::ClientContext ctx;
+        CreateIncidentRequest request;
+        incident::v1::CreateIncidentResponse response;
+      };
+      auto* c = new Call();
+      c->request = SampleRequest(counter_++);
+      c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      stubs_[worker % stubs_.size()]->async()->CreateIncident(
+          &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
+            done(s.ok());
+            delete c;
+          });
+    };
+  }
+
+  AsyncCall Get(std::vector<std::string> ids) {
+    auto shared = std::make_shared<std::vector<std::string>>(std::move(ids));
+    return [this, shared](int worker, std::function<void(bool)> done) {
+      struct Call {
+        grpc::ClientContext ctx;
+        incident::v1::GetIncidentRequest request;
+        incident::v1::GetIncidentResponse response;
+      };
+      auto* c = new Call();
+      c->request.set_id((*shared)[counter_++ % shared->size()]);
+      stubs_[worker % stubs_.size()]->async()->GetIncident(
+          &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
+            done(s.ok());
+            delete c;
+          });
+    };
+  }
+
+  AsyncCall List(incident::v1::ListIncidentsRequest request) {
+    return [this, request](int worker, std::function<void(bool)> done) {
+      struct Call {
+        grpc::ClientContext ctx;
+        incident::v1::ListIncidentsRequest request;
+        incident::v1::ListIncidentsResponse response;
+      };
+      auto* c = new Call();
+      c->request = request;
+      stubs_[worker % stubs_.size()]->async()->ListIncidents(
+          &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
+            done(s.ok() && c->response.incidents_size() > 0);
+            delete c;
+          });
+    };
+  }
+
+  // Blocking create, for the event-latency scenario.
+  absl::StatusOr<incident::v1::Incident> CreateNow(int64_t n) {
+    grpc::ClientContext ctx;
+    incident::v1::CreateIncidentResponse response;
+    grpc::Status s = stubs_[0]->CreateIncident(&ctx, SampleRequest(n), &response);
+    if (!s.ok()) return absl::UnavailableError(s.error_message());
+    return response.incident();
+  }
+
+ private:
+  std::vector<std::unique_ptr<incident::v1::IncidentService::Stub>> stubs_;
+  std::atomic<int64_t> counter_{0};
+};
+
+struct Bench {
+  Settings settings;
+  Results results;
+  testing::ScratchDir dir;
+  double reference_rate = 0;
+  std::unique_ptr<supervisor::KafkaBroker> broker;
+
+  absl::Status EnsureKafka() {
+    if (broker) return absl::OkStatus();
+    supervisor::KafkaBroker::Options options;
+    options.dir = dir.File("kafka");
+    options.log_file = dir.File("kafka.log");
+    ITSM_ASSIGN_OR_RETURN(broker, supervisor::KafkaBroker::Start(options));
+    return absl::OkStatus();
+  }
+
+  // Closed loops at each concurrency; returns the best rate.
+  double ClosedLoops(const std::string& scenario, const AsyncCall& call) {
+    double best = 0;
+    for (int c : settings.concurrencies) {
+      LoadResult r = RunClosedLoop(call, c, settings.warmup, settings.duration);
+      results.AddLoad(scenario, r, reference_rate);
+      best = std::max(best, r.rate);
+    }
+    return best;
+  }
+
+  absl::Status Reference() {
+    ITSM_ASSIGN_OR_RETURN(std::string binary, supervisor::FindSuiteBinary("itsm-bench-echo"));
+    const std::string out = dir.File("echo.out");
+    ITSM_ASSIGN_OR_RETURN(auto echo, supervisor::ChildProcess::Start({binary, {}, {}, out, ""}));
+    std::string address;
+    ITSM_RETURN_IF_ERROR(supervisor::WaitUntil(
+        [&] {
+          auto text = supervisor::ReadFile(out);
+          if (text.ok() && text->find('\n') != std::string::npos) {
+            address = text->substr(0, text->find('\n'));
+          }
+          return !address.empty();
+        },
+        absl::Seconds(10), "itsm-bench-echo"));
+    IncidentClient client(address, settings.channels);
+    reference_rate = ClosedLoops("reference (no-op gRPC)", client.Create());
+    echo->Stop(absl::Seconds(5));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<supervisor::SuiteService>> StartIncident(
+      const std::string& scenario, const std::string& database_url) {
+    ITSM_RETURN_IF_ERROR(EnsureKafka());
+    supervisor::SuiteService::Options options;
+    options.name = "incident";
+    options.dir = dir.File("data-" + scenario);
+    options.log_file = dir.File(scenario + ".log");
+    options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", broker->bootstrap_servers()},
+                   {"ITSM_LOG_LEVEL", "warn"}};
+    if (!database_url.empty()) options.env.emplace_back("ITSM_DATABASE_URL", database_url);
+    const absl::Time start = absl::Now();
+    ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
+    results.Add({scenario, "start to SERVING", absl::ToDoubleMilliseconds(absl::Now() - start), "ms",
+                 "", "target < 500 ms"});
+    absl::SleepFor(absl::Milliseconds(500));
+    results.Add({scenario, "idle RSS", MemoryMb(service->process().pid(), "VmRSS"), "MB", "",
+                 "target < 50 MB"});
+    return service;
+  }
+
+  absl::Status IncidentCreate(const std::string& scenario, const std::string& database_url) {
+    ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, database_url));
+    IncidentClient client(service->grpc_address(), settings.channels);
+    const double max_rate = ClosedLoops(scenario, client.Create());
+    LoadResult open = RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration);
+    results.AddLoad(scenario, open, reference_rate);
+    results.Add({scenario, "peak RSS under load", MemoryMb(service->process().pid(), "VmHWM"), "MB",
+                 "", ""});
+    service->Stop();
+    return absl::OkStatus();
+  }
+
+  absl::Status EventLatency() {
+    const std::string scenario = "event latency";
+    ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, ""));
+    IncidentClient client(service->grpc_address(), 1);
+    absl::Mutex mu;
+    std::map<std::string, absl::Time> acked;      // incident id -> create acknowledged
+    std::map<std::string, absl::Time> consumed;   // incident id -> event seen
+    prometheus::Registry registry;
+    events::EventConsumer consumer(
+        {.bootstrap_servers = broker->bootstrap_servers(),
+         .group_id = "bench-latency",
+         .topics = {"itsm.incident.v1"},
+         .auto_offset_reset = "latest"},
+        [&](const events::ConsumedEvent& e) {
+          absl::MutexLock lock(&mu);
+          consumed.emplace(e.key, absl::Now());
+          return absl::OkStatus();
+        },
+        registry);
+    std::atomic<bool> assigned{false};
+    consumer.SetRebalanceListener([&](bool gained, const auto&) { assigned = gained; });
+    ITSM_RETURN_IF_ERROR(consumer.Start());
+    // Measure the steady state: the consumer has joined its group and seen a first event.
+    ITSM_RETURN_IF_ERROR(supervisor::WaitUntil([&] { return assigned.load(); }, absl::Seconds(30),
+                                               "consumer assignment"));
+    ITSM_RETURN_IF_ERROR(client.CreateNow(1 << 30).status());
+    ITSM_RETURN_IF_ERROR(supervisor::WaitUntil(
+        [&] {
+          absl::MutexLock lock(&mu);
+          return !consumed.empty();
+        },
+        absl::Seconds(30), "warm-up event"));
+    {
+      absl::MutexLock lock(&mu);
+      consumed.clear();
+    }
+    const int64_t count = std::max<int64_t>(20, static_cast<int64_t>(
+                                                    200 * absl::ToDoubleSeconds(settings.open_duration)));
+    const absl::Duration gap = absl::Milliseconds(5);  // 200 creates/s: latency, not throughput
+    for (int64_t i = 0; i < count; ++i) {
+      ITSM_ASSIGN_OR_RETURN(auto incident, client.CreateNow(i));
+      {
+        absl::MutexLock lock(&mu);
+        acked.emplace(incident.id(), absl::Now());
+      }
+      absl::SleepFor(gap);
+    }
+    ITSM_RETURN_IF_ERROR(supervisor::WaitUntil(
+        [&] {
+          absl::MutexLock lock(&mu);
+          return consumed.size() >= acked.size();
+        },
+        absl::Seconds(30), "every event consumed"));
+    consumer.Stop();
+    std::vector<double> latencies;
+    for (const auto& [id, at] : acked) {
+      // An event may even arrive before the client has the response: count that as zero.
+      latencies.push_back(std::max(0.0, absl::ToDoubleMilliseconds(consumed[id] - at)));
+    }
+    results.Add({scenario, "commit -> consumer: p50", Percentile(latencies, 50), "ms", "", ""});
+    results.Add({scenario, "commit -> consumer: p99", Percentile(latencies, 99), "ms", "",
+                 "target <= 50 ms"});
+    service->Stop();
+    return absl::OkStatus();
+  }
+
+  // Seeds the database file directly (far faster than through the API), then measures reads.
+  absl::Status Reads() {
+    const std::string scenario = absl::StrCat("reads, ", settings.seed_incidents, " stored");
+    const std::string data = dir.File("data-" + scenario);
+    ITSM_ASSIGN_OR_RETURN(auto db, storage::OpenDatabase("sqlite://" + data + "/incident.db",
+                                                         {.pool_size = 1, .busy_timeout_ms = 5000,
+                                                          .sqlite_synchronous_full = false}));
+    ITSM_RETURN_IF_ERROR(storage::ApplyMigrations(*db, "outbox", events::Outbox::Migrations()));
+    ITSM_RETURN_IF_ERROR(
+        storage::ApplyMigrations(*db, "incident", incident::IncidentRepository::Migrations()));
+    const incident::PriorityMatrix matrix = incident::PriorityMatrix::Default();
+    const incident::IncidentFactory factory(matrix, base::SystemClock::Get());
+    std::vector<std::string> ids;
+    const absl::Time seed_start = absl::Now();
+    for (int64_t done = 0; done < settings.seed_incidents;) {
+      ITSM_ASSIGN_OR_RETURN(auto txn, db->Begin(storage::TransactionMode::kReadWrite));
+      for (int i = 0; i < 20000 && done < settings.seed_incidents; ++i, ++done) {
+        incident::v1::Incident inc = factory.NewIncident(SampleRequest(done), "bench");
+        ITSM_RETURN_IF_ERROR(incident::IncidentRepository::Insert(*txn, inc));
+        if (done % 97 == 0) ids.push_back(inc.id());
+      }
+      ITSM_RETURN_IF_ERROR(txn->Commit());
+    }
+    results.Add({scenario, "seeding (direct SQLite inserts)",
+                 settings.seed_incidents / absl::ToDoubleSeconds(absl::Now() - seed_start), "/s", "", ""});
+    db.reset();
+    ITSM_RETURN_IF_ERROR(EnsureKafka());
+    supervisor::SuiteService::Options options;
+    options.name = "incident";
+    options.dir = data;
+    options.log_file = dir.File("reads.log");
+    options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", broker->bootstrap_servers()},
+                   {"ITSM_LOG_LEVEL", "warn"}};
+    ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
+    IncidentClient client(service->grpc_address(), settings.channels);
+    LoadResult get = RunClosedLoop(client.Get(ids), 16, settings.warmup, settings.duration);
+    results.AddLoad(scenario + ": GetIncident", get, reference_rate);
+    incident::v1::ListIncidentsRequest filtered;
+    filtered.set_assignment_group("payments");
+    filtered.add_priorities(incident::v1::PRIORITY_P1);
+    filtered.add_priorities(incident::v1::PRIORITY_P2);
+    filtered.mutable_page()->set_page_size(50);
+    LoadResult list = RunClosedLoop(client.List(filtered), 16, settings.warmup, settings.duration);
+    results.AddLoad(scenario + ": ListIncidents page of 50 (group + priority filter)", list, reference_rate);
+    results.Add({scenario, "peak RSS", MemoryMb(service->process().pid(), "VmHWM"), "MB", "", ""});
+    service->Stop();
+    return absl::OkStatus();
+  }
+};
+
+int Main(int argc, char** argv) {
+  runtime::Config config = runtime::Config::LoadOrExit(
+      argc, argv, "bench",
+      {{"scenarios", "reference,incident-sqlite,incident-postgres,events,reads",
+        "Comma-separated scenarios to run (the reference always runs first)."},
+       {"quick", "false", "Tiny durations and counts: checks the harness works (CI smoke run)."},
+       {"seconds", "5", "Measured seconds per closed-loop step."},
+       {"seed_incidents", "1000000", "Incidents stored before measuring reads."},
+       {"results_dir", "bench/results", "Where <name>.json and <name>.md are written."},
+       {"name", "latest", "Result file name."},
+       {"log_level", "warn", "Log level of the driver."},
+       {"log_format", "text", "json or text."}});
+  log::Init("bench", config.GetString("log_level"), config.GetString("log_format"));
+  Bench bench;
+  const bool quick = config.GetBool("quick");
+  bench.settings.warmup = quick ? absl::Milliseconds(100) : absl::Seconds(1);
+  bench.settings.duration = quick ? absl::Milliseconds(300) : absl::Seconds(config.GetInt("seconds"));
+  bench.settings.open_duration = quick ? absl::Milliseconds(500) : absl::Seconds(10);
+  bench.settings.seed_incidents = quick ? 2000 : config.GetInt("seed_incidents");
+  const std::vector<std::string> scenarios = absl::StrSplit(config.GetString("scenarios"), ',');
+  const std::string machine = MachineDescription();
+  std::printf("itsm-bench on %s\n", machine.c_str());
+
+  auto wanted = [&](const std::string& s) {
+    return std::find(scenarios.begin(), scenarios.end(), s) != scenarios.end();
+  };
+  std::vector<std::pair<std::string, absl::Status>> failures;
+  auto run = [&](const std::string& name, const std::function<absl::Status()>& fn) {
+    std::printf("\n== %s\n", name.c_str());
+    std::fflush(stdout);
+    absl::Status s = fn();
+    if (!s.ok()) {
+      std::printf("  FAILED: %s\n", s.ToString().c_str());
+      failures.emplace_back(name, s);
+    }
+  };
+  run("reference", [&] { return bench.Reference(); });
+  if (wanted("incident-sqlite")) {
+    run("incident-sqlite", [&] { return bench.IncidentCreate("incident create, SQLite", ""); });
+  }
+  if (wanted("incident-postgres")) {
+    run("incident-postgres", [&]() -> absl::Status {
+      ITSM_ASSIGN_OR_RETURN(std::string url, testing::NewDatabaseUrl(testing::Backend::kPostgres));
+      return bench.IncidentCreate("incident create, PostgreSQL", url);
+    });
+  }
+  if (wanted("events")) run("events", [&] { return bench.EventLatency(); });
+  if (wanted("reads")) run("reads", [&] { return bench.Reads(); });
+
+  const std::string dir = config.GetString("results_dir");
+  const std::string name = config.GetString("name");
+  std::string command = "itsm-bench";
+  for (int i = 1; i < argc; ++i) absl::StrAppend(&command, " ", argv[i]);
+  std::filesystem::create_directories(dir);
+  (void)supervisor::WriteFileAtomically(dir + "/" + name + ".json", bench.results.Json(name, machine));
+  const std::string md = bench.results.Markdown(machine, command);
+  (void)supervisor::WriteFileAtomically(dir + "/" + name + ".md", md);
+  std::printf("\n%s\nwritten: %s/%s.json and .md\n", md.c_str(), dir.c_str(), name.c_str());
+  for (const auto& [scenario, status] : failures) {
+    std::fprintf(stderr, "scenario %s failed: %s\n", scenario.c_str(), status.ToString().c_str());
+  }
+  return failures.empty() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace itsm::bench
+
+int main(int argc, char** argv) { return itsm::bench::Main(argc, argv); }
