@@ -433,6 +433,7 @@ int Main(int argc, char** argv) {
        {"seed_incidents", "1000000", "Incidents stored before measuring reads."},
        {"results_dir", "bench/results", "Where <name>.json and <name>.md are written."},
        {"name", "latest", "Result file name."},
+       {"address", "", "Drive an already running incident service at host:port (scenario incident-create-at) instead of starting one."},
        {"log_level", "warn", "Log level of the driver."},
        {"log_format", "text", "json or text."}});
   log::Init("bench", config.GetString("log_level"), config.GetString("log_format"));
@@ -467,6 +468,13 @@ int Main(int argc, char** argv) {
     run("incident-postgres", [&]() -> absl::Status {
       ITSM_ASSIGN_OR_RETURN(std::string url, testing::NewDatabaseUrl(testing::Backend::kPostgres));
       return bench.IncidentCreate("incident create, PostgreSQL", url);
+    });
+  }
+  if (wanted("incident-create-at")) {
+    run("incident-create-at", [&]() -> absl::Status {
+      IncidentClient client(config.GetString("address"), bench.settings.channels);
+      bench.ClosedLoops("incident create at " + config.GetString("address"), client.Create());
+      return absl::OkStatus();
     });
   }
   if (wanted("events")) run("events", [&] { return bench.EventLatency(); });

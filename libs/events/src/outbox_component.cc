@@ -53,7 +53,8 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
 }
 
 std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRuntime& rt,
-                                                              storage::Database& db) {
+                                                              storage::Database& db,
+                                                              storage::GroupCommitter* writer) {
   const runtime::Config& config = rt.config();
   RelayOptions options;
   options.bootstrap_servers = config.GetString("kafka_bootstrap_servers");
@@ -62,7 +63,7 @@ std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRu
   options.poll_interval = absl::Milliseconds(config.GetInt("outbox_poll_interval_ms"));
   options.retention = absl::Hours(config.GetInt("outbox_retention_hours"));
   auto component = std::unique_ptr<OutboxComponent>(new OutboxComponent());
-  component->relay_ = std::make_unique<OutboxRelay>(db, options, rt.metrics());
+  component->relay_ = std::make_unique<OutboxRelay>(db, options, rt.metrics(), writer);
   absl::Status started = component->relay_->Start();
   if (!started.ok()) {
     runtime::log::Error("cannot start the outbox relay", {{"error", started.ToString()}});

@@ -35,9 +35,10 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
 }  // namespace
 
 OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
-                         prometheus::Registry& registry)
+                         prometheus::Registry& registry, storage::GroupCommitter* writer)
     : db_(db),
       options_(std::move(options)),
+      writer_(writer),
       published_(prometheus::BuildCounter()
                      .Name("itsm_outbox_published_events_total")
                      .Help("Outbox events acknowledged by Kafka and marked published.")
@@ -264,24 +265,36 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                {"attempted", static_cast<int64_t>(in_flight.size())}});
   }
 
-  if (!delivered.empty()) {
-    // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
-    if (!postgres) {
-      ITSM_ASSIGN_OR_RETURN(txn, db_.Begin(storage::TransactionMode::kReadWrite));
-    }
-    const std::string sql =
-        postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
-                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM json_each($2))";
-    const std::string ids = postgres ? absl::StrCat("{", absl::StrJoin(delivered, ","), "}")
-                                     : absl::StrCat("[", absl::StrJoin(delivered, ","), "]");
-    ITSM_RETURN_IF_ERROR(txn->Execute(sql, {now_us, ids}).status());
-  }
+  if (!delivered.empty()) ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
   if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
   published_.Increment(static_cast<double>(delivered.size()));
   if (static_cast<int>(rows.size()) < options_.batch_size) {
     pending_.Set(static_cast<double>(rows.size() - delivered.size()));
   }
   return static_cast<int>(delivered.size());
+}
+
+absl::Status OutboxRelay::MarkPublished(storage::Transaction* txn, int64_t now_us,
+                                        const std::vector<int64_t>& ids) {
+  // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
+  auto mark = [now_us, &ids](storage::Transaction& t) {
+    const bool postgres = t.dialect() == storage::Dialect::kPostgres;
+    const std::string sql =
+        postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
+                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM json_each($2))";
+    const std::string list = postgres ? absl::StrCat("{", absl::StrJoin(ids, ","), "}")
+                                      : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
+    return t.Execute(sql, {now_us, list}).status();
+  };
+  if (txn) return mark(*txn);  // PostgreSQL: inside the transaction holding the relay lock
+  if (writer_) {
+    absl::Status status = writer_->Run(mark);
+    // A stopped committer (the service is shutting down) falls back to a transaction of our own.
+    if (status.code() != absl::StatusCode::kUnavailable) return status;
+  }
+  ITSM_ASSIGN_OR_RETURN(auto own, db_.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(mark(*own));
+  return own->Commit();
 }
 
 }  // namespace itsm::events

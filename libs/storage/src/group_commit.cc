@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "absl/time/clock.h"
+
 namespace itsm::storage {
 
 GroupCommitter::GroupCommitter(Database& db, Options options) : db_(db), options_(options) {
@@ -15,6 +17,11 @@ GroupCommitter::~GroupCommitter() { Stop(); }
 void GroupCommitter::SetAfterCommit(std::function<void()> after_commit) {
   absl::MutexLock lock(&mu_);
   after_commit_ = std::move(after_commit);
+}
+
+void GroupCommitter::SetBatchObserver(BatchObserver observer) {
+  absl::MutexLock lock(&mu_);
+  observer_ = std::move(observer);
 }
 
 void GroupCommitter::Submit(Work work, Done done) {
@@ -68,6 +75,7 @@ void GroupCommitter::WriterLoop() {
 void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
   std::vector<absl::Status> results(batch.size());
   absl::Status batch_status = absl::OkStatus();
+  const absl::Time start = absl::Now();
   auto txn_or = db_.Begin(TransactionMode::kReadWrite);
   if (!txn_or.ok()) {
     batch_status = txn_or.status();
@@ -87,14 +95,16 @@ void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(batch_status.ok() ? results[i] : batch_status);
   }
-  if (batch_status.ok()) {
-    std::function<void()> after;
-    {
-      absl::MutexLock lock(&mu_);
-      after = after_commit_;
-    }
-    if (after) after();
+  const absl::Duration elapsed = absl::Now() - start;
+  std::function<void()> after;
+  BatchObserver observer;
+  {
+    absl::MutexLock lock(&mu_);
+    after = after_commit_;
+    observer = observer_;
   }
+  if (observer) observer(batch.size(), elapsed);
+  if (batch_status.ok() && after) after();
 }
 
 }  // namespace itsm::storage

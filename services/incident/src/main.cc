@@ -3,6 +3,7 @@
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
 #include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/storage/group_commit.h"
 #include "src/incident_factory.h"
@@ -27,11 +28,13 @@ int main(int argc, char** argv) {
   }
   auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
                                    {"incident", incident::IncidentRepository::Migrations()}});
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
-
+  // The one writer of the database: creates, and the relay's "published" marks, share its
+  // batched transactions.
   storage::GroupCommitter committer(
       *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")),
             .writers = static_cast<int>(rt.config().GetInt("commit_writers"))});
+  runtime::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
   // Every commit may hold new outbox rows: publish them now instead of at the next poll.
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last

@@ -30,9 +30,11 @@ class OutboxAdminService final : public outbox::v1::OutboxAdminService::Callback
 
 class OutboxComponent {
  public:
-  // Exits with a clear message when the Kafka configuration is invalid.
+  // Exits with a clear message when the Kafka configuration is invalid. `writer`: the service's
+  // group committer, if it has one (see OutboxRelay).
   static std::unique_ptr<OutboxComponent> StartOrExit(runtime::ServiceRuntime& rt,
-                                                      storage::Database& db);
+                                                      storage::Database& db,
+                                                      storage::GroupCommitter* writer = nullptr);
   OutboxRelay& relay() { return *relay_; }
 
  private:

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "itsm/storage/database.h"
 
 namespace itsm::storage {
@@ -48,6 +49,10 @@ class GroupCommitter {
   absl::Status Run(Work work);
   // Called on the writer thread after every successful commit (e.g. to wake the outbox relay).
   void SetAfterCommit(std::function<void()> after_commit);
+  // Called on the writer thread after every batch with its size and the time from BEGIN to the
+  // end of COMMIT (for metrics; see runtime::ObserveGroupCommits).
+  using BatchObserver = std::function<void(size_t units, absl::Duration elapsed)>;
+  void SetBatchObserver(BatchObserver observer);
   // Finishes queued units and joins the writers. Idempotent.
   void Stop();
 
@@ -62,6 +67,7 @@ class GroupCommitter {
   Database& db_;
   const Options options_;
   std::function<void()> after_commit_;
+  BatchObserver observer_;
   absl::Mutex mu_;
   std::deque<Unit> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
