@@ -14,6 +14,8 @@ absl::Status RunIncident(const Context& ctx, const std::vector<std::string>& arg
 absl::Status RunEvents(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunStatus(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunConfig(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunSla(const Context& ctx, const std::vector<std::string>& argv);
 
 }  // namespace itsm::ctl
 

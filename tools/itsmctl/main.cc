@@ -19,9 +19,35 @@ commands:
   incident get <id or number>
   incident list [--state S]... [--priority P1..P5]... [--group G] [--assignee A]
            [--service S] [--search TEXT] [--limit N] [--page-token T] [--all]
+  ci class list | get <name> | create --name N [--parent P] [--abstract]
+           [--attr name:string|int|bool|date|enum|reference[:required][:enum=a|b][:ref=class]]...
+  ci create --class C --name N [--status planned|in_build|live] [--group G]
+           [--criticality low|medium|high|critical] [--attr key=value]... [--idempotency-key K]
+  ci get|retire <id or class/name>
+  ci update <id or class/name> [--status S] [--group G] [--criticality C] [--name N] [--attr k=v]...
+  ci list [--class C]... [--status S]... [--group G] [--search TEXT] [--limit N] [--all]
+  ci rel add <source> depends_on|runs_on|connected_to|member_of <target>
+  ci rel rm <relationship id> | ci rel list <ci>
+  ci impact <ci> [--upstream] [--depth N] [--class C]... [--limit N]
+  ci history <id> [--relationships]
+  ci import <file.json>                     upsert CIs and relationships (discovery feeds)
+  ci baseline create --name N (--root CI [--depth N] | --ci ID...) | ci baseline diff <name>
   events tail <topic> [--from-beginning] [--count N] [--timeout SECONDS]
   outbox stats [--service NAME]
   outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]
+  sla calendar create --name N --zone TZ [--hours "mon-fri 09:00-18:00"]... [--24x7]
+           [--holiday YYYY-MM-DD[@HH:MM-HH:MM][=NAME]]... [--extra YYYY-MM-DD@HH:MM-HH:MM]...
+  sla calendar get <id or name> [--version N] | sla calendar list
+  sla definition create --name N [--kind sla|ola|uc] --service S... --calendar C
+           --target P1:response=30m,resolve=4h... [--thresholds 50,75,90] [--from T] [--until T]
+           [--customer C] [--group G] [--supplier ID] [--zone-source definition|caller|ci]
+           [--zone TZ] [--retroactive]
+  sla definition get <id> [--version N] | sla definition list [--service S] [--kind K] [--all]
+  sla due --service S --priority P1 [--clock response|resolution] [--start RFC3339]
+          (or --definition ID --priority P, or --calendar C --target 4h)
+  sla status <incident id>
+  sla report [--by service,priority,sla,period] [--period day|week|month] [--from T] [--to T]
+          [--zone TZ] [--service S] [--priority P] [--definition ID] [--kind K]
 
 global options:
   --endpoints FILE    endpoints written by the launcher ($ITSM_ENDPOINTS, ./run/endpoints.json)
@@ -84,6 +110,10 @@ int main(int argc, char** argv) {
     status = itsm::ctl::RunEvents(ctx, args);
   } else if (command == "outbox") {
     status = itsm::ctl::RunOutbox(ctx, args);
+  } else if (command == "sla") {
+    status = itsm::ctl::RunSla(ctx, args);
+  } else if (command == "ci") {
+    status = itsm::ctl::RunConfig(ctx, args);
   } else if (command == "status") {
     status = itsm::ctl::RunStatus(ctx, args);
   } else {

@@ -1,0 +1,119 @@
+// The configuration service's operations, apart from gRPC: each write runs inside the caller's
+// transaction (the group committer's unit) and writes the record, its history entry and its
+// outbox event together; reads open their own snapshot. The impact graph and the class catalog
+// are in-memory views of storage, caught up from it before use (see ConfigRepository on the
+// graph sequence), so several replicas sharing one PostgreSQL stay correct.
+//
+//   Cmdb cmdb(db, clock);
+//   ITSM_RETURN_IF_ERROR(cmdb.Load());
+//   committer.Run([&](Transaction& txn) { return cmdb.CreateCi(txn, who, request, "", ci); });
+#ifndef ITSM_SERVICES_CONFIGURATION_CMDB_H_
+#define ITSM_SERVICES_CONFIGURATION_CMDB_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "itsm/base/clock.h"
+#include "itsm/config/v1/config.pb.h"
+#include "itsm/storage/database.h"
+#include "src/class_catalog.h"
+#include "src/impact_graph.h"
+
+namespace itsm::config {
+
+inline constexpr char kConfigTopic[] = "itsm.config.v1";
+inline constexpr char kEventSource[] = "itsm/configuration";
+inline constexpr int kMaxImportItems = 5000;
+inline constexpr int kMaxImportRelationships = 20000;
+inline constexpr int kMaxBaselineCis = 10000;
+inline constexpr int kMaxDepth = 12;
+inline constexpr int kDefaultDepth = 6;
+inline constexpr int kMaxImpactResults = 10000;
+
+// Who asks, for the history and created_by.
+struct Caller {
+  std::string actor = "anonymous";
+  std::string request_id = {};
+};
+
+class Cmdb {
+ public:
+  Cmdb(storage::Database& db, const base::Clock& clock) : db_(db), clock_(clock) {}
+
+  // Loads the classes and the whole graph (at start; later calls catch up).
+  absl::Status Load();
+
+  // Classes.
+  absl::Status CreateClass(storage::Transaction& txn, const Caller& caller, v1::CiClass& c);
+  absl::StatusOr<v1::CiClass> GetClass(const std::string& name);
+  std::vector<v1::CiClass> ListClasses();
+  // Re-reads the classes (after a class was created here or on another replica).
+  absl::Status ReloadClasses();
+
+  // CIs. `fingerprint` identifies the request for its idempotency key.
+  absl::Status CreateCi(storage::Transaction& txn, const Caller& caller,
+                        const v1::CreateConfigurationItemRequest& request,
+                        const std::string& fingerprint, v1::ConfigurationItem& out);
+  absl::Status UpdateCi(storage::Transaction& txn, const Caller& caller,
+                        const v1::UpdateConfigurationItemRequest& request,
+                        v1::ConfigurationItem& out);
+  absl::StatusOr<v1::ConfigurationItem> GetCi(const std::string& id_or_key);
+  absl::StatusOr<v1::ListConfigurationItemsResponse> ListCis(
+      const v1::ListConfigurationItemsRequest& request);
+
+  // Relationships.
+  absl::Status CreateRelationship(storage::Transaction& txn, const Caller& caller,
+                                  const v1::CreateRelationshipRequest& request,
+                                  v1::Relationship& out);
+  absl::Status DeleteRelationship(storage::Transaction& txn, const Caller& caller,
+                                  const std::string& id, v1::Relationship& out);
+  absl::StatusOr<v1::ListRelationshipsResponse> ListRelationships(const std::string& ci_id);
+
+  absl::StatusOr<v1::AnalyzeImpactResponse> AnalyzeImpact(const v1::AnalyzeImpactRequest& request);
+  absl::StatusOr<v1::ListHistoryResponse> ListHistory(const v1::ListHistoryRequest& request);
+
+  absl::Status CreateBaseline(storage::Transaction& txn, const Caller& caller,
+                              const v1::CreateBaselineRequest& request, v1::Baseline& out);
+  absl::StatusOr<v1::DiffBaselineResponse> DiffBaseline(const v1::DiffBaselineRequest& request);
+
+  absl::Status Import(storage::Transaction& txn, const Caller& caller,
+                      const v1::ImportConfigurationItemsRequest& request,
+                      v1::ImportConfigurationItemsResponse& out);
+
+  // Brings the in-memory graph up to the database's graph head.
+  absl::Status RefreshGraph();
+  size_t graph_nodes() const;
+  size_t graph_edges() const;
+
+ private:
+  std::shared_ptr<const ClassCatalog> catalog() const;
+  // The catalog, re-read from `txn` when it lacks `class_name` (created on another replica).
+  absl::StatusOr<std::shared_ptr<const ClassCatalog>> CatalogFor(storage::Transaction& txn,
+                                                                 const std::string& class_name);
+  absl::StatusOr<v1::ConfigurationItem> WriteNewCi(storage::Transaction& txn, const Caller& caller,
+                                                   v1::ConfigurationItem ci, int64_t graph_seq);
+  absl::Status WriteCiUpdate(storage::Transaction& txn, const Caller& caller,
+                             const v1::ConfigurationItem& before, v1::ConfigurationItem& next,
+                             int64_t graph_seq);
+  absl::StatusOr<v1::Relationship> WriteNewRelationship(
+      storage::Transaction& txn, const Caller& caller, const v1::ConfigurationItem& source,
+      const v1::ConfigurationItem& target, v1::RelationshipType type,
+      const std::string& description, int64_t graph_seq);
+  // The CIs a root-scoped baseline covers now: the root and what it depends on.
+  absl::StatusOr<std::vector<std::string>> RootScope(const std::string& root_id, int depth);
+
+  storage::Database& db_;
+  const base::Clock& clock_;
+  mutable absl::Mutex catalog_mu_;
+  std::shared_ptr<const ClassCatalog> catalog_ ABSL_GUARDED_BY(catalog_mu_);
+  absl::Mutex refresh_mu_;  // one catch-up at a time
+  mutable absl::Mutex graph_mu_;
+  ImpactGraph graph_ ABSL_GUARDED_BY(graph_mu_);
+  int64_t graph_seq_ ABSL_GUARDED_BY(graph_mu_) = 0;
+};
+
+}  // namespace itsm::config
+
+#endif  // ITSM_SERVICES_CONFIGURATION_CMDB_H_

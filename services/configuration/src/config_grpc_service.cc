@@ -1,0 +1,195 @@
+#include "src/config_grpc_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/runtime/call_context.h"
+
+namespace itsm::config {
+namespace {
+
+// Identifies a create request's content, so that reusing an idempotency key for a different
+// request is refused. Stored, so it must be stable across builds: FNV-1a over the deterministic
+// serialisation (it only tells requests apart; not a security hash).
+std::string Fingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&out);
+  }
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
+}
+
+Caller CallerOf(const grpc::CallbackServerContext& ctx) {
+  return Caller{runtime::Actor(ctx), runtime::RequestId(ctx)};
+}
+
+// Finishes a read call with the result of `read`.
+template <typename Fn>
+grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx, Fn read) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(runtime::ToGrpcStatus(read()));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ConfigGrpcService::Write(
+    grpc::CallbackServerContext* ctx,
+    std::function<absl::Status(storage::Transaction&, const Caller&)> work,
+    std::function<void()> after_commit) {
+  auto* reactor = ctx->DefaultReactor();
+  // The unit writes straight into the response: it is sent only when the commit succeeded.
+  committer_.Submit([work = std::move(work), caller = CallerOf(*ctx)](
+                        storage::Transaction& txn) { return work(txn, caller); },
+                    [reactor, after_commit = std::move(after_commit)](absl::Status status) {
+                      if (status.ok() && after_commit) after_commit();
+                      reactor->Finish(runtime::ToGrpcStatus(status));
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::CreateClass(grpc::CallbackServerContext* ctx,
+                                                         const v1::CreateClassRequest* request,
+                                                         v1::CreateClassResponse* response) {
+  return Write(
+      ctx,
+      [this, request, response](storage::Transaction& txn, const Caller& caller) {
+        *response->mutable_ci_class() = request->ci_class();
+        return cmdb_.CreateClass(txn, caller, *response->mutable_ci_class());
+      },
+      [this] { (void)cmdb_.ReloadClasses(); });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetClassRequest* request,
+                                                      v1::GetClassResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_ci_class(), cmdb_.GetClass(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListClassesRequest*,
+                                                         v1::ListClassesResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    for (auto& c : cmdb_.ListClasses()) *response->add_classes() = std::move(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::CreateConfigurationItem(
+    grpc::CallbackServerContext* ctx, const v1::CreateConfigurationItemRequest* request,
+    v1::CreateConfigurationItemResponse* response) {
+  std::string fingerprint = request->idempotency_key().empty() ? "" : Fingerprint(*request);
+  return Write(
+      ctx, [this, request, response, fingerprint](storage::Transaction& txn, const Caller& caller) {
+        return cmdb_.CreateCi(txn, caller, *request, fingerprint,
+                              *response->mutable_configuration_item());
+      });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
+    grpc::CallbackServerContext* ctx, const v1::GetConfigurationItemRequest* request,
+    v1::GetConfigurationItemResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_configuration_item(), cmdb_.GetCi(request->id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::UpdateConfigurationItem(
+    grpc::CallbackServerContext* ctx, const v1::UpdateConfigurationItemRequest* request,
+    v1::UpdateConfigurationItemResponse* response) {
+  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
+    return cmdb_.UpdateCi(txn, caller, *request, *response->mutable_configuration_item());
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
+    grpc::CallbackServerContext* ctx, const v1::ListConfigurationItemsRequest* request,
+    v1::ListConfigurationItemsResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListCis(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::CreateRelationship(
+    grpc::CallbackServerContext* ctx, const v1::CreateRelationshipRequest* request,
+    v1::CreateRelationshipResponse* response) {
+  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
+    return cmdb_.CreateRelationship(txn, caller, *request, *response->mutable_relationship());
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::DeleteRelationship(
+    grpc::CallbackServerContext* ctx, const v1::DeleteRelationshipRequest* request,
+    v1::DeleteRelationshipResponse* response) {
+  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
+    return cmdb_.DeleteRelationship(txn, caller, request->id(), *response->mutable_relationship());
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
+    grpc::CallbackServerContext* ctx, const v1::ListRelationshipsRequest* request,
+    v1::ListRelationshipsResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListRelationships(request->ci_id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerContext* ctx,
+                                                           const v1::AnalyzeImpactRequest* request,
+                                                           v1::AnalyzeImpactResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.AnalyzeImpact(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListHistoryRequest* request,
+                                                         v1::ListHistoryResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListHistory(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::CreateBaseline(
+    grpc::CallbackServerContext* ctx, const v1::CreateBaselineRequest* request,
+    v1::CreateBaselineResponse* response) {
+  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
+    return cmdb_.CreateBaseline(txn, caller, *request, *response->mutable_baseline());
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerContext* ctx,
+                                                          const v1::DiffBaselineRequest* request,
+                                                          v1::DiffBaselineResponse* response) {
+  return Read(ctx, [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.DiffBaseline(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ImportConfigurationItems(
+    grpc::CallbackServerContext* ctx, const v1::ImportConfigurationItemsRequest* request,
+    v1::ImportConfigurationItemsResponse* response) {
+  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
+    return cmdb_.Import(txn, caller, *request, *response);
+  });
+}
+
+}  // namespace itsm::config

@@ -1,0 +1,124 @@
+// The CMDB in the service's own database. Rows keep the columns that filters, uniqueness and
+// ordering need plus the whole record as a serialised message, so records can grow fields
+// without a migration each. Every method works inside the caller's transaction.
+//
+// The graph sequence: every write that changes a CI or a relationship first takes the next value
+// of config_graph_head (an UPDATE, so it holds the row lock until commit) and stamps the rows it
+// writes with it. Because the next value can only be taken after the previous holder committed,
+// "every row stamped <= head" is complete in any snapshot that sees head; GraphIndex catches up
+// on exactly that range, on every replica.
+#ifndef ITSM_SERVICES_CONFIGURATION_CONFIG_REPOSITORY_H_
+#define ITSM_SERVICES_CONFIGURATION_CONFIG_REPOSITORY_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/config/v1/config.pb.h"
+#include "itsm/storage/database.h"
+#include "itsm/storage/migrations.h"
+#include "src/impact_graph.h"
+
+namespace itsm::config {
+
+struct CiPage {
+  std::vector<v1::ConfigurationItem> items;
+  std::string next_page_token;  // empty on the last page
+};
+
+struct HistoryPage {
+  std::vector<v1::HistoryEntry> entries;
+  std::string next_page_token;
+};
+
+struct StoredRelationship {
+  v1::Relationship relationship;
+  bool deleted = false;
+};
+
+class ConfigRepository {
+ public:
+  static const std::vector<storage::Migration>& Migrations();
+
+  // Classes.
+  static absl::StatusOr<std::vector<v1::CiClass>> LoadClasses(storage::Transaction& txn);
+  static absl::Status InsertClass(storage::Transaction& txn, const v1::CiClass& c);
+
+  // The next graph sequence value; holds the head row's lock until the transaction ends.
+  static absl::StatusOr<int64_t> NextGraphSeq(storage::Transaction& txn);
+  static absl::StatusOr<int64_t> GraphHead(storage::Transaction& txn);
+  // Calls `ci` for every CI and `relation` for every relationship stamped in (after, upto],
+  // CIs first, in pages (so a start-up load of a large CMDB never holds all rows at once).
+  static absl::Status ScanGraph(storage::Transaction& txn, int64_t after, int64_t upto,
+                                const std::function<void(const GraphNode&)>& ci,
+                                const std::function<void(const StoredRelationship&)>& relation);
+
+  // CIs. ALREADY_EXISTS names the field when (class_name, name) is taken.
+  static absl::Status InsertCi(storage::Transaction& txn, const v1::ConfigurationItem& ci,
+                               int64_t graph_seq);
+  // Writes `ci` (whose version is already the new one) if the stored version is still
+  // expected_version; ABORTED otherwise.
+  static absl::Status UpdateCi(storage::Transaction& txn, const v1::ConfigurationItem& ci,
+                               int64_t expected_version, int64_t graph_seq);
+  // By id or "class_name/name".
+  static absl::StatusOr<std::optional<v1::ConfigurationItem>> FindCi(storage::Transaction& txn,
+                                                                     const std::string& id_or_key);
+  static absl::StatusOr<std::optional<v1::ConfigurationItem>> FindCiByName(
+      storage::Transaction& txn, const std::string& class_name, const std::string& name);
+  // Sorted by name, keyset-paginated on (name, id). `classes` is the expanded class filter.
+  static absl::StatusOr<CiPage> ListCis(storage::Transaction& txn,
+                                        const v1::ListConfigurationItemsRequest& request,
+                                        const std::vector<std::string>& classes);
+
+  // Relationships. ALREADY_EXISTS when the same (source, target, type) is current.
+  static absl::Status InsertRelationship(storage::Transaction& txn, const v1::Relationship& r,
+                                         int64_t graph_seq);
+  static absl::StatusOr<std::optional<StoredRelationship>> FindRelationship(
+      storage::Transaction& txn, const std::string& id);
+  static absl::StatusOr<std::optional<v1::Relationship>> FindCurrentRelationship(
+      storage::Transaction& txn, const std::string& source_id, const std::string& target_id,
+      v1::RelationshipType type);
+  // NOT_FOUND-free: returns false when it was already deleted.
+  static absl::StatusOr<bool> MarkRelationshipDeleted(storage::Transaction& txn,
+                                                      const std::string& id, int64_t graph_seq);
+  // Current relationships with the CI at either end.
+  static absl::StatusOr<std::vector<v1::Relationship>> RelationshipsOf(storage::Transaction& txn,
+                                                                       const std::string& ci_id);
+
+  // History, oldest first, keyset-paginated on its sequence.
+  static absl::Status AppendHistory(storage::Transaction& txn, const v1::HistoryEntry& entry,
+                                    const std::string& ci_a, const std::string& ci_b);
+  static absl::StatusOr<HistoryPage> ListHistory(storage::Transaction& txn,
+                                                 const std::string& subject_id,
+                                                 bool include_relationships,
+                                                 const common::v1::PageRequest& page);
+
+  // Idempotency keys of CreateConfigurationItem.
+  struct IdempotentResult {
+    std::string ci_id;
+    std::string request_fingerprint;
+  };
+  static absl::StatusOr<std::optional<IdempotentResult>> FindIdempotencyKey(
+      storage::Transaction& txn, const std::string& key);
+  static absl::Status SaveIdempotencyKey(storage::Transaction& txn, const std::string& key,
+                                         const std::string& ci_id, const std::string& fingerprint,
+                                         int64_t now_us);
+
+  // Baselines: the record and the snapshot of its CIs and relationships.
+  static absl::Status InsertBaseline(storage::Transaction& txn, const v1::Baseline& baseline,
+                                     const std::vector<v1::ConfigurationItem>& cis,
+                                     const std::vector<v1::Relationship>& relationships);
+  // By id or name.
+  static absl::StatusOr<std::optional<v1::Baseline>> FindBaseline(storage::Transaction& txn,
+                                                                  const std::string& id_or_name);
+  static absl::StatusOr<std::vector<v1::ConfigurationItem>> BaselineItems(
+      storage::Transaction& txn, const std::string& baseline_id);
+  static absl::StatusOr<std::vector<v1::Relationship>> BaselineRelationships(
+      storage::Transaction& txn, const std::string& baseline_id);
+};
+
+}  // namespace itsm::config
+
+#endif  // ITSM_SERVICES_CONFIGURATION_CONFIG_REPOSITORY_H_

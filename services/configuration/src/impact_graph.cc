@@ -1,0 +1,140 @@
+#include "src/impact_graph.h"
+
+#include <algorithm>
+
+namespace itsm::config {
+
+int32_t ImpactGraph::Find(const std::string& id) const {
+  auto it = node_index_.find(id);
+  return it == node_index_.end() ? -1 : it->second;
+}
+
+int32_t ImpactGraph::NodeIndex(const std::string& id) {
+  auto [it, inserted] = node_index_.try_emplace(id, static_cast<int32_t>(nodes_.size()));
+  if (inserted) {
+    nodes_.push_back(GraphNode{.id = id});
+    dependents_.emplace_back();
+    dependencies_.emplace_back();
+  }
+  return it->second;
+}
+
+void ImpactGraph::UpsertNode(const GraphNode& node) { nodes_[NodeIndex(node.id)] = node; }
+
+void ImpactGraph::AddEdge(const std::string& id, v1::RelationshipType type,
+                          const std::string& source_id, const std::string& target_id) {
+  if (relation_index_.contains(id)) return;
+  const int32_t source = NodeIndex(source_id);
+  const int32_t target = NodeIndex(target_id);
+  int32_t slot;
+  if (!free_relations_.empty()) {
+    slot = free_relations_.back();
+    free_relations_.pop_back();
+    relations_[slot] = {id, type, source, target};
+  } else {
+    slot = static_cast<int32_t>(relations_.size());
+    relations_.push_back({id, type, source, target});
+  }
+  relation_index_[id] = slot;
+  // The one place that knows which end of each type depends on the other.
+  const bool member = type == v1::RELATIONSHIP_TYPE_MEMBER_OF;
+  const int32_t dependent = member ? target : source;
+  const int32_t dependency = member ? source : target;
+  dependents_[dependency].push_back({dependent, slot});
+  dependencies_[dependent].push_back({dependency, slot});
+}
+
+void ImpactGraph::RemoveEdge(const std::string& id) {
+  auto it = relation_index_.find(id);
+  if (it == relation_index_.end()) return;
+  const int32_t slot = it->second;
+  auto drop = [slot](std::vector<Adjacent>& list) {
+    auto pos = std::find_if(list.begin(), list.end(),
+                            [slot](const Adjacent& a) { return a.relation == slot; });
+    if (pos != list.end()) {
+      *pos = list.back();
+      list.pop_back();
+    }
+  };
+  const GraphRelation& r = relations_[slot];
+  drop(dependents_[r.source]);
+  drop(dependents_[r.target]);
+  drop(dependencies_[r.source]);
+  drop(dependencies_[r.target]);
+  relations_[slot].id.clear();
+  free_relations_.push_back(slot);
+  relation_index_.erase(it);
+}
+
+ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
+  ImpactResult result;
+  result.origin = Find(query.origin);
+  if (result.origin < 0) return result;
+  const auto& adjacency = query.direction == Direction::kDownstream ? dependents_ : dependencies_;
+  uint32_t type_mask = 0;
+  for (auto t : query.types) type_mask |= 1u << static_cast<int>(t);
+
+  // parent[i]: the hop that first reached i (node -1 for the origin, relation -1 unvisited).
+  struct Parent {
+    int32_t node = -1;
+    int32_t relation = -1;
+  };
+  std::vector<Parent> parent(nodes_.size());
+  std::vector<uint8_t> seen(nodes_.size(), 0);
+  seen[result.origin] = 1;
+  std::vector<int32_t> frontier = {result.origin}, next;
+  std::vector<ImpactHit> level_hits;
+  size_t reported = 0;
+  for (int depth = 1; depth <= query.max_depth && !frontier.empty(); ++depth) {
+    next.clear();
+    level_hits.clear();
+    for (int32_t from : frontier) {
+      for (const Adjacent& a : adjacency[from]) {
+        if (seen[a.node]) continue;
+        if (type_mask != 0 && !(type_mask & (1u << static_cast<int>(relations_[a.relation].type))))
+          continue;
+        const GraphNode& n = nodes_[a.node];
+        // Retired CIs run nothing: impact does not flow through them. A placeholder (a node
+        // whose row has not arrived yet) has no status and is passed over the same way.
+        if (n.status == v1::LIFECYCLE_STATUS_RETIRED ||
+            n.status == v1::LIFECYCLE_STATUS_UNSPECIFIED)
+          continue;
+        seen[a.node] = 1;
+        parent[a.node] = {from, a.relation};
+        next.push_back(a.node);
+        ++result.visited;
+        if (query.report_classes.empty() || query.report_classes.contains(n.class_name)) {
+          level_hits.push_back({a.node, depth, {}});
+        }
+      }
+    }
+    std::sort(level_hits.begin(), level_hits.end(), [this](const ImpactHit& x, const ImpactHit& y) {
+      const GraphNode& a = nodes_[x.node];
+      const GraphNode& b = nodes_[y.node];
+      if (a.class_name != b.class_name) return a.class_name < b.class_name;
+      if (a.name != b.name) return a.name < b.name;
+      return a.id < b.id;
+    });
+    for (auto& hit : level_hits) {
+      if (reported == static_cast<size_t>(query.max_results)) {
+        result.truncated = true;
+        break;
+      }
+      ++reported;
+      result.hits.push_back(std::move(hit));
+    }
+    if (result.truncated) break;
+    frontier.swap(next);
+  }
+  for (ImpactHit& hit : result.hits) {
+    hit.path.resize(hit.depth);
+    int32_t at = hit.node;
+    for (int i = hit.depth - 1; i >= 0; --i) {
+      hit.path[i] = {at, parent[at].relation};
+      at = parent[at].node;
+    }
+  }
+  return result;
+}
+
+}  // namespace itsm::config

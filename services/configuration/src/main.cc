@@ -1,0 +1,47 @@
+// itsm-configuration: the CMDB (CI classes, CIs, relationships, impact analysis, baselines).
+#include "itsm/base/clock.h"
+#include "itsm/events/outbox.h"
+#include "itsm/events/outbox_component.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
+#include "itsm/runtime/service_runtime.h"
+#include "itsm/storage/group_commit.h"
+#include "src/cmdb.h"
+#include "src/config_grpc_service.h"
+#include "src/config_repository.h"
+
+int main(int argc, char** argv) {
+  using namespace itsm;
+  runtime::ServiceRuntime rt(
+      argc, argv,
+      {"configuration",
+       50053,
+       9153,
+       {{"commit_batch_size", "256", "Most writes committed in one transaction (group commit)."}}});
+
+  auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
+                                   {"configuration", config::ConfigRepository::Migrations()}});
+  // The class catalog and the whole dependency graph, in memory before the first call.
+  config::Cmdb cmdb(*db, base::SystemClock::Get());
+  if (absl::Status loaded = cmdb.Load(); !loaded.ok()) {
+    runtime::log::Error("cannot load the CMDB", {{"error", loaded.ToString()}});
+    return 1;
+  }
+  runtime::log::Info("impact graph loaded",
+                     {{"configuration_items", std::to_string(cmdb.graph_nodes())},
+                      {"relationships", std::to_string(cmdb.graph_edges())}});
+  // One writer: every graph change takes the graph head's row lock anyway. The relay marks
+  // published events through it too (see OutboxRelay).
+  storage::GroupCommitter committer(
+      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = 1});
+  runtime::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
+  committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
+  // Registered after the relay, so it stops first: queued writes commit before the relay's last
+  // round picks up their events.
+  rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+
+  config::ConfigGrpcService service(cmdb, committer);
+  rt.AddService(&service, "itsm.config.v1.ConfigurationService");
+  return rt.Run();
+}

@@ -1,0 +1,126 @@
+#include "src/ci_model.h"
+
+#include "gtest/gtest.h"
+
+namespace itsm::config {
+namespace {
+
+class CiModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto catalog = ClassCatalog::Build(DefaultClasses());
+    ASSERT_TRUE(catalog.ok());
+    catalog_ = *catalog;
+  }
+  CiResolver resolver_ = [](const std::string&) -> absl::StatusOr<std::optional<ResolvedCi>> {
+    return std::nullopt;
+  };
+  ClassCatalog catalog_;
+
+  v1::ConfigurationItem Server() {
+    v1::CreateConfigurationItemRequest r;
+    r.set_class_name("server");
+    r.set_name("srv-1");
+    (*r.mutable_attributes())["cpu_count"] = "8";
+    auto ci = CiFromCreate(catalog_, r, resolver_);
+    EXPECT_TRUE(ci.ok()) << ci.status();
+    ci->set_id("srv-1-id");
+    ci->set_version(1);
+    return *ci;
+  }
+};
+
+TEST_F(CiModelTest, CreateDefaultsToPlannedAndRefusesAbstractAndRetired) {
+  EXPECT_EQ(Server().status(), v1::LIFECYCLE_STATUS_PLANNED);
+  v1::CreateConfigurationItemRequest r;
+  r.set_class_name("hardware");
+  r.set_name("x");
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("class_name:", 0), 0u);
+  r.set_class_name("server");
+  r.set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("status:", 0), 0u);
+  r.set_status(v1::LIFECYCLE_STATUS_LIVE);
+  r.set_name("a/b");
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("name:", 0), 0u);
+  r.set_name("");
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message(), "name: required");
+  r.set_name("ok");
+  r.set_business_criticality(static_cast<v1::BusinessCriticality>(9));
+  EXPECT_EQ(
+      CiFromCreate(catalog_, r, resolver_).status().message().rfind("business_criticality:", 0),
+      0u);
+}
+
+TEST_F(CiModelTest, UpdateAppliesOnlyMaskedFields) {
+  v1::UpdateConfigurationItemRequest u;
+  u.mutable_configuration_item()->set_name("ignored");
+  u.mutable_configuration_item()->set_owner_group("ops");
+  (*u.mutable_configuration_item()->mutable_attributes())["memory_gb"] = "64";
+  u.mutable_update_mask()->add_paths("owner_group");
+  u.mutable_update_mask()->add_paths("attributes.memory_gb");
+  u.mutable_update_mask()->add_paths("attributes.cpu_count");  // absent in the request: removed
+  auto next = ApplyUpdate(catalog_, Server(), u, resolver_);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->name(), "srv-1");
+  EXPECT_EQ(next->owner_group(), "ops");
+  EXPECT_EQ(next->attributes().at("memory_gb"), "64");
+  EXPECT_FALSE(next->attributes().contains("cpu_count"));
+  auto changes = DiffCi(Server(), *next);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].field(), "owner_group");
+  EXPECT_EQ(changes[1].field(), "attributes.cpu_count");
+  EXPECT_EQ(changes[1].old_value(), "8");
+  EXPECT_EQ(changes[1].new_value(), "");
+  EXPECT_EQ(changes[2].field(), "attributes.memory_gb");
+}
+
+TEST_F(CiModelTest, UpdateErrorsNameTheField) {
+  v1::UpdateConfigurationItemRequest u;
+  EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
+            "update_mask: required");
+  u.mutable_update_mask()->add_paths("version");
+  EXPECT_EQ(
+      ApplyUpdate(catalog_, Server(), u, resolver_).status().message().rfind("update_mask:", 0),
+      0u);
+  u.mutable_update_mask()->set_paths(0, "attributes.cpu_count");
+  (*u.mutable_configuration_item()->mutable_attributes())["cpu_count"] = "many";
+  EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
+            "configuration_item.attributes.cpu_count: not an integer: \"many\"");
+  u.mutable_update_mask()->set_paths(0, "status");
+  EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_)
+                .status()
+                .message()
+                .rfind("configuration_item.status:", 0),
+            0u);
+}
+
+TEST_F(CiModelTest, RetiredIsTerminal) {
+  auto retired = Server();
+  retired.set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  v1::UpdateConfigurationItemRequest u;
+  u.mutable_configuration_item()->set_status(v1::LIFECYCLE_STATUS_LIVE);
+  u.mutable_update_mask()->add_paths("status");
+  EXPECT_EQ(ApplyUpdate(catalog_, retired, u, resolver_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CiModelTest, ImportMergesAndIsAFixpoint) {
+  v1::ImportItem item;
+  item.set_class_name("server");
+  item.set_name("srv-1");
+  (*item.mutable_attributes())["os"] = "debian 12";
+  const auto current = Server();
+  auto merged = ApplyImport(catalog_, &current, item, resolver_);
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->attributes().at("cpu_count"), "8");  // not named: kept
+  EXPECT_EQ(merged->attributes().at("os"), "debian 12");
+  auto again = ApplyImport(catalog_, &*merged, item, resolver_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(DiffCi(*merged, *again).empty());
+  (*item.mutable_attributes())["cpu_count"] = "";
+  auto removed = ApplyImport(catalog_, &*merged, item, resolver_);
+  EXPECT_FALSE(removed->attributes().contains("cpu_count"));
+}
+
+}  // namespace
+}  // namespace itsm::config

@@ -1,0 +1,558 @@
+// The configuration service through a real gRPC channel on loopback, on both storage backends,
+// with the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
+#include <map>
+#include <set>
+
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "itsm/config/v1/events.pb.h"
+#include "itsm/events/outbox.h"
+#include "itsm/events/outbox_relay.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/testing/kafka_reader.h"
+#include "itsm/testing/test_env.h"
+#include "src/cmdb.h"
+#include "src/config_grpc_service.h"
+#include "src/config_repository.h"
+
+namespace itsm::config {
+namespace {
+
+using ::itsm::testing::Backend;
+
+class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto db = itsm::testing::NewDatabase(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", events::Outbox::Migrations()).ok());
+    absl::Status migrated =
+        storage::ApplyMigrations(*db_, "configuration", ConfigRepository::Migrations());
+    ASSERT_TRUE(migrated.ok()) << migrated;
+    cmdb_ = std::make_unique<Cmdb>(*db_, clock_);
+    ASSERT_TRUE(cmdb_->Load().ok());
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    service_ = std::make_unique<ConfigGrpcService>(*cmdb_, *committer_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::ConfigurationService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    server_->Shutdown();
+    committer_->Stop();
+  }
+
+  std::unique_ptr<grpc::ClientContext> Call(const std::string& actor = "alice") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("x-itsm-actor", actor);
+    return ctx;
+  }
+
+  v1::ConfigurationItem Ci(const std::string& cls, const std::string& name,
+                           std::map<std::string, std::string> attrs = {},
+                           v1::LifecycleStatus status = v1::LIFECYCLE_STATUS_LIVE) {
+    v1::CreateConfigurationItemRequest r;
+    r.set_class_name(cls);
+    r.set_name(name);
+    r.set_status(status);
+    for (auto& [k, v] : attrs) (*r.mutable_attributes())[k] = v;
+    v1::CreateConfigurationItemResponse out;
+    grpc::Status s = stub_->CreateConfigurationItem(Call().get(), r, &out);
+    EXPECT_TRUE(s.ok()) << name << ": " << s.error_message();
+    return out.configuration_item();
+  }
+
+  grpc::Status Relate(const std::string& source, v1::RelationshipType type,
+                      const std::string& target, v1::Relationship* out = nullptr) {
+    v1::CreateRelationshipRequest r;
+    r.set_source_id(source);
+    r.set_target_id(target);
+    r.set_type(type);
+    v1::CreateRelationshipResponse response;
+    grpc::Status s = stub_->CreateRelationship(Call().get(), r, &response);
+    if (out) *out = response.relationship();
+    return s;
+  }
+
+  // The newcomer's example: a business service on two applications on a clustered database on
+  // three servers. Returns CI ids by name.
+  std::map<std::string, std::string> LoadShop() {
+    std::map<std::string, std::string> ids;
+    ids["shop"] = Ci("business_service", "online-shop").id();
+    ids["web"] = Ci("application", "shop-web").id();
+    ids["api"] = Ci("application", "shop-api").id();
+    ids["db"] = Ci("database", "orders-db", {{"engine", "postgresql"}}).id();
+    ids["dbc"] = Ci("cluster", "orders-db-cluster", {{"cluster_type", "database"}}).id();
+    for (const char* s : {"db-node-1", "db-node-2", "db-node-3"}) ids[s] = Ci("server", s).id();
+    EXPECT_TRUE(Relate(ids["shop"], v1::RELATIONSHIP_TYPE_DEPENDS_ON, ids["web"]).ok());
+    EXPECT_TRUE(Relate(ids["shop"], v1::RELATIONSHIP_TYPE_DEPENDS_ON, ids["api"]).ok());
+    EXPECT_TRUE(Relate(ids["web"], v1::RELATIONSHIP_TYPE_DEPENDS_ON, ids["db"]).ok());
+    EXPECT_TRUE(Relate(ids["api"], v1::RELATIONSHIP_TYPE_DEPENDS_ON, ids["db"]).ok());
+    EXPECT_TRUE(Relate(ids["db"], v1::RELATIONSHIP_TYPE_RUNS_ON, ids["dbc"]).ok());
+    for (const char* s : {"db-node-1", "db-node-2", "db-node-3"}) {
+      EXPECT_TRUE(Relate(ids[s], v1::RELATIONSHIP_TYPE_MEMBER_OF, ids["dbc"]).ok());
+    }
+    return ids;
+  }
+
+  int64_t Count(const std::string& table) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    return (*txn)->Query("SELECT COUNT(*) FROM " + table)->row(0)[0].AsInt();
+  }
+
+  base::ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<Cmdb> cmdb_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<ConfigGrpcService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::ConfigurationService::Stub> stub_;
+};
+
+TEST_P(ConfigurationServiceTest,
+       ServerFailureImpactsTheBusinessServiceWithPathAndEventsArePublished) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  ASSERT_TRUE((*cluster)->CreateTopic(kConfigTopic, 4).ok());
+  auto ids = LoadShop();
+
+  v1::AnalyzeImpactRequest request;
+  request.set_ci_id("server/db-node-2");  // by key, as a person would ask
+  request.add_class_names("business_service");
+  v1::AnalyzeImpactResponse impact;
+  grpc::Status s = stub_->AnalyzeImpact(Call().get(), request, &impact);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(impact.origin().name(), "db-node-2");
+  ASSERT_EQ(impact.items_size(), 1);
+  const auto& shop = impact.items(0);
+  EXPECT_EQ(shop.ci().name(), "online-shop");
+  EXPECT_EQ(shop.depth(), 4);
+  ASSERT_EQ(shop.path_size(), 4);
+  EXPECT_EQ(shop.path(0).ci().name(), "orders-db-cluster");
+  EXPECT_EQ(shop.path(0).relationship_type(), v1::RELATIONSHIP_TYPE_MEMBER_OF);
+  EXPECT_EQ(shop.path(1).ci().name(), "orders-db");
+  EXPECT_EQ(shop.path(1).relationship_type(), v1::RELATIONSHIP_TYPE_RUNS_ON);
+  EXPECT_EQ(shop.path(3).ci().name(), "online-shop");
+
+  request.clear_class_names();
+  ASSERT_TRUE(stub_->AnalyzeImpact(Call().get(), request, &impact).ok());
+  EXPECT_EQ(impact.items_size(), 5);  // cluster, database, two applications, the service
+
+  v1::AnalyzeImpactRequest upstream;
+  upstream.set_ci_id(ids["shop"]);
+  upstream.set_direction(v1::IMPACT_DIRECTION_UPSTREAM);
+  upstream.set_max_depth(2);
+  ASSERT_TRUE(stub_->AnalyzeImpact(Call().get(), upstream, &impact).ok());
+  std::set<std::string> names;
+  for (const auto& item : impact.items()) names.insert(item.ci().name());
+  EXPECT_EQ(names, (std::set<std::string>{"shop-web", "shop-api", "orders-db"}));
+
+  // 8 CiCreated and 8 RelationshipCreated, keyed by the record's id.
+  prometheus::Registry registry;
+  events::RelayOptions options;
+  options.bootstrap_servers = (*cluster)->bootstrap_servers();
+  events::OutboxRelay relay(*db_, options, registry);
+  ASSERT_EQ(*relay.PublishOnce(), 16);
+  auto records = itsm::testing::ReadTopic((*cluster)->bootstrap_servers(), kConfigTopic, 16);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 16u);
+  std::map<std::string, int> types;
+  for (const auto& rec : *records) {
+    types[rec.Header("ce_type")]++;
+    EXPECT_EQ(rec.Header("ce_source"), "itsm/configuration");
+    EXPECT_EQ(rec.Header("ce_subject"), rec.key);
+    if (rec.Header("ce_type") == "itsm.config.v1.CiCreated") {
+      v1::CiCreated created;
+      ASSERT_TRUE(created.ParseFromString(rec.value));
+      EXPECT_EQ(created.configuration_item().id(), rec.key);
+      EXPECT_EQ(created.configuration_item().created_by(), "alice");
+    } else {
+      v1::RelationshipCreated created;
+      ASSERT_TRUE(created.ParseFromString(rec.value));
+      EXPECT_EQ(created.relationship().id(), rec.key);
+    }
+  }
+  EXPECT_EQ(types, (std::map<std::string, int>{{"itsm.config.v1.CiCreated", 8},
+                                               {"itsm.config.v1.RelationshipCreated", 8}}));
+}
+
+TEST_P(ConfigurationServiceTest, ClassesDefinedThroughTheApiValidateTheirCis) {
+  v1::CreateClassRequest r;
+  auto* c = r.mutable_ci_class();
+  c->set_name("storage_array");
+  c->set_parent("hardware");
+  auto* a = c->add_attributes();
+  a->set_name("capacity_tb");
+  a->set_type(v1::ATTRIBUTE_TYPE_INT);
+  a->set_required(true);
+  v1::CreateClassResponse created;
+  grpc::Status s = stub_->CreateClass(Call().get(), r, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(created.ci_class().effective_attributes_size(), 7);  // six from hardware
+  EXPECT_FALSE(created.ci_class().system());
+  EXPECT_EQ(stub_->CreateClass(Call().get(), r, &created).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  v1::CreateConfigurationItemRequest ci;
+  ci.set_class_name("storage_array");
+  ci.set_name("san-1");
+  v1::CreateConfigurationItemResponse out;
+  s = stub_->CreateConfigurationItem(Call().get(), ci, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "attributes.capacity_tb: required by class storage_array");
+  (*ci.mutable_attributes())["capacity_tb"] = "120";
+  (*ci.mutable_attributes())["purchase_date"] = "2024-01-31";
+  ASSERT_TRUE(stub_->CreateConfigurationItem(Call().get(), ci, &out).ok());
+
+  v1::ListClassesResponse classes;
+  ASSERT_TRUE(stub_->ListClasses(Call().get(), {}, &classes).ok());
+  EXPECT_EQ(classes.classes_size(), 10);  // nine shipped, one added
+  v1::ListConfigurationItemsRequest list;
+  list.add_class_names("hardware");  // subclasses included
+  v1::ListConfigurationItemsResponse listed;
+  ASSERT_TRUE(stub_->ListConfigurationItems(Call().get(), list, &listed).ok());
+  ASSERT_EQ(listed.configuration_items_size(), 1);
+  EXPECT_EQ(listed.configuration_items(0).name(), "san-1");
+}
+
+TEST_P(ConfigurationServiceTest, BadInputIsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  auto server = Ci("server", "srv-1");
+  const int64_t outbox = Count("outbox"), history = Count("config_history");
+  struct Case {
+    v1::CreateConfigurationItemRequest request;
+    std::string field;
+  };
+  std::vector<Case> cases;
+  auto base = [] {
+    v1::CreateConfigurationItemRequest r;
+    r.set_class_name("server");
+    r.set_name("srv-2");
+    return r;
+  };
+  cases.push_back({base(), "attributes.cpu_count"});
+  (*cases.back().request.mutable_attributes())["cpu_count"] = "lots";
+  cases.push_back({base(), "class_name"});
+  cases.back().request.set_class_name("spaceship");
+  cases.push_back({base(), "name"});
+  cases.back().request.set_name(std::string(201, 'n'));
+  cases.push_back({base(), "status"});
+  cases.back().request.set_status(static_cast<v1::LifecycleStatus>(17));
+  cases.push_back({base(), "attributes.location"});
+  (*cases.back().request.mutable_attributes())["location"] =
+      server.id();  // a server, not a location
+  cases.push_back({base(), "attributes.purchase_date"});
+  (*cases.back().request.mutable_attributes())["purchase_date"] = "31/01/2024";
+  for (const auto& c : cases) {
+    v1::CreateConfigurationItemResponse out;
+    grpc::Status s = stub_->CreateConfigurationItem(Call().get(), c.request, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(s.error_message().rfind(c.field + ":", 0), 0u) << s.error_message();
+  }
+  EXPECT_EQ(Relate("", v1::RELATIONSHIP_TYPE_DEPENDS_ON, server.id()).error_message(),
+            "source_id: required");
+  EXPECT_EQ(Relate(server.id(), v1::RELATIONSHIP_TYPE_UNSPECIFIED, server.id())
+                .error_message()
+                .rfind("type:", 0),
+            0u);
+  EXPECT_EQ(Relate(server.id(), v1::RELATIONSHIP_TYPE_DEPENDS_ON, server.id())
+                .error_message()
+                .rfind("target_id:", 0),
+            0u);
+  EXPECT_EQ(Relate(server.id(), v1::RELATIONSHIP_TYPE_DEPENDS_ON, "server/ghost").error_message(),
+            "target_id: no CI \"server/ghost\"");
+  v1::AnalyzeImpactRequest impact;
+  impact.set_ci_id(server.id());
+  impact.set_max_depth(13);
+  v1::AnalyzeImpactResponse ignored;
+  EXPECT_EQ(
+      stub_->AnalyzeImpact(Call().get(), impact, &ignored).error_message().rfind("max_depth:", 0),
+      0u);
+  EXPECT_EQ(Count("config_items"), 1);
+  EXPECT_EQ(Count("outbox"), outbox);
+  EXPECT_EQ(Count("config_history"), history);
+}
+
+TEST_P(ConfigurationServiceTest, StaleVersionIsAbortedAndHistoryKeepsBeforeAndAfter) {
+  auto ci = Ci("server", "srv-1", {{"cpu_count", "8"}});
+  v1::UpdateConfigurationItemRequest u;
+  *u.mutable_configuration_item() = ci;
+  (*u.mutable_configuration_item()->mutable_attributes())["cpu_count"] = "16";
+  u.mutable_configuration_item()->set_owner_group("unix-ops");
+  u.mutable_update_mask()->add_paths("attributes.cpu_count");
+  u.mutable_update_mask()->add_paths("owner_group");
+  v1::UpdateConfigurationItemResponse updated;
+  grpc::Status s = stub_->UpdateConfigurationItem(Call("bob").get(), u, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.configuration_item().version(), 2);
+  // The same update again carries version 1, which is stale now.
+  s = stub_->UpdateConfigurationItem(Call("bob").get(), u, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(s.error_message().rfind("configuration_item.version:", 0), 0u);
+
+  v1::ListHistoryRequest h;
+  h.set_subject_id(ci.id());
+  v1::ListHistoryResponse history;
+  ASSERT_TRUE(stub_->ListHistory(Call().get(), h, &history).ok());
+  ASSERT_EQ(history.entries_size(), 2);
+  EXPECT_EQ(history.entries(0).entry().action(), "created");
+  const auto& e = history.entries(1).entry();
+  EXPECT_EQ(e.action(), "updated");
+  EXPECT_EQ(e.actor(), "bob");
+  EXPECT_EQ(e.version(), 2);
+  ASSERT_EQ(e.changes_size(), 2);
+  EXPECT_EQ(e.changes(0).field(), "owner_group");
+  EXPECT_EQ(e.changes(1).field(), "attributes.cpu_count");
+  EXPECT_EQ(e.changes(1).old_value(), "8");
+  EXPECT_EQ(e.changes(1).new_value(), "16");
+}
+
+TEST_P(ConfigurationServiceTest, RelationshipsRefuseDuplicatesAndRetiredEndsAndKeepHistory) {
+  auto app = Ci("application", "crm");
+  auto vm = Ci("virtual_machine", "vm-1");
+  v1::Relationship rel;
+  ASSERT_TRUE(Relate(app.id(), v1::RELATIONSHIP_TYPE_RUNS_ON, vm.id(), &rel).ok());
+  EXPECT_EQ(Relate(app.id(), v1::RELATIONSHIP_TYPE_RUNS_ON, vm.id()).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Relate(app.id(), v1::RELATIONSHIP_TYPE_MEMBER_OF, vm.id())
+                .error_message()
+                .rfind("target_id:", 0),
+            0u);
+  v1::DeleteRelationshipRequest del;
+  del.set_id(rel.id());
+  v1::DeleteRelationshipResponse deleted;
+  ASSERT_TRUE(stub_->DeleteRelationship(Call().get(), del, &deleted).ok());
+  EXPECT_EQ(stub_->DeleteRelationship(Call().get(), del, &deleted).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Relate(app.id(), v1::RELATIONSHIP_TYPE_RUNS_ON, vm.id()).ok());  // may come back
+
+  v1::UpdateConfigurationItemRequest retire;
+  *retire.mutable_configuration_item() = vm;
+  retire.mutable_configuration_item()->set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  retire.mutable_update_mask()->add_paths("status");
+  v1::UpdateConfigurationItemResponse retired;
+  ASSERT_TRUE(stub_->UpdateConfigurationItem(Call().get(), retire, &retired).ok());
+  auto other = Ci("application", "erp");
+  grpc::Status s = Relate(other.id(), v1::RELATIONSHIP_TYPE_RUNS_ON, vm.id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("target_id:", 0), 0u);
+  // Impact passes over the retired VM.
+  v1::AnalyzeImpactRequest impact;
+  impact.set_ci_id(app.id());
+  impact.set_direction(v1::IMPACT_DIRECTION_UPSTREAM);
+  v1::AnalyzeImpactResponse got;
+  ASSERT_TRUE(stub_->AnalyzeImpact(Call().get(), impact, &got).ok());
+  EXPECT_EQ(got.items_size(), 0);
+
+  v1::ListHistoryRequest h;
+  h.set_subject_id(app.id());
+  h.set_include_relationships(true);
+  v1::ListHistoryResponse history;
+  ASSERT_TRUE(stub_->ListHistory(Call().get(), h, &history).ok());
+  std::vector<std::string> actions;
+  for (const auto& e : history.entries()) actions.push_back(e.entry().action());
+  EXPECT_EQ(actions, (std::vector<std::string>{"created", "created", "deleted", "created"}));
+  EXPECT_EQ(history.entries(1).subject_type(), v1::SUBJECT_TYPE_RELATIONSHIP);
+}
+
+TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
+  v1::ImportConfigurationItemsRequest r;
+  auto add = [&r](const std::string& cls, const std::string& name,
+                  std::map<std::string, std::string> attrs) {
+    auto* item = r.add_items();
+    item->set_class_name(cls);
+    item->set_name(name);
+    item->set_status(v1::LIFECYCLE_STATUS_LIVE);
+    for (auto& [k, v] : attrs) (*item->mutable_attributes())[k] = v;
+  };
+  add("server", "web-1", {{"cpu_count", "4"}, {"os", "debian 12"}});
+  add("server", "web-2", {{"cpu_count", "4"}});
+  add("virtual_machine", "vm-9", {});
+  add("server", "bad", {{"cpu_count", "four"}});
+  auto* rel = r.add_relationships();
+  rel->mutable_source()->set_class_name("virtual_machine");
+  rel->mutable_source()->set_name("vm-9");
+  rel->mutable_target()->set_class_name("server");
+  rel->mutable_target()->set_name("web-1");
+  rel->set_type(v1::RELATIONSHIP_TYPE_RUNS_ON);
+  auto* dangling = r.add_relationships();
+  *dangling = *rel;
+  dangling->mutable_target()->set_name("bad");
+
+  v1::ImportConfigurationItemsResponse first;
+  grpc::Status s = stub_->ImportConfigurationItems(Call().get(), r, &first);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(first.created(), 4);  // three CIs and one relationship
+  EXPECT_EQ(first.rejected(), 2);
+  EXPECT_EQ(first.items(3).outcome(), v1::IMPORT_OUTCOME_REJECTED);
+  EXPECT_EQ(first.items(3).reason(), "attributes.cpu_count: not an integer: \"four\"");
+  EXPECT_EQ(first.relationships(1).reason(), "target: no CI \"server/bad\"");
+  const int64_t outbox = Count("outbox"), history = Count("config_history");
+
+  v1::ImportConfigurationItemsResponse second;
+  ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &second).ok());
+  EXPECT_EQ(second.created(), 0);
+  EXPECT_EQ(second.updated(), 0);
+  EXPECT_EQ(second.unchanged(), 4);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(second.items(i).id(), first.items(i).id());
+  EXPECT_EQ(Count("outbox"), outbox);  // nothing changed, nothing announced
+  EXPECT_EQ(Count("config_history"), history);
+
+  (*r.mutable_items(0)->mutable_attributes())["cpu_count"] = "8";
+  v1::ImportConfigurationItemsResponse third;
+  ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &third).ok());
+  EXPECT_EQ(third.updated(), 1);
+  EXPECT_EQ(third.items(0).outcome(), v1::IMPORT_OUTCOME_UPDATED);
+  EXPECT_EQ(std::vector<std::string>(third.items(0).changed_fields().begin(),
+                                     third.items(0).changed_fields().end()),
+            std::vector<std::string>{"attributes.cpu_count"});
+  EXPECT_EQ(Count("config_items"), 3);
+  EXPECT_EQ(Count("outbox"), outbox + 1);
+}
+
+TEST_P(ConfigurationServiceTest, BaselineDiffShowsDrift) {
+  auto ids = LoadShop();
+  v1::CreateBaselineRequest b;
+  b.set_name("shop-2026-q1");
+  b.set_root_ci_id(ids["shop"]);
+  v1::CreateBaselineResponse baseline;
+  grpc::Status s = stub_->CreateBaseline(Call().get(), b, &baseline);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(baseline.baseline().ci_count(), 8);
+  EXPECT_EQ(baseline.baseline().relationship_count(), 8);
+
+  v1::DiffBaselineRequest d;
+  d.set_baseline("shop-2026-q1");
+  v1::DiffBaselineResponse diff;
+  ASSERT_TRUE(stub_->DiffBaseline(Call().get(), d, &diff).ok());
+  EXPECT_EQ(diff.configuration_items_size(), 0);
+  EXPECT_EQ(diff.relationships_size(), 0);
+
+  // Drift: the database's engine version changes, a fourth node joins, a node is retired.
+  v1::GetConfigurationItemRequest get;
+  get.set_id(ids["db"]);
+  v1::GetConfigurationItemResponse db;
+  ASSERT_TRUE(stub_->GetConfigurationItem(Call().get(), get, &db).ok());
+  v1::UpdateConfigurationItemRequest u;
+  *u.mutable_configuration_item() = db.configuration_item();
+  (*u.mutable_configuration_item()->mutable_attributes())["version"] = "16.2";
+  u.mutable_update_mask()->add_paths("attributes.version");
+  v1::UpdateConfigurationItemResponse updated;
+  ASSERT_TRUE(stub_->UpdateConfigurationItem(Call().get(), u, &updated).ok());
+  auto node4 = Ci("server", "db-node-4");
+  ASSERT_TRUE(Relate(node4.id(), v1::RELATIONSHIP_TYPE_MEMBER_OF, ids["dbc"]).ok());
+  get.set_id(ids["db-node-3"]);
+  v1::GetConfigurationItemResponse node3;
+  ASSERT_TRUE(stub_->GetConfigurationItem(Call().get(), get, &node3).ok());
+  v1::UpdateConfigurationItemRequest retire;
+  *retire.mutable_configuration_item() = node3.configuration_item();
+  retire.mutable_configuration_item()->set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  retire.mutable_update_mask()->add_paths("status");
+  ASSERT_TRUE(stub_->UpdateConfigurationItem(Call().get(), retire, &updated).ok());
+
+  ASSERT_TRUE(stub_->DiffBaseline(Call().get(), d, &diff).ok());
+  std::map<std::string, v1::DriftKind> kinds;
+  for (const auto& c : diff.configuration_items()) kinds[c.ci().name()] = c.kind();
+  EXPECT_EQ(kinds, (std::map<std::string, v1::DriftKind>{{"orders-db", v1::DRIFT_KIND_CHANGED},
+                                                         {"db-node-4", v1::DRIFT_KIND_ADDED},
+                                                         {"db-node-3", v1::DRIFT_KIND_CHANGED}}));
+  for (const auto& c : diff.configuration_items()) {
+    if (c.ci().name() == "orders-db") {
+      ASSERT_EQ(c.changes_size(), 1);
+      EXPECT_EQ(c.changes(0).field(), "attributes.version");
+      EXPECT_EQ(c.changes(0).new_value(), "16.2");
+    }
+  }
+  std::map<v1::DriftKind, int> rel_kinds;
+  for (const auto& r : diff.relationships()) rel_kinds[r.kind()]++;
+  EXPECT_EQ(rel_kinds,
+            (std::map<v1::DriftKind, int>{{v1::DRIFT_KIND_ADDED, 1}, {v1::DRIFT_KIND_REMOVED, 1}}));
+}
+
+TEST_P(ConfigurationServiceTest, IdempotencyKeyReturnsTheFirstCi) {
+  v1::CreateConfigurationItemRequest r;
+  r.set_class_name("location");
+  r.set_name("paris-dc1");
+  r.set_idempotency_key("feed-7");
+  v1::CreateConfigurationItemResponse a, b;
+  ASSERT_TRUE(stub_->CreateConfigurationItem(Call().get(), r, &a).ok());
+  ASSERT_TRUE(stub_->CreateConfigurationItem(Call().get(), r, &b).ok());
+  EXPECT_EQ(a.configuration_item().id(), b.configuration_item().id());
+  r.set_name("paris-dc2");
+  EXPECT_EQ(stub_->CreateConfigurationItem(Call().get(), r, &b).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  r.clear_idempotency_key();
+  r.set_name("paris-dc1");
+  grpc::Status s = stub_->CreateConfigurationItem(Call().get(), r, &b);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(s.error_message().rfind("name:", 0), 0u);
+  EXPECT_EQ(Count("config_items"), 1);
+}
+
+TEST_P(ConfigurationServiceTest, ListFiltersAndPagesByName) {
+  for (int i = 0; i < 7; ++i) Ci("server", "srv-" + std::to_string(i));
+  Ci("application", "srv-app");
+  Ci("server", "planned-1", {}, v1::LIFECYCLE_STATUS_PLANNED);
+  std::vector<std::string> seen;
+  v1::ListConfigurationItemsRequest r;
+  r.add_class_names("server");
+  r.add_statuses(v1::LIFECYCLE_STATUS_LIVE);
+  r.mutable_page()->set_page_size(3);
+  for (int page = 0; page < 10; ++page) {
+    v1::ListConfigurationItemsResponse response;
+    ASSERT_TRUE(stub_->ListConfigurationItems(Call().get(), r, &response).ok());
+    for (const auto& ci : response.configuration_items()) seen.push_back(ci.name());
+    if (page == 0) Ci("server", "srv-9");  // created while paging: sorts after the shown page
+    if (response.next_page_token().empty()) break;
+    r.mutable_page()->set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"srv-0", "srv-1", "srv-2", "srv-3", "srv-4", "srv-5",
+                                            "srv-6", "srv-9"}));
+  v1::ListConfigurationItemsRequest by_name;
+  by_name.set_name_contains("APP");
+  v1::ListConfigurationItemsResponse response;
+  ASSERT_TRUE(stub_->ListConfigurationItems(Call().get(), by_name, &response).ok());
+  ASSERT_EQ(response.configuration_items_size(), 1);
+  by_name.mutable_page()->set_page_token("garbage");
+  EXPECT_EQ(stub_->ListConfigurationItems(Call().get(), by_name, &response).error_message(),
+            "page.page_token: not a token this service issued");
+}
+
+TEST_P(ConfigurationServiceTest, ASecondInstanceCatchesUpOnTheGraph) {
+  // Two replicas on one database: the second never saw the writes, yet answers from them.
+  auto ids = LoadShop();
+  Cmdb replica(*db_, clock_);
+  ASSERT_TRUE(replica.Load().ok());
+  v1::AnalyzeImpactRequest r;
+  r.set_ci_id(ids["db-node-1"]);
+  auto before = replica.AnalyzeImpact(r);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->items_size(), 5);
+  // A relationship deleted through the first instance disappears from the second's answers.
+  v1::ListRelationshipsRequest lr;
+  lr.set_ci_id(ids["db"]);
+  v1::ListRelationshipsResponse rels;
+  ASSERT_TRUE(stub_->ListRelationships(Call().get(), lr, &rels).ok());
+  ASSERT_EQ(rels.outgoing_size(), 1);
+  v1::DeleteRelationshipRequest del;
+  del.set_id(rels.outgoing(0).id());
+  v1::DeleteRelationshipResponse deleted;
+  ASSERT_TRUE(stub_->DeleteRelationship(Call().get(), del, &deleted).ok());
+  auto after = replica.AnalyzeImpact(r);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->items_size(), 1);  // only the cluster
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConfigurationServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace itsm::config

@@ -1,0 +1,60 @@
+// itsm-sla: business calendars, SLA definitions, due times, and SLA status and compliance reports
+// from a projection of the SLA timer's events.
+#include <memory>
+
+#include "itsm/base/clock.h"
+#include "itsm/base/ids.h"
+#include "itsm/events/event_consumer.h"
+#include "itsm/events/outbox.h"
+#include "itsm/events/outbox_component.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/service_runtime.h"
+#include "src/clock_projection.h"
+#include "src/sla_grpc_service.h"
+#include "src/sla_repository.h"
+
+int main(int argc, char** argv) {
+  using namespace itsm;
+  runtime::ServiceRuntime rt(
+      argc, argv,
+      {"sla",
+       50054,
+       9154,
+       {{"default_time_zone", "",
+         "Tenant default IANA zone for definitions whose zone comes from the caller or the CI "
+         "location when the record has none; empty: the calendar's zone."}}});
+
+  auto db = rt.OpenDatabaseOrExit(
+      {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
+  auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
+
+  // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
+  // the beginning: a consumer group of its own (never committed offsets to resume from) with
+  // auto.offset.reset=earliest. Replicas each hold the whole projection.
+  sla::ClockProjection projection;
+  std::unique_ptr<events::EventConsumer> consumer;
+  if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
+      !bootstrap.empty()) {
+    consumer = std::make_unique<events::EventConsumer>(
+        events::EventConsumer::Options{
+            .bootstrap_servers = bootstrap,
+            .group_id = "itsm-sla-projection-" + base::NewUuid(),
+            .topics = {sla::kSlaTopic},
+            .client_properties = rt.config().GetString("kafka_client_properties")},
+        [&projection](const events::ConsumedEvent& e) { return projection.Apply(e.event); },
+        rt.metrics());
+    if (absl::Status s = consumer->Start(); !s.ok()) {
+      runtime::log::Error("cannot start the SLA event consumer", {{"error", s.ToString()}});
+      return 2;
+    }
+    rt.OnShutdown("sla projection consumer", [&consumer] { consumer->Stop(); });
+  } else {
+    runtime::log::Warn("kafka_bootstrap_servers is empty: SLA status and reports stay empty", {});
+  }
+
+  sla::SlaGrpcService service(*db, base::SystemClock::Get(), projection,
+                              {.default_time_zone = rt.config().GetString("default_time_zone"),
+                               .after_commit = [&outbox] { outbox->relay().Wake(); }});
+  rt.AddService(&service, "itsm.sla.v1.SlaService");
+  return rt.Run();
+}

@@ -1,0 +1,262 @@
+#include "src/sla_repository.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::sla {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+template <typename T>
+absl::StatusOr<T> Decode(const storage::Value& data, const char* what) {
+  T record;
+  if (!record.ParseFromString(data.AsString())) {
+    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
+  }
+  return record;
+}
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE sla_calendars (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE sla_calendar_versions (
+  id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (id, version)
+);
+CREATE TABLE sla_definitions (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  retired INTEGER NOT NULL,
+  calendar_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE sla_definition_versions (
+  id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (id, version)
+);
+CREATE INDEX sla_definitions_calendar ON sla_definitions(calendar_id);
+CREATE TABLE sla_locks (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
+INSERT INTO sla_locks(name, n) VALUES ('definitions', 0);
+)sql";
+
+std::string PostgresSchema() {
+  std::string s = kSchema;
+  for (size_t pos; (pos = s.find("BLOB")) != std::string::npos;) s.replace(pos, 4, "BYTEA");
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<Page> ParsePage(const common::v1::PageRequest& request) {
+  Page page;
+  page.size = request.page_size();
+  if (page.size < 0 || page.size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page.page_size: must be 0..", kMaxPageSize, ", got ", page.size));
+  }
+  if (page.size == 0) page.size = kDefaultPageSize;
+  if (!request.page_token().empty()) {
+    std::string raw;
+    if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) || raw.empty() || raw[0] != 'n') {
+      return absl::InvalidArgumentError("page.page_token: not a token this service issued");
+    }
+    std::vector<std::string> parts = absl::StrSplit(raw.substr(1), absl::MaxSplits('\x1f', 1));
+    if (parts.size() != 2) {
+      return absl::InvalidArgumentError("page.page_token: not a token this service issued");
+    }
+    page.after_name = parts[0];
+    page.after_id = parts[1];
+  }
+  return page;
+}
+
+std::string PageToken(const std::string& name, const std::string& id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("n", name, "\x1f", id));
+}
+
+const std::vector<storage::Migration>& SlaRepository::Migrations() {
+  static const std::vector<storage::Migration> kMigrations = {
+      {1, "create calendars and definitions", kSchema, PostgresSchema()},
+  };
+  return kMigrations;
+}
+
+absl::Status SlaRepository::InsertCalendar(storage::Transaction& txn, const v1::Calendar& c) {
+  const std::string data = c.SerializeAsString();
+  absl::Status s =
+      txn.Execute("INSERT INTO sla_calendars(id, name, version, data) VALUES ($1, $2, $3, $4)",
+                  {c.id(), c.name(), c.version(), storage::Bytes{data}})
+          .status();
+  if (s.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("name: a calendar named \"", c.name(), "\" exists"));
+  }
+  ITSM_RETURN_IF_ERROR(s);
+  return txn
+      .Execute("INSERT INTO sla_calendar_versions(id, version, data) VALUES ($1, $2, $3)",
+               {c.id(), c.version(), storage::Bytes{data}})
+      .status();
+}
+
+absl::StatusOr<v1::Calendar> SlaRepository::GetCalendar(storage::Transaction& txn,
+                                                        const std::string& id_or_name,
+                                                        int64_t version) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT id, version, data FROM sla_calendars WHERE id = $1 OR name = $1",
+                {id_or_name}));
+  if (version == 0 || (!rows.empty() && rows.row(0)[1].AsInt() == version)) {
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat("calendar_id: no calendar \"", id_or_name, "\""));
+    }
+    return Decode<v1::Calendar>(rows.row(0)[2], "calendar");
+  }
+  // Older versions stay readable, also after the calendar was deleted (by id then).
+  const std::string id = rows.empty() ? id_or_name : rows.row(0)[0].AsString();
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet old,
+      txn.Query("SELECT data FROM sla_calendar_versions WHERE id = $1 AND version = $2",
+                {id, version}));
+  if (old.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("version: calendar \"", id_or_name, "\" has no version ", version));
+  }
+  return Decode<v1::Calendar>(old.row(0)[0], "calendar");
+}
+
+absl::StatusOr<std::vector<v1::Calendar>> SlaRepository::ListCalendars(storage::Transaction& txn,
+                                                                       const Page& page) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query(
+          "SELECT data FROM sla_calendars WHERE $1 = '' OR name > $1 OR (name = $1 AND id > $2)"
+          " ORDER BY name, id LIMIT $3",
+          {page.after_name, page.after_id, page.size + 1}));
+  std::vector<v1::Calendar> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto c, Decode<v1::Calendar>(row[0], "calendar"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::Status SlaRepository::UpdateCalendar(storage::Transaction& txn, const v1::Calendar& c,
+                                           int64_t expected_version) {
+  const std::string data = c.SerializeAsString();
+  auto changed = txn.Execute(
+      "UPDATE sla_calendars SET name = $1, version = $2, data = $3 WHERE id = $4 AND version = $5",
+      {c.name(), c.version(), storage::Bytes{data}, c.id(), expected_version});
+  if (changed.status().code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("name: a calendar named \"", c.name(), "\" exists"));
+  }
+  ITSM_RETURN_IF_ERROR(changed.status());
+  if (*changed == 0) {
+    return absl::AbortedError(absl::StrCat("version: calendar ", c.id(), " changed since version ",
+                                           expected_version, " was read; read it again"));
+  }
+  return txn
+      .Execute("INSERT INTO sla_calendar_versions(id, version, data) VALUES ($1, $2, $3)",
+               {c.id(), c.version(), storage::Bytes{data}})
+      .status();
+}
+
+absl::Status SlaRepository::DeleteCalendar(storage::Transaction& txn, const std::string& id) {
+  return txn.Execute("DELETE FROM sla_calendars WHERE id = $1", {id}).status();
+}
+
+absl::Status SlaRepository::LockDefinitions(storage::Transaction& txn) {
+  return txn.Execute("UPDATE sla_locks SET n = n + 1 WHERE name = 'definitions'").status();
+}
+
+absl::Status SlaRepository::InsertDefinition(storage::Transaction& txn,
+                                             const v1::SlaDefinition& d) {
+  const std::string data = d.SerializeAsString();
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute(
+             "INSERT INTO sla_definitions(id, name, retired, calendar_id, version, data)"
+             " VALUES ($1, $2, $3, $4, $5, $6)",
+             {d.id(), d.name(), d.retired(), d.calendar_id(), d.version(), storage::Bytes{data}})
+          .status());
+  return txn
+      .Execute("INSERT INTO sla_definition_versions(id, version, data) VALUES ($1, $2, $3)",
+               {d.id(), d.version(), storage::Bytes{data}})
+      .status();
+}
+
+absl::StatusOr<v1::SlaDefinition> SlaRepository::GetDefinition(storage::Transaction& txn,
+                                                               const std::string& id,
+                                                               int64_t version) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      version == 0
+          ? txn.Query("SELECT data FROM sla_definitions WHERE id = $1", {id})
+          : txn.Query("SELECT data FROM sla_definition_versions WHERE id = $1 AND version = $2",
+                      {id, version}));
+  if (rows.empty()) {
+    return absl::NotFoundError(version == 0 ? absl::StrCat("id: no SLA definition \"", id, "\"")
+                                            : absl::StrCat("version: SLA definition \"", id,
+                                                           "\" has no version ", version));
+  }
+  return Decode<v1::SlaDefinition>(rows.row(0)[0], "SLA definition");
+}
+
+absl::StatusOr<std::vector<v1::SlaDefinition>> SlaRepository::AllDefinitions(
+    storage::Transaction& txn, bool include_retired) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM sla_definitions WHERE retired = 0 OR $1 = 1"
+                                  " ORDER BY name, id",
+                                  {include_retired}));
+  std::vector<v1::SlaDefinition> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto d, Decode<v1::SlaDefinition>(row[0], "SLA definition"));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::Status SlaRepository::UpdateDefinition(storage::Transaction& txn, const v1::SlaDefinition& d,
+                                             int64_t expected_version) {
+  const std::string data = d.SerializeAsString();
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute("UPDATE sla_definitions SET name = $1, retired = $2, calendar_id = $3,"
+                  " version = $4, data = $5 WHERE id = $6 AND version = $7",
+                  {d.name(), d.retired(), d.calendar_id(), d.version(), storage::Bytes{data},
+                   d.id(), expected_version}));
+  if (changed == 0) {
+    return absl::AbortedError(absl::StrCat("version: SLA definition ", d.id(),
+                                           " changed since version ", expected_version,
+                                           " was read; read it again"));
+  }
+  return txn
+      .Execute("INSERT INTO sla_definition_versions(id, version, data) VALUES ($1, $2, $3)",
+               {d.id(), d.version(), storage::Bytes{data}})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> SlaRepository::DefinitionsUsingCalendar(
+    storage::Transaction& txn, const std::string& calendar_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT id FROM sla_definitions WHERE calendar_id = $1 AND retired = 0 ORDER BY id",
+                {calendar_id}));
+  std::vector<std::string> out;
+  for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
+  return out;
+}
+
+}  // namespace itsm::sla

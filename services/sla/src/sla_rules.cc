@@ -1,0 +1,287 @@
+#include "src/sla_rules.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/sla/conditions.h"
+
+namespace itsm::sla {
+namespace {
+
+businesstime::TimeOfDay Tod(const v1::TimeOfDay& t) {
+  return {t.hours(), t.minutes(), t.seconds()};
+}
+businesstime::LocalDate Day(const v1::Date& d) { return {d.year(), d.month(), d.day()}; }
+
+absl::Status CheckName(const std::string& name) {
+  if (absl::StripAsciiWhitespace(name).empty()) return absl::InvalidArgumentError("name: required");
+  if (name.size() > kMaxName) {
+    return absl::InvalidArgumentError(absl::StrCat("name: at most ", kMaxName, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Time From(const v1::SlaDefinition& d) {
+  return d.has_effective_from() ? base::FromProtoTimestamp(d.effective_from())
+                                : absl::InfinitePast();
+}
+absl::Time Until(const v1::SlaDefinition& d) {
+  return d.has_effective_until() ? base::FromProtoTimestamp(d.effective_until())
+                                 : absl::InfiniteFuture();
+}
+
+bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+std::string KindName(v1::AgreementKind k) {
+  switch (k) {
+    case v1::AGREEMENT_KIND_SLA:
+      return "SLA";
+    case v1::AGREEMENT_KIND_OLA:
+      return "OLA";
+    case v1::AGREEMENT_KIND_UNDERPINNING_CONTRACT:
+      return "underpinning contract";
+    default:
+      return "agreement";
+  }
+}
+
+std::string FormatBound(absl::Time t) {
+  if (t == absl::InfinitePast()) return "the beginning";
+  if (t == absl::InfiniteFuture()) return "open end";
+  return base::FormatRfc3339(t);
+}
+
+}  // namespace
+
+businesstime::CalendarSpec ToCalendarSpec(const v1::Calendar& c, const std::string& time_zone) {
+  businesstime::CalendarSpec spec;
+  spec.time_zone = time_zone.empty() ? c.time_zone() : time_zone;
+  spec.always_open = c.always_open();
+  for (const auto& w : c.weekly_hours()) {
+    // WEEKDAY_MONDAY = 1 .. SUNDAY = 7; absl::Weekday monday = 0. An unspecified day becomes
+    // an out-of-range weekday that Calendar::Create names.
+    spec.weekly.push_back({.day = static_cast<absl::Weekday>(static_cast<int>(w.day()) - 1),
+                           .start = Tod(w.start()),
+                           .end = Tod(w.end())});
+  }
+  for (const auto& h : c.holidays()) {
+    businesstime::Holiday holiday{.date = Day(h.date())};
+    for (const auto& i : h.closed_intervals())
+      holiday.closed.push_back({Tod(i.start()), Tod(i.end())});
+    spec.holidays.push_back(std::move(holiday));
+  }
+  for (const auto& e : c.extra_working_days()) {
+    businesstime::ExtraWorkingDay extra{.date = Day(e.date())};
+    for (const auto& i : e.open_intervals()) extra.open.push_back({Tod(i.start()), Tod(i.end())});
+    spec.extra_working.push_back(std::move(extra));
+  }
+  return spec;
+}
+
+absl::StatusOr<businesstime::Calendar> CompileCalendar(const v1::Calendar& calendar,
+                                                       const std::string& time_zone) {
+  auto compiled = businesstime::Calendar::Create(ToCalendarSpec(calendar, time_zone));
+  if (!compiled.ok()) {
+    // The library names its own spec's fields; users wrote the record's.
+    std::string message =
+        absl::StrReplaceAll(compiled.status().message(), {{"weekly[", "weekly_hours["},
+                                                          {"weekly:", "weekly_hours:"},
+                                                          {"extra_working[", "extra_working_days["},
+                                                          {"].closed", "].closed_intervals"},
+                                                          {"].open", "].open_intervals"}});
+    return absl::Status(compiled.status().code(), message);
+  }
+  return compiled;
+}
+
+absl::Status ValidateCalendar(const v1::Calendar& calendar) {
+  ITSM_RETURN_IF_ERROR(CheckName(calendar.name()));
+  if (calendar.description().size() > kMaxDescription) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description: at most ", kMaxDescription, " characters"));
+  }
+  return CompileCalendar(calendar).status();
+}
+
+absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
+  ITSM_RETURN_IF_ERROR(CheckName(d.name()));
+  if (d.description().size() > kMaxDescription) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description: at most ", kMaxDescription, " characters"));
+  }
+  switch (d.kind()) {
+    case v1::AGREEMENT_KIND_SLA:
+      break;
+    case v1::AGREEMENT_KIND_OLA:
+      if (d.internal_group().empty()) {
+        return absl::InvalidArgumentError("internal_group: required for an OLA");
+      }
+      break;
+    case v1::AGREEMENT_KIND_UNDERPINNING_CONTRACT:
+      if (d.supplier_id().empty()) {
+        return absl::InvalidArgumentError("supplier_id: required for an underpinning contract");
+      }
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "kind: required (AGREEMENT_KIND_SLA, _OLA or _UNDERPINNING_CONTRACT)");
+  }
+  if (d.coverage().services_size() == 0) {
+    return absl::InvalidArgumentError("coverage.services: at least one service");
+  }
+  for (int i = 0; i < d.coverage().services_size(); ++i) {
+    if (d.coverage().services(i).empty() || d.coverage().services(i).size() > kMaxName) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("coverage.services[", i, "]: must be 1..", kMaxName, " characters"));
+    }
+  }
+  if (d.calendar_id().empty()) return absl::InvalidArgumentError("calendar_id: required");
+  if (!v1::TimeZoneSource_IsValid(d.time_zone_source())) {
+    return absl::InvalidArgumentError("time_zone_source: unknown value");
+  }
+  if (d.time_zone_source() == v1::TIME_ZONE_SOURCE_UNSPECIFIED) {
+    d.set_time_zone_source(v1::TIME_ZONE_SOURCE_DEFINITION);
+  }
+  if (!d.time_zone().empty()) {
+    absl::TimeZone tz;
+    if (d.time_zone() == "localtime" || !absl::LoadTimeZone(d.time_zone(), &tz)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("time_zone: unknown IANA time zone \"", d.time_zone(), "\""));
+    }
+  }
+  if (d.targets_size() == 0) {
+    return absl::InvalidArgumentError("targets: at least one priority target");
+  }
+  std::set<int> priorities;
+  for (int i = 0; i < d.targets_size(); ++i) {
+    const auto& t = d.targets(i);
+    const std::string at = absl::StrCat("targets[", i, "]");
+    if (t.priority() < incident::v1::PRIORITY_P1 || t.priority() > incident::v1::PRIORITY_P5) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".priority: required, P1..P5"));
+    }
+    if (!priorities.insert(t.priority()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".priority: ", PriorityName(t.priority()), " has a target already"));
+    }
+    if (!t.has_response_target() && !t.has_resolution_target()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ": set response_target, resolution_target or both"));
+    }
+    for (const auto& [name, has, dur] :
+         {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
+          std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
+      if (has &&
+          (dur->seconds() < 0 || dur->nanos() < 0 || (dur->seconds() == 0 && dur->nanos() == 0))) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": must be positive"));
+      }
+      if (has && dur->seconds() > int64_t{10} * 366 * 86400) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": at most 10 years"));
+      }
+    }
+  }
+  if (d.warning_thresholds_size() == 0) {
+    for (double p : {50.0, 75.0, 90.0}) d.add_warning_thresholds(p);
+  }
+  for (int i = 0; i < d.warning_thresholds_size(); ++i) {
+    const double p = d.warning_thresholds(i);
+    if (!(p > 0 && p < 100)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("warning_thresholds[", i, "]: ", p, " is not in (0, 100)"));
+    }
+    if (i > 0 && !(p > d.warning_thresholds(i - 1))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("warning_thresholds[", i, "]: ", p, " does not follow ",
+                       d.warning_thresholds(i - 1), "; thresholds must ascend"));
+    }
+  }
+  if (From(d) >= Until(d)) {
+    return absl::InvalidArgumentError("effective_until: must be after effective_from");
+  }
+  ITSM_ASSIGN_OR_RETURN(auto response,
+                        ClockConditions::FromProto(d.response_conditions(), ClockKind::kResponse,
+                                                   "response_conditions"));
+  ITSM_ASSIGN_OR_RETURN(
+      auto resolution, ClockConditions::FromProto(d.resolution_conditions(), ClockKind::kResolution,
+                                                  "resolution_conditions"));
+  *d.mutable_response_conditions() = response.ToProto();
+  *d.mutable_resolution_conditions() = resolution.ToProto();
+  return absl::OkStatus();
+}
+
+const v1::PriorityTarget* TargetFor(const v1::SlaDefinition& definition,
+                                    incident::v1::Priority priority) {
+  for (const auto& t : definition.targets()) {
+    if (t.priority() == priority) return &t;
+  }
+  return nullptr;
+}
+
+absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
+                            const std::vector<v1::SlaDefinition>& others) {
+  if (d.retired()) return absl::OkStatus();
+  for (const auto& o : others) {
+    if (o.id() == d.id() || o.retired() || o.kind() != d.kind()) continue;
+    // Half-open ranges [from, until) overlap when each starts before the other ends.
+    if (!(From(d) < Until(o) && From(o) < Until(d))) continue;
+    for (const auto& service : d.coverage().services()) {
+      if (!Listed(o.coverage().services(), service)) continue;
+      for (const auto& t : d.targets()) {
+        if (TargetFor(o, t.priority()) == nullptr) continue;
+        return absl::AlreadyExistsError(absl::StrCat(
+            "definition \"", o.name(), "\" (", o.id(), ") is an active ", KindName(o.kind()),
+            " for service \"", service, "\" at ", PriorityName(t.priority()), " from ",
+            FormatBound(From(o)), " to ", FormatBound(Until(o)),
+            ": effective dates must not overlap (retire it or change its dates)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& r, absl::Time at) {
+  if (d.retired()) return false;
+  if (r.kind() != v1::AGREEMENT_KIND_UNSPECIFIED && r.kind() != d.kind()) return false;
+  if (!(From(d) <= at && at < Until(d))) return false;
+  if (!Listed(d.coverage().services(), r.service())) return false;
+  if (TargetFor(d, r.priority()) == nullptr) return false;
+  const auto& c = d.coverage();
+  if (c.ci_classes_size() > 0 && !Listed(c.ci_classes(), r.ci_class())) return false;
+  if (c.categories_size() > 0 && !Listed(c.categories(), r.category())) return false;
+  if (c.request_types_size() > 0 && !Listed(c.request_types(), r.request_type())) return false;
+  return true;
+}
+
+std::string ResolveTimeZone(const v1::SlaDefinition& d, const v1::Calendar& calendar,
+                            const std::string& caller_time_zone, const std::string& ci_time_zone,
+                            const std::string& tenant_default) {
+  std::string zone;
+  switch (d.time_zone_source()) {
+    case v1::TIME_ZONE_SOURCE_CALLER:
+      zone = caller_time_zone;
+      break;
+    case v1::TIME_ZONE_SOURCE_CI_LOCATION:
+      zone = ci_time_zone;
+      break;
+    default:
+      zone = d.time_zone();
+      break;
+  }
+  if (!zone.empty()) return zone;
+  // The definition's own source gives the calendar's zone directly; the record-based sources
+  // fall back to the tenant's default first, as a record without a location is usually local.
+  const bool from_record = d.time_zone_source() == v1::TIME_ZONE_SOURCE_CALLER ||
+                           d.time_zone_source() == v1::TIME_ZONE_SOURCE_CI_LOCATION;
+  if (from_record && !tenant_default.empty()) {
+    return tenant_default;
+  }
+  return calendar.time_zone();
+}
+
+}  // namespace itsm::sla

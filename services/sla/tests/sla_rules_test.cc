@@ -1,0 +1,200 @@
+#include "src/sla_rules.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::sla {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Calendar WorkWeek() {
+  v1::Calendar c;
+  c.set_name("Istanbul office");
+  c.set_time_zone("Europe/Istanbul");
+  for (int d = v1::WEEKDAY_MONDAY; d <= v1::WEEKDAY_FRIDAY; ++d) {
+    auto* w = c.add_weekly_hours();
+    w->set_day(static_cast<v1::Weekday>(d));
+    w->mutable_start()->set_hours(9);
+    w->mutable_end()->set_hours(18);
+  }
+  return c;
+}
+
+v1::SlaDefinition Gold() {
+  v1::SlaDefinition d;
+  d.set_name("Gold");
+  d.set_kind(v1::AGREEMENT_KIND_SLA);
+  d.mutable_coverage()->add_services("vpn");
+  d.set_calendar_id("cal");
+  auto* t = d.add_targets();
+  t->set_priority(incident::v1::PRIORITY_P1);
+  t->mutable_response_target()->set_seconds(900);
+  t->mutable_resolution_target()->set_seconds(4 * 3600);
+  return d;
+}
+
+std::string Error(v1::SlaDefinition d) { return std::string(ValidateAndNormalise(d).message()); }
+
+TEST(ValidateCalendar, UsesTheRecordsFieldNames) {
+  EXPECT_TRUE(ValidateCalendar(WorkWeek()).ok());
+  auto c = WorkWeek();
+  c.mutable_weekly_hours(2)->mutable_end()->set_hours(25);
+  EXPECT_THAT(ValidateCalendar(c).message(),
+              HasSubstr("weekly_hours[2].end: 25:00:00 is not a time of day"));
+  c = WorkWeek();
+  c.set_time_zone("Europe/Atlantis");
+  EXPECT_THAT(ValidateCalendar(c).message(), HasSubstr("time_zone: unknown IANA time zone"));
+  c = WorkWeek();
+  auto* h = c.add_holidays();
+  h->mutable_date()->set_year(2025);
+  h->mutable_date()->set_month(2);
+  h->mutable_date()->set_day(30);
+  EXPECT_THAT(ValidateCalendar(c).message(),
+              HasSubstr("holidays[0].date: 2025-02-30 is not a date"));
+  c = WorkWeek();
+  auto* e = c.add_extra_working_days();
+  e->mutable_date()->set_year(2025);
+  e->mutable_date()->set_month(4);
+  e->mutable_date()->set_day(5);
+  EXPECT_THAT(ValidateCalendar(c).message(),
+              HasSubstr("extra_working_days[0].open_intervals: empty"));
+  c = WorkWeek();
+  c.set_name(" ");
+  EXPECT_EQ(ValidateCalendar(c).message(), "name: required");
+  c = WorkWeek();
+  c.mutable_weekly_hours(0)->set_day(v1::WEEKDAY_UNSPECIFIED);
+  EXPECT_THAT(ValidateCalendar(c).message(), HasSubstr("weekly_hours[0].day"));
+}
+
+TEST(ValidateAndNormalise, FillsDefaults) {
+  v1::SlaDefinition d = Gold();
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  EXPECT_THAT(d.warning_thresholds(), ::testing::ElementsAre(50, 75, 90));
+  EXPECT_EQ(d.time_zone_source(), v1::TIME_ZONE_SOURCE_DEFINITION);
+  EXPECT_TRUE(d.resolution_conditions().has_pause());
+  EXPECT_FALSE(d.resolution_conditions().has_resume());
+  // Normalising twice changes nothing.
+  v1::SlaDefinition again = d;
+  ASSERT_TRUE(ValidateAndNormalise(again).ok());
+  EXPECT_EQ(again.SerializeAsString(), d.SerializeAsString());
+}
+
+TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
+  auto d = Gold();
+  d.set_kind(v1::AGREEMENT_KIND_UNSPECIFIED);
+  EXPECT_THAT(Error(d), HasSubstr("kind: required"));
+  d = Gold();
+  d.set_kind(v1::AGREEMENT_KIND_UNDERPINNING_CONTRACT);
+  EXPECT_EQ(Error(d), "supplier_id: required for an underpinning contract");
+  d.set_supplier_id("acme");
+  EXPECT_EQ(Error(d), "");
+  d = Gold();
+  d.set_kind(v1::AGREEMENT_KIND_OLA);
+  EXPECT_EQ(Error(d), "internal_group: required for an OLA");
+  d = Gold();
+  d.mutable_coverage()->clear_services();
+  EXPECT_EQ(Error(d), "coverage.services: at least one service");
+  d = Gold();
+  d.mutable_targets(0)->mutable_resolution_target()->set_seconds(0);
+  EXPECT_EQ(Error(d), "targets[0].resolution_target: must be positive");
+  d = Gold();
+  d.mutable_targets(0)->mutable_response_target()->set_seconds(-5);
+  EXPECT_EQ(Error(d), "targets[0].response_target: must be positive");
+  d = Gold();
+  *d.add_targets() = d.targets(0);
+  EXPECT_EQ(Error(d), "targets[1].priority: P1 has a target already");
+  d = Gold();
+  d.add_targets()->set_priority(incident::v1::PRIORITY_P2);
+  EXPECT_EQ(Error(d), "targets[1]: set response_target, resolution_target or both");
+  d = Gold();
+  for (double p : {50.0, 90.0, 75.0}) d.add_warning_thresholds(p);
+  EXPECT_THAT(Error(d), HasSubstr("warning_thresholds[2]: 75 does not follow 90"));
+  d = Gold();
+  d.add_warning_thresholds(100);
+  EXPECT_THAT(Error(d), HasSubstr("warning_thresholds[0]: 100 is not in (0, 100)"));
+  d = Gold();
+  d.add_warning_thresholds(0);
+  EXPECT_THAT(Error(d), HasSubstr("warning_thresholds[0]: 0 is not in (0, 100)"));
+  d = Gold();
+  d.mutable_effective_from()->set_seconds(2000);
+  d.mutable_effective_until()->set_seconds(1000);
+  EXPECT_EQ(Error(d), "effective_until: must be after effective_from");
+  d = Gold();
+  d.set_time_zone("Mars/Olympus");
+  EXPECT_THAT(Error(d), HasSubstr("time_zone: unknown IANA time zone"));
+  d = Gold();
+  d.mutable_resolution_conditions()->mutable_pause()->add_any_of();  // always paused
+  EXPECT_THAT(Error(d), HasSubstr("resolution_conditions.pause: a pause that can never end"));
+}
+
+TEST(CheckNoOverlap, SameKindServicePriorityAndDatesConflict) {
+  auto a = Gold();
+  a.set_id("a");
+  a.mutable_effective_from()->set_seconds(1000);
+  a.mutable_effective_until()->set_seconds(2000);
+  auto b = Gold();
+  b.set_id("b");
+  b.set_name("Gold 2");
+  b.mutable_effective_from()->set_seconds(1999);
+  absl::Status s = CheckNoOverlap(b, {a});
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(s.message(),
+              HasSubstr("definition \"Gold\" (a) is an active SLA for service \"vpn\" at P1"));
+  // Adjacent ranges do not overlap (until is exclusive).
+  b.mutable_effective_from()->set_seconds(2000);
+  EXPECT_TRUE(CheckNoOverlap(b, {a}).ok());
+  b.clear_effective_from();
+  // Another kind, another service, another priority, a retired one, or itself: no conflict.
+  auto ola = b;
+  ola.set_kind(v1::AGREEMENT_KIND_OLA);
+  EXPECT_TRUE(CheckNoOverlap(ola, {a}).ok());
+  auto other_service = b;
+  other_service.mutable_coverage()->set_services(0, "mail");
+  EXPECT_TRUE(CheckNoOverlap(other_service, {a}).ok());
+  auto p2 = b;
+  p2.mutable_targets(0)->set_priority(incident::v1::PRIORITY_P2);
+  EXPECT_TRUE(CheckNoOverlap(p2, {a}).ok());
+  auto retired = a;
+  retired.set_retired(true);
+  EXPECT_TRUE(CheckNoOverlap(b, {retired}).ok());
+  EXPECT_TRUE(CheckNoOverlap(a, {a}).ok());
+}
+
+TEST(Applies, CoverageDatesAndPriority) {
+  auto d = Gold();
+  d.mutable_effective_from()->set_seconds(1000);
+  d.mutable_coverage()->add_categories("network");
+  v1::ResolveApplicableSlaRequest r;
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P1);
+  r.set_category("network");
+  EXPECT_TRUE(Applies(d, r, absl::FromUnixSeconds(1000)));
+  EXPECT_FALSE(Applies(d, r, absl::FromUnixSeconds(999)));
+  r.set_category("hardware");
+  EXPECT_FALSE(Applies(d, r, absl::FromUnixSeconds(1000)));
+  r.set_category("network");
+  r.set_priority(incident::v1::PRIORITY_P2);
+  EXPECT_FALSE(Applies(d, r, absl::FromUnixSeconds(1000)));
+  r.set_priority(incident::v1::PRIORITY_P1);
+  r.set_kind(v1::AGREEMENT_KIND_OLA);
+  EXPECT_FALSE(Applies(d, r, absl::FromUnixSeconds(1000)));
+}
+
+TEST(ResolveTimeZone, SourceThenTenantDefaultThenCalendar) {
+  auto d = Gold();
+  const auto cal = WorkWeek();
+  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Europe/Istanbul");
+  d.set_time_zone("Europe/Berlin");
+  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Europe/Berlin");
+  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CALLER);
+  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Asia/Tokyo");
+  EXPECT_EQ(ResolveTimeZone(d, cal, "", "", "UTC"), "UTC");
+  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CI_LOCATION);
+  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "America/New_York", ""), "America/New_York");
+  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", ""), "Europe/Istanbul");
+}
+
+}  // namespace
+}  // namespace itsm::sla

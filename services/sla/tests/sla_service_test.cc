@@ -1,0 +1,549 @@
+// The SLA service through a real gRPC channel on loopback, on both storage backends; its events
+// published by the real outbox relay to an in-process Kafka-protocol broker and read back; the
+// status and report projection fed through the broker by the real event consumer.
+#include <set>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+#include "itsm/events/event_consumer.h"
+#include "itsm/events/outbox.h"
+#include "itsm/events/outbox_relay.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/sla/v1/events.pb.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/supervisor/child_process.h"
+#include "itsm/testing/kafka_reader.h"
+#include "itsm/testing/test_env.h"
+#include "src/sla_grpc_service.h"
+#include "src/sla_repository.h"
+
+namespace itsm::sla {
+namespace {
+
+using ::itsm::testing::Backend;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const absl::TimeZone kIstanbul = [] {
+  absl::TimeZone tz;
+  absl::LoadTimeZone("Europe/Istanbul", &tz);
+  return tz;
+}();
+
+absl::Time Istanbul(int y, int m, int d, int hh, int mm = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), kIstanbul);
+}
+
+v1::Calendar OfficeCalendar(const std::string& name = "Istanbul office") {
+  v1::Calendar c;
+  c.set_name(name);
+  c.set_time_zone("Europe/Istanbul");
+  for (int d = v1::WEEKDAY_MONDAY; d <= v1::WEEKDAY_FRIDAY; ++d) {
+    auto* w = c.add_weekly_hours();
+    w->set_day(static_cast<v1::Weekday>(d));
+    w->mutable_start()->set_hours(9);
+    w->mutable_end()->set_hours(18);
+  }
+  auto* h = c.add_holidays();  // Monday 2026-11-23
+  h->set_name("Company day");
+  h->mutable_date()->set_year(2026);
+  h->mutable_date()->set_month(11);
+  h->mutable_date()->set_day(23);
+  return c;
+}
+
+v1::SlaDefinition GoldDefinition(const std::string& calendar_id) {
+  v1::SlaDefinition d;
+  d.set_name("Gold VPN");
+  d.set_kind(v1::AGREEMENT_KIND_SLA);
+  d.set_customer("ACME");
+  d.mutable_coverage()->add_services("vpn");
+  d.set_calendar_id(calendar_id);
+  auto* p1 = d.add_targets();
+  p1->set_priority(incident::v1::PRIORITY_P1);
+  p1->mutable_response_target()->set_seconds(30 * 60);
+  p1->mutable_resolution_target()->set_seconds(4 * 3600);
+  auto* p2 = d.add_targets();
+  p2->set_priority(incident::v1::PRIORITY_P2);
+  p2->mutable_resolution_target()->set_seconds(8 * 3600);
+  return d;
+}
+
+class SlaServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto db = itsm::testing::NewDatabase(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", events::Outbox::Migrations()).ok());
+    ASSERT_TRUE(storage::ApplyMigrations(*db_, "sla", SlaRepository::Migrations()).ok());
+    auto cluster = kafkamock::MockCluster::Start(1);
+    ASSERT_TRUE(cluster.ok());
+    cluster_ = std::move(*cluster);
+    ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, 4).ok());
+    service_ = std::make_unique<SlaGrpcService>(*db_, clock_, projection_,
+                                                SlaServiceOptions{.default_time_zone = "UTC"});
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::SlaService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                        grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  grpc::Status CreateCalendar(const v1::Calendar& c, v1::Calendar* out = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", "sla-admin");
+    v1::CreateCalendarRequest r;
+    *r.mutable_calendar() = c;
+    v1::CreateCalendarResponse response;
+    grpc::Status s = stub_->CreateCalendar(&ctx, r, &response);
+    if (out) *out = response.calendar();
+    return s;
+  }
+  grpc::Status CreateDefinition(const v1::SlaDefinition& d, v1::SlaDefinition* out = nullptr) {
+    grpc::ClientContext ctx;
+    v1::CreateSlaDefinitionRequest r;
+    *r.mutable_definition() = d;
+    v1::CreateSlaDefinitionResponse response;
+    grpc::Status s = stub_->CreateSlaDefinition(&ctx, r, &response);
+    if (out) *out = response.definition();
+    return s;
+  }
+  grpc::Status UpdateDefinition(const v1::SlaDefinition& d, v1::SlaDefinition* out = nullptr) {
+    grpc::ClientContext ctx;
+    v1::UpdateSlaDefinitionRequest r;
+    *r.mutable_definition() = d;
+    v1::UpdateSlaDefinitionResponse response;
+    grpc::Status s = stub_->UpdateSlaDefinition(&ctx, r, &response);
+    if (out) *out = response.definition();
+    return s;
+  }
+  grpc::Status DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeResponse* out) {
+    grpc::ClientContext ctx;
+    return stub_->GetDueTime(&ctx, r, out);
+  }
+  int64_t Count(const char* table) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    return (*txn)->Query(std::string("SELECT COUNT(*) FROM ") + table)->row(0)[0].AsInt();
+  }
+
+  // Friday 2026-11-20 16:30 in Istanbul.
+  base::ManualClock clock_{Istanbul(2026, 11, 20, 16, 30)};
+  ClockProjection projection_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<kafkamock::MockCluster> cluster_;
+  std::unique_ptr<SlaGrpcService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::SlaService::Stub> stub_;
+};
+
+TEST_P(SlaServiceTest, CalendarsAreVersionedRecords) {
+  v1::Calendar created;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(created.updated_by(), "sla-admin");
+  // Same name again.
+  grpc::Status dup = CreateCalendar(OfficeCalendar());
+  EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(dup.error_message(), StartsWith("name:"));
+  // Validation names the record's field.
+  auto bad = OfficeCalendar("bad");
+  bad.mutable_weekly_hours(1)->mutable_start()->set_hours(24);
+  grpc::Status invalid = CreateCalendar(bad);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(invalid.error_message(), StartsWith("weekly_hours[1].start: 24:00:00"));
+
+  // Update: a new version, the old one still readable; a stale update is ABORTED.
+  v1::Calendar changed = created;
+  changed.mutable_holidays()->Clear();
+  v1::UpdateCalendarResponse updated;
+  {
+    grpc::ClientContext ctx;
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = changed;
+    ASSERT_TRUE(stub_->UpdateCalendar(&ctx, r, &updated).ok());
+  }
+  EXPECT_EQ(updated.calendar().version(), 2);
+  {
+    grpc::ClientContext ctx;
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = changed;  // still says version 1
+    v1::UpdateCalendarResponse response;
+    EXPECT_EQ(stub_->UpdateCalendar(&ctx, r, &response).error_code(), grpc::StatusCode::ABORTED);
+  }
+  for (auto [key, version, holidays] :
+       {std::tuple{created.id(), 0, 0}, std::tuple{created.name(), 0, 0},
+        std::tuple{created.id(), 1, 1}}) {
+    grpc::ClientContext ctx;
+    v1::GetCalendarRequest r;
+    r.set_id(key);
+    r.set_version(version);
+    v1::GetCalendarResponse got;
+    ASSERT_TRUE(stub_->GetCalendar(&ctx, r, &got).ok()) << key << " v" << version;
+    EXPECT_EQ(got.calendar().holidays_size(), holidays);
+  }
+  // Listing pages by name.
+  for (const char* name : {"A calendar", "B calendar", "C calendar"}) {
+    ASSERT_TRUE(CreateCalendar(OfficeCalendar(name)).ok());
+  }
+  std::vector<std::string> names;
+  v1::ListCalendarsRequest list;
+  list.mutable_page()->set_page_size(3);
+  for (int page = 0; page < 5; ++page) {
+    grpc::ClientContext ctx;
+    v1::ListCalendarsResponse response;
+    ASSERT_TRUE(stub_->ListCalendars(&ctx, list, &response).ok());
+    for (const auto& c : response.calendars()) names.push_back(c.name());
+    if (response.next_page_token().empty()) break;
+    list.mutable_page()->set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"A calendar", "B calendar", "C calendar",
+                                             "Istanbul office"}));
+  EXPECT_EQ(Count("sla_calendar_versions"), 5);
+}
+
+TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold;
+  grpc::Status s = CreateDefinition(GoldDefinition(calendar.name()), &gold);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(gold.calendar_id(), calendar.id());  // the name was resolved to the id
+  EXPECT_THAT(gold.warning_thresholds(), ::testing::ElementsAre(50, 75, 90));
+
+  // Raised now (Friday 16:30), 4 business hours to resolve: 1.5 h on Friday, Monday is a
+  // holiday, 2.5 h on Tuesday -> Tuesday 11:30.
+  v1::GetDueTimeRequest r;
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P1);
+  v1::GetDueTimeResponse due;
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 11, 30));
+  EXPECT_EQ(due.definition().id(), gold.id());
+  EXPECT_EQ(due.time_zone(), "Europe/Istanbul");
+  ASSERT_EQ(due.warnings_size(), 3);
+  EXPECT_EQ(base::FromProtoTimestamp(due.warnings(0).time()),
+            Istanbul(2026, 11, 24, 9, 30));  // 2 h
+  // Response: 30 minutes -> 17:00 the same day.
+  r.set_clock_kind(v1::CLOCK_KIND_RESPONSE);
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 20, 17, 0));
+  // P2 has no response target; P3 no definition at all.
+  r.set_priority(incident::v1::PRIORITY_P2);
+  EXPECT_EQ(DueTime(r, &due).error_code(), grpc::StatusCode::NOT_FOUND);
+  r.set_priority(incident::v1::PRIORITY_P3);
+  EXPECT_EQ(DueTime(r, &due).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Directly from a calendar and a target.
+  v1::GetDueTimeRequest direct;
+  direct.set_calendar_id(calendar.id());
+  direct.mutable_target()->set_seconds(9 * 3600);
+  *direct.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 24, 9));
+  ASSERT_TRUE(DueTime(direct, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+
+  // ResolveApplicableSla.
+  v1::ResolveApplicableSlaRequest resolve;
+  resolve.set_service("vpn");
+  resolve.set_priority(incident::v1::PRIORITY_P1);
+  v1::ResolveApplicableSlaResponse applicable;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ResolveApplicableSla(&ctx, resolve, &applicable).ok());
+  }
+  ASSERT_EQ(applicable.applicable_size(), 1);
+  EXPECT_EQ(applicable.applicable(0).definition().name(), "Gold VPN");
+  EXPECT_EQ(applicable.applicable(0).target().resolution_target().seconds(), 4 * 3600);
+  resolve.set_service("mail");
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ResolveApplicableSla(&ctx, resolve, &applicable).ok());
+  }
+  EXPECT_EQ(applicable.applicable_size(), 0);
+}
+
+TEST_P(SlaServiceTest, TimeZoneFromTheCallerFallsBackToTheTenantDefault) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  auto d = GoldDefinition(calendar.id());
+  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CALLER);
+  v1::SlaDefinition created;
+  ASSERT_TRUE(CreateDefinition(d, &created).ok());
+  v1::GetDueTimeRequest r;
+  r.set_definition_id(created.id());
+  r.set_priority(incident::v1::PRIORITY_P1);
+  r.set_clock_kind(v1::CLOCK_KIND_RESPONSE);
+  *r.mutable_start_time() = base::ToProtoTimestamp(
+      absl::FromCivil(absl::CivilMinute(2026, 11, 24, 8, 50), absl::UTCTimeZone()));
+  r.set_caller_time_zone("Asia/Tokyo");  // 17:50 in Tokyo: 10 min today, 20 min on Wednesday
+  v1::GetDueTimeResponse due;
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(due.time_zone(), "Asia/Tokyo");
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()),
+            absl::FromCivil(absl::CivilMinute(2026, 11, 25, 0, 20), absl::UTCTimeZone()));
+  r.clear_caller_time_zone();  // the tenant default, UTC: 08:50 -> 09:30
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(due.time_zone(), "UTC");
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()),
+            absl::FromCivil(absl::CivilMinute(2026, 11, 24, 9, 30), absl::UTCTimeZone()));
+  r.set_caller_time_zone("Moon/Base");
+  EXPECT_EQ(DueTime(r, &due).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  auto bad = GoldDefinition(calendar.id());
+  bad.add_warning_thresholds(90);
+  bad.add_warning_thresholds(80);
+  grpc::Status s = CreateDefinition(bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("warning_thresholds[1]:"));
+  auto contradictory = GoldDefinition(calendar.id());
+  auto* stop =
+      contradictory.mutable_resolution_conditions()->mutable_stop()->add_any_of()->add_all_of();
+  stop->set_field(v1::CONDITION_FIELD_STATE);
+  stop->set_operator_(v1::CONDITION_OPERATOR_NOT_IN);
+  stop->add_values("CLOSED");  // holds in NEW, where the default start holds too
+  auto* start =
+      contradictory.mutable_resolution_conditions()->mutable_start()->add_any_of()->add_all_of();
+  start->set_field(v1::CONDITION_FIELD_STATE);
+  start->set_operator_(v1::CONDITION_OPERATOR_IN);
+  start->add_values("NEW");
+  s = CreateDefinition(contradictory);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              StartsWith("resolution_conditions.stop: holds whenever start holds"));
+  s = CreateDefinition(GoldDefinition("no-such-calendar"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::SlaDefinition first;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &first).ok());
+  auto second = GoldDefinition(calendar.id());
+  second.set_name("Gold VPN 2027");
+  *second.mutable_effective_from() = base::ToProtoTimestamp(absl::FromUnixSeconds(1'830'000'000));
+  s = CreateDefinition(second);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), HasSubstr(first.id()));
+  EXPECT_THAT(s.error_message(), HasSubstr("\"Gold VPN\""));
+  // An OLA for the same service is another kind: fine.
+  auto ola = GoldDefinition(calendar.id());
+  ola.set_name("Network team OLA");
+  ola.set_kind(v1::AGREEMENT_KIND_OLA);
+  ola.set_internal_group("network");
+  ASSERT_TRUE(CreateDefinition(ola).ok());
+  // Ending the first before the second begins makes room for it.
+  v1::SlaDefinition ended = first;
+  *ended.mutable_effective_until() = second.effective_from();
+  v1::SlaDefinition updated;
+  ASSERT_TRUE(UpdateDefinition(ended, &updated).ok());
+  EXPECT_EQ(updated.version(), 2);
+  ASSERT_TRUE(CreateDefinition(second).ok());
+  EXPECT_EQ(UpdateDefinition(ended).error_code(), grpc::StatusCode::ABORTED);  // stale version
+  // The calendar is in use.
+  {
+    grpc::ClientContext ctx;
+    v1::DeleteCalendarRequest r;
+    r.set_id(calendar.id());
+    v1::DeleteCalendarResponse response;
+    EXPECT_EQ(stub_->DeleteCalendar(&ctx, r, &response).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  // Every version is kept and readable.
+  {
+    grpc::ClientContext ctx;
+    v1::GetSlaDefinitionRequest r;
+    r.set_id(first.id());
+    r.set_version(1);
+    v1::GetSlaDefinitionResponse got;
+    ASSERT_TRUE(stub_->GetSlaDefinition(&ctx, r, &got).ok());
+    EXPECT_FALSE(got.definition().has_effective_until());
+  }
+  v1::ListSlaDefinitionsRequest list;
+  list.set_kind(v1::AGREEMENT_KIND_SLA);
+  v1::ListSlaDefinitionsResponse listed;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ListSlaDefinitions(&ctx, list, &listed).ok());
+  }
+  EXPECT_EQ(listed.definitions_size(), 2);
+  EXPECT_EQ(Count("sla_definition_versions"), 4);
+}
+
+TEST_P(SlaServiceTest, ChangesArePublishedOnTheSlaTopic) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &gold).ok());
+  gold.set_retired(true);
+  ASSERT_TRUE(UpdateDefinition(gold).ok());
+  // A rejected change publishes nothing.
+  EXPECT_FALSE(CreateDefinition(GoldDefinition("missing")).ok());
+  EXPECT_EQ(Count("outbox"), 3);
+
+  prometheus::Registry registry;
+  events::RelayOptions options;
+  options.bootstrap_servers = cluster_->bootstrap_servers();
+  events::OutboxRelay relay(*db_, options, registry);
+  ASSERT_EQ(*relay.PublishOnce(), 3);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kSlaTopic, 3);
+  ASSERT_TRUE(records.ok());
+  std::multiset<std::string> types;
+  for (const auto& rec : *records) {
+    types.insert(rec.Header("ce_type"));
+    EXPECT_EQ(rec.Header("ce_source"), "itsm/sla");
+    if (rec.Header("ce_type") == "itsm.sla.v1.SlaDefinitionUpdated") {
+      v1::SlaDefinitionUpdated updated;
+      ASSERT_TRUE(updated.ParseFromString(rec.value));
+      EXPECT_EQ(rec.key, gold.id());
+      EXPECT_TRUE(updated.definition().retired());
+      EXPECT_EQ(updated.previous_version(), 1);
+    }
+  }
+  EXPECT_EQ(types, (std::multiset<std::string>{"itsm.sla.v1.CalendarCreated",
+                                               "itsm.sla.v1.SlaDefinitionCreated",
+                                               "itsm.sla.v1.SlaDefinitionUpdated"}));
+}
+
+TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  const absl::Time opened = Istanbul(2026, 11, 20, 10);
+  // What the SLA timer would publish for two incidents: inc-1 met its response and is paused
+  // on its resolution; inc-2 breached its resolution and was then resolved.
+  auto clock = [&](const std::string& id, const std::string& incident, v1::ClockKind kind,
+                   v1::ClockStage stage, int64_t elapsed_s, absl::Time at) {
+    v1::SlaClock c;
+    c.set_clock_id(id);
+    c.set_incident_id(incident);
+    c.set_sla_definition_id("def-gold");
+    c.set_sla_definition_name("Gold VPN");
+    c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+    c.set_clock_kind(kind);
+    c.set_service("vpn");
+    c.set_priority(incident::v1::PRIORITY_P1);
+    c.set_calendar_id(calendar.id());
+    c.set_time_zone("Europe/Istanbul");
+    c.mutable_target()->set_seconds(kind == v1::CLOCK_KIND_RESPONSE ? 1800 : 4 * 3600);
+    *c.mutable_start_time() = base::ToProtoTimestamp(opened);
+    c.set_stage(stage);
+    c.mutable_business_elapsed()->set_seconds(elapsed_s);
+    *c.mutable_event_time() = base::ToProtoTimestamp(at);
+    if (stage == v1::CLOCK_STAGE_COMPLETED) *c.mutable_stop_time() = c.event_time();
+    return c;
+  };
+  std::vector<events::OutgoingEvent> timer_events;
+  auto add = [&](const google::protobuf::Message& m, const v1::SlaClock& c) {
+    timer_events.push_back({kSlaTopic, c.incident_id(),
+                            events::MakeCloudEvent(m, "itsm/sla-timer", c.incident_id(),
+                                                   base::FromProtoTimestamp(c.event_time()))});
+  };
+  v1::SlaClockStarted s1;
+  *s1.mutable_clock() =
+      clock("r1", "inc-1", v1::CLOCK_KIND_RESPONSE, v1::CLOCK_STAGE_RUNNING, 0, opened);
+  add(s1, s1.clock());
+  v1::SlaMet m1;
+  *m1.mutable_clock() = clock("r1", "inc-1", v1::CLOCK_KIND_RESPONSE, v1::CLOCK_STAGE_COMPLETED,
+                              600, opened + absl::Minutes(10));
+  add(m1, m1.clock());
+  v1::SlaClockPaused p1;
+  *p1.mutable_clock() = clock("x1", "inc-1", v1::CLOCK_KIND_RESOLUTION, v1::CLOCK_STAGE_PAUSED,
+                              3600, opened + absl::Hours(1));
+  add(p1, p1.clock());
+  v1::SlaBreached b2;
+  *b2.mutable_clock() = clock("x2", "inc-2", v1::CLOCK_KIND_RESOLUTION, v1::CLOCK_STAGE_RUNNING,
+                              4 * 3600, opened + absl::Hours(4));
+  b2.mutable_clock()->set_breached(true);
+  add(b2, b2.clock());
+  v1::SlaClockCompleted c2;
+  *c2.mutable_clock() = clock("x2", "inc-2", v1::CLOCK_KIND_RESOLUTION, v1::CLOCK_STAGE_COMPLETED,
+                              5 * 3600, opened + absl::Hours(5));
+  c2.mutable_clock()->set_breached(true);
+  add(c2, c2.clock());
+  {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    for (const auto& e : timer_events) ASSERT_TRUE(events::Outbox::Append(**txn, e).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  prometheus::Registry registry;
+  events::RelayOptions options;
+  options.bootstrap_servers = cluster_->bootstrap_servers();
+  events::OutboxRelay relay(*db_, options, registry);
+  ASSERT_EQ(*relay.PublishOnce(), 6);  // the calendar's event and the timer's five
+
+  events::EventConsumer consumer(
+      {.bootstrap_servers = cluster_->bootstrap_servers(),
+       .group_id = "sla-projection-test",
+       .topics = {kSlaTopic}},
+      [this](const events::ConsumedEvent& e) { return projection_.Apply(e.event); }, registry);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return projection_.size() == 3; }, absl::Seconds(30),
+                                    "projection has 3 clocks")
+                  .ok());
+  // The completed clock's last event may still be in flight: wait for it too.
+  auto status_of = [&](const std::string& incident) {
+    grpc::ClientContext ctx;
+    v1::GetIncidentSlaStatusRequest r;
+    r.set_incident_id(incident);
+    v1::GetIncidentSlaStatusResponse response;
+    EXPECT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &response).ok());
+    return response;
+  };
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    auto s = status_of("inc-2");
+                    return s.clocks_size() == 1 && s.clocks(0).stage() == v1::CLOCK_STAGE_COMPLETED;
+                  },
+                  absl::Seconds(30), "inc-2 completed")
+                  .ok());
+  consumer.Stop();
+
+  clock_.Set(opened + absl::Hours(3));
+  auto inc1 = status_of("inc-1");
+  ASSERT_EQ(inc1.clocks_size(), 2);
+  std::map<std::string, v1::ClockStatus> by_id;
+  for (const auto& c : inc1.clocks()) by_id[c.clock_id()] = c;
+  EXPECT_EQ(by_id["r1"].state(), "met");
+  EXPECT_EQ(by_id["r1"].business_elapsed().seconds(), 600);
+  EXPECT_EQ(by_id["x1"].state(), "paused");
+  EXPECT_EQ(by_id["x1"].paused_duration().seconds(), 2 * 3600);
+  EXPECT_EQ(by_id["x1"].remaining().seconds(), 3 * 3600);
+  auto inc2 = status_of("inc-2");
+  EXPECT_EQ(inc2.clocks(0).state(), "breached");
+  EXPECT_TRUE(inc2.clocks(0).breached());
+  EXPECT_EQ(inc2.clocks(0).remaining().seconds(), -3600);
+
+  v1::GetComplianceReportRequest report_request;
+  report_request.add_group_by(v1::REPORT_DIMENSION_SERVICE);
+  report_request.add_group_by(v1::REPORT_DIMENSION_PERIOD);
+  report_request.set_period(v1::REPORT_PERIOD_WEEK);
+  report_request.set_time_zone("Europe/Istanbul");
+  v1::GetComplianceReportResponse report;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->GetComplianceReport(&ctx, report_request, &report).ok());
+  }
+  ASSERT_EQ(report.rows_size(), 1);
+  const auto& row = report.rows(0);
+  EXPECT_EQ(row.service(), "vpn");
+  EXPECT_EQ(row.period_start(), "2026-11-16");  // the Monday of that week
+  EXPECT_EQ(row.met(), 1);
+  EXPECT_EQ(row.breached(), 1);
+  EXPECT_EQ(row.in_progress(), 1);
+  EXPECT_DOUBLE_EQ(row.percent_met(), 50.0);
+  EXPECT_EQ(row.mean_time_to_respond().seconds(), 600);
+  EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SlaServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace itsm::sla
