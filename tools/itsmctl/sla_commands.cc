@@ -475,7 +475,7 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
 
 absl::Status DueCommand(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({"service", "priority", "kind", "clock", "definition",
-                                       "calendar", "target", "start", "caller-zone", "ci-zone"}));
+                                       "calendar", "target", "start", "caller-zone", "ci-zone", "ci"}));
   slav1::GetDueTimeRequest request;
   request.set_service(args.Get("service"));
   request.set_definition_id(args.Get("definition"));
@@ -504,6 +504,7 @@ absl::Status DueCommand(const Context& ctx, const Args& args) {
   }
   request.set_caller_time_zone(args.Get("caller-zone"));
   request.set_ci_time_zone(args.Get("ci-zone"));
+  request.set_ci_id(args.Get("ci"));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   slav1::GetDueTimeResponse response;

@@ -131,7 +131,10 @@ std::vector<v1::CiClass> DefaultClasses() {
              Attr("min_members", kInt, "Members needed for the cluster to serve.")}),
       Class("location", "Location", "", "A site, building or room.",
             {Attr("address", kString, "Postal address."), Attr("city", kString, "City."),
-             Attr("country", kString, "ISO 3166 country code.")}),
+             Attr("country", kString, "ISO 3166 country code."),
+             Attr("time_zone", kString,
+                  "IANA time zone of the site, e.g. Europe/Istanbul: SLA definitions whose zone "
+                  "comes from the CI location count business hours in it.")}),
   };
 }
 

@@ -9,6 +9,7 @@
 #include "itsm/events/outbox_component.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
+#include "src/ci_location_zone.h"
 #include "src/clock_projection.h"
 #include "src/sla_grpc_service.h"
 #include "src/sla_repository.h"
@@ -22,7 +23,10 @@ int main(int argc, char** argv) {
        9154,
        {{"default_time_zone", "",
          "Tenant default IANA zone for definitions whose zone comes from the caller or the CI "
-         "location when the record has none; empty: the calendar's zone."}}});
+         "location when the record has none; empty: the calendar's zone."},
+        {"configuration_address", "",
+         "gRPC address of the configuration service, to find a CI location's time zone "
+         "(GetDueTime with ci_id); empty: callers pass ci_time_zone."}}});
 
   auto db = rt.OpenDatabaseOrExit(
       {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
@@ -52,9 +56,18 @@ int main(int argc, char** argv) {
     runtime::log::Warn("kafka_bootstrap_servers is empty: SLA status and reports stay empty", {});
   }
 
-  sla::SlaGrpcService service(*db, base::SystemClock::Get(), projection,
-                              {.default_time_zone = rt.config().GetString("default_time_zone"),
-                               .after_commit = [&outbox] { outbox->relay().Wake(); }});
+  std::unique_ptr<sla::CiLocationZone> ci_zones;
+  if (const std::string address = rt.config().GetString("configuration_address"); !address.empty()) {
+    ci_zones = std::make_unique<sla::CiLocationZone>(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get());
+  }
+  sla::SlaGrpcService service(
+      *db, base::SystemClock::Get(), projection,
+      {.default_time_zone = rt.config().GetString("default_time_zone"),
+       .after_commit = [&outbox] { outbox->relay().Wake(); },
+       .ci_location_zone = ci_zones ? std::function<absl::StatusOr<std::string>(const std::string&)>(
+                                          [&ci_zones](const std::string& id) { return ci_zones->ZoneOf(id); })
+                                    : nullptr});
   rt.AddService(&service, "itsm.sla.v1.SlaService");
   return rt.Run();
 }

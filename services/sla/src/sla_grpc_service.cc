@@ -365,10 +365,20 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
   }
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
   ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  std::string ci_zone = r.ci_time_zone();
+  if (ci_zone.empty() && !r.ci_id().empty() &&
+      definition.time_zone_source() == v1::TIME_ZONE_SOURCE_CI_LOCATION) {
+    if (!options_.ci_location_zone) {
+      return absl::FailedPreconditionError(
+          "ci_id: this SLA service has no configuration service to look CIs up in "
+          "(set configuration_address), pass ci_time_zone instead");
+    }
+    ITSM_ASSIGN_OR_RETURN(ci_zone, options_.ci_location_zone(r.ci_id()));
+  }
   const std::string zone = definition.id().empty()
                                ? calendar.time_zone()
                                : ResolveTimeZone(definition, calendar, r.caller_time_zone(),
-                                                 r.ci_time_zone(), options_.default_time_zone);
+                                                 ci_zone, options_.default_time_zone);
   auto compiled = CompileCalendar(calendar, zone);
   if (!compiled.ok()) {
     // Only a zone from the request can make a stored calendar invalid.

@@ -23,6 +23,8 @@ struct SlaServiceOptions {
   std::string default_time_zone = {};
   // Called after a commit that appended events (wakes the outbox relay).
   std::function<void()> after_commit = {};
+  // The zone of a CI's location (see CiLocationZone); unset: requests must carry ci_time_zone.
+  std::function<absl::StatusOr<std::string>(const std::string& ci_id)> ci_location_zone = {};
 };
 
 class SlaGrpcService final : public v1::SlaService::CallbackService {

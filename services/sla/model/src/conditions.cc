@@ -276,6 +276,19 @@ RecordFields FromIncident(const incident::v1::Incident& incident) {
   r.responded = incident.has_first_response_time();
   r.major_incident = incident.major_incident();
   r.category = incident.category();
+  switch (incident.hold_reason()) {
+    case incident::v1::HOLD_REASON_AWAITING_CALLER:
+      r.hold_reason = "awaiting_caller";
+      break;
+    case incident::v1::HOLD_REASON_AWAITING_SUPPLIER:
+      r.hold_reason = "awaiting_supplier";
+      break;
+    case incident::v1::HOLD_REASON_AWAITING_CHANGE:
+      r.hold_reason = "awaiting_change";
+      break;
+    default:  // unspecified (or a reason newer than this code): "", which pauses by default
+      break;
+  }
   if (incident.has_create_time()) r.create_time = base::FromProtoTimestamp(incident.create_time());
   return r;
 }

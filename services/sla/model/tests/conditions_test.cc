@@ -282,6 +282,23 @@ TEST(RecordFields, FromIncident) {
   EXPECT_TRUE(r.responded);
   EXPECT_EQ(r.Get(Field::kAssignee), "bob");
   EXPECT_EQ(r.create_time, absl::FromUnixSeconds(1000));
+  EXPECT_EQ(r.hold_reason, "");
+}
+
+TEST(RecordFields, FromIncidentMapsHoldReasons) {
+  incident::v1::Incident i;
+  i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+  i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+  EXPECT_EQ(FromIncident(i).hold_reason, "awaiting_caller");
+  i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_SUPPLIER);
+  EXPECT_EQ(FromIncident(i).hold_reason, "awaiting_supplier");
+  i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CHANGE);
+  EXPECT_EQ(FromIncident(i).hold_reason, "awaiting_change");
+  // The default resolution pause holds for the first two, not for awaiting_change.
+  const auto pause = ClockConditions::Defaults(ClockKind::kResolution).pause;
+  EXPECT_FALSE(pause.Holds(FromIncident(i)));
+  i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_SUPPLIER);
+  EXPECT_TRUE(pause.Holds(FromIncident(i)));
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ struct RecordFields {
   std::string Get(Field field) const;
 };
 
-// The fields of an incident (the incident has no hold reason yet: "").
+// The fields of an incident. hold_reason: "awaiting_caller", "awaiting_supplier",
+// "awaiting_change", or "" when unspecified.
 RecordFields FromIncident(const incident::v1::Incident& incident);
 // "P1".."P5", "" for PRIORITY_UNSPECIFIED.
 std::string PriorityName(incident::v1::Priority priority);
