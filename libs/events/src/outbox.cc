@@ -8,12 +8,14 @@ namespace itsm::events {
 const std::vector<storage::Migration>& Outbox::Migrations() {
   // AUTOINCREMENT: ids are never reused after old rows are deleted, so id order is write order.
   // The partial index keeps "what is pending" cheap however many published rows are retained.
+  // event_id is a fresh UUID per row and nothing looks rows up by it: no unique index, which
+  // measured 18 % of the storage cost of an incident create (bench/storage).
   static const std::vector<storage::Migration> kMigrations = {
       {1, "create outbox",
        R"sql(
 CREATE TABLE outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
   topic TEXT NOT NULL,
   message_key TEXT NOT NULL,
   event_type TEXT NOT NULL,
@@ -31,7 +33,7 @@ CREATE INDEX outbox_created ON outbox(created_at_us);
        R"sql(
 CREATE TABLE outbox (
   id BIGSERIAL PRIMARY KEY,
-  event_id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
   topic TEXT NOT NULL,
   message_key TEXT NOT NULL,
   event_type TEXT NOT NULL,

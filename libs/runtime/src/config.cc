@@ -19,6 +19,7 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       {"data_dir", "./data", "Folder for the embedded SQLite database and other local state."},
       {"database_url", "", "sqlite:///path.db or postgresql://user@host/db; empty means sqlite://<data_dir>/<service>.db."},
       {"database_pool_size", "8", "Database connections per process."},
+      {"sqlite_synchronous", "full", "SQLite only: full fsyncs every commit (survives power loss); normal fsyncs at checkpoints (survives a process crash, may lose the last commits on power loss)."},
       {"kafka_bootstrap_servers", "", "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox until it is set."},
       {"kafka_client_properties", "", "Extra librdkafka properties, key=value;key=value (e.g. security.protocol=ssl)."},
       {"outbox_retention_hours", "168", "How long published events stay in the outbox, re-publishable with RepublishEvents."},

@@ -88,6 +88,13 @@ std::unique_ptr<storage::Database> ServiceRuntime::OpenDatabaseOrExit(
     const std::vector<SchemaComponent>& components) {
   storage::DatabaseOptions options;
   options.pool_size = static_cast<int>(config_.GetInt("database_pool_size"));
+  const std::string synchronous = config_.GetString("sqlite_synchronous");
+  if (synchronous != "full" && synchronous != "normal") {
+    log::Error("invalid configuration",
+               {{"error", "sqlite_synchronous: expected full or normal, got \"" + synchronous + "\""}});
+    std::exit(2);
+  }
+  options.sqlite_synchronous_full = synchronous == "full";
   const std::string url = config_.DatabaseUrl();
   auto db = storage::OpenDatabase(url, options);
   if (!db.ok()) {
