@@ -7,6 +7,7 @@
 namespace itsm::storage {
 
 GroupCommitter::GroupCommitter(Database& db, Options options) : db_(db), options_(options) {
+  completer_ = std::thread([this] { CompletionLoop(); });
   for (int i = 0; i < std::max(1, options_.writers); ++i) {
     writers_.emplace_back([this] { WriterLoop(); });
   }
@@ -51,6 +52,28 @@ void GroupCommitter::Stop() {
     if (t.joinable()) t.join();
   }
   writers_.clear();
+  // Every result is out before Stop() returns.
+  {
+    absl::MutexLock lock(&completion_mu_);
+    completions_closed_ = true;
+  }
+  if (completer_.joinable()) completer_.join();
+}
+
+void GroupCommitter::CompletionLoop() {
+  for (;;) {
+    std::deque<std::pair<Done, absl::Status>> ready;
+    {
+      absl::MutexLock lock(&completion_mu_);
+      auto has_work = [this]() ABSL_SHARED_LOCKS_REQUIRED(completion_mu_) {
+        return !completions_.empty() || completions_closed_;
+      };
+      completion_mu_.Await(absl::Condition(&has_work));
+      if (completions_.empty()) return;
+      ready.swap(completions_);
+    }
+    for (auto& [done, status] : ready) done(std::move(status));
+  }
 }
 
 void GroupCommitter::WriterLoop() {
@@ -92,8 +115,12 @@ void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
     if (batch_status.ok()) batch_status = txn.Commit();
   }
   // A failed begin or commit means nothing of the batch was written, whatever the units said.
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(batch_status.ok() ? results[i] : batch_status);
+  {
+    absl::MutexLock lock(&completion_mu_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      completions_.emplace_back(std::move(batch[i].done),
+                                batch_status.ok() ? results[i] : batch_status);
+    }
   }
   const absl::Duration elapsed = absl::Now() - start;
   std::function<void()> after;

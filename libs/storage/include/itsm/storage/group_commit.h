@@ -42,8 +42,8 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `work`; `done` runs on a writer thread once its transaction committed (OK) or failed.
-  // After Stop(), `done` is called at once with UNAVAILABLE.
+  // Queues `work`; `done` runs on the completion thread once its transaction committed (OK) or
+  // failed. After Stop(), `done` is called at once with UNAVAILABLE.
   void Submit(Work work, Done done);
   // Submits and waits.
   absl::Status Run(Work work);
@@ -63,6 +63,7 @@ class GroupCommitter {
   };
   void WriterLoop();
   void RunBatch(std::vector<Unit>& batch);
+  void CompletionLoop();
 
   Database& db_;
   const Options options_;
@@ -72,6 +73,13 @@ class GroupCommitter {
   std::deque<Unit> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> writers_;
+
+  // Results are handed to a thread of their own: answering a caller (a gRPC Finish) costs about
+  // as much as writing its row, and the writer can start the next batch meanwhile.
+  absl::Mutex completion_mu_;
+  std::deque<std::pair<Done, absl::Status>> completions_ ABSL_GUARDED_BY(completion_mu_);
+  bool completions_closed_ ABSL_GUARDED_BY(completion_mu_) = false;
+  std::thread completer_;
 };
 
 }  // namespace itsm::storage
