@@ -6,7 +6,6 @@
 #include "itsm/base/time_util.h"
 
 namespace itsm::incident {
-namespace {
 
 absl::Status CheckLength(const char* field, const std::string& value, size_t max) {
   const size_t n = Utf8Length(value);
@@ -24,8 +23,6 @@ absl::Status CheckLevel(const char* field, int value, int levels) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 size_t Utf8Length(const std::string& s) {
   size_t n = 0;

@@ -36,6 +36,10 @@ class IncidentFactory {
 
 // Length in Unicode code points of UTF-8 text (limits are stated in characters, not bytes).
 size_t Utf8Length(const std::string& s);
+// INVALID_ARGUMENT "<field>: at most <max> characters, got <n>".
+absl::Status CheckLength(const char* field, const std::string& value, size_t max);
+// INVALID_ARGUMENT "<field>: must be 1..<levels>, got <value>".
+absl::Status CheckLevel(const char* field, int value, int levels);
 
 }  // namespace itsm::incident
 

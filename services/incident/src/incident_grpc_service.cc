@@ -2,9 +2,12 @@
 
 #include <memory>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "absl/strings/str_cat.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
@@ -12,17 +15,22 @@
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 #include "src/incident_repository.h"
+#include "src/problem_repository.h"
 
 namespace itsm::incident {
 namespace {
 
 namespace log = runtime::log;
 
+constexpr int kMaxParentDepth = 100;
+constexpr int kDefaultHistoryPage = 100;
+constexpr int kMaxHistoryPage = 1000;
+
 // Identifies a create request's content, so that reusing an idempotency key for a different
-// request is refused rather than silently answered with the first incident. Stored, so it must
+// request is refused rather than silently answered with the first record. Stored, so it must
 // be stable across builds: FNV-1a over the deterministic serialisation (not a security hash;
 // it only tells requests apart).
-std::string Fingerprint(const v1::CreateIncidentRequest& request) {
+std::string Fingerprint(const google::protobuf::Message& request) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
@@ -38,70 +46,184 @@ std::string Fingerprint(const v1::CreateIncidentRequest& request) {
   return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
 }
 
-// The unit of work committed for one create: the incident, its idempotency key and its event,
-// or — when the key was used before — nothing but a read of the earlier result.
-absl::Status CreateUnit(storage::Transaction& txn, const v1::CreateIncidentRequest& request,
-                        const std::string& fingerprint, v1::Incident& incident) {
-  if (!request.idempotency_key().empty()) {
-    ITSM_ASSIGN_OR_RETURN(auto earlier,
-                          IncidentRepository::FindIdempotencyKey(txn, request.idempotency_key()));
+// Idempotency keys share one table; service requests and problems prefix theirs so that the
+// same key on two kinds of record never collides. Incident keys keep their first-release form.
+std::string KeyFor(const char* kind, const std::string& key) {
+  return key.empty() ? key : absl::StrCat(kind, key);
+}
+
+// Writes what an Outcome says — audit entry and events — for a record already saved.
+template <typename Record>
+absl::Status RecordChange(storage::Transaction& txn, const Outcome<Record>& out,
+                          const std::string& actor, const std::string& request_id) {
+  common::v1::AuditEntry entry;
+  entry.set_version(out.after.version());
+  entry.set_actor(actor);
+  *entry.mutable_time() = out.after.update_time();
+  entry.set_action(out.action);
+  for (const auto& c : out.changes) *entry.add_changes() = c;
+  entry.set_request_id(request_id);
+  ITSM_RETURN_IF_ERROR(IncidentRepository::AppendAudit(txn, out.after.id(), entry));
+  const absl::Time time = base::FromProtoTimestamp(out.after.update_time());
+  for (const auto& event : out.events) {
+    ITSM_RETURN_IF_ERROR(events::Outbox::Append(
+        txn, {kIncidentTopic, out.after.id(),
+              events::MakeCloudEvent(*event, kEventSource, out.after.id(), time)}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SaveIncident(storage::Transaction& txn, const IncidentOutcome& out,
+                          int64_t expected_version, const std::string& actor,
+                          const std::string& request_id) {
+  if (!out.changed()) return absl::OkStatus();
+  ITSM_RETURN_IF_ERROR(IncidentRepository::Update(txn, out.after, expected_version));
+  return RecordChange(txn, out, actor, request_id);
+}
+
+// Parent and problem links name existing records; stored as ids even when given as numbers.
+// A parent may not be the incident itself or one of its descendants.
+absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
+                          v1::UpdateIncidentRequest& request) {
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "parent_incident_id" && !request.incident().parent_incident_id().empty()) {
+      auto parent = IncidentRepository::Get(txn, request.incident().parent_incident_id());
+      if (absl::IsNotFound(parent.status())) {
+        return absl::NotFoundError(absl::StrCat("incident.parent_incident_id: no incident \"",
+                                                request.incident().parent_incident_id(), "\""));
+      }
+      ITSM_RETURN_IF_ERROR(parent.status());
+      v1::Incident up = *parent;
+      for (int depth = 0; depth < kMaxParentDepth; ++depth) {
+        if (up.id() == stored.id()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "incident.parent_incident_id: ", parent->number(),
+              " is this incident or one of its children (a parent cannot be its own descendant)"));
+        }
+        if (up.parent_incident_id().empty()) break;
+        ITSM_ASSIGN_OR_RETURN(up, IncidentRepository::Get(txn, up.parent_incident_id()));
+      }
+      request.mutable_incident()->set_parent_incident_id(parent->id());
+    }
+    if (path == "problem_id" && !request.incident().problem_id().empty()) {
+      ITSM_ASSIGN_OR_RETURN(v1::Problem problem,
+                            ProblemRepository::Get(txn, request.incident().problem_id(),
+                                                   "incident.problem_id"));
+      request.mutable_incident()->set_problem_id(problem.id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The unit of work for a create with an optional idempotency key: when the key was used before,
+// nothing but a read of the earlier result (or ALREADY_EXISTS for a different request).
+template <typename Record>
+absl::Status CreateUnit(storage::Transaction& txn, const std::string& key,
+                        const std::string& fingerprint, Record& record,
+                        const std::function<absl::Status(storage::Transaction&, Record&)>& insert,
+                        const std::function<absl::StatusOr<Record>(storage::Transaction&,
+                                                                   const std::string&)>& get,
+                        const std::function<Outcome<Record>(const Record&)>& created,
+                        const std::string& actor, const std::string& request_id) {
+  if (!key.empty()) {
+    ITSM_ASSIGN_OR_RETURN(auto earlier, IncidentRepository::FindIdempotencyKey(txn, key));
     if (earlier) {
       if (earlier->request_fingerprint != fingerprint) {
-        return absl::AlreadyExistsError(
-            "idempotency_key: already used for a different request");
+        return absl::AlreadyExistsError("idempotency_key: already used for a different request");
       }
-      ITSM_ASSIGN_OR_RETURN(incident, IncidentRepository::Get(txn, earlier->incident_id));
+      ITSM_ASSIGN_OR_RETURN(record, get(txn, earlier->incident_id));
       return absl::OkStatus();
     }
   }
-  ITSM_RETURN_IF_ERROR(IncidentRepository::Insert(txn, incident));
-  if (!request.idempotency_key().empty()) {
-    ITSM_RETURN_IF_ERROR(IncidentRepository::SaveIdempotencyKey(txn, request.idempotency_key(),
-                                                                incident.id(), fingerprint));
+  ITSM_RETURN_IF_ERROR(insert(txn, record));
+  if (!key.empty()) {
+    ITSM_RETURN_IF_ERROR(IncidentRepository::SaveIdempotencyKey(txn, key, record.id(), fingerprint));
   }
-  v1::IncidentCreated created;
-  *created.mutable_incident() = incident;
-  return events::Outbox::Append(
-      txn, {kIncidentTopic, incident.id(),
-            events::MakeCloudEvent(created, kEventSource, incident.id(),
-                                   base::FromProtoTimestamp(incident.create_time()))});
+  return RecordChange(txn, created(record), actor, request_id);
+}
+
+// Another replica may store the same key between our read and our write (the unique key then
+// fails with ALREADY_EXISTS not naming idempotency_key): answer with what it created.
+template <typename Record>
+absl::Status RecoverIdempotentRace(
+    storage::Database& db, absl::Status status, const std::string& key, Record& record,
+    const std::function<absl::StatusOr<Record>(storage::Transaction&, const std::string&)>& get) {
+  if (status.code() != absl::StatusCode::kAlreadyExists || key.empty() ||
+      status.message().find("idempotency_key") != absl::string_view::npos) {
+    return status;
+  }
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
+  ITSM_ASSIGN_OR_RETURN(auto earlier, IncidentRepository::FindIdempotencyKey(*txn, key));
+  if (!earlier) return status;
+  ITSM_ASSIGN_OR_RETURN(record, get(*txn, earlier->incident_id));
+  return absl::OkStatus();
+}
+
+absl::Status CheckId(const std::string& id, const char* field = "id") {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  if (id.size() > kMaxShortText) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": not an id or number"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+grpc::ServerUnaryReactor* IncidentGrpcService::Write(grpc::CallbackServerContext* ctx,
+                                                     absl::Status check,
+                                                     storage::GroupCommitter::Work unit) {
+  auto* reactor = ctx->DefaultReactor();
+  if (!check.ok()) {
+    reactor->Finish(runtime::ToGrpcStatus(check));
+    return reactor;
+  }
+  committer_.Submit(std::move(unit), [reactor](absl::Status status) {
+    reactor->Finish(runtime::ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::Read(
+    grpc::CallbackServerContext* ctx,
+    const std::function<absl::Status(storage::Transaction&)>& read) {
+  auto* reactor = ctx->DefaultReactor();
+  absl::Status status = [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    return read(*txn);
+  }();
+  reactor->Finish(runtime::ToGrpcStatus(status));
+  return reactor;
+}
+
+// ---- Incidents ----
 
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
     grpc::CallbackServerContext* ctx, const v1::CreateIncidentRequest* request,
     v1::CreateIncidentResponse* response) {
   auto* reactor = ctx->DefaultReactor();
-  if (absl::Status invalid = factory_.Validate(*request); !invalid.ok()) {
+  if (absl::Status invalid = rules_.factory.Validate(*request); !invalid.ok()) {
     reactor->Finish(runtime::ToGrpcStatus(invalid));
     return reactor;
   }
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
   // Shared by the unit (run on the writer thread) and the completion; freed with the last user.
-  auto incident = std::make_shared<v1::Incident>(factory_.NewIncident(*request, runtime::Actor(*ctx)));
+  auto incident = std::make_shared<v1::Incident>(rules_.factory.NewIncident(*request, actor));
   auto fingerprint = std::make_shared<std::string>(
       request->idempotency_key().empty() ? std::string() : Fingerprint(*request));
-  const std::string request_id = runtime::RequestId(*ctx);
+  using Get = std::function<absl::StatusOr<v1::Incident>(storage::Transaction&, const std::string&)>;
+  const Get get = [](storage::Transaction& txn, const std::string& id) {
+    return IncidentRepository::Get(txn, id);
+  };
   committer_.Submit(
-      [request, incident, fingerprint](storage::Transaction& txn) {
-        return CreateUnit(txn, *request, *fingerprint, *incident);
+      [this, request, incident, fingerprint, actor, request_id, get](storage::Transaction& txn) {
+        return CreateUnit<v1::Incident>(
+            txn, request->idempotency_key(), *fingerprint, *incident, IncidentRepository::Insert,
+            get, [&](const v1::Incident& i) { return rules_.incidents.Created(i, actor); }, actor,
+            request_id);
       },
-      [this, reactor, response, incident, request, request_id](absl::Status status) {
-        if (status.code() == absl::StatusCode::kAlreadyExists &&
-            !request->idempotency_key().empty() &&
-            status.message().find("idempotency_key") == absl::string_view::npos) {
-          // Another replica stored the same key between our read and our write: answer with
-          // what it created.
-          auto txn = db_.Begin(storage::TransactionMode::kReadOnly);
-          if (txn.ok()) {
-            auto earlier = IncidentRepository::FindIdempotencyKey(**txn, request->idempotency_key());
-            if (earlier.ok() && *earlier) {
-              auto got = IncidentRepository::Get(**txn, (*earlier)->incident_id);
-              status = got.status();
-              if (got.ok()) *incident = *got;
-            }
-          }
-        }
+      [this, reactor, response, incident, request, request_id, get](absl::Status status) {
+        status = RecoverIdempotentRace(db_, status, request->idempotency_key(), *incident, get);
         if (status.ok()) {
           *response->mutable_incident() = *incident;
           log::Debug("incident created", {{"request_id", request_id},
@@ -116,37 +238,408 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetIncidentRequest* request,
                                                            v1::GetIncidentResponse* response) {
-  auto* reactor = ctx->DefaultReactor();
-  absl::Status status = [&]() -> absl::Status {
-    if (request->id().empty()) return absl::InvalidArgumentError("id: required");
-    if (request->id().size() > kMaxShortText) {
-      return absl::InvalidArgumentError("id: not an incident id or number");
-    }
-    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-    ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(), IncidentRepository::Get(*txn, request->id()));
+  if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(), IncidentRepository::Get(txn, request->id()));
     return absl::OkStatus();
-  }();
-  reactor->Finish(runtime::ToGrpcStatus(status));
-  return reactor;
+  });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
     v1::ListIncidentsResponse* response) {
-  auto* reactor = ctx->DefaultReactor();
-  absl::Status status = [&]() -> absl::Status {
-    if (request->title_contains().size() > kMaxShortText) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("title_contains: at most ", kMaxShortText, " characters"));
+  for (const auto& [field, value] :
+       {std::pair{"title_contains", &request->title_contains()},
+        std::pair{"configuration_item_id", &request->configuration_item_id()},
+        std::pair{"parent_incident_id", &request->parent_incident_id()},
+        std::pair{"problem_id", &request->problem_id()}}) {
+    if (value->size() > kMaxShortText) {
+      return Write(ctx,
+                   absl::InvalidArgumentError(
+                       absl::StrCat(field, ": at most ", kMaxShortText, " characters")),
+                   nullptr);
     }
-    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-    ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(*txn, *request));
+  }
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, *request));
     for (auto& incident : page.incidents) *response->add_incidents() = std::move(incident);
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
-  }();
-  reactor->Finish(runtime::ToGrpcStatus(status));
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
+    grpc::CallbackServerContext* ctx, const v1::UpdateIncidentRequest* request,
+    v1::UpdateIncidentResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.incidents.ValidateUpdate(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored,
+                                       IncidentRepository::Get(txn, request->incident().id()));
+                 v1::UpdateIncidentRequest resolved = *request;
+                 ITSM_RETURN_IF_ERROR(ResolveLinks(txn, stored, resolved));
+                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                                       rules_.incidents.Update(stored, resolved, actor));
+                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+                 *response->mutable_incident() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::AssignIncident(
+    grpc::CallbackServerContext* ctx, const v1::AssignIncidentRequest* request,
+    v1::AssignIncidentResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.incidents.ValidateAssign(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                                       rules_.incidents.Assign(stored, *request, actor));
+                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+                 *response->mutable_incident() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
+    grpc::CallbackServerContext* ctx, const v1::TransitionIncidentRequest* request,
+    v1::TransitionIncidentResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.incidents.ValidateTransition(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                                       rules_.incidents.Transition(stored, *request, actor));
+                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+                 *response->mutable_incident() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
+    grpc::CallbackServerContext* ctx, const v1::AddIncidentNoteRequest* request,
+    v1::AddIncidentNoteResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.incidents.ValidateNote(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+                 if (request->version() != 0) {
+                   ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request->version()));
+                 }
+                 // Notes may be added in any state, closed included (a caller's follow-up).
+                 IncidentOutcome out = rules_.incidents.Note(stored, *request, actor);
+                 v1::IncidentNote note;
+                 note.set_id(base::NewUuid());
+                 note.set_incident_id(stored.id());
+                 note.set_author(actor);
+                 *note.mutable_create_time() = out.after.update_time();
+                 note.set_visibility(request->visibility());
+                 note.set_text(request->text());
+                 note.set_incident_version(out.after.version());
+                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+                 ITSM_RETURN_IF_ERROR(IncidentRepository::InsertNote(txn, note));
+                 *response->mutable_note() = note;
+                 *response->mutable_incident() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
+    grpc::CallbackServerContext* ctx, const v1::ListIncidentNotesRequest* request,
+    v1::ListIncidentNotesResponse* response) {
+  absl::Status bad = CheckId(request->id());
+  if (bad.ok() && !v1::NoteVisibility_IsValid(request->visibility())) {
+    bad = absl::InvalidArgumentError(
+        absl::StrCat("visibility: unknown value ", static_cast<int>(request->visibility())));
+  }
+  if (!bad.ok()) return Write(ctx, bad, nullptr);
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request->id()));
+    ITSM_ASSIGN_OR_RETURN(auto notes,
+                          IncidentRepository::ListNotes(txn, incident.id(), request->visibility()));
+    for (auto& n : notes) *response->add_notes() = std::move(n);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetHistoryRequest* request,
+                                                          v1::GetHistoryResponse* response) {
+  absl::Status bad = CheckId(request->id());
+  int page_size = request->page().page_size();
+  if (bad.ok() && (page_size < 0 || page_size > kMaxHistoryPage)) {
+    bad = absl::InvalidArgumentError(
+        absl::StrCat("page.page_size: must be 0..", kMaxHistoryPage, ", got ", page_size));
+  }
+  if (page_size == 0) page_size = kDefaultHistoryPage;
+  int64_t after_version = 0;
+  if (bad.ok() && !request->page().page_token().empty()) {
+    std::string raw;
+    if (!absl::WebSafeBase64Unescape(request->page().page_token(), &raw) || raw.size() < 2 ||
+        raw[0] != 'v' || !absl::SimpleAtoi(raw.substr(1), &after_version)) {
+      bad = absl::InvalidArgumentError("page.page_token: not a token this service issued");
+    }
+  }
+  if (!bad.ok()) return Write(ctx, bad, nullptr);
+  return Read(ctx, [&, page_size, after_version](storage::Transaction& txn) -> absl::Status {
+    // Any record of the service, by id or number.
+    std::string record_id;
+    if (auto i = IncidentRepository::Get(txn, request->id()); i.ok()) {
+      record_id = i->id();
+    } else if (auto r = ServiceRequestRepository::Get(txn, request->id()); r.ok()) {
+      record_id = r->id();
+    } else if (auto p = ProblemRepository::Get(txn, request->id()); p.ok()) {
+      record_id = p->id();
+    } else {
+      return absl::NotFoundError(
+          absl::StrCat("id: no incident, service request or problem \"", request->id(), "\""));
+    }
+    ITSM_ASSIGN_OR_RETURN(auto entries,
+                          IncidentRepository::History(txn, record_id, after_version, page_size + 1));
+    const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));
+    for (size_t i = 0; i < shown; ++i) *response->add_entries() = std::move(entries[i]);
+    if (entries.size() > shown) {
+      response->set_next_page_token(absl::WebSafeBase64Escape(
+          absl::StrCat("v", response->entries(static_cast<int>(shown) - 1).version())));
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- Service requests ----
+
+grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
+    grpc::CallbackServerContext* ctx, const v1::CreateServiceRequestRequest* request,
+    v1::CreateServiceRequestResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  if (absl::Status invalid = rules_.requests.ValidateCreate(*request); !invalid.ok()) {
+    reactor->Finish(runtime::ToGrpcStatus(invalid));
+    return reactor;
+  }
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  auto record = std::make_shared<v1::ServiceRequest>(rules_.requests.NewServiceRequest(*request, actor));
+  const std::string key = KeyFor("service_request/", request->idempotency_key());
+  const std::string fingerprint = key.empty() ? std::string() : Fingerprint(*request);
+  using Get = std::function<absl::StatusOr<v1::ServiceRequest>(storage::Transaction&, const std::string&)>;
+  const Get get = [](storage::Transaction& txn, const std::string& id) {
+    return ServiceRequestRepository::Get(txn, id);
+  };
+  committer_.Submit(
+      [this, record, key, fingerprint, actor, request_id, get](storage::Transaction& txn) {
+        return CreateUnit<v1::ServiceRequest>(
+            txn, key, fingerprint, *record, ServiceRequestRepository::Insert, get,
+            [&](const v1::ServiceRequest& r) { return rules_.requests.Created(r, actor); }, actor,
+            request_id);
+      },
+      [this, reactor, response, record, key, get](absl::Status status) {
+        status = RecoverIdempotentRace(db_, status, key, *record, get);
+        if (status.ok()) *response->mutable_service_request() = *record;
+        reactor->Finish(runtime::ToGrpcStatus(status));
+      });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
+    grpc::CallbackServerContext* ctx, const v1::GetServiceRequestRequest* request,
+    v1::GetServiceRequestResponse* response) {
+  if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_service_request(),
+                          ServiceRequestRepository::Get(txn, request->id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
+    grpc::CallbackServerContext* ctx, const v1::ListServiceRequestsRequest* request,
+    v1::ListServiceRequestsResponse* response) {
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, *request));
+    for (auto& r : page.first) *response->add_service_requests() = std::move(r);
+    response->set_next_page_token(page.second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(
+    grpc::CallbackServerContext* ctx, const v1::UpdateServiceRequestRequest* request,
+    v1::UpdateServiceRequestResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.requests.ValidateUpdate(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(
+                     v1::ServiceRequest stored,
+                     ServiceRequestRepository::Get(txn, request->service_request().id()));
+                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Update(stored, *request, actor));
+                 if (out.changed()) {
+                   ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
+                   ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+                 }
+                 *response->mutable_service_request() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
+    grpc::CallbackServerContext* ctx, const v1::TransitionServiceRequestRequest* request,
+    v1::TransitionServiceRequestResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.requests.ValidateTransition(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
+                                       ServiceRequestRepository::Get(txn, request->id()));
+                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Transition(stored, *request, actor));
+                 ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
+                 ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+                 *response->mutable_service_request() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+// ---- Problems ----
+
+grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServerContext* ctx,
+                                                             const v1::CreateProblemRequest* request,
+                                                             v1::CreateProblemResponse* response) {
+  auto* reactor = ctx->DefaultReactor();
+  if (absl::Status invalid = rules_.problems.ValidateCreate(*request); !invalid.ok()) {
+    reactor->Finish(runtime::ToGrpcStatus(invalid));
+    return reactor;
+  }
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  auto record = std::make_shared<v1::Problem>(rules_.problems.NewProblem(*request, actor));
+  const std::string key = KeyFor("problem/", request->idempotency_key());
+  const std::string fingerprint = key.empty() ? std::string() : Fingerprint(*request);
+  using Get = std::function<absl::StatusOr<v1::Problem>(storage::Transaction&, const std::string&)>;
+  const Get get = [](storage::Transaction& txn, const std::string& id) {
+    return ProblemRepository::Get(txn, id);
+  };
+  committer_.Submit(
+      [this, record, key, fingerprint, actor, request_id, get](storage::Transaction& txn) {
+        return CreateUnit<v1::Problem>(
+            txn, key, fingerprint, *record, ProblemRepository::Insert, get,
+            [&](const v1::Problem& p) { return rules_.problems.Created(p, actor); }, actor,
+            request_id);
+      },
+      [this, reactor, response, record, key, get](absl::Status status) {
+        status = RecoverIdempotentRace(db_, status, key, *record, get);
+        if (status.ok()) *response->mutable_problem() = *record;
+        reactor->Finish(runtime::ToGrpcStatus(status));
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetProblemRequest* request,
+                                                          v1::GetProblemResponse* response) {
+  if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_problem(), ProblemRepository::Get(txn, request->id()));
+    ITSM_ASSIGN_OR_RETURN(auto linked,
+                          IncidentRepository::ListByProblem(txn, response->problem().id()));
+    for (const auto& i : linked) response->add_linked_incident_ids(i.id());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListProblemsRequest* request,
+                                                            v1::ListProblemsResponse* response) {
+  if (request->text().size() > kMaxShortText) {
+    return Write(ctx,
+                 absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxShortText, " characters")),
+                 nullptr);
+  }
+  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto page, ProblemRepository::List(txn, *request));
+    for (auto& p : page.first) *response->add_problems() = std::move(p);
+    response->set_next_page_token(page.second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(grpc::CallbackServerContext* ctx,
+                                                             const v1::UpdateProblemRequest* request,
+                                                             v1::UpdateProblemResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  return Write(ctx, rules_.problems.ValidateUpdate(*request),
+               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(v1::Problem stored,
+                                       ProblemRepository::Get(txn, request->problem().id()));
+                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.problems.Update(stored, *request, actor));
+                 if (out.changed()) {
+                   ITSM_RETURN_IF_ERROR(ProblemRepository::Update(txn, out.after, stored.version()));
+                   ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+                 }
+                 *response->mutable_problem() = out.after;
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
+    grpc::CallbackServerContext* ctx, const v1::TransitionProblemRequest* request,
+    v1::TransitionProblemResponse* response) {
+  const std::string actor = runtime::Actor(*ctx);
+  const std::string request_id = runtime::RequestId(*ctx);
+  absl::Status check = rules_.problems.ValidateTransition(*request);
+  if (check.ok() && request->resolve_linked_incidents() &&
+      request->target_state() != v1::PROBLEM_STATE_RESOLVED) {
+    check = absl::InvalidArgumentError(
+        "resolve_linked_incidents: only when target_state is RESOLVED");
+  }
+  return Write(
+      ctx, check,
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Problem stored, ProblemRepository::Get(txn, request->id()));
+        ITSM_ASSIGN_OR_RETURN(auto out, rules_.problems.Transition(stored, *request, actor));
+        response->clear_resolved_incidents();
+        if (request->resolve_linked_incidents()) {
+          // Every open linked incident is resolved in this same transaction, each through the
+          // incident state machine with its own audit entry and IncidentResolved event; if one
+          // cannot be resolved, nothing is.
+          ITSM_ASSIGN_OR_RETURN(auto linked, IncidentRepository::ListByProblem(txn, stored.id()));
+          auto* resolved_event = out.events.empty() ? nullptr : out.events.back().get();
+          for (const v1::Incident& incident : linked) {
+            if (incident.state() == v1::INCIDENT_STATE_RESOLVED ||
+                incident.state() == v1::INCIDENT_STATE_CLOSED ||
+                incident.state() == v1::INCIDENT_STATE_CANCELLED) {
+              continue;
+            }
+            v1::TransitionIncidentRequest resolve;
+            resolve.set_id(incident.id());
+            resolve.set_version(incident.version());
+            resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
+            resolve.set_resolution_code(request->resolution_code());
+            resolve.set_resolution_notes(
+                absl::StrCat("Resolved with problem ", stored.number(), ": ", request->resolution_notes()));
+            auto incident_out = rules_.incidents.Transition(incident, resolve, actor);
+            if (!incident_out.ok()) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("resolve_linked_incidents: ", incident.number(), ": ",
+                               incident_out.status().message()));
+            }
+            ITSM_RETURN_IF_ERROR(
+                SaveIncident(txn, *incident_out, incident.version(), actor, request_id));
+            *response->add_resolved_incidents() = incident_out->after;
+            if (auto* e = dynamic_cast<v1::ProblemResolved*>(resolved_event)) {
+              e->add_resolved_incident_ids(incident.id());
+            }
+          }
+        }
+        ITSM_RETURN_IF_ERROR(ProblemRepository::Update(txn, out.after, stored.version()));
+        ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+        *response->mutable_problem() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace itsm::incident

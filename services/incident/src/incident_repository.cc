@@ -1,10 +1,15 @@
 #include "src/incident_repository.h"
 
+#include <limits>
+#include <map>
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 
@@ -23,18 +28,6 @@ std::string LikePattern(const std::string& needle) {
   }
   out.push_back('%');
   return out;
-}
-
-std::string EncodePageToken(int64_t seq) { return absl::WebSafeBase64Escape(absl::StrCat("s", seq)); }
-
-absl::StatusOr<int64_t> DecodePageToken(const std::string& token) {
-  std::string raw;
-  int64_t seq = 0;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 || raw[0] != 's' ||
-      !absl::SimpleAtoi(raw.substr(1), &seq)) {
-    return absl::InvalidArgumentError("page.page_token: not a token this service issued");
-  }
-  return seq;
 }
 
 absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
@@ -108,32 +101,273 @@ CREATE INDEX incidents_assignee ON incidents(assignee, seq);
 CREATE INDEX incidents_service ON incidents(service, seq);
 CREATE INDEX incidents_state ON incidents(state, seq);
 )sql"},
+      {2, "incident life cycle: links, CIs, audit, notes, service requests, problems",
+       R"sql(
+ALTER TABLE incidents ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN problem_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_update ON incidents(update_time_us, seq);
+CREATE INDEX incidents_priority ON incidents(priority, seq);
+CREATE INDEX incidents_parent ON incidents(parent_id, seq);
+CREATE INDEX incidents_problem ON incidents(problem_id, seq);
+CREATE TABLE incident_cis (
+  incident_id TEXT NOT NULL,
+  ci_id TEXT NOT NULL,
+  PRIMARY KEY (incident_id, ci_id)
+);
+CREATE INDEX incident_cis_ci ON incident_cis(ci_id);
+CREATE TABLE audit_entries (
+  record_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  time_us BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+CREATE TABLE incident_notes (
+  id TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  incident_version BIGINT NOT NULL,
+  visibility INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX incident_notes_incident ON incident_notes(incident_id, incident_version);
+CREATE TABLE service_requests (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL UNIQUE,
+  number TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  requested_for TEXT NOT NULL,
+  assignment_group TEXT NOT NULL,
+  catalog_item TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE problems (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL UNIQUE,
+  number TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  known_error INTEGER NOT NULL,
+  service TEXT NOT NULL,
+  text_lower TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+INSERT INTO incident_counters(name, value) VALUES ('request', 0);
+INSERT INTO incident_counters(name, value) VALUES ('problem', 0);
+)sql",
+       R"sql(
+ALTER TABLE incidents ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN problem_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_update ON incidents(update_time_us, seq);
+CREATE INDEX incidents_priority ON incidents(priority, seq);
+CREATE INDEX incidents_parent ON incidents(parent_id, seq);
+CREATE INDEX incidents_problem ON incidents(problem_id, seq);
+CREATE TABLE incident_cis (
+  incident_id TEXT NOT NULL,
+  ci_id TEXT NOT NULL,
+  PRIMARY KEY (incident_id, ci_id)
+);
+CREATE INDEX incident_cis_ci ON incident_cis(ci_id);
+CREATE TABLE audit_entries (
+  record_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  time_us BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+CREATE TABLE incident_notes (
+  id TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  incident_version BIGINT NOT NULL,
+  visibility INTEGER NOT NULL,
+  data BYTEA NOT NULL
+);
+CREATE INDEX incident_notes_incident ON incident_notes(incident_id, incident_version);
+CREATE TABLE service_requests (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL UNIQUE,
+  number TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  requested_for TEXT NOT NULL,
+  assignment_group TEXT NOT NULL,
+  catalog_item TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BYTEA NOT NULL
+);
+CREATE TABLE problems (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL UNIQUE,
+  number TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  known_error INTEGER NOT NULL,
+  service TEXT NOT NULL,
+  text_lower TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BYTEA NOT NULL
+);
+CREATE SEQUENCE request_number_seq;
+CREATE SEQUENCE problem_number_seq;
+)sql"},
   };
   return kMigrations;
 }
 
-absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident& incident) {
+absl::StatusOr<int64_t> IncidentRepository::NextNumber(storage::Transaction& txn,
+                                                      const std::string& sequence) {
   // Numbers may have gaps (a rolled-back create still used its number): users accept that in
   // every peer product, and it keeps numbering off the critical path of concurrent creates.
-  const char* next_sql =
-      txn.dialect() == storage::Dialect::kPostgres
-          ? "SELECT nextval('incident_number_seq')"
-          : "UPDATE incident_counters SET value = value + 1 WHERE name = 'incident' RETURNING value";
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(next_sql));
-  const int64_t seq = next.row(0)[0].AsInt();
+  // The sequence name picks one of a fixed set of statements (never user text in SQL).
+  const bool pg = txn.dialect() == storage::Dialect::kPostgres;
+  const char* sql = nullptr;
+  if (sequence == "incident") {
+    sql = pg ? "SELECT nextval('incident_number_seq')"
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'incident' RETURNING value";
+  } else if (sequence == "request") {
+    sql = pg ? "SELECT nextval('request_number_seq')"
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'request' RETURNING value";
+  } else if (sequence == "problem") {
+    sql = pg ? "SELECT nextval('problem_number_seq')"
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'problem' RETURNING value";
+  } else {
+    return absl::InternalError(absl::StrCat("no number sequence ", sequence));
+  }
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(sql));
+  return next.row(0)[0].AsInt();
+}
+
+namespace {
+
+absl::Status WriteCis(storage::Transaction& txn, const v1::Incident& incident) {
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("DELETE FROM incident_cis WHERE incident_id = $1", {incident.id()}).status());
+  std::set<std::string> seen;
+  for (const auto& ci : incident.configuration_item_ids()) {
+    if (!seen.insert(ci).second) continue;
+    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO incident_cis(incident_id, ci_id) VALUES ($1, $2)",
+                                     {incident.id(), ci})
+                             .status());
+  }
+  return absl::OkStatus();
+}
+
+int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return absl::ToUnixMicros(base::FromProtoTimestamp(ts));
+}
+
+}  // namespace
+
+absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident& incident) {
+  ITSM_ASSIGN_OR_RETURN(const int64_t seq, NextNumber(txn, "incident"));
   incident.set_number(absl::StrFormat("INC%07d", seq));
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute(
+             "INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
+             " assignment_group, assignee, create_time_us, update_time_us, version, data,"
+             " parent_id, problem_id)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
+              static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
+              incident.service(), incident.assignment_group(), incident.assignee(),
+              Micros(incident.create_time()), Micros(incident.update_time()), incident.version(),
+              storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
+              incident.problem_id()})
+          .status());
+  if (incident.configuration_item_ids_size() == 0) return absl::OkStatus();
+  return WriteCis(txn, incident);
+}
+
+absl::Status IncidentRepository::Update(storage::Transaction& txn, const v1::Incident& incident,
+                                        int64_t expected_version) {
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute("UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
+                  " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
+                  " data = $9, parent_id = $10, problem_id = $11"
+                  " WHERE id = $12 AND version = $13",
+                  {absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
+                   static_cast<int>(incident.priority()), incident.service(),
+                   incident.assignment_group(), incident.assignee(),
+                   Micros(incident.update_time()), incident.version(),
+                   storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
+                   incident.problem_id(), incident.id(), expected_version}));
+  if (changed != 1) {
+    return absl::AbortedError(absl::StrCat("version: incident ", incident.number(),
+                                           " changed concurrently; read it again"));
+  }
+  return WriteCis(txn, incident);
+}
+
+absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
+    storage::Transaction& txn, const std::string& problem_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM incidents WHERE problem_id = $1 ORDER BY seq", {problem_id}));
+  std::vector<v1::Incident> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(row[0]));
+    out.push_back(std::move(incident));
+  }
+  return out;
+}
+
+absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn, const std::string& record_id,
+                                             const common::v1::AuditEntry& entry) {
   return txn
-      .Execute(
-          "INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
-          " assignment_group, assignee, create_time_us, update_time_us, version, data)"
-          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-          {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
-           static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
-           incident.service(), incident.assignment_group(), incident.assignee(),
-           absl::ToUnixMicros(base::FromProtoTimestamp(incident.create_time())),
-           absl::ToUnixMicros(base::FromProtoTimestamp(incident.update_time())),
-           incident.version(), storage::Bytes{incident.SerializeAsString()}})
+      .Execute("INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
+               {record_id, entry.version(), Micros(entry.time()),
+                storage::Bytes{entry.SerializeAsString()}})
       .status();
+}
+
+absl::StatusOr<std::vector<common::v1::AuditEntry>> IncidentRepository::History(
+    storage::Transaction& txn, const std::string& record_id, int64_t after_version, int limit) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM audit_entries WHERE record_id = $1 AND version > $2"
+                                  " ORDER BY version LIMIT $3",
+                                  {record_id, after_version, limit}));
+  std::vector<common::v1::AuditEntry> out;
+  for (const auto& row : rows.rows()) {
+    common::v1::AuditEntry entry;
+    if (!entry.ParseFromString(row[0].AsString())) {
+      return absl::DataLossError("stored audit entry does not parse");
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+absl::Status IncidentRepository::InsertNote(storage::Transaction& txn, const v1::IncidentNote& note) {
+  return txn
+      .Execute("INSERT INTO incident_notes(id, incident_id, incident_version, visibility, data)"
+               " VALUES ($1, $2, $3, $4, $5)",
+               {note.id(), note.incident_id(), note.incident_version(),
+                static_cast<int>(note.visibility()), storage::Bytes{note.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<std::vector<v1::IncidentNote>> IncidentRepository::ListNotes(
+    storage::Transaction& txn, const std::string& incident_id, v1::NoteVisibility visibility) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM incident_notes WHERE incident_id = $1"
+                                  " AND ($2 = 0 OR visibility = $2) ORDER BY incident_version",
+                                  {incident_id, static_cast<int>(visibility)}));
+  std::vector<v1::IncidentNote> out;
+  for (const auto& row : rows.rows()) {
+    v1::IncidentNote note;
+    if (!note.ParseFromString(row[0].AsString())) {
+      return absl::DataLossError("stored note does not parse");
+    }
+    out.push_back(std::move(note));
+  }
+  return out;
 }
 
 absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
@@ -170,6 +404,91 @@ absl::Status IncidentRepository::SaveIdempotencyKey(storage::Transaction& txn,
       .status();
 }
 
+namespace {
+
+// One statement per ordering: the text depends on the ordering only (five statements in all),
+// never on the filter, whose values travel as parameters.
+struct OrderSql {
+  const char* key;   // the sort column; ties broken by seq in the same direction
+  bool descending;
+};
+
+OrderSql OrderFor(v1::IncidentOrder order) {
+  switch (order) {
+    case v1::INCIDENT_ORDER_CREATE_TIME_ASC: return {"seq", false};
+    case v1::INCIDENT_ORDER_UPDATE_TIME_DESC: return {"update_time_us", true};
+    case v1::INCIDENT_ORDER_UPDATE_TIME_ASC: return {"update_time_us", false};
+    case v1::INCIDENT_ORDER_PRIORITY: return {"priority", false};
+    default: return {"seq", true};
+  }
+}
+
+const std::string& ListSql(v1::IncidentOrder order) {
+  static const auto* kStatements = [] {
+    auto* out = new std::map<int, std::string>();
+    for (int o = v1::IncidentOrder_MIN; o <= v1::IncidentOrder_MAX; ++o) {
+      const OrderSql sql = OrderFor(static_cast<v1::IncidentOrder>(o));
+      const char* cmp = sql.descending ? "<" : ">";
+      const char* dir = sql.descending ? "DESC" : "ASC";
+      (*out)[o] = absl::StrCat(
+          "SELECT seq, ", sql.key, ", data FROM incidents"
+          " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+          " AND ($2 = 0 OR (($2 >> priority) & 1) = 1)"
+          " AND ($3 = '' OR assignment_group = $3)"
+          " AND ($4 = '' OR assignee = $4)"
+          " AND ($5 = '' OR service = $5)"
+          " AND ($6 = '' OR title_lower LIKE $6 ESCAPE '\\')"
+          " AND create_time_us >= $7 AND create_time_us < $8"
+          " AND update_time_us >= $9 AND update_time_us < $10"
+          " AND ($11 = '' OR EXISTS (SELECT 1 FROM incident_cis c"
+          "      WHERE c.incident_id = incidents.id AND c.ci_id = $11))"
+          " AND ($12 = '' OR parent_id = $12)"
+          " AND ($13 = '' OR problem_id = $13)"
+          " AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ", cmp, " $15))"
+          " ORDER BY ", sql.key, " ", dir, ", seq ", dir, " LIMIT $16");
+    }
+    return out;
+  }();
+  return kStatements->at(order);
+}
+
+// A page token is the ordering and the (key, seq) of the last row returned: the next page starts
+// strictly after it, so rows neither repeat nor go missing while others are created or deleted.
+std::string EncodeListToken(int order, int64_t key, int64_t seq) {
+  return absl::WebSafeBase64Escape(absl::StrCat("o", order, ":", key, ":", seq));
+}
+
+absl::Status DecodeListToken(const std::string& token, int order, int64_t& key, int64_t& seq) {
+  std::string raw;
+  const absl::Status bad = absl::InvalidArgumentError("page.page_token: not a token this service issued");
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.empty()) return bad;
+  if (raw[0] == 's') {
+    // Tokens of the first release: a position in the sequence, newest first.
+    if (order != v1::INCIDENT_ORDER_UNSPECIFIED && order != v1::INCIDENT_ORDER_CREATE_TIME_DESC) {
+      return absl::InvalidArgumentError("page.page_token: issued for another order_by");
+    }
+    if (!absl::SimpleAtoi(raw.substr(1), &seq)) return bad;
+    key = seq;
+    return absl::OkStatus();
+  }
+  std::vector<std::string> parts = absl::StrSplit(raw.substr(1), ':');
+  int token_order = 0;
+  if (raw[0] != 'o' || parts.size() != 3 || !absl::SimpleAtoi(parts[0], &token_order) ||
+      !absl::SimpleAtoi(parts[1], &key) || !absl::SimpleAtoi(parts[2], &seq)) {
+    return bad;
+  }
+  if (token_order != order) {
+    return absl::InvalidArgumentError("page.page_token: issued for another order_by");
+  }
+  return absl::OkStatus();
+}
+
+int64_t MicrosOr(bool has, const google::protobuf::Timestamp& ts, int64_t fallback) {
+  return has ? absl::ToUnixMicros(base::FromProtoTimestamp(ts)) : fallback;
+}
+
+}  // namespace
+
 absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
                                                       const v1::ListIncidentsRequest& request) {
   int page_size = request.page().page_size();
@@ -178,12 +497,23 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
         absl::StrCat("page.page_size: must be 0..", kMaxPageSize, ", got ", page_size));
   }
   if (page_size == 0) page_size = kDefaultPageSize;
-  int64_t before_seq = std::numeric_limits<int64_t>::max();
+  if (!v1::IncidentOrder_IsValid(request.order_by())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("order_by: unknown order ", static_cast<int>(request.order_by())));
+  }
+  // UNSPECIFIED and CREATE_TIME_DESC are the same order; one token form serves both.
+  const int order = request.order_by() == v1::INCIDENT_ORDER_UNSPECIFIED
+                        ? v1::INCIDENT_ORDER_CREATE_TIME_DESC
+                        : request.order_by();
+  const bool descending = OrderFor(static_cast<v1::IncidentOrder>(order)).descending;
+  int64_t after_key = descending ? std::numeric_limits<int64_t>::max()
+                                 : std::numeric_limits<int64_t>::min();
+  int64_t after_seq = after_key;
   if (!request.page().page_token().empty()) {
-    ITSM_ASSIGN_OR_RETURN(before_seq, DecodePageToken(request.page().page_token()));
+    ITSM_RETURN_IF_ERROR(DecodeListToken(request.page().page_token(), order, after_key, after_seq));
   }
   // Sets of states and priorities travel as bit masks, so the statement text never changes
-  // with the filter: one prepared statement serves every query.
+  // with the filter: one prepared statement serves every query of an ordering.
   int64_t state_mask = 0;
   for (int s : request.states()) {
     if (!v1::IncidentState_IsValid(s) || s == v1::INCIDENT_STATE_UNSPECIFIED) {
@@ -198,38 +528,31 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
     }
     priority_mask |= int64_t{1} << p;
   }
-  const int64_t created_after = request.has_created_after()
-                                    ? absl::ToUnixMicros(base::FromProtoTimestamp(request.created_after()))
-                                    : std::numeric_limits<int64_t>::min();
-  const int64_t created_before = request.has_created_before()
-                                     ? absl::ToUnixMicros(base::FromProtoTimestamp(request.created_before()))
-                                     : std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query("SELECT seq, data FROM incidents"
-                " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
-                " AND ($2 = 0 OR (($2 >> priority) & 1) = 1)"
-                " AND ($3 = '' OR assignment_group = $3)"
-                " AND ($4 = '' OR assignee = $4)"
-                " AND ($5 = '' OR service = $5)"
-                " AND ($6 = '' OR title_lower LIKE $6 ESCAPE '\\')"
-                " AND create_time_us >= $7 AND create_time_us < $8"
-                " AND seq < $9"
-                " ORDER BY seq DESC LIMIT $10",
+      txn.Query(ListSql(static_cast<v1::IncidentOrder>(order)),
                 {state_mask, priority_mask, request.assignment_group(), request.assignee(),
                  request.service(),
                  request.title_contains().empty() ? std::string()
                                                   : LikePattern(request.title_contains()),
-                 created_after, created_before, before_seq, page_size + 1}));
+                 MicrosOr(request.has_created_after(), request.created_after(), kMin),
+                 MicrosOr(request.has_created_before(), request.created_before(), kMax),
+                 MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
+                 MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
+                 request.configuration_item_id(), request.parent_incident_id(),
+                 request.problem_id(), after_key, after_seq, page_size + 1}));
   IncidentPage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   for (size_t i = 0; i < shown; ++i) {
-    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(rows.row(i)[1]));
+    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(rows.row(i)[2]));
     page.incidents.push_back(std::move(incident));
   }
   // One row more than asked for tells whether another page exists.
   if (rows.size() > static_cast<size_t>(page_size)) {
-    page.next_page_token = EncodePageToken(rows.row(shown - 1)[0].AsInt());
+    page.next_page_token =
+        EncodeListToken(order, rows.row(shown - 1)[1].AsInt(), rows.row(shown - 1)[0].AsInt());
   }
   return page;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
@@ -26,6 +27,31 @@ class IncidentRepository {
 
   // Assigns the next number (INC0001234) and inserts the incident.
   static absl::Status Insert(storage::Transaction& txn, v1::Incident& incident);
+  // Stores `incident` (already at its new version) if the stored row is still at
+  // `expected_version`; ABORTED otherwise (another writer got there first).
+  static absl::Status Update(storage::Transaction& txn, const v1::Incident& incident,
+                             int64_t expected_version);
+  // Incidents whose problem_id is `problem_id`, oldest first.
+  static absl::StatusOr<std::vector<v1::Incident>> ListByProblem(storage::Transaction& txn,
+                                                                 const std::string& problem_id);
+
+  // The next number of a sequence ("incident", "request", "problem").
+  static absl::StatusOr<int64_t> NextNumber(storage::Transaction& txn, const std::string& sequence);
+
+  // The audit trail, shared by every record type of the service (keyed by record id).
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
+                                  const common::v1::AuditEntry& entry);
+  // Entries with version > after_version, oldest first, at most `limit`.
+  static absl::StatusOr<std::vector<common::v1::AuditEntry>> History(storage::Transaction& txn,
+                                                                     const std::string& record_id,
+                                                                     int64_t after_version,
+                                                                     int limit);
+
+  static absl::Status InsertNote(storage::Transaction& txn, const v1::IncidentNote& note);
+  // Oldest first; visibility UNSPECIFIED = every note.
+  static absl::StatusOr<std::vector<v1::IncidentNote>> ListNotes(storage::Transaction& txn,
+                                                                 const std::string& incident_id,
+                                                                 v1::NoteVisibility visibility);
 
   // By UUID or by number. NOT_FOUND names what was looked for.
   static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn, const std::string& id_or_number);

@@ -1,4 +1,4 @@
-// itsm-incident: incidents (and, as the domain grows, service requests and problems).
+// itsm-incident: incidents, service requests, problems and known errors.
 #include "itsm/base/clock.h"
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
@@ -19,11 +19,19 @@ int main(int argc, char** argv) {
        {{"priority_matrix", "1,2,3;2,3,4;3,4,5",
          "Priority by impact (rows) and urgency (columns), 1 = P1; rows separated by ';'."},
         {"commit_batch_size", "512", "Most creates committed in one transaction (group commit)."},
-        {"commit_writers", "1", "Writer threads of the group committer (more only help PostgreSQL)."}}});
+        {"commit_writers", "1", "Writer threads of the group committer (more only help PostgreSQL)."},
+        {"reopen_window_hours", "168",
+         "How long after its resolution an incident may be reopened (RESOLVED -> IN_PROGRESS)."}}});
 
   auto matrix = incident::PriorityMatrix::Parse(rt.config().GetString("priority_matrix"));
   if (!matrix.ok()) {
     runtime::log::Error("invalid configuration", {{"error", matrix.status().ToString()}});
+    return 2;
+  }
+  const int64_t reopen_window_hours = rt.config().GetInt("reopen_window_hours");
+  if (reopen_window_hours < 0) {
+    runtime::log::Error("invalid configuration",
+                        {{"error", "reopen_window_hours: must be 0 or more"}});
     return 2;
   }
   auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
@@ -41,8 +49,12 @@ int main(int argc, char** argv) {
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
 
-  incident::IncidentFactory factory(*matrix, base::SystemClock::Get());
-  incident::IncidentGrpcService service(*db, committer, factory);
+  const base::Clock& clock = base::SystemClock::Get();
+  incident::IncidentFactory factory(*matrix, clock);
+  incident::IncidentWorkflow incidents(*matrix, clock, {.reopen_window = absl::Hours(reopen_window_hours)});
+  incident::ProblemWorkflow problems(*matrix, clock);
+  incident::ServiceRequestWorkflow requests(*matrix, clock);
+  incident::IncidentGrpcService service(*db, committer, {factory, incidents, problems, requests});
   rt.AddService(&service, "itsm.incident.v1.IncidentService");
   return rt.Run();
 }

@@ -1,9 +1,11 @@
 // The incident service through a real gRPC channel on loopback, on both storage backends, with
 // the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
+#include <cstring>
 #include <set>
 
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
 #include "itsm/events/cloud_event.h"
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_relay.h"
@@ -33,7 +35,8 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, 4).ok());
     committer_ = std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    service_ = std::make_unique<IncidentGrpcService>(*db_, *committer_, factory_);
+    service_ = std::make_unique<IncidentGrpcService>(
+        *db_, *committer_, DomainRules{factory_, workflow_, problems_, requests_});
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -68,6 +71,44 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     grpc::ClientContext ctx;
     return stub_->ListIncidents(&ctx, r, out);
   }
+  template <typename Req, typename Resp>
+  using Method = grpc::Status (v1::IncidentService::Stub::*)(grpc::ClientContext*, const Req&, Resp*);
+  // Calls `method` as `actor`; the response on success, else the status.
+  template <typename Req, typename Resp>
+  grpc::Status Call(Method<Req, Resp> method, const Req& request, Resp* response,
+                    const std::string& actor = "agent") {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", actor);
+    return (stub_.get()->*method)(&ctx, request, response);
+  }
+  v1::Incident Transition(const v1::Incident& i, v1::IncidentState to,
+                          grpc::StatusCode expect = grpc::StatusCode::OK) {
+    v1::TransitionIncidentRequest r;
+    r.set_id(i.id());
+    r.set_version(i.version());
+    r.set_target_state(to);
+    if (to == v1::INCIDENT_STATE_ON_HOLD) r.set_hold_reason(v1::HOLD_REASON_AWAITING_CALLER);
+    if (to == v1::INCIDENT_STATE_RESOLVED) {
+      r.set_resolution_code("Solved (permanently)");
+      r.set_resolution_notes("Replaced the failed disk");
+    }
+    v1::TransitionIncidentResponse out;
+    grpc::Status s = Call(&v1::IncidentService::Stub::TransitionIncident, r, &out);
+    EXPECT_EQ(s.error_code(), expect) << s.error_message();
+    return s.ok() ? out.incident() : i;
+  }
+  // Publishes the outbox and returns the events on the topic, in order per record.
+  std::vector<itsm::testing::KafkaRecord> Events(size_t at_least) {
+    prometheus::Registry registry;
+    events::RelayOptions options;
+    options.bootstrap_servers = cluster_->bootstrap_servers();
+    events::OutboxRelay relay(*db_, options, registry);
+    EXPECT_TRUE(relay.PublishOnce().ok());
+    auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kIncidentTopic, at_least);
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? *records : std::vector<itsm::testing::KafkaRecord>{};
+  }
+
   int64_t Count(const char* table) {
     auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
     return (*txn)->Query(std::string("SELECT COUNT(*) FROM ") + table)->row(0)[0].AsInt();
@@ -76,6 +117,9 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   PriorityMatrix matrix_ = PriorityMatrix::Default();
   base::ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   IncidentFactory factory_{matrix_, clock_};
+  IncidentWorkflow workflow_{matrix_, clock_, {.reopen_window = absl::Hours(168)}};
+  ProblemWorkflow problems_{matrix_, clock_};
+  ServiceRequestWorkflow requests_{matrix_, clock_};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::GroupCommitter> committer_;
@@ -236,6 +280,369 @@ TEST_P(IncidentServiceTest, MalformedListArgumentsAreNamed) {
   v1::ListIncidentsRequest bad_state;
   bad_state.add_states(static_cast<v1::IncidentState>(42));
   EXPECT_EQ(List(bad_state, &response).error_message().rfind("states:", 0), 0u);
+}
+
+
+using Stub = v1::IncidentService::Stub;
+
+std::vector<std::string> TypesFor(const std::vector<itsm::testing::KafkaRecord>& records,
+                                  const std::string& key) {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    if (r.key == key) out.push_back(r.Header("ce_type").substr(strlen("itsm.incident.v1.")));
+  }
+  return out;
+}
+
+TEST_P(IncidentServiceTest, FullLifeWritesHistoryNotesAndEventsInOrder) {
+  v1::Incident i;
+  ASSERT_TRUE(Create(Request("Storage array degraded", 2, 2), &i, "alice").ok());
+  v1::AssignIncidentRequest assign;
+  assign.set_id(i.number());
+  assign.set_version(1);
+  assign.set_assignment_group("storage");
+  assign.set_assignee("bob");
+  v1::AssignIncidentResponse assigned;
+  ASSERT_TRUE(Call(&Stub::AssignIncident, assign, &assigned, "dispatcher").ok());
+  i = assigned.incident();
+  EXPECT_EQ(i.state(), v1::INCIDENT_STATE_ASSIGNED);
+  EXPECT_TRUE(i.has_first_response_time());
+  i = Transition(i, v1::INCIDENT_STATE_IN_PROGRESS);
+  i = Transition(i, v1::INCIDENT_STATE_ON_HOLD);
+  EXPECT_EQ(i.hold_reason(), v1::HOLD_REASON_AWAITING_CALLER);
+  i = Transition(i, v1::INCIDENT_STATE_IN_PROGRESS);
+  v1::AddIncidentNoteRequest note;
+  note.set_id(i.id());
+  note.set_visibility(v1::NOTE_VISIBILITY_COMMENT);
+  note.set_text("We are replacing the disk.");
+  v1::AddIncidentNoteResponse noted;
+  ASSERT_TRUE(Call(&Stub::AddIncidentNote, note, &noted, "bob").ok());
+  i = noted.incident();
+  EXPECT_EQ(noted.note().author(), "bob");
+  i = Transition(i, v1::INCIDENT_STATE_RESOLVED);
+  clock_.Advance(absl::Hours(2));
+  i = Transition(i, v1::INCIDENT_STATE_IN_PROGRESS);  // reopen
+  EXPECT_EQ(i.reopen_count(), 1);
+  i = Transition(i, v1::INCIDENT_STATE_RESOLVED);
+  i = Transition(i, v1::INCIDENT_STATE_CLOSED);
+  EXPECT_TRUE(i.has_close_time());
+  EXPECT_EQ(i.version(), 10);
+  Transition(i, v1::INCIDENT_STATE_IN_PROGRESS, grpc::StatusCode::FAILED_PRECONDITION);
+
+  // History: one entry per version, with who, which fields, old and new values.
+  v1::GetHistoryRequest hr;
+  hr.set_id(i.number());
+  v1::GetHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetHistory, hr, &history).ok());
+  ASSERT_EQ(history.entries_size(), 10);
+  for (int v = 0; v < 10; ++v) EXPECT_EQ(history.entries(v).version(), v + 1);
+  EXPECT_EQ(history.entries(0).action(), "create");
+  EXPECT_EQ(history.entries(0).actor(), "alice");
+  const auto& a = history.entries(1);
+  EXPECT_EQ(a.action(), "assign");
+  EXPECT_EQ(a.actor(), "dispatcher");
+  ASSERT_GE(a.changes_size(), 3);
+  EXPECT_EQ(a.changes(0).field(), "state");
+  EXPECT_EQ(a.changes(0).old_value(), "INCIDENT_STATE_NEW");
+  EXPECT_EQ(a.changes(0).new_value(), "INCIDENT_STATE_ASSIGNED");
+  EXPECT_EQ(history.entries(5).action(), "comment");
+  EXPECT_EQ(history.entries(5).changes(0).new_value(), "We are replacing the disk.");
+  // Paged.
+  hr.mutable_page()->set_page_size(4);
+  int pages = 0, seen = 0;
+  while (true) {
+    v1::GetHistoryResponse page;
+    ASSERT_TRUE(Call(&Stub::GetHistory, hr, &page).ok());
+    seen += page.entries_size();
+    ++pages;
+    if (page.next_page_token().empty()) break;
+    hr.mutable_page()->set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen, 10);
+  EXPECT_EQ(pages, 3);
+
+  v1::ListIncidentNotesRequest lr;
+  lr.set_id(i.id());
+  v1::ListIncidentNotesResponse notes;
+  ASSERT_TRUE(Call(&Stub::ListIncidentNotes, lr, &notes).ok());
+  ASSERT_EQ(notes.notes_size(), 1);
+  EXPECT_EQ(notes.notes(0).visibility(), v1::NOTE_VISIBILITY_COMMENT);
+
+  auto records = Events(11);
+  EXPECT_EQ(TypesFor(records, i.id()),
+            (std::vector<std::string>{"IncidentCreated", "IncidentAssigned", "IncidentStateChanged",
+                                      "IncidentStateChanged", "IncidentStateChanged",
+                                      "IncidentStateChanged", "IncidentCommented",
+                                      "IncidentResolved", "IncidentReopened", "IncidentResolved",
+                                      "IncidentClosed"}));
+  for (const auto& r : records) {
+    if (r.Header("ce_type") != "itsm.incident.v1.IncidentResolved") continue;
+    v1::IncidentResolved resolved;
+    ASSERT_TRUE(resolved.ParseFromString(r.value));
+    EXPECT_EQ(resolved.actor(), "agent");
+    EXPECT_EQ(resolved.incident().state(), v1::INCIDENT_STATE_RESOLVED);
+    EXPECT_EQ(resolved.previous_state(), v1::INCIDENT_STATE_IN_PROGRESS);
+  }
+}
+
+TEST_P(IncidentServiceTest, StaleVersionIsAbortedAndChangesNothing) {
+  v1::Incident i;
+  ASSERT_TRUE(Create(Request("Slow VPN"), &i).ok());
+  v1::UpdateIncidentRequest u;
+  u.mutable_incident()->set_id(i.id());
+  u.mutable_incident()->set_version(1);
+  u.mutable_incident()->set_title("Very slow VPN");
+  u.mutable_update_mask()->add_paths("title");
+  v1::UpdateIncidentResponse updated;
+  ASSERT_TRUE(Call(&Stub::UpdateIncident, u, &updated).ok());
+  EXPECT_EQ(updated.incident().version(), 2);
+  grpc::Status s = Call(&Stub::UpdateIncident, u, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(s.error_message(),
+            "incident.version: expected 2, found 1 (the record changed since it was read)");
+  EXPECT_EQ(Count("audit_entries"), 2);
+  EXPECT_EQ(Count("outbox"), 2);
+}
+
+TEST_P(IncidentServiceTest, BadChangesGetTheRightStatusNamingTheFieldAndChangeNothing) {
+  v1::Incident i;
+  ASSERT_TRUE(Create(Request("Printer offline"), &i).ok());
+  auto update = [&](const std::string& path, auto set) {
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(i.id());
+    u.mutable_incident()->set_version(i.version());
+    set(*u.mutable_incident());
+    u.mutable_update_mask()->add_paths(path);
+    v1::UpdateIncidentResponse out;
+    return Call(&Stub::UpdateIncident, u, &out);
+  };
+  auto expect = [](grpc::Status s, grpc::StatusCode code, const std::string& prefix) {
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_EQ(s.error_message().rfind(prefix, 0), 0u) << s.error_message();
+  };
+  expect(update("title", [](v1::Incident& x) { x.set_title("  "); }),
+         grpc::StatusCode::INVALID_ARGUMENT, "incident.title: required");
+  expect(update("description", [](v1::Incident& x) { x.set_description(std::string(20001, 'x')); }),
+         grpc::StatusCode::INVALID_ARGUMENT, "incident.description: at most 20000");
+  expect(update("urgency", [](v1::Incident& x) { x.set_urgency(4); }),
+         grpc::StatusCode::INVALID_ARGUMENT, "incident.urgency: must be 1..3");
+  expect(update("parent_incident_id", [](v1::Incident& x) { x.set_parent_incident_id("INC0999999"); }),
+         grpc::StatusCode::NOT_FOUND, "incident.parent_incident_id: no incident");
+  expect(update("problem_id", [](v1::Incident& x) { x.set_problem_id("PRB0000042"); }),
+         grpc::StatusCode::NOT_FOUND, "incident.problem_id: no problem");
+  expect(update("parent_incident_id", [&](v1::Incident& x) { x.set_parent_incident_id(i.number()); }),
+         grpc::StatusCode::INVALID_ARGUMENT, "incident.parent_incident_id:");
+  v1::TransitionIncidentRequest t;
+  t.set_id(i.id());
+  t.set_version(1);
+  t.set_target_state(static_cast<v1::IncidentState>(42));
+  v1::TransitionIncidentResponse tr;
+  expect(Call(&Stub::TransitionIncident, t, &tr), grpc::StatusCode::INVALID_ARGUMENT,
+         "target_state: unknown state 42");
+  t.set_target_state(v1::INCIDENT_STATE_CLOSED);
+  expect(Call(&Stub::TransitionIncident, t, &tr), grpc::StatusCode::FAILED_PRECONDITION,
+         "target_state: NEW -> CLOSED is not allowed; from NEW: ASSIGNED (assign), IN_PROGRESS "
+         "(start), RESOLVED (resolve), CANCELLED (cancel)");
+  t.set_id("INC0999999");
+  expect(Call(&Stub::TransitionIncident, t, &tr), grpc::StatusCode::NOT_FOUND, "id: no incident");
+  v1::AddIncidentNoteRequest n;
+  n.set_id(i.id());
+  n.set_text("x");
+  v1::AddIncidentNoteResponse nr;
+  expect(Call(&Stub::AddIncidentNote, n, &nr), grpc::StatusCode::INVALID_ARGUMENT, "visibility:");
+  EXPECT_EQ(Count("audit_entries"), 1);
+  EXPECT_EQ(Count("outbox"), 1);
+  EXPECT_EQ(Count("incident_notes"), 0);
+  v1::GetIncidentResponse got;
+  v1::GetIncidentRequest g;
+  g.set_id(i.id());
+  ASSERT_TRUE(Call(&Stub::GetIncident, g, &got).ok());
+  EXPECT_EQ(got.incident().SerializeAsString(), i.SerializeAsString());
+}
+
+TEST_P(IncidentServiceTest, ListFiltersByCiAndUpdateTimeAndPagesByUpdateWhileRecordsChange) {
+  std::vector<v1::Incident> all;
+  for (int n = 0; n < 6; ++n) {
+    auto r = Request("incident " + std::to_string(n));
+    if (n % 2 == 0) r.add_configuration_item_ids("ci-db-1");
+    v1::Incident i;
+    ASSERT_TRUE(Create(r, &i).ok());
+    all.push_back(i);
+    clock_.Advance(absl::Seconds(1));
+  }
+  v1::ListIncidentsRequest by_ci;
+  by_ci.set_configuration_item_id("ci-db-1");
+  v1::ListIncidentsResponse listed;
+  ASSERT_TRUE(List(by_ci, &listed).ok());
+  EXPECT_EQ(listed.incidents_size(), 3);
+
+  // Oldest change first; a record changed while paging moves to the end: seen again, never lost.
+  v1::ListIncidentsRequest sync;
+  sync.set_order_by(v1::INCIDENT_ORDER_UPDATE_TIME_ASC);
+  sync.mutable_page()->set_page_size(2);
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    v1::ListIncidentsResponse response;
+    ASSERT_TRUE(List(sync, &response).ok());
+    for (const auto& x : response.incidents()) seen.push_back(x.number());
+    if (page == 0) {
+      // Touch one already seen and one not yet seen.
+      for (int idx : {0, 4}) {
+        v1::UpdateIncidentRequest u;
+        u.mutable_incident()->set_id(all[idx].id());
+        u.mutable_incident()->set_version(1);
+        u.mutable_incident()->set_category("touched");
+        u.mutable_update_mask()->add_paths("category");
+        v1::UpdateIncidentResponse out;
+        ASSERT_TRUE(Call(&Stub::UpdateIncident, u, &out).ok());
+      }
+    }
+    if (response.next_page_token().empty()) break;
+    sync.mutable_page()->set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"INC0000001", "INC0000002", "INC0000003", "INC0000004",
+                                            "INC0000006", "INC0000001", "INC0000005"}));
+  v1::ListIncidentsRequest recent;
+  recent.set_order_by(v1::INCIDENT_ORDER_UPDATE_TIME_DESC);
+  *recent.mutable_updated_after() = base::ToProtoTimestamp(clock_.Now());
+  ASSERT_TRUE(List(recent, &listed).ok());
+  EXPECT_EQ(listed.incidents_size(), 2);
+  v1::ListIncidentsRequest wrong_order = sync;
+  wrong_order.set_order_by(v1::INCIDENT_ORDER_PRIORITY);
+  v1::ListIncidentsResponse unused;
+  EXPECT_EQ(List(wrong_order, &unused).error_message(), "page.page_token: issued for another order_by");
+}
+
+TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall) {
+  v1::CreateProblemRequest cp;
+  cp.set_title("Recurring mail queue stalls");
+  cp.set_idempotency_key("prb-1");
+  v1::CreateProblemResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateProblem, cp, &created).ok());
+  v1::Problem p = created.problem();
+  EXPECT_EQ(p.number(), "PRB0000001");
+  v1::CreateProblemResponse again;
+  ASSERT_TRUE(Call(&Stub::CreateProblem, cp, &again).ok());
+  EXPECT_EQ(again.problem().id(), p.id());
+
+  std::vector<v1::Incident> linked;
+  for (int n = 0; n < 3; ++n) {
+    v1::Incident i;
+    ASSERT_TRUE(Create(Request("mail stuck " + std::to_string(n)), &i).ok());
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(i.id());
+    u.mutable_incident()->set_version(1);
+    u.mutable_incident()->set_problem_id(p.number());
+    u.mutable_update_mask()->add_paths("problem_id");
+    v1::UpdateIncidentResponse out;
+    ASSERT_TRUE(Call(&Stub::UpdateIncident, u, &out).ok());
+    EXPECT_EQ(out.incident().problem_id(), p.id());
+    linked.push_back(out.incident());
+  }
+  linked[2] = Transition(linked[2], v1::INCIDENT_STATE_CANCELLED);
+
+  auto transition = [&](v1::ProblemState to, grpc::StatusCode expect = grpc::StatusCode::OK) {
+    v1::TransitionProblemRequest t;
+    t.set_id(p.id());
+    t.set_version(p.version());
+    t.set_target_state(to);
+    if (to == v1::PROBLEM_STATE_RESOLVED) {
+      t.set_resolution_code("Solved (permanently)");
+      t.set_resolution_notes("Patched the MTA");
+      t.set_resolve_linked_incidents(true);
+    }
+    v1::TransitionProblemResponse out;
+    grpc::Status s = Call(&Stub::TransitionProblem, t, &out);
+    EXPECT_EQ(s.error_code(), expect) << s.error_message();
+    if (s.ok()) p = out.problem();
+    return out;
+  };
+  transition(v1::PROBLEM_STATE_UNDER_INVESTIGATION);
+  transition(v1::PROBLEM_STATE_KNOWN_ERROR, grpc::StatusCode::FAILED_PRECONDITION);  // no workaround
+  v1::UpdateProblemRequest up;
+  up.mutable_problem()->set_id(p.id());
+  up.mutable_problem()->set_version(p.version());
+  up.mutable_problem()->set_workaround("Flush the deferred queue with postqueue -f");
+  up.mutable_problem()->set_root_cause("Resolver timeouts");
+  up.mutable_update_mask()->add_paths("workaround");
+  up.mutable_update_mask()->add_paths("root_cause");
+  v1::UpdateProblemResponse upd;
+  ASSERT_TRUE(Call(&Stub::UpdateProblem, up, &upd).ok());
+  p = upd.problem();
+  transition(v1::PROBLEM_STATE_KNOWN_ERROR);
+
+  v1::ListProblemsRequest search;
+  search.set_known_errors_only(true);
+  search.set_text("POSTQUEUE");
+  v1::ListProblemsResponse found;
+  ASSERT_TRUE(Call(&Stub::ListProblems, search, &found).ok());
+  ASSERT_EQ(found.problems_size(), 1);
+  search.set_text("nothing like this");
+  ASSERT_TRUE(Call(&Stub::ListProblems, search, &found).ok());
+  EXPECT_EQ(found.problems_size(), 0);
+
+  auto resolved = transition(v1::PROBLEM_STATE_RESOLVED);
+  ASSERT_EQ(resolved.resolved_incidents_size(), 2);
+  for (const auto& i : resolved.resolved_incidents()) {
+    EXPECT_EQ(i.state(), v1::INCIDENT_STATE_RESOLVED);
+    EXPECT_EQ(i.resolution_code(), "Solved (permanently)");
+  }
+  v1::GetProblemRequest gp;
+  gp.set_id(p.number());
+  v1::GetProblemResponse got;
+  ASSERT_TRUE(Call(&Stub::GetProblem, gp, &got).ok());
+  EXPECT_EQ(got.linked_incident_ids_size(), 3);
+  EXPECT_EQ(got.problem().state(), v1::PROBLEM_STATE_RESOLVED);
+
+  auto records = Events(1);
+  EXPECT_EQ(TypesFor(records, linked[0].id()),
+            (std::vector<std::string>{"IncidentCreated", "IncidentUpdated", "IncidentResolved"}));
+  EXPECT_EQ(TypesFor(records, p.id()),
+            (std::vector<std::string>{"ProblemCreated", "ProblemStateChanged", "ProblemUpdated",
+                                      "KnownErrorPublished", "ProblemResolved"}));
+}
+
+TEST_P(IncidentServiceTest, ServiceRequestGoesFromSubmittedToClosed) {
+  v1::CreateServiceRequestRequest cr;
+  cr.set_catalog_item("Laptop (standard)");
+  cr.set_requested_for("carol");
+  v1::CreateServiceRequestResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateServiceRequest, cr, &created, "carol").ok());
+  v1::ServiceRequest r = created.service_request();
+  EXPECT_EQ(r.number(), "REQ0000001");
+  EXPECT_EQ(r.state(), v1::SERVICE_REQUEST_STATE_SUBMITTED);
+  EXPECT_EQ(r.priority(), v1::PRIORITY_P5);
+  auto move = [&](v1::ServiceRequestState to, const std::string& reason = "",
+                  grpc::StatusCode expect = grpc::StatusCode::OK) {
+    v1::TransitionServiceRequestRequest t;
+    t.set_id(r.number());
+    t.set_version(r.version());
+    t.set_target_state(to);
+    t.set_reason(reason);
+    v1::TransitionServiceRequestResponse out;
+    grpc::Status s = Call(&Stub::TransitionServiceRequest, t, &out, "manager");
+    EXPECT_EQ(s.error_code(), expect) << s.error_message();
+    if (s.ok()) r = out.service_request();
+  };
+  move(v1::SERVICE_REQUEST_STATE_FULFILLED, "", grpc::StatusCode::FAILED_PRECONDITION);
+  move(v1::SERVICE_REQUEST_STATE_REJECTED, "", grpc::StatusCode::INVALID_ARGUMENT);
+  move(v1::SERVICE_REQUEST_STATE_APPROVED, "budget ok");
+  EXPECT_EQ(r.approver(), "manager");
+  move(v1::SERVICE_REQUEST_STATE_FULFILLING);
+  move(v1::SERVICE_REQUEST_STATE_FULFILLED, "Delivered to desk 4.12");
+  move(v1::SERVICE_REQUEST_STATE_CLOSED);
+  EXPECT_EQ(r.version(), 5);
+  EXPECT_TRUE(r.has_close_time());
+  v1::GetHistoryRequest hr;
+  hr.set_id(r.number());
+  v1::GetHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetHistory, hr, &history).ok());
+  EXPECT_EQ(history.entries_size(), 5);
+  auto records = Events(5);
+  EXPECT_EQ(TypesFor(records, r.id()),
+            (std::vector<std::string>{"ServiceRequestCreated", "ServiceRequestStateChanged",
+                                      "ServiceRequestStateChanged", "ServiceRequestStateChanged",
+                                      "ServiceRequestStateChanged"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IncidentServiceTest,

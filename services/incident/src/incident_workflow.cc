@@ -1,0 +1,381 @@
+#include "src/incident_workflow.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "src/incident_factory.h"
+#include "src/record_diff.h"
+
+namespace itsm::incident {
+namespace {
+
+// Fields each event owns; the rest of a change is announced by IncidentUpdated.
+const std::set<std::string> kStateFields = {
+    "state",        "hold_reason", "resolution_code",     "resolution_notes",
+    "resolve_time", "close_time",  "first_response_time", "reopen_count"};
+const std::set<std::string> kAssignmentFields = {"assignment_group", "assignee"};
+const std::set<std::string> kPriorityFields = {"priority", "impact", "urgency"};
+
+const std::set<std::string> kUpdatablePaths = {
+    "title",           "description",      "caller",         "service",
+    "configuration_item_ids", "category",  "impact",         "urgency",
+    "assignment_group", "assignee",        "major_incident", "parent_incident_id",
+    "problem_id",      "change_ids"};
+
+absl::Status ValidateIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids,
+                         int max_count) {
+  if (ids.size() > max_count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", max_count, " entries, got ", ids.size()));
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty() || Utf8Length(ids[i]) > kMaxShortText) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: must be 1..", kMaxShortText, " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename Event>
+std::shared_ptr<Event> NewEvent(const v1::Incident& after, const std::string& actor,
+                                const std::vector<std::string>& fields) {
+  auto e = std::make_shared<Event>();
+  *e->mutable_incident() = after;
+  for (const auto& f : fields) e->add_changed_fields(f);
+  e->set_actor(actor);
+  return e;
+}
+
+}  // namespace
+
+absl::Status CheckVersion(int64_t stored, int64_t given, const char* field) {
+  if (given <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": required (the version that was read), got ", given));
+  }
+  if (given != stored) {
+    return absl::AbortedError(absl::StrCat(field, ": expected ", stored, ", found ", given,
+                                           " (the record changed since it was read)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& request) const {
+  const v1::Incident& r = request.incident();
+  if (r.id().empty()) return absl::InvalidArgumentError("incident.id: required");
+  if (request.update_mask().paths().empty()) {
+    return absl::InvalidArgumentError("update_mask: required (the fields to change)");
+  }
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "state" || kStateFields.contains(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: \"", path, "\" changes through TransitionIncident"));
+    }
+    if (!kUpdatablePaths.contains(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: unknown or read-only field \"", path, "\""));
+    }
+    if (path == "title") {
+      if (absl::StripAsciiWhitespace(r.title()).empty()) {
+        return absl::InvalidArgumentError("incident.title: required");
+      }
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.title", r.title(), kMaxShortText));
+    } else if (path == "description") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.description", r.description(), kMaxDescription));
+    } else if (path == "category") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.category", r.category(), kMaxCategory));
+    } else if (path == "impact") {
+      ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
+    } else if (path == "urgency") {
+      ITSM_RETURN_IF_ERROR(CheckLevel("incident.urgency", r.urgency(), matrix_.urgency_levels()));
+    } else if (path == "configuration_item_ids") {
+      ITSM_RETURN_IF_ERROR(ValidateIds("incident.configuration_item_ids",
+                                       r.configuration_item_ids(), kMaxConfigurationItems));
+    } else if (path == "change_ids") {
+      ITSM_RETURN_IF_ERROR(ValidateIds("incident.change_ids", r.change_ids(), kMaxChangeIds));
+    } else if (path == "parent_incident_id") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.parent_incident_id", r.parent_incident_id(), kMaxShortText));
+    } else if (path == "problem_id") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.problem_id", r.problem_id(), kMaxShortText));
+    } else if (path == "caller") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.caller", r.caller(), kMaxShortText));
+    } else if (path == "service") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.service", r.service(), kMaxShortText));
+    } else if (path == "assignment_group") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.assignment_group", r.assignment_group(), kMaxShortText));
+    } else if (path == "assignee") {
+      ITSM_RETURN_IF_ERROR(CheckLength("incident.assignee", r.assignee(), kMaxShortText));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncidentWorkflow::ValidateAssign(const v1::AssignIncidentRequest& r) const {
+  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
+  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
+  return CheckLength("assignee", r.assignee(), kMaxShortText);
+}
+
+absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRequest& r) const {
+  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
+  if (!v1::IncidentState_IsValid(r.target_state()) ||
+      r.target_state() == v1::INCIDENT_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target_state: unknown state ", static_cast<int>(r.target_state())));
+  }
+  if (!v1::HoldReason_IsValid(r.hold_reason())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("hold_reason: unknown reason ", static_cast<int>(r.hold_reason())));
+  }
+  if (r.target_state() == v1::INCIDENT_STATE_ON_HOLD &&
+      r.hold_reason() == v1::HOLD_REASON_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "hold_reason: required to put an incident ON_HOLD (awaiting caller, supplier or change)");
+  }
+  if (r.target_state() == v1::INCIDENT_STATE_RESOLVED) {
+    if (absl::StripAsciiWhitespace(r.resolution_code()).empty()) {
+      return absl::InvalidArgumentError("resolution_code: required to resolve an incident");
+    }
+    if (absl::StripAsciiWhitespace(r.resolution_notes()).empty()) {
+      return absl::InvalidArgumentError("resolution_notes: required to resolve an incident");
+    }
+  }
+  ITSM_RETURN_IF_ERROR(CheckLength("resolution_code", r.resolution_code(), kMaxResolutionCode));
+  return CheckLength("resolution_notes", r.resolution_notes(), kMaxDescription);
+}
+
+absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r) const {
+  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
+  if (r.visibility() != v1::NOTE_VISIBILITY_WORK_NOTE &&
+      r.visibility() != v1::NOTE_VISIBILITY_COMMENT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("visibility: must be WORK_NOTE or COMMENT, got ", static_cast<int>(r.visibility())));
+  }
+  if (absl::StripAsciiWhitespace(r.text()).empty()) {
+    return absl::InvalidArgumentError("text: required");
+  }
+  return CheckLength("text", r.text(), kMaxDescription);
+}
+
+IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
+                                          const std::string& actor) const {
+  IncidentOutcome out;
+  out.after = incident;
+  out.action = "create";
+  out.changes = DiffFields(v1::Incident(), incident);
+  out.events.push_back(NewEvent<v1::IncidentCreated>(incident, actor, FieldNames(out.changes)));
+  return out;
+}
+
+absl::StatusOr<IncidentOutcome> IncidentWorkflow::Update(const v1::Incident& stored,
+                                                         const v1::UpdateIncidentRequest& request,
+                                                         const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.incident().version(),
+                                    "incident.version"));
+  if (stored.state() == v1::INCIDENT_STATE_CLOSED ||
+      stored.state() == v1::INCIDENT_STATE_CANCELLED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state: ", IncidentStateName(stored.state()), " incidents cannot be changed"));
+  }
+  const v1::Incident& r = request.incident();
+  v1::Incident after = stored;
+  bool assignment = false;
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "title") after.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
+    else if (path == "description") after.set_description(r.description());
+    else if (path == "caller") after.set_caller(r.caller());
+    else if (path == "service") after.set_service(r.service());
+    else if (path == "configuration_item_ids") *after.mutable_configuration_item_ids() = r.configuration_item_ids();
+    else if (path == "category") after.set_category(r.category());
+    else if (path == "impact") after.set_impact(r.impact());
+    else if (path == "urgency") after.set_urgency(r.urgency());
+    else if (path == "major_incident") after.set_major_incident(r.major_incident());
+    else if (path == "parent_incident_id") after.set_parent_incident_id(r.parent_incident_id());
+    else if (path == "problem_id") after.set_problem_id(r.problem_id());
+    else if (path == "change_ids") *after.mutable_change_ids() = r.change_ids();
+    else if (path == "assignment_group") { after.set_assignment_group(r.assignment_group()); assignment = true; }
+    else if (path == "assignee") { after.set_assignee(r.assignee()); assignment = true; }
+  }
+  if (!after.parent_incident_id().empty() &&
+      (after.parent_incident_id() == stored.id() || after.parent_incident_id() == stored.number())) {
+    return absl::InvalidArgumentError("incident.parent_incident_id: an incident cannot be its own parent");
+  }
+  after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
+  std::optional<TransitionKind> kind;
+  if (assignment && stored.state() == v1::INCIDENT_STATE_NEW &&
+      (!after.assignment_group().empty() || !after.assignee().empty())) {
+    after.set_state(v1::INCIDENT_STATE_ASSIGNED);
+    *after.mutable_first_response_time() = base::ToProtoTimestamp(clock_.Now());
+    kind = TransitionKind::kAssign;
+  }
+  return Finish(stored, std::move(after), "update", actor, kind);
+}
+
+absl::StatusOr<IncidentOutcome> IncidentWorkflow::Assign(const v1::Incident& stored,
+                                                         const v1::AssignIncidentRequest& request,
+                                                         const std::string& actor) const {
+  v1::UpdateIncidentRequest update;
+  update.mutable_incident()->set_id(request.id());
+  update.mutable_incident()->set_version(request.version());
+  update.mutable_incident()->set_assignment_group(request.assignment_group());
+  update.mutable_incident()->set_assignee(request.assignee());
+  update.mutable_update_mask()->add_paths("assignment_group");
+  update.mutable_update_mask()->add_paths("assignee");
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(IncidentOutcome out, Update(stored, update, actor));
+  if (out.changed()) out.action = "assign";
+  return out;
+}
+
+absl::StatusOr<IncidentOutcome> IncidentWorkflow::Transition(
+    const v1::Incident& stored, const v1::TransitionIncidentRequest& request,
+    const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
+                        IncidentStateMachine().Check(stored.state(), request.target_state()));
+  const absl::Time now = clock_.Now();
+  v1::Incident after = stored;
+  after.set_state(request.target_state());
+  if (stored.state() == v1::INCIDENT_STATE_NEW && !stored.has_first_response_time()) {
+    // First response = the first time the incident leaves NEW (by assignment or otherwise).
+    *after.mutable_first_response_time() = base::ToProtoTimestamp(now);
+  }
+  if (stored.state() == v1::INCIDENT_STATE_ON_HOLD) after.clear_hold_reason();
+  switch (kind) {
+    case TransitionKind::kAssign:
+      if (stored.assignment_group().empty() && stored.assignee().empty()) {
+        return absl::FailedPreconditionError(
+            "assignment_group: an incident needs an assignment group or assignee to become "
+            "ASSIGNED (use AssignIncident)");
+      }
+      break;
+    case TransitionKind::kHold:
+      after.set_hold_reason(request.hold_reason());
+      break;
+    case TransitionKind::kResolve:
+      after.set_resolution_code(std::string(absl::StripAsciiWhitespace(request.resolution_code())));
+      after.set_resolution_notes(request.resolution_notes());
+      *after.mutable_resolve_time() = base::ToProtoTimestamp(now);
+      break;
+    case TransitionKind::kClose:
+      *after.mutable_close_time() = base::ToProtoTimestamp(now);
+      break;
+    case TransitionKind::kReopen: {
+      const absl::Time resolved = base::FromProtoTimestamp(stored.resolve_time());
+      if (now - resolved > options_.reopen_window) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "target_state: the reopen window (", absl::ToInt64Hours(options_.reopen_window),
+            " hours after resolution) ended at ",
+            base::FormatRfc3339(resolved + options_.reopen_window),
+            "; allowed from RESOLVED: CLOSED (close); record a new incident instead"));
+      }
+      after.set_reopen_count(stored.reopen_count() + 1);
+      after.clear_resolve_time();
+      after.clear_resolution_code();
+      after.clear_resolution_notes();
+      break;
+    }
+    default:
+      break;
+  }
+  return Finish(stored, std::move(after), TransitionKindName(kind), actor, kind);
+}
+
+IncidentOutcome IncidentWorkflow::Note(const v1::Incident& stored,
+                                       const v1::AddIncidentNoteRequest& request,
+                                       const std::string& actor) const {
+  const bool work_note = request.visibility() == v1::NOTE_VISIBILITY_WORK_NOTE;
+  const char* field = work_note ? "work_notes" : "comments";
+  IncidentOutcome out;
+  out.after = stored;
+  out.after.set_version(stored.version() + 1);
+  *out.after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+  out.action = work_note ? "work_note" : "comment";
+  common::v1::FieldChange change;
+  change.set_field(field);
+  change.set_new_value(request.text());
+  out.changes.push_back(change);
+  auto e = NewEvent<v1::IncidentCommented>(out.after, actor, {field});
+  e->set_visibility(work_note ? "work_note" : "comment");
+  e->set_text(request.text());
+  out.events.push_back(std::move(e));
+  return out;
+}
+
+IncidentOutcome IncidentWorkflow::Finish(const v1::Incident& before, v1::Incident after,
+                                         std::string action, const std::string& actor,
+                                         std::optional<TransitionKind> kind) const {
+  IncidentOutcome out;
+  out.action = std::move(action);
+  out.changes = DiffFields(before, after);
+  if (out.changes.empty()) {
+    out.after = before;
+    return out;
+  }
+  after.set_version(before.version() + 1);
+  *after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+  out.after = std::move(after);
+  const v1::Incident& a = out.after;
+
+  const bool priority_changed = before.priority() != a.priority();
+  std::vector<std::string> updated, priority, assigned, state;
+  for (const auto& c : out.changes) {
+    const std::string& f = c.field();
+    if (kStateFields.contains(f)) state.push_back(f);
+    else if (kAssignmentFields.contains(f)) assigned.push_back(f);
+    else if (priority_changed && kPriorityFields.contains(f)) priority.push_back(f);
+    else updated.push_back(f);
+  }
+  // Order within one change: the plain fields, then priority, then assignment, then the state
+  // change they may have caused (assigning a NEW incident makes it ASSIGNED).
+  if (!updated.empty()) out.events.push_back(NewEvent<v1::IncidentUpdated>(a, actor, updated));
+  if (!priority.empty()) {
+    auto e = NewEvent<v1::IncidentPriorityChanged>(a, actor, priority);
+    e->set_previous_priority(before.priority());
+    e->set_new_priority(a.priority());
+    out.events.push_back(std::move(e));
+  }
+  if (!assigned.empty()) {
+    auto e = NewEvent<v1::IncidentAssigned>(a, actor, assigned);
+    e->set_previous_assignment_group(before.assignment_group());
+    e->set_previous_assignee(before.assignee());
+    out.events.push_back(std::move(e));
+  }
+  if (!state.empty() && kind) {
+    switch (*kind) {
+      case TransitionKind::kResolve: {
+        auto e = NewEvent<v1::IncidentResolved>(a, actor, state);
+        e->set_previous_state(before.state());
+        out.events.push_back(std::move(e));
+        break;
+      }
+      case TransitionKind::kClose:
+        out.events.push_back(NewEvent<v1::IncidentClosed>(a, actor, state));
+        break;
+      case TransitionKind::kReopen:
+        out.events.push_back(NewEvent<v1::IncidentReopened>(a, actor, state));
+        break;
+      case TransitionKind::kCancel: {
+        auto e = NewEvent<v1::IncidentCancelled>(a, actor, state);
+        e->set_previous_state(before.state());
+        out.events.push_back(std::move(e));
+        break;
+      }
+      default: {
+        auto e = NewEvent<v1::IncidentStateChanged>(a, actor, state);
+        e->set_previous_state(before.state());
+        e->set_new_state(a.state());
+        out.events.push_back(std::move(e));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace itsm::incident

@@ -1,0 +1,95 @@
+// The domain rules of changing an incident after it was recorded — updates by field mask,
+// assignment, state transitions (through IncidentStateMachine), notes — with no gRPC, SQL or
+// Kafka in them. Each operation takes the stored incident and returns an Outcome: the record
+// after the change, the audit entry's field changes, and the events that announce it. The
+// caller stores all three in one transaction.
+//
+//   ITSM_ASSIGN_OR_RETURN(Outcome out, workflow.Transition(stored, request, actor));
+//   if (out.changed()) { save(out.after); audit(out.changes); for (e : out.events) outbox(e); }
+#ifndef ITSM_SERVICES_INCIDENT_INCIDENT_WORKFLOW_H_
+#define ITSM_SERVICES_INCIDENT_INCIDENT_WORKFLOW_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "itsm/base/clock.h"
+#include "itsm/common/v1/common.pb.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "src/priority_matrix.h"
+#include "src/state_machine.h"
+
+namespace itsm::incident {
+
+inline constexpr size_t kMaxResolutionCode = 100;
+inline constexpr int kMaxChangeIds = 100;
+
+// One change of one record, ready to be stored.
+template <typename Record>
+struct Outcome {
+  Record after;
+  // "update", "assign", "resolve", "comment", ... (the audit entry's action).
+  std::string action;
+  std::vector<common::v1::FieldChange> changes;
+  // In the order they must be published.
+  std::vector<std::shared_ptr<google::protobuf::Message>> events;
+  // A write that changes nothing is not a change: no version, no audit entry, no event.
+  bool changed() const { return !changes.empty(); }
+};
+using IncidentOutcome = Outcome<v1::Incident>;
+
+// The stored version against the one the caller read. INVALID_ARGUMENT when none was given,
+// ABORTED "version: expected <stored>, found <given>" when stale.
+absl::Status CheckVersion(int64_t stored, int64_t given, const char* field = "version");
+
+class IncidentWorkflow {
+ public:
+  struct Options {
+    // RESOLVED -> IN_PROGRESS is allowed this long after the resolution.
+    absl::Duration reopen_window = absl::Hours(168);
+  };
+  IncidentWorkflow(const PriorityMatrix& matrix, const base::Clock& clock, Options options)
+      : matrix_(matrix), clock_(clock), options_(options) {}
+
+  const Options& options() const { return options_; }
+
+  // Stateless checks of the request (mask paths, field values): INVALID_ARGUMENT naming the field.
+  absl::Status ValidateUpdate(const v1::UpdateIncidentRequest& request) const;
+  absl::Status ValidateAssign(const v1::AssignIncidentRequest& request) const;
+  absl::Status ValidateTransition(const v1::TransitionIncidentRequest& request) const;
+  absl::Status ValidateNote(const v1::AddIncidentNoteRequest& request) const;
+
+  // The events of a create (IncidentCreated with every set field named).
+  IncidentOutcome Created(const v1::Incident& incident, const std::string& actor) const;
+  // Applies the masked fields. Assignment fields may be in the mask (as AssignIncident).
+  absl::StatusOr<IncidentOutcome> Update(const v1::Incident& stored,
+                                         const v1::UpdateIncidentRequest& request,
+                                         const std::string& actor) const;
+  // A NEW incident that gets an assignment group or assignee becomes ASSIGNED.
+  absl::StatusOr<IncidentOutcome> Assign(const v1::Incident& stored,
+                                         const v1::AssignIncidentRequest& request,
+                                         const std::string& actor) const;
+  absl::StatusOr<IncidentOutcome> Transition(const v1::Incident& stored,
+                                             const v1::TransitionIncidentRequest& request,
+                                             const std::string& actor) const;
+  // Notes always change the record (version and update time) and announce IncidentCommented.
+  IncidentOutcome Note(const v1::Incident& stored, const v1::AddIncidentNoteRequest& request,
+                       const std::string& actor) const;
+
+ private:
+  // Version, update time, the diff and the events, from `before` and the edited `after`.
+  IncidentOutcome Finish(const v1::Incident& before, v1::Incident after, std::string action,
+                         const std::string& actor, std::optional<TransitionKind> kind) const;
+
+  const PriorityMatrix& matrix_;
+  const base::Clock& clock_;
+  const Options options_;
+};
+
+}  // namespace itsm::incident
+
+#endif  // ITSM_SERVICES_INCIDENT_INCIDENT_WORKFLOW_H_

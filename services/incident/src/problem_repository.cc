@@ -1,0 +1,219 @@
+#include "src/problem_repository.h"
+
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "src/incident_repository.h"
+
+namespace itsm::incident {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return absl::ToUnixMicros(base::FromProtoTimestamp(ts));
+}
+
+template <typename T>
+absl::StatusOr<T> DecodeAs(const storage::Value& v) {
+  T out;
+  if (!out.ParseFromString(v.AsString())) return absl::DataLossError("stored record does not parse");
+  return out;
+}
+
+std::string ProblemText(const v1::Problem& p) {
+  return absl::AsciiStrToLower(absl::StrCat(p.title(), "\n", p.description(), "\n", p.root_cause(),
+                                            "\n", p.workaround()));
+}
+
+std::string Like(const std::string& needle) {
+  std::string out = "%";
+  for (char c : absl::AsciiStrToLower(needle)) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+absl::StatusOr<std::pair<int, int64_t>> PageBounds(const common::v1::PageRequest& page) {
+  int size = page.page_size();
+  if (size < 0 || size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page.page_size: must be 0..", kMaxPageSize, ", got ", size));
+  }
+  if (size == 0) size = kDefaultPageSize;
+  int64_t before = std::numeric_limits<int64_t>::max();
+  if (!page.page_token().empty()) {
+    ITSM_ASSIGN_OR_RETURN(before, DecodeSeqToken(page.page_token()));
+  }
+  return std::make_pair(size, before);
+}
+
+template <typename T>
+absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::ResultSet& rows,
+                                                              int size) {
+  std::pair<std::vector<T>, std::string> out;
+  const size_t shown = std::min(rows.size(), static_cast<size_t>(size));
+  for (size_t i = 0; i < shown; ++i) {
+    ITSM_ASSIGN_OR_RETURN(T record, DecodeAs<T>(rows.row(i)[1]));
+    out.first.push_back(std::move(record));
+  }
+  if (rows.size() > static_cast<size_t>(size)) {
+    out.second = EncodeSeqToken(rows.row(shown - 1)[0].AsInt());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeSeqToken(int64_t seq) { return absl::WebSafeBase64Escape(absl::StrCat("s", seq)); }
+
+absl::StatusOr<int64_t> DecodeSeqToken(const std::string& token) {
+  std::string raw;
+  int64_t seq = 0;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 || raw[0] != 's' ||
+      !absl::SimpleAtoi(raw.substr(1), &seq)) {
+    return absl::InvalidArgumentError("page.page_token: not a token this service issued");
+  }
+  return seq;
+}
+
+absl::Status ProblemRepository::Insert(storage::Transaction& txn, v1::Problem& p) {
+  ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "problem"));
+  p.set_number(absl::StrFormat("PRB%07d", seq));
+  return txn
+      .Execute("INSERT INTO problems(id, seq, number, state, known_error, service, text_lower,"
+               " create_time_us, update_time_us, version, data)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+               {p.id(), seq, p.number(), static_cast<int>(p.state()), p.has_known_error_time(),
+                p.service(), ProblemText(p), Micros(p.create_time()), Micros(p.update_time()),
+                p.version(), storage::Bytes{p.SerializeAsString()}})
+      .status();
+}
+
+absl::Status ProblemRepository::Update(storage::Transaction& txn, const v1::Problem& p,
+                                       int64_t expected_version) {
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute("UPDATE problems SET state = $1, known_error = $2, service = $3, text_lower = $4,"
+                  " update_time_us = $5, version = $6, data = $7 WHERE id = $8 AND version = $9",
+                  {static_cast<int>(p.state()), p.has_known_error_time(), p.service(),
+                   ProblemText(p), Micros(p.update_time()), p.version(),
+                   storage::Bytes{p.SerializeAsString()}, p.id(), expected_version}));
+  if (changed != 1) {
+    return absl::AbortedError(
+        absl::StrCat("version: problem ", p.number(), " changed concurrently; read it again"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Problem> ProblemRepository::Get(storage::Transaction& txn,
+                                                   const std::string& id_or_number,
+                                                   const char* field) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM problems WHERE id = $1 OR number = $1", {id_or_number}));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(field, ": no problem \"", id_or_number, "\""));
+  }
+  return DecodeAs<v1::Problem>(rows.row(0)[0]);
+}
+
+absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemRepository::List(
+    storage::Transaction& txn, const v1::ListProblemsRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(request.page()));
+  int64_t state_mask = 0;
+  for (int s : request.states()) {
+    if (!v1::ProblemState_IsValid(s) || s == v1::PROBLEM_STATE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
+    }
+    state_mask |= int64_t{1} << s;
+  }
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT seq, data FROM problems"
+                " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+                " AND ($2 = 0 OR known_error = 1)"
+                " AND ($3 = '' OR text_lower LIKE $3 ESCAPE '\\')"
+                " AND ($4 = '' OR service = $4)"
+                " AND seq < $5 ORDER BY seq DESC LIMIT $6",
+                {state_mask, request.known_errors_only() ? 1 : 0,
+                 request.text().empty() ? std::string() : Like(request.text()), request.service(),
+                 bounds.second, bounds.first + 1}));
+  return ToPage<v1::Problem>(rows, bounds.first);
+}
+
+absl::Status ServiceRequestRepository::Insert(storage::Transaction& txn, v1::ServiceRequest& r) {
+  ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "request"));
+  r.set_number(absl::StrFormat("REQ%07d", seq));
+  return txn
+      .Execute("INSERT INTO service_requests(id, seq, number, state, requested_for,"
+               " assignment_group, catalog_item, create_time_us, update_time_us, version, data)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+               {r.id(), seq, r.number(), static_cast<int>(r.state()), r.requested_for(),
+                r.assignment_group(), r.catalog_item(), Micros(r.create_time()),
+                Micros(r.update_time()), r.version(), storage::Bytes{r.SerializeAsString()}})
+      .status();
+}
+
+absl::Status ServiceRequestRepository::Update(storage::Transaction& txn, const v1::ServiceRequest& r,
+                                              int64_t expected_version) {
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute("UPDATE service_requests SET state = $1, requested_for = $2, assignment_group = $3,"
+                  " catalog_item = $4, update_time_us = $5, version = $6, data = $7"
+                  " WHERE id = $8 AND version = $9",
+                  {static_cast<int>(r.state()), r.requested_for(), r.assignment_group(),
+                   r.catalog_item(), Micros(r.update_time()), r.version(),
+                   storage::Bytes{r.SerializeAsString()}, r.id(), expected_version}));
+  if (changed != 1) {
+    return absl::AbortedError(absl::StrCat("version: service request ", r.number(),
+                                           " changed concurrently; read it again"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ServiceRequest> ServiceRequestRepository::Get(storage::Transaction& txn,
+                                                                 const std::string& id_or_number) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM service_requests WHERE id = $1 OR number = $1", {id_or_number}));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("id: no service request \"", id_or_number, "\""));
+  }
+  return DecodeAs<v1::ServiceRequest>(rows.row(0)[0]);
+}
+
+absl::StatusOr<std::pair<std::vector<v1::ServiceRequest>, std::string>>
+ServiceRequestRepository::List(storage::Transaction& txn,
+                               const v1::ListServiceRequestsRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(request.page()));
+  int64_t state_mask = 0;
+  for (int s : request.states()) {
+    if (!v1::ServiceRequestState_IsValid(s) || s == v1::SERVICE_REQUEST_STATE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
+    }
+    state_mask |= int64_t{1} << s;
+  }
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT seq, data FROM service_requests"
+                " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+                " AND ($2 = '' OR requested_for = $2)"
+                " AND ($3 = '' OR assignment_group = $3)"
+                " AND ($4 = '' OR catalog_item = $4)"
+                " AND seq < $5 ORDER BY seq DESC LIMIT $6",
+                {state_mask, request.requested_for(), request.assignment_group(),
+                 request.catalog_item(), bounds.second, bounds.first + 1}));
+  return ToPage<v1::ServiceRequest>(rows, bounds.first);
+}
+
+}  // namespace itsm::incident

@@ -1,0 +1,48 @@
+// Problems and service requests in the service's database (tables from IncidentRepository's
+// migrations): filter columns plus the whole record serialised, like incidents. Every method
+// works inside the caller's transaction.
+#ifndef ITSM_SERVICES_INCIDENT_PROBLEM_REPOSITORY_H_
+#define ITSM_SERVICES_INCIDENT_PROBLEM_REPOSITORY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "itsm/storage/database.h"
+
+namespace itsm::incident {
+
+class ProblemRepository {
+ public:
+  // Assigns the next number (PRB0000001) and inserts.
+  static absl::Status Insert(storage::Transaction& txn, v1::Problem& problem);
+  // ABORTED when the stored row is no longer at expected_version.
+  static absl::Status Update(storage::Transaction& txn, const v1::Problem& problem,
+                             int64_t expected_version);
+  // By id or number; NOT_FOUND "<field>: no problem "..."".
+  static absl::StatusOr<v1::Problem> Get(storage::Transaction& txn, const std::string& id_or_number,
+                                         const char* field = "id");
+  // Newest first, keyset-paginated on the sequence.
+  static absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> List(
+      storage::Transaction& txn, const v1::ListProblemsRequest& request);
+};
+
+class ServiceRequestRepository {
+ public:
+  static absl::Status Insert(storage::Transaction& txn, v1::ServiceRequest& request);
+  static absl::Status Update(storage::Transaction& txn, const v1::ServiceRequest& request,
+                             int64_t expected_version);
+  static absl::StatusOr<v1::ServiceRequest> Get(storage::Transaction& txn,
+                                                const std::string& id_or_number);
+  static absl::StatusOr<std::pair<std::vector<v1::ServiceRequest>, std::string>> List(
+      storage::Transaction& txn, const v1::ListServiceRequestsRequest& request);
+};
+
+// Page tokens of the sequence-ordered lists (problems, service requests).
+std::string EncodeSeqToken(int64_t seq);
+absl::StatusOr<int64_t> DecodeSeqToken(const std::string& token);
+
+}  // namespace itsm::incident
+
+#endif  // ITSM_SERVICES_INCIDENT_PROBLEM_REPOSITORY_H_

@@ -1,0 +1,467 @@
+#include "src/problem_workflow.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "src/incident_factory.h"
+#include "src/record_diff.h"
+
+namespace itsm::incident {
+namespace {
+
+absl::Status Required(const char* field, const std::string& value) {
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OptionalLevel(const char* field, int value, int levels) {
+  return value == 0 ? absl::OkStatus() : CheckLevel(field, value, levels);
+}
+
+absl::Status CheckIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  if (ids.size() > kMaxConfigurationItems) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxConfigurationItems, " entries, got ", ids.size()));
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty() || Utf8Length(ids[i]) > kMaxShortText) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: must be 1..", kMaxShortText, " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPaths(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed,
+                        const char* transition_rpc) {
+  if (mask.paths().empty()) {
+    return absl::InvalidArgumentError("update_mask: required (the fields to change)");
+  }
+  for (const auto& path : mask.paths()) {
+    if (path == "state") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: \"state\" changes through ", transition_rpc));
+    }
+    if (!allowed.contains(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: unknown or read-only field \"", path, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Copies the masked fields from `from` to `to` by reflection (paths were validated).
+void ApplyMask(const google::protobuf::FieldMask& mask, const google::protobuf::Message& from,
+               google::protobuf::Message& to) {
+  const auto* d = from.GetDescriptor();
+  const auto* r = from.GetReflection();
+  for (const auto& path : mask.paths()) {
+    const auto* f = d->FindFieldByName(path);
+    if (f == nullptr) continue;
+    r->ClearField(&to, f);
+    if (f->is_repeated()) {
+      for (int i = 0; i < r->FieldSize(from, f); ++i) {
+        r->AddString(&to, f, r->GetRepeatedString(from, f, i));
+      }
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      r->SetString(&to, f, r->GetString(from, f));
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_INT32) {
+      r->SetInt32(&to, f, r->GetInt32(from, f));
+    }
+  }
+}
+
+// The fields a state change sets: announced by the state event, the rest by *Updated.
+const std::set<std::string> kProblemStateFields = {"state", "known_error_time", "resolve_time",
+                                                   "close_time", "resolution_code", "resolution_notes"};
+const std::set<std::string> kRequestStateFields = {"state",        "approver",     "decision_reason",
+                                                   "approve_time", "fulfill_time", "close_time",
+                                                   "fulfillment_notes"};
+
+template <typename Event>
+std::shared_ptr<Event> ProblemEvent(const v1::Problem& after, const std::string& actor,
+                                    const std::vector<std::string>& fields) {
+  auto e = std::make_shared<Event>();
+  *e->mutable_problem() = after;
+  for (const auto& f : fields) e->add_changed_fields(f);
+  e->set_actor(actor);
+  return e;
+}
+
+template <typename Event>
+std::shared_ptr<Event> RequestEvent(const v1::ServiceRequest& after, const std::string& actor,
+                                    const std::vector<std::string>& fields) {
+  auto e = std::make_shared<Event>();
+  *e->mutable_service_request() = after;
+  for (const auto& f : fields) e->add_changed_fields(f);
+  e->set_actor(actor);
+  return e;
+}
+
+// Version, update time and diff; splits the changed fields into state-owned and other.
+template <typename Record>
+Outcome<Record> Finish(const Record& before, Record after, std::string action,
+                       const base::Clock& clock, const std::set<std::string>& state_fields,
+                       std::vector<std::string>& other, std::vector<std::string>& state) {
+  Outcome<Record> out;
+  out.action = std::move(action);
+  out.changes = DiffFields(before, after);
+  if (out.changes.empty()) {
+    out.after = before;
+    return out;
+  }
+  after.set_version(before.version() + 1);
+  *after.mutable_update_time() = base::ToProtoTimestamp(clock.Now());
+  out.after = std::move(after);
+  for (const auto& c : out.changes) {
+    (state_fields.contains(c.field()) ? state : other).push_back(c.field());
+  }
+  return out;
+}
+
+int OrLowest(int value, int levels) { return value == 0 ? levels : value; }
+
+const std::set<std::string> kProblemPaths = {"title",    "description", "root_cause",
+                                             "workaround", "service",   "configuration_item_ids",
+                                             "category", "impact",      "urgency",
+                                             "assignment_group", "assignee"};
+const std::set<std::string> kRequestPaths = {"catalog_item", "title",   "description",
+                                             "requested_for", "quantity", "service",
+                                             "impact",       "urgency", "assignment_group",
+                                             "assignee"};
+
+}  // namespace
+
+// ---- Problems ----
+
+absl::Status ProblemWorkflow::ValidateCreate(const v1::CreateProblemRequest& r) const {
+  ITSM_RETURN_IF_ERROR(Required("title", r.title()));
+  ITSM_RETURN_IF_ERROR(CheckLength("title", r.title(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("description", r.description(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("root_cause", r.root_cause(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("workaround", r.workaround(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("service", r.service(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("category", r.category(), kMaxCategory));
+  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("assignee", r.assignee(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("idempotency_key", r.idempotency_key(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckIds("configuration_item_ids", r.configuration_item_ids()));
+  ITSM_RETURN_IF_ERROR(OptionalLevel("impact", r.impact(), matrix_.impact_levels()));
+  return OptionalLevel("urgency", r.urgency(), matrix_.urgency_levels());
+}
+
+v1::Problem ProblemWorkflow::NewProblem(const v1::CreateProblemRequest& r,
+                                        const std::string& actor) const {
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::Problem p;
+  p.set_id(base::NewUuid());
+  p.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
+  p.set_description(r.description());
+  p.set_root_cause(r.root_cause());
+  p.set_workaround(r.workaround());
+  p.set_state(v1::PROBLEM_STATE_NEW);
+  p.set_service(r.service());
+  *p.mutable_configuration_item_ids() = r.configuration_item_ids();
+  p.set_category(r.category());
+  p.set_impact(OrLowest(r.impact(), matrix_.impact_levels()));
+  p.set_urgency(OrLowest(r.urgency(), matrix_.urgency_levels()));
+  p.set_priority(matrix_.PriorityFor(p.impact(), p.urgency()));
+  p.set_assignment_group(r.assignment_group());
+  p.set_assignee(r.assignee());
+  p.set_created_by(actor);
+  *p.mutable_create_time() = now;
+  *p.mutable_update_time() = now;
+  p.set_version(1);
+  return p;
+}
+
+ProblemOutcome ProblemWorkflow::Created(const v1::Problem& problem, const std::string& actor) const {
+  ProblemOutcome out;
+  out.after = problem;
+  out.action = "create";
+  out.changes = DiffFields(v1::Problem(), problem);
+  out.events.push_back(ProblemEvent<v1::ProblemCreated>(problem, actor, FieldNames(out.changes)));
+  return out;
+}
+
+absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& request) const {
+  const auto& r = request.problem();
+  if (r.id().empty()) return absl::InvalidArgumentError("problem.id: required");
+  ITSM_RETURN_IF_ERROR(CheckPaths(request.update_mask(), kProblemPaths, "TransitionProblem"));
+  for (const auto& path : request.update_mask().paths()) {
+    if (path == "title") {
+      ITSM_RETURN_IF_ERROR(Required("problem.title", r.title()));
+      ITSM_RETURN_IF_ERROR(CheckLength("problem.title", r.title(), kMaxShortText));
+    }
+    if (path == "impact") ITSM_RETURN_IF_ERROR(CheckLevel("problem.impact", r.impact(), matrix_.impact_levels()));
+    if (path == "urgency") ITSM_RETURN_IF_ERROR(CheckLevel("problem.urgency", r.urgency(), matrix_.urgency_levels()));
+    if (path == "configuration_item_ids") ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
+  }
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.description", r.description(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.root_cause", r.root_cause(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.workaround", r.workaround(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.service", r.service(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.category", r.category(), kMaxCategory));
+  ITSM_RETURN_IF_ERROR(CheckLength("problem.assignment_group", r.assignment_group(), kMaxShortText));
+  return CheckLength("problem.assignee", r.assignee(), kMaxShortText);
+}
+
+absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored,
+                                                       const v1::UpdateProblemRequest& request,
+                                                       const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.problem().version(), "problem.version"));
+  if (ProblemStateMachine().IsFinal(stored.state())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("state: ", ProblemStateName(stored.state()), " problems cannot be changed"));
+  }
+  v1::Problem after = stored;
+  ApplyMask(request.update_mask(), request.problem(), after);
+  after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
+  after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
+  std::vector<std::string> other, state;
+  auto out = Finish(stored, std::move(after), "update", clock_, kProblemStateFields, other, state);
+  if (!other.empty()) out.events.push_back(ProblemEvent<v1::ProblemUpdated>(out.after, actor, other));
+  return out;
+}
+
+absl::Status ProblemWorkflow::ValidateTransition(const v1::TransitionProblemRequest& r) const {
+  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
+  if (!v1::ProblemState_IsValid(r.target_state()) || r.target_state() == v1::PROBLEM_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target_state: unknown state ", static_cast<int>(r.target_state())));
+  }
+  if (r.target_state() == v1::PROBLEM_STATE_RESOLVED) {
+    ITSM_RETURN_IF_ERROR(Required("resolution_code", r.resolution_code()));
+    ITSM_RETURN_IF_ERROR(Required("resolution_notes", r.resolution_notes()));
+  }
+  ITSM_RETURN_IF_ERROR(CheckLength("resolution_code", r.resolution_code(), kMaxResolutionCode));
+  return CheckLength("resolution_notes", r.resolution_notes(), kMaxDescription);
+}
+
+absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(const v1::Problem& stored,
+                                                           const v1::TransitionProblemRequest& request,
+                                                           const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
+                        ProblemStateMachine().Check(stored.state(), request.target_state()));
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::Problem after = stored;
+  after.set_state(request.target_state());
+  switch (kind) {
+    case TransitionKind::kKnownError:
+      if (absl::StripAsciiWhitespace(stored.workaround()).empty()) {
+        return absl::FailedPreconditionError(
+            "workaround: required before a problem becomes a KNOWN_ERROR (UpdateProblem first)");
+      }
+      *after.mutable_known_error_time() = now;
+      break;
+    case TransitionKind::kResolve:
+      after.set_resolution_code(std::string(absl::StripAsciiWhitespace(request.resolution_code())));
+      after.set_resolution_notes(request.resolution_notes());
+      *after.mutable_resolve_time() = now;
+      break;
+    case TransitionKind::kClose:
+      *after.mutable_close_time() = now;
+      break;
+    default:
+      break;
+  }
+  std::vector<std::string> other, state;
+  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_,
+                    kProblemStateFields, other, state);
+  state.insert(state.end(), other.begin(), other.end());
+  switch (kind) {
+    case TransitionKind::kKnownError: {
+      auto e = ProblemEvent<v1::KnownErrorPublished>(out.after, actor, state);
+      e->set_previous_state(stored.state());
+      out.events.push_back(std::move(e));
+      break;
+    }
+    case TransitionKind::kResolve: {
+      // resolved_incident_ids is filled in by the caller, who resolves the linked incidents.
+      auto e = ProblemEvent<v1::ProblemResolved>(out.after, actor, state);
+      e->set_previous_state(stored.state());
+      out.events.push_back(std::move(e));
+      break;
+    }
+    case TransitionKind::kClose:
+      out.events.push_back(ProblemEvent<v1::ProblemClosed>(out.after, actor, state));
+      break;
+    default: {
+      auto e = ProblemEvent<v1::ProblemStateChanged>(out.after, actor, state);
+      e->set_previous_state(stored.state());
+      e->set_new_state(out.after.state());
+      out.events.push_back(std::move(e));
+      break;
+    }
+  }
+  return out;
+}
+
+// ---- Service requests ----
+
+absl::Status ServiceRequestWorkflow::ValidateCreate(const v1::CreateServiceRequestRequest& r) const {
+  ITSM_RETURN_IF_ERROR(Required("catalog_item", r.catalog_item()));
+  ITSM_RETURN_IF_ERROR(CheckLength("catalog_item", r.catalog_item(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("title", r.title(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("description", r.description(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("requested_for", r.requested_for(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("service", r.service(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("assignee", r.assignee(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("idempotency_key", r.idempotency_key(), kMaxShortText));
+  if (r.quantity() < 0 || r.quantity() > kMaxQuantity) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("quantity: must be 1..", kMaxQuantity, ", got ", r.quantity()));
+  }
+  ITSM_RETURN_IF_ERROR(OptionalLevel("impact", r.impact(), matrix_.impact_levels()));
+  return OptionalLevel("urgency", r.urgency(), matrix_.urgency_levels());
+}
+
+v1::ServiceRequest ServiceRequestWorkflow::NewServiceRequest(const v1::CreateServiceRequestRequest& r,
+                                                             const std::string& actor) const {
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::ServiceRequest s;
+  s.set_id(base::NewUuid());
+  s.set_catalog_item(std::string(absl::StripAsciiWhitespace(r.catalog_item())));
+  s.set_title(r.title().empty() ? s.catalog_item()
+                                : std::string(absl::StripAsciiWhitespace(r.title())));
+  s.set_description(r.description());
+  s.set_requested_for(r.requested_for().empty() ? actor : r.requested_for());
+  s.set_quantity(r.quantity() == 0 ? 1 : r.quantity());
+  s.set_service(r.service());
+  s.set_impact(OrLowest(r.impact(), matrix_.impact_levels()));
+  s.set_urgency(OrLowest(r.urgency(), matrix_.urgency_levels()));
+  s.set_priority(matrix_.PriorityFor(s.impact(), s.urgency()));
+  s.set_state(v1::SERVICE_REQUEST_STATE_SUBMITTED);
+  s.set_assignment_group(r.assignment_group());
+  s.set_assignee(r.assignee());
+  s.set_created_by(actor);
+  *s.mutable_create_time() = now;
+  *s.mutable_update_time() = now;
+  s.set_version(1);
+  return s;
+}
+
+ServiceRequestOutcome ServiceRequestWorkflow::Created(const v1::ServiceRequest& request,
+                                                      const std::string& actor) const {
+  ServiceRequestOutcome out;
+  out.after = request;
+  out.action = "create";
+  out.changes = DiffFields(v1::ServiceRequest(), request);
+  out.events.push_back(
+      RequestEvent<v1::ServiceRequestCreated>(request, actor, FieldNames(out.changes)));
+  return out;
+}
+
+absl::Status ServiceRequestWorkflow::ValidateUpdate(const v1::UpdateServiceRequestRequest& request) const {
+  const auto& r = request.service_request();
+  if (r.id().empty()) return absl::InvalidArgumentError("service_request.id: required");
+  ITSM_RETURN_IF_ERROR(CheckPaths(request.update_mask(), kRequestPaths, "TransitionServiceRequest"));
+  for (const auto& path : request.update_mask().paths()) {
+    if (path == "catalog_item") ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
+    if (path == "title") ITSM_RETURN_IF_ERROR(Required("service_request.title", r.title()));
+    if (path == "requested_for") ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
+    if (path == "quantity" && (r.quantity() < 1 || r.quantity() > kMaxQuantity)) {
+      return absl::InvalidArgumentError(absl::StrCat("service_request.quantity: must be 1..",
+                                                     kMaxQuantity, ", got ", r.quantity()));
+    }
+    if (path == "impact") ITSM_RETURN_IF_ERROR(CheckLevel("service_request.impact", r.impact(), matrix_.impact_levels()));
+    if (path == "urgency") ITSM_RETURN_IF_ERROR(CheckLevel("service_request.urgency", r.urgency(), matrix_.urgency_levels()));
+  }
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.catalog_item", r.catalog_item(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.title", r.title(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.description", r.description(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.requested_for", r.requested_for(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.service", r.service(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckLength("service_request.assignment_group", r.assignment_group(), kMaxShortText));
+  return CheckLength("service_request.assignee", r.assignee(), kMaxShortText);
+}
+
+absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
+    const v1::ServiceRequest& stored, const v1::UpdateServiceRequestRequest& request,
+    const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.service_request().version(),
+                                    "service_request.version"));
+  if (ServiceRequestStateMachine().IsFinal(stored.state())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state: ", ServiceRequestStateName(stored.state()), " service requests cannot be changed"));
+  }
+  v1::ServiceRequest after = stored;
+  ApplyMask(request.update_mask(), request.service_request(), after);
+  after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
+  std::vector<std::string> other, state;
+  auto out = Finish(stored, std::move(after), "update", clock_, kRequestStateFields, other, state);
+  if (!other.empty()) {
+    out.events.push_back(RequestEvent<v1::ServiceRequestUpdated>(out.after, actor, other));
+  }
+  return out;
+}
+
+absl::Status ServiceRequestWorkflow::ValidateTransition(
+    const v1::TransitionServiceRequestRequest& r) const {
+  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
+  if (!v1::ServiceRequestState_IsValid(r.target_state()) ||
+      r.target_state() == v1::SERVICE_REQUEST_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target_state: unknown state ", static_cast<int>(r.target_state())));
+  }
+  if (r.target_state() == v1::SERVICE_REQUEST_STATE_REJECTED ||
+      r.target_state() == v1::SERVICE_REQUEST_STATE_CANCELLED) {
+    if (absl::StripAsciiWhitespace(r.reason()).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "reason: required to move a service request to ", ServiceRequestStateName(r.target_state())));
+    }
+  }
+  return CheckLength("reason", r.reason(), kMaxDescription);
+}
+
+absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
+    const v1::ServiceRequest& stored, const v1::TransitionServiceRequestRequest& request,
+    const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
+                        ServiceRequestStateMachine().Check(stored.state(), request.target_state()));
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::ServiceRequest after = stored;
+  after.set_state(request.target_state());
+  switch (kind) {
+    case TransitionKind::kApprove:
+    case TransitionKind::kReject:
+      after.set_approver(actor);
+      after.set_decision_reason(request.reason());
+      if (kind == TransitionKind::kApprove) *after.mutable_approve_time() = now;
+      break;
+    case TransitionKind::kFulfil:
+      *after.mutable_fulfill_time() = now;
+      if (!request.reason().empty()) after.set_fulfillment_notes(request.reason());
+      break;
+    case TransitionKind::kClose:
+      *after.mutable_close_time() = now;
+      break;
+    case TransitionKind::kCancel:
+      after.set_decision_reason(request.reason());
+      *after.mutable_close_time() = now;
+      break;
+    default:
+      break;
+  }
+  std::vector<std::string> other, state;
+  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_,
+                    kRequestStateFields, other, state);
+  state.insert(state.end(), other.begin(), other.end());
+  auto e = RequestEvent<v1::ServiceRequestStateChanged>(out.after, actor, state);
+  e->set_previous_state(stored.state());
+  e->set_new_state(out.after.state());
+  out.events.push_back(std::move(e));
+  return out;
+}
+
+}  // namespace itsm::incident

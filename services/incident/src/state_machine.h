@@ -1,0 +1,77 @@
+// The life cycles of the three records, as plain tables: incidents, service requests and
+// problems. Nothing else decides whether a state change is legal; the service asks the table and
+// the tests enumerate it (every pair of states, legal and illegal).
+//
+//   const auto& sm = IncidentStateMachine();
+//   ITSM_ASSIGN_OR_RETURN(TransitionKind kind, sm.Check(INCIDENT_STATE_RESOLVED, INCIDENT_STATE_ON_HOLD));
+//   // FAILED_PRECONDITION "target_state: RESOLVED -> ON_HOLD is not allowed; from RESOLVED: IN_PROGRESS (reopen), CLOSED (close)"
+#ifndef ITSM_SERVICES_INCIDENT_STATE_MACHINE_H_
+#define ITSM_SERVICES_INCIDENT_STATE_MACHINE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/incident/v1/incident.pb.h"
+
+namespace itsm::incident {
+
+// What a transition means; it decides which event announces it and which fields it sets.
+enum class TransitionKind {
+  kAssign,     // NEW -> ASSIGNED
+  kStart,      // -> IN_PROGRESS (work begins)
+  kHold,       // -> ON_HOLD
+  kResume,     // ON_HOLD -> IN_PROGRESS
+  kResolve,    // -> RESOLVED
+  kClose,      // RESOLVED -> CLOSED
+  kReopen,     // RESOLVED -> IN_PROGRESS
+  kCancel,     // -> CANCELLED
+  kApprove,    // request SUBMITTED -> APPROVED
+  kReject,     // request SUBMITTED -> REJECTED
+  kFulfil,     // request FULFILLING -> FULFILLED
+  kInvestigate,  // problem NEW -> UNDER_INVESTIGATION
+  kKnownError,   // problem -> KNOWN_ERROR
+};
+const char* TransitionKindName(TransitionKind kind);
+
+// States are the proto enum numbers of one record type. Value 0 (UNSPECIFIED) is never a state.
+class StateMachine {
+ public:
+  struct Transition {
+    int from;
+    int to;
+    TransitionKind kind;
+  };
+  // `state_name` gives the short name shown in messages ("ON_HOLD").
+  StateMachine(std::vector<int> states, std::vector<Transition> transitions,
+               std::string (*state_name)(int))
+      : states_(std::move(states)), transitions_(std::move(transitions)), state_name_(state_name) {}
+
+  // The kind of from -> to, or FAILED_PRECONDITION naming the transitions allowed from `from`
+  // (or saying that `from` is final). Staying in the same state is never a transition.
+  absl::StatusOr<TransitionKind> Check(int from, int to) const;
+  // Targets allowed from `from`, in table order.
+  std::vector<int> AllowedFrom(int from) const;
+  bool IsFinal(int state) const { return AllowedFrom(state).empty(); }
+  const std::vector<int>& states() const { return states_; }
+  const std::vector<Transition>& transitions() const { return transitions_; }
+  std::string StateName(int state) const { return state_name_(state); }
+
+ private:
+  std::vector<int> states_;
+  std::vector<Transition> transitions_;
+  std::string (*state_name_)(int);
+};
+
+const StateMachine& IncidentStateMachine();
+const StateMachine& ServiceRequestStateMachine();
+const StateMachine& ProblemStateMachine();
+
+// "ON_HOLD" for INCIDENT_STATE_ON_HOLD, etc.
+std::string IncidentStateName(int state);
+std::string ServiceRequestStateName(int state);
+std::string ProblemStateName(int state);
+
+}  // namespace itsm::incident
+
+#endif  // ITSM_SERVICES_INCIDENT_STATE_MACHINE_H_
