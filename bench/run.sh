@@ -13,6 +13,6 @@ build/bin/itsm-bench --results_dir=bench/results --name=latest "$@"
 build/bench/businesstime_bench --benchmark_min_time=0.2 \
   --benchmark_out=bench/results/businesstime.json --benchmark_out_format=json
 # Other services' drivers plug in here: each writes bench/results/<name>.json.
-for extra in build/bench/cmdb_bench build/bench/sla_report_bench; do
+for extra in build/bench/cmdb_bench build/bench/sla_report_bench build/bench/sla_timer_bench; do
   if [ -x "$extra" ]; then "$extra" --results_dir=bench/results || echo "$extra failed"; fi
 done

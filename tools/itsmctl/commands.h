@@ -11,6 +11,8 @@
 namespace itsm::ctl {
 
 absl::Status RunIncident(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunRequest(const Context& ctx, const std::vector<std::string>& argv);
+absl::Status RunProblem(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunEvents(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunStatus(const Context& ctx, const std::vector<std::string>& argv);

@@ -19,6 +19,14 @@ commands:
   incident get <id or number>
   incident list [--state S]... [--priority P1..P5]... [--group G] [--assignee A]
            [--service S] [--search TEXT] [--limit N] [--page-token T] [--all]
+  incident update <id> [--title T] [--impact N] [--urgency N] [--ci ID]... [--parent INC] [--problem PRB] ...
+  incident assign <id> [--group G] [--assignee A] | start|resume|reopen|close|cancel <id>
+  incident hold <id> --reason awaiting_caller|awaiting_supplier|awaiting_change
+  incident resolve <id> --code C --notes N | note|comment <id> --text T | notes|history <id>
+  request create --item I [--for U] | get|history <id> | list | approve|reject|fulfilling|fulfilled|close|cancel <id> [--reason R]
+  problem create --title T | get|history <id> | list|known-errors [--search TEXT]
+  problem update <id> [--root-cause R] [--workaround W] | investigate|known-error|close|cancel <id>
+  problem resolve <id> --code C --notes N [--with-incidents]
   ci class list | get <name> | create --name N [--parent P] [--abstract]
            [--attr name:string|int|bool|date|enum|reference[:required][:enum=a|b][:ref=class]]...
   ci create --class C --name N [--status planned|in_build|live] [--group G]
@@ -107,6 +115,10 @@ int main(int argc, char** argv) {
   absl::Status status;
   if (command == "incident") {
     status = itsm::ctl::RunIncident(ctx, args);
+  } else if (command == "request") {
+    status = itsm::ctl::RunRequest(ctx, args);
+  } else if (command == "problem") {
+    status = itsm::ctl::RunProblem(ctx, args);
   } else if (command == "events") {
     status = itsm::ctl::RunEvents(ctx, args);
   } else if (command == "outbox") {

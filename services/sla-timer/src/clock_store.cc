@@ -1,0 +1,174 @@
+#include "src/clock_store.h"
+
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::sla_timer {
+namespace {
+
+// KEYS: state, due, outbox, open. ARGV: expected revision, state, incident id, due score ("":
+// none), number of open-count deltas, then (field, delta) pairs, then the events.
+// Returns the new revision, or 0 when the stored revision is not the expected one.
+constexpr char kCommitScript[] = R"lua(
+local cur = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
+if cur ~= tonumber(ARGV[1]) then return 0 end
+local rev = cur + 1
+redis.call('HSET', KEYS[1], 'r', rev, 's', ARGV[2])
+if ARGV[4] == '' then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+else
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+end
+local n = tonumber(ARGV[5])
+for i = 0, n - 1 do
+  redis.call('HINCRBY', KEYS[4], ARGV[6 + 2 * i], ARGV[7 + 2 * i])
+end
+for i = 6 + 2 * n, #ARGV do
+  redis.call('RPUSH', KEYS[3], ARGV[i])
+end
+return rev
+)lua";
+
+// KEYS: outbox. ARGV: the first entry sent, how many were sent.
+constexpr char kAckScript[] = R"lua(
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
+  redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+  return 1
+end
+return 0
+)lua";
+
+}  // namespace
+
+double DueScore(absl::Time t) {
+  return std::ceil(absl::ToDoubleMilliseconds(t - absl::UnixEpoch()));
+}
+
+ClockStore::ClockStore(std::string redis_address, std::string prefix)
+    : prefix_(std::move(prefix)),
+      redis_(std::move(redis_address)),
+      commit_{kCommitScript, ""},
+      ack_{kAckScript, ""} {}
+
+std::string ClockStore::StateKey(int32_t p, const std::string& id) const {
+  return absl::StrCat(prefix_, ":clk:{", p, "}:", id);
+}
+std::string ClockStore::DueKey(int32_t p) const { return absl::StrCat(prefix_, ":due:{", p, "}"); }
+std::string ClockStore::OutboxKey(int32_t p) const {
+  return absl::StrCat(prefix_, ":outbox:{", p, "}");
+}
+std::string ClockStore::OpenKey(int32_t p) const {
+  return absl::StrCat(prefix_, ":open:{", p, "}");
+}
+
+absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(
+    int32_t partition, const std::vector<std::string>& ids) {
+  std::vector<std::vector<std::string>> cmds;
+  cmds.reserve(ids.size());
+  for (const auto& id : ids) cmds.push_back({"HMGET", StateKey(partition, id), "r", "s"});
+  ITSM_ASSIGN_OR_RETURN(auto replies, redis_.Pipeline(cmds));
+  std::vector<Loaded> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const RedisValue& r = replies[i];
+    if (r.type == RedisValue::Type::kError) return absl::InternalError(r.str);
+    if (r.elements.size() != 2 || r.elements[0].nil()) continue;
+    if (!absl::SimpleAtoi(r.elements[0].str, &out[i].revision)) {
+      return absl::DataLossError(absl::StrCat(StateKey(partition, ids[i]), ": bad revision"));
+    }
+    sla::v1::TimerState state;
+    if (!state.ParseFromString(r.elements[1].str)) {
+      return absl::DataLossError(absl::StrCat(StateKey(partition, ids[i]), ": bad state"));
+    }
+    out[i].state = std::move(state);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& writes) {
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> calls;
+  calls.reserve(writes.size());
+  for (const Write& w : writes) {
+    const Outcome& o = *w.outcome;
+    std::vector<std::string> args = {
+        std::to_string(w.expected_revision), o.state.SerializeAsString(), w.incident_id,
+        o.next_fire ? absl::StrFormat("%.0f", DueScore(*o.next_fire)) : std::string(),
+        std::to_string(o.open_delta.size())};
+    for (const auto& [field, delta] : o.open_delta) {
+      args.push_back(field);
+      args.push_back(std::to_string(delta));
+    }
+    for (const events::CloudEvent& e : o.events) {
+      sla::v1::TimerOutboxEntry entry;
+      entry.set_id(e.id);
+      entry.set_type(e.type);
+      entry.set_subject(e.subject);
+      entry.set_time_us(absl::ToUnixMicros(e.time));
+      entry.set_data(e.data);
+      args.push_back(entry.SerializeAsString());
+    }
+    calls.push_back({{StateKey(w.partition, w.incident_id), DueKey(w.partition),
+                      OutboxKey(w.partition), OpenKey(w.partition)},
+                     std::move(args)});
+  }
+  ITSM_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(commit_, calls));
+  std::vector<bool> out;
+  out.reserve(replies.size());
+  for (const auto& r : replies) {
+    if (r.type == RedisValue::Type::kError)
+      return absl::InternalError(absl::StrCat("redis: ", r.str));
+    out.push_back(r.integer > 0);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ClockStore::Due(int32_t partition, absl::Time now,
+                                                         int limit) {
+  ITSM_ASSIGN_OR_RETURN(
+      RedisValue v,
+      redis_.Command(
+          {"ZRANGEBYSCORE", DueKey(partition), "-inf",
+           absl::StrFormat("%.0f", std::floor(absl::ToDoubleMilliseconds(now - absl::UnixEpoch()))),
+           "LIMIT", "0", std::to_string(limit)}));
+  std::vector<std::string> out;
+  for (auto& e : v.elements) out.push_back(std::move(e.str));
+  return out;
+}
+
+absl::Status ClockStore::RemoveDue(int32_t partition, const std::string& incident_id) {
+  return redis_.Command({"ZREM", DueKey(partition), incident_id}).status();
+}
+
+absl::StatusOr<std::vector<std::string>> ClockStore::PeekOutbox(int32_t partition, int limit) {
+  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"LRANGE", OutboxKey(partition), "0",
+                                                      std::to_string(limit - 1)}));
+  std::vector<std::string> out;
+  for (auto& e : v.elements) out.push_back(std::move(e.str));
+  return out;
+}
+
+absl::StatusOr<bool> ClockStore::AckOutbox(int32_t partition, const std::string& first, int count) {
+  ITSM_ASSIGN_OR_RETURN(RedisValue v,
+                        redis_.Eval(ack_, {OutboxKey(partition)}, {first, std::to_string(count)}));
+  return v.integer == 1;
+}
+
+absl::StatusOr<int64_t> ClockStore::OutboxLength(int32_t partition) {
+  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"LLEN", OutboxKey(partition)}));
+  return v.integer;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ClockStore::OpenClocks(int32_t partition) {
+  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"HGETALL", OpenKey(partition)}));
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i + 1 < v.elements.size(); i += 2) {
+    int64_t n = 0;
+    if (absl::SimpleAtoi(v.elements[i + 1].str, &n)) out[v.elements[i].str] = n;
+  }
+  return out;
+}
+
+}  // namespace itsm::sla_timer

@@ -1,0 +1,80 @@
+// The SLA timer's clocks in Redis. Layout (the {p} hash tag is the Kafka partition of the
+// incident on itsm.incident.v1, so one partition's keys would share a Redis Cluster slot):
+//
+//   <prefix>:clk:{p}:<incident id>   hash  r = revision (1, 2, ...), s = TimerState (protobuf)
+//   <prefix>:due:{p}                 zset  member incident id, score = next warning/breach (ms)
+//   <prefix>:outbox:{p}              list  TimerOutboxEntry (protobuf), oldest first
+//   <prefix>:open:{p}                hash  "<kind>:<stage>" -> open clocks of the partition
+//
+// Every change goes through one Lua script (kCommitScript) that, atomically: checks the
+// revision it was computed from (compare-and-set, so the consumer, the firing loop and a second
+// replica never both apply a change to the same state), writes the state with its fired
+// markers, moves the incident in the due set, adjusts the open-clock counts and appends the
+// events to the outbox. So an event is in the outbox if and only if its state change is stored.
+#ifndef ITSM_SERVICES_SLA_TIMER_CLOCK_STORE_H_
+#define ITSM_SERVICES_SLA_TIMER_CLOCK_STORE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "itsm/sla/v1/timer_state.pb.h"
+#include "src/redis_client.h"
+#include "src/timer_logic.h"
+
+namespace itsm::sla_timer {
+
+class ClockStore {
+ public:
+  ClockStore(std::string redis_address, std::string prefix = "itsm:sla");
+
+  struct Loaded {
+    int64_t revision = 0;  // 0: no state
+    std::optional<sla::v1::TimerState> state;
+  };
+  absl::StatusOr<std::vector<Loaded>> Load(int32_t partition, const std::vector<std::string>& ids);
+
+  struct Write {
+    int32_t partition = 0;
+    std::string incident_id = {};
+    int64_t expected_revision = 0;
+    const Outcome* outcome = nullptr;
+  };
+  // Per write: true when applied, false when the state changed since it was read (read again).
+  absl::StatusOr<std::vector<bool>> Commit(const std::vector<Write>& writes);
+
+  // Incidents with a warning or breach due at or before `now`, earliest first.
+  absl::StatusOr<std::vector<std::string>> Due(int32_t partition, absl::Time now, int limit);
+  absl::Status RemoveDue(int32_t partition, const std::string& incident_id);
+
+  // The oldest outbox entries of a partition (serialised TimerOutboxEntry).
+  absl::StatusOr<std::vector<std::string>> PeekOutbox(int32_t partition, int limit);
+  // Removes the first `count` entries if the first is still `first` (another replica may have
+  // taken them meanwhile: then nothing is removed). Returns whether it removed them.
+  absl::StatusOr<bool> AckOutbox(int32_t partition, const std::string& first, int count);
+  absl::StatusOr<int64_t> OutboxLength(int32_t partition);
+  absl::StatusOr<std::map<std::string, int64_t>> OpenClocks(int32_t partition);
+
+  std::string StateKey(int32_t partition, const std::string& incident_id) const;
+  std::string DueKey(int32_t partition) const;
+  std::string OutboxKey(int32_t partition) const;
+  std::string OpenKey(int32_t partition) const;
+  RedisClient& redis() { return redis_; }
+
+ private:
+  std::string prefix_;
+  RedisClient redis_;
+  RedisClient::Script commit_;
+  RedisClient::Script ack_;
+};
+
+// The score of a due instant: milliseconds, rounded up, so that a due entry is never taken
+// before its instant.
+double DueScore(absl::Time t);
+
+}  // namespace itsm::sla_timer
+
+#endif  // ITSM_SERVICES_SLA_TIMER_CLOCK_STORE_H_

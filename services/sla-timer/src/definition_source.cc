@@ -1,0 +1,177 @@
+#include "src/definition_source.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::sla_timer {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
+  // Whatever went wrong talking to the SLA service is worth retrying except a missing record.
+  const auto code = s.error_code() == grpc::StatusCode::NOT_FOUND ? absl::StatusCode::kNotFound
+                                                                  : absl::StatusCode::kUnavailable;
+  return absl::Status(code, absl::StrCat(what, ": ", s.error_message()));
+}
+
+void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
+}
+
+}  // namespace
+
+GrpcDefinitionSource::GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel,
+                                           base::Clock& clock, absl::Duration ttl,
+                                           absl::Duration deadline)
+    : stub_(sla::v1::SlaService::NewStub(std::move(channel))),
+      clock_(clock),
+      ttl_(ttl),
+      deadline_(deadline) {}
+
+absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
+    const incident::v1::Incident& incident) {
+  const absl::Time at =
+      incident.has_create_time() ? base::FromProtoTimestamp(incident.create_time()) : clock_.Now();
+  const int64_t bucket = absl::ToUnixSeconds(at) / std::max<int64_t>(1, absl::ToInt64Seconds(ttl_));
+  auto key = std::make_tuple(incident.service(), static_cast<int>(incident.priority()),
+                             incident.category(), bucket);
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = resolved_.find(key);
+    if (it != resolved_.end() && now - it->second.fetched < ttl_) return it->second.definitions;
+  }
+  sla::v1::ResolveApplicableSlaRequest request;
+  request.set_service(incident.service());
+  request.set_priority(incident.priority());
+  request.set_category(incident.category());
+  *request.mutable_at() = base::ToProtoTimestamp(at);
+  sla::v1::ResolveApplicableSlaResponse response;
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline_);
+  grpc::Status s = stub_->ResolveApplicableSla(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s, "ResolveApplicableSla");
+  std::vector<DefinitionPtr> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& a : response.applicable()) {
+    auto d = std::make_shared<const sla::v1::SlaDefinition>(a.definition());
+    definitions_.try_emplace({d->id(), d->version()}, d);
+    out.push_back(std::move(d));
+  }
+  if (resolved_.size() > 100000) resolved_.clear();  // bounded: old buckets are never asked again
+  resolved_[key] = ResolveEntry{out, now};
+  return out;
+}
+
+absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string& id,
+                                                               int64_t version) {
+  if (version > 0) {
+    absl::MutexLock lock(&mu_);
+    if (auto it = definitions_.find({id, version}); it != definitions_.end()) return it->second;
+  }
+  sla::v1::GetSlaDefinitionRequest request;
+  request.set_id(id);
+  request.set_version(version);
+  sla::v1::GetSlaDefinitionResponse response;
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline_);
+  grpc::Status s = stub_->GetSlaDefinition(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s, absl::StrCat("GetSlaDefinition ", id));
+  auto d = std::make_shared<const sla::v1::SlaDefinition>(response.definition());
+  absl::MutexLock lock(&mu_);
+  definitions_.try_emplace({d->id(), d->version()}, d);
+  return d;
+}
+
+absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id, int64_t version) {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = calendars_.find({id, version});
+    // A pinned version never changes; "the current version" is re-read after the TTL.
+    if (it != calendars_.end() && (version > 0 || now - it->second.fetched < ttl_)) {
+      return it->second.calendar;
+    }
+  }
+  sla::v1::GetCalendarRequest request;
+  request.set_id(id);
+  request.set_version(version);
+  sla::v1::GetCalendarResponse response;
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline_);
+  grpc::Status s = stub_->GetCalendar(&ctx, request, &response);
+  if (!s.ok()) return FromGrpc(s, absl::StrCat("GetCalendar ", id));
+  auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
+  absl::MutexLock lock(&mu_);
+  calendars_[{id, version}] = CalendarEntry{c, now};
+  calendars_[{c->id(), c->version()}] = CalendarEntry{c, now};
+  return c;
+}
+
+void StaticDefinitionSource::Put(sla::v1::SlaDefinition definition) {
+  absl::MutexLock lock(&mu_);
+  if (definition.version() == 0) definition.set_version(current_definition_[definition.id()] + 1);
+  current_definition_[definition.id()] = definition.version();
+  const std::pair<std::string, int64_t> key{definition.id(), definition.version()};
+  definitions_[key] = std::make_shared<const sla::v1::SlaDefinition>(std::move(definition));
+}
+
+void StaticDefinitionSource::Put(sla::v1::Calendar calendar) {
+  absl::MutexLock lock(&mu_);
+  if (calendar.version() == 0) calendar.set_version(current_calendar_[calendar.id()] + 1);
+  current_calendar_[calendar.id()] = calendar.version();
+  const std::pair<std::string, int64_t> key{calendar.id(), calendar.version()};
+  calendars_[key] = std::make_shared<const sla::v1::Calendar>(std::move(calendar));
+}
+
+void StaticDefinitionSource::SetUnavailable(bool unavailable) {
+  absl::MutexLock lock(&mu_);
+  unavailable_ = unavailable;
+}
+
+absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(
+    const incident::v1::Incident& incident) {
+  absl::MutexLock lock(&mu_);
+  if (unavailable_) return absl::UnavailableError("definition source unavailable");
+  std::vector<DefinitionPtr> out;
+  for (const auto& [id, version] : current_definition_) {
+    const DefinitionPtr& d = definitions_[{id, version}];
+    if (d->retired()) continue;
+    bool covered = false;
+    for (const auto& s : d->coverage().services()) covered |= s == incident.service();
+    bool target = false;
+    for (const auto& t : d->targets()) target |= t.priority() == incident.priority();
+    if (covered && target) out.push_back(d);
+  }
+  return out;
+}
+
+absl::StatusOr<DefinitionPtr> StaticDefinitionSource::Definition(const std::string& id,
+                                                                 int64_t version) {
+  absl::MutexLock lock(&mu_);
+  if (version == 0) {
+    auto it = current_definition_.find(id);
+    if (it == current_definition_.end()) return absl::NotFoundError(id);
+    version = it->second;
+  }
+  auto it = definitions_.find({id, version});
+  if (it == definitions_.end()) return absl::NotFoundError(id);
+  return it->second;
+}
+
+absl::StatusOr<CalendarPtr> StaticDefinitionSource::Calendar(const std::string& id,
+                                                             int64_t version) {
+  absl::MutexLock lock(&mu_);
+  if (version == 0) {
+    auto it = current_calendar_.find(id);
+    if (it == current_calendar_.end()) return absl::NotFoundError(id);
+    version = it->second;
+  }
+  auto it = calendars_.find({id, version});
+  if (it == calendars_.end()) return absl::NotFoundError(id);
+  return it->second;
+}
+
+}  // namespace itsm::sla_timer

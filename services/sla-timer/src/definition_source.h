@@ -1,0 +1,104 @@
+// Where the SLA timer learns which SLA definitions apply to an incident, and reads a definition
+// or calendar by id and version. The service asks the SLA service over gRPC
+// (GrpcDefinitionSource, cached); tests and the benchmark use StaticDefinitionSource.
+//
+// Versions: a clock pins the definition and calendar versions it started under, so later edits
+// never change a running clock's meaning. A pinned version is immutable, hence cached forever;
+// "which definitions apply" and "the current calendar" are cached for a short TTL.
+#ifndef ITSM_SERVICES_SLA_TIMER_DEFINITION_SOURCE_H_
+#define ITSM_SERVICES_SLA_TIMER_DEFINITION_SOURCE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "itsm/base/clock.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "itsm/sla/v1/sla.grpc.pb.h"
+#include "itsm/sla/v1/sla.pb.h"
+
+namespace itsm::sla_timer {
+
+using DefinitionPtr = std::shared_ptr<const sla::v1::SlaDefinition>;
+using CalendarPtr = std::shared_ptr<const sla::v1::Calendar>;
+
+class DefinitionSource {
+ public:
+  virtual ~DefinitionSource() = default;
+  // The definitions that apply to `incident` (its service, priority and category, at its
+  // creation): at most one per agreement kind, possibly none. UNAVAILABLE: ask again later.
+  virtual absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
+      const incident::v1::Incident& incident) = 0;
+  // version 0: the current one.
+  virtual absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) = 0;
+  virtual absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) = 0;
+};
+
+// The SLA service's ResolveApplicableSla / GetSlaDefinition / GetCalendar, cached.
+class GrpcDefinitionSource final : public DefinitionSource {
+ public:
+  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
+  // reused. Answers are keyed by (service, priority, category, creation time / ttl), so a
+  // definition created or retired takes effect for new incidents within `ttl`.
+  GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
+                       absl::Duration ttl, absl::Duration deadline = absl::Seconds(5));
+
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
+      const incident::v1::Incident& incident) override;
+  absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
+
+ private:
+  struct ResolveEntry {
+    std::vector<DefinitionPtr> definitions;
+    absl::Time fetched;
+  };
+  struct CalendarEntry {
+    CalendarPtr calendar;
+    absl::Time fetched;
+  };
+  std::unique_ptr<sla::v1::SlaService::Stub> stub_;
+  base::Clock& clock_;
+  absl::Duration ttl_;
+  absl::Duration deadline_;
+  absl::Mutex mu_;
+  std::map<std::tuple<std::string, int, std::string, int64_t>, ResolveEntry> resolved_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, CalendarEntry> calendars_ ABSL_GUARDED_BY(mu_);
+};
+
+// Definitions and calendars held in memory (tests, benchmark). Resolve applies the rule of
+// docs/sla.md section 2 in its simplest form: not retired, the service covered, a target for
+// the priority.
+class StaticDefinitionSource final : public DefinitionSource {
+ public:
+  // Adds (or replaces with a new version) a definition / calendar.
+  void Put(sla::v1::SlaDefinition definition);
+  void Put(sla::v1::Calendar calendar);
+  // Resolve fails with UNAVAILABLE while set (tests of retries).
+  void SetUnavailable(bool unavailable);
+
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
+      const incident::v1::Incident& incident) override;
+  absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
+
+ private:
+  absl::Mutex mu_;
+  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> current_definition_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, CalendarPtr> calendars_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> current_calendar_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace itsm::sla_timer
+
+#endif  // ITSM_SERVICES_SLA_TIMER_DEFINITION_SOURCE_H_

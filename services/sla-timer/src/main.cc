@@ -1,0 +1,64 @@
+// itsm-sla-timer: runs the SLA clocks of incidents — consumes itsm.incident.v1, keeps clocks in
+// Redis, fires warnings and breaches on time, publishes clock events on itsm.sla.v1.
+#include "grpcpp/grpcpp.h"
+#include "itsm/base/clock.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/service_runtime.h"
+#include "src/definition_source.h"
+#include "src/sla_timer.h"
+
+int main(int argc, char** argv) {
+  using namespace itsm;
+  runtime::ServiceRuntime rt(
+      argc, argv,
+      {"sla-timer",
+       50056,
+       9156,
+       {{"redis_address", "127.0.0.1:6379",
+         "Redis (host:port) holding the clocks; run it with AOF."},
+        {"redis_key_prefix", "itsm:sla", "Prefix of every Redis key the timer writes."},
+        {"sla_address", "127.0.0.1:50054",
+         "The SLA service (definitions, calendars, applicability)."},
+        {"definition_cache_seconds", "30",
+         "How long answers of ResolveApplicableSla and current calendars are reused."},
+        {"default_time_zone", "",
+         "Zone for definitions whose zone comes from the caller or CI location; empty: the "
+         "calendar's."},
+        {"fire_poll_interval_ms", "100",
+         "How often each owned partition is checked for due clocks."},
+        {"fire_batch", "500", "Due incidents taken per Redis round trip."},
+        {"publish_poll_interval_ms", "100",
+         "How often the Redis outbox is checked without a wake-up."},
+        {"consumer_group", "itsm-sla-timer",
+         "Consumer group on itsm.incident.v1 (a new one replays the topic: recovery)."}}});
+  const auto& config = rt.config();
+  if (config.GetString("kafka_bootstrap_servers").empty()) {
+    runtime::log::Error("kafka_bootstrap_servers is required: the timer is driven by events", {});
+    return 2;
+  }
+  auto channel =
+      grpc::CreateChannel(config.GetString("sla_address"), grpc::InsecureChannelCredentials());
+  sla_timer::GrpcDefinitionSource source(channel, base::SystemClock::Get(),
+                                         absl::Seconds(config.GetInt("definition_cache_seconds")));
+  sla_timer::SlaTimer timer(
+      {.redis_address = config.GetString("redis_address"),
+       .key_prefix = config.GetString("redis_key_prefix"),
+       .kafka_bootstrap_servers = config.GetString("kafka_bootstrap_servers"),
+       .kafka_client_properties = config.GetString("kafka_client_properties"),
+       .group_id = config.GetString("consumer_group"),
+       .fire_poll_interval = absl::Milliseconds(config.GetInt("fire_poll_interval_ms")),
+       .fire_batch = static_cast<int>(config.GetInt("fire_batch")),
+       .publish_poll_interval = absl::Milliseconds(config.GetInt("publish_poll_interval_ms")),
+       .logic = {.default_time_zone = config.GetString("default_time_zone")}},
+      source, base::SystemClock::Get(), rt.metrics());
+  if (absl::Status s = timer.Start(); !s.ok()) {
+    runtime::log::Error("cannot start the SLA timer", {{"error", s.ToString()}});
+    return 2;
+  }
+  // Stopped in reverse order of registration: first the consumer (no new changes; its offsets
+  // commit), then the firing loop, then the publisher drains what both wrote to the outbox.
+  rt.OnShutdown("outbox publisher", [&timer] { timer.StopPublisher(); });
+  rt.OnShutdown("firing loop", [&timer] { timer.StopFiring(); });
+  rt.OnShutdown("incident consumer", [&timer] { timer.StopConsumer(); });
+  return rt.Run();
+}

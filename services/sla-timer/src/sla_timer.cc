@@ -1,0 +1,485 @@
+#include "src/sla_timer.h"
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/events/kafka_config.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "itsm/runtime/logging.h"
+
+namespace itsm::sla_timer {
+namespace log = runtime::log;
+namespace {
+
+constexpr char kIncidentPrefix[] = "itsm.incident.v1.";
+
+template <typename T>
+absl::StatusOr<incident::v1::Incident> IncidentOf(const events::CloudEvent& e) {
+  T message;
+  ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(e, &message));
+  return message.incident();
+}
+
+// The incident carried by an incident event; NOT_FOUND for an event type without one.
+absl::StatusOr<incident::v1::Incident> IncidentOf(const events::CloudEvent& e) {
+  const std::string name = e.type.substr(sizeof(kIncidentPrefix) - 1);
+  namespace v1 = incident::v1;
+  if (name == "IncidentCreated") return IncidentOf<v1::IncidentCreated>(e);
+  if (name == "IncidentUpdated") return IncidentOf<v1::IncidentUpdated>(e);
+  if (name == "IncidentAssigned") return IncidentOf<v1::IncidentAssigned>(e);
+  if (name == "IncidentStateChanged") return IncidentOf<v1::IncidentStateChanged>(e);
+  if (name == "IncidentPriorityChanged") return IncidentOf<v1::IncidentPriorityChanged>(e);
+  if (name == "IncidentResolved") return IncidentOf<v1::IncidentResolved>(e);
+  if (name == "IncidentClosed") return IncidentOf<v1::IncidentClosed>(e);
+  if (name == "IncidentReopened") return IncidentOf<v1::IncidentReopened>(e);
+  if (name == "IncidentCancelled") return IncidentOf<v1::IncidentCancelled>(e);
+  if (name == "IncidentCommented") return IncidentOf<v1::IncidentCommented>(e);
+  return absl::NotFoundError(e.type);
+}
+
+struct DeliveryBatch {
+  std::atomic<int> failed{0};
+  std::atomic<int> delivered{0};
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  auto* batch = static_cast<DeliveryBatch*>(m->_private);
+  if (!batch) return;
+  if (m->err) {
+    batch->failed.fetch_add(1);
+  } else {
+    batch->delivered.fetch_add(1);
+  }
+}
+
+prometheus::Histogram::BucketBoundaries DelayBuckets() {
+  return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+}
+
+}  // namespace
+
+SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock,
+                   prometheus::Registry& registry)
+    : options_(std::move(options)),
+      clock_(clock),
+      registry_(registry),
+      logic_(source, options_.logic),
+      handler_store_(options_.redis_address, options_.key_prefix),
+      fire_store_(options_.redis_address, options_.key_prefix),
+      publish_store_(options_.redis_address, options_.key_prefix),
+      open_family_(prometheus::BuildGauge()
+                       .Name("itsm_sla_timer_open_clocks")
+                       .Help("Open SLA clocks of the partitions this replica owns, by clock kind "
+                             "and stage (running, paused).")
+                       .Register(registry)),
+      fired_family_(prometheus::BuildCounter()
+                        .Name("itsm_sla_timer_fired_total")
+                        .Help("Warnings and breaches fired, by clock kind and event (warning, "
+                              "breach).")
+                        .Register(registry)),
+      fire_delay_(prometheus::BuildHistogram()
+                      .Name("itsm_sla_clock_fire_delay_seconds")
+                      .Help("Time a warning or breach was fired minus the instant it fell due.")
+                      .Register(registry)
+                      .Add({}, DelayBuckets())),
+      lag_seconds_(prometheus::BuildGauge()
+                       .Name("itsm_sla_timer_consumer_lag_seconds")
+                       .Help("Age (now minus ce_time) of the last incident event handled.")
+                       .Register(registry)
+                       .Add({})),
+      handled_family_(prometheus::BuildCounter()
+                          .Name("itsm_sla_timer_events_total")
+                          .Help("Incident events handled, by type and result (applied, replay: "
+                                "already applied, ignored: no incident in it, retry: failed and "
+                                "retried, rejected: cannot be processed).")
+                          .Register(registry)),
+      outbox_pending_(prometheus::BuildGauge()
+                          .Name("itsm_sla_timer_outbox_pending_events")
+                          .Help("Clock events in the owned partitions' Redis outboxes.")
+                          .Register(registry)
+                          .Add({})),
+      published_(prometheus::BuildCounter()
+                     .Name("itsm_sla_timer_published_events_total")
+                     .Help("Clock events delivered to itsm.sla.v1.")
+                     .Register(registry)
+                     .Add({})),
+      publish_failures_(prometheus::BuildCounter()
+                            .Name("itsm_sla_timer_publish_failures_total")
+                            .Help("Outbox batches whose delivery failed (sent again).")
+                            .Register(registry)
+                            .Add({})),
+      owned_partitions_(prometheus::BuildGauge()
+                            .Name("itsm_sla_timer_owned_partitions")
+                            .Help("Partitions of itsm.incident.v1 this replica owns.")
+                            .Register(registry)
+                            .Add({})) {
+  for (const char* kind : {"response", "resolution"}) {
+    for (const char* stage : {"running", "paused"})
+      open_family_.Add({{"kind", kind}, {"stage", stage}});
+    for (const char* event : {"warning", "breach"})
+      fired_family_.Add({{"kind", kind}, {"event", event}});
+  }
+}
+
+SlaTimer::~SlaTimer() {
+  StopConsumer();
+  StopFiring();
+  StopPublisher();
+}
+
+void SlaTimer::Assign(const std::vector<int32_t>& partitions) {
+  absl::MutexLock lock(&own_mu_);
+  for (int32_t p : partitions) owned_.insert(p);
+  owned_partitions_.Set(static_cast<double>(owned_.size()));
+}
+
+void SlaTimer::Revoke(const std::vector<int32_t>& partitions) {
+  {
+    absl::MutexLock lock(&own_mu_);
+    for (int32_t p : partitions) owned_.erase(p);
+    owned_partitions_.Set(static_cast<double>(owned_.size()));
+  }
+  // Wait for a pass in progress: once this returns, this replica fires and publishes nothing
+  // more of these partitions (the new owner may start right away).
+  { absl::MutexLock lock(&fire_mu_); }
+  { absl::MutexLock lock(&publish_mu_); }
+}
+
+std::set<int32_t> SlaTimer::owned() const {
+  absl::MutexLock lock(&own_mu_);
+  return owned_;
+}
+
+absl::Status SlaTimer::Handle(const events::ConsumedEvent& consumed) {
+  const events::CloudEvent& e = consumed.event;
+  if (!e.type.starts_with(kIncidentPrefix)) return absl::OkStatus();
+  const std::string type = e.type.substr(sizeof(kIncidentPrefix) - 1);
+  auto count = [&](const char* result) {
+    handled_family_.Add({{"type", type}, {"result", result}}).Increment();
+  };
+  lag_seconds_.Set(absl::ToDoubleSeconds(clock_.Now() - e.time));
+  auto incident = IncidentOf(e);
+  if (!incident.ok()) {
+    count(incident.status().code() == absl::StatusCode::kNotFound ? "ignored" : "rejected");
+    return incident.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
+                                                                   : incident.status();
+  }
+  if (incident->id().empty()) {
+    count("rejected");
+    return absl::InvalidArgumentError(absl::StrCat(e.type, " ", e.id, ": incident.id: required"));
+  }
+  const absl::Time change_time =
+      incident->has_update_time() ? base::FromProtoTimestamp(incident->update_time()) : e.time;
+  const std::string& id = incident->id();
+  // A created incident has no state yet: try without reading first (one round trip); the
+  // compare-and-set tells us if it had one after all (a replay).
+  bool assume_new = type == "IncidentCreated";
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    ClockStore::Loaded loaded;
+    if (!assume_new) {
+      auto l = handler_store_.Load(consumed.partition, {id});
+      if (!l.ok()) {
+        count("retry");
+        return l.status();
+      }
+      loaded = std::move((*l)[0]);
+    }
+    assume_new = false;
+    auto out = logic_.OnIncident(loaded.state ? &*loaded.state : nullptr, *incident,
+                                 consumed.partition, change_time);
+    if (!out.ok()) {
+      const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
+                             out.status().code() == absl::StatusCode::kInvalidArgument;
+      count(permanent ? "rejected" : "retry");
+      // A definition or calendar that cannot work is an error of data, not of time: skip the
+      // event (logged by the consumer) instead of blocking the partition.
+      return permanent ? absl::InvalidArgumentError(out.status().ToString()) : out.status();
+    }
+    if (!out->changed) {
+      count("replay");
+      return absl::OkStatus();
+    }
+    auto applied = handler_store_.Commit({{consumed.partition, id, loaded.revision, &*out}});
+    if (!applied.ok()) {
+      count("retry");
+      return applied.status();
+    }
+    if ((*applied)[0]) {
+      count("applied");
+      for (const Fired& f : out->fired) {
+        fired_family_
+            .Add(
+                {{"kind", f.clock_kind == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution"},
+                 {"event", f.breach ? "breach" : "warning"}})
+            .Increment();
+        fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - f.due)));
+      }
+      if (!out->events.empty()) WakePublisher();
+      return absl::OkStatus();
+    }
+    // The firing loop (or another replica) changed the state meanwhile: read it again.
+  }
+  count("retry");
+  return absl::AbortedError(absl::StrCat("incident ", id, ": state kept changing"));
+}
+
+absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids, fire_store_.Due(p, now, options_.fire_batch));
+  if (ids.empty()) return 0;
+  ITSM_ASSIGN_OR_RETURN(std::vector<ClockStore::Loaded> loaded, fire_store_.Load(p, ids));
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(ids.size());
+  std::vector<ClockStore::Write> writes;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!loaded[i].state) {
+      ITSM_RETURN_IF_ERROR(fire_store_.RemoveDue(p, ids[i]));  // state gone (expired or wiped)
+      continue;
+    }
+    auto out = logic_.Fire(*loaded[i].state, now);
+    if (!out.ok()) {
+      log::Error("cannot fire SLA clocks",
+                 {{"incident_id", ids[i]}, {"error", out.status().ToString()}});
+      continue;  // stays due: tried again next pass (e.g. the SLA service is unreachable)
+    }
+    outcomes.push_back(*std::move(out));
+    writes.push_back({p, ids[i], loaded[i].revision, nullptr});
+  }
+  // Pointers into `outcomes` only once it no longer grows.
+  for (size_t i = 0; i < writes.size(); ++i) writes[i].outcome = &outcomes[i];
+  ITSM_ASSIGN_OR_RETURN(std::vector<bool> applied, fire_store_.Commit(writes));
+  int fired = 0;
+  const absl::Time after = clock_.Now();
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (!applied[i]) continue;  // changed meanwhile: the next pass sees the new state
+    for (const Fired& f : outcomes[i].fired) {
+      ++fired;
+      fired_family_
+          .Add({{"kind", f.clock_kind == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution"},
+                {"event", f.breach ? "breach" : "warning"}})
+          .Increment();
+      fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(after - f.due)));
+      if (options_.on_fired) options_.on_fired(f, after);
+    }
+  }
+  if (fired > 0) WakePublisher();
+  return fired;
+}
+
+absl::StatusOr<int> SlaTimer::FireOnce() {
+  int total = 0;
+  for (int32_t p : owned()) {
+    absl::MutexLock lock(&fire_mu_);
+    {
+      absl::MutexLock own(&own_mu_);
+      if (!owned_.contains(p)) continue;  // revoked meanwhile
+    }
+    // Take batches until the partition has nothing due (a burst of 10,000 due clocks).
+    for (;;) {
+      ITSM_ASSIGN_OR_RETURN(int n, FirePartition(p, clock_.Now()));
+      total += n;
+      if (n < options_.fire_batch / 2) break;
+    }
+  }
+  return total;
+}
+
+void SlaTimer::RefreshGauges() {
+  std::map<std::string, int64_t> open;
+  int64_t pending = 0;
+  for (int32_t p : owned()) {
+    auto counts = fire_store_.OpenClocks(p);
+    if (!counts.ok()) return;
+    for (const auto& [k, v] : *counts) open[k] += v;
+    auto len = fire_store_.OutboxLength(p);
+    if (len.ok()) pending += *len;
+  }
+  for (const char* kind : {"response", "resolution"}) {
+    for (const char* stage : {"running", "paused"}) {
+      open_family_.Add({{"kind", kind}, {"stage", stage}})
+          .Set(static_cast<double>(open[absl::StrCat(kind, ":", stage)]));
+    }
+  }
+  outbox_pending_.Set(static_cast<double>(pending));
+}
+
+void SlaTimer::FireLoop() {
+  while (!stop_fire_.load()) {
+    auto fired = FireOnce();
+    if (!fired.ok()) {
+      log::Warn("SLA firing pass failed", {{"error", fired.status().ToString()}});
+    }
+    // Real time here, not the injected clock: this is how often to look, not what is due.
+    if (absl::Now() - last_gauges_ > absl::Seconds(2)) {
+      RefreshGauges();
+      last_gauges_ = absl::Now();
+    }
+    absl::SleepFor(options_.fire_poll_interval);
+  }
+}
+
+absl::Status SlaTimer::StartProducer() {
+  ITSM_ASSIGN_OR_RETURN(auto props, events::ParseKafkaProperties(options_.kafka_client_properties));
+  props["bootstrap.servers"] = options_.kafka_bootstrap_servers;
+  props["client.id"] = "itsm-sla-timer";
+  props["enable.idempotence"] = "true";  // implies acks=all and ordered retries
+  props["acks"] = "all";
+  props["linger.ms"] = "2";
+  props["message.timeout.ms"] =
+      std::to_string(absl::ToInt64Milliseconds(options_.delivery_timeout));
+  ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, events::MakeKafkaConf(props));
+  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  char err[512];
+  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (!producer_) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka producer: ", err));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> raw,
+                        publish_store_.PeekOutbox(p, options_.publish_batch));
+  if (raw.empty()) return 0;
+  DeliveryBatch batch;
+  int sent = 0;
+  for (const std::string& r : raw) {
+    sla::v1::TimerOutboxEntry entry;
+    if (!entry.ParseFromString(r)) return absl::DataLossError("bad outbox entry");
+    events::CloudEvent e;
+    e.id = entry.id();
+    e.source = kEventSource;
+    e.type = entry.type();
+    e.time = absl::FromUnixMicros(entry.time_us());
+    e.subject = entry.subject();
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
+    for (const auto& [k, v] : events::ToKafkaHeaders(e)) {
+      rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    }
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_, RD_KAFKA_V_TOPIC(kSlaTopic),
+        RD_KAFKA_V_KEY(entry.subject().data(), entry.subject().size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(entry.data().data()), entry.data().size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(&batch), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_headers_destroy(headers);
+      break;  // queue full or similar: send what was queued, the rest next pass
+    }
+    ++sent;
+  }
+  // Every queued message must be reported before `batch` goes out of scope.
+  while (batch.failed.load() + batch.delivered.load() < sent) {
+    // Delivery reports reference `batch`: wait for all (message.timeout.ms bounds this).
+    rd_kafka_flush(producer_, 100);
+  }
+  if (batch.failed.load() > 0 || sent == 0) {
+    publish_failures_.Increment();
+    return absl::UnavailableError(absl::StrCat("partition ", p, ": ", batch.failed.load(), " of ",
+                                               sent, " events not delivered"));
+  }
+  // Delivered (acks=all): now they may leave the outbox. A crash before this line sends them
+  // again with the same ce_id.
+  ITSM_ASSIGN_OR_RETURN(bool removed, publish_store_.AckOutbox(p, raw[0], sent));
+  if (!removed) log::Warn("outbox head moved (another replica published it)", {{"partition", p}});
+  published_.Increment(sent);
+  return sent;
+}
+
+absl::StatusOr<int> SlaTimer::PublishOnce() {
+  if (!producer_) return 0;
+  int total = 0;
+  for (int32_t p : owned()) {
+    absl::MutexLock lock(&publish_mu_);
+    {
+      absl::MutexLock own(&own_mu_);
+      if (!owned_.contains(p)) continue;
+    }
+    for (;;) {
+      ITSM_ASSIGN_OR_RETURN(int n, PublishPartition(p));
+      total += n;
+      if (n < options_.publish_batch) break;
+    }
+  }
+  return total;
+}
+
+void SlaTimer::WakePublisher() {
+  absl::MutexLock lock(&wake_mu_);
+  wake_ = true;
+}
+
+void SlaTimer::PublishLoop() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop_publish_.load()) {
+    auto n = PublishOnce();
+    if (!n.ok()) {
+      log::Warn("publishing SLA events failed; retrying", {{"error", n.status().ToString()}});
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+      continue;
+    }
+    backoff = absl::Milliseconds(100);
+    absl::MutexLock lock(&wake_mu_);
+    wake_mu_.AwaitWithTimeout(absl::Condition(&wake_), options_.publish_poll_interval);
+    wake_ = false;
+  }
+}
+
+absl::Status SlaTimer::Start() {
+  if (!options_.kafka_bootstrap_servers.empty()) ITSM_RETURN_IF_ERROR(StartProducer());
+  fire_thread_ = std::thread([this] { FireLoop(); });
+  if (producer_) publish_thread_ = std::thread([this] { PublishLoop(); });
+  if (options_.kafka_bootstrap_servers.empty()) return absl::OkStatus();
+  consumer_ = std::make_unique<events::EventConsumer>(
+      events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
+                                     .group_id = options_.group_id,
+                                     .topics = {kIncidentTopic},
+                                     .client_properties = options_.kafka_client_properties},
+      [this](const events::ConsumedEvent& e) { return Handle(e); }, registry_);
+  // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
+  // replica stopped firing and publishing the partitions (their offsets commit right before).
+  consumer_->SetRebalanceListener(
+      [this](bool assigned, const std::vector<std::pair<std::string, int32_t>>& list) {
+        std::vector<int32_t> partitions;
+        for (const auto& [topic, p] : list) {
+          if (topic == kIncidentTopic) partitions.push_back(p);
+        }
+        if (assigned) {
+          Assign(partitions);
+          WakePublisher();
+        } else {
+          Revoke(partitions);
+        }
+      });
+  return consumer_->Start();
+}
+
+void SlaTimer::StopConsumer() {
+  if (consumer_) consumer_->Stop();
+}
+
+void SlaTimer::StopFiring() {
+  stop_fire_.store(true);
+  if (fire_thread_.joinable()) fire_thread_.join();
+}
+
+void SlaTimer::StopPublisher() {
+  if (publish_thread_.joinable()) {
+    stop_publish_.store(true);
+    WakePublisher();
+    publish_thread_.join();
+    // A last pass for what the firing loop and the consumer wrote before they stopped.
+    if (auto n = PublishOnce(); !n.ok()) {
+      log::Warn("last publish before stop failed; events stay in Redis",
+                {{"error", n.status().ToString()}});
+    }
+  }
+  if (producer_) {
+    rd_kafka_flush(producer_, 5000);
+    rd_kafka_destroy(producer_);
+    producer_ = nullptr;
+  }
+}
+
+}  // namespace itsm::sla_timer

@@ -1,0 +1,130 @@
+// The SLA timer's moving parts around TimerLogic and ClockStore:
+//  - the incident event handler (run by events::EventConsumer, group itsm-sla-timer): read the
+//    incident's state, decide, commit state + events in one Redis script; the consumer stores
+//    the offset only after that returned OK;
+//  - the firing loop: for each partition this replica owns, take the incidents whose next
+//    warning or breach is due (ZRANGEBYSCORE ... LIMIT), fire, commit (compare-and-set);
+//  - the publisher: drains each owned partition's Redis outbox to itsm.sla.v1 with an
+//    idempotent producer (acks=all) and removes entries only after their delivery reports.
+// Partition ownership follows the consumer group (SetOwned / the rebalance listener): a revoked
+// partition's firing and publishing stop before the revoke returns.
+//
+// Time comes from the injected base::Clock, so tests drive firing with a ManualClock.
+#ifndef ITSM_SERVICES_SLA_TIMER_SLA_TIMER_H_
+#define ITSM_SERVICES_SLA_TIMER_SLA_TIMER_H_
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "itsm/base/clock.h"
+#include "itsm/events/event_consumer.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "src/clock_store.h"
+#include "src/timer_logic.h"
+
+namespace itsm::sla_timer {
+
+class SlaTimer {
+ public:
+  struct Options {
+    std::string redis_address = "127.0.0.1:6379";
+    std::string key_prefix = "itsm:sla";
+    std::string kafka_bootstrap_servers = {};
+    std::string kafka_client_properties = {};
+    std::string group_id = "itsm-sla-timer";
+    absl::Duration fire_poll_interval = absl::Milliseconds(100);
+    int fire_batch = 500;
+    absl::Duration publish_poll_interval = absl::Milliseconds(100);
+    int publish_batch = 500;
+    absl::Duration delivery_timeout = absl::Seconds(30);
+    TimerLogic::Options logic = {};
+    // Told of every warning and breach fired by the firing loop, with when (benchmarks).
+    std::function<void(const Fired&, absl::Time fired_at)> on_fired = nullptr;
+  };
+
+  SlaTimer(Options options, DefinitionSource& source, base::Clock& clock,
+           prometheus::Registry& registry);
+  ~SlaTimer();
+
+  // Starts the firing loop, the publisher (when Kafka is configured) and the consumer.
+  absl::Status Start();
+  // In this order (the runtime's shutdown does the same): the consumer stops taking events
+  // (and commits its offsets), the firing loop stops, the publisher drains what it can.
+  void StopConsumer();
+  void StopFiring();
+  void StopPublisher();
+
+  // The consumer's handler (tests and the benchmark call it directly).
+  absl::Status Handle(const events::ConsumedEvent& event);
+  // One firing pass over the owned partitions at clock.Now(); returns how many fired.
+  absl::StatusOr<int> FireOnce();
+  // One publishing pass; returns how many events were delivered.
+  absl::StatusOr<int> PublishOnce();
+  // Partition ownership (the rebalance listener calls these; tests without a consumer too).
+  void Assign(const std::vector<int32_t>& partitions);
+  void Revoke(const std::vector<int32_t>& partitions);
+  std::set<int32_t> owned() const;
+
+ private:
+  absl::StatusOr<int> FirePartition(int32_t p, absl::Time now);
+  absl::StatusOr<int> PublishPartition(int32_t p);
+  absl::Status StartProducer();
+  void FireLoop();
+  void PublishLoop();
+  void RefreshGauges();
+  void WakePublisher();
+
+  Options options_;
+  base::Clock& clock_;
+  prometheus::Registry& registry_;
+  TimerLogic logic_;
+  // One Redis connection per thread that uses it.
+  ClockStore handler_store_;
+  ClockStore fire_store_;
+  ClockStore publish_store_;
+
+  mutable absl::Mutex own_mu_;
+  std::set<int32_t> owned_ ABSL_GUARDED_BY(own_mu_);
+  // Held while one partition is fired / published: Revoke takes them to wait for the pass.
+  absl::Mutex fire_mu_;
+  absl::Mutex publish_mu_;
+  absl::Mutex wake_mu_;
+  bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
+
+  std::unique_ptr<events::EventConsumer> consumer_;
+  rd_kafka_t* producer_ = nullptr;
+  std::atomic<bool> stop_fire_{false};
+  std::atomic<bool> stop_publish_{false};
+  std::thread fire_thread_;
+  std::thread publish_thread_;
+  absl::Time last_gauges_ = absl::InfinitePast();
+
+  // Metrics (docs/sla-timer.md lists them).
+  prometheus::Family<prometheus::Gauge>& open_family_;
+  prometheus::Family<prometheus::Counter>& fired_family_;
+  prometheus::Histogram& fire_delay_;
+  prometheus::Gauge& lag_seconds_;
+  prometheus::Family<prometheus::Counter>& handled_family_;
+  prometheus::Gauge& outbox_pending_;
+  prometheus::Counter& published_;
+  prometheus::Counter& publish_failures_;
+  prometheus::Gauge& owned_partitions_;
+};
+
+}  // namespace itsm::sla_timer
+
+#endif  // ITSM_SERVICES_SLA_TIMER_SLA_TIMER_H_

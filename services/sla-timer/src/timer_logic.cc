@@ -1,0 +1,530 @@
+#include "src/timer_logic.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "src/sla_rules.h"
+
+namespace itsm::sla_timer {
+namespace {
+
+using sla::ActionType;
+using sla::ClockKind;
+using sla::Stage;
+using sla::v1::TimerClock;
+using sla::v1::TimerState;
+
+constexpr ClockKind kKinds[] = {ClockKind::kResponse, ClockKind::kResolution};
+
+uint64_t Fnv1a(const std::string& s, uint64_t h) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t Mix(uint64_t z) {  // splitmix64 finaliser: spreads FNV's weak low bits
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+google::protobuf::Duration ProtoDuration(absl::Duration d) {
+  google::protobuf::Duration out;
+  const int64_t s = absl::IDivDuration(d, absl::Seconds(1), &d);
+  out.set_seconds(s);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+  return out;
+}
+
+absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
+int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
+
+Stage StageOf(const TimerClock& c) {
+  Stage s = Stage::kNone;
+  for (const auto& t : c.history()) {
+    switch (static_cast<ActionType>(t.type())) {
+      case ActionType::kStart:
+      case ActionType::kResume:
+        s = Stage::kRunning;
+        break;
+      case ActionType::kPause:
+        s = Stage::kPaused;
+        break;
+      case ActionType::kStop:
+        s = Stage::kCompleted;
+        break;
+      case ActionType::kCancel:
+      case ActionType::kReset:
+        s = Stage::kCancelled;
+        break;
+      case ActionType::kRetarget:
+        break;
+    }
+  }
+  return s;
+}
+
+std::vector<sla::Transition> History(const TimerClock& c) {
+  std::vector<sla::Transition> out;
+  out.reserve(c.history_size());
+  for (const auto& t : c.history()) {
+    out.push_back({.type = static_cast<ActionType>(t.type()),
+                   .at = FromUs(t.at_us()),
+                   .target = absl::Seconds(t.target_s())});
+  }
+  return out;
+}
+
+void AddTransition(TimerClock& c, ActionType type, absl::Time at, absl::Duration target = {}) {
+  auto* t = c.add_history();
+  t->set_type(static_cast<int>(type));
+  // Time never runs backwards within a clock (the model clamps the same way).
+  int64_t us = Us(at);
+  if (c.history_size() > 1) us = std::max(us, c.history(c.history_size() - 2).at_us());
+  t->set_at_us(us);
+  t->set_target_s(absl::ToInt64Seconds(target));
+}
+
+sla::RecordFields FromRecord(const sla::v1::TimerRecord& r) {
+  sla::RecordFields f;
+  f.state = r.state();
+  f.priority = r.priority();
+  f.assignment_group = r.assignment_group();
+  f.assignee = r.assignee();
+  f.responded = r.responded();
+  f.major_incident = r.major_incident();
+  f.category = r.category();
+  f.hold_reason = r.hold_reason();
+  f.create_time = r.create_time_us() == 0 ? absl::InfinitePast() : FromUs(r.create_time_us());
+  return f;
+}
+
+sla::v1::TimerRecord ToRecord(const sla::RecordFields& f, const std::string& service) {
+  sla::v1::TimerRecord r;
+  r.set_state(f.state);
+  r.set_priority(f.priority);
+  r.set_assignment_group(f.assignment_group);
+  r.set_assignee(f.assignee);
+  r.set_responded(f.responded);
+  r.set_major_incident(f.major_incident);
+  r.set_category(f.category);
+  r.set_hold_reason(f.hold_reason);
+  r.set_create_time_us(f.create_time == absl::InfinitePast() ? 0 : Us(f.create_time));
+  r.set_service(service);
+  return r;
+}
+
+std::string KindName(sla::v1::ClockKind k) {
+  return k == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution";
+}
+
+std::string StageName(Stage s) { return s == Stage::kRunning ? "running" : "paused"; }
+
+std::vector<double> Thresholds(const sla::v1::SlaDefinition& d) {
+  std::vector<double> t(d.warning_thresholds().begin(), d.warning_thresholds().end());
+  if (t.empty()) t = {50, 75, 90};
+  std::sort(t.begin(), t.end());
+  return t;
+}
+
+bool WarningFired(const TimerClock& c, double pct) {
+  return std::find(c.warnings_fired().begin(), c.warnings_fired().end(), pct) !=
+         c.warnings_fired().end();
+}
+
+}  // namespace
+
+struct TimerLogic::Ctx {
+  Outcome out;
+  std::string incident_id;
+};
+
+TimerLogic::TimerLogic(DefinitionSource& source, Options options)
+    : source_(source), options_(std::move(options)) {}
+
+std::string TimerLogic::DerivedUuid(const std::string& text) {
+  const uint64_t hi = Mix(Fnv1a(text, 0xcbf29ce484222325ULL));
+  const uint64_t lo = Mix(Fnv1a(text, 0x84222325cbf29ce4ULL) ^ hi);
+  // Shaped as a version 5 (name-based) UUID.
+  const uint64_t a = (hi & 0xffffffffffff0fffULL) | 0x5000ULL;
+  const uint64_t b = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", a >> 32, (a >> 16) & 0xffff, a & 0xffff,
+                         b >> 48, b & 0xffffffffffffULL);
+}
+
+std::map<std::string, int> TimerLogic::OpenClocks(const TimerState& state) {
+  std::map<std::string, int> out;
+  for (const auto& c : state.clocks()) {
+    const Stage s = StageOf(c);
+    if (s == Stage::kRunning || s == Stage::kPaused) {
+      ++out[absl::StrCat(KindName(c.clock_kind()), ":", StageName(s))];
+    }
+  }
+  return out;
+}
+
+std::string TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
+                                const sla::v1::Calendar& cal) const {
+  switch (def.time_zone_source()) {
+    case sla::v1::TIME_ZONE_SOURCE_CALLER:
+    case sla::v1::TIME_ZONE_SOURCE_CI_LOCATION:
+      // The incident carries no caller or CI zone yet: the tenant default, else the calendar's.
+      if (!options_.default_time_zone.empty()) return options_.default_time_zone;
+      return cal.time_zone();
+    default:
+      return def.time_zone().empty() ? cal.time_zone() : def.time_zone();
+  }
+}
+
+absl::StatusOr<const businesstime::Calendar*> TimerLogic::CompiledCalendar(const TimerClock& c) {
+  const auto key = std::make_tuple(c.calendar_id(), c.calendar_version(), c.time_zone());
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = calendars_.find(key); it != calendars_.end()) return it->second.get();
+  }
+  ITSM_ASSIGN_OR_RETURN(CalendarPtr record,
+                        source_.Calendar(c.calendar_id(), c.calendar_version()));
+  auto compiled = sla::CompileCalendar(*record, c.time_zone());
+  if (!compiled.ok()) {
+    // A stored calendar always compiled when it was saved; failing now is a broken record.
+    return absl::FailedPreconditionError(
+        absl::StrCat("calendar ", c.calendar_id(), ": ", compiled.status().message()));
+  }
+  absl::MutexLock lock(&mu_);
+  auto& slot = calendars_[key];
+  if (!slot) slot = std::make_unique<businesstime::Calendar>(*std::move(compiled));
+  return slot.get();
+}
+
+absl::StatusOr<const sla::ClockPolicy*> TimerLogic::Policy(const sla::v1::SlaDefinition& d,
+                                                           ClockKind kind) {
+  const auto key = std::make_tuple(d.id(), d.version(), static_cast<int>(kind));
+  absl::MutexLock lock(&mu_);
+  if (auto it = policies_.find(key); it != policies_.end()) return it->second.get();
+  auto policy = sla::ClockPolicy::FromDefinition(d, kind);
+  if (!policy.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("definition ", d.id(), ": ", policy.status().message()));
+  }
+  auto& slot = policies_[key];
+  slot = std::make_unique<sla::ClockPolicy>(*std::move(policy));
+  return slot.get();
+}
+
+absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerClock& c,
+                                                       absl::Time at) {
+  ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
+  ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
+                        source_.Definition(c.definition_id(), c.definition_version()));
+  ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, at));
+  sla::v1::SlaClock s;
+  s.set_clock_id(c.clock_id());
+  s.set_incident_id(ctx.incident_id);
+  s.set_sla_definition_id(c.definition_id());
+  s.set_sla_definition_version(c.definition_version());
+  s.set_sla_definition_name(def->name());
+  s.set_agreement_kind(def->kind());
+  s.set_clock_kind(c.clock_kind());
+  s.set_service(ctx.out.state.record().service());
+  s.set_priority(c.priority());
+  s.set_calendar_id(c.calendar_id());
+  s.set_time_zone(c.time_zone());
+  *s.mutable_target() = ProtoDuration(clock.target());
+  *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
+  if (clock.stage() != Stage::kPaused && clock.stage() != Stage::kCancelled) {
+    if (auto due = clock.DueTime(*cal, at); due.ok()) {
+      *s.mutable_due_time() = base::ToProtoTimestamp(*due);
+    }
+  }
+  s.set_stage(sla::ToProto(clock.stage()));
+  s.set_breached(clock.breached());
+  *s.mutable_business_elapsed() = ProtoDuration(clock.BusinessElapsed(*cal, at));
+  *s.mutable_actual_elapsed() = ProtoDuration(clock.ActualElapsed(at));
+  *s.mutable_paused_duration() = ProtoDuration(clock.PausedDuration(at));
+  if (clock.stop_time() != absl::InfiniteFuture()) {
+    *s.mutable_stop_time() = base::ToProtoTimestamp(clock.stop_time());
+  }
+  *s.mutable_event_time() = base::ToProtoTimestamp(at);
+  return s;
+}
+
+absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, const google::protobuf::Message& message,
+                              const std::string& what, absl::Time at) {
+  events::CloudEvent e;
+  // Derived from the clock and what happened to it: a replay or a second replica firing the
+  // same thing produces the same id, which consumers de-duplicate.
+  e.id = DerivedUuid(absl::StrCat(c.clock_id(), "/", what));
+  e.source = kEventSource;
+  e.type = std::string(message.GetDescriptor()->full_name());
+  e.time = at;
+  e.subject = ctx.incident_id;
+  e.data = message.SerializeAsString();
+  ctx.out.events.push_back(std::move(e));
+  c.set_last_event_us(std::max(c.last_event_us(), Us(at)));
+  return absl::OkStatus();
+}
+
+absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
+  for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
+    if (StageOf(c) != Stage::kRunning) continue;
+    ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
+                          source_.Definition(c.definition_id(), c.definition_version()));
+    ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, t));
+    for (double pct : Thresholds(*def)) {
+      if (WarningFired(c, pct)) continue;
+      if (c.breach_fired()) break;  // thresholds skipped over by a shorter target stay unfired
+      auto when = clock.ThresholdTime(*cal, pct, t);
+      if (!when.ok() || *when > t) break;
+      const absl::Time at = std::max(*when, FromUs(c.last_event_us()));
+      c.add_warnings_fired(pct);
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      sla::v1::SlaWarningReached m;
+      *m.mutable_clock() = snap;
+      m.set_threshold_percent(pct);
+      ITSM_RETURN_IF_ERROR(Emit(ctx, c, m, absl::StrCat("warning/", pct), at));
+      ctx.out.fired.push_back({c.clock_kind(), false, *when});
+    }
+    if (!c.breach_fired()) {
+      auto due = clock.DueTime(*cal, t);
+      if (due.ok() && *due <= t) {
+        const absl::Time at = std::max(*due, FromUs(c.last_event_us()));
+        c.set_breach_fired(true);
+        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+        snap.set_breached(true);
+        sla::v1::SlaBreached m;
+        *m.mutable_clock() = snap;
+        ITSM_RETURN_IF_ERROR(Emit(ctx, c, m, "breached", at));
+        ctx.out.fired.push_back({c.clock_kind(), true, *due});
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
+  ctx.out.next_fire.reset();
+  for (const TimerClock& c : ctx.out.state.clocks()) {
+    if (StageOf(c) != Stage::kRunning) continue;
+    ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
+                          source_.Definition(c.definition_id(), c.definition_version()));
+    const absl::Time anchor = FromUs(c.last_event_us());
+    ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, anchor));
+    std::optional<double> pct;
+    for (double p : Thresholds(*def)) {
+      if (!WarningFired(c, p)) {
+        pct = p;
+        break;
+      }
+    }
+    absl::StatusOr<absl::Time> when = absl::NotFoundError("");
+    if (pct && !c.breach_fired()) {
+      when = clock.ThresholdTime(*cal, *pct, anchor);
+    } else if (!c.breach_fired()) {
+      when = clock.DueTime(*cal, anchor);
+    }
+    // A calendar with too little open time never falls due: nothing to schedule.
+    if (!when.ok()) continue;
+    if (!ctx.out.next_fire || *when < *ctx.out.next_fire) ctx.out.next_fire = *when;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, ClockKind kind,
+                                     const sla::Action& a, const incident::v1::Incident& incident,
+                                     absl::Time change_time) {
+  const auto pkind = sla::ToProto(kind);
+  TimerState& st = ctx.out.state;
+  int index = -1;
+  for (int i = 0; i < st.clocks_size(); ++i) {
+    if (st.clocks(i).definition_id() == def.id() && st.clocks(i).clock_kind() == pkind) index = i;
+  }
+  if (a.type == ActionType::kStart) {
+    int32_t sequence = 1;
+    if (index >= 0) {
+      sequence = st.clocks(index).sequence() + 1;
+    } else {
+      index = st.clocks_size();
+      st.add_clocks();
+    }
+    ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, source_.Calendar(def.calendar_id(), 0));
+    TimerClock c;
+    c.set_definition_id(def.id());
+    c.set_definition_version(def.version());
+    c.set_clock_kind(pkind);
+    c.set_sequence(sequence);
+    c.set_clock_id(DerivedUuid(
+        absl::StrCat(ctx.incident_id, "/", def.id(), "/", KindName(pkind), "/", sequence)));
+    c.set_calendar_id(cal->id());
+    c.set_calendar_version(cal->version());
+    c.set_time_zone(ZoneFor(def, *cal));
+    c.set_priority(incident.priority());
+    c.set_retroactive(a.at < change_time);
+    AddTransition(c, ActionType::kStart, a.at, a.target);
+    *st.mutable_clocks(index) = std::move(c);
+    TimerClock& clock = *st.mutable_clocks(index);
+    ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time));
+    sla::v1::SlaClockStarted m;
+    *m.mutable_clock() = snap;
+    m.set_retroactive(clock.retroactive());
+    return Emit(ctx, clock, m, "started", change_time);
+  }
+  if (index < 0) {
+    return absl::InternalError(
+        absl::StrCat("action ", sla::ActionName(a.type), " without a clock"));
+  }
+  TimerClock& c = *st.mutable_clocks(index);
+  const absl::Time at = std::max(change_time, FromUs(c.last_event_us()));
+  // Event ids of transitions that can repeat carry their position in the history.
+  const std::string n = absl::StrCat(c.history_size());
+  switch (a.type) {
+    case ActionType::kPause: {
+      AddTransition(c, a.type, a.at);
+      sla::v1::SlaClockPaused m;
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      return Emit(ctx, c, m, "paused/" + n, at);
+    }
+    case ActionType::kResume: {
+      AddTransition(c, a.type, a.at);
+      sla::v1::SlaClockResumed m;
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      return Emit(ctx, c, m, "resumed/" + n, at);
+    }
+    case ActionType::kStop: {
+      AddTransition(c, a.type, a.at);
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      if (snap.breached()) {
+        sla::v1::SlaClockCompleted m;
+        *m.mutable_clock() = snap;
+        return Emit(ctx, c, m, "stopped", at);
+      }
+      sla::v1::SlaMet m;
+      *m.mutable_clock() = snap;
+      return Emit(ctx, c, m, "stopped", at);
+    }
+    case ActionType::kCancel:
+    case ActionType::kReset: {
+      AddTransition(c, ActionType::kCancel, a.at);
+      sla::v1::SlaClockCancelled m;
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      m.set_reason(a.type == ActionType::kReset && a.reason.empty() ? "reset" : a.reason);
+      return Emit(ctx, c, m, "cancelled", at);
+    }
+    case ActionType::kRetarget: {
+      const int64_t previous_target = [&c] {
+        int64_t t = 0;
+        for (const auto& h : c.history()) {
+          if (h.type() == static_cast<int>(ActionType::kStart) ||
+              h.type() == static_cast<int>(ActionType::kRetarget)) {
+            t = h.target_s();
+          }
+        }
+        return t;
+      }();
+      const auto previous_priority = c.priority();
+      AddTransition(c, a.type, a.at, a.target);
+      c.set_priority(incident.priority());
+      sla::v1::SlaClockRetargeted m;
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      *m.mutable_previous_target() = ProtoDuration(absl::Seconds(previous_target));
+      m.set_previous_priority(previous_priority);
+      return Emit(ctx, c, m, "retargeted/" + n, at);
+    }
+    case ActionType::kStart:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
+                                               const incident::v1::Incident& incident,
+                                               int32_t partition, absl::Time change_time) {
+  Ctx ctx;
+  ctx.incident_id = incident.id();
+  if (stored != nullptr) {
+    ctx.out.state = *stored;
+    // Incident versions grow by one per change: anything not newer was applied already.
+    if (incident.version() != 0 && incident.version() <= stored->incident_version()) {
+      ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
+      return std::move(ctx.out);
+    }
+  } else {
+    ctx.out.state.set_incident_id(incident.id());
+  }
+  TimerState& st = ctx.out.state;
+  st.set_partition(partition);
+  const auto open_before = OpenClocks(st);
+
+  // Warnings and breaches due before this change happened come first, at their own instants:
+  // a late resolution is "breached, then completed", whether or not the firing loop was quick.
+  ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
+
+  const sla::RecordFields after = sla::FromIncident(incident);
+  std::optional<sla::RecordFields> before;
+  if (stored != nullptr && stored->incident_version() > 0) before = FromRecord(stored->record());
+  // Set the service before any snapshot reads it.
+  *st.mutable_record() = ToRecord(before ? *before : after, incident.service());
+
+  // Which definitions apply: asked when the incident is first seen, and again on a priority
+  // change (another definition may cover the new priority). Found ones stay attached, at the
+  // version first seen, so that a clock keeps the rules it started under.
+  if ((!before || before->priority != after.priority) &&
+      incident.priority() != incident::v1::PRIORITY_UNSPECIFIED) {
+    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, source_.Resolve(incident));
+    for (const DefinitionPtr& d : found) {
+      bool known = false;
+      for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
+      if (known) continue;
+      auto* ref = st.add_definitions();
+      ref->set_id(d->id());
+      ref->set_version(d->version());
+    }
+  }
+  for (int i = 0; i < st.definitions_size(); ++i) {
+    const sla::v1::TimerDefinitionRef ref = st.definitions(i);
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def, source_.Definition(ref.id(), ref.version()));
+    for (ClockKind kind : kKinds) {
+      ITSM_ASSIGN_OR_RETURN(const sla::ClockPolicy* policy, Policy(*def, kind));
+      Stage stage = Stage::kNone;
+      for (const auto& c : st.clocks()) {
+        if (c.definition_id() == def->id() && c.clock_kind() == sla::ToProto(kind)) {
+          stage = StageOf(c);
+        }
+      }
+      for (const sla::Action& a :
+           policy->Decide(stage, before ? &*before : nullptr, after, change_time)) {
+        ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, incident, change_time));
+      }
+    }
+  }
+  *st.mutable_record() = ToRecord(after, incident.service());
+  st.set_incident_version(incident.version());
+  // A clock stopped or re-targeted may owe warnings or a breach at this very instant.
+  ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
+  ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
+  ctx.out.changed = true;
+  auto open_after = OpenClocks(st);
+  for (const auto& [k, v] : open_before) open_after[k] -= v;
+  for (const auto& [k, v] : open_after) {
+    if (v != 0) ctx.out.open_delta[k] = v;
+  }
+  return std::move(ctx.out);
+}
+
+absl::StatusOr<Outcome> TimerLogic::Fire(const TimerState& stored, absl::Time now) {
+  Ctx ctx;
+  ctx.incident_id = stored.incident_id();
+  ctx.out.state = stored;
+  ITSM_RETURN_IF_ERROR(FireUpTo(ctx, now));
+  ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
+  ctx.out.changed = !ctx.out.events.empty();
+  return std::move(ctx.out);
+}
+
+}  // namespace itsm::sla_timer

@@ -1,0 +1,113 @@
+// The SLA timer's decisions, with no Redis or Kafka: given the stored state of one incident and
+// an incident event (or the current time), the new state and the clock events to publish.
+//
+//   TimerLogic logic(source, {});
+//   auto out = logic.OnIncident(stored_or_null, event.incident(), partition, change_time);
+//   // out->changed: write out->state, schedule out->next_fire, publish out->events atomically
+//   auto fired = logic.Fire(state, clock.Now());   // warnings and breaches due by now
+//
+// The conditions and the clock arithmetic are the SLA model's (itsm::sla::ClockPolicy::Decide,
+// itsm::sla::Clock); this class only keeps each clock's history and fired markers, and turns
+// the model's actions into events. Everything is deterministic in its inputs (clock and event
+// ids are derived, event times are the instants of the changes or thresholds), so replaying the
+// incident topic rebuilds the same clocks and the same events, ids included.
+#ifndef ITSM_SERVICES_SLA_TIMER_TIMER_LOGIC_H_
+#define ITSM_SERVICES_SLA_TIMER_TIMER_LOGIC_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "itsm/businesstime/calendar.h"
+#include "itsm/events/cloud_event.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "itsm/sla/clock.h"
+#include "itsm/sla/conditions.h"
+#include "itsm/sla/v1/events.pb.h"
+#include "itsm/sla/v1/timer_state.pb.h"
+#include "src/definition_source.h"
+
+namespace itsm::sla_timer {
+
+inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
+inline constexpr char kSlaTopic[] = "itsm.sla.v1";
+inline constexpr char kEventSource[] = "itsm/sla-timer";
+
+// A warning or breach that fired, for the metrics.
+struct Fired {
+  sla::v1::ClockKind clock_kind = sla::v1::CLOCK_KIND_UNSPECIFIED;
+  bool breach = false;
+  absl::Time due = absl::InfinitePast();  // the threshold or due instant
+};
+
+struct Outcome {
+  sla::v1::TimerState state;
+  // The state differs from the stored one and must be written (with `events`, atomically).
+  bool changed = false;
+  std::vector<events::CloudEvent> events;
+  // The earliest pending warning or breach of a running clock; none: nothing to schedule.
+  std::optional<absl::Time> next_fire;
+  std::vector<Fired> fired;
+  // Change in the number of open clocks, keyed "response:running", "resolution:paused", ...
+  std::map<std::string, int> open_delta;
+};
+
+class TimerLogic {
+ public:
+  struct Options {
+    // Zone for definitions whose zone comes from the caller or the CI location (the incident
+    // carries neither yet); empty: the calendar's zone.
+    std::string default_time_zone = {};
+  };
+  TimerLogic(DefinitionSource& source, Options options);
+
+  // Applies one incident event: the incident's state after the change, at `change_time` (its
+  // update_time). `stored` is the incident's state in the store, nullptr when there is none.
+  // An event whose incident version is not newer than the stored one is a replay: OK, with
+  // changed = false. UNAVAILABLE when the definitions cannot be read now (retry).
+  absl::StatusOr<Outcome> OnIncident(const sla::v1::TimerState* stored,
+                                     const incident::v1::Incident& incident, int32_t partition,
+                                     absl::Time change_time);
+
+  // Fires every warning and breach of `stored`'s running clocks due at or before `now`, each
+  // once (the fired markers are in the returned state).
+  absl::StatusOr<Outcome> Fire(const sla::v1::TimerState& stored, absl::Time now);
+
+  // Open clocks ("running" or "paused") of a state, keyed as Outcome::open_delta.
+  static std::map<std::string, int> OpenClocks(const sla::v1::TimerState& state);
+  // A UUID derived from `text` (stable across processes and versions).
+  static std::string DerivedUuid(const std::string& text);
+
+ private:
+  struct Ctx;  // one call's working state
+  absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
+  absl::StatusOr<const sla::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
+                                                 sla::ClockKind kind);
+  absl::Status FireUpTo(Ctx& ctx, absl::Time t);
+  absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, sla::ClockKind kind,
+                           const sla::Action& action, const incident::v1::Incident& incident,
+                           absl::Time change_time);
+  absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
+  absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
+                    const std::string& what, absl::Time at);
+  absl::Status ScheduleNext(Ctx& ctx);
+  std::string ZoneFor(const sla::v1::SlaDefinition& def, const sla::v1::Calendar& cal) const;
+
+  DefinitionSource& source_;
+  Options options_;
+  absl::Mutex mu_;
+  // Compiled per (calendar id, version, zone) and (definition id, version, kind): immutable.
+  std::map<std::tuple<std::string, int64_t, std::string>, std::unique_ptr<businesstime::Calendar>>
+      calendars_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, int64_t, int>, std::unique_ptr<sla::ClockPolicy>> policies_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace itsm::sla_timer
+
+#endif  // ITSM_SERVICES_SLA_TIMER_TIMER_LOGIC_H_

@@ -1,0 +1,235 @@
+// The SLA timer in process against a real redis-server (AOF) and the in-process Kafka mock
+// cluster, with a ManualClock: events in -> clocks in Redis -> fired exactly once -> events out,
+// across restarts, Redis restarts, and partitions moving between two replicas.
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "itsm/base/clock.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/supervisor/backends.h"
+#include "itsm/testing/kafka_reader.h"
+#include "itsm/testing/test_env.h"
+#include "src/sla_timer.h"
+#include "tests/test_support.h"
+
+namespace itsm::sla_timer {
+namespace {
+
+using supervisor::WaitUntil;
+using testing::NewIncident;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'900'000'000);
+
+class SlaTimerRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = supervisor::RedisServer::Start(dir_.File("redis"), 0, dir_.File("redis.log"));
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    source_.Put(testing::AlwaysOpen("cal", "24x7"));
+    source_.Put(testing::ShortSla("gold", "vpn", "cal", absl::Hours(4), absl::Minutes(30)));
+  }
+
+  std::unique_ptr<SlaTimer> NewTimer(prometheus::Registry& registry,
+                                     const std::string& kafka = "") {
+    SlaTimer::Options o;
+    o.redis_address = redis_->address();
+    o.kafka_bootstrap_servers = kafka;
+    o.fire_poll_interval = absl::Milliseconds(20);
+    o.publish_poll_interval = absl::Milliseconds(20);
+    o.fire_batch = 50;
+    return std::make_unique<SlaTimer>(o, source_, clock_, registry);
+  }
+
+  // Feeds an incident event straight to the handler, as the consumer would.
+  absl::Status Feed(SlaTimer& timer, const google::protobuf::Message& m,
+                    const incident::v1::Incident& i, int32_t partition) {
+    events::ConsumedEvent e;
+    e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
+                                     base::FromProtoTimestamp(i.update_time()));
+    e.topic = kIncidentTopic;
+    e.partition = partition;
+    e.key = i.id();
+    return timer.Handle(e);
+  }
+
+  // Every outbox entry of every partition, by ce_id -> count.
+  std::map<std::string, int> OutboxIds(int partitions,
+                                       std::map<std::string, int>* by_type = nullptr) {
+    ClockStore store(redis_->address());
+    std::map<std::string, int> ids;
+    for (int p = 0; p < partitions; ++p) {
+      auto entries = store.PeekOutbox(p, 100000);
+      EXPECT_TRUE(entries.ok()) << entries.status();
+      if (!entries.ok()) continue;
+      for (const auto& raw : *entries) {
+        sla::v1::TimerOutboxEntry e;
+        EXPECT_TRUE(e.ParseFromString(raw));
+        ++ids[e.id()];
+        if (by_type) ++(*by_type)[e.type()];
+      }
+    }
+    return ids;
+  }
+
+  itsm::testing::ScratchDir dir_;
+  std::unique_ptr<supervisor::RedisServer> redis_;
+  StaticDefinitionSource source_;
+  base::ManualClock clock_{kT0};
+};
+
+TEST_F(SlaTimerRedisTest, ClocksLiveInRedisAndFireOnceAcrossRestarts) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0, 1});
+  for (int k = 0; k < 20; ++k) {
+    auto i = NewIncident("inc-" + std::to_string(k), kT0);
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, k % 2).ok());
+    // A redelivery changes nothing.
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, k % 2).ok());
+  }
+  ClockStore store(redis_->address());
+  auto open = store.OpenClocks(0);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ((*open)["response:running"], 10);
+  EXPECT_EQ((*open)["resolution:running"], 10);
+  EXPECT_EQ(OutboxIds(2).size(), 40u);  // two SlaClockStarted per incident
+
+  clock_.Advance(absl::Minutes(31));  // every response clock is due
+  auto fired = timer->FireOnce();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 20 * 4);  // 50, 75, 90 %, breach
+  EXPECT_EQ(*timer->FireOnce(), 0);
+
+  // A new process on the same Redis (and Redis itself restarted from its AOF) fires nothing
+  // again; the resolution clocks fire later, once.
+  timer.reset();
+  redis_->Stop();
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  prometheus::Registry registry2;
+  timer = NewTimer(registry2);
+  timer->Assign({0, 1});
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  clock_.Advance(absl::Hours(4));
+  EXPECT_EQ(*timer->FireOnce(), 20 * 4);
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  std::map<std::string, int> types;
+  auto ids = OutboxIds(2, &types);
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 40);
+  EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 120);
+}
+
+TEST_F(SlaTimerRedisTest, TwoReplicasFiringConcurrentlyFireEachClockOnce) {
+  prometheus::Registry ra, rb;
+  auto a = NewTimer(ra);
+  auto b = NewTimer(rb);
+  a->Assign({0, 1, 2, 3});
+  constexpr int kIncidents = 400;
+  for (int k = 0; k < kIncidents; ++k) {
+    auto i = NewIncident("inc-" + std::to_string(k), kT0);
+    ASSERT_TRUE(Feed(*a, testing::Created(i), i, k % 4).ok());
+  }
+  // Worst case: both believe they own every partition (a zombie replica), and fire at once.
+  b->Assign({0, 1, 2, 3});
+  clock_.Advance(absl::Hours(5));
+  std::atomic<int> total{0};
+  auto run = [&](SlaTimer* t) {
+    for (int round = 0; round < 5; ++round) {
+      auto n = t->FireOnce();
+      ASSERT_TRUE(n.ok()) << n.status();
+      total += *n;
+    }
+  };
+  std::thread ta(run, a.get()), tb(run, b.get());
+  ta.join();
+  tb.join();
+  EXPECT_EQ(total.load(), kIncidents * 8);  // two clocks x (3 warnings + breach)
+  std::map<std::string, int> types;
+  for (const auto& [id, n] : OutboxIds(4, &types)) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], kIncidents * 2);
+}
+
+TEST_F(SlaTimerRedisTest, RevokedPartitionsStopFiring) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0, 1});
+  auto i0 = NewIncident("p0", kT0), i1 = NewIncident("p1", kT0);
+  ASSERT_TRUE(Feed(*timer, testing::Created(i0), i0, 0).ok());
+  ASSERT_TRUE(Feed(*timer, testing::Created(i1), i1, 1).ok());
+  timer->Revoke({1});
+  clock_.Advance(absl::Hours(5));
+  EXPECT_EQ(*timer->FireOnce(), 8);  // only p0's two clocks
+  timer->Assign({1});
+  EXPECT_EQ(*timer->FireOnce(), 8);
+}
+
+TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_TRUE((*cluster)->CreateTopic(kIncidentTopic, 4).ok());
+  ASSERT_TRUE((*cluster)->CreateTopic(kSlaTopic, 4).ok());
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  testing::IncidentProducer producer(bootstrap);
+  auto a = NewIncident("inc-a", kT0), b = NewIncident("inc-b", kT0);
+  producer.Send(testing::Created(a), a);
+  producer.Send(testing::Created(b), b);
+  // b goes on hold before anything is due: no breach for its resolution clock.
+  b.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+  b.set_assignee("bob");
+  b.set_version(2);
+  *b.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  producer.Send(testing::StateChanged(b), b);
+  producer.Flush();
+  ClockStore store(redis_->address());
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    int64_t paused = 0, running = 0;
+                    for (int p = 0; p < 4; ++p) {
+                      auto open = store.OpenClocks(p);
+                      if (!open.ok()) return false;
+                      paused += (*open)["resolution:paused"];
+                      running += (*open)["resolution:running"];
+                    }
+                    return paused == 1 && running == 1;
+                  },
+                  absl::Seconds(30), "clocks stored")
+                  .ok());
+  clock_.Advance(absl::Hours(5));
+  // Started x2 (a) + Started x2, Met (response), Paused (b) + a: 3 warnings + breach x2 clocks.
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 14, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, int> types;
+  std::set<std::string> ids;
+  for (const auto& r : *records) {
+    ++types[r.Header("ce_type")];
+    EXPECT_TRUE(ids.insert(r.Header("ce_id")).second) << "duplicate " << r.Header("ce_id");
+    EXPECT_EQ(r.Header("ce_source"), "itsm/sla-timer");
+    if (r.Header("ce_type") == "itsm.sla.v1.SlaBreached") {
+      sla::v1::SlaBreached m;
+      ASSERT_TRUE(m.ParseFromString(r.value));
+      EXPECT_EQ(m.clock().incident_id(), "inc-a");
+      EXPECT_EQ(r.key, "inc-a");
+    }
+  }
+  EXPECT_EQ(records->size(), 14u);
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 2);
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockPaused"], 1);
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 1);
+  // Published events left the Redis outbox.
+  ASSERT_TRUE(
+      WaitUntil([&] { return OutboxIds(4).empty(); }, absl::Seconds(10), "outbox drained").ok());
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
+}  // namespace
+}  // namespace itsm::sla_timer

@@ -1,0 +1,308 @@
+// TimerLogic with an injected clock and in-memory definitions: the clock lifecycle as the timer
+// applies it (start, warnings, breach, pause, priority change, resolve, reopen, cancel), fired
+// exactly once, and deterministic under replay.
+#include "src/timer_logic.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "itsm/base/clock.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::sla_timer {
+namespace {
+
+using incident::v1::Incident;
+using ::testing::ElementsAre;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+class TimerLogicTest : public ::testing::Test {
+ protected:
+  TimerLogicTest() : clock_(kT0), logic_(source_, {}) {
+    sla::v1::Calendar cal;
+    cal.set_id("cal");
+    cal.set_name("24x7");
+    cal.set_time_zone("UTC");
+    cal.set_always_open(true);
+    source_.Put(cal);
+    source_.Put(Gold(false));
+  }
+
+  static sla::v1::SlaDefinition Gold(bool retroactive) {
+    sla::v1::SlaDefinition d;
+    d.set_id("gold");
+    d.set_name("Gold VPN");
+    d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+    d.mutable_coverage()->add_services("vpn");
+    d.set_calendar_id("cal");
+    d.set_retroactive_start(retroactive);
+    auto* p1 = d.add_targets();
+    p1->set_priority(incident::v1::PRIORITY_P1);
+    p1->mutable_response_target()->set_seconds(30 * 60);
+    p1->mutable_resolution_target()->set_seconds(4 * 3600);
+    auto* p2 = d.add_targets();
+    p2->set_priority(incident::v1::PRIORITY_P2);
+    p2->mutable_resolution_target()->set_seconds(8 * 3600);
+    return d;
+  }
+
+  // Applies a change to the incident at the manual clock's time, as the consumer would.
+  std::vector<std::string> Change(const std::function<void(Incident&)>& edit) {
+    edit(incident_);
+    incident_.set_version(incident_.version() + 1);
+    *incident_.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+    return Apply(incident_);
+  }
+
+  std::vector<std::string> Apply(const Incident& i) {
+    auto out = logic_.OnIncident(state_ ? &*state_ : nullptr, i, 3,
+                                 base::FromProtoTimestamp(i.update_time()));
+    EXPECT_TRUE(out.ok()) << out.status();
+    if (!out.ok()) return {};
+    return Take(*out);
+  }
+
+  std::vector<std::string> Fire() {
+    if (!state_) return {};
+    auto out = logic_.Fire(*state_, clock_.Now());
+    EXPECT_TRUE(out.ok()) << out.status();
+    if (!out.ok()) return {};
+    return Take(*out);
+  }
+
+  std::vector<std::string> Take(Outcome& out) {
+    std::vector<std::string> names;
+    if (!out.changed) return names;
+    state_ = out.state;
+    next_fire_ = out.next_fire;
+    for (const auto& e : out.events) {
+      names.push_back(e.type.substr(std::string("itsm.sla.v1.").size()));
+      all_.push_back(e);
+    }
+    return names;
+  }
+
+  Incident Create(incident::v1::Priority priority = incident::v1::PRIORITY_P1) {
+    incident_.set_id("inc-1");
+    incident_.set_service("vpn");
+    incident_.set_priority(priority);
+    incident_.set_state(incident::v1::INCIDENT_STATE_NEW);
+    incident_.set_version(1);
+    *incident_.mutable_create_time() = base::ToProtoTimestamp(clock_.Now());
+    *incident_.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+    return incident_;
+  }
+
+  // The clock state carried by the last event of the given type.
+  template <typename T>
+  T Last(const std::string& type) {
+    for (auto it = all_.rbegin(); it != all_.rend(); ++it) {
+      if (it->type == "itsm.sla.v1." + type) {
+        T m;
+        EXPECT_TRUE(m.ParseFromString(it->data));
+        return m;
+      }
+    }
+    ADD_FAILURE() << "no " << type;
+    return T();
+  }
+
+  base::ManualClock clock_;
+  StaticDefinitionSource source_;
+  TimerLogic logic_;
+  Incident incident_;
+  std::optional<sla::v1::TimerState> state_;
+  std::optional<absl::Time> next_fire_;
+  std::vector<events::CloudEvent> all_;
+};
+
+TEST_F(TimerLogicTest, CreateStartsResponseAndResolutionClocks) {
+  EXPECT_THAT(Apply(Create()), ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  ASSERT_TRUE(next_fire_.has_value());
+  EXPECT_EQ(*next_fire_, kT0 + absl::Minutes(15));  // 50 % of the 30 min response target
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(started.clock().clock_kind(), sla::v1::CLOCK_KIND_RESOLUTION);
+  EXPECT_EQ(started.clock().stage(), sla::v1::CLOCK_STAGE_RUNNING);
+  EXPECT_EQ(started.clock().sla_definition_name(), "Gold VPN");
+  EXPECT_EQ(started.clock().service(), "vpn");
+  EXPECT_EQ(started.clock().target().seconds(), 4 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
+  EXPECT_EQ(started.clock().incident_id(), "inc-1");
+  EXPECT_EQ(TimerLogic::OpenClocks(*state_),
+            (std::map<std::string, int>{{"resolution:running", 1}, {"response:running", 1}}));
+}
+
+TEST_F(TimerLogicTest, WarningsAndBreachFireOnceEach) {
+  Apply(Create());
+  clock_.Advance(absl::Minutes(14));
+  EXPECT_TRUE(Fire().empty());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached"));
+  EXPECT_TRUE(Fire().empty());
+  clock_.Advance(absl::Minutes(20));  // 35 min: 75 %, 90 % and the breach of the response clock
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaBreached"));
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_TRUE(breached.clock().breached());
+  EXPECT_EQ(breached.clock().clock_kind(), sla::v1::CLOCK_KIND_RESPONSE);
+  // The event is stamped with the due instant, whenever it was fired.
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().event_time()), kT0 + absl::Minutes(30));
+  EXPECT_EQ(breached.clock().business_elapsed().seconds(), 30 * 60);
+  EXPECT_TRUE(Fire().empty());
+  EXPECT_EQ(*next_fire_, kT0 + absl::Hours(2));  // the resolution clock's 50 %
+}
+
+TEST_F(TimerLogicTest, PauseOverTheDueTimePreventsTheBreach) {
+  Apply(Create());
+  clock_.Advance(absl::Minutes(5));
+  Change([](Incident& i) {
+    i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+    i.set_assignee("bob");
+  });
+  clock_.Advance(absl::Minutes(55));   // 1 h
+  EXPECT_THAT(Fire(), ElementsAre());  // 50 % of 4 h is at 2 h
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+                i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+              }),
+              ElementsAre("SlaClockPaused"));
+  EXPECT_FALSE(next_fire_.has_value());
+  clock_.Advance(absl::Hours(10));  // far beyond the due time, paused
+  EXPECT_TRUE(Fire().empty());
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+                i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+              }),
+              ElementsAre("SlaClockResumed"));
+  EXPECT_EQ(*next_fire_, clock_.Now() + absl::Hours(1));  // 2 h of 4 h, 1 h counted
+  clock_.Advance(absl::Hours(2));
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
+              ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaMet"));  // 50 %, 75 %
+  auto met = Last<sla::v1::SlaMet>("SlaMet");
+  EXPECT_FALSE(met.clock().breached());
+  EXPECT_EQ(met.clock().business_elapsed().seconds(), 3 * 3600);
+  EXPECT_EQ(met.clock().paused_duration().seconds(), 10 * 3600);
+  EXPECT_EQ(met.clock().stage(), sla::v1::CLOCK_STAGE_COMPLETED);
+}
+
+TEST_F(TimerLogicTest, AwaitingChangeDoesNotPause) {
+  Apply(Create());
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_assignee("bob");
+                i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+                i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CHANGE);
+              }),
+              ElementsAre("SlaMet"));  // the response clock stops; resolution keeps running
+}
+
+TEST_F(TimerLogicTest, ResolvedAfterTheDueTimeIsBreachedThenCompleted) {
+  Apply(Create(incident::v1::PRIORITY_P2));  // P2: resolution 8 h only
+  ASSERT_EQ(state_->clocks_size(), 1);
+  clock_.Advance(absl::Hours(9));
+  // The firing loop never ran: the change catches up, at the instants they fell due.
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
+              ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                          "SlaBreached", "SlaClockCompleted"));
+  auto done = Last<sla::v1::SlaClockCompleted>("SlaClockCompleted");
+  EXPECT_TRUE(done.clock().breached());
+  EXPECT_EQ(done.clock().business_elapsed().seconds(), 9 * 3600);
+  EXPECT_FALSE(next_fire_.has_value());
+}
+
+TEST_F(TimerLogicTest, ReopenKeepsTheCompletedClock) {
+  Apply(Create(incident::v1::PRIORITY_P2));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
+              ElementsAre("SlaMet"));
+  clock_.Advance(absl::Hours(1));
+  // docs/sla.md 4.2: a completed clock does not come back when the record is reopened.
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+                i.set_reopen_count(1);
+              }),
+              ElementsAre());
+  clock_.Advance(absl::Hours(20));
+  EXPECT_TRUE(Fire().empty());
+}
+
+TEST_F(TimerLogicTest, PriorityChangeSupersedesOrRetargets) {
+  Apply(Create(incident::v1::PRIORITY_P2));
+  const std::string first = state_->clocks(0).clock_id();
+  clock_.Advance(absl::Hours(1));
+  // Without retroactive start: the P2 clock is cancelled, P1 clocks start at the change.
+  EXPECT_THAT(Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); }),
+              ElementsAre("SlaClockStarted", "SlaClockCancelled", "SlaClockStarted"));
+  EXPECT_EQ(Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").reason(), "superseded");
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_NE(started.clock().clock_id(), first);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), clock_.Now() + absl::Hours(4));
+}
+
+TEST_F(TimerLogicTest, PriorityChangeWithRetroactiveStartRetargets) {
+  source_.Put(Gold(true));
+  Apply(Create(incident::v1::PRIORITY_P2));
+  clock_.Advance(absl::Hours(5));  // 5 h of 8 h: 50 % passed
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached"));
+  EXPECT_THAT(
+      Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); }),
+      ElementsAre("SlaClockStarted", "SlaClockRetargeted",
+                  // resolution: 5 h of the new 4 h target
+                  "SlaWarningReached", "SlaWarningReached", "SlaBreached",
+                  // response, attached from the creation 5 h ago with 30 min
+                  "SlaWarningReached", "SlaWarningReached", "SlaWarningReached", "SlaBreached"));
+  auto retargeted = Last<sla::v1::SlaClockRetargeted>("SlaClockRetargeted");
+  EXPECT_EQ(retargeted.previous_target().seconds(), 8 * 3600);
+  EXPECT_EQ(retargeted.previous_priority(), incident::v1::PRIORITY_P2);
+  EXPECT_EQ(retargeted.clock().target().seconds(), 4 * 3600);
+  // The response clock attached by the change counts from the creation: retroactive.
+  EXPECT_TRUE(Last<sla::v1::SlaClockStarted>("SlaClockStarted").retroactive());
+}
+
+TEST_F(TimerLogicTest, CancelDiscardsEveryClock) {
+  Apply(Create());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_CANCELLED); }),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+  EXPECT_EQ(Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").reason(), "cancel_condition");
+  EXPECT_FALSE(next_fire_.has_value());
+  EXPECT_TRUE(TimerLogic::OpenClocks(*state_).empty());
+}
+
+TEST_F(TimerLogicTest, ReplayedEventsChangeNothingAndRebuildTheSameEvents) {
+  std::vector<Incident> history;
+  history.push_back(Create());
+  Apply(history.back());
+  clock_.Advance(absl::Minutes(40));
+  Change([](Incident& i) { i.set_assignee("bob"); });
+  history.push_back(incident_);
+  // The same event again (redelivery): nothing.
+  EXPECT_TRUE(Apply(history.back()).empty());
+  EXPECT_TRUE(Apply(history.front()).empty());
+  const std::vector<events::CloudEvent> first = all_;
+  // Redis wiped: replaying the topic rebuilds the same clocks and events, ids included.
+  state_.reset();
+  all_.clear();
+  for (const auto& i : history) Apply(i);
+  ASSERT_EQ(all_.size(), first.size());
+  for (size_t k = 0; k < first.size(); ++k) {
+    EXPECT_EQ(all_[k].id, first[k].id);
+    EXPECT_EQ(all_[k].type, first[k].type);
+    EXPECT_EQ(all_[k].data, first[k].data);
+  }
+}
+
+TEST_F(TimerLogicTest, ResolveFailureIsRetryable) {
+  source_.SetUnavailable(true);
+  auto out = logic_.OnIncident(nullptr, Create(), 0, kT0);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
+  const std::string a = TimerLogic::DerivedUuid("clock/breached");
+  EXPECT_EQ(a, TimerLogic::DerivedUuid("clock/breached"));
+  EXPECT_NE(a, TimerLogic::DerivedUuid("clock/warning/50"));
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '5');
+}
+
+}  // namespace
+}  // namespace itsm::sla_timer
