@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -431,6 +432,7 @@ int Main(int argc, char** argv) {
        {"quick", "false", "Tiny durations and counts: checks the harness works (CI smoke run)."},
        {"seconds", "5", "Measured seconds per closed-loop step."},
        {"seed_incidents", "1000000", "Incidents stored before measuring reads."},
+       {"concurrency", "1,16,64", "Calls in flight for the closed-loop steps."},
        {"results_dir", "bench/results", "Where <name>.json and <name>.md are written."},
        {"name", "latest", "Result file name."},
        {"address", "", "Drive an already running incident service at host:port (scenario incident-create-at) instead of starting one."},
@@ -444,6 +446,15 @@ int Main(int argc, char** argv) {
   bench.settings.open_duration = quick ? absl::Milliseconds(500) : absl::Seconds(10);
   bench.settings.seed_incidents = quick ? 2000 : config.GetInt("seed_incidents");
   const std::vector<std::string> scenarios = absl::StrSplit(config.GetString("scenarios"), ',');
+  bench.settings.concurrencies.clear();
+  for (absl::string_view c : absl::StrSplit(config.GetString("concurrency"), ',', absl::SkipEmpty())) {
+    int n = 0;
+    if (!absl::SimpleAtoi(c, &n) || n < 1) {
+      std::fprintf(stderr, "--concurrency: expected numbers like 1,16,64\n");
+      return 2;
+    }
+    bench.settings.concurrencies.push_back(n);
+  }
   const std::string machine = MachineDescription();
   std::printf("itsm-bench on %s\n", machine.c_str());
 

@@ -1,6 +1,7 @@
 #include "itsm/base/ids.h"
 
 #include <cstdint>
+#include <chrono>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -8,12 +9,18 @@
 namespace itsm::base {
 
 std::string NewUuid() {
+  // Version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids minted close in
+  // time sort close together, so a B-tree keyed by them grows at its right edge instead of
+  // touching a random page per insert (measured: random v4 keys made the incident table's
+  // primary key the largest cost of a create once the table outgrew SQLite's page cache).
   // One generator per thread, seeded from the OS: ids are minted on many gRPC threads at once.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng();
-  uint64_t lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  const uint64_t millis = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  uint64_t hi = (millis << 16) | (rng() & 0x0fffULL) | 0x7000ULL;      // version 7
+  uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC variant
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');
   int pos = 0;

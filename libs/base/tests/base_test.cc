@@ -1,5 +1,6 @@
 #include <set>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -8,15 +9,22 @@
 namespace itsm::base {
 namespace {
 
-TEST(Ids, NewUuidIsCanonicalVersion4AndUnique) {
+TEST(Ids, NewUuidIsCanonicalVersion7AndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     std::string id = NewUuid();
     EXPECT_TRUE(IsUuid(id)) << id;
-    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_EQ(id[14], '7') << id;
     EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
     EXPECT_TRUE(seen.insert(id).second);
   }
+}
+
+TEST(Ids, NewUuidsSortByCreationTime) {
+  const std::string first = NewUuid();
+  absl::SleepFor(absl::Milliseconds(2));
+  const std::string second = NewUuid();
+  EXPECT_LT(first, second);
 }
 
 TEST(Ids, IsUuidRejectsOtherShapes) {

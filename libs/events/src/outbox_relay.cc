@@ -132,6 +132,41 @@ void OutboxRelay::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  FlushMarks(/*force=*/true, /*wait=*/true);
+}
+
+void OutboxRelay::FlushMarks(bool force, bool wait) {
+  std::vector<int64_t> ids;
+  {
+    absl::MutexLock lock(&marks_mu_);
+    const absl::Time now = absl::Now();
+    if (to_mark_.empty() || (!force && now - last_mark_ < options_.mark_interval)) return;
+    last_mark_ = now;
+    ids.swap(to_mark_);
+  }
+  auto forget = [this, ids](absl::Status status) {
+    absl::MutexLock lock(&marks_mu_);
+    if (status.ok()) {
+      for (int64_t id : ids) delivered_unmarked_.erase(id);
+    } else {
+      // Not marked: try again with the next flush (the rows stay skipped meanwhile).
+      to_mark_.insert(to_mark_.end(), ids.begin(), ids.end());
+    }
+  };
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  if (wait) {
+    forget(MarkPublished(nullptr, now_us, ids));
+    return;
+  }
+  writer_->Submit(
+      [ids, now_us](storage::Transaction& t) {
+        return t
+            .Execute("UPDATE outbox SET published_at_us = $1 WHERE id IN "
+                     "(SELECT value FROM json_each($2))",
+                     {now_us, absl::StrCat("[", absl::StrJoin(ids, ","), "]")})
+            .status();
+      },
+      forget);
 }
 
 void OutboxRelay::Loop() {
@@ -139,12 +174,20 @@ void OutboxRelay::Loop() {
     {
       absl::MutexLock lock(&mu_);
       auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+      bool marks_waiting;
+      {
+        absl::MutexLock marks_lock(&marks_mu_);
+        marks_waiting = !to_mark_.empty();
+      }
+      mu_.AwaitWithTimeout(absl::Condition(&woken),
+                           marks_waiting ? std::min(options_.poll_interval, options_.mark_interval)
+                                         : options_.poll_interval);
       if (stopping_) return;
       wake_ = false;
     }
     // Keep going while full batches come back: a backlog drains without waiting for wake-ups.
     for (;;) {
+      if (writer_) FlushMarks(/*force=*/false, /*wait=*/false);
       auto n = PublishOnce();
       if (!n.ok()) {
         log::Warn("outbox relay round failed", {{"error", n.status().ToString()}});
@@ -154,6 +197,7 @@ void OutboxRelay::Loop() {
       absl::MutexLock lock(&mu_);
       if (*n < options_.batch_size || stopping_) break;
     }
+    if (writer_) FlushMarks(/*force=*/false, /*wait=*/false);
     CollectGarbage();
   }
 }
@@ -183,21 +227,33 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                           txn->Query("SELECT pg_try_advisory_xact_lock($1)", {kRelayLockKey}));
     if (locked.row(0)[0].AsInt() == 0) return 0;  // another replica is publishing right now
   }
+  const bool deferred_marks = !postgres && writer_ != nullptr;
+  absl::flat_hash_set<int64_t> skip;
+  if (deferred_marks) {
+    absl::MutexLock lock(&marks_mu_);
+    skip = delivered_unmarked_;
+  }
   ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
+      storage::ResultSet all_rows,
       txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
                  " event_time_us, event_subject, content_type, payload, created_at_us"
                  " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
-                 {options_.batch_size}));
+                 {options_.batch_size + static_cast<int>(skip.size())}));
   if (!postgres) txn.reset();
-  if (rows.empty()) {
+  std::vector<const std::vector<storage::Value>*> rows_to_send;
+  for (const auto& row : all_rows.rows()) {
+    if (static_cast<int>(rows_to_send.size()) == options_.batch_size) break;
+    if (!skip.contains(row[0].AsInt())) rows_to_send.push_back(&row);
+  }
+  if (rows_to_send.empty()) {
     pending_.Set(0);
     return 0;
   }
 
   std::vector<std::unique_ptr<Pending>> in_flight;
-  in_flight.reserve(rows.size());
-  for (const auto& row : rows.rows()) {
+  in_flight.reserve(rows_to_send.size());
+  for (const auto* row_ptr : rows_to_send) {
+    const auto& row = *row_ptr;
     CloudEvent event;
     event.id = row[3].AsString();
     event.source = row[4].AsString();
@@ -265,11 +321,17 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                {"attempted", static_cast<int64_t>(in_flight.size())}});
   }
 
-  if (!delivered.empty()) ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
+  if (deferred_marks) {
+    absl::MutexLock lock(&marks_mu_);
+    for (int64_t id : delivered) delivered_unmarked_.insert(id);
+    to_mark_.insert(to_mark_.end(), delivered.begin(), delivered.end());
+  } else if (!delivered.empty()) {
+    ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
+  }
   if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
   published_.Increment(static_cast<double>(delivered.size()));
-  if (static_cast<int>(rows.size()) < options_.batch_size) {
-    pending_.Set(static_cast<double>(rows.size() - delivered.size()));
+  if (static_cast<int>(rows_to_send.size()) < options_.batch_size) {
+    pending_.Set(static_cast<double>(rows_to_send.size() - delivered.size()));
   }
   return static_cast<int>(delivered.size());
 }

@@ -1,4 +1,4 @@
-// Identifiers: random UUIDs (version 4) for records, events and request ids.
+// Identifiers: time-ordered UUIDs (version 7) for records, events and request ids.
 #ifndef ITSM_BASE_IDS_H_
 #define ITSM_BASE_IDS_H_
 
@@ -7,7 +7,7 @@
 
 namespace itsm::base {
 
-// A random RFC 4122 version 4 UUID in its canonical lower-case form.
+// An RFC 9562 version 7 UUID (millisecond timestamp + random bits) in canonical lower case.
 std::string NewUuid();
 // True for the canonical 36-character form (any version).
 bool IsUuid(absl::string_view s);

@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -42,6 +43,8 @@ struct RelayOptions {
   // A delivery not acknowledged in this time is retried in a later round.
   absl::Duration delivery_timeout = absl::Seconds(10);
   absl::Duration retention = absl::Hours(168);
+  // With a writer: how often delivered rows are marked published.
+  absl::Duration mark_interval = absl::Milliseconds(100);
 };
 
 class OutboxRelay {
@@ -49,6 +52,9 @@ class OutboxRelay {
   // With SQLite, pass the service's group committer as `writer`: marking rows published then
   // rides in the service's own batched transactions, instead of a second writer contending for
   // SQLite's single write lock (and its busy-wait sleeps) and paying a second fsync per batch.
+  // Marks are then also coalesced (at most one every `mark_interval`): delivered rows are
+  // remembered in memory until their mark commits, so they are not sent again meanwhile, and a
+  // crash in that window re-sends them with the same ce_id (at least once, as always).
   OutboxRelay(storage::Database& db, RelayOptions options, prometheus::Registry& registry,
               storage::GroupCommitter* writer = nullptr);
   ~OutboxRelay();
@@ -75,6 +81,9 @@ class OutboxRelay {
   absl::Status EnsureProducer();
   absl::Status MarkPublished(storage::Transaction* txn, int64_t now_us,
                              const std::vector<int64_t>& ids);
+  // With a writer: submits the coalesced marks when due (or now, with `force`), without waiting
+  // unless `wait`.
+  void FlushMarks(bool force, bool wait);
   void DestroyProducer();
   void CollectGarbage();
 
@@ -89,6 +98,13 @@ class OutboxRelay {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   absl::Time last_gc_ = absl::InfinitePast();
+
+  // Delivered rows whose "published" mark has not committed yet (writer mode only): skipped by
+  // the next rounds so they are not sent twice.
+  absl::Mutex marks_mu_;
+  absl::flat_hash_set<int64_t> delivered_unmarked_ ABSL_GUARDED_BY(marks_mu_);
+  std::vector<int64_t> to_mark_ ABSL_GUARDED_BY(marks_mu_);
+  absl::Time last_mark_ = absl::InfinitePast();
 
   prometheus::Counter& published_;
   prometheus::Counter& failed_;
