@@ -438,13 +438,22 @@ const std::string& ListSql(v1::IncidentOrder order) {
           " AND ($4 = '' OR assignee = $4)"
           " AND ($5 = '' OR service = $5)"
           " AND ($6 = '' OR title_lower LIKE $6 ESCAPE '\\')"
-          " AND create_time_us >= $7 AND create_time_us < $8"
-          " AND update_time_us >= $9 AND update_time_us < $10"
+          // "+" keeps SQLite from picking the time indexes for these ranges, which are
+          // usually open (all time): it would then sort the whole table for the ORDER BY
+          // (measured: 4.5 s a page with 1,000,000 incidents) instead of walking the
+          // ordering's own index and stopping after one page.
+          " AND +create_time_us >= $7 AND +create_time_us < $8"
+          " AND +update_time_us >= $9 AND +update_time_us < $10"
           " AND ($11 = '' OR EXISTS (SELECT 1 FROM incident_cis c"
           "      WHERE c.incident_id = incidents.id AND c.ci_id = $11))"
           " AND ($12 = '' OR parent_id = $12)"
           " AND ($13 = '' OR problem_id = $13)"
-          " AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ", cmp, " $15))"
+          // With seq as the key the tie-break is moot: a plain range lets the index start at the
+          // page boundary ($15 still has to appear, typed, for PostgreSQL).
+          , std::string(sql.key) == "seq"
+                ? absl::StrCat(" AND seq ", cmp, " $14 AND CAST($15 AS BIGINT) IS NOT NULL")
+                : absl::StrCat(" AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ",
+                               cmp, " $15))"),
           " ORDER BY ", sql.key, " ", dir, ", seq ", dir, " LIMIT $16");
     }
     return out;

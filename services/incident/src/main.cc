@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
        {{"priority_matrix", "1,2,3;2,3,4;3,4,5",
          "Priority by impact (rows) and urgency (columns), 1 = P1; rows separated by ';'."},
         {"commit_batch_size", "512", "Most creates committed in one transaction (group commit)."},
-        {"commit_writers", "1", "Writer threads of the group committer (more only help PostgreSQL)."},
+        {"commit_writers", "0",
+         "Writer threads of the group committer; 0: one on SQLite (a single writer anyway), "
+         "four on PostgreSQL (each statement is a round trip: writers overlap them)."},
         {"reopen_window_hours", "168",
          "How long after its resolution an incident may be reopened (RESOLVED -> IN_PROGRESS)."}}});
 
@@ -40,7 +42,11 @@ int main(int argc, char** argv) {
   // batched transactions.
   storage::GroupCommitter committer(
       *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")),
-            .writers = static_cast<int>(rt.config().GetInt("commit_writers"))});
+            .writers = [&] {
+              const int configured = static_cast<int>(rt.config().GetInt("commit_writers"));
+              if (configured > 0) return configured;
+              return db->dialect() == storage::Dialect::kPostgres ? 4 : 1;
+            }()});
   runtime::ObserveGroupCommits(committer, rt.metrics());
   auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
   // Every commit may hold new outbox rows: publish them now instead of at the next poll.
