@@ -5,14 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-tools/build.sh itsm_suite itsm_bench itsm_bench_echo businesstime_bench
+tools/build.sh itsm_suite itsm_bench itsm_bench_echo businesstime_bench storage_bench cmdb_impact_bench sla_report_bench sla_timer_bench
 mkdir -p bench/results
 export ITSM_BIN_DIR="$PWD/build/bin"
 build/bin/itsm-bench --results_dir=bench/results --name=latest "$@"
 # Micro benchmarks (Google Benchmark): business time.
 build/bench/businesstime_bench --benchmark_min_time=0.2 \
   --benchmark_out=bench/results/businesstime.json --benchmark_out_format=json
-# Other services' drivers plug in here: each writes bench/results/<name>.json.
-for extra in build/bench/cmdb_bench build/bench/sla_report_bench build/bench/sla_timer_bench; do
-  if [ -x "$extra" ]; then "$extra" --results_dir=bench/results || echo "$extra failed"; fi
+build/bench/storage_bench --benchmark_min_time=0.5 \
+  --benchmark_out=bench/results/storage.json --benchmark_out_format=json
+# Other services' drivers plug in here; each prints its table and writes what it writes.
+build/bench/cmdb_impact_bench | tee bench/results/cmdb_impact.txt
+for extra in build/bench/sla_report_bench build/bench/sla_timer_bench; do
+  "$extra" --results_dir=bench/results || echo "$extra failed"
 done
