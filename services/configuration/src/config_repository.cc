@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
 #include "src/class_catalog.h"
 
@@ -19,16 +20,6 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr int kScanPage = 20000;
 
-// LIKE treats % and _ as wildcards: a user searching for "db_01" means the characters.
-std::string LikePattern(const std::string& needle) {
-  std::string out = "%";
-  for (char c : absl::AsciiStrToLower(needle)) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
 
 absl::StatusOr<int> PageSize(const common::v1::PageRequest& page) {
   if (page.page_size() < 0 || page.page_size() > kMaxPageSize) {
@@ -349,7 +340,7 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
       status_mask,
       criticality_mask,
       request.owner_group(),
-      request.name_contains().empty() ? std::string() : LikePattern(request.name_contains()),
+      request.name_contains().empty() ? std::string() : storage::ContainsPattern(request.name_contains()),
       has_cursor ? 1 : 0,
       after_name,
       after_id,

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::incident {
@@ -19,16 +20,6 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
-// LIKE treats % and _ as wildcards: a user searching for "100%" means the characters.
-std::string LikePattern(const std::string& needle) {
-  std::string out = "%";
-  for (char c : absl::AsciiStrToLower(needle)) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
 
 absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
   v1::Incident incident;
@@ -545,7 +536,7 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
                 {state_mask, priority_mask, request.assignment_group(), request.assignee(),
                  request.service(),
                  request.title_contains().empty() ? std::string()
-                                                  : LikePattern(request.title_contains()),
+                                                  : storage::ContainsPattern(request.title_contains()),
                  MicrosOr(request.has_created_after(), request.created_after(), kMin),
                  MicrosOr(request.has_created_before(), request.created_before(), kMax),
                  MicrosOr(request.has_updated_after(), request.updated_after(), kMin),

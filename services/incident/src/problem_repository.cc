@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
 #include "src/incident_repository.h"
 
@@ -31,16 +32,6 @@ absl::StatusOr<T> DecodeAs(const storage::Value& v) {
 std::string ProblemText(const v1::Problem& p) {
   return absl::AsciiStrToLower(absl::StrCat(p.title(), "\n", p.description(), "\n", p.root_cause(),
                                             "\n", p.workaround()));
-}
-
-std::string Like(const std::string& needle) {
-  std::string out = "%";
-  for (char c : absl::AsciiStrToLower(needle)) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
 }
 
 absl::StatusOr<std::pair<int, int64_t>> PageBounds(const common::v1::PageRequest& page) {
@@ -146,7 +137,7 @@ absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemReposito
                 " AND ($4 = '' OR service = $4)"
                 " AND seq < $5 ORDER BY seq DESC LIMIT $6",
                 {state_mask, request.known_errors_only() ? 1 : 0,
-                 request.text().empty() ? std::string() : Like(request.text()), request.service(),
+                 request.text().empty() ? std::string() : storage::ContainsPattern(request.text()), request.service(),
                  bounds.second, bounds.first + 1}));
   return ToPage<v1::Problem>(rows, bounds.first);
 }
