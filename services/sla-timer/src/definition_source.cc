@@ -30,13 +30,31 @@ GrpcDefinitionSource::GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channe
       ttl_(ttl),
       deadline_(deadline) {}
 
+RecordQuery RecordQuery::Of(const incident::v1::Incident& incident) {
+  RecordQuery q;
+  q.service = incident.service();
+  q.priority = incident.priority();
+  q.category = incident.category();
+  if (incident.has_create_time()) q.create_time = base::FromProtoTimestamp(incident.create_time());
+  return q;
+}
+
+RecordQuery RecordQuery::Of(const incident::v1::ServiceRequest& request) {
+  RecordQuery q;
+  q.service = request.service();
+  q.priority = request.priority();
+  q.request_type = request.catalog_item();
+  if (request.has_create_time()) q.create_time = base::FromProtoTimestamp(request.create_time());
+  return q;
+}
+
 absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
-    const incident::v1::Incident& incident) {
+    const RecordQuery& record) {
   const absl::Time at =
-      incident.has_create_time() ? base::FromProtoTimestamp(incident.create_time()) : clock_.Now();
+      record.create_time != absl::InfinitePast() ? record.create_time : clock_.Now();
   const int64_t bucket = absl::ToUnixSeconds(at) / std::max<int64_t>(1, absl::ToInt64Seconds(ttl_));
-  auto key = std::make_tuple(incident.service(), static_cast<int>(incident.priority()),
-                             incident.category(), bucket);
+  auto key = std::make_tuple(record.service, static_cast<int>(record.priority), record.category,
+                             record.request_type, bucket);
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
@@ -44,9 +62,10 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
     if (it != resolved_.end() && now - it->second.fetched < ttl_) return it->second.definitions;
   }
   sla::v1::ResolveApplicableSlaRequest request;
-  request.set_service(incident.service());
-  request.set_priority(incident.priority());
-  request.set_category(incident.category());
+  request.set_service(record.service);
+  request.set_priority(record.priority);
+  request.set_category(record.category);
+  request.set_request_type(record.request_type);
   *request.mutable_at() = base::ToProtoTimestamp(at);
   sla::v1::ResolveApplicableSlaResponse response;
   grpc::ClientContext ctx;
@@ -132,7 +151,7 @@ void StaticDefinitionSource::SetUnavailable(bool unavailable) {
 }
 
 absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(
-    const incident::v1::Incident& incident) {
+    const RecordQuery& record) {
   absl::MutexLock lock(&mu_);
   if (unavailable_) return absl::UnavailableError("definition source unavailable");
   std::vector<DefinitionPtr> out;
@@ -140,9 +159,14 @@ absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(
     const DefinitionPtr& d = definitions_[{id, version}];
     if (d->retired()) continue;
     bool covered = false;
-    for (const auto& s : d->coverage().services()) covered |= s == incident.service();
+    for (const auto& s : d->coverage().services()) covered |= s == record.service;
+    if (d->coverage().request_types_size() > 0) {
+      bool listed = false;
+      for (const auto& t : d->coverage().request_types()) listed |= t == record.request_type;
+      covered &= listed;
+    }
     bool target = false;
-    for (const auto& t : d->targets()) target |= t.priority() == incident.priority();
+    for (const auto& t : d->targets()) target |= t.priority() == record.priority;
     if (covered && target) out.push_back(d);
   }
   return out;

@@ -28,13 +28,34 @@ namespace itsm::sla_timer {
 using DefinitionPtr = std::shared_ptr<const sla::v1::SlaDefinition>;
 using CalendarPtr = std::shared_ptr<const sla::v1::Calendar>;
 
+// What ResolveApplicableSla is asked about a record.
+struct RecordQuery {
+  std::string service = {};
+  incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
+  std::string category = {};
+  // The service request's catalogue item; "" for an incident (so a definition whose coverage
+  // lists request types covers only service requests of those items).
+  std::string request_type = {};
+  // The record's creation; InfinitePast when unknown (then: now).
+  absl::Time create_time = absl::InfinitePast();
+
+  static RecordQuery Of(const incident::v1::Incident& incident);
+  static RecordQuery Of(const incident::v1::ServiceRequest& request);
+};
+
 class DefinitionSource {
  public:
   virtual ~DefinitionSource() = default;
-  // The definitions that apply to `incident` (its service, priority and category, at its
-  // creation): at most one per agreement kind, possibly none. UNAVAILABLE: ask again later.
-  virtual absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
-      const incident::v1::Incident& incident) = 0;
+  // The definitions that apply to a record (its service, priority, category and request type,
+  // at its creation): at most one per agreement kind, possibly none. UNAVAILABLE: ask again
+  // later.
+  virtual absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) = 0;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const incident::v1::Incident& incident) {
+    return Resolve(RecordQuery::Of(incident));
+  }
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const incident::v1::ServiceRequest& request) {
+    return Resolve(RecordQuery::Of(request));
+  }
   // version 0: the current one.
   virtual absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) = 0;
   virtual absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) = 0;
@@ -44,13 +65,14 @@ class DefinitionSource {
 class GrpcDefinitionSource final : public DefinitionSource {
  public:
   // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
-  // reused. Answers are keyed by (service, priority, category, creation time / ttl), so a
+  // reused. Answers are keyed by (service, priority, category, request type, creation time /
+  // ttl), so a
   // definition created or retired takes effect for new incidents within `ttl`.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
                        absl::Duration ttl, absl::Duration deadline = absl::Seconds(5));
 
-  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
-      const incident::v1::Incident& incident) override;
+  using DefinitionSource::Resolve;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
 
@@ -68,7 +90,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::Duration ttl_;
   absl::Duration deadline_;
   absl::Mutex mu_;
-  std::map<std::tuple<std::string, int, std::string, int64_t>, ResolveEntry> resolved_
+  std::map<std::tuple<std::string, int, std::string, std::string, int64_t>, ResolveEntry> resolved_
       ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, CalendarEntry> calendars_ ABSL_GUARDED_BY(mu_);
@@ -76,7 +98,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
 
 // Definitions and calendars held in memory (tests, benchmark). Resolve applies the rule of
 // docs/sla.md section 2 in its simplest form: not retired, the service covered, a target for
-// the priority.
+// the priority, and the request type listed when the coverage lists request types.
 class StaticDefinitionSource final : public DefinitionSource {
  public:
   // Adds (or replaces with a new version) a definition / calendar.
@@ -85,8 +107,8 @@ class StaticDefinitionSource final : public DefinitionSource {
   // Resolve fails with UNAVAILABLE while set (tests of retries).
   void SetUnavailable(bool unavailable);
 
-  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(
-      const incident::v1::Incident& incident) override;
+  using DefinitionSource::Resolve;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
 

@@ -1,5 +1,7 @@
 #include "src/sla_timer.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -35,6 +37,44 @@ absl::StatusOr<incident::v1::Incident> IncidentOf(const events::CloudEvent& e) {
   if (name == "IncidentCancelled") return IncidentOf<v1::IncidentCancelled>(e);
   if (name == "IncidentCommented") return IncidentOf<v1::IncidentCommented>(e);
   return absl::NotFoundError(e.type);
+}
+
+template <typename T>
+absl::StatusOr<incident::v1::ServiceRequest> ServiceRequestOf(const events::CloudEvent& e) {
+  T message;
+  ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(e, &message));
+  return message.service_request();
+}
+
+// The service request carried by a service request event; NOT_FOUND for any other type.
+absl::StatusOr<incident::v1::ServiceRequest> ServiceRequestOf(const events::CloudEvent& e) {
+  const std::string name = e.type.substr(sizeof(kIncidentPrefix) - 1);
+  namespace v1 = incident::v1;
+  if (name == "ServiceRequestCreated") return ServiceRequestOf<v1::ServiceRequestCreated>(e);
+  if (name == "ServiceRequestUpdated") return ServiceRequestOf<v1::ServiceRequestUpdated>(e);
+  if (name == "ServiceRequestStateChanged") {
+    return ServiceRequestOf<v1::ServiceRequestStateChanged>(e);
+  }
+  return absl::NotFoundError(e.type);
+}
+
+// One incident or service request event, as the handler needs it.
+struct RecordEvent {
+  std::optional<incident::v1::Incident> incident;
+  std::optional<incident::v1::ServiceRequest> request;
+  const std::string& id() const { return incident ? incident->id() : request->id(); }
+};
+
+absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
+  RecordEvent out;
+  auto incident = IncidentOf(e);
+  if (incident.ok()) {
+    out.incident = *std::move(incident);
+    return out;
+  }
+  if (incident.status().code() != absl::StatusCode::kNotFound) return incident.status();
+  ITSM_ASSIGN_OR_RETURN(out.request, ServiceRequestOf(e));
+  return out;
 }
 
 struct DeliveryBatch {
@@ -158,22 +198,29 @@ absl::Status SlaTimer::Handle(const events::ConsumedEvent& consumed) {
     handled_family_.Add({{"type", type}, {"result", result}}).Increment();
   };
   lag_seconds_.Set(absl::ToDoubleSeconds(clock_.Now() - e.time));
-  auto incident = IncidentOf(e);
-  if (!incident.ok()) {
-    count(incident.status().code() == absl::StatusCode::kNotFound ? "ignored" : "rejected");
-    return incident.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
-                                                                   : incident.status();
+  auto record = RecordOf(e);
+  if (!record.ok()) {
+    count(record.status().code() == absl::StatusCode::kNotFound ? "ignored" : "rejected");
+    return record.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
+                                                                 : record.status();
   }
-  if (incident->id().empty()) {
+  if (record->id().empty()) {
     count("rejected");
-    return absl::InvalidArgumentError(absl::StrCat(e.type, " ", e.id, ": incident.id: required"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        e.type, " ", e.id, record->incident ? ": incident.id" : ": service_request.id",
+        ": required"));
   }
+  const bool has_update_time = record->incident ? record->incident->has_update_time()
+                                                : record->request->has_update_time();
   const absl::Time change_time =
-      incident->has_update_time() ? base::FromProtoTimestamp(incident->update_time()) : e.time;
-  const std::string& id = incident->id();
-  // A created incident has no state yet: try without reading first (one round trip); the
+      has_update_time ? base::FromProtoTimestamp(record->incident
+                                                     ? record->incident->update_time()
+                                                     : record->request->update_time())
+                      : e.time;
+  const std::string& id = record->id();
+  // A created record has no state yet: try without reading first (one round trip); the
   // compare-and-set tells us if it had one after all (a replay).
-  bool assume_new = type == "IncidentCreated";
+  bool assume_new = type == "IncidentCreated" || type == "ServiceRequestCreated";
   for (int attempt = 0; attempt < 20; ++attempt) {
     ClockStore::Loaded loaded;
     if (!assume_new) {
@@ -185,8 +232,11 @@ absl::Status SlaTimer::Handle(const events::ConsumedEvent& consumed) {
       loaded = std::move((*l)[0]);
     }
     assume_new = false;
-    auto out = logic_.OnIncident(loaded.state ? &*loaded.state : nullptr, *incident,
-                                 consumed.partition, change_time);
+    const sla::v1::TimerState* stored = loaded.state ? &*loaded.state : nullptr;
+    auto out = record->incident
+                   ? logic_.OnIncident(stored, *record->incident, consumed.partition, change_time)
+                   : logic_.OnServiceRequest(stored, *record->request, consumed.partition,
+                                             change_time);
     if (!out.ok()) {
       const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
                              out.status().code() == absl::StatusCode::kInvalidArgument;
@@ -220,7 +270,8 @@ absl::Status SlaTimer::Handle(const events::ConsumedEvent& consumed) {
     // The firing loop (or another replica) changed the state meanwhile: read it again.
   }
   count("retry");
-  return absl::AbortedError(absl::StrCat("incident ", id, ": state kept changing"));
+  return absl::AbortedError(absl::StrCat(record->incident ? "incident " : "service request ", id,
+                                         ": state kept changing"));
 }
 
 absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {

@@ -144,6 +144,17 @@ struct TimerLogic::Ctx {
   std::string incident_id;
 };
 
+struct TimerLogic::Record {
+  std::string id = {};
+  int64_t version = 0;
+  std::string service = {};
+  incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
+  sla::RecordFields fields = {};
+  RecordQuery query = {};
+  // "" (incident) or kServiceRequestRecord.
+  std::string record_type = {};
+};
+
 TimerLogic::TimerLogic(DefinitionSource& source, Options options)
     : source_(source), options_(std::move(options)) {}
 
@@ -225,6 +236,7 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   sla::v1::SlaClock s;
   s.set_clock_id(c.clock_id());
   s.set_incident_id(ctx.incident_id);
+  s.set_record_type(ctx.out.state.record_type());
   s.set_sla_definition_id(c.definition_id());
   s.set_sla_definition_version(c.definition_version());
   s.set_sla_definition_name(def->name());
@@ -337,7 +349,7 @@ absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
 }
 
 absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, ClockKind kind,
-                                     const sla::Action& a, const incident::v1::Incident& incident,
+                                     const sla::Action& a, incident::v1::Priority priority,
                                      absl::Time change_time) {
   const auto pkind = sla::ToProto(kind);
   TimerState& st = ctx.out.state;
@@ -359,12 +371,16 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     c.set_definition_version(def.version());
     c.set_clock_kind(pkind);
     c.set_sequence(sequence);
-    c.set_clock_id(DerivedUuid(
-        absl::StrCat(ctx.incident_id, "/", def.id(), "/", KindName(pkind), "/", sequence)));
+    // A service request's clock ids also name the record type (an incident's stay as they
+    // were, so that replays keep producing the ids consumers saw).
+    const std::string record_prefix =
+        st.record_type().empty() ? "" : absl::StrCat(st.record_type(), "/");
+    c.set_clock_id(DerivedUuid(absl::StrCat(record_prefix, ctx.incident_id, "/", def.id(), "/",
+                                            KindName(pkind), "/", sequence)));
     c.set_calendar_id(cal->id());
     c.set_calendar_version(cal->version());
     c.set_time_zone(ZoneFor(def, *cal));
-    c.set_priority(incident.priority());
+    c.set_priority(priority);
     c.set_retroactive(a.at < change_time);
     AddTransition(c, ActionType::kStart, a.at, a.target);
     *st.mutable_clocks(index) = std::move(c);
@@ -429,7 +445,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       }();
       const auto previous_priority = c.priority();
       AddTransition(c, a.type, a.at, a.target);
-      c.set_priority(incident.priority());
+      c.set_priority(priority);
       sla::v1::SlaClockRetargeted m;
       ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
       *m.mutable_previous_target() = ProtoDuration(absl::Seconds(previous_target));
@@ -445,17 +461,50 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
 absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
                                                const incident::v1::Incident& incident,
                                                int32_t partition, absl::Time change_time) {
+  Record r;
+  r.id = incident.id();
+  r.version = incident.version();
+  r.service = incident.service();
+  r.priority = incident.priority();
+  r.fields = sla::FromIncident(incident);
+  r.query = RecordQuery::Of(incident);
+  return OnRecord(stored, r, partition, change_time);
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
+                                                     const incident::v1::ServiceRequest& request,
+                                                     int32_t partition, absl::Time change_time) {
+  Record r;
+  r.id = request.id();
+  r.version = request.version();
+  r.service = request.service();
+  r.priority = request.priority();
+  r.fields = sla::FromServiceRequest(request);
+  r.query = RecordQuery::Of(request);
+  r.record_type = kServiceRequestRecord;
+  return OnRecord(stored, r, partition, change_time);
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Record& record,
+                                             int32_t partition, absl::Time change_time) {
   Ctx ctx;
-  ctx.incident_id = incident.id();
+  ctx.incident_id = record.id;
   if (stored != nullptr) {
+    if (stored->record_type() != record.record_type) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "record ", record.id, " is stored as ",
+          stored->record_type().empty() ? "an incident" : stored->record_type(), ", not as ",
+          record.record_type.empty() ? "an incident" : record.record_type));
+    }
     ctx.out.state = *stored;
-    // Incident versions grow by one per change: anything not newer was applied already.
-    if (incident.version() != 0 && incident.version() <= stored->incident_version()) {
+    // Record versions grow by one per change: anything not newer was applied already.
+    if (record.version != 0 && record.version <= stored->incident_version()) {
       ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
       return std::move(ctx.out);
     }
   } else {
-    ctx.out.state.set_incident_id(incident.id());
+    ctx.out.state.set_incident_id(record.id);
+    ctx.out.state.set_record_type(record.record_type);
   }
   TimerState& st = ctx.out.state;
   st.set_partition(partition);
@@ -465,18 +514,18 @@ absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
   // a late resolution is "breached, then completed", whether or not the firing loop was quick.
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
 
-  const sla::RecordFields after = sla::FromIncident(incident);
+  const sla::RecordFields& after = record.fields;
   std::optional<sla::RecordFields> before;
   if (stored != nullptr && stored->incident_version() > 0) before = FromRecord(stored->record());
   // Set the service before any snapshot reads it.
-  *st.mutable_record() = ToRecord(before ? *before : after, incident.service());
+  *st.mutable_record() = ToRecord(before ? *before : after, record.service);
 
-  // Which definitions apply: asked when the incident is first seen, and again on a priority
+  // Which definitions apply: asked when the record is first seen, and again on a priority
   // change (another definition may cover the new priority). Found ones stay attached, at the
   // version first seen, so that a clock keeps the rules it started under.
   if ((!before || before->priority != after.priority) &&
-      incident.priority() != incident::v1::PRIORITY_UNSPECIFIED) {
-    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, source_.Resolve(incident));
+      record.priority != incident::v1::PRIORITY_UNSPECIFIED) {
+    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, source_.Resolve(record.query));
     for (const DefinitionPtr& d : found) {
       bool known = false;
       for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
@@ -499,12 +548,12 @@ absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
       }
       for (const sla::Action& a :
            policy->Decide(stage, before ? &*before : nullptr, after, change_time)) {
-        ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, incident, change_time));
+        ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, record.priority, change_time));
       }
     }
   }
-  *st.mutable_record() = ToRecord(after, incident.service());
-  st.set_incident_version(incident.version());
+  *st.mutable_record() = ToRecord(after, record.service);
+  st.set_incident_version(record.version);
   // A clock stopped or re-targeted may owe warnings or a breach at this very instant.
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
   ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));

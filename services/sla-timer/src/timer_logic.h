@@ -37,6 +37,8 @@ namespace itsm::sla_timer {
 inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
 inline constexpr char kSlaTopic[] = "itsm.sla.v1";
 inline constexpr char kEventSource[] = "itsm/sla-timer";
+// TimerState::record_type and SlaClock::record_type of a service request ("" is an incident).
+inline constexpr char kServiceRequestRecord[] = "service_request";
 
 // A warning or breach that fired, for the metrics.
 struct Fired {
@@ -74,6 +76,14 @@ class TimerLogic {
                                      const incident::v1::Incident& incident, int32_t partition,
                                      absl::Time change_time);
 
+  // The same for one service request event (ServiceRequestCreated / Updated / StateChanged):
+  // the request's fields are read with sla::FromServiceRequest, definitions are resolved with
+  // the catalogue item as request type, and clock ids and events carry the record type
+  // "service_request". INVALID_ARGUMENT when `stored` belongs to an incident with the same id.
+  absl::StatusOr<Outcome> OnServiceRequest(const sla::v1::TimerState* stored,
+                                           const incident::v1::ServiceRequest& request,
+                                           int32_t partition, absl::Time change_time);
+
   // Fires every warning and breach of `stored`'s running clocks due at or before `now`, each
   // once (the fired markers are in the returned state).
   absl::StatusOr<Outcome> Fire(const sla::v1::TimerState& stored, absl::Time now);
@@ -84,13 +94,16 @@ class TimerLogic {
   static std::string DerivedUuid(const std::string& text);
 
  private:
-  struct Ctx;  // one call's working state
+  struct Ctx;     // one call's working state
+  struct Record;  // an incident or a service request, as the clocks see it
+  absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
+                                   int32_t partition, absl::Time change_time);
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
   absl::StatusOr<const sla::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
                                                  sla::ClockKind kind);
   absl::Status FireUpTo(Ctx& ctx, absl::Time t);
   absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, sla::ClockKind kind,
-                           const sla::Action& action, const incident::v1::Incident& incident,
+                           const sla::Action& action, incident::v1::Priority priority,
                            absl::Time change_time);
   absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
   absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,

@@ -168,6 +168,56 @@ TEST_F(SlaTimerRedisTest, RevokedPartitionsStopFiring) {
   EXPECT_EQ(*timer->FireOnce(), 8);
 }
 
+TEST_F(SlaTimerRedisTest, ServiceRequestEventsRunTheSameClocks) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0});
+  incident::v1::ServiceRequest r;
+  r.set_id("req-1");
+  r.set_catalog_item("Laptop (standard)");
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P1);
+  r.set_state(incident::v1::SERVICE_REQUEST_STATE_SUBMITTED);
+  r.set_version(1);
+  *r.mutable_create_time() = base::ToProtoTimestamp(kT0);
+  *r.mutable_update_time() = base::ToProtoTimestamp(kT0);
+  auto feed = [&](const google::protobuf::Message& m) {
+    events::ConsumedEvent e;
+    e.event = events::MakeCloudEvent(m, "itsm/incident", r.id(),
+                                     base::FromProtoTimestamp(r.update_time()));
+    e.topic = kIncidentTopic;
+    e.partition = 0;
+    e.key = r.id();
+    return timer->Handle(e);
+  };
+  incident::v1::ServiceRequestCreated created;
+  *created.mutable_service_request() = r;
+  ASSERT_TRUE(feed(created).ok());
+  ASSERT_TRUE(feed(created).ok());  // a redelivery changes nothing
+  EXPECT_EQ(OutboxIds(1).size(), 2u);
+  clock_.Advance(absl::Hours(1));
+  r.set_state(incident::v1::SERVICE_REQUEST_STATE_FULFILLED);
+  r.set_version(2);
+  *r.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+  incident::v1::ServiceRequestStateChanged fulfilled;
+  *fulfilled.mutable_service_request() = r;
+  fulfilled.set_previous_state(incident::v1::SERVICE_REQUEST_STATE_SUBMITTED);
+  fulfilled.set_new_state(incident::v1::SERVICE_REQUEST_STATE_FULFILLED);
+  ASSERT_TRUE(feed(fulfilled).ok());
+  std::map<std::string, int> types;
+  for (const auto& [id, n] : OutboxIds(1, &types)) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockStarted"], 2);
+  // The response clock breached at 30 min (caught up), then completed; resolution met.
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 1);
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockCompleted"], 1);
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 1);
+  ClockStore store(redis_->address());
+  auto open = store.OpenClocks(0);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ((*open)["response:running"], 0);
+  EXPECT_EQ((*open)["resolution:running"], 0);
+}
+
 TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
   auto cluster = kafkamock::MockCluster::Start(1);
   ASSERT_TRUE(cluster.ok()) << cluster.status();

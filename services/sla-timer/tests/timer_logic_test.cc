@@ -304,5 +304,126 @@ TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
   EXPECT_EQ(a[14], '5');
 }
 
+// ---- Service requests: the same clocks, read through sla::FromServiceRequest ----
+
+class ServiceRequestTimerTest : public TimerLogicTest {
+ protected:
+  std::vector<std::string> ApplyRequest(const incident::v1::ServiceRequest& r) {
+    auto out = logic_.OnServiceRequest(state_ ? &*state_ : nullptr, r, 3,
+                                       base::FromProtoTimestamp(r.update_time()));
+    EXPECT_TRUE(out.ok()) << out.status();
+    if (!out.ok()) return {};
+    return Take(*out);
+  }
+
+  std::vector<std::string> CreateRequest(
+      incident::v1::Priority priority = incident::v1::PRIORITY_P1) {
+    request_.set_id("req-1");
+    request_.set_catalog_item("Laptop (standard)");
+    request_.set_service("vpn");
+    request_.set_priority(priority);
+    request_.set_state(incident::v1::SERVICE_REQUEST_STATE_SUBMITTED);
+    request_.set_version(1);
+    *request_.mutable_create_time() = base::ToProtoTimestamp(clock_.Now());
+    *request_.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+    return ApplyRequest(request_);
+  }
+
+  std::vector<std::string> ChangeRequest(
+      const std::function<void(incident::v1::ServiceRequest&)>& edit) {
+    edit(request_);
+    request_.set_version(request_.version() + 1);
+    *request_.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+    return ApplyRequest(request_);
+  }
+
+  std::vector<std::string> ToState(incident::v1::ServiceRequestState s) {
+    return ChangeRequest([s](incident::v1::ServiceRequest& r) { r.set_state(s); });
+  }
+
+  incident::v1::ServiceRequest request_;
+};
+
+TEST_F(ServiceRequestTimerTest, SubmittedRequestStartsResponseAndResolutionClocks) {
+  EXPECT_THAT(CreateRequest(), ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  ASSERT_TRUE(next_fire_.has_value());
+  EXPECT_EQ(*next_fire_, kT0 + absl::Minutes(15));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(started.clock().incident_id(), "req-1");
+  EXPECT_EQ(started.clock().record_type(), "service_request");
+  EXPECT_EQ(started.clock().service(), "vpn");
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
+  EXPECT_EQ(state_->record_type(), "service_request");
+  EXPECT_EQ(all_.back().subject, "req-1");
+  // The record type is part of the clock id: an incident with the same id has other clocks.
+  const std::string request_clock = started.clock().clock_id();
+  std::optional<sla::v1::TimerState> request_state = state_;
+  state_.reset();
+  Incident same_id = Create();
+  same_id.set_id("req-1");
+  Apply(same_id);
+  EXPECT_NE(Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock().clock_id(), request_clock);
+  EXPECT_EQ(Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock().record_type(), "");
+  // And a stored request state is never taken for an incident's (or the reverse).
+  auto mixed = logic_.OnIncident(&*request_state, same_id, 3, clock_.Now());
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ServiceRequestTimerTest, FulfilledInTimeIsMet) {
+  CreateRequest();
+  clock_.Advance(absl::Minutes(10));
+  // Leaving SUBMITTED is the response.
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_APPROVED), ElementsAre("SlaMet"));
+  EXPECT_EQ(Last<sla::v1::SlaMet>("SlaMet").clock().clock_kind(), sla::v1::CLOCK_KIND_RESPONSE);
+  clock_.Advance(absl::Minutes(20));
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_FULFILLING), ElementsAre());
+  clock_.Advance(absl::Minutes(60));  // 1 h 30 min: before the 50 % warning at 2 h
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_FULFILLED), ElementsAre("SlaMet"));
+  auto met = Last<sla::v1::SlaMet>("SlaMet");
+  EXPECT_EQ(met.clock().clock_kind(), sla::v1::CLOCK_KIND_RESOLUTION);
+  EXPECT_FALSE(met.clock().breached());
+  EXPECT_EQ(met.clock().business_elapsed().seconds(), 90 * 60);
+  EXPECT_EQ(met.clock().record_type(), "service_request");
+  EXPECT_FALSE(next_fire_.has_value());
+  EXPECT_TRUE(TimerLogic::OpenClocks(*state_).empty());
+  // Closing it later changes nothing; a redelivered event is a replay.
+  clock_.Advance(absl::Hours(10));
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_CLOSED), ElementsAre());
+  EXPECT_THAT(ApplyRequest(request_), ElementsAre());
+}
+
+TEST_F(ServiceRequestTimerTest, LateFulfilmentBreaches) {
+  CreateRequest(incident::v1::PRIORITY_P2);  // P2: resolution 8 h only
+  ASSERT_EQ(state_->clocks_size(), 1);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_FULFILLING), ElementsAre());
+  clock_.Advance(absl::Hours(7));  // 8 h: 50 %, 75 %, 90 % and the breach
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  EXPECT_EQ(Last<sla::v1::SlaBreached>("SlaBreached").clock().record_type(), "service_request");
+  clock_.Advance(absl::Hours(1));
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_FULFILLED),
+              ElementsAre("SlaClockCompleted"));
+  auto done = Last<sla::v1::SlaClockCompleted>("SlaClockCompleted");
+  EXPECT_TRUE(done.clock().breached());
+  EXPECT_EQ(done.clock().stage(), sla::v1::CLOCK_STAGE_COMPLETED);
+}
+
+TEST_F(ServiceRequestTimerTest, RejectedOrCancelledRequestCancelsItsClocks) {
+  CreateRequest();
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(ToState(incident::v1::SERVICE_REQUEST_STATE_REJECTED),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+  EXPECT_FALSE(next_fire_.has_value());
+}
+
+TEST_F(ServiceRequestTimerTest, CoverageRequestTypesSelectCatalogueItems) {
+  sla::v1::SlaDefinition d = Gold(false);
+  d.mutable_coverage()->add_request_types("Phone");
+  source_.Put(d);  // the current version now covers only requests for phones
+  EXPECT_THAT(CreateRequest(), ElementsAre());
+  EXPECT_FALSE(next_fire_.has_value());
+}
+
 }  // namespace
 }  // namespace itsm::sla_timer

@@ -293,6 +293,39 @@ RecordFields FromIncident(const incident::v1::Incident& incident) {
   return r;
 }
 
+RecordFields FromServiceRequest(const incident::v1::ServiceRequest& request) {
+  RecordFields r;
+  switch (request.state()) {
+    case incident::v1::SERVICE_REQUEST_STATE_SUBMITTED:
+      r.state = "NEW";
+      break;
+    case incident::v1::SERVICE_REQUEST_STATE_APPROVED:
+      r.state = "ASSIGNED";
+      break;
+    case incident::v1::SERVICE_REQUEST_STATE_FULFILLING:
+      r.state = "IN_PROGRESS";
+      break;
+    case incident::v1::SERVICE_REQUEST_STATE_FULFILLED:
+      r.state = "RESOLVED";
+      break;
+    case incident::v1::SERVICE_REQUEST_STATE_CLOSED:
+      r.state = "CLOSED";
+      break;
+    case incident::v1::SERVICE_REQUEST_STATE_REJECTED:
+    case incident::v1::SERVICE_REQUEST_STATE_CANCELLED:
+      r.state = "CANCELLED";
+      break;
+    default:  // unspecified (or a state newer than this code): like an incident's UNSPECIFIED
+      r.state = "UNSPECIFIED";
+      break;
+  }
+  r.priority = PriorityName(request.priority());
+  r.assignment_group = request.assignment_group();
+  r.assignee = request.assignee();
+  if (request.has_create_time()) r.create_time = base::FromProtoTimestamp(request.create_time());
+  return r;
+}
+
 Condition Condition::In(Field field, std::set<std::string> values) {
   return Condition({Clause{{Predicate{field, false, std::move(values)}}}});
 }

@@ -285,6 +285,42 @@ TEST(RecordFields, FromIncident) {
   EXPECT_EQ(r.hold_reason, "");
 }
 
+TEST(RecordFields, FromServiceRequestMapsStatesOntoTheDefaults) {
+  incident::v1::ServiceRequest q;
+  q.set_priority(incident::v1::PRIORITY_P2);
+  q.set_assignment_group("desk");
+  q.mutable_create_time()->set_seconds(1000);
+  const auto response = ClockConditions::Defaults(ClockKind::kResponse);
+  const auto resolution = ClockConditions::Defaults(ClockKind::kResolution);
+  q.set_state(incident::v1::SERVICE_REQUEST_STATE_SUBMITTED);
+  RecordFields r = FromServiceRequest(q);
+  EXPECT_EQ(r.state, "NEW");
+  EXPECT_EQ(r.priority, "P2");
+  EXPECT_EQ(r.assignment_group, "desk");
+  EXPECT_EQ(r.create_time, absl::FromUnixSeconds(1000));
+  EXPECT_TRUE(response.start.Holds(r));
+  EXPECT_FALSE(response.stop.Holds(r));
+  EXPECT_FALSE(resolution.stop.Holds(r));
+  q.set_state(incident::v1::SERVICE_REQUEST_STATE_APPROVED);
+  EXPECT_EQ(FromServiceRequest(q).state, "ASSIGNED");
+  EXPECT_TRUE(response.stop.Holds(FromServiceRequest(q)));  // left SUBMITTED
+  q.set_state(incident::v1::SERVICE_REQUEST_STATE_FULFILLING);
+  EXPECT_EQ(FromServiceRequest(q).state, "IN_PROGRESS");
+  EXPECT_FALSE(resolution.stop.Holds(FromServiceRequest(q)));
+  EXPECT_FALSE(resolution.pause.Holds(FromServiceRequest(q)));
+  q.set_state(incident::v1::SERVICE_REQUEST_STATE_FULFILLED);
+  EXPECT_TRUE(resolution.stop.Holds(FromServiceRequest(q)));
+  q.set_state(incident::v1::SERVICE_REQUEST_STATE_CLOSED);
+  EXPECT_TRUE(resolution.stop.Holds(FromServiceRequest(q)));
+  for (auto s : {incident::v1::SERVICE_REQUEST_STATE_REJECTED,
+                 incident::v1::SERVICE_REQUEST_STATE_CANCELLED}) {
+    q.set_state(s);
+    EXPECT_EQ(FromServiceRequest(q).state, "CANCELLED");
+    EXPECT_TRUE(resolution.cancel.Holds(FromServiceRequest(q)));
+    EXPECT_TRUE(response.cancel.Holds(FromServiceRequest(q)));
+  }
+}
+
 TEST(RecordFields, FromIncidentMapsHoldReasons) {
   incident::v1::Incident i;
   i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);

@@ -64,6 +64,16 @@ struct RecordFields {
 // The fields of an incident. hold_reason: "awaiting_caller", "awaiting_supplier",
 // "awaiting_change", or "" when unspecified.
 RecordFields FromIncident(const incident::v1::Incident& incident);
+// The fields of a service request, in the incident vocabulary the conditions (and their
+// defaults) understand (docs/sla.md 3.4):
+//   SUBMITTED -> NEW, APPROVED -> ASSIGNED, FULFILLING -> IN_PROGRESS, FULFILLED -> RESOLVED,
+//   CLOSED -> CLOSED, REJECTED and CANCELLED -> CANCELLED.
+// So by default the response clock stops when the request leaves SUBMITTED (or gets an
+// assignee), the resolution clock stops on FULFILLED or CLOSED, a rejected or cancelled request
+// cancels both, and nothing pauses (a request is never ON_HOLD). responded and major_incident
+// are false, hold_reason and category "" (the catalogue item is the request type of coverage,
+// not a condition field).
+RecordFields FromServiceRequest(const incident::v1::ServiceRequest& request);
 // "P1".."P5", "" for PRIORITY_UNSPECIFIED.
 std::string PriorityName(incident::v1::Priority priority);
 
