@@ -2,7 +2,7 @@
 
 #include <libpq-fe.h>
 
-#include <regex>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -262,12 +262,7 @@ class PostgresDatabase final : public Database {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  std::string DisplayUrl() const override {
-    // postgresql://user:secret@host/db -> postgresql://user:***@host/db; password=... likewise.
-    std::string shown = std::regex_replace(conninfo_, std::regex(R"(://([^:/@]+):[^@]*@)"),
-                                           "://$1:***@");
-    return std::regex_replace(shown, std::regex(R"(password=[^ &]*)"), "password=***");
-  }
+  std::string DisplayUrl() const override { return RedactPassword(conninfo_); }
 
  private:
   std::string conninfo_;
@@ -276,6 +271,28 @@ class PostgresDatabase final : public Database {
 };
 
 }  // namespace
+
+std::string RedactPassword(const std::string& conninfo) {
+  std::string shown = conninfo;
+  // URI form: postgresql://user:secret@host/db
+  if (size_t scheme = shown.find("://"); scheme != std::string::npos) {
+    const size_t at = shown.find('@', scheme + 3);
+    const size_t colon = shown.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      shown.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // Keyword form and URI parameters: password=secret
+  constexpr std::string_view kKey = "password=";
+  for (size_t pos = shown.find(kKey); pos != std::string::npos;
+       pos = shown.find(kKey, pos + kKey.size())) {
+    const size_t start = pos + kKey.size();
+    size_t end = shown.find_first_of(" &", start);
+    if (end == std::string::npos) end = shown.size();
+    shown.replace(start, end - start, "***");
+  }
+  return shown;
+}
 
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
                                                        const DatabaseOptions& options) {

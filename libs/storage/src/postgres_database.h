@@ -13,6 +13,9 @@ namespace itsm::storage::internal {
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
                                                        const DatabaseOptions& options);
 
+// The connection string with any password replaced by ***, for logs.
+std::string RedactPassword(const std::string& conninfo);
+
 }  // namespace itsm::storage::internal
 
 #endif  // ITSM_STORAGE_SRC_POSTGRES_DATABASE_H_

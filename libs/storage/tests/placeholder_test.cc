@@ -1,4 +1,5 @@
 #include "gtest/gtest.h"
+#include "src/postgres_database.h"
 #include "src/sqlite_database.h"
 
 namespace itsm::storage::internal {
@@ -12,6 +13,16 @@ TEST(RewritePlaceholdersForSqlite, NumbersBecomeNumberedQuestionMarks) {
 TEST(RewritePlaceholdersForSqlite, QuotedTextIsLeftAlone) {
   EXPECT_EQ(RewritePlaceholdersForSqlite("SELECT '$1', \"$2\" WHERE x = $3"),
             "SELECT '$1', \"$2\" WHERE x = ?3");
+}
+
+TEST(RedactPassword, HidesPasswordsInBothConnectionStringForms) {
+  EXPECT_EQ(RedactPassword("postgresql://itsm:s3cret@db:5432/incident?sslmode=require"),
+            "postgresql://itsm:***@db:5432/incident?sslmode=require");
+  EXPECT_EQ(RedactPassword("host=db user=itsm password=s3cret dbname=x"),
+            "host=db user=itsm password=*** dbname=x");
+  EXPECT_EQ(RedactPassword("postgresql://db/x?user=u&password=p&sslmode=disable"),
+            "postgresql://db/x?user=u&password=***&sslmode=disable");
+  EXPECT_EQ(RedactPassword("postgresql://itsm@db/x"), "postgresql://itsm@db/x");
 }
 
 }  // namespace
