@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
@@ -148,6 +150,14 @@ int Run(int argc, char** argv) {
     options.start_timeout = start_timeout;
     options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", bootstrap},
                    {"ITSM_REDIS_ADDRESS", (*redis)->address()}};
+    // Every service started before this one is announced as ITSM_<NAME>_ADDRESS (the option
+    // <name>_address of the services that call others, e.g. sla_address), so that services on
+    // port 0 still find each other. The suite file's env wins.
+    for (const auto& earlier : services) {
+      std::string name = absl::AsciiStrToUpper(earlier->name());
+      std::replace(name.begin(), name.end(), '-', '_');
+      options.env.emplace_back(absl::StrCat("ITSM_", name, "_ADDRESS"), earlier->grpc_address());
+    }
     for (const auto& [k, v] : svc.env()) options.env.emplace_back(k, v);
     const absl::Time started_at = absl::Now();
     auto started = supervisor::SuiteService::Start(options);

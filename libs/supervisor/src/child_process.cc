@@ -43,7 +43,13 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
     for (const auto& [k, v] : options.env) overridden |= (k == key);
     if (!overridden) env_storage.emplace_back(entry);
   }
-  for (const auto& [k, v] : options.env) env_storage.push_back(absl::StrCat(k, "=", v));
+  // A later entry for the same variable replaces an earlier one.
+  std::vector<std::pair<std::string, std::string>> env = options.env;
+  for (size_t i = 0; i < env.size(); ++i) {
+    bool replaced_later = false;
+    for (size_t j = i + 1; j < env.size(); ++j) replaced_later |= env[j].first == env[i].first;
+    if (!replaced_later) env_storage.push_back(absl::StrCat(env[i].first, "=", env[i].second));
+  }
   std::vector<char*> envp;
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -23,7 +23,8 @@ class ChildProcess {
   struct Options {
     std::string binary;  // a path, or a name looked up in PATH
     std::vector<std::string> args;
-    // Added to (or replacing in) the parent's environment.
+    // Added to (or replacing in) the parent's environment; a later entry for the same variable
+    // replaces an earlier one.
     std::vector<std::pair<std::string, std::string>> env;
     // stdout and stderr go here (appended); empty inherits the parent's.
     std::string log_file;

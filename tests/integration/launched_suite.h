@@ -1,0 +1,85 @@
+// A whole suite started the way a user starts it — itsm-launch with a suite file — in a scratch
+// folder, on free ports, and driven with the real itsmctl. Shared by the black-box tests.
+#ifndef ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
+#define ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "itsm/supervisor/child_process.h"
+#include "itsm/testing/test_env.h"
+
+namespace itsm::testing {
+
+class LaunchedSuite {
+ public:
+  // `services`: the services to run, in start order (each finds those started before it
+  // through the ITSM_<NAME>_ADDRESS the launcher passes on).
+  explicit LaunchedSuite(const std::vector<std::string>& services) {
+    std::vector<std::string> entries;
+    for (const auto& name : services) {
+      entries.push_back(
+          absl::StrCat(R"({"name": ")", name, R"(", "grpcPort": 0, "metricsPort": 0})"));
+    }
+    suite_ = absl::StrCat(R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )",
+                          supervisor::FindFreePort(),
+                          R"(}, "kafka": {"partitions": 2}, "services": [)",
+                          absl::StrJoin(entries, ", "), "]}");
+  }
+
+  // Starts itsm-launch and waits for its endpoints file.
+  void Start() {
+    ASSERT_TRUE(supervisor::WriteFileAtomically(dir_.File("suite.json"), suite_).ok());
+    auto binary = supervisor::FindSuiteBinary("itsm-launch");
+    ASSERT_TRUE(binary.ok()) << binary.status();
+    options_.binary = *binary;
+    options_.args = {"--config", dir_.File("suite.json")};
+    options_.log_file = dir_.File("launch.log");
+    auto launcher = supervisor::ChildProcess::Start(options_);
+    ASSERT_TRUE(launcher.ok());
+    launcher_ = std::move(*launcher);
+    ASSERT_TRUE(supervisor::WaitUntil([&] { return std::filesystem::exists(endpoints_file()); },
+                                      absl::Seconds(60), "endpoints.json")
+                    .ok())
+        << supervisor::ReadFile(dir_.File("launch.log")).value_or("");
+  }
+
+  // SIGTERM to the launcher; its exit code.
+  int Stop() { return launcher_->Stop(absl::Seconds(60)); }
+
+  // Runs itsmctl against the suite; returns its exit code, its output (stdout and stderr) in *out.
+  int Itsmctl(const std::vector<std::string>& args, std::string* out) {
+    auto binary = supervisor::FindSuiteBinary("itsmctl");
+    EXPECT_TRUE(binary.ok());
+    supervisor::ChildProcess::Options options;
+    options.binary = *binary;
+    options.args = {"--endpoints", endpoints_file()};
+    options.args.insert(options.args.end(), args.begin(), args.end());
+    const std::string log = dir_.File("itsmctl-" + std::to_string(calls_++) + ".out");
+    options.log_file = log;
+    auto proc = supervisor::ChildProcess::Start(options);
+    EXPECT_TRUE(proc.ok());
+    const int code = (*proc)->Wait(absl::Seconds(60));
+    *out = supervisor::ReadFile(log).value_or("");
+    return code;
+  }
+
+  std::string endpoints_file() const { return dir_.File("run/endpoints.json"); }
+  std::string launch_log() const { return supervisor::ReadFile(dir_.File("launch.log")).value_or(""); }
+
+ private:
+  ScratchDir dir_;
+  std::string suite_;
+  supervisor::ChildProcess::Options options_;
+  std::unique_ptr<supervisor::ChildProcess> launcher_;
+  int calls_ = 0;
+};
+
+}  // namespace itsm::testing
+
+#endif  // ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
