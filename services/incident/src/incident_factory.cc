@@ -24,6 +24,21 @@ absl::Status CheckLevel(const char* field, int value, int levels) {
   return absl::OkStatus();
 }
 
+absl::Status CheckIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids,
+                      int max_count) {
+  if (ids.size() > max_count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", max_count, " entries, got ", ids.size()));
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty() || Utf8Length(ids[i]) > kMaxShortText) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: must be 1..", kMaxShortText, " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 size_t Utf8Length(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) {
@@ -47,18 +62,8 @@ absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const
         std::tuple{"idempotency_key", &r.idempotency_key(), kMaxShortText}}) {
     if (absl::Status s = CheckLength(field, *value, max); !s.ok()) return s;
   }
-  if (r.configuration_item_ids_size() > kMaxConfigurationItems) {
-    return absl::InvalidArgumentError(absl::StrCat("configuration_item_ids: at most ",
-                                                   kMaxConfigurationItems, " entries, got ",
-                                                   r.configuration_item_ids_size()));
-  }
-  for (int i = 0; i < r.configuration_item_ids_size(); ++i) {
-    const std::string& ci = r.configuration_item_ids(i);
-    if (ci.empty() || Utf8Length(ci) > kMaxShortText) {
-      return absl::InvalidArgumentError(absl::StrCat("configuration_item_ids[", i,
-                                                     "]: must be 1..", kMaxShortText,
-                                                     " characters"));
-    }
+  if (absl::Status s = CheckIds("configuration_item_ids", r.configuration_item_ids()); !s.ok()) {
+    return s;
   }
   if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
   return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());

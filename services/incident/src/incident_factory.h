@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "itsm/base/clock.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "src/priority_matrix.h"
@@ -40,6 +41,10 @@ size_t Utf8Length(const std::string& s);
 absl::Status CheckLength(const char* field, const std::string& value, size_t max);
 // INVALID_ARGUMENT "<field>: must be 1..<levels>, got <value>".
 absl::Status CheckLevel(const char* field, int value, int levels);
+// A list of record ids (CIs, changes...): at most `max_count`, each 1..kMaxShortText characters;
+// INVALID_ARGUMENT "<field>: at most ..." or "<field>[i]: must be ...".
+absl::Status CheckIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids,
+                      int max_count = kMaxConfigurationItems);
 
 }  // namespace itsm::incident
 

@@ -26,20 +26,6 @@ const std::set<std::string> kUpdatablePaths = {
     "assignment_group", "assignee",        "major_incident", "parent_incident_id",
     "problem_id",      "change_ids"};
 
-absl::Status ValidateIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids,
-                         int max_count) {
-  if (ids.size() > max_count) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": at most ", max_count, " entries, got ", ids.size()));
-  }
-  for (int i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty() || Utf8Length(ids[i]) > kMaxShortText) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "]: must be 1..", kMaxShortText, " characters"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 template <typename Event>
 std::shared_ptr<Event> NewEvent(const v1::Incident& after, const std::string& actor,
@@ -94,10 +80,10 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "urgency") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.urgency", r.urgency(), matrix_.urgency_levels()));
     } else if (path == "configuration_item_ids") {
-      ITSM_RETURN_IF_ERROR(ValidateIds("incident.configuration_item_ids",
+      ITSM_RETURN_IF_ERROR(CheckIds("incident.configuration_item_ids",
                                        r.configuration_item_ids(), kMaxConfigurationItems));
     } else if (path == "change_ids") {
-      ITSM_RETURN_IF_ERROR(ValidateIds("incident.change_ids", r.change_ids(), kMaxChangeIds));
+      ITSM_RETURN_IF_ERROR(CheckIds("incident.change_ids", r.change_ids(), kMaxChangeIds));
     } else if (path == "parent_incident_id") {
       ITSM_RETURN_IF_ERROR(CheckLength("incident.parent_incident_id", r.parent_incident_id(), kMaxShortText));
     } else if (path == "problem_id") {

@@ -25,19 +25,6 @@ absl::Status OptionalLevel(const char* field, int value, int levels) {
   return value == 0 ? absl::OkStatus() : CheckLevel(field, value, levels);
 }
 
-absl::Status CheckIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids) {
-  if (ids.size() > kMaxConfigurationItems) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": at most ", kMaxConfigurationItems, " entries, got ", ids.size()));
-  }
-  for (int i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty() || Utf8Length(ids[i]) > kMaxShortText) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "]: must be 1..", kMaxShortText, " characters"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckPaths(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed,
                         const char* transition_rpc) {
