@@ -58,6 +58,9 @@ void RepublishRetainedEvents(const std::string& service, const std::string& addr
   *request.mutable_end_time() = base::ToProtoTimestamp(absl::Now() + absl::Hours(1));
   outbox::v1::RepublishEventsResponse response;
   grpc::Status status = stub->RepublishEvents(&ctx, request, &response);
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return;  // a service without a SQL outbox (the SLA timer keeps its own in Redis)
+  }
   if (!status.ok()) {
     log::Warn("cannot re-publish retained events",
               {{"service", service}, {"error", status.error_message()}});
