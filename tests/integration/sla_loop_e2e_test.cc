@@ -68,6 +68,11 @@ TEST(SlaLoopEndToEnd, AP1IncidentBreachesItsSecondsLongTargetsAndTheStatusShowsI
   EXPECT_EQ(count(events, "itsm.sla.v1.SlaBreached"), 2u) << events;
   EXPECT_NE(events.find(incident_id), std::string::npos);
 
+  // People know numbers: the status by incident number is the same.
+  std::string by_number;
+  ASSERT_EQ(suite.Itsmctl({"sla", "status", "INC0000001"}, &by_number), 0) << by_number;
+  EXPECT_EQ(count(by_number, "breached"), 2u) << by_number;
+
   EXPECT_EQ(suite.Stop(), 0) << suite.launch_log();
 }
 

@@ -54,7 +54,7 @@ commands:
   sla due --service S --priority P1 [--clock response|resolution] [--start RFC3339]
           (or --definition ID --priority P, or --calendar C --target 4h)
           [--caller-zone TZ] [--ci-zone TZ] [--ci CI_ID: the zone of the CI's location]
-  sla status <incident id>
+  sla status <incident or request: id or number>
   sla report [--by service,priority,sla,period] [--period day|week|month] [--from T] [--to T]
           [--zone TZ] [--service S] [--priority P] [--definition ID] [--kind K]
 

@@ -9,7 +9,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "commands.h"
+#include "absl/strings/match.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/base/time_util.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 
@@ -528,12 +531,32 @@ absl::Status DueCommand(const Context& ctx, const Args& args) {
   return absl::OkStatus();
 }
 
+// Clocks are kept by record id; people know numbers (INC0000042, REQ0000007): look those up.
+absl::StatusOr<std::string> RecordId(const Context& ctx, const std::string& id_or_number) {
+  if (base::IsUuid(id_or_number)) return id_or_number;
+  ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
+  auto stub = incident::v1::IncidentService::NewStub(channel);
+  if (absl::StartsWith(id_or_number, "REQ")) {
+    incident::v1::GetServiceRequestRequest get;
+    get.set_id(id_or_number);
+    incident::v1::GetServiceRequestResponse got;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetServiceRequest(ctx.NewCall().get(), get, &got)));
+    return got.service_request().id();
+  }
+  incident::v1::GetIncidentRequest get;
+  get.set_id(id_or_number);
+  incident::v1::GetIncidentResponse got;
+  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetIncident(ctx.NewCall().get(), get, &got)));
+  return got.incident().id();
+}
+
 absl::Status StatusCommand(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
   if (args.positionals().size() != 1)
-    return absl::InvalidArgumentError("usage: itsmctl sla status <incident id>");
+    return absl::InvalidArgumentError("usage: itsmctl sla status <incident or request: id or number>");
   slav1::GetIncidentSlaStatusRequest request;
-  request.set_incident_id(args.positionals()[0]);
+  ITSM_ASSIGN_OR_RETURN(std::string id, RecordId(ctx, args.positionals()[0]));
+  request.set_incident_id(id);
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   slav1::GetIncidentSlaStatusResponse response;
