@@ -29,24 +29,6 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox(id) WHERE published_at_us IS NULL;
 CREATE INDEX outbox_created ON outbox(created_at_us);
-)sql",
-       R"sql(
-CREATE TABLE outbox (
-  id BIGSERIAL PRIMARY KEY,
-  event_id TEXT NOT NULL,
-  topic TEXT NOT NULL,
-  message_key TEXT NOT NULL,
-  event_type TEXT NOT NULL,
-  event_source TEXT NOT NULL,
-  event_subject TEXT NOT NULL,
-  event_time_us BIGINT NOT NULL,
-  content_type TEXT NOT NULL,
-  payload BYTEA NOT NULL,
-  created_at_us BIGINT NOT NULL,
-  published_at_us BIGINT
-);
-CREATE INDEX outbox_pending ON outbox(id) WHERE published_at_us IS NULL;
-CREATE INDEX outbox_created ON outbox(created_at_us);
 )sql"},
   };
   return kMigrations;

@@ -1,6 +1,8 @@
 #include "itsm/storage/migrations.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
 
@@ -19,6 +21,18 @@ absl::Status LockForMigrations(Transaction& txn) {
 }
 
 }  // namespace
+
+std::string PostgresDialectOf(absl::string_view sqlite_sql) {
+  std::string out = absl::StrReplaceAll(
+      sqlite_sql, {{"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"}});
+  // BLOB as a whole word only (not inside a name such as blob_size).
+  for (size_t pos = out.find("BLOB"); pos != std::string::npos; pos = out.find("BLOB", pos + 5)) {
+    const bool word_start = pos == 0 || !(absl::ascii_isalnum(out[pos - 1]) || out[pos - 1] == '_');
+    const bool word_end = pos + 4 == out.size() || !(absl::ascii_isalnum(out[pos + 4]) || out[pos + 4] == '_');
+    if (word_start && word_end) out.replace(pos, 4, "BYTEA");
+  }
+  return out;
+}
 
 absl::Status ApplyMigrations(Database& db, absl::string_view component,
                              const std::vector<Migration>& migrations) {
@@ -44,8 +58,9 @@ absl::Status ApplyMigrations(Database& db, absl::string_view component,
                    {component}));
     const int64_t current = applied.row(0)[0].AsInt();
     if (current >= m.version) continue;
-    const std::string& script =
-        db.dialect() == Dialect::kPostgres && !m.postgres_sql.empty() ? m.postgres_sql : m.sql;
+    const std::string script = db.dialect() != Dialect::kPostgres ? m.sql
+                               : !m.postgres_sql.empty()          ? m.postgres_sql
+                                                                  : PostgresDialectOf(m.sql);
     absl::Status status = txn->ExecuteScript(script);
     if (!status.ok()) {
       return absl::InternalError(absl::StrCat("migration ", component, " ", m.version, " (",

@@ -1,4 +1,5 @@
 #include "gtest/gtest.h"
+#include "itsm/storage/migrations.h"
 #include "src/postgres_database.h"
 #include "src/sqlite_database.h"
 
@@ -23,6 +24,13 @@ TEST(RedactPassword, HidesPasswordsInBothConnectionStringForms) {
   EXPECT_EQ(RedactPassword("postgresql://db/x?user=u&password=p&sslmode=disable"),
             "postgresql://db/x?user=u&password=***&sslmode=disable");
   EXPECT_EQ(RedactPassword("postgresql://itsm@db/x"), "postgresql://itsm@db/x");
+}
+
+TEST(PostgresDialectOf, TranslatesTheTypesThatDifferAndNothingElse) {
+  EXPECT_EQ(PostgresDialectOf("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                              " payload BLOB NOT NULL, blob_size BIGINT, BLOBS TEXT)"),
+            "CREATE TABLE t (id BIGSERIAL PRIMARY KEY,"
+            " payload BYTEA NOT NULL, blob_size BIGINT, BLOBS TEXT)");
 }
 
 }  // namespace

@@ -141,18 +141,12 @@ CREATE TABLE config_baseline_relationships (
 );
 )sql";
 
-// PostgreSQL: BYTEA for blobs and BIGSERIAL for the history sequence.
-std::string PostgresSchema() {
-  return absl::StrReplaceAll(
-      kSchemaSqlite,
-      {{"BLOB", "BYTEA"}, {"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"}});
-}
 
 }  // namespace
 
 const std::vector<storage::Migration>& ConfigRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
-      {1, "create cmdb tables", kSchemaSqlite, PostgresSchema()},
+      {1, "create cmdb tables", kSchemaSqlite, ""},
       {2, "default CI classes", DefaultClassesSql(), ""},
   };
   return kMigrations;

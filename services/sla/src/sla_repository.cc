@@ -52,11 +52,6 @@ CREATE TABLE sla_locks (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO sla_locks(name, n) VALUES ('definitions', 0);
 )sql";
 
-std::string PostgresSchema() {
-  std::string s = kSchema;
-  for (size_t pos; (pos = s.find("BLOB")) != std::string::npos;) s.replace(pos, 4, "BYTEA");
-  return s;
-}
 
 }  // namespace
 
@@ -89,7 +84,7 @@ std::string PageToken(const std::string& name, const std::string& id) {
 
 const std::vector<storage::Migration>& SlaRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
-      {1, "create calendars and definitions", kSchema, PostgresSchema()},
+      {1, "create calendars and definitions", kSchema, ""},
   };
   return kMigrations;
 }

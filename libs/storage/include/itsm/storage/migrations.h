@@ -20,11 +20,16 @@ struct Migration {
   // 1, 2, 3, ... without gaps, per component.
   int version;
   std::string name;
-  // The SQL script for both dialects, unless postgres_sql is set.
+  // The SQL script, written for SQLite. On PostgreSQL the two type spellings that differ are
+  // translated (see PostgresDialectOf), unless postgres_sql is set.
   std::string sql;
-  // The PostgreSQL script where the dialects differ (types such as BYTEA, BIGSERIAL).
-  std::string postgres_sql;
+  // The PostgreSQL script, only where more than those types differ (e.g. a sequence).
+  std::string postgres_sql = {};
 };
+
+// SQLite's spellings in PostgreSQL's: BLOB -> BYTEA, and
+// INTEGER PRIMARY KEY AUTOINCREMENT -> BIGSERIAL PRIMARY KEY.
+std::string PostgresDialectOf(absl::string_view sqlite_sql);
 
 absl::Status ApplyMigrations(Database& db, absl::string_view component,
                              const std::vector<Migration>& migrations);
