@@ -1,5 +1,9 @@
 #include "itsm/events/event_consumer.h"
 
+#include <optional>
+#include <set>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
@@ -19,7 +23,36 @@ void RecentIds::Add(const std::string& id) {
   }
 }
 
+namespace {
+
+// A per-event handler as a batch handler: in order, and nothing more after a transient failure
+// (those events are handed again, in order).
+EventConsumer::BatchHandler OneAtATime(EventConsumer::Handler handler) {
+  return [handler = std::move(handler)](const std::vector<ConsumedEvent>& batch) {
+    std::vector<absl::Status> out;
+    out.reserve(batch.size());
+    for (const ConsumedEvent& e : batch) {
+      if (!out.empty() && !out.back().ok() &&
+          out.back().code() != absl::StatusCode::kInvalidArgument) {
+        out.push_back(absl::AbortedError("not handled: an earlier event failed"));
+        continue;
+      }
+      out.push_back(handler(e));
+    }
+    return out;
+  };
+}
+
+bool IsFinal(const absl::Status& s) {
+  return s.ok() || s.code() == absl::StatusCode::kInvalidArgument;
+}
+
+}  // namespace
+
 EventConsumer::EventConsumer(Options options, Handler handler, prometheus::Registry& registry)
+    : EventConsumer(std::move(options), OneAtATime(std::move(handler)), registry) {}
+
+EventConsumer::EventConsumer(Options options, BatchHandler handler, prometheus::Registry& registry)
     : options_(std::move(options)),
       handler_(std::move(handler)),
       recent_(options_.dedupe_capacity),
@@ -53,6 +86,12 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // Commit what was handled before the partitions move to another member, so it does not
     // handle them again.
     rd_kafka_commit(rk, nullptr, /*async=*/0);
+    std::erase_if(self->batch_, [&](const Fetched& f) {
+      for (const auto& [topic, p] : list) {
+        if (f.consumed.topic == topic && f.consumed.partition == p) return true;
+      }
+      return false;
+    });
     if (self->rebalance_) self->rebalance_(false, list);
     rd_kafka_assign(rk, nullptr);
     log::Info("partitions revoked", {{"group", self->options_.group_id},
@@ -114,20 +153,30 @@ void EventConsumer::Loop() {
   while (!stopping_.load()) {
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_, 100);
     if (!msg) continue;
+    Gather(msg);
+    HandleBatch();
+  }
+}
+
+void EventConsumer::Gather(rd_kafka_message_t* first) {
+  batch_.clear();
+  for (rd_kafka_message_t* msg = first; msg != nullptr;
+       msg = batch_.size() < options_.max_batch ? rd_kafka_consumer_poll(consumer_, 0) : nullptr) {
     if (msg->err) {
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         log::Warn("Kafka consumer error", {{"group", options_.group_id},
                                            {"error", rd_kafka_message_errstr(msg)}});
       }
     } else {
-      Handle(msg);
+      batch_.push_back(Convert(msg));
     }
     rd_kafka_message_destroy(msg);
   }
 }
 
-void EventConsumer::Handle(rd_kafka_message_t* msg) {
-  ConsumedEvent consumed;
+EventConsumer::Fetched EventConsumer::Convert(rd_kafka_message_t* msg) {
+  Fetched out;
+  ConsumedEvent& consumed = out.consumed;
   consumed.topic = rd_kafka_topic_name(msg->rkt);
   consumed.partition = msg->partition;
   consumed.offset = msg->offset;
@@ -147,37 +196,85 @@ void EventConsumer::Handle(rd_kafka_message_t* msg) {
   }
   auto event = FromKafkaMessage(
       headers, msg->payload ? std::string(static_cast<const char*>(msg->payload), msg->len) : "");
-  absl::Status status;
-  if (!event.ok()) {
-    status = event.status();
-  } else if (recent_.Contains(event->id)) {
-    handled_duplicate_.Increment();
-  } else {
+  if (event.ok()) {
     consumed.event = *std::move(event);
-    absl::Duration backoff = absl::Milliseconds(50);
-    for (;;) {
-      status = handler_(consumed);
-      if (status.ok() || status.code() == absl::StatusCode::kInvalidArgument) break;
-      handled_retried_.Increment();
-      log::Warn("event handler failed; retrying",
-                {{"group", options_.group_id}, {"ce_id", consumed.event.id},
-                 {"error", status.ToString()}});
-      if (stopping_.load()) return;  // not stored: handled again after restart
-      absl::SleepFor(backoff);
-      backoff = std::min(backoff * 2, options_.max_retry_backoff);
-    }
-    if (status.ok()) {
-      recent_.Add(consumed.event.id);
-      handled_ok_.Increment();
+  } else {
+    out.status = event.status();
+  }
+  return out;
+}
+
+void EventConsumer::HandleBatch() {
+  // result[i]: set once batch_[i] is done (OK, or skipped with its reason).
+  std::vector<std::optional<absl::Status>> result(batch_.size());
+  absl::flat_hash_set<std::string> ids_in_batch;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const Fetched& f = batch_[i];
+    if (!f.status.ok()) {
+      result[i] = f.status;
+    } else if (recent_.Contains(f.consumed.event.id) ||
+               !ids_in_batch.insert(f.consumed.event.id).second) {
+      handled_duplicate_.Increment();
+      result[i] = absl::OkStatus();
     }
   }
-  if (!status.ok()) {
-    handled_rejected_.Increment();
-    log::Error("event rejected and skipped",
-               {{"group", options_.group_id}, {"topic", consumed.topic},
-                {"partition", static_cast<int64_t>(consumed.partition)},
-                {"offset", consumed.offset}, {"error", status.ToString()}});
+  absl::Duration backoff = absl::Milliseconds(50);
+  for (;;) {
+    std::vector<size_t> open;
+    std::vector<ConsumedEvent> hand;
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (result[i]) continue;
+      open.push_back(i);
+      hand.push_back(batch_[i].consumed);
+    }
+    if (open.empty()) break;
+    std::vector<absl::Status> statuses = handler_(hand);
+    if (statuses.size() != hand.size()) {
+      statuses.assign(hand.size(), absl::InternalError("the handler answered a wrong count"));
+    }
+    const absl::Status* failed = nullptr;
+    for (size_t k = 0; k < open.size(); ++k) {
+      if (IsFinal(statuses[k])) {
+        result[open[k]] = statuses[k];
+        if (statuses[k].ok()) {
+          recent_.Add(hand[k].event.id);
+          handled_ok_.Increment();
+        }
+      } else if (!failed) {
+        failed = &statuses[k];
+        handled_retried_.Increment();
+        log::Warn("event handler failed; retrying",
+                  {{"group", options_.group_id}, {"ce_id", hand[k].event.id},
+                   {"error", failed->ToString()}});
+      }
+    }
+    if (!failed) break;
+    if (stopping_.load()) break;  // what is not done is not stored: handled again after restart
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
+  // Offsets in order; a partition stops at its first event not done.
+  std::set<std::pair<std::string, int32_t>> blocked;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const ConsumedEvent& consumed = batch_[i].consumed;
+    auto partition = std::make_pair(consumed.topic, consumed.partition);
+    if (!result[i] || blocked.contains(partition)) {
+      blocked.insert(partition);
+      continue;
+    }
+    if (!result[i]->ok()) {
+      handled_rejected_.Increment();
+      log::Error("event rejected and skipped",
+                 {{"group", options_.group_id}, {"topic", consumed.topic},
+                  {"partition", static_cast<int64_t>(consumed.partition)},
+                  {"offset", consumed.offset}, {"error", result[i]->ToString()}});
+    }
+    StoreOffset(consumed);
+  }
+  batch_.clear();
+}
+
+void EventConsumer::StoreOffset(const ConsumedEvent& consumed) {
   rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(offsets, consumed.topic.c_str(), consumed.partition)->offset =
       consumed.offset + 1;

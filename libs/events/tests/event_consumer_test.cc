@@ -1,6 +1,8 @@
 #include "itsm/events/event_consumer.h"
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
@@ -130,6 +132,72 @@ TEST_F(EventConsumerTest, TransientFailureIsRetriedAndCommittedOnlyAfterSuccess)
       [&](const ConsumedEvent&) {
         again++;
         return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
+  absl::SleepFor(absl::Milliseconds(500));
+  consumer.Stop();
+  EXPECT_EQ(again.load(), 1);
+}
+
+TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgain) {
+  Publish({{"a", 1}, {"b", 1}, {"a", 2}, {"b", 2}, {"a", 3}, {"b", 3}});
+  absl::Mutex mu;
+  std::map<std::string, std::vector<int64_t>> applied;  // per key, in the order applied
+  size_t largest_batch = 0;
+  bool failed_once = false;
+  {
+    EventConsumer consumer(
+        Options("batch"),
+        [&](const std::vector<ConsumedEvent>& batch) {
+          absl::MutexLock lock(&mu);
+          largest_batch = std::max(largest_batch, batch.size());
+          std::vector<absl::Status> out;
+          std::set<std::string> blocked;  // keys with an earlier failure in this batch
+          for (const ConsumedEvent& e : batch) {
+            google::protobuf::Timestamp ts;
+            EXPECT_TRUE(UnpackCloudEvent(e.event, &ts).ok());
+            if (blocked.contains(e.key)) {
+              out.push_back(absl::AbortedError("earlier event of the key failed"));
+            } else if (e.key == "a" && ts.seconds() == 2 && !failed_once) {
+              failed_once = true;
+              blocked.insert(e.key);
+              out.push_back(absl::UnavailableError("store down"));
+            } else {
+              applied[e.key].push_back(ts.seconds());
+              out.push_back(absl::OkStatus());
+            }
+          }
+          return out;
+        },
+        registry_);
+    ASSERT_TRUE(consumer.Start().ok());
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      absl::MutexLock lock(&mu);
+                      return applied["a"].size() + applied["b"].size() >= 6;
+                    },
+                    absl::Seconds(20), "6 applied")
+                    .ok());
+    consumer.Stop();
+  }
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(failed_once);
+    EXPECT_GT(largest_batch, 1u);
+    // Each applied once, in order: what succeeded was not handed again.
+    EXPECT_EQ(applied["a"], (std::vector<int64_t>{1, 2, 3}));
+    EXPECT_EQ(applied["b"], (std::vector<int64_t>{1, 2, 3}));
+  }
+  // Offsets were stored for all six: the group resumes after them.
+  Publish({{"c", 1}});
+  std::atomic<int> again{0};
+  EventConsumer consumer(
+      Options("batch"),
+      [&](const std::vector<ConsumedEvent>& batch) {
+        again += static_cast<int>(batch.size());
+        return std::vector<absl::Status>(batch.size());
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());

@@ -65,23 +65,24 @@ std::string ClockStore::OpenKey(int32_t p) const {
   return absl::StrCat(prefix_, ":open:{", p, "}");
 }
 
-absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(
-    int32_t partition, const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {
   std::vector<std::vector<std::string>> cmds;
-  cmds.reserve(ids.size());
-  for (const auto& id : ids) cmds.push_back({"HMGET", StateKey(partition, id), "r", "s"});
+  cmds.reserve(keys.size());
+  for (const Key& k : keys) cmds.push_back({"HMGET", StateKey(k.partition, k.incident_id), "r", "s"});
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.Pipeline(cmds));
-  std::vector<Loaded> out(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
+  std::vector<Loaded> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
     const RedisValue& r = replies[i];
     if (r.type == RedisValue::Type::kError) return absl::InternalError(r.str);
     if (r.elements.size() != 2 || r.elements[0].nil()) continue;
     if (!absl::SimpleAtoi(r.elements[0].str, &out[i].revision)) {
-      return absl::DataLossError(absl::StrCat(StateKey(partition, ids[i]), ": bad revision"));
+      return absl::DataLossError(
+          absl::StrCat(StateKey(keys[i].partition, keys[i].incident_id), ": bad revision"));
     }
     sla::v1::TimerState state;
     if (!state.ParseFromString(r.elements[1].str)) {
-      return absl::DataLossError(absl::StrCat(StateKey(partition, ids[i]), ": bad state"));
+      return absl::DataLossError(
+          absl::StrCat(StateKey(keys[i].partition, keys[i].incident_id), ": bad state"));
     }
     out[i].state = std::move(state);
   }
@@ -94,7 +95,7 @@ absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& w
   for (const Write& w : writes) {
     const Outcome& o = *w.outcome;
     std::vector<std::string> args = {
-        std::to_string(w.expected_revision), o.state.SerializeAsString(), w.incident_id,
+        std::to_string(w.expected_revision), o.state.SerializeAsString(), w.key.incident_id,
         o.next_fire ? absl::StrFormat("%.0f", DueScore(*o.next_fire)) : std::string(),
         std::to_string(o.open_delta.size())};
     for (const auto& [field, delta] : o.open_delta) {
@@ -110,8 +111,8 @@ absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& w
       entry.set_data(e.data);
       args.push_back(entry.SerializeAsString());
     }
-    calls.push_back({{StateKey(w.partition, w.incident_id), DueKey(w.partition),
-                      OutboxKey(w.partition), OpenKey(w.partition)},
+    const int32_t p = w.key.partition;
+    calls.push_back({{StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p), OpenKey(p)},
                      std::move(args)});
   }
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(commit_, calls));

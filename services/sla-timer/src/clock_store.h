@@ -31,15 +31,20 @@ class ClockStore {
  public:
   ClockStore(std::string redis_address, std::string prefix = "itsm:sla");
 
+  // One incident's (or service request's) clocks: the partition of its events and its id.
+  struct Key {
+    int32_t partition = 0;
+    std::string incident_id = {};
+  };
   struct Loaded {
     int64_t revision = 0;  // 0: no state
     std::optional<sla::v1::TimerState> state;
   };
-  absl::StatusOr<std::vector<Loaded>> Load(int32_t partition, const std::vector<std::string>& ids);
+  // The states of `keys`, in order, in one round trip.
+  absl::StatusOr<std::vector<Loaded>> Load(const std::vector<Key>& keys);
 
   struct Write {
-    int32_t partition = 0;
-    std::string incident_id = {};
+    Key key = {};
     int64_t expected_revision = 0;
     const Outcome* outcome = nullptr;
   };

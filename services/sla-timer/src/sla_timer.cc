@@ -1,6 +1,9 @@
 #include "src/sla_timer.h"
 
+#include <algorithm>
 #include <optional>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
@@ -190,94 +193,205 @@ std::set<int32_t> SlaTimer::owned() const {
   return owned_;
 }
 
-absl::Status SlaTimer::Handle(const events::ConsumedEvent& consumed) {
+absl::Status SlaTimer::Handle(const events::ConsumedEvent& event) {
+  return HandleBatch({event})[0];
+}
+
+// One event of a batch on its way through the handler.
+struct SlaTimer::InFlight {
+  size_t index = 0;  // in the batch
+  const events::ConsumedEvent* consumed = nullptr;
+  std::string type;  // without the topic prefix
+  RecordEvent record;
+  absl::Time change_time;
+  ClockStore::Key key;
+  // A created record has no state yet: tried without reading first; the compare-and-set tells
+  // if it had one after all (a replay).
+  bool assume_new = false;
+  int attempts = 0;
+};
+
+void SlaTimer::CountHandled(const std::string& type, const char* result) {
+  handled_family_.Add({{"type", type}, {"result", result}}).Increment();
+}
+
+std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent& consumed,
+                                                    absl::Status& status) {
   const events::CloudEvent& e = consumed.event;
-  if (!e.type.starts_with(kIncidentPrefix)) return absl::OkStatus();
-  const std::string type = e.type.substr(sizeof(kIncidentPrefix) - 1);
-  auto count = [&](const char* result) {
-    handled_family_.Add({{"type", type}, {"result", result}}).Increment();
-  };
+  if (!e.type.starts_with(kIncidentPrefix)) return std::nullopt;
+  InFlight f;
+  f.consumed = &consumed;
+  f.type = e.type.substr(sizeof(kIncidentPrefix) - 1);
   lag_seconds_.Set(absl::ToDoubleSeconds(clock_.Now() - e.time));
   auto record = RecordOf(e);
   if (!record.ok()) {
-    count(record.status().code() == absl::StatusCode::kNotFound ? "ignored" : "rejected");
-    return record.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
-                                                                 : record.status();
+    const bool ignored = record.status().code() == absl::StatusCode::kNotFound;
+    CountHandled(f.type, ignored ? "ignored" : "rejected");
+    if (!ignored) status = record.status();
+    return std::nullopt;
   }
-  if (record->id().empty()) {
-    count("rejected");
-    return absl::InvalidArgumentError(absl::StrCat(
-        e.type, " ", e.id, record->incident ? ": incident.id" : ": service_request.id",
+  f.record = *std::move(record);
+  if (f.record.id().empty()) {
+    CountHandled(f.type, "rejected");
+    status = absl::InvalidArgumentError(absl::StrCat(
+        e.type, " ", e.id, f.record.incident ? ": incident.id" : ": service_request.id",
         ": required"));
+    return std::nullopt;
   }
-  const bool has_update_time = record->incident ? record->incident->has_update_time()
-                                                : record->request->has_update_time();
-  const absl::Time change_time =
-      has_update_time ? base::FromProtoTimestamp(record->incident
-                                                     ? record->incident->update_time()
-                                                     : record->request->update_time())
-                      : e.time;
-  const std::string& id = record->id();
-  // A created record has no state yet: try without reading first (one round trip); the
-  // compare-and-set tells us if it had one after all (a replay).
-  bool assume_new = type == "IncidentCreated" || type == "ServiceRequestCreated";
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    ClockStore::Loaded loaded;
-    if (!assume_new) {
-      auto l = handler_store_.Load(consumed.partition, {id});
+  const google::protobuf::Timestamp* update_time = nullptr;
+  if (f.record.incident && f.record.incident->has_update_time()) {
+    update_time = &f.record.incident->update_time();
+  } else if (f.record.request && f.record.request->has_update_time()) {
+    update_time = &f.record.request->update_time();
+  }
+  f.change_time = update_time ? base::FromProtoTimestamp(*update_time) : e.time;
+  f.key = {consumed.partition, f.record.id()};
+  f.assume_new = f.type == "IncidentCreated" || f.type == "ServiceRequestCreated";
+  return f;
+}
+
+std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::ConsumedEvent>& batch) {
+  std::vector<absl::Status> status(batch.size());
+  std::vector<InFlight> waiting;  // batch order
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto f = Prepare(batch[i], status[i])) {
+      f->index = i;
+      waiting.push_back(*std::move(f));
+    }
+  }
+  // Rounds of two round trips (read the states, write the changes), each with at most one
+  // event per record: a record's events apply in order, different records share round trips.
+  bool wake_publisher = false;
+  while (!waiting.empty()) {
+    std::vector<InFlight> round;
+    std::vector<InFlight> later;
+    absl::flat_hash_set<std::string> records_in_round;
+    // A record whose event failed transiently: its later events must wait for a retry.
+    absl::flat_hash_set<std::string> blocked;
+    for (InFlight& f : waiting) {
+      const std::string record = absl::StrCat(f.key.partition, "/", f.key.incident_id);
+      (records_in_round.insert(record).second ? round : later).push_back(std::move(f));
+    }
+    auto fail_all = [&](const absl::Status& s) {
+      for (const auto* list : {&round, &later}) {
+        for (const InFlight& f : *list) {
+          CountHandled(f.type, "retry");
+          status[f.index] = s;
+        }
+      }
+    };
+    std::vector<ClockStore::Key> to_load;
+    for (const InFlight& f : round) {
+      if (!f.assume_new) to_load.push_back(f.key);
+    }
+    std::vector<ClockStore::Loaded> loaded;
+    if (!to_load.empty()) {
+      auto l = handler_store_.Load(to_load);
       if (!l.ok()) {
-        count("retry");
-        return l.status();
+        fail_all(l.status());
+        break;
       }
-      loaded = std::move((*l)[0]);
+      loaded = *std::move(l);
     }
-    assume_new = false;
-    const sla::v1::TimerState* stored = loaded.state ? &*loaded.state : nullptr;
-    auto out = record->incident
-                   ? logic_.OnIncident(stored, *record->incident, consumed.partition, change_time)
-                   : logic_.OnServiceRequest(stored, *record->request, consumed.partition,
-                                             change_time);
-    if (!out.ok()) {
-      const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
-                             out.status().code() == absl::StatusCode::kInvalidArgument;
-      count(permanent ? "rejected" : "retry");
-      // A definition or calendar that cannot work is an error of data, not of time: skip the
-      // event (logged by the consumer) instead of blocking the partition.
-      return permanent ? absl::InvalidArgumentError(out.status().ToString()) : out.status();
-    }
-    if (!out->changed) {
-      count("replay");
-      return absl::OkStatus();
-    }
-    auto applied = handler_store_.Commit({{consumed.partition, id, loaded.revision, &*out}});
-    if (!applied.ok()) {
-      count("retry");
-      return applied.status();
-    }
-    if ((*applied)[0]) {
-      count("applied");
-      for (const Fired& f : out->fired) {
-        fired_family_
-            .Add(
-                {{"kind", f.clock_kind == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution"},
-                 {"event", f.breach ? "breach" : "warning"}})
-            .Increment();
-        fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - f.due)));
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(round.size());
+    std::vector<ClockStore::Write> writes;
+    std::vector<InFlight*> written;
+    std::vector<InFlight> retry;
+    size_t next_loaded = 0;
+    for (InFlight& f : round) {
+      ClockStore::Loaded state;
+      if (!f.assume_new) state = std::move(loaded[next_loaded++]);
+      f.assume_new = false;
+      const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
+      auto out = f.record.incident ? logic_.OnIncident(stored, *f.record.incident,
+                                                       f.key.partition, f.change_time)
+                                   : logic_.OnServiceRequest(stored, *f.record.request,
+                                                             f.key.partition, f.change_time);
+      if (!out.ok()) {
+        const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
+                               out.status().code() == absl::StatusCode::kInvalidArgument;
+        CountHandled(f.type, permanent ? "rejected" : "retry");
+        // A definition or calendar that cannot work is an error of data, not of time: skip the
+        // event (logged by the consumer) instead of blocking the partition.
+        status[f.index] =
+            permanent ? absl::InvalidArgumentError(out.status().ToString()) : out.status();
+        if (!permanent) blocked.insert(absl::StrCat(f.key.partition, "/", f.key.incident_id));
+        continue;
       }
-      if (!out->events.empty()) WakePublisher();
-      return absl::OkStatus();
+      if (!out->changed) {
+        CountHandled(f.type, "replay");
+        continue;
+      }
+      outcomes.push_back(*std::move(out));
+      writes.push_back({f.key, state.revision, nullptr});
+      written.push_back(&f);
     }
-    // The firing loop (or another replica) changed the state meanwhile: read it again.
+    // Pointers into `outcomes` only once it no longer grows.
+    for (size_t k = 0; k < writes.size(); ++k) writes[k].outcome = &outcomes[k];
+    if (!writes.empty()) {
+      auto applied = handler_store_.Commit(writes);
+      if (!applied.ok()) {
+        fail_all(applied.status());
+        break;
+      }
+      for (size_t k = 0; k < written.size(); ++k) {
+        InFlight& f = *written[k];
+        if (!(*applied)[k]) {
+          // The firing loop (or another replica) changed the state meanwhile: read it again.
+          if (++f.attempts < 20) {
+            retry.push_back(std::move(f));
+          } else {
+            CountHandled(f.type, "retry");
+            status[f.index] = absl::AbortedError(absl::StrCat(
+                f.record.incident ? "incident " : "service request ", f.key.incident_id,
+                ": state kept changing"));
+            blocked.insert(absl::StrCat(f.key.partition, "/", f.key.incident_id));
+          }
+          continue;
+        }
+        CountHandled(f.type, "applied");
+        CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
+        if (!outcomes[k].events.empty()) wake_publisher = true;
+      }
+    }
+    // What remains, in batch order; a blocked record's later events are not applied.
+    waiting.clear();
+    for (auto* list : {&retry, &later}) {
+      for (InFlight& f : *list) {
+        if (blocked.contains(absl::StrCat(f.key.partition, "/", f.key.incident_id))) {
+          CountHandled(f.type, "retry");
+          status[f.index] = absl::AbortedError("not handled: an earlier event of the record failed");
+          continue;
+        }
+        waiting.push_back(std::move(f));
+      }
+    }
+    std::sort(waiting.begin(), waiting.end(),
+              [](const InFlight& a, const InFlight& b) { return a.index < b.index; });
   }
-  count("retry");
-  return absl::AbortedError(absl::StrCat(record->incident ? "incident " : "service request ", id,
-                                         ": state kept changing"));
+  if (wake_publisher) WakePublisher();
+  return status;
+}
+
+void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop) {
+  for (const Fired& f : fired) {
+    fired_family_
+        .Add({{"kind", f.clock_kind == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution"},
+              {"event", f.breach ? "breach" : "warning"}})
+        .Increment();
+    fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(now - f.due)));
+    if (from_firing_loop && options_.on_fired) options_.on_fired(f, now);
+  }
 }
 
 absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids, fire_store_.Due(p, now, options_.fire_batch));
   if (ids.empty()) return 0;
-  ITSM_ASSIGN_OR_RETURN(std::vector<ClockStore::Loaded> loaded, fire_store_.Load(p, ids));
+  std::vector<ClockStore::Key> keys;
+  keys.reserve(ids.size());
+  for (const std::string& id : ids) keys.push_back({p, id});
+  ITSM_ASSIGN_OR_RETURN(std::vector<ClockStore::Loaded> loaded, fire_store_.Load(keys));
   std::vector<Outcome> outcomes;
   outcomes.reserve(ids.size());
   std::vector<ClockStore::Write> writes;
@@ -293,7 +407,7 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
       continue;  // stays due: tried again next pass (e.g. the SLA service is unreachable)
     }
     outcomes.push_back(*std::move(out));
-    writes.push_back({p, ids[i], loaded[i].revision, nullptr});
+    writes.push_back({keys[i], loaded[i].revision, nullptr});
   }
   // Pointers into `outcomes` only once it no longer grows.
   for (size_t i = 0; i < writes.size(); ++i) writes[i].outcome = &outcomes[i];
@@ -302,15 +416,8 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   const absl::Time after = clock_.Now();
   for (size_t i = 0; i < writes.size(); ++i) {
     if (!applied[i]) continue;  // changed meanwhile: the next pass sees the new state
-    for (const Fired& f : outcomes[i].fired) {
-      ++fired;
-      fired_family_
-          .Add({{"kind", f.clock_kind == sla::v1::CLOCK_KIND_RESPONSE ? "response" : "resolution"},
-                {"event", f.breach ? "breach" : "warning"}})
-          .Increment();
-      fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(after - f.due)));
-      if (options_.on_fired) options_.on_fired(f, after);
-    }
+    fired += static_cast<int>(outcomes[i].fired.size());
+    CountFired(outcomes[i].fired, after, /*from_firing_loop=*/true);
   }
   if (fired > 0) WakePublisher();
   return fired;
@@ -487,7 +594,8 @@ absl::Status SlaTimer::Start() {
                                      .group_id = options_.group_id,
                                      .topics = {kIncidentTopic},
                                      .client_properties = options_.kafka_client_properties},
-      [this](const events::ConsumedEvent& e) { return Handle(e); }, registry_);
+      [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
+      registry_);
   // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
   // replica stopped firing and publishing the partitions (their offsets commit right before).
   consumer_->SetRebalanceListener(

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -68,7 +69,10 @@ class SlaTimer {
   void StopFiring();
   void StopPublisher();
 
-  // The consumer's handler (tests and the benchmark call it directly).
+  // The consumer's handler: one status per event (events::EventConsumer::BatchHandler). Events
+  // of different incidents share Redis round trips; one incident's apply in order.
+  std::vector<absl::Status> HandleBatch(const std::vector<events::ConsumedEvent>& batch);
+  // One event (tests).
   absl::Status Handle(const events::ConsumedEvent& event);
   // One firing pass over the owned partitions at clock.Now(); returns how many fired.
   absl::StatusOr<int> FireOnce();
@@ -80,6 +84,11 @@ class SlaTimer {
   std::set<int32_t> owned() const;
 
  private:
+  struct InFlight;
+  std::optional<InFlight> Prepare(const events::ConsumedEvent& consumed, absl::Status& status);
+  void CountHandled(const std::string& type, const char* result);
+  // Metrics of warnings and breaches fired at `now` (and on_fired, for the firing loop's).
+  void CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop);
   absl::StatusOr<int> FirePartition(int32_t p, absl::Time now);
   absl::StatusOr<int> PublishPartition(int32_t p);
   absl::Status StartProducer();

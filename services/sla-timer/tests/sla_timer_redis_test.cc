@@ -32,32 +32,42 @@ class SlaTimerRedisTest : public ::testing::Test {
   }
 
   std::unique_ptr<SlaTimer> NewTimer(prometheus::Registry& registry,
-                                     const std::string& kafka = "") {
+                                     const std::string& kafka = "",
+                                     DefinitionSource* source = nullptr,
+                                     const std::string& key_prefix = "itsm:sla") {
     SlaTimer::Options o;
     o.redis_address = redis_->address();
+    o.key_prefix = key_prefix;
     o.kafka_bootstrap_servers = kafka;
     o.fire_poll_interval = absl::Milliseconds(20);
     o.publish_poll_interval = absl::Milliseconds(20);
     o.fire_batch = 50;
-    return std::make_unique<SlaTimer>(o, source_, clock_, registry);
+    return std::make_unique<SlaTimer>(o, source ? *source : source_, clock_, registry);
   }
 
-  // Feeds an incident event straight to the handler, as the consumer would.
-  absl::Status Feed(SlaTimer& timer, const google::protobuf::Message& m,
-                    const incident::v1::Incident& i, int32_t partition) {
+  // An incident event as the consumer hands it over.
+  static events::ConsumedEvent Consumed(const google::protobuf::Message& m,
+                                        const incident::v1::Incident& i, int32_t partition) {
     events::ConsumedEvent e;
     e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
                                      base::FromProtoTimestamp(i.update_time()));
     e.topic = kIncidentTopic;
     e.partition = partition;
     e.key = i.id();
-    return timer.Handle(e);
+    return e;
+  }
+
+  // Feeds an incident event straight to the handler, as the consumer would.
+  absl::Status Feed(SlaTimer& timer, const google::protobuf::Message& m,
+                    const incident::v1::Incident& i, int32_t partition) {
+    return timer.Handle(Consumed(m, i, partition));
   }
 
   // Every outbox entry of every partition, by ce_id -> count.
   std::map<std::string, int> OutboxIds(int partitions,
-                                       std::map<std::string, int>* by_type = nullptr) {
-    ClockStore store(redis_->address());
+                                       std::map<std::string, int>* by_type = nullptr,
+                                       const std::string& key_prefix = "itsm:sla") {
+    ClockStore store(redis_->address(), key_prefix);
     std::map<std::string, int> ids;
     for (int p = 0; p < partitions; ++p) {
       auto entries = store.PeekOutbox(p, 100000);
@@ -216,6 +226,124 @@ TEST_F(SlaTimerRedisTest, ServiceRequestEventsRunTheSameClocks) {
   ASSERT_TRUE(open.ok());
   EXPECT_EQ((*open)["response:running"], 0);
   EXPECT_EQ((*open)["resolution:running"], 0);
+}
+
+// The events of three incidents, interleaved as one partition would carry them: creates, a
+// redelivered create, a hold and its end, a resolution.
+std::vector<events::ConsumedEvent> InterleavedEvents() {
+  std::vector<events::ConsumedEvent> out;
+  auto consumed = [&](const google::protobuf::Message& m, const incident::v1::Incident& i) {
+    events::ConsumedEvent e;
+    e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
+                                     base::FromProtoTimestamp(i.update_time()));
+    e.topic = kIncidentTopic;
+    e.partition = 0;
+    e.key = i.id();
+    out.push_back(std::move(e));
+  };
+  auto a = NewIncident("a", kT0), b = NewIncident("b", kT0), c = NewIncident("c", kT0);
+  consumed(testing::Created(a), a);
+  consumed(testing::Created(b), b);
+  auto change = [&](incident::v1::Incident& i, incident::v1::IncidentState state,
+                    absl::Duration after) {
+    i.set_state(state);
+    i.set_assignee("bob");
+    i.set_version(i.version() + 1);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + after);
+    consumed(testing::StateChanged(i), i);
+  };
+  change(a, incident::v1::INCIDENT_STATE_ON_HOLD, absl::Minutes(5));
+  consumed(testing::Created(c), c);
+  consumed(testing::Created(b), NewIncident("b", kT0));  // redelivered
+  change(a, incident::v1::INCIDENT_STATE_IN_PROGRESS, absl::Minutes(50));
+  change(b, incident::v1::INCIDENT_STATE_RESOLVED, absl::Minutes(20));
+  change(a, incident::v1::INCIDENT_STATE_RESOLVED, absl::Minutes(70));
+  return out;
+}
+
+TEST_F(SlaTimerRedisTest, ABatchAppliesEachIncidentsEventsInOrderAsOneAtATimeWould) {
+  prometheus::Registry r1, r2;
+  auto single = NewTimer(r1, "", nullptr, "single");
+  auto batched = NewTimer(r2, "", nullptr, "batched");
+  const auto events = InterleavedEvents();
+  for (const auto& e : events) ASSERT_TRUE(single->Handle(e).ok()) << e.event.type;
+  for (const absl::Status& s : batched->HandleBatch(events)) EXPECT_TRUE(s.ok()) << s;
+
+  std::map<std::string, int> single_types, batched_types;
+  const auto single_ids = OutboxIds(1, &single_types, "single");
+  EXPECT_EQ(OutboxIds(1, &batched_types, "batched"), single_ids);
+  EXPECT_EQ(batched_types, single_types);
+  EXPECT_EQ(single_types["itsm.sla.v1.SlaClockPaused"], 1);
+  // a and b: responded (assigned) and resolved in time.
+  EXPECT_EQ(single_types["itsm.sla.v1.SlaMet"], 4);
+  ClockStore single_store(redis_->address(), "single"), batched_store(redis_->address(), "batched");
+  for (const char* id : {"a", "b", "c"}) {
+    auto s = single_store.Load({{0, id}});
+    auto b = batched_store.Load({{0, id}});
+    ASSERT_TRUE(s.ok() && b.ok());
+    ASSERT_TRUE((*s)[0].state && (*b)[0].state) << id;
+    EXPECT_EQ((*b)[0].state->SerializeAsString(), (*s)[0].state->SerializeAsString()) << id;
+  }
+  // The whole batch again (a redelivery after a crash before the offsets were committed).
+  for (const absl::Status& s : batched->HandleBatch(events)) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(OutboxIds(1, nullptr, "batched"), single_ids);
+}
+
+// Fails Resolve for incidents of service "flaky" while `failing` is set.
+class FlakySource final : public DefinitionSource {
+ public:
+  explicit FlakySource(DefinitionSource& inner) : inner_(inner) {}
+  using DefinitionSource::Resolve;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override {
+    if (failing.load() && record.service == "flaky") return absl::UnavailableError("flaky");
+    return inner_.Resolve(record);
+  }
+  absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override {
+    return inner_.Definition(id, version);
+  }
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override {
+    return inner_.Calendar(id, version);
+  }
+  std::atomic<bool> failing{true};
+
+ private:
+  DefinitionSource& inner_;
+};
+
+TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
+  source_.Put(testing::ShortSla("flaky-sla", "flaky", "cal", absl::Hours(4)));
+  FlakySource flaky(source_);
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, "", &flaky);
+  auto f = NewIncident("f", kT0, "flaky"), v = NewIncident("v", kT0);
+  auto held = [](incident::v1::Incident i) {
+    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+    i.set_assignee("bob");
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+    return i;
+  };
+  const std::vector<events::ConsumedEvent> batch = {
+      Consumed(testing::Created(f), f, 0), Consumed(testing::Created(v), v, 0),
+      Consumed(testing::StateChanged(held(f)), held(f), 0),
+      Consumed(testing::StateChanged(held(v)), held(v), 0)};
+  auto statuses = timer->HandleBatch(batch);
+  ASSERT_EQ(statuses.size(), 4u);
+  EXPECT_EQ(statuses[0].code(), absl::StatusCode::kUnavailable) << statuses[0];
+  EXPECT_TRUE(statuses[1].ok()) << statuses[1];
+  EXPECT_EQ(statuses[2].code(), absl::StatusCode::kAborted) << statuses[2];  // not applied
+  EXPECT_TRUE(statuses[3].ok()) << statuses[3];
+  ClockStore store(redis_->address());
+  auto loaded = store.Load({{0, "f"}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_FALSE((*loaded)[0].state) << "an event after the failed one was applied";
+
+  // The consumer hands the two failed events again; now they apply, in order.
+  flaky.failing.store(false);
+  for (const absl::Status& s : timer->HandleBatch({batch[0], batch[2]})) EXPECT_TRUE(s.ok()) << s;
+  auto open = store.OpenClocks(0);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ((*open)["resolution:paused"], 2);
 }
 
 TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {

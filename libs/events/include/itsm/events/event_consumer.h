@@ -1,15 +1,23 @@
 // Consumes CloudEvents from Kafka in a consumer group: messages of one partition are handled in
-// order, one at a time; a message is handled at most once per ce_id as far as the de-duplication
-// window reaches; its offset is committed only after the handler succeeded.
+// order; a message is handled at most once per ce_id as far as the de-duplication window
+// reaches; its offset is committed only after the handler succeeded.
 //
-// Handler results:
+// Handler results, per event:
 //   OK                  -> offset stored (committed within auto.commit.interval, and on revoke)
 //   INVALID_ARGUMENT    -> the event can never be processed: counted, logged, skipped
-//   anything else       -> transient: retried with backoff until it succeeds or Stop()
+//   anything else       -> transient: handed again with backoff until it succeeds or Stop()
 //
 //   EventConsumer consumer({.bootstrap_servers = b, .group_id = "sla-timer",
 //                           .topics = {"itsm.incident.v1"}}, handler, registry);
 //   consumer.Start();
+//
+// A batch handler receives up to Options::max_batch events at once (those already fetched: the
+// consumer never waits to fill a batch), in partition order, and answers one status per event,
+// so that it can share round trips to its store between events. It must not apply an event of
+// a record (an incident, a key) when an earlier event of the same record in the batch failed
+// transiently: that event is handed again, and the later ones with it. Events that succeeded
+// are not handed again; their offsets are stored once every earlier event of their partition
+// is done.
 #ifndef ITSM_EVENTS_EVENT_CONSUMER_H_
 #define ITSM_EVENTS_EVENT_CONSUMER_H_
 
@@ -69,13 +77,18 @@ class EventConsumer {
     int session_timeout_ms = 6000;
     int heartbeat_interval_ms = 500;
     absl::Duration max_retry_backoff = absl::Seconds(5);
+    // Most events handed to a batch handler at once.
+    size_t max_batch = 500;
   };
   using Handler = std::function<absl::Status(const ConsumedEvent&)>;
+  using BatchHandler =
+      std::function<std::vector<absl::Status>(const std::vector<ConsumedEvent>&)>;
   // Told which partitions this member gained or is about to lose (before their offsets commit).
   using RebalanceListener =
       std::function<void(bool assigned, const std::vector<std::pair<std::string, int32_t>>&)>;
 
   EventConsumer(Options options, Handler handler, prometheus::Registry& registry);
+  EventConsumer(Options options, BatchHandler handler, prometheus::Registry& registry);
   ~EventConsumer();
   EventConsumer(const EventConsumer&) = delete;
   EventConsumer& operator=(const EventConsumer&) = delete;
@@ -87,14 +100,26 @@ class EventConsumer {
   void Stop();
 
  private:
+  // A fetched message, converted; `status` is not OK when it is not a CloudEvent.
+  struct Fetched {
+    ConsumedEvent consumed;
+    absl::Status status;
+  };
+  static Fetched Convert(rd_kafka_message_t* msg);
   void Loop();
-  void Handle(rd_kafka_message_t* msg);
+  // Takes what is already fetched, up to max_batch, after the first message.
+  void Gather(rd_kafka_message_t* first);
+  void HandleBatch();
+  void StoreOffset(const ConsumedEvent& consumed);
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
   Options options_;
-  Handler handler_;
+  BatchHandler handler_;
   RebalanceListener rebalance_;
+  // The batch being gathered and handled (the consumer thread's; a revoke drops the revoked
+  // partitions' events from it, since another member handles them from now on).
+  std::vector<Fetched> batch_;
   RecentIds recent_;
   rd_kafka_t* consumer_ = nullptr;
   std::atomic<bool> stopping_{false};
