@@ -6,8 +6,13 @@
 //     events do not stay in Redis);
 //  3. firing: `burst` more incidents whose clocks all fall due in the same second, with the N
 //     clocks still in Redis; the firing loop (8 partitions, poll 50 ms) fires them; delay =
-//     fired at - due, p50/p99/max.
-// usage: sla_timer_bench [--clocks=1000000] [--burst=10000] [--results_dir=DIR]
+//     fired at - due, p50/p99/max;
+//  4. ingest through Kafka: `kafka_events` IncidentCreated events produced to itsm.incident.v1
+//     (8 partitions) on the embedded broker first, then a second timer started with its
+//     consumer and publisher: events/s from the partitions' assignment until every clock is in
+//     Redis (its SlaClockStarted events are published to itsm.sla.v1 meanwhile).
+// usage: sla_timer_bench [--clocks=1000000] [--burst=10000] [--burst_target_seconds=20]
+//                        [--kafka_events=200000] [--results_dir=DIR]
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/clock.h"
+#include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/supervisor/backends.h"
 #include "itsm/testing/test_env.h"
 #include "src/sla_timer.h"
@@ -47,11 +53,62 @@ std::string Flag(int argc, char** argv, const std::string& name, const std::stri
   return def;
 }
 
+// Phase 4: returns events/s, or -1 when the run failed.
+double IngestThroughKafka(const std::string& redis_address, sla_timer::DefinitionSource& source,
+                          int64_t events) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  if (!cluster.ok()) return -1;
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  if (!(*cluster)->CreateTopic(sla_timer::kIncidentTopic, 8).ok() ||
+      !(*cluster)->CreateTopic(sla_timer::kSlaTopic, 8).ok()) {
+    return -1;
+  }
+  {
+    sla_timer::testing::IncidentProducer producer(bootstrap);
+    for (int64_t k = 0; k < events; ++k) {
+      auto i = sla_timer::testing::NewIncident(absl::StrCat("kafka-", k), absl::Now(), "bulk");
+      producer.Send(sla_timer::testing::Created(i), i);
+    }
+  }
+  sla_timer::SlaTimer::Options options;
+  options.redis_address = redis_address;
+  options.key_prefix = "itsm:sla-kafka";
+  options.kafka_bootstrap_servers = bootstrap;
+  prometheus::Registry registry;
+  sla_timer::SlaTimer timer(options, source, base::SystemClock::Get(), registry);
+  sla_timer::ClockStore store(redis_address, options.key_prefix);
+  if (!timer.Start().ok()) return -1;
+  auto running = [&] {
+    int64_t n = 0;
+    for (int p = 0; p < 8; ++p) {
+      auto open = store.OpenClocks(p);
+      if (open.ok()) n += (*open)["response:running"] + (*open)["resolution:running"];
+    }
+    return n;
+  };
+  // From the assignment: joining the group is not ingest.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (timer.owned().empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(2));
+  const absl::Time t0 = absl::Now();
+  while (running() < 2 * events && absl::Now() < deadline + absl::Seconds(120)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const absl::Time t1 = absl::Now();
+  const bool complete = running() == 2 * events;
+  timer.StopConsumer();
+  timer.StopFiring();
+  timer.StopPublisher();
+  return complete ? static_cast<double>(events) / absl::ToDoubleSeconds(t1 - t0) : -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int64_t clocks = std::stoll(Flag(argc, argv, "clocks", "1000000"));
   const int burst = std::stoi(Flag(argc, argv, "burst", "10000"));
+  // Long enough for the burst's ingest to finish before its clocks fall due.
+  const int burst_target_seconds = std::stoi(Flag(argc, argv, "burst_target_seconds", "20"));
+  const int64_t kafka_events = std::stoll(Flag(argc, argv, "kafka_events", "200000"));
   const std::string results_dir = Flag(argc, argv, "results_dir", "");
   constexpr int kPartitions = 8;
 
@@ -66,7 +123,8 @@ int main(int argc, char** argv) {
   // 1 h to respond, 8 h to resolve: nothing of the bulk falls due during the run.
   source.Put(sla_timer::testing::ShortSla("bulk", "bulk", "cal", absl::Hours(8), absl::Hours(1)));
   // The burst: resolution only, 20 s, one warning at 50 % (10 s before the breach).
-  auto burst_def = sla_timer::testing::ShortSla("burst", "burst", "cal", absl::Seconds(20));
+  auto burst_def =
+      sla_timer::testing::ShortSla("burst", "burst", "cal", absl::Seconds(burst_target_seconds));
   burst_def.add_warning_thresholds(50);
   source.Put(burst_def);
 
@@ -127,7 +185,7 @@ int main(int argc, char** argv) {
   // 3. Burst: every burst clock created at the same instant, so all are due at due_at.
   if (absl::Status s = timer.Start(); !s.ok()) return 1;
   const absl::Time created = absl::Now();
-  const absl::Time due_at = created + absl::Seconds(20);
+  const absl::Time due_at = created + absl::Seconds(burst_target_seconds);
   for (int k = 0; k < burst; ++k) {
     feed(sla_timer::testing::NewIncident(absl::StrCat("burst-", k), created, "burst"),
          static_cast<int32_t>(k % kPartitions));
@@ -143,6 +201,10 @@ int main(int argc, char** argv) {
   }
   timer.StopFiring();
   std::sort(delays.begin(), delays.end());
+
+  // 4. Through Kafka, with the consumer.
+  const double kafka_rate =
+      kafka_events > 0 ? IngestThroughKafka((*redis)->address(), source, kafka_events) : 0;
   auto pct = [&](double q) {
     if (delays.empty()) return -1.0;
     return delays[std::min(delays.size() - 1,
@@ -155,11 +217,12 @@ int main(int argc, char** argv) {
       "%.1f, "
       "\"burst\": %d, \"burst_ingest_seconds\": %.2f, \"breaches_fired\": %d, "
       "\"fire_delay_p50_seconds\": %.3f, \"fire_delay_p99_seconds\": %.3f, "
-      "\"fire_delay_max_seconds\": %.3f}\n",
+      "\"fire_delay_max_seconds\": %.3f, \"kafka_events\": %d, "
+      "\"kafka_ingest_events_per_second\": %.0f}\n",
       clocks, incidents, ingest_s, ingest_rate, before, after, per_clock, burst, burst_ingest_s,
       static_cast<int64_t>(delays.size()), pct(0.5), pct(0.99),
-      delays.empty() ? -1.0 : delays.back());
+      delays.empty() ? -1.0 : delays.back(), kafka_events, kafka_rate);
   std::printf("%s", json.c_str());
   if (!results_dir.empty()) std::ofstream(results_dir + "/sla_timer.json") << json;
-  return delays.size() == static_cast<size_t>(burst) ? 0 : 1;
+  return delays.size() == static_cast<size_t>(burst) && kafka_rate >= 0 ? 0 : 1;
 }
