@@ -31,18 +31,29 @@ class SlaTimerRedisTest : public ::testing::Test {
     source_.Put(testing::ShortSla("gold", "vpn", "cal", absl::Hours(4), absl::Minutes(30)));
   }
 
-  std::unique_ptr<SlaTimer> NewTimer(prometheus::Registry& registry,
-                                     const std::string& kafka = "",
-                                     DefinitionSource* source = nullptr,
-                                     const std::string& key_prefix = "itsm:sla") {
+  SlaTimer::Options TimerOptions(const std::string& kafka = "") {
     SlaTimer::Options o;
     o.redis_address = redis_->address();
-    o.key_prefix = key_prefix;
     o.kafka_bootstrap_servers = kafka;
     o.fire_poll_interval = absl::Milliseconds(20);
     o.publish_poll_interval = absl::Milliseconds(20);
     o.fire_batch = 50;
+    return o;
+  }
+  std::unique_ptr<SlaTimer> NewTimer(prometheus::Registry& registry, const SlaTimer::Options& o,
+                                     DefinitionSource* source = nullptr) {
     return std::make_unique<SlaTimer>(o, source ? *source : source_, clock_, registry);
+  }
+  std::unique_ptr<SlaTimer> NewTimer(prometheus::Registry& registry,
+                                     const std::string& kafka = "") {
+    return NewTimer(registry, TimerOptions(kafka));
+  }
+  // A timer whose keys start with `key_prefix`, without Kafka.
+  std::unique_ptr<SlaTimer> NewTimerWithPrefix(prometheus::Registry& registry,
+                                               const std::string& key_prefix) {
+    SlaTimer::Options o = TimerOptions();
+    o.key_prefix = key_prefix;
+    return NewTimer(registry, o);
   }
 
   // An incident event as the consumer hands it over.
@@ -263,8 +274,8 @@ std::vector<events::ConsumedEvent> InterleavedEvents() {
 
 TEST_F(SlaTimerRedisTest, ABatchAppliesEachIncidentsEventsInOrderAsOneAtATimeWould) {
   prometheus::Registry r1, r2;
-  auto single = NewTimer(r1, "", nullptr, "single");
-  auto batched = NewTimer(r2, "", nullptr, "batched");
+  auto single = NewTimerWithPrefix(r1, "single");
+  auto batched = NewTimerWithPrefix(r2, "batched");
   const auto events = InterleavedEvents();
   for (const auto& e : events) ASSERT_TRUE(single->Handle(e).ok()) << e.event.type;
   for (const absl::Status& s : batched->HandleBatch(events)) EXPECT_TRUE(s.ok()) << s;
@@ -314,7 +325,7 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   source_.Put(testing::ShortSla("flaky-sla", "flaky", "cal", absl::Hours(4)));
   FlakySource flaky(source_);
   prometheus::Registry registry;
-  auto timer = NewTimer(registry, "", &flaky);
+  auto timer = NewTimer(registry, TimerOptions(), &flaky);
   auto f = NewIncident("f", kT0, "flaky"), v = NewIncident("v", kT0);
   auto held = [](incident::v1::Incident i) {
     i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
@@ -404,6 +415,92 @@ TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
   // Published events left the Redis outbox.
   ASSERT_TRUE(
       WaitUntil([&] { return OutboxIds(4).empty(); }, absl::Seconds(10), "outbox drained").ok());
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
+TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopicInANewGroup) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_TRUE((*cluster)->CreateTopic(kIncidentTopic, 4).ok());
+  ASSERT_TRUE((*cluster)->CreateTopic(kSlaTopic, 4).ok());
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  ClockStore store(redis_->address());
+  auto open_clocks = [&] {
+    std::map<std::string, int64_t> total;
+    for (int p = 0; p < 4; ++p) {
+      auto open = store.OpenClocks(p);
+      if (!open.ok()) return std::map<std::string, int64_t>{};
+      for (const auto& [k, v] : *open) total[k] += v;
+    }
+    return total;
+  };
+  {
+    testing::IncidentProducer producer(bootstrap);
+    for (int k = 0; k < 10; ++k) {
+      auto i = NewIncident("inc-" + std::to_string(k), kT0);
+      producer.Send(testing::Created(i), i);
+      if (k < 3) {  // on hold after a minute: response met, resolution paused
+        i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+        i.set_assignee("bob");
+        i.set_version(2);
+        *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+        producer.Send(testing::StateChanged(i), i);
+      }
+    }
+  }
+  // Started x20, Met x3, Paused x3, then at 16 min the 50 % warning of 7 response clocks.
+  constexpr size_t kBefore = 20 + 3 + 3 + 7;
+  std::map<std::string, int64_t> open_before;
+  std::map<std::string, int> ids_before;
+  {
+    prometheus::Registry registry;
+    auto timer = NewTimer(registry, bootstrap);
+    ASSERT_TRUE(timer->Start().ok());
+    ASSERT_TRUE(WaitUntil([&] { return open_clocks()["resolution:paused"] == 3; },
+                          absl::Seconds(30), "clocks stored")
+                    .ok());
+    clock_.Advance(absl::Minutes(16));
+    auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, kBefore, absl::Seconds(30));
+    ASSERT_TRUE(records.ok()) << records.status();
+    for (const auto& r : *records) ++ids_before[r.Header("ce_id")];
+    ASSERT_EQ(records->size(), kBefore);
+    open_before = open_clocks();
+    timer->StopConsumer();
+    timer->StopFiring();
+    timer->StopPublisher();
+  }
+
+  // Redis loses everything; a timer in a new consumer group replays the incident topic.
+  ASSERT_TRUE(store.redis().Command({"FLUSHALL"}).ok());
+  ASSERT_TRUE(open_clocks().empty());
+  prometheus::Registry registry;
+  SlaTimer::Options options = TimerOptions(bootstrap);
+  options.group_id = "itsm-sla-timer-rebuild-1";
+  auto timer = NewTimer(registry, options);
+  ASSERT_TRUE(timer->Start().ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return open_clocks() == open_before; }, absl::Seconds(30), "rebuilt").ok());
+  // The same clocks again, and their events with the same ce_ids (consumers drop them).
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 2 * kBefore, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, int> ids_after;
+  for (const auto& r : *records) ++ids_after[r.Header("ce_id")];
+  EXPECT_EQ(records->size(), 2 * kBefore);
+  for (const auto& [id, n] : ids_before) EXPECT_EQ(ids_after[id], 2) << id;
+  EXPECT_EQ(ids_after.size(), ids_before.size());
+
+  // And they go on: the running response clocks breach once each.
+  clock_.Advance(absl::Minutes(15));
+  records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 2 * kBefore + 7 * 3, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, int> breaches;
+  for (const auto& r : *records) {
+    if (r.Header("ce_type") == "itsm.sla.v1.SlaBreached") ++breaches[r.Header("ce_id")];
+  }
+  EXPECT_EQ(breaches.size(), 7u);
+  for (const auto& [id, n] : breaches) EXPECT_EQ(n, 1) << id;
   timer->StopConsumer();
   timer->StopFiring();
   timer->StopPublisher();
