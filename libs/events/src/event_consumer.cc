@@ -1,5 +1,6 @@
 #include "itsm/events/event_consumer.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -66,7 +67,12 @@ EventConsumer::EventConsumer(Options options, BatchHandler handler, prometheus::
           handled_family_.Add({{"group", options_.group_id}, {"result", "duplicate"}})),
       handled_rejected_(
           handled_family_.Add({{"group", options_.group_id}, {"result", "rejected"}})),
-      handled_retried_(handled_family_.Add({{"group", options_.group_id}, {"result", "retried"}})) {}
+      handled_retried_(handled_family_.Add({{"group", options_.group_id}, {"result", "retried"}})),
+      lag_family_(prometheus::BuildGauge()
+                      .Name("itsm_consumer_lag_messages")
+                      .Help("Messages of an assigned partition not yet handled: the partition's "
+                            "high watermark minus the offset after the last event done.")
+                      .Register(registry)) {}
 
 EventConsumer::~EventConsumer() { Stop(); }
 
@@ -79,6 +85,15 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     rd_kafka_assign(rk, partitions);
+    for (const auto& [topic, p] : list) {
+      Assigned& a = self->assigned_[{topic, p}];
+      a.next_offset = -1;
+      if (!a.lag) {
+        a.lag = &self->lag_family_.Add({{"group", self->options_.group_id},
+                                        {"topic", topic},
+                                        {"partition", std::to_string(p)}});
+      }
+    }
     log::Info("partitions assigned", {{"group", self->options_.group_id},
                                       {"count", static_cast<int64_t>(list.size())}});
     if (self->rebalance_) self->rebalance_(true, list);
@@ -92,6 +107,12 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       }
       return false;
     });
+    for (const auto& key : list) {
+      auto it = self->assigned_.find(key);
+      if (it == self->assigned_.end()) continue;
+      self->lag_family_.Remove(it->second.lag);
+      self->assigned_.erase(it);
+    }
     if (self->rebalance_) self->rebalance_(false, list);
     rd_kafka_assign(rk, nullptr);
     log::Info("partitions revoked", {{"group", self->options_.group_id},
@@ -152,9 +173,28 @@ void EventConsumer::Stop() {
 void EventConsumer::Loop() {
   while (!stopping_.load()) {
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_, 100);
-    if (!msg) continue;
-    Gather(msg);
-    HandleBatch();
+    if (msg) {
+      Gather(msg);
+      HandleBatch();
+    }
+    UpdateLag();
+  }
+}
+
+void EventConsumer::UpdateLag() {
+  const absl::Time now = absl::Now();
+  if (now - last_lag_update_ < absl::Seconds(1)) return;
+  last_lag_update_ = now;
+  for (auto& [key, a] : assigned_) {
+    int64_t low = 0, high = 0;
+    // The watermarks of the last fetch (no request to the broker).
+    if (rd_kafka_get_watermark_offsets(consumer_, key.first.c_str(), key.second, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    if (a.next_offset < 0) continue;  // nothing fetched since the assignment
+    a.lag->Set(static_cast<double>(std::max<int64_t>(0, high - a.next_offset)));
   }
 }
 
@@ -169,6 +209,9 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
       }
     } else {
       batch_.push_back(Convert(msg));
+      // The first message since the assignment: where this member starts in the partition.
+      auto it = assigned_.find({batch_.back().consumed.topic, msg->partition});
+      if (it != assigned_.end() && it->second.next_offset < 0) it->second.next_offset = msg->offset;
     }
     rd_kafka_message_destroy(msg);
   }
@@ -250,6 +293,7 @@ void EventConsumer::HandleBatch() {
     }
     if (!failed) break;
     if (stopping_.load()) break;  // what is not done is not stored: handled again after restart
+    UpdateLag();  // a stuck partition shows
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
@@ -280,6 +324,8 @@ void EventConsumer::StoreOffset(const ConsumedEvent& consumed) {
       consumed.offset + 1;
   rd_kafka_offsets_store(consumer_, offsets);
   rd_kafka_topic_partition_list_destroy(offsets);
+  auto it = assigned_.find({consumed.topic, consumed.partition});
+  if (it != assigned_.end()) it->second.next_offset = consumed.offset + 1;
 }
 
 }  // namespace itsm::events

@@ -207,6 +207,47 @@ TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgai
   EXPECT_EQ(again.load(), 1);
 }
 
+// The sum of itsm_consumer_lag_messages of a group (-1: no series yet).
+double GroupLag(prometheus::Registry& registry, const std::string& group) {
+  double sum = -1;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "itsm_consumer_lag_messages") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "group" && label.value == group) sum = std::max(sum, 0.0) + metric.gauge.value;
+      }
+    }
+  }
+  return sum;
+}
+
+TEST_F(EventConsumerTest, LagCountsTheMessagesNotYetHandled) {
+  Publish({{"a", 1}, {"b", 1}, {"a", 2}, {"c", 1}, {"a", 3}});
+  std::atomic<bool> store_down{true};
+  std::atomic<int> ok{0};
+  EventConsumer consumer(
+      Options("lag"),
+      [&](const ConsumedEvent&) {
+        if (store_down.load()) return absl::UnavailableError("store down");
+        ok++;
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  // Stuck on the first event of a partition: everything fetched is lag.
+  EXPECT_TRUE(
+      supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") >= 1; }, absl::Seconds(20),
+                            "lag shows")
+          .ok());
+  store_down.store(false);
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return ok.load() == 5; }, absl::Seconds(20), "5 ok").ok());
+  EXPECT_TRUE(
+      supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") == 0; }, absl::Seconds(20),
+                            "lag back to 0")
+          .ok());
+  consumer.Stop();
+}
+
 TEST_F(EventConsumerTest, UnprocessableEventIsSkippedNotRetriedForever) {
   Publish({{"k", 1}, {"k", 2}});
   std::atomic<int> calls{0};

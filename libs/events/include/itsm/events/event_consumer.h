@@ -26,6 +26,7 @@
 #include <atomic>
 #include <functional>
 #include <list>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +112,8 @@ class EventConsumer {
   void Gather(rd_kafka_message_t* first);
   void HandleBatch();
   void StoreOffset(const ConsumedEvent& consumed);
+  // Sets the lag gauges of the assigned partitions (at most once a second).
+  void UpdateLag();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
@@ -120,6 +123,14 @@ class EventConsumer {
   // The batch being gathered and handled (the consumer thread's; a revoke drops the revoked
   // partitions' events from it, since another member handles them from now on).
   std::vector<Fetched> batch_;
+  // Per assigned partition: the offset of the first event not done (-1: nothing fetched since
+  // the assignment) and its lag gauge. The consumer thread's, like batch_ (rebalances run inside its poll).
+  struct Assigned {
+    int64_t next_offset = -1;
+    prometheus::Gauge* lag = nullptr;
+  };
+  std::map<std::pair<std::string, int32_t>, Assigned> assigned_;
+  absl::Time last_lag_update_ = absl::InfinitePast();
   RecentIds recent_;
   rd_kafka_t* consumer_ = nullptr;
   std::atomic<bool> stopping_{false};
@@ -130,6 +141,7 @@ class EventConsumer {
   prometheus::Counter& handled_duplicate_;
   prometheus::Counter& handled_rejected_;
   prometheus::Counter& handled_retried_;
+  prometheus::Family<prometheus::Gauge>& lag_family_;
 };
 
 }  // namespace itsm::events
