@@ -1,5 +1,6 @@
 #include "src/clock_store.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/numbers.h"
@@ -11,23 +12,29 @@ namespace itsm::sla_timer {
 namespace {
 
 // KEYS: state, due, outbox, open. ARGV: expected revision, state, incident id, due score ("":
-// none), number of open-count deltas, then (field, delta) pairs, then the events.
+// none), expiry of the state in ms ("0": none), number of open-count deltas, then (field, delta)
+// pairs, then the events.
 // Returns the new revision, or 0 when the stored revision is not the expected one.
 constexpr char kCommitScript[] = R"lua(
 local cur = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
 if cur ~= tonumber(ARGV[1]) then return 0 end
 local rev = cur + 1
 redis.call('HSET', KEYS[1], 'r', rev, 's', ARGV[2])
+if ARGV[5] == '0' then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
 if ARGV[4] == '' then
   redis.call('ZREM', KEYS[2], ARGV[3])
 else
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
 end
-local n = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
 for i = 0, n - 1 do
-  redis.call('HINCRBY', KEYS[4], ARGV[6 + 2 * i], ARGV[7 + 2 * i])
+  redis.call('HINCRBY', KEYS[4], ARGV[7 + 2 * i], ARGV[8 + 2 * i])
 end
-for i = 6 + 2 * n, #ARGV do
+for i = 7 + 2 * n, #ARGV do
   redis.call('RPUSH', KEYS[3], ARGV[i])
 end
 return rev
@@ -97,6 +104,7 @@ absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& w
     std::vector<std::string> args = {
         std::to_string(w.expected_revision), o.state.SerializeAsString(), w.key.incident_id,
         o.next_fire ? absl::StrFormat("%.0f", DueScore(*o.next_fire)) : std::string(),
+        std::to_string(std::max<int64_t>(0, absl::ToInt64Milliseconds(w.expire_after))),
         std::to_string(o.open_delta.size())};
     for (const auto& [field, delta] : o.open_delta) {
       args.push_back(field);

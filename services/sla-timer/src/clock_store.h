@@ -1,7 +1,8 @@
 // The SLA timer's clocks in Redis. Layout (the {p} hash tag is the Kafka partition of the
 // incident on itsm.incident.v1, so one partition's keys would share a Redis Cluster slot):
 //
-//   <prefix>:clk:{p}:<incident id>   hash  r = revision (1, 2, ...), s = TimerState (protobuf)
+//   <prefix>:clk:{p}:<incident id>   hash  r = revision (1, 2, ...), s = TimerState (protobuf);
+//                                          expires once the record is finished
 //   <prefix>:due:{p}                 zset  member incident id, score = next warning/breach (ms)
 //   <prefix>:outbox:{p}              list  TimerOutboxEntry (protobuf), oldest first
 //   <prefix>:open:{p}                hash  "<kind>:<stage>" -> open clocks of the partition
@@ -47,6 +48,8 @@ class ClockStore {
     Key key = {};
     int64_t expected_revision = 0;
     const Outcome* outcome = nullptr;
+    // > 0: the state key expires after this long (a finished record); 0: it stays.
+    absl::Duration expire_after = absl::ZeroDuration();
   };
   // Per write: true when applied, false when the state changed since it was read (read again).
   absl::StatusOr<std::vector<bool>> Commit(const std::vector<Write>& writes);

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
         {"fire_batch", "500", "Due incidents taken per Redis round trip."},
         {"publish_poll_interval_ms", "100",
          "How often the Redis outbox is checked without a wake-up."},
+        {"closed_retention_hours", "168",
+         "How long a closed or cancelled record's clocks stay in Redis once all are done."},
         {"consumer_group", "itsm-sla-timer",
          "Consumer group on itsm.incident.v1 (a new one replays the topic: recovery)."}}});
   const auto& config = rt.config();
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
        .fire_poll_interval = absl::Milliseconds(config.GetInt("fire_poll_interval_ms")),
        .fire_batch = static_cast<int>(config.GetInt("fire_batch")),
        .publish_poll_interval = absl::Milliseconds(config.GetInt("publish_poll_interval_ms")),
+       .closed_retention = absl::Hours(config.GetInt("closed_retention_hours")),
        .logic = {.default_time_zone = config.GetString("default_time_zone")}},
       source, base::SystemClock::Get(), rt.metrics());
   if (absl::Status s = timer.Start(); !s.ok()) {

@@ -323,8 +323,10 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
         CountHandled(f.type, "replay");
         continue;
       }
+      const absl::Duration expire_after =
+          TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
       outcomes.push_back(*std::move(out));
-      writes.push_back({f.key, state.revision, nullptr});
+      writes.push_back({f.key, state.revision, nullptr, expire_after});
       written.push_back(&f);
     }
     // Pointers into `outcomes` only once it no longer grows.

@@ -52,6 +52,9 @@ class SlaTimer {
     absl::Duration publish_poll_interval = absl::Milliseconds(100);
     int publish_batch = 500;
     absl::Duration delivery_timeout = absl::Seconds(30);
+    // How long the state of a closed or cancelled record stays in Redis once its clocks are all
+    // done (Redis expires it then): long enough to absorb late redeliveries.
+    absl::Duration closed_retention = absl::Hours(24 * 7);
     TimerLogic::Options logic = {};
     // Told of every warning and breach fired by the firing loop, with when (benchmarks).
     std::function<void(const Fired&, absl::Time fired_at)> on_fired = nullptr;

@@ -179,6 +179,11 @@ std::map<std::string, int> TimerLogic::OpenClocks(const TimerState& state) {
   return out;
 }
 
+bool TimerLogic::Finished(const TimerState& state) {
+  const std::string& s = state.record().state();
+  return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty();
+}
+
 std::string TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
                                 const sla::v1::Calendar& cal) const {
   switch (def.time_zone_source()) {

@@ -90,6 +90,9 @@ class TimerLogic {
 
   // Open clocks ("running" or "paused") of a state, keyed as Outcome::open_delta.
   static std::map<std::string, int> OpenClocks(const sla::v1::TimerState& state);
+  // The record is closed or cancelled and none of its clocks is open: nothing can change any
+  // more (the state may expire).
+  static bool Finished(const sla::v1::TimerState& state);
   // A UUID derived from `text` (stable across processes and versions).
   static std::string DerivedUuid(const std::string& text);
 

@@ -357,6 +357,46 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   EXPECT_EQ((*open)["resolution:paused"], 2);
 }
 
+TEST_F(SlaTimerRedisTest, AFinishedRecordsClocksExpireAfterTheRetention) {
+  prometheus::Registry registry;
+  SlaTimer::Options options = TimerOptions();
+  options.closed_retention = absl::Hours(48);
+  auto timer = NewTimer(registry, options);
+  ClockStore store(redis_->address());
+  auto ttl_ms = [&](const std::string& id) {
+    auto v = store.redis().Command({"PTTL", store.StateKey(0, id)});
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? v->integer : -3;
+  };
+  auto move = [&](incident::v1::Incident& i, incident::v1::IncidentState state) {
+    i.set_state(state);
+    i.set_assignee("bob");
+    i.set_version(i.version() + 1);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(10 * i.version()));
+    return Feed(*timer, testing::StateChanged(i), i, 0);
+  };
+  auto a = NewIncident("a", kT0), b = NewIncident("b", kT0);
+  ASSERT_TRUE(Feed(*timer, testing::Created(a), a, 0).ok());
+  ASSERT_TRUE(Feed(*timer, testing::Created(b), b, 0).ok());
+  EXPECT_EQ(ttl_ms("a"), -1);  // -1: no expiry
+  // Resolved: may still reopen, so it stays.
+  ASSERT_TRUE(move(a, incident::v1::INCIDENT_STATE_RESOLVED).ok());
+  EXPECT_EQ(ttl_ms("a"), -1);
+  ASSERT_TRUE(move(a, incident::v1::INCIDENT_STATE_CLOSED).ok());
+  EXPECT_GT(ttl_ms("a"), absl::ToInt64Milliseconds(absl::Hours(47)));
+  EXPECT_LE(ttl_ms("a"), absl::ToInt64Milliseconds(absl::Hours(48)));
+  // Cancelled while running: its clocks are cancelled, the state expires too.
+  ASSERT_TRUE(move(b, incident::v1::INCIDENT_STATE_CANCELLED).ok());
+  EXPECT_GT(ttl_ms("b"), 0);
+  auto open = store.OpenClocks(0);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ((*open)["resolution:running"], 0);
+  EXPECT_EQ((*open)["response:running"], 0);
+  // A redelivery within the retention changes nothing.
+  ASSERT_TRUE(Feed(*timer, testing::StateChanged(a), a, 0).ok());
+  EXPECT_GT(ttl_ms("a"), 0);
+}
+
 TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
   auto cluster = kafkamock::MockCluster::Start(1);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
