@@ -88,11 +88,8 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     for (const auto& [topic, p] : list) {
       Assigned& a = self->assigned_[{topic, p}];
       a.next_offset = -1;
-      if (!a.lag) {
-        a.lag = &self->lag_family_.Add({{"group", self->options_.group_id},
-                                        {"topic", topic},
-                                        {"partition", std::to_string(p)}});
-      }
+      a.lag = &self->lag_family_.Add(
+          {{"group", self->options_.group_id}, {"topic", topic}, {"partition", std::to_string(p)}});
     }
     log::Info("partitions assigned", {{"group", self->options_.group_id},
                                       {"count", static_cast<int64_t>(list.size())}});
@@ -110,7 +107,9 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     for (const auto& key : list) {
       auto it = self->assigned_.find(key);
       if (it == self->assigned_.end()) continue;
-      self->lag_family_.Remove(it->second.lag);
+      // Kept, at 0, rather than removed: another consumer of the group in this process (tests)
+      // may hold the same series.
+      it->second.lag->Set(0);
       self->assigned_.erase(it);
     }
     if (self->rebalance_) self->rebalance_(false, list);
@@ -299,6 +298,7 @@ void EventConsumer::HandleBatch() {
   }
   // Offsets in order; a partition stops at its first event not done.
   std::set<std::pair<std::string, int32_t>> blocked;
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
   for (size_t i = 0; i < batch_.size(); ++i) {
     const ConsumedEvent& consumed = batch_[i].consumed;
     auto partition = std::make_pair(consumed.topic, consumed.partition);
@@ -313,19 +313,25 @@ void EventConsumer::HandleBatch() {
                   {"partition", static_cast<int64_t>(consumed.partition)},
                   {"offset", consumed.offset}, {"error", result[i]->ToString()}});
     }
-    StoreOffset(consumed);
+    next_offsets[partition] = consumed.offset + 1;
   }
+  StoreOffsets(next_offsets);
   batch_.clear();
 }
 
-void EventConsumer::StoreOffset(const ConsumedEvent& consumed) {
-  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(offsets, consumed.topic.c_str(), consumed.partition)->offset =
-      consumed.offset + 1;
+void EventConsumer::StoreOffsets(
+    const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets) {
+  if (next_offsets.empty()) return;
+  rd_kafka_topic_partition_list_t* offsets =
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  for (const auto& [partition, next] : next_offsets) {
+    rd_kafka_topic_partition_list_add(offsets, partition.first.c_str(), partition.second)->offset =
+        next;
+    auto it = assigned_.find(partition);
+    if (it != assigned_.end()) it->second.next_offset = next;
+  }
   rd_kafka_offsets_store(consumer_, offsets);
   rd_kafka_topic_partition_list_destroy(offsets);
-  auto it = assigned_.find({consumed.topic, consumed.partition});
-  if (it != assigned_.end()) it->second.next_offset = consumed.offset + 1;
 }
 
 }  // namespace itsm::events

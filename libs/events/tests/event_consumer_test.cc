@@ -207,6 +207,64 @@ TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgai
   EXPECT_EQ(again.load(), 1);
 }
 
+TEST_F(EventConsumerTest, OffsetsStopAtTheFirstEventNotDoneOfEachPartition) {
+  Publish({{"a", 1}, {"b", 1}, {"a", 2}, {"b", 2}, {"a", 3}, {"b", 3}});
+  absl::Mutex mu;
+  std::map<std::string, std::vector<int64_t>> applied;
+  auto handler = [&](bool a2_fails) {
+    return [&, a2_fails](const std::vector<ConsumedEvent>& batch) {
+      absl::MutexLock lock(&mu);
+      std::vector<absl::Status> out;
+      bool a_blocked = false;
+      for (const ConsumedEvent& e : batch) {
+        google::protobuf::Timestamp ts;
+        EXPECT_TRUE(UnpackCloudEvent(e.event, &ts).ok());
+        if (e.key == "a" && (a_blocked || (a2_fails && ts.seconds() == 2))) {
+          a_blocked = true;
+          out.push_back(absl::UnavailableError("a2 cannot be stored"));
+          continue;
+        }
+        applied[e.key].push_back(ts.seconds());
+        out.push_back(absl::OkStatus());
+      }
+      return out;
+    };
+  };
+  {
+    // a2 never succeeds: the member stops with a1 and the b events done.
+    EventConsumer consumer(Options("offsets"), EventConsumer::BatchHandler(handler(true)),
+                           registry_);
+    ASSERT_TRUE(consumer.Start().ok());
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      absl::MutexLock lock(&mu);
+                      return applied["a"].size() == 1 && applied["b"].size() == 3;
+                    },
+                    absl::Seconds(20), "a1 and b done")
+                    .ok());
+    consumer.Stop();
+  }
+  auto applied_to = [&](const std::string& key) {
+    absl::MutexLock lock(&mu);
+    return applied[key];
+  };
+  {
+    absl::MutexLock lock(&mu);
+    applied.clear();
+  }
+  // The same group again: from a2 on in a's partition, nothing before.
+  EventConsumer consumer(Options("offsets"), EventConsumer::BatchHandler(handler(false)),
+                         registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return applied_to("a").size() >= 2; },
+                                    absl::Seconds(20), "a2 and a3 again")
+                  .ok());
+  absl::SleepFor(absl::Milliseconds(500));  // anything else that was going to come back
+  consumer.Stop();
+  // b's events come back only if they share a's partition behind a2; a1 never does.
+  EXPECT_EQ(applied_to("a"), (std::vector<int64_t>{2, 3}));
+}
+
 // The sum of itsm_consumer_lag_messages of a group (-1: no series yet).
 double GroupLag(prometheus::Registry& registry, const std::string& group) {
   double sum = -1;

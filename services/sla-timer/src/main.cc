@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
         {"publish_poll_interval_ms", "100",
          "How often the Redis outbox is checked without a wake-up."},
         {"closed_retention_hours", "168",
-         "How long a closed or cancelled record's clocks stay in Redis once all are done."},
+         "How long a closed or cancelled record's clocks stay in Redis once all are done (0: "
+         "forever)."},
         {"consumer_group", "itsm-sla-timer",
          "Consumer group on itsm.incident.v1 (a new one replays the topic: recovery)."}}});
   const auto& config = rt.config();

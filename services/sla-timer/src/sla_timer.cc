@@ -209,6 +209,8 @@ struct SlaTimer::InFlight {
   // if it had one after all (a replay).
   bool assume_new = false;
   int attempts = 0;
+  // Its result is known in this round without a write (replay, rejected, failed decision).
+  bool decided = false;
 };
 
 void SlaTimer::CountHandled(const std::string& type, const char* result) {
@@ -272,9 +274,11 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
       const std::string record = absl::StrCat(f.key.partition, "/", f.key.incident_id);
       (records_in_round.insert(record).second ? round : later).push_back(std::move(f));
     }
+    // Redis failed: every event of the round not yet decided, and every later one, comes back.
     auto fail_all = [&](const absl::Status& s) {
       for (const auto* list : {&round, &later}) {
         for (const InFlight& f : *list) {
+          if (f.decided) continue;
           CountHandled(f.type, "retry");
           status[f.index] = s;
         }
@@ -316,11 +320,13 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
         // event (logged by the consumer) instead of blocking the partition.
         status[f.index] =
             permanent ? absl::InvalidArgumentError(out.status().ToString()) : out.status();
+        f.decided = true;
         if (!permanent) blocked.insert(absl::StrCat(f.key.partition, "/", f.key.incident_id));
         continue;
       }
       if (!out->changed) {
         CountHandled(f.type, "replay");
+        f.decided = true;
         continue;
       }
       const absl::Duration expire_after =

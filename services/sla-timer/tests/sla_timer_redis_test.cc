@@ -357,6 +357,26 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   EXPECT_EQ((*open)["resolution:paused"], 2);
 }
 
+TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  auto a = NewIncident("a", kT0), b = NewIncident("b", kT0);
+  const std::vector<events::ConsumedEvent> batch = {Consumed(testing::Created(a), a, 0),
+                                                    Consumed(testing::Created(b), b, 1)};
+  ASSERT_TRUE(timer->Handle(batch[0]).ok());  // a is stored; b is not
+  redis_->Stop();
+  for (const absl::Status& s : timer->HandleBatch(batch)) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;  // retried, never skipped
+  }
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  for (const absl::Status& s : timer->HandleBatch(batch)) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(OutboxIds(2).size(), 4u);  // two SlaClockStarted each, a's not twice
+}
+
 TEST_F(SlaTimerRedisTest, AFinishedRecordsClocksExpireAfterTheRetention) {
   prometheus::Registry registry;
   SlaTimer::Options options = TimerOptions();

@@ -111,7 +111,8 @@ class EventConsumer {
   // Takes what is already fetched, up to max_batch, after the first message.
   void Gather(rd_kafka_message_t* first);
   void HandleBatch();
-  void StoreOffset(const ConsumedEvent& consumed);
+  // Stores each partition's next offset (one call for the batch).
+  void StoreOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
   // Sets the lag gauges of the assigned partitions (at most once a second).
   void UpdateLag();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
