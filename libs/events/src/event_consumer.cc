@@ -4,7 +4,6 @@
 #include <optional>
 #include <set>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
@@ -26,19 +25,22 @@ void RecentIds::Add(const std::string& id) {
 
 namespace {
 
-// A per-event handler as a batch handler: in order, and nothing more after a transient failure
-// (those events are handed again, in order).
+// A per-event handler as a batch handler: in order; after a transient failure the later events
+// of that partition are not handled (they are handed again, in order, after it).
 EventConsumer::BatchHandler OneAtATime(EventConsumer::Handler handler) {
   return [handler = std::move(handler)](const std::vector<ConsumedEvent>& batch) {
     std::vector<absl::Status> out;
     out.reserve(batch.size());
+    std::set<std::pair<std::string, int32_t>> failed;
     for (const ConsumedEvent& e : batch) {
-      if (!out.empty() && !out.back().ok() &&
-          out.back().code() != absl::StatusCode::kInvalidArgument) {
-        out.push_back(absl::AbortedError("not handled: an earlier event failed"));
+      if (failed.contains({e.topic, e.partition})) {
+        out.push_back(absl::AbortedError("not handled: an earlier event of its partition failed"));
         continue;
       }
       out.push_back(handler(e));
+      if (!out.back().ok() && out.back().code() != absl::StatusCode::kInvalidArgument) {
+        failed.insert({e.topic, e.partition});
+      }
     }
     return out;
   };
@@ -98,13 +100,14 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // Commit what was handled before the partitions move to another member, so it does not
     // handle them again.
     rd_kafka_commit(rk, nullptr, /*async=*/0);
-    std::erase_if(self->batch_, [&](const Fetched& f) {
-      for (const auto& [topic, p] : list) {
-        if (f.consumed.topic == topic && f.consumed.partition == p) return true;
-      }
-      return false;
-    });
     for (const auto& key : list) {
+      auto backlog = self->backlog_.find(key);
+      if (backlog != self->backlog_.end()) {
+        for (const Pending& p : backlog->second.events) {
+          self->pending_ids_.erase(p.fetched.consumed.event.id);
+        }
+        self->backlog_.erase(backlog);
+      }
       auto it = self->assigned_.find(key);
       if (it == self->assigned_.end()) continue;
       // Kept, at 0, rather than removed: another consumer of the group in this process (tests)
@@ -171,11 +174,16 @@ void EventConsumer::Stop() {
 
 void EventConsumer::Loop() {
   while (!stopping_.load()) {
-    rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer_, 100);
-    if (msg) {
-      Gather(msg);
-      HandleBatch();
+    // Wake up for the earliest retry of a paused partition, else after 100 ms without events.
+    absl::Duration wait = absl::Milliseconds(100);
+    const absl::Time now = absl::Now();
+    for (const auto& [key, b] : backlog_) {
+      if (b.paused) wait = std::min(wait, std::max(absl::ZeroDuration(), b.retry_at - now));
     }
+    rd_kafka_message_t* msg =
+        rd_kafka_consumer_poll(consumer_, static_cast<int>(absl::ToInt64Milliseconds(wait)));
+    if (msg) Gather(msg);
+    HandleReady();
     UpdateLag();
   }
 }
@@ -198,21 +206,41 @@ void EventConsumer::UpdateLag() {
 }
 
 void EventConsumer::Gather(rd_kafka_message_t* first) {
-  batch_.clear();
+  size_t taken = 0;
   for (rd_kafka_message_t* msg = first; msg != nullptr;
-       msg = batch_.size() < options_.max_batch ? rd_kafka_consumer_poll(consumer_, 0) : nullptr) {
+       msg = taken < options_.max_batch ? rd_kafka_consumer_poll(consumer_, 0) : nullptr) {
+    ++taken;
     if (msg->err) {
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         log::Warn("Kafka consumer error", {{"group", options_.group_id},
                                            {"error", rd_kafka_message_errstr(msg)}});
       }
-    } else {
-      batch_.push_back(Convert(msg));
-      // The first message since the assignment: where this member starts in the partition.
-      auto it = assigned_.find({batch_.back().consumed.topic, msg->partition});
-      if (it != assigned_.end() && it->second.next_offset < 0) it->second.next_offset = msg->offset;
+      rd_kafka_message_destroy(msg);
+      continue;
     }
+    const PartitionKey key(rd_kafka_topic_name(msg->rkt), msg->partition);
+    Backlog& backlog = backlog_[key];
+    // Fetched again after a pause: already waiting here.
+    if (!backlog.events.empty() && msg->offset <= backlog.events.back().fetched.consumed.offset) {
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
+    Pending pending{Convert(msg), std::nullopt};
     rd_kafka_message_destroy(msg);
+    const Fetched& f = pending.fetched;
+    if (!f.status.ok()) {
+      pending.result = f.status;
+    } else if (recent_.Contains(f.consumed.event.id) ||
+               !pending_ids_.insert(f.consumed.event.id).second) {
+      handled_duplicate_.Increment();
+      pending.result = absl::OkStatus();
+    }
+    // The first message since the assignment: where this member starts in the partition.
+    auto assigned = assigned_.find(key);
+    if (assigned != assigned_.end() && assigned->second.next_offset < 0) {
+      assigned->second.next_offset = f.consumed.offset;
+    }
+    backlog.events.push_back(std::move(pending));
   }
 }
 
@@ -246,81 +274,92 @@ EventConsumer::Fetched EventConsumer::Convert(rd_kafka_message_t* msg) {
   return out;
 }
 
-void EventConsumer::HandleBatch() {
-  // result[i]: set once batch_[i] is done (OK, or skipped with its reason).
-  std::vector<std::optional<absl::Status>> result(batch_.size());
-  absl::flat_hash_set<std::string> ids_in_batch;
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    const Fetched& f = batch_[i];
-    if (!f.status.ok()) {
-      result[i] = f.status;
-    } else if (recent_.Contains(f.consumed.event.id) ||
-               !ids_in_batch.insert(f.consumed.event.id).second) {
-      handled_duplicate_.Increment();
-      result[i] = absl::OkStatus();
+void EventConsumer::HandleReady() {
+  const absl::Time now = absl::Now();
+  std::vector<Pending*> handed;
+  std::vector<ConsumedEvent> hand;
+  for (auto& [key, backlog] : backlog_) {
+    if (backlog.retry_at > now) continue;  // waiting after a failure
+    for (Pending& p : backlog.events) {
+      if (p.result) continue;
+      handed.push_back(&p);
+      hand.push_back(p.fetched.consumed);
     }
   }
-  absl::Duration backoff = absl::Milliseconds(50);
-  for (;;) {
-    std::vector<size_t> open;
-    std::vector<ConsumedEvent> hand;
-    for (size_t i = 0; i < batch_.size(); ++i) {
-      if (result[i]) continue;
-      open.push_back(i);
-      hand.push_back(batch_[i].consumed);
-    }
-    if (open.empty()) break;
+  std::set<PartitionKey> failed;
+  if (!hand.empty()) {
     std::vector<absl::Status> statuses = handler_(hand);
     if (statuses.size() != hand.size()) {
       statuses.assign(hand.size(), absl::InternalError("the handler answered a wrong count"));
     }
-    const absl::Status* failed = nullptr;
-    for (size_t k = 0; k < open.size(); ++k) {
+    for (size_t k = 0; k < hand.size(); ++k) {
       if (IsFinal(statuses[k])) {
-        result[open[k]] = statuses[k];
+        handed[k]->result = statuses[k];
         if (statuses[k].ok()) {
           recent_.Add(hand[k].event.id);
           handled_ok_.Increment();
         }
-      } else if (!failed) {
-        failed = &statuses[k];
+        continue;
+      }
+      if (failed.insert({hand[k].topic, hand[k].partition}).second) {
         handled_retried_.Increment();
-        log::Warn("event handler failed; retrying",
-                  {{"group", options_.group_id}, {"ce_id", hand[k].event.id},
-                   {"error", failed->ToString()}});
+        log::Warn("event handler failed; its partition waits and retries",
+                  {{"group", options_.group_id}, {"topic", hand[k].topic},
+                   {"partition", static_cast<int64_t>(hand[k].partition)},
+                   {"ce_id", hand[k].event.id}, {"error", statuses[k].ToString()}});
       }
     }
-    if (!failed) break;
-    if (stopping_.load()) break;  // what is not done is not stored: handled again after restart
-    UpdateLag();  // a stuck partition shows
-    absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
-  // Offsets in order; a partition stops at its first event not done.
-  std::set<std::pair<std::string, int32_t>> blocked;
-  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    const ConsumedEvent& consumed = batch_[i].consumed;
-    auto partition = std::make_pair(consumed.topic, consumed.partition);
-    if (!result[i] || blocked.contains(partition)) {
-      blocked.insert(partition);
-      continue;
+  // Each partition: store the offsets of the events done, in order, up to the first not done.
+  std::map<PartitionKey, int64_t> next_offsets;
+  for (auto it = backlog_.begin(); it != backlog_.end();) {
+    const PartitionKey& key = it->first;
+    Backlog& backlog = it->second;
+    while (!backlog.events.empty() && backlog.events.front().result) {
+      const Pending& done = backlog.events.front();
+      const ConsumedEvent& consumed = done.fetched.consumed;
+      if (!done.result->ok()) {
+        handled_rejected_.Increment();
+        log::Error("event rejected and skipped",
+                   {{"group", options_.group_id}, {"topic", consumed.topic},
+                    {"partition", static_cast<int64_t>(consumed.partition)},
+                    {"offset", consumed.offset}, {"error", done.result->ToString()}});
+      }
+      next_offsets[key] = consumed.offset + 1;
+      pending_ids_.erase(consumed.event.id);
+      backlog.events.pop_front();
     }
-    if (!result[i]->ok()) {
-      handled_rejected_.Increment();
-      log::Error("event rejected and skipped",
-                 {{"group", options_.group_id}, {"topic", consumed.topic},
-                  {"partition", static_cast<int64_t>(consumed.partition)},
-                  {"offset", consumed.offset}, {"error", result[i]->ToString()}});
+    if (failed.contains(key)) {
+      backlog.retry_at = now + backlog.backoff;
+      backlog.backoff = std::min(backlog.backoff * 2, options_.max_retry_backoff);
+      if (!backlog.paused) SetPaused(key, true);
+      backlog.paused = true;
     }
-    next_offsets[partition] = consumed.offset + 1;
+    if (backlog.events.empty()) {
+      if (backlog.paused) SetPaused(key, false);
+      it = backlog_.erase(it);
+    } else {
+      ++it;
+    }
   }
   StoreOffsets(next_offsets);
-  batch_.clear();
 }
 
-void EventConsumer::StoreOffsets(
-    const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets) {
+void EventConsumer::SetPaused(const PartitionKey& partition, bool paused) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, partition.first.c_str(), partition.second);
+  rd_kafka_resp_err_t err = paused ? rd_kafka_pause_partitions(consumer_, list)
+                                   : rd_kafka_resume_partitions(consumer_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log::Warn(paused ? "cannot pause partition" : "cannot resume partition",
+              {{"group", options_.group_id}, {"topic", partition.first},
+               {"partition", static_cast<int64_t>(partition.second)},
+               {"error", rd_kafka_err2str(err)}});
+  }
+}
+
+void EventConsumer::StoreOffsets(const std::map<PartitionKey, int64_t>& next_offsets) {
   if (next_offsets.empty()) return;
   rd_kafka_topic_partition_list_t* offsets =
       rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));

@@ -265,6 +265,62 @@ TEST_F(EventConsumerTest, OffsetsStopAtTheFirstEventNotDoneOfEachPartition) {
   EXPECT_EQ(applied_to("a"), (std::vector<int64_t>{2, 3}));
 }
 
+TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
+  // "stuck" first, then keys spread over both partitions.
+  std::vector<std::pair<std::string, int>> events = {{"stuck", 1}};
+  for (int k = 0; k < 20; ++k) events.push_back({"k" + std::to_string(k), 1});
+  Publish(events);
+  absl::Mutex mu;
+  std::atomic<bool> stuck{true};
+  std::map<int32_t, std::vector<std::string>> applied;  // partition -> keys, in order
+  int32_t stuck_partition = -1;
+  EventConsumer consumer(
+      Options("stuck"),
+      [&](const ConsumedEvent& e) {
+        absl::MutexLock lock(&mu);
+        if (e.key == "stuck") {
+          stuck_partition = e.partition;
+          if (stuck.load()) return absl::UnavailableError("store down for this record");
+        }
+        applied[e.partition].push_back(e.key);
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  auto count = [&](bool in_stuck_partition) {
+    absl::MutexLock lock(&mu);
+    size_t n = 0;
+    for (const auto& [p, keys] : applied) {
+      if ((p == stuck_partition) == in_stuck_partition) n += keys.size();
+    }
+    return n;
+  };
+  // The other partition is handled completely while "stuck" keeps failing...
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return count(false) > 0; }, absl::Seconds(20),
+                                    "the other partition handled")
+                  .ok());
+  absl::SleepFor(absl::Milliseconds(500));
+  const size_t others = count(false);
+  EXPECT_EQ(count(true), 0u) << "events behind the stuck one were handled";
+  // ... and still takes new events (some of these ten land on it).
+  std::vector<std::pair<std::string, int>> late;
+  for (int k = 0; k < 10; ++k) late.push_back({"late" + std::to_string(k), 1});
+  Publish(late);
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return count(false) > others; }, absl::Seconds(20),
+                                    "new events of the other partition handled")
+                  .ok());
+  EXPECT_EQ(count(true), 0u);
+  // Once the record can be stored, its partition follows, in order.
+  stuck.store(false);
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return count(true) + count(false) == 31; },
+                                    absl::Seconds(20), "everything handled")
+                  .ok());
+  consumer.Stop();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(applied[stuck_partition].front(), "stuck");
+  EXPECT_GE(others, 1u);
+}
+
 // The sum of itsm_consumer_lag_messages of a group (-1: no series yet).
 double GroupLag(prometheus::Registry& registry, const std::string& group) {
   double sum = -1;

@@ -5,7 +5,9 @@
 // Handler results, per event:
 //   OK                  -> offset stored (committed within auto.commit.interval, and on revoke)
 //   INVALID_ARGUMENT    -> the event can never be processed: counted, logged, skipped
-//   anything else       -> transient: handed again with backoff until it succeeds or Stop()
+//   anything else       -> transient: handed again with backoff until it succeeds or Stop();
+//                          meanwhile its partition is paused (nothing more fetched from it, the
+//                          later events wait) and the other partitions go on
 //
 //   EventConsumer consumer({.bootstrap_servers = b, .group_id = "sla-timer",
 //                           .topics = {"itsm.incident.v1"}}, handler, registry);
@@ -15,23 +17,26 @@
 // consumer never waits to fill a batch), in partition order, and answers one status per event,
 // so that it can share round trips to its store between events. It must not apply an event of
 // a record (an incident, a key) when an earlier event of the same record in the batch failed
-// transiently: that event is handed again, and the later ones with it. Events that succeeded
-// are not handed again; their offsets are stored once every earlier event of their partition
-// is done.
+// transiently: that event is handed again, and the later ones of its partition with it. Events
+// that succeeded are not handed again; their offsets are stored once every earlier event of
+// their partition is done.
 #ifndef ITSM_EVENTS_EVENT_CONSUMER_H_
 #define ITSM_EVENTS_EVENT_CONSUMER_H_
 
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <list>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "itsm/events/cloud_event.h"
@@ -101,18 +106,35 @@ class EventConsumer {
   void Stop();
 
  private:
+  using PartitionKey = std::pair<std::string, int32_t>;
   // A fetched message, converted; `status` is not OK when it is not a CloudEvent.
   struct Fetched {
     ConsumedEvent consumed;
     absl::Status status;
   };
+  // A fetched event whose offset is not stored yet, with its result once it is done.
+  struct Pending {
+    Fetched fetched;
+    std::optional<absl::Status> result;
+  };
+  // A partition's events not stored yet, in offset order. After a transient failure the
+  // partition is paused and its events wait until retry_at.
+  struct Backlog {
+    std::deque<Pending> events;
+    absl::Duration backoff = absl::Milliseconds(50);
+    absl::Time retry_at = absl::InfinitePast();
+    bool paused = false;
+  };
   static Fetched Convert(rd_kafka_message_t* msg);
   void Loop();
-  // Takes what is already fetched, up to max_batch, after the first message.
+  // Takes what is already fetched, up to max_batch, after the first message, into backlog_.
   void Gather(rd_kafka_message_t* first);
-  void HandleBatch();
+  // Hands every event ready (of partitions not waiting after a failure) to the handler, stores
+  // the offsets of what is done, pauses partitions that failed and resumes those that cleared.
+  void HandleReady();
+  void SetPaused(const PartitionKey& partition, bool paused);
   // Stores each partition's next offset (one call for the batch).
-  void StoreOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
+  void StoreOffsets(const std::map<PartitionKey, int64_t>& next_offsets);
   // Sets the lag gauges of the assigned partitions (at most once a second).
   void UpdateLag();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -121,16 +143,17 @@ class EventConsumer {
   Options options_;
   BatchHandler handler_;
   RebalanceListener rebalance_;
-  // The batch being gathered and handled (the consumer thread's; a revoke drops the revoked
-  // partitions' events from it, since another member handles them from now on).
-  std::vector<Fetched> batch_;
+  // What the consumer thread works on (rebalances run inside its poll, on the same thread): a
+  // revoke drops the revoked partitions' backlogs, since another member handles them now.
+  std::map<PartitionKey, Backlog> backlog_;
+  absl::flat_hash_set<std::string> pending_ids_;  // ce_ids in backlog_ (duplicates within it)
   // Per assigned partition: the offset of the first event not done (-1: nothing fetched since
-  // the assignment) and its lag gauge. The consumer thread's, like batch_ (rebalances run inside its poll).
+  // the assignment) and its lag gauge.
   struct Assigned {
     int64_t next_offset = -1;
     prometheus::Gauge* lag = nullptr;
   };
-  std::map<std::pair<std::string, int32_t>, Assigned> assigned_;
+  std::map<PartitionKey, Assigned> assigned_;
   absl::Time last_lag_update_ = absl::InfinitePast();
   RecentIds recent_;
   rd_kafka_t* consumer_ = nullptr;
