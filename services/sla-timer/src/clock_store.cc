@@ -80,23 +80,26 @@ absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vect
   std::vector<Loaded> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     const RedisValue& r = replies[i];
-    if (r.type == RedisValue::Type::kError) return absl::InternalError(r.str);
+    const std::string key = StateKey(keys[i].partition, keys[i].incident_id);
+    if (r.type == RedisValue::Type::kError) {
+      out[i].status = absl::InternalError(absl::StrCat(key, ": redis: ", r.str));
+      continue;
+    }
     if (r.elements.size() != 2 || r.elements[0].nil()) continue;
-    if (!absl::SimpleAtoi(r.elements[0].str, &out[i].revision)) {
-      return absl::DataLossError(
-          absl::StrCat(StateKey(keys[i].partition, keys[i].incident_id), ": bad revision"));
-    }
     sla::v1::TimerState state;
-    if (!state.ParseFromString(r.elements[1].str)) {
-      return absl::DataLossError(
-          absl::StrCat(StateKey(keys[i].partition, keys[i].incident_id), ": bad state"));
+    if (!absl::SimpleAtoi(r.elements[0].str, &out[i].revision)) {
+      out[i].status = absl::DataLossError(absl::StrCat(key, ": bad revision"));
+    } else if (!state.ParseFromString(r.elements[1].str)) {
+      out[i].status = absl::DataLossError(absl::StrCat(key, ": bad state"));
+    } else {
+      out[i].state = std::move(state);
     }
-    out[i].state = std::move(state);
   }
   return out;
 }
 
-absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& writes) {
+absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
+    const std::vector<Write>& writes) {
   std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> calls;
   calls.reserve(writes.size());
   for (const Write& w : writes) {
@@ -124,12 +127,15 @@ absl::StatusOr<std::vector<bool>> ClockStore::Commit(const std::vector<Write>& w
                      std::move(args)});
   }
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(commit_, calls));
-  std::vector<bool> out;
+  std::vector<absl::StatusOr<bool>> out;
   out.reserve(replies.size());
-  for (const auto& r : replies) {
-    if (r.type == RedisValue::Type::kError)
-      return absl::InternalError(absl::StrCat("redis: ", r.str));
-    out.push_back(r.integer > 0);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].type == RedisValue::Type::kError) {
+      out.push_back(absl::InternalError(absl::StrCat(
+          StateKey(writes[i].key.partition, writes[i].key.incident_id), ": redis: ", replies[i].str)));
+    } else {
+      out.push_back(replies[i].integer > 0);
+    }
   }
   return out;
 }

@@ -38,10 +38,14 @@ class ClockStore {
     std::string incident_id = {};
   };
   struct Loaded {
+    // Not OK when this key cannot be read (an error reply, a state that does not parse): the
+    // other keys of the call are unaffected.
+    absl::Status status = absl::OkStatus();
     int64_t revision = 0;  // 0: no state
     std::optional<sla::v1::TimerState> state;
   };
-  // The states of `keys`, in order, in one round trip.
+  // The states of `keys`, in order, in one round trip. Fails as a whole only when Redis
+  // cannot be reached.
   absl::StatusOr<std::vector<Loaded>> Load(const std::vector<Key>& keys);
 
   struct Write {
@@ -51,8 +55,10 @@ class ClockStore {
     // > 0: the state key expires after this long (a finished record); 0: it stays.
     absl::Duration expire_after = absl::ZeroDuration();
   };
-  // Per write: true when applied, false when the state changed since it was read (read again).
-  absl::StatusOr<std::vector<bool>> Commit(const std::vector<Write>& writes);
+  // Per write: true when applied, false when the state changed since it was read (read again),
+  // an error when Redis refused that write's script (e.g. a key of the wrong type). Fails as a
+  // whole only when Redis cannot be reached.
+  absl::StatusOr<std::vector<absl::StatusOr<bool>>> Commit(const std::vector<Write>& writes);
 
   // Incidents with a warning or breach due at or before `now`, earliest first.
   absl::StatusOr<std::vector<std::string>> Due(int32_t partition, absl::Time now, int limit);

@@ -213,6 +213,10 @@ struct SlaTimer::InFlight {
   bool decided = false;
 };
 
+std::string SlaTimer::RecordKey(const InFlight& f) {
+  return absl::StrCat(f.key.partition, "/", f.key.incident_id);
+}
+
 void SlaTimer::CountHandled(const std::string& type, const char* result) {
   handled_family_.Add({{"type", type}, {"result", result}}).Increment();
 }
@@ -271,8 +275,7 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
     // A record whose event failed transiently: its later events must wait for a retry.
     absl::flat_hash_set<std::string> blocked;
     for (InFlight& f : waiting) {
-      const std::string record = absl::StrCat(f.key.partition, "/", f.key.incident_id);
-      (records_in_round.insert(record).second ? round : later).push_back(std::move(f));
+      (records_in_round.insert(RecordKey(f)).second ? round : later).push_back(std::move(f));
     }
     // Redis failed: every event of the round not yet decided, and every later one, comes back.
     auto fail_all = [&](const absl::Status& s) {
@@ -302,11 +305,22 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
     std::vector<ClockStore::Write> writes;
     std::vector<InFlight*> written;
     std::vector<InFlight> retry;
+    // This event failed transiently: it comes back, and its record's later events with it.
+    auto fail_record = [&](InFlight& f, const absl::Status& s) {
+      CountHandled(f.type, "retry");
+      status[f.index] = s;
+      f.decided = true;
+      blocked.insert(RecordKey(f));
+    };
     size_t next_loaded = 0;
     for (InFlight& f : round) {
       ClockStore::Loaded state;
       if (!f.assume_new) state = std::move(loaded[next_loaded++]);
       f.assume_new = false;
+      if (!state.status.ok()) {
+        fail_record(f, state.status);  // this key only (e.g. a value of the wrong type)
+        continue;
+      }
       const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
       auto out = f.record.incident ? logic_.OnIncident(stored, *f.record.incident,
                                                        f.key.partition, f.change_time)
@@ -315,13 +329,15 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
       if (!out.ok()) {
         const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
                                out.status().code() == absl::StatusCode::kInvalidArgument;
-        CountHandled(f.type, permanent ? "rejected" : "retry");
+        if (!permanent) {
+          fail_record(f, out.status());
+          continue;
+        }
         // A definition or calendar that cannot work is an error of data, not of time: skip the
         // event (logged by the consumer) instead of blocking the partition.
-        status[f.index] =
-            permanent ? absl::InvalidArgumentError(out.status().ToString()) : out.status();
+        CountHandled(f.type, "rejected");
+        status[f.index] = absl::InvalidArgumentError(out.status().ToString());
         f.decided = true;
-        if (!permanent) blocked.insert(absl::StrCat(f.key.partition, "/", f.key.incident_id));
         continue;
       }
       if (!out->changed) {
@@ -345,16 +361,18 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
       }
       for (size_t k = 0; k < written.size(); ++k) {
         InFlight& f = *written[k];
-        if (!(*applied)[k]) {
+        if (!(*applied)[k].ok()) {
+          fail_record(f, (*applied)[k].status());  // this write only
+          continue;
+        }
+        if (!*(*applied)[k]) {
           // The firing loop (or another replica) changed the state meanwhile: read it again.
           if (++f.attempts < 20) {
             retry.push_back(std::move(f));
           } else {
-            CountHandled(f.type, "retry");
-            status[f.index] = absl::AbortedError(absl::StrCat(
-                f.record.incident ? "incident " : "service request ", f.key.incident_id,
-                ": state kept changing"));
-            blocked.insert(absl::StrCat(f.key.partition, "/", f.key.incident_id));
+            fail_record(f, absl::AbortedError(absl::StrCat(
+                               f.record.incident ? "incident " : "service request ",
+                               f.key.incident_id, ": state kept changing")));
           }
           continue;
         }
@@ -367,7 +385,7 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
     waiting.clear();
     for (auto* list : {&retry, &later}) {
       for (InFlight& f : *list) {
-        if (blocked.contains(absl::StrCat(f.key.partition, "/", f.key.incident_id))) {
+        if (blocked.contains(RecordKey(f))) {
           CountHandled(f.type, "retry");
           status[f.index] = absl::AbortedError("not handled: an earlier event of the record failed");
           continue;
@@ -404,6 +422,12 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   outcomes.reserve(ids.size());
   std::vector<ClockStore::Write> writes;
   for (size_t i = 0; i < ids.size(); ++i) {
+    if (!loaded[i].status.ok()) {
+      // Stays due (and logged each pass) until the key is repaired; the others fire.
+      log::Error("cannot read SLA clocks",
+                 {{"incident_id", ids[i]}, {"error", loaded[i].status.ToString()}});
+      continue;
+    }
     if (!loaded[i].state) {
       ITSM_RETURN_IF_ERROR(fire_store_.RemoveDue(p, ids[i]));  // state gone (expired or wiped)
       continue;
@@ -419,11 +443,16 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   }
   // Pointers into `outcomes` only once it no longer grows.
   for (size_t i = 0; i < writes.size(); ++i) writes[i].outcome = &outcomes[i];
-  ITSM_ASSIGN_OR_RETURN(std::vector<bool> applied, fire_store_.Commit(writes));
+  ITSM_ASSIGN_OR_RETURN(std::vector<absl::StatusOr<bool>> applied, fire_store_.Commit(writes));
   int fired = 0;
   const absl::Time after = clock_.Now();
   for (size_t i = 0; i < writes.size(); ++i) {
-    if (!applied[i]) continue;  // changed meanwhile: the next pass sees the new state
+    if (!applied[i].ok()) {
+      log::Error("cannot store fired SLA clocks", {{"incident_id", writes[i].key.incident_id},
+                                                  {"error", applied[i].status().ToString()}});
+      continue;
+    }
+    if (!*applied[i]) continue;  // changed meanwhile: the next pass sees the new state
     fired += static_cast<int>(outcomes[i].fired.size());
     CountFired(outcomes[i].fired, after, /*from_firing_loop=*/true);
   }

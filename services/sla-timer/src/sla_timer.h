@@ -89,6 +89,8 @@ class SlaTimer {
  private:
   struct InFlight;
   std::optional<InFlight> Prepare(const events::ConsumedEvent& consumed, absl::Status& status);
+  // "partition/id": events of one record apply in order.
+  static std::string RecordKey(const InFlight& f);
   void CountHandled(const std::string& type, const char* result);
   // Metrics of warnings and breaches fired at `now` (and on_fired, for the firing loop's).
   void CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop);

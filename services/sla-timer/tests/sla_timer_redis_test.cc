@@ -377,6 +377,38 @@ TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
   EXPECT_EQ(OutboxIds(2).size(), 4u);  // two SlaClockStarted each, a's not twice
 }
 
+TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0});
+  ClockStore store(redis_->address());
+  // "wrong" has a string where the state hash belongs; "garbled" a state that does not parse
+  // and a due entry.
+  ASSERT_TRUE(store.redis().Command({"SET", store.StateKey(0, "wrong"), "x"}).ok());
+  ASSERT_TRUE(
+      store.redis().Command({"HSET", store.StateKey(0, "garbled"), "r", "1", "s", "\xff\xff"}).ok());
+  ASSERT_TRUE(store.redis().Command({"ZADD", store.DueKey(0), "1", "garbled"}).ok());
+  auto wrong = NewIncident("wrong", kT0), garbled = NewIncident("garbled", kT0),
+       fine = NewIncident("fine", kT0);
+  garbled.set_version(2);
+  const std::vector<events::ConsumedEvent> batch = {
+      Consumed(testing::Created(wrong), wrong, 0),
+      Consumed(testing::StateChanged(garbled), garbled, 0),
+      Consumed(testing::Created(fine), fine, 0)};
+  auto statuses = timer->HandleBatch(batch);
+  ASSERT_EQ(statuses.size(), 3u);
+  for (int k : {0, 1}) {
+    EXPECT_FALSE(statuses[k].ok()) << k;
+    EXPECT_NE(statuses[k].code(), absl::StatusCode::kInvalidArgument) << statuses[k];  // retried
+  }
+  EXPECT_TRUE(statuses[2].ok()) << statuses[2];
+  // The firing loop skips the unreadable entry and fires the rest.
+  clock_.Advance(absl::Hours(5));
+  auto fired = timer->FireOnce();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 8);  // fine's two clocks: 3 warnings and a breach each
+}
+
 TEST_F(SlaTimerRedisTest, AFinishedRecordsClocksExpireAfterTheRetention) {
   prometheus::Registry registry;
   SlaTimer::Options options = TimerOptions();
