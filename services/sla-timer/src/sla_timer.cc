@@ -256,148 +256,157 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
   return f;
 }
 
+// What the handling of a batch keeps between its rounds.
+struct SlaTimer::BatchState {
+  std::vector<absl::Status> status;  // per event of the batch
+  // Of the current round: records whose event failed transiently (their later events must
+  // wait for a retry), and events that lost the compare-and-set (read again next round).
+  absl::flat_hash_set<std::string> blocked;
+  std::vector<InFlight> retry;
+  bool wake_publisher = false;
+};
+
 std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::ConsumedEvent>& batch) {
-  std::vector<absl::Status> status(batch.size());
+  BatchState b;
+  b.status.resize(batch.size());
   std::vector<InFlight> waiting;  // batch order
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto f = Prepare(batch[i], status[i])) {
+    if (auto f = Prepare(batch[i], b.status[i])) {
       f->index = i;
       waiting.push_back(*std::move(f));
     }
   }
   // Rounds of two round trips (read the states, write the changes), each with at most one
   // event per record: a record's events apply in order, different records share round trips.
-  bool wake_publisher = false;
   while (!waiting.empty()) {
     std::vector<InFlight> round;
     std::vector<InFlight> later;
     absl::flat_hash_set<std::string> records_in_round;
-    // A record whose event failed transiently: its later events must wait for a retry.
-    absl::flat_hash_set<std::string> blocked;
     for (InFlight& f : waiting) {
       (records_in_round.insert(RecordKey(f)).second ? round : later).push_back(std::move(f));
     }
-    // Redis failed: every event of the round not yet decided, and every later one, comes back.
-    auto fail_all = [&](const absl::Status& s) {
+    b.blocked.clear();
+    b.retry.clear();
+    if (absl::Status redis = RunRound(b, round); !redis.ok()) {
+      // Redis failed: every event not decided yet comes back.
       for (const auto* list : {&round, &later}) {
         for (const InFlight& f : *list) {
           if (f.decided) continue;
           CountHandled(f.type, "retry");
-          status[f.index] = s;
+          b.status[f.index] = redis;
         }
       }
-    };
-    std::vector<ClockStore::Key> to_load;
-    for (const InFlight& f : round) {
-      if (!f.assume_new) to_load.push_back(f.key);
-    }
-    std::vector<ClockStore::Loaded> loaded;
-    if (!to_load.empty()) {
-      auto l = handler_store_.Load(to_load);
-      if (!l.ok()) {
-        fail_all(l.status());
-        break;
-      }
-      loaded = *std::move(l);
-    }
-    std::vector<Outcome> outcomes;
-    outcomes.reserve(round.size());
-    std::vector<ClockStore::Write> writes;
-    std::vector<InFlight*> written;
-    std::vector<InFlight> retry;
-    // This event failed transiently: it comes back, and its record's later events with it.
-    auto fail_record = [&](InFlight& f, const absl::Status& s) {
-      CountHandled(f.type, "retry");
-      status[f.index] = s;
-      f.decided = true;
-      blocked.insert(RecordKey(f));
-    };
-    size_t next_loaded = 0;
-    for (InFlight& f : round) {
-      ClockStore::Loaded state;
-      if (!f.assume_new) state = std::move(loaded[next_loaded++]);
-      f.assume_new = false;
-      if (!state.status.ok()) {
-        fail_record(f, state.status);  // this key only (e.g. a value of the wrong type)
-        continue;
-      }
-      const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
-      auto out = f.record.incident ? logic_.OnIncident(stored, *f.record.incident,
-                                                       f.key.partition, f.change_time)
-                                   : logic_.OnServiceRequest(stored, *f.record.request,
-                                                             f.key.partition, f.change_time);
-      if (!out.ok()) {
-        const bool permanent = out.status().code() == absl::StatusCode::kFailedPrecondition ||
-                               out.status().code() == absl::StatusCode::kInvalidArgument;
-        if (!permanent) {
-          fail_record(f, out.status());
-          continue;
-        }
-        // A definition or calendar that cannot work is an error of data, not of time: skip the
-        // event (logged by the consumer) instead of blocking the partition.
-        CountHandled(f.type, "rejected");
-        status[f.index] = absl::InvalidArgumentError(out.status().ToString());
-        f.decided = true;
-        continue;
-      }
-      if (!out->changed) {
-        CountHandled(f.type, "replay");
-        f.decided = true;
-        continue;
-      }
-      const absl::Duration expire_after =
-          TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
-      outcomes.push_back(*std::move(out));
-      writes.push_back({f.key, state.revision, nullptr, expire_after});
-      written.push_back(&f);
-    }
-    // Pointers into `outcomes` only once it no longer grows.
-    for (size_t k = 0; k < writes.size(); ++k) writes[k].outcome = &outcomes[k];
-    if (!writes.empty()) {
-      auto applied = handler_store_.Commit(writes);
-      if (!applied.ok()) {
-        fail_all(applied.status());
-        break;
-      }
-      for (size_t k = 0; k < written.size(); ++k) {
-        InFlight& f = *written[k];
-        if (!(*applied)[k].ok()) {
-          fail_record(f, (*applied)[k].status());  // this write only
-          continue;
-        }
-        if (!*(*applied)[k]) {
-          // The firing loop (or another replica) changed the state meanwhile: read it again.
-          if (++f.attempts < 20) {
-            retry.push_back(std::move(f));
-          } else {
-            fail_record(f, absl::AbortedError(absl::StrCat(
-                               f.record.incident ? "incident " : "service request ",
-                               f.key.incident_id, ": state kept changing")));
-          }
-          continue;
-        }
-        CountHandled(f.type, "applied");
-        CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
-        if (!outcomes[k].events.empty()) wake_publisher = true;
-      }
+      break;
     }
     // What remains, in batch order; a blocked record's later events are not applied.
     waiting.clear();
-    for (auto* list : {&retry, &later}) {
+    for (auto* list : {&b.retry, &later}) {
       for (InFlight& f : *list) {
-        if (blocked.contains(RecordKey(f))) {
+        if (b.blocked.contains(RecordKey(f))) {
           CountHandled(f.type, "retry");
-          status[f.index] = absl::AbortedError("not handled: an earlier event of the record failed");
+          b.status[f.index] =
+              absl::AbortedError("not handled: an earlier event of the record failed");
           continue;
         }
         waiting.push_back(std::move(f));
       }
     }
     std::sort(waiting.begin(), waiting.end(),
-              [](const InFlight& a, const InFlight& b) { return a.index < b.index; });
+              [](const InFlight& x, const InFlight& y) { return x.index < y.index; });
   }
-  if (wake_publisher) WakePublisher();
-  return status;
+  if (b.wake_publisher) WakePublisher();
+  return std::move(b.status);
+}
+
+absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
+  std::vector<ClockStore::Key> to_load;
+  for (const InFlight& f : round) {
+    if (!f.assume_new) to_load.push_back(f.key);
+  }
+  std::vector<ClockStore::Loaded> loaded;
+  if (!to_load.empty()) {
+    ITSM_ASSIGN_OR_RETURN(loaded, handler_store_.Load(to_load));
+  }
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(round.size());
+  std::vector<ClockStore::Write> writes;
+  std::vector<InFlight*> written;
+  size_t next_loaded = 0;
+  for (InFlight& f : round) {
+    ClockStore::Loaded state;
+    if (!f.assume_new) state = std::move(loaded[next_loaded++]);
+    f.assume_new = false;
+    std::optional<Outcome> out = Decide(b, f, state);
+    if (!out) continue;
+    const absl::Duration expire_after =
+        TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
+    outcomes.push_back(*std::move(out));
+    writes.push_back({f.key, state.revision, nullptr, expire_after});
+    written.push_back(&f);
+  }
+  if (writes.empty()) return absl::OkStatus();
+  // Pointers into `outcomes` only once it no longer grows.
+  for (size_t k = 0; k < writes.size(); ++k) writes[k].outcome = &outcomes[k];
+  ITSM_ASSIGN_OR_RETURN(std::vector<absl::StatusOr<bool>> applied, handler_store_.Commit(writes));
+  for (size_t k = 0; k < written.size(); ++k) {
+    InFlight& f = *written[k];
+    if (!applied[k].ok()) {
+      Fail(b, f, applied[k].status());  // this write only (e.g. a key of the wrong type)
+    } else if (!*applied[k]) {
+      // The firing loop (or another replica) changed the state meanwhile: read it again.
+      if (++f.attempts < 20) {
+        b.retry.push_back(std::move(f));
+      } else {
+        Fail(b, f,
+             absl::AbortedError(absl::StrCat(f.record.incident ? "incident " : "service request ",
+                                             f.key.incident_id, ": state kept changing")));
+      }
+    } else {
+      CountHandled(f.type, "applied");
+      CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
+      if (!outcomes[k].events.empty()) b.wake_publisher = true;
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
+                                        const ClockStore::Loaded& state) {
+  if (!state.status.ok()) {
+    Fail(b, f, state.status);  // this key only (e.g. a state that does not parse)
+    return std::nullopt;
+  }
+  const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
+  auto out = f.record.incident
+                 ? logic_.OnIncident(stored, *f.record.incident, f.key.partition, f.change_time)
+                 : logic_.OnServiceRequest(stored, *f.record.request, f.key.partition,
+                                           f.change_time);
+  if (!out.ok()) {
+    if (out.status().code() != absl::StatusCode::kFailedPrecondition &&
+        out.status().code() != absl::StatusCode::kInvalidArgument) {
+      Fail(b, f, out.status());
+      return std::nullopt;
+    }
+    // A definition or calendar that cannot work is an error of data, not of time: skip the
+    // event (logged by the consumer) instead of blocking the partition.
+    CountHandled(f.type, "rejected");
+    b.status[f.index] = absl::InvalidArgumentError(out.status().ToString());
+    f.decided = true;
+    return std::nullopt;
+  }
+  if (!out->changed) {
+    CountHandled(f.type, "replay");
+    f.decided = true;
+    return std::nullopt;
+  }
+  return *std::move(out);
+}
+
+void SlaTimer::Fail(BatchState& b, InFlight& f, const absl::Status& status) {
+  CountHandled(f.type, "retry");
+  b.status[f.index] = status;
+  f.decided = true;
+  b.blocked.insert(RecordKey(f));
 }
 
 void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop) {

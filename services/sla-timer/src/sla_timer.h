@@ -88,7 +88,16 @@ class SlaTimer {
 
  private:
   struct InFlight;
+  struct BatchState;
   std::optional<InFlight> Prepare(const events::ConsumedEvent& consumed, absl::Status& status);
+  // Reads the states of `round` (one event per record), decides, writes the changes. Not OK
+  // when Redis cannot be reached; per-event results go to `b`.
+  absl::Status RunRound(BatchState& b, std::vector<InFlight>& round);
+  // The change `f` makes to its record's stored `state`; none for a replay, or when it failed
+  // (then b.status says how).
+  std::optional<Outcome> Decide(BatchState& b, InFlight& f, const ClockStore::Loaded& state);
+  // `f` failed transiently: it comes back, and its record's later events with it.
+  void Fail(BatchState& b, InFlight& f, const absl::Status& status);
   // "partition/id": events of one record apply in order.
   static std::string RecordKey(const InFlight& f);
   void CountHandled(const std::string& type, const char* result);
