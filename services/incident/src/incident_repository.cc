@@ -29,12 +29,22 @@ absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
   return incident;
 }
 
+// A migration whose tables are the same on both databases and whose record numbering is not:
+// on SQLite a counter row per kind (there is one writer anyway), on PostgreSQL a sequence per
+// kind (no row lock shared by every concurrent create).
+storage::Migration WithNumbering(int version, std::string name, const std::string& tables,
+                                 const std::string& sqlite_numbering,
+                                 const std::string& postgres_numbering) {
+  return {version, std::move(name), tables + sqlite_numbering,
+          storage::PostgresDialectOf(tables) + postgres_numbering};
+}
+
 }  // namespace
 
 const std::vector<storage::Migration>& IncidentRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
-      {1, "create incidents",
-       R"sql(
+      WithNumbering(1, "create incidents",
+                    R"sql(
 CREATE TABLE incidents (
   id TEXT PRIMARY KEY,
   seq BIGINT NOT NULL UNIQUE,
@@ -50,8 +60,6 @@ CREATE TABLE incidents (
   version BIGINT NOT NULL,
   data BLOB NOT NULL
 );
-CREATE TABLE incident_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
-INSERT INTO incident_counters(name, value) VALUES ('incident', 0);
 CREATE TABLE incident_idempotency (
   idempotency_key TEXT PRIMARY KEY,
   incident_id TEXT NOT NULL,
@@ -63,37 +71,13 @@ CREATE INDEX incidents_assignee ON incidents(assignee, seq);
 CREATE INDEX incidents_service ON incidents(service, seq);
 CREATE INDEX incidents_state ON incidents(state, seq);
 )sql",
-       // PostgreSQL: BYTEA, and a sequence for numbers (no row lock shared by every create).
-       R"sql(
-CREATE TABLE incidents (
-  id TEXT PRIMARY KEY,
-  seq BIGINT NOT NULL UNIQUE,
-  number TEXT NOT NULL UNIQUE,
-  title_lower TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  priority INTEGER NOT NULL,
-  service TEXT NOT NULL,
-  assignment_group TEXT NOT NULL,
-  assignee TEXT NOT NULL,
-  create_time_us BIGINT NOT NULL,
-  update_time_us BIGINT NOT NULL,
-  version BIGINT NOT NULL,
-  data BYTEA NOT NULL
-);
-CREATE SEQUENCE incident_number_seq;
-CREATE TABLE incident_idempotency (
-  idempotency_key TEXT PRIMARY KEY,
-  incident_id TEXT NOT NULL,
-  request_fingerprint TEXT NOT NULL,
-  created_at_us BIGINT NOT NULL
-);
-CREATE INDEX incidents_group ON incidents(assignment_group, seq);
-CREATE INDEX incidents_assignee ON incidents(assignee, seq);
-CREATE INDEX incidents_service ON incidents(service, seq);
-CREATE INDEX incidents_state ON incidents(state, seq);
-)sql"},
-      {2, "incident life cycle: links, CIs, audit, notes, service requests, problems",
-       R"sql(
+                    R"sql(
+CREATE TABLE incident_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO incident_counters(name, value) VALUES ('incident', 0);
+)sql",
+                    "CREATE SEQUENCE incident_number_seq;"),
+      WithNumbering(2, "incident life cycle: links, CIs, audit, notes, service requests, problems",
+                    R"sql(
 ALTER TABLE incidents ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN problem_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX incidents_update ON incidents(update_time_us, seq);
@@ -147,66 +131,12 @@ CREATE TABLE problems (
   version BIGINT NOT NULL,
   data BLOB NOT NULL
 );
+)sql",
+                    R"sql(
 INSERT INTO incident_counters(name, value) VALUES ('request', 0);
 INSERT INTO incident_counters(name, value) VALUES ('problem', 0);
 )sql",
-       R"sql(
-ALTER TABLE incidents ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN problem_id TEXT NOT NULL DEFAULT '';
-CREATE INDEX incidents_update ON incidents(update_time_us, seq);
-CREATE INDEX incidents_priority ON incidents(priority, seq);
-CREATE INDEX incidents_parent ON incidents(parent_id, seq);
-CREATE INDEX incidents_problem ON incidents(problem_id, seq);
-CREATE TABLE incident_cis (
-  incident_id TEXT NOT NULL,
-  ci_id TEXT NOT NULL,
-  PRIMARY KEY (incident_id, ci_id)
-);
-CREATE INDEX incident_cis_ci ON incident_cis(ci_id);
-CREATE TABLE audit_entries (
-  record_id TEXT NOT NULL,
-  version BIGINT NOT NULL,
-  time_us BIGINT NOT NULL,
-  data BYTEA NOT NULL,
-  PRIMARY KEY (record_id, version)
-);
-CREATE TABLE incident_notes (
-  id TEXT PRIMARY KEY,
-  incident_id TEXT NOT NULL,
-  incident_version BIGINT NOT NULL,
-  visibility INTEGER NOT NULL,
-  data BYTEA NOT NULL
-);
-CREATE INDEX incident_notes_incident ON incident_notes(incident_id, incident_version);
-CREATE TABLE service_requests (
-  id TEXT PRIMARY KEY,
-  seq BIGINT NOT NULL UNIQUE,
-  number TEXT NOT NULL UNIQUE,
-  state INTEGER NOT NULL,
-  requested_for TEXT NOT NULL,
-  assignment_group TEXT NOT NULL,
-  catalog_item TEXT NOT NULL,
-  create_time_us BIGINT NOT NULL,
-  update_time_us BIGINT NOT NULL,
-  version BIGINT NOT NULL,
-  data BYTEA NOT NULL
-);
-CREATE TABLE problems (
-  id TEXT PRIMARY KEY,
-  seq BIGINT NOT NULL UNIQUE,
-  number TEXT NOT NULL UNIQUE,
-  state INTEGER NOT NULL,
-  known_error INTEGER NOT NULL,
-  service TEXT NOT NULL,
-  text_lower TEXT NOT NULL,
-  create_time_us BIGINT NOT NULL,
-  update_time_us BIGINT NOT NULL,
-  version BIGINT NOT NULL,
-  data BYTEA NOT NULL
-);
-CREATE SEQUENCE request_number_seq;
-CREATE SEQUENCE problem_number_seq;
-)sql"},
+                    "CREATE SEQUENCE request_number_seq; CREATE SEQUENCE problem_number_seq;"),
   };
   return kMigrations;
 }
