@@ -159,12 +159,7 @@ int main(int argc, char** argv) {
     batch.clear();
   };
   auto feed = [&](const incident::v1::Incident& i, int32_t p) {
-    events::ConsumedEvent e;
-    e.event = events::MakeCloudEvent(sla_timer::testing::Created(i), "itsm/incident", i.id(),
-                                     absl::Now());
-    e.topic = sla_timer::kIncidentTopic;
-    e.partition = p;
-    batch.push_back(std::move(e));
+    batch.push_back(sla_timer::testing::Consumed(sla_timer::testing::Created(i), i, p));
     if (batch.size() == kBatch) flush();
   };
 

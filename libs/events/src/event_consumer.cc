@@ -25,6 +25,11 @@ void RecentIds::Add(const std::string& id) {
 
 namespace {
 
+// Done with the event: handled, or skipped for good (anything else is retried).
+bool IsFinal(const absl::Status& s) {
+  return s.ok() || s.code() == absl::StatusCode::kInvalidArgument;
+}
+
 // A per-event handler as a batch handler: in order; after a transient failure the later events
 // of that partition are not handled (they are handed again, in order, after it).
 EventConsumer::BatchHandler OneAtATime(EventConsumer::Handler handler) {
@@ -38,16 +43,12 @@ EventConsumer::BatchHandler OneAtATime(EventConsumer::Handler handler) {
         continue;
       }
       out.push_back(handler(e));
-      if (!out.back().ok() && out.back().code() != absl::StatusCode::kInvalidArgument) {
+      if (!IsFinal(out.back())) {
         failed.insert({e.topic, e.partition});
       }
     }
     return out;
   };
-}
-
-bool IsFinal(const absl::Status& s) {
-  return s.ok() || s.code() == absl::StatusCode::kInvalidArgument;
 }
 
 }  // namespace

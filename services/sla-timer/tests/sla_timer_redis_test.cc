@@ -17,6 +17,7 @@ namespace itsm::sla_timer {
 namespace {
 
 using supervisor::WaitUntil;
+using testing::Consumed;
 using testing::NewIncident;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'900'000'000);
@@ -54,18 +55,6 @@ class SlaTimerRedisTest : public ::testing::Test {
     SlaTimer::Options o = TimerOptions();
     o.key_prefix = key_prefix;
     return NewTimer(registry, o);
-  }
-
-  // An incident event as the consumer hands it over.
-  static events::ConsumedEvent Consumed(const google::protobuf::Message& m,
-                                        const incident::v1::Incident& i, int32_t partition) {
-    events::ConsumedEvent e;
-    e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
-                                     base::FromProtoTimestamp(i.update_time()));
-    e.topic = kIncidentTopic;
-    e.partition = partition;
-    e.key = i.id();
-    return e;
   }
 
   // Feeds an incident event straight to the handler, as the consumer would.
@@ -244,13 +233,7 @@ TEST_F(SlaTimerRedisTest, ServiceRequestEventsRunTheSameClocks) {
 std::vector<events::ConsumedEvent> InterleavedEvents() {
   std::vector<events::ConsumedEvent> out;
   auto consumed = [&](const google::protobuf::Message& m, const incident::v1::Incident& i) {
-    events::ConsumedEvent e;
-    e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
-                                     base::FromProtoTimestamp(i.update_time()));
-    e.topic = kIncidentTopic;
-    e.partition = 0;
-    e.key = i.id();
-    out.push_back(std::move(e));
+    out.push_back(Consumed(m, i, 0));
   };
   auto a = NewIncident("a", kT0), b = NewIncident("b", kT0), c = NewIncident("c", kT0);
   consumed(testing::Created(a), a);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/cloud_event.h"
+#include "itsm/events/event_consumer.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 
@@ -54,6 +55,18 @@ class IncidentProducer {
  private:
   rd_kafka_t* producer_ = nullptr;
 };
+
+// An incident event on itsm.incident.v1 as the consumer hands it over (ce_time = update_time).
+inline events::ConsumedEvent Consumed(const google::protobuf::Message& m,
+                                      const incident::v1::Incident& i, int32_t partition) {
+  events::ConsumedEvent e;
+  e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
+                                   base::FromProtoTimestamp(i.update_time()));
+  e.topic = "itsm.incident.v1";
+  e.partition = partition;
+  e.key = i.id();
+  return e;
+}
 
 // An incident of service `service` at P1, NEW, version 1, created and updated at `at`.
 inline incident::v1::Incident NewIncident(const std::string& id, absl::Time at,
