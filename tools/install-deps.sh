@@ -9,6 +9,8 @@ packages=(
   # libraries
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
+  # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) ship with grpc-gateway
+  golang-github-grpc-ecosystem-grpc-gateway-dev
   libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules

@@ -211,9 +211,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
     return 1;
   }
-  if (!storage::ApplyMigrations(**db, "outbox", events::Outbox::Migrations()).ok() ||
-      !storage::ApplyMigrations(**db, "configuration", config::ConfigRepository::Migrations())
-           .ok()) {
+  if (!storage::ApplySchema(**db, config::ConfigRepository::Schema()).ok()) {
     std::fprintf(stderr, "migration failed\n");
     return 1;
   }

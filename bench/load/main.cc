@@ -381,9 +381,7 @@ struct Bench {
     ITSM_ASSIGN_OR_RETURN(auto db, storage::OpenDatabase("sqlite://" + data + "/incident.db",
                                                          {.pool_size = 1, .busy_timeout_ms = 5000,
                                                           .sqlite_synchronous_full = false}));
-    ITSM_RETURN_IF_ERROR(storage::ApplyMigrations(*db, "outbox", events::Outbox::Migrations()));
-    ITSM_RETURN_IF_ERROR(
-        storage::ApplyMigrations(*db, "incident", incident::IncidentRepository::Migrations()));
+    ITSM_RETURN_IF_ERROR(storage::ApplySchema(*db, incident::IncidentRepository::Schema()));
     const incident::PriorityMatrix matrix = incident::PriorityMatrix::Default();
     const incident::IncidentFactory factory(matrix, base::SystemClock::Get());
     std::vector<std::string> ids;

@@ -20,8 +20,7 @@ void BM_IncidentCreateUnit(benchmark::State& state) {
   auto db = storage::OpenDatabase("sqlite://" + dir.File("incident.db"),
                                   {.pool_size = 1, .busy_timeout_ms = 5000,
                                    .sqlite_synchronous_full = full});
-  if (!db.ok() || !storage::ApplyMigrations(**db, "outbox", events::Outbox::Migrations()).ok() ||
-      !storage::ApplyMigrations(**db, "incident", incident::IncidentRepository::Migrations()).ok()) {
+  if (!db.ok() || !storage::ApplySchema(**db, incident::IncidentRepository::Schema()).ok()) {
     state.SkipWithError("cannot set up the database");
     return;
   }

@@ -1,6 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands.h"
+#include "google/protobuf/struct.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -25,10 +26,11 @@ absl::StatusOr<absl::Time> ParseTime(const Args& args, const std::string& name) 
 absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl outbox stats|republish --service NAME [--from T --to T --topic T]");
+        "usage: itsmctl outbox stats|republish --service NAME [--from T --to T --topic T]"
+        " [--dead-letters]");
   }
-  ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"service", "from", "to", "topic"}));
+  ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"dead-letters"}));
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"service", "from", "to", "topic", "dead-letters"}));
   const std::string service = args.Get("service", "incident");
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor(service));
   auto stub = outbox::v1::OutboxAdminService::NewStub(channel);
@@ -38,12 +40,13 @@ absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv)
     if (ctx.globals().json) {
       std::printf("%s", ToJson(response).c_str());
     } else {
-      PrintTable({"SERVICE", "PENDING", "PUBLISHED (RETAINED)", "OLDEST PENDING"},
-                 {{service, absl::StrCat(response.pending_events()),
-                   absl::StrCat(response.published_events()),
-                   response.has_oldest_pending_time()
-                       ? base::FormatRfc3339(base::FromProtoTimestamp(response.oldest_pending_time()))
-                       : "-"}});
+      PrintTable(
+          {"SERVICE", "PENDING", "PUBLISHED (RETAINED)", "DEAD LETTERS", "OLDEST PENDING"},
+          {{service, absl::StrCat(response.pending_events()),
+            absl::StrCat(response.published_events()), absl::StrCat(response.dead_letter_events()),
+            response.has_oldest_pending_time()
+                ? base::FormatRfc3339(base::FromProtoTimestamp(response.oldest_pending_time()))
+                : "-"}});
     }
     return absl::OkStatus();
   }
@@ -54,6 +57,7 @@ absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv)
     *request.mutable_start_time() = base::ToProtoTimestamp(from);
     *request.mutable_end_time() = base::ToProtoTimestamp(to);
     request.set_topic(args.Get("topic"));
+    request.set_dead_letters(args.Has("dead-letters"));
     outbox::v1::RepublishEventsResponse response;
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->RepublishEvents(ctx.NewCall().get(), request, &response)));
     std::printf("%lld events queued for re-publishing\n",
@@ -80,7 +84,25 @@ absl::Status RunStatus(const Context& ctx, const std::vector<std::string>&) {
   }
   rows.push_back({"kafka", "-", endpoints.kafka_bootstrap_servers(), "", ""});
   rows.push_back({"redis", "-", endpoints.redis_address(), "", ""});
-  PrintTable({"SERVICE", "HEALTH", "ADDRESS", "METRICS", "PID"}, rows);
+  if (ctx.globals().json) {
+    // The endpoints as the launcher wrote them, each service with its health.
+    google::protobuf::Struct out;
+    auto* services = (*out.mutable_fields())["services"].mutable_list_value();
+    for (int i = 0; i < endpoints.services_size(); ++i) {
+      auto& fields = *services->add_values()->mutable_struct_value()->mutable_fields();
+      fields["name"].set_string_value(rows[i][0]);
+      fields["health"].set_string_value(rows[i][1]);
+      fields["grpc_address"].set_string_value(rows[i][2]);
+      fields["metrics_url"].set_string_value(rows[i][3]);
+      fields["pid"].set_number_value(endpoints.services(i).pid());
+    }
+    (*out.mutable_fields())["kafka_bootstrap_servers"].set_string_value(
+        endpoints.kafka_bootstrap_servers());
+    (*out.mutable_fields())["redis_address"].set_string_value(endpoints.redis_address());
+    std::printf("%s", ToJson(out).c_str());
+  } else {
+    PrintTable({"SERVICE", "HEALTH", "ADDRESS", "METRICS", "PID"}, rows);
+  }
   if (!all_serving) return absl::UnavailableError("not every service is serving");
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands.h"
+#include "terminal_guard.h"
 
 namespace {
 
@@ -72,9 +73,11 @@ int main(int argc, char** argv) {
   itsm::ctl::Globals globals;
   const char* env = std::getenv("ITSM_ENDPOINTS");
   globals.endpoints_file = env && *env ? env : "run/endpoints.json";
+  itsm::ctl::GuardStandardOutput();
+  // Global options may stand anywhere: before the command (`itsmctl --output json incident get
+  // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
   std::vector<std::string> rest;
-  int i = 1;
-  for (; i < argc; ++i) {
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](const std::string& name) -> std::string {
       if (a.rfind("--" + name + "=", 0) == 0) return a.substr(name.size() + 3);
@@ -82,7 +85,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "error: --%s needs a value\n", name.c_str());
       std::exit(2);
     };
-    if (a == "-h" || a == "--help" || a == "help") {
+    if (rest.empty() && (a == "-h" || a == "--help" || a == "help")) {
       std::printf("%s", kUsage);
       return 0;
     } else if (a.rfind("--endpoints", 0) == 0) {
@@ -101,10 +104,9 @@ int main(int argc, char** argv) {
       }
       globals.json = output == "json";
     } else {
-      break;
+      rest.push_back(a);
     }
   }
-  for (; i < argc; ++i) rest.emplace_back(argv[i]);
   if (rest.empty()) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;

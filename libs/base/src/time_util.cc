@@ -1,5 +1,7 @@
 #include "itsm/base/time_util.h"
 
+#include "itsm/base/error_detail.h"
+
 namespace itsm::base {
 
 google::protobuf::Timestamp ToProtoTimestamp(absl::Time t) {
@@ -19,6 +21,17 @@ google::protobuf::Timestamp ToProtoTimestamp(absl::Time t) {
 
 absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+absl::Status CheckTimestamp(absl::string_view field, const google::protobuf::Timestamp& ts) {
+  // google/protobuf/timestamp.proto: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+  constexpr int64_t kMinSeconds = -62'135'596'800;
+  constexpr int64_t kMaxSeconds = 253'402'300'799;
+  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 ||
+      ts.nanos() > 999'999'999) {
+    return FieldError(field, "not a valid time (years 1 to 9999)");
+  }
+  return absl::OkStatus();
 }
 
 std::string FormatRfc3339(absl::Time t) {

@@ -15,11 +15,12 @@ grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
   if (stats.ok()) {
     response->set_pending_events(stats->pending);
     response->set_published_events(stats->published);
+    response->set_dead_letter_events(stats->dead_letters);
     if (stats->oldest_pending) {
       *response->mutable_oldest_pending_time() = base::ToProtoTimestamp(*stats->oldest_pending);
     }
   }
-  reactor->Finish(runtime::ToGrpcStatus(stats.status()));
+  reactor->Finish(runtime::ToGrpcStatus(stats.status(), *ctx));
   return reactor;
 }
 
@@ -33,6 +34,13 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
                                                            : "start_time: required"));
     return reactor;
   }
+  for (const auto& [field, ts] : {std::pair{"start_time", &request->start_time()},
+                                  std::pair{"end_time", &request->end_time()}}) {
+    if (absl::Status bad = base::CheckTimestamp(field, *ts); !bad.ok()) {
+      reactor->Finish(runtime::ToGrpcStatus(bad, *ctx));
+      return reactor;
+    }
+  }
   const absl::Time start = base::FromProtoTimestamp(request->start_time());
   const absl::Time end = base::FromProtoTimestamp(request->end_time());
   if (end <= start) {
@@ -40,7 +48,8 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
                                  "end_time: must be after start_time"));
     return reactor;
   }
-  auto n = Outbox::Republish(db_, start, end, request->topic());
+  auto n = request->dead_letters() ? Outbox::RequeueDeadLetters(db_, start, end, request->topic())
+                                   : Outbox::Republish(db_, start, end, request->topic());
   if (n.ok()) {
     response->set_republished_events(*n);
     runtime::log::Info("events queued for re-publishing",
@@ -48,7 +57,7 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
                         {"request_id", runtime::RequestId(*ctx)}});
     relay_.Wake();
   }
-  reactor->Finish(runtime::ToGrpcStatus(n.status()));
+  reactor->Finish(runtime::ToGrpcStatus(n.status(), *ctx));
   return reactor;
 }
 

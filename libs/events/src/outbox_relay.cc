@@ -25,6 +25,23 @@ namespace {
 // Held by one relay round at a time across all replicas sharing a PostgreSQL database.
 constexpr int64_t kRelayLockKey = 7318030;
 
+// Errors that the same message will meet again however often it is retried. Anything else
+// (timeouts, leadership changes, an unknown topic that may yet be created) is retried.
+bool IsPermanent(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
   auto* pending = static_cast<OutboxRelay::Pending*>(msg->_private);
   if (!pending) return;
@@ -49,6 +66,12 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
                   .Help("Outbox events whose delivery failed; they are retried.")
                   .Register(registry)
                   .Add({})),
+      dead_lettered_(prometheus::BuildCounter()
+                         .Name("itsm_outbox_dead_letter_total")
+                         .Help("Outbox events the broker refused for good, moved to the dead "
+                               "letters (see RepublishEvents with dead_letters).")
+                         .Register(registry)
+                         .Add({})),
       pending_(prometheus::BuildGauge()
                    .Name("itsm_outbox_pending_events")
                    .Help("Outbox events not yet published, as of the last relay round.")
@@ -131,7 +154,23 @@ void OutboxRelay::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    // The last round: rows committed since the loop's last look (the group committer stops
+    // before the relay, so its final batch is among them) are published now, not at the next
+    // start. Bounded: Kafka may be down, and the rows then simply stay pending.
+    const absl::Time deadline = absl::Now() + options_.delivery_timeout;
+    while (absl::Now() < deadline) {
+      if (writer_) FlushMarks(/*force=*/true, /*wait=*/true);
+      auto n = PublishOnce();
+      if (!n.ok()) {
+        log::Warn("final outbox round failed; events stay pending",
+                  {{"error", n.status().ToString()}});
+        break;
+      }
+      if (*n < options_.batch_size) break;
+    }
+  }
   FlushMarks(/*force=*/true, /*wait=*/true);
 }
 
@@ -251,6 +290,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   }
 
   std::vector<std::unique_ptr<Pending>> in_flight;
+  std::vector<Outbox::DeadLetter> dead;
   in_flight.reserve(rows_to_send.size());
   for (const auto* row_ptr : rows_to_send) {
     const auto& row = *row_ptr;
@@ -279,6 +319,15 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
         RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
         RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && IsPermanent(err)) {
+      // Refused before sending (larger than message.max.bytes): it will never go; set it aside
+      // and go on with the rows behind it.
+      rd_kafka_headers_destroy(hdrs);
+      dead.push_back({pending->id, rd_kafka_err2str(err)});
+      log::Error("outbox event refused for good; moved to the dead letters",
+                 {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
+      continue;
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Not queued (local queue full, unknown topic...): headers stay ours; later rows would
       // overtake this one, so stop here and retry from it next round.
@@ -307,6 +356,10 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     if (p->done.load(std::memory_order_acquire) && p->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
       delivered.push_back(p->id);
       latency_.Observe(static_cast<double>(now_us - p->created_at_us) / 1e6);
+    } else if (p->done.load(std::memory_order_acquire) && IsPermanent(p->error)) {
+      dead.push_back({p->id, rd_kafka_err2str(p->error)});
+      log::Error("outbox event refused by the broker for good; moved to the dead letters",
+                 {{"outbox_id", p->id}, {"error", rd_kafka_err2str(p->error)}});
     } else {
       failed_.Increment();
     }
@@ -328,7 +381,13 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   } else if (!delivered.empty()) {
     ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
   }
+  if (!dead.empty()) {
+    ITSM_RETURN_IF_ERROR(RunWrite(txn.get(), [&dead](storage::Transaction& t) {
+      return Outbox::MoveToDeadLetters(t, dead, absl::Now());
+    }));
+  }
   if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
+  dead_lettered_.Increment(static_cast<double>(dead.size()));
   published_.Increment(static_cast<double>(delivered.size()));
   if (static_cast<int>(rows_to_send.size()) < options_.batch_size) {
     pending_.Set(static_cast<double>(rows_to_send.size() - delivered.size()));
@@ -348,14 +407,19 @@ absl::Status OutboxRelay::MarkPublished(storage::Transaction* txn, int64_t now_u
                                       : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
     return t.Execute(sql, {now_us, list}).status();
   };
-  if (txn) return mark(*txn);  // PostgreSQL: inside the transaction holding the relay lock
+  return RunWrite(txn, mark);
+}
+
+absl::Status OutboxRelay::RunWrite(
+    storage::Transaction* txn, const std::function<absl::Status(storage::Transaction&)>& write) {
+  if (txn) return write(*txn);  // PostgreSQL: inside the transaction holding the relay lock
   if (writer_) {
-    absl::Status status = writer_->Run(mark);
+    absl::Status status = writer_->Run(write);
     // A stopped committer (the service is shutting down) falls back to a transaction of our own.
     if (status.code() != absl::StatusCode::kUnavailable) return status;
   }
   ITSM_ASSIGN_OR_RETURN(auto own, db_.Begin(storage::TransactionMode::kReadWrite));
-  ITSM_RETURN_IF_ERROR(mark(*own));
+  ITSM_RETURN_IF_ERROR(write(*own));
   return own->Commit();
 }
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "itsm/events/outbox.h"
 #include "itsm/kafkamock/mock_cluster.h"
@@ -111,6 +112,65 @@ TEST_P(OutboxRelayTest, UnreachableKafkaKeepsRowsUntilItComesBack) {
   }
   EXPECT_EQ(published, 3);
   EXPECT_EQ(Stats().pending, 0);
+}
+
+// A row the broker can never take (here: larger than message.max.bytes) is set aside with its
+// error and counted; the rows behind it, of other records and of its own, are published; once
+// the limit is raised, the admin call brings it back.
+TEST_P(OutboxRelayTest, RowRefusedForGoodIsDeadLetteredWhileLaterRowsFlow) {
+  Write("before", 2);
+  {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    google::protobuf::StringValue huge;
+    huge.set_value(std::string(50'000, 'x'));
+    ASSERT_TRUE(Outbox::Append(
+                    **txn, {kTopic, "huge", MakeCloudEvent(huge, "itsm/test", "huge", absl::Now())})
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  Write("after", 3);
+  Write("huge", 1);
+  RelayOptions small = Options();
+  small.client_properties = "message.max.bytes=20000";
+  OutboxRelay relay(*db_, small, registry_);
+  auto n = relay.PublishOnce();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 6);
+  EXPECT_EQ(Stats().pending, 0);
+  EXPECT_EQ(Stats().dead_letters, 1);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 6);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->size(), 6u);
+  double dead_total = 0;
+  for (const auto& family : registry_.Collect()) {
+    if (family.name == "itsm_outbox_dead_letter_total") dead_total = family.metric[0].counter.value;
+  }
+  EXPECT_EQ(dead_total, 1);
+  // Still refused by this relay: nothing moves until the limit is raised.
+  auto requeued = Outbox::RequeueDeadLetters(*db_, absl::Now() - absl::Hours(1),
+                                             absl::Now() + absl::Hours(1), "");
+  ASSERT_TRUE(requeued.ok()) << requeued.status();
+  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(Stats().dead_letters, 0);
+  OutboxRelay raised(*db_, Options(), registry_);
+  ASSERT_EQ(*raised.PublishOnce(), 1);
+  EXPECT_EQ(Stats().pending, 0);
+}
+
+// Stop publishes what was committed after the loop's last round instead of leaving it for the
+// next start.
+TEST_P(OutboxRelayTest, StopPublishesWhatIsPendingInAFinalRound) {
+  RelayOptions slow = Options();
+  slow.poll_interval = absl::Hours(1);  // the loop itself will not look again
+  OutboxRelay relay(*db_, slow, registry_);
+  ASSERT_TRUE(relay.Start().ok());
+  Write("late", 4);  // no Wake(): only the final round can publish these
+  relay.Stop();
+  EXPECT_EQ(Stats().pending, 0);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 4);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->size(), 4u);
 }
 
 TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {

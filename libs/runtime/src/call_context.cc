@@ -1,6 +1,11 @@
 #include "itsm/runtime/call_context.h"
 
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/runtime/grpc_metrics.h"
+#include "itsm/runtime/logging.h"
 
 namespace itsm::runtime {
 namespace {
@@ -10,6 +15,35 @@ std::string Header(const grpc::ServerContextBase& context, const char* name) {
   auto it = md.find(name);
   if (it == md.end()) return "";
   return std::string(it->second.data(), it->second.size());
+}
+
+bool MustHideMessage(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return true;
+    default:
+      return base::IsPrivate(status);
+  }
+}
+
+// What a client may rely on for each code of a hidden error.
+std::pair<absl::StatusCode, absl::string_view> GenericAnswer(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+      return {code, "the service cannot reach what it depends on; retry later"};
+    case absl::StatusCode::kAborted:
+      return {code, "the write met a concurrent one and was not applied; retry it"};
+    case absl::StatusCode::kDeadlineExceeded:
+      return {code, "the service did not finish in time"};
+    case absl::StatusCode::kResourceExhausted:
+      return {code, "the service is overloaded; retry later"};
+    case absl::StatusCode::kCancelled:
+      return {code, "cancelled"};
+    default:
+      return {absl::StatusCode::kInternal, "internal error"};
+  }
 }
 
 }  // namespace
@@ -23,9 +57,41 @@ std::string Actor(const grpc::ServerContextBase& context) {
   return actor.empty() ? "anonymous" : actor;
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
+grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return ToGrpcStatus(status, RequestId(context));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id) {
+  if (status.ok()) return grpc::Status::OK;
+  if (MustHideMessage(status)) {
+    const auto [code, text] = GenericAnswer(status.code());
+    const bool expected = code == absl::StatusCode::kUnavailable ||
+                          code == absl::StatusCode::kAborted ||
+                          code == absl::StatusCode::kCancelled;
+    log::Write(expected ? log::Level::kWarn : log::Level::kError, "call failed",
+               {{"request_id", request_id},
+                {"code", absl::StatusCodeToString(status.code())},
+                {"error", status.message()}});
+    return grpc::Status(static_cast<grpc::StatusCode>(code),
+                        absl::StrCat(text, " (request id ", request_id, ")"));
+  }
+  const std::string message(status.message());
+  if (status.code() != absl::StatusCode::kInvalidArgument) {
+    return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
+  }
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(message);
+  if (auto field = base::ErrorField(status)) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(*field);
+    violation->set_description(message.substr(std::min(message.size(), field->size() + 2)));
+    details.add_details()->PackFrom(bad_request);
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
+                      details.SerializeAsString());
 }
 
 }  // namespace itsm::runtime

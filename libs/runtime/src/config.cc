@@ -13,21 +13,39 @@ namespace itsm::runtime {
 
 std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics_port) {
   return {
-      {"bind_address", "127.0.0.1", "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."},
-      {"grpc_port", std::to_string(default_grpc_port), "gRPC port; 0 picks a free one (see ready_file)."},
-      {"metrics_port", std::to_string(default_metrics_port), "Prometheus /metrics port; 0 picks a free one."},
+      {"bind_address", "127.0.0.1",
+       "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."},
+      {"grpc_port", std::to_string(default_grpc_port),
+       "gRPC port; 0 picks a free one (see ready_file)."},
+      {"metrics_port", std::to_string(default_metrics_port),
+       "Prometheus /metrics port; 0 picks a free one."},
       {"data_dir", "./data", "Folder for the embedded SQLite database and other local state."},
-      {"database_url", "", "sqlite:///path.db or postgresql://user@host/db; empty means sqlite://<data_dir>/<service>.db."},
+      {"database_url", "",
+       "sqlite:///path.db or postgresql://user@host/db; empty means "
+       "sqlite://<data_dir>/<service>.db."},
       {"database_pool_size", "8", "Database connections per process."},
-      {"sqlite_synchronous", "full", "SQLite only: full fsyncs every commit (survives power loss); normal fsyncs at checkpoints (survives a process crash, may lose the last commits on power loss)."},
-      {"kafka_bootstrap_servers", "", "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox until it is set."},
-      {"kafka_client_properties", "", "Extra librdkafka properties, key=value;key=value (e.g. security.protocol=ssl)."},
-      {"outbox_retention_hours", "168", "How long published events stay in the outbox, re-publishable with RepublishEvents."},
-      {"outbox_poll_interval_ms", "200", "How often the outbox relay looks for rows written by other replicas."},
+      {"sqlite_synchronous", "full",
+       "SQLite only: full fsyncs every commit (survives power loss); normal fsyncs at checkpoints "
+       "(survives a process crash, may lose the last commits on power loss)."},
+      {"kafka_bootstrap_servers", "",
+       "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox until it is "
+       "set."},
+      {"kafka_client_properties", "",
+       "Extra librdkafka properties, key=value;key=value (e.g. security.protocol=ssl)."},
+      {"outbox_retention_hours", "168",
+       "How long published events stay in the outbox, re-publishable with RepublishEvents."},
+      {"idempotency_retention_hours", "168",
+       "How long an idempotency key answers with the record it created; after that the same key "
+       "creates again."},
+      {"outbox_poll_interval_ms", "200",
+       "How often the outbox relay looks for rows written by other replicas."},
       {"log_level", "info", "trace, debug, info, warn, error."},
       {"log_format", "json", "json (one object per line) or text."},
-      {"shutdown_timeout_seconds", "15", "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."},
-      {"ready_file", "", "If set, a JSON file written once serving, with the bound addresses (used by the launcher and tests)."},
+      {"shutdown_timeout_seconds", "15",
+       "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."},
+      {"ready_file", "",
+       "If set, a JSON file written once serving, with the bound addresses (used by the launcher "
+       "and tests)."},
   };
 }
 

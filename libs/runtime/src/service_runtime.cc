@@ -101,13 +101,9 @@ std::unique_ptr<storage::Database> ServiceRuntime::OpenDatabaseOrExit(
     log::Error("cannot open the database", {{"error", db.status().ToString()}});
     std::exit(1);
   }
-  for (const auto& component : components) {
-    absl::Status status = storage::ApplyMigrations(**db, component.name, component.migrations);
-    if (!status.ok()) {
-      log::Error("cannot migrate the database",
-                 {{"component", component.name}, {"error", status.ToString()}});
-      std::exit(1);
-    }
+  if (absl::Status status = storage::ApplySchema(**db, components); !status.ok()) {
+    log::Error("cannot migrate the database", {{"error", status.ToString()}});
+    std::exit(1);
   }
   log::Info("database ready", {{"url", (*db)->DisplayUrl()}});
   return *std::move(db);

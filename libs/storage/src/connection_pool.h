@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "itsm/storage/errors.h"
 
 namespace itsm::storage::internal {
 
@@ -25,7 +26,8 @@ class ConnectionPool {
     absl::MutexLock lock(&mu_);
     auto has_free = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !free_.empty(); };
     if (!mu_.AwaitWithTimeout(absl::Condition(&has_free), timeout)) {
-      return absl::UnavailableError("no free database connection within the busy timeout");
+      return MakeStorageError(ErrorKind::kUnavailable,
+                              "no free database connection within the busy timeout");
     }
     std::unique_ptr<Connection> c = std::move(free_.back());
     free_.pop_back();

@@ -85,4 +85,15 @@ absl::Status ApplyMigrations(Database& db, absl::string_view component,
   return absl::OkStatus();
 }
 
+absl::Status ApplySchema(Database& db, const std::vector<SchemaComponent>& components) {
+  for (const auto& component : components) {
+    absl::Status status = ApplyMigrations(db, component.name, component.migrations);
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("component ", component.name, ": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace itsm::storage

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
 
 namespace itsm::storage::internal {
@@ -23,16 +24,20 @@ constexpr Oid kFloat8Oid = 701;
 
 absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) {
   const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* table = res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : nullptr;
   const std::string msg =
       absl::StrCat(what, ": ", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
   const absl::string_view state = sqlstate ? sqlstate : "";
-  if (state == "23505") return absl::AlreadyExistsError(msg);
-  if (state.substr(0, 2) == "23") return absl::FailedPreconditionError(msg);
-  if (state == "40001" || state == "40P01") return absl::AbortedError(msg);
-  if (state.substr(0, 2) == "08" || state == "57P01" || PQstatus(conn) != CONNECTION_OK) {
-    return absl::UnavailableError(msg);
+  const absl::string_view table_name = table ? table : "";
+  if (state == "23505") return MakeStorageError(ErrorKind::kUniqueViolation, msg, table_name);
+  if (state.substr(0, 2) == "23") {
+    return MakeStorageError(ErrorKind::kConstraintViolation, msg, table_name);
   }
-  return absl::InternalError(msg);
+  if (state == "40001" || state == "40P01") return MakeStorageError(ErrorKind::kConflict, msg);
+  if (state.substr(0, 2) == "08" || state == "57P01" || PQstatus(conn) != CONNECTION_OK) {
+    return MakeStorageError(ErrorKind::kUnavailable, msg);
+  }
+  return MakeStorageError(ErrorKind::kInternal, msg);
 }
 
 class PgConnection {
@@ -152,14 +157,15 @@ class PgTransaction final : public Transaction {
   }
 
   absl::Status Commit() override {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
     // COMMIT of a transaction that had an error reports ROLLBACK, not an error: check that too.
     PGresult* res = PQexec(conn_->conn(), "COMMIT");
     absl::Status status = absl::OkStatus();
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       status = PgError(conn_->conn(), res, "commit");
     } else if (absl::string_view(PQcmdStatus(res)) == "ROLLBACK") {
-      status = absl::AbortedError("commit: the transaction had failed and was rolled back");
+      status = MakeStorageError(ErrorKind::kConflict,
+                                "commit: the transaction had failed and was rolled back");
     }
     PQclear(res);
     done_ = true;
@@ -189,7 +195,7 @@ class PgTransaction final : public Transaction {
   }
 
   absl::StatusOr<PGresult*> Run(absl::string_view sql, const Params& params) {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
     ITSM_ASSIGN_OR_RETURN(std::string name,
                           conn_->Prepare(sql, static_cast<int>(params.size())));
     // Text format for everything but bytes, which travel raw in binary format.

@@ -8,28 +8,39 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
 
 namespace itsm::storage::internal {
 namespace {
 
+// The table named by SQLite's "UNIQUE constraint failed: table.column, ..." message.
+std::string ConstraintTable(absl::string_view message) {
+  constexpr absl::string_view kMarker = "constraint failed: ";
+  const size_t at = message.find(kMarker);
+  if (at == absl::string_view::npos) return "";
+  absl::string_view rest = message.substr(at + kMarker.size());
+  return std::string(rest.substr(0, rest.find('.')));
+}
+
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  const std::string msg = absl::StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string msg = absl::StrCat(what, ": ", detail);
   switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return absl::AlreadyExistsError(msg);
+        return MakeStorageError(ErrorKind::kUniqueViolation, msg, ConstraintTable(detail));
       }
-      return absl::FailedPreconditionError(msg);
+      return MakeStorageError(ErrorKind::kConstraintViolation, msg, ConstraintTable(detail));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return absl::AbortedError(msg);
+      return MakeStorageError(ErrorKind::kConflict, msg);
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
-      return absl::UnavailableError(msg);
+      return MakeStorageError(ErrorKind::kUnavailable, msg);
     default:
-      return absl::InternalError(msg);
+      return MakeStorageError(ErrorKind::kInternal, msg);
   }
 }
 
@@ -66,8 +77,9 @@ class SqliteConnection {
 
 absl::Status Bind(sqlite3_stmt* stmt, const Params& params) {
   if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
-    return absl::InternalError(absl::StrCat("statement takes ", sqlite3_bind_parameter_count(stmt),
-                                            " parameters, got ", params.size()));
+    return MakeStorageError(ErrorKind::kInternal,
+                            absl::StrCat("statement takes ", sqlite3_bind_parameter_count(stmt),
+                                         " parameters, got ", params.size()));
   }
   for (size_t i = 0; i < params.size(); ++i) {
     const int idx = static_cast<int>(i) + 1;
@@ -154,7 +166,7 @@ class SqliteTransaction final : public Transaction {
     if (rc != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
-      return absl::InternalError(absl::StrCat("script failed: ", msg));
+      return MakeStorageError(ErrorKind::kInternal, absl::StrCat("script failed: ", msg));
     }
     return absl::OkStatus();
   }
@@ -170,7 +182,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::Status Commit() override {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
     int rc = sqlite3_exec(conn_->db(), "COMMIT", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "commit");
     done_ = true;
@@ -197,7 +209,7 @@ class SqliteTransaction final : public Transaction {
   };
 
   absl::StatusOr<Stepped> Run(absl::string_view sql, const Params& params) {
-    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
     ITSM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn_->Prepare(sql));
     absl::Status bound = Bind(stmt, params);
     if (!bound.ok()) {

@@ -1,6 +1,8 @@
 #include "itsm/storage/database.h"
 
 #include "gtest/gtest.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/storage/errors.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 
@@ -95,6 +97,24 @@ TEST_P(DatabaseTest, DuplicateKeyIsAlreadyExists) {
   ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"k", 1}).ok());
   auto again = (*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, $2)", {"k", 2});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+  // Typed, so that callers never search the message: the table is known on both backends.
+  EXPECT_TRUE(IsUniqueViolation(again.status(), "items")) << again.status();
+  EXPECT_FALSE(IsUniqueViolation(again.status(), "other"));
+  EXPECT_TRUE(base::IsPrivate(again.status())) << "SQL text must never reach a client";
+}
+
+TEST_P(DatabaseTest, OtherConstraintViolationIsAnInternalPrivateError) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  // n is NOT NULL: the domain checks what it requires first, so reaching the constraint is a bug.
+  auto bad = (*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, NULL)", {"k"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInternal) << bad.status();
+  auto error = StorageErrorOf(bad.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->kind, ErrorKind::kConstraintViolation);
+  EXPECT_TRUE(base::IsPrivate(bad.status()));
+  EXPECT_FALSE(StorageErrorOf(absl::InvalidArgumentError("title: required")).has_value());
 }
 
 TEST_P(DatabaseTest, SavepointUndoesOnlyItsPart) {
@@ -145,6 +165,7 @@ TEST_P(DatabaseTest, BadSqlIsInternalNotACrash) {
   ASSERT_TRUE(txn.ok());
   auto rows = (*txn)->Query("SELEKT nonsense");
   EXPECT_EQ(rows.status().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(base::IsPrivate(rows.status()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,

@@ -5,16 +5,20 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/events/outbox.h"
+#include "itsm/records/idempotency.h"
 #include "src/ci_model.h"
 #include "src/config_repository.h"
 
 namespace itsm::config {
 namespace {
+
+constexpr char kCreateCiMethod[] = "itsm.config.v1.ConfigurationService/CreateConfigurationItem";
 
 absl::Status Invalid(const std::string& field, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
@@ -206,7 +210,7 @@ absl::StatusOr<v1::ConfigurationItem> Cmdb::WriteNewCi(storage::Transaction& txn
                                                        v1::ConfigurationItem ci,
                                                        int64_t graph_seq) {
   const absl::Time now = clock_.Now();
-  ci.set_id(base::NewUuid());
+  if (ci.id().empty()) ci.set_id(base::NewUuid());
   ci.set_created_by(caller.actor);
   *ci.mutable_create_time() = base::ToProtoTimestamp(now);
   *ci.mutable_update_time() = base::ToProtoTimestamp(now);
@@ -248,19 +252,17 @@ absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const Caller& caller
 absl::Status Cmdb::CreateCi(storage::Transaction& txn, const Caller& caller,
                             const v1::CreateConfigurationItemRequest& request,
                             const std::string& fingerprint, v1::ConfigurationItem& out) {
-  if (!request.idempotency_key().empty()) {
-    ITSM_RETURN_IF_ERROR(CheckText("idempotency_key", request.idempotency_key(), kMaxShortText));
-    ITSM_ASSIGN_OR_RETURN(auto earlier,
-                          ConfigRepository::FindIdempotencyKey(txn, request.idempotency_key()));
-    if (earlier) {
-      if (earlier->request_fingerprint != fingerprint) {
-        return absl::AlreadyExistsError("idempotency_key: already used for a different request");
-      }
-      ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, earlier->ci_id));
-      if (!ci) return absl::InternalError("idempotency key names a missing CI");
-      out = *ci;
-      return absl::OkStatus();
-    }
+  ITSM_RETURN_IF_ERROR(CheckText("idempotency_key", request.idempotency_key(), kMaxShortText));
+  // The CI's id is chosen now, so that the key can be claimed before anything is written.
+  const std::string id = base::NewUuid();
+  ITSM_ASSIGN_OR_RETURN(
+      auto claim, records::IdempotencyStore::Claim(txn, kCreateCiMethod, request.idempotency_key(),
+                                                   fingerprint, id, clock_.Now()));
+  if (!claim.first) {
+    ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, claim.record_id));
+    if (!ci) return absl::InternalError("idempotency key names a missing CI");
+    out = *ci;
+    return absl::OkStatus();
   }
   ITSM_ASSIGN_OR_RETURN(auto cat, CatalogFor(txn, request.class_name()));
   ITSM_ASSIGN_OR_RETURN(v1::ConfigurationItem ci, CiFromCreate(*cat, request, ResolverFor(txn)));
@@ -271,11 +273,8 @@ absl::Status Cmdb::CreateCi(storage::Transaction& txn, const Caller& caller,
                                                  ci.name(), "\" exists (id ", existing->id(), ")"));
   }
   ITSM_ASSIGN_OR_RETURN(int64_t seq, ConfigRepository::NextGraphSeq(txn));
+  ci.set_id(id);
   ITSM_ASSIGN_OR_RETURN(out, WriteNewCi(txn, caller, std::move(ci), seq));
-  if (!request.idempotency_key().empty()) {
-    ITSM_RETURN_IF_ERROR(ConfigRepository::SaveIdempotencyKey(
-        txn, request.idempotency_key(), out.id(), fingerprint, absl::ToUnixMicros(clock_.Now())));
-  }
   return absl::OkStatus();
 }
 
@@ -728,7 +727,9 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const Caller& caller,
   const CiResolver resolver = ResolverFor(txn);
   auto reject = [&out](v1::ImportResult* r, const absl::Status& s) {
     r->set_outcome(v1::IMPORT_OUTCOME_REJECTED);
-    r->set_reason(std::string(s.message()));
+    // A storage failure's text (SQL, the database's words) is for the log, never the caller.
+    r->set_reason(base::IsPrivate(s) ? "internal error: the item could not be stored"
+                                     : std::string(s.message()));
     out.set_rejected(out.rejected() + 1);
   };
   for (int i = 0; i < request.items_size(); ++i) {

@@ -1,32 +1,12 @@
 #include "src/config_grpc_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/fingerprint.h"
 #include "itsm/runtime/call_context.h"
 
 namespace itsm::config {
 namespace {
-
-// Identifies a create request's content, so that reusing an idempotency key for a different
-// request is refused. Stored, so it must be stable across builds: FNV-1a over the deterministic
-// serialisation (it only tells requests apart; not a security hash).
-std::string Fingerprint(const google::protobuf::Message& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&out);
-  }
-  uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
-}
 
 Caller CallerOf(const grpc::CallbackServerContext& ctx) {
   return Caller{runtime::Actor(ctx), runtime::RequestId(ctx)};
@@ -36,7 +16,7 @@ Caller CallerOf(const grpc::CallbackServerContext& ctx) {
 template <typename Fn>
 grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx, Fn read) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(runtime::ToGrpcStatus(read()));
+  reactor->Finish(runtime::ToGrpcStatus(read(), *ctx));
   return reactor;
 }
 
@@ -50,9 +30,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::Write(
   // The unit writes straight into the response: it is sent only when the commit succeeded.
   committer_.Submit([work = std::move(work), caller = CallerOf(*ctx)](
                         storage::Transaction& txn) { return work(txn, caller); },
-                    [reactor, after_commit = std::move(after_commit)](absl::Status status) {
+                    [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
                       if (status.ok() && after_commit) after_commit();
-                      reactor->Finish(runtime::ToGrpcStatus(status));
+                      reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
                     });
   return reactor;
 }
@@ -90,7 +70,8 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::CreateConfigurationItemRequest* request,
     v1::CreateConfigurationItemResponse* response) {
-  std::string fingerprint = request->idempotency_key().empty() ? "" : Fingerprint(*request);
+  std::string fingerprint =
+      request->idempotency_key().empty() ? "" : records::RequestFingerprint(*request);
   return Write(
       ctx, [this, request, response, fingerprint](storage::Transaction& txn, const Caller& caller) {
         return cmdb_.CreateCi(txn, caller, *request, fingerprint,

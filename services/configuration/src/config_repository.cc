@@ -9,8 +9,10 @@
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
+#include "itsm/events/outbox.h"
+#include "itsm/records/idempotency.h"
+#include "itsm/storage/like.h"
 #include "src/class_catalog.h"
 
 namespace itsm::config {
@@ -144,10 +146,26 @@ CREATE TABLE config_baseline_relationships (
 
 }  // namespace
 
+std::vector<storage::SchemaComponent> ConfigRepository::Schema() {
+  return {{"outbox", events::Outbox::Migrations()},
+          {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
+          {"configuration", Migrations()}};
+}
+
 const std::vector<storage::Migration>& ConfigRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "create cmdb tables", kSchemaSqlite, ""},
       {2, "default CI classes", DefaultClassesSql(), ""},
+      // Keys move to the record toolkit's table (component "records", applied before this one).
+      {3, "idempotency keys in the shared table",
+       R"sql(
+INSERT INTO idempotency_keys(method, idempotency_key, record_id, request_fingerprint,
+                             create_time_us)
+SELECT 'itsm.config.v1.ConfigurationService/CreateConfigurationItem', idempotency_key, ci_id,
+       request_fingerprint, created_at_us
+FROM config_idempotency;
+DROP TABLE config_idempotency;
+)sql"},
   };
   return kMigrations;
 }
@@ -476,28 +494,6 @@ absl::StatusOr<HistoryPage> ConfigRepository::ListHistory(storage::Transaction& 
         absl::WebSafeBase64Escape(absl::StrCat("h", rows.row(shown - 1)[0].AsInt()));
   }
   return out;
-}
-
-absl::StatusOr<std::optional<ConfigRepository::IdempotentResult>>
-ConfigRepository::FindIdempotencyKey(storage::Transaction& txn, const std::string& key) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query(
-          "SELECT ci_id, request_fingerprint FROM config_idempotency WHERE idempotency_key = $1",
-          {key}));
-  if (rows.empty()) return std::nullopt;
-  return IdempotentResult{rows.row(0)[0].AsString(), rows.row(0)[1].AsString()};
-}
-
-absl::Status ConfigRepository::SaveIdempotencyKey(storage::Transaction& txn, const std::string& key,
-                                                  const std::string& ci_id,
-                                                  const std::string& fingerprint, int64_t now_us) {
-  return txn
-      .Execute(
-          "INSERT INTO config_idempotency(idempotency_key, ci_id, request_fingerprint,"
-          " created_at_us) VALUES ($1, $2, $3, $4)",
-          {key, ci_id, fingerprint, now_us})
-      .status();
 }
 
 absl::Status ConfigRepository::InsertBaseline(storage::Transaction& txn,

@@ -41,6 +41,8 @@ struct StoredRelationship {
 class ConfigRepository {
  public:
   static const std::vector<storage::Migration>& Migrations();
+  // The service database's whole schema: the outbox, the record toolkit, then these tables.
+  static std::vector<storage::SchemaComponent> Schema();
 
   // Classes.
   static absl::StatusOr<std::vector<v1::CiClass>> LoadClasses(storage::Transaction& txn);
@@ -94,17 +96,6 @@ class ConfigRepository {
                                                  const std::string& subject_id,
                                                  bool include_relationships,
                                                  const common::v1::PageRequest& page);
-
-  // Idempotency keys of CreateConfigurationItem.
-  struct IdempotentResult {
-    std::string ci_id;
-    std::string request_fingerprint;
-  };
-  static absl::StatusOr<std::optional<IdempotentResult>> FindIdempotencyKey(
-      storage::Transaction& txn, const std::string& key);
-  static absl::Status SaveIdempotencyKey(storage::Transaction& txn, const std::string& key,
-                                         const std::string& ci_id, const std::string& fingerprint,
-                                         int64_t now_us);
 
   // Baselines: the record and the snapshot of its CIs and relationships.
   static absl::Status InsertBaseline(storage::Transaction& txn, const v1::Baseline& baseline,

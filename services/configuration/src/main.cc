@@ -2,6 +2,7 @@
 #include "itsm/base/clock.h"
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
@@ -19,8 +20,11 @@ int main(int argc, char** argv) {
        9153,
        {{"commit_batch_size", "256", "Most writes committed in one transaction (group commit)."}}});
 
-  auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
-                                   {"configuration", config::ConfigRepository::Migrations()}});
+  auto db = rt.OpenDatabaseOrExit(config::ConfigRepository::Schema());
+  records::IdempotencyPruner pruner(*db,
+                                    absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
+  pruner.Start();
+  rt.OnShutdown("idempotency pruner", [&pruner] { pruner.Stop(); });
   // The class catalog and the whole dependency graph, in memory before the first call.
   config::Cmdb cmdb(*db, base::SystemClock::Get());
   if (absl::Status loaded = cmdb.Load(); !loaded.ok()) {

@@ -27,9 +27,7 @@ class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
     auto db = itsm::testing::NewDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", events::Outbox::Migrations()).ok());
-    absl::Status migrated =
-        storage::ApplyMigrations(*db_, "configuration", ConfigRepository::Migrations());
+    absl::Status migrated = storage::ApplySchema(*db_, ConfigRepository::Schema());
     ASSERT_TRUE(migrated.ok()) << migrated;
     cmdb_ = std::make_unique<Cmdb>(*db_, clock_);
     ASSERT_TRUE(cmdb_->Load().ok());

@@ -5,13 +5,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/records/fingerprint.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 #include "src/incident_repository.h"
@@ -26,31 +26,9 @@ constexpr int kMaxParentDepth = 100;
 constexpr int kDefaultHistoryPage = 100;
 constexpr int kMaxHistoryPage = 1000;
 
-// Identifies a create request's content, so that reusing an idempotency key for a different
-// request is refused rather than silently answered with the first record. Stored, so it must
-// be stable across builds: FNV-1a over the deterministic serialisation (not a security hash;
-// it only tells requests apart).
-std::string Fingerprint(const google::protobuf::Message& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&out);
-  }
-  uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(hash, absl::kZeroPad16));
-}
-
-// Idempotency keys share one table; service requests and problems prefix theirs so that the
-// same key on two kinds of record never collides. Incident keys keep their first-release form.
-std::string KeyFor(const char* kind, const std::string& key) {
-  return key.empty() ? key : absl::StrCat(kind, key);
-}
+constexpr char kCreateIncident[] = "itsm.incident.v1.IncidentService/CreateIncident";
+constexpr char kCreateServiceRequest[] = "itsm.incident.v1.IncidentService/CreateServiceRequest";
+constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
 
 // Writes what an Outcome says — audit entry and events — for a record already saved.
 template <typename Record>
@@ -115,48 +93,27 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
   return absl::OkStatus();
 }
 
-// The unit of work for a create with an optional idempotency key: when the key was used before,
-// nothing but a read of the earlier result (or ALREADY_EXISTS for a different request).
+// The unit of work for a create with an optional idempotency key: the key is claimed first, so
+// that a call repeating an earlier one (or losing a race with it) writes nothing and answers
+// with the earlier record.
 template <typename Record>
-absl::Status CreateUnit(storage::Transaction& txn, const std::string& key,
-                        const std::string& fingerprint, Record& record,
-                        const std::function<absl::Status(storage::Transaction&, Record&)>& insert,
-                        const std::function<absl::StatusOr<Record>(storage::Transaction&,
-                                                                   const std::string&)>& get,
-                        const std::function<Outcome<Record>(const Record&)>& created,
-                        const std::string& actor, const std::string& request_id) {
-  if (!key.empty()) {
-    ITSM_ASSIGN_OR_RETURN(auto earlier, IncidentRepository::FindIdempotencyKey(txn, key));
-    if (earlier) {
-      if (earlier->request_fingerprint != fingerprint) {
-        return absl::AlreadyExistsError("idempotency_key: already used for a different request");
-      }
-      ITSM_ASSIGN_OR_RETURN(record, get(txn, earlier->incident_id));
-      return absl::OkStatus();
-    }
+absl::Status CreateUnit(
+    storage::Transaction& txn, const char* method, const std::string& key,
+    const std::string& fingerprint, Record& record,
+    const std::function<absl::Status(storage::Transaction&, Record&)>& insert,
+    const std::function<absl::StatusOr<Record>(storage::Transaction&, const std::string&)>& get,
+    const std::function<Outcome<Record>(const Record&)>& created, const std::string& actor,
+    const std::string& request_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      records::IdempotencyClaim claim,
+      records::IdempotencyStore::Claim(txn, method, key, fingerprint, record.id(),
+                                       base::FromProtoTimestamp(record.create_time())));
+  if (!claim.first) {
+    ITSM_ASSIGN_OR_RETURN(record, get(txn, claim.record_id));
+    return absl::OkStatus();
   }
   ITSM_RETURN_IF_ERROR(insert(txn, record));
-  if (!key.empty()) {
-    ITSM_RETURN_IF_ERROR(IncidentRepository::SaveIdempotencyKey(txn, key, record.id(), fingerprint));
-  }
   return RecordChange(txn, created(record), actor, request_id);
-}
-
-// Another replica may store the same key between our read and our write (the unique key then
-// fails with ALREADY_EXISTS not naming idempotency_key): answer with what it created.
-template <typename Record>
-absl::Status RecoverIdempotentRace(
-    storage::Database& db, absl::Status status, const std::string& key, Record& record,
-    const std::function<absl::StatusOr<Record>(storage::Transaction&, const std::string&)>& get) {
-  if (status.code() != absl::StatusCode::kAlreadyExists || key.empty() ||
-      status.message().find("idempotency_key") != absl::string_view::npos) {
-    return status;
-  }
-  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
-  ITSM_ASSIGN_OR_RETURN(auto earlier, IncidentRepository::FindIdempotencyKey(*txn, key));
-  if (!earlier) return status;
-  ITSM_ASSIGN_OR_RETURN(record, get(*txn, earlier->incident_id));
-  return absl::OkStatus();
 }
 
 absl::Status CheckId(const std::string& id, const char* field = "id") {
@@ -174,11 +131,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::Write(grpc::CallbackServerContext
                                                      storage::GroupCommitter::Work unit) {
   auto* reactor = ctx->DefaultReactor();
   if (!check.ok()) {
-    reactor->Finish(runtime::ToGrpcStatus(check));
+    reactor->Finish(runtime::ToGrpcStatus(check, *ctx));
     return reactor;
   }
-  committer_.Submit(std::move(unit), [reactor](absl::Status status) {
-    reactor->Finish(runtime::ToGrpcStatus(status));
+  committer_.Submit(std::move(unit), [ctx, reactor](absl::Status status) {
+    reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
   });
   return reactor;
 }
@@ -191,7 +148,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::Read(
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     return read(*txn);
   }();
-  reactor->Finish(runtime::ToGrpcStatus(status));
+  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
   return reactor;
 }
 
@@ -202,15 +159,15 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
     v1::CreateIncidentResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.factory.Validate(*request); !invalid.ok()) {
-    reactor->Finish(runtime::ToGrpcStatus(invalid));
+    reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
     return reactor;
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   // Shared by the unit (run on the writer thread) and the completion; freed with the last user.
   auto incident = std::make_shared<v1::Incident>(rules_.factory.NewIncident(*request, actor));
-  auto fingerprint = std::make_shared<std::string>(
-      request->idempotency_key().empty() ? std::string() : Fingerprint(*request));
+  const std::string fingerprint =
+      request->idempotency_key().empty() ? std::string() : records::RequestFingerprint(*request);
   using Get = std::function<absl::StatusOr<v1::Incident>(storage::Transaction&, const std::string&)>;
   const Get get = [](storage::Transaction& txn, const std::string& id) {
     return IncidentRepository::Get(txn, id);
@@ -218,19 +175,19 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
   committer_.Submit(
       [this, request, incident, fingerprint, actor, request_id, get](storage::Transaction& txn) {
         return CreateUnit<v1::Incident>(
-            txn, request->idempotency_key(), *fingerprint, *incident, IncidentRepository::Insert,
-            get, [&](const v1::Incident& i) { return rules_.incidents.Created(i, actor); }, actor,
+            txn, kCreateIncident, request->idempotency_key(), fingerprint, *incident,
+            IncidentRepository::Insert, get,
+            [&](const v1::Incident& i) { return rules_.incidents.Created(i, actor); }, actor,
             request_id);
       },
-      [this, reactor, response, incident, request, request_id, get](absl::Status status) {
-        status = RecoverIdempotentRace(db_, status, request->idempotency_key(), *incident, get);
+      [ctx, reactor, response, incident, request_id](absl::Status status) {
         if (status.ok()) {
           *response->mutable_incident() = *incident;
           log::Debug("incident created", {{"request_id", request_id},
                                           {"incident_id", incident->id()},
                                           {"number", incident->number()}});
         }
-        reactor->Finish(runtime::ToGrpcStatus(status));
+        reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
       });
   return reactor;
 }
@@ -258,6 +215,14 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
                    absl::InvalidArgumentError(
                        absl::StrCat(field, ": at most ", kMaxShortText, " characters")),
                    nullptr);
+    }
+  }
+  for (const auto& [field, ts] : {std::pair{"created_after", &request->created_after()},
+                                  std::pair{"created_before", &request->created_before()},
+                                  std::pair{"updated_after", &request->updated_after()},
+                                  std::pair{"updated_before", &request->updated_before()}}) {
+    if (absl::Status bad = base::CheckTimestamp(field, *ts); !bad.ok()) {
+      return Write(ctx, bad, nullptr);
     }
   }
   return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
@@ -387,14 +352,26 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
   if (!bad.ok()) return Write(ctx, bad, nullptr);
   return Read(ctx, [&, page_size, after_version](storage::Transaction& txn) -> absl::Status {
     // Any record of the service, by id or number.
+    // Only NOT_FOUND moves on to the next kind: a storage failure is that failure, not "no record".
     std::string record_id;
-    if (auto i = IncidentRepository::Get(txn, request->id()); i.ok()) {
-      record_id = i->id();
-    } else if (auto r = ServiceRequestRepository::Get(txn, request->id()); r.ok()) {
-      record_id = r->id();
-    } else if (auto p = ProblemRepository::Get(txn, request->id()); p.ok()) {
-      record_id = p->id();
-    } else {
+    auto incident = IncidentRepository::Get(txn, request->id());
+    if (incident.ok()) record_id = incident->id();
+    if (record_id.empty()) {
+      if (!absl::IsNotFound(incident.status())) return incident.status();
+      auto service_request = ServiceRequestRepository::Get(txn, request->id());
+      if (service_request.ok())
+        record_id = service_request->id();
+      else if (!absl::IsNotFound(service_request.status()))
+        return service_request.status();
+    }
+    if (record_id.empty()) {
+      auto problem = ProblemRepository::Get(txn, request->id());
+      if (problem.ok())
+        record_id = problem->id();
+      else if (!absl::IsNotFound(problem.status()))
+        return problem.status();
+    }
+    if (record_id.empty()) {
       return absl::NotFoundError(
           absl::StrCat("id: no incident, service request or problem \"", request->id(), "\""));
     }
@@ -417,14 +394,15 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
     v1::CreateServiceRequestResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.requests.ValidateCreate(*request); !invalid.ok()) {
-    reactor->Finish(runtime::ToGrpcStatus(invalid));
+    reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
     return reactor;
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   auto record = std::make_shared<v1::ServiceRequest>(rules_.requests.NewServiceRequest(*request, actor));
-  const std::string key = KeyFor("service_request/", request->idempotency_key());
-  const std::string fingerprint = key.empty() ? std::string() : Fingerprint(*request);
+  const std::string& key = request->idempotency_key();
+  const std::string fingerprint =
+      key.empty() ? std::string() : records::RequestFingerprint(*request);
   using Get = std::function<absl::StatusOr<v1::ServiceRequest>(storage::Transaction&, const std::string&)>;
   const Get get = [](storage::Transaction& txn, const std::string& id) {
     return ServiceRequestRepository::Get(txn, id);
@@ -432,14 +410,13 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
   committer_.Submit(
       [this, record, key, fingerprint, actor, request_id, get](storage::Transaction& txn) {
         return CreateUnit<v1::ServiceRequest>(
-            txn, key, fingerprint, *record, ServiceRequestRepository::Insert, get,
-            [&](const v1::ServiceRequest& r) { return rules_.requests.Created(r, actor); }, actor,
-            request_id);
+            txn, kCreateServiceRequest, key, fingerprint, *record, ServiceRequestRepository::Insert,
+            get, [&](const v1::ServiceRequest& r) { return rules_.requests.Created(r, actor); },
+            actor, request_id);
       },
-      [this, reactor, response, record, key, get](absl::Status status) {
-        status = RecoverIdempotentRace(db_, status, key, *record, get);
+      [ctx, reactor, response, record](absl::Status status) {
         if (status.ok()) *response->mutable_service_request() = *record;
-        reactor->Finish(runtime::ToGrpcStatus(status));
+        reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
       });
   return reactor;
 }
@@ -510,14 +487,15 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServe
                                                              v1::CreateProblemResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.problems.ValidateCreate(*request); !invalid.ok()) {
-    reactor->Finish(runtime::ToGrpcStatus(invalid));
+    reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
     return reactor;
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   auto record = std::make_shared<v1::Problem>(rules_.problems.NewProblem(*request, actor));
-  const std::string key = KeyFor("problem/", request->idempotency_key());
-  const std::string fingerprint = key.empty() ? std::string() : Fingerprint(*request);
+  const std::string& key = request->idempotency_key();
+  const std::string fingerprint =
+      key.empty() ? std::string() : records::RequestFingerprint(*request);
   using Get = std::function<absl::StatusOr<v1::Problem>(storage::Transaction&, const std::string&)>;
   const Get get = [](storage::Transaction& txn, const std::string& id) {
     return ProblemRepository::Get(txn, id);
@@ -525,14 +503,13 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServe
   committer_.Submit(
       [this, record, key, fingerprint, actor, request_id, get](storage::Transaction& txn) {
         return CreateUnit<v1::Problem>(
-            txn, key, fingerprint, *record, ProblemRepository::Insert, get,
+            txn, kCreateProblem, key, fingerprint, *record, ProblemRepository::Insert, get,
             [&](const v1::Problem& p) { return rules_.problems.Created(p, actor); }, actor,
             request_id);
       },
-      [this, reactor, response, record, key, get](absl::Status status) {
-        status = RecoverIdempotentRace(db_, status, key, *record, get);
+      [ctx, reactor, response, record](absl::Status status) {
         if (status.ok()) *response->mutable_problem() = *record;
-        reactor->Finish(runtime::ToGrpcStatus(status));
+        reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
       });
   return reactor;
 }

@@ -11,8 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
+#include "itsm/events/outbox.h"
+#include "itsm/records/idempotency.h"
+#include "itsm/storage/like.h"
 
 namespace itsm::incident {
 namespace {
@@ -40,6 +42,12 @@ storage::Migration WithNumbering(int version, std::string name, const std::strin
 }
 
 }  // namespace
+
+std::vector<storage::SchemaComponent> IncidentRepository::Schema() {
+  return {{"outbox", events::Outbox::Migrations()},
+          {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
+          {"incident", Migrations()}};
+}
 
 const std::vector<storage::Migration>& IncidentRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
@@ -137,6 +145,28 @@ INSERT INTO incident_counters(name, value) VALUES ('request', 0);
 INSERT INTO incident_counters(name, value) VALUES ('problem', 0);
 )sql",
                     "CREATE SEQUENCE request_number_seq; CREATE SEQUENCE problem_number_seq;"),
+      // Keys move to the record toolkit's table (component "records", applied before this one),
+      // scoped by method instead of by a prefix in the key.
+      {3, "idempotency keys in the shared table",
+       R"sql(
+INSERT INTO idempotency_keys(method, idempotency_key, record_id, request_fingerprint,
+                             create_time_us)
+SELECT CASE
+         WHEN substr(idempotency_key, 1, 16) = 'service_request/'
+           THEN 'itsm.incident.v1.IncidentService/CreateServiceRequest'
+         WHEN substr(idempotency_key, 1, 8) = 'problem/'
+           THEN 'itsm.incident.v1.IncidentService/CreateProblem'
+         ELSE 'itsm.incident.v1.IncidentService/CreateIncident'
+       END,
+       CASE
+         WHEN substr(idempotency_key, 1, 16) = 'service_request/' THEN substr(idempotency_key, 17)
+         WHEN substr(idempotency_key, 1, 8) = 'problem/' THEN substr(idempotency_key, 9)
+         ELSE idempotency_key
+       END,
+       incident_id, request_fingerprint, created_at_us
+FROM incident_idempotency;
+DROP TABLE incident_idempotency;
+)sql"},
   };
   return kMigrations;
 }
@@ -300,29 +330,6 @@ absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
     return absl::NotFoundError(absl::StrCat("id: no incident \"", id_or_number, "\""));
   }
   return Decode(rows.row(0)[0]);
-}
-
-absl::StatusOr<std::optional<IncidentRepository::IdempotentResult>>
-IncidentRepository::FindIdempotencyKey(storage::Transaction& txn, const std::string& key) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT incident_id, request_fingerprint FROM incident_idempotency"
-                " WHERE idempotency_key = $1",
-                {key}));
-  if (rows.empty()) return std::nullopt;
-  return IdempotentResult{rows.row(0)[0].AsString(), rows.row(0)[1].AsString()};
-}
-
-absl::Status IncidentRepository::SaveIdempotencyKey(storage::Transaction& txn,
-                                                    const std::string& key,
-                                                    const std::string& incident_id,
-                                                    const std::string& request_fingerprint) {
-  return txn
-      .Execute(
-          "INSERT INTO incident_idempotency(idempotency_key, incident_id, request_fingerprint,"
-          " created_at_us) VALUES ($1, $2, $3, $4)",
-          {key, incident_id, request_fingerprint, absl::ToUnixMicros(absl::Now())})
-      .status();
 }
 
 namespace {

@@ -24,6 +24,8 @@ struct IncidentPage {
 class IncidentRepository {
  public:
   static const std::vector<storage::Migration>& Migrations();
+  // The service database's whole schema: the outbox, the record toolkit, then these tables.
+  static std::vector<storage::SchemaComponent> Schema();
 
   // Assigns the next number (INC0001234) and inserts the incident.
   static absl::Status Insert(storage::Transaction& txn, v1::Incident& incident);
@@ -55,18 +57,6 @@ class IncidentRepository {
 
   // By UUID or by number. NOT_FOUND names what was looked for.
   static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn, const std::string& id_or_number);
-
-  // The incident an idempotency key created, if any, and the fingerprint of the request that
-  // created it.
-  struct IdempotentResult {
-    std::string incident_id;
-    std::string request_fingerprint;
-  };
-  static absl::StatusOr<std::optional<IdempotentResult>> FindIdempotencyKey(
-      storage::Transaction& txn, const std::string& key);
-  static absl::Status SaveIdempotencyKey(storage::Transaction& txn, const std::string& key,
-                                         const std::string& incident_id,
-                                         const std::string& request_fingerprint);
 
   // Newest first, keyset-paginated on the incident sequence: a page token is the position after
   // the last row returned, so pages neither repeat nor skip rows while incidents are created.

@@ -2,6 +2,7 @@
 #include "itsm/base/clock.h"
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
@@ -36,8 +37,11 @@ int main(int argc, char** argv) {
                         {{"error", "reopen_window_hours: must be 0 or more"}});
     return 2;
   }
-  auto db = rt.OpenDatabaseOrExit({{"outbox", events::Outbox::Migrations()},
-                                   {"incident", incident::IncidentRepository::Migrations()}});
+  auto db = rt.OpenDatabaseOrExit(incident::IncidentRepository::Schema());
+  records::IdempotencyPruner pruner(*db,
+                                    absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
+  pruner.Start();
+  rt.OnShutdown("idempotency pruner", [&pruner] { pruner.Stop(); });
   // The one writer of the database: creates, and the relay's "published" marks, share its
   // batched transactions.
   storage::GroupCommitter committer(

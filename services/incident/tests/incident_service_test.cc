@@ -2,7 +2,12 @@
 // the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
 #include <cstring>
 #include <set>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
@@ -28,8 +33,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     auto db = itsm::testing::NewDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", events::Outbox::Migrations()).ok());
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "incident", IncidentRepository::Migrations()).ok());
+    ASSERT_TRUE(storage::ApplySchema(*db_, IncidentRepository::Schema()).ok());
     auto cluster = kafkamock::MockCluster::Start(1);
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
@@ -217,6 +221,100 @@ TEST_P(IncidentServiceTest, IdempotencyKeyReturnsTheFirstIncidentAndRefusesAnoth
   EXPECT_EQ(Count("outbox"), 1);
 }
 
+// Concurrent calls sharing one key, spread over two replicas of the service on one database
+// (each with its own group committer; four writers each on PostgreSQL): every caller gets the one
+// record, for every kind of record the service creates.
+TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord) {
+  const int writers = GetParam() == Backend::kPostgres ? 4 : 1;
+  storage::GroupCommitter replica_committer(*db_, {.max_batch = 64, .writers = writers});
+  storage::GroupCommitter own_committer(*db_, {.max_batch = 64, .writers = writers});
+  IncidentGrpcService replica_a(*db_, own_committer,
+                                DomainRules{factory_, workflow_, problems_, requests_});
+  IncidentGrpcService replica_b(*db_, replica_committer,
+                                DomainRules{factory_, workflow_, problems_, requests_});
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<v1::IncidentService::Stub>> stubs;
+  for (auto* service : {&replica_a, &replica_b}) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service);
+    servers.push_back(builder.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    // Two channels per replica, so that calls really overlap.
+    for (int c = 0; c < 2; ++c) {
+      grpc::ChannelArguments args;
+      args.SetInt("itsm.channel", c);
+      stubs.push_back(v1::IncidentService::NewStub(grpc::CreateCustomChannel(
+          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+  constexpr int kRounds = 25;
+  constexpr int kCallers = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = "shared-" + std::to_string(round);
+    std::vector<std::string> incident_ids(kCallers), request_ids(kCallers), problem_ids(kCallers);
+    std::vector<std::string> errors;
+    absl::Mutex errors_mu;
+    std::vector<std::thread> callers;
+    for (int c = 0; c < kCallers; ++c) {
+      callers.emplace_back([&, c] {
+        auto& stub = *stubs[c % stubs.size()];
+        auto failed = [&](const char* what, const grpc::Status& s) {
+          absl::MutexLock lock(&errors_mu);
+          errors.push_back(absl::StrCat(what, ": ", s.error_code(), " ", s.error_message()));
+        };
+        {
+          grpc::ClientContext ctx;
+          auto r = Request("Shared outage");
+          r.set_idempotency_key(key);
+          v1::CreateIncidentResponse out;
+          if (grpc::Status s = stub.CreateIncident(&ctx, r, &out); s.ok()) {
+            incident_ids[c] = out.incident().id();
+          } else {
+            failed("incident", s);
+          }
+        }
+        {
+          grpc::ClientContext ctx;
+          v1::CreateServiceRequestRequest r;
+          r.set_catalog_item("Laptop (standard)");
+          r.set_idempotency_key(key);
+          v1::CreateServiceRequestResponse out;
+          if (grpc::Status s = stub.CreateServiceRequest(&ctx, r, &out); s.ok()) {
+            request_ids[c] = out.service_request().id();
+          } else {
+            failed("service request", s);
+          }
+        }
+        {
+          grpc::ClientContext ctx;
+          v1::CreateProblemRequest r;
+          r.set_title("Shared root cause");
+          r.set_idempotency_key(key);
+          v1::CreateProblemResponse out;
+          if (grpc::Status s = stub.CreateProblem(&ctx, r, &out); s.ok()) {
+            problem_ids[c] = out.problem().id();
+          } else {
+            failed("problem", s);
+          }
+        }
+      });
+    }
+    for (auto& t : callers) t.join();
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    for (const auto* ids : {&incident_ids, &request_ids, &problem_ids}) {
+      EXPECT_EQ(std::set<std::string>(ids->begin(), ids->end()).size(), 1u) << key;
+    }
+  }
+  EXPECT_EQ(Count("incidents"), kRounds);
+  EXPECT_EQ(Count("service_requests"), kRounds);
+  EXPECT_EQ(Count("problems"), kRounds);
+  for (auto& server : servers) server->Shutdown();
+  own_committer.Stop();
+  replica_committer.Stop();
+}
+
 TEST_P(IncidentServiceTest, PagesAreNewestFirstAndStableWhileIncidentsAreCreated) {
   for (int i = 1; i <= 7; ++i) ASSERT_TRUE(Create(Request("incident " + std::to_string(i))).ok());
   std::vector<std::string> seen;
@@ -283,8 +381,27 @@ TEST_P(IncidentServiceTest, MalformedListArgumentsAreNamed) {
   v1::ListIncidentsRequest bad_state;
   bad_state.add_states(static_cast<v1::IncidentState>(42));
   EXPECT_EQ(List(bad_state, &response).error_message().rfind("states:", 0), 0u);
+  // 2^62 seconds is past year 9999: it could never be written back as a time.
+  v1::ListIncidentsRequest bad_time;
+  bad_time.mutable_created_after()->set_seconds(int64_t{1} << 62);
+  grpc::Status s = List(bad_time, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("created_after: ", 0), 0u) << s.error_message();
 }
 
+// Field errors carry google.rpc.BadRequest details naming the field, for typed clients and the
+// gateway; no answer carries SQL or a database's words.
+TEST_P(IncidentServiceTest, FieldErrorsCarryBadRequestDetails) {
+  grpc::Status s = Create(Request(""));
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "title");
+}
 
 using Stub = v1::IncidentService::Stub;
 

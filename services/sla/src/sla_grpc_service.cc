@@ -1,6 +1,7 @@
 #include "src/sla_grpc_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -19,7 +20,7 @@ namespace {
 template <typename Body>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Body body) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(runtime::ToGrpcStatus(body()));
+  reactor->Finish(runtime::ToGrpcStatus(body(), *ctx));
   return reactor;
 }
 
@@ -85,6 +86,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
                                                       const v1::GetCalendarRequest* request,
                                                       v1::GetCalendarResponse* response) {
   return Unary(ctx, [&]() -> absl::Status {
+    if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_calendar(),
                           SlaRepository::GetCalendar(*txn, request->id(), request->version()));
@@ -150,6 +152,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
                                                          const v1::DeleteCalendarRequest* request,
                                                          v1::DeleteCalendarResponse*) {
   return Unary(ctx, [&]() -> absl::Status {
+    if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
     // Under the definitions lock: a definition created meanwhile cannot pick the calendar up.
     ITSM_RETURN_IF_ERROR(SlaRepository::LockDefinitions(*txn));

@@ -354,6 +354,14 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
     EXPECT_EQ(stub_->DeleteCalendar(&ctx, r, &response).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
   }
+  // No id is a bad request, as in every other call, not "no such calendar".
+  {
+    grpc::ClientContext ctx;
+    v1::DeleteCalendarResponse response;
+    grpc::Status s = stub_->DeleteCalendar(&ctx, v1::DeleteCalendarRequest(), &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), "id: required");
+  }
   // Every version is kept and readable.
   {
     grpc::ClientContext ctx;

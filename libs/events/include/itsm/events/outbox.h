@@ -30,6 +30,7 @@ struct OutgoingEvent {
 struct OutboxStats {
   int64_t pending = 0;
   int64_t published = 0;
+  int64_t dead_letters = 0;
   std::optional<absl::Time> oldest_pending;
 };
 
@@ -45,6 +46,19 @@ class Outbox {
   // Returns how many. Events older than the retention are gone and cannot be re-published.
   static absl::StatusOr<int64_t> Republish(storage::Database& db, absl::Time start, absl::Time end,
                                            const std::string& topic);
+
+  // Moves rows the broker refused for good to outbox_dead_letters, each with its error, so that
+  // they never block the rows behind them. Inside the caller's transaction.
+  struct DeadLetter {
+    int64_t id;
+    std::string error;
+  };
+  static absl::Status MoveToDeadLetters(storage::Transaction& txn,
+                                        const std::vector<DeadLetter>& rows, absl::Time now);
+  // Moves dead letters created in [start, end) (of `topic`, or all when empty) back into the
+  // outbox, behind what is pending. Returns how many.
+  static absl::StatusOr<int64_t> RequeueDeadLetters(storage::Database& db, absl::Time start,
+                                                    absl::Time end, const std::string& topic);
 
   static absl::StatusOr<OutboxStats> Stats(storage::Database& db);
 

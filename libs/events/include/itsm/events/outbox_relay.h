@@ -9,13 +9,17 @@
 // their order (two relays publishing interleaved batches could reorder them).
 //
 // Without bootstrap servers the relay does nothing and rows wait; when Kafka is unreachable,
-// deliveries time out, rows stay pending and the next round retries them.
+// deliveries time out, rows stay pending and the next round retries them. A row the broker
+// refuses for good (larger than the maximum message size, an invalid record) is moved to the
+// dead letters with its error and counted: it never holds up the rows behind it, and the admin
+// call RepublishEvents(dead_letters) brings it back once the cause is fixed.
 #ifndef ITSM_EVENTS_OUTBOX_RELAY_H_
 #define ITSM_EVENTS_OUTBOX_RELAY_H_
 
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -65,7 +69,9 @@ class OutboxRelay {
   absl::Status Start();
   // Called after a commit that wrote outbox rows: publish now rather than at the next poll.
   void Wake();
-  // Finishes the current round, flushes the producer (bounded by delivery_timeout), joins.
+  // Finishes the current round, then publishes what is still pending (rows committed up to now,
+  // e.g. by a group committer stopped just before) within delivery_timeout, marks what was
+  // delivered, and joins.
   void Stop();
 
   // One round, synchronously: publish up to batch_size pending rows. Returns how many were
@@ -81,6 +87,10 @@ class OutboxRelay {
   absl::Status EnsureProducer();
   absl::Status MarkPublished(storage::Transaction* txn, int64_t now_us,
                              const std::vector<int64_t>& ids);
+  // Runs `write` in `txn` (PostgreSQL: the transaction holding the relay lock), else through the
+  // writer, else in a transaction of its own.
+  absl::Status RunWrite(storage::Transaction* txn,
+                        const std::function<absl::Status(storage::Transaction&)>& write);
   // With a writer: submits the coalesced marks when due (or now, with `force`), without waiting
   // unless `wait`.
   void FlushMarks(bool force, bool wait);
@@ -108,6 +118,7 @@ class OutboxRelay {
 
   prometheus::Counter& published_;
   prometheus::Counter& failed_;
+  prometheus::Counter& dead_lettered_;
   prometheus::Gauge& pending_;
   prometheus::Histogram& latency_;
 };

@@ -1,4 +1,4 @@
-// What a handler needs to know about the call it serves, and the one mapping from the code's
+// What a handler needs to know about the call it serves, and the one translation from the code's
 // absl::Status to the wire's grpc::Status.
 #ifndef ITSM_RUNTIME_CALL_CONTEXT_H_
 #define ITSM_RUNTIME_CALL_CONTEXT_H_
@@ -18,8 +18,17 @@ inline constexpr char kActorHeader[] = "x-itsm-actor";
 std::string RequestId(const grpc::ServerContextBase& context);
 std::string Actor(const grpc::ServerContextBase& context);
 
-// absl and gRPC share their code numbers; the message passes through unchanged.
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// The answer a client gets for `status`, the only place where code meets wire:
+//  - domain errors keep their code and message (INVALID_ARGUMENT names the field, ABORTED is a
+//    stale version, FAILED_PRECONDITION a wrong state, ALREADY_EXISTS a duplicate);
+//  - an INVALID_ARGUMENT that names a field carries google.rpc.BadRequest details with that
+//    field violation (in grpc-status-details-bin), for gateways and typed clients;
+//  - private errors (storage, itsm/base/error_detail.h) and INTERNAL/UNKNOWN/DATA_LOSS become a
+//    generic message with the request id, so that no SQL, database text or peer address is ever
+//    sent; the detail is logged under that request id. A private ALREADY_EXISTS (a unique
+//    constraint no repository translated) is a bug and answers INTERNAL.
+grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context);
+grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id);
 
 }  // namespace itsm::runtime
 

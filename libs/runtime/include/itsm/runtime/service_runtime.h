@@ -43,11 +43,7 @@ struct ServiceInfo {
   std::vector<OptionSpec> extra_options = {};
 };
 
-// One component's migrations (a service and each library owning tables apply their own).
-struct SchemaComponent {
-  std::string name;
-  std::vector<storage::Migration> migrations;
-};
+using SchemaComponent = storage::SchemaComponent;
 
 class ServiceRuntime {
  public:

@@ -34,6 +34,17 @@ std::string PostgresDialectOf(absl::string_view sqlite_sql);
 absl::Status ApplyMigrations(Database& db, absl::string_view component,
                              const std::vector<Migration>& migrations);
 
+// One component's migrations: a service, and each library that owns tables (the outbox, the
+// record toolkit), applies its own.
+struct SchemaComponent {
+  std::string name;
+  std::vector<Migration> migrations;
+};
+
+// A database's whole schema: the components in order (a later one may read an earlier one's
+// tables, e.g. to move rows into them). The first failure stops, naming its component.
+absl::Status ApplySchema(Database& db, const std::vector<SchemaComponent>& components);
+
 }  // namespace itsm::storage
 
 #endif  // ITSM_STORAGE_MIGRATIONS_H_

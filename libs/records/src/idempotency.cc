@@ -1,0 +1,134 @@
+#include "itsm/records/idempotency.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/storage/errors.h"
+
+namespace itsm::records {
+namespace {
+
+constexpr char kTable[] = "idempotency_keys";
+constexpr char kSavepoint[] = "idempotency_claim";
+constexpr int kPruneBatch = 1000;
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Find(storage::Transaction& txn,
+                                                                        absl::string_view method,
+                                                                        absl::string_view key) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT record_id, request_fingerprint FROM idempotency_keys"
+                                  " WHERE method = $1 AND idempotency_key = $2",
+                                  {method, key}));
+  if (rows.empty()) return std::nullopt;
+  return std::pair{rows.row(0)[0].AsString(), rows.row(0)[1].AsString()};
+}
+
+absl::StatusOr<IdempotencyClaim> Earlier(const std::pair<std::string, std::string>& row,
+                                         absl::string_view fingerprint) {
+  if (row.second != fingerprint) {
+    return absl::AlreadyExistsError("idempotency_key: already used for a different request");
+  }
+  return IdempotencyClaim{false, row.first};
+}
+
+}  // namespace
+
+const std::vector<storage::Migration>& IdempotencyStore::Migrations() {
+  static const std::vector<storage::Migration> kMigrations = {
+      {1, "create idempotency_keys",
+       R"sql(
+CREATE TABLE idempotency_keys (
+  method TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  request_fingerprint TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  PRIMARY KEY (method, idempotency_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(create_time_us);
+)sql"},
+  };
+  return kMigrations;
+}
+
+absl::StatusOr<IdempotencyClaim> IdempotencyStore::Claim(
+    storage::Transaction& txn, absl::string_view method, absl::string_view key,
+    absl::string_view fingerprint, absl::string_view record_id, absl::Time now) {
+  if (key.empty()) return IdempotencyClaim{true, std::string(record_id)};
+  ITSM_ASSIGN_OR_RETURN(auto earlier, Find(txn, method, key));
+  if (earlier) return Earlier(*earlier, fingerprint);
+  // The insert waits for any other transaction holding the same key; if that one commits, ours
+  // fails with a unique violation, undone alone by the savepoint (PostgreSQL would otherwise
+  // refuse every later statement of the transaction), and the winner's row is now visible.
+  ITSM_RETURN_IF_ERROR(txn.Savepoint(kSavepoint));
+  absl::Status inserted =
+      txn.Execute(
+             "INSERT INTO idempotency_keys(method, idempotency_key, record_id,"
+             " request_fingerprint, create_time_us) VALUES ($1, $2, $3, $4, $5)",
+             {method, key, record_id, fingerprint, absl::ToUnixMicros(now)})
+          .status();
+  if (storage::IsUniqueViolation(inserted, kTable)) {
+    ITSM_RETURN_IF_ERROR(txn.RollbackToSavepoint(kSavepoint));
+    ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(kSavepoint));
+    ITSM_ASSIGN_OR_RETURN(earlier, Find(txn, method, key));
+    if (!earlier) {
+      // The winner rolled back between its insert and our read: rare; the client retries.
+      return absl::AbortedError("idempotency_key: a concurrent call with this key failed; retry");
+    }
+    return Earlier(*earlier, fingerprint);
+  }
+  ITSM_RETURN_IF_ERROR(inserted);
+  ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(kSavepoint));
+  return IdempotencyClaim{true, std::string(record_id)};
+}
+
+absl::StatusOr<int64_t> IdempotencyStore::DeleteBefore(storage::Database& db, absl::Time before,
+                                                       int limit) {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
+  // Through the primary key, so that PostgreSQL and SQLite both take LIMIT in the subquery.
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t n, txn->Execute("DELETE FROM idempotency_keys WHERE (method, idempotency_key) IN ("
+                              "SELECT method, idempotency_key FROM idempotency_keys"
+                              " WHERE create_time_us < $1 ORDER BY create_time_us LIMIT $2)",
+                              {absl::ToUnixMicros(before), limit}));
+  ITSM_RETURN_IF_ERROR(txn->Commit());
+  return n;
+}
+
+IdempotencyPruner::IdempotencyPruner(storage::Database& db, absl::Duration retention,
+                                     absl::Duration interval)
+    : db_(db), retention_(retention), interval_(interval) {}
+
+IdempotencyPruner::~IdempotencyPruner() { Stop(); }
+
+absl::StatusOr<int64_t> IdempotencyPruner::PruneOnce(absl::Time now) {
+  int64_t total = 0;
+  for (;;) {
+    ITSM_ASSIGN_OR_RETURN(int64_t n,
+                          IdempotencyStore::DeleteBefore(db_, now - retention_, kPruneBatch));
+    total += n;
+    if (n < kPruneBatch) return total;
+  }
+}
+
+void IdempotencyPruner::Start() {
+  thread_ = std::thread([this] {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) {
+      mu_.Unlock();
+      (void)PruneOnce(absl::Now());  // a failure is retried at the next interval
+      mu_.Lock();
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
+    }
+  });
+}
+
+void IdempotencyPruner::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace itsm::records

@@ -1,0 +1,23 @@
+// Everything itsmctl prints on standard output passes through one filter: records come from the
+// server, and a title holding ESC ] 0 ; ... BEL would retitle the terminal, other sequences
+// move the cursor or hide text. Control characters other than newline and tab (C0, DEL, and the
+// C1 range U+0080..U+009F) are shown as \xNN or \u00NN instead.
+#ifndef ITSM_TOOLS_ITSMCTL_TERMINAL_GUARD_H_
+#define ITSM_TOOLS_ITSMCTL_TERMINAL_GUARD_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace itsm::ctl {
+
+// `text` with control characters escaped. `pending_c2` carries a lead byte 0xC2 split from its
+// continuation across two calls (in: one left by the previous call; out: one left by this).
+std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2 = nullptr);
+
+// Replaces stdout by a stream that escapes through EscapeControlCharacters. Once, at start.
+void GuardStandardOutput();
+
+}  // namespace itsm::ctl
+
+#endif  // ITSM_TOOLS_ITSMCTL_TERMINAL_GUARD_H_
