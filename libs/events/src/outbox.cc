@@ -56,6 +56,11 @@ CREATE TABLE outbox_dead_letters (
 }
 
 absl::Status Outbox::Append(storage::Transaction& txn, const OutgoingEvent& e) {
+  if (e.event.data.size() > kMaxEventBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request: the change would publish an event of ", e.event.data.size(), " bytes, above the ",
+        kMaxEventBytes, " a broker takes; shorten its longest fields"));
+  }
   return txn
       .Execute(
           "INSERT INTO outbox(event_id, topic, message_key, event_type, event_source,"

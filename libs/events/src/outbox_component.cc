@@ -2,6 +2,7 @@
 
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
+#include "itsm/records/field_limits.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 
@@ -27,6 +28,9 @@ grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
 grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
     grpc::CallbackServerContext* ctx, const outbox::v1::RepublishEventsRequest* request,
     outbox::v1::RepublishEventsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   auto* reactor = ctx->DefaultReactor();
   if (!request->has_start_time() || !request->has_end_time()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

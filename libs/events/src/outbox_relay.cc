@@ -1,5 +1,6 @@
 #include "itsm/events/outbox_relay.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -135,6 +136,18 @@ void OutboxRelay::DestroyProducer() {
 }
 
 absl::Status OutboxRelay::Start() {
+  // A producer that refuses events the outbox accepts would dead-letter them one by one: refuse
+  // the configuration at start instead.
+  ITSM_ASSIGN_OR_RETURN(auto props, ParseKafkaProperties(options_.client_properties));
+  if (auto it = props.find("message.max.bytes"); it != props.end()) {
+    const size_t needed = Outbox::kMaxEventBytes + Outbox::kEnvelopeAllowance;
+    size_t configured = 0;
+    if (!absl::SimpleAtoi(it->second, &configured) || configured < needed) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kafka_client_properties: message.max.bytes=", it->second, " is below the ", needed,
+          " bytes an event may take (", Outbox::kMaxEventBytes, " of payload and its envelope)"));
+    }
+  }
   if (options_.bootstrap_servers.empty()) {
     log::Warn("no Kafka bootstrap servers configured: events stay in the outbox until one is set");
     return absl::OkStatus();

@@ -173,6 +173,30 @@ TEST_P(OutboxRelayTest, StopPublishesWhatIsPendingInAFinalRound) {
   EXPECT_EQ(records->size(), 4u);
 }
 
+// The last guard behind the field limits: an event larger than any broker takes is refused
+// before it is committed, so it can never reach the relay.
+TEST_P(OutboxRelayTest, AppendRefusesAnEventAboveTheMaximumAndWritesNothing) {
+  auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  google::protobuf::StringValue huge;
+  huge.set_value(std::string(Outbox::kMaxEventBytes + 1, 'x'));
+  absl::Status s =
+      Outbox::Append(**txn, {kTopic, "k", MakeCloudEvent(huge, "itsm/test", "k", absl::Now())});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(Stats().pending, 0);
+}
+
+// A producer configured to refuse what the outbox accepts is refused at start.
+TEST_P(OutboxRelayTest, StartRefusesAMessageMaxBytesBelowTheLargestEvent) {
+  RelayOptions small = Options();
+  small.client_properties = "message.max.bytes=100000";
+  OutboxRelay relay(*db_, small, registry_);
+  absl::Status s = relay.Start();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().rfind("kafka_client_properties: message.max.bytes=100000", 0), 0u) << s;
+}
+
 TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {
   Write("agg", 2);
   OutboxRelay relay(*db_, Options(), registry_);

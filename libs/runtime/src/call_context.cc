@@ -94,4 +94,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_
                       details.SerializeAsString());
 }
 
+grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status, *ctx));
+  return reactor;
+}
+
 }  // namespace itsm::runtime

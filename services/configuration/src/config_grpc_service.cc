@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/field_limits.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/runtime/call_context.h"
 
@@ -40,6 +41,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::Write(
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateClass(grpc::CallbackServerContext* ctx,
                                                          const v1::CreateClassRequest* request,
                                                          v1::CreateClassResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(
       ctx,
       [this, request, response](storage::Transaction& txn, const Caller& caller) {
@@ -52,6 +56,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateClass(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContext* ctx,
                                                       const v1::GetClassRequest* request,
                                                       v1::GetClassResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_ci_class(), cmdb_.GetClass(request->name()));
     return absl::OkStatus();
@@ -70,6 +77,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::CreateConfigurationItemRequest* request,
     v1::CreateConfigurationItemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   std::string fingerprint =
       request->idempotency_key().empty() ? "" : records::RequestFingerprint(*request);
   return Write(
@@ -82,6 +92,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateConfigurationItem(
 grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::GetConfigurationItemRequest* request,
     v1::GetConfigurationItemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_configuration_item(), cmdb_.GetCi(request->id()));
     return absl::OkStatus();
@@ -91,6 +104,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
 grpc::ServerUnaryReactor* ConfigGrpcService::UpdateConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::UpdateConfigurationItemRequest* request,
     v1::UpdateConfigurationItemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
     return cmdb_.UpdateCi(txn, caller, *request, *response->mutable_configuration_item());
   });
@@ -99,6 +115,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::UpdateConfigurationItem(
 grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
     grpc::CallbackServerContext* ctx, const v1::ListConfigurationItemsRequest* request,
     v1::ListConfigurationItemsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListCis(*request));
     return absl::OkStatus();
@@ -108,6 +127,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateRelationship(
     grpc::CallbackServerContext* ctx, const v1::CreateRelationshipRequest* request,
     v1::CreateRelationshipResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
     return cmdb_.CreateRelationship(txn, caller, *request, *response->mutable_relationship());
   });
@@ -116,6 +138,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateRelationship(
 grpc::ServerUnaryReactor* ConfigGrpcService::DeleteRelationship(
     grpc::CallbackServerContext* ctx, const v1::DeleteRelationshipRequest* request,
     v1::DeleteRelationshipResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
     return cmdb_.DeleteRelationship(txn, caller, request->id(), *response->mutable_relationship());
   });
@@ -124,6 +149,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::DeleteRelationship(
 grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
     grpc::CallbackServerContext* ctx, const v1::ListRelationshipsRequest* request,
     v1::ListRelationshipsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListRelationships(request->ci_id()));
     return absl::OkStatus();
@@ -133,6 +161,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
 grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerContext* ctx,
                                                            const v1::AnalyzeImpactRequest* request,
                                                            v1::AnalyzeImpactResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.AnalyzeImpact(*request));
     return absl::OkStatus();
@@ -142,6 +173,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerContext* ctx,
                                                          const v1::ListHistoryRequest* request,
                                                          v1::ListHistoryResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListHistory(*request));
     return absl::OkStatus();
@@ -151,6 +185,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateBaseline(
     grpc::CallbackServerContext* ctx, const v1::CreateBaselineRequest* request,
     v1::CreateBaselineResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
     return cmdb_.CreateBaseline(txn, caller, *request, *response->mutable_baseline());
   });
@@ -159,6 +196,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateBaseline(
 grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerContext* ctx,
                                                           const v1::DiffBaselineRequest* request,
                                                           v1::DiffBaselineResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.DiffBaseline(*request));
     return absl::OkStatus();
@@ -168,6 +208,9 @@ grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ConfigGrpcService::ImportConfigurationItems(
     grpc::CallbackServerContext* ctx, const v1::ImportConfigurationItemsRequest* request,
     v1::ImportConfigurationItemsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
     return cmdb_.Import(txn, caller, *request, *response);
   });

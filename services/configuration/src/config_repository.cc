@@ -12,6 +12,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
 #include "src/class_catalog.h"
 
@@ -318,21 +319,14 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
                                                  const v1::ListConfigurationItemsRequest& request,
                                                  const std::vector<std::string>& classes) {
   ITSM_ASSIGN_OR_RETURN(int page_size, PageSize(request.page()));
-  std::string after_name, after_id;
-  bool has_cursor = false;
-  if (!request.page().page_token().empty()) {
-    std::string raw;
-    const size_t zero = std::string::npos;
-    if (!absl::WebSafeBase64Unescape(request.page().page_token(), &raw) || raw.size() < 2 ||
-        raw[0] != 'n') {
-      return BadToken();
-    }
-    const size_t sep = raw.find('\0', 1);
-    if (sep == zero) return BadToken();
-    after_name = raw.substr(1, sep - 1);
-    after_id = raw.substr(sep + 1);
-    has_cursor = true;
-  }
+  // A token holds the (name, id) of the last CI returned.
+  const std::string scope =
+      records::PageScope("itsm.config.v1.ConfigurationService/ListConfigurationItems", request);
+  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page().page_token()));
+  if (!after.empty() && after.size() != 2) return BadToken();
+  const bool has_cursor = !after.empty();
+  const std::string after_name = has_cursor ? after[0] : "";
+  const std::string after_id = has_cursor ? after[1] : "";
   int64_t status_mask = 0;
   for (int s : request.statuses()) {
     if (!v1::LifecycleStatus_IsValid(s) || s == v1::LIFECYCLE_STATUS_UNSPECIFIED) {
@@ -383,10 +377,8 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
     page.items.push_back(std::move(ci));
   }
   if (rows.size() > static_cast<size_t>(page_size)) {
-    std::string raw = "n" + rows.row(shown - 1)[0].AsString();
-    raw.push_back('\0');
-    raw += rows.row(shown - 1)[1].AsString();
-    page.next_page_token = absl::WebSafeBase64Escape(raw);
+    page.next_page_token = records::EncodePageCursor(
+        scope, {rows.row(shown - 1)[0].AsString(), rows.row(shown - 1)[1].AsString()});
   }
   return page;
 }
@@ -470,13 +462,15 @@ absl::StatusOr<HistoryPage> ConfigRepository::ListHistory(storage::Transaction& 
                                                           bool include_relationships,
                                                           const common::v1::PageRequest& page) {
   ITSM_ASSIGN_OR_RETURN(int page_size, PageSize(page));
+  // A token holds the sequence of the last entry returned, for this subject and scope only.
+  const std::string scope = absl::StrCat("itsm.config.v1.ConfigurationService/ListHistory/",
+                                         subject_id, "/", include_relationships);
   int64_t after = 0;
-  if (!page.page_token().empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(page.page_token(), &raw) || raw.size() < 2 || raw[0] != 'h' ||
-        !absl::SimpleAtoi(raw.substr(1), &after)) {
-      return BadToken();
-    }
+  ITSM_ASSIGN_OR_RETURN(auto position, records::DecodePageCursor(scope, page.page_token()));
+  if (position.size() == 1) {
+    ITSM_ASSIGN_OR_RETURN(after, records::CursorInt(position[0]));
+  } else if (!position.empty()) {
+    return BadToken();
   }
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
@@ -491,7 +485,7 @@ absl::StatusOr<HistoryPage> ConfigRepository::ListHistory(storage::Transaction& 
   }
   if (rows.size() > static_cast<size_t>(page_size)) {
     out.next_page_token =
-        absl::WebSafeBase64Escape(absl::StrCat("h", rows.row(shown - 1)[0].AsInt()));
+        records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }
   return out;
 }

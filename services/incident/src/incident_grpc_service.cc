@@ -1,17 +1,21 @@
 #include "src/incident_grpc_service.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/records/field_limits.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 #include "src/incident_repository.h"
@@ -157,6 +161,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::Read(
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
     grpc::CallbackServerContext* ctx, const v1::CreateIncidentRequest* request,
     v1::CreateIncidentResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.factory.Validate(*request); !invalid.ok()) {
     reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
@@ -195,6 +202,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetIncidentRequest* request,
                                                            v1::GetIncidentResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
   return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(), IncidentRepository::Get(txn, request->id()));
@@ -205,6 +215,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
     v1::ListIncidentsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   for (const auto& [field, value] :
        {std::pair{"title_contains", &request->title_contains()},
         std::pair{"configuration_item_id", &request->configuration_item_id()},
@@ -236,6 +249,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
     grpc::CallbackServerContext* ctx, const v1::UpdateIncidentRequest* request,
     v1::UpdateIncidentResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.incidents.ValidateUpdate(*request),
@@ -255,6 +271,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::AssignIncident(
     grpc::CallbackServerContext* ctx, const v1::AssignIncidentRequest* request,
     v1::AssignIncidentResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.incidents.ValidateAssign(*request),
@@ -271,6 +290,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AssignIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
     grpc::CallbackServerContext* ctx, const v1::TransitionIncidentRequest* request,
     v1::TransitionIncidentResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.incidents.ValidateTransition(*request),
@@ -287,6 +309,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
     grpc::CallbackServerContext* ctx, const v1::AddIncidentNoteRequest* request,
     v1::AddIncidentNoteResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.incidents.ValidateNote(*request),
@@ -316,6 +341,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentNotesRequest* request,
     v1::ListIncidentNotesResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   absl::Status bad = CheckId(request->id());
   if (bad.ok() && !v1::NoteVisibility_IsValid(request->visibility())) {
     bad = absl::InvalidArgumentError(
@@ -334,6 +362,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   absl::Status bad = CheckId(request->id());
   int page_size = request->page().page_size();
   if (bad.ok() && (page_size < 0 || page_size > kMaxHistoryPage)) {
@@ -341,16 +372,24 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
         absl::StrCat("page.page_size: must be 0..", kMaxHistoryPage, ", got ", page_size));
   }
   if (page_size == 0) page_size = kDefaultHistoryPage;
+  // A token holds the version of the last entry returned.
+  const std::string scope =
+      records::PageScope("itsm.incident.v1.IncidentService/GetHistory", *request);
   int64_t after_version = 0;
-  if (bad.ok() && !request->page().page_token().empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(request->page().page_token(), &raw) || raw.size() < 2 ||
-        raw[0] != 'v' || !absl::SimpleAtoi(raw.substr(1), &after_version)) {
-      bad = absl::InvalidArgumentError("page.page_token: not a token this service issued");
+  if (bad.ok()) {
+    auto after = records::DecodePageCursor(scope, request->page().page_token());
+    if (!after.ok()) {
+      bad = after.status();
+    } else if (after->size() == 1) {
+      auto version = records::CursorInt((*after)[0]);
+      if (version.ok()) after_version = *version;
+      bad = version.status();
+    } else if (!after->empty()) {
+      bad = base::FieldError("page.page_token", "not a token this service issued");
     }
   }
   if (!bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&, page_size, after_version](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [&, page_size, after_version, scope](storage::Transaction& txn) -> absl::Status {
     // Any record of the service, by id or number.
     // Only NOT_FOUND moves on to the next kind: a storage failure is that failure, not "no record".
     std::string record_id;
@@ -380,8 +419,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
     const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));
     for (size_t i = 0; i < shown; ++i) *response->add_entries() = std::move(entries[i]);
     if (entries.size() > shown) {
-      response->set_next_page_token(absl::WebSafeBase64Escape(
-          absl::StrCat("v", response->entries(static_cast<int>(shown) - 1).version())));
+      response->set_next_page_token(records::EncodePageCursor(
+          scope, {absl::StrCat(response->entries(static_cast<int>(shown) - 1).version())}));
     }
     return absl::OkStatus();
   });
@@ -392,6 +431,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::CreateServiceRequestRequest* request,
     v1::CreateServiceRequestResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.requests.ValidateCreate(*request); !invalid.ok()) {
     reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
@@ -424,6 +466,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::GetServiceRequestRequest* request,
     v1::GetServiceRequestResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
   return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_service_request(),
@@ -435,6 +480,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
     grpc::CallbackServerContext* ctx, const v1::ListServiceRequestsRequest* request,
     v1::ListServiceRequestsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, *request));
     for (auto& r : page.first) *response->add_service_requests() = std::move(r);
@@ -446,6 +494,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::UpdateServiceRequestRequest* request,
     v1::UpdateServiceRequestResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.requests.ValidateUpdate(*request),
@@ -466,6 +517,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::TransitionServiceRequestRequest* request,
     v1::TransitionServiceRequestResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.requests.ValidateTransition(*request),
@@ -485,6 +539,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServerContext* ctx,
                                                              const v1::CreateProblemRequest* request,
                                                              v1::CreateProblemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   auto* reactor = ctx->DefaultReactor();
   if (absl::Status invalid = rules_.problems.ValidateCreate(*request); !invalid.ok()) {
     reactor->Finish(runtime::ToGrpcStatus(invalid, *ctx));
@@ -517,6 +574,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServe
 grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerContext* ctx,
                                                           const v1::GetProblemRequest* request,
                                                           v1::GetProblemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
   return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_problem(), ProblemRepository::Get(txn, request->id()));
@@ -530,6 +590,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServerContext* ctx,
                                                             const v1::ListProblemsRequest* request,
                                                             v1::ListProblemsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   if (request->text().size() > kMaxShortText) {
     return Write(ctx,
                  absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxShortText, " characters")),
@@ -546,6 +609,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServer
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(grpc::CallbackServerContext* ctx,
                                                              const v1::UpdateProblemRequest* request,
                                                              v1::UpdateProblemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   return Write(ctx, rules_.problems.ValidateUpdate(*request),
@@ -565,6 +631,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(grpc::CallbackServe
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
     grpc::CallbackServerContext* ctx, const v1::TransitionProblemRequest* request,
     v1::TransitionProblemResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
   absl::Status check = rules_.problems.ValidateTransition(*request);
@@ -584,6 +653,18 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
           // incident state machine with its own audit entry and IncidentResolved event; if one
           // cannot be resolved, nothing is.
           ITSM_ASSIGN_OR_RETURN(auto linked, IncidentRepository::ListByProblem(txn, stored.id()));
+          // The event lists every incident resolved with the problem, within its declared limit.
+          constexpr size_t kMaxResolvedWithProblem = 1000;
+          const size_t open = std::count_if(linked.begin(), linked.end(), [](const auto& i) {
+            return i.state() != v1::INCIDENT_STATE_RESOLVED &&
+                   i.state() != v1::INCIDENT_STATE_CLOSED &&
+                   i.state() != v1::INCIDENT_STATE_CANCELLED;
+          });
+          if (open > kMaxResolvedWithProblem) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "resolve_linked_incidents: ", open, " open incidents are linked; at most ",
+                kMaxResolvedWithProblem, " are resolved with a problem in one call"));
+          }
           auto* resolved_event = out.events.empty() ? nullptr : out.events.back().get();
           for (const v1::Incident& incident : linked) {
             if (incident.state() == v1::INCIDENT_STATE_RESOLVED ||

@@ -10,10 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/outbox.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
 
 namespace itsm::incident {
@@ -389,37 +391,6 @@ const std::string& ListSql(v1::IncidentOrder order) {
   return kStatements->at(order);
 }
 
-// A page token is the ordering and the (key, seq) of the last row returned: the next page starts
-// strictly after it, so rows neither repeat nor go missing while others are created or deleted.
-std::string EncodeListToken(int order, int64_t key, int64_t seq) {
-  return absl::WebSafeBase64Escape(absl::StrCat("o", order, ":", key, ":", seq));
-}
-
-absl::Status DecodeListToken(const std::string& token, int order, int64_t& key, int64_t& seq) {
-  std::string raw;
-  const absl::Status bad = absl::InvalidArgumentError("page.page_token: not a token this service issued");
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.empty()) return bad;
-  if (raw[0] == 's') {
-    // Tokens of the first release: a position in the sequence, newest first.
-    if (order != v1::INCIDENT_ORDER_UNSPECIFIED && order != v1::INCIDENT_ORDER_CREATE_TIME_DESC) {
-      return absl::InvalidArgumentError("page.page_token: issued for another order_by");
-    }
-    if (!absl::SimpleAtoi(raw.substr(1), &seq)) return bad;
-    key = seq;
-    return absl::OkStatus();
-  }
-  std::vector<std::string> parts = absl::StrSplit(raw.substr(1), ':');
-  int token_order = 0;
-  if (raw[0] != 'o' || parts.size() != 3 || !absl::SimpleAtoi(parts[0], &token_order) ||
-      !absl::SimpleAtoi(parts[1], &key) || !absl::SimpleAtoi(parts[2], &seq)) {
-    return bad;
-  }
-  if (token_order != order) {
-    return absl::InvalidArgumentError("page.page_token: issued for another order_by");
-  }
-  return absl::OkStatus();
-}
-
 int64_t MicrosOr(bool has, const google::protobuf::Timestamp& ts, int64_t fallback) {
   return has ? absl::ToUnixMicros(base::FromProtoTimestamp(ts)) : fallback;
 }
@@ -446,8 +417,17 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
   int64_t after_key = descending ? std::numeric_limits<int64_t>::max()
                                  : std::numeric_limits<int64_t>::min();
   int64_t after_seq = after_key;
-  if (!request.page().page_token().empty()) {
-    ITSM_RETURN_IF_ERROR(DecodeListToken(request.page().page_token(), order, after_key, after_seq));
+  // A token is the (key, seq) of the last row returned: the next page starts strictly after it,
+  // so rows neither repeat nor go missing while others are created or changed.
+  const std::string scope =
+      records::PageScope("itsm.incident.v1.IncidentService/ListIncidents", request);
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> after,
+                        records::DecodePageCursor(scope, request.page().page_token()));
+  if (after.size() == 2) {
+    ITSM_ASSIGN_OR_RETURN(after_key, records::CursorInt(after[0]));
+    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(after[1]));
+  } else if (!after.empty()) {
+    return base::FieldError("page.page_token", "not a token this service issued");
   }
   // Sets of states and priorities travel as bit masks, so the statement text never changes
   // with the filter: one prepared statement serves every query of an ordering.
@@ -489,7 +469,8 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
   // One row more than asked for tells whether another page exists.
   if (rows.size() > static_cast<size_t>(page_size)) {
     page.next_page_token =
-        EncodeListToken(order, rows.row(shown - 1)[1].AsInt(), rows.row(shown - 1)[0].AsInt());
+        records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[1].AsInt()),
+                                          absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }
   return page;
 }

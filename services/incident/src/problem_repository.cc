@@ -7,9 +7,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/page_cursor.h"
+#include "itsm/storage/like.h"
 #include "src/incident_repository.h"
 
 namespace itsm::incident {
@@ -34,7 +36,9 @@ std::string ProblemText(const v1::Problem& p) {
                                             "\n", p.workaround()));
 }
 
-absl::StatusOr<std::pair<int, int64_t>> PageBounds(const common::v1::PageRequest& page) {
+// The page size and the sequence the page starts before (a token holds the last row's sequence).
+absl::StatusOr<std::pair<int, int64_t>> PageBounds(const std::string& scope,
+                                                   const common::v1::PageRequest& page) {
   int size = page.page_size();
   if (size < 0 || size > kMaxPageSize) {
     return absl::InvalidArgumentError(
@@ -42,15 +46,18 @@ absl::StatusOr<std::pair<int, int64_t>> PageBounds(const common::v1::PageRequest
   }
   if (size == 0) size = kDefaultPageSize;
   int64_t before = std::numeric_limits<int64_t>::max();
-  if (!page.page_token().empty()) {
-    ITSM_ASSIGN_OR_RETURN(before, DecodeSeqToken(page.page_token()));
+  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, page.page_token()));
+  if (after.size() == 1) {
+    ITSM_ASSIGN_OR_RETURN(before, records::CursorInt(after[0]));
+  } else if (!after.empty()) {
+    return base::FieldError("page.page_token", "not a token this service issued");
   }
   return std::make_pair(size, before);
 }
 
 template <typename T>
 absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::ResultSet& rows,
-                                                              int size) {
+                                                              int size, const std::string& scope) {
   std::pair<std::vector<T>, std::string> out;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(size));
   for (size_t i = 0; i < shown; ++i) {
@@ -58,24 +65,12 @@ absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::Res
     out.first.push_back(std::move(record));
   }
   if (rows.size() > static_cast<size_t>(size)) {
-    out.second = EncodeSeqToken(rows.row(shown - 1)[0].AsInt());
+    out.second = records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }
   return out;
 }
 
 }  // namespace
-
-std::string EncodeSeqToken(int64_t seq) { return absl::WebSafeBase64Escape(absl::StrCat("s", seq)); }
-
-absl::StatusOr<int64_t> DecodeSeqToken(const std::string& token) {
-  std::string raw;
-  int64_t seq = 0;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 || raw[0] != 's' ||
-      !absl::SimpleAtoi(raw.substr(1), &seq)) {
-    return absl::InvalidArgumentError("page.page_token: not a token this service issued");
-  }
-  return seq;
-}
 
 absl::Status ProblemRepository::Insert(storage::Transaction& txn, v1::Problem& p) {
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "problem"));
@@ -120,7 +115,9 @@ absl::StatusOr<v1::Problem> ProblemRepository::Get(storage::Transaction& txn,
 
 absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemRepository::List(
     storage::Transaction& txn, const v1::ListProblemsRequest& request) {
-  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(request.page()));
+  const std::string scope =
+      records::PageScope("itsm.incident.v1.IncidentService/ListProblems", request);
+  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(scope, request.page()));
   int64_t state_mask = 0;
   for (int s : request.states()) {
     if (!v1::ProblemState_IsValid(s) || s == v1::PROBLEM_STATE_UNSPECIFIED) {
@@ -139,7 +136,7 @@ absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemReposito
                 {state_mask, request.known_errors_only() ? 1 : 0,
                  request.text().empty() ? std::string() : storage::ContainsPattern(request.text()), request.service(),
                  bounds.second, bounds.first + 1}));
-  return ToPage<v1::Problem>(rows, bounds.first);
+  return ToPage<v1::Problem>(rows, bounds.first, scope);
 }
 
 absl::Status ServiceRequestRepository::Insert(storage::Transaction& txn, v1::ServiceRequest& r) {
@@ -186,7 +183,9 @@ absl::StatusOr<v1::ServiceRequest> ServiceRequestRepository::Get(storage::Transa
 absl::StatusOr<std::pair<std::vector<v1::ServiceRequest>, std::string>>
 ServiceRequestRepository::List(storage::Transaction& txn,
                                const v1::ListServiceRequestsRequest& request) {
-  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(request.page()));
+  const std::string scope =
+      records::PageScope("itsm.incident.v1.IncidentService/ListServiceRequests", request);
+  ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(scope, request.page()));
   int64_t state_mask = 0;
   for (int s : request.states()) {
     if (!v1::ServiceRequestState_IsValid(s) || s == v1::SERVICE_REQUEST_STATE_UNSPECIFIED) {
@@ -204,7 +203,7 @@ ServiceRequestRepository::List(storage::Transaction& txn,
                 " AND seq < $5 ORDER BY seq DESC LIMIT $6",
                 {state_mask, request.requested_for(), request.assignment_group(),
                  request.catalog_item(), bounds.second, bounds.first + 1}));
-  return ToPage<v1::ServiceRequest>(rows, bounds.first);
+  return ToPage<v1::ServiceRequest>(rows, bounds.first, scope);
 }
 
 }  // namespace itsm::incident

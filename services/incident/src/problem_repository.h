@@ -39,10 +39,6 @@ class ServiceRequestRepository {
       storage::Transaction& txn, const v1::ListServiceRequestsRequest& request);
 };
 
-// Page tokens of the sequence-ordered lists (problems, service requests).
-std::string EncodeSeqToken(int64_t seq);
-absl::StatusOr<int64_t> DecodeSeqToken(const std::string& token);
-
 }  // namespace itsm::incident
 
 #endif  // ITSM_SERVICES_INCIDENT_PROBLEM_REPOSITORY_H_

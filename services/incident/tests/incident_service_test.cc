@@ -389,6 +389,48 @@ TEST_P(IncidentServiceTest, MalformedListArgumentsAreNamed) {
   EXPECT_EQ(s.error_message().rfind("created_after: ", 0), 0u) << s.error_message();
 }
 
+// A record with every field at its declared limit is accepted and its event published; one
+// character more, anywhere, is INVALID_ARGUMENT naming the field, and nothing is stored.
+TEST_P(IncidentServiceTest, RecordAtItsLimitsIsPublishedAndOneCharacterMoreIsRefused) {
+  auto full = Request(std::string(200, 't'), 1, 1);
+  full.set_description(std::string(19'999, 'd') + "\xe2\x82\xac");  // 20,000 characters
+  full.set_caller(std::string(200, 'c'));
+  full.set_service(std::string(200, 's'));
+  full.set_category(std::string(100, 'k'));
+  for (int i = 0; i < 100; ++i) {
+    full.add_configuration_item_ids(std::to_string(i) + std::string(197, 'i'));
+  }
+  v1::Incident created;
+  grpc::Status s = Create(full, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto records = Events(1);
+  ASSERT_EQ(records.size(), 1u);
+  v1::IncidentCreated event;
+  ASSERT_TRUE(event.ParseFromString(records[0].value));
+  EXPECT_EQ(event.incident().configuration_item_ids_size(), 100);
+
+  auto over = full;
+  over.set_description(full.description() + "x");
+  s = Create(over);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("description: at most 20000 characters", 0), 0u)
+      << s.error_message();
+  over = full;
+  over.set_configuration_item_ids(7, std::string(201, 'i'));
+  s = Create(over);
+  EXPECT_EQ(s.error_message().rfind("configuration_item_ids[7]: ", 0), 0u) << s.error_message();
+  over = full;
+  over.add_configuration_item_ids("one-too-many");
+  s = Create(over);
+  EXPECT_EQ(s.error_message().rfind("configuration_item_ids: at most 100 entries", 0), 0u)
+      << s.error_message();
+  over = full;
+  over.set_title("\x1b]0;retitled\x07");
+  s = Create(over);
+  EXPECT_EQ(s.error_message().rfind("title: control character", 0), 0u) << s.error_message();
+  EXPECT_EQ(Count("incidents"), 1);
+}
+
 // Field errors carry google.rpc.BadRequest details naming the field, for typed clients and the
 // gateway; no answer carries SQL or a database's words.
 TEST_P(IncidentServiceTest, FieldErrorsCarryBadRequestDetails) {
@@ -630,7 +672,9 @@ TEST_P(IncidentServiceTest, ListFiltersByCiAndUpdateTimeAndPagesByUpdateWhileRec
   v1::ListIncidentsRequest wrong_order = sync;
   wrong_order.set_order_by(v1::INCIDENT_ORDER_PRIORITY);
   v1::ListIncidentsResponse unused;
-  EXPECT_EQ(List(wrong_order, &unused).error_message(), "page.page_token: issued for another order_by");
+  EXPECT_EQ(List(wrong_order, &unused).error_message(),
+            "page.page_token: not issued for this list: pass the other fields (filter, order) "
+            "unchanged between pages");
 }
 
 TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall) {

@@ -7,6 +7,8 @@
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
 #include "itsm/events/outbox.h"
+#include "itsm/records/field_limits.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
@@ -62,6 +64,9 @@ absl::StatusOr<businesstime::Calendar> SlaGrpcService::LoadCalendar(const std::s
 grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::CreateCalendarRequest* request,
                                                          v1::CreateCalendarResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     v1::Calendar c = request->calendar();
     ITSM_RETURN_IF_ERROR(ValidateCalendar(c));
@@ -85,6 +90,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContext* ctx,
                                                       const v1::GetCalendarRequest* request,
                                                       v1::GetCalendarResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
@@ -97,8 +105,12 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerContext* ctx,
                                                         const v1::ListCalendarsRequest* request,
                                                         v1::ListCalendarsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(request->page()));
+    const std::string scope = records::PageScope("itsm.sla.v1.SlaService/ListCalendars", *request);
+    ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(auto calendars, SlaRepository::ListCalendars(*txn, page));
     const bool more = calendars.size() > static_cast<size_t>(page.size);
@@ -106,7 +118,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerCont
     for (auto& c : calendars) *response->add_calendars() = std::move(c);
     if (more) {
       const auto& last = response->calendars(response->calendars_size() - 1);
-      response->set_next_page_token(PageToken(last.name(), last.id()));
+      response->set_next_page_token(PageToken(scope, last.name(), last.id()));
     }
     return absl::OkStatus();
   });
@@ -115,6 +127,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::UpdateCalendarRequest* request,
                                                          v1::UpdateCalendarResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     v1::Calendar c = request->calendar();
     if (c.id().empty()) return absl::InvalidArgumentError("calendar.id: required");
@@ -151,6 +166,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::DeleteCalendarRequest* request,
                                                          v1::DeleteCalendarResponse*) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
@@ -177,6 +195,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::CreateSlaDefinitionRequest* request,
     v1::CreateSlaDefinitionResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
@@ -208,6 +229,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::GetSlaDefinitionRequest* request,
     v1::GetSlaDefinitionResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_definition(),
@@ -219,8 +243,13 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
     grpc::CallbackServerContext* ctx, const v1::ListSlaDefinitionsRequest* request,
     v1::ListSlaDefinitionsResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(request->page()));
+    const std::string scope =
+        records::PageScope("itsm.sla.v1.SlaService/ListSlaDefinitions", *request);
+    ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     // Definitions number in the hundreds: filter and page in memory, in (name, id) order.
     ITSM_ASSIGN_OR_RETURN(auto all,
@@ -239,7 +268,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
       }
       if (response->definitions_size() == page.size) {
         const auto& last = response->definitions(page.size - 1);
-        response->set_next_page_token(PageToken(last.name(), last.id()));
+        response->set_next_page_token(PageToken(scope, last.name(), last.id()));
         break;
       }
       *response->add_definitions() = std::move(d);
@@ -251,6 +280,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::UpdateSlaDefinitionRequest* request,
     v1::UpdateSlaDefinitionResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     if (d.id().empty()) return absl::InvalidArgumentError("definition.id: required");
@@ -412,6 +444,9 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
 grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
     grpc::CallbackServerContext* ctx, const v1::ResolveApplicableSlaRequest* request,
     v1::ResolveApplicableSlaResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, Resolve(*request));
     return absl::OkStatus();
@@ -421,6 +456,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
 grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext* ctx,
                                                      const v1::GetDueTimeRequest* request,
                                                      v1::GetDueTimeResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, DueTime(*request));
     return absl::OkStatus();
@@ -432,6 +470,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
     grpc::CallbackServerContext* ctx, const v1::GetIncidentSlaStatusRequest* request,
     v1::GetIncidentSlaStatusResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     if (request->incident_id().empty()) return absl::InvalidArgumentError("incident_id: required");
     auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
@@ -447,6 +488,9 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
 grpc::ServerUnaryReactor* SlaGrpcService::GetComplianceReport(
     grpc::CallbackServerContext* ctx, const v1::GetComplianceReportRequest* request,
     v1::GetComplianceReportResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return Unary(ctx, [&]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, projection_.Report(*request));
     return absl::OkStatus();

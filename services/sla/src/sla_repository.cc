@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/page_cursor.h"
 
 namespace itsm::sla {
 namespace {
@@ -55,7 +56,7 @@ INSERT INTO sla_locks(name, n) VALUES ('definitions', 0);
 
 }  // namespace
 
-absl::StatusOr<Page> ParsePage(const common::v1::PageRequest& request) {
+absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageRequest& request) {
   Page page;
   page.size = request.page_size();
   if (page.size < 0 || page.size > kMaxPageSize) {
@@ -63,23 +64,18 @@ absl::StatusOr<Page> ParsePage(const common::v1::PageRequest& request) {
         absl::StrCat("page.page_size: must be 0..", kMaxPageSize, ", got ", page.size));
   }
   if (page.size == 0) page.size = kDefaultPageSize;
-  if (!request.page_token().empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) || raw.empty() || raw[0] != 'n') {
-      return absl::InvalidArgumentError("page.page_token: not a token this service issued");
-    }
-    std::vector<std::string> parts = absl::StrSplit(raw.substr(1), absl::MaxSplits('\x1f', 1));
-    if (parts.size() != 2) {
-      return absl::InvalidArgumentError("page.page_token: not a token this service issued");
-    }
-    page.after_name = parts[0];
-    page.after_id = parts[1];
+  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page_token()));
+  if (after.size() == 2) {
+    page.after_name = after[0];
+    page.after_id = after[1];
+  } else if (!after.empty()) {
+    return absl::InvalidArgumentError("page.page_token: not a token this service issued");
   }
   return page;
 }
 
-std::string PageToken(const std::string& name, const std::string& id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("n", name, "\x1f", id));
+std::string PageToken(const std::string& scope, const std::string& name, const std::string& id) {
+  return records::EncodePageCursor(scope, {name, id});
 }
 
 const std::vector<storage::Migration>& SlaRepository::Migrations() {

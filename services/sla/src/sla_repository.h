@@ -23,8 +23,9 @@ struct Page {
 };
 
 // INVALID_ARGUMENT for a bad page size or a token this service did not issue.
-absl::StatusOr<Page> ParsePage(const common::v1::PageRequest& request);
-std::string PageToken(const std::string& name, const std::string& id);
+// A page of a list in (name, id) order; `scope` is records::PageScope of the list call.
+absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageRequest& request);
+std::string PageToken(const std::string& scope, const std::string& name, const std::string& id);
 
 class SlaRepository {
  public:

@@ -36,10 +36,18 @@ struct OutboxStats {
 
 class Outbox {
  public:
+  // The largest event payload Append accepts. Field limits keep every accepted record well below
+  // it (tests/event_size_test); this is the last guard, so that no committed event is one the
+  // broker refuses. The producer's message.max.bytes must leave room for it and the envelope
+  // (checked at start, see OutboxComponent).
+  static constexpr size_t kMaxEventBytes = 900'000;
+  static constexpr size_t kEnvelopeAllowance = 64 * 1024;
+
   // The outbox table; apply under the component name "outbox".
   static const std::vector<storage::Migration>& Migrations();
 
-  // Writes the event inside the caller's transaction.
+  // Writes the event inside the caller's transaction. INVALID_ARGUMENT (and nothing written) for
+  // a payload above kMaxEventBytes.
   static absl::Status Append(storage::Transaction& txn, const OutgoingEvent& event);
 
   // Marks events created in [start, end) (of `topic`, or all when empty) for publishing again.

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 
 namespace itsm::runtime {
@@ -29,6 +30,10 @@ std::string Actor(const grpc::ServerContextBase& context);
 //    constraint no repository translated) is a bug and answers INTERNAL.
 grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context);
 grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id);
+
+// Finishes the call at once with `status` (as ToGrpcStatus translates it): for a request refused
+// before any work, e.g. by its field limits.
+grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status);
 
 }  // namespace itsm::runtime
 

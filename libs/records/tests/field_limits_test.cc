@@ -1,0 +1,113 @@
+// The one validator of declared field limits, on the suite's real request messages.
+#include "itsm/records/field_limits.h"
+
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "itsm/config/v1/config.pb.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "itsm/sla/v1/sla.pb.h"
+
+namespace itsm::records {
+namespace {
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+void ExpectRefused(const google::protobuf::Message& m, const std::string& message_prefix) {
+  absl::Status s = CheckFieldLimits(m);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << message_prefix;
+  EXPECT_EQ(std::string(s.message()).rfind(message_prefix, 0), 0u) << s.message();
+}
+
+TEST(CheckFieldLimits, DeclaredLengthIsInCharactersAndOneMoreIsRefused) {
+  incident::v1::CreateIncidentRequest r;
+  r.set_title("Mail down");
+  r.set_description(Repeat("é", 20000));  // 40,000 bytes, 20,000 characters
+  EXPECT_TRUE(CheckFieldLimits(r).ok()) << CheckFieldLimits(r);
+  r.set_description(Repeat("é", 20001));
+  ExpectRefused(r, "description: at most 20000 characters, got 20001");
+}
+
+TEST(CheckFieldLimits, UndeclaredStringsGetTheDefault) {
+  incident::v1::CreateIncidentRequest r;
+  r.set_title(std::string(kDefaultMaxLength, 't'));
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.set_title(std::string(kDefaultMaxLength + 1, 't'));
+  ExpectRefused(r, "title: at most 200 characters");
+}
+
+TEST(CheckFieldLimits, ControlCharactersAreRefusedLineBreaksOnlyInMultiLineFields) {
+  incident::v1::CreateIncidentRequest r;
+  r.set_title("Mail down");
+  r.set_description("line one\r\nline two\tindented");
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.set_title("retitle \x1b]0;owned\x07");
+  ExpectRefused(r, "title: control character U+001b not allowed (a single-line field");
+  r.set_title("two\nlines");
+  ExpectRefused(r, "title: control character U+000a");
+  r.set_title(
+      "csi \xc2\x9b"
+      "31m");
+  ExpectRefused(r, "title: control character U+009b");
+  r.set_title("Mail down");
+  r.set_description(std::string("nul \0 inside", 12));
+  ExpectRefused(r, "description: control character U+0000");
+}
+
+TEST(CheckFieldLimits, ListsAndNestedFieldsAreNamedByTheirPath) {
+  incident::v1::UpdateIncidentRequest r;
+  for (int i = 0; i < 100; ++i) r.mutable_incident()->add_configuration_item_ids("ci");
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.mutable_incident()->add_configuration_item_ids("ci");
+  ExpectRefused(r, "incident.configuration_item_ids: at most 100 entries, got 101");
+  r.mutable_incident()->mutable_configuration_item_ids()->RemoveLast();
+  r.mutable_incident()->set_configuration_item_ids(3, std::string(201, 'c'));
+  ExpectRefused(r, "incident.configuration_item_ids[3]: at most 200 characters");
+}
+
+TEST(CheckFieldLimits, MapsBoundTheirEntriesKeysAndValues) {
+  config::v1::CreateConfigurationItemRequest r;
+  (*r.mutable_attributes())["os"] = std::string(2000, 'v');
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  (*r.mutable_attributes())["os"] = std::string(2001, 'v');
+  ExpectRefused(r, "attributes[\"os\"]: at most 2000 characters");
+  r.clear_attributes();
+  for (int i = 0; i < 201; ++i) (*r.mutable_attributes())["a" + std::to_string(i)] = "v";
+  ExpectRefused(r, "attributes: at most 200 entries");
+}
+
+TEST(CheckFieldLimits, TimesOutsideTheProtobufRangeAreRefused) {
+  incident::v1::ListIncidentsRequest r;
+  r.mutable_created_after()->set_seconds(253'402'300'799);  // 9999-12-31T23:59:59Z
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.mutable_created_after()->set_seconds(int64_t{1} << 62);
+  ExpectRefused(r, "created_after: not a valid time");
+  r.mutable_created_after()->set_seconds(0);
+  r.mutable_created_after()->set_nanos(-1);
+  ExpectRefused(r, "created_after: not a valid time");
+}
+
+TEST(CheckFieldLimits, ARecordsWholeEncodingIsBounded) {
+  // Each holiday within its limits, but together past the calendar's 256 KiB.
+  sla::v1::CreateCalendarRequest r;
+  for (int i = 0; i < 3000; ++i) {
+    auto* h = r.mutable_calendar()->add_holidays();
+    h->set_name(std::string(150, 'h'));
+  }
+  ExpectRefused(r, "calendar: at most 262144 bytes encoded");
+  r.mutable_calendar()->mutable_holidays()->DeleteSubrange(100, 2900);
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+}
+
+TEST(MaxEncodedSize, CountsFourBytesACharacterAndTheTags) {
+  // value: tag 1 byte + length varint 2 bytes + 200 characters x 4 bytes.
+  EXPECT_EQ(MaxEncodedSize(google::protobuf::StringValue::descriptor()), 1u + 2u + 800u);
+  // A message cap bounds its record whatever its fields add up to.
+  EXPECT_LE(MaxEncodedSize(sla::v1::Calendar::descriptor()), 262144u);
+}
+
+}  // namespace
+}  // namespace itsm::records
