@@ -1,5 +1,7 @@
 #include "itsm/runtime/grpc_metrics.h"
 
+#include <atomic>
+
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "itsm/base/ids.h"
@@ -87,7 +89,11 @@ const char* CodeName(int code) {
 }  // namespace
 
 GrpcMetricsInterceptorFactory::GrpcMetricsInterceptorFactory(prometheus::Registry& registry)
-    : handled_(prometheus::BuildCounter()
+    : id_([] {
+        static std::atomic<uint64_t> next{1};
+        return next.fetch_add(1);
+      }()),
+      handled_(prometheus::BuildCounter()
                    .Name("itsm_grpc_server_handled_total")
                    .Help("gRPC calls completed, by method and status code.")
                    .Register(registry)),
@@ -102,6 +108,20 @@ grpc::experimental::Interceptor* GrpcMetricsInterceptorFactory::CreateServerInte
 }
 
 GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::ForMethod(
+    const char* full_method) {
+  // Every call looks its method up: a per-thread cache keeps that off the shared mutex, which a
+  // thread takes only for its first call of each method. gRPC passes each registered method's
+  // name as the same pointer on every call, so the pointer is the key.
+  // Keyed by the factory's id, never its address: a later factory may reuse the address.
+  thread_local absl::flat_hash_map<std::pair<uint64_t, const char*>, MethodMetrics*> cache;
+  const auto key = std::make_pair(id_, full_method);
+  if (auto hit = cache.find(key); hit != cache.end()) return *hit->second;
+  MethodMetrics& found = ForMethodLocked(full_method);
+  cache.emplace(key, &found);
+  return found;
+}
+
+GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::ForMethodLocked(
     const char* full_method) {
   absl::MutexLock lock(&mu_);
   auto it = methods_.find(full_method);

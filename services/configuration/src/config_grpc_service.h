@@ -5,6 +5,7 @@
 #define ITSM_SERVICES_CONFIGURATION_CONFIG_GRPC_SERVICE_H_
 
 #include "itsm/config/v1/config.grpc.pb.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/storage/group_commit.h"
 #include "src/cmdb.h"
 
@@ -12,8 +13,10 @@ namespace itsm::config {
 
 class ConfigGrpcService final : public v1::ConfigurationService::CallbackService {
  public:
-  ConfigGrpcService(Cmdb& cmdb, storage::GroupCommitter& committer)
-      : cmdb_(cmdb), committer_(committer) {}
+  // Reads run on `executor`, writes on the committer's writer: no callback thread ever waits for
+  // the database.
+  ConfigGrpcService(Cmdb& cmdb, storage::GroupCommitter& committer, runtime::Executor& executor)
+      : cmdb_(cmdb), committer_(committer), executor_(executor) {}
 
   grpc::ServerUnaryReactor* CreateClass(grpc::CallbackServerContext* ctx,
                                         const v1::CreateClassRequest* request,
@@ -70,6 +73,7 @@ class ConfigGrpcService final : public v1::ConfigurationService::CallbackService
 
   Cmdb& cmdb_;
   storage::GroupCommitter& committer_;
+  runtime::Executor& executor_;
 };
 
 }  // namespace itsm::config

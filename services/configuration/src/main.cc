@@ -3,6 +3,7 @@
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
@@ -45,7 +46,12 @@ int main(int argc, char** argv) {
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
 
-  config::ConfigGrpcService service(cmdb, committer);
+  // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
+  // one thread per database connection. Stopped after the gRPC server drained its calls.
+  runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
+                             4096);
+  rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
+  config::ConfigGrpcService service(cmdb, committer, executor);
   rt.AddService(&service, "itsm.config.v1.ConfigurationService");
   return rt.Run();
 }

@@ -33,7 +33,7 @@ class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cmdb_->Load().ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    service_ = std::make_unique<ConfigGrpcService>(*cmdb_, *committer_);
+    service_ = std::make_unique<ConfigGrpcService>(*cmdb_, *committer_, executor_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -110,6 +110,7 @@ class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<Cmdb> cmdb_;
   std::unique_ptr<storage::GroupCommitter> committer_;
+  runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<ConfigGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ConfigurationService::Stub> stub_;

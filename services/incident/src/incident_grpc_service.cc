@@ -145,14 +145,16 @@ grpc::ServerUnaryReactor* IncidentGrpcService::Write(grpc::CallbackServerContext
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::Read(
-    grpc::CallbackServerContext* ctx,
-    const std::function<absl::Status(storage::Transaction&)>& read) {
+    grpc::CallbackServerContext* ctx, std::function<absl::Status(storage::Transaction&)> read) {
   auto* reactor = ctx->DefaultReactor();
-  absl::Status status = [&]() -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-    return read(*txn);
-  }();
-  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  const bool queued = executor_.TrySubmit([this, ctx, reactor, read = std::move(read)] {
+    absl::Status status = [&]() -> absl::Status {
+      ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+      return read(*txn);
+    }();
+    reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  });
+  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
   return reactor;
 }
 
@@ -206,7 +208,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
     return runtime::Reject(ctx, bad);
   }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(), IncidentRepository::Get(txn, request->id()));
     return absl::OkStatus();
   });
@@ -238,7 +240,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
       return Write(ctx, bad, nullptr);
     }
   }
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, *request));
     for (auto& incident : page.incidents) *response->add_incidents() = std::move(incident);
     response->set_next_page_token(page.next_page_token);
@@ -350,7 +352,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
         absl::StrCat("visibility: unknown value ", static_cast<int>(request->visibility())));
   }
   if (!bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request->id()));
     ITSM_ASSIGN_OR_RETURN(auto notes,
                           IncidentRepository::ListNotes(txn, incident.id(), request->visibility()));
@@ -389,7 +391,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
     }
   }
   if (!bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&, page_size, after_version, scope](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     // Any record of the service, by id or number.
     // Only NOT_FOUND moves on to the next kind: a storage failure is that failure, not "no record".
     std::string record_id;
@@ -470,7 +472,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
     return runtime::Reject(ctx, bad);
   }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_service_request(),
                           ServiceRequestRepository::Get(txn, request->id()));
     return absl::OkStatus();
@@ -483,7 +485,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, *request));
     for (auto& r : page.first) *response->add_service_requests() = std::move(r);
     response->set_next_page_token(page.second);
@@ -578,7 +580,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerCo
     return runtime::Reject(ctx, bad);
   }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_problem(), ProblemRepository::Get(txn, request->id()));
     ITSM_ASSIGN_OR_RETURN(auto linked,
                           IncidentRepository::ListByProblem(txn, response->problem().id()));
@@ -598,7 +600,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServer
                  absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxShortText, " characters")),
                  nullptr);
   }
-  return Read(ctx, [&](storage::Transaction& txn) -> absl::Status {
+  return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto page, ProblemRepository::List(txn, *request));
     for (auto& p : page.first) *response->add_problems() = std::move(p);
     response->set_next_page_token(page.second);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "itsm/incident/v1/incident.grpc.pb.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
 #include "src/incident_factory.h"
@@ -30,8 +31,11 @@ struct DomainRules {
 
 class IncidentGrpcService final : public v1::IncidentService::CallbackService {
  public:
-  IncidentGrpcService(storage::Database& db, storage::GroupCommitter& committer, DomainRules rules)
-      : db_(db), committer_(committer), rules_(rules) {}
+  // Reads run on `executor`, writes on the committer's writer: no callback thread ever waits for
+  // the database.
+  IncidentGrpcService(storage::Database& db, storage::GroupCommitter& committer,
+                      runtime::Executor& executor, DomainRules rules)
+      : db_(db), committer_(committer), executor_(executor), rules_(rules) {}
 
   grpc::ServerUnaryReactor* CreateIncident(grpc::CallbackServerContext* ctx,
                                            const v1::CreateIncidentRequest* request,
@@ -98,12 +102,14 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
   // call with its status. `unit` runs on the writer thread inside its own savepoint.
   grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* ctx, absl::Status check,
                                   storage::GroupCommitter::Work unit);
-  // Runs `read` in a read-only snapshot and finishes the call with its status.
+  // Runs `read` in a read-only snapshot on the executor and finishes the call with its status.
+  // `read` outlives the handler: it captures by value.
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx,
-                                 const std::function<absl::Status(storage::Transaction&)>& read);
+                                 std::function<absl::Status(storage::Transaction&)> read);
 
   storage::Database& db_;
   storage::GroupCommitter& committer_;
+  runtime::Executor& executor_;
   const DomainRules rules_;
 };
 

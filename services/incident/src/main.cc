@@ -3,6 +3,7 @@
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
@@ -64,7 +65,13 @@ int main(int argc, char** argv) {
   incident::IncidentWorkflow incidents(*matrix, clock, {.reopen_window = absl::Hours(reopen_window_hours)});
   incident::ProblemWorkflow problems(*matrix, clock);
   incident::ServiceRequestWorkflow requests(*matrix, clock);
-  incident::IncidentGrpcService service(*db, committer, {factory, incidents, problems, requests});
+  // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
+  // one thread per database connection. Stopped after the gRPC server drained its calls.
+  runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
+                             4096);
+  rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
+  incident::IncidentGrpcService service(*db, committer, executor,
+                                        {factory, incidents, problems, requests});
   rt.AddService(&service, "itsm.incident.v1.IncidentService");
   return rt.Run();
 }

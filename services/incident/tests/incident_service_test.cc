@@ -40,7 +40,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, 4).ok());
     committer_ = std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<IncidentGrpcService>(
-        *db_, *committer_, DomainRules{factory_, workflow_, problems_, requests_});
+        *db_, *committer_, executor_, DomainRules{factory_, workflow_, problems_, requests_});
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -130,6 +130,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::GroupCommitter> committer_;
+  runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<IncidentGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::IncidentService::Stub> stub_;
@@ -228,9 +229,9 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
   const int writers = GetParam() == Backend::kPostgres ? 4 : 1;
   storage::GroupCommitter replica_committer(*db_, {.max_batch = 64, .writers = writers});
   storage::GroupCommitter own_committer(*db_, {.max_batch = 64, .writers = writers});
-  IncidentGrpcService replica_a(*db_, own_committer,
+  IncidentGrpcService replica_a(*db_, own_committer, executor_,
                                 DomainRules{factory_, workflow_, problems_, requests_});
-  IncidentGrpcService replica_b(*db_, replica_committer,
+  IncidentGrpcService replica_b(*db_, replica_committer, executor_,
                                 DomainRules{factory_, workflow_, problems_, requests_});
   std::vector<std::unique_ptr<grpc::Server>> servers;
   std::vector<std::unique_ptr<v1::IncidentService::Stub>> stubs;

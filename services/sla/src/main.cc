@@ -7,6 +7,7 @@
 #include "itsm/events/event_consumer.h"
 #include "itsm/events/outbox.h"
 #include "itsm/events/outbox_component.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "src/ci_location_zone.h"
@@ -61,13 +62,19 @@ int main(int argc, char** argv) {
     ci_zones = std::make_unique<sla::CiLocationZone>(
         grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get());
   }
+  // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
+  // one thread per database connection. Stopped after the gRPC server drained its calls.
+  runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
+                             4096);
+  rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
   sla::SlaGrpcService service(
-      *db, base::SystemClock::Get(), projection,
+      *db, base::SystemClock::Get(), projection, executor,
       {.default_time_zone = rt.config().GetString("default_time_zone"),
        .after_commit = [&outbox] { outbox->relay().Wake(); },
-       .ci_location_zone = ci_zones ? std::function<absl::StatusOr<std::string>(const std::string&)>(
-                                          [&ci_zones](const std::string& id) { return ci_zones->ZoneOf(id); })
-                                    : nullptr});
+       .ci_location_zone =
+           ci_zones ? std::function<absl::StatusOr<std::string>(const std::string&)>(
+                          [&ci_zones](const std::string& id) { return ci_zones->ZoneOf(id); })
+                    : nullptr});
   rt.AddService(&service, "itsm.sla.v1.SlaService");
   return rt.Run();
 }

@@ -18,11 +18,15 @@
 namespace itsm::sla {
 namespace {
 
-// Runs `body` and finishes the call with its status: every RPC maps errors in one place.
+// Runs `body` on the executor (it reads, writes and fsyncs, or calls the configuration service)
+// and finishes the call with its status. `body` outlives the handler: it captures by value.
 template <typename Body>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Body body) {
+grpc::ServerUnaryReactor* Unary(runtime::Executor& executor, grpc::CallbackServerContext* ctx,
+                                Body body) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(runtime::ToGrpcStatus(body(), *ctx));
+  const bool queued = executor.TrySubmit(
+      [ctx, reactor, body] { reactor->Finish(runtime::ToGrpcStatus(body(), *ctx)); });
+  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
   return reactor;
 }
 
@@ -67,7 +71,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     v1::Calendar c = request->calendar();
     ITSM_RETURN_IF_ERROR(ValidateCalendar(c));
     const absl::Time now = clock_.Now();
@@ -93,7 +97,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_calendar(),
@@ -108,7 +112,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerCont
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     const std::string scope = records::PageScope("itsm.sla.v1.SlaService/ListCalendars", *request);
     ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
@@ -130,7 +134,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     v1::Calendar c = request->calendar();
     if (c.id().empty()) return absl::InvalidArgumentError("calendar.id: required");
     if (c.version() <= 0) {
@@ -169,7 +173,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
     // Under the definitions lock: a definition created meanwhile cannot pick the calendar up.
@@ -198,7 +202,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
     const absl::Time now = clock_.Now();
@@ -232,7 +236,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_definition(),
                           SlaRepository::GetDefinition(*txn, request->id(), request->version()));
@@ -246,7 +250,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     const std::string scope =
         records::PageScope("itsm.sla.v1.SlaService/ListSlaDefinitions", *request);
     ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
@@ -283,7 +287,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     if (d.id().empty()) return absl::InvalidArgumentError("definition.id: required");
     if (d.version() <= 0) {
@@ -447,7 +451,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, Resolve(*request));
     return absl::OkStatus();
   });
@@ -459,7 +463,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, DueTime(*request));
     return absl::OkStatus();
   });
@@ -473,7 +477,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     if (request->incident_id().empty()) return absl::InvalidArgumentError("incident_id: required");
     auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
       return LoadCalendar(calendar_id, zone);
@@ -491,7 +495,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetComplianceReport(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, projection_.Report(*request));
     return absl::OkStatus();
   });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "itsm/base/clock.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/storage/database.h"
 #include "src/clock_projection.h"
@@ -29,9 +30,15 @@ struct SlaServiceOptions {
 
 class SlaGrpcService final : public v1::SlaService::CallbackService {
  public:
+  // Every call runs on `executor`: none waits for the database or the configuration service on
+  // a gRPC callback thread.
   SlaGrpcService(storage::Database& db, const base::Clock& clock, const ClockProjection& projection,
-                 SlaServiceOptions options)
-      : db_(db), clock_(clock), projection_(projection), options_(std::move(options)) {}
+                 runtime::Executor& executor, SlaServiceOptions options)
+      : db_(db),
+        clock_(clock),
+        projection_(projection),
+        executor_(executor),
+        options_(std::move(options)) {}
 
   grpc::ServerUnaryReactor* CreateCalendar(grpc::CallbackServerContext* ctx,
                                            const v1::CreateCalendarRequest* request,
@@ -87,6 +94,7 @@ class SlaGrpcService final : public v1::SlaService::CallbackService {
   storage::Database& db_;
   const base::Clock& clock_;
   const ClockProjection& projection_;
+  runtime::Executor& executor_;
   const SlaServiceOptions options_;
 };
 

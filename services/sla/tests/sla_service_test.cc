@@ -83,7 +83,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, 4).ok());
-    service_ = std::make_unique<SlaGrpcService>(*db_, clock_, projection_,
+    service_ = std::make_unique<SlaGrpcService>(*db_, clock_, projection_, executor_,
                                                 SlaServiceOptions{.default_time_zone = "UTC"});
     grpc::ServerBuilder builder;
     int port = 0;
@@ -138,6 +138,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   ClockProjection projection_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
+  runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<SlaGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::SlaService::Stub> stub_;

@@ -35,6 +35,9 @@ class GrpcMetricsInterceptorFactory final
   MethodMetrics& ForMethod(const char* full_method);
 
  private:
+  MethodMetrics& ForMethodLocked(const char* full_method);
+
+  const uint64_t id_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& latency_;
   absl::Mutex mu_;
