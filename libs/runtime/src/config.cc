@@ -1,5 +1,6 @@
 #include "itsm/runtime/config.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -7,45 +8,174 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
+extern char** environ;
+
 namespace itsm::runtime {
+namespace {
+
+std::string Bounds(const OptionSpec& spec) {
+  switch (spec.type) {
+    case OptionType::kString:
+      return "";
+    case OptionType::kInt:
+      return absl::StrCat(spec.min, "..", spec.max);
+    case OptionType::kBool:
+      return "true, false";
+    case OptionType::kEnum:
+      return absl::StrJoin(spec.allowed, ", ");
+  }
+  return "";
+}
+
+absl::string_view TypeName(OptionType type) {
+  switch (type) {
+    case OptionType::kString:
+      return "string";
+    case OptionType::kInt:
+      return "int";
+    case OptionType::kBool:
+      return "bool";
+    case OptionType::kEnum:
+      return "enum";
+  }
+  return "";
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view text) {
+  const std::string value = absl::AsciiStrToLower(text);
+  if (value == "true" || value == "1" || value == "yes") return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  return absl::InvalidArgumentError("");
+}
+
+// Checks `value` against `spec` and returns it in canonical form (an enum value spelt as
+// declared), or why it does not fit.
+absl::StatusOr<std::string> CheckValue(const OptionSpec& spec, absl::string_view value) {
+  switch (spec.type) {
+    case OptionType::kString:
+      return std::string(value);
+    case OptionType::kInt: {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("must be an integer in ", spec.min, "..", spec.max));
+      }
+      if (n < spec.min || n > spec.max) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("must be between ", spec.min, " and ", spec.max));
+      }
+      return absl::StrCat(n);
+    }
+    case OptionType::kBool: {
+      absl::StatusOr<bool> b = ParseBool(value);
+      if (!b.ok()) return absl::InvalidArgumentError("must be true or false");
+      return std::string(*b ? "true" : "false");
+    }
+    case OptionType::kEnum:
+      for (const auto& allowed : spec.allowed) {
+        if (absl::EqualsIgnoreCase(allowed, value)) return allowed;
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("must be one of ", absl::StrJoin(spec.allowed, ", ")));
+  }
+  return absl::InternalError("unknown option type");
+}
+
+}  // namespace
+
+OptionSpec StringOption(std::string name, std::string default_value, std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kString,
+          .default_value = std::move(default_value),
+          .help = std::move(help)};
+}
+
+OptionSpec IntOption(std::string name, int64_t default_value, int64_t min, int64_t max,
+                     std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kInt,
+          .default_value = absl::StrCat(default_value),
+          .help = std::move(help),
+          .min = min,
+          .max = max};
+}
+
+OptionSpec BoolOption(std::string name, bool default_value, std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kBool,
+          .default_value = default_value ? "true" : "false",
+          .help = std::move(help)};
+}
+
+OptionSpec EnumOption(std::string name, std::string default_value, std::vector<std::string> allowed,
+                      std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kEnum,
+          .default_value = std::move(default_value),
+          .help = std::move(help),
+          .allowed = std::move(allowed)};
+}
+
+// The level names log::Init understands.
+OptionSpec LogLevelOption(std::string default_level) {
+  return EnumOption("log_level", std::move(default_level),
+                    {"trace", "debug", "info", "warn", "error"},
+                    "Least severe level logged; debug logs every call.");
+}
+
+OptionSpec LogFormatOption(std::string default_format) {
+  return EnumOption("log_format", std::move(default_format), {"json", "text"},
+                    "json (one object per line) or text (for a terminal).");
+}
 
 std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics_port) {
   return {
-      {"bind_address", "127.0.0.1",
-       "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."},
-      {"grpc_port", std::to_string(default_grpc_port),
-       "gRPC port; 0 picks a free one (see ready_file)."},
-      {"metrics_port", std::to_string(default_metrics_port),
-       "Prometheus /metrics port; 0 picks a free one."},
-      {"data_dir", "./data", "Folder for the embedded SQLite database and other local state."},
-      {"database_url", "",
-       "sqlite:///path.db or postgresql://user@host/db; empty means "
-       "sqlite://<data_dir>/<service>.db."},
-      {"database_pool_size", "8", "Database connections per process."},
-      {"sqlite_synchronous", "full",
-       "SQLite only: full fsyncs every commit (survives power loss); normal fsyncs at checkpoints "
-       "(survives a process crash, may lose the last commits on power loss)."},
-      {"kafka_bootstrap_servers", "",
-       "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox until it is "
-       "set."},
-      {"kafka_client_properties", "",
-       "Extra librdkafka properties, key=value;key=value (e.g. security.protocol=ssl)."},
-      {"outbox_retention_hours", "168",
-       "How long published events stay in the outbox, re-publishable with RepublishEvents."},
-      {"idempotency_retention_hours", "168",
-       "How long an idempotency key answers with the record it created; after that the same key "
-       "creates again."},
-      {"outbox_poll_interval_ms", "200",
-       "How often the outbox relay looks for rows written by other replicas."},
-      {"log_level", "info", "trace, debug, info, warn, error."},
-      {"log_format", "json", "json (one object per line) or text."},
-      {"shutdown_timeout_seconds", "15",
-       "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."},
-      {"ready_file", "",
-       "If set, a JSON file written once serving, with the bound addresses (used by the launcher "
-       "and tests)."},
+      StringOption("bind_address", "127.0.0.1",
+                   "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."),
+      IntOption("grpc_port", default_grpc_port, 0, 65535,
+                "gRPC port; 0 picks a free one (see ready_file)."),
+      IntOption("metrics_port", default_metrics_port, 0, 65535,
+                "Prometheus /metrics port; 0 picks a free one."),
+      StringOption("data_dir", "./data",
+                   "Folder for the embedded SQLite database and other local state."),
+      StringOption("database_url", "",
+                   "sqlite:///path.db or postgresql://user@host:5432/db; empty means "
+                   "sqlite://<data_dir>/<service>.db."),
+      // More connections than PostgreSQL's default max_connections (100) shared by replicas
+      // would fail at start anyway; 256 leaves room for a tuned server.
+      IntOption("database_pool_size", 8, 1, 256, "Database connections per process."),
+      EnumOption("sqlite_synchronous", "full", {"full", "normal"},
+                 "SQLite only. full: every commit is fsynced (an acknowledged write survives "
+                 "power loss). normal: fsync at WAL checkpoints only (survives kill -9, may lose "
+                 "the last commits on power loss; much faster on slow disks)."),
+      StringOption("kafka_bootstrap_servers", "",
+                   "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox "
+                   "until it is set."),
+      StringOption("kafka_client_properties", "",
+                   "Extra librdkafka properties, key=value;key=value (TLS, SASL: e.g. "
+                   "security.protocol=ssl)."),
+      // At least an hour: a shorter retention would delete events before a broker outage of
+      // an afternoon is over, and RepublishEvents could not restore them. At most ten years.
+      IntOption("outbox_retention_hours", 168, 1, 87600,
+                "How long published events stay in the outbox, re-publishable with "
+                "RepublishEvents."),
+      IntOption("idempotency_retention_hours", 168, 1, 87600,
+                "How long an idempotency key answers with the record it created; after that the "
+                "same key creates again."),
+      // Below 10 ms the relay would spin on an idle database; above a minute, events written by
+      // another replica wait that long.
+      IntOption("outbox_poll_interval_ms", 200, 10, 60000,
+                "How often the outbox relay looks for rows written by other replicas."),
+      LogLevelOption("info"),
+      LogFormatOption("json"),
+      IntOption("shutdown_timeout_seconds", 15, 1, 3600,
+                "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."),
+      StringOption("ready_file", "",
+                   "If set, a JSON file {grpcAddress, metricsAddress, pid} written once serving "
+                   "(used by the launcher and tests)."),
   };
 }
 
@@ -53,14 +183,37 @@ std::string EnvironmentName(absl::string_view option) {
   return absl::StrCat("ITSM_", absl::AsciiStrToUpper(option));
 }
 
+Environment ProcessEnvironment() {
+  Environment environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    absl::string_view text = *entry;
+    const size_t eq = text.find('=');
+    if (eq == absl::string_view::npos) continue;
+    environment.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return environment;
+}
+
 absl::StatusOr<Config> Config::Load(int argc, const char* const* argv, std::string service,
-                                    std::vector<OptionSpec> specs) {
+                                    std::vector<OptionSpec> specs, const Environment& environment) {
   Config config;
   config.service_ = std::move(service);
   config.specs_ = std::move(specs);
+  // Where each value came from, for the error message: the operator must know what to fix.
+  std::map<std::string, std::string, std::less<>> sources;
   for (const auto& spec : config.specs_) {
-    const char* env = std::getenv(EnvironmentName(spec.name).c_str());
-    config.values_[spec.name] = env ? std::string(env) : spec.default_value;
+    if (config.values_.contains(spec.name)) {
+      // Two components reading one name would silently share a value meant for one of them.
+      return absl::InvalidArgumentError(absl::StrCat("option ", spec.name, " is declared twice"));
+    }
+    const std::string variable = EnvironmentName(spec.name);
+    if (auto it = environment.find(variable); it != environment.end()) {
+      config.values_[spec.name] = it->second;
+      sources[spec.name] = variable;
+    } else {
+      config.values_[spec.name] = spec.default_value;
+      sources[spec.name] = "default";
+    }
   }
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -85,7 +238,23 @@ absl::StatusOr<Config> Config::Load(int argc, const char* const* argv, std::stri
       return absl::InvalidArgumentError(absl::StrCat("unknown option --", name, " (see --help)"));
     }
     config.values_[name] = value;
+    sources[name] = "--" + name;
   }
+
+  // Every bad value at once: fixing them one start at a time is tedious.
+  std::vector<std::string> errors;
+  for (const auto& spec : config.specs_) {
+    std::string& value = config.values_[spec.name];
+    absl::StatusOr<std::string> checked = CheckValue(spec, value);
+    if (checked.ok()) {
+      value = *std::move(checked);
+    } else {
+      errors.push_back(absl::StrCat(spec.name, " ", checked.status().message(), ", got \"", value,
+                                    "\" (from ", sources[spec.name], ")"));
+    }
+  }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+
   return config;
 }
 
@@ -101,41 +270,49 @@ Config Config::LoadOrExit(int argc, char** argv, std::string service,
   std::exit(2);
 }
 
-std::string Config::GetString(absl::string_view name) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) {
-    // A typo in code, not in configuration: fail loudly at start-up.
-    std::fprintf(stderr, "internal error: option %s is not declared\n", std::string(name).c_str());
-    std::abort();
+const OptionSpec& Config::Spec(absl::string_view name) const {
+  for (const auto& spec : specs_) {
+    if (spec.name == name) return spec;
   }
-  return it->second;
+  // A typo in code, not in configuration: fail loudly at start-up.
+  std::fprintf(stderr, "internal error: option %s is not declared\n", std::string(name).c_str());
+  std::abort();
+}
+
+std::string Config::GetString(absl::string_view name) const {
+  (void)Spec(name);  // aborts on an undeclared name
+  return values_.find(name)->second;
 }
 
 int64_t Config::GetInt(absl::string_view name) const {
-  const std::string value = GetString(name);
-  int64_t out = 0;
-  if (!absl::SimpleAtoi(value, &out)) {
-    std::fprintf(stderr, "configuration error: --%s (%s) must be an integer, got \"%s\"\n",
-                 std::string(name).c_str(), EnvironmentName(name).c_str(), value.c_str());
-    std::exit(2);
+  if (Spec(name).type != OptionType::kInt) {
+    std::fprintf(stderr, "internal error: option %s is not an int\n", std::string(name).c_str());
+    std::abort();
   }
+  int64_t out = 0;
+  // Cannot fail: Load checked the value.
+  (void)absl::SimpleAtoi(values_.find(name)->second, &out);
   return out;
 }
 
 bool Config::GetBool(absl::string_view name) const {
-  const std::string value = absl::AsciiStrToLower(GetString(name));
-  if (value == "true" || value == "1" || value == "yes") return true;
-  if (value == "false" || value == "0" || value == "no" || value.empty()) return false;
-  std::fprintf(stderr, "configuration error: --%s must be true or false, got \"%s\"\n",
-               std::string(name).c_str(), value.c_str());
-  std::exit(2);
+  if (Spec(name).type != OptionType::kBool) {
+    std::fprintf(stderr, "internal error: option %s is not a bool\n", std::string(name).c_str());
+    std::abort();
+  }
+  return ParseBool(values_.find(name)->second).value_or(false);
 }
 
 std::string Config::Usage() const {
-  std::string out = absl::StrCat("itsm-", service_, " options (flag, else environment, else default):\n");
+  std::string out =
+      absl::StrCat("itsm-", service_, " options (flag, else environment, else default):\n");
   for (const auto& spec : specs_) {
-    absl::StrAppend(&out, "  --", spec.name, " / ", EnvironmentName(spec.name), "  [default \"",
-                    spec.default_value, "\"]\n      ", spec.help, "\n");
+    absl::StrAppend(&out, "  --", spec.name, " / ", EnvironmentName(spec.name), "  ",
+                    TypeName(spec.type));
+    if (const std::string bounds = Bounds(spec); !bounds.empty()) {
+      absl::StrAppend(&out, " (", bounds, ")");
+    }
+    absl::StrAppend(&out, "  [default \"", spec.default_value, "\"]\n      ", spec.help, "\n");
   }
   return out;
 }

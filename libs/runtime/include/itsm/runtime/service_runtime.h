@@ -40,8 +40,12 @@ struct ServiceInfo {
   std::string name;  // "incident": binary itsm-incident, SQLite file incident.db
   int default_grpc_port;
   int default_metrics_port;
+  // The service's own options.
   std::vector<OptionSpec> extra_options = {};
 };
+
+// Every option of the service: CommonOptions with its ports, then its extra options.
+std::vector<OptionSpec> ServiceOptions(const ServiceInfo& info);
 
 using SchemaComponent = storage::SchemaComponent;
 

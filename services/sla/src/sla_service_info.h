@@ -1,0 +1,13 @@
+// The SLA service's name, default ports and own options (the declarations main.cc reads).
+#ifndef ITSM_SERVICES_SLA_SLA_SERVICE_INFO_H_
+#define ITSM_SERVICES_SLA_SLA_SERVICE_INFO_H_
+
+#include "itsm/runtime/service_runtime.h"
+
+namespace itsm::sla {
+
+runtime::ServiceInfo SlaServiceInfo();
+
+}  // namespace itsm::sla
+
+#endif  // ITSM_SERVICES_SLA_SLA_SERVICE_INFO_H_
