@@ -10,11 +10,72 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "itsm/runtime/logging.h"
 
 extern char** environ;
 
 namespace itsm::runtime {
 namespace {
+
+// ITSM_* variables that the suite sets on purpose for processes other than the one reading them,
+// and that therefore reach every service: warning about them would make every start noisy and
+// hide the warnings that matter.
+// - The launcher announces every service started before the next one as ITSM_<NAME>_ADDRESS
+//   (tools/launcher/main.cc), and both the launcher and the Helm chart pass ITSM_REDIS_ADDRESS
+//   to every service; only the services that call the named one declare the option
+//   (sla_address, configuration_address, redis_address). The names are the suite's services,
+//   planned ones included (docs/settings.md, default ports), so that a misspelt name still warns.
+// - ITSM_BIN_DIR (where the supervisor finds binaries; ctest sets it for every test),
+//   ITSM_ENDPOINTS (itsmctl), ITSM_BUILD_JOBS and ITSM_TEST_JOBS (tools/*.sh) and
+//   ITSM_BUSINESSTIME_SEED (a property test) belong to tools, and children inherit them.
+constexpr absl::string_view kAnnouncedAddressNames[] = {
+    "INCIDENT", "CHANGE", "CONFIGURATION", "SLA", "SUPPLIER", "SLA_TIMER", "REDIS"};
+constexpr absl::string_view kToolVariables[] = {"ITSM_BIN_DIR", "ITSM_ENDPOINTS", "ITSM_BUILD_JOBS",
+                                                "ITSM_TEST_JOBS", "ITSM_BUSINESSTIME_SEED"};
+
+bool IsSharedVariable(absl::string_view variable) {
+  for (absl::string_view tool : kToolVariables) {
+    if (variable == tool) return true;
+  }
+  absl::string_view name = variable;
+  if (!absl::ConsumePrefix(&name, "ITSM_") || !absl::ConsumeSuffix(&name, "_ADDRESS")) {
+    return false;
+  }
+  return std::find(std::begin(kAnnouncedAddressNames), std::end(kAnnouncedAddressNames), name) !=
+         std::end(kAnnouncedAddressNames);
+}
+
+// Levenshtein distance: insertions, deletions and substitutions each cost one.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string ClosestOption(absl::string_view variable, const std::vector<OptionSpec>& specs) {
+  absl::string_view name = variable;
+  absl::ConsumePrefix(&name, "ITSM_");
+  const std::string lower = absl::AsciiStrToLower(name);
+  std::string best;
+  size_t best_distance = std::string::npos;
+  for (const auto& spec : specs) {
+    const size_t distance = EditDistance(lower, spec.name);
+    if (distance < best_distance) {
+      best = spec.name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
 
 std::string Bounds(const OptionSpec& spec) {
   switch (spec.type) {
@@ -255,6 +316,15 @@ absl::StatusOr<Config> Config::Load(int argc, const char* const* argv, std::stri
   }
   if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
 
+  for (const auto& [variable, value] : environment) {
+    if (!absl::StartsWith(variable, "ITSM_") || IsSharedVariable(variable)) continue;
+    const bool read = std::any_of(config.specs_.begin(), config.specs_.end(), [&](const auto& s) {
+      return EnvironmentName(s.name) == variable;
+    });
+    if (!read) {
+      config.unknown_environment_.push_back({variable, ClosestOption(variable, config.specs_)});
+    }
+  }
   return config;
 }
 
@@ -321,6 +391,15 @@ std::string Config::DatabaseUrl() const {
   std::string url = GetString("database_url");
   if (!url.empty()) return url;
   return absl::StrCat("sqlite://", GetString("data_dir"), "/", service_, ".db");
+}
+
+void Config::LogUnknownEnvironment() const {
+  for (const auto& unknown : unknown_environment_) {
+    log::Warn("environment variable read by no option of this process; ignored",
+              {{"variable", unknown.variable},
+               {"closest_option", unknown.closest_option},
+               {"closest_variable", EnvironmentName(unknown.closest_option)}});
+  }
 }
 
 }  // namespace itsm::runtime

@@ -68,6 +68,9 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
   signal(SIGPIPE, SIG_IGN);
 
   log::Init(info_.name, config_.GetString("log_level"), config_.GetString("log_format"));
+  // Only services warn, not the launcher or the broker: their environment is, on purpose, the
+  // one they hand to every service they start.
+  config_.LogUnknownEnvironment();
   auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
                                       static_cast<int>(config_.GetInt("metrics_port")), registry_);
   if (!metrics.ok()) {

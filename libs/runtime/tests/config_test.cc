@@ -5,11 +5,16 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "itsm/runtime/logging.h"
 
 namespace itsm::runtime {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 std::vector<OptionSpec> Specs() { return CommonOptions(50051, 9151); }
 
@@ -132,6 +137,49 @@ TEST(Config, BadDefaultIsCaughtAtLoad) {
   auto config = LoadWith({}, {}, specs);
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(config.status().message(), HasSubstr("(from default)"));
+}
+
+TEST(Config, UnknownItsmVariableNamesTheClosestOption) {
+  auto config = LoadWith({}, {{"ITSM_GRCP_PORT", "1"},
+                              {"ITSM_DATABASE_POOLSIZE", "4"},
+                              {"ITSM_LOG_LEVEL", "info"},
+                              {"PATH", "/bin"},
+                              {"OTHER_GRPC_PORT", "1"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->unknown_environment(),
+              ElementsAre(AllOf(Field(&UnknownVariable::variable, "ITSM_DATABASE_POOLSIZE"),
+                                Field(&UnknownVariable::closest_option, "database_pool_size")),
+                          AllOf(Field(&UnknownVariable::variable, "ITSM_GRCP_PORT"),
+                                Field(&UnknownVariable::closest_option, "grpc_port"))));
+}
+
+TEST(Config, UnknownItsmVariableIsAWarningLogLine) {
+  auto config = LoadWith({}, {{"ITSM_OUTBOX_RETENTION_HOUR", "24"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  log::Init("unit", "info", "json");
+  ::testing::internal::CaptureStderr();
+  config->LogUnknownEnvironment();
+  const std::string line = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(line, HasSubstr(R"("level":"warn")"));
+  EXPECT_THAT(line, HasSubstr(R"("variable":"ITSM_OUTBOX_RETENTION_HOUR")"));
+  EXPECT_THAT(line, HasSubstr(R"("closest_option":"outbox_retention_hours")"));
+}
+
+TEST(Config, VariablesTheSuiteSharesOnPurposeAreNotWarnedAbout) {
+  // What the launcher, the Helm chart and ctest put in every service's environment.
+  auto config = LoadWith({}, {{"ITSM_SLA_ADDRESS", "127.0.0.1:50054"},
+                              {"ITSM_SLA_TIMER_ADDRESS", "127.0.0.1:50056"},
+                              {"ITSM_CONFIGURATION_ADDRESS", "127.0.0.1:50053"},
+                              {"ITSM_REDIS_ADDRESS", "127.0.0.1:6390"},
+                              {"ITSM_BIN_DIR", "/build/bin"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->unknown_environment(), IsEmpty());
+
+  // A misspelt service name is not one the launcher announces.
+  config = LoadWith({}, {{"ITSM_CONFIGURATON_ADDRESS", "127.0.0.1:50053"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->unknown_environment(),
+              ElementsAre(Field(&UnknownVariable::variable, "ITSM_CONFIGURATON_ADDRESS")));
 }
 
 TEST(Config, HelpListsEveryOptionWithItsEnvironmentNameAndBounds) {

@@ -57,6 +57,13 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
 using Environment = std::map<std::string, std::string, std::less<>>;
 Environment ProcessEnvironment();
 
+// An ITSM_* variable that no option of this process reads, and the declared option whose name is
+// closest to it (the likely intended one).
+struct UnknownVariable {
+  std::string variable;
+  std::string closest_option;
+};
+
 class Config {
  public:
   // INVALID_ARGUMENT for an unknown --option, a malformed argument or a value that does not fit
@@ -82,12 +89,19 @@ class Config {
   // The effective database URL: database_url, or the SQLite file <data_dir>/<service>.db.
   std::string DatabaseUrl() const;
 
+  // ITSM_* variables of the environment read by no option of this process. A warning, not an
+  // error: one environment is often shared by several processes (see config.cc).
+  const std::vector<UnknownVariable>& unknown_environment() const { return unknown_environment_; }
+  // One warning log line per unknown variable, naming the closest option.
+  void LogUnknownEnvironment() const;
+
  private:
   const OptionSpec& Spec(absl::string_view name) const;
 
   std::string service_;
   std::vector<OptionSpec> specs_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::vector<UnknownVariable> unknown_environment_;
 };
 
 // ITSM_ + upper case: "grpc_port" -> "ITSM_GRPC_PORT".

@@ -51,8 +51,9 @@ using SchemaComponent = storage::SchemaComponent;
 
 class ServiceRuntime {
  public:
-  // Reads configuration (exits with code 2 on a bad option), sets up logging and metrics, and
-  // blocks SIGTERM/SIGINT so that only Run() receives them.
+  // Reads configuration (exits with code 2 on a bad option; warns about ITSM_* variables no
+  // option reads), sets up logging and metrics, and blocks SIGTERM/SIGINT so that only Run()
+  // receives them.
   ServiceRuntime(int argc, char** argv, ServiceInfo info);
   ~ServiceRuntime();
 
