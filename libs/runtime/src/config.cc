@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "itsm/runtime/logging.h"
 
@@ -143,6 +144,12 @@ absl::StatusOr<std::string> CheckValue(const OptionSpec& spec, absl::string_view
           absl::StrCat("must be one of ", absl::StrJoin(spec.allowed, ", ")));
   }
   return absl::InternalError("unknown option type");
+}
+
+// Markdown table cells may not contain '|' or line breaks, and "<data_dir>" would read as an
+// HTML tag and vanish.
+std::string Cell(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}, {"<", "\\<"}});
 }
 
 }  // namespace
@@ -400,6 +407,29 @@ void Config::LogUnknownEnvironment() const {
                {"closest_option", unknown.closest_option},
                {"closest_variable", EnvironmentName(unknown.closest_option)}});
   }
+}
+
+std::string OptionsMarkdownTable(const std::vector<OptionSpec>& specs,
+                                 const std::map<std::string, std::string>& defaults) {
+  std::string out =
+      "| option | environment | type | default | allowed | meaning |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const auto& spec : specs) {
+    std::string shown_default;
+    if (auto it = defaults.find(spec.name); it != defaults.end()) {
+      shown_default = it->second;
+    } else if (spec.default_value.empty()) {
+      shown_default = "empty";
+    } else {
+      // A code span: '<' stays as it is there, '|' must still be escaped in a table.
+      shown_default =
+          absl::StrCat("`", absl::StrReplaceAll(spec.default_value, {{"|", "\\|"}}), "`");
+    }
+    absl::StrAppend(&out, "| `", spec.name, "` | `", EnvironmentName(spec.name), "` | ",
+                    TypeName(spec.type), " | ", shown_default, " | ", Cell(Bounds(spec)), " | ",
+                    Cell(spec.help), " |\n");
+  }
+  return out;
 }
 
 }  // namespace itsm::runtime

@@ -198,6 +198,23 @@ TEST(Config, ExplicitDatabaseUrlWins) {
   EXPECT_EQ(config->DatabaseUrl(), "postgresql://u@h/db");
 }
 
+TEST(Config, MarkdownTableHasOneRowPerOptionWithBounds) {
+  const std::string table = OptionsMarkdownTable(
+      {IntOption("commit_writers", 0, 0, 64, "Writer threads; 0: by dialect."),
+       EnumOption("log_format", "json", {"json", "text"}, "Line format | a pipe."),
+       StringOption("ready_file", "", "Written once serving, in <data_dir>.")},
+      {{"commit_writers", "per service"}});
+  EXPECT_EQ(table,
+            "| option | environment | type | default | allowed | meaning |\n"
+            "|---|---|---|---|---|---|\n"
+            "| `commit_writers` | `ITSM_COMMIT_WRITERS` | int | per service | 0..64 | Writer "
+            "threads; 0: by dialect. |\n"
+            "| `log_format` | `ITSM_LOG_FORMAT` | enum | `json` | json, text | Line format \\| a "
+            "pipe. |\n"
+            "| `ready_file` | `ITSM_READY_FILE` | string | empty |  | Written once serving, in "
+            "\\<data_dir>. |\n");
+}
+
 TEST(ConfigDeathTest, ReadingAnUndeclaredOptionAborts) {
   auto config = LoadWith({}, {});
   ASSERT_TRUE(config.ok());

@@ -1,4 +1,5 @@
-// The incident service's name, default ports and own options (the declarations main.cc reads).
+// The incident service's name, default ports and own options: read by main.cc and by
+// itsm-settings-doc, which documents them in docs/settings.md.
 #ifndef ITSM_SERVICES_INCIDENT_INCIDENT_SERVICE_INFO_H_
 #define ITSM_SERVICES_INCIDENT_INCIDENT_SERVICE_INFO_H_
 

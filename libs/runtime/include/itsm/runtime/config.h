@@ -3,7 +3,8 @@
 // (--name=value or --name value), else the environment (ITSM_NAME), else the default; every value
 // is checked against its declaration at start, so a bad one stops the process before it does
 // anything (exit code 2, naming the option, the bound and the value).
-// docs/settings.md lists them; `itsm-<service> --help` prints them.
+// docs/settings.md's option tables are generated from these declarations (itsm-settings-doc);
+// `itsm-<service> --help` prints them.
 //
 //   Config config = Config::LoadOrExit(argc, argv, "kafka",
 //       {IntOption("brokers", 1, 1, 16, "Number of brokers."), LogLevelOption("info")});
@@ -106,6 +107,12 @@ class Config {
 
 // ITSM_ + upper case: "grpc_port" -> "ITSM_GRPC_PORT".
 std::string EnvironmentName(absl::string_view option);
+
+// The options as a markdown table (option, environment, type, default, bounds, meaning), the
+// format of docs/settings.md. `defaults` replaces, as markdown, the default shown for the
+// options it names (e.g. "per service" for the ports in the table common to every service).
+std::string OptionsMarkdownTable(const std::vector<OptionSpec>& specs,
+                                 const std::map<std::string, std::string>& defaults = {});
 
 }  // namespace itsm::runtime
 

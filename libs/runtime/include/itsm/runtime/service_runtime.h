@@ -40,7 +40,8 @@ struct ServiceInfo {
   std::string name;  // "incident": binary itsm-incident, SQLite file incident.db
   int default_grpc_port;
   int default_metrics_port;
-  // The service's own options.
+  // The service's own options, declared in its library so that itsm-settings-doc documents
+  // exactly what the binary reads.
   std::vector<OptionSpec> extra_options = {};
 };
 
