@@ -425,17 +425,23 @@ struct Bench {
 int Main(int argc, char** argv) {
   runtime::Config config = runtime::Config::LoadOrExit(
       argc, argv, "bench",
-      {{"scenarios", "reference,incident-sqlite,incident-postgres,events,reads",
-        "Comma-separated scenarios to run (the reference always runs first)."},
-       {"quick", "false", "Tiny durations and counts: checks the harness works (CI smoke run)."},
-       {"seconds", "5", "Measured seconds per closed-loop step."},
-       {"seed_incidents", "1000000", "Incidents stored before measuring reads."},
-       {"concurrency", "1,16,64", "Calls in flight for the closed-loop steps."},
-       {"results_dir", "bench/results", "Where <name>.json and <name>.md are written."},
-       {"name", "latest", "Result file name."},
-       {"address", "", "Drive an already running incident service at host:port (scenario incident-create-at) instead of starting one."},
-       {"log_level", "warn", "Log level of the driver."},
-       {"log_format", "text", "json or text."}});
+      {runtime::StringOption("scenarios",
+                             "reference,incident-sqlite,incident-postgres,events,reads",
+                             "Comma-separated scenarios to run (the reference always runs first)."),
+       runtime::BoolOption("quick", false,
+                           "Tiny durations and counts: checks the harness works (CI smoke run)."),
+       runtime::IntOption("seconds", 5, 1, 3600, "Measured seconds per closed-loop step."),
+       runtime::IntOption("seed_incidents", 1000000, 0, 100000000,
+                          "Incidents stored before measuring reads."),
+       runtime::StringOption("concurrency", "1,16,64",
+                             "Calls in flight for the closed-loop steps."),
+       runtime::StringOption("results_dir", "bench/results",
+                             "Where <name>.json and <name>.md are written."),
+       runtime::StringOption("name", "latest", "Result file name."),
+       runtime::StringOption("address", "",
+                             "Drive an already running incident service at host:port (scenario "
+                             "incident-create-at) instead of starting one."),
+       runtime::LogLevelOption("warn"), runtime::LogFormatOption("text")});
   log::Init("bench", config.GetString("log_level"), config.GetString("log_format"));
   Bench bench;
   const bool quick = config.GetBool("quick");

@@ -25,16 +25,21 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
+  using itsm::runtime::IntOption;
+  using itsm::runtime::StringOption;
+  // Bounds: a mock cluster on loopback for local runs, where more brokers or partitions only
+  // cost memory (about 5 MB per partition, docs/operations.md).
   itsm::runtime::Config config = itsm::runtime::Config::LoadOrExit(
       argc, argv, "kafka",
-      {{"bootstrap_file", "", "Write the bootstrap servers (host:port,...) here once serving."},
-       {"brokers", "1", "Number of brokers in the cluster."},
-       {"partitions", "8", "Partitions of each topic created at start."},
-       {"topics",
-        "itsm.incident.v1,itsm.change.v1,itsm.config.v1,itsm.sla.v1,itsm.supplier.v1",
-        "Comma-separated topics to create at start (others are auto-created with 4 partitions)."},
-       {"log_level", "info", "trace, debug, info, warn, error."},
-       {"log_format", "json", "json or text."}});
+      {StringOption("bootstrap_file", "",
+                    "Write the bootstrap servers (host:port,...) here once serving."),
+       IntOption("brokers", 1, 1, 16, "Number of brokers in the cluster."),
+       IntOption("partitions", 8, 1, 256, "Partitions of each topic created at start."),
+       StringOption("topics",
+                    "itsm.incident.v1,itsm.change.v1,itsm.config.v1,itsm.sla.v1,itsm.supplier.v1",
+                    "Comma-separated topics to create at start (others are auto-created with 4 "
+                    "partitions)."),
+       itsm::runtime::LogLevelOption("info"), itsm::runtime::LogFormatOption("json")});
   itsm::runtime::log::Init("kafka", config.GetString("log_level"), config.GetString("log_format"));
 
   auto cluster = itsm::kafkamock::MockCluster::Start(static_cast<int>(config.GetInt("brokers")));

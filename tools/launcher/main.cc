@@ -79,10 +79,10 @@ int Run(int argc, char** argv) {
 
   runtime::Config config = runtime::Config::LoadOrExit(
       argc, argv, "launch",
-      {{"config", "deploy/local/suite.json", "The suite to start (proto3 JSON of itsm.launcher.v1.SuiteConfig)."},
-       {"run_dir", "", "Overrides the run directory of the suite file."},
-       {"log_level", "info", "trace, debug, info, warn, error."},
-       {"log_format", "text", "text or json."}});
+      {runtime::StringOption("config", "deploy/local/suite.json",
+                             "The suite to start (proto3 JSON of itsm.launcher.v1.SuiteConfig)."),
+       runtime::StringOption("run_dir", "", "Overrides the run directory of the suite file."),
+       runtime::LogLevelOption("info"), runtime::LogFormatOption("text")});
   log::Init("launch", config.GetString("log_level"), config.GetString("log_format"));
 
   auto suite = LoadSuite(config.GetString("config"));

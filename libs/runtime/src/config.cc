@@ -1,5 +1,6 @@
 #include "itsm/runtime/config.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -7,45 +8,242 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "itsm/runtime/logging.h"
+
+extern char** environ;
 
 namespace itsm::runtime {
+namespace {
+
+// ITSM_* variables that the suite sets on purpose for processes other than the one reading them,
+// and that therefore reach every service: warning about them would make every start noisy and
+// hide the warnings that matter.
+// - The launcher announces every service started before the next one as ITSM_<NAME>_ADDRESS
+//   (tools/launcher/main.cc), and both the launcher and the Helm chart pass ITSM_REDIS_ADDRESS
+//   to every service; only the services that call the named one declare the option
+//   (sla_address, configuration_address, redis_address). The names are the suite's services,
+//   planned ones included (docs/settings.md, default ports), so that a misspelt name still warns.
+// - ITSM_BIN_DIR (where the supervisor finds binaries; ctest sets it for every test),
+//   ITSM_ENDPOINTS (itsmctl), ITSM_BUILD_JOBS and ITSM_TEST_JOBS (tools/*.sh) and
+//   ITSM_BUSINESSTIME_SEED (a property test) belong to tools, and children inherit them.
+constexpr absl::string_view kAnnouncedAddressNames[] = {
+    "INCIDENT", "CHANGE", "CONFIGURATION", "SLA", "SUPPLIER", "SLA_TIMER", "REDIS"};
+constexpr absl::string_view kToolVariables[] = {"ITSM_BIN_DIR", "ITSM_ENDPOINTS", "ITSM_BUILD_JOBS",
+                                                "ITSM_TEST_JOBS", "ITSM_BUSINESSTIME_SEED"};
+
+bool IsSharedVariable(absl::string_view variable) {
+  for (absl::string_view tool : kToolVariables) {
+    if (variable == tool) return true;
+  }
+  absl::string_view name = variable;
+  if (!absl::ConsumePrefix(&name, "ITSM_") || !absl::ConsumeSuffix(&name, "_ADDRESS")) {
+    return false;
+  }
+  return std::find(std::begin(kAnnouncedAddressNames), std::end(kAnnouncedAddressNames), name) !=
+         std::end(kAnnouncedAddressNames);
+}
+
+// Levenshtein distance: insertions, deletions and substitutions each cost one.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string ClosestOption(absl::string_view variable, const std::vector<OptionSpec>& specs) {
+  absl::string_view name = variable;
+  absl::ConsumePrefix(&name, "ITSM_");
+  const std::string lower = absl::AsciiStrToLower(name);
+  std::string best;
+  size_t best_distance = std::string::npos;
+  for (const auto& spec : specs) {
+    const size_t distance = EditDistance(lower, spec.name);
+    if (distance < best_distance) {
+      best = spec.name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string Bounds(const OptionSpec& spec) {
+  switch (spec.type) {
+    case OptionType::kString:
+      return "";
+    case OptionType::kInt:
+      return absl::StrCat(spec.min, "..", spec.max);
+    case OptionType::kBool:
+      return "true, false";
+    case OptionType::kEnum:
+      return absl::StrJoin(spec.allowed, ", ");
+  }
+  return "";
+}
+
+absl::string_view TypeName(OptionType type) {
+  switch (type) {
+    case OptionType::kString:
+      return "string";
+    case OptionType::kInt:
+      return "int";
+    case OptionType::kBool:
+      return "bool";
+    case OptionType::kEnum:
+      return "enum";
+  }
+  return "";
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view text) {
+  const std::string value = absl::AsciiStrToLower(text);
+  if (value == "true" || value == "1" || value == "yes") return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  return absl::InvalidArgumentError("");
+}
+
+// Checks `value` against `spec` and returns it in canonical form (an enum value spelt as
+// declared), or why it does not fit.
+absl::StatusOr<std::string> CheckValue(const OptionSpec& spec, absl::string_view value) {
+  switch (spec.type) {
+    case OptionType::kString:
+      return std::string(value);
+    case OptionType::kInt: {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("must be an integer in ", spec.min, "..", spec.max));
+      }
+      if (n < spec.min || n > spec.max) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("must be between ", spec.min, " and ", spec.max));
+      }
+      return absl::StrCat(n);
+    }
+    case OptionType::kBool: {
+      absl::StatusOr<bool> b = ParseBool(value);
+      if (!b.ok()) return absl::InvalidArgumentError("must be true or false");
+      return std::string(*b ? "true" : "false");
+    }
+    case OptionType::kEnum:
+      for (const auto& allowed : spec.allowed) {
+        if (absl::EqualsIgnoreCase(allowed, value)) return allowed;
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("must be one of ", absl::StrJoin(spec.allowed, ", ")));
+  }
+  return absl::InternalError("unknown option type");
+}
+
+// Markdown table cells may not contain '|' or line breaks, and "<data_dir>" would read as an
+// HTML tag and vanish.
+std::string Cell(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}, {"<", "\\<"}});
+}
+
+}  // namespace
+
+OptionSpec StringOption(std::string name, std::string default_value, std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kString,
+          .default_value = std::move(default_value),
+          .help = std::move(help)};
+}
+
+OptionSpec IntOption(std::string name, int64_t default_value, int64_t min, int64_t max,
+                     std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kInt,
+          .default_value = absl::StrCat(default_value),
+          .help = std::move(help),
+          .min = min,
+          .max = max};
+}
+
+OptionSpec BoolOption(std::string name, bool default_value, std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kBool,
+          .default_value = default_value ? "true" : "false",
+          .help = std::move(help)};
+}
+
+OptionSpec EnumOption(std::string name, std::string default_value, std::vector<std::string> allowed,
+                      std::string help) {
+  return {.name = std::move(name),
+          .type = OptionType::kEnum,
+          .default_value = std::move(default_value),
+          .help = std::move(help),
+          .allowed = std::move(allowed)};
+}
+
+// The level names log::Init understands.
+OptionSpec LogLevelOption(std::string default_level) {
+  return EnumOption("log_level", std::move(default_level),
+                    {"trace", "debug", "info", "warn", "error"},
+                    "Least severe level logged; debug logs every call.");
+}
+
+OptionSpec LogFormatOption(std::string default_format) {
+  return EnumOption("log_format", std::move(default_format), {"json", "text"},
+                    "json (one object per line) or text (for a terminal).");
+}
 
 std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics_port) {
   return {
-      {"bind_address", "127.0.0.1",
-       "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."},
-      {"grpc_port", std::to_string(default_grpc_port),
-       "gRPC port; 0 picks a free one (see ready_file)."},
-      {"metrics_port", std::to_string(default_metrics_port),
-       "Prometheus /metrics port; 0 picks a free one."},
-      {"data_dir", "./data", "Folder for the embedded SQLite database and other local state."},
-      {"database_url", "",
-       "sqlite:///path.db or postgresql://user@host/db; empty means "
-       "sqlite://<data_dir>/<service>.db."},
-      {"database_pool_size", "8", "Database connections per process."},
-      {"sqlite_synchronous", "full",
-       "SQLite only: full fsyncs every commit (survives power loss); normal fsyncs at checkpoints "
-       "(survives a process crash, may lose the last commits on power loss)."},
-      {"kafka_bootstrap_servers", "",
-       "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox until it is "
-       "set."},
-      {"kafka_client_properties", "",
-       "Extra librdkafka properties, key=value;key=value (e.g. security.protocol=ssl)."},
-      {"outbox_retention_hours", "168",
-       "How long published events stay in the outbox, re-publishable with RepublishEvents."},
-      {"idempotency_retention_hours", "168",
-       "How long an idempotency key answers with the record it created; after that the same key "
-       "creates again."},
-      {"outbox_poll_interval_ms", "200",
-       "How often the outbox relay looks for rows written by other replicas."},
-      {"log_level", "info", "trace, debug, info, warn, error."},
-      {"log_format", "json", "json (one object per line) or text."},
-      {"shutdown_timeout_seconds", "15",
-       "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."},
-      {"ready_file", "",
-       "If set, a JSON file written once serving, with the bound addresses (used by the launcher "
-       "and tests)."},
+      StringOption("bind_address", "127.0.0.1",
+                   "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."),
+      IntOption("grpc_port", default_grpc_port, 0, 65535,
+                "gRPC port; 0 picks a free one (see ready_file)."),
+      IntOption("metrics_port", default_metrics_port, 0, 65535,
+                "Prometheus /metrics port; 0 picks a free one."),
+      StringOption("data_dir", "./data",
+                   "Folder for the embedded SQLite database and other local state."),
+      StringOption("database_url", "",
+                   "sqlite:///path.db or postgresql://user@host:5432/db; empty means "
+                   "sqlite://<data_dir>/<service>.db."),
+      // More connections than PostgreSQL's default max_connections (100) shared by replicas
+      // would fail at start anyway; 256 leaves room for a tuned server.
+      IntOption("database_pool_size", 8, 1, 256, "Database connections per process."),
+      EnumOption("sqlite_synchronous", "full", {"full", "normal"},
+                 "SQLite only. full: every commit is fsynced (an acknowledged write survives "
+                 "power loss). normal: fsync at WAL checkpoints only (survives kill -9, may lose "
+                 "the last commits on power loss; much faster on slow disks)."),
+      StringOption("kafka_bootstrap_servers", "",
+                   "Kafka bootstrap servers (host:port,...). Empty: events wait in the outbox "
+                   "until it is set."),
+      StringOption("kafka_client_properties", "",
+                   "Extra librdkafka properties, key=value;key=value (TLS, SASL: e.g. "
+                   "security.protocol=ssl)."),
+      // At least an hour: a shorter retention would delete events before a broker outage of
+      // an afternoon is over, and RepublishEvents could not restore them. At most ten years.
+      IntOption("outbox_retention_hours", 168, 1, 87600,
+                "How long published events stay in the outbox, re-publishable with "
+                "RepublishEvents."),
+      IntOption("idempotency_retention_hours", 168, 1, 87600,
+                "How long an idempotency key answers with the record it created; after that the "
+                "same key creates again."),
+      // Below 10 ms the relay would spin on an idle database; above a minute, events written by
+      // another replica wait that long.
+      IntOption("outbox_poll_interval_ms", 200, 10, 60000,
+                "How often the outbox relay looks for rows written by other replicas."),
+      LogLevelOption("info"),
+      LogFormatOption("json"),
+      IntOption("shutdown_timeout_seconds", 15, 1, 3600,
+                "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."),
+      StringOption("ready_file", "",
+                   "If set, a JSON file {grpcAddress, metricsAddress, pid} written once serving "
+                   "(used by the launcher and tests)."),
   };
 }
 
@@ -53,14 +251,37 @@ std::string EnvironmentName(absl::string_view option) {
   return absl::StrCat("ITSM_", absl::AsciiStrToUpper(option));
 }
 
+Environment ProcessEnvironment() {
+  Environment environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    absl::string_view text = *entry;
+    const size_t eq = text.find('=');
+    if (eq == absl::string_view::npos) continue;
+    environment.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return environment;
+}
+
 absl::StatusOr<Config> Config::Load(int argc, const char* const* argv, std::string service,
-                                    std::vector<OptionSpec> specs) {
+                                    std::vector<OptionSpec> specs, const Environment& environment) {
   Config config;
   config.service_ = std::move(service);
   config.specs_ = std::move(specs);
+  // Where each value came from, for the error message: the operator must know what to fix.
+  std::map<std::string, std::string, std::less<>> sources;
   for (const auto& spec : config.specs_) {
-    const char* env = std::getenv(EnvironmentName(spec.name).c_str());
-    config.values_[spec.name] = env ? std::string(env) : spec.default_value;
+    if (config.values_.contains(spec.name)) {
+      // Two components reading one name would silently share a value meant for one of them.
+      return absl::InvalidArgumentError(absl::StrCat("option ", spec.name, " is declared twice"));
+    }
+    const std::string variable = EnvironmentName(spec.name);
+    if (auto it = environment.find(variable); it != environment.end()) {
+      config.values_[spec.name] = it->second;
+      sources[spec.name] = variable;
+    } else {
+      config.values_[spec.name] = spec.default_value;
+      sources[spec.name] = "default";
+    }
   }
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -85,6 +306,31 @@ absl::StatusOr<Config> Config::Load(int argc, const char* const* argv, std::stri
       return absl::InvalidArgumentError(absl::StrCat("unknown option --", name, " (see --help)"));
     }
     config.values_[name] = value;
+    sources[name] = "--" + name;
+  }
+
+  // Every bad value at once: fixing them one start at a time is tedious.
+  std::vector<std::string> errors;
+  for (const auto& spec : config.specs_) {
+    std::string& value = config.values_[spec.name];
+    absl::StatusOr<std::string> checked = CheckValue(spec, value);
+    if (checked.ok()) {
+      value = *std::move(checked);
+    } else {
+      errors.push_back(absl::StrCat(spec.name, " ", checked.status().message(), ", got \"", value,
+                                    "\" (from ", sources[spec.name], ")"));
+    }
+  }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+
+  for (const auto& [variable, value] : environment) {
+    if (!absl::StartsWith(variable, "ITSM_") || IsSharedVariable(variable)) continue;
+    const bool read = std::any_of(config.specs_.begin(), config.specs_.end(), [&](const auto& s) {
+      return EnvironmentName(s.name) == variable;
+    });
+    if (!read) {
+      config.unknown_environment_.push_back({variable, ClosestOption(variable, config.specs_)});
+    }
   }
   return config;
 }
@@ -101,41 +347,49 @@ Config Config::LoadOrExit(int argc, char** argv, std::string service,
   std::exit(2);
 }
 
-std::string Config::GetString(absl::string_view name) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) {
-    // A typo in code, not in configuration: fail loudly at start-up.
-    std::fprintf(stderr, "internal error: option %s is not declared\n", std::string(name).c_str());
-    std::abort();
+const OptionSpec& Config::Spec(absl::string_view name) const {
+  for (const auto& spec : specs_) {
+    if (spec.name == name) return spec;
   }
-  return it->second;
+  // A typo in code, not in configuration: fail loudly at start-up.
+  std::fprintf(stderr, "internal error: option %s is not declared\n", std::string(name).c_str());
+  std::abort();
+}
+
+std::string Config::GetString(absl::string_view name) const {
+  (void)Spec(name);  // aborts on an undeclared name
+  return values_.find(name)->second;
 }
 
 int64_t Config::GetInt(absl::string_view name) const {
-  const std::string value = GetString(name);
-  int64_t out = 0;
-  if (!absl::SimpleAtoi(value, &out)) {
-    std::fprintf(stderr, "configuration error: --%s (%s) must be an integer, got \"%s\"\n",
-                 std::string(name).c_str(), EnvironmentName(name).c_str(), value.c_str());
-    std::exit(2);
+  if (Spec(name).type != OptionType::kInt) {
+    std::fprintf(stderr, "internal error: option %s is not an int\n", std::string(name).c_str());
+    std::abort();
   }
+  int64_t out = 0;
+  // Cannot fail: Load checked the value.
+  (void)absl::SimpleAtoi(values_.find(name)->second, &out);
   return out;
 }
 
 bool Config::GetBool(absl::string_view name) const {
-  const std::string value = absl::AsciiStrToLower(GetString(name));
-  if (value == "true" || value == "1" || value == "yes") return true;
-  if (value == "false" || value == "0" || value == "no" || value.empty()) return false;
-  std::fprintf(stderr, "configuration error: --%s must be true or false, got \"%s\"\n",
-               std::string(name).c_str(), value.c_str());
-  std::exit(2);
+  if (Spec(name).type != OptionType::kBool) {
+    std::fprintf(stderr, "internal error: option %s is not a bool\n", std::string(name).c_str());
+    std::abort();
+  }
+  return ParseBool(values_.find(name)->second).value_or(false);
 }
 
 std::string Config::Usage() const {
-  std::string out = absl::StrCat("itsm-", service_, " options (flag, else environment, else default):\n");
+  std::string out =
+      absl::StrCat("itsm-", service_, " options (flag, else environment, else default):\n");
   for (const auto& spec : specs_) {
-    absl::StrAppend(&out, "  --", spec.name, " / ", EnvironmentName(spec.name), "  [default \"",
-                    spec.default_value, "\"]\n      ", spec.help, "\n");
+    absl::StrAppend(&out, "  --", spec.name, " / ", EnvironmentName(spec.name), "  ",
+                    TypeName(spec.type));
+    if (const std::string bounds = Bounds(spec); !bounds.empty()) {
+      absl::StrAppend(&out, " (", bounds, ")");
+    }
+    absl::StrAppend(&out, "  [default \"", spec.default_value, "\"]\n      ", spec.help, "\n");
   }
   return out;
 }
@@ -144,6 +398,38 @@ std::string Config::DatabaseUrl() const {
   std::string url = GetString("database_url");
   if (!url.empty()) return url;
   return absl::StrCat("sqlite://", GetString("data_dir"), "/", service_, ".db");
+}
+
+void Config::LogUnknownEnvironment() const {
+  for (const auto& unknown : unknown_environment_) {
+    log::Warn("environment variable read by no option of this process; ignored",
+              {{"variable", unknown.variable},
+               {"closest_option", unknown.closest_option},
+               {"closest_variable", EnvironmentName(unknown.closest_option)}});
+  }
+}
+
+std::string OptionsMarkdownTable(const std::vector<OptionSpec>& specs,
+                                 const std::map<std::string, std::string>& defaults) {
+  std::string out =
+      "| option | environment | type | default | allowed | meaning |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const auto& spec : specs) {
+    std::string shown_default;
+    if (auto it = defaults.find(spec.name); it != defaults.end()) {
+      shown_default = it->second;
+    } else if (spec.default_value.empty()) {
+      shown_default = "empty";
+    } else {
+      // A code span: '<' stays as it is there, '|' must still be escaped in a table.
+      shown_default =
+          absl::StrCat("`", absl::StrReplaceAll(spec.default_value, {{"|", "\\|"}}), "`");
+    }
+    absl::StrAppend(&out, "| `", spec.name, "` | `", EnvironmentName(spec.name), "` | ",
+                    TypeName(spec.type), " | ", shown_default, " | ", Cell(Bounds(spec)), " | ",
+                    Cell(spec.help), " |\n");
+  }
+  return out;
 }
 
 }  // namespace itsm::runtime

@@ -50,14 +50,15 @@ absl::Status WriteReadyFile(const std::string& path, const std::string& grpc_add
 
 }  // namespace
 
+std::vector<OptionSpec> ServiceOptions(const ServiceInfo& info) {
+  std::vector<OptionSpec> specs = CommonOptions(info.default_grpc_port, info.default_metrics_port);
+  specs.insert(specs.end(), info.extra_options.begin(), info.extra_options.end());
+  return specs;
+}
+
 ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
     : info_(std::move(info)),
-      config_([&] {
-        std::vector<OptionSpec> specs =
-            CommonOptions(info_.default_grpc_port, info_.default_metrics_port);
-        specs.insert(specs.end(), info_.extra_options.begin(), info_.extra_options.end());
-        return Config::LoadOrExit(argc, argv, info_.name, std::move(specs));
-      }()),
+      config_(Config::LoadOrExit(argc, argv, info_.name, ServiceOptions(info_))),
       registry_(std::make_shared<prometheus::Registry>()) {
   // Blocked before any thread starts, so every thread inherits the mask and only Run()'s
   // sigwait receives the signal: no handler runs on a random thread mid-call.
@@ -67,6 +68,9 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
   signal(SIGPIPE, SIG_IGN);
 
   log::Init(info_.name, config_.GetString("log_level"), config_.GetString("log_format"));
+  // Only services warn, not the launcher or the broker: their environment is, on purpose, the
+  // one they hand to every service they start.
+  config_.LogUnknownEnvironment();
   auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
                                       static_cast<int>(config_.GetInt("metrics_port")), registry_);
   if (!metrics.ok()) {
@@ -88,13 +92,8 @@ std::unique_ptr<storage::Database> ServiceRuntime::OpenDatabaseOrExit(
     const std::vector<SchemaComponent>& components) {
   storage::DatabaseOptions options;
   options.pool_size = static_cast<int>(config_.GetInt("database_pool_size"));
-  const std::string synchronous = config_.GetString("sqlite_synchronous");
-  if (synchronous != "full" && synchronous != "normal") {
-    log::Error("invalid configuration",
-               {{"error", "sqlite_synchronous: expected full or normal, got \"" + synchronous + "\""}});
-    std::exit(2);
-  }
-  options.sqlite_synchronous_full = synchronous == "full";
+  // An enum option: Load accepted only full or normal.
+  options.sqlite_synchronous_full = config_.GetString("sqlite_synchronous") == "full";
   const std::string url = config_.DatabaseUrl();
   auto db = storage::OpenDatabase(url, options);
   if (!db.ok()) {

@@ -11,15 +11,11 @@
 #include "src/cmdb.h"
 #include "src/config_grpc_service.h"
 #include "src/config_repository.h"
+#include "src/configuration_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
-  runtime::ServiceRuntime rt(
-      argc, argv,
-      {"configuration",
-       50053,
-       9153,
-       {{"commit_batch_size", "256", "Most writes committed in one transaction (group commit)."}}});
+  runtime::ServiceRuntime rt(argc, argv, config::ConfigurationServiceInfo());
 
   auto db = rt.OpenDatabaseOrExit(config::ConfigRepository::Schema());
   records::IdempotencyPruner pruner(*db,

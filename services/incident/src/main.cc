@@ -11,21 +11,12 @@
 #include "src/incident_factory.h"
 #include "src/incident_grpc_service.h"
 #include "src/incident_repository.h"
+#include "src/incident_service_info.h"
 #include "src/priority_matrix.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
-  runtime::ServiceRuntime rt(
-      argc, argv,
-      {"incident", 50051, 9151,
-       {{"priority_matrix", "1,2,3;2,3,4;3,4,5",
-         "Priority by impact (rows) and urgency (columns), 1 = P1; rows separated by ';'."},
-        {"commit_batch_size", "512", "Most creates committed in one transaction (group commit)."},
-        {"commit_writers", "0",
-         "Writer threads of the group committer; 0: one on SQLite (a single writer anyway), "
-         "four on PostgreSQL (each statement is a round trip: writers overlap them)."},
-        {"reopen_window_hours", "168",
-         "How long after its resolution an incident may be reopened (RESOLVED -> IN_PROGRESS)."}}});
+  runtime::ServiceRuntime rt(argc, argv, incident::IncidentServiceInfo());
 
   auto matrix = incident::PriorityMatrix::Parse(rt.config().GetString("priority_matrix"));
   if (!matrix.ok()) {
@@ -33,11 +24,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int64_t reopen_window_hours = rt.config().GetInt("reopen_window_hours");
-  if (reopen_window_hours < 0) {
-    runtime::log::Error("invalid configuration",
-                        {{"error", "reopen_window_hours: must be 0 or more"}});
-    return 2;
-  }
   auto db = rt.OpenDatabaseOrExit(incident::IncidentRepository::Schema());
   records::IdempotencyPruner pruner(*db,
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));

@@ -6,34 +6,11 @@
 #include "itsm/runtime/service_runtime.h"
 #include "src/definition_source.h"
 #include "src/sla_timer.h"
+#include "src/sla_timer_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
-  runtime::ServiceRuntime rt(
-      argc, argv,
-      {"sla-timer",
-       50056,
-       9156,
-       {{"redis_address", "127.0.0.1:6379",
-         "Redis (host:port) holding the clocks; run it with AOF."},
-        {"redis_key_prefix", "itsm:sla", "Prefix of every Redis key the timer writes."},
-        {"sla_address", "127.0.0.1:50054",
-         "The SLA service (definitions, calendars, applicability)."},
-        {"definition_cache_seconds", "30",
-         "How long answers of ResolveApplicableSla and current calendars are reused."},
-        {"default_time_zone", "",
-         "Zone for definitions whose zone comes from the caller or CI location; empty: the "
-         "calendar's."},
-        {"fire_poll_interval_ms", "100",
-         "How often each owned partition is checked for due clocks."},
-        {"fire_batch", "500", "Due incidents taken per Redis round trip."},
-        {"publish_poll_interval_ms", "100",
-         "How often the Redis outbox is checked without a wake-up."},
-        {"closed_retention_hours", "168",
-         "How long a closed or cancelled record's clocks stay in Redis once all are done (0: "
-         "forever)."},
-        {"consumer_group", "itsm-sla-timer",
-         "Consumer group on itsm.incident.v1 (a new one replays the topic: recovery)."}}});
+  runtime::ServiceRuntime rt(argc, argv, sla_timer::SlaTimerServiceInfo());
   const auto& config = rt.config();
   if (config.GetString("kafka_bootstrap_servers").empty()) {
     runtime::log::Error("kafka_bootstrap_servers is required: the timer is driven by events", {});

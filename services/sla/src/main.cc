@@ -14,20 +14,11 @@
 #include "src/clock_projection.h"
 #include "src/sla_grpc_service.h"
 #include "src/sla_repository.h"
+#include "src/sla_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
-  runtime::ServiceRuntime rt(
-      argc, argv,
-      {"sla",
-       50054,
-       9154,
-       {{"default_time_zone", "",
-         "Tenant default IANA zone for definitions whose zone comes from the caller or the CI "
-         "location when the record has none; empty: the calendar's zone."},
-        {"configuration_address", "",
-         "gRPC address of the configuration service, to find a CI location's time zone "
-         "(GetDueTime with ci_id); empty: callers pass ci_time_zone."}}});
+  runtime::ServiceRuntime rt(argc, argv, sla::SlaServiceInfo());
 
   auto db = rt.OpenDatabaseOrExit(
       {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});

@@ -40,15 +40,21 @@ struct ServiceInfo {
   std::string name;  // "incident": binary itsm-incident, SQLite file incident.db
   int default_grpc_port;
   int default_metrics_port;
+  // The service's own options, declared in its library so that itsm-settings-doc documents
+  // exactly what the binary reads.
   std::vector<OptionSpec> extra_options = {};
 };
+
+// Every option of the service: CommonOptions with its ports, then its extra options.
+std::vector<OptionSpec> ServiceOptions(const ServiceInfo& info);
 
 using SchemaComponent = storage::SchemaComponent;
 
 class ServiceRuntime {
  public:
-  // Reads configuration (exits with code 2 on a bad option), sets up logging and metrics, and
-  // blocks SIGTERM/SIGINT so that only Run() receives them.
+  // Reads configuration (exits with code 2 on a bad option; warns about ITSM_* variables no
+  // option reads), sets up logging and metrics, and blocks SIGTERM/SIGINT so that only Run()
+  // receives them.
   ServiceRuntime(int argc, char** argv, ServiceInfo info);
   ~ServiceRuntime();
 
