@@ -31,8 +31,8 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/test_env.h"
 #include "load_driver.h"
-#include "src/incident_factory.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::bench {
 namespace {

@@ -27,8 +27,8 @@
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/supervisor/backends.h"
 #include "itsm/testing/test_env.h"
-#include "src/sla_timer.h"
-#include "tests/test_support.h"
+#include "services/sla-timer/src/sla_timer.h"
+#include "services/sla-timer/tests/test_support.h"
 
 using namespace itsm;
 

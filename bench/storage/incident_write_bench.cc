@@ -7,8 +7,8 @@
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
-#include "src/incident_factory.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm {
 namespace {

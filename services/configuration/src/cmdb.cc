@@ -1,4 +1,4 @@
-#include "src/cmdb.h"
+#include "services/configuration/src/cmdb.h"
 
 #include <map>
 #include <set>
@@ -12,8 +12,8 @@
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/events/outbox.h"
 #include "itsm/records/idempotency.h"
-#include "src/ci_model.h"
-#include "src/config_repository.h"
+#include "services/configuration/src/ci_model.h"
+#include "services/configuration/src/config_repository.h"
 
 namespace itsm::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/config_repository.h"
+#include "services/configuration/src/config_repository.h"
 
 #include <limits>
 
@@ -13,7 +13,7 @@
 #include "itsm/events/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/storage/like.h"
-#include "src/class_catalog.h"
+#include "services/configuration/src/class_catalog.h"
 
 namespace itsm::config {
 namespace {

@@ -7,9 +7,9 @@
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/storage/group_commit.h"
-#include "src/cmdb.h"
-#include "src/config_grpc_service.h"
-#include "src/config_repository.h"
+#include "services/configuration/src/cmdb.h"
+#include "services/configuration/src/config_grpc_service.h"
+#include "services/configuration/src/config_repository.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;

@@ -12,9 +12,9 @@
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/cmdb.h"
-#include "src/config_grpc_service.h"
-#include "src/config_repository.h"
+#include "services/configuration/src/cmdb.h"
+#include "services/configuration/src/config_grpc_service.h"
+#include "services/configuration/src/config_repository.h"
 
 namespace itsm::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/incident_grpc_service.h"
+#include "services/incident/src/incident_grpc_service.h"
 
 #include <memory>
 
@@ -14,8 +14,8 @@
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
-#include "src/incident_repository.h"
-#include "src/problem_repository.h"
+#include "services/incident/src/incident_repository.h"
+#include "services/incident/src/problem_repository.h"
 
 namespace itsm::incident {
 namespace {

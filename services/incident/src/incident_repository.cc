@@ -1,4 +1,4 @@
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_repository.h"
 
 #include <limits>
 #include <map>

@@ -7,10 +7,10 @@
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/storage/group_commit.h"
-#include "src/incident_factory.h"
-#include "src/incident_grpc_service.h"
-#include "src/incident_repository.h"
-#include "src/priority_matrix.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_grpc_service.h"
+#include "services/incident/src/incident_repository.h"
+#include "services/incident/src/priority_matrix.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;

@@ -1,4 +1,4 @@
-#include "src/problem_repository.h"
+#include "services/incident/src/problem_repository.h"
 
 #include <limits>
 
@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/like.h"
 #include "itsm/base/time_util.h"
-#include "src/incident_repository.h"
+#include "itsm/storage/like.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::incident {
 namespace {

@@ -19,8 +19,8 @@
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/incident_grpc_service.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_grpc_service.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::incident {
 namespace {

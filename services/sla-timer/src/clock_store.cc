@@ -1,4 +1,4 @@
-#include "src/clock_store.h"
+#include "services/sla-timer/src/clock_store.h"
 
 #include <algorithm>
 #include <cmath>

@@ -23,8 +23,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "itsm/sla/v1/timer_state.pb.h"
-#include "src/redis_client.h"
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/redis_client.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
 

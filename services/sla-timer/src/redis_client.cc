@@ -1,4 +1,4 @@
-#include "src/redis_client.h"
+#include "services/sla-timer/src/redis_client.h"
 
 #include <hiredis.h>
 #include <sys/time.h>

@@ -1,10 +1,9 @@
-#include "src/sla_timer.h"
+#include "services/sla-timer/src/sla_timer.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
-
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"

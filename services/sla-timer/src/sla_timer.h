@@ -34,8 +34,8 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
-#include "src/clock_store.h"
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/clock_store.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
 

@@ -1,4 +1,4 @@
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "src/sla_rules.h"
+#include "services/sla/src/sla_rules.h"
 
 namespace itsm::sla_timer {
 namespace {

@@ -30,7 +30,7 @@
 #include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/sla/v1/timer_state.pb.h"
-#include "src/definition_source.h"
+#include "services/sla-timer/src/definition_source.h"
 
 namespace itsm::sla_timer {
 

@@ -9,10 +9,10 @@
 #include "itsm/events/outbox_component.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
-#include "src/ci_location_zone.h"
-#include "src/clock_projection.h"
-#include "src/sla_grpc_service.h"
-#include "src/sla_repository.h"
+#include "services/sla/src/ci_location_zone.h"
+#include "services/sla/src/clock_projection.h"
+#include "services/sla/src/sla_grpc_service.h"
+#include "services/sla/src/sla_repository.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;

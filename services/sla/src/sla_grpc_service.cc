@@ -1,4 +1,4 @@
-#include "src/sla_grpc_service.h"
+#include "services/sla/src/sla_grpc_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
@@ -10,8 +10,8 @@
 #include "itsm/runtime/call_context.h"
 #include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
-#include "src/sla_repository.h"
-#include "src/sla_rules.h"
+#include "services/sla/src/sla_repository.h"
+#include "services/sla/src/sla_rules.h"
 
 namespace itsm::sla {
 namespace {

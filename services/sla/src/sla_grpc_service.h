@@ -10,7 +10,7 @@
 #include "itsm/base/clock.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/storage/database.h"
-#include "src/clock_projection.h"
+#include "services/sla/src/clock_projection.h"
 
 namespace itsm::sla {
 

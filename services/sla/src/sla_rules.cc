@@ -1,4 +1,4 @@
-#include "src/sla_rules.h"
+#include "services/sla/src/sla_rules.h"
 
 #include <algorithm>
 #include <set>

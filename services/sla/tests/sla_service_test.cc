@@ -16,8 +16,8 @@
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/sla_grpc_service.h"
-#include "src/sla_repository.h"
+#include "services/sla/src/sla_grpc_service.h"
+#include "services/sla/src/sla_repository.h"
 
 namespace itsm::sla {
 namespace {
