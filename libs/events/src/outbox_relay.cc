@@ -4,21 +4,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/events/kafka_config.h"
 #include "itsm/events/outbox.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 
 namespace itsm::events {
 namespace log = runtime::log;
-
-// One row in flight: the delivery report callback fills `error` (or leaves it NO_ERROR).
-struct OutboxRelay::Pending {
-  int64_t id;
-  int64_t created_at_us;
-  std::atomic<bool> done{false};
-  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
-};
 
 namespace {
 
@@ -40,13 +31,6 @@ bool IsPermanent(rd_kafka_resp_err_t err) {
     default:
       return false;
   }
-}
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* pending = static_cast<OutboxRelay::Pending*>(msg->_private);
-  if (!pending) return;
-  pending->error = msg->err;
-  pending->done.store(true, std::memory_order_release);
 }
 
 }  // namespace
@@ -85,53 +69,17 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
 
 OutboxRelay::~OutboxRelay() {
   Stop();
-  DestroyProducer();
+  producer_.reset();  // flushes what is still queued
 }
 
 absl::Status OutboxRelay::EnsureProducer() {
-  if (producer_ && !fatal_.load()) return absl::OkStatus();
-  if (producer_) {
-    // A fatal idempotence error leaves the producer unusable: start a new one. Undelivered rows
-    // are still pending in the outbox, so nothing is lost.
-    log::Warn("recreating the Kafka producer after a fatal error");
-    DestroyProducer();
-  }
-  ITSM_ASSIGN_OR_RETURN(auto props, ParseKafkaProperties(options_.client_properties));
-  props["bootstrap.servers"] = options_.bootstrap_servers;
-  props["client.id"] = options_.client_id;
-  props["enable.idempotence"] = "true";  // implies acks=all and ordered retries
-  props["acks"] = "all";
-  props["linger.ms"] = "2";
-  props["message.timeout.ms"] =
-      std::to_string(absl::ToInt64Milliseconds(options_.delivery_timeout));
-  ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeKafkaConf(props));
-  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  rd_kafka_conf_set_opaque(conf, this);
-  rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    auto* self = static_cast<OutboxRelay*>(opaque);
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-      char buf[512];
-      rd_kafka_fatal_error(rk, buf, sizeof(buf));
-      log::Error("Kafka producer fatal error", {{"error", buf}});
-      self->fatal_.store(true);
-    } else {
-      log::Debug("Kafka producer error", {{"error", reason}});
-    }
-  });
-  char err[512];
-  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  if (!producer_) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka producer: ", err));
-  }
-  fatal_.store(false);
+  if (producer_) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(producer_,
+                        KafkaProducer::Create({.bootstrap_servers = options_.bootstrap_servers,
+                                               .client_properties = options_.client_properties,
+                                               .client_id = options_.client_id,
+                                               .delivery_timeout = options_.delivery_timeout}));
   return absl::OkStatus();
-}
-
-void OutboxRelay::DestroyProducer() {
-  if (!producer_) return;
-  rd_kafka_flush(producer_, static_cast<int>(absl::ToInt64Milliseconds(options_.delivery_timeout)));
-  rd_kafka_destroy(producer_);
-  producer_ = nullptr;
 }
 
 absl::Status OutboxRelay::Start() {
@@ -289,7 +237,12 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     return 0;
   }
 
-  std::vector<std::unique_ptr<Pending>> in_flight;
+  ITSM_ASSIGN_OR_RETURN(KafkaProducer::Batch batch, producer_->NewBatch());
+  struct InFlight {
+    int64_t id;
+    int64_t created_at_us;
+  };
+  std::vector<InFlight> in_flight;
   std::vector<Outbox::DeadLetter> dead;
   in_flight.reserve(rows_to_send.size());
   for (const auto* row_ptr : rows_to_send) {
@@ -301,72 +254,45 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     event.time = absl::FromUnixMicros(row[6].AsInt());
     event.subject = row[7].AsString();
     event.content_type = row[8].AsString();
-    const Headers headers = ToKafkaHeaders(event);
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
-    for (const auto& [k, v] : headers) {
-      rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
-                          static_cast<ssize_t>(v.size()));
-    }
-    auto pending = std::make_unique<Pending>();
-    pending->id = row[0].AsInt();
-    pending->created_at_us = row[10].AsInt();
+    event.data = row[9].AsString();
+    const int64_t id = row[0].AsInt();
     const std::string& topic = row[1].AsString();
-    const std::string& key = row[2].AsString();
-    const std::string& payload = row[9].AsString();
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_, RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err = batch.Produce(topic, row[2].AsString(), event);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && IsPermanent(err)) {
       // Refused before sending (larger than message.max.bytes): it will never go; set it aside
       // and go on with the rows behind it.
-      rd_kafka_headers_destroy(hdrs);
-      dead.push_back({pending->id, rd_kafka_err2str(err)});
+      dead.push_back({id, rd_kafka_err2str(err)});
       log::Error("outbox event refused for good; moved to the dead letters",
                  {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
       continue;
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      // Not queued (local queue full, unknown topic...): headers stay ours; later rows would
-      // overtake this one, so stop here and retry from it next round.
-      rd_kafka_headers_destroy(hdrs);
+      // Not queued (local queue full, unknown topic...): later rows would overtake this one, so
+      // stop here and retry from it next round.
       failed_.Increment();
       log::Warn("cannot queue an outbox event",
                 {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
       break;
     }
-    in_flight.push_back(std::move(pending));
+    in_flight.push_back({id, row[10].AsInt()});
   }
 
-  // Wait for every delivery report (each message ends in one, success or timeout).
-  const absl::Time deadline = absl::Now() + options_.delivery_timeout + absl::Seconds(1);
-  auto all_done = [&] {
-    for (const auto& p : in_flight) {
-      if (!p->done.load(std::memory_order_acquire)) return false;
-    }
-    return true;
-  };
-  while (!all_done() && absl::Now() < deadline) rd_kafka_poll(producer_, 5);
-
+  const std::vector<KafkaProducer::Delivery> deliveries = batch.Wait();
   std::vector<int64_t> delivered;
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
-  for (const auto& p : in_flight) {
-    if (p->done.load(std::memory_order_acquire) && p->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      delivered.push_back(p->id);
-      latency_.Observe(static_cast<double>(now_us - p->created_at_us) / 1e6);
-    } else if (p->done.load(std::memory_order_acquire) && IsPermanent(p->error)) {
-      dead.push_back({p->id, rd_kafka_err2str(p->error)});
+  for (size_t i = 0; i < in_flight.size(); ++i) {
+    const InFlight& p = in_flight[i];
+    const KafkaProducer::Delivery& d = deliveries[i];
+    if (d.delivered()) {
+      delivered.push_back(p.id);
+      latency_.Observe(static_cast<double>(now_us - p.created_at_us) / 1e6);
+    } else if (d.reported && IsPermanent(d.error)) {
+      dead.push_back({p.id, rd_kafka_err2str(d.error)});
       log::Error("outbox event refused by the broker for good; moved to the dead letters",
-                 {{"outbox_id", p->id}, {"error", rd_kafka_err2str(p->error)}});
+                 {{"outbox_id", p.id}, {"error", rd_kafka_err2str(d.error)}});
     } else {
       failed_.Increment();
     }
-  }
-  if (!all_done()) {
-    // Reports still outstanding reference our Pending objects: wait them out before freeing.
-    rd_kafka_flush(producer_, 60000);
   }
   if (delivered.size() < in_flight.size()) {
     log::Warn("some outbox events were not acknowledged; they will be retried",

@@ -16,9 +16,6 @@
 #ifndef ITSM_EVENTS_OUTBOX_RELAY_H_
 #define ITSM_EVENTS_OUTBOX_RELAY_H_
 
-#include <librdkafka/rdkafka.h>
-
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "itsm/events/kafka_producer.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
 #include "prometheus/counter.h"
@@ -78,12 +76,9 @@ class OutboxRelay {
   // published. For tests and for the thread.
   absl::StatusOr<int> PublishOnce();
 
-  // One row in flight, filled in by the delivery report callback (an implementation detail,
-  // public only so that the C callback can name it).
-  struct Pending;
-
  private:
   void Loop();
+  // Creates the producer on first use (it recreates itself after a fatal error).
   absl::Status EnsureProducer();
   absl::Status MarkPublished(storage::Transaction* txn, int64_t now_us,
                              const std::vector<int64_t>& ids);
@@ -94,14 +89,13 @@ class OutboxRelay {
   // With a writer: submits the coalesced marks when due (or now, with `force`), without waiting
   // unless `wait`.
   void FlushMarks(bool force, bool wait);
-  void DestroyProducer();
   void CollectGarbage();
 
   storage::Database& db_;
   const RelayOptions options_;
   storage::GroupCommitter* writer_;
-  rd_kafka_t* producer_ = nullptr;
-  std::atomic<bool> fatal_{false};
+  // Made by the first round (Start, or PublishOnce in tests).
+  std::unique_ptr<KafkaProducer> producer_;
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
