@@ -304,7 +304,7 @@ TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
   EXPECT_EQ(a[14], '5');
 }
 
-// ---- Service requests: the same clocks, read through sla::FromServiceRequest ----
+// ---- Service requests: the same clocks, read through slamodel::FromServiceRequest ----
 
 class ServiceRequestTimerTest : public TimerLogicTest {
  protected:

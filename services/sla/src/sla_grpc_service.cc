@@ -8,8 +8,9 @@
 #include "itsm/businesstime/business_time.h"
 #include "itsm/events/outbox.h"
 #include "itsm/runtime/call_context.h"
-#include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
+#include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/conditions.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_rules.h"
 
@@ -54,7 +55,7 @@ absl::StatusOr<businesstime::Calendar> SlaGrpcService::LoadCalendar(const std::s
                                                                     const std::string& time_zone) {
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
   ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
-  return CompileCalendar(calendar, time_zone);
+  return slamodel::CompileCalendar(calendar, time_zone);
 }
 
 // --- Calendars --------------------------------------------------------------------------------
@@ -338,9 +339,9 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
       *resolve.mutable_at() = out.start_time();
       ITSM_ASSIGN_OR_RETURN(auto applicable, Resolve(resolve));
       if (applicable.applicable().empty()) {
-        return absl::NotFoundError(absl::StrCat("service: no active definition covers \"",
-                                                r.service(), "\" at ", PriorityName(r.priority()),
-                                                " on ", base::FormatRfc3339(start)));
+        return absl::NotFoundError(
+            absl::StrCat("service: no active definition covers \"", r.service(), "\" at ",
+                         slamodel::PriorityName(r.priority()), " on ", base::FormatRfc3339(start)));
       }
       definition = applicable.applicable(0).definition();
     }
@@ -348,11 +349,11 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
     const bool has = t != nullptr && (kind == v1::CLOCK_KIND_RESPONSE ? t->has_response_target()
                                                                       : t->has_resolution_target());
     if (!has) {
-      return absl::NotFoundError(
-          absl::StrCat("priority: definition \"", definition.name(), "\" has no ",
-                       kind == v1::CLOCK_KIND_RESPONSE ? "response" : "resolution", " target for ",
-                       PriorityName(r.priority()).empty() ? "an unspecified priority"
-                                                          : PriorityName(r.priority())));
+      return absl::NotFoundError(absl::StrCat(
+          "priority: definition \"", definition.name(), "\" has no ",
+          kind == v1::CLOCK_KIND_RESPONSE ? "response" : "resolution", " target for ",
+          slamodel::PriorityName(r.priority()).empty() ? "an unspecified priority"
+                                                       : slamodel::PriorityName(r.priority())));
     }
     target =
         FromProto(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target() : t->resolution_target());
@@ -378,11 +379,11 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
     }
     ITSM_ASSIGN_OR_RETURN(ci_zone, options_.ci_location_zone(r.ci_id()));
   }
-  const std::string zone = definition.id().empty()
-                               ? calendar.time_zone()
-                               : ResolveTimeZone(definition, calendar, r.caller_time_zone(),
-                                                 ci_zone, options_.default_time_zone);
-  auto compiled = CompileCalendar(calendar, zone);
+  const std::string zone = definition.id().empty() ? calendar.time_zone()
+                                                   : slamodel::ResolveTimeZone(
+                                                         definition, calendar, r.caller_time_zone(),
+                                                         ci_zone, options_.default_time_zone);
+  auto compiled = slamodel::CompileCalendar(calendar, zone);
   if (!compiled.ok()) {
     // Only a zone from the request can make a stored calendar invalid.
     return absl::InvalidArgumentError(

@@ -2,10 +2,10 @@
 // the SLA timer will run them.
 #include "gtest/gtest.h"
 #include "itsm/businesstime/calendar.h"
-#include "itsm/sla/clock.h"
-#include "itsm/sla/conditions.h"
+#include "itsm/slamodel/clock.h"
+#include "itsm/slamodel/conditions.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 namespace {
 
 businesstime::Calendar Office() {
@@ -128,4 +128,4 @@ TEST(WorkedExamples, PriorityRaisedFromP2ToP1) {
 }
 
 }  // namespace
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel

@@ -1,9 +1,9 @@
-#include "itsm/sla/clock.h"
+#include "itsm/slamodel/clock.h"
 
 #include "gtest/gtest.h"
 #include "itsm/businesstime/business_time.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 namespace {
 
 businesstime::Calendar WorkWeek() {
@@ -95,4 +95,4 @@ TEST(Clock, RetargetCanLiftABreachOfAnOpenClock) {
 }
 
 }  // namespace
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel

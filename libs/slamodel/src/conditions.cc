@@ -1,4 +1,4 @@
-#include "itsm/sla/conditions.h"
+#include "itsm/slamodel/conditions.h"
 
 #include <algorithm>
 
@@ -9,7 +9,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 namespace {
 
 const std::vector<std::string>& States() {
@@ -63,49 +63,49 @@ const std::vector<std::string>* FiniteDomain(Field f) {
   }
 }
 
-absl::StatusOr<Field> FieldFromProto(v1::ConditionField f) {
+absl::StatusOr<Field> FieldFromProto(sla::v1::ConditionField f) {
   switch (f) {
-    case v1::CONDITION_FIELD_STATE:
+    case sla::v1::CONDITION_FIELD_STATE:
       return Field::kState;
-    case v1::CONDITION_FIELD_PRIORITY:
+    case sla::v1::CONDITION_FIELD_PRIORITY:
       return Field::kPriority;
-    case v1::CONDITION_FIELD_ASSIGNMENT_GROUP:
+    case sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP:
       return Field::kAssignmentGroup;
-    case v1::CONDITION_FIELD_ASSIGNEE:
+    case sla::v1::CONDITION_FIELD_ASSIGNEE:
       return Field::kAssignee;
-    case v1::CONDITION_FIELD_RESPONDED:
+    case sla::v1::CONDITION_FIELD_RESPONDED:
       return Field::kResponded;
-    case v1::CONDITION_FIELD_MAJOR_INCIDENT:
+    case sla::v1::CONDITION_FIELD_MAJOR_INCIDENT:
       return Field::kMajorIncident;
-    case v1::CONDITION_FIELD_CATEGORY:
+    case sla::v1::CONDITION_FIELD_CATEGORY:
       return Field::kCategory;
-    case v1::CONDITION_FIELD_HOLD_REASON:
+    case sla::v1::CONDITION_FIELD_HOLD_REASON:
       return Field::kHoldReason;
     default:
       return absl::InvalidArgumentError("unknown field");
   }
 }
 
-v1::ConditionField FieldToProto(Field f) {
+sla::v1::ConditionField FieldToProto(Field f) {
   switch (f) {
     case Field::kState:
-      return v1::CONDITION_FIELD_STATE;
+      return sla::v1::CONDITION_FIELD_STATE;
     case Field::kPriority:
-      return v1::CONDITION_FIELD_PRIORITY;
+      return sla::v1::CONDITION_FIELD_PRIORITY;
     case Field::kAssignmentGroup:
-      return v1::CONDITION_FIELD_ASSIGNMENT_GROUP;
+      return sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP;
     case Field::kAssignee:
-      return v1::CONDITION_FIELD_ASSIGNEE;
+      return sla::v1::CONDITION_FIELD_ASSIGNEE;
     case Field::kResponded:
-      return v1::CONDITION_FIELD_RESPONDED;
+      return sla::v1::CONDITION_FIELD_RESPONDED;
     case Field::kMajorIncident:
-      return v1::CONDITION_FIELD_MAJOR_INCIDENT;
+      return sla::v1::CONDITION_FIELD_MAJOR_INCIDENT;
     case Field::kCategory:
-      return v1::CONDITION_FIELD_CATEGORY;
+      return sla::v1::CONDITION_FIELD_CATEGORY;
     case Field::kHoldReason:
-      return v1::CONDITION_FIELD_HOLD_REASON;
+      return sla::v1::CONDITION_FIELD_HOLD_REASON;
   }
-  return v1::CONDITION_FIELD_UNSPECIFIED;
+  return sla::v1::CONDITION_FIELD_UNSPECIFIED;
 }
 
 // Normalises one value of an enumerable field, or says why it is not one.
@@ -340,13 +340,14 @@ Condition Condition::Or(const Condition& other) const {
   return Condition(std::move(clauses));
 }
 
-absl::StatusOr<Condition> Condition::FromProto(const v1::Condition& proto, absl::string_view path) {
+absl::StatusOr<Condition> Condition::FromProto(const sla::v1::Condition& proto,
+                                               absl::string_view path) {
   std::vector<Clause> clauses;
   for (int i = 0; i < proto.any_of_size(); ++i) {
     Clause clause;
     const auto& pc = proto.any_of(i);
     for (int j = 0; j < pc.all_of_size(); ++j) {
-      const v1::FieldPredicate& pp = pc.all_of(j);
+      const sla::v1::FieldPredicate& pp = pc.all_of(j);
       const std::string where = absl::StrCat(path, ".any_of[", i, "].all_of[", j, "]");
       auto field = FieldFromProto(pp.field());
       if (!field.ok()) {
@@ -357,13 +358,13 @@ absl::StatusOr<Condition> Condition::FromProto(const v1::Condition& proto, absl:
       }
       Predicate p{.field = *field};
       switch (pp.operator_()) {
-        case v1::CONDITION_OPERATOR_IN:
-        case v1::CONDITION_OPERATOR_NOT_IN:
+        case sla::v1::CONDITION_OPERATOR_IN:
+        case sla::v1::CONDITION_OPERATOR_NOT_IN:
           if (pp.values_size() == 0) {
             return absl::InvalidArgumentError(
                 absl::StrCat(where, ".values: at least one value for IN / NOT_IN"));
           }
-          p.negated = pp.operator_() == v1::CONDITION_OPERATOR_NOT_IN;
+          p.negated = pp.operator_() == sla::v1::CONDITION_OPERATOR_NOT_IN;
           for (int k = 0; k < pp.values_size(); ++k) {
             auto v = NormaliseValue(p.field, pp.values(k));
             if (!v.ok()) {
@@ -373,8 +374,8 @@ absl::StatusOr<Condition> Condition::FromProto(const v1::Condition& proto, absl:
             p.values.insert(*v);
           }
           break;
-        case v1::CONDITION_OPERATOR_IS_SET:
-        case v1::CONDITION_OPERATOR_IS_EMPTY:
+        case sla::v1::CONDITION_OPERATOR_IS_SET:
+        case sla::v1::CONDITION_OPERATOR_IS_EMPTY:
           if (pp.values_size() != 0) {
             return absl::InvalidArgumentError(
                 absl::StrCat(where, ".values: IS_SET / IS_EMPTY take no values"));
@@ -383,7 +384,7 @@ absl::StatusOr<Condition> Condition::FromProto(const v1::Condition& proto, absl:
             return absl::InvalidArgumentError(absl::StrCat(where, ".operator: ", FieldName(p.field),
                                                            " is never empty; use IN or NOT_IN"));
           }
-          p.negated = pp.operator_() == v1::CONDITION_OPERATOR_IS_SET;
+          p.negated = pp.operator_() == sla::v1::CONDITION_OPERATOR_IS_SET;
           p.values = {""};
           break;
         default:
@@ -397,19 +398,20 @@ absl::StatusOr<Condition> Condition::FromProto(const v1::Condition& proto, absl:
   return Condition(std::move(clauses));
 }
 
-v1::Condition Condition::ToProto() const {
-  v1::Condition out;
+sla::v1::Condition Condition::ToProto() const {
+  sla::v1::Condition out;
   for (const Clause& clause : any_of_) {
     auto* pc = out.add_any_of();
     for (const Predicate& p : clause.all_of) {
       auto* pp = pc->add_all_of();
       pp->set_field(FieldToProto(p.field));
       if (FiniteDomain(p.field) == nullptr && p.values == std::set<std::string>{""}) {
-        pp->set_operator_(p.negated ? v1::CONDITION_OPERATOR_IS_SET
-                                    : v1::CONDITION_OPERATOR_IS_EMPTY);
+        pp->set_operator_(p.negated ? sla::v1::CONDITION_OPERATOR_IS_SET
+                                    : sla::v1::CONDITION_OPERATOR_IS_EMPTY);
         continue;
       }
-      pp->set_operator_(p.negated ? v1::CONDITION_OPERATOR_NOT_IN : v1::CONDITION_OPERATOR_IN);
+      pp->set_operator_(p.negated ? sla::v1::CONDITION_OPERATOR_NOT_IN
+                                  : sla::v1::CONDITION_OPERATOR_IN);
       for (const auto& v : p.values) pp->add_values(v);
     }
   }
@@ -438,8 +440,9 @@ std::string Condition::ToString() const {
   return absl::StrJoin(clauses, " or ");
 }
 
-v1::ClockKind ToProto(ClockKind kind) {
-  return kind == ClockKind::kResponse ? v1::CLOCK_KIND_RESPONSE : v1::CLOCK_KIND_RESOLUTION;
+sla::v1::ClockKind ToProto(ClockKind kind) {
+  return kind == ClockKind::kResponse ? sla::v1::CLOCK_KIND_RESPONSE
+                                      : sla::v1::CLOCK_KIND_RESOLUTION;
 }
 
 ClockConditions ClockConditions::Defaults(ClockKind kind) {
@@ -460,7 +463,7 @@ ClockConditions ClockConditions::Defaults(ClockKind kind) {
   return c;
 }
 
-absl::StatusOr<ClockConditions> ClockConditions::FromProto(const v1::ClockConditions& proto,
+absl::StatusOr<ClockConditions> ClockConditions::FromProto(const sla::v1::ClockConditions& proto,
                                                            ClockKind kind, absl::string_view path) {
   ClockConditions c = Defaults(kind);
   if (proto.has_start()) {
@@ -490,8 +493,8 @@ absl::StatusOr<ClockConditions> ClockConditions::FromProto(const v1::ClockCondit
   return c;
 }
 
-v1::ClockConditions ClockConditions::ToProto() const {
-  v1::ClockConditions out;
+sla::v1::ClockConditions ClockConditions::ToProto() const {
+  sla::v1::ClockConditions out;
   *out.mutable_start() = start.ToProto();
   *out.mutable_pause() = pause.ToProto();
   if (resume) *out.mutable_resume() = resume->ToProto();
@@ -566,31 +569,31 @@ absl::Status ClockConditions::Check(absl::string_view path) const {
   return absl::OkStatus();
 }
 
-v1::ClockStage ToProto(Stage stage) {
+sla::v1::ClockStage ToProto(Stage stage) {
   switch (stage) {
     case Stage::kRunning:
-      return v1::CLOCK_STAGE_RUNNING;
+      return sla::v1::CLOCK_STAGE_RUNNING;
     case Stage::kPaused:
-      return v1::CLOCK_STAGE_PAUSED;
+      return sla::v1::CLOCK_STAGE_PAUSED;
     case Stage::kCompleted:
-      return v1::CLOCK_STAGE_COMPLETED;
+      return sla::v1::CLOCK_STAGE_COMPLETED;
     case Stage::kCancelled:
-      return v1::CLOCK_STAGE_CANCELLED;
+      return sla::v1::CLOCK_STAGE_CANCELLED;
     case Stage::kNone:
       break;
   }
-  return v1::CLOCK_STAGE_UNSPECIFIED;
+  return sla::v1::CLOCK_STAGE_UNSPECIFIED;
 }
 
-Stage StageFromProto(v1::ClockStage stage) {
+Stage StageFromProto(sla::v1::ClockStage stage) {
   switch (stage) {
-    case v1::CLOCK_STAGE_RUNNING:
+    case sla::v1::CLOCK_STAGE_RUNNING:
       return Stage::kRunning;
-    case v1::CLOCK_STAGE_PAUSED:
+    case sla::v1::CLOCK_STAGE_PAUSED:
       return Stage::kPaused;
-    case v1::CLOCK_STAGE_COMPLETED:
+    case sla::v1::CLOCK_STAGE_COMPLETED:
       return Stage::kCompleted;
-    case v1::CLOCK_STAGE_CANCELLED:
+    case sla::v1::CLOCK_STAGE_CANCELLED:
       return Stage::kCancelled;
     default:
       return Stage::kNone;
@@ -617,7 +620,7 @@ std::string ActionName(ActionType type) {
   return "?";
 }
 
-absl::StatusOr<ClockPolicy> ClockPolicy::FromDefinition(const v1::SlaDefinition& definition,
+absl::StatusOr<ClockPolicy> ClockPolicy::FromDefinition(const sla::v1::SlaDefinition& definition,
                                                         ClockKind kind) {
   const bool response = kind == ClockKind::kResponse;
   ITSM_ASSIGN_OR_RETURN(
@@ -724,4 +727,4 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
   return out;
 }
 
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel

@@ -16,8 +16,8 @@
 // Conditions are in disjunctive normal form: a Condition holds when any of its clauses holds,
 // a clause when all of its predicates hold. Every predicate tests one record field against a
 // set of values (IN / NOT_IN; IS_SET is NOT_IN {""}, IS_EMPTY is IN {""}).
-#ifndef ITSM_SLA_CONDITIONS_H_
-#define ITSM_SLA_CONDITIONS_H_
+#ifndef ITSM_SLAMODEL_CONDITIONS_H_
+#define ITSM_SLAMODEL_CONDITIONS_H_
 
 #include <map>
 #include <optional>
@@ -31,7 +31,7 @@
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 
 enum class Field {
   kState,
@@ -101,8 +101,9 @@ class Condition {
   // Validates and normalises (state and priority names are upper-cased, "INCIDENT_STATE_" and
   // "PRIORITY_" prefixes dropped). INVALID_ARGUMENT names `path`, e.g.
   // "resolution_conditions.pause.any_of[0].all_of[1].values[0]: unknown state \"HOLD\"".
-  static absl::StatusOr<Condition> FromProto(const v1::Condition& proto, absl::string_view path);
-  v1::Condition ToProto() const;
+  static absl::StatusOr<Condition> FromProto(const sla::v1::Condition& proto,
+                                             absl::string_view path);
+  sla::v1::Condition ToProto() const;
 
   bool Holds(const RecordFields& record) const;
   bool IsNever() const { return any_of_.empty(); }
@@ -119,7 +120,7 @@ class Condition {
 };
 
 enum class ClockKind { kResponse, kResolution };
-v1::ClockKind ToProto(ClockKind kind);
+sla::v1::ClockKind ToProto(ClockKind kind);
 
 struct ClockConditions {
   Condition start = Condition::Never();
@@ -140,9 +141,9 @@ struct ClockConditions {
   static ClockConditions Defaults(ClockKind kind);
 
   // Unset conditions of `proto` take the defaults. Validates each condition, then Check().
-  static absl::StatusOr<ClockConditions> FromProto(const v1::ClockConditions& proto, ClockKind kind,
-                                                   absl::string_view path);
-  v1::ClockConditions ToProto() const;
+  static absl::StatusOr<ClockConditions> FromProto(const sla::v1::ClockConditions& proto,
+                                                   ClockKind kind, absl::string_view path);
+  sla::v1::ClockConditions ToProto() const;
 
   // Rejects conditions that can never work together, with the reason, naming `path`:
   //  - start or stop can never hold;
@@ -158,8 +159,8 @@ struct ClockConditions {
 };
 
 enum class Stage { kNone, kRunning, kPaused, kCompleted, kCancelled };
-v1::ClockStage ToProto(Stage stage);
-Stage StageFromProto(v1::ClockStage stage);
+sla::v1::ClockStage ToProto(Stage stage);
+Stage StageFromProto(sla::v1::ClockStage stage);
 
 enum class ActionType {
   kStart,  // start a new clock at `at` (the record's creation for a retroactive start)
@@ -192,7 +193,7 @@ class ClockPolicy {
         retroactive_start_(retroactive_start) {}
 
   // From a stored (validated) definition. INVALID_ARGUMENT when its conditions do not parse.
-  static absl::StatusOr<ClockPolicy> FromDefinition(const v1::SlaDefinition& definition,
+  static absl::StatusOr<ClockPolicy> FromDefinition(const sla::v1::SlaDefinition& definition,
                                                     ClockKind kind);
 
   // The target for a priority ("P1"), if this definition has a clock of this kind for it.
@@ -230,6 +231,6 @@ class ClockPolicy {
   bool retroactive_start_;
 };
 
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel
 
-#endif  // ITSM_SLA_CONDITIONS_H_
+#endif  // ITSM_SLAMODEL_CONDITIONS_H_

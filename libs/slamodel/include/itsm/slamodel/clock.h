@@ -8,8 +8,8 @@
 //   clock.Resume(back_at);
 //   absl::StatusOr<absl::Time> due = clock.DueTime(calendar);   // shifted by the pause
 //   clock.Stop(resolved_at, calendar);                            // breached() if late
-#ifndef ITSM_SLA_CLOCK_H_
-#define ITSM_SLA_CLOCK_H_
+#ifndef ITSM_SLAMODEL_CLOCK_H_
+#define ITSM_SLAMODEL_CLOCK_H_
 
 #include <optional>
 #include <vector>
@@ -17,9 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "itsm/businesstime/calendar.h"
-#include "itsm/sla/conditions.h"
+#include "itsm/slamodel/conditions.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 
 // [begin, end) of actual time; end is InfiniteFuture while open.
 struct Interval {
@@ -92,6 +92,6 @@ class Clock {
   std::vector<Interval> intervals_;
 };
 
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel
 
-#endif  // ITSM_SLA_CLOCK_H_
+#endif  // ITSM_SLAMODEL_CLOCK_H_

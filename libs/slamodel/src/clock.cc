@@ -1,4 +1,4 @@
-#include "itsm/sla/clock.h"
+#include "itsm/slamodel/clock.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/businesstime/business_time.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 namespace {
 
 const char* StageName(Stage s) {
@@ -208,4 +208,4 @@ absl::StatusOr<Clock> Clock::Replay(const std::vector<Transition>& history,
   return c;
 }
 
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel

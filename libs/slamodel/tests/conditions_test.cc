@@ -1,9 +1,9 @@
-#include "itsm/sla/conditions.h"
+#include "itsm/slamodel/conditions.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace itsm::sla {
+namespace itsm::slamodel {
 namespace {
 
 using ::testing::ElementsAre;
@@ -32,11 +32,11 @@ std::vector<ActionType> Types(const std::vector<Action>& actions) {
   return out;
 }
 
-v1::Condition StateIn(std::initializer_list<const char*> states) {
-  v1::Condition c;
+sla::v1::Condition StateIn(std::initializer_list<const char*> states) {
+  sla::v1::Condition c;
   auto* p = c.add_any_of()->add_all_of();
-  p->set_field(v1::CONDITION_FIELD_STATE);
-  p->set_operator_(v1::CONDITION_OPERATOR_IN);
+  p->set_field(sla::v1::CONDITION_FIELD_STATE);
+  p->set_operator_(sla::v1::CONDITION_OPERATOR_IN);
   for (const char* s : states) p->add_values(s);
   return c;
 }
@@ -57,7 +57,7 @@ TEST(ClockConditions, ProtoRoundTripKeepsMeaning) {
 }
 
 TEST(ClockConditions, UnknownValuesNameTheirPath) {
-  v1::ClockConditions proto;
+  sla::v1::ClockConditions proto;
   *proto.mutable_pause() = StateIn({"on_hold", "HOLD"});
   auto c = ClockConditions::FromProto(proto, ClockKind::kResolution, "resolution_conditions");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
@@ -65,14 +65,15 @@ TEST(ClockConditions, UnknownValuesNameTheirPath) {
       c.status().message(),
       HasSubstr(
           "resolution_conditions.pause.any_of[0].all_of[0].values[1]: unknown state \"HOLD\""));
-  v1::ClockConditions no_field;
-  no_field.mutable_stop()->add_any_of()->add_all_of()->set_operator_(v1::CONDITION_OPERATOR_IN);
+  sla::v1::ClockConditions no_field;
+  no_field.mutable_stop()->add_any_of()->add_all_of()->set_operator_(
+      sla::v1::CONDITION_OPERATOR_IN);
   c = ClockConditions::FromProto(no_field, ClockKind::kResolution, "r");
   EXPECT_THAT(c.status().message(), HasSubstr("r.stop.any_of[0].all_of[0].field: required"));
 }
 
 TEST(ClockConditions, StartThatImpliesStopIsRejected) {
-  v1::ClockConditions proto;
+  sla::v1::ClockConditions proto;
   *proto.mutable_start() = StateIn({"NEW"});
   *proto.mutable_stop() = StateIn({"NEW", "RESOLVED"});
   auto c = ClockConditions::FromProto(proto, ClockKind::kResolution, "resolution_conditions");
@@ -83,7 +84,7 @@ TEST(ClockConditions, StartThatImpliesStopIsRejected) {
 }
 
 TEST(ClockConditions, StartThatImpliesCancelIsRejected) {
-  v1::ClockConditions proto;
+  sla::v1::ClockConditions proto;
   *proto.mutable_start() = StateIn({"CANCELLED"});
   *proto.mutable_stop() = StateIn({"RESOLVED"});
   auto c = ClockConditions::FromProto(proto, ClockKind::kResolution, "x");
@@ -91,13 +92,13 @@ TEST(ClockConditions, StartThatImpliesCancelIsRejected) {
 }
 
 TEST(ClockConditions, PauseThatCanNeverEndIsRejected) {
-  v1::ClockConditions always_paused;
+  sla::v1::ClockConditions always_paused;
   always_paused.mutable_pause()->add_any_of();  // one clause, no predicate: always
   auto c = ClockConditions::FromProto(always_paused, ClockKind::kResolution, "r");
   EXPECT_THAT(c.status().message(), HasSubstr("r.pause: a pause that can never end"));
 
   // An explicit resume that only holds where the clock stops anyway.
-  v1::ClockConditions resume_on_stop;
+  sla::v1::ClockConditions resume_on_stop;
   *resume_on_stop.mutable_pause() = StateIn({"ON_HOLD"});
   *resume_on_stop.mutable_resume() = StateIn({"RESOLVED"});
   c = ClockConditions::FromProto(resume_on_stop, ClockKind::kResolution, "r");
@@ -105,12 +106,12 @@ TEST(ClockConditions, PauseThatCanNeverEndIsRejected) {
 }
 
 TEST(ClockConditions, PauseThatCanNeverTakeEffectIsRejected) {
-  v1::ClockConditions inside_stop;
+  sla::v1::ClockConditions inside_stop;
   *inside_stop.mutable_pause() = StateIn({"RESOLVED"});
   auto c = ClockConditions::FromProto(inside_stop, ClockKind::kResolution, "r");
   EXPECT_THAT(c.status().message(), HasSubstr("r.pause: holds only when the clock stops"));
 
-  v1::ClockConditions resume_covers_pause;
+  sla::v1::ClockConditions resume_covers_pause;
   *resume_covers_pause.mutable_pause() = StateIn({"ON_HOLD"});
   *resume_covers_pause.mutable_resume() = StateIn({"ON_HOLD", "IN_PROGRESS"});
   c = ClockConditions::FromProto(resume_covers_pause, ClockKind::kResolution, "r");
@@ -118,12 +119,12 @@ TEST(ClockConditions, PauseThatCanNeverTakeEffectIsRejected) {
 }
 
 TEST(ClockConditions, NeverStartingOrStoppingIsRejected) {
-  v1::ClockConditions never_start;
+  sla::v1::ClockConditions never_start;
   never_start.mutable_start();  // set, no clause: never
   EXPECT_THAT(
       ClockConditions::FromProto(never_start, ClockKind::kResolution, "r").status().message(),
       HasSubstr("r.start: can never hold"));
-  v1::ClockConditions never_stop;
+  sla::v1::ClockConditions never_stop;
   never_stop.mutable_stop();
   EXPECT_THAT(
       ClockConditions::FromProto(never_stop, ClockKind::kResolution, "r").status().message(),
@@ -132,15 +133,15 @@ TEST(ClockConditions, NeverStartingOrStoppingIsRejected) {
 
 TEST(ClockConditions, FreeTextFieldsAreCheckedWithAnOtherValue) {
   // Pause for every group except "network": it can end (move to network) -> accepted.
-  v1::ClockConditions proto;
+  sla::v1::ClockConditions proto;
   auto* p = proto.mutable_pause()->add_any_of()->add_all_of();
-  p->set_field(v1::CONDITION_FIELD_ASSIGNMENT_GROUP);
-  p->set_operator_(v1::CONDITION_OPERATOR_NOT_IN);
+  p->set_field(sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP);
+  p->set_operator_(sla::v1::CONDITION_OPERATOR_NOT_IN);
   p->add_values("network");
   EXPECT_TRUE(ClockConditions::FromProto(proto, ClockKind::kResolution, "r").ok());
   // IS_SET on state makes no sense.
-  p->set_field(v1::CONDITION_FIELD_STATE);
-  p->set_operator_(v1::CONDITION_OPERATOR_IS_SET);
+  p->set_field(sla::v1::CONDITION_FIELD_STATE);
+  p->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
   p->clear_values();
   EXPECT_THAT(ClockConditions::FromProto(proto, ClockKind::kResolution, "r").status().message(),
               HasSubstr("state is never empty"));
@@ -253,7 +254,7 @@ TEST(ClockPolicy, ResetIsEdgeTriggered) {
 }
 
 TEST(ClockPolicy, FromDefinitionReadsTargetsPerKind) {
-  v1::SlaDefinition d;
+  sla::v1::SlaDefinition d;
   auto* t = d.add_targets();
   t->set_priority(incident::v1::PRIORITY_P1);
   t->mutable_response_target()->set_seconds(900);
@@ -338,4 +339,4 @@ TEST(RecordFields, FromIncidentMapsHoldReasons) {
 }
 
 }  // namespace
-}  // namespace itsm::sla
+}  // namespace itsm::slamodel
