@@ -1,4 +1,4 @@
-#include "services/sla-timer/src/redis_client.h"
+#include "itsm/redis/redis_client.h"
 
 #include <hiredis.h>
 #include <sys/time.h>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 
-namespace itsm::sla_timer {
+namespace itsm::redis {
 namespace {
 
 RedisValue Copy(const redisReply* r) {
@@ -158,4 +158,4 @@ absl::StatusOr<std::vector<RedisValue>> RedisClient::EvalMany(
   return replies;
 }
 
-}  // namespace itsm::sla_timer
+}  // namespace itsm::redis

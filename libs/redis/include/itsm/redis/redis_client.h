@@ -2,8 +2,8 @@
 // time; reconnects on the next call after an I/O error. Commands go as argument vectors (binary
 // safe); Pipeline sends many and reads their replies in one round trip. Scripts are run with
 // EVALSHA, loading them on NOSCRIPT (after a Redis restart or failover).
-#ifndef ITSM_SERVICES_SLA_TIMER_REDIS_CLIENT_H_
-#define ITSM_SERVICES_SLA_TIMER_REDIS_CLIENT_H_
+#ifndef ITSM_REDIS_REDIS_CLIENT_H_
+#define ITSM_REDIS_REDIS_CLIENT_H_
 
 #include <memory>
 #include <optional>
@@ -16,7 +16,7 @@
 struct redisContext;
 struct redisReply;
 
-namespace itsm::sla_timer {
+namespace itsm::redis {
 
 // A reply, copied out of hiredis: nil, integer, string (status and bulk), array, or error.
 struct RedisValue {
@@ -70,6 +70,6 @@ class RedisClient {
   redisContext* ctx_ = nullptr;
 };
 
-}  // namespace itsm::sla_timer
+}  // namespace itsm::redis
 
-#endif  // ITSM_SERVICES_SLA_TIMER_REDIS_CLIENT_H_
+#endif  // ITSM_REDIS_REDIS_CLIENT_H_
