@@ -4,8 +4,8 @@
 #include "itsm/events/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
-#include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
 #include "services/configuration/src/cmdb.h"
 #include "services/configuration/src/config_grpc_service.h"
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
        9153,
        {{"commit_batch_size", "256", "Most writes committed in one transaction (group commit)."}}});
 
-  auto db = rt.OpenDatabaseOrExit(config::ConfigRepository::Schema());
+  auto db = servicedb::OpenDatabaseOrExit(rt, config::ConfigRepository::Schema());
   records::IdempotencyPruner pruner(*db,
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
   pruner.Start();
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   // published events through it too (see OutboxRelay).
   storage::GroupCommitter committer(
       *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = 1});
-  runtime::ObserveGroupCommits(committer, rt.metrics());
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
   auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last

@@ -4,8 +4,8 @@
 #include "itsm/events/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
-#include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_grpc_service.h"
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
                         {{"error", "reopen_window_hours: must be 0 or more"}});
     return 2;
   }
-  auto db = rt.OpenDatabaseOrExit(incident::IncidentRepository::Schema());
+  auto db = servicedb::OpenDatabaseOrExit(rt, incident::IncidentRepository::Schema());
   records::IdempotencyPruner pruner(*db,
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
   pruner.Start();
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
               if (configured > 0) return configured;
               return db->dialect() == storage::Dialect::kPostgres ? 4 : 1;
             }()});
-  runtime::ObserveGroupCommits(committer, rt.metrics());
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
   auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
   // Every commit may hold new outbox rows: publish them now instead of at the next poll.
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });

@@ -9,6 +9,7 @@
 #include "itsm/events/outbox_component.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
 #include "services/sla/src/ci_location_zone.h"
 #include "services/sla/src/clock_projection.h"
 #include "services/sla/src/sla_grpc_service.h"
@@ -28,8 +29,8 @@ int main(int argc, char** argv) {
          "gRPC address of the configuration service, to find a CI location's time zone "
          "(GetDueTime with ci_id); empty: callers pass ci_time_zone."}}});
 
-  auto db = rt.OpenDatabaseOrExit(
-      {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
+  auto db = servicedb::OpenDatabaseOrExit(
+      rt, {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
   auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
 
   // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
