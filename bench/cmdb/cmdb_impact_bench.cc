@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 #include "services/configuration/src/cmdb.h"

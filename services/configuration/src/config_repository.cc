@@ -10,7 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/storage/like.h"
 #include "services/configuration/src/class_catalog.h"
@@ -147,7 +147,7 @@ CREATE TABLE config_baseline_relationships (
 }  // namespace
 
 std::vector<storage::SchemaComponent> ConfigRepository::Schema() {
-  return {{"outbox", events::Outbox::Migrations()},
+  return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
           {"configuration", Migrations()}};
 }

@@ -1,7 +1,7 @@
 // itsm-configuration: the CMDB (CI classes, CIs, relationships, impact analysis, baselines).
 #include "itsm/base/clock.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   storage::GroupCommitter committer(
       *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = 1});
   servicedb::ObserveGroupCommits(committer, rt.metrics());
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last
   // round picks up their events.

@@ -8,8 +8,8 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/call_context.h"
@@ -44,7 +44,7 @@ absl::Status RecordChange(storage::Transaction& txn, const Outcome<Record>& out,
   ITSM_RETURN_IF_ERROR(IncidentRepository::AppendAudit(txn, out.after.id(), entry));
   const absl::Time time = base::FromProtoTimestamp(out.after.update_time());
   for (const auto& event : out.events) {
-    ITSM_RETURN_IF_ERROR(events::Outbox::Append(
+    ITSM_RETURN_IF_ERROR(outbox::Outbox::Append(
         txn, {kIncidentTopic, out.after.id(),
               events::MakeCloudEvent(*event, kEventSource, out.after.id(), time)}));
   }

@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/storage/like.h"
 
@@ -44,7 +44,7 @@ storage::Migration WithNumbering(int version, std::string name, const std::strin
 }  // namespace
 
 std::vector<storage::SchemaComponent> IncidentRepository::Schema() {
-  return {{"outbox", events::Outbox::Migrations()},
+  return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
           {"incident", Migrations()}};
 }

@@ -1,7 +1,7 @@
 // itsm-incident: incidents, service requests, problems and known errors.
 #include "itsm/base/clock.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
               return db->dialect() == storage::Dialect::kPostgres ? 4 : 1;
             }()});
   servicedb::ObserveGroupCommits(committer, rt.metrics());
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
   // Every commit may hold new outbox rows: publish them now instead of at the next poll.
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last

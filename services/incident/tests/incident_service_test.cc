@@ -12,10 +12,10 @@
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/cloud_event.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_relay.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_relay.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
@@ -104,9 +104,9 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   // Publishes the outbox and returns the events on the topic, in order per record.
   std::vector<itsm::testing::KafkaRecord> Events(size_t at_least) {
     prometheus::Registry registry;
-    events::RelayOptions options;
+    outbox::RelayOptions options;
     options.bootstrap_servers = cluster_->bootstrap_servers();
-    events::OutboxRelay relay(*db_, options, registry);
+    outbox::OutboxRelay relay(*db_, options, registry);
     EXPECT_TRUE(relay.PublishOnce().ok());
     // Wait for every event the outbox holds, not just the first few: on a slow machine the
     // partitions' messages arrive spread out (seen under AddressSanitizer).
@@ -158,9 +158,9 @@ TEST_P(IncidentServiceTest, CreateStoresNumbersAndPublishesIncidentCreated) {
   }
 
   prometheus::Registry registry;
-  events::RelayOptions options;
+  outbox::RelayOptions options;
   options.bootstrap_servers = cluster_->bootstrap_servers();
-  events::OutboxRelay relay(*db_, options, registry);
+  outbox::OutboxRelay relay(*db_, options, registry);
   ASSERT_EQ(*relay.PublishOnce(), 2);
   auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kIncidentTopic, 2);
   ASSERT_TRUE(records.ok());

@@ -5,8 +5,8 @@
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
 #include "itsm/events/event_consumer.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
          "(GetDueTime with ci_id); empty: callers pass ci_time_zone."}}});
 
   auto db = servicedb::OpenDatabaseOrExit(
-      rt, {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
+      rt, {{"outbox", outbox::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db);
 
   // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
   // the beginning: a consumer group of its own (never committed offsets to resume from) with

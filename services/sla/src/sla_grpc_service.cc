@@ -6,7 +6,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/slamodel/calendar.h"
@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Body body) {
 
 absl::Status Publish(storage::Transaction& txn, const google::protobuf::Message& event,
                      const std::string& key, absl::Time at) {
-  return events::Outbox::Append(
+  return outbox::Outbox::Append(
       txn, {kSlaTopic, key, events::MakeCloudEvent(event, kEventSource, key, at)});
 }
 

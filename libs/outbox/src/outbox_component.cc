@@ -1,11 +1,11 @@
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox_component.h"
 
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 
 grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
     grpc::CallbackServerContext* ctx, const outbox::v1::GetOutboxStatsRequest*,
@@ -29,9 +29,9 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
     outbox::v1::RepublishEventsResponse* response) {
   auto* reactor = ctx->DefaultReactor();
   if (!request->has_start_time() || !request->has_end_time()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 request->has_start_time() ? "end_time: required"
-                                                           : "start_time: required"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, request->has_start_time()
+                                                                         ? "end_time: required"
+                                                                         : "start_time: required"));
     return reactor;
   }
   for (const auto& [field, ts] : {std::pair{"start_time", &request->start_time()},
@@ -44,17 +44,17 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
   const absl::Time start = base::FromProtoTimestamp(request->start_time());
   const absl::Time end = base::FromProtoTimestamp(request->end_time());
   if (end <= start) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "end_time: must be after start_time"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "end_time: must be after start_time"));
     return reactor;
   }
   auto n = request->dead_letters() ? Outbox::RequeueDeadLetters(db_, start, end, request->topic())
                                    : Outbox::Republish(db_, start, end, request->topic());
   if (n.ok()) {
     response->set_republished_events(*n);
-    runtime::log::Info("events queued for re-publishing",
-                       {{"count", *n}, {"actor", runtime::Actor(*ctx)},
-                        {"request_id", runtime::RequestId(*ctx)}});
+    runtime::log::Info(
+        "events queued for re-publishing",
+        {{"count", *n}, {"actor", runtime::Actor(*ctx)}, {"request_id", runtime::RequestId(*ctx)}});
     relay_.Wake();
   }
   reactor->Finish(runtime::ToGrpcStatus(n.status(), *ctx));
@@ -85,4 +85,4 @@ std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRu
   return component;
 }
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox

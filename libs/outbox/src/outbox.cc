@@ -1,10 +1,10 @@
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 
 const std::vector<storage::Migration>& Outbox::Migrations() {
   // AUTOINCREMENT: ids are never reused after old rows are deleted, so id order is write order.
@@ -148,4 +148,4 @@ absl::StatusOr<int64_t> Outbox::DeletePublishedBefore(storage::Database& db, abs
   return n;
 }
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox

@@ -5,8 +5,8 @@
 //     ITSM_RETURN_IF_ERROR(repo.Insert(txn, incident));
 //     return Outbox::Append(txn, {"itsm.incident.v1", incident.id(), event});
 //   }, done);
-#ifndef ITSM_EVENTS_OUTBOX_H_
-#define ITSM_EVENTS_OUTBOX_H_
+#ifndef ITSM_OUTBOX_OUTBOX_H_
+#define ITSM_OUTBOX_OUTBOX_H_
 
 #include <cstdint>
 #include <optional>
@@ -19,12 +19,12 @@
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 
 struct OutgoingEvent {
   std::string topic;
   std::string key;  // the aggregate id: one record's events stay in one partition, in order
-  CloudEvent event;
+  events::CloudEvent event;
 };
 
 struct OutboxStats {
@@ -67,6 +67,6 @@ class Outbox {
                                                        int limit);
 };
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox
 
-#endif  // ITSM_EVENTS_OUTBOX_H_
+#endif  // ITSM_OUTBOX_OUTBOX_H_

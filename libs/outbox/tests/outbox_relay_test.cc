@@ -1,4 +1,4 @@
-#include "itsm/events/outbox_relay.h"
+#include "itsm/outbox/outbox_relay.h"
 
 #include <set>
 #include <thread>
@@ -6,13 +6,13 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
-#include "itsm/events/outbox.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 namespace {
 
 using ::itsm::testing::Backend;
@@ -49,7 +49,7 @@ class OutboxRelayTest : public ::testing::TestWithParam<Backend> {
     for (int i = 0; i < n; ++i) {
       google::protobuf::Timestamp ts;
       ts.set_seconds(i);
-      CloudEvent e = MakeCloudEvent(ts, "itsm/test", key, absl::Now());
+      events::CloudEvent e = events::MakeCloudEvent(ts, "itsm/test", key, absl::Now());
       ASSERT_TRUE(Outbox::Append(**txn, {kTopic, key, e}).ok());
     }
     if (commit) {
@@ -124,9 +124,10 @@ TEST_P(OutboxRelayTest, RowRefusedForGoodIsDeadLetteredWhileLaterRowsFlow) {
     ASSERT_TRUE(txn.ok());
     google::protobuf::StringValue huge;
     huge.set_value(std::string(50'000, 'x'));
-    ASSERT_TRUE(Outbox::Append(
-                    **txn, {kTopic, "huge", MakeCloudEvent(huge, "itsm/test", "huge", absl::Now())})
-                    .ok());
+    ASSERT_TRUE(
+        Outbox::Append(
+            **txn, {kTopic, "huge", events::MakeCloudEvent(huge, "itsm/test", "huge", absl::Now())})
+            .ok());
     ASSERT_TRUE((*txn)->Commit().ok());
   }
   Write("after", 3);
@@ -177,7 +178,8 @@ TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {
   Write("agg", 2);
   OutboxRelay relay(*db_, Options(), registry_);
   ASSERT_EQ(*relay.PublishOnce(), 2);
-  auto queued = Outbox::Republish(*db_, absl::Now() - absl::Hours(1), absl::Now() + absl::Hours(1), "");
+  auto queued =
+      Outbox::Republish(*db_, absl::Now() - absl::Hours(1), absl::Now() + absl::Hours(1), "");
   ASSERT_TRUE(queued.ok()) << queued.status();
   EXPECT_EQ(*queued, 2);
   auto other_topic = Outbox::Republish(*db_, absl::InfinitePast(), absl::Now(), "other.topic");
@@ -250,4 +252,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, OutboxRelayTest,
                          [](const auto& info) { return itsm::testing::BackendName(info.param); });
 
 }  // namespace
-}  // namespace itsm::events
+}  // namespace itsm::outbox

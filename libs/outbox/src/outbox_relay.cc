@@ -1,14 +1,14 @@
-#include "itsm/events/outbox_relay.h"
+#include "itsm/outbox/outbox_relay.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 namespace log = runtime::log;
 
 namespace {
@@ -74,11 +74,11 @@ OutboxRelay::~OutboxRelay() {
 
 absl::Status OutboxRelay::EnsureProducer() {
   if (producer_) return absl::OkStatus();
-  ITSM_ASSIGN_OR_RETURN(producer_,
-                        KafkaProducer::Create({.bootstrap_servers = options_.bootstrap_servers,
-                                               .client_properties = options_.client_properties,
-                                               .client_id = options_.client_id,
-                                               .delivery_timeout = options_.delivery_timeout}));
+  ITSM_ASSIGN_OR_RETURN(
+      producer_, events::KafkaProducer::Create({.bootstrap_servers = options_.bootstrap_servers,
+                                                .client_properties = options_.client_properties,
+                                                .client_id = options_.client_id,
+                                                .delivery_timeout = options_.delivery_timeout}));
   return absl::OkStatus();
 }
 
@@ -148,9 +148,10 @@ void OutboxRelay::FlushMarks(bool force, bool wait) {
   writer_->Submit(
       [ids, now_us](storage::Transaction& t) {
         return t
-            .Execute("UPDATE outbox SET published_at_us = $1 WHERE id IN "
-                     "(SELECT value FROM json_each($2))",
-                     {now_us, absl::StrCat("[", absl::StrJoin(ids, ","), "]")})
+            .Execute(
+                "UPDATE outbox SET published_at_us = $1 WHERE id IN "
+                "(SELECT value FROM json_each($2))",
+                {now_us, absl::StrCat("[", absl::StrJoin(ids, ","), "]")})
             .status();
       },
       forget);
@@ -237,7 +238,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     return 0;
   }
 
-  ITSM_ASSIGN_OR_RETURN(KafkaProducer::Batch batch, producer_->NewBatch());
+  ITSM_ASSIGN_OR_RETURN(events::KafkaProducer::Batch batch, producer_->NewBatch());
   struct InFlight {
     int64_t id;
     int64_t created_at_us;
@@ -247,7 +248,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   in_flight.reserve(rows_to_send.size());
   for (const auto* row_ptr : rows_to_send) {
     const auto& row = *row_ptr;
-    CloudEvent event;
+    events::CloudEvent event;
     event.id = row[3].AsString();
     event.source = row[4].AsString();
     event.type = row[5].AsString();
@@ -277,12 +278,12 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     in_flight.push_back({id, row[10].AsInt()});
   }
 
-  const std::vector<KafkaProducer::Delivery> deliveries = batch.Wait();
+  const std::vector<events::KafkaProducer::Delivery> deliveries = batch.Wait();
   std::vector<int64_t> delivered;
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   for (size_t i = 0; i < in_flight.size(); ++i) {
     const InFlight& p = in_flight[i];
-    const KafkaProducer::Delivery& d = deliveries[i];
+    const events::KafkaProducer::Delivery& d = deliveries[i];
     if (d.delivered()) {
       delivered.push_back(p.id);
       latency_.Observe(static_cast<double>(now_us - p.created_at_us) / 1e6);
@@ -328,7 +329,8 @@ absl::Status OutboxRelay::MarkPublished(storage::Transaction* txn, int64_t now_u
     const bool postgres = t.dialect() == storage::Dialect::kPostgres;
     const std::string sql =
         postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
-                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM json_each($2))";
+                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM "
+                   "json_each($2))";
     const std::string list = postgres ? absl::StrCat("{", absl::StrJoin(ids, ","), "}")
                                       : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
     return t.Execute(sql, {now_us, list}).status();
@@ -349,4 +351,4 @@ absl::Status OutboxRelay::RunWrite(
   return own->Commit();
 }
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox

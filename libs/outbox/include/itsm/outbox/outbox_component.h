@@ -2,16 +2,16 @@
 // (kafka_bootstrap_servers, kafka_client_properties, outbox_*), the OutboxAdminService
 // (GetOutboxStats, RepublishEvents) on the service's gRPC port, and the relay's stop step in the
 // runtime's ordered shutdown. One call in main instead of the same lines in every service.
-#ifndef ITSM_EVENTS_OUTBOX_COMPONENT_H_
-#define ITSM_EVENTS_OUTBOX_COMPONENT_H_
+#ifndef ITSM_OUTBOX_OUTBOX_COMPONENT_H_
+#define ITSM_OUTBOX_OUTBOX_COMPONENT_H_
 
 #include <memory>
 
-#include "itsm/events/outbox_relay.h"
+#include "itsm/outbox/outbox_relay.h"
 #include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/service_runtime.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 
 class OutboxAdminService final : public outbox::v1::OutboxAdminService::CallbackService {
  public:
@@ -42,6 +42,6 @@ class OutboxComponent {
   std::unique_ptr<OutboxAdminService> admin_;
 };
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox
 
-#endif  // ITSM_EVENTS_OUTBOX_COMPONENT_H_
+#endif  // ITSM_OUTBOX_OUTBOX_COMPONENT_H_

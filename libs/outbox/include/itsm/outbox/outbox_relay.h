@@ -1,7 +1,7 @@
-// Publishes outbox rows to Kafka: an idempotent producer with acks=all, rows taken in id order,
-// marked published only after the broker acknowledged them (the delivery report). A crash
-// between the acknowledgement and the mark re-sends those rows on restart with the same ce_id:
-// delivery is at least once, and consumers de-duplicate by ce_id.
+// Publishes outbox rows to Kafka with the idempotent producer (events::KafkaProducer, acks=all):
+// rows taken in id order, marked published only after the broker acknowledged them (the
+// delivery report). A crash between the acknowledgement and the mark re-sends those rows on
+// restart with the same ce_id: delivery is at least once, and consumers de-duplicate by ce_id.
 //
 // Several replicas on one PostgreSQL database may all run a relay: each round takes a
 // transaction-scoped advisory lock, so one relay publishes at a time and rows are marked before
@@ -13,8 +13,8 @@
 // refuses for good (larger than the maximum message size, an invalid record) is moved to the
 // dead letters with its error and counted: it never holds up the rows behind it, and the admin
 // call RepublishEvents(dead_letters) brings it back once the cause is fixed.
-#ifndef ITSM_EVENTS_OUTBOX_RELAY_H_
-#define ITSM_EVENTS_OUTBOX_RELAY_H_
+#ifndef ITSM_OUTBOX_OUTBOX_RELAY_H_
+#define ITSM_OUTBOX_OUTBOX_RELAY_H_
 
 #include <functional>
 #include <memory>
@@ -33,11 +33,11 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
-namespace itsm::events {
+namespace itsm::outbox {
 
 struct RelayOptions {
-  std::string bootstrap_servers;   // empty: publish nothing, keep rows pending
-  std::string client_properties;   // extra librdkafka properties, "k=v;k=v"
+  std::string bootstrap_servers;  // empty: publish nothing, keep rows pending
+  std::string client_properties;  // extra librdkafka properties, "k=v;k=v"
   std::string client_id = "itsm";
   int batch_size = 500;
   // Rows written by another replica (or missed wake-ups) are found at this interval.
@@ -95,7 +95,7 @@ class OutboxRelay {
   const RelayOptions options_;
   storage::GroupCommitter* writer_;
   // Made by the first round (Start, or PublishOnce in tests).
-  std::unique_ptr<KafkaProducer> producer_;
+  std::unique_ptr<events::KafkaProducer> producer_;
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
@@ -117,6 +117,6 @@ class OutboxRelay {
   prometheus::Histogram& latency_;
 };
 
-}  // namespace itsm::events
+}  // namespace itsm::outbox
 
-#endif  // ITSM_EVENTS_OUTBOX_RELAY_H_
+#endif  // ITSM_OUTBOX_OUTBOX_RELAY_H_
