@@ -22,12 +22,12 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
-#include "src/cmdb.h"
-#include "src/config_repository.h"
-#include "src/impact_graph.h"
+#include "services/configuration/src/cmdb.h"
+#include "services/configuration/src/config_repository.h"
+#include "services/configuration/src/impact_graph.h"
 
 namespace {
 

@@ -22,8 +22,8 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/events/event_consumer.h"
-#include "itsm/events/outbox.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/storage/migrations.h"
@@ -31,8 +31,8 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/test_env.h"
 #include "load_driver.h"
-#include "src/incident_factory.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::bench {
 namespace {

@@ -25,16 +25,17 @@
 #include "absl/strings/str_format.h"
 #include "itsm/base/clock.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/redis/redis_client.h"
 #include "itsm/supervisor/backends.h"
 #include "itsm/testing/test_env.h"
-#include "src/sla_timer.h"
-#include "tests/test_support.h"
+#include "services/sla-timer/src/sla_timer.h"
+#include "services/sla-timer/tests/test_support.h"
 
 using namespace itsm;
 
 namespace {
 
-int64_t UsedMemory(sla_timer::RedisClient& redis) {
+int64_t UsedMemory(redis::RedisClient& redis) {
   auto info = redis.Command({"INFO", "memory"});
   if (!info.ok()) return -1;
   const std::string key = "used_memory:";
@@ -146,7 +147,7 @@ int main(int argc, char** argv) {
   for (int p = 0; p < kPartitions; ++p) all.push_back(p);
   timer.Assign(all);
 
-  sla_timer::RedisClient admin((*redis)->address());
+  redis::RedisClient admin((*redis)->address());
   sla_timer::ClockStore store((*redis)->address());
   const int64_t before = UsedMemory(admin);
   // As events::EventConsumer hands them over (Options::max_batch).

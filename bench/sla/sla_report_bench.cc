@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/time_util.h"
-#include "src/clock_projection.h"
+#include "services/sla/src/clock_projection.h"
 
 namespace {
 

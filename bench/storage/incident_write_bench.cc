@@ -3,12 +3,12 @@
 // is storage, as opposed to RPC and threading.
 #include "benchmark/benchmark.h"
 #include "itsm/base/clock.h"
-#include "itsm/events/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
-#include "src/incident_factory.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm {
 namespace {
@@ -42,7 +42,7 @@ void BM_IncidentCreateUnit(benchmark::State& state) {
       (void)incident::IncidentRepository::Insert(**txn, incident);
       incident::v1::IncidentCreated created;
       *created.mutable_incident() = incident;
-      (void)events::Outbox::Append(
+      (void)outbox::Outbox::Append(
           **txn, {"itsm.incident.v1", incident.id(),
                   events::MakeCloudEvent(created, "itsm/incident", incident.id(), absl::Now())});
       (void)(*txn)->ReleaseSavepoint("unit");

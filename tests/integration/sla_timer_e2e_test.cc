@@ -15,7 +15,7 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "tests/test_support.h"
+#include "services/sla-timer/tests/test_support.h"
 
 namespace itsm {
 namespace {

@@ -6,12 +6,9 @@
 
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_relay.h"
+#include "itsm/events/kafka_producer.h"
 #include "itsm/kafkamock/mock_cluster.h"
-#include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
-#include "itsm/testing/test_env.h"
 
 namespace itsm::events {
 namespace {
@@ -21,18 +18,15 @@ constexpr char kTopic[] = "itsm.consumer-test.v1";
 class EventConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = storage::OpenDatabase("sqlite::memory:");
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", Outbox::Migrations()).ok());
     auto cluster = kafkamock::MockCluster::Start(1);
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kTopic, 2).ok());
   }
 
-  // Publishes events through the real outbox path; `repeat` sends each event that many times
-  // (as a relay would after a crash between delivery and marking).
+  // Publishes events as the outbox relay does (the shared idempotent producer, keyed by
+  // subject); `repeat` sends each event that many times with the same ce_id, each time from a
+  // new producer (as a relay would after a crash between delivery and marking).
   void Publish(const std::vector<std::pair<std::string, int>>& key_and_seconds, int repeat = 1) {
     std::vector<CloudEvent> events;
     for (const auto& [key, seconds] : key_and_seconds) {
@@ -40,21 +34,15 @@ class EventConsumerTest : public ::testing::Test {
       ts.set_seconds(seconds);
       events.push_back(MakeCloudEvent(ts, "itsm/test", key, absl::Now()));
     }
-    RelayOptions options;
-    options.bootstrap_servers = cluster_->bootstrap_servers();
     for (int r = 0; r < repeat; ++r) {
-      auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
-      for (auto e : events) {
-        if (r > 0) {
-          // Same ce_id, new outbox row (the outbox keeps ce_id unique, so re-sending is done by
-          // republishing; here a second row with the original id stands in for it).
-          ASSERT_TRUE((*txn)->Execute("DELETE FROM outbox WHERE event_id = $1", {e.id}).ok());
-        }
-        ASSERT_TRUE(Outbox::Append(**txn, {kTopic, e.subject, e}).ok());
+      auto producer = KafkaProducer::Create({.bootstrap_servers = cluster_->bootstrap_servers()});
+      ASSERT_TRUE(producer.ok()) << producer.status();
+      auto batch = (*producer)->NewBatch();
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      for (const auto& e : events) {
+        ASSERT_EQ(batch->Produce(kTopic, e.subject, e), RD_KAFKA_RESP_ERR_NO_ERROR);
       }
-      ASSERT_TRUE((*txn)->Commit().ok());
-      OutboxRelay relay(*db_, options, registry_);
-      ASSERT_EQ(*relay.PublishOnce(), static_cast<int>(events.size()));
+      for (const auto& d : batch->Wait()) ASSERT_TRUE(d.delivered());
     }
   }
 
@@ -67,7 +55,6 @@ class EventConsumerTest : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   prometheus::Registry registry_;
 };

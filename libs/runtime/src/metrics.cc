@@ -86,23 +86,6 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return kBuckets;
 }
 
-void ObserveGroupCommits(storage::GroupCommitter& committer, prometheus::Registry& registry) {
-  auto& units = prometheus::BuildHistogram()
-                    .Name("itsm_storage_group_commit_units")
-                    .Help("Units of work (e.g. creates) committed per transaction.")
-                    .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
-  auto& seconds = prometheus::BuildHistogram()
-                      .Name("itsm_storage_group_commit_seconds")
-                      .Help("Time of one group-commit transaction, BEGIN to end of COMMIT.")
-                      .Register(registry)
-                      .Add({}, LatencyBuckets());
-  committer.SetBatchObserver([&units, &seconds](size_t n, absl::Duration elapsed) {
-    units.Observe(static_cast<double>(n));
-    seconds.Observe(absl::ToDoubleSeconds(elapsed));
-  });
-}
-
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     const std::string& bind_address, int port, std::shared_ptr<prometheus::Registry> registry) {
   auto server = std::make_unique<MetricsServer>();

@@ -88,26 +88,6 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
 
 ServiceRuntime::~ServiceRuntime() = default;
 
-std::unique_ptr<storage::Database> ServiceRuntime::OpenDatabaseOrExit(
-    const std::vector<SchemaComponent>& components) {
-  storage::DatabaseOptions options;
-  options.pool_size = static_cast<int>(config_.GetInt("database_pool_size"));
-  // An enum option: Load accepted only full or normal.
-  options.sqlite_synchronous_full = config_.GetString("sqlite_synchronous") == "full";
-  const std::string url = config_.DatabaseUrl();
-  auto db = storage::OpenDatabase(url, options);
-  if (!db.ok()) {
-    log::Error("cannot open the database", {{"error", db.status().ToString()}});
-    std::exit(1);
-  }
-  if (absl::Status status = storage::ApplySchema(**db, components); !status.ok()) {
-    log::Error("cannot migrate the database", {{"error", status.ToString()}});
-    std::exit(1);
-  }
-  log::Info("database ready", {{"url", (*db)->DisplayUrl()}});
-  return *std::move(db);
-}
-
 void ServiceRuntime::AddService(grpc::Service* service, std::string health_name) {
   services_.emplace_back(service, std::move(health_name));
 }

@@ -1,4 +1,4 @@
-#include "src/ci_model.h"
+#include "services/configuration/src/ci_model.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

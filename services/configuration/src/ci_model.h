@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/config/v1/config.pb.h"
-#include "src/class_catalog.h"
+#include "services/configuration/src/class_catalog.h"
 
 namespace itsm::config {
 

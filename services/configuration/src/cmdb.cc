@@ -1,4 +1,4 @@
-#include "src/cmdb.h"
+#include "services/configuration/src/cmdb.h"
 
 #include <map>
 #include <set>
@@ -10,10 +10,10 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/config/v1/events.pb.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
-#include "src/ci_model.h"
-#include "src/config_repository.h"
+#include "services/configuration/src/ci_model.h"
+#include "services/configuration/src/config_repository.h"
 
 namespace itsm::config {
 namespace {
@@ -26,7 +26,7 @@ absl::Status Invalid(const std::string& field, const std::string& message) {
 
 absl::Status Publish(storage::Transaction& txn, const std::string& key,
                      const google::protobuf::Message& event, absl::Time time) {
-  return events::Outbox::Append(
+  return outbox::Outbox::Append(
       txn, {kConfigTopic, key, events::MakeCloudEvent(event, kEventSource, key, time)});
 }
 

@@ -18,8 +18,8 @@
 #include "itsm/base/clock.h"
 #include "itsm/config/v1/config.pb.h"
 #include "itsm/storage/database.h"
-#include "src/class_catalog.h"
-#include "src/impact_graph.h"
+#include "services/configuration/src/class_catalog.h"
+#include "services/configuration/src/impact_graph.h"
 
 namespace itsm::config {
 

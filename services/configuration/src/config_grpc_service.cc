@@ -1,4 +1,4 @@
-#include "src/config_grpc_service.h"
+#include "services/configuration/src/config_grpc_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"

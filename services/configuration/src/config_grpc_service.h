@@ -7,7 +7,7 @@
 #include "itsm/config/v1/config.grpc.pb.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/group_commit.h"
-#include "src/cmdb.h"
+#include "services/configuration/src/cmdb.h"
 
 namespace itsm::config {
 

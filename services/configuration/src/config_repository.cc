@@ -1,4 +1,4 @@
-#include "src/config_repository.h"
+#include "services/configuration/src/config_repository.h"
 
 #include <limits>
 
@@ -10,11 +10,11 @@
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
-#include "src/class_catalog.h"
+#include "services/configuration/src/class_catalog.h"
 
 namespace itsm::config {
 namespace {
@@ -148,7 +148,7 @@ CREATE TABLE config_baseline_relationships (
 }  // namespace
 
 std::vector<storage::SchemaComponent> ConfigRepository::Schema() {
-  return {{"outbox", events::Outbox::Migrations()},
+  return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
           {"configuration", Migrations()}};
 }

@@ -19,7 +19,7 @@
 #include "itsm/config/v1/config.pb.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
-#include "src/impact_graph.h"
+#include "services/configuration/src/impact_graph.h"
 
 namespace itsm::config {
 

@@ -1,4 +1,4 @@
-#include "src/configuration_service_info.h"
+#include "services/configuration/src/configuration_service_info.h"
 
 namespace itsm::config {
 

@@ -1,4 +1,4 @@
-#include "src/impact_graph.h"
+#include "services/configuration/src/impact_graph.h"
 
 #include <algorithm>
 

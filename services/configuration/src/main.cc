@@ -1,23 +1,23 @@
 // itsm-configuration: the CMDB (CI classes, CIs, relationships, impact analysis, baselines).
 #include "itsm/base/clock.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
-#include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
-#include "src/cmdb.h"
-#include "src/config_grpc_service.h"
-#include "src/config_repository.h"
-#include "src/configuration_service_info.h"
+#include "services/configuration/src/cmdb.h"
+#include "services/configuration/src/config_grpc_service.h"
+#include "services/configuration/src/config_repository.h"
+#include "services/configuration/src/configuration_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
   runtime::ServiceRuntime rt(argc, argv, config::ConfigurationServiceInfo());
 
-  auto db = rt.OpenDatabaseOrExit(config::ConfigRepository::Schema());
+  auto db = servicedb::OpenDatabaseOrExit(rt, config::ConfigRepository::Schema());
   records::IdempotencyPruner pruner(*db,
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
   pruner.Start();
@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   // published events through it too (see OutboxRelay).
   storage::GroupCommitter committer(
       *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = 1});
-  runtime::ObserveGroupCommits(committer, rt.metrics());
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last
   // round picks up their events.

@@ -1,4 +1,4 @@
-#include "src/ci_model.h"
+#include "services/configuration/src/ci_model.h"
 
 #include "gtest/gtest.h"
 

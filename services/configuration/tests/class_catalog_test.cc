@@ -1,4 +1,4 @@
-#include "src/class_catalog.h"
+#include "services/configuration/src/class_catalog.h"
 
 #include "gtest/gtest.h"
 

@@ -6,15 +6,15 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "itsm/config/v1/events.pb.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_relay.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_relay.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/cmdb.h"
-#include "src/config_grpc_service.h"
-#include "src/config_repository.h"
+#include "services/configuration/src/cmdb.h"
+#include "services/configuration/src/config_grpc_service.h"
+#include "services/configuration/src/config_repository.h"
 
 namespace itsm::config {
 namespace {
@@ -156,9 +156,9 @@ TEST_P(ConfigurationServiceTest,
 
   // 8 CiCreated and 8 RelationshipCreated, keyed by the record's id.
   prometheus::Registry registry;
-  events::RelayOptions options;
+  outbox::RelayOptions options;
   options.bootstrap_servers = (*cluster)->bootstrap_servers();
-  events::OutboxRelay relay(*db_, options, registry);
+  outbox::OutboxRelay relay(*db_, options, registry);
   ASSERT_EQ(*relay.PublishOnce(), 16);
   auto records = itsm::testing::ReadTopic((*cluster)->bootstrap_servers(), kConfigTopic, 16);
   ASSERT_TRUE(records.ok());

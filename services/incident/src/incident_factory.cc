@@ -1,4 +1,4 @@
-#include "src/incident_factory.h"
+#include "services/incident/src/incident_factory.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"

@@ -9,7 +9,7 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "itsm/base/clock.h"
 #include "itsm/incident/v1/incident.pb.h"
-#include "src/priority_matrix.h"
+#include "services/incident/src/priority_matrix.h"
 
 namespace itsm::incident {
 

@@ -1,4 +1,4 @@
-#include "src/incident_grpc_service.h"
+#include "services/incident/src/incident_grpc_service.h"
 
 #include <algorithm>
 #include <memory>
@@ -10,16 +10,16 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/records/field_limits.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
-#include "src/incident_repository.h"
-#include "src/problem_repository.h"
+#include "services/incident/src/incident_repository.h"
+#include "services/incident/src/problem_repository.h"
 
 namespace itsm::incident {
 namespace {
@@ -48,7 +48,7 @@ absl::Status RecordChange(storage::Transaction& txn, const Outcome<Record>& out,
   ITSM_RETURN_IF_ERROR(IncidentRepository::AppendAudit(txn, out.after.id(), entry));
   const absl::Time time = base::FromProtoTimestamp(out.after.update_time());
   for (const auto& event : out.events) {
-    ITSM_RETURN_IF_ERROR(events::Outbox::Append(
+    ITSM_RETURN_IF_ERROR(outbox::Outbox::Append(
         txn, {kIncidentTopic, out.after.id(),
               events::MakeCloudEvent(*event, kEventSource, out.after.id(), time)}));
   }

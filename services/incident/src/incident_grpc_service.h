@@ -12,9 +12,9 @@
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
-#include "src/incident_factory.h"
-#include "src/incident_workflow.h"
-#include "src/problem_workflow.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_workflow.h"
+#include "services/incident/src/problem_workflow.h"
 
 namespace itsm::incident {
 

@@ -1,4 +1,4 @@
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_repository.h"
 
 #include <limits>
 #include <map>
@@ -13,7 +13,7 @@
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
@@ -46,7 +46,7 @@ storage::Migration WithNumbering(int version, std::string name, const std::strin
 }  // namespace
 
 std::vector<storage::SchemaComponent> IncidentRepository::Schema() {
-  return {{"outbox", events::Outbox::Migrations()},
+  return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
           {"incident", Migrations()}};
 }

@@ -1,4 +1,4 @@
-#include "src/incident_service_info.h"
+#include "services/incident/src/incident_service_info.h"
 
 namespace itsm::incident {
 

@@ -20,8 +20,8 @@
 #include "itsm/base/clock.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
-#include "src/priority_matrix.h"
-#include "src/state_machine.h"
+#include "services/incident/src/priority_matrix.h"
+#include "services/incident/src/state_machine.h"
 
 namespace itsm::incident {
 

@@ -1,18 +1,18 @@
 // itsm-incident: incidents, service requests, problems and known errors.
 #include "itsm/base/clock.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
-#include "itsm/runtime/metrics.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
-#include "src/incident_factory.h"
-#include "src/incident_grpc_service.h"
-#include "src/incident_repository.h"
-#include "src/incident_service_info.h"
-#include "src/priority_matrix.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_grpc_service.h"
+#include "services/incident/src/incident_repository.h"
+#include "services/incident/src/incident_service_info.h"
+#include "services/incident/src/priority_matrix.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int64_t reopen_window_hours = rt.config().GetInt("reopen_window_hours");
-  auto db = rt.OpenDatabaseOrExit(incident::IncidentRepository::Schema());
+  auto db = servicedb::OpenDatabaseOrExit(rt, incident::IncidentRepository::Schema());
   records::IdempotencyPruner pruner(*db,
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
   pruner.Start();
@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
               if (configured > 0) return configured;
               return db->dialect() == storage::Dialect::kPostgres ? 4 : 1;
             }()});
-  runtime::ObserveGroupCommits(committer, rt.metrics());
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db, &committer);
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
   // Every commit may hold new outbox rows: publish them now instead of at the next poll.
   committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
   // Registered after the relay, so it stops first: queued writes commit before the relay's last

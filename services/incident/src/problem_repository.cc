@@ -1,4 +1,4 @@
-#include "src/problem_repository.h"
+#include "services/incident/src/problem_repository.h"
 
 #include <limits>
 
@@ -12,7 +12,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::incident {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/problem_workflow.h"
+#include "services/incident/src/problem_workflow.h"
 
 #include <set>
 
@@ -8,8 +8,8 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
-#include "src/incident_factory.h"
-#include "src/record_diff.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/record_diff.h"
 
 namespace itsm::incident {
 namespace {

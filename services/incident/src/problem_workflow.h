@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "itsm/base/clock.h"
 #include "itsm/incident/v1/incident.pb.h"
-#include "src/incident_workflow.h"
-#include "src/priority_matrix.h"
+#include "services/incident/src/incident_workflow.h"
+#include "services/incident/src/priority_matrix.h"
 
 namespace itsm::incident {
 

@@ -1,4 +1,4 @@
-#include "src/record_diff.h"
+#include "services/incident/src/record_diff.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -1,4 +1,4 @@
-#include "src/state_machine.h"
+#include "services/incident/src/state_machine.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -1,4 +1,4 @@
-#include "src/incident_factory.h"
+#include "services/incident/src/incident_factory.h"
 
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"

@@ -12,15 +12,15 @@
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/cloud_event.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_relay.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_relay.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/incident_grpc_service.h"
-#include "src/incident_repository.h"
+#include "services/incident/src/incident_grpc_service.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::incident {
 namespace {
@@ -104,9 +104,9 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   // Publishes the outbox and returns the events on the topic, in order per record.
   std::vector<itsm::testing::KafkaRecord> Events(size_t at_least) {
     prometheus::Registry registry;
-    events::RelayOptions options;
+    outbox::RelayOptions options;
     options.bootstrap_servers = cluster_->bootstrap_servers();
-    events::OutboxRelay relay(*db_, options, registry);
+    outbox::OutboxRelay relay(*db_, options, registry);
     EXPECT_TRUE(relay.PublishOnce().ok());
     // Wait for every event the outbox holds, not just the first few: on a slow machine the
     // partitions' messages arrive spread out (seen under AddressSanitizer).
@@ -159,9 +159,9 @@ TEST_P(IncidentServiceTest, CreateStoresNumbersAndPublishesIncidentCreated) {
   }
 
   prometheus::Registry registry;
-  events::RelayOptions options;
+  outbox::RelayOptions options;
   options.bootstrap_servers = cluster_->bootstrap_servers();
-  events::OutboxRelay relay(*db_, options, registry);
+  outbox::OutboxRelay relay(*db_, options, registry);
   ASSERT_EQ(*relay.PublishOnce(), 2);
   auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kIncidentTopic, 2);
   ASSERT_TRUE(records.ok());

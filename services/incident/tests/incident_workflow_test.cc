@@ -1,11 +1,11 @@
 // The incident workflow without gRPC or storage: what each change does to the record, which
 // fields it names, and which events announce it, in order.
-#include "src/incident_workflow.h"
+#include "services/incident/src/incident_workflow.h"
 
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
-#include "src/incident_factory.h"
+#include "services/incident/src/incident_factory.h"
 
 namespace itsm::incident {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/priority_matrix.h"
+#include "services/incident/src/priority_matrix.h"
 
 #include "gtest/gtest.h"
 

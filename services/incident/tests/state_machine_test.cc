@@ -2,7 +2,7 @@
 // legal and yields its kind; any other pair is FAILED_PRECONDITION naming exactly the allowed
 // targets. A second, independent statement of the expected life cycles guards the tables
 // themselves.
-#include "src/state_machine.h"
+#include "services/incident/src/state_machine.h"
 
 #include <map>
 #include <set>

@@ -1,4 +1,4 @@
-#include "src/clock_store.h"
+#include "services/sla-timer/src/clock_store.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,9 +79,9 @@ absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vect
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.Pipeline(cmds));
   std::vector<Loaded> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    const RedisValue& r = replies[i];
+    const redis::RedisValue& r = replies[i];
     const std::string key = StateKey(keys[i].partition, keys[i].incident_id);
-    if (r.type == RedisValue::Type::kError) {
+    if (r.type == redis::RedisValue::Type::kError) {
       out[i].status = absl::InternalError(absl::StrCat(key, ": redis: ", r.str));
       continue;
     }
@@ -130,7 +130,7 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
   std::vector<absl::StatusOr<bool>> out;
   out.reserve(replies.size());
   for (size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].type == RedisValue::Type::kError) {
+    if (replies[i].type == redis::RedisValue::Type::kError) {
       out.push_back(absl::InternalError(absl::StrCat(
           StateKey(writes[i].key.partition, writes[i].key.incident_id), ": redis: ", replies[i].str)));
     } else {
@@ -143,7 +143,7 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
 absl::StatusOr<std::vector<std::string>> ClockStore::Due(int32_t partition, absl::Time now,
                                                          int limit) {
   ITSM_ASSIGN_OR_RETURN(
-      RedisValue v,
+      redis::RedisValue v,
       redis_.Command(
           {"ZRANGEBYSCORE", DueKey(partition), "-inf",
            absl::StrFormat("%.0f", std::floor(absl::ToDoubleMilliseconds(now - absl::UnixEpoch()))),
@@ -158,26 +158,26 @@ absl::Status ClockStore::RemoveDue(int32_t partition, const std::string& inciden
 }
 
 absl::StatusOr<std::vector<std::string>> ClockStore::PeekOutbox(int32_t partition, int limit) {
-  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"LRANGE", OutboxKey(partition), "0",
-                                                      std::to_string(limit - 1)}));
+  ITSM_ASSIGN_OR_RETURN(redis::RedisValue v, redis_.Command({"LRANGE", OutboxKey(partition), "0",
+                                                             std::to_string(limit - 1)}));
   std::vector<std::string> out;
   for (auto& e : v.elements) out.push_back(std::move(e.str));
   return out;
 }
 
 absl::StatusOr<bool> ClockStore::AckOutbox(int32_t partition, const std::string& first, int count) {
-  ITSM_ASSIGN_OR_RETURN(RedisValue v,
+  ITSM_ASSIGN_OR_RETURN(redis::RedisValue v,
                         redis_.Eval(ack_, {OutboxKey(partition)}, {first, std::to_string(count)}));
   return v.integer == 1;
 }
 
 absl::StatusOr<int64_t> ClockStore::OutboxLength(int32_t partition) {
-  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"LLEN", OutboxKey(partition)}));
+  ITSM_ASSIGN_OR_RETURN(redis::RedisValue v, redis_.Command({"LLEN", OutboxKey(partition)}));
   return v.integer;
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> ClockStore::OpenClocks(int32_t partition) {
-  ITSM_ASSIGN_OR_RETURN(RedisValue v, redis_.Command({"HGETALL", OpenKey(partition)}));
+  ITSM_ASSIGN_OR_RETURN(redis::RedisValue v, redis_.Command({"HGETALL", OpenKey(partition)}));
   std::map<std::string, int64_t> out;
   for (size_t i = 0; i + 1 < v.elements.size(); i += 2) {
     int64_t n = 0;

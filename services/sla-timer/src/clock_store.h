@@ -22,9 +22,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "itsm/redis/redis_client.h"
 #include "itsm/sla/v1/timer_state.pb.h"
-#include "src/redis_client.h"
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
 
@@ -76,13 +76,13 @@ class ClockStore {
   std::string DueKey(int32_t partition) const;
   std::string OutboxKey(int32_t partition) const;
   std::string OpenKey(int32_t partition) const;
-  RedisClient& redis() { return redis_; }
+  redis::RedisClient& redis() { return redis_; }
 
  private:
   std::string prefix_;
-  RedisClient redis_;
-  RedisClient::Script commit_;
-  RedisClient::Script ack_;
+  redis::RedisClient redis_;
+  redis::RedisClient::Script commit_;
+  redis::RedisClient::Script ack_;
 };
 
 // The score of a due instant: milliseconds, rounded up, so that a due entry is never taken

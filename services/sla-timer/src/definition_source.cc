@@ -1,4 +1,4 @@
-#include "src/definition_source.h"
+#include "services/sla-timer/src/definition_source.h"
 
 #include <chrono>
 

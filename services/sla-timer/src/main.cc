@@ -4,9 +4,9 @@
 #include "itsm/base/clock.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
-#include "src/definition_source.h"
-#include "src/sla_timer.h"
-#include "src/sla_timer_service_info.h"
+#include "services/sla-timer/src/definition_source.h"
+#include "services/sla-timer/src/sla_timer.h"
+#include "services/sla-timer/src/sla_timer_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;

@@ -1,14 +1,12 @@
-#include "src/sla_timer.h"
+#include "services/sla-timer/src/sla_timer.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
-
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/events/kafka_config.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/runtime/logging.h"
 
@@ -78,21 +76,6 @@ absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   if (incident.status().code() != absl::StatusCode::kNotFound) return incident.status();
   ITSM_ASSIGN_OR_RETURN(out.request, ServiceRequestOf(e));
   return out;
-}
-
-struct DeliveryBatch {
-  std::atomic<int> failed{0};
-  std::atomic<int> delivered{0};
-};
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
-  auto* batch = static_cast<DeliveryBatch*>(m->_private);
-  if (!batch) return;
-  if (m->err) {
-    batch->failed.fetch_add(1);
-  } else {
-    batch->delivered.fetch_add(1);
-  }
 }
 
 prometheus::Histogram::BucketBoundaries DelayBuckets() {
@@ -522,21 +505,11 @@ void SlaTimer::FireLoop() {
 }
 
 absl::Status SlaTimer::StartProducer() {
-  ITSM_ASSIGN_OR_RETURN(auto props, events::ParseKafkaProperties(options_.kafka_client_properties));
-  props["bootstrap.servers"] = options_.kafka_bootstrap_servers;
-  props["client.id"] = "itsm-sla-timer";
-  props["enable.idempotence"] = "true";  // implies acks=all and ordered retries
-  props["acks"] = "all";
-  props["linger.ms"] = "2";
-  props["message.timeout.ms"] =
-      std::to_string(absl::ToInt64Milliseconds(options_.delivery_timeout));
-  ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, events::MakeKafkaConf(props));
-  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  char err[512];
-  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  if (!producer_) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka producer: ", err));
-  }
+  ITSM_ASSIGN_OR_RETURN(producer_, events::KafkaProducer::Create(
+                                       {.bootstrap_servers = options_.kafka_bootstrap_servers,
+                                        .client_properties = options_.kafka_client_properties,
+                                        .client_id = "itsm-sla-timer",
+                                        .delivery_timeout = options_.delivery_timeout}));
   return absl::OkStatus();
 }
 
@@ -544,7 +517,7 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   ITSM_ASSIGN_OR_RETURN(std::vector<std::string> raw,
                         publish_store_.PeekOutbox(p, options_.publish_batch));
   if (raw.empty()) return 0;
-  DeliveryBatch batch;
+  ITSM_ASSIGN_OR_RETURN(events::KafkaProducer::Batch batch, producer_->NewBatch());
   int sent = 0;
   for (const std::string& r : raw) {
     sla::v1::TimerOutboxEntry entry;
@@ -555,32 +528,18 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
     e.type = entry.type();
     e.time = absl::FromUnixMicros(entry.time_us());
     e.subject = entry.subject();
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
-    for (const auto& [k, v] : events::ToKafkaHeaders(e)) {
-      rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(),
-                          static_cast<ssize_t>(v.size()));
-    }
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_, RD_KAFKA_V_TOPIC(kSlaTopic),
-        RD_KAFKA_V_KEY(entry.subject().data(), entry.subject().size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(entry.data().data()), entry.data().size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(&batch), RD_KAFKA_V_END);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_headers_destroy(headers);
+    e.data = entry.data();
+    if (batch.Produce(kSlaTopic, entry.subject(), e) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       break;  // queue full or similar: send what was queued, the rest next pass
     }
     ++sent;
   }
-  // Every queued message must be reported before `batch` goes out of scope.
-  while (batch.failed.load() + batch.delivered.load() < sent) {
-    // Delivery reports reference `batch`: wait for all (message.timeout.ms bounds this).
-    rd_kafka_flush(producer_, 100);
-  }
-  if (batch.failed.load() > 0 || sent == 0) {
+  int failed = 0;
+  for (const events::KafkaProducer::Delivery& d : batch.Wait()) failed += d.delivered() ? 0 : 1;
+  if (failed > 0 || sent == 0) {
     publish_failures_.Increment();
-    return absl::UnavailableError(absl::StrCat("partition ", p, ": ", batch.failed.load(), " of ",
-                                               sent, " events not delivered"));
+    return absl::UnavailableError(
+        absl::StrCat("partition ", p, ": ", failed, " of ", sent, " events not delivered"));
   }
   // Delivered (acks=all): now they may leave the outbox. A crash before this line sends them
   // again with the same ce_id.
@@ -680,11 +639,7 @@ void SlaTimer::StopPublisher() {
                 {{"error", n.status().ToString()}});
     }
   }
-  if (producer_) {
-    rd_kafka_flush(producer_, 5000);
-    rd_kafka_destroy(producer_);
-    producer_ = nullptr;
-  }
+  producer_.reset();  // every batch was waited for: nothing is left to flush
 }
 
 }  // namespace itsm::sla_timer

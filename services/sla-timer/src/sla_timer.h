@@ -13,8 +13,6 @@
 #ifndef ITSM_SERVICES_SLA_TIMER_SLA_TIMER_H_
 #define ITSM_SERVICES_SLA_TIMER_SLA_TIMER_H_
 
-#include <librdkafka/rdkafka.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -30,12 +28,13 @@
 #include "absl/time/time.h"
 #include "itsm/base/clock.h"
 #include "itsm/events/event_consumer.h"
+#include "itsm/events/kafka_producer.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
-#include "src/clock_store.h"
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/clock_store.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
 
@@ -129,7 +128,7 @@ class SlaTimer {
   bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
 
   std::unique_ptr<events::EventConsumer> consumer_;
-  rd_kafka_t* producer_ = nullptr;
+  std::unique_ptr<events::KafkaProducer> producer_;
   std::atomic<bool> stop_fire_{false};
   std::atomic<bool> stop_publish_{false};
   std::thread fire_thread_;

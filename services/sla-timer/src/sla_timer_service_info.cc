@@ -1,4 +1,4 @@
-#include "src/sla_timer_service_info.h"
+#include "services/sla-timer/src/sla_timer_service_info.h"
 
 namespace itsm::sla_timer {
 

@@ -1,4 +1,4 @@
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 #include <algorithm>
 
@@ -6,16 +6,16 @@
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "src/sla_rules.h"
+#include "itsm/slamodel/calendar.h"
 
 namespace itsm::sla_timer {
 namespace {
 
-using sla::ActionType;
-using sla::ClockKind;
-using sla::Stage;
 using sla::v1::TimerClock;
 using sla::v1::TimerState;
+using slamodel::ActionType;
+using slamodel::ClockKind;
+using slamodel::Stage;
 
 constexpr ClockKind kKinds[] = {ClockKind::kResponse, ClockKind::kResolution};
 
@@ -69,8 +69,8 @@ Stage StageOf(const TimerClock& c) {
   return s;
 }
 
-std::vector<sla::Transition> History(const TimerClock& c) {
-  std::vector<sla::Transition> out;
+std::vector<slamodel::Transition> History(const TimerClock& c) {
+  std::vector<slamodel::Transition> out;
   out.reserve(c.history_size());
   for (const auto& t : c.history()) {
     out.push_back({.type = static_cast<ActionType>(t.type()),
@@ -90,8 +90,8 @@ void AddTransition(TimerClock& c, ActionType type, absl::Time at, absl::Duration
   t->set_target_s(absl::ToInt64Seconds(target));
 }
 
-sla::RecordFields FromRecord(const sla::v1::TimerRecord& r) {
-  sla::RecordFields f;
+slamodel::RecordFields FromRecord(const sla::v1::TimerRecord& r) {
+  slamodel::RecordFields f;
   f.state = r.state();
   f.priority = r.priority();
   f.assignment_group = r.assignment_group();
@@ -104,7 +104,7 @@ sla::RecordFields FromRecord(const sla::v1::TimerRecord& r) {
   return f;
 }
 
-sla::v1::TimerRecord ToRecord(const sla::RecordFields& f, const std::string& service) {
+sla::v1::TimerRecord ToRecord(const slamodel::RecordFields& f, const std::string& service) {
   sla::v1::TimerRecord r;
   r.set_state(f.state);
   r.set_priority(f.priority);
@@ -149,7 +149,7 @@ struct TimerLogic::Record {
   int64_t version = 0;
   std::string service = {};
   incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
-  sla::RecordFields fields = {};
+  slamodel::RecordFields fields = {};
   RecordQuery query = {};
   // "" (incident) or kServiceRequestRecord.
   std::string record_type = {};
@@ -186,15 +186,10 @@ bool TimerLogic::Finished(const TimerState& state) {
 
 std::string TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
                                 const sla::v1::Calendar& cal) const {
-  switch (def.time_zone_source()) {
-    case sla::v1::TIME_ZONE_SOURCE_CALLER:
-    case sla::v1::TIME_ZONE_SOURCE_CI_LOCATION:
-      // The incident carries no caller or CI zone yet: the tenant default, else the calendar's.
-      if (!options_.default_time_zone.empty()) return options_.default_time_zone;
-      return cal.time_zone();
-    default:
-      return def.time_zone().empty() ? cal.time_zone() : def.time_zone();
-  }
+  // The incident carries no caller or CI zone yet: for those sources, the tenant default, else
+  // the calendar's.
+  return slamodel::ResolveTimeZone(def, cal, /*caller_time_zone=*/"", /*ci_time_zone=*/"",
+                                   options_.default_time_zone);
 }
 
 absl::StatusOr<const businesstime::Calendar*> TimerLogic::CompiledCalendar(const TimerClock& c) {
@@ -205,7 +200,7 @@ absl::StatusOr<const businesstime::Calendar*> TimerLogic::CompiledCalendar(const
   }
   ITSM_ASSIGN_OR_RETURN(CalendarPtr record,
                         source_.Calendar(c.calendar_id(), c.calendar_version()));
-  auto compiled = sla::CompileCalendar(*record, c.time_zone());
+  auto compiled = slamodel::CompileCalendar(*record, c.time_zone());
   if (!compiled.ok()) {
     // A stored calendar always compiled when it was saved; failing now is a broken record.
     return absl::FailedPreconditionError(
@@ -217,18 +212,18 @@ absl::StatusOr<const businesstime::Calendar*> TimerLogic::CompiledCalendar(const
   return slot.get();
 }
 
-absl::StatusOr<const sla::ClockPolicy*> TimerLogic::Policy(const sla::v1::SlaDefinition& d,
-                                                           ClockKind kind) {
+absl::StatusOr<const slamodel::ClockPolicy*> TimerLogic::Policy(const sla::v1::SlaDefinition& d,
+                                                                ClockKind kind) {
   const auto key = std::make_tuple(d.id(), d.version(), static_cast<int>(kind));
   absl::MutexLock lock(&mu_);
   if (auto it = policies_.find(key); it != policies_.end()) return it->second.get();
-  auto policy = sla::ClockPolicy::FromDefinition(d, kind);
+  auto policy = slamodel::ClockPolicy::FromDefinition(d, kind);
   if (!policy.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("definition ", d.id(), ": ", policy.status().message()));
   }
   auto& slot = policies_[key];
-  slot = std::make_unique<sla::ClockPolicy>(*std::move(policy));
+  slot = std::make_unique<slamodel::ClockPolicy>(*std::move(policy));
   return slot.get();
 }
 
@@ -237,7 +232,7 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
   ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                         source_.Definition(c.definition_id(), c.definition_version()));
-  ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, at));
+  ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, at));
   sla::v1::SlaClock s;
   s.set_clock_id(c.clock_id());
   s.set_incident_id(ctx.incident_id);
@@ -258,7 +253,7 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
       *s.mutable_due_time() = base::ToProtoTimestamp(*due);
     }
   }
-  s.set_stage(sla::ToProto(clock.stage()));
+  s.set_stage(slamodel::ToProto(clock.stage()));
   s.set_breached(clock.breached());
   *s.mutable_business_elapsed() = ProtoDuration(clock.BusinessElapsed(*cal, at));
   *s.mutable_actual_elapsed() = ProtoDuration(clock.ActualElapsed(at));
@@ -292,7 +287,7 @@ absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
     ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                           source_.Definition(c.definition_id(), c.definition_version()));
-    ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, t));
+    ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, t));
     for (double pct : Thresholds(*def)) {
       if (WarningFired(c, pct)) continue;
       if (c.breach_fired()) break;  // thresholds skipped over by a shorter target stay unfired
@@ -332,7 +327,7 @@ absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                           source_.Definition(c.definition_id(), c.definition_version()));
     const absl::Time anchor = FromUs(c.last_event_us());
-    ITSM_ASSIGN_OR_RETURN(sla::Clock clock, sla::Clock::Replay(History(c), *cal, anchor));
+    ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, anchor));
     std::optional<double> pct;
     for (double p : Thresholds(*def)) {
       if (!WarningFired(c, p)) {
@@ -354,9 +349,9 @@ absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
 }
 
 absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, ClockKind kind,
-                                     const sla::Action& a, incident::v1::Priority priority,
+                                     const slamodel::Action& a, incident::v1::Priority priority,
                                      absl::Time change_time) {
-  const auto pkind = sla::ToProto(kind);
+  const auto pkind = slamodel::ToProto(kind);
   TimerState& st = ctx.out.state;
   int index = -1;
   for (int i = 0; i < st.clocks_size(); ++i) {
@@ -398,7 +393,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
   }
   if (index < 0) {
     return absl::InternalError(
-        absl::StrCat("action ", sla::ActionName(a.type), " without a clock"));
+        absl::StrCat("action ", slamodel::ActionName(a.type), " without a clock"));
   }
   TimerClock& c = *st.mutable_clocks(index);
   const absl::Time at = std::max(change_time, FromUs(c.last_event_us()));
@@ -471,7 +466,7 @@ absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
   r.version = incident.version();
   r.service = incident.service();
   r.priority = incident.priority();
-  r.fields = sla::FromIncident(incident);
+  r.fields = slamodel::FromIncident(incident);
   r.query = RecordQuery::Of(incident);
   return OnRecord(stored, r, partition, change_time);
 }
@@ -484,7 +479,7 @@ absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
   r.version = request.version();
   r.service = request.service();
   r.priority = request.priority();
-  r.fields = sla::FromServiceRequest(request);
+  r.fields = slamodel::FromServiceRequest(request);
   r.query = RecordQuery::Of(request);
   r.record_type = kServiceRequestRecord;
   return OnRecord(stored, r, partition, change_time);
@@ -519,8 +514,8 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   // a late resolution is "breached, then completed", whether or not the firing loop was quick.
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
 
-  const sla::RecordFields& after = record.fields;
-  std::optional<sla::RecordFields> before;
+  const slamodel::RecordFields& after = record.fields;
+  std::optional<slamodel::RecordFields> before;
   if (stored != nullptr && stored->incident_version() > 0) before = FromRecord(stored->record());
   // Set the service before any snapshot reads it.
   *st.mutable_record() = ToRecord(before ? *before : after, record.service);
@@ -544,14 +539,14 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
     const sla::v1::TimerDefinitionRef ref = st.definitions(i);
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def, source_.Definition(ref.id(), ref.version()));
     for (ClockKind kind : kKinds) {
-      ITSM_ASSIGN_OR_RETURN(const sla::ClockPolicy* policy, Policy(*def, kind));
+      ITSM_ASSIGN_OR_RETURN(const slamodel::ClockPolicy* policy, Policy(*def, kind));
       Stage stage = Stage::kNone;
       for (const auto& c : st.clocks()) {
-        if (c.definition_id() == def->id() && c.clock_kind() == sla::ToProto(kind)) {
+        if (c.definition_id() == def->id() && c.clock_kind() == slamodel::ToProto(kind)) {
           stage = StageOf(c);
         }
       }
-      for (const sla::Action& a :
+      for (const slamodel::Action& a :
            policy->Decide(stage, before ? &*before : nullptr, after, change_time)) {
         ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, record.priority, change_time));
       }

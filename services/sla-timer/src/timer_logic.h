@@ -6,8 +6,8 @@
 //   // out->changed: write out->state, schedule out->next_fire, publish out->events atomically
 //   auto fired = logic.Fire(state, clock.Now());   // warnings and breaches due by now
 //
-// The conditions and the clock arithmetic are the SLA model's (itsm::sla::ClockPolicy::Decide,
-// itsm::sla::Clock); this class only keeps each clock's history and fired markers, and turns
+// The conditions and the clock arithmetic are the SLA model's (itsm::slamodel::ClockPolicy::Decide,
+// itsm::slamodel::Clock); this class only keeps each clock's history and fired markers, and turns
 // the model's actions into events. Everything is deterministic in its inputs (clock and event
 // ids are derived, event times are the instants of the changes or thresholds), so replaying the
 // incident topic rebuilds the same clocks and the same events, ids included.
@@ -26,11 +26,11 @@
 #include "itsm/businesstime/calendar.h"
 #include "itsm/events/cloud_event.h"
 #include "itsm/incident/v1/incident.pb.h"
-#include "itsm/sla/clock.h"
-#include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/sla/v1/timer_state.pb.h"
-#include "src/definition_source.h"
+#include "itsm/slamodel/clock.h"
+#include "itsm/slamodel/conditions.h"
+#include "services/sla-timer/src/definition_source.h"
 
 namespace itsm::sla_timer {
 
@@ -77,7 +77,7 @@ class TimerLogic {
                                      absl::Time change_time);
 
   // The same for one service request event (ServiceRequestCreated / Updated / StateChanged):
-  // the request's fields are read with sla::FromServiceRequest, definitions are resolved with
+  // the request's fields are read with slamodel::FromServiceRequest, definitions are resolved with
   // the catalogue item as request type, and clock ids and events carry the record type
   // "service_request". INVALID_ARGUMENT when `stored` belongs to an incident with the same id.
   absl::StatusOr<Outcome> OnServiceRequest(const sla::v1::TimerState* stored,
@@ -102,11 +102,11 @@ class TimerLogic {
   absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
                                    int32_t partition, absl::Time change_time);
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
-  absl::StatusOr<const sla::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
-                                                 sla::ClockKind kind);
+  absl::StatusOr<const slamodel::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
+                                                      slamodel::ClockKind kind);
   absl::Status FireUpTo(Ctx& ctx, absl::Time t);
-  absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, sla::ClockKind kind,
-                           const sla::Action& action, incident::v1::Priority priority,
+  absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, slamodel::ClockKind kind,
+                           const slamodel::Action& action, incident::v1::Priority priority,
                            absl::Time change_time);
   absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
   absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
@@ -120,7 +120,7 @@ class TimerLogic {
   // Compiled per (calendar id, version, zone) and (definition id, version, kind): immutable.
   std::map<std::tuple<std::string, int64_t, std::string>, std::unique_ptr<businesstime::Calendar>>
       calendars_ ABSL_GUARDED_BY(mu_);
-  std::map<std::tuple<std::string, int64_t, int>, std::unique_ptr<sla::ClockPolicy>> policies_
+  std::map<std::tuple<std::string, int64_t, int>, std::unique_ptr<slamodel::ClockPolicy>> policies_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -10,8 +10,8 @@
 #include "itsm/supervisor/backends.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/sla_timer.h"
-#include "tests/test_support.h"
+#include "services/sla-timer/src/sla_timer.h"
+#include "services/sla-timer/tests/test_support.h"
 
 namespace itsm::sla_timer {
 namespace {

@@ -1,7 +1,7 @@
 // TimerLogic with an injected clock and in-memory definitions: the clock lifecycle as the timer
 // applies it (start, warnings, breach, pause, priority change, resolve, reopen, cancel), fired
 // exactly once, and deterministic under replay.
-#include "src/timer_logic.h"
+#include "services/sla-timer/src/timer_logic.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -304,7 +304,7 @@ TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
   EXPECT_EQ(a[14], '5');
 }
 
-// ---- Service requests: the same clocks, read through sla::FromServiceRequest ----
+// ---- Service requests: the same clocks, read through slamodel::FromServiceRequest ----
 
 class ServiceRequestTimerTest : public TimerLogicTest {
  protected:

@@ -1,4 +1,4 @@
-#include "src/ci_location_zone.h"
+#include "services/sla/src/ci_location_zone.h"
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"

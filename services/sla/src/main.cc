@@ -5,24 +5,25 @@
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
 #include "itsm/events/event_consumer.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_component.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_component.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
-#include "src/ci_location_zone.h"
-#include "src/clock_projection.h"
-#include "src/sla_grpc_service.h"
-#include "src/sla_repository.h"
-#include "src/sla_service_info.h"
+#include "itsm/servicedb/service_database.h"
+#include "services/sla/src/ci_location_zone.h"
+#include "services/sla/src/clock_projection.h"
+#include "services/sla/src/sla_grpc_service.h"
+#include "services/sla/src/sla_repository.h"
+#include "services/sla/src/sla_service_info.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
   runtime::ServiceRuntime rt(argc, argv, sla::SlaServiceInfo());
 
-  auto db = rt.OpenDatabaseOrExit(
-      {{"outbox", events::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
-  auto outbox = events::OutboxComponent::StartOrExit(rt, *db);
+  auto db = servicedb::OpenDatabaseOrExit(
+      rt, {{"outbox", outbox::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db);
 
   // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
   // the beginning: a consumer group of its own (never committed offsets to resume from) with

@@ -1,4 +1,4 @@
-#include "src/sla_grpc_service.h"
+#include "services/sla/src/sla_grpc_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
@@ -6,14 +6,15 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
-#include "itsm/events/outbox.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/field_limits.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/runtime/call_context.h"
-#include "itsm/sla/conditions.h"
 #include "itsm/sla/v1/events.pb.h"
-#include "src/sla_repository.h"
-#include "src/sla_rules.h"
+#include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/conditions.h"
+#include "services/sla/src/sla_repository.h"
+#include "services/sla/src/sla_rules.h"
 
 namespace itsm::sla {
 namespace {
@@ -32,7 +33,7 @@ grpc::ServerUnaryReactor* Unary(runtime::Executor& executor, grpc::CallbackServe
 
 absl::Status Publish(storage::Transaction& txn, const google::protobuf::Message& event,
                      const std::string& key, absl::Time at) {
-  return events::Outbox::Append(
+  return outbox::Outbox::Append(
       txn, {kSlaTopic, key, events::MakeCloudEvent(event, kEventSource, key, at)});
 }
 
@@ -60,7 +61,7 @@ absl::StatusOr<businesstime::Calendar> SlaGrpcService::LoadCalendar(const std::s
                                                                     const std::string& time_zone) {
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
   ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
-  return CompileCalendar(calendar, time_zone);
+  return slamodel::CompileCalendar(calendar, time_zone);
 }
 
 // --- Calendars --------------------------------------------------------------------------------
@@ -374,9 +375,9 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
       *resolve.mutable_at() = out.start_time();
       ITSM_ASSIGN_OR_RETURN(auto applicable, Resolve(resolve));
       if (applicable.applicable().empty()) {
-        return absl::NotFoundError(absl::StrCat("service: no active definition covers \"",
-                                                r.service(), "\" at ", PriorityName(r.priority()),
-                                                " on ", base::FormatRfc3339(start)));
+        return absl::NotFoundError(
+            absl::StrCat("service: no active definition covers \"", r.service(), "\" at ",
+                         slamodel::PriorityName(r.priority()), " on ", base::FormatRfc3339(start)));
       }
       definition = applicable.applicable(0).definition();
     }
@@ -384,11 +385,11 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
     const bool has = t != nullptr && (kind == v1::CLOCK_KIND_RESPONSE ? t->has_response_target()
                                                                       : t->has_resolution_target());
     if (!has) {
-      return absl::NotFoundError(
-          absl::StrCat("priority: definition \"", definition.name(), "\" has no ",
-                       kind == v1::CLOCK_KIND_RESPONSE ? "response" : "resolution", " target for ",
-                       PriorityName(r.priority()).empty() ? "an unspecified priority"
-                                                          : PriorityName(r.priority())));
+      return absl::NotFoundError(absl::StrCat(
+          "priority: definition \"", definition.name(), "\" has no ",
+          kind == v1::CLOCK_KIND_RESPONSE ? "response" : "resolution", " target for ",
+          slamodel::PriorityName(r.priority()).empty() ? "an unspecified priority"
+                                                       : slamodel::PriorityName(r.priority())));
     }
     target =
         FromProto(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target() : t->resolution_target());
@@ -414,11 +415,11 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
     }
     ITSM_ASSIGN_OR_RETURN(ci_zone, options_.ci_location_zone(r.ci_id()));
   }
-  const std::string zone = definition.id().empty()
-                               ? calendar.time_zone()
-                               : ResolveTimeZone(definition, calendar, r.caller_time_zone(),
-                                                 ci_zone, options_.default_time_zone);
-  auto compiled = CompileCalendar(calendar, zone);
+  const std::string zone = definition.id().empty() ? calendar.time_zone()
+                                                   : slamodel::ResolveTimeZone(
+                                                         definition, calendar, r.caller_time_zone(),
+                                                         ci_zone, options_.default_time_zone);
+  auto compiled = slamodel::CompileCalendar(calendar, zone);
   if (!compiled.ok()) {
     // Only a zone from the request can make a stored calendar invalid.
     return absl::InvalidArgumentError(

@@ -11,7 +11,7 @@
 #include "itsm/runtime/executor.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/storage/database.h"
-#include "src/clock_projection.h"
+#include "services/sla/src/clock_projection.h"
 
 namespace itsm::sla {
 

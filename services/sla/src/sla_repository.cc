@@ -1,4 +1,4 @@
-#include "src/sla_repository.h"
+#include "services/sla/src/sla_repository.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"

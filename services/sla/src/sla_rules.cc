@@ -1,22 +1,17 @@
-#include "src/sla_rules.h"
+#include "services/sla/src/sla_rules.h"
 
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/sla/conditions.h"
+#include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/conditions.h"
 
 namespace itsm::sla {
 namespace {
-
-businesstime::TimeOfDay Tod(const v1::TimeOfDay& t) {
-  return {t.hours(), t.minutes(), t.seconds()};
-}
-businesstime::LocalDate Day(const v1::Date& d) { return {d.year(), d.month(), d.day()}; }
 
 absl::Status CheckName(const std::string& name) {
   if (absl::StripAsciiWhitespace(name).empty()) return absl::InvalidArgumentError("name: required");
@@ -60,54 +55,13 @@ std::string FormatBound(absl::Time t) {
 
 }  // namespace
 
-businesstime::CalendarSpec ToCalendarSpec(const v1::Calendar& c, const std::string& time_zone) {
-  businesstime::CalendarSpec spec;
-  spec.time_zone = time_zone.empty() ? c.time_zone() : time_zone;
-  spec.always_open = c.always_open();
-  for (const auto& w : c.weekly_hours()) {
-    // WEEKDAY_MONDAY = 1 .. SUNDAY = 7; absl::Weekday monday = 0. An unspecified day becomes
-    // an out-of-range weekday that Calendar::Create names.
-    spec.weekly.push_back({.day = static_cast<absl::Weekday>(static_cast<int>(w.day()) - 1),
-                           .start = Tod(w.start()),
-                           .end = Tod(w.end())});
-  }
-  for (const auto& h : c.holidays()) {
-    businesstime::Holiday holiday{.date = Day(h.date())};
-    for (const auto& i : h.closed_intervals())
-      holiday.closed.push_back({Tod(i.start()), Tod(i.end())});
-    spec.holidays.push_back(std::move(holiday));
-  }
-  for (const auto& e : c.extra_working_days()) {
-    businesstime::ExtraWorkingDay extra{.date = Day(e.date())};
-    for (const auto& i : e.open_intervals()) extra.open.push_back({Tod(i.start()), Tod(i.end())});
-    spec.extra_working.push_back(std::move(extra));
-  }
-  return spec;
-}
-
-absl::StatusOr<businesstime::Calendar> CompileCalendar(const v1::Calendar& calendar,
-                                                       const std::string& time_zone) {
-  auto compiled = businesstime::Calendar::Create(ToCalendarSpec(calendar, time_zone));
-  if (!compiled.ok()) {
-    // The library names its own spec's fields; users wrote the record's.
-    std::string message =
-        absl::StrReplaceAll(compiled.status().message(), {{"weekly[", "weekly_hours["},
-                                                          {"weekly:", "weekly_hours:"},
-                                                          {"extra_working[", "extra_working_days["},
-                                                          {"].closed", "].closed_intervals"},
-                                                          {"].open", "].open_intervals"}});
-    return absl::Status(compiled.status().code(), message);
-  }
-  return compiled;
-}
-
 absl::Status ValidateCalendar(const v1::Calendar& calendar) {
   ITSM_RETURN_IF_ERROR(CheckName(calendar.name()));
   if (calendar.description().size() > kMaxDescription) {
     return absl::InvalidArgumentError(
         absl::StrCat("description: at most ", kMaxDescription, " characters"));
   }
-  return CompileCalendar(calendar).status();
+  return slamodel::CompileCalendar(calendar).status();
 }
 
 absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
@@ -167,8 +121,8 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".priority: required, P1..P5"));
     }
     if (!priorities.insert(t.priority()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(at, ".priority: ", PriorityName(t.priority()), " has a target already"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          at, ".priority: ", slamodel::PriorityName(t.priority()), " has a target already"));
     }
     if (!t.has_response_target() && !t.has_resolution_target()) {
       return absl::InvalidArgumentError(
@@ -204,12 +158,13 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   if (From(d) >= Until(d)) {
     return absl::InvalidArgumentError("effective_until: must be after effective_from");
   }
-  ITSM_ASSIGN_OR_RETURN(auto response,
-                        ClockConditions::FromProto(d.response_conditions(), ClockKind::kResponse,
-                                                   "response_conditions"));
+  ITSM_ASSIGN_OR_RETURN(auto response, slamodel::ClockConditions::FromProto(
+                                           d.response_conditions(), slamodel::ClockKind::kResponse,
+                                           "response_conditions"));
   ITSM_ASSIGN_OR_RETURN(
-      auto resolution, ClockConditions::FromProto(d.resolution_conditions(), ClockKind::kResolution,
-                                                  "resolution_conditions"));
+      auto resolution,
+      slamodel::ClockConditions::FromProto(
+          d.resolution_conditions(), slamodel::ClockKind::kResolution, "resolution_conditions"));
   *d.mutable_response_conditions() = response.ToProto();
   *d.mutable_resolution_conditions() = resolution.ToProto();
   return absl::OkStatus();
@@ -236,7 +191,7 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
         if (TargetFor(o, t.priority()) == nullptr) continue;
         return absl::AlreadyExistsError(absl::StrCat(
             "definition \"", o.name(), "\" (", o.id(), ") is an active ", KindName(o.kind()),
-            " for service \"", service, "\" at ", PriorityName(t.priority()), " from ",
+            " for service \"", service, "\" at ", slamodel::PriorityName(t.priority()), " from ",
             FormatBound(From(o)), " to ", FormatBound(Until(o)),
             ": effective dates must not overlap (retire it or change its dates)"));
       }
@@ -256,32 +211,6 @@ bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& 
   if (c.categories_size() > 0 && !Listed(c.categories(), r.category())) return false;
   if (c.request_types_size() > 0 && !Listed(c.request_types(), r.request_type())) return false;
   return true;
-}
-
-std::string ResolveTimeZone(const v1::SlaDefinition& d, const v1::Calendar& calendar,
-                            const std::string& caller_time_zone, const std::string& ci_time_zone,
-                            const std::string& tenant_default) {
-  std::string zone;
-  switch (d.time_zone_source()) {
-    case v1::TIME_ZONE_SOURCE_CALLER:
-      zone = caller_time_zone;
-      break;
-    case v1::TIME_ZONE_SOURCE_CI_LOCATION:
-      zone = ci_time_zone;
-      break;
-    default:
-      zone = d.time_zone();
-      break;
-  }
-  if (!zone.empty()) return zone;
-  // The definition's own source gives the calendar's zone directly; the record-based sources
-  // fall back to the tenant's default first, as a record without a location is usually local.
-  const bool from_record = d.time_zone_source() == v1::TIME_ZONE_SOURCE_CALLER ||
-                           d.time_zone_source() == v1::TIME_ZONE_SOURCE_CI_LOCATION;
-  if (from_record && !tenant_default.empty()) {
-    return tenant_default;
-  }
-  return calendar.time_zone();
 }
 
 }  // namespace itsm::sla

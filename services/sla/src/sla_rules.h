@@ -1,6 +1,7 @@
-// The SLA service's domain rules, with no gRPC or SQL: calendar records to business calendars,
-// validation of definitions (every error names its field), the overlap rule, which definition
-// applies to a record, and where the time zone comes from.
+// The SLA service's domain rules, with no gRPC or SQL: validation of calendars and definitions
+// (every error names its field), the overlap rule, and which definition applies to a record.
+// Compiling a calendar and choosing its time zone are libs/slamodel's (calendar.h): the SLA
+// timer does both too.
 #ifndef ITSM_SERVICES_SLA_SLA_RULES_H_
 #define ITSM_SERVICES_SLA_SLA_RULES_H_
 
@@ -9,7 +10,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "itsm/businesstime/calendar.h"
 #include "itsm/sla/v1/sla.pb.h"
 
 namespace itsm::sla {
@@ -17,17 +17,9 @@ namespace itsm::sla {
 inline constexpr size_t kMaxName = 200;
 inline constexpr size_t kMaxDescription = 4000;
 
-// The calendar record as a businesstime spec, in `time_zone` when not empty (else the record's).
-businesstime::CalendarSpec ToCalendarSpec(const v1::Calendar& calendar,
-                                          const std::string& time_zone = "");
-
 // Validates a calendar record: name, then Calendar::Create's checks with its messages, field
 // names translated to the record's (weekly[0].end -> weekly_hours[0].end).
 absl::Status ValidateCalendar(const v1::Calendar& calendar);
-
-// The compiled calendar in `time_zone` (the record's when empty).
-absl::StatusOr<businesstime::Calendar> CompileCalendar(const v1::Calendar& calendar,
-                                                       const std::string& time_zone = "");
 
 // Validates `definition` and fills its defaults (warning thresholds 50/75/90, clock conditions
 // of docs/sla.md made explicit). INVALID_ARGUMENT names the first bad field. Does not look at
@@ -46,12 +38,6 @@ bool Applies(const v1::SlaDefinition& definition, const v1::ResolveApplicableSla
 // The target of `definition` for `priority`, if it has one.
 const v1::PriorityTarget* TargetFor(const v1::SlaDefinition& definition,
                                     incident::v1::Priority priority);
-
-// The zone the calendar's hours are read in: the definition's source (its own zone, the
-// caller's, the CI location's) when that has one, else `tenant_default`, else the calendar's.
-std::string ResolveTimeZone(const v1::SlaDefinition& definition, const v1::Calendar& calendar,
-                            const std::string& caller_time_zone, const std::string& ci_time_zone,
-                            const std::string& tenant_default);
 
 }  // namespace itsm::sla
 

@@ -1,4 +1,4 @@
-#include "src/sla_service_info.h"
+#include "services/sla/src/sla_service_info.h"
 
 namespace itsm::sla {
 

@@ -1,4 +1,4 @@
-#include "src/clock_projection.h"
+#include "services/sla/src/clock_projection.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "src/sla_rules.h"
+#include "services/sla/src/sla_rules.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -180,20 +180,6 @@ TEST(Applies, CoverageDatesAndPriority) {
   r.set_priority(incident::v1::PRIORITY_P1);
   r.set_kind(v1::AGREEMENT_KIND_OLA);
   EXPECT_FALSE(Applies(d, r, absl::FromUnixSeconds(1000)));
-}
-
-TEST(ResolveTimeZone, SourceThenTenantDefaultThenCalendar) {
-  auto d = Gold();
-  const auto cal = WorkWeek();
-  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Europe/Istanbul");
-  d.set_time_zone("Europe/Berlin");
-  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Europe/Berlin");
-  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CALLER);
-  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", "UTC"), "Asia/Tokyo");
-  EXPECT_EQ(ResolveTimeZone(d, cal, "", "", "UTC"), "UTC");
-  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CI_LOCATION);
-  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "America/New_York", ""), "America/New_York");
-  EXPECT_EQ(ResolveTimeZone(d, cal, "Asia/Tokyo", "", ""), "Europe/Istanbul");
 }
 
 }  // namespace

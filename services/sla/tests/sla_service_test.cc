@@ -8,16 +8,16 @@
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/event_consumer.h"
-#include "itsm/events/outbox.h"
-#include "itsm/events/outbox_relay.h"
 #include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/outbox/outbox_relay.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
-#include "src/sla_grpc_service.h"
-#include "src/sla_repository.h"
+#include "services/sla/src/sla_grpc_service.h"
+#include "services/sla/src/sla_repository.h"
 
 namespace itsm::sla {
 namespace {
@@ -77,7 +77,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     auto db = itsm::testing::NewDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", events::Outbox::Migrations()).ok());
+    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", outbox::Outbox::Migrations()).ok());
     ASSERT_TRUE(storage::ApplyMigrations(*db_, "sla", SlaRepository::Migrations()).ok());
     auto cluster = kafkamock::MockCluster::Start(1);
     ASSERT_TRUE(cluster.ok());
@@ -396,9 +396,9 @@ TEST_P(SlaServiceTest, ChangesArePublishedOnTheSlaTopic) {
   EXPECT_EQ(Count("outbox"), 3);
 
   prometheus::Registry registry;
-  events::RelayOptions options;
+  outbox::RelayOptions options;
   options.bootstrap_servers = cluster_->bootstrap_servers();
-  events::OutboxRelay relay(*db_, options, registry);
+  outbox::OutboxRelay relay(*db_, options, registry);
   ASSERT_EQ(*relay.PublishOnce(), 3);
   auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kSlaTopic, 3);
   ASSERT_TRUE(records.ok());
@@ -446,7 +446,7 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
     if (stage == v1::CLOCK_STAGE_COMPLETED) *c.mutable_stop_time() = c.event_time();
     return c;
   };
-  std::vector<events::OutgoingEvent> timer_events;
+  std::vector<outbox::OutgoingEvent> timer_events;
   auto add = [&](const google::protobuf::Message& m, const v1::SlaClock& c) {
     timer_events.push_back({kSlaTopic, c.incident_id(),
                             events::MakeCloudEvent(m, "itsm/sla-timer", c.incident_id(),
@@ -477,13 +477,13 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   {
     auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
     ASSERT_TRUE(txn.ok());
-    for (const auto& e : timer_events) ASSERT_TRUE(events::Outbox::Append(**txn, e).ok());
+    for (const auto& e : timer_events) ASSERT_TRUE(outbox::Outbox::Append(**txn, e).ok());
     ASSERT_TRUE((*txn)->Commit().ok());
   }
   prometheus::Registry registry;
-  events::RelayOptions options;
+  outbox::RelayOptions options;
   options.bootstrap_servers = cluster_->bootstrap_servers();
-  events::OutboxRelay relay(*db_, options, registry);
+  outbox::OutboxRelay relay(*db_, options, registry);
   ASSERT_EQ(*relay.PublishOnce(), 6);  // the calendar's event and the timer's five
 
   events::EventConsumer consumer(

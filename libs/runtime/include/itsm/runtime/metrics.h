@@ -8,7 +8,6 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "itsm/storage/group_commit.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
@@ -28,11 +27,6 @@ class ProcessCollector final : public prometheus::Collectable {
 
 // Latency buckets for calls in this suite: from 100 µs (a cached read) to 10 s.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
-
-// Records every group-commit batch of `committer`:
-//   itsm_storage_group_commit_units (histogram: units per transaction)
-//   itsm_storage_group_commit_seconds (histogram: BEGIN to end of COMMIT, fsync included)
-void ObserveGroupCommits(storage::GroupCommitter& committer, prometheus::Registry& registry);
 
 class MetricsServer {
  public:

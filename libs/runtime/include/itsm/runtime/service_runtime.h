@@ -1,9 +1,10 @@
-// The composition root every service's main() uses: configuration, logs, metrics, storage, and a
-// gRPC server with health and reflection; then it serves until SIGTERM/SIGINT and stops in order.
+// The composition root every service's main() uses: configuration, logs, metrics, and a gRPC
+// server with health and reflection; then it serves until SIGTERM/SIGINT and stops in order.
+// A service's database is not the runtime's: libs/servicedb opens it from this configuration.
 //
 //   int main(int argc, char** argv) {
 //     itsm::runtime::ServiceRuntime rt(argc, argv, {"incident", 50051, 9151});
-//     auto db = rt.OpenDatabaseOrExit({"incident", incident::Migrations()});
+//     auto db = servicedb::OpenDatabaseOrExit(rt, incident::IncidentRepository::Schema());
 //     IncidentGrpcService service(...);
 //     rt.AddService(&service, "itsm.incident.v1.IncidentService");
 //     rt.OnShutdown("database", [&] { db.reset(); });
@@ -30,8 +31,6 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/metrics.h"
-#include "itsm/storage/database.h"
-#include "itsm/storage/migrations.h"
 #include "prometheus/registry.h"
 
 namespace itsm::runtime {
@@ -48,8 +47,6 @@ struct ServiceInfo {
 // Every option of the service: CommonOptions with its ports, then its extra options.
 std::vector<OptionSpec> ServiceOptions(const ServiceInfo& info);
 
-using SchemaComponent = storage::SchemaComponent;
-
 class ServiceRuntime {
  public:
   // Reads configuration (exits with code 2 on a bad option; warns about ITSM_* variables no
@@ -60,11 +57,6 @@ class ServiceRuntime {
 
   const Config& config() const { return config_; }
   prometheus::Registry& metrics() { return *registry_; }
-
-  // Opens the configured database and applies each component's migrations; exits with code 1 and
-  // a clear log line when the database is unreachable or a migration fails.
-  std::unique_ptr<storage::Database> OpenDatabaseOrExit(
-      const std::vector<SchemaComponent>& components);
 
   // Registers a gRPC service; `health_name` is its full name for the health service.
   void AddService(grpc::Service* service, std::string health_name);

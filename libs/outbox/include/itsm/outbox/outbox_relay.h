@@ -1,0 +1,122 @@
+// Publishes outbox rows to Kafka with the idempotent producer (events::KafkaProducer, acks=all):
+// rows taken in id order, marked published only after the broker acknowledged them (the
+// delivery report). A crash between the acknowledgement and the mark re-sends those rows on
+// restart with the same ce_id: delivery is at least once, and consumers de-duplicate by ce_id.
+//
+// Several replicas on one PostgreSQL database may all run a relay: each round takes a
+// transaction-scoped advisory lock, so one relay publishes at a time and rows are marked before
+// the lock is released — no row is sent twice by two relays, and one aggregate's events keep
+// their order (two relays publishing interleaved batches could reorder them).
+//
+// Without bootstrap servers the relay does nothing and rows wait; when Kafka is unreachable,
+// deliveries time out, rows stay pending and the next round retries them. A row the broker
+// refuses for good (larger than the maximum message size, an invalid record) is moved to the
+// dead letters with its error and counted: it never holds up the rows behind it, and the admin
+// call RepublishEvents(dead_letters) brings it back once the cause is fixed.
+#ifndef ITSM_OUTBOX_OUTBOX_RELAY_H_
+#define ITSM_OUTBOX_OUTBOX_RELAY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "itsm/events/kafka_producer.h"
+#include "itsm/storage/database.h"
+#include "itsm/storage/group_commit.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace itsm::outbox {
+
+struct RelayOptions {
+  std::string bootstrap_servers;  // empty: publish nothing, keep rows pending
+  std::string client_properties;  // extra librdkafka properties, "k=v;k=v"
+  std::string client_id = "itsm";
+  int batch_size = 500;
+  // Rows written by another replica (or missed wake-ups) are found at this interval.
+  absl::Duration poll_interval = absl::Milliseconds(200);
+  // A delivery not acknowledged in this time is retried in a later round.
+  absl::Duration delivery_timeout = absl::Seconds(10);
+  absl::Duration retention = absl::Hours(168);
+  // With a writer: how often delivered rows are marked published.
+  absl::Duration mark_interval = absl::Milliseconds(100);
+};
+
+class OutboxRelay {
+ public:
+  // With SQLite, pass the service's group committer as `writer`: marking rows published then
+  // rides in the service's own batched transactions, instead of a second writer contending for
+  // SQLite's single write lock (and its busy-wait sleeps) and paying a second fsync per batch.
+  // Marks are then also coalesced (at most one every `mark_interval`): delivered rows are
+  // remembered in memory until their mark commits, so they are not sent again meanwhile, and a
+  // crash in that window re-sends them with the same ce_id (at least once, as always).
+  OutboxRelay(storage::Database& db, RelayOptions options, prometheus::Registry& registry,
+              storage::GroupCommitter* writer = nullptr);
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Creates the producer (INVALID_ARGUMENT for a bad property) and starts the relay thread.
+  absl::Status Start();
+  // Called after a commit that wrote outbox rows: publish now rather than at the next poll.
+  void Wake();
+  // Finishes the current round, then publishes what is still pending (rows committed up to now,
+  // e.g. by a group committer stopped just before) within delivery_timeout, marks what was
+  // delivered, and joins.
+  void Stop();
+
+  // One round, synchronously: publish up to batch_size pending rows. Returns how many were
+  // published. For tests and for the thread.
+  absl::StatusOr<int> PublishOnce();
+
+ private:
+  void Loop();
+  // Creates the producer on first use (it recreates itself after a fatal error).
+  absl::Status EnsureProducer();
+  absl::Status MarkPublished(storage::Transaction* txn, int64_t now_us,
+                             const std::vector<int64_t>& ids);
+  // Runs `write` in `txn` (PostgreSQL: the transaction holding the relay lock), else through the
+  // writer, else in a transaction of its own.
+  absl::Status RunWrite(storage::Transaction* txn,
+                        const std::function<absl::Status(storage::Transaction&)>& write);
+  // With a writer: submits the coalesced marks when due (or now, with `force`), without waiting
+  // unless `wait`.
+  void FlushMarks(bool force, bool wait);
+  void CollectGarbage();
+
+  storage::Database& db_;
+  const RelayOptions options_;
+  storage::GroupCommitter* writer_;
+  // Made by the first round (Start, or PublishOnce in tests).
+  std::unique_ptr<events::KafkaProducer> producer_;
+
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+  absl::Time last_gc_ = absl::InfinitePast();
+
+  // Delivered rows whose "published" mark has not committed yet (writer mode only): skipped by
+  // the next rounds so they are not sent twice.
+  absl::Mutex marks_mu_;
+  absl::flat_hash_set<int64_t> delivered_unmarked_ ABSL_GUARDED_BY(marks_mu_);
+  std::vector<int64_t> to_mark_ ABSL_GUARDED_BY(marks_mu_);
+  absl::Time last_mark_ = absl::InfinitePast();
+
+  prometheus::Counter& published_;
+  prometheus::Counter& failed_;
+  prometheus::Counter& dead_lettered_;
+  prometheus::Gauge& pending_;
+  prometheus::Histogram& latency_;
+};
+
+}  // namespace itsm::outbox
+
+#endif  // ITSM_OUTBOX_OUTBOX_RELAY_H_

@@ -1,0 +1,369 @@
+#include "itsm/outbox/outbox_relay.h"
+
+#include "itsm/events/kafka_config.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
+
+namespace itsm::outbox {
+namespace log = runtime::log;
+
+namespace {
+
+// Held by one relay round at a time across all replicas sharing a PostgreSQL database.
+constexpr int64_t kRelayLockKey = 7318030;
+
+// Errors that the same message will meet again however often it is retried. Anything else
+// (timeouts, leadership changes, an unknown topic that may yet be created) is retried.
+bool IsPermanent(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
+                         prometheus::Registry& registry, storage::GroupCommitter* writer)
+    : db_(db),
+      options_(std::move(options)),
+      writer_(writer),
+      published_(prometheus::BuildCounter()
+                     .Name("itsm_outbox_published_events_total")
+                     .Help("Outbox events acknowledged by Kafka and marked published.")
+                     .Register(registry)
+                     .Add({})),
+      failed_(prometheus::BuildCounter()
+                  .Name("itsm_outbox_publish_failures_total")
+                  .Help("Outbox events whose delivery failed; they are retried.")
+                  .Register(registry)
+                  .Add({})),
+      dead_lettered_(prometheus::BuildCounter()
+                         .Name("itsm_outbox_dead_letter_total")
+                         .Help("Outbox events the broker refused for good, moved to the dead "
+                               "letters (see RepublishEvents with dead_letters).")
+                         .Register(registry)
+                         .Add({})),
+      pending_(prometheus::BuildGauge()
+                   .Name("itsm_outbox_pending_events")
+                   .Help("Outbox events not yet published, as of the last relay round.")
+                   .Register(registry)
+                   .Add({})),
+      latency_(prometheus::BuildHistogram()
+                   .Name("itsm_outbox_publish_delay_seconds")
+                   .Help("Time from writing an outbox row to Kafka acknowledging it.")
+                   .Register(registry)
+                   .Add({}, runtime::LatencyBuckets())) {}
+
+OutboxRelay::~OutboxRelay() {
+  Stop();
+  producer_.reset();  // flushes what is still queued
+}
+
+absl::Status OutboxRelay::EnsureProducer() {
+  if (producer_) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(
+      producer_, events::KafkaProducer::Create({.bootstrap_servers = options_.bootstrap_servers,
+                                                .client_properties = options_.client_properties,
+                                                .client_id = options_.client_id,
+                                                .delivery_timeout = options_.delivery_timeout}));
+  return absl::OkStatus();
+}
+
+absl::Status OutboxRelay::Start() {
+  // A producer that refuses events the outbox accepts would dead-letter them one by one: refuse
+  // the configuration at start instead.
+  ITSM_ASSIGN_OR_RETURN(auto props, events::ParseKafkaProperties(options_.client_properties));
+  if (auto it = props.find("message.max.bytes"); it != props.end()) {
+    const size_t needed = Outbox::kMaxEventBytes + Outbox::kEnvelopeAllowance;
+    size_t configured = 0;
+    if (!absl::SimpleAtoi(it->second, &configured) || configured < needed) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kafka_client_properties: message.max.bytes=", it->second, " is below the ", needed,
+          " bytes an event may take (", Outbox::kMaxEventBytes, " of payload and its envelope)"));
+    }
+  }
+  if (options_.bootstrap_servers.empty()) {
+    log::Warn("no Kafka bootstrap servers configured: events stay in the outbox until one is set");
+    return absl::OkStatus();
+  }
+  ITSM_RETURN_IF_ERROR(EnsureProducer());
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void OutboxRelay::Wake() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+void OutboxRelay::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+    // The last round: rows committed since the loop's last look (the group committer stops
+    // before the relay, so its final batch is among them) are published now, not at the next
+    // start. Bounded: Kafka may be down, and the rows then simply stay pending.
+    const absl::Time deadline = absl::Now() + options_.delivery_timeout;
+    while (absl::Now() < deadline) {
+      if (writer_) FlushMarks(/*force=*/true, /*wait=*/true);
+      auto n = PublishOnce();
+      if (!n.ok()) {
+        log::Warn("final outbox round failed; events stay pending",
+                  {{"error", n.status().ToString()}});
+        break;
+      }
+      if (*n < options_.batch_size) break;
+    }
+  }
+  FlushMarks(/*force=*/true, /*wait=*/true);
+}
+
+void OutboxRelay::FlushMarks(bool force, bool wait) {
+  std::vector<int64_t> ids;
+  {
+    absl::MutexLock lock(&marks_mu_);
+    const absl::Time now = absl::Now();
+    if (to_mark_.empty() || (!force && now - last_mark_ < options_.mark_interval)) return;
+    last_mark_ = now;
+    ids.swap(to_mark_);
+  }
+  auto forget = [this, ids](absl::Status status) {
+    absl::MutexLock lock(&marks_mu_);
+    if (status.ok()) {
+      for (int64_t id : ids) delivered_unmarked_.erase(id);
+    } else {
+      // Not marked: try again with the next flush (the rows stay skipped meanwhile).
+      to_mark_.insert(to_mark_.end(), ids.begin(), ids.end());
+    }
+  };
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  if (wait) {
+    forget(MarkPublished(nullptr, now_us, ids));
+    return;
+  }
+  writer_->Submit(
+      [ids, now_us](storage::Transaction& t) {
+        return t
+            .Execute(
+                "UPDATE outbox SET published_at_us = $1 WHERE id IN "
+                "(SELECT value FROM json_each($2))",
+                {now_us, absl::StrCat("[", absl::StrJoin(ids, ","), "]")})
+            .status();
+      },
+      forget);
+}
+
+void OutboxRelay::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
+      bool marks_waiting;
+      {
+        absl::MutexLock marks_lock(&marks_mu_);
+        marks_waiting = !to_mark_.empty();
+      }
+      mu_.AwaitWithTimeout(absl::Condition(&woken),
+                           marks_waiting ? std::min(options_.poll_interval, options_.mark_interval)
+                                         : options_.poll_interval);
+      if (stopping_) return;
+      wake_ = false;
+    }
+    // Keep going while full batches come back: a backlog drains without waiting for wake-ups.
+    for (;;) {
+      if (writer_) FlushMarks(/*force=*/false, /*wait=*/false);
+      auto n = PublishOnce();
+      if (!n.ok()) {
+        log::Warn("outbox relay round failed", {{"error", n.status().ToString()}});
+        absl::SleepFor(absl::Milliseconds(200));
+        break;
+      }
+      absl::MutexLock lock(&mu_);
+      if (*n < options_.batch_size || stopping_) break;
+    }
+    if (writer_) FlushMarks(/*force=*/false, /*wait=*/false);
+    CollectGarbage();
+  }
+}
+
+void OutboxRelay::CollectGarbage() {
+  const absl::Time now = absl::Now();
+  if (now - last_gc_ < absl::Minutes(1)) return;
+  last_gc_ = now;
+  auto deleted = Outbox::DeletePublishedBefore(db_, now - options_.retention, 10000);
+  if (!deleted.ok()) {
+    log::Warn("outbox retention cleanup failed", {{"error", deleted.status().ToString()}});
+  } else if (*deleted > 0) {
+    log::Info("outbox retention cleanup", {{"deleted", *deleted}});
+  }
+}
+
+absl::StatusOr<int> OutboxRelay::PublishOnce() {
+  ITSM_RETURN_IF_ERROR(EnsureProducer());
+  const bool postgres = db_.dialect() == storage::Dialect::kPostgres;
+  // PostgreSQL: one transaction holds the relay lock from reading the rows to marking them.
+  // SQLite (one process per file): read in a snapshot, mark in a short write transaction later,
+  // so the database's single write lock is never held while waiting for Kafka.
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(postgres ? storage::TransactionMode::kReadWrite
+                                                     : storage::TransactionMode::kReadOnly));
+  if (postgres) {
+    ITSM_ASSIGN_OR_RETURN(auto locked,
+                          txn->Query("SELECT pg_try_advisory_xact_lock($1)", {kRelayLockKey}));
+    if (locked.row(0)[0].AsInt() == 0) return 0;  // another replica is publishing right now
+  }
+  const bool deferred_marks = !postgres && writer_ != nullptr;
+  absl::flat_hash_set<int64_t> skip;
+  if (deferred_marks) {
+    absl::MutexLock lock(&marks_mu_);
+    skip = delivered_unmarked_;
+  }
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet all_rows,
+      txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
+                 " event_time_us, event_subject, content_type, payload, created_at_us"
+                 " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
+                 {options_.batch_size + static_cast<int>(skip.size())}));
+  if (!postgres) txn.reset();
+  std::vector<const std::vector<storage::Value>*> rows_to_send;
+  for (const auto& row : all_rows.rows()) {
+    if (static_cast<int>(rows_to_send.size()) == options_.batch_size) break;
+    if (!skip.contains(row[0].AsInt())) rows_to_send.push_back(&row);
+  }
+  if (rows_to_send.empty()) {
+    pending_.Set(0);
+    return 0;
+  }
+
+  ITSM_ASSIGN_OR_RETURN(events::KafkaProducer::Batch batch, producer_->NewBatch());
+  struct InFlight {
+    int64_t id;
+    int64_t created_at_us;
+  };
+  std::vector<InFlight> in_flight;
+  std::vector<Outbox::DeadLetter> dead;
+  in_flight.reserve(rows_to_send.size());
+  for (const auto* row_ptr : rows_to_send) {
+    const auto& row = *row_ptr;
+    events::CloudEvent event;
+    event.id = row[3].AsString();
+    event.source = row[4].AsString();
+    event.type = row[5].AsString();
+    event.time = absl::FromUnixMicros(row[6].AsInt());
+    event.subject = row[7].AsString();
+    event.content_type = row[8].AsString();
+    event.data = row[9].AsString();
+    const int64_t id = row[0].AsInt();
+    const std::string& topic = row[1].AsString();
+    rd_kafka_resp_err_t err = batch.Produce(topic, row[2].AsString(), event);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && IsPermanent(err)) {
+      // Refused before sending (larger than message.max.bytes): it will never go; set it aside
+      // and go on with the rows behind it.
+      dead.push_back({id, rd_kafka_err2str(err)});
+      log::Error("outbox event refused for good; moved to the dead letters",
+                 {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
+      continue;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Not queued (local queue full, unknown topic...): later rows would overtake this one, so
+      // stop here and retry from it next round.
+      failed_.Increment();
+      log::Warn("cannot queue an outbox event",
+                {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
+      break;
+    }
+    in_flight.push_back({id, row[10].AsInt()});
+  }
+
+  const std::vector<events::KafkaProducer::Delivery> deliveries = batch.Wait();
+  std::vector<int64_t> delivered;
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  for (size_t i = 0; i < in_flight.size(); ++i) {
+    const InFlight& p = in_flight[i];
+    const events::KafkaProducer::Delivery& d = deliveries[i];
+    if (d.delivered()) {
+      delivered.push_back(p.id);
+      latency_.Observe(static_cast<double>(now_us - p.created_at_us) / 1e6);
+    } else if (d.reported && IsPermanent(d.error)) {
+      dead.push_back({p.id, rd_kafka_err2str(d.error)});
+      log::Error("outbox event refused by the broker for good; moved to the dead letters",
+                 {{"outbox_id", p.id}, {"error", rd_kafka_err2str(d.error)}});
+    } else {
+      failed_.Increment();
+    }
+  }
+  if (delivered.size() < in_flight.size()) {
+    log::Warn("some outbox events were not acknowledged; they will be retried",
+              {{"delivered", static_cast<int64_t>(delivered.size())},
+               {"attempted", static_cast<int64_t>(in_flight.size())}});
+  }
+
+  if (deferred_marks) {
+    absl::MutexLock lock(&marks_mu_);
+    for (int64_t id : delivered) delivered_unmarked_.insert(id);
+    to_mark_.insert(to_mark_.end(), delivered.begin(), delivered.end());
+  } else if (!delivered.empty()) {
+    ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
+  }
+  if (!dead.empty()) {
+    ITSM_RETURN_IF_ERROR(RunWrite(txn.get(), [&dead](storage::Transaction& t) {
+      return Outbox::MoveToDeadLetters(t, dead, absl::Now());
+    }));
+  }
+  if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
+  dead_lettered_.Increment(static_cast<double>(dead.size()));
+  published_.Increment(static_cast<double>(delivered.size()));
+  if (static_cast<int>(rows_to_send.size()) < options_.batch_size) {
+    pending_.Set(static_cast<double>(rows_to_send.size() - delivered.size()));
+  }
+  return static_cast<int>(delivered.size());
+}
+
+absl::Status OutboxRelay::MarkPublished(storage::Transaction* txn, int64_t now_us,
+                                        const std::vector<int64_t>& ids) {
+  // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
+  auto mark = [now_us, &ids](storage::Transaction& t) {
+    const bool postgres = t.dialect() == storage::Dialect::kPostgres;
+    const std::string sql =
+        postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
+                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM "
+                   "json_each($2))";
+    const std::string list = postgres ? absl::StrCat("{", absl::StrJoin(ids, ","), "}")
+                                      : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
+    return t.Execute(sql, {now_us, list}).status();
+  };
+  return RunWrite(txn, mark);
+}
+
+absl::Status OutboxRelay::RunWrite(
+    storage::Transaction* txn, const std::function<absl::Status(storage::Transaction&)>& write) {
+  if (txn) return write(*txn);  // PostgreSQL: inside the transaction holding the relay lock
+  if (writer_) {
+    absl::Status status = writer_->Run(write);
+    // A stopped committer (the service is shutting down) falls back to a transaction of our own.
+    if (status.code() != absl::StatusCode::kUnavailable) return status;
+  }
+  ITSM_ASSIGN_OR_RETURN(auto own, db_.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(write(*own));
+  return own->Commit();
+}
+
+}  // namespace itsm::outbox

@@ -1,0 +1,75 @@
+// A small synchronous Redis client over hiredis 0.14: one connection, used by one thread at a
+// time; reconnects on the next call after an I/O error. Commands go as argument vectors (binary
+// safe); Pipeline sends many and reads their replies in one round trip. Scripts are run with
+// EVALSHA, loading them on NOSCRIPT (after a Redis restart or failover).
+#ifndef ITSM_REDIS_REDIS_CLIENT_H_
+#define ITSM_REDIS_REDIS_CLIENT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace itsm::redis {
+
+// A reply, copied out of hiredis: nil, integer, string (status and bulk), array, or error.
+struct RedisValue {
+  enum class Type { kNil, kInteger, kString, kArray, kError };
+  Type type = Type::kNil;
+  int64_t integer = 0;
+  std::string str;
+  std::vector<RedisValue> elements;
+  bool nil() const { return type == Type::kNil; }
+};
+
+class RedisClient {
+ public:
+  // "host:port". The connection is opened lazily (and again after a failure).
+  explicit RedisClient(std::string address, absl::Duration timeout = absl::Seconds(5));
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // UNAVAILABLE when Redis cannot be reached (retry later); an error reply is INTERNAL with
+  // Redis' message, except NOSCRIPT handled inside Eval.
+  absl::StatusOr<RedisValue> Command(const std::vector<std::string>& args);
+  // Every command's reply, in order; fails as a whole only on I/O errors.
+  absl::StatusOr<std::vector<RedisValue>> Pipeline(
+      const std::vector<std::vector<std::string>>& cmds);
+
+  // A Lua script, identified by its SHA-1 once loaded.
+  struct Script {
+    std::string source;
+    std::string sha;  // filled by Load
+  };
+  absl::Status Load(Script& script);
+  // EVALSHA `script` with `keys` and `args` (loads it on NOSCRIPT).
+  absl::StatusOr<RedisValue> Eval(Script& script, const std::vector<std::string>& keys,
+                                  const std::vector<std::string>& args);
+  // EVALSHA of many invocations in one round trip; each entry is {keys, args}.
+  absl::StatusOr<std::vector<RedisValue>> EvalMany(
+      Script& script,
+      const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>& calls);
+
+ private:
+  absl::Status Connect();
+  void Drop();
+  static std::vector<std::string> EvalArgs(const Script& script,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::string>& args);
+
+  std::string host_;
+  int port_ = 0;
+  absl::Duration timeout_;
+  redisContext* ctx_ = nullptr;
+};
+
+}  // namespace itsm::redis
+
+#endif  // ITSM_REDIS_REDIS_CLIENT_H_

@@ -1,0 +1,79 @@
+#include "itsm/redis/redis_client.h"
+
+#include "gtest/gtest.h"
+#include "itsm/supervisor/backends.h"
+#include "itsm/testing/test_env.h"
+
+namespace itsm::redis {
+namespace {
+
+class RedisClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = supervisor::RedisServer::Start(dir_.File("redis"), 0, dir_.File("redis.log"));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+
+  itsm::testing::ScratchDir dir_;
+  std::unique_ptr<supervisor::RedisServer> server_;
+};
+
+TEST_F(RedisClientTest, CommandsAndPipelinesCopyTheReplies) {
+  RedisClient redis(server_->address());
+  auto set = redis.Command({"SET", "k", std::string("a\0b", 3)});  // binary safe
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->str, "OK");
+  auto replies = redis.Pipeline({{"GET", "k"},
+                                 {"RPUSH", "l", "x", "y"},
+                                 {"LRANGE", "l", "0", "-1"},
+                                 {"GET", "missing"},
+                                 {"INCR", "k"}});
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 5u);
+  EXPECT_EQ((*replies)[0].str, std::string("a\0b", 3));
+  EXPECT_EQ((*replies)[1].integer, 2);
+  ASSERT_EQ((*replies)[2].type, RedisValue::Type::kArray);
+  ASSERT_EQ((*replies)[2].elements.size(), 2u);
+  EXPECT_EQ((*replies)[2].elements[1].str, "y");
+  EXPECT_TRUE((*replies)[3].nil());
+  // An error reply fails its own command only, in a pipeline...
+  EXPECT_EQ((*replies)[4].type, RedisValue::Type::kError);
+  // ...and is INTERNAL with Redis' message for a single command.
+  auto incr = redis.Command({"INCR", "k"});
+  EXPECT_EQ(incr.status().code(), absl::StatusCode::kInternal);
+}
+
+TEST_F(RedisClientTest, ScriptsAreLoadedAgainAfterTheCacheIsLost) {
+  RedisClient redis(server_->address());
+  RedisClient::Script script;
+  script.source = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+  auto first = redis.Eval(script, {"n"}, {"2"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->integer, 2);
+  EXPECT_FALSE(script.sha.empty());
+  // As after a Redis restart or failover: the script cache is empty, the sha is still known.
+  ASSERT_TRUE(redis.Command({"SCRIPT", "FLUSH"}).ok());
+  auto many = redis.EvalMany(script, {{{"n"}, {"1"}}, {{"m"}, {"5"}}});
+  ASSERT_TRUE(many.ok()) << many.status();
+  ASSERT_EQ(many->size(), 2u);
+  EXPECT_EQ((*many)[0].integer, 3);
+  EXPECT_EQ((*many)[1].integer, 5);
+}
+
+TEST_F(RedisClientTest, UnreachableIsUnavailableAndTheNextCallReconnects) {
+  RedisClient redis(server_->address(), absl::Seconds(1));
+  ASSERT_TRUE(redis.Command({"SET", "k", "v"}).ok());
+  const int port = server_->port();
+  server_->Stop();
+  EXPECT_EQ(redis.Command({"GET", "k"}).status().code(), absl::StatusCode::kUnavailable);
+  auto server = supervisor::RedisServer::Start(dir_.File("redis"), port, dir_.File("redis2.log"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  auto again = redis.Command({"GET", "k"});  // from the AOF
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->str, "v");
+}
+
+}  // namespace
+}  // namespace itsm::redis

@@ -1,0 +1,52 @@
+#include "itsm/servicedb/service_database.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/metrics.h"
+#include "prometheus/histogram.h"
+
+namespace itsm::servicedb {
+namespace log = runtime::log;
+
+std::unique_ptr<storage::Database> OpenDatabaseOrExit(
+    runtime::ServiceRuntime& rt, const std::vector<storage::SchemaComponent>& components) {
+  const runtime::Config& config = rt.config();
+  storage::DatabaseOptions options;
+  options.pool_size = static_cast<int>(config.GetInt("database_pool_size"));
+  // An enum option: Load accepted only full or normal.
+  options.sqlite_synchronous_full = config.GetString("sqlite_synchronous") == "full";
+  const std::string url = config.DatabaseUrl();
+  auto db = storage::OpenDatabase(url, options);
+  if (!db.ok()) {
+    log::Error("cannot open the database", {{"error", db.status().ToString()}});
+    std::exit(1);
+  }
+  if (absl::Status status = storage::ApplySchema(**db, components); !status.ok()) {
+    log::Error("cannot migrate the database", {{"error", status.ToString()}});
+    std::exit(1);
+  }
+  log::Info("database ready", {{"url", (*db)->DisplayUrl()}});
+  return *std::move(db);
+}
+
+void ObserveGroupCommits(storage::GroupCommitter& committer, prometheus::Registry& registry) {
+  auto& units =
+      prometheus::BuildHistogram()
+          .Name("itsm_storage_group_commit_units")
+          .Help("Units of work (e.g. creates) committed per transaction.")
+          .Register(registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  auto& seconds = prometheus::BuildHistogram()
+                      .Name("itsm_storage_group_commit_seconds")
+                      .Help("Time of one group-commit transaction, BEGIN to end of COMMIT.")
+                      .Register(registry)
+                      .Add({}, runtime::LatencyBuckets());
+  committer.SetBatchObserver([&units, &seconds](size_t n, absl::Duration elapsed) {
+    units.Observe(static_cast<double>(n));
+    seconds.Observe(absl::ToDoubleSeconds(elapsed));
+  });
+}
+
+}  // namespace itsm::servicedb
