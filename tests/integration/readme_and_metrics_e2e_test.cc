@@ -1,6 +1,7 @@
 // What a newcomer and an SRE see first, black box, on the whole suite started by the launcher:
 //  - every itsmctl command README.md shows runs as written and succeeds (a README that lies is a
 //    bug: the README's own `incident get ... --output json` once failed);
+//  - the stop goes through its named stages;
 //  - every process's /metrics passes `promtool check metrics`, and the metrics the docs and the
 //    alert rules rely on exist.
 #include <fstream>
@@ -92,6 +93,16 @@ TEST(ReadmeAndMetrics, EveryReadmeCommandWorksAndEveryMetricsEndpointPassesPromt
         << supervisor::ReadFile(check.log_file).value_or("");
   }
   EXPECT_EQ(suite.Stop(), 0) << suite.launch_log();
+  // The stop went through its named stages, each logged with its duration, the outbox's final
+  // round among them.
+  for (const auto& service : endpoints.services()) {
+    if (service.name() == "sla-timer") continue;
+    const std::string log = supervisor::ReadFile(service.log_file()).value_or("");
+    for (const char* stage : {"not serving", "grace period", "drain calls", "outbox relay"}) {
+      EXPECT_TRUE(absl::StrContains(log, absl::StrCat(R"("stage":")", stage, R"(")")))
+          << service.name() << " did not log the stage " << stage;
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "itsm/events/cloud_event.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
@@ -64,6 +68,28 @@ absl::StatusOr<CloudEvent> FromKafkaMessage(const Headers& headers, std::string 
   }
   e.data = std::move(value);
   return e;
+}
+
+absl::StatusOr<CloudEvent> AsJsonEvent(const CloudEvent& event) {
+  if (event.content_type == kJsonContentType) return event;
+  const google::protobuf::Descriptor* type =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(event.type);
+  if (type == nullptr) {
+    return absl::NotFoundError(absl::StrCat("ce_type ", event.type, ": not a type of this binary"));
+  }
+  std::unique_ptr<google::protobuf::Message> message(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+  if (!message->ParseFromString(event.data)) {
+    return absl::InvalidArgumentError(absl::StrCat("data: not a valid ", event.type));
+  }
+  CloudEvent json = event;
+  json.data.clear();
+  auto status = google::protobuf::util::MessageToJsonString(*message, &json.data);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("data: ", status.message().as_string()));
+  }
+  json.content_type = kJsonContentType;
+  return json;
 }
 
 absl::Status UnpackCloudEvent(const CloudEvent& event, google::protobuf::Message* message) {

@@ -1,5 +1,6 @@
 #include "itsm/outbox/outbox_component.h"
 
+#include "absl/strings/str_split.h"
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/field_limits.h"
@@ -75,6 +76,8 @@ std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRu
   options.client_id = "itsm-" + config.service();
   options.poll_interval = absl::Milliseconds(config.GetInt("outbox_poll_interval_ms"));
   options.retention = absl::Hours(config.GetInt("outbox_retention_hours"));
+  options.json_topics =
+      absl::StrSplit(config.GetString("kafka_json_topics"), ',', absl::SkipEmpty());
   auto component = std::unique_ptr<OutboxComponent>(new OutboxComponent());
   component->relay_ = std::make_unique<OutboxRelay>(db, options, rt.metrics(), writer);
   absl::Status started = component->relay_->Start();

@@ -1,12 +1,13 @@
 #include "itsm/outbox/outbox_relay.h"
 
-#include "itsm/events/kafka_config.h"
+#include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/events/kafka_config.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
@@ -273,6 +274,18 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     event.data = row[9].AsString();
     const int64_t id = row[0].AsInt();
     const std::string& topic = row[1].AsString();
+    if (std::find(options_.json_topics.begin(), options_.json_topics.end(), topic) !=
+        options_.json_topics.end()) {
+      auto json = events::AsJsonEvent(event);
+      if (json.ok()) {
+        event = *std::move(json);
+      } else {
+        // Still published (as protobuf, its content-type says so): holding it back would stall
+        // its record's later events for a conversion that will never succeed.
+        log::Error("cannot convert an outbox event to JSON; published as protobuf",
+                   {{"event_id", event.id}, {"error", json.status().ToString()}});
+      }
+    }
     rd_kafka_resp_err_t err = batch.Produce(topic, row[2].AsString(), event);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && IsPermanent(err)) {
       // Refused before sending (larger than message.max.bytes): it will never go; set it aside

@@ -198,6 +198,35 @@ TEST_P(OutboxRelayTest, StartRefusesAMessageMaxBytesBelowTheLargestEvent) {
   EXPECT_EQ(s.message().rfind("kafka_client_properties: message.max.bytes=100000", 0), 0u) << s;
 }
 
+// A topic configured for JSON carries the proto3 JSON mapping with content-type
+// application/json, for integration platforms without protobuf; consumers decode either.
+TEST_P(OutboxRelayTest, JsonTopicsArePublishedInTheProto3JsonMapping) {
+  Write("agg", 1);
+  RelayOptions json = Options();
+  json.json_topics = {kTopic};
+  OutboxRelay relay(*db_, json, registry_);
+  ASSERT_EQ(*relay.PublishOnce(), 1);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 1);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 1u);
+  const auto& r = (*records)[0];
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.value, "\"1970-01-01T00:00:00Z\"");  // Timestamp{seconds: 0} in JSON
+  auto event = events::FromKafkaMessage({{"ce_specversion", "1.0"},
+                                         {"ce_id", r.Header("ce_id")},
+                                         {"ce_source", "itsm/test"},
+                                         {"ce_type", r.Header("ce_type")},
+                                         {"ce_time", r.Header("ce_time")},
+                                         {"ce_subject", r.key},
+                                         {"content-type", r.Header("content-type")}},
+                                        r.value);
+  ASSERT_TRUE(event.ok()) << event.status();
+  google::protobuf::Timestamp ts;
+  EXPECT_TRUE(events::UnpackCloudEvent(*event, &ts).ok());
+  // The outbox keeps protobuf: switching the topic back needs no migration.
+  EXPECT_EQ(Stats().pending, 0);
+}
+
 TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {
   Write("agg", 2);
   OutboxRelay relay(*db_, Options(), registry_);

@@ -225,6 +225,9 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       StringOption("kafka_client_properties", "",
                    "Extra librdkafka properties, key=value;key=value (TLS, SASL: e.g. "
                    "security.protocol=ssl)."),
+      StringOption("kafka_json_topics", "",
+                   "Topics this service publishes as proto3 JSON (content-type application/json) "
+                   "instead of protobuf, comma-separated, e.g. itsm.incident.v1."),
       // At least an hour: a shorter retention would delete events before a broker outage of
       // an afternoon is over, and RepublishEvents could not restore them. At most ten years.
       IntOption("outbox_retention_hours", 168, 1, 87600,
@@ -241,6 +244,9 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       LogFormatOption("json"),
       IntOption("shutdown_timeout_seconds", 15, 1, 3600,
                 "Upper bound on a graceful stop after SIGTERM: drain calls, flush events."),
+      IntOption("shutdown_grace_ms", 1000, 0, 60000,
+                "After SIGTERM, how long the service reports NOT_SERVING while still answering, so "
+                "that load balancers stop sending calls before it stops accepting them."),
       StringOption("ready_file", "",
                    "If set, a JSON file {grpcAddress, metricsAddress, pid} written once serving "
                    "(used by the launcher and tests)."),

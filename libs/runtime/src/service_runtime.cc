@@ -146,21 +146,35 @@ int ServiceRuntime::Run() {
 
 void ServiceRuntime::Shutdown(grpc::Server& server) {
   const absl::Duration budget = absl::Seconds(config_.GetInt("shutdown_timeout_seconds"));
+  const absl::Duration grace = absl::Milliseconds(config_.GetInt("shutdown_grace_ms"));
   std::thread([budget] {
     absl::SleepFor(budget);
     log::Error("graceful stop overran shutdown_timeout_seconds; exiting");
     std::_Exit(1);
   }).detach();
+  // Each stage is logged with how long it took: a slow stop says where its time went.
+  auto stage = [](absl::string_view name, const std::function<void()>& run) {
+    const absl::Time start = absl::Now();
+    run();
+    log::Info("shutdown stage done",
+              {{"stage", name}, {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start)}});
+  };
 
-  // 1. NOT_SERVING for every service, and no later update may flip it back.
-  server.GetHealthCheckService()->Shutdown();
+  // 1. NOT_SERVING for every service (no later update may flip it back), then a grace period
+  //    during which calls are still answered: a load balancer or the launcher notices the health
+  //    change and stops sending before the port closes, so no caller meets a refused connection.
+  stage("not serving", [&] { server.GetHealthCheckService()->Shutdown(); });
+  stage("grace period", [&] { absl::SleepFor(grace); });
   // 2. Stop accepting; calls in flight get up to half the budget to finish, then are cancelled.
-  server.Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(budget / 2));
-  server.Wait();
-  // 3. Last started, first stopped.
+  stage("drain calls", [&] {
+    server.Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(budget / 2));
+    server.Wait();
+  });
+  // 3. Last started, first stopped: typically the call executor (queued reads finish), the
+  //    group committer (queued writes commit), the outbox relay (a final round publishes what
+  //    they wrote, then the producer is flushed), then storage closes.
   for (auto it = shutdown_steps_.rbegin(); it != shutdown_steps_.rend(); ++it) {
-    log::Info("stopping component", {{"component", it->first}});
-    it->second();
+    stage(it->first, it->second);
   }
 }
 

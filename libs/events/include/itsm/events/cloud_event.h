@@ -36,6 +36,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 CloudEvent MakeCloudEvent(const google::protobuf::Message& message, std::string source,
                           std::string subject, absl::Time time, bool json = false);
 
+// `event` with its protobuf data re-encoded in the proto3 JSON mapping (content-type
+// application/json), the message type found by ce_type among the binary's compiled types.
+// An event already in JSON is returned as it is. NOT_FOUND for a type this binary does not know,
+// INVALID_ARGUMENT for data that does not parse.
+absl::StatusOr<CloudEvent> AsJsonEvent(const CloudEvent& event);
+
 // The Kafka headers of binary mode: ce_specversion, ce_id, ce_source, ce_type, ce_time,
 // ce_subject, content-type.
 Headers ToKafkaHeaders(const CloudEvent& event);

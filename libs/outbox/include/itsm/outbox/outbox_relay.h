@@ -47,6 +47,9 @@ struct RelayOptions {
   absl::Duration retention = absl::Hours(168);
   // With a writer: how often delivered rows are marked published.
   absl::Duration mark_interval = absl::Milliseconds(100);
+  // Topics published in the proto3 JSON mapping (content-type application/json) for consumers
+  // without protobuf; the outbox keeps protobuf either way, so the choice can change at any time.
+  std::vector<std::string> json_topics = {};
 };
 
 class OutboxRelay {

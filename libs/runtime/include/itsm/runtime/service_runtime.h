@@ -12,13 +12,16 @@
 //   }
 //
 // Shutdown order, and why:
-//   1. Health reports NOT_SERVING, so load balancers and the launcher stop sending new calls.
+//   1. Health reports NOT_SERVING, so load balancers and the launcher stop sending new calls,
+//      and calls are still answered for shutdown_grace_ms while they notice.
 //   2. The gRPC server stops accepting and drains calls in flight (up to half the deadline):
 //      a call that was accepted gets its answer.
 //   3. The OnShutdown steps run in reverse order of registration (last started, first stopped):
-//      typically the group committer (its queued writes commit), then the outbox relay (flushes
-//      the producer, so published rows are marked), then storage closes.
-//   A watchdog ends the process with exit code 1 if all this overruns shutdown_timeout_seconds.
+//      typically the call executor, the group committer (its queued writes commit), then the
+//      outbox relay (a final round publishes what is pending and flushes the producer), then
+//      storage closes.
+//   Each stage is logged with its duration ("shutdown stage done"). A watchdog ends the process
+//   with exit code 1 if all this overruns shutdown_timeout_seconds.
 #ifndef ITSM_RUNTIME_SERVICE_RUNTIME_H_
 #define ITSM_RUNTIME_SERVICE_RUNTIME_H_
 
