@@ -14,8 +14,9 @@ namespace itsm::bench {
 double Percentile(std::vector<double> samples, double p) {
   if (samples.empty()) return 0;
   std::sort(samples.begin(), samples.end());
-  const size_t idx = std::min(samples.size() - 1,
-                              static_cast<size_t>(std::ceil(p / 100.0 * samples.size())) - (p > 0 ? 1 : 0));
+  const size_t idx =
+      std::min(samples.size() - 1,
+               static_cast<size_t>(std::ceil(p / 100.0 * samples.size())) - (p > 0 ? 1 : 0));
   return samples[idx];
 }
 

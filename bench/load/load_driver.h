@@ -17,7 +17,7 @@ namespace itsm::bench {
 using AsyncCall = std::function<void(int worker, std::function<void(bool ok)> done)>;
 
 struct LoadResult {
-  std::string mode;   // "closed" or "open"
+  std::string mode;  // "closed" or "open"
   int concurrency = 0;
   double target_rate = 0;
   int64_t calls = 0;

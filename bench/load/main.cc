@@ -79,9 +79,10 @@ class Results {
     Add({scenario, what + ": p99.9", r.p999_ms, "ms", "", ""});
   }
   std::string Json(const std::string& name, const std::string& machine) const {
-    std::string out = absl::StrCat("{\n  \"name\": \"", name, "\",\n  \"time\": \"",
-                                   absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()),
-                                   "\",\n  \"machine\": \"", machine, "\",\n  \"results\": [\n");
+    std::string out =
+        absl::StrCat("{\n  \"name\": \"", name, "\",\n  \"time\": \"",
+                     absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()),
+                     "\",\n  \"machine\": \"", machine, "\",\n  \"results\": [\n");
     for (size_t i = 0; i < rows_.size(); ++i) {
       const Row& r = rows_[i];
       absl::StrAppendFormat(&out,
@@ -93,9 +94,11 @@ class Results {
     return out + "  ]\n}\n";
   }
   std::string Markdown(const std::string& machine, const std::string& command) const {
-    std::string out = absl::StrCat("Machine: ", machine, "  \nCommand: `", command, "`  \nRun: ",
-                                   absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
-                                   "\n\n| scenario | measure | value | unit | vs reference | note |\n|---|---|---:|---|---|---|\n");
+    std::string out = absl::StrCat(
+        "Machine: ", machine, "  \nCommand: `", command,
+        "`  \nRun: ", absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
+        "\n\n| scenario | measure | value | unit | vs reference | note "
+        "|\n|---|---|---:|---|---|---|\n");
     for (const Row& r : rows_) {
       absl::StrAppendFormat(&out, "| %s | %s | %.2f | %s | %s | %s |\n", r.scenario, r.measure,
                             r.value, r.unit, r.vs_reference, r.note);
@@ -172,11 +175,11 @@ class IncidentClient {
       auto* c = new Call();
       c->request = SampleRequest(counter_++);
       c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-      stubs_[worker % stubs_.size()]->async()->CreateIncident(
-          &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
-            done(s.ok());
-            delete c;
-          });
+      stubs_[worker % stubs_.size()]->async()->CreateIncident(&c->ctx, &c->request, &c->response,
+                                                              [c, done](grpc::Status s) {
+                                                                done(s.ok());
+                                                                delete c;
+                                                              });
     };
   }
 
@@ -190,11 +193,11 @@ class IncidentClient {
       };
       auto* c = new Call();
       c->request.set_id((*shared)[counter_++ % shared->size()]);
-      stubs_[worker % stubs_.size()]->async()->GetIncident(
-          &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
-            done(s.ok());
-            delete c;
-          });
+      stubs_[worker % stubs_.size()]->async()->GetIncident(&c->ctx, &c->request, &c->response,
+                                                           [c, done](grpc::Status s) {
+                                                             done(s.ok());
+                                                             delete c;
+                                                           });
     };
   }
 
@@ -288,8 +291,8 @@ struct Bench {
     if (!database_url.empty()) options.env.emplace_back("ITSM_DATABASE_URL", database_url);
     const absl::Time start = absl::Now();
     ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
-    results.Add({scenario, "start to SERVING", absl::ToDoubleMilliseconds(absl::Now() - start), "ms",
-                 "", "target < 500 ms"});
+    results.Add({scenario, "start to SERVING", absl::ToDoubleMilliseconds(absl::Now() - start),
+                 "ms", "", "target < 500 ms"});
     absl::SleepFor(absl::Milliseconds(500));
     results.Add({scenario, "idle RSS", MemoryMb(service->process().pid(), "VmRSS"), "MB", "",
                  "target < 50 MB"});
@@ -300,7 +303,8 @@ struct Bench {
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, database_url));
     IncidentClient client(service->grpc_address(), settings.channels);
     const double max_rate = ClosedLoops(scenario, client.Create());
-    LoadResult open = RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration);
+    LoadResult open =
+        RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration);
     results.AddLoad(scenario, open, reference_rate);
     results.Add({scenario, "peak RSS under load", MemoryMb(service->process().pid(), "VmHWM"), "MB",
                  "", ""});
@@ -313,8 +317,8 @@ struct Bench {
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, ""));
     IncidentClient client(service->grpc_address(), 1);
     absl::Mutex mu;
-    std::map<std::string, absl::Time> acked;      // incident id -> create acknowledged
-    std::map<std::string, absl::Time> consumed;   // incident id -> event seen
+    std::map<std::string, absl::Time> acked;     // incident id -> create acknowledged
+    std::map<std::string, absl::Time> consumed;  // incident id -> event seen
     prometheus::Registry registry;
     events::EventConsumer consumer(
         {.bootstrap_servers = broker->bootstrap_servers(),
@@ -344,8 +348,8 @@ struct Bench {
       absl::MutexLock lock(&mu);
       consumed.clear();
     }
-    const int64_t count = std::max<int64_t>(20, static_cast<int64_t>(
-                                                    200 * absl::ToDoubleSeconds(settings.open_duration)));
+    const int64_t count = std::max<int64_t>(
+        20, static_cast<int64_t>(200 * absl::ToDoubleSeconds(settings.open_duration)));
     const absl::Duration gap = absl::Milliseconds(5);  // 200 creates/s: latency, not throughput
     for (int64_t i = 0; i < count; ++i) {
       ITSM_ASSIGN_OR_RETURN(auto incident, client.CreateNow(i));
@@ -378,9 +382,10 @@ struct Bench {
   absl::Status Reads() {
     const std::string scenario = absl::StrCat("reads, ", settings.seed_incidents, " stored");
     const std::string data = dir.File("data-" + scenario);
-    ITSM_ASSIGN_OR_RETURN(auto db, storage::OpenDatabase("sqlite://" + data + "/incident.db",
-                                                         {.pool_size = 1, .busy_timeout_ms = 5000,
-                                                          .sqlite_synchronous_full = false}));
+    ITSM_ASSIGN_OR_RETURN(
+        auto db, storage::OpenDatabase(
+                     "sqlite://" + data + "/incident.db",
+                     {.pool_size = 1, .busy_timeout_ms = 5000, .sqlite_synchronous_full = false}));
     ITSM_RETURN_IF_ERROR(storage::ApplySchema(*db, incident::IncidentRepository::Schema()));
     const incident::PriorityMatrix matrix = incident::PriorityMatrix::Default();
     const incident::IncidentFactory factory(matrix, base::SystemClock::Get());
@@ -396,7 +401,8 @@ struct Bench {
       ITSM_RETURN_IF_ERROR(txn->Commit());
     }
     results.Add({scenario, "seeding (direct SQLite inserts)",
-                 settings.seed_incidents / absl::ToDoubleSeconds(absl::Now() - seed_start), "/s", "", ""});
+                 settings.seed_incidents / absl::ToDoubleSeconds(absl::Now() - seed_start), "/s",
+                 "", ""});
     db.reset();
     ITSM_RETURN_IF_ERROR(EnsureKafka());
     supervisor::SuiteService::Options options;
@@ -415,7 +421,8 @@ struct Bench {
     filtered.add_priorities(incident::v1::PRIORITY_P2);
     filtered.mutable_page()->set_page_size(50);
     LoadResult list = RunClosedLoop(client.List(filtered), 16, settings.warmup, settings.duration);
-    results.AddLoad(scenario + ": ListIncidents page of 50 (group + priority filter)", list, reference_rate);
+    results.AddLoad(scenario + ": ListIncidents page of 50 (group + priority filter)", list,
+                    reference_rate);
     results.Add({scenario, "peak RSS", MemoryMb(service->process().pid(), "VmHWM"), "MB", "", ""});
     service->Stop();
     return absl::OkStatus();
@@ -446,12 +453,14 @@ int Main(int argc, char** argv) {
   Bench bench;
   const bool quick = config.GetBool("quick");
   bench.settings.warmup = quick ? absl::Milliseconds(100) : absl::Seconds(1);
-  bench.settings.duration = quick ? absl::Milliseconds(300) : absl::Seconds(config.GetInt("seconds"));
+  bench.settings.duration =
+      quick ? absl::Milliseconds(300) : absl::Seconds(config.GetInt("seconds"));
   bench.settings.open_duration = quick ? absl::Milliseconds(500) : absl::Seconds(10);
   bench.settings.seed_incidents = quick ? 2000 : config.GetInt("seed_incidents");
   const std::vector<std::string> scenarios = absl::StrSplit(config.GetString("scenarios"), ',');
   bench.settings.concurrencies.clear();
-  for (absl::string_view c : absl::StrSplit(config.GetString("concurrency"), ',', absl::SkipEmpty())) {
+  for (absl::string_view c :
+       absl::StrSplit(config.GetString("concurrency"), ',', absl::SkipEmpty())) {
     int n = 0;
     if (!absl::SimpleAtoi(c, &n) || n < 1) {
       std::fprintf(stderr, "--concurrency: expected numbers like 1,16,64\n");
@@ -500,7 +509,8 @@ int Main(int argc, char** argv) {
   std::string command = "itsm-bench";
   for (int i = 1; i < argc; ++i) absl::StrAppend(&command, " ", argv[i]);
   std::filesystem::create_directories(dir);
-  (void)supervisor::WriteFileAtomically(dir + "/" + name + ".json", bench.results.Json(name, machine));
+  (void)supervisor::WriteFileAtomically(dir + "/" + name + ".json",
+                                        bench.results.Json(name, machine));
   const std::string md = bench.results.Markdown(machine, command);
   (void)supervisor::WriteFileAtomically(dir + "/" + name + ".md", md);
   std::printf("\n%s\nwritten: %s/%s.json and .md\n", md.c_str(), dir.c_str(), name.c_str());

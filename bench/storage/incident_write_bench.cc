@@ -17,9 +17,9 @@ void BM_IncidentCreateUnit(benchmark::State& state) {
   const bool full = state.range(0) == 1;
   const int batch = static_cast<int>(state.range(1));
   testing::ScratchDir dir;
-  auto db = storage::OpenDatabase("sqlite://" + dir.File("incident.db"),
-                                  {.pool_size = 1, .busy_timeout_ms = 5000,
-                                   .sqlite_synchronous_full = full});
+  auto db = storage::OpenDatabase(
+      "sqlite://" + dir.File("incident.db"),
+      {.pool_size = 1, .busy_timeout_ms = 5000, .sqlite_synchronous_full = full});
   if (!db.ok() || !storage::ApplySchema(**db, incident::IncidentRepository::Schema()).ok()) {
     state.SkipWithError("cannot set up the database");
     return;
@@ -53,7 +53,11 @@ void BM_IncidentCreateUnit(benchmark::State& state) {
   state.SetItemsProcessed(units);
 }
 // (synchronous FULL?, units per transaction)
-BENCHMARK(BM_IncidentCreateUnit)->Args({0, 1})->Args({0, 64})->Args({1, 1})->Args({1, 64})
+BENCHMARK(BM_IncidentCreateUnit)
+    ->Args({0, 1})
+    ->Args({0, 64})
+    ->Args({1, 1})
+    ->Args({1, 64})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

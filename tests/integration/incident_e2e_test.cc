@@ -19,9 +19,9 @@
 namespace itsm {
 namespace {
 
-using ::itsm::testing::Backend;
 using incident::v1::CreateIncidentRequest;
 using incident::v1::CreateIncidentResponse;
+using ::itsm::testing::Backend;
 
 constexpr char kTopic[] = "itsm.incident.v1";
 
@@ -72,7 +72,8 @@ class IncidentEndToEnd : public ::testing::TestWithParam<Backend> {
     ctx.AddMetadata("x-itsm-actor", "e2e");
     CreateIncidentResponse response;
     grpc::Status s = stub_->CreateIncident(&ctx, request, &response);
-    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    if (!s.ok())
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
     return response.incident();
   }
 
@@ -131,12 +132,14 @@ TEST_P(IncidentEndToEnd, CreatedIncidentArrivesAsACloudEventAndShowsInMetrics) {
 
   auto metrics = supervisor::ScrapeMetrics(service_->metrics_address());
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_NE(metrics->find("itsm_grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreateIncident\","
-                          "grpc_service=\"itsm.incident.v1.IncidentService\"} 1"),
+  EXPECT_NE(metrics->find(
+                "itsm_grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreateIncident\","
+                "grpc_service=\"itsm.incident.v1.IncidentService\"} 1"),
             std::string::npos)
       << *metrics;
-  EXPECT_NE(metrics->find("itsm_grpc_server_handling_seconds_bucket{grpc_method=\"CreateIncident\""),
-            std::string::npos);
+  EXPECT_NE(
+      metrics->find("itsm_grpc_server_handling_seconds_bucket{grpc_method=\"CreateIncident\""),
+      std::string::npos);
   EXPECT_NE(metrics->find("itsm_outbox_published_events_total 1"), std::string::npos);
   EXPECT_NE(metrics->find("process_resident_memory_bytes"), std::string::npos);
 }

@@ -151,8 +151,8 @@ TEST_P(IncidentLifecycleEndToEnd, WholeLifeProducesTheExactEventSequence) {
       {"IncidentResolved", state_resolved, "bob"},
       {"IncidentClosed", {"state", "close_time"}, "alice"},
   };
-  auto records = itsm::testing::ReadTopic(broker_->bootstrap_servers(), "itsm.incident.v1",
-                                          expected.size());
+  auto records =
+      itsm::testing::ReadTopic(broker_->bootstrap_servers(), "itsm.incident.v1", expected.size());
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_EQ(records->size(), expected.size());
   for (size_t n = 0; n < expected.size(); ++n) {

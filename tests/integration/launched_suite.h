@@ -26,10 +26,9 @@ class LaunchedSuite {
       entries.push_back(
           absl::StrCat(R"({"name": ")", name, R"(", "grpcPort": 0, "metricsPort": 0})"));
     }
-    suite_ = absl::StrCat(R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )",
-                          supervisor::FindFreePort(),
-                          R"(}, "kafka": {"partitions": 2}, "services": [)",
-                          absl::StrJoin(entries, ", "), "]}");
+    suite_ = absl::StrCat(
+        R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )", supervisor::FindFreePort(),
+        R"(}, "kafka": {"partitions": 2}, "services": [)", absl::StrJoin(entries, ", "), "]}");
   }
 
   // Starts itsm-launch and waits for its endpoints file.
@@ -70,7 +69,9 @@ class LaunchedSuite {
   }
 
   std::string endpoints_file() const { return dir_.File("run/endpoints.json"); }
-  std::string launch_log() const { return supervisor::ReadFile(dir_.File("launch.log")).value_or(""); }
+  std::string launch_log() const {
+    return supervisor::ReadFile(dir_.File("launch.log")).value_or("");
+  }
 
  private:
   ScratchDir dir_;

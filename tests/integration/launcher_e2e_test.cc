@@ -34,8 +34,8 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   EXPECT_NE(out.find("created INC0000001 (P2, new)"), std::string::npos) << out;
   EXPECT_EQ(suite.Itsmctl({"--output", "json", "incident", "list"}, &out), 0) << out;
   EXPECT_NE(out.find("\"title\": \"Launcher smoke\""), std::string::npos) << out;
-  EXPECT_EQ(suite.Itsmctl({"events", "tail", "itsm.incident.v1", "--from-beginning", "--count",
-                           "1", "--timeout", "20"},
+  EXPECT_EQ(suite.Itsmctl({"events", "tail", "itsm.incident.v1", "--from-beginning", "--count", "1",
+                           "--timeout", "20"},
                           &out),
             0)
       << out;

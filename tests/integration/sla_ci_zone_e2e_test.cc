@@ -28,8 +28,8 @@ class SlaCiZoneEndToEnd : public ::testing::Test {
                              {"ITSM_DEFAULT_TIME_ZONE", "UTC"}});
     ASSERT_TRUE(sla.ok()) << sla.status();
     sla_ = std::move(*sla);
-    cmdb_ = config::v1::ConfigurationService::NewStub(grpc::CreateChannel(
-        configuration_->grpc_address(), grpc::InsecureChannelCredentials()));
+    cmdb_ = config::v1::ConfigurationService::NewStub(
+        grpc::CreateChannel(configuration_->grpc_address(), grpc::InsecureChannelCredentials()));
     slas_ = sla::v1::SlaService::NewStub(
         grpc::CreateChannel(sla_->grpc_address(), grpc::InsecureChannelCredentials()));
   }

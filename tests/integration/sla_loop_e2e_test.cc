@@ -23,13 +23,12 @@ TEST(SlaLoopEndToEnd, AP1IncidentBreachesItsSecondsLongTargetsAndTheStatusShowsI
   std::string out;
   ASSERT_EQ(suite.Itsmctl({"status"}, &out), 0) << out;
 
-  ASSERT_EQ(suite.Itsmctl({"sla", "calendar", "create", "--name", "always", "--zone", "UTC",
-                           "--24x7"},
-                          &out),
+  ASSERT_EQ(suite.Itsmctl(
+                {"sla", "calendar", "create", "--name", "always", "--zone", "UTC", "--24x7"}, &out),
             0)
       << out;
-  ASSERT_EQ(suite.Itsmctl({"sla", "definition", "create", "--name", "Mail P1", "--service",
-                           "mail", "--calendar", "always", "--customer", "ACME", "--target",
+  ASSERT_EQ(suite.Itsmctl({"sla", "definition", "create", "--name", "Mail P1", "--service", "mail",
+                           "--calendar", "always", "--customer", "ACME", "--target",
                            "P1:response=1s,resolve=2s"},
                           &out),
             0)
@@ -60,8 +59,8 @@ TEST(SlaLoopEndToEnd, AP1IncidentBreachesItsSecondsLongTargetsAndTheStatusShowsI
 
   // On the topic: two clocks started, each breached exactly once.
   std::string events;
-  ASSERT_EQ(suite.Itsmctl({"--output", "json", "events", "tail", "itsm.sla.v1",
-                           "--from-beginning", "--timeout", "10"},
+  ASSERT_EQ(suite.Itsmctl({"--output", "json", "events", "tail", "itsm.sla.v1", "--from-beginning",
+                           "--timeout", "10"},
                           &events),
             0);
   EXPECT_EQ(count(events, "itsm.sla.v1.SlaClockStarted"), 2u) << events;

@@ -79,12 +79,14 @@ absl::StatusOr<launcher::v1::Endpoints> Context::Endpoints() const {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
   if (!google::protobuf::util::JsonStringToMessage(*text, &endpoints, options).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(globals_.endpoints_file, ": not an endpoints file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(globals_.endpoints_file, ": not an endpoints file"));
   }
   return endpoints;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> Context::ChannelFor(const std::string& service) const {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Context::ChannelFor(
+    const std::string& service) const {
   std::string address = globals_.address;
   if (address.empty()) {
     auto endpoints = Endpoints();

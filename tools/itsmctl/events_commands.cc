@@ -89,7 +89,8 @@ absl::Status Tail(const Context& ctx, const Args& args) {
       const void* value;
       size_t size;
       for (size_t i = 0;
-           rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+           rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
         headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
       }
     }
@@ -97,7 +98,8 @@ absl::Status Tail(const Context& ctx, const Args& args) {
         headers, std::string(static_cast<const char*>(msg->payload), msg->len));
     if (!event.ok()) {
       std::printf("partition %d offset %lld: not a CloudEvent (%s)\n", msg->partition,
-                  static_cast<long long>(msg->offset), std::string(event.status().message()).c_str());
+                  static_cast<long long>(msg->offset),
+                  std::string(event.status().message()).c_str());
     } else if (ctx.globals().json) {
       std::string line = "{\"ce_id\":\"" + event->id + "\",\"ce_type\":\"" + event->type +
                          "\",\"ce_source\":\"" + event->source + "\",\"ce_subject\":\"" +

@@ -42,8 +42,9 @@ absl::StatusOr<incident::v1::IncidentState> ParseState(const std::string& s) {
   incident::v1::IncidentState state;
   if (!incident::v1::IncidentState_Parse("INCIDENT_STATE_" + absl::AsciiStrToUpper(s), &state) ||
       state == incident::v1::INCIDENT_STATE_UNSPECIFIED) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--state: unknown state \"", s, "\" (new, assigned, in_progress, on_hold, resolved, closed, cancelled)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--state: unknown state \"", s,
+                     "\" (new, assigned, in_progress, on_hold, resolved, closed, cancelled)"));
   }
   return state;
 }
@@ -58,9 +59,9 @@ absl::StatusOr<incident::v1::Priority> ParsePriority(const std::string& s) {
 }
 
 absl::Status Create(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"title", "description", "impact", "urgency", "caller",
-                                       "service", "category", "group", "assignee", "ci", "major",
-                                       "idempotency-key"}));
+  ITSM_RETURN_IF_ERROR(
+      args.OnlyKnown({"title", "description", "impact", "urgency", "caller", "service", "category",
+                      "group", "assignee", "ci", "major", "idempotency-key"}));
   incident::v1::CreateIncidentRequest request;
   request.set_title(args.Get("title"));
   request.set_description(args.Get("description"));
@@ -107,13 +108,18 @@ absl::Status Get(const Context& ctx, const Args& args) {
     return absl::OkStatus();
   }
   std::vector<std::vector<std::string>> rows = {
-      {"number", i.number()},       {"id", i.id()},
-      {"title", i.title()},         {"state", StateName(i.state())},
+      {"number", i.number()},
+      {"id", i.id()},
+      {"title", i.title()},
+      {"state", StateName(i.state())},
       {"priority", PriorityName(i.priority())},
       {"impact/urgency", absl::StrCat(i.impact(), "/", i.urgency())},
-      {"service", i.service()},     {"category", i.category()},
-      {"caller", i.caller()},       {"group", i.assignment_group()},
-      {"assignee", i.assignee()},   {"major", i.major_incident() ? "yes" : "no"},
+      {"service", i.service()},
+      {"category", i.category()},
+      {"caller", i.caller()},
+      {"group", i.assignment_group()},
+      {"assignee", i.assignee()},
+      {"major", i.major_incident() ? "yes" : "no"},
       {"created", When(i.create_time()) + " by " + i.created_by()},
       {"updated", When(i.update_time())},
       {"version", absl::StrCat(i.version())},
@@ -164,7 +170,6 @@ absl::Status List(const Context& ctx, const Args& args) {
   return absl::OkStatus();
 }
 
-
 // The version to send: --version when given, else the one stored now (read-modify-write from the
 // command line; a change in between is still refused with ABORTED).
 absl::StatusOr<int64_t> VersionFor(const Context& ctx, incident::v1::IncidentService::Stub& stub,
@@ -194,20 +199,25 @@ absl::StatusOr<std::string> OneId(const Args& args, const std::string& usage) {
 }
 
 absl::Status Update(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"version", "title", "description", "impact", "urgency",
-                                       "caller", "service", "category", "ci", "parent", "problem",
-                                       "change", "major", "not-major"}));
-  ITSM_ASSIGN_OR_RETURN(std::string id, OneId(args, "itsmctl incident update <id> --field value..."));
+  ITSM_RETURN_IF_ERROR(
+      args.OnlyKnown({"version", "title", "description", "impact", "urgency", "caller", "service",
+                      "category", "ci", "parent", "problem", "change", "major", "not-major"}));
+  ITSM_ASSIGN_OR_RETURN(std::string id,
+                        OneId(args, "itsmctl incident update <id> --field value..."));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
   auto stub = incident::v1::IncidentService::NewStub(channel);
   incident::v1::UpdateIncidentRequest request;
   auto* i = request.mutable_incident();
   i->set_id(id);
   auto* mask = request.mutable_update_mask();
-  for (const auto& [flag, path] : std::vector<std::pair<std::string, std::string>>{
-           {"title", "title"}, {"description", "description"}, {"caller", "caller"},
-           {"service", "service"}, {"category", "category"}, {"parent", "parent_incident_id"},
-           {"problem", "problem_id"}}) {
+  for (const auto& [flag, path] :
+       std::vector<std::pair<std::string, std::string>>{{"title", "title"},
+                                                        {"description", "description"},
+                                                        {"caller", "caller"},
+                                                        {"service", "service"},
+                                                        {"category", "category"},
+                                                        {"parent", "parent_incident_id"},
+                                                        {"problem", "problem_id"}}) {
     if (!args.Has(flag)) continue;
     const auto* f = i->GetDescriptor()->FindFieldByName(path);
     i->GetReflection()->SetString(i, f, args.Get(flag));
@@ -265,9 +275,9 @@ absl::Status Move(const Context& ctx, const std::string& verb, const Args& args)
   ITSM_ASSIGN_OR_RETURN(std::string id, OneId(args, "itsmctl incident " + verb + " <id> ..."));
   using namespace incident::v1;
   const std::map<std::string, IncidentState> targets = {
-      {"start", INCIDENT_STATE_IN_PROGRESS}, {"resume", INCIDENT_STATE_IN_PROGRESS},
+      {"start", INCIDENT_STATE_IN_PROGRESS},  {"resume", INCIDENT_STATE_IN_PROGRESS},
       {"reopen", INCIDENT_STATE_IN_PROGRESS}, {"hold", INCIDENT_STATE_ON_HOLD},
-      {"resolve", INCIDENT_STATE_RESOLVED},  {"close", INCIDENT_STATE_CLOSED},
+      {"resolve", INCIDENT_STATE_RESOLVED},   {"close", INCIDENT_STATE_CLOSED},
       {"cancel", INCIDENT_STATE_CANCELLED}};
   TransitionIncidentRequest request;
   request.set_id(id);
@@ -322,9 +332,10 @@ absl::Status Notes(const Context& ctx, const Args& args) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& n : response.notes()) {
-    rows.push_back({When(n.create_time()), n.author(),
-                    n.visibility() == incident::v1::NOTE_VISIBILITY_WORK_NOTE ? "work note" : "comment",
-                    n.text()});
+    rows.push_back(
+        {When(n.create_time()), n.author(),
+         n.visibility() == incident::v1::NOTE_VISIBILITY_WORK_NOTE ? "work note" : "comment",
+         n.text()});
   }
   PrintTable({"TIME", "AUTHOR", "KIND", "TEXT"}, rows);
   return absl::OkStatus();
@@ -350,8 +361,12 @@ absl::Status PrintHistory(const Context& ctx, const std::string& id) {
     for (int c = 0; c < std::max(1, e.changes_size()); ++c) {
       const bool first = c == 0;
       std::vector<std::string> row = {first ? absl::StrCat(e.version()) : "",
-                                      first ? When(e.time()) : "", first ? e.actor() : "",
-                                      first ? e.action() : "", "", "", ""};
+                                      first ? When(e.time()) : "",
+                                      first ? e.actor() : "",
+                                      first ? e.action() : "",
+                                      "",
+                                      "",
+                                      ""};
       if (c < e.changes_size()) {
         row[4] = e.changes(c).field();
         row[5] = e.changes(c).old_value().substr(0, 40);
@@ -364,8 +379,7 @@ absl::Status PrintHistory(const Context& ctx, const std::string& id) {
   return absl::OkStatus();
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 absl::Status RunIncident(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {

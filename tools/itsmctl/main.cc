@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
     } else if (a.rfind("--output", 0) == 0) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {
-        std::fprintf(stderr, "error: --output: expected table or json, got \"%s\"\n", output.c_str());
+        std::fprintf(stderr, "error: --output: expected table or json, got \"%s\"\n",
+                     output.c_str());
         return 2;
       }
       globals.json = output == "json";
@@ -132,7 +133,8 @@ int main(int argc, char** argv) {
   } else if (command == "status") {
     status = itsm::ctl::RunStatus(ctx, args);
   } else {
-    status = absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\" (see --help)"));
+    status =
+        absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\" (see --help)"));
   }
   if (!status.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());

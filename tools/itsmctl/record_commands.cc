@@ -87,7 +87,8 @@ absl::Status RequestCommand(const Context& ctx, const std::string& verb, const A
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : out.service_requests()) {
-      rows.push_back({s.number(), Short(v1::ServiceRequestState_Name(s.state()), "SERVICE_REQUEST_STATE_"),
+      rows.push_back({s.number(),
+                      Short(v1::ServiceRequestState_Name(s.state()), "SERVICE_REQUEST_STATE_"),
                       s.catalog_item(), s.requested_for(), s.assignment_group()});
     }
     PrintTable({"NUMBER", "STATE", "ITEM", "FOR", "GROUP"}, rows);
@@ -185,13 +186,16 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
     return absl::OkStatus();
   }
   if (verb == "update") {
-    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"version", "title", "description", "root-cause", "workaround"}));
+    ITSM_RETURN_IF_ERROR(
+        args.OnlyKnown({"version", "title", "description", "root-cause", "workaround"}));
     v1::UpdateProblemRequest r;
     r.mutable_problem()->set_id(id);
     r.mutable_problem()->set_version(version);
-    for (const auto& [flag, path] : std::vector<std::pair<std::string, std::string>>{
-             {"title", "title"}, {"description", "description"}, {"root-cause", "root_cause"},
-             {"workaround", "workaround"}}) {
+    for (const auto& [flag, path] :
+         std::vector<std::pair<std::string, std::string>>{{"title", "title"},
+                                                          {"description", "description"},
+                                                          {"root-cause", "root_cause"},
+                                                          {"workaround", "workaround"}}) {
       if (!args.Has(flag)) continue;
       auto* p = r.mutable_problem();
       p->GetReflection()->SetString(p, p->GetDescriptor()->FindFieldByName(path), args.Get(flag));
@@ -232,7 +236,8 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
 absl::Status RunRequest(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl request create|get|list|approve|reject|fulfilling|fulfilled|close|cancel|history ...");
+        "usage: itsmctl request "
+        "create|get|list|approve|reject|fulfilling|fulfilled|close|cancel|history ...");
   }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
   return RequestCommand(ctx, argv[0], args);
@@ -241,7 +246,8 @@ absl::Status RunRequest(const Context& ctx, const std::vector<std::string>& argv
 absl::Status RunProblem(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl problem create|get|list|known-errors|update|investigate|known-error|resolve|"
+        "usage: itsmctl problem "
+        "create|get|list|known-errors|update|investigate|known-error|resolve|"
         "close|cancel|history ...");
   }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"with-incidents"}));

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,11 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "commands.h"
-#include "absl/strings/match.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/base/time_util.h"
+#include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 
 namespace itsm::ctl {
@@ -477,8 +477,9 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
 // --- due, status, report ----------------------------------------------------------------------
 
 absl::Status DueCommand(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"service", "priority", "kind", "clock", "definition",
-                                       "calendar", "target", "start", "caller-zone", "ci-zone", "ci"}));
+  ITSM_RETURN_IF_ERROR(
+      args.OnlyKnown({"service", "priority", "kind", "clock", "definition", "calendar", "target",
+                      "start", "caller-zone", "ci-zone", "ci"}));
   slav1::GetDueTimeRequest request;
   request.set_service(args.Get("service"));
   request.set_definition_id(args.Get("definition"));
@@ -553,7 +554,8 @@ absl::StatusOr<std::string> RecordId(const Context& ctx, const std::string& id_o
 absl::Status StatusCommand(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
   if (args.positionals().size() != 1)
-    return absl::InvalidArgumentError("usage: itsmctl sla status <incident or request: id or number>");
+    return absl::InvalidArgumentError(
+        "usage: itsmctl sla status <incident or request: id or number>");
   slav1::GetIncidentSlaStatusRequest request;
   ITSM_ASSIGN_OR_RETURN(std::string id, RecordId(ctx, args.positionals()[0]));
   request.set_incident_id(id);

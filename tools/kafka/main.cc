@@ -15,7 +15,6 @@
 #include "itsm/runtime/logging.h"
 #include "itsm/supervisor/child_process.h"
 
-
 int main(int argc, char** argv) {
   sigset_t stop;
   sigemptyset(&stop);
@@ -44,14 +43,17 @@ int main(int argc, char** argv) {
 
   auto cluster = itsm::kafkamock::MockCluster::Start(static_cast<int>(config.GetInt("brokers")));
   if (!cluster.ok()) {
-    itsm::runtime::log::Error("cannot start the mock cluster", {{"error", cluster.status().ToString()}});
+    itsm::runtime::log::Error("cannot start the mock cluster",
+                              {{"error", cluster.status().ToString()}});
     return 1;
   }
   const int partitions = static_cast<int>(config.GetInt("partitions"));
-  for (absl::string_view topic : absl::StrSplit(config.GetString("topics"), ',', absl::SkipEmpty())) {
+  for (absl::string_view topic :
+       absl::StrSplit(config.GetString("topics"), ',', absl::SkipEmpty())) {
     absl::Status created = (*cluster)->CreateTopic(std::string(topic), partitions);
     if (!created.ok()) {
-      itsm::runtime::log::Error("cannot create topic", {{"topic", topic}, {"error", created.ToString()}});
+      itsm::runtime::log::Error("cannot create topic",
+                                {{"topic", topic}, {"error", created.ToString()}});
       return 1;
     }
   }
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  itsm::runtime::log::Info("serving", {{"bootstrap_servers", bootstrap}, {"partitions", partitions}});
+  itsm::runtime::log::Info("serving",
+                           {{"bootstrap_servers", bootstrap}, {"partitions", partitions}});
   std::printf("%s\n", bootstrap.c_str());
   std::fflush(stdout);
 

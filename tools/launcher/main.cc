@@ -9,8 +9,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -91,7 +91,8 @@ int Run(int argc, char** argv) {
     return 2;
   }
   if (!config.GetString("run_dir").empty()) suite->set_run_dir(config.GetString("run_dir"));
-  const std::string run_dir = std::filesystem::absolute(suite->run_dir()).lexically_normal().string();
+  const std::string run_dir =
+      std::filesystem::absolute(suite->run_dir()).lexically_normal().string();
   std::filesystem::create_directories(run_dir + "/logs");
   const absl::Duration start_timeout = absl::Seconds(suite->start_timeout_seconds());
   const std::string endpoints_file = run_dir + "/endpoints.json";
@@ -122,7 +123,8 @@ int Run(int argc, char** argv) {
     options.log_file = run_dir + "/logs/kafka.log";
     auto started = supervisor::KafkaBroker::Start(options);
     if (!started.ok()) {
-      log::Error("cannot start the embedded Kafka broker", {{"error", started.status().ToString()}});
+      log::Error("cannot start the embedded Kafka broker",
+                 {{"error", started.status().ToString()}});
       return 1;
     }
     broker = std::move(*started);
@@ -135,7 +137,8 @@ int Run(int argc, char** argv) {
     for (auto it = services.rbegin(); it != services.rend(); ++it) {
       log::Info("stopping", {{"service", (*it)->name()}});
       const int code = (*it)->Stop(absl::Seconds(20));
-      if (code != 0) log::Warn("service exited with an error", {{"service", (*it)->name()}, {"code", code}});
+      if (code != 0)
+        log::Warn("service exited with an error", {{"service", (*it)->name()}, {"code", code}});
     }
     services.clear();
     if (broker) broker->Stop();
@@ -200,8 +203,10 @@ int Run(int argc, char** argv) {
   }
   std::printf("  %-14s %-22s %s\n", "kafka", bootstrap.c_str(),
               embedded ? "(embedded, in memory)" : "(external)");
-  std::printf("  %-14s %-22s (AOF in %s/redis)\n", "redis", (*redis)->address().c_str(), run_dir.c_str());
-  std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n", endpoints_file.c_str());
+  std::printf("  %-14s %-22s (AOF in %s/redis)\n", "redis", (*redis)->address().c_str(),
+              run_dir.c_str());
+  std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n",
+              endpoints_file.c_str());
   std::fflush(stdout);
 
   // Wait for a stop signal, checking every second that nothing died behind our back.

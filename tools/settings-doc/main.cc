@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/supervisor/child_process.h"
-#include "settings_doc.h"
 #include "services/configuration/src/configuration_service_info.h"
 #include "services/incident/src/incident_service_info.h"
-#include "services/sla/src/sla_service_info.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
+#include "services/sla/src/sla_service_info.h"
+#include "settings_doc.h"
 
 namespace itsm::settings_doc {
 namespace {

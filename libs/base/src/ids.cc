@@ -1,7 +1,7 @@
 #include "itsm/base/ids.h"
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -15,11 +15,11 @@ std::string NewUuid() {
   // primary key the largest cost of a create once the table outgrew SQLite's page cache).
   // One generator per thread, seeded from the OS: ids are minted on many gRPC threads at once.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t millis = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  uint64_t hi = (millis << 16) | (rng() & 0x0fffULL) | 0x7000ULL;      // version 7
+  const uint64_t millis =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  uint64_t hi = (millis << 16) | (rng() & 0x0fffULL) | 0x7000ULL;         // version 7
   uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC variant
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');

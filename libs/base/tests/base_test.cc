@@ -36,8 +36,8 @@ TEST(Ids, IsUuidRejectsOtherShapes) {
 }
 
 TEST(TimeUtil, ProtoTimestampRoundTripsIncludingBeforeEpoch) {
-  for (int64_t micros : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{1'700'000'000'123'456},
-                         int64_t{-1'500'000}}) {
+  for (int64_t micros :
+       {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{1'700'000'000'123'456}, int64_t{-1'500'000}}) {
     absl::Time t = absl::FromUnixMicros(micros);
     google::protobuf::Timestamp ts = ToProtoTimestamp(t);
     EXPECT_GE(ts.nanos(), 0);
@@ -47,7 +47,8 @@ TEST(TimeUtil, ProtoTimestampRoundTripsIncludingBeforeEpoch) {
 }
 
 TEST(TimeUtil, FormatsRfc3339InUtcWithMicroseconds) {
-  EXPECT_EQ(FormatRfc3339(absl::FromUnixMicros(1'700'000'000'123'456)), "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(FormatRfc3339(absl::FromUnixMicros(1'700'000'000'123'456)),
+            "2023-11-14T22:13:20.123456Z");
 }
 
 absl::StatusOr<int> Half(int x) {

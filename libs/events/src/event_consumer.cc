@@ -94,8 +94,8 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       a.lag = &self->lag_family_.Add(
           {{"group", self->options_.group_id}, {"topic", topic}, {"partition", std::to_string(p)}});
     }
-    log::Info("partitions assigned", {{"group", self->options_.group_id},
-                                      {"count", static_cast<int64_t>(list.size())}});
+    log::Info("partitions assigned",
+              {{"group", self->options_.group_id}, {"count", static_cast<int64_t>(list.size())}});
     if (self->rebalance_) self->rebalance_(true, list);
   } else {
     // Commit what was handled before the partitions move to another member, so it does not
@@ -118,8 +118,8 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
     if (self->rebalance_) self->rebalance_(false, list);
     rd_kafka_assign(rk, nullptr);
-    log::Info("partitions revoked", {{"group", self->options_.group_id},
-                                     {"count", static_cast<int64_t>(list.size())}});
+    log::Info("partitions revoked",
+              {{"group", self->options_.group_id}, {"count", static_cast<int64_t>(list.size())}});
   }
 }
 
@@ -213,8 +213,8 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
     ++taken;
     if (msg->err) {
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        log::Warn("Kafka consumer error", {{"group", options_.group_id},
-                                           {"error", rd_kafka_message_errstr(msg)}});
+        log::Warn("Kafka consumer error",
+                  {{"group", options_.group_id}, {"error", rd_kafka_message_errstr(msg)}});
       }
       rd_kafka_message_destroy(msg);
       continue;
@@ -259,8 +259,8 @@ EventConsumer::Fetched EventConsumer::Convert(rd_kafka_message_t* msg) {
     const char* name;
     const void* value;
     size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
     }
@@ -305,9 +305,11 @@ void EventConsumer::HandleReady() {
       if (failed.insert({hand[k].topic, hand[k].partition}).second) {
         handled_retried_.Increment();
         log::Warn("event handler failed; its partition waits and retries",
-                  {{"group", options_.group_id}, {"topic", hand[k].topic},
+                  {{"group", options_.group_id},
+                   {"topic", hand[k].topic},
                    {"partition", static_cast<int64_t>(hand[k].partition)},
-                   {"ce_id", hand[k].event.id}, {"error", statuses[k].ToString()}});
+                   {"ce_id", hand[k].event.id},
+                   {"error", statuses[k].ToString()}});
       }
     }
   }
@@ -322,9 +324,11 @@ void EventConsumer::HandleReady() {
       if (!done.result->ok()) {
         handled_rejected_.Increment();
         log::Error("event rejected and skipped",
-                   {{"group", options_.group_id}, {"topic", consumed.topic},
+                   {{"group", options_.group_id},
+                    {"topic", consumed.topic},
                     {"partition", static_cast<int64_t>(consumed.partition)},
-                    {"offset", consumed.offset}, {"error", done.result->ToString()}});
+                    {"offset", consumed.offset},
+                    {"error", done.result->ToString()}});
       }
       next_offsets[key] = consumed.offset + 1;
       pending_ids_.erase(consumed.event.id);
@@ -354,7 +358,8 @@ void EventConsumer::SetPaused(const PartitionKey& partition, bool paused) {
   rd_kafka_topic_partition_list_destroy(list);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     log::Warn(paused ? "cannot pause partition" : "cannot resume partition",
-              {{"group", options_.group_id}, {"topic", partition.first},
+              {{"group", options_.group_id},
+               {"topic", partition.first},
                {"partition", static_cast<int64_t>(partition.second)},
                {"error", rd_kafka_err2str(err)}});
   }

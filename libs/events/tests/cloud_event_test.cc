@@ -24,7 +24,8 @@ TEST(CloudEvent, BinaryModeHeadersRoundTrip) {
   ASSERT_EQ(headers.size(), 7u);
   EXPECT_EQ(headers[0], (std::pair<std::string, std::string>{"ce_specversion", "1.0"}));
   EXPECT_EQ(headers[4].second, "2023-11-14T22:13:20.123456Z");
-  EXPECT_EQ(headers[6], (std::pair<std::string, std::string>{"content-type", "application/protobuf"}));
+  EXPECT_EQ(headers[6],
+            (std::pair<std::string, std::string>{"content-type", "application/protobuf"}));
 
   auto back = FromKafkaMessage(headers, e.data);
   ASSERT_TRUE(back.ok()) << back.status();

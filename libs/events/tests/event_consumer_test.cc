@@ -122,7 +122,8 @@ TEST_F(EventConsumerTest, TransientFailureIsRetriedAndCommittedOnlyAfterSuccess)
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
   absl::SleepFor(absl::Milliseconds(500));
   consumer.Stop();
   EXPECT_EQ(again.load(), 1);
@@ -188,7 +189,8 @@ TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgai
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
   absl::SleepFor(absl::Milliseconds(500));
   consumer.Stop();
   EXPECT_EQ(again.load(), 1);
@@ -243,8 +245,8 @@ TEST_F(EventConsumerTest, OffsetsStopAtTheFirstEventNotDoneOfEachPartition) {
   EventConsumer consumer(Options("offsets"), EventConsumer::BatchHandler(handler(false)),
                          registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return applied_to("a").size() >= 2; },
-                                    absl::Seconds(20), "a2 and a3 again")
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return applied_to("a").size() >= 2; }, absl::Seconds(20),
+                                    "a2 and a3 again")
                   .ok());
   absl::SleepFor(absl::Milliseconds(500));  // anything else that was going to come back
   consumer.Stop();
@@ -315,7 +317,8 @@ double GroupLag(prometheus::Registry& registry, const std::string& group) {
     if (family.name != "itsm_consumer_lag_messages") continue;
     for (const auto& metric : family.metric) {
       for (const auto& label : metric.label) {
-        if (label.name == "group" && label.value == group) sum = std::max(sum, 0.0) + metric.gauge.value;
+        if (label.name == "group" && label.value == group)
+          sum = std::max(sum, 0.0) + metric.gauge.value;
       }
     }
   }
@@ -336,16 +339,15 @@ TEST_F(EventConsumerTest, LagCountsTheMessagesNotYetHandled) {
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
   // Stuck on the first event of a partition: everything fetched is lag.
-  EXPECT_TRUE(
-      supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") >= 1; }, absl::Seconds(20),
-                            "lag shows")
-          .ok());
+  EXPECT_TRUE(supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") >= 1; },
+                                    absl::Seconds(20), "lag shows")
+                  .ok());
   store_down.store(false);
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return ok.load() == 5; }, absl::Seconds(20), "5 ok").ok());
-  EXPECT_TRUE(
-      supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") == 0; }, absl::Seconds(20),
-                            "lag back to 0")
-          .ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return ok.load() == 5; }, absl::Seconds(20), "5 ok").ok());
+  EXPECT_TRUE(supervisor::WaitUntil([&] { return GroupLag(registry_, "lag") == 0; },
+                                    absl::Seconds(20), "lag back to 0")
+                  .ok());
   consumer.Stop();
 }
 
@@ -362,7 +364,8 @@ TEST_F(EventConsumerTest, UnprocessableEventIsSkippedNotRetriedForever) {
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return ok.load() == 1; }, absl::Seconds(20), "1 ok").ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return ok.load() == 1; }, absl::Seconds(20), "1 ok").ok());
   consumer.Stop();
   EXPECT_EQ(calls.load(), 2);
 }

@@ -32,7 +32,8 @@ absl::Status MockCluster::CreateTopic(const std::string& topic, int partitions, 
   rd_kafka_resp_err_t err =
       rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, replication);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return absl::InternalError(absl::StrCat("cannot create topic ", topic, ": ", rd_kafka_err2str(err)));
+    return absl::InternalError(
+        absl::StrCat("cannot create topic ", topic, ": ", rd_kafka_err2str(err)));
   }
   return absl::OkStatus();
 }

@@ -4,8 +4,8 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "itsm/config/v1/events.pb.h"
-#include "itsm/outbox/outbox.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/outbox/outbox.h"
 #include "itsm/records/field_limits.h"
 #include "itsm/sla/v1/events.pb.h"
 

@@ -181,8 +181,8 @@ TEST_P(OutboxRelayTest, AppendRefusesAnEventAboveTheMaximumAndWritesNothing) {
   ASSERT_TRUE(txn.ok());
   google::protobuf::StringValue huge;
   huge.set_value(std::string(Outbox::kMaxEventBytes + 1, 'x'));
-  absl::Status s =
-      Outbox::Append(**txn, {kTopic, "k", events::MakeCloudEvent(huge, "itsm/test", "k", absl::Now())});
+  absl::Status s = Outbox::Append(
+      **txn, {kTopic, "k", events::MakeCloudEvent(huge, "itsm/test", "k", absl::Now())});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(Stats().pending, 0);

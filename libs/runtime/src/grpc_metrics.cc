@@ -131,8 +131,8 @@ GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::For
   const std::string service = parts.size() == 2 ? parts[0] : "unknown";
   const std::string method = parts.size() == 2 ? parts[1] : full_method;
   auto m = std::make_unique<MethodMetrics>();
-  m->latency = &latency_.Add({{"grpc_service", service}, {"grpc_method", method}},
-                             LatencyBuckets());
+  m->latency =
+      &latency_.Add({{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets());
   for (int code = 0; code < 17; ++code) {
     m->by_code[code] = &handled_.Add(
         {{"grpc_service", service}, {"grpc_method", method}, {"grpc_code", CodeName(code)}});

@@ -17,8 +17,8 @@ struct State {
   Level level = Level::kInfo;
   // spdlog serialises writes from many threads into whole lines; we format the line ourselves.
   std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("itsm",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l =
+        std::make_shared<spdlog::logger>("itsm", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::trace);
@@ -33,11 +33,16 @@ State& GetState() {
 
 const char* LevelName(Level level) {
   switch (level) {
-    case Level::kTrace: return "trace";
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kTrace:
+      return "trace";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -48,11 +53,21 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppendFormat(out, "\\u%04x", c);
@@ -73,11 +88,16 @@ void Init(absl::string_view service, absl::string_view level, absl::string_view 
   State& s = GetState();
   s.service = std::string(service);
   s.json = format != "text";
-  if (level == "trace") s.level = Level::kTrace;
-  else if (level == "debug") s.level = Level::kDebug;
-  else if (level == "warn") s.level = Level::kWarn;
-  else if (level == "error") s.level = Level::kError;
-  else s.level = Level::kInfo;
+  if (level == "trace")
+    s.level = Level::kTrace;
+  else if (level == "debug")
+    s.level = Level::kDebug;
+  else if (level == "warn")
+    s.level = Level::kWarn;
+  else if (level == "error")
+    s.level = Level::kError;
+  else
+    s.level = Level::kInfo;
 }
 
 bool Enabled(Level level) { return level >= GetState().level; }

@@ -63,9 +63,10 @@ TEST_F(GrpcMetricsTest, CountsCallsByMethodAndCodeAndTimesThem) {
                       "grpc_service=\"grpc.health.v1.Health\"} 3"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("itsm_grpc_server_handled_total{grpc_code=\"NOT_FOUND\",grpc_method=\"Check\","
-                      "grpc_service=\"grpc.health.v1.Health\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("itsm_grpc_server_handled_total{grpc_code=\"NOT_FOUND\",grpc_method=\"Check\","
+                "grpc_service=\"grpc.health.v1.Health\"} 1"),
+      std::string::npos);
   EXPECT_NE(text.find("itsm_grpc_server_handling_seconds_count{grpc_method=\"Check\","
                       "grpc_service=\"grpc.health.v1.Health\"} 4"),
             std::string::npos);
@@ -88,7 +89,12 @@ TEST_F(GrpcMetricsTest, EchoesTheCallersRequestIdOrMintsOne) {
 
 TEST(MetricsServer, ServesRegistryAndProcessMetricsOverHttp) {
   auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildCounter().Name("itsm_test_things_total").Help("t").Register(*registry).Add({}).Increment();
+  prometheus::BuildCounter()
+      .Name("itsm_test_things_total")
+      .Help("t")
+      .Register(*registry)
+      .Add({})
+      .Increment();
   auto server = MetricsServer::Start("127.0.0.1", 0, registry);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_NE((*server)->port(), 0);

@@ -81,9 +81,8 @@ void GroupCommitter::WriterLoop() {
     std::vector<Unit> batch;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and everything submitted has been written
       while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
@@ -108,8 +107,8 @@ void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
       batch_status = txn.Savepoint("unit");
       if (!batch_status.ok()) break;
       results[i] = batch[i].work(txn);
-      batch_status = results[i].ok() ? txn.ReleaseSavepoint("unit")
-                                     : txn.RollbackToSavepoint("unit");
+      batch_status =
+          results[i].ok() ? txn.ReleaseSavepoint("unit") : txn.RollbackToSavepoint("unit");
       if (batch_status.ok() && !results[i].ok()) batch_status = txn.ReleaseSavepoint("unit");
     }
     if (batch_status.ok()) batch_status = txn.Commit();

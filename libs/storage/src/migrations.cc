@@ -28,7 +28,8 @@ std::string PostgresDialectOf(absl::string_view sqlite_sql) {
   // BLOB as a whole word only (not inside a name such as blob_size).
   for (size_t pos = out.find("BLOB"); pos != std::string::npos; pos = out.find("BLOB", pos + 5)) {
     const bool word_start = pos == 0 || !(absl::ascii_isalnum(out[pos - 1]) || out[pos - 1] == '_');
-    const bool word_end = pos + 4 == out.size() || !(absl::ascii_isalnum(out[pos + 4]) || out[pos + 4] == '_');
+    const bool word_end =
+        pos + 4 == out.size() || !(absl::ascii_isalnum(out[pos + 4]) || out[pos + 4] == '_');
     if (word_start && word_end) out.replace(pos, 4, "BYTEA");
   }
   return out;
@@ -54,8 +55,7 @@ absl::Status ApplyMigrations(Database& db, absl::string_view component,
     ITSM_RETURN_IF_ERROR(LockForMigrations(*txn));
     ITSM_ASSIGN_OR_RETURN(
         ResultSet applied,
-        txn->Query("SELECT MAX(version) FROM schema_migrations WHERE component = $1",
-                   {component}));
+        txn->Query("SELECT MAX(version) FROM schema_migrations WHERE component = $1", {component}));
     const int64_t current = applied.row(0)[0].AsInt();
     if (current >= m.version) continue;
     const std::string script = db.dialect() != Dialect::kPostgres ? m.sql
@@ -63,13 +63,14 @@ absl::Status ApplyMigrations(Database& db, absl::string_view component,
                                                                   : PostgresDialectOf(m.sql);
     absl::Status status = txn->ExecuteScript(script);
     if (!status.ok()) {
-      return absl::InternalError(absl::StrCat("migration ", component, " ", m.version, " (",
-                                              m.name, ") failed: ", status.message()));
+      return absl::InternalError(absl::StrCat("migration ", component, " ", m.version, " (", m.name,
+                                              ") failed: ", status.message()));
     }
-    ITSM_RETURN_IF_ERROR(txn->Execute(
-        "INSERT INTO schema_migrations(component, version, name, applied_at_us) "
-        "VALUES ($1, $2, $3, $4)",
-        {component, m.version, m.name, absl::ToUnixMicros(absl::Now())}).status());
+    ITSM_RETURN_IF_ERROR(
+        txn->Execute("INSERT INTO schema_migrations(component, version, name, applied_at_us) "
+                     "VALUES ($1, $2, $3, $4)",
+                     {component, m.version, m.name, absl::ToUnixMicros(absl::Now())})
+            .status());
     ITSM_RETURN_IF_ERROR(txn->Commit());
   }
   ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(TransactionMode::kReadOnly));

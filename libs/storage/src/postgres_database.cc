@@ -92,8 +92,7 @@ Value ReadColumn(PGresult* res, int row, int col) {
       return Value(std::strtod(text, nullptr));
     case kByteaOid: {
       size_t out_len = 0;
-      unsigned char* raw =
-          PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
+      unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
       Bytes bytes{std::string(reinterpret_cast<char*>(raw), out_len)};
       PQfreemem(raw);
       return Value(std::move(bytes));
@@ -196,8 +195,7 @@ class PgTransaction final : public Transaction {
 
   absl::StatusOr<PGresult*> Run(absl::string_view sql, const Params& params) {
     if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
-    ITSM_ASSIGN_OR_RETURN(std::string name,
-                          conn_->Prepare(sql, static_cast<int>(params.size())));
+    ITSM_ASSIGN_OR_RETURN(std::string name, conn_->Prepare(sql, static_cast<int>(params.size())));
     // Text format for everything but bytes, which travel raw in binary format.
     std::vector<std::string> text(params.size());
     std::vector<const char*> values(params.size(), nullptr);
@@ -252,7 +250,8 @@ class PostgresDatabase final : public Database {
                                                    ": ", PQerrorMessage(conn)));
       }
       // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
-      PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+      PQsetNoticeProcessor(
+          conn, [](void*, const char*) {}, nullptr);
       pool_.Add(std::move(owned));
     }
     return absl::OkStatus();

@@ -269,9 +269,10 @@ class SqliteDatabase final : public Database {
   absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection() {
     const bool memory = path_ == ":memory:";
     // A named shared-cache memory database, so that every pooled connection sees the same data.
-    const std::string name = memory ? absl::StrCat("file:itsm-mem-", reinterpret_cast<uintptr_t>(this),
-                                                   "?mode=memory&cache=shared")
-                                    : path_;
+    const std::string name = memory
+                                 ? absl::StrCat("file:itsm-mem-", reinterpret_cast<uintptr_t>(this),
+                                                "?mode=memory&cache=shared")
+                                 : path_;
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
@@ -283,10 +284,10 @@ class SqliteDatabase final : public Database {
     sqlite3_busy_timeout(db, options_.busy_timeout_ms);
     // Extended codes tell a unique violation (ALREADY_EXISTS) from other constraint failures.
     sqlite3_extended_result_codes(db, 1);
-    std::string pragmas = absl::StrCat(
-        memory ? "" : "PRAGMA journal_mode=WAL;",
-        "PRAGMA synchronous=", options_.sqlite_synchronous_full ? "FULL" : "NORMAL",
-        "; PRAGMA foreign_keys=ON;");
+    std::string pragmas =
+        absl::StrCat(memory ? "" : "PRAGMA journal_mode=WAL;",
+                     "PRAGMA synchronous=", options_.sqlite_synchronous_full ? "FULL" : "NORMAL",
+                     "; PRAGMA foreign_keys=ON;");
     char* err = nullptr;
     rc = sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {

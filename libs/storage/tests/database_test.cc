@@ -48,17 +48,17 @@ TEST_P(DatabaseTest, ValuesRoundTripWithTheirTypes) {
   {
     auto txn = db_->Begin(TransactionMode::kReadWrite);
     ASSERT_TRUE(txn.ok());
-    auto n = (*txn)->Execute("INSERT INTO items(id, n, r, payload, note) VALUES ($1, $2, $3, $4, $5)",
-                             {"a'; DROP TABLE items; --", int64_t{1} << 40, 2.5, Bytes{binary},
-                              Null{}});
+    auto n =
+        (*txn)->Execute("INSERT INTO items(id, n, r, payload, note) VALUES ($1, $2, $3, $4, $5)",
+                        {"a'; DROP TABLE items; --", int64_t{1} << 40, 2.5, Bytes{binary}, Null{}});
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(*n, 1);
     ASSERT_TRUE((*txn)->Commit().ok());
   }
   auto txn = db_->Begin(TransactionMode::kReadOnly);
   ASSERT_TRUE(txn.ok());
-  auto rows = (*txn)->Query("SELECT id, n, r, payload, note FROM items WHERE n = $1",
-                            {int64_t{1} << 40});
+  auto rows =
+      (*txn)->Query("SELECT id, n, r, payload, note FROM items WHERE n = $1", {int64_t{1} << 40});
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   const auto& row = rows->row(0);

@@ -18,8 +18,8 @@ class GroupCommitTest : public ::testing::TestWithParam<Backend> {
     auto db = itsm::testing::NewDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(ApplyMigrations(*db_, "gc", {{1, "t", "CREATE TABLE t (id BIGINT PRIMARY KEY)", ""}})
-                    .ok());
+    ASSERT_TRUE(
+        ApplyMigrations(*db_, "gc", {{1, "t", "CREATE TABLE t (id BIGINT PRIMARY KEY)", ""}}).ok());
   }
   int64_t Count() {
     auto txn = db_->Begin(TransactionMode::kReadOnly);

@@ -37,24 +37,31 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
   ChildProcess::Options options;
   options.binary = "redis-server";
   // AOF with an fsync every second: the documented durability of the SLA clocks.
-  options.args = {"--port",       std::to_string(server->port_),
-                  "--bind",       "127.0.0.1",
-                  "--dir",        dir,
-                  "--appendonly", "yes",
-                  "--appendfsync", "everysec",
-                  "--save",       "",
-                  "--daemonize",  "no",
-                  "--protected-mode", "yes"};
+  options.args = {"--port",
+                  std::to_string(server->port_),
+                  "--bind",
+                  "127.0.0.1",
+                  "--dir",
+                  dir,
+                  "--appendonly",
+                  "yes",
+                  "--appendfsync",
+                  "everysec",
+                  "--save",
+                  "",
+                  "--daemonize",
+                  "no",
+                  "--protected-mode",
+                  "yes"};
   options.log_file = log_file;
   ITSM_ASSIGN_OR_RETURN(server->process_, ChildProcess::Start(options));
   const int p = server->port_;
   ChildProcess* proc = server->process_.get();
-  ITSM_RETURN_IF_ERROR(WaitUntil(
-      [p, proc] { return !proc->Running() || RedisAnswersPing(p); }, absl::Seconds(10),
-      "redis-server"));
+  ITSM_RETURN_IF_ERROR(WaitUntil([p, proc] { return !proc->Running() || RedisAnswersPing(p); },
+                                 absl::Seconds(10), "redis-server"));
   if (!proc->Running()) {
-    return absl::UnavailableError(absl::StrCat("redis-server exited at start (port ", p,
-                                               " taken?); see ", log_file));
+    return absl::UnavailableError(
+        absl::StrCat("redis-server exited at start (port ", p, " taken?); see ", log_file));
   }
   return server;
 }
@@ -69,14 +76,15 @@ absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& o
   child.args = {"--bootstrap_file=" + bootstrap_file,
                 "--brokers=" + std::to_string(options.brokers),
                 "--partitions=" + std::to_string(options.partitions)};
-  if (!options.topics.empty()) child.args.push_back("--topics=" + absl::StrJoin(options.topics, ","));
+  if (!options.topics.empty())
+    child.args.push_back("--topics=" + absl::StrJoin(options.topics, ","));
   child.log_file = options.log_file;
   auto broker = std::make_unique<KafkaBroker>();
   ITSM_ASSIGN_OR_RETURN(broker->process_, ChildProcess::Start(child));
   ChildProcess* proc = broker->process_.get();
-  ITSM_RETURN_IF_ERROR(WaitUntil(
-      [&] { return !proc->Running() || std::filesystem::exists(bootstrap_file); },
-      absl::Seconds(10), "itsm-kafka"));
+  ITSM_RETURN_IF_ERROR(
+      WaitUntil([&] { return !proc->Running() || std::filesystem::exists(bootstrap_file); },
+                absl::Seconds(10), "itsm-kafka"));
   if (!proc->Running()) return absl::UnavailableError("itsm-kafka exited at start");
   ITSM_ASSIGN_OR_RETURN(std::string bootstrap, ReadFile(bootstrap_file));
   broker->bootstrap_ = std::string(absl::StripAsciiWhitespace(bootstrap));
@@ -84,8 +92,8 @@ absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& o
 }
 
 absl::StatusOr<std::string> PostgresBinDir() {
-  for (const char* dir : {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
-                          "/usr/lib/postgresql/17/bin"}) {
+  for (const char* dir :
+       {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"}) {
     if (access((std::string(dir) + "/pg_ctl").c_str(), X_OK) == 0) return std::string(dir);
   }
   return absl::NotFoundError("PostgreSQL server binaries not found (install postgresql-15)");
@@ -119,7 +127,8 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const std:
     server->user_ = "postgres";
     struct passwd* pw = getpwnam("postgres");
     if (!pw) return absl::NotFoundError("user postgres does not exist (install postgresql-15)");
-    for (auto p = std::filesystem::path(dir); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    for (auto p = std::filesystem::path(dir); !p.empty() && p != p.root_path();
+         p = p.parent_path()) {
       // Every folder above must be traversable by postgres, the data folder owned by it.
       if (p == std::filesystem::path(dir)) {
         if (chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
@@ -154,14 +163,12 @@ void PostgresServer::Stop() {
 }
 
 std::string PostgresServer::Url(const std::string& database) const {
-  return absl::StrCat("postgresql://postgres@127.0.0.1:", port_, "/", database,
-                      "?sslmode=disable");
+  return absl::StrCat("postgresql://postgres@127.0.0.1:", port_, "/", database, "?sslmode=disable");
 }
 
 absl::StatusOr<std::string> PostgresServer::CreateDatabase(const std::string& name) {
-  ITSM_RETURN_IF_ERROR(RunTool("createdb",
-                               {"-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres",
-                                name}));
+  ITSM_RETURN_IF_ERROR(RunTool(
+      "createdb", {"-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres", name}));
   return Url(name);
 }
 

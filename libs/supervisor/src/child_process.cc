@@ -197,7 +197,8 @@ absl::StatusOr<std::string> FindSuiteBinary(absl::string_view name) {
   for (const auto& c : candidates) {
     if (access(c.c_str(), X_OK) == 0) return c;
   }
-  return absl::NotFoundError(absl::StrCat("cannot find ", name, " in: ", absl::StrJoin(candidates, ", ")));
+  return absl::NotFoundError(
+      absl::StrCat("cannot find ", name, " in: ", absl::StrJoin(candidates, ", ")));
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -37,12 +37,12 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   service->name_ = options.name;
   ITSM_ASSIGN_OR_RETURN(service->process_, ChildProcess::Start(child));
   ChildProcess* proc = service->process_.get();
-  ITSM_RETURN_IF_ERROR(WaitUntil(
-      [&] { return !proc->Running() || std::filesystem::exists(ready_file); },
-      options.start_timeout, "itsm-" + options.name));
+  ITSM_RETURN_IF_ERROR(
+      WaitUntil([&] { return !proc->Running() || std::filesystem::exists(ready_file); },
+                options.start_timeout, "itsm-" + options.name));
   if (!proc->Running()) {
-    return absl::UnavailableError(absl::StrCat("itsm-", options.name,
-                                               " exited during start; see ", options.log_file));
+    return absl::UnavailableError(
+        absl::StrCat("itsm-", options.name, " exited during start; see ", options.log_file));
   }
   ITSM_ASSIGN_OR_RETURN(std::string json, ReadFile(ready_file));
   launcher::v1::ReadyFile ready;

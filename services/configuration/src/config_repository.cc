@@ -23,7 +23,6 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr int kScanPage = 20000;
 
-
 absl::StatusOr<int> PageSize(const common::v1::PageRequest& page) {
   if (page.page_size() < 0 || page.page_size() > kMaxPageSize) {
     return absl::InvalidArgumentError(
@@ -143,7 +142,6 @@ CREATE TABLE config_baseline_relationships (
   PRIMARY KEY (baseline_id, relationship_id)
 );
 )sql";
-
 
 }  // namespace
 
@@ -342,15 +340,16 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
     }
     criticality_mask |= int64_t{1} << c;
   }
-  storage::Params params = {
-      status_mask,
-      criticality_mask,
-      request.owner_group(),
-      request.name_contains().empty() ? std::string() : storage::ContainsPattern(request.name_contains()),
-      has_cursor ? 1 : 0,
-      after_name,
-      after_id,
-      page_size + 1};
+  storage::Params params = {status_mask,
+                            criticality_mask,
+                            request.owner_group(),
+                            request.name_contains().empty()
+                                ? std::string()
+                                : storage::ContainsPattern(request.name_contains()),
+                            has_cursor ? 1 : 0,
+                            after_name,
+                            after_id,
+                            page_size + 1};
   std::string class_filter;
   if (!classes.empty()) {
     class_filter = " AND class_name IN (";

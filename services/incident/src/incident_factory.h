@@ -28,7 +28,8 @@ class IncidentFactory {
 
   // A new incident in state NEW with its priority derived, a fresh id, no number (the repository
   // assigns it) and version 1. `actor` becomes created_by, and the caller when none was given.
-  v1::Incident NewIncident(const v1::CreateIncidentRequest& request, const std::string& actor) const;
+  v1::Incident NewIncident(const v1::CreateIncidentRequest& request,
+                           const std::string& actor) const;
 
  private:
   const PriorityMatrix& matrix_;

@@ -11,8 +11,8 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
-#include "itsm/records/field_limits.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/records/field_limits.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
@@ -88,9 +88,9 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
       request.mutable_incident()->set_parent_incident_id(parent->id());
     }
     if (path == "problem_id" && !request.incident().problem_id().empty()) {
-      ITSM_ASSIGN_OR_RETURN(v1::Problem problem,
-                            ProblemRepository::Get(txn, request.incident().problem_id(),
-                                                   "incident.problem_id"));
+      ITSM_ASSIGN_OR_RETURN(
+          v1::Problem problem,
+          ProblemRepository::Get(txn, request.incident().problem_id(), "incident.problem_id"));
       request.mutable_incident()->set_problem_id(problem.id());
     }
   }
@@ -177,7 +177,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
   auto incident = std::make_shared<v1::Incident>(rules_.factory.NewIncident(*request, actor));
   const std::string fingerprint =
       request->idempotency_key().empty() ? std::string() : records::RequestFingerprint(*request);
-  using Get = std::function<absl::StatusOr<v1::Incident>(storage::Transaction&, const std::string&)>;
+  using Get =
+      std::function<absl::StatusOr<v1::Incident>(storage::Transaction&, const std::string&)>;
   const Get get = [](storage::Transaction& txn, const std::string& id) {
     return IncidentRepository::Get(txn, id);
   };
@@ -209,7 +210,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
   }
   if (absl::Status bad = CheckId(request->id()); !bad.ok()) return Write(ctx, bad, nullptr);
   return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(), IncidentRepository::Get(txn, request->id()));
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_incident(),
+                          IncidentRepository::Get(txn, request->id()));
     return absl::OkStatus();
   });
 }
@@ -256,18 +258,19 @@ grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.incidents.ValidateUpdate(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored,
-                                       IncidentRepository::Get(txn, request->incident().id()));
-                 v1::UpdateIncidentRequest resolved = *request;
-                 ITSM_RETURN_IF_ERROR(ResolveLinks(txn, stored, resolved));
-                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
-                                       rules_.incidents.Update(stored, resolved, actor));
-                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
-                 *response->mutable_incident() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.incidents.ValidateUpdate(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Incident stored,
+                              IncidentRepository::Get(txn, request->incident().id()));
+        v1::UpdateIncidentRequest resolved = *request;
+        ITSM_RETURN_IF_ERROR(ResolveLinks(txn, stored, resolved));
+        ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                              rules_.incidents.Update(stored, resolved, actor));
+        ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+        *response->mutable_incident() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::AssignIncident(
@@ -278,15 +281,16 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AssignIncident(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.incidents.ValidateAssign(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
-                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
-                                       rules_.incidents.Assign(stored, *request, actor));
-                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
-                 *response->mutable_incident() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.incidents.ValidateAssign(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+        ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                              rules_.incidents.Assign(stored, *request, actor));
+        ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+        *response->mutable_incident() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
@@ -297,15 +301,16 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.incidents.ValidateTransition(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
-                 ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
-                                       rules_.incidents.Transition(stored, *request, actor));
-                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
-                 *response->mutable_incident() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.incidents.ValidateTransition(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+        ITSM_ASSIGN_OR_RETURN(IncidentOutcome out,
+                              rules_.incidents.Transition(stored, *request, actor));
+        ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+        *response->mutable_incident() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
@@ -316,28 +321,29 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.incidents.ValidateNote(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
-                 if (request->version() != 0) {
-                   ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request->version()));
-                 }
-                 // Notes may be added in any state, closed included (a caller's follow-up).
-                 IncidentOutcome out = rules_.incidents.Note(stored, *request, actor);
-                 v1::IncidentNote note;
-                 note.set_id(base::NewUuid());
-                 note.set_incident_id(stored.id());
-                 note.set_author(actor);
-                 *note.mutable_create_time() = out.after.update_time();
-                 note.set_visibility(request->visibility());
-                 note.set_text(request->text());
-                 note.set_incident_version(out.after.version());
-                 ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
-                 ITSM_RETURN_IF_ERROR(IncidentRepository::InsertNote(txn, note));
-                 *response->mutable_note() = note;
-                 *response->mutable_incident() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.incidents.ValidateNote(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Incident stored, IncidentRepository::Get(txn, request->id()));
+        if (request->version() != 0) {
+          ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request->version()));
+        }
+        // Notes may be added in any state, closed included (a caller's follow-up).
+        IncidentOutcome out = rules_.incidents.Note(stored, *request, actor);
+        v1::IncidentNote note;
+        note.set_id(base::NewUuid());
+        note.set_incident_id(stored.id());
+        note.set_author(actor);
+        *note.mutable_create_time() = out.after.update_time();
+        note.set_visibility(request->visibility());
+        note.set_text(request->text());
+        note.set_incident_version(out.after.version());
+        ITSM_RETURN_IF_ERROR(SaveIncident(txn, out, stored.version(), actor, request_id));
+        ITSM_RETURN_IF_ERROR(IncidentRepository::InsertNote(txn, note));
+        *response->mutable_note() = note;
+        *response->mutable_incident() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
@@ -416,8 +422,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
       return absl::NotFoundError(
           absl::StrCat("id: no incident, service request or problem \"", request->id(), "\""));
     }
-    ITSM_ASSIGN_OR_RETURN(auto entries,
-                          IncidentRepository::History(txn, record_id, after_version, page_size + 1));
+    ITSM_ASSIGN_OR_RETURN(
+        auto entries, IncidentRepository::History(txn, record_id, after_version, page_size + 1));
     const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));
     for (size_t i = 0; i < shown; ++i) *response->add_entries() = std::move(entries[i]);
     if (entries.size() > shown) {
@@ -443,11 +449,13 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  auto record = std::make_shared<v1::ServiceRequest>(rules_.requests.NewServiceRequest(*request, actor));
+  auto record =
+      std::make_shared<v1::ServiceRequest>(rules_.requests.NewServiceRequest(*request, actor));
   const std::string& key = request->idempotency_key();
   const std::string fingerprint =
       key.empty() ? std::string() : records::RequestFingerprint(*request);
-  using Get = std::function<absl::StatusOr<v1::ServiceRequest>(storage::Transaction&, const std::string&)>;
+  using Get =
+      std::function<absl::StatusOr<v1::ServiceRequest>(storage::Transaction&, const std::string&)>;
   const Get get = [](storage::Transaction& txn, const std::string& id) {
     return ServiceRequestRepository::Get(txn, id);
   };
@@ -501,19 +509,19 @@ grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.requests.ValidateUpdate(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(
-                     v1::ServiceRequest stored,
-                     ServiceRequestRepository::Get(txn, request->service_request().id()));
-                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Update(stored, *request, actor));
-                 if (out.changed()) {
-                   ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
-                   ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
-                 }
-                 *response->mutable_service_request() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.requests.ValidateUpdate(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
+                              ServiceRequestRepository::Get(txn, request->service_request().id()));
+        ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Update(stored, *request, actor));
+        if (out.changed()) {
+          ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
+          ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+        }
+        *response->mutable_service_request() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
@@ -524,23 +532,24 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.requests.ValidateTransition(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
-                                       ServiceRequestRepository::Get(txn, request->id()));
-                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Transition(stored, *request, actor));
-                 ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
-                 ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
-                 *response->mutable_service_request() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.requests.ValidateTransition(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
+                              ServiceRequestRepository::Get(txn, request->id()));
+        ITSM_ASSIGN_OR_RETURN(auto out, rules_.requests.Transition(stored, *request, actor));
+        ITSM_RETURN_IF_ERROR(ServiceRequestRepository::Update(txn, out.after, stored.version()));
+        ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+        *response->mutable_service_request() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 // ---- Problems ----
 
-grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(grpc::CallbackServerContext* ctx,
-                                                             const v1::CreateProblemRequest* request,
-                                                             v1::CreateProblemResponse* response) {
+grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(
+    grpc::CallbackServerContext* ctx, const v1::CreateProblemRequest* request,
+    v1::CreateProblemResponse* response) {
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
@@ -596,9 +605,10 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServer
     return runtime::Reject(ctx, bad);
   }
   if (request->text().size() > kMaxShortText) {
-    return Write(ctx,
-                 absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxShortText, " characters")),
-                 nullptr);
+    return Write(
+        ctx,
+        absl::InvalidArgumentError(absl::StrCat("text: at most ", kMaxShortText, " characters")),
+        nullptr);
   }
   return Read(ctx, [=, this](storage::Transaction& txn) -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto page, ProblemRepository::List(txn, *request));
@@ -608,26 +618,27 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServer
   });
 }
 
-grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(grpc::CallbackServerContext* ctx,
-                                                             const v1::UpdateProblemRequest* request,
-                                                             v1::UpdateProblemResponse* response) {
+grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(
+    grpc::CallbackServerContext* ctx, const v1::UpdateProblemRequest* request,
+    v1::UpdateProblemResponse* response) {
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   const std::string actor = runtime::Actor(*ctx);
   const std::string request_id = runtime::RequestId(*ctx);
-  return Write(ctx, rules_.problems.ValidateUpdate(*request),
-               [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
-                 ITSM_ASSIGN_OR_RETURN(v1::Problem stored,
-                                       ProblemRepository::Get(txn, request->problem().id()));
-                 ITSM_ASSIGN_OR_RETURN(auto out, rules_.problems.Update(stored, *request, actor));
-                 if (out.changed()) {
-                   ITSM_RETURN_IF_ERROR(ProblemRepository::Update(txn, out.after, stored.version()));
-                   ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
-                 }
-                 *response->mutable_problem() = out.after;
-                 return absl::OkStatus();
-               });
+  return Write(
+      ctx, rules_.problems.ValidateUpdate(*request),
+      [this, request, response, actor, request_id](storage::Transaction& txn) -> absl::Status {
+        ITSM_ASSIGN_OR_RETURN(v1::Problem stored,
+                              ProblemRepository::Get(txn, request->problem().id()));
+        ITSM_ASSIGN_OR_RETURN(auto out, rules_.problems.Update(stored, *request, actor));
+        if (out.changed()) {
+          ITSM_RETURN_IF_ERROR(ProblemRepository::Update(txn, out.after, stored.version()));
+          ITSM_RETURN_IF_ERROR(RecordChange(txn, out, actor, request_id));
+        }
+        *response->mutable_problem() = out.after;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
@@ -641,8 +652,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
   absl::Status check = rules_.problems.ValidateTransition(*request);
   if (check.ok() && request->resolve_linked_incidents() &&
       request->target_state() != v1::PROBLEM_STATE_RESOLVED) {
-    check = absl::InvalidArgumentError(
-        "resolve_linked_incidents: only when target_state is RESOLVED");
+    check =
+        absl::InvalidArgumentError("resolve_linked_incidents: only when target_state is RESOLVED");
   }
   return Write(
       ctx, check,
@@ -679,8 +690,8 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
             resolve.set_version(incident.version());
             resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
             resolve.set_resolution_code(request->resolution_code());
-            resolve.set_resolution_notes(
-                absl::StrCat("Resolved with problem ", stored.number(), ": ", request->resolution_notes()));
+            resolve.set_resolution_notes(absl::StrCat("Resolved with problem ", stored.number(),
+                                                      ": ", request->resolution_notes()));
             auto incident_out = rules_.incidents.Transition(incident, resolve, actor);
             if (!incident_out.ok()) {
               return absl::FailedPreconditionError(

@@ -65,18 +65,18 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
                                        const v1::GetHistoryRequest* request,
                                        v1::GetHistoryResponse* response) override;
 
-  grpc::ServerUnaryReactor* CreateServiceRequest(grpc::CallbackServerContext* ctx,
-                                                 const v1::CreateServiceRequestRequest* request,
-                                                 v1::CreateServiceRequestResponse* response) override;
+  grpc::ServerUnaryReactor* CreateServiceRequest(
+      grpc::CallbackServerContext* ctx, const v1::CreateServiceRequestRequest* request,
+      v1::CreateServiceRequestResponse* response) override;
   grpc::ServerUnaryReactor* GetServiceRequest(grpc::CallbackServerContext* ctx,
                                               const v1::GetServiceRequestRequest* request,
                                               v1::GetServiceRequestResponse* response) override;
   grpc::ServerUnaryReactor* ListServiceRequests(grpc::CallbackServerContext* ctx,
                                                 const v1::ListServiceRequestsRequest* request,
                                                 v1::ListServiceRequestsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateServiceRequest(grpc::CallbackServerContext* ctx,
-                                                 const v1::UpdateServiceRequestRequest* request,
-                                                 v1::UpdateServiceRequestResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateServiceRequest(
+      grpc::CallbackServerContext* ctx, const v1::UpdateServiceRequestRequest* request,
+      v1::UpdateServiceRequestResponse* response) override;
   grpc::ServerUnaryReactor* TransitionServiceRequest(
       grpc::CallbackServerContext* ctx, const v1::TransitionServiceRequestRequest* request,
       v1::TransitionServiceRequestResponse* response) override;

@@ -24,7 +24,6 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
-
 absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
   v1::Incident incident;
   if (!incident.ParseFromString(data.AsString())) {
@@ -174,7 +173,7 @@ DROP TABLE incident_idempotency;
 }
 
 absl::StatusOr<int64_t> IncidentRepository::NextNumber(storage::Transaction& txn,
-                                                      const std::string& sequence) {
+                                                       const std::string& sequence) {
   // Numbers may have gaps (a rolled-back create still used its number): users accept that in
   // every peer product, and it keeps numbering off the critical path of concurrent creates.
   // The sequence name picks one of a fixed set of statements (never user text in SQL).
@@ -182,13 +181,16 @@ absl::StatusOr<int64_t> IncidentRepository::NextNumber(storage::Transaction& txn
   const char* sql = nullptr;
   if (sequence == "incident") {
     sql = pg ? "SELECT nextval('incident_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'incident' RETURNING value";
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'incident' RETURNING "
+               "value";
   } else if (sequence == "request") {
     sql = pg ? "SELECT nextval('request_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'request' RETURNING value";
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'request' RETURNING "
+               "value";
   } else if (sequence == "problem") {
     sql = pg ? "SELECT nextval('problem_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'problem' RETURNING value";
+             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'problem' RETURNING "
+               "value";
   } else {
     return absl::InternalError(absl::StrCat("no number sequence ", sequence));
   }
@@ -221,17 +223,16 @@ absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident&
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, NextNumber(txn, "incident"));
   incident.set_number(absl::StrFormat("INC%07d", seq));
   ITSM_RETURN_IF_ERROR(
-      txn.Execute(
-             "INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
-             " assignment_group, assignee, create_time_us, update_time_us, version, data,"
-             " parent_id, problem_id)"
-             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-             {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
-              static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
-              incident.service(), incident.assignment_group(), incident.assignee(),
-              Micros(incident.create_time()), Micros(incident.update_time()), incident.version(),
-              storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
-              incident.problem_id()})
+      txn.Execute("INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
+                  " assignment_group, assignee, create_time_us, update_time_us, version, data,"
+                  " parent_id, problem_id)"
+                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                  {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
+                   static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
+                   incident.service(), incident.assignment_group(), incident.assignee(),
+                   Micros(incident.create_time()), Micros(incident.update_time()),
+                   incident.version(), storage::Bytes{incident.SerializeAsString()},
+                   incident.parent_incident_id(), incident.problem_id()})
           .status());
   if (incident.configuration_item_ids_size() == 0) return absl::OkStatus();
   return WriteCis(txn, incident);
@@ -241,16 +242,16 @@ absl::Status IncidentRepository::Update(storage::Transaction& txn, const v1::Inc
                                         int64_t expected_version) {
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
-      txn.Execute("UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
-                  " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
-                  " data = $9, parent_id = $10, problem_id = $11"
-                  " WHERE id = $12 AND version = $13",
-                  {absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
-                   static_cast<int>(incident.priority()), incident.service(),
-                   incident.assignment_group(), incident.assignee(),
-                   Micros(incident.update_time()), incident.version(),
-                   storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
-                   incident.problem_id(), incident.id(), expected_version}));
+      txn.Execute(
+          "UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
+          " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
+          " data = $9, parent_id = $10, problem_id = $11"
+          " WHERE id = $12 AND version = $13",
+          {absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
+           static_cast<int>(incident.priority()), incident.service(), incident.assignment_group(),
+           incident.assignee(), Micros(incident.update_time()), incident.version(),
+           storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
+           incident.problem_id(), incident.id(), expected_version}));
   if (changed != 1) {
     return absl::AbortedError(absl::StrCat("version: incident ", incident.number(),
                                            " changed concurrently; read it again"));
@@ -271,21 +272,24 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
   return out;
 }
 
-absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn, const std::string& record_id,
+absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn,
+                                             const std::string& record_id,
                                              const common::v1::AuditEntry& entry) {
   return txn
-      .Execute("INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
-               {record_id, entry.version(), Micros(entry.time()),
-                storage::Bytes{entry.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
+          {record_id, entry.version(), Micros(entry.time()),
+           storage::Bytes{entry.SerializeAsString()}})
       .status();
 }
 
 absl::StatusOr<std::vector<common::v1::AuditEntry>> IncidentRepository::History(
     storage::Transaction& txn, const std::string& record_id, int64_t after_version, int limit) {
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT data FROM audit_entries WHERE record_id = $1 AND version > $2"
-                                  " ORDER BY version LIMIT $3",
-                                  {record_id, after_version, limit}));
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM audit_entries WHERE record_id = $1 AND version > $2"
+                " ORDER BY version LIMIT $3",
+                {record_id, after_version, limit}));
   std::vector<common::v1::AuditEntry> out;
   for (const auto& row : rows.rows()) {
     common::v1::AuditEntry entry;
@@ -297,12 +301,14 @@ absl::StatusOr<std::vector<common::v1::AuditEntry>> IncidentRepository::History(
   return out;
 }
 
-absl::Status IncidentRepository::InsertNote(storage::Transaction& txn, const v1::IncidentNote& note) {
+absl::Status IncidentRepository::InsertNote(storage::Transaction& txn,
+                                            const v1::IncidentNote& note) {
   return txn
-      .Execute("INSERT INTO incident_notes(id, incident_id, incident_version, visibility, data)"
-               " VALUES ($1, $2, $3, $4, $5)",
-               {note.id(), note.incident_id(), note.incident_version(),
-                static_cast<int>(note.visibility()), storage::Bytes{note.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO incident_notes(id, incident_id, incident_version, visibility, data)"
+          " VALUES ($1, $2, $3, $4, $5)",
+          {note.id(), note.incident_id(), note.incident_version(),
+           static_cast<int>(note.visibility()), storage::Bytes{note.SerializeAsString()}})
       .status();
 }
 
@@ -339,17 +345,22 @@ namespace {
 // One statement per ordering: the text depends on the ordering only (five statements in all),
 // never on the filter, whose values travel as parameters.
 struct OrderSql {
-  const char* key;   // the sort column; ties broken by seq in the same direction
+  const char* key;  // the sort column; ties broken by seq in the same direction
   bool descending;
 };
 
 OrderSql OrderFor(v1::IncidentOrder order) {
   switch (order) {
-    case v1::INCIDENT_ORDER_CREATE_TIME_ASC: return {"seq", false};
-    case v1::INCIDENT_ORDER_UPDATE_TIME_DESC: return {"update_time_us", true};
-    case v1::INCIDENT_ORDER_UPDATE_TIME_ASC: return {"update_time_us", false};
-    case v1::INCIDENT_ORDER_PRIORITY: return {"priority", false};
-    default: return {"seq", true};
+    case v1::INCIDENT_ORDER_CREATE_TIME_ASC:
+      return {"seq", false};
+    case v1::INCIDENT_ORDER_UPDATE_TIME_DESC:
+      return {"update_time_us", true};
+    case v1::INCIDENT_ORDER_UPDATE_TIME_ASC:
+      return {"update_time_us", false};
+    case v1::INCIDENT_ORDER_PRIORITY:
+      return {"priority", false};
+    default:
+      return {"seq", true};
   }
 }
 
@@ -361,7 +372,8 @@ const std::string& ListSql(v1::IncidentOrder order) {
       const char* cmp = sql.descending ? "<" : ">";
       const char* dir = sql.descending ? "DESC" : "ASC";
       (*out)[o] = absl::StrCat(
-          "SELECT seq, ", sql.key, ", data FROM incidents"
+          "SELECT seq, ", sql.key,
+          ", data FROM incidents"
           " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
           " AND ($2 = 0 OR (($2 >> priority) & 1) = 1)"
           " AND ($3 = '' OR assignment_group = $3)"
@@ -380,10 +392,11 @@ const std::string& ListSql(v1::IncidentOrder order) {
           " AND ($13 = '' OR problem_id = $13)"
           // With seq as the key the tie-break is moot: a plain range lets the index start at the
           // page boundary ($15 still has to appear, typed, for PostgreSQL).
-          , std::string(sql.key) == "seq"
-                ? absl::StrCat(" AND seq ", cmp, " $14 AND CAST($15 AS BIGINT) IS NOT NULL")
-                : absl::StrCat(" AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ",
-                               cmp, " $15))"),
+          ,
+          std::string(sql.key) == "seq"
+              ? absl::StrCat(" AND seq ", cmp, " $14 AND CAST($15 AS BIGINT) IS NOT NULL")
+              : absl::StrCat(" AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ",
+                             cmp, " $15))"),
           " ORDER BY ", sql.key, " ", dir, ", seq ", dir, " LIMIT $16");
     }
     return out;
@@ -414,8 +427,8 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
                         ? v1::INCIDENT_ORDER_CREATE_TIME_DESC
                         : request.order_by();
   const bool descending = OrderFor(static_cast<v1::IncidentOrder>(order)).descending;
-  int64_t after_key = descending ? std::numeric_limits<int64_t>::max()
-                                 : std::numeric_limits<int64_t>::min();
+  int64_t after_key =
+      descending ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
   int64_t after_seq = after_key;
   // A token is the (key, seq) of the last row returned: the next page starts strictly after it,
   // so rows neither repeat nor go missing while others are created or changed.
@@ -449,17 +462,18 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query(ListSql(static_cast<v1::IncidentOrder>(order)),
-                {state_mask, priority_mask, request.assignment_group(), request.assignee(),
-                 request.service(),
-                 request.title_contains().empty() ? std::string()
-                                                  : storage::ContainsPattern(request.title_contains()),
-                 MicrosOr(request.has_created_after(), request.created_after(), kMin),
-                 MicrosOr(request.has_created_before(), request.created_before(), kMax),
-                 MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
-                 MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
-                 request.configuration_item_id(), request.parent_incident_id(),
-                 request.problem_id(), after_key, after_seq, page_size + 1}));
+      txn.Query(
+          ListSql(static_cast<v1::IncidentOrder>(order)),
+          {state_mask, priority_mask, request.assignment_group(), request.assignee(),
+           request.service(),
+           request.title_contains().empty() ? std::string()
+                                            : storage::ContainsPattern(request.title_contains()),
+           MicrosOr(request.has_created_after(), request.created_after(), kMin),
+           MicrosOr(request.has_created_before(), request.created_before(), kMax),
+           MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
+           MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
+           request.configuration_item_id(), request.parent_incident_id(), request.problem_id(),
+           after_key, after_seq, page_size + 1}));
   IncidentPage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   for (size_t i = 0; i < shown; ++i) {

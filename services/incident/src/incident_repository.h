@@ -56,7 +56,8 @@ class IncidentRepository {
                                                                  v1::NoteVisibility visibility);
 
   // By UUID or by number. NOT_FOUND names what was looked for.
-  static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn, const std::string& id_or_number);
+  static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn,
+                                          const std::string& id_or_number);
 
   // Newest first, keyset-paginated on the incident sequence: a page token is the position after
   // the last row returned, so pages neither repeat nor skip rows while incidents are created.

@@ -20,12 +20,20 @@ const std::set<std::string> kStateFields = {
 const std::set<std::string> kAssignmentFields = {"assignment_group", "assignee"};
 const std::set<std::string> kPriorityFields = {"priority", "impact", "urgency"};
 
-const std::set<std::string> kUpdatablePaths = {
-    "title",           "description",      "caller",         "service",
-    "configuration_item_ids", "category",  "impact",         "urgency",
-    "assignment_group", "assignee",        "major_incident", "parent_incident_id",
-    "problem_id",      "change_ids"};
-
+const std::set<std::string> kUpdatablePaths = {"title",
+                                               "description",
+                                               "caller",
+                                               "service",
+                                               "configuration_item_ids",
+                                               "category",
+                                               "impact",
+                                               "urgency",
+                                               "assignment_group",
+                                               "assignee",
+                                               "major_incident",
+                                               "parent_incident_id",
+                                               "problem_id",
+                                               "change_ids"};
 
 template <typename Event>
 std::shared_ptr<Event> NewEvent(const v1::Incident& after, const std::string& actor,
@@ -80,12 +88,13 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "urgency") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.urgency", r.urgency(), matrix_.urgency_levels()));
     } else if (path == "configuration_item_ids") {
-      ITSM_RETURN_IF_ERROR(CheckIds("incident.configuration_item_ids",
-                                       r.configuration_item_ids(), kMaxConfigurationItems));
+      ITSM_RETURN_IF_ERROR(CheckIds("incident.configuration_item_ids", r.configuration_item_ids(),
+                                    kMaxConfigurationItems));
     } else if (path == "change_ids") {
       ITSM_RETURN_IF_ERROR(CheckIds("incident.change_ids", r.change_ids(), kMaxChangeIds));
     } else if (path == "parent_incident_id") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.parent_incident_id", r.parent_incident_id(), kMaxShortText));
+      ITSM_RETURN_IF_ERROR(
+          CheckLength("incident.parent_incident_id", r.parent_incident_id(), kMaxShortText));
     } else if (path == "problem_id") {
       ITSM_RETURN_IF_ERROR(CheckLength("incident.problem_id", r.problem_id(), kMaxShortText));
     } else if (path == "caller") {
@@ -93,7 +102,8 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "service") {
       ITSM_RETURN_IF_ERROR(CheckLength("incident.service", r.service(), kMaxShortText));
     } else if (path == "assignment_group") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.assignment_group", r.assignment_group(), kMaxShortText));
+      ITSM_RETURN_IF_ERROR(
+          CheckLength("incident.assignment_group", r.assignment_group(), kMaxShortText));
     } else if (path == "assignee") {
       ITSM_RETURN_IF_ERROR(CheckLength("incident.assignee", r.assignee(), kMaxShortText));
     }
@@ -139,8 +149,8 @@ absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r)
   if (r.id().empty()) return absl::InvalidArgumentError("id: required");
   if (r.visibility() != v1::NOTE_VISIBILITY_WORK_NOTE &&
       r.visibility() != v1::NOTE_VISIBILITY_COMMENT) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("visibility: must be WORK_NOTE or COMMENT, got ", static_cast<int>(r.visibility())));
+    return absl::InvalidArgumentError(absl::StrCat("visibility: must be WORK_NOTE or COMMENT, got ",
+                                                   static_cast<int>(r.visibility())));
   }
   if (absl::StripAsciiWhitespace(r.text()).empty()) {
     return absl::InvalidArgumentError("text: required");
@@ -161,35 +171,53 @@ IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
 absl::StatusOr<IncidentOutcome> IncidentWorkflow::Update(const v1::Incident& stored,
                                                          const v1::UpdateIncidentRequest& request,
                                                          const std::string& actor) const {
-  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.incident().version(),
-                                    "incident.version"));
+  ITSM_RETURN_IF_ERROR(
+      CheckVersion(stored.version(), request.incident().version(), "incident.version"));
   if (stored.state() == v1::INCIDENT_STATE_CLOSED ||
       stored.state() == v1::INCIDENT_STATE_CANCELLED) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state: ", IncidentStateName(stored.state()), " incidents cannot be changed"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("state: ", IncidentStateName(stored.state()), " incidents cannot be changed"));
   }
   const v1::Incident& r = request.incident();
   v1::Incident after = stored;
   bool assignment = false;
   for (const std::string& path : request.update_mask().paths()) {
-    if (path == "title") after.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
-    else if (path == "description") after.set_description(r.description());
-    else if (path == "caller") after.set_caller(r.caller());
-    else if (path == "service") after.set_service(r.service());
-    else if (path == "configuration_item_ids") *after.mutable_configuration_item_ids() = r.configuration_item_ids();
-    else if (path == "category") after.set_category(r.category());
-    else if (path == "impact") after.set_impact(r.impact());
-    else if (path == "urgency") after.set_urgency(r.urgency());
-    else if (path == "major_incident") after.set_major_incident(r.major_incident());
-    else if (path == "parent_incident_id") after.set_parent_incident_id(r.parent_incident_id());
-    else if (path == "problem_id") after.set_problem_id(r.problem_id());
-    else if (path == "change_ids") *after.mutable_change_ids() = r.change_ids();
-    else if (path == "assignment_group") { after.set_assignment_group(r.assignment_group()); assignment = true; }
-    else if (path == "assignee") { after.set_assignee(r.assignee()); assignment = true; }
+    if (path == "title")
+      after.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
+    else if (path == "description")
+      after.set_description(r.description());
+    else if (path == "caller")
+      after.set_caller(r.caller());
+    else if (path == "service")
+      after.set_service(r.service());
+    else if (path == "configuration_item_ids")
+      *after.mutable_configuration_item_ids() = r.configuration_item_ids();
+    else if (path == "category")
+      after.set_category(r.category());
+    else if (path == "impact")
+      after.set_impact(r.impact());
+    else if (path == "urgency")
+      after.set_urgency(r.urgency());
+    else if (path == "major_incident")
+      after.set_major_incident(r.major_incident());
+    else if (path == "parent_incident_id")
+      after.set_parent_incident_id(r.parent_incident_id());
+    else if (path == "problem_id")
+      after.set_problem_id(r.problem_id());
+    else if (path == "change_ids")
+      *after.mutable_change_ids() = r.change_ids();
+    else if (path == "assignment_group") {
+      after.set_assignment_group(r.assignment_group());
+      assignment = true;
+    } else if (path == "assignee") {
+      after.set_assignee(r.assignee());
+      assignment = true;
+    }
   }
-  if (!after.parent_incident_id().empty() &&
-      (after.parent_incident_id() == stored.id() || after.parent_incident_id() == stored.number())) {
-    return absl::InvalidArgumentError("incident.parent_incident_id: an incident cannot be its own parent");
+  if (!after.parent_incident_id().empty() && (after.parent_incident_id() == stored.id() ||
+                                              after.parent_incident_id() == stored.number())) {
+    return absl::InvalidArgumentError(
+        "incident.parent_incident_id: an incident cannot be its own parent");
   }
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::optional<TransitionKind> kind;
@@ -312,10 +340,14 @@ IncidentOutcome IncidentWorkflow::Finish(const v1::Incident& before, v1::Inciden
   std::vector<std::string> updated, priority, assigned, state;
   for (const auto& c : out.changes) {
     const std::string& f = c.field();
-    if (kStateFields.contains(f)) state.push_back(f);
-    else if (kAssignmentFields.contains(f)) assigned.push_back(f);
-    else if (priority_changed && kPriorityFields.contains(f)) priority.push_back(f);
-    else updated.push_back(f);
+    if (kStateFields.contains(f))
+      state.push_back(f);
+    else if (kAssignmentFields.contains(f))
+      assigned.push_back(f);
+    else if (priority_changed && kPriorityFields.contains(f))
+      priority.push_back(f);
+    else
+      updated.push_back(f);
   }
   // Order within one change: the plain fields, then priority, then assignment, then the state
   // change they may have caused (assigning a NEW incident makes it ASSIGNED).

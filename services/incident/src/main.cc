@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
   // The one writer of the database: creates, and the relay's "published" marks, share its
   // batched transactions.
   storage::GroupCommitter committer(
-      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")),
-            .writers = [&] {
+      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = [&] {
               const int configured = static_cast<int>(rt.config().GetInt("commit_writers"));
               if (configured > 0) return configured;
               return db->dialect() == storage::Dialect::kPostgres ? 4 : 1;
@@ -48,7 +47,8 @@ int main(int argc, char** argv) {
 
   const base::Clock& clock = base::SystemClock::Get();
   incident::IncidentFactory factory(*matrix, clock);
-  incident::IncidentWorkflow incidents(*matrix, clock, {.reopen_window = absl::Hours(reopen_window_hours)});
+  incident::IncidentWorkflow incidents(*matrix, clock,
+                                       {.reopen_window = absl::Hours(reopen_window_hours)});
   incident::ProblemWorkflow problems(*matrix, clock);
   incident::ServiceRequestWorkflow requests(*matrix, clock);
   // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;

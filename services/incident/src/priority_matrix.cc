@@ -7,7 +7,9 @@
 
 namespace itsm::incident {
 
-PriorityMatrix PriorityMatrix::Default() { return PriorityMatrix({{1, 2, 3}, {2, 3, 4}, {3, 4, 5}}); }
+PriorityMatrix PriorityMatrix::Default() {
+  return PriorityMatrix({{1, 2, 3}, {2, 3, 4}, {3, 4, 5}});
+}
 
 absl::StatusOr<PriorityMatrix> PriorityMatrix::Parse(const std::string& text) {
   std::vector<std::vector<int>> rows;
@@ -23,9 +25,9 @@ absl::StatusOr<PriorityMatrix> PriorityMatrix::Parse(const std::string& text) {
       entries.push_back(p);
     }
     if (!rows.empty() && entries.size() != rows[0].size()) {
-      return absl::InvalidArgumentError(absl::StrCat("priority_matrix: impact row ",
-                                                     rows.size() + 1, " has ", entries.size(),
-                                                     " urgency levels, row 1 has ", rows[0].size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("priority_matrix: impact row ", rows.size() + 1, " has ", entries.size(),
+                       " urgency levels, row 1 has ", rows[0].size()));
     }
     rows.push_back(std::move(entries));
   }

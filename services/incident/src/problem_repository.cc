@@ -27,13 +27,14 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
 template <typename T>
 absl::StatusOr<T> DecodeAs(const storage::Value& v) {
   T out;
-  if (!out.ParseFromString(v.AsString())) return absl::DataLossError("stored record does not parse");
+  if (!out.ParseFromString(v.AsString()))
+    return absl::DataLossError("stored record does not parse");
   return out;
 }
 
 std::string ProblemText(const v1::Problem& p) {
-  return absl::AsciiStrToLower(absl::StrCat(p.title(), "\n", p.description(), "\n", p.root_cause(),
-                                            "\n", p.workaround()));
+  return absl::AsciiStrToLower(
+      absl::StrCat(p.title(), "\n", p.description(), "\n", p.root_cause(), "\n", p.workaround()));
 }
 
 // The page size and the sequence the page starts before (a token holds the last row's sequence).
@@ -76,12 +77,13 @@ absl::Status ProblemRepository::Insert(storage::Transaction& txn, v1::Problem& p
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "problem"));
   p.set_number(absl::StrFormat("PRB%07d", seq));
   return txn
-      .Execute("INSERT INTO problems(id, seq, number, state, known_error, service, text_lower,"
-               " create_time_us, update_time_us, version, data)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-               {p.id(), seq, p.number(), static_cast<int>(p.state()), p.has_known_error_time(),
-                p.service(), ProblemText(p), Micros(p.create_time()), Micros(p.update_time()),
-                p.version(), storage::Bytes{p.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO problems(id, seq, number, state, known_error, service, text_lower,"
+          " create_time_us, update_time_us, version, data)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {p.id(), seq, p.number(), static_cast<int>(p.state()), p.has_known_error_time(),
+           p.service(), ProblemText(p), Micros(p.create_time()), Micros(p.update_time()),
+           p.version(), storage::Bytes{p.SerializeAsString()}})
       .status();
 }
 
@@ -134,8 +136,8 @@ absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemReposito
                 " AND ($4 = '' OR service = $4)"
                 " AND seq < $5 ORDER BY seq DESC LIMIT $6",
                 {state_mask, request.known_errors_only() ? 1 : 0,
-                 request.text().empty() ? std::string() : storage::ContainsPattern(request.text()), request.service(),
-                 bounds.second, bounds.first + 1}));
+                 request.text().empty() ? std::string() : storage::ContainsPattern(request.text()),
+                 request.service(), bounds.second, bounds.first + 1}));
   return ToPage<v1::Problem>(rows, bounds.first, scope);
 }
 
@@ -143,25 +145,28 @@ absl::Status ServiceRequestRepository::Insert(storage::Transaction& txn, v1::Ser
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "request"));
   r.set_number(absl::StrFormat("REQ%07d", seq));
   return txn
-      .Execute("INSERT INTO service_requests(id, seq, number, state, requested_for,"
-               " assignment_group, catalog_item, create_time_us, update_time_us, version, data)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-               {r.id(), seq, r.number(), static_cast<int>(r.state()), r.requested_for(),
-                r.assignment_group(), r.catalog_item(), Micros(r.create_time()),
-                Micros(r.update_time()), r.version(), storage::Bytes{r.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO service_requests(id, seq, number, state, requested_for,"
+          " assignment_group, catalog_item, create_time_us, update_time_us, version, data)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {r.id(), seq, r.number(), static_cast<int>(r.state()), r.requested_for(),
+           r.assignment_group(), r.catalog_item(), Micros(r.create_time()), Micros(r.update_time()),
+           r.version(), storage::Bytes{r.SerializeAsString()}})
       .status();
 }
 
-absl::Status ServiceRequestRepository::Update(storage::Transaction& txn, const v1::ServiceRequest& r,
+absl::Status ServiceRequestRepository::Update(storage::Transaction& txn,
+                                              const v1::ServiceRequest& r,
                                               int64_t expected_version) {
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
-      txn.Execute("UPDATE service_requests SET state = $1, requested_for = $2, assignment_group = $3,"
-                  " catalog_item = $4, update_time_us = $5, version = $6, data = $7"
-                  " WHERE id = $8 AND version = $9",
-                  {static_cast<int>(r.state()), r.requested_for(), r.assignment_group(),
-                   r.catalog_item(), Micros(r.update_time()), r.version(),
-                   storage::Bytes{r.SerializeAsString()}, r.id(), expected_version}));
+      txn.Execute(
+          "UPDATE service_requests SET state = $1, requested_for = $2, assignment_group = $3,"
+          " catalog_item = $4, update_time_us = $5, version = $6, data = $7"
+          " WHERE id = $8 AND version = $9",
+          {static_cast<int>(r.state()), r.requested_for(), r.assignment_group(), r.catalog_item(),
+           Micros(r.update_time()), r.version(), storage::Bytes{r.SerializeAsString()}, r.id(),
+           expected_version}));
   if (changed != 1) {
     return absl::AbortedError(absl::StrCat("version: service request ", r.number(),
                                            " changed concurrently; read it again"));
@@ -193,16 +198,15 @@ ServiceRequestRepository::List(storage::Transaction& txn,
     }
     state_mask |= int64_t{1} << s;
   }
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT seq, data FROM service_requests"
-                " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
-                " AND ($2 = '' OR requested_for = $2)"
-                " AND ($3 = '' OR assignment_group = $3)"
-                " AND ($4 = '' OR catalog_item = $4)"
-                " AND seq < $5 ORDER BY seq DESC LIMIT $6",
-                {state_mask, request.requested_for(), request.assignment_group(),
-                 request.catalog_item(), bounds.second, bounds.first + 1}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT seq, data FROM service_requests"
+                                  " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+                                  " AND ($2 = '' OR requested_for = $2)"
+                                  " AND ($3 = '' OR assignment_group = $3)"
+                                  " AND ($4 = '' OR catalog_item = $4)"
+                                  " AND seq < $5 ORDER BY seq DESC LIMIT $6",
+                                  {state_mask, request.requested_for(), request.assignment_group(),
+                                   request.catalog_item(), bounds.second, bounds.first + 1}));
   return ToPage<v1::ServiceRequest>(rows, bounds.first, scope);
 }
 

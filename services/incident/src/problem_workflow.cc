@@ -25,9 +25,8 @@ absl::Status OptionalLevel(const char* field, int value, int levels) {
   return value == 0 ? absl::OkStatus() : CheckLevel(field, value, levels);
 }
 
-
-absl::Status CheckPaths(const google::protobuf::FieldMask& mask, const std::set<std::string>& allowed,
-                        const char* transition_rpc) {
+absl::Status CheckPaths(const google::protobuf::FieldMask& mask,
+                        const std::set<std::string>& allowed, const char* transition_rpc) {
   if (mask.paths().empty()) {
     return absl::InvalidArgumentError("update_mask: required (the fields to change)");
   }
@@ -66,11 +65,12 @@ void ApplyMask(const google::protobuf::FieldMask& mask, const google::protobuf::
 }
 
 // The fields a state change sets: announced by the state event, the rest by *Updated.
-const std::set<std::string> kProblemStateFields = {"state", "known_error_time", "resolve_time",
-                                                   "close_time", "resolution_code", "resolution_notes"};
-const std::set<std::string> kRequestStateFields = {"state",        "approver",     "decision_reason",
-                                                   "approve_time", "fulfill_time", "close_time",
-                                                   "fulfillment_notes"};
+const std::set<std::string> kProblemStateFields = {"state",           "known_error_time",
+                                                   "resolve_time",    "close_time",
+                                                   "resolution_code", "resolution_notes"};
+const std::set<std::string> kRequestStateFields = {
+    "state",        "approver",   "decision_reason",  "approve_time",
+    "fulfill_time", "close_time", "fulfillment_notes"};
 
 template <typename Event>
 std::shared_ptr<Event> ProblemEvent(const v1::Problem& after, const std::string& actor,
@@ -115,14 +115,15 @@ Outcome<Record> Finish(const Record& before, Record after, std::string action,
 
 int OrLowest(int value, int levels) { return value == 0 ? levels : value; }
 
-const std::set<std::string> kProblemPaths = {"title",    "description", "root_cause",
-                                             "workaround", "service",   "configuration_item_ids",
-                                             "category", "impact",      "urgency",
-                                             "assignment_group", "assignee"};
-const std::set<std::string> kRequestPaths = {"catalog_item", "title",   "description",
-                                             "requested_for", "quantity", "service",
-                                             "impact",       "urgency", "assignment_group",
+const std::set<std::string> kProblemPaths = {"title",      "description",
+                                             "root_cause", "workaround",
+                                             "service",    "configuration_item_ids",
+                                             "category",   "impact",
+                                             "urgency",    "assignment_group",
                                              "assignee"};
+const std::set<std::string> kRequestPaths = {
+    "catalog_item", "title",  "description", "requested_for",    "quantity",
+    "service",      "impact", "urgency",     "assignment_group", "assignee"};
 
 }  // namespace
 
@@ -169,7 +170,8 @@ v1::Problem ProblemWorkflow::NewProblem(const v1::CreateProblemRequest& r,
   return p;
 }
 
-ProblemOutcome ProblemWorkflow::Created(const v1::Problem& problem, const std::string& actor) const {
+ProblemOutcome ProblemWorkflow::Created(const v1::Problem& problem,
+                                        const std::string& actor) const {
   ProblemOutcome out;
   out.after = problem;
   out.action = "create";
@@ -187,23 +189,28 @@ absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& req
       ITSM_RETURN_IF_ERROR(Required("problem.title", r.title()));
       ITSM_RETURN_IF_ERROR(CheckLength("problem.title", r.title(), kMaxShortText));
     }
-    if (path == "impact") ITSM_RETURN_IF_ERROR(CheckLevel("problem.impact", r.impact(), matrix_.impact_levels()));
-    if (path == "urgency") ITSM_RETURN_IF_ERROR(CheckLevel("problem.urgency", r.urgency(), matrix_.urgency_levels()));
-    if (path == "configuration_item_ids") ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
+    if (path == "impact")
+      ITSM_RETURN_IF_ERROR(CheckLevel("problem.impact", r.impact(), matrix_.impact_levels()));
+    if (path == "urgency")
+      ITSM_RETURN_IF_ERROR(CheckLevel("problem.urgency", r.urgency(), matrix_.urgency_levels()));
+    if (path == "configuration_item_ids")
+      ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
   }
   ITSM_RETURN_IF_ERROR(CheckLength("problem.description", r.description(), kMaxDescription));
   ITSM_RETURN_IF_ERROR(CheckLength("problem.root_cause", r.root_cause(), kMaxDescription));
   ITSM_RETURN_IF_ERROR(CheckLength("problem.workaround", r.workaround(), kMaxDescription));
   ITSM_RETURN_IF_ERROR(CheckLength("problem.service", r.service(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckLength("problem.category", r.category(), kMaxCategory));
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.assignment_group", r.assignment_group(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(
+      CheckLength("problem.assignment_group", r.assignment_group(), kMaxShortText));
   return CheckLength("problem.assignee", r.assignee(), kMaxShortText);
 }
 
 absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored,
                                                        const v1::UpdateProblemRequest& request,
                                                        const std::string& actor) const {
-  ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.problem().version(), "problem.version"));
+  ITSM_RETURN_IF_ERROR(
+      CheckVersion(stored.version(), request.problem().version(), "problem.version"));
   if (ProblemStateMachine().IsFinal(stored.state())) {
     return absl::FailedPreconditionError(
         absl::StrCat("state: ", ProblemStateName(stored.state()), " problems cannot be changed"));
@@ -214,13 +221,15 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
   auto out = Finish(stored, std::move(after), "update", clock_, kProblemStateFields, other, state);
-  if (!other.empty()) out.events.push_back(ProblemEvent<v1::ProblemUpdated>(out.after, actor, other));
+  if (!other.empty())
+    out.events.push_back(ProblemEvent<v1::ProblemUpdated>(out.after, actor, other));
   return out;
 }
 
 absl::Status ProblemWorkflow::ValidateTransition(const v1::TransitionProblemRequest& r) const {
   if (r.id().empty()) return absl::InvalidArgumentError("id: required");
-  if (!v1::ProblemState_IsValid(r.target_state()) || r.target_state() == v1::PROBLEM_STATE_UNSPECIFIED) {
+  if (!v1::ProblemState_IsValid(r.target_state()) ||
+      r.target_state() == v1::PROBLEM_STATE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat("target_state: unknown state ", static_cast<int>(r.target_state())));
   }
@@ -232,9 +241,9 @@ absl::Status ProblemWorkflow::ValidateTransition(const v1::TransitionProblemRequ
   return CheckLength("resolution_notes", r.resolution_notes(), kMaxDescription);
 }
 
-absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(const v1::Problem& stored,
-                                                           const v1::TransitionProblemRequest& request,
-                                                           const std::string& actor) const {
+absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
+    const v1::Problem& stored, const v1::TransitionProblemRequest& request,
+    const std::string& actor) const {
   ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
   ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
                         ProblemStateMachine().Check(stored.state(), request.target_state()));
@@ -261,8 +270,8 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(const v1::Problem& st
       break;
   }
   std::vector<std::string> other, state;
-  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_,
-                    kProblemStateFields, other, state);
+  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_, kProblemStateFields,
+                    other, state);
   state.insert(state.end(), other.begin(), other.end());
   switch (kind) {
     case TransitionKind::kKnownError: {
@@ -294,7 +303,8 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(const v1::Problem& st
 
 // ---- Service requests ----
 
-absl::Status ServiceRequestWorkflow::ValidateCreate(const v1::CreateServiceRequestRequest& r) const {
+absl::Status ServiceRequestWorkflow::ValidateCreate(
+    const v1::CreateServiceRequestRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("catalog_item", r.catalog_item()));
   ITSM_RETURN_IF_ERROR(CheckLength("catalog_item", r.catalog_item(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckLength("title", r.title(), kMaxShortText));
@@ -312,8 +322,8 @@ absl::Status ServiceRequestWorkflow::ValidateCreate(const v1::CreateServiceReque
   return OptionalLevel("urgency", r.urgency(), matrix_.urgency_levels());
 }
 
-v1::ServiceRequest ServiceRequestWorkflow::NewServiceRequest(const v1::CreateServiceRequestRequest& r,
-                                                             const std::string& actor) const {
+v1::ServiceRequest ServiceRequestWorkflow::NewServiceRequest(
+    const v1::CreateServiceRequestRequest& r, const std::string& actor) const {
   const auto now = base::ToProtoTimestamp(clock_.Now());
   v1::ServiceRequest s;
   s.set_id(base::NewUuid());
@@ -348,27 +358,39 @@ ServiceRequestOutcome ServiceRequestWorkflow::Created(const v1::ServiceRequest& 
   return out;
 }
 
-absl::Status ServiceRequestWorkflow::ValidateUpdate(const v1::UpdateServiceRequestRequest& request) const {
+absl::Status ServiceRequestWorkflow::ValidateUpdate(
+    const v1::UpdateServiceRequestRequest& request) const {
   const auto& r = request.service_request();
   if (r.id().empty()) return absl::InvalidArgumentError("service_request.id: required");
-  ITSM_RETURN_IF_ERROR(CheckPaths(request.update_mask(), kRequestPaths, "TransitionServiceRequest"));
+  ITSM_RETURN_IF_ERROR(
+      CheckPaths(request.update_mask(), kRequestPaths, "TransitionServiceRequest"));
   for (const auto& path : request.update_mask().paths()) {
-    if (path == "catalog_item") ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
+    if (path == "catalog_item")
+      ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
     if (path == "title") ITSM_RETURN_IF_ERROR(Required("service_request.title", r.title()));
-    if (path == "requested_for") ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
+    if (path == "requested_for")
+      ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
     if (path == "quantity" && (r.quantity() < 1 || r.quantity() > kMaxQuantity)) {
       return absl::InvalidArgumentError(absl::StrCat("service_request.quantity: must be 1..",
                                                      kMaxQuantity, ", got ", r.quantity()));
     }
-    if (path == "impact") ITSM_RETURN_IF_ERROR(CheckLevel("service_request.impact", r.impact(), matrix_.impact_levels()));
-    if (path == "urgency") ITSM_RETURN_IF_ERROR(CheckLevel("service_request.urgency", r.urgency(), matrix_.urgency_levels()));
+    if (path == "impact")
+      ITSM_RETURN_IF_ERROR(
+          CheckLevel("service_request.impact", r.impact(), matrix_.impact_levels()));
+    if (path == "urgency")
+      ITSM_RETURN_IF_ERROR(
+          CheckLevel("service_request.urgency", r.urgency(), matrix_.urgency_levels()));
   }
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.catalog_item", r.catalog_item(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(
+      CheckLength("service_request.catalog_item", r.catalog_item(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckLength("service_request.title", r.title(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.description", r.description(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.requested_for", r.requested_for(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(
+      CheckLength("service_request.description", r.description(), kMaxDescription));
+  ITSM_RETURN_IF_ERROR(
+      CheckLength("service_request.requested_for", r.requested_for(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckLength("service_request.service", r.service(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.assignment_group", r.assignment_group(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(
+      CheckLength("service_request.assignment_group", r.assignment_group(), kMaxShortText));
   return CheckLength("service_request.assignee", r.assignee(), kMaxShortText);
 }
 
@@ -403,8 +425,9 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
   if (r.target_state() == v1::SERVICE_REQUEST_STATE_REJECTED ||
       r.target_state() == v1::SERVICE_REQUEST_STATE_CANCELLED) {
     if (absl::StripAsciiWhitespace(r.reason()).empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "reason: required to move a service request to ", ServiceRequestStateName(r.target_state())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("reason: required to move a service request to ",
+                       ServiceRequestStateName(r.target_state())));
     }
   }
   return CheckLength("reason", r.reason(), kMaxDescription);
@@ -441,8 +464,8 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
       break;
   }
   std::vector<std::string> other, state;
-  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_,
-                    kRequestStateFields, other, state);
+  auto out = Finish(stored, std::move(after), TransitionKindName(kind), clock_, kRequestStateFields,
+                    other, state);
   state.insert(state.end(), other.begin(), other.end());
   auto e = RequestEvent<v1::ServiceRequestStateChanged>(out.after, actor, state);
   e->set_previous_state(stored.state());

@@ -29,14 +29,22 @@ std::string JsonString(const std::string& s) {
 std::string SingularText(const Message& m, const FieldDescriptor* f) {
   const auto* r = m.GetReflection();
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING: return r->GetString(m, f);
-    case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(m, f) == 0 ? "" : absl::StrCat(r->GetInt32(m, f));
-    case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(m, f) == 0 ? "" : absl::StrCat(r->GetInt64(m, f));
-    case FieldDescriptor::CPPTYPE_UINT32: return absl::StrCat(r->GetUInt32(m, f));
-    case FieldDescriptor::CPPTYPE_UINT64: return absl::StrCat(r->GetUInt64(m, f));
-    case FieldDescriptor::CPPTYPE_DOUBLE: return absl::StrCat(r->GetDouble(m, f));
-    case FieldDescriptor::CPPTYPE_FLOAT: return absl::StrCat(r->GetFloat(m, f));
-    case FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, f) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(m, f);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return r->GetInt32(m, f) == 0 ? "" : absl::StrCat(r->GetInt32(m, f));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return r->GetInt64(m, f) == 0 ? "" : absl::StrCat(r->GetInt64(m, f));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(r->GetUInt32(m, f));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(r->GetUInt64(m, f));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat(r->GetDouble(m, f));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat(r->GetFloat(m, f));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(m, f) ? "true" : "false";
     case FieldDescriptor::CPPTYPE_ENUM:
       return r->GetEnumValue(m, f) == 0 ? "" : r->GetEnum(m, f)->name();
     case FieldDescriptor::CPPTYPE_MESSAGE: {

@@ -14,19 +14,32 @@ std::string StripPrefix(const std::string& name, const std::string& prefix) {
 
 const char* TransitionKindName(TransitionKind kind) {
   switch (kind) {
-    case TransitionKind::kAssign: return "assign";
-    case TransitionKind::kStart: return "start";
-    case TransitionKind::kHold: return "hold";
-    case TransitionKind::kResume: return "resume";
-    case TransitionKind::kResolve: return "resolve";
-    case TransitionKind::kClose: return "close";
-    case TransitionKind::kReopen: return "reopen";
-    case TransitionKind::kCancel: return "cancel";
-    case TransitionKind::kApprove: return "approve";
-    case TransitionKind::kReject: return "reject";
-    case TransitionKind::kFulfil: return "fulfil";
-    case TransitionKind::kInvestigate: return "investigate";
-    case TransitionKind::kKnownError: return "known_error";
+    case TransitionKind::kAssign:
+      return "assign";
+    case TransitionKind::kStart:
+      return "start";
+    case TransitionKind::kHold:
+      return "hold";
+    case TransitionKind::kResume:
+      return "resume";
+    case TransitionKind::kResolve:
+      return "resolve";
+    case TransitionKind::kClose:
+      return "close";
+    case TransitionKind::kReopen:
+      return "reopen";
+    case TransitionKind::kCancel:
+      return "cancel";
+    case TransitionKind::kApprove:
+      return "approve";
+    case TransitionKind::kReject:
+      return "reject";
+    case TransitionKind::kFulfil:
+      return "fulfil";
+    case TransitionKind::kInvestigate:
+      return "investigate";
+    case TransitionKind::kKnownError:
+      return "known_error";
   }
   return "?";
 }

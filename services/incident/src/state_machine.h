@@ -3,8 +3,10 @@
 // the tests enumerate it (every pair of states, legal and illegal).
 //
 //   const auto& sm = IncidentStateMachine();
-//   ITSM_ASSIGN_OR_RETURN(TransitionKind kind, sm.Check(INCIDENT_STATE_RESOLVED, INCIDENT_STATE_ON_HOLD));
-//   // FAILED_PRECONDITION "target_state: RESOLVED -> ON_HOLD is not allowed; from RESOLVED: IN_PROGRESS (reopen), CLOSED (close)"
+//   ITSM_ASSIGN_OR_RETURN(TransitionKind kind, sm.Check(INCIDENT_STATE_RESOLVED,
+//   INCIDENT_STATE_ON_HOLD));
+//   // FAILED_PRECONDITION "target_state: RESOLVED -> ON_HOLD is not allowed; from RESOLVED:
+//   IN_PROGRESS (reopen), CLOSED (close)"
 #ifndef ITSM_SERVICES_INCIDENT_STATE_MACHINE_H_
 #define ITSM_SERVICES_INCIDENT_STATE_MACHINE_H_
 
@@ -18,17 +20,17 @@ namespace itsm::incident {
 
 // What a transition means; it decides which event announces it and which fields it sets.
 enum class TransitionKind {
-  kAssign,     // NEW -> ASSIGNED
-  kStart,      // -> IN_PROGRESS (work begins)
-  kHold,       // -> ON_HOLD
-  kResume,     // ON_HOLD -> IN_PROGRESS
-  kResolve,    // -> RESOLVED
-  kClose,      // RESOLVED -> CLOSED
-  kReopen,     // RESOLVED -> IN_PROGRESS
-  kCancel,     // -> CANCELLED
-  kApprove,    // request SUBMITTED -> APPROVED
-  kReject,     // request SUBMITTED -> REJECTED
-  kFulfil,     // request FULFILLING -> FULFILLED
+  kAssign,       // NEW -> ASSIGNED
+  kStart,        // -> IN_PROGRESS (work begins)
+  kHold,         // -> ON_HOLD
+  kResume,       // ON_HOLD -> IN_PROGRESS
+  kResolve,      // -> RESOLVED
+  kClose,        // RESOLVED -> CLOSED
+  kReopen,       // RESOLVED -> IN_PROGRESS
+  kCancel,       // -> CANCELLED
+  kApprove,      // request SUBMITTED -> APPROVED
+  kReject,       // request SUBMITTED -> REJECTED
+  kFulfil,       // request FULFILLING -> FULFILLED
   kInvestigate,  // problem NEW -> UNDER_INVESTIGATION
   kKnownError,   // problem -> KNOWN_ERROR
 };

@@ -38,7 +38,8 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, 4).ok());
-    committer_ = std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<IncidentGrpcService>(
         *db_, *committer_, executor_, DomainRules{factory_, workflow_, problems_, requests_});
     grpc::ServerBuilder builder;
@@ -47,8 +48,8 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = v1::IncidentService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub_ = v1::IncidentService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                             grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     server_->Shutdown();
@@ -76,7 +77,8 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     return stub_->ListIncidents(&ctx, r, out);
   }
   template <typename Req, typename Resp>
-  using Method = grpc::Status (v1::IncidentService::Stub::*)(grpc::ClientContext*, const Req&, Resp*);
+  using Method = grpc::Status (v1::IncidentService::Stub::*)(grpc::ClientContext*, const Req&,
+                                                             Resp*);
   // Calls `method` as `actor`; the response on success, else the status.
   template <typename Req, typename Resp>
   grpc::Status Call(Method<Req, Resp> method, const Req& request, Resp* response,
@@ -111,7 +113,8 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     // Wait for every event the outbox holds, not just the first few: on a slow machine the
     // partitions' messages arrive spread out (seen under AddressSanitizer).
     const size_t expected = std::max(at_least, static_cast<size_t>(Count("outbox")));
-    auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kIncidentTopic, expected);
+    auto records =
+        itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kIncidentTopic, expected);
     EXPECT_TRUE(records.ok()) << records.status();
     return records.ok() ? *records : std::vector<itsm::testing::KafkaRecord>{};
   }
@@ -353,7 +356,8 @@ TEST_P(IncidentServiceTest, FiltersCombine) {
   };
   v1::ListIncidentsRequest by_group;
   by_group.set_assignment_group("network");
-  EXPECT_EQ(titles(by_group), (std::vector<std::string>{"Router config drift", "Core router DOWN"}));
+  EXPECT_EQ(titles(by_group),
+            (std::vector<std::string>{"Router config drift", "Core router DOWN"}));
   by_group.add_priorities(v1::PRIORITY_P1);
   EXPECT_EQ(titles(by_group), (std::vector<std::string>{"Core router DOWN"}));
   v1::ListIncidentsRequest by_text;
@@ -532,12 +536,12 @@ TEST_P(IncidentServiceTest, FullLifeWritesHistoryNotesAndEventsInOrder) {
   EXPECT_EQ(notes.notes(0).visibility(), v1::NOTE_VISIBILITY_COMMENT);
 
   auto records = Events(11);
-  EXPECT_EQ(TypesFor(records, i.id()),
-            (std::vector<std::string>{"IncidentCreated", "IncidentAssigned", "IncidentStateChanged",
-                                      "IncidentStateChanged", "IncidentStateChanged",
-                                      "IncidentStateChanged", "IncidentCommented",
-                                      "IncidentResolved", "IncidentReopened", "IncidentResolved",
-                                      "IncidentClosed"}));
+  EXPECT_EQ(
+      TypesFor(records, i.id()),
+      (std::vector<std::string>{"IncidentCreated", "IncidentAssigned", "IncidentStateChanged",
+                                "IncidentStateChanged", "IncidentStateChanged",
+                                "IncidentStateChanged", "IncidentCommented", "IncidentResolved",
+                                "IncidentReopened", "IncidentResolved", "IncidentClosed"}));
   for (const auto& r : records) {
     if (r.Header("ce_type") != "itsm.incident.v1.IncidentResolved") continue;
     v1::IncidentResolved resolved;
@@ -589,12 +593,14 @@ TEST_P(IncidentServiceTest, BadChangesGetTheRightStatusNamingTheFieldAndChangeNo
          grpc::StatusCode::INVALID_ARGUMENT, "incident.description: at most 20000");
   expect(update("urgency", [](v1::Incident& x) { x.set_urgency(4); }),
          grpc::StatusCode::INVALID_ARGUMENT, "incident.urgency: must be 1..3");
-  expect(update("parent_incident_id", [](v1::Incident& x) { x.set_parent_incident_id("INC0999999"); }),
-         grpc::StatusCode::NOT_FOUND, "incident.parent_incident_id: no incident");
+  expect(
+      update("parent_incident_id", [](v1::Incident& x) { x.set_parent_incident_id("INC0999999"); }),
+      grpc::StatusCode::NOT_FOUND, "incident.parent_incident_id: no incident");
   expect(update("problem_id", [](v1::Incident& x) { x.set_problem_id("PRB0000042"); }),
          grpc::StatusCode::NOT_FOUND, "incident.problem_id: no problem");
-  expect(update("parent_incident_id", [&](v1::Incident& x) { x.set_parent_incident_id(i.number()); }),
-         grpc::StatusCode::INVALID_ARGUMENT, "incident.parent_incident_id:");
+  expect(
+      update("parent_incident_id", [&](v1::Incident& x) { x.set_parent_incident_id(i.number()); }),
+      grpc::StatusCode::INVALID_ARGUMENT, "incident.parent_incident_id:");
   v1::TransitionIncidentRequest t;
   t.set_id(i.id());
   t.set_version(1);
@@ -723,7 +729,8 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
     return out;
   };
   transition(v1::PROBLEM_STATE_UNDER_INVESTIGATION);
-  transition(v1::PROBLEM_STATE_KNOWN_ERROR, grpc::StatusCode::FAILED_PRECONDITION);  // no workaround
+  transition(v1::PROBLEM_STATE_KNOWN_ERROR,
+             grpc::StatusCode::FAILED_PRECONDITION);  // no workaround
   v1::UpdateProblemRequest up;
   up.mutable_problem()->set_id(p.id());
   up.mutable_problem()->set_version(p.version());

@@ -70,21 +70,24 @@ TEST_F(IncidentWorkflowTest, AssigningANewIncidentMakesItAssignedAndIsItsFirstRe
   EXPECT_EQ(out->after.version(), 2);
   EXPECT_EQ(base::FromProtoTimestamp(out->after.first_response_time()), clock_.Now());
   const auto& assigned = static_cast<const v1::IncidentAssigned&>(*out->events[0]);
-  EXPECT_EQ(std::vector<std::string>(assigned.changed_fields().begin(), assigned.changed_fields().end()),
-            std::vector<std::string>{"assignment_group"});
+  EXPECT_EQ(
+      std::vector<std::string>(assigned.changed_fields().begin(), assigned.changed_fields().end()),
+      std::vector<std::string>{"assignment_group"});
   const auto& changed = static_cast<const v1::IncidentStateChanged&>(*out->events[1]);
   EXPECT_EQ(changed.previous_state(), v1::INCIDENT_STATE_NEW);
   EXPECT_EQ(changed.new_state(), v1::INCIDENT_STATE_ASSIGNED);
-  EXPECT_EQ(std::vector<std::string>(changed.changed_fields().begin(), changed.changed_fields().end()),
-            (std::vector<std::string>{"state", "first_response_time"}));
+  EXPECT_EQ(
+      std::vector<std::string>(changed.changed_fields().begin(), changed.changed_fields().end()),
+      (std::vector<std::string>{"state", "first_response_time"}));
 }
 
 TEST_F(IncidentWorkflowTest, StaleVersionIsAbortedAndMissingVersionIsInvalid) {
   v1::Incident i = NewIncident();
   auto r = To(i, v1::INCIDENT_STATE_IN_PROGRESS);
   r.set_version(7);
-  EXPECT_EQ(workflow_.Transition(i, r, "bob").status(),
-            absl::AbortedError("version: expected 1, found 7 (the record changed since it was read)"));
+  EXPECT_EQ(
+      workflow_.Transition(i, r, "bob").status(),
+      absl::AbortedError("version: expected 1, found 7 (the record changed since it was read)"));
   r.set_version(0);
   EXPECT_EQ(workflow_.Transition(i, r, "bob").status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -23,11 +23,14 @@ struct Machine {
 std::vector<Machine> Machines() {
   using namespace v1;
   return {
-      {"Incident", &IncidentStateMachine(),
-       {{INCIDENT_STATE_NEW, {INCIDENT_STATE_ASSIGNED, INCIDENT_STATE_IN_PROGRESS,
-                              INCIDENT_STATE_RESOLVED, INCIDENT_STATE_CANCELLED}},
-        {INCIDENT_STATE_ASSIGNED, {INCIDENT_STATE_IN_PROGRESS, INCIDENT_STATE_ON_HOLD,
-                                   INCIDENT_STATE_RESOLVED, INCIDENT_STATE_CANCELLED}},
+      {"Incident",
+       &IncidentStateMachine(),
+       {{INCIDENT_STATE_NEW,
+         {INCIDENT_STATE_ASSIGNED, INCIDENT_STATE_IN_PROGRESS, INCIDENT_STATE_RESOLVED,
+          INCIDENT_STATE_CANCELLED}},
+        {INCIDENT_STATE_ASSIGNED,
+         {INCIDENT_STATE_IN_PROGRESS, INCIDENT_STATE_ON_HOLD, INCIDENT_STATE_RESOLVED,
+          INCIDENT_STATE_CANCELLED}},
         {INCIDENT_STATE_IN_PROGRESS,
          {INCIDENT_STATE_ON_HOLD, INCIDENT_STATE_RESOLVED, INCIDENT_STATE_CANCELLED}},
         {INCIDENT_STATE_ON_HOLD,
@@ -36,7 +39,8 @@ std::vector<Machine> Machines() {
         {INCIDENT_STATE_CLOSED, {}},
         {INCIDENT_STATE_CANCELLED, {}}},
        IncidentState_MAX},
-      {"ServiceRequest", &ServiceRequestStateMachine(),
+      {"ServiceRequest",
+       &ServiceRequestStateMachine(),
        {{SERVICE_REQUEST_STATE_SUBMITTED,
          {SERVICE_REQUEST_STATE_APPROVED, SERVICE_REQUEST_STATE_REJECTED,
           SERVICE_REQUEST_STATE_CANCELLED}},
@@ -49,7 +53,8 @@ std::vector<Machine> Machines() {
         {SERVICE_REQUEST_STATE_CLOSED, {}},
         {SERVICE_REQUEST_STATE_CANCELLED, {}}},
        ServiceRequestState_MAX},
-      {"Problem", &ProblemStateMachine(),
+      {"Problem",
+       &ProblemStateMachine(),
        {{PROBLEM_STATE_NEW, {PROBLEM_STATE_UNDER_INVESTIGATION, PROBLEM_STATE_CANCELLED}},
         {PROBLEM_STATE_UNDER_INVESTIGATION,
          {PROBLEM_STATE_KNOWN_ERROR, PROBLEM_STATE_RESOLVED, PROBLEM_STATE_CANCELLED}},
@@ -110,7 +115,8 @@ TEST(StateMachine, TableRowsAreDistinctAndNeverStayInPlace) {
 TEST(StateMachine, IncidentKindsDecideTheEvents) {
   const auto& sm = IncidentStateMachine();
   using namespace v1;
-  EXPECT_EQ(*sm.Check(INCIDENT_STATE_RESOLVED, INCIDENT_STATE_IN_PROGRESS), TransitionKind::kReopen);
+  EXPECT_EQ(*sm.Check(INCIDENT_STATE_RESOLVED, INCIDENT_STATE_IN_PROGRESS),
+            TransitionKind::kReopen);
   EXPECT_EQ(*sm.Check(INCIDENT_STATE_ON_HOLD, INCIDENT_STATE_IN_PROGRESS), TransitionKind::kResume);
   EXPECT_EQ(*sm.Check(INCIDENT_STATE_ASSIGNED, INCIDENT_STATE_IN_PROGRESS), TransitionKind::kStart);
   EXPECT_EQ(*sm.Check(INCIDENT_STATE_NEW, INCIDENT_STATE_ASSIGNED), TransitionKind::kAssign);

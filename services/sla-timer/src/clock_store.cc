@@ -75,7 +75,8 @@ std::string ClockStore::OpenKey(int32_t p) const {
 absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {
   std::vector<std::vector<std::string>> cmds;
   cmds.reserve(keys.size());
-  for (const Key& k : keys) cmds.push_back({"HMGET", StateKey(k.partition, k.incident_id), "r", "s"});
+  for (const Key& k : keys)
+    cmds.push_back({"HMGET", StateKey(k.partition, k.incident_id), "r", "s"});
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.Pipeline(cmds));
   std::vector<Loaded> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -105,7 +106,9 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
   for (const Write& w : writes) {
     const Outcome& o = *w.outcome;
     std::vector<std::string> args = {
-        std::to_string(w.expected_revision), o.state.SerializeAsString(), w.key.incident_id,
+        std::to_string(w.expected_revision),
+        o.state.SerializeAsString(),
+        w.key.incident_id,
         o.next_fire ? absl::StrFormat("%.0f", DueScore(*o.next_fire)) : std::string(),
         std::to_string(std::max<int64_t>(0, absl::ToInt64Milliseconds(w.expire_after))),
         std::to_string(o.open_delta.size())};
@@ -123,16 +126,17 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
       args.push_back(entry.SerializeAsString());
     }
     const int32_t p = w.key.partition;
-    calls.push_back({{StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p), OpenKey(p)},
-                     std::move(args)});
+    calls.push_back(
+        {{StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p), OpenKey(p)}, std::move(args)});
   }
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(commit_, calls));
   std::vector<absl::StatusOr<bool>> out;
   out.reserve(replies.size());
   for (size_t i = 0; i < replies.size(); ++i) {
     if (replies[i].type == redis::RedisValue::Type::kError) {
-      out.push_back(absl::InternalError(absl::StrCat(
-          StateKey(writes[i].key.partition, writes[i].key.incident_id), ": redis: ", replies[i].str)));
+      out.push_back(absl::InternalError(
+          absl::StrCat(StateKey(writes[i].key.partition, writes[i].key.incident_id),
+                       ": redis: ", replies[i].str)));
     } else {
       out.push_back(replies[i].integer > 0);
     }

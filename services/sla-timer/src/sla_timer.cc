@@ -222,9 +222,9 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
   f.record = *std::move(record);
   if (f.record.id().empty()) {
     CountHandled(f.type, "rejected");
-    status = absl::InvalidArgumentError(absl::StrCat(
-        e.type, " ", e.id, f.record.incident ? ": incident.id" : ": service_request.id",
-        ": required"));
+    status = absl::InvalidArgumentError(
+        absl::StrCat(e.type, " ", e.id,
+                     f.record.incident ? ": incident.id" : ": service_request.id", ": required"));
     return std::nullopt;
   }
   const google::protobuf::Timestamp* update_time = nullptr;
@@ -360,10 +360,10 @@ std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
     return std::nullopt;
   }
   const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
-  auto out = f.record.incident
-                 ? logic_.OnIncident(stored, *f.record.incident, f.key.partition, f.change_time)
-                 : logic_.OnServiceRequest(stored, *f.record.request, f.key.partition,
-                                           f.change_time);
+  auto out =
+      f.record.incident
+          ? logic_.OnIncident(stored, *f.record.incident, f.key.partition, f.change_time)
+          : logic_.OnServiceRequest(stored, *f.record.request, f.key.partition, f.change_time);
   if (!out.ok()) {
     if (out.status().code() != absl::StatusCode::kFailedPrecondition &&
         out.status().code() != absl::StatusCode::kInvalidArgument) {
@@ -441,7 +441,7 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   for (size_t i = 0; i < writes.size(); ++i) {
     if (!applied[i].ok()) {
       log::Error("cannot store fired SLA clocks", {{"incident_id", writes[i].key.incident_id},
-                                                  {"error", applied[i].status().ToString()}});
+                                                   {"error", applied[i].status().ToString()}});
       continue;
     }
     if (!*applied[i]) continue;  // changed meanwhile: the next pass sees the new state

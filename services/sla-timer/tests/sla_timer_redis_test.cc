@@ -368,8 +368,9 @@ TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
   // "wrong" has a string where the state hash belongs; "garbled" a state that does not parse
   // and a due entry.
   ASSERT_TRUE(store.redis().Command({"SET", store.StateKey(0, "wrong"), "x"}).ok());
-  ASSERT_TRUE(
-      store.redis().Command({"HSET", store.StateKey(0, "garbled"), "r", "1", "s", "\xff\xff"}).ok());
+  ASSERT_TRUE(store.redis()
+                  .Command({"HSET", store.StateKey(0, "garbled"), "r", "1", "s", "\xff\xff"})
+                  .ok());
   ASSERT_TRUE(store.redis().Command({"ZADD", store.DueKey(0), "1", "garbled"}).ok());
   auto wrong = NewIncident("wrong", kT0), garbled = NewIncident("garbled", kT0),
        fine = NewIncident("fine", kT0);

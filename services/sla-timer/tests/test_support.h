@@ -60,8 +60,8 @@ class IncidentProducer {
 inline events::ConsumedEvent Consumed(const google::protobuf::Message& m,
                                       const incident::v1::Incident& i, int32_t partition) {
   events::ConsumedEvent e;
-  e.event = events::MakeCloudEvent(m, "itsm/incident", i.id(),
-                                   base::FromProtoTimestamp(i.update_time()));
+  e.event =
+      events::MakeCloudEvent(m, "itsm/incident", i.id(), base::FromProtoTimestamp(i.update_time()));
   e.topic = "itsm.incident.v1";
   e.partition = partition;
   e.key = i.id();

@@ -23,8 +23,7 @@ absl::StatusOr<config::v1::ConfigurationItem> CiLocationZone::Get(const std::str
     return absl::NotFoundError(absl::StrCat("ci_id: no configuration item \"", id, "\""));
   }
   if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("configuration service: ", s.error_message()));
+    return absl::UnavailableError(absl::StrCat("configuration service: ", s.error_message()));
   }
   return response.configuration_item();
 }
@@ -40,8 +39,8 @@ absl::StatusOr<std::string> CiLocationZone::ZoneOf(const std::string& ci_id) {
   std::string zone;
   if (ci.class_name() == "location") {
     zone = ci.attributes().contains("time_zone") ? ci.attributes().at("time_zone") : "";
-  } else if (auto loc = ci.attributes().find("location"); loc != ci.attributes().end() &&
-                                                            !loc->second.empty()) {
+  } else if (auto loc = ci.attributes().find("location");
+             loc != ci.attributes().end() && !loc->second.empty()) {
     auto location = Get(loc->second);
     // A dangling reference is the CMDB's problem, not the caller's: no zone, use the default.
     if (location.ok()) {

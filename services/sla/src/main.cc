@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<sla::CiLocationZone> ci_zones;
-  if (const std::string address = rt.config().GetString("configuration_address"); !address.empty()) {
+  if (const std::string address = rt.config().GetString("configuration_address");
+      !address.empty()) {
     ci_zones = std::make_unique<sla::CiLocationZone>(
         grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get());
   }

@@ -53,7 +53,6 @@ CREATE TABLE sla_locks (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO sla_locks(name, n) VALUES ('definitions', 0);
 )sql";
 
-
 }  // namespace
 
 absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageRequest& request) {

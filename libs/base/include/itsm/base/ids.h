@@ -3,6 +3,7 @@
 #define ITSM_BASE_IDS_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace itsm::base {

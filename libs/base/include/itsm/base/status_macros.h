@@ -8,10 +8,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define ITSM_RETURN_IF_ERROR(expr)                \
-  do {                                            \
-    ::absl::Status itsm_status_ = (expr);         \
-    if (!itsm_status_.ok()) return itsm_status_;  \
+#define ITSM_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::absl::Status itsm_status_ = (expr);        \
+    if (!itsm_status_.ok()) return itsm_status_; \
   } while (false)
 
 #define ITSM_STATUS_CONCAT_INNER_(a, b) a##b

@@ -20,13 +20,13 @@ inline constexpr char kProtobufContentType[] = "application/protobuf";
 inline constexpr char kJsonContentType[] = "application/json";
 
 struct CloudEvent {
-  std::string id;      // ce_id: unique per event; consumers de-duplicate by it
-  std::string source;  // ce_source: e.g. "itsm/incident"
-  std::string type;    // ce_type: the protobuf full name, e.g. "itsm.incident.v1.IncidentCreated"
-  absl::Time time;     // ce_time: when the change happened
-  std::string subject; // ce_subject: the aggregate id (also the Kafka key)
+  std::string id;       // ce_id: unique per event; consumers de-duplicate by it
+  std::string source;   // ce_source: e.g. "itsm/incident"
+  std::string type;     // ce_type: the protobuf full name, e.g. "itsm.incident.v1.IncidentCreated"
+  absl::Time time;      // ce_time: when the change happened
+  std::string subject;  // ce_subject: the aggregate id (also the Kafka key)
   std::string content_type = kProtobufContentType;
-  std::string data;    // the serialised event message
+  std::string data;  // the serialised event message
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;

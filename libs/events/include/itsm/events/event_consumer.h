@@ -87,8 +87,7 @@ class EventConsumer {
     size_t max_batch = 500;
   };
   using Handler = std::function<absl::Status(const ConsumedEvent&)>;
-  using BatchHandler =
-      std::function<std::vector<absl::Status>(const std::vector<ConsumedEvent>&)>;
+  using BatchHandler = std::function<std::vector<absl::Status>(const std::vector<ConsumedEvent>&)>;
   // Told which partitions this member gained or is about to lose (before their offsets commit).
   using RebalanceListener =
       std::function<void(bool assigned, const std::vector<std::pair<std::string, int32_t>>&)>;

@@ -8,10 +8,10 @@
 #define ITSM_STORAGE_MIGRATIONS_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "itsm/storage/database.h"
 
 namespace itsm::storage {
