@@ -70,6 +70,8 @@ void GuardStandardOutput() {
   cookie_io_functions_t io{nullptr, GuardedWrite, nullptr, GuardedClose};
   FILE* guarded = fopencookie(new Guarded{real}, "w", io);
   if (guarded == nullptr) return;
+  // Line by line, as a terminal's stdout is: `events tail` shows each event as it arrives.
+  setvbuf(guarded, nullptr, _IOLBF, 0);
   stdout = guarded;
 }
 
