@@ -7,6 +7,7 @@
 #include "itsm/events/event_consumer.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_component.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
@@ -21,8 +22,11 @@ int main(int argc, char** argv) {
   using namespace itsm;
   runtime::ServiceRuntime rt(argc, argv, sla::SlaServiceInfo());
 
-  auto db = servicedb::OpenDatabaseOrExit(
-      rt, {{"outbox", outbox::Outbox::Migrations()}, {"sla", sla::SlaRepository::Migrations()}});
+  auto db = servicedb::OpenDatabaseOrExit(rt, sla::SlaRepository::Schema());
+  records::IdempotencyPruner pruner(*db,
+                                    absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
+  pruner.Start();
+  rt.OnShutdown("idempotency pruner", [&pruner] { pruner.Stop(); });
   auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db);
 
   // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from

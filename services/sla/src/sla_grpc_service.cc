@@ -8,6 +8,8 @@
 #include "itsm/businesstime/business_time.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/field_limits.h"
+#include "itsm/records/fingerprint.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/sla/v1/events.pb.h"
@@ -29,6 +31,13 @@ grpc::ServerUnaryReactor* Unary(runtime::Executor& executor, grpc::CallbackServe
       [ctx, reactor, body] { reactor->Finish(runtime::ToGrpcStatus(body(), *ctx)); });
   if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
   return reactor;
+}
+
+// The fingerprint stored with an idempotency key; nothing to compute without a key.
+std::string FingerprintOf(const google::protobuf::Message& request) {
+  const auto* key = request.GetDescriptor()->FindFieldByName("idempotency_key");
+  if (key == nullptr || request.GetReflection()->GetString(request, key).empty()) return "";
+  return records::RequestFingerprint(request);
 }
 
 absl::Status Publish(storage::Transaction& txn, const google::protobuf::Message& event,
@@ -82,6 +91,16 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
     *c.mutable_update_time() = c.create_time();
     c.set_updated_by(runtime::Actor(*ctx));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+    // The key first: a repeated call (or one that lost a race with it) writes nothing.
+    ITSM_ASSIGN_OR_RETURN(records::IdempotencyClaim claim,
+                          records::IdempotencyStore::Claim(
+                              *txn, "itsm.sla.v1.SlaService/CreateCalendar",
+                              request->idempotency_key(), FingerprintOf(*request), c.id(), now));
+    if (!claim.first) {
+      ITSM_ASSIGN_OR_RETURN(*response->mutable_calendar(),
+                            SlaRepository::GetCalendar(*txn, claim.record_id));
+      return absl::OkStatus();
+    }
     ITSM_RETURN_IF_ERROR(SlaRepository::InsertCalendar(*txn, c));
     v1::CalendarCreated event;
     *event.mutable_calendar() = c;
@@ -213,6 +232,16 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
     *d.mutable_update_time() = d.create_time();
     d.set_updated_by(runtime::Actor(*ctx));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+    // The key first: a repeated call (or one that lost a race with it) writes nothing.
+    ITSM_ASSIGN_OR_RETURN(records::IdempotencyClaim claim,
+                          records::IdempotencyStore::Claim(
+                              *txn, "itsm.sla.v1.SlaService/CreateSlaDefinition",
+                              request->idempotency_key(), FingerprintOf(*request), d.id(), now));
+    if (!claim.first) {
+      ITSM_ASSIGN_OR_RETURN(*response->mutable_definition(),
+                            SlaRepository::GetDefinition(*txn, claim.record_id));
+      return absl::OkStatus();
+    }
     ITSM_RETURN_IF_ERROR(SlaRepository::LockDefinitions(*txn));
     auto calendar = SlaRepository::GetCalendar(*txn, d.calendar_id());
     if (!calendar.ok()) {

@@ -4,6 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/outbox/outbox.h"
+#include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 
 namespace itsm::sla {
@@ -75,6 +77,12 @@ absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageR
 
 std::string PageToken(const std::string& scope, const std::string& name, const std::string& id) {
   return records::EncodePageCursor(scope, {name, id});
+}
+
+std::vector<storage::SchemaComponent> SlaRepository::Schema() {
+  return {{"outbox", outbox::Outbox::Migrations()},
+          {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
+          {"sla", Migrations()}};
 }
 
 const std::vector<storage::Migration>& SlaRepository::Migrations() {

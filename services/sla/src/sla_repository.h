@@ -30,6 +30,8 @@ std::string PageToken(const std::string& scope, const std::string& name, const s
 class SlaRepository {
  public:
   static const std::vector<storage::Migration>& Migrations();
+  // The service database's whole schema: the outbox, the record toolkit, then these tables.
+  static std::vector<storage::SchemaComponent> Schema();
 
   // ALREADY_EXISTS when the name is taken.
   static absl::Status InsertCalendar(storage::Transaction& txn, const v1::Calendar& calendar);

@@ -2,6 +2,7 @@
 // published by the real outbox relay to an in-process Kafka-protocol broker and read back; the
 // status and report projection fed through the broker by the real event consumer.
 #include <set>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -77,8 +78,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     auto db = itsm::testing::NewDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "outbox", outbox::Outbox::Migrations()).ok());
-    ASSERT_TRUE(storage::ApplyMigrations(*db_, "sla", SlaRepository::Migrations()).ok());
+    ASSERT_TRUE(storage::ApplySchema(*db_, SlaRepository::Schema()).ok());
     auto cluster = kafkamock::MockCluster::Start(1);
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
@@ -548,6 +548,54 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_DOUBLE_EQ(row.percent_met(), 50.0);
   EXPECT_EQ(row.mean_time_to_respond().seconds(), 600);
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
+}
+
+// Concurrent creates sharing an idempotency key get the one calendar and the one definition;
+// the key with another body is ALREADY_EXISTS, and nothing is written twice.
+TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyGetOneRecord) {
+  constexpr int kCallers = 4;
+  std::vector<std::string> calendar_ids(kCallers), definition_ids(kCallers);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      grpc::ClientContext ctx;
+      v1::CreateCalendarRequest r;
+      *r.mutable_calendar() = OfficeCalendar("Shared office");
+      r.set_idempotency_key("cal-1");
+      v1::CreateCalendarResponse out;
+      grpc::Status s = stub_->CreateCalendar(&ctx, r, &out);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      calendar_ids[c] = out.calendar().id();
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(std::set<std::string>(calendar_ids.begin(), calendar_ids.end()).size(), 1u);
+  callers.clear();
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      grpc::ClientContext ctx;
+      v1::CreateSlaDefinitionRequest r;
+      *r.mutable_definition() = GoldDefinition(calendar_ids[0]);
+      r.set_idempotency_key("def-1");
+      v1::CreateSlaDefinitionResponse out;
+      grpc::Status s = stub_->CreateSlaDefinition(&ctx, r, &out);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      definition_ids[c] = out.definition().id();
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(std::set<std::string>(definition_ids.begin(), definition_ids.end()).size(), 1u);
+  EXPECT_EQ(Count("sla_calendars"), 1);
+
+  grpc::ClientContext ctx;
+  v1::CreateCalendarRequest other;
+  *other.mutable_calendar() = OfficeCalendar("Another office");
+  other.set_idempotency_key("cal-1");
+  v1::CreateCalendarResponse out;
+  grpc::Status s = stub_->CreateCalendar(&ctx, other, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(s.error_message(), "idempotency_key: already used for a different request");
+  EXPECT_EQ(Count("sla_calendars"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SlaServiceTest,
