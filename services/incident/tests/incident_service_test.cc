@@ -263,7 +263,7 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
     std::vector<std::thread> callers;
     for (int c = 0; c < kCallers; ++c) {
       callers.emplace_back([&, c] {
-        auto& stub = *stubs[c % stubs.size()];
+        auto& client = *stubs[c % stubs.size()];
         auto failed = [&](const char* what, const grpc::Status& s) {
           absl::MutexLock lock(&errors_mu);
           errors.push_back(absl::StrCat(what, ": ", s.error_code(), " ", s.error_message()));
@@ -273,7 +273,7 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
           auto r = Request("Shared outage");
           r.set_idempotency_key(key);
           v1::CreateIncidentResponse out;
-          if (grpc::Status s = stub.CreateIncident(&ctx, r, &out); s.ok()) {
+          if (grpc::Status s = client.CreateIncident(&ctx, r, &out); s.ok()) {
             incident_ids[c] = out.incident().id();
           } else {
             failed("incident", s);
@@ -285,7 +285,7 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
           r.set_catalog_item("Laptop (standard)");
           r.set_idempotency_key(key);
           v1::CreateServiceRequestResponse out;
-          if (grpc::Status s = stub.CreateServiceRequest(&ctx, r, &out); s.ok()) {
+          if (grpc::Status s = client.CreateServiceRequest(&ctx, r, &out); s.ok()) {
             request_ids[c] = out.service_request().id();
           } else {
             failed("service request", s);
@@ -297,7 +297,7 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
           r.set_title("Shared root cause");
           r.set_idempotency_key(key);
           v1::CreateProblemResponse out;
-          if (grpc::Status s = stub.CreateProblem(&ctx, r, &out); s.ok()) {
+          if (grpc::Status s = client.CreateProblem(&ctx, r, &out); s.ok()) {
             problem_ids[c] = out.problem().id();
           } else {
             failed("problem", s);
