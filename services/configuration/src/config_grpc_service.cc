@@ -13,18 +13,6 @@ Caller CallerOf(const grpc::CallbackServerContext& ctx) {
   return Caller{runtime::Actor(ctx), runtime::RequestId(ctx)};
 }
 
-// Runs `read` on the executor (it may wait for the database or the graph's catch-up) and finishes
-// the call with its result. `read` outlives the handler: it captures by value.
-template <typename Fn>
-grpc::ServerUnaryReactor* Read(runtime::Executor& executor, grpc::CallbackServerContext* ctx,
-                               Fn read) {
-  auto* reactor = ctx->DefaultReactor();
-  const bool queued = executor.TrySubmit(
-      [ctx, reactor, read] { reactor->Finish(runtime::ToGrpcStatus(read(), *ctx)); });
-  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
-  return reactor;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* ConfigGrpcService::Write(
@@ -63,7 +51,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContex
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_ci_class(), cmdb_.GetClass(request->name()));
     return absl::OkStatus();
   });
@@ -72,7 +60,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerContext* ctx,
                                                          const v1::ListClassesRequest*,
                                                          v1::ListClassesResponse* response) {
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     for (auto& c : cmdb_.ListClasses()) *response->add_classes() = std::move(c);
     return absl::OkStatus();
   });
@@ -99,7 +87,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_configuration_item(), cmdb_.GetCi(request->id()));
     return absl::OkStatus();
   });
@@ -122,7 +110,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListCis(*request));
     return absl::OkStatus();
   });
@@ -156,7 +144,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListRelationships(request->ci_id()));
     return absl::OkStatus();
   });
@@ -168,7 +156,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerC
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.AnalyzeImpact(*request));
     return absl::OkStatus();
   });
@@ -180,7 +168,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListHistory(*request));
     return absl::OkStatus();
   });
@@ -203,7 +191,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerCo
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Read(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.DiffBaseline(*request));
     return absl::OkStatus();
   });

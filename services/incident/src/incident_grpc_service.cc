@@ -146,16 +146,10 @@ grpc::ServerUnaryReactor* IncidentGrpcService::Write(grpc::CallbackServerContext
 
 grpc::ServerUnaryReactor* IncidentGrpcService::Read(
     grpc::CallbackServerContext* ctx, std::function<absl::Status(storage::Transaction&)> read) {
-  auto* reactor = ctx->DefaultReactor();
-  const bool queued = executor_.TrySubmit([this, ctx, reactor, read = std::move(read)] {
-    absl::Status status = [&]() -> absl::Status {
-      ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-      return read(*txn);
-    }();
-    reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  return runtime::RunOn(executor_, ctx, [this, read = std::move(read)]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    return read(*txn);
   });
-  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
-  return reactor;
 }
 
 // ---- Incidents ----

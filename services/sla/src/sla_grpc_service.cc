@@ -21,18 +21,6 @@
 namespace itsm::sla {
 namespace {
 
-// Runs `body` on the executor (it reads, writes and fsyncs, or calls the configuration service)
-// and finishes the call with its status. `body` outlives the handler: it captures by value.
-template <typename Body>
-grpc::ServerUnaryReactor* Unary(runtime::Executor& executor, grpc::CallbackServerContext* ctx,
-                                Body body) {
-  auto* reactor = ctx->DefaultReactor();
-  const bool queued = executor.TrySubmit(
-      [ctx, reactor, body] { reactor->Finish(runtime::ToGrpcStatus(body(), *ctx)); });
-  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
-  return reactor;
-}
-
 // The fingerprint stored with an idempotency key; nothing to compute without a key.
 std::string FingerprintOf(const google::protobuf::Message& request) {
   const auto* key = request.GetDescriptor()->FindFieldByName("idempotency_key");
@@ -81,7 +69,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     v1::Calendar c = request->calendar();
     ITSM_RETURN_IF_ERROR(ValidateCalendar(c));
     const absl::Time now = clock_.Now();
@@ -117,7 +105,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_calendar(),
@@ -132,7 +120,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerCont
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     const std::string scope = records::PageScope("itsm.sla.v1.SlaService/ListCalendars", *request);
     ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
@@ -154,7 +142,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     v1::Calendar c = request->calendar();
     if (c.id().empty()) return absl::InvalidArgumentError("calendar.id: required");
     if (c.version() <= 0) {
@@ -193,7 +181,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     if (request->id().empty()) return base::FieldError("id", "required");
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
     // Under the definitions lock: a definition created meanwhile cannot pick the calendar up.
@@ -222,7 +210,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
     const absl::Time now = clock_.Now();
@@ -266,7 +254,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(*response->mutable_definition(),
                           SlaRepository::GetDefinition(*txn, request->id(), request->version()));
@@ -280,7 +268,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     const std::string scope =
         records::PageScope("itsm.sla.v1.SlaService/ListSlaDefinitions", *request);
     ITSM_ASSIGN_OR_RETURN(Page page, ParsePage(scope, request->page()));
@@ -317,7 +305,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     v1::SlaDefinition d = request->definition();
     if (d.id().empty()) return absl::InvalidArgumentError("definition.id: required");
     if (d.version() <= 0) {
@@ -481,7 +469,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, Resolve(*request));
     return absl::OkStatus();
   });
@@ -493,7 +481,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, DueTime(*request));
     return absl::OkStatus();
   });
@@ -507,7 +495,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     if (request->incident_id().empty()) return absl::InvalidArgumentError("incident_id: required");
     auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
       return LoadCalendar(calendar_id, zone);
@@ -525,7 +513,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetComplianceReport(
   if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  return Unary(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, projection_.Report(*request));
     return absl::OkStatus();
   });

@@ -9,6 +9,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "itsm/runtime/executor.h"
 
 namespace itsm::runtime {
 
@@ -34,6 +35,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_
 // Finishes the call at once with `status` (as ToGrpcStatus translates it): for a request refused
 // before any work, e.g. by its field limits.
 grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status);
+
+// Runs `work` (returning absl::Status) on `executor`, off gRPC's callback threads, and finishes
+// the call with its status; RESOURCE_EXHAUSTED at once when the executor's queue is full.
+// `work` outlives the handler that calls this: it must capture by value.
+template <typename Work>
+grpc::ServerUnaryReactor* RunOn(Executor& executor, grpc::CallbackServerContext* ctx, Work work) {
+  auto* reactor = ctx->DefaultReactor();
+  const bool queued =
+      executor.TrySubmit([ctx, reactor, work] { reactor->Finish(ToGrpcStatus(work(), *ctx)); });
+  if (!queued) reactor->Finish(ToGrpcStatus(Executor::Overloaded(), *ctx));
+  return reactor;
+}
 
 }  // namespace itsm::runtime
 
