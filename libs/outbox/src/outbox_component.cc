@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_split.h"
 #include "itsm/base/time_util.h"
+#include "itsm/limits/field_limits.h"
 #include "itsm/outbox/outbox.h"
-#include "itsm/records/field_limits.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 
@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
 grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
     grpc::CallbackServerContext* ctx, const outbox::v1::RepublishEventsRequest* request,
     outbox::v1::RepublishEventsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   auto* reactor = ctx->DefaultReactor();

@@ -5,8 +5,8 @@
 #include "gtest/gtest.h"
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/limits/field_limits.h"
 #include "itsm/outbox/outbox.h"
-#include "itsm/records/field_limits.h"
 #include "itsm/sla/v1/events.pb.h"
 
 namespace itsm::outbox {
@@ -19,7 +19,7 @@ TEST(EventSize, EveryEventTypeFitsTheOutboxAtItsFieldLimits) {
         config::v1::CiCreated::descriptor()->file(), sla::v1::SlaBreached::descriptor()->file()}) {
     for (int i = 0; i < file->message_type_count(); ++i) {
       const google::protobuf::Descriptor* event = file->message_type(i);
-      const size_t bound = records::MaxEncodedSize(event);
+      const size_t bound = limits::MaxEncodedSize(event);
       EXPECT_LE(bound, Outbox::kMaxEventBytes) << event->full_name();
       ++checked;
     }

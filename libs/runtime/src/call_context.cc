@@ -57,6 +57,10 @@ std::string Actor(const grpc::ServerContextBase& context) {
   return actor.empty() ? "anonymous" : actor;
 }
 
+base::Caller CallerOf(const grpc::ServerContextBase& context) {
+  return base::Caller{Actor(context), RequestId(context)};
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context) {
   if (status.ok()) return grpc::Status::OK;
   return ToGrpcStatus(status, RequestId(context));

@@ -10,8 +10,9 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/config/v1/events.pb.h"
-#include "itsm/outbox/outbox.h"
+#include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/records/record_change.h"
 #include "services/configuration/src/ci_model.h"
 #include "services/configuration/src/config_repository.h"
 
@@ -26,24 +27,18 @@ absl::Status Invalid(const std::string& field, const std::string& message) {
 
 absl::Status Publish(storage::Transaction& txn, const std::string& key,
                      const google::protobuf::Message& event, absl::Time time) {
-  return outbox::Outbox::Append(
-      txn, {kConfigTopic, key, events::MakeCloudEvent(event, kEventSource, key, time)});
+  static const records::EventStream kEvents{kConfigTopic, kEventSource};
+  return kEvents.Publish(txn, key, event, time);
 }
 
-absl::Status Record(storage::Transaction& txn, const Caller& caller, absl::Time now,
+absl::Status Record(storage::Transaction& txn, const base::Caller& caller, absl::Time now,
                     const std::string& subject_id, v1::SubjectType type, int64_t version,
                     const std::string& action, std::vector<common::v1::FieldChange> changes,
                     const std::string& ci_a, const std::string& ci_b) {
   v1::HistoryEntry entry;
   entry.set_subject_id(subject_id);
   entry.set_subject_type(type);
-  auto* e = entry.mutable_entry();
-  e->set_version(version);
-  e->set_actor(caller.actor);
-  *e->mutable_time() = base::ToProtoTimestamp(now);
-  e->set_action(action);
-  e->set_request_id(caller.request_id);
-  for (auto& c : changes) *e->add_changes() = std::move(c);
+  *entry.mutable_entry() = records::AuditEntryFor(caller, version, now, action, std::move(changes));
   return ConfigRepository::AppendHistory(txn, entry, ci_a, ci_b);
 }
 
@@ -164,7 +159,8 @@ size_t Cmdb::graph_edges() const {
 
 // ---- classes ----
 
-absl::Status Cmdb::CreateClass(storage::Transaction& txn, const Caller& caller, v1::CiClass& c) {
+absl::Status Cmdb::CreateClass(storage::Transaction& txn, const base::Caller& caller,
+                               v1::CiClass& c) {
   // Always from the transaction: another replica may have just created the parent or the name.
   ITSM_ASSIGN_OR_RETURN(auto classes, ConfigRepository::LoadClasses(txn));
   ITSM_ASSIGN_OR_RETURN(ClassCatalog current, ClassCatalog::Build(std::move(classes)));
@@ -206,7 +202,7 @@ std::vector<v1::CiClass> Cmdb::ListClasses() {
 // ---- CIs ----
 
 absl::StatusOr<v1::ConfigurationItem> Cmdb::WriteNewCi(storage::Transaction& txn,
-                                                       const Caller& caller,
+                                                       const base::Caller& caller,
                                                        v1::ConfigurationItem ci,
                                                        int64_t graph_seq) {
   const absl::Time now = clock_.Now();
@@ -224,7 +220,7 @@ absl::StatusOr<v1::ConfigurationItem> Cmdb::WriteNewCi(storage::Transaction& txn
   return ci;
 }
 
-absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const base::Caller& caller,
                                  const v1::ConfigurationItem& before, v1::ConfigurationItem& next,
                                  int64_t graph_seq) {
   const absl::Time now = clock_.Now();
@@ -249,10 +245,11 @@ absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const Caller& caller
   return Publish(txn, next.id(), event, now);
 }
 
-absl::Status Cmdb::CreateCi(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::CreateCi(storage::Transaction& txn, const base::Caller& caller,
                             const v1::CreateConfigurationItemRequest& request,
-                            const std::string& fingerprint, v1::ConfigurationItem& out) {
-  ITSM_RETURN_IF_ERROR(CheckText("idempotency_key", request.idempotency_key(), kMaxShortText));
+                            v1::ConfigurationItem& out) {
+  const std::string fingerprint =
+      request.idempotency_key().empty() ? "" : records::RequestFingerprint(request);
   // The CI's id is chosen now, so that the key can be claimed before anything is written.
   const std::string id = base::NewUuid();
   ITSM_ASSIGN_OR_RETURN(
@@ -278,7 +275,7 @@ absl::Status Cmdb::CreateCi(storage::Transaction& txn, const Caller& caller,
   return absl::OkStatus();
 }
 
-absl::Status Cmdb::UpdateCi(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::UpdateCi(storage::Transaction& txn, const base::Caller& caller,
                             const v1::UpdateConfigurationItemRequest& request,
                             v1::ConfigurationItem& out) {
   const auto& in = request.configuration_item();
@@ -345,7 +342,7 @@ absl::StatusOr<v1::ListConfigurationItemsResponse> Cmdb::ListCis(
 // ---- relationships ----
 
 absl::StatusOr<v1::Relationship> Cmdb::WriteNewRelationship(
-    storage::Transaction& txn, const Caller& caller, const v1::ConfigurationItem& source,
+    storage::Transaction& txn, const base::Caller& caller, const v1::ConfigurationItem& source,
     const v1::ConfigurationItem& target, v1::RelationshipType type, const std::string& description,
     int64_t graph_seq) {
   const absl::Time now = clock_.Now();
@@ -397,7 +394,7 @@ absl::Status CheckType(v1::RelationshipType type) {
 
 }  // namespace
 
-absl::Status Cmdb::CreateRelationship(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::CreateRelationship(storage::Transaction& txn, const base::Caller& caller,
                                       const v1::CreateRelationshipRequest& request,
                                       v1::Relationship& out) {
   ITSM_RETURN_IF_ERROR(CheckType(request.type()));
@@ -424,7 +421,7 @@ absl::Status Cmdb::CreateRelationship(storage::Transaction& txn, const Caller& c
   return absl::OkStatus();
 }
 
-absl::Status Cmdb::DeleteRelationship(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::DeleteRelationship(storage::Transaction& txn, const base::Caller& caller,
                                       const std::string& id, v1::Relationship& out) {
   if (id.empty()) return Invalid("id", "required");
   ITSM_RETURN_IF_ERROR(CheckText("id", id, kMaxShortText));
@@ -570,7 +567,7 @@ absl::StatusOr<std::vector<std::string>> Cmdb::RootScope(const std::string& root
   return ids;
 }
 
-absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller& caller,
                                   const v1::CreateBaselineRequest& request, v1::Baseline& out) {
   if (request.name().empty()) return Invalid("name", "required");
   ITSM_RETURN_IF_ERROR(CheckText("name", request.name(), kMaxShortText));
@@ -708,7 +705,7 @@ absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
 
 // ---- import ----
 
-absl::Status Cmdb::Import(storage::Transaction& txn, const Caller& caller,
+absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
                           const v1::ImportConfigurationItemsRequest& request,
                           v1::ImportConfigurationItemsResponse& out) {
   if (request.items_size() > kMaxImportItems) {

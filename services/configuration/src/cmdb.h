@@ -6,7 +6,7 @@
 //
 //   Cmdb cmdb(db, clock);
 //   ITSM_RETURN_IF_ERROR(cmdb.Load());
-//   committer.Run([&](Transaction& txn) { return cmdb.CreateCi(txn, who, request, "", ci); });
+//   committer.Run([&](Transaction& txn) { return cmdb.CreateCi(txn, caller, request, ci); });
 #ifndef ITSM_SERVICES_CONFIGURATION_CMDB_H_
 #define ITSM_SERVICES_CONFIGURATION_CMDB_H_
 
@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "itsm/base/caller.h"
 #include "itsm/base/clock.h"
 #include "itsm/config/v1/config.pb.h"
 #include "itsm/storage/database.h"
@@ -32,12 +33,6 @@ inline constexpr int kMaxDepth = 12;
 inline constexpr int kDefaultDepth = 6;
 inline constexpr int kMaxImpactResults = 10000;
 
-// Who asks, for the history and created_by.
-struct Caller {
-  std::string actor = "anonymous";
-  std::string request_id = {};
-};
-
 class Cmdb {
  public:
   Cmdb(storage::Database& db, const base::Clock& clock) : db_(db), clock_(clock) {}
@@ -46,17 +41,17 @@ class Cmdb {
   absl::Status Load();
 
   // Classes.
-  absl::Status CreateClass(storage::Transaction& txn, const Caller& caller, v1::CiClass& c);
+  absl::Status CreateClass(storage::Transaction& txn, const base::Caller& caller, v1::CiClass& c);
   absl::StatusOr<v1::CiClass> GetClass(const std::string& name);
   std::vector<v1::CiClass> ListClasses();
   // Re-reads the classes (after a class was created here or on another replica).
   absl::Status ReloadClasses();
 
-  // CIs. `fingerprint` identifies the request for its idempotency key.
-  absl::Status CreateCi(storage::Transaction& txn, const Caller& caller,
+  // CIs.
+  absl::Status CreateCi(storage::Transaction& txn, const base::Caller& caller,
                         const v1::CreateConfigurationItemRequest& request,
-                        const std::string& fingerprint, v1::ConfigurationItem& out);
-  absl::Status UpdateCi(storage::Transaction& txn, const Caller& caller,
+                        v1::ConfigurationItem& out);
+  absl::Status UpdateCi(storage::Transaction& txn, const base::Caller& caller,
                         const v1::UpdateConfigurationItemRequest& request,
                         v1::ConfigurationItem& out);
   absl::StatusOr<v1::ConfigurationItem> GetCi(const std::string& id_or_key);
@@ -64,21 +59,21 @@ class Cmdb {
       const v1::ListConfigurationItemsRequest& request);
 
   // Relationships.
-  absl::Status CreateRelationship(storage::Transaction& txn, const Caller& caller,
+  absl::Status CreateRelationship(storage::Transaction& txn, const base::Caller& caller,
                                   const v1::CreateRelationshipRequest& request,
                                   v1::Relationship& out);
-  absl::Status DeleteRelationship(storage::Transaction& txn, const Caller& caller,
+  absl::Status DeleteRelationship(storage::Transaction& txn, const base::Caller& caller,
                                   const std::string& id, v1::Relationship& out);
   absl::StatusOr<v1::ListRelationshipsResponse> ListRelationships(const std::string& ci_id);
 
   absl::StatusOr<v1::AnalyzeImpactResponse> AnalyzeImpact(const v1::AnalyzeImpactRequest& request);
   absl::StatusOr<v1::ListHistoryResponse> ListHistory(const v1::ListHistoryRequest& request);
 
-  absl::Status CreateBaseline(storage::Transaction& txn, const Caller& caller,
+  absl::Status CreateBaseline(storage::Transaction& txn, const base::Caller& caller,
                               const v1::CreateBaselineRequest& request, v1::Baseline& out);
   absl::StatusOr<v1::DiffBaselineResponse> DiffBaseline(const v1::DiffBaselineRequest& request);
 
-  absl::Status Import(storage::Transaction& txn, const Caller& caller,
+  absl::Status Import(storage::Transaction& txn, const base::Caller& caller,
                       const v1::ImportConfigurationItemsRequest& request,
                       v1::ImportConfigurationItemsResponse& out);
 
@@ -92,13 +87,14 @@ class Cmdb {
   // The catalog, re-read from `txn` when it lacks `class_name` (created on another replica).
   absl::StatusOr<std::shared_ptr<const ClassCatalog>> CatalogFor(storage::Transaction& txn,
                                                                  const std::string& class_name);
-  absl::StatusOr<v1::ConfigurationItem> WriteNewCi(storage::Transaction& txn, const Caller& caller,
+  absl::StatusOr<v1::ConfigurationItem> WriteNewCi(storage::Transaction& txn,
+                                                   const base::Caller& caller,
                                                    v1::ConfigurationItem ci, int64_t graph_seq);
-  absl::Status WriteCiUpdate(storage::Transaction& txn, const Caller& caller,
+  absl::Status WriteCiUpdate(storage::Transaction& txn, const base::Caller& caller,
                              const v1::ConfigurationItem& before, v1::ConfigurationItem& next,
                              int64_t graph_seq);
   absl::StatusOr<v1::Relationship> WriteNewRelationship(
-      storage::Transaction& txn, const Caller& caller, const v1::ConfigurationItem& source,
+      storage::Transaction& txn, const base::Caller& caller, const v1::ConfigurationItem& source,
       const v1::ConfigurationItem& target, v1::RelationshipType type,
       const std::string& description, int64_t graph_seq);
   // The CIs a root-scoped baseline covers now: the root and what it depends on.

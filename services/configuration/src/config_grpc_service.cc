@@ -2,43 +2,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/records/field_limits.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/runtime/call_context.h"
+#include "itsm/servicedb/calls.h"
 
 namespace itsm::config {
-namespace {
-
-Caller CallerOf(const grpc::CallbackServerContext& ctx) {
-  return Caller{runtime::Actor(ctx), runtime::RequestId(ctx)};
-}
-
-}  // namespace
-
-grpc::ServerUnaryReactor* ConfigGrpcService::Write(
-    grpc::CallbackServerContext* ctx,
-    std::function<absl::Status(storage::Transaction&, const Caller&)> work,
-    std::function<void()> after_commit) {
-  auto* reactor = ctx->DefaultReactor();
-  // The unit writes straight into the response: it is sent only when the commit succeeded.
-  committer_.Submit([work = std::move(work), caller = CallerOf(*ctx)](
-                        storage::Transaction& txn) { return work(txn, caller); },
-                    [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
-                      if (status.ok() && after_commit) after_commit();
-                      reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
-                    });
-  return reactor;
-}
 
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateClass(grpc::CallbackServerContext* ctx,
                                                          const v1::CreateClassRequest* request,
                                                          v1::CreateClassResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(
-      ctx,
-      [this, request, response](storage::Transaction& txn, const Caller& caller) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
         *response->mutable_ci_class() = request->ci_class();
         return cmdb_.CreateClass(txn, caller, *response->mutable_ci_class());
       },
@@ -48,19 +22,16 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateClass(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContext* ctx,
                                                       const v1::GetClassRequest* request,
                                                       v1::GetClassResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_ci_class(), cmdb_.GetClass(request->name()));
     return absl::OkStatus();
   });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerContext* ctx,
-                                                         const v1::ListClassesRequest*,
+                                                         const v1::ListClassesRequest* request,
                                                          v1::ListClassesResponse* response) {
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     for (auto& c : cmdb_.ListClasses()) *response->add_classes() = std::move(c);
     return absl::OkStatus();
   });
@@ -69,25 +40,17 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::CreateConfigurationItemRequest* request,
     v1::CreateConfigurationItemResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  std::string fingerprint =
-      request->idempotency_key().empty() ? "" : records::RequestFingerprint(*request);
-  return Write(
-      ctx, [this, request, response, fingerprint](storage::Transaction& txn, const Caller& caller) {
-        return cmdb_.CreateCi(txn, caller, *request, fingerprint,
-                              *response->mutable_configuration_item());
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.CreateCi(txn, caller, *request, *response->mutable_configuration_item());
       });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::GetConfigurationItemRequest* request,
     v1::GetConfigurationItemResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response->mutable_configuration_item(), cmdb_.GetCi(request->id()));
     return absl::OkStatus();
   });
@@ -96,21 +59,17 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetConfigurationItem(
 grpc::ServerUnaryReactor* ConfigGrpcService::UpdateConfigurationItem(
     grpc::CallbackServerContext* ctx, const v1::UpdateConfigurationItemRequest* request,
     v1::UpdateConfigurationItemResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
-    return cmdb_.UpdateCi(txn, caller, *request, *response->mutable_configuration_item());
-  });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.UpdateCi(txn, caller, *request, *response->mutable_configuration_item());
+      });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
     grpc::CallbackServerContext* ctx, const v1::ListConfigurationItemsRequest* request,
     v1::ListConfigurationItemsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListCis(*request));
     return absl::OkStatus();
   });
@@ -119,32 +78,28 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListConfigurationItems(
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateRelationship(
     grpc::CallbackServerContext* ctx, const v1::CreateRelationshipRequest* request,
     v1::CreateRelationshipResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
-    return cmdb_.CreateRelationship(txn, caller, *request, *response->mutable_relationship());
-  });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.CreateRelationship(txn, caller, *request, *response->mutable_relationship());
+      });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::DeleteRelationship(
     grpc::CallbackServerContext* ctx, const v1::DeleteRelationshipRequest* request,
     v1::DeleteRelationshipResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
-    return cmdb_.DeleteRelationship(txn, caller, request->id(), *response->mutable_relationship());
-  });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.DeleteRelationship(txn, caller, request->id(),
+                                        *response->mutable_relationship());
+      });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
     grpc::CallbackServerContext* ctx, const v1::ListRelationshipsRequest* request,
     v1::ListRelationshipsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListRelationships(request->ci_id()));
     return absl::OkStatus();
   });
@@ -153,10 +108,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListRelationships(
 grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerContext* ctx,
                                                            const v1::AnalyzeImpactRequest* request,
                                                            v1::AnalyzeImpactResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.AnalyzeImpact(*request));
     return absl::OkStatus();
   });
@@ -165,10 +117,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerContext* ctx,
                                                          const v1::ListHistoryRequest* request,
                                                          v1::ListHistoryResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListHistory(*request));
     return absl::OkStatus();
   });
@@ -177,21 +126,17 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListHistory(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ConfigGrpcService::CreateBaseline(
     grpc::CallbackServerContext* ctx, const v1::CreateBaselineRequest* request,
     v1::CreateBaselineResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
-    return cmdb_.CreateBaseline(txn, caller, *request, *response->mutable_baseline());
-  });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.CreateBaseline(txn, caller, *request, *response->mutable_baseline());
+      });
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerContext* ctx,
                                                           const v1::DiffBaselineRequest* request,
                                                           v1::DiffBaselineResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(*response, cmdb_.DiffBaseline(*request));
     return absl::OkStatus();
   });
@@ -200,12 +145,11 @@ grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ConfigGrpcService::ImportConfigurationItems(
     grpc::CallbackServerContext* ctx, const v1::ImportConfigurationItemsRequest* request,
     v1::ImportConfigurationItemsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
-    return runtime::Reject(ctx, bad);
-  }
-  return Write(ctx, [this, request, response](storage::Transaction& txn, const Caller& caller) {
-    return cmdb_.Import(txn, caller, *request, *response);
-  });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.Import(txn, caller, *request, *response);
+      });
 }
 
 }  // namespace itsm::config

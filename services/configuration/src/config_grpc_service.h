@@ -1,6 +1,7 @@
-// The ConfigurationService gRPC API (callback API): request plumbing only; the rules live in
-// Cmdb. Writes go through the group committer, so a record, its history entry and its outbox
-// event always commit together (and many small writes share one fsync); reads use snapshots.
+// The ConfigurationService gRPC API (callback API): thin handlers over the application class
+// Cmdb. Writes go through the group committer (servicedb::CommitCall), so a record, its history
+// entry and its outbox event always commit together (and many small writes share one fsync);
+// reads run on the executor (runtime::RunCall). Both check the request's field limits first.
 #ifndef ITSM_SERVICES_CONFIGURATION_CONFIG_GRPC_SERVICE_H_
 #define ITSM_SERVICES_CONFIGURATION_CONFIG_GRPC_SERVICE_H_
 
@@ -65,12 +66,6 @@ class ConfigGrpcService final : public v1::ConfigurationService::CallbackService
       v1::ImportConfigurationItemsResponse* response) override;
 
  private:
-  // Runs `work` as one unit of the group committer and finishes the call with its result.
-  grpc::ServerUnaryReactor* Write(
-      grpc::CallbackServerContext* ctx,
-      std::function<absl::Status(storage::Transaction&, const Caller&)> work,
-      std::function<void()> after_commit = nullptr);
-
   Cmdb& cmdb_;
   storage::GroupCommitter& committer_;
   runtime::Executor& executor_;

@@ -13,11 +13,6 @@
 
 namespace itsm::incident {
 
-inline constexpr size_t kMaxShortText = 200;
-inline constexpr size_t kMaxCategory = 100;
-inline constexpr size_t kMaxDescription = 20000;
-inline constexpr int kMaxConfigurationItems = 100;
-
 class IncidentFactory {
  public:
   IncidentFactory(const PriorityMatrix& matrix, const base::Clock& clock)
@@ -36,16 +31,15 @@ class IncidentFactory {
   const base::Clock& clock_;
 };
 
-// Length in Unicode code points of UTF-8 text (limits are stated in characters, not bytes).
-size_t Utf8Length(const std::string& s);
-// INVALID_ARGUMENT "<field>: at most <max> characters, got <n>".
-absl::Status CheckLength(const char* field, const std::string& value, size_t max);
+// INVALID_ARGUMENT "<field>: required" for an empty record id or number.
+absl::Status CheckId(const std::string& id, const char* field = "id");
+
 // INVALID_ARGUMENT "<field>: must be 1..<levels>, got <value>".
 absl::Status CheckLevel(const char* field, int value, int levels);
-// A list of record ids (CIs, changes...): at most `max_count`, each 1..kMaxShortText characters;
-// INVALID_ARGUMENT "<field>: at most ..." or "<field>[i]: must be ...".
-absl::Status CheckIds(const char* field, const google::protobuf::RepeatedPtrField<std::string>& ids,
-                      int max_count = kMaxConfigurationItems);
+// A list of record ids (CIs, changes...) has no empty entry: INVALID_ARGUMENT "<field>[i]: empty".
+// Their number and length are the request's declared field limits (checked before any rule).
+absl::Status CheckIds(const char* field,
+                      const google::protobuf::RepeatedPtrField<std::string>& ids);
 
 }  // namespace itsm::incident
 

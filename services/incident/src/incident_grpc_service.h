@@ -1,41 +1,32 @@
-// The IncidentService gRPC API (callback API): incidents, service requests and problems.
-// Every write goes through the group committer as one unit of work that reads the record,
-// applies the domain rules (IncidentWorkflow, ProblemWorkflow, ServiceRequestWorkflow), and
-// writes the record, its audit entry and its outbox events together — so a change, its history
-// and its events are never seen apart. Reads use their own snapshot transactions.
+// The IncidentService gRPC API (callback API): thin handlers over the service's three
+// applications — IncidentManagement, RequestFulfilment, ProblemManagement. Each handler names the
+// application call; servicedb::CommitCall / ReadCall check the request's field limits, run the
+// call in the group committer's transaction (writes) or a read-only one on the executor (reads),
+// and translate its status for the wire. No callback thread ever waits for the database.
 #ifndef ITSM_SERVICES_INCIDENT_INCIDENT_GRPC_SERVICE_H_
 #define ITSM_SERVICES_INCIDENT_INCIDENT_GRPC_SERVICE_H_
-
-#include <functional>
 
 #include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
-#include "services/incident/src/incident_factory.h"
-#include "services/incident/src/incident_workflow.h"
-#include "services/incident/src/problem_workflow.h"
+#include "services/incident/src/incident_management.h"
+#include "services/incident/src/problem_management.h"
+#include "services/incident/src/request_fulfilment.h"
 
 namespace itsm::incident {
 
-inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
-inline constexpr char kEventSource[] = "itsm/incident";
-
-// The domain rules the service applies; plain classes, owned by the caller.
-struct DomainRules {
-  const IncidentFactory& factory;
-  const IncidentWorkflow& incidents;
-  const ProblemWorkflow& problems;
-  const ServiceRequestWorkflow& requests;
+struct Applications {
+  const IncidentManagement& incidents;
+  const RequestFulfilment& requests;
+  const ProblemManagement& problems;
 };
 
 class IncidentGrpcService final : public v1::IncidentService::CallbackService {
  public:
-  // Reads run on `executor`, writes on the committer's writer: no callback thread ever waits for
-  // the database.
   IncidentGrpcService(storage::Database& db, storage::GroupCommitter& committer,
-                      runtime::Executor& executor, DomainRules rules)
-      : db_(db), committer_(committer), executor_(executor), rules_(rules) {}
+                      runtime::Executor& executor, Applications apps)
+      : db_(db), committer_(committer), executor_(executor), apps_(apps) {}
 
   grpc::ServerUnaryReactor* CreateIncident(grpc::CallbackServerContext* ctx,
                                            const v1::CreateIncidentRequest* request,
@@ -98,19 +89,10 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
                                               v1::TransitionProblemResponse* response) override;
 
  private:
-  // Validates with `check`, then commits `unit` through the group committer and finishes the
-  // call with its status. `unit` runs on the writer thread inside its own savepoint.
-  grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* ctx, absl::Status check,
-                                  storage::GroupCommitter::Work unit);
-  // Runs `read` in a read-only snapshot on the executor and finishes the call with its status.
-  // `read` outlives the handler: it captures by value.
-  grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx,
-                                 std::function<absl::Status(storage::Transaction&)> read);
-
   storage::Database& db_;
   storage::GroupCommitter& committer_;
   runtime::Executor& executor_;
-  const DomainRules rules_;
+  const Applications apps_;
 };
 
 }  // namespace itsm::incident

@@ -1,5 +1,6 @@
 #include "services/incident/src/incident_workflow.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -7,8 +8,9 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/records/field_mask.h"
+#include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
-#include "services/incident/src/record_diff.h"
 
 namespace itsm::incident {
 namespace {
@@ -20,20 +22,19 @@ const std::set<std::string> kStateFields = {
 const std::set<std::string> kAssignmentFields = {"assignment_group", "assignee"};
 const std::set<std::string> kPriorityFields = {"priority", "impact", "urgency"};
 
-const std::set<std::string> kUpdatablePaths = {"title",
-                                               "description",
-                                               "caller",
-                                               "service",
-                                               "configuration_item_ids",
-                                               "category",
-                                               "impact",
-                                               "urgency",
-                                               "assignment_group",
-                                               "assignee",
-                                               "major_incident",
-                                               "parent_incident_id",
-                                               "problem_id",
-                                               "change_ids"};
+// What UpdateIncident may change; the state fields change through TransitionIncident.
+const records::UpdatableFields& UpdatableIncidentFields() {
+  static const auto* fields = [] {
+    auto* f = new records::UpdatableFields{
+        .paths = {"title", "description", "caller", "service", "configuration_item_ids", "category",
+                  "impact", "urgency", "assignment_group", "assignee", "major_incident",
+                  "parent_incident_id", "problem_id", "change_ids"},
+        .elsewhere = {}};
+    for (const std::string& path : kStateFields) f->elsewhere[path] = "TransitionIncident";
+    return f;
+  }();
+  return *fields;
+}
 
 template <typename Event>
 std::shared_ptr<Event> NewEvent(const v1::Incident& after, const std::string& actor,
@@ -47,65 +48,23 @@ std::shared_ptr<Event> NewEvent(const v1::Incident& after, const std::string& ac
 
 }  // namespace
 
-absl::Status CheckVersion(int64_t stored, int64_t given, const char* field) {
-  if (given <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": required (the version that was read), got ", given));
-  }
-  if (given != stored) {
-    return absl::AbortedError(absl::StrCat(field, ": expected ", stored, ", found ", given,
-                                           " (the record changed since it was read)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& request) const {
   const v1::Incident& r = request.incident();
   if (r.id().empty()) return absl::InvalidArgumentError("incident.id: required");
-  if (request.update_mask().paths().empty()) {
-    return absl::InvalidArgumentError("update_mask: required (the fields to change)");
-  }
+  ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), UpdatableIncidentFields()));
   for (const std::string& path : request.update_mask().paths()) {
-    if (path == "state" || kStateFields.contains(path)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: \"", path, "\" changes through TransitionIncident"));
-    }
-    if (!kUpdatablePaths.contains(path)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: unknown or read-only field \"", path, "\""));
-    }
     if (path == "title") {
       if (absl::StripAsciiWhitespace(r.title()).empty()) {
         return absl::InvalidArgumentError("incident.title: required");
       }
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.title", r.title(), kMaxShortText));
-    } else if (path == "description") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.description", r.description(), kMaxDescription));
-    } else if (path == "category") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.category", r.category(), kMaxCategory));
     } else if (path == "impact") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
     } else if (path == "urgency") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.urgency", r.urgency(), matrix_.urgency_levels()));
     } else if (path == "configuration_item_ids") {
-      ITSM_RETURN_IF_ERROR(CheckIds("incident.configuration_item_ids", r.configuration_item_ids(),
-                                    kMaxConfigurationItems));
+      ITSM_RETURN_IF_ERROR(CheckIds("incident.configuration_item_ids", r.configuration_item_ids()));
     } else if (path == "change_ids") {
-      ITSM_RETURN_IF_ERROR(CheckIds("incident.change_ids", r.change_ids(), kMaxChangeIds));
-    } else if (path == "parent_incident_id") {
-      ITSM_RETURN_IF_ERROR(
-          CheckLength("incident.parent_incident_id", r.parent_incident_id(), kMaxShortText));
-    } else if (path == "problem_id") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.problem_id", r.problem_id(), kMaxShortText));
-    } else if (path == "caller") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.caller", r.caller(), kMaxShortText));
-    } else if (path == "service") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.service", r.service(), kMaxShortText));
-    } else if (path == "assignment_group") {
-      ITSM_RETURN_IF_ERROR(
-          CheckLength("incident.assignment_group", r.assignment_group(), kMaxShortText));
-    } else if (path == "assignee") {
-      ITSM_RETURN_IF_ERROR(CheckLength("incident.assignee", r.assignee(), kMaxShortText));
+      ITSM_RETURN_IF_ERROR(CheckIds("incident.change_ids", r.change_ids()));
     }
   }
   return absl::OkStatus();
@@ -113,8 +72,7 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
 
 absl::Status IncidentWorkflow::ValidateAssign(const v1::AssignIncidentRequest& r) const {
   if (r.id().empty()) return absl::InvalidArgumentError("id: required");
-  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
-  return CheckLength("assignee", r.assignee(), kMaxShortText);
+  return absl::OkStatus();
 }
 
 absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRequest& r) const {
@@ -141,8 +99,7 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
       return absl::InvalidArgumentError("resolution_notes: required to resolve an incident");
     }
   }
-  ITSM_RETURN_IF_ERROR(CheckLength("resolution_code", r.resolution_code(), kMaxResolutionCode));
-  return CheckLength("resolution_notes", r.resolution_notes(), kMaxDescription);
+  return absl::OkStatus();
 }
 
 absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r) const {
@@ -155,7 +112,7 @@ absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r)
   if (absl::StripAsciiWhitespace(r.text()).empty()) {
     return absl::InvalidArgumentError("text: required");
   }
-  return CheckLength("text", r.text(), kMaxDescription);
+  return absl::OkStatus();
 }
 
 IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
@@ -163,8 +120,9 @@ IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
   IncidentOutcome out;
   out.after = incident;
   out.action = "create";
-  out.changes = DiffFields(v1::Incident(), incident);
-  out.events.push_back(NewEvent<v1::IncidentCreated>(incident, actor, FieldNames(out.changes)));
+  out.changes = records::DiffFields(v1::Incident(), incident);
+  out.events.push_back(
+      NewEvent<v1::IncidentCreated>(incident, actor, records::FieldNames(out.changes)));
   return out;
 }
 
@@ -180,40 +138,11 @@ absl::StatusOr<IncidentOutcome> IncidentWorkflow::Update(const v1::Incident& sto
   }
   const v1::Incident& r = request.incident();
   v1::Incident after = stored;
-  bool assignment = false;
-  for (const std::string& path : request.update_mask().paths()) {
-    if (path == "title")
-      after.set_title(std::string(absl::StripAsciiWhitespace(r.title())));
-    else if (path == "description")
-      after.set_description(r.description());
-    else if (path == "caller")
-      after.set_caller(r.caller());
-    else if (path == "service")
-      after.set_service(r.service());
-    else if (path == "configuration_item_ids")
-      *after.mutable_configuration_item_ids() = r.configuration_item_ids();
-    else if (path == "category")
-      after.set_category(r.category());
-    else if (path == "impact")
-      after.set_impact(r.impact());
-    else if (path == "urgency")
-      after.set_urgency(r.urgency());
-    else if (path == "major_incident")
-      after.set_major_incident(r.major_incident());
-    else if (path == "parent_incident_id")
-      after.set_parent_incident_id(r.parent_incident_id());
-    else if (path == "problem_id")
-      after.set_problem_id(r.problem_id());
-    else if (path == "change_ids")
-      *after.mutable_change_ids() = r.change_ids();
-    else if (path == "assignment_group") {
-      after.set_assignment_group(r.assignment_group());
-      assignment = true;
-    } else if (path == "assignee") {
-      after.set_assignee(r.assignee());
-      assignment = true;
-    }
-  }
+  records::ApplyUpdateMask(request.update_mask(), r, after);
+  after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
+  const bool assignment =
+      std::any_of(request.update_mask().paths().begin(), request.update_mask().paths().end(),
+                  [](const std::string& path) { return kAssignmentFields.contains(path); });
   if (!after.parent_incident_id().empty() && (after.parent_incident_id() == stored.id() ||
                                               after.parent_incident_id() == stored.number())) {
     return absl::InvalidArgumentError(
@@ -326,7 +255,7 @@ IncidentOutcome IncidentWorkflow::Finish(const v1::Incident& before, v1::Inciden
                                          std::optional<TransitionKind> kind) const {
   IncidentOutcome out;
   out.action = std::move(action);
-  out.changes = DiffFields(before, after);
+  out.changes = records::DiffFields(before, after);
   if (out.changes.empty()) {
     out.after = before;
     return out;

@@ -20,31 +20,18 @@
 #include "itsm/base/clock.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
+#include "itsm/records/record_change.h"
 #include "services/incident/src/priority_matrix.h"
 #include "services/incident/src/state_machine.h"
 
 namespace itsm::incident {
 
-inline constexpr size_t kMaxResolutionCode = 100;
-inline constexpr int kMaxChangeIds = 100;
-
-// One change of one record, ready to be stored.
+// One change of one record, ready to be stored (the record toolkit's Change).
 template <typename Record>
-struct Outcome {
-  Record after;
-  // "update", "assign", "resolve", "comment", ... (the audit entry's action).
-  std::string action;
-  std::vector<common::v1::FieldChange> changes;
-  // In the order they must be published.
-  std::vector<std::shared_ptr<google::protobuf::Message>> events;
-  // A write that changes nothing is not a change: no version, no audit entry, no event.
-  bool changed() const { return !changes.empty(); }
-};
+using Outcome = records::Change<Record>;
 using IncidentOutcome = Outcome<v1::Incident>;
 
-// The stored version against the one the caller read. INVALID_ARGUMENT when none was given,
-// ABORTED "version: expected <stored>, found <given>" when stale.
-absl::Status CheckVersion(int64_t stored, int64_t given, const char* field = "version");
+using records::CheckVersion;
 
 class IncidentWorkflow {
  public:

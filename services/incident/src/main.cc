@@ -56,8 +56,11 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  incident::IncidentGrpcService service(*db, committer, executor,
-                                        {factory, incidents, problems, requests});
+  const incident::IncidentManagement incident_management(factory, incidents);
+  const incident::RequestFulfilment request_fulfilment(requests);
+  const incident::ProblemManagement problem_management(problems, incidents);
+  incident::IncidentGrpcService service(
+      *db, committer, executor, {incident_management, request_fulfilment, problem_management});
   rt.AddService(&service, "itsm.incident.v1.IncidentService");
   return rt.Run();
 }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
+#include "services/incident/src/incident_repository.h"
 
 namespace itsm::incident {
 
@@ -26,6 +27,11 @@ class ProblemRepository {
   // Newest first, keyset-paginated on the sequence.
   static absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> List(
       storage::Transaction& txn, const v1::ListProblemsRequest& request);
+  // The service's one audit trail (IncidentRepository's), keyed by record id.
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
+                                  const common::v1::AuditEntry& entry) {
+    return IncidentRepository::AppendAudit(txn, record_id, entry);
+  }
 };
 
 class ServiceRequestRepository {
@@ -37,6 +43,10 @@ class ServiceRequestRepository {
                                                 const std::string& id_or_number);
   static absl::StatusOr<std::pair<std::vector<v1::ServiceRequest>, std::string>> List(
       storage::Transaction& txn, const v1::ListServiceRequestsRequest& request);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
+                                  const common::v1::AuditEntry& entry) {
+    return IncidentRepository::AppendAudit(txn, record_id, entry);
+  }
 };
 
 }  // namespace itsm::incident

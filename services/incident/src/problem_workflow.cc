@@ -8,8 +8,9 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/records/field_mask.h"
+#include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
-#include "services/incident/src/record_diff.h"
 
 namespace itsm::incident {
 namespace {
@@ -23,45 +24,6 @@ absl::Status Required(const char* field, const std::string& value) {
 
 absl::Status OptionalLevel(const char* field, int value, int levels) {
   return value == 0 ? absl::OkStatus() : CheckLevel(field, value, levels);
-}
-
-absl::Status CheckPaths(const google::protobuf::FieldMask& mask,
-                        const std::set<std::string>& allowed, const char* transition_rpc) {
-  if (mask.paths().empty()) {
-    return absl::InvalidArgumentError("update_mask: required (the fields to change)");
-  }
-  for (const auto& path : mask.paths()) {
-    if (path == "state") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: \"state\" changes through ", transition_rpc));
-    }
-    if (!allowed.contains(path)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: unknown or read-only field \"", path, "\""));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Copies the masked fields from `from` to `to` by reflection (paths were validated).
-void ApplyMask(const google::protobuf::FieldMask& mask, const google::protobuf::Message& from,
-               google::protobuf::Message& to) {
-  const auto* d = from.GetDescriptor();
-  const auto* r = from.GetReflection();
-  for (const auto& path : mask.paths()) {
-    const auto* f = d->FindFieldByName(path);
-    if (f == nullptr) continue;
-    r->ClearField(&to, f);
-    if (f->is_repeated()) {
-      for (int i = 0; i < r->FieldSize(from, f); ++i) {
-        r->AddString(&to, f, r->GetRepeatedString(from, f, i));
-      }
-    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
-      r->SetString(&to, f, r->GetString(from, f));
-    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_INT32) {
-      r->SetInt32(&to, f, r->GetInt32(from, f));
-    }
-  }
 }
 
 // The fields a state change sets: announced by the state event, the rest by *Updated.
@@ -99,7 +61,7 @@ Outcome<Record> Finish(const Record& before, Record after, std::string action,
                        std::vector<std::string>& other, std::vector<std::string>& state) {
   Outcome<Record> out;
   out.action = std::move(action);
-  out.changes = DiffFields(before, after);
+  out.changes = records::DiffFields(before, after);
   if (out.changes.empty()) {
     out.after = before;
     return out;
@@ -115,15 +77,15 @@ Outcome<Record> Finish(const Record& before, Record after, std::string action,
 
 int OrLowest(int value, int levels) { return value == 0 ? levels : value; }
 
-const std::set<std::string> kProblemPaths = {"title",      "description",
-                                             "root_cause", "workaround",
-                                             "service",    "configuration_item_ids",
-                                             "category",   "impact",
-                                             "urgency",    "assignment_group",
-                                             "assignee"};
-const std::set<std::string> kRequestPaths = {
-    "catalog_item", "title",  "description", "requested_for",    "quantity",
-    "service",      "impact", "urgency",     "assignment_group", "assignee"};
+const records::UpdatableFields kProblemFields{
+    .paths = {"title", "description", "root_cause", "workaround", "service",
+              "configuration_item_ids", "category", "impact", "urgency", "assignment_group",
+              "assignee"},
+    .elsewhere = {{"state", "TransitionProblem"}}};
+const records::UpdatableFields kRequestFields{
+    .paths = {"catalog_item", "title", "description", "requested_for", "quantity", "service",
+              "impact", "urgency", "assignment_group", "assignee"},
+    .elsewhere = {{"state", "TransitionServiceRequest"}}};
 
 }  // namespace
 
@@ -131,15 +93,6 @@ const std::set<std::string> kRequestPaths = {
 
 absl::Status ProblemWorkflow::ValidateCreate(const v1::CreateProblemRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("title", r.title()));
-  ITSM_RETURN_IF_ERROR(CheckLength("title", r.title(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("description", r.description(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("root_cause", r.root_cause(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("workaround", r.workaround(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("service", r.service(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("category", r.category(), kMaxCategory));
-  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("assignee", r.assignee(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("idempotency_key", r.idempotency_key(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckIds("configuration_item_ids", r.configuration_item_ids()));
   ITSM_RETURN_IF_ERROR(OptionalLevel("impact", r.impact(), matrix_.impact_levels()));
   return OptionalLevel("urgency", r.urgency(), matrix_.urgency_levels());
@@ -175,19 +128,19 @@ ProblemOutcome ProblemWorkflow::Created(const v1::Problem& problem,
   ProblemOutcome out;
   out.after = problem;
   out.action = "create";
-  out.changes = DiffFields(v1::Problem(), problem);
-  out.events.push_back(ProblemEvent<v1::ProblemCreated>(problem, actor, FieldNames(out.changes)));
+  out.changes = records::DiffFields(v1::Problem(), problem);
+  out.events.push_back(
+      ProblemEvent<v1::ProblemCreated>(problem, actor, records::FieldNames(out.changes)));
   return out;
 }
 
 absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& request) const {
   const auto& r = request.problem();
   if (r.id().empty()) return absl::InvalidArgumentError("problem.id: required");
-  ITSM_RETURN_IF_ERROR(CheckPaths(request.update_mask(), kProblemPaths, "TransitionProblem"));
+  ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), kProblemFields));
   for (const auto& path : request.update_mask().paths()) {
     if (path == "title") {
       ITSM_RETURN_IF_ERROR(Required("problem.title", r.title()));
-      ITSM_RETURN_IF_ERROR(CheckLength("problem.title", r.title(), kMaxShortText));
     }
     if (path == "impact")
       ITSM_RETURN_IF_ERROR(CheckLevel("problem.impact", r.impact(), matrix_.impact_levels()));
@@ -196,14 +149,7 @@ absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& req
     if (path == "configuration_item_ids")
       ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
   }
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.description", r.description(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.root_cause", r.root_cause(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.workaround", r.workaround(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.service", r.service(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("problem.category", r.category(), kMaxCategory));
-  ITSM_RETURN_IF_ERROR(
-      CheckLength("problem.assignment_group", r.assignment_group(), kMaxShortText));
-  return CheckLength("problem.assignee", r.assignee(), kMaxShortText);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored,
@@ -216,7 +162,7 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored
         absl::StrCat("state: ", ProblemStateName(stored.state()), " problems cannot be changed"));
   }
   v1::Problem after = stored;
-  ApplyMask(request.update_mask(), request.problem(), after);
+  records::ApplyUpdateMask(request.update_mask(), request.problem(), after);
   after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
@@ -237,8 +183,7 @@ absl::Status ProblemWorkflow::ValidateTransition(const v1::TransitionProblemRequ
     ITSM_RETURN_IF_ERROR(Required("resolution_code", r.resolution_code()));
     ITSM_RETURN_IF_ERROR(Required("resolution_notes", r.resolution_notes()));
   }
-  ITSM_RETURN_IF_ERROR(CheckLength("resolution_code", r.resolution_code(), kMaxResolutionCode));
-  return CheckLength("resolution_notes", r.resolution_notes(), kMaxDescription);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
@@ -306,14 +251,6 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
 absl::Status ServiceRequestWorkflow::ValidateCreate(
     const v1::CreateServiceRequestRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("catalog_item", r.catalog_item()));
-  ITSM_RETURN_IF_ERROR(CheckLength("catalog_item", r.catalog_item(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("title", r.title(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("description", r.description(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(CheckLength("requested_for", r.requested_for(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("service", r.service(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("assignment_group", r.assignment_group(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("assignee", r.assignee(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("idempotency_key", r.idempotency_key(), kMaxShortText));
   if (r.quantity() < 0 || r.quantity() > kMaxQuantity) {
     return absl::InvalidArgumentError(
         absl::StrCat("quantity: must be 1..", kMaxQuantity, ", got ", r.quantity()));
@@ -352,9 +289,9 @@ ServiceRequestOutcome ServiceRequestWorkflow::Created(const v1::ServiceRequest& 
   ServiceRequestOutcome out;
   out.after = request;
   out.action = "create";
-  out.changes = DiffFields(v1::ServiceRequest(), request);
+  out.changes = records::DiffFields(v1::ServiceRequest(), request);
   out.events.push_back(
-      RequestEvent<v1::ServiceRequestCreated>(request, actor, FieldNames(out.changes)));
+      RequestEvent<v1::ServiceRequestCreated>(request, actor, records::FieldNames(out.changes)));
   return out;
 }
 
@@ -362,8 +299,7 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
     const v1::UpdateServiceRequestRequest& request) const {
   const auto& r = request.service_request();
   if (r.id().empty()) return absl::InvalidArgumentError("service_request.id: required");
-  ITSM_RETURN_IF_ERROR(
-      CheckPaths(request.update_mask(), kRequestPaths, "TransitionServiceRequest"));
+  ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), kRequestFields));
   for (const auto& path : request.update_mask().paths()) {
     if (path == "catalog_item")
       ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
@@ -381,17 +317,7 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
       ITSM_RETURN_IF_ERROR(
           CheckLevel("service_request.urgency", r.urgency(), matrix_.urgency_levels()));
   }
-  ITSM_RETURN_IF_ERROR(
-      CheckLength("service_request.catalog_item", r.catalog_item(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.title", r.title(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(
-      CheckLength("service_request.description", r.description(), kMaxDescription));
-  ITSM_RETURN_IF_ERROR(
-      CheckLength("service_request.requested_for", r.requested_for(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(CheckLength("service_request.service", r.service(), kMaxShortText));
-  ITSM_RETURN_IF_ERROR(
-      CheckLength("service_request.assignment_group", r.assignment_group(), kMaxShortText));
-  return CheckLength("service_request.assignee", r.assignee(), kMaxShortText);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
@@ -404,7 +330,7 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
         "state: ", ServiceRequestStateName(stored.state()), " service requests cannot be changed"));
   }
   v1::ServiceRequest after = stored;
-  ApplyMask(request.update_mask(), request.service_request(), after);
+  records::ApplyUpdateMask(request.update_mask(), request.service_request(), after);
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
   auto out = Finish(stored, std::move(after), "update", clock_, kRequestStateFields, other, state);
@@ -430,7 +356,7 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
                        ServiceRequestStateName(r.target_state())));
     }
   }
-  return CheckLength("reason", r.reason(), kMaxDescription);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(

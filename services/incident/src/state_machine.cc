@@ -1,7 +1,6 @@
 #include "services/incident/src/state_machine.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 
 namespace itsm::incident {
 namespace {
@@ -54,30 +53,6 @@ std::string ProblemStateName(int state) {
   return StripPrefix(v1::ProblemState_Name(state), "PROBLEM_STATE_");
 }
 
-std::vector<int> StateMachine::AllowedFrom(int from) const {
-  std::vector<int> out;
-  for (const auto& t : transitions_) {
-    if (t.from == from) out.push_back(t.to);
-  }
-  return out;
-}
-
-absl::StatusOr<TransitionKind> StateMachine::Check(int from, int to) const {
-  std::vector<std::string> allowed;
-  for (const auto& t : transitions_) {
-    if (t.from != from) continue;
-    if (t.to == to) return t.kind;
-    allowed.push_back(absl::StrCat(StateName(t.to), " (", TransitionKindName(t.kind), ")"));
-  }
-  const std::string head =
-      absl::StrCat("target_state: ", StateName(from), " -> ", StateName(to), " is not allowed; ");
-  if (allowed.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(head, StateName(from), " is final"));
-  }
-  return absl::FailedPreconditionError(
-      absl::StrCat(head, "from ", StateName(from), ": ", absl::StrJoin(allowed, ", ")));
-}
-
 const StateMachine& IncidentStateMachine() {
   using K = TransitionKind;
   // Resolving straight from NEW or ASSIGNED is first-contact resolution (the service desk fixes it
@@ -104,7 +79,7 @@ const StateMachine& IncidentStateMachine() {
           {v1::INCIDENT_STATE_RESOLVED, v1::INCIDENT_STATE_IN_PROGRESS, K::kReopen},
           {v1::INCIDENT_STATE_RESOLVED, v1::INCIDENT_STATE_CLOSED, K::kClose},
       },
-      IncidentStateName);
+      IncidentStateName, TransitionKindName);
   return kMachine;
 }
 
@@ -126,7 +101,7 @@ const StateMachine& ServiceRequestStateMachine() {
           {v1::SERVICE_REQUEST_STATE_FULFILLED, v1::SERVICE_REQUEST_STATE_CLOSED, K::kClose},
           {v1::SERVICE_REQUEST_STATE_REJECTED, v1::SERVICE_REQUEST_STATE_CLOSED, K::kClose},
       },
-      ServiceRequestStateName);
+      ServiceRequestStateName, TransitionKindName);
   return kMachine;
 }
 
@@ -144,7 +119,7 @@ const StateMachine& ProblemStateMachine() {
           {v1::PROBLEM_STATE_KNOWN_ERROR, v1::PROBLEM_STATE_RESOLVED, K::kResolve},
           {v1::PROBLEM_STATE_RESOLVED, v1::PROBLEM_STATE_CLOSED, K::kClose},
       },
-      ProblemStateName);
+      ProblemStateName, TransitionKindName);
   return kMachine;
 }
 

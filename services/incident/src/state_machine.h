@@ -1,6 +1,6 @@
-// The life cycles of the three records, as plain tables: incidents, service requests and
-// problems. Nothing else decides whether a state change is legal; the service asks the table and
-// the tests enumerate it (every pair of states, legal and illegal).
+// The life cycles of the three records, as the record toolkit's state-machine tables: incidents,
+// service requests and problems. Nothing else decides whether a state change is legal; the
+// service asks the table and the tests enumerate it (every pair of states, legal and illegal).
 //
 //   const auto& sm = IncidentStateMachine();
 //   ITSM_ASSIGN_OR_RETURN(TransitionKind kind, sm.Check(INCIDENT_STATE_RESOLVED,
@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "itsm/incident/v1/incident.pb.h"
+#include "itsm/records/state_machine.h"
 
 namespace itsm::incident {
 
@@ -36,34 +37,7 @@ enum class TransitionKind {
 };
 const char* TransitionKindName(TransitionKind kind);
 
-// States are the proto enum numbers of one record type. Value 0 (UNSPECIFIED) is never a state.
-class StateMachine {
- public:
-  struct Transition {
-    int from;
-    int to;
-    TransitionKind kind;
-  };
-  // `state_name` gives the short name shown in messages ("ON_HOLD").
-  StateMachine(std::vector<int> states, std::vector<Transition> transitions,
-               std::string (*state_name)(int))
-      : states_(std::move(states)), transitions_(std::move(transitions)), state_name_(state_name) {}
-
-  // The kind of from -> to, or FAILED_PRECONDITION naming the transitions allowed from `from`
-  // (or saying that `from` is final). Staying in the same state is never a transition.
-  absl::StatusOr<TransitionKind> Check(int from, int to) const;
-  // Targets allowed from `from`, in table order.
-  std::vector<int> AllowedFrom(int from) const;
-  bool IsFinal(int state) const { return AllowedFrom(state).empty(); }
-  const std::vector<int>& states() const { return states_; }
-  const std::vector<Transition>& transitions() const { return transitions_; }
-  std::string StateName(int state) const { return state_name_(state); }
-
- private:
-  std::vector<int> states_;
-  std::vector<Transition> transitions_;
-  std::string (*state_name_)(int);
-};
+using StateMachine = records::StateMachine<TransitionKind>;
 
 const StateMachine& IncidentStateMachine();
 const StateMachine& ServiceRequestStateMachine();

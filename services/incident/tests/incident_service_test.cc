@@ -40,8 +40,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, 4).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    service_ = std::make_unique<IncidentGrpcService>(
-        *db_, *committer_, executor_, DomainRules{factory_, workflow_, problems_, requests_});
+    service_ = std::make_unique<IncidentGrpcService>(*db_, *committer_, executor_, Apps());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -130,6 +129,10 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   IncidentWorkflow workflow_{matrix_, clock_, {.reopen_window = absl::Hours(168)}};
   ProblemWorkflow problems_{matrix_, clock_};
   ServiceRequestWorkflow requests_{matrix_, clock_};
+  IncidentManagement incident_management_{factory_, workflow_};
+  RequestFulfilment request_fulfilment_{requests_};
+  ProblemManagement problem_management_{problems_, workflow_};
+  Applications Apps() { return {incident_management_, request_fulfilment_, problem_management_}; }
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::GroupCommitter> committer_;
@@ -232,10 +235,8 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
   const int writers = GetParam() == Backend::kPostgres ? 4 : 1;
   storage::GroupCommitter replica_committer(*db_, {.max_batch = 64, .writers = writers});
   storage::GroupCommitter own_committer(*db_, {.max_batch = 64, .writers = writers});
-  IncidentGrpcService replica_a(*db_, own_committer, executor_,
-                                DomainRules{factory_, workflow_, problems_, requests_});
-  IncidentGrpcService replica_b(*db_, replica_committer, executor_,
-                                DomainRules{factory_, workflow_, problems_, requests_});
+  IncidentGrpcService replica_a(*db_, own_committer, executor_, Apps());
+  IncidentGrpcService replica_b(*db_, replica_committer, executor_, Apps());
   std::vector<std::unique_ptr<grpc::Server>> servers;
   std::vector<std::unique_ptr<v1::IncidentService::Stub>> stubs;
   for (auto* service : {&replica_a, &replica_b}) {

@@ -6,8 +6,8 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/limits/field_limits.h"
 #include "itsm/outbox/outbox.h"
-#include "itsm/records/field_limits.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
@@ -66,7 +66,7 @@ absl::StatusOr<businesstime::Calendar> SlaGrpcService::LoadCalendar(const std::s
 grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::CreateCalendarRequest* request,
                                                          v1::CreateCalendarResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -102,7 +102,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContext* ctx,
                                                       const v1::GetCalendarRequest* request,
                                                       v1::GetCalendarResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerContext* ctx,
                                                         const v1::ListCalendarsRequest* request,
                                                         v1::ListCalendarsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -139,7 +139,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::UpdateCalendarRequest* request,
                                                          v1::UpdateCalendarResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -178,7 +178,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerContext* ctx,
                                                          const v1::DeleteCalendarRequest* request,
                                                          v1::DeleteCalendarResponse*) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -207,7 +207,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::CreateSlaDefinitionRequest* request,
     v1::CreateSlaDefinitionResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -251,7 +251,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::GetSlaDefinitionRequest* request,
     v1::GetSlaDefinitionResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -265,7 +265,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
     grpc::CallbackServerContext* ctx, const v1::ListSlaDefinitionsRequest* request,
     v1::ListSlaDefinitionsResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -302,7 +302,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::UpdateSlaDefinitionRequest* request,
     v1::UpdateSlaDefinitionResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -466,7 +466,7 @@ absl::StatusOr<v1::GetDueTimeResponse> SlaGrpcService::DueTime(const v1::GetDueT
 grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
     grpc::CallbackServerContext* ctx, const v1::ResolveApplicableSlaRequest* request,
     v1::ResolveApplicableSlaResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -478,7 +478,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::ResolveApplicableSla(
 grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext* ctx,
                                                      const v1::GetDueTimeRequest* request,
                                                      v1::GetDueTimeResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -492,7 +492,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetDueTime(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
     grpc::CallbackServerContext* ctx, const v1::GetIncidentSlaStatusRequest* request,
     v1::GetIncidentSlaStatusResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
@@ -510,7 +510,7 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetIncidentSlaStatus(
 grpc::ServerUnaryReactor* SlaGrpcService::GetComplianceReport(
     grpc::CallbackServerContext* ctx, const v1::GetComplianceReportRequest* request,
     v1::GetComplianceReportResponse* response) {
-  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {

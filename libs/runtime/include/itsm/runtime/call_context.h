@@ -9,6 +9,8 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "itsm/base/caller.h"
+#include "itsm/limits/field_limits.h"
 #include "itsm/runtime/executor.h"
 
 namespace itsm::runtime {
@@ -19,6 +21,8 @@ inline constexpr char kActorHeader[] = "x-itsm-actor";
 // The call's request id (always present: the metrics interceptor adds one when the caller did not).
 std::string RequestId(const grpc::ServerContextBase& context);
 std::string Actor(const grpc::ServerContextBase& context);
+// Both, for the write path.
+base::Caller CallerOf(const grpc::ServerContextBase& context);
 
 // The answer a client gets for `status`, the only place where code meets wire:
 //  - domain errors keep their code and message (INVALID_ARGUMENT names the field, ABORTED is a
@@ -46,6 +50,15 @@ grpc::ServerUnaryReactor* RunOn(Executor& executor, grpc::CallbackServerContext*
       executor.TrySubmit([ctx, reactor, work] { reactor->Finish(ToGrpcStatus(work(), *ctx)); });
   if (!queued) reactor->Finish(ToGrpcStatus(Executor::Overloaded(), *ctx));
   return reactor;
+}
+
+// RunOn for a request that is first checked against its declared field limits (refused at once,
+// nothing queued): how a handler that does not write starts.
+template <typename Work>
+grpc::ServerUnaryReactor* RunCall(Executor& executor, grpc::CallbackServerContext* ctx,
+                                  const google::protobuf::Message& request, Work work) {
+  if (absl::Status bad = limits::CheckFieldLimits(request); !bad.ok()) return Reject(ctx, bad);
+  return RunOn(executor, ctx, std::move(work));
 }
 
 }  // namespace itsm::runtime

@@ -1,8 +1,8 @@
 // What changed between two versions of a record, field by field, for the audit trail and for the
-// changed_fields of events. Works on any of the service's records by reflection, so a field added
+// changed_fields of events. Works on any record by reflection, so a field added
 // to a record is audited without touching this code.
-#ifndef ITSM_SERVICES_INCIDENT_RECORD_DIFF_H_
-#define ITSM_SERVICES_INCIDENT_RECORD_DIFF_H_
+#ifndef ITSM_RECORDS_RECORD_DIFF_H_
+#define ITSM_RECORDS_RECORD_DIFF_H_
 
 #include <string>
 #include <vector>
@@ -10,7 +10,7 @@
 #include "google/protobuf/message.h"
 #include "itsm/common/v1/common.pb.h"
 
-namespace itsm::incident {
+namespace itsm::records {
 
 // Fields whose values differ, in field-number order, with old and new values as text: enums by
 // name, timestamps in RFC 3339, repeated fields as a JSON array, empty when unset. `version` and
@@ -20,6 +20,6 @@ std::vector<common::v1::FieldChange> DiffFields(const google::protobuf::Message&
 
 std::vector<std::string> FieldNames(const std::vector<common::v1::FieldChange>& changes);
 
-}  // namespace itsm::incident
+}  // namespace itsm::records
 
-#endif  // ITSM_SERVICES_INCIDENT_RECORD_DIFF_H_
+#endif  // ITSM_RECORDS_RECORD_DIFF_H_

@@ -1,5 +1,5 @@
 // The one validator of declared field limits, on the suite's real request messages.
-#include "itsm/records/field_limits.h"
+#include "itsm/limits/field_limits.h"
 
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
@@ -7,7 +7,7 @@
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 
-namespace itsm::records {
+namespace itsm::limits {
 namespace {
 
 std::string Repeat(const std::string& s, int n) {
@@ -110,4 +110,4 @@ TEST(MaxEncodedSize, CountsFourBytesACharacterAndTheTags) {
 }
 
 }  // namespace
-}  // namespace itsm::records
+}  // namespace itsm::limits

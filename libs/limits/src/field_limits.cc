@@ -1,4 +1,4 @@
-#include "itsm/records/field_limits.h"
+#include "itsm/limits/field_limits.h"
 
 #include <algorithm>
 #include <string>
@@ -12,7 +12,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/common/v1/limits.pb.h"
 
-namespace itsm::records {
+namespace itsm::limits {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -251,4 +251,4 @@ absl::Status CheckFieldLimits(const Message& message) { return CheckMessage(mess
 
 size_t MaxEncodedSize(const Descriptor* descriptor) { return MaxMessageSize(descriptor, 0); }
 
-}  // namespace itsm::records
+}  // namespace itsm::limits

@@ -1,4 +1,4 @@
-#include "services/incident/src/record_diff.h"
+#include "itsm/records/record_diff.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -7,7 +7,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/time_util.h"
 
-namespace itsm::incident {
+namespace itsm::records {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -115,4 +115,4 @@ std::vector<std::string> FieldNames(const std::vector<common::v1::FieldChange>& 
   return out;
 }
 
-}  // namespace itsm::incident
+}  // namespace itsm::records

@@ -1,0 +1,18 @@
+// Who makes a call: the identity the audit trail names, and the request id that ties an audit
+// entry to the logs of the call that wrote it. The gRPC edge fills it (runtime::CallerOf); the
+// write path passes it down to every audit entry and history row.
+#ifndef ITSM_BASE_CALLER_H_
+#define ITSM_BASE_CALLER_H_
+
+#include <string>
+
+namespace itsm::base {
+
+struct Caller {
+  std::string actor = "anonymous";
+  std::string request_id = {};
+};
+
+}  // namespace itsm::base
+
+#endif  // ITSM_BASE_CALLER_H_

@@ -1,0 +1,124 @@
+// The write path of one record kind, inside one transaction (the group committer's unit):
+//
+//   load the versioned record → domain operation → save with a version check → audit entry →
+//   outbox events
+//
+// so that a change, its history and its events are stored together or not at all. The domain
+// operation is a pure function of the stored record (it returns a Change); the store is the
+// record kind's repository, which provides, as static functions:
+//
+//   absl::StatusOr<Record> Get(storage::Transaction&, const std::string& id_or_number);
+//   absl::Status Insert(storage::Transaction&, Record&);                  // numbers it
+//   absl::Status Update(storage::Transaction&, const Record&, int64_t expected_version);
+//   absl::Status AppendAudit(storage::Transaction&, const std::string& record_id,
+//                            const common::v1::AuditEntry&);
+//
+//   UnitOfWork<v1::Incident, IncidentRepository> work(txn, caller, kIncidentEvents);
+//   ITSM_ASSIGN_OR_RETURN(v1::Incident after, work.Modify(request.id(), [&](const auto& stored) {
+//     return rules.Transition(stored, request, caller.actor);
+//   }));
+#ifndef ITSM_RECORDS_UNIT_OF_WORK_H_
+#define ITSM_RECORDS_UNIT_OF_WORK_H_
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "itsm/base/caller.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/idempotency.h"
+#include "itsm/records/record_change.h"
+#include "itsm/storage/database.h"
+
+namespace itsm::records {
+
+template <typename Store, typename Record>
+concept RecordStore = requires(storage::Transaction& txn, Record& record, const std::string& id,
+                               const common::v1::AuditEntry& entry) {
+  { Store::Get(txn, id) } -> std::convertible_to<absl::StatusOr<Record>>;
+  { Store::Insert(txn, record) } -> std::convertible_to<absl::Status>;
+  { Store::Update(txn, record, int64_t{}) } -> std::convertible_to<absl::Status>;
+  { Store::AppendAudit(txn, id, entry) } -> std::convertible_to<absl::Status>;
+};
+
+// A create call's idempotency: the full gRPC method, the caller's key (empty: none) and the
+// request's fingerprint (records::RequestFingerprint; empty without a key).
+struct IdempotentCall {
+  std::string method;
+  std::string key;
+  std::string fingerprint;
+};
+
+template <typename Record, typename Store>
+requires RecordStore<Store, Record>
+class UnitOfWork {
+ public:
+  UnitOfWork(storage::Transaction& txn, const base::Caller& caller, const EventStream& events)
+      : txn_(txn), caller_(caller), events_(events) {}
+
+  storage::Transaction& txn() { return txn_; }
+  const base::Caller& caller() const { return caller_; }
+
+  absl::StatusOr<Record> Load(const std::string& id_or_number) {
+    return Store::Get(txn_, id_or_number);
+  }
+
+  // Loads the record, applies `operation` (const Record& → absl::StatusOr<Change<Record>>) and
+  // saves what it returns. Returns the record after the change (the stored one when nothing
+  // changed).
+  template <typename Operation>
+  absl::StatusOr<Record> Modify(const std::string& id_or_number, Operation&& operation) {
+    ITSM_ASSIGN_OR_RETURN(Record stored, Load(id_or_number));
+    ITSM_ASSIGN_OR_RETURN(Change<Record> change, operation(stored));
+    if (!change.changed()) return stored;
+    ITSM_RETURN_IF_ERROR(Save(change, stored.version()));
+    return std::move(change.after);
+  }
+
+  // Stores `change` of a record that was at `expected_version` when loaded: ABORTED when another
+  // writer saved it since. A change that changes nothing writes nothing.
+  absl::Status Save(const Change<Record>& change, int64_t expected_version) {
+    if (!change.changed()) return absl::OkStatus();
+    ITSM_RETURN_IF_ERROR(Store::Update(txn_, change.after, expected_version));
+    return AuditAndPublish(change);
+  }
+
+  // Creates `record` (numbered by the store) unless `call` repeats an earlier create: then it
+  // writes nothing and returns the earlier record. `created` gives the create's change (its
+  // events) for the numbered record.
+  template <typename Created>
+  absl::StatusOr<Record> Create(const IdempotentCall& call, Record record, Created&& created) {
+    ITSM_ASSIGN_OR_RETURN(
+        IdempotencyClaim claim,
+        IdempotencyStore::Claim(txn_, call.method, call.key, call.fingerprint, record.id(),
+                                base::FromProtoTimestamp(record.create_time())));
+    if (!claim.first) return Store::Get(txn_, claim.record_id);
+    ITSM_RETURN_IF_ERROR(Store::Insert(txn_, record));
+    ITSM_RETURN_IF_ERROR(AuditAndPublish(created(static_cast<const Record&>(record))));
+    return record;
+  }
+
+ private:
+  // The audit entry and the events of a change whose record is already stored.
+  absl::Status AuditAndPublish(const Change<Record>& change) {
+    const absl::Time at = base::FromProtoTimestamp(change.after.update_time());
+    ITSM_RETURN_IF_ERROR(Store::AppendAudit(
+        txn_, change.after.id(),
+        AuditEntryFor(caller_, change.after.version(), at, change.action, change.changes)));
+    for (const auto& event : change.events) {
+      ITSM_RETURN_IF_ERROR(events_.Publish(txn_, change.after.id(), *event, at));
+    }
+    return absl::OkStatus();
+  }
+
+  storage::Transaction& txn_;
+  const base::Caller& caller_;
+  const EventStream& events_;
+};
+
+}  // namespace itsm::records
+
+#endif  // ITSM_RECORDS_UNIT_OF_WORK_H_

@@ -1,0 +1,125 @@
+#include "services/incident/src/problem_management.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "itsm/records/fingerprint.h"
+#include "itsm/records/unit_of_work.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_management.h"
+#include "services/incident/src/incident_repository.h"
+#include "services/incident/src/problem_repository.h"
+
+namespace itsm::incident {
+namespace {
+
+constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
+
+using ProblemWork = records::UnitOfWork<v1::Problem, ProblemRepository>;
+using IncidentWork = records::UnitOfWork<v1::Incident, IncidentRepository>;
+
+bool IsOpen(const v1::Incident& incident) {
+  return incident.state() != v1::INCIDENT_STATE_RESOLVED &&
+         incident.state() != v1::INCIDENT_STATE_CLOSED &&
+         incident.state() != v1::INCIDENT_STATE_CANCELLED;
+}
+
+}  // namespace
+
+absl::Status ProblemManagement::Create(storage::Transaction& txn, const base::Caller& caller,
+                                       const v1::CreateProblemRequest& request,
+                                       v1::Problem& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
+  ProblemWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Create({kCreateProblem, request.idempotency_key(),
+                   request.idempotency_key().empty() ? "" : records::RequestFingerprint(request)},
+                  workflow_.NewProblem(request, caller.actor),
+                  [&](const v1::Problem& p) { return workflow_.Created(p, caller.actor); }));
+  return absl::OkStatus();
+}
+
+absl::Status ProblemManagement::Update(storage::Transaction& txn, const base::Caller& caller,
+                                       const v1::UpdateProblemRequest& request,
+                                       v1::Problem& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(request));
+  ProblemWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.problem().id(), [&](const v1::Problem& stored) {
+    return workflow_.Update(stored, request, caller.actor);
+  }));
+  return absl::OkStatus();
+}
+
+absl::Status ProblemManagement::Transition(storage::Transaction& txn, const base::Caller& caller,
+                                           const v1::TransitionProblemRequest& request,
+                                           v1::TransitionProblemResponse& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
+  if (request.resolve_linked_incidents() && request.target_state() != v1::PROBLEM_STATE_RESOLVED) {
+    return absl::InvalidArgumentError(
+        "resolve_linked_incidents: only when target_state is RESOLVED");
+  }
+  ProblemWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::Problem stored, work.Load(request.id()));
+  ITSM_ASSIGN_OR_RETURN(ProblemOutcome change, workflow_.Transition(stored, request, caller.actor));
+  out.clear_resolved_incidents();
+  if (request.resolve_linked_incidents()) {
+    // Every open linked incident is resolved in this same transaction, each through the incident
+    // state machine with its own audit entry and IncidentResolved event; if one cannot be
+    // resolved, nothing is.
+    ITSM_ASSIGN_OR_RETURN(auto linked, IncidentRepository::ListByProblem(txn, stored.id()));
+    const size_t open = std::count_if(linked.begin(), linked.end(), IsOpen);
+    if (open > kMaxResolvedWithProblem) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("resolve_linked_incidents: ", open, " open incidents are linked; at most ",
+                       kMaxResolvedWithProblem, " are resolved with a problem in one call"));
+    }
+    auto* resolved_event = change.events.empty()
+                               ? nullptr
+                               : dynamic_cast<v1::ProblemResolved*>(change.events.back().get());
+    IncidentWork incidents(txn, caller, IncidentEvents());
+    for (const v1::Incident& incident : linked) {
+      if (!IsOpen(incident)) continue;
+      v1::TransitionIncidentRequest resolve;
+      resolve.set_id(incident.id());
+      resolve.set_version(incident.version());
+      resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
+      resolve.set_resolution_code(request.resolution_code());
+      resolve.set_resolution_notes(absl::StrCat("Resolved with problem ", stored.number(), ": ",
+                                                request.resolution_notes()));
+      auto resolved = incidents_.Transition(incident, resolve, caller.actor);
+      if (!resolved.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "resolve_linked_incidents: ", incident.number(), ": ", resolved.status().message()));
+      }
+      ITSM_RETURN_IF_ERROR(incidents.Save(*resolved, incident.version()));
+      *out.add_resolved_incidents() = resolved->after;
+      if (resolved_event != nullptr) resolved_event->add_resolved_incident_ids(incident.id());
+    }
+  }
+  ITSM_RETURN_IF_ERROR(work.Save(change, stored.version()));
+  *out.mutable_problem() = std::move(change.after);
+  return absl::OkStatus();
+}
+
+absl::Status ProblemManagement::Get(storage::Transaction& txn, const v1::GetProblemRequest& request,
+                                    v1::GetProblemResponse& out) const {
+  ITSM_RETURN_IF_ERROR(CheckId(request.id()));
+  ITSM_ASSIGN_OR_RETURN(*out.mutable_problem(), ProblemRepository::Get(txn, request.id()));
+  ITSM_ASSIGN_OR_RETURN(auto linked, IncidentRepository::ListByProblem(txn, out.problem().id()));
+  for (const auto& i : linked) out.add_linked_incident_ids(i.id());
+  return absl::OkStatus();
+}
+
+absl::Status ProblemManagement::List(storage::Transaction& txn,
+                                     const v1::ListProblemsRequest& request,
+                                     v1::ListProblemsResponse& out) const {
+  ITSM_ASSIGN_OR_RETURN(auto page, ProblemRepository::List(txn, request));
+  for (auto& p : page.first) *out.add_problems() = std::move(p);
+  out.set_next_page_token(page.second);
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::incident

@@ -1,0 +1,73 @@
+#include "services/incident/src/request_fulfilment.h"
+
+#include "itsm/base/status_macros.h"
+#include "itsm/records/fingerprint.h"
+#include "itsm/records/unit_of_work.h"
+#include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_management.h"
+#include "services/incident/src/problem_repository.h"
+
+namespace itsm::incident {
+namespace {
+
+constexpr char kCreateServiceRequest[] = "itsm.incident.v1.IncidentService/CreateServiceRequest";
+
+using RequestWork = records::UnitOfWork<v1::ServiceRequest, ServiceRequestRepository>;
+
+}  // namespace
+
+absl::Status RequestFulfilment::Create(storage::Transaction& txn, const base::Caller& caller,
+                                       const v1::CreateServiceRequestRequest& request,
+                                       v1::ServiceRequest& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
+  RequestWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Create({kCreateServiceRequest, request.idempotency_key(),
+                   request.idempotency_key().empty() ? "" : records::RequestFingerprint(request)},
+                  workflow_.NewServiceRequest(request, caller.actor),
+                  [&](const v1::ServiceRequest& r) { return workflow_.Created(r, caller.actor); }));
+  return absl::OkStatus();
+}
+
+absl::Status RequestFulfilment::Update(storage::Transaction& txn, const base::Caller& caller,
+                                       const v1::UpdateServiceRequestRequest& request,
+                                       v1::ServiceRequest& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(request));
+  RequestWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      out, work.Modify(request.service_request().id(), [&](const v1::ServiceRequest& stored) {
+        return workflow_.Update(stored, request, caller.actor);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status RequestFulfilment::Transition(storage::Transaction& txn, const base::Caller& caller,
+                                           const v1::TransitionServiceRequestRequest& request,
+                                           v1::ServiceRequest& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
+  RequestWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.id(), [&](const v1::ServiceRequest& stored) {
+    return workflow_.Transition(stored, request, caller.actor);
+  }));
+  return absl::OkStatus();
+}
+
+absl::Status RequestFulfilment::Get(storage::Transaction& txn,
+                                    const v1::GetServiceRequestRequest& request,
+                                    v1::ServiceRequest& out) const {
+  ITSM_RETURN_IF_ERROR(CheckId(request.id()));
+  ITSM_ASSIGN_OR_RETURN(out, ServiceRequestRepository::Get(txn, request.id()));
+  return absl::OkStatus();
+}
+
+absl::Status RequestFulfilment::List(storage::Transaction& txn,
+                                     const v1::ListServiceRequestsRequest& request,
+                                     v1::ListServiceRequestsResponse& out) const {
+  ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, request));
+  for (auto& r : page.first) *out.add_service_requests() = std::move(r);
+  out.set_next_page_token(page.second);
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::incident
