@@ -2,6 +2,7 @@
 // with the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
 #include <map>
 #include <set>
+#include <thread>
 
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -547,6 +548,67 @@ TEST_P(ConfigurationServiceTest, ASecondInstanceCatchesUpOnTheGraph) {
   auto after = replica.AnalyzeImpact(r);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->items_size(), 1);  // only the cluster
+}
+
+// Concurrent creates sharing one key, spread over two replicas of the service on one database
+// (each with its own Cmdb and group committer; four writers each on PostgreSQL): every caller gets
+// the one CI.
+TEST_P(ConfigurationServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneCi) {
+  const int writers = GetParam() == Backend::kPostgres ? 4 : 1;
+  Cmdb cmdb_a(*db_, clock_), cmdb_b(*db_, clock_);
+  ASSERT_TRUE(cmdb_a.Load().ok());
+  ASSERT_TRUE(cmdb_b.Load().ok());
+  storage::GroupCommitter committer_a(*db_, {.max_batch = 64, .writers = writers});
+  storage::GroupCommitter committer_b(*db_, {.max_batch = 64, .writers = writers});
+  ConfigGrpcService replica_a(cmdb_a, committer_a, executor_);
+  ConfigGrpcService replica_b(cmdb_b, committer_b, executor_);
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<v1::ConfigurationService::Stub>> stubs;
+  for (auto* service : {&replica_a, &replica_b}) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service);
+    servers.push_back(builder.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    // Two channels per replica, so that calls really overlap.
+    for (int c = 0; c < 2; ++c) {
+      grpc::ChannelArguments args;
+      args.SetInt("itsm.channel", c);
+      stubs.push_back(v1::ConfigurationService::NewStub(grpc::CreateCustomChannel(
+          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+  constexpr int kRounds = 25;
+  constexpr int kCallers = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    v1::CreateConfigurationItemRequest r;
+    r.set_class_name("server");
+    r.set_name("srv-" + std::to_string(round));
+    r.set_idempotency_key("feed-" + std::to_string(round));
+    std::vector<std::string> ids(kCallers), errors(kCallers);
+    std::vector<std::thread> callers;
+    for (int c = 0; c < kCallers; ++c) {
+      callers.emplace_back([&, c] {
+        v1::CreateConfigurationItemResponse out;
+        grpc::Status s = stubs[c % stubs.size()]->CreateConfigurationItem(Call().get(), r, &out);
+        if (s.ok()) {
+          ids[c] = out.configuration_item().id();
+        } else {
+          errors[c] = std::to_string(s.error_code()) + " " + s.error_message();
+        }
+      });
+    }
+    for (auto& t : callers) t.join();
+    for (int c = 0; c < kCallers; ++c) {
+      ASSERT_EQ(errors[c], "") << "round " << round << " caller " << c;
+      EXPECT_EQ(ids[c], ids[0]) << "round " << round << " caller " << c;
+    }
+  }
+  for (auto& server : servers) server->Shutdown();
+  committer_a.Stop();
+  committer_b.Stop();
+  EXPECT_EQ(Count("config_items"), kRounds);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConfigurationServiceTest,
