@@ -106,9 +106,7 @@ class GrpcServerTest : public ::testing::Test {
     return response;
   }
 
-  std::string Metrics() {
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
-  }
+  std::string Metrics() { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 
   FakeOutboxAdmin service_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
@@ -143,6 +141,31 @@ TEST_F(GrpcServerTest, ReflectionListsAndDescribesTheHealthService) {
     }
     EXPECT_TRUE(found) << symbol;
   }
+}
+
+// RepublishEventsRequest.topic is field 3, a proto3 string: tag byte 0x1a, then the length.
+constexpr char kRepublish[] = "/itsm.outbox.v1.OutboxAdminService/RepublishEvents";
+
+TEST_F(GrpcServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRequestType) {
+  const std::string invalid_utf8("\x1a\x02\xff\xfe", 4);
+  const std::string truncated(
+      "\x1a\x05"
+      "ab",
+      4);  // says five bytes, brings two
+  for (const std::string& bytes : {invalid_utf8, truncated}) {
+    const grpc::Status status = RawCall(kRepublish, bytes);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), "itsm.outbox.v1.RepublishEventsRequest"))
+        << status.error_message();
+  }
+  // A well-formed request still reaches the handler.
+  EXPECT_TRUE(RawCall(kRepublish, "\x1a\x02ok").ok());
+  const std::string text = Metrics();
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "itsm_grpc_server_handled_total{grpc_code=\"INVALID_ARGUMENT\","
+      "grpc_method=\"RepublishEvents\",grpc_service=\"itsm.outbox.v1.OutboxAdminService\"} 2"))
+      << text;
 }
 
 }  // namespace
