@@ -168,5 +168,25 @@ TEST_F(GrpcServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRequestType
       << text;
 }
 
+// Pins a limit of gRPC 1.51 that docs/architecture.md states: its core refuses a request over
+// the receive limit before the call is matched to a method, so no interceptor (and no handler)
+// ever exists for it and it cannot be counted. If a gRPC upgrade changes that, this test fails
+// and the metric can count them.
+TEST_F(GrpcServerTest, OversizedRequestsAreRefusedBeforeAnyInterceptorSeesThem) {
+  const grpc::Status refused = RawCall(kRepublish, std::string(kMaxReceiveMessageBytes + 1, '\0'));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_TRUE(absl::StrContains(refused.error_message(), "larger than max"));
+  // A call the interceptor does see, answered after the refused one: an interceptor counts a call
+  // before its status is sent, so by now the refused call would be counted had one seen it.
+  ASSERT_TRUE(RawCall(kRepublish, "").ok());
+  const std::string text = Metrics();
+  const std::string labels =
+      "grpc_method=\"RepublishEvents\",grpc_service=\"itsm.outbox.v1.OutboxAdminService\"}";
+  EXPECT_TRUE(absl::StrContains(text, "itsm_grpc_server_handling_seconds_count{" + labels + " 1"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text, "itsm_grpc_server_handled_total{grpc_code=\"RESOURCE_EXHAUSTED\"," + labels + " 0"));
+}
+
 }  // namespace
 }  // namespace itsm::runtime
