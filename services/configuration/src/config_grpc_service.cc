@@ -58,10 +58,13 @@ grpc::ServerUnaryReactor* ConfigGrpcService::GetClass(grpc::CallbackServerContex
 }
 
 grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerContext* ctx,
-                                                         const v1::ListClassesRequest*,
+                                                         const v1::ListClassesRequest* request,
                                                          v1::ListClassesResponse* response) {
+  if (absl::Status bad = records::CheckFieldLimits(*request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   return runtime::RunOn(executor_, ctx, [=, this]() -> absl::Status {
-    for (auto& c : cmdb_.ListClasses()) *response->add_classes() = std::move(c);
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListClasses(*request));
     return absl::OkStatus();
   });
 }
