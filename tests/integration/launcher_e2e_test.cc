@@ -34,6 +34,9 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   EXPECT_NE(out.find("created INC0000001 (P2, new)"), std::string::npos) << out;
   EXPECT_EQ(suite.Itsmctl({"--output", "json", "incident", "list"}, &out), 0) << out;
   EXPECT_NE(out.find("\"title\": \"Launcher smoke\""), std::string::npos) << out;
+  // The proto3 JSON mapping, as the gateway will print it: lowerCamelCase names.
+  EXPECT_NE(out.find("\"createTime\": "), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"create_time\""), std::string::npos) << out;
   EXPECT_EQ(suite.Itsmctl({"events", "tail", "itsm.incident.v1", "--from-beginning", "--count", "1",
                            "--timeout", "20"},
                           &out),

@@ -63,6 +63,14 @@ TEST(ReadmeAndMetrics, EveryReadmeCommandWorksAndEveryMetricsEndpointPassesPromt
     std::string out;
     EXPECT_EQ(suite.Itsmctl(args, &out), 0) << absl::StrJoin(args, " ") << "\n" << out;
   }
+  // itsmctl follows every page of a list: nine shipped classes, two a page.
+  std::string classes;
+  ASSERT_EQ(suite.Itsmctl({"ci", "class", "list", "--page-size", "2"}, &classes), 0) << classes;
+  for (const char* name : {"application", "business_service", "cluster", "database", "hardware",
+                           "location", "network_device", "server", "virtual_machine"}) {
+    EXPECT_TRUE(absl::StrContains(classes, absl::StrCat("\n", name, " "))) << name << "\n"
+                                                                           << classes;
+  }
 
   launcher::v1::Endpoints endpoints;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(

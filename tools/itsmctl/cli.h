@@ -61,7 +61,10 @@ class Context {
 // "NOT_FOUND: id: no incident ..." from a failed call, in the form users read.
 absl::Status FromGrpc(const grpc::Status& status);
 
-std::string ToJson(const google::protobuf::Message& message);
+// The proto3 JSON mapping, as the REST gateway and docs/events.md write it: lowerCamelCase field
+// names (`createTime`), enums by name, 64-bit integers as strings. The only JSON itsmctl prints
+// for a message. `indented` puts one field on a line; otherwise the whole message is one line.
+std::string ToJson(const google::protobuf::Message& message, bool indented = true);
 
 // A plain text table: a header row, then rows; columns sized to their widest cell.
 void PrintTable(const std::vector<std::string>& header,

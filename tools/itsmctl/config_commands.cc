@@ -106,9 +106,18 @@ absl::Status ClassCommand(const Context& ctx, const std::vector<std::string>& ar
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"abstract"}));
   ITSM_ASSIGN_OR_RETURN(auto stub, Stub(ctx));
   if (argv[0] == "list") {
-    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"page-size"}));
+    // Every page, gathered into one answer (a page holds at most 500 classes or 2 MiB).
+    cfg::ListClassesRequest request;
+    ITSM_ASSIGN_OR_RETURN(int page_size, args.GetInt("page-size", 500));
+    request.mutable_page()->set_page_size(page_size);
     cfg::ListClassesResponse r;
-    ITSM_RETURN_IF_ERROR(FromGrpc(stub->ListClasses(ctx.NewCall().get(), {}, &r)));
+    do {
+      cfg::ListClassesResponse page;
+      ITSM_RETURN_IF_ERROR(FromGrpc(stub->ListClasses(ctx.NewCall().get(), request, &page)));
+      for (auto& c : *page.mutable_classes()) *r.add_classes() = std::move(c);
+      request.mutable_page()->set_page_token(page.next_page_token());
+    } while (!request.page().page_token().empty());
     if (ctx.globals().json) return Output(ctx, r);
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : r.classes()) {

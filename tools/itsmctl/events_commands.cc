@@ -9,7 +9,6 @@
 #include "commands.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
-#include "google/protobuf/util/json_util.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -29,11 +28,7 @@ std::string DescribePayload(const events::CloudEvent& e) {
   google::protobuf::DynamicMessageFactory factory;
   std::unique_ptr<google::protobuf::Message> message(factory.GetPrototype(descriptor)->New());
   if (!message->ParseFromString(e.data)) return "<payload does not parse>";
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(*message, &json, options);
-  return json;
+  return ToJson(*message, /*indented=*/false);
 }
 
 absl::Status Tail(const Context& ctx, const Args& args) {

@@ -28,7 +28,7 @@ commands:
   problem create --title T | get|history <id> | list|known-errors [--search TEXT]
   problem update <id> [--root-cause R] [--workaround W] | investigate|known-error|close|cancel <id>
   problem resolve <id> --code C --notes N [--with-incidents]
-  ci class list | get <name> | create --name N [--parent P] [--abstract]
+  ci class list [--page-size N] | get <name> | create --name N [--parent P] [--abstract]
            [--attr name:string|int|bool|date|enum|reference[:required][:enum=a|b][:ref=class]]...
   ci create --class C --name N [--status planned|in_build|live] [--group G]
            [--criticality low|medium|high|critical] [--attr key=value]... [--idempotency-key K]

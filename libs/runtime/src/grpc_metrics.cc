@@ -1,9 +1,13 @@
 #include "itsm/runtime/grpc_metrics.h"
 
+#include <algorithm>
 #include <atomic>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
 #include "itsm/base/ids.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
@@ -14,6 +18,20 @@ namespace itsm::runtime {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
+
+// "/itsm.outbox.v1.OutboxAdminService/RepublishEvents" -> INVALID_ARGUMENT naming
+// itsm.outbox.v1.RepublishEventsRequest (gRPC does not say why decoding failed).
+grpc::Status UndecodableRequest(absl::string_view full_method) {
+  std::string name(absl::StripPrefix(full_method, "/"));
+  std::replace(name.begin(), name.end(), '/', '.');
+  const google::protobuf::MethodDescriptor* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
+  const std::string type = method != nullptr ? method->input_type()->full_name() : "message";
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("the request is not a valid ", type,
+                                   ": its bytes cannot be decoded (a truncated or malformed "
+                                   "message, or a string field that is not valid UTF-8)"));
+}
 
 class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -33,11 +51,26 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
         md->emplace(grpc::string_ref(kRequestIdHeader), grpc::string_ref(request_id_));
       }
     }
+    // gRPC decodes a unary or server-streaming call's request before any interceptor runs, and
+    // passes a null message when the bytes could not be decoded. (For client and bidi streams a
+    // null message only means the stream ended.)
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr &&
+        (info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
+         info_->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING)) {
+      undecodable_request_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
+      grpc::Status status = methods->GetSendStatus();
+      // gRPC's callback API answers a request it could not decode with a bare UNIMPLEMENTED (the
+      // sync API with INTERNAL), as if the method did not exist; the client sent bad input.
+      if (undecodable_request_ && !status.ok()) {
+        status = UndecodableRequest(info_->method());
+        methods->ModifySendStatus(status);
+      }
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
       auto& m = factory_->ForMethod(info_->method());
       const int code = static_cast<int>(status.error_code());
@@ -63,6 +96,7 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
   GrpcMetricsInterceptorFactory* factory_;
   absl::Time start_;
   std::string request_id_;
+  bool undecodable_request_ = false;
 };
 
 const char* CodeName(int code) {

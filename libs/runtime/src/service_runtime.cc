@@ -9,10 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
-#include "itsm/runtime/grpc_metrics.h"
+#include "itsm/runtime/grpc_server.h"
 #include "itsm/runtime/logging.h"
 
 namespace itsm::runtime {
@@ -100,22 +99,13 @@ void ServiceRuntime::RequestStop() { kill(getpid(), SIGTERM); }
 
 int ServiceRuntime::Run() {
   const absl::Time start = absl::Now();
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-
-  grpc::ServerBuilder builder;
   int grpc_port = 0;
   const std::string bind = config_.GetString("bind_address");
-  builder.AddListeningPort(absl::StrCat(bind, ":", config_.GetInt("grpc_port")),
-                           grpc::InsecureServerCredentials(), &grpc_port);
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
-  for (auto& [service, name] : services_) builder.RegisterService(service);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(*registry_));
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || grpc_port == 0) {
+  std::vector<grpc::Service*> services;
+  for (auto& [service, name] : services_) services.push_back(service);
+  std::unique_ptr<grpc::Server> server = StartGrpcServer(
+      absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_, &grpc_port);
+  if (server == nullptr) {
     log::Error("cannot start the gRPC server",
                {{"address", absl::StrCat(bind, ":", config_.GetInt("grpc_port"))}});
     return 1;

@@ -199,6 +199,14 @@ std::vector<v1::CiClass> ClassCatalog::All() const {
   return out;
 }
 
+std::vector<v1::CiClass> ClassCatalog::After(const std::string& after, size_t max) const {
+  std::vector<v1::CiClass> out;
+  for (auto it = classes_.upper_bound(after); it != classes_.end() && out.size() < max; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 absl::Status ClassCatalog::ValidateNewClass(const v1::CiClass& c) const {
   if (!IsIdentifier(c.name())) {
     return Invalid("ci_class.name",

@@ -45,6 +45,8 @@ class ClassCatalog {
   std::vector<std::string> WithSubclasses(const std::string& name) const;
   // Sorted by name.
   std::vector<v1::CiClass> All() const;
+  // Up to `max` classes named after `after` ("" for the first), sorted by name.
+  std::vector<v1::CiClass> After(const std::string& after, size_t max) const;
 
   // INVALID_ARGUMENT naming the field ("ci_class.attributes[2].enum_values") when `c` cannot be
   // added to this catalog; ALREADY_EXISTS when its name is taken.

@@ -12,6 +12,7 @@
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/records/record_change.h"
 #include "services/configuration/src/ci_model.h"
 #include "services/configuration/src/config_repository.h"
@@ -20,6 +21,7 @@ namespace itsm::config {
 namespace {
 
 constexpr char kCreateCiMethod[] = "itsm.config.v1.ConfigurationService/CreateConfigurationItem";
+constexpr char kListClassesMethod[] = "itsm.config.v1.ConfigurationService/ListClasses";
 
 absl::Status Invalid(const std::string& field, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
@@ -194,9 +196,28 @@ absl::StatusOr<v1::CiClass> Cmdb::GetClass(const std::string& name) {
   return *c;
 }
 
-std::vector<v1::CiClass> Cmdb::ListClasses() {
+absl::StatusOr<v1::ListClassesResponse> Cmdb::ListClasses(const v1::ListClassesRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(int page_size, PageSize(request.page()));
+  // A token holds the name of the last class returned.
+  const std::string scope = records::PageScope(kListClassesMethod, request);
+  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page().page_token()));
+  if (!after.empty() && (after.size() != 1 || after[0].empty())) return BadToken();
   (void)ReloadClasses();  // cheap (tens of rows) and picks up other replicas' classes
-  return catalog()->All();
+  std::vector<v1::CiClass> classes =
+      catalog()->After(after.empty() ? "" : after[0], static_cast<size_t>(page_size) + 1);
+  v1::ListClassesResponse out;
+  size_t bytes = 0;
+  for (auto& c : classes) {
+    if (out.classes_size() == page_size) break;  // the one more read says whether a page follows
+    const size_t size = c.ByteSizeLong();
+    if (out.classes_size() > 0 && bytes + size > kMaxClassPageBytes) break;
+    bytes += size;
+    *out.add_classes() = std::move(c);
+  }
+  if (static_cast<size_t>(out.classes_size()) < classes.size()) {
+    out.set_next_page_token(records::EncodePageCursor(scope, {out.classes().rbegin()->name()}));
+  }
+  return out;
 }
 
 // ---- CIs ----

@@ -35,6 +35,11 @@ inline constexpr int kMaxImpactResults = 10000;
 
 class Cmdb {
  public:
+  // The most bytes of classes one ListClasses page carries, whatever page_size asks: a class may
+  // take 256 KiB (more with its inherited attributes), and a page must stay well below gRPC's
+  // 4 MiB message limit, which 500 classes would pass.
+  static constexpr size_t kMaxClassPageBytes = 2 * 1024 * 1024;
+
   Cmdb(storage::Database& db, const base::Clock& clock) : db_(db), clock_(clock) {}
 
   // Loads the classes and the whole graph (at start; later calls catch up).
@@ -43,7 +48,9 @@ class Cmdb {
   // Classes.
   absl::Status CreateClass(storage::Transaction& txn, const base::Caller& caller, v1::CiClass& c);
   absl::StatusOr<v1::CiClass> GetClass(const std::string& name);
-  std::vector<v1::CiClass> ListClasses();
+  // One page, sorted by name, keyset-paginated on the name; a page stops at page_size classes
+  // or before kMaxClassPageBytes, whichever comes first (never empty while classes remain).
+  absl::StatusOr<v1::ListClassesResponse> ListClasses(const v1::ListClassesRequest& request);
   // Re-reads the classes (after a class was created here or on another replica).
   absl::Status ReloadClasses();
 

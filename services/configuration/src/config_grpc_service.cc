@@ -32,7 +32,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::ListClasses(grpc::CallbackServerCon
                                                          const v1::ListClassesRequest* request,
                                                          v1::ListClassesResponse* response) {
   return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
-    for (auto& c : cmdb_.ListClasses()) *response->add_classes() = std::move(c);
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListClasses(*request));
     return absl::OkStatus();
   });
 }

@@ -23,6 +23,8 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr int kScanPage = 20000;
 
+}  // namespace
+
 absl::StatusOr<int> PageSize(const common::v1::PageRequest& page) {
   if (page.page_size() < 0 || page.page_size() > kMaxPageSize) {
     return absl::InvalidArgumentError(
@@ -34,6 +36,8 @@ absl::StatusOr<int> PageSize(const common::v1::PageRequest& page) {
 absl::Status BadToken() {
   return absl::InvalidArgumentError("page.page_token: not a token this service issued");
 }
+
+namespace {
 
 template <typename M>
 absl::StatusOr<M> Decode(const storage::Value& data, const char* what) {

@@ -23,6 +23,11 @@
 
 namespace itsm::config {
 
+// The page size a list request asks for, checked: 1..500, and 0 for the default of 50.
+absl::StatusOr<int> PageSize(const common::v1::PageRequest& page);
+// INVALID_ARGUMENT on page.page_token: a token that decoded but holds no position of this list.
+absl::Status BadToken();
+
 struct CiPage {
   std::vector<v1::ConfigurationItem> items;
   std::string next_page_token;  // empty on the last page

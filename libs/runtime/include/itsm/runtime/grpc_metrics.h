@@ -4,6 +4,10 @@
 //   itsm_grpc_server_handling_seconds{grpc_service, grpc_method}
 // The request id is the caller's x-request-id metadata, or a new UUID; it is added to the
 // received metadata (so handlers read it with RequestId()) and returned in the response headers.
+// A unary request whose bytes cannot be decoded is answered INVALID_ARGUMENT naming its type,
+// where gRPC's callback API would answer a bare UNIMPLEMENTED. Calls that gRPC's core refuses
+// before matching them to a method (a request over the receive limit) never reach an
+// interceptor and are not counted (docs/architecture.md, "Errors at the edge").
 #ifndef ITSM_RUNTIME_GRPC_METRICS_H_
 #define ITSM_RUNTIME_GRPC_METRICS_H_
 
