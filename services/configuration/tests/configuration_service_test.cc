@@ -11,6 +11,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_relay.h"
 #include "itsm/storage/migrations.h"
+#include "itsm/testing/grpc_server.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 #include "services/configuration/src/cmdb.h"
@@ -35,14 +36,9 @@ class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<ConfigGrpcService>(*cmdb_, *committer_, executor_);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::ConfigurationService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+        std::vector<grpc::Service*>{service_.get()});
+    stub_ = v1::ConfigurationService::NewStub(server_->Channel());
   }
   void TearDown() override {
     server_->Shutdown();
@@ -113,7 +109,7 @@ class ConfigurationServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::GroupCommitter> committer_;
   runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<ConfigGrpcService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::ConfigurationService::Stub> stub_;
 };
 
@@ -649,21 +645,12 @@ TEST_P(ConfigurationServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGe
   storage::GroupCommitter committer_b(*db_, {.max_batch = 64, .writers = writers});
   ConfigGrpcService replica_a(cmdb_a, committer_a, executor_);
   ConfigGrpcService replica_b(cmdb_b, committer_b, executor_);
-  std::vector<std::unique_ptr<grpc::Server>> servers;
+  itsm::testing::GrpcTestServer server_a({&replica_a}), server_b({&replica_b});
   std::vector<std::unique_ptr<v1::ConfigurationService::Stub>> stubs;
-  for (auto* service : {&replica_a, &replica_b}) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service);
-    servers.push_back(builder.BuildAndStart());
-    ASSERT_NE(servers.back(), nullptr);
-    // Two channels per replica, so that calls really overlap.
+  // Two channels per replica, so that calls really overlap.
+  for (auto* server : {&server_a, &server_b}) {
     for (int c = 0; c < 2; ++c) {
-      grpc::ChannelArguments args;
-      args.SetInt("itsm.channel", c);
-      stubs.push_back(v1::ConfigurationService::NewStub(grpc::CreateCustomChannel(
-          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
+      stubs.push_back(v1::ConfigurationService::NewStub(server->Channel(c)));
     }
   }
   constexpr int kRounds = 25;
@@ -692,7 +679,8 @@ TEST_P(ConfigurationServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGe
       EXPECT_EQ(ids[c], ids[0]) << "round " << round << " caller " << c;
     }
   }
-  for (auto& server : servers) server->Shutdown();
+  server_a.Shutdown();
+  server_b.Shutdown();
   committer_a.Stop();
   committer_b.Stop();
   EXPECT_EQ(Count("config_items"), kRounds);

@@ -17,6 +17,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_relay.h"
 #include "itsm/storage/migrations.h"
+#include "itsm/testing/grpc_server.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 #include "services/incident/src/incident_grpc_service.h"
@@ -41,14 +42,9 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<IncidentGrpcService>(*db_, *committer_, executor_, Apps());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::IncidentService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                             grpc::InsecureChannelCredentials()));
+    server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+        std::vector<grpc::Service*>{service_.get()});
+    stub_ = v1::IncidentService::NewStub(server_->Channel());
   }
   void TearDown() override {
     server_->Shutdown();
@@ -138,7 +134,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::GroupCommitter> committer_;
   runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<IncidentGrpcService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::IncidentService::Stub> stub_;
 };
 
@@ -237,22 +233,11 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
   storage::GroupCommitter own_committer(*db_, {.max_batch = 64, .writers = writers});
   IncidentGrpcService replica_a(*db_, own_committer, executor_, Apps());
   IncidentGrpcService replica_b(*db_, replica_committer, executor_, Apps());
-  std::vector<std::unique_ptr<grpc::Server>> servers;
+  itsm::testing::GrpcTestServer server_a({&replica_a}), server_b({&replica_b});
   std::vector<std::unique_ptr<v1::IncidentService::Stub>> stubs;
-  for (auto* service : {&replica_a, &replica_b}) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service);
-    servers.push_back(builder.BuildAndStart());
-    ASSERT_NE(servers.back(), nullptr);
-    // Two channels per replica, so that calls really overlap.
-    for (int c = 0; c < 2; ++c) {
-      grpc::ChannelArguments args;
-      args.SetInt("itsm.channel", c);
-      stubs.push_back(v1::IncidentService::NewStub(grpc::CreateCustomChannel(
-          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
-    }
+  // Two channels per replica, so that calls really overlap.
+  for (auto* server : {&server_a, &server_b}) {
+    for (int c = 0; c < 2; ++c) stubs.push_back(v1::IncidentService::NewStub(server->Channel(c)));
   }
   constexpr int kRounds = 25;
   constexpr int kCallers = 4;
@@ -315,7 +300,8 @@ TEST_P(IncidentServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneR
   EXPECT_EQ(Count("incidents"), kRounds);
   EXPECT_EQ(Count("service_requests"), kRounds);
   EXPECT_EQ(Count("problems"), kRounds);
-  for (auto& server : servers) server->Shutdown();
+  server_a.Shutdown();
+  server_b.Shutdown();
   own_committer.Stop();
   replica_committer.Stop();
 }
