@@ -10,10 +10,10 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/config/v1/events.pb.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/record_change.h"
+#include "itsm/records/unit_of_work.h"
 #include "services/configuration/src/ci_model.h"
 #include "services/configuration/src/config_repository.h"
 
@@ -269,13 +269,12 @@ absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const base::Caller& 
 absl::Status Cmdb::CreateCi(storage::Transaction& txn, const base::Caller& caller,
                             const v1::CreateConfigurationItemRequest& request,
                             v1::ConfigurationItem& out) {
-  const std::string fingerprint =
-      request.idempotency_key().empty() ? "" : records::RequestFingerprint(request);
+  const records::IdempotentCall call = records::IdempotentCallOf(kCreateCiMethod, request);
   // The CI's id is chosen now, so that the key can be claimed before anything is written.
   const std::string id = base::NewUuid();
   ITSM_ASSIGN_OR_RETURN(
-      auto claim, records::IdempotencyStore::Claim(txn, kCreateCiMethod, request.idempotency_key(),
-                                                   fingerprint, id, clock_.Now()));
+      auto claim, records::IdempotencyStore::Claim(txn, call.method, call.key, call.fingerprint, id,
+                                                   clock_.Now()));
   if (!claim.first) {
     ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, claim.record_id));
     if (!ci) return absl::InternalError("idempotency key names a missing CI");

@@ -7,7 +7,6 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
@@ -87,11 +86,9 @@ absl::Status IncidentManagement::Create(storage::Transaction& txn, const base::C
   ITSM_RETURN_IF_ERROR(factory_.Validate(request));
   IncidentWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out,
-      work.Create({kCreateIncident, request.idempotency_key(),
-                   request.idempotency_key().empty() ? "" : records::RequestFingerprint(request)},
-                  factory_.NewIncident(request, caller.actor),
-                  [&](const v1::Incident& i) { return workflow_.Created(i, caller.actor); }));
+      out, work.Create(records::IdempotentCallOf(kCreateIncident, request),
+                       factory_.NewIncident(request, caller.actor),
+                       [&](const v1::Incident& i) { return workflow_.Created(i, caller.actor); }));
   return absl::OkStatus();
 }
 

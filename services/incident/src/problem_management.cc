@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/incident/v1/events.pb.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
@@ -34,11 +33,9 @@ absl::Status ProblemManagement::Create(storage::Transaction& txn, const base::Ca
   ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
   ProblemWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out,
-      work.Create({kCreateProblem, request.idempotency_key(),
-                   request.idempotency_key().empty() ? "" : records::RequestFingerprint(request)},
-                  workflow_.NewProblem(request, caller.actor),
-                  [&](const v1::Problem& p) { return workflow_.Created(p, caller.actor); }));
+      out, work.Create(records::IdempotentCallOf(kCreateProblem, request),
+                       workflow_.NewProblem(request, caller.actor),
+                       [&](const v1::Problem& p) { return workflow_.Created(p, caller.actor); }));
   return absl::OkStatus();
 }
 

@@ -1,7 +1,6 @@
 #include "services/incident/src/request_fulfilment.h"
 
 #include "itsm/base/status_macros.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
@@ -21,12 +20,11 @@ absl::Status RequestFulfilment::Create(storage::Transaction& txn, const base::Ca
                                        v1::ServiceRequest& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
   RequestWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(
-      out,
-      work.Create({kCreateServiceRequest, request.idempotency_key(),
-                   request.idempotency_key().empty() ? "" : records::RequestFingerprint(request)},
-                  workflow_.NewServiceRequest(request, caller.actor),
-                  [&](const v1::ServiceRequest& r) { return workflow_.Created(r, caller.actor); }));
+  ITSM_ASSIGN_OR_RETURN(out, work.Create(records::IdempotentCallOf(kCreateServiceRequest, request),
+                                         workflow_.NewServiceRequest(request, caller.actor),
+                                         [&](const v1::ServiceRequest& r) {
+                                           return workflow_.Created(r, caller.actor);
+                                         }));
   return absl::OkStatus();
 }
 

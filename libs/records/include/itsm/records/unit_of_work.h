@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "itsm/base/caller.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -51,6 +52,9 @@ struct IdempotentCall {
   std::string key;
   std::string fingerprint;
 };
+// The call of `request`, whose key is its `idempotency_key` field (none when it has no such
+// field).
+IdempotentCall IdempotentCallOf(std::string method, const google::protobuf::Message& request);
 
 template <typename Record, typename Store>
 requires RecordStore<Store, Record>
