@@ -215,6 +215,40 @@ TEST_P(UnitOfWorkTest, ARepeatedCreateAnswersTheFirstRecordAndWritesNothing) {
   EXPECT_EQ(Create("p3", "key-1", "other").status().code(), absl::StatusCode::kAlreadyExists);
 }
 
+// The check against other records runs for the first call only: a repeat gets the first record
+// although the check would now refuse it (here: "only one problem may exist").
+TEST_P(UnitOfWorkTest, APreparedCreateChecksTheFirstCallAndAnswersRepeatsWithItsRecord) {
+  auto create = [&](const std::string& id, const std::string& key) {
+    Problem p;
+    p.set_id(id);
+    p.set_version(1);
+    return InTransaction([&](Work& work) {
+      return work.Create(
+          {"itsm.test.v1.Test/CreateProblem", key, key.empty() ? "" : "fp"}, p,
+          [&](Problem& record) -> absl::Status {
+            ITSM_ASSIGN_OR_RETURN(auto rows, work.txn().Query("SELECT COUNT(*) FROM problems"));
+            if (rows.row(0)[0].AsInt() > 0) {
+              return absl::AlreadyExistsError("id: only one problem may exist");
+            }
+            record.set_title("checked");
+            return absl::OkStatus();
+          },
+          Created);
+    });
+  };
+  auto first = create("p1", "key-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->title(), "checked");
+  auto again = create("p2", "key-1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), "p1");
+  // A refused check writes nothing, its key included: the key is free for a later call.
+  EXPECT_EQ(create("p3", "key-2").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Count("problems"), 1);
+  EXPECT_EQ(Count("audit"), 1);
+  EXPECT_EQ(Count("idempotency_keys"), 1);
+}
+
 TEST_P(UnitOfWorkTest, AnEventTooLargeForTheBrokerRollsTheWholeUnitBack) {
   Problem p;
   p.set_id("big");

@@ -172,15 +172,27 @@ size_t ClockProjection::size() const {
   return rows_.size();
 }
 
-v1::ClockStatus ClockProjection::ToStatus(const Row& row, absl::Time now,
-                                          const CalendarLookup& lookup) const {
+bool ClockProjection::Snapshot::NeedsCalendar(absl::Time now) const {
+  return row.stage == v1::CLOCK_STAGE_RUNNING && now > absl::FromUnixMicros(row.event_us);
+}
+
+ClockProjection::Snapshot ClockProjection::SnapshotOf(const Row& row) const {
+  Snapshot out{row, incidents_.Get(row.incident), strings_.Get(row.definition),
+               "",  strings_.Get(row.calendar),   strings_.Get(row.zone)};
+  if (auto it = definition_names_.find(row.definition); it != definition_names_.end()) {
+    out.definition_name = it->second;
+  }
+  return out;
+}
+
+v1::ClockStatus ClockProjection::ToStatus(const Snapshot& clock, absl::Time now,
+                                          const businesstime::Calendar* calendar) {
+  const Row& row = clock.row;
   v1::ClockStatus s;
   s.set_clock_id(row.clock_id);
-  s.set_incident_id(incidents_.Get(row.incident));
-  s.set_sla_definition_id(strings_.Get(row.definition));
-  if (auto it = definition_names_.find(row.definition); it != definition_names_.end()) {
-    s.set_sla_definition_name(it->second);
-  }
+  s.set_incident_id(clock.incident_id);
+  s.set_sla_definition_id(clock.definition_id);
+  s.set_sla_definition_name(clock.definition_name);
   s.set_clock_kind(static_cast<v1::ClockKind>(row.clock_kind));
   const auto stage = static_cast<v1::ClockStage>(row.stage);
   s.set_stage(stage);
@@ -199,10 +211,8 @@ v1::ClockStatus ClockProjection::ToStatus(const Row& row, absl::Time now,
     actual += since;
     if (stage == v1::CLOCK_STAGE_PAUSED) {
       paused += since;
-    } else if (auto cal = lookup ? lookup(strings_.Get(row.calendar), strings_.Get(row.zone))
-                                 : absl::StatusOr<businesstime::Calendar>(absl::NotFoundError(""));
-               cal.ok()) {
-      business += absl::ToInt64Seconds(businesstime::BusinessElapsed(*cal, last, now));
+    } else if (calendar != nullptr) {
+      business += absl::ToInt64Seconds(businesstime::BusinessElapsed(*calendar, last, now));
     }
     if (stage == v1::CLOCK_STAGE_RUNNING && row.due_us != 0 &&
         absl::ToUnixMicros(now) >= row.due_us) {
@@ -226,13 +236,34 @@ v1::ClockStatus ClockProjection::ToStatus(const Row& row, absl::Time now,
 std::vector<v1::ClockStatus> ClockProjection::IncidentStatus(const std::string& incident_id,
                                                              absl::Time now,
                                                              const CalendarLookup& lookup) const {
-  absl::ReaderMutexLock lock(&mu_);
+  // Copied under the lock, computed outside it: extending a running clock reads its calendar
+  // from the database, and neither the consumer's Apply nor other readers may wait for that.
+  std::vector<Snapshot> clocks;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const std::optional<uint32_t> incident = incidents_.Find(incident_id);
+    if (!incident) return {};
+    auto it = by_incident_.find(*incident);
+    if (it == by_incident_.end()) return {};
+    clocks.reserve(it->second.size());
+    for (uint32_t i : it->second) clocks.push_back(SnapshotOf(rows_[i]));
+  }
+  // One lookup per calendar and zone, however many running clocks share them.
+  std::map<std::pair<std::string, std::string>, absl::StatusOr<businesstime::Calendar>> calendars;
   std::vector<v1::ClockStatus> out;
-  const std::optional<uint32_t> incident = incidents_.Find(incident_id);
-  if (!incident) return out;
-  auto it = by_incident_.find(*incident);
-  if (it == by_incident_.end()) return out;
-  for (uint32_t i : it->second) out.push_back(ToStatus(rows_[i], now, lookup));
+  out.reserve(clocks.size());
+  for (const Snapshot& clock : clocks) {
+    const businesstime::Calendar* calendar = nullptr;
+    if (clock.NeedsCalendar(now) && lookup) {
+      auto key = std::pair(clock.calendar_id, clock.zone);
+      auto it = calendars.find(key);
+      if (it == calendars.end()) {
+        it = calendars.emplace(key, lookup(clock.calendar_id, clock.zone)).first;
+      }
+      if (it->second.ok()) calendar = &*it->second;
+    }
+    out.push_back(ToStatus(clock, now, calendar));
+  }
   std::sort(out.begin(), out.end(), [](const v1::ClockStatus& a, const v1::ClockStatus& b) {
     return std::tuple(a.start_time().seconds(), a.clock_kind(), a.clock_id()) <
            std::tuple(b.start_time().seconds(), b.clock_kind(), b.clock_id());

@@ -9,6 +9,7 @@
 #define ITSM_SERVICES_SLA_CLOCK_PROJECTION_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ class ClockProjection {
   absl::Status ApplyClock(const v1::SlaClock& clock);
 
   // The calendar a running clock is extended with up to `now` (the service reads it from its
-  // database). When it fails, elapsed times are those of the last event.
+  // database). When it fails, elapsed times are those of the last event. Called without the
+  // projection's lock held (the clocks are copied first), once per calendar and zone.
   using CalendarLookup = std::function<absl::StatusOr<businesstime::Calendar>(
       const std::string& calendar_id, const std::string& time_zone)>;
   std::vector<v1::ClockStatus> IncidentStatus(const std::string& incident_id, absl::Time now,
@@ -79,8 +81,19 @@ class ClockProjection {
     int64_t paused_s = 0;
   };
 
-  v1::ClockStatus ToStatus(const Row& row, absl::Time now, const CalendarLookup& lookup) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // One clock copied out of the projection, its interned strings resolved: what a status is
+  // computed from once the lock is released.
+  struct Snapshot {
+    Row row;
+    std::string incident_id, definition_id, definition_name, calendar_id, zone;
+    // Whether its business time at `now` needs its calendar: running, and `now` is after its
+    // last event.
+    bool NeedsCalendar(absl::Time now) const;
+  };
+  Snapshot SnapshotOf(const Row& row) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // `calendar`: the clock's calendar in its zone, when it NeedsCalendar and could be read.
+  static v1::ClockStatus ToStatus(const Snapshot& clock, absl::Time now,
+                                  const businesstime::Calendar* calendar);
 
   mutable absl::Mutex mu_;
   std::vector<Row> rows_ ABSL_GUARDED_BY(mu_);

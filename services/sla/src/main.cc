@@ -12,8 +12,13 @@
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
+#include "itsm/storage/group_commit.h"
+#include "services/sla/src/calendars.h"
 #include "services/sla/src/ci_location_zone.h"
 #include "services/sla/src/clock_projection.h"
+#include "services/sla/src/sla_clocks.h"
+#include "services/sla/src/sla_definitions.h"
+#include "services/sla/src/sla_events.h"
 #include "services/sla/src/sla_grpc_service.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_service_info.h"
@@ -27,7 +32,18 @@ int main(int argc, char** argv) {
                                     absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
   pruner.Start();
   rt.OnShutdown("idempotency pruner", [&pruner] { pruner.Stop(); });
-  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db);
+  // The one writer of the database: calendar and definition writes, and the relay's "published"
+  // marks, share its batched transactions. One writer thread: every SLA write takes the
+  // service's write lock first (SlaRepository::SerialiseWrites), so more would only wait on it.
+  storage::GroupCommitter committer(
+      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size")), .writers = 1});
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
+  // Every commit may hold new outbox rows: publish them now instead of at the next poll.
+  committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
+  // Registered after the relay, so it stops first: queued writes commit before the relay's last
+  // round picks up their events.
+  rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
 
   // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
   // the beginning: a consumer group of its own (never committed offsets to resume from) with
@@ -64,14 +80,17 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  sla::SlaGrpcService service(
-      *db, base::SystemClock::Get(), projection, executor,
+  const base::Clock& clock = base::SystemClock::Get();
+  const sla::Calendars calendars(clock);
+  const sla::SlaDefinitions definitions(clock);
+  const sla::SlaClocks clocks(
+      *db, clock, projection,
       {.default_time_zone = rt.config().GetString("default_time_zone"),
-       .after_commit = [&outbox] { outbox->relay().Wake(); },
        .ci_location_zone =
            ci_zones ? std::function<absl::StatusOr<std::string>(const std::string&)>(
                           [&ci_zones](const std::string& id) { return ci_zones->ZoneOf(id); })
                     : nullptr});
+  sla::SlaGrpcService service(*db, committer, executor, {calendars, definitions, clocks});
   rt.AddService(&service, "itsm.sla.v1.SlaService");
   return rt.Run();
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
@@ -55,6 +56,18 @@ CREATE TABLE sla_locks (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
 INSERT INTO sla_locks(name, n) VALUES ('definitions', 0);
 )sql";
 
+// Audit entries of both record kinds (ids are UUIDs: they never collide across kinds).
+constexpr char kAuditSchema[] = R"sql(
+CREATE TABLE sla_audit_entries (
+  record_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  time_us BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+)sql";
+
 }  // namespace
 
 absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageRequest& request) {
@@ -88,6 +101,7 @@ std::vector<storage::SchemaComponent> SlaRepository::Schema() {
 const std::vector<storage::Migration>& SlaRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "create calendars and definitions", kSchema, ""},
+      {2, "audit trail of calendars and definitions", kAuditSchema, ""},
   };
   return kMigrations;
 }
@@ -176,7 +190,7 @@ absl::Status SlaRepository::DeleteCalendar(storage::Transaction& txn, const std:
   return txn.Execute("DELETE FROM sla_calendars WHERE id = $1", {id}).status();
 }
 
-absl::Status SlaRepository::LockDefinitions(storage::Transaction& txn) {
+absl::Status SlaRepository::SerialiseWrites(storage::Transaction& txn) {
   return txn.Execute("UPDATE sla_locks SET n = n + 1 WHERE name = 'definitions'").status();
 }
 
@@ -254,6 +268,33 @@ absl::StatusOr<std::vector<std::string>> SlaRepository::DefinitionsUsingCalendar
                 {calendar_id}));
   std::vector<std::string> out;
   for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
+  return out;
+}
+
+absl::Status SlaRepository::AppendAudit(storage::Transaction& txn, const char* kind,
+                                        const std::string& record_id,
+                                        const common::v1::AuditEntry& entry) {
+  return txn
+      .Execute(
+          "INSERT INTO sla_audit_entries(record_id, version, kind, time_us, data)"
+          " VALUES ($1, $2, $3, $4, $5)",
+          {record_id, entry.version(), std::string(kind),
+           absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
+           storage::Bytes{entry.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<std::vector<common::v1::AuditEntry>> SlaRepository::AuditTrail(
+    storage::Transaction& txn, const std::string& record_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM sla_audit_entries WHERE record_id = $1 ORDER BY version",
+                {record_id}));
+  std::vector<common::v1::AuditEntry> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto entry, Decode<common::v1::AuditEntry>(row[0], "audit entry"));
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "itsm/common/v1/common.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
@@ -48,9 +49,12 @@ class SlaRepository {
                                      int64_t expected_version);
   static absl::Status DeleteCalendar(storage::Transaction& txn, const std::string& id);
 
-  // Serialises writers of definitions (the overlap check reads then writes): a row lock that
-  // works the same on SQLite and PostgreSQL.
-  static absl::Status LockDefinitions(storage::Transaction& txn);
+  // Serialises the service's writers (every calendar and definition write takes it first): a row
+  // lock that works the same on SQLite and PostgreSQL, held until the writer's batch commits.
+  // The overlap check of definitions reads then writes, and a calendar deleted meanwhile must not
+  // be picked up by a definition; taking this one lock before any other also gives every write the
+  // same lock order, so two replicas' batches cannot deadlock on each other's rows.
+  static absl::Status SerialiseWrites(storage::Transaction& txn);
   static absl::Status InsertDefinition(storage::Transaction& txn, const v1::SlaDefinition& d);
   static absl::StatusOr<v1::SlaDefinition> GetDefinition(storage::Transaction& txn,
                                                          const std::string& id,
@@ -63,6 +67,52 @@ class SlaRepository {
   // Ids of definitions that are not retired and use the calendar.
   static absl::StatusOr<std::vector<std::string>> DefinitionsUsingCalendar(
       storage::Transaction& txn, const std::string& calendar_id);
+
+  // The audit trail of calendars and definitions (who changed what, with the request id): one
+  // entry per version, written in the transaction of the change. `kind` is "calendar" or
+  // "definition". No RPC reads it yet (docs/sla.md, "Audit trail").
+  static absl::Status AppendAudit(storage::Transaction& txn, const char* kind,
+                                  const std::string& record_id,
+                                  const common::v1::AuditEntry& entry);
+  // Oldest first.
+  static absl::StatusOr<std::vector<common::v1::AuditEntry>> AuditTrail(
+      storage::Transaction& txn, const std::string& record_id);
+};
+
+// The record toolkit's store interface (records::RecordStore) of each record kind, for
+// records::UnitOfWork.
+struct CalendarStore {
+  static absl::StatusOr<v1::Calendar> Get(storage::Transaction& txn, const std::string& id) {
+    return SlaRepository::GetCalendar(txn, id);
+  }
+  static absl::Status Insert(storage::Transaction& txn, v1::Calendar& calendar) {
+    return SlaRepository::InsertCalendar(txn, calendar);
+  }
+  static absl::Status Update(storage::Transaction& txn, const v1::Calendar& calendar,
+                             int64_t expected_version) {
+    return SlaRepository::UpdateCalendar(txn, calendar, expected_version);
+  }
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return SlaRepository::AppendAudit(txn, "calendar", id, entry);
+  }
+};
+
+struct DefinitionStore {
+  static absl::StatusOr<v1::SlaDefinition> Get(storage::Transaction& txn, const std::string& id) {
+    return SlaRepository::GetDefinition(txn, id);
+  }
+  static absl::Status Insert(storage::Transaction& txn, v1::SlaDefinition& definition) {
+    return SlaRepository::InsertDefinition(txn, definition);
+  }
+  static absl::Status Update(storage::Transaction& txn, const v1::SlaDefinition& definition,
+                             int64_t expected_version) {
+    return SlaRepository::UpdateDefinition(txn, definition, expected_version);
+  }
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return SlaRepository::AppendAudit(txn, "definition", id, entry);
+  }
 };
 
 }  // namespace itsm::sla

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
@@ -88,6 +90,39 @@ TEST(ClockProjection, FollowsOneClockThroughItsEvents) {
   EXPECT_TRUE(status[0].has_stop_time());
   EXPECT_EQ(p.size(), 1u);
   EXPECT_TRUE(p.IncidentStatus("inc-2", kT0, AlwaysOpen()).empty());
+}
+
+// A running clock's calendar is read (in the service: from the database) with the projection's
+// lock released, so the consumer applies events meanwhile; clocks sharing a calendar read it once.
+TEST(ClockProjection, StatusReadsCalendarsWithoutHoldingTheLock) {
+  ClockProjection p;
+  ASSERT_TRUE(p.ApplyClock(Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0)).ok());
+  auto response = Clock("c2", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0);
+  response.set_clock_kind(v1::CLOCK_KIND_RESPONSE);
+  ASSERT_TRUE(p.ApplyClock(response).ok());
+  int lookups = 0;
+  bool applied_during_lookup = false;
+  absl::Notification applied;
+  std::thread consumer;
+  auto lookup = [&](const std::string& calendar_id, const std::string& zone) {
+    ++lookups;
+    if (!consumer.joinable()) {
+      consumer = std::thread([&] {
+        EXPECT_TRUE(p.ApplyClock(Clock("c3", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0)).ok());
+        applied.Notify();
+      });
+      // Under the lock the writer would wait for this lookup: time out instead of hanging.
+      applied_during_lookup = applied.WaitForNotificationWithTimeout(absl::Seconds(5));
+    }
+    return AlwaysOpen()(calendar_id, zone);
+  };
+  auto status = p.IncidentStatus("inc-1", kT0 + absl::Hours(1), lookup);
+  consumer.join();
+  EXPECT_TRUE(applied_during_lookup);
+  EXPECT_EQ(lookups, 1);
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[0].business_elapsed().seconds(), 3600);
+  EXPECT_EQ(p.size(), 3u);
 }
 
 TEST(ClockProjection, CompletedAndBreachedAndCancelled) {

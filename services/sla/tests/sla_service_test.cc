@@ -4,6 +4,8 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -12,11 +14,13 @@
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_relay.h"
+#include "itsm/records/record_diff.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
+#include "services/sla/src/sla_events.h"
 #include "services/sla/src/sla_grpc_service.h"
 #include "services/sla/src/sla_repository.h"
 
@@ -83,8 +87,11 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster.ok());
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, 4).ok());
-    service_ = std::make_unique<SlaGrpcService>(*db_, clock_, projection_, executor_,
-                                                SlaServiceOptions{.default_time_zone = "UTC"});
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    clocks_ = std::make_unique<SlaClocks>(*db_, clock_, projection_,
+                                          SlaClockOptions{.default_time_zone = "UTC"});
+    service_ = std::make_unique<SlaGrpcService>(*db_, *committer_, executor_, Apps());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -94,7 +101,12 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     stub_ = v1::SlaService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                                         grpc::InsecureChannelCredentials()));
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    server_->Shutdown();
+    committer_->Stop();
+  }
+
+  Applications Apps() { return {calendars_, definitions_, *clocks_}; }
 
   grpc::Status CreateCalendar(const v1::Calendar& c, v1::Calendar* out = nullptr) {
     grpc::ClientContext ctx;
@@ -139,6 +151,10 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   runtime::Executor executor_{"test", 4, 1000};
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  Calendars calendars_{clock_};
+  SlaDefinitions definitions_{clock_};
+  std::unique_ptr<SlaClocks> clocks_;
   std::unique_ptr<SlaGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::SlaService::Stub> stub_;
@@ -596,6 +612,160 @@ TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyGetOneRecord) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(s.error_message(), "idempotency_key: already used for a different request");
   EXPECT_EQ(Count("sla_calendars"), 1);
+}
+
+// Who changed a calendar, and in which call: every version has an audit entry with the actor
+// (x-itsm-actor) and the request id, written in the transaction of the change.
+TEST_P(SlaServiceTest, CalendarChangesAreAuditedWithTheActorAndTheRequestId) {
+  v1::Calendar created;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());
+  v1::Calendar changed = created;
+  changed.mutable_holidays()->Clear();
+  auto update = [&](const v1::Calendar& c, v1::UpdateCalendarResponse* out) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", "carol");
+    ctx.AddMetadata("x-request-id", "req-cal-7");
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = c;
+    return stub_->UpdateCalendar(&ctx, r, out);
+  };
+  v1::UpdateCalendarResponse updated;
+  ASSERT_TRUE(update(changed, &updated).ok());
+  EXPECT_EQ(updated.calendar().version(), 2);
+  EXPECT_EQ(updated.calendar().updated_by(), "carol");
+  auto trail = [&] {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    auto entries = SlaRepository::AuditTrail(**txn, created.id());
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    return entries.value_or(std::vector<common::v1::AuditEntry>{});
+  };
+  auto entries = trail();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].version(), 1);
+  EXPECT_EQ(entries[0].action(), "create");
+  EXPECT_EQ(entries[0].actor(), "sla-admin");
+  EXPECT_EQ(entries[1].version(), 2);
+  EXPECT_EQ(entries[1].action(), "update");
+  EXPECT_EQ(entries[1].actor(), "carol");
+  EXPECT_EQ(entries[1].request_id(), "req-cal-7");
+  EXPECT_EQ(records::FieldNames({entries[1].changes().begin(), entries[1].changes().end()}),
+            std::vector<std::string>{"holidays"});
+  // Saving it unchanged is no change: no version, no audit entry, no event.
+  v1::UpdateCalendarResponse again;
+  ASSERT_TRUE(update(updated.calendar(), &again).ok());
+  EXPECT_EQ(again.calendar().version(), 2);
+  EXPECT_EQ(trail().size(), 2u);
+  EXPECT_EQ(Count("outbox"), 2);
+  // The deletion is the last entry.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", "dave");
+    v1::DeleteCalendarRequest r;
+    r.set_id(created.id());
+    v1::DeleteCalendarResponse response;
+    ASSERT_TRUE(stub_->DeleteCalendar(&ctx, r, &response).ok());
+  }
+  entries = trail();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[2].version(), 3);
+  EXPECT_EQ(entries[2].action(), "delete");
+  EXPECT_EQ(entries[2].actor(), "dave");
+  // Definitions are audited the same way.
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(created.id()), &gold).ok());
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  auto definition_trail = SlaRepository::AuditTrail(**txn, gold.id());
+  ASSERT_TRUE(definition_trail.ok());
+  ASSERT_EQ(definition_trail->size(), 1u);
+  EXPECT_EQ((*definition_trail)[0].action(), "create");
+}
+
+// Two replicas of the service on one database, each with its own group committer, and callers
+// that share an idempotency key spread over both: every caller gets the one calendar and the one
+// definition, and nothing is written twice.
+TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord) {
+  // Harsher than the service (one writer): writers of one replica race each other too.
+  const int writers = GetParam() == Backend::kPostgres ? 2 : 1;
+  storage::GroupCommitter committer_a(*db_, {.max_batch = 64, .writers = writers});
+  storage::GroupCommitter committer_b(*db_, {.max_batch = 64, .writers = writers});
+  SlaGrpcService replica_a(*db_, committer_a, executor_, Apps());
+  SlaGrpcService replica_b(*db_, committer_b, executor_, Apps());
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<v1::SlaService::Stub>> stubs;
+  for (auto* service : {&replica_a, &replica_b}) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service);
+    servers.push_back(builder.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    // Two channels per replica, so that calls really overlap.
+    for (int c = 0; c < 2; ++c) {
+      grpc::ChannelArguments args;
+      args.SetInt("itsm.channel", c);
+      stubs.push_back(v1::SlaService::NewStub(grpc::CreateCustomChannel(
+          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+  constexpr int kRounds = 10;
+  constexpr int kCallers = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = absl::StrCat("shared-", round);
+    const std::string calendar_name = absl::StrCat("Shared office ", round);
+    std::vector<std::string> calendar_ids(kCallers), definition_ids(kCallers);
+    std::vector<std::string> errors;
+    absl::Mutex errors_mu;
+    std::vector<std::thread> callers;
+    for (int c = 0; c < kCallers; ++c) {
+      callers.emplace_back([&, c] {
+        auto& client = *stubs[c % stubs.size()];
+        auto failed = [&](const char* what, const grpc::Status& s) {
+          absl::MutexLock lock(&errors_mu);
+          errors.push_back(absl::StrCat(what, ": ", s.error_code(), " ", s.error_message()));
+        };
+        {
+          grpc::ClientContext ctx;
+          v1::CreateCalendarRequest r;
+          *r.mutable_calendar() = OfficeCalendar(calendar_name);
+          r.set_idempotency_key(key);
+          v1::CreateCalendarResponse out;
+          if (grpc::Status s = client.CreateCalendar(&ctx, r, &out); s.ok()) {
+            calendar_ids[c] = out.calendar().id();
+          } else {
+            failed("calendar", s);
+          }
+        }
+        {
+          grpc::ClientContext ctx;
+          v1::CreateSlaDefinitionRequest r;
+          // By the calendar's name: every caller sends the same request.
+          *r.mutable_definition() = GoldDefinition(calendar_name);
+          r.mutable_definition()->mutable_coverage()->set_services(0, key);
+          r.set_idempotency_key(key);
+          v1::CreateSlaDefinitionResponse out;
+          if (grpc::Status s = client.CreateSlaDefinition(&ctx, r, &out); s.ok()) {
+            definition_ids[c] = out.definition().id();
+          } else {
+            failed("definition", s);
+          }
+        }
+      });
+    }
+    for (auto& t : callers) t.join();
+    ASSERT_TRUE(errors.empty()) << errors.front();
+    for (const auto* ids : {&calendar_ids, &definition_ids}) {
+      EXPECT_EQ(std::set<std::string>(ids->begin(), ids->end()).size(), 1u) << key;
+    }
+  }
+  EXPECT_EQ(Count("sla_calendars"), kRounds);
+  EXPECT_EQ(Count("sla_definitions"), kRounds);
+  EXPECT_EQ(Count("sla_audit_entries"), 2 * kRounds);
+  EXPECT_EQ(Count("outbox"), 2 * kRounds);
+  for (auto& server : servers) server->Shutdown();
+  committer_a.Stop();
+  committer_b.Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SlaServiceTest,

@@ -95,11 +95,25 @@ class UnitOfWork {
   // events) for the numbered record.
   template <typename Created>
   absl::StatusOr<Record> Create(const IdempotentCall& call, Record record, Created&& created) {
+    return Create(
+        call, std::move(record), [](Record&) { return absl::OkStatus(); },
+        std::forward<Created>(created));
+  }
+
+  // Create for a record that must be checked against other stored records first (a reference
+  // exists, a rule across records holds): `prepare` (Record& → absl::Status) runs once the key is
+  // claimed and before the insert, and may complete the record (a name resolved to an id). It
+  // runs after the claim because a repeated call must get the earlier record even when the check
+  // would now refuse it — e.g. the new record would overlap the one the first call created.
+  template <typename Prepare, typename Created>
+  absl::StatusOr<Record> Create(const IdempotentCall& call, Record record, Prepare&& prepare,
+                                Created&& created) {
     ITSM_ASSIGN_OR_RETURN(
         IdempotencyClaim claim,
         IdempotencyStore::Claim(txn_, call.method, call.key, call.fingerprint, record.id(),
                                 base::FromProtoTimestamp(record.create_time())));
     if (!claim.first) return Store::Get(txn_, claim.record_id);
+    ITSM_RETURN_IF_ERROR(prepare(record));
     ITSM_RETURN_IF_ERROR(Store::Insert(txn_, record));
     ITSM_RETURN_IF_ERROR(AuditAndPublish(created(static_cast<const Record&>(record))));
     return record;

@@ -11,8 +11,9 @@
 //         return incidents_.Create(txn, caller, *request, *response->mutable_incident());
 //       });
 //
-// A unit writes straight into the response: it is sent only when its status is OK, and is
-// written again if the committer re-runs the unit alone after a failed batch.
+// A unit writes straight into the response: it is sent only when the unit and its batch's commit
+// succeeded (a unit that fails is rolled back to its savepoint; a failed commit fails every unit
+// of the batch).
 #ifndef ITSM_SERVICEDB_CALLS_H_
 #define ITSM_SERVICEDB_CALLS_H_
 

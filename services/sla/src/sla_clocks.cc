@@ -1,0 +1,188 @@
+#include "services/sla/src/sla_clocks.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/conditions.h"
+#include "services/sla/src/sla_repository.h"
+#include "services/sla/src/sla_rules.h"
+
+namespace itsm::sla {
+namespace {
+
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+google::protobuf::Duration ToProto(absl::Duration d) {
+  google::protobuf::Duration out;
+  const int64_t s = absl::IDivDuration(d, absl::Seconds(1), &d);
+  out.set_seconds(s);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+  return out;
+}
+
+// What GetDueTime reads from the database, gathered in one read-only transaction.
+struct DueTimeInputs {
+  v1::SlaDefinition definition;  // empty for calendar_id + target
+  absl::Duration target;
+  v1::Calendar calendar;
+};
+
+}  // namespace
+
+absl::StatusOr<businesstime::Calendar> SlaClocks::LoadCalendar(const std::string& calendar_id,
+                                                               const std::string& time_zone) const {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  return slamodel::CompileCalendar(calendar, time_zone);
+}
+
+absl::Status SlaClocks::Resolve(storage::Transaction& txn, const v1::ResolveApplicableSlaRequest& r,
+                                v1::ResolveApplicableSlaResponse& out) const {
+  if (r.service().empty()) return base::FieldError("service", "required");
+  if (r.priority() < incident::v1::PRIORITY_P1 || r.priority() > incident::v1::PRIORITY_P5) {
+    return base::FieldError("priority", "required, P1..P5");
+  }
+  if (!v1::AgreementKind_IsValid(r.kind())) return base::FieldError("kind", "unknown value");
+  const absl::Time at = r.has_at() ? base::FromProtoTimestamp(r.at()) : clock_.Now();
+  ITSM_ASSIGN_OR_RETURN(auto all, SlaRepository::AllDefinitions(txn, false));
+  // The overlap rule leaves at most one per kind; order by kind for a stable answer.
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.kind() < b.kind(); });
+  for (auto& d : all) {
+    if (!Applies(d, r, at)) continue;
+    auto* applicable = out.add_applicable();
+    *applicable->mutable_target() = *TargetFor(d, r.priority());
+    *applicable->mutable_definition() = std::move(d);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeResponse& out) const {
+  const absl::Time start =
+      r.has_start_time() ? base::FromProtoTimestamp(r.start_time()) : clock_.Now();
+  *out.mutable_start_time() = base::ToProtoTimestamp(start);
+  const v1::ClockKind kind =
+      r.clock_kind() == v1::CLOCK_KIND_UNSPECIFIED ? v1::CLOCK_KIND_RESOLUTION : r.clock_kind();
+  if (r.definition_id().empty() && r.service().empty() && r.calendar_id().empty()) {
+    return absl::InvalidArgumentError("definition_id, service or calendar_id: one is required");
+  }
+  // 1. The database, in one read-only transaction ended before anything else happens.
+  DueTimeInputs in;
+  {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    std::string calendar_id;
+    if (!r.definition_id().empty() || !r.service().empty()) {
+      if (!r.definition_id().empty()) {
+        ITSM_ASSIGN_OR_RETURN(in.definition, SlaRepository::GetDefinition(*txn, r.definition_id()));
+      } else {
+        v1::ResolveApplicableSlaRequest resolve;
+        resolve.set_service(r.service());
+        resolve.set_priority(r.priority());
+        resolve.set_kind(r.kind() == v1::AGREEMENT_KIND_UNSPECIFIED ? v1::AGREEMENT_KIND_SLA
+                                                                    : r.kind());
+        *resolve.mutable_at() = out.start_time();
+        v1::ResolveApplicableSlaResponse applicable;
+        ITSM_RETURN_IF_ERROR(Resolve(*txn, resolve, applicable));
+        if (applicable.applicable().empty()) {
+          return absl::NotFoundError(absl::StrCat(
+              "service: no active definition covers \"", r.service(), "\" at ",
+              slamodel::PriorityName(r.priority()), " on ", base::FormatRfc3339(start)));
+        }
+        in.definition = applicable.applicable(0).definition();
+      }
+      const v1::PriorityTarget* t = TargetFor(in.definition, r.priority());
+      const bool has =
+          t != nullptr &&
+          (kind == v1::CLOCK_KIND_RESPONSE ? t->has_response_target() : t->has_resolution_target());
+      if (!has) {
+        return absl::NotFoundError(absl::StrCat(
+            "priority: definition \"", in.definition.name(), "\" has no ",
+            kind == v1::CLOCK_KIND_RESPONSE ? "response" : "resolution", " target for ",
+            slamodel::PriorityName(r.priority()).empty() ? "an unspecified priority"
+                                                         : slamodel::PriorityName(r.priority())));
+      }
+      in.target = FromProto(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target()
+                                                            : t->resolution_target());
+      calendar_id = in.definition.calendar_id();
+    } else {
+      if (!r.has_target() || FromProto(r.target()) <= absl::ZeroDuration()) {
+        return absl::InvalidArgumentError("target: required and positive with calendar_id");
+      }
+      in.target = FromProto(r.target());
+      calendar_id = r.calendar_id();
+    }
+    ITSM_ASSIGN_OR_RETURN(in.calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  }
+  // 2. The CI's zone from the configuration service, with no transaction open.
+  const v1::SlaDefinition& definition = in.definition;
+  std::string ci_zone = r.ci_time_zone();
+  if (ci_zone.empty() && !r.ci_id().empty() &&
+      definition.time_zone_source() == v1::TIME_ZONE_SOURCE_CI_LOCATION) {
+    if (!options_.ci_location_zone) {
+      return absl::FailedPreconditionError(
+          "ci_id: this SLA service has no configuration service to look CIs up in "
+          "(set configuration_address), pass ci_time_zone instead");
+    }
+    ITSM_ASSIGN_OR_RETURN(ci_zone, options_.ci_location_zone(r.ci_id()));
+  }
+  // 3. Business time.
+  const std::string zone =
+      definition.id().empty()
+          ? in.calendar.time_zone()
+          : slamodel::ResolveTimeZone(definition, in.calendar, r.caller_time_zone(), ci_zone,
+                                      options_.default_time_zone);
+  auto compiled = slamodel::CompileCalendar(in.calendar, zone);
+  if (!compiled.ok()) {
+    // Only a zone from the request can make a stored calendar invalid.
+    return absl::InvalidArgumentError(
+        absl::StrCat("time zone \"", zone, "\": ", compiled.status().message()));
+  }
+  ITSM_ASSIGN_OR_RETURN(absl::Time due,
+                        businesstime::AddBusinessDuration(*compiled, start, in.target));
+  *out.mutable_due_time() = base::ToProtoTimestamp(due);
+  *out.mutable_target() = ToProto(in.target);
+  out.set_calendar_id(in.calendar.id());
+  out.set_time_zone(zone);
+  if (!definition.id().empty()) {
+    for (double p : definition.warning_thresholds()) {
+      ITSM_ASSIGN_OR_RETURN(
+          absl::Time at,
+          businesstime::AddBusinessDuration(
+              *compiled, start,
+              absl::Seconds(std::llround(absl::ToDoubleSeconds(in.target) * p / 100))));
+      auto* w = out.add_warnings();
+      w->set_percent(p);
+      *w->mutable_time() = base::ToProtoTimestamp(at);
+    }
+    *out.mutable_definition() = std::move(in.definition);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaClocks::IncidentStatus(const v1::GetIncidentSlaStatusRequest& request,
+                                       v1::GetIncidentSlaStatusResponse& out) const {
+  if (request.incident_id().empty()) return base::FieldError("incident_id", "required");
+  auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
+    return LoadCalendar(calendar_id, zone);
+  };
+  for (auto& s : projection_.IncidentStatus(request.incident_id(), clock_.Now(), lookup)) {
+    *out.add_clocks() = std::move(s);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlaClocks::ComplianceReport(const v1::GetComplianceReportRequest& request,
+                                         v1::GetComplianceReportResponse& out) const {
+  ITSM_ASSIGN_OR_RETURN(out, projection_.Report(request));
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::sla
