@@ -78,6 +78,21 @@ absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   return out;
 }
 
+// The consumer's view of the incident topic, for the firing loop.
+class ConsumerLog final : public PartitionLog {
+ public:
+  explicit ConsumerLog(const events::EventConsumer& consumer) : consumer_(consumer) {}
+  std::optional<int64_t> Applied(int32_t partition) override {
+    return consumer_.Applied(kIncidentTopic, partition);
+  }
+  absl::StatusOr<int64_t> HighWatermark(int32_t partition) override {
+    return consumer_.QueryHighWatermark(kIncidentTopic, partition, absl::Seconds(1));
+  }
+
+ private:
+  const events::EventConsumer& consumer_;
+};
+
 prometheus::Histogram::BucketBoundaries DelayBuckets() {
   return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 }
@@ -154,6 +169,11 @@ SlaTimer::~SlaTimer() {
 }
 
 void SlaTimer::Assign(const std::vector<int32_t>& partitions) {
+  {
+    // What this replica knew of a partition it owned before is stale: start from nothing.
+    absl::MutexLock lock(&fire_mu_);
+    for (int32_t p : partitions) watermarks_.erase(p);
+  }
   absl::MutexLock lock(&own_mu_);
   for (int32_t p : partitions) owned_.insert(p);
   owned_partitions_.Set(static_cast<double>(owned_.size()));
@@ -167,7 +187,10 @@ void SlaTimer::Revoke(const std::vector<int32_t>& partitions) {
   }
   // Wait for a pass in progress: once this returns, this replica fires and publishes nothing
   // more of these partitions (the new owner may start right away).
-  { absl::MutexLock lock(&fire_mu_); }
+  {
+    absl::MutexLock lock(&fire_mu_);
+    for (int32_t p : partitions) watermarks_.erase(p);
+  }
   { absl::MutexLock lock(&publish_mu_); }
 }
 
@@ -406,6 +429,18 @@ void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool 
 absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids, fire_store_.Due(p, now, options_.fire_batch));
   if (ids.empty()) return 0;
+  if (partition_log_ != nullptr) {
+    // Fire only what fell due while every event of the partition is known: a clock whose
+    // resolution still waits in the backlog must meet, not breach
+    // (docs/sla-timer.md, "Firing only on complete knowledge").
+    const absl::Time complete = watermarks_[p].Advance(
+        now, partition_log_->Applied(p), [&] { return partition_log_->HighWatermark(p); });
+    if (complete < now) {
+      now = complete;
+      ITSM_ASSIGN_OR_RETURN(ids, fire_store_.Due(p, now, options_.fire_batch));
+      if (ids.empty()) return 0;
+    }
+  }
   std::vector<ClockStore::Key> keys;
   keys.reserve(ids.size());
   for (const std::string& id : ids) keys.push_back({p, id});
@@ -590,17 +625,24 @@ void SlaTimer::PublishLoop() {
 }
 
 absl::Status SlaTimer::Start() {
-  if (!options_.kafka_bootstrap_servers.empty()) ITSM_RETURN_IF_ERROR(StartProducer());
+  if (!options_.kafka_bootstrap_servers.empty()) {
+    ITSM_RETURN_IF_ERROR(StartProducer());
+    consumer_ = std::make_unique<events::EventConsumer>(
+        events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
+                                       .group_id = options_.group_id,
+                                       .topics = {kIncidentTopic},
+                                       .client_properties = options_.kafka_client_properties},
+        [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
+        registry_);
+    // Before the firing loop starts: it reads the log from its own thread.
+    if (partition_log_ == nullptr) {
+      consumer_log_ = std::make_unique<ConsumerLog>(*consumer_);
+      partition_log_ = consumer_log_.get();
+    }
+  }
   fire_thread_ = std::thread([this] { FireLoop(); });
   if (producer_) publish_thread_ = std::thread([this] { PublishLoop(); });
-  if (options_.kafka_bootstrap_servers.empty()) return absl::OkStatus();
-  consumer_ = std::make_unique<events::EventConsumer>(
-      events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
-                                     .group_id = options_.group_id,
-                                     .topics = {kIncidentTopic},
-                                     .client_properties = options_.kafka_client_properties},
-      [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
-      registry_);
+  if (!consumer_) return absl::OkStatus();
   // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
   // replica stopped firing and publishing the partitions (their offsets commit right before).
   consumer_->SetRebalanceListener(
