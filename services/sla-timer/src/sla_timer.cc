@@ -134,6 +134,14 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                 "already applied, ignored: no incident in it, retry: failed and "
                                 "retried, rejected: cannot be processed).")
                           .Register(registry)),
+      without_sla_family_(
+          prometheus::BuildCounter()
+              .Name("itsm_sla_timer_records_without_sla_total")
+              .Help("Record events applied without asking which definitions apply, because none "
+                    "can: by reason (no_service, no_priority, refused: the SLA service refused "
+                    "the question for this record). Such a record has no clock; it holds up "
+                    "nothing.")
+              .Register(registry)),
       outbox_pending_(prometheus::BuildGauge()
                           .Name("itsm_sla_timer_outbox_pending_events")
                           .Help("Clock events in the owned partitions' Redis outboxes.")
@@ -159,6 +167,9 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       open_family_.Add({{"kind", kind}, {"stage", stage}});
     for (const char* event : {"warning", "breach"})
       fired_family_.Add({{"kind", kind}, {"event", event}});
+  }
+  for (const char* reason : {"no_service", "no_priority", "refused"}) {
+    without_sla_family_.Add({{"reason", reason}});
   }
 }
 
@@ -369,6 +380,13 @@ absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
       }
     } else {
       CountHandled(f.type, "applied");
+      if (const std::string& reason = outcomes[k].no_sla_reason; !reason.empty()) {
+        without_sla_family_.Add({{"reason", reason}}).Increment();
+        log::Warn("record has no SLA clock: no definition can apply",
+                  {{"record_id", f.key.incident_id},
+                   {"reason", reason},
+                   {"detail", outcomes[k].no_sla_detail}});
+      }
       CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
       if (!outcomes[k].events.empty()) b.wake_publisher = true;
     }

@@ -165,6 +165,7 @@ class SlaTimer {
   prometheus::Histogram& fire_delay_;
   prometheus::Gauge& lag_seconds_;
   prometheus::Family<prometheus::Counter>& handled_family_;
+  prometheus::Family<prometheus::Counter>& without_sla_family_;
   prometheus::Gauge& outbox_pending_;
   prometheus::Counter& published_;
   prometheus::Counter& publish_failures_;

@@ -485,6 +485,34 @@ absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
   return OnRecord(stored, r, partition, change_time);
 }
 
+absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const Record& record) {
+  // Every definition covers listed services and has targets per priority: without either, none
+  // can apply. Not a question for the SLA service (which refuses it).
+  if (record.service.empty()) {
+    ctx.out.no_sla_reason = "no_service";
+    return std::vector<DefinitionPtr>{};
+  }
+  if (record.priority == incident::v1::PRIORITY_UNSPECIFIED) {
+    ctx.out.no_sla_reason = "no_priority";
+    return std::vector<DefinitionPtr>{};
+  }
+  absl::StatusOr<std::vector<DefinitionPtr>> found = source_.Resolve(record.query);
+  switch (found.status().code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+      break;
+    default:
+      return found;  // OK, or a failure that can heal (retried)
+  }
+  // Refused for this record's data: asking again gives the same answer. Holding the record
+  // (and its partition) for it would stall every other record's clocks.
+  ctx.out.no_sla_reason = "refused";
+  ctx.out.no_sla_detail = found.status().ToString();
+  return std::vector<DefinitionPtr>{};
+}
+
 absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Record& record,
                                              int32_t partition, absl::Time change_time) {
   Ctx ctx;
@@ -516,16 +544,20 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
 
   const slamodel::RecordFields& after = record.fields;
   std::optional<slamodel::RecordFields> before;
-  if (stored != nullptr && stored->incident_version() > 0) before = FromRecord(stored->record());
+  std::string before_service;
+  if (stored != nullptr && stored->incident_version() > 0) {
+    before = FromRecord(stored->record());
+    before_service = stored->record().service();
+  }
   // Set the service before any snapshot reads it.
   *st.mutable_record() = ToRecord(before ? *before : after, record.service);
 
   // Which definitions apply: asked when the record is first seen, and again on a priority
   // change (another definition may cover the new priority). Found ones stay attached, at the
   // version first seen, so that a clock keeps the rules it started under.
-  if ((!before || before->priority != after.priority) &&
-      record.priority != incident::v1::PRIORITY_UNSPECIFIED) {
-    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, source_.Resolve(record.query));
+  // A record that gets its service later is asked about then.
+  if (!before || before->priority != after.priority || before_service != record.service) {
+    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, Resolve(ctx, record));
     for (const DefinitionPtr& d : found) {
       bool known = false;
       for (const auto& ref : st.definitions()) known |= ref.id() == d->id();

@@ -358,6 +358,28 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   EXPECT_EQ((*open)["resolution:paused"], 2);
 }
 
+// Issue 12, finding 5: an incident created without a service held up every later incident of
+// its partition (retried forever). Now it has no clock, is counted, and the others go on.
+TEST_F(SlaTimerRedisTest, ARecordNoDefinitionCanCoverHoldsUpNothing) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  auto bare = NewIncident("bare", kT0, /*service=*/""), v = NewIncident("v", kT0);
+  auto later = bare;
+  later.set_assignee("bob");
+  later.set_version(2);
+  const std::vector<events::ConsumedEvent> batch = {
+      Consumed(testing::Created(bare), bare, 0), Consumed(testing::StateChanged(later), later, 0),
+      Consumed(testing::Created(v), v, 0)};
+  for (const absl::Status& s : timer->HandleBatch(batch)) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(
+      MetricSum(registry, "itsm_sla_timer_records_without_sla_total", {{"reason", "no_service"}}),
+      1);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "retry"}}), 0);
+  std::map<std::string, int> types;
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockStarted"], 2);  // v's
+}
+
 TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);

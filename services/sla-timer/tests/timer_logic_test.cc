@@ -296,6 +296,60 @@ TEST_F(TimerLogicTest, ResolveFailureIsRetryable) {
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
 }
 
+// Issue 12, finding 5: a record no definition can cover has no clock; it is applied, never
+// retried, and its later events are handled as usual.
+TEST_F(TimerLogicTest, ARecordWithoutAServiceHasNoClockAndIsNotRetried) {
+  source_.SetUnavailable(true);  // not even asked: nothing covers a record without a service
+  Incident i = Create();
+  i.set_service("");
+  incident_ = i;
+  auto out = logic_.OnIncident(nullptr, i, 3, kT0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->changed);
+  EXPECT_EQ(out->no_sla_reason, "no_service");
+  EXPECT_TRUE(out->events.empty());
+  EXPECT_FALSE(out->next_fire.has_value());
+  Take(*out);
+  // The service is set later: then definitions are asked for, and clocks start.
+  source_.SetUnavailable(false);
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(Change([](Incident& x) { x.set_service("vpn"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+}
+
+// Resolve that refuses the record (its data) is permanent; one that cannot be answered now
+// is retried.
+class RefusingSource final : public DefinitionSource {
+ public:
+  explicit RefusingSource(DefinitionSource& inner) : inner_(inner) {}
+  using DefinitionSource::Resolve;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery&) override { return answer; }
+  absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override {
+    return inner_.Definition(id, version);
+  }
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override {
+    return inner_.Calendar(id, version);
+  }
+  absl::Status answer = absl::OkStatus();
+
+ private:
+  DefinitionSource& inner_;
+};
+
+TEST_F(TimerLogicTest, ARefusedResolveIsPermanentAnUnreachableOneIsRetried) {
+  RefusingSource refusing(source_);
+  TimerLogic logic(refusing, {});
+  refusing.answer = absl::InvalidArgumentError("category: unknown");
+  auto out = logic.OnIncident(nullptr, Create(), 3, kT0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->no_sla_reason, "refused");
+  EXPECT_NE(out->no_sla_detail.find("category: unknown"), std::string::npos);
+  EXPECT_TRUE(out->events.empty());
+  refusing.answer = absl::UnavailableError("SLA service down");
+  EXPECT_EQ(logic.OnIncident(nullptr, Create(), 3, kT0).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
   const std::string a = TimerLogic::DerivedUuid("clock/breached");
   EXPECT_EQ(a, TimerLogic::DerivedUuid("clock/breached"));
