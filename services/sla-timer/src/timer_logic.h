@@ -114,7 +114,17 @@ class TimerLogic {
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
   absl::StatusOr<const slamodel::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
                                                       slamodel::ClockKind kind);
+  // The clock's warning and due instants as of `t` (slamodel::Clock::Milestones).
+  absl::StatusOr<std::vector<slamodel::Milestone>> MilestonesOf(const sla::v1::TimerClock& c,
+                                                                absl::Time t);
+  // Fires what running and paused clocks have reached by `t` and not fired yet, each at the
+  // instant it was reached.
   absl::Status FireUpTo(Ctx& ctx, absl::Time t);
+  // Fired markers no longer true at `t` are cleared: a breach withdrawn (SlaBreachWithdrawn,
+  // `reason`), warnings no longer reached armed again.
+  absl::Status Rearm(Ctx& ctx, absl::Time t, const std::string& reason);
+  // The event id part `what` of a clock's firing, distinct per re-arming.
+  static std::string Armed(const sla::v1::TimerClock& c, const std::string& what);
   absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, slamodel::ClockKind kind,
                            const slamodel::Action& action, incident::v1::Priority priority,
                            absl::Time change_time);
