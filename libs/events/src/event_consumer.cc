@@ -91,6 +91,7 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     for (const auto& [topic, p] : list) {
       Assigned& a = self->assigned_[{topic, p}];
       a.next_offset = -1;
+      self->PublishApplied({topic, p}, std::nullopt);
       a.lag = &self->lag_family_.Add(
           {{"group", self->options_.group_id}, {"topic", topic}, {"partition", std::to_string(p)}});
     }
@@ -115,6 +116,7 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       // may hold the same series.
       it->second.lag->Set(0);
       self->assigned_.erase(it);
+      self->PublishApplied(key, std::nullopt);
     }
     if (self->rebalance_) self->rebalance_(false, list);
     rd_kafka_assign(rk, nullptr);
@@ -139,6 +141,9 @@ absl::Status EventConsumer::Start() {
   // Kafka answers a fetch as soon as data arrives, but the embedded broker waits the whole
   // fetch.wait.max.ms (500 ms by default): keep it short so events arrive promptly on both.
   if (!props.contains("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "20";
+  // Reaching the end of a partition tells where this member stands in it even when there is
+  // nothing to fetch (Applied() after an assignment to an idle partition).
+  props["enable.partition.eof"] = "true";
   ITSM_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeKafkaConf(props));
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_rebalance_cb(conf, &EventConsumer::OnRebalance);
@@ -168,8 +173,43 @@ void EventConsumer::Stop() {
   if (consumer_) {
     rd_kafka_commit(consumer_, nullptr, /*async=*/0);
     rd_kafka_consumer_close(consumer_);
+    absl::MutexLock lock(&handle_mu_);
     rd_kafka_destroy(consumer_);
     consumer_ = nullptr;
+  }
+  absl::MutexLock lock(&applied_mu_);
+  applied_.clear();
+}
+
+std::optional<int64_t> EventConsumer::Applied(const std::string& topic, int32_t partition) const {
+  absl::MutexLock lock(&applied_mu_);
+  auto it = applied_.find({topic, partition});
+  if (it == applied_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<int64_t> EventConsumer::QueryHighWatermark(const std::string& topic,
+                                                          int32_t partition,
+                                                          absl::Duration timeout) const {
+  absl::MutexLock lock(&handle_mu_);
+  if (consumer_ == nullptr) return absl::UnavailableError("the consumer is not running");
+  int64_t low = 0, high = 0;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(consumer_, topic.c_str(), partition, &low, &high,
+                                       static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(
+        absl::StrCat("high watermark of ", topic, "/", partition, ": ", rd_kafka_err2str(err)));
+  }
+  return high;
+}
+
+void EventConsumer::PublishApplied(const PartitionKey& key, std::optional<int64_t> next_offset) {
+  absl::MutexLock lock(&applied_mu_);
+  if (next_offset) {
+    applied_[key] = *next_offset;
+  } else {
+    applied_.erase(key);
   }
 }
 
@@ -195,12 +235,17 @@ void EventConsumer::UpdateLag() {
   last_lag_update_ = now;
   for (auto& [key, a] : assigned_) {
     int64_t low = 0, high = 0;
-    // The watermarks of the last fetch (no request to the broker).
-    if (rd_kafka_get_watermark_offsets(consumer_, key.first.c_str(), key.second, &low, &high) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        high < 0) {
-      continue;
-    }
+    // The watermarks of the last fetch (no request to the broker) while the partition is being
+    // fetched; a paused one is not, so its watermark is asked (messages arriving while it waits
+    // are not done either and count).
+    auto backlog = backlog_.find(key);
+    const bool paused = backlog != backlog_.end() && backlog->second.paused;
+    const rd_kafka_resp_err_t err =
+        paused
+            ? rd_kafka_query_watermark_offsets(consumer_, key.first.c_str(), key.second, &low,
+                                               &high, /*timeout_ms=*/500)
+            : rd_kafka_get_watermark_offsets(consumer_, key.first.c_str(), key.second, &low, &high);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) continue;
     if (a.next_offset < 0) continue;  // nothing fetched since the assignment
     a.lag->Set(static_cast<double>(std::max<int64_t>(0, high - a.next_offset)));
   }
@@ -211,6 +256,19 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
   for (rd_kafka_message_t* msg = first; msg != nullptr;
        msg = taken < options_.max_batch ? rd_kafka_consumer_poll(consumer_, 0) : nullptr) {
     ++taken;
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && msg->rkt != nullptr) {
+      // Everything before msg->offset was fetched: with nothing of it waiting, all is done.
+      const PartitionKey key(rd_kafka_topic_name(msg->rkt), msg->partition);
+      auto backlog = backlog_.find(key);
+      auto assigned = assigned_.find(key);
+      if ((backlog == backlog_.end() || backlog->second.events.empty()) &&
+          assigned != assigned_.end() && msg->offset > assigned->second.next_offset) {
+        assigned->second.next_offset = msg->offset;
+        PublishApplied(key, msg->offset);
+      }
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
     if (msg->err) {
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         log::Warn("Kafka consumer error",
@@ -240,6 +298,7 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
     auto assigned = assigned_.find(key);
     if (assigned != assigned_.end() && assigned->second.next_offset < 0) {
       assigned->second.next_offset = f.consumed.offset;
+      PublishApplied(key, f.consumed.offset);
     }
     backlog.events.push_back(std::move(pending));
   }
@@ -373,7 +432,10 @@ void EventConsumer::StoreOffsets(const std::map<PartitionKey, int64_t>& next_off
     rd_kafka_topic_partition_list_add(offsets, partition.first.c_str(), partition.second)->offset =
         next;
     auto it = assigned_.find(partition);
-    if (it != assigned_.end()) it->second.next_offset = next;
+    if (it != assigned_.end()) {
+      it->second.next_offset = next;
+      PublishApplied(partition, next);
+    }
   }
   rd_kafka_offsets_store(consumer_, offsets);
   rd_kafka_topic_partition_list_destroy(offsets);

@@ -351,6 +351,59 @@ TEST_F(EventConsumerTest, LagCountsTheMessagesNotYetHandled) {
   consumer.Stop();
 }
 
+// Issue 12, finding 5: a partition waiting on a failed event stopped fetching, and its lag kept
+// the watermark of its last fetch: events arriving meanwhile did not count.
+TEST_F(EventConsumerTest, LagCountsEventsArrivingWhileAPartitionWaits) {
+  Publish({{"a", 1}});
+  std::atomic<bool> store_down{true};
+  std::atomic<int> ok{0};
+  EventConsumer consumer(
+      Options("lag-waiting"),
+      [&](const ConsumedEvent&) {
+        if (store_down.load()) return absl::UnavailableError("store down");
+        ok++;
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  // Both partitions' positions become known: the busy one's at its first event, the idle one's
+  // at the end of the partition (nothing to fetch there).
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    return consumer.Applied(kTopic, 0).has_value() &&
+                           consumer.Applied(kTopic, 1).has_value();
+                  },
+                  absl::Seconds(20), "positions known")
+                  .ok());
+  EXPECT_EQ(*consumer.Applied(kTopic, 0) + *consumer.Applied(kTopic, 1), 0);
+  EXPECT_TRUE(supervisor::WaitUntil([&] { return GroupLag(registry_, "lag-waiting") == 1; },
+                                    absl::Seconds(20), "lag shows")
+                  .ok());
+  Publish({{"a", 2}, {"a", 3}, {"a", 4}});  // same key: the waiting partition
+  EXPECT_TRUE(supervisor::WaitUntil([&] { return GroupLag(registry_, "lag-waiting") == 4; },
+                                    absl::Seconds(20), "events arriving while waiting count")
+                  .ok());
+  int64_t high = 0;
+  for (int32_t p : {0, 1}) {
+    auto h = consumer.QueryHighWatermark(kTopic, p, absl::Seconds(5));
+    ASSERT_TRUE(h.ok()) << h.status();
+    high += *h;
+  }
+  EXPECT_EQ(high, 4);
+  store_down.store(false);
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return ok.load() == 4; }, absl::Seconds(20), "4 ok").ok());
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] { return *consumer.Applied(kTopic, 0) + *consumer.Applied(kTopic, 1) == 4; },
+                  absl::Seconds(20), "all applied")
+                  .ok());
+  EXPECT_TRUE(supervisor::WaitUntil([&] { return GroupLag(registry_, "lag-waiting") == 0; },
+                                    absl::Seconds(20), "lag back to 0")
+                  .ok());
+  consumer.Stop();
+  EXPECT_FALSE(consumer.Applied(kTopic, 0).has_value());
+}
+
 TEST_F(EventConsumerTest, UnprocessableEventIsSkippedNotRetriedForever) {
   Publish({{"k", 1}, {"k", 2}});
   std::atomic<int> calls{0};

@@ -170,6 +170,25 @@ absl::StatusOr<absl::Time> Clock::ThresholdTime(const businesstime::Calendar& ca
   return from;
 }
 
+std::vector<Milestone> Clock::Milestones(const businesstime::Calendar& calendar,
+                                         const std::vector<double>& warning_percents,
+                                         absl::Time now) const {
+  std::vector<double> percents = warning_percents;
+  percents.push_back(100.0);
+  const absl::Duration elapsed = BusinessElapsed(calendar, now);
+  std::vector<Milestone> out;
+  out.reserve(percents.size());
+  for (double p : percents) {
+    Milestone m;
+    m.percent = p;
+    // The same rounding as ThresholdTime: a milestone is reached exactly at its instant.
+    m.reached = elapsed >= absl::Seconds(std::llround(absl::ToDoubleSeconds(target_) * p / 100.0));
+    if (auto at = ThresholdTime(calendar, p, now); at.ok()) m.at = *at;
+    out.push_back(m);
+  }
+  return out;
+}
+
 absl::StatusOr<absl::Time> Clock::DueTime(const businesstime::Calendar& calendar,
                                           absl::Time now) const {
   return ThresholdTime(calendar, 100.0, now);

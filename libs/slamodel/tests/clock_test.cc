@@ -21,6 +21,27 @@ absl::Time Local(int y, int m, int d, int hh, int mm = 0) {
   return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), absl::FixedTimeZone(3 * 3600));
 }
 
+TEST(Clock, MilestonesComeFromTheWholeHistoryAndTheCurrentTarget) {
+  const auto cal = WorkWeek();
+  // Friday 16:00, 4 business hours; paused Tuesday 10:00 with 2 h counted.
+  Clock c = Clock::Start(Local(2026, 11, 20, 16), absl::Hours(4));
+  ASSERT_TRUE(c.Pause(Local(2026, 11, 24, 10)).ok());
+  auto m = c.Milestones(cal, {50, 75}, Local(2026, 11, 24, 11));
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_TRUE(m[0].reached);  // 2 h of 4 h: reached when it was, Tuesday 10:00
+  EXPECT_EQ(*m[0].at, Local(2026, 11, 24, 10));
+  EXPECT_FALSE(m[1].reached);  // 3 h: if resumed at 11:00, at 12:00
+  EXPECT_EQ(*m[1].at, Local(2026, 11, 24, 12));
+  EXPECT_FALSE(m[2].reached);
+  EXPECT_EQ(m[2].percent, 100);
+  // A shorter target while paused: breached at once, reached back on Friday 17:00 + 30 min Tue.
+  ASSERT_TRUE(c.Retarget(absl::Minutes(90), cal, Local(2026, 11, 24, 11)).ok());
+  m = c.Milestones(cal, {}, Local(2026, 11, 24, 11));
+  EXPECT_TRUE(m.back().reached);
+  EXPECT_EQ(*m.back().at, Local(2026, 11, 24, 9, 30));
+  EXPECT_TRUE(c.breached());
+}
+
 TEST(Clock, PauseShiftsTheDueTimeAndStopJudgesTheBreach) {
   const auto cal = WorkWeek();
   // Friday 2026-11-20 16:00, 4 business hours; Monday is a holiday.

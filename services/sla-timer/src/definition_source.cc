@@ -9,9 +9,25 @@ namespace itsm::sla_timer {
 namespace {
 
 absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
-  // Whatever went wrong talking to the SLA service is worth retrying except a missing record.
-  const auto code = s.error_code() == grpc::StatusCode::NOT_FOUND ? absl::StatusCode::kNotFound
-                                                                  : absl::StatusCode::kUnavailable;
+  // What the SLA service refuses about the request itself (the record's data) will be refused
+  // again: permanent, so the record gets no clock instead of holding up its partition forever.
+  // A missing record is NOT_FOUND. Anything else (unreachable, overloaded, deadline, an error
+  // of the service) can heal: UNAVAILABLE, retried.
+  absl::StatusCode code = absl::StatusCode::kUnavailable;
+  switch (s.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      code = absl::StatusCode::kNotFound;
+      break;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      code = absl::StatusCode::kFailedPrecondition;
+      break;
+    default:
+      break;
+  }
   return absl::Status(code, absl::StrCat(what, ": ", s.error_message()));
 }
 

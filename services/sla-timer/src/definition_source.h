@@ -48,7 +48,8 @@ class DefinitionSource {
   virtual ~DefinitionSource() = default;
   // The definitions that apply to a record (its service, priority, category and request type,
   // at its creation): at most one per agreement kind, possibly none. UNAVAILABLE: ask again
-  // later.
+  // later. INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND: refused for this record, and will be
+  // again (permanent).
   virtual absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) = 0;
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const incident::v1::Incident& incident) {
     return Resolve(RecordQuery::Of(incident));

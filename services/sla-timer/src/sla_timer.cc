@@ -78,6 +78,21 @@ absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   return out;
 }
 
+// The consumer's view of the incident topic, for the firing loop.
+class ConsumerLog final : public PartitionLog {
+ public:
+  explicit ConsumerLog(const events::EventConsumer& consumer) : consumer_(consumer) {}
+  std::optional<int64_t> Applied(int32_t partition) override {
+    return consumer_.Applied(kIncidentTopic, partition);
+  }
+  absl::StatusOr<int64_t> HighWatermark(int32_t partition) override {
+    return consumer_.QueryHighWatermark(kIncidentTopic, partition, absl::Seconds(1));
+  }
+
+ private:
+  const events::EventConsumer& consumer_;
+};
+
 prometheus::Histogram::BucketBoundaries DelayBuckets() {
   return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 }
@@ -119,6 +134,14 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                 "already applied, ignored: no incident in it, retry: failed and "
                                 "retried, rejected: cannot be processed).")
                           .Register(registry)),
+      without_sla_family_(
+          prometheus::BuildCounter()
+              .Name("itsm_sla_timer_records_without_sla_total")
+              .Help("Record events applied without asking which definitions apply, because none "
+                    "can: by reason (no_service, no_priority, refused: the SLA service refused "
+                    "the question for this record). Such a record has no clock; it holds up "
+                    "nothing.")
+              .Register(registry)),
       outbox_pending_(prometheus::BuildGauge()
                           .Name("itsm_sla_timer_outbox_pending_events")
                           .Help("Clock events in the owned partitions' Redis outboxes.")
@@ -145,6 +168,9 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
     for (const char* event : {"warning", "breach"})
       fired_family_.Add({{"kind", kind}, {"event", event}});
   }
+  for (const char* reason : {"no_service", "no_priority", "refused"}) {
+    without_sla_family_.Add({{"reason", reason}});
+  }
 }
 
 SlaTimer::~SlaTimer() {
@@ -154,6 +180,11 @@ SlaTimer::~SlaTimer() {
 }
 
 void SlaTimer::Assign(const std::vector<int32_t>& partitions) {
+  {
+    // What this replica knew of a partition it owned before is stale: start from nothing.
+    absl::MutexLock lock(&fire_mu_);
+    for (int32_t p : partitions) watermarks_.erase(p);
+  }
   absl::MutexLock lock(&own_mu_);
   for (int32_t p : partitions) owned_.insert(p);
   owned_partitions_.Set(static_cast<double>(owned_.size()));
@@ -167,7 +198,10 @@ void SlaTimer::Revoke(const std::vector<int32_t>& partitions) {
   }
   // Wait for a pass in progress: once this returns, this replica fires and publishes nothing
   // more of these partitions (the new owner may start right away).
-  { absl::MutexLock lock(&fire_mu_); }
+  {
+    absl::MutexLock lock(&fire_mu_);
+    for (int32_t p : partitions) watermarks_.erase(p);
+  }
   { absl::MutexLock lock(&publish_mu_); }
 }
 
@@ -346,6 +380,13 @@ absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
       }
     } else {
       CountHandled(f.type, "applied");
+      if (const std::string& reason = outcomes[k].no_sla_reason; !reason.empty()) {
+        without_sla_family_.Add({{"reason", reason}}).Increment();
+        log::Warn("record has no SLA clock: no definition can apply",
+                  {{"record_id", f.key.incident_id},
+                   {"reason", reason},
+                   {"detail", outcomes[k].no_sla_detail}});
+      }
       CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
       if (!outcomes[k].events.empty()) b.wake_publisher = true;
     }
@@ -406,6 +447,18 @@ void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool 
 absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
   ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids, fire_store_.Due(p, now, options_.fire_batch));
   if (ids.empty()) return 0;
+  if (partition_log_ != nullptr) {
+    // Fire only what fell due while every event of the partition is known: a clock whose
+    // resolution still waits in the backlog must meet, not breach
+    // (docs/sla-timer.md, "Firing only on complete knowledge").
+    const absl::Time complete = watermarks_[p].Advance(
+        now, partition_log_->Applied(p), [&] { return partition_log_->HighWatermark(p); });
+    if (complete < now) {
+      now = complete;
+      ITSM_ASSIGN_OR_RETURN(ids, fire_store_.Due(p, now, options_.fire_batch));
+      if (ids.empty()) return 0;
+    }
+  }
   std::vector<ClockStore::Key> keys;
   keys.reserve(ids.size());
   for (const std::string& id : ids) keys.push_back({p, id});
@@ -590,17 +643,24 @@ void SlaTimer::PublishLoop() {
 }
 
 absl::Status SlaTimer::Start() {
-  if (!options_.kafka_bootstrap_servers.empty()) ITSM_RETURN_IF_ERROR(StartProducer());
+  if (!options_.kafka_bootstrap_servers.empty()) {
+    ITSM_RETURN_IF_ERROR(StartProducer());
+    consumer_ = std::make_unique<events::EventConsumer>(
+        events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
+                                       .group_id = options_.group_id,
+                                       .topics = {kIncidentTopic},
+                                       .client_properties = options_.kafka_client_properties},
+        [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
+        registry_);
+    // Before the firing loop starts: it reads the log from its own thread.
+    if (partition_log_ == nullptr) {
+      consumer_log_ = std::make_unique<ConsumerLog>(*consumer_);
+      partition_log_ = consumer_log_.get();
+    }
+  }
   fire_thread_ = std::thread([this] { FireLoop(); });
   if (producer_) publish_thread_ = std::thread([this] { PublishLoop(); });
-  if (options_.kafka_bootstrap_servers.empty()) return absl::OkStatus();
-  consumer_ = std::make_unique<events::EventConsumer>(
-      events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
-                                     .group_id = options_.group_id,
-                                     .topics = {kIncidentTopic},
-                                     .client_properties = options_.kafka_client_properties},
-      [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
-      registry_);
+  if (!consumer_) return absl::OkStatus();
   // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
   // replica stopped firing and publishing the partitions (their offsets commit right before).
   consumer_->SetRebalanceListener(

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -34,9 +35,22 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "services/sla-timer/src/clock_store.h"
+#include "services/sla-timer/src/firing_watermark.h"
 #include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
+
+// How far the incident consumer has applied each partition, and what the broker holds: what the
+// firing loop needs to fire only on complete knowledge (FiringWatermark). The consumer's in the
+// service; tests give their own.
+class PartitionLog {
+ public:
+  virtual ~PartitionLog() = default;
+  // The offset of the first event of `partition` not applied yet; nullopt when unknown.
+  virtual std::optional<int64_t> Applied(int32_t partition) = 0;
+  // The broker's high watermark of `partition`, asked now.
+  virtual absl::StatusOr<int64_t> HighWatermark(int32_t partition) = 0;
+};
 
 class SlaTimer {
  public:
@@ -76,8 +90,13 @@ class SlaTimer {
   std::vector<absl::Status> HandleBatch(const std::vector<events::ConsumedEvent>& batch);
   // One event (tests).
   absl::Status Handle(const events::ConsumedEvent& event);
-  // One firing pass over the owned partitions at clock.Now(); returns how many fired.
+  // One firing pass over the owned partitions at clock.Now(); returns how many fired. With a
+  // partition log (Start() uses the consumer's; SetPartitionLog in tests), a partition's clocks
+  // fire only up to the instant its events are known to be applied (FiringWatermark); without
+  // one (events handed to Handle directly) every event is applied when Handle returns.
   absl::StatusOr<int> FireOnce();
+  // Before Start(); not owned. Start() sets the consumer's when none is set.
+  void SetPartitionLog(PartitionLog* log) { partition_log_ = log; }
   // One publishing pass; returns how many events were delivered.
   absl::StatusOr<int> PublishOnce();
   // Partition ownership (the rebalance listener calls these; tests without a consumer too).
@@ -102,7 +121,8 @@ class SlaTimer {
   void CountHandled(const std::string& type, const char* result);
   // Metrics of warnings and breaches fired at `now` (and on_fired, for the firing loop's).
   void CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop);
-  absl::StatusOr<int> FirePartition(int32_t p, absl::Time now);
+  absl::StatusOr<int> FirePartition(int32_t p, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
   absl::StatusOr<int> PublishPartition(int32_t p);
   absl::Status StartProducer();
   void FireLoop();
@@ -128,6 +148,10 @@ class SlaTimer {
   bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
 
   std::unique_ptr<events::EventConsumer> consumer_;
+  std::unique_ptr<PartitionLog> consumer_log_;
+  PartitionLog* partition_log_ = nullptr;
+  // Per owned partition, up to when its events are applied; reset when it is (re)assigned.
+  std::map<int32_t, FiringWatermark> watermarks_ ABSL_GUARDED_BY(fire_mu_);
   std::unique_ptr<events::KafkaProducer> producer_;
   std::atomic<bool> stop_fire_{false};
   std::atomic<bool> stop_publish_{false};
@@ -141,6 +165,7 @@ class SlaTimer {
   prometheus::Histogram& fire_delay_;
   prometheus::Gauge& lag_seconds_;
   prometheus::Family<prometheus::Counter>& handled_family_;
+  prometheus::Family<prometheus::Counter>& without_sla_family_;
   prometheus::Gauge& outbox_pending_;
   prometheus::Counter& published_;
   prometheus::Counter& publish_failures_;

@@ -249,7 +249,8 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   *s.mutable_target() = ProtoDuration(clock.target());
   *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
   if (clock.stage() != Stage::kPaused && clock.stage() != Stage::kCancelled) {
-    if (auto due = clock.DueTime(*cal, at); due.ok()) {
+    // The same instant the firing loop schedules the breach at (Clock::Milestones).
+    if (auto due = clock.Milestones(*cal, {}, at).back().at) {
       *s.mutable_due_time() = base::ToProtoTimestamp(*due);
     }
   }
@@ -281,40 +282,79 @@ absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, const google::protobuf::M
   return absl::OkStatus();
 }
 
+std::string TimerLogic::Armed(const TimerClock& c, const std::string& what) {
+  // The first arming keeps the ids published before re-arming existed.
+  return c.rearmed() == 0 ? what : absl::StrCat(what, "/r", c.rearmed());
+}
+
+absl::StatusOr<std::vector<slamodel::Milestone>> TimerLogic::MilestonesOf(const TimerClock& c,
+                                                                          absl::Time t) {
+  ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
+  ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
+                        source_.Definition(c.definition_id(), c.definition_version()));
+  ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, t));
+  return clock.Milestones(*cal, Thresholds(*def), t);
+}
+
 absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
   for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
-    if (StageOf(c) != Stage::kRunning) continue;
-    ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
-    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
-                          source_.Definition(c.definition_id(), c.definition_version()));
-    ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, t));
-    for (double pct : Thresholds(*def)) {
-      if (WarningFired(c, pct)) continue;
-      if (c.breach_fired()) break;  // thresholds skipped over by a shorter target stay unfired
-      auto when = clock.ThresholdTime(*cal, pct, t);
-      if (!when.ok() || *when > t) break;
-      const absl::Time at = std::max(*when, FromUs(c.last_event_us()));
-      c.add_warnings_fired(pct);
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
-      sla::v1::SlaWarningReached m;
-      *m.mutable_clock() = snap;
-      m.set_threshold_percent(pct);
-      ITSM_RETURN_IF_ERROR(Emit(ctx, c, m, absl::StrCat("warning/", pct), at));
-      ctx.out.fired.push_back({c.clock_kind(), false, *when});
-    }
-    if (!c.breach_fired()) {
-      auto due = clock.DueTime(*cal, t);
-      if (due.ok() && *due <= t) {
-        const absl::Time at = std::max(*due, FromUs(c.last_event_us()));
+    // A paused clock fires too: a target lowered while it is paused (a priority raise on hold)
+    // can make it breached at that instant, and it is announced then, not at the resume.
+    const Stage stage = StageOf(c);
+    if (stage != Stage::kRunning && stage != Stage::kPaused) continue;
+    if (c.breach_fired()) continue;  // thresholds skipped over by a shorter target stay unfired
+    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+    for (const slamodel::Milestone& m : milestones) {
+      if (!m.reached || !m.at) break;  // ascending: none after it is reached either
+      const bool breach = &m == &milestones.back();
+      if (!breach && WarningFired(c, m.percent)) continue;
+      const absl::Time at = std::max(*m.at, FromUs(c.last_event_us()));
+      if (breach) {
         c.set_breach_fired(true);
         ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
         snap.set_breached(true);
-        sla::v1::SlaBreached m;
-        *m.mutable_clock() = snap;
-        ITSM_RETURN_IF_ERROR(Emit(ctx, c, m, "breached", at));
-        ctx.out.fired.push_back({c.clock_kind(), true, *due});
+        sla::v1::SlaBreached e;
+        *e.mutable_clock() = snap;
+        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
+      } else {
+        c.add_warnings_fired(m.percent);
+        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+        sla::v1::SlaWarningReached e;
+        *e.mutable_clock() = snap;
+        e.set_threshold_percent(m.percent);
+        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, absl::StrCat("warning/", m.percent)), at));
+      }
+      ctx.out.fired.push_back({c.clock_kind(), breach, *m.at});
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason) {
+  for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
+    if (StageOf(c) == Stage::kNone || StageOf(c) == Stage::kCancelled) continue;
+    if (!c.breach_fired() && c.warnings_fired_size() == 0) continue;
+    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+    const bool withdraw = c.breach_fired() && !milestones.back().reached;
+    std::vector<double> still;
+    for (double p : c.warnings_fired()) {
+      for (const auto& m : milestones) {
+        if (m.percent == p && m.reached) still.push_back(p);
       }
     }
+    if (!withdraw && static_cast<int>(still.size()) == c.warnings_fired_size()) continue;
+    // What is no longer true is armed again, under new event ids (Armed): if it becomes true
+    // again it is announced again, not dropped by consumers as a duplicate.
+    c.set_rearmed(c.rearmed() + 1);
+    c.clear_warnings_fired();
+    for (double p : still) c.add_warnings_fired(p);
+    if (!withdraw) continue;
+    c.set_breach_fired(false);
+    const absl::Time at = std::max(t, FromUs(c.last_event_us()));
+    sla::v1::SlaBreachWithdrawn e;
+    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(), Snapshot(ctx, c, at));
+    e.set_reason(reason);
+    ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breach-withdrawn"), at));
   }
   return absl::OkStatus();
 }
@@ -322,28 +362,17 @@ absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
 absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
   ctx.out.next_fire.reset();
   for (const TimerClock& c : ctx.out.state.clocks()) {
-    if (StageOf(c) != Stage::kRunning) continue;
-    ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
-    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
-                          source_.Definition(c.definition_id(), c.definition_version()));
-    const absl::Time anchor = FromUs(c.last_event_us());
-    ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, anchor));
-    std::optional<double> pct;
-    for (double p : Thresholds(*def)) {
-      if (!WarningFired(c, p)) {
-        pct = p;
-        break;
-      }
+    // Only a running clock moves towards a milestone; the rest change only with an event.
+    if (StageOf(c) != Stage::kRunning || c.breach_fired()) continue;
+    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones,
+                          MilestonesOf(c, FromUs(c.last_event_us())));
+    for (const slamodel::Milestone& m : milestones) {
+      const bool breach = &m == &milestones.back();
+      if (!breach && WarningFired(c, m.percent)) continue;
+      // A calendar with too little open time never falls due: nothing to schedule.
+      if (m.at && (!ctx.out.next_fire || *m.at < *ctx.out.next_fire)) ctx.out.next_fire = *m.at;
+      break;
     }
-    absl::StatusOr<absl::Time> when = absl::NotFoundError("");
-    if (pct && !c.breach_fired()) {
-      when = clock.ThresholdTime(*cal, *pct, anchor);
-    } else if (!c.breach_fired()) {
-      when = clock.DueTime(*cal, anchor);
-    }
-    // A calendar with too little open time never falls due: nothing to schedule.
-    if (!when.ok()) continue;
-    if (!ctx.out.next_fire || *when < *ctx.out.next_fire) ctx.out.next_fire = *when;
   }
   return absl::OkStatus();
 }
@@ -485,6 +514,34 @@ absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
   return OnRecord(stored, r, partition, change_time);
 }
 
+absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const Record& record) {
+  // Every definition covers listed services and has targets per priority: without either, none
+  // can apply. Not a question for the SLA service (which refuses it).
+  if (record.service.empty()) {
+    ctx.out.no_sla_reason = "no_service";
+    return std::vector<DefinitionPtr>{};
+  }
+  if (record.priority == incident::v1::PRIORITY_UNSPECIFIED) {
+    ctx.out.no_sla_reason = "no_priority";
+    return std::vector<DefinitionPtr>{};
+  }
+  absl::StatusOr<std::vector<DefinitionPtr>> found = source_.Resolve(record.query);
+  switch (found.status().code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+      break;
+    default:
+      return found;  // OK, or a failure that can heal (retried)
+  }
+  // Refused for this record's data: asking again gives the same answer. Holding the record
+  // (and its partition) for it would stall every other record's clocks.
+  ctx.out.no_sla_reason = "refused";
+  ctx.out.no_sla_detail = found.status().ToString();
+  return std::vector<DefinitionPtr>{};
+}
+
 absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Record& record,
                                              int32_t partition, absl::Time change_time) {
   Ctx ctx;
@@ -516,16 +573,20 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
 
   const slamodel::RecordFields& after = record.fields;
   std::optional<slamodel::RecordFields> before;
-  if (stored != nullptr && stored->incident_version() > 0) before = FromRecord(stored->record());
+  std::string before_service;
+  if (stored != nullptr && stored->incident_version() > 0) {
+    before = FromRecord(stored->record());
+    before_service = stored->record().service();
+  }
   // Set the service before any snapshot reads it.
   *st.mutable_record() = ToRecord(before ? *before : after, record.service);
 
   // Which definitions apply: asked when the record is first seen, and again on a priority
   // change (another definition may cover the new priority). Found ones stay attached, at the
   // version first seen, so that a clock keeps the rules it started under.
-  if ((!before || before->priority != after.priority) &&
-      record.priority != incident::v1::PRIORITY_UNSPECIFIED) {
-    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, source_.Resolve(record.query));
+  // A record that gets its service later is asked about then.
+  if (!before || before->priority != after.priority || before_service != record.service) {
+    ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, Resolve(ctx, record));
     for (const DefinitionPtr& d : found) {
       bool known = false;
       for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
@@ -535,6 +596,7 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
       ref->set_version(d->version());
     }
   }
+  bool retargeted = false;
   for (int i = 0; i < st.definitions_size(); ++i) {
     const sla::v1::TimerDefinitionRef ref = st.definitions(i);
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def, source_.Definition(ref.id(), ref.version()));
@@ -548,13 +610,17 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
       }
       for (const slamodel::Action& a :
            policy->Decide(stage, before ? &*before : nullptr, after, change_time)) {
+        retargeted |= a.type == ActionType::kRetarget;
         ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, record.priority, change_time));
       }
     }
   }
   *st.mutable_record() = ToRecord(after, record.service);
   st.set_incident_version(record.version);
-  // A clock stopped or re-targeted may owe warnings or a breach at this very instant.
+  // A change of target or history may have made an announced breach (or warning) untrue: it is
+  // withdrawn and armed again. Then a clock stopped, re-targeted or paused may owe warnings or
+  // a breach at this very instant.
+  ITSM_RETURN_IF_ERROR(Rearm(ctx, change_time, retargeted ? "retargeted" : "history"));
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
   ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
   ctx.out.changed = true;

@@ -57,6 +57,11 @@ struct Outcome {
   std::vector<Fired> fired;
   // Change in the number of open clocks, keyed "response:running", "resolution:paused", ...
   std::map<std::string, int> open_delta;
+  // Set when the record's definitions could not be resolved for good, so it has no clock (of
+  // a definition not attached before): "no_service", "no_priority" (it lacks what every
+  // definition needs), "refused" (the SLA service refused the question; see no_sla_detail).
+  std::string no_sla_reason = {};
+  std::string no_sla_detail = {};
 };
 
 class TimerLogic {
@@ -71,7 +76,9 @@ class TimerLogic {
   // Applies one incident event: the incident's state after the change, at `change_time` (its
   // update_time). `stored` is the incident's state in the store, nullptr when there is none.
   // An event whose incident version is not newer than the stored one is a replay: OK, with
-  // changed = false. UNAVAILABLE when the definitions cannot be read now (retry).
+  // changed = false. UNAVAILABLE when the definitions cannot be read now (retry). A record no
+  // definition can cover (no service, no priority, or one the SLA service refuses to resolve)
+  // is applied without clocks (Outcome::no_sla_reason), never retried.
   absl::StatusOr<Outcome> OnIncident(const sla::v1::TimerState* stored,
                                      const incident::v1::Incident& incident, int32_t partition,
                                      absl::Time change_time);
@@ -101,10 +108,23 @@ class TimerLogic {
   struct Record;  // an incident or a service request, as the clocks see it
   absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
                                    int32_t partition, absl::Time change_time);
+  // The definitions that apply to the record; none, with Outcome::no_sla_reason set, when none
+  // can. UNAVAILABLE: retry.
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(Ctx& ctx, const Record& record);
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
   absl::StatusOr<const slamodel::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
                                                       slamodel::ClockKind kind);
+  // The clock's warning and due instants as of `t` (slamodel::Clock::Milestones).
+  absl::StatusOr<std::vector<slamodel::Milestone>> MilestonesOf(const sla::v1::TimerClock& c,
+                                                                absl::Time t);
+  // Fires what running and paused clocks have reached by `t` and not fired yet, each at the
+  // instant it was reached.
   absl::Status FireUpTo(Ctx& ctx, absl::Time t);
+  // Fired markers no longer true at `t` are cleared: a breach withdrawn (SlaBreachWithdrawn,
+  // `reason`), warnings no longer reached armed again.
+  absl::Status Rearm(Ctx& ctx, absl::Time t, const std::string& reason);
+  // The event id part `what` of a clock's firing, distinct per re-arming.
+  static std::string Armed(const sla::v1::TimerClock& c, const std::string& what);
   absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, slamodel::ClockKind kind,
                            const slamodel::Action& action, incident::v1::Priority priority,
                            absl::Time change_time);

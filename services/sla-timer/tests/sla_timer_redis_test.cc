@@ -22,6 +22,24 @@ using testing::NewIncident;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'900'000'000);
 
+// The sum of a metric's series whose labels include `labels`.
+double MetricSum(prometheus::Registry& registry, const std::string& name,
+                 const std::map<std::string, std::string>& labels = {}) {
+  double sum = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      size_t matched = 0;
+      for (const auto& label : metric.label) {
+        auto it = labels.find(label.name);
+        if (it != labels.end() && it->second == label.value) ++matched;
+      }
+      if (matched == labels.size()) sum += metric.counter.value + metric.gauge.value;
+    }
+  }
+  return sum;
+}
+
 class SlaTimerRedisTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -340,6 +358,28 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   EXPECT_EQ((*open)["resolution:paused"], 2);
 }
 
+// Issue 12, finding 5: an incident created without a service held up every later incident of
+// its partition (retried forever). Now it has no clock, is counted, and the others go on.
+TEST_F(SlaTimerRedisTest, ARecordNoDefinitionCanCoverHoldsUpNothing) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  auto bare = NewIncident("bare", kT0, /*service=*/""), v = NewIncident("v", kT0);
+  auto later = bare;
+  later.set_assignee("bob");
+  later.set_version(2);
+  const std::vector<events::ConsumedEvent> batch = {
+      Consumed(testing::Created(bare), bare, 0), Consumed(testing::StateChanged(later), later, 0),
+      Consumed(testing::Created(v), v, 0)};
+  for (const absl::Status& s : timer->HandleBatch(batch)) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(
+      MetricSum(registry, "itsm_sla_timer_records_without_sla_total", {{"reason", "no_service"}}),
+      1);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "retry"}}), 0);
+  std::map<std::string, int> types;
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockStarted"], 2);  // v's
+}
+
 TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);
@@ -431,6 +471,203 @@ TEST_F(SlaTimerRedisTest, AFinishedRecordsClocksExpireAfterTheRetention) {
   // A redelivery within the retention changes nothing.
   ASSERT_TRUE(Feed(*timer, testing::StateChanged(a), a, 0).ok());
   EXPECT_GT(ttl_ms("a"), 0);
+}
+
+// A partition log the test scripts: how far the "consumer" applied, what the "broker" holds.
+class ScriptedLog final : public PartitionLog {
+ public:
+  std::optional<int64_t> Applied(int32_t p) override {
+    absl::MutexLock lock(&mu);
+    auto it = applied.find(p);
+    if (it == applied.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::StatusOr<int64_t> HighWatermark(int32_t p) override {
+    absl::MutexLock lock(&mu);
+    return high[p];
+  }
+  absl::Mutex mu;
+  std::map<int32_t, int64_t> applied, high;
+};
+
+// Issue 12, finding 1: the firing loop fired every due clock of a partition without first
+// applying the partition's backlog, so a record resolved in time was announced breached.
+TEST_F(SlaTimerRedisTest, FiringWaitsUntilThePartitionsBacklogIsApplied) {
+  prometheus::Registry registry;
+  ScriptedLog log;
+  auto timer = NewTimer(registry);
+  timer->SetPartitionLog(&log);
+  timer->Assign({0});
+  auto a = NewIncident("a", kT0), b = NewIncident("b", kT0);
+  ASSERT_TRUE(Feed(*timer, testing::Created(a), a, 0).ok());
+  ASSERT_TRUE(Feed(*timer, testing::Created(b), b, 0).ok());
+  // The broker holds a's resolution, one minute after its creation; it is not applied yet.
+  {
+    absl::MutexLock lock(&log.mu);
+    log.applied[0] = 2;
+    log.high[0] = 3;
+  }
+  clock_.Advance(absl::Hours(5));  // both incidents' clocks are past due
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  // The consumer catches up: a is met, never breached...
+  a.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  a.set_assignee("bob");
+  a.set_version(2);
+  *a.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  ASSERT_TRUE(Feed(*timer, testing::StateChanged(a), a, 0).ok());
+  {
+    absl::MutexLock lock(&log.mu);
+    log.applied[0] = 3;
+  }
+  // ...and b, which nothing stopped, breaches: firing was delayed, not lost.
+  EXPECT_EQ(*timer->FireOnce(), 8);
+  std::map<std::string, int> types;
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 2);
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 2);  // b's two clocks only
+  ClockStore store(redis_->address());
+  auto state = store.Load({{0, "a"}});
+  ASSERT_TRUE(state.ok() && (*state)[0].state);
+  for (const auto& c : (*state)[0].state->clocks()) EXPECT_FALSE(c.breach_fired());
+}
+
+// The same across processes: Redis down while incidents are resolved well before their due
+// time; when it returns, every one of them is met and none is breached or warned about.
+TEST_F(SlaTimerRedisTest, AfterARedisOutageRecordsResolvedInTimeAreMetNeverBreached) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_TRUE((*cluster)->CreateTopic(kIncidentTopic, 4).ok());
+  ASSERT_TRUE((*cluster)->CreateTopic(kSlaTopic, 4).ok());
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  testing::IncidentProducer producer(bootstrap);
+  constexpr int kIncidents = 8;
+  std::vector<incident::v1::Incident> incidents;
+  for (int k = 0; k < kIncidents; ++k) {
+    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
+    producer.Send(testing::Created(incidents.back()), incidents.back());
+  }
+  producer.Flush();
+  ClockStore store(redis_->address());
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    int64_t running = 0;
+                    for (int p = 0; p < 4; ++p) {
+                      auto open = store.OpenClocks(p);
+                      if (!open.ok()) return false;
+                      running += (*open)["resolution:running"];
+                    }
+                    return running == kIncidents;
+                  },
+                  absl::Seconds(30), "clocks stored")
+                  .ok());
+  redis_->Stop();
+  for (auto& i : incidents) {  // resolved a minute after creation
+    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+    i.set_assignee("bob");
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+    producer.Send(testing::StateChanged(i), i);
+  }
+  producer.Flush();
+  ASSERT_TRUE(
+      WaitUntil(
+          [&] {
+            return MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "retry"}}) > 0;
+          },
+          absl::Seconds(30), "the consumer met the outage")
+          .ok());
+  clock_.Advance(absl::Hours(5));  // every clock is far past its due time
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  // Started x2 and Met x2 per incident, nothing else.
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 4 * kIncidents, absl::Seconds(60));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, int> types;
+  for (const auto& r : *records) ++types[r.Header("ce_type")];
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 2 * kIncidents);
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 0);
+  EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 0);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_fired_total"), 0);
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
+// And with the timer stopped instead: a new process applies the backlog before it fires.
+TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
+  auto cluster = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_TRUE((*cluster)->CreateTopic(kIncidentTopic, 4).ok());
+  ASSERT_TRUE((*cluster)->CreateTopic(kSlaTopic, 4).ok());
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  testing::IncidentProducer producer(bootstrap);
+  constexpr int kIncidents = 8;
+  std::vector<incident::v1::Incident> incidents;
+  for (int k = 0; k < kIncidents; ++k) {
+    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
+    producer.Send(testing::Created(incidents.back()), incidents.back());
+  }
+  producer.Flush();
+  ClockStore store(redis_->address());
+  {
+    prometheus::Registry registry;
+    auto timer = NewTimer(registry, bootstrap);
+    ASSERT_TRUE(timer->Start().ok());
+    ASSERT_TRUE(WaitUntil(
+                    [&] {
+                      int64_t running = 0;
+                      for (int p = 0; p < 4; ++p) {
+                        auto open = store.OpenClocks(p);
+                        if (!open.ok()) return false;
+                        running += (*open)["resolution:running"];
+                      }
+                      return running == kIncidents;
+                    },
+                    absl::Seconds(30), "clocks stored")
+                    .ok());
+    timer->StopConsumer();
+    timer->StopFiring();
+    timer->StopPublisher();
+  }
+  // While no timer runs: all resolved in time (the last one only its response), then the
+  // clocks fall due.
+  for (int k = 0; k + 1 < kIncidents; ++k) {
+    auto& i = incidents[k];
+    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+    i.set_assignee("bob");
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+    producer.Send(testing::StateChanged(i), i);
+  }
+  producer.Flush();
+  clock_.Advance(absl::Hours(5));
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  // Started x2 each; Met x2 for the resolved ones; the last one's clocks warn and breach (the
+  // real breaches still fire, after the backlog).
+  const size_t expected = 2 * kIncidents + 2 * (kIncidents - 1) + 8;
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, expected, absl::Seconds(60));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, int> types;
+  std::set<std::string> breached;
+  for (const auto& r : *records) {
+    ++types[r.Header("ce_type")];
+    if (r.Header("ce_type") == "itsm.sla.v1.SlaBreached") breached.insert(r.key);
+  }
+  EXPECT_EQ(records->size(), expected);
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 2 * (kIncidents - 1));
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 2);
+  EXPECT_EQ(breached, std::set<std::string>{"inc-" + std::to_string(kIncidents - 1)});
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
 }
 
 TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {

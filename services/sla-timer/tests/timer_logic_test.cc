@@ -257,6 +257,129 @@ TEST_F(TimerLogicTest, PriorityChangeWithRetroactiveStartRetargets) {
   EXPECT_TRUE(Last<sla::v1::SlaClockStarted>("SlaClockStarted").retroactive());
 }
 
+// Seconds-long targets with retroactive start, for service "short": P1 30 s, P2 8 s, P3 60 s
+// (resolution only).
+class ShortTargetsTest : public TimerLogicTest {
+ protected:
+  ShortTargetsTest() {
+    sla::v1::SlaDefinition d;
+    d.set_id("short");
+    d.set_name("Short");
+    d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+    d.mutable_coverage()->add_services("short");
+    d.set_calendar_id("cal");
+    d.set_retroactive_start(true);
+    for (auto [p, seconds] :
+         {std::pair{incident::v1::PRIORITY_P1, 30}, std::pair{incident::v1::PRIORITY_P2, 8},
+          std::pair{incident::v1::PRIORITY_P3, 60}}) {
+      auto* t = d.add_targets();
+      t->set_priority(p);
+      t->mutable_resolution_target()->set_seconds(seconds);
+    }
+    source_.Put(d);
+  }
+  std::vector<std::string> CreateShort(incident::v1::Priority priority) {
+    Create(priority);
+    incident_.set_service("short");
+    return Apply(incident_);
+  }
+  std::vector<std::string> SetPriority(incident::v1::Priority p) {
+    return Change([p](Incident& i) { i.set_priority(p); });
+  }
+  std::vector<std::string> Hold() {
+    return Change([](Incident& i) {
+      i.set_assignee("bob");
+      i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+      i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+    });
+  }
+};
+
+// Issue 12, finding 2: a breach lifted by a priority change (a longer target, retroactive)
+// never fired again when the new target passed.
+TEST_F(ShortTargetsTest, ABreachLiftedByAPriorityChangeIsWithdrawnAndFiresAgain) {
+  EXPECT_THAT(CreateShort(incident::v1::PRIORITY_P2), ElementsAre("SlaClockStarted"));
+  clock_.Advance(absl::Seconds(8));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  const std::string first_breach = all_.back().id;
+  clock_.Advance(absl::Seconds(4));  // +12 s: P1, 30 s, counted from the creation
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P1),
+              ElementsAre("SlaClockRetargeted", "SlaBreachWithdrawn"));
+  auto withdrawn = Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn");
+  EXPECT_FALSE(withdrawn.clock().breached());
+  EXPECT_EQ(withdrawn.reason(), "retargeted");
+  EXPECT_EQ(base::FromProtoTimestamp(withdrawn.clock().due_time()), kT0 + absl::Seconds(30));
+  EXPECT_EQ(base::FromProtoTimestamp(withdrawn.clock().event_time()), kT0 + absl::Seconds(12));
+  // The warnings no longer reached (12 s of 30 s) are armed again: the next is 50 % at 15 s.
+  ASSERT_TRUE(next_fire_.has_value());
+  EXPECT_EQ(*next_fire_, kT0 + absl::Seconds(15));
+  clock_.Advance(absl::Seconds(17));  // +29 s
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached"));
+  EXPECT_EQ(*next_fire_, kT0 + absl::Seconds(30));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(Fire(), ElementsAre("SlaBreached"));
+  auto again = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_TRUE(again.clock().breached());
+  EXPECT_EQ(base::FromProtoTimestamp(again.clock().event_time()), kT0 + absl::Seconds(30));
+  EXPECT_NE(all_.back().id, first_breach);  // a new event, not a duplicate to drop
+  EXPECT_FALSE(next_fire_.has_value());
+  EXPECT_TRUE(Fire().empty());
+  // Replaying the same history (Redis rebuilt) produces the same events, ids included.
+  const auto first = all_;
+  state_.reset();
+  all_.clear();
+  clock_.Advance(absl::Seconds(-30));
+  CreateShort(incident::v1::PRIORITY_P2);
+  clock_.Advance(absl::Seconds(8));
+  Fire();
+  clock_.Advance(absl::Seconds(4));
+  SetPriority(incident::v1::PRIORITY_P1);
+  clock_.Advance(absl::Seconds(18));
+  Fire();
+  ASSERT_EQ(all_.size(), first.size());
+  for (size_t k = 0; k < all_.size(); ++k) EXPECT_EQ(all_[k].id, first[k].id) << k;
+}
+
+// Issue 12, finding 3: a priority raise while on hold that puts the clock past its new target
+// is breached at the change, and announced then, not when the record resumes.
+TEST_F(ShortTargetsTest, ABreachThatBecomesTrueWhilePausedIsPublishedAtOnce) {
+  CreateShort(incident::v1::PRIORITY_P3);  // 60 s
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_THAT(Hold(), ElementsAre("SlaClockPaused"));
+  clock_.Advance(absl::Seconds(2));  // +12 s: P2, 8 s, with 10 s counted
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P2),
+              ElementsAre("SlaClockRetargeted", "SlaWarningReached", "SlaWarningReached",
+                          "SlaWarningReached", "SlaBreached"));
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().event_time()), kT0 + absl::Seconds(12));
+  EXPECT_EQ(breached.clock().stage(), sla::v1::CLOCK_STAGE_PAUSED);
+  EXPECT_TRUE(breached.clock().breached());
+  // Resuming later announces nothing more.
+  clock_.Advance(absl::Seconds(20));
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+                i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+              }),
+              ElementsAre("SlaClockResumed"));
+  EXPECT_TRUE(Fire().empty());
+}
+
+// A change applied late whose instant precedes an announced breach (its producer published it
+// after the breach fired) makes the breach untrue: withdrawn, and the clock is met.
+TEST_F(ShortTargetsTest, AResolutionAppliedAfterItsBreachFiredWithdrawsIt) {
+  CreateShort(incident::v1::PRIORITY_P2);
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  Incident late = incident_;
+  late.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  late.set_version(2);
+  *late.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Seconds(5));
+  EXPECT_THAT(Apply(late), ElementsAre("SlaMet", "SlaBreachWithdrawn"));
+  EXPECT_EQ(Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").reason(), "history");
+}
+
 TEST_F(TimerLogicTest, CancelDiscardsEveryClock) {
   Apply(Create());
   clock_.Advance(absl::Minutes(1));
@@ -294,6 +417,60 @@ TEST_F(TimerLogicTest, ResolveFailureIsRetryable) {
   source_.SetUnavailable(true);
   auto out = logic_.OnIncident(nullptr, Create(), 0, kT0);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// Issue 12, finding 5: a record no definition can cover has no clock; it is applied, never
+// retried, and its later events are handled as usual.
+TEST_F(TimerLogicTest, ARecordWithoutAServiceHasNoClockAndIsNotRetried) {
+  source_.SetUnavailable(true);  // not even asked: nothing covers a record without a service
+  Incident i = Create();
+  i.set_service("");
+  incident_ = i;
+  auto out = logic_.OnIncident(nullptr, i, 3, kT0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->changed);
+  EXPECT_EQ(out->no_sla_reason, "no_service");
+  EXPECT_TRUE(out->events.empty());
+  EXPECT_FALSE(out->next_fire.has_value());
+  Take(*out);
+  // The service is set later: then definitions are asked for, and clocks start.
+  source_.SetUnavailable(false);
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(Change([](Incident& x) { x.set_service("vpn"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+}
+
+// Resolve that refuses the record (its data) is permanent; one that cannot be answered now
+// is retried.
+class RefusingSource final : public DefinitionSource {
+ public:
+  explicit RefusingSource(DefinitionSource& inner) : inner_(inner) {}
+  using DefinitionSource::Resolve;
+  absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery&) override { return answer; }
+  absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override {
+    return inner_.Definition(id, version);
+  }
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override {
+    return inner_.Calendar(id, version);
+  }
+  absl::Status answer = absl::OkStatus();
+
+ private:
+  DefinitionSource& inner_;
+};
+
+TEST_F(TimerLogicTest, ARefusedResolveIsPermanentAnUnreachableOneIsRetried) {
+  RefusingSource refusing(source_);
+  TimerLogic logic(refusing, {});
+  refusing.answer = absl::InvalidArgumentError("category: unknown");
+  auto out = logic.OnIncident(nullptr, Create(), 3, kT0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->no_sla_reason, "refused");
+  EXPECT_NE(out->no_sla_detail.find("category: unknown"), std::string::npos);
+  EXPECT_TRUE(out->events.empty());
+  refusing.answer = absl::UnavailableError("SLA service down");
+  EXPECT_EQ(logic.OnIncident(nullptr, Create(), 3, kT0).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST(DerivedUuid, IsStableAndShapedAsAUuid) {

@@ -38,6 +38,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "itsm/events/cloud_event.h"
 #include "prometheus/counter.h"
@@ -104,6 +106,17 @@ class EventConsumer {
   // Finishes the event in hand, commits stored offsets, leaves the group.
   void Stop();
 
+  // Safe from any thread. The offset of the first event of an assigned partition that is not
+  // done yet (handled or skipped for good): every event before it is done. nullopt when the
+  // partition is not assigned to this member or its position is not known yet (nothing fetched
+  // and the end of the partition not reached since the assignment).
+  std::optional<int64_t> Applied(const std::string& topic, int32_t partition) const;
+  // Safe from any thread. The broker's high watermark (the offset after its last message) of a
+  // partition, asked now (a round trip). UNAVAILABLE when the broker cannot answer in `timeout`
+  // or the consumer is not running.
+  absl::StatusOr<int64_t> QueryHighWatermark(const std::string& topic, int32_t partition,
+                                             absl::Duration timeout) const;
+
  private:
   using PartitionKey = std::pair<std::string, int32_t>;
   // A fetched message, converted; `status` is not OK when it is not a CloudEvent.
@@ -134,6 +147,8 @@ class EventConsumer {
   void SetPaused(const PartitionKey& partition, bool paused);
   // Stores each partition's next offset (one call for the batch).
   void StoreOffsets(const std::map<PartitionKey, int64_t>& next_offsets);
+  // Publishes assigned_[key].next_offset to Applied() (nullopt: forget the partition).
+  void PublishApplied(const PartitionKey& key, std::optional<int64_t> next_offset);
   // Sets the lag gauges of the assigned partitions (at most once a second).
   void UpdateLag();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -155,6 +170,11 @@ class EventConsumer {
   std::map<PartitionKey, Assigned> assigned_;
   absl::Time last_lag_update_ = absl::InfinitePast();
   RecentIds recent_;
+  // What Applied() answers from other threads: a copy of assigned_'s next offsets.
+  mutable absl::Mutex applied_mu_;
+  std::map<PartitionKey, int64_t> applied_ ABSL_GUARDED_BY(applied_mu_);
+  // Guards consumer_ against Stop() for QueryHighWatermark on other threads.
+  mutable absl::Mutex handle_mu_;
   rd_kafka_t* consumer_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

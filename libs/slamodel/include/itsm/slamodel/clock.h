@@ -35,6 +35,17 @@ struct Transition {
   absl::Duration target = absl::ZeroDuration();  // kStart, kRetarget
 };
 
+// A share of a clock's target: a warning threshold, or 100 (the due instant, the breach).
+struct Milestone {
+  double percent = 100;
+  // Business elapsed at `now` has reached the share (for 100: the clock is breached).
+  bool reached = false;
+  // When it is (was) reached: from the interval history when reached; else, running, when it
+  // will be; paused, when it would be if resumed at `now`; completed or cancelled, when it
+  // would have been as of the stop. nullopt: never (the calendar has too little open time).
+  std::optional<absl::Time> at;
+};
+
 class Clock {
  public:
   static Clock Start(absl::Time at, absl::Duration target);
@@ -77,6 +88,13 @@ class Clock {
   // clock: when it would be reached if resumed at `now`. For a stopped clock: the due time as
   // of its stop. FAILED_PRECONDITION when the calendar has too little open time.
   absl::StatusOr<absl::Time> DueTime(const businesstime::Calendar& calendar, absl::Time now) const;
+  // The one computation of a clock's instants (the SLA timer's firing, its schedule and the
+  // due time it publishes all come from it): one Milestone per warning threshold (ascending,
+  // as given) and last the due instant (percent 100), from the clock's whole interval history
+  // and current target, as of `now`.
+  std::vector<Milestone> Milestones(const businesstime::Calendar& calendar,
+                                    const std::vector<double>& warning_percents,
+                                    absl::Time now) const;
   // When `percent` of the target is reached (same rules as DueTime).
   absl::StatusOr<absl::Time> ThresholdTime(const businesstime::Calendar& calendar, double percent,
                                            absl::Time now) const;
