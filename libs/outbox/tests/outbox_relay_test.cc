@@ -348,10 +348,12 @@ TEST_P(OutboxRelayTest, WaitingForTheBrokerBlocksNoOtherTransaction) {
     Write("writer", 1, /*commit=*/true, shared->get());
     if (postgres) {
       {
-        // What a migration of the outbox needs: no snapshot or read may hold the table.
+        // What a migration of the outbox needs: no snapshot or read may hold the table for
+        // long (the relay's own short read may, for a few milliseconds).
         auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
         ASSERT_TRUE(txn.ok());
-        EXPECT_TRUE((*txn)->Execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE NOWAIT").ok())
+        ASSERT_TRUE((*txn)->Execute("SET LOCAL lock_timeout = '500ms'").ok());
+        EXPECT_TRUE((*txn)->Execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE").ok())
             << "the relay holds the outbox while it waits for the broker";
       }  // rolled back: the standby below reads the table
       // Another replica's relay does not wait: it sees the lead taken and answers at once.
