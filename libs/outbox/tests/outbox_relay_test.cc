@@ -71,7 +71,8 @@ class OutboxRelayTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(txn.ok());
     auto ended = (*txn)->Query(
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
-        " WHERE locktype = 'advisory' AND objid = 7318030 AND granted");
+        " WHERE locktype = 'advisory' AND objid = 7318030 AND granted AND database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())");
     ASSERT_TRUE(ended.ok()) << ended.status();
     ASSERT_EQ(ended->size(), 1u);
     ASSERT_TRUE((*txn)->Commit().ok());

@@ -239,6 +239,13 @@ class PgTransaction final : public Transaction {
 class PgLockSession final : public LockSession {
  public:
   explicit PgLockSession(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+  // Unlocks before closing: the server would release the locks when it notices the closed
+  // connection, a moment later; unlocking first means the next holder can take them as soon as
+  // this returns. A dead connection fails at once, and its locks are gone anyway.
+  ~PgLockSession() override {
+    PGresult* res = PQexec(conn_->conn(), "SELECT pg_advisory_unlock_all()");
+    PQclear(res);
+  }
 
   absl::StatusOr<bool> TryLock(int64_t key) override {
     const std::string text = absl::StrCat(key);

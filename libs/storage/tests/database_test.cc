@@ -192,7 +192,7 @@ TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
     ASSERT_TRUE(open.ok()) << open.status();
     EXPECT_EQ(open->row(0)[0].AsInt(), 0);
   }
-  first->reset();
+  first->reset();  // released before it returns
   EXPECT_TRUE(*(*second)->TryLock(kKey));
 
   // The server ends the holder's session (as when its process dies): the lock is free again, and
@@ -201,7 +201,8 @@ TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
   ASSERT_TRUE(txn.ok());
   ASSERT_TRUE((*txn)
                   ->Query("SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype ="
-                          " 'advisory' AND objid = $1 AND granted",
+                          " 'advisory' AND objid = $1 AND granted AND database ="
+                          " (SELECT oid FROM pg_database WHERE datname = current_database())",
                           {kKey})
                   .ok());
   ASSERT_TRUE((*txn)->Commit().ok());

@@ -87,7 +87,8 @@ class Transaction {
 // Not thread-safe: one owner uses it.
 class LockSession {
  public:
-  virtual ~LockSession() = default;  // closes the connection: its locks are released
+  // Releases its locks (before it returns) and closes the connection.
+  virtual ~LockSession() = default;
   // Takes the lock `key` unless another session holds it. True when this session holds it now.
   // UNAVAILABLE when the connection died (make a new session).
   virtual absl::StatusOr<bool> TryLock(int64_t key) = 0;
