@@ -15,6 +15,19 @@ namespace {
 
 constexpr char kTopic[] = "itsm.consumer-test.v1";
 
+// Tests prove that an event was NOT handled with a sentinel, not a sleep: a marker event (a
+// Timestamp with seconds at or above kMarker) published afterwards with the same key as the
+// events in question, hence to the same partition (the producer partitions by key). A partition
+// is handled in order, so once its marker was handled, whatever was going to be handled before
+// it has been.
+constexpr int kMarker = 1'000'000;
+
+// The Timestamp seconds an event carries (-1 if it does not decode).
+int64_t Seconds(const ConsumedEvent& e) {
+  google::protobuf::Timestamp ts;
+  return UnpackCloudEvent(e.event, &ts).ok() ? ts.seconds() : -1;
+}
+
 class EventConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,9 +74,12 @@ class EventConsumerTest : public ::testing::Test {
 
 TEST_F(EventConsumerTest, HandlesInOrderPerKeyAndSkipsDuplicateIds) {
   Publish({{"a", 1}, {"b", 1}, {"a", 2}, {"b", 2}, {"a", 3}}, /*repeat=*/2);
+  // Behind the duplicates, in the partitions of "a" and of "b".
+  Publish({{"a", kMarker}, {"b", kMarker}});
   absl::Mutex mu;
   std::map<std::string, std::vector<int64_t>> seen;
   int handled = 0;
+  int markers = 0;
   EventConsumer consumer(
       Options("order"),
       [&](const ConsumedEvent& e) {
@@ -71,20 +87,24 @@ TEST_F(EventConsumerTest, HandlesInOrderPerKeyAndSkipsDuplicateIds) {
         absl::Status s = UnpackCloudEvent(e.event, &ts);
         if (!s.ok()) return s;
         absl::MutexLock lock(&mu);
-        seen[e.key].push_back(ts.seconds());
-        handled++;
+        if (ts.seconds() == kMarker) {
+          markers++;
+        } else {
+          seen[e.key].push_back(ts.seconds());
+          handled++;
+        }
         return absl::OkStatus();
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
+  // Every duplicate came before a marker: any that slipped through has been handled by now.
   ASSERT_TRUE(supervisor::WaitUntil(
                   [&] {
                     absl::MutexLock lock(&mu);
-                    return handled >= 5;
+                    return markers == 2;
                   },
-                  absl::Seconds(20), "5 events")
+                  absl::Seconds(20), "both markers")
                   .ok());
-  absl::SleepFor(absl::Milliseconds(500));  // duplicates, if any slipped through, arrive now
   consumer.Stop();
   absl::MutexLock lock(&mu);
   EXPECT_EQ(handled, 5);
@@ -111,22 +131,30 @@ TEST_F(EventConsumerTest, TransientFailureIsRetriedAndCommittedOnlyAfterSuccess)
             .ok());
     consumer.Stop();
   }
-  // The same group again: offsets were committed after success, so nothing comes back.
-  std::atomic<int> again{0};
-  Publish({{"k", 3}});
+  // The same group again: offsets were committed after success, so nothing comes back. The
+  // marker, behind k3 in k's partition, is the last thing this member handles.
+  absl::Mutex mu;
+  std::vector<int64_t> again;
+  Publish({{"k", 3}, {"k", kMarker}});
   EventConsumer consumer(
       Options("retry"),
-      [&](const ConsumedEvent&) {
-        again++;
+      [&](const ConsumedEvent& e) {
+        absl::MutexLock lock(&mu);
+        again.push_back(Seconds(e));
         return absl::OkStatus();
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(
-      supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return !again.empty() && again.back() == kMarker;
+                  },
+                  absl::Seconds(20), "the marker")
+                  .ok());
   consumer.Stop();
-  EXPECT_EQ(again.load(), 1);
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(again, (std::vector<int64_t>{3, kMarker}));
 }
 
 TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgain) {
@@ -178,22 +206,36 @@ TEST_F(EventConsumerTest, BatchHandlerGetsFetchedEventsTogetherAndFailedOnesAgai
     EXPECT_EQ(applied["a"], (std::vector<int64_t>{1, 2, 3}));
     EXPECT_EQ(applied["b"], (std::vector<int64_t>{1, 2, 3}));
   }
-  // Offsets were stored for all six: the group resumes after them.
-  Publish({{"c", 1}});
-  std::atomic<int> again{0};
+  // Offsets were stored for all six: the group resumes after them. Markers behind them in the
+  // partitions of "a" and "b" bound what could come back.
+  Publish({{"c", 1}, {"a", kMarker}, {"b", kMarker}});
+  std::vector<std::pair<std::string, int64_t>> again;
+  std::set<std::string> markers;
   EventConsumer consumer(
       Options("batch"),
       [&](const std::vector<ConsumedEvent>& batch) {
-        again += static_cast<int>(batch.size());
+        absl::MutexLock lock(&mu);
+        for (const ConsumedEvent& e : batch) {
+          if (Seconds(e) == kMarker) {
+            markers.insert(e.key);
+          } else {
+            again.emplace_back(e.key, Seconds(e));
+          }
+        }
         return std::vector<absl::Status>(batch.size());
       },
       registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(
-      supervisor::WaitUntil([&] { return again.load() >= 1; }, absl::Seconds(20), "new").ok());
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return markers.size() == 2 && !again.empty();
+                  },
+                  absl::Seconds(20), "c1 and both markers")
+                  .ok());
   consumer.Stop();
-  EXPECT_EQ(again.load(), 1);
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(again, (std::vector<std::pair<std::string, int64_t>>{{"c", 1}}));
 }
 
 TEST_F(EventConsumerTest, OffsetsStopAtTheFirstEventNotDoneOfEachPartition) {
@@ -241,17 +283,22 @@ TEST_F(EventConsumerTest, OffsetsStopAtTheFirstEventNotDoneOfEachPartition) {
     absl::MutexLock lock(&mu);
     applied.clear();
   }
-  // The same group again: from a2 on in a's partition, nothing before.
+  // The same group again: from a2 on in a's partition, nothing before. The marker behind a3 is
+  // the last event of a's partition: anything else coming back there comes before it.
+  Publish({{"a", kMarker}});
   EventConsumer consumer(Options("offsets"), EventConsumer::BatchHandler(handler(false)),
                          registry_);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return applied_to("a").size() >= 2; }, absl::Seconds(20),
-                                    "a2 and a3 again")
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    auto a = applied_to("a");
+                    return !a.empty() && a.back() == kMarker;
+                  },
+                  absl::Seconds(20), "a2, a3 and the marker")
                   .ok());
-  absl::SleepFor(absl::Milliseconds(500));  // anything else that was going to come back
   consumer.Stop();
   // b's events come back only if they share a's partition behind a2; a1 never does.
-  EXPECT_EQ(applied_to("a"), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(applied_to("a"), (std::vector<int64_t>{2, 3, kMarker}));
 }
 
 TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
@@ -262,6 +309,7 @@ TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
   absl::Mutex mu;
   std::atomic<bool> stuck{true};
   std::map<int32_t, std::vector<std::string>> applied;  // partition -> keys, in order
+  std::set<int64_t> markers;
   int32_t stuck_partition = -1;
   EventConsumer consumer(
       Options("stuck"),
@@ -271,7 +319,11 @@ TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
           stuck_partition = e.partition;
           if (stuck.load()) return absl::UnavailableError("store down for this record");
         }
-        applied[e.partition].push_back(e.key);
+        if (Seconds(e) >= kMarker) {
+          markers.insert(Seconds(e));
+        } else {
+          applied[e.partition].push_back(e.key);
+        }
         return absl::OkStatus();
       },
       registry_);
@@ -284,20 +336,37 @@ TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
     }
     return n;
   };
-  // The other partition is handled completely while "stuck" keeps failing...
+  auto marker_seen = [&](int64_t marker) {
+    absl::MutexLock lock(&mu);
+    return markers.contains(marker);
+  };
+  // The other partition is handled completely while "stuck" keeps failing: a marker published
+  // with the key of one of its events, so behind all of them, is handled...
   ASSERT_TRUE(supervisor::WaitUntil([&] { return count(false) > 0; }, absl::Seconds(20),
                                     "the other partition handled")
                   .ok());
-  absl::SleepFor(absl::Milliseconds(500));
+  std::string other_key;
+  {
+    absl::MutexLock lock(&mu);
+    for (const auto& [p, keys] : applied) {
+      if (p != stuck_partition) other_key = keys.front();
+    }
+  }
+  Publish({{other_key, kMarker}});
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return marker_seen(kMarker); }, absl::Seconds(20),
+                                    "the other partition's marker")
+                  .ok());
   const size_t others = count(false);
   EXPECT_EQ(count(true), 0u) << "events behind the stuck one were handled";
-  // ... and still takes new events (some of these ten land on it).
+  // ... and still takes new events (some of these ten land on it), up to a second marker.
   std::vector<std::pair<std::string, int>> late;
   for (int k = 0; k < 10; ++k) late.push_back({"late" + std::to_string(k), 1});
+  late.push_back({other_key, kMarker + 1});
   Publish(late);
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return count(false) > others; }, absl::Seconds(20),
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return marker_seen(kMarker + 1); }, absl::Seconds(20),
                                     "new events of the other partition handled")
                   .ok());
+  EXPECT_GT(count(false), others);
   EXPECT_EQ(count(true), 0u);
   // Once the record can be stored, its partition follows, in order.
   stuck.store(false);
@@ -306,6 +375,8 @@ TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
                   .ok());
   consumer.Stop();
   absl::MutexLock lock(&mu);
+  // The proof for the stuck partition is its order: a marker there would wait behind "stuck"
+  // too, but had anything behind "stuck" been handled while it failed, it would come first.
   EXPECT_EQ(applied[stuck_partition].front(), "stuck");
   EXPECT_GE(others, 1u);
 }

@@ -17,8 +17,22 @@ namespace log = runtime::log;
 
 namespace {
 
-// Held by one relay round at a time across all replicas sharing a PostgreSQL database.
+// Held by the leading relay, for as long as its lock session lives, across all replicas sharing a
+// PostgreSQL database.
 constexpr int64_t kRelayLockKey = 7318030;
+
+// One statement marks the batch: the ids travel as one array parameter, not as SQL text.
+absl::Status MarkPublished(storage::Transaction& t, int64_t now_us,
+                           const std::vector<int64_t>& ids) {
+  const bool postgres = t.dialect() == storage::Dialect::kPostgres;
+  const std::string sql =
+      postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
+               : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM "
+                 "json_each($2))";
+  const std::string list = postgres ? absl::StrCat("{", absl::StrJoin(ids, ","), "}")
+                                    : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
+  return t.Execute(sql, {now_us, list}).status();
+}
 
 // Errors that the same message will meet again however often it is retried. Anything else
 // (timeouts, leadership changes, an unknown topic that may yet be created) is retried.
@@ -69,7 +83,13 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
                    .Name("itsm_outbox_publish_delay_seconds")
                    .Help("Time from writing an outbox row to Kafka acknowledging it.")
                    .Register(registry)
-                   .Add({}, runtime::LatencyBuckets())) {}
+                   .Add({}, runtime::LatencyBuckets())),
+      leader_(prometheus::BuildGauge()
+                  .Name("itsm_outbox_relay_leader")
+                  .Help("1 while this replica's relay publishes the outbox; 0 while another "
+                        "replica sharing the database does (PostgreSQL) or it has not run yet.")
+                  .Register(registry)
+                  .Add({})) {}
 
 OutboxRelay::~OutboxRelay() {
   Stop();
@@ -136,6 +156,43 @@ void OutboxRelay::Stop() {
     }
   }
   FlushMarks(/*force=*/true, /*wait=*/true);
+  // Hand the lead over now rather than when the process exits: a standby replica takes it at its
+  // next round.
+  absl::MutexLock round(&round_mu_);
+  if (lock_session_) {
+    lock_session_.reset();
+    SetLeader(false);
+  }
+}
+
+void OutboxRelay::SetLeader(bool leader) {
+  leader_flag_.store(leader);
+  leader_.Set(leader ? 1 : 0);
+}
+
+absl::StatusOr<bool> OutboxRelay::Lead() {
+  if (lock_session_ && leader_flag_.load()) {
+    absl::Status alive = lock_session_->Check();
+    if (alive.ok()) return true;
+    // The server released the lock with the session: another replica may be relaying already.
+    log::Warn("the outbox relay lost its lock session; it relays again only if it retakes the lock",
+              {{"error", alive.ToString()}});
+    lock_session_.reset();
+    SetLeader(false);
+  }
+  if (!lock_session_) {
+    ITSM_ASSIGN_OR_RETURN(lock_session_, db_.OpenLockSession());
+  }
+  absl::StatusOr<bool> locked = lock_session_->TryLock(kRelayLockKey);
+  if (!locked.ok()) {
+    lock_session_.reset();
+    return locked.status();
+  }
+  if (*locked) {
+    log::Info("this replica now relays the outbox");
+    SetLeader(true);
+  }
+  return *locked;
 }
 
 void OutboxRelay::FlushMarks(bool force, bool wait) {
@@ -158,19 +215,12 @@ void OutboxRelay::FlushMarks(bool force, bool wait) {
   };
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   if (wait) {
-    forget(MarkPublished(nullptr, now_us, ids));
+    forget(RunWrite(
+        [now_us, &ids](storage::Transaction& t) { return MarkPublished(t, now_us, ids); }));
     return;
   }
-  writer_->Submit(
-      [ids, now_us](storage::Transaction& t) {
-        return t
-            .Execute(
-                "UPDATE outbox SET published_at_us = $1 WHERE id IN "
-                "(SELECT value FROM json_each($2))",
-                {now_us, absl::StrCat("[", absl::StrJoin(ids, ","), "]")})
-            .status();
-      },
-      forget);
+  writer_->Submit([ids, now_us](storage::Transaction& t) { return MarkPublished(t, now_us, ids); },
+                  forget);
 }
 
 void OutboxRelay::Loop() {
@@ -219,17 +269,14 @@ void OutboxRelay::CollectGarbage() {
 }
 
 absl::StatusOr<int> OutboxRelay::PublishOnce() {
+  absl::MutexLock round(&round_mu_);
   ITSM_RETURN_IF_ERROR(EnsureProducer());
   const bool postgres = db_.dialect() == storage::Dialect::kPostgres;
-  // PostgreSQL: one transaction holds the relay lock from reading the rows to marking them.
-  // SQLite (one process per file): read in a snapshot, mark in a short write transaction later,
-  // so the database's single write lock is never held while waiting for Kafka.
-  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(postgres ? storage::TransactionMode::kReadWrite
-                                                     : storage::TransactionMode::kReadOnly));
   if (postgres) {
-    ITSM_ASSIGN_OR_RETURN(auto locked,
-                          txn->Query("SELECT pg_try_advisory_xact_lock($1)", {kRelayLockKey}));
-    if (locked.row(0)[0].AsInt() == 0) return 0;  // another replica is publishing right now
+    ITSM_ASSIGN_OR_RETURN(const bool leader, Lead());
+    if (!leader) return 0;  // another replica relays
+  } else if (!leader_flag_.load()) {
+    SetLeader(true);  // SQLite: one process per file, so its relay is the only one
   }
   const bool deferred_marks = !postgres && writer_ != nullptr;
   absl::flat_hash_set<int64_t> skip;
@@ -237,13 +284,17 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     absl::MutexLock lock(&marks_mu_);
     skip = delivered_unmarked_;
   }
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet all_rows,
-      txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
-                 " event_time_us, event_subject, content_type, payload, created_at_us"
-                 " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
-                 {options_.batch_size + static_cast<int>(skip.size())}));
-  if (!postgres) txn.reset();
+  // A snapshot read, finished before anything is produced: no transaction, pooled connection or
+  // table lock is held while the broker is waited for.
+  storage::ResultSet all_rows;
+  {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    ITSM_ASSIGN_OR_RETURN(
+        all_rows, txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
+                             " event_time_us, event_subject, content_type, payload, created_at_us"
+                             " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
+                             {options_.batch_size + static_cast<int>(skip.size())}));
+  }
   std::vector<const std::vector<storage::Value>*> rows_to_send;
   for (const auto& row : all_rows.rows()) {
     if (static_cast<int>(rows_to_send.size()) == options_.batch_size) break;
@@ -333,15 +384,18 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     absl::MutexLock lock(&marks_mu_);
     for (int64_t id : delivered) delivered_unmarked_.insert(id);
     to_mark_.insert(to_mark_.end(), delivered.begin(), delivered.end());
-  } else if (!delivered.empty()) {
-    ITSM_RETURN_IF_ERROR(MarkPublished(txn.get(), now_us, delivered));
   }
-  if (!dead.empty()) {
-    ITSM_RETURN_IF_ERROR(RunWrite(txn.get(), [&dead](storage::Transaction& t) {
+  if ((!deferred_marks && !delivered.empty()) || !dead.empty()) {
+    // The round's outcome in one short write. Should it fail, the delivered rows are sent again
+    // next round (at least once) and the refused ones are tried again.
+    ITSM_RETURN_IF_ERROR(RunWrite([&](storage::Transaction& t) -> absl::Status {
+      if (!deferred_marks && !delivered.empty()) {
+        ITSM_RETURN_IF_ERROR(MarkPublished(t, now_us, delivered));
+      }
+      if (dead.empty()) return absl::OkStatus();
       return Outbox::MoveToDeadLetters(t, dead, absl::Now());
     }));
   }
-  if (txn) ITSM_RETURN_IF_ERROR(txn->Commit());
   dead_lettered_.Increment(static_cast<double>(dead.size()));
   published_.Increment(static_cast<double>(delivered.size()));
   if (static_cast<int>(rows_to_send.size()) < options_.batch_size) {
@@ -350,26 +404,11 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   return static_cast<int>(delivered.size());
 }
 
-absl::Status OutboxRelay::MarkPublished(storage::Transaction* txn, int64_t now_us,
-                                        const std::vector<int64_t>& ids) {
-  // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
-  auto mark = [now_us, &ids](storage::Transaction& t) {
-    const bool postgres = t.dialect() == storage::Dialect::kPostgres;
-    const std::string sql =
-        postgres ? "UPDATE outbox SET published_at_us = $1 WHERE id = ANY(CAST($2 AS BIGINT[]))"
-                 : "UPDATE outbox SET published_at_us = $1 WHERE id IN (SELECT value FROM "
-                   "json_each($2))";
-    const std::string list = postgres ? absl::StrCat("{", absl::StrJoin(ids, ","), "}")
-                                      : absl::StrCat("[", absl::StrJoin(ids, ","), "]");
-    return t.Execute(sql, {now_us, list}).status();
-  };
-  return RunWrite(txn, mark);
-}
-
 absl::Status OutboxRelay::RunWrite(
-    storage::Transaction* txn, const std::function<absl::Status(storage::Transaction&)>& write) {
-  if (txn) return write(*txn);  // PostgreSQL: inside the transaction holding the relay lock
-  if (writer_) {
+    const std::function<absl::Status(storage::Transaction&)>& write) {
+  // SQLite: through the service's batched transactions rather than contending for the single
+  // write lock. PostgreSQL: a transaction of our own, committed before the next round reads.
+  if (writer_ && db_.dialect() == storage::Dialect::kSqlite) {
     absl::Status status = writer_->Run(write);
     // A stopped committer (the service is shutting down) falls back to a transaction of our own.
     if (status.code() != absl::StatusCode::kUnavailable) return status;

@@ -1,5 +1,10 @@
 #include "itsm/outbox/outbox_relay.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -9,6 +14,7 @@
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/storage/migrations.h"
+#include "itsm/supervisor/child_process.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 
@@ -42,10 +48,10 @@ class OutboxRelayTest : public ::testing::TestWithParam<Backend> {
     return o;
   }
 
-  // Writes `n` events for aggregate `key` in one transaction.
-  void Write(const std::string& key, int n, bool commit = true) {
-    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
-    ASSERT_TRUE(txn.ok());
+  // Writes `n` events for aggregate `key` in one transaction (of `db`, else the fixture's).
+  void Write(const std::string& key, int n, bool commit = true, storage::Database* db = nullptr) {
+    auto txn = (db ? db : db_.get())->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
     for (int i = 0; i < n; ++i) {
       google::protobuf::Timestamp ts;
       ts.set_seconds(i);
@@ -58,6 +64,19 @@ class OutboxRelayTest : public ::testing::TestWithParam<Backend> {
   }
 
   OutboxStats Stats() { return *Outbox::Stats(*db_); }
+
+  // Ends the session holding the relay lock, as the server does when the leader's process dies.
+  void EndLeaderSession() {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    auto ended = (*txn)->Query(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
+        " WHERE locktype = 'advisory' AND objid = 7318030 AND granted AND database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())");
+    ASSERT_TRUE(ended.ok()) << ended.status();
+    ASSERT_EQ(ended->size(), 1u);
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
 
   std::string url_;
   std::unique_ptr<storage::Database> db_;
@@ -154,6 +173,7 @@ TEST_P(OutboxRelayTest, RowRefusedForGoodIsDeadLetteredWhileLaterRowsFlow) {
   ASSERT_TRUE(requeued.ok()) << requeued.status();
   EXPECT_EQ(*requeued, 1);
   EXPECT_EQ(Stats().dead_letters, 0);
+  relay.Stop();  // the service restarts with the limit raised (and hands over the relay lock)
   OutboxRelay raised(*db_, Options(), registry_);
   ASSERT_EQ(*raised.PublishOnce(), 1);
   EXPECT_EQ(Stats().pending, 0);
@@ -258,8 +278,9 @@ TEST_P(OutboxRelayTest, RetentionDeletesOnlyOldPublishedRows) {
 }
 
 TEST_P(OutboxRelayTest, ConcurrentRelaysNeverSendARowTwice) {
-  // Replicas share a PostgreSQL database. A SQLite file belongs to one process with one relay,
-  // so there the second relay does not run and the test checks that one drains everything once.
+  // Replicas share a PostgreSQL database: one leads, the other stands by. A SQLite file belongs
+  // to one process with one relay, so there the second relay does not run and the test checks
+  // that one drains everything once.
   const bool replicas = GetParam() == Backend::kPostgres;
   constexpr int kRows = 300;
   for (int i = 0; i < kRows / 10; ++i) Write("agg-" + std::to_string(i), 10);
@@ -286,6 +307,189 @@ TEST_P(OutboxRelayTest, ConcurrentRelaysNeverSendARowTwice) {
   auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, kRows);
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->size(), static_cast<size_t>(kRows));
+}
+
+double GaugeValue(prometheus::Registry& registry, const std::string& name) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name == name) return family.metric[0].gauge.value;
+  }
+  return -1;
+}
+
+// While the relay waits for a broker that does not answer, it holds no transaction, no pooled
+// connection and no table lock: writers (appending to the outbox on the relay's own one-connection
+// pool), a migration's exclusive lock on the outbox and a second replica's relay all go on. The
+// probes run over and over for the whole round, so they overlap its wait.
+TEST_P(OutboxRelayTest, WaitingForTheBrokerBlocksNoOtherTransaction) {
+  const bool postgres = GetParam() == Backend::kPostgres;
+  auto shared = storage::OpenDatabase(url_, {.pool_size = 1, .busy_timeout_ms = 1000});
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  auto db2 = storage::OpenDatabase(url_);
+  ASSERT_TRUE(db2.ok());
+  RelayOptions waiting = Options();
+  waiting.delivery_timeout = absl::Seconds(3);
+  OutboxRelay relay(**shared, waiting, registry_);
+  prometheus::Registry registry2;
+  OutboxRelay standby(**db2, Options(), registry2);
+  ASSERT_EQ(*relay.PublishOnce(), 0);  // leads (PostgreSQL) and has its producer: nothing to send
+  Write("agg", 3);
+  cluster_->SetBrokerDown(1, true);
+
+  std::atomic<bool> round_done{false};
+  absl::StatusOr<int> round = 0;
+  const absl::Time started = absl::Now();
+  std::thread waiter([&] {
+    round = relay.PublishOnce();
+    round_done.store(true);
+  });
+  int probes_during_round = 0;
+  while (!round_done.load()) {
+    const absl::Time probe = absl::Now();
+    // A writer on the relay's one-connection pool appends to the outbox.
+    Write("writer", 1, /*commit=*/true, shared->get());
+    if (postgres) {
+      {
+        // What a migration of the outbox needs: no snapshot or read may hold the table for
+        // long (the relay's own short read may, for a few milliseconds).
+        auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+        ASSERT_TRUE(txn.ok());
+        ASSERT_TRUE((*txn)->Execute("SET LOCAL lock_timeout = '500ms'").ok());
+        EXPECT_TRUE((*txn)->Execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE").ok())
+            << "the relay holds the outbox while it waits for the broker";
+      }  // rolled back: the standby below reads the table
+      // Another replica's relay does not wait: it sees the lead taken and answers at once.
+      auto n = standby.PublishOnce();
+      ASSERT_TRUE(n.ok()) << n.status();
+      EXPECT_EQ(*n, 0);
+      EXPECT_FALSE(standby.leader());
+    }
+    EXPECT_LT(absl::Now() - probe, absl::Milliseconds(900)) << "a probe waited";
+    if (!round_done.load()) ++probes_during_round;
+    absl::SleepFor(absl::Milliseconds(50));  // pacing between probes
+  }
+  waiter.join();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(*round, 0);
+  EXPECT_GE(absl::Now() - started, waiting.delivery_timeout);  // it really waited
+  EXPECT_GE(probes_during_round, 5);
+
+  // The broker is back: everything, the writer's rows included, goes once, by the leader.
+  cluster_->SetBrokerDown(1, false);
+  const int64_t rows = Stats().pending;
+  int64_t published = 0;
+  for (int i = 0; i < 20 && published < rows; ++i) {
+    auto n = relay.PublishOnce();
+    ASSERT_TRUE(n.ok()) << n.status();
+    published += *n;
+  }
+  EXPECT_EQ(published, rows);
+  EXPECT_EQ(Stats().pending, 0);
+}
+
+// One replica leads; a standby takes over when the leader's lock session ends (what the server
+// does when the leader's process dies), and the old leader learns it and stands by. A stopping
+// leader hands the lead over at once.
+TEST_P(OutboxRelayTest, AStandbyTakesOverWhenTheLeaderSessionEnds) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "one process per SQLite file: no replicas";
+  auto db2 = storage::OpenDatabase(url_);
+  ASSERT_TRUE(db2.ok());
+  prometheus::Registry registry2;
+  OutboxRelay a(*db_, Options(), registry_);
+  OutboxRelay b(**db2, Options(), registry2);
+  Write("agg", 2);
+  ASSERT_EQ(*a.PublishOnce(), 2);
+  EXPECT_TRUE(a.leader());
+  EXPECT_EQ(GaugeValue(registry_, "itsm_outbox_relay_leader"), 1);
+
+  Write("agg", 3);
+  ASSERT_EQ(*b.PublishOnce(), 0);
+  EXPECT_FALSE(b.leader());
+  EXPECT_EQ(GaugeValue(registry2, "itsm_outbox_relay_leader"), 0);
+  EXPECT_EQ(Stats().pending, 3);
+
+  EndLeaderSession();
+  ASSERT_EQ(*b.PublishOnce(), 3);
+  EXPECT_TRUE(b.leader());
+  ASSERT_EQ(*a.PublishOnce(), 0);
+  EXPECT_FALSE(a.leader());
+  EXPECT_EQ(GaugeValue(registry_, "itsm_outbox_relay_leader"), 0);
+
+  b.Stop();
+  EXPECT_FALSE(b.leader());
+  Write("agg", 1);
+  ASSERT_EQ(*a.PublishOnce(), 1);
+  EXPECT_TRUE(a.leader());
+
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 6);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->size(), 6u);
+}
+
+// The leader is a real process killed with SIGKILL: its connection dies with it, the server
+// releases the relay lock, and the standby relays from then on. The child is this test binary
+// running OutboxRelayChild.RelaysUntilKilled.
+TEST_P(OutboxRelayTest, KillDashNineOfTheLeaderHandsTheLeadToAStandby) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "one process per SQLite file: no replicas";
+  itsm::testing::ScratchDir dir;
+  Write("before", 2);
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  ASSERT_GT(len, 0);
+  auto child = supervisor::ChildProcess::Start(
+      {.binary = std::string(self, len),
+       .args = {"--gtest_filter=OutboxRelayChild.RelaysUntilKilled"},
+       .env = {{"ITSM_OUTBOX_TEST_CHILD_URL", url_},
+               {"ITSM_OUTBOX_TEST_CHILD_KAFKA", cluster_->bootstrap_servers()},
+               {"ITSM_OUTBOX_TEST_CHILD_READY", dir.File("leading")}},
+       .log_file = dir.File("child.log"),
+       .user = ""});
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return std::filesystem::exists(dir.File("leading")); },
+                                    absl::Seconds(30), "the child leads")
+                  .ok())
+      << supervisor::ReadFile(dir.File("child.log")).value_or("");
+  // The child relays: the rows go, and this replica stands by.
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return Stats().pending == 0; }, absl::Seconds(20),
+                                    "the child published")
+                  .ok());
+  OutboxRelay standby(*db_, Options(), registry_);
+  ASSERT_EQ(*standby.PublishOnce(), 0);
+  EXPECT_FALSE(standby.leader());
+
+  (*child)->Kill();
+  Write("after", 3);
+  int published = 0;
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    auto n = standby.PublishOnce();
+                    published += n.ok() ? *n : 0;
+                    return published == 3;
+                  },
+                  absl::Seconds(20), "the standby took over", absl::Milliseconds(100))
+                  .ok());
+  EXPECT_TRUE(standby.leader());
+  EXPECT_EQ(Stats().pending, 0);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 5);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->size(), 5u);
+}
+
+// Not a test of its own: the leader process of KillDashNineOfTheLeaderHandsTheLeadToAStandby.
+TEST(OutboxRelayChild, RelaysUntilKilled) {
+  const char* url = std::getenv("ITSM_OUTBOX_TEST_CHILD_URL");
+  if (url == nullptr) GTEST_SKIP() << "run by KillDashNineOfTheLeaderHandsTheLeadToAStandby";
+  auto db = storage::OpenDatabase(url);
+  ASSERT_TRUE(db.ok()) << db.status();
+  prometheus::Registry registry;
+  RelayOptions options;
+  options.bootstrap_servers = std::getenv("ITSM_OUTBOX_TEST_CHILD_KAFKA");
+  OutboxRelay relay(**db, options, registry);
+  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return relay.leader(); }, absl::Seconds(20), "leading").ok());
+  ASSERT_TRUE(
+      supervisor::WriteFileAtomically(std::getenv("ITSM_OUTBOX_TEST_CHILD_READY"), "1").ok());
+  for (;;) absl::SleepFor(absl::Hours(1));  // until SIGKILL
 }
 
 TEST_P(OutboxRelayTest, BackgroundThreadPublishesAfterWake) {

@@ -236,6 +236,49 @@ class PgTransaction final : public Transaction {
   bool done_ = false;
 };
 
+class PgLockSession final : public LockSession {
+ public:
+  explicit PgLockSession(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+  // Unlocks before closing: the server would release the locks when it notices the closed
+  // connection, a moment later; unlocking first means the next holder can take them as soon as
+  // this returns. A dead connection fails at once, and its locks are gone anyway.
+  ~PgLockSession() override {
+    PGresult* res = PQexec(conn_->conn(), "SELECT pg_advisory_unlock_all()");
+    PQclear(res);
+  }
+
+  absl::StatusOr<bool> TryLock(int64_t key) override {
+    const std::string text = absl::StrCat(key);
+    const char* values[] = {text.c_str()};
+    // Autocommit: the lock is the session's, so no transaction stays open to hold it.
+    PGresult* res = PQexecParams(conn_->conn(), "SELECT pg_try_advisory_lock($1::bigint)", 1,
+                                 nullptr, values, nullptr, nullptr, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+      absl::Status status = PgError(conn_->conn(), res, "try advisory lock");
+      PQclear(res);
+      return status;
+    }
+    const bool locked = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return locked;
+  }
+
+  absl::Status Check() override {
+    PGresult* res = PQexec(conn_->conn(), "SELECT 1");
+    absl::Status status = absl::OkStatus();
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+      // Whatever went wrong, the locks can no longer be vouched for.
+      status = MakeStorageError(ErrorKind::kUnavailable,
+                                absl::StrCat("lock session lost: ", PQerrorMessage(conn_->conn())));
+    }
+    PQclear(res);
+    return status;
+  }
+
+ private:
+  std::unique_ptr<PgConnection> conn_;
+};
+
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(std::string conninfo, DatabaseOptions options)
@@ -243,18 +286,15 @@ class PostgresDatabase final : public Database {
 
   absl::Status Open() {
     for (int i = 0; i < std::max(1, options_.pool_size); ++i) {
-      PGconn* conn = PQconnectdb(conninfo_.c_str());
-      auto owned = std::make_unique<PgConnection>(conn);
-      if (PQstatus(conn) != CONNECTION_OK) {
-        return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(),
-                                                   ": ", PQerrorMessage(conn)));
-      }
-      // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
-      PQsetNoticeProcessor(
-          conn, [](void*, const char*) {}, nullptr);
-      pool_.Add(std::move(owned));
+      ITSM_ASSIGN_OR_RETURN(auto conn, Connect());
+      pool_.Add(std::move(conn));
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() override {
+    ITSM_ASSIGN_OR_RETURN(auto conn, Connect());
+    return std::unique_ptr<LockSession>(std::make_unique<PgLockSession>(std::move(conn)));
   }
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) override {
@@ -270,6 +310,19 @@ class PostgresDatabase final : public Database {
   std::string DisplayUrl() const override { return RedactPassword(conninfo_); }
 
  private:
+  absl::StatusOr<std::unique_ptr<PgConnection>> Connect() {
+    PGconn* conn = PQconnectdb(conninfo_.c_str());
+    auto owned = std::make_unique<PgConnection>(conn);
+    if (PQstatus(conn) != CONNECTION_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(), ": ", PQerrorMessage(conn)));
+    }
+    // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
+    return owned;
+  }
+
   std::string conninfo_;
   DatabaseOptions options_;
   ConnectionPool<PgConnection> pool_;

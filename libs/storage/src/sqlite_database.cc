@@ -263,6 +263,9 @@ class SqliteDatabase final : public Database {
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
+  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() override {
+    return absl::UnimplementedError("SQLite has no lock sessions: one process owns the file");
+  }
   std::string DisplayUrl() const override { return absl::StrCat("sqlite://", path_); }
 
  private:

@@ -168,6 +168,50 @@ TEST_P(DatabaseTest, BadSqlIsInternalNotACrash) {
   EXPECT_TRUE(base::IsPrivate(rows.status()));
 }
 
+// A session lock is held by one session at a time, with no transaction open, until its session
+// ends: then another takes it. A session whose connection the server ended says so.
+TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
+  if (GetParam() == Backend::kSqlite) {
+    EXPECT_EQ(db_->OpenLockSession().status().code(), absl::StatusCode::kUnimplemented);
+    return;
+  }
+  constexpr int64_t kKey = 42;
+  auto first = db_->OpenLockSession();
+  auto second = db_->OpenLockSession();
+  ASSERT_TRUE(first.ok() && second.ok()) << first.status() << second.status();
+  EXPECT_TRUE(*(*first)->TryLock(kKey));
+  EXPECT_FALSE(*(*second)->TryLock(kKey));
+  EXPECT_TRUE((*first)->Check().ok());
+  {
+    // No transaction stays open to hold it.
+    auto txn = db_->Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    auto open = (*txn)->Query(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL");
+    ASSERT_TRUE(open.ok()) << open.status();
+    EXPECT_EQ(open->row(0)[0].AsInt(), 0);
+  }
+  first->reset();  // released before it returns
+  EXPECT_TRUE(*(*second)->TryLock(kKey));
+
+  // The server ends the holder's session (as when its process dies): the lock is free again, and
+  // the holder learns it lost it.
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)
+                  ->Query("SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype ="
+                          " 'advisory' AND objid = $1 AND granted AND database ="
+                          " (SELECT oid FROM pg_database WHERE datname = current_database())",
+                          {kKey})
+                  .ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ((*second)->Check().code(), absl::StatusCode::kUnavailable);
+  auto third = db_->OpenLockSession();
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(*(*third)->TryLock(kKey));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& info) { return itsm::testing::BackendName(info.param); });

@@ -3,10 +3,22 @@
 // delivery report). A crash between the acknowledgement and the mark re-sends those rows on
 // restart with the same ce_id: delivery is at least once, and consumers de-duplicate by ce_id.
 //
-// Several replicas on one PostgreSQL database may all run a relay: each round takes a
-// transaction-scoped advisory lock, so one relay publishes at a time and rows are marked before
-// the lock is released — no row is sent twice by two relays, and one aggregate's events keep
-// their order (two relays publishing interleaved batches could reorder them).
+// No database transaction stays open while the relay waits for the broker: a round reads a batch
+// in a short snapshot, produces it and waits for the delivery reports holding nothing, then marks
+// what was delivered (and sets aside what was refused for good) in a short write transaction.
+// So a slow or unreachable broker never holds a pooled connection, a lock or a snapshot that
+// writers, migrations or vacuum would wait behind.
+//
+// Several replicas on one PostgreSQL database may all run a relay; one of them leads and relays,
+// the others stand by. Leadership is a session-level advisory lock held on a connection of the
+// relay's own (storage::LockSession, outside the pool), so one relay publishes at a time: no row
+// is sent twice by two healthy relays, and one aggregate's events keep their order (two relays
+// publishing interleaved batches could reorder them). The leader checks its lock session before
+// every round and steps down when it ended; the server releases the lock when the leader's
+// connection ends, also when its process is killed (kill -9), and a standby takes over at its
+// next round. A leader that loses its session in the middle of a round may overlap one round
+// with its successor: both start from the oldest unmarked row, so events may be sent twice (at
+// least once, as always) but each key's first copies keep their order, as with one relay.
 //
 // Without bootstrap servers the relay does nothing and rows wait; when Kafka is unreachable,
 // deliveries time out, rows stay pending and the next round retries them. A row the broker
@@ -16,6 +28,7 @@
 #ifndef ITSM_OUTBOX_OUTBOX_RELAY_H_
 #define ITSM_OUTBOX_OUTBOX_RELAY_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -76,19 +89,23 @@ class OutboxRelay {
   void Stop();
 
   // One round, synchronously: publish up to batch_size pending rows. Returns how many were
-  // published. For tests and for the thread.
+  // published (0 on a PostgreSQL replica that does not lead). For tests and for the thread.
   absl::StatusOr<int> PublishOnce();
+
+  // PostgreSQL: whether this relay held the relay lock at its last round (SQLite: it relays once
+  // it ran a round). Also the gauge itsm_outbox_relay_leader.
+  bool leader() const { return leader_flag_.load(); }
 
  private:
   void Loop();
   // Creates the producer on first use (it recreates itself after a fatal error).
   absl::Status EnsureProducer();
-  absl::Status MarkPublished(storage::Transaction* txn, int64_t now_us,
-                             const std::vector<int64_t>& ids);
-  // Runs `write` in `txn` (PostgreSQL: the transaction holding the relay lock), else through the
-  // writer, else in a transaction of its own.
-  absl::Status RunWrite(storage::Transaction* txn,
-                        const std::function<absl::Status(storage::Transaction&)>& write);
+  // PostgreSQL: true while this relay holds the relay lock (taken now if free); steps down when
+  // its lock session ended.
+  absl::StatusOr<bool> Lead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
+  void SetLeader(bool leader);
+  // Runs `write` through the writer (SQLite), else in a short transaction of its own.
+  absl::Status RunWrite(const std::function<absl::Status(storage::Transaction&)>& write);
   // With a writer: submits the coalesced marks when due (or now, with `force`), without waiting
   // unless `wait`.
   void FlushMarks(bool force, bool wait);
@@ -99,6 +116,12 @@ class OutboxRelay {
   storage::GroupCommitter* writer_;
   // Made by the first round (Start, or PublishOnce in tests).
   std::unique_ptr<events::KafkaProducer> producer_;
+
+  // One round at a time (the thread, Stop's final round, tests).
+  absl::Mutex round_mu_;
+  // PostgreSQL: the relay's own connection, holding the relay lock while this relay leads.
+  std::unique_ptr<storage::LockSession> lock_session_ ABSL_GUARDED_BY(round_mu_);
+  std::atomic<bool> leader_flag_{false};
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
@@ -118,6 +141,7 @@ class OutboxRelay {
   prometheus::Counter& dead_lettered_;
   prometheus::Gauge& pending_;
   prometheus::Histogram& latency_;
+  prometheus::Gauge& leader_;
 };
 
 }  // namespace itsm::outbox

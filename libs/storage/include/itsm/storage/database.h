@@ -78,6 +78,25 @@ class Transaction {
   virtual Dialect dialect() const = 0;
 };
 
+// A connection of its own, outside the pool, for locks that must outlive any transaction: on
+// PostgreSQL, session-level advisory locks. Such a lock never occupies a pooled connection and
+// needs no open transaction; the server releases it when the connection ends: when this object
+// is destroyed, or when the process dies (kill -9 closes its socket), so another process can take
+// it over. The connection is never silently re-established: a new one would not hold the locks.
+//
+// Not thread-safe: one owner uses it.
+class LockSession {
+ public:
+  // Releases its locks (before it returns) and closes the connection.
+  virtual ~LockSession() = default;
+  // Takes the lock `key` unless another session holds it. True when this session holds it now.
+  // UNAVAILABLE when the connection died (make a new session).
+  virtual absl::StatusOr<bool> TryLock(int64_t key) = 0;
+  // OK while the connection is alive, so the locks it took are still held; UNAVAILABLE once it
+  // died: the server released them, and another session may hold them now.
+  virtual absl::Status Check() = 0;
+};
+
 struct DatabaseOptions {
   // Connections in the pool. SQLite serialises writers anyway; extra connections serve readers.
   int pool_size = 4;
@@ -93,6 +112,10 @@ class Database {
   virtual ~Database() = default;
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) = 0;
   virtual Dialect dialect() const = 0;
+  // A new LockSession on a connection of its own (PostgreSQL). UNIMPLEMENTED on SQLite: a file
+  // belongs to one process, so there is nobody to lock out. UNAVAILABLE when the database cannot
+  // be reached.
+  virtual absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() = 0;
   // The URL with any password removed, for logs.
   virtual std::string DisplayUrl() const = 0;
 };
