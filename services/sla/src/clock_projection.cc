@@ -116,6 +116,8 @@ absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
     clock = ClockOf<v1::SlaWarningReached>(event);
   } else if (t == "itsm.sla.v1.SlaBreached") {
     clock = ClockOf<v1::SlaBreached>(event);
+  } else if (t == "itsm.sla.v1.SlaBreachWithdrawn") {
+    clock = ClockOf<v1::SlaBreachWithdrawn>(event);
   } else if (t == "itsm.sla.v1.SlaMet") {
     clock = ClockOf<v1::SlaMet>(event);
   } else if (t == "itsm.sla.v1.SlaClockCompleted") {

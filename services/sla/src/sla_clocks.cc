@@ -9,6 +9,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
 #include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_rules.h"
@@ -145,22 +146,28 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
     return absl::InvalidArgumentError(
         absl::StrCat("time zone \"", zone, "\": ", compiled.status().message()));
   }
-  ITSM_ASSIGN_OR_RETURN(absl::Time due,
-                        businesstime::AddBusinessDuration(*compiled, start, in.target));
-  *out.mutable_due_time() = base::ToProtoTimestamp(due);
+  // The instants a clock started now would reach, computed as the timer computes them.
+  const std::vector<double> thresholds(definition.warning_thresholds().begin(),
+                                       definition.warning_thresholds().end());
+  const std::vector<slamodel::Milestone> milestones =
+      slamodel::Clock::Start(start, in.target).Milestones(*compiled, thresholds, start);
+  for (const slamodel::Milestone& m : milestones) {
+    if (!m.at.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "calendar_id: calendar \"", in.calendar.name(), "\" has too little open time to reach ",
+          m.percent, "% of the target within ",
+          absl::FormatDuration(businesstime::kSearchHorizon)));
+    }
+  }
+  *out.mutable_due_time() = base::ToProtoTimestamp(*milestones.back().at);
   *out.mutable_target() = ToProto(in.target);
   out.set_calendar_id(in.calendar.id());
   out.set_time_zone(zone);
   if (!definition.id().empty()) {
-    for (double p : definition.warning_thresholds()) {
-      ITSM_ASSIGN_OR_RETURN(
-          absl::Time at,
-          businesstime::AddBusinessDuration(
-              *compiled, start,
-              absl::Seconds(std::llround(absl::ToDoubleSeconds(in.target) * p / 100))));
+    for (size_t i = 0; i + 1 < milestones.size(); ++i) {
       auto* w = out.add_warnings();
-      w->set_percent(p);
-      *w->mutable_time() = base::ToProtoTimestamp(at);
+      w->set_percent(milestones[i].percent);
+      *w->mutable_time() = base::ToProtoTimestamp(*milestones[i].at);
     }
     *out.mutable_definition() = std::move(in.definition);
   }

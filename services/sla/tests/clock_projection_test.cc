@@ -125,6 +125,31 @@ TEST(ClockProjection, StatusReadsCalendarsWithoutHoldingTheLock) {
   EXPECT_EQ(p.size(), 3u);
 }
 
+// The timer withdraws a breach that a later change made untrue (a retroactive retarget): status
+// follows the withdrawal, and the clock's new due time, instead of keeping "breached".
+TEST(ClockProjection, AWithdrawnBreachIsNoLongerShownBreached) {
+  ClockProjection p;
+  auto breached = Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0 + absl::Hours(4));
+  breached.set_breached(true);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaBreached>(breached)).ok());
+  EXPECT_EQ(p.IncidentStatus("inc-1", kT0 + absl::Hours(5), AlwaysOpen())[0].state(), "breached");
+  auto withdrawn = Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0 + absl::Hours(5));
+  withdrawn.mutable_target()->set_seconds(8 * 3600);
+  *withdrawn.mutable_due_time() = base::ToProtoTimestamp(kT0 + absl::Hours(8));
+  withdrawn.set_breached(false);
+  v1::SlaBreachWithdrawn message;
+  *message.mutable_clock() = withdrawn;
+  message.set_reason("retargeted");
+  ASSERT_TRUE(
+      p.Apply(events::MakeCloudEvent(message, "itsm/sla-timer", "inc-1", kT0 + absl::Hours(5)))
+          .ok());
+  auto status = p.IncidentStatus("inc-1", kT0 + absl::Hours(6), AlwaysOpen());
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].state(), "running");
+  EXPECT_FALSE(status[0].breached());
+  EXPECT_EQ(base::FromProtoTimestamp(status[0].due_time()), kT0 + absl::Hours(8));
+}
+
 TEST(ClockProjection, CompletedAndBreachedAndCancelled) {
   ClockProjection p;
   auto late = Clock("c1", "inc-1", v1::CLOCK_STAGE_COMPLETED, kT0 + absl::Hours(6));
