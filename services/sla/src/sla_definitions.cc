@@ -13,6 +13,7 @@
 #include "itsm/records/record_diff.h"
 #include "itsm/records/unit_of_work.h"
 #include "itsm/sla/v1/events.pb.h"
+#include "itsm/slamodel/calendar.h"
 #include "services/sla/src/sla_events.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_rules.h"
@@ -27,13 +28,15 @@ using DefinitionWork = records::UnitOfWork<v1::SlaDefinition, DefinitionStore>;
 
 // The checks against other records, under the write lock: the calendar exists (a name is stored
 // as its id) and no other definition overlaps.
-absl::Status CheckAgainstStored(storage::Transaction& txn, v1::SlaDefinition& d) {
+absl::Status CheckAgainstStored(storage::Transaction& txn, v1::SlaDefinition& d, absl::Time now) {
   auto calendar = SlaRepository::GetCalendar(txn, d.calendar_id());
   if (absl::IsNotFound(calendar.status())) {
     return absl::FailedPreconditionError(std::string(calendar.status().message()));
   }
   ITSM_RETURN_IF_ERROR(calendar.status());
   d.set_calendar_id(calendar->id());
+  ITSM_ASSIGN_OR_RETURN(businesstime::Calendar hours, slamodel::CompileCalendar(*calendar));
+  ITSM_RETURN_IF_ERROR(CheckTargetsReachable(d, hours, now));
   ITSM_ASSIGN_OR_RETURN(auto others, SlaRepository::AllDefinitions(txn, false));
   return CheckNoOverlap(d, others);
 }
@@ -68,7 +71,8 @@ absl::Status SlaDefinitions::Create(storage::Transaction& txn, const base::Calle
       out,
       work.Create(
           records::IdempotentCallOf(kCreateDefinition, request), std::move(d),
-          [&txn](v1::SlaDefinition& record) { return CheckAgainstStored(txn, record); }, Created));
+          [&txn, now](v1::SlaDefinition& record) { return CheckAgainstStored(txn, record, now); },
+          Created));
   return absl::OkStatus();
 }
 
@@ -91,7 +95,7 @@ absl::Status SlaDefinitions::Update(storage::Transaction& txn, const base::Calle
                          ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), d.version(),
                                                                     "definition.version"));
                          v1::SlaDefinition after = d;
-                         ITSM_RETURN_IF_ERROR(CheckAgainstStored(txn, after));
+                         ITSM_RETURN_IF_ERROR(CheckAgainstStored(txn, after, now));
                          *after.mutable_create_time() = stored.create_time();
                          // Who last changed it is not a change of its own: the audit entry names
                          // the actor.

@@ -7,17 +7,17 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/businesstime/business_time.h"
 #include "itsm/slamodel/calendar.h"
+#include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
 
 namespace itsm::sla {
 namespace {
 
+// Lengths and list sizes are the limits declared in sla.proto, checked before any rule runs.
 absl::Status CheckName(const std::string& name) {
   if (absl::StripAsciiWhitespace(name).empty()) return absl::InvalidArgumentError("name: required");
-  if (name.size() > kMaxName) {
-    return absl::InvalidArgumentError(absl::StrCat("name: at most ", kMaxName, " characters"));
-  }
   return absl::OkStatus();
 }
 
@@ -57,19 +57,18 @@ std::string FormatBound(absl::Time t) {
 
 absl::Status ValidateCalendar(const v1::Calendar& calendar) {
   ITSM_RETURN_IF_ERROR(CheckName(calendar.name()));
-  if (calendar.description().size() > kMaxDescription) {
+  // Without weekly hours a calendar is open only on its extra working days: a clock started
+  // after the last one would never come due.
+  if (!calendar.always_open() && calendar.weekly_hours().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("description: at most ", kMaxDescription, " characters"));
+        "weekly_hours: required unless always_open (a calendar without weekly working time has "
+        "no open time after its last extra working day, so its clocks would never come due)");
   }
   return slamodel::CompileCalendar(calendar).status();
 }
 
 absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   ITSM_RETURN_IF_ERROR(CheckName(d.name()));
-  if (d.description().size() > kMaxDescription) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("description: at most ", kMaxDescription, " characters"));
-  }
   switch (d.kind()) {
     case v1::AGREEMENT_KIND_SLA:
       break;
@@ -91,9 +90,8 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
     return absl::InvalidArgumentError("coverage.services: at least one service");
   }
   for (int i = 0; i < d.coverage().services_size(); ++i) {
-    if (d.coverage().services(i).empty() || d.coverage().services(i).size() > kMaxName) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("coverage.services[", i, "]: must be 1..", kMaxName, " characters"));
+    if (d.coverage().services(i).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("coverage.services[", i, "]: empty"));
     }
   }
   if (d.calendar_id().empty()) return absl::InvalidArgumentError("calendar_id: required");
@@ -135,8 +133,12 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
           (dur->seconds() < 0 || dur->nanos() < 0 || (dur->seconds() == 0 && dur->nanos() == 0))) {
         return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": must be positive"));
       }
-      if (has && dur->seconds() > int64_t{10} * 366 * 86400) {
-        return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": at most 10 years"));
+      // Due instants are searched this far ahead (and no further): a longer target could be
+      // accepted here and then never computed.
+      if (has && absl::Seconds(dur->seconds()) > businesstime::kSearchHorizon) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ".", name, ": at most ", absl::ToInt64Hours(businesstime::kSearchHorizon) / 24,
+            " days (the due-time search horizon)"));
       }
     }
   }
@@ -194,6 +196,28 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
             " for service \"", service, "\" at ", slamodel::PriorityName(t.priority()), " from ",
             FormatBound(From(o)), " to ", FormatBound(Until(o)),
             ": effective dates must not overlap (retire it or change its dates)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
+                                   const businesstime::Calendar& calendar, absl::Time from) {
+  for (int i = 0; i < d.targets_size(); ++i) {
+    const auto& t = d.targets(i);
+    for (const auto& [name, has, target] :
+         {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
+          std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
+      if (!has) continue;
+      const absl::Duration duration =
+          absl::Seconds(target->seconds()) + absl::Nanoseconds(target->nanos());
+      if (!slamodel::Clock::Start(from, duration).Milestones(calendar, {}, from).back().at) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("targets[", i, "].", name, ": ", absl::FormatDuration(duration),
+                         " of business time cannot be reached within ",
+                         absl::ToInt64Hours(businesstime::kSearchHorizon) / 24,
+                         " days on calendar \"", d.calendar_id(), "\" (too little open time)"));
       }
     }
   }

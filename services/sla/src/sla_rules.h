@@ -10,12 +10,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "itsm/businesstime/calendar.h"
 #include "itsm/sla/v1/sla.pb.h"
 
 namespace itsm::sla {
-
-inline constexpr size_t kMaxName = 200;
-inline constexpr size_t kMaxDescription = 4000;
 
 // Validates a calendar record: name, then Calendar::Create's checks with its messages, field
 // names translated to the record's (weekly[0].end -> weekly_hours[0].end).
@@ -32,6 +30,12 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& definition,
                             const std::vector<v1::SlaDefinition>& others);
 
 // Whether `definition` applies to the record described by `request` at `at`.
+// Every target of `definition` falls due within the search horizon for a clock started at `from`
+// on `calendar`; INVALID_ARGUMENT naming the target otherwise (a calendar with too little open
+// time for it).
+absl::Status CheckTargetsReachable(const v1::SlaDefinition& definition,
+                                   const businesstime::Calendar& calendar, absl::Time from);
+
 bool Applies(const v1::SlaDefinition& definition, const v1::ResolveApplicableSlaRequest& request,
              absl::Time at);
 

@@ -3,6 +3,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
+#include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/calendar.h"
 
 namespace itsm::sla {
 namespace {
@@ -66,6 +68,52 @@ TEST(ValidateCalendar, UsesTheRecordsFieldNames) {
   c = WorkWeek();
   c.mutable_weekly_hours(0)->set_day(v1::WEEKDAY_UNSPECIFIED);
   EXPECT_THAT(ValidateCalendar(c).message(), HasSubstr("weekly_hours[0].day"));
+}
+
+// Issue 12: targets that could never fall due are refused when saved, with the field named.
+TEST(ValidateCalendar, ACalendarWithoutWeeklyWorkingTimeIsRefused) {
+  v1::Calendar c = WorkWeek();
+  c.clear_weekly_hours();
+  auto* extra = c.add_extra_working_days();
+  extra->mutable_date()->set_year(2027);
+  extra->mutable_date()->set_month(1);
+  extra->mutable_date()->set_day(2);
+  EXPECT_THAT(ValidateCalendar(c).message(),
+              HasSubstr("weekly_hours: required unless always_open"));
+  c.clear_extra_working_days();
+  c.set_always_open(true);
+  EXPECT_TRUE(ValidateCalendar(c).ok()) << ValidateCalendar(c);
+}
+
+TEST(ValidateAndNormalise, TargetsEndAtTheDueTimeSearchHorizon) {
+  const int64_t horizon_s = absl::ToInt64Seconds(businesstime::kSearchHorizon);
+  v1::SlaDefinition d = Gold();
+  d.mutable_targets(0)->mutable_resolution_target()->set_seconds(horizon_s);
+  EXPECT_TRUE(ValidateAndNormalise(d).ok());
+  d = Gold();
+  d.mutable_targets(0)->mutable_resolution_target()->set_seconds(horizon_s + 1);
+  EXPECT_EQ(Error(d),
+            "targets[0].resolution_target: at most 3653 days (the due-time search horizon)");
+}
+
+TEST(CheckTargetsReachable, ATargetTheCalendarCannotReachWithinTheHorizonIsRefused) {
+  v1::Calendar one_hour_a_week;
+  one_hour_a_week.set_name("Monday 09:00-10:00");
+  one_hour_a_week.set_time_zone("UTC");
+  auto* w = one_hour_a_week.add_weekly_hours();
+  w->set_day(v1::WEEKDAY_MONDAY);
+  w->mutable_start()->set_hours(9);
+  w->mutable_end()->set_hours(10);
+  auto hours = slamodel::CompileCalendar(one_hour_a_week);
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  v1::SlaDefinition d = Gold();  // 15 min response, 4 h resolution: 4 weeks on this calendar
+  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok());
+  // 10 years hold about 522 open hours here.
+  d.mutable_targets(0)->mutable_resolution_target()->set_seconds(600 * 3600);
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+              HasSubstr("targets[0].resolution_target: 600h of business time cannot be reached "
+                        "within 3653 days"));
 }
 
 TEST(ValidateAndNormalise, FillsDefaults) {
