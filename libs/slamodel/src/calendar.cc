@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
 namespace itsm::slamodel {
@@ -42,6 +43,16 @@ businesstime::CalendarSpec ToCalendarSpec(const sla::v1::Calendar& c,
 
 absl::StatusOr<businesstime::Calendar> CompileCalendar(const sla::v1::Calendar& calendar,
                                                        const std::string& time_zone) {
+  // The record counts weekdays as its enum does (Monday = 1); the library from 0. Checked here
+  // so that an error speaks the record's numbering.
+  for (int i = 0; i < calendar.weekly_hours_size(); ++i) {
+    const int day = calendar.weekly_hours(i).day();
+    if (day < sla::v1::WEEKDAY_MONDAY || day > sla::v1::WEEKDAY_SUNDAY) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("weekly_hours[", i, "].day: ", day,
+                       " is not a weekday (WEEKDAY_MONDAY = 1 to WEEKDAY_SUNDAY = 7)"));
+    }
+  }
   auto compiled = businesstime::Calendar::Create(ToCalendarSpec(calendar, time_zone));
   if (!compiled.ok()) {
     // The library names its own spec's fields; users wrote the record's.

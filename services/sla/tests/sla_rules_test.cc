@@ -67,7 +67,9 @@ TEST(ValidateCalendar, UsesTheRecordsFieldNames) {
   EXPECT_EQ(ValidateCalendar(c).message(), "name: required");
   c = WorkWeek();
   c.mutable_weekly_hours(0)->set_day(v1::WEEKDAY_UNSPECIFIED);
-  EXPECT_THAT(ValidateCalendar(c).message(), HasSubstr("weekly_hours[0].day"));
+  // In the API's numbering (Monday = 1), not the library's (Monday = 0).
+  EXPECT_EQ(ValidateCalendar(c).message(),
+            "weekly_hours[0].day: 0 is not a weekday (WEEKDAY_MONDAY = 1 to WEEKDAY_SUNDAY = 7)");
 }
 
 // Issue 12: targets that could never fall due are refused when saved, with the field named.
