@@ -34,6 +34,13 @@ bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const s
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+// Whether one record can match both coverage lists: an empty list matches every value.
+bool CanShare(const google::protobuf::RepeatedPtrField<std::string>& a,
+              const google::protobuf::RepeatedPtrField<std::string>& b) {
+  if (a.empty() || b.empty()) return true;
+  return std::any_of(a.begin(), a.end(), [&b](const std::string& v) { return Listed(b, v); });
+}
+
 std::string KindName(v1::AgreementKind k) {
   switch (k) {
     case v1::AGREEMENT_KIND_SLA:
@@ -187,6 +194,13 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
     if (o.id() == d.id() || o.retired() || o.kind() != d.kind()) continue;
     // Half-open ranges [from, until) overlap when each starts before the other ends.
     if (!(From(d) < Until(o) && From(o) < Until(d))) continue;
+    // Definitions narrowed to disjoint CI classes, categories or request types never apply to
+    // the same record: "P1 network incidents" and "P1 hardware incidents" may differ.
+    if (!CanShare(d.coverage().ci_classes(), o.coverage().ci_classes()) ||
+        !CanShare(d.coverage().categories(), o.coverage().categories()) ||
+        !CanShare(d.coverage().request_types(), o.coverage().request_types())) {
+      continue;
+    }
     for (const auto& service : d.coverage().services()) {
       if (!Listed(o.coverage().services(), service)) continue;
       for (const auto& t : d.targets()) {

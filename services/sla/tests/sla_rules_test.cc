@@ -206,6 +206,15 @@ TEST(CheckNoOverlap, SameKindServicePriorityAndDatesConflict) {
   auto p2 = b;
   p2.mutable_targets(0)->set_priority(incident::v1::PRIORITY_P2);
   EXPECT_TRUE(CheckNoOverlap(p2, {a}).ok());
+  // Narrowed to disjoint categories: never the same record, so both may exist; narrowed to
+  // sharing ones, or one not narrowed at all, they overlap.
+  auto network = b, hardware = a;
+  network.mutable_coverage()->add_categories("network");
+  hardware.mutable_coverage()->add_categories("hardware");
+  EXPECT_TRUE(CheckNoOverlap(network, {hardware}).ok());
+  hardware.mutable_coverage()->add_categories("network");
+  EXPECT_EQ(CheckNoOverlap(network, {hardware}).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(CheckNoOverlap(network, {a}).code(), absl::StatusCode::kAlreadyExists);
   auto retired = a;
   retired.set_retired(true);
   EXPECT_TRUE(CheckNoOverlap(b, {retired}).ok());
