@@ -633,7 +633,7 @@ absl::StatusOr<ClockPolicy> ClockPolicy::FromDefinition(const sla::v1::SlaDefini
     const auto& d = response ? t.response_target() : t.resolution_target();
     if ((response && !t.has_response_target()) || (!response && !t.has_resolution_target()))
       continue;
-    targets[PriorityName(t.priority())] = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+    targets[PriorityName(t.priority())] = base::FromProtoDuration(d);
   }
   return ClockPolicy(kind, std::move(conditions), std::move(targets),
                      definition.retroactive_start());

@@ -33,14 +33,6 @@ uint64_t Mix(uint64_t z) {  // splitmix64 finaliser: spreads FNV's weak low bits
   return z ^ (z >> 31);
 }
 
-google::protobuf::Duration ProtoDuration(absl::Duration d) {
-  google::protobuf::Duration out;
-  const int64_t s = absl::IDivDuration(d, absl::Seconds(1), &d);
-  out.set_seconds(s);
-  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
-  return out;
-}
-
 absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
 
@@ -246,7 +238,7 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   s.set_priority(c.priority());
   s.set_calendar_id(c.calendar_id());
   s.set_time_zone(c.time_zone());
-  *s.mutable_target() = ProtoDuration(clock.target());
+  *s.mutable_target() = base::ToProtoDuration(clock.target());
   *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
   if (clock.stage() != Stage::kPaused && clock.stage() != Stage::kCancelled) {
     // The same instant the firing loop schedules the breach at (Clock::Milestones).
@@ -256,9 +248,9 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   }
   s.set_stage(slamodel::ToProto(clock.stage()));
   s.set_breached(clock.breached());
-  *s.mutable_business_elapsed() = ProtoDuration(clock.BusinessElapsed(*cal, at));
-  *s.mutable_actual_elapsed() = ProtoDuration(clock.ActualElapsed(at));
-  *s.mutable_paused_duration() = ProtoDuration(clock.PausedDuration(at));
+  *s.mutable_business_elapsed() = base::ToProtoDuration(clock.BusinessElapsed(*cal, at));
+  *s.mutable_actual_elapsed() = base::ToProtoDuration(clock.ActualElapsed(at));
+  *s.mutable_paused_duration() = base::ToProtoDuration(clock.PausedDuration(at));
   if (clock.stop_time() != absl::InfiniteFuture()) {
     *s.mutable_stop_time() = base::ToProtoTimestamp(clock.stop_time());
   }
@@ -477,7 +469,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       c.set_priority(priority);
       sla::v1::SlaClockRetargeted m;
       ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
-      *m.mutable_previous_target() = ProtoDuration(absl::Seconds(previous_target));
+      *m.mutable_previous_target() = base::ToProtoDuration(absl::Seconds(previous_target));
       m.set_previous_priority(previous_priority);
       return Emit(ctx, c, m, "retargeted/" + n, at);
     }

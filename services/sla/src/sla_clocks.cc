@@ -17,18 +17,6 @@
 namespace itsm::sla {
 namespace {
 
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-google::protobuf::Duration ToProto(absl::Duration d) {
-  google::protobuf::Duration out;
-  const int64_t s = absl::IDivDuration(d, absl::Seconds(1), &d);
-  out.set_seconds(s);
-  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
-  return out;
-}
-
 // What GetDueTime reads from the database, gathered in one read-only transaction.
 struct DueTimeInputs {
   v1::SlaDefinition definition;  // empty for calendar_id + target
@@ -110,14 +98,14 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
             slamodel::PriorityName(r.priority()).empty() ? "an unspecified priority"
                                                          : slamodel::PriorityName(r.priority())));
       }
-      in.target = FromProto(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target()
-                                                            : t->resolution_target());
+      in.target = base::FromProtoDuration(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target()
+                                                                          : t->resolution_target());
       calendar_id = in.definition.calendar_id();
     } else {
-      if (!r.has_target() || FromProto(r.target()) <= absl::ZeroDuration()) {
+      if (!r.has_target() || base::FromProtoDuration(r.target()) <= absl::ZeroDuration()) {
         return absl::InvalidArgumentError("target: required and positive with calendar_id");
       }
-      in.target = FromProto(r.target());
+      in.target = base::FromProtoDuration(r.target());
       calendar_id = r.calendar_id();
     }
     ITSM_ASSIGN_OR_RETURN(in.calendar, SlaRepository::GetCalendar(*txn, calendar_id));
@@ -160,7 +148,7 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
     }
   }
   *out.mutable_due_time() = base::ToProtoTimestamp(*milestones.back().at);
-  *out.mutable_target() = ToProto(in.target);
+  *out.mutable_target() = base::ToProtoDuration(in.target);
   out.set_calendar_id(in.calendar.id());
   out.set_time_zone(zone);
   if (!definition.id().empty()) {

@@ -224,8 +224,7 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
          {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
           std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
       if (!has) continue;
-      const absl::Duration duration =
-          absl::Seconds(target->seconds()) + absl::Nanoseconds(target->nanos());
+      const absl::Duration duration = base::FromProtoDuration(*target);
       if (!slamodel::Clock::Start(from, duration).Milestones(calendar, {}, from).back().at) {
         return absl::InvalidArgumentError(
             absl::StrCat("targets[", i, "].", name, ": ", absl::FormatDuration(duration),

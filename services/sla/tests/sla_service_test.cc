@@ -18,6 +18,7 @@
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
+#include "itsm/testing/grpc_server.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 #include "services/sla/src/sla_events.h"
@@ -92,14 +93,9 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     clocks_ = std::make_unique<SlaClocks>(*db_, clock_, projection_,
                                           SlaClockOptions{.default_time_zone = "UTC"});
     service_ = std::make_unique<SlaGrpcService>(*db_, *committer_, executor_, Apps());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::SlaService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                        grpc::InsecureChannelCredentials()));
+    server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+        std::vector<grpc::Service*>{service_.get()});
+    stub_ = v1::SlaService::NewStub(server_->Channel());
   }
   void TearDown() override {
     server_->Shutdown();
@@ -156,7 +152,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   SlaDefinitions definitions_{clock_};
   std::unique_ptr<SlaClocks> clocks_;
   std::unique_ptr<SlaGrpcService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::SlaService::Stub> stub_;
 };
 
@@ -692,22 +688,11 @@ TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord
   storage::GroupCommitter committer_b(*db_, {.max_batch = 64, .writers = writers});
   SlaGrpcService replica_a(*db_, committer_a, executor_, Apps());
   SlaGrpcService replica_b(*db_, committer_b, executor_, Apps());
-  std::vector<std::unique_ptr<grpc::Server>> servers;
+  itsm::testing::GrpcTestServer server_a({&replica_a}), server_b({&replica_b});
   std::vector<std::unique_ptr<v1::SlaService::Stub>> stubs;
-  for (auto* service : {&replica_a, &replica_b}) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service);
-    servers.push_back(builder.BuildAndStart());
-    ASSERT_NE(servers.back(), nullptr);
-    // Two channels per replica, so that calls really overlap.
-    for (int c = 0; c < 2; ++c) {
-      grpc::ChannelArguments args;
-      args.SetInt("itsm.channel", c);
-      stubs.push_back(v1::SlaService::NewStub(grpc::CreateCustomChannel(
-          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args)));
-    }
+  // Two channels per replica, so that calls really overlap.
+  for (auto* server : {&server_a, &server_b}) {
+    for (int c = 0; c < 2; ++c) stubs.push_back(v1::SlaService::NewStub(server->Channel(c)));
   }
   constexpr int kRounds = 10;
   constexpr int kCallers = 4;
@@ -763,7 +748,8 @@ TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord
   EXPECT_EQ(Count("sla_definitions"), kRounds);
   EXPECT_EQ(Count("sla_audit_entries"), 2 * kRounds);
   EXPECT_EQ(Count("outbox"), 2 * kRounds);
-  for (auto& server : servers) server->Shutdown();
+  server_a.Shutdown();
+  server_b.Shutdown();
   committer_a.Stop();
   committer_b.Stop();
 }
