@@ -3,6 +3,7 @@
 // calendar, so that real clocks fall due during the test. Covers: a breach arrives; a pause over
 // the due time prevents it; kill -9 with clocks running loses none and fires none twice; two
 // replicas with a rebalance in between fire each clock once.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -209,6 +210,103 @@ TEST_F(SlaTimerEndToEnd, TwoReplicasWithARebalanceFireEachClockOnce) {
   ASSERT_TRUE(ma.ok() && mb.ok());
   EXPECT_EQ(ma->find("itsm_sla_timer_owned_partitions 0"), std::string::npos) << *ma;
   EXPECT_EQ(mb->find("itsm_sla_timer_owned_partitions 0"), std::string::npos) << *mb;
+}
+
+// Issue 12's fault test, across processes: Redis stops, then the timer is killed, while records
+// are resolved and put on hold well before their due time; everything falls due while neither
+// runs. When both are back: no false SlaBreached or SlaWarningReached for the records resolved
+// or held in time, and no missing breach for the ones left running.
+TEST_F(SlaTimerEndToEnd, ARedisOutageThenATimerKillGiveNoFalseAndNoMissingBreaches) {
+  {
+    auto stub = sla::v1::SlaService::NewStub(
+        grpc::CreateChannel(sla_->grpc_address(), grpc::InsecureChannelCredentials()));
+    sla::v1::CreateCalendarRequest cal;
+    *cal.mutable_calendar() = sla_timer::testing::AlwaysOpen("", "24x7 steady");
+    sla::v1::CreateCalendarResponse cal_out;
+    grpc::ClientContext cal_ctx;
+    ASSERT_TRUE(stub->CreateCalendar(&cal_ctx, cal, &cal_out).ok());
+    sla::v1::CreateSlaDefinitionRequest def;
+    *def.mutable_definition() =
+        sla_timer::testing::ShortSla("", "steady", cal_out.calendar().id(), absl::Seconds(8));
+    sla::v1::CreateSlaDefinitionResponse def_out;
+    grpc::ClientContext def_ctx;
+    grpc::Status s = stub->CreateSlaDefinition(&def_ctx, def, &def_out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  auto timer = StartTimer("timer");
+  ASSERT_NE(timer, nullptr);
+  constexpr int kEach = 8;
+  std::vector<incident::v1::Incident> resolved, held, running;
+  const absl::Time created = absl::Now();
+  for (int k = 0; k < kEach; ++k) {
+    resolved.push_back(Create("fault-resolved-" + std::to_string(k), "steady"));
+    held.push_back(Create("fault-held-" + std::to_string(k), "steady"));
+    running.push_back(Create("fault-running-" + std::to_string(k), "steady"));
+  }
+  producer_->Flush();
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return OpenClocks(*timer) == 3 * kEach; },
+                                    absl::Seconds(30), "clocks stored")
+                  .ok());
+  const int redis_port = redis_->port();
+  redis_->process().Kill();
+  // Resolved and held a second after creation, well before the first warning (4 s).
+  for (auto& i : resolved) {
+    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(created + absl::Seconds(1));
+    producer_->Send(sla_timer::testing::StateChanged(i), i);
+  }
+  for (auto& i : held) {
+    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+    i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(created + absl::Seconds(1));
+    producer_->Send(sla_timer::testing::StateChanged(i), i);
+  }
+  producer_->Flush();
+  timer->process().Kill();
+  // Every clock falls due (8 s) while neither Redis nor the timer runs.
+  absl::SleepFor(created + absl::Seconds(10) - absl::Now());
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_port, dir_.File("redis-2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  timer = StartTimer("timer");
+  ASSERT_NE(timer, nullptr);
+
+  // Read until every running record's breach has arrived, then judge everything on the topic.
+  std::map<std::string, std::map<std::string, int>> seen;  // incident -> ce_type -> count
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    auto records =
+        itsm::testing::ReadTopic(broker_->bootstrap_servers(), kSlaTopic, 1, absl::Seconds(2));
+    ASSERT_TRUE(records.ok()) << records.status();
+    seen.clear();
+    for (const auto& r : *records) {
+      const std::string type = r.Header("ce_type");
+      if (type.find("Definition") != std::string::npos ||
+          type.find("Calendar") != std::string::npos) {
+        continue;  // the SLA service's own events share the topic
+      }
+      sla::v1::SlaBreached any;  // every clock event starts with its SlaClock (field 1)
+      ASSERT_TRUE(any.ParseFromString(r.value));
+      ++seen[any.clock().incident_id()][type];
+    }
+    const bool all_breached = std::all_of(running.begin(), running.end(), [&](const auto& i) {
+      return seen[i.id()]["itsm.sla.v1.SlaBreached"] >= 1;
+    });
+    if (all_breached) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  for (const auto& i : running) {
+    EXPECT_EQ(seen[i.id()]["itsm.sla.v1.SlaBreached"], 1) << i.id();
+  }
+  for (const auto& group : {resolved, held}) {
+    for (const auto& i : group) {
+      EXPECT_EQ(seen[i.id()]["itsm.sla.v1.SlaBreached"], 0) << i.id();
+      EXPECT_EQ(seen[i.id()]["itsm.sla.v1.SlaWarningReached"], 0) << i.id();
+    }
+  }
+  for (const auto& i : resolved) EXPECT_EQ(seen[i.id()]["itsm.sla.v1.SlaMet"], 1) << i.id();
 }
 
 }  // namespace
