@@ -649,6 +649,52 @@ bool ClockPolicy::PausedBy(const RecordFields& r) const {
   return conditions_.pause.Holds(r) && !(conditions_.resume && conditions_.resume->Holds(r));
 }
 
+bool ClockPolicy::ResumedBy(const RecordFields& r) const {
+  return conditions_.resume ? conditions_.resume->Holds(r) : !conditions_.pause.Holds(r);
+}
+
+void ClockPolicy::StartFromCreation(const RecordFields& after, absl::Time now, const char* reason,
+                                    const std::vector<RecordChange>& history,
+                                    std::vector<Action>& out) const {
+  const auto target = TargetFor(after.priority);
+  if (!target || !conditions_.start.Holds(after) || conditions_.cancel.Holds(after)) return;
+  const absl::Time from = after.create_time;
+  out.push_back({ActionType::kStart, from, reason, *target});
+  // What the pause condition did to a clock running since the creation (GLPI #6902: a hold
+  // before the attach is not working time). Only pauses and resumes: the clock is judged by
+  // the definition as it applies now, so earlier stops or cancels of other clocks do not bind it.
+  bool paused = false;
+  for (const RecordChange& h : history) {
+    if (h.at >= now) break;
+    const absl::Time at = std::max(h.at, from);
+    if (!paused && PausedBy(h.fields)) {
+      out.push_back({ActionType::kPause, at, kReplayedReason});
+      paused = true;
+    } else if (paused && ResumedBy(h.fields)) {
+      out.push_back({ActionType::kResume, at, kReplayedReason});
+      paused = false;
+    }
+  }
+  if (conditions_.stop.Holds(after)) {
+    out.push_back({ActionType::kStop, now, "stop_condition"});
+  } else if (!paused && PausedBy(after)) {
+    out.push_back({ActionType::kPause, now, "pause_condition"});
+  } else if (paused && ResumedBy(after)) {
+    out.push_back({ActionType::kResume, now, "resume_condition"});
+  }
+}
+
+std::vector<Action> ClockPolicy::Attach(const RecordFields& after, absl::Time now,
+                                        const std::vector<RecordChange>& history) const {
+  std::vector<Action> out;
+  if (retroactive_start_ && after.create_time != absl::InfinitePast()) {
+    StartFromCreation(after, now, "applicable", history, out);
+  } else {
+    TryStart(after, now, now, "applicable", out);
+  }
+  return out;
+}
+
 void ClockPolicy::TryStart(const RecordFields& after, absl::Time at, absl::Time now,
                            const char* reason, std::vector<Action>& out) const {
   const auto target = TargetFor(after.priority);
@@ -662,28 +708,33 @@ void ClockPolicy::TryStart(const RecordFields& after, absl::Time at, absl::Time 
 }
 
 std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
-                                        const RecordFields& after, absl::Time now) const {
+                                        const RecordFields& after, absl::Time now,
+                                        const std::vector<RecordChange>& history) const {
   std::vector<Action> out;
   const bool priority_changed = before != nullptr && before->priority != after.priority;
   // A clock attached by a priority change counts from the record's creation when the
   // definition asks for a retroactive start and the creation time is known.
-  const absl::Time attach_at =
-      priority_changed && retroactive_start_ && after.create_time != absl::InfinitePast()
-          ? after.create_time
-          : now;
+  const bool from_creation =
+      priority_changed && retroactive_start_ && after.create_time != absl::InfinitePast();
+  const auto attach = [&](const char* reason) {
+    if (from_creation) {
+      StartFromCreation(after, now, reason, history, out);
+    } else {
+      TryStart(after, now, now, reason, out);
+    }
+  };
   const bool reset_edge = conditions_.reset && conditions_.reset->Holds(after) &&
                           (before == nullptr || !conditions_.reset->Holds(*before));
   switch (stage) {
     case Stage::kNone:
-      TryStart(after, attach_at, now, priority_changed ? "priority_changed" : "start_condition",
-               out);
+      attach(priority_changed ? "priority_changed" : "start_condition");
       return out;
     case Stage::kCompleted:
     case Stage::kCancelled:
       if (reset_edge) {
         TryStart(after, now, now, "reset", out);
       } else if (stage == Stage::kCancelled && priority_changed && !TargetFor(before->priority)) {
-        TryStart(after, attach_at, now, "priority_changed", out);
+        attach("priority_changed");
       }
       return out;
     case Stage::kRunning:

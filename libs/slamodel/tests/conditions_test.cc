@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "itsm/slamodel/coverage.h"
 
 namespace itsm::slamodel {
 namespace {
@@ -268,6 +269,51 @@ TEST(ClockPolicy, FromDefinitionReadsTargetsPerKind) {
   EXPECT_FALSE(response->TargetFor("P2").has_value());
   EXPECT_EQ(resolution->TargetFor("P2"), absl::Hours(1));
   EXPECT_FALSE(resolution->TargetFor("P1").has_value());
+}
+
+// GLPI #6902: a clock attached from the creation does not count a hold before the attach.
+TEST(ClockPolicy, RetroactiveStartReplaysThePausesOfTheRecordsHistory) {
+  const ClockPolicy policy = Policy(ClockKind::kResolution, /*retroactive=*/true);
+  RecordFields on_hold = Record("ON_HOLD", "P3");
+  RecordFields created = Record("NEW");
+  std::vector<RecordChange> history = {{kT0, created},
+                                       {kT0 + absl::Seconds(4), Record("ON_HOLD")},
+                                       {kT0 + absl::Seconds(6), on_hold}};
+  RecordFields after = Record("ON_HOLD", "P2");
+  // P3 (no target) back to P2 while on hold: started at the creation, paused at 4 s.
+  const auto actions =
+      policy.Decide(Stage::kCancelled, &on_hold, after, kT0 + absl::Seconds(12), history);
+  EXPECT_THAT(Types(actions), ElementsAre(ActionType::kStart, ActionType::kPause));
+  EXPECT_EQ(actions[0].at, kT0);
+  EXPECT_EQ(actions[1].at, kT0 + absl::Seconds(4));
+  EXPECT_EQ(actions[1].reason, kReplayedReason);
+  // Attached by a coverage change while running again: paused 4 s..10 s, resumed since.
+  history.push_back({kT0 + absl::Seconds(10), Record("IN_PROGRESS")});
+  const auto attached = policy.Attach(Record("IN_PROGRESS"), kT0 + absl::Seconds(12), history);
+  EXPECT_THAT(Types(attached),
+              ElementsAre(ActionType::kStart, ActionType::kPause, ActionType::kResume));
+  EXPECT_EQ(attached[2].at, kT0 + absl::Seconds(10));
+  // Without retroactive start, an attach starts at the change.
+  const auto now = Policy(ClockKind::kResolution)
+                       .Attach(Record("IN_PROGRESS"), kT0 + absl::Seconds(12), history);
+  EXPECT_THAT(Types(now), ElementsAre(ActionType::kStart));
+  EXPECT_EQ(now[0].at, kT0 + absl::Seconds(12));
+}
+
+TEST(Coverage, EveryNonEmptyListMustListTheRecordsValue) {
+  sla::v1::SlaDefinition d;
+  d.mutable_coverage()->add_services("vpn");
+  EXPECT_TRUE(Covers(d, {.service = "vpn", .category = "any"}));
+  EXPECT_FALSE(Covers(d, {.service = "email"}));
+  d.mutable_coverage()->add_ci_classes("router");
+  EXPECT_FALSE(Covers(d, {.service = "vpn"}));
+  EXPECT_TRUE(Covers(d, {.service = "vpn", .ci_class = "router"}));
+  d.mutable_coverage()->add_categories("network");
+  EXPECT_FALSE(Covers(d, {.service = "vpn", .category = "hardware", .ci_class = "router"}));
+  d.mutable_coverage()->add_request_types("Phone");
+  EXPECT_TRUE(Covers(
+      d, {.service = "vpn", .category = "network", .ci_class = "router", .request_type = "Phone"}));
+  EXPECT_FALSE(Covers(d, {.service = "vpn", .category = "network", .ci_class = "router"}));
 }
 
 TEST(RecordFields, FromIncident) {

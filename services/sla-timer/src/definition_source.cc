@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/time_util.h"
+#include "itsm/slamodel/coverage.h"
 
 namespace itsm::sla_timer {
 namespace {
@@ -70,7 +71,7 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
       record.create_time != absl::InfinitePast() ? record.create_time : clock_.Now();
   const int64_t bucket = absl::ToUnixSeconds(at) / std::max<int64_t>(1, absl::ToInt64Seconds(ttl_));
   auto key = std::make_tuple(record.service, static_cast<int>(record.priority), record.category,
-                             record.request_type, bucket);
+                             record.ci_class, record.request_type, bucket);
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
@@ -82,6 +83,7 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   request.set_priority(record.priority);
   request.set_category(record.category);
   request.set_request_type(record.request_type);
+  request.set_ci_class(record.ci_class);
   *request.mutable_at() = base::ToProtoTimestamp(at);
   sla::v1::ResolveApplicableSlaResponse response;
   grpc::ClientContext ctx;
@@ -174,13 +176,10 @@ absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(
   for (const auto& [id, version] : current_definition_) {
     const DefinitionPtr& d = definitions_[{id, version}];
     if (d->retired()) continue;
-    bool covered = false;
-    for (const auto& s : d->coverage().services()) covered |= s == record.service;
-    if (d->coverage().request_types_size() > 0) {
-      bool listed = false;
-      for (const auto& t : d->coverage().request_types()) listed |= t == record.request_type;
-      covered &= listed;
-    }
+    const bool covered = slamodel::Covers(*d, {.service = record.service,
+                                               .category = record.category,
+                                               .ci_class = record.ci_class,
+                                               .request_type = record.request_type});
     bool target = false;
     for (const auto& t : d->targets()) target |= t.priority() == record.priority;
     if (covered && target) out.push_back(d);

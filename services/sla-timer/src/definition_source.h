@@ -33,6 +33,9 @@ struct RecordQuery {
   std::string service = {};
   incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
   std::string category = {};
+  // The class of the record's (first) configuration item; "" when it has none or the
+  // configuration service does not know it. Filled in by TimerLogic, not by Of().
+  std::string ci_class = {};
   // The service request's catalogue item; "" for an incident (so a definition whose coverage
   // lists request types covers only service requests of those items).
   std::string request_type = {};
@@ -66,8 +69,8 @@ class DefinitionSource {
 class GrpcDefinitionSource final : public DefinitionSource {
  public:
   // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
-  // reused. Answers are keyed by (service, priority, category, request type, creation time /
-  // ttl), so a
+  // reused. Answers are keyed by (service, priority, category, CI class, request type,
+  // creation time / ttl), so a
   // definition created or retired takes effect for new incidents within `ttl`.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
                        absl::Duration ttl, absl::Duration deadline = absl::Seconds(5));
@@ -91,15 +94,16 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::Duration ttl_;
   absl::Duration deadline_;
   absl::Mutex mu_;
-  std::map<std::tuple<std::string, int, std::string, std::string, int64_t>, ResolveEntry> resolved_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, int, std::string, std::string, std::string, int64_t>,
+           ResolveEntry>
+      resolved_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, CalendarEntry> calendars_ ABSL_GUARDED_BY(mu_);
 };
 
 // Definitions and calendars held in memory (tests, benchmark). Resolve applies the rule of
-// docs/sla.md section 2 in its simplest form: not retired, the service covered, a target for
-// the priority, and the request type listed when the coverage lists request types.
+// docs/sla.md section 2 in its simplest form: not retired, a target for the priority, and the
+// coverage lists matched (slamodel::Covers).
 class StaticDefinitionSource final : public DefinitionSource {
  public:
   // Adds (or replaces with a new version) a definition / calendar.

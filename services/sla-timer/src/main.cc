@@ -2,6 +2,7 @@
 // Redis, fires warnings and breaches on time, publishes clock events on itsm.sla.v1.
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
+#include "itsm/configitems/configuration_items.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "services/sla-timer/src/definition_source.h"
@@ -20,6 +21,17 @@ int main(int argc, char** argv) {
       grpc::CreateChannel(config.GetString("sla_address"), grpc::InsecureChannelCredentials());
   sla_timer::GrpcDefinitionSource source(channel, base::SystemClock::Get(),
                                          absl::Seconds(config.GetInt("definition_cache_seconds")));
+  // CI classes (definitions restricted to them) and CI-location zones.
+  std::unique_ptr<configitems::GrpcConfigurationItems> configuration_items;
+  if (const std::string address = config.GetString("configuration_address"); !address.empty()) {
+    configuration_items = std::make_unique<configitems::GrpcConfigurationItems>(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get(),
+        configitems::GrpcConfigurationItems::Options{.actor = "itsm-sla-timer"});
+  } else {
+    runtime::log::Warn(
+        "configuration_address is empty: definitions restricted to CI classes apply to no record",
+        {});
+  }
   sla_timer::SlaTimer timer(
       {.redis_address = config.GetString("redis_address"),
        .key_prefix = config.GetString("redis_key_prefix"),
@@ -30,7 +42,8 @@ int main(int argc, char** argv) {
        .fire_batch = static_cast<int>(config.GetInt("fire_batch")),
        .publish_poll_interval = absl::Milliseconds(config.GetInt("publish_poll_interval_ms")),
        .closed_retention = absl::Hours(config.GetInt("closed_retention_hours")),
-       .logic = {.default_time_zone = config.GetString("default_time_zone")}},
+       .logic = {.default_time_zone = config.GetString("default_time_zone"),
+                 .configuration_items = configuration_items.get()}},
       source, base::SystemClock::Get(), rt.metrics());
   if (absl::Status s = timer.Start(); !s.ok()) {
     runtime::log::Error("cannot start the SLA timer", {{"error", s.ToString()}});

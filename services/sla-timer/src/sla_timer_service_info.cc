@@ -20,6 +20,10 @@ runtime::ServiceInfo SlaTimerServiceInfo() {
           IntOption("definition_cache_seconds", 30, 0, 86400,
                     "How long answers of ResolveApplicableSla and current calendars are reused; "
                     "pinned versions are cached forever."),
+          StringOption("configuration_address", "",
+                       "The configuration service, to read the class and location zone of a "
+                       "record's configuration item; empty: records have no CI class and "
+                       "CI-location definitions use default_time_zone."),
           StringOption("default_time_zone", "",
                        "Zone for definitions whose zone comes from the caller or CI location; "
                        "empty: the calendar's."),

@@ -1,6 +1,7 @@
 #include "services/sla-timer/src/timer_logic.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -129,11 +130,69 @@ bool WarningFired(const TimerClock& c, double pct) {
          c.warnings_fired().end();
 }
 
+// The fields of `c` applied onto `f` (only those it sets).
+void ApplyChange(const sla::v1::TimerFieldChange& c, slamodel::RecordFields& f) {
+  if (c.has_state()) f.state = c.state();
+  if (c.has_priority()) f.priority = c.priority();
+  if (c.has_assignment_group()) f.assignment_group = c.assignment_group();
+  if (c.has_assignee()) f.assignee = c.assignee();
+  if (c.has_responded()) f.responded = c.responded();
+  if (c.has_major_incident()) f.major_incident = c.major_incident();
+  if (c.has_category()) f.category = c.category();
+  if (c.has_hold_reason()) f.hold_reason = c.hold_reason();
+}
+
+// The record's condition history as the model reads it.
+std::vector<slamodel::RecordChange> FieldHistory(const TimerState& st, absl::Time create_time) {
+  std::vector<slamodel::RecordChange> out;
+  slamodel::RecordFields f;
+  f.create_time = create_time;
+  for (const auto& c : st.field_changes()) {
+    ApplyChange(c, f);
+    out.push_back({FromUs(c.at_us()), f});
+  }
+  return out;
+}
+
+// Appends the change from `before` (nullptr: none known, a full entry) to `after` at `at`, if
+// any field conditions read changed; folds the oldest changes into the first beyond the bound.
+void RecordFieldChange(TimerState& st, const slamodel::RecordFields* before,
+                       const slamodel::RecordFields& after, absl::Time at) {
+  sla::v1::TimerFieldChange c;
+  const bool full = before == nullptr || st.field_changes_size() == 0;
+  // The first entry is the whole record, so that the history needs nothing else to be read.
+  if (full || before->state != after.state) c.set_state(after.state);
+  if (full || before->priority != after.priority) c.set_priority(after.priority);
+  if (full || before->assignment_group != after.assignment_group) {
+    c.set_assignment_group(after.assignment_group);
+  }
+  if (full || before->assignee != after.assignee) c.set_assignee(after.assignee);
+  if (full || before->responded != after.responded) c.set_responded(after.responded);
+  if (full || before->major_incident != after.major_incident) {
+    c.set_major_incident(after.major_incident);
+  }
+  if (full || before->category != after.category) c.set_category(after.category);
+  if (full || before->hold_reason != after.hold_reason) c.set_hold_reason(after.hold_reason);
+  if (c.ByteSizeLong() == 0) return;  // nothing conditions read changed
+  c.set_at_us(Us(at));
+  *st.add_field_changes() = std::move(c);
+  if (st.field_changes_size() > kMaxFieldChanges) {
+    // The creation keeps its instant and takes the fields of the oldest change after it.
+    auto* changes = st.mutable_field_changes();
+    const int64_t first_at = changes->Get(0).at_us();
+    changes->Mutable(0)->MergeFrom(changes->Get(1));
+    changes->Mutable(0)->set_at_us(first_at);
+    changes->erase(changes->begin() + 1);
+  }
+}
+
 }  // namespace
 
 struct TimerLogic::Ctx {
   Outcome out;
   std::string incident_id;
+  // The record's first configuration item ("" none), for CI-location zones.
+  std::string ci_id;
 };
 
 struct TimerLogic::Record {
@@ -143,6 +202,8 @@ struct TimerLogic::Record {
   incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
   slamodel::RecordFields fields = {};
   RecordQuery query = {};
+  // The first configuration item; "" when none.
+  std::string ci_id = {};
   // "" (incident) or kServiceRequestRecord.
   std::string record_type = {};
 };
@@ -176,11 +237,26 @@ bool TimerLogic::Finished(const TimerState& state) {
   return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty();
 }
 
-std::string TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
-                                const sla::v1::Calendar& cal) const {
-  // The incident carries no caller or CI zone yet: for those sources, the tenant default, else
-  // the calendar's.
-  return slamodel::ResolveTimeZone(def, cal, /*caller_time_zone=*/"", /*ci_time_zone=*/"",
+absl::StatusOr<std::string> TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
+                                                const sla::v1::Calendar& cal,
+                                                const std::string& ci_id) {
+  std::string ci_zone;
+  if (def.time_zone_source() == sla::v1::TIME_ZONE_SOURCE_CI_LOCATION && !ci_id.empty() &&
+      options_.configuration_items != nullptr) {
+    absl::StatusOr<std::string> zone = options_.configuration_items->LocationZoneOf(ci_id);
+    if (zone.ok()) {
+      // A zone the CMDB holds but no one can read is the CMDB's problem: the default applies,
+      // as for a CI without one (GetDueTime answers the same way).
+      absl::TimeZone tz;
+      if (absl::LoadTimeZone(*zone, &tz)) ci_zone = *zone;
+    } else if (zone.status().code() != absl::StatusCode::kNotFound) {
+      return absl::UnavailableError(
+          absl::StrCat("zone of CI ", ci_id, ": ", zone.status().message()));
+    }
+  }
+  // The record carries no caller zone: for that source, the tenant default, else the
+  // calendar's.
+  return slamodel::ResolveTimeZone(def, cal, /*caller_time_zone=*/"", ci_zone,
                                    options_.default_time_zone);
 }
 
@@ -371,7 +447,8 @@ absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
 
 absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, ClockKind kind,
                                      const slamodel::Action& a, incident::v1::Priority priority,
-                                     absl::Time change_time) {
+                                     absl::Time change_time,
+                                     const std::vector<slamodel::Action>& replayed) {
   const auto pkind = slamodel::ToProto(kind);
   TimerState& st = ctx.out.state;
   int index = -1;
@@ -400,10 +477,14 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
                                             KindName(pkind), "/", sequence)));
     c.set_calendar_id(cal->id());
     c.set_calendar_version(cal->version());
-    c.set_time_zone(ZoneFor(def, *cal));
+    ITSM_ASSIGN_OR_RETURN(std::string zone, ZoneFor(def, *cal, ctx.ci_id));
+    c.set_time_zone(zone);
     c.set_priority(priority);
     c.set_retroactive(a.at < change_time);
     AddTransition(c, ActionType::kStart, a.at, a.target);
+    // The pauses of the record's history before this change belong to the start: its event
+    // carries their effect (paused duration, stage), none of their own is invented afterwards.
+    for (const slamodel::Action& r : replayed) AddTransition(c, r.type, r.at);
     *st.mutable_clocks(index) = std::move(c);
     TimerClock& clock = *st.mutable_clocks(index);
     ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time));
@@ -489,6 +570,8 @@ absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
   r.priority = incident.priority();
   r.fields = slamodel::FromIncident(incident);
   r.query = RecordQuery::Of(incident);
+  // The first item is the one the record is about (GetDueTime's ci_id is one item too).
+  if (incident.configuration_item_ids_size() > 0) r.ci_id = incident.configuration_item_ids(0);
   return OnRecord(stored, r, partition, change_time);
 }
 
@@ -534,10 +617,55 @@ absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const R
   return std::vector<DefinitionPtr>{};
 }
 
-absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Record& record,
+absl::StatusOr<std::string> TimerLogic::CiClass(const std::string& ci_id) {
+  if (ci_id.empty() || options_.configuration_items == nullptr) return std::string();
+  absl::StatusOr<std::string> cls = options_.configuration_items->ClassOf(ci_id);
+  if (cls.ok() || cls.status().code() != absl::StatusCode::kNotFound) {
+    if (!cls.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("class of CI ", ci_id, ": ", cls.status().message()));
+    }
+    return cls;
+  }
+  return std::string();  // no such CI: no class (a record's data, not a reason to retry)
+}
+
+absl::Status TimerLogic::Detach(Ctx& ctx, const slamodel::CoverageFields& coverage,
+                                incident::v1::Priority priority, absl::Time change_time) {
+  TimerState& st = ctx.out.state;
+  for (int i = 0; i < st.definitions_size();) {
+    const sla::v1::TimerDefinitionRef ref = st.definitions(i);
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def, source_.Definition(ref.id(), ref.version()));
+    // Judged by the version attached, as its clocks are: an edit of the definition since does
+    // not end them; a change of the record does.
+    if (slamodel::Covers(*def, coverage)) {
+      ++i;
+      continue;
+    }
+    for (const TimerClock& c : st.clocks()) {
+      const Stage stage = StageOf(c);
+      if (c.definition_id() != def->id() || (stage != Stage::kRunning && stage != Stage::kPaused)) {
+        continue;
+      }
+      const ClockKind kind = c.clock_kind() == sla::v1::CLOCK_KIND_RESPONSE
+                                 ? ClockKind::kResponse
+                                 : ClockKind::kResolution;
+      ITSM_RETURN_IF_ERROR(
+          ApplyAction(ctx, *def, kind,
+                      {.type = ActionType::kCancel, .at = change_time, .reason = "not_applicable"},
+                      priority, change_time));
+    }
+    st.mutable_definitions()->erase(st.mutable_definitions()->begin() + i);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Record& in,
                                              int32_t partition, absl::Time change_time) {
   Ctx ctx;
-  ctx.incident_id = record.id;
+  ctx.incident_id = in.id;
+  ctx.ci_id = in.ci_id;
+  Record record = in;
   if (stored != nullptr) {
     if (stored->record_type() != record.record_type) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -565,19 +693,49 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
 
   const slamodel::RecordFields& after = record.fields;
   std::optional<slamodel::RecordFields> before;
-  std::string before_service;
+  std::optional<slamodel::CoverageFields> before_coverage;
   if (stored != nullptr && stored->incident_version() > 0) {
     before = FromRecord(stored->record());
-    before_service = stored->record().service();
+    before_coverage = {.service = stored->record().service(),
+                       .category = stored->record().category(),
+                       .ci_class = stored->record().ci_class(),
+                       .request_type = stored->record().request_type()};
+  }
+  // The CI's class is asked for when the record's CI changes, not on every event: a record's
+  // events do not wait on the configuration service unless its CI is new to the timer.
+  if (before && stored->record().ci_id() == record.ci_id) {
+    record.query.ci_class = stored->record().ci_class();
+  } else {
+    ITSM_ASSIGN_OR_RETURN(record.query.ci_class, CiClass(record.ci_id));
+  }
+  const slamodel::CoverageFields coverage = {.service = record.query.service,
+                                             .category = record.query.category,
+                                             .ci_class = record.query.ci_class,
+                                             .request_type = record.query.request_type};
+  const auto record_of = [&record](const slamodel::RecordFields& f) {
+    sla::v1::TimerRecord r = ToRecord(f, record.service);
+    r.set_ci_id(record.ci_id);
+    r.set_ci_class(record.query.ci_class);
+    r.set_request_type(record.query.request_type);
+    return r;
+  };
+
+  // Which definitions apply: asked when the record is first seen, and again whenever a field a
+  // definition matches on changes (service, category, CI class, request type, priority).
+  // Attached definitions that no longer cover the record are detached and their clocks
+  // cancelled, with the record as it was (the clock was the old service's); found ones stay
+  // attached at the version first seen, so that a clock keeps the rules it started under. A
+  // missing target for a new priority is the policy's (priority_not_covered), not a detach: the
+  // clock comes back if the priority does.
+  std::set<std::string> attached_now;
+  const bool reevaluate =
+      !before || before->priority != after.priority || *before_coverage != coverage;
+  if (reevaluate && before) {
+    ITSM_RETURN_IF_ERROR(Detach(ctx, coverage, record.priority, change_time));
   }
   // Set the service before any snapshot reads it.
-  *st.mutable_record() = ToRecord(before ? *before : after, record.service);
-
-  // Which definitions apply: asked when the record is first seen, and again on a priority
-  // change (another definition may cover the new priority). Found ones stay attached, at the
-  // version first seen, so that a clock keeps the rules it started under.
-  // A record that gets its service later is asked about then.
-  if (!before || before->priority != after.priority || before_service != record.service) {
+  *st.mutable_record() = record_of(before ? *before : after);
+  if (reevaluate) {
     ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, Resolve(ctx, record));
     for (const DefinitionPtr& d : found) {
       bool known = false;
@@ -586,8 +744,10 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
       auto* ref = st.add_definitions();
       ref->set_id(d->id());
       ref->set_version(d->version());
+      if (before) attached_now.insert(d->id());
     }
   }
+  const std::vector<slamodel::RecordChange> history = FieldHistory(st, after.create_time);
   bool retargeted = false;
   for (int i = 0; i < st.definitions_size(); ++i) {
     const sla::v1::TimerDefinitionRef ref = st.definitions(i);
@@ -600,14 +760,27 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
           stage = StageOf(c);
         }
       }
-      for (const slamodel::Action& a :
-           policy->Decide(stage, before ? &*before : nullptr, after, change_time)) {
+      // A definition that now covers the record (it did not before this change) attaches as
+      // a new clock; the others follow the record's change.
+      const std::vector<slamodel::Action> actions =
+          attached_now.contains(def->id())
+              ? policy->Attach(after, change_time, history)
+              : policy->Decide(stage, before ? &*before : nullptr, after, change_time, history);
+      for (size_t k = 0; k < actions.size(); ++k) {
+        const slamodel::Action& a = actions[k];
         retargeted |= a.type == ActionType::kRetarget;
-        ITSM_RETURN_IF_ERROR(ApplyAction(ctx, *def, kind, a, record.priority, change_time));
+        std::vector<slamodel::Action> replayed;
+        while (a.type == ActionType::kStart && k + 1 < actions.size() &&
+               actions[k + 1].reason == slamodel::kReplayedReason) {
+          replayed.push_back(actions[++k]);
+        }
+        ITSM_RETURN_IF_ERROR(
+            ApplyAction(ctx, *def, kind, a, record.priority, change_time, replayed));
       }
     }
   }
-  *st.mutable_record() = ToRecord(after, record.service);
+  RecordFieldChange(st, before ? &*before : nullptr, after, change_time);
+  *st.mutable_record() = record_of(after);
   st.set_incident_version(record.version);
   // A change of target or history may have made an announced breach (or warning) untrue: it is
   // withdrawn and armed again. Then a clock stopped, re-targeted or paused may owe warnings or

@@ -24,12 +24,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "itsm/businesstime/calendar.h"
+#include "itsm/configitems/configuration_items.h"
 #include "itsm/events/cloud_event.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/sla/v1/timer_state.pb.h"
 #include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
+#include "itsm/slamodel/coverage.h"
 #include "services/sla-timer/src/definition_source.h"
 
 namespace itsm::sla_timer {
@@ -39,6 +41,9 @@ inline constexpr char kSlaTopic[] = "itsm.sla.v1";
 inline constexpr char kEventSource[] = "itsm/sla-timer";
 // TimerState::record_type and SlaClock::record_type of a service request ("" is an incident).
 inline constexpr char kServiceRequestRecord[] = "service_request";
+// Bound of a record's condition history (TimerState::field_changes): a record changed more
+// often keeps its creation, with the oldest changes after it folded in, and the last ones.
+inline constexpr int kMaxFieldChanges = 64;
 
 // A warning or breach that fired, for the metrics.
 struct Fired {
@@ -67,9 +72,12 @@ struct Outcome {
 class TimerLogic {
  public:
   struct Options {
-    // Zone for definitions whose zone comes from the caller or the CI location (the incident
-    // carries neither yet); empty: the calendar's zone.
+    // Zone for definitions whose zone comes from the caller (the record carries no caller
+    // zone) or from a CI location that has none; empty: the calendar's zone.
     std::string default_time_zone = {};
+    // Where the class and location zone of a record's configuration item are looked up (not
+    // owned). Null: records have no CI class and CI-location definitions use the default.
+    configitems::ConfigurationItems* configuration_items = nullptr;
   };
   TimerLogic(DefinitionSource& source, Options options);
 
@@ -111,6 +119,13 @@ class TimerLogic {
   // The definitions that apply to the record; none, with Outcome::no_sla_reason set, when none
   // can. UNAVAILABLE: retry.
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(Ctx& ctx, const Record& record);
+  // The class of configuration item `ci_id`: "" for none or a CI the configuration service does
+  // not know; UNAVAILABLE when it cannot be asked now (retry).
+  absl::StatusOr<std::string> CiClass(const std::string& ci_id);
+  // Attached definitions whose pinned version no longer covers `coverage` are detached, their
+  // open clocks cancelled ("not_applicable").
+  absl::Status Detach(Ctx& ctx, const slamodel::CoverageFields& coverage,
+                      incident::v1::Priority priority, absl::Time change_time);
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
   absl::StatusOr<const slamodel::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
                                                       slamodel::ClockKind kind);
@@ -125,14 +140,20 @@ class TimerLogic {
   absl::Status Rearm(Ctx& ctx, absl::Time t, const std::string& reason);
   // The event id part `what` of a clock's firing, distinct per re-arming.
   static std::string Armed(const sla::v1::TimerClock& c, const std::string& what);
+  // `replayed`: for a kStart, the pauses and resumes of the record's history it replays
+  // (slamodel::kReplayedReason), part of the start: no events of their own.
   absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, slamodel::ClockKind kind,
                            const slamodel::Action& action, incident::v1::Priority priority,
-                           absl::Time change_time);
+                           absl::Time change_time,
+                           const std::vector<slamodel::Action>& replayed = {});
   absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
   absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
                     const std::string& what, absl::Time at);
   absl::Status ScheduleNext(Ctx& ctx);
-  std::string ZoneFor(const sla::v1::SlaDefinition& def, const sla::v1::Calendar& cal) const;
+  // The zone a new clock of `def` reads its calendar in (slamodel::ResolveTimeZone), with the
+  // zone of the record's CI location for CI_LOCATION definitions. UNAVAILABLE: retry.
+  absl::StatusOr<std::string> ZoneFor(const sla::v1::SlaDefinition& def,
+                                      const sla::v1::Calendar& cal, const std::string& ci_id);
 
   DefinitionSource& source_;
   Options options_;

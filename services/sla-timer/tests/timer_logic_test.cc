@@ -18,7 +18,7 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 class TimerLogicTest : public ::testing::Test {
  protected:
-  TimerLogicTest() : clock_(kT0), logic_(source_, {}) {
+  TimerLogicTest() : clock_(kT0), logic_(source_, {.configuration_items = &cis_}) {
     sla::v1::Calendar cal;
     cal.set_id("cal");
     cal.set_name("24x7");
@@ -109,6 +109,7 @@ class TimerLogicTest : public ::testing::Test {
 
   base::ManualClock clock_;
   StaticDefinitionSource source_;
+  configitems::StaticConfigurationItems cis_;
   TimerLogic logic_;
   Incident incident_;
   std::optional<sla::v1::TimerState> state_;
@@ -365,6 +366,51 @@ TEST_F(ShortTargetsTest, ABreachThatBecomesTrueWhilePausedIsPublishedAtOnce) {
   EXPECT_TRUE(Fire().empty());
 }
 
+// Issue 12, finding 4 (GLPI #6902): P2 -> P3 (no P3 target) -> P2 while on hold, retroactive
+// start: the re-attached clock replays the hold from the record's history instead of counting it.
+TEST_F(ShortTargetsTest, AClockReattachedWhileOnHoldDoesNotCountTheHold) {
+  sla::v1::SlaDefinition d;
+  d.set_id("no-p3");
+  d.set_name("No P3");
+  d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+  d.mutable_coverage()->add_services("no-p3");
+  d.set_calendar_id("cal");
+  d.set_retroactive_start(true);
+  auto* t = d.add_targets();
+  t->set_priority(incident::v1::PRIORITY_P2);
+  t->mutable_resolution_target()->set_seconds(20);
+  source_.Put(d);
+  Create(incident::v1::PRIORITY_P2);
+  incident_.set_service("no-p3");
+  EXPECT_THAT(Apply(incident_), ElementsAre("SlaClockStarted"));
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_THAT(Hold(), ElementsAre("SlaClockPaused"));
+  clock_.Advance(absl::Seconds(2));  // 6 s
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P3), ElementsAre("SlaClockCancelled"));
+  EXPECT_EQ(Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").reason(), "priority_not_covered");
+  clock_.Advance(absl::Seconds(6));  // 12 s, still on hold
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P2), ElementsAre("SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_TRUE(started.retroactive());
+  EXPECT_EQ(started.clock().stage(), sla::v1::CLOCK_STAGE_PAUSED);
+  EXPECT_EQ(started.clock().business_elapsed().seconds(), 4);
+  EXPECT_EQ(started.clock().paused_duration().seconds(), 8);
+  EXPECT_FALSE(next_fire_.has_value());
+  clock_.Advance(absl::Seconds(2));  // 14 s
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+                i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+              }),
+              ElementsAre("SlaClockResumed"));
+  clock_.Advance(absl::Seconds(4));  // 18 s
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
+              ElementsAre("SlaMet"));  // 8 s of 20 s: before the 50 % at 10 s
+  auto met = Last<sla::v1::SlaMet>("SlaMet");
+  EXPECT_EQ(met.clock().business_elapsed().seconds(), 8);  // not 16: the hold is not counted
+  EXPECT_EQ(met.clock().business_elapsed().nanos(), 0);
+  EXPECT_EQ(met.clock().paused_duration().seconds(), 10);
+}
+
 // A change applied late whose instant precedes an announced breach (its producer published it
 // after the breach fired) makes the breach untrue: withdrawn, and the clock is met.
 TEST_F(ShortTargetsTest, AResolutionAppliedAfterItsBreachFiredWithdrawsIt) {
@@ -471,6 +517,160 @@ TEST_F(TimerLogicTest, ARefusedResolveIsPermanentAnUnreachableOneIsRetried) {
   refusing.answer = absl::UnavailableError("SLA service down");
   EXPECT_EQ(logic.OnIncident(nullptr, Create(), 3, kT0).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// ---- Applicability follows the record (issue 12, finding 3) ----
+
+TEST_F(TimerLogicTest, MovedToAServiceWithoutAnSlaCancelsItsClocks) {
+  Apply(Create());
+  const std::string first = state_->clocks(0).clock_id();
+  clock_.Advance(absl::Minutes(10));
+  EXPECT_THAT(Change([](Incident& i) { i.set_service("email"); }),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled");
+  EXPECT_EQ(cancelled.reason(), "not_applicable");
+  EXPECT_EQ(cancelled.clock().service(), "vpn");  // the clock was the old service's
+  EXPECT_FALSE(next_fire_.has_value());
+  EXPECT_TRUE(TimerLogic::OpenClocks(*state_).empty());
+  EXPECT_EQ(state_->definitions_size(), 0);
+  clock_.Advance(absl::Hours(10));
+  EXPECT_TRUE(Fire().empty());  // nothing is breached, nor booked to "email"
+  // Moved back: the definition applies again, with new clocks from the change.
+  EXPECT_THAT(Change([](Incident& i) { i.set_service("vpn"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_NE(started.clock().clock_id(), first);
+  EXPECT_FALSE(started.retroactive());
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), clock_.Now() + absl::Hours(4));
+}
+
+TEST_F(TimerLogicTest, MovedOntoAServiceWithARetroactiveSlaCountsFromTheCreation) {
+  source_.Put(Gold(true));
+  Create();
+  incident_.set_service("email");
+  EXPECT_THAT(Apply(incident_), ElementsAre());
+  clock_.Advance(absl::Hours(1));
+  EXPECT_THAT(
+      Change([](Incident& i) { i.set_service("vpn"); }),
+      ElementsAre("SlaClockStarted", "SlaClockStarted",
+                  // response: 30 min, counted from the creation an hour ago
+                  "SlaWarningReached", "SlaWarningReached", "SlaWarningReached", "SlaBreached"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_TRUE(started.retroactive());
+  EXPECT_EQ(started.clock().service(), "vpn");
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
+}
+
+TEST_F(TimerLogicTest, ACategoryChangeReevaluatesWhichDefinitionsApply) {
+  sla::v1::SlaDefinition d = Gold(false);
+  d.mutable_coverage()->add_categories("network");
+  source_.Put(d);
+  Create();
+  incident_.set_category("network");
+  EXPECT_THAT(Apply(incident_), ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(Change([](Incident& i) { i.set_category("hardware"); }),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+  EXPECT_EQ(Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").reason(), "not_applicable");
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(Change([](Incident& i) { i.set_category("network"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+}
+
+TEST_F(TimerLogicTest, ADefinitionRestrictedToACiClassStartsClocks) {
+  config::v1::ConfigurationItem router;
+  router.set_id("r1");
+  router.set_class_name("router");
+  cis_.Put(router);
+  config::v1::ConfigurationItem server;
+  server.set_id("s1");
+  server.set_class_name("server");
+  cis_.Put(server);
+  sla::v1::SlaDefinition d = Gold(false);
+  d.mutable_coverage()->add_ci_classes("router");
+  source_.Put(d);
+  Create();
+  incident_.add_configuration_item_ids("r1");
+  EXPECT_THAT(Apply(incident_), ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  EXPECT_EQ(state_->record().ci_class(), "router");
+  // A change that does not touch the CI does not ask about it again.
+  const int calls = cis_.calls();
+  clock_.Advance(absl::Minutes(1));
+  Change([](Incident& i) { i.set_assignment_group("network"); });
+  EXPECT_EQ(cis_.calls(), calls);
+  // The configuration service down: the event is retried, not applied without a class.
+  cis_.SetUnavailable(true);
+  Incident moved = incident_;
+  moved.set_configuration_item_ids(0, "s1");
+  moved.set_version(moved.version() + 1);
+  EXPECT_EQ(logic_.OnIncident(&*state_, moved, 3, clock_.Now()).status().code(),
+            absl::StatusCode::kUnavailable);
+  cis_.SetUnavailable(false);
+  EXPECT_THAT(Change([](Incident& i) { i.set_configuration_item_ids(0, "s1"); }),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+  // A CI the configuration service does not know has no class.
+  EXPECT_THAT(Change([](Incident& i) { i.set_configuration_item_ids(0, "gone"); }), ElementsAre());
+  EXPECT_EQ(state_->record().ci_class(), "");
+  EXPECT_THAT(Change([](Incident& i) { i.set_configuration_item_ids(0, "r1"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+}
+
+// Issue 12, finding 8: a definition whose zone comes from the CI location runs on the business
+// hours of the CI's zone, as GetDueTime shows them, not on the calendar's.
+TEST_F(TimerLogicTest, ACiLocationDefinitionFiresAtTheCiZonesBusinessHours) {
+  sla::v1::Calendar office;
+  office.set_id("office");
+  office.set_name("Office");
+  office.set_time_zone("UTC");
+  for (int day = sla::v1::WEEKDAY_MONDAY; day <= sla::v1::WEEKDAY_FRIDAY; ++day) {
+    auto* w = office.add_weekly_hours();
+    w->set_day(static_cast<sla::v1::Weekday>(day));
+    w->mutable_start()->set_hours(9);
+    w->mutable_end()->set_hours(17);
+  }
+  source_.Put(office);
+  sla::v1::SlaDefinition d;
+  d.set_id("local");
+  d.set_name("Local desk");
+  d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+  d.mutable_coverage()->add_services("desk");
+  d.set_calendar_id("office");
+  d.set_time_zone_source(sla::v1::TIME_ZONE_SOURCE_CI_LOCATION);
+  auto* t = d.add_targets();
+  t->set_priority(incident::v1::PRIORITY_P1);
+  t->mutable_resolution_target()->set_seconds(3600);
+  source_.Put(d);
+  config::v1::ConfigurationItem ist;
+  ist.set_id("ist");
+  ist.set_class_name("location");
+  (*ist.mutable_attributes())["time_zone"] = "Europe/Istanbul";
+  cis_.Put(ist);
+  config::v1::ConfigurationItem pc;
+  pc.set_id("pc1");
+  pc.set_class_name("computer");
+  (*pc.mutable_attributes())["location"] = "ist";
+  cis_.Put(pc);
+  // Friday 2027-01-15 15:00 UTC: open in UTC, but 18:00 in Istanbul, closed there.
+  clock_.Set(kT0 + absl::Hours(7));
+  Create();
+  incident_.set_service("desk");
+  incident_.add_configuration_item_ids("pc1");
+  EXPECT_THAT(Apply(incident_), ElementsAre("SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(started.clock().time_zone(), "Europe/Istanbul");
+  // Due Monday 10:00 in Istanbul (07:00 UTC), not Friday 16:00 UTC.
+  const absl::Time due = kT0 + absl::Hours(71);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), due);
+  ASSERT_TRUE(next_fire_.has_value());
+  EXPECT_EQ(*next_fire_, due - absl::Minutes(30));  // the 50 % warning
+  clock_.Set(kT0 + absl::Hours(9));                 // past the UTC due time
+  EXPECT_TRUE(Fire().empty());
+  clock_.Set(due);
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  EXPECT_EQ(
+      base::FromProtoTimestamp(Last<sla::v1::SlaBreached>("SlaBreached").clock().event_time()),
+      due);
 }
 
 TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
@@ -600,6 +800,12 @@ TEST_F(ServiceRequestTimerTest, CoverageRequestTypesSelectCatalogueItems) {
   source_.Put(d);  // the current version now covers only requests for phones
   EXPECT_THAT(CreateRequest(), ElementsAre());
   EXPECT_FALSE(next_fire_.has_value());
+  // The catalogue item changed to one the definition covers: its clocks start.
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_THAT(ChangeRequest([](incident::v1::ServiceRequest& r) { r.set_catalog_item("Phone"); }),
+              ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  EXPECT_THAT(ChangeRequest([](incident::v1::ServiceRequest& r) { r.set_catalog_item("Laptop"); }),
+              ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
 }
 
 }  // namespace

@@ -61,6 +61,13 @@ struct RecordFields {
   std::string Get(Field field) const;
 };
 
+// The record's fields as they were from `at` on: one step of its history. A clock attached
+// retroactively replays the pauses and resumes that history caused (ClockPolicy::Attach).
+struct RecordChange {
+  absl::Time at = absl::InfinitePast();
+  RecordFields fields = {};
+};
+
 // The fields of an incident. hold_reason: "awaiting_caller", "awaiting_supplier",
 // "awaiting_change", or "" when unspecified.
 RecordFields FromIncident(const incident::v1::Incident& incident);
@@ -173,6 +180,10 @@ enum class ActionType {
 };
 std::string ActionName(ActionType type);
 
+// Action::reason of the pauses and resumes a retroactive start replays from the record's
+// history (their `at` is the past instant they happened at).
+inline constexpr char kReplayedReason[] = "history";
+
 struct Action {
   ActionType type = ActionType::kStart;
   absl::Time at = absl::InfinitePast();
@@ -213,8 +224,19 @@ class ClockPolicy {
   //  3. Running or paused: reset edge -> kReset then as 1; cancel -> kCancel; priority change ->
   //     kCancel("priority_not_covered") without a target, else kRetarget (retroactive_start) or
   //     kCancel("superseded") + a new clock from now; then stop -> kStop; else pause / resume.
+  // `history`: the record's fields at each change before this one, oldest first (the first at
+  // its creation). A clock started from the creation (retroactive start) is paused and
+  // resumed where the pause condition held in it (actions with reason kReplayedReason, at
+  // their past instants), so a hold before the attach is not counted as working time.
   std::vector<Action> Decide(Stage stage, const RecordFields* before, const RecordFields& after,
-                             absl::Time now) const;
+                             absl::Time now, const std::vector<RecordChange>& history = {}) const;
+
+  // The definition became applicable at `now` because the record's coverage fields (service,
+  // category, CI class, request type) changed: a new clock as in rule 1 of Decide, started at
+  // the record's creation when retroactive_start is set (replaying `history` as Decide does),
+  // else at `now`. Nothing when the priority has no target or start does not hold.
+  std::vector<Action> Attach(const RecordFields& after, absl::Time now,
+                             const std::vector<RecordChange>& history) const;
 
   ClockKind kind() const { return kind_; }
   const ClockConditions& conditions() const { return conditions_; }
@@ -222,6 +244,11 @@ class ClockPolicy {
 
  private:
   bool PausedBy(const RecordFields& r) const;
+  bool ResumedBy(const RecordFields& r) const;
+  // Starts at the record's creation, replays the pauses of `history` before `now`, then as
+  // TryStart at `now`.
+  void StartFromCreation(const RecordFields& after, absl::Time now, const char* reason,
+                         const std::vector<RecordChange>& history, std::vector<Action>& out) const;
   void TryStart(const RecordFields& after, absl::Time at, absl::Time now, const char* reason,
                 std::vector<Action>& out) const;
 

@@ -1,0 +1,111 @@
+#include "itsm/configitems/configuration_items.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::configitems {
+namespace {
+
+// The zone of `item`'s location, given how to read another item.
+template <typename GetFn>
+absl::StatusOr<std::string> LocationZone(const config::v1::ConfigurationItem& item, GetFn get) {
+  const auto& attrs = item.attributes();
+  if (item.class_name() == "location") {
+    auto zone = attrs.find("time_zone");
+    return zone == attrs.end() ? "" : zone->second;
+  }
+  auto loc = attrs.find("location");
+  if (loc == attrs.end() || loc->second.empty()) return std::string();
+  absl::StatusOr<config::v1::ConfigurationItem> location = get(loc->second);
+  if (!location.ok()) {
+    if (location.status().code() == absl::StatusCode::kNotFound) return std::string();
+    return location.status();
+  }
+  auto zone = location->attributes().find("time_zone");
+  return zone == location->attributes().end() ? "" : zone->second;
+}
+
+}  // namespace
+
+GrpcConfigurationItems::GrpcConfigurationItems(std::shared_ptr<grpc::Channel> channel,
+                                               const base::Clock& clock, Options options)
+    : stub_(config::v1::ConfigurationService::NewStub(std::move(channel))),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const std::string& id) {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end() && it->second.expires > now) return it->second.item;
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.deadline)));
+  ctx.AddMetadata("x-itsm-actor", options_.actor);
+  config::v1::GetConfigurationItemRequest request;
+  request.set_id(id);
+  config::v1::GetConfigurationItemResponse response;
+  grpc::Status s = stub_->GetConfigurationItem(&ctx, request, &response);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return absl::NotFoundError(absl::StrCat("no configuration item \"", id, "\""));
+  }
+  if (!s.ok()) {
+    // Anything else (unreachable, deadline, overloaded, an error of the service) can heal.
+    return absl::UnavailableError(absl::StrCat("configuration service: ", s.error_message()));
+  }
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded; refilled on demand
+  cache_[id] = Cached{response.configuration_item(), now + options_.cache_ttl};
+  return response.configuration_item();
+}
+
+absl::StatusOr<std::string> GrpcConfigurationItems::ClassOf(const std::string& ci_id) {
+  ITSM_ASSIGN_OR_RETURN(config::v1::ConfigurationItem item, Get(ci_id));
+  return item.class_name();
+}
+
+absl::StatusOr<std::string> GrpcConfigurationItems::LocationZoneOf(const std::string& ci_id) {
+  ITSM_ASSIGN_OR_RETURN(config::v1::ConfigurationItem item, Get(ci_id));
+  return LocationZone(item, [this](const std::string& id) { return Get(id); });
+}
+
+void StaticConfigurationItems::Put(config::v1::ConfigurationItem item) {
+  absl::MutexLock lock(&mu_);
+  std::string id = item.id();
+  items_[id] = std::move(item);
+}
+
+void StaticConfigurationItems::SetUnavailable(bool unavailable) {
+  absl::MutexLock lock(&mu_);
+  unavailable_ = unavailable;
+}
+
+int StaticConfigurationItems::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+absl::StatusOr<config::v1::ConfigurationItem> StaticConfigurationItems::Get(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  ++calls_;
+  if (unavailable_) return absl::UnavailableError("configuration service unavailable");
+  auto it = items_.find(id);
+  if (it == items_.end()) return absl::NotFoundError(absl::StrCat("no configuration item ", id));
+  return it->second;
+}
+
+absl::StatusOr<std::string> StaticConfigurationItems::ClassOf(const std::string& ci_id) {
+  ITSM_ASSIGN_OR_RETURN(config::v1::ConfigurationItem item, Get(ci_id));
+  return item.class_name();
+}
+
+absl::StatusOr<std::string> StaticConfigurationItems::LocationZoneOf(const std::string& ci_id) {
+  ITSM_ASSIGN_OR_RETURN(config::v1::ConfigurationItem item, Get(ci_id));
+  return LocationZone(item, [this](const std::string& id) { return Get(id); });
+}
+
+}  // namespace itsm::configitems

@@ -1,0 +1,71 @@
+// GrpcConfigurationItems against an in-process configuration service stand-in: classes, location
+// zones, NOT_FOUND for a missing CI, UNAVAILABLE when the service cannot be reached, and the cache.
+#include "itsm/configitems/configuration_items.h"
+
+#include <atomic>
+
+#include "gtest/gtest.h"
+#include "itsm/testing/grpc_server.h"
+
+namespace itsm::configitems {
+namespace {
+
+class FakeConfiguration final : public config::v1::ConfigurationService::Service {
+ public:
+  grpc::Status GetConfigurationItem(grpc::ServerContext*,
+                                    const config::v1::GetConfigurationItemRequest* request,
+                                    config::v1::GetConfigurationItemResponse* response) override {
+    ++calls;
+    auto it = items.find(request->id());
+    if (it == items.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such CI");
+    *response->mutable_configuration_item() = it->second;
+    return grpc::Status::OK;
+  }
+  std::map<std::string, config::v1::ConfigurationItem> items;
+  std::atomic<int> calls{0};
+};
+
+config::v1::ConfigurationItem Item(const std::string& id, const std::string& cls,
+                                   std::map<std::string, std::string> attributes = {}) {
+  config::v1::ConfigurationItem i;
+  i.set_id(id);
+  i.set_class_name(cls);
+  for (auto& [k, v] : attributes) (*i.mutable_attributes())[k] = v;
+  return i;
+}
+
+TEST(GrpcConfigurationItems, ClassesZonesAndMissingItems) {
+  FakeConfiguration fake;
+  fake.items["r1"] = Item("r1", "router", {{"location", "ist"}});
+  fake.items["ist"] = Item("ist", "location", {{"time_zone", "Europe/Istanbul"}});
+  fake.items["r2"] = Item("r2", "router", {{"location", "gone"}});
+  testing::GrpcTestServer server({&fake});
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcConfigurationItems cis(server.Channel(), clock, {.cache_ttl = absl::Minutes(1)});
+  EXPECT_EQ(*cis.ClassOf("r1"), "router");
+  EXPECT_EQ(*cis.LocationZoneOf("r1"), "Europe/Istanbul");
+  EXPECT_EQ(*cis.LocationZoneOf("ist"), "Europe/Istanbul");
+  EXPECT_EQ(*cis.LocationZoneOf("r2"), "");  // a dangling location: no zone
+  EXPECT_EQ(cis.ClassOf("nope").status().code(), absl::StatusCode::kNotFound);
+  // Cached: asked again within the TTL, the service is not called.
+  const int calls = fake.calls;
+  EXPECT_EQ(*cis.ClassOf("r1"), "router");
+  EXPECT_EQ(fake.calls, calls);
+  clock.Advance(absl::Minutes(2));
+  EXPECT_EQ(*cis.ClassOf("r1"), "router");
+  EXPECT_EQ(fake.calls, calls + 1);
+}
+
+TEST(GrpcConfigurationItems, AnUnreachableServiceIsUnavailable) {
+  FakeConfiguration fake;
+  testing::GrpcTestServer server({&fake});
+  auto channel = server.Channel();
+  server.Shutdown();
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcConfigurationItems cis(channel, clock, {.deadline = absl::Milliseconds(500)});
+  EXPECT_EQ(cis.ClassOf("r1").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(cis.LocationZoneOf("r1").status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace itsm::configitems
