@@ -27,8 +27,8 @@ google::protobuf::Duration ProtoDuration(absl::Duration d) {
 absl::StatusOr<sla::v1::SlaClock> CurrentClock(DefinitionSource& source,
                                                const sla::v1::TimerState& state,
                                                const sla::v1::TimerClock& c) {
-  ITSM_ASSIGN_OR_RETURN(CalendarPtr calendar, source.Calendar(c.calendar_id(),
-                                                              c.calendar_version()));
+  ITSM_ASSIGN_OR_RETURN(CalendarPtr calendar,
+                        source.Calendar(c.calendar_id(), c.calendar_version()));
   auto compiled = slamodel::CompileCalendar(*calendar, c.time_zone());
   if (!compiled.ok()) {
     return absl::FailedPreconditionError(

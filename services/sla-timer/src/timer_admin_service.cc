@@ -45,18 +45,17 @@ grpc::ServerUnaryReactor* TimerAdminService::RepublishEvents(
   // Its only topic; another one has nothing to re-publish here.
   const bool ours = request->topic().empty() || request->topic() == kSlaTopic;
   const std::string actor = runtime::Actor(*ctx), request_id = runtime::RequestId(*ctx);
-  return runtime::RunCall(
-      executor_, ctx, *request,
-      [this, response, start, end, ours, actor, request_id]() -> absl::Status {
-        if (!ours) return absl::OkStatus();
-        auto n = timer_.Republish(start, end);
-        if (!n.ok()) return n.status();
-        response->set_republished_events(*n);
-        runtime::log::Info(
-            "clock states queued for re-publishing",
-            {{"count", *n}, {"actor", actor}, {"request_id", request_id}});
-        return absl::OkStatus();
-      });
+  return runtime::RunCall(executor_, ctx, *request,
+                          [this, response, start, end, ours, actor, request_id]() -> absl::Status {
+                            if (!ours) return absl::OkStatus();
+                            auto n = timer_.Republish(start, end);
+                            if (!n.ok()) return n.status();
+                            response->set_republished_events(*n);
+                            runtime::log::Info(
+                                "clock states queued for re-publishing",
+                                {{"count", *n}, {"actor", actor}, {"request_id", request_id}});
+                            return absl::OkStatus();
+                          });
 }
 
 }  // namespace itsm::sla_timer

@@ -652,16 +652,23 @@ TEST_P(SlaServiceTest, HistorySurvivesRestartsAndABrokerLoss) {
     return out;
   };
   prometheus::Registry registry;
+  // Every partition done up to the broker's end: whatever the consumer would apply (events it
+  // must not apply again included) has been applied; no sleep needed to prove an absence.
+  auto at_end = [](events::EventConsumer& consumer) {
+    for (int p = 0; p < 4; ++p) {
+      auto end = consumer.QueryHighWatermark(kSlaTopic, p, absl::Seconds(5));
+      auto done = consumer.Applied(kSlaTopic, p);
+      if (!end.ok() || !done || *done < *end) return false;
+    }
+    return true;
+  };
   auto run_until = [&](ClockProjection& projection, const std::string& bootstrap, int64_t expected,
                        const char* what) {
     auto consumer = NewHistoryConsumer(
         projection, {.bootstrap_servers = bootstrap, .group_id = base::NewUuid()}, registry);
     ASSERT_TRUE(consumer->Start().ok());
-    ASSERT_TRUE(supervisor::WaitUntil([&] { return projection.applied_events() >= expected; },
-                                      absl::Seconds(30), what)
-                    .ok());
-    // Whatever else it would apply (events it must not apply again) has time to arrive.
-    absl::SleepFor(absl::Seconds(1));
+    ASSERT_TRUE(
+        supervisor::WaitUntil([&] { return at_end(*consumer); }, absl::Seconds(30), what).ok());
     consumer->Stop();
     EXPECT_EQ(projection.applied_events(), expected) << what;
   };
@@ -679,14 +686,16 @@ TEST_P(SlaServiceTest, HistorySurvivesRestartsAndABrokerLoss) {
   auto consumer = NewHistoryConsumer(
       restarted, {.bootstrap_servers = cluster_->bootstrap_servers(), .group_id = "g2"}, registry);
   ASSERT_TRUE(consumer->Start().ok());
-  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return at_end(*consumer); }, absl::Seconds(30),
+                                    "restarted consumer at the end")
+                  .ok());
   EXPECT_EQ(restarted.applied_events(), 0);
   // New events after the restart are applied, and only they.
   Publish(cluster_->bootstrap_servers(), TimerEvents(30, 5, first));
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return restarted.applied_events() >= 15; },
-                                    absl::Seconds(30), "the 15 new events")
-                  .ok());
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return restarted.applied_events() >= 15 && at_end(*consumer); },
+                            absl::Seconds(30), "the 15 new events")
+          .ok());
   consumer->Stop();
   EXPECT_EQ(restarted.applied_events(), 15);
   EXPECT_EQ(*restarted.size(), 70);
