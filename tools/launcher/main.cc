@@ -59,7 +59,7 @@ void RepublishRetainedEvents(const std::string& service, const std::string& addr
   outbox::v1::RepublishEventsResponse response;
   grpc::Status status = stub->RepublishEvents(&ctx, request, &response);
   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    return;  // a service without a SQL outbox (the SLA timer keeps its own in Redis)
+    return;  // a service that publishes nothing (the SLA timer re-publishes its clocks' states)
   }
   if (!status.ok()) {
     log::Warn("cannot re-publish retained events",

@@ -87,6 +87,7 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     list.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
   }
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (self->options_.start_positions) self->SetStartPositions(partitions);
     rd_kafka_assign(rk, partitions);
     for (const auto& [topic, p] : list) {
       Assigned& a = self->assigned_[{topic, p}];
@@ -100,8 +101,8 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     if (self->rebalance_) self->rebalance_(true, list);
   } else {
     // Commit what was handled before the partitions move to another member, so it does not
-    // handle them again.
-    rd_kafka_commit(rk, nullptr, /*async=*/0);
+    // handle them again (unless the handler keeps its positions itself).
+    if (!self->options_.start_positions) rd_kafka_commit(rk, nullptr, /*async=*/0);
     for (const auto& key : list) {
       auto backlog = self->backlog_.find(key);
       if (backlog != self->backlog_.end()) {
@@ -125,6 +126,42 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
+void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partitions) {
+  std::string cluster_id;
+  if (char* id = rd_kafka_clusterid(consumer_, /*timeout_ms=*/5000); id != nullptr) {
+    cluster_id = id;
+    rd_kafka_mem_free(consumer_, id);
+  }
+  auto stored = options_.start_positions(cluster_id);
+  if (!stored.ok()) {
+    // Safe, only slower: handlers that keep their positions apply events idempotently.
+    log::Warn("cannot read the stored positions; starting at the beginning",
+              {{"group", options_.group_id}, {"error", stored.status().ToString()}});
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = partitions->elems[i];
+    p.offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (!stored.ok()) continue;
+    auto it = stored->find({p.topic, p.partition});
+    if (it == stored->end()) continue;
+    int64_t low = 0, high = 0;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        consumer_, p.topic, p.partition, &low, &high, /*timeout_ms=*/5000);
+    // Beyond the end: the topic is younger than the position (recreated, or a broker that lost
+    // its data); its events are all new to the handler. Unknown end: the beginning is safe.
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || it->second > high) {
+      log::Info("stored position not in the partition; starting at its beginning",
+                {{"group", options_.group_id},
+                 {"topic", std::string(p.topic)},
+                 {"partition", static_cast<int64_t>(p.partition)},
+                 {"stored", it->second},
+                 {"high_watermark", high}});
+      continue;
+    }
+    p.offset = it->second;
+  }
+}
+
 absl::Status EventConsumer::Start() {
   ITSM_ASSIGN_OR_RETURN(auto props, ParseKafkaProperties(options_.client_properties));
   props["bootstrap.servers"] = options_.bootstrap_servers;
@@ -133,7 +170,7 @@ absl::Status EventConsumer::Start() {
   // Offsets are stored by us after the handler succeeded; the auto-committer only commits what
   // was stored.
   props["enable.auto.offset.store"] = "false";
-  props["enable.auto.commit"] = "true";
+  props["enable.auto.commit"] = options_.start_positions ? "false" : "true";
   props["auto.commit.interval.ms"] = "1000";
   props["session.timeout.ms"] = std::to_string(options_.session_timeout_ms);
   props["heartbeat.interval.ms"] = std::to_string(options_.heartbeat_interval_ms);
@@ -171,7 +208,7 @@ void EventConsumer::Stop() {
   stopping_.store(true);
   if (thread_.joinable()) thread_.join();
   if (consumer_) {
-    rd_kafka_commit(consumer_, nullptr, /*async=*/0);
+    if (!options_.start_positions) rd_kafka_commit(consumer_, nullptr, /*async=*/0);
     rd_kafka_consumer_close(consumer_);
     absl::MutexLock lock(&handle_mu_);
     rd_kafka_destroy(consumer_);

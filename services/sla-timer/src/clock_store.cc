@@ -61,6 +61,16 @@ ClockStore::ClockStore(std::string redis_address, std::string prefix)
       commit_{kCommitScript, ""},
       ack_{kAckScript, ""} {}
 
+std::string ClockStore::OutboxEntry(const events::CloudEvent& e) {
+  sla::v1::TimerOutboxEntry entry;
+  entry.set_id(e.id);
+  entry.set_type(e.type);
+  entry.set_subject(e.subject);
+  entry.set_time_us(absl::ToUnixMicros(e.time));
+  entry.set_data(e.data);
+  return entry.SerializeAsString();
+}
+
 std::string ClockStore::StateKey(int32_t p, const std::string& id) const {
   return absl::StrCat(prefix_, ":clk:{", p, "}:", id);
 }
@@ -116,15 +126,7 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
       args.push_back(field);
       args.push_back(std::to_string(delta));
     }
-    for (const events::CloudEvent& e : o.events) {
-      sla::v1::TimerOutboxEntry entry;
-      entry.set_id(e.id);
-      entry.set_type(e.type);
-      entry.set_subject(e.subject);
-      entry.set_time_us(absl::ToUnixMicros(e.time));
-      entry.set_data(e.data);
-      args.push_back(entry.SerializeAsString());
-    }
+    for (const events::CloudEvent& e : o.events) args.push_back(OutboxEntry(e));
     const int32_t p = w.key.partition;
     calls.push_back(
         {{StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p), OpenKey(p)}, std::move(args)});

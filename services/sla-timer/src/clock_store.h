@@ -72,6 +72,9 @@ class ClockStore {
   absl::StatusOr<int64_t> OutboxLength(int32_t partition);
   absl::StatusOr<std::map<std::string, int64_t>> OpenClocks(int32_t partition);
 
+  // An event as an entry of the outbox list (serialised TimerOutboxEntry).
+  static std::string OutboxEntry(const events::CloudEvent& event);
+
   std::string StateKey(int32_t partition, const std::string& incident_id) const;
   std::string DueKey(int32_t partition) const;
   std::string OutboxKey(int32_t partition) const;

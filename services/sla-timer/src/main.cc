@@ -1,5 +1,6 @@
 // itsm-sla-timer: runs the SLA clocks of incidents — consumes itsm.incident.v1, keeps clocks in
-// Redis, fires warnings and breaches on time, publishes clock events on itsm.sla.v1.
+// Redis, fires warnings and breaches on time, publishes clock events on itsm.sla.v1; re-publishes
+// its clocks' states on request (OutboxAdminService.RepublishEvents).
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
 #include "itsm/configitems/configuration_items.h"
@@ -8,6 +9,7 @@
 #include "services/sla-timer/src/definition_source.h"
 #include "services/sla-timer/src/sla_timer.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
+#include "services/sla-timer/src/timer_admin_service.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
@@ -49,6 +51,11 @@ int main(int argc, char** argv) {
     runtime::log::Error("cannot start the SLA timer", {{"error", s.ToString()}});
     return 2;
   }
+  // RepublishEvents (after a broker lost its data) and GetOutboxStats, as every publishing
+  // service serves them. Its executor stops after the gRPC server drained its calls.
+  sla_timer::TimerAdminService admin(timer);
+  rt.AddService(&admin, "itsm.outbox.v1.OutboxAdminService");
+  rt.OnShutdown("admin calls", [&admin] { admin.Stop(); });
   // Stopped in reverse order of registration: first the consumer (no new changes; its offsets
   // commit), then the firing loop, then the publisher drains what both wrote to the outbox.
   rt.OnShutdown("outbox publisher", [&timer] { timer.StopPublisher(); });

@@ -9,6 +9,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/runtime/logging.h"
+#include "services/sla-timer/src/clock_republisher.h"
 
 namespace itsm::sla_timer {
 namespace log = runtime::log;
@@ -108,6 +109,8 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       handler_store_(options_.redis_address, options_.key_prefix),
       fire_store_(options_.redis_address, options_.key_prefix),
       publish_store_(options_.redis_address, options_.key_prefix),
+      source_(source),
+      admin_store_(options_.redis_address, options_.key_prefix),
       open_family_(prometheus::BuildGauge()
                        .Name("itsm_sla_timer_open_clocks")
                        .Help("Open SLA clocks of the partitions this replica owns, by clock kind "
@@ -700,6 +703,85 @@ void SlaTimer::StopPublisher() {
     }
   }
   producer_.reset();  // every batch was waited for: nothing is left to flush
+}
+
+namespace {
+
+// SCAN over keys matching `pattern`, `visit` called with each round's keys.
+absl::Status ScanKeys(redis::RedisClient& redis, const std::string& pattern,
+                      const std::function<absl::Status(const std::vector<std::string>&)>& visit) {
+  std::string cursor = "0";
+  do {
+    ITSM_ASSIGN_OR_RETURN(redis::RedisValue reply,
+                          redis.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"}));
+    if (reply.type != redis::RedisValue::Type::kArray || reply.elements.size() != 2) {
+      return absl::InternalError("redis: unexpected SCAN reply");
+    }
+    cursor = reply.elements[0].str;
+    std::vector<std::string> keys;
+    for (const redis::RedisValue& k : reply.elements[1].elements) keys.push_back(k.str);
+    if (!keys.empty()) ITSM_RETURN_IF_ERROR(visit(keys));
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> SlaTimer::Republish(absl::Time start, absl::Time end) {
+  absl::MutexLock lock(&admin_mu_);
+  redis::RedisClient& redis = admin_store_.redis();
+  int64_t queued = 0;
+  absl::Status scanned = ScanKeys(
+      redis, absl::StrCat(options_.key_prefix, ":clk:*"),
+      [&](const std::vector<std::string>& keys) -> absl::Status {
+        std::vector<std::vector<std::string>> reads;
+        for (const std::string& k : keys) reads.push_back({"HGET", k, "s"});
+        ITSM_ASSIGN_OR_RETURN(auto states, redis.Pipeline(reads));
+        std::vector<std::vector<std::string>> pushes;
+        int64_t round = 0;
+        for (size_t i = 0; i < states.size(); ++i) {
+          if (states[i].type != redis::RedisValue::Type::kString) continue;  // expired meanwhile
+          sla::v1::TimerState state;
+          if (!state.ParseFromString(states[i].str)) {
+            // As the firing loop does: a corrupt key is logged and skipped, the others go on.
+            log::Error("clock state does not parse; not re-published", {{"key", keys[i]}});
+            continue;
+          }
+          ITSM_ASSIGN_OR_RETURN(auto events, RepublishedClocks(source_, state, start, end));
+          if (events.empty()) continue;
+          std::vector<std::string> push = {"RPUSH", admin_store_.OutboxKey(state.partition())};
+          for (const events::CloudEvent& e : events) push.push_back(ClockStore::OutboxEntry(e));
+          round += static_cast<int64_t>(events.size());
+          pushes.push_back(std::move(push));
+        }
+        if (pushes.empty()) return absl::OkStatus();
+        ITSM_ASSIGN_OR_RETURN(auto replies, redis.Pipeline(pushes));
+        for (const redis::RedisValue& r : replies) {
+          if (r.type == redis::RedisValue::Type::kError) {
+            return absl::InternalError(absl::StrCat("redis: ", r.str));
+          }
+        }
+        queued += round;
+        return absl::OkStatus();
+      });
+  if (queued > 0) WakePublisher();
+  ITSM_RETURN_IF_ERROR(scanned);
+  return queued;
+}
+
+absl::StatusOr<int64_t> SlaTimer::PendingEvents() {
+  absl::MutexLock lock(&admin_mu_);
+  redis::RedisClient& redis = admin_store_.redis();
+  int64_t pending = 0;
+  ITSM_RETURN_IF_ERROR(ScanKeys(redis, absl::StrCat(options_.key_prefix, ":outbox:*"),
+                                [&](const std::vector<std::string>& keys) -> absl::Status {
+                                  std::vector<std::vector<std::string>> lens;
+                                  for (const auto& k : keys) lens.push_back({"LLEN", k});
+                                  ITSM_ASSIGN_OR_RETURN(auto replies, redis.Pipeline(lens));
+                                  for (const auto& r : replies) pending += r.integer;
+                                  return absl::OkStatus();
+                                }));
+  return pending;
 }
 
 }  // namespace itsm::sla_timer

@@ -99,6 +99,16 @@ class SlaTimer {
   void SetPartitionLog(PartitionLog* log) { partition_log_ = log; }
   // One publishing pass; returns how many events were delivered.
   absl::StatusOr<int> PublishOnce();
+  // RepublishEvents: appends the current state of every clock whose last event is in
+  // [start, end), one SlaClockRepublished each (clock_republisher.h), to the Redis outbox of its
+  // partition — of every partition, owned or not: each partition's owner publishes its outbox.
+  // Returns how many were queued. Scans Redis (SCAN, 500 keys a round trip); events a change
+  // commits meanwhile may come before the re-published state of their clock, which consumers
+  // that keep the newer state (by event_time) ignore. UNAVAILABLE when Redis or a pinned
+  // definition cannot be read now (what was queued stays queued; calling again is harmless).
+  absl::StatusOr<int64_t> Republish(absl::Time start, absl::Time end);
+  // Events waiting in the Redis outboxes of every partition.
+  absl::StatusOr<int64_t> PendingEvents();
   // Partition ownership (the rebalance listener calls these; tests without a consumer too).
   void Assign(const std::vector<int32_t>& partitions);
   void Revoke(const std::vector<int32_t>& partitions);
@@ -138,6 +148,10 @@ class SlaTimer {
   ClockStore handler_store_;
   ClockStore fire_store_;
   ClockStore publish_store_;
+  // The admin calls' connection (RepublishEvents, GetOutboxStats), one call at a time.
+  DefinitionSource& source_;
+  absl::Mutex admin_mu_;
+  ClockStore admin_store_ ABSL_GUARDED_BY(admin_mu_);
 
   mutable absl::Mutex own_mu_;
   std::set<int32_t> owned_ ABSL_GUARDED_BY(own_mu_);

@@ -4,13 +4,17 @@
 #include <set>
 #include <thread>
 
+#include "google/protobuf/util/message_differencer.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "itsm/base/clock.h"
+#include "itsm/base/time_util.h"
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/supervisor/backends.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 #include "services/sla-timer/src/sla_timer.h"
+#include "services/sla-timer/src/timer_admin_service.h"
 #include "services/sla-timer/tests/test_support.h"
 
 namespace itsm::sla_timer {
@@ -814,6 +818,130 @@ TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopicInANewGroup) {
   }
   EXPECT_EQ(breaches.size(), 7u);
   for (const auto& [id, n] : breaches) EXPECT_EQ(n, 1) << id;
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
+// The broker lost its data (a fresh cluster, empty topics) while Redis kept the clocks:
+// RepublishEvents on the timer (through its gRPC admin API) publishes one SlaClockRepublished
+// per clock, carrying the same state as the clock's last event on the lost broker, with ids
+// that stay the same when asked again.
+TEST_F(SlaTimerRedisTest, RepublishEventsSendsEveryClocksStateToAFreshBroker) {
+  // Every clock event carries `SlaClock clock = 1`: read any of them as this one.
+  auto clock_of = [](const std::string& value) {
+    sla::v1::SlaClockRepublished m;
+    EXPECT_TRUE(m.ParseFromString(value));
+    return m.clock();
+  };
+  std::map<std::string, sla::v1::SlaClock> last;  // clock id -> state of its last event
+  constexpr size_t kClocks = 20;
+  {
+    auto lost = kafkamock::MockCluster::Start(1);
+    ASSERT_TRUE(lost.ok()) << lost.status();
+    ASSERT_TRUE((*lost)->CreateTopic(kIncidentTopic, 4).ok());
+    ASSERT_TRUE((*lost)->CreateTopic(kSlaTopic, 4).ok());
+    const std::string bootstrap = (*lost)->bootstrap_servers();
+    {
+      testing::IncidentProducer producer(bootstrap);
+      for (int k = 0; k < 10; ++k) {
+        auto i = NewIncident("inc-" + std::to_string(k), kT0);
+        producer.Send(testing::Created(i), i);
+        if (k < 3) {  // on hold after a minute: response met, resolution paused
+          i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+          i.set_assignee("bob");
+          i.set_version(2);
+          *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+          producer.Send(testing::StateChanged(i), i);
+        }
+      }
+    }
+    prometheus::Registry registry;
+    auto timer = NewTimer(registry, bootstrap);
+    ASSERT_TRUE(timer->Start().ok());
+    // Started x20, Met x3, Paused x3; then the 50 % warning of the 7 running response clocks.
+    auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 26, absl::Seconds(30));
+    ASSERT_TRUE(records.ok()) << records.status();
+    clock_.Advance(absl::Minutes(16));
+    records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 33, absl::Seconds(30));
+    ASSERT_TRUE(records.ok()) << records.status();
+    ASSERT_EQ(records->size(), 33u);
+    for (const auto& r : *records) {
+      sla::v1::SlaClock c = clock_of(r.value);
+      auto& slot = last[c.clock_id()];
+      if (slot.clock_id().empty() ||
+          base::FromProtoTimestamp(c.event_time()) >= base::FromProtoTimestamp(slot.event_time())) {
+        slot = c;
+      }
+    }
+    ASSERT_EQ(last.size(), kClocks);
+    timer->StopConsumer();
+    timer->StopFiring();
+    timer->StopPublisher();
+  }
+
+  auto fresh = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE((*fresh)->CreateTopic(kIncidentTopic, 4).ok());
+  ASSERT_TRUE((*fresh)->CreateTopic(kSlaTopic, 4).ok());
+  const std::string bootstrap = (*fresh)->bootstrap_servers();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  TimerAdminService admin(*timer);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&admin);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = outbox::v1::OutboxAdminService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto republish = [&](bool dead_letters = false) {
+    grpc::ClientContext ctx;
+    outbox::v1::RepublishEventsRequest request;
+    *request.mutable_start_time() = base::ToProtoTimestamp(absl::UnixEpoch());
+    *request.mutable_end_time() = base::ToProtoTimestamp(kT0 + absl::Hours(24));
+    request.set_dead_letters(dead_letters);
+    outbox::v1::RepublishEventsResponse response;
+    grpc::Status status = stub->RepublishEvents(&ctx, request, &response);
+    return std::pair(status, response.republished_events());
+  };
+  auto [status, queued] = republish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(queued, static_cast<int64_t>(kClocks));
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, kClocks, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), kClocks);
+  std::set<std::string> ids;
+  for (const auto& r : *records) {
+    EXPECT_EQ(r.Header("ce_type"), "itsm.sla.v1.SlaClockRepublished");
+    ids.insert(r.Header("ce_id"));
+    sla::v1::SlaClock c = clock_of(r.value);
+    EXPECT_EQ(r.key, c.incident_id());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(c, last[c.clock_id()]))
+        << c.DebugString() << " vs " << last[c.clock_id()].DebugString();
+  }
+  EXPECT_EQ(ids.size(), kClocks);
+  // Asked again: the same events, the same ids (consumers drop them as duplicates).
+  std::tie(status, queued) = republish();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(queued, static_cast<int64_t>(kClocks));
+  records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 2 * kClocks, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::set<std::string> again;
+  for (const auto& r : *records) again.insert(r.Header("ce_id"));
+  EXPECT_EQ(again, ids);
+  // The timer keeps no dead letters.
+  EXPECT_EQ(republish(true).first.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  {
+    grpc::ClientContext ctx;
+    outbox::v1::GetOutboxStatsResponse stats;
+    ASSERT_TRUE(stub->GetOutboxStats(&ctx, {}, &stats).ok());
+    EXPECT_GE(stats.pending_events(), 0);
+  }
+  server->Shutdown();
+  admin.Stop();
   timer->StopConsumer();
   timer->StopFiring();
   timer->StopPublisher();

@@ -4,11 +4,13 @@
 #include <map>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "services/sla/src/sla_repository.h"
 
 namespace itsm::sla {
 namespace {
@@ -30,7 +32,7 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
 }
 
 template <typename T>
-absl::StatusOr<v1::SlaClock> ClockOf(const events::CloudEvent& event) {
+absl::StatusOr<v1::SlaClock> ClockIn(const events::CloudEvent& event) {
   T message;
   ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &message));
   if (message.clock().clock_id().empty()) {
@@ -87,128 +89,57 @@ void Fill(Accumulator& acc, v1::ComplianceRow* row) {
   Stats(acc.resolve, row->mutable_mean_time_to_resolve(), row->mutable_p90_time_to_resolve());
 }
 
-}  // namespace
-
-std::optional<uint32_t> ClockProjection::Dictionary::Find(const std::string& s) const {
-  auto it = index_.find(s);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
-}
-
-uint32_t ClockProjection::Dictionary::Intern(const std::string& s) {
-  auto [it, inserted] = index_.try_emplace(s, static_cast<uint32_t>(values_.size()));
-  if (inserted) values_.push_back(s);
-  return it->second;
-}
-
-absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
-  absl::StatusOr<v1::SlaClock> clock = absl::InvalidArgumentError("");
-  const std::string& t = event.type;
-  if (t == "itsm.sla.v1.SlaClockStarted") {
-    clock = ClockOf<v1::SlaClockStarted>(event);
-  } else if (t == "itsm.sla.v1.SlaClockPaused") {
-    clock = ClockOf<v1::SlaClockPaused>(event);
-  } else if (t == "itsm.sla.v1.SlaClockResumed") {
-    clock = ClockOf<v1::SlaClockResumed>(event);
-  } else if (t == "itsm.sla.v1.SlaClockRetargeted") {
-    clock = ClockOf<v1::SlaClockRetargeted>(event);
-  } else if (t == "itsm.sla.v1.SlaWarningReached") {
-    clock = ClockOf<v1::SlaWarningReached>(event);
-  } else if (t == "itsm.sla.v1.SlaBreached") {
-    clock = ClockOf<v1::SlaBreached>(event);
-  } else if (t == "itsm.sla.v1.SlaBreachWithdrawn") {
-    clock = ClockOf<v1::SlaBreachWithdrawn>(event);
-  } else if (t == "itsm.sla.v1.SlaMet") {
-    clock = ClockOf<v1::SlaMet>(event);
-  } else if (t == "itsm.sla.v1.SlaClockCompleted") {
-    clock = ClockOf<v1::SlaClockCompleted>(event);
-  } else if (t == "itsm.sla.v1.SlaClockCancelled") {
-    clock = ClockOf<v1::SlaClockCancelled>(event);
-  } else {
-    return absl::OkStatus();  // definition and calendar events: not projected here
+// Strings seen many times in a report (services, definitions) numbered once, so that groups
+// are keyed by integers.
+class Dictionary {
+ public:
+  int64_t Intern(const std::string& s) {
+    auto [it, inserted] = index_.try_emplace(s, static_cast<int64_t>(values_.size()));
+    if (inserted) values_.push_back(s);
+    return it->second;
   }
-  if (!clock.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(t, " ", event.id, ": ", clock.status().message()));
-  }
-  return ApplyClock(*clock);
+  const std::string& Get(int64_t i) const { return values_[static_cast<size_t>(i)]; }
+
+ private:
+  std::vector<std::string> values_;
+  absl::flat_hash_map<std::string, int64_t> index_;
+};
+
+bool IsOpen(v1::ClockStage stage) {
+  return stage == v1::CLOCK_STAGE_RUNNING || stage == v1::CLOCK_STAGE_PAUSED;
 }
 
-absl::Status ClockProjection::ApplyClock(const v1::SlaClock& c) {
-  if (c.clock_id().empty()) return absl::InvalidArgumentError("clock_id: required");
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = by_clock_.try_emplace(c.clock_id(), static_cast<uint32_t>(rows_.size()));
-  if (inserted) {
-    rows_.emplace_back();
-    rows_.back().clock_id = c.clock_id();
-    rows_.back().incident = incidents_.Intern(c.incident_id());
-    by_incident_[rows_.back().incident].push_back(it->second);
-  }
-  Row& row = rows_[it->second];
-  const int64_t event_us = Micros(c.event_time());
-  // Replays and redeliveries may bring an older state after a newer one: keep the newer.
-  if (!inserted && event_us < row.event_us) return absl::OkStatus();
-  row.service = strings_.Intern(c.service());
-  row.definition = strings_.Intern(c.sla_definition_id());
-  if (!c.sla_definition_name().empty()) definition_names_[row.definition] = c.sla_definition_name();
-  row.calendar = strings_.Intern(c.calendar_id());
-  row.zone = strings_.Intern(c.time_zone());
-  row.priority = static_cast<uint8_t>(c.priority());
-  row.clock_kind = static_cast<uint8_t>(c.clock_kind());
-  row.agreement_kind = static_cast<uint8_t>(c.agreement_kind());
-  row.stage = static_cast<uint8_t>(c.stage());
-  row.breached = c.breached();
-  row.start_us = Micros(c.start_time());
-  row.due_us = c.has_due_time() ? Micros(c.due_time()) : 0;
-  row.stop_us = c.has_stop_time() ? Micros(c.stop_time()) : 0;
-  row.event_us = event_us;
-  row.target_s = Seconds(c.target());
-  row.business_s = Seconds(c.business_elapsed());
-  row.actual_s = Seconds(c.actual_elapsed());
-  row.paused_s = Seconds(c.paused_duration());
-  return absl::OkStatus();
+// Whether a clock's business time at `now` needs its calendar: running, and `now` is after its
+// last event.
+bool NeedsCalendar(const v1::SlaClock& c, absl::Time now) {
+  return c.stage() == v1::CLOCK_STAGE_RUNNING && now > base::FromProtoTimestamp(c.event_time());
 }
 
-size_t ClockProjection::size() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return rows_.size();
-}
-
-bool ClockProjection::Snapshot::NeedsCalendar(absl::Time now) const {
-  return row.stage == v1::CLOCK_STAGE_RUNNING && now > absl::FromUnixMicros(row.event_us);
-}
-
-ClockProjection::Snapshot ClockProjection::SnapshotOf(const Row& row) const {
-  Snapshot out{row, incidents_.Get(row.incident), strings_.Get(row.definition),
-               "",  strings_.Get(row.calendar),   strings_.Get(row.zone)};
-  if (auto it = definition_names_.find(row.definition); it != definition_names_.end()) {
-    out.definition_name = it->second;
-  }
-  return out;
-}
-
-v1::ClockStatus ClockProjection::ToStatus(const Snapshot& clock, absl::Time now,
-                                          const businesstime::Calendar* calendar) {
-  const Row& row = clock.row;
+// `calendar`: the clock's calendar in its zone, when it NeedsCalendar and could be read.
+v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
+                         const businesstime::Calendar* calendar) {
   v1::ClockStatus s;
-  s.set_clock_id(row.clock_id);
-  s.set_incident_id(clock.incident_id);
-  s.set_sla_definition_id(clock.definition_id);
-  s.set_sla_definition_name(clock.definition_name);
-  s.set_clock_kind(static_cast<v1::ClockKind>(row.clock_kind));
-  const auto stage = static_cast<v1::ClockStage>(row.stage);
+  s.set_clock_id(c.clock_id());
+  s.set_incident_id(c.incident_id());
+  s.set_sla_definition_id(c.sla_definition_id());
+  s.set_sla_definition_name(c.sla_definition_name());
+  s.set_clock_kind(c.clock_kind());
+  const v1::ClockStage stage = c.stage();
   s.set_stage(stage);
-  s.set_priority(static_cast<incident::v1::Priority>(row.priority));
-  *s.mutable_target() = ProtoSeconds(row.target_s);
-  *s.mutable_start_time() = ProtoMicros(row.start_us);
-  if (row.due_us != 0) *s.mutable_due_time() = ProtoMicros(row.due_us);
-  if (row.stop_us != 0) *s.mutable_stop_time() = ProtoMicros(row.stop_us);
-  *s.mutable_last_event_time() = ProtoMicros(row.event_us);
-  int64_t business = row.business_s, actual = row.actual_s, paused = row.paused_s;
-  bool breached = row.breached;
-  const absl::Time last = absl::FromUnixMicros(row.event_us);
+  s.set_priority(c.priority());
+  *s.mutable_target() = ProtoSeconds(Seconds(c.target()));
+  *s.mutable_start_time() = ProtoMicros(Micros(c.start_time()));
+  const int64_t due_us = c.has_due_time() ? Micros(c.due_time()) : 0;
+  if (due_us != 0) *s.mutable_due_time() = ProtoMicros(due_us);
+  if (c.has_stop_time()) *s.mutable_stop_time() = ProtoMicros(Micros(c.stop_time()));
+  const int64_t event_us = Micros(c.event_time());
+  *s.mutable_last_event_time() = ProtoMicros(event_us);
+  int64_t business = Seconds(c.business_elapsed()), actual = Seconds(c.actual_elapsed()),
+          paused = Seconds(c.paused_duration());
+  bool breached = c.breached();
+  const absl::Time last = absl::FromUnixMicros(event_us);
   // An open clock keeps counting after its last event: extend it to `now`.
-  if ((stage == v1::CLOCK_STAGE_RUNNING || stage == v1::CLOCK_STAGE_PAUSED) && now > last) {
+  if (IsOpen(stage) && now > last) {
     const int64_t since = absl::ToInt64Seconds(now - last);
     actual += since;
     if (stage == v1::CLOCK_STAGE_PAUSED) {
@@ -216,8 +147,7 @@ v1::ClockStatus ClockProjection::ToStatus(const Snapshot& clock, absl::Time now,
     } else if (calendar != nullptr) {
       business += absl::ToInt64Seconds(businesstime::BusinessElapsed(*calendar, last, now));
     }
-    if (stage == v1::CLOCK_STAGE_RUNNING && row.due_us != 0 &&
-        absl::ToUnixMicros(now) >= row.due_us) {
+    if (stage == v1::CLOCK_STAGE_RUNNING && due_us != 0 && absl::ToUnixMicros(now) >= due_us) {
       breached = true;
     }
   }
@@ -225,7 +155,7 @@ v1::ClockStatus ClockProjection::ToStatus(const Snapshot& clock, absl::Time now,
   *s.mutable_business_elapsed() = ProtoSeconds(business);
   *s.mutable_actual_elapsed() = ProtoSeconds(actual);
   *s.mutable_paused_duration() = ProtoSeconds(paused);
-  *s.mutable_remaining() = ProtoSeconds(row.target_s - business);
+  *s.mutable_remaining() = ProtoSeconds(Seconds(c.target()) - business);
   const char* state = stage == v1::CLOCK_STAGE_CANCELLED   ? "cancelled"
                       : breached                           ? "breached"
                       : stage == v1::CLOCK_STAGE_COMPLETED ? "met"
@@ -235,32 +165,148 @@ v1::ClockStatus ClockProjection::ToStatus(const Snapshot& clock, absl::Time now,
   return s;
 }
 
-std::vector<v1::ClockStatus> ClockProjection::IncidentStatus(const std::string& incident_id,
-                                                             absl::Time now,
-                                                             const CalendarLookup& lookup) const {
-  // Copied under the lock, computed outside it: extending a running clock reads its calendar
-  // from the database, and neither the consumer's Apply nor other readers may wait for that.
-  std::vector<Snapshot> clocks;
+}  // namespace
+
+absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
+    const events::CloudEvent& event) {
+  absl::StatusOr<v1::SlaClock> clock = absl::InvalidArgumentError("");
+  const std::string& t = event.type;
+  if (t == "itsm.sla.v1.SlaClockStarted") {
+    clock = ClockIn<v1::SlaClockStarted>(event);
+  } else if (t == "itsm.sla.v1.SlaClockPaused") {
+    clock = ClockIn<v1::SlaClockPaused>(event);
+  } else if (t == "itsm.sla.v1.SlaClockResumed") {
+    clock = ClockIn<v1::SlaClockResumed>(event);
+  } else if (t == "itsm.sla.v1.SlaClockRetargeted") {
+    clock = ClockIn<v1::SlaClockRetargeted>(event);
+  } else if (t == "itsm.sla.v1.SlaWarningReached") {
+    clock = ClockIn<v1::SlaWarningReached>(event);
+  } else if (t == "itsm.sla.v1.SlaBreached") {
+    clock = ClockIn<v1::SlaBreached>(event);
+  } else if (t == "itsm.sla.v1.SlaBreachWithdrawn") {
+    clock = ClockIn<v1::SlaBreachWithdrawn>(event);
+  } else if (t == "itsm.sla.v1.SlaMet") {
+    clock = ClockIn<v1::SlaMet>(event);
+  } else if (t == "itsm.sla.v1.SlaClockCompleted") {
+    clock = ClockIn<v1::SlaClockCompleted>(event);
+  } else if (t == "itsm.sla.v1.SlaClockCancelled") {
+    clock = ClockIn<v1::SlaClockCancelled>(event);
+  } else if (t == "itsm.sla.v1.SlaClockRepublished") {
+    clock = ClockIn<v1::SlaClockRepublished>(event);
+  } else {
+    return std::nullopt;  // definition and calendar events: not projected here
+  }
+  if (!clock.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(t, " ", event.id, ": ", clock.status().message()));
+  }
+  return *std::move(clock);
+}
+
+std::vector<absl::Status> ClockProjection::ApplyBatch(
+    const std::vector<events::ConsumedEvent>& batch) {
+  std::vector<absl::Status> out(batch.size());
+  std::string cluster_id;
   {
-    absl::ReaderMutexLock lock(&mu_);
-    const std::optional<uint32_t> incident = incidents_.Find(incident_id);
-    if (!incident) return {};
-    auto it = by_incident_.find(*incident);
-    if (it == by_incident_.end()) return {};
-    clocks.reserve(it->second.size());
-    for (uint32_t i : it->second) clocks.push_back(SnapshotOf(rows_[i]));
+    absl::MutexLock lock(&mu_);
+    cluster_id = cluster_id_;
+  }
+  int64_t applied = 0;
+  absl::Status status = [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+    // The consumer hands every event of a partition not done yet, in order: once this commits,
+    // each partition is done up to its last event here.
+    std::map<std::pair<std::string, int32_t>, int64_t> next;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const events::ConsumedEvent& e = batch[i];
+      auto& n = next[{e.topic, e.partition}];
+      n = std::max(n, e.offset + 1);
+      auto clock = ClockOf(e.event);
+      if (!clock.ok()) {
+        out[i] = clock.status();
+        continue;
+      }
+      if (!clock->has_value()) continue;
+      if ((*clock)->clock_id().empty()) {
+        out[i] = absl::InvalidArgumentError(
+            absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
+        continue;
+      }
+      ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(*txn, **clock).status());
+      ++applied;
+    }
+    for (const auto& [partition, offset] : next) {
+      ITSM_RETURN_IF_ERROR(SlaRepository::StorePosition(*txn, partition.first, partition.second,
+                                                        cluster_id, offset));
+    }
+    return txn->Commit();
+  }();
+  if (!status.ok()) {
+    // Nothing was written: every event comes back (INVALID_ARGUMENT would skip them).
+    if (status.code() == absl::StatusCode::kInvalidArgument) {
+      status = absl::InternalError(status.message());
+    }
+    out.assign(batch.size(), status);
+    return out;
+  }
+  applied_events_.fetch_add(applied);
+  return out;
+}
+
+absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> ClockProjection::StartPositions(
+    const std::string& cluster_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    cluster_id_ = cluster_id;
+  }
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  return SlaRepository::Positions(*txn, cluster_id);
+}
+
+absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
+  ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> clock, ClockOf(event));
+  if (!clock) return absl::OkStatus();
+  return ApplyClock(*clock);
+}
+
+absl::Status ClockProjection::ApplyClock(const v1::SlaClock& c) { return ApplyClocks({c}); }
+
+absl::Status ClockProjection::ApplyClocks(const std::vector<v1::SlaClock>& clocks) {
+  for (const v1::SlaClock& c : clocks) {
+    if (c.clock_id().empty()) return absl::InvalidArgumentError("clock_id: required");
+  }
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+  for (const v1::SlaClock& c : clocks) {
+    ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(*txn, c).status());
+  }
+  return txn->Commit();
+}
+
+absl::StatusOr<int64_t> ClockProjection::size() const {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  return SlaRepository::CountClocks(*txn);
+}
+
+absl::StatusOr<std::vector<v1::ClockStatus>> ClockProjection::IncidentStatus(
+    const std::string& incident_id, absl::Time now, const CalendarLookup& lookup) const {
+  // Read first, computed after the transaction ended: extending a running clock reads its
+  // calendar in a transaction of its own, and a read-only transaction holds a pooled connection.
+  std::vector<v1::SlaClock> clocks;
+  {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    ITSM_ASSIGN_OR_RETURN(clocks, SlaRepository::ClocksOfIncident(*txn, incident_id));
   }
   // One lookup per calendar and zone, however many running clocks share them.
   std::map<std::pair<std::string, std::string>, absl::StatusOr<businesstime::Calendar>> calendars;
   std::vector<v1::ClockStatus> out;
   out.reserve(clocks.size());
-  for (const Snapshot& clock : clocks) {
+  for (const v1::SlaClock& clock : clocks) {
     const businesstime::Calendar* calendar = nullptr;
-    if (clock.NeedsCalendar(now) && lookup) {
-      auto key = std::pair(clock.calendar_id, clock.zone);
+    if (NeedsCalendar(clock, now) && lookup) {
+      auto key = std::pair(clock.calendar_id(), clock.time_zone());
       auto it = calendars.find(key);
       if (it == calendars.end()) {
-        it = calendars.emplace(key, lookup(clock.calendar_id, clock.zone)).first;
+        it = calendars.emplace(key, lookup(clock.calendar_id(), clock.time_zone())).first;
       }
       if (it->second.ok()) calendar = &*it->second;
     }
@@ -301,39 +347,35 @@ absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
   }
   const v1::ReportPeriod period =
       r.period() == v1::REPORT_PERIOD_UNSPECIFIED ? v1::REPORT_PERIOD_MONTH : r.period();
-  const int64_t from_us = r.has_start_time() ? Micros(r.start_time()) : INT64_MIN;
-  const int64_t to_us = r.has_end_time() ? Micros(r.end_time()) : INT64_MAX;
-
-  absl::ReaderMutexLock lock(&mu_);
-  const bool filter_service = !r.service().empty();
-  const bool filter_definition = !r.sla_definition_id().empty();
-  // Filters on names become filters on interned ids; a name never seen matches no clock.
-  constexpr int64_t kNoSuchId = -1;
-  const int64_t service_id = filter_service ? strings_.Find(r.service()).value_or(kNoSuchId) : 0;
-  const int64_t definition_id =
-      filter_definition ? strings_.Find(r.sla_definition_id()).value_or(kNoSuchId) : 0;
+  ClockFilter filter;
+  if (r.has_start_time()) filter.from_us = Micros(r.start_time());
+  if (r.has_end_time()) filter.to_us = Micros(r.end_time());
+  filter.service = r.service();
+  filter.priority = static_cast<int>(r.priority());
+  filter.sla_definition_id = r.sla_definition_id();
+  filter.agreement_kind = static_cast<int>(r.kind());
+  filter.with_definition_names = by_definition;
 
   using Key = std::tuple<int64_t, int64_t, int64_t, int64_t>;  // service, priority, definition, day
   std::map<Key, Accumulator> groups;
   Accumulator total;
-  // Period starts are computed per clock; consecutive clocks often share a day, so the last
-  // day's bounds are remembered.
+  Dictionary services, definitions;
+  // Definition (numbered) -> its name in the clock with the latest event.
+  absl::flat_hash_map<int64_t, std::pair<int64_t, std::string>> names;
+  // Period starts are computed per clock; clocks come in start order, so consecutive clocks
+  // mostly share a day: the last day's bounds are remembered.
   int64_t cached_begin = 1, cached_end = 0, cached_day = 0;
-  for (const Row& row : rows_) {
-    if (row.start_us < from_us || row.start_us >= to_us) continue;
-    if (r.priority() != incident::v1::PRIORITY_UNSPECIFIED && row.priority != r.priority())
-      continue;
-    if (r.kind() != v1::AGREEMENT_KIND_UNSPECIFIED && row.agreement_kind != r.kind()) continue;
-    if (filter_service && row.service != service_id) continue;
-    if (filter_definition && row.definition != definition_id) continue;
-    total.Add(row.stage, row.breached, row.clock_kind, row.business_s);
-    if (r.group_by_size() == 0) continue;
+  auto visit = [&](const ClockFacts& c) {
+    const auto stage = static_cast<uint8_t>(c.stage);
+    const auto kind = static_cast<uint8_t>(c.clock_kind);
+    total.Add(stage, c.breached, kind, c.business_s);
+    if (r.group_by_size() == 0) return;
     int64_t day = 0;
     if (by_period) {
-      if (row.start_us >= cached_begin && row.start_us < cached_end) {
+      if (c.start_us >= cached_begin && c.start_us < cached_end) {
         day = cached_day;
       } else {
-        const absl::Time t = absl::FromUnixMicros(row.start_us);
+        const absl::Time t = absl::FromUnixMicros(c.start_us);
         const absl::CivilDay civil = absl::ToCivilDay(t, tz);
         absl::CivilDay start = civil;
         if (period == v1::REPORT_PERIOD_WEEK) {
@@ -347,26 +389,36 @@ absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
         cached_day = day;
       }
     }
-    // Casts first: `cond ? uint32_t : -1` would be unsigned.
-    Key key{by_service ? static_cast<int64_t>(row.service) : -1,
-            by_priority ? static_cast<int64_t>(row.priority) : -1,
-            by_definition ? static_cast<int64_t>(row.definition) : -1, by_period ? day : INT64_MIN};
-    groups[key].Add(row.stage, row.breached, row.clock_kind, row.business_s);
-  }
+    int64_t definition = -1;
+    if (by_definition) {
+      definition = definitions.Intern(c.sla_definition_id);
+      auto& [event_us, name] = names[definition];
+      if (!c.sla_definition_name.empty() && (name.empty() || c.event_us >= event_us)) {
+        event_us = c.event_us;
+        name = c.sla_definition_name;
+      }
+    }
+    Key key{by_service ? services.Intern(c.service) : -1, by_priority ? c.priority : -1, definition,
+            by_period ? day : INT64_MIN};
+    groups[key].Add(stage, c.breached, kind, c.business_s);
+  };
 
   v1::GetComplianceReportResponse out;
-  out.set_clocks_known(static_cast<int64_t>(rows_.size()));
+  {
+    // One snapshot: the total, the rows and clocks_known agree with each other.
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    ITSM_RETURN_IF_ERROR(SlaRepository::ScanClocks(*txn, filter, visit));
+    ITSM_ASSIGN_OR_RETURN(int64_t known, SlaRepository::CountClocks(*txn));
+    out.set_clocks_known(known);
+  }
   for (auto& [key, acc] : groups) {
     auto* row = out.add_rows();
     const auto& [service, priority, definition, day] = key;
-    if (service >= 0) row->set_service(strings_.Get(static_cast<uint32_t>(service)));
+    if (service >= 0) row->set_service(services.Get(service));
     if (priority >= 0) row->set_priority(static_cast<incident::v1::Priority>(priority));
     if (definition >= 0) {
-      row->set_sla_definition_id(strings_.Get(static_cast<uint32_t>(definition)));
-      if (auto it = definition_names_.find(static_cast<uint32_t>(definition));
-          it != definition_names_.end()) {
-        row->set_sla_definition_name(it->second);
-      }
+      row->set_sla_definition_id(definitions.Get(definition));
+      row->set_sla_definition_name(names[definition].second);
     }
     if (day != INT64_MIN) {
       const absl::CivilDay d = absl::CivilDay(1970, 1, 1) + day;
@@ -375,7 +427,7 @@ absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
     Fill(acc, row);
   }
   Fill(total, out.mutable_total());
-  // Groups were keyed by interned ids; users read names.
+  // Groups were keyed by numbers; users read names.
   std::sort(out.mutable_rows()->begin(), out.mutable_rows()->end(),
             [](const v1::ComplianceRow& a, const v1::ComplianceRow& b) {
               return std::tuple(a.service(), a.priority(), a.sla_definition_name(),
@@ -384,6 +436,21 @@ absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
                                 b.sla_definition_id(), b.period_start());
             });
   return out;
+}
+
+std::unique_ptr<events::EventConsumer> NewHistoryConsumer(ClockProjection& projection,
+                                                          events::EventConsumer::Options options,
+                                                          prometheus::Registry& registry) {
+  if (options.topics.empty()) options.topics = {"itsm.sla.v1"};
+  options.start_positions = [&projection](const std::string& cluster_id) {
+    return projection.StartPositions(cluster_id);
+  };
+  return std::make_unique<events::EventConsumer>(
+      std::move(options),
+      [&projection](const std::vector<events::ConsumedEvent>& batch) {
+        return projection.ApplyBatch(batch);
+      },
+      registry);
 }
 
 }  // namespace itsm::sla

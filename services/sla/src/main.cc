@@ -1,5 +1,5 @@
 // itsm-sla: business calendars, SLA definitions, due times, and SLA status and compliance reports
-// from a projection of the SLA timer's events.
+// from the SLA history the service keeps in its database (the SLA timer's events).
 #include <memory>
 
 #include "itsm/base/clock.h"
@@ -45,20 +45,22 @@ int main(int argc, char** argv) {
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
 
-  // The projection lives in memory and is rebuilt at every start by replaying itsm.sla.v1 from
-  // the beginning: a consumer group of its own (never committed offsets to resume from) with
-  // auto.offset.reset=earliest. Replicas each hold the whole projection.
-  sla::ClockProjection projection;
+  // The SLA history lives in the database: each batch of itsm.sla.v1 is applied with the
+  // consumer's position in one transaction, and a start resumes from the stored positions (not
+  // from the group's offsets). The group is this process's own, so that every replica reads
+  // every partition (with SQLite each has its own database); with a shared PostgreSQL database
+  // replicas write the same idempotent upserts, and a restart resumes from the position the
+  // last writer stored (at worst some events are applied again, which changes nothing).
+  sla::ClockProjection projection(*db);
   std::unique_ptr<events::EventConsumer> consumer;
   if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
       !bootstrap.empty()) {
-    consumer = std::make_unique<events::EventConsumer>(
-        events::EventConsumer::Options{
-            .bootstrap_servers = bootstrap,
-            .group_id = "itsm-sla-projection-" + base::NewUuid(),
-            .topics = {sla::kSlaTopic},
-            .client_properties = rt.config().GetString("kafka_client_properties")},
-        [&projection](const events::ConsumedEvent& e) { return projection.Apply(e.event); },
+    consumer = sla::NewHistoryConsumer(
+        projection,
+        {.bootstrap_servers = bootstrap,
+         .group_id = "itsm-sla-projection-" + base::NewUuid(),
+         .topics = {sla::kSlaTopic},
+         .client_properties = rt.config().GetString("kafka_client_properties")},
         rt.metrics());
     if (absl::Status s = consumer->Start(); !s.ok()) {
       runtime::log::Error("cannot start the SLA event consumer", {{"error", s.ToString()}});
@@ -66,7 +68,9 @@ int main(int argc, char** argv) {
     }
     rt.OnShutdown("sla projection consumer", [&consumer] { consumer->Stop(); });
   } else {
-    runtime::log::Warn("kafka_bootstrap_servers is empty: SLA status and reports stay empty", {});
+    runtime::log::Warn(
+        "kafka_bootstrap_servers is empty: SLA status and reports show only the stored history",
+        {});
   }
 
   std::unique_ptr<sla::CiLocationZone> ci_zones;

@@ -168,7 +168,9 @@ absl::Status SlaClocks::IncidentStatus(const v1::GetIncidentSlaStatusRequest& re
   auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
     return LoadCalendar(calendar_id, zone);
   };
-  for (auto& s : projection_.IncidentStatus(request.incident_id(), clock_.Now(), lookup)) {
+  ITSM_ASSIGN_OR_RETURN(auto statuses,
+                        projection_.IncidentStatus(request.incident_id(), clock_.Now(), lookup));
+  for (auto& s : statuses) {
     *out.add_clocks() = std::move(s);
   }
   return absl::OkStatus();

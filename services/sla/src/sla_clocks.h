@@ -1,8 +1,8 @@
 // The clock queries, apart from gRPC: which definitions apply to a record
 // (ResolveApplicableSla), when it is due (GetDueTime), the SLA status of an incident's clocks and
-// compliance reports — the last two from the in-memory projection of the SLA timer's events.
+// compliance reports — the last two from the SLA history in the database (ClockProjection).
 // No writes. Each query reads the database in a read-only transaction of its own and never holds
-// it (nor the projection's lock) across an outbound call: the configuration service is asked for
+// it across an outbound call: the configuration service is asked for
 // a CI location's zone after the transaction ended.
 //
 //   SlaClocks clocks(db, clock, projection, {.default_time_zone = "Europe/Istanbul"});

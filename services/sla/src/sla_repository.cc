@@ -68,6 +68,49 @@ CREATE TABLE sla_audit_entries (
 );
 )sql";
 
+// The SLA history (docs/sla.md section 7): the last state of every clock, projected from the
+// timer's events on itsm.sla.v1, and how far that topic was applied (in the same transactions).
+// A column per report filter and dimension, each with an index that ends in start_us (reports
+// select clocks by start time); the start index covers every column a report reads, so an
+// unfiltered report scans the index alone, in start order, without visiting the table (one
+// random read per clock otherwise). The whole SlaClock in `data` for the status call.
+constexpr char kClocksSchema[] = R"sql(
+CREATE TABLE sla_clocks (
+  clock_id TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  service TEXT NOT NULL,
+  sla_definition_id TEXT NOT NULL,
+  sla_definition_name TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  agreement_kind INTEGER NOT NULL,
+  clock_kind INTEGER NOT NULL,
+  stage INTEGER NOT NULL,
+  breached INTEGER NOT NULL,
+  start_us BIGINT NOT NULL,
+  event_us BIGINT NOT NULL,
+  business_s BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX sla_clocks_incident ON sla_clocks(incident_id);
+CREATE INDEX sla_clocks_start ON sla_clocks(start_us, clock_id, service, sla_definition_id,
+  priority, agreement_kind, clock_kind, stage, breached, business_s, event_us,
+  sla_definition_name);
+CREATE INDEX sla_clocks_service ON sla_clocks(service, start_us);
+CREATE INDEX sla_clocks_priority ON sla_clocks(priority, start_us);
+CREATE INDEX sla_clocks_definition ON sla_clocks(sla_definition_id, start_us);
+CREATE INDEX sla_clocks_kind ON sla_clocks(agreement_kind, start_us);
+CREATE TABLE sla_consumer_positions (
+  topic TEXT NOT NULL,
+  partition_id INTEGER NOT NULL,
+  cluster_id TEXT NOT NULL,
+  next_offset BIGINT NOT NULL,
+  PRIMARY KEY (topic, partition_id)
+);
+)sql";
+
+// Clocks read per query of a report scan: bounded memory whatever the range.
+constexpr int kScanPage = 20000;
+
 }  // namespace
 
 absl::StatusOr<Page> ParsePage(const std::string& scope, const common::v1::PageRequest& request) {
@@ -102,6 +145,7 @@ const std::vector<storage::Migration>& SlaRepository::Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "create calendars and definitions", kSchema, ""},
       {2, "audit trail of calendars and definitions", kAuditSchema, ""},
+      {3, "SLA history: clock states and the positions of itsm.sla.v1", kClocksSchema, ""},
   };
   return kMigrations;
 }
@@ -294,6 +338,134 @@ absl::StatusOr<std::vector<common::v1::AuditEntry>> SlaRepository::AuditTrail(
   for (const auto& row : rows.rows()) {
     ITSM_ASSIGN_OR_RETURN(auto entry, Decode<common::v1::AuditEntry>(row[0], "audit entry"));
     out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace itsm::sla
+
+namespace itsm::sla {
+
+absl::StatusOr<bool> SlaRepository::UpsertClock(storage::Transaction& txn, const v1::SlaClock& c) {
+  const std::string data = c.SerializeAsString();
+  const int64_t event_us = absl::ToUnixMicros(base::FromProtoTimestamp(c.event_time()));
+  // Replays and redeliveries may bring an older state after a newer one: the newer stays (an
+  // equal one is applied again, harmlessly: the same state).
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute(
+          "INSERT INTO sla_clocks(clock_id, incident_id, service, sla_definition_id,"
+          " sla_definition_name, priority, agreement_kind, clock_kind, stage, breached, start_us,"
+          " event_us, business_s, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+          " $12, $13, $14)"
+          " ON CONFLICT (clock_id) DO UPDATE SET incident_id = excluded.incident_id,"
+          " service = excluded.service, sla_definition_id = excluded.sla_definition_id,"
+          " sla_definition_name = excluded.sla_definition_name, priority = excluded.priority,"
+          " agreement_kind = excluded.agreement_kind, clock_kind = excluded.clock_kind,"
+          " stage = excluded.stage, breached = excluded.breached, start_us = excluded.start_us,"
+          " event_us = excluded.event_us, business_s = excluded.business_s, data = excluded.data"
+          " WHERE sla_clocks.event_us <= excluded.event_us",
+          {c.clock_id(), c.incident_id(), c.service(), c.sla_definition_id(),
+           c.sla_definition_name(), static_cast<int64_t>(c.priority()),
+           static_cast<int64_t>(c.agreement_kind()), static_cast<int64_t>(c.clock_kind()),
+           static_cast<int64_t>(c.stage()), c.breached(),
+           absl::ToUnixMicros(base::FromProtoTimestamp(c.start_time())), event_us,
+           c.business_elapsed().seconds(), storage::Bytes{data}}));
+  return changed > 0;
+}
+
+absl::StatusOr<std::vector<v1::SlaClock>> SlaRepository::ClocksOfIncident(
+    storage::Transaction& txn, const std::string& incident_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM sla_clocks WHERE incident_id = $1 ORDER BY clock_id",
+                {incident_id}));
+  std::vector<v1::SlaClock> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto c, Decode<v1::SlaClock>(row[0], "clock"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> SlaRepository::CountClocks(storage::Transaction& txn) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query("SELECT COUNT(*) FROM sla_clocks"));
+  return rows.row(0)[0].AsInt();
+}
+
+absl::Status SlaRepository::ScanClocks(storage::Transaction& txn, const ClockFilter& f,
+                                       const std::function<void(const ClockFacts&)>& visit) {
+  // Keyset pages in (start_us, clock_id) order: each query reads at most kScanPage rows, and
+  // the filters' indexes (service, priority, definition, kind, each then start_us) narrow it.
+  std::string where = "start_us >= $1 AND start_us < $2";
+  storage::Params params = {f.from_us, f.to_us};
+  auto add = [&](const char* column, storage::Value v) {
+    params.push_back(std::move(v));
+    absl::StrAppend(&where, " AND ", column, " = $", params.size());
+  };
+  if (!f.service.empty()) add("service", f.service);
+  if (f.priority != 0) add("priority", static_cast<int64_t>(f.priority));
+  if (!f.sla_definition_id.empty()) add("sla_definition_id", f.sla_definition_id);
+  if (f.agreement_kind != 0) add("agreement_kind", static_cast<int64_t>(f.agreement_kind));
+  const size_t after_start = params.size() + 1;
+  const std::string sql = absl::StrCat(
+      "SELECT clock_id, start_us, service, sla_definition_id, ",
+      f.with_definition_names ? "sla_definition_name" : "''",
+      ", priority, clock_kind, stage, breached, business_s, event_us FROM sla_clocks WHERE ", where,
+      " AND (start_us > $", after_start, " OR (start_us = $", after_start, " AND clock_id > $",
+      after_start + 1, ")) ORDER BY start_us, clock_id LIMIT ", kScanPage);
+  // Clock ids are never empty: (from_us, "") precedes every clock of the range.
+  params.push_back(f.from_us);
+  params.push_back(std::string());
+  ClockFacts facts;
+  while (true) {
+    ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query(sql, params));
+    for (const auto& row : rows.rows()) {
+      facts.start_us = row[1].AsInt();
+      facts.service = row[2].AsString();
+      facts.sla_definition_id = row[3].AsString();
+      facts.sla_definition_name = row[4].AsString();
+      facts.priority = static_cast<int>(row[5].AsInt());
+      facts.clock_kind = static_cast<int>(row[6].AsInt());
+      facts.stage = static_cast<int>(row[7].AsInt());
+      facts.breached = row[8].AsInt() != 0;
+      facts.business_s = row[9].AsInt();
+      facts.event_us = row[10].AsInt();
+      visit(facts);
+    }
+    if (rows.size() < static_cast<size_t>(kScanPage)) return absl::OkStatus();
+    const auto& last = rows.row(rows.size() - 1);
+    params[after_start - 1] = last[1].AsInt();
+    params[after_start] = last[0].AsString();
+  }
+}
+
+absl::Status SlaRepository::StorePosition(storage::Transaction& txn, const std::string& topic,
+                                          int32_t partition, const std::string& cluster_id,
+                                          int64_t next_offset) {
+  // Replaced whatever it was, even by a lower offset: a topic that started again (a broker that
+  // lost its data, possibly with the same cluster id) is read from its beginning, and its
+  // offsets are the ones that count from then on.
+  return txn
+      .Execute(
+          "INSERT INTO sla_consumer_positions(topic, partition_id, cluster_id, next_offset)"
+          " VALUES ($1, $2, $3, $4) ON CONFLICT (topic, partition_id) DO UPDATE SET"
+          " cluster_id = excluded.cluster_id, next_offset = excluded.next_offset",
+          {topic, static_cast<int64_t>(partition), cluster_id, next_offset})
+      .status();
+}
+
+absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> SlaRepository::Positions(
+    storage::Transaction& txn, const std::string& cluster_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT topic, partition_id, next_offset FROM sla_consumer_positions"
+                " WHERE cluster_id = $1",
+                {cluster_id}));
+  std::map<std::pair<std::string, int32_t>, int64_t> out;
+  for (const auto& row : rows.rows()) {
+    out[{row[0].AsString(), static_cast<int32_t>(row[1].AsInt())}] = row[2].AsInt();
   }
   return out;
 }

@@ -5,16 +5,46 @@
 #ifndef ITSM_SERVICES_SLA_SLA_REPOSITORY_H_
 #define ITSM_SERVICES_SLA_SLA_REPOSITORY_H_
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "itsm/common/v1/common.pb.h"
+#include "itsm/sla/v1/events.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
 
 namespace itsm::sla {
+
+// What a compliance report reads of a clock (the columns of sla_clocks).
+struct ClockFacts {
+  int64_t start_us = 0;
+  std::string service;
+  std::string sla_definition_id;
+  std::string sla_definition_name;  // empty unless ClockFilter::with_definition_names
+  int priority = 0;
+  int clock_kind = 0;
+  int stage = 0;
+  bool breached = false;
+  int64_t business_s = 0;
+  int64_t event_us = 0;
+};
+
+// Clocks that started in [from_us, to_us); empty or 0 fields do not filter.
+struct ClockFilter {
+  int64_t from_us = INT64_MIN;
+  int64_t to_us = INT64_MAX;
+  std::string service = {};
+  int priority = 0;
+  std::string sla_definition_id = {};
+  int agreement_kind = 0;
+  bool with_definition_names = false;
+};
 
 struct Page {
   int size = 50;
@@ -77,6 +107,26 @@ class SlaRepository {
   // Oldest first.
   static absl::StatusOr<std::vector<common::v1::AuditEntry>> AuditTrail(
       storage::Transaction& txn, const std::string& record_id);
+
+  // The SLA history (docs/sla.md section 7). Stores a clock's state unless the stored one is
+  // newer (by event_time); true when it was written.
+  static absl::StatusOr<bool> UpsertClock(storage::Transaction& txn, const v1::SlaClock& clock);
+  // Ordered by clock id.
+  static absl::StatusOr<std::vector<v1::SlaClock>> ClocksOfIncident(storage::Transaction& txn,
+                                                                    const std::string& incident_id);
+  static absl::StatusOr<int64_t> CountClocks(storage::Transaction& txn);
+  // Calls `visit` for every clock matching `filter`, in (start time, clock id) order, reading
+  // the table in bounded pages.
+  static absl::Status ScanClocks(storage::Transaction& txn, const ClockFilter& filter,
+                                 const std::function<void(const ClockFacts&)>& visit);
+  // The position of the consumer of itsm.sla.v1 (the next offset to apply), written in the
+  // transaction of the clocks it applied; per topic and partition, for one Kafka cluster.
+  static absl::Status StorePosition(storage::Transaction& txn, const std::string& topic,
+                                    int32_t partition, const std::string& cluster_id,
+                                    int64_t next_offset);
+  // The positions stored for `cluster_id` (positions of another cluster are not returned).
+  static absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> Positions(
+      storage::Transaction& txn, const std::string& cluster_id);
 };
 
 // The record toolkit's store interface (records::RecordStore) of each record kind, for

@@ -7,10 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/event_consumer.h"
+#include "itsm/events/kafka_producer.h"
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_relay.h"
@@ -90,7 +93,8 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, 4).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    clocks_ = std::make_unique<SlaClocks>(*db_, clock_, projection_,
+    projection_ = std::make_unique<ClockProjection>(*db_);
+    clocks_ = std::make_unique<SlaClocks>(*db_, clock_, *projection_,
                                           SlaClockOptions{.default_time_zone = "UTC"});
     service_ = std::make_unique<SlaGrpcService>(*db_, *committer_, executor_, Apps());
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
@@ -143,8 +147,8 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
 
   // Friday 2026-11-20 16:30 in Istanbul.
   base::ManualClock clock_{Istanbul(2026, 11, 20, 16, 30)};
-  ClockProjection projection_;
   std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ClockProjection> projection_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<storage::GroupCommitter> committer_;
@@ -502,9 +506,9 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
       {.bootstrap_servers = cluster_->bootstrap_servers(),
        .group_id = "sla-projection-test",
        .topics = {kSlaTopic}},
-      [this](const events::ConsumedEvent& e) { return projection_.Apply(e.event); }, registry);
+      [this](const events::ConsumedEvent& e) { return projection_->Apply(e.event); }, registry);
   ASSERT_TRUE(consumer.Start().ok());
-  ASSERT_TRUE(supervisor::WaitUntil([&] { return projection_.size() == 3; }, absl::Seconds(30),
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return *projection_->size() == 3; }, absl::Seconds(30),
                                     "projection has 3 clocks")
                   .ok());
   // The completed clock's last event may still be in flight: wait for it too.
@@ -560,6 +564,171 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_DOUBLE_EQ(row.percent_met(), 50.0);
   EXPECT_EQ(row.mean_time_to_respond().seconds(), 600);
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
+}
+
+// What the SLA timer publishes for `incidents` incidents, two clocks each (response met,
+// resolution still running), started an hour apart from `first` (so reports span days).
+std::vector<events::CloudEvent> TimerEvents(int from, int incidents, absl::Time first) {
+  std::vector<events::CloudEvent> out;
+  for (int i = from; i < from + incidents; ++i) {
+    const absl::Time start = first + absl::Hours(i);
+    for (bool response : {true, false}) {
+      v1::SlaClock c;
+      c.set_clock_id(absl::StrCat(response ? "r-" : "x-", i));
+      c.set_incident_id(absl::StrCat("inc-", i));
+      c.set_sla_definition_id("def-gold");
+      c.set_sla_definition_name("Gold VPN");
+      c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+      c.set_clock_kind(response ? v1::CLOCK_KIND_RESPONSE : v1::CLOCK_KIND_RESOLUTION);
+      c.set_service(i % 2 ? "vpn" : "mail");
+      c.set_priority(i % 3 ? incident::v1::PRIORITY_P2 : incident::v1::PRIORITY_P1);
+      c.set_calendar_id("cal");
+      c.mutable_target()->set_seconds(response ? 1800 : 4 * 3600);
+      *c.mutable_start_time() = base::ToProtoTimestamp(start);
+      *c.mutable_event_time() = c.start_time();
+      c.set_stage(v1::CLOCK_STAGE_RUNNING);
+      v1::SlaClockStarted started;
+      *started.mutable_clock() = c;
+      out.push_back(events::MakeCloudEvent(started, "itsm/sla-timer", c.incident_id(), start));
+      if (!response) continue;
+      c.set_stage(v1::CLOCK_STAGE_COMPLETED);
+      c.mutable_business_elapsed()->set_seconds(60 * (1 + i % 20));
+      *c.mutable_event_time() = base::ToProtoTimestamp(start + absl::Minutes(1 + i % 20));
+      *c.mutable_stop_time() = c.event_time();
+      v1::SlaMet met;
+      *met.mutable_clock() = c;
+      out.push_back(events::MakeCloudEvent(met, "itsm/sla-timer", c.incident_id(),
+                                           base::FromProtoTimestamp(c.event_time())));
+    }
+  }
+  return out;
+}
+
+bool Same(const google::protobuf::Message& a, const google::protobuf::Message& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+void Publish(const std::string& bootstrap, const std::vector<events::CloudEvent>& events) {
+  auto producer = events::KafkaProducer::Create({.bootstrap_servers = bootstrap});
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  auto batch = (*producer)->NewBatch();
+  ASSERT_TRUE(batch.ok());
+  for (const auto& e : events) {
+    ASSERT_EQ(batch->Produce(kSlaTopic, e.subject, e), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  for (const auto& d : batch->Wait()) ASSERT_TRUE(d.delivered());
+}
+
+// The SLA history lives in the service's database with the consumer's position: a restart
+// (a new projection and consumer on the same database) resumes from the stored position and
+// applies none of the earlier events again, but every new one; a broker that lost everything
+// (a fresh cluster, empty topic) leaves status and reports as they were, and the timer's
+// re-published states (SlaClockRepublished) change nothing.
+TEST_P(SlaServiceTest, HistorySurvivesRestartsAndABrokerLoss) {
+  const absl::Time first = Istanbul(2026, 11, 2, 9);
+  const auto before = TimerEvents(0, 30, first);  // 90 events, 60 clocks
+  Publish(cluster_->bootstrap_servers(), before);
+  auto report = [&] {
+    v1::GetComplianceReportRequest r;
+    r.add_group_by(v1::REPORT_DIMENSION_SERVICE);
+    r.add_group_by(v1::REPORT_DIMENSION_PRIORITY);
+    r.add_group_by(v1::REPORT_DIMENSION_PERIOD);
+    r.set_period(v1::REPORT_PERIOD_DAY);
+    grpc::ClientContext ctx;
+    v1::GetComplianceReportResponse out;
+    EXPECT_TRUE(stub_->GetComplianceReport(&ctx, r, &out).ok());
+    return out;
+  };
+  auto status_of = [&](const std::string& incident) {
+    grpc::ClientContext ctx;
+    v1::GetIncidentSlaStatusRequest r;
+    r.set_incident_id(incident);
+    v1::GetIncidentSlaStatusResponse out;
+    EXPECT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &out).ok());
+    return out;
+  };
+  prometheus::Registry registry;
+  // Every partition done up to the broker's end: whatever the consumer would apply (events it
+  // must not apply again included) has been applied; no sleep needed to prove an absence.
+  auto at_end = [](events::EventConsumer& consumer) {
+    for (int p = 0; p < 4; ++p) {
+      auto end = consumer.QueryHighWatermark(kSlaTopic, p, absl::Seconds(5));
+      auto done = consumer.Applied(kSlaTopic, p);
+      if (!end.ok() || !done || *done < *end) return false;
+    }
+    return true;
+  };
+  auto run_until = [&](ClockProjection& projection, const std::string& bootstrap, int64_t expected,
+                       const char* what) {
+    auto consumer = NewHistoryConsumer(
+        projection, {.bootstrap_servers = bootstrap, .group_id = base::NewUuid()}, registry);
+    ASSERT_TRUE(consumer->Start().ok());
+    ASSERT_TRUE(
+        supervisor::WaitUntil([&] { return at_end(*consumer); }, absl::Seconds(30), what).ok());
+    consumer->Stop();
+    EXPECT_EQ(projection.applied_events(), expected) << what;
+  };
+  run_until(*projection_, cluster_->bootstrap_servers(), 90, "first start applies 90 events");
+  ASSERT_EQ(*projection_->size(), 60);
+  clock_.Set(first + absl::Hours(40));
+  const auto report_before = report();
+  const auto status_before = status_of("inc-7");
+  ASSERT_EQ(report_before.total().met(), 30);
+  ASSERT_EQ(report_before.total().in_progress(), 30);
+  ASSERT_EQ(status_before.clocks_size(), 2);
+
+  // Restart with nothing new: nothing is applied again, everything is still there.
+  ClockProjection restarted(*db_);
+  auto consumer = NewHistoryConsumer(
+      restarted, {.bootstrap_servers = cluster_->bootstrap_servers(), .group_id = "g2"}, registry);
+  ASSERT_TRUE(consumer->Start().ok());
+  ASSERT_TRUE(supervisor::WaitUntil([&] { return at_end(*consumer); }, absl::Seconds(30),
+                                    "restarted consumer at the end")
+                  .ok());
+  EXPECT_EQ(restarted.applied_events(), 0);
+  // New events after the restart are applied, and only they.
+  Publish(cluster_->bootstrap_servers(), TimerEvents(30, 5, first));
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return restarted.applied_events() >= 15 && at_end(*consumer); },
+                            absl::Seconds(30), "the 15 new events")
+          .ok());
+  consumer->Stop();
+  EXPECT_EQ(restarted.applied_events(), 15);
+  EXPECT_EQ(*restarted.size(), 70);
+  const auto report_after_restart = report();
+  EXPECT_EQ(report_after_restart.total().met(), 35);
+  EXPECT_TRUE(Same(status_of("inc-7"), status_before));
+
+  // The broker lost everything: a new cluster with an empty topic. The history stays; the
+  // timer's re-published states (one per clock, as RepublishEvents sends them) change nothing.
+  cluster_.reset();
+  auto fresh = kafkamock::MockCluster::Start(1);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->CreateTopic(kSlaTopic, 4).ok());
+  EXPECT_TRUE(Same(report(), report_after_restart));
+  std::map<std::string, v1::SlaClock> last;
+  for (const auto& e : TimerEvents(0, 35, first)) {
+    auto c = ClockProjection::ClockOf(e);
+    ASSERT_TRUE(c.ok() && c->has_value());
+    last[(*c)->clock_id()] = **c;
+  }
+  std::vector<events::CloudEvent> republished;
+  for (const auto& [id, c] : last) {
+    v1::SlaClockRepublished r;
+    *r.mutable_clock() = c;
+    republished.push_back(events::MakeCloudEvent(r, "itsm/sla-timer", c.incident_id(),
+                                                 base::FromProtoTimestamp(c.event_time())));
+  }
+  Publish((*fresh)->bootstrap_servers(), republished);
+  ClockProjection after_loss(*db_);
+  run_until(after_loss, (*fresh)->bootstrap_servers(), 70, "the 70 re-published clocks");
+  EXPECT_TRUE(Same(report(), report_after_restart));
+  EXPECT_TRUE(Same(status_of("inc-7"), status_before));
+  // And the clocks go on from there on the new broker.
+  Publish((*fresh)->bootstrap_servers(), TimerEvents(35, 1, first));
+  ClockProjection later(*db_);
+  run_until(later, (*fresh)->bootstrap_servers(), 3, "one more incident on the new broker");
+  EXPECT_EQ(*later.size(), 72);
 }
 
 // Concurrent creates sharing an idempotency key get the one calendar and the one definition;

@@ -13,6 +13,9 @@
 //                           .topics = {"itsm.incident.v1"}}, handler, registry);
 //   consumer.Start();
 //
+// Options::start_positions lets a handler that stores its positions in its own database (in the
+// transaction of its effects) resume from them instead of the group's committed offsets.
+//
 // A batch handler receives up to Options::max_batch events at once (those already fetched: the
 // consumer never waits to fill a batch), in partition order, and answers one status per event,
 // so that it can share round trips to its store between events. It must not apply an event of
@@ -87,6 +90,16 @@ class EventConsumer {
     absl::Duration max_retry_backoff = absl::Seconds(5);
     // Most events handed to a batch handler at once.
     size_t max_batch = 500;
+    // Set when the handler keeps its positions itself, written in the transaction of its
+    // effects (exactly-once effect across restarts): on every assignment each partition starts
+    // at the offset this returns for it — absent, or beyond the partition's end (a topic younger
+    // than the stored positions, e.g. after a broker lost its data), at the partition's
+    // beginning — and nothing is committed to the broker. Given the broker's cluster id, so
+    // that positions stored for another cluster can be ignored. When it fails, every partition
+    // starts at its beginning (handlers that use it apply events idempotently).
+    std::function<absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>>(
+        const std::string& cluster_id)>
+        start_positions = nullptr;
   };
   using Handler = std::function<absl::Status(const ConsumedEvent&)>;
   using BatchHandler = std::function<std::vector<absl::Status>(const std::vector<ConsumedEvent>&)>;
@@ -151,6 +164,8 @@ class EventConsumer {
   void PublishApplied(const PartitionKey& key, std::optional<int64_t> next_offset);
   // Sets the lag gauges of the assigned partitions (at most once a second).
   void UpdateLag();
+  // Options::start_positions: sets where each newly assigned partition starts.
+  void SetStartPositions(rd_kafka_topic_partition_list_t* partitions);
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
