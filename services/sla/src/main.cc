@@ -4,6 +4,7 @@
 
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
+#include "itsm/configitems/configuration_items.h"
 #include "itsm/events/event_consumer.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_component.h"
@@ -14,7 +15,6 @@
 #include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
 #include "services/sla/src/calendars.h"
-#include "services/sla/src/ci_location_zone.h"
 #include "services/sla/src/clock_projection.h"
 #include "services/sla/src/sla_clocks.h"
 #include "services/sla/src/sla_definitions.h"
@@ -73,11 +73,13 @@ int main(int argc, char** argv) {
         {});
   }
 
-  std::unique_ptr<sla::CiLocationZone> ci_zones;
+  // The same CI lookups (and cache) as the SLA timer's, so both read a CI's zone alike.
+  std::unique_ptr<configitems::GrpcConfigurationItems> ci_zones;
   if (const std::string address = rt.config().GetString("configuration_address");
       !address.empty()) {
-    ci_zones = std::make_unique<sla::CiLocationZone>(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get());
+    ci_zones = std::make_unique<configitems::GrpcConfigurationItems>(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get(),
+        configitems::GrpcConfigurationItems::Options{.actor = "itsm-sla"});
   }
   // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
   // one thread per database connection. Stopped after the gRPC server drained its calls.
@@ -91,9 +93,10 @@ int main(int argc, char** argv) {
       *db, clock, projection,
       {.default_time_zone = rt.config().GetString("default_time_zone"),
        .ci_location_zone =
-           ci_zones ? std::function<absl::StatusOr<std::string>(const std::string&)>(
-                          [&ci_zones](const std::string& id) { return ci_zones->ZoneOf(id); })
-                    : nullptr});
+           ci_zones
+               ? std::function<absl::StatusOr<std::string>(const std::string&)>(
+                     [&ci_zones](const std::string& id) { return ci_zones->LocationZoneOf(id); })
+               : nullptr});
   sla::SlaGrpcService service(*db, committer, executor, {calendars, definitions, clocks});
   rt.AddService(&service, "itsm.sla.v1.SlaService");
   return rt.Run();

@@ -120,7 +120,11 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
           "ci_id: this SLA service has no configuration service to look CIs up in "
           "(set configuration_address), pass ci_time_zone instead");
     }
-    ITSM_ASSIGN_OR_RETURN(ci_zone, options_.ci_location_zone(r.ci_id()));
+    absl::StatusOr<std::string> zone = options_.ci_location_zone(r.ci_id());
+    if (absl::IsNotFound(zone.status())) {
+      return absl::NotFoundError(absl::StrCat("ci_id: ", zone.status().message()));
+    }
+    ITSM_ASSIGN_OR_RETURN(ci_zone, std::move(zone));
   }
   // 3. Business time.
   const std::string zone =
