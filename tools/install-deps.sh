@@ -11,6 +11,8 @@ packages=(
   # libraries
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
+  # identity tokens (libs/auth): JWS with libjwt, keys with OpenSSL
+  libjwt-dev libssl-dev
   # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) ship with grpc-gateway
   golang-github-grpc-ecosystem-grpc-gateway-dev
   libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev

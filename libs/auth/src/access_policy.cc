@@ -1,0 +1,78 @@
+#include "itsm/auth/access_policy.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/common/v1/access.pb.h"
+
+namespace itsm::auth {
+
+AccessPolicy AccessPolicy::ForServices(
+    absl::Span<const google::protobuf::ServiceDescriptor* const> services) {
+  AccessPolicy policy;
+  for (const auto* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      MethodAccess access;
+      const auto& options = method->options();
+      if (options.HasExtension(common::v1::access)) {
+        const common::v1::Access& declared = options.GetExtension(common::v1::access);
+        access.declared = true;
+        access.anonymous = declared.anonymous();
+        for (int r : declared.roles()) access.roles.Add(static_cast<Role>(r));
+        for (int r : declared.own_records_roles()) {
+          access.own_records_roles.Add(static_cast<Role>(r));
+        }
+      }
+      policy.methods_[absl::StrCat("/", service->full_name(), "/", method->name())] = access;
+    }
+  }
+  return policy;
+}
+
+absl::StatusOr<Decision> AccessPolicy::Authorise(absl::string_view method,
+                                                 const Identity* identity) const {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {
+    return absl::PermissionDeniedError(absl::StrCat(method, ": not an RPC of this service"));
+  }
+  const MethodAccess& access = it->second;
+  if (!access.declared) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(method, ": no access is declared for this RPC, so nobody may call it"));
+  }
+  if (access.anonymous) return Decision{.anonymous = true};
+  if (identity == nullptr) {
+    return absl::UnauthenticatedError(
+        absl::StrCat(method, ": a verified identity is required (a bearer token)"));
+  }
+  if (identity->roles.Has(common::v1::ROLE_ADMIN) || identity->roles.Intersects(access.roles)) {
+    return Decision{};
+  }
+  if (identity->roles.Intersects(access.own_records_roles)) {
+    return Decision{.own_records_only = true};
+  }
+  RoleSet allowed = access.roles;
+  for (Role r : access.own_records_roles.Roles()) allowed.Add(r);
+  return absl::PermissionDeniedError(absl::StrCat(
+      method, ": ", identity->subject,
+      " (roles: ", identity->roles.empty() ? "none" : identity->roles.ToString(),
+      ") may not call it; allowed: admin", allowed.empty() ? "" : ",", allowed.ToString()));
+}
+
+bool AccessPolicy::IsAnonymous(absl::string_view method) const {
+  auto it = methods_.find(method);
+  return it != methods_.end() && it->second.declared && it->second.anonymous;
+}
+
+std::vector<std::string> AccessPolicy::Undeclared() const {
+  std::vector<std::string> out;
+  for (const auto& [name, access] : methods_) {
+    if (!access.declared) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace itsm::auth
