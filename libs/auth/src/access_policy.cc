@@ -31,6 +31,19 @@ AccessPolicy AccessPolicy::ForServices(
   return policy;
 }
 
+absl::StatusOr<AccessPolicy> AccessPolicy::ForServiceNames(const std::vector<std::string>& names) {
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const std::string& name : names) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) {
+      return absl::NotFoundError(absl::StrCat(name, ": no such service in this binary"));
+    }
+    services.push_back(service);
+  }
+  return ForServices(services);
+}
+
 absl::StatusOr<Decision> AccessPolicy::Authorise(absl::string_view method,
                                                  const Identity* identity) const {
   auto it = methods_.find(method);

@@ -10,8 +10,11 @@
 namespace itsm::outbox {
 
 grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
-    grpc::CallbackServerContext* ctx, const outbox::v1::GetOutboxStatsRequest*,
+    grpc::CallbackServerContext* ctx, const outbox::v1::GetOutboxStatsRequest* request,
     outbox::v1::GetOutboxStatsResponse* response) {
+  if (absl::Status bad = runtime::Admit(*ctx, *request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
   auto* reactor = ctx->DefaultReactor();
   auto stats = Outbox::Stats(db_);
   if (stats.ok()) {
@@ -29,7 +32,7 @@ grpc::ServerUnaryReactor* OutboxAdminService::GetOutboxStats(
 grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
     grpc::CallbackServerContext* ctx, const outbox::v1::RepublishEventsRequest* request,
     outbox::v1::RepublishEventsResponse* response) {
-  if (absl::Status bad = limits::CheckFieldLimits(*request); !bad.ok()) {
+  if (absl::Status bad = runtime::Admit(*ctx, *request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   auto* reactor = ctx->DefaultReactor();

@@ -4,6 +4,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/grpc_metrics.h"
 #include "itsm/runtime/logging.h"
 
@@ -53,8 +54,17 @@ std::string RequestId(const grpc::ServerContextBase& context) {
 }
 
 std::string Actor(const grpc::ServerContextBase& context) {
-  std::string actor = Header(context, kActorHeader);
+  // The interceptor removes both headers from what a client sent, and the self-declared one
+  // entirely when authentication is on.
+  std::string actor = Header(context, kVerifiedSubjectHeader);
+  if (actor.empty()) actor = Header(context, kActorHeader);
   return actor.empty() ? "anonymous" : actor;
+}
+
+absl::Status Admit(const grpc::ServerContextBase& context,
+                   const google::protobuf::Message& request) {
+  if (absl::Status refused = Refusal(context); !refused.ok()) return refused;
+  return limits::CheckFieldLimits(request);
 }
 
 base::Caller CallerOf(const grpc::ServerContextBase& context) {

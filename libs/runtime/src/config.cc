@@ -250,6 +250,14 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       StringOption("ready_file", "",
                    "If set, a JSON file {grpcAddress, metricsAddress, pid} written once serving "
                    "(used by the launcher and tests)."),
+      StringOption("auth_jwks_file", "",
+                   "JWKS file with the public keys of the identity tokens this service accepts "
+                   "(the gateway's and the services'), re-read when it changes. Empty: "
+                   "authentication is disabled and callers name themselves in x-itsm-actor "
+                   "(development only; logged as a warning at start)."),
+      StringOption("auth_issuer", "itsm",
+                   "The issuer (iss) of the identity tokens this service accepts."),
+      StringOption("auth_audience", "itsm", "The audience (aud) the identity tokens must name."),
   };
 }
 

@@ -7,9 +7,10 @@
 
 namespace itsm::runtime {
 
-std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& address,
-                                              const std::vector<grpc::Service*>& services,
-                                              prometheus::Registry& registry, int* bound_port) {
+std::unique_ptr<grpc::Server> StartGrpcServer(
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    prometheus::Registry& registry, int* bound_port,
+    std::shared_ptr<const CallAuthenticator> authenticator) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Reflection describes a service from the descriptors linked into the binary. gRPC's own
@@ -24,6 +25,8 @@ std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& address,
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // Authentication first, so that the metrics count a refused call with its refusal.
+  interceptors.push_back(std::make_unique<AuthInterceptorFactory>(std::move(authenticator)));
   interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

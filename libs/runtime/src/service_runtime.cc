@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/runtime/grpc_server.h"
 #include "itsm/runtime/logging.h"
@@ -97,14 +98,46 @@ void ServiceRuntime::OnShutdown(std::string name, std::function<void()> stop) {
 
 void ServiceRuntime::RequestStop() { kill(getpid(), SIGTERM); }
 
+absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authenticator() const {
+  const std::string jwks_file = config_.GetString("auth_jwks_file");
+  if (jwks_file.empty()) {
+    log::Warn(
+        "authentication is disabled: callers name themselves (x-itsm-actor) and every "
+        "RPC is open; set auth_jwks_file outside development",
+        {});
+    return nullptr;
+  }
+  ITSM_ASSIGN_OR_RETURN(std::unique_ptr<auth::JwksFileSource> keys,
+                        auth::JwksFileSource::Open(jwks_file, base::SystemClock::Get()));
+  auto verifier = std::make_shared<const auth::TokenVerifier>(
+      std::vector<auth::TrustedIssuer>{{.issuer = config_.GetString("auth_issuer"),
+                                        .audience = config_.GetString("auth_audience"),
+                                        .keys = std::move(keys),
+                                        // The suite's own issuer vouches for services too.
+                                        .forbidden_roles = {}}},
+      base::SystemClock::Get());
+  std::vector<std::string> names;
+  for (const auto& [service, name] : services_) names.push_back(name);
+  ITSM_ASSIGN_OR_RETURN(auth::AccessPolicy policy, auth::AccessPolicy::ForServiceNames(names));
+  log::Info("authentication is on",
+            {{"jwks_file", jwks_file}, {"issuer", config_.GetString("auth_issuer")}});
+  return std::make_shared<const CallAuthenticator>(std::move(verifier), std::move(policy));
+}
+
 int ServiceRuntime::Run() {
   const absl::Time start = absl::Now();
   int grpc_port = 0;
   const std::string bind = config_.GetString("bind_address");
   std::vector<grpc::Service*> services;
   for (auto& [service, name] : services_) services.push_back(service);
-  std::unique_ptr<grpc::Server> server = StartGrpcServer(
-      absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_, &grpc_port);
+  absl::StatusOr<std::shared_ptr<const CallAuthenticator>> authenticator = Authenticator();
+  if (!authenticator.ok()) {
+    log::Error("cannot set up authentication", {{"error", authenticator.status().ToString()}});
+    return 2;
+  }
+  std::unique_ptr<grpc::Server> server =
+      StartGrpcServer(absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_,
+                      &grpc_port, *std::move(authenticator));
   if (server == nullptr) {
     log::Error("cannot start the gRPC server",
                {{"address", absl::StrCat(bind, ":", config_.GetInt("grpc_port"))}});

@@ -1,7 +1,6 @@
 #include "itsm/servicedb/calls.h"
 
 #include "itsm/base/status_macros.h"
-#include "itsm/limits/field_limits.h"
 #include "itsm/runtime/call_context.h"
 
 namespace itsm::servicedb {
@@ -10,7 +9,7 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
                                      grpc::CallbackServerContext* ctx,
                                      const google::protobuf::Message& request, WriteUnit unit,
                                      std::function<void()> after_commit) {
-  if (absl::Status bad = limits::CheckFieldLimits(request); !bad.ok()) {
+  if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
   auto* reactor = ctx->DefaultReactor();

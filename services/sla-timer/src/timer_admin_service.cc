@@ -22,6 +22,7 @@ grpc::ServerUnaryReactor* TimerAdminService::RepublishEvents(
     grpc::CallbackServerContext* ctx, const outbox::v1::RepublishEventsRequest* request,
     outbox::v1::RepublishEventsResponse* response) {
   auto check = [&]() -> absl::Status {
+    if (absl::Status refused = runtime::Admit(*ctx, *request); !refused.ok()) return refused;
     if (request->dead_letters()) {
       return absl::FailedPreconditionError(
           "dead_letters: the SLA timer keeps no dead letters (its outbox retries until "

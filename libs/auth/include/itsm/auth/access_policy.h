@@ -2,7 +2,8 @@
 // table lives beside the RPC declarations, so a new RPC cannot ship without saying who may
 // call it (an undeclared one is refused to everyone).
 //
-//   auto policy = AccessPolicy::ForServices({incident::v1::IncidentService::descriptor()});
+//   ITSM_ASSIGN_OR_RETURN(auto policy,
+//   AccessPolicy::ForServiceNames({"itsm.incident.v1.IncidentService"}));
 //   ITSM_ASSIGN_OR_RETURN(Decision d,
 //   policy.Authorise("/itsm.incident.v1.IncidentService/GetIncident", &identity)); if
 //   (d.own_records_only) { ... the service restricts the call to the caller's records ... }
@@ -33,6 +34,9 @@ class AccessPolicy {
   // The declarations of every method of `services`.
   static AccessPolicy ForServices(
       absl::Span<const google::protobuf::ServiceDescriptor* const> services);
+  // The same for services named in full ("itsm.incident.v1.IncidentService"), looked up in the
+  // descriptors linked into the binary; NOT_FOUND names one that is not.
+  static absl::StatusOr<AccessPolicy> ForServiceNames(const std::vector<std::string>& names);
 
   // `method` is gRPC's full name, "/package.Service/Method". `identity` is null for a caller
   // without a verified identity. UNAUTHENTICATED: an identity is needed; PERMISSION_DENIED: not

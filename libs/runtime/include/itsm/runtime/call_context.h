@@ -15,11 +15,13 @@
 
 namespace itsm::runtime {
 
-// Metadata the gateway sets with the authenticated user; "anonymous" when absent.
+// With authentication disabled only (call_auth.h): the name a caller gives itself.
 inline constexpr char kActorHeader[] = "x-itsm-actor";
 
 // The call's request id (always present: the metrics interceptor adds one when the caller did not).
 std::string RequestId(const grpc::ServerContextBase& context);
+// Who is calling: the verified subject (call_auth.h); with authentication disabled, the
+// x-itsm-actor a caller gave, or "anonymous".
 std::string Actor(const grpc::ServerContextBase& context);
 // Both, for the write path.
 base::Caller CallerOf(const grpc::ServerContextBase& context);
@@ -52,12 +54,18 @@ grpc::ServerUnaryReactor* RunOn(Executor& executor, grpc::CallbackServerContext*
   return reactor;
 }
 
-// RunOn for a request that is first checked against its declared field limits (refused at once,
-// nothing queued): how a handler that does not write starts.
+// Whether the call may proceed: not refused by the authentication interceptor (call_auth.h),
+// and its request within its declared field limits. How every handler starts (RunCall and
+// servicedb's CommitCall and ReadCall do it for theirs).
+absl::Status Admit(const grpc::ServerContextBase& context,
+                   const google::protobuf::Message& request);
+
+// RunOn for an admitted request (refused at once otherwise, nothing queued): how a handler that
+// does not write starts.
 template <typename Work>
 grpc::ServerUnaryReactor* RunCall(Executor& executor, grpc::CallbackServerContext* ctx,
                                   const google::protobuf::Message& request, Work work) {
-  if (absl::Status bad = limits::CheckFieldLimits(request); !bad.ok()) return Reject(ctx, bad);
+  if (absl::Status bad = Admit(*ctx, request); !bad.ok()) return Reject(ctx, bad);
   return RunOn(executor, ctx, std::move(work));
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "itsm/runtime/call_auth.h"
 #include "prometheus/registry.h"
 
 namespace itsm::runtime {
@@ -23,10 +24,12 @@ namespace itsm::runtime {
 inline constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
 // Builds and starts the server on `address` ("host:port", port 0 for a free one) and stores the
-// bound port in *bound_port. Returns nullptr when the address cannot be bound.
-std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& address,
-                                              const std::vector<grpc::Service*>& services,
-                                              prometheus::Registry& registry, int* bound_port);
+// bound port in *bound_port. Returns nullptr when the address cannot be bound. Every call is
+// authenticated and authorised by `authenticator` (call_auth.h); null disables authentication.
+std::unique_ptr<grpc::Server> StartGrpcServer(
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    prometheus::Registry& registry, int* bound_port,
+    std::shared_ptr<const CallAuthenticator> authenticator = nullptr);
 
 }  // namespace itsm::runtime
 

@@ -31,7 +31,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/metrics.h"
 #include "prometheus/registry.h"
@@ -74,6 +76,8 @@ class ServiceRuntime {
 
  private:
   void Shutdown(grpc::Server& server);
+  // From auth_jwks_file and the services added; null when authentication is disabled.
+  absl::StatusOr<std::shared_ptr<const CallAuthenticator>> Authenticator() const;
 
   ServiceInfo info_;
   Config config_;

@@ -1,0 +1,136 @@
+#include "itsm/runtime/call_auth.h"
+
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace itsm::runtime {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+constexpr absl::string_view kBearer = "bearer ";
+// The suite's own services; others (grpc.health.v1, reflection) are infrastructure.
+constexpr absl::string_view kCheckedPrefix = "/itsm.";
+
+// Client metadata no client may set: the interceptor alone writes it.
+constexpr const char* kReservedHeaders[] = {kVerifiedSubjectHeader, kVerifiedRolesHeader,
+                                            kVerifiedTenantHeader, kOwnRecordsOnlyHeader,
+                                            kRefusalHeader};
+
+std::string MetadataValue(const grpc::ServerContextBase& context, const char* name) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(name);
+  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+class AuthInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const CallAuthenticator* authenticator)
+      : info_(info), authenticator_(authenticator) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* md = methods->GetRecvInitialMetadata();
+      for (const char* name : kReservedHeaders) md->erase(grpc::string_ref(name));
+      if (authenticator_ != nullptr) {
+        // With identities on, a self-declared actor is noise at best and a forgery at worst.
+        md->erase(grpc::string_ref("x-itsm-actor"));
+        if (absl::StartsWith(info_->method(), kCheckedPrefix)) Decide(*md);
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+        !refusal_.ok()) {
+      methods->ModifySendStatus(grpc::Status(static_cast<grpc::StatusCode>(refusal_.code()),
+                                             std::string(refusal_.message())));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Decide(std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    std::string authorization;
+    if (auto it = md.find(grpc::string_ref(kAuthorizationHeader)); it != md.end()) {
+      authorization.assign(it->second.data(), it->second.size());
+    }
+    CallAuthenticator::Verdict verdict = authenticator_->Check(info_->method(), authorization);
+    // The string_refs point into members of this interceptor, which lives as long as the call.
+    if (!verdict.refusal.ok()) {
+      refusal_ = verdict.refusal;
+      refusal_text_ = absl::StrCat(static_cast<int>(refusal_.code()), ":", refusal_.message());
+      md.emplace(grpc::string_ref(kRefusalHeader), grpc::string_ref(refusal_text_));
+      return;
+    }
+    subject_ = verdict.identity.subject;
+    roles_ = verdict.identity.roles.ToString();
+    tenant_ = verdict.identity.tenant;
+    md.emplace(grpc::string_ref(kVerifiedSubjectHeader), grpc::string_ref(subject_));
+    md.emplace(grpc::string_ref(kVerifiedRolesHeader), grpc::string_ref(roles_));
+    md.emplace(grpc::string_ref(kVerifiedTenantHeader), grpc::string_ref(tenant_));
+    if (verdict.decision.own_records_only) {
+      md.emplace(grpc::string_ref(kOwnRecordsOnlyHeader), grpc::string_ref("1", 1));
+    }
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  const CallAuthenticator* authenticator_;
+  absl::Status refusal_;
+  std::string refusal_text_, subject_, roles_, tenant_;
+};
+
+}  // namespace
+
+CallAuthenticator::Verdict CallAuthenticator::Check(absl::string_view method,
+                                                    absl::string_view authorization) const {
+  Verdict verdict;
+  const auth::Identity* identity = nullptr;
+  if (!authorization.empty()) {
+    if (authorization.size() <= kBearer.size() ||
+        !absl::EqualsIgnoreCase(authorization.substr(0, kBearer.size()), kBearer)) {
+      verdict.refusal = absl::UnauthenticatedError(
+          "authorization: expected \"Bearer <token>\" (an API key is exchanged at the gateway)");
+      return verdict;
+    }
+    absl::StatusOr<auth::Identity> verified =
+        verifier_->Verify(absl::StripAsciiWhitespace(authorization.substr(kBearer.size())));
+    if (!verified.ok()) {
+      verdict.refusal = verified.status();
+      return verdict;
+    }
+    verdict.identity = *std::move(verified);
+    identity = &verdict.identity;
+  }
+  absl::StatusOr<auth::Decision> decision = policy_.Authorise(method, identity);
+  if (!decision.ok()) {
+    verdict.refusal = decision.status();
+  } else {
+    verdict.decision = *decision;
+  }
+  return verdict;
+}
+
+grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new AuthInterceptor(info, authenticator_.get());
+}
+
+absl::Status Refusal(const grpc::ServerContextBase& context) {
+  std::string text = MetadataValue(context, kRefusalHeader);
+  if (text.empty()) return absl::OkStatus();
+  size_t colon = text.find(':');
+  int code = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(0, colon), &code) || code <= 0 ||
+      code > 16) {
+    return absl::PermissionDeniedError("refused");
+  }
+  return absl::Status(static_cast<absl::StatusCode>(code), text.substr(colon + 1));
+}
+
+bool OwnRecordsOnly(const grpc::ServerContextBase& context) {
+  return MetadataValue(context, kOwnRecordsOnlyHeader) == "1";
+}
+
+}  // namespace itsm::runtime
