@@ -3,10 +3,27 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor_database.h"
 #include "itsm/common/v1/access.pb.h"
 
 namespace itsm::auth {
+
+std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices(
+    absl::string_view package_prefix) {
+  std::vector<std::string> files;
+  google::protobuf::DescriptorPool::internal_generated_database()->FindAllFileNames(&files);
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const std::string& name : files) {
+    const auto* file = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
+    if (file == nullptr || !absl::StartsWith(file->package(), package_prefix)) continue;
+    for (int i = 0; i < file->service_count(); ++i) services.push_back(file->service(i));
+  }
+  std::sort(services.begin(), services.end(),
+            [](const auto* a, const auto* b) { return a->full_name() < b->full_name(); });
+  return services;
+}
 
 AccessPolicy AccessPolicy::ForServices(
     absl::Span<const google::protobuf::ServiceDescriptor* const> services) {

@@ -130,6 +130,24 @@ std::string Base64UrlOfBignum(EVP_PKEY* key, const char* param, int pad_to) {
   return absl::WebSafeBase64Escape(bytes);
 }
 
+// RFC 7638: SHA-256 over the key's required members in lexicographic order, no whitespace.
+std::string Thumbprint(EVP_PKEY* key, Algorithm alg) {
+  std::string canonical =
+      alg == Algorithm::kEs256
+          ? absl::StrCat(R"({"crv":"P-256","kty":"EC","x":")",
+                         Base64UrlOfBignum(key, OSSL_PKEY_PARAM_EC_PUB_X, kP256CoordinateBytes),
+                         R"(","y":")",
+                         Base64UrlOfBignum(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP256CoordinateBytes),
+                         R"("})")
+          : absl::StrCat(R"({"e":")", Base64UrlOfBignum(key, OSSL_PKEY_PARAM_RSA_E, 0),
+                         R"(","kty":"RSA","n":")", Base64UrlOfBignum(key, OSSL_PKEY_PARAM_RSA_N, 0),
+                         R"("})");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(), nullptr);
+  return absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
 absl::StatusOr<SigningKey> SigningKeyOf(Pkey key, std::string kid) {
   SigningKey out;
   out.kid = std::move(kid);
@@ -150,6 +168,7 @@ absl::StatusOr<SigningKey> SigningKeyOf(Pkey key, std::string kid) {
   } else {
     return absl::InvalidArgumentError("private key: only EC P-256 and RSA keys are accepted");
   }
+  if (out.kid.empty()) out.kid = Thumbprint(key.get(), out.alg);
   out.private_pem = PemOf(key.get(), /*private_key=*/true);
   out.public_pem = PemOf(key.get(), /*private_key=*/false);
   if (out.private_pem.empty() || out.public_pem.empty()) {

@@ -53,8 +53,20 @@ TEST(Keys, JwksRefusesWhatCannotBeUsedSafelyAndSkipsWhatIsNotForSigning) {
   EXPECT_TRUE(only_skipped->keys().empty());
   auto ec = GenerateSigningKey(Algorithm::kEs256, "");
   ASSERT_TRUE(ec.ok());
+  ec->kid.clear();
   std::string two_without_kid = JwksOf({*ec, *ec});
   EXPECT_THAT(ParseJwks(two_without_kid).status().message(), HasSubstr("kid"));
+}
+
+TEST(Keys, WithoutAKidAKeyIsNamedByItsThumbprintTheSameEveryTime) {
+  auto ec = GenerateSigningKey(Algorithm::kEs256);
+  ASSERT_TRUE(ec.ok());
+  EXPECT_EQ(ec->kid.size(), 43u) << "base64url of a SHA-256";
+  auto again = SigningKeyFromPem(ec->private_pem);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->kid, ec->kid);
+  auto other = GenerateSigningKey(Algorithm::kEs256);
+  EXPECT_NE(other->kid, ec->kid);
 }
 
 TEST(Keys, AJwkWhoseAlgDoesNotFitItsTypeIsRefused) {

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/runtime/call_context.h"
 
 namespace itsm::runtime {
 namespace {
@@ -20,12 +21,6 @@ constexpr absl::string_view kCheckedPrefix = "/itsm.";
 constexpr const char* kReservedHeaders[] = {kVerifiedSubjectHeader, kVerifiedRolesHeader,
                                             kVerifiedTenantHeader, kOwnRecordsOnlyHeader,
                                             kRefusalHeader};
-
-std::string MetadataValue(const grpc::ServerContextBase& context, const char* name) {
-  const auto& md = context.client_metadata();
-  auto it = md.find(name);
-  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
-}
 
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -118,7 +113,7 @@ grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor
 }
 
 absl::Status Refusal(const grpc::ServerContextBase& context) {
-  std::string text = MetadataValue(context, kRefusalHeader);
+  std::string text = ClientMetadata(context, kRefusalHeader);
   if (text.empty()) return absl::OkStatus();
   size_t colon = text.find(':');
   int code = 0;
@@ -130,7 +125,7 @@ absl::Status Refusal(const grpc::ServerContextBase& context) {
 }
 
 bool OwnRecordsOnly(const grpc::ServerContextBase& context) {
-  return MetadataValue(context, kOwnRecordsOnlyHeader) == "1";
+  return ClientMetadata(context, kOwnRecordsOnlyHeader) == "1";
 }
 
 }  // namespace itsm::runtime

@@ -11,13 +11,6 @@
 namespace itsm::runtime {
 namespace {
 
-std::string Header(const grpc::ServerContextBase& context, const char* name) {
-  const auto& md = context.client_metadata();
-  auto it = md.find(name);
-  if (it == md.end()) return "";
-  return std::string(it->second.data(), it->second.size());
-}
-
 bool MustHideMessage(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInternal:
@@ -49,15 +42,22 @@ std::pair<absl::StatusCode, absl::string_view> GenericAnswer(absl::StatusCode co
 
 }  // namespace
 
+std::string ClientMetadata(const grpc::ServerContextBase& context, const char* name) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(name);
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
 std::string RequestId(const grpc::ServerContextBase& context) {
-  return Header(context, kRequestIdHeader);
+  return ClientMetadata(context, kRequestIdHeader);
 }
 
 std::string Actor(const grpc::ServerContextBase& context) {
   // The interceptor removes both headers from what a client sent, and the self-declared one
   // entirely when authentication is on.
-  std::string actor = Header(context, kVerifiedSubjectHeader);
-  if (actor.empty()) actor = Header(context, kActorHeader);
+  std::string actor = ClientMetadata(context, kVerifiedSubjectHeader);
+  if (actor.empty()) actor = ClientMetadata(context, kActorHeader);
   return actor.empty() ? "anonymous" : actor;
 }
 

@@ -88,6 +88,20 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
 
 ServiceRuntime::~ServiceRuntime() = default;
 
+std::shared_ptr<grpc::Channel> ServiceRuntime::ChannelTo(const std::string& address) {
+  const std::string key_file = config_.GetString("auth_signing_key_file");
+  if (!key_file.empty() && outbound_identity_ == nullptr) {
+    auto identity = OutboundIdentity::ForService(key_file, config_.GetString("auth_issuer"),
+                                                 config_.GetString("auth_audience"), info_.name);
+    if (!identity.ok()) {
+      log::Error("cannot read auth_signing_key_file", {{"error", identity.status().ToString()}});
+      std::exit(2);
+    }
+    outbound_identity_ = *std::move(identity);
+  }
+  return OutboundChannel(address, outbound_identity_);
+}
+
 void ServiceRuntime::AddService(grpc::Service* service, std::string health_name) {
   services_.emplace_back(service, std::move(health_name));
 }

@@ -19,6 +19,7 @@
 #include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/grpc_server.h"
+#include "itsm/runtime/outbound_identity.h"
 
 namespace itsm::runtime {
 namespace {
@@ -194,6 +195,44 @@ TEST_F(CallAuthTest, OwnRecordsRolesReachTheHandlerFlagged) {
   incident::v1::CreateIncidentResponse response;
   EXPECT_EQ(incident_stub_->CreateIncident(&ctx, {}, &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(CallAuthTest, AServiceCallsAnotherWithItsOwnIdentity) {
+  Start(true);
+  auto identity = std::make_shared<OutboundIdentity>(
+      auth::TokenSigner(*key_, "itsm", base::SystemClock::Get()),
+      auth::Identity{.subject = "service:sla-timer", .roles = {common::v1::ROLE_SERVICE}}, "itsm",
+      base::SystemClock::Get());
+  auto with_identity = incident::v1::IncidentService::NewStub(
+      OutboundChannel(absl::StrCat("127.0.0.1:", port_), identity));
+  incident::v1::GetIncidentResponse response;
+  {
+    // Allowed for the service role: past authentication, the fake answers UNIMPLEMENTED.
+    grpc::ClientContext ctx;
+    EXPECT_EQ(with_identity->GetIncident(&ctx, {}, &response).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(incident_stub_->GetIncident(&ctx, {}, &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    // A service may not do what the declaration does not give it.
+    grpc::ClientContext ctx;
+    incident::v1::CreateIncidentResponse created;
+    EXPECT_EQ(with_identity->CreateIncident(&ctx, {}, &created).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    // A caller's own authorization is passed on as it is.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization",
+                    absl::StrCat("Bearer ", Token("ann@corp", {common::v1::ROLE_AGENT})));
+    incident::v1::CreateIncidentResponse created;
+    ASSERT_TRUE(with_identity->CreateIncident(&ctx, {}, &created).ok());
+    EXPECT_EQ(created.incident().created_by(), "ann@corp");
+  }
 }
 
 TEST_F(CallAuthTest, HealthNeedsNoIdentity) {

@@ -29,6 +29,12 @@ struct Decision {
   bool anonymous = false;
 };
 
+// The services of every linked .proto whose package starts with `package_prefix` ("itsm."),
+// sorted by full name. Only files linked into the binary are seen: a binary that must see every
+// service links itsm_proto whole (see libs/auth/CMakeLists.txt).
+std::vector<const google::protobuf::ServiceDescriptor*> LinkedServices(
+    absl::string_view package_prefix);
+
 class AccessPolicy {
  public:
   // The declarations of every method of `services`.

@@ -55,10 +55,12 @@ struct SigningKey {
   std::string public_pem;
 };
 
-// A new key pair: P-256 for ES256, 2048-bit RSA for RS256.
-absl::StatusOr<SigningKey> GenerateSigningKey(Algorithm alg, std::string kid);
-// A private key from PEM (EC P-256 → ES256, RSA → RS256).
-absl::StatusOr<SigningKey> SigningKeyFromPem(absl::string_view private_pem, std::string kid);
+// A new key pair: P-256 for ES256, 2048-bit RSA for RS256. An empty kid becomes the key's
+// RFC 7638 thumbprint, the same every time the key is read, so signer and JWKS agree without
+// configuration.
+absl::StatusOr<SigningKey> GenerateSigningKey(Algorithm alg, std::string kid = "");
+// A private key from PEM (EC P-256 → ES256, RSA → RS256); kid as above.
+absl::StatusOr<SigningKey> SigningKeyFromPem(absl::string_view private_pem, std::string kid = "");
 // {"keys":[...]}: the public halves, to publish.
 std::string JwksOf(const std::vector<SigningKey>& keys);
 

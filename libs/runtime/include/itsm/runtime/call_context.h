@@ -18,6 +18,9 @@ namespace itsm::runtime {
 // With authentication disabled only (call_auth.h): the name a caller gives itself.
 inline constexpr char kActorHeader[] = "x-itsm-actor";
 
+// The value of client metadata `name` ("" when absent).
+std::string ClientMetadata(const grpc::ServerContextBase& context, const char* name);
+
 // The call's request id (always present: the metrics interceptor adds one when the caller did not).
 std::string RequestId(const grpc::ServerContextBase& context);
 // Who is calling: the verified subject (call_auth.h); with authentication disabled, the

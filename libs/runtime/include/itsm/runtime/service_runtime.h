@@ -36,6 +36,7 @@
 #include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/metrics.h"
+#include "itsm/runtime/outbound_identity.h"
 #include "prometheus/registry.h"
 
 namespace itsm::runtime {
@@ -63,6 +64,10 @@ class ServiceRuntime {
   const Config& config() const { return config_; }
   prometheus::Registry& metrics() { return *registry_; }
 
+  // A channel to another service of the suite; its calls carry this service's own identity
+  // token when auth_signing_key_file is set (exits with code 2 when the key cannot be read).
+  std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address);
+
   // Registers a gRPC service; `health_name` is its full name for the health service.
   void AddService(grpc::Service* service, std::string health_name);
   // Registers a stop action, run in reverse order after the gRPC server stopped.
@@ -81,6 +86,7 @@ class ServiceRuntime {
 
   ServiceInfo info_;
   Config config_;
+  std::shared_ptr<OutboundIdentity> outbound_identity_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
