@@ -3,6 +3,8 @@
 #ifndef ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
 #define ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
 
+#include <signal.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -60,6 +62,14 @@ class LaunchedSuite {
 
   // SIGTERM to the launcher; its exit code.
   int Stop() { return launcher_->Stop(absl::Seconds(60)); }
+  // SIGKILL to the embedded broker, which loses every event it held: the launcher stops the
+  // rest of the suite and exits. Its exit code.
+  int KillBroker() {
+    const int pid = Endpoints().kafka_pid();
+    EXPECT_GT(pid, 0);
+    if (pid > 0) ::kill(pid, SIGKILL);
+    return launcher_->Wait(absl::Seconds(60));
+  }
 
   // Runs itsmctl against the suite; returns its exit code, its output (stdout and stderr) in *out.
   int Itsmctl(const std::vector<std::string>& args, std::string* out) {
