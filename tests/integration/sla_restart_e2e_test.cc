@@ -28,6 +28,7 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/kafka_reader.h"
 #include "launched_suite.h"
+#include "services/sla-timer/tests/test_support.h"
 
 namespace itsm {
 namespace {
@@ -64,9 +65,7 @@ class Clients {
 
   std::string CreateCalendar() {
     sla::v1::CreateCalendarRequest r;
-    r.mutable_calendar()->set_name("Always open");
-    r.mutable_calendar()->set_time_zone("UTC");
-    r.mutable_calendar()->set_always_open(true);
+    *r.mutable_calendar() = sla_timer::testing::AlwaysOpen("", "Always open");
     sla::v1::CreateCalendarResponse out;
     grpc::ClientContext ctx;
     Prepare(ctx);
@@ -79,18 +78,8 @@ class Clients {
   std::string CreateDefinition(const std::string& service, const std::string& calendar_id,
                                absl::Duration resolve, absl::Duration respond) {
     sla::v1::CreateSlaDefinitionRequest r;
-    sla::v1::SlaDefinition& d = *r.mutable_definition();
-    d.set_name(absl::StrCat("SLA ", service));
-    d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
-    d.set_customer("ACME");
-    d.mutable_coverage()->add_services(service);
-    d.set_calendar_id(calendar_id);
-    auto* t = d.add_targets();
-    t->set_priority(incident::v1::PRIORITY_P1);
-    *t->mutable_resolution_target() = base::ToProtoDuration(resolve);
-    if (respond > absl::ZeroDuration()) {
-      *t->mutable_response_target() = base::ToProtoDuration(respond);
-    }
+    *r.mutable_definition() =
+        sla_timer::testing::ShortSla("", service, calendar_id, resolve, respond);
     sla::v1::CreateSlaDefinitionResponse out;
     grpc::ClientContext ctx;
     Prepare(ctx);
