@@ -44,8 +44,8 @@ TEST(Covers, EachRestrictingListMustListTheRecordsValue) {
   const CoverageFields match = {
       .service = "vpn", .category = "network", .ci_class = "server", .request_type = "new-laptop"};
   EXPECT_TRUE(Covers(all, match));
-  for (auto miss : {&CoverageFields::category, &CoverageFields::ci_class,
-                    &CoverageFields::request_type}) {
+  for (auto miss :
+       {&CoverageFields::category, &CoverageFields::ci_class, &CoverageFields::request_type}) {
     CoverageFields record = match;
     record.*miss = "other";
     EXPECT_FALSE(Covers(all, record));

@@ -374,8 +374,8 @@ absl::StatusOr<bool> SlaRepository::UpsertClock(storage::Transaction& txn, const
   return changed > 0;
 }
 
-absl::StatusOr<std::optional<v1::SlaClock>> SlaRepository::FindClock(
-    storage::Transaction& txn, const std::string& clock_id) {
+absl::StatusOr<std::optional<v1::SlaClock>> SlaRepository::FindClock(storage::Transaction& txn,
+                                                                     const std::string& clock_id) {
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
                         txn.Query("SELECT data FROM sla_clocks WHERE clock_id = $1", {clock_id}));
   if (rows.size() == 0) return std::nullopt;
