@@ -296,7 +296,7 @@ enum class Loss { kLauncherStopped, kBrokerKilled };
 class SlaHistoryAcrossABrokerLoss : public ::testing::TestWithParam<Loss> {};
 
 TEST_P(SlaHistoryAcrossABrokerLoss, StatusAndReportsStayAndARunningClockFiresOnce) {
-  // No grace period on the stop: nothing balances load here, and the test restarts twice.
+  // No grace period on the stop: nothing balances load here, and the suite stops twice.
   testing::LaunchedSuite suite({"incident", "sla", "sla-timer"}, {{"ITSM_SHUTDOWN_GRACE_MS", "0"}});
   ASSERT_NO_FATAL_FAILURE(suite.Start());
   auto clients = std::make_unique<Clients>(suite);
