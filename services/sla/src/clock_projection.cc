@@ -41,6 +41,25 @@ absl::StatusOr<v1::SlaClock> ClockIn(const events::CloudEvent& event) {
   return message.clock();
 }
 
+constexpr char kRepublished[] = "itsm.sla.v1.SlaClockRepublished";
+
+// Stores the clock an event of `type` carries. A re-published state (the timer's
+// RepublishEvents) is the clock as of its last event, but composed with its record as it is now,
+// while the event it stands for carried the record as it was then: a clock cancelled because its
+// record moved to another service was the old service's. Where the history holds that event (the
+// same event time), its service stays; the rest of the state is applied by the usual rule, so a
+// state whose event was lost with the broker, even one at the same instant, still arrives.
+absl::Status Store(storage::Transaction& txn, const std::string& type, v1::SlaClock clock) {
+  if (type == kRepublished) {
+    ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> stored,
+                          SlaRepository::FindClock(txn, clock.clock_id()));
+    if (stored && Micros(stored->event_time()) == Micros(clock.event_time())) {
+      clock.set_service(stored->service());
+    }
+  }
+  return SlaRepository::UpsertClock(txn, clock).status();
+}
+
 // Aggregates of one report row.
 struct Accumulator {
   int64_t met = 0, breached = 0, in_progress = 0, cancelled = 0;
@@ -191,7 +210,7 @@ absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
     clock = ClockIn<v1::SlaClockCompleted>(event);
   } else if (t == "itsm.sla.v1.SlaClockCancelled") {
     clock = ClockIn<v1::SlaClockCancelled>(event);
-  } else if (t == "itsm.sla.v1.SlaClockRepublished") {
+  } else if (t == kRepublished) {
     clock = ClockIn<v1::SlaClockRepublished>(event);
   } else {
     return std::nullopt;  // definition and calendar events: not projected here
@@ -232,7 +251,7 @@ std::vector<absl::Status> ClockProjection::ApplyBatch(
             absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
         continue;
       }
-      ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(*txn, **clock).status());
+      ITSM_RETURN_IF_ERROR(Store(*txn, e.event.type, **std::move(clock)));
       ++applied;
     }
     for (const auto& [partition, offset] : next) {
@@ -266,7 +285,9 @@ absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> ClockProjecti
 absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
   ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> clock, ClockOf(event));
   if (!clock) return absl::OkStatus();
-  return ApplyClock(*clock);
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(Store(*txn, event.type, *std::move(clock)));
+  return txn->Commit();
 }
 
 absl::Status ClockProjection::ApplyClock(const v1::SlaClock& c) { return ApplyClocks({c}); }

@@ -2,6 +2,9 @@
 // kept in the service's database (table sla_clocks), for per-incident status and compliance
 // reports over any past period. Every clock event carries the clock's full state (SlaClock), so
 // applying one is an upsert; an event older than the clock's last one (event_time) is ignored.
+// A re-published state (SlaClockRepublished) at the time of the stored one keeps the stored
+// service: the timer composes it with the record's current service, the event it stands for
+// carried the service of its time.
 //
 // The consumer's position in itsm.sla.v1 is stored in the transaction of the clocks it applied
 // (table sla_consumer_positions), so a restart resumes where the last commit stopped, and

@@ -374,6 +374,14 @@ absl::StatusOr<bool> SlaRepository::UpsertClock(storage::Transaction& txn, const
   return changed > 0;
 }
 
+absl::StatusOr<std::optional<v1::SlaClock>> SlaRepository::FindClock(storage::Transaction& txn,
+                                                                     const std::string& clock_id) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM sla_clocks WHERE clock_id = $1", {clock_id}));
+  if (rows.size() == 0) return std::nullopt;
+  return Decode<v1::SlaClock>(rows.row(0)[0], "clock");
+}
+
 absl::StatusOr<std::vector<v1::SlaClock>> SlaRepository::ClocksOfIncident(
     storage::Transaction& txn, const std::string& incident_id) {
   ITSM_ASSIGN_OR_RETURN(

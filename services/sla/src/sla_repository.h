@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,9 @@ class SlaRepository {
   // The SLA history (docs/sla.md section 7). Stores a clock's state unless the stored one is
   // newer (by event_time); true when it was written.
   static absl::StatusOr<bool> UpsertClock(storage::Transaction& txn, const v1::SlaClock& clock);
+  // The stored state of one clock; nullopt if there is none.
+  static absl::StatusOr<std::optional<v1::SlaClock>> FindClock(storage::Transaction& txn,
+                                                               const std::string& clock_id);
   // Ordered by clock id.
   static absl::StatusOr<std::vector<v1::SlaClock>> ClocksOfIncident(storage::Transaction& txn,
                                                                     const std::string& incident_id);

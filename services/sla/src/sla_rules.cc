@@ -11,6 +11,7 @@
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
+#include "itsm/slamodel/coverage.h"
 
 namespace itsm::sla {
 namespace {
@@ -241,13 +242,13 @@ bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& 
   if (d.retired()) return false;
   if (r.kind() != v1::AGREEMENT_KIND_UNSPECIFIED && r.kind() != d.kind()) return false;
   if (!(From(d) <= at && at < Until(d))) return false;
-  if (!Listed(d.coverage().services(), r.service())) return false;
   if (TargetFor(d, r.priority()) == nullptr) return false;
-  const auto& c = d.coverage();
-  if (c.ci_classes_size() > 0 && !Listed(c.ci_classes(), r.ci_class())) return false;
-  if (c.categories_size() > 0 && !Listed(c.categories(), r.category())) return false;
-  if (c.request_types_size() > 0 && !Listed(c.request_types(), r.request_type())) return false;
-  return true;
+  // The coverage rule the SLA timer re-judges attached definitions with: one rule, so that what
+  // is resolved here and what the timer keeps attached cannot disagree.
+  return slamodel::Covers(d, {.service = r.service(),
+                              .category = r.category(),
+                              .ci_class = r.ci_class(),
+                              .request_type = r.request_type()});
 }
 
 }  // namespace itsm::sla

@@ -210,6 +210,46 @@ TEST(ClockProjection, CompletedAndBreachedAndCancelled) {
             true);
 }
 
+// The timer re-publishes a clock as of its last event but with its record as it is now: a clock
+// cancelled because its record moved to another service was the old service's, and stays so
+// where the history holds that event. A state the history does not hold yet (its event lost
+// with the broker, even at the same instant) is applied.
+TEST(ClockProjection, ARepublishedStateKeepsTheServiceOfTheEventItStandsFor) {
+  TestProjection p;
+  auto moved = Clock("c1", "inc-1", v1::CLOCK_STAGE_CANCELLED, kT0 + absl::Hours(1));
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockCancelled>(moved)).ok());
+  auto started = Clock("c2", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockStarted>(started)).ok());
+
+  auto moved_now = moved;
+  moved_now.set_service("mail");  // where the record is now
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(moved_now)).ok());
+  // Started and completed at the same instant (created resolved); the completion was lost.
+  auto completed = Clock("c2", "inc-2", v1::CLOCK_STAGE_COMPLETED, kT0);
+  completed.set_service("mail");
+  *completed.mutable_stop_time() = base::ToProtoTimestamp(kT0);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(completed)).ok());
+
+  v1::GetComplianceReportRequest by_service;
+  by_service.add_group_by(v1::REPORT_DIMENSION_SERVICE);
+  auto report = p.Report(by_service);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rows_size(), 1) << report->ShortDebugString();
+  EXPECT_EQ(report->rows(0).service(), "vpn");
+  EXPECT_EQ(report->rows(0).cancelled(), 1);
+  EXPECT_EQ(report->rows(0).met(), 1);
+
+  // A newer state is the record's next event: it brings its service along.
+  auto later = moved_now;
+  *later.mutable_event_time() = base::ToProtoTimestamp(kT0 + absl::Hours(2));
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(later)).ok());
+  report = p.Report(by_service);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rows_size(), 2) << report->ShortDebugString();
+  EXPECT_EQ(report->rows(0).service(), "mail");
+  EXPECT_EQ(report->rows(0).cancelled(), 1);
+}
+
 TEST(ClockProjection, IgnoresOtherEventsAndRejectsBrokenOnes) {
   TestProjection p;
   v1::SlaDefinitionCreated created;
