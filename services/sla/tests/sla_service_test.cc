@@ -284,6 +284,47 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   EXPECT_EQ(applicable.applicable_size(), 0);
 }
 
+// "1 business day" (docs/sla.md 2.1): GetDueTime converts it as the timer does when a clock
+// starts, by the definition's day rule.
+TEST_P(SlaServiceTest, DueTimeOfABusinessDayTarget) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold = GoldDefinition(calendar.id());
+  auto* p3 = gold.add_targets();
+  p3->set_priority(incident::v1::PRIORITY_P3);
+  p3->set_resolution_business_days(1);
+  p3->mutable_resolution_target()->set_seconds(3600);
+  grpc::Status s = CreateDefinition(gold);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "targets[2].resolution_business_days: set either resolution_target or "
+            "resolution_business_days, not both");
+  gold.mutable_targets(2)->clear_resolution_target();
+  ASSERT_TRUE(CreateDefinition(gold, &gold).ok());
+  EXPECT_EQ(gold.business_day_rule(), v1::BUSINESS_DAY_RULE_END_OF_DAY);
+
+  // Raised now, Friday 16:30: day 0 is Friday, Monday a holiday, day 1 Tuesday.
+  v1::GetDueTimeRequest r;
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P3);
+  v1::GetDueTimeResponse due;
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+  EXPECT_EQ(due.target().seconds(), 90 * 60 + 9 * 3600);  // Friday 16:30-18:00, Tuesday
+  ASSERT_EQ(due.warnings_size(), 3);
+  EXPECT_EQ(base::FromProtoTimestamp(due.warnings(0).time()),
+            Istanbul(2026, 11, 24, 12, 45));  // 50 %: 5 h 15 of business time
+  gold.set_business_day_rule(v1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+  ASSERT_TRUE(UpdateDefinition(gold).ok());
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 16, 30));
+  EXPECT_EQ(due.target().seconds(), 9 * 3600);
+  // A start after closing counts from the next opening: Tuesday 09:00 is day 0.
+  *r.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 20, 19));
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+}
+
 TEST_P(SlaServiceTest, TimeZoneFromTheCallerFallsBackToTheTenantDefault) {
   v1::Calendar calendar;
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
