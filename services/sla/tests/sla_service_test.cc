@@ -607,6 +607,100 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
 }
 
+// Issue 12, finding 9: retiring a definition cancels its open clocks at the retirement. What
+// the timer publishes then (a breach it fired before it knew of the retirement, the
+// cancellation, the withdrawal) leaves status and reports with a cancelled clock, never a
+// breached one.
+TEST_P(SlaServiceTest, RetiringADefinitionLeavesItsClocksCancelledNotBreached) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &gold).ok());
+  const absl::Time opened = Istanbul(2026, 11, 24, 9);
+  clock_.Set(opened + absl::Hours(3));
+  gold.set_retired(true);
+  v1::SlaDefinition retired;
+  ASSERT_TRUE(UpdateDefinition(gold, &retired).ok());
+  EXPECT_TRUE(retired.retired());
+  const absl::Time retired_at = base::FromProtoTimestamp(retired.update_time());
+  EXPECT_EQ(retired_at, opened + absl::Hours(3));
+  // A retired definition applies to nothing.
+  v1::GetDueTimeRequest due_request;
+  due_request.set_service("vpn");
+  due_request.set_priority(incident::v1::PRIORITY_P1);
+  v1::GetDueTimeResponse due;
+  EXPECT_EQ(DueTime(due_request, &due).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::SlaClock c;
+  c.set_clock_id("x1");
+  c.set_incident_id("inc-1");
+  c.set_sla_definition_id(gold.id());
+  c.set_sla_definition_name(gold.name());
+  c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+  c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+  c.set_service("vpn");
+  c.set_priority(incident::v1::PRIORITY_P1);
+  c.set_calendar_id(calendar.id());
+  c.set_time_zone("Europe/Istanbul");
+  c.mutable_target()->set_seconds(4 * 3600);
+  *c.mutable_start_time() = base::ToProtoTimestamp(opened);
+  c.set_stage(v1::CLOCK_STAGE_RUNNING);
+  *c.mutable_event_time() = c.start_time();
+  const auto apply = [&](const google::protobuf::Message& m, const v1::SlaClock& clock) {
+    ASSERT_TRUE(projection_
+                    ->Apply(events::MakeCloudEvent(m, "itsm/sla-timer", clock.incident_id(),
+                                                   base::FromProtoTimestamp(clock.event_time())))
+                    .ok());
+  };
+  v1::SlaClockStarted started;
+  *started.mutable_clock() = c;
+  apply(started, started.clock());
+  // The breach at 13:00, fired before the timer read the retirement (12:00).
+  c.set_breached(true);
+  c.mutable_business_elapsed()->set_seconds(4 * 3600);
+  *c.mutable_event_time() = base::ToProtoTimestamp(opened + absl::Hours(4));
+  v1::SlaBreached breached;
+  *breached.mutable_clock() = c;
+  apply(breached, breached.clock());
+  // Cancelled at the retirement, published with the breach's instant; then the withdrawal.
+  c.set_breached(false);
+  c.set_stage(v1::CLOCK_STAGE_CANCELLED);
+  c.mutable_business_elapsed()->set_seconds(3 * 3600);
+  *c.mutable_stop_time() = base::ToProtoTimestamp(retired_at);
+  v1::SlaClockCancelled cancelled;
+  *cancelled.mutable_clock() = c;
+  cancelled.set_reason("definition_retired");
+  apply(cancelled, cancelled.clock());
+  v1::SlaBreachWithdrawn withdrawn;
+  *withdrawn.mutable_clock() = c;
+  withdrawn.set_reason("definition_retired");
+  apply(withdrawn, withdrawn.clock());
+
+  clock_.Set(opened + absl::Hours(6));
+  v1::GetIncidentSlaStatusResponse status;
+  {
+    grpc::ClientContext ctx;
+    v1::GetIncidentSlaStatusRequest r;
+    r.set_incident_id("inc-1");
+    ASSERT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &status).ok());
+  }
+  ASSERT_EQ(status.clocks_size(), 1);
+  EXPECT_EQ(status.clocks(0).state(), "cancelled");
+  EXPECT_FALSE(status.clocks(0).breached());
+  EXPECT_EQ(status.clocks(0).business_elapsed().seconds(), 3 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(status.clocks(0).stop_time()), retired_at);
+  v1::GetComplianceReportResponse report;
+  {
+    grpc::ClientContext ctx;
+    v1::GetComplianceReportRequest r;
+    ASSERT_TRUE(stub_->GetComplianceReport(&ctx, r, &report).ok());
+  }
+  EXPECT_EQ(report.total().cancelled(), 1);
+  EXPECT_EQ(report.total().breached(), 0);
+  EXPECT_EQ(report.total().in_progress(), 0);
+  EXPECT_EQ(report.total().met(), 0);
+}
+
 // What the SLA timer publishes for `incidents` incidents, two clocks each (response met,
 // resolution still running), started an hour apart from `first` (so reports span days).
 std::vector<events::CloudEvent> TimerEvents(int from, int incidents, absl::Time first) {
