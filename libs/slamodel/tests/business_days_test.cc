@@ -117,6 +117,19 @@ TEST(BusinessDays, AnExtraWorkingSaturdayIsABusinessDay) {
   EXPECT_EQ(d.target, absl::Hours(2 + 4));
 }
 
+// Once converted, a days clock is an ordinary clock: the hold of docs/sla.md 2.1's example.
+TEST(BusinessDays, APauseExtendsItLikeAnyOtherClock) {
+  const Calendar cal = Office();
+  for (auto [rule, due] :
+       {std::pair{kEnd, Istanbul(25, 11)}, std::pair{kSame, Istanbul(25, 9, 30)}}) {
+    Clock clock =
+        Clock::Start(Istanbul(20, 16, 30), Days(cal, Istanbul(20, 16, 30), 1, rule).target);
+    ASSERT_TRUE(clock.Pause(Istanbul(24, 10)).ok());
+    ASSERT_TRUE(clock.Resume(Istanbul(24, 12)).ok());
+    EXPECT_EQ(*clock.DueTime(cal, Istanbul(24, 12)), due);
+  }
+}
+
 Calendar NewYork(bool always_open) {
   CalendarSpec spec;
   spec.time_zone = "America/New_York";
