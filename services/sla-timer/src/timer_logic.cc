@@ -374,41 +374,39 @@ absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
 }
 
 absl::Status TimerLogic::FireClock(Ctx& ctx, TimerClock& c, absl::Time t, absl::Time limit) {
-  {
-    // A paused clock fires too: a target lowered while it is paused (a priority raise on hold)
-    // can make it breached at that instant, and it is announced then, not at the resume.
-    const Stage stage = StageOf(c);
-    if (stage != Stage::kRunning && stage != Stage::kPaused) return absl::OkStatus();
-    // Thresholds skipped over by a shorter target stay unfired.
-    if (c.breach_fired()) return absl::OkStatus();
-    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
-    for (const slamodel::Milestone& m : milestones) {
-      // Ascending: none after it is reached (or before the limit) either.
-      if (!m.reached || !m.at || *m.at >= limit) break;
-      const bool breach = &m == &milestones.back();
-      if (!breach && WarningFired(c, m.percent)) continue;
-      const absl::Time at = std::max(*m.at, FromUs(c.last_event_us()));
-      if (breach) {
-        c.set_breach_fired(true);
-        // Without a cache the definition was read as the breach fired: nothing to look at again.
-        if (options_.definition_cache_ttl > absl::ZeroDuration()) {
-          c.set_retirement_check_us(Us(t + options_.definition_cache_ttl));
-        }
-        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
-        snap.set_breached(true);
-        sla::v1::SlaBreached e;
-        *e.mutable_clock() = snap;
-        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
-      } else {
-        c.add_warnings_fired(m.percent);
-        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
-        sla::v1::SlaWarningReached e;
-        *e.mutable_clock() = snap;
-        e.set_threshold_percent(m.percent);
-        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, absl::StrCat("warning/", m.percent)), at));
+  // A paused clock fires too: a target lowered while it is paused (a priority raise on hold)
+  // can make it breached at that instant, and it is announced then, not at the resume.
+  const Stage stage = StageOf(c);
+  if (stage != Stage::kRunning && stage != Stage::kPaused) return absl::OkStatus();
+  // Thresholds skipped over by a shorter target stay unfired.
+  if (c.breach_fired()) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+  for (const slamodel::Milestone& m : milestones) {
+    // Ascending: once one is not reached (or not before `limit`), no later one is.
+    if (!m.reached || !m.at || *m.at >= limit) break;
+    const bool breach = &m == &milestones.back();
+    if (!breach && WarningFired(c, m.percent)) continue;
+    const absl::Time at = std::max(*m.at, FromUs(c.last_event_us()));
+    if (breach) {
+      c.set_breach_fired(true);
+      // Without a cache the definition was read as the breach fired: nothing to look at again.
+      if (options_.definition_cache_ttl > absl::ZeroDuration()) {
+        c.set_retirement_check_us(Us(t + options_.definition_cache_ttl));
       }
-      ctx.out.fired.push_back({c.clock_kind(), breach, *m.at});
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      snap.set_breached(true);
+      sla::v1::SlaBreached e;
+      *e.mutable_clock() = snap;
+      ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
+    } else {
+      c.add_warnings_fired(m.percent);
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      sla::v1::SlaWarningReached e;
+      *e.mutable_clock() = snap;
+      e.set_threshold_percent(m.percent);
+      ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, absl::StrCat("warning/", m.percent)), at));
     }
+    ctx.out.fired.push_back({c.clock_kind(), breach, *m.at});
   }
   return absl::OkStatus();
 }
