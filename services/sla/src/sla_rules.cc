@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
@@ -120,6 +121,7 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
     return absl::InvalidArgumentError("targets: at least one priority target");
   }
   std::set<int> priorities;
+  bool uses_days = false;
   for (int i = 0; i < d.targets_size(); ++i) {
     const auto& t = d.targets(i);
     const std::string at = absl::StrCat("targets[", i, "]");
@@ -130,9 +132,34 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       return absl::InvalidArgumentError(absl::StrCat(
           at, ".priority: ", slamodel::PriorityName(t.priority()), " has a target already"));
     }
-    if (!t.has_response_target() && !t.has_resolution_target()) {
+    if (!t.has_response_target() && !t.has_resolution_target() && t.response_business_days() == 0 &&
+        t.resolution_business_days() == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ": set response_target, resolution_target or both"));
+          absl::StrCat(at,
+                       ": set response_target or response_business_days, resolution_target or "
+                       "resolution_business_days, or both"));
+    }
+    for (const auto& [days_name, duration_name, has_duration, days] :
+         {std::tuple{"response_business_days", "response_target", t.has_response_target(),
+                     t.response_business_days()},
+          std::tuple{"resolution_business_days", "resolution_target", t.has_resolution_target(),
+                     t.resolution_business_days()}}) {
+      if (days == 0) continue;
+      if (has_duration) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ".", days_name, ": set either ", duration_name, " or ", days_name, ", not both"));
+      }
+      if (days < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", days_name, ": must be positive"));
+      }
+      // Each business day is a date of its own: more than the search horizon's days can never
+      // be reached.
+      if (days > slamodel::kMaxBusinessDays) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", days_name, ": at most ",
+                                                       slamodel::kMaxBusinessDays,
+                                                       " (the due-time search horizon)"));
+      }
+      uses_days = true;
     }
     for (const auto& [name, has, dur] :
          {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
@@ -149,6 +176,12 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
             " days (the due-time search horizon)"));
       }
     }
+  }
+  if (!v1::BusinessDayRule_IsValid(d.business_day_rule())) {
+    return absl::InvalidArgumentError("business_day_rule: unknown value");
+  }
+  if (uses_days && d.business_day_rule() == v1::BUSINESS_DAY_RULE_UNSPECIFIED) {
+    d.set_business_day_rule(v1::BUSINESS_DAY_RULE_END_OF_DAY);
   }
   if (d.warning_thresholds_size() == 0) {
     for (double p : {50.0, 75.0, 90.0}) d.add_warning_thresholds(p);
@@ -232,6 +265,19 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
                          " of business time cannot be reached within ",
                          absl::ToInt64Hours(businesstime::kSearchHorizon) / 24,
                          " days on calendar \"", d.calendar_id(), "\" (too little open time)"));
+      }
+    }
+    for (const auto& [name, days] :
+         {std::pair{"response_business_days", t.response_business_days()},
+          std::pair{"resolution_business_days", t.resolution_business_days()}}) {
+      if (days <= 0) continue;
+      const auto due = slamodel::BusinessDaysTarget(
+          calendar, from, days, slamodel::BusinessDayRuleFromProto(d.business_day_rule()));
+      if (!due.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "targets[", i, "].", name, ": ", days, " business days cannot be reached within ",
+            absl::ToInt64Hours(businesstime::kSearchHorizon) / 24, " days on calendar \"",
+            d.calendar_id(), "\" (too little open time)"));
       }
     }
   }

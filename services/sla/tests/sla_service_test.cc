@@ -284,6 +284,47 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   EXPECT_EQ(applicable.applicable_size(), 0);
 }
 
+// "1 business day" (docs/sla.md 2.1): GetDueTime converts it as the timer does when a clock
+// starts, by the definition's day rule.
+TEST_P(SlaServiceTest, DueTimeOfABusinessDayTarget) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold = GoldDefinition(calendar.id());
+  auto* p3 = gold.add_targets();
+  p3->set_priority(incident::v1::PRIORITY_P3);
+  p3->set_resolution_business_days(1);
+  p3->mutable_resolution_target()->set_seconds(3600);
+  grpc::Status s = CreateDefinition(gold);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "targets[2].resolution_business_days: set either resolution_target or "
+            "resolution_business_days, not both");
+  gold.mutable_targets(2)->clear_resolution_target();
+  ASSERT_TRUE(CreateDefinition(gold, &gold).ok());
+  EXPECT_EQ(gold.business_day_rule(), v1::BUSINESS_DAY_RULE_END_OF_DAY);
+
+  // Raised now, Friday 16:30: day 0 is Friday, Monday a holiday, day 1 Tuesday.
+  v1::GetDueTimeRequest r;
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P3);
+  v1::GetDueTimeResponse due;
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+  EXPECT_EQ(due.target().seconds(), 90 * 60 + 9 * 3600);  // Friday 16:30-18:00, Tuesday
+  ASSERT_EQ(due.warnings_size(), 3);
+  EXPECT_EQ(base::FromProtoTimestamp(due.warnings(0).time()),
+            Istanbul(2026, 11, 24, 12, 45));  // 50 %: 5 h 15 of business time
+  gold.set_business_day_rule(v1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+  ASSERT_TRUE(UpdateDefinition(gold).ok());
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 16, 30));
+  EXPECT_EQ(due.target().seconds(), 9 * 3600);
+  // A start after closing counts from the next opening: Tuesday 09:00 is day 0.
+  *r.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 20, 19));
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+}
+
 TEST_P(SlaServiceTest, TimeZoneFromTheCallerFallsBackToTheTenantDefault) {
   v1::Calendar calendar;
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
@@ -564,6 +605,100 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_DOUBLE_EQ(row.percent_met(), 50.0);
   EXPECT_EQ(row.mean_time_to_respond().seconds(), 600);
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
+}
+
+// Issue 12, finding 9: retiring a definition cancels its open clocks at the retirement. What
+// the timer publishes then (a breach it fired before it knew of the retirement, the
+// cancellation, the withdrawal) leaves status and reports with a cancelled clock, never a
+// breached one.
+TEST_P(SlaServiceTest, RetiringADefinitionLeavesItsClocksCancelledNotBreached) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &gold).ok());
+  const absl::Time opened = Istanbul(2026, 11, 24, 9);
+  clock_.Set(opened + absl::Hours(3));
+  gold.set_retired(true);
+  v1::SlaDefinition retired;
+  ASSERT_TRUE(UpdateDefinition(gold, &retired).ok());
+  EXPECT_TRUE(retired.retired());
+  const absl::Time retired_at = base::FromProtoTimestamp(retired.update_time());
+  EXPECT_EQ(retired_at, opened + absl::Hours(3));
+  // A retired definition applies to nothing.
+  v1::GetDueTimeRequest due_request;
+  due_request.set_service("vpn");
+  due_request.set_priority(incident::v1::PRIORITY_P1);
+  v1::GetDueTimeResponse due;
+  EXPECT_EQ(DueTime(due_request, &due).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::SlaClock c;
+  c.set_clock_id("x1");
+  c.set_incident_id("inc-1");
+  c.set_sla_definition_id(gold.id());
+  c.set_sla_definition_name(gold.name());
+  c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+  c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+  c.set_service("vpn");
+  c.set_priority(incident::v1::PRIORITY_P1);
+  c.set_calendar_id(calendar.id());
+  c.set_time_zone("Europe/Istanbul");
+  c.mutable_target()->set_seconds(4 * 3600);
+  *c.mutable_start_time() = base::ToProtoTimestamp(opened);
+  c.set_stage(v1::CLOCK_STAGE_RUNNING);
+  *c.mutable_event_time() = c.start_time();
+  const auto apply = [&](const google::protobuf::Message& m, const v1::SlaClock& clock) {
+    ASSERT_TRUE(projection_
+                    ->Apply(events::MakeCloudEvent(m, "itsm/sla-timer", clock.incident_id(),
+                                                   base::FromProtoTimestamp(clock.event_time())))
+                    .ok());
+  };
+  v1::SlaClockStarted started;
+  *started.mutable_clock() = c;
+  apply(started, started.clock());
+  // The breach at 13:00, fired before the timer read the retirement (12:00).
+  c.set_breached(true);
+  c.mutable_business_elapsed()->set_seconds(4 * 3600);
+  *c.mutable_event_time() = base::ToProtoTimestamp(opened + absl::Hours(4));
+  v1::SlaBreached breached;
+  *breached.mutable_clock() = c;
+  apply(breached, breached.clock());
+  // Cancelled at the retirement, published with the breach's instant; then the withdrawal.
+  c.set_breached(false);
+  c.set_stage(v1::CLOCK_STAGE_CANCELLED);
+  c.mutable_business_elapsed()->set_seconds(3 * 3600);
+  *c.mutable_stop_time() = base::ToProtoTimestamp(retired_at);
+  v1::SlaClockCancelled cancelled;
+  *cancelled.mutable_clock() = c;
+  cancelled.set_reason("definition_retired");
+  apply(cancelled, cancelled.clock());
+  v1::SlaBreachWithdrawn withdrawn;
+  *withdrawn.mutable_clock() = c;
+  withdrawn.set_reason("definition_retired");
+  apply(withdrawn, withdrawn.clock());
+
+  clock_.Set(opened + absl::Hours(6));
+  v1::GetIncidentSlaStatusResponse status;
+  {
+    grpc::ClientContext ctx;
+    v1::GetIncidentSlaStatusRequest r;
+    r.set_incident_id("inc-1");
+    ASSERT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &status).ok());
+  }
+  ASSERT_EQ(status.clocks_size(), 1);
+  EXPECT_EQ(status.clocks(0).state(), "cancelled");
+  EXPECT_FALSE(status.clocks(0).breached());
+  EXPECT_EQ(status.clocks(0).business_elapsed().seconds(), 3 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(status.clocks(0).stop_time()), retired_at);
+  v1::GetComplianceReportResponse report;
+  {
+    grpc::ClientContext ctx;
+    v1::GetComplianceReportRequest r;
+    ASSERT_TRUE(stub_->GetComplianceReport(&ctx, r, &report).ok());
+  }
+  EXPECT_EQ(report.total().cancelled(), 1);
+  EXPECT_EQ(report.total().breached(), 0);
+  EXPECT_EQ(report.total().in_progress(), 0);
+  EXPECT_EQ(report.total().met(), 0);
 }
 
 // What the SLA timer publishes for `incidents` incidents, two clocks each (response met,
