@@ -60,11 +60,13 @@ class ClockProjection {
   // Many clock states in one transaction (the benchmark's load).
   absl::Status ApplyClocks(const std::vector<v1::SlaClock>& clocks);
 
-  // The calendar a running clock is extended with up to `now` (the service reads it from its
-  // database). When it fails, elapsed times are those of the last event. Called after the
-  // clocks were read and their transaction ended, once per calendar and zone.
+  // The calendar a running clock is extended with up to `now`: the version the clock is
+  // pinned to (0 for clocks published before versions were: the current one), in the clock's
+  // zone (the service reads it from its database). When it fails, elapsed times are those of
+  // the last event. Called after the clocks were read and their transaction ended, once per
+  // calendar version and zone.
   using CalendarLookup = std::function<absl::StatusOr<businesstime::Calendar>(
-      const std::string& calendar_id, const std::string& time_zone)>;
+      const std::string& calendar_id, int64_t calendar_version, const std::string& time_zone)>;
   absl::StatusOr<std::vector<v1::ClockStatus>> IncidentStatus(const std::string& incident_id,
                                                               absl::Time now,
                                                               const CalendarLookup& lookup) const;

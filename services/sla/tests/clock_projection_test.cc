@@ -84,7 +84,7 @@ class TestProjection {
 };
 
 ClockProjection::CalendarLookup AlwaysOpen() {
-  return [](const std::string&, const std::string&) {
+  return [](const std::string&, int64_t, const std::string&) {
     businesstime::CalendarSpec spec;
     spec.time_zone = "UTC";
     spec.always_open = true;
@@ -129,6 +129,31 @@ TEST(ClockProjection, FollowsOneClockThroughItsEvents) {
   EXPECT_TRUE(p.IncidentStatus("inc-2", kT0, AlwaysOpen()).empty());
 }
 
+// Issue 12, finding 9: durations in status were rounded down to seconds twice (the last
+// event's elapsed time, then the time since it), up to 2 s low. Full precision now.
+TEST(ClockProjection, StatusDurationsKeepTheirSubSecondParts) {
+  TestProjection p;
+  auto c = Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0 + absl::Milliseconds(1600));
+  *c.mutable_business_elapsed() = base::ToProtoDuration(absl::Milliseconds(1600));
+  *c.mutable_actual_elapsed() = base::ToProtoDuration(absl::Milliseconds(1600));
+  ASSERT_TRUE(p.ApplyClock(c).ok());
+  const absl::Time now = kT0 + absl::Milliseconds(1600 + 1700);
+  auto status = p.IncidentStatus("inc-1", now, AlwaysOpen());
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(base::FromProtoDuration(status[0].business_elapsed()), absl::Milliseconds(3300));
+  EXPECT_EQ(base::FromProtoDuration(status[0].actual_elapsed()), absl::Milliseconds(3300));
+  EXPECT_EQ(base::FromProtoDuration(status[0].remaining()),
+            absl::Hours(4) - absl::Milliseconds(3300));
+  // Paused: the pause grows by the exact time since the event.
+  auto paused = Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Milliseconds(4100));
+  *paused.mutable_business_elapsed() = base::ToProtoDuration(absl::Milliseconds(4100));
+  *paused.mutable_paused_duration() = base::ToProtoDuration(absl::Milliseconds(250));
+  ASSERT_TRUE(p.ApplyClock(paused).ok());
+  status = p.IncidentStatus("inc-1", kT0 + absl::Milliseconds(5000), AlwaysOpen());
+  EXPECT_EQ(base::FromProtoDuration(status[0].paused_duration()), absl::Milliseconds(1150));
+  EXPECT_EQ(base::FromProtoDuration(status[0].business_elapsed()), absl::Milliseconds(4100));
+}
+
 // A running clock's calendar is read (in the service: from the database) with the projection's
 // lock released, so the consumer applies events meanwhile; clocks sharing a calendar read it once.
 TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
@@ -141,7 +166,7 @@ TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
   bool applied_during_lookup = false;
   absl::Notification applied;
   std::thread consumer;
-  auto lookup = [&](const std::string& calendar_id, const std::string& zone) {
+  auto lookup = [&](const std::string& calendar_id, int64_t version, const std::string& zone) {
     ++lookups;
     if (!consumer.joinable()) {
       consumer = std::thread([&] {
@@ -152,7 +177,7 @@ TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
       // hanging.
       applied_during_lookup = applied.WaitForNotificationWithTimeout(absl::Seconds(5));
     }
-    return AlwaysOpen()(calendar_id, zone);
+    return AlwaysOpen()(calendar_id, version, zone);
   };
   auto status = p.IncidentStatus("inc-1", kT0 + absl::Hours(1), lookup);
   consumer.join();

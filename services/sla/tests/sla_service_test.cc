@@ -566,6 +566,54 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
 }
 
+// Issue 12, finding 8: the status of a running clock counts with the calendar version the
+// clock started with (pinned, the event's calendar_version), as the timer does, not with the
+// calendar as edited since.
+TEST_P(SlaServiceTest, StatusCountsWithTheCalendarVersionTheClockStartedWith) {
+  v1::Calendar always;
+  always.set_name("always");
+  always.set_time_zone("Europe/Istanbul");
+  always.set_always_open(true);
+  ASSERT_TRUE(CreateCalendar(always, &always).ok());
+  const absl::Time start = Istanbul(2026, 11, 21, 10);  // a Saturday
+  v1::SlaClock c;
+  c.set_clock_id("x1");
+  c.set_incident_id("inc-1");
+  c.set_sla_definition_id("def-gold");
+  c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+  c.set_calendar_id(always.id());
+  c.set_calendar_version(always.version());
+  c.set_time_zone("Europe/Istanbul");
+  c.mutable_target()->set_seconds(3600);
+  *c.mutable_start_time() = base::ToProtoTimestamp(start);
+  *c.mutable_event_time() = c.start_time();
+  *c.mutable_due_time() = base::ToProtoTimestamp(start + absl::Hours(1));
+  c.set_stage(v1::CLOCK_STAGE_RUNNING);
+  ASSERT_TRUE(projection_->ApplyClock(c).ok());
+  // Edited after the start: office hours, closed on Saturdays.
+  v1::Calendar office = OfficeCalendar("always");
+  office.set_id(always.id());
+  office.set_version(always.version());
+  {
+    grpc::ClientContext ctx;
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = office;
+    v1::UpdateCalendarResponse updated;
+    ASSERT_TRUE(stub_->UpdateCalendar(&ctx, r, &updated).ok());
+    ASSERT_EQ(updated.calendar().version(), 2);
+  }
+  clock_.Set(start + absl::Seconds(12));
+  grpc::ClientContext ctx;
+  v1::GetIncidentSlaStatusRequest r;
+  r.set_incident_id("inc-1");
+  v1::GetIncidentSlaStatusResponse status;
+  ASSERT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &status).ok());
+  ASSERT_EQ(status.clocks_size(), 1);
+  // The timer counts 12 s on version 1 (24x7); version 2 would say 0 s.
+  EXPECT_EQ(base::FromProtoDuration(status.clocks(0).business_elapsed()), absl::Seconds(12));
+  EXPECT_EQ(base::FromProtoDuration(status.clocks(0).remaining()), absl::Seconds(3600 - 12));
+}
+
 // What the SLA timer publishes for `incidents` incidents, two clocks each (response met,
 // resolution still running), started an hour apart from `first` (so reports span days).
 std::vector<events::CloudEvent> TimerEvents(int from, int incidents, absl::Time first) {
