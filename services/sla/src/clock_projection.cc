@@ -160,6 +160,23 @@ v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
   return s;
 }
 
+// Applies one clock event inside `txn`: the clock's last state (sla_clocks) and its timeline
+// (sla_clock_events), together. A re-published state is no change: it adds a timeline row
+// only for a clock this service did not know.
+absl::Status ApplyClockEvent(storage::Transaction& txn, const events::CloudEvent& event,
+                             const v1::SlaClock& clock) {
+  ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(txn, clock).status());
+  StoredClockEvent row;
+  row.clock_id = clock.clock_id();
+  row.ce_id = event.id;
+  row.incident_id = clock.incident_id();
+  row.event_us = Micros(clock.event_time());
+  row.event_type = event.type;
+  row.data = event.data;
+  return SlaRepository::AppendClockEvent(txn, row, event.type == "itsm.sla.v1.SlaClockRepublished")
+      .status();
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
@@ -227,7 +244,7 @@ std::vector<absl::Status> ClockProjection::ApplyBatch(
             absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
         continue;
       }
-      ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(*txn, **clock).status());
+      ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, e.event, **clock));
       ++applied;
     }
     for (const auto& [partition, offset] : next) {
@@ -261,7 +278,10 @@ absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> ClockProjecti
 absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
   ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> clock, ClockOf(event));
   if (!clock) return absl::OkStatus();
-  return ApplyClock(*clock);
+  if (clock->clock_id().empty()) return absl::InvalidArgumentError("clock_id: required");
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, event, *clock));
+  return txn->Commit();
 }
 
 absl::Status ClockProjection::ApplyClock(const v1::SlaClock& c) { return ApplyClocks({c}); }

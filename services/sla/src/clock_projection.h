@@ -2,6 +2,8 @@
 // kept in the service's database (table sla_clocks), for per-incident status and compliance
 // reports over any past period. Every clock event carries the clock's full state (SlaClock), so
 // applying one is an upsert; an event older than the clock's last one (event_time) is ignored.
+// Each event is also kept in its clock's timeline (table sla_clock_events, at most 500 per
+// clock, once per ce_id) in the same transaction, for ExplainClocks.
 //
 // The consumer's position in itsm.sla.v1 is stored in the transaction of the clocks it applied
 // (table sla_consumer_positions), so a restart resumes where the last commit stopped, and
@@ -53,8 +55,8 @@ class ClockProjection {
   absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> StartPositions(
       const std::string& cluster_id);
 
-  // One event, or one clock state, in a transaction of its own and without a position (tests
-  // and the benchmark).
+  // One event (its state and timeline row), or one clock state (no timeline row), in a
+  // transaction of its own and without a position (tests and the benchmark).
   absl::Status Apply(const events::CloudEvent& event);
   absl::Status ApplyClock(const v1::SlaClock& clock);
   // Many clock states in one transaction (the benchmark's load).

@@ -77,6 +77,13 @@ class TestProjection {
     return n.ok() ? static_cast<size_t>(*n) : 0;
   }
   ClockProjection& projection() { return *projection_; }
+  std::vector<StoredClockEvent> Timeline(const std::string& incident) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    auto rows = SlaRepository::ClockEvents(**txn, incident);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() ? *std::move(rows) : std::vector<StoredClockEvent>{};
+  }
 
  private:
   std::unique_ptr<storage::Database> db_;
@@ -233,6 +240,50 @@ TEST(ClockProjection, CompletedAndBreachedAndCancelled) {
   EXPECT_EQ(status[0].stage() == v1::CLOCK_STAGE_COMPLETED ||
                 status[1].stage() == v1::CLOCK_STAGE_COMPLETED,
             true);
+}
+
+// Each applied clock event is kept in its clock's timeline, once per ce_id: a redelivery or a
+// replay adds nothing, a re-published state only for a clock not known before; at most
+// kMaxEventsPerClock per clock, the latest.
+TEST(ClockProjection, KeepsEachClocksTimelineOncePerEventAndBounded) {
+  TestProjection p;
+  const auto started =
+      Event<v1::SlaClockStarted>(Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0));
+  const auto paused =
+      Event<v1::SlaClockPaused>(Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Hours(1)));
+  for (int round = 0; round < 2; ++round) {  // the second round is a replay
+    ASSERT_TRUE(p.Apply(started).ok());
+    ASSERT_TRUE(p.Apply(paused).ok());
+  }
+  // The timer's re-published state of a known clock: no change, no row.
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(
+                          Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Hours(1))))
+                  .ok());
+  auto rows = p.Timeline("inc-1");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].event_type, "itsm.sla.v1.SlaClockStarted");
+  EXPECT_EQ(rows[0].ce_id, started.id);
+  EXPECT_EQ(rows[0].seq, 1);
+  EXPECT_EQ(rows[1].event_type, "itsm.sla.v1.SlaClockPaused");
+  EXPECT_EQ(rows[1].seq, 2);
+  EXPECT_EQ(rows[1].event_us, absl::ToUnixMicros(kT0 + absl::Hours(1)));
+  // A clock known only from a re-published state (a consumer rebuilt after a broker loss).
+  ASSERT_TRUE(
+      p.Apply(Event<v1::SlaClockRepublished>(Clock("c2", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0)))
+          .ok());
+  ASSERT_EQ(p.Timeline("inc-2").size(), 1u);
+
+  // Beyond the bound the oldest go; the numbering goes on.
+  const int64_t n = SlaRepository::kMaxEventsPerClock + 20;
+  for (int64_t k = 0; k < n; ++k) {
+    auto c = Clock("c3", "inc-3", k % 2 ? v1::CLOCK_STAGE_RUNNING : v1::CLOCK_STAGE_PAUSED,
+                   kT0 + absl::Seconds(k));
+    ASSERT_TRUE(p.Apply(k % 2 ? Event<v1::SlaClockResumed>(c) : Event<v1::SlaClockPaused>(c)).ok());
+  }
+  rows = p.Timeline("inc-3");
+  ASSERT_EQ(static_cast<int64_t>(rows.size()), SlaRepository::kMaxEventsPerClock);
+  EXPECT_EQ(rows.front().seq, 21);
+  EXPECT_EQ(rows.back().seq, n);
 }
 
 TEST(ClockProjection, IgnoresOtherEventsAndRejectsBrokenOnes) {
