@@ -68,7 +68,9 @@ std::string CausePhrase(const std::string& cause) {
 // " (state=ON_HOLD, hold_reason=awaiting_caller; record v3)", or "".
 std::string ChangeSuffix(const v1::SlaClock& c) {
   std::vector<std::string> parts;
-  for (const auto& f : c.changed_fields()) parts.push_back(absl::StrCat(f.field(), "=", f.value()));
+  for (const auto& f : c.changed_fields()) {
+    parts.push_back(absl::StrCat(f.field(), "=", f.value().empty() ? "\"\"" : f.value()));
+  }
   std::string out = absl::StrJoin(parts, ", ");
   if (c.record_version() > 0) {
     absl::StrAppend(&out, out.empty() ? "" : "; ", "record v", c.record_version());
@@ -290,8 +292,10 @@ v1::ClockDerivation Derive(const slamodel::Clock& clock, const businesstime::Cal
                                               : "met (stopped before the due instant)"));
       break;
     case Stage::kCancelled:
-      steps.Add(absl::StrCat("cancelled at ", When(as_of, tz), ": neither met nor breached"));
-      break;
+      // Its instants would only say what a clock that no longer runs would have done.
+      steps.Add(absl::StrCat("cancelled at ", When(as_of, tz), " with ", Dur(elapsed), " of ",
+                             Dur(target), ": neither met nor breached"));
+      return d;
     case Stage::kNone:
       break;
   }
@@ -489,6 +493,7 @@ v1::ClockWhatIf WhatIfClock(const ClockHistory& facts, const WhatIfSpec& spec, a
   }
   w.set_calendar_id(spec.calendar ? spec.calendar_id : c.calendar_id());
   w.set_calendar_version(spec.calendar ? spec.calendar_version : c.calendar_version());
+  w.set_calendar_name(spec.calendar ? spec.calendar_name : facts.calendar_name);
   w.set_time_zone(spec.calendar ? spec.time_zone : c.time_zone());
   for (double t : thresholds) w.add_warning_thresholds(t);
   if (calendar == nullptr) {
@@ -523,9 +528,8 @@ v1::ClockWhatIf WhatIfClock(const ClockHistory& facts, const WhatIfSpec& spec, a
   const std::string target_label =
       absl::StrCat(Priority(c.priority()), " ", KindName(c.clock_kind()), " target of \"",
                    w.sla_definition_name(), "\" v", w.sla_definition_version(), " (what-if)");
-  const std::string calendar_label =
-      absl::StrCat("calendar \"", spec.calendar ? spec.calendar_name : facts.calendar_name, "\" v",
-                   w.calendar_version(), " (", w.time_zone(), ")");
+  const std::string calendar_label = absl::StrCat("calendar \"", w.calendar_name(), "\" v",
+                                                  w.calendar_version(), " (", w.time_zone(), ")");
   *w.mutable_derivation() =
       Derive(*clock, *calendar, thresholds, now, tz, target_label, calendar_label);
   return w;
