@@ -58,6 +58,8 @@ commands:
           (or --definition ID --priority P, or --calendar C --target 4h)
           [--caller-zone TZ] [--ci-zone TZ] [--ci CI_ID: the zone of the CI's location]
   sla status <incident or request: id or number>
+  sla explain <incident or request> [--clock ID] [--what-if-definition ID[@V]]
+      [--what-if-calendar ID[@V]] [--json]
   sla report [--by service,priority,sla,period] [--period day|week|month] [--from T] [--to T]
           [--zone TZ] [--service S] [--priority P] [--definition ID] [--kind K]
 

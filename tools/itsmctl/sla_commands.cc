@@ -599,32 +599,13 @@ absl::Status DueCommand(const Context& ctx, const Args& args) {
   return absl::OkStatus();
 }
 
-// Clocks are kept by record id; people know numbers (INC0000042, REQ0000007): look those up.
-absl::StatusOr<std::string> RecordId(const Context& ctx, const std::string& id_or_number) {
-  if (base::IsUuid(id_or_number)) return id_or_number;
-  ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
-  auto stub = incident::v1::IncidentService::NewStub(channel);
-  if (absl::StartsWith(id_or_number, "REQ")) {
-    incident::v1::GetServiceRequestRequest get;
-    get.set_id(id_or_number);
-    incident::v1::GetServiceRequestResponse got;
-    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetServiceRequest(ctx.NewCall().get(), get, &got)));
-    return got.service_request().id();
-  }
-  incident::v1::GetIncidentRequest get;
-  get.set_id(id_or_number);
-  incident::v1::GetIncidentResponse got;
-  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetIncident(ctx.NewCall().get(), get, &got)));
-  return got.incident().id();
-}
-
 absl::Status StatusCommand(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
   if (args.positionals().size() != 1)
     return absl::InvalidArgumentError(
         "usage: itsmctl sla status <incident or request: id or number>");
   slav1::GetIncidentSlaStatusRequest request;
-  ITSM_ASSIGN_OR_RETURN(std::string id, RecordId(ctx, args.positionals()[0]));
+  ITSM_ASSIGN_OR_RETURN(std::string id, RecordIdOf(ctx, args.positionals()[0]));
   request.set_incident_id(id);
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
@@ -729,14 +710,34 @@ absl::Status ReportCommand(const Context& ctx, const Args& args) {
 
 }  // namespace
 
+// Clocks are kept by record id; people know numbers (INC0000042, REQ0000007): look those up.
+absl::StatusOr<std::string> RecordIdOf(const Context& ctx, const std::string& id_or_number) {
+  if (base::IsUuid(id_or_number)) return id_or_number;
+  ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
+  auto stub = incident::v1::IncidentService::NewStub(channel);
+  if (absl::StartsWith(id_or_number, "REQ")) {
+    incident::v1::GetServiceRequestRequest get;
+    get.set_id(id_or_number);
+    incident::v1::GetServiceRequestResponse got;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetServiceRequest(ctx.NewCall().get(), get, &got)));
+    return got.service_request().id();
+  }
+  incident::v1::GetIncidentRequest get;
+  get.set_id(id_or_number);
+  incident::v1::GetIncidentResponse got;
+  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetIncident(ctx.NewCall().get(), get, &got)));
+  return got.incident().id();
+}
+
 absl::Status RunSla(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl sla calendar|definition|due|status|report ...");
+        "usage: itsmctl sla calendar|definition|due|status|explain|report ...");
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "calendar") return CalendarCommand(ctx, rest);
   if (argv[0] == "definition") return DefinitionCommand(ctx, rest);
+  if (argv[0] == "explain") return SlaExplainCommand(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {}));
   if (argv[0] == "due") return DueCommand(ctx, args);
   if (argv[0] == "status") return StatusCommand(ctx, args);

@@ -10,6 +10,7 @@
 #include "itsm/businesstime/business_time.h"
 #include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
+#include "services/sla-timer/src/clock_snapshot.h"
 
 namespace itsm::sla_timer {
 namespace {
@@ -64,16 +65,7 @@ Stage StageOf(const TimerClock& c) {
   return s;
 }
 
-std::vector<slamodel::Transition> History(const TimerClock& c) {
-  std::vector<slamodel::Transition> out;
-  out.reserve(c.history_size());
-  for (const auto& t : c.history()) {
-    out.push_back({.type = static_cast<ActionType>(t.type()),
-                   .at = FromUs(t.at_us()),
-                   .target = absl::Seconds(t.target_s())});
-  }
-  return out;
-}
+std::vector<slamodel::Transition> History(const TimerClock& c) { return ClockTransitions(c); }
 
 void AddTransition(TimerClock& c, ActionType type, absl::Time at, absl::Duration target = {}) {
   auto* t = c.add_history();
@@ -195,6 +187,10 @@ struct TimerLogic::Ctx {
   std::string incident_id;
   // The record's first configuration item ("" none), for CI-location zones.
   std::string ci_id;
+  // The change being applied (OnRecord): the fields it set and the record's version, for the
+  // events it causes.
+  std::vector<sla::v1::FieldValue> changed_fields;
+  int64_t record_version = 0;
 };
 
 struct TimerLogic::Record {
@@ -297,42 +293,22 @@ absl::StatusOr<const slamodel::ClockPolicy*> TimerLogic::Policy(const sla::v1::S
   return slot.get();
 }
 
-absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerClock& c,
-                                                       absl::Time at) {
+absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerClock& c, absl::Time at,
+                                                       const std::string& cause, bool by_record,
+                                                       bool transition) {
   ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
   ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                         source_.Definition(c.definition_id(), c.definition_version()));
-  ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, at));
-  sla::v1::SlaClock s;
-  s.set_clock_id(c.clock_id());
-  s.set_incident_id(ctx.incident_id);
-  s.set_record_type(ctx.out.state.record_type());
-  s.set_sla_definition_id(c.definition_id());
-  s.set_sla_definition_version(c.definition_version());
-  s.set_sla_definition_name(def->name());
-  s.set_agreement_kind(def->kind());
-  s.set_clock_kind(c.clock_kind());
-  s.set_service(ctx.out.state.record().service());
-  s.set_priority(c.priority());
-  s.set_calendar_id(c.calendar_id());
-  s.set_time_zone(c.time_zone());
-  *s.mutable_target() = base::ToProtoDuration(clock.target());
-  *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
-  if (clock.stage() != Stage::kPaused && clock.stage() != Stage::kCancelled) {
-    // The same instant the firing loop schedules the breach at (Clock::Milestones).
-    if (auto due = clock.Milestones(*cal, {}, at).back().at) {
-      *s.mutable_due_time() = base::ToProtoTimestamp(*due);
-    }
+  ITSM_ASSIGN_OR_RETURN(sla::v1::SlaClock s, ComposeClock(ctx.out.state, c, *def, *cal, at));
+  s.set_cause(cause);
+  if (by_record) {
+    for (const auto& f : ctx.changed_fields) *s.add_changed_fields() = f;
+    s.set_record_version(ctx.record_version);
   }
-  s.set_stage(slamodel::ToProto(clock.stage()));
-  s.set_breached(clock.breached());
-  *s.mutable_business_elapsed() = base::ToProtoDuration(clock.BusinessElapsed(*cal, at));
-  *s.mutable_actual_elapsed() = base::ToProtoDuration(clock.ActualElapsed(at));
-  *s.mutable_paused_duration() = base::ToProtoDuration(clock.PausedDuration(at));
-  if (clock.stop_time() != absl::InfiniteFuture()) {
-    *s.mutable_stop_time() = base::ToProtoTimestamp(clock.stop_time());
+  if (transition && c.history_size() > 0) {
+    *s.mutable_change_time() =
+        base::ToProtoTimestamp(FromUs(c.history(c.history_size() - 1).at_us()));
   }
-  *s.mutable_event_time() = base::ToProtoTimestamp(at);
   return s;
 }
 
@@ -393,14 +369,14 @@ absl::Status TimerLogic::FireClock(Ctx& ctx, TimerClock& c, absl::Time t, absl::
       if (options_.definition_cache_ttl > absl::ZeroDuration()) {
         c.set_retirement_check_us(Us(t + options_.definition_cache_ttl));
       }
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, kCauseTargetReached, false));
       snap.set_breached(true);
       sla::v1::SlaBreached e;
       *e.mutable_clock() = snap;
       ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
     } else {
       c.add_warnings_fired(m.percent);
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, kCauseWarningThreshold, false));
       sla::v1::SlaWarningReached e;
       *e.mutable_clock() = snap;
       e.set_threshold_percent(m.percent);
@@ -464,7 +440,8 @@ absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
     cancelled.clear_warnings_fired();
     const absl::Time at = FromUs(cancelled.last_event_us());
     sla::v1::SlaBreachWithdrawn e;
-    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(), Snapshot(ctx, cancelled, at));
+    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(),
+                          Snapshot(ctx, cancelled, at, kCauseDefinitionRetired, false));
     e.set_reason("definition_retired");
     ITSM_RETURN_IF_ERROR(Emit(ctx, cancelled, e, Armed(cancelled, "breach-withdrawn"), at));
   }
@@ -508,7 +485,11 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
     c.set_breach_fired(false);
     const absl::Time at = std::max(t, FromUs(c.last_event_us()));
     sla::v1::SlaBreachWithdrawn e;
-    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(), Snapshot(ctx, c, at));
+    // A longer target withdraws it (a priority change), or an earlier change applied late.
+    ITSM_ASSIGN_OR_RETURN(
+        *e.mutable_clock(),
+        Snapshot(ctx, c, at, reason == "retargeted" ? kCausePriorityChange : kCauseLateEvent,
+                 true));
     e.set_reason(reason);
     ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breach-withdrawn"), at));
   }
@@ -589,10 +570,15 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     for (const slamodel::Action& r : replayed) AddTransition(c, r.type, r.at);
     *st.mutable_clocks(index) = std::move(c);
     TimerClock& clock = *st.mutable_clocks(index);
-    ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time));
+    ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time, CauseOf(a), true));
     sla::v1::SlaClockStarted m;
     *m.mutable_clock() = snap;
     m.set_retroactive(clock.retroactive());
+    for (const slamodel::Action& r : replayed) {
+      auto* t = m.add_replayed();
+      t->set_type(r.type == ActionType::kPause ? "pause" : "resume");
+      *t->mutable_time() = base::ToProtoTimestamp(r.at);
+    }
     return Emit(ctx, clock, m, "started", change_time);
   }
   if (index < 0) {
@@ -607,18 +593,18 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     case ActionType::kPause: {
       AddTransition(c, a.type, a.at);
       sla::v1::SlaClockPaused m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       return Emit(ctx, c, m, "paused/" + n, at);
     }
     case ActionType::kResume: {
       AddTransition(c, a.type, a.at);
       sla::v1::SlaClockResumed m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       return Emit(ctx, c, m, "resumed/" + n, at);
     }
     case ActionType::kStop: {
       AddTransition(c, a.type, a.at);
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, CauseOf(a), true, true));
       if (snap.breached()) {
         sla::v1::SlaClockCompleted m;
         *m.mutable_clock() = snap;
@@ -632,7 +618,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     case ActionType::kReset: {
       AddTransition(c, ActionType::kCancel, a.at);
       sla::v1::SlaClockCancelled m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       m.set_reason(a.type == ActionType::kReset && a.reason.empty() ? "reset" : a.reason);
       return Emit(ctx, c, m, "cancelled", at);
     }
@@ -654,7 +640,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       AddTransition(c, a.type, a.at, target);
       c.set_priority(priority);
       sla::v1::SlaClockRetargeted m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       *m.mutable_previous_target() = base::ToProtoDuration(absl::Seconds(previous_target));
       m.set_previous_priority(previous_priority);
       return Emit(ctx, c, m, "retargeted/" + n, at);
@@ -819,6 +805,9 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
                                              .category = record.query.category,
                                              .ci_class = record.query.ci_class,
                                              .request_type = record.query.request_type};
+  ctx.changed_fields = ChangedFields(
+      before ? &*before : nullptr, before_coverage ? &*before_coverage : nullptr, after, coverage);
+  ctx.record_version = record.version;
   const auto record_of = [&record](const slamodel::RecordFields& f) {
     sla::v1::TimerRecord r = ToRecord(f, record.service);
     r.set_ci_id(record.ci_id);

@@ -166,7 +166,12 @@ class TimerLogic {
                            const slamodel::Action& action, incident::v1::Priority priority,
                            absl::Time change_time,
                            const std::vector<slamodel::Action>& replayed = {});
-  absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
+  // The clock's state at `at` (ComposeClock) with the event's cause; `by_record`: a change of
+  // the record caused it (its changed fields and version go with it); `transition`: the event
+  // announces the clock's last transition (its instant is the change_time).
+  absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at,
+                                             const std::string& cause, bool by_record,
+                                             bool transition = false);
   absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
                     const std::string& what, absl::Time at);
   absl::Status ScheduleNext(Ctx& ctx);

@@ -565,6 +565,100 @@ TEST_F(TimerLogicTest, MovedOntoAServiceWithARetroactiveSlaCountsFromTheCreation
   EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
 }
 
+// Issue 12, "an explainable clock": every event names its cause, the record change behind it
+// (fields and version) and the calendar version the clock is pinned to.
+TEST_F(TimerLogicTest, EventsSayWhyAndUnderWhichCalendarVersion) {
+  auto fields = [](const sla::v1::SlaClock& c) {
+    std::map<std::string, std::string> out;
+    for (const auto& f : c.changed_fields()) out[f.field()] = f.value();
+    return out;
+  };
+  Apply(Create(incident::v1::PRIORITY_P2));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.cause(), "start_condition");
+  EXPECT_EQ(started.record_version(), 1);
+  EXPECT_EQ(started.calendar_version(), state_->clocks(0).calendar_version());
+  EXPECT_GT(started.calendar_version(), 0);
+  EXPECT_EQ(fields(started)["state"], "NEW");
+  EXPECT_EQ(fields(started)["priority"], "P2");
+  EXPECT_EQ(fields(started)["service"], "vpn");
+  EXPECT_LE(started.changed_fields_size(), 8);
+  // A calendar edited after the start does not change the pinned version.
+  sla::v1::Calendar edited;
+  edited.set_id("cal");
+  edited.set_name("24x7");
+  edited.set_time_zone("Europe/Istanbul");
+  edited.set_always_open(true);
+  source_.Put(edited);
+
+  clock_.Advance(absl::Hours(1));
+  Change([](Incident& i) {
+    i.set_assignee("bob");
+    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+    i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+  });
+  auto paused = Last<sla::v1::SlaClockPaused>("SlaClockPaused").clock();
+  EXPECT_EQ(paused.cause(), "pause_condition");
+  EXPECT_EQ(paused.record_version(), 2);
+  EXPECT_EQ(paused.calendar_version(), started.calendar_version());
+  EXPECT_EQ(fields(paused),
+            (std::map<std::string, std::string>{
+                {"state", "ON_HOLD"}, {"assignee", "bob"}, {"hold_reason", "awaiting_caller"}}));
+  EXPECT_EQ(base::FromProtoTimestamp(paused.change_time()), kT0 + absl::Hours(1));
+
+  clock_.Advance(absl::Hours(1));
+  Change([](Incident& i) {
+    i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+    i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+  });
+  EXPECT_EQ(Last<sla::v1::SlaClockResumed>("SlaClockResumed").clock().cause(), "resume_condition");
+  clock_.Advance(absl::Hours(3));  // 4 h running of 8 h: the 50 % warning
+  Fire();
+  auto warning = Last<sla::v1::SlaWarningReached>("SlaWarningReached").clock();
+  EXPECT_EQ(warning.cause(), "warning_threshold");
+  EXPECT_EQ(warning.changed_fields_size(), 0);
+  EXPECT_EQ(warning.record_version(), 0);
+  EXPECT_FALSE(warning.has_change_time());
+  Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); });
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").clock();
+  EXPECT_EQ(cancelled.cause(), "priority_change");  // superseded
+  EXPECT_EQ(fields(cancelled), (std::map<std::string, std::string>{{"priority", "P1"}}));
+  auto restarted = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(restarted.cause(), "priority_change");
+  // A clock started now pins the calendar's current version.
+  EXPECT_GT(restarted.calendar_version(), started.calendar_version());
+  EXPECT_EQ(restarted.time_zone(), "Europe/Istanbul");
+  Change([](Incident& i) { i.set_service("email"); });
+  auto detached = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").clock();
+  EXPECT_EQ(detached.cause(), "coverage_change");
+  EXPECT_EQ(fields(detached), (std::map<std::string, std::string>{{"service", "email"}}));
+}
+
+TEST_F(ShortTargetsTest, AWithdrawnBreachAndARetroactiveStartSayWhy) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  clock_.Advance(absl::Seconds(10));
+  Fire();
+  EXPECT_EQ(Last<sla::v1::SlaBreached>("SlaBreached").clock().cause(), "target_reached");
+  SetPriority(incident::v1::PRIORITY_P1);  // 30 s, retroactive: the breach is withdrawn
+  auto withdrawn = Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").clock();
+  EXPECT_EQ(withdrawn.cause(), "priority_change");
+  EXPECT_EQ(Last<sla::v1::SlaClockRetargeted>("SlaClockRetargeted").clock().cause(),
+            "priority_change");
+  // Held, dropped to an uncovered priority, raised again: the re-attached clock replays the
+  // hold from the record's history, and its start event lists the replayed pause.
+  Hold();
+  clock_.Advance(absl::Seconds(5));
+  SetPriority(incident::v1::PRIORITY_P4);
+  clock_.Advance(absl::Seconds(5));
+  SetPriority(incident::v1::PRIORITY_P1);
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_TRUE(started.retroactive());
+  EXPECT_EQ(started.clock().cause(), "priority_change");
+  ASSERT_EQ(started.replayed_size(), 1);
+  EXPECT_EQ(started.replayed(0).type(), "pause");
+  EXPECT_EQ(base::FromProtoTimestamp(started.replayed(0).time()), kT0 + absl::Seconds(10));
+}
+
 TEST_F(TimerLogicTest, ACategoryChangeReevaluatesWhichDefinitionsApply) {
   sla::v1::SlaDefinition d = Gold(false);
   d.mutable_coverage()->add_categories("network");

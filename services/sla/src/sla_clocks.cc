@@ -31,9 +31,11 @@ struct DueTimeInputs {
 }  // namespace
 
 absl::StatusOr<businesstime::Calendar> SlaClocks::LoadCalendar(const std::string& calendar_id,
+                                                               int64_t version,
                                                                const std::string& time_zone) const {
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-  ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar,
+                        SlaRepository::GetCalendar(*txn, calendar_id, version));
   return slamodel::CompileCalendar(calendar, time_zone);
 }
 
@@ -188,8 +190,8 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
 absl::Status SlaClocks::IncidentStatus(const v1::GetIncidentSlaStatusRequest& request,
                                        v1::GetIncidentSlaStatusResponse& out) const {
   if (request.incident_id().empty()) return base::FieldError("incident_id", "required");
-  auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
-    return LoadCalendar(calendar_id, zone);
+  auto lookup = [this](const std::string& calendar_id, int64_t version, const std::string& zone) {
+    return LoadCalendar(calendar_id, version, zone);
   };
   ITSM_ASSIGN_OR_RETURN(auto statuses,
                         projection_.IncidentStatus(request.incident_id(), clock_.Now(), lookup));
