@@ -3,14 +3,19 @@
 #ifndef ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
 #define ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_
 
+#include <signal.h>
+
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/test_env.h"
 
@@ -19,12 +24,19 @@ namespace itsm::testing {
 class LaunchedSuite {
  public:
   // `services`: the services to run, in start order (each finds those started before it
-  // through the ITSM_<NAME>_ADDRESS the launcher passes on).
-  explicit LaunchedSuite(const std::vector<std::string>& services) {
+  // through the ITSM_<NAME>_ADDRESS the launcher passes on). `env`: settings every service gets
+  // (the suite file's env of each, e.g. ITSM_SHUTDOWN_GRACE_MS).
+  explicit LaunchedSuite(const std::vector<std::string>& services,
+                         const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> settings;
+    for (const auto& [name, value] : env) {
+      settings.push_back(absl::StrCat(R"(")", name, R"(": ")", value, R"(")"));
+    }
     std::vector<std::string> entries;
     for (const auto& name : services) {
-      entries.push_back(
-          absl::StrCat(R"({"name": ")", name, R"(", "grpcPort": 0, "metricsPort": 0})"));
+      entries.push_back(absl::StrCat(R"({"name": ")", name,
+                                     R"(", "grpcPort": 0, "metricsPort": 0, "env": {)",
+                                     absl::StrJoin(settings, ", "), "}}"));
     }
     suite_ = absl::StrCat(
         R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )", supervisor::FindFreePort(),
@@ -50,6 +62,14 @@ class LaunchedSuite {
 
   // SIGTERM to the launcher; its exit code.
   int Stop() { return launcher_->Stop(absl::Seconds(60)); }
+  // SIGKILL to the embedded broker, which loses every event it held: the launcher stops the
+  // rest of the suite and exits. Its exit code.
+  int KillBroker() {
+    const int pid = Endpoints().kafka_pid();
+    EXPECT_GT(pid, 0);
+    if (pid > 0) ::kill(pid, SIGKILL);
+    return launcher_->Wait(absl::Seconds(60));
+  }
 
   // Runs itsmctl against the suite; returns its exit code, its output (stdout and stderr) in *out.
   int Itsmctl(const std::vector<std::string>& args, std::string* out) {
@@ -69,6 +89,23 @@ class LaunchedSuite {
   }
 
   std::string endpoints_file() const { return dir_.File("run/endpoints.json"); }
+  // What the running launcher wrote to endpoints.json (every service's addresses and pid, the
+  // broker's bootstrap servers).
+  launcher::v1::Endpoints Endpoints() const {
+    launcher::v1::Endpoints endpoints;
+    auto text = supervisor::ReadFile(endpoints_file());
+    EXPECT_TRUE(text.ok()) << text.status();
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text.value_or("{}"), &endpoints).ok());
+    return endpoints;
+  }
+  // The gRPC address of the running service `name` ("" if it does not run).
+  std::string GrpcAddress(const std::string& name) const {
+    const launcher::v1::Endpoints endpoints = Endpoints();
+    for (const auto& service : endpoints.services()) {
+      if (service.name() == name) return service.grpc_address();
+    }
+    return "";
+  }
   std::string launch_log() const {
     return supervisor::ReadFile(dir_.File("launch.log")).value_or("");
   }

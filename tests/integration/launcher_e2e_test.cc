@@ -2,8 +2,6 @@
 // to it through the endpoints file, and SIGTERM stops everything it started.
 #include <signal.h>
 
-#include "google/protobuf/util/json_util.h"
-#include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/supervisor/suite_service.h"
 #include "launched_suite.h"
 
@@ -14,10 +12,7 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   testing::LaunchedSuite suite({"incident"});
   ASSERT_NO_FATAL_FAILURE(suite.Start());
 
-  launcher::v1::Endpoints endpoints;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  *supervisor::ReadFile(suite.endpoints_file()), &endpoints)
-                  .ok());
+  const launcher::v1::Endpoints endpoints = suite.Endpoints();
   ASSERT_EQ(endpoints.services_size(), 1);
   const pid_t service_pid = endpoints.services(0).pid();
   EXPECT_TRUE(supervisor::IsServing(endpoints.services(0).grpc_address()));

@@ -10,8 +10,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "google/protobuf/util/json_util.h"
-#include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/supervisor/suite_service.h"
 #include "launched_suite.h"
 
@@ -72,10 +70,7 @@ TEST(ReadmeAndMetrics, EveryReadmeCommandWorksAndEveryMetricsEndpointPassesPromt
                                                                            << classes;
   }
 
-  launcher::v1::Endpoints endpoints;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  *supervisor::ReadFile(suite.endpoints_file()), &endpoints)
-                  .ok());
+  const launcher::v1::Endpoints endpoints = suite.Endpoints();
   ASSERT_EQ(endpoints.services_size(), 4);
   testing::ScratchDir scratch;
   for (const auto& service : endpoints.services()) {

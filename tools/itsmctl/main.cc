@@ -48,14 +48,18 @@ commands:
            [--holiday YYYY-MM-DD[@HH:MM-HH:MM][=NAME]]... [--extra YYYY-MM-DD@HH:MM-HH:MM]...
   sla calendar get <id or name> [--version N] | sla calendar list
   sla definition create --name N [--kind sla|ola|uc] --service S... --calendar C
-           --target P1:response=30m,resolve=4h... [--thresholds 50,75,90] [--from T] [--until T]
+           --target P1:response=30m,resolve=4h... (resolve=2bd: 2 business days)
+           [--day-rule end-of-day|same-time] [--thresholds 50,75,90] [--from T] [--until T]
            [--customer C] [--group G] [--supplier ID] [--zone-source definition|caller|ci]
-           [--zone TZ] [--retroactive]
+           [--zone TZ] [--retroactive] [--measure-from start|creation]
   sla definition get <id> [--version N] | sla definition list [--service S] [--kind K] [--all]
+  sla definition retire <id>                 its running and paused clocks are cancelled
   sla due --service S --priority P1 [--clock response|resolution] [--start RFC3339]
           (or --definition ID --priority P, or --calendar C --target 4h)
           [--caller-zone TZ] [--ci-zone TZ] [--ci CI_ID: the zone of the CI's location]
   sla status <incident or request: id or number>
+  sla explain <incident or request> [--clock ID] [--what-if-definition ID[@V]]
+      [--what-if-calendar ID[@V]] [--json]
   sla report [--by service,priority,sla,period] [--period day|week|month] [--from T] [--to T]
           [--zone TZ] [--service S] [--priority P] [--definition ID] [--kind K]
 

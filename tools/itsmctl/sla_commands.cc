@@ -314,7 +314,18 @@ absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>&
 
 // --- definitions ------------------------------------------------------------------------------
 
-// --target P1:response=30m,resolve=4h
+// "2bd": two business days (docs/sla.md 2.1); 0 when `text` is a duration.
+absl::StatusOr<int> BusinessDays(const std::string& text) {
+  if (!absl::EndsWith(text, "bd")) return 0;
+  int days = 0;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 2), &days) || days <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--target: \"", text, "\" is not a positive number of business days (2bd)"));
+  }
+  return days;
+}
+
+// --target P1:response=30m,resolve=4h (or resolve=2bd: two business days)
 absl::Status AddTarget(slav1::SlaDefinition& d, const std::string& text) {
   std::vector<std::string> pt = absl::StrSplit(text, absl::MaxSplits(':', 1));
   if (pt.size() != 2) {
@@ -329,11 +340,23 @@ absl::Status AddTarget(slav1::SlaDefinition& d, const std::string& text) {
     if (parts.size() != 2)
       return absl::InvalidArgumentError(
           absl::StrCat("--target: \"", kv, "\" is not name=duration"));
-    ITSM_ASSIGN_OR_RETURN(absl::Duration dur, ParseDur("target", parts[1]));
+    ITSM_ASSIGN_OR_RETURN(int days, BusinessDays(parts[1]));
+    absl::Duration dur;
+    if (days == 0) {
+      ITSM_ASSIGN_OR_RETURN(dur, ParseDur("target", parts[1]));
+    }
     if (parts[0] == "response" || parts[0] == "respond") {
-      *t->mutable_response_target() = ToProto(dur);
+      if (days > 0) {
+        t->set_response_business_days(days);
+      } else {
+        *t->mutable_response_target() = ToProto(dur);
+      }
     } else if (parts[0] == "resolve" || parts[0] == "resolution") {
-      *t->mutable_resolution_target() = ToProto(dur);
+      if (days > 0) {
+        t->set_resolution_business_days(days);
+      } else {
+        *t->mutable_resolution_target() = ToProto(dur);
+      }
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("--target: \"", parts[0], "\": expected response or resolve"));
@@ -348,10 +371,15 @@ void PrintDefinitions(const std::vector<slav1::SlaDefinition>& defs) {
     std::vector<std::string> services(d.coverage().services().begin(),
                                       d.coverage().services().end());
     std::string targets;
+    const auto shown = [](bool has, const google::protobuf::Duration& duration, int days) {
+      if (has) return Dur(duration);
+      return days > 0 ? absl::StrCat(days, "bd") : std::string("-");
+    };
     for (const auto& t : d.targets()) {
-      absl::StrAppend(&targets, targets.empty() ? "" : " ", PriorityName(t.priority()), ":",
-                      t.has_response_target() ? Dur(t.response_target()) : "-", "/",
-                      t.has_resolution_target() ? Dur(t.resolution_target()) : "-");
+      absl::StrAppend(
+          &targets, targets.empty() ? "" : " ", PriorityName(t.priority()), ":",
+          shown(t.has_response_target(), t.response_target(), t.response_business_days()), "/",
+          shown(t.has_resolution_target(), t.resolution_target(), t.resolution_business_days()));
     }
     rows.push_back({d.name(), KindName(d.kind()), absl::StrJoin(services, ","), targets,
                     d.retired() ? "retired" : "active", absl::StrCat(d.version()), d.id()});
@@ -362,16 +390,17 @@ void PrintDefinitions(const std::vector<slav1::SlaDefinition>& defs) {
 
 absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty())
-    return absl::InvalidArgumentError("usage: itsmctl sla definition create|get|list ...");
+    return absl::InvalidArgumentError("usage: itsmctl sla definition create|get|list|retire ...");
   ITSM_ASSIGN_OR_RETURN(Args args,
                         Args::Parse({argv.begin() + 1, argv.end()}, {"retroactive", "all"}));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   if (argv[0] == "create") {
     ITSM_RETURN_IF_ERROR(
-        args.OnlyKnown({"name", "description", "kind", "customer", "group", "supplier", "service",
-                        "ci-class", "category", "request-type", "calendar", "zone-source", "zone",
-                        "target", "thresholds", "from", "until", "retroactive"}));
+        args.OnlyKnown({"name",     "description", "kind",        "customer", "group",
+                        "supplier", "service",     "ci-class",    "category", "request-type",
+                        "calendar", "zone-source", "zone",        "target",   "thresholds",
+                        "from",     "until",       "retroactive", "day-rule", "measure-from"}));
     slav1::SlaDefinition d;
     d.set_name(args.Get("name"));
     d.set_description(args.Get("description"));
@@ -415,6 +444,20 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
       *d.mutable_effective_until() = base::ToProtoTimestamp(t);
     }
     d.set_retroactive_start(args.Has("retroactive"));
+    const std::string day_rule = args.Get("day-rule", "end-of-day");
+    if (day_rule == "same-time") {
+      d.set_business_day_rule(slav1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+    } else if (day_rule != "end-of-day") {
+      return absl::InvalidArgumentError("--day-rule: expected end-of-day or same-time");
+    }
+    const std::string measure_from = args.Get("measure-from", "start");
+    if (measure_from == "creation") {
+      // Both clock kinds; their other conditions stay unset (the defaults).
+      d.mutable_response_conditions()->set_measure_from(slav1::MEASURE_FROM_RECORD_CREATION);
+      d.mutable_resolution_conditions()->set_measure_from(slav1::MEASURE_FROM_RECORD_CREATION);
+    } else if (measure_from != "start") {
+      return absl::InvalidArgumentError("--measure-from: expected start or creation");
+    }
     slav1::CreateSlaDefinitionRequest request;
     *request.mutable_definition() = d;
     slav1::CreateSlaDefinitionResponse response;
@@ -441,6 +484,30 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetSlaDefinition(ctx.NewCall().get(), request, &response)));
     // A definition has nested conditions: JSON shows all of it faithfully.
     std::printf("%s", ToJson(response.definition()).c_str());
+    return absl::OkStatus();
+  }
+  if (argv[0] == "retire") {
+    // Its running and paused clocks are cancelled at the retirement (docs/sla.md 2.2).
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    if (args.positionals().size() != 1) {
+      return absl::InvalidArgumentError("usage: itsmctl sla definition retire <id>");
+    }
+    slav1::GetSlaDefinitionRequest get;
+    get.set_id(args.positionals()[0]);
+    slav1::GetSlaDefinitionResponse current;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetSlaDefinition(ctx.NewCall().get(), get, &current)));
+    slav1::UpdateSlaDefinitionRequest request;
+    *request.mutable_definition() = current.definition();
+    request.mutable_definition()->set_retired(true);
+    slav1::UpdateSlaDefinitionResponse response;
+    ITSM_RETURN_IF_ERROR(
+        FromGrpc(stub->UpdateSlaDefinition(ctx.NewCall().get(), request, &response)));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(response.definition()).c_str());
+    } else {
+      std::printf("retired \"%s\" (version %lld)\n", response.definition().name().c_str(),
+                  static_cast<long long>(response.definition().version()));
+    }
     return absl::OkStatus();
   }
   if (argv[0] == "list") {
@@ -532,32 +599,13 @@ absl::Status DueCommand(const Context& ctx, const Args& args) {
   return absl::OkStatus();
 }
 
-// Clocks are kept by record id; people know numbers (INC0000042, REQ0000007): look those up.
-absl::StatusOr<std::string> RecordId(const Context& ctx, const std::string& id_or_number) {
-  if (base::IsUuid(id_or_number)) return id_or_number;
-  ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
-  auto stub = incident::v1::IncidentService::NewStub(channel);
-  if (absl::StartsWith(id_or_number, "REQ")) {
-    incident::v1::GetServiceRequestRequest get;
-    get.set_id(id_or_number);
-    incident::v1::GetServiceRequestResponse got;
-    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetServiceRequest(ctx.NewCall().get(), get, &got)));
-    return got.service_request().id();
-  }
-  incident::v1::GetIncidentRequest get;
-  get.set_id(id_or_number);
-  incident::v1::GetIncidentResponse got;
-  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetIncident(ctx.NewCall().get(), get, &got)));
-  return got.incident().id();
-}
-
 absl::Status StatusCommand(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
   if (args.positionals().size() != 1)
     return absl::InvalidArgumentError(
         "usage: itsmctl sla status <incident or request: id or number>");
   slav1::GetIncidentSlaStatusRequest request;
-  ITSM_ASSIGN_OR_RETURN(std::string id, RecordId(ctx, args.positionals()[0]));
+  ITSM_ASSIGN_OR_RETURN(std::string id, RecordIdOf(ctx, args.positionals()[0]));
   request.set_incident_id(id);
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
@@ -662,14 +710,34 @@ absl::Status ReportCommand(const Context& ctx, const Args& args) {
 
 }  // namespace
 
+// Clocks are kept by record id; people know numbers (INC0000042, REQ0000007): look those up.
+absl::StatusOr<std::string> RecordIdOf(const Context& ctx, const std::string& id_or_number) {
+  if (base::IsUuid(id_or_number)) return id_or_number;
+  ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));
+  auto stub = incident::v1::IncidentService::NewStub(channel);
+  if (absl::StartsWith(id_or_number, "REQ")) {
+    incident::v1::GetServiceRequestRequest get;
+    get.set_id(id_or_number);
+    incident::v1::GetServiceRequestResponse got;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetServiceRequest(ctx.NewCall().get(), get, &got)));
+    return got.service_request().id();
+  }
+  incident::v1::GetIncidentRequest get;
+  get.set_id(id_or_number);
+  incident::v1::GetIncidentResponse got;
+  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetIncident(ctx.NewCall().get(), get, &got)));
+  return got.incident().id();
+}
+
 absl::Status RunSla(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl sla calendar|definition|due|status|report ...");
+        "usage: itsmctl sla calendar|definition|due|status|explain|report ...");
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "calendar") return CalendarCommand(ctx, rest);
   if (argv[0] == "definition") return DefinitionCommand(ctx, rest);
+  if (argv[0] == "explain") return SlaExplainCommand(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {}));
   if (argv[0] == "due") return DueCommand(ctx, args);
   if (argv[0] == "status") return StatusCommand(ctx, args);

@@ -129,6 +129,7 @@ int Run(int argc, char** argv) {
     }
     broker = std::move(*started);
     bootstrap = broker->bootstrap_servers();
+    endpoints.set_kafka_pid(broker->process().pid());
   }
   endpoints.set_kafka_bootstrap_servers(bootstrap);
 

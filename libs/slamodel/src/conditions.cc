@@ -489,6 +489,10 @@ absl::StatusOr<ClockConditions> ClockConditions::FromProto(const sla::v1::ClockC
     ITSM_ASSIGN_OR_RETURN(c.reset,
                           Condition::FromProto(proto.reset(), absl::StrCat(path, ".reset")));
   }
+  if (!sla::v1::MeasureFrom_IsValid(proto.measure_from())) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ".measure_from: unknown value"));
+  }
+  c.measure_from_creation = proto.measure_from() == sla::v1::MEASURE_FROM_RECORD_CREATION;
   ITSM_RETURN_IF_ERROR(c.Check(path));
   return c;
 }
@@ -501,6 +505,8 @@ sla::v1::ClockConditions ClockConditions::ToProto() const {
   *out.mutable_stop() = stop.ToProto();
   *out.mutable_cancel() = cancel.ToProto();
   if (reset) *out.mutable_reset() = reset->ToProto();
+  out.set_measure_from(measure_from_creation ? sla::v1::MEASURE_FROM_RECORD_CREATION
+                                             : sla::v1::MEASURE_FROM_START_CONDITION);
   return out;
 }
 
@@ -628,18 +634,30 @@ absl::StatusOr<ClockPolicy> ClockPolicy::FromDefinition(const sla::v1::SlaDefini
       ClockConditions::FromProto(
           response ? definition.response_conditions() : definition.resolution_conditions(), kind,
           response ? "response_conditions" : "resolution_conditions"));
-  std::map<std::string, absl::Duration> targets;
+  std::map<std::string, Target> targets;
   for (const auto& t : definition.targets()) {
-    const auto& d = response ? t.response_target() : t.resolution_target();
-    if ((response && !t.has_response_target()) || (!response && !t.has_resolution_target()))
-      continue;
-    targets[PriorityName(t.priority())] = base::FromProtoDuration(d);
+    const bool has = response ? t.has_response_target() : t.has_resolution_target();
+    const int days = response ? t.response_business_days() : t.resolution_business_days();
+    if (has) {
+      targets[PriorityName(t.priority())] = {
+          .duration =
+              base::FromProtoDuration(response ? t.response_target() : t.resolution_target())};
+    } else if (days > 0) {
+      targets[PriorityName(t.priority())] = {.business_days = days};
+    }
   }
   return ClockPolicy(kind, std::move(conditions), std::move(targets),
                      definition.retroactive_start());
 }
 
-std::optional<absl::Duration> ClockPolicy::TargetFor(const std::string& priority) const {
+ClockPolicy::ClockPolicy(ClockKind kind, ClockConditions conditions,
+                         const std::map<std::string, absl::Duration>& targets_by_priority,
+                         bool retroactive_start)
+    : kind_(kind), conditions_(std::move(conditions)), retroactive_start_(retroactive_start) {
+  for (const auto& [priority, d] : targets_by_priority) targets_[priority] = {.duration = d};
+}
+
+std::optional<Target> ClockPolicy::TargetFor(const std::string& priority) const {
   auto it = targets_.find(priority);
   if (it == targets_.end()) return std::nullopt;
   return it->second;
@@ -659,7 +677,7 @@ void ClockPolicy::StartFromCreation(const RecordFields& after, absl::Time now, c
   const auto target = TargetFor(after.priority);
   if (!target || !conditions_.start.Holds(after) || conditions_.cancel.Holds(after)) return;
   const absl::Time from = after.create_time;
-  out.push_back({ActionType::kStart, from, reason, *target});
+  out.push_back({ActionType::kStart, from, reason, target->duration, target->business_days});
   // What the pause condition did to a clock running since the creation (GLPI #6902: a hold
   // before the attach is not working time). Only pauses and resumes: the clock is judged by
   // the definition as it applies now, so earlier stops or cancels of other clocks do not bind it.
@@ -687,7 +705,8 @@ void ClockPolicy::StartFromCreation(const RecordFields& after, absl::Time now, c
 std::vector<Action> ClockPolicy::Attach(const RecordFields& after, absl::Time now,
                                         const std::vector<RecordChange>& history) const {
   std::vector<Action> out;
-  if (retroactive_start_ && after.create_time != absl::InfinitePast()) {
+  if ((retroactive_start_ || conditions_.measure_from_creation) &&
+      after.create_time != absl::InfinitePast()) {
     StartFromCreation(after, now, "applicable", history, out);
   } else {
     TryStart(after, now, now, "applicable", out);
@@ -699,7 +718,7 @@ void ClockPolicy::TryStart(const RecordFields& after, absl::Time at, absl::Time 
                            const char* reason, std::vector<Action>& out) const {
   const auto target = TargetFor(after.priority);
   if (!target || !conditions_.start.Holds(after) || conditions_.cancel.Holds(after)) return;
-  out.push_back({ActionType::kStart, at, reason, *target});
+  out.push_back({ActionType::kStart, at, reason, target->duration, target->business_days});
   if (conditions_.stop.Holds(after)) {
     out.push_back({ActionType::kStop, now, "stop_condition"});
   } else if (PausedBy(after)) {
@@ -713,9 +732,11 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
   std::vector<Action> out;
   const bool priority_changed = before != nullptr && before->priority != after.priority;
   // A clock attached by a priority change counts from the record's creation when the
-  // definition asks for a retroactive start and the creation time is known.
+  // definition asks for a retroactive start, and any new clock (but a reset's) does when its
+  // conditions measure from the creation; the creation time must be known.
   const bool from_creation =
-      priority_changed && retroactive_start_ && after.create_time != absl::InfinitePast();
+      ((priority_changed && retroactive_start_) || conditions_.measure_from_creation) &&
+      after.create_time != absl::InfinitePast();
   const auto attach = [&](const char* reason) {
     if (from_creation) {
       StartFromCreation(after, now, reason, history, out);
@@ -761,7 +782,8 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
       TryStart(after, now, now, "priority_changed", out);
       return out;
     }
-    out.push_back({ActionType::kRetarget, now, "priority_changed", *target});
+    out.push_back(
+        {ActionType::kRetarget, now, "priority_changed", target->duration, target->business_days});
   }
   if (conditions_.stop.Holds(after)) {
     out.push_back({ActionType::kStop, now, "stop_condition"});

@@ -265,10 +265,69 @@ TEST(ClockPolicy, FromDefinitionReadsTargetsPerKind) {
   auto response = ClockPolicy::FromDefinition(d, ClockKind::kResponse);
   auto resolution = ClockPolicy::FromDefinition(d, ClockKind::kResolution);
   ASSERT_TRUE(response.ok() && resolution.ok());
-  EXPECT_EQ(response->TargetFor("P1"), absl::Minutes(15));
+  EXPECT_EQ(response->TargetFor("P1")->duration, absl::Minutes(15));
   EXPECT_FALSE(response->TargetFor("P2").has_value());
-  EXPECT_EQ(resolution->TargetFor("P2"), absl::Hours(1));
+  EXPECT_EQ(resolution->TargetFor("P2")->duration, absl::Hours(1));
   EXPECT_FALSE(resolution->TargetFor("P1").has_value());
+}
+
+TEST(ClockPolicy, FromDefinitionReadsBusinessDayTargets) {
+  sla::v1::SlaDefinition d;
+  auto* t = d.add_targets();
+  t->set_priority(incident::v1::PRIORITY_P1);
+  t->mutable_response_target()->set_seconds(900);
+  t->set_resolution_business_days(2);
+  auto resolution = ClockPolicy::FromDefinition(d, ClockKind::kResolution);
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->TargetFor("P1"), (Target{.business_days = 2}));
+  // The start carries the days for the caller to convert on the clock's calendar.
+  const auto actions = resolution->Decide(Stage::kNone, nullptr, Record("NEW", "P1"), kT0);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].business_days, 2);
+  EXPECT_EQ(actions[0].target, absl::ZeroDuration());
+}
+
+// "Measure from creation although the clock starts at assignment": the start condition holds
+// only once assigned, the clock counts from the creation, less the hold in between.
+TEST(ClockPolicy, MeasureFromCreationStartsAtTheCreationAndReplaysPauses) {
+  sla::v1::ClockConditions proto;
+  auto* p = proto.mutable_start()->add_any_of()->add_all_of();
+  p->set_field(sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP);
+  p->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
+  proto.set_measure_from(sla::v1::MEASURE_FROM_RECORD_CREATION);
+  auto conditions = ClockConditions::FromProto(proto, ClockKind::kResolution, "c");
+  ASSERT_TRUE(conditions.ok()) << conditions.status();
+  EXPECT_TRUE(conditions->measure_from_creation);
+  EXPECT_EQ(conditions->ToProto().measure_from(), sla::v1::MEASURE_FROM_RECORD_CREATION);
+  const ClockPolicy policy(ClockKind::kResolution, *conditions,
+                           std::map<std::string, absl::Duration>{{"P2", absl::Hours(8)}}, false);
+  RecordFields created = Record("NEW");
+  RecordFields held = Record("ON_HOLD");
+  RecordFields assigned = Record("IN_PROGRESS");
+  assigned.assignment_group = "network";
+  EXPECT_TRUE(policy.Decide(Stage::kNone, nullptr, created, kT0).empty());
+  const std::vector<RecordChange> history = {
+      {kT0, created}, {kT0 + absl::Seconds(5), held}, {kT0 + absl::Seconds(8), created}};
+  const auto actions =
+      policy.Decide(Stage::kNone, &created, assigned, kT0 + absl::Seconds(20), history);
+  EXPECT_THAT(Types(actions),
+              ElementsAre(ActionType::kStart, ActionType::kPause, ActionType::kResume));
+  EXPECT_EQ(actions[0].at, kT0);
+  EXPECT_EQ(actions[0].reason, "start_condition");
+  EXPECT_EQ(actions[1].at, kT0 + absl::Seconds(5));
+  EXPECT_EQ(actions[2].at, kT0 + absl::Seconds(8));
+  // Measured from the start condition (the default), the same change starts the clock then.
+  proto.clear_measure_from();
+  const ClockPolicy at_start(ClockKind::kResolution,
+                             *ClockConditions::FromProto(proto, ClockKind::kResolution, "c"),
+                             std::map<std::string, absl::Duration>{{"P2", absl::Hours(8)}}, false);
+  const auto now =
+      at_start.Decide(Stage::kNone, &created, assigned, kT0 + absl::Seconds(20), history);
+  EXPECT_THAT(Types(now), ElementsAre(ActionType::kStart));
+  EXPECT_EQ(now[0].at, kT0 + absl::Seconds(20));
+  proto.set_measure_from(static_cast<sla::v1::MeasureFrom>(9));
+  EXPECT_THAT(ClockConditions::FromProto(proto, ClockKind::kResolution, "c").status().message(),
+              HasSubstr("c.measure_from: unknown value"));
 }
 
 // GLPI #6902: a clock attached from the creation does not count a hold before the attach.

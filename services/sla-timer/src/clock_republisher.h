@@ -31,7 +31,8 @@ absl::StatusOr<std::vector<events::CloudEvent>> RepublishedClocks(DefinitionSour
                                                                   const sla::v1::TimerState& state,
                                                                   absl::Time start, absl::Time end);
 
-// The clock's state as of its last event (what its last event carried, breach marker included).
+// The clock's state as of its last event (what its last event carried, breach marker included),
+// composed by ComposeClock as the timer's events are, with cause "republished".
 absl::StatusOr<sla::v1::SlaClock> CurrentClock(DefinitionSource& source,
                                                const sla::v1::TimerState& state,
                                                const sla::v1::TimerClock& clock);

@@ -104,9 +104,18 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
 
 absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string& id,
                                                                int64_t version) {
-  if (version > 0) {
+  const absl::Time now = clock_.Now();
+  DefinitionPtr stale;
+  {
     absl::MutexLock lock(&mu_);
-    if (auto it = definitions_.find({id, version}); it != definitions_.end()) return it->second;
+    if (version > 0) {
+      if (auto it = definitions_.find({id, version}); it != definitions_.end()) return it->second;
+    } else if (auto it = current_definitions_.find(id); it != current_definitions_.end()) {
+      // The current version is asked whenever a clock is about to fire (is it retired?):
+      // re-read once per TTL, which bounds how long a retirement goes unseen.
+      if (now - it->second.fetched < ttl_) return it->second.definition;
+      stale = it->second.definition;
+    }
   }
   sla::v1::GetSlaDefinitionRequest request;
   request.set_id(id);
@@ -115,10 +124,15 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
   grpc::ClientContext ctx;
   SetDeadline(ctx, deadline_);
   grpc::Status s = stub_->GetSlaDefinition(&ctx, request, &response);
-  if (!s.ok()) return FromGrpc(s, absl::StrCat("GetSlaDefinition ", id));
+  if (!s.ok()) {
+    // While the SLA service cannot answer, clocks keep firing on what was read last.
+    if (stale != nullptr && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return stale;
+    return FromGrpc(s, absl::StrCat("GetSlaDefinition ", id));
+  }
   auto d = std::make_shared<const sla::v1::SlaDefinition>(response.definition());
   absl::MutexLock lock(&mu_);
   definitions_.try_emplace({d->id(), d->version()}, d);
+  if (version == 0) current_definitions_[id] = CurrentEntry{d, now};
   return d;
 }
 

@@ -60,7 +60,7 @@ class DefinitionSource {
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const incident::v1::ServiceRequest& request) {
     return Resolve(RecordQuery::Of(request));
   }
-  // version 0: the current one.
+  // version 0: the current one (the timer reads only whether it is retired from it).
   virtual absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) = 0;
   virtual absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) = 0;
 };
@@ -68,8 +68,9 @@ class DefinitionSource {
 // The SLA service's ResolveApplicableSla / GetSlaDefinition / GetCalendar, cached.
 class GrpcDefinitionSource final : public DefinitionSource {
  public:
-  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
-  // reused. Answers are keyed by (service, priority, category, CI class, request type,
+  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar and definition
+  // versions) is reused; while the SLA service is unreachable the current definition last read
+  // is reused beyond it. Answers are keyed by (service, priority, category, CI class, request type,
   // creation time / ttl), so a
   // definition created or retired takes effect for new incidents within `ttl`.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
@@ -89,6 +90,10 @@ class GrpcDefinitionSource final : public DefinitionSource {
     CalendarPtr calendar;
     absl::Time fetched;
   };
+  struct CurrentEntry {
+    DefinitionPtr definition;
+    absl::Time fetched;
+  };
   std::unique_ptr<sla::v1::SlaService::Stub> stub_;
   base::Clock& clock_;
   absl::Duration ttl_;
@@ -98,6 +103,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
            ResolveEntry>
       resolved_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, CurrentEntry> current_definitions_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, CalendarEntry> calendars_ ABSL_GUARDED_BY(mu_);
 };
 

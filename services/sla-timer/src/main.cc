@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
        .publish_poll_interval = absl::Milliseconds(config.GetInt("publish_poll_interval_ms")),
        .closed_retention = absl::Hours(config.GetInt("closed_retention_hours")),
        .logic = {.default_time_zone = config.GetString("default_time_zone"),
-                 .configuration_items = configuration_items.get()}},
+                 .configuration_items = configuration_items.get(),
+                 .definition_cache_ttl = absl::Seconds(config.GetInt("definition_cache_seconds"))}},
       source, base::SystemClock::Get(), rt.metrics());
   if (absl::Status s = timer.Start(); !s.ok()) {
     runtime::log::Error("cannot start the SLA timer", {{"error", s.ToString()}});

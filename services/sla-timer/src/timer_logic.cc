@@ -7,7 +7,10 @@
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
+#include "services/sla-timer/src/clock_snapshot.h"
 
 namespace itsm::sla_timer {
 namespace {
@@ -62,16 +65,7 @@ Stage StageOf(const TimerClock& c) {
   return s;
 }
 
-std::vector<slamodel::Transition> History(const TimerClock& c) {
-  std::vector<slamodel::Transition> out;
-  out.reserve(c.history_size());
-  for (const auto& t : c.history()) {
-    out.push_back({.type = static_cast<ActionType>(t.type()),
-                   .at = FromUs(t.at_us()),
-                   .target = absl::Seconds(t.target_s())});
-  }
-  return out;
-}
+std::vector<slamodel::Transition> History(const TimerClock& c) { return ClockTransitions(c); }
 
 void AddTransition(TimerClock& c, ActionType type, absl::Time at, absl::Duration target = {}) {
   auto* t = c.add_history();
@@ -193,6 +187,10 @@ struct TimerLogic::Ctx {
   std::string incident_id;
   // The record's first configuration item ("" none), for CI-location zones.
   std::string ci_id;
+  // The change being applied (OnRecord): the fields it set and the record's version, for the
+  // events it causes.
+  std::vector<sla::v1::FieldValue> changed_fields;
+  int64_t record_version = 0;
 };
 
 struct TimerLogic::Record {
@@ -295,42 +293,22 @@ absl::StatusOr<const slamodel::ClockPolicy*> TimerLogic::Policy(const sla::v1::S
   return slot.get();
 }
 
-absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerClock& c,
-                                                       absl::Time at) {
+absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerClock& c, absl::Time at,
+                                                       const std::string& cause, bool by_record,
+                                                       bool transition) {
   ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
   ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                         source_.Definition(c.definition_id(), c.definition_version()));
-  ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, at));
-  sla::v1::SlaClock s;
-  s.set_clock_id(c.clock_id());
-  s.set_incident_id(ctx.incident_id);
-  s.set_record_type(ctx.out.state.record_type());
-  s.set_sla_definition_id(c.definition_id());
-  s.set_sla_definition_version(c.definition_version());
-  s.set_sla_definition_name(def->name());
-  s.set_agreement_kind(def->kind());
-  s.set_clock_kind(c.clock_kind());
-  s.set_service(ctx.out.state.record().service());
-  s.set_priority(c.priority());
-  s.set_calendar_id(c.calendar_id());
-  s.set_time_zone(c.time_zone());
-  *s.mutable_target() = base::ToProtoDuration(clock.target());
-  *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
-  if (clock.stage() != Stage::kPaused && clock.stage() != Stage::kCancelled) {
-    // The same instant the firing loop schedules the breach at (Clock::Milestones).
-    if (auto due = clock.Milestones(*cal, {}, at).back().at) {
-      *s.mutable_due_time() = base::ToProtoTimestamp(*due);
-    }
+  ITSM_ASSIGN_OR_RETURN(sla::v1::SlaClock s, ComposeClock(ctx.out.state, c, *def, *cal, at));
+  s.set_cause(cause);
+  if (by_record) {
+    for (const auto& f : ctx.changed_fields) *s.add_changed_fields() = f;
+    s.set_record_version(ctx.record_version);
   }
-  s.set_stage(slamodel::ToProto(clock.stage()));
-  s.set_breached(clock.breached());
-  *s.mutable_business_elapsed() = base::ToProtoDuration(clock.BusinessElapsed(*cal, at));
-  *s.mutable_actual_elapsed() = base::ToProtoDuration(clock.ActualElapsed(at));
-  *s.mutable_paused_duration() = base::ToProtoDuration(clock.PausedDuration(at));
-  if (clock.stop_time() != absl::InfiniteFuture()) {
-    *s.mutable_stop_time() = base::ToProtoTimestamp(clock.stop_time());
+  if (transition && c.history_size() > 0) {
+    *s.mutable_change_time() =
+        base::ToProtoTimestamp(FromUs(c.history(c.history_size() - 1).at_us()));
   }
-  *s.mutable_event_time() = base::ToProtoTimestamp(at);
   return s;
 }
 
@@ -366,36 +344,123 @@ absl::StatusOr<std::vector<slamodel::Milestone>> TimerLogic::MilestonesOf(const 
 
 absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
   for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
-    // A paused clock fires too: a target lowered while it is paused (a priority raise on hold)
-    // can make it breached at that instant, and it is announced then, not at the resume.
-    const Stage stage = StageOf(c);
-    if (stage != Stage::kRunning && stage != Stage::kPaused) continue;
-    if (c.breach_fired()) continue;  // thresholds skipped over by a shorter target stay unfired
-    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
-    for (const slamodel::Milestone& m : milestones) {
-      if (!m.reached || !m.at) break;  // ascending: none after it is reached either
-      const bool breach = &m == &milestones.back();
-      if (!breach && WarningFired(c, m.percent)) continue;
-      const absl::Time at = std::max(*m.at, FromUs(c.last_event_us()));
-      if (breach) {
-        c.set_breach_fired(true);
-        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
-        snap.set_breached(true);
-        sla::v1::SlaBreached e;
-        *e.mutable_clock() = snap;
-        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
-      } else {
-        c.add_warnings_fired(m.percent);
-        ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
-        sla::v1::SlaWarningReached e;
-        *e.mutable_clock() = snap;
-        e.set_threshold_percent(m.percent);
-        ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, absl::StrCat("warning/", m.percent)), at));
-      }
-      ctx.out.fired.push_back({c.clock_kind(), breach, *m.at});
-    }
+    ITSM_RETURN_IF_ERROR(FireClock(ctx, c, t, absl::InfiniteFuture()));
   }
   return absl::OkStatus();
+}
+
+absl::Status TimerLogic::FireClock(Ctx& ctx, TimerClock& c, absl::Time t, absl::Time limit) {
+  // A paused clock fires too: a target lowered while it is paused (a priority raise on hold)
+  // can make it breached at that instant, and it is announced then, not at the resume.
+  const Stage stage = StageOf(c);
+  if (stage != Stage::kRunning && stage != Stage::kPaused) return absl::OkStatus();
+  // Thresholds skipped over by a shorter target stay unfired.
+  if (c.breach_fired()) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+  for (const slamodel::Milestone& m : milestones) {
+    // Ascending: once one is not reached (or not before `limit`), no later one is.
+    if (!m.reached || !m.at || *m.at >= limit) break;
+    const bool breach = &m == &milestones.back();
+    if (!breach && WarningFired(c, m.percent)) continue;
+    const absl::Time at = std::max(*m.at, FromUs(c.last_event_us()));
+    if (breach) {
+      c.set_breach_fired(true);
+      // Without a cache the definition was read as the breach fired: nothing to look at again.
+      if (options_.definition_cache_ttl > absl::ZeroDuration()) {
+        c.set_retirement_check_us(Us(t + options_.definition_cache_ttl));
+      }
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, kCauseTargetReached, false));
+      snap.set_breached(true);
+      sla::v1::SlaBreached e;
+      *e.mutable_clock() = snap;
+      ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breached"), at));
+    } else {
+      c.add_warnings_fired(m.percent);
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, kCauseWarningThreshold, false));
+      sla::v1::SlaWarningReached e;
+      *e.mutable_clock() = snap;
+      e.set_threshold_percent(m.percent);
+      ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, absl::StrCat("warning/", m.percent)), at));
+    }
+    ctx.out.fired.push_back({c.clock_kind(), breach, *m.at});
+  }
+  return absl::OkStatus();
+}
+
+std::optional<absl::Time> TimerLogic::RetiredAt(const std::string& definition_id,
+                                                int64_t pinned_version) {
+  // The current version, cached by the source for its TTL: this is how the timer learns of a
+  // retirement (it does not consume the SLA service's events).
+  absl::StatusOr<DefinitionPtr> current = source_.Definition(definition_id, 0);
+  if (!current.ok() || !(*current)->retired()) return std::nullopt;
+  DefinitionPtr first = *current;
+  for (int64_t v = first->version() - 1; v > pinned_version; --v) {
+    absl::StatusOr<DefinitionPtr> earlier = source_.Definition(definition_id, v);
+    if (!earlier.ok() || !(*earlier)->retired()) break;
+    first = *earlier;
+  }
+  return base::FromProtoTimestamp(first->update_time());
+}
+
+absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
+  TimerState& st = ctx.out.state;
+  for (int i = 0; i < st.clocks_size(); ++i) {
+    TimerClock& c = *st.mutable_clocks(i);
+    const Stage stage = StageOf(c);
+    if (stage != Stage::kRunning && stage != Stage::kPaused) continue;
+    // The definition is read now (the check after a breach has been made).
+    if (c.retirement_check_us() != 0 && Us(t) >= c.retirement_check_us()) {
+      c.clear_retirement_check_us();
+    }
+    const std::optional<absl::Time> retired = RetiredAt(c.definition_id(), c.definition_version());
+    if (!retired || *retired > t) continue;
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
+                          source_.Definition(c.definition_id(), c.definition_version()));
+    // What was reached before the retirement was owed, and is announced at its instant.
+    ITSM_RETURN_IF_ERROR(FireClock(ctx, c, *retired, *retired));
+    // A breach fired for an instant at or after the retirement, before the timer could know of
+    // it, was not owed: withdrawn below, once the clock is cancelled.
+    bool withdraw = false;
+    if (c.breach_fired()) {
+      ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+      withdraw = milestones.back().at && *milestones.back().at >= *retired;
+    }
+    const ClockKind kind = c.clock_kind() == sla::v1::CLOCK_KIND_RESPONSE ? ClockKind::kResponse
+                                                                          : ClockKind::kResolution;
+    // At the retirement instant (or the clock's last transition, if the timer applied a change
+    // of the record after it before it knew).
+    ITSM_RETURN_IF_ERROR(
+        ApplyAction(ctx, *def, kind,
+                    {.type = ActionType::kCancel, .at = *retired, .reason = "definition_retired"},
+                    c.priority(), *retired));
+    if (!withdraw) continue;
+    TimerClock& cancelled = *st.mutable_clocks(i);
+    cancelled.set_rearmed(cancelled.rearmed() + 1);
+    cancelled.set_breach_fired(false);
+    cancelled.clear_warnings_fired();
+    const absl::Time at = FromUs(cancelled.last_event_us());
+    sla::v1::SlaBreachWithdrawn e;
+    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(),
+                          Snapshot(ctx, cancelled, at, kCauseDefinitionRetired, false));
+    e.set_reason("definition_retired");
+    ITSM_RETURN_IF_ERROR(Emit(ctx, cancelled, e, Armed(cancelled, "breach-withdrawn"), at));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> TimerLogic::TargetOf(const sla::v1::SlaDefinition& def,
+                                                    const TimerClock& c, const slamodel::Action& a,
+                                                    absl::Time from) {
+  if (a.business_days <= 0) return a.target;
+  ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
+  absl::StatusOr<slamodel::BusinessDaysDue> due = slamodel::BusinessDaysTarget(
+      *cal, from, a.business_days, slamodel::BusinessDayRuleFromProto(def.business_day_rule()));
+  if (due.ok()) return due->target;
+  if (due.status().code() != absl::StatusCode::kFailedPrecondition) return due.status();
+  // Too little open time within the search horizon (validated at save, so only a calendar
+  // changed since): like a duration target the calendar cannot reach, a clock that never comes
+  // due, rather than a record whose events are retried for ever.
+  return businesstime::kSearchHorizon;
 }
 
 absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason) {
@@ -420,7 +485,11 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
     c.set_breach_fired(false);
     const absl::Time at = std::max(t, FromUs(c.last_event_us()));
     sla::v1::SlaBreachWithdrawn e;
-    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(), Snapshot(ctx, c, at));
+    // A longer target withdraws it (a priority change), or an earlier change applied late.
+    ITSM_ASSIGN_OR_RETURN(
+        *e.mutable_clock(),
+        Snapshot(ctx, c, at, reason == "retargeted" ? kCausePriorityChange : kCauseLateEvent,
+                 true));
     e.set_reason(reason);
     ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breach-withdrawn"), at));
   }
@@ -429,6 +498,18 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
 
 absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
   ctx.out.next_fire.reset();
+  const auto consider = [&ctx](absl::Time at) {
+    if (!ctx.out.next_fire || at < *ctx.out.next_fire) ctx.out.next_fire = at;
+  };
+  for (const TimerClock& c : ctx.out.state.clocks()) {
+    // A retirement known in advance cancels at its instant; a breach fired is looked at again
+    // once the definition has surely been read again (paused clocks too: CancelRetired).
+    const Stage stage = StageOf(c);
+    if (stage == Stage::kRunning || stage == Stage::kPaused) {
+      if (c.retirement_check_us() != 0) consider(FromUs(c.retirement_check_us()));
+      if (auto retired = RetiredAt(c.definition_id(), c.definition_version())) consider(*retired);
+    }
+  }
   for (const TimerClock& c : ctx.out.state.clocks()) {
     // Only a running clock moves towards a milestone; the rest change only with an event.
     if (StageOf(c) != Stage::kRunning || c.breach_fired()) continue;
@@ -481,16 +562,23 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     c.set_time_zone(zone);
     c.set_priority(priority);
     c.set_retroactive(a.at < change_time);
-    AddTransition(c, ActionType::kStart, a.at, a.target);
+    // Business days become business time once, here, on the clock's own calendar and zone.
+    ITSM_ASSIGN_OR_RETURN(const absl::Duration target, TargetOf(def, c, a, a.at));
+    AddTransition(c, ActionType::kStart, a.at, target);
     // The pauses of the record's history before this change belong to the start: its event
     // carries their effect (paused duration, stage), none of their own is invented afterwards.
     for (const slamodel::Action& r : replayed) AddTransition(c, r.type, r.at);
     *st.mutable_clocks(index) = std::move(c);
     TimerClock& clock = *st.mutable_clocks(index);
-    ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time));
+    ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time, CauseOf(a), true));
     sla::v1::SlaClockStarted m;
     *m.mutable_clock() = snap;
     m.set_retroactive(clock.retroactive());
+    for (const slamodel::Action& r : replayed) {
+      auto* t = m.add_replayed();
+      t->set_type(r.type == ActionType::kPause ? "pause" : "resume");
+      *t->mutable_time() = base::ToProtoTimestamp(r.at);
+    }
     return Emit(ctx, clock, m, "started", change_time);
   }
   if (index < 0) {
@@ -505,18 +593,18 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     case ActionType::kPause: {
       AddTransition(c, a.type, a.at);
       sla::v1::SlaClockPaused m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       return Emit(ctx, c, m, "paused/" + n, at);
     }
     case ActionType::kResume: {
       AddTransition(c, a.type, a.at);
       sla::v1::SlaClockResumed m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       return Emit(ctx, c, m, "resumed/" + n, at);
     }
     case ActionType::kStop: {
       AddTransition(c, a.type, a.at);
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, CauseOf(a), true, true));
       if (snap.breached()) {
         sla::v1::SlaClockCompleted m;
         *m.mutable_clock() = snap;
@@ -530,7 +618,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     case ActionType::kReset: {
       AddTransition(c, ActionType::kCancel, a.at);
       sla::v1::SlaClockCancelled m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       m.set_reason(a.type == ActionType::kReset && a.reason.empty() ? "reset" : a.reason);
       return Emit(ctx, c, m, "cancelled", at);
     }
@@ -546,10 +634,13 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
         return t;
       }();
       const auto previous_priority = c.priority();
-      AddTransition(c, a.type, a.at, a.target);
+      // A target in business days counts from the clock's start, as if it had been set then.
+      ITSM_ASSIGN_OR_RETURN(const absl::Duration target,
+                            TargetOf(def, c, a, FromUs(c.history(0).at_us())));
+      AddTransition(c, a.type, a.at, target);
       c.set_priority(priority);
       sla::v1::SlaClockRetargeted m;
-      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at));
+      ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));
       *m.mutable_previous_target() = base::ToProtoDuration(absl::Seconds(previous_target));
       m.set_previous_priority(previous_priority);
       return Emit(ctx, c, m, "retargeted/" + n, at);
@@ -689,6 +780,8 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
 
   // Warnings and breaches due before this change happened come first, at their own instants:
   // a late resolution is "breached, then completed", whether or not the firing loop was quick.
+  // Clocks of definitions retired before it end at their retirement.
+  ITSM_RETURN_IF_ERROR(CancelRetired(ctx, change_time));
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
 
   const slamodel::RecordFields& after = record.fields;
@@ -712,6 +805,9 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
                                              .category = record.query.category,
                                              .ci_class = record.query.ci_class,
                                              .request_type = record.query.request_type};
+  ctx.changed_fields = ChangedFields(
+      before ? &*before : nullptr, before_coverage ? &*before_coverage : nullptr, after, coverage);
+  ctx.record_version = record.version;
   const auto record_of = [&record](const slamodel::RecordFields& f) {
     sla::v1::TimerRecord r = ToRecord(f, record.service);
     r.set_ci_id(record.ci_id);
@@ -738,6 +834,10 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   if (reevaluate) {
     ITSM_ASSIGN_OR_RETURN(std::vector<DefinitionPtr> found, Resolve(ctx, record));
     for (const DefinitionPtr& d : found) {
+      // An answer cached from before a retirement the timer already knows of.
+      if (auto retired = RetiredAt(d->id(), d->version()); retired && *retired <= change_time) {
+        continue;
+      }
       bool known = false;
       for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
       if (known) continue;
@@ -751,6 +851,10 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   bool retargeted = false;
   for (int i = 0; i < st.definitions_size(); ++i) {
     const sla::v1::TimerDefinitionRef ref = st.definitions(i);
+    // A retired definition applies to nothing: no clock starts for it any more.
+    if (auto retired = RetiredAt(ref.id(), ref.version()); retired && *retired <= change_time) {
+      continue;
+    }
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def, source_.Definition(ref.id(), ref.version()));
     for (ClockKind kind : kKinds) {
       ITSM_ASSIGN_OR_RETURN(const slamodel::ClockPolicy* policy, Policy(*def, kind));
@@ -801,9 +905,11 @@ absl::StatusOr<Outcome> TimerLogic::Fire(const TimerState& stored, absl::Time no
   Ctx ctx;
   ctx.incident_id = stored.incident_id();
   ctx.out.state = stored;
+  ITSM_RETURN_IF_ERROR(CancelRetired(ctx, now));
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, now));
   ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
-  ctx.out.changed = !ctx.out.events.empty();
+  ctx.out.changed =
+      !ctx.out.events.empty() || ctx.out.state.SerializeAsString() != stored.SerializeAsString();
   return std::move(ctx.out);
 }
 

@@ -78,6 +78,10 @@ class TimerLogic {
     // Where the class and location zone of a record's configuration item are looked up (not
     // owned). Null: records have no CI class and CI-location definitions use the default.
     configitems::ConfigurationItems* configuration_items = nullptr;
+    // How long a change of a definition can go unseen: the DefinitionSource's cache TTL. A
+    // clock whose breach fired is looked at again this long after, so a retirement before the
+    // breach withdraws it (docs/sla-timer.md, "Retired definitions").
+    absl::Duration definition_cache_ttl = absl::Seconds(30);
   };
   TimerLogic(DefinitionSource& source, Options options);
 
@@ -135,6 +139,22 @@ class TimerLogic {
   // Fires what running and paused clocks have reached by `t` and not fired yet, each at the
   // instant it was reached.
   absl::Status FireUpTo(Ctx& ctx, absl::Time t);
+  // FireUpTo for one clock, firing only instants before `limit`.
+  absl::Status FireClock(Ctx& ctx, sla::v1::TimerClock& c, absl::Time t, absl::Time limit);
+  // When the definition was retired: the update_time of the first version of the retired
+  // versions that end at its current one (a later edit of a retired definition does not move
+  // it). nullopt when it is not retired, or its current version cannot be read now (then a
+  // breach fired meanwhile is withdrawn when it can).
+  std::optional<absl::Time> RetiredAt(const std::string& definition_id, int64_t pinned_version);
+  // Open clocks whose definition was retired at an instant R <= `t`: what they reached before
+  // R fires, they are cancelled at R ("definition_retired"), and a breach fired for an instant
+  // at or after R (before the timer knew) is withdrawn.
+  absl::Status CancelRetired(Ctx& ctx, absl::Time t);
+  // The business time of a clock of `def` started (or re-targeted) by `a` on the clock's
+  // calendar: the action's duration, or its business days converted from `from`.
+  absl::StatusOr<absl::Duration> TargetOf(const sla::v1::SlaDefinition& def,
+                                          const sla::v1::TimerClock& c, const slamodel::Action& a,
+                                          absl::Time from);
   // Fired markers no longer true at `t` are cleared: a breach withdrawn (SlaBreachWithdrawn,
   // `reason`), warnings no longer reached armed again.
   absl::Status Rearm(Ctx& ctx, absl::Time t, const std::string& reason);
@@ -146,7 +166,12 @@ class TimerLogic {
                            const slamodel::Action& action, incident::v1::Priority priority,
                            absl::Time change_time,
                            const std::vector<slamodel::Action>& replayed = {});
-  absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at);
+  // The clock's state at `at` (ComposeClock) with the event's cause; `by_record`: a change of
+  // the record caused it (its changed fields and version go with it); `transition`: the event
+  // announces the clock's last transition (its instant is the change_time).
+  absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at,
+                                             const std::string& cause, bool by_record,
+                                             bool transition = false);
   absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
                     const std::string& what, absl::Time at);
   absl::Status ScheduleNext(Ctx& ctx);

@@ -20,7 +20,21 @@ class FakeSla final : public sla::v1::SlaService::Service {
     }
     return next_error;
   }
+  // The current version is `current`, retired from version 2 on; counts the calls.
+  grpc::Status GetSlaDefinition(grpc::ServerContext*,
+                                const sla::v1::GetSlaDefinitionRequest* request,
+                                sla::v1::GetSlaDefinitionResponse* response) override {
+    ++definition_calls;
+    if (!next_error.ok()) return next_error;
+    auto* d = response->mutable_definition();
+    d->set_id(request->id());
+    d->set_version(request->version() == 0 ? current : request->version());
+    d->set_retired(d->version() >= 2);
+    return grpc::Status::OK;
+  }
   grpc::Status next_error = grpc::Status::OK;
+  int64_t current = 1;
+  int definition_calls = 0;
 };
 
 TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) {
@@ -50,6 +64,41 @@ TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) 
   }
   service.next_error = grpc::Status::OK;
   EXPECT_TRUE(source.Resolve(query).ok());
+  server->Shutdown();
+}
+
+// The timer learns of a retirement from the current version: read once per TTL, and while the
+// SLA service cannot answer, the version read last (clocks keep firing).
+TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadOncePerTtl) {
+  FakeSla service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcDefinitionSource source(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
+      clock, absl::Seconds(30));
+  EXPECT_FALSE((*source.Definition("gold", 0))->retired());
+  service.current = 2;  // retired meanwhile
+  clock.Advance(absl::Seconds(29));
+  EXPECT_FALSE((*source.Definition("gold", 0))->retired());  // cached
+  EXPECT_EQ(service.definition_calls, 1);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE((*source.Definition("gold", 0))->retired());
+  EXPECT_EQ(service.definition_calls, 2);
+  // Pinned versions are read once, ever (version 1 was kept when it was the current one).
+  EXPECT_FALSE((*source.Definition("gold", 1))->retired());
+  EXPECT_TRUE((*source.Definition("gold", 2))->retired());
+  EXPECT_EQ(service.definition_calls, 2);
+  service.next_error = grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+  clock.Advance(absl::Minutes(5));
+  auto stale = source.Definition("gold", 0);
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ((*stale)->version(), 2);
+  EXPECT_EQ(source.Definition("other", 0).status().code(), absl::StatusCode::kUnavailable);
   server->Shutdown();
 }
 

@@ -18,7 +18,11 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
 class TimerLogicTest : public ::testing::Test {
  protected:
-  TimerLogicTest() : clock_(kT0), logic_(source_, {.configuration_items = &cis_}) {
+  // StaticDefinitionSource has no cache: every read is current.
+  TimerLogicTest()
+      : clock_(kT0),
+        logic_(source_,
+               {.configuration_items = &cis_, .definition_cache_ttl = absl::ZeroDuration()}) {
     sla::v1::Calendar cal;
     cal.set_id("cal");
     cal.set_name("24x7");
@@ -561,6 +565,100 @@ TEST_F(TimerLogicTest, MovedOntoAServiceWithARetroactiveSlaCountsFromTheCreation
   EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
 }
 
+// Issue 12, "an explainable clock": every event names its cause, the record change behind it
+// (fields and version) and the calendar version the clock is pinned to.
+TEST_F(TimerLogicTest, EventsSayWhyAndUnderWhichCalendarVersion) {
+  auto fields = [](const sla::v1::SlaClock& c) {
+    std::map<std::string, std::string> out;
+    for (const auto& f : c.changed_fields()) out[f.field()] = f.value();
+    return out;
+  };
+  Apply(Create(incident::v1::PRIORITY_P2));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.cause(), "start_condition");
+  EXPECT_EQ(started.record_version(), 1);
+  EXPECT_EQ(started.calendar_version(), state_->clocks(0).calendar_version());
+  EXPECT_GT(started.calendar_version(), 0);
+  EXPECT_EQ(fields(started)["state"], "NEW");
+  EXPECT_EQ(fields(started)["priority"], "P2");
+  EXPECT_EQ(fields(started)["service"], "vpn");
+  EXPECT_LE(started.changed_fields_size(), 8);
+  // A calendar edited after the start does not change the pinned version.
+  sla::v1::Calendar edited;
+  edited.set_id("cal");
+  edited.set_name("24x7");
+  edited.set_time_zone("Europe/Istanbul");
+  edited.set_always_open(true);
+  source_.Put(edited);
+
+  clock_.Advance(absl::Hours(1));
+  Change([](Incident& i) {
+    i.set_assignee("bob");
+    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+    i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+  });
+  auto paused = Last<sla::v1::SlaClockPaused>("SlaClockPaused").clock();
+  EXPECT_EQ(paused.cause(), "pause_condition");
+  EXPECT_EQ(paused.record_version(), 2);
+  EXPECT_EQ(paused.calendar_version(), started.calendar_version());
+  EXPECT_EQ(fields(paused),
+            (std::map<std::string, std::string>{
+                {"state", "ON_HOLD"}, {"assignee", "bob"}, {"hold_reason", "awaiting_caller"}}));
+  EXPECT_EQ(base::FromProtoTimestamp(paused.change_time()), kT0 + absl::Hours(1));
+
+  clock_.Advance(absl::Hours(1));
+  Change([](Incident& i) {
+    i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+    i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+  });
+  EXPECT_EQ(Last<sla::v1::SlaClockResumed>("SlaClockResumed").clock().cause(), "resume_condition");
+  clock_.Advance(absl::Hours(3));  // 4 h running of 8 h: the 50 % warning
+  Fire();
+  auto warning = Last<sla::v1::SlaWarningReached>("SlaWarningReached").clock();
+  EXPECT_EQ(warning.cause(), "warning_threshold");
+  EXPECT_EQ(warning.changed_fields_size(), 0);
+  EXPECT_EQ(warning.record_version(), 0);
+  EXPECT_FALSE(warning.has_change_time());
+  Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); });
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").clock();
+  EXPECT_EQ(cancelled.cause(), "priority_change");  // superseded
+  EXPECT_EQ(fields(cancelled), (std::map<std::string, std::string>{{"priority", "P1"}}));
+  auto restarted = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(restarted.cause(), "priority_change");
+  // A clock started now pins the calendar's current version.
+  EXPECT_GT(restarted.calendar_version(), started.calendar_version());
+  EXPECT_EQ(restarted.time_zone(), "Europe/Istanbul");
+  Change([](Incident& i) { i.set_service("email"); });
+  auto detached = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").clock();
+  EXPECT_EQ(detached.cause(), "coverage_change");
+  EXPECT_EQ(fields(detached), (std::map<std::string, std::string>{{"service", "email"}}));
+}
+
+TEST_F(ShortTargetsTest, AWithdrawnBreachAndARetroactiveStartSayWhy) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  clock_.Advance(absl::Seconds(10));
+  Fire();
+  EXPECT_EQ(Last<sla::v1::SlaBreached>("SlaBreached").clock().cause(), "target_reached");
+  SetPriority(incident::v1::PRIORITY_P1);  // 30 s, retroactive: the breach is withdrawn
+  auto withdrawn = Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").clock();
+  EXPECT_EQ(withdrawn.cause(), "priority_change");
+  EXPECT_EQ(Last<sla::v1::SlaClockRetargeted>("SlaClockRetargeted").clock().cause(),
+            "priority_change");
+  // Held, dropped to an uncovered priority, raised again: the re-attached clock replays the
+  // hold from the record's history, and its start event lists the replayed pause.
+  Hold();
+  clock_.Advance(absl::Seconds(5));
+  SetPriority(incident::v1::PRIORITY_P4);
+  clock_.Advance(absl::Seconds(5));
+  SetPriority(incident::v1::PRIORITY_P1);
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_TRUE(started.retroactive());
+  EXPECT_EQ(started.clock().cause(), "priority_change");
+  ASSERT_EQ(started.replayed_size(), 1);
+  EXPECT_EQ(started.replayed(0).type(), "pause");
+  EXPECT_EQ(base::FromProtoTimestamp(started.replayed(0).time()), kT0 + absl::Seconds(10));
+}
+
 TEST_F(TimerLogicTest, ACategoryChangeReevaluatesWhichDefinitionsApply) {
   sla::v1::SlaDefinition d = Gold(false);
   d.mutable_coverage()->add_categories("network");
@@ -806,6 +904,232 @@ TEST_F(ServiceRequestTimerTest, CoverageRequestTypesSelectCatalogueItems) {
               ElementsAre("SlaClockStarted", "SlaClockStarted"));
   EXPECT_THAT(ChangeRequest([](incident::v1::ServiceRequest& r) { r.set_catalog_item("Laptop"); }),
               ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets in business days, measuring from the record's creation, retired definitions.
+
+// A UTC office calendar, Monday-Friday 09:00-17:00, and a definition whose resolution targets
+// are business days (P1 one day, P2 two, by the end-of-day rule), retroactive.
+class BusinessDaysTest : public TimerLogicTest {
+ protected:
+  BusinessDaysTest() {
+    sla::v1::Calendar office;
+    office.set_id("office");
+    office.set_name("Office");
+    office.set_time_zone("UTC");
+    for (int d = sla::v1::WEEKDAY_MONDAY; d <= sla::v1::WEEKDAY_FRIDAY; ++d) {
+      auto* w = office.add_weekly_hours();
+      w->set_day(static_cast<sla::v1::Weekday>(d));
+      w->mutable_start()->set_hours(9);
+      w->mutable_end()->set_hours(17);
+    }
+    source_.Put(office);
+    sla::v1::SlaDefinition d;
+    d.set_id("days");
+    d.set_name("Days");
+    d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+    d.mutable_coverage()->add_services("desk");
+    d.set_calendar_id("office");
+    d.set_retroactive_start(true);
+    d.set_business_day_rule(sla::v1::BUSINESS_DAY_RULE_END_OF_DAY);
+    for (auto [p, days] :
+         {std::pair{incident::v1::PRIORITY_P1, 1}, std::pair{incident::v1::PRIORITY_P2, 2}}) {
+      auto* t = d.add_targets();
+      t->set_priority(p);
+      t->set_resolution_business_days(days);
+    }
+    source_.Put(d);
+  }
+  static absl::Time Utc(int day, int hh) {
+    return absl::FromCivil(absl::CivilHour(2027, 1, day, hh), absl::UTCTimeZone());
+  }
+};
+
+// Friday 2027-01-15 08:00, before opening: Friday is day 0. Two business days end Tuesday
+// 17:00 (24 h of business time); raised to P1 on Monday, one day counted from the same start
+// ends Monday 17:00 (16 h). The clock is an ordinary duration clock once started.
+TEST_F(BusinessDaysTest, DaysBecomeBusinessTimeWhenTheClockStartsAndWhenItIsRetargeted) {
+  Create(incident::v1::PRIORITY_P2);
+  incident_.set_service("desk");
+  EXPECT_THAT(Apply(incident_), ElementsAre("SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(started.clock().target().seconds(), 24 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), Utc(19, 17));
+  clock_.Set(Utc(18, 10));
+  // 9 h counted (Friday 09:00-17:00, Monday 09:00-10:00): past 50 % of 16 h.
+  EXPECT_THAT(Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); }),
+              ElementsAre("SlaClockRetargeted", "SlaWarningReached"));
+  auto retargeted = Last<sla::v1::SlaClockRetargeted>("SlaClockRetargeted");
+  EXPECT_EQ(retargeted.clock().target().seconds(), 16 * 3600);
+  EXPECT_EQ(retargeted.previous_target().seconds(), 24 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(retargeted.clock().due_time()), Utc(18, 17));
+  clock_.Set(Utc(18, 17));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaBreached"));
+  EXPECT_EQ(
+      base::FromProtoTimestamp(Last<sla::v1::SlaBreached>("SlaBreached").clock().event_time()),
+      Utc(18, 17));
+}
+
+// A definition whose resolution clock starts when the record is assigned to a group, measured
+// from the record's creation: the time before the assignment counts, its hold does not.
+class MeasureFromCreationTest : public TimerLogicTest {
+ protected:
+  MeasureFromCreationTest() {
+    sla::v1::SlaDefinition d;
+    d.set_id("assigned");
+    d.set_name("From creation");
+    d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+    d.mutable_coverage()->add_services("desk");
+    d.set_calendar_id("cal");
+    auto* start = d.mutable_resolution_conditions()->mutable_start()->add_any_of()->add_all_of();
+    start->set_field(sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP);
+    start->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
+    d.mutable_resolution_conditions()->set_measure_from(sla::v1::MEASURE_FROM_RECORD_CREATION);
+    for (auto [p, seconds] :
+         {std::pair{incident::v1::PRIORITY_P1, 60}, std::pair{incident::v1::PRIORITY_P2, 15}}) {
+      auto* t = d.add_targets();
+      t->set_priority(p);
+      t->mutable_resolution_target()->set_seconds(seconds);
+    }
+    source_.Put(d);
+  }
+  // Created at kT0, on hold from +10 s to +20 s, assigned at +30 s.
+  std::vector<std::string> AssignAfterAHold(incident::v1::Priority priority) {
+    Create(priority);
+    incident_.set_service("desk");
+    EXPECT_THAT(Apply(incident_), ElementsAre());
+    clock_.Advance(absl::Seconds(10));
+    EXPECT_THAT(Change([](Incident& i) {
+                  i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+                  i.set_hold_reason(incident::v1::HOLD_REASON_AWAITING_CALLER);
+                }),
+                ElementsAre());
+    clock_.Advance(absl::Seconds(10));
+    EXPECT_THAT(Change([](Incident& i) {
+                  i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+                  i.set_hold_reason(incident::v1::HOLD_REASON_UNSPECIFIED);
+                }),
+                ElementsAre());
+    clock_.Advance(absl::Seconds(10));
+    return Change([](Incident& i) { i.set_assignment_group("network"); });
+  }
+};
+
+TEST_F(MeasureFromCreationTest, TheClockStartsAtTheCreationLessTheHoldsBeforeTheAssignment) {
+  // 20 s of 60 s counted: below the first warning (50 %).
+  EXPECT_THAT(AssignAfterAHold(incident::v1::PRIORITY_P1), ElementsAre("SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_TRUE(started.retroactive());
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().start_time()), kT0);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().event_time()), kT0 + absl::Seconds(30));
+  EXPECT_EQ(started.clock().stage(), sla::v1::CLOCK_STAGE_RUNNING);
+  EXPECT_EQ(started.clock().business_elapsed().seconds(), 20);
+  EXPECT_EQ(started.clock().paused_duration().seconds(), 10);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Seconds(70));
+}
+
+// Already past its target when the start condition holds: breached at that instant, announced
+// with the start, not later.
+TEST_F(MeasureFromCreationTest, AClockPastItsTargetWhenItStartsBreachesAtOnce) {
+  EXPECT_THAT(AssignAfterAHold(incident::v1::PRIORITY_P2),
+              ElementsAre("SlaClockStarted", "SlaWarningReached", "SlaWarningReached",
+                          "SlaWarningReached", "SlaBreached"));
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_TRUE(breached.clock().breached());
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().event_time()), kT0 + absl::Seconds(30));
+  EXPECT_EQ(breached.clock().business_elapsed().seconds(), 20);
+  EXPECT_FALSE(next_fire_.has_value());
+}
+
+// Gold at version 2, retired at `at`.
+sla::v1::SlaDefinition Retired(sla::v1::SlaDefinition d, absl::Time at) {
+  d.set_version(0);  // the next version
+  d.set_retired(true);
+  *d.mutable_update_time() = base::ToProtoTimestamp(at);
+  return d;
+}
+
+// Issue 12, finding 9: retiring a definition left its clocks to breach. They end at the
+// retirement, after what they reached before it.
+TEST_F(TimerLogicTest, ARetiredDefinitionsClocksAreCancelledAtTheRetirement) {
+  Apply(Create());
+  source_.Put(Retired(Gold(false), kT0 + absl::Minutes(20)));
+  clock_.Advance(absl::Minutes(25));
+  // The response clock's 50 % (15 min) was reached before the retirement; its 75 % (22.5 min)
+  // was not, nor anything of the resolution clock.
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaClockCancelled", "SlaClockCancelled"));
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled");
+  EXPECT_EQ(cancelled.reason(), "definition_retired");
+  EXPECT_EQ(cancelled.clock().stage(), sla::v1::CLOCK_STAGE_CANCELLED);
+  EXPECT_FALSE(cancelled.clock().breached());
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.clock().stop_time()), kT0 + absl::Minutes(20));
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.clock().event_time()), kT0 + absl::Minutes(20));
+  EXPECT_EQ(cancelled.clock().business_elapsed().seconds(), 20 * 60);
+  EXPECT_FALSE(next_fire_.has_value());
+  EXPECT_TRUE(TimerLogic::OpenClocks(*state_).empty());
+  clock_.Advance(absl::Hours(5));
+  EXPECT_TRUE(Fire().empty());
+  // A retired definition applies to nothing: a change of the record starts no clock of it.
+  EXPECT_THAT(Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); }),
+              ElementsAre());
+}
+
+// A retirement known in advance (the timer reads the definition before it takes effect) is
+// scheduled: the clock is cancelled at its instant, not when it would next have warned.
+TEST_F(TimerLogicTest, AKnownRetirementIsScheduled) {
+  Apply(Create());
+  clock_.Advance(absl::Minutes(1));
+  source_.Put(Retired(Gold(false), kT0 + absl::Minutes(5)));
+  EXPECT_THAT(Change([](Incident& i) { i.set_title("VPN down again"); }), ElementsAre());
+  ASSERT_TRUE(next_fire_.has_value());
+  EXPECT_EQ(*next_fire_, kT0 + absl::Minutes(5));
+  clock_.Advance(absl::Minutes(4));
+  EXPECT_THAT(Fire(), ElementsAre("SlaClockCancelled", "SlaClockCancelled"));
+}
+
+// A breach fired after the retirement, before the timer could know of it (its definition
+// cache), was not owed: the clock is cancelled at the retirement and the breach withdrawn.
+TEST_F(ShortTargetsTest, ABreachFiredAfterAnUnseenRetirementIsWithdrawn) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  sla::v1::SlaDefinition retired = *source_.Definition("short", 0).value();
+  source_.Put(Retired(retired, kT0 + absl::Seconds(5)));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(Fire(), ElementsAre("SlaClockCancelled", "SlaBreachWithdrawn"));
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled");
+  EXPECT_EQ(cancelled.reason(), "definition_retired");
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.clock().stop_time()), kT0 + absl::Seconds(5));
+  EXPECT_EQ(cancelled.clock().business_elapsed().seconds(), 5);
+  // Events of a clock never go back in time: stamped with the breach's instant.
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.clock().event_time()), kT0 + absl::Seconds(8));
+  auto withdrawn = Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn");
+  EXPECT_EQ(withdrawn.reason(), "definition_retired");
+  EXPECT_FALSE(withdrawn.clock().breached());
+  EXPECT_EQ(withdrawn.clock().stage(), sla::v1::CLOCK_STAGE_CANCELLED);
+  EXPECT_TRUE(Fire().empty());
+}
+
+// With a definition cache, a fired breach is looked at again once the cache has surely been
+// read again (the firing loop would otherwise never touch the clock before its record changes).
+TEST_F(ShortTargetsTest, AFiredBreachIsLookedAtAgainAfterTheDefinitionCacheTtl) {
+  TimerLogic cached(source_, {.definition_cache_ttl = absl::Seconds(30)});
+  Create(incident::v1::PRIORITY_P2);
+  incident_.set_service("short");
+  auto created = cached.OnIncident(nullptr, incident_, 3, kT0);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto fired = cached.Fire(created->state, kT0 + absl::Seconds(9));
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(fired->events.size(), 4u);
+  ASSERT_TRUE(fired->next_fire.has_value());
+  EXPECT_EQ(*fired->next_fire, kT0 + absl::Seconds(39));
+  auto checked = cached.Fire(fired->state, kT0 + absl::Seconds(39));
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_TRUE(checked->events.empty());
+  EXPECT_TRUE(checked->changed);  // the check is done: stored, and nothing more is scheduled
+  EXPECT_FALSE(checked->next_fire.has_value());
 }
 
 }  // namespace

@@ -15,16 +15,10 @@
 namespace itsm::sla {
 namespace {
 
-int64_t Seconds(const google::protobuf::Duration& d) { return d.seconds(); }
-
 google::protobuf::Duration ProtoSeconds(int64_t s) {
   google::protobuf::Duration d;
   d.set_seconds(s);
   return d;
-}
-
-google::protobuf::Timestamp ProtoMicros(int64_t us) {
-  return base::ToProtoTimestamp(absl::FromUnixMicros(us));
 }
 
 int64_t Micros(const google::protobuf::Timestamp& ts) {
@@ -39,6 +33,25 @@ absl::StatusOr<v1::SlaClock> ClockIn(const events::CloudEvent& event) {
     return absl::InvalidArgumentError("clock.clock_id: required");
   }
   return message.clock();
+}
+
+constexpr char kRepublished[] = "itsm.sla.v1.SlaClockRepublished";
+
+// Stores the clock an event of `type` carries. A re-published state (the timer's
+// RepublishEvents) is the clock as of its last event, but composed with its record as it is now,
+// while the event it stands for carried the record as it was then: a clock cancelled because its
+// record moved to another service was the old service's. Where the history holds that event (the
+// same event time), its service stays; the rest of the state is applied by the usual rule, so a
+// state whose event was lost with the broker, even one at the same instant, still arrives.
+absl::Status Store(storage::Transaction& txn, const std::string& type, v1::SlaClock clock) {
+  if (type == kRepublished) {
+    ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> stored,
+                          SlaRepository::FindClock(txn, clock.clock_id()));
+    if (stored && Micros(stored->event_time()) == Micros(clock.event_time())) {
+      clock.set_service(stored->service());
+    }
+  }
+  return SlaRepository::UpsertClock(txn, clock).status();
 }
 
 // Aggregates of one report row.
@@ -115,7 +128,9 @@ bool NeedsCalendar(const v1::SlaClock& c, absl::Time now) {
   return c.stage() == v1::CLOCK_STAGE_RUNNING && now > base::FromProtoTimestamp(c.event_time());
 }
 
-// `calendar`: the clock's calendar in its zone, when it NeedsCalendar and could be read.
+// `calendar`: the clock's pinned calendar version in its zone, when it NeedsCalendar and could
+// be read. Durations keep the precision the timer published (finding 9: seconds truncated twice
+// showed up to 2 s less than the timer counted).
 v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
                          const businesstime::Calendar* calendar) {
   v1::ClockStatus s;
@@ -127,35 +142,34 @@ v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
   const v1::ClockStage stage = c.stage();
   s.set_stage(stage);
   s.set_priority(c.priority());
-  *s.mutable_target() = ProtoSeconds(Seconds(c.target()));
-  *s.mutable_start_time() = ProtoMicros(Micros(c.start_time()));
-  const int64_t due_us = c.has_due_time() ? Micros(c.due_time()) : 0;
-  if (due_us != 0) *s.mutable_due_time() = ProtoMicros(due_us);
-  if (c.has_stop_time()) *s.mutable_stop_time() = ProtoMicros(Micros(c.stop_time()));
-  const int64_t event_us = Micros(c.event_time());
-  *s.mutable_last_event_time() = ProtoMicros(event_us);
-  int64_t business = Seconds(c.business_elapsed()), actual = Seconds(c.actual_elapsed()),
-          paused = Seconds(c.paused_duration());
+  *s.mutable_target() = c.target();
+  *s.mutable_start_time() = c.start_time();
+  if (c.has_due_time()) *s.mutable_due_time() = c.due_time();
+  if (c.has_stop_time()) *s.mutable_stop_time() = c.stop_time();
+  *s.mutable_last_event_time() = c.event_time();
+  absl::Duration business = base::FromProtoDuration(c.business_elapsed());
+  absl::Duration actual = base::FromProtoDuration(c.actual_elapsed());
+  absl::Duration paused = base::FromProtoDuration(c.paused_duration());
   bool breached = c.breached();
-  const absl::Time last = absl::FromUnixMicros(event_us);
+  const absl::Time last = base::FromProtoTimestamp(c.event_time());
   // An open clock keeps counting after its last event: extend it to `now`.
   if (IsOpen(stage) && now > last) {
-    const int64_t since = absl::ToInt64Seconds(now - last);
-    actual += since;
+    actual += now - last;
     if (stage == v1::CLOCK_STAGE_PAUSED) {
-      paused += since;
+      paused += now - last;
     } else if (calendar != nullptr) {
-      business += absl::ToInt64Seconds(businesstime::BusinessElapsed(*calendar, last, now));
+      business += businesstime::BusinessElapsed(*calendar, last, now);
     }
-    if (stage == v1::CLOCK_STAGE_RUNNING && due_us != 0 && absl::ToUnixMicros(now) >= due_us) {
+    if (stage == v1::CLOCK_STAGE_RUNNING && c.has_due_time() &&
+        now >= base::FromProtoTimestamp(c.due_time())) {
       breached = true;
     }
   }
   s.set_breached(breached);
-  *s.mutable_business_elapsed() = ProtoSeconds(business);
-  *s.mutable_actual_elapsed() = ProtoSeconds(actual);
-  *s.mutable_paused_duration() = ProtoSeconds(paused);
-  *s.mutable_remaining() = ProtoSeconds(Seconds(c.target()) - business);
+  *s.mutable_business_elapsed() = base::ToProtoDuration(business);
+  *s.mutable_actual_elapsed() = base::ToProtoDuration(actual);
+  *s.mutable_paused_duration() = base::ToProtoDuration(paused);
+  *s.mutable_remaining() = base::ToProtoDuration(base::FromProtoDuration(c.target()) - business);
   const char* state = stage == v1::CLOCK_STAGE_CANCELLED   ? "cancelled"
                       : breached                           ? "breached"
                       : stage == v1::CLOCK_STAGE_COMPLETED ? "met"
@@ -163,6 +177,22 @@ v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
                                                            : "running";
   s.set_state(state);
   return s;
+}
+
+// Applies one clock event inside `txn`: the clock's last state (sla_clocks) and its timeline
+// (sla_clock_events), together. A re-published state is no change: it adds a timeline row
+// only for a clock this service did not know.
+absl::Status ApplyClockEvent(storage::Transaction& txn, const events::CloudEvent& event,
+                             const v1::SlaClock& clock) {
+  ITSM_RETURN_IF_ERROR(Store(txn, event.type, clock));
+  StoredClockEvent row;
+  row.clock_id = clock.clock_id();
+  row.ce_id = event.id;
+  row.incident_id = clock.incident_id();
+  row.event_us = Micros(clock.event_time());
+  row.event_type = event.type;
+  row.data = event.data;
+  return SlaRepository::AppendClockEvent(txn, row, event.type == kRepublished).status();
 }
 
 }  // namespace
@@ -191,7 +221,7 @@ absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
     clock = ClockIn<v1::SlaClockCompleted>(event);
   } else if (t == "itsm.sla.v1.SlaClockCancelled") {
     clock = ClockIn<v1::SlaClockCancelled>(event);
-  } else if (t == "itsm.sla.v1.SlaClockRepublished") {
+  } else if (t == kRepublished) {
     clock = ClockIn<v1::SlaClockRepublished>(event);
   } else {
     return std::nullopt;  // definition and calendar events: not projected here
@@ -232,7 +262,7 @@ std::vector<absl::Status> ClockProjection::ApplyBatch(
             absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
         continue;
       }
-      ITSM_RETURN_IF_ERROR(SlaRepository::UpsertClock(*txn, **clock).status());
+      ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, e.event, **clock));
       ++applied;
     }
     for (const auto& [partition, offset] : next) {
@@ -266,7 +296,10 @@ absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> ClockProjecti
 absl::Status ClockProjection::Apply(const events::CloudEvent& event) {
   ITSM_ASSIGN_OR_RETURN(std::optional<v1::SlaClock> clock, ClockOf(event));
   if (!clock) return absl::OkStatus();
-  return ApplyClock(*clock);
+  if (clock->clock_id().empty()) return absl::InvalidArgumentError("clock_id: required");
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, event, *clock));
+  return txn->Commit();
 }
 
 absl::Status ClockProjection::ApplyClock(const v1::SlaClock& c) { return ApplyClocks({c}); }
@@ -296,17 +329,21 @@ absl::StatusOr<std::vector<v1::ClockStatus>> ClockProjection::IncidentStatus(
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(clocks, SlaRepository::ClocksOfIncident(*txn, incident_id));
   }
-  // One lookup per calendar and zone, however many running clocks share them.
-  std::map<std::pair<std::string, std::string>, absl::StatusOr<businesstime::Calendar>> calendars;
+  // One lookup per calendar version and zone, however many running clocks share them.
+  std::map<std::tuple<std::string, int64_t, std::string>, absl::StatusOr<businesstime::Calendar>>
+      calendars;
   std::vector<v1::ClockStatus> out;
   out.reserve(clocks.size());
   for (const v1::SlaClock& clock : clocks) {
     const businesstime::Calendar* calendar = nullptr;
     if (NeedsCalendar(clock, now) && lookup) {
-      auto key = std::pair(clock.calendar_id(), clock.time_zone());
+      auto key = std::tuple(clock.calendar_id(), clock.calendar_version(), clock.time_zone());
       auto it = calendars.find(key);
       if (it == calendars.end()) {
-        it = calendars.emplace(key, lookup(clock.calendar_id(), clock.time_zone())).first;
+        it = calendars
+                 .emplace(key,
+                          lookup(clock.calendar_id(), clock.calendar_version(), clock.time_zone()))
+                 .first;
       }
       if (it->second.ok()) calendar = &*it->second;
     }

@@ -2,6 +2,11 @@
 // kept in the service's database (table sla_clocks), for per-incident status and compliance
 // reports over any past period. Every clock event carries the clock's full state (SlaClock), so
 // applying one is an upsert; an event older than the clock's last one (event_time) is ignored.
+// A re-published state (SlaClockRepublished) at the time of the stored one keeps the stored
+// service: the timer composes it with the record's current service, the event it stands for
+// carried the service of its time.
+// Each event is also kept in its clock's timeline (table sla_clock_events, at most 500 per
+// clock, once per ce_id) in the same transaction, for ExplainClocks.
 //
 // The consumer's position in itsm.sla.v1 is stored in the transaction of the clocks it applied
 // (table sla_consumer_positions), so a restart resumes where the last commit stopped, and
@@ -53,18 +58,20 @@ class ClockProjection {
   absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> StartPositions(
       const std::string& cluster_id);
 
-  // One event, or one clock state, in a transaction of its own and without a position (tests
-  // and the benchmark).
+  // One event (its state and timeline row), or one clock state (no timeline row), in a
+  // transaction of its own and without a position (tests and the benchmark).
   absl::Status Apply(const events::CloudEvent& event);
   absl::Status ApplyClock(const v1::SlaClock& clock);
   // Many clock states in one transaction (the benchmark's load).
   absl::Status ApplyClocks(const std::vector<v1::SlaClock>& clocks);
 
-  // The calendar a running clock is extended with up to `now` (the service reads it from its
-  // database). When it fails, elapsed times are those of the last event. Called after the
-  // clocks were read and their transaction ended, once per calendar and zone.
+  // The calendar a running clock is extended with up to `now`: the version the clock is
+  // pinned to (0 for clocks published before versions were: the current one), in the clock's
+  // zone (the service reads it from its database). When it fails, elapsed times are those of
+  // the last event. Called after the clocks were read and their transaction ended, once per
+  // calendar version and zone.
   using CalendarLookup = std::function<absl::StatusOr<businesstime::Calendar>(
-      const std::string& calendar_id, const std::string& time_zone)>;
+      const std::string& calendar_id, int64_t calendar_version, const std::string& time_zone)>;
   absl::StatusOr<std::vector<v1::ClockStatus>> IncidentStatus(const std::string& incident_id,
                                                               absl::Time now,
                                                               const CalendarLookup& lookup) const;

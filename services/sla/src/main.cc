@@ -97,7 +97,10 @@ int main(int argc, char** argv) {
                ? std::function<absl::StatusOr<std::string>(const std::string&)>(
                      [&ci_zones](const std::string& id) { return ci_zones->LocationZoneOf(id); })
                : nullptr});
-  sla::SlaGrpcService service(*db, committer, executor, {calendars, definitions, clocks});
+  const sla::ClockExplanations explanations(
+      *db, clock, {.default_time_zone = rt.config().GetString("default_time_zone")});
+  sla::SlaGrpcService service(*db, committer, executor,
+                              {calendars, definitions, clocks, explanations});
   rt.AddService(&service, "itsm.sla.v1.SlaService");
   return rt.Run();
 }

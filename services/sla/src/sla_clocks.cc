@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
@@ -20,16 +22,20 @@ namespace {
 // What GetDueTime reads from the database, gathered in one read-only transaction.
 struct DueTimeInputs {
   v1::SlaDefinition definition;  // empty for calendar_id + target
-  absl::Duration target;
+  // The definition's target for the priority; unset for calendar_id + target.
+  std::optional<v1::PriorityTarget> priority_target;
+  absl::Duration target;  // calendar_id + target
   v1::Calendar calendar;
 };
 
 }  // namespace
 
 absl::StatusOr<businesstime::Calendar> SlaClocks::LoadCalendar(const std::string& calendar_id,
+                                                               int64_t version,
                                                                const std::string& time_zone) const {
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-  ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  ITSM_ASSIGN_OR_RETURN(v1::Calendar calendar,
+                        SlaRepository::GetCalendar(*txn, calendar_id, version));
   return slamodel::CompileCalendar(calendar, time_zone);
 }
 
@@ -89,8 +95,9 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       }
       const v1::PriorityTarget* t = TargetFor(in.definition, r.priority());
       const bool has =
-          t != nullptr &&
-          (kind == v1::CLOCK_KIND_RESPONSE ? t->has_response_target() : t->has_resolution_target());
+          t != nullptr && (kind == v1::CLOCK_KIND_RESPONSE
+                               ? t->has_response_target() || t->response_business_days() > 0
+                               : t->has_resolution_target() || t->resolution_business_days() > 0);
       if (!has) {
         return absl::NotFoundError(absl::StrCat(
             "priority: definition \"", in.definition.name(), "\" has no ",
@@ -98,8 +105,8 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
             slamodel::PriorityName(r.priority()).empty() ? "an unspecified priority"
                                                          : slamodel::PriorityName(r.priority())));
       }
-      in.target = base::FromProtoDuration(kind == v1::CLOCK_KIND_RESPONSE ? t->response_target()
-                                                                          : t->resolution_target());
+      // Converted below, on the calendar in the zone the clock would use (business days).
+      in.priority_target = *t;
       calendar_id = in.definition.calendar_id();
     } else {
       if (!r.has_target() || base::FromProtoDuration(r.target()) <= absl::ZeroDuration()) {
@@ -138,6 +145,20 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
     return absl::InvalidArgumentError(
         absl::StrCat("time zone \"", zone, "\": ", compiled.status().message()));
   }
+  // The target as the timer converts it when the clock starts (a number of business days
+  // becomes the business time to the day rule's instant).
+  if (in.priority_target) {
+    const absl::StatusOr<std::optional<absl::Duration>> target =
+        slamodel::TargetDuration(definition, *in.priority_target,
+                                 kind == v1::CLOCK_KIND_RESPONSE ? slamodel::ClockKind::kResponse
+                                                                 : slamodel::ClockKind::kResolution,
+                                 *compiled, start);
+    if (!target.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "calendar_id: calendar \"", in.calendar.name(), "\": ", target.status().message()));
+    }
+    in.target = **target;  // present: checked above
+  }
   // The instants a clock started now would reach, computed as the timer computes them.
   const std::vector<double> thresholds(definition.warning_thresholds().begin(),
                                        definition.warning_thresholds().end());
@@ -169,8 +190,8 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
 absl::Status SlaClocks::IncidentStatus(const v1::GetIncidentSlaStatusRequest& request,
                                        v1::GetIncidentSlaStatusResponse& out) const {
   if (request.incident_id().empty()) return base::FieldError("incident_id", "required");
-  auto lookup = [this](const std::string& calendar_id, const std::string& zone) {
-    return LoadCalendar(calendar_id, zone);
+  auto lookup = [this](const std::string& calendar_id, int64_t version, const std::string& zone) {
+    return LoadCalendar(calendar_id, version, zone);
   };
   ITSM_ASSIGN_OR_RETURN(auto statuses,
                         projection_.IncidentStatus(request.incident_id(), clock_.Now(), lookup));

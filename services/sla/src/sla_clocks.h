@@ -47,8 +47,10 @@ class SlaClocks {
   absl::Status ComplianceReport(const v1::GetComplianceReportRequest& request,
                                 v1::GetComplianceReportResponse& out) const;
 
-  // The compiled calendar `calendar_id` in `time_zone` (its own when empty).
+  // The compiled calendar `calendar_id` at `version` (0: the current one) in `time_zone` (its
+  // own when empty).
   absl::StatusOr<businesstime::Calendar> LoadCalendar(const std::string& calendar_id,
+                                                      int64_t version,
                                                       const std::string& time_zone) const;
 
  private:

@@ -117,4 +117,11 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetComplianceReport(
                           [=, this] { return apps_.clocks.ComplianceReport(*request, *response); });
 }
 
+grpc::ServerUnaryReactor* SlaGrpcService::ExplainClocks(grpc::CallbackServerContext* ctx,
+                                                        const v1::ExplainClocksRequest* request,
+                                                        v1::ExplainClocksResponse* response) {
+  return runtime::RunCall(executor_, ctx, *request,
+                          [=, this] { return apps_.explanations.Explain(*request, *response); });
+}
+
 }  // namespace itsm::sla

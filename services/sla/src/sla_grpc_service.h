@@ -1,5 +1,5 @@
-// The SlaService gRPC API (callback API): thin handlers over the service's three applications —
-// Calendars, SlaDefinitions, SlaClocks. Each handler names the application call;
+// The SlaService gRPC API (callback API): thin handlers over the service's applications —
+// Calendars, SlaDefinitions, SlaClocks, ClockExplanations. Each handler names the application call;
 // servicedb::CommitCall / ReadCall / runtime::RunCall check the request's field limits, run the
 // call in the group committer's transaction (writes), a read-only one on the executor (reads), or
 // on the executor alone (queries that open their own transactions or read the projection), and
@@ -13,6 +13,7 @@
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
 #include "services/sla/src/calendars.h"
+#include "services/sla/src/clock_explanations.h"
 #include "services/sla/src/sla_clocks.h"
 #include "services/sla/src/sla_definitions.h"
 
@@ -22,6 +23,7 @@ struct Applications {
   const Calendars& calendars;
   const SlaDefinitions& definitions;
   const SlaClocks& clocks;
+  const ClockExplanations& explanations;
 };
 
 class SlaGrpcService final : public v1::SlaService::CallbackService {
@@ -71,6 +73,9 @@ class SlaGrpcService final : public v1::SlaService::CallbackService {
   grpc::ServerUnaryReactor* GetComplianceReport(grpc::CallbackServerContext* ctx,
                                                 const v1::GetComplianceReportRequest* request,
                                                 v1::GetComplianceReportResponse* response) override;
+  grpc::ServerUnaryReactor* ExplainClocks(grpc::CallbackServerContext* ctx,
+                                          const v1::ExplainClocksRequest* request,
+                                          v1::ExplainClocksResponse* response) override;
 
  private:
   storage::Database& db_;

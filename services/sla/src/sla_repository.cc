@@ -108,6 +108,24 @@ CREATE TABLE sla_consumer_positions (
 );
 )sql";
 
+// Each clock's timeline (docs/sla.md section 7, ExplainClocks): one row per clock event
+// applied, as published (`data`, of type `event_type`), numbered per clock in the order applied
+// (`seq`); `ce_id` unique, so a redelivered or replayed event adds nothing. At most
+// SlaRepository::kMaxEventsPerClock rows per clock: the oldest go.
+constexpr char kClockEventsSchema[] = R"sql(
+CREATE TABLE sla_clock_events (
+  clock_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ce_id TEXT NOT NULL UNIQUE,
+  incident_id TEXT NOT NULL,
+  event_us BIGINT NOT NULL,
+  event_type TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (clock_id, seq)
+);
+CREATE INDEX sla_clock_events_incident ON sla_clock_events(incident_id);
+)sql";
+
 // Clocks read per query of a report scan: bounded memory whatever the range.
 constexpr int kScanPage = 20000;
 
@@ -146,6 +164,7 @@ const std::vector<storage::Migration>& SlaRepository::Migrations() {
       {1, "create calendars and definitions", kSchema, ""},
       {2, "audit trail of calendars and definitions", kAuditSchema, ""},
       {3, "SLA history: clock states and the positions of itsm.sla.v1", kClocksSchema, ""},
+      {4, "clock timelines: every clock event applied", kClockEventsSchema, ""},
   };
   return kMigrations;
 }
@@ -374,6 +393,14 @@ absl::StatusOr<bool> SlaRepository::UpsertClock(storage::Transaction& txn, const
   return changed > 0;
 }
 
+absl::StatusOr<std::optional<v1::SlaClock>> SlaRepository::FindClock(storage::Transaction& txn,
+                                                                     const std::string& clock_id) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM sla_clocks WHERE clock_id = $1", {clock_id}));
+  if (rows.size() == 0) return std::nullopt;
+  return Decode<v1::SlaClock>(rows.row(0)[0], "clock");
+}
+
 absl::StatusOr<std::vector<v1::SlaClock>> SlaRepository::ClocksOfIncident(
     storage::Transaction& txn, const std::string& incident_id) {
   ITSM_ASSIGN_OR_RETURN(
@@ -439,6 +466,55 @@ absl::Status SlaRepository::ScanClocks(storage::Transaction& txn, const ClockFil
     params[after_start - 1] = last[1].AsInt();
     params[after_start] = last[0].AsString();
   }
+}
+
+absl::StatusOr<bool> SlaRepository::AppendClockEvent(storage::Transaction& txn,
+                                                     const StoredClockEvent& e,
+                                                     bool only_if_unknown) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet last,
+      txn.Query("SELECT MAX(seq) FROM sla_clock_events WHERE clock_id = $1", {e.clock_id}));
+  const bool known = last.size() > 0 && !last.row(0)[0].is_null();
+  if (known && only_if_unknown) return false;
+  const int64_t seq = known ? last.row(0)[0].AsInt() + 1 : 1;
+  // A ce_id applied before (a redelivery, a replay, a second replica's write) adds nothing.
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t added,
+      txn.Execute("INSERT INTO sla_clock_events(clock_id, seq, ce_id, incident_id, event_us,"
+                  " event_type, data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                  {e.clock_id, seq, e.ce_id, e.incident_id, e.event_us, e.event_type,
+                   storage::Bytes{e.data}}));
+  if (added == 0) return false;
+  if (seq > kMaxEventsPerClock) {
+    ITSM_RETURN_IF_ERROR(
+        txn.Execute("DELETE FROM sla_clock_events WHERE clock_id = $1 AND seq <= $2",
+                    {e.clock_id, seq - kMaxEventsPerClock})
+            .status());
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<StoredClockEvent>> SlaRepository::ClockEvents(
+    storage::Transaction& txn, const std::string& incident_id) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT clock_id, seq, ce_id, incident_id, event_us, event_type, data"
+                " FROM sla_clock_events WHERE incident_id = $1 ORDER BY clock_id, event_us, seq",
+                {incident_id}));
+  std::vector<StoredClockEvent> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows()) {
+    StoredClockEvent e;
+    e.clock_id = row[0].AsString();
+    e.seq = row[1].AsInt();
+    e.ce_id = row[2].AsString();
+    e.incident_id = row[3].AsString();
+    e.event_us = row[4].AsInt();
+    e.event_type = row[5].AsString();
+    e.data = row[6].AsString();
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 absl::Status SlaRepository::StorePosition(storage::Transaction& txn, const std::string& topic,

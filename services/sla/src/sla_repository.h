@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,19 @@ struct ClockFilter {
   std::string sla_definition_id = {};
   int agreement_kind = 0;
   bool with_definition_names = false;
+};
+
+// One clock event as applied to the SLA history (table sla_clock_events).
+struct StoredClockEvent {
+  std::string clock_id;
+  // 1, 2, ... per clock, in the order applied.
+  int64_t seq = 0;
+  std::string ce_id;
+  std::string incident_id;
+  int64_t event_us = 0;
+  // The CloudEvents type, e.g. "itsm.sla.v1.SlaClockPaused", and the event as published.
+  std::string event_type;
+  std::string data;
 };
 
 struct Page {
@@ -111,6 +125,9 @@ class SlaRepository {
   // The SLA history (docs/sla.md section 7). Stores a clock's state unless the stored one is
   // newer (by event_time); true when it was written.
   static absl::StatusOr<bool> UpsertClock(storage::Transaction& txn, const v1::SlaClock& clock);
+  // The stored state of one clock; nullopt if there is none.
+  static absl::StatusOr<std::optional<v1::SlaClock>> FindClock(storage::Transaction& txn,
+                                                               const std::string& clock_id);
   // Ordered by clock id.
   static absl::StatusOr<std::vector<v1::SlaClock>> ClocksOfIncident(storage::Transaction& txn,
                                                                     const std::string& incident_id);
@@ -119,6 +136,17 @@ class SlaRepository {
   // the table in bounded pages.
   static absl::Status ScanClocks(storage::Transaction& txn, const ClockFilter& filter,
                                  const std::function<void(const ClockFacts&)>& visit);
+  // Each clock's timeline: at most this many events per clock, the latest (decision in
+  // docs/decisions.md; more takes 250 holds and resumes of one record).
+  static constexpr int64_t kMaxEventsPerClock = 500;
+  // Appends an applied clock event (`seq` is assigned here); false when its ce_id is stored
+  // already, or, with `only_if_unknown`, when the clock has events already. Beyond
+  // kMaxEventsPerClock the clock's oldest events are deleted.
+  static absl::StatusOr<bool> AppendClockEvent(storage::Transaction& txn,
+                                               const StoredClockEvent& event, bool only_if_unknown);
+  // The record's clock events, by clock id, then in order (event time, then as applied).
+  static absl::StatusOr<std::vector<StoredClockEvent>> ClockEvents(storage::Transaction& txn,
+                                                                   const std::string& incident_id);
   // The position of the consumer of itsm.sla.v1 (the next offset to apply), written in the
   // transaction of the clocks it applied; per topic and partition, for one Kafka cluster.
   static absl::Status StorePosition(storage::Transaction& txn, const std::string& topic,

@@ -8,9 +8,11 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
 #include "itsm/slamodel/conditions.h"
+#include "itsm/slamodel/coverage.h"
 
 namespace itsm::sla {
 namespace {
@@ -119,6 +121,7 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
     return absl::InvalidArgumentError("targets: at least one priority target");
   }
   std::set<int> priorities;
+  bool uses_days = false;
   for (int i = 0; i < d.targets_size(); ++i) {
     const auto& t = d.targets(i);
     const std::string at = absl::StrCat("targets[", i, "]");
@@ -129,9 +132,34 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       return absl::InvalidArgumentError(absl::StrCat(
           at, ".priority: ", slamodel::PriorityName(t.priority()), " has a target already"));
     }
-    if (!t.has_response_target() && !t.has_resolution_target()) {
+    if (!t.has_response_target() && !t.has_resolution_target() && t.response_business_days() == 0 &&
+        t.resolution_business_days() == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ": set response_target, resolution_target or both"));
+          absl::StrCat(at,
+                       ": set response_target or response_business_days, resolution_target or "
+                       "resolution_business_days, or both"));
+    }
+    for (const auto& [days_name, duration_name, has_duration, days] :
+         {std::tuple{"response_business_days", "response_target", t.has_response_target(),
+                     t.response_business_days()},
+          std::tuple{"resolution_business_days", "resolution_target", t.has_resolution_target(),
+                     t.resolution_business_days()}}) {
+      if (days == 0) continue;
+      if (has_duration) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ".", days_name, ": set either ", duration_name, " or ", days_name, ", not both"));
+      }
+      if (days < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", days_name, ": must be positive"));
+      }
+      // Each business day is a date of its own: more than the search horizon's days can never
+      // be reached.
+      if (days > slamodel::kMaxBusinessDays) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", days_name, ": at most ",
+                                                       slamodel::kMaxBusinessDays,
+                                                       " (the due-time search horizon)"));
+      }
+      uses_days = true;
     }
     for (const auto& [name, has, dur] :
          {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
@@ -148,6 +176,12 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
             " days (the due-time search horizon)"));
       }
     }
+  }
+  if (!v1::BusinessDayRule_IsValid(d.business_day_rule())) {
+    return absl::InvalidArgumentError("business_day_rule: unknown value");
+  }
+  if (uses_days && d.business_day_rule() == v1::BUSINESS_DAY_RULE_UNSPECIFIED) {
+    d.set_business_day_rule(v1::BUSINESS_DAY_RULE_END_OF_DAY);
   }
   if (d.warning_thresholds_size() == 0) {
     for (double p : {50.0, 75.0, 90.0}) d.add_warning_thresholds(p);
@@ -233,6 +267,19 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
                          " days on calendar \"", d.calendar_id(), "\" (too little open time)"));
       }
     }
+    for (const auto& [name, days] :
+         {std::pair{"response_business_days", t.response_business_days()},
+          std::pair{"resolution_business_days", t.resolution_business_days()}}) {
+      if (days <= 0) continue;
+      const auto due = slamodel::BusinessDaysTarget(
+          calendar, from, days, slamodel::BusinessDayRuleFromProto(d.business_day_rule()));
+      if (!due.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "targets[", i, "].", name, ": ", days, " business days cannot be reached within ",
+            absl::ToInt64Hours(businesstime::kSearchHorizon) / 24, " days on calendar \"",
+            d.calendar_id(), "\" (too little open time)"));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -241,13 +288,13 @@ bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& 
   if (d.retired()) return false;
   if (r.kind() != v1::AGREEMENT_KIND_UNSPECIFIED && r.kind() != d.kind()) return false;
   if (!(From(d) <= at && at < Until(d))) return false;
-  if (!Listed(d.coverage().services(), r.service())) return false;
   if (TargetFor(d, r.priority()) == nullptr) return false;
-  const auto& c = d.coverage();
-  if (c.ci_classes_size() > 0 && !Listed(c.ci_classes(), r.ci_class())) return false;
-  if (c.categories_size() > 0 && !Listed(c.categories(), r.category())) return false;
-  if (c.request_types_size() > 0 && !Listed(c.request_types(), r.request_type())) return false;
-  return true;
+  // The coverage rule the SLA timer re-judges attached definitions with: one rule, so that what
+  // is resolved here and what the timer keeps attached cannot disagree.
+  return slamodel::Covers(d, {.service = r.service(),
+                              .category = r.category(),
+                              .ci_class = r.ci_class(),
+                              .request_type = r.request_type()});
 }
 
 }  // namespace itsm::sla

@@ -29,13 +29,15 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& definition);
 absl::Status CheckNoOverlap(const v1::SlaDefinition& definition,
                             const std::vector<v1::SlaDefinition>& others);
 
-// Whether `definition` applies to the record described by `request` at `at`.
 // Every target of `definition` falls due within the search horizon for a clock started at `from`
 // on `calendar`; INVALID_ARGUMENT naming the target otherwise (a calendar with too little open
 // time for it).
 absl::Status CheckTargetsReachable(const v1::SlaDefinition& definition,
                                    const businesstime::Calendar& calendar, absl::Time from);
 
+// Whether `definition` applies to the record described by `request` at `at`: not retired, of the
+// kind asked for (any when unspecified), effective at `at`, with a target for the priority, and
+// covering the record's fields (slamodel::Covers).
 bool Applies(const v1::SlaDefinition& definition, const v1::ResolveApplicableSlaRequest& request,
              absl::Time at);
 

@@ -77,6 +77,13 @@ class TestProjection {
     return n.ok() ? static_cast<size_t>(*n) : 0;
   }
   ClockProjection& projection() { return *projection_; }
+  std::vector<StoredClockEvent> Timeline(const std::string& incident) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    auto rows = SlaRepository::ClockEvents(**txn, incident);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() ? *std::move(rows) : std::vector<StoredClockEvent>{};
+  }
 
  private:
   std::unique_ptr<storage::Database> db_;
@@ -84,7 +91,7 @@ class TestProjection {
 };
 
 ClockProjection::CalendarLookup AlwaysOpen() {
-  return [](const std::string&, const std::string&) {
+  return [](const std::string&, int64_t, const std::string&) {
     businesstime::CalendarSpec spec;
     spec.time_zone = "UTC";
     spec.always_open = true;
@@ -129,6 +136,31 @@ TEST(ClockProjection, FollowsOneClockThroughItsEvents) {
   EXPECT_TRUE(p.IncidentStatus("inc-2", kT0, AlwaysOpen()).empty());
 }
 
+// Issue 12, finding 9: durations in status were rounded down to seconds twice (the last
+// event's elapsed time, then the time since it), up to 2 s low. Full precision now.
+TEST(ClockProjection, StatusDurationsKeepTheirSubSecondParts) {
+  TestProjection p;
+  auto c = Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0 + absl::Milliseconds(1600));
+  *c.mutable_business_elapsed() = base::ToProtoDuration(absl::Milliseconds(1600));
+  *c.mutable_actual_elapsed() = base::ToProtoDuration(absl::Milliseconds(1600));
+  ASSERT_TRUE(p.ApplyClock(c).ok());
+  const absl::Time now = kT0 + absl::Milliseconds(1600 + 1700);
+  auto status = p.IncidentStatus("inc-1", now, AlwaysOpen());
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(base::FromProtoDuration(status[0].business_elapsed()), absl::Milliseconds(3300));
+  EXPECT_EQ(base::FromProtoDuration(status[0].actual_elapsed()), absl::Milliseconds(3300));
+  EXPECT_EQ(base::FromProtoDuration(status[0].remaining()),
+            absl::Hours(4) - absl::Milliseconds(3300));
+  // Paused: the pause grows by the exact time since the event.
+  auto paused = Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Milliseconds(4100));
+  *paused.mutable_business_elapsed() = base::ToProtoDuration(absl::Milliseconds(4100));
+  *paused.mutable_paused_duration() = base::ToProtoDuration(absl::Milliseconds(250));
+  ASSERT_TRUE(p.ApplyClock(paused).ok());
+  status = p.IncidentStatus("inc-1", kT0 + absl::Milliseconds(5000), AlwaysOpen());
+  EXPECT_EQ(base::FromProtoDuration(status[0].paused_duration()), absl::Milliseconds(1150));
+  EXPECT_EQ(base::FromProtoDuration(status[0].business_elapsed()), absl::Milliseconds(4100));
+}
+
 // A running clock's calendar is read (in the service: from the database) with the projection's
 // lock released, so the consumer applies events meanwhile; clocks sharing a calendar read it once.
 TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
@@ -141,7 +173,7 @@ TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
   bool applied_during_lookup = false;
   absl::Notification applied;
   std::thread consumer;
-  auto lookup = [&](const std::string& calendar_id, const std::string& zone) {
+  auto lookup = [&](const std::string& calendar_id, int64_t version, const std::string& zone) {
     ++lookups;
     if (!consumer.joinable()) {
       consumer = std::thread([&] {
@@ -152,7 +184,7 @@ TEST(ClockProjection, StatusReadsCalendarsOutsideItsTransaction) {
       // hanging.
       applied_during_lookup = applied.WaitForNotificationWithTimeout(absl::Seconds(5));
     }
-    return AlwaysOpen()(calendar_id, zone);
+    return AlwaysOpen()(calendar_id, version, zone);
   };
   auto status = p.IncidentStatus("inc-1", kT0 + absl::Hours(1), lookup);
   consumer.join();
@@ -208,6 +240,90 @@ TEST(ClockProjection, CompletedAndBreachedAndCancelled) {
   EXPECT_EQ(status[0].stage() == v1::CLOCK_STAGE_COMPLETED ||
                 status[1].stage() == v1::CLOCK_STAGE_COMPLETED,
             true);
+}
+
+// The timer re-publishes a clock as of its last event but with its record as it is now: a clock
+// cancelled because its record moved to another service was the old service's, and stays so
+// where the history holds that event. A state the history does not hold yet (its event lost
+// with the broker, even at the same instant) is applied.
+TEST(ClockProjection, ARepublishedStateKeepsTheServiceOfTheEventItStandsFor) {
+  TestProjection p;
+  auto moved = Clock("c1", "inc-1", v1::CLOCK_STAGE_CANCELLED, kT0 + absl::Hours(1));
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockCancelled>(moved)).ok());
+  auto started = Clock("c2", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockStarted>(started)).ok());
+
+  auto moved_now = moved;
+  moved_now.set_service("mail");  // where the record is now
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(moved_now)).ok());
+  // Started and completed at the same instant (created resolved); the completion was lost.
+  auto completed = Clock("c2", "inc-2", v1::CLOCK_STAGE_COMPLETED, kT0);
+  completed.set_service("mail");
+  *completed.mutable_stop_time() = base::ToProtoTimestamp(kT0);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(completed)).ok());
+
+  v1::GetComplianceReportRequest by_service;
+  by_service.add_group_by(v1::REPORT_DIMENSION_SERVICE);
+  auto report = p.Report(by_service);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rows_size(), 1) << report->ShortDebugString();
+  EXPECT_EQ(report->rows(0).service(), "vpn");
+  EXPECT_EQ(report->rows(0).cancelled(), 1);
+  EXPECT_EQ(report->rows(0).met(), 1);
+
+  // A newer state is the record's next event: it brings its service along.
+  auto later = moved_now;
+  *later.mutable_event_time() = base::ToProtoTimestamp(kT0 + absl::Hours(2));
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(later)).ok());
+  report = p.Report(by_service);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rows_size(), 2) << report->ShortDebugString();
+  EXPECT_EQ(report->rows(0).service(), "mail");
+  EXPECT_EQ(report->rows(0).cancelled(), 1);
+}
+
+// Each applied clock event is kept in its clock's timeline, once per ce_id: a redelivery or a
+// replay adds nothing, a re-published state only for a clock not known before; at most
+// kMaxEventsPerClock per clock, the latest.
+TEST(ClockProjection, KeepsEachClocksTimelineOncePerEventAndBounded) {
+  TestProjection p;
+  const auto started =
+      Event<v1::SlaClockStarted>(Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0));
+  const auto paused =
+      Event<v1::SlaClockPaused>(Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Hours(1)));
+  for (int round = 0; round < 2; ++round) {  // the second round is a replay
+    ASSERT_TRUE(p.Apply(started).ok());
+    ASSERT_TRUE(p.Apply(paused).ok());
+  }
+  // The timer's re-published state of a known clock: no change, no row.
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockRepublished>(
+                          Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Hours(1))))
+                  .ok());
+  auto rows = p.Timeline("inc-1");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].event_type, "itsm.sla.v1.SlaClockStarted");
+  EXPECT_EQ(rows[0].ce_id, started.id);
+  EXPECT_EQ(rows[0].seq, 1);
+  EXPECT_EQ(rows[1].event_type, "itsm.sla.v1.SlaClockPaused");
+  EXPECT_EQ(rows[1].seq, 2);
+  EXPECT_EQ(rows[1].event_us, absl::ToUnixMicros(kT0 + absl::Hours(1)));
+  // A clock known only from a re-published state (a consumer rebuilt after a broker loss).
+  ASSERT_TRUE(
+      p.Apply(Event<v1::SlaClockRepublished>(Clock("c2", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0)))
+          .ok());
+  ASSERT_EQ(p.Timeline("inc-2").size(), 1u);
+
+  // Beyond the bound the oldest go; the numbering goes on.
+  const int64_t n = SlaRepository::kMaxEventsPerClock + 20;
+  for (int64_t k = 0; k < n; ++k) {
+    auto c = Clock("c3", "inc-3", k % 2 ? v1::CLOCK_STAGE_RUNNING : v1::CLOCK_STAGE_PAUSED,
+                   kT0 + absl::Seconds(k));
+    ASSERT_TRUE(p.Apply(k % 2 ? Event<v1::SlaClockResumed>(c) : Event<v1::SlaClockPaused>(c)).ok());
+  }
+  rows = p.Timeline("inc-3");
+  ASSERT_EQ(static_cast<int64_t>(rows.size()), SlaRepository::kMaxEventsPerClock);
+  EXPECT_EQ(rows.front().seq, 21);
+  EXPECT_EQ(rows.back().seq, n);
 }
 
 TEST(ClockProjection, IgnoresOtherEventsAndRejectsBrokenOnes) {

@@ -118,6 +118,58 @@ TEST(CheckTargetsReachable, ATargetTheCalendarCannotReachWithinTheHorizonIsRefus
                         "within 3653 days"));
 }
 
+TEST(CheckTargetsReachable, BusinessDaysTheCalendarCannotReachAreRefused) {
+  v1::Calendar one_hour_a_week;
+  one_hour_a_week.set_name("Monday 09:00-10:00");
+  one_hour_a_week.set_time_zone("UTC");
+  auto* w = one_hour_a_week.add_weekly_hours();
+  w->set_day(v1::WEEKDAY_MONDAY);
+  w->mutable_start()->set_hours(9);
+  w->mutable_end()->set_hours(10);
+  auto hours = slamodel::CompileCalendar(one_hour_a_week);
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  v1::SlaDefinition d = Gold();
+  d.mutable_targets(0)->clear_resolution_target();
+  d.mutable_targets(0)->set_resolution_business_days(500);  // about 9.6 years of Mondays
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok());
+  d.mutable_targets(0)->set_resolution_business_days(600);
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+              HasSubstr("targets[0].resolution_business_days: 600 business days cannot be "
+                        "reached within 3653 days"));
+}
+
+TEST(ValidateAndNormalise, BusinessDayTargets) {
+  v1::SlaDefinition d = Gold();
+  d.mutable_targets(0)->clear_resolution_target();
+  d.mutable_targets(0)->set_resolution_business_days(2);
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  // Days are due at the end of the day unless the definition says otherwise.
+  EXPECT_EQ(d.business_day_rule(), v1::BUSINESS_DAY_RULE_END_OF_DAY);
+  d.set_business_day_rule(v1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  EXPECT_EQ(d.business_day_rule(), v1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+  d.set_business_day_rule(static_cast<v1::BusinessDayRule>(7));
+  EXPECT_EQ(Error(d), "business_day_rule: unknown value");
+  d = Gold();
+  d.mutable_targets(0)->set_resolution_business_days(2);  // and resolution_target
+  EXPECT_EQ(Error(d),
+            "targets[0].resolution_business_days: set either resolution_target or "
+            "resolution_business_days, not both");
+  d = Gold();
+  d.mutable_targets(0)->clear_response_target();
+  d.mutable_targets(0)->set_response_business_days(-1);
+  EXPECT_EQ(Error(d), "targets[0].response_business_days: must be positive");
+  d.mutable_targets(0)->set_response_business_days(3654);
+  EXPECT_EQ(Error(d),
+            "targets[0].response_business_days: at most 3653 (the due-time search horizon)");
+  // Without days the rule is left as given.
+  d = Gold();
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  EXPECT_EQ(d.business_day_rule(), v1::BUSINESS_DAY_RULE_UNSPECIFIED);
+}
+
 TEST(ValidateAndNormalise, FillsDefaults) {
   v1::SlaDefinition d = Gold();
   ASSERT_TRUE(ValidateAndNormalise(d).ok());
@@ -157,7 +209,9 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   EXPECT_EQ(Error(d), "targets[1].priority: P1 has a target already");
   d = Gold();
   d.add_targets()->set_priority(incident::v1::PRIORITY_P2);
-  EXPECT_EQ(Error(d), "targets[1]: set response_target, resolution_target or both");
+  EXPECT_EQ(Error(d),
+            "targets[1]: set response_target or response_business_days, resolution_target or "
+            "resolution_business_days, or both");
   d = Gold();
   for (double p : {50.0, 90.0, 75.0}) d.add_warning_thresholds(p);
   EXPECT_THAT(Error(d), HasSubstr("warning_thresholds[2]: 75 does not follow 90"));

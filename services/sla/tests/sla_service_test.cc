@@ -96,6 +96,8 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     projection_ = std::make_unique<ClockProjection>(*db_);
     clocks_ = std::make_unique<SlaClocks>(*db_, clock_, *projection_,
                                           SlaClockOptions{.default_time_zone = "UTC"});
+    explanations_ = std::make_unique<ClockExplanations>(
+        *db_, clock_, ClockExplanationOptions{.default_time_zone = "UTC"});
     service_ = std::make_unique<SlaGrpcService>(*db_, *committer_, executor_, Apps());
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{service_.get()});
@@ -106,7 +108,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
     committer_->Stop();
   }
 
-  Applications Apps() { return {calendars_, definitions_, *clocks_}; }
+  Applications Apps() { return {calendars_, definitions_, *clocks_, *explanations_}; }
 
   grpc::Status CreateCalendar(const v1::Calendar& c, v1::Calendar* out = nullptr) {
     grpc::ClientContext ctx;
@@ -155,6 +157,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   Calendars calendars_{clock_};
   SlaDefinitions definitions_{clock_};
   std::unique_ptr<SlaClocks> clocks_;
+  std::unique_ptr<ClockExplanations> explanations_;
   std::unique_ptr<SlaGrpcService> service_;
   std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::SlaService::Stub> stub_;
@@ -566,6 +569,202 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), 5 * 3600);
 }
 
+// Issue 12, finding 8: the status of a running clock counts with the calendar version the
+// clock started with (pinned, the event's calendar_version), as the timer does, not with the
+// calendar as edited since.
+TEST_P(SlaServiceTest, StatusCountsWithTheCalendarVersionTheClockStartedWith) {
+  v1::Calendar always;
+  always.set_name("always");
+  always.set_time_zone("Europe/Istanbul");
+  always.set_always_open(true);
+  ASSERT_TRUE(CreateCalendar(always, &always).ok());
+  const absl::Time start = Istanbul(2026, 11, 21, 10);  // a Saturday
+  v1::SlaClock c;
+  c.set_clock_id("x1");
+  c.set_incident_id("inc-1");
+  c.set_sla_definition_id("def-gold");
+  c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+  c.set_calendar_id(always.id());
+  c.set_calendar_version(always.version());
+  c.set_time_zone("Europe/Istanbul");
+  c.mutable_target()->set_seconds(3600);
+  *c.mutable_start_time() = base::ToProtoTimestamp(start);
+  *c.mutable_event_time() = c.start_time();
+  *c.mutable_due_time() = base::ToProtoTimestamp(start + absl::Hours(1));
+  c.set_stage(v1::CLOCK_STAGE_RUNNING);
+  ASSERT_TRUE(projection_->ApplyClock(c).ok());
+  // Edited after the start: office hours, closed on Saturdays.
+  v1::Calendar office = OfficeCalendar("always");
+  office.set_id(always.id());
+  office.set_version(always.version());
+  {
+    grpc::ClientContext ctx;
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = office;
+    v1::UpdateCalendarResponse updated;
+    ASSERT_TRUE(stub_->UpdateCalendar(&ctx, r, &updated).ok());
+    ASSERT_EQ(updated.calendar().version(), 2);
+  }
+  clock_.Set(start + absl::Seconds(12));
+  grpc::ClientContext ctx;
+  v1::GetIncidentSlaStatusRequest r;
+  r.set_incident_id("inc-1");
+  v1::GetIncidentSlaStatusResponse status;
+  ASSERT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &status).ok());
+  ASSERT_EQ(status.clocks_size(), 1);
+  // The timer counts 12 s on version 1 (24x7); version 2 would say 0 s.
+  EXPECT_EQ(base::FromProtoDuration(status.clocks(0).business_elapsed()), absl::Seconds(12));
+  EXPECT_EQ(base::FromProtoDuration(status.clocks(0).remaining()), absl::Seconds(3600 - 12));
+}
+
+// ExplainClocks through gRPC, on the SLA history as the consumer fills it: the paused clock
+// of docs/sla.md 6 ("Pause"), explained with its pinned definition and calendar versions,
+// then recomputed under a 24x7 calendar and under another definition; bad requests name
+// their field.
+TEST_P(SlaServiceTest, ExplainClocksShowsTheTimelineIntervalsAndDerivationAndAWhatIf) {
+  v1::Calendar office;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &office).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(office.id()), &gold).ok());
+  v1::Calendar always;
+  always.set_name("always");
+  always.set_time_zone("Europe/Istanbul");
+  always.set_always_open(true);
+  ASSERT_TRUE(CreateCalendar(always, &always).ok());
+  v1::SlaDefinition strict = GoldDefinition(office.id());
+  strict.set_name("Strict VPN");
+  strict.set_kind(v1::AGREEMENT_KIND_OLA);
+  strict.set_internal_group("network");
+  strict.mutable_targets(0)->mutable_resolution_target()->set_seconds(3 * 3600);
+  ASSERT_TRUE(CreateDefinition(strict, &strict).ok());
+
+  // What the timer publishes: P1 raised Friday 16:30, held Tuesday 10:00, back 14:00.
+  auto clock = [&](v1::ClockStage stage, absl::Time at, const std::string& cause) {
+    v1::SlaClock c;
+    c.set_clock_id("x1");
+    c.set_incident_id("inc-1");
+    c.set_sla_definition_id(gold.id());
+    c.set_sla_definition_version(gold.version());
+    c.set_sla_definition_name(gold.name());
+    c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+    c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+    c.set_service("vpn");
+    c.set_priority(incident::v1::PRIORITY_P1);
+    c.set_calendar_id(office.id());
+    c.set_calendar_version(office.version());
+    c.set_time_zone("Europe/Istanbul");
+    c.mutable_target()->set_seconds(4 * 3600);
+    *c.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 20, 16, 30));
+    c.set_stage(stage);
+    c.set_cause(cause);
+    *c.mutable_event_time() = base::ToProtoTimestamp(at);
+    return c;
+  };
+  v1::SlaClockStarted started;
+  *started.mutable_clock() =
+      clock(v1::CLOCK_STAGE_RUNNING, Istanbul(2026, 11, 20, 16, 30), "start_condition");
+  v1::SlaClockPaused paused;
+  *paused.mutable_clock() =
+      clock(v1::CLOCK_STAGE_PAUSED, Istanbul(2026, 11, 24, 10), "pause_condition");
+  auto* field = paused.mutable_clock()->add_changed_fields();
+  field->set_field("state");
+  field->set_value("ON_HOLD");
+  v1::SlaClockResumed resumed;
+  *resumed.mutable_clock() =
+      clock(v1::CLOCK_STAGE_RUNNING, Istanbul(2026, 11, 24, 14), "resume_condition");
+  std::vector<events::CloudEvent> published;
+  for (const google::protobuf::Message* m :
+       std::initializer_list<const google::protobuf::Message*>{&started, &paused, &resumed}) {
+    const auto& c = dynamic_cast<const v1::SlaClock&>(
+        m->GetReflection()->GetMessage(*m, m->GetDescriptor()->FindFieldByName("clock")));
+    published.push_back(events::MakeCloudEvent(*m, "itsm/sla-timer", "inc-1",
+                                               base::FromProtoTimestamp(c.event_time())));
+  }
+  for (int round = 0; round < 2; ++round) {  // a replay changes nothing
+    for (const auto& e : published) ASSERT_TRUE(projection_->Apply(e).ok());
+  }
+
+  auto explain = [&](const v1::ExplainClocksRequest& r, v1::ExplainClocksResponse* out) {
+    grpc::ClientContext ctx;
+    return stub_->ExplainClocks(&ctx, r, out);
+  };
+  clock_.Set(Istanbul(2026, 11, 24, 15));
+  v1::ExplainClocksRequest request;
+  request.set_record_id("inc-1");
+  v1::ExplainClocksResponse response;
+  grpc::Status s = explain(request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(response.clocks_size(), 1);
+  const v1::ClockExplanation& x = response.clocks(0);
+  EXPECT_TRUE(x.history_complete()) << x.note();
+  EXPECT_EQ(x.sla_definition_version(), 1);
+  EXPECT_EQ(x.calendar_name(), "Istanbul office");
+  EXPECT_EQ(x.calendar_version(), 1);
+  EXPECT_THAT(x.warning_thresholds(), ::testing::ElementsAre(50, 75, 90));
+  ASSERT_EQ(x.timeline_size(), 3);
+  EXPECT_EQ(x.timeline(1).explanation(), "paused by the pause condition (state=ON_HOLD)");
+  ASSERT_EQ(x.intervals_size(), 3);
+  EXPECT_EQ(base::FromProtoDuration(x.intervals(0).business_time()), absl::Minutes(150));
+  EXPECT_EQ(base::FromProtoDuration(x.intervals(2).business_time()), absl::Hours(1));
+  EXPECT_EQ(x.derivation().state(), "running");
+  EXPECT_EQ(base::FromProtoTimestamp(x.derivation().due_time()), Istanbul(2026, 11, 24, 15, 30));
+  EXPECT_FALSE(x.has_what_if());
+
+  // What if it had run on a 24x7 calendar: Friday 16:30 to Tuesday 10:00 is 89 h 30 — long
+  // breached, at Friday 20:30.
+  request.set_what_if_calendar_id(always.id());
+  ASSERT_TRUE(explain(request, &response).ok());
+  const v1::ClockWhatIf& w = response.clocks(0).what_if();
+  EXPECT_TRUE(w.note().empty()) << w.note();
+  EXPECT_EQ(w.calendar_id(), always.id());
+  EXPECT_EQ(w.calendar_version(), 1);
+  EXPECT_EQ(w.derivation().state(), "breached");
+  EXPECT_EQ(base::FromProtoTimestamp(w.derivation().breach_time()), Istanbul(2026, 11, 20, 20, 30));
+  EXPECT_EQ(base::FromProtoDuration(w.derivation().business_elapsed()),
+            absl::Hours(89) + absl::Minutes(30) + absl::Hours(1));
+  // Under the stricter definition (P1 3 h on its own calendar, the office): due at 14:30.
+  request.clear_what_if_calendar_id();
+  request.set_what_if_definition_id(strict.id());
+  ASSERT_TRUE(explain(request, &response).ok());
+  const v1::ClockWhatIf& strict_w = response.clocks(0).what_if();
+  EXPECT_EQ(strict_w.sla_definition_name(), "Strict VPN");
+  EXPECT_EQ(base::FromProtoTimestamp(strict_w.derivation().due_time()),
+            Istanbul(2026, 11, 24, 14, 30));
+  EXPECT_EQ(strict_w.derivation().state(), "breached");
+
+  // Bad requests name their field and change nothing.
+  auto code = [&](const v1::ExplainClocksRequest& r) {
+    v1::ExplainClocksResponse out;
+    grpc::Status status = explain(r, &out);
+    return std::pair(status.error_code(), status.error_message());
+  };
+  EXPECT_THAT(code(v1::ExplainClocksRequest()),
+              ::testing::Pair(grpc::StatusCode::INVALID_ARGUMENT, StartsWith("record_id:")));
+  v1::ExplainClocksRequest bad;
+  bad.set_record_id("inc-1");
+  bad.set_what_if_calendar_version(-1);
+  EXPECT_THAT(code(bad), ::testing::Pair(grpc::StatusCode::INVALID_ARGUMENT,
+                                         StartsWith("what_if_calendar_version:")));
+  bad.set_what_if_calendar_version(2);
+  EXPECT_THAT(code(bad), ::testing::Pair(grpc::StatusCode::INVALID_ARGUMENT,
+                                         StartsWith("what_if_calendar_version:")));
+  bad.set_what_if_calendar_id(always.id());
+  EXPECT_THAT(code(bad),
+              ::testing::Pair(grpc::StatusCode::NOT_FOUND, StartsWith("what_if_calendar_id:")));
+  v1::ExplainClocksRequest unknown;
+  unknown.set_record_id("inc-1");
+  unknown.set_what_if_definition_id("no-such-definition");
+  EXPECT_THAT(code(unknown),
+              ::testing::Pair(grpc::StatusCode::NOT_FOUND, StartsWith("what_if_definition_id:")));
+  unknown.clear_what_if_definition_id();
+  unknown.set_clock_id("no-such-clock");
+  EXPECT_THAT(code(unknown), ::testing::Pair(grpc::StatusCode::NOT_FOUND, StartsWith("clock_id:")));
+  v1::ExplainClocksRequest nothing;
+  nothing.set_record_id("inc-2");
+  ASSERT_TRUE(explain(nothing, &response).ok());
+  EXPECT_EQ(response.clocks_size(), 0);
+}
+
 // What the SLA timer publishes for `incidents` incidents, two clocks each (response met,
 // resolution still running), started an hour apart from `first` (so reports span days).
 std::vector<events::CloudEvent> TimerEvents(int from, int incidents, absl::Time first) {
@@ -921,6 +1120,141 @@ TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord
   server_b.Shutdown();
   committer_a.Stop();
   committer_b.Stop();
+}
+
+// "1 business day" (docs/sla.md 2.1): GetDueTime converts it as the timer does when a clock
+// starts, by the definition's day rule.
+TEST_P(SlaServiceTest, DueTimeOfABusinessDayTarget) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold = GoldDefinition(calendar.id());
+  auto* p3 = gold.add_targets();
+  p3->set_priority(incident::v1::PRIORITY_P3);
+  p3->set_resolution_business_days(1);
+  p3->mutable_resolution_target()->set_seconds(3600);
+  grpc::Status s = CreateDefinition(gold);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "targets[2].resolution_business_days: set either resolution_target or "
+            "resolution_business_days, not both");
+  gold.mutable_targets(2)->clear_resolution_target();
+  ASSERT_TRUE(CreateDefinition(gold, &gold).ok());
+  EXPECT_EQ(gold.business_day_rule(), v1::BUSINESS_DAY_RULE_END_OF_DAY);
+
+  // Raised now, Friday 16:30: day 0 is Friday, Monday a holiday, day 1 Tuesday.
+  v1::GetDueTimeRequest r;
+  r.set_service("vpn");
+  r.set_priority(incident::v1::PRIORITY_P3);
+  v1::GetDueTimeResponse due;
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+  EXPECT_EQ(due.target().seconds(), 90 * 60 + 9 * 3600);  // Friday 16:30-18:00, Tuesday
+  ASSERT_EQ(due.warnings_size(), 3);
+  EXPECT_EQ(base::FromProtoTimestamp(due.warnings(0).time()),
+            Istanbul(2026, 11, 24, 12, 45));  // 50 %: 5 h 15 of business time
+  gold.set_business_day_rule(v1::BUSINESS_DAY_RULE_SAME_TIME_OF_DAY);
+  ASSERT_TRUE(UpdateDefinition(gold).ok());
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 16, 30));
+  EXPECT_EQ(due.target().seconds(), 9 * 3600);
+  // A start after closing counts from the next opening: Tuesday 09:00 is day 0.
+  *r.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 20, 19));
+  ASSERT_TRUE(DueTime(r, &due).ok());
+  EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+}
+
+// Issue 12, finding 9: retiring a definition cancels its open clocks at the retirement. What
+// the timer publishes then (a breach it fired before it knew of the retirement, the
+// cancellation, the withdrawal) leaves status and reports with a cancelled clock, never a
+// breached one.
+TEST_P(SlaServiceTest, RetiringADefinitionLeavesItsClocksCancelledNotBreached) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition gold;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &gold).ok());
+  const absl::Time opened = Istanbul(2026, 11, 24, 9);
+  clock_.Set(opened + absl::Hours(3));
+  gold.set_retired(true);
+  v1::SlaDefinition retired;
+  ASSERT_TRUE(UpdateDefinition(gold, &retired).ok());
+  EXPECT_TRUE(retired.retired());
+  const absl::Time retired_at = base::FromProtoTimestamp(retired.update_time());
+  EXPECT_EQ(retired_at, opened + absl::Hours(3));
+  // A retired definition applies to nothing.
+  v1::GetDueTimeRequest due_request;
+  due_request.set_service("vpn");
+  due_request.set_priority(incident::v1::PRIORITY_P1);
+  v1::GetDueTimeResponse due;
+  EXPECT_EQ(DueTime(due_request, &due).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::SlaClock c;
+  c.set_clock_id("x1");
+  c.set_incident_id("inc-1");
+  c.set_sla_definition_id(gold.id());
+  c.set_sla_definition_name(gold.name());
+  c.set_agreement_kind(v1::AGREEMENT_KIND_SLA);
+  c.set_clock_kind(v1::CLOCK_KIND_RESOLUTION);
+  c.set_service("vpn");
+  c.set_priority(incident::v1::PRIORITY_P1);
+  c.set_calendar_id(calendar.id());
+  c.set_time_zone("Europe/Istanbul");
+  c.mutable_target()->set_seconds(4 * 3600);
+  *c.mutable_start_time() = base::ToProtoTimestamp(opened);
+  c.set_stage(v1::CLOCK_STAGE_RUNNING);
+  *c.mutable_event_time() = c.start_time();
+  const auto apply = [&](const google::protobuf::Message& m, const v1::SlaClock& clock) {
+    ASSERT_TRUE(projection_
+                    ->Apply(events::MakeCloudEvent(m, "itsm/sla-timer", clock.incident_id(),
+                                                   base::FromProtoTimestamp(clock.event_time())))
+                    .ok());
+  };
+  v1::SlaClockStarted started;
+  *started.mutable_clock() = c;
+  apply(started, started.clock());
+  // The breach at 13:00, fired before the timer read the retirement (12:00).
+  c.set_breached(true);
+  c.mutable_business_elapsed()->set_seconds(4 * 3600);
+  *c.mutable_event_time() = base::ToProtoTimestamp(opened + absl::Hours(4));
+  v1::SlaBreached breached;
+  *breached.mutable_clock() = c;
+  apply(breached, breached.clock());
+  // Cancelled at the retirement, published with the breach's instant; then the withdrawal.
+  c.set_breached(false);
+  c.set_stage(v1::CLOCK_STAGE_CANCELLED);
+  c.mutable_business_elapsed()->set_seconds(3 * 3600);
+  *c.mutable_stop_time() = base::ToProtoTimestamp(retired_at);
+  v1::SlaClockCancelled cancelled;
+  *cancelled.mutable_clock() = c;
+  cancelled.set_reason("definition_retired");
+  apply(cancelled, cancelled.clock());
+  v1::SlaBreachWithdrawn withdrawn;
+  *withdrawn.mutable_clock() = c;
+  withdrawn.set_reason("definition_retired");
+  apply(withdrawn, withdrawn.clock());
+
+  clock_.Set(opened + absl::Hours(6));
+  v1::GetIncidentSlaStatusResponse status;
+  {
+    grpc::ClientContext ctx;
+    v1::GetIncidentSlaStatusRequest r;
+    r.set_incident_id("inc-1");
+    ASSERT_TRUE(stub_->GetIncidentSlaStatus(&ctx, r, &status).ok());
+  }
+  ASSERT_EQ(status.clocks_size(), 1);
+  EXPECT_EQ(status.clocks(0).state(), "cancelled");
+  EXPECT_FALSE(status.clocks(0).breached());
+  EXPECT_EQ(status.clocks(0).business_elapsed().seconds(), 3 * 3600);
+  EXPECT_EQ(base::FromProtoTimestamp(status.clocks(0).stop_time()), retired_at);
+  v1::GetComplianceReportResponse report;
+  {
+    grpc::ClientContext ctx;
+    v1::GetComplianceReportRequest r;
+    ASSERT_TRUE(stub_->GetComplianceReport(&ctx, r, &report).ok());
+  }
+  EXPECT_EQ(report.total().cancelled(), 1);
+  EXPECT_EQ(report.total().breached(), 0);
+  EXPECT_EQ(report.total().in_progress(), 0);
+  EXPECT_EQ(report.total().met(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SlaServiceTest,

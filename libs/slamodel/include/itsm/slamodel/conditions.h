@@ -138,6 +138,9 @@ struct ClockConditions {
   Condition cancel = Condition::Never();
   // Absent: never. Edge-triggered: acts when it becomes true.
   std::optional<Condition> reset = std::nullopt;
+  // MEASURE_FROM_RECORD_CREATION: a clock started by `start` after the record's creation counts
+  // from the creation (less the pauses of the record's history), not from the start.
+  bool measure_from_creation = false;
 
   // The defaults of docs/sla.md:
   //   start   state not in {RESOLVED, CLOSED, CANCELLED} (i.e. on creation)
@@ -190,25 +193,41 @@ struct Action {
   std::string reason = {};
   // kStart and kRetarget: the target to use.
   absl::Duration target = absl::ZeroDuration();
+  // kStart and kRetarget: when > 0 the target is this many business days, which the caller
+  // converts on the clock's calendar (business_days.h: TargetDuration) at the clock's start;
+  // `target` is then zero.
+  int business_days = 0;
   bool operator==(const Action&) const = default;
+};
+
+// A priority's target for one clock kind: business time, or a number of business days.
+struct Target {
+  absl::Duration duration = absl::ZeroDuration();
+  // > 0: "N business days" (duration unused).
+  int business_days = 0;
+  bool operator==(const Target&) const = default;
 };
 
 // One definition's rules for one clock kind: conditions, per-priority targets, retroactive start.
 class ClockPolicy {
  public:
   ClockPolicy(ClockKind kind, ClockConditions conditions,
-              std::map<std::string, absl::Duration> targets_by_priority, bool retroactive_start)
+              std::map<std::string, Target> targets_by_priority, bool retroactive_start)
       : kind_(kind),
         conditions_(std::move(conditions)),
         targets_(std::move(targets_by_priority)),
         retroactive_start_(retroactive_start) {}
+  // Targets in business time only.
+  ClockPolicy(ClockKind kind, ClockConditions conditions,
+              const std::map<std::string, absl::Duration>& targets_by_priority,
+              bool retroactive_start);
 
   // From a stored (validated) definition. INVALID_ARGUMENT when its conditions do not parse.
   static absl::StatusOr<ClockPolicy> FromDefinition(const sla::v1::SlaDefinition& definition,
                                                     ClockKind kind);
 
   // The target for a priority ("P1"), if this definition has a clock of this kind for it.
-  std::optional<absl::Duration> TargetFor(const std::string& priority) const;
+  std::optional<Target> TargetFor(const std::string& priority) const;
 
   // What to do with this definition's clock after a change of the record.
   //   stage   the current clock's stage; kNone when there is none yet.
@@ -218,7 +237,8 @@ class ClockPolicy {
   // Rules, in order (docs/sla.md, "Decisions"):
   //  1. No clock: start when a target exists for the priority, start holds and cancel does not
   //     (at the record's creation when a priority change attached it and retroactive_start is
-  //     set); then stop at once if stop holds, or pause if pause holds (and resume does not).
+  //     set, or when the conditions measure from the creation); then stop at once if stop
+  //     holds, or pause if pause holds (and resume does not).
   //  2. Completed or cancelled: nothing, except a reset edge (new clock as in 1), or a priority
   //     change re-attaching a clock cancelled because the old priority had no target.
   //  3. Running or paused: reset edge -> kReset then as 1; cancel -> kCancel; priority change ->
@@ -233,8 +253,9 @@ class ClockPolicy {
 
   // The definition became applicable at `now` because the record's coverage fields (service,
   // category, CI class, request type) changed: a new clock as in rule 1 of Decide, started at
-  // the record's creation when retroactive_start is set (replaying `history` as Decide does),
-  // else at `now`. Nothing when the priority has no target or start does not hold.
+  // the record's creation when retroactive_start is set or the conditions measure from the
+  // creation (replaying `history` as Decide does), else at `now`. Nothing when the priority has no
+  // target or start does not hold.
   std::vector<Action> Attach(const RecordFields& after, absl::Time now,
                              const std::vector<RecordChange>& history) const;
 
@@ -254,7 +275,7 @@ class ClockPolicy {
 
   ClockKind kind_;
   ClockConditions conditions_;
-  std::map<std::string, absl::Duration> targets_;
+  std::map<std::string, Target> targets_;
   bool retroactive_start_;
 };
 
