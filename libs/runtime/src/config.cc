@@ -258,6 +258,10 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       StringOption("auth_issuer", "itsm",
                    "The issuer (iss) of the identity tokens this service accepts."),
       StringOption("auth_audience", "itsm", "The audience (aud) the identity tokens must name."),
+      StringOption("auth_signing_key_file", "",
+                   "PEM private key (EC P-256 or RSA) this service signs its own identity token "
+                   "with (subject service:<name>, role service) for its calls to other services. "
+                   "Empty: its calls carry no identity."),
   };
 }
 

@@ -77,7 +77,11 @@ class CallAuthTest : public ::testing::Test {
       ASSERT_TRUE(keys.ok()) << keys.status();
       auto verifier = std::make_shared<const auth::TokenVerifier>(
           std::vector<auth::TrustedIssuer>{
-              {.issuer = "itsm", .audience = "itsm", .keys = std::move(*keys)}},
+              // As ServiceRuntime trusts the suite's own issuer: it vouches for services too.
+              {.issuer = "itsm",
+               .audience = "itsm",
+               .keys = std::move(*keys),
+               .forbidden_roles = {}}},
           base::SystemClock::Get());
       auto policy = auth::AccessPolicy::ForServiceNames(
           {"itsm.outbox.v1.OutboxAdminService", "itsm.incident.v1.IncidentService"});
