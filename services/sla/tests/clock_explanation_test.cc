@@ -9,37 +9,21 @@
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/slamodel/calendar.h"
+#include "services/sla/tests/office_calendar.h"
 
 namespace itsm::sla {
 namespace {
 
 using ::testing::HasSubstr;
 
-const absl::TimeZone kIstanbul = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/Istanbul", &tz);
-  return tz;
-}();
+using office::kIstanbul;
 
-absl::Time Istanbul(int d, int hh, int mm = 0) {
-  return absl::FromCivil(absl::CivilMinute(2026, 11, d, hh, mm), kIstanbul);
-}
+// November 2026, the month of the worked examples.
+absl::Time Istanbul(int d, int hh, int mm = 0) { return office::Istanbul(2026, 11, d, hh, mm); }
 
 businesstime::Calendar Office() {
-  v1::Calendar c;
+  v1::Calendar c = office::OfficeCalendar();
   c.set_id("office");
-  c.set_name("Istanbul office");
-  c.set_time_zone("Europe/Istanbul");
-  for (int d = v1::WEEKDAY_MONDAY; d <= v1::WEEKDAY_FRIDAY; ++d) {
-    auto* w = c.add_weekly_hours();
-    w->set_day(static_cast<v1::Weekday>(d));
-    w->mutable_start()->set_hours(9);
-    w->mutable_end()->set_hours(18);
-  }
-  auto* h = c.add_holidays();
-  h->mutable_date()->set_year(2026);
-  h->mutable_date()->set_month(11);
-  h->mutable_date()->set_day(23);
   return *slamodel::CompileCalendar(c);
 }
 

@@ -5,24 +5,14 @@
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
 #include "itsm/slamodel/calendar.h"
+#include "services/sla/tests/office_calendar.h"
 
 namespace itsm::sla {
 namespace {
 
 using ::testing::HasSubstr;
 
-v1::Calendar WorkWeek() {
-  v1::Calendar c;
-  c.set_name("Istanbul office");
-  c.set_time_zone("Europe/Istanbul");
-  for (int d = v1::WEEKDAY_MONDAY; d <= v1::WEEKDAY_FRIDAY; ++d) {
-    auto* w = c.add_weekly_hours();
-    w->set_day(static_cast<v1::Weekday>(d));
-    w->mutable_start()->set_hours(9);
-    w->mutable_end()->set_hours(18);
-  }
-  return c;
-}
+v1::Calendar WorkWeek() { return office::OfficeCalendar("Istanbul office", /*holiday=*/false); }
 
 v1::SlaDefinition Gold() {
   v1::SlaDefinition d;

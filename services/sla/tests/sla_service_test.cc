@@ -27,6 +27,7 @@
 #include "services/sla/src/sla_events.h"
 #include "services/sla/src/sla_grpc_service.h"
 #include "services/sla/src/sla_repository.h"
+#include "services/sla/tests/office_calendar.h"
 
 namespace itsm::sla {
 namespace {
@@ -35,33 +36,9 @@ using ::itsm::testing::Backend;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const absl::TimeZone kIstanbul = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/Istanbul", &tz);
-  return tz;
-}();
-
-absl::Time Istanbul(int y, int m, int d, int hh, int mm = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), kIstanbul);
-}
-
-v1::Calendar OfficeCalendar(const std::string& name = "Istanbul office") {
-  v1::Calendar c;
-  c.set_name(name);
-  c.set_time_zone("Europe/Istanbul");
-  for (int d = v1::WEEKDAY_MONDAY; d <= v1::WEEKDAY_FRIDAY; ++d) {
-    auto* w = c.add_weekly_hours();
-    w->set_day(static_cast<v1::Weekday>(d));
-    w->mutable_start()->set_hours(9);
-    w->mutable_end()->set_hours(18);
-  }
-  auto* h = c.add_holidays();  // Monday 2026-11-23
-  h->set_name("Company day");
-  h->mutable_date()->set_year(2026);
-  h->mutable_date()->set_month(11);
-  h->mutable_date()->set_day(23);
-  return c;
-}
+using office::Istanbul;
+using office::kIstanbul;
+using office::OfficeCalendar;
 
 v1::SlaDefinition GoldDefinition(const std::string& calendar_id) {
   v1::SlaDefinition d;
