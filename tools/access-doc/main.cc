@@ -12,7 +12,6 @@
 #include "absl/strings/str_join.h"
 #include "itsm/auth/access_policy.h"
 #include "itsm/common/v1/access.pb.h"
-#include "itsm/supervisor/child_process.h"
 #include "settings_doc.h"
 
 namespace itsm::access_doc {
@@ -44,35 +43,10 @@ std::string AccessTables() {
   return out;
 }
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "itsm-access-doc: %s\n", message.c_str());
-  return 1;
-}
-
 int Run(int argc, char** argv) {
-  const std::string mode = argc > 1 ? argv[1] : "";
-  if (!(argc == 1 || (argc == 3 && (mode == "--write" || mode == "--check")))) {
-    std::fprintf(stderr, "usage: itsm-access-doc [--write|--check docs/security.md]\n");
-    return 2;
-  }
-  const std::map<std::string, std::string> sections = {{"access", AccessTables()}};
-  if (argc == 1) {
-    std::printf("%s", sections.at("access").c_str());
-    return 0;
-  }
-  const std::string path = argv[2];
-  auto document = supervisor::ReadFile(path);
-  if (!document.ok()) return Fail(std::string(document.status().message()));
-  auto updated = settings_doc::ReplaceGeneratedSections(*document, sections);
-  if (!updated.ok()) return Fail(std::string(updated.status().message()));
-  if (mode == "--check") {
-    if (*updated == *document) return 0;
-    return Fail(
-        absl::StrCat(path, " does not show the access the RPCs declare; run: ", kRegenerate));
-  }
-  absl::Status written = supervisor::WriteFileAtomically(path, *updated);
-  if (!written.ok()) return Fail(std::string(written.message()));
-  return 0;
+  return settings_doc::RunGeneratedDocTool(
+      argc, argv, "itsm-access-doc", std::map<std::string, std::string>{{"access", AccessTables()}},
+      absl::StrCat("it does not show the access the RPCs declare; run: ", kRegenerate));
 }
 
 }  // namespace

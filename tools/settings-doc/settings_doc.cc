@@ -1,10 +1,12 @@
 #include "settings_doc.h"
 
+#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "itsm/supervisor/child_process.h"
 
 namespace itsm::settings_doc {
 namespace {
@@ -94,6 +96,41 @@ absl::StatusOr<std::string> ReplaceGeneratedSections(
   // Every piece got a newline, the last one too, which the document does not have after it.
   out.pop_back();
   return out;
+}
+
+int RunGeneratedDocTool(int argc, char** argv, const std::string& tool,
+                        const absl::StatusOr<std::map<std::string, std::string>>& sections,
+                        const std::string& stale) {
+  const auto fail = [&tool](absl::string_view message) {
+    std::fprintf(stderr, "%s: %s\n", tool.c_str(), std::string(message).c_str());
+    return 1;
+  };
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (!(argc == 1 || (argc == 3 && (mode == "--write" || mode == "--check")))) {
+    std::fprintf(stderr, "usage: %s [--write|--check DOCUMENT]\n", tool.c_str());
+    return 2;
+  }
+  if (!sections.ok()) return fail(sections.status().message());
+  if (argc == 1) {
+    for (const auto& [name, text] : *sections) {
+      std::printf("## %s\n%s\n", name.c_str(), text.c_str());
+    }
+    return 0;
+  }
+  const std::string path = argv[2];
+  auto document = supervisor::ReadFile(path);
+  if (!document.ok()) return fail(document.status().message());
+  auto updated = ReplaceGeneratedSections(*document, *sections);
+  if (!updated.ok()) return fail(absl::StrCat(path, ": ", updated.status().message()));
+  if (mode == "--write") {
+    if (*updated == *document) return 0;
+    absl::Status written = supervisor::WriteFileAtomically(path, *updated);
+    if (!written.ok()) return fail(written.message());
+    std::printf("updated %s\n", path.c_str());
+    return 0;
+  }
+  if (*updated != *document) return fail(absl::StrCat(path, " is stale: ", stale));
+  return 0;
 }
 
 }  // namespace itsm::settings_doc

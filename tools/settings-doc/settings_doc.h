@@ -31,6 +31,14 @@ absl::StatusOr<std::map<std::string, std::string>> GenerateSections(
 absl::StatusOr<std::string> ReplaceGeneratedSections(
     absl::string_view document, const std::map<std::string, std::string>& sections);
 
+// The command line of the tools that generate parts of a document (itsm-settings-doc,
+// itsm-access-doc): no argument prints the sections; `--write DOC` replaces them in DOC;
+// `--check DOC` exits 1 when DOC differs from them, saying "DOC is stale: <stale>". Returns
+// the process exit code (2 for a bad command line).
+int RunGeneratedDocTool(int argc, char** argv, const std::string& tool,
+                        const absl::StatusOr<std::map<std::string, std::string>>& sections,
+                        const std::string& stale);
+
 }  // namespace itsm::settings_doc
 
 #endif  // ITSM_TOOLS_SETTINGS_DOC_SETTINGS_DOC_H_
