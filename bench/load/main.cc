@@ -30,6 +30,7 @@
 #include "itsm/supervisor/backends.h"
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 #include "load_driver.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_repository.h"
@@ -156,7 +157,9 @@ CreateIncidentRequest SampleRequest(int64_t n) {
 // connection caps a client on this machine.
 class IncidentClient {
  public:
-  IncidentClient(const std::string& address, int channels) {
+  // `authorization`: the "Bearer <token>" every call presents, as the gateway's calls do.
+  IncidentClient(const std::string& address, int channels, std::string authorization)
+      : authorization_(std::move(authorization)) {
     for (int i = 0; i < channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("itsm.bench.channel", i);
@@ -173,6 +176,7 @@ class IncidentClient {
         incident::v1::CreateIncidentResponse response;
       };
       auto* c = new Call();
+      c->ctx.AddMetadata("authorization", authorization_);
       c->request = SampleRequest(counter_++);
       c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       stubs_[worker % stubs_.size()]->async()->CreateIncident(&c->ctx, &c->request, &c->response,
@@ -192,6 +196,7 @@ class IncidentClient {
         incident::v1::GetIncidentResponse response;
       };
       auto* c = new Call();
+      c->ctx.AddMetadata("authorization", authorization_);
       c->request.set_id((*shared)[counter_++ % shared->size()]);
       stubs_[worker % stubs_.size()]->async()->GetIncident(&c->ctx, &c->request, &c->response,
                                                            [c, done](grpc::Status s) {
@@ -209,6 +214,7 @@ class IncidentClient {
         incident::v1::ListIncidentsResponse response;
       };
       auto* c = new Call();
+      c->ctx.AddMetadata("authorization", authorization_);
       c->request = request;
       stubs_[worker % stubs_.size()]->async()->ListIncidents(
           &c->ctx, &c->request, &c->response, [c, done](grpc::Status s) {
@@ -221,6 +227,7 @@ class IncidentClient {
   // Blocking create, for the event-latency scenario.
   absl::StatusOr<incident::v1::Incident> CreateNow(int64_t n) {
     grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", authorization_);
     incident::v1::CreateIncidentResponse response;
     grpc::Status s = stubs_[0]->CreateIncident(&ctx, SampleRequest(n), &response);
     if (!s.ok()) return absl::UnavailableError(s.error_message());
@@ -228,6 +235,7 @@ class IncidentClient {
   }
 
  private:
+  const std::string authorization_;
   std::vector<std::unique_ptr<incident::v1::IncidentService::Stub>> stubs_;
   std::atomic<int64_t> counter_{0};
 };
@@ -236,6 +244,10 @@ struct Bench {
   Settings settings;
   Results results;
   testing::ScratchDir dir;
+  // The services verify identity tokens as in the suite: one signed for the load's agent.
+  testing::TestIssuer issuer;
+  const std::string authorization = issuer.Authorization(
+      {.subject = "bench", .roles = {common::v1::ROLE_AGENT}}, absl::Hours(24));
   double reference_rate = 0;
   std::unique_ptr<supervisor::KafkaBroker> broker;
 
@@ -273,7 +285,7 @@ struct Bench {
           return !address.empty();
         },
         absl::Seconds(10), "itsm-bench-echo"));
-    IncidentClient client(address, settings.channels);
+    IncidentClient client(address, settings.channels, authorization);
     reference_rate = ClosedLoops("reference (no-op gRPC)", client.Create());
     echo->Stop(absl::Seconds(5));
     return absl::OkStatus();
@@ -288,6 +300,7 @@ struct Bench {
     options.log_file = dir.File(scenario + ".log");
     options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", broker->bootstrap_servers()},
                    {"ITSM_LOG_LEVEL", "warn"}};
+    for (auto& setting : issuer.ServiceEnv(dir.path())) options.env.push_back(setting);
     if (!database_url.empty()) options.env.emplace_back("ITSM_DATABASE_URL", database_url);
     const absl::Time start = absl::Now();
     ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
@@ -301,7 +314,7 @@ struct Bench {
 
   absl::Status IncidentCreate(const std::string& scenario, const std::string& database_url) {
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, database_url));
-    IncidentClient client(service->grpc_address(), settings.channels);
+    IncidentClient client(service->grpc_address(), settings.channels, authorization);
     const double max_rate = ClosedLoops(scenario, client.Create());
     LoadResult open =
         RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration);
@@ -315,7 +328,7 @@ struct Bench {
   absl::Status EventLatency() {
     const std::string scenario = "event latency";
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, ""));
-    IncidentClient client(service->grpc_address(), 1);
+    IncidentClient client(service->grpc_address(), 1, authorization);
     absl::Mutex mu;
     std::map<std::string, absl::Time> acked;     // incident id -> create acknowledged
     std::map<std::string, absl::Time> consumed;  // incident id -> event seen
@@ -411,8 +424,9 @@ struct Bench {
     options.log_file = dir.File("reads.log");
     options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", broker->bootstrap_servers()},
                    {"ITSM_LOG_LEVEL", "warn"}};
+    for (auto& setting : issuer.ServiceEnv(dir.path())) options.env.push_back(setting);
     ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
-    IncidentClient client(service->grpc_address(), settings.channels);
+    IncidentClient client(service->grpc_address(), settings.channels, authorization);
     LoadResult get = RunClosedLoop(client.Get(ids), 16, settings.warmup, settings.duration);
     results.AddLoad(scenario + ": GetIncident", get, reference_rate);
     incident::v1::ListIncidentsRequest filtered;
@@ -448,6 +462,9 @@ int Main(int argc, char** argv) {
        runtime::StringOption("address", "",
                              "Drive an already running incident service at host:port (scenario "
                              "incident-create-at) instead of starting one."),
+       runtime::StringOption("token", "",
+                             "The identity token (JWT) to present to the service at --address; "
+                             "it must trust its issuer."),
        runtime::LogLevelOption("warn"), runtime::LogFormatOption("text")});
   log::Init("bench", config.GetString("log_level"), config.GetString("log_format"));
   Bench bench;
@@ -496,7 +513,8 @@ int Main(int argc, char** argv) {
   }
   if (wanted("incident-create-at")) {
     run("incident-create-at", [&]() -> absl::Status {
-      IncidentClient client(config.GetString("address"), bench.settings.channels);
+      IncidentClient client(config.GetString("address"), bench.settings.channels,
+                            "Bearer " + config.GetString("token"));
       bench.ClosedLoops("incident create at " + config.GetString("address"), client.Create());
       return absl::OkStatus();
     });

@@ -15,6 +15,7 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 
 namespace itsm {
 namespace {
@@ -56,10 +57,12 @@ class IncidentEndToEnd : public ::testing::TestWithParam<Backend> {
                    {"ITSM_OUTBOX_POLL_INTERVAL_MS", "100"},
                    {"ITSM_LOG_LEVEL", "debug"}};
     if (!database_url_.empty()) options.env.emplace_back("ITSM_DATABASE_URL", database_url_);
+    for (auto& setting : issuer_.ServiceEnv(dir_.path())) options.env.push_back(setting);
     auto service = supervisor::SuiteService::Start(options);
     ASSERT_TRUE(service.ok()) << service.status();
     service_ = std::move(*service);
-    channel_ = grpc::CreateChannel(service_->grpc_address(), grpc::InsecureChannelCredentials());
+    channel_ = issuer_.Channel(service_->grpc_address(),
+                               {.subject = "e2e", .roles = {common::v1::ROLE_ADMIN}});
     stub_ = incident::v1::IncidentService::NewStub(channel_);
   }
 
@@ -69,7 +72,6 @@ class IncidentEndToEnd : public ::testing::TestWithParam<Backend> {
     request.set_impact(1);
     request.set_urgency(2);
     grpc::ClientContext ctx;
-    ctx.AddMetadata("x-itsm-actor", "e2e");
     CreateIncidentResponse response;
     grpc::Status s = stub_->CreateIncident(&ctx, request, &response);
     if (!s.ok())
@@ -99,6 +101,7 @@ class IncidentEndToEnd : public ::testing::TestWithParam<Backend> {
   }
 
   itsm::testing::ScratchDir dir_;
+  itsm::testing::TestIssuer issuer_;
   std::string database_url_;
   std::unique_ptr<supervisor::RedisServer> redis_;
   std::unique_ptr<supervisor::KafkaBroker> broker_;

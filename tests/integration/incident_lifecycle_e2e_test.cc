@@ -2,6 +2,7 @@
 // (itsm-kafka): create, assign, work, hold, resume, comment, resolve, reopen, resolve, close.
 // Checks the exact event sequence on itsm.incident.v1 — types, order, changed_fields, actor —
 // which is the contract the SLA timer consumes, and the audit trail GetHistory returns.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 
 namespace itsm {
 namespace {
@@ -42,20 +44,25 @@ class IncidentLifecycleEndToEnd : public ::testing::TestWithParam<Backend> {
       ASSERT_TRUE(url.ok()) << url.status();
       options.env.emplace_back("ITSM_DATABASE_URL", *url);
     }
+    for (auto& setting : issuer_.ServiceEnv(dir_.path())) options.env.push_back(setting);
     auto service = supervisor::SuiteService::Start(options);
     ASSERT_TRUE(service.ok()) << service.status();
     service_ = std::move(*service);
-    stub_ = v1::IncidentService::NewStub(
-        grpc::CreateChannel(service_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
 
+  // Calls as `actor`, a service-desk agent who manages problems too, with a token of its own.
   template <typename Req, typename Resp>
   Resp Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& r,
             const std::string& actor) {
+    std::unique_ptr<Stub>& stub = stubs_[actor];
+    if (stub == nullptr) {
+      stub = v1::IncidentService::NewStub(issuer_.Channel(
+          service_->grpc_address(),
+          {.subject = actor, .roles = {common::v1::ROLE_AGENT, common::v1::ROLE_PROBLEM_MANAGER}}));
+    }
     grpc::ClientContext ctx;
-    ctx.AddMetadata("x-itsm-actor", actor);
     Resp response;
-    grpc::Status s = (stub_.get()->*method)(&ctx, r, &response);
+    grpc::Status s = (stub.get()->*method)(&ctx, r, &response);
     EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
     return response;
   }
@@ -74,9 +81,10 @@ class IncidentLifecycleEndToEnd : public ::testing::TestWithParam<Backend> {
   }
 
   itsm::testing::ScratchDir dir_;
+  itsm::testing::TestIssuer issuer_;
   std::unique_ptr<supervisor::KafkaBroker> broker_;
   std::unique_ptr<supervisor::SuiteService> service_;
-  std::unique_ptr<Stub> stub_;
+  std::map<std::string, std::unique_ptr<Stub>> stubs_;
 };
 
 struct Expected {

@@ -16,6 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/outbound_identity.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/test_env.h"
 
@@ -105,6 +106,19 @@ class LaunchedSuite {
       if (service.name() == name) return service.grpc_address();
     }
     return "";
+  }
+  // A channel to the running service `name` whose calls carry `identity`, signed with the
+  // suite's key as itsmctl signs its user's.
+  std::shared_ptr<grpc::Channel> Channel(const std::string& name, auth::Identity identity) const {
+    const launcher::v1::LocalAuth local = Endpoints().auth();
+    auto signed_identity = runtime::OutboundIdentity::FromKeyFile(
+        local.signing_key_file(), local.issuer(), local.audience(), std::move(identity));
+    EXPECT_TRUE(signed_identity.ok()) << signed_identity.status();
+    return runtime::OutboundChannel(GrpcAddress(name), signed_identity.value_or(nullptr));
+  }
+  // The same for an administrator named "test-admin".
+  std::shared_ptr<grpc::Channel> AdminChannel(const std::string& name) const {
+    return Channel(name, {.subject = "test-admin", .roles = {common::v1::ROLE_ADMIN}});
   }
   std::string launch_log() const {
     return supervisor::ReadFile(dir_.File("launch.log")).value_or("");

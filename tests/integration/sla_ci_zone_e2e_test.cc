@@ -8,6 +8,7 @@
 #include "itsm/supervisor/backends.h"
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 
 namespace itsm {
 namespace {
@@ -28,10 +29,12 @@ class SlaCiZoneEndToEnd : public ::testing::Test {
                              {"ITSM_DEFAULT_TIME_ZONE", "UTC"}});
     ASSERT_TRUE(sla.ok()) << sla.status();
     sla_ = std::move(*sla);
+    // The SLA service asks the configuration service with its own service identity.
     cmdb_ = config::v1::ConfigurationService::NewStub(
-        grpc::CreateChannel(configuration_->grpc_address(), grpc::InsecureChannelCredentials()));
-    slas_ = sla::v1::SlaService::NewStub(
-        grpc::CreateChannel(sla_->grpc_address(), grpc::InsecureChannelCredentials()));
+        issuer_.Channel(configuration_->grpc_address(),
+                        {.subject = "cmdb-admin", .roles = {common::v1::ROLE_CMDB_MANAGER}}));
+    slas_ = sla::v1::SlaService::NewStub(issuer_.Channel(
+        sla_->grpc_address(), {.subject = "sla-admin", .roles = {common::v1::ROLE_SLA_MANAGER}}));
   }
 
   absl::StatusOr<std::unique_ptr<supervisor::SuiteService>> Start(
@@ -42,6 +45,7 @@ class SlaCiZoneEndToEnd : public ::testing::Test {
     options.log_file = dir_.File(name + ".log");
     options.env = std::move(env);
     options.env.emplace_back("ITSM_KAFKA_BOOTSTRAP_SERVERS", broker_->bootstrap_servers());
+    for (auto& setting : issuer_.ServiceEnv(dir_.path())) options.env.push_back(setting);
     return supervisor::SuiteService::Start(options);
   }
 
@@ -107,6 +111,7 @@ class SlaCiZoneEndToEnd : public ::testing::Test {
   }
 
   itsm::testing::ScratchDir dir_;
+  itsm::testing::TestIssuer issuer_;
   std::unique_ptr<supervisor::KafkaBroker> broker_;
   std::unique_ptr<supervisor::SuiteService> configuration_;
   std::unique_ptr<supervisor::SuiteService> sla_;

@@ -49,8 +49,11 @@ constexpr absl::Duration kAcrossTarget = absl::Seconds(10);
 // Clocks the set-up starts: two per "steady" incident (five), one per other (three).
 constexpr int kClocks = 13;
 
+// Sets up SLAs and raises incidents: an SLA manager who is an agent too.
+const auth::Identity kTester{.subject = "sla-restart-test",
+                             .roles = {common::v1::ROLE_SLA_MANAGER, common::v1::ROLE_AGENT}};
+
 void Prepare(grpc::ClientContext& ctx) {
-  ctx.AddMetadata("x-itsm-actor", "sla-restart-test");
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
 }
 
@@ -58,10 +61,8 @@ void Prepare(grpc::ClientContext& ctx) {
 class Clients {
  public:
   explicit Clients(const testing::LaunchedSuite& suite)
-      : incidents_(incident::v1::IncidentService::NewStub(grpc::CreateChannel(
-            suite.GrpcAddress("incident"), grpc::InsecureChannelCredentials()))),
-        slas_(sla::v1::SlaService::NewStub(
-            grpc::CreateChannel(suite.GrpcAddress("sla"), grpc::InsecureChannelCredentials()))) {}
+      : incidents_(incident::v1::IncidentService::NewStub(suite.Channel("incident", kTester))),
+        slas_(sla::v1::SlaService::NewStub(suite.Channel("sla", kTester))) {}
 
   std::string CreateCalendar() {
     sla::v1::CreateCalendarRequest r;

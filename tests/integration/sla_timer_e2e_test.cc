@@ -18,6 +18,7 @@
 #include "itsm/supervisor/suite_service.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 #include "services/sla-timer/tests/test_support.h"
 
 namespace itsm {
@@ -46,12 +47,12 @@ class SlaTimerEndToEnd : public ::testing::Test {
     sla.name = "sla";
     sla.dir = dir_.File("sla");
     sla.log_file = dir_.File("sla.log");
-    sla.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", broker_->bootstrap_servers()}};
+    sla.env = issuer_.ServiceEnv(dir_.path());
+    sla.env.emplace_back("ITSM_KAFKA_BOOTSTRAP_SERVERS", broker_->bootstrap_servers());
     auto service = supervisor::SuiteService::Start(sla);
     ASSERT_TRUE(service.ok()) << service.status();
     sla_ = std::move(*service);
-    auto stub = sla::v1::SlaService::NewStub(
-        grpc::CreateChannel(sla_->grpc_address(), grpc::InsecureChannelCredentials()));
+    auto stub = sla::v1::SlaService::NewStub(SlaManagerChannel());
     sla::v1::CreateCalendarRequest cal;
     *cal.mutable_calendar() = sla_timer::testing::AlwaysOpen("", "24x7");
     sla::v1::CreateCalendarResponse cal_out;
@@ -75,6 +76,11 @@ class SlaTimerEndToEnd : public ::testing::Test {
         std::make_unique<sla_timer::testing::IncidentProducer>(broker_->bootstrap_servers());
   }
 
+  std::shared_ptr<grpc::Channel> SlaManagerChannel() {
+    return issuer_.Channel(sla_->grpc_address(),
+                           {.subject = "sla-admin", .roles = {common::v1::ROLE_SLA_MANAGER}});
+  }
+
   std::unique_ptr<supervisor::SuiteService> StartTimer(const std::string& name) {
     supervisor::SuiteService::Options o;
     o.name = "sla-timer";
@@ -85,6 +91,7 @@ class SlaTimerEndToEnd : public ::testing::Test {
              {"ITSM_SLA_ADDRESS", sla_->grpc_address()},
              {"ITSM_FIRE_POLL_INTERVAL_MS", "50"},
              {"ITSM_PUBLISH_POLL_INTERVAL_MS", "50"}};
+    for (auto& setting : issuer_.ServiceEnv(dir_.path())) o.env.push_back(setting);
     auto s = supervisor::SuiteService::Start(o);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
@@ -127,6 +134,7 @@ class SlaTimerEndToEnd : public ::testing::Test {
   }
 
   itsm::testing::ScratchDir dir_;
+  itsm::testing::TestIssuer issuer_;
   std::unique_ptr<supervisor::RedisServer> redis_;
   std::unique_ptr<supervisor::KafkaBroker> broker_;
   std::unique_ptr<supervisor::SuiteService> sla_;
@@ -220,8 +228,7 @@ TEST_F(SlaTimerEndToEnd, TwoReplicasWithARebalanceFireEachClockOnce) {
 // or held in time, and no missing breach for the ones left running.
 TEST_F(SlaTimerEndToEnd, ARedisOutageThenATimerKillGiveNoFalseAndNoMissingBreaches) {
   {
-    auto stub = sla::v1::SlaService::NewStub(
-        grpc::CreateChannel(sla_->grpc_address(), grpc::InsecureChannelCredentials()));
+    auto stub = sla::v1::SlaService::NewStub(SlaManagerChannel());
     sla::v1::CreateCalendarRequest cal;
     *cal.mutable_calendar() = sla_timer::testing::AlwaysOpen("", "24x7 steady");
     sla::v1::CreateCalendarResponse cal_out;

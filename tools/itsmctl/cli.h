@@ -12,6 +12,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/outbound_identity.h"
 
 namespace itsm::ctl {
 
@@ -38,8 +39,14 @@ struct Globals {
   std::string endpoints_file;  // --endpoints, $ITSM_ENDPOINTS, ./run/endpoints.json
   std::string address;         // --address: a service's gRPC address, overriding endpoints
   std::string bootstrap;       // --bootstrap: Kafka, overriding endpoints
-  std::string actor;           // --actor: sent as x-itsm-actor
-  bool json = false;           // --output json
+  // Who you are. With a suite whose key itsmctl can read (the launcher's run dir), itsmctl signs
+  // a token for --actor (default local:<login>) with --roles (default admin), as whoever holds
+  // the key may; --token presents one from elsewhere (an OIDC provider). Without
+  // authentication in the suite, --actor is sent as x-itsm-actor.
+  std::string actor;            // --actor
+  std::string roles = "admin";  // --roles viewer,agent
+  std::string token;            // --token, $ITSM_TOKEN
+  bool json = false;            // --output json
 };
 
 class Context {
@@ -51,11 +58,19 @@ class Context {
   // --address, else the named service's address from the endpoints file.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const std::string& service) const;
   absl::StatusOr<std::string> KafkaBootstrap() const;
-  // A client context with a deadline and the actor header.
+  // A client context with a deadline, and --token or the actor header.
   std::unique_ptr<grpc::ClientContext> NewCall() const;
+  // The bearer token itsmctl presents: --token, else the one it signs (valid ten minutes).
+  absl::StatusOr<std::string> IdentityToken() const;
 
  private:
+  // The identity itsmctl signs for its user: null when --token is given or the suite runs
+  // without authentication.
+  absl::StatusOr<std::shared_ptr<runtime::OutboundIdentity>> SignedIdentity() const;
+
   Globals globals_;
+  mutable std::shared_ptr<runtime::OutboundIdentity> identity_;
+  mutable bool identity_read_ = false;
 };
 
 // "NOT_FOUND: id: no incident ..." from a failed call, in the form users read.

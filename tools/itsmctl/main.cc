@@ -42,6 +42,8 @@ commands:
   ci import <file.json>                     upsert CIs and relationships (discovery feeds)
   ci baseline create --name N (--root CI [--depth N] | --ci ID...) | ci baseline diff <name>
   events tail <topic> [--from-beginning] [--count N] [--timeout SECONDS]
+  auth token                                a bearer token for you, valid 10 minutes (grpcurl, curl)
+  auth keygen --dir DIR                     a token issuer's key and JWKS (the Helm chart's auth Secret)
   outbox stats [--service NAME]
   outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]
   sla calendar create --name N --zone TZ [--hours "mon-fri 09:00-18:00"]... [--24x7]
@@ -67,7 +69,10 @@ global options:
   --endpoints FILE    endpoints written by the launcher ($ITSM_ENDPOINTS, ./run/endpoints.json)
   --address HOST:PORT call this gRPC address instead of the one in the endpoints file
   --bootstrap SERVERS Kafka bootstrap servers instead of the endpoints file's
-  --actor NAME        who you are (sent as x-itsm-actor)
+  --actor NAME        who you are: the subject of the token itsmctl signs with the suite's key
+                      (default local:$USER; sent as x-itsm-actor to a suite without auth)
+  --roles R1,R2       the roles of that token (default admin): e.g. --roles viewer
+  --token JWT         present this bearer token instead ($ITSM_TOKEN), e.g. from your OIDC provider
   --output table|json
 )";
 
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
   itsm::ctl::Globals globals;
   const char* env = std::getenv("ITSM_ENDPOINTS");
   globals.endpoints_file = env && *env ? env : "run/endpoints.json";
+  if (const char* token = std::getenv("ITSM_TOKEN"); token != nullptr) globals.token = token;
   itsm::ctl::GuardStandardOutput();
   // Global options may stand anywhere: before the command (`itsmctl --output json incident get
   // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
@@ -100,6 +106,10 @@ int main(int argc, char** argv) {
       globals.bootstrap = value("bootstrap");
     } else if (a.rfind("--actor", 0) == 0) {
       globals.actor = value("actor");
+    } else if (a.rfind("--roles", 0) == 0) {
+      globals.roles = value("roles");
+    } else if (a.rfind("--token", 0) == 0) {
+      globals.token = value("token");
     } else if (a.rfind("--output", 0) == 0) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {
@@ -136,6 +146,8 @@ int main(int argc, char** argv) {
     status = itsm::ctl::RunConfig(ctx, args);
   } else if (command == "status") {
     status = itsm::ctl::RunStatus(ctx, args);
+  } else if (command == "auth") {
+    status = itsm::ctl::RunAuth(ctx, args);
   } else {
     status =
         absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\" (see --help)"));

@@ -23,7 +23,9 @@
 #include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/logging.h"
+#include "itsm/runtime/outbound_identity.h"
 #include "itsm/supervisor/backends.h"
+#include "itsm/supervisor/local_issuer.h"
 #include "itsm/supervisor/suite_service.h"
 
 namespace itsm::launcher {
@@ -47,11 +49,10 @@ absl::StatusOr<v1::SuiteConfig> LoadSuite(const std::string& path) {
 
 // Re-publishing is harmless when nothing was lost (consumers de-duplicate) and restores the
 // event history when the in-memory broker started empty.
-void RepublishRetainedEvents(const std::string& service, const std::string& address) {
-  auto stub = outbox::v1::OutboxAdminService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+void RepublishRetainedEvents(const std::string& service, const std::string& address,
+                             std::shared_ptr<runtime::OutboundIdentity> admin) {
+  auto stub = outbox::v1::OutboxAdminService::NewStub(runtime::OutboundChannel(address, admin));
   grpc::ClientContext ctx;
-  ctx.AddMetadata("x-itsm-actor", "itsm-launch");
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   outbox::v1::RepublishEventsRequest request;
   *request.mutable_start_time() = base::ToProtoTimestamp(absl::UnixEpoch());
@@ -101,6 +102,27 @@ int Run(int argc, char** argv) {
   v1::Endpoints endpoints;
   endpoints.set_run_dir(run_dir);
   endpoints.set_launcher_pid(getpid());
+
+  // Authentication is on in every local run, as in production: each service verifies the
+  // tokens of this run's issuer, and the launcher re-publishes with an admin identity of its own.
+  auto issuer = supervisor::LocalIssuer::OpenOrCreate(run_dir + "/auth");
+  if (!issuer.ok()) {
+    log::Error("cannot create the suite's token issuer", {{"error", issuer.status().ToString()}});
+    return 1;
+  }
+  v1::LocalAuth& local_auth = *endpoints.mutable_auth();
+  local_auth.set_signing_key_file(issuer->signing_key_file);
+  local_auth.set_jwks_file(issuer->jwks_file);
+  local_auth.set_issuer("itsm");
+  local_auth.set_audience("itsm");
+  auto launcher_identity = runtime::OutboundIdentity::FromKeyFile(
+      issuer->signing_key_file, local_auth.issuer(), local_auth.audience(),
+      auth::Identity{.subject = "service:launch", .roles = {common::v1::ROLE_ADMIN}});
+  if (!launcher_identity.ok()) {
+    log::Error("cannot sign the launcher's identity",
+               {{"error", launcher_identity.status().ToString()}});
+    return 1;
+  }
 
   // Started in dependency order; stopped in reverse (services first, so that they flush their
   // producers and finish their writes while Kafka and Redis are still there).
@@ -156,7 +178,11 @@ int Run(int argc, char** argv) {
     options.log_file = run_dir + "/logs/" + svc.name() + ".log";
     options.start_timeout = start_timeout;
     options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", bootstrap},
-                   {"ITSM_REDIS_ADDRESS", (*redis)->address()}};
+                   {"ITSM_REDIS_ADDRESS", (*redis)->address()},
+                   {"ITSM_AUTH_JWKS_FILE", local_auth.jwks_file()},
+                   {"ITSM_AUTH_SIGNING_KEY_FILE", local_auth.signing_key_file()},
+                   {"ITSM_AUTH_ISSUER", local_auth.issuer()},
+                   {"ITSM_AUTH_AUDIENCE", local_auth.audience()}};
     // Every service started before this one is announced as ITSM_<NAME>_ADDRESS (the option
     // <name>_address of the services that call others, e.g. sla_address), so that services on
     // port 0 still find each other. The suite file's env wins.
@@ -184,7 +210,9 @@ int Run(int argc, char** argv) {
     e->set_metrics_url("http://" + (*started)->metrics_address() + "/metrics");
     e->set_pid((*started)->process().pid());
     e->set_log_file(options.log_file);
-    if (embedded) RepublishRetainedEvents(svc.name(), (*started)->grpc_address());
+    if (embedded) {
+      RepublishRetainedEvents(svc.name(), (*started)->grpc_address(), *launcher_identity);
+    }
     services.push_back(std::move(*started));
   }
 
@@ -206,6 +234,8 @@ int Run(int argc, char** argv) {
               embedded ? "(embedded, in memory)" : "(external)");
   std::printf("  %-14s %-22s (AOF in %s/redis)\n", "redis", (*redis)->address().c_str(),
               run_dir.c_str());
+  std::printf("  %-14s %-22s (itsmctl signs your identity with it; docs/security.md)\n", "auth",
+              (run_dir + "/auth").c_str());
   std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n",
               endpoints_file.c_str());
   std::fflush(stdout);

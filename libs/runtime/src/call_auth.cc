@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/runtime/call_context.h"
 
 namespace itsm::runtime {
@@ -77,6 +78,21 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 };
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<const CallAuthenticator>> CallAuthenticator::ForSuiteIssuer(
+    std::shared_ptr<auth::KeySource> keys, const std::string& issuer, const std::string& audience,
+    const std::vector<std::string>& service_names) {
+  auto verifier = std::make_shared<const auth::TokenVerifier>(
+      std::vector<auth::TrustedIssuer>{{.issuer = issuer,
+                                        .audience = audience,
+                                        .keys = std::move(keys),
+                                        // The suite's own issuer vouches for services too.
+                                        .forbidden_roles = {}}},
+      base::SystemClock::Get());
+  ITSM_ASSIGN_OR_RETURN(auth::AccessPolicy policy,
+                        auth::AccessPolicy::ForServiceNames(service_names));
+  return std::make_shared<const CallAuthenticator>(std::move(verifier), std::move(policy));
+}
 
 CallAuthenticator::Verdict CallAuthenticator::Check(absl::string_view method,
                                                     absl::string_view authorization) const {

@@ -68,7 +68,9 @@ absl::Status Admit(const grpc::ServerContextBase& context,
 }
 
 base::Caller CallerOf(const grpc::ServerContextBase& context) {
-  return base::Caller{Actor(context), RequestId(context)};
+  return base::Caller{.actor = Actor(context),
+                      .request_id = RequestId(context),
+                      .own_records_only = OwnRecordsOnly(context)};
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context) {

@@ -252,9 +252,12 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
                    "(used by the launcher and tests)."),
       StringOption("auth_jwks_file", "",
                    "JWKS file with the public keys of the identity tokens this service accepts "
-                   "(the gateway's and the services'), re-read when it changes. Empty: "
-                   "authentication is disabled and callers name themselves in x-itsm-actor "
-                   "(development only; logged as a warning at start)."),
+                   "(the gateway's and the services'), re-read when it changes. Required "
+                   "unless allow_unauthenticated is set."),
+      BoolOption("allow_unauthenticated", false,
+                 "Development only: with no auth_jwks_file, serve every RPC to anyone and record "
+                 "whatever name a caller puts in x-itsm-actor. Without this, a service with no "
+                 "auth_jwks_file refuses to start (fail closed)."),
       StringOption("auth_issuer", "itsm",
                    "The issuer (iss) of the identity tokens this service accepts."),
       StringOption("auth_audience", "itsm", "The audience (aud) the identity tokens must name."),

@@ -54,20 +54,25 @@ class IdentityInterceptorFactory final
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<OutboundIdentity>> OutboundIdentity::ForService(
+absl::StatusOr<std::shared_ptr<OutboundIdentity>> OutboundIdentity::FromKeyFile(
     const std::string& key_file, const std::string& issuer, const std::string& audience,
-    const std::string& service_name) {
+    auth::Identity identity) {
   std::ifstream in(key_file);
   if (!in) return absl::NotFoundError(absl::StrCat(key_file, ": cannot be read"));
   std::stringstream pem;
   pem << in.rdbuf();
   ITSM_ASSIGN_OR_RETURN(auth::SigningKey key, auth::SigningKeyFromPem(pem.str(), ""));
   auth::TokenSigner signer(std::move(key), issuer, base::SystemClock::Get());
-  return std::make_shared<OutboundIdentity>(
-      std::move(signer),
-      auth::Identity{.subject = absl::StrCat("service:", service_name),
-                     .roles = {common::v1::ROLE_SERVICE}},
-      audience, base::SystemClock::Get());
+  return std::make_shared<OutboundIdentity>(std::move(signer), std::move(identity), audience,
+                                            base::SystemClock::Get());
+}
+
+absl::StatusOr<std::shared_ptr<OutboundIdentity>> OutboundIdentity::ForService(
+    const std::string& key_file, const std::string& issuer, const std::string& audience,
+    const std::string& service_name) {
+  return FromKeyFile(key_file, issuer, audience,
+                     auth::Identity{.subject = absl::StrCat("service:", service_name),
+                                    .roles = {common::v1::ROLE_SERVICE}});
 }
 
 absl::StatusOr<std::string> OutboundIdentity::AuthorizationHeader() {

@@ -115,27 +115,25 @@ void ServiceRuntime::RequestStop() { kill(getpid(), SIGTERM); }
 absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authenticator() const {
   const std::string jwks_file = config_.GetString("auth_jwks_file");
   if (jwks_file.empty()) {
+    if (!config_.GetBool("allow_unauthenticated")) {
+      return absl::FailedPreconditionError(
+          "auth_jwks_file is not set: set it (the launcher and the Helm chart do), or set "
+          "allow_unauthenticated=true for development");
+    }
     log::Warn(
-        "authentication is disabled: callers name themselves (x-itsm-actor) and every "
-        "RPC is open; set auth_jwks_file outside development",
+        "authentication is disabled (allow_unauthenticated): callers name themselves "
+        "(x-itsm-actor) and every RPC is open",
         {});
     return nullptr;
   }
   ITSM_ASSIGN_OR_RETURN(std::unique_ptr<auth::JwksFileSource> keys,
                         auth::JwksFileSource::Open(jwks_file, base::SystemClock::Get()));
-  auto verifier = std::make_shared<const auth::TokenVerifier>(
-      std::vector<auth::TrustedIssuer>{{.issuer = config_.GetString("auth_issuer"),
-                                        .audience = config_.GetString("auth_audience"),
-                                        .keys = std::move(keys),
-                                        // The suite's own issuer vouches for services too.
-                                        .forbidden_roles = {}}},
-      base::SystemClock::Get());
   std::vector<std::string> names;
   for (const auto& [service, name] : services_) names.push_back(name);
-  ITSM_ASSIGN_OR_RETURN(auth::AccessPolicy policy, auth::AccessPolicy::ForServiceNames(names));
   log::Info("authentication is on",
             {{"jwks_file", jwks_file}, {"issuer", config_.GetString("auth_issuer")}});
-  return std::make_shared<const CallAuthenticator>(std::move(verifier), std::move(policy));
+  return CallAuthenticator::ForSuiteIssuer(std::move(keys), config_.GetString("auth_issuer"),
+                                           config_.GetString("auth_audience"), names);
 }
 
 int ServiceRuntime::Run() {

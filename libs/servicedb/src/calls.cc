@@ -31,4 +31,12 @@ grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Databas
   });
 }
 
+grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
+                                   grpc::CallbackServerContext* ctx,
+                                   const google::protobuf::Message& request, CallerReadUnit read) {
+  return ReadCall(executor, db, ctx, request,
+                  [caller = runtime::CallerOf(*ctx), read = std::move(read)](
+                      storage::Transaction& txn) { return read(txn, caller); });
+}
+
 }  // namespace itsm::servicedb

@@ -1,10 +1,20 @@
 #include "itsm/testing/grpc_server.h"
 
 #include "gtest/gtest.h"
+#include "itsm/runtime/grpc_server.h"
 
 namespace itsm::testing {
 
-GrpcTestServer::GrpcTestServer(std::vector<grpc::Service*> services) {
+GrpcTestServer::GrpcTestServer(std::vector<grpc::Service*> services,
+                               std::shared_ptr<const runtime::CallAuthenticator> authenticator) {
+  if (authenticator != nullptr) {
+    int port = 0;
+    server_ = runtime::StartGrpcServer("127.0.0.1:0", services, registry_, &port,
+                                       std::move(authenticator));
+    EXPECT_NE(server_, nullptr) << "the test's gRPC server did not start";
+    address_ = "127.0.0.1:" + std::to_string(port);
+    return;
+  }
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

@@ -19,15 +19,14 @@ int main(int argc, char** argv) {
     runtime::log::Error("kafka_bootstrap_servers is required: the timer is driven by events", {});
     return 2;
   }
-  auto channel =
-      grpc::CreateChannel(config.GetString("sla_address"), grpc::InsecureChannelCredentials());
+  auto channel = rt.ChannelTo(config.GetString("sla_address"));
   sla_timer::GrpcDefinitionSource source(channel, base::SystemClock::Get(),
                                          absl::Seconds(config.GetInt("definition_cache_seconds")));
   // CI classes (definitions restricted to them) and CI-location zones.
   std::unique_ptr<configitems::GrpcConfigurationItems> configuration_items;
   if (const std::string address = config.GetString("configuration_address"); !address.empty()) {
     configuration_items = std::make_unique<configitems::GrpcConfigurationItems>(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get(),
+        rt.ChannelTo(address), base::SystemClock::Get(),
         configitems::GrpcConfigurationItems::Options{.actor = "itsm-sla-timer"});
   } else {
     runtime::log::Warn(

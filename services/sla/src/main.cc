@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   if (const std::string address = rt.config().GetString("configuration_address");
       !address.empty()) {
     ci_zones = std::make_unique<configitems::GrpcConfigurationItems>(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), base::SystemClock::Get(),
+        rt.ChannelTo(address), base::SystemClock::Get(),
         configitems::GrpcConfigurationItems::Options{.actor = "itsm-sla"});
   }
   // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;

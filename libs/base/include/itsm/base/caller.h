@@ -11,6 +11,10 @@ namespace itsm::base {
 struct Caller {
   std::string actor = "anonymous";
   std::string request_id = {};
+  // The caller may see and touch only its own records (a requester: ROLE_REQUESTER without a
+  // broader role): those it is the caller or the requested-for person of. Enforced by the
+  // application classes, which know what "own" means for each kind of record.
+  bool own_records_only = false;
 };
 
 }  // namespace itsm::base

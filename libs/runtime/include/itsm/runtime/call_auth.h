@@ -20,10 +20,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "itsm/auth/access_policy.h"
+#include "itsm/auth/key_source.h"
 #include "itsm/auth/token_verifier.h"
 
 namespace itsm::runtime {
@@ -41,6 +43,13 @@ class CallAuthenticator {
  public:
   CallAuthenticator(std::shared_ptr<const auth::TokenVerifier> verifier, auth::AccessPolicy policy)
       : verifier_(std::move(verifier)), policy_(std::move(policy)) {}
+
+  // What a service of the suite runs: tokens of the suite's own issuer (`keys`, iss `issuer`,
+  // aud `audience`), which vouches for services too, checked against the declarations of the
+  // gRPC services named in full ("itsm.incident.v1.IncidentService").
+  static absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ForSuiteIssuer(
+      std::shared_ptr<auth::KeySource> keys, const std::string& issuer, const std::string& audience,
+      const std::vector<std::string>& service_names);
 
   struct Verdict {
     absl::Status refusal;  // OK: allowed

@@ -32,7 +32,13 @@ class OutboundIdentity {
         clock_(clock),
         ttl_(ttl) {}
 
-  // The identity of service `service_name` signed with the PEM private key in `key_file`.
+  // `identity` signed with the PEM private key in `key_file`: how tools that hold the suite's
+  // key (the local launcher, itsmctl beside it, tests) name their caller.
+  static absl::StatusOr<std::shared_ptr<OutboundIdentity>> FromKeyFile(const std::string& key_file,
+                                                                       const std::string& issuer,
+                                                                       const std::string& audience,
+                                                                       auth::Identity identity);
+  // The identity of service `service_name` (subject "service:<name>", role service).
   static absl::StatusOr<std::shared_ptr<OutboundIdentity>> ForService(
       const std::string& key_file, const std::string& issuer, const std::string& audience,
       const std::string& service_name);

@@ -31,6 +31,8 @@ namespace itsm::servicedb {
 
 using WriteUnit = std::function<absl::Status(storage::Transaction&, const base::Caller&)>;
 using ReadUnit = std::function<absl::Status(storage::Transaction&)>;
+// A read whose answer depends on who asks (a requester sees only its own records).
+using CallerReadUnit = std::function<absl::Status(storage::Transaction&, const base::Caller&)>;
 
 // `after_commit` runs on the committer's completion thread when the unit committed.
 grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
@@ -42,6 +44,9 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
                                    grpc::CallbackServerContext* ctx,
                                    const google::protobuf::Message& request, ReadUnit read);
+grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
+                                   grpc::CallbackServerContext* ctx,
+                                   const google::protobuf::Message& request, CallerReadUnit read);
 
 }  // namespace itsm::servicedb
 

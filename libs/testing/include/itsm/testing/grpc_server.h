@@ -11,13 +11,19 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "itsm/runtime/call_auth.h"
+#include "prometheus/registry.h"
 
 namespace itsm::testing {
 
 class GrpcTestServer {
  public:
-  // Starts at once; a failure to start is a test failure (server() is then null).
-  explicit GrpcTestServer(std::vector<grpc::Service*> services);
+  // Starts at once; a failure to start is a test failure (server() is then null). With an
+  // `authenticator` (TestIssuer::AuthenticatorFor), the server is the one a service runs
+  // (runtime::StartGrpcServer: authentication, authorisation, call metrics).
+  explicit GrpcTestServer(
+      std::vector<grpc::Service*> services,
+      std::shared_ptr<const runtime::CallAuthenticator> authenticator = nullptr);
   ~GrpcTestServer() { Shutdown(); }
   GrpcTestServer(const GrpcTestServer&) = delete;
   GrpcTestServer& operator=(const GrpcTestServer&) = delete;
@@ -31,6 +37,7 @@ class GrpcTestServer {
   void Shutdown();
 
  private:
+  prometheus::Registry registry_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
 };
