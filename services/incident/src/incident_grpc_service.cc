@@ -18,17 +18,20 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetIncidentRequest* request,
                                                            v1::GetIncidentResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.incidents.Get(txn, *request, *response->mutable_incident());
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.incidents.Get(txn, caller, *request,
+                                                          *response->mutable_incident());
+                             });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
     v1::ListIncidentsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.incidents.List(txn, *request, *response);
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.incidents.List(txn, caller, *request, *response);
+                             });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
@@ -70,17 +73,19 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentNotesRequest* request,
     v1::ListIncidentNotesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.incidents.ListNotes(txn, *request, *response);
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.incidents.ListNotes(txn, caller, *request, *response);
+                             });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.incidents.History(txn, *request, *response);
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.incidents.History(txn, caller, *request, *response);
+                             });
 }
 
 // ---- Service requests ----
@@ -97,17 +102,20 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::GetServiceRequestRequest* request,
     v1::GetServiceRequestResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.requests.Get(txn, *request, *response->mutable_service_request());
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.requests.Get(txn, caller, *request,
+                                                         *response->mutable_service_request());
+                             });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
     grpc::CallbackServerContext* ctx, const v1::ListServiceRequestsRequest* request,
     v1::ListServiceRequestsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.requests.List(txn, *request, *response);
-  });
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.requests.List(txn, caller, *request, *response);
+                             });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(

@@ -11,6 +11,7 @@
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/problem_repository.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -59,18 +60,28 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
 
 // The id of any record of the service, by id or number. Only NOT_FOUND moves on to the next
 // kind: a storage failure is that failure, not "no record".
-absl::StatusOr<std::string> AnyRecordId(storage::Transaction& txn, const std::string& id) {
+// A requester finds only their own incidents and requests, and no problem.
+absl::StatusOr<std::string> AnyRecordId(storage::Transaction& txn, const base::Caller& caller,
+                                        const std::string& id) {
+  const absl::Status none =
+      absl::NotFoundError(absl::StrCat("id: no incident, service request or problem \"", id, "\""));
   auto incident = IncidentRepository::Get(txn, id);
-  if (incident.ok()) return incident->id();
+  if (incident.ok()) {
+    if (!CheckMaySee(caller, *incident, id).ok()) return none;
+    return incident->id();
+  }
   if (!absl::IsNotFound(incident.status())) return incident.status();
   auto request = ServiceRequestRepository::Get(txn, id);
-  if (request.ok()) return request->id();
+  if (request.ok()) {
+    if (!CheckMaySee(caller, *request, id).ok()) return none;
+    return request->id();
+  }
   if (!absl::IsNotFound(request.status())) return request.status();
+  if (caller.own_records_only) return none;
   auto problem = ProblemRepository::Get(txn, id);
   if (problem.ok()) return problem->id();
   if (!absl::IsNotFound(problem.status())) return problem.status();
-  return absl::NotFoundError(
-      absl::StrCat("id: no incident, service request or problem \"", id, "\""));
+  return none;
 }
 
 }  // namespace
@@ -84,6 +95,7 @@ absl::Status IncidentManagement::Create(storage::Transaction& txn, const base::C
                                         const v1::CreateIncidentRequest& request,
                                         v1::Incident& out) const {
   ITSM_RETURN_IF_ERROR(factory_.Validate(request));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayCreate(caller, request));
   IncidentWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
       out, work.Create(records::IdempotentCallOf(kCreateIncident, request),
@@ -133,8 +145,10 @@ absl::Status IncidentManagement::AddNote(storage::Transaction& txn, const base::
                                          const v1::AddIncidentNoteRequest& request,
                                          v1::AddIncidentNoteResponse& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateNote(request));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayAddNote(caller, request));
   IncidentWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(v1::Incident stored, work.Load(request.id()));
+  ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
   if (request.version() != 0) {
     ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
   }
@@ -155,24 +169,26 @@ absl::Status IncidentManagement::AddNote(storage::Transaction& txn, const base::
   return absl::OkStatus();
 }
 
-absl::Status IncidentManagement::Get(storage::Transaction& txn,
+absl::Status IncidentManagement::Get(storage::Transaction& txn, const base::Caller& caller,
                                      const v1::GetIncidentRequest& request,
                                      v1::Incident& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(out, IncidentRepository::Get(txn, request.id()));
-  return absl::OkStatus();
+  return CheckMaySee(caller, out, request.id());
 }
 
-absl::Status IncidentManagement::List(storage::Transaction& txn,
+absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Caller& caller,
                                       const v1::ListIncidentsRequest& request,
                                       v1::ListIncidentsResponse& out) const {
-  ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, request));
+  v1::ListIncidentsRequest narrowed = request;
+  ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
+  ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
   for (auto& incident : page.incidents) *out.add_incidents() = std::move(incident);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 
-absl::Status IncidentManagement::ListNotes(storage::Transaction& txn,
+absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base::Caller& caller,
                                            const v1::ListIncidentNotesRequest& request,
                                            v1::ListIncidentNotesResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
@@ -181,13 +197,16 @@ absl::Status IncidentManagement::ListNotes(storage::Transaction& txn,
         absl::StrCat("visibility: unknown value ", static_cast<int>(request.visibility())));
   }
   ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(auto notes,
-                        IncidentRepository::ListNotes(txn, incident.id(), request.visibility()));
+  ITSM_RETURN_IF_ERROR(CheckMaySee(caller, incident, request.id()));
+  // Work notes are the support staff's: a requester's list is the comments, whatever was asked.
+  const v1::NoteVisibility visibility =
+      caller.own_records_only ? v1::NOTE_VISIBILITY_COMMENT : request.visibility();
+  ITSM_ASSIGN_OR_RETURN(auto notes, IncidentRepository::ListNotes(txn, incident.id(), visibility));
   for (auto& n : notes) *out.add_notes() = std::move(n);
   return absl::OkStatus();
 }
 
-absl::Status IncidentManagement::History(storage::Transaction& txn,
+absl::Status IncidentManagement::History(storage::Transaction& txn, const base::Caller& caller,
                                          const v1::GetHistoryRequest& request,
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
@@ -206,7 +225,7 @@ absl::Status IncidentManagement::History(storage::Transaction& txn,
   } else if (!after.empty()) {
     return base::FieldError("page.page_token", "not a token this service issued");
   }
-  ITSM_ASSIGN_OR_RETURN(std::string record_id, AnyRecordId(txn, request.id()));
+  ITSM_ASSIGN_OR_RETURN(std::string record_id, AnyRecordId(txn, caller, request.id()));
   ITSM_ASSIGN_OR_RETURN(auto entries,
                         IncidentRepository::History(txn, record_id, after_version, page_size + 1));
   const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));

@@ -43,16 +43,18 @@ class IncidentManagement {
                        const v1::AddIncidentNoteRequest& request,
                        v1::AddIncidentNoteResponse& out) const;
 
-  // Reads: inside a read-only transaction.
-  absl::Status Get(storage::Transaction& txn, const v1::GetIncidentRequest& request,
-                   v1::Incident& out) const;
-  absl::Status List(storage::Transaction& txn, const v1::ListIncidentsRequest& request,
-                    v1::ListIncidentsResponse& out) const;
-  absl::Status ListNotes(storage::Transaction& txn, const v1::ListIncidentNotesRequest& request,
+  // Reads: inside a read-only transaction. A requester sees their own records only, and only
+  // the comments among their notes (requester_rules.h).
+  absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
+                   const v1::GetIncidentRequest& request, v1::Incident& out) const;
+  absl::Status List(storage::Transaction& txn, const base::Caller& caller,
+                    const v1::ListIncidentsRequest& request, v1::ListIncidentsResponse& out) const;
+  absl::Status ListNotes(storage::Transaction& txn, const base::Caller& caller,
+                         const v1::ListIncidentNotesRequest& request,
                          v1::ListIncidentNotesResponse& out) const;
   // The audit trail of any record of the service (incident, service request or problem).
-  absl::Status History(storage::Transaction& txn, const v1::GetHistoryRequest& request,
-                       v1::GetHistoryResponse& out) const;
+  absl::Status History(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::GetHistoryRequest& request, v1::GetHistoryResponse& out) const;
 
  private:
   const IncidentFactory& factory_;

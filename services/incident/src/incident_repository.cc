@@ -168,6 +168,14 @@ SELECT CASE
 FROM incident_idempotency;
 DROP TABLE incident_idempotency;
 )sql"},
+      // A requester lists the incidents raised for them. Rows written before this version carry
+      // '' until their next write: a requester finds such an incident by number (GetIncident
+      // checks the record itself), not in their list.
+      {4, "the caller of each incident, for requesters' own lists",
+       R"sql(
+ALTER TABLE incidents ADD COLUMN caller TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_caller ON incidents(caller, seq);
+)sql"},
   };
   return kMigrations;
 }
@@ -225,14 +233,14 @@ absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident&
   ITSM_RETURN_IF_ERROR(
       txn.Execute("INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
                   " assignment_group, assignee, create_time_us, update_time_us, version, data,"
-                  " parent_id, problem_id)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                  " parent_id, problem_id, caller)"
+                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                   {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
                    static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
                    incident.service(), incident.assignment_group(), incident.assignee(),
                    Micros(incident.create_time()), Micros(incident.update_time()),
                    incident.version(), storage::Bytes{incident.SerializeAsString()},
-                   incident.parent_incident_id(), incident.problem_id()})
+                   incident.parent_incident_id(), incident.problem_id(), incident.caller()})
           .status());
   if (incident.configuration_item_ids_size() == 0) return absl::OkStatus();
   return WriteCis(txn, incident);
@@ -245,13 +253,13 @@ absl::Status IncidentRepository::Update(storage::Transaction& txn, const v1::Inc
       txn.Execute(
           "UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
           " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
-          " data = $9, parent_id = $10, problem_id = $11"
-          " WHERE id = $12 AND version = $13",
+          " data = $9, parent_id = $10, problem_id = $11, caller = $12"
+          " WHERE id = $13 AND version = $14",
           {absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
            static_cast<int>(incident.priority()), incident.service(), incident.assignment_group(),
            incident.assignee(), Micros(incident.update_time()), incident.version(),
            storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
-           incident.problem_id(), incident.id(), expected_version}));
+           incident.problem_id(), incident.caller(), incident.id(), expected_version}));
   if (changed != 1) {
     return absl::AbortedError(absl::StrCat("version: incident ", incident.number(),
                                            " changed concurrently; read it again"));
@@ -390,6 +398,7 @@ const std::string& ListSql(v1::IncidentOrder order) {
           "      WHERE c.incident_id = incidents.id AND c.ci_id = $11))"
           " AND ($12 = '' OR parent_id = $12)"
           " AND ($13 = '' OR problem_id = $13)"
+          " AND ($16 = '' OR caller = $16)"
           // With seq as the key the tie-break is moot: a plain range lets the index start at the
           // page boundary ($15 still has to appear, typed, for PostgreSQL).
           ,
@@ -397,7 +406,7 @@ const std::string& ListSql(v1::IncidentOrder order) {
               ? absl::StrCat(" AND seq ", cmp, " $14 AND CAST($15 AS BIGINT) IS NOT NULL")
               : absl::StrCat(" AND (", sql.key, " ", cmp, " $14 OR (", sql.key, " = $14 AND seq ",
                              cmp, " $15))"),
-          " ORDER BY ", sql.key, " ", dir, ", seq ", dir, " LIMIT $16");
+          " ORDER BY ", sql.key, " ", dir, ", seq ", dir, " LIMIT $17");
     }
     return out;
   }();
@@ -473,7 +482,7 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
            MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
            MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
            request.configuration_item_id(), request.parent_incident_id(), request.problem_id(),
-           after_key, after_seq, page_size + 1}));
+           after_key, after_seq, request.caller(), page_size + 1}));
   IncidentPage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   for (size_t i = 0; i < shown; ++i) {

@@ -5,6 +5,7 @@
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/problem_repository.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -19,6 +20,7 @@ absl::Status RequestFulfilment::Create(storage::Transaction& txn, const base::Ca
                                        const v1::CreateServiceRequestRequest& request,
                                        v1::ServiceRequest& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayCreate(caller, request));
   RequestWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(out, work.Create(records::IdempotentCallOf(kCreateServiceRequest, request),
                                          workflow_.NewServiceRequest(request, caller.actor),
@@ -51,18 +53,20 @@ absl::Status RequestFulfilment::Transition(storage::Transaction& txn, const base
   return absl::OkStatus();
 }
 
-absl::Status RequestFulfilment::Get(storage::Transaction& txn,
+absl::Status RequestFulfilment::Get(storage::Transaction& txn, const base::Caller& caller,
                                     const v1::GetServiceRequestRequest& request,
                                     v1::ServiceRequest& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(out, ServiceRequestRepository::Get(txn, request.id()));
-  return absl::OkStatus();
+  return CheckMaySee(caller, out, request.id());
 }
 
-absl::Status RequestFulfilment::List(storage::Transaction& txn,
+absl::Status RequestFulfilment::List(storage::Transaction& txn, const base::Caller& caller,
                                      const v1::ListServiceRequestsRequest& request,
                                      v1::ListServiceRequestsResponse& out) const {
-  ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, request));
+  v1::ListServiceRequestsRequest narrowed = request;
+  ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
+  ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, narrowed));
   for (auto& r : page.first) *out.add_service_requests() = std::move(r);
   out.set_next_page_token(page.second);
   return absl::OkStatus();

@@ -25,9 +25,11 @@ class RequestFulfilment {
                           const v1::TransitionServiceRequestRequest& request,
                           v1::ServiceRequest& out) const;
 
-  absl::Status Get(storage::Transaction& txn, const v1::GetServiceRequestRequest& request,
-                   v1::ServiceRequest& out) const;
-  absl::Status List(storage::Transaction& txn, const v1::ListServiceRequestsRequest& request,
+  // A requester sees their own requests only (requester_rules.h).
+  absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
+                   const v1::GetServiceRequestRequest& request, v1::ServiceRequest& out) const;
+  absl::Status List(storage::Transaction& txn, const base::Caller& caller,
+                    const v1::ListServiceRequestsRequest& request,
                     v1::ListServiceRequestsResponse& out) const;
 
  private:

@@ -1,6 +1,7 @@
 // The incident service through a real gRPC channel on loopback, on both storage backends, with
 // the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
 #include <cstring>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "itsm/testing/grpc_server.h"
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
+#include "itsm/testing/test_issuer.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
 
@@ -48,7 +50,23 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override {
     server_->Shutdown();
+    if (secured_server_ != nullptr) secured_server_->Shutdown();
     committer_->Stop();
+  }
+
+  // The service as the suite runs it: every call needs an identity token, each RPC checks its
+  // roles, and a requester is held to their own records. Same database as stub_.
+  std::unique_ptr<v1::IncidentService::Stub> StubAs(const std::string& subject,
+                                                    auth::RoleSet roles) {
+    if (secured_server_ == nullptr) {
+      secured_service_ =
+          std::make_unique<IncidentGrpcService>(*db_, *committer_, executor_, Apps());
+      secured_server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+          std::vector<grpc::Service*>{secured_service_.get()},
+          issuer_.AuthenticatorFor({"itsm.incident.v1.IncidentService"}));
+    }
+    return v1::IncidentService::NewStub(
+        issuer_.Channel(secured_server_->address(), {.subject = subject, .roles = roles}));
   }
 
   grpc::Status Create(const v1::CreateIncidentRequest& r, v1::Incident* out = nullptr,
@@ -136,6 +154,9 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<IncidentGrpcService> service_;
   std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::IncidentService::Stub> stub_;
+  itsm::testing::TestIssuer issuer_;
+  std::unique_ptr<IncidentGrpcService> secured_service_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> secured_server_;
 };
 
 TEST_P(IncidentServiceTest, CreateStoresNumbersAndPublishesIncidentCreated) {
@@ -802,6 +823,160 @@ TEST_P(IncidentServiceTest, ServiceRequestGoesFromSubmittedToClosed) {
             (std::vector<std::string>{"ServiceRequestCreated", "ServiceRequestStateChanged",
                                       "ServiceRequestStateChanged", "ServiceRequestStateChanged",
                                       "ServiceRequestStateChanged"}));
+}
+
+// A requester raises incidents and requests for themselves and sees, follows and comments on
+// those only; another person's record is "not found", never "forbidden", so that record
+// numbers do not leak. The service desk sees everything.
+TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
+  const auth::RoleSet requester = {common::v1::ROLE_REQUESTER};
+  auto alice = StubAs("alice@corp", requester);
+  auto bob = StubAs("bob@corp", requester);
+  auto agent = StubAs("agent@corp", {common::v1::ROLE_AGENT});
+
+  grpc::ClientContext c1;
+  v1::CreateIncidentResponse alices;
+  ASSERT_TRUE(alice->CreateIncident(&c1, Request("VPN drops"), &alices).ok());
+  EXPECT_EQ(alices.incident().caller(), "alice@corp");
+  EXPECT_EQ(alices.incident().created_by(), "alice@corp");
+  // For someone else, or routed by the requester: refused, naming the field; nothing stored.
+  for (auto [field, set] :
+       std::vector<std::pair<std::string, std::function<void(v1::CreateIncidentRequest&)>>>{
+           {"caller", [](auto& r) { r.set_caller("carol@corp"); }},
+           {"assignment_group", [](auto& r) { r.set_assignment_group("Network"); }},
+           {"major_incident", [](auto& r) { r.set_major_incident(true); }}}) {
+    v1::CreateIncidentRequest r = Request("Not mine to set");
+    set(r);
+    grpc::ClientContext ctx;
+    v1::CreateIncidentResponse out;
+    grpc::Status s = alice->CreateIncident(&ctx, r, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << field;
+    EXPECT_EQ(s.error_message().rfind(field + ":", 0), 0u) << s.error_message();
+  }
+  grpc::ClientContext c2;
+  v1::CreateIncidentResponse agents;
+  v1::CreateIncidentRequest for_bob = Request("Printer jam");
+  for_bob.set_caller("bob@corp");
+  ASSERT_TRUE(agent->CreateIncident(&c2, for_bob, &agents).ok());
+  EXPECT_EQ(agents.incident().caller(), "bob@corp");
+  EXPECT_EQ(agents.incident().created_by(), "agent@corp");
+
+  auto get = [](v1::IncidentService::Stub& stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::GetIncidentRequest r;
+    r.set_id(id);
+    v1::GetIncidentResponse out;
+    return stub.GetIncident(&ctx, r, &out);
+  };
+  EXPECT_TRUE(get(*alice, alices.incident().number()).ok());
+  EXPECT_TRUE(get(*bob, agents.incident().id()).ok()) << "raised for bob by an agent";
+  grpc::Status hidden = get(*bob, alices.incident().number());
+  EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND);
+  // Worded exactly as for a number that does not exist.
+  EXPECT_EQ(hidden.error_message(),
+            absl::StrCat("id: no incident \"", alices.incident().number(), "\""));
+  EXPECT_EQ(get(*bob, "INC9999999").error_message(), "id: no incident \"INC9999999\"");
+  EXPECT_TRUE(get(*agent, alices.incident().id()).ok());
+
+  auto list = [](v1::IncidentService::Stub& stub, const std::string& caller_filter) {
+    grpc::ClientContext ctx;
+    v1::ListIncidentsRequest r;
+    r.set_caller(caller_filter);
+    v1::ListIncidentsResponse out;
+    grpc::Status s = stub.ListIncidents(&ctx, r, &out);
+    std::vector<std::string> numbers;
+    for (const auto& i : out.incidents()) numbers.push_back(i.number());
+    return std::make_pair(s, numbers);
+  };
+  EXPECT_EQ(list(*alice, "").second, std::vector<std::string>{alices.incident().number()});
+  EXPECT_EQ(list(*bob, "").second, std::vector<std::string>{agents.incident().number()});
+  EXPECT_EQ(list(*bob, "alice@corp").first.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(*agent, "").second.size(), 2u);
+  EXPECT_EQ(list(*agent, "bob@corp").second, std::vector<std::string>{agents.incident().number()});
+
+  // Comments on their own incident, never work notes, and none on another's.
+  auto note = [](v1::IncidentService::Stub& stub, const std::string& id,
+                 v1::NoteVisibility visibility) {
+    grpc::ClientContext ctx;
+    v1::AddIncidentNoteRequest r;
+    r.set_id(id);
+    r.set_visibility(visibility);
+    r.set_text("any news?");
+    v1::AddIncidentNoteResponse out;
+    return stub.AddIncidentNote(&ctx, r, &out);
+  };
+  const std::string alices_id = alices.incident().id();
+  EXPECT_TRUE(note(*alice, alices_id, v1::NOTE_VISIBILITY_COMMENT).ok());
+  EXPECT_EQ(note(*alice, alices_id, v1::NOTE_VISIBILITY_WORK_NOTE).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(note(*bob, alices_id, v1::NOTE_VISIBILITY_COMMENT).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(note(*agent, alices_id, v1::NOTE_VISIBILITY_WORK_NOTE).ok());
+  auto notes = [](v1::IncidentService::Stub& stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::ListIncidentNotesRequest r;
+    r.set_id(id);
+    v1::ListIncidentNotesResponse out;
+    EXPECT_TRUE(stub.ListIncidentNotes(&ctx, r, &out).ok());
+    return out.notes_size();
+  };
+  EXPECT_EQ(notes(*alice, alices_id), 1) << "the agent's work note is not the requester's";
+  EXPECT_EQ(notes(*agent, alices_id), 2);
+
+  // The audit trail of their own record names the verified subjects; another's is not found.
+  auto history = [](v1::IncidentService::Stub& stub, const std::string& id,
+                    v1::GetHistoryResponse* out) {
+    grpc::ClientContext ctx;
+    v1::GetHistoryRequest r;
+    r.set_id(id);
+    return stub.GetHistory(&ctx, r, out);
+  };
+  v1::GetHistoryResponse trail;
+  ASSERT_TRUE(history(*alice, alices_id, &trail).ok());
+  ASSERT_GE(trail.entries_size(), 1);
+  EXPECT_EQ(trail.entries(0).actor(), "alice@corp");
+  v1::GetHistoryResponse none;
+  EXPECT_EQ(history(*bob, alices_id, &none).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Changing a record is the service desk's.
+  grpc::ClientContext c3;
+  v1::TransitionIncidentRequest resolve;
+  resolve.set_id(alices_id);
+  resolve.set_target_state(v1::INCIDENT_STATE_IN_PROGRESS);
+  v1::TransitionIncidentResponse moved;
+  EXPECT_EQ(alice->TransitionIncident(&c3, resolve, &moved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_P(IncidentServiceTest, RequesterRaisesAndSeesTheirOwnServiceRequestsOnly) {
+  auto alice = StubAs("alice@corp", {common::v1::ROLE_REQUESTER});
+  auto bob = StubAs("bob@corp", {common::v1::ROLE_REQUESTER});
+  grpc::ClientContext c1;
+  v1::CreateServiceRequestRequest laptop;
+  laptop.set_catalog_item("Laptop (standard)");
+  v1::CreateServiceRequestResponse created;
+  ASSERT_TRUE(alice->CreateServiceRequest(&c1, laptop, &created).ok());
+  EXPECT_EQ(created.service_request().requested_for(), "alice@corp");
+  grpc::ClientContext c2;
+  laptop.set_requested_for("carol@corp");
+  v1::CreateServiceRequestResponse refused;
+  grpc::Status s = alice->CreateServiceRequest(&c2, laptop, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(s.error_message().rfind("requested_for:", 0), 0u) << s.error_message();
+
+  grpc::ClientContext c3;
+  v1::GetServiceRequestRequest get;
+  get.set_id(created.service_request().number());
+  v1::GetServiceRequestResponse got;
+  EXPECT_EQ(bob->GetServiceRequest(&c3, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext c4;
+  v1::ListServiceRequestsResponse bobs;
+  ASSERT_TRUE(bob->ListServiceRequests(&c4, {}, &bobs).ok());
+  EXPECT_EQ(bobs.service_requests_size(), 0);
+  grpc::ClientContext c5;
+  v1::ListServiceRequestsResponse alices;
+  ASSERT_TRUE(alice->ListServiceRequests(&c5, {}, &alices).ok());
+  ASSERT_EQ(alices.service_requests_size(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IncidentServiceTest,

@@ -1,0 +1,87 @@
+#include "services/incident/src/requester_rules.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace itsm::incident {
+namespace {
+
+absl::Status Denied(absl::string_view field, absl::string_view why) {
+  return absl::PermissionDeniedError(absl::StrCat(field, ": ", why));
+}
+
+}  // namespace
+
+absl::Status CheckRequesterMayCreate(const base::Caller& caller,
+                                     const v1::CreateIncidentRequest& request) {
+  if (!caller.own_records_only) return absl::OkStatus();
+  if (!request.caller().empty() && request.caller() != caller.actor) {
+    return Denied("caller", "a requester raises incidents for themselves only");
+  }
+  if (!request.assignment_group().empty()) {
+    return Denied("assignment_group", "routing is the service desk's, not a requester's");
+  }
+  if (!request.assignee().empty()) {
+    return Denied("assignee", "routing is the service desk's, not a requester's");
+  }
+  if (request.major_incident()) {
+    return Denied("major_incident", "only the service desk declares a major incident");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequesterMayCreate(const base::Caller& caller,
+                                     const v1::CreateServiceRequestRequest& request) {
+  if (!caller.own_records_only) return absl::OkStatus();
+  if (!request.requested_for().empty() && request.requested_for() != caller.actor) {
+    return Denied("requested_for", "a requester raises requests for themselves only");
+  }
+  if (!request.assignment_group().empty()) {
+    return Denied("assignment_group", "routing is the service desk's, not a requester's");
+  }
+  if (!request.assignee().empty()) {
+    return Denied("assignee", "routing is the service desk's, not a requester's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMaySee(const base::Caller& caller, const v1::Incident& incident,
+                         const std::string& asked_id) {
+  if (!caller.own_records_only || incident.caller() == caller.actor) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("id: no incident \"", asked_id, "\""));
+}
+
+absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& request,
+                         const std::string& asked_id) {
+  if (!caller.own_records_only || request.requested_for() == caller.actor) {
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat("id: no service request \"", asked_id, "\""));
+}
+
+absl::Status CheckRequesterMayAddNote(const base::Caller& caller,
+                                      const v1::AddIncidentNoteRequest& request) {
+  if (!caller.own_records_only || request.visibility() == v1::NOTE_VISIBILITY_COMMENT) {
+    return absl::OkStatus();
+  }
+  return Denied("visibility", "a requester adds comments (NOTE_VISIBILITY_COMMENT) only");
+}
+
+absl::Status NarrowToOwn(const base::Caller& caller, v1::ListIncidentsRequest& request) {
+  if (!caller.own_records_only) return absl::OkStatus();
+  if (!request.caller().empty() && request.caller() != caller.actor) {
+    return Denied("caller", "a requester lists their own incidents only");
+  }
+  request.set_caller(caller.actor);
+  return absl::OkStatus();
+}
+
+absl::Status NarrowToOwn(const base::Caller& caller, v1::ListServiceRequestsRequest& request) {
+  if (!caller.own_records_only) return absl::OkStatus();
+  if (!request.requested_for().empty() && request.requested_for() != caller.actor) {
+    return Denied("requested_for", "a requester lists their own requests only");
+  }
+  request.set_requested_for(caller.actor);
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::incident

@@ -1,0 +1,39 @@
+// What a requester may do (base::Caller::own_records_only: ROLE_REQUESTER without a broader
+// role): raise incidents and service requests for themselves, and see, follow and comment on
+// those only. "Their own" is the person the record is for: Incident.caller,
+// ServiceRequest.requested_for. Pure rules; the application classes apply them.
+#ifndef ITSM_SERVICES_INCIDENT_REQUESTER_RULES_H_
+#define ITSM_SERVICES_INCIDENT_REQUESTER_RULES_H_
+
+#include "absl/status/status.h"
+#include "itsm/base/caller.h"
+#include "itsm/incident/v1/incident.pb.h"
+
+namespace itsm::incident {
+
+// PERMISSION_DENIED naming the first field a requester may not set: the record must be for
+// themselves, and routing (group, assignee, major incident) is the service desk's.
+absl::Status CheckRequesterMayCreate(const base::Caller& caller,
+                                     const v1::CreateIncidentRequest& request);
+absl::Status CheckRequesterMayCreate(const base::Caller& caller,
+                                     const v1::CreateServiceRequestRequest& request);
+
+// NOT_FOUND, worded as for a record that does not exist, when `caller` may not see the record
+// asked for as `asked_id`: a requester must not learn which numbers belong to others.
+absl::Status CheckMaySee(const base::Caller& caller, const v1::Incident& incident,
+                         const std::string& asked_id);
+absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& request,
+                         const std::string& asked_id);
+
+// A requester's notes are comments (what the caller sees), never internal work notes.
+absl::Status CheckRequesterMayAddNote(const base::Caller& caller,
+                                      const v1::AddIncidentNoteRequest& request);
+
+// The list filter narrowed to the requester's own records; PERMISSION_DENIED when the request
+// names another person.
+absl::Status NarrowToOwn(const base::Caller& caller, v1::ListIncidentsRequest& request);
+absl::Status NarrowToOwn(const base::Caller& caller, v1::ListServiceRequestsRequest& request);
+
+}  // namespace itsm::incident
+
+#endif  // ITSM_SERVICES_INCIDENT_REQUESTER_RULES_H_
