@@ -1,0 +1,45 @@
+// The ApiKeyService gRPC API (callback API): thin handlers over ApiKeyManagement. The gateway
+// serves it; every RPC is admin-only (declared in api_keys.proto).
+#ifndef ITSM_APIKEYS_API_KEY_GRPC_SERVICE_H_
+#define ITSM_APIKEYS_API_KEY_GRPC_SERVICE_H_
+
+#include "itsm/apikeys/api_key_management.h"
+#include "itsm/gateway/v1/api_keys.grpc.pb.h"
+#include "itsm/runtime/executor.h"
+#include "itsm/storage/database.h"
+#include "itsm/storage/group_commit.h"
+
+namespace itsm::apikeys {
+
+class ApiKeyGrpcService final : public gateway::v1::ApiKeyService::CallbackService {
+ public:
+  ApiKeyGrpcService(storage::Database& db, storage::GroupCommitter& committer,
+                    runtime::Executor& executor, const ApiKeyManagement& keys)
+      : db_(db), committer_(committer), executor_(executor), keys_(keys) {}
+
+  grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* ctx,
+                                         const gateway::v1::CreateApiKeyRequest* request,
+                                         gateway::v1::CreateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* GetApiKey(grpc::CallbackServerContext* ctx,
+                                      const gateway::v1::GetApiKeyRequest* request,
+                                      gateway::v1::GetApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* ctx,
+                                        const gateway::v1::ListApiKeysRequest* request,
+                                        gateway::v1::ListApiKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RotateApiKey(grpc::CallbackServerContext* ctx,
+                                         const gateway::v1::RotateApiKeyRequest* request,
+                                         gateway::v1::RotateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* ctx,
+                                         const gateway::v1::RevokeApiKeyRequest* request,
+                                         gateway::v1::RevokeApiKeyResponse* response) override;
+
+ private:
+  storage::Database& db_;
+  storage::GroupCommitter& committer_;
+  runtime::Executor& executor_;
+  const ApiKeyManagement& keys_;
+};
+
+}  // namespace itsm::apikeys
+
+#endif  // ITSM_APIKEYS_API_KEY_GRPC_SERVICE_H_

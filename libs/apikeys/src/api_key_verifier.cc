@@ -1,0 +1,41 @@
+#include "itsm/apikeys/api_key_verifier.h"
+
+#include "itsm/apikeys/api_key_secret.h"
+
+namespace itsm::apikeys {
+
+CachedApiKeyVerifier::CachedApiKeyVerifier(storage::Database& db, const ApiKeyManagement& keys,
+                                           const base::Clock& clock, Options options)
+    : db_(db), keys_(keys), clock_(clock), options_(options) {}
+
+absl::StatusOr<auth::Identity> CachedApiKeyVerifier::Verify(absl::string_view presented) {
+  const std::string hash = HashOfSecret(presented);
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && now - it->second.fetched < options_.ttl) {
+      const auto& result = it->second.result;
+      // A key may expire inside the cache's lifetime.
+      if (result.ok() && result->expires <= now) {
+        return absl::UnauthenticatedError("API key: unknown, revoked or expired");
+      }
+      return result;
+    }
+  }
+  absl::StatusOr<auth::Identity> result = [&]() -> absl::StatusOr<auth::Identity> {
+    auto txn = db_.Begin(storage::TransactionMode::kReadOnly);
+    if (!txn.ok()) return txn.status();
+    return keys_.Authenticate(**txn, presented);
+  }();
+  // A storage failure is not an answer about the key: ask again next time.
+  if (result.ok() || absl::IsUnauthenticated(result.status())) {
+    absl::MutexLock lock(&mu_);
+    // Bounded memory: a full cache starts over (entries live seconds anyway).
+    if (cache_.size() >= options_.max_entries) cache_.clear();
+    cache_[hash] = Entry{result, now};
+  }
+  return result;
+}
+
+}  // namespace itsm::apikeys
