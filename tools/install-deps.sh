@@ -13,8 +13,12 @@ packages=(
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   # identity tokens (libs/auth): JWS with libjwt, keys with OpenSSL
   libjwt-dev libssl-dev
-  # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) ship with grpc-gateway
+  # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) and google/api/*.proto
+  # (the REST mapping, google.api.http) ship with grpc-gateway
   golang-github-grpc-ecosystem-grpc-gateway-dev
+  # the gateway's HTTP server: Boost.Beast and Asio (header-only here); Debian's default
+  # libboost-dev is 1.74, the gateway is written against 1.81
+  libboost1.81-dev
   libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
