@@ -25,12 +25,25 @@ packages=(
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
   procps
 )
+# Node.js and npm for the independent OpenAPI validator of the gateway's tests
+# (@apidevtools/swagger-parser): Debian's (Node 18, npm 9) unless a node with npm is already there.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
+# npm packages of the tests, pinned by their lockfile (after the Debian packages, which bring npm).
+install_npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/services/gateway/tests/openapi"
+  if [ ! -d "$dir/node_modules/@apidevtools/swagger-parser" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
   exit 0
 fi
 
@@ -40,3 +53,4 @@ echo "installing: ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
   -o Dpkg::Lock::Timeout=900 "${missing[@]}"
+install_npm_packages
