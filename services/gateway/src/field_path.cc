@@ -55,6 +55,18 @@ absl::StatusOr<T> ParseNumber(absl::string_view text, const std::string& path,
   return value;
 }
 
+// Parses `text` as a T and sets (or, for a repeated field, appends) it with `set` or `add`.
+template <typename T>
+absl::Status SetNumber(Message& target, const FieldDescriptor& field, absl::string_view text,
+                       const std::string& path, absl::string_view type_name,
+                       void (Reflection::*set)(Message*, const FieldDescriptor*, T) const,
+                       void (Reflection::*add)(Message*, const FieldDescriptor*, T) const) {
+  absl::StatusOr<T> value = ParseNumber<T>(text, path, type_name);
+  if (!value.ok()) return value.status();
+  (target.GetReflection()->*(field.is_repeated() ? add : set))(&target, &field, *value);
+  return absl::OkStatus();
+}
+
 // The field's value as the JSON of one message: a string literal, whatever the type (the
 // proto3 JSON parser takes numbers and bools quoted too).
 std::string AsJsonString(absl::string_view text) {
@@ -131,42 +143,24 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
                : r->SetString(target, field, std::move(value));
       return absl::OkStatus();
     }
-    case FieldDescriptor::CPPTYPE_INT32: {
-      absl::StatusOr<int32_t> v = ParseNumber<int32_t>(text, name, "a 32-bit integer");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddInt32(target, field, *v) : r->SetInt32(target, field, *v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      absl::StatusOr<int64_t> v = ParseNumber<int64_t>(text, name, "a 64-bit integer");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddInt64(target, field, *v) : r->SetInt64(target, field, *v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      absl::StatusOr<uint32_t> v = ParseNumber<uint32_t>(text, name, "an unsigned 32-bit integer");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddUInt32(target, field, *v) : r->SetUInt32(target, field, *v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      absl::StatusOr<uint64_t> v = ParseNumber<uint64_t>(text, name, "an unsigned 64-bit integer");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddUInt64(target, field, *v) : r->SetUInt64(target, field, *v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE: {
-      absl::StatusOr<double> v = ParseNumber<double>(text, name, "a number");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddDouble(target, field, *v) : r->SetDouble(target, field, *v);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      absl::StatusOr<float> v = ParseNumber<float>(text, name, "a number");
-      if (!v.ok()) return v.status();
-      repeated ? r->AddFloat(target, field, *v) : r->SetFloat(target, field, *v);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return SetNumber<int32_t>(*target, *field, text, name, "a 32-bit integer",
+                                &Reflection::SetInt32, &Reflection::AddInt32);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return SetNumber<int64_t>(*target, *field, text, name, "a 64-bit integer",
+                                &Reflection::SetInt64, &Reflection::AddInt64);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return SetNumber<uint32_t>(*target, *field, text, name, "an unsigned 32-bit integer",
+                                 &Reflection::SetUInt32, &Reflection::AddUInt32);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return SetNumber<uint64_t>(*target, *field, text, name, "an unsigned 64-bit integer",
+                                 &Reflection::SetUInt64, &Reflection::AddUInt64);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return SetNumber<double>(*target, *field, text, name, "a number", &Reflection::SetDouble,
+                               &Reflection::AddDouble);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return SetNumber<float>(*target, *field, text, name, "a number", &Reflection::SetFloat,
+                              &Reflection::AddFloat);
     case FieldDescriptor::CPPTYPE_BOOL: {
       bool v = false;
       if (text == "true" || text == "1") {

@@ -21,12 +21,23 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr absl::string_view kCannotFindField = ": Cannot find field.";
+// "<name>: <what>" with a field name (no spaces) before the colon: the field and what is wrong.
+bool SplitNamed(absl::string_view text, std::string* name, std::string* description) {
+  const size_t colon = text.find(": ");
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view candidate = text.substr(0, colon);
+  if (absl::StrContains(candidate, ' ')) return false;
+  *name = std::string(candidate);
+  *description = std::string(text.substr(colon + 2));
+  if (*description == "Cannot find field.") *description = "no such field";
+  return true;
+}
 
 // The proto3 JSON parser's error, as a field error when it names a field. Its forms:
-//   "bogus: Cannot find field."               (unknown field at the top)
-//   "(incident) bogus: Cannot find field."    (unknown field inside `incident`)
+//   "bogus: Cannot find field."               (a field of the top message)
+//   "(incident) bogus: Cannot find field."    (a field inside `incident`)
 //   "(impact): invalid value "x" for type TYPE_INT32"
+//   "urgency: Proto field is not repeating, cannot start list."
 // Anything else (malformed JSON) names no field.
 absl::Status BodyError(const std::string& parser_message) {
   absl::string_view message = parser_message;
@@ -36,21 +47,17 @@ absl::Status BodyError(const std::string& parser_message) {
   if (absl::ConsumePrefix(&message, "(")) {
     const size_t close = message.find(')');
     if (close != absl::string_view::npos) {
-      field = std::string(message.substr(0, close));
+      const std::string parent(message.substr(0, close));
       absl::string_view rest = message.substr(close + 1);
       if (absl::ConsumePrefix(&rest, ": ")) {
+        field = parent;
         description = std::string(rest);
-      } else if (absl::ConsumePrefix(&rest, " ") && absl::EndsWith(rest, kCannotFindField)) {
-        absl::StrAppend(&field, ".", rest.substr(0, rest.size() - kCannotFindField.size()));
-        description = "no such field";
+      } else if (absl::ConsumePrefix(&rest, " ") && SplitNamed(rest, &field, &description)) {
+        field = absl::StrCat(parent, ".", field);
       }
     }
-  } else if (absl::EndsWith(message, kCannotFindField)) {
-    absl::string_view name = message.substr(0, message.size() - kCannotFindField.size());
-    if (!absl::StrContains(name, ' ')) {
-      field = std::string(name);
-      description = "no such field";
-    }
+  } else {
+    SplitNamed(message, &field, &description);
   }
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
