@@ -8,6 +8,8 @@ packages=(
   ca-certificates git cmake ninja-build g++ pkg-config ccache
   # the formatting check (tools/check-format.sh) uses Debian 12's clang-format 14
   clang-format
+  # the gateway's fuzz target: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
