@@ -1,5 +1,6 @@
 #include "services/gateway/src/http_server.h"
 
+#include <array>
 #include <optional>
 #include <utility>
 
@@ -146,9 +147,27 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(
         stream_, *message,
         [self = shared_from_this(), message, keep_alive](beast::error_code ec, size_t) {
-          if (ec || !keep_alive) return self->Close();
+          if (ec) return self->Close();
+          if (!keep_alive) return self->LingerAndClose();
           self->WaitForRequest();
         });
+  }
+
+  // Closing a socket with unread input makes the kernel send a reset, which can destroy the
+  // answer just written before the client reads it (a 413 to a client still sending its large
+  // body): stop sending, drain what still comes for a moment, then close.
+  void LingerAndClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();  // end of input, or the linger ended
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -164,6 +183,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpHandler& handler_;
   std::shared_ptr<std::atomic<int>> connections_;
   bool keep_alive_ = false;
+  std::array<char, 4096> drain_;
 };
 
 }  // namespace

@@ -47,7 +47,8 @@ class HttpClient {
     request.prepare_payload();
     boost::beast::error_code ec;
     http::write(*socket_, request, ec);
-    if (ec) return Closed();
+    // A server may answer before reading the whole request (413) and stop reading: its answer
+    // is still there to read.
     return Read();
   }
 
