@@ -15,6 +15,8 @@ pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 # Signed identity tokens (libs/auth): libjwt 1.10 for JWS, OpenSSL 3 for keys.
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 find_package(OpenSSL REQUIRED)
+# The gateway's HTTP/1.1 server (Boost.Beast on Asio, header-only): 1.81 from libboost1.81-dev.
+find_package(Boost 1.81 CONFIG REQUIRED)
 if(ITSM_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

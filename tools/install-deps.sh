@@ -8,25 +8,44 @@ packages=(
   ca-certificates git cmake ninja-build g++ pkg-config ccache
   # the formatting check (tools/check-format.sh) uses Debian 12's clang-format 14
   clang-format
+  # the gateway's fuzz target: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   # identity tokens (libs/auth): JWS with libjwt, keys with OpenSSL
   libjwt-dev libssl-dev
-  # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) ship with grpc-gateway
+  # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) and google/api/*.proto
+  # (the REST mapping, google.api.http) ship with grpc-gateway
   golang-github-grpc-ecosystem-grpc-gateway-dev
+  # the gateway's HTTP server: Boost.Beast and Asio (header-only here); Debian's default
+  # libboost-dev is 1.74, the gateway is written against 1.81
+  libboost1.81-dev
   libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
   procps
 )
+# Node.js and npm for the independent OpenAPI validator of the gateway's tests
+# (@apidevtools/swagger-parser): Debian's (Node 18, npm 9) unless a node with npm is already there.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
+# npm packages of the tests, pinned by their lockfile (after the Debian packages, which bring npm).
+install_npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/services/gateway/tests/openapi"
+  if [ ! -d "$dir/node_modules/@apidevtools/swagger-parser" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
   exit 0
 fi
 
@@ -36,3 +55,4 @@ echo "installing: ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
   -o Dpkg::Lock::Timeout=900 "${missing[@]}"
+install_npm_packages

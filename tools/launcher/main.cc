@@ -210,6 +210,9 @@ int Run(int argc, char** argv) {
     e->set_metrics_url("http://" + (*started)->metrics_address() + "/metrics");
     e->set_pid((*started)->process().pid());
     e->set_log_file(options.log_file);
+    if (!(*started)->http_address().empty()) {
+      e->set_http_url("http://" + (*started)->http_address());
+    }
     if (embedded) {
       RepublishRetainedEvents(svc.name(), (*started)->grpc_address(), *launcher_identity);
     }
@@ -229,6 +232,11 @@ int Run(int argc, char** argv) {
   for (const auto& e : endpoints.services()) {
     std::printf("  %-14s %-22s %-36s %s\n", e.name().c_str(), e.grpc_address().c_str(),
                 e.metrics_url().c_str(), e.log_file().c_str());
+  }
+  for (const auto& e : endpoints.services()) {
+    if (e.http_url().empty()) continue;
+    std::printf("  %-14s %-22s (REST/JSON: %s/openapi.json, %s/docs)\n", e.name().c_str(),
+                e.http_url().c_str(), e.http_url().c_str(), e.http_url().c_str());
   }
   std::printf("  %-14s %-22s %s\n", "kafka", bootstrap.c_str(),
               embedded ? "(embedded, in memory)" : "(external)");

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/configuration/src/configuration_service_info.h"
+#include "services/gateway/src/gateway_service_info.h"
 #include "services/incident/src/incident_service_info.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
 #include "services/sla/src/sla_service_info.h"
@@ -25,7 +26,8 @@ int Run(int argc, char** argv) {
   return RunGeneratedDocTool(
       argc, argv, "itsm-settings-doc",
       GenerateSections({incident::IncidentServiceInfo(), config::ConfigurationServiceInfo(),
-                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo()}),
+                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo(),
+                        gateway::GatewayServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

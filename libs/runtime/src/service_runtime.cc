@@ -27,10 +27,11 @@ sigset_t StopSignals() {
 }
 
 absl::Status WriteReadyFile(const std::string& path, const std::string& grpc_address,
-                            const std::string& metrics_address) {
+                            const std::string& metrics_address, const std::string& http_address) {
   launcher::v1::ReadyFile ready;
   ready.set_grpc_address(grpc_address);
   ready.set_metrics_address(metrics_address);
+  ready.set_http_address(http_address);
   ready.set_pid(getpid());
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(ready, &json).ok()) {
@@ -162,7 +163,7 @@ int ServiceRuntime::Run() {
   const std::string grpc_address = absl::StrCat(bind, ":", grpc_port);
   const std::string metrics_address = absl::StrCat(bind, ":", metrics_server_->port());
   if (const std::string ready_file = config_.GetString("ready_file"); !ready_file.empty()) {
-    absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address);
+    absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address, http_address_);
     if (!written.ok()) log::Error("cannot write the ready file", {{"error", written.ToString()}});
   }
   log::Info("serving", {{"grpc", grpc_address},

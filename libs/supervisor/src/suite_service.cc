@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   }
   service->grpc_address_ = ready.grpc_address();
   service->metrics_address_ = ready.metrics_address();
+  service->http_address_ = ready.http_address();
   const std::string address = service->grpc_address_;
   ITSM_RETURN_IF_ERROR(WaitUntil([&] { return !proc->Running() || IsServing(address); },
                                  options.start_timeout, "itsm-" + options.name + " health"));

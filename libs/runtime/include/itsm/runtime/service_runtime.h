@@ -70,6 +70,9 @@ class ServiceRuntime {
 
   // Registers a gRPC service; `health_name` is its full name for the health service.
   void AddService(grpc::Service* service, std::string health_name);
+  // The address of the process's HTTP listener, if it has one (the gateway), for the ready file:
+  // set before Run().
+  void SetHttpAddress(std::string address) { http_address_ = std::move(address); }
   // Registers a stop action, run in reverse order after the gRPC server stopped.
   void OnShutdown(std::string name, std::function<void()> stop);
 
@@ -91,6 +94,7 @@ class ServiceRuntime {
   std::unique_ptr<MetricsServer> metrics_server_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
+  std::string http_address_;
 };
 
 }  // namespace itsm::runtime

@@ -32,6 +32,8 @@ class SuiteService {
   const std::string& name() const { return name_; }
   const std::string& grpc_address() const { return grpc_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  // host:port of its HTTP listener; empty for a service without one (all but the gateway).
+  const std::string& http_address() const { return http_address_; }
   ChildProcess& process() { return *process_; }
   // SIGTERM and wait for the graceful exit; returns the exit code.
   int Stop(absl::Duration grace = absl::Seconds(15)) { return process_->Stop(grace); }
@@ -40,6 +42,7 @@ class SuiteService {
   std::string name_;
   std::string grpc_address_;
   std::string metrics_address_;
+  std::string http_address_;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -1,0 +1,241 @@
+#include "services/gateway/src/field_path.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/stubs/common.h"
+#include "google/protobuf/util/json_util.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/runtime/logging.h"
+
+namespace itsm::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+const FieldDescriptor* FindField(const Descriptor& type, absl::string_view name) {
+  if (const FieldDescriptor* f = type.FindFieldByName(std::string(name))) return f;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == name) return type.field(i);
+  }
+  return nullptr;
+}
+
+// The value a client sent, quoted for an error message: escaped, and cut when long.
+std::string Quoted(absl::string_view text) {
+  constexpr size_t kShown = 64;
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kShown)), "\"",
+                      text.size() > kShown ? "..." : "");
+}
+
+template <typename T>
+absl::StatusOr<T> ParseNumber(absl::string_view text, const std::string& path,
+                              absl::string_view type_name) {
+  T value{};
+  bool ok = false;
+  if constexpr (std::is_same_v<T, double>) {
+    ok = absl::SimpleAtod(text, &value) && std::isfinite(value);
+  } else if constexpr (std::is_same_v<T, float>) {
+    ok = absl::SimpleAtof(text, &value) && std::isfinite(value);
+  } else {
+    ok = absl::SimpleAtoi(text, &value);
+  }
+  if (!ok) {
+    return base::FieldError(path, absl::StrCat(Quoted(text), " is not ", type_name));
+  }
+  return value;
+}
+
+// Parses `text` as a T and sets (or, for a repeated field, appends) it with `set` or `add`.
+template <typename T>
+absl::Status SetNumber(Message& target, const FieldDescriptor& field, absl::string_view text,
+                       const std::string& path, absl::string_view type_name,
+                       void (Reflection::*set)(Message*, const FieldDescriptor*, T) const,
+                       void (Reflection::*add)(Message*, const FieldDescriptor*, T) const) {
+  absl::StatusOr<T> value = ParseNumber<T>(text, path, type_name);
+  if (!value.ok()) return value.status();
+  (target.GetReflection()->*(field.is_repeated() ? add : set))(&target, &field, *value);
+  return absl::OkStatus();
+}
+
+// The field's value as the JSON of one message: a string literal, whatever the type (the
+// proto3 JSON parser takes numbers and bools quoted too).
+std::string AsJsonString(absl::string_view text) {
+  std::string json;
+  runtime::log::AppendJsonString(&json, text);
+  return json;
+}
+
+}  // namespace
+
+absl::StatusOr<ResolvedField> ResolveFieldPath(const Descriptor& type, absl::string_view path) {
+  ResolvedField resolved;
+  const Descriptor* current = &type;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const FieldDescriptor* field = current == nullptr ? nullptr : FindField(*current, parts[i]);
+    if (field == nullptr) {
+      return base::FieldError(
+          absl::StrCat(resolved.proto_path, resolved.proto_path.empty() ? "" : ".", parts[i]),
+          absl::StrCat("no such field in ", current->full_name()));
+    }
+    if (!resolved.proto_path.empty()) resolved.proto_path += ".";
+    resolved.proto_path += field->name();
+    if (i + 1 == parts.size()) {
+      resolved.leaf = field;
+      break;
+    }
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_repeated() ||
+        IsTextMessage(*field)) {
+      return base::FieldError(resolved.proto_path, "has no fields to name");
+    }
+    resolved.parents.push_back(field);
+    current = field->message_type();
+  }
+  return resolved;
+}
+
+bool IsTextMessage(const FieldDescriptor& field) {
+  if (field.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field.is_map()) return false;
+  const std::string& name = field.message_type()->full_name();
+  return name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration" ||
+         name == "google.protobuf.FieldMask" ||
+         (absl::StartsWith(name, "google.protobuf.") && absl::EndsWith(name, "Value") &&
+          name != "google.protobuf.Value" && name != "google.protobuf.ListValue");
+}
+
+absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::string_view text) {
+  absl::StatusOr<ResolvedField> resolved = ResolveFieldPath(*message.GetDescriptor(), path);
+  if (!resolved.ok()) return resolved.status();
+  const std::string& name = resolved->proto_path;
+  Message* target = &message;
+  for (const FieldDescriptor* parent : resolved->parents) {
+    target = target->GetReflection()->MutableMessage(target, parent);
+  }
+  const FieldDescriptor* field = resolved->leaf;
+  const Reflection* r = target->GetReflection();
+  const bool repeated = field->is_repeated();
+  if (field->is_map()) return base::FieldError(name, "a map cannot be set from the query string");
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string value;
+      if (field->type() == FieldDescriptor::TYPE_BYTES) {
+        if (!absl::WebSafeBase64Unescape(text, &value) && !absl::Base64Unescape(text, &value)) {
+          return base::FieldError(name, "is not base64");
+        }
+      } else {
+        if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                                 static_cast<int>(text.size()))) {
+          return base::FieldError(name, "is not valid UTF-8");
+        }
+        value = std::string(text);
+      }
+      repeated ? r->AddString(target, field, std::move(value))
+               : r->SetString(target, field, std::move(value));
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return SetNumber<int32_t>(*target, *field, text, name, "a 32-bit integer",
+                                &Reflection::SetInt32, &Reflection::AddInt32);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return SetNumber<int64_t>(*target, *field, text, name, "a 64-bit integer",
+                                &Reflection::SetInt64, &Reflection::AddInt64);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return SetNumber<uint32_t>(*target, *field, text, name, "an unsigned 32-bit integer",
+                                 &Reflection::SetUInt32, &Reflection::AddUInt32);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return SetNumber<uint64_t>(*target, *field, text, name, "an unsigned 64-bit integer",
+                                 &Reflection::SetUInt64, &Reflection::AddUInt64);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return SetNumber<double>(*target, *field, text, name, "a number", &Reflection::SetDouble,
+                               &Reflection::AddDouble);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return SetNumber<float>(*target, *field, text, name, "a number", &Reflection::SetFloat,
+                              &Reflection::AddFloat);
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v = false;
+      if (text == "true" || text == "1") {
+        v = true;
+      } else if (text != "false" && text != "0") {
+        return base::FieldError(name, absl::StrCat(Quoted(text), " is not true or false"));
+      }
+      repeated ? r->AddBool(target, field, v) : r->SetBool(target, field, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* value = field->enum_type()->FindValueByName(std::string(text));
+      int number = 0;
+      if (value == nullptr && absl::SimpleAtoi(text, &number)) {
+        value = field->enum_type()->FindValueByNumber(number);
+      }
+      if (value == nullptr) {
+        std::vector<std::string> names;
+        for (int i = 0; i < field->enum_type()->value_count(); ++i) {
+          names.push_back(field->enum_type()->value(i)->name());
+        }
+        return base::FieldError(
+            name, absl::StrCat(Quoted(text), " is not one of ", absl::StrJoin(names, ", ")));
+      }
+      repeated ? r->AddEnum(target, field, value) : r->SetEnum(target, field, value);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      if (!IsTextMessage(*field)) {
+        return base::FieldError(name,
+                                "is a message: name one of its fields (e.g. " + name + ".<field>)");
+      }
+      if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                               static_cast<int>(text.size()))) {
+        return base::FieldError(name, "is not valid UTF-8");
+      }
+      Message* value = repeated ? r->AddMessage(target, field) : r->MutableMessage(target, field);
+      const auto parsed = google::protobuf::util::JsonStringToMessage(AsJsonString(text), value);
+      if (!parsed.ok()) {
+        return base::FieldError(
+            name, absl::StrCat(Quoted(text), " is not a ", field->message_type()->name()));
+      }
+      return absl::OkStatus();
+    }
+  }
+  return base::FieldError(name, "cannot be set from text");
+}
+
+std::string ScalarFieldText(const Message& message, const ResolvedField& field) {
+  const Message* current = &message;
+  for (const FieldDescriptor* parent : field.parents) {
+    if (!current->GetReflection()->HasField(*current, parent)) return "";
+    current = &current->GetReflection()->GetMessage(*current, parent);
+  }
+  const FieldDescriptor* leaf = field.leaf;
+  const Reflection* r = current->GetReflection();
+  if (leaf->is_repeated()) return "";
+  switch (leaf->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(*current, leaf);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return r->GetInt32(*current, leaf) == 0 ? "" : absl::StrCat(r->GetInt32(*current, leaf));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return r->GetInt64(*current, leaf) == 0 ? "" : absl::StrCat(r->GetInt64(*current, leaf));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return r->GetUInt32(*current, leaf) == 0 ? "" : absl::StrCat(r->GetUInt32(*current, leaf));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return r->GetUInt64(*current, leaf) == 0 ? "" : absl::StrCat(r->GetUInt64(*current, leaf));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(*current, leaf) ? "true" : "";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return r->GetEnumValue(*current, leaf) == 0 ? "" : r->GetEnum(*current, leaf)->name();
+    default:
+      return "";
+  }
+}
+
+}  // namespace itsm::gateway

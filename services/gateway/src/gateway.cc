@@ -1,0 +1,246 @@
+#include "services/gateway/src/gateway.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "itsm/base/ids.h"
+#include "itsm/runtime/grpc_metrics.h"
+#include "itsm/runtime/logging.h"
+#include "services/gateway/src/api_description.h"
+#include "services/gateway/src/error_answer.h"
+#include "services/gateway/src/transcoder.h"
+
+namespace itsm::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+
+// Beast's string_view as Abseil's.
+absl::string_view View(boost::beast::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+constexpr char kRouteUnmatched[] = "unmatched";
+constexpr char kRouteRefused[] = "refused";
+
+HttpResponse MakeResponse(int status, unsigned version, std::string body,
+                          absl::string_view content_type) {
+  HttpResponse response(static_cast<http::status>(status), version);
+  response.set(http::field::server, "itsm-gateway");
+  if (!body.empty() || status != 304)
+    response.set(http::field::content_type,
+                 boost::beast::string_view(content_type.data(), content_type.size()));
+  response.body() = std::move(body);
+  return response;
+}
+
+HttpResponse ErrorResponse(const ErrorAnswer& error, unsigned version) {
+  return MakeResponse(error.http_status, version, error.json, "application/json");
+}
+
+// The method as a metric label: the methods the API uses, anything else "OTHER" (a client may
+// send any token as a method; the label must stay bounded).
+std::string MethodLabel(absl::string_view method) {
+  for (absl::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) return std::string(known);
+  }
+  return "OTHER";
+}
+
+// A header value gRPC can carry as ASCII metadata.
+bool IsPrintableAscii(absl::string_view value) {
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
+  for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    absl::ConsumePrefix(&tag, "W/");
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string EffectiveRequestId(absl::string_view received) {
+  constexpr size_t kMaxLength = 128;
+  bool valid = !received.empty() && received.size() <= kMaxLength;
+  for (char c : received) {
+    valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-');
+  }
+  return valid ? std::string(received) : base::NewUuid();
+}
+
+Gateway::Gateway(RouteTable routes, Upstreams& upstreams, GatewayMetrics& metrics, Options options)
+    : routes_(std::move(routes)),
+      upstreams_(upstreams),
+      metrics_(metrics),
+      options_(options),
+      openapi_json_(OpenApiJson(routes_)),
+      reference_html_(ApiReferenceHtml(routes_)) {}
+
+void Gateway::Handle(HttpRequest request, Responder respond) {
+  const absl::Time start = absl::Now();
+  const std::string request_id = EffectiveRequestId(View(request["X-Request-Id"]));
+  const std::string method(View(request.method_string()));
+  const absl::string_view target = View(request.target());
+  const size_t question = target.find('?');
+  const absl::string_view path = target.substr(0, question);
+  const unsigned version = request.version();
+
+  auto fixed = [&](const char* route, std::string body, absl::string_view type) {
+    HttpResponse response = MakeResponse(200, version, std::move(body), type);
+    response.set("X-Request-Id", request_id);
+    Answer(route, method, start, std::move(response), respond);
+  };
+  if (method == "GET") {
+    if (path == "/healthz") return fixed("/healthz", R"({"status":"SERVING"})", "application/json");
+    if (path == "/openapi.json") return fixed("/openapi.json", openapi_json_, "application/json");
+    if (path == "/docs") return fixed("/docs", reference_html_, "text/html; charset=utf-8");
+  }
+
+  RouteLookup found = routes_.Find(method, path);
+  if (found.route == nullptr) {
+    const bool other_methods = !found.allowed_methods.empty();
+    absl::Status error =
+        other_methods
+            ? WithHttpStatus(absl::UnimplementedError(absl::StrCat(
+                                 method, " is not allowed on ", path,
+                                 "; allowed: ", absl::StrJoin(found.allowed_methods, ", "))),
+                             405)
+            : absl::NotFoundError(
+                  absl::StrCat("no operation at ", method, " ", path, " (see /openapi.json)"));
+    HttpResponse response = ErrorResponse(GatewayError(error, request_id), version);
+    if (other_methods) response.set(http::field::allow, absl::StrJoin(found.allowed_methods, ", "));
+    response.set("X-Request-Id", request_id);
+    return Answer(kRouteUnmatched, method, start, std::move(response), respond);
+  }
+  Forward(*found.route, std::move(found.bindings), request, request_id, start, std::move(respond));
+}
+
+void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings,
+                      const HttpRequest& request, std::string request_id, absl::Time start,
+                      Responder respond) {
+  const unsigned version = request.version();
+  const std::string& route_label = route.path.text();
+  const std::string method(View(request.method_string()));
+  auto refuse = [&](const absl::Status& error) {
+    HttpResponse response = ErrorResponse(GatewayError(error, request_id), version);
+    response.set("X-Request-Id", request_id);
+    Answer(route_label, method, start, std::move(response), respond);
+  };
+  const absl::string_view target = View(request.target());
+  const size_t question = target.find('?');
+  HttpInput input{
+      .query = question == absl::string_view::npos ? "" : target.substr(question + 1),
+      .body = request.body(),
+      .content_type = View(request[http::field::content_type]),
+      .if_match = View(request[http::field::if_match]),
+      .idempotency_key = View(request["Idempotency-Key"]),
+  };
+  absl::StatusOr<TranscodedRequest> transcoded = TranscodeRequest(route, bindings, input);
+  if (!transcoded.ok()) return refuse(transcoded.status());
+
+  // The caller's credentials, unchanged: each service verifies them itself (call_auth.h). Sent
+  // even when empty: the channel's interceptor adds the gateway's own service identity to a call
+  // without one, and a caller without credentials must stay anonymous, never act as the gateway.
+  const absl::string_view authorization = View(request[http::field::authorization]);
+  if (!IsPrintableAscii(authorization)) {
+    return refuse(absl::InvalidArgumentError("Authorization: not printable ASCII"));
+  }
+  const Metadata metadata = {{runtime::kRequestIdHeader, request_id},
+                             {"authorization", std::string(authorization)}};
+  std::string serialized;
+  if (!transcoded->message->SerializeToString(&serialized)) {
+    return refuse(absl::InvalidArgumentError("the request cannot be encoded"));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  const bool version_from_if_match = transcoded->version_from_if_match;
+  std::string if_none_match =
+      method == "GET" ? std::string(View(request[http::field::if_none_match])) : "";
+  upstreams_.Call(
+      *route.method, std::move(serialized), metadata, options_.upstream_timeout,
+      [this, &route, route_label, method, version, request_id, start, version_from_if_match,
+       if_none_match, respond = std::move(respond)](grpc::Status status, std::string bytes) {
+        HttpResponse response;
+        if (!status.ok()) {
+          response =
+              ErrorResponse(UpstreamError(status, request_id, version_from_if_match), version);
+        } else {
+          std::unique_ptr<google::protobuf::Message> answer(
+              google::protobuf::MessageFactory::generated_factory()
+                  ->GetPrototype(route.method->output_type())
+                  ->New());
+          if (!answer->ParseFromString(bytes)) {
+            runtime::log::Error(
+                "undecodable answer from a service",
+                {{"method", route.method->full_name()}, {"request_id", request_id}});
+            response = ErrorResponse(
+                GatewayError(
+                    WithHttpStatus(absl::InternalError("the service's answer could not be decoded"),
+                                   502),
+                    request_id),
+                version);
+          } else {
+            const std::optional<int64_t> record_version = RecordVersion(*answer);
+            const std::string etag = record_version ? ETagOf(*record_version) : "";
+            if (!etag.empty() && !if_none_match.empty() && ETagMatches(if_none_match, etag)) {
+              response = MakeResponse(304, version, "", "application/json");
+            } else {
+              response = MakeResponse(200, version, ResponseJson(*answer), "application/json");
+            }
+            if (!etag.empty()) response.set(http::field::etag, etag);
+          }
+        }
+        response.set("X-Request-Id", request_id);
+        Answer(route_label, method, start, std::move(response), respond);
+        CallEnded();
+      });
+}
+
+void Gateway::Answer(const std::string& route, const std::string& method, absl::Time start,
+                     HttpResponse response, const Responder& respond) {
+  metrics_.Observe(route, MethodLabel(method), response.result_int(),
+                   absl::ToDoubleSeconds(absl::Now() - start));
+  respond(std::move(response));
+}
+
+HttpResponse Gateway::Refusal(http::status status, std::string message) {
+  const int code = static_cast<int>(status);
+  const absl::StatusCode grpc_code = code == 503 ? absl::StatusCode::kUnavailable
+                                     : code == 413 || code == 431
+                                         ? absl::StatusCode::kResourceExhausted
+                                         : absl::StatusCode::kInvalidArgument;
+  const std::string request_id = base::NewUuid();
+  HttpResponse response = ErrorResponse(
+      GatewayError(WithHttpStatus(absl::Status(grpc_code, message), code), request_id), 11);
+  response.set("X-Request-Id", request_id);
+  metrics_.Observe(kRouteRefused, "OTHER", code, 0);
+  return response;
+}
+
+void Gateway::CallEnded() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+bool Gateway::WaitIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+}  // namespace itsm::gateway

@@ -1,0 +1,63 @@
+#include "services/gateway/src/gateway_service_info.h"
+
+namespace itsm::gateway {
+
+const std::vector<UpstreamService>& UpstreamServices() {
+  static const auto* services = new std::vector<UpstreamService>{
+      {"itsm.incident.v1.IncidentService", "incident_address"},
+      {"itsm.config.v1.ConfigurationService", "configuration_address"},
+      {"itsm.sla.v1.SlaService", "sla_address"},
+  };
+  return *services;
+}
+
+runtime::ServiceInfo GatewayServiceInfo() {
+  using runtime::IntOption;
+  using runtime::StringOption;
+  return {"gateway",
+          50050,
+          9150,
+          {
+              IntOption("http_port", 8080, 0, 65535,
+                        "Port of the REST/JSON API (HTTP/1.1); 0 picks a free one (reported in "
+                        "the ready file)."),
+              StringOption("incident_address", "127.0.0.1:50051",
+                           "The incident service (incidents, service requests, problems)."),
+              StringOption("configuration_address", "127.0.0.1:50053",
+                           "The configuration service (the CMDB)."),
+              StringOption("sla_address", "127.0.0.1:50054", "The SLA service."),
+              IntOption("http_threads", 2, 1, 64, "Threads serving HTTP connections."),
+              IntOption("max_connections", 1000, 1, 100000,
+                        "Open HTTP connections at most; one more is answered 503 and closed."),
+              IntOption("max_body_bytes", 1048576, 1024, 67108864,
+                        "Largest request body; a larger one is answered 413 unread."),
+              IntOption("max_header_bytes", 16384, 1024, 1048576,
+                        "Largest request line and headers; larger is answered 431."),
+              IntOption("idle_timeout_ms", 60000, 100, 3600000,
+                        "A kept-alive connection with no new request for this long is closed."),
+              IntOption("header_timeout_ms", 10000, 100, 600000,
+                        "A request's line and headers must arrive within this of its first byte "
+                        "(a slower client is cut off)."),
+              IntOption("body_timeout_ms", 30000, 100, 600000,
+                        "A request's body must arrive, and an answer be taken by the client, "
+                        "within this."),
+              IntOption("upstream_timeout_ms", 30000, 100, 600000,
+                        "Deadline of each call to a service; past it the answer is 504."),
+          }};
+}
+
+HttpServerOptions HttpOptionsFrom(const runtime::Config& config) {
+  return {
+      .bind_address = config.GetString("bind_address"),
+      .port = static_cast<int>(config.GetInt("http_port")),
+      .threads = static_cast<int>(config.GetInt("http_threads")),
+      .max_connections = static_cast<int>(config.GetInt("max_connections")),
+      .max_header_bytes = static_cast<size_t>(config.GetInt("max_header_bytes")),
+      .max_body_bytes = static_cast<size_t>(config.GetInt("max_body_bytes")),
+      .idle_timeout = absl::Milliseconds(config.GetInt("idle_timeout_ms")),
+      .header_timeout = absl::Milliseconds(config.GetInt("header_timeout_ms")),
+      .body_timeout = absl::Milliseconds(config.GetInt("body_timeout_ms")),
+  };
+}
+
+}  // namespace itsm::gateway

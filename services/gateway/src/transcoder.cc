@@ -1,0 +1,283 @@
+#include "services/gateway/src/transcoder.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "itsm/base/error_detail.h"
+#include "services/gateway/src/error_answer.h"
+#include "services/gateway/src/field_path.h"
+
+namespace itsm::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// "<name>: <what>" with a field name (no spaces) before the colon: the field and what is wrong.
+bool SplitNamed(absl::string_view text, std::string* name, std::string* description) {
+  const size_t colon = text.find(": ");
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view candidate = text.substr(0, colon);
+  if (absl::StrContains(candidate, ' ')) return false;
+  *name = std::string(candidate);
+  *description = std::string(text.substr(colon + 2));
+  if (*description == "Cannot find field.") *description = "no such field";
+  return true;
+}
+
+// The proto3 JSON parser's error, as a field error when it names a field. Its forms:
+//   "bogus: Cannot find field."               (a field of the top message)
+//   "(incident) bogus: Cannot find field."    (a field inside `incident`)
+//   "(impact): invalid value "x" for type TYPE_INT32"
+//   "urgency: Proto field is not repeating, cannot start list."
+// Anything else (malformed JSON) names no field.
+absl::Status BodyError(const std::string& parser_message) {
+  absl::string_view message = parser_message;
+  message = message.substr(0, message.find('\n'));
+  std::string field;
+  std::string description;
+  if (absl::ConsumePrefix(&message, "(")) {
+    const size_t close = message.find(')');
+    if (close != absl::string_view::npos) {
+      const std::string parent(message.substr(0, close));
+      absl::string_view rest = message.substr(close + 1);
+      if (absl::ConsumePrefix(&rest, ": ")) {
+        field = parent;
+        description = std::string(rest);
+      } else if (absl::ConsumePrefix(&rest, " ") && SplitNamed(rest, &field, &description)) {
+        field = absl::StrCat(parent, ".", field);
+      }
+    }
+  } else {
+    SplitNamed(message, &field, &description);
+  }
+  if (!field.empty() && !description.empty()) return base::FieldError(field, description);
+  return absl::InvalidArgumentError(
+      absl::StrCat("the request body is not valid JSON for this operation: ", message));
+}
+
+bool IsJsonMediaType(absl::string_view content_type) {
+  absl::string_view type = content_type.substr(0, content_type.find(';'));
+  type = absl::StripAsciiWhitespace(type);
+  return type.empty() || absl::EqualsIgnoreCase(type, "application/json") ||
+         absl::EndsWithIgnoreCase(type, "+json");
+}
+
+absl::Status ParseBody(const Route& route, const HttpInput& input, Message& request) {
+  const bool blank = absl::StripAsciiWhitespace(input.body).empty();
+  if (route.body.empty()) {
+    if (blank) return absl::OkStatus();
+    return WithHttpStatus(
+        absl::InvalidArgumentError(absl::StrCat(route.http_method, " ", route.path.text(),
+                                                " takes no body: give its fields in the query")),
+        400);
+  }
+  if (blank) return absl::OkStatus();
+  if (!IsJsonMediaType(input.content_type)) {
+    return WithHttpStatus(
+        absl::InvalidArgumentError(absl::StrCat("Content-Type \"", input.content_type,
+                                                "\" is not supported: send application/json")),
+        415);
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped
+  google::protobuf::util::Status parsed;
+  if (route.body == "*") {
+    parsed = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(input.body.data(), input.body.size()), &request, options);
+  } else {
+    // The body is one field: parsed as that field of the request, so that errors name it.
+    const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName(route.body);
+    parsed = google::protobuf::util::JsonStringToMessage(
+        absl::StrCat("{\"", field->json_name(), "\":", input.body, "}"), &request, options);
+  }
+  if (!parsed.ok()) return BodyError(parsed.message().ToString());
+  return absl::OkStatus();
+}
+
+// The path variables, set over what the body said; a body that gave the same field another
+// value is refused rather than silently overridden.
+absl::Status BindPath(const std::vector<PathBinding>& bindings, Message& request) {
+  for (const PathBinding& binding : bindings) {
+    absl::StatusOr<ResolvedField> field =
+        ResolveFieldPath(*request.GetDescriptor(), binding.field_path);
+    if (!field.ok()) return field.status();
+    const std::string in_body = ScalarFieldText(request, *field);
+    if (!in_body.empty() && in_body != binding.value) {
+      return base::FieldError(field->proto_path,
+                              absl::StrCat("the body says \"", in_body, "\" but the path says \"",
+                                           binding.value, "\""));
+    }
+    if (absl::Status set = SetFieldFromText(request, binding.field_path, binding.value);
+        !set.ok()) {
+      return set;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "a.b=1&c=x&c=y": each parameter names a field (dotted path); a repeated field takes every
+// value given. A field bound by the path or inside the body is not a query parameter.
+absl::Status BindQuery(const Route& route, const std::vector<PathBinding>& bindings,
+                       absl::string_view query, Message& request) {
+  if (query.empty()) return absl::OkStatus();
+  std::set<std::string> given;
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    const size_t eq = pair.find('=');
+    std::string key(pair.substr(0, eq));
+    std::string value(eq == absl::string_view::npos ? "" : pair.substr(eq + 1));
+    std::replace(key.begin(), key.end(), '+', ' ');
+    std::replace(value.begin(), value.end(), '+', ' ');
+    std::optional<std::string> name = PercentDecode(key);
+    std::optional<std::string> text = PercentDecode(value);
+    if (!name || !text) {
+      return base::FieldError(name.value_or(key), "malformed percent-encoding in the query");
+    }
+    if (route.body == "*") {
+      return base::FieldError(*name, absl::StrCat(route.http_method, " ", route.path.text(),
+                                                  " takes its fields in the body, not the query"));
+    }
+    absl::StatusOr<ResolvedField> field = ResolveFieldPath(*request.GetDescriptor(), *name);
+    if (!field.ok()) return field.status();
+    const std::string& path = field->proto_path;
+    for (const PathBinding& b : bindings) {
+      absl::StatusOr<ResolvedField> bound =
+          ResolveFieldPath(*request.GetDescriptor(), b.field_path);
+      if (bound.ok() && bound->proto_path == path) {
+        return base::FieldError(path, "is given by the path, not the query");
+      }
+    }
+    if (!route.body.empty() && (path == route.body || absl::StartsWith(path, route.body + "."))) {
+      return base::FieldError(path, "is given by the body, not the query");
+    }
+    if (!field->leaf->is_repeated() && !given.insert(path).second) {
+      return base::FieldError(path, "is given more than once");
+    }
+    if (absl::Status set = SetFieldFromText(request, *name, *text); !set.ok()) return set;
+  }
+  return absl::OkStatus();
+}
+
+// If-Match: "<n>" (or W/"<n>"; "*" asks for nothing) onto the request's record version.
+absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message& request,
+                         bool* bound) {
+  *bound = false;
+  if (if_match.empty() || route.http_method == "GET") return absl::OkStatus();
+  absl::string_view tag = absl::StripAsciiWhitespace(if_match);
+  if (tag == "*") return absl::OkStatus();
+  const std::string path = VersionFieldPath(route);
+  if (path.empty()) {
+    return WithHttpStatus(
+        absl::InvalidArgumentError(absl::StrCat("If-Match: ", route.http_method, " ",
+                                                route.path.text(), " has no record version")),
+        400);
+  }
+  absl::ConsumePrefix(&tag, "W/");
+  int64_t version = 0;
+  if (!absl::ConsumePrefix(&tag, "\"") || !absl::ConsumeSuffix(&tag, "\"") ||
+      !absl::SimpleAtoi(tag, &version) || version <= 0) {
+    return base::FieldError("If-Match", "must be one ETag this API gave, e.g. \"3\"");
+  }
+  absl::StatusOr<ResolvedField> field = ResolveFieldPath(*request.GetDescriptor(), path);
+  if (!field.ok()) return field.status();
+  const std::string in_body = ScalarFieldText(request, *field);
+  if (!in_body.empty() && in_body != absl::StrCat(version)) {
+    return base::FieldError(
+        path, absl::StrCat("the body says ", in_body, " but If-Match says ", version));
+  }
+  *bound = true;
+  return SetFieldFromText(request, path, absl::StrCat(version));
+}
+
+absl::Status BindIdempotencyKey(const Route& route, absl::string_view key, Message& request) {
+  if (key.empty()) return absl::OkStatus();
+  const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("idempotency_key");
+  if (field == nullptr || field->type() != FieldDescriptor::TYPE_STRING) {
+    return base::FieldError(
+        "Idempotency-Key",
+        absl::StrCat(route.http_method, " ", route.path.text(), " takes no idempotency key"));
+  }
+  const std::string& in_body = request.GetReflection()->GetString(request, field);
+  if (!in_body.empty() && in_body != key) {
+    return base::FieldError("idempotency_key", "the body and the Idempotency-Key header differ");
+  }
+  request.GetReflection()->SetString(&request, field, std::string(key));
+  return absl::OkStatus();
+}
+
+const FieldDescriptor* Int64Version(const Descriptor& type) {
+  const FieldDescriptor* f = type.FindFieldByName("version");
+  return f != nullptr && f->type() == FieldDescriptor::TYPE_INT64 && !f->is_repeated() ? f
+                                                                                       : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<TranscodedRequest> TranscodeRequest(const Route& route,
+                                                   const std::vector<PathBinding>& bindings,
+                                                   const HttpInput& input) {
+  TranscodedRequest out;
+  out.message.reset(google::protobuf::MessageFactory::generated_factory()
+                        ->GetPrototype(route.method->input_type())
+                        ->New());
+  Message& request = *out.message;
+  if (absl::Status s = ParseBody(route, input, request); !s.ok()) return s;
+  if (absl::Status s = BindPath(bindings, request); !s.ok()) return s;
+  if (absl::Status s = BindQuery(route, bindings, input.query, request); !s.ok()) return s;
+  if (absl::Status s = BindIfMatch(route, input.if_match, request, &out.version_from_if_match);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = BindIdempotencyKey(route, input.idempotency_key, request); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+std::string ResponseJson(const Message& response) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(response, &json, options);
+  return json;
+}
+
+std::optional<int64_t> RecordVersion(const Message& response) {
+  const Descriptor& type = *response.GetDescriptor();
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor* field = type.field(i);
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_repeated()) continue;
+    const FieldDescriptor* version = Int64Version(*field->message_type());
+    if (version == nullptr) continue;
+    if (!response.GetReflection()->HasField(response, field)) return std::nullopt;
+    const Message& record = response.GetReflection()->GetMessage(response, field);
+    const int64_t v = record.GetReflection()->GetInt64(record, version);
+    return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string VersionFieldPath(const Route& route) {
+  const Descriptor& type = *route.method->input_type();
+  if (Int64Version(type) != nullptr) return "version";
+  if (!route.body.empty() && route.body != "*") {
+    const FieldDescriptor* body = type.FindFieldByName(route.body);
+    if (body->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        Int64Version(*body->message_type()) != nullptr) {
+      return absl::StrCat(route.body, ".version");
+    }
+  }
+  return "";
+}
+
+std::string ETagOf(int64_t version) { return absl::StrCat("\"", version, "\""); }
+
+}  // namespace itsm::gateway

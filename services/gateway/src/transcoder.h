@@ -1,0 +1,61 @@
+// HTTP request -> gRPC request message and gRPC response message -> HTTP answer, for one
+// route, from descriptors only. A request is refused (INVALID_ARGUMENT naming the field, or an
+// explicit HTTP status — error_answer.h) before anything is forwarded when its body is not JSON
+// of the request type (unknown fields and wrong types included), a query parameter names no
+// field or does not fit its type, a path variable and the body disagree, or a header does not
+// fit the field it maps to.
+//
+// Headers mapped onto fields:
+//   If-Match: "<n>"      -> the request's record version (its `version`, or `<body>.version`)
+//   Idempotency-Key: k   -> the request's `idempotency_key`
+#ifndef ITSM_SERVICES_GATEWAY_SRC_TRANSCODER_H_
+#define ITSM_SERVICES_GATEWAY_SRC_TRANSCODER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "services/gateway/src/route_table.h"
+
+namespace itsm::gateway {
+
+// What of the HTTP request transcoding reads ("" for an absent header).
+struct HttpInput {
+  absl::string_view query = "";  // the raw query string, after '?'
+  absl::string_view body = "";
+  absl::string_view content_type = "";
+  absl::string_view if_match = "";
+  absl::string_view idempotency_key = "";
+};
+
+struct TranscodedRequest {
+  std::unique_ptr<google::protobuf::Message> message;
+  // The record version was given by If-Match (a stale one is then answered 412, not 409).
+  bool version_from_if_match = false;
+};
+
+absl::StatusOr<TranscodedRequest> TranscodeRequest(const Route& route,
+                                                   const std::vector<PathBinding>& bindings,
+                                                   const HttpInput& input);
+
+// The response in the proto3 JSON mapping (lowerCamelCase names, enums by name, every field
+// present even when it has its default, so that clients see a stable shape).
+std::string ResponseJson(const google::protobuf::Message& response);
+
+// The version of the record a response carries (its first singular message field whose type
+// has an int64 `version`), for the ETag; nullopt when it carries none.
+std::optional<int64_t> RecordVersion(const google::protobuf::Message& response);
+// The field path of a request's record version ("version" or "<body field>.version"), "" when it
+// has none: where If-Match goes.
+std::string VersionFieldPath(const Route& route);
+// The ETag of a version: "\"<n>\"".
+std::string ETagOf(int64_t version);
+
+}  // namespace itsm::gateway
+
+#endif  // ITSM_SERVICES_GATEWAY_SRC_TRANSCODER_H_

@@ -1,0 +1,47 @@
+// The services behind the gateway: one channel per service (HTTP/2, reused by every call),
+// called generically with serialized messages, so that any RPC of the descriptors can be
+// forwarded without generated stubs.
+//
+//   Upstreams upstreams;
+//   upstreams.Add("itsm.incident.v1.IncidentService", rt.ChannelTo(address));
+//   upstreams.Call(*method, bytes, {{"x-request-id", id}}, absl::Seconds(30),
+//                  [](grpc::Status status, std::string response) { ... });
+#ifndef ITSM_SERVICES_GATEWAY_SRC_UPSTREAMS_H_
+#define ITSM_SERVICES_GATEWAY_SRC_UPSTREAMS_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+
+namespace itsm::gateway {
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+// The call's status and, when OK, the serialized response. Runs on a gRPC thread.
+using UpstreamDone = std::function<void(grpc::Status status, std::string response)>;
+
+class Upstreams {
+ public:
+  // `service`: a full name ("itsm.incident.v1.IncidentService").
+  void Add(const std::string& service, std::shared_ptr<grpc::Channel> channel);
+  bool Has(const std::string& service) const { return stubs_.count(service) > 0; }
+
+  // Calls `method` with the serialized request; `done` runs once, when the call ends.
+  void Call(const google::protobuf::MethodDescriptor& method, std::string request,
+            const Metadata& metadata, absl::Duration timeout, UpstreamDone done);
+
+ private:
+  std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+};
+
+}  // namespace itsm::gateway
+
+#endif  // ITSM_SERVICES_GATEWAY_SRC_UPSTREAMS_H_

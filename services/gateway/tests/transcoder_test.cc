@@ -1,0 +1,122 @@
+#include "services/gateway/src/transcoder.h"
+
+#include "gtest/gtest.h"
+#include "itsm/auth/access_policy.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/incident/v1/incident.pb.h"
+#include "services/gateway/src/error_answer.h"
+
+namespace itsm::gateway {
+namespace {
+
+class TranscoderTest : public ::testing::Test {
+ protected:
+  TranscoderTest() : routes_(*RouteTable::Build(auth::LinkedServices("itsm."))) {}
+
+  absl::StatusOr<TranscodedRequest> Transcode(absl::string_view method, absl::string_view path,
+                                              HttpInput input) {
+    RouteLookup found = routes_.Find(method, path);
+    EXPECT_NE(found.route, nullptr) << method << " " << path;
+    if (found.route == nullptr) return absl::NotFoundError("no route");
+    return TranscodeRequest(*found.route, found.bindings, input);
+  }
+
+  RouteTable routes_;
+};
+
+void ExpectFieldError(const absl::Status& status, const std::string& field) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(base::ErrorField(status).value_or("<none>"), field) << status;
+}
+
+TEST_F(TranscoderTest, BodyStarPathAndHeaders) {
+  auto t = Transcode("POST", "/v1/incidents",
+                     {.body = R"({"title":"Mail down","impact":1,
+      "urgency":"2","majorIncident":true})",
+                      .idempotency_key = "key-1"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  const auto& r = dynamic_cast<const incident::v1::CreateIncidentRequest&>(*t->message);
+  EXPECT_EQ(r.title(), "Mail down");
+  EXPECT_EQ(r.urgency(), 2);
+  EXPECT_TRUE(r.major_incident());
+  EXPECT_EQ(r.idempotency_key(), "key-1");
+}
+
+TEST_F(TranscoderTest, IfMatchSetsTheRecordVersion) {
+  auto t =
+      Transcode("POST", "/v1/incidents/INC1:transition",
+                {.body = R"({"targetState":"INCIDENT_STATE_IN_PROGRESS"})", .if_match = "\"4\""});
+  ASSERT_TRUE(t.ok()) << t.status();
+  const auto& r = dynamic_cast<const incident::v1::TransitionIncidentRequest&>(*t->message);
+  EXPECT_EQ(r.id(), "INC1");
+  EXPECT_EQ(r.version(), 4);
+  EXPECT_TRUE(t->version_from_if_match);
+
+  // Into the body field's version, for an update.
+  t = Transcode("PATCH", "/v1/incidents/INC1",
+                {.query = "update_mask=title", .body = R"({"title":"x"})", .if_match = "W/\"7\""});
+  ASSERT_TRUE(t.ok()) << t.status();
+  const auto& u = dynamic_cast<const incident::v1::UpdateIncidentRequest&>(*t->message);
+  EXPECT_EQ(u.incident().id(), "INC1");
+  EXPECT_EQ(u.incident().version(), 7);
+  EXPECT_EQ(u.update_mask().paths(0), "title");
+
+  ExpectFieldError(Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = "abc"}).status(),
+                   "If-Match");
+  ExpectFieldError(Transcode("POST", "/v1/incidents/INC1:transition",
+                             {.body = R"({"version":"3"})", .if_match = "\"4\""})
+                       .status(),
+                   "version");
+  auto no_version = Transcode("POST", "/v1/incidents", {.body = "{}", .if_match = "\"4\""});
+  EXPECT_EQ(no_version.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
+  ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"titel":"x"})"}).status(),
+                   "titel");
+  ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"impact":"high"})"}).status(),
+                   "impact");
+  ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"bogus":1})"}).status(),
+                   "incident.bogus");
+  ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"id":"INC2"})"}).status(),
+                   "incident.id");
+  ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "page.page_size=ten"}).status(),
+                   "page.page_size");
+  ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "colour=red"}).status(), "colour");
+  ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "assignee=a&assignee=b"}).status(),
+                   "assignee");
+  ExpectFieldError(Transcode("POST", "/v1/incidents", {.query = "title=x", .body = "{}"}).status(),
+                   "title");
+  ExpectFieldError(Transcode("GET", "/v1/incidents/INC1", {.query = "id=INC2"}).status(), "id");
+  ExpectFieldError(
+      Transcode("POST", "/v1/incidents/INC1/notes", {.body = "{}", .idempotency_key = "k"})
+          .status(),
+      "Idempotency-Key");
+
+  auto malformed = Transcode("POST", "/v1/incidents", {.body = R"({"title": )"});
+  EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(base::ErrorField(malformed.status()).has_value());
+  auto utf8 = Transcode("POST", "/v1/incidents", {.body = "{\"title\":\"\xff\"}"});
+  EXPECT_EQ(utf8.status().code(), absl::StatusCode::kInvalidArgument);
+
+  auto not_json =
+      Transcode("POST", "/v1/incidents", {.body = "title=x", .content_type = "text/plain"});
+  EXPECT_EQ(ExplicitHttpStatus(not_json.status()), 415);
+  auto body_on_get = Transcode("GET", "/v1/incidents", {.body = "{}"});
+  EXPECT_EQ(body_on_get.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TranscoderTest, ResponsesCarryEveryFieldAndTheirRecordVersion) {
+  incident::v1::GetIncidentResponse response;
+  response.mutable_incident()->set_id("x");
+  response.mutable_incident()->set_version(3);
+  const std::string json = ResponseJson(response);
+  EXPECT_NE(json.find(R"("majorIncident":false)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("version":"3")"), std::string::npos) << json;
+  EXPECT_EQ(RecordVersion(response), 3);
+  EXPECT_EQ(ETagOf(3), "\"3\"");
+  EXPECT_FALSE(RecordVersion(incident::v1::ListIncidentsResponse()).has_value());
+}
+
+}  // namespace
+}  // namespace itsm::gateway
