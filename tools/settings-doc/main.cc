@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "services/change/src/change_service_info.h"
 #include "services/configuration/src/configuration_service_info.h"
 #include "services/incident/src/incident_service_info.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
@@ -24,7 +25,8 @@ int Run(int argc, char** argv) {
   // Every service of the suite, in the order of docs/settings.md.
   return RunGeneratedDocTool(
       argc, argv, "itsm-settings-doc",
-      GenerateSections({incident::IncidentServiceInfo(), config::ConfigurationServiceInfo(),
+      GenerateSections({incident::IncidentServiceInfo(), change::ChangeServiceInfo(),
+                        config::ConfigurationServiceInfo(),
                         sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
