@@ -124,7 +124,8 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
   }
   ConflictFacts f{.subject = Planned(change),
                   .related = facts.related,
-                  .group_double_booking = policy.conflict_rules().group_double_booking()};
+                  .group_double_booking = policy.conflict_rules().group_double_booking(),
+                  .ci_names = facts.ci_names};
   ITSM_ASSIGN_OR_RETURN(
       std::vector<v1::Change> others,
       ChangeRepository::InSlot(txn, {.start = f.subject.slot.start,

@@ -44,6 +44,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     ITSM_ASSIGN_OR_RETURN(CiInfo info,
                           Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]")));
     facts.ci_ids.push_back(info.id);
+    facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
     facts.ci_classes.insert(info.class_name);
     if (info.class_name == kBusinessServiceClass) {
       facts.business_services.push_back({info.id, info.name, info.criticality});
@@ -58,6 +59,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
       ITSM_ASSIGN_OR_RETURN(std::vector<ReachedCi> related,
                             cmdb->Reach(info.id, downstream, dependency_depth, {}));
       for (ReachedCi& r : related) {
+        facts.ci_names[r.ci.id] = absl::StrCat(r.ci.class_name, "/", r.ci.name);
         facts.related.push_back({r.ci.id, info.id, std::move(r.path)});
       }
     }

@@ -5,6 +5,7 @@
 #ifndef ITSM_SERVICES_CHANGE_CMDB_FACTS_H_
 #define ITSM_SERVICES_CHANGE_CMDB_FACTS_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct CmdbFacts {
   std::set<std::string> ci_classes = {};
   std::vector<ReachedService> business_services = {};
   std::vector<RelatedCi> related = {};
+  // "class/name" of every CI seen, for the reasons of conflicts.
+  std::map<std::string, std::string> ci_names = {};
 };
 
 // `fields` name the request's lists in errors ("configuration_item_ids" or

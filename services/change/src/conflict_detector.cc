@@ -45,6 +45,11 @@ auto Key(const v1::Conflict& c) {
                          absl::StrJoin(c.path(), ">"));
 }
 
+std::string NameOf(const ConflictFacts& f, const std::string& id) {
+  auto it = f.ci_names.find(id);
+  return it == f.ci_names.end() ? id : it->second;
+}
+
 }  // namespace
 
 std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
@@ -68,12 +73,14 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
     for (const std::string& ci : theirs) {
       if (mine.contains(ci)) {
         out.push_back(With(v1::CONFLICT_KIND_SAME_CI, other, ci,
-                           absl::StrCat("CI ", ci, " is also changed by ", when)));
+                           absl::StrCat("CI ", NameOf(f, ci), " is also changed by ", when)));
       } else if (auto r = related.find(ci); r != related.end()) {
+        std::vector<std::string> path;
+        for (const std::string& step : r->second->path) path.push_back(NameOf(f, step));
         v1::Conflict c = With(v1::CONFLICT_KIND_DEPENDENT_CI, other, r->second->from_ci_id,
-                              absl::StrCat("CI ", r->second->from_ci_id, " is related to ", ci,
-                                           " (", absl::StrJoin(r->second->path, " -> "),
-                                           "), changed by ", when));
+                              absl::StrCat("CI ", NameOf(f, r->second->from_ci_id),
+                                           " is related to ", NameOf(f, ci), " (",
+                                           absl::StrJoin(path, " -> "), "), changed by ", when));
         for (const std::string& step : r->second->path) c.add_path(step);
         out.push_back(std::move(c));
       }

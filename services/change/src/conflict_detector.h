@@ -17,6 +17,7 @@
 #ifndef ITSM_SERVICES_CHANGE_CONFLICT_DETECTOR_H_
 #define ITSM_SERVICES_CHANGE_CONFLICT_DETECTOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ struct ConflictFacts {
   std::vector<RelatedCi> related = {};
   std::vector<WindowOccurrences> windows = {};
   bool group_double_booking = false;
+  // CI id -> a name people read ("database/db-01") for the reasons; ids where missing.
+  std::map<std::string, std::string> ci_names = {};
 };
 
 // Every conflict, ordered by kind, then other record, then CI.
