@@ -60,8 +60,8 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   Ok({"change", "override", "CHG0000002", "--reason", "the app team is on the call"}, "cm");
   Ok({"change", "move", "CHG0000002", "scheduled"});
 
-  out = Ok({"change", "calendar", "--from", "2030-01-05T00:00:00Z", "--to",
-            "2030-01-06T00:00:00Z"});
+  out =
+      Ok({"change", "calendar", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
   EXPECT_NE(out.find("dependent_ci CHG0000001 (overridden)"), std::string::npos) << out;
   out = Ok({"change", "ics", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
   EXPECT_NE(out.find("BEGIN:VCALENDAR"), std::string::npos) << out;
@@ -73,8 +73,8 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   out = Ok({"change", "move", "CHG0000002", "closed", "--review", "lock contention; backed out"});
   EXPECT_NE(out.find("closed"), std::string::npos) << out;
 
-  out = Ok({"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "17", "--timeout",
-            "20"});
+  out = Ok(
+      {"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "17", "--timeout", "20"});
   EXPECT_NE(out.find("itsm.change.v1.ChangeConflictsChanged"), std::string::npos) << out;
   EXPECT_NE(out.find("itsm.change.v1.ChangeApprovalDecided"), std::string::npos) << out;
 

@@ -24,7 +24,9 @@ std::string Short(const std::string& name, const std::string& prefix) {
 std::string StateOf(const v1::Change& c) {
   return Short(v1::ChangeState_Name(c.state()), "CHANGE_STATE_");
 }
-std::string RiskOf(const v1::Change& c) { return Short(v1::RiskLevel_Name(c.risk().level()), "RISK_LEVEL_"); }
+std::string RiskOf(const v1::Change& c) {
+  return Short(v1::RiskLevel_Name(c.risk().level()), "RISK_LEVEL_");
+}
 std::string When(const google::protobuf::Timestamp& ts) {
   return absl::FormatTime("%Y-%m-%d %H:%M", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
 }
@@ -33,9 +35,8 @@ absl::StatusOr<google::protobuf::Timestamp> TimeFlag(const Args& args, const std
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, args.Get(name), &t, &err)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, ": expected RFC 3339 (2026-01-31T22:00:00Z), got \"",
-                     args.Get(name), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", name, ": expected RFC 3339 (2026-01-31T22:00:00Z), got \"", args.Get(name), "\""));
   }
   return base::ToProtoTimestamp(t);
 }
@@ -45,7 +46,8 @@ absl::Status AddAnswers(const Args& args,
   for (const std::string& a : args.GetAll("answer")) {
     std::vector<std::string> parts = absl::StrSplit(a, absl::MaxSplits('=', 1));
     if (parts.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat("--answer: expected question=answer, got \"", a, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--answer: expected question=answer, got \"", a, "\""));
     }
     v1::RiskAnswer* r = answers->Add();
     r->set_question_id(parts[0]);
@@ -74,7 +76,8 @@ class ChangeClient {
   }
 
  private:
-  ChangeClient(const Context& ctx, std::unique_ptr<Stub> stub) : ctx_(&ctx), stub_(std::move(stub)) {}
+  ChangeClient(const Context& ctx, std::unique_ptr<Stub> stub)
+      : ctx_(&ctx), stub_(std::move(stub)) {}
   const Context* ctx_;
   std::shared_ptr<Stub> stub_;
 };
@@ -103,11 +106,9 @@ void Show(const Context& ctx, const v1::Change& c) {
       {"title", c.title()},
       {"state", StateOf(c)},
       {"risk", absl::StrCat(RiskOf(c), " (score ", c.risk().score(), ")")},
-      {"approval", absl::StrCat(Short(v1::ApprovalOutcome_Name(c.approval().outcome()),
-                                      "APPROVAL_OUTCOME_"),
-                                c.approval().policy_name().empty()
-                                    ? ""
-                                    : " — " + c.approval().policy_name())},
+      {"approval",
+       absl::StrCat(Short(v1::ApprovalOutcome_Name(c.approval().outcome()), "APPROVAL_OUTCOME_"),
+                    c.approval().policy_name().empty() ? "" : " — " + c.approval().policy_name())},
       {"cis", absl::StrJoin(c.configuration_item_ids(), ", ")},
       {"services", absl::StrJoin(c.affected_service_ids(), ", ")},
       {"planned", c.has_planned_start_time()
@@ -118,7 +119,8 @@ void Show(const Context& ctx, const v1::Change& c) {
       {"version", absl::StrCat(c.version())}};
   PrintTable({"FIELD", "VALUE"}, rows);
   for (const v1::RiskFactor& f : c.risk().factors()) {
-    std::printf("  risk %+6.2f  %s: %s\n", f.contribution(), f.factor().c_str(), f.detail().c_str());
+    std::printf("  risk %+6.2f  %s: %s\n", f.contribution(), f.factor().c_str(),
+                f.detail().c_str());
   }
   for (const v1::ApprovalVote& v : c.approval().votes()) {
     std::printf("  level %d %s %s: %s\n", v.level() + 1, v.approver().c_str(),
@@ -258,13 +260,12 @@ absl::Status Calendar(const Context& ctx, const Args& args, bool ics) {
       conflicts.push_back(absl::StrCat(Short(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_"),
                                        k.other_number().empty() ? "" : " " + k.other_number()));
     }
-    rows.push_back({When(c.planned_start_time()), When(c.planned_end_time()),
-                    absl::StrCat("change ", StateOf(c)), absl::StrCat(c.number(), " ", c.title()),
-                    RiskOf(c),
-                    absl::StrCat(absl::StrJoin(conflicts, "; "),
-                                 c.conflict_override_reason().empty() || conflicts.empty()
-                                     ? ""
-                                     : " (overridden)")});
+    rows.push_back(
+        {When(c.planned_start_time()), When(c.planned_end_time()),
+         absl::StrCat("change ", StateOf(c)), absl::StrCat(c.number(), " ", c.title()), RiskOf(c),
+         absl::StrCat(
+             absl::StrJoin(conflicts, "; "),
+             c.conflict_override_reason().empty() || conflicts.empty() ? "" : " (overridden)")});
   }
   PrintTable({"START", "END", "WHAT", "NAME", "RISK", "CONFLICTS"}, rows);
   return absl::OkStatus();
@@ -351,8 +352,7 @@ absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv)
   if (sub == "approve" || sub == "reject") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"comment"}));
     v1::DecideChangeApprovalRequest r;
-    r.set_decision(sub == "approve" ? v1::APPROVAL_DECISION_APPROVE
-                                    : v1::APPROVAL_DECISION_REJECT);
+    r.set_decision(sub == "approve" ? v1::APPROVAL_DECISION_APPROVE : v1::APPROVAL_DECISION_REJECT);
     r.set_comment(args.Get("comment"));
     return Write(ctx, id, &Stub::DecideChangeApproval, r);
   }

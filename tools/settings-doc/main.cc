@@ -26,8 +26,8 @@ int Run(int argc, char** argv) {
   return RunGeneratedDocTool(
       argc, argv, "itsm-settings-doc",
       GenerateSections({incident::IncidentServiceInfo(), change::ChangeServiceInfo(),
-                        config::ConfigurationServiceInfo(),
-                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo()}),
+                        config::ConfigurationServiceInfo(), sla::SlaServiceInfo(),
+                        sla_timer::SlaTimerServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

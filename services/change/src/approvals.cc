@@ -122,29 +122,29 @@ void EvaluateApproval(v1::Approval& approval) {
 
 absl::Status CheckVoter(const v1::Approval& approval, const std::string& actor) {
   if (approval.outcome() != v1::APPROVAL_OUTCOME_PENDING) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("decision: the approval is ", v1::ApprovalOutcome_Name(approval.outcome()),
-                     ", not pending"));
+    return absl::FailedPreconditionError(absl::StrCat("decision: the approval is ",
+                                                      v1::ApprovalOutcome_Name(approval.outcome()),
+                                                      ", not pending"));
   }
   const int current = approval.current_level();
   const v1::ApprovalLevel& level = approval.levels(current);
-  if (!level.approvers().empty() &&
-      std::find(level.approvers().begin(), level.approvers().end(), actor) ==
-          level.approvers().end()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "decision: ", actor, " is not an approver of level \"", level.name(), "\""));
+  if (!level.approvers().empty() && std::find(level.approvers().begin(), level.approvers().end(),
+                                              actor) == level.approvers().end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("decision: ", actor, " is not an approver of level \"", level.name(), "\""));
   }
   for (const v1::ApprovalVote& v : approval.votes()) {
     if (v.level() == current && v.approver() == actor) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "decision: ", actor, " already decided at level \"", level.name(), "\""));
+      return absl::FailedPreconditionError(
+          absl::StrCat("decision: ", actor, " already decided at level \"", level.name(), "\""));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::string& field) {
-  if (policy.name().empty()) return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
+  if (policy.name().empty())
+    return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
   for (int i = 0; i < policy.levels_size(); ++i) {
     const v1::ApprovalLevel& l = policy.levels(i);
     const std::string at = absl::StrCat(field, ".levels[", i, "]");

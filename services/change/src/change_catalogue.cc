@@ -24,8 +24,8 @@ constexpr char kCreateTemplate[] = "itsm.change.v1.ChangeService/CreateChangeTem
 constexpr char kCreateWindow[] = "itsm.change.v1.ChangeService/CreateChangeWindow";
 
 const records::UpdatableFields kTemplateFields{
-    .paths = {"name", "description", "category", "implementation_plan", "backout_plan",
-              "test_plan", "risk_level", "assignment_group", "active"}};
+    .paths = {"name", "description", "category", "implementation_plan", "backout_plan", "test_plan",
+              "risk_level", "assignment_group", "active"}};
 const records::UpdatableFields kWindowFields{
     .paths = {"name", "kind", "time_zone", "days", "start_local_time", "duration_minutes",
               "valid_from", "valid_until", "service_ids", "ci_class_names", "active"}};
@@ -49,16 +49,9 @@ template <typename Record, typename Event>
 records::Change<Record> Saved(const Record& before, Record after, std::string action,
                               const std::string& actor, absl::Time now,
                               Record* (Event::*mutable_record)()) {
-  records::Change<Record> out;
-  out.action = std::move(action);
-  out.changes = records::DiffFields(before, after);
-  if (out.changes.empty()) {
-    out.after = before;
-    return out;
-  }
-  after.set_version(before.version() + 1);
-  *after.mutable_update_time() = base::ToProtoTimestamp(now);
-  out.after = std::move(after);
+  records::Change<Record> out =
+      records::Versioned(before, std::move(after), std::move(action), now);
+  if (!out.changed()) return out;
   auto e = std::make_shared<Event>();
   *(e.get()->*mutable_record)() = out.after;
   for (const auto& c : out.changes) e->add_changed_fields(c.field());
@@ -87,8 +80,8 @@ absl::Status ChangeCatalogue::CreateTemplate(storage::Transaction& txn, const ba
       out, work.Create(records::IdempotentCallOf(kCreateTemplate, request), std::move(t),
                        [&](const v1::ChangeTemplate& created) {
                          return Saved<v1::ChangeTemplate, v1::ChangeTemplateSaved>(
-                             v1::ChangeTemplate(), created, "create", caller.actor,
-                             clock_.Now(), &v1::ChangeTemplateSaved::mutable_template_);
+                             v1::ChangeTemplate(), created, "create", caller.actor, clock_.Now(),
+                             &v1::ChangeTemplateSaved::mutable_template_);
                        }));
   return absl::OkStatus();
 }
@@ -106,7 +99,8 @@ absl::Status ChangeCatalogue::UpdateTemplate(storage::Transaction& txn, const ba
                          ITSM_RETURN_IF_ERROR(records::CheckVersion(
                              stored.version(), request.template_().version(), "template.version"));
                          v1::ChangeTemplate after = stored;
-                         records::ApplyUpdateMask(request.update_mask(), request.template_(), after);
+                         records::ApplyUpdateMask(request.update_mask(), request.template_(),
+                                                  after);
                          after.set_name(std::string(absl::StripAsciiWhitespace(after.name())));
                          ITSM_RETURN_IF_ERROR(CheckTemplate(after));
                          return Saved<v1::ChangeTemplate, v1::ChangeTemplateSaved>(
@@ -146,13 +140,13 @@ absl::Status ChangeCatalogue::CreateWindow(storage::Transaction& txn, const base
   *w.mutable_update_time() = now;
   w.set_version(1);
   records::UnitOfWork<v1::ChangeWindow, WindowStore> work(txn, caller, ChangeEvents());
-  ITSM_ASSIGN_OR_RETURN(
-      out, work.Create(records::IdempotentCallOf(kCreateWindow, request), std::move(w),
-                       [&](const v1::ChangeWindow& created) {
-                         return Saved<v1::ChangeWindow, v1::ChangeWindowSaved>(
-                             v1::ChangeWindow(), created, "create", caller.actor, clock_.Now(),
-                             &v1::ChangeWindowSaved::mutable_window);
-                       }));
+  ITSM_ASSIGN_OR_RETURN(out, work.Create(records::IdempotentCallOf(kCreateWindow, request),
+                                         std::move(w), [&](const v1::ChangeWindow& created) {
+                                           return Saved<v1::ChangeWindow, v1::ChangeWindowSaved>(
+                                               v1::ChangeWindow(), created, "create", caller.actor,
+                                               clock_.Now(),
+                                               &v1::ChangeWindowSaved::mutable_window);
+                                         }));
   return absl::OkStatus();
 }
 
@@ -163,18 +157,19 @@ absl::Status ChangeCatalogue::UpdateWindow(storage::Transaction& txn, const base
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), kWindowFields));
   records::UnitOfWork<v1::ChangeWindow, WindowStore> work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.window().id(),
-                       [&](const v1::ChangeWindow& stored)
-                           -> absl::StatusOr<records::Change<v1::ChangeWindow>> {
-                         ITSM_RETURN_IF_ERROR(records::CheckVersion(
-                             stored.version(), request.window().version(), "window.version"));
-                         v1::ChangeWindow after = stored;
-                         records::ApplyUpdateMask(request.update_mask(), request.window(), after);
-                         ITSM_RETURN_IF_ERROR(CheckWindow(after, "window"));
-                         return Saved<v1::ChangeWindow, v1::ChangeWindowSaved>(
-                             stored, std::move(after), "update", caller.actor, clock_.Now(),
-                             &v1::ChangeWindowSaved::mutable_window);
-                       }));
+      out,
+      work.Modify(
+          request.window().id(),
+          [&](const v1::ChangeWindow& stored) -> absl::StatusOr<records::Change<v1::ChangeWindow>> {
+            ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.window().version(),
+                                                       "window.version"));
+            v1::ChangeWindow after = stored;
+            records::ApplyUpdateMask(request.update_mask(), request.window(), after);
+            ITSM_RETURN_IF_ERROR(CheckWindow(after, "window"));
+            return Saved<v1::ChangeWindow, v1::ChangeWindowSaved>(
+                stored, std::move(after), "update", caller.actor, clock_.Now(),
+                &v1::ChangeWindowSaved::mutable_window);
+          }));
   return absl::OkStatus();
 }
 
@@ -197,22 +192,24 @@ absl::Status ChangeCatalogue::UpdatePolicy(storage::Transaction& txn, const base
   ITSM_RETURN_IF_ERROR(CheckChangePolicy(request.policy()));
   records::UnitOfWork<v1::ChangePolicy, PolicyStore> work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(kPolicyId, [&](const v1::ChangePolicy& stored)
-                                      -> absl::StatusOr<records::Change<v1::ChangePolicy>> {
-        // Version 0 is the built-in default: the first update must say it read that.
-        if (request.policy().version() != stored.version()) {
-          ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.policy().version(),
-                                                     "policy.version"));
-        }
-        v1::ChangePolicy after = request.policy();
-        after.set_id(kPolicyId);
-        after.set_updated_by(caller.actor);
-        *after.mutable_update_time() = stored.update_time();
-        after.set_version(stored.version());
-        return Saved<v1::ChangePolicy, v1::ChangePolicyUpdated>(
-            stored, std::move(after), "update", caller.actor, clock_.Now(),
-            &v1::ChangePolicyUpdated::mutable_policy);
-      }));
+      out,
+      work.Modify(
+          kPolicyId,
+          [&](const v1::ChangePolicy& stored) -> absl::StatusOr<records::Change<v1::ChangePolicy>> {
+            // Version 0 is the built-in default: the first update must say it read that.
+            if (request.policy().version() != stored.version()) {
+              ITSM_RETURN_IF_ERROR(records::CheckVersion(
+                  stored.version(), request.policy().version(), "policy.version"));
+            }
+            v1::ChangePolicy after = request.policy();
+            after.set_id(kPolicyId);
+            after.set_updated_by(caller.actor);
+            *after.mutable_update_time() = stored.update_time();
+            after.set_version(stored.version());
+            return Saved<v1::ChangePolicy, v1::ChangePolicyUpdated>(
+                stored, std::move(after), "update", caller.actor, clock_.Now(),
+                &v1::ChangePolicyUpdated::mutable_policy);
+          }));
   return absl::OkStatus();
 }
 

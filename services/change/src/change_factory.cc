@@ -33,8 +33,7 @@ absl::Status ValidateCreate(const v1::CreateChangeRequest& r) {
   }
   if (r.type() == v1::CHANGE_TYPE_STANDARD || !r.template_id().empty()) {
     if (r.type() != v1::CHANGE_TYPE_STANDARD && r.type() != v1::CHANGE_TYPE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          "template_id: only standard changes come from a template");
+      return absl::InvalidArgumentError("template_id: only standard changes come from a template");
     }
     ITSM_RETURN_IF_ERROR(records::CheckId(r.template_id(), "template_id"));
   } else {
@@ -52,8 +51,8 @@ absl::Status ValidateCreate(const v1::CreateChangeRequest& r) {
   ITSM_RETURN_IF_ERROR(records::CheckIds("problem_ids", r.problem_ids()));
   ITSM_RETURN_IF_ERROR(records::CheckIds("release_ids", r.release_ids()));
   return CheckSlot(r.has_planned_start_time() ? &r.planned_start_time() : nullptr,
-                   r.has_planned_end_time() ? &r.planned_end_time() : nullptr,
-                   "planned_start_time", "planned_end_time", false);
+                   r.has_planned_end_time() ? &r.planned_end_time() : nullptr, "planned_start_time",
+                   "planned_end_time", false);
 }
 
 v1::Change NewChange(const v1::CreateChangeRequest& r, const v1::ChangeTemplate* tmpl,

@@ -45,8 +45,7 @@ absl::StatusOr<v1::ChangePolicy> ReadPolicy(storage::Database& db) {
 
 // The request's ids replaced by the CMDB's canonical ones ("server/db-01" -> its UUID).
 void UseResolvedIds(const CmdbFacts& facts, v1::Change& change) {
-  change.mutable_affected_service_ids()->Assign(facts.service_ids.begin(),
-                                                facts.service_ids.end());
+  change.mutable_affected_service_ids()->Assign(facts.service_ids.begin(), facts.service_ids.end());
   change.mutable_configuration_item_ids()->Assign(facts.ci_ids.begin(), facts.ci_ids.end());
 }
 
@@ -126,13 +125,12 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
                   .related = facts.related,
                   .group_double_booking = policy.conflict_rules().group_double_booking(),
                   .ci_names = facts.ci_names};
-  ITSM_ASSIGN_OR_RETURN(
-      std::vector<v1::Change> others,
-      ChangeRepository::InSlot(txn, {.start = f.subject.slot.start,
-                                     .end = f.subject.slot.end,
-                                     .states = {v1::CHANGE_STATE_AUTHORISE,
-                                                v1::CHANGE_STATE_SCHEDULED,
-                                                v1::CHANGE_STATE_IMPLEMENT}}));
+  ITSM_ASSIGN_OR_RETURN(std::vector<v1::Change> others,
+                        ChangeRepository::InSlot(
+                            txn, {.start = f.subject.slot.start,
+                                  .end = f.subject.slot.end,
+                                  .states = {v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
+                                             v1::CHANGE_STATE_IMPLEMENT}}));
   for (const v1::Change& o : others) f.others.push_back(Planned(o));
   std::set<std::string> services(change.affected_service_ids().begin(),
                                  change.affected_service_ids().end());
@@ -163,8 +161,7 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
   } else {
     ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
   }
-  v1::Change change =
-      NewChange(request, tmpl ? &*tmpl : nullptr, caller.actor, workflow_.Now());
+  v1::Change change = NewChange(request, tmpl ? &*tmpl : nullptr, caller.actor, workflow_.Now());
   UseResolvedIds(facts, change);
   ITSM_ASSIGN_OR_RETURN(
       out, work.Create(
@@ -218,7 +215,8 @@ absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base:
   ChangeWork work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::Change current = stored;
         // Scheduling decides on the conflicts as they are now, not as they were found.
         if (request.target_state() == v1::CHANGE_STATE_SCHEDULED ||
@@ -228,9 +226,9 @@ absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base:
           ChangeWorkflow::SetConflicts(current, found);
         }
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Transition(current, request, policy));
-        return workflow_.Finish(stored, std::move(after),
-                                absl::StrCat("transition:", ChangeStateName(request.target_state())),
-                                caller.actor);
+        return workflow_.Finish(
+            stored, std::move(after),
+            absl::StrCat("transition:", ChangeStateName(request.target_state())), caller.actor);
       }));
   return absl::OkStatus();
 }
@@ -243,10 +241,12 @@ absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Cal
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
         if (!IsOpen(stored.state())) {
-          return absl::FailedPreconditionError("state: closed and cancelled changes keep their risk");
+          return absl::FailedPreconditionError(
+              "state: closed and cancelled changes keep their risk");
         }
         if (stored.type() == v1::CHANGE_TYPE_STANDARD && !request.risk_answers().empty()) {
           return absl::FailedPreconditionError(
@@ -277,7 +277,8 @@ absl::Status ChangeManagement::Schedule(storage::Transaction& txn, const base::C
   ChangeWork work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Schedule(stored, request));
         ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
                               ConflictsNow(txn, after, policy, facts));
@@ -293,7 +294,8 @@ absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Cal
   ITSM_RETURN_IF_ERROR(workflow_.ValidateDecision(request));
   ChangeWork work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::ApprovalVote vote;
         ITSM_ASSIGN_OR_RETURN(v1::Change after,
                               workflow_.Decide(stored, request, caller.actor, vote));
@@ -310,7 +312,8 @@ absl::Status ChangeManagement::Override(storage::Transaction& txn, const base::C
   ITSM_RETURN_IF_ERROR(workflow_.ValidateOverride(request));
   ChangeWork work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(stored, request, caller.actor));
         return workflow_.Finish(stored, std::move(after), "override_conflicts", caller.actor);
       }));
@@ -325,10 +328,11 @@ absl::Status ChangeManagement::AddTask(storage::Transaction& txn, const base::Ca
   v1::ChangeTask task;
   ITSM_ASSIGN_OR_RETURN(
       *out.mutable_change(),
-      work.Modify(request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
-        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.AddTask(stored, request, task));
-        return workflow_.Finish(stored, std::move(after), "add_task", caller.actor);
-      }));
+      work.Modify(
+          request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.AddTask(stored, request, task));
+            return workflow_.Finish(stored, std::move(after), "add_task", caller.actor);
+          }));
   *out.mutable_task() = std::move(task);
   return absl::OkStatus();
 }
@@ -341,10 +345,11 @@ absl::Status ChangeManagement::UpdateTask(storage::Transaction& txn, const base:
   v1::ChangeTask task;
   ITSM_ASSIGN_OR_RETURN(
       *out.mutable_change(),
-      work.Modify(request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
-        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.UpdateTask(stored, request, task));
-        return workflow_.Finish(stored, std::move(after), "update_task", caller.actor);
-      }));
+      work.Modify(
+          request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.UpdateTask(stored, request, task));
+            return workflow_.Finish(stored, std::move(after), "update_task", caller.actor);
+          }));
   *out.mutable_task() = std::move(task);
   return absl::OkStatus();
 }
@@ -376,9 +381,9 @@ absl::Status ChangeManagement::History(storage::Transaction& txn,
   } else if (!absl::IsNotFound(change.status())) {
     return change.status();
   }
-  ITSM_ASSIGN_OR_RETURN(records::AuditPage page,
-                        records::AuditTrail::Read(txn, kGetChangeHistory, request, record_id,
-                                                  request.page()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetChangeHistory, request, record_id, request.page()));
   for (auto& e : page.entries) *out.add_entries() = std::move(e);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();

@@ -84,8 +84,7 @@ class ChangeManagement {
  private:
   // The risk of `change` as it is now: its template's for a standard change, else the
   // questionnaire, the CMDB facts and the recent outcomes on its CIs.
-  absl::StatusOr<v1::RiskAssessment> AssessNow(storage::Transaction& txn,
-                                               const v1::Change& change,
+  absl::StatusOr<v1::RiskAssessment> AssessNow(storage::Transaction& txn, const v1::Change& change,
                                                const v1::ChangePolicy& policy,
                                                const CmdbFacts& facts) const;
   // The conflicts of `change`'s planned slot now (none without a slot).

@@ -40,8 +40,7 @@ v1::ChangePolicy DefaultChangePolicy() {
               {{"no", 0}, {"partial", 2}, {"full", 4}});
   AddQuestion(p, "backout", "Can the change be backed out?",
               {{"tested", 0}, {"untested", 2}, {"no", 4}});
-  AddQuestion(p, "tested", "Was the change tested in a test environment?",
-              {{"yes", 0}, {"no", 3}});
+  AddQuestion(p, "tested", "Was the change tested in a test environment?", {{"yes", 0}, {"no", 3}});
   AddQuestion(p, "experience", "Has this kind of change been done before?",
               {{"often", 0}, {"rarely", 1}, {"never", 2}});
   v1::RiskWeights* w = p.mutable_risk_weights();
@@ -101,15 +100,14 @@ absl::Status CheckChangePolicy(const v1::ChangePolicy& p) {
     return absl::InvalidArgumentError(
         "policy.risk_weights.criticality: four weights (LOW, MEDIUM, HIGH, CRITICAL) or none");
   }
-  for (double v : {w.per_business_service(), w.failure_rate(), w.medium_threshold(),
-                   w.high_threshold()}) {
+  for (double v :
+       {w.per_business_service(), w.failure_rate(), w.medium_threshold(), w.high_threshold()}) {
     if (v < 0 || v > 1000) {
       return absl::InvalidArgumentError("policy.risk_weights: weights and thresholds are 0..1000");
     }
   }
   if (w.high_threshold() < w.medium_threshold()) {
-    return absl::InvalidArgumentError(
-        "policy.risk_weights.high_threshold: below medium_threshold");
+    return absl::InvalidArgumentError("policy.risk_weights.high_threshold: below medium_threshold");
   }
   if (w.max_counted_services() < 0 || w.max_counted_services() > 200) {
     return absl::InvalidArgumentError("policy.risk_weights.max_counted_services: 0..200");

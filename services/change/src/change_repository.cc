@@ -12,6 +12,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/record_change.h"
 #include "itsm/storage/errors.h"
 #include "services/change/src/change_policy.h"
 
@@ -24,11 +25,7 @@ constexpr char kListChanges[] = "itsm.change.v1.ChangeService/ListChanges";
 
 template <typename Record>
 absl::StatusOr<Record> Decode(const storage::Value& data, const char* what) {
-  Record record;
-  if (!record.ParseFromString(data.AsString())) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-  }
-  return record;
+  return records::DecodeStored<Record>(data.AsString(), what);
 }
 
 int64_t Micros(const google::protobuf::Timestamp& ts) {
@@ -48,9 +45,9 @@ absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
   std::set<std::string> cis(change.configuration_item_ids().begin(),
                             change.configuration_item_ids().end());
   for (const std::string& ci : cis) {
-    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO change_cis(change_id, ci_id) VALUES ($1, $2)",
-                                     {change.id(), ci})
-                             .status());
+    ITSM_RETURN_IF_ERROR(
+        txn.Execute("INSERT INTO change_cis(change_id, ci_id) VALUES ($1, $2)", {change.id(), ci})
+            .status());
   }
   std::set<std::string> services(change.affected_service_ids().begin(),
                                  change.affected_service_ids().end());
@@ -140,7 +137,8 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
   // takes until commit costs nothing that matters (the incident service needs sequences).
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet next,
-      txn.Query("UPDATE change_counters SET value = value + 1 WHERE name = 'change' RETURNING value"));
+      txn.Query(
+          "UPDATE change_counters SET value = value + 1 WHERE name = 'change' RETURNING value"));
   const int64_t seq = next.row(0)[0].AsInt();
   change.set_number(absl::StrFormat("CHG%07d", seq));
   const v1::Change& c = change;
@@ -167,21 +165,22 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
   const v1::Change& c = change;
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
-      txn.Execute("UPDATE changes SET type = $1, state = $2, risk_level = $3,"
-                  " assignment_group = $4, assignee = $5, template_id = $6,"
-                  " planned_start_us = $7, planned_end_us = $8, actual_end_us = $9, outcome = $10,"
-                  " update_time_us = $11, version = $12, data = $13"
-                  " WHERE id = $14 AND version = $15",
-                  {static_cast<int>(c.type()), static_cast<int>(c.state()),
-                   static_cast<int>(c.risk().level()), c.assignment_group(), c.assignee(),
-                   c.template_id(), MicrosOrZero(c.has_planned_start_time(), c.planned_start_time()),
-                   MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
-                   MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
-                   static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
-                   storage::Bytes{c.SerializeAsString()}, c.id(), expected_version}));
+      txn.Execute(
+          "UPDATE changes SET type = $1, state = $2, risk_level = $3,"
+          " assignment_group = $4, assignee = $5, template_id = $6,"
+          " planned_start_us = $7, planned_end_us = $8, actual_end_us = $9, outcome = $10,"
+          " update_time_us = $11, version = $12, data = $13"
+          " WHERE id = $14 AND version = $15",
+          {static_cast<int>(c.type()), static_cast<int>(c.state()),
+           static_cast<int>(c.risk().level()), c.assignment_group(), c.assignee(), c.template_id(),
+           MicrosOrZero(c.has_planned_start_time(), c.planned_start_time()),
+           MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
+           MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
+           static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
+           storage::Bytes{c.SerializeAsString()}, c.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError(absl::StrCat("version: change ", change.number(),
-                                           " changed concurrently; read it again"));
+    return absl::AbortedError(
+        absl::StrCat("version: change ", change.number(), " changed concurrently; read it again"));
   }
   return WriteLinks(txn, change);
 }
@@ -191,7 +190,8 @@ absl::StatusOr<v1::Change> ChangeRepository::Get(storage::Transaction& txn,
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
       txn.Query("SELECT data FROM changes WHERE id = $1 OR number = $1", {id_or_number}));
-  if (rows.empty()) return absl::NotFoundError(absl::StrCat("id: no change \"", id_or_number, "\""));
+  if (rows.empty())
+    return absl::NotFoundError(absl::StrCat("id: no change \"", id_or_number, "\""));
   return Decode<v1::Change>(rows.row(0)[0], "change");
 }
 
@@ -230,24 +230,23 @@ absl::StatusOr<ChangePage> ChangeRepository::List(storage::Transaction& txn,
   if (!v1::RiskLevel_IsValid(request.risk_level())) {
     return absl::InvalidArgumentError("risk_level: unknown level");
   }
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT seq, data FROM changes"
-                " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
-                " AND ($2 = 0 OR (($2 >> type) & 1) = 1)"
-                " AND ($3 = '' OR assignment_group = $3)"
-                " AND ($4 = '' OR assignee = $4)"
-                " AND ($5 = '' OR EXISTS (SELECT 1 FROM change_cis c"
-                "      WHERE c.change_id = changes.id AND c.ci_id = $5))"
-                " AND ($6 = '' OR EXISTS (SELECT 1 FROM change_services s"
-                "      WHERE s.change_id = changes.id AND s.service_id = $6))"
-                " AND ($7 = 0 OR risk_level = $7)"
-                " AND ($8 = '' OR template_id = $8)"
-                " AND seq < $9 ORDER BY seq DESC LIMIT $10",
-                {state_mask, type_mask, request.assignment_group(), request.assignee(),
-                 request.configuration_item_id(), request.service_id(),
-                 static_cast<int>(request.risk_level()), request.template_id(), after_seq,
-                 page_size + 1}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT seq, data FROM changes"
+                                  " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+                                  " AND ($2 = 0 OR (($2 >> type) & 1) = 1)"
+                                  " AND ($3 = '' OR assignment_group = $3)"
+                                  " AND ($4 = '' OR assignee = $4)"
+                                  " AND ($5 = '' OR EXISTS (SELECT 1 FROM change_cis c"
+                                  "      WHERE c.change_id = changes.id AND c.ci_id = $5))"
+                                  " AND ($6 = '' OR EXISTS (SELECT 1 FROM change_services s"
+                                  "      WHERE s.change_id = changes.id AND s.service_id = $6))"
+                                  " AND ($7 = 0 OR risk_level = $7)"
+                                  " AND ($8 = '' OR template_id = $8)"
+                                  " AND seq < $9 ORDER BY seq DESC LIMIT $10",
+                                  {state_mask, type_mask, request.assignment_group(),
+                                   request.assignee(), request.configuration_item_id(),
+                                   request.service_id(), static_cast<int>(request.risk_level()),
+                                   request.template_id(), after_seq, page_size + 1}));
   ChangePage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   for (size_t i = 0; i < shown; ++i) {
@@ -326,25 +325,26 @@ absl::StatusOr<v1::ChangeTemplate> TemplateStore::Get(storage::Transaction& txn,
                                   "name_lower = $2",
                                   {id_or_name, absl::AsciiStrToLower(id_or_name)}));
   if (rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("template_id: no change template \"", id_or_name, "\""));
+    return absl::NotFoundError(
+        absl::StrCat("template_id: no change template \"", id_or_name, "\""));
   }
   return Decode<v1::ChangeTemplate>(rows.row(0)[0], "template");
 }
 
 absl::Status TemplateStore::Insert(storage::Transaction& txn, v1::ChangeTemplate& tmpl) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet taken,
-      txn.Query("SELECT id FROM change_templates WHERE name_lower = $1",
-                {absl::AsciiStrToLower(tmpl.name())}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet taken,
+                        txn.Query("SELECT id FROM change_templates WHERE name_lower = $1",
+                                  {absl::AsciiStrToLower(tmpl.name())}));
   if (!taken.empty()) {
     return absl::AlreadyExistsError(
         absl::StrCat("template.name: a template \"", tmpl.name(), "\" exists"));
   }
   return txn
-      .Execute("INSERT INTO change_templates(id, name_lower, active, version, data)"
-               " VALUES ($1, $2, $3, $4, $5)",
-               {tmpl.id(), absl::AsciiStrToLower(tmpl.name()), tmpl.active() ? 1 : 0,
-                tmpl.version(), storage::Bytes{tmpl.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO change_templates(id, name_lower, active, version, data)"
+          " VALUES ($1, $2, $3, $4, $5)",
+          {tmpl.id(), absl::AsciiStrToLower(tmpl.name()), tmpl.active() ? 1 : 0, tmpl.version(),
+           storage::Bytes{tmpl.SerializeAsString()}})
       .status();
 }
 
@@ -396,10 +396,11 @@ absl::StatusOr<v1::ChangeWindow> WindowStore::Get(storage::Transaction& txn,
 
 absl::Status WindowStore::Insert(storage::Transaction& txn, v1::ChangeWindow& window) {
   return txn
-      .Execute("INSERT INTO change_windows(id, name_lower, active, version, data)"
-               " VALUES ($1, $2, $3, $4, $5)",
-               {window.id(), absl::AsciiStrToLower(window.name()), window.active() ? 1 : 0,
-                window.version(), storage::Bytes{window.SerializeAsString()}})
+      .Execute(
+          "INSERT INTO change_windows(id, name_lower, active, version, data)"
+          " VALUES ($1, $2, $3, $4, $5)",
+          {window.id(), absl::AsciiStrToLower(window.name()), window.active() ? 1 : 0,
+           window.version(), storage::Bytes{window.SerializeAsString()}})
       .status();
 }
 
@@ -409,9 +410,8 @@ absl::Status WindowStore::Update(storage::Transaction& txn, const v1::ChangeWind
       int64_t changed,
       txn.Execute("UPDATE change_windows SET name_lower = $1, active = $2, version = $3,"
                   " data = $4 WHERE id = $5 AND version = $6",
-                  {absl::AsciiStrToLower(window.name()), window.active() ? 1 : 0,
-                   window.version(), storage::Bytes{window.SerializeAsString()}, window.id(),
-                   expected_version}));
+                  {absl::AsciiStrToLower(window.name()), window.active() ? 1 : 0, window.version(),
+                   storage::Bytes{window.SerializeAsString()}, window.id(), expected_version}));
   if (changed != 1) {
     return absl::AbortedError("version: the window changed concurrently; read it again");
   }
@@ -452,13 +452,15 @@ absl::Status PolicyStore::Update(storage::Transaction& txn, const v1::ChangePoli
   // stale version.
   absl::StatusOr<int64_t> changed =
       expected_version == 0
-          ? txn.Execute("INSERT INTO change_policy(id, version, data) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (id) DO NOTHING",
-                        {kPolicyId, policy.version(), storage::Bytes{policy.SerializeAsString()}})
-          : txn.Execute("UPDATE change_policy SET version = $1, data = $2"
-                        " WHERE id = $3 AND version = $4",
-                        {policy.version(), storage::Bytes{policy.SerializeAsString()}, kPolicyId,
-                         expected_version});
+          ? txn.Execute(
+                "INSERT INTO change_policy(id, version, data) VALUES ($1, $2, $3)"
+                " ON CONFLICT (id) DO NOTHING",
+                {kPolicyId, policy.version(), storage::Bytes{policy.SerializeAsString()}})
+          : txn.Execute(
+                "UPDATE change_policy SET version = $1, data = $2"
+                " WHERE id = $3 AND version = $4",
+                {policy.version(), storage::Bytes{policy.SerializeAsString()}, kPolicyId,
+                 expected_version});
   ITSM_RETURN_IF_ERROR(changed.status());
   if (*changed != 1) {
     return absl::AbortedError("policy.version: the policy changed concurrently; read it again");

@@ -9,10 +9,10 @@ using S = v1::ChangeState;
 using K = ChangeStep;
 using Transition = ChangeStateMachine::Transition;
 
-const std::vector<int> kStates = {
-    v1::CHANGE_STATE_NEW,       v1::CHANGE_STATE_ASSESS, v1::CHANGE_STATE_AUTHORISE,
-    v1::CHANGE_STATE_SCHEDULED, v1::CHANGE_STATE_IMPLEMENT, v1::CHANGE_STATE_REVIEW,
-    v1::CHANGE_STATE_CLOSED,    v1::CHANGE_STATE_CANCELLED};
+const std::vector<int> kStates = {v1::CHANGE_STATE_NEW,       v1::CHANGE_STATE_ASSESS,
+                                  v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
+                                  v1::CHANGE_STATE_IMPLEMENT, v1::CHANGE_STATE_REVIEW,
+                                  v1::CHANGE_STATE_CLOSED,    v1::CHANGE_STATE_CANCELLED};
 
 // The steps every type shares after approval, and cancellation from every open state.
 std::vector<Transition> WithCommonTail(std::vector<Transition> steps) {

@@ -24,12 +24,10 @@ constexpr int kMaxTasks = 50;
 constexpr int kMaxVotes = 260;
 
 // Fields each event owns; the rest of a change is announced by ChangeUpdated.
-const std::set<std::string> kStateFields = {"state",          "actual_start_time",
-                                            "actual_end_time", "outcome",
-                                            "review_notes",   "close_notes"};
+const std::set<std::string> kStateFields = {"state",   "actual_start_time", "actual_end_time",
+                                            "outcome", "review_notes",      "close_notes"};
 const std::set<std::string> kScheduleFields = {"planned_start_time", "planned_end_time"};
-const std::set<std::string> kOverrideFields = {"conflict_override_reason",
-                                               "conflict_override_by"};
+const std::set<std::string> kOverrideFields = {"conflict_override_reason", "conflict_override_by"};
 
 const records::UpdatableFields& UpdatableChangeFields() {
   static const auto* fields = [] {
@@ -73,7 +71,8 @@ std::shared_ptr<Event> NewEvent(const v1::Change& after, const std::string& acto
 }
 
 std::string ConflictKey(const v1::Conflict& c) {
-  return absl::StrCat(c.kind(), "|", c.other_id(), "|", c.ci_id(), "|", absl::StrJoin(c.path(), ">"));
+  return absl::StrCat(c.kind(), "|", c.other_id(), "|", c.ci_id(), "|",
+                      absl::StrJoin(c.path(), ">"));
 }
 
 bool Approved(const v1::Approval& a) {
@@ -146,8 +145,8 @@ absl::Status ChangeWorkflow::ValidateDecision(const v1::DecideChangeApprovalRequ
 absl::Status ChangeWorkflow::ValidateSchedule(const v1::ScheduleChangeRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.id()));
   return CheckSlot(r.has_planned_start_time() ? &r.planned_start_time() : nullptr,
-                   r.has_planned_end_time() ? &r.planned_end_time() : nullptr,
-                   "planned_start_time", "planned_end_time", true);
+                   r.has_planned_end_time() ? &r.planned_end_time() : nullptr, "planned_start_time",
+                   "planned_end_time", true);
 }
 
 absl::Status ChangeWorkflow::ValidateOverride(const v1::OverrideChangeConflictsRequest& r) const {
@@ -207,8 +206,9 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
                                                       const v1::TransitionChangeRequest& request,
                                                       const v1::ChangePolicy& policy) const {
   ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
-  ITSM_ASSIGN_OR_RETURN(ChangeStep step, StateMachineFor(stored.type())
-                                             .Check(stored.state(), request.target_state()));
+  ITSM_ASSIGN_OR_RETURN(
+      ChangeStep step,
+      StateMachineFor(stored.type()).Check(stored.state(), request.target_state()));
   const absl::Time now = clock_.Now();
   v1::Change after = stored;
   after.set_state(request.target_state());
@@ -221,10 +221,10 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
       break;
     case ChangeStep::kSchedule:
       if (!Approved(stored.approval())) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "approval: the change is not approved (",
-            v1::ApprovalOutcome_Name(stored.approval().outcome()),
-            "); a rejected change cannot be scheduled"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("approval: the change is not approved (",
+                         v1::ApprovalOutcome_Name(stored.approval().outcome()),
+                         "); a rejected change cannot be scheduled"));
       }
       if (!stored.has_planned_start_time()) {
         return absl::FailedPreconditionError(
@@ -282,8 +282,9 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
                                                   v1::ApprovalVote& vote) const {
   ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
   if (stored.state() != v1::CHANGE_STATE_AUTHORISE) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state: decisions are taken in AUTHORISE, the change is ", ChangeStateName(stored.state())));
+    return absl::FailedPreconditionError(
+        absl::StrCat("state: decisions are taken in AUTHORISE, the change is ",
+                     ChangeStateName(stored.state())));
   }
   ITSM_RETURN_IF_ERROR(CheckVoter(stored.approval(), actor));
   if (stored.approval().votes_size() >= kMaxVotes) {
@@ -304,11 +305,12 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
   return after;
 }
 
-absl::StatusOr<v1::Change> ChangeWorkflow::Schedule(const v1::Change& stored,
-                                                    const v1::ScheduleChangeRequest& request) const {
+absl::StatusOr<v1::Change> ChangeWorkflow::Schedule(
+    const v1::Change& stored, const v1::ScheduleChangeRequest& request) const {
   ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
   if (stored.state() != v1::CHANGE_STATE_NEW && stored.state() != v1::CHANGE_STATE_ASSESS &&
-      stored.state() != v1::CHANGE_STATE_AUTHORISE && stored.state() != v1::CHANGE_STATE_SCHEDULED) {
+      stored.state() != v1::CHANGE_STATE_AUTHORISE &&
+      stored.state() != v1::CHANGE_STATE_SCHEDULED) {
     return absl::FailedPreconditionError(absl::StrCat(
         "state: the slot of a change in ", ChangeStateName(stored.state()), " is history"));
   }
@@ -397,19 +399,11 @@ ChangeOutcome ChangeWorkflow::Created(const v1::Change& change, const std::strin
   return out;
 }
 
-ChangeOutcome ChangeWorkflow::Finish(const v1::Change& before, v1::Change after,
-                                     std::string action, const std::string& actor,
+ChangeOutcome ChangeWorkflow::Finish(const v1::Change& before, v1::Change after, std::string action,
+                                     const std::string& actor,
                                      const std::optional<v1::ApprovalVote>& vote) const {
-  ChangeOutcome out;
-  out.action = std::move(action);
-  out.changes = records::DiffFields(before, after);
-  if (out.changes.empty()) {
-    out.after = before;
-    return out;
-  }
-  after.set_version(before.version() + 1);
-  *after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
-  out.after = std::move(after);
+  ChangeOutcome out = records::Versioned(before, std::move(after), std::move(action), clock_.Now());
+  if (!out.changed()) return out;
   const v1::Change& a = out.after;
   std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state;
   for (const auto& c : out.changes) {

@@ -35,8 +35,8 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   }
   facts.consulted = true;
   for (int i = 0; i < service_ids.size(); ++i) {
-    ITSM_ASSIGN_OR_RETURN(CiInfo info,
-                          Resolve(*cmdb, service_ids[i], absl::StrCat(services_field, "[", i, "]")));
+    ITSM_ASSIGN_OR_RETURN(
+        CiInfo info, Resolve(*cmdb, service_ids[i], absl::StrCat(services_field, "[", i, "]")));
     facts.business_services.push_back({info.id, info.name, info.criticality});
     facts.service_ids.push_back(info.id);
   }

@@ -19,8 +19,7 @@ absl::Status Translate(const grpc::Status& status, const std::string& id) {
     return absl::NotFoundError(absl::StrCat("no CI \"", id, "\" in the configuration service"));
   }
   return absl::UnavailableError(
-      absl::StrCat("the configuration service did not answer (", status.error_code(),
-                   "); retry"));
+      absl::StrCat("the configuration service did not answer (", status.error_code(), "); retry"));
 }
 
 }  // namespace

@@ -38,17 +38,18 @@ class CmdbView {
   virtual absl::StatusOr<CiInfo> Describe(const std::string& id) = 0;
   // CIs reached from `id` within `depth` relationships, downstream or upstream, only of
   // `class_names` (and subclasses) when given.
-  virtual absl::StatusOr<std::vector<ReachedCi>> Reach(const std::string& id, bool downstream,
-                                                       int depth,
-                                                       const std::vector<std::string>& class_names) = 0;
+  virtual absl::StatusOr<std::vector<ReachedCi>> Reach(
+      const std::string& id, bool downstream, int depth,
+      const std::vector<std::string>& class_names) = 0;
 };
 
 class GrpcCmdbView final : public CmdbView {
  public:
   GrpcCmdbView(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
   absl::StatusOr<CiInfo> Describe(const std::string& id) override;
-  absl::StatusOr<std::vector<ReachedCi>> Reach(const std::string& id, bool downstream, int depth,
-                                               const std::vector<std::string>& class_names) override;
+  absl::StatusOr<std::vector<ReachedCi>> Reach(
+      const std::string& id, bool downstream, int depth,
+      const std::vector<std::string>& class_names) override;
 
  private:
   std::unique_ptr<config::v1::ConfigurationService::Stub> stub_ = {};

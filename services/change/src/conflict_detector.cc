@@ -65,7 +65,8 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
   }
   std::set<std::string> seen_others;
   for (const PlannedChange& other : f.others) {
-    if (other.id == me.id || !other.slot.Overlaps(me.slot) || !seen_others.insert(other.id).second) {
+    if (other.id == me.id || !other.slot.Overlaps(me.slot) ||
+        !seen_others.insert(other.id).second) {
       continue;
     }
     const std::string when = absl::StrCat(other.number, " (", Slot(other.slot), ")");
@@ -77,10 +78,10 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
       } else if (auto r = related.find(ci); r != related.end()) {
         std::vector<std::string> path;
         for (const std::string& step : r->second->path) path.push_back(NameOf(f, step));
-        v1::Conflict c = With(v1::CONFLICT_KIND_DEPENDENT_CI, other, r->second->from_ci_id,
-                              absl::StrCat("CI ", NameOf(f, r->second->from_ci_id),
-                                           " is related to ", NameOf(f, ci), " (",
-                                           absl::StrJoin(path, " -> "), "), changed by ", when));
+        v1::Conflict c = With(
+            v1::CONFLICT_KIND_DEPENDENT_CI, other, r->second->from_ci_id,
+            absl::StrCat("CI ", NameOf(f, r->second->from_ci_id), " is related to ", NameOf(f, ci),
+                         " (", absl::StrJoin(path, " -> "), "), changed by ", when));
         for (const std::string& step : r->second->path) c.add_path(step);
         out.push_back(std::move(c));
       }
@@ -91,8 +92,9 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
     }
     if (f.group_double_booking && !me.assignment_group.empty() &&
         other.assignment_group == me.assignment_group) {
-      out.push_back(With(v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED, other, "",
-                         absl::StrCat("group ", me.assignment_group, " is also assigned to ", when)));
+      out.push_back(
+          With(v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED, other, "",
+               absl::StrCat("group ", me.assignment_group, " is also assigned to ", when)));
     }
   }
   std::vector<Interval> maintenance;
@@ -108,7 +110,8 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
       v1::Conflict c;
       c.set_kind(v1::CONFLICT_KIND_BLACKOUT_WINDOW);
       c.set_other_id(w.window.id());
-      c.set_reason(absl::StrCat("inside blackout window \"", w.window.name(), "\" (", Slot(o), ")"));
+      c.set_reason(
+          absl::StrCat("inside blackout window \"", w.window.name(), "\" (", Slot(o), ")"));
       out.push_back(std::move(c));
       break;
     }

@@ -19,7 +19,8 @@ std::string Stamp(const google::protobuf::Timestamp& t) {
 // control characters were refused at the edge.
 std::string Escape(const std::string& text) {
   return absl::StrReplaceAll(
-      text, {{"\\", "\\\\"}, {";", "\\;"}, {",", "\\,"}, {"\r\n", "\\n"}, {"\n", "\\n"}, {"\r", ""}});
+      text,
+      {{"\\", "\\\\"}, {";", "\\;"}, {",", "\\,"}, {"\r\n", "\\n"}, {"\n", "\\n"}, {"\r", ""}});
 }
 
 // Content lines longer than 75 octets are folded: CRLF and a space, never inside a UTF-8
@@ -46,10 +47,10 @@ std::string ToICalendar(const v1::GetChangeCalendarResponse& calendar, absl::Tim
   AddLine(out, "PRODID:-//itsm//change calendar//EN");
   AddLine(out, "CALSCALE:GREGORIAN");
   for (const v1::Change& c : calendar.changes()) {
-    std::string description = absl::StrCat(
-        v1::ChangeType_Name(c.type()), ", ", ChangeStateName(c.state()), ", risk ",
-        v1::RiskLevel_Name(c.risk().level()), ", group ", c.assignment_group(), ", assignee ",
-        c.assignee());
+    std::string description =
+        absl::StrCat(v1::ChangeType_Name(c.type()), ", ", ChangeStateName(c.state()), ", risk ",
+                     v1::RiskLevel_Name(c.risk().level()), ", group ", c.assignment_group(),
+                     ", assignee ", c.assignee());
     for (const v1::Conflict& k : c.conflicts()) {
       absl::StrAppend(&description, "\nconflict ", v1::ConflictKind_Name(k.kind()), ": ",
                       k.reason());
@@ -72,9 +73,9 @@ std::string ToICalendar(const v1::GetChangeCalendarResponse& calendar, absl::Tim
     AddLine(out, absl::StrCat("DTSTAMP:", Stamp(now)));
     AddLine(out, absl::StrCat("DTSTART:", Stamp(w.start_time())));
     AddLine(out, absl::StrCat("DTEND:", Stamp(w.end_time())));
-    AddLine(out, absl::StrCat("SUMMARY:",
-                              Escape(absl::StrCat(blackout ? "Blackout: " : "Maintenance: ",
-                                                  w.name()))));
+    AddLine(out, absl::StrCat(
+                     "SUMMARY:",
+                     Escape(absl::StrCat(blackout ? "Blackout: " : "Maintenance: ", w.name()))));
     AddLine(out, absl::StrCat("CATEGORIES:", blackout ? "BLACKOUT" : "MAINTENANCE"));
     AddLine(out, "TRANSP:TRANSPARENT");
     AddLine(out, "END:VEVENT");

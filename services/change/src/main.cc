@@ -39,8 +39,7 @@ int main(int argc, char** argv) {
   if (const std::string address = rt.config().GetString("configuration_address");
       !address.empty()) {
     cmdb = std::make_unique<change::GrpcCmdbView>(
-        rt.ChannelTo(address),
-        absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
+        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
   } else {
     runtime::log::Warn(
         "configuration_address is empty: CIs are not checked, and neither CMDB risk nor "

@@ -42,8 +42,9 @@ absl::Status CheckAnswers(const v1::ChangePolicy& policy,
   std::set<std::string> answered;
   for (int i = 0; i < answers.size(); ++i) {
     const v1::RiskAnswer& a = answers[i];
-    const auto q = std::find_if(policy.questions().begin(), policy.questions().end(),
-                                [&](const v1::RiskQuestion& q) { return q.id() == a.question_id(); });
+    const auto q =
+        std::find_if(policy.questions().begin(), policy.questions().end(),
+                     [&](const v1::RiskQuestion& q) { return q.id() == a.question_id(); });
     if (q == policy.questions().end()) {
       return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "].question_id: no question \"",
                                                      a.question_id(), "\" in the change policy"));
@@ -52,8 +53,9 @@ absl::Status CheckAnswers(const v1::ChangePolicy& policy,
       return absl::InvalidArgumentError(
           absl::StrCat(field, "[", i, "].question_id: \"", a.question_id(), "\" answered twice"));
     }
-    const bool known = std::any_of(q->answers().begin(), q->answers().end(),
-                                   [&](const v1::RiskAnswerOption& o) { return o.id() == a.answer_id(); });
+    const bool known =
+        std::any_of(q->answers().begin(), q->answers().end(),
+                    [&](const v1::RiskAnswerOption& o) { return o.id() == a.answer_id(); });
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "].answer_id: question \"",
                                                      a.question_id(), "\" has no answer \"",
@@ -89,11 +91,10 @@ v1::RiskAssessment AssessRisk(const v1::ChangePolicy& policy, const RiskInputs& 
   std::vector<ReachedService> services = in.business_services;
   std::sort(services.begin(), services.end(),
             [](const ReachedService& a, const ReachedService& b) { return a.id < b.id; });
-  services.erase(std::unique(services.begin(), services.end(),
-                             [](const ReachedService& a, const ReachedService& b) {
-                               return a.id == b.id;
-                             }),
-                 services.end());
+  services.erase(
+      std::unique(services.begin(), services.end(),
+                  [](const ReachedService& a, const ReachedService& b) { return a.id == b.id; }),
+      services.end());
   for (const ReachedService& s : services) out.add_business_service_ids(s.id);
   const int counted =
       std::min(static_cast<int>(services.size()), std::max(0, w.max_counted_services()));
@@ -108,14 +109,13 @@ v1::RiskAssessment AssessRisk(const v1::ChangePolicy& policy, const RiskInputs& 
     if (most == nullptr || s.criticality > most->criticality) most = &s;
   }
   if (most != nullptr && most->criticality > 0 && most->criticality <= w.criticality_size()) {
-    AddFactor(out, "business_services.criticality",
-              absl::StrCat("most critical service reached: ",
-                           most->name.empty() ? most->id : most->name, " (",
-                           CriticalityName(most->criticality), ")"),
-              w.criticality(most->criticality - 1));
+    AddFactor(
+        out, "business_services.criticality",
+        absl::StrCat("most critical service reached: ", most->name.empty() ? most->id : most->name,
+                     " (", CriticalityName(most->criticality), ")"),
+        w.criticality(most->criticality - 1));
   } else {
-    AddFactor(out, "business_services.criticality", "no business service with a criticality",
-              0);
+    AddFactor(out, "business_services.criticality", "no business service with a criticality", 0);
   }
   // History: how often changes to these CIs went wrong lately.
   const double rate =

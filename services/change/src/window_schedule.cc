@@ -80,8 +80,8 @@ absl::Status CheckWindow(const v1::ChangeWindow& w, const std::string& field) {
     }
   }
   if (!ParseTime(w.start_local_time())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".start_local_time: must be HH:MM, got \"", w.start_local_time(), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".start_local_time: must be HH:MM, got \"", w.start_local_time(), "\""));
   }
   if (w.duration_minutes() < 1 || w.duration_minutes() > kMaxDurationMinutes) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".duration_minutes: must be 1..",

@@ -20,18 +20,21 @@ v1::Change ChangeOf(v1::ChangeType type, v1::RiskLevel risk) {
 
 TEST(Approvals, DefaultPolicyRoutesByTypeAndRisk) {
   const v1::ChangePolicy p = DefaultChangePolicy();
-  EXPECT_EQ(StartApproval(p, ChangeOf(v1::CHANGE_TYPE_STANDARD, v1::RISK_LEVEL_HIGH), kNow).outcome(),
-            v1::APPROVAL_OUTCOME_PRE_APPROVED);
+  EXPECT_EQ(
+      StartApproval(p, ChangeOf(v1::CHANGE_TYPE_STANDARD, v1::RISK_LEVEL_HIGH), kNow).outcome(),
+      v1::APPROVAL_OUTCOME_PRE_APPROVED);
   const v1::Approval ecab =
       StartApproval(p, ChangeOf(v1::CHANGE_TYPE_EMERGENCY, v1::RISK_LEVEL_LOW), kNow);
   EXPECT_EQ(ecab.policy_name(), "emergency: ECAB");
   EXPECT_EQ(ecab.levels(0).name(), "ECAB");
   EXPECT_TRUE(ecab.conflicts_need_override());
-  const v1::Approval cab = StartApproval(p, ChangeOf(v1::CHANGE_TYPE_NORMAL, v1::RISK_LEVEL_HIGH), kNow);
+  const v1::Approval cab =
+      StartApproval(p, ChangeOf(v1::CHANGE_TYPE_NORMAL, v1::RISK_LEVEL_HIGH), kNow);
   ASSERT_EQ(cab.levels_size(), 2);
   EXPECT_EQ(cab.levels(1).name(), "CAB");
   EXPECT_EQ(cab.outcome(), v1::APPROVAL_OUTCOME_PENDING);
-  const v1::Approval low = StartApproval(p, ChangeOf(v1::CHANGE_TYPE_NORMAL, v1::RISK_LEVEL_LOW), kNow);
+  const v1::Approval low =
+      StartApproval(p, ChangeOf(v1::CHANGE_TYPE_NORMAL, v1::RISK_LEVEL_LOW), kNow);
   EXPECT_EQ(low.levels_size(), 1);
   EXPECT_FALSE(low.conflicts_need_override());
 }
@@ -106,9 +109,8 @@ v1::ApprovalOutcome BruteForceLevel(const v1::ApprovalLevel& level,
     for (size_t i = 0; i < outstanding.size(); ++i) full[outstanding[i]] = (mask >> i) & 1;
     int yes = 0;
     for (const auto& [who, approve] : full) yes += approve;
-    const bool approved = level.rule() == v1::APPROVAL_RULE_ALL
-                              ? yes == level.approvers_size()
-                              : yes >= level.quorum();
+    const bool approved = level.rule() == v1::APPROVAL_RULE_ALL ? yes == level.approvers_size()
+                                                                : yes >= level.quorum();
     approving_completions += approved;
   }
   if (approving_completions == completions) return v1::APPROVAL_OUTCOME_APPROVED;

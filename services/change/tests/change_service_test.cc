@@ -52,8 +52,8 @@ class GraphCmdb final : public CmdbView {
       queue.pop_front();
       if (static_cast<int>(paths[at].size()) > depth) continue;
       for (const auto& [source, target] : edges_) {
-        const std::string& next = downstream ? (target == at ? source : "")
-                                             : (source == at ? target : "");
+        const std::string& next =
+            downstream ? (target == at ? source : "") : (source == at ? target : "");
         if (next.empty() || paths.contains(next)) continue;
         paths[next] = paths[at];
         paths[next].push_back(next);
@@ -264,9 +264,9 @@ TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview)
 
   const std::vector<std::string> types = EventTypes(a.id());
   EXPECT_EQ(types.front(), "ChangeCreated");
-  for (const char* expected : {"ChangeApprovalDecided", "ChangeScheduleChanged",
-                               "ChangeConflictsChanged", "ChangeConflictsOverridden",
-                               "ChangeStateChanged"}) {
+  for (const char* expected :
+       {"ChangeApprovalDecided", "ChangeScheduleChanged", "ChangeConflictsChanged",
+        "ChangeConflictsOverridden", "ChangeStateChanged"}) {
     EXPECT_NE(std::find(types.begin(), types.end(), expected), types.end()) << expected;
   }
   EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_CLOSED), 0);

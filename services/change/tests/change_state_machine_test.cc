@@ -19,12 +19,11 @@ std::map<int, std::set<int>> Expected(ChangeType type) {
     s.insert(CHANGE_STATE_CANCELLED);
     return s;
   };
-  std::map<int, std::set<int>> m = {
-      {CHANGE_STATE_SCHEDULED, with_cancel({CHANGE_STATE_IMPLEMENT})},
-      {CHANGE_STATE_IMPLEMENT, with_cancel({CHANGE_STATE_REVIEW})},
-      {CHANGE_STATE_REVIEW, with_cancel({CHANGE_STATE_CLOSED})},
-      {CHANGE_STATE_CLOSED, {}},
-      {CHANGE_STATE_CANCELLED, {}}};
+  std::map<int, std::set<int>> m = {{CHANGE_STATE_SCHEDULED, with_cancel({CHANGE_STATE_IMPLEMENT})},
+                                    {CHANGE_STATE_IMPLEMENT, with_cancel({CHANGE_STATE_REVIEW})},
+                                    {CHANGE_STATE_REVIEW, with_cancel({CHANGE_STATE_CLOSED})},
+                                    {CHANGE_STATE_CLOSED, {}},
+                                    {CHANGE_STATE_CANCELLED, {}}};
   switch (type) {
     case CHANGE_TYPE_STANDARD:
       m[CHANGE_STATE_NEW] = with_cancel({CHANGE_STATE_SCHEDULED});
@@ -82,7 +81,8 @@ TEST(ChangeStateMachine, StandardChangesSkipAssessAndAuthorise) {
   auto step = StateMachineFor(CHANGE_TYPE_STANDARD).Check(CHANGE_STATE_NEW, CHANGE_STATE_SCHEDULED);
   ASSERT_TRUE(step.ok());
   EXPECT_EQ(*step, ChangeStep::kSchedule);
-  EXPECT_FALSE(StateMachineFor(CHANGE_TYPE_NORMAL).Check(CHANGE_STATE_NEW, CHANGE_STATE_SCHEDULED).ok());
+  EXPECT_FALSE(
+      StateMachineFor(CHANGE_TYPE_NORMAL).Check(CHANGE_STATE_NEW, CHANGE_STATE_SCHEDULED).ok());
 }
 
 }  // namespace

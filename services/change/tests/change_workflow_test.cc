@@ -71,7 +71,8 @@ TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeS
   ASSERT_TRUE(rejected.ok()) << rejected.status();
   EXPECT_EQ(rejected->approval().outcome(), v1::APPROVAL_OUTCOME_REJECTED);
   *rejected->mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
-  auto scheduled = workflow_.Transition(*rejected, To(*rejected, v1::CHANGE_STATE_SCHEDULED), policy_);
+  auto scheduled =
+      workflow_.Transition(*rejected, To(*rejected, v1::CHANGE_STATE_SCHEDULED), policy_);
   EXPECT_EQ(scheduled.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(scheduled.status().message().find("rejected"), std::string::npos);
 }

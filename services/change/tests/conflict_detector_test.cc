@@ -14,8 +14,8 @@ absl::Time At(int minute) { return kT0 + absl::Minutes(minute); }
 
 PlannedChange Planned(std::string id, int from, int to, std::vector<std::string> cis,
                       std::string assignee = "", std::string group = "") {
-  return {id, "CHG-" + id, {At(from), At(to)}, std::move(cis), std::move(group),
-          std::move(assignee)};
+  return {
+      id, "CHG-" + id, {At(from), At(to)}, std::move(cis), std::move(group), std::move(assignee)};
 }
 
 std::set<std::tuple<int, std::string, std::string>> Keys(const std::vector<v1::Conflict>& cs) {
@@ -31,11 +31,10 @@ TEST(ConflictDetector, SameCiDependentCiAndPeople) {
               Planned("c", 90, 95, {"app"}, "ann"), Planned("d", 110, 200, {"x"}, "", "dba")};
   f.related = {{"app", "db", {"db", "app"}}};
   auto found = DetectConflicts(f);
-  EXPECT_EQ(Keys(found),
-            (std::set<std::tuple<int, std::string, std::string>>{
-                {v1::CONFLICT_KIND_SAME_CI, "a", "db"},
-                {v1::CONFLICT_KIND_DEPENDENT_CI, "c", "db"},
-                {v1::CONFLICT_KIND_ASSIGNEE_DOUBLE_BOOKED, "c", ""}}));
+  EXPECT_EQ(Keys(found), (std::set<std::tuple<int, std::string, std::string>>{
+                             {v1::CONFLICT_KIND_SAME_CI, "a", "db"},
+                             {v1::CONFLICT_KIND_DEPENDENT_CI, "c", "db"},
+                             {v1::CONFLICT_KIND_ASSIGNEE_DOUBLE_BOOKED, "c", ""}}));
   for (const auto& c : found) {
     if (c.kind() == v1::CONFLICT_KIND_DEPENDENT_CI) {
       ASSERT_EQ(c.path_size(), 2);
@@ -117,7 +116,8 @@ std::set<std::tuple<int, std::string, std::string>> Reference(const ConflictFact
     }
     uncovered |= !covered;
   }
-  if (any_maintenance && uncovered) out.insert({v1::CONFLICT_KIND_OUTSIDE_MAINTENANCE_WINDOW, "", ""});
+  if (any_maintenance && uncovered)
+    out.insert({v1::CONFLICT_KIND_OUTSIDE_MAINTENANCE_WINDOW, "", ""});
   return out;
 }
 
@@ -141,8 +141,8 @@ TEST(ConflictDetector, EqualsMinuteByMinuteReferenceOnRandomSchedules) {
   for (int round = 0; round < 2000; ++round) {
     ConflictFacts f;
     auto [s, e] = slot();
-    f.subject = Planned("me", s, std::min(e, horizon), some_cis(), people[rng() % 3],
-                        people[rng() % 3]);
+    f.subject =
+        Planned("me", s, std::min(e, horizon), some_cis(), people[rng() % 3], people[rng() % 3]);
     f.group_double_booking = rng() % 2;
     const int others = static_cast<int>(rng() % 12);
     for (int i = 0; i < others; ++i) {

@@ -30,8 +30,8 @@ TEST(RiskAssessor, NoAnswersNoCmdbIsLow) {
 
 TEST(RiskAssessor, EveryFactorExplainsItsContributionAndTheyAddUp) {
   RiskInputs in;
-  *in.answers.Add() = Answer("outage", "full");        // 4
-  *in.answers.Add() = Answer("tested", "no");          // 3
+  *in.answers.Add() = Answer("outage", "full");  // 4
+  *in.answers.Add() = Answer("tested", "no");    // 3
   in.business_services = {{"s1", "billing", 4}, {"s2", "mail", 2}, {"s1", "billing", 4}};
   in.recent_changes = 4;
   in.recent_failures = 1;  // rate 0.25 * 4 = 1
