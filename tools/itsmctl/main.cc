@@ -28,6 +28,14 @@ commands:
   problem create --title T | get|history <id> | list|known-errors [--search TEXT]
   problem update <id> [--root-cause R] [--workaround W] | investigate|known-error|close|cancel <id>
   problem resolve <id> --code C --notes N [--with-incidents]
+  change create (--template T | [--type normal|emergency] --title T) [--ci ID]... [--service ID]...
+           [--group G] [--assignee A] [--answer question=answer]... [--start T --end T]
+  change get|history <id> | change list [--state S]... [--ci ID] [--service ID] [--group G]
+  change assess <id> [--answer question=answer]... | approve|reject <id> [--comment C]
+  change schedule <id> --start RFC3339 --end RFC3339 | override <id> --reason R
+  change move <id> assess|authorise|scheduled|implement|review|closed|cancelled
+           [--outcome successful|successful_with_issues|failed|backed_out] [--review R]
+  change calendar|ics --from RFC3339 --to RFC3339 [--service ID] [--ci ID] [--group G]
   ci class list [--page-size N] | get <name> | create --name N [--parent P] [--abstract]
            [--attr name:string|int|bool|date|enum|reference[:required][:enum=a|b][:ref=class]]...
   ci create --class C --name N [--status planned|in_build|live] [--group G]
@@ -140,6 +148,8 @@ int main(int argc, char** argv) {
     status = itsm::ctl::RunEvents(ctx, args);
   } else if (command == "outbox") {
     status = itsm::ctl::RunOutbox(ctx, args);
+  } else if (command == "change") {
+    status = itsm::ctl::RunChange(ctx, args);
   } else if (command == "sla") {
     status = itsm::ctl::RunSla(ctx, args);
   } else if (command == "ci") {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "services/change/src/change_service_info.h"
 #include "services/configuration/src/configuration_service_info.h"
 #include "services/gateway/src/gateway_service_info.h"
 #include "services/incident/src/incident_service_info.h"
@@ -25,9 +26,9 @@ int Run(int argc, char** argv) {
   // Every service of the suite, in the order of docs/settings.md.
   return RunGeneratedDocTool(
       argc, argv, "itsm-settings-doc",
-      GenerateSections({incident::IncidentServiceInfo(), config::ConfigurationServiceInfo(),
-                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo(),
-                        gateway::GatewayServiceInfo()}),
+      GenerateSections({incident::IncidentServiceInfo(), change::ChangeServiceInfo(),
+                        config::ConfigurationServiceInfo(), sla::SlaServiceInfo(),
+                        sla_timer::SlaTimerServiceInfo(), gateway::GatewayServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

@@ -3,6 +3,7 @@
 // published (issue: an accepted calendar of 1.4 MB stopped a service's events for good).
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
+#include "itsm/change/v1/events.pb.h"
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/limits/field_limits.h"
@@ -16,6 +17,7 @@ TEST(EventSize, EveryEventTypeFitsTheOutboxAtItsFieldLimits) {
   int checked = 0;
   for (const google::protobuf::FileDescriptor* file :
        {incident::v1::IncidentCreated::descriptor()->file(),
+        change::v1::ChangeCreated::descriptor()->file(),
         config::v1::CiCreated::descriptor()->file(), sla::v1::SlaBreached::descriptor()->file()}) {
     for (int i = 0; i < file->message_type_count(); ++i) {
       const google::protobuf::Descriptor* event = file->message_type(i);

@@ -76,6 +76,16 @@ std::string RepeatedText(const Message& m, const FieldDescriptor* f) {
       items.push_back(absl::StrCat(r->GetRepeatedInt32(m, f, i)));
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
       items.push_back(absl::StrCat(r->GetRepeatedInt64(m, f, i)));
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      // Lists of records inside a record (a change's tasks, votes, conflicts): an edit inside
+      // one element is a change of the list, so each element is rendered whole.
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(r->GetRepeatedMessage(m, f, i), &json);
+      items.push_back(json);
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+      items.push_back(absl::StrCat(r->GetRepeatedDouble(m, f, i)));
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
+      items.push_back(r->GetRepeatedBool(m, f, i) ? "true" : "false");
     } else {
       items.push_back("?");
     }

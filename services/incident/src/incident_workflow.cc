@@ -253,16 +253,9 @@ IncidentOutcome IncidentWorkflow::Note(const v1::Incident& stored,
 IncidentOutcome IncidentWorkflow::Finish(const v1::Incident& before, v1::Incident after,
                                          std::string action, const std::string& actor,
                                          std::optional<TransitionKind> kind) const {
-  IncidentOutcome out;
-  out.action = std::move(action);
-  out.changes = records::DiffFields(before, after);
-  if (out.changes.empty()) {
-    out.after = before;
-    return out;
-  }
-  after.set_version(before.version() + 1);
-  *after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
-  out.after = std::move(after);
+  IncidentOutcome out =
+      records::Versioned(before, std::move(after), std::move(action), clock_.Now());
+  if (!out.changed()) return out;
   const v1::Incident& a = out.after;
 
   const bool priority_changed = before.priority() != a.priority();

@@ -59,16 +59,8 @@ template <typename Record>
 Outcome<Record> Finish(const Record& before, Record after, std::string action,
                        const base::Clock& clock, const std::set<std::string>& state_fields,
                        std::vector<std::string>& other, std::vector<std::string>& state) {
-  Outcome<Record> out;
-  out.action = std::move(action);
-  out.changes = records::DiffFields(before, after);
-  if (out.changes.empty()) {
-    out.after = before;
-    return out;
-  }
-  after.set_version(before.version() + 1);
-  *after.mutable_update_time() = base::ToProtoTimestamp(clock.Now());
-  out.after = std::move(after);
+  Outcome<Record> out =
+      records::Versioned(before, std::move(after), std::move(action), clock.Now());
   for (const auto& c : out.changes) {
     (state_fields.contains(c.field()) ? state : other).push_back(c.field());
   }

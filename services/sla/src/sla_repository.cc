@@ -8,6 +8,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/record_change.h"
 
 namespace itsm::sla {
 namespace {
@@ -17,11 +18,7 @@ constexpr int kMaxPageSize = 500;
 
 template <typename T>
 absl::StatusOr<T> Decode(const storage::Value& data, const char* what) {
-  T record;
-  if (!record.ParseFromString(data.AsString())) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-  }
-  return record;
+  return records::DecodeStored<T>(data.AsString(), what);
 }
 
 constexpr char kSchema[] = R"sql(

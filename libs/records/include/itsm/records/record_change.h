@@ -13,10 +13,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "itsm/base/caller.h"
+#include "itsm/base/time_util.h"
 #include "itsm/common/v1/common.pb.h"
+#include "itsm/records/record_diff.h"
 #include "itsm/storage/database.h"
 
 namespace itsm::records {
@@ -32,6 +35,12 @@ struct Change {
   // A write that changes nothing is not a change: no version, no audit entry, no event.
   bool changed() const { return !changes.empty(); }
 };
+
+// The change from `before` to the edited `after`: the field diff, and `after` at the next version
+// and updated at `now` — or, when no field differs, no change at all (`after` is `before`). The
+// caller adds the events that announce it.
+template <typename Record>
+Change<Record> Versioned(const Record& before, Record after, std::string action, absl::Time now);
 
 // Where a service's events go: its topic, and the CloudEvents source it names itself by.
 struct EventStream {
@@ -52,6 +61,32 @@ common::v1::AuditEntry AuditEntryFor(const base::Caller& caller, int64_t version
 // The stored version against the one the caller read: INVALID_ARGUMENT when none was given,
 // ABORTED "<field>: expected <stored>, found <given>" when stale.
 absl::Status CheckVersion(int64_t stored, int64_t given, const char* field = "version");
+
+// A record as a repository stored it (its serialised protobuf); DATA_LOSS "stored <what> does not
+// parse" when it does not.
+template <typename Record>
+absl::StatusOr<Record> DecodeStored(const std::string& bytes, const char* what) {
+  Record record;
+  if (!record.ParseFromString(bytes)) {
+    return absl::DataLossError(std::string("stored ") + what + " does not parse");
+  }
+  return record;
+}
+
+template <typename Record>
+Change<Record> Versioned(const Record& before, Record after, std::string action, absl::Time now) {
+  Change<Record> out;
+  out.action = std::move(action);
+  out.changes = DiffFields(before, after);
+  if (out.changes.empty()) {
+    out.after = before;
+    return out;
+  }
+  after.set_version(before.version() + 1);
+  *after.mutable_update_time() = base::ToProtoTimestamp(now);
+  out.after = std::move(after);
+  return out;
+}
 
 }  // namespace itsm::records
 

@@ -1,0 +1,176 @@
+#include "services/change/src/approvals.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::change {
+namespace {
+
+bool Matches(const v1::ApprovalPolicyMatch& match, const v1::Change& change) {
+  if (!match.types().empty() &&
+      std::find(match.types().begin(), match.types().end(), change.type()) == match.types().end()) {
+    return false;
+  }
+  if (match.min_risk() != v1::RISK_LEVEL_UNSPECIFIED && change.risk().level() < match.min_risk()) {
+    return false;
+  }
+  if (match.service_ids().empty()) return true;
+  for (const std::string& s : match.service_ids()) {
+    const auto& named = change.affected_service_ids();
+    const auto& reached = change.risk().business_service_ids();
+    if (std::find(named.begin(), named.end(), s) != named.end() ||
+        std::find(reached.begin(), reached.end(), s) != reached.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<v1::ApprovalVote> VotesAt(const v1::Approval& approval, int level) {
+  std::vector<v1::ApprovalVote> out;
+  for (const v1::ApprovalVote& v : approval.votes()) {
+    if (v.level() == level) out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+v1::ApprovalLevel DefaultLevel() {
+  v1::ApprovalLevel level;
+  level.set_name("change manager");
+  level.set_approver_role(common::v1::ROLE_CHANGE_MANAGER);
+  level.set_rule(v1::APPROVAL_RULE_ANY);
+  return level;
+}
+
+const v1::ApprovalPolicy* SelectApprovalPolicy(const v1::ChangePolicy& policy,
+                                               const v1::Change& change) {
+  if (change.type() == v1::CHANGE_TYPE_STANDARD) return nullptr;
+  for (const v1::ApprovalPolicy& p : policy.approval_policies()) {
+    if (Matches(p.match(), change)) return &p;
+  }
+  return nullptr;
+}
+
+v1::Approval StartApproval(const v1::ChangePolicy& policy, const v1::Change& change,
+                           absl::Time now) {
+  v1::Approval approval;
+  *approval.mutable_request_time() = base::ToProtoTimestamp(now);
+  if (change.type() == v1::CHANGE_TYPE_STANDARD) {
+    approval.set_policy_name("standard change (pre-approved)");
+    approval.set_outcome(v1::APPROVAL_OUTCOME_PRE_APPROVED);
+    *approval.mutable_decide_time() = base::ToProtoTimestamp(now);
+    return approval;
+  }
+  if (const v1::ApprovalPolicy* p = SelectApprovalPolicy(policy, change)) {
+    approval.set_policy_name(p->name());
+    *approval.mutable_levels() = p->levels();
+    approval.set_conflicts_need_override(p->conflicts_need_override());
+  } else {
+    approval.set_policy_name("default (change manager)");
+    *approval.add_levels() = DefaultLevel();
+  }
+  EvaluateApproval(approval);
+  if (approval.outcome() == v1::APPROVAL_OUTCOME_APPROVED) {
+    // A policy without levels approves at once.
+    *approval.mutable_decide_time() = base::ToProtoTimestamp(now);
+  }
+  return approval;
+}
+
+v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
+                                 const std::vector<v1::ApprovalVote>& votes) {
+  int approvals = 0;
+  int rejections = 0;
+  for (const v1::ApprovalVote& v : votes) {
+    (v.decision() == v1::APPROVAL_DECISION_APPROVE ? approvals : rejections)++;
+  }
+  const int electorate = level.approvers_size();
+  switch (level.rule()) {
+    case v1::APPROVAL_RULE_ALL:
+      if (rejections > 0) return v1::APPROVAL_OUTCOME_REJECTED;
+      return approvals >= electorate ? v1::APPROVAL_OUTCOME_APPROVED : v1::APPROVAL_OUTCOME_PENDING;
+    case v1::APPROVAL_RULE_QUORUM:
+      if (approvals >= level.quorum()) return v1::APPROVAL_OUTCOME_APPROVED;
+      if (rejections > electorate - level.quorum()) return v1::APPROVAL_OUTCOME_REJECTED;
+      return v1::APPROVAL_OUTCOME_PENDING;
+    default:  // ANY
+      if (votes.empty()) return v1::APPROVAL_OUTCOME_PENDING;
+      return votes.front().decision() == v1::APPROVAL_DECISION_APPROVE
+                 ? v1::APPROVAL_OUTCOME_APPROVED
+                 : v1::APPROVAL_OUTCOME_REJECTED;
+  }
+}
+
+void EvaluateApproval(v1::Approval& approval) {
+  if (approval.outcome() == v1::APPROVAL_OUTCOME_PRE_APPROVED) return;
+  for (int i = 0; i < approval.levels_size(); ++i) {
+    const v1::ApprovalOutcome level = LevelOutcome(approval.levels(i), VotesAt(approval, i));
+    approval.set_current_level(i);
+    if (level != v1::APPROVAL_OUTCOME_APPROVED) {
+      approval.set_outcome(level);
+      return;
+    }
+  }
+  approval.set_current_level(std::max(0, approval.levels_size() - 1));
+  approval.set_outcome(v1::APPROVAL_OUTCOME_APPROVED);
+}
+
+absl::Status CheckVoter(const v1::Approval& approval, const std::string& actor) {
+  if (approval.outcome() != v1::APPROVAL_OUTCOME_PENDING) {
+    return absl::FailedPreconditionError(absl::StrCat("decision: the approval is ",
+                                                      v1::ApprovalOutcome_Name(approval.outcome()),
+                                                      ", not pending"));
+  }
+  const int current = approval.current_level();
+  const v1::ApprovalLevel& level = approval.levels(current);
+  if (!level.approvers().empty() && std::find(level.approvers().begin(), level.approvers().end(),
+                                              actor) == level.approvers().end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("decision: ", actor, " is not an approver of level \"", level.name(), "\""));
+  }
+  for (const v1::ApprovalVote& v : approval.votes()) {
+    if (v.level() == current && v.approver() == actor) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("decision: ", actor, " already decided at level \"", level.name(), "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::string& field) {
+  if (policy.name().empty())
+    return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
+  for (int i = 0; i < policy.levels_size(); ++i) {
+    const v1::ApprovalLevel& l = policy.levels(i);
+    const std::string at = absl::StrCat(field, ".levels[", i, "]");
+    if (l.rule() == v1::APPROVAL_RULE_UNSPECIFIED || !v1::ApprovalRule_IsValid(l.rule())) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".rule: required (ANY, ALL or QUORUM)"));
+    }
+    if (l.approver_role() != common::v1::ROLE_CHANGE_MANAGER &&
+        l.approver_role() != common::v1::ROLE_CAB_MEMBER) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".approver_role: must be ROLE_CHANGE_MANAGER or ROLE_CAB_MEMBER"));
+    }
+    std::set<std::string> named(l.approvers().begin(), l.approvers().end());
+    if (named.size() != static_cast<size_t>(l.approvers_size()) || named.contains("")) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".approvers: empty or repeated entry"));
+    }
+    if (l.rule() != v1::APPROVAL_RULE_ANY && l.approvers().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".approvers: required for ALL and QUORUM (who counts)"));
+    }
+    if (l.rule() == v1::APPROVAL_RULE_QUORUM &&
+        (l.quorum() < 1 || l.quorum() > l.approvers_size())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".quorum: must be 1..", l.approvers_size(), ", got ", l.quorum()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::change

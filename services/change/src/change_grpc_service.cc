@@ -1,0 +1,223 @@
+#include "services/change/src/change_grpc_service.h"
+
+#include "itsm/servicedb/calls.h"
+
+namespace itsm::change {
+
+grpc::ServerUnaryReactor* ChangeGrpcService::CreateChange(grpc::CallbackServerContext* ctx,
+                                                          const v1::CreateChangeRequest* request,
+                                                          v1::CreateChangeResponse* response) {
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherForCreate(*request); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Create(txn, caller, *request, facts, *response->mutable_change());
+      },
+      [this, response] { apps_.metrics.ConflictsFound(response->change()); });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetChange(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetChangeRequest* request,
+                                                       v1::GetChangeResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.changes.Get(txn, *request, *response->mutable_change());
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ListChanges(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListChangesRequest* request,
+                                                         v1::ListChangesResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.changes.List(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChange(grpc::CallbackServerContext* ctx,
+                                                          const v1::UpdateChangeRequest* request,
+                                                          v1::UpdateChangeResponse* response) {
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherFor(request->change().id(), request); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Update(txn, caller, *request, facts, *response->mutable_change());
+      },
+      [this, response] { apps_.metrics.ConflictsFound(response->change()); });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::TransitionChange(
+    grpc::CallbackServerContext* ctx, const v1::TransitionChangeRequest* request,
+    v1::TransitionChangeResponse* response) {
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherFor(request->id(), nullptr); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Transition(txn, caller, *request, facts, *response->mutable_change());
+      },
+      [this, response] { apps_.metrics.ConflictsFound(response->change()); });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::AssessChange(grpc::CallbackServerContext* ctx,
+                                                          const v1::AssessChangeRequest* request,
+                                                          v1::AssessChangeResponse* response) {
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherFor(request->id(), nullptr); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Assess(txn, caller, *request, facts, *response->mutable_change());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::DecideChangeApproval(
+    grpc::CallbackServerContext* ctx, const v1::DecideChangeApprovalRequest* request,
+    v1::DecideChangeApprovalResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.changes.Decide(txn, caller, *request, *response->mutable_change());
+      },
+      [this, response] { apps_.metrics.ApprovalDecided(response->change()); });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ScheduleChange(
+    grpc::CallbackServerContext* ctx, const v1::ScheduleChangeRequest* request,
+    v1::ScheduleChangeResponse* response) {
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherFor(request->id(), nullptr); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Schedule(txn, caller, *request, facts, *response->mutable_change());
+      },
+      [this, response] { apps_.metrics.ConflictsFound(response->change()); });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::OverrideChangeConflicts(
+    grpc::CallbackServerContext* ctx, const v1::OverrideChangeConflictsRequest* request,
+    v1::OverrideChangeConflictsResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.changes.Override(txn, caller, *request, *response->mutable_change());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::AddChangeTask(grpc::CallbackServerContext* ctx,
+                                                           const v1::AddChangeTaskRequest* request,
+                                                           v1::AddChangeTaskResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.changes.AddTask(txn, caller, *request, *response);
+                               });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTask(
+    grpc::CallbackServerContext* ctx, const v1::UpdateChangeTaskRequest* request,
+    v1::UpdateChangeTaskResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.changes.UpdateTask(txn, caller, *request, *response);
+                               });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeHistory(
+    grpc::CallbackServerContext* ctx, const v1::GetChangeHistoryRequest* request,
+    v1::GetChangeHistoryResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.changes.History(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeTemplate(
+    grpc::CallbackServerContext* ctx, const v1::CreateChangeTemplateRequest* request,
+    v1::CreateChangeTemplateResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.catalogue.CreateTemplate(
+                                     txn, caller, *request, *response->mutable_template_());
+                               });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeTemplate(
+    grpc::CallbackServerContext* ctx, const v1::GetChangeTemplateRequest* request,
+    v1::GetChangeTemplateResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.catalogue.GetTemplate(txn, *request, *response->mutable_template_());
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeTemplates(
+    grpc::CallbackServerContext* ctx, const v1::ListChangeTemplatesRequest* request,
+    v1::ListChangeTemplatesResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.catalogue.ListTemplates(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTemplate(
+    grpc::CallbackServerContext* ctx, const v1::UpdateChangeTemplateRequest* request,
+    v1::UpdateChangeTemplateResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.catalogue.UpdateTemplate(
+                                     txn, caller, *request, *response->mutable_template_());
+                               });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetChangePolicy(
+    grpc::CallbackServerContext* ctx, const v1::GetChangePolicyRequest* request,
+    v1::GetChangePolicyResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.catalogue.GetPolicy(txn, *response->mutable_policy());
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangePolicy(
+    grpc::CallbackServerContext* ctx, const v1::UpdateChangePolicyRequest* request,
+    v1::UpdateChangePolicyResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.catalogue.UpdatePolicy(txn, caller, *request, *response->mutable_policy());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeWindow(
+    grpc::CallbackServerContext* ctx, const v1::CreateChangeWindowRequest* request,
+    v1::CreateChangeWindowResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.catalogue.CreateWindow(txn, caller, *request, *response->mutable_window());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeWindows(
+    grpc::CallbackServerContext* ctx, const v1::ListChangeWindowsRequest* request,
+    v1::ListChangeWindowsResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.catalogue.ListWindows(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeWindow(
+    grpc::CallbackServerContext* ctx, const v1::UpdateChangeWindowRequest* request,
+    v1::UpdateChangeWindowResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.catalogue.UpdateWindow(txn, caller, *request, *response->mutable_window());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeCalendar(
+    grpc::CallbackServerContext* ctx, const v1::GetChangeCalendarRequest* request,
+    v1::GetChangeCalendarResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.calendar.Get(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ExportChangeCalendar(
+    grpc::CallbackServerContext* ctx, const v1::ExportChangeCalendarRequest* request,
+    v1::ExportChangeCalendarResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.calendar.Export(txn, *request, *response);
+  });
+}
+
+}  // namespace itsm::change

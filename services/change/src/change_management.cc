@@ -1,0 +1,392 @@
+#include "services/change/src/change_management.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/audit_trail.h"
+#include "itsm/records/field_mask.h"
+#include "itsm/records/record_ids.h"
+#include "itsm/records/unit_of_work.h"
+#include "services/change/src/approvals.h"
+#include "services/change/src/change_factory.h"
+#include "services/change/src/change_policy.h"
+#include "services/change/src/change_repository.h"
+#include "services/change/src/conflict_detector.h"
+#include "services/change/src/risk_assessor.h"
+#include "services/change/src/window_schedule.h"
+
+namespace itsm::change {
+namespace {
+
+constexpr char kCreateChange[] = "itsm.change.v1.ChangeService/CreateChange";
+constexpr char kGetChangeHistory[] = "itsm.change.v1.ChangeService/GetChangeHistory";
+
+using ChangeWork = records::UnitOfWork<v1::Change, ChangeRepository>;
+
+// Fields whose change re-assesses the risk, and re-checks the conflicts.
+const std::set<std::string> kRiskInputs = {"affected_service_ids", "configuration_item_ids",
+                                           "risk_answers"};
+const std::set<std::string> kConflictInputs = {"affected_service_ids", "configuration_item_ids",
+                                               "assignment_group", "assignee"};
+
+bool MaskTouches(const google::protobuf::FieldMask& mask, const std::set<std::string>& fields) {
+  return std::any_of(mask.paths().begin(), mask.paths().end(),
+                     [&](const std::string& p) { return fields.contains(p); });
+}
+
+absl::StatusOr<v1::ChangePolicy> ReadPolicy(storage::Database& db) {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
+  return PolicyStore::Get(*txn);
+}
+
+// The request's ids replaced by the CMDB's canonical ones ("server/db-01" -> its UUID).
+void UseResolvedIds(const CmdbFacts& facts, v1::Change& change) {
+  change.mutable_affected_service_ids()->Assign(facts.service_ids.begin(), facts.service_ids.end());
+  change.mutable_configuration_item_ids()->Assign(facts.ci_ids.begin(), facts.ci_ids.end());
+}
+
+PlannedChange Planned(const v1::Change& c) {
+  return {c.id(),
+          c.number(),
+          {base::FromProtoTimestamp(c.planned_start_time()),
+           base::FromProtoTimestamp(c.planned_end_time())},
+          {c.configuration_item_ids().begin(), c.configuration_item_ids().end()},
+          c.assignment_group(),
+          c.assignee()};
+}
+
+}  // namespace
+
+const records::EventStream& ChangeEvents() {
+  static const records::EventStream kEvents{kChangeTopic, kEventSource};
+  return kEvents;
+}
+
+absl::StatusOr<CmdbFacts> ChangeManagement::GatherForCreate(
+    const v1::CreateChangeRequest& request) const {
+  ITSM_RETURN_IF_ERROR(ValidateCreate(request));
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, ReadPolicy(db_));
+  return GatherCmdbFacts(cmdb_, request.affected_service_ids(), request.configuration_item_ids(),
+                         policy.conflict_rules().dependency_depth(), "affected_service_ids",
+                         "configuration_item_ids");
+}
+
+absl::StatusOr<CmdbFacts> ChangeManagement::GatherFor(const std::string& change_id,
+                                                      const v1::UpdateChangeRequest* update) const {
+  ITSM_RETURN_IF_ERROR(records::CheckId(change_id, update ? "change.id" : "id"));
+  if (update != nullptr) ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(*update));
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  ITSM_ASSIGN_OR_RETURN(v1::Change stored, ChangeRepository::Get(*txn, change_id));
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(*txn));
+  txn.reset();  // no transaction held while the CMDB answers
+  v1::Change target = stored;
+  std::string prefix;
+  if (update != nullptr) {
+    records::ApplyUpdateMask(update->update_mask(), update->change(), target);
+    prefix = "change.";
+  }
+  return GatherCmdbFacts(cmdb_, target.affected_service_ids(), target.configuration_item_ids(),
+                         policy.conflict_rules().dependency_depth(),
+                         prefix + "affected_service_ids", prefix + "configuration_item_ids");
+}
+
+absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transaction& txn,
+                                                               const v1::Change& change,
+                                                               const v1::ChangePolicy& policy,
+                                                               const CmdbFacts& facts) const {
+  const absl::Time now = workflow_.Now();
+  if (change.type() == v1::CHANGE_TYPE_STANDARD) {
+    ITSM_ASSIGN_OR_RETURN(v1::ChangeTemplate tmpl, TemplateStore::Get(txn, change.template_id()));
+    return TemplateRisk(tmpl, policy.version(), now);
+  }
+  RiskInputs in{.answers = change.risk_answers(), .business_services = facts.business_services};
+  const absl::Duration lookback = absl::Hours(24) * policy.risk_weights().failure_lookback_days();
+  ITSM_ASSIGN_OR_RETURN(
+      FailureStats stats,
+      ChangeRepository::RecentOutcomes(
+          txn, {change.configuration_item_ids().begin(), change.configuration_item_ids().end()},
+          change.id(), now - lookback));
+  in.recent_changes = stats.changes;
+  in.recent_failures = stats.failures;
+  return AssessRisk(policy, in, now);
+}
+
+absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
+    storage::Transaction& txn, const v1::Change& change, const v1::ChangePolicy& policy,
+    const CmdbFacts& facts) const {
+  if (!change.has_planned_start_time() || !change.has_planned_end_time()) {
+    return std::vector<v1::Conflict>();
+  }
+  ConflictFacts f{.subject = Planned(change),
+                  .related = facts.related,
+                  .group_double_booking = policy.conflict_rules().group_double_booking(),
+                  .ci_names = facts.ci_names};
+  ITSM_ASSIGN_OR_RETURN(std::vector<v1::Change> others,
+                        ChangeRepository::InSlot(
+                            txn, {.start = f.subject.slot.start,
+                                  .end = f.subject.slot.end,
+                                  .states = {v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
+                                             v1::CHANGE_STATE_IMPLEMENT}}));
+  for (const v1::Change& o : others) f.others.push_back(Planned(o));
+  std::set<std::string> services(change.affected_service_ids().begin(),
+                                 change.affected_service_ids().end());
+  services.insert(change.risk().business_service_ids().begin(),
+                  change.risk().business_service_ids().end());
+  ITSM_ASSIGN_OR_RETURN(std::vector<v1::ChangeWindow> windows, WindowStore::List(txn, false));
+  for (v1::ChangeWindow& w : windows) {
+    if (!WindowCovers(w, services, facts.ci_classes)) continue;
+    std::vector<Interval> occurrences = Occurrences(w, f.subject.slot.start, f.subject.slot.end);
+    f.windows.push_back({std::move(w), std::move(occurrences)});
+  }
+  return DetectConflicts(f);
+}
+
+absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Caller& caller,
+                                      const v1::CreateChangeRequest& request,
+                                      const CmdbFacts& facts, v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(ValidateCreate(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  std::optional<v1::ChangeTemplate> tmpl;
+  if (!request.template_id().empty()) {
+    ITSM_ASSIGN_OR_RETURN(tmpl, TemplateStore::Get(txn, request.template_id()));
+    if (!tmpl->active()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("template_id: template \"", tmpl->name(), "\" is retired"));
+    }
+  } else {
+    ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
+  }
+  v1::Change change = NewChange(request, tmpl ? &*tmpl : nullptr, caller.actor, workflow_.Now());
+  UseResolvedIds(facts, change);
+  ITSM_ASSIGN_OR_RETURN(
+      out, work.Create(
+               records::IdempotentCallOf(kCreateChange, request), std::move(change),
+               [&](v1::Change& c) -> absl::Status {
+                 ITSM_ASSIGN_OR_RETURN(*c.mutable_risk(), AssessNow(txn, c, policy, facts));
+                 if (c.type() == v1::CHANGE_TYPE_STANDARD) {
+                   *c.mutable_approval() = StartApproval(policy, c, workflow_.Now());
+                 }
+                 ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                       ConflictsNow(txn, c, policy, facts));
+                 ChangeWorkflow::SetConflicts(c, found);
+                 return absl::OkStatus();
+               },
+               [&](const v1::Change& c) { return workflow_.Created(c, caller.actor); }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Caller& caller,
+                                      const v1::UpdateChangeRequest& request,
+                                      const CmdbFacts& facts, v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  ITSM_ASSIGN_OR_RETURN(
+      out, work.Modify(request.change().id(),
+                       [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+                         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request));
+                         const auto& mask = request.update_mask();
+                         if (MaskTouches(mask, kRiskInputs)) {
+                           ITSM_RETURN_IF_ERROR(
+                               CheckAnswers(policy, after.risk_answers(), "change.risk_answers"));
+                           UseResolvedIds(facts, after);
+                           ITSM_ASSIGN_OR_RETURN(*after.mutable_risk(),
+                                                 AssessNow(txn, after, policy, facts));
+                         }
+                         if (MaskTouches(mask, kConflictInputs)) {
+                           ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                                 ConflictsNow(txn, after, policy, facts));
+                           ChangeWorkflow::SetConflicts(after, found);
+                         }
+                         return workflow_.Finish(stored, std::move(after), "update", caller.actor);
+                       }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base::Caller& caller,
+                                          const v1::TransitionChangeRequest& request,
+                                          const CmdbFacts& facts, v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        v1::Change current = stored;
+        // Scheduling decides on the conflicts as they are now, not as they were found.
+        if (request.target_state() == v1::CHANGE_STATE_SCHEDULED ||
+            request.target_state() == v1::CHANGE_STATE_IMPLEMENT) {
+          ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                ConflictsNow(txn, current, policy, facts));
+          ChangeWorkflow::SetConflicts(current, found);
+        }
+        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Transition(current, request, policy));
+        return workflow_.Finish(
+            stored, std::move(after),
+            absl::StrCat("transition:", ChangeStateName(request.target_state())), caller.actor);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Caller& caller,
+                                      const v1::AssessChangeRequest& request,
+                                      const CmdbFacts& facts, v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
+        if (!IsOpen(stored.state())) {
+          return absl::FailedPreconditionError(
+              "state: closed and cancelled changes keep their risk");
+        }
+        if (stored.type() == v1::CHANGE_TYPE_STANDARD && !request.risk_answers().empty()) {
+          return absl::FailedPreconditionError(
+              "risk_answers: a standard change's risk is its template's");
+        }
+        v1::Change after = stored;
+        if (stored.type() != v1::CHANGE_TYPE_STANDARD) {
+          *after.mutable_risk_answers() = request.risk_answers();
+        }
+        UseResolvedIds(facts, after);
+        ITSM_ASSIGN_OR_RETURN(v1::RiskAssessment risk, AssessNow(txn, after, policy, facts));
+        // The instant alone is no change: an unchanged assessment writes nothing.
+        if (stored.has_risk()) {
+          v1::RiskAssessment same = risk;
+          *same.mutable_assess_time() = stored.risk().assess_time();
+          if (same.SerializeAsString() == stored.risk().SerializeAsString()) risk = same;
+        }
+        *after.mutable_risk() = std::move(risk);
+        return workflow_.Finish(stored, std::move(after), "assess", caller.actor);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Schedule(storage::Transaction& txn, const base::Caller& caller,
+                                        const v1::ScheduleChangeRequest& request,
+                                        const CmdbFacts& facts, v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateSchedule(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Schedule(stored, request));
+        ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                              ConflictsNow(txn, after, policy, facts));
+        ChangeWorkflow::SetConflicts(after, found);
+        return workflow_.Finish(stored, std::move(after), "schedule", caller.actor);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Caller& caller,
+                                      const v1::DecideChangeApprovalRequest& request,
+                                      v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateDecision(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        v1::ApprovalVote vote;
+        ITSM_ASSIGN_OR_RETURN(v1::Change after,
+                              workflow_.Decide(stored, request, caller.actor, vote));
+        const char* action =
+            request.decision() == v1::APPROVAL_DECISION_APPROVE ? "approve" : "reject";
+        return workflow_.Finish(stored, std::move(after), action, caller.actor, vote);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Override(storage::Transaction& txn, const base::Caller& caller,
+                                        const v1::OverrideChangeConflictsRequest& request,
+                                        v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateOverride(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(stored, request, caller.actor));
+        return workflow_.Finish(stored, std::move(after), "override_conflicts", caller.actor);
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::AddTask(storage::Transaction& txn, const base::Caller& caller,
+                                       const v1::AddChangeTaskRequest& request,
+                                       v1::AddChangeTaskResponse& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateAddTask(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  v1::ChangeTask task;
+  ITSM_ASSIGN_OR_RETURN(
+      *out.mutable_change(),
+      work.Modify(
+          request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.AddTask(stored, request, task));
+            return workflow_.Finish(stored, std::move(after), "add_task", caller.actor);
+          }));
+  *out.mutable_task() = std::move(task);
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::UpdateTask(storage::Transaction& txn, const base::Caller& caller,
+                                          const v1::UpdateChangeTaskRequest& request,
+                                          v1::UpdateChangeTaskResponse& out) const {
+  ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdateTask(request));
+  ChangeWork work(txn, caller, ChangeEvents());
+  v1::ChangeTask task;
+  ITSM_ASSIGN_OR_RETURN(
+      *out.mutable_change(),
+      work.Modify(
+          request.change_id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.UpdateTask(stored, request, task));
+            return workflow_.Finish(stored, std::move(after), "update_task", caller.actor);
+          }));
+  *out.mutable_task() = std::move(task);
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::Get(storage::Transaction& txn, const v1::GetChangeRequest& request,
+                                   v1::Change& out) const {
+  ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
+  ITSM_ASSIGN_OR_RETURN(out, ChangeRepository::Get(txn, request.id()));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::List(storage::Transaction& txn,
+                                    const v1::ListChangesRequest& request,
+                                    v1::ListChangesResponse& out) const {
+  ITSM_ASSIGN_OR_RETURN(ChangePage page, ChangeRepository::List(txn, request));
+  for (auto& c : page.changes) *out.add_changes() = std::move(c);
+  out.set_next_page_token(page.next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status ChangeManagement::History(storage::Transaction& txn,
+                                       const v1::GetChangeHistoryRequest& request,
+                                       v1::GetChangeHistoryResponse& out) const {
+  ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
+  // A change is named by id or number; templates, windows and the policy by id.
+  std::string record_id = request.id();
+  if (auto change = ChangeRepository::Get(txn, request.id()); change.ok()) {
+    record_id = change->id();
+  } else if (!absl::IsNotFound(change.status())) {
+    return change.status();
+  }
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetChangeHistory, request, record_id, request.page()));
+  for (auto& e : page.entries) *out.add_entries() = std::move(e);
+  out.set_next_page_token(page.next_page_token);
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::change

@@ -1,0 +1,103 @@
+// Change management: the service's operations on changes, apart from gRPC. A write that needs
+// the CMDB runs in two steps (servicedb::CommitCallAfter): Gather* reads the stored record and
+// the policy in a read-only transaction and asks the configuration service, holding no
+// transaction; then the write runs inside the group committer's transaction through the record
+// toolkit's unit of work — load, domain rule (ChangeWorkflow, risk, approvals, conflicts), save
+// with a version check, audit entry, outbox events. What the CMDB said may be a call older than
+// the commit; what this database holds (other changes, windows, the policy) is read again
+// inside the transaction.
+//
+//   ChangeManagement changes(db, cmdb, workflow, clock);
+//   ITSM_ASSIGN_OR_RETURN(CmdbFacts facts, changes.GatherForCreate(request));
+//   committer.Submit([&](storage::Transaction& txn) {
+//     return changes.Create(txn, caller, request, facts, *response.mutable_change());
+//   }, done);
+#ifndef ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_
+#define ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "itsm/base/caller.h"
+#include "itsm/change/v1/change.pb.h"
+#include "itsm/records/record_change.h"
+#include "itsm/storage/database.h"
+#include "services/change/src/change_workflow.h"
+#include "services/change/src/cmdb_facts.h"
+#include "services/change/src/cmdb_view.h"
+
+namespace itsm::change {
+
+inline constexpr char kChangeTopic[] = "itsm.change.v1";
+inline constexpr char kEventSource[] = "itsm/change";
+// Every record kind of the service publishes here, keyed by the record's id.
+const records::EventStream& ChangeEvents();
+
+class ChangeManagement {
+ public:
+  // `cmdb` may be null (no configuration service): CIs are then taken as given and neither the
+  // CMDB part of the risk nor dependency conflicts are computed.
+  ChangeManagement(storage::Database& db, CmdbView* cmdb, const ChangeWorkflow& workflow)
+      : db_(db), cmdb_(cmdb), workflow_(workflow) {}
+
+  // Before the transaction: the CMDB's view of the CIs and services the change will have.
+  absl::StatusOr<CmdbFacts> GatherForCreate(const v1::CreateChangeRequest& request) const;
+  absl::StatusOr<CmdbFacts> GatherFor(const std::string& change_id,
+                                      const v1::UpdateChangeRequest* update) const;
+
+  // Writes: inside the committer's transaction.
+  absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::CreateChangeRequest& request, const CmdbFacts& facts,
+                      v1::Change& out) const;
+  absl::Status Update(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::UpdateChangeRequest& request, const CmdbFacts& facts,
+                      v1::Change& out) const;
+  absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
+                          const v1::TransitionChangeRequest& request, const CmdbFacts& facts,
+                          v1::Change& out) const;
+  absl::Status Assess(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::AssessChangeRequest& request, const CmdbFacts& facts,
+                      v1::Change& out) const;
+  absl::Status Schedule(storage::Transaction& txn, const base::Caller& caller,
+                        const v1::ScheduleChangeRequest& request, const CmdbFacts& facts,
+                        v1::Change& out) const;
+  absl::Status Decide(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::DecideChangeApprovalRequest& request, v1::Change& out) const;
+  absl::Status Override(storage::Transaction& txn, const base::Caller& caller,
+                        const v1::OverrideChangeConflictsRequest& request, v1::Change& out) const;
+  absl::Status AddTask(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::AddChangeTaskRequest& request,
+                       v1::AddChangeTaskResponse& out) const;
+  absl::Status UpdateTask(storage::Transaction& txn, const base::Caller& caller,
+                          const v1::UpdateChangeTaskRequest& request,
+                          v1::UpdateChangeTaskResponse& out) const;
+
+  // Reads: inside a read-only transaction.
+  absl::Status Get(storage::Transaction& txn, const v1::GetChangeRequest& request,
+                   v1::Change& out) const;
+  absl::Status List(storage::Transaction& txn, const v1::ListChangesRequest& request,
+                    v1::ListChangesResponse& out) const;
+  // The audit trail of a change (id or number), a template, a window or the policy.
+  absl::Status History(storage::Transaction& txn, const v1::GetChangeHistoryRequest& request,
+                       v1::GetChangeHistoryResponse& out) const;
+
+ private:
+  // The risk of `change` as it is now: its template's for a standard change, else the
+  // questionnaire, the CMDB facts and the recent outcomes on its CIs.
+  absl::StatusOr<v1::RiskAssessment> AssessNow(storage::Transaction& txn, const v1::Change& change,
+                                               const v1::ChangePolicy& policy,
+                                               const CmdbFacts& facts) const;
+  // The conflicts of `change`'s planned slot now (none without a slot).
+  absl::StatusOr<std::vector<v1::Conflict>> ConflictsNow(storage::Transaction& txn,
+                                                         const v1::Change& change,
+                                                         const v1::ChangePolicy& policy,
+                                                         const CmdbFacts& facts) const;
+
+  storage::Database& db_;
+  CmdbView* cmdb_;
+  const ChangeWorkflow& workflow_;
+};
+
+}  // namespace itsm::change
+
+#endif  // ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_

@@ -1,0 +1,118 @@
+// The change service's own tables: changes (with their CIs and services as index tables),
+// standard change templates, windows and the change policy, plus the suite's outbox,
+// idempotency keys and audit trail. Each row keeps the columns filters need and the whole record
+// serialised, so records grow fields without a migration. Every method works inside the
+// caller's transaction. The stores at the end are the record toolkit's RecordStore of each kind.
+#ifndef ITSM_SERVICES_CHANGE_CHANGE_REPOSITORY_H_
+#define ITSM_SERVICES_CHANGE_CHANGE_REPOSITORY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "itsm/change/v1/change.pb.h"
+#include "itsm/common/v1/common.pb.h"
+#include "itsm/records/audit_trail.h"
+#include "itsm/storage/database.h"
+#include "itsm/storage/migrations.h"
+
+namespace itsm::change {
+
+struct ChangePage {
+  std::vector<v1::Change> changes = {};
+  std::string next_page_token;  // empty on the last page
+};
+
+struct FailureStats {
+  int changes = 0;
+  int failures = 0;  // FAILED or BACKED_OUT
+};
+
+// The calendar's and the conflict check's filter: planned slots overlapping [start, end).
+struct SlotQuery {
+  absl::Time start = {};
+  absl::Time end = {};
+  std::vector<v1::ChangeState> states = {};  // empty: every state but CANCELLED
+  std::string service_id = {};
+  std::string ci_id = {};
+  std::string assignment_group = {};
+  int limit = 20000;
+};
+
+class ChangeRepository {
+ public:
+  static const std::vector<storage::Migration>& Migrations();
+  static std::vector<storage::SchemaComponent> Schema();
+
+  // Numbers the change (CHG0000001) and inserts it.
+  static absl::Status Insert(storage::Transaction& txn, v1::Change& change);
+  // ABORTED when the stored row is no longer at `expected_version`.
+  static absl::Status Update(storage::Transaction& txn, const v1::Change& change,
+                             int64_t expected_version);
+  // By UUID or number. NOT_FOUND names what was looked for.
+  static absl::StatusOr<v1::Change> Get(storage::Transaction& txn, const std::string& id_or_number);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
+                                  const common::v1::AuditEntry& entry) {
+    return records::AuditTrail::Append(txn, record_id, entry);
+  }
+  // Newest first, keyset-paginated on the change sequence.
+  static absl::StatusOr<ChangePage> List(storage::Transaction& txn,
+                                         const v1::ListChangesRequest& request);
+  // Changes whose planned slot overlaps the query's range, by planned start.
+  static absl::StatusOr<std::vector<v1::Change>> InSlot(storage::Transaction& txn,
+                                                        const SlotQuery& query);
+  // Changes on any of `ci_ids` (other than `exclude_id`) that went to review since `since`.
+  static absl::StatusOr<FailureStats> RecentOutcomes(storage::Transaction& txn,
+                                                     const std::vector<std::string>& ci_ids,
+                                                     const std::string& exclude_id,
+                                                     absl::Time since);
+};
+
+struct TemplateStore {
+  static absl::StatusOr<v1::ChangeTemplate> Get(storage::Transaction& txn,
+                                                const std::string& id_or_name);
+  // ALREADY_EXISTS "template.name: ..." when the name is taken.
+  static absl::Status Insert(storage::Transaction& txn, v1::ChangeTemplate& tmpl);
+  static absl::Status Update(storage::Transaction& txn, const v1::ChangeTemplate& tmpl,
+                             int64_t expected_version);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return records::AuditTrail::Append(txn, id, entry);
+  }
+  // By name.
+  static absl::StatusOr<std::vector<v1::ChangeTemplate>> List(storage::Transaction& txn,
+                                                              bool include_inactive);
+};
+
+struct WindowStore {
+  static absl::StatusOr<v1::ChangeWindow> Get(storage::Transaction& txn, const std::string& id);
+  static absl::Status Insert(storage::Transaction& txn, v1::ChangeWindow& window);
+  static absl::Status Update(storage::Transaction& txn, const v1::ChangeWindow& window,
+                             int64_t expected_version);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return records::AuditTrail::Append(txn, id, entry);
+  }
+  // By name, then id.
+  static absl::StatusOr<std::vector<v1::ChangeWindow>> List(storage::Transaction& txn,
+                                                            bool include_inactive);
+};
+
+// The one policy record. Before any is stored, Get answers DefaultChangePolicy() at version 0,
+// and the first Update (expected version 0) inserts it.
+struct PolicyStore {
+  static absl::StatusOr<v1::ChangePolicy> Get(storage::Transaction& txn,
+                                              const std::string& id = "policy");
+  static absl::Status Insert(storage::Transaction& txn, v1::ChangePolicy& policy);
+  static absl::Status Update(storage::Transaction& txn, const v1::ChangePolicy& policy,
+                             int64_t expected_version);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return records::AuditTrail::Append(txn, id, entry);
+  }
+};
+
+}  // namespace itsm::change
+
+#endif  // ITSM_SERVICES_CHANGE_CHANGE_REPOSITORY_H_

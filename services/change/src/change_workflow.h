@@ -1,0 +1,84 @@
+// The domain rules of changing a change after it was recorded — updates by field mask,
+// transitions along its type's state table with their guards, approval decisions, the schedule,
+// conflict overrides, tasks — with no gRPC, SQL or Kafka in them. Each operation takes the
+// stored change and returns the edited record; the application may then set what needs the
+// CMDB or other records (risk, conflicts) and calls Finish, which versions the record, diffs it
+// for the audit trail and composes the events. The caller stores all of it in one transaction.
+//
+//   ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow.Transition(stored, request, policy, actor));
+//   ChangeOutcome out = workflow.Finish(stored, std::move(after), "schedule", actor);
+#ifndef ITSM_SERVICES_CHANGE_CHANGE_WORKFLOW_H_
+#define ITSM_SERVICES_CHANGE_CHANGE_WORKFLOW_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "itsm/base/clock.h"
+#include "itsm/change/v1/change.pb.h"
+#include "itsm/records/record_change.h"
+#include "services/change/src/change_state_machine.h"
+
+namespace itsm::change {
+
+using ChangeOutcome = records::Change<v1::Change>;
+
+class ChangeWorkflow {
+ public:
+  explicit ChangeWorkflow(const base::Clock& clock) : clock_(clock) {}
+
+  absl::Time Now() const { return clock_.Now(); }
+
+  // Stateless checks of requests: INVALID_ARGUMENT naming the field.
+  absl::Status ValidateUpdate(const v1::UpdateChangeRequest& request) const;
+  absl::Status ValidateTransition(const v1::TransitionChangeRequest& request) const;
+  absl::Status ValidateDecision(const v1::DecideChangeApprovalRequest& request) const;
+  absl::Status ValidateSchedule(const v1::ScheduleChangeRequest& request) const;
+  absl::Status ValidateOverride(const v1::OverrideChangeConflictsRequest& request) const;
+  absl::Status ValidateAddTask(const v1::AddChangeTaskRequest& request) const;
+  absl::Status ValidateUpdateTask(const v1::UpdateChangeTaskRequest& request) const;
+
+  // The masked fields applied. FAILED_PRECONDITION for a closed or cancelled change.
+  absl::StatusOr<v1::Change> Update(const v1::Change& stored,
+                                    const v1::UpdateChangeRequest& request) const;
+  // The state changed, with the step's guards and fields. Entering AUTHORISE starts the
+  // approval `policy` selects.
+  absl::StatusOr<v1::Change> Transition(const v1::Change& stored,
+                                        const v1::TransitionChangeRequest& request,
+                                        const v1::ChangePolicy& policy) const;
+  // The vote recorded and the approval re-evaluated; `vote` is what was recorded.
+  absl::StatusOr<v1::Change> Decide(const v1::Change& stored,
+                                    const v1::DecideChangeApprovalRequest& request,
+                                    const std::string& actor, v1::ApprovalVote& vote) const;
+  // The planned slot set (conflicts are the application's to re-check).
+  absl::StatusOr<v1::Change> Schedule(const v1::Change& stored,
+                                      const v1::ScheduleChangeRequest& request) const;
+  absl::StatusOr<v1::Change> Override(const v1::Change& stored,
+                                      const v1::OverrideChangeConflictsRequest& request,
+                                      const std::string& actor) const;
+  // `task` is the task as added or updated.
+  absl::StatusOr<v1::Change> AddTask(const v1::Change& stored,
+                                     const v1::AddChangeTaskRequest& request,
+                                     v1::ChangeTask& task) const;
+  absl::StatusOr<v1::Change> UpdateTask(const v1::Change& stored,
+                                        const v1::UpdateChangeTaskRequest& request,
+                                        v1::ChangeTask& task) const;
+
+  // Conflicts replaced by `found`; an override no longer applies when they differ.
+  static void SetConflicts(v1::Change& change, const std::vector<v1::Conflict>& found);
+
+  // The events of a create (ChangeCreated with every set field named).
+  ChangeOutcome Created(const v1::Change& change, const std::string& actor) const;
+  // Version, update time, the diff and the events from `before` and the edited `after`;
+  // `vote` when the change is an approval decision. Nothing changed: no change at all.
+  ChangeOutcome Finish(const v1::Change& before, v1::Change after, std::string action,
+                       const std::string& actor,
+                       const std::optional<v1::ApprovalVote>& vote = std::nullopt) const;
+
+ private:
+  const base::Clock& clock_;
+};
+
+}  // namespace itsm::change
+
+#endif  // ITSM_SERVICES_CHANGE_CHANGE_WORKFLOW_H_

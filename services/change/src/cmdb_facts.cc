@@ -1,0 +1,70 @@
+#include "services/change/src/cmdb_facts.h"
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::change {
+namespace {
+
+constexpr int kServiceReachDepth = 6;
+
+absl::StatusOr<CiInfo> Resolve(CmdbView& cmdb, const std::string& id, const std::string& field) {
+  absl::StatusOr<CiInfo> info = cmdb.Describe(id);
+  if (absl::IsNotFound(info.status())) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", info.status().message()));
+  }
+  ITSM_RETURN_IF_ERROR(info.status());
+  if (info->retired) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": CI \"", id, "\" is retired in the configuration service"));
+  }
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<CmdbFacts> GatherCmdbFacts(
+    CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& service_ids,
+    const google::protobuf::RepeatedPtrField<std::string>& ci_ids, int dependency_depth,
+    const std::string& services_field, const std::string& cis_field) {
+  CmdbFacts facts;
+  if (cmdb == nullptr) {
+    facts.service_ids.assign(service_ids.begin(), service_ids.end());
+    facts.ci_ids.assign(ci_ids.begin(), ci_ids.end());
+    return facts;
+  }
+  facts.consulted = true;
+  for (int i = 0; i < service_ids.size(); ++i) {
+    ITSM_ASSIGN_OR_RETURN(
+        CiInfo info, Resolve(*cmdb, service_ids[i], absl::StrCat(services_field, "[", i, "]")));
+    facts.business_services.push_back({info.id, info.name, info.criticality});
+    facts.service_ids.push_back(info.id);
+  }
+  for (int i = 0; i < ci_ids.size(); ++i) {
+    ITSM_ASSIGN_OR_RETURN(CiInfo info,
+                          Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]")));
+    facts.ci_ids.push_back(info.id);
+    facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
+    facts.ci_classes.insert(info.class_name);
+    if (info.class_name == kBusinessServiceClass) {
+      facts.business_services.push_back({info.id, info.name, info.criticality});
+    }
+    ITSM_ASSIGN_OR_RETURN(std::vector<ReachedCi> served,
+                          cmdb->Reach(info.id, true, kServiceReachDepth, {kBusinessServiceClass}));
+    for (const ReachedCi& r : served) {
+      facts.business_services.push_back({r.ci.id, r.ci.name, r.ci.criticality});
+    }
+    if (dependency_depth <= 0) continue;
+    for (const bool downstream : {true, false}) {
+      ITSM_ASSIGN_OR_RETURN(std::vector<ReachedCi> related,
+                            cmdb->Reach(info.id, downstream, dependency_depth, {}));
+      for (ReachedCi& r : related) {
+        facts.ci_names[r.ci.id] = absl::StrCat(r.ci.class_name, "/", r.ci.name);
+        facts.related.push_back({r.ci.id, info.id, std::move(r.path)});
+      }
+    }
+  }
+  return facts;
+}
+
+}  // namespace itsm::change

@@ -1,0 +1,46 @@
+// What a change write needs to know from the CMDB, gathered before its transaction: the
+// affected services and CIs resolved to their ids (and refused when the CMDB does not know them
+// or retired them), their classes (for windows), the business services they reach (for the
+// risk) and the CIs related to them both ways within the policy's depth (for conflicts).
+#ifndef ITSM_SERVICES_CHANGE_CMDB_FACTS_H_
+#define ITSM_SERVICES_CHANGE_CMDB_FACTS_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "services/change/src/cmdb_view.h"
+#include "services/change/src/conflict_detector.h"
+#include "services/change/src/risk_assessor.h"
+
+namespace itsm::change {
+
+// The CMDB class of business services (the configuration service ships it).
+inline constexpr char kBusinessServiceClass[] = "business_service";
+
+struct CmdbFacts {
+  // False without a configuration service: ids are kept as given, nothing is derived.
+  bool consulted = false;
+  std::vector<std::string> service_ids = {};
+  std::vector<std::string> ci_ids = {};
+  std::set<std::string> ci_classes = {};
+  std::vector<ReachedService> business_services = {};
+  std::vector<RelatedCi> related = {};
+  // "class/name" of every CI seen, for the reasons of conflicts.
+  std::map<std::string, std::string> ci_names = {};
+};
+
+// `fields` name the request's lists in errors ("configuration_item_ids" or
+// "change.configuration_item_ids"). INVALID_ARGUMENT "<field>[i]: ..." for an unknown or retired
+// CI; UNAVAILABLE when the CMDB cannot answer. `cmdb` may be null.
+absl::StatusOr<CmdbFacts> GatherCmdbFacts(
+    CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& service_ids,
+    const google::protobuf::RepeatedPtrField<std::string>& ci_ids, int dependency_depth,
+    const std::string& services_field, const std::string& cis_field);
+
+}  // namespace itsm::change
+
+#endif  // ITSM_SERVICES_CHANGE_CMDB_FACTS_H_

@@ -1,0 +1,67 @@
+#include "services/change/src/cmdb_view.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+namespace itsm::change {
+namespace {
+
+CiInfo InfoOf(const config::v1::CiSummary& s) {
+  return {s.id(), s.class_name(), s.name(), static_cast<int>(s.business_criticality()),
+          s.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
+}
+
+// The CMDB's answer as this service's: its NOT_FOUND is "no such CI"; anything else means it
+// cannot answer now, whatever it said (its words are not ours to pass on).
+absl::Status Translate(const grpc::Status& status, const std::string& id) {
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return absl::NotFoundError(absl::StrCat("no CI \"", id, "\" in the configuration service"));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the configuration service did not answer (", status.error_code(), "); retry"));
+}
+
+}  // namespace
+
+GrpcCmdbView::GrpcCmdbView(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
+    : stub_(config::v1::ConfigurationService::NewStub(std::move(channel))), deadline_(deadline) {}
+
+absl::StatusOr<CiInfo> GrpcCmdbView::Describe(const std::string& id) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  config::v1::GetConfigurationItemRequest request;
+  request.set_id(id);
+  config::v1::GetConfigurationItemResponse response;
+  const grpc::Status status = stub_->GetConfigurationItem(&ctx, request, &response);
+  if (!status.ok()) return Translate(status, id);
+  const config::v1::ConfigurationItem& ci = response.configuration_item();
+  return CiInfo{ci.id(), ci.class_name(), ci.name(), static_cast<int>(ci.business_criticality()),
+                ci.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
+}
+
+absl::StatusOr<std::vector<ReachedCi>> GrpcCmdbView::Reach(
+    const std::string& id, bool downstream, int depth,
+    const std::vector<std::string>& class_names) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  config::v1::AnalyzeImpactRequest request;
+  request.set_ci_id(id);
+  request.set_direction(downstream ? config::v1::IMPACT_DIRECTION_DOWNSTREAM
+                                   : config::v1::IMPACT_DIRECTION_UPSTREAM);
+  request.set_max_depth(depth);
+  for (const std::string& c : class_names) request.add_class_names(c);
+  request.set_max_results(10000);
+  config::v1::AnalyzeImpactResponse response;
+  const grpc::Status status = stub_->AnalyzeImpact(&ctx, request, &response);
+  if (!status.ok()) return Translate(status, id);
+  std::vector<ReachedCi> out;
+  for (const config::v1::ImpactedItem& item : response.items()) {
+    ReachedCi r{InfoOf(item.ci()), {response.origin().id()}};
+    for (const config::v1::PathStep& step : item.path()) r.path.push_back(step.ci().id());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace itsm::change

@@ -1,0 +1,61 @@
+// What the change service reads from the configuration service (the CMDB): whether a CI exists
+// (and its class and criticality), and what it reaches through relationships — downstream (who
+// depends on it) and upstream (what it depends on) — with the path, by AnalyzeImpact. The calls
+// carry the service's own identity (runtime::ServiceRuntime::ChannelTo) and a deadline; they
+// are made before a write's transaction, never inside it (servicedb::CommitCallAfter).
+#ifndef ITSM_SERVICES_CHANGE_CMDB_VIEW_H_
+#define ITSM_SERVICES_CHANGE_CMDB_VIEW_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "itsm/config/v1/config.grpc.pb.h"
+
+namespace itsm::change {
+
+struct CiInfo {
+  std::string id = {};
+  std::string class_name = {};
+  std::string name = {};
+  int criticality = 0;  // config.v1.BusinessCriticality
+  bool retired = false;
+};
+
+struct ReachedCi {
+  CiInfo ci = {};
+  // CI ids from the origin to this CI, both included.
+  std::vector<std::string> path = {};
+};
+
+class CmdbView {
+ public:
+  virtual ~CmdbView() = default;
+  // NOT_FOUND when there is no such CI; UNAVAILABLE when the CMDB cannot answer now.
+  virtual absl::StatusOr<CiInfo> Describe(const std::string& id) = 0;
+  // CIs reached from `id` within `depth` relationships, downstream or upstream, only of
+  // `class_names` (and subclasses) when given.
+  virtual absl::StatusOr<std::vector<ReachedCi>> Reach(
+      const std::string& id, bool downstream, int depth,
+      const std::vector<std::string>& class_names) = 0;
+};
+
+class GrpcCmdbView final : public CmdbView {
+ public:
+  GrpcCmdbView(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
+  absl::StatusOr<CiInfo> Describe(const std::string& id) override;
+  absl::StatusOr<std::vector<ReachedCi>> Reach(
+      const std::string& id, bool downstream, int depth,
+      const std::vector<std::string>& class_names) override;
+
+ private:
+  std::unique_ptr<config::v1::ConfigurationService::Stub> stub_ = {};
+  const absl::Duration deadline_;
+};
+
+}  // namespace itsm::change
+
+#endif  // ITSM_SERVICES_CHANGE_CMDB_VIEW_H_

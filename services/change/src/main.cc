@@ -1,0 +1,69 @@
+// itsm-change: change requests, approvals, the change calendar, windows and conflicts.
+#include <memory>
+
+#include "itsm/base/clock.h"
+#include "itsm/outbox/outbox_component.h"
+#include "itsm/records/idempotency.h"
+#include "itsm/runtime/executor.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
+#include "itsm/storage/group_commit.h"
+#include "services/change/src/change_calendar.h"
+#include "services/change/src/change_catalogue.h"
+#include "services/change/src/change_grpc_service.h"
+#include "services/change/src/change_management.h"
+#include "services/change/src/change_metrics.h"
+#include "services/change/src/change_repository.h"
+#include "services/change/src/change_service_info.h"
+#include "services/change/src/cmdb_view.h"
+
+int main(int argc, char** argv) {
+  using namespace itsm;
+  runtime::ServiceRuntime rt(argc, argv, change::ChangeServiceInfo());
+  auto db = servicedb::OpenDatabaseOrExit(rt, change::ChangeRepository::Schema());
+  records::IdempotencyPruner pruner(*db,
+                                    absl::Hours(rt.config().GetInt("idempotency_retention_hours")));
+  pruner.Start();
+  rt.OnShutdown("idempotency pruner", [&pruner] { pruner.Stop(); });
+  storage::GroupCommitter committer(
+      *db, {.max_batch = static_cast<int>(rt.config().GetInt("commit_batch_size"))});
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
+  auto outbox = outbox::OutboxComponent::StartOrExit(rt, *db, &committer);
+  committer.SetAfterCommit([&outbox] { outbox->relay().Wake(); });
+  // Registered after the relay, so it stops first: queued writes commit before the relay's last
+  // round picks up their events.
+  rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+
+  std::unique_ptr<change::GrpcCmdbView> cmdb;
+  if (const std::string address = rt.config().GetString("configuration_address");
+      !address.empty()) {
+    cmdb = std::make_unique<change::GrpcCmdbView>(
+        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
+  } else {
+    runtime::log::Warn(
+        "configuration_address is empty: CIs are not checked, and neither CMDB risk nor "
+        "dependency conflicts are computed",
+        {});
+  }
+  change::ChangeMetrics metrics(rt.metrics());
+  change::StateGaugeRefresher gauge(
+      metrics, *db, absl::Seconds(rt.config().GetInt("state_gauge_interval_seconds")));
+  gauge.Start();
+  rt.OnShutdown("state gauge", [&gauge] { gauge.Stop(); });
+
+  // Blocking work of calls (reads, calls to the CMDB) runs here, never on gRPC's callback
+  // threads. Stopped after the gRPC server drained its calls.
+  runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
+                             4096);
+  rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
+  const base::Clock& clock = base::SystemClock::Get();
+  const change::ChangeWorkflow workflow(clock);
+  const change::ChangeManagement changes(*db, cmdb.get(), workflow);
+  const change::ChangeCatalogue catalogue(clock);
+  const change::ChangeCalendar calendar(clock);
+  change::ChangeGrpcService service(*db, committer, executor,
+                                    {changes, catalogue, calendar, metrics});
+  rt.AddService(&service, "itsm.change.v1.ChangeService");
+  return rt.Run();
+}

@@ -1,0 +1,423 @@
+// The change service through a real gRPC channel on loopback, on both storage backends, with the
+// real group committer and outbox relay publishing to an in-process Kafka-protocol broker, and a
+// CMDB held in memory (the same answers the configuration service's impact analysis gives).
+#include <cstring>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/outbox/outbox_relay.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/testing/grpc_server.h"
+#include "itsm/testing/kafka_reader.h"
+#include "itsm/testing/test_env.h"
+#include "services/change/src/change_grpc_service.h"
+#include "services/change/src/change_repository.h"
+
+namespace itsm::change {
+namespace {
+
+using ::itsm::testing::Backend;
+using Stub = v1::ChangeService::Stub;
+
+// CIs and "source depends on target" edges; ids or "class/name" name a CI.
+class GraphCmdb final : public CmdbView {
+ public:
+  void Add(const std::string& id, const std::string& cls, int criticality = 0) {
+    cis_[id] = {id, cls, id, criticality, false};
+  }
+  void DependsOn(const std::string& source, const std::string& target) {
+    edges_.push_back({source, target});
+  }
+  absl::StatusOr<CiInfo> Describe(const std::string& id) override {
+    auto it = cis_.find(id);
+    if (it == cis_.end()) return absl::NotFoundError(absl::StrCat("no CI \"", id, "\""));
+    return it->second;
+  }
+  absl::StatusOr<std::vector<ReachedCi>> Reach(const std::string& id, bool downstream, int depth,
+                                               const std::vector<std::string>& classes) override {
+    std::map<std::string, std::vector<std::string>> paths{{id, {id}}};
+    std::deque<std::string> queue{id};
+    std::vector<ReachedCi> out;
+    while (!queue.empty()) {
+      const std::string at = queue.front();
+      queue.pop_front();
+      if (static_cast<int>(paths[at].size()) > depth) continue;
+      for (const auto& [source, target] : edges_) {
+        const std::string& next =
+            downstream ? (target == at ? source : "") : (source == at ? target : "");
+        if (next.empty() || paths.contains(next)) continue;
+        paths[next] = paths[at];
+        paths[next].push_back(next);
+        queue.push_back(next);
+        if (classes.empty() ||
+            std::find(classes.begin(), classes.end(), cis_[next].class_name) != classes.end()) {
+          out.push_back({cis_[next], paths[next]});
+        }
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, CiInfo> cis_;
+  std::vector<std::pair<std::string, std::string>> edges_;
+};
+
+class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto db = itsm::testing::NewDatabase(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(storage::ApplySchema(*db_, ChangeRepository::Schema()).ok());
+    auto cluster = kafkamock::MockCluster::Start(1);
+    ASSERT_TRUE(cluster.ok());
+    cluster_ = std::move(*cluster);
+    ASSERT_TRUE(cluster_->CreateTopic(kChangeTopic, 2).ok());
+    cmdb_.Add("db-01", "database");
+    cmdb_.Add("app-01", "application");
+    cmdb_.Add("billing", "business_service", 4);
+    cmdb_.DependsOn("app-01", "db-01");
+    cmdb_.DependsOn("billing", "app-01");
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    changes_ = std::make_unique<ChangeManagement>(*db_, &cmdb_, workflow_);
+    service_ = std::make_unique<ChangeGrpcService>(
+        *db_, *committer_, executor_, Applications{*changes_, catalogue_, calendar_, metrics_});
+    server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+        std::vector<grpc::Service*>{service_.get()});
+    stub_ = v1::ChangeService::NewStub(server_->Channel());
+  }
+  void TearDown() override {
+    server_->Shutdown();
+    committer_->Stop();
+  }
+
+  template <typename Req, typename Resp>
+  using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Req&, Resp*);
+  template <typename Req, typename Resp>
+  grpc::Status Call(Method<Req, Resp> method, const Req& request, Resp* response,
+                    const std::string& actor = "agent") {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", actor);
+    return (stub_.get()->*method)(&ctx, request, response);
+  }
+
+  v1::Change Create(v1::CreateChangeRequest r, grpc::StatusCode expect = grpc::StatusCode::OK) {
+    v1::CreateChangeResponse out;
+    grpc::Status s = Call(&Stub::CreateChange, r, &out);
+    EXPECT_EQ(s.error_code(), expect) << s.error_message();
+    return out.change();
+  }
+  v1::CreateChangeRequest Normal(const std::string& title, std::vector<std::string> cis) {
+    v1::CreateChangeRequest r;
+    r.set_type(v1::CHANGE_TYPE_NORMAL);
+    r.set_title(title);
+    for (const auto& ci : cis) r.add_configuration_item_ids(ci);
+    return r;
+  }
+  v1::Change To(const v1::Change& c, v1::ChangeState s,
+                grpc::StatusCode expect = grpc::StatusCode::OK,
+                v1::ChangeOutcome outcome = v1::CHANGE_OUTCOME_UNSPECIFIED,
+                const std::string& review = "") {
+    v1::TransitionChangeRequest r;
+    r.set_id(c.id());
+    r.set_version(c.version());
+    r.set_target_state(s);
+    r.set_outcome(outcome);
+    r.set_review_notes(review);
+    v1::TransitionChangeResponse out;
+    grpc::Status st = Call(&Stub::TransitionChange, r, &out);
+    EXPECT_EQ(st.error_code(), expect) << st.error_message();
+    return st.ok() ? out.change() : c;
+  }
+  v1::Change Decide(const v1::Change& c, const std::string& who, v1::ApprovalDecision d) {
+    v1::DecideChangeApprovalRequest r;
+    r.set_id(c.id());
+    r.set_version(c.version());
+    r.set_decision(d);
+    r.set_comment("looked at it");
+    v1::DecideChangeApprovalResponse out;
+    grpc::Status st = Call(&Stub::DecideChangeApproval, r, &out, who);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.change();
+  }
+  v1::Change Schedule(const v1::Change& c, int from_hour, int to_hour) {
+    v1::ScheduleChangeRequest r;
+    r.set_id(c.id());
+    r.set_version(c.version());
+    *r.mutable_planned_start_time() = base::ToProtoTimestamp(kDay + absl::Hours(from_hour));
+    *r.mutable_planned_end_time() = base::ToProtoTimestamp(kDay + absl::Hours(to_hour));
+    v1::ScheduleChangeResponse out;
+    grpc::Status st = Call(&Stub::ScheduleChange, r, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.change();
+  }
+  int64_t Count(const char* table) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    return (*txn)->Query(std::string("SELECT COUNT(*) FROM ") + table)->row(0)[0].AsInt();
+  }
+  std::vector<std::string> EventTypes(const std::string& key) {
+    prometheus::Registry registry;
+    outbox::RelayOptions options;
+    options.bootstrap_servers = cluster_->bootstrap_servers();
+    outbox::OutboxRelay relay(*db_, options, registry);
+    EXPECT_TRUE(relay.PublishOnce().ok());
+    auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kChangeTopic,
+                                            static_cast<size_t>(Count("outbox")));
+    EXPECT_TRUE(records.ok()) << records.status();
+    std::vector<std::string> out;
+    for (const auto& r : *records) {
+      if (r.key == key) out.push_back(r.Header("ce_type").substr(strlen("itsm.change.v1.")));
+    }
+    return out;
+  }
+
+  const absl::Time kDay = absl::FromUnixSeconds(1'800'057'600);  // a day's 00:00 UTC
+  base::ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  ChangeWorkflow workflow_{clock_};
+  ChangeCatalogue catalogue_{clock_};
+  ChangeCalendar calendar_{clock_};
+  prometheus::Registry registry_;
+  ChangeMetrics metrics_{registry_};
+  GraphCmdb cmdb_;
+  std::unique_ptr<ChangeManagement> changes_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<kafkamock::MockCluster> cluster_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  runtime::Executor executor_{"test", 4, 1000};
+  std::unique_ptr<ChangeGrpcService> service_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> server_;
+  std::unique_ptr<Stub> stub_;
+};
+
+// The "done when", up to the incident link: assessment from the CMDB, CAB approval,
+// a dependency conflict shown and overridden, implementation, a failed outcome and its review,
+// all in the history and as events.
+TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview) {
+  v1::CreateChangeRequest ra = Normal("Upgrade the billing database", {"db-01"});
+  v1::RiskAnswer* answer = ra.add_risk_answers();
+  answer->set_question_id("outage");
+  answer->set_answer_id("full");
+  v1::Change a = Create(ra);
+  EXPECT_EQ(a.number(), "CHG0000001");
+  // 4 (full outage) + 1 service reached + 5 (CRITICAL) = 10: HIGH.
+  EXPECT_EQ(a.risk().level(), v1::RISK_LEVEL_HIGH);
+  ASSERT_EQ(a.risk().business_service_ids_size(), 1);
+  EXPECT_EQ(a.risk().business_service_ids(0), "billing");
+
+  v1::Change b = Create(Normal("Patch the application server", {"app-01"}));
+  b = To(To(b, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  b = Schedule(b, 10, 12);
+  EXPECT_TRUE(b.conflicts().empty());
+
+  a = To(To(a, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  EXPECT_EQ(a.approval().policy_name(), "high risk: change manager, then CAB");
+  a = Decide(a, "cm", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(a.approval().outcome(), v1::APPROVAL_OUTCOME_PENDING);
+  EXPECT_EQ(a.approval().current_level(), 1);
+  a = Decide(a, "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(a.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+
+  a = Schedule(a, 11, 13);
+  ASSERT_EQ(a.conflicts_size(), 1);
+  EXPECT_EQ(a.conflicts(0).kind(), v1::CONFLICT_KIND_DEPENDENT_CI);
+  EXPECT_EQ(a.conflicts(0).other_id(), b.id());
+  EXPECT_EQ(std::vector<std::string>(a.conflicts(0).path().begin(), a.conflicts(0).path().end()),
+            (std::vector<std::string>{"db-01", "app-01"}));
+  To(a, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+  v1::OverrideChangeConflictsRequest o;
+  o.set_id(a.id());
+  o.set_version(a.version());
+  o.set_reason("the application team is on the call");
+  v1::OverrideChangeConflictsResponse overridden;
+  ASSERT_TRUE(Call(&Stub::OverrideChangeConflicts, o, &overridden, "cm").ok());
+  a = To(overridden.change(), v1::CHANGE_STATE_SCHEDULED);
+  a = To(a, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_TRUE(a.has_actual_start_time());
+  a = To(a, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_FAILED);
+  To(a, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::FAILED_PRECONDITION);
+  a = To(a, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_UNSPECIFIED,
+         "Lock contention; backed out at 12:40");
+  EXPECT_EQ(a.state(), v1::CHANGE_STATE_CLOSED);
+
+  v1::GetChangeHistoryRequest h;
+  h.set_id(a.number());
+  v1::GetChangeHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetChangeHistory, h, &history).ok());
+  std::vector<std::string> actions;
+  for (const auto& e : history.entries()) actions.push_back(e.action());
+  EXPECT_EQ(actions, (std::vector<std::string>{
+                         "create", "transition:ASSESS", "transition:AUTHORISE", "approve",
+                         "approve", "schedule", "override_conflicts", "transition:SCHEDULED",
+                         "transition:IMPLEMENT", "transition:REVIEW", "transition:CLOSED"}));
+  EXPECT_EQ(history.entries(3).actor(), "cm");
+
+  const std::vector<std::string> types = EventTypes(a.id());
+  EXPECT_EQ(types.front(), "ChangeCreated");
+  for (const char* expected :
+       {"ChangeApprovalDecided", "ChangeScheduleChanged", "ChangeConflictsChanged",
+        "ChangeConflictsOverridden", "ChangeStateChanged"}) {
+    EXPECT_NE(std::find(types.begin(), types.end(), expected), types.end()) << expected;
+  }
+  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_CLOSED), 0);
+  ASSERT_TRUE(metrics_.RefreshStates(*db_).ok());
+  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_CLOSED), 1);
+  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_AUTHORISE), 1);
+}
+
+TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplatesPlanAndRisk) {
+  v1::CreateChangeTemplateRequest t;
+  t.mutable_template_()->set_name("Restart the app pool");
+  t.mutable_template_()->set_implementation_plan("iisreset /restart");
+  t.mutable_template_()->set_risk_level(v1::RISK_LEVEL_LOW);
+  v1::CreateChangeTemplateResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateChangeTemplate, t, &created, "cm").ok());
+  v1::CreateChangeRequest r;
+  r.set_template_id("restart the app pool");  // by name, any case
+  r.set_implementation_plan("something else");
+  r.add_configuration_item_ids("app-01");
+  v1::Change c = Create(r);
+  EXPECT_EQ(c.type(), v1::CHANGE_TYPE_STANDARD);
+  EXPECT_EQ(c.title(), "Restart the app pool");
+  EXPECT_EQ(c.implementation_plan(), "iisreset /restart");
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_PRE_APPROVED);
+  EXPECT_EQ(c.risk().level(), v1::RISK_LEVEL_LOW);
+  c = Schedule(c, 1, 2);
+  c = To(c, v1::CHANGE_STATE_SCHEDULED);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_SCHEDULED);
+}
+
+TEST_P(ChangeServiceTest, RejectedChangeCannotBeScheduled) {
+  v1::Change c = Create(Normal("Change the firewall", {}));
+  c = To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_REJECT);
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_REJECTED);
+  c = Schedule(c, 1, 2);
+  To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Quarter-end freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_service_ids("billing");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::Change first = Create(Normal("First", {"app-01"}));
+  first = To(To(first, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  first = Schedule(first, 4, 6);
+  v1::Change c = Schedule(Create(Normal("Second", {"app-01"})), 1, 5);
+  std::set<int> kinds;
+  for (const auto& k : c.conflicts()) kinds.insert(k.kind());
+  EXPECT_EQ(kinds, (std::set<int>{v1::CONFLICT_KIND_SAME_CI, v1::CONFLICT_KIND_BLACKOUT_WINDOW}));
+  c = Schedule(c, 2, 4);  // clear of both
+  EXPECT_TRUE(c.conflicts().empty());
+
+  v1::GetChangeCalendarRequest cal;
+  *cal.mutable_start_time() = base::ToProtoTimestamp(kDay);
+  *cal.mutable_end_time() = base::ToProtoTimestamp(kDay + absl::Hours(24));
+  cal.set_configuration_item_id("app-01");
+  v1::GetChangeCalendarResponse calendar;
+  ASSERT_TRUE(Call(&Stub::GetChangeCalendar, cal, &calendar).ok());
+  EXPECT_EQ(calendar.changes_size(), 2);
+  EXPECT_EQ(calendar.windows_size(), 1);
+  v1::ExportChangeCalendarRequest ics;
+  *ics.mutable_start_time() = cal.start_time();
+  *ics.mutable_end_time() = cal.end_time();
+  v1::ExportChangeCalendarResponse exported;
+  ASSERT_TRUE(Call(&Stub::ExportChangeCalendar, ics, &exported).ok());
+  EXPECT_NE(exported.ics().find("SUMMARY:Blackout: Quarter-end freeze"), std::string::npos);
+}
+
+TEST_P(ChangeServiceTest, BadInputNamesTheFieldAndStoresNothing) {
+  grpc::Status s;
+  {
+    v1::CreateChangeResponse out;
+    s = Call(&Stub::CreateChange, Normal("", {}), &out);
+  }
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  EXPECT_EQ(bad_request.field_violations(0).field(), "title");
+  v1::CreateChangeResponse out;
+  s = Call(&Stub::CreateChange, Normal("x", {"app-01", "nope"}), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("configuration_item_ids[1]:", 0), 0u) << s.error_message();
+  v1::CreateChangeRequest too_long = Normal(std::string(201, 'x'), {});
+  s = Call(&Stub::CreateChange, too_long, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::CreateChangeRequest answers = Normal("x", {});
+  answers.add_risk_answers()->set_question_id("weather");
+  s = Call(&Stub::CreateChange, answers, &out);
+  EXPECT_EQ(s.error_message().rfind("risk_answers[0].question_id:", 0), 0u) << s.error_message();
+  EXPECT_EQ(Count("changes"), 0);
+  EXPECT_EQ(Count("outbox"), 0);
+}
+
+TEST_P(ChangeServiceTest, StaleVersionsAreAbortedAndKeysAreIdempotent) {
+  v1::CreateChangeRequest r = Normal("Once", {"db-01"});
+  r.set_idempotency_key("k-1");
+  const v1::Change c = Create(r);
+  EXPECT_EQ(Create(r).id(), c.id());
+  r.set_title("Twice");
+  Create(r, grpc::StatusCode::ALREADY_EXISTS);
+  const v1::Change moved = To(c, v1::CHANGE_STATE_ASSESS);
+  To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::ABORTED);
+  To(moved, v1::CHANGE_STATE_CANCELLED);
+  EXPECT_EQ(Count("changes"), 1);
+}
+
+TEST_P(ChangeServiceTest, TasksHaveTheirOwnAssignmentAndState) {
+  v1::Change c = Create(Normal("With tasks", {}));
+  v1::AddChangeTaskRequest add;
+  add.set_change_id(c.number());
+  add.set_version(c.version());
+  add.set_title("Take a backup");
+  add.set_assignee("dba-1");
+  v1::AddChangeTaskResponse added;
+  ASSERT_TRUE(Call(&Stub::AddChangeTask, add, &added).ok());
+  EXPECT_EQ(added.task().id(), "1");
+  v1::UpdateChangeTaskRequest done;
+  done.set_change_id(c.id());
+  done.set_version(added.change().version());
+  done.mutable_task()->set_id("1");
+  done.mutable_task()->set_state(v1::TASK_STATE_DONE);
+  done.mutable_update_mask()->add_paths("state");
+  v1::UpdateChangeTaskResponse updated;
+  ASSERT_TRUE(Call(&Stub::UpdateChangeTask, done, &updated).ok());
+  EXPECT_EQ(updated.change().tasks(0).state(), v1::TASK_STATE_DONE);
+  EXPECT_EQ(updated.change().tasks(0).assignee(), "dba-1");
+
+  v1::ListChangesRequest list;
+  list.add_states(v1::CHANGE_STATE_NEW);
+  list.set_assignee("nobody");
+  v1::ListChangesResponse listed;
+  ASSERT_TRUE(Call(&Stub::ListChanges, list, &listed).ok());
+  EXPECT_EQ(listed.changes_size(), 0);
+  list.clear_assignee();
+  list.mutable_page()->set_page_size(1);
+  ASSERT_TRUE(Call(&Stub::ListChanges, list, &listed).ok());
+  EXPECT_EQ(listed.changes_size(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChangeServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace itsm::change

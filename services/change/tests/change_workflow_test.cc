@@ -1,0 +1,143 @@
+#include "services/change/src/change_workflow.h"
+
+#include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
+#include "services/change/src/approvals.h"
+#include "services/change/src/change_factory.h"
+#include "services/change/src/change_policy.h"
+
+namespace itsm::change {
+namespace {
+
+class FixedClock final : public base::Clock {
+ public:
+  absl::Time Now() const override { return absl::FromUnixSeconds(1'800'000'000); }
+};
+
+class ChangeWorkflowTest : public ::testing::Test {
+ protected:
+  v1::Change Normal(v1::ChangeState state) {
+    v1::CreateChangeRequest r;
+    r.set_type(v1::CHANGE_TYPE_NORMAL);
+    r.set_title("Upgrade the database");
+    v1::Change c = NewChange(r, nullptr, "ann", clock_.Now());
+    c.set_state(state);
+    c.set_number("CHG0000001");
+    c.mutable_risk()->set_level(v1::RISK_LEVEL_LOW);
+    return c;
+  }
+  v1::TransitionChangeRequest To(const v1::Change& c, v1::ChangeState s) {
+    v1::TransitionChangeRequest r;
+    r.set_id(c.id());
+    r.set_version(c.version());
+    r.set_target_state(s);
+    return r;
+  }
+  FixedClock clock_;
+  ChangeWorkflow workflow_{clock_};
+  v1::ChangePolicy policy_ = DefaultChangePolicy();
+};
+
+TEST_F(ChangeWorkflowTest, CreateRequestsAreValidatedNamingTheField) {
+  v1::CreateChangeRequest r;
+  EXPECT_EQ(ValidateCreate(r).message().substr(0, 5), "type:");
+  r.set_type(v1::CHANGE_TYPE_NORMAL);
+  EXPECT_EQ(ValidateCreate(r).message(), "title: required");
+  r.set_title("t");
+  r.add_configuration_item_ids("");
+  EXPECT_EQ(ValidateCreate(r).message(), "configuration_item_ids[0]: empty");
+  r.clear_configuration_item_ids();
+  *r.mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
+  EXPECT_EQ(ValidateCreate(r).message(), "planned_end_time: required");
+  *r.mutable_planned_end_time() = base::ToProtoTimestamp(clock_.Now() - absl::Hours(1));
+  EXPECT_EQ(ValidateCreate(r).message().substr(0, 17), "planned_end_time:");
+  r.set_type(v1::CHANGE_TYPE_STANDARD);
+  EXPECT_EQ(ValidateCreate(r).message(), "template_id: required");
+}
+
+TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeScheduled) {
+  v1::Change c = Normal(v1::CHANGE_STATE_ASSESS);
+  auto authorised = workflow_.Transition(c, To(c, v1::CHANGE_STATE_AUTHORISE), policy_);
+  ASSERT_TRUE(authorised.ok()) << authorised.status();
+  EXPECT_EQ(authorised->approval().outcome(), v1::APPROVAL_OUTCOME_PENDING);
+  v1::DecideChangeApprovalRequest no;
+  no.set_id(c.id());
+  no.set_version(c.version());
+  no.set_decision(v1::APPROVAL_DECISION_REJECT);
+  no.set_comment("not now");
+  v1::ApprovalVote vote;
+  auto rejected = workflow_.Decide(*authorised, no, "cm", vote);
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(rejected->approval().outcome(), v1::APPROVAL_OUTCOME_REJECTED);
+  *rejected->mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
+  auto scheduled =
+      workflow_.Transition(*rejected, To(*rejected, v1::CHANGE_STATE_SCHEDULED), policy_);
+  EXPECT_EQ(scheduled.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(scheduled.status().message().find("rejected"), std::string::npos);
+}
+
+TEST_F(ChangeWorkflowTest, ConflictsNeedAnOverrideWhenThePolicySaysSo) {
+  v1::Change c = Normal(v1::CHANGE_STATE_AUTHORISE);
+  c.mutable_approval()->set_outcome(v1::APPROVAL_OUTCOME_APPROVED);
+  c.mutable_approval()->set_conflicts_need_override(true);
+  *c.mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
+  v1::Conflict k;
+  k.set_kind(v1::CONFLICT_KIND_SAME_CI);
+  ChangeWorkflow::SetConflicts(c, {k});
+  EXPECT_EQ(workflow_.Transition(c, To(c, v1::CHANGE_STATE_SCHEDULED), policy_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::OverrideChangeConflictsRequest o;
+  o.set_version(c.version());
+  o.set_reason("coordinated with the DBA team");
+  auto overridden = workflow_.Override(c, o, "cm");
+  ASSERT_TRUE(overridden.ok());
+  EXPECT_TRUE(workflow_.Transition(*overridden, To(c, v1::CHANGE_STATE_SCHEDULED), policy_).ok());
+  // New conflicts drop the override.
+  v1::Conflict other = k;
+  other.set_other_id("x");
+  ChangeWorkflow::SetConflicts(*overridden, {k, other});
+  EXPECT_TRUE(overridden->conflict_override_reason().empty());
+}
+
+TEST_F(ChangeWorkflowTest, FailedChangesNeedAReviewBeforeClosing) {
+  v1::Change c = Normal(v1::CHANGE_STATE_IMPLEMENT);
+  v1::TransitionChangeRequest review = To(c, v1::CHANGE_STATE_REVIEW);
+  review.set_outcome(v1::CHANGE_OUTCOME_FAILED);
+  auto reviewed = workflow_.Transition(c, review, policy_);
+  ASSERT_TRUE(reviewed.ok());
+  EXPECT_TRUE(reviewed->has_actual_end_time());
+  auto closed = workflow_.Transition(*reviewed, To(c, v1::CHANGE_STATE_CLOSED), policy_);
+  EXPECT_EQ(closed.status().code(), absl::StatusCode::kFailedPrecondition);
+  v1::TransitionChangeRequest close = To(c, v1::CHANGE_STATE_CLOSED);
+  close.set_review_notes("Root cause: missing index; backed out at 02:10");
+  EXPECT_TRUE(workflow_.Transition(*reviewed, close, policy_).ok());
+}
+
+TEST_F(ChangeWorkflowTest, FinishVersionsDiffsAndAnnouncesInOrder) {
+  v1::Change before = Normal(v1::CHANGE_STATE_NEW);
+  v1::Change after = before;
+  after.set_title("Upgrade the database to 16");
+  after.set_state(v1::CHANGE_STATE_ASSESS);
+  ChangeOutcome out = workflow_.Finish(before, after, "x", "ann");
+  EXPECT_EQ(out.after.version(), before.version() + 1);
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0]->GetTypeName(), "itsm.change.v1.ChangeUpdated");
+  EXPECT_EQ(out.events[1]->GetTypeName(), "itsm.change.v1.ChangeStateChanged");
+  EXPECT_FALSE(workflow_.Finish(before, before, "x", "ann").changed());
+}
+
+TEST_F(ChangeWorkflowTest, StandardChangesKeepTheirTemplatesPlans) {
+  v1::Change c = Normal(v1::CHANGE_STATE_NEW);
+  c.set_type(v1::CHANGE_TYPE_STANDARD);
+  v1::UpdateChangeRequest u;
+  *u.mutable_change() = c;
+  u.mutable_update_mask()->add_paths("backout_plan");
+  EXPECT_EQ(workflow_.Update(c, u).status().code(), absl::StatusCode::kFailedPrecondition);
+  u.mutable_update_mask()->Clear();
+  u.mutable_update_mask()->add_paths("state");
+  EXPECT_NE(workflow_.ValidateUpdate(u).message().find("TransitionChange"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace itsm::change

@@ -1,0 +1,103 @@
+// Window occurrences in a zone, across both DST changes of Europe/Berlin in 2026
+// (2026-03-29 02:00 CET -> 03:00 CEST; 2026-10-25 03:00 CEST -> 02:00 CET).
+#include "services/change/src/window_schedule.h"
+
+#include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+
+namespace itsm::change {
+namespace {
+
+absl::Time Utc(const char* rfc3339) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
+  return t;
+}
+
+v1::ChangeWindow Window(const char* start, int minutes) {
+  v1::ChangeWindow w;
+  w.set_name("w");
+  w.set_kind(v1::WINDOW_KIND_MAINTENANCE);
+  w.set_time_zone("Europe/Berlin");
+  w.set_start_local_time(start);
+  w.set_duration_minutes(minutes);
+  return w;
+}
+
+TEST(WindowSchedule, DailyWindowKeepsItsLocalTimeAcrossSpringForward) {
+  const v1::ChangeWindow w = Window("22:00", 120);
+  auto o = Occurrences(w, Utc("2026-03-28T00:00:00Z"), Utc("2026-03-30T00:00:00Z"));
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].start, Utc("2026-03-28T21:00:00Z"));  // CET
+  EXPECT_EQ(o[1].start, Utc("2026-03-29T20:00:00Z"));  // CEST
+  EXPECT_EQ(o[1].end - o[1].start, absl::Minutes(120));
+}
+
+TEST(WindowSchedule, SkippedStartBeginsAtTheTransition) {
+  v1::ChangeWindow w = Window("02:30", 60);
+  w.add_days(v1::WEEKDAY_SUNDAY);
+  auto o = Occurrences(w, Utc("2026-03-29T00:00:00Z"), Utc("2026-03-29T06:00:00Z"));
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].start, Utc("2026-03-29T01:00:00Z"));  // 03:00 CEST
+}
+
+TEST(WindowSchedule, RepeatedStartBeginsAtItsFirstOccurrenceAndDurationIsRealTime) {
+  v1::ChangeWindow w = Window("02:30", 240);
+  w.set_valid_from("2026-10-25");
+  w.set_valid_until("2026-10-25");
+  auto o = Occurrences(w, Utc("2026-10-24T00:00:00Z"), Utc("2026-10-27T00:00:00Z"));
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].start, Utc("2026-10-25T00:30:00Z"));  // 02:30 CEST, the first one
+  EXPECT_EQ(o[0].end, Utc("2026-10-25T04:30:00Z"));    // 05:30 CET: 3 wall-clock hours later
+}
+
+TEST(WindowSchedule, DaysAndValidityBoundTheOccurrences) {
+  v1::ChangeWindow w = Window("01:00", 60);
+  w.add_days(v1::WEEKDAY_SATURDAY);
+  w.add_days(v1::WEEKDAY_SUNDAY);
+  w.set_valid_until("2026-06-07");
+  // 2026-06-01 is a Monday: the weekends of June 6-7 (valid) and 13-14 (past valid_until).
+  auto o = Occurrences(w, Utc("2026-06-01T00:00:00Z"), Utc("2026-06-15T00:00:00Z"));
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].start, Utc("2026-06-05T23:00:00Z"));
+  EXPECT_EQ(o[1].start, Utc("2026-06-06T23:00:00Z"));
+}
+
+TEST(WindowSchedule, AnOccurrenceStartedBeforeTheRangeStillOverlapsIt) {
+  const v1::ChangeWindow w = Window("23:00", 6 * 60);
+  auto o = Occurrences(w, Utc("2026-06-02T01:00:00Z"), Utc("2026-06-02T02:00:00Z"));
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].start, Utc("2026-06-01T21:00:00Z"));
+}
+
+TEST(WindowSchedule, BadWindowsAreRefusedNamingTheField) {
+  v1::ChangeWindow w = Window("25:00", 60);
+  EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 24), "window.start_local_time:");
+  w = Window("02:00", 0);
+  EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 24), "window.duration_minutes:");
+  w = Window("02:00", 60);
+  w.set_time_zone("Mars/Olympus");
+  EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 17), "window.time_zone:");
+  w = Window("02:00", 60);
+  w.set_valid_from("2026-02-30");
+  EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 18), "window.valid_from:");
+  w = Window("02:00", 60);
+  w.set_valid_from("2026-03-02");
+  w.set_valid_until("2026-03-01");
+  EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 19), "window.valid_until:");
+  EXPECT_TRUE(CheckWindow(Window("00:00", 60), "window").ok());
+}
+
+TEST(WindowSchedule, CoverageByServiceOrClassOrEverything) {
+  v1::ChangeWindow w = Window("00:00", 60);
+  EXPECT_TRUE(WindowCovers(w, {}, {}));
+  w.add_service_ids("svc");
+  EXPECT_FALSE(WindowCovers(w, {"other"}, {"server"}));
+  EXPECT_TRUE(WindowCovers(w, {"svc"}, {}));
+  w.add_ci_class_names("database");
+  EXPECT_TRUE(WindowCovers(w, {}, {"database"}));
+}
+
+}  // namespace
+}  // namespace itsm::change

@@ -1,0 +1,376 @@
+// itsmctl change ...: change requests from a template or from scratch, their risk assessment,
+// approvals, schedule and conflicts, and the change calendar as a table or an iCalendar file.
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "commands.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/change/v1/change.grpc.pb.h"
+
+namespace itsm::ctl {
+namespace {
+
+namespace v1 = change::v1;
+using Stub = v1::ChangeService::Stub;
+
+std::string Short(const std::string& name, const std::string& prefix) {
+  return absl::AsciiStrToLower(name.substr(prefix.size()));
+}
+std::string StateOf(const v1::Change& c) {
+  return Short(v1::ChangeState_Name(c.state()), "CHANGE_STATE_");
+}
+std::string RiskOf(const v1::Change& c) {
+  return Short(v1::RiskLevel_Name(c.risk().level()), "RISK_LEVEL_");
+}
+std::string When(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
+}
+
+absl::StatusOr<google::protobuf::Timestamp> TimeFlag(const Args& args, const std::string& name) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, args.Get(name), &t, &err)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", name, ": expected RFC 3339 (2026-01-31T22:00:00Z), got \"", args.Get(name), "\""));
+  }
+  return base::ToProtoTimestamp(t);
+}
+
+absl::Status AddAnswers(const Args& args,
+                        google::protobuf::RepeatedPtrField<v1::RiskAnswer>* answers) {
+  for (const std::string& a : args.GetAll("answer")) {
+    std::vector<std::string> parts = absl::StrSplit(a, absl::MaxSplits('=', 1));
+    if (parts.size() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--answer: expected question=answer, got \"", a, "\""));
+    }
+    v1::RiskAnswer* r = answers->Add();
+    r->set_question_id(parts[0]);
+    r->set_answer_id(parts[1]);
+  }
+  return absl::OkStatus();
+}
+
+class ChangeClient {
+ public:
+  static absl::StatusOr<ChangeClient> Open(const Context& ctx) {
+    ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("change"));
+    return ChangeClient(ctx, v1::ChangeService::NewStub(channel));
+  }
+  template <typename Req, typename Resp>
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& request, Resp* response) {
+    return FromGrpc((stub_.get()->*method)(ctx_->NewCall().get(), request, response));
+  }
+  absl::StatusOr<v1::Change> Get(const std::string& id) {
+    v1::GetChangeRequest r;
+    r.set_id(id);
+    v1::GetChangeResponse out;
+    ITSM_RETURN_IF_ERROR(Call(&Stub::GetChange, r, &out));
+    return out.change();
+  }
+
+ private:
+  ChangeClient(const Context& ctx, std::unique_ptr<Stub> stub)
+      : ctx_(&ctx), stub_(std::move(stub)) {}
+  const Context* ctx_;
+  std::shared_ptr<Stub> stub_;
+};
+
+void PrintConflicts(const v1::Change& c) {
+  for (const v1::Conflict& k : c.conflicts()) {
+    std::printf("  conflict %-28s %s\n",
+                Short(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_").c_str(),
+                k.reason().c_str());
+  }
+  if (!c.conflict_override_reason().empty()) {
+    std::printf("  overridden by %s: %s\n", c.conflict_override_by().c_str(),
+                c.conflict_override_reason().c_str());
+  }
+}
+
+void Show(const Context& ctx, const v1::Change& c) {
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(c).c_str());
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"number", c.number()},
+      {"id", c.id()},
+      {"type", Short(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_")},
+      {"title", c.title()},
+      {"state", StateOf(c)},
+      {"risk", absl::StrCat(RiskOf(c), " (score ", c.risk().score(), ")")},
+      {"approval",
+       absl::StrCat(Short(v1::ApprovalOutcome_Name(c.approval().outcome()), "APPROVAL_OUTCOME_"),
+                    c.approval().policy_name().empty() ? "" : " — " + c.approval().policy_name())},
+      {"cis", absl::StrJoin(c.configuration_item_ids(), ", ")},
+      {"services", absl::StrJoin(c.affected_service_ids(), ", ")},
+      {"planned", c.has_planned_start_time()
+                      ? When(c.planned_start_time()) + " .. " + When(c.planned_end_time())
+                      : ""},
+      {"group", c.assignment_group()},
+      {"assignee", c.assignee()},
+      {"version", absl::StrCat(c.version())}};
+  PrintTable({"FIELD", "VALUE"}, rows);
+  for (const v1::RiskFactor& f : c.risk().factors()) {
+    std::printf("  risk %+6.2f  %s: %s\n", f.contribution(), f.factor().c_str(),
+                f.detail().c_str());
+  }
+  for (const v1::ApprovalVote& v : c.approval().votes()) {
+    std::printf("  level %d %s %s: %s\n", v.level() + 1, v.approver().c_str(),
+                Short(v1::ApprovalDecision_Name(v.decision()), "APPROVAL_DECISION_").c_str(),
+                v.comment().c_str());
+  }
+  PrintConflicts(c);
+}
+
+absl::Status Create(const Context& ctx, const Args& args) {
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"template", "type", "title", "description", "category",
+                                       "reason", "ci", "service", "group", "assignee", "answer",
+                                       "start", "end", "idempotency-key"}));
+  v1::CreateChangeRequest r;
+  r.set_template_id(args.Get("template"));
+  if (args.Has("type")) {
+    v1::ChangeType type;
+    if (!v1::ChangeType_Parse("CHANGE_TYPE_" + absl::AsciiStrToUpper(args.Get("type")), &type)) {
+      return absl::InvalidArgumentError("--type: standard, normal or emergency");
+    }
+    r.set_type(type);
+  } else if (r.template_id().empty()) {
+    r.set_type(v1::CHANGE_TYPE_NORMAL);
+  }
+  r.set_title(args.Get("title"));
+  r.set_description(args.Get("description"));
+  r.set_category(args.Get("category"));
+  r.set_reason(args.Get("reason"));
+  for (const auto& ci : args.GetAll("ci")) r.add_configuration_item_ids(ci);
+  for (const auto& s : args.GetAll("service")) r.add_affected_service_ids(s);
+  r.set_assignment_group(args.Get("group"));
+  r.set_assignee(args.Get("assignee"));
+  ITSM_RETURN_IF_ERROR(AddAnswers(args, r.mutable_risk_answers()));
+  if (args.Has("start")) {
+    ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_start_time(), TimeFlag(args, "start"));
+  }
+  if (args.Has("end")) {
+    ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_end_time(), TimeFlag(args, "end"));
+  }
+  r.set_idempotency_key(args.Get("idempotency-key"));
+  ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+  v1::CreateChangeResponse out;
+  ITSM_RETURN_IF_ERROR(client.Call(&Stub::CreateChange, r, &out));
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(out.change()).c_str());
+  } else {
+    std::printf("created %s (%s, risk %s)  id %s\n", out.change().number().c_str(),
+                StateOf(out.change()).c_str(), RiskOf(out.change()).c_str(),
+                out.change().id().c_str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status List(const Context& ctx, const Args& args) {
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"state", "ci", "service", "group", "assignee", "limit"}));
+  v1::ListChangesRequest r;
+  for (const auto& s : args.GetAll("state")) {
+    v1::ChangeState state;
+    if (!v1::ChangeState_Parse("CHANGE_STATE_" + absl::AsciiStrToUpper(s), &state)) {
+      return absl::InvalidArgumentError(absl::StrCat("--state: unknown state \"", s, "\""));
+    }
+    r.add_states(state);
+  }
+  r.set_configuration_item_id(args.Get("ci"));
+  r.set_service_id(args.Get("service"));
+  r.set_assignment_group(args.Get("group"));
+  r.set_assignee(args.Get("assignee"));
+  ITSM_ASSIGN_OR_RETURN(int limit, args.GetInt("limit", 50));
+  r.mutable_page()->set_page_size(limit);
+  ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+  v1::ListChangesResponse out;
+  ITSM_RETURN_IF_ERROR(client.Call(&Stub::ListChanges, r, &out));
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(out).c_str());
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : out.changes()) {
+    rows.push_back({c.number(), Short(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_"), StateOf(c),
+                    RiskOf(c), c.title(), c.assignment_group(),
+                    c.has_planned_start_time() ? When(c.planned_start_time()) : "",
+                    absl::StrCat(c.conflicts_size())});
+  }
+  PrintTable({"NUMBER", "TYPE", "STATE", "RISK", "TITLE", "GROUP", "PLANNED", "CONFLICTS"}, rows);
+  return absl::OkStatus();
+}
+
+// A write on one change: reads its version first, so that the command line needs no version.
+template <typename Req, typename Resp>
+absl::Status Write(const Context& ctx, const std::string& id,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req r) {
+  ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+  ITSM_ASSIGN_OR_RETURN(v1::Change current, client.Get(id));
+  r.set_id(current.id());
+  r.set_version(current.version());
+  Resp out;
+  ITSM_RETURN_IF_ERROR(client.Call(method, r, &out));
+  Show(ctx, out.change());
+  return absl::OkStatus();
+}
+
+absl::Status Calendar(const Context& ctx, const Args& args, bool ics) {
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"from", "to", "service", "ci", "group"}));
+  v1::GetChangeCalendarRequest r;
+  ITSM_ASSIGN_OR_RETURN(*r.mutable_start_time(), TimeFlag(args, "from"));
+  ITSM_ASSIGN_OR_RETURN(*r.mutable_end_time(), TimeFlag(args, "to"));
+  r.set_service_id(args.Get("service"));
+  r.set_configuration_item_id(args.Get("ci"));
+  r.set_assignment_group(args.Get("group"));
+  ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+  if (ics) {
+    v1::ExportChangeCalendarRequest e;
+    *e.mutable_start_time() = r.start_time();
+    *e.mutable_end_time() = r.end_time();
+    e.set_service_id(r.service_id());
+    e.set_configuration_item_id(r.configuration_item_id());
+    e.set_assignment_group(r.assignment_group());
+    v1::ExportChangeCalendarResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::ExportChangeCalendar, e, &out));
+    std::fwrite(out.ics().data(), 1, out.ics().size(), stdout);
+    return absl::OkStatus();
+  }
+  v1::GetChangeCalendarResponse out;
+  ITSM_RETURN_IF_ERROR(client.Call(&Stub::GetChangeCalendar, r, &out));
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(out).c_str());
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& w : out.windows()) {
+    rows.push_back({When(w.start_time()), When(w.end_time()),
+                    Short(v1::WindowKind_Name(w.kind()), "WINDOW_KIND_"), w.name(), "", ""});
+  }
+  for (const auto& c : out.changes()) {
+    std::vector<std::string> conflicts;
+    for (const auto& k : c.conflicts()) {
+      conflicts.push_back(absl::StrCat(Short(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_"),
+                                       k.other_number().empty() ? "" : " " + k.other_number()));
+    }
+    rows.push_back(
+        {When(c.planned_start_time()), When(c.planned_end_time()),
+         absl::StrCat("change ", StateOf(c)), absl::StrCat(c.number(), " ", c.title()), RiskOf(c),
+         absl::StrCat(
+             absl::StrJoin(conflicts, "; "),
+             c.conflict_override_reason().empty() || conflicts.empty() ? "" : " (overridden)")});
+  }
+  PrintTable({"START", "END", "WHAT", "NAME", "RISK", "CONFLICTS"}, rows);
+  return absl::OkStatus();
+}
+
+absl::Status Transition(const Context& ctx, const Args& args, const std::string& id) {
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"outcome", "review", "notes"}));
+  if (args.positionals().size() != 3) {
+    return absl::InvalidArgumentError(
+        "usage: itsmctl change move <id> assess|authorise|scheduled|implement|review|closed|"
+        "cancelled [--outcome O] [--review R] [--notes N]");
+  }
+  v1::TransitionChangeRequest r;
+  v1::ChangeState state;
+  if (!v1::ChangeState_Parse("CHANGE_STATE_" + absl::AsciiStrToUpper(args.positionals()[2]),
+                             &state)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown state \"", args.positionals()[2], "\""));
+  }
+  r.set_target_state(state);
+  if (args.Has("outcome")) {
+    v1::ChangeOutcome outcome;
+    if (!v1::ChangeOutcome_Parse("CHANGE_OUTCOME_" + absl::AsciiStrToUpper(args.Get("outcome")),
+                                 &outcome)) {
+      return absl::InvalidArgumentError(
+          "--outcome: successful, successful_with_issues, failed or backed_out");
+    }
+    r.set_outcome(outcome);
+  }
+  r.set_review_notes(args.Get("review"));
+  r.set_close_notes(args.Get("notes"));
+  return Write(ctx, id, &Stub::TransitionChange, r);
+}
+
+}  // namespace
+
+absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv) {
+  ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(argv, {}));
+  const auto& pos = args.positionals();
+  const std::string sub = pos.empty() ? "" : pos[0];
+  if (sub == "create") return Create(ctx, args);
+  if (sub == "list") return List(ctx, args);
+  if (sub == "calendar" || sub == "ics") return Calendar(ctx, args, sub == "ics");
+  if (pos.size() < 2) {
+    return absl::InvalidArgumentError(
+        "usage: itsmctl change create|list|calendar|ics|get|history|assess|approve|reject|"
+        "schedule|override|move ... (see --help)");
+  }
+  const std::string& id = pos[1];
+  if (sub == "get") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+    ITSM_ASSIGN_OR_RETURN(v1::Change c, client.Get(id));
+    Show(ctx, c);
+    return absl::OkStatus();
+  }
+  if (sub == "history") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+    v1::GetChangeHistoryRequest r;
+    r.set_id(id);
+    v1::GetChangeHistoryResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::GetChangeHistory, r, &out));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(out).c_str());
+      return absl::OkStatus();
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : out.entries()) {
+      std::vector<std::string> fields;
+      for (const auto& c : e.changes()) fields.push_back(c.field());
+      rows.push_back({absl::StrCat(e.version()), When(e.time()), e.actor(), e.action(),
+                      absl::StrJoin(fields, ", ")});
+    }
+    PrintTable({"VERSION", "TIME", "ACTOR", "ACTION", "FIELDS"}, rows);
+    return absl::OkStatus();
+  }
+  if (sub == "assess") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"answer"}));
+    v1::AssessChangeRequest r;
+    ITSM_RETURN_IF_ERROR(AddAnswers(args, r.mutable_risk_answers()));
+    return Write(ctx, id, &Stub::AssessChange, r);
+  }
+  if (sub == "approve" || sub == "reject") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"comment"}));
+    v1::DecideChangeApprovalRequest r;
+    r.set_decision(sub == "approve" ? v1::APPROVAL_DECISION_APPROVE : v1::APPROVAL_DECISION_REJECT);
+    r.set_comment(args.Get("comment"));
+    return Write(ctx, id, &Stub::DecideChangeApproval, r);
+  }
+  if (sub == "schedule") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"start", "end"}));
+    v1::ScheduleChangeRequest r;
+    ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_start_time(), TimeFlag(args, "start"));
+    ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_end_time(), TimeFlag(args, "end"));
+    return Write(ctx, id, &Stub::ScheduleChange, r);
+  }
+  if (sub == "override") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"reason"}));
+    v1::OverrideChangeConflictsRequest r;
+    r.set_reason(args.Get("reason"));
+    return Write(ctx, id, &Stub::OverrideChangeConflicts, r);
+  }
+  if (sub == "move") return Transition(ctx, args, id);
+  return absl::InvalidArgumentError(absl::StrCat("unknown change command \"", sub, "\""));
+}
+
+}  // namespace itsm::ctl
