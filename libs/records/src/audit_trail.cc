@@ -1,0 +1,79 @@
+#include "itsm/records/audit_trail.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/page_cursor.h"
+
+namespace itsm::records {
+namespace {
+
+constexpr int kDefaultHistoryPage = 100;
+constexpr int kMaxHistoryPage = 1000;
+
+}  // namespace
+
+absl::Status AuditTrail::Append(storage::Transaction& txn, const std::string& record_id,
+                                const common::v1::AuditEntry& entry) {
+  return txn
+      .Execute(
+          "INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
+          {record_id, entry.version(), absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
+           storage::Bytes{entry.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<std::vector<common::v1::AuditEntry>> AuditTrail::Read(storage::Transaction& txn,
+                                                                     const std::string& record_id,
+                                                                     int64_t after_version,
+                                                                     int limit) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM audit_entries WHERE record_id = $1 AND version > $2"
+                " ORDER BY version LIMIT $3",
+                {record_id, after_version, limit}));
+  std::vector<common::v1::AuditEntry> out;
+  for (const auto& row : rows.rows()) {
+    common::v1::AuditEntry entry;
+    if (!entry.ParseFromString(row[0].AsString())) {
+      return absl::DataLossError("stored audit entry does not parse");
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+absl::Status AuditTrail::ReadPage(storage::Transaction& txn, absl::string_view method,
+                                  const google::protobuf::Message& request,
+                                  const std::string& record_id, const common::v1::PageRequest& page,
+                                  google::protobuf::RepeatedPtrField<common::v1::AuditEntry>& out,
+                                  std::string& next_page_token) {
+  int page_size = page.page_size();
+  if (page_size < 0 || page_size > kMaxHistoryPage) {
+    return base::FieldError("page.page_size",
+                            absl::StrCat("must be 0..", kMaxHistoryPage, ", got ", page_size));
+  }
+  if (page_size == 0) page_size = kDefaultHistoryPage;
+  // A token holds the version of the last entry returned.
+  const std::string scope = PageScope(method, request);
+  ITSM_ASSIGN_OR_RETURN(auto after, DecodePageCursor(scope, page.page_token()));
+  int64_t after_version = 0;
+  if (after.size() == 1) {
+    ITSM_ASSIGN_OR_RETURN(after_version, CursorInt(after[0]));
+  } else if (!after.empty()) {
+    return base::FieldError("page.page_token", "not a token this service issued");
+  }
+  ITSM_ASSIGN_OR_RETURN(auto entries, Read(txn, record_id, after_version, page_size + 1));
+  const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));
+  for (size_t i = 0; i < shown; ++i) *out.Add() = std::move(entries[i]);
+  if (entries.size() > shown) {
+    next_page_token =
+        EncodePageCursor(scope, {absl::StrCat(out.Get(static_cast<int>(shown) - 1).version())});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::records
