@@ -12,6 +12,7 @@
 #include "services/incident/src/incident_service_info.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
 #include "services/sla/src/sla_service_info.h"
+#include "services/supplier/src/supplier_service_info.h"
 #include "settings_doc.h"
 
 namespace itsm::settings_doc {
@@ -25,7 +26,8 @@ int Run(int argc, char** argv) {
   return RunGeneratedDocTool(
       argc, argv, "itsm-settings-doc",
       GenerateSections({incident::IncidentServiceInfo(), config::ConfigurationServiceInfo(),
-                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo()}),
+                        sla::SlaServiceInfo(), sla_timer::SlaTimerServiceInfo(),
+                        supplier::SupplierServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

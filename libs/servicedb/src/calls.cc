@@ -22,20 +22,6 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
   return reactor;
 }
 
-grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
-                                            storage::GroupCommitter& committer,
-                                            grpc::CallbackServerContext* ctx,
-                                            const google::protobuf::Message& request,
-                                            CheckUnit check, WriteUnit unit) {
-  return runtime::RunCall(
-      executor, ctx, request,
-      [&committer, check = std::move(check), unit = std::move(unit),
-       caller = runtime::CallerOf(*ctx)]() -> absl::Status {
-        ITSM_RETURN_IF_ERROR(check());
-        return committer.Run([&](storage::Transaction& txn) { return unit(txn, caller); });
-      });
-}
-
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
                                    grpc::CallbackServerContext* ctx,
                                    const google::protobuf::Message& request, ReadUnit read) {

@@ -43,6 +43,11 @@ class IncidentRepository {
   // The audit trail, shared by every record type of the service (keyed by record id).
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
                                   const common::v1::AuditEntry& entry);
+  // Entries with version > after_version, oldest first, at most `limit`.
+  static absl::StatusOr<std::vector<common::v1::AuditEntry>> History(storage::Transaction& txn,
+                                                                     const std::string& record_id,
+                                                                     int64_t after_version,
+                                                                     int limit);
 
   static absl::Status InsertNote(storage::Transaction& txn, const v1::IncidentNote& note);
   // Oldest first; visibility UNSPECIFIED = every note.

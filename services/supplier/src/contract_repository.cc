@@ -7,7 +7,7 @@
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/records/audit_trail.h"
-#include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/supplier_repository.h"
 
@@ -105,22 +105,16 @@ absl::Status ContractRepository::AppendAudit(storage::Transaction& txn,
 absl::StatusOr<ContractPage> ContractRepository::List(storage::Transaction& txn,
                                                       const v1::ListContractsRequest& request,
                                                       const std::string& supplier_id) {
-  int page_size = request.page().page_size();
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return base::FieldError("page.page_size",
-                            absl::StrCat("must be 0..", kMaxPageSize, ", got ", page_size));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
-  const std::string scope =
-      records::PageScope("itsm.supplier.v1.SupplierService/ListContracts", request);
-  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> after,
-                        records::DecodePageCursor(scope, request.page().page_token()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::PageStart start,
+      records::StartPage(
+          "itsm.supplier.v1.SupplierService/ListContracts", request, request.page(),
+          {.default_size = kDefaultPageSize, .max_size = kMaxPageSize, .position_parts = 1}));
   int64_t after_seq = 0;
-  if (after.size() == 1) {
-    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(after[0]));
-  } else if (!after.empty()) {
-    return base::FieldError("page.page_token", "not a token this service issued");
+  if (!start.after.empty()) {
+    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
   }
+  const int page_size = start.size;
   int64_t state_mask = 0;
   for (int i = 0; i < request.states_size(); ++i) {
     const int s = request.states(i);
@@ -150,7 +144,7 @@ absl::StatusOr<ContractPage> ContractRepository::List(storage::Transaction& txn,
   ITSM_ASSIGN_OR_RETURN(page.contracts, DecodeAll(rows, 1, static_cast<size_t>(page_size)));
   if (rows.size() > page.contracts.size()) {
     page.next_page_token = records::EncodePageCursor(
-        scope, {absl::StrCat(rows.row(page.contracts.size() - 1)[0].AsInt())});
+        start.scope, {absl::StrCat(rows.row(page.contracts.size() - 1)[0].AsInt())});
   }
   return page;
 }

@@ -8,6 +8,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/records/field_mask.h"
 #include "itsm/records/record_diff.h"
+#include "itsm/records/versioned_change.h"
 #include "itsm/supplier/v1/events.pb.h"
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/contract_deadlines.h"
@@ -168,16 +169,9 @@ ContractChange ContractRules::Created(const v1::Contract& contract,
 
 ContractChange ContractRules::Finish(const v1::Contract& before, v1::Contract after,
                                      std::string action, const std::string& actor) const {
-  ContractChange out;
-  out.changes = records::DiffFields(before, after);
-  if (out.changes.empty()) {
-    out.after = before;
-    return out;
-  }
-  after.set_version(before.version() + 1);
-  *after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
-  out.after = std::move(after);
-  out.action = std::move(action);
+  ContractChange out =
+      records::VersionedChange(before, std::move(after), std::move(action), clock_.Now());
+  if (!out.changed()) return out;
   const std::vector<std::string> fields = records::FieldNames(out.changes);
   if (out.after.state() != before.state()) {
     auto e = NewEvent<v1::ContractStateChanged>(out.after, fields);

@@ -8,7 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
-#include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/supplier/src/contract_repository.h"
 #include "services/supplier/src/deadline_repository.h"
@@ -113,33 +113,32 @@ absl::Status SupplierManagement::ListReviews(storage::Transaction& txn,
 absl::Status SupplierManagement::ListDeadlines(storage::Transaction& txn,
                                                const v1::ListDeadlinesRequest& request,
                                                v1::ListDeadlinesResponse& out) const {
-  int page_size = request.page().page_size();
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return base::FieldError("page.page_size", absl::StrCat("must be 0..", kMaxPageSize));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
   ITSM_RETURN_IF_ERROR(base::CheckTimestamp("due_before", request.due_before()));
   std::string supplier_id;
   if (!request.supplier_id().empty()) {
     ITSM_ASSIGN_OR_RETURN(v1::Supplier s, SupplierRepository::Get(txn, request.supplier_id()));
     supplier_id = s.id();
   }
-  const std::string scope = records::PageScope(kListDeadlines, request);
-  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page().page_token()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::PageStart start,
+      records::StartPage(
+          kListDeadlines, request, request.page(),
+          {.default_size = kDefaultPageSize, .max_size = kMaxPageSize, .position_parts = 4}));
+  const int page_size = start.size;
   ITSM_ASSIGN_OR_RETURN(
       auto rows, DeadlineRepository::Pending(txn,
                                              request.has_due_before()
                                                  ? base::FromProtoTimestamp(request.due_before())
                                                  : absl::InfiniteFuture(),
-                                             supplier_id, after, page_size + 1));
+                                             supplier_id, start.after, page_size + 1));
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   for (size_t i = 0; i < shown; ++i) *out.add_deadlines() = rows[i];
   if (rows.size() > shown) {
     const v1::Deadline& last = rows[shown - 1];
     out.set_next_page_token(records::EncodePageCursor(
-        scope, {absl::StrCat(absl::ToUnixMicros(base::FromProtoTimestamp(last.due_time()))),
-                last.record_id(), absl::StrCat(static_cast<int>(last.kind())),
-                absl::StrCat(last.lead_days())}));
+        start.scope, {absl::StrCat(absl::ToUnixMicros(base::FromProtoTimestamp(last.due_time()))),
+                      last.record_id(), absl::StrCat(static_cast<int>(last.kind())),
+                      absl::StrCat(last.lead_days())}));
   }
   return absl::OkStatus();
 }

@@ -12,7 +12,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
-#include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/storage/like.h"
 
 namespace itsm::supplier {
@@ -255,22 +255,16 @@ absl::Status SupplierRepository::AppendAudit(storage::Transaction& txn,
 
 absl::StatusOr<SupplierPage> SupplierRepository::List(storage::Transaction& txn,
                                                       const v1::ListSuppliersRequest& request) {
-  int page_size = request.page().page_size();
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return base::FieldError("page.page_size",
-                            absl::StrCat("must be 0..", kMaxPageSize, ", got ", page_size));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
-  const std::string scope =
-      records::PageScope("itsm.supplier.v1.SupplierService/ListSuppliers", request);
-  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> after,
-                        records::DecodePageCursor(scope, request.page().page_token()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::PageStart start,
+      records::StartPage(
+          "itsm.supplier.v1.SupplierService/ListSuppliers", request, request.page(),
+          {.default_size = kDefaultPageSize, .max_size = kMaxPageSize, .position_parts = 1}));
   int64_t after_seq = 0;
-  if (after.size() == 1) {
-    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(after[0]));
-  } else if (!after.empty()) {
-    return base::FieldError("page.page_token", "not a token this service issued");
+  if (!start.after.empty()) {
+    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
   }
+  const int page_size = start.size;
   int64_t status_mask = 0;
   for (int i = 0; i < request.statuses_size(); ++i) {
     const int s = request.statuses(i);
@@ -306,7 +300,7 @@ absl::StatusOr<SupplierPage> SupplierRepository::List(storage::Transaction& txn,
   }
   if (rows.size() > shown) {
     page.next_page_token =
-        records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
+        records::EncodePageCursor(start.scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }
   return page;
 }

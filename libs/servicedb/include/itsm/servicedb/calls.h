@@ -38,18 +38,6 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
                                      const google::protobuf::Message& request, WriteUnit unit,
                                      std::function<void()> after_commit = nullptr);
 
-// A write that must first check what only other services know (a CI exists in the CMDB, an SLA
-// definition is an underpinning contract): `check` runs on the executor — never on a gRPC
-// callback thread, never inside the committer's transaction, which an outbound call would hold
-// open for every unit of its batch — and only when it succeeds does `unit` run as CommitCall's.
-// The executor's thread waits for the commit. Both outlive the handler: capture by value.
-using CheckUnit = std::function<absl::Status()>;
-grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
-                                            storage::GroupCommitter& committer,
-                                            grpc::CallbackServerContext* ctx,
-                                            const google::protobuf::Message& request,
-                                            CheckUnit check, WriteUnit unit);
-
 // `read` outlives the handler: it captures by value.
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
                                    grpc::CallbackServerContext* ctx,
