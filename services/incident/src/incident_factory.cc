@@ -7,23 +7,10 @@
 
 namespace itsm::incident {
 
-absl::Status CheckId(const std::string& id, const char* field) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  return absl::OkStatus();
-}
-
 absl::Status CheckLevel(const char* field, int value, int levels) {
   if (value < 1 || value > levels) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": must be 1..", levels, ", got ", value));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckIds(const char* field,
-                      const google::protobuf::RepeatedPtrField<std::string>& ids) {
-  for (int i = 0; i < ids.size(); ++i) {
-    if (ids[i].empty()) return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "]: empty"));
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "itsm/base/clock.h"
 #include "itsm/incident/v1/incident.pb.h"
+#include "itsm/records/record_ids.h"
 #include "services/incident/src/priority_matrix.h"
 
 namespace itsm::incident {
@@ -31,15 +32,11 @@ class IncidentFactory {
   const base::Clock& clock_;
 };
 
-// INVALID_ARGUMENT "<field>: required" for an empty record id or number.
-absl::Status CheckId(const std::string& id, const char* field = "id");
+using records::CheckId;
+using records::CheckIds;
 
 // INVALID_ARGUMENT "<field>: must be 1..<levels>, got <value>".
 absl::Status CheckLevel(const char* field, int value, int levels);
-// A list of record ids (CIs, changes...) has no empty entry: INVALID_ARGUMENT "<field>[i]: empty".
-// Their number and length are the request's declared field limits (checked before any rule).
-absl::Status CheckIds(const char* field,
-                      const google::protobuf::RepeatedPtrField<std::string>& ids);
 
 }  // namespace itsm::incident
 

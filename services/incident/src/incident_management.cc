@@ -7,7 +7,7 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
-#include "itsm/records/page_cursor.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/problem_repository.h"
@@ -16,8 +16,6 @@ namespace itsm::incident {
 namespace {
 
 constexpr int kMaxParentDepth = 100;
-constexpr int kDefaultHistoryPage = 100;
-constexpr int kMaxHistoryPage = 1000;
 constexpr char kCreateIncident[] = "itsm.incident.v1.IncidentService/CreateIncident";
 constexpr char kGetHistory[] = "itsm.incident.v1.IncidentService/GetHistory";
 
@@ -191,30 +189,11 @@ absl::Status IncidentManagement::History(storage::Transaction& txn,
                                          const v1::GetHistoryRequest& request,
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
-  int page_size = request.page().page_size();
-  if (page_size < 0 || page_size > kMaxHistoryPage) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page.page_size: must be 0..", kMaxHistoryPage, ", got ", page_size));
-  }
-  if (page_size == 0) page_size = kDefaultHistoryPage;
-  // A token holds the version of the last entry returned.
-  const std::string scope = records::PageScope(kGetHistory, request);
-  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page().page_token()));
-  int64_t after_version = 0;
-  if (after.size() == 1) {
-    ITSM_ASSIGN_OR_RETURN(after_version, records::CursorInt(after[0]));
-  } else if (!after.empty()) {
-    return base::FieldError("page.page_token", "not a token this service issued");
-  }
   ITSM_ASSIGN_OR_RETURN(std::string record_id, AnyRecordId(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(auto entries,
-                        IncidentRepository::History(txn, record_id, after_version, page_size + 1));
-  const size_t shown = std::min(entries.size(), static_cast<size_t>(page_size));
-  for (size_t i = 0; i < shown; ++i) *out.add_entries() = std::move(entries[i]);
-  if (entries.size() > shown) {
-    out.set_next_page_token(records::EncodePageCursor(
-        scope, {absl::StrCat(out.entries(static_cast<int>(shown) - 1).version())}));
-  }
+  ITSM_ASSIGN_OR_RETURN(records::AuditPage page, records::AuditTrail::Read(txn, kGetHistory, request,
+                                                                          record_id, request.page()));
+  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

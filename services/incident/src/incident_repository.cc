@@ -14,6 +14,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
@@ -275,30 +276,8 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
 absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn,
                                              const std::string& record_id,
                                              const common::v1::AuditEntry& entry) {
-  return txn
-      .Execute(
-          "INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
-          {record_id, entry.version(), Micros(entry.time()),
-           storage::Bytes{entry.SerializeAsString()}})
-      .status();
-}
-
-absl::StatusOr<std::vector<common::v1::AuditEntry>> IncidentRepository::History(
-    storage::Transaction& txn, const std::string& record_id, int64_t after_version, int limit) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT data FROM audit_entries WHERE record_id = $1 AND version > $2"
-                " ORDER BY version LIMIT $3",
-                {record_id, after_version, limit}));
-  std::vector<common::v1::AuditEntry> out;
-  for (const auto& row : rows.rows()) {
-    common::v1::AuditEntry entry;
-    if (!entry.ParseFromString(row[0].AsString())) {
-      return absl::DataLossError("stored audit entry does not parse");
-    }
-    out.push_back(std::move(entry));
-  }
-  return out;
+  // The table migration 2 created is the toolkit's audit_entries, to the column.
+  return records::AuditTrail::Append(txn, record_id, entry);
 }
 
 absl::Status IncidentRepository::InsertNote(storage::Transaction& txn,

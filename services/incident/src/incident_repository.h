@@ -40,14 +40,10 @@ class IncidentRepository {
   // The next number of a sequence ("incident", "request", "problem").
   static absl::StatusOr<int64_t> NextNumber(storage::Transaction& txn, const std::string& sequence);
 
-  // The audit trail, shared by every record type of the service (keyed by record id).
+  // The audit trail, shared by every record type of the service (keyed by record id; read with
+  // records::AuditTrail::Read).
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
                                   const common::v1::AuditEntry& entry);
-  // Entries with version > after_version, oldest first, at most `limit`.
-  static absl::StatusOr<std::vector<common::v1::AuditEntry>> History(storage::Transaction& txn,
-                                                                     const std::string& record_id,
-                                                                     int64_t after_version,
-                                                                     int limit);
 
   static absl::Status InsertNote(storage::Transaction& txn, const v1::IncidentNote& note);
   // Oldest first; visibility UNSPECIFIED = every note.

@@ -22,7 +22,9 @@
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/support/server_callback.h"
+#include "absl/status/statusor.h"
 #include "itsm/base/caller.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
@@ -37,6 +39,51 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
                                      grpc::CallbackServerContext* ctx,
                                      const google::protobuf::Message& request, WriteUnit unit,
                                      std::function<void()> after_commit = nullptr);
+
+// A write that needs what only another service knows (the CMDB's view of a record's CIs): on
+// the executor, `gather` makes its outbound calls first, holding no transaction; then `unit`
+// runs in the committer's transaction with what was gathered. The writer thread never waits
+// for a peer, so a slow peer slows down its own calls only. What was gathered may be older
+// than the commit by the length of one call: the unit must re-check what its own database
+// holds.
+//
+//   return servicedb::CommitCallAfter<CmdbFacts>(executor_, committer_, ctx, *request,
+//       [=, this] { return changes_.Gather(*request); },
+//       [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& f) {
+//         return changes_.Create(txn, caller, *request, f, *response->mutable_change());
+//       });
+template <typename Facts>
+grpc::ServerUnaryReactor* CommitCallAfter(
+    runtime::Executor& executor, storage::GroupCommitter& committer,
+    grpc::CallbackServerContext* ctx, const google::protobuf::Message& request,
+    std::function<absl::StatusOr<Facts>()> gather,
+    std::function<absl::Status(storage::Transaction&, const base::Caller&, const Facts&)> unit,
+    std::function<void()> after_commit = nullptr) {
+  if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
+  auto* reactor = ctx->DefaultReactor();
+  const bool queued = executor.TrySubmit([&committer, ctx, reactor, gather = std::move(gather),
+                                          unit = std::move(unit),
+                                          after_commit = std::move(after_commit)]() mutable {
+    absl::StatusOr<Facts> facts = gather();
+    if (!facts.ok()) {
+      reactor->Finish(runtime::ToGrpcStatus(facts.status(), *ctx));
+      return;
+    }
+    committer.Submit(
+        [unit = std::move(unit), facts = *std::move(facts),
+         caller = runtime::CallerOf(*ctx)](storage::Transaction& txn) {
+          return unit(txn, caller, facts);
+        },
+        [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
+          if (status.ok() && after_commit) after_commit();
+          reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+        });
+  });
+  if (!queued) reactor->Finish(runtime::ToGrpcStatus(runtime::Executor::Overloaded(), *ctx));
+  return reactor;
+}
 
 // `read` outlives the handler: it captures by value.
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
