@@ -1,10 +1,34 @@
 #include "services/supplier/src/supplier_grpc_service.h"
 
+#include "itsm/base/status_macros.h"
 #include "itsm/servicedb/calls.h"
 
 namespace itsm::supplier {
+namespace {
 
-using servicedb::CheckedCommitCall;
+// What a write gathers from other services first: only that its references were confirmed.
+struct Confirmed {};
+
+// A write whose references another service must confirm first (servicedb::CommitCallAfter: the
+// check runs on the executor, outside the committer's transaction).
+grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
+                                            storage::GroupCommitter& committer,
+                                            grpc::CallbackServerContext* ctx,
+                                            const google::protobuf::Message& request,
+                                            std::function<absl::Status()> check,
+                                            servicedb::WriteUnit unit) {
+  return servicedb::CommitCallAfter<Confirmed>(
+      executor, committer, ctx, request,
+      [check = std::move(check)]() -> absl::StatusOr<Confirmed> {
+        ITSM_RETURN_IF_ERROR(check());
+        return Confirmed{};
+      },
+      [unit = std::move(unit)](storage::Transaction& txn, const base::Caller& caller,
+                               const Confirmed&) { return unit(txn, caller); });
+}
+
+}  // namespace
+
 using servicedb::CommitCall;
 using servicedb::ReadCall;
 using storage::Transaction;

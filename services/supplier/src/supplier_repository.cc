@@ -140,12 +140,11 @@ CREATE INDEX scorecard_uc_clocks_definition ON scorecard_uc_clocks(definition_id
 const std::vector<storage::Migration>& Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "suppliers, contracts, deadlines, budgets, scorecards",
-       absl::StrCat(kTables, records::AuditTrail::kCreateTable,
+       absl::StrCat(kTables,
                     "CREATE TABLE supplier_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);"
                     "INSERT INTO supplier_counters(name, value) VALUES ('supplier', 0);"
                     "INSERT INTO supplier_counters(name, value) VALUES ('contract', 0);"),
        absl::StrCat(storage::PostgresDialectOf(kTables),
-                    storage::PostgresDialectOf(records::AuditTrail::kCreateTable),
                     "CREATE SEQUENCE supplier_number_seq; CREATE SEQUENCE contract_number_seq;")},
   };
   return kMigrations;
@@ -184,6 +183,7 @@ absl::Status WriteLists(storage::Transaction& txn, const v1::Supplier& s) {
 std::vector<storage::SchemaComponent> SupplierRepository::Schema() {
   return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
+          {records::AuditTrail::kComponent, records::AuditTrail::Migrations()},
           {"supplier", Migrations()}};
 }
 

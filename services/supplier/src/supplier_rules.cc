@@ -38,11 +38,6 @@ std::shared_ptr<Event> NewEvent(const v1::Supplier& after, const std::string& ac
 
 }  // namespace
 
-absl::Status CheckId(const std::string& id, const char* field) {
-  if (id.empty()) return base::FieldError(field, "required");
-  return absl::OkStatus();
-}
-
 absl::Status CheckIdList(const std::string& field,
                          const google::protobuf::RepeatedPtrField<std::string>& ids) {
   std::set<std::string> seen;

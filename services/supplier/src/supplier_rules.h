@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "itsm/base/clock.h"
 #include "itsm/records/record_change.h"
+#include "itsm/records/record_ids.h"
 #include "itsm/supplier/v1/supplier.pb.h"
 
 namespace itsm::supplier {
@@ -48,8 +49,7 @@ class SupplierRules {
   const base::Clock& clock_;
 };
 
-// INVALID_ARGUMENT "<field>: required" for an empty id or number.
-absl::Status CheckId(const std::string& id, const char* field = "id");
+using records::CheckId;
 // A list of ids without an empty or repeated entry: INVALID_ARGUMENT "<field>[i]: ...".
 absl::Status CheckIdList(const std::string& field,
                          const google::protobuf::RepeatedPtrField<std::string>& ids);
