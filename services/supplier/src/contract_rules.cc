@@ -41,6 +41,8 @@ std::shared_ptr<Event> NewEvent(const v1::Contract& after, const std::vector<std
   return e;
 }
 
+}  // namespace
+
 absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
   if (money.minor_units() < 0) {
     return base::FieldError(field + ".minor_units", "must not be negative");
@@ -53,8 +55,6 @@ absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   ITSM_RETURN_IF_ERROR(CheckId(c.supplier_id(), "contract.supplier_id"));

@@ -13,6 +13,10 @@
 
 namespace itsm::supplier {
 
+// An amount: minor units not negative, an ISO 4217 code of three upper-case letters unless the
+// whole amount is empty. INVALID_ARGUMENT naming `field`.currency or `field`.minor_units.
+absl::Status CheckMoney(const std::string& field, const v1::Money& money);
+
 using ContractChange = records::Change<v1::Contract>;
 
 class ContractRules {

@@ -9,6 +9,7 @@
 #include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
 #include "services/supplier/src/contract_deadlines.h"
+#include "services/supplier/src/scorecard_projection.h"
 #include "services/supplier/src/supplier_grpc_service.h"
 #include "services/supplier/src/supplier_metrics.h"
 #include "services/supplier/src/supplier_repository.h"
@@ -64,6 +65,31 @@ int main(int argc, char** argv) {
   scheduler.SetObserver([&metrics](const supplier::v1::Deadline& d) { metrics.Fired(d); });
   scheduler.Start();
   rt.OnShutdown("deadline scheduler", [&scheduler] { scheduler.Stop(); });
+  // Scorecards: incident and SLA events applied with their de-duplication marks in the
+  // committer's transactions. One consumer group for every replica: each event is applied by one
+  // of them (and once: a redelivery after a rebalance finds its mark). Registered after the
+  // committer, so it stops before it: the batch in hand commits.
+  supplier::ScorecardProjection projection(
+      committer, clock,
+      {.mark_retention =
+           absl::Hours(24 * rt.config().GetInt("scorecard_mark_retention_days"))});
+  std::unique_ptr<events::EventConsumer> consumer;
+  if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
+      !bootstrap.empty()) {
+    consumer = supplier::NewScorecardConsumer(
+        projection,
+        {.bootstrap_servers = bootstrap,
+         .group_id = rt.config().GetString("consumer_group"),
+         .client_properties = rt.config().GetString("kafka_client_properties")},
+        rt.metrics());
+    if (absl::Status s = consumer->Start(); !s.ok()) {
+      runtime::log::Error("cannot start the scorecard consumer", {{"error", s.ToString()}});
+      return 2;
+    }
+    rt.OnShutdown("scorecard consumer", [&consumer] { consumer->Stop(); });
+  } else {
+    runtime::log::Warn("kafka_bootstrap_servers is empty: scorecards show only stored facts", {});
+  }
   metrics.Start();
   rt.OnShutdown("supplier metrics", [&metrics] { metrics.Stop(); });
 
@@ -73,7 +99,10 @@ int main(int argc, char** argv) {
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
   const supplier::SupplierManagement suppliers(supplier_rules, schedule);
   const supplier::ContractManagement contracts(contract_rules, schedule, references);
-  supplier::SupplierGrpcService service(*db, committer, executor, {suppliers, contracts});
+  const supplier::Scorecards scorecards(clock);
+  const supplier::ServiceCosts costs(clock);
+  supplier::SupplierGrpcService service(*db, committer, executor,
+                                        {suppliers, contracts, scorecards, costs});
   rt.AddService(&service, "itsm.supplier.v1.SupplierService");
   return rt.Run();
 }

@@ -171,4 +171,30 @@ grpc::ServerUnaryReactor* SupplierGrpcService::TransitionContract(
   });
 }
 
+// ---- Scorecards and costs ----
+
+grpc::ServerUnaryReactor* SupplierGrpcService::GetScorecard(grpc::CallbackServerContext* ctx,
+                                                            const v1::GetScorecardRequest* request,
+                                                            v1::GetScorecardResponse* response) {
+  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+    return apps_.scorecards.Get(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* SupplierGrpcService::SetServiceBudget(
+    grpc::CallbackServerContext* ctx, const v1::SetServiceBudgetRequest* request,
+    v1::SetServiceBudgetResponse* response) {
+  return CommitCall(committer_, ctx, *request, [=, this](Transaction& txn, const base::Caller& c) {
+    return apps_.costs.SetBudget(txn, c, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* SupplierGrpcService::GetServiceCosts(
+    grpc::CallbackServerContext* ctx, const v1::GetServiceCostsRequest* request,
+    v1::GetServiceCostsResponse* response) {
+  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+    return apps_.costs.Report(txn, *request, *response);
+  });
+}
+
 }  // namespace itsm::supplier

@@ -1,5 +1,5 @@
 // The SupplierService gRPC API (callback API): thin handlers over the service's applications —
-// SupplierManagement, ContractManagement. Each handler names the application call and how it
+// SupplierManagement, ContractManagement, Scorecards, ServiceCosts. Each handler names the application call and how it
 // runs: servicedb::CommitCall for a write, CheckedCommitCall for a write whose references other
 // services must confirm first, servicedb::ReadCall for a read. No callback thread ever waits for
 // the database or another service.
@@ -11,6 +11,8 @@
 #include "itsm/storage/group_commit.h"
 #include "itsm/supplier/v1/supplier.grpc.pb.h"
 #include "services/supplier/src/contract_management.h"
+#include "services/supplier/src/scorecards.h"
+#include "services/supplier/src/service_costs.h"
 #include "services/supplier/src/supplier_management.h"
 
 namespace itsm::supplier {
@@ -18,6 +20,8 @@ namespace itsm::supplier {
 struct Applications {
   const SupplierManagement& suppliers;
   const ContractManagement& contracts;
+  const Scorecards& scorecards;
+  const ServiceCosts& costs;
 };
 
 class SupplierGrpcService final : public v1::SupplierService::CallbackService {
@@ -44,6 +48,9 @@ class SupplierGrpcService final : public v1::SupplierService::CallbackService {
   ITSM_SUPPLIER_RPC(GetHistory)
   ITSM_SUPPLIER_RPC(RecordReview)
   ITSM_SUPPLIER_RPC(ListReviews)
+  ITSM_SUPPLIER_RPC(GetScorecard)
+  ITSM_SUPPLIER_RPC(SetServiceBudget)
+  ITSM_SUPPLIER_RPC(GetServiceCosts)
 #undef ITSM_SUPPLIER_RPC
 
  private:

@@ -5,12 +5,14 @@
 #include "itsm/runtime/logging.h"
 #include "services/supplier/src/contract_repository.h"
 #include "services/supplier/src/deadline_repository.h"
+#include "services/supplier/src/scorecard_repository.h"
 #include "services/supplier/src/state_machine.h"
 
 namespace itsm::supplier {
 namespace {
 
 constexpr absl::Duration kRefreshInterval = absl::Seconds(30);
+constexpr absl::Duration kComplianceWindow = absl::Hours(24 * 30);
 
 }  // namespace
 
@@ -22,7 +24,12 @@ SupplierMetrics::SupplierMetrics(storage::Database& db, const base::Clock& clock
                    .Name("itsm_supplier_deadlines_due_30d")
                    .Help("Contract and review deadlines not fired yet and due within 30 days.")
                    .Register(registry)
-                   .Add({})) {
+                   .Add({})),
+      compliance_family_(prometheus::BuildGauge()
+                             .Name("itsm_supplier_uc_compliance_ratio")
+                             .Help("Share of a supplier's underpinning-contract clocks met, of "
+                                   "those completed in the last 30 days (0..1).")
+                             .Register(registry)) {
   auto& contracts = prometheus::BuildGauge()
                         .Name("itsm_supplier_contracts")
                         .Help("Contracts per state.")
@@ -52,6 +59,24 @@ absl::Status SupplierMetrics::Refresh() {
   ITSM_ASSIGN_OR_RETURN(int64_t due,
                         DeadlineRepository::CountDueBefore(*txn, clock_.Now() + absl::Hours(720)));
   due_30d_.Set(static_cast<double>(due));
+  const absl::Time now = clock_.Now();
+  ITSM_ASSIGN_OR_RETURN(auto compliance, ScorecardRepository::ComplianceBySupplier(
+                                             *txn, absl::ToUnixMicros(now - kComplianceWindow),
+                                             absl::ToUnixMicros(now)));
+  std::map<std::string, prometheus::Gauge*> kept;
+  for (const auto& c : compliance) {
+    if (c.met + c.breached == 0) continue;
+    auto it = compliance_.find(c.supplier_number);
+    prometheus::Gauge* gauge = it != compliance_.end()
+                                   ? it->second
+                                   : &compliance_family_.Add({{"supplier", c.supplier_number}});
+    gauge->Set(static_cast<double>(c.met) / static_cast<double>(c.met + c.breached));
+    kept[c.supplier_number] = gauge;
+  }
+  for (auto& [number, gauge] : compliance_) {
+    if (!kept.contains(number)) compliance_family_.Remove(gauge);
+  }
+  compliance_ = std::move(kept);
   return absl::OkStatus();
 }
 

@@ -50,7 +50,7 @@ class SupplierServiceTest : public ::testing::TestWithParam<Backend> {
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<SupplierGrpcService>(*db_, *committer_, executor_,
-                                                     Applications{suppliers_, contracts_});
+                                                     Applications{suppliers_, contracts_, scorecards_, costs_});
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{service_.get()});
     stub_ = v1::SupplierService::NewStub(server_->Channel());
@@ -130,6 +130,8 @@ class SupplierServiceTest : public ::testing::TestWithParam<Backend> {
   FakeReferences references_;
   SupplierManagement suppliers_{supplier_rules_, schedule_};
   ContractManagement contracts_{contract_rules_, schedule_, references_};
+  Scorecards scorecards_{clock_};
+  ServiceCosts costs_{clock_};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::GroupCommitter> committer_;
   runtime::Executor executor_{"test", 4, 1000};
