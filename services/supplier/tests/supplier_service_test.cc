@@ -2,6 +2,7 @@
 // the real group committer: suppliers and contracts (versions, idempotency, bad input), and
 // deadlines fired by a scheduler driven by a manual clock — exactly once, across a restart.
 #include <map>
+#include <random>
 
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
@@ -328,6 +329,126 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   v1::ListReviewsResponse reviews;
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::ListReviews, list, &reviews).ok());
   EXPECT_EQ(reviews.reviews_size(), 1);
+}
+
+// The property of the costs report: for random contracts, the shares of every service and month
+// add up exactly to the contracts' values, per currency; drafts bear nothing.
+TEST_P(SupplierServiceTest, ServiceCostsAddUpToTheContractValues) {
+  v1::Supplier s = NewSupplier("Acme");
+  std::mt19937_64 rng(GetParam() == Backend::kSqlite ? 11 : 12);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const std::vector<std::string> services = {"mail", "vpn", "erp", "crm"};
+  std::map<std::string, int64_t> expected;  // by currency
+  for (int k = 0; k < 16; ++k) {
+    v1::CreateContractRequest r = ContractRequest(s);
+    auto* c = r.mutable_contract();
+    const absl::CivilDay start = absl::CivilDay(2020, 1, 1) + uniform(0, 1500);
+    const absl::CivilDay end = start + uniform(0, 2000);
+    c->set_start_date(absl::FormatCivilTime(start));
+    c->set_end_date(absl::FormatCivilTime(end));
+    c->set_renewal_kind(v1::RENEWAL_KIND_NONE);
+    c->clear_renewal_term();
+    c->clear_notice_period();
+    c->set_state(uniform(0, 4) == 0 ? v1::CONTRACT_STATE_DRAFT : v1::CONTRACT_STATE_ACTIVE);
+    c->mutable_value()->set_currency(uniform(0, 1) == 0 ? "EUR" : "USD");
+    c->mutable_value()->set_minor_units(uniform(0, 1'000'000'000'000));
+    c->clear_services();
+    for (const auto& service : services) {
+      if (uniform(0, 1) == 0) c->add_services(service);
+    }
+    if (c->services().empty()) c->add_services("mail");
+    v1::Contract created;
+    grpc::Status st = CreateContract(r, &created);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    if (c->state() == v1::CONTRACT_STATE_ACTIVE) expected[c->value().currency()] += c->value().minor_units();
+  }
+  auto report = [&](const std::string& service) {
+    v1::GetServiceCostsRequest r;
+    r.set_service(service);
+    r.set_from_month("2020-01");
+    r.set_to_month("2029-12");
+    v1::GetServiceCostsResponse out;
+    grpc::Status st = Call(&v1::SupplierService::Stub::GetServiceCosts, r, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    std::map<std::string, int64_t> sums;
+    for (const auto& row : out.costs()) sums[row.cost().currency()] += row.cost().minor_units();
+    return sums;
+  };
+  EXPECT_EQ(report(""), expected);
+  std::map<std::string, int64_t> by_service;
+  for (const auto& service : services) {
+    for (const auto& [currency, sum] : report(service)) by_service[currency] += sum;
+  }
+  EXPECT_EQ(by_service, expected);
+}
+
+TEST_P(SupplierServiceTest, BudgetsStandBesideCostsAndBadOnesAreRefused) {
+  auto set = [&](const std::string& service, const std::string& month, const std::string& currency,
+                 int64_t units) {
+    v1::SetServiceBudgetRequest r;
+    r.set_service(service);
+    r.set_month(month);
+    r.mutable_budget()->set_currency(currency);
+    r.mutable_budget()->set_minor_units(units);
+    v1::SetServiceBudgetResponse out;
+    return Call(&v1::SupplierService::Stub::SetServiceBudget, r, &out);
+  };
+  for (const auto& [status, field] :
+       {std::pair(set("", "2024-03", "EUR", 1), "service"),
+        std::pair(set("mail", "2024-13", "EUR", 1), "month"),
+        std::pair(set("mail", "2024-03", "eur", 1), "budget.currency"),
+        std::pair(set("mail", "2024-03", "", 1), "budget.currency"),
+        std::pair(set("mail", "2024-03", "EUR", -1), "budget.minor_units")}) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_NE(status.error_message().find(field), std::string::npos) << status.error_message();
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM service_budgets"), 0);
+  EXPECT_EQ(CountType("ServiceBudgetSet"), 0);
+
+  v1::Supplier s = NewSupplier("Acme");
+  v1::Contract c;  // mail, EUR 1,200,000 over 2024 (366 days)
+  ASSERT_TRUE(CreateContract(ContractRequest(s), &c).ok());
+  ASSERT_TRUE(set("mail", "2024-03", "EUR", 90'000).ok());
+  ASSERT_TRUE(set("mail", "2024-03", "EUR", 100'000).ok());  // replaces
+  ASSERT_TRUE(set("hr", "2024-03", "USD", 5'000).ok());
+  EXPECT_EQ(CountType("ServiceBudgetSet"), 3);
+  v1::GetServiceCostsRequest r;
+  r.set_from_month("2024-03");
+  r.set_to_month("2024-03");
+  v1::GetServiceCostsResponse out;
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::GetServiceCosts, r, &out).ok());
+  ASSERT_EQ(out.costs_size(), 2);
+  EXPECT_EQ(out.costs(0).service(), "hr");
+  EXPECT_EQ(out.costs(0).cost().minor_units(), 0);
+  EXPECT_EQ(out.costs(0).cost().currency(), "USD");
+  EXPECT_TRUE(out.costs(0).budgeted());
+  EXPECT_EQ(out.costs(1).service(), "mail");
+  // 31 of 366 days: floor(1.2e6 * 91 / 366) - floor(1.2e6 * 60 / 366).
+  EXPECT_EQ(out.costs(1).cost().minor_units(), 1'200'000 * 91 / 366 - 1'200'000 * 60 / 366);
+  EXPECT_EQ(out.costs(1).budget().minor_units(), 100'000);
+  EXPECT_EQ(out.costs(1).contracts(), 1);
+  r.set_to_month("2024-02");
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::GetServiceCosts, r, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_P(SupplierServiceTest, ScorecardIsServed) {
+  v1::Supplier s = NewSupplier("Acme");
+  v1::GetScorecardRequest r;
+  r.set_supplier_id(s.number());
+  v1::GetScorecardResponse out;
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::GetScorecard, r, &out).ok());
+  ASSERT_EQ(out.periods_size(), 12);
+  EXPECT_EQ(out.periods(11).month(), "2024-01");
+  EXPECT_EQ(out.total().uc_compliance_bp(), -1);
+  EXPECT_EQ(out.supplier().id(), s.id());
+  r.set_from_month("2024-1");
+  r.set_to_month("2024-02");
+  grpc::Status bad = Call(&v1::SupplierService::Stub::GetScorecard, r, &out);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("from_month"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SupplierServiceTest,
