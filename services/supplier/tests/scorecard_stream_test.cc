@@ -24,6 +24,7 @@
 #include "services/supplier/src/scorecard_facts.h"
 #include "services/supplier/src/scorecard_projection.h"
 #include "services/supplier/src/scorecards.h"
+#include "services/supplier/src/supplier_metrics.h"
 #include "services/supplier/src/supplier_repository.h"
 
 namespace itsm::supplier {
@@ -486,6 +487,57 @@ TEST_P(ScorecardStreamTest, BadInputIsRefusedNamingTheField) {
   ASSERT_TRUE(scorecards_.Get(**txn, r, out).ok());
   ASSERT_EQ(out.periods_size(), 12);
   EXPECT_EQ(out.periods(11).month(), "2024-09");
+}
+
+// The compliance metric, from clocks applied by the batch handler directly: one series per
+// supplier with UC definitions and a clock completed in the last 30 days. A clock event that does
+// not parse is refused alone and leaves nothing behind.
+TEST_P(ScorecardStreamTest, ComplianceMetricPerSupplier) {
+  std::vector<events::ConsumedEvent> batch;
+  auto clock_event = [&](const std::string& id, const std::string& definition, bool breached,
+                         absl::Duration before_now) {
+    sv1::SlaClock c;
+    c.set_clock_id(id);
+    c.set_incident_id("inc-" + id);
+    c.set_sla_definition_id(definition);
+    c.set_agreement_kind(sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT);
+    c.set_stage(sv1::CLOCK_STAGE_COMPLETED);
+    c.set_breached(breached);
+    *c.mutable_stop_time() = base::ToProtoTimestamp(clock_.Now() - before_now);
+    *c.mutable_event_time() = c.stop_time();
+    sv1::SlaMet met;
+    *met.mutable_clock() = c;
+    events::ConsumedEvent e;
+    e.event = events::MakeCloudEvent(met, "itsm/sla-timer", c.incident_id(), clock_.Now());
+    e.topic = kSlaTopic;
+    batch.push_back(e);
+  };
+  clock_event("a", "uc-net-1", false, absl::Hours(24));
+  clock_event("b", "uc-net-2", false, absl::Hours(48));
+  clock_event("c", "uc-net-1", false, absl::Hours(72));
+  clock_event("d", "uc-net-2", true, absl::Hours(96));
+  clock_event("e", "uc-net-1", true, absl::Hours(24 * 40));  // outside the window
+  clock_event("f", "uc-db", true, absl::Hours(1));
+  events::ConsumedEvent bad = batch.back();
+  bad.event.data = "not a protobuf";
+  bad.event.id = "bad";
+  batch.push_back(bad);
+  const auto results = projection_->ApplyBatch(batch);
+  for (size_t i = 0; i + 1 < results.size(); ++i) EXPECT_TRUE(results[i].ok()) << results[i];
+  EXPECT_EQ(results.back().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events WHERE ce_id = 'bad'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), 6);
+
+  prometheus::Registry registry;
+  SupplierMetrics metrics(*db_, clock_, registry);
+  ASSERT_TRUE(metrics.Refresh().ok());
+  std::map<std::string, double> ratio;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "itsm_supplier_uc_compliance_ratio") continue;
+    for (const auto& m : family.metric) ratio[m.label[0].value] = m.gauge.value;
+  }
+  // sup-net is SUP0000001: 3 met, 1 breached in the window; sup-db (SUP0000002): 1 breached.
+  EXPECT_EQ(ratio, (std::map<std::string, double>{{"SUP0000001", 0.75}, {"SUP0000002", 0.0}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ScorecardStreamTest,
