@@ -36,8 +36,7 @@ absl::Status AuditTrail::Append(storage::Transaction& txn, const std::string& re
   return txn
       .Execute(
           "INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
-          {record_id, entry.version(),
-           absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
+          {record_id, entry.version(), absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
            storage::Bytes{entry.SerializeAsString()}})
       .status();
 }

@@ -190,8 +190,9 @@ absl::Status IncidentManagement::History(storage::Transaction& txn,
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(std::string record_id, AnyRecordId(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(records::AuditPage page, records::AuditTrail::Read(txn, kGetHistory, request,
-                                                                          record_id, request.page()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetHistory, request, record_id, request.page()));
   for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();

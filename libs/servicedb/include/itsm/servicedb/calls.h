@@ -20,9 +20,9 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/support/server_callback.h"
-#include "absl/status/statusor.h"
 #include "itsm/base/caller.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/runtime/executor.h"
@@ -72,10 +72,8 @@ grpc::ServerUnaryReactor* CommitCallAfter(
       return;
     }
     committer.Submit(
-        [unit = std::move(unit), facts = *std::move(facts),
-         caller = runtime::CallerOf(*ctx)](storage::Transaction& txn) {
-          return unit(txn, caller, facts);
-        },
+        [unit = std::move(unit), facts = *std::move(facts), caller = runtime::CallerOf(*ctx)](
+            storage::Transaction& txn) { return unit(txn, caller, facts); },
         [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
           if (status.ok() && after_commit) after_commit();
           reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
