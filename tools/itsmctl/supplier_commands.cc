@@ -72,8 +72,9 @@ absl::StatusOr<int64_t> ParseAmount(const std::string& flag, const std::string& 
   std::string fraction = parts.size() > 1 ? parts[1] : "";
   int64_t units = 0;
   auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": \"", text, "\" is not an amount of ",
-                                                   currency, " (at most ", digits, " decimals)"));
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": \"", text,
+                                                   "\" is not an amount of ", currency,
+                                                   " (at most ", digits, " decimals)"));
   };
   if (parts.size() > 2 || whole.empty() || static_cast<int>(fraction.size()) > digits ||
       !absl::SimpleAtoi(whole, &units) || units < 0) {
@@ -149,7 +150,8 @@ std::string When(const google::protobuf::Timestamp& ts) {
 void PrintSuppliers(const std::vector<const supv1::Supplier*>& suppliers) {
   std::vector<std::vector<std::string>> rows;
   for (const auto* s : suppliers) {
-    rows.push_back({s->number(), s->name(), Short(supv1::SupplierStatus_Name(s->status()), "SUPPLIER_STATUS_"),
+    rows.push_back({s->number(), s->name(),
+                    Short(supv1::SupplierStatus_Name(s->status()), "SUPPLIER_STATUS_"),
                     s->category(), Short(supv1::RiskRating_Name(s->risk_rating()), "RISK_RATING_"),
                     absl::StrJoin(s->assignment_groups(), ","),
                     s->next_review_date().empty() ? "-" : s->next_review_date()});
@@ -166,8 +168,9 @@ absl::StatusOr<supv1::Contact> ParseContact(const std::string& text) {
   }
   supv1::Contact c;
   c.set_name(parts[0]);
-  ITSM_ASSIGN_OR_RETURN(auto role, ParseEnum<supv1::ContactRole>("contact", parts[1], "CONTACT_ROLE_",
-                                                                 supv1::ContactRole_Parse));
+  ITSM_ASSIGN_OR_RETURN(auto role,
+                        ParseEnum<supv1::ContactRole>("contact", parts[1], "CONTACT_ROLE_",
+                                                      supv1::ContactRole_Parse));
   c.set_role(role);
   if (parts.size() > 2) c.set_email(parts[2]);
   if (parts.size() > 3) c.set_phone(parts[3]);
@@ -175,9 +178,9 @@ absl::StatusOr<supv1::Contact> ParseContact(const std::string& text) {
 }
 
 absl::Status CreateSupplier(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"name", "category", "description", "status", "risk", "group",
-                                       "service", "ci", "contact", "next-review", "review-zone",
-                                       "idempotency-key"}));
+  ITSM_RETURN_IF_ERROR(
+      args.OnlyKnown({"name", "category", "description", "status", "risk", "group", "service", "ci",
+                      "contact", "next-review", "review-zone", "idempotency-key"}));
   supv1::CreateSupplierRequest request;
   supv1::Supplier* s = request.mutable_supplier();
   s->set_name(args.Get("name"));
@@ -190,8 +193,9 @@ absl::Status CreateSupplier(const Context& ctx, const Args& args) {
     s->set_status(status);
   }
   if (args.Has("risk")) {
-    ITSM_ASSIGN_OR_RETURN(auto risk, ParseEnum<supv1::RiskRating>("risk", args.Get("risk"),
-                                                                 "RISK_RATING_", supv1::RiskRating_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto risk,
+                          ParseEnum<supv1::RiskRating>("risk", args.Get("risk"), "RISK_RATING_",
+                                                       supv1::RiskRating_Parse));
     s->set_risk_rating(risk);
   }
   for (const auto& g : args.GetAll("group")) s->add_assignment_groups(g);
@@ -232,7 +236,8 @@ absl::Status GetSupplier(const Context& ctx, const Args& args) {
                 Short(supv1::ContactRole_Name(c.role()), "CONTACT_ROLE_").c_str(),
                 c.email().c_str(), c.phone().c_str());
   }
-  if (!s.services().empty()) std::printf("services: %s\n", absl::StrJoin(s.services(), ", ").c_str());
+  if (!s.services().empty())
+    std::printf("services: %s\n", absl::StrJoin(s.services(), ", ").c_str());
   if (!s.configuration_item_ids().empty()) {
     std::printf("CIs: %s\n", absl::StrJoin(s.configuration_item_ids(), ", ").c_str());
   }
@@ -246,8 +251,9 @@ absl::Status ListSuppliers(const Context& ctx, const Args& args) {
       args.OnlyKnown({"status", "category", "search", "group", "limit", "page-token"}));
   supv1::ListSuppliersRequest request;
   for (const auto& s : args.GetAll("status")) {
-    ITSM_ASSIGN_OR_RETURN(auto status, ParseEnum<supv1::SupplierStatus>(
-                                           "status", s, "SUPPLIER_STATUS_", supv1::SupplierStatus_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto status,
+                          ParseEnum<supv1::SupplierStatus>("status", s, "SUPPLIER_STATUS_",
+                                                           supv1::SupplierStatus_Parse));
     request.add_statuses(status);
   }
   request.set_category(args.Get("category"));
@@ -274,15 +280,15 @@ absl::Status ListSuppliers(const Context& ctx, const Args& args) {
 void PrintContracts(const std::vector<const supv1::Contract*>& contracts) {
   std::vector<std::vector<std::string>> rows;
   for (const auto* c : contracts) {
-    rows.push_back({c->number(), c->title(), Short(supv1::ContractType_Name(c->type()), "CONTRACT_TYPE_"),
-                    Short(supv1::ContractState_Name(c->state()), "CONTRACT_STATE_"),
-                    c->start_date(), c->end_date(),
-                    Short(supv1::RenewalKind_Name(c->renewal_kind()), "RENEWAL_KIND_"),
-                    FormatPeriod(c->notice_period()),
-                    c->value().currency().empty()
-                        ? "-"
-                        : absl::StrCat(FormatAmount(c->value()), " ", c->value().currency()),
-                    absl::StrJoin(c->services(), ",")});
+    rows.push_back(
+        {c->number(), c->title(), Short(supv1::ContractType_Name(c->type()), "CONTRACT_TYPE_"),
+         Short(supv1::ContractState_Name(c->state()), "CONTRACT_STATE_"), c->start_date(),
+         c->end_date(), Short(supv1::RenewalKind_Name(c->renewal_kind()), "RENEWAL_KIND_"),
+         FormatPeriod(c->notice_period()),
+         c->value().currency().empty()
+             ? "-"
+             : absl::StrCat(FormatAmount(c->value()), " ", c->value().currency()),
+         absl::StrJoin(c->services(), ",")});
   }
   PrintTable({"NUMBER", "TITLE", "TYPE", "STATE", "START", "END", "RENEWAL", "NOTICE", "VALUE",
               "SERVICES"},
@@ -290,23 +296,25 @@ void PrintContracts(const std::vector<const supv1::Contract*>& contracts) {
 }
 
 absl::Status CreateContract(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"supplier", "title", "type", "state", "start", "end", "zone",
-                                       "value", "currency", "payment", "notice", "renewal",
-                                       "renewal-term", "service", "ci", "uc", "party", "document",
-                                       "description", "idempotency-key"}));
+  ITSM_RETURN_IF_ERROR(
+      args.OnlyKnown({"supplier", "title",   "type",         "state",       "start",
+                      "end",      "zone",    "value",        "currency",    "payment",
+                      "notice",   "renewal", "renewal-term", "service",     "ci",
+                      "uc",       "party",   "document",     "description", "idempotency-key"}));
   supv1::CreateContractRequest request;
   supv1::Contract* c = request.mutable_contract();
   c->set_supplier_id(args.Get("supplier"));
   c->set_title(args.Get("title"));
   if (args.Has("type")) {
-    ITSM_ASSIGN_OR_RETURN(auto type, ParseEnum<supv1::ContractType>("type", args.Get("type"),
-                                                                   "CONTRACT_TYPE_", supv1::ContractType_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto type,
+                          ParseEnum<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_",
+                                                         supv1::ContractType_Parse));
     c->set_type(type);
   }
   if (args.Has("state")) {
-    ITSM_ASSIGN_OR_RETURN(auto state, ParseEnum<supv1::ContractState>(
-                                          "state", args.Get("state"), "CONTRACT_STATE_",
-                                          supv1::ContractState_Parse));
+    ITSM_ASSIGN_OR_RETURN(
+        auto state, ParseEnum<supv1::ContractState>("state", args.Get("state"), "CONTRACT_STATE_",
+                                                    supv1::ContractState_Parse));
     c->set_state(state);
   }
   c->set_start_date(args.Get("start"));
@@ -329,9 +337,9 @@ absl::Status CreateContract(const Context& ctx, const Args& args) {
     ITSM_ASSIGN_OR_RETURN(*c->mutable_notice_period(), ParsePeriod("notice", args.Get("notice")));
   }
   if (args.Has("renewal")) {
-    ITSM_ASSIGN_OR_RETURN(auto renewal, ParseEnum<supv1::RenewalKind>(
-                                            "renewal", args.Get("renewal"), "RENEWAL_KIND_",
-                                            supv1::RenewalKind_Parse));
+    ITSM_ASSIGN_OR_RETURN(
+        auto renewal, ParseEnum<supv1::RenewalKind>("renewal", args.Get("renewal"), "RENEWAL_KIND_",
+                                                    supv1::RenewalKind_Parse));
     c->set_renewal_kind(renewal);
   }
   if (args.Has("renewal-term")) {
@@ -381,18 +389,19 @@ absl::Status GetContract(const Context& ctx, const Args& args) {
 }
 
 absl::Status ListContracts(const Context& ctx, const Args& args) {
-  ITSM_RETURN_IF_ERROR(
-      args.OnlyKnown({"supplier", "state", "type", "service", "ends-before", "limit", "page-token"}));
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown(
+      {"supplier", "state", "type", "service", "ends-before", "limit", "page-token"}));
   supv1::ListContractsRequest request;
   request.set_supplier_id(args.Get("supplier"));
   for (const auto& s : args.GetAll("state")) {
     ITSM_ASSIGN_OR_RETURN(auto state, ParseEnum<supv1::ContractState>("state", s, "CONTRACT_STATE_",
-                                                                     supv1::ContractState_Parse));
+                                                                      supv1::ContractState_Parse));
     request.add_states(state);
   }
   if (args.Has("type")) {
-    ITSM_ASSIGN_OR_RETURN(auto type, ParseEnum<supv1::ContractType>("type", args.Get("type"),
-                                                                   "CONTRACT_TYPE_", supv1::ContractType_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto type,
+                          ParseEnum<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_",
+                                                         supv1::ContractType_Parse));
     request.set_type(type);
   }
   request.set_service(args.Get("service"));
@@ -414,7 +423,8 @@ absl::Status ListContracts(const Context& ctx, const Args& args) {
 }
 
 absl::Status ContractCommand(const Context& ctx, const std::vector<std::string>& argv) {
-  if (argv.empty()) return absl::InvalidArgumentError("usage: itsmctl supplier contract create|get|list");
+  if (argv.empty())
+    return absl::InvalidArgumentError("usage: itsmctl supplier contract create|get|list");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
   if (argv[0] == "create") return CreateContract(ctx, args);
   if (argv[0] == "get") return GetContract(ctx, args);
@@ -640,7 +650,8 @@ absl::Status Budget(const Context& ctx, const Args& args) {
 absl::Status RunSupplier(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl supplier create|get|list|contract|deadlines|review|scorecard|costs|budget ...");
+        "usage: itsmctl supplier create|get|list|contract|deadlines|review|scorecard|costs|budget "
+        "...");
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "contract") return ContractCommand(ctx, rest);

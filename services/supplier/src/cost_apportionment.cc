@@ -32,8 +32,8 @@ absl::StatusOr<CostTerm> CostTermOf(const v1::Contract& contract) {
   const absl::int128 amount =
       absl::int128(contract.value().minor_units()) * (absl::int128(contract.renewal_count()) + 1);
   if (amount > absl::int128(std::numeric_limits<int64_t>::max())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "contract ", contract.number(), ": value x terms exceeds 2^63 - 1 minor units"));
+    return absl::InvalidArgumentError(absl::StrCat("contract ", contract.number(),
+                                                   ": value x terms exceeds 2^63 - 1 minor units"));
   }
   term.amount = static_cast<int64_t>(amount);
   term.services.assign(contract.services().begin(), contract.services().end());
@@ -60,8 +60,8 @@ std::vector<CostShare> ApportionContract(const CostTerm& term, const MonthRange&
       const int64_t amount =
           CumulativeFloor(share, days, end) - CumulativeFloor(share, days, begin);
       if (amount == 0) continue;
-      out.push_back({term.contract_id, term.services[static_cast<size_t>(s)], term.currency, m,
-                     amount});
+      out.push_back(
+          {term.contract_id, term.services[static_cast<size_t>(s)], term.currency, m, amount});
     }
   }
   return out;

@@ -29,7 +29,7 @@ struct CostTerm {
   absl::CivilDay first_day;
   absl::CivilDay last_day;  // inclusive
   std::string currency;
-  int64_t amount = 0;  // minor units over the whole span
+  int64_t amount = 0;                 // minor units over the whole span
   std::vector<std::string> services;  // distinct
 };
 

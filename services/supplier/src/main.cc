@@ -71,8 +71,7 @@ int main(int argc, char** argv) {
   // committer, so it stops before it: the batch in hand commits.
   supplier::ScorecardProjection projection(
       committer, clock,
-      {.mark_retention =
-           absl::Hours(24 * rt.config().GetInt("scorecard_mark_retention_days"))});
+      {.mark_retention = absl::Hours(24 * rt.config().GetInt("scorecard_mark_retention_days"))});
   std::unique_ptr<events::EventConsumer> consumer;
   if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
       !bootstrap.empty()) {

@@ -23,8 +23,8 @@ absl::StatusOr<MonthRange> ResolveMonthRange(MonthBound from, MonthBound to, int
     return base::FieldError(to.field, absl::StrCat("before ", from.field));
   }
   if (range.size() > max_months) {
-    return base::FieldError(to.field, absl::StrCat("at most ", max_months, " months after ",
-                                                   from.field));
+    return base::FieldError(to.field,
+                            absl::StrCat("at most ", max_months, " months after ", from.field));
   }
   return range;
 }

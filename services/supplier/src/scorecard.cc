@@ -84,8 +84,7 @@ int64_t NearestRank(std::vector<int64_t>& values, int percent) {
   if (values.empty()) return 0;
   const size_t n = values.size();
   const size_t rank = (n * static_cast<size_t>(percent) + 99) / 100;  // ceil(p n / 100), >= 1
-  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(rank - 1),
-                   values.end());
+  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(rank - 1), values.end());
   return values[rank - 1];
 }
 
@@ -112,7 +111,8 @@ void ComputeScorecard(const MonthRange& range, absl::TimeZone zone,
   for (const IncidentFacts& i : incidents) {
     add(month_of(i.create_us), [&](Tally& t) {
       ++t.incidents;
-      if (i.response_us != 0) t.response_us.push_back(std::max<int64_t>(0, i.response_us - i.create_us));
+      if (i.response_us != 0)
+        t.response_us.push_back(std::max<int64_t>(0, i.response_us - i.create_us));
     });
     add(month_of(i.resolve_us), [&](Tally& t) {
       t.resolution_us.push_back(std::max<int64_t>(0, i.resolve_us - i.create_us));

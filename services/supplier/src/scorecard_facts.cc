@@ -40,8 +40,8 @@ absl::StatusOr<sla::v1::SlaClock> ClockIn(const events::CloudEvent& e) {
   return message.clock();
 }
 
-using IncidentReader = std::function<absl::StatusOr<incident::v1::Incident>(
-    const events::CloudEvent&)>;
+using IncidentReader =
+    std::function<absl::StatusOr<incident::v1::Incident>(const events::CloudEvent&)>;
 using ClockReader = std::function<absl::StatusOr<sla::v1::SlaClock>(const events::CloudEvent&)>;
 
 // Every event type of itsm.incident.v1 that carries an incident (each carries its full state).

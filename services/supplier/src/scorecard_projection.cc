@@ -31,8 +31,8 @@ absl::Status ScorecardProjection::Apply(storage::Transaction& txn,
   // Events the scorecards do not use get no mark: there is nothing to apply twice.
   if (!facts.incident && !facts.clock) return absl::OkStatus();
   if (event.id.empty()) return absl::InvalidArgumentError("ce_id: required");
-  ITSM_ASSIGN_OR_RETURN(
-      bool first, ScorecardRepository::MarkApplied(txn, event.id, absl::ToUnixMicros(clock_.Now())));
+  ITSM_ASSIGN_OR_RETURN(bool first, ScorecardRepository::MarkApplied(
+                                        txn, event.id, absl::ToUnixMicros(clock_.Now())));
   if (!first) return absl::OkStatus();
   if (facts.incident) return ScorecardRepository::ApplyIncident(txn, *facts.incident);
   return ScorecardRepository::ApplyUcClock(txn, *facts.clock);

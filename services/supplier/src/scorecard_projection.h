@@ -30,8 +30,7 @@ class ScorecardProjection {
     // (scorecard_facts.h), so the marks only need to outlive ordinary redeliveries.
     absl::Duration mark_retention = absl::Hours(24 * 30);
   };
-  ScorecardProjection(storage::GroupCommitter& committer, const base::Clock& clock,
-                      Options options)
+  ScorecardProjection(storage::GroupCommitter& committer, const base::Clock& clock, Options options)
       : committer_(committer), clock_(clock), options_(options) {}
 
   // events::EventConsumer::BatchHandler. Per event OK (applied, a duplicate, or a type the

@@ -25,10 +25,11 @@ constexpr char kIncidentColumns[] =
 
 absl::StatusOr<bool> ScorecardRepository::MarkApplied(storage::Transaction& txn,
                                                       const std::string& ce_id, int64_t now_us) {
-  ITSM_ASSIGN_OR_RETURN(int64_t inserted,
-                        txn.Execute("INSERT INTO scorecard_events(ce_id, applied_us) VALUES ($1, $2)"
-                                    " ON CONFLICT (ce_id) DO NOTHING",
-                                    {ce_id, now_us}));
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t inserted,
+      txn.Execute("INSERT INTO scorecard_events(ce_id, applied_us) VALUES ($1, $2)"
+                  " ON CONFLICT (ce_id) DO NOTHING",
+                  {ce_id, now_us}));
   return inserted == 1;
 }
 
@@ -80,10 +81,11 @@ absl::Status ScorecardRepository::ApplyIncident(storage::Transaction& txn,
             .status());
   }
   for (const std::string& group : seen.groups) {
-    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO scorecard_incident_groups(incident_id, group_name)"
-                                     " VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                     {seen.incident_id, group})
-                             .status());
+    ITSM_RETURN_IF_ERROR(
+        txn.Execute("INSERT INTO scorecard_incident_groups(incident_id, group_name)"
+                    " VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    {seen.incident_id, group})
+            .status());
   }
   for (const std::string& ci : seen.configuration_item_ids) {
     ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO scorecard_incident_cis(incident_id, ci_id)"
@@ -124,16 +126,15 @@ absl::StatusOr<std::vector<IncidentFacts>> ScorecardRepository::SupplierIncident
     storage::Transaction& txn, const std::string& supplier_id, int64_t from_us, int64_t to_us) {
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query(absl::StrCat(
-                    "SELECT ", kIncidentColumns,
-                    " FROM scorecard_incidents WHERE incident_id IN ("
-                    "  SELECT g.incident_id FROM scorecard_incident_groups g"
-                    "  JOIN supplier_groups s ON s.group_name = g.group_name"
-                    "  WHERE s.supplier_id = $1"
-                    "  UNION SELECT c.incident_id FROM scorecard_incident_cis c"
-                    "  JOIN supplier_cis s ON s.ci_id = c.ci_id WHERE s.supplier_id = $1)"
-                    " AND ((create_us >= $2 AND create_us < $3)"
-                    "  OR (resolve_us >= $2 AND resolve_us < $3))"),
+      txn.Query(absl::StrCat("SELECT ", kIncidentColumns,
+                             " FROM scorecard_incidents WHERE incident_id IN ("
+                             "  SELECT g.incident_id FROM scorecard_incident_groups g"
+                             "  JOIN supplier_groups s ON s.group_name = g.group_name"
+                             "  WHERE s.supplier_id = $1"
+                             "  UNION SELECT c.incident_id FROM scorecard_incident_cis c"
+                             "  JOIN supplier_cis s ON s.ci_id = c.ci_id WHERE s.supplier_id = $1)"
+                             " AND ((create_us >= $2 AND create_us < $3)"
+                             "  OR (resolve_us >= $2 AND resolve_us < $3))"),
                 {supplier_id, from_us, to_us}));
   std::vector<IncidentFacts> out;
   out.reserve(rows.size());

@@ -36,8 +36,7 @@ class ScorecardRepository {
   // in [from_us, to_us).
   static absl::StatusOr<std::vector<UcClockFacts>> SupplierUcClocks(storage::Transaction& txn,
                                                                     const std::string& supplier_id,
-                                                                    int64_t from_us,
-                                                                    int64_t to_us);
+                                                                    int64_t from_us, int64_t to_us);
   // Met and breached completed UC clocks per supplier number (suppliers not TERMINATED with at
   // least one linked definition) stopped in [from_us, to_us): the compliance metric.
   struct SupplierCompliance {

@@ -24,14 +24,13 @@ absl::Status Scorecards::Get(storage::Transaction& txn, const v1::GetScorecardRe
       MonthRange range,
       ResolveMonthRange({"from_month", request.from_month()}, {"to_month", request.to_month()},
                         kMaxMonths, kDefaultMonths, zone, clock_.Now()));
-  ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier,
-                        SupplierRepository::Get(txn, request.supplier_id()));
+  ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier, SupplierRepository::Get(txn, request.supplier_id()));
   const int64_t from_us = MonthStartMicros(range.first, zone);
   const int64_t to_us = MonthStartMicros(range.last + 1, zone);
-  ITSM_ASSIGN_OR_RETURN(auto incidents, ScorecardRepository::SupplierIncidents(
-                                            txn, supplier.id(), from_us, to_us));
-  ITSM_ASSIGN_OR_RETURN(auto clocks, ScorecardRepository::SupplierUcClocks(txn, supplier.id(),
-                                                                           from_us, to_us));
+  ITSM_ASSIGN_OR_RETURN(auto incidents,
+                        ScorecardRepository::SupplierIncidents(txn, supplier.id(), from_us, to_us));
+  ITSM_ASSIGN_OR_RETURN(auto clocks,
+                        ScorecardRepository::SupplierUcClocks(txn, supplier.id(), from_us, to_us));
   ComputeScorecard(range, zone, incidents, clocks, out);
   *out.mutable_supplier() = std::move(supplier);
   return absl::OkStatus();

@@ -1,8 +1,8 @@
 // The SupplierService gRPC API (callback API): thin handlers over the service's applications —
-// SupplierManagement, ContractManagement, Scorecards, ServiceCosts. Each handler names the application call and how it
-// runs: servicedb::CommitCall for a write, CheckedCommitCall for a write whose references other
-// services must confirm first, servicedb::ReadCall for a read. No callback thread ever waits for
-// the database or another service.
+// SupplierManagement, ContractManagement, Scorecards, ServiceCosts. Each handler names the
+// application call and how it runs: servicedb::CommitCall for a write, CheckedCommitCall for a
+// write whose references other services must confirm first, servicedb::ReadCall for a read. No
+// callback thread ever waits for the database or another service.
 #ifndef ITSM_SERVICES_SUPPLIER_SUPPLIER_GRPC_SERVICE_H_
 #define ITSM_SERVICES_SUPPLIER_SUPPLIER_GRPC_SERVICE_H_
 

@@ -21,8 +21,9 @@ MonthRange Covering(const CostTerm& t) {
 
 TEST(CostApportionment, YearSplitsByDays) {
   // 2023 has 365 days; 365,000 over it is 1,000 a day.
-  const auto shares =
-      ApportionContract(Term(absl::CivilDay(2023, 1, 1), absl::CivilDay(2023, 12, 31), 365'000, {"mail"}), {absl::CivilMonth(2023, 1), absl::CivilMonth(2023, 12)});
+  const auto shares = ApportionContract(
+      Term(absl::CivilDay(2023, 1, 1), absl::CivilDay(2023, 12, 31), 365'000, {"mail"}),
+      {absl::CivilMonth(2023, 1), absl::CivilMonth(2023, 12)});
   ASSERT_EQ(shares.size(), 12u);
   EXPECT_EQ(shares[0].minor_units, 31'000);
   EXPECT_EQ(shares[1].minor_units, 28'000);
@@ -37,7 +38,8 @@ TEST(CostApportionment, ServicesSplitFirstWithRemaindersSpread) {
 }
 
 TEST(CostApportionment, RangeClipsTheTerm) {
-  const CostTerm t = Term(absl::CivilDay(2024, 1, 15), absl::CivilDay(2024, 3, 14), 60'000, {"a", "b"});
+  const CostTerm t =
+      Term(absl::CivilDay(2024, 1, 15), absl::CivilDay(2024, 3, 14), 60'000, {"a", "b"});
   const auto shares = ApportionContract(t, {absl::CivilMonth(2024, 2), absl::CivilMonth(2024, 2)});
   ASSERT_EQ(shares.size(), 2u);
   for (const auto& s : shares) EXPECT_EQ(s.month, absl::CivilMonth(2024, 2));
@@ -65,15 +67,22 @@ TEST(CostApportionment, TacitRenewalsMultiplyTheValue) {
 TEST(CostApportionment, SharesAddUpExactlyForRandomContracts) {
   std::mt19937_64 rng(20261130);
   for (int round = 0; round < 3000; ++round) {
-    const absl::CivilDay first =
-        absl::CivilDay(2000, 1, 1) + static_cast<int64_t>(rng() % 10000);
+    const absl::CivilDay first = absl::CivilDay(2000, 1, 1) + static_cast<int64_t>(rng() % 10000);
     const absl::CivilDay last = first + static_cast<int64_t>(rng() % 4000);
     int64_t amount = 0;
     switch (rng() % 4) {
-      case 0: amount = static_cast<int64_t>(rng() % 100); break;         // fewer units than days
-      case 1: amount = static_cast<int64_t>(rng() % 10'000'000); break;
-      case 2: amount = static_cast<int64_t>(rng() >> 1); break;          // near 2^63
-      default: amount = std::numeric_limits<int64_t>::max(); break;
+      case 0:
+        amount = static_cast<int64_t>(rng() % 100);
+        break;  // fewer units than days
+      case 1:
+        amount = static_cast<int64_t>(rng() % 10'000'000);
+        break;
+      case 2:
+        amount = static_cast<int64_t>(rng() >> 1);
+        break;  // near 2^63
+      default:
+        amount = std::numeric_limits<int64_t>::max();
+        break;
     }
     std::vector<std::string> services;
     const int n = 1 + static_cast<int>(rng() % 7);
@@ -95,11 +104,14 @@ TEST(CostApportionment, SharesAddUpExactlyForRandomContracts) {
 
 // Split over two adjacent ranges, a term adds up the same as over one.
 TEST(CostApportionment, AdjacentRangesAddUpToTheWhole) {
-  const CostTerm t = Term(absl::CivilDay(2023, 3, 17), absl::CivilDay(2026, 8, 2), 987'654'321, {"x", "y", "z"});
+  const CostTerm t =
+      Term(absl::CivilDay(2023, 3, 17), absl::CivilDay(2026, 8, 2), 987'654'321, {"x", "y", "z"});
   int64_t whole = 0, split = 0;
   for (const auto& s : ApportionContract(t, Covering(t))) whole += s.minor_units;
-  for (const auto& s : ApportionContract(t, {absl::CivilMonth(2023, 3), absl::CivilMonth(2024, 6)})) split += s.minor_units;
-  for (const auto& s : ApportionContract(t, {absl::CivilMonth(2024, 7), absl::CivilMonth(2026, 8)})) split += s.minor_units;
+  for (const auto& s : ApportionContract(t, {absl::CivilMonth(2023, 3), absl::CivilMonth(2024, 6)}))
+    split += s.minor_units;
+  for (const auto& s : ApportionContract(t, {absl::CivilMonth(2024, 7), absl::CivilMonth(2026, 8)}))
+    split += s.minor_units;
   EXPECT_EQ(whole, 987'654'321);
   EXPECT_EQ(split, whole);
 }

@@ -285,15 +285,14 @@ std::vector<v1::ScorecardPeriod> Expected(const StreamGenerator& g,
     if (!t.resolve.empty()) {
       *p.mutable_resolution_p50() = percentile(t.resolve, 0.5);
       *p.mutable_resolution_p90() = percentile(t.resolve, 0.9);
-      p.set_reopen_rate_bp(static_cast<int32_t>(t.reopened * 10000 /
-                                                static_cast<int64_t>(t.resolve.size())));
+      p.set_reopen_rate_bp(
+          static_cast<int32_t>(t.reopened * 10000 / static_cast<int64_t>(t.resolve.size())));
     }
     p.set_reopened(t.reopened);
     p.set_uc_clocks_met(t.met);
     p.set_uc_clocks_breached(t.breached);
-    p.set_uc_compliance_bp(t.met + t.breached == 0
-                               ? -1
-                               : static_cast<int32_t>(t.met * 10000 / (t.met + t.breached)));
+    p.set_uc_compliance_bp(
+        t.met + t.breached == 0 ? -1 : static_cast<int32_t>(t.met * 10000 / (t.met + t.breached)));
     out.push_back(std::move(p));
   }
   return out;
@@ -311,9 +310,10 @@ class ScorecardStreamTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     ASSERT_TRUE(storage::ApplySchema(*db_, SupplierRepository::Schema()).ok());
-    committer_ = std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    projection_ = std::make_unique<ScorecardProjection>(*committer_, clock_,
-                                                        ScorecardProjection::Options{});
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    projection_ =
+        std::make_unique<ScorecardProjection>(*committer_, clock_, ScorecardProjection::Options{});
     // Two suppliers: "net" (groups net-desk and net-field, router CIs, two UC definitions on two
     // contracts) and "db" (one group, one CI, one UC definition).
     ASSERT_TRUE(committer_
@@ -355,7 +355,8 @@ class ScorecardStreamTest : public ::testing::TestWithParam<Backend> {
   }
 
   void Produce(const std::vector<Produced>& messages) {
-    auto producer = events::KafkaProducer::Create({.bootstrap_servers = cluster_->bootstrap_servers()});
+    auto producer =
+        events::KafkaProducer::Create({.bootstrap_servers = cluster_->bootstrap_servers()});
     ASSERT_TRUE(producer.ok()) << producer.status();
     auto batch = (*producer)->NewBatch();
     ASSERT_TRUE(batch.ok());
@@ -428,8 +429,8 @@ class ScorecardStreamTest : public ::testing::TestWithParam<Backend> {
     EXPECT_GT(incidents, 0) << "the generator gave " << supplier << " nothing to count";
   }
 
-  base::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2024, 9, 1, 0, 0, 0),
-                                           absl::UTCTimeZone())};
+  base::ManualClock clock_{
+      absl::FromCivil(absl::CivilSecond(2024, 9, 1, 0, 0, 0), absl::UTCTimeZone())};
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::GroupCommitter> committer_;

@@ -11,7 +11,8 @@ namespace itsm::supplier {
 namespace {
 
 int64_t At(int y, int mo, int d, int h) {
-  return absl::ToUnixMicros(absl::FromCivil(absl::CivilSecond(y, mo, d, h, 0, 0), absl::UTCTimeZone()));
+  return absl::ToUnixMicros(
+      absl::FromCivil(absl::CivilSecond(y, mo, d, h, 0, 0), absl::UTCTimeZone()));
 }
 
 TEST(Scorecard, NearestRank) {
@@ -54,8 +55,8 @@ TEST(ScorecardFacts, MergeIsOrderFreeAndIdempotent) {
 TEST(ScorecardFacts, ClockStateWithTheLatestEventWins) {
   UcClockFacts running{.clock_id = "k", .event_us = 10};
   UcClockFacts breached{.clock_id = "k", .breached = true, .event_us = 20};
-  UcClockFacts completed{.clock_id = "k", .completed = true, .breached = true, .stop_us = 30,
-                         .event_us = 30};
+  UcClockFacts completed{
+      .clock_id = "k", .completed = true, .breached = true, .stop_us = 30, .event_us = 30};
   EXPECT_TRUE(Supersedes(breached, running));
   EXPECT_FALSE(Supersedes(running, breached));
   EXPECT_TRUE(Supersedes(completed, breached));
@@ -63,14 +64,16 @@ TEST(ScorecardFacts, ClockStateWithTheLatestEventWins) {
 }
 
 TEST(MonthRange, DefaultsAndBadInput) {
-  const absl::Time now = absl::FromCivil(absl::CivilSecond(2024, 3, 15, 0, 0, 0), absl::UTCTimeZone());
-  auto r = ResolveMonthRange({"from_month", ""}, {"to_month", ""}, 60, 12, absl::UTCTimeZone(), now);
+  const absl::Time now =
+      absl::FromCivil(absl::CivilSecond(2024, 3, 15, 0, 0, 0), absl::UTCTimeZone());
+  auto r =
+      ResolveMonthRange({"from_month", ""}, {"to_month", ""}, 60, 12, absl::UTCTimeZone(), now);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->first, absl::CivilMonth(2023, 4));
   EXPECT_EQ(r->last, absl::CivilMonth(2024, 3));
   auto bad = [&](const char* from, const char* to) {
-    auto s = ResolveMonthRange({"from_month", from}, {"to_month", to}, 60, 12,
-                               absl::UTCTimeZone(), now);
+    auto s =
+        ResolveMonthRange({"from_month", from}, {"to_month", to}, 60, 12, absl::UTCTimeZone(), now);
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << from << " " << to;
     return std::string(s.status().message());
   };
@@ -83,12 +86,13 @@ TEST(MonthRange, DefaultsAndBadInput) {
 TEST(Scorecard, CountsByCreationResolutionAndStop) {
   std::vector<IncidentFacts> incidents = {
       // Created in January, responded after 1 h, first resolved in February after 30 days.
-      {.incident_id = "a", .create_us = At(2024, 1, 10, 0),
-       .response_us = At(2024, 1, 10, 1), .resolve_us = At(2024, 2, 9, 0),
+      {.incident_id = "a",
+       .create_us = At(2024, 1, 10, 0),
+       .response_us = At(2024, 1, 10, 1),
+       .resolve_us = At(2024, 2, 9, 0),
        .reopen_count = 1},
       // Created and resolved in February, no response recorded.
-      {.incident_id = "b", .create_us = At(2024, 2, 1, 0),
-       .resolve_us = At(2024, 2, 1, 2)},
+      {.incident_id = "b", .create_us = At(2024, 2, 1, 0), .resolve_us = At(2024, 2, 1, 2)},
   };
   std::vector<UcClockFacts> clocks = {
       {.clock_id = "1", .completed = true, .stop_us = At(2024, 2, 3, 0)},
@@ -97,7 +101,8 @@ TEST(Scorecard, CountsByCreationResolutionAndStop) {
       {.clock_id = "4", .completed = false, .breached = true},  // still running: not counted
   };
   v1::GetScorecardResponse out;
-  ComputeScorecard({absl::CivilMonth(2024, 1), absl::CivilMonth(2024, 2)}, absl::UTCTimeZone(), incidents, clocks, out);
+  ComputeScorecard({absl::CivilMonth(2024, 1), absl::CivilMonth(2024, 2)}, absl::UTCTimeZone(),
+                   incidents, clocks, out);
   ASSERT_EQ(out.periods_size(), 2);
   const auto& jan = out.periods(0);
   EXPECT_EQ(jan.month(), "2024-01");

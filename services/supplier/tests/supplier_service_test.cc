@@ -50,8 +50,8 @@ class SupplierServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(storage::ApplySchema(*db_, SupplierRepository::Schema()).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    service_ = std::make_unique<SupplierGrpcService>(*db_, *committer_, executor_,
-                                                     Applications{suppliers_, contracts_, scorecards_, costs_});
+    service_ = std::make_unique<SupplierGrpcService>(
+        *db_, *committer_, executor_, Applications{suppliers_, contracts_, scorecards_, costs_});
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{service_.get()});
     stub_ = v1::SupplierService::NewStub(server_->Channel());
@@ -362,7 +362,8 @@ TEST_P(SupplierServiceTest, ServiceCostsAddUpToTheContractValues) {
     v1::Contract created;
     grpc::Status st = CreateContract(r, &created);
     ASSERT_TRUE(st.ok()) << st.error_message();
-    if (c->state() == v1::CONTRACT_STATE_ACTIVE) expected[c->value().currency()] += c->value().minor_units();
+    if (c->state() == v1::CONTRACT_STATE_ACTIVE)
+      expected[c->value().currency()] += c->value().minor_units();
   }
   auto report = [&](const std::string& service) {
     v1::GetServiceCostsRequest r;
