@@ -26,6 +26,7 @@
 #include "services/supplier/src/scorecards.h"
 #include "services/supplier/src/supplier_metrics.h"
 #include "services/supplier/src/supplier_repository.h"
+#include "services/supplier/tests/test_database.h"
 
 namespace itsm::supplier {
 namespace {
@@ -306,10 +307,9 @@ class ScorecardStreamTest : public ::testing::TestWithParam<Backend> {
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, kPartitions).ok());
     ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, kPartitions).ok());
-    auto db = itsm::testing::NewDatabase(GetParam());
+    auto db = testing::NewSupplierDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplySchema(*db_, SupplierRepository::Schema()).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     projection_ =

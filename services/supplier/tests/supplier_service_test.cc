@@ -12,6 +12,7 @@
 #include "itsm/testing/test_env.h"
 #include "services/supplier/src/supplier_grpc_service.h"
 #include "services/supplier/src/supplier_repository.h"
+#include "services/supplier/tests/test_database.h"
 
 namespace itsm::supplier {
 namespace {
@@ -44,10 +45,9 @@ class FakeReferences final : public ReferenceChecks {
 class SupplierServiceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto db = itsm::testing::NewDatabase(GetParam());
+    auto db = testing::NewSupplierDatabase(GetParam());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(storage::ApplySchema(*db_, SupplierRepository::Schema()).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     service_ = std::make_unique<SupplierGrpcService>(
