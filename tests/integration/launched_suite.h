@@ -116,6 +116,15 @@ class LaunchedSuite {
     EXPECT_TRUE(signed_identity.ok()) << signed_identity.status();
     return runtime::OutboundChannel(GrpcAddress(name), signed_identity.value_or(nullptr));
   }
+  // "Bearer <token>" for `identity`, signed with the suite's key (for HTTP through the gateway).
+  std::string Authorization(auth::Identity identity) const {
+    const launcher::v1::LocalAuth local = Endpoints().auth();
+    auto signed_identity = runtime::OutboundIdentity::FromKeyFile(
+        local.signing_key_file(), local.issuer(), local.audience(), std::move(identity));
+    EXPECT_TRUE(signed_identity.ok()) << signed_identity.status();
+    if (!signed_identity.ok()) return "";
+    return (*signed_identity)->AuthorizationHeader().value_or("");
+  }
   // The same for an administrator named "test-admin".
   std::shared_ptr<grpc::Channel> AdminChannel(const std::string& name) const {
     return Channel(name, {.subject = "test-admin", .roles = {common::v1::ROLE_ADMIN}});

@@ -72,6 +72,24 @@ commands:
       [--what-if-calendar ID[@V]] [--json]
   sla report [--by service,priority,sla,period] [--period day|week|month] [--from T] [--to T]
           [--zone TZ] [--service S] [--priority P] [--definition ID] [--kind K]
+  supplier create --name N [--category C] [--status prospective|active] [--risk low..critical]
+           [--group G]... [--service S]... [--ci ID]... [--contact name:role[:email[:phone]]]...
+           [--next-review YYYY-MM-DD] [--review-zone TZ] [--idempotency-key K]
+  supplier get <id or number> | supplier list [--status S]... [--category C] [--search TEXT] [--group G]
+  supplier contract create --supplier SUP --title T --start YYYY-MM-DD --end YYYY-MM-DD
+           [--type support|licence|outsourcing|maintenance|lease|consulting|other]
+           [--state draft|active] [--zone TZ] [--value 1200.50 --currency EUR]
+           [--payment one_time|monthly|quarterly|annual] [--notice 3m|90d|1m15d]
+           [--renewal automatic|explicit|none] [--renewal-term 12m] [--service S]... [--ci ID]...
+           [--uc SLA_DEFINITION_ID]... [--party P]... [--document title=uri]...
+  supplier contract get <id or number> | supplier contract list [--supplier SUP] [--state S]...
+           [--service S] [--ends-before YYYY-MM-DD]
+  supplier deadlines [--supplier SUP] [--due-before RFC3339]
+  supplier review <supplier> --date YYYY-MM-DD [--participant P]... [--findings F]
+           [--action "what|owner|YYYY-MM-DD"]... [--next YYYY-MM-DD]
+  supplier scorecard <supplier> [--from YYYY-MM --to YYYY-MM] [--zone TZ]   months, total, trend
+  supplier costs [--service S] [--from YYYY-MM --to YYYY-MM] [--csv]        cost per service and month
+  supplier budget --service S --month YYYY-MM --amount 1000.00 --currency EUR
 
 global options:
   --endpoints FILE    endpoints written by the launcher ($ITSM_ENDPOINTS, ./run/endpoints.json)
@@ -152,6 +170,8 @@ int main(int argc, char** argv) {
     status = itsm::ctl::RunChange(ctx, args);
   } else if (command == "sla") {
     status = itsm::ctl::RunSla(ctx, args);
+  } else if (command == "supplier") {
+    status = itsm::ctl::RunSupplier(ctx, args);
   } else if (command == "ci") {
     status = itsm::ctl::RunConfig(ctx, args);
   } else if (command == "status") {

@@ -14,6 +14,7 @@
 #include "services/incident/src/incident_service_info.h"
 #include "services/sla-timer/src/sla_timer_service_info.h"
 #include "services/sla/src/sla_service_info.h"
+#include "services/supplier/src/supplier_service_info.h"
 #include "settings_doc.h"
 
 namespace itsm::settings_doc {
@@ -28,7 +29,8 @@ int Run(int argc, char** argv) {
       argc, argv, "itsm-settings-doc",
       GenerateSections({incident::IncidentServiceInfo(), change::ChangeServiceInfo(),
                         config::ConfigurationServiceInfo(), sla::SlaServiceInfo(),
-                        sla_timer::SlaTimerServiceInfo(), gateway::GatewayServiceInfo()}),
+                        sla_timer::SlaTimerServiceInfo(), supplier::SupplierServiceInfo(),
+                        gateway::GatewayServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

@@ -9,6 +9,7 @@
 #include "itsm/limits/field_limits.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/sla/v1/events.pb.h"
+#include "itsm/supplier/v1/events.pb.h"
 
 namespace itsm::outbox {
 namespace {
@@ -18,7 +19,8 @@ TEST(EventSize, EveryEventTypeFitsTheOutboxAtItsFieldLimits) {
   for (const google::protobuf::FileDescriptor* file :
        {incident::v1::IncidentCreated::descriptor()->file(),
         change::v1::ChangeCreated::descriptor()->file(),
-        config::v1::CiCreated::descriptor()->file(), sla::v1::SlaBreached::descriptor()->file()}) {
+        config::v1::CiCreated::descriptor()->file(), sla::v1::SlaBreached::descriptor()->file(),
+        supplier::v1::ContractRenewed::descriptor()->file()}) {
     for (int i = 0; i < file->message_type_count(); ++i) {
       const google::protobuf::Descriptor* event = file->message_type(i);
       const size_t bound = limits::MaxEncodedSize(event);

@@ -29,7 +29,10 @@ struct HttpAnswer {
 
 class HttpClient {
  public:
-  HttpClient(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  // `always`: headers sent with every request (e.g. the caller's Authorization) unless the
+  // request names them itself.
+  HttpClient(std::string host, int port, std::map<std::string, std::string> always = {})
+      : host_(std::move(host)), port_(port), always_(std::move(always)) {}
 
   HttpAnswer Send(const std::string& method, const std::string& target,
                   const std::string& body = "",
@@ -39,6 +42,9 @@ class HttpClient {
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
     if (request.method() == http::verb::unknown) request.method_string(method);
     request.set(http::field::host, host_);
+    for (const auto& [k, v] : always_) {
+      if (headers.count(k) == 0) request.set(k, v);
+    }
     for (const auto& [k, v] : headers) request.set(k, v);
     if (!body.empty() && headers.count("Content-Type") == 0) {
       request.set(http::field::content_type, "application/json");
@@ -71,6 +77,7 @@ class HttpClient {
   }
 
  private:
+  std::map<std::string, std::string> always_;
   void Connect() {
     if (socket_ && socket_->is_open()) return;
     socket_ = std::make_unique<boost::asio::ip::tcp::socket>(io_);

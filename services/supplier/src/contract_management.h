@@ -1,0 +1,54 @@
+// Contract management: the service's operations on contracts, apart from gRPC. Writes run
+// inside the group committer's transaction through the record toolkit's unit of work and
+// recompute the contract's deadlines in the same transaction; `References` (what other services
+// must confirm) runs before, on the executor, outside any transaction.
+#ifndef ITSM_SERVICES_SUPPLIER_CONTRACT_MANAGEMENT_H_
+#define ITSM_SERVICES_SUPPLIER_CONTRACT_MANAGEMENT_H_
+
+#include "absl/status/status.h"
+#include "itsm/base/caller.h"
+#include "itsm/storage/database.h"
+#include "itsm/supplier/v1/supplier.pb.h"
+#include "services/supplier/src/contract_rules.h"
+#include "services/supplier/src/deadline_scheduler.h"
+#include "services/supplier/src/reference_checks.h"
+
+namespace itsm::supplier {
+
+class ContractManagement {
+ public:
+  ContractManagement(const ContractRules& rules, const DeadlineSchedule& schedule,
+                     ReferenceChecks& references)
+      : rules_(rules), schedule_(schedule), references_(references) {}
+
+  // Checks with the configuration and SLA services (reads the supplier in its own read-only
+  // transaction of `db`): run before the write, never inside it.
+  absl::Status CheckCreate(storage::Database& db, const v1::CreateContractRequest& request) const;
+  absl::Status CheckUpdate(storage::Database& db, const v1::UpdateContractRequest& request) const;
+
+  absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::CreateContractRequest& request, v1::Contract& out) const;
+  absl::Status Update(storage::Transaction& txn, const base::Caller& caller,
+                      const v1::UpdateContractRequest& request, v1::Contract& out) const;
+  absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
+                          const v1::TransitionContractRequest& request, v1::Contract& out) const;
+
+  ReferenceChecks& references() const { return references_; }
+
+  absl::Status Get(storage::Transaction& txn, const v1::GetContractRequest& request,
+                   v1::Contract& out) const;
+  absl::Status List(storage::Transaction& txn, const v1::ListContractsRequest& request,
+                    v1::ListContractsResponse& out) const;
+
+ private:
+  // The CIs and UC definitions of `contract`, of the supplier `supplier_id`.
+  absl::Status CheckReferences(const v1::Contract& contract, const std::string& supplier_id) const;
+
+  const ContractRules& rules_;
+  const DeadlineSchedule& schedule_;
+  ReferenceChecks& references_;
+};
+
+}  // namespace itsm::supplier
+
+#endif  // ITSM_SERVICES_SUPPLIER_CONTRACT_MANAGEMENT_H_

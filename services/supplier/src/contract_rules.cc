@@ -1,0 +1,268 @@
+#include "services/supplier/src/contract_rules.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/field_mask.h"
+#include "itsm/records/record_diff.h"
+#include "itsm/records/versioned_change.h"
+#include "itsm/supplier/v1/events.pb.h"
+#include "services/supplier/src/contract_dates.h"
+#include "services/supplier/src/contract_deadlines.h"
+#include "services/supplier/src/state_machine.h"
+#include "services/supplier/src/supplier_rules.h"
+
+namespace itsm::supplier {
+namespace {
+
+// The actor of the changes a deadline makes.
+constexpr char kDeadlineActor[] = "service:supplier";
+
+const records::UpdatableFields& UpdatableContractFields() {
+  static const records::UpdatableFields kFields{
+      .paths = {"title", "type", "parties", "start_date", "end_date", "time_zone", "value",
+                "payment_schedule", "notice_period", "renewal_kind", "renewal_term", "documents",
+                "services", "configuration_item_ids", "uc_definition_ids", "description"},
+      .elsewhere = {{"state", "TransitionContract"},
+                    {"termination_reason", "TransitionContract"},
+                    {"notice_time", "TransitionContract"},
+                    {"termination_time", "TransitionContract"}}};
+  return kFields;
+}
+
+template <typename Event>
+std::shared_ptr<Event> NewEvent(const v1::Contract& after, const std::vector<std::string>& fields) {
+  auto e = std::make_shared<Event>();
+  *e->mutable_contract() = after;
+  for (const auto& f : fields) e->add_changed_fields(f);
+  return e;
+}
+
+}  // namespace
+
+absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
+  if (money.minor_units() < 0) {
+    return base::FieldError(field + ".minor_units", "must not be negative");
+  }
+  if (money.currency().empty() && money.minor_units() == 0) return absl::OkStatus();
+  const std::string& c = money.currency();
+  if (c.size() != 3 || !absl::ascii_isupper(c[0]) || !absl::ascii_isupper(c[1]) ||
+      !absl::ascii_isupper(c[2])) {
+    return base::FieldError(field + ".currency", "an ISO 4217 code such as EUR or USD");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContractRules::CheckContract(const v1::Contract& c) {
+  ITSM_RETURN_IF_ERROR(CheckId(c.supplier_id(), "contract.supplier_id"));
+  if (absl::StripAsciiWhitespace(c.title()).empty()) {
+    return base::FieldError("contract.title", "required");
+  }
+  if (!v1::ContractType_IsValid(c.type()) || c.type() == v1::CONTRACT_TYPE_UNSPECIFIED) {
+    return base::FieldError("contract.type", "required: SUPPORT, LICENCE, OUTSOURCING, ...");
+  }
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay start, ParseDate("contract.start_date", c.start_date()));
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", c.end_date()));
+  if (end < start) return base::FieldError("contract.end_date", "before start_date");
+  ITSM_RETURN_IF_ERROR(LoadZone("contract.time_zone", c.time_zone()).status());
+  ITSM_RETURN_IF_ERROR(CheckMoney("contract.value", c.value()));
+  if (!v1::PaymentSchedule_IsValid(c.payment_schedule())) {
+    return base::FieldError("contract.payment_schedule", "unknown value");
+  }
+  ITSM_RETURN_IF_ERROR(CheckPeriod("contract.notice_period", c.notice_period()));
+  ITSM_RETURN_IF_ERROR(CheckPeriod("contract.renewal_term", c.renewal_term()));
+  if (!v1::RenewalKind_IsValid(c.renewal_kind())) {
+    return base::FieldError("contract.renewal_kind", "unknown value");
+  }
+  if (c.renewal_kind() == v1::RENEWAL_KIND_AUTOMATIC && IsZero(c.renewal_term())) {
+    return base::FieldError("contract.renewal_term", "required for AUTOMATIC renewal");
+  }
+  for (int i = 0; i < c.documents_size(); ++i) {
+    const std::string at = absl::StrCat("contract.documents[", i, "]");
+    if (absl::StripAsciiWhitespace(c.documents(i).title()).empty()) {
+      return base::FieldError(at + ".title", "required");
+    }
+    if (absl::StripAsciiWhitespace(c.documents(i).uri()).empty()) {
+      return base::FieldError(at + ".uri", "required");
+    }
+  }
+  for (int i = 0; i < c.parties_size(); ++i) {
+    if (absl::StripAsciiWhitespace(c.parties(i)).empty()) {
+      return base::FieldError(absl::StrCat("contract.parties[", i, "]"), "empty");
+    }
+  }
+  ITSM_RETURN_IF_ERROR(CheckIdList("contract.services", c.services()));
+  ITSM_RETURN_IF_ERROR(CheckIdList("contract.configuration_item_ids", c.configuration_item_ids()));
+  return CheckIdList("contract.uc_definition_ids", c.uc_definition_ids());
+}
+
+absl::Status ContractRules::ValidateCreate(const v1::CreateContractRequest& request) const {
+  const v1::ContractState state = request.contract().state();
+  if (state != v1::CONTRACT_STATE_UNSPECIFIED && state != v1::CONTRACT_STATE_DRAFT &&
+      state != v1::CONTRACT_STATE_ACTIVE) {
+    return base::FieldError("contract.state", "a new contract is DRAFT or ACTIVE");
+  }
+  v1::Contract defaults = request.contract();
+  if (defaults.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) {
+    defaults.set_renewal_kind(v1::RENEWAL_KIND_NONE);
+  }
+  return CheckContract(defaults);
+}
+
+absl::Status ContractRules::ValidateUpdate(const v1::UpdateContractRequest& request) const {
+  ITSM_RETURN_IF_ERROR(CheckId(request.contract().id(), "contract.id"));
+  return records::CheckUpdateMask(request.update_mask(), UpdatableContractFields());
+}
+
+absl::Status ContractRules::ValidateTransition(const v1::TransitionContractRequest& r) const {
+  ITSM_RETURN_IF_ERROR(CheckId(r.id()));
+  if (!v1::ContractState_IsValid(r.target_state()) ||
+      r.target_state() == v1::CONTRACT_STATE_UNSPECIFIED) {
+    return base::FieldError("target_state",
+                            absl::StrCat("unknown state ", static_cast<int>(r.target_state())));
+  }
+  if (r.target_state() == v1::CONTRACT_STATE_EXPIRED) {
+    return base::FieldError("target_state", "EXPIRED is reached at the end of the term only");
+  }
+  if ((r.target_state() == v1::CONTRACT_STATE_NOTICE_GIVEN ||
+       r.target_state() == v1::CONTRACT_STATE_TERMINATED) &&
+      absl::StripAsciiWhitespace(r.reason()).empty()) {
+    return base::FieldError("reason", "required to give notice or terminate");
+  }
+  return absl::OkStatus();
+}
+
+v1::Contract ContractRules::NewContract(const v1::CreateContractRequest& request,
+                                        const std::string& actor) const {
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::Contract c = request.contract();
+  c.set_id(base::NewUuid());
+  c.clear_number();
+  c.set_title(std::string(absl::StripAsciiWhitespace(c.title())));
+  if (c.state() == v1::CONTRACT_STATE_UNSPECIFIED) c.set_state(v1::CONTRACT_STATE_DRAFT);
+  if (c.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) c.set_renewal_kind(v1::RENEWAL_KIND_NONE);
+  c.set_renewal_count(0);
+  c.clear_termination_reason();
+  c.clear_notice_time();
+  c.clear_termination_time();
+  c.set_created_by(actor);
+  *c.mutable_create_time() = now;
+  *c.mutable_update_time() = now;
+  c.set_version(1);
+  return c;
+}
+
+ContractChange ContractRules::Created(const v1::Contract& contract,
+                                      const std::string& actor) const {
+  ContractChange out;
+  out.after = contract;
+  out.action = "create";
+  out.changes = records::DiffFields(v1::Contract(), contract);
+  auto e = NewEvent<v1::ContractCreated>(contract, records::FieldNames(out.changes));
+  e->set_actor(actor);
+  out.events.push_back(std::move(e));
+  return out;
+}
+
+ContractChange ContractRules::Finish(const v1::Contract& before, v1::Contract after,
+                                     std::string action, const std::string& actor) const {
+  ContractChange out =
+      records::VersionedChange(before, std::move(after), std::move(action), clock_.Now());
+  if (!out.changed()) return out;
+  const std::vector<std::string> fields = records::FieldNames(out.changes);
+  if (out.after.state() != before.state()) {
+    auto e = NewEvent<v1::ContractStateChanged>(out.after, fields);
+    e->set_actor(actor);
+    e->set_previous_state(before.state());
+    out.events.push_back(std::move(e));
+  } else {
+    auto e = NewEvent<v1::ContractUpdated>(out.after, fields);
+    e->set_actor(actor);
+    out.events.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
+                                                     const v1::UpdateContractRequest& request,
+                                                     const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(
+      records::CheckVersion(stored.version(), request.contract().version(), "contract.version"));
+  if (stored.state() == v1::CONTRACT_STATE_EXPIRED ||
+      stored.state() == v1::CONTRACT_STATE_TERMINATED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("state: ", ContractStateName(stored.state()), " contracts cannot be changed"));
+  }
+  v1::Contract after = stored;
+  records::ApplyUpdateMask(request.update_mask(), request.contract(), after);
+  after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
+  if (after.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) {
+    after.set_renewal_kind(v1::RENEWAL_KIND_NONE);
+  }
+  if (after.supplier_id() != stored.supplier_id()) {
+    return base::FieldError("contract.supplier_id", "a contract stays with its supplier");
+  }
+  ITSM_RETURN_IF_ERROR(CheckContract(after));
+  return Finish(stored, std::move(after), "update", actor);
+}
+
+absl::StatusOr<ContractChange> ContractRules::Transition(
+    const v1::Contract& stored, const v1::TransitionContractRequest& request,
+    const std::string& actor) const {
+  ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
+                        ContractStateMachine().Check(stored.state(), request.target_state()));
+  const absl::Time now = clock_.Now();
+  v1::Contract after = stored;
+  after.set_state(request.target_state());
+  switch (kind) {
+    case TransitionKind::kGiveNotice:
+      if (stored.renewal_kind() == v1::RENEWAL_KIND_AUTOMATIC && !IsZero(stored.notice_period())) {
+        ITSM_ASSIGN_OR_RETURN(absl::TimeZone zone,
+                              LoadZone("contract.time_zone", stored.time_zone()));
+        ITSM_ASSIGN_OR_RETURN(absl::CivilDay end,
+                              ParseDate("contract.end_date", stored.end_date()));
+        const absl::CivilDay notice_day = SubtractPeriod(end + 1, stored.notice_period());
+        if (now >= DayStart(notice_day, zone)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("target_state: the notice deadline passed on ", FormatDate(notice_day),
+                           " (the day before: ", FormatDate(notice_day - 1),
+                           " was the last); the contract renews at the end of its term"));
+        }
+      }
+      after.set_termination_reason(request.reason());
+      *after.mutable_notice_time() = base::ToProtoTimestamp(now);
+      break;
+    case TransitionKind::kWithdrawNotice:
+      after.clear_termination_reason();
+      after.clear_notice_time();
+      break;
+    case TransitionKind::kTerminate:
+      after.set_termination_reason(request.reason());
+      *after.mutable_termination_time() = base::ToProtoTimestamp(now);
+      break;
+    default:
+      break;
+  }
+  return Finish(stored, std::move(after), TransitionKindName(kind), actor);
+}
+
+ContractChange ContractRules::Expired(const v1::Contract& stored) const {
+  v1::Contract after = stored;
+  after.set_state(v1::CONTRACT_STATE_EXPIRED);
+  ContractChange out = Finish(stored, std::move(after), "expire", kDeadlineActor);
+  out.events.clear();  // announced by ContractExpired, with its deadline
+  return out;
+}
+
+absl::StatusOr<ContractChange> ContractRules::Renewed(const v1::Contract& stored) const {
+  ITSM_ASSIGN_OR_RETURN(v1::Contract after, RenewedTerm(stored));
+  ContractChange out = Finish(stored, std::move(after), "renew", kDeadlineActor);
+  out.events.clear();  // announced by ContractRenewed, with its deadline
+  return out;
+}
+
+}  // namespace itsm::supplier

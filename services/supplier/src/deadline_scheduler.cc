@@ -1,0 +1,145 @@
+#include "services/supplier/src/deadline_scheduler.h"
+
+#include "itsm/base/caller.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/record_diff.h"
+#include "itsm/records/unit_of_work.h"
+#include "itsm/runtime/logging.h"
+#include "itsm/supplier/v1/events.pb.h"
+#include "services/supplier/src/contract_repository.h"
+#include "services/supplier/src/deadline_repository.h"
+#include "services/supplier/src/supplier_events.h"
+#include "services/supplier/src/supplier_repository.h"
+
+namespace itsm::supplier {
+namespace {
+
+using ContractWork = records::UnitOfWork<v1::Contract, ContractRepository>;
+
+const base::Caller& DeadlineCaller() {
+  static const base::Caller kCaller{.actor = "service:supplier", .request_id = "deadline"};
+  return kCaller;
+}
+
+template <typename Event>
+Event Announce(const v1::Contract& contract, const v1::Deadline& deadline) {
+  Event e;
+  *e.mutable_contract() = contract;
+  *e.mutable_deadline() = deadline;
+  return e;
+}
+
+}  // namespace
+
+absl::Status DeadlineSchedule::ForContract(storage::Transaction& txn,
+                                           const v1::Contract& contract) const {
+  ITSM_ASSIGN_OR_RETURN(std::vector<DeadlineAt> all, ContractDeadlines(contract, policy_));
+  return DeadlineRepository::Replace(txn, contract.id(), contract.supplier_id(),
+                                     Schedulable(all, clock_.Now()));
+}
+
+absl::Status DeadlineSchedule::ForSupplier(storage::Transaction& txn,
+                                           const v1::Supplier& supplier) const {
+  ITSM_ASSIGN_OR_RETURN(std::vector<DeadlineAt> all, ReviewDeadlines(supplier));
+  return DeadlineRepository::Replace(txn, supplier.id(), supplier.id(), all);
+}
+
+absl::Status DeadlineScheduler::Fire(storage::Transaction& txn,
+                                     const v1::Deadline& deadline) const {
+  ITSM_ASSIGN_OR_RETURN(bool mine, DeadlineRepository::MarkFired(txn, deadline));
+  if (!mine) return absl::OkStatus();
+  const absl::Time now = clock_.Now();
+  const records::EventStream& events = SupplierEvents();
+  if (deadline.kind() == v1::DEADLINE_KIND_REVIEW_DUE) {
+    ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier,
+                          SupplierRepository::Get(txn, deadline.record_id()));
+    v1::SupplierReviewDue due;
+    *due.mutable_supplier() = supplier;
+    *due.mutable_deadline() = deadline;
+    return events.Publish(txn, supplier.id(), due, now);
+  }
+  ContractWork work(txn, DeadlineCaller(), events);
+  ITSM_ASSIGN_OR_RETURN(v1::Contract contract, work.Load(deadline.record_id()));
+  switch (deadline.kind()) {
+    case v1::DEADLINE_KIND_NOTICE_APPROACHING:
+      return events.Publish(txn, contract.id(),
+                            Announce<v1::ContractNoticeDeadlineApproaching>(contract, deadline),
+                            now);
+    case v1::DEADLINE_KIND_NOTICE_PASSED:
+      return events.Publish(txn, contract.id(),
+                            Announce<v1::ContractNoticeDeadlinePassed>(contract, deadline), now);
+    case v1::DEADLINE_KIND_EXPIRING:
+      return events.Publish(txn, contract.id(), Announce<v1::ContractExpiring>(contract, deadline),
+                            now);
+    case v1::DEADLINE_KIND_EXPIRED: {
+      ContractChange change = rules_.Expired(contract);
+      ITSM_RETURN_IF_ERROR(work.Save(change, contract.version()));
+      v1::ContractExpired expired;
+      *expired.mutable_contract() = change.after;
+      for (const auto& f : records::FieldNames(change.changes)) expired.add_changed_fields(f);
+      *expired.mutable_deadline() = deadline;
+      ITSM_RETURN_IF_ERROR(events.Publish(txn, contract.id(), expired, now));
+      return schedule_.ForContract(txn, change.after);
+    }
+    case v1::DEADLINE_KIND_RENEWED: {
+      ITSM_ASSIGN_OR_RETURN(ContractChange change, rules_.Renewed(contract));
+      ITSM_RETURN_IF_ERROR(work.Save(change, contract.version()));
+      v1::ContractRenewed renewed;
+      *renewed.mutable_contract() = change.after;
+      for (const auto& f : records::FieldNames(change.changes)) renewed.add_changed_fields(f);
+      *renewed.mutable_deadline() = deadline;
+      renewed.set_previous_end_date(contract.end_date());
+      ITSM_RETURN_IF_ERROR(events.Publish(txn, contract.id(), renewed, now));
+      // The next term's deadlines; a term already over (a chain of past renewals) is due at once
+      // and fires in FireDue's next round.
+      return schedule_.ForContract(txn, change.after);
+    }
+    default:
+      return absl::InternalError("deadline of an unknown kind");
+  }
+}
+
+absl::StatusOr<int> DeadlineScheduler::FireDue() {
+  int fired = 0;
+  while (true) {
+    std::vector<v1::Deadline> claimed;
+    ITSM_RETURN_IF_ERROR(committer_.Run([&](storage::Transaction& txn) -> absl::Status {
+      claimed.clear();
+      ITSM_ASSIGN_OR_RETURN(claimed,
+                            DeadlineRepository::ClaimDue(txn, clock_.Now(), options_.batch));
+      for (const v1::Deadline& d : claimed) ITSM_RETURN_IF_ERROR(Fire(txn, d));
+      return absl::OkStatus();
+    }));
+    if (claimed.empty()) return fired;
+    fired += static_cast<int>(claimed.size());
+    if (observer_) {
+      for (const v1::Deadline& d : claimed) observer_(d);
+    }
+  }
+}
+
+void DeadlineScheduler::Start() {
+  thread_ = std::thread([this] {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) {
+      mu_.Unlock();
+      if (absl::StatusOr<int> fired = FireDue(); !fired.ok()) {
+        // The rows stay unfired: the next round tries again.
+        runtime::log::Warn("deadline round failed", {{"error", fired.status().ToString()}});
+      }
+      mu_.Lock();
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval);
+    }
+  });
+}
+
+void DeadlineScheduler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace itsm::supplier

@@ -1,0 +1,61 @@
+// The scorecards' consumer of itsm.incident.v1 and itsm.sla.v1: each event's facts
+// (scorecard_facts.h) are written with the event's de-duplication mark (its ce_id) in one
+// transaction of the group committer, so an event is applied once: a redelivery finds its mark
+// and changes nothing. The consumer belongs to a consumer group (option consumer_group): replicas
+// share the partitions, offsets are committed to the broker after the batch committed here.
+//
+//   ScorecardProjection projection(committer, clock, {});
+//   auto consumer = NewScorecardConsumer(projection, {.bootstrap_servers = b,
+//                                                     .group_id = "itsm-supplier"}, registry);
+//   consumer->Start();
+#ifndef ITSM_SERVICES_SUPPLIER_SCORECARD_PROJECTION_H_
+#define ITSM_SERVICES_SUPPLIER_SCORECARD_PROJECTION_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "itsm/base/clock.h"
+#include "itsm/events/event_consumer.h"
+#include "itsm/storage/group_commit.h"
+#include "prometheus/registry.h"
+
+namespace itsm::supplier {
+
+class ScorecardProjection {
+ public:
+  struct Options {
+    // How long a de-duplication mark is kept. Applying an event again changes nothing even after
+    // (scorecard_facts.h), so the marks only need to outlive ordinary redeliveries.
+    absl::Duration mark_retention = absl::Hours(24 * 30);
+  };
+  ScorecardProjection(storage::GroupCommitter& committer, const base::Clock& clock, Options options)
+      : committer_(committer), clock_(clock), options_(options) {}
+
+  // events::EventConsumer::BatchHandler. Per event OK (applied, a duplicate, or a type the
+  // scorecards do not use), or INVALID_ARGUMENT for one that can never be applied (skipped,
+  // nothing of it stored). When the transaction fails every event gets its error and comes
+  // back: nothing of the batch was written.
+  std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
+
+  // One event inside `txn` (the batch handler's step; tests).
+  absl::Status Apply(storage::Transaction& txn, const events::CloudEvent& event);
+
+ private:
+  storage::GroupCommitter& committer_;
+  const base::Clock& clock_;
+  const Options options_;
+  absl::Mutex mu_;
+  absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+// The consumer of both topics with `projection` as its batch handler (topics default to
+// itsm.incident.v1 and itsm.sla.v1).
+std::unique_ptr<events::EventConsumer> NewScorecardConsumer(ScorecardProjection& projection,
+                                                            events::EventConsumer::Options options,
+                                                            prometheus::Registry& registry);
+
+}  // namespace itsm::supplier
+
+#endif  // ITSM_SERVICES_SUPPLIER_SCORECARD_PROJECTION_H_

@@ -1,0 +1,58 @@
+// The scorecards' facts in the service's database (tables scorecard_* in
+// supplier_repository.cc): the de-duplication marks of the events applied, incidents with their
+// groups and CIs, and underpinning-contract clocks; and the reads of one supplier's facts. Every
+// method works inside the caller's transaction.
+#ifndef ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
+#define ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "itsm/storage/database.h"
+#include "services/supplier/src/scorecard_facts.h"
+
+namespace itsm::supplier {
+
+class ScorecardRepository {
+ public:
+  // Records that the event `ce_id` was applied; false when it already was (then apply nothing).
+  static absl::StatusOr<bool> MarkApplied(storage::Transaction& txn, const std::string& ce_id,
+                                          int64_t now_us);
+  // Forgets marks older than `before_us`; how many.
+  static absl::StatusOr<int64_t> PruneMarks(storage::Transaction& txn, int64_t before_us);
+
+  // Merges `seen` into the stored incident (facts_.h: Merge), adding its groups and CIs.
+  static absl::Status ApplyIncident(storage::Transaction& txn, const IncidentFacts& seen);
+  // Stores `seen` unless the stored state of its clock supersedes it.
+  static absl::Status ApplyUcClock(storage::Transaction& txn, const UcClockFacts& seen);
+
+  // The incidents of `supplier_id` (its assignment groups or CIs, as the supplier is now)
+  // created, or first resolved, in [from_us, to_us). Groups and CIs are not filled.
+  static absl::StatusOr<std::vector<IncidentFacts>> SupplierIncidents(
+      storage::Transaction& txn, const std::string& supplier_id, int64_t from_us, int64_t to_us);
+  // The completed clocks of the UC definitions linked to the supplier's contracts that stopped
+  // in [from_us, to_us).
+  static absl::StatusOr<std::vector<UcClockFacts>> SupplierUcClocks(storage::Transaction& txn,
+                                                                    const std::string& supplier_id,
+                                                                    int64_t from_us, int64_t to_us);
+  // Met and breached completed UC clocks per supplier number (suppliers not TERMINATED with at
+  // least one linked definition) stopped in [from_us, to_us): the compliance metric.
+  struct SupplierCompliance {
+    std::string supplier_number;
+    int64_t met = 0;
+    int64_t breached = 0;
+  };
+  static absl::StatusOr<std::vector<SupplierCompliance>> ComplianceBySupplier(
+      storage::Transaction& txn, int64_t from_us, int64_t to_us);
+
+  // Tests: one incident as stored, with its groups and CIs sorted.
+  static absl::StatusOr<std::optional<IncidentFacts>> FindIncident(storage::Transaction& txn,
+                                                                   const std::string& incident_id,
+                                                                   bool with_lists);
+};
+
+}  // namespace itsm::supplier
+
+#endif  // ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_

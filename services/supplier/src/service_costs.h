@@ -1,0 +1,36 @@
+// The cost of services: contract values apportioned to the services they cover per month
+// (cost_apportionment.h), beside the budgets set per service and month; apart from gRPC. The
+// budget write runs in the group committer's transaction with its event; the report in a
+// read-only transaction.
+#ifndef ITSM_SERVICES_SUPPLIER_SERVICE_COSTS_H_
+#define ITSM_SERVICES_SUPPLIER_SERVICE_COSTS_H_
+
+#include "absl/status/status.h"
+#include "itsm/base/caller.h"
+#include "itsm/base/clock.h"
+#include "itsm/storage/database.h"
+#include "itsm/supplier/v1/supplier.pb.h"
+
+namespace itsm::supplier {
+
+class ServiceCosts {
+ public:
+  // The clock stamps budget events and ends the report's default range.
+  explicit ServiceCosts(const base::Clock& clock) : clock_(clock) {}
+
+  // INVALID_ARGUMENT naming the field (service, month, budget.*), nothing stored.
+  absl::Status SetBudget(storage::Transaction& txn, const base::Caller& caller,
+                         const v1::SetServiceBudgetRequest& request,
+                         v1::SetServiceBudgetResponse& out) const;
+  // Rows by service, currency, then month: one per service, currency and month with a contract
+  // share or a budget. INVALID_ARGUMENT naming the field for a bad month range.
+  absl::Status Report(storage::Transaction& txn, const v1::GetServiceCostsRequest& request,
+                      v1::GetServiceCostsResponse& out) const;
+
+ private:
+  const base::Clock& clock_;
+};
+
+}  // namespace itsm::supplier
+
+#endif  // ITSM_SERVICES_SUPPLIER_SERVICE_COSTS_H_

@@ -1,0 +1,88 @@
+// Contract validation names the field; notice after the notice deadline is refused.
+#include "services/supplier/src/contract_rules.h"
+
+#include "gtest/gtest.h"
+#include "itsm/base/error_detail.h"
+
+namespace itsm::supplier {
+namespace {
+
+v1::CreateContractRequest Valid() {
+  v1::CreateContractRequest r;
+  auto* c = r.mutable_contract();
+  c->set_supplier_id("SUP0000001");
+  c->set_title("Support");
+  c->set_type(v1::CONTRACT_TYPE_SUPPORT);
+  c->set_start_date("2024-01-01");
+  c->set_end_date("2024-12-31");
+  c->mutable_value()->set_currency("EUR");
+  c->mutable_value()->set_minor_units(1200000);
+  return r;
+}
+
+std::string FieldOf(const absl::Status& s) { return base::ErrorField(s).value_or(""); }
+
+TEST(ContractRules, EveryBadFieldIsNamed) {
+  base::ManualClock clock(absl::FromUnixSeconds(1'700'000'000));
+  ContractRules rules(clock);
+  EXPECT_TRUE(rules.ValidateCreate(Valid()).ok());
+  struct Case {
+    std::function<void(v1::Contract&)> spoil;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](v1::Contract& c) { c.clear_supplier_id(); }, "contract.supplier_id"},
+      {[](v1::Contract& c) { c.set_title(" "); }, "contract.title"},
+      {[](v1::Contract& c) { c.set_type(v1::CONTRACT_TYPE_UNSPECIFIED); }, "contract.type"},
+      {[](v1::Contract& c) { c.set_start_date("2024-02-30"); }, "contract.start_date"},
+      {[](v1::Contract& c) { c.set_end_date("2023-12-31"); }, "contract.end_date"},
+      {[](v1::Contract& c) { c.set_time_zone("Mars/Olympus"); }, "contract.time_zone"},
+      {[](v1::Contract& c) { c.mutable_value()->set_currency("eur"); }, "contract.value.currency"},
+      {[](v1::Contract& c) { c.mutable_value()->set_minor_units(-1); },
+       "contract.value.minor_units"},
+      {[](v1::Contract& c) { c.mutable_notice_period()->set_months(-1); },
+       "contract.notice_period.months"},
+      {[](v1::Contract& c) { c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC); },
+       "contract.renewal_term"},
+      {[](v1::Contract& c) { c.add_documents()->set_title("MSA"); }, "contract.documents[0].uri"},
+      {[](v1::Contract& c) {
+         c.add_services("mail");
+         c.add_services("mail");
+       },
+       "contract.services[1]"},
+  };
+  for (const auto& k : cases) {
+    v1::CreateContractRequest r = Valid();
+    k.spoil(*r.mutable_contract());
+    absl::Status s = rules.ValidateCreate(r);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << k.field;
+    EXPECT_EQ(FieldOf(s), k.field) << s;
+  }
+}
+
+TEST(ContractRules, NoticeAfterTheNoticeDeadlineIsRefused) {
+  base::ManualClock clock(absl::FromCivil(absl::CivilDay(2024, 9, 30), absl::UTCTimeZone()));
+  ContractRules rules(clock);
+  v1::Contract c = rules.NewContract(Valid(), "alice");
+  c.set_state(v1::CONTRACT_STATE_ACTIVE);
+  c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+  c.mutable_renewal_term()->set_months(12);
+  c.mutable_notice_period()->set_months(3);
+  v1::TransitionContractRequest notice;
+  notice.set_id(c.id());
+  notice.set_version(1);
+  notice.set_target_state(v1::CONTRACT_STATE_NOTICE_GIVEN);
+  notice.set_reason("moving to another supplier");
+  auto ok = rules.Transition(c, notice, "alice");  // the last day: still in time
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->after.state(), v1::CONTRACT_STATE_NOTICE_GIVEN);
+  EXPECT_EQ(ok->events.size(), 1u);
+  clock.Advance(absl::Hours(24));
+  auto late = rules.Transition(c, notice, "alice");
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  notice.set_version(7);
+  EXPECT_EQ(rules.Transition(c, notice, "alice").status().code(), absl::StatusCode::kAborted);
+}
+
+}  // namespace
+}  // namespace itsm::supplier

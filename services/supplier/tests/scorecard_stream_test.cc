@@ -1,0 +1,549 @@
+// Scorecards from a generated stream of real incident and SLA events, produced to the in-process
+// Kafka broker and applied by the real consumer (consumer group, batch handler, committer), equal
+// a computation in this test from the generator's own record of what happened. Redelivered events
+// (the same ce_id) and a full replay by a second consumer group change nothing. Both backends.
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/events/kafka_producer.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "itsm/kafkamock/mock_cluster.h"
+#include "itsm/sla/v1/events.pb.h"
+#include "itsm/storage/group_commit.h"
+#include "itsm/storage/migrations.h"
+#include "itsm/supervisor/child_process.h"
+#include "itsm/testing/test_env.h"
+#include "prometheus/registry.h"
+#include "services/supplier/src/contract_repository.h"
+#include "services/supplier/src/scorecard_facts.h"
+#include "services/supplier/src/scorecard_projection.h"
+#include "services/supplier/src/scorecards.h"
+#include "services/supplier/src/supplier_metrics.h"
+#include "services/supplier/src/supplier_repository.h"
+#include "services/supplier/tests/test_database.h"
+
+namespace itsm::supplier {
+namespace {
+
+using ::itsm::testing::Backend;
+namespace iv1 = ::itsm::incident::v1;
+namespace sv1 = ::itsm::sla::v1;
+
+constexpr int kPartitions = 3;
+const absl::TimeZone& Zone() {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone z;
+    absl::LoadTimeZone("Europe/Berlin", &z);
+    return z;
+  }();
+  return zone;
+}
+
+// What the generator knows of one incident: the truth the expected scorecard is computed from.
+struct TrueIncident {
+  std::string id;
+  absl::Time created;
+  std::optional<absl::Time> first_response;
+  std::optional<absl::Time> first_resolution;
+  int reopens = 0;
+  std::set<std::string> groups;  // every group it was ever assigned to
+  std::set<std::string> cis;     // every CI it ever named
+};
+
+struct TrueClock {
+  std::string definition_id;
+  bool completed = false;
+  bool breached = false;
+  absl::Time stopped = absl::InfinitePast();
+};
+
+struct Produced {
+  std::string topic;
+  std::string key;
+  events::CloudEvent event;
+};
+
+// A random history of `n` incidents between January and June 2024 and the UC, SLA and OLA clocks
+// of some, as the incident service and the SLA timer would publish them.
+class StreamGenerator {
+ public:
+  explicit StreamGenerator(uint64_t seed) : rng_(seed) {}
+
+  void Generate(int n) {
+    const absl::Time begin = absl::FromCivil(absl::CivilSecond(2024, 1, 1, 0, 0, 0), Zone());
+    const std::vector<std::string> groups = {"net-desk", "net-field", "db-desk", "other", ""};
+    const std::vector<std::string> cis = {"ci-router-1", "ci-router-2", "ci-db", "ci-x"};
+    for (int k = 0; k < n; ++k) {
+      TrueIncident truth;
+      truth.id = absl::StrCat("inc-", k);
+      truth.created = begin + absl::Seconds(Uniform(0, 181 * 86400));
+      iv1::Incident i;
+      i.set_id(truth.id);
+      i.set_number(absl::StrCat("INC", k));
+      i.set_title("generated");
+      i.set_state(iv1::INCIDENT_STATE_NEW);
+      i.set_assignment_group(groups[static_cast<size_t>(Uniform(0, 4))]);
+      for (const auto& ci : cis) {
+        if (Uniform(0, 3) == 0) i.add_configuration_item_ids(ci);
+      }
+      *i.mutable_create_time() = base::ToProtoTimestamp(truth.created);
+      absl::Time now = truth.created;
+      auto publish = [&](auto event) {
+        i.set_version(i.version() + 1);
+        *i.mutable_update_time() = base::ToProtoTimestamp(now);
+        if (!i.assignment_group().empty()) truth.groups.insert(i.assignment_group());
+        for (const auto& ci : i.configuration_item_ids()) truth.cis.insert(ci);
+        *event.mutable_incident() = i;
+        Add(kIncidentTopic, i.id(), event, now);
+      };
+      publish(iv1::IncidentCreated());
+      if (Uniform(0, 3) == 0) {  // reassigned
+        now += absl::Minutes(Uniform(1, 600));
+        i.set_assignment_group(groups[static_cast<size_t>(Uniform(0, 4))]);
+        publish(iv1::IncidentAssigned());
+      }
+      if (Uniform(0, 5) == 0) {  // another CI named later
+        now += absl::Minutes(Uniform(1, 600));
+        i.add_configuration_item_ids(cis[static_cast<size_t>(Uniform(0, 3))] + "-extra");
+        i.add_configuration_item_ids("ci-router-2");
+        publish(iv1::IncidentUpdated());
+      }
+      if (Uniform(0, 9) > 0) {  // responded
+        now += absl::Seconds(Uniform(1, 8 * 3600));
+        i.set_state(iv1::INCIDENT_STATE_IN_PROGRESS);
+        *i.mutable_first_response_time() = base::ToProtoTimestamp(now);
+        truth.first_response = now;
+        publish(iv1::IncidentStateChanged());
+        int resolutions = Uniform(0, 4) == 0 ? 2 : Uniform(0, 1);
+        for (int r = 0; r < resolutions; ++r) {
+          now += absl::Seconds(Uniform(60, 20 * 86400));
+          i.set_state(iv1::INCIDENT_STATE_RESOLVED);
+          *i.mutable_resolve_time() = base::ToProtoTimestamp(now);
+          if (!truth.first_resolution) truth.first_resolution = now;
+          publish(iv1::IncidentResolved());
+          if (r + 1 < resolutions) {
+            now += absl::Hours(Uniform(1, 48));
+            i.set_state(iv1::INCIDENT_STATE_IN_PROGRESS);
+            i.clear_resolve_time();
+            i.set_reopen_count(i.reopen_count() + 1);
+            truth.reopens = i.reopen_count();
+            publish(iv1::IncidentReopened());
+          }
+        }
+        if (i.state() == iv1::INCIDENT_STATE_RESOLVED && Uniform(0, 1) == 0) {
+          now += absl::Hours(72);
+          i.set_state(iv1::INCIDENT_STATE_CLOSED);
+          publish(iv1::IncidentClosed());
+        }
+      }
+      incidents_.push_back(truth);
+      if (Uniform(0, 2) > 0) AddClock(truth);
+    }
+  }
+
+  // Every produced event, and a tenth of them again with the same ce_id (a redelivery).
+  std::vector<Produced> WithRedeliveries() {
+    std::vector<Produced> out = produced_;
+    for (const auto& p : produced_) {
+      if (Uniform(0, 9) == 0) out.push_back(p);
+    }
+    return out;
+  }
+
+  const std::vector<TrueIncident>& incidents() const { return incidents_; }
+  const std::map<std::string, TrueClock>& clocks() const { return clocks_; }
+  size_t produced() const { return produced_.size(); }
+
+ private:
+  int64_t Uniform(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+
+  template <typename M>
+  void Add(const std::string& topic, const std::string& key, const M& message, absl::Time at) {
+    const char* source = topic == kIncidentTopic ? "itsm/incident" : "itsm/sla-timer";
+    produced_.push_back({topic, key, events::MakeCloudEvent(message, source, key, at)});
+  }
+
+  // A clock of one of the definitions (two UC definitions of the supplier, a UC of another
+  // supplier, an SLA one) started at the incident's creation, breached or not, completed,
+  // cancelled or left running.
+  void AddClock(const TrueIncident& incident) {
+    static const std::vector<std::pair<std::string, sv1::AgreementKind>> kDefinitions = {
+        {"uc-net-1", sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT},
+        {"uc-net-2", sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT},
+        {"uc-db", sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT},
+        {"uc-net-1", sv1::AGREEMENT_KIND_SLA},  // an SLA clock never counts, whatever its id
+    };
+    const auto& [definition, kind] = kDefinitions[static_cast<size_t>(Uniform(0, 3))];
+    sv1::SlaClock c;
+    c.set_clock_id(absl::StrCat("clock-", incident.id));
+    c.set_incident_id(incident.id);
+    c.set_sla_definition_id(definition);
+    c.set_agreement_kind(kind);
+    c.set_clock_kind(sv1::CLOCK_KIND_RESOLUTION);
+    c.set_stage(sv1::CLOCK_STAGE_RUNNING);
+    *c.mutable_start_time() = base::ToProtoTimestamp(incident.created);
+    absl::Time now = incident.created;
+    auto publish = [&](auto event) {
+      *c.mutable_event_time() = base::ToProtoTimestamp(now);
+      *event.mutable_clock() = c;
+      Add(kSlaTopic, incident.id, event, now);
+    };
+    publish(sv1::SlaClockStarted());
+    TrueClock truth;
+    truth.definition_id = definition;
+    if (Uniform(0, 2) == 0) {
+      now += absl::Hours(Uniform(1, 100));
+      c.set_breached(true);
+      publish(sv1::SlaBreached());
+      truth.breached = true;
+    }
+    switch (Uniform(0, 3)) {
+      case 0:
+        break;  // still running
+      case 1:
+        now += absl::Hours(Uniform(1, 100));
+        c.set_stage(sv1::CLOCK_STAGE_CANCELLED);
+        *c.mutable_stop_time() = base::ToProtoTimestamp(now);
+        publish(sv1::SlaClockCancelled());
+        break;
+      default:
+        now += absl::Hours(Uniform(1, 100));
+        c.set_stage(sv1::CLOCK_STAGE_COMPLETED);
+        *c.mutable_stop_time() = base::ToProtoTimestamp(now);
+        if (c.breached()) {
+          publish(sv1::SlaClockCompleted());
+        } else {
+          publish(sv1::SlaMet());
+        }
+        truth.completed = true;
+        truth.stopped = now;
+    }
+    if (kind == sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT) clocks_[c.clock_id()] = truth;
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<Produced> produced_;
+  std::vector<TrueIncident> incidents_;
+  std::map<std::string, TrueClock> clocks_;
+};
+
+// The expected scorecard months of a supplier with `groups`, `cis` and UC `definitions`,
+// computed directly from the truth: full sorts, the month of each instant in the zone.
+std::vector<v1::ScorecardPeriod> Expected(const StreamGenerator& g,
+                                          const std::set<std::string>& groups,
+                                          const std::set<std::string>& cis,
+                                          const std::set<std::string>& definitions,
+                                          absl::CivilMonth first, absl::CivilMonth last) {
+  struct Month {
+    int64_t incidents = 0, met = 0, breached = 0, reopened = 0;
+    std::vector<absl::Duration> respond, resolve;
+  };
+  std::map<absl::CivilMonth, Month> months;
+  auto month_of = [](absl::Time t) { return absl::CivilMonth(absl::ToCivilSecond(t, Zone())); };
+  for (const TrueIncident& i : g.incidents()) {
+    bool ours = false;
+    for (const auto& group : i.groups) ours |= groups.contains(group);
+    for (const auto& ci : i.cis) ours |= cis.contains(ci);
+    if (!ours) continue;
+    Month& created = months[month_of(i.created)];
+    ++created.incidents;
+    if (i.first_response) created.respond.push_back(*i.first_response - i.created);
+    if (i.first_resolution) {
+      Month& resolved = months[month_of(*i.first_resolution)];
+      resolved.resolve.push_back(*i.first_resolution - i.created);
+      if (i.reopens > 0) ++resolved.reopened;
+    }
+  }
+  for (const auto& [id, c] : g.clocks()) {
+    if (!c.completed || !definitions.contains(c.definition_id)) continue;
+    ++(c.breached ? months[month_of(c.stopped)].breached : months[month_of(c.stopped)].met);
+  }
+  auto percentile = [](std::vector<absl::Duration> v, double p) {
+    std::sort(v.begin(), v.end());
+    const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()) - 1e-9));
+    return base::ToProtoDuration(v[rank - 1]);
+  };
+  std::vector<v1::ScorecardPeriod> out;
+  for (absl::CivilMonth m = first; m <= last; ++m) {
+    Month& t = months[m];
+    v1::ScorecardPeriod p;
+    p.set_month(absl::FormatCivilTime(m).substr(0, 7));
+    p.set_incidents(t.incidents);
+    p.set_responded(static_cast<int64_t>(t.respond.size()));
+    if (!t.respond.empty()) {
+      *p.mutable_response_p50() = percentile(t.respond, 0.5);
+      *p.mutable_response_p90() = percentile(t.respond, 0.9);
+    }
+    p.set_resolved(static_cast<int64_t>(t.resolve.size()));
+    if (!t.resolve.empty()) {
+      *p.mutable_resolution_p50() = percentile(t.resolve, 0.5);
+      *p.mutable_resolution_p90() = percentile(t.resolve, 0.9);
+      p.set_reopen_rate_bp(
+          static_cast<int32_t>(t.reopened * 10000 / static_cast<int64_t>(t.resolve.size())));
+    }
+    p.set_reopened(t.reopened);
+    p.set_uc_clocks_met(t.met);
+    p.set_uc_clocks_breached(t.breached);
+    p.set_uc_compliance_bp(
+        t.met + t.breached == 0 ? -1 : static_cast<int32_t>(t.met * 10000 / (t.met + t.breached)));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+class ScorecardStreamTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto cluster = kafkamock::MockCluster::Start(1);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = std::move(*cluster);
+    ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, kPartitions).ok());
+    ASSERT_TRUE(cluster_->CreateTopic(kSlaTopic, kPartitions).ok());
+    auto db = testing::NewSupplierDatabase(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
+    projection_ =
+        std::make_unique<ScorecardProjection>(*committer_, clock_, ScorecardProjection::Options{});
+    // Two suppliers: "net" (groups net-desk and net-field, router CIs, two UC definitions on two
+    // contracts) and "db" (one group, one CI, one UC definition).
+    ASSERT_TRUE(committer_
+                    ->Run([](storage::Transaction& txn) -> absl::Status {
+                      ITSM_RETURN_IF_ERROR(AddSupplier(txn, "sup-net", {"net-desk", "net-field"},
+                                                       {"ci-router-1", "ci-router-2"},
+                                                       {{"uc-net-1"}, {"uc-net-2", "uc-net-1"}}));
+                      return AddSupplier(txn, "sup-db", {"db-desk"}, {"ci-db"}, {{"uc-db"}});
+                    })
+                    .ok());
+  }
+  void TearDown() override { committer_->Stop(); }
+
+  static absl::Status AddSupplier(storage::Transaction& txn, const std::string& id,
+                                  const std::vector<std::string>& groups,
+                                  const std::vector<std::string>& cis,
+                                  const std::vector<std::vector<std::string>>& contracts) {
+    v1::Supplier s;
+    s.set_id(id);
+    s.set_name(id);
+    s.set_status(v1::SUPPLIER_STATUS_ACTIVE);
+    for (const auto& g : groups) s.add_assignment_groups(g);
+    for (const auto& ci : cis) s.add_configuration_item_ids(ci);
+    s.set_version(1);
+    ITSM_RETURN_IF_ERROR(SupplierRepository::Insert(txn, s));
+    for (size_t k = 0; k < contracts.size(); ++k) {
+      v1::Contract c;
+      c.set_id(absl::StrCat(id, "-contract-", k));
+      c.set_supplier_id(id);
+      c.set_title("UC");
+      c.set_state(v1::CONTRACT_STATE_ACTIVE);
+      c.set_start_date("2024-01-01");
+      c.set_end_date("2024-12-31");
+      for (const auto& d : contracts[k]) c.add_uc_definition_ids(d);
+      c.set_version(1);
+      ITSM_RETURN_IF_ERROR(ContractRepository::Insert(txn, c));
+    }
+    return absl::OkStatus();
+  }
+
+  void Produce(const std::vector<Produced>& messages) {
+    auto producer =
+        events::KafkaProducer::Create({.bootstrap_servers = cluster_->bootstrap_servers()});
+    ASSERT_TRUE(producer.ok()) << producer.status();
+    auto batch = (*producer)->NewBatch();
+    ASSERT_TRUE(batch.ok());
+    for (const auto& m : messages) {
+      ASSERT_EQ(batch->Produce(m.topic, m.key, m.event), RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    for (const auto& d : batch->Wait()) ASSERT_TRUE(d.delivered());
+  }
+
+  // Consumes both topics to their ends in consumer group `group`.
+  void ConsumeAll(const std::string& group) {
+    prometheus::Registry registry;
+    auto consumer = NewScorecardConsumer(
+        *projection_, {.bootstrap_servers = cluster_->bootstrap_servers(), .group_id = group},
+        registry);
+    ASSERT_TRUE(consumer->Start().ok());
+    auto at_end = [&] {
+      for (const char* topic : {kIncidentTopic, kSlaTopic}) {
+        for (int p = 0; p < kPartitions; ++p) {
+          auto end = consumer->QueryHighWatermark(topic, p, absl::Seconds(5));
+          auto applied = consumer->Applied(topic, p);
+          if (!end.ok() || !applied || *applied < *end) return false;
+        }
+      }
+      return true;
+    };
+    ASSERT_TRUE(supervisor::WaitUntil(at_end, absl::Seconds(60), "both topics applied").ok());
+    consumer->Stop();
+  }
+
+  v1::GetScorecardResponse Scorecard(const std::string& supplier) {
+    v1::GetScorecardRequest r;
+    r.set_supplier_id(supplier);
+    r.set_from_month("2024-01");
+    r.set_to_month("2024-08");
+    r.set_time_zone("Europe/Berlin");
+    v1::GetScorecardResponse out;
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    absl::Status s = scorecards_.Get(**txn, r, out);
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    return (*txn)->Query(sql)->row(0)[0].AsInt();
+  }
+
+  void ExpectScorecard(const StreamGenerator& g, const std::string& supplier,
+                       const std::set<std::string>& groups, const std::set<std::string>& cis,
+                       const std::set<std::string>& definitions) {
+    const auto expected =
+        Expected(g, groups, cis, definitions, absl::CivilMonth(2024, 1), absl::CivilMonth(2024, 8));
+    const v1::GetScorecardResponse actual = Scorecard(supplier);
+    ASSERT_EQ(actual.periods_size(), static_cast<int>(expected.size()));
+    int64_t incidents = 0, met = 0;
+    for (size_t m = 0; m < expected.size(); ++m) {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          actual.periods(static_cast<int>(m)), expected[m]))
+          << supplier << " month " << expected[m].month() << "\nexpected:\n"
+          << expected[m].DebugString() << "actual:\n"
+          << actual.periods(static_cast<int>(m)).DebugString();
+      incidents += expected[m].incidents();
+      met += expected[m].uc_clocks_met();
+    }
+    EXPECT_EQ(actual.total().incidents(), incidents);
+    EXPECT_EQ(actual.total().uc_clocks_met(), met);
+    EXPECT_EQ(actual.trend().incidents(), expected[7].incidents() - expected[6].incidents());
+    EXPECT_GT(incidents, 0) << "the generator gave " << supplier << " nothing to count";
+  }
+
+  base::ManualClock clock_{
+      absl::FromCivil(absl::CivilSecond(2024, 9, 1, 0, 0, 0), absl::UTCTimeZone())};
+  std::unique_ptr<kafkamock::MockCluster> cluster_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<ScorecardProjection> projection_;
+  Scorecards scorecards_{clock_};
+};
+
+TEST_P(ScorecardStreamTest, ScorecardsEqualTheGeneratorsTruthEvenWithRedeliveries) {
+  StreamGenerator g(GetParam() == Backend::kSqlite ? 42 : 4242);
+  g.Generate(400);
+  Produce(g.WithRedeliveries());
+  ConsumeAll("itsm-supplier-scorecards");
+
+  ExpectScorecard(g, "sup-net", {"net-desk", "net-field"}, {"ci-router-1", "ci-router-2"},
+                  {"uc-net-1", "uc-net-2"});
+  ExpectScorecard(g, "sup-db", {"db-desk"}, {"ci-db"}, {"uc-db"});
+  const int64_t marks = Count("SELECT COUNT(*) FROM scorecard_events");
+
+  // A second group replays both topics from the start: every event again, nothing changes.
+  ConsumeAll("replay");
+  ExpectScorecard(g, "sup-net", {"net-desk", "net-field"}, {"ci-router-1", "ci-router-2"},
+                  {"uc-net-1", "uc-net-2"});
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), marks);
+  // SLA-kind clocks are not kept; every incident is.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_uc_clocks"),
+            static_cast<int64_t>(g.clocks().size()));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_incidents"), 400);
+}
+
+TEST_P(ScorecardStreamTest, BadInputIsRefusedNamingTheField) {
+  auto code_of = [&](v1::GetScorecardRequest r) {
+    v1::GetScorecardResponse out;
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    absl::Status s = scorecards_.Get(**txn, r, out);
+    return std::pair(s.code(), std::string(s.message()));
+  };
+  v1::GetScorecardRequest r;
+  EXPECT_EQ(code_of(r).first, absl::StatusCode::kInvalidArgument);
+  r.set_supplier_id("sup-net");
+  r.set_time_zone("Mars/Olympus");
+  EXPECT_NE(code_of(r).second.find("time_zone"), std::string::npos);
+  r.set_time_zone("");
+  r.set_from_month("2020-01");
+  r.set_to_month("2026-01");
+  EXPECT_NE(code_of(r).second.find("to_month"), std::string::npos);
+  r.set_supplier_id("nobody");
+  r.set_to_month("2020-02");
+  EXPECT_EQ(code_of(r).first, absl::StatusCode::kNotFound);
+  // The default range: the 12 months up to the clock's (September 2024).
+  r.set_supplier_id("sup-net");
+  r.clear_from_month();
+  r.clear_to_month();
+  v1::GetScorecardResponse out;
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(scorecards_.Get(**txn, r, out).ok());
+  ASSERT_EQ(out.periods_size(), 12);
+  EXPECT_EQ(out.periods(11).month(), "2024-09");
+}
+
+// The compliance metric, from clocks applied by the batch handler directly: one series per
+// supplier with UC definitions and a clock completed in the last 30 days. A clock event that does
+// not parse is refused alone and leaves nothing behind.
+TEST_P(ScorecardStreamTest, ComplianceMetricPerSupplier) {
+  std::vector<events::ConsumedEvent> batch;
+  auto clock_event = [&](const std::string& id, const std::string& definition, bool breached,
+                         absl::Duration before_now) {
+    sv1::SlaClock c;
+    c.set_clock_id(id);
+    c.set_incident_id("inc-" + id);
+    c.set_sla_definition_id(definition);
+    c.set_agreement_kind(sv1::AGREEMENT_KIND_UNDERPINNING_CONTRACT);
+    c.set_stage(sv1::CLOCK_STAGE_COMPLETED);
+    c.set_breached(breached);
+    *c.mutable_stop_time() = base::ToProtoTimestamp(clock_.Now() - before_now);
+    *c.mutable_event_time() = c.stop_time();
+    sv1::SlaMet met;
+    *met.mutable_clock() = c;
+    events::ConsumedEvent e;
+    e.event = events::MakeCloudEvent(met, "itsm/sla-timer", c.incident_id(), clock_.Now());
+    e.topic = kSlaTopic;
+    batch.push_back(e);
+  };
+  clock_event("a", "uc-net-1", false, absl::Hours(24));
+  clock_event("b", "uc-net-2", false, absl::Hours(48));
+  clock_event("c", "uc-net-1", false, absl::Hours(72));
+  clock_event("d", "uc-net-2", true, absl::Hours(96));
+  clock_event("e", "uc-net-1", true, absl::Hours(24 * 40));  // outside the window
+  clock_event("f", "uc-db", true, absl::Hours(1));
+  events::ConsumedEvent bad = batch.back();
+  bad.event.data = "not a protobuf";
+  bad.event.id = "bad";
+  batch.push_back(bad);
+  const auto results = projection_->ApplyBatch(batch);
+  for (size_t i = 0; i + 1 < results.size(); ++i) EXPECT_TRUE(results[i].ok()) << results[i];
+  EXPECT_EQ(results.back().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events WHERE ce_id = 'bad'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), 6);
+
+  prometheus::Registry registry;
+  SupplierMetrics metrics(*db_, clock_, registry);
+  ASSERT_TRUE(metrics.Refresh().ok());
+  std::map<std::string, double> ratio;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "itsm_supplier_uc_compliance_ratio") continue;
+    for (const auto& m : family.metric) ratio[m.label[0].value] = m.gauge.value;
+  }
+  // sup-net is SUP0000001: 3 met, 1 breached in the window; sup-db (SUP0000002): 1 breached.
+  EXPECT_EQ(ratio, (std::map<std::string, double>{{"SUP0000001", 0.75}, {"SUP0000002", 0.0}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ScorecardStreamTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace itsm::supplier

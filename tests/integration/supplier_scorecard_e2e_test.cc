@@ -1,0 +1,109 @@
+// Issue 15, end to end with the real SLA service: the launcher starts incident, sla, sla-timer and
+// supplier; itsmctl records a supplier, an underpinning-contract definition of it with targets of
+// seconds, and a contract linked to that definition (the supplier service checks the link with
+// the SLA service). An incident of the supplier's group breaches the UC clocks; once it is
+// resolved, the breached clocks show in `itsmctl supplier scorecard`.
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "launched_suite.h"
+
+namespace itsm {
+namespace {
+
+// The word after `marker` in `text` ("created INC0000001 (P1, new)  id <uuid>").
+std::string FieldOf(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return text.substr(start, text.find_first_of(" \n\",", start) - start);
+}
+
+TEST(SupplierScorecardEndToEnd, ABreachedUcClockShowsInTheSuppliersScorecard) {
+  testing::LaunchedSuite suite({"incident", "sla", "sla-timer", "supplier"});
+  ASSERT_NO_FATAL_FAILURE(suite.Start());
+  std::string out;
+  ASSERT_EQ(suite.Itsmctl({"--output", "json", "supplier", "create", "--name", "Netco", "--status",
+                           "active", "--group", "net-desk"},
+                          &out),
+            0)
+      << out;
+  const std::string supplier_id = FieldOf(out, "\"id\": \"");
+  ASSERT_EQ(supplier_id.size(), 36u) << out;
+
+  ASSERT_EQ(suite.Itsmctl(
+                {"sla", "calendar", "create", "--name", "always", "--zone", "UTC", "--24x7"}, &out),
+            0)
+      << out;
+  ASSERT_EQ(suite.Itsmctl({"sla", "definition", "create", "--name", "Netco UC", "--kind", "uc",
+                           "--supplier", supplier_id, "--service", "wan", "--calendar", "always",
+                           "--target", "P1:response=1s,resolve=2s"},
+                          &out),
+            0)
+      << out;
+  const std::string definition_id = FieldOf(out, " id ");
+  ASSERT_FALSE(definition_id.empty()) << out;
+  // A definition that is not this supplier's UC is refused by the supplier service.
+  ASSERT_NE(suite.Itsmctl({"supplier", "contract", "create", "--supplier", "SUP0000001", "--title",
+                           "WAN", "--type", "support", "--renewal", "none", "--start", "2020-01-01",
+                           "--end", "2099-12-31", "--uc", "no-such-definition"},
+                          &out),
+            0);
+  EXPECT_NE(out.find("contract.uc_definition_ids[0]"), std::string::npos) << out;
+  ASSERT_EQ(suite.Itsmctl({"supplier", "contract", "create", "--supplier", "SUP0000001", "--title",
+                           "WAN", "--type", "support", "--renewal", "none", "--start", "2020-01-01",
+                           "--end", "2099-12-31", "--state", "active", "--uc", definition_id},
+                          &out),
+            0)
+      << out;
+
+  ASSERT_EQ(suite.Itsmctl({"incident", "create", "--title", "WAN down", "--impact", "1",
+                           "--urgency", "1", "--service", "wan", "--group", "net-desk"},
+                          &out),
+            0)
+      << out;
+  const std::string incident_id = FieldOf(out, " id ");
+  ASSERT_EQ(incident_id.size(), 36u) << out;
+  // The resolution clock breaches (2 s); then the incident is answered and resolved, which
+  // completes it breached.
+  auto resolution_breached = [](const std::string& status) {
+    for (absl::string_view line : absl::StrSplit(status, '\n')) {
+      if (absl::StrContains(line, "resolution") && absl::StrContains(line, "breached")) return true;
+    }
+    return false;
+  };
+  for (int attempt = 0; attempt < 60 && !resolution_breached(out); ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(500));
+    suite.Itsmctl({"sla", "status", incident_id}, &out);
+  }
+  ASSERT_TRUE(resolution_breached(out)) << out;
+  ASSERT_EQ(suite.Itsmctl({"incident", "start", incident_id}, &out), 0) << out;
+  ASSERT_EQ(suite.Itsmctl({"incident", "resolve", incident_id, "--code", "fixed", "--notes",
+                           "router replaced"},
+                          &out),
+            0)
+      << out;
+
+  // The supplier's consumer applies the clock's completion: the scorecard's total shows a
+  // breached UC clock (proto3 JSON leaves zero counts out) and the incident.
+  auto breached_in_total = [](const std::string& json) {
+    const size_t total = json.find("\"total\"");
+    if (total == std::string::npos) return false;
+    const std::string rest = json.substr(total);
+    return absl::StrContains(rest, "\"ucClocksBreached\"") &&
+           absl::StrContains(rest, "\"incidents\": \"1\"");
+  };
+  out.clear();
+  for (int attempt = 0; attempt < 60 && !breached_in_total(out); ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(500));
+    suite.Itsmctl({"--output", "json", "supplier", "scorecard", "SUP0000001"}, &out);
+  }
+  EXPECT_TRUE(breached_in_total(out)) << out;
+  ASSERT_EQ(suite.Itsmctl({"supplier", "scorecard", "SUP0000001"}, &out), 0) << out;
+  EXPECT_NE(out.find("TOTAL"), std::string::npos) << out;
+
+  EXPECT_EQ(suite.Stop(), 0) << suite.launch_log();
+}
+
+}  // namespace
+}  // namespace itsm
