@@ -174,7 +174,7 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
                  ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
                                        ConflictsNow(txn, c, policy, facts));
                  ChangeWorkflow::SetConflicts(c, found);
-                 return absl::OkStatus();
+                 return CheckChangeSize(c);
                },
                [&](const v1::Change& c) { return workflow_.Created(c, caller.actor); }));
   return absl::OkStatus();

@@ -399,11 +399,21 @@ ChangeOutcome ChangeWorkflow::Created(const v1::Change& change, const std::strin
   return out;
 }
 
-ChangeOutcome ChangeWorkflow::Finish(const v1::Change& before, v1::Change after, std::string action,
-                                     const std::string& actor,
-                                     const std::optional<v1::ApprovalVote>& vote) const {
+absl::Status CheckChangeSize(const v1::Change& change) {
+  if (change.ByteSizeLong() > kMaxChangeBytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("change: it would grow to ", change.ByteSizeLong(), " bytes, above ",
+                     kMaxChangeBytes, " (shorten its plans, notes or tasks)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
+    const v1::Change& before, v1::Change after, std::string action, const std::string& actor,
+    const std::optional<v1::ApprovalVote>& vote) const {
   ChangeOutcome out = records::Versioned(before, std::move(after), std::move(action), clock_.Now());
   if (!out.changed()) return out;
+  ITSM_RETURN_IF_ERROR(CheckChangeSize(out.after));
   const v1::Change& a = out.after;
   std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state;
   for (const auto& c : out.changes) {

@@ -23,6 +23,11 @@ namespace itsm::change {
 
 using ChangeOutcome = records::Change<v1::Change>;
 
+// change.proto's max_encoded_bytes of a Change: what keeps its events within the outbox's limit.
+inline constexpr size_t kMaxChangeBytes = 400000;
+// FAILED_PRECONDITION when `change` is larger.
+absl::Status CheckChangeSize(const v1::Change& change);
+
 class ChangeWorkflow {
  public:
   explicit ChangeWorkflow(const base::Clock& clock) : clock_(clock) {}
@@ -71,9 +76,10 @@ class ChangeWorkflow {
   ChangeOutcome Created(const v1::Change& change, const std::string& actor) const;
   // Version, update time, the diff and the events from `before` and the edited `after`;
   // `vote` when the change is an approval decision. Nothing changed: no change at all.
-  ChangeOutcome Finish(const v1::Change& before, v1::Change after, std::string action,
-                       const std::string& actor,
-                       const std::optional<v1::ApprovalVote>& vote = std::nullopt) const;
+  // FAILED_PRECONDITION when the record would outgrow kMaxChangeBytes.
+  absl::StatusOr<ChangeOutcome> Finish(
+      const v1::Change& before, v1::Change after, std::string action, const std::string& actor,
+      const std::optional<v1::ApprovalVote>& vote = std::nullopt) const;
 
  private:
   const base::Clock& clock_;

@@ -125,6 +125,18 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
   }
   std::sort(out.begin(), out.end(),
             [](const v1::Conflict& a, const v1::Conflict& b) { return Key(a) < Key(b); });
+  if (out.size() > kMaxConflicts) out.resize(kMaxConflicts);
+  for (v1::Conflict& c : out) {
+    if (c.ByteSizeLong() <= kMaxConflictBytes) continue;
+    if (c.path_size() > 2) {
+      c.mutable_path()->DeleteSubrange(1, c.path_size() - 2);
+    }
+    if (c.reason().size() > 500) {
+      size_t cut = 497;  // never inside a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(c.reason()[cut]) & 0xC0) == 0x80) --cut;
+      c.set_reason(c.reason().substr(0, cut) + "...");
+    }
+  }
   return out;
 }
 

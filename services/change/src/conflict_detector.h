@@ -60,7 +60,12 @@ struct ConflictFacts {
   std::map<std::string, std::string> ci_names = {};
 };
 
-// Every conflict, ordered by kind, then other record, then CI.
+// The most conflicts kept on a change, and the most bytes of one (change.proto's limits).
+inline constexpr size_t kMaxConflicts = 50;
+inline constexpr size_t kMaxConflictBytes = 4096;
+
+// Every conflict, ordered by kind, then other record, then CI; the first kMaxConflicts of them,
+// each shortened to kMaxConflictBytes (path cut to its ends, reason cut) when longer.
 std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& facts);
 
 // Whether two lists of conflicts say the same (same kinds, records, CIs and paths).

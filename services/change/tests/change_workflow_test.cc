@@ -119,12 +119,18 @@ TEST_F(ChangeWorkflowTest, FinishVersionsDiffsAndAnnouncesInOrder) {
   v1::Change after = before;
   after.set_title("Upgrade the database to 16");
   after.set_state(v1::CHANGE_STATE_ASSESS);
-  ChangeOutcome out = workflow_.Finish(before, after, "x", "ann");
+  absl::StatusOr<ChangeOutcome> finished = workflow_.Finish(before, after, "x", "ann");
+  ASSERT_TRUE(finished.ok());
+  const ChangeOutcome& out = *finished;
   EXPECT_EQ(out.after.version(), before.version() + 1);
   ASSERT_EQ(out.events.size(), 2u);
   EXPECT_EQ(out.events[0]->GetTypeName(), "itsm.change.v1.ChangeUpdated");
   EXPECT_EQ(out.events[1]->GetTypeName(), "itsm.change.v1.ChangeStateChanged");
-  EXPECT_FALSE(workflow_.Finish(before, before, "x", "ann").changed());
+  EXPECT_FALSE(workflow_.Finish(before, before, "x", "ann")->changed());
+  // A record that would outgrow what its events may carry is refused.
+  after.set_implementation_plan(std::string(kMaxChangeBytes, 'x'));
+  EXPECT_EQ(workflow_.Finish(before, after, "x", "ann").status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ChangeWorkflowTest, StandardChangesKeepTheirTemplatesPlans) {

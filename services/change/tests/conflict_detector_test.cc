@@ -58,6 +58,20 @@ TEST(ConflictDetector, MaintenanceWindowsMustCoverTheWholeSlotTogether) {
   EXPECT_EQ(DetectConflicts(f)[0].kind(), v1::CONFLICT_KIND_OUTSIDE_MAINTENANCE_WINDOW);
 }
 
+TEST(ConflictDetector, ConflictsStayWithinTheirBounds) {
+  ConflictFacts f;
+  f.subject = Planned("me", 0, 60, {"db"});
+  std::vector<std::string> path(13, std::string(200, 'p'));
+  for (int i = 0; i < 80; ++i) {
+    f.others.push_back(Planned("o" + std::to_string(i), 10, 20, {"db", "app"}));
+  }
+  f.related = {{"app", "db", path}};
+  f.ci_names = {{"p" + std::string(199, 'p'), std::string(200, 'n')}};
+  const auto found = DetectConflicts(f);
+  ASSERT_EQ(found.size(), kMaxConflicts);
+  for (const auto& c : found) EXPECT_LE(c.ByteSizeLong(), kMaxConflictBytes);
+}
+
 TEST(ConflictDetector, TouchingSlotsDoNotOverlap) {
   ConflictFacts f;
   f.subject = Planned("me", 60, 120, {"db"});
