@@ -22,6 +22,15 @@
 
 namespace itsm::testing {
 
+// The word after `marker` in itsmctl's output, up to a space, line end, quote or comma:
+// WordAfter("created INC0000001 (P1, new)  id 0a1b...", " id ") is the id.
+inline std::string WordAfter(const std::string& text, const std::string& marker) {
+  const size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return text.substr(start, text.find_first_of(" \n\",", start) - start);
+}
+
 class LaunchedSuite {
  public:
   // `services`: the services to run, in start order (each finds those started before it

@@ -11,14 +11,6 @@
 namespace itsm {
 namespace {
 
-// The word after `marker` in `text` ("created INC0000001 (P1, new)  id <uuid>").
-std::string FieldOf(const std::string& text, const std::string& marker) {
-  const size_t at = text.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t start = at + marker.size();
-  return text.substr(start, text.find_first_of(" \n\",", start) - start);
-}
-
 TEST(SupplierScorecardEndToEnd, ABreachedUcClockShowsInTheSuppliersScorecard) {
   testing::LaunchedSuite suite({"incident", "sla", "sla-timer", "supplier"});
   ASSERT_NO_FATAL_FAILURE(suite.Start());
@@ -28,7 +20,7 @@ TEST(SupplierScorecardEndToEnd, ABreachedUcClockShowsInTheSuppliersScorecard) {
                           &out),
             0)
       << out;
-  const std::string supplier_id = FieldOf(out, "\"id\": \"");
+  const std::string supplier_id = testing::WordAfter(out, "\"id\": \"");
   ASSERT_EQ(supplier_id.size(), 36u) << out;
 
   ASSERT_EQ(suite.Itsmctl(
@@ -41,7 +33,7 @@ TEST(SupplierScorecardEndToEnd, ABreachedUcClockShowsInTheSuppliersScorecard) {
                           &out),
             0)
       << out;
-  const std::string definition_id = FieldOf(out, " id ");
+  const std::string definition_id = testing::WordAfter(out, " id ");
   ASSERT_FALSE(definition_id.empty()) << out;
   // A definition that is not this supplier's UC is refused by the supplier service.
   ASSERT_NE(suite.Itsmctl({"supplier", "contract", "create", "--supplier", "SUP0000001", "--title",
@@ -62,7 +54,7 @@ TEST(SupplierScorecardEndToEnd, ABreachedUcClockShowsInTheSuppliersScorecard) {
                           &out),
             0)
       << out;
-  const std::string incident_id = FieldOf(out, " id ");
+  const std::string incident_id = testing::WordAfter(out, " id ");
   ASSERT_EQ(incident_id.size(), 36u) << out;
   // The resolution clock breaches (2 s); then the incident is answered and resolved, which
   // completes it breached.
