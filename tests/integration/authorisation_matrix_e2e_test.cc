@@ -31,6 +31,8 @@ const std::map<std::string, std::vector<std::string>>& ServedBy() {
       {"configuration",
        {"itsm.config.v1.ConfigurationService", "itsm.outbox.v1.OutboxAdminService"}},
       {"incident", {"itsm.incident.v1.IncidentService", "itsm.outbox.v1.OutboxAdminService"}},
+      {"change", {"itsm.change.v1.ChangeService", "itsm.outbox.v1.OutboxAdminService"}},
+      {"supplier", {"itsm.supplier.v1.SupplierService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla", {"itsm.sla.v1.SlaService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla-timer", {"itsm.outbox.v1.OutboxAdminService"}},
   };
@@ -91,7 +93,9 @@ bool RefusedByPolicy(const grpc::Status& s) {
 class AuthorisationMatrix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    suite_ = new testing::LaunchedSuite({"configuration", "incident", "sla", "sla-timer"});
+    // In dependency order: change needs configuration; supplier needs configuration and sla.
+    suite_ = new testing::LaunchedSuite(
+        {"configuration", "incident", "change", "sla", "sla-timer", "supplier"});
     suite_->Start();
   }
   static void TearDownTestSuite() {
