@@ -77,7 +77,6 @@ class HttpClient {
   }
 
  private:
-  std::map<std::string, std::string> always_;
   void Connect() {
     if (socket_ && socket_->is_open()) return;
     socket_ = std::make_unique<boost::asio::ip::tcp::socket>(io_);
@@ -113,6 +112,7 @@ class HttpClient {
 
   std::string host_;
   int port_;
+  std::map<std::string, std::string> always_;
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
   boost::beast::flat_buffer buffer_;
