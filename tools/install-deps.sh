@@ -27,16 +27,17 @@ packages=(
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
   procps
 )
-# Node.js and npm for the independent OpenAPI validator of the gateway's tests
-# (@apidevtools/swagger-parser): Debian's (Node 18, npm 9) unless a node with npm is already there.
-if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+# Node.js for the independent OpenAPI validator of the gateway's tests
+# (@apidevtools/swagger-parser): Debian's (Node 18) unless a node is already there.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 
-# npm packages of the tests, pinned by their lockfile (after the Debian packages, which bring npm).
-install_npm_packages() {
+# The validator's packages come from the repository (services/gateway/tests/openapi/vendor, the
+# registry's tarballs checked against the lockfile), not from the network: decision 66.
+install_node_packages() {
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/services/gateway/tests/openapi"
   if [ ! -d "$dir/node_modules/@apidevtools/swagger-parser" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund)
+    node "$dir/install.mjs"
   fi
 }
 
@@ -45,7 +46,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  install_npm_packages
+  install_node_packages
   exit 0
 fi
 
@@ -55,4 +56,4 @@ echo "installing: ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
   -o Dpkg::Lock::Timeout=900 "${missing[@]}"
-install_npm_packages
+install_node_packages

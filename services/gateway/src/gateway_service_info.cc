@@ -7,6 +7,8 @@ const std::vector<UpstreamService>& UpstreamServices() {
       {"itsm.incident.v1.IncidentService", "incident_address"},
       {"itsm.config.v1.ConfigurationService", "configuration_address"},
       {"itsm.sla.v1.SlaService", "sla_address"},
+      {"itsm.change.v1.ChangeService", "change_address"},
+      {"itsm.supplier.v1.SupplierService", "supplier_address"},
   };
   return *services;
 }
@@ -26,6 +28,10 @@ runtime::ServiceInfo GatewayServiceInfo() {
               StringOption("configuration_address", "127.0.0.1:50053",
                            "The configuration service (the CMDB)."),
               StringOption("sla_address", "127.0.0.1:50054", "The SLA service."),
+              StringOption("change_address", "127.0.0.1:50052",
+                           "The change service (changes, templates, windows, the calendar)."),
+              StringOption("supplier_address", "127.0.0.1:50055",
+                           "The supplier service (suppliers, contracts, scorecards, costs)."),
               IntOption("http_threads", 2, 1, 64, "Threads serving HTTP connections."),
               IntOption("max_connections", 1000, 1, 100000,
                         "Open HTTP connections at most; one more is answered 503 and closed."),

@@ -241,7 +241,7 @@ TEST_F(GatewaySuiteTest, TheOpenApiDocumentPassesAnIndependentValidator) {
   const std::filesystem::path validator =
       std::filesystem::path(ITSM_SOURCE_DIR) / "services/gateway/tests/openapi";
   if (!std::filesystem::exists(validator / "node_modules/@apidevtools/swagger-parser")) {
-    GTEST_FAIL() << "the validator is not installed: run tools/install-deps.sh (npm ci in "
+    GTEST_FAIL() << "the validator is not installed: run tools/install-deps.sh (node install.mjs in "
                  << validator << ")";
   }
   HttpAnswer openapi = Client().Send("GET", "/openapi.json");
