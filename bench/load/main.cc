@@ -3,10 +3,11 @@
 // the same load driver, and reports absolute figures next to the ratio to the reference (a bare
 // gRPC server whose handler does nothing). Results: bench/results/<name>.json and .md.
 //
-//   itsm-bench --scenarios=reference,incident-sqlite,incident-postgres,events,reads
+//   itsm-bench --scenarios=reference,incident-sqlite,incident-postgres,gateway,events,reads
 //   itsm-bench --quick   (seconds instead of minutes: the CI smoke run)
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,9 +20,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
+#include "http_load_client.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/events/event_consumer.h"
+#include "itsm/gateway/v1/api_keys.grpc.pb.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/runtime/config.h"
@@ -391,6 +395,92 @@ struct Bench {
     return absl::OkStatus();
   }
 
+  // Issue 13's bar: the gateway's cost in the same run, against the same incident service.
+  // REST with an agent's API key (as integrations call it: key check, token reuse, transcoding,
+  // forwarding) next to direct gRPC with a token, at each concurrency; then both at half the
+  // gateway's best rate in an open loop, whose p99 difference is what the gateway adds. Rate
+  // limits are off (no Redis): they cost one Redis round trip, measured by ratelimit's tests.
+  absl::Status Gateway() {
+    const std::string scenario = "gateway";
+    ITSM_ASSIGN_OR_RETURN(auto incident, StartIncident("gateway: incident, SQLite", ""));
+    supervisor::SuiteService::Options options;
+    options.name = "gateway";
+    options.dir = dir.File("data-gateway");
+    options.log_file = dir.File("gateway.log");
+    options.env = {{"ITSM_INCIDENT_ADDRESS", incident->grpc_address()},
+                   {"ITSM_HTTP_PORT", "0"},
+                   {"ITSM_LOG_LEVEL", "warn"}};
+    for (auto& setting : issuer.ServiceEnv(dir.path())) options.env.push_back(setting);
+    ITSM_ASSIGN_OR_RETURN(auto gateway, supervisor::SuiteService::Start(options));
+
+    auto keys = gateway::v1::ApiKeyService::NewStub(issuer.Channel(
+        gateway->grpc_address(), {.subject = "bench-admin", .roles = {common::v1::ROLE_ADMIN}}));
+    gateway::v1::CreateApiKeyRequest key_request;
+    key_request.set_name("bench-agent");
+    key_request.add_roles(common::v1::ROLE_AGENT);
+    gateway::v1::CreateApiKeyResponse key;
+    grpc::ClientContext key_ctx;
+    if (grpc::Status s = keys->CreateApiKey(&key_ctx, key_request, &key); !s.ok()) {
+      return absl::InternalError(absl::StrCat("creating the API key: ", s.error_message()));
+    }
+    const std::string& http = gateway->http_address();
+    const size_t colon = http.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || !absl::SimpleAtoi(http.substr(colon + 1), &port)) {
+      return absl::InternalError(absl::StrCat("gateway HTTP address: ", http));
+    }
+    const int most =
+        *std::max_element(settings.concurrencies.begin(), settings.concurrencies.end());
+    HttpLoadClient rest(http.substr(0, colon), port, std::max(most, 16),
+                        {{"X-API-Key", key.secret()}});
+    IncidentClient direct(incident->grpc_address(), settings.channels, authorization);
+    auto create_json = [](int64_t n) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(SampleRequest(n), &json);
+      return json;
+    };
+
+    double best_rest = 0;
+    for (int c : settings.concurrencies) {
+      LoadResult d = RunClosedLoop(direct.Create(), c, settings.warmup, settings.duration);
+      results.AddLoad("gateway: direct CreateIncident", d, reference_rate);
+      LoadResult g = RunClosedLoop(rest.Post("/v1/incidents", create_json), c, settings.warmup,
+                                   settings.duration);
+      results.AddLoad("gateway: POST /v1/incidents", g, reference_rate);
+      results.Add({scenario, absl::StrCat("POST rate / direct rate, ", c, " in flight"),
+                   d.rate > 0 ? g.rate / d.rate : 0, "x", "", "target >= 0.7"});
+      best_rest = std::max(best_rest, g.rate);
+    }
+    const double half = std::max(1.0, best_rest / 2);
+    LoadResult direct_open = RunOpenLoop(direct.Create(), half, settings.open_duration);
+    results.AddLoad("gateway: direct CreateIncident", direct_open, reference_rate);
+    LoadResult rest_open =
+        RunOpenLoop(rest.Post("/v1/incidents", create_json), half, settings.open_duration);
+    results.AddLoad("gateway: POST /v1/incidents", rest_open, reference_rate);
+    results.Add({scenario, "p99 added at half load", rest_open.p99_ms - direct_open.p99_ms, "ms",
+                 "", "target <= 2 ms"});
+
+    std::vector<std::string> ids;
+    for (int i = 0; i < 200; ++i) {
+      ITSM_ASSIGN_OR_RETURN(auto created, direct.CreateNow(i));
+      ids.push_back(created.id());
+    }
+    LoadResult direct_get = RunClosedLoop(direct.Get(ids), 16, settings.warmup, settings.duration);
+    results.AddLoad("gateway: direct GetIncident", direct_get, reference_rate);
+    LoadResult rest_get = RunClosedLoop(
+        rest.Get([&ids](int64_t n) { return "/v1/incidents/" + ids[n % ids.size()]; }), 16,
+        settings.warmup, settings.duration);
+    results.AddLoad("gateway: GET /v1/incidents/{id}", rest_get, reference_rate);
+    results.Add({scenario, "GET rate / direct rate, 16 in flight",
+                 direct_get.rate > 0 ? rest_get.rate / direct_get.rate : 0, "x", "",
+                 "target >= 0.7"});
+    results.Add(
+        {scenario, "gateway peak RSS", MemoryMb(gateway->process().pid(), "VmHWM"), "MB", "", ""});
+    gateway->Stop();
+    incident->Stop();
+    return absl::OkStatus();
+  }
+
   // Seeds the database file directly (far faster than through the API), then measures reads.
   absl::Status Reads() {
     const std::string scenario = absl::StrCat("reads, ", settings.seed_incidents, " stored");
@@ -447,7 +537,7 @@ int Main(int argc, char** argv) {
   runtime::Config config = runtime::Config::LoadOrExit(
       argc, argv, "bench",
       {runtime::StringOption("scenarios",
-                             "reference,incident-sqlite,incident-postgres,events,reads",
+                             "reference,incident-sqlite,incident-postgres,gateway,events,reads",
                              "Comma-separated scenarios to run (the reference always runs first)."),
        runtime::BoolOption("quick", false,
                            "Tiny durations and counts: checks the harness works (CI smoke run)."),
@@ -519,6 +609,7 @@ int Main(int argc, char** argv) {
       return absl::OkStatus();
     });
   }
+  if (wanted("gateway")) run("gateway", [&] { return bench.Gateway(); });
   if (wanted("events")) run("events", [&] { return bench.EventLatency(); });
   if (wanted("reads")) run("reads", [&] { return bench.Reads(); });
 

@@ -5,6 +5,8 @@
 // it does not is PERMISSION_DENIED; no token, or a token of another issuer, is UNAUTHENTICATED.
 // Then who did what: the audit trail names the verified subject, never a header the caller
 // wrote, and a refused write stores nothing.
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +19,8 @@
 #include "itsm/auth/access_policy.h"
 #include "itsm/common/v1/access.pb.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
+#include "itsm/supervisor/child_process.h"
+#include "itsm/testing/test_env.h"
 #include "itsm/testing/test_issuer.h"
 #include "launched_suite.h"
 
@@ -35,6 +39,7 @@ const std::map<std::string, std::vector<std::string>>& ServedBy() {
       {"supplier", {"itsm.supplier.v1.SupplierService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla", {"itsm.sla.v1.SlaService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla-timer", {"itsm.outbox.v1.OutboxAdminService"}},
+      {"gateway", {"itsm.gateway.v1.ApiKeyService"}},
   };
   return *kServed;
 }
@@ -93,9 +98,11 @@ bool RefusedByPolicy(const grpc::Status& s) {
 class AuthorisationMatrix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // In dependency order: change needs configuration; supplier needs configuration and sla.
+    // In dependency order: change needs configuration; supplier needs configuration and sla;
+    // the gateway comes last.
     suite_ = new testing::LaunchedSuite(
-        {"configuration", "incident", "change", "sla", "sla-timer", "supplier"});
+        {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "gateway"},
+        {{"ITSM_HTTP_PORT", "0"}});
     suite_->Start();
   }
   static void TearDownTestSuite() {
@@ -112,10 +119,32 @@ TEST_F(AuthorisationMatrix, EveryServiceOfTheSuiteIsInTheMatrix) {
     in_matrix.insert(services.begin(), services.end());
   for (const auto* service : auth::LinkedServices("itsm.")) {
     if (absl::StartsWith(service->full_name(), "itsm.launcher.")) continue;
-    // Served by the gateway, which the launcher does not start yet (issue #13's next step).
-    if (service->full_name() == "itsm.gateway.v1.ApiKeyService") continue;
     EXPECT_TRUE(in_matrix.contains(service->full_name()))
         << service->full_name() << " is served by no process of the matrix: add it to ServedBy()";
+  }
+}
+
+// Fail closed: a process of the suite given no issuer keys (a forgotten setting) does not start
+// with its RPCs open; it exits with code 2 saying what is missing.
+TEST_F(AuthorisationMatrix, EveryProcessRefusesToStartWithoutTheIssuersKeys) {
+  for (const auto& [process, services] : ServedBy()) {
+    SCOPED_TRACE(process);
+    itsm::testing::ScratchDir dir;
+    auto binary = supervisor::FindSuiteBinary(absl::StrCat("itsm-", process));
+    ASSERT_TRUE(binary.ok()) << binary.status();
+    supervisor::ChildProcess::Options options;
+    options.binary = *binary;
+    options.env = {{"ITSM_AUTH_JWKS_FILE", ""},   {"ITSM_ALLOW_UNAUTHENTICATED", "false"},
+                   {"ITSM_DATA_DIR", dir.path()}, {"ITSM_DATABASE_URL", ""},
+                   {"ITSM_GRPC_PORT", "0"},       {"ITSM_METRICS_PORT", "0"},
+                   {"ITSM_HTTP_PORT", "0"},       {"ITSM_KAFKA_BOOTSTRAP_SERVERS", ""}};
+    options.log_file = dir.File("log");
+    auto child = supervisor::ChildProcess::Start(options);
+    ASSERT_TRUE(child.ok()) << child.status();
+    EXPECT_EQ((*child)->Wait(absl::Seconds(30)), 2);
+    std::ifstream log(dir.File("log"));
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(absl::StrContains(text, "auth_jwks_file is not set")) << text;
   }
 }
 

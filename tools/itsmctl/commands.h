@@ -21,6 +21,8 @@ absl::Status RunConfig(const Context& ctx, const std::vector<std::string>& argv)
 absl::Status RunSla(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunAuth(const Context& ctx, const std::vector<std::string>& argv);
 absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv);
+// itsmctl apikey ... (apikey_commands.cc).
+absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv);
 // itsmctl supplier ... (supplier_commands.cc).
 absl::Status RunSupplier(const Context& ctx, const std::vector<std::string>& argv);
 // itsmctl sla explain <record> ... (sla_explain_command.cc).

@@ -52,6 +52,9 @@ commands:
   events tail <topic> [--from-beginning] [--count N] [--timeout SECONDS]
   auth token                                a bearer token for you, valid 10 minutes (grpcurl, curl)
   auth keygen --dir DIR                     a token issuer's key and JWKS (the Helm chart's auth Secret)
+  apikey create --name N --roles R[,R] [--description D] [--expires RFC3339]   secret shown once
+  apikey list [--all] | apikey get <id> | apikey revoke <id>
+  apikey rotate <id> [--grace 24h]          a new secret; the old one works for the grace period
   outbox stats [--service NAME]
   outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]
   sla calendar create --name N --zone TZ [--hours "mon-fri 09:00-18:00"]... [--24x7]
@@ -178,6 +181,8 @@ int main(int argc, char** argv) {
     status = itsm::ctl::RunStatus(ctx, args);
   } else if (command == "auth") {
     status = itsm::ctl::RunAuth(ctx, args);
+  } else if (command == "apikey") {
+    status = itsm::ctl::RunApiKey(ctx, args);
   } else {
     status =
         absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\" (see --help)"));

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "first_admin_key.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/time_util.h"
@@ -244,6 +245,19 @@ int Run(int argc, char** argv) {
               run_dir.c_str());
   std::printf("  %-14s %-22s (itsmctl signs your identity with it; docs/security.md)\n", "auth",
               (run_dir + "/auth").c_str());
+  for (const auto& e : endpoints.services()) {
+    if (e.name() != "gateway") continue;
+    absl::StatusOr<std::string> admin_key = CreateFirstAdminKey(
+        e.grpc_address(), *launcher_identity, run_dir + "/auth/first-admin-key.json");
+    if (!admin_key.ok()) {
+      log::Warn("no first admin API key", {{"error", admin_key.status().ToString()}});
+    } else if (!admin_key->empty()) {
+      std::printf(
+          "\n  The first admin API key, shown this once (store it; itsmctl apikey create makes "
+          "more):\n    %s\n  e.g. curl -H 'Authorization: Bearer %s' %s/v1/incidents\n",
+          admin_key->c_str(), admin_key->c_str(), e.http_url().c_str());
+    }
+  }
   std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n",
               endpoints_file.c_str());
   std::fflush(stdout);

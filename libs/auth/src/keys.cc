@@ -6,7 +6,9 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -293,6 +295,14 @@ std::string JwksOf(const std::vector<SigningKey>& keys) {
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(doc, &json);
   return json;
+}
+
+absl::StatusOr<SigningKey> SigningKeyFromPemFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream pem;
+  pem << in.rdbuf();
+  return SigningKeyFromPem(pem.str(), "");
 }
 
 }  // namespace itsm::auth

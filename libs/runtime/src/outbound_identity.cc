@@ -1,8 +1,5 @@
 #include "itsm/runtime/outbound_identity.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "itsm/base/status_macros.h"
@@ -57,11 +54,7 @@ class IdentityInterceptorFactory final
 absl::StatusOr<std::shared_ptr<OutboundIdentity>> OutboundIdentity::FromKeyFile(
     const std::string& key_file, const std::string& issuer, const std::string& audience,
     auth::Identity identity) {
-  std::ifstream in(key_file);
-  if (!in) return absl::NotFoundError(absl::StrCat(key_file, ": cannot be read"));
-  std::stringstream pem;
-  pem << in.rdbuf();
-  ITSM_ASSIGN_OR_RETURN(auth::SigningKey key, auth::SigningKeyFromPem(pem.str(), ""));
+  ITSM_ASSIGN_OR_RETURN(auth::SigningKey key, auth::SigningKeyFromPemFile(key_file));
   auth::TokenSigner signer(std::move(key), issuer, base::SystemClock::Get());
   return std::make_shared<OutboundIdentity>(std::move(signer), std::move(identity), audience,
                                             base::SystemClock::Get());

@@ -72,6 +72,15 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
   // Only services warn, not the launcher or the broker: their environment is, on purpose, the
   // one they hand to every service they start.
   config_.LogUnknownEnvironment();
+  // Fail closed, before anything is opened or bound: a forgotten setting must never start a
+  // service whose RPCs are open to anyone.
+  if (config_.GetString("auth_jwks_file").empty() && !config_.GetBool("allow_unauthenticated")) {
+    log::Error("cannot set up authentication",
+               {{"error",
+                 "auth_jwks_file is not set: set it (the launcher and the Helm chart do), or set "
+                 "allow_unauthenticated=true for development"}});
+    std::exit(2);
+  }
   auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
                                       static_cast<int>(config_.GetInt("metrics_port")), registry_);
   if (!metrics.ok()) {
@@ -115,12 +124,7 @@ void ServiceRuntime::RequestStop() { kill(getpid(), SIGTERM); }
 
 absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authenticator() const {
   const std::string jwks_file = config_.GetString("auth_jwks_file");
-  if (jwks_file.empty()) {
-    if (!config_.GetBool("allow_unauthenticated")) {
-      return absl::FailedPreconditionError(
-          "auth_jwks_file is not set: set it (the launcher and the Helm chart do), or set "
-          "allow_unauthenticated=true for development");
-    }
+  if (jwks_file.empty()) {  // allow_unauthenticated: the constructor checked
     log::Warn(
         "authentication is disabled (allow_unauthenticated): callers name themselves "
         "(x-itsm-actor) and every RPC is open",
@@ -135,6 +139,11 @@ absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authent
             {{"jwks_file", jwks_file}, {"issuer", config_.GetString("auth_issuer")}});
   return CallAuthenticator::ForSuiteIssuer(std::move(keys), config_.GetString("auth_issuer"),
                                            config_.GetString("auth_audience"), names);
+}
+
+std::string ServiceRuntime::GrpcAddress() const {
+  absl::MutexLock lock(&grpc_address_mu_);
+  return grpc_address_;
 }
 
 int ServiceRuntime::Run() {
@@ -161,6 +170,10 @@ int ServiceRuntime::Run() {
   for (auto& [service, name] : services_) health->SetServingStatus(name, true);
 
   const std::string grpc_address = absl::StrCat(bind, ":", grpc_port);
+  {
+    absl::MutexLock lock(&grpc_address_mu_);
+    grpc_address_ = grpc_address;
+  }
   const std::string metrics_address = absl::StrCat(bind, ":", metrics_server_->port());
   if (const std::string ready_file = config_.GetString("ready_file"); !ready_file.empty()) {
     absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address, http_address_);

@@ -125,20 +125,76 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
     response.set("X-Request-Id", request_id);
     return Answer(kRouteUnmatched, method, start, std::move(response), respond);
   }
-  Forward(*found.route, std::move(found.bindings), request, request_id, start, std::move(respond));
+  Forward(*found.route, std::move(found.bindings), std::move(request), request_id, start,
+          std::move(respond));
 }
 
-void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings,
-                      const HttpRequest& request, std::string request_id, absl::Time start,
-                      Responder respond) {
+void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
+                      std::string request_id, absl::Time start, Responder respond) {
+  // Counted from here to the answer, waiting for admission included: WaitIdle covers it all.
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  if (options_.callers == nullptr) {
+    // The caller's credentials, unchanged: each service verifies them itself (call_auth.h). Sent
+    // even when empty: the channel's interceptor adds the gateway's own service identity to a
+    // call without one, and a caller without credentials must stay anonymous, never act as the
+    // gateway.
+    Admission admission{.authorization = std::string(View(request[http::field::authorization]))};
+    if (!IsPrintableAscii(admission.authorization)) {
+      admission.refusal = absl::InvalidArgumentError("Authorization: not printable ASCII");
+    }
+    return Call(route, bindings, request, request_id, start, std::move(respond),
+                std::move(admission));
+  }
+  // Authentication may read the key store and rate limiting asks Redis: neither on the HTTP
+  // threads, which serve every connection.
+  auto shared = std::make_shared<HttpRequest>(std::move(request));
+  const bool queued = options_.blocking->TrySubmit(
+      [this, &route, bindings = std::move(bindings), shared, request_id, start, respond] {
+        Call(route, bindings, *shared, request_id, start, respond, Admit(route, *shared));
+      });
+  if (!queued) {
+    Call(route, {}, *shared, request_id, start, respond,
+         Admission{.refusal = runtime::Executor::Overloaded()});
+  }
+}
+
+Gateway::Admission Gateway::Admit(const Route& route, const HttpRequest& request) {
+  Admission admission;
+  const Credentials presented{.authorization = View(request[http::field::authorization]),
+                              .api_key = View(request["X-API-Key"])};
+  absl::StatusOr<Caller> caller = options_.callers->Authenticate(presented);
+  if (!caller.ok()) {
+    admission.refusal = caller.status();
+    // RFC 6750: how to authenticate, on every 401.
+    admission.headers.push_back({"WWW-Authenticate", "Bearer realm=\"itsm\""});
+    return admission;
+  }
+  admission.authorization = std::move(caller->authorization);
+  if (options_.rate_limits != nullptr) {
+    RateVerdict verdict = options_.rate_limits->Take(caller->identity, route.http_method != "GET");
+    admission.refusal = verdict.refusal;
+    admission.headers = std::move(verdict.headers);
+  }
+  return admission;
+}
+
+void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
+                   const HttpRequest& request, const std::string& request_id, absl::Time start,
+                   Responder respond, Admission admission) {
   const unsigned version = request.version();
   const std::string& route_label = route.path.text();
   const std::string method(View(request.method_string()));
   auto refuse = [&](const absl::Status& error) {
     HttpResponse response = ErrorResponse(GatewayError(error, request_id), version);
     response.set("X-Request-Id", request_id);
+    for (const auto& [name, value] : admission.headers) response.set(name, value);
     Answer(route_label, method, start, std::move(response), respond);
+    CallEnded();
   };
+  if (!admission.refusal.ok()) return refuse(admission.refusal);
   const absl::string_view target = View(request.target());
   const size_t question = target.find('?');
   HttpInput input{
@@ -151,22 +207,11 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings,
   absl::StatusOr<TranscodedRequest> transcoded = TranscodeRequest(route, bindings, input);
   if (!transcoded.ok()) return refuse(transcoded.status());
 
-  // The caller's credentials, unchanged: each service verifies them itself (call_auth.h). Sent
-  // even when empty: the channel's interceptor adds the gateway's own service identity to a call
-  // without one, and a caller without credentials must stay anonymous, never act as the gateway.
-  const absl::string_view authorization = View(request[http::field::authorization]);
-  if (!IsPrintableAscii(authorization)) {
-    return refuse(absl::InvalidArgumentError("Authorization: not printable ASCII"));
-  }
   const Metadata metadata = {{runtime::kRequestIdHeader, request_id},
-                             {"authorization", std::string(authorization)}};
+                             {"authorization", admission.authorization}};
   std::string serialized;
   if (!transcoded->message->SerializeToString(&serialized)) {
     return refuse(absl::InvalidArgumentError("the request cannot be encoded"));
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    ++in_flight_;
   }
   const bool version_from_if_match = transcoded->version_from_if_match;
   std::string if_none_match =
@@ -174,7 +219,8 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings,
   upstreams_.Call(
       *route.method, std::move(serialized), metadata, options_.upstream_timeout,
       [this, &route, route_label, method, version, request_id, start, version_from_if_match,
-       if_none_match, respond = std::move(respond)](grpc::Status status, std::string bytes) {
+       if_none_match, headers = std::move(admission.headers),
+       respond = std::move(respond)](grpc::Status status, std::string bytes) {
         HttpResponse response;
         if (!status.ok()) {
           response =
@@ -206,6 +252,7 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings,
           }
         }
         response.set("X-Request-Id", request_id);
+        for (const auto& [name, value] : headers) response.set(name, value);
         Answer(route_label, method, start, std::move(response), respond);
         CallEnded();
       });

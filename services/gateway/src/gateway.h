@@ -11,6 +11,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "itsm/runtime/executor.h"
+#include "services/gateway/src/caller_authentication.h"
+#include "services/gateway/src/caller_rate_limits.h"
 #include "services/gateway/src/gateway_metrics.h"
 #include "services/gateway/src/http_server.h"
 #include "services/gateway/src/route_table.h"
@@ -22,10 +25,21 @@ namespace itsm::gateway {
 // the value goes into every service's logs and into the answer, so it must be plain and short.
 std::string EffectiveRequestId(absl::string_view received);
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
 class Gateway final : public HttpHandler {
  public:
   struct Options {
     absl::Duration upstream_timeout = absl::Seconds(30);
+    // Who callers are (API keys, tokens) and what the services are sent for them. Null: the
+    // caller's Authorization goes to the services as received, and they judge it (a gateway
+    // without a key store; the transcoding tests).
+    CallerAuthentication* callers = nullptr;
+    // Per-caller rate limits; null: none.
+    CallerRateLimits* rate_limits = nullptr;
+    // Where authentication and rate limiting run (they may read the key store and Redis):
+    // required with `callers`.
+    runtime::Executor* blocking = nullptr;
   };
   Gateway(RouteTable routes, Upstreams& upstreams, GatewayMetrics& metrics, Options options);
 
@@ -38,8 +52,19 @@ class Gateway final : public HttpHandler {
   const RouteTable& routes() const { return routes_; }
 
  private:
-  void Forward(const Route& route, std::vector<PathBinding> bindings, const HttpRequest& request,
+  // What the caller may send on, and the headers its answer carries (rate limits).
+  struct Admission {
+    absl::Status refusal = absl::OkStatus();
+    std::string authorization = {};
+    Headers headers = {};
+  };
+  void Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
                std::string request_id, absl::Time start, Responder respond);
+  // Authenticates and rate-limits (blocking: on options_.blocking).
+  Admission Admit(const Route& route, const HttpRequest& request);
+  void Call(const Route& route, const std::vector<PathBinding>& bindings,
+            const HttpRequest& request, const std::string& request_id, absl::Time start,
+            Responder respond, Admission admission);
   void Answer(const std::string& route, const std::string& method, absl::Time start,
               HttpResponse response, const Responder& respond);
   void CallEnded();

@@ -14,6 +14,7 @@ const std::vector<UpstreamService>& UpstreamServices() {
 }
 
 runtime::ServiceInfo GatewayServiceInfo() {
+  using runtime::BoolOption;
   using runtime::IntOption;
   using runtime::StringOption;
   return {"gateway",
@@ -49,6 +50,41 @@ runtime::ServiceInfo GatewayServiceInfo() {
                         "within this."),
               IntOption("upstream_timeout_ms", 30000, 100, 600000,
                         "Deadline of each call to a service; past it the answer is 504."),
+              IntOption("identity_token_ttl_seconds", 300, 5, 3600,
+                        "Life of the token the gateway signs for a caller it authenticated (an "
+                        "API key, a provider's token), never beyond the credential's own expiry."),
+              IntOption("api_key_cache_seconds", 10, 1, 300,
+                        "How long a replica trusts its last look at an API key: a revoked key "
+                        "stops working within this."),
+              StringOption("oidc_issuer", "",
+                           "An OAuth2/OIDC provider whose access tokens are accepted (its iss); "
+                           "empty: none."),
+              StringOption("oidc_audience", "itsm",
+                           "The audience (aud) the provider's tokens must name."),
+              StringOption("oidc_jwks_file", "",
+                           "The provider's JWKS (public keys), re-read when it changes: required "
+                           "with oidc_issuer."),
+              StringOption("oidc_roles_claim", "roles",
+                           "The claim of the provider's tokens that lists the caller's roles or "
+                           "groups."),
+              StringOption("oidc_role_mapping", "",
+                           "Provider roles to suite roles, e.g. \"itsm-agents=agent,"
+                           "itsm-admins=admin\"; empty: the claim holds suite role names."),
+              StringOption("redis_address", "",
+                           "Redis holding the rate limits' buckets (shared by replicas); empty: "
+                           "no rate limits."),
+              IntOption("rate_limit_reads_per_second", 50, 1, 1000000,
+                        "Reads (GET) per second each caller may make, sustained."),
+              IntOption("rate_limit_read_burst", 100, 1, 1000000,
+                        "Reads a caller may make at once after a pause (the bucket's size)."),
+              IntOption("rate_limit_writes_per_second", 20, 1, 1000000,
+                        "Writes (every other method) per second each caller may make."),
+              IntOption("rate_limit_write_burst", 40, 1, 1000000,
+                        "Writes a caller may make at once after a pause."),
+              BoolOption("rate_limit_fail_open", true,
+                         "When Redis does not answer: true lets requests through unlimited "
+                         "(counted in itsm_gateway_rate_limit_unavailable_total), false refuses "
+                         "them with 503."),
           }};
 }
 

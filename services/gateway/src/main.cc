@@ -2,13 +2,27 @@
 // served over HTTP/1.1 and forwarded to its service over gRPC; /openapi.json and /docs describe
 // the API from the same descriptors.
 #include "absl/strings/str_cat.h"
+#include "itsm/apikeys/api_key_grpc_service.h"
+#include "itsm/apikeys/api_key_management.h"
+#include "itsm/apikeys/api_key_verifier.h"
 #include "itsm/auth/access_policy.h"
+#include "itsm/auth/keys.h"
+#include "itsm/auth/token_signer.h"
+#include "itsm/auth/token_verifier.h"
+#include "itsm/base/clock.h"
+#include "itsm/ratelimit/rate_limiter.h"
+#include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/service_database.h"
+#include "itsm/storage/group_commit.h"
+#include "services/gateway/src/caller_authentication.h"
+#include "services/gateway/src/caller_rate_limits.h"
 #include "services/gateway/src/gateway.h"
 #include "services/gateway/src/gateway_metrics.h"
 #include "services/gateway/src/gateway_service_info.h"
 #include "services/gateway/src/http_server.h"
+#include "services/gateway/src/identity_providers.h"
 #include "services/gateway/src/route_table.h"
 #include "services/gateway/src/upstreams.h"
 
@@ -23,8 +37,71 @@ int main(int argc, char** argv) {
                         {{"error", routes.status().ToString()}});
     return 2;
   }
+  const base::Clock& clock = base::SystemClock::Get();
+  // API keys live in the gateway's own database, served by its ApiKeyService (gRPC, and REST
+  // through the gateway's own routes).
+  auto db = servicedb::OpenDatabaseOrExit(rt, apikeys::ApiKeyManagement::Schema());
+  storage::GroupCommitter committer(*db, {.max_batch = 64, .writers = 1});
+  servicedb::ObserveGroupCommits(committer, rt.metrics());
+  rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+  // Blocking work: key management calls, and the admission of each request (authentication may
+  // read the key store, rate limiting asks Redis).
+  runtime::Executor executor("calls", static_cast<int>(config.GetInt("database_pool_size")), 4096);
+  rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
+  const apikeys::ApiKeyManagement keys(clock);
+  apikeys::ApiKeyGrpcService key_service(*db, committer, executor, keys);
+  rt.AddService(&key_service, "itsm.gateway.v1.ApiKeyService");
+  apikeys::CachedApiKeyVerifier key_verifier(
+      *db, keys, clock, {.ttl = absl::Seconds(config.GetInt("api_key_cache_seconds"))});
+
+  // Callers authenticate here; the services receive suite tokens (caller_authentication.h).
+  // Without auth_jwks_file (only with allow_unauthenticated, development: the runtime refuses to
+  // start otherwise) the Authorization a caller sends goes on as it is.
+  std::unique_ptr<gateway::CallerAuthentication> callers;
+  if (!config.GetString("auth_jwks_file").empty()) {
+    auto issuers = gateway::TrustedIssuersFrom(config, clock);
+    auto signing_key = auth::SigningKeyFromPemFile(config.GetString("auth_signing_key_file"));
+    if (!issuers.ok() || !signing_key.ok()) {
+      runtime::log::Error(
+          "cannot set up caller authentication (auth_signing_key_file is required: the gateway "
+          "vouches for the callers it authenticates)",
+          {{"error", (issuers.ok() ? signing_key.status() : issuers.status()).ToString()}});
+      return 2;
+    }
+    callers = std::make_unique<gateway::CallerAuthentication>(
+        std::make_shared<auth::TokenVerifier>(*std::move(issuers), clock),
+        config.GetString("auth_issuer"),
+        auth::TokenSigner(*std::move(signing_key), config.GetString("auth_issuer"), clock),
+        &key_verifier, clock,
+        gateway::CallerAuthentication::Options{
+            .audience = config.GetString("auth_audience"),
+            .token_ttl = absl::Seconds(config.GetInt("identity_token_ttl_seconds"))});
+  }
+  std::unique_ptr<ratelimit::RedisRateLimiter> limiter;
+  std::unique_ptr<gateway::CallerRateLimits> rate_limits;
+  if (const std::string redis = config.GetString("redis_address");
+      !redis.empty() && callers != nullptr) {
+    limiter = std::make_unique<ratelimit::RedisRateLimiter>(
+        ratelimit::RedisRateLimiter::Options{.redis_address = redis}, clock);
+    rate_limits = std::make_unique<gateway::CallerRateLimits>(
+        *limiter,
+        gateway::CallerRateLimits::Options{
+            .read = {.per_second =
+                         static_cast<double>(config.GetInt("rate_limit_reads_per_second")),
+                     .burst = config.GetInt("rate_limit_read_burst")},
+            .write = {.per_second =
+                          static_cast<double>(config.GetInt("rate_limit_writes_per_second")),
+                      .burst = config.GetInt("rate_limit_write_burst")},
+            .fail_open = config.GetBool("rate_limit_fail_open")},
+        rt.metrics());
+  }
+
   // One channel per service, reused by every call (HTTP/2 multiplexes them).
   gateway::Upstreams upstreams;
+  upstreams.AddLater("itsm.gateway.v1.ApiKeyService", [&rt]() -> std::shared_ptr<grpc::Channel> {
+    const std::string own = rt.GrpcAddress();
+    return own.empty() ? nullptr : rt.ChannelTo(own);
+  });
   for (const auto* service : routes->services()) {
     for (const auto& upstream : gateway::UpstreamServices()) {
       if (upstream.service == service->full_name()) {
@@ -40,7 +117,10 @@ int main(int argc, char** argv) {
   gateway::GatewayMetrics metrics(rt.metrics());
   gateway::Gateway gateway(
       *std::move(routes), upstreams, metrics,
-      {.upstream_timeout = absl::Milliseconds(config.GetInt("upstream_timeout_ms"))});
+      {.upstream_timeout = absl::Milliseconds(config.GetInt("upstream_timeout_ms")),
+       .callers = callers.get(),
+       .rate_limits = rate_limits.get(),
+       .blocking = &executor});
   auto server = gateway::HttpServer::Start(gateway::HttpOptionsFrom(config), gateway);
   if (!server.ok()) {
     runtime::log::Error("cannot start the HTTP server", {{"error", server.status().ToString()}});

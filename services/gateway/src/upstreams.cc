@@ -30,12 +30,34 @@ void Upstreams::Add(const std::string& service, std::shared_ptr<grpc::Channel> c
   stubs_[service] = std::make_unique<grpc::GenericStub>(std::move(channel));
 }
 
+void Upstreams::AddLater(const std::string& service,
+                         std::function<std::shared_ptr<grpc::Channel>()> channel) {
+  later_[service] = std::move(channel);
+}
+
+grpc::GenericStub* Upstreams::StubFor(const std::string& service) {
+  if (auto it = stubs_.find(service); it != stubs_.end()) return it->second.get();
+  auto later = later_.find(service);
+  if (later == later_.end()) return nullptr;
+  absl::MutexLock lock(&later_mu_);
+  std::unique_ptr<grpc::GenericStub>& stub = later_stubs_[service];
+  if (stub == nullptr) {
+    if (std::shared_ptr<grpc::Channel> channel = later->second()) {
+      stub = std::make_unique<grpc::GenericStub>(std::move(channel));
+    }
+  }
+  return stub.get();
+}
+
 void Upstreams::Call(const google::protobuf::MethodDescriptor& method, std::string request,
                      const Metadata& metadata, absl::Duration timeout, UpstreamDone done) {
-  auto it = stubs_.find(method.service()->full_name());
-  if (it == stubs_.end()) {
-    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat(method.service()->full_name(), " is not served here")),
+  const std::string& service = method.service()->full_name();
+  grpc::GenericStub* stub = StubFor(service);
+  if (stub == nullptr) {
+    done(Has(service) ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                     absl::StrCat(service, " is not serving yet"))
+                      : grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                     absl::StrCat(service, " is not served here")),
          "");
     return;
   }
@@ -47,13 +69,13 @@ void Upstreams::Call(const google::protobuf::MethodDescriptor& method, std::stri
   state->context.set_deadline(std::chrono::system_clock::now() +
                               absl::ToChronoMilliseconds(timeout));
   const std::string path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
-  it->second->UnaryCall(&state->context, path, grpc::StubOptions(), &state->request,
-                        &state->response, [state](grpc::Status status) {
-                          std::string response = status.ok() ? Flatten(state->response) : "";
-                          UpstreamDone done = std::move(state->done);
-                          delete state;
-                          done(std::move(status), std::move(response));
-                        });
+  stub->UnaryCall(&state->context, path, grpc::StubOptions(), &state->request, &state->response,
+                  [state](grpc::Status status) {
+                    std::string response = status.ok() ? Flatten(state->response) : "";
+                    UpstreamDone done = std::move(state->done);
+                    delete state;
+                    done(std::move(status), std::move(response));
+                  });
 }
 
 }  // namespace itsm::gateway

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -32,14 +33,26 @@ class Upstreams {
  public:
   // `service`: a full name ("itsm.incident.v1.IncidentService").
   void Add(const std::string& service, std::shared_ptr<grpc::Channel> channel);
-  bool Has(const std::string& service) const { return stubs_.count(service) > 0; }
+  // A service whose channel can only be made later (the gateway's own, once its port is bound):
+  // `channel` is asked at each call until it gives one; until then calls are UNAVAILABLE.
+  void AddLater(const std::string& service,
+                std::function<std::shared_ptr<grpc::Channel>()> channel);
+  bool Has(const std::string& service) const {
+    return stubs_.count(service) > 0 || later_.count(service) > 0;
+  }
 
   // Calls `method` with the serialized request; `done` runs once, when the call ends.
   void Call(const google::protobuf::MethodDescriptor& method, std::string request,
             const Metadata& metadata, absl::Duration timeout, UpstreamDone done);
 
  private:
+  grpc::GenericStub* StubFor(const std::string& service);
+
+  // Filled before the first call; read-only after.
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::map<std::string, std::function<std::shared_ptr<grpc::Channel>()>> later_;
+  absl::Mutex later_mu_;
+  std::map<std::string, std::unique_ptr<grpc::GenericStub>> later_stubs_ ABSL_GUARDED_BY(later_mu_);
 };
 
 }  // namespace itsm::gateway

@@ -61,6 +61,8 @@ struct SigningKey {
 absl::StatusOr<SigningKey> GenerateSigningKey(Algorithm alg, std::string kid = "");
 // A private key from PEM (EC P-256 → ES256, RSA → RS256); kid as above.
 absl::StatusOr<SigningKey> SigningKeyFromPem(absl::string_view private_pem, std::string kid = "");
+// The same from a PEM file (the suite's issuer key, mounted or written by the launcher).
+absl::StatusOr<SigningKey> SigningKeyFromPemFile(const std::string& path);
 // {"keys":[...]}: the public halves, to publish.
 std::string JwksOf(const std::vector<SigningKey>& keys);
 

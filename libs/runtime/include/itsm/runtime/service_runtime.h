@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/config.h"
@@ -73,6 +74,9 @@ class ServiceRuntime {
   // The address of the process's HTTP listener, if it has one (the gateway), for the ready file:
   // set before Run().
   void SetHttpAddress(std::string address) { http_address_ = std::move(address); }
+  // "host:port" of the process's gRPC server once Run() bound it, "" before: how a process
+  // calls a service it serves itself (the gateway's REST routes to its own ApiKeyService).
+  std::string GrpcAddress() const;
   // Registers a stop action, run in reverse order after the gRPC server stopped.
   void OnShutdown(std::string name, std::function<void()> stop);
 
@@ -95,6 +99,8 @@ class ServiceRuntime {
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
   std::string http_address_;
+  mutable absl::Mutex grpc_address_mu_;
+  std::string grpc_address_ ABSL_GUARDED_BY(grpc_address_mu_);
 };
 
 }  // namespace itsm::runtime
