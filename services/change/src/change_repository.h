@@ -69,6 +69,9 @@ class ChangeRepository {
   // Changes whose planned slot overlaps the query's range, by planned start.
   static absl::StatusOr<std::vector<v1::Change>> InSlot(storage::Transaction& txn,
                                                         const SlotQuery& query);
+  // The same, appended to `out` (a response's list) without intermediate copies.
+  static absl::Status InSlotInto(storage::Transaction& txn, const SlotQuery& query,
+                                 google::protobuf::RepeatedPtrField<v1::Change>& out);
   // Changes on any of `ci_ids` (other than `exclude_id`) that went to review since `since`.
   static absl::StatusOr<FailureStats> RecentOutcomes(storage::Transaction& txn,
                                                      const std::vector<std::string>& ci_ids,
