@@ -68,22 +68,28 @@ absl::Status ChangeReactions::GatherRechecks(const std::vector<std::string>& ci_
   return absl::OkStatus();
 }
 
-absl::StatusOr<ChangeReactions::Prepared> ChangeReactions::Prepare(
-    const events::CloudEvent& event) const {
+absl::StatusOr<ChangeReactions::Prepared> ChangeReactions::Prepare(const events::CloudEvent& event,
+                                                                   MajorCis& batch_major) const {
   Prepared p;
   ITSM_ASSIGN_OR_RETURN(p.incident, IncidentSeenOf(event));
   if (p.incident) {
-    std::vector<std::string> stored_major;
-    {
+    // An earlier event of the batch about the same incident (opened, then resolved) is not
+    // applied yet: what it will have left counts, not what the database holds now.
+    auto known = batch_major.find(p.incident->id);
+    if (known == batch_major.end()) {
       ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-      ITSM_ASSIGN_OR_RETURN(stored_major, MajorIncidentStore::CisOf(*txn, p.incident->id));
+      ITSM_ASSIGN_OR_RETURN(std::vector<std::string> stored,
+                            MajorIncidentStore::CisOf(*txn, p.incident->id));
+      known = batch_major.emplace(p.incident->id, std::move(stored)).first;
     }
+    const std::vector<std::string> stored_major = known->second;
     const bool look = p.incident->look_for_cause && !p.incident->ci_ids.empty();
     // Most incident events neither raise an incident nor concern a major one: no CMDB call.
     if (!look && !p.incident->open_major && stored_major.empty()) return p;
     ITSM_RETURN_IF_ERROR(GatherSuspects(p));
     if (!look) p.suspects.clear();
     p.major_changes = AsSet(stored_major) != AsSet(p.major_cis);
+    if (p.major_changes) known->second = p.major_cis;
     p.of_use = look || p.major_changes;
     if (p.major_changes) {
       std::set<std::string> touched = AsSet(stored_major);
@@ -162,8 +168,9 @@ std::vector<absl::Status> ChangeReactions::ApplyBatch(
   std::vector<absl::Status> results(batch.size());
   std::vector<std::optional<Prepared>> prepared(batch.size());
   size_t ready = batch.size();
+  MajorCis batch_major;
   for (size_t i = 0; i < batch.size(); ++i) {
-    absl::StatusOr<Prepared> p = Prepare(batch[i].event);
+    absl::StatusOr<Prepared> p = Prepare(batch[i].event, batch_major);
     if (p.ok() && p->of_use && batch[i].event.id.empty()) {
       p = absl::InvalidArgumentError("ce_id: required");
     }

@@ -87,7 +87,11 @@ class ChangeReactions {
     // The changes to re-check, with the CMDB's facts for each.
     std::map<std::string, CmdbFacts> rechecks = {};
   };
-  absl::StatusOr<Prepared> Prepare(const events::CloudEvent& event) const;
+  // What this replica's projection says of each incident's open major incident CIs, as the
+  // events prepared so far in the batch leave it (they are not applied yet when the next one is
+  // prepared); incidents not in it are read from the database.
+  using MajorCis = std::map<std::string, std::vector<std::string>>;
+  absl::StatusOr<Prepared> Prepare(const events::CloudEvent& event, MajorCis& batch_major) const;
   // What applying a prepared event did (metrics, tests).
   struct Applied {
     bool duplicate = false;

@@ -252,6 +252,21 @@ TEST_P(ChangeReactionsTest, OpenMajorIncidentsAreConflictsFoundAndCleared) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "ChangeConflictsChanged"), 2);
 }
 
+// Opened and resolved in one batch: the second event is prepared before the first is applied,
+// and must still see it (else the incident would stay "open" in the projection).
+TEST_P(ChangeReactionsTest, AMajorIncidentOpenedAndResolvedInOneBatchLeavesNoConflict) {
+  v1::Change c = Create(Normal("Upgrade the database", {"db-01"}));
+  c = Schedule(To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  incident::v1::Incident major = Incident("m-1", {"db-01"}, clock_.Now());
+  major.set_major_incident(true);
+  const events::ConsumedEvent opened = Raised(major);
+  major.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  ApplyOk({opened, Updated(major, {"state"})});
+  EXPECT_EQ(Count("change_major_incidents"), 0);
+  EXPECT_TRUE(Get(c).conflicts().empty());
+  EXPECT_EQ(Count("change_consumed_events"), 2);
+}
+
 TEST_P(ChangeReactionsTest, RelationshipAndWindowEventsRecheckTheConflicts) {
   cmdb_.Add("cache-01", "cache");
   v1::Change app = Create(Normal("Patch the application", {"app-01"}));
