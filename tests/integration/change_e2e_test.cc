@@ -93,8 +93,9 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   EXPECT_NE(out.find("closed"), std::string::npos) << out;
 
   out = Ok(
-      {"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "17", "--timeout", "20"});
+      {"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "18", "--timeout", "20"});
   EXPECT_NE(out.find("itsm.change.v1.ChangeConflictsChanged"), std::string::npos) << out;
+  EXPECT_NE(out.find("itsm.change.v1.ChangeIncidentLinked"), std::string::npos) << out;
   EXPECT_NE(out.find("itsm.change.v1.ChangeApprovalDecided"), std::string::npos) << out;
 
   // A CI the CMDB does not know is refused, naming the field.
