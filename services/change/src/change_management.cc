@@ -387,9 +387,9 @@ absl::StatusOr<std::vector<std::string>> ChangeManagement::LinkCausedIncident(
   return linked;
 }
 
-absl::StatusOr<bool> ChangeManagement::Recheck(storage::Transaction& txn,
-                                               const std::string& change_id,
-                                               const CmdbFacts& facts) const {
+absl::StatusOr<std::optional<v1::Change>> ChangeManagement::Recheck(storage::Transaction& txn,
+                                                                    const std::string& change_id,
+                                                                    const CmdbFacts& facts) const {
   static const base::Caller kCaller{.actor = kServiceActor, .request_id = "recheck"};
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   bool differed = false;
@@ -406,9 +406,12 @@ absl::StatusOr<bool> ChangeManagement::Recheck(storage::Transaction& txn,
         }
         return workflow_.Finish(stored, std::move(after), "recheck_conflicts", kServiceActor);
       });
-  if (absl::IsNotFound(out.status()) || absl::IsFailedPrecondition(out.status())) return false;
+  if (absl::IsNotFound(out.status()) || absl::IsFailedPrecondition(out.status())) {
+    return std::nullopt;
+  }
   ITSM_RETURN_IF_ERROR(out.status());
-  return differed;
+  if (!differed) return std::nullopt;
+  return *std::move(out);
 }
 
 absl::Status ChangeManagement::Get(storage::Transaction& txn, const v1::GetChangeRequest& request,

@@ -16,6 +16,7 @@
 #define ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,9 +91,10 @@ class ChangeManagement {
   // The conflicts of the change checked again with `facts` (GatherFor, before the transaction):
   // after the CMDB, a window or the open major incidents changed. Stored and published when
   // they differ; nothing when the change no longer has its conflicts checked (another state,
-  // no slot) or is gone. Whether they differed.
-  absl::StatusOr<bool> Recheck(storage::Transaction& txn, const std::string& change_id,
-                               const CmdbFacts& facts) const;
+  // no slot) or is gone. The change as stored when they differed.
+  absl::StatusOr<std::optional<v1::Change>> Recheck(storage::Transaction& txn,
+                                                    const std::string& change_id,
+                                                    const CmdbFacts& facts) const;
 
   // Reads: inside a read-only transaction.
   absl::Status Get(storage::Transaction& txn, const v1::GetChangeRequest& request,

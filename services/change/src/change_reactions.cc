@@ -157,8 +157,8 @@ absl::StatusOr<ChangeReactions::Applied> ChangeReactions::Apply(storage::Transac
     }
   }
   for (const auto& [id, facts] : p.rechecks) {
-    ITSM_ASSIGN_OR_RETURN(bool changed, changes_.Recheck(txn, id, facts));
-    if (changed) ++out.conflicts_changed;
+    ITSM_ASSIGN_OR_RETURN(std::optional<v1::Change> changed, changes_.Recheck(txn, id, facts));
+    if (changed) out.rechecked.push_back(*std::move(changed));
   }
   return out;
 }
@@ -213,7 +213,8 @@ std::vector<absl::Status> ChangeReactions::ApplyBatch(
   if (metrics_ != nullptr) {
     for (const Applied& a : applied) {
       metrics_->IncidentsLinked(static_cast<int>(a.linked.size()));
-      metrics_->ConflictsRechecked(a.conflicts_changed);
+      metrics_->ConflictsRechecked(static_cast<int>(a.rechecked.size()));
+      for (const v1::Change& c : a.rechecked) metrics_->ConflictsFound(c);
     }
   }
   return results;

@@ -96,7 +96,8 @@ class ChangeReactions {
   struct Applied {
     bool duplicate = false;
     std::vector<std::string> linked = {};  // change numbers
-    int conflicts_changed = 0;
+    // The changes whose conflicts a re-check changed, as stored.
+    std::vector<v1::Change> rechecked = {};
   };
   absl::StatusOr<Applied> Apply(storage::Transaction& txn, const events::CloudEvent& event,
                                 const Prepared& prepared) const;

@@ -84,6 +84,18 @@ class ChangeReactionsTest : public ChangeServiceTest {
   void ApplyOk(const std::vector<events::ConsumedEvent>& batch) {
     for (const absl::Status& s : Apply(batch)) EXPECT_TRUE(s.ok()) << s;
   }
+  // A counter of the service's registry (`kind` label when not empty).
+  double Counter(const std::string& name, const std::string& kind) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& m : family.metric) {
+        bool match = kind.empty();
+        for (const auto& l : m.label) match = match || (l.name == "kind" && l.value == kind);
+        if (match) return m.counter.value;
+      }
+    }
+    return -1;
+  }
   static std::set<int> Kinds(const v1::Change& c) {
     std::set<int> kinds;
     for (const auto& k : c.conflicts()) kinds.insert(k.kind());
@@ -238,6 +250,8 @@ TEST_P(ChangeReactionsTest, OpenMajorIncidentsAreConflictsFoundAndCleared) {
   EXPECT_EQ(found.conflicts(0).ci_id(), "db-01");
   EXPECT_EQ(found.conflicts(0).reason(), "major incident INC-m-1 is open on CI database/db-01");
   EXPECT_EQ(Count("change_major_incidents"), 1);
+  EXPECT_EQ(Counter("itsm_change_conflicts_found_total", "MAJOR_INCIDENT"), 1);
+  EXPECT_EQ(Counter("itsm_change_conflict_rechecks_changed_total", ""), 1);
 
   // A change scheduled later on the same CI sees it too.
   v1::Change later = Schedule(Create(Normal("Another", {"db-01"})), 20, 21);
