@@ -170,10 +170,10 @@ std::vector<absl::Status> ChangeReactions::ApplyBatch(
   size_t ready = batch.size();
   MajorCis batch_major;
   for (size_t i = 0; i < batch.size(); ++i) {
-    absl::StatusOr<Prepared> p = Prepare(batch[i].event, batch_major);
-    if (p.ok() && p->of_use && batch[i].event.id.empty()) {
-      p = absl::InvalidArgumentError("ce_id: required");
-    }
+    // Refused before it is prepared: a prepared event counts for the batch's later ones.
+    absl::StatusOr<Prepared> p = batch[i].event.id.empty()
+                                     ? absl::InvalidArgumentError("ce_id: required")
+                                     : Prepare(batch[i].event, batch_major);
     if (p.ok()) {
       prepared[i] = *std::move(p);
     } else if (absl::IsInvalidArgument(p.status())) {
