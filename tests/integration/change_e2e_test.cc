@@ -2,8 +2,9 @@
 // small CMDB (an application that depends on a database, a critical business service on top),
 // and a change to the database goes through assessment (risk from the CMDB), the CAB, a
 // schedule that conflicts with a change to the application (found through the CMDB, with the
-// path), an override, implementation, a failed outcome and its review — on the calendar, in the
-// iCalendar export and as events on itsm.change.v1.
+// path), an override, implementation, an incident on the application linked as possibly caused
+// by it (the incident service's event, consumed by the change service), a failed outcome and its
+// review — on the calendar, in the iCalendar export and as events on itsm.change.v1.
 #include "launched_suite.h"
 
 namespace itsm {
@@ -22,7 +23,7 @@ class ChangeEndToEnd : public ::testing::Test {
     return out;
   }
 
-  testing::LaunchedSuite suite_{{"configuration", "change"}};
+  testing::LaunchedSuite suite_{{"configuration", "change", "incident"}};
 };
 
 TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt) {
@@ -68,14 +69,33 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   EXPECT_NE(out.find("SUMMARY:CHG0000002 Upgrade the database"), std::string::npos) << out;
 
   Ok({"change", "move", "CHG0000002", "implement"});
+  // An incident on the application while its database is being changed: the change service
+  // links it from the incident topic, through the CMDB.
+  out = Ok({"incident", "create", "--title", "Checkout fails", "--impact", "2", "--urgency", "2",
+            "--ci", "application/app-01"});
+  const std::string incident = out.substr(out.find("INC"), 10);
+  std::string shown;
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    shown.clear();
+                    return suite_.Itsmctl({"change", "get", "CHG0000002"}, &shown) == 0 &&
+                           shown.find("caused incident " + incident) != std::string::npos;
+                  },
+                  absl::Seconds(60), "the incident linked to the change")
+                  .ok())
+      << shown;
+  EXPECT_NE(shown.find("which depends on database/db-01"), std::string::npos) << shown;
+  EXPECT_EQ(suite_.Itsmctl({"change", "get", "CHG0000001"}, &out), 0);
+  EXPECT_EQ(out.find("caused incident"), std::string::npos) << out;  // scheduled, not implemented
   Ok({"change", "move", "CHG0000002", "review", "--outcome", "failed"});
   EXPECT_EQ(suite_.Itsmctl({"change", "move", "CHG0000002", "closed"}, &refused), 1);
   out = Ok({"change", "move", "CHG0000002", "closed", "--review", "lock contention; backed out"});
   EXPECT_NE(out.find("closed"), std::string::npos) << out;
 
   out = Ok(
-      {"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "17", "--timeout", "20"});
+      {"events", "tail", "itsm.change.v1", "--from-beginning", "--count", "18", "--timeout", "20"});
   EXPECT_NE(out.find("itsm.change.v1.ChangeConflictsChanged"), std::string::npos) << out;
+  EXPECT_NE(out.find("itsm.change.v1.ChangeIncidentLinked"), std::string::npos) << out;
   EXPECT_NE(out.find("itsm.change.v1.ChangeApprovalDecided"), std::string::npos) << out;
 
   // A CI the CMDB does not know is refused, naming the field.

@@ -128,6 +128,11 @@ void Show(const Context& ctx, const v1::Change& c) {
                 v.comment().c_str());
   }
   PrintConflicts(c);
+  for (const v1::CausedIncident& l : c.caused_incidents()) {
+    std::printf("  caused incident %s (possibly): %s\n",
+                (l.incident_number().empty() ? l.incident_id() : l.incident_number()).c_str(),
+                l.reason().c_str());
+  }
 }
 
 absl::Status Create(const Context& ctx, const Args& args) {

@@ -33,14 +33,14 @@ absl::Status ChangeCalendar::Get(storage::Transaction& txn,
   ITSM_RETURN_IF_ERROR(CheckRange(request));
   const absl::Time start = base::FromProtoTimestamp(request.start_time());
   const absl::Time end = base::FromProtoTimestamp(request.end_time());
-  ITSM_ASSIGN_OR_RETURN(
-      std::vector<v1::Change> changes,
-      ChangeRepository::InSlot(txn, {.start = start,
-                                     .end = end,
-                                     .service_id = request.service_id(),
-                                     .ci_id = request.configuration_item_id(),
-                                     .assignment_group = request.assignment_group()}));
-  for (auto& c : changes) *out.add_changes() = std::move(c);
+  ITSM_RETURN_IF_ERROR(
+      ChangeRepository::InSlotInto(txn,
+                                   {.start = start,
+                                    .end = end,
+                                    .service_id = request.service_id(),
+                                    .ci_id = request.configuration_item_id(),
+                                    .assignment_group = request.assignment_group()},
+                                   *out.mutable_changes()));
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::ChangeWindow> windows, WindowStore::List(txn, false));
   std::vector<v1::WindowOccurrence> occurrences;
   for (const v1::ChangeWindow& w : windows) {

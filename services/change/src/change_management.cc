@@ -132,6 +132,7 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
                                   .states = {v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
                                              v1::CHANGE_STATE_IMPLEMENT}}));
   for (const v1::Change& o : others) f.others.push_back(Planned(o));
+  ITSM_ASSIGN_OR_RETURN(f.major_incidents, MajorIncidentStore::On(txn, f.subject.ci_ids));
   std::set<std::string> services(change.affected_service_ids().begin(),
                                  change.affected_service_ids().end());
   services.insert(change.risk().business_service_ids().begin(),
@@ -352,6 +353,65 @@ absl::Status ChangeManagement::UpdateTask(storage::Transaction& txn, const base:
           }));
   *out.mutable_task() = std::move(task);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ChangeManagement::LinkCausedIncident(
+    storage::Transaction& txn, const IncidentSeen& incident, const std::vector<SuspectCi>& suspects,
+    absl::Duration window, const std::map<std::string, std::string>& ci_names) const {
+  static const base::Caller kCaller{.actor = kServiceActor, .request_id = "incident-events"};
+  std::set<std::string> considered;
+  std::vector<std::string> linked;
+  for (const SuspectCi& suspect : suspects) {
+    ITSM_ASSIGN_OR_RETURN(
+        std::vector<v1::Change> candidates,
+        ChangeRepository::ImplementedOn(txn, suspect.ci_id, incident.create_time - window));
+    for (const v1::Change& candidate : candidates) {
+      if (!considered.insert(candidate.id()).second) continue;
+      std::optional<v1::CausedIncident> link =
+          CauseOf(candidate, incident, suspects, window, ci_names, workflow_.Now());
+      if (!link || !WithLink(candidate, *link)) continue;
+      ChangeWork work(txn, kCaller, ChangeEvents());
+      absl::StatusOr<v1::Change> out = work.Modify(
+          candidate.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            std::optional<v1::Change> after = WithLink(stored, *link);
+            if (!after) return workflow_.Finish(stored, stored, "link_incident", kServiceActor);
+            return workflow_.Finish(stored, *std::move(after), "link_incident", kServiceActor);
+          });
+      // A change at its size limit keeps its record whole rather than block the topic; the
+      // rule's other errors are the transaction's.
+      if (absl::IsFailedPrecondition(out.status())) continue;
+      ITSM_RETURN_IF_ERROR(out.status());
+      linked.push_back(candidate.number());
+    }
+  }
+  return linked;
+}
+
+absl::StatusOr<std::optional<v1::Change>> ChangeManagement::Recheck(storage::Transaction& txn,
+                                                                    const std::string& change_id,
+                                                                    const CmdbFacts& facts) const {
+  static const base::Caller kCaller{.actor = kServiceActor, .request_id = "recheck"};
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
+  bool differed = false;
+  ChangeWork work(txn, kCaller, ChangeEvents());
+  absl::StatusOr<v1::Change> out =
+      work.Modify(change_id, [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+        v1::Change after = stored;
+        if (std::find(std::begin(kRecheckedStates), std::end(kRecheckedStates), stored.state()) !=
+            std::end(kRecheckedStates)) {
+          ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                ConflictsNow(txn, stored, policy, facts));
+          differed = !SameConflicts(stored.conflicts(), found);
+          if (differed) ChangeWorkflow::SetConflicts(after, found);
+        }
+        return workflow_.Finish(stored, std::move(after), "recheck_conflicts", kServiceActor);
+      });
+  if (absl::IsNotFound(out.status()) || absl::IsFailedPrecondition(out.status())) {
+    return std::nullopt;
+  }
+  ITSM_RETURN_IF_ERROR(out.status());
+  if (!differed) return std::nullopt;
+  return *std::move(out);
 }
 
 absl::Status ChangeManagement::Get(storage::Transaction& txn, const v1::GetChangeRequest& request,

@@ -15,6 +15,9 @@
 #ifndef ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_
 #define ITSM_SERVICES_CHANGE_CHANGE_MANAGEMENT_H_
 
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -22,6 +25,7 @@
 #include "itsm/change/v1/change.pb.h"
 #include "itsm/records/record_change.h"
 #include "itsm/storage/database.h"
+#include "services/change/src/caused_incidents.h"
 #include "services/change/src/change_workflow.h"
 #include "services/change/src/cmdb_facts.h"
 #include "services/change/src/cmdb_view.h"
@@ -30,6 +34,8 @@ namespace itsm::change {
 
 inline constexpr char kChangeTopic[] = "itsm.change.v1";
 inline constexpr char kEventSource[] = "itsm/change";
+// Who the history names for the service's own writes from consumed events.
+inline constexpr char kServiceActor[] = "service:change";
 // Every record kind of the service publishes here, keyed by the record's id.
 const records::EventStream& ChangeEvents();
 
@@ -71,6 +77,24 @@ class ChangeManagement {
   absl::Status UpdateTask(storage::Transaction& txn, const base::Caller& caller,
                           const v1::UpdateChangeTaskRequest& request,
                           v1::UpdateChangeTaskResponse& out) const;
+
+  // Writes of the service itself, from the events it consumes (change_reactions.h), inside the
+  // committer's transaction; the history and events name kServiceActor.
+  //
+  // Links `incident` to every change that possibly caused it (caused_incidents.h) through one
+  // of `suspects`; returns the numbers of the changes newly linked. A change already linking it,
+  // or full, or that the link would make too large, is left as it is.
+  absl::StatusOr<std::vector<std::string>> LinkCausedIncident(
+      storage::Transaction& txn, const IncidentSeen& incident,
+      const std::vector<SuspectCi>& suspects, absl::Duration window,
+      const std::map<std::string, std::string>& ci_names) const;
+  // The conflicts of the change checked again with `facts` (GatherFor, before the transaction):
+  // after the CMDB, a window or the open major incidents changed. Stored and published when
+  // they differ; nothing when the change no longer has its conflicts checked (another state,
+  // no slot) or is gone. The change as stored when they differed.
+  absl::StatusOr<std::optional<v1::Change>> Recheck(storage::Transaction& txn,
+                                                    const std::string& change_id,
+                                                    const CmdbFacts& facts) const;
 
   // Reads: inside a read-only transaction.
   absl::Status Get(storage::Transaction& txn, const v1::GetChangeRequest& request,

@@ -30,6 +30,18 @@ ChangeMetrics::ChangeMetrics(prometheus::Registry& registry) {
                            .Add({}, prometheus::Histogram::BucketBoundaries{
                                         60, 300, 900, 3600, 4 * 3600, 24 * 3600, 3 * 24 * 3600,
                                         7 * 24 * 3600, 30 * 24 * 3600});
+  links_ = &prometheus::BuildCounter()
+                .Name("itsm_change_caused_incident_links_total")
+                .Help("Incidents linked as possibly caused by a change.")
+                .Register(registry)
+                .Add({});
+  rechecks_ = &prometheus::BuildCounter()
+                   .Name("itsm_change_conflict_rechecks_changed_total")
+                   .Help(
+                       "Changes whose conflicts a re-check after a CMDB, window or major "
+                       "incident event changed.")
+                   .Register(registry)
+                   .Add({});
 }
 
 void ChangeMetrics::ConflictsFound(const v1::Change& change) {

@@ -3,6 +3,9 @@
 //                                                 the database, so replicas and restarts agree)
 //   itsm_change_conflicts_found_total{kind}       conflicts a check found and stored
 //   itsm_change_approval_latency_seconds          histogram: AUTHORISE entered -> final decision
+//   itsm_change_caused_incident_links_total       incidents linked as possibly caused by a change
+//   itsm_change_conflict_rechecks_changed_total   re-checks (CMDB, window, major incident events)
+//                                                 that changed a change's conflicts
 // Observed after a write committed (never for a write that rolled back).
 #ifndef ITSM_SERVICES_CHANGE_CHANGE_METRICS_H_
 #define ITSM_SERVICES_CHANGE_CHANGE_METRICS_H_
@@ -30,6 +33,9 @@ class ChangeMetrics {
   void ConflictsFound(const v1::Change& change);
   // A decision that ended the approval (APPROVED or REJECTED).
   void ApprovalDecided(const v1::Change& change);
+  // `n` incidents linked to changes; `n` changes whose conflicts a re-check changed.
+  void IncidentsLinked(int n) { links_->Increment(n); }
+  void ConflictsRechecked(int changed) { rechecks_->Increment(changed); }
   // Counts the changes by state in the database (read-only transaction).
   absl::Status RefreshStates(storage::Database& db);
 
@@ -39,6 +45,8 @@ class ChangeMetrics {
   std::map<int, prometheus::Gauge*> states_;
   std::map<int, prometheus::Counter*> conflicts_;
   prometheus::Histogram* approval_latency_;
+  prometheus::Counter* links_;
+  prometheus::Counter* rechecks_;
 };
 
 // Refreshes the state gauge every `interval` on a thread of its own (a COUNT over the changes

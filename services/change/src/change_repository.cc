@@ -128,6 +128,24 @@ CREATE TABLE change_policy (
   data BLOB NOT NULL
 );
 )sql"},
+      // What the consumers of other topics keep (change_reactions.h): the de-duplication marks
+      // of applied events, and the open major incidents by CI. caused_incidents counts a
+      // change's links, for the failure rate (0 is right for older rows: no links existed).
+      {2, "consumed events, open major incidents, caused incident counts", R"sql(
+CREATE TABLE change_consumed_events (
+  ce_id TEXT PRIMARY KEY,
+  applied_us BIGINT NOT NULL
+);
+CREATE INDEX change_consumed_events_applied ON change_consumed_events(applied_us);
+CREATE TABLE change_major_incidents (
+  incident_id TEXT NOT NULL,
+  ci_id TEXT NOT NULL,
+  incident_number TEXT NOT NULL,
+  PRIMARY KEY (incident_id, ci_id)
+);
+CREATE INDEX change_major_incidents_ci ON change_major_incidents(ci_id);
+ALTER TABLE changes ADD COLUMN caused_incidents INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return kMigrations;
 }
@@ -145,9 +163,9 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
   ITSM_RETURN_IF_ERROR(
       txn.Execute("INSERT INTO changes(id, seq, number, create_time_us, type, state, risk_level,"
                   " assignment_group, assignee, template_id, planned_start_us, planned_end_us,"
-                  " actual_end_us, outcome, update_time_us, version, data)"
+                  " actual_end_us, outcome, update_time_us, version, data, caused_incidents)"
                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-                  " $16, $17)",
+                  " $16, $17, $18)",
                   {c.id(), seq, c.number(), Micros(c.create_time()), static_cast<int>(c.type()),
                    static_cast<int>(c.state()), static_cast<int>(c.risk().level()),
                    c.assignment_group(), c.assignee(), c.template_id(),
@@ -155,7 +173,7 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
                    MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
                    MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
                    static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
-                   storage::Bytes{c.SerializeAsString()}})
+                   storage::Bytes{c.SerializeAsString()}, c.caused_incidents_size()})
           .status());
   return WriteLinks(txn, change);
 }
@@ -169,7 +187,7 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
           "UPDATE changes SET type = $1, state = $2, risk_level = $3,"
           " assignment_group = $4, assignee = $5, template_id = $6,"
           " planned_start_us = $7, planned_end_us = $8, actual_end_us = $9, outcome = $10,"
-          " update_time_us = $11, version = $12, data = $13"
+          " update_time_us = $11, version = $12, data = $13, caused_incidents = $16"
           " WHERE id = $14 AND version = $15",
           {static_cast<int>(c.type()), static_cast<int>(c.state()),
            static_cast<int>(c.risk().level()), c.assignment_group(), c.assignee(), c.template_id(),
@@ -177,7 +195,8 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
            MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
            MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
            static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
-           storage::Bytes{c.SerializeAsString()}, c.id(), expected_version}));
+           storage::Bytes{c.SerializeAsString()}, c.id(), expected_version,
+           c.caused_incidents_size()}));
   if (changed != 1) {
     return absl::AbortedError(
         absl::StrCat("version: change ", change.number(), " changed concurrently; read it again"));
@@ -262,6 +281,16 @@ absl::StatusOr<ChangePage> ChangeRepository::List(storage::Transaction& txn,
 
 absl::StatusOr<std::vector<v1::Change>> ChangeRepository::InSlot(storage::Transaction& txn,
                                                                  const SlotQuery& q) {
+  google::protobuf::RepeatedPtrField<v1::Change> found;
+  ITSM_RETURN_IF_ERROR(InSlotInto(txn, q, found));
+  std::vector<v1::Change> out;
+  out.reserve(static_cast<size_t>(found.size()));
+  for (v1::Change& c : found) out.push_back(std::move(c));
+  return out;
+}
+
+absl::Status ChangeRepository::InSlotInto(storage::Transaction& txn, const SlotQuery& q,
+                                          google::protobuf::RepeatedPtrField<v1::Change>& out) {
   int64_t state_mask = 0;
   for (v1::ChangeState s : q.states) state_mask |= int64_t{1} << s;
   if (state_mask == 0) {
@@ -283,12 +312,15 @@ absl::StatusOr<std::vector<v1::Change>> ChangeRepository::InSlot(storage::Transa
                 " ORDER BY planned_start_us, seq LIMIT $7",
                 {absl::ToUnixMicros(q.end), absl::ToUnixMicros(q.start), state_mask,
                  q.assignment_group, q.ci_id, q.service_id, q.limit}));
-  std::vector<v1::Change> out;
+  // Parsed in place: a month's calendar is thousands of changes, and every intermediate copy of
+  // a record is allocations that showed in its profile.
+  out.Reserve(out.size() + static_cast<int>(rows.size()));
   for (const auto& row : rows.rows()) {
-    ITSM_ASSIGN_OR_RETURN(v1::Change c, Decode<v1::Change>(row[0], "change"));
-    out.push_back(std::move(c));
+    if (!out.Add()->ParseFromString(row[0].AsString())) {
+      return absl::DataLossError("stored change does not parse");
+    }
   }
-  return out;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<FailureStats> ChangeRepository::RecentOutcomes(
@@ -300,7 +332,7 @@ absl::StatusOr<FailureStats> ChangeRepository::RecentOutcomes(
   for (const std::string& ci : std::set<std::string>(ci_ids.begin(), ci_ids.end())) {
     ITSM_ASSIGN_OR_RETURN(
         storage::ResultSet rows,
-        txn.Query("SELECT changes.id, outcome FROM changes JOIN change_cis c"
+        txn.Query("SELECT changes.id, outcome, caused_incidents FROM changes JOIN change_cis c"
                   " ON c.change_id = changes.id WHERE c.ci_id = $1 AND outcome <> 0"
                   " AND actual_end_us >= $2 AND changes.id <> $3",
                   {ci, absl::ToUnixMicros(since), exclude_id}));
@@ -308,12 +340,131 @@ absl::StatusOr<FailureStats> ChangeRepository::RecentOutcomes(
       if (!seen.insert(row[0].AsString()).second) continue;
       ++stats.changes;
       const int64_t outcome = row[1].AsInt();
-      if (outcome == v1::CHANGE_OUTCOME_FAILED || outcome == v1::CHANGE_OUTCOME_BACKED_OUT) {
+      // A change that possibly caused an incident failed its users, whatever its outcome says.
+      if (outcome == v1::CHANGE_OUTCOME_FAILED || outcome == v1::CHANGE_OUTCOME_BACKED_OUT ||
+          row[2].AsInt() > 0) {
         ++stats.failures;
       }
     }
   }
   return stats;
+}
+
+absl::StatusOr<std::vector<v1::Change>> ChangeRepository::ImplementedOn(storage::Transaction& txn,
+                                                                        const std::string& ci_id,
+                                                                        absl::Time ended_since) {
+  // An implementation in progress has no end yet; a finished one ended at actual_end_us.
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query(
+          "SELECT changes.data FROM changes JOIN change_cis c ON c.change_id = changes.id"
+          " WHERE c.ci_id = $1 AND (changes.state = $2 OR changes.actual_end_us >= $3)"
+          " ORDER BY changes.seq",
+          {ci_id, static_cast<int>(v1::CHANGE_STATE_IMPLEMENT), absl::ToUnixMicros(ended_since)}));
+  std::vector<v1::Change> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(v1::Change c, Decode<v1::Change>(row[0], "change"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ChangeRepository::SlottedIds(
+    storage::Transaction& txn, const std::vector<std::string>& ci_ids, absl::Time ending_after,
+    int limit) {
+  // The states whose slot may still move or be decided on: a change in NEW or ASSESS keeps the
+  // conflicts its last schedule check found, and they are shown.
+  int64_t states = 0;
+  for (int s : kRecheckedStates) states |= int64_t{1} << s;
+  std::set<std::string> ids;
+  auto collect = [&](const std::string& ci) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                          txn.Query("SELECT id FROM changes WHERE (($1 >> state) & 1) = 1"
+                                    " AND planned_end_us > planned_start_us AND planned_end_us > $2"
+                                    " AND ($3 = '' OR EXISTS (SELECT 1 FROM change_cis c"
+                                    "      WHERE c.change_id = changes.id AND c.ci_id = $3))"
+                                    " ORDER BY seq LIMIT $4",
+                                    {states, absl::ToUnixMicros(ending_after), ci, limit}));
+    for (const auto& row : rows.rows()) ids.insert(row[0].AsString());
+    return absl::OkStatus();
+  };
+  if (ci_ids.empty()) {
+    ITSM_RETURN_IF_ERROR(collect(""));
+  } else {
+    for (const std::string& ci : std::set<std::string>(ci_ids.begin(), ci_ids.end())) {
+      ITSM_RETURN_IF_ERROR(collect(ci));
+      if (static_cast<int>(ids.size()) >= limit) break;
+    }
+  }
+  std::vector<std::string> out(ids.begin(), ids.end());
+  if (static_cast<int>(out.size()) > limit) out.resize(limit);
+  return out;
+}
+
+// ---- Consumed events ----
+
+absl::StatusOr<bool> EventMarks::MarkApplied(storage::Transaction& txn, const std::string& ce_id,
+                                             absl::Time now) {
+  ITSM_ASSIGN_OR_RETURN(int64_t inserted,
+                        txn.Execute("INSERT INTO change_consumed_events(ce_id, applied_us)"
+                                    " VALUES ($1, $2) ON CONFLICT (ce_id) DO NOTHING",
+                                    {ce_id, absl::ToUnixMicros(now)}));
+  return inserted == 1;
+}
+
+absl::StatusOr<int64_t> EventMarks::Prune(storage::Transaction& txn, absl::Time before) {
+  return txn.Execute("DELETE FROM change_consumed_events WHERE applied_us < $1",
+                     {absl::ToUnixMicros(before)});
+}
+
+absl::StatusOr<bool> MajorIncidentStore::Set(storage::Transaction& txn,
+                                             const std::string& incident_id,
+                                             const std::string& number,
+                                             const std::vector<std::string>& ci_ids) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT ci_id FROM change_major_incidents WHERE incident_id = $1", {incident_id}));
+  std::set<std::string> before;
+  for (const auto& row : rows.rows()) before.insert(row[0].AsString());
+  const std::set<std::string> after(ci_ids.begin(), ci_ids.end());
+  if (before == after) return false;
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("DELETE FROM change_major_incidents WHERE incident_id = $1", {incident_id})
+          .status());
+  for (const std::string& ci : after) {
+    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO change_major_incidents(incident_id, ci_id,"
+                                     " incident_number) VALUES ($1, $2, $3)",
+                                     {incident_id, ci, number})
+                             .status());
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<std::string>> MajorIncidentStore::CisOf(storage::Transaction& txn,
+                                                                   const std::string& incident_id) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT ci_id FROM change_major_incidents WHERE incident_id = $1"
+                                  " ORDER BY ci_id",
+                                  {incident_id}));
+  std::vector<std::string> out;
+  for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
+  return out;
+}
+
+absl::StatusOr<std::vector<MajorIncidentOnCi>> MajorIncidentStore::On(
+    storage::Transaction& txn, const std::vector<std::string>& ci_ids) {
+  std::vector<MajorIncidentOnCi> out;
+  for (const std::string& ci : std::set<std::string>(ci_ids.begin(), ci_ids.end())) {
+    ITSM_ASSIGN_OR_RETURN(
+        storage::ResultSet rows,
+        txn.Query("SELECT incident_id, incident_number FROM change_major_incidents"
+                  " WHERE ci_id = $1 ORDER BY incident_id",
+                  {ci}));
+    for (const auto& row : rows.rows()) {
+      out.push_back({row[0].AsString(), row[1].AsString(), ci});
+    }
+  }
+  return out;
 }
 
 // ---- Templates ----

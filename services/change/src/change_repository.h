@@ -16,8 +16,15 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/migrations.h"
+#include "services/change/src/conflict_detector.h"
 
 namespace itsm::change {
+
+// The states in which a change's stored conflicts are kept current by re-checks (every open
+// state before REVIEW).
+inline constexpr v1::ChangeState kRecheckedStates[] = {
+    v1::CHANGE_STATE_NEW, v1::CHANGE_STATE_ASSESS, v1::CHANGE_STATE_AUTHORISE,
+    v1::CHANGE_STATE_SCHEDULED, v1::CHANGE_STATE_IMPLEMENT};
 
 struct ChangePage {
   std::vector<v1::Change> changes = {};
@@ -62,11 +69,49 @@ class ChangeRepository {
   // Changes whose planned slot overlaps the query's range, by planned start.
   static absl::StatusOr<std::vector<v1::Change>> InSlot(storage::Transaction& txn,
                                                         const SlotQuery& query);
+  // The same, appended to `out` (a response's list) without intermediate copies.
+  static absl::Status InSlotInto(storage::Transaction& txn, const SlotQuery& query,
+                                 google::protobuf::RepeatedPtrField<v1::Change>& out);
   // Changes on any of `ci_ids` (other than `exclude_id`) that went to review since `since`.
   static absl::StatusOr<FailureStats> RecentOutcomes(storage::Transaction& txn,
                                                      const std::vector<std::string>& ci_ids,
                                                      const std::string& exclude_id,
                                                      absl::Time since);
+  // Changes on `ci_id` being implemented (IMPLEMENT) or whose implementation ended at or after
+  // `ended_since`, by number: those that may have caused an incident on it.
+  static absl::StatusOr<std::vector<v1::Change>> ImplementedOn(storage::Transaction& txn,
+                                                               const std::string& ci_id,
+                                                               absl::Time ended_since);
+  // Ids of the changes whose conflicts are re-checked (kRecheckedStates, with a planned slot) that
+  // end after `ending_after` and name one of `ci_ids` (every such change when `ci_ids` is empty):
+  // at most `limit`, the first created.
+  static absl::StatusOr<std::vector<std::string>> SlottedIds(storage::Transaction& txn,
+                                                             const std::vector<std::string>& ci_ids,
+                                                             absl::Time ending_after, int limit);
+};
+
+// De-duplication marks of the consumed events applied (change_reactions.h): an event whose
+// ce_id is marked was applied, in the transaction that stored the mark.
+struct EventMarks {
+  // True when the mark is new (apply the event), false when it was there (a redelivery).
+  static absl::StatusOr<bool> MarkApplied(storage::Transaction& txn, const std::string& ce_id,
+                                          absl::Time now);
+  // Forgets marks older than `before`; how many.
+  static absl::StatusOr<int64_t> Prune(storage::Transaction& txn, absl::Time before);
+};
+
+// The open major incidents by CI, projected from the incident topic.
+struct MajorIncidentStore {
+  // The incident's rows replaced by one per CI (none: it is not an open major incident).
+  // Whether anything changed.
+  static absl::StatusOr<bool> Set(storage::Transaction& txn, const std::string& incident_id,
+                                  const std::string& number,
+                                  const std::vector<std::string>& ci_ids);
+  static absl::StatusOr<std::vector<std::string>> CisOf(storage::Transaction& txn,
+                                                        const std::string& incident_id);
+  // The open major incidents on any of `ci_ids`.
+  static absl::StatusOr<std::vector<MajorIncidentOnCi>> On(storage::Transaction& txn,
+                                                           const std::vector<std::string>& ci_ids);
 };
 
 struct TemplateStore {

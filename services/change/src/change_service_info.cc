@@ -23,6 +23,22 @@ runtime::ServiceInfo ChangeServiceInfo() {
                         "needs it fails with UNAVAILABLE past it."),
               IntOption("state_gauge_interval_seconds", 15, 1, 3600,
                         "How often itsm_change_changes{state} is counted from the database."),
+              StringOption("consumer_group", "itsm-change",
+                           "Kafka consumer group of the consumer of itsm.incident.v1, "
+                           "itsm.config.v1 and itsm.change.v1 (caused incidents, open major "
+                           "incidents, conflict re-checks); replicas share it (and the "
+                           "partitions)."),
+              IntOption("caused_incident_window_hours", 72, 0, 24 * 90,
+                        "How long after a change's implementation ended an incident on a CI it "
+                        "touched (or one depending on it) is linked as possibly caused by it."),
+              IntOption("caused_incident_depth", 3, 0, 6,
+                        "How many CMDB relationships upstream of an incident's CI a changed CI "
+                        "may be for the link (0: the incident's own CIs only)."),
+              IntOption("event_mark_retention_days", 30, 1, 3650,
+                        "Days a consumed event's de-duplication mark is kept."),
+              IntOption("max_rechecks_per_event", 1000, 1, 100000,
+                        "Most changes whose conflicts one CMDB, window or major incident event "
+                        "re-checks (the first created)."),
           }};
 }
 

@@ -85,9 +85,10 @@ bool ConflictsBlock(const v1::Change& c) {
          c.conflict_override_reason().empty();
 }
 
+// An incident the change possibly caused is looked at in the review, as a failure is.
 bool NeedsReview(const v1::Change& c) {
   return c.type() == v1::CHANGE_TYPE_EMERGENCY || c.outcome() == v1::CHANGE_OUTCOME_FAILED ||
-         c.outcome() == v1::CHANGE_OUTCOME_BACKED_OUT;
+         c.outcome() == v1::CHANGE_OUTCOME_BACKED_OUT || !c.caused_incidents().empty();
 }
 
 }  // namespace
@@ -256,8 +257,8 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
       if (!request.review_notes().empty()) after.set_review_notes(request.review_notes());
       if (NeedsReview(after) && absl::StripAsciiWhitespace(after.review_notes()).empty()) {
         return absl::FailedPreconditionError(
-            "review_notes: a failed, backed-out or emergency change needs its "
-            "post-implementation review before closing");
+            "review_notes: a failed, backed-out or emergency change, or one that possibly "
+            "caused incidents, needs its post-implementation review before closing");
       }
       for (const v1::ChangeTask& t : stored.tasks()) {
         if (t.state() != v1::TASK_STATE_DONE && t.state() != v1::TASK_STATE_CANCELLED) {
@@ -415,7 +416,8 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
   if (!out.changed()) return out;
   ITSM_RETURN_IF_ERROR(CheckChangeSize(out.after));
   const v1::Change& a = out.after;
-  std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state;
+  std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state,
+      caused;
   for (const auto& c : out.changes) {
     const std::string& f = c.field();
     if (kStateFields.contains(f)) {
@@ -426,6 +428,8 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
       schedule.push_back(f);
     } else if (f == "conflicts") {
       conflicts.push_back(f);
+    } else if (f == "caused_incidents") {
+      caused.push_back(f);
     } else if (kOverrideFields.contains(f)) {
       override_fields.push_back(f);
     } else if (f == "approval") {
@@ -458,6 +462,12 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
     for (const v1::Conflict& c : before.conflicts()) {
       if (!new_keys.contains(ConflictKey(c))) *e->add_cleared() = c;
     }
+    out.events.push_back(std::move(e));
+  }
+  // Links are only ever appended (caused_incidents.h): the last one is the new one.
+  if (!caused.empty() && !a.caused_incidents().empty()) {
+    auto e = NewEvent<v1::ChangeIncidentLinked>(a, actor, caused);
+    *e->mutable_link() = *a.caused_incidents().rbegin();
     out.events.push_back(std::move(e));
   }
   if (!override_fields.empty()) {

@@ -97,6 +97,18 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
                absl::StrCat("group ", me.assignment_group, " is also assigned to ", when)));
     }
   }
+  for (const MajorIncidentOnCi& m : f.major_incidents) {
+    if (!mine.contains(m.ci_id)) continue;
+    v1::Conflict c;
+    c.set_kind(v1::CONFLICT_KIND_MAJOR_INCIDENT);
+    c.set_other_id(m.incident_id);
+    c.set_other_number(m.incident_number);
+    c.set_ci_id(m.ci_id);
+    c.set_reason(absl::StrCat("major incident ",
+                              m.incident_number.empty() ? m.incident_id : m.incident_number,
+                              " is open on CI ", NameOf(f, m.ci_id)));
+    out.push_back(std::move(c));
+  }
   std::vector<Interval> maintenance;
   std::vector<std::string> maintenance_names;
   for (const WindowOccurrences& w : f.windows) {

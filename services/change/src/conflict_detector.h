@@ -11,7 +11,9 @@
 //                       inside the union of their occurrences;
 //   BLACKOUT_WINDOW     the slot overlaps an occurrence of a blackout window that concerns it;
 //   ASSIGNEE/GROUP      another change with the same assignee (group, when the policy says so)
-//                       overlaps the slot.
+//                       overlaps the slot;
+//   MAJOR_INCIDENT      an open major incident is on one of the change's CIs (whatever the
+//                       slot: it is open now).
 // Overlap is of half-open intervals [start, end): a change ending at 10:00 does not overlap one
 // starting at 10:00.
 #ifndef ITSM_SERVICES_CHANGE_CONFLICT_DETECTOR_H_
@@ -44,6 +46,13 @@ struct RelatedCi {
   std::vector<std::string> path = {};
 };
 
+// An open major incident on a CI (the incident topic's projection, incident_projection.h).
+struct MajorIncidentOnCi {
+  std::string incident_id = {};
+  std::string incident_number = {};
+  std::string ci_id = {};
+};
+
 struct WindowOccurrences {
   v1::ChangeWindow window;  // concerns the change (WindowCovers)
   std::vector<Interval> occurrences = {};
@@ -56,6 +65,8 @@ struct ConflictFacts {
   std::vector<RelatedCi> related = {};
   std::vector<WindowOccurrences> windows = {};
   bool group_double_booking = false;
+  // Open major incidents on CIs; those not on one of the subject's CIs are ignored.
+  std::vector<MajorIncidentOnCi> major_incidents = {};
   // CI id -> a name people read ("database/db-01") for the reasons; ids where missing.
   std::map<std::string, std::string> ci_names = {};
 };

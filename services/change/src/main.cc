@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "itsm/base/clock.h"
+#include "itsm/events/event_consumer.h"
 #include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/executor.h"
@@ -14,6 +15,7 @@
 #include "services/change/src/change_grpc_service.h"
 #include "services/change/src/change_management.h"
 #include "services/change/src/change_metrics.h"
+#include "services/change/src/change_reactions.h"
 #include "services/change/src/change_repository.h"
 #include "services/change/src/change_service_info.h"
 #include "services/change/src/cmdb_view.h"
@@ -52,14 +54,44 @@ int main(int argc, char** argv) {
   gauge.Start();
   rt.OnShutdown("state gauge", [&gauge] { gauge.Stop(); });
 
+  const base::Clock& clock = base::SystemClock::Get();
+  const change::ChangeWorkflow workflow(clock);
+  const change::ChangeManagement changes(*db, cmdb.get(), workflow);
+  // Caused incidents, open major incidents and conflict re-checks: consumed events applied with
+  // their de-duplication marks in the committer's transactions, by one consumer group for every
+  // replica. Registered after the committer, so it stops before it: the batch in hand commits.
+  change::ChangeReactions reactions(
+      *db, committer, cmdb.get(), changes, &metrics, clock,
+      {.caused_incident_window = absl::Hours(rt.config().GetInt("caused_incident_window_hours")),
+       .caused_incident_depth = static_cast<int>(rt.config().GetInt("caused_incident_depth")),
+       .mark_retention = absl::Hours(24 * rt.config().GetInt("event_mark_retention_days")),
+       .max_rechecks = static_cast<int>(rt.config().GetInt("max_rechecks_per_event"))});
+  std::unique_ptr<events::EventConsumer> consumer;
+  if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
+      !bootstrap.empty()) {
+    consumer = change::NewChangeConsumer(
+        reactions,
+        {.bootstrap_servers = bootstrap,
+         .group_id = rt.config().GetString("consumer_group"),
+         .client_properties = rt.config().GetString("kafka_client_properties")},
+        rt.metrics());
+    if (absl::Status s = consumer->Start(); !s.ok()) {
+      runtime::log::Error("cannot start the event consumer", {{"error", s.ToString()}});
+      return 2;
+    }
+    rt.OnShutdown("event consumer", [&consumer] { consumer->Stop(); });
+  } else {
+    runtime::log::Warn(
+        "kafka_bootstrap_servers is empty: no incident is linked to changes, and conflicts are "
+        "not re-checked on CMDB, window or major incident events",
+        {});
+  }
+
   // Blocking work of calls (reads, calls to the CMDB) runs here, never on gRPC's callback
   // threads. Stopped after the gRPC server drained its calls.
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  const base::Clock& clock = base::SystemClock::Get();
-  const change::ChangeWorkflow workflow(clock);
-  const change::ChangeManagement changes(*db, cmdb.get(), workflow);
   const change::ChangeCatalogue catalogue(clock);
   const change::ChangeCalendar calendar(clock);
   change::ChangeGrpcService service(*db, committer, executor,

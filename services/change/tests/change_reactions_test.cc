@@ -1,0 +1,372 @@
+// The change service's consumer (change_reactions.h) over the real database and committer,
+// with the change service's API around it (change_service_fixture.h): incidents linked as
+// possibly caused by changes, open major incidents as conflicts, and conflicts re-checked after
+// CMDB and window events — exactly once, through redeliveries, an unreachable CMDB and a replay
+// of the topics by a new consumer group.
+#include "services/change/src/change_reactions.h"
+
+#include "itsm/config/v1/events.pb.h"
+#include "itsm/events/kafka_producer.h"
+#include "itsm/incident/v1/events.pb.h"
+#include "itsm/supervisor/child_process.h"
+#include "services/change/tests/change_service_fixture.h"
+
+namespace itsm::change {
+namespace {
+
+class ChangeReactionsTest : public ChangeServiceTest {
+ protected:
+  void SetUp() override {
+    ChangeServiceTest::SetUp();
+    reactions_ = std::make_unique<ChangeReactions>(*db_, *committer_, &cmdb_, *changes_, &metrics_,
+                                                   clock_, ChangeReactions::Options{});
+  }
+
+  // A normal change on `cis`, approved, scheduled kDay+from..to and implemented at the clock's
+  // time.
+  v1::Change Implemented(const std::string& title, std::vector<std::string> cis, int from, int to) {
+    v1::Change c = Create(Normal(title, std::move(cis)));
+    c = To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+    c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+    c = To(Schedule(c, from, to), v1::CHANGE_STATE_SCHEDULED);
+    return To(c, v1::CHANGE_STATE_IMPLEMENT);
+  }
+  v1::Change Get(const v1::Change& c) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    auto stored = ChangeRepository::Get(**txn, c.id());
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return stored.ok() ? *stored : v1::Change();
+  }
+
+  incident::v1::Incident Incident(const std::string& id, std::vector<std::string> cis,
+                                  absl::Time created) {
+    incident::v1::Incident i;
+    i.set_id(id);
+    i.set_number("INC-" + id);
+    for (const auto& ci : cis) i.add_configuration_item_ids(ci);
+    i.set_state(incident::v1::INCIDENT_STATE_NEW);
+    *i.mutable_create_time() = base::ToProtoTimestamp(created);
+    return i;
+  }
+  static events::ConsumedEvent Consumed(events::CloudEvent e, const std::string& topic) {
+    events::ConsumedEvent c;
+    c.key = e.subject;
+    c.event = std::move(e);
+    c.topic = topic;
+    return c;
+  }
+  events::ConsumedEvent Raised(const incident::v1::Incident& i) {
+    incident::v1::IncidentCreated e;
+    *e.mutable_incident() = i;
+    return Consumed(events::MakeCloudEvent(e, "itsm/incident", i.id(), clock_.Now()),
+                    kIncidentTopic);
+  }
+  events::ConsumedEvent Updated(const incident::v1::Incident& i, std::vector<std::string> fields) {
+    incident::v1::IncidentUpdated e;
+    *e.mutable_incident() = i;
+    for (const auto& f : fields) e.add_changed_fields(f);
+    return Consumed(events::MakeCloudEvent(e, "itsm/incident", i.id(), clock_.Now()),
+                    kIncidentTopic);
+  }
+  template <typename Event>
+  events::ConsumedEvent Relationship(const std::string& source, const std::string& target) {
+    Event e;
+    e.mutable_relationship()->set_id(source + ">" + target);
+    e.mutable_relationship()->set_source_id(source);
+    e.mutable_relationship()->set_target_id(target);
+    return Consumed(events::MakeCloudEvent(e, "itsm/config", source + ">" + target, clock_.Now()),
+                    kConfigTopic);
+  }
+
+  std::vector<absl::Status> Apply(const std::vector<events::ConsumedEvent>& batch) {
+    return reactions_->ApplyBatch(batch);
+  }
+  void ApplyOk(const std::vector<events::ConsumedEvent>& batch) {
+    for (const absl::Status& s : Apply(batch)) EXPECT_TRUE(s.ok()) << s;
+  }
+  // A counter of the service's registry (`kind` label when not empty).
+  double Counter(const std::string& name, const std::string& kind) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& m : family.metric) {
+        bool match = kind.empty();
+        for (const auto& l : m.label) match = match || (l.name == "kind" && l.value == kind);
+        if (match) return m.counter.value;
+      }
+    }
+    return -1;
+  }
+  static std::set<int> Kinds(const v1::Change& c) {
+    std::set<int> kinds;
+    for (const auto& k : c.conflicts()) kinds.insert(k.kind());
+    return kinds;
+  }
+
+  std::unique_ptr<ChangeReactions> reactions_;
+};
+
+// The "done when", from the implementation on: an incident raised on the application
+// while the database under it is being changed is linked to the change (path and reason), in
+// its history and as ChangeIncidentLinked; a redelivery and a second event about the same
+// incident link nothing more; the change then needs its review to close.
+TEST_P(ChangeReactionsTest, IncidentOnADependentCiDuringImplementationIsLinkedOnce) {
+  clock_.Set(kDay + absl::Hours(1));
+  v1::Change c = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+  v1::Change unrelated = Implemented("Patch something else", {"billing"}, 1, 3);
+  clock_.Set(kDay + absl::Hours(2));
+  const events::ConsumedEvent raised = Raised(Incident("i-1", {"app-01"}, clock_.Now()));
+  ApplyOk({raised});
+
+  v1::Change linked = Get(c);
+  ASSERT_EQ(linked.caused_incidents_size(), 1);
+  const v1::CausedIncident& link = linked.caused_incidents(0);
+  EXPECT_EQ(link.incident_id(), "i-1");
+  EXPECT_EQ(link.incident_number(), "INC-i-1");
+  EXPECT_EQ(link.incident_ci_id(), "app-01");
+  EXPECT_EQ(link.ci_id(), "db-01");
+  EXPECT_EQ(std::vector<std::string>(link.path().begin(), link.path().end()),
+            (std::vector<std::string>{"app-01", "db-01"}));
+  EXPECT_EQ(link.reason(),
+            "INC-i-1 was raised on application/app-01, which depends on database/db-01 "
+            "(application/app-01 -> database/db-01), changed by CHG0000001, during its "
+            "implementation");
+  EXPECT_EQ(linked.version(), c.version() + 1);
+  EXPECT_TRUE(Get(unrelated).caused_incidents().empty());  // billing depends on app, not under it
+
+  // Delivered again (a consumer that crashed before committing its offset), and a later event
+  // of the same incident naming its CIs again: nothing more.
+  ApplyOk({raised, Updated(Incident("i-1", {"app-01", "db-01"}, clock_.Now()),
+                           {"configuration_item_ids"})});
+  EXPECT_EQ(Get(c).version(), linked.version());
+  EXPECT_EQ(Count("change_consumed_events"), 2);
+
+  v1::GetChangeHistoryRequest h;
+  h.set_id(c.id());
+  v1::GetChangeHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetChangeHistory, h, &history).ok());
+  ASSERT_GT(history.entries_size(), 0);
+  EXPECT_EQ(history.entries(history.entries_size() - 1).action(), "link_incident");
+  EXPECT_EQ(history.entries(history.entries_size() - 1).actor(), kServiceActor);
+  const std::vector<std::string> types = EventTypes(c.id());
+  EXPECT_EQ(std::count(types.begin(), types.end(), "ChangeIncidentLinked"), 1);
+
+  // A successful change that possibly caused an incident is reviewed before it closes.
+  v1::Change reviewed =
+      To(Get(c), v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_SUCCESSFUL);
+  To(reviewed, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::FAILED_PRECONDITION);
+  To(reviewed, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_UNSPECIFIED,
+     "The upgrade restarted the pool; app-01 lost connections for 3 min");
+}
+
+TEST_P(ChangeReactionsTest, OnlyIncidentsWithinTheWindowAfterTheImplementationAreLinked) {
+  clock_.Set(kDay + absl::Hours(1));
+  v1::Change c = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+  const absl::Time started = clock_.Now();
+  clock_.Set(kDay + absl::Hours(3));
+  c = To(c, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_SUCCESSFUL);
+  const absl::Time ended = clock_.Now();
+  clock_.Set(ended + absl::Hours(100));  // the events may be consumed late: their times count
+  ApplyOk({Raised(Incident("before", {"db-01"}, started - absl::Minutes(1))),
+           Raised(Incident("late", {"db-01"}, ended + absl::Hours(72) + absl::Seconds(1))),
+           Raised(Incident("in-time", {"db-01"}, ended + absl::Hours(72))),
+           Raised(Incident("unknown-ci", {"no-such-ci"}, ended))});
+  v1::Change linked = Get(c);
+  ASSERT_EQ(linked.caused_incidents_size(), 1);
+  EXPECT_EQ(linked.caused_incidents(0).incident_id(), "in-time");
+  EXPECT_TRUE(linked.caused_incidents(0).path().empty());
+  EXPECT_EQ(linked.caused_incidents(0).reason(),
+            "INC-in-time was raised on database/db-01, changed by CHG0000001, 72 h after it "
+            "ended");
+  // Linked changes count as failures in the failure rate of later assessments.
+  v1::Change next = Create(Normal("Another database change", {"db-01"}));
+  bool counted = false;
+  for (const auto& f : next.risk().factors()) {
+    if (f.factor() == "change_failure_rate") counted = f.contribution() > 0;
+  }
+  EXPECT_TRUE(counted) << next.risk().DebugString();
+}
+
+TEST_P(ChangeReactionsTest, EventsOfNoUseLeaveNoMarkAndBadOnesAreSkippedAlone) {
+  clock_.Set(kDay + absl::Hours(1));
+  v1::Change c = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+  incident::v1::IncidentAssigned assigned;  // not major, CIs unchanged
+  *assigned.mutable_incident() = Incident("i-2", {"db-01"}, clock_.Now());
+  events::CloudEvent garbage =
+      events::MakeCloudEvent(assigned, "itsm/incident", "i-3", clock_.Now());
+  garbage.type = "itsm.incident.v1.IncidentCreated";
+  garbage.data = "\xff\xff not a message";
+  events::ConsumedEvent no_id = Raised(Incident("i-4", {"db-01"}, clock_.Now()));
+  no_id.event.id.clear();
+  const std::vector<absl::Status> results =
+      Apply({Consumed(events::MakeCloudEvent(assigned, "itsm/incident", "i-2", clock_.Now()),
+                      kIncidentTopic),
+             Consumed(garbage, kIncidentTopic), no_id,
+             Relationship<config::v1::RelationshipCreated>("", "db-01"),
+             Raised(Incident("i-5", {"db-01"}, clock_.Now()))});
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_TRUE(absl::IsInvalidArgument(results[1])) << results[1];
+  EXPECT_TRUE(absl::IsInvalidArgument(results[2])) << results[2];
+  EXPECT_TRUE(absl::IsInvalidArgument(results[3])) << results[3];
+  EXPECT_TRUE(results[4].ok()) << results[4];
+  EXPECT_EQ(Count("change_consumed_events"), 1);  // i-5's only
+  ASSERT_EQ(Get(c).caused_incidents_size(), 1);
+  EXPECT_EQ(Get(c).caused_incidents(0).incident_id(), "i-5");
+}
+
+// The CMDB unreachable: the event and the later ones of the batch come back, the earlier ones
+// are applied; once it answers, the redelivery links as if nothing had happened.
+TEST_P(ChangeReactionsTest, AnUnreachableCmdbHandsTheRestOfTheBatchBack) {
+  clock_.Set(kDay + absl::Hours(1));
+  v1::Change c = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+  const events::ConsumedEvent first = Raised(Incident("i-1", {}, clock_.Now()));
+  const events::ConsumedEvent second = Raised(Incident("i-2", {"app-01"}, clock_.Now()));
+  const events::ConsumedEvent third = Raised(Incident("i-3", {"db-01"}, clock_.Now()));
+  cmdb_.SetUnavailable(true);
+  const std::vector<absl::Status> results = Apply({first, second, third});
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_TRUE(absl::IsUnavailable(results[1])) << results[1];
+  EXPECT_TRUE(absl::IsUnavailable(results[2])) << results[2];
+  EXPECT_TRUE(Get(c).caused_incidents().empty());
+  EXPECT_EQ(Count("change_consumed_events"), 0);
+  cmdb_.SetUnavailable(false);
+  ApplyOk({second, third});
+  EXPECT_EQ(Get(c).caused_incidents_size(), 2);
+}
+
+// An open major incident on a CI is a conflict of the changes scheduled on it, found when it
+// opens and cleared when it is resolved, and seen by later schedule checks.
+TEST_P(ChangeReactionsTest, OpenMajorIncidentsAreConflictsFoundAndCleared) {
+  v1::Change c = Create(Normal("Upgrade the database", {"db-01"}));
+  c = Schedule(To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  EXPECT_TRUE(c.conflicts().empty());
+  incident::v1::Incident major = Incident("m-1", {"db-01"}, clock_.Now());
+  major.set_major_incident(true);
+  ApplyOk({Updated(major, {"major_incident"})});
+  v1::Change found = Get(c);
+  ASSERT_EQ(found.conflicts_size(), 1);
+  EXPECT_EQ(found.conflicts(0).kind(), v1::CONFLICT_KIND_MAJOR_INCIDENT);
+  EXPECT_EQ(found.conflicts(0).other_id(), "m-1");
+  EXPECT_EQ(found.conflicts(0).ci_id(), "db-01");
+  EXPECT_EQ(found.conflicts(0).reason(), "major incident INC-m-1 is open on CI database/db-01");
+  EXPECT_EQ(Count("change_major_incidents"), 1);
+  EXPECT_EQ(Counter("itsm_change_conflicts_found_total", "MAJOR_INCIDENT"), 1);
+  EXPECT_EQ(Counter("itsm_change_conflict_rechecks_changed_total", ""), 1);
+
+  // A change scheduled later on the same CI sees it too.
+  v1::Change later = Schedule(Create(Normal("Another", {"db-01"})), 20, 21);
+  EXPECT_EQ(Kinds(later), std::set<int>{v1::CONFLICT_KIND_MAJOR_INCIDENT});
+
+  major.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  ApplyOk({Updated(major, {"state"})});
+  EXPECT_TRUE(Get(c).conflicts().empty());
+  EXPECT_TRUE(Get(later).conflicts().empty());
+  EXPECT_EQ(Count("change_major_incidents"), 0);
+  const std::vector<std::string> types = EventTypes(c.id());
+  EXPECT_EQ(std::count(types.begin(), types.end(), "ChangeConflictsChanged"), 2);
+}
+
+// Opened and resolved in one batch: the second event is prepared before the first is applied,
+// and must still see it (else the incident would stay "open" in the projection).
+TEST_P(ChangeReactionsTest, AMajorIncidentOpenedAndResolvedInOneBatchLeavesNoConflict) {
+  v1::Change c = Create(Normal("Upgrade the database", {"db-01"}));
+  c = Schedule(To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  incident::v1::Incident major = Incident("m-1", {"db-01"}, clock_.Now());
+  major.set_major_incident(true);
+  const events::ConsumedEvent opened = Raised(major);
+  major.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  ApplyOk({opened, Updated(major, {"state"})});
+  EXPECT_EQ(Count("change_major_incidents"), 0);
+  EXPECT_TRUE(Get(c).conflicts().empty());
+  EXPECT_EQ(Count("change_consumed_events"), 2);
+}
+
+TEST_P(ChangeReactionsTest, RelationshipAndWindowEventsRecheckTheConflicts) {
+  cmdb_.Add("cache-01", "cache");
+  v1::Change app = Create(Normal("Patch the application", {"app-01"}));
+  app = Schedule(To(To(app, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  v1::Change cache = Create(Normal("Resize the cache", {"cache-01"}));
+  cache = Schedule(To(To(cache, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 11, 13);
+  EXPECT_TRUE(app.conflicts().empty());
+
+  cmdb_.DependsOn("app-01", "cache-01");
+  ApplyOk({Relationship<config::v1::RelationshipCreated>("app-01", "cache-01")});
+  EXPECT_EQ(Kinds(Get(app)), std::set<int>{v1::CONFLICT_KIND_DEPENDENT_CI});
+  EXPECT_EQ(Kinds(Get(cache)), std::set<int>{v1::CONFLICT_KIND_DEPENDENT_CI});
+
+  cmdb_.Remove("app-01", "cache-01");
+  ApplyOk({Relationship<config::v1::RelationshipDeleted>("app-01", "cache-01")});
+  EXPECT_TRUE(Get(app).conflicts().empty());
+  EXPECT_TRUE(Get(cache).conflicts().empty());
+
+  // A blackout window over billing, which depends on app-01: the application's change is inside
+  // it from the moment the window's event is consumed.
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Billing freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("09:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_service_ids("billing");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  EXPECT_TRUE(Get(app).conflicts().empty());
+  v1::ChangeWindowSaved saved;
+  *saved.mutable_window() = window.window();
+  ApplyOk({Consumed(events::MakeCloudEvent(saved, kEventSource, window.window().id(), clock_.Now()),
+                    kChangeTopic)});
+  EXPECT_EQ(Kinds(Get(app)), std::set<int>{v1::CONFLICT_KIND_BLACKOUT_WINDOW});
+  EXPECT_TRUE(Get(cache).conflicts().empty());
+}
+
+// Through the broker: the events consumed by the service's consumer, then the whole topic again
+// by a new consumer group (a replay, as after offsets were lost): the same links, once.
+TEST_P(ChangeReactionsTest, AReplayOfTheTopicsThroughTheBrokerChangesNothing) {
+  ASSERT_TRUE(cluster_->CreateTopic(kIncidentTopic, 2).ok());
+  ASSERT_TRUE(cluster_->CreateTopic(kConfigTopic, 1).ok());
+  clock_.Set(kDay + absl::Hours(1));
+  v1::Change c = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+  auto producer =
+      events::KafkaProducer::Create({.bootstrap_servers = cluster_->bootstrap_servers()});
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  auto batch = (*producer)->NewBatch();
+  ASSERT_TRUE(batch.ok());
+  for (int i = 0; i < 5; ++i) {
+    const events::ConsumedEvent e =
+        Raised(Incident(absl::StrCat("i-", i), {i % 2 ? "app-01" : "db-01"}, clock_.Now()));
+    ASSERT_EQ(batch->Produce(kIncidentTopic, e.key, e.event), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  for (const auto& d : batch->Wait()) ASSERT_TRUE(d.delivered());
+  auto consume = [&](const std::string& group) {
+    prometheus::Registry registry;
+    auto consumer = NewChangeConsumer(*reactions_,
+                                      {.bootstrap_servers = cluster_->bootstrap_servers(),
+                                       .group_id = group,
+                                       .topics = {kIncidentTopic, kConfigTopic}},
+                                      registry);
+    ASSERT_TRUE(consumer->Start().ok());
+    auto at_end = [&] {
+      for (int p = 0; p < 2; ++p) {
+        auto end = consumer->QueryHighWatermark(kIncidentTopic, p, absl::Seconds(5));
+        auto applied = consumer->Applied(kIncidentTopic, p);
+        if (!end.ok() || !applied || *applied < *end) return false;
+      }
+      return true;
+    };
+    ASSERT_TRUE(supervisor::WaitUntil(at_end, absl::Seconds(60), "incidents applied").ok());
+    consumer->Stop();
+  };
+  consume("first");
+  const v1::Change once = Get(c);
+  EXPECT_EQ(once.caused_incidents_size(), 5);
+  consume("replay");
+  EXPECT_EQ(Get(c).version(), once.version());
+  EXPECT_EQ(Count("change_consumed_events"), 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChangeReactionsTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace itsm::change
