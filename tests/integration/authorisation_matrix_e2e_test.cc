@@ -35,6 +35,7 @@ const std::map<std::string, std::vector<std::string>>& ServedBy() {
       {"supplier", {"itsm.supplier.v1.SupplierService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla", {"itsm.sla.v1.SlaService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla-timer", {"itsm.outbox.v1.OutboxAdminService"}},
+      {"webhooks", {"itsm.webhooks.v1.WebhookService"}},
   };
   return *kServed;
 }
@@ -95,7 +96,7 @@ class AuthorisationMatrix : public ::testing::Test {
   static void SetUpTestSuite() {
     // In dependency order: change needs configuration; supplier needs configuration and sla.
     suite_ = new testing::LaunchedSuite(
-        {"configuration", "incident", "change", "sla", "sla-timer", "supplier"});
+        {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "webhooks"});
     suite_->Start();
   }
   static void TearDownTestSuite() {

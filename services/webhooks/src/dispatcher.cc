@@ -12,6 +12,7 @@ namespace itsm::webhooks {
 namespace {
 
 constexpr absl::Duration kCountsInterval = absl::Seconds(15);
+constexpr absl::Duration kPruneInterval = absl::Hours(1);
 // A lease outlives its attempt by this much, so that a slow result write never lets another
 // round (or replica) start the same delivery while the first attempt is still being recorded.
 constexpr absl::Duration kLeaseMargin = absl::Seconds(5);
@@ -88,6 +89,12 @@ absl::StatusOr<absl::Time> Dispatcher::Round() {
       }
       for (const auto& [state, n] : counts) metrics_->SetCount(state, static_cast<double>(n));
     }
+  }
+  if (now - last_prune_ >= kPruneInterval) {
+    last_prune_ = now;
+    ITSM_RETURN_IF_ERROR(committer_.Run([&](storage::Transaction& txn) {
+      return WebhookRepository::Prune(txn, now - options_.retention).status();
+    }));
   }
   // Free slots per subscription, as the loop sees them now; an attempt that ends meanwhile
   // only frees a slot for the next round.

@@ -42,6 +42,9 @@ class Dispatcher {
     // leases running out).
     absl::Duration poll_interval = absl::Seconds(1);
     BackoffPolicy backoff = {};
+    // Finished deliveries (and their attempts and events) older than this are deleted, once an
+    // hour; pending ones are kept whatever their age.
+    absl::Duration retention = absl::Hours(24 * 30);
   };
   Dispatcher(storage::Database& db, storage::GroupCommitter& committer, HttpSender& sender,
              const base::Clock& clock, Options options, WebhookMetrics* metrics);
@@ -80,6 +83,7 @@ class Dispatcher {
   int total_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_){std::random_device{}()};
   absl::Time last_counts_ = absl::InfinitePast();  // loop thread only
+  absl::Time last_prune_ = absl::InfinitePast();   // loop thread only
   std::thread thread_;
 };
 

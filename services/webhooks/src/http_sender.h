@@ -33,7 +33,7 @@ struct HttpPost {
 };
 
 struct HttpOutcome {
-  int status_code = 0;  // 0: no answer
+  int status_code = 0;     // 0: no answer
   std::string error = {};  // empty when an answer came (whatever its status)
   absl::Duration latency = {};
 };

@@ -16,6 +16,7 @@
 #include "services/webhooks/src/subscription_management.h"
 #include "services/webhooks/src/webhook_grpc_service.h"
 #include "services/webhooks/src/webhook_metrics.h"
+#include "services/webhooks/src/webhook_payload.h"
 #include "services/webhooks/src/webhook_repository.h"
 #include "services/webhooks/src/webhooks_service_info.h"
 
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
        .attempt_timeout = absl::Milliseconds(config.GetInt("attempt_timeout_ms")),
        .poll_interval = absl::Milliseconds(config.GetInt("dispatch_poll_ms")),
        .backoff = {.base = absl::Milliseconds(config.GetInt("backoff_base_ms")),
-                   .cap = absl::Milliseconds(config.GetInt("backoff_max_ms"))}},
+                   .cap = absl::Milliseconds(config.GetInt("backoff_max_ms"))},
+       .retention = absl::Hours(24 * config.GetInt("delivery_retention_days"))},
       &metrics);
   dispatcher.Start();
   rt.OnShutdown("dispatcher", [&dispatcher] { dispatcher.Stop(); });
@@ -69,6 +71,10 @@ int main(int argc, char** argv) {
       !bootstrap.empty()) {
     std::vector<std::string> topics =
         absl::StrSplit(config.GetString("webhook_topics"), ',', absl::SkipWhitespace());
+    if (absl::Status s = webhooks::CheckEventTypesLinked(topics); !s.ok()) {
+      runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
+      return 2;
+    }
     consumer = webhooks::NewDeliveryConsumer(
         recorder,
         {.bootstrap_servers = bootstrap,

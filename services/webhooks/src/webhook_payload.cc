@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
@@ -41,6 +42,18 @@ std::string JsonQuote(absl::string_view text) {
   }
   out += '"';
   return out;
+}
+
+absl::Status CheckEventTypesLinked(const std::vector<std::string>& topics) {
+  for (const std::string& topic : topics) {
+    const std::string file =
+        absl::StrCat(absl::StrReplaceAll(topic, {{".", "/"}}), "/events.proto");
+    if (google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file) == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("topic ", topic, ": ", file, " is not compiled into this binary"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Payload> PayloadOf(const events::CloudEvent& event) {

@@ -10,6 +10,7 @@
 #define ITSM_SERVICES_WEBHOOKS_WEBHOOK_PAYLOAD_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "itsm/events/cloud_event.h"
@@ -26,6 +27,10 @@ struct Payload {
 // INVALID_ARGUMENT for an event that can never be sent: no ce_id, a type this binary does not
 // know, data that does not parse.
 absl::StatusOr<Payload> PayloadOf(const events::CloudEvent& event);
+
+// FAILED_PRECONDITION naming the first topic whose event messages (itsm/<domain>/v1/events.proto
+// for itsm.<domain>.v1) are not compiled into this binary: its events could not be rendered.
+absl::Status CheckEventTypesLinked(const std::vector<std::string>& topics);
 
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view text);
