@@ -3,7 +3,7 @@
 // kill -9 after the event was consumed and recorded (and attempted against a failing receiver)
 // loses nothing: after the restart the delivery is sent again with the same webhook-id and
 // succeeds, once — the consumer reads the event again (its offset was not committed) and the
-// event's mark keeps it from becoming a second delivery. /metrics counts it.
+// event's mark keeps it from becoming a second delivery. /metrics counts it (promtool-clean).
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "gtest/gtest.h"
@@ -157,6 +157,17 @@ TEST_F(WebhooksEndToEnd, AKillAfterTheEventWasConsumedStillDeliversOnceAfterRest
       absl::StrContains(*metrics, "itsm_webhooks_deliveries_total{outcome=\"delivered\"} 1"))
       << *metrics;
   EXPECT_TRUE(absl::StrContains(*metrics, "itsm_webhooks_attempts_total{result=\"success\"} 1"));
+  // The exposition passes promtool's checks (names, help, units), as every process's must.
+  const std::string file = dir_.File("webhooks.prom");
+  ASSERT_TRUE(supervisor::WriteFileAtomically(file, *metrics).ok());
+  supervisor::ChildProcess::Options check;
+  check.binary = "/bin/sh";
+  check.args = {"-c", "promtool check metrics < " + file};
+  check.log_file = dir_.File("webhooks.promtool");
+  auto promtool = supervisor::ChildProcess::Start(check);
+  ASSERT_TRUE(promtool.ok());
+  EXPECT_EQ((*promtool)->Wait(absl::Seconds(60)), 0)
+      << supervisor::ReadFile(check.log_file).value_or("");
   EXPECT_EQ(service_->Stop(), 0);
 }
 
