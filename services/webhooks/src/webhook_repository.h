@@ -52,13 +52,13 @@ struct DueDelivery {
 // The result of one attempt, and what it makes of the delivery.
 struct AttemptResult {
   int number = 0;
-  absl::Time start;
-  absl::Duration latency;
+  absl::Time start = {};
+  absl::Duration latency = {};
   int response_code = 0;
-  std::string error;
+  std::string error = {};
   bool succeeded = false;
   v1::DeliveryState state = v1::DELIVERY_STATE_PENDING;
-  absl::Time next_attempt;  // PENDING only
+  absl::Time next_attempt = {};  // PENDING only
 };
 
 struct DeliveryPage {
