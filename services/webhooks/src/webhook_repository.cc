@@ -405,8 +405,9 @@ absl::StatusOr<std::pair<int, bool>> WebhookRepository::Replay(storage::Transact
   const int count = std::min(static_cast<int>(rows.size()), scope.limit);
   const int64_t now_us = absl::ToUnixMicros(now);
   for (int i = 0; i < count; ++i) {
-    // A delivery leased for an attempt in flight keeps its lease: that attempt's result is
-    // recorded, then the replay's attempt follows.
+    // A delivery leased for an attempt in flight keeps its lease, and that attempt's result
+    // then decides its state: delivered (the receiver has it again, which is what the replay
+    // asked for) or pending within the new retry period set here.
     ITSM_RETURN_IF_ERROR(
         txn.Execute(
                "UPDATE webhook_deliveries SET state = $1, next_attempt_us = $2,"
