@@ -58,11 +58,12 @@ int main(int argc, char** argv) {
                    .cap = absl::Milliseconds(config.GetInt("backoff_max_ms"))},
        .retention = absl::Hours(24 * config.GetInt("delivery_retention_days"))},
       &metrics);
+  // Stopped after the dispatcher (no new attempt starts) and before the committer: attempts
+  // still in flight are cut off unrecorded; their leases run out and they are sent again after
+  // a restart, with the same webhook-id.
+  rt.OnShutdown("http sender", [&sender] { sender.Stop(); });
   dispatcher.Start();
   rt.OnShutdown("dispatcher", [&dispatcher] { dispatcher.Stop(); });
-  // Stopped before the dispatcher: attempts in flight are cut off (their leases run out and they
-  // are sent again after a restart, with the same webhook-id).
-  rt.OnShutdown("http sender", [&sender] { sender.Stop(); });
 
   webhooks::DeliveryRecorder recorder(committer, clock, {.retry_period = retry_period});
   recorder.SetOnRecorded([&dispatcher] { dispatcher.Wake(); });
