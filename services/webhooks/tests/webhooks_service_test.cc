@@ -163,6 +163,19 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
         .ok();
   }
 
+  // A counter's value in this test's registry (-1: no such series).
+  double Counter(const std::string& name, const std::string& label, const std::string& value) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& m : family.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == label && l.value == value) return m.counter.value;
+        }
+      }
+    }
+    return -1;
+  }
+
   static void ExpectSigned(const ReceivedRequest& req, const std::string& secret) {
     int64_t timestamp = 0;
     ASSERT_TRUE(absl::SimpleAtoi(req.Header("webhook-timestamp"), &timestamp));
@@ -404,6 +417,13 @@ TEST_P(WebhooksServiceTest, RetriesAfterServerErrorsThenSucceeds) {
   EXPECT_EQ(got.delivery().attempts(1).response_code(), 500);
   EXPECT_EQ(got.delivery().attempts(1).error(), "HTTP 500");
   EXPECT_EQ(got.delivery().attempts(2).number(), 1);
+  ASSERT_TRUE(
+      supervisor::WaitUntil(
+          [&] { return Counter("itsm_webhooks_deliveries_total", "outcome", "delivered") == 1; },
+          absl::Seconds(5), "the delivered counter")
+          .ok());
+  EXPECT_EQ(Counter("itsm_webhooks_attempts_total", "result", "http_error"), 2);
+  EXPECT_EQ(Counter("itsm_webhooks_attempts_total", "result", "success"), 1);
 }
 
 TEST_P(WebhooksServiceTest, DeadLettersAfterTheRetryPeriodThenReplaysWithTheSameId) {
@@ -423,6 +443,14 @@ TEST_P(WebhooksServiceTest, DeadLettersAfterTheRetryPeriodThenReplaysWithTheSame
             base::FromProtoTimestamp(dead.retry_until()) + absl::Milliseconds(200));
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(receiver.Requests().size(), failed_attempts);  // nothing after the dead letter
+  // Counted once the result committed (on the committer's completion thread).
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    return Counter("itsm_webhooks_deliveries_total", "outcome", "dead_lettered") ==
+                           1;
+                  },
+                  absl::Seconds(5), "the dead-letter counter")
+                  .ok());
 
   up = true;
   v1::ReplayDeliveriesRequest replay;
