@@ -26,6 +26,8 @@ packages=(
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
   procps
+  # the webhook tests verify signatures with an independent implementation, Python's hmac
+  python3
 )
 # Node.js for the independent OpenAPI validator of the gateway's tests
 # (@apidevtools/swagger-parser): Debian's (Node 18) unless a node is already there.

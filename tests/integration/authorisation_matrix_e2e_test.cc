@@ -39,6 +39,7 @@ const std::map<std::string, std::vector<std::string>>& ServedBy() {
       {"supplier", {"itsm.supplier.v1.SupplierService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla", {"itsm.sla.v1.SlaService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla-timer", {"itsm.outbox.v1.OutboxAdminService"}},
+      {"webhooks", {"itsm.webhooks.v1.WebhookService"}},
       {"gateway", {"itsm.gateway.v1.ApiKeyService"}},
   };
   return *kServed;
@@ -101,7 +102,8 @@ class AuthorisationMatrix : public ::testing::Test {
     // In dependency order: change needs configuration; supplier needs configuration and sla;
     // the gateway comes last.
     suite_ = new testing::LaunchedSuite(
-        {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "gateway"},
+        {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "webhooks",
+         "gateway"},
         {{"ITSM_HTTP_PORT", "0"}});
     suite_->Start();
   }

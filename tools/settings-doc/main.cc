@@ -15,6 +15,7 @@
 #include "services/sla-timer/src/sla_timer_service_info.h"
 #include "services/sla/src/sla_service_info.h"
 #include "services/supplier/src/supplier_service_info.h"
+#include "services/webhooks/src/webhooks_service_info.h"
 #include "settings_doc.h"
 
 namespace itsm::settings_doc {
@@ -30,7 +31,7 @@ int Run(int argc, char** argv) {
       GenerateSections({incident::IncidentServiceInfo(), change::ChangeServiceInfo(),
                         config::ConfigurationServiceInfo(), sla::SlaServiceInfo(),
                         sla_timer::SlaTimerServiceInfo(), supplier::SupplierServiceInfo(),
-                        gateway::GatewayServiceInfo()}),
+                        webhooks::WebhooksServiceInfo(), gateway::GatewayServiceInfo()}),
       absl::StrCat("its option tables differ from the options the services declare. "
                    "Regenerate them with\n  ",
                    kRegenerate));

@@ -9,6 +9,7 @@ const std::vector<UpstreamService>& UpstreamServices() {
       {"itsm.sla.v1.SlaService", "sla_address"},
       {"itsm.change.v1.ChangeService", "change_address"},
       {"itsm.supplier.v1.SupplierService", "supplier_address"},
+      {"itsm.webhooks.v1.WebhookService", "webhooks_address"},
   };
   return *services;
 }
@@ -33,6 +34,8 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "The change service (changes, templates, windows, the calendar)."),
               StringOption("supplier_address", "127.0.0.1:50055",
                            "The supplier service (suppliers, contracts, scorecards, costs)."),
+              StringOption("webhooks_address", "127.0.0.1:50057",
+                           "The webhook service (subscriptions, deliveries, replay)."),
               IntOption("http_threads", 2, 1, 64, "Threads serving HTTP connections."),
               IntOption("max_connections", 1000, 1, 100000,
                         "Open HTTP connections at most; one more is answered 503 and closed."),

@@ -1,0 +1,82 @@
+#include "services/webhooks/src/delivery_recorder.h"
+
+#include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
+#include "services/webhooks/src/event_filter.h"
+#include "services/webhooks/src/webhook_payload.h"
+
+namespace itsm::webhooks {
+
+std::vector<std::string> DefaultTopics() {
+  return {"itsm.incident.v1", "itsm.change.v1", "itsm.config.v1", "itsm.sla.v1",
+          "itsm.supplier.v1"};
+}
+
+absl::StatusOr<int> DeliveryRecorder::Record(storage::Transaction& txn,
+                                             const events::CloudEvent& event,
+                                             const std::vector<ActiveSubscription>& subscriptions) {
+  if (subscriptions.empty()) return 0;  // nothing to parse the event for
+  ITSM_ASSIGN_OR_RETURN(Payload payload, PayloadOf(event));
+  std::vector<const ActiveSubscription*> matching;
+  for (const auto& s : subscriptions) {
+    const EventFilter filter(
+        {s.subscription.event_types().begin(), s.subscription.event_types().end()},
+        s.subscription.record_filter());
+    if (filter.Matches(payload.facts)) matching.push_back(&s);
+  }
+  if (matching.empty()) return 0;
+  const absl::Time now = clock_.Now();
+  ITSM_ASSIGN_OR_RETURN(bool first, WebhookRepository::InsertEvent(txn, payload.event, now));
+  if (!first) return 0;  // recorded when it came the first time
+  for (const ActiveSubscription* s : matching) {
+    ITSM_RETURN_IF_ERROR(WebhookRepository::InsertDelivery(txn, base::NewUuid(),
+                                                           s->subscription.id(), payload.event, now,
+                                                           now + options_.retry_period));
+  }
+  return static_cast<int>(matching.size());
+}
+
+std::vector<absl::Status> DeliveryRecorder::RecordBatch(
+    const std::vector<events::ConsumedEvent>& batch) {
+  std::vector<absl::Status> results(batch.size());
+  int recorded = 0;
+  absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
+    recorded = 0;
+    // Read in the transaction: a subscription created before this batch commits is either seen
+    // here or created after, never half.
+    ITSM_ASSIGN_OR_RETURN(std::vector<ActiveSubscription> subscriptions,
+                          WebhookRepository::Active(txn));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::StatusOr<int> added = Record(txn, batch[i].event, subscriptions);
+      // Rejected before anything of it was written (PayloadOf): skip it alone.
+      if (absl::IsInvalidArgument(added.status())) {
+        results[i] = added.status();
+        continue;
+      }
+      ITSM_RETURN_IF_ERROR(added.status());
+      recorded += *added;
+      results[i] = absl::OkStatus();
+    }
+    return absl::OkStatus();
+  });
+  if (!committed.ok()) {
+    for (auto& r : results) r = committed;
+    return results;
+  }
+  if (recorded > 0 && on_recorded_) on_recorded_();
+  return results;
+}
+
+std::unique_ptr<events::EventConsumer> NewDeliveryConsumer(DeliveryRecorder& recorder,
+                                                           events::EventConsumer::Options options,
+                                                           prometheus::Registry& registry) {
+  if (options.topics.empty()) options.topics = DefaultTopics();
+  return std::make_unique<events::EventConsumer>(
+      std::move(options),
+      [&recorder](const std::vector<events::ConsumedEvent>& batch) {
+        return recorder.RecordBatch(batch);
+      },
+      registry);
+}
+
+}  // namespace itsm::webhooks

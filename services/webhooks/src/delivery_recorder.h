@@ -1,0 +1,62 @@
+// The consumer of the suite's topics: for each event, one delivery per matching active
+// subscription, written with the event (its payload, and the de-duplication mark: its ce_id is
+// the key) in one transaction of the group committer. So an event is never lost — its offset is
+// committed to the broker only after that transaction, and a crash before it hands the event
+// again — and never recorded twice: a redelivery finds the event's row and adds nothing. Events
+// no subscription wants leave nothing behind. One consumer group for every replica.
+//
+//   DeliveryRecorder recorder(committer, clock, {.retry_period = absl::Hours(24)});
+//   auto consumer = NewDeliveryConsumer(recorder, {.bootstrap_servers = b, .group_id = g}, reg);
+#ifndef ITSM_SERVICES_WEBHOOKS_DELIVERY_RECORDER_H_
+#define ITSM_SERVICES_WEBHOOKS_DELIVERY_RECORDER_H_
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "itsm/base/clock.h"
+#include "itsm/events/event_consumer.h"
+#include "itsm/storage/group_commit.h"
+#include "prometheus/registry.h"
+#include "services/webhooks/src/webhook_repository.h"
+
+namespace itsm::webhooks {
+
+// The topics delivered by default.
+std::vector<std::string> DefaultTopics();
+
+class DeliveryRecorder {
+ public:
+  struct Options {
+    absl::Duration retry_period = absl::Hours(24);
+  };
+  DeliveryRecorder(storage::GroupCommitter& committer, const base::Clock& clock, Options options)
+      : committer_(committer), clock_(clock), options_(options) {}
+
+  // Called after a batch committed deliveries (the dispatcher's Wake).
+  void SetOnRecorded(std::function<void()> on_recorded) { on_recorded_ = std::move(on_recorded); }
+
+  // events::EventConsumer::BatchHandler: per event OK (recorded, a duplicate, or wanted by no
+  // subscription) or INVALID_ARGUMENT (can never be sent: skipped). A failed transaction gives
+  // every event its error: nothing of the batch was written, all of it comes back.
+  std::vector<absl::Status> RecordBatch(const std::vector<events::ConsumedEvent>& batch);
+
+  // One event inside `txn`, against `subscriptions`. Returns how many deliveries it added.
+  absl::StatusOr<int> Record(storage::Transaction& txn, const events::CloudEvent& event,
+                             const std::vector<ActiveSubscription>& subscriptions);
+
+ private:
+  storage::GroupCommitter& committer_;
+  const base::Clock& clock_;
+  const Options options_;
+  std::function<void()> on_recorded_;
+};
+
+std::unique_ptr<events::EventConsumer> NewDeliveryConsumer(DeliveryRecorder& recorder,
+                                                           events::EventConsumer::Options options,
+                                                           prometheus::Registry& registry);
+
+}  // namespace itsm::webhooks
+
+#endif  // ITSM_SERVICES_WEBHOOKS_DELIVERY_RECORDER_H_

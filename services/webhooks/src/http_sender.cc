@@ -1,0 +1,248 @@
+#include "services/webhooks/src/http_sender.h"
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace itsm::webhooks {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr char kUserAgent[] = "itsm-webhooks/1";
+
+std::optional<IpAddress> AddressOf(const tcp::endpoint& endpoint) {
+  return IpAddress::Parse(endpoint.address().to_string());
+}
+
+// One attempt. Plain http uses the TCP stream, https an SSL stream over it; everything else is
+// shared. Every step runs on the session's strand; Finish() reports once.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::io_context& ioc, asio::ssl::context& tls, const OutboundPolicy& policy,
+          size_t max_response_bytes, HttpPost post, std::function<void(HttpOutcome)> done)
+      : strand_(asio::make_strand(ioc)),
+        resolver_(strand_),
+        timer_(strand_),
+        policy_(policy),
+        max_response_bytes_(max_response_bytes),
+        post_(std::move(post)),
+        done_(std::move(done)),
+        start_(absl::Now()) {
+    if (post_.url.scheme == "https") {
+      tls_stream_.emplace(strand_, tls);
+    } else {
+      tcp_stream_.emplace(strand_);
+    }
+  }
+
+  void Start() {
+    asio::dispatch(strand_, [self = shared_from_this()] { self->Resolve(); });
+  }
+
+ private:
+  beast::tcp_stream& Lowest() {
+    return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *tcp_stream_;
+  }
+
+  void Resolve() {
+    timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(post_.timeout)));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled: the attempt ended first
+      self->timed_out_ = true;
+      self->resolver_.cancel();
+      beast::error_code ignored;
+      self->Lowest().socket().close(ignored);
+    });
+    resolver_.async_resolve(
+        post_.url.host, absl::StrCat(post_.url.port),
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+          self->OnResolve(ec, std::move(results));
+        });
+  }
+
+  void OnResolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) return Fail(absl::StrCat("cannot resolve ", post_.url.host, ": ", ec.message()));
+    // Only the addresses the policy allows are connected to: the check and the connection see
+    // the same answer of the DNS.
+    std::vector<tcp::endpoint> allowed;
+    std::vector<std::string> refused;
+    for (const auto& entry : results) {
+      std::optional<IpAddress> ip = AddressOf(entry.endpoint());
+      if (ip && policy_.AllowsAddress(post_.url, *ip)) {
+        allowed.push_back(entry.endpoint());
+      } else {
+        refused.push_back(entry.endpoint().address().to_string());
+      }
+    }
+    if (allowed.empty()) {
+      return Fail(absl::StrCat("refused: ", post_.url.host, " resolves to ",
+                               absl::StrJoin(refused, ", "),
+                               ", internal and not on the outbound allow-list"));
+    }
+    Lowest().async_connect(allowed,
+                           [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                             self->OnConnect(ec);
+                           });
+  }
+
+  void OnConnect(beast::error_code ec) {
+    if (ec) return Fail(absl::StrCat("cannot connect: ", ec.message()));
+    if (!tls_stream_) return Write();
+    if (!SSL_set_tlsext_host_name(tls_stream_->native_handle(), post_.url.host.c_str())) {
+      return Fail("cannot set the TLS server name");
+    }
+    tls_stream_->set_verify_mode(asio::ssl::verify_peer);
+    tls_stream_->set_verify_callback(asio::ssl::host_name_verification(post_.url.host));
+    tls_stream_->async_handshake(
+        asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            return self->Fail(absl::StrCat("TLS handshake failed: ", ec.message()));
+          }
+          self->Write();
+        });
+  }
+
+  void Write() {
+    request_.method(http::verb::post);
+    request_.target(post_.url.target);
+    request_.version(11);
+    const bool default_port = (post_.url.scheme == "https" && post_.url.port == 443) ||
+                              (post_.url.scheme == "http" && post_.url.port == 80);
+    const std::string host = post_.url.literal && !post_.url.literal->v4
+                                 ? absl::StrCat("[", post_.url.host, "]")
+                                 : post_.url.host;
+    request_.set(http::field::host, default_port ? host : absl::StrCat(host, ":", post_.url.port));
+    request_.set(http::field::user_agent, kUserAgent);
+    request_.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : post_.headers) request_.set(name, value);
+    request_.keep_alive(false);
+    request_.body() = post_.body;
+    request_.prepare_payload();
+    auto on_write = [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Fail(absl::StrCat("cannot send the request: ", ec.message()));
+      self->Read();
+    };
+    if (tls_stream_) {
+      http::async_write(*tls_stream_, request_, std::move(on_write));
+    } else {
+      http::async_write(*tcp_stream_, request_, std::move(on_write));
+    }
+  }
+
+  void Read() {
+    parser_.body_limit(max_response_bytes_);
+    auto on_read = [self = shared_from_this()](beast::error_code ec, size_t) {
+      // A body over the limit still brought its status line: the status is what counts.
+      if (ec && !(ec == http::error::body_limit && self->parser_.is_header_done())) {
+        return self->Fail(absl::StrCat("no answer: ", ec.message()));
+      }
+      self->Finish({.status_code = static_cast<int>(self->parser_.get().result_int())});
+    };
+    if (tls_stream_) {
+      http::async_read(*tls_stream_, buffer_, parser_, std::move(on_read));
+    } else {
+      http::async_read(*tcp_stream_, buffer_, parser_, std::move(on_read));
+    }
+  }
+
+  void Fail(std::string error) {
+    if (timed_out_) {
+      error = absl::StrCat("timed out after ", absl::FormatDuration(post_.timeout));
+    }
+    Finish({.error = std::move(error)});
+  }
+
+  void Finish(HttpOutcome outcome) {
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().socket().close(ignored);
+    outcome.latency = absl::Now() - start_;
+    done_(std::move(outcome));
+  }
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  asio::steady_timer timer_;
+  std::optional<beast::tcp_stream> tcp_stream_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
+  const OutboundPolicy& policy_;
+  const size_t max_response_bytes_;
+  HttpPost post_;
+  std::function<void(HttpOutcome)> done_;
+  const absl::Time start_;
+  http::request<http::string_body> request_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+  bool timed_out_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+struct HttpSender::Impl {
+  Impl(const OutboundPolicy& p, Options o)
+      : policy(p), options(o), tls(asio::ssl::context::tls_client), work(ioc.get_executor()) {
+    tls.set_default_verify_paths();
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+  }
+  const OutboundPolicy& policy;
+  const Options options;
+  asio::io_context ioc;
+  asio::ssl::context tls;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopped{false};
+};
+
+HttpSender::HttpSender(const OutboundPolicy& policy, Options options)
+    : impl_(std::make_unique<Impl>(policy, options)) {
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+HttpSender::~HttpSender() { Stop(); }
+
+void HttpSender::Post(HttpPost post, std::function<void(HttpOutcome)> done) {
+  if (impl_->stopped) {
+    done({.error = "stopping"});
+    return;
+  }
+  std::make_shared<Session>(impl_->ioc, impl_->tls, impl_->policy,
+                            impl_->options.max_response_bytes, std::move(post), std::move(done))
+      ->Start();
+}
+
+void HttpSender::Stop() {
+  if (impl_->stopped.exchange(true)) return;
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace itsm::webhooks

@@ -1,0 +1,102 @@
+#include "services/webhooks/src/subscription_rules.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
+#include "itsm/records/field_mask.h"
+#include "itsm/records/record_ids.h"
+#include "itsm/records/versioned_change.h"
+#include "services/webhooks/src/event_filter.h"
+
+namespace itsm::webhooks {
+namespace {
+
+const records::UpdatableFields& UpdatableSubscriptionFields() {
+  static const records::UpdatableFields fields{
+      .paths = {"name", "description", "url", "event_types", "record_filter", "active"},
+      .elsewhere = {{"secret_time", "RotateSecret"}}};
+  return fields;
+}
+
+}  // namespace
+
+absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s) const {
+  if (absl::StripAsciiWhitespace(s.name()).empty()) {
+    return base::FieldError("subscription.name", "required");
+  }
+  if (s.url().empty()) return base::FieldError("subscription.url", "required");
+  ITSM_ASSIGN_OR_RETURN(WebhookUrl url, ParseWebhookUrl("subscription.url", s.url()));
+  ITSM_RETURN_IF_ERROR(policy_.CheckUrl("subscription.url", url));
+  if (s.event_types().empty()) {
+    return base::FieldError("subscription.event_types",
+                            "at least one event type (or \"*\" for every event)");
+  }
+  for (int i = 0; i < s.event_types_size(); ++i) {
+    ITSM_RETURN_IF_ERROR(
+        CheckEventTypePattern(absl::StrCat("subscription.event_types[", i, "]"), s.event_types(i)));
+  }
+  if (s.record_filter() != absl::StripAsciiWhitespace(s.record_filter())) {
+    return base::FieldError("subscription.record_filter", "must not begin or end with white space");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SubscriptionRules::ValidateCreate(const v1::CreateSubscriptionRequest& r) const {
+  return CheckFields(r.subscription());
+}
+
+absl::Status SubscriptionRules::ValidateUpdate(const v1::UpdateSubscriptionRequest& r) const {
+  ITSM_RETURN_IF_ERROR(records::CheckId(r.subscription().id(), "subscription.id"));
+  return records::CheckUpdateMask(r.update_mask(), UpdatableSubscriptionFields());
+}
+
+v1::Subscription SubscriptionRules::NewSubscription(const v1::CreateSubscriptionRequest& request,
+                                                    const std::string& actor) const {
+  const auto now = base::ToProtoTimestamp(clock_.Now());
+  v1::Subscription s;
+  s.set_id(base::NewUuid());
+  s.set_name(request.subscription().name());
+  s.set_description(request.subscription().description());
+  s.set_url(request.subscription().url());
+  *s.mutable_event_types() = request.subscription().event_types();
+  s.set_record_filter(request.subscription().record_filter());
+  s.set_active(!request.inactive());
+  *s.mutable_secret_time() = now;
+  s.set_created_by(actor);
+  *s.mutable_create_time() = now;
+  *s.mutable_update_time() = now;
+  s.set_version(1);
+  return s;
+}
+
+SubscriptionChange SubscriptionRules::Created(const v1::Subscription& s) const {
+  SubscriptionChange change = records::VersionedChange(v1::Subscription(), s, "create",
+                                                       base::FromProtoTimestamp(s.create_time()));
+  // VersionedChange numbers from the empty record: keep the new record as it is.
+  change.after = s;
+  return change;
+}
+
+absl::StatusOr<SubscriptionChange> SubscriptionRules::Update(
+    const v1::Subscription& stored, const v1::UpdateSubscriptionRequest& request) const {
+  ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.subscription().version(),
+                                             "subscription.version"));
+  v1::Subscription after = stored;
+  records::ApplyUpdateMask(request.update_mask(), request.subscription(), after);
+  ITSM_RETURN_IF_ERROR(CheckFields(after));
+  return records::VersionedChange(stored, std::move(after), "update", clock_.Now());
+}
+
+absl::StatusOr<SubscriptionChange> SubscriptionRules::Rotate(
+    const v1::Subscription& stored, const v1::RotateSecretRequest& request) const {
+  ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
+  v1::Subscription after = stored;
+  const absl::Time now = clock_.Now();
+  *after.mutable_secret_time() = base::ToProtoTimestamp(now);
+  return records::VersionedChange(stored, std::move(after), "rotate_secret", now);
+}
+
+}  // namespace itsm::webhooks

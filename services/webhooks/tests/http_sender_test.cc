@@ -1,0 +1,125 @@
+// The delivery client against receivers on loopback: a POST with its headers and body, the
+// resolved-address check (a name resolving to loopback is refused when loopback is not
+// allowed, and nothing is sent), the attempt deadline, and https verification failing against a
+// receiver that does not speak TLS.
+#include "services/webhooks/src/http_sender.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "itsm/testing/http_receiver.h"
+
+namespace itsm::webhooks {
+namespace {
+
+using ::itsm::testing::Answer;
+using ::itsm::testing::HttpReceiver;
+using ::itsm::testing::ReceivedRequest;
+
+HttpOutcome PostAndWait(HttpSender& sender, const std::string& url, absl::Duration timeout) {
+  absl::StatusOr<WebhookUrl> parsed = ParseWebhookUrl("url", url);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  std::promise<HttpOutcome> done;
+  sender.Post({.url = *parsed,
+               .body = R"({"x":1})",
+               .headers = {{"webhook-id", "d-1"}},
+               .timeout = timeout},
+              [&](HttpOutcome o) { done.set_value(std::move(o)); });
+  return done.get_future().get();
+}
+
+TEST(HttpSender, PostsTheBodyAndHeadersAndReportsTheStatus) {
+  HttpReceiver receiver([](const ReceivedRequest&) { return Answer{.status = 202}; });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o = PostAndWait(sender, receiver.Url("/in?a=b"), absl::Seconds(5));
+  EXPECT_EQ(o.status_code, 202);
+  EXPECT_TRUE(o.error.empty()) << o.error;
+  ASSERT_EQ(receiver.Requests().size(), 1u);
+  const ReceivedRequest r = receiver.Requests()[0];
+  EXPECT_EQ(r.target, "/in?a=b");
+  EXPECT_EQ(r.body, R"({"x":1})");
+  EXPECT_EQ(r.Header("webhook-id"), "d-1");
+  EXPECT_EQ(r.Header("host"), absl::StrCat("127.0.0.1:", receiver.port()));
+}
+
+TEST(HttpSender, RefusesANameThatResolvesToAnAddressNotAllowed) {
+  HttpReceiver receiver;
+  auto policy = OutboundPolicy::Parse("");  // loopback not allowed
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o = PostAndWait(sender, absl::StrCat("http://localhost:", receiver.port(), "/"),
+                              absl::Seconds(5));
+  EXPECT_EQ(o.status_code, 0);
+  EXPECT_TRUE(absl::StartsWith(o.error, "refused: localhost resolves to")) << o.error;
+  EXPECT_TRUE(receiver.Requests().empty());
+}
+
+TEST(HttpSender, AnAttemptEndsAtItsDeadline) {
+  HttpReceiver receiver([](const ReceivedRequest&) { return Answer{.delay = absl::Seconds(5)}; });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  const absl::Time start = absl::Now();
+  HttpOutcome o = PostAndWait(sender, receiver.Url("/"), absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_EQ(o.status_code, 0);
+  EXPECT_TRUE(absl::StartsWith(o.error, "timed out")) << o.error;
+}
+
+TEST(HttpSender, HttpsToAReceiverWithoutTlsFailsTheHandshake) {
+  // A server that answers every connection at once in plain HTTP, as a misconfigured https
+  // endpoint would: the client's handshake reads bytes that are not TLS.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread server([fd] {
+    const int c = accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    const char plain[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    (void)!write(c, plain, sizeof(plain) - 1);
+    absl::SleepFor(absl::Milliseconds(200));
+    close(c);
+  });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o = PostAndWait(sender, absl::StrCat("https://127.0.0.1:", ntohs(addr.sin_port), "/"),
+                              absl::Seconds(5));
+  server.join();
+  close(fd);
+  EXPECT_EQ(o.status_code, 0);
+  EXPECT_TRUE(absl::StrContains(o.error, "TLS handshake failed")) << o.error;
+}
+
+TEST(HttpSender, AConnectionRefusedIsAnError) {
+  int port = 0;
+  {
+    HttpReceiver closed;  // bound, then closed: nothing listens there now
+    port = closed.port();
+  }
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o =
+      PostAndWait(sender, absl::StrCat("http://127.0.0.1:", port, "/"), absl::Seconds(5));
+  EXPECT_EQ(o.status_code, 0);
+  EXPECT_TRUE(absl::StartsWith(o.error, "cannot connect")) << o.error;
+}
+
+}  // namespace
+}  // namespace itsm::webhooks
