@@ -4,9 +4,9 @@
 // Buckets (log-linear, as HdrHistogram's): durations below 128 µs each have their own bucket;
 // above, each power of two [2^e, 2^(e+1)) is cut into 128 equal buckets of width 2^(e-7) µs. A
 // percentile is the **upper edge** of the bucket the exact nearest-rank value falls in: never
-// below the exact value, and above it by less than 1/128 of it (0.79 %; 28 s on an hour, 11 min
-// on a day). Counts may be added and subtracted (a roll-up moves an incident from one month to
-// another), but a stored histogram never holds a negative count.
+// below the exact value, and above it by less than 1/128 of it (0.79 %: under 29 s on an hour,
+// under 12 min on a day). Counts may be added and subtracted (a roll-up moves an incident from one
+// month to another), but a stored histogram never holds a negative count.
 //
 //   DurationHistogram h;
 //   h.Add(absl::ToInt64Microseconds(resolve - create));
