@@ -6,8 +6,10 @@
 // incidents are the supplier's. Applies them through the projection's own step (mark, merge) in
 // transactions of 5,000 events, then times the 12-month scorecard `repeats` times.
 //
-//   build/bench/supplier_scorecard_bench [--events=1000000] [--repeats=200]
+//   build/bench/supplier_scorecard_bench [--events=1000000] [--repeats=200] [--supplier_cis=1]
 //                                        [--database=sqlite:///tmp/supplier_scorecard_bench.db]
+// --supplier_cis=N spreads the supplier's incidents over N of its CIs: N signatures to read
+// instead of one (scorecard_rollups.h).
 // A SQLite file named by --database is emptied first.
 #include <algorithm>
 #include <chrono>
@@ -50,7 +52,8 @@ std::string Flag(int argc, char** argv, const std::string& name, const std::stri
 }
 
 // One incident's events and its clock's, in order.
-std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, absl::Time year) {
+std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, absl::Time year,
+                                                int supplier_cis) {
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
@@ -59,7 +62,8 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
   i.set_id(absl::StrCat("inc-", k));
   const bool ours = k % 2 == 0;
   i.set_assignment_group(ours ? "net-desk" : absl::StrCat("group-", uniform(1, 40)));
-  i.add_configuration_item_ids(ours ? "ci-router-1" : absl::StrCat("ci-", uniform(1, 1000)));
+  i.add_configuration_item_ids(ours ? absl::StrCat("ci-router-", 1 + (k / 2) % supplier_cis)
+                                    : absl::StrCat("ci-", uniform(1, 1000)));
   absl::Time now = year + absl::Seconds(uniform(0, 364 * 86400));
   *i.mutable_create_time() = base::ToProtoTimestamp(now);
   auto publish = [&](auto event) {
@@ -111,8 +115,11 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
 int main(int argc, char** argv) {
   int64_t total_events = 1'000'000;
   int repeats = 200;
+  int supplier_cis = 1;
   (void)absl::SimpleAtoi(Flag(argc, argv, "events", "1000000"), &total_events);
   (void)absl::SimpleAtoi(Flag(argc, argv, "repeats", "200"), &repeats);
+  (void)absl::SimpleAtoi(Flag(argc, argv, "supplier_cis", "1"), &supplier_cis);
+  supplier_cis = std::max(1, supplier_cis);
   const std::string url = Flag(argc, argv, "database", "sqlite:///tmp/supplier_scorecard_bench.db");
   // A SQLite file starts empty: each run loads its own events.
   if (url.rfind("sqlite://", 0) == 0) {
@@ -137,7 +144,8 @@ int main(int argc, char** argv) {
     s.set_id("sup-net");
     s.set_name("Netco");
     s.add_assignment_groups("net-desk");
-    s.add_configuration_item_ids("ci-router-1");
+    for (int n = 1; n <= supplier_cis; ++n)
+      s.add_configuration_item_ids(absl::StrCat("ci-router-", n));
     s.set_version(1);
     supplier::v1::Contract c;
     c.set_id("con-net");
@@ -162,7 +170,8 @@ int main(int argc, char** argv) {
   while (applied < total_events) {
     std::vector<events::CloudEvent> batch;
     while (batch.size() < 5000 && applied + static_cast<int64_t>(batch.size()) < total_events) {
-      for (auto& e : IncidentHistory(rng, incidents++, year)) batch.push_back(std::move(e));
+      for (auto& e : IncidentHistory(rng, incidents++, year, supplier_cis))
+        batch.push_back(std::move(e));
     }
     auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
     supplier::RollupDeltas deltas;
