@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
   supplier::ScorecardProjection projection(
       committer, clock,
       {.mark_retention = absl::Hours(24 * rt.config().GetInt("scorecard_mark_retention_days"))});
+  // Facts stored before the roll-ups existed (schema migration 2) are rolled up once, before the
+  // consumer changes them: by the first replica to start, the others wait for its commit.
+  if (absl::StatusOr<bool> rebuilt = supplier::RebuildRollupsIfPending(committer); !rebuilt.ok()) {
+    runtime::log::Error("cannot roll up the stored scorecard facts",
+                        {{"error", rebuilt.status().ToString()}});
+    return 2;
+  } else if (*rebuilt) {
+    runtime::log::Info("scorecard facts rolled up (schema migration 2)", {});
+  }
   std::unique_ptr<events::EventConsumer> consumer;
   if (const std::string bootstrap = rt.config().GetString("kafka_bootstrap_servers");
       !bootstrap.empty()) {

@@ -10,32 +10,22 @@ namespace {
 
 constexpr int kBasisPoints = 10000;
 
-// The figures of one period while they are gathered.
-struct Tally {
-  int64_t incidents = 0;
-  std::vector<int64_t> response_us;
-  std::vector<int64_t> resolution_us;
-  int64_t reopened = 0;
-  int64_t met = 0;
-  int64_t breached = 0;
-};
-
 google::protobuf::Duration MicrosDuration(int64_t us) {
   return base::ToProtoDuration(absl::Microseconds(us));
 }
 
-void Fill(Tally& t, v1::ScorecardPeriod& p) {
+void Fill(const PeriodTally& t, v1::ScorecardPeriod& p) {
   p.set_incidents(t.incidents);
-  p.set_responded(static_cast<int64_t>(t.response_us.size()));
-  if (!t.response_us.empty()) {
-    *p.mutable_response_p50() = MicrosDuration(NearestRank(t.response_us, 50));
-    *p.mutable_response_p90() = MicrosDuration(NearestRank(t.response_us, 90));
+  p.set_responded(t.response.Count());
+  if (t.response.Count() > 0) {
+    *p.mutable_response_p50() = MicrosDuration(t.response.Percentile(50));
+    *p.mutable_response_p90() = MicrosDuration(t.response.Percentile(90));
   }
-  const auto resolved = static_cast<int64_t>(t.resolution_us.size());
+  const int64_t resolved = t.resolution.Count();
   p.set_resolved(resolved);
   if (resolved > 0) {
-    *p.mutable_resolution_p50() = MicrosDuration(NearestRank(t.resolution_us, 50));
-    *p.mutable_resolution_p90() = MicrosDuration(NearestRank(t.resolution_us, 90));
+    *p.mutable_resolution_p50() = MicrosDuration(t.resolution.Percentile(50));
+    *p.mutable_resolution_p90() = MicrosDuration(t.resolution.Percentile(90));
   }
   p.set_reopened(t.reopened);
   // Rounded down: a rate shown never flatters the supplier by rounding.
@@ -80,12 +70,58 @@ v1::ScorecardPeriod Trend(const v1::ScorecardPeriod& last, const v1::ScorecardPe
 
 }  // namespace
 
-int64_t NearestRank(std::vector<int64_t>& values, int percent) {
-  if (values.empty()) return 0;
-  const size_t n = values.size();
-  const size_t rank = (n * static_cast<size_t>(percent) + 99) / 100;  // ceil(p n / 100), >= 1
-  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(rank - 1), values.end());
-  return values[rank - 1];
+void PeriodTally::Merge(const PeriodTally& other, int64_t sign) {
+  incidents += sign * other.incidents;
+  reopened += sign * other.reopened;
+  met += sign * other.met;
+  breached += sign * other.breached;
+  response.Merge(other.response, sign);
+  resolution.Merge(other.resolution, sign);
+}
+
+bool PeriodTally::IsZero() const {
+  return incidents == 0 && reopened == 0 && met == 0 && breached == 0 && response.empty() &&
+         resolution.empty();
+}
+
+bool PeriodTally::HasNegative() const {
+  return incidents < 0 || reopened < 0 || met < 0 || breached < 0 || response.HasNegative() ||
+         resolution.HasNegative();
+}
+
+void AddCreation(const IncidentFacts& i, int64_t sign, PeriodTally& t) {
+  if (i.create_us == 0) return;
+  t.incidents += sign;
+  if (i.response_us != 0) t.response.Add(std::max<int64_t>(0, i.response_us - i.create_us), sign);
+}
+
+void AddResolution(const IncidentFacts& i, int64_t sign, PeriodTally& t) {
+  if (i.resolve_us == 0) return;
+  t.resolution.Add(std::max<int64_t>(0, i.resolve_us - i.create_us), sign);
+  if (i.reopen_count > 0) t.reopened += sign;
+}
+
+void AddClock(const UcClockFacts& c, int64_t sign, PeriodTally& t) {
+  if (!c.completed) return;
+  (c.breached ? t.breached : t.met) += sign;
+}
+
+void ScorecardFromMonths(const MonthRange& range, const std::vector<PeriodTally>& months,
+                         v1::GetScorecardResponse& out) {
+  PeriodTally total;
+  for (size_t i = 0; i < months.size(); ++i) {
+    v1::ScorecardPeriod* p = out.add_periods();
+    p->set_month(FormatMonth(range.first + static_cast<int64_t>(i)));
+    Fill(months[i], *p);
+    total.Merge(months[i]);
+  }
+  v1::ScorecardPeriod* t = out.mutable_total();
+  t->set_month(FormatMonth(range.first) + ".." + FormatMonth(range.last));
+  Fill(total, *t);
+  if (out.periods_size() >= 2) {
+    *out.mutable_trend() =
+        Trend(out.periods(out.periods_size() - 1), out.periods(out.periods_size() - 2));
+  }
 }
 
 void ComputeScorecard(const MonthRange& range, absl::TimeZone zone,
@@ -96,45 +132,20 @@ void ComputeScorecard(const MonthRange& range, absl::TimeZone zone,
   for (absl::CivilMonth m = range.first; m <= range.last + 1; ++m) {
     bounds.push_back(MonthStartMicros(m, zone));
   }
-  auto month_of = [&bounds](int64_t us) -> int {
-    if (us == 0 || us < bounds.front() || us >= bounds.back()) return -1;
-    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), us) - bounds.begin()) -
-           1;
-  };
-  std::vector<Tally> months(static_cast<size_t>(range.size()));
-  Tally total;
-  auto add = [&](int month, auto&& apply) {
-    if (month < 0) return;
-    apply(months[static_cast<size_t>(month)]);
-    apply(total);
+  std::vector<PeriodTally> months(static_cast<size_t>(range.size()));
+  auto month_of = [&](int64_t us) -> PeriodTally* {
+    if (us == 0 || us < bounds.front() || us >= bounds.back()) return nullptr;
+    return &months[static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), us) -
+                                       bounds.begin() - 1)];
   };
   for (const IncidentFacts& i : incidents) {
-    add(month_of(i.create_us), [&](Tally& t) {
-      ++t.incidents;
-      if (i.response_us != 0)
-        t.response_us.push_back(std::max<int64_t>(0, i.response_us - i.create_us));
-    });
-    add(month_of(i.resolve_us), [&](Tally& t) {
-      t.resolution_us.push_back(std::max<int64_t>(0, i.resolve_us - i.create_us));
-      if (i.reopen_count > 0) ++t.reopened;
-    });
+    if (PeriodTally* t = month_of(i.create_us)) AddCreation(i, 1, *t);
+    if (PeriodTally* t = month_of(i.resolve_us)) AddResolution(i, 1, *t);
   }
   for (const UcClockFacts& c : clocks) {
-    if (!c.completed) continue;
-    add(month_of(c.stop_us), [&](Tally& t) { ++(c.breached ? t.breached : t.met); });
+    if (PeriodTally* t = month_of(c.stop_us)) AddClock(c, 1, *t);
   }
-  for (size_t i = 0; i < months.size(); ++i) {
-    v1::ScorecardPeriod* p = out.add_periods();
-    p->set_month(FormatMonth(range.first + static_cast<int64_t>(i)));
-    Fill(months[i], *p);
-  }
-  v1::ScorecardPeriod* t = out.mutable_total();
-  t->set_month(FormatMonth(range.first) + ".." + FormatMonth(range.last));
-  Fill(total, *t);
-  if (out.periods_size() >= 2) {
-    *out.mutable_trend() =
-        Trend(out.periods(out.periods_size() - 1), out.periods(out.periods_size() - 2));
-  }
+  ScorecardFromMonths(range, months, out);
 }
 
 }  // namespace itsm::supplier

@@ -25,8 +25,8 @@ absl::StatusOr<EventFacts> FactsOf(const events::CloudEvent& event) {
 
 }  // namespace
 
-absl::Status ScorecardProjection::Apply(storage::Transaction& txn,
-                                        const events::CloudEvent& event) {
+absl::Status ScorecardProjection::Apply(storage::Transaction& txn, const events::CloudEvent& event,
+                                        RollupDeltas& deltas) {
   ITSM_ASSIGN_OR_RETURN(EventFacts facts, FactsOf(event));
   // Events the scorecards do not use get no mark: there is nothing to apply twice.
   if (!facts.incident && !facts.clock) return absl::OkStatus();
@@ -34,8 +34,8 @@ absl::Status ScorecardProjection::Apply(storage::Transaction& txn,
   ITSM_ASSIGN_OR_RETURN(bool first, ScorecardRepository::MarkApplied(
                                         txn, event.id, absl::ToUnixMicros(clock_.Now())));
   if (!first) return absl::OkStatus();
-  if (facts.incident) return ScorecardRepository::ApplyIncident(txn, *facts.incident);
-  return ScorecardRepository::ApplyUcClock(txn, *facts.clock);
+  if (facts.incident) return ScorecardRepository::ApplyIncident(txn, *facts.incident, deltas);
+  return ScorecardRepository::ApplyUcClock(txn, *facts.clock, deltas);
 }
 
 std::vector<absl::Status> ScorecardProjection::ApplyBatch(
@@ -50,8 +50,11 @@ std::vector<absl::Status> ScorecardProjection::ApplyBatch(
     }
   }
   absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
+    // The batch's roll-up changes are written once at its end: a month's row is rewritten once
+    // per batch, not once per event.
+    RollupDeltas deltas;
     for (size_t i = 0; i < batch.size(); ++i) {
-      absl::Status s = Apply(txn, batch[i].event);
+      absl::Status s = Apply(txn, batch[i].event, deltas);
       // Rejected before anything of it was written (FactsOf, the ce_id): skip it alone.
       if (absl::IsInvalidArgument(s)) {
         results[i] = s;
@@ -60,6 +63,7 @@ std::vector<absl::Status> ScorecardProjection::ApplyBatch(
       ITSM_RETURN_IF_ERROR(s);
       results[i] = absl::OkStatus();
     }
+    ITSM_RETURN_IF_ERROR(deltas.Flush(txn));
     if (prune) {
       const int64_t before = absl::ToUnixMicros(clock_.Now() - options_.mark_retention);
       ITSM_RETURN_IF_ERROR(ScorecardRepository::PruneMarks(txn, before).status());
@@ -72,6 +76,15 @@ std::vector<absl::Status> ScorecardProjection::ApplyBatch(
     for (auto& r : results) r = committed;
   }
   return results;
+}
+
+absl::StatusOr<bool> RebuildRollupsIfPending(storage::GroupCommitter& committer) {
+  bool rebuilt = false;
+  ITSM_RETURN_IF_ERROR(committer.Run([&rebuilt](storage::Transaction& txn) -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(rebuilt, ScorecardRollups::RebuildIfPending(txn));
+    return absl::OkStatus();
+  }));
+  return rebuilt;
 }
 
 std::unique_ptr<events::EventConsumer> NewScorecardConsumer(ScorecardProjection& projection,

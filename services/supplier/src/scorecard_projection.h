@@ -20,6 +20,7 @@
 #include "itsm/events/event_consumer.h"
 #include "itsm/storage/group_commit.h"
 #include "prometheus/registry.h"
+#include "services/supplier/src/scorecard_rollups.h"
 
 namespace itsm::supplier {
 
@@ -39,8 +40,11 @@ class ScorecardProjection {
   // back: nothing of the batch was written.
   std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
 
-  // One event inside `txn` (the batch handler's step; tests).
-  absl::Status Apply(storage::Transaction& txn, const events::CloudEvent& event);
+  // One event inside `txn` (the batch handler's step; tests, the bench): its facts and its mark
+  // are written, what it changes in the roll-ups is added to `deltas`, which the caller flushes
+  // (RollupDeltas::Flush) before the transaction commits.
+  absl::Status Apply(storage::Transaction& txn, const events::CloudEvent& event,
+                     RollupDeltas& deltas);
 
  private:
   storage::GroupCommitter& committer_;
@@ -49,6 +53,9 @@ class ScorecardProjection {
   absl::Mutex mu_;
   absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
+
+// ScorecardRollups::RebuildIfPending in a transaction of `committer`.
+absl::StatusOr<bool> RebuildRollupsIfPending(storage::GroupCommitter& committer);
 
 // The consumer of both topics with `projection` as its batch handler (topics default to
 // itsm.incident.v1 and itsm.sla.v1).

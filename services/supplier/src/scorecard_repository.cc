@@ -62,53 +62,87 @@ absl::StatusOr<std::optional<IncidentFacts>> ScorecardRepository::FindIncident(
 }
 
 absl::Status ScorecardRepository::ApplyIncident(storage::Transaction& txn,
-                                                const IncidentFacts& seen) {
-  ITSM_ASSIGN_OR_RETURN(std::optional<IncidentFacts> stored,
-                        FindIncident(txn, seen.incident_id, false));
+                                                const IncidentFacts& seen, RollupDeltas& deltas) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query(absl::StrCat("SELECT ", kIncidentColumns,
+                             ", signature_id FROM scorecard_incidents WHERE incident_id = $1"),
+                {seen.incident_id}));
+  std::optional<IncidentFacts> stored;
+  int64_t stored_signature = 0;
+  if (!rows.empty()) {
+    stored = IncidentRow(rows.row(0));
+    stored_signature = rows.row(0)[6].AsInt();
+  }
+  // The lists only grow; a group or CI not seen before changes the incident's signature.
+  bool grew = false;
+  for (const std::string& group : seen.groups) {
+    ITSM_ASSIGN_OR_RETURN(int64_t added,
+                          txn.Execute("INSERT INTO scorecard_incident_groups(incident_id,"
+                                      " group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                      {seen.incident_id, group}));
+    grew |= added > 0;
+  }
+  for (const std::string& ci : seen.configuration_item_ids) {
+    ITSM_ASSIGN_OR_RETURN(int64_t added,
+                          txn.Execute("INSERT INTO scorecard_incident_cis(incident_id, ci_id)"
+                                      " VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                      {seen.incident_id, ci}));
+    grew |= added > 0;
+  }
+  int64_t signature = stored_signature;
+  if (!stored) {
+    ITSM_ASSIGN_OR_RETURN(
+        signature, ScorecardRollups::SignatureOf(txn, seen.groups, seen.configuration_item_ids));
+  } else if (grew) {
+    ITSM_ASSIGN_OR_RETURN(std::optional<IncidentFacts> lists,
+                          FindIncident(txn, seen.incident_id, true));
+    ITSM_ASSIGN_OR_RETURN(signature, ScorecardRollups::SignatureOf(txn, lists->groups,
+                                                                   lists->configuration_item_ids));
+  }
+  IncidentFacts merged = stored ? Merge(*stored, seen) : seen;
+  merged.groups.clear();
+  merged.configuration_item_ids.clear();
   if (!stored) {
     ITSM_RETURN_IF_ERROR(
         txn.Execute(absl::StrCat("INSERT INTO scorecard_incidents(", kIncidentColumns,
-                                 ") VALUES ($1, $2, $3, $4, $5, $6)"),
-                    {seen.incident_id, seen.create_us, seen.response_us, seen.resolve_us,
-                     seen.reopen_count, seen.update_us})
+                                 ", signature_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+                    {merged.incident_id, merged.create_us, merged.response_us, merged.resolve_us,
+                     merged.reopen_count, merged.update_us, signature})
             .status());
-  } else if (const IncidentFacts merged = Merge(*stored, seen); !(merged == *stored)) {
+  } else if (merged == *stored && signature == stored_signature) {
+    return absl::OkStatus();
+  } else {
     ITSM_RETURN_IF_ERROR(
         txn.Execute("UPDATE scorecard_incidents SET create_us = $2, response_us = $3,"
-                    " resolve_us = $4, reopen_count = $5, update_us = $6 WHERE incident_id = $1",
+                    " resolve_us = $4, reopen_count = $5, update_us = $6, signature_id = $7"
+                    " WHERE incident_id = $1",
                     {merged.incident_id, merged.create_us, merged.response_us, merged.resolve_us,
-                     merged.reopen_count, merged.update_us})
+                     merged.reopen_count, merged.update_us, signature})
             .status());
+    deltas.AddIncident(stored_signature, *stored, -1);
   }
-  for (const std::string& group : seen.groups) {
-    ITSM_RETURN_IF_ERROR(
-        txn.Execute("INSERT INTO scorecard_incident_groups(incident_id, group_name)"
-                    " VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    {seen.incident_id, group})
-            .status());
-  }
-  for (const std::string& ci : seen.configuration_item_ids) {
-    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO scorecard_incident_cis(incident_id, ci_id)"
-                                     " VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                     {seen.incident_id, ci})
-                             .status());
-  }
+  deltas.AddIncident(signature, merged, 1);
   return absl::OkStatus();
 }
 
-absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn,
-                                               const UcClockFacts& seen) {
+absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn, const UcClockFacts& seen,
+                                               RollupDeltas& deltas) {
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT completed, breached, event_us FROM scorecard_uc_clocks"
-                                  " WHERE clock_id = $1",
+                        txn.Query("SELECT completed, breached, event_us, definition_id, stop_us"
+                                  " FROM scorecard_uc_clocks WHERE clock_id = $1",
                                   {seen.clock_id}));
   if (!rows.empty()) {
     UcClockFacts stored;
     stored.completed = rows.row(0)[0].AsInt() != 0;
     stored.breached = rows.row(0)[1].AsInt() != 0;
     stored.event_us = rows.row(0)[2].AsInt();
+    stored.definition_id = rows.row(0)[3].AsString();
+    stored.stop_us = rows.row(0)[4].AsInt();
     if (!Supersedes(seen, stored)) return absl::OkStatus();
+    deltas.AddClock(stored, -1);
   }
+  deltas.AddClock(seen, 1);
   return txn
       .Execute(
           "INSERT INTO scorecard_uc_clocks(clock_id, definition_id, incident_id, completed,"
@@ -120,49 +154,6 @@ absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn,
           {seen.clock_id, seen.definition_id, seen.incident_id, seen.completed ? 1 : 0,
            seen.breached ? 1 : 0, seen.stop_us, seen.event_us})
       .status();
-}
-
-absl::StatusOr<std::vector<IncidentFacts>> ScorecardRepository::SupplierIncidents(
-    storage::Transaction& txn, const std::string& supplier_id, int64_t from_us, int64_t to_us) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query(absl::StrCat("SELECT ", kIncidentColumns,
-                             " FROM scorecard_incidents WHERE incident_id IN ("
-                             "  SELECT g.incident_id FROM scorecard_incident_groups g"
-                             "  JOIN supplier_groups s ON s.group_name = g.group_name"
-                             "  WHERE s.supplier_id = $1"
-                             "  UNION SELECT c.incident_id FROM scorecard_incident_cis c"
-                             "  JOIN supplier_cis s ON s.ci_id = c.ci_id WHERE s.supplier_id = $1)"
-                             " AND ((create_us >= $2 AND create_us < $3)"
-                             "  OR (resolve_us >= $2 AND resolve_us < $3))"),
-                {supplier_id, from_us, to_us}));
-  std::vector<IncidentFacts> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows.rows()) out.push_back(IncidentRow(row));
-  return out;
-}
-
-absl::StatusOr<std::vector<UcClockFacts>> ScorecardRepository::SupplierUcClocks(
-    storage::Transaction& txn, const std::string& supplier_id, int64_t from_us, int64_t to_us) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT clock_id, definition_id, breached, stop_us FROM scorecard_uc_clocks"
-                " WHERE definition_id IN (SELECT definition_id FROM contract_uc_definitions"
-                "  WHERE supplier_id = $1)"
-                " AND completed = 1 AND stop_us >= $2 AND stop_us < $3",
-                {supplier_id, from_us, to_us}));
-  std::vector<UcClockFacts> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows.rows()) {
-    UcClockFacts c;
-    c.clock_id = row[0].AsString();
-    c.definition_id = row[1].AsString();
-    c.completed = true;
-    c.breached = row[2].AsInt() != 0;
-    c.stop_us = row[3].AsInt();
-    out.push_back(std::move(c));
-  }
-  return out;
 }
 
 absl::StatusOr<std::vector<ScorecardRepository::SupplierCompliance>>

@@ -1,7 +1,8 @@
 // The scorecards' facts in the service's database (tables scorecard_* in
 // supplier_repository.cc): the de-duplication marks of the events applied, incidents with their
-// groups and CIs, and underpinning-contract clocks; and the reads of one supplier's facts. Every
-// method works inside the caller's transaction.
+// groups, CIs and signature, and underpinning-contract clocks. Each change of a fact adds to
+// `deltas` what it changes in the roll-ups (scorecard_rollups.h), which the caller flushes in the
+// same transaction. Every method works inside the caller's transaction.
 #ifndef ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
 #define ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
 
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "itsm/storage/database.h"
 #include "services/supplier/src/scorecard_facts.h"
+#include "services/supplier/src/scorecard_rollups.h"
 
 namespace itsm::supplier {
 
@@ -23,20 +25,14 @@ class ScorecardRepository {
   // Forgets marks older than `before_us`; how many.
   static absl::StatusOr<int64_t> PruneMarks(storage::Transaction& txn, int64_t before_us);
 
-  // Merges `seen` into the stored incident (facts_.h: Merge), adding its groups and CIs.
-  static absl::Status ApplyIncident(storage::Transaction& txn, const IncidentFacts& seen);
+  // Merges `seen` into the stored incident (scorecard_facts.h: Merge), adding its groups and
+  // CIs; a new group or CI gives the incident a new signature. The stored incident's
+  // contribution moves from what it was to what it is now.
+  static absl::Status ApplyIncident(storage::Transaction& txn, const IncidentFacts& seen,
+                                    RollupDeltas& deltas);
   // Stores `seen` unless the stored state of its clock supersedes it.
-  static absl::Status ApplyUcClock(storage::Transaction& txn, const UcClockFacts& seen);
-
-  // The incidents of `supplier_id` (its assignment groups or CIs, as the supplier is now)
-  // created, or first resolved, in [from_us, to_us). Groups and CIs are not filled.
-  static absl::StatusOr<std::vector<IncidentFacts>> SupplierIncidents(
-      storage::Transaction& txn, const std::string& supplier_id, int64_t from_us, int64_t to_us);
-  // The completed clocks of the UC definitions linked to the supplier's contracts that stopped
-  // in [from_us, to_us).
-  static absl::StatusOr<std::vector<UcClockFacts>> SupplierUcClocks(storage::Transaction& txn,
-                                                                    const std::string& supplier_id,
-                                                                    int64_t from_us, int64_t to_us);
+  static absl::Status ApplyUcClock(storage::Transaction& txn, const UcClockFacts& seen,
+                                   RollupDeltas& deltas);
   // Met and breached completed UC clocks per supplier number (suppliers not TERMINATED with at
   // least one linked definition) stopped in [from_us, to_us): the compliance metric.
   struct SupplierCompliance {

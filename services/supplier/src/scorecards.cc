@@ -5,7 +5,7 @@
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/month_range.h"
 #include "services/supplier/src/scorecard.h"
-#include "services/supplier/src/scorecard_repository.h"
+#include "services/supplier/src/scorecard_rollups.h"
 #include "services/supplier/src/supplier_repository.h"
 
 namespace itsm::supplier {
@@ -25,13 +25,9 @@ absl::Status Scorecards::Get(storage::Transaction& txn, const v1::GetScorecardRe
       ResolveMonthRange({"from_month", request.from_month()}, {"to_month", request.to_month()},
                         kMaxMonths, kDefaultMonths, zone, clock_.Now()));
   ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier, SupplierRepository::Get(txn, request.supplier_id()));
-  const int64_t from_us = MonthStartMicros(range.first, zone);
-  const int64_t to_us = MonthStartMicros(range.last + 1, zone);
-  ITSM_ASSIGN_OR_RETURN(auto incidents,
-                        ScorecardRepository::SupplierIncidents(txn, supplier.id(), from_us, to_us));
-  ITSM_ASSIGN_OR_RETURN(auto clocks,
-                        ScorecardRepository::SupplierUcClocks(txn, supplier.id(), from_us, to_us));
-  ComputeScorecard(range, zone, incidents, clocks, out);
+  ITSM_ASSIGN_OR_RETURN(std::vector<PeriodTally> months,
+                        ScorecardRollups::SupplierMonths(txn, supplier.id(), range, zone));
+  ScorecardFromMonths(range, months, out);
   *out.mutable_supplier() = std::move(supplier);
   return absl::OkStatus();
 }

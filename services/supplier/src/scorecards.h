@@ -1,5 +1,6 @@
-// Scorecards: a supplier's performance per month from the facts the scorecard projection
-// stored (scorecard_projection.h), apart from gRPC. Reads run in a read-only transaction.
+// Scorecards: a supplier's performance per month from the roll-ups the scorecard projection
+// keeps (scorecard_rollups.h), apart from gRPC. Reads run in a read-only transaction; a year
+// reads one row per signature of the supplier and month, whatever the number of incidents.
 #ifndef ITSM_SERVICES_SUPPLIER_SCORECARDS_H_
 #define ITSM_SERVICES_SUPPLIER_SCORECARDS_H_
 

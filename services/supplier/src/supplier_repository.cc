@@ -137,6 +137,48 @@ CREATE TABLE scorecard_uc_clocks (
 CREATE INDEX scorecard_uc_clocks_definition ON scorecard_uc_clocks(definition_id, stop_us);
 )sql";
 
+// Scorecard roll-ups (scorecard_rollups.h, decision 108). An incident's signature is the set of
+// every group and CI it ever had; the facts stored before are rolled up by the first start
+// (ScorecardRollups::RebuildIfPending, claimed through scorecard_rollup_rebuild).
+constexpr char kRollupTables[] = R"sql(
+ALTER TABLE scorecard_incidents ADD COLUMN signature_id BIGINT NOT NULL DEFAULT 0;
+DROP INDEX scorecard_incidents_create;
+DROP INDEX scorecard_incidents_resolve;
+CREATE INDEX scorecard_incidents_signature_create ON scorecard_incidents(signature_id, create_us);
+CREATE INDEX scorecard_incidents_signature_resolve ON scorecard_incidents(signature_id, resolve_us);
+CREATE TABLE scorecard_signatures (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_hash BIGINT NOT NULL,
+  members TEXT NOT NULL
+);
+CREATE INDEX scorecard_signatures_hash ON scorecard_signatures(key_hash);
+CREATE TABLE scorecard_signature_members (
+  signature_id BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (kind, name, signature_id)
+);
+CREATE TABLE scorecard_month_rollups (
+  signature_id BIGINT NOT NULL,
+  month INTEGER NOT NULL,
+  incidents BIGINT NOT NULL,
+  reopened BIGINT NOT NULL,
+  response_hist BLOB NOT NULL,
+  resolution_hist BLOB NOT NULL,
+  PRIMARY KEY (signature_id, month)
+);
+CREATE TABLE scorecard_uc_month_rollups (
+  definition_id TEXT NOT NULL,
+  month INTEGER NOT NULL,
+  met BIGINT NOT NULL,
+  breached BIGINT NOT NULL,
+  PRIMARY KEY (definition_id, month)
+);
+CREATE INDEX contract_uc_definitions_supplier ON contract_uc_definitions(supplier_id, definition_id);
+CREATE TABLE scorecard_rollup_rebuild (pending INTEGER PRIMARY KEY);
+INSERT INTO scorecard_rollup_rebuild(pending) VALUES (1);
+)sql";
+
 const std::vector<storage::Migration>& Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "suppliers, contracts, deadlines, budgets, scorecards",
@@ -146,6 +188,7 @@ const std::vector<storage::Migration>& Migrations() {
                     "INSERT INTO supplier_counters(name, value) VALUES ('contract', 0);"),
        absl::StrCat(storage::PostgresDialectOf(kTables),
                     "CREATE SEQUENCE supplier_number_seq; CREATE SEQUENCE contract_number_seq;")},
+      {2, "scorecard roll-ups by signature and month", kRollupTables},
   };
   return kMigrations;
 }

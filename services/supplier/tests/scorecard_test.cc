@@ -1,11 +1,13 @@
-// The scorecard's pure parts: percentiles by nearest rank, facts that merge the same in any
-// order and any number of times, month ranges, and the counting rules on a small example.
+// The scorecard's pure parts: percentiles by nearest rank over duration buckets, facts that merge
+// the same in any order and any number of times, month ranges, and the counting rules on a small
+// example.
 #include "services/supplier/src/scorecard.h"
 
 #include <algorithm>
 #include <random>
 
 #include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
 
 namespace itsm::supplier {
 namespace {
@@ -15,14 +17,61 @@ int64_t At(int y, int mo, int d, int h) {
       absl::FromCivil(absl::CivilSecond(y, mo, d, h, 0, 0), absl::UTCTimeZone()));
 }
 
-TEST(Scorecard, NearestRank) {
-  std::vector<int64_t> v = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6};
-  EXPECT_EQ(NearestRank(v, 50), 5);
-  EXPECT_EQ(NearestRank(v, 90), 9);
-  std::vector<int64_t> one = {7};
-  EXPECT_EQ(NearestRank(one, 90), 7);
-  std::vector<int64_t> none;
-  EXPECT_EQ(NearestRank(none, 50), 0);
+// The exact nearest-rank percentile, by a full sort.
+int64_t NearestRank(std::vector<int64_t> v, int percent) {
+  std::sort(v.begin(), v.end());
+  const size_t rank = (v.size() * static_cast<size_t>(percent) + 99) / 100;
+  return v[rank - 1];
+}
+
+// A bucketed percentile is never below the exact one and above it by less than 1/128 of it.
+void ExpectWithinPrecision(int64_t got, int64_t exact) {
+  EXPECT_GE(got, exact);
+  EXPECT_LE(got - exact, exact / 128) << got << " for " << exact;
+}
+
+TEST(DurationHistogram, BucketsAreContiguousAndNarrow) {
+  EXPECT_EQ(DurationHistogram::BucketOf(-5), 0);
+  for (int64_t v : {0, 1, 127})
+    EXPECT_EQ(DurationHistogram::UpperEdge(DurationHistogram::BucketOf(v)), v);
+  // Every bucket starts one past the previous one's upper edge, and is at most 1/128 wide.
+  int64_t lower = 0;
+  for (int32_t b = 0; b < 64 * 128; ++b) {
+    const int64_t upper = DurationHistogram::UpperEdge(b);
+    ASSERT_EQ(DurationHistogram::BucketOf(lower), b) << lower;
+    ASSERT_EQ(DurationHistogram::BucketOf(upper), b) << upper;
+    ASSERT_LE(upper - lower, lower / 128) << b;
+    lower = upper + 1;
+    if (lower > (int64_t{1} << 50)) break;
+  }
+}
+
+TEST(DurationHistogram, PercentilesAgainstFullSorts) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    const int n = 1 + static_cast<int>(rng() % 400);
+    // Durations from microseconds to weeks, clustered as real ones are.
+    const int64_t scale = int64_t{1} << (rng() % 40);
+    std::vector<int64_t> values;
+    DurationHistogram h;
+    for (int i = 0; i < n; ++i) {
+      values.push_back(static_cast<int64_t>(rng() % static_cast<uint64_t>(scale + 1)));
+      h.Add(values.back());
+    }
+    for (int p : {1, 50, 90, 100}) ExpectWithinPrecision(h.Percentile(p), NearestRank(values, p));
+    auto decoded = DurationHistogram::Decode(h.Encode());
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, h);
+    // Taking back what was added leaves nothing; taking back more is seen.
+    DurationHistogram back = h;
+    back.Merge(h, -1);
+    EXPECT_TRUE(back.empty());
+    EXPECT_EQ(back.Count(), 0);
+    back.Add(values[0], -1);
+    EXPECT_TRUE(back.HasNegative());
+  }
+  EXPECT_EQ(DurationHistogram().Percentile(50), 0);
+  EXPECT_FALSE(DurationHistogram::Decode("\xff").ok());
 }
 
 TEST(ScorecardFacts, MergeIsOrderFreeAndIdempotent) {
@@ -108,15 +157,19 @@ TEST(Scorecard, CountsByCreationResolutionAndStop) {
   EXPECT_EQ(jan.month(), "2024-01");
   EXPECT_EQ(jan.incidents(), 1);
   EXPECT_EQ(jan.responded(), 1);
-  EXPECT_EQ(jan.response_p50().seconds(), 3600);
+  const int64_t hour = 3'600'000'000;
+  ExpectWithinPrecision(absl::ToInt64Microseconds(base::FromProtoDuration(jan.response_p50())),
+                        hour);
   EXPECT_EQ(jan.resolved(), 0);
   EXPECT_EQ(jan.uc_compliance_bp(), -1);
   const auto& feb = out.periods(1);
   EXPECT_EQ(feb.incidents(), 1);
   EXPECT_EQ(feb.responded(), 0);
   EXPECT_EQ(feb.resolved(), 2);
-  EXPECT_EQ(feb.resolution_p50().seconds(), 2 * 3600);
-  EXPECT_EQ(feb.resolution_p90().seconds(), 30 * 24 * 3600);
+  ExpectWithinPrecision(absl::ToInt64Microseconds(base::FromProtoDuration(feb.resolution_p50())),
+                        2 * hour);
+  ExpectWithinPrecision(absl::ToInt64Microseconds(base::FromProtoDuration(feb.resolution_p90())),
+                        30 * 24 * hour);
   EXPECT_EQ(feb.reopened(), 1);
   EXPECT_EQ(feb.reopen_rate_bp(), 5000);
   EXPECT_EQ(feb.uc_clocks_met(), 2);

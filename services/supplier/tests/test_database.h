@@ -20,6 +20,14 @@ inline absl::StatusOr<std::unique_ptr<storage::Database>> NewSupplierDatabase(
   return db;
 }
 
+// The same, by URL: a test that opens the database twice (two replicas) opens it with this.
+inline absl::StatusOr<std::string> NewSupplierDatabaseUrl(itsm::testing::Backend backend) {
+  ITSM_ASSIGN_OR_RETURN(std::string url, itsm::testing::NewDatabaseUrl(backend));
+  ITSM_ASSIGN_OR_RETURN(std::unique_ptr<storage::Database> db, storage::OpenDatabase(url));
+  ITSM_RETURN_IF_ERROR(storage::ApplySchema(*db, SupplierRepository::Schema()));
+  return url;
+}
+
 }  // namespace itsm::supplier::testing
 
 #endif  // ITSM_SERVICES_SUPPLIER_TESTS_TEST_DATABASE_H_
