@@ -101,10 +101,9 @@ class AuthorisationMatrix : public ::testing::Test {
   static void SetUpTestSuite() {
     // In dependency order: change needs configuration; supplier needs configuration and sla;
     // the gateway comes last.
-    suite_ = new testing::LaunchedSuite(
-        {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "webhooks",
-         "gateway"},
-        {{"ITSM_HTTP_PORT", "0"}});
+    suite_ = new testing::LaunchedSuite({"configuration", "incident", "change", "sla", "sla-timer",
+                                         "supplier", "webhooks", "gateway"},
+                                        {{"ITSM_HTTP_PORT", "0"}});
     suite_->Start();
   }
   static void TearDownTestSuite() {
