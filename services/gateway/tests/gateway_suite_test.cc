@@ -42,7 +42,7 @@ class GatewaySuiteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     suite_ = new itsm::testing::LaunchedSuite(
-        {"incident", "configuration", "change", "sla", "supplier", "gateway"},
+        {"incident", "configuration", "change", "sla", "supplier", "webhooks", "gateway"},
         {{"ITSM_HTTP_PORT", "0"}, {"ITSM_API_KEY_CACHE_SECONDS", "1"}});
     suite_->Start();
     const launcher::v1::Endpoints endpoints = suite_->Endpoints();
