@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "itsm/base/error_detail.h"
 
 namespace itsm::gateway {
 namespace {
@@ -209,6 +210,56 @@ std::string PathTemplate::OpenApiPath() const {
     ++i;
   }
   if (!verb_.empty()) absl::StrAppend(&out, ":", verb_);
+  return out;
+}
+
+absl::StatusOr<std::string> PathTemplate::Expand(
+    const std::map<std::string, std::string>& values) const {
+  std::string out;
+  size_t next_variable = 0;
+  for (size_t i = 0; i < segments_.size();) {
+    out += "/";
+    if (next_variable < variables_.size() &&
+        variables_[next_variable].first_segment == static_cast<int>(i)) {
+      const Variable& v = variables_[next_variable];
+      auto value = values.find(v.field_path);
+      if (value == values.end() || value->second.empty()) {
+        return base::FieldError(v.field_path, "required: it is part of the path");
+      }
+      const bool single =
+          v.end_segment - v.first_segment == 1 && segments_[v.first_segment].kind == Kind::kSingle;
+      out += PercentEncode(value->second, /*keep_slash=*/!single);
+      i = v.end_segment;
+      ++next_variable;
+      continue;
+    }
+    const Segment& s = segments_[i];
+    if (s.kind != Kind::kLiteral) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(text_, ": a wildcard outside a variable cannot be filled in"));
+    }
+    out += s.literal;
+    ++i;
+  }
+  if (!verb_.empty()) absl::StrAppend(&out, ":", verb_);
+  return out;
+}
+
+std::string PercentEncode(absl::string_view text, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    }
+  }
   return out;
 }
 

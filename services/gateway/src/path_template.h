@@ -9,6 +9,7 @@
 #ifndef ITSM_SERVICES_GATEWAY_SRC_PATH_TEMPLATE_H_
 #define ITSM_SERVICES_GATEWAY_SRC_PATH_TEMPLATE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -44,6 +45,10 @@ class PathTemplate {
   std::vector<std::string> VariableFieldPaths() const;
   // The template as an OpenAPI path: every variable as "{field.path}" ("/v1/things/{id}:verb").
   std::string OpenApiPath() const;
+  // The path a client sends: each variable replaced by `values[field_path]`, percent-encoded
+  // ("/" too in a single-segment variable, which Match decodes back). INVALID_ARGUMENT naming
+  // the field of a variable without a value, or a wildcard outside any variable.
+  absl::StatusOr<std::string> Expand(const std::map<std::string, std::string>& values) const;
 
  private:
   enum class Kind { kLiteral, kSingle, kMulti };  // LITERAL, "*", "**"
@@ -66,6 +71,9 @@ class PathTemplate {
   std::string verb_;
   int specificity_ = 0;
 };
+
+// Percent-encodes all but unreserved characters (RFC 3986); with `keep_slash`, "/" stays.
+std::string PercentEncode(absl::string_view text, bool keep_slash = false);
 
 // Percent-decodes `text`; with `keep_slash`, "%2F" stays as it is. nullopt for a malformed escape.
 std::optional<std::string> PercentDecode(absl::string_view text, bool keep_slash = false);

@@ -129,4 +129,11 @@ RouteLookup RouteTable::Find(absl::string_view http_method, absl::string_view pa
   return found;
 }
 
+const Route* RouteTable::PrimaryRouteOf(const google::protobuf::MethodDescriptor& method) const {
+  for (const Route& route : routes_) {
+    if (route.method == &method) return &route;  // Build adds the main binding first
+  }
+  return nullptr;
+}
+
 }  // namespace itsm::gateway

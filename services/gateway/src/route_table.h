@@ -44,6 +44,8 @@ class RouteTable {
       const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 
   RouteLookup Find(absl::string_view http_method, absl::string_view path) const;
+  // The route of a method's main binding (not its additional ones); null when it has none.
+  const Route* PrimaryRouteOf(const google::protobuf::MethodDescriptor& method) const;
   const std::vector<Route>& routes() const { return routes_; }
   // The services that have at least one route, in the order given to Build.
   const std::vector<const google::protobuf::ServiceDescriptor*>& services() const {
