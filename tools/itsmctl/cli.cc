@@ -90,6 +90,15 @@ absl::StatusOr<launcher::v1::Endpoints> Context::Endpoints() const {
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Context::ChannelFor(
     const std::string& service) const {
+  if (!globals_.gateway.empty()) {
+    if (gateway_bridge_ == nullptr) {
+      ITSM_ASSIGN_OR_RETURN(gateway_bridge_,
+                            GatewayBridge::Start({.url = globals_.gateway,
+                                                  .api_key = globals_.api_key,
+                                                  .ca_file = globals_.gateway_ca}));
+    }
+    return gateway_bridge_->Channel();
+  }
   std::string address = globals_.address;
   if (address.empty()) {
     auto endpoints = Endpoints();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway_bridge.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
@@ -46,7 +47,12 @@ struct Globals {
   std::string actor;            // --actor
   std::string roles = "admin";  // --roles viewer,agent
   std::string token;            // --token, $ITSM_TOKEN
-  bool json = false;            // --output json
+  // Through the REST gateway instead of the services' gRPC ports: its URL, the API key to
+  // present (else --token), and the CA to verify an https gateway with.
+  std::string gateway;     // --gateway, $ITSM_GATEWAY
+  std::string api_key;     // --api-key, $ITSM_API_KEY
+  std::string gateway_ca;  // --gateway-ca
+  bool json = false;       // --output json
 };
 
 class Context {
@@ -55,7 +61,8 @@ class Context {
   const Globals& globals() const { return globals_; }
   // The endpoints the launcher wrote. NOT_FOUND explains how to start the suite.
   absl::StatusOr<launcher::v1::Endpoints> Endpoints() const;
-  // --address, else the named service's address from the endpoints file.
+  // Through the gateway with --gateway; else --address, else the named service's address from
+  // the endpoints file.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelFor(const std::string& service) const;
   absl::StatusOr<std::string> KafkaBootstrap() const;
   // A client context with a deadline, and --token or the actor header.
@@ -70,6 +77,7 @@ class Context {
 
   Globals globals_;
   mutable std::shared_ptr<runtime::OutboundIdentity> identity_;
+  mutable std::shared_ptr<GatewayBridge> gateway_bridge_;
   mutable bool identity_read_ = false;
 };
 

@@ -102,6 +102,10 @@ global options:
                       (default local:$USER; sent as x-itsm-actor to a suite without auth)
   --roles R1,R2       the roles of that token (default admin): e.g. --roles viewer
   --token JWT         present this bearer token instead ($ITSM_TOKEN), e.g. from your OIDC provider
+  --gateway URL       through the REST gateway (http(s)://host:port; $ITSM_GATEWAY) instead of
+                      the services' gRPC ports: every command but events, outbox and status
+  --api-key KEY       the API key to present to the gateway ($ITSM_API_KEY: keeps it out of ps)
+  --gateway-ca FILE   the CA certificate to verify an https gateway with (default: the system's)
   --output table|json
 )";
 
@@ -112,6 +116,8 @@ int main(int argc, char** argv) {
   const char* env = std::getenv("ITSM_ENDPOINTS");
   globals.endpoints_file = env && *env ? env : "run/endpoints.json";
   if (const char* token = std::getenv("ITSM_TOKEN"); token != nullptr) globals.token = token;
+  if (const char* url = std::getenv("ITSM_GATEWAY"); url != nullptr) globals.gateway = url;
+  if (const char* key = std::getenv("ITSM_API_KEY"); key != nullptr) globals.api_key = key;
   itsm::ctl::GuardStandardOutput();
   // Global options may stand anywhere: before the command (`itsmctl --output json incident get
   // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
@@ -139,6 +145,12 @@ int main(int argc, char** argv) {
       globals.roles = value("roles");
     } else if (a.rfind("--token", 0) == 0) {
       globals.token = value("token");
+    } else if (a.rfind("--gateway-ca", 0) == 0) {
+      globals.gateway_ca = value("gateway-ca");
+    } else if (a.rfind("--gateway", 0) == 0) {
+      globals.gateway = value("gateway");
+    } else if (a.rfind("--api-key", 0) == 0) {
+      globals.api_key = value("api-key");
     } else if (a.rfind("--output", 0) == 0) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {
