@@ -107,9 +107,13 @@ void HttpReceiver::Serve(int fd) {
       for (absl::Time until = absl::Now() + answer.delay; absl::Now() < until && !stopping_;) {
         absl::SleepFor(absl::Milliseconds(10));
       }
-      const std::string response = absl::StrCat("HTTP/1.1 ", answer.status,
-                                                " Test\r\nContent-Length: 2\r\nConnection: "
-                                                "close\r\n\r\nok");
+      std::string response =
+          absl::StrCat("HTTP/1.1 ", answer.status, " Test\r\nContent-Length: ", answer.body.size(),
+                       "\r\nConnection: close\r\n");
+      for (const auto& [name, value] : answer.headers) {
+        absl::StrAppend(&response, name, ": ", value, "\r\n");
+      }
+      absl::StrAppend(&response, "\r\n", answer.body);
       (void)!write(fd, response.data(), response.size());
       break;
     }

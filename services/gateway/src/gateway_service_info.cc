@@ -64,9 +64,17 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "empty: none."),
               StringOption("oidc_audience", "itsm",
                            "The audience (aud) the provider's tokens must name."),
+              StringOption("oidc_jwks_url", "",
+                           "The provider's JWKS URL (jwks_uri of its OpenID configuration; https, "
+                           "or http on loopback), cached for its Cache-Control max-age and fetched "
+                           "again at once for an unknown kid. This or oidc_jwks_file with "
+                           "oidc_issuer."),
+              StringOption("oidc_jwks_ca_file", "",
+                           "CA certificates (PEM) to verify oidc_jwks_url's server with; empty: "
+                           "the system's."),
               StringOption("oidc_jwks_file", "",
-                           "The provider's JWKS (public keys), re-read when it changes: required "
-                           "with oidc_issuer."),
+                           "The provider's JWKS (public keys) in a file, re-read when it changes: "
+                           "instead of oidc_jwks_url."),
               StringOption("oidc_roles_claim", "roles",
                            "The claim of the provider's tokens that lists the caller's roles or "
                            "groups."),

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "itsm/auth/key_source.h"
 #include "itsm/base/error_detail.h"
+#include "services/gateway/src/jwks_url_source.h"
 
 namespace itsm::gateway {
 
@@ -50,16 +51,28 @@ absl::StatusOr<std::vector<auth::TrustedIssuer>> TrustedIssuersFrom(const runtim
     return base::FieldError("oidc_issuer", "must differ from auth_issuer (the suite's own)");
   }
   const std::string jwks_file = config.GetString("oidc_jwks_file");
-  if (jwks_file.empty()) return base::FieldError("oidc_jwks_file", "required with oidc_issuer");
-  absl::StatusOr<std::unique_ptr<auth::JwksFileSource>> keys =
-      auth::JwksFileSource::Open(jwks_file, clock);
-  if (!keys.ok()) return keys.status();
+  const std::string jwks_url = config.GetString("oidc_jwks_url");
+  if (jwks_file.empty() == jwks_url.empty()) {
+    return base::FieldError("oidc_jwks_url", "give it or oidc_jwks_file (one) with oidc_issuer");
+  }
+  std::shared_ptr<auth::KeySource> keys;
+  if (!jwks_url.empty()) {
+    absl::StatusOr<std::unique_ptr<JwksUrlSource>> fetched = JwksUrlSource::Open(
+        {.url = jwks_url, .ca_file = config.GetString("oidc_jwks_ca_file")}, clock);
+    if (!fetched.ok()) return base::FieldError("oidc_jwks_url", fetched.status().message());
+    keys = *std::move(fetched);
+  } else {
+    absl::StatusOr<std::unique_ptr<auth::JwksFileSource>> read =
+        auth::JwksFileSource::Open(jwks_file, clock);
+    if (!read.ok()) return read.status();
+    keys = *std::move(read);
+  }
   absl::StatusOr<std::map<std::string, auth::Role>> mapping =
       ParseRoleMapping(config.GetString("oidc_role_mapping"), "oidc_role_mapping");
   if (!mapping.ok()) return mapping.status();
   issuers.push_back({.issuer = oidc_issuer,
                      .audience = config.GetString("oidc_audience"),
-                     .keys = *std::move(keys),
+                     .keys = std::move(keys),
                      .roles_claim = config.GetString("oidc_roles_claim"),
                      .role_mapping = *std::move(mapping)});
   return issuers;

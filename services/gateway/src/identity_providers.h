@@ -23,7 +23,8 @@ absl::StatusOr<std::map<std::string, auth::Role>> ParseRoleMapping(absl::string_
                                                                    absl::string_view option);
 
 // The suite's issuer (auth_issuer, auth_audience, auth_jwks_file) and the provider of
-// oidc_issuer when set (oidc_audience, oidc_jwks_file, oidc_roles_claim, oidc_role_mapping).
+// oidc_issuer when set (oidc_audience, oidc_jwks_url or oidc_jwks_file, oidc_roles_claim,
+// oidc_role_mapping).
 absl::StatusOr<std::vector<auth::TrustedIssuer>> TrustedIssuersFrom(const runtime::Config& config,
                                                                     const base::Clock& clock);
 

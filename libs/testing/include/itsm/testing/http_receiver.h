@@ -1,8 +1,8 @@
 // A tiny HTTP/1.1 server on 127.0.0.1 for tests of outbound HTTP (webhook deliveries): it keeps
 // every request it receives (headers, body, arrival time) and answers each with what the test
-// decides — a status, after an optional delay — then closes the connection. One thread per
-// connection, plain sockets: small enough to trust in a test, independent of the client under
-// test.
+// decides — a status, a body and headers, after an optional delay — then closes the connection. One
+// thread per connection, plain sockets: small enough to trust in a test, independent of the client
+// under test.
 //
 //   HttpReceiver receiver([](const ReceivedRequest&) { return Answer{.status = 500}; });
 //   ... url = receiver.Url("/hook") ...
@@ -37,6 +37,8 @@ struct ReceivedRequest {
 struct Answer {
   int status = 200;
   absl::Duration delay = absl::ZeroDuration();  // before answering
+  std::string body = "ok";
+  std::map<std::string, std::string> headers = {};
 };
 
 class HttpReceiver {
