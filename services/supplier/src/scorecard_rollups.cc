@@ -18,18 +18,38 @@ constexpr char kSupplierSignatures[] =
     " UNION SELECT signature_id FROM scorecard_signature_members WHERE kind = 'c' AND name IN"
     " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)";
 
+// Of those, the signatures naming one of its CIs and one of its groups as a causing change's
+// group (kind 'x'): its incidents on its CIs caused by its changes (decision 109). A column of the
+// rows read, 1 or 0.
+constexpr char kCausedColumn[] =
+    "CASE WHEN signature_id IN ("
+    "SELECT signature_id FROM scorecard_signature_members WHERE kind = 'x' AND name IN"
+    " (SELECT group_name FROM supplier_groups WHERE supplier_id = $1)"
+    " INTERSECT SELECT signature_id FROM scorecard_signature_members WHERE kind = 'c' AND name IN"
+    " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)) THEN 1 ELSE 0 END";
+
 int64_t MonthIndex(absl::CivilMonth m) { return m.year() * 12 + m.month() - 1; }
 
+// The member kinds: an assignment group, a CI, a causing change's group.
+struct SignatureLists {
+  std::vector<std::string> groups = {};
+  std::vector<std::string> cis = {};
+  std::vector<std::string> causes = {};
+};
+
 // A canonical text of the sets: length-prefixed, so that no name can make two sets look alike.
-std::string SignatureKey(std::vector<std::string>& groups, std::vector<std::string>& cis) {
+// Causing groups come last and only when there are some, so the signatures stored before they
+// existed keep their keys.
+std::string SignatureKey(SignatureLists& lists) {
   std::string key;
-  for (auto* list : {&groups, &cis}) {
+  for (auto* list : {&lists.groups, &lists.cis, &lists.causes}) {
     std::sort(list->begin(), list->end());
     list->erase(std::unique(list->begin(), list->end()), list->end());
     list->erase(std::remove(list->begin(), list->end(), std::string()), list->end());
   }
-  for (const auto& g : groups) absl::StrAppend(&key, "g", g.size(), ":", g, ";");
-  for (const auto& c : cis) absl::StrAppend(&key, "c", c.size(), ":", c, ";");
+  for (const auto& g : lists.groups) absl::StrAppend(&key, "g", g.size(), ":", g, ";");
+  for (const auto& c : lists.cis) absl::StrAppend(&key, "c", c.size(), ":", c, ";");
+  for (const auto& x : lists.causes) absl::StrAppend(&key, "x", x.size(), ":", x, ";");
   return key;
 }
 
@@ -44,8 +64,7 @@ int64_t KeyHash(const std::string& key) {
 }
 
 absl::StatusOr<int64_t> FindOrCreateSignature(storage::Transaction& txn, const std::string& key,
-                                              const std::vector<std::string>& groups,
-                                              const std::vector<std::string>& cis) {
+                                              const SignatureLists& lists) {
   if (key.empty()) return 0;
   const int64_t hash = KeyHash(key);
   ITSM_ASSIGN_OR_RETURN(
@@ -60,7 +79,8 @@ absl::StatusOr<int64_t> FindOrCreateSignature(storage::Transaction& txn, const s
                                   " VALUES ($1, $2) RETURNING id",
                                   {hash, key}));
   const int64_t id = created.row(0)[0].AsInt();
-  for (const auto& [kind, names] : {std::pair("g", &groups), std::pair("c", &cis)}) {
+  for (const auto& [kind, names] :
+       {std::pair("g", &lists.groups), std::pair("c", &lists.cis), std::pair("x", &lists.causes)}) {
     for (const auto& name : *names) {
       ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO scorecard_signature_members(signature_id,"
                                        " kind, name) VALUES ($1, $2, $3)",
@@ -163,9 +183,9 @@ absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::st
     ITSM_ASSIGN_OR_RETURN(
         storage::ResultSet rows,
         txn.Query(
-            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count"
-                         " FROM scorecard_incidents WHERE signature_id IN (",
-                         kSupplierSignatures, ") AND ", column, " >= $2 AND ", column, " < $3"),
+            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count, ", kCausedColumn,
+                         " FROM scorecard_incidents WHERE signature_id IN (", kSupplierSignatures,
+                         ") AND ", column, " >= $2 AND ", column, " < $3"),
             {supplier_id, from_us, to_us}));
     for (const auto& row : rows.rows()) {
       IncidentFacts f;
@@ -175,6 +195,7 @@ absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::st
       f.reopen_count = static_cast<int32_t>(row[3].AsInt());
       if (column == std::string_view("create_us")) {
         AddCreation(f, 1, t);
+        t.caused += row[4].AsInt();
       } else {
         AddResolution(f, 1, t);
       }
@@ -232,9 +253,11 @@ absl::Status RollupDeltas::Flush(storage::Transaction& txn) {
 
 absl::StatusOr<int64_t> ScorecardRollups::SignatureOf(storage::Transaction& txn,
                                                       std::vector<std::string> groups,
-                                                      std::vector<std::string> cis) {
-  const std::string key = SignatureKey(groups, cis);
-  return FindOrCreateSignature(txn, key, groups, cis);
+                                                      std::vector<std::string> cis,
+                                                      std::vector<std::string> causing_groups) {
+  SignatureLists lists{std::move(groups), std::move(cis), std::move(causing_groups)};
+  const std::string key = SignatureKey(lists);
+  return FindOrCreateSignature(txn, key, lists);
 }
 
 absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
@@ -247,13 +270,16 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
   // The UTC months: one row per signature of the supplier and month.
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist"
-                             " FROM scorecard_month_rollups WHERE signature_id IN (",
+      txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist, ",
+                             kCausedColumn, " FROM scorecard_month_rollups WHERE signature_id IN (",
                              kSupplierSignatures, ") AND month >= $2 AND month <= $3"),
                 {supplier_id, first, last}));
   for (const auto& row : rows.rows()) {
     std::vector<storage::Value> tally(row.begin() + 1, row.end());
     ITSM_ASSIGN_OR_RETURN(PeriodTally t, DecodeIncidentRow(tally));
+    // Every incident of a signature naming one of its CIs and one of its groups as a causing
+    // group is one it caused on its CIs.
+    if (row[5].AsInt() != 0) t.caused = t.incidents;
     months[static_cast<size_t>(row[0].AsInt() - first)].Merge(t);
   }
   // A definition linked by two contracts counts once (IN, not a join).
@@ -291,14 +317,19 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
 absl::Status ScorecardRollups::Rebuild(storage::Transaction& txn) {
   ITSM_RETURN_IF_ERROR(txn.Execute("DELETE FROM scorecard_month_rollups").status());
   ITSM_RETURN_IF_ERROR(txn.Execute("DELETE FROM scorecard_uc_month_rollups").status());
-  absl::flat_hash_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>>
-      lists;
+  absl::flat_hash_map<std::string, SignatureLists> lists;
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet groups,
                         txn.Query("SELECT incident_id, group_name FROM scorecard_incident_groups"));
-  for (const auto& row : groups.rows()) lists[row[0].AsString()].first.push_back(row[1].AsString());
+  for (const auto& row : groups.rows())
+    lists[row[0].AsString()].groups.push_back(row[1].AsString());
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet cis,
                         txn.Query("SELECT incident_id, ci_id FROM scorecard_incident_cis"));
-  for (const auto& row : cis.rows()) lists[row[0].AsString()].second.push_back(row[1].AsString());
+  for (const auto& row : cis.rows()) lists[row[0].AsString()].cis.push_back(row[1].AsString());
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet causes,
+                        txn.Query("SELECT incident_id, group_name FROM scorecard_incident_causes"));
+  for (const auto& row : causes.rows()) {
+    lists[row[0].AsString()].causes.push_back(row[1].AsString());
+  }
 
   RollupDeltas deltas;
   absl::flat_hash_map<std::string, int64_t> signatures;  // key -> id, looked up once each
@@ -312,11 +343,11 @@ absl::Status ScorecardRollups::Rebuild(storage::Transaction& txn) {
     f.response_us = row[2].AsInt();
     f.resolve_us = row[3].AsInt();
     f.reopen_count = static_cast<int32_t>(row[4].AsInt());
-    auto& [g, c] = lists[f.incident_id];
-    const std::string key = SignatureKey(g, c);
+    SignatureLists& members = lists[f.incident_id];
+    const std::string key = SignatureKey(members);
     auto known = signatures.find(key);
     if (known == signatures.end()) {
-      ITSM_ASSIGN_OR_RETURN(int64_t id, FindOrCreateSignature(txn, key, g, c));
+      ITSM_ASSIGN_OR_RETURN(int64_t id, FindOrCreateSignature(txn, key, members));
       known = signatures.emplace(key, id).first;
     }
     if (known->second != row[5].AsInt()) {
