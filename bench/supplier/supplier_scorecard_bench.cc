@@ -3,7 +3,9 @@
 // service runs by default). Generates a year of incident and SLA events (fixed seed): incidents
 // created, reassigned, responded, resolved (some reopened and resolved again), closed, and an
 // underpinning-contract clock per incident (started, breached or not, met or completed); half the
-// incidents are the supplier's. Applies them through the projection's own step (mark, merge) in
+// incidents are the supplier's. One incident in ten is linked by the change service to a change
+// (ChangeIncidentLinked on itsm.change.v1) of its group: the supplier's ones then count as caused,
+// in a signature of their own. Applies them through the projection's own step (mark, merge) in
 // transactions of 5,000 events, then times the 12-month scorecard `repeats` times.
 //
 //   build/bench/supplier_scorecard_bench [--events=1000000] [--repeats=200] [--supplier_cis=1]
@@ -23,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/storage/group_commit.h"
@@ -73,6 +76,16 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
     out.push_back(events::MakeCloudEvent(event, "itsm/incident", i.id(), now));
   };
   publish(iv1::IncidentCreated());
+  if (uniform(0, 9) == 0) {  // possibly caused by a change of its group, linked at once
+    change::v1::ChangeIncidentLinked linked;
+    linked.mutable_change()->set_id(absl::StrCat("chg-", k));
+    linked.mutable_change()->set_assignment_group(i.assignment_group());
+    linked.mutable_link()->set_incident_id(i.id());
+    linked.mutable_link()->set_ci_id(i.configuration_item_ids(0));
+    *linked.mutable_link()->mutable_incident_time() = i.create_time();
+    *linked.mutable_link()->mutable_link_time() = base::ToProtoTimestamp(now);
+    out.push_back(events::MakeCloudEvent(linked, "itsm/change", linked.change().id(), now));
+  }
   now += absl::Minutes(uniform(1, 120));
   publish(iv1::IncidentAssigned());
   now += absl::Minutes(uniform(1, 240));
@@ -107,7 +120,7 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
   } else {
     clock_event(sv1::SlaMet());
   }
-  return out;  // 7 events
+  return out;  // 7 events, or 8 with a link
 }
 
 }  // namespace
@@ -226,8 +239,9 @@ int main(int argc, char** argv) {
       return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))];
     };
     std::printf(
-        "| %s (%lld incidents, %lld UC clocks) | %d | %.1f | %.1f | %.1f | %.1f |\n", zone,
-        static_cast<long long>(last.total().incidents()),
+        "| %s (%lld incidents, %lld caused, %lld UC clocks) | %d | %.1f | %.1f | %.1f | %.1f |\n",
+        zone, static_cast<long long>(last.total().incidents()),
+        static_cast<long long>(last.total().caused_incidents()),
         static_cast<long long>(last.total().uc_clocks_met() + last.total().uc_clocks_breached()),
         repeats, ms.front(), pct(0.5), pct(0.99), ms.back());
   }

@@ -71,7 +71,7 @@ std::vector<absl::Status> ScorecardProjection::ApplyBatch(
   // keyed by the change) may be in two replicas' batches at once; in event order, one replica
   // could hold an incident another waits for while waiting for one the other holds (a deadlock,
   // which PostgreSQL breaks by failing a batch). The facts merge the same in any order
-  // (scorecard_facts.h), so the order of application is free to choose.
+  // (scorecard_facts.h), so the order of application is free to choose (decision 110).
   absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
     std::vector<EventFacts> facts(batch.size());
     std::vector<size_t> used;
