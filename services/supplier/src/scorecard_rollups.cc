@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 
@@ -19,14 +20,33 @@ constexpr char kSupplierSignatures[] =
     " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)";
 
 // Of those, the signatures naming one of its CIs and one of its groups as a causing change's
-// group (kind 'x'): its incidents on its CIs caused by its changes (decision 109). A column of the
-// rows read, 1 or 0.
-constexpr char kCausedColumn[] =
-    "CASE WHEN signature_id IN ("
+// group (kind 'x'): its incidents on its CIs caused by its changes (decision 109).
+constexpr char kCausedSignatures[] =
     "SELECT signature_id FROM scorecard_signature_members WHERE kind = 'x' AND name IN"
     " (SELECT group_name FROM supplier_groups WHERE supplier_id = $1)"
     " INTERSECT SELECT signature_id FROM scorecard_signature_members WHERE kind = 'c' AND name IN"
-    " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)) THEN 1 ELSE 0 END";
+    " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)";
+
+// A supplier's signatures, looked up once per scorecard: `in_list` ("3,17,42") goes into the
+// queries that read its rows and facts as literals, so that the 27 queries of a year in a zone
+// off UTC do not each look them up again.
+struct SupplierSignatureSet {
+  std::string in_list = {};
+  absl::flat_hash_set<int64_t> caused = {};
+};
+
+absl::StatusOr<SupplierSignatureSet> SignaturesOf(storage::Transaction& txn,
+                                                  const std::string& supplier_id) {
+  SupplierSignatureSet out;
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet all, txn.Query(kSupplierSignatures, {supplier_id}));
+  for (const auto& row : all.rows()) {
+    absl::StrAppend(&out.in_list, out.in_list.empty() ? "" : ",", row[0].AsInt());
+  }
+  if (out.in_list.empty()) return out;
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet caused, txn.Query(kCausedSignatures, {supplier_id}));
+  for (const auto& row : caused.rows()) out.caused.insert(row[0].AsInt());
+  return out;
+}
 
 int64_t MonthIndex(absl::CivilMonth m) { return m.year() * 12 + m.month() - 1; }
 
@@ -177,16 +197,18 @@ absl::Status FlushClockRow(storage::Transaction& txn, const std::string& definit
 // The supplier's facts stored in [from_us, to_us): its incidents created there (creation
 // figures), first resolved there (resolution figures), and its UC clocks stopped there.
 absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::string& supplier_id,
-                                        int64_t from_us, int64_t to_us) {
+                                        const SupplierSignatureSet& signatures, int64_t from_us,
+                                        int64_t to_us) {
   PeriodTally t;
   for (const char* column : {"create_us", "resolve_us"}) {
+    if (signatures.in_list.empty()) break;
     ITSM_ASSIGN_OR_RETURN(
         storage::ResultSet rows,
         txn.Query(
-            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count, ", kCausedColumn,
-                         " FROM scorecard_incidents WHERE signature_id IN (", kSupplierSignatures,
-                         ") AND ", column, " >= $2 AND ", column, " < $3"),
-            {supplier_id, from_us, to_us}));
+            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count, signature_id"
+                         " FROM scorecard_incidents WHERE signature_id IN (",
+                         signatures.in_list, ") AND ", column, " >= $1 AND ", column, " < $2"),
+            {from_us, to_us}));
     for (const auto& row : rows.rows()) {
       IncidentFacts f;
       f.create_us = row[0].AsInt();
@@ -195,7 +217,7 @@ absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::st
       f.reopen_count = static_cast<int32_t>(row[3].AsInt());
       if (column == std::string_view("create_us")) {
         AddCreation(f, 1, t);
-        t.caused += row[4].AsInt();
+        if (signatures.caused.contains(row[4].AsInt())) ++t.caused;
       } else {
         AddResolution(f, 1, t);
       }
@@ -268,19 +290,22 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
   const int64_t first = MonthIndex(range.first);
   const int64_t last = MonthIndex(range.last);
   // The UTC months: one row per signature of the supplier and month.
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist, ",
-                             kCausedColumn, " FROM scorecard_month_rollups WHERE signature_id IN (",
-                             kSupplierSignatures, ") AND month >= $2 AND month <= $3"),
-                {supplier_id, first, last}));
-  for (const auto& row : rows.rows()) {
-    std::vector<storage::Value> tally(row.begin() + 1, row.end());
-    ITSM_ASSIGN_OR_RETURN(PeriodTally t, DecodeIncidentRow(tally));
-    // Every incident of a signature naming one of its CIs and one of its groups as a causing
-    // group is one it caused on its CIs.
-    if (row[5].AsInt() != 0) t.caused = t.incidents;
-    months[static_cast<size_t>(row[0].AsInt() - first)].Merge(t);
+  ITSM_ASSIGN_OR_RETURN(SupplierSignatureSet signatures, SignaturesOf(txn, supplier_id));
+  if (!signatures.in_list.empty()) {
+    ITSM_ASSIGN_OR_RETURN(
+        storage::ResultSet rows,
+        txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist,"
+                               " signature_id FROM scorecard_month_rollups WHERE signature_id IN (",
+                               signatures.in_list, ") AND month >= $1 AND month <= $2"),
+                  {first, last}));
+    for (const auto& row : rows.rows()) {
+      std::vector<storage::Value> tally(row.begin() + 1, row.end());
+      ITSM_ASSIGN_OR_RETURN(PeriodTally t, DecodeIncidentRow(tally));
+      // Every incident of a signature naming one of its CIs and one of its groups as a causing
+      // group is one it caused on its CIs.
+      if (signatures.caused.contains(row[5].AsInt())) t.caused = t.incidents;
+      months[static_cast<size_t>(row[0].AsInt() - first)].Merge(t);
+    }
   }
   // A definition linked by two contracts counts once (IN, not a join).
   ITSM_ASSIGN_OR_RETURN(
@@ -302,8 +327,8 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
     const int64_t b = MonthStartMicros(m, zone);
     const int64_t u = MonthStartMicros(m, absl::UTCTimeZone());
     if (b == u) continue;
-    ITSM_ASSIGN_OR_RETURN(PeriodTally window,
-                          WindowTally(txn, supplier_id, std::min(b, u), std::max(b, u)));
+    ITSM_ASSIGN_OR_RETURN(PeriodTally window, WindowTally(txn, supplier_id, signatures,
+                                                          std::min(b, u), std::max(b, u)));
     const int64_t sign = b < u ? 1 : -1;
     if (i < n) months[i].Merge(window, sign);
     if (i > 0) months[i - 1].Merge(window, -sign);
