@@ -3,10 +3,14 @@
 // service runs by default). Generates a year of incident and SLA events (fixed seed): incidents
 // created, reassigned, responded, resolved (some reopened and resolved again), closed, and an
 // underpinning-contract clock per incident (started, breached or not, met or completed); half the
-// incidents are the supplier's. Applies them through the projection's own step (mark, merge) in
-// transactions of 5,000 events, then times the 12-month scorecard `repeats` times.
+// incidents are the supplier's. One incident in ten (--linked_every) is linked by the change
+// service to a change (ChangeIncidentLinked on itsm.change.v1) of its group: the supplier's ones
+// then count as caused, in signatures of their own (0: no links). Applies them through the
+// projection's own step (mark, merge) in transactions of 5,000 events, then times the 12-month
+// scorecard `repeats` times.
 //
 //   build/bench/supplier_scorecard_bench [--events=1000000] [--repeats=200] [--supplier_cis=1]
+//                                        [--linked_every=10]
 //                                        [--database=sqlite:///tmp/supplier_scorecard_bench.db]
 // --supplier_cis=N spreads the supplier's incidents over N of its CIs: N signatures to read
 // instead of one (scorecard_rollups.h).
@@ -23,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/storage/group_commit.h"
@@ -53,7 +58,7 @@ std::string Flag(int argc, char** argv, const std::string& name, const std::stri
 
 // One incident's events and its clock's, in order.
 std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, absl::Time year,
-                                                int supplier_cis) {
+                                                int supplier_cis, int linked_every) {
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
@@ -73,6 +78,16 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
     out.push_back(events::MakeCloudEvent(event, "itsm/incident", i.id(), now));
   };
   publish(iv1::IncidentCreated());
+  if (linked_every > 0 && uniform(1, linked_every) == 1) {  // possibly caused by its group's change
+    change::v1::ChangeIncidentLinked linked;
+    linked.mutable_change()->set_id(absl::StrCat("chg-", k));
+    linked.mutable_change()->set_assignment_group(i.assignment_group());
+    linked.mutable_link()->set_incident_id(i.id());
+    linked.mutable_link()->set_ci_id(i.configuration_item_ids(0));
+    *linked.mutable_link()->mutable_incident_time() = i.create_time();
+    *linked.mutable_link()->mutable_link_time() = base::ToProtoTimestamp(now);
+    out.push_back(events::MakeCloudEvent(linked, "itsm/change", linked.change().id(), now));
+  }
   now += absl::Minutes(uniform(1, 120));
   publish(iv1::IncidentAssigned());
   now += absl::Minutes(uniform(1, 240));
@@ -107,7 +122,7 @@ std::vector<events::CloudEvent> IncidentHistory(std::mt19937_64& rng, int k, abs
   } else {
     clock_event(sv1::SlaMet());
   }
-  return out;  // 7 events
+  return out;  // 7 events, or 8 with a link
 }
 
 }  // namespace
@@ -116,9 +131,11 @@ int main(int argc, char** argv) {
   int64_t total_events = 1'000'000;
   int repeats = 200;
   int supplier_cis = 1;
+  int linked_every = 10;
   (void)absl::SimpleAtoi(Flag(argc, argv, "events", "1000000"), &total_events);
   (void)absl::SimpleAtoi(Flag(argc, argv, "repeats", "200"), &repeats);
   (void)absl::SimpleAtoi(Flag(argc, argv, "supplier_cis", "1"), &supplier_cis);
+  (void)absl::SimpleAtoi(Flag(argc, argv, "linked_every", "10"), &linked_every);
   supplier_cis = std::max(1, supplier_cis);
   const std::string url = Flag(argc, argv, "database", "sqlite:///tmp/supplier_scorecard_bench.db");
   // A SQLite file starts empty: each run loads its own events.
@@ -170,7 +187,7 @@ int main(int argc, char** argv) {
   while (applied < total_events) {
     std::vector<events::CloudEvent> batch;
     while (batch.size() < 5000 && applied + static_cast<int64_t>(batch.size()) < total_events) {
-      for (auto& e : IncidentHistory(rng, incidents++, year, supplier_cis))
+      for (auto& e : IncidentHistory(rng, incidents++, year, supplier_cis, linked_every))
         batch.push_back(std::move(e));
     }
     auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
@@ -226,8 +243,9 @@ int main(int argc, char** argv) {
       return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))];
     };
     std::printf(
-        "| %s (%lld incidents, %lld UC clocks) | %d | %.1f | %.1f | %.1f | %.1f |\n", zone,
-        static_cast<long long>(last.total().incidents()),
+        "| %s (%lld incidents, %lld caused, %lld UC clocks) | %d | %.1f | %.1f | %.1f | %.1f |\n",
+        zone, static_cast<long long>(last.total().incidents()),
+        static_cast<long long>(last.total().caused_incidents()),
         static_cast<long long>(last.total().uc_clocks_met() + last.total().uc_clocks_breached()),
         repeats, ms.front(), pct(0.5), pct(0.99), ms.back());
   }

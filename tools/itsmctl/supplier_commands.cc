@@ -511,6 +511,7 @@ std::string BasisPoints(int32_t bp) { return absl::StrFormat("%d.%02d%%", bp / 1
 std::vector<std::string> ScorecardRow(const std::string& label, const supv1::ScorecardPeriod& p) {
   return {label,
           absl::StrCat(p.incidents()),
+          absl::StrCat(p.caused_incidents()),
           absl::StrCat(p.responded()),
           Dur(p.response_p50(), p.responded()),
           Dur(p.response_p90(), p.responded()),
@@ -563,16 +564,17 @@ absl::Status Scorecard(const Context& ctx, const Args& args) {
     const auto& t = response.trend();
     const bool responded = last.responded() > 0 && before.responded() > 0;
     const bool resolved = last.resolved() > 0 && before.resolved() > 0;
-    rows.push_back({"TREND", Signed(t.incidents()), Signed(t.responded()),
-                    SignedDur(t.response_p50(), responded), SignedDur(t.response_p90(), responded),
-                    Signed(t.resolved()), SignedDur(t.resolution_p50(), resolved),
+    rows.push_back({"TREND", Signed(t.incidents()), Signed(t.caused_incidents()),
+                    Signed(t.responded()), SignedDur(t.response_p50(), responded),
+                    SignedDur(t.response_p90(), responded), Signed(t.resolved()),
+                    SignedDur(t.resolution_p50(), resolved),
                     SignedDur(t.resolution_p90(), resolved), SignedBp(t.reopen_rate_bp(), resolved),
                     Signed(t.uc_clocks_met()), Signed(t.uc_clocks_breached()),
                     SignedBp(t.uc_compliance_bp(),
                              last.uc_compliance_bp() >= 0 && before.uc_compliance_bp() >= 0)});
   }
-  PrintTable({"MONTH", "INCIDENTS", "RESPONDED", "RESP P50", "RESP P90", "RESOLVED", "RES P50",
-              "RES P90", "REOPENED", "UC MET", "UC BREACHED", "UC COMPLIANCE"},
+  PrintTable({"MONTH", "INCIDENTS", "CAUSED", "RESPONDED", "RESP P50", "RESP P90", "RESOLVED",
+              "RES P50", "RES P90", "REOPENED", "UC MET", "UC BREACHED", "UC COMPLIANCE"},
              rows);
   return absl::OkStatus();
 }

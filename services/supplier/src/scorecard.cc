@@ -16,6 +16,7 @@ google::protobuf::Duration MicrosDuration(int64_t us) {
 
 void Fill(const PeriodTally& t, v1::ScorecardPeriod& p) {
   p.set_incidents(t.incidents);
+  p.set_caused_incidents(t.caused);
   p.set_responded(t.response.Count());
   if (t.response.Count() > 0) {
     *p.mutable_response_p50() = MicrosDuration(t.response.Percentile(50));
@@ -48,6 +49,7 @@ v1::ScorecardPeriod Trend(const v1::ScorecardPeriod& last, const v1::ScorecardPe
   v1::ScorecardPeriod t;
   t.set_month(last.month());
   t.set_incidents(last.incidents() - before.incidents());
+  t.set_caused_incidents(last.caused_incidents() - before.caused_incidents());
   t.set_responded(last.responded() - before.responded());
   if (last.responded() > 0 && before.responded() > 0) {
     *t.mutable_response_p50() = Difference(last.response_p50(), before.response_p50());
@@ -72,6 +74,7 @@ v1::ScorecardPeriod Trend(const v1::ScorecardPeriod& last, const v1::ScorecardPe
 
 void PeriodTally::Merge(const PeriodTally& other, int64_t sign) {
   incidents += sign * other.incidents;
+  caused += sign * other.caused;
   reopened += sign * other.reopened;
   met += sign * other.met;
   breached += sign * other.breached;
@@ -80,13 +83,13 @@ void PeriodTally::Merge(const PeriodTally& other, int64_t sign) {
 }
 
 bool PeriodTally::IsZero() const {
-  return incidents == 0 && reopened == 0 && met == 0 && breached == 0 && response.empty() &&
-         resolution.empty();
+  return incidents == 0 && caused == 0 && reopened == 0 && met == 0 && breached == 0 &&
+         response.empty() && resolution.empty();
 }
 
 bool PeriodTally::HasNegative() const {
-  return incidents < 0 || reopened < 0 || met < 0 || breached < 0 || response.HasNegative() ||
-         resolution.HasNegative();
+  return incidents < 0 || caused < 0 || reopened < 0 || met < 0 || breached < 0 ||
+         response.HasNegative() || resolution.HasNegative();
 }
 
 void AddCreation(const IncidentFacts& i, int64_t sign, PeriodTally& t) {

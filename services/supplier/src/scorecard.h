@@ -2,10 +2,10 @@
 // month against the one before. No I/O.
 //
 // Counting rules (docs/supplier.md, "Scorecards"): an incident counts in the month it was created
-// (incidents, responded, time to respond) and in the month of its first resolution (resolved,
-// time to resolve, reopened); a UC clock in the month it stopped, completed only. Percentiles are
-// nearest-rank over fixed duration buckets (duration_histogram.h): the upper edge of the bucket
-// the exact value falls in, less than 0.79 % above it.
+// (incidents, caused incidents, responded, time to respond) and in the month of its first
+// resolution (resolved, time to resolve, reopened); a UC clock in the month it stopped, completed
+// only. Percentiles are nearest-rank over fixed duration buckets (duration_histogram.h): the upper
+// edge of the bucket the exact value falls in, less than 0.79 % above it.
 #ifndef ITSM_SERVICES_SUPPLIER_SCORECARD_H_
 #define ITSM_SERVICES_SUPPLIER_SCORECARD_H_
 
@@ -24,6 +24,9 @@ namespace itsm::supplier {
 // subtracts, so a period is the sum of the parts it is made of.
 struct PeriodTally {
   int64_t incidents = 0;
+  // Of `incidents`, those on the supplier's CIs caused by its changes. Known only for a supplier
+  // (ScorecardRollups::SupplierMonths): a roll-up row keeps 0.
+  int64_t caused = 0;
   int64_t reopened = 0;
   int64_t met = 0;
   int64_t breached = 0;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/sla/v1/events.pb.h"
 
@@ -98,6 +99,23 @@ absl::StatusOr<std::optional<IncidentFacts>> IncidentFactsOf(const events::Cloud
   if (!incident.assignment_group().empty()) facts.groups.push_back(incident.assignment_group());
   facts.configuration_item_ids.assign(incident.configuration_item_ids().begin(),
                                       incident.configuration_item_ids().end());
+  return facts;
+}
+
+absl::StatusOr<std::optional<IncidentFacts>> CausedIncidentFactsOf(
+    const events::CloudEvent& event) {
+  if (event.type != "itsm.change.v1.ChangeIncidentLinked") return std::nullopt;
+  change::v1::ChangeIncidentLinked linked;
+  ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &linked));
+  if (linked.link().incident_id().empty()) {
+    return absl::InvalidArgumentError("link.incident_id: required");
+  }
+  // The group the change was assigned when the link was made: the change was being implemented
+  // or had ended by then, so it is the group that implemented it.
+  if (linked.change().assignment_group().empty()) return std::nullopt;
+  IncidentFacts facts;
+  facts.incident_id = linked.link().incident_id();
+  facts.causing_groups.push_back(linked.change().assignment_group());
   return facts;
 }
 

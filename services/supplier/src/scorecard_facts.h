@@ -1,5 +1,5 @@
-// What the scorecards keep of the incident and SLA events they consume, and how a new event's
-// facts merge into the stored ones. No I/O.
+// What the scorecards keep of the incident, SLA and change events they consume, and how a new
+// event's facts merge into the stored ones. No I/O.
 //
 // Every merge is a union, a minimum or a maximum (or "the state with the latest event" for a
 // clock), so applying an event twice, or two events in either order, gives the same facts: a
@@ -22,6 +22,7 @@ namespace itsm::supplier {
 
 inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
 inline constexpr char kSlaTopic[] = "itsm.sla.v1";
+inline constexpr char kChangeTopic[] = "itsm.change.v1";
 
 // One incident as the scorecards count it. Times are Unix microseconds, 0 when not (yet) known.
 struct IncidentFacts {
@@ -38,6 +39,8 @@ struct IncidentFacts {
   // Every assignment group and CI the incident ever had: a group that handled it once counts.
   std::vector<std::string> groups = {};
   std::vector<std::string> configuration_item_ids = {};
+  // The assignment groups of the changes linked as possibly having caused it (decision 109).
+  std::vector<std::string> causing_groups = {};
 
   bool operator==(const IncidentFacts&) const = default;
 };
@@ -59,13 +62,19 @@ struct UcClockFacts {
 // incident (service requests, problems). INVALID_ARGUMENT when it does not parse or has no id.
 absl::StatusOr<std::optional<IncidentFacts>> IncidentFactsOf(const events::CloudEvent& event);
 
+// What an event of itsm.change.v1 says of an incident: for ChangeIncidentLinked, the incident
+// (id only: its times come from its own topic) with the change's assignment group as a causing
+// group; nullopt for other events and for a change without a group. INVALID_ARGUMENT when a link
+// event does not parse or names no incident.
+absl::StatusOr<std::optional<IncidentFacts>> CausedIncidentFactsOf(const events::CloudEvent& event);
+
 // The underpinning-contract clock an event of itsm.sla.v1 carries; nullopt for definition and
 // calendar events and for clocks of other agreement kinds (SLA, OLA). INVALID_ARGUMENT when a
 // clock event does not parse or has no clock id.
 absl::StatusOr<std::optional<UcClockFacts>> UcClockFactsOf(const events::CloudEvent& event);
 
-// `stored` with what `seen` adds (same incident). Scalars only: groups and CIs are added by the
-// repository, which never removes one.
+// `stored` with what `seen` adds (same incident). Scalars only: groups, CIs and causing groups
+// are added by the repository, which never removes one.
 IncidentFacts Merge(const IncidentFacts& stored, const IncidentFacts& seen);
 
 // Whether `candidate` replaces `stored`: a later event, or at the same instant the further stage

@@ -1,5 +1,8 @@
 #include "services/supplier/src/scorecard_projection.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "itsm/base/status_macros.h"
 #include "services/supplier/src/scorecard_facts.h"
 #include "services/supplier/src/scorecard_repository.h"
@@ -12,15 +15,30 @@ namespace {
 struct EventFacts {
   std::optional<IncidentFacts> incident;
   std::optional<UcClockFacts> clock;
+
+  bool empty() const { return !incident && !clock; }
+  // The row the facts change, locked when they are applied: batches take them in this order.
+  std::pair<int, std::string> Record() const {
+    return incident ? std::pair(0, incident->incident_id) : std::pair(1, clock->clock_id);
+  }
 };
 
 absl::StatusOr<EventFacts> FactsOf(const events::CloudEvent& event) {
   EventFacts facts;
   ITSM_ASSIGN_OR_RETURN(facts.incident, IncidentFactsOf(event));
   if (!facts.incident) {
+    ITSM_ASSIGN_OR_RETURN(facts.incident, CausedIncidentFactsOf(event));
+  }
+  if (!facts.incident) {
     ITSM_ASSIGN_OR_RETURN(facts.clock, UcClockFactsOf(event));
   }
+  if (!facts.empty() && event.id.empty()) return absl::InvalidArgumentError("ce_id: required");
   return facts;
+}
+
+absl::Status ApplyFacts(storage::Transaction& txn, const EventFacts& facts, RollupDeltas& deltas) {
+  if (facts.incident) return ScorecardRepository::ApplyIncident(txn, *facts.incident, deltas);
+  return ScorecardRepository::ApplyUcClock(txn, *facts.clock, deltas);
 }
 
 }  // namespace
@@ -29,13 +47,11 @@ absl::Status ScorecardProjection::Apply(storage::Transaction& txn, const events:
                                         RollupDeltas& deltas) {
   ITSM_ASSIGN_OR_RETURN(EventFacts facts, FactsOf(event));
   // Events the scorecards do not use get no mark: there is nothing to apply twice.
-  if (!facts.incident && !facts.clock) return absl::OkStatus();
-  if (event.id.empty()) return absl::InvalidArgumentError("ce_id: required");
+  if (facts.empty()) return absl::OkStatus();
   ITSM_ASSIGN_OR_RETURN(bool first, ScorecardRepository::MarkApplied(
                                         txn, event.id, absl::ToUnixMicros(clock_.Now())));
   if (!first) return absl::OkStatus();
-  if (facts.incident) return ScorecardRepository::ApplyIncident(txn, *facts.incident, deltas);
-  return ScorecardRepository::ApplyUcClock(txn, *facts.clock, deltas);
+  return ApplyFacts(txn, facts, deltas);
 }
 
 std::vector<absl::Status> ScorecardProjection::ApplyBatch(
@@ -49,20 +65,45 @@ std::vector<absl::Status> ScorecardProjection::ApplyBatch(
       last_prune_ = clock_.Now();
     }
   }
+  // Every row a batch writes is taken in one order, the same for every replica: the marks by
+  // ce_id, then the incidents and clocks by id, then the roll-up rows by key (RollupDeltas).
+  // An incident's events (incident topic, keyed by the incident) and its links (change topic,
+  // keyed by the change) may be in two replicas' batches at once; in event order, one replica
+  // could hold an incident another waits for while waiting for one the other holds (a deadlock,
+  // which PostgreSQL breaks by failing a batch). The facts merge the same in any order
+  // (scorecard_facts.h), so the order of application is free to choose (decision 112).
   absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
+    std::vector<EventFacts> facts(batch.size());
+    std::vector<size_t> used;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::StatusOr<EventFacts> f = FactsOf(batch[i].event);
+      // Rejected before anything of it is written (it does not parse, no ce_id): skip it alone.
+      if (absl::IsInvalidArgument(f.status())) {
+        results[i] = f.status();
+        continue;
+      }
+      ITSM_RETURN_IF_ERROR(f.status());
+      results[i] = absl::OkStatus();
+      // Events the scorecards do not use get no mark: there is nothing to apply twice.
+      if (f->empty()) continue;
+      facts[i] = *std::move(f);
+      used.push_back(i);
+    }
+    std::sort(used.begin(), used.end(),
+              [&](size_t a, size_t b) { return batch[a].event.id < batch[b].event.id; });
+    std::vector<size_t> first;
+    const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+    for (size_t i : used) {
+      ITSM_ASSIGN_OR_RETURN(bool applied,
+                            ScorecardRepository::MarkApplied(txn, batch[i].event.id, now_us));
+      if (applied) first.push_back(i);
+    }
+    std::stable_sort(first.begin(), first.end(),
+                     [&](size_t a, size_t b) { return facts[a].Record() < facts[b].Record(); });
     // The batch's roll-up changes are written once at its end: a month's row is rewritten once
     // per batch, not once per event.
     RollupDeltas deltas;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      absl::Status s = Apply(txn, batch[i].event, deltas);
-      // Rejected before anything of it was written (FactsOf, the ce_id): skip it alone.
-      if (absl::IsInvalidArgument(s)) {
-        results[i] = s;
-        continue;
-      }
-      ITSM_RETURN_IF_ERROR(s);
-      results[i] = absl::OkStatus();
-    }
+    for (size_t i : first) ITSM_RETURN_IF_ERROR(ApplyFacts(txn, facts[i], deltas));
     ITSM_RETURN_IF_ERROR(deltas.Flush(txn));
     if (prune) {
       const int64_t before = absl::ToUnixMicros(clock_.Now() - options_.mark_retention);
@@ -90,7 +131,7 @@ absl::StatusOr<bool> RebuildRollupsIfPending(storage::GroupCommitter& committer)
 std::unique_ptr<events::EventConsumer> NewScorecardConsumer(ScorecardProjection& projection,
                                                             events::EventConsumer::Options options,
                                                             prometheus::Registry& registry) {
-  if (options.topics.empty()) options.topics = {kIncidentTopic, kSlaTopic};
+  if (options.topics.empty()) options.topics = {kIncidentTopic, kSlaTopic, kChangeTopic};
   return std::make_unique<events::EventConsumer>(
       std::move(options),
       [&projection](const std::vector<events::ConsumedEvent>& batch) {

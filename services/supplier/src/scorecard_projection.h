@@ -1,4 +1,5 @@
-// The scorecards' consumer of itsm.incident.v1 and itsm.sla.v1: each event's facts
+// The scorecards' consumer of itsm.incident.v1, itsm.sla.v1 and itsm.change.v1 (its
+// ChangeIncidentLinked: incidents possibly caused by a change, decision 109): each event's facts
 // (scorecard_facts.h) are written with the event's de-duplication mark (its ce_id) in one
 // transaction of the group committer, so an event is applied once: a redelivery finds its mark
 // and changes nothing. The consumer belongs to a consumer group (option consumer_group): replicas
@@ -40,9 +41,9 @@ class ScorecardProjection {
   // back: nothing of the batch was written.
   std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
 
-  // One event inside `txn` (the batch handler's step; tests, the bench): its facts and its mark
-  // are written, what it changes in the roll-ups is added to `deltas`, which the caller flushes
-  // (RollupDeltas::Flush) before the transaction commits.
+  // One event inside `txn` (the batch handler's step for one event; tests, the bench): its facts
+  // and its mark are written, what it changes in the roll-ups is added to `deltas`, which the
+  // caller flushes (RollupDeltas::Flush) before the transaction commits.
   absl::Status Apply(storage::Transaction& txn, const events::CloudEvent& event,
                      RollupDeltas& deltas);
 
@@ -57,8 +58,8 @@ class ScorecardProjection {
 // ScorecardRollups::RebuildIfPending in a transaction of `committer`.
 absl::StatusOr<bool> RebuildRollupsIfPending(storage::GroupCommitter& committer);
 
-// The consumer of both topics with `projection` as its batch handler (topics default to
-// itsm.incident.v1 and itsm.sla.v1).
+// The consumer of the three topics with `projection` as its batch handler (topics default to
+// itsm.incident.v1, itsm.sla.v1 and itsm.change.v1).
 std::unique_ptr<events::EventConsumer> NewScorecardConsumer(ScorecardProjection& projection,
                                                             events::EventConsumer::Options options,
                                                             prometheus::Registry& registry);

@@ -1,5 +1,7 @@
 #include "services/supplier/src/scorecard_repository.h"
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/supplier/v1/supplier.pb.h"
@@ -57,81 +59,110 @@ absl::StatusOr<std::optional<IncidentFacts>> ScorecardRepository::FindIncident(
                                     " WHERE incident_id = $1 ORDER BY ci_id",
                                     {incident_id}));
     for (const auto& row : cis.rows()) f.configuration_item_ids.push_back(row[0].AsString());
+    ITSM_ASSIGN_OR_RETURN(storage::ResultSet causes,
+                          txn.Query("SELECT group_name FROM scorecard_incident_causes"
+                                    " WHERE incident_id = $1 ORDER BY group_name",
+                                    {incident_id}));
+    for (const auto& row : causes.rows()) f.causing_groups.push_back(row[0].AsString());
   }
   return f;
 }
 
 absl::Status ScorecardRepository::ApplyIncident(storage::Transaction& txn,
                                                 const IncidentFacts& seen, RollupDeltas& deltas) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query(absl::StrCat("SELECT ", kIncidentColumns,
-                             ", signature_id FROM scorecard_incidents WHERE incident_id = $1"),
-                {seen.incident_id}));
-  std::optional<IncidentFacts> stored;
+  // The incident's row is locked before anything of it is read: its events (incident topic) and
+  // its links (change topic, keyed by the change) may be applied by two replicas at once, and
+  // each moves the incident's contribution from its stored signature to a new one. A first event
+  // inserts an empty row (no times, signature 0: it contributes nothing), which a replica racing
+  // for it waits on.
+  const bool postgres = txn.dialect() == storage::Dialect::kPostgres;
+  const std::string select = absl::StrCat(
+      "SELECT ", kIncidentColumns, ", signature_id FROM scorecard_incidents WHERE incident_id = $1",
+      postgres ? " FOR UPDATE" : "");
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query(select, {seen.incident_id}));
+  bool created = false;
+  if (rows.empty()) {
+    ITSM_ASSIGN_OR_RETURN(
+        int64_t inserted,
+        txn.Execute(absl::StrCat("INSERT INTO scorecard_incidents(", kIncidentColumns,
+                                 ", signature_id) VALUES ($1, 0, 0, 0, 0, 0, 0)"
+                                 " ON CONFLICT (incident_id) DO NOTHING"),
+                    {seen.incident_id}));
+    created = inserted == 1;
+    if (!created) {  // another replica's row, committed while this one waited
+      ITSM_ASSIGN_OR_RETURN(rows, txn.Query(select, {seen.incident_id}));
+    }
+  }
+  IncidentFacts stored;
+  stored.incident_id = seen.incident_id;
   int64_t stored_signature = 0;
-  if (!rows.empty()) {
+  if (!created) {
     stored = IncidentRow(rows.row(0));
     stored_signature = rows.row(0)[6].AsInt();
   }
-  // The lists only grow; a group or CI not seen before changes the incident's signature.
+  // The lists only grow; a group, CI or causing group not seen before changes the signature.
   bool grew = false;
-  for (const std::string& group : seen.groups) {
-    ITSM_ASSIGN_OR_RETURN(int64_t added,
-                          txn.Execute("INSERT INTO scorecard_incident_groups(incident_id,"
-                                      " group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                      {seen.incident_id, group}));
-    grew |= added > 0;
-  }
-  for (const std::string& ci : seen.configuration_item_ids) {
-    ITSM_ASSIGN_OR_RETURN(int64_t added,
-                          txn.Execute("INSERT INTO scorecard_incident_cis(incident_id, ci_id)"
-                                      " VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                      {seen.incident_id, ci}));
-    grew |= added > 0;
+  for (const auto& [table, column, names] :
+       {std::tuple("scorecard_incident_groups", "group_name", &seen.groups),
+        std::tuple("scorecard_incident_cis", "ci_id", &seen.configuration_item_ids),
+        std::tuple("scorecard_incident_causes", "group_name", &seen.causing_groups)}) {
+    for (const std::string& name : *names) {
+      ITSM_ASSIGN_OR_RETURN(
+          int64_t added, txn.Execute(absl::StrCat("INSERT INTO ", table, "(incident_id, ", column,
+                                                  ") VALUES ($1, $2) ON CONFLICT DO NOTHING"),
+                                     {seen.incident_id, name}));
+      grew |= added > 0;
+    }
   }
   int64_t signature = stored_signature;
-  if (!stored) {
+  if (created) {
+    // Nothing of a new incident was stored before (every event of it locks this row first).
     ITSM_ASSIGN_OR_RETURN(
-        signature, ScorecardRollups::SignatureOf(txn, seen.groups, seen.configuration_item_ids));
+        signature, ScorecardRollups::SignatureOf(txn, seen.groups, seen.configuration_item_ids,
+                                                 seen.causing_groups));
   } else if (grew) {
     ITSM_ASSIGN_OR_RETURN(std::optional<IncidentFacts> lists,
                           FindIncident(txn, seen.incident_id, true));
-    ITSM_ASSIGN_OR_RETURN(signature, ScorecardRollups::SignatureOf(txn, lists->groups,
-                                                                   lists->configuration_item_ids));
+    ITSM_ASSIGN_OR_RETURN(
+        signature, ScorecardRollups::SignatureOf(txn, lists->groups, lists->configuration_item_ids,
+                                                 lists->causing_groups));
   }
-  IncidentFacts merged = stored ? Merge(*stored, seen) : seen;
+  IncidentFacts merged = Merge(stored, seen);
   merged.groups.clear();
   merged.configuration_item_ids.clear();
-  if (!stored) {
-    ITSM_RETURN_IF_ERROR(
-        txn.Execute(absl::StrCat("INSERT INTO scorecard_incidents(", kIncidentColumns,
-                                 ", signature_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-                    {merged.incident_id, merged.create_us, merged.response_us, merged.resolve_us,
-                     merged.reopen_count, merged.update_us, signature})
-            .status());
-  } else if (merged == *stored && signature == stored_signature) {
-    return absl::OkStatus();
-  } else {
-    ITSM_RETURN_IF_ERROR(
-        txn.Execute("UPDATE scorecard_incidents SET create_us = $2, response_us = $3,"
-                    " resolve_us = $4, reopen_count = $5, update_us = $6, signature_id = $7"
-                    " WHERE incident_id = $1",
-                    {merged.incident_id, merged.create_us, merged.response_us, merged.resolve_us,
-                     merged.reopen_count, merged.update_us, signature})
-            .status());
-    deltas.AddIncident(stored_signature, *stored, -1);
-  }
+  merged.causing_groups.clear();
+  if (merged == stored && signature == stored_signature) return absl::OkStatus();
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("UPDATE scorecard_incidents SET create_us = $2, response_us = $3,"
+                  " resolve_us = $4, reopen_count = $5, update_us = $6, signature_id = $7"
+                  " WHERE incident_id = $1",
+                  {merged.incident_id, merged.create_us, merged.response_us, merged.resolve_us,
+                   merged.reopen_count, merged.update_us, signature})
+          .status());
+  deltas.AddIncident(stored_signature, stored, -1);
   deltas.AddIncident(signature, merged, 1);
   return absl::OkStatus();
 }
 
 absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn, const UcClockFacts& seen,
                                                RollupDeltas& deltas) {
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT completed, breached, event_us, definition_id, stop_us"
-                                  " FROM scorecard_uc_clocks WHERE clock_id = $1",
-                                  {seen.clock_id}));
+  // Locked as an incident is (ApplyIncident): a row inserted empty here is replaced below.
+  const bool postgres = txn.dialect() == storage::Dialect::kPostgres;
+  const std::string select = absl::StrCat(
+      "SELECT completed, breached, event_us, definition_id, stop_us"
+      " FROM scorecard_uc_clocks WHERE clock_id = $1",
+      postgres ? " FOR UPDATE" : "");
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query(select, {seen.clock_id}));
+  if (rows.empty() && postgres) {
+    ITSM_ASSIGN_OR_RETURN(int64_t inserted,
+                          txn.Execute("INSERT INTO scorecard_uc_clocks(clock_id, definition_id,"
+                                      " incident_id, completed, breached, stop_us, event_us)"
+                                      " VALUES ($1, '', '', 0, 0, 0, 0) ON CONFLICT DO NOTHING",
+                                      {seen.clock_id}));
+    if (inserted == 0) {
+      ITSM_ASSIGN_OR_RETURN(rows, txn.Query(select, {seen.clock_id}));
+    }
+  }
   if (!rows.empty()) {
     UcClockFacts stored;
     stored.completed = rows.row(0)[0].AsInt() != 0;

@@ -1,8 +1,8 @@
 // The scorecards' facts in the service's database (tables scorecard_* in
 // supplier_repository.cc): the de-duplication marks of the events applied, incidents with their
-// groups, CIs and signature, and underpinning-contract clocks. Each change of a fact adds to
-// `deltas` what it changes in the roll-ups (scorecard_rollups.h), which the caller flushes in the
-// same transaction. Every method works inside the caller's transaction.
+// groups, CIs, causing groups and signature, and underpinning-contract clocks. Each change of a
+// fact adds to `deltas` what it changes in the roll-ups (scorecard_rollups.h), which the caller
+// flushes in the same transaction. Every method works inside the caller's transaction.
 #ifndef ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
 #define ITSM_SERVICES_SUPPLIER_SCORECARD_REPOSITORY_H_
 
@@ -25,9 +25,10 @@ class ScorecardRepository {
   // Forgets marks older than `before_us`; how many.
   static absl::StatusOr<int64_t> PruneMarks(storage::Transaction& txn, int64_t before_us);
 
-  // Merges `seen` into the stored incident (scorecard_facts.h: Merge), adding its groups and
-  // CIs; a new group or CI gives the incident a new signature. The stored incident's
-  // contribution moves from what it was to what it is now.
+  // Merges `seen` into the stored incident (scorecard_facts.h: Merge), adding its groups, CIs
+  // and causing groups; a new one gives the incident a new signature. The stored incident's
+  // contribution moves from what it was to what it is now. The incident's row is locked first
+  // (PostgreSQL): callers applying several incidents in one transaction take them in id order.
   static absl::Status ApplyIncident(storage::Transaction& txn, const IncidentFacts& seen,
                                     RollupDeltas& deltas);
   // Stores `seen` unless the stored state of its clock supersedes it.
@@ -43,7 +44,7 @@ class ScorecardRepository {
   static absl::StatusOr<std::vector<SupplierCompliance>> ComplianceBySupplier(
       storage::Transaction& txn, int64_t from_us, int64_t to_us);
 
-  // Tests: one incident as stored, with its groups and CIs sorted.
+  // One incident as stored, with its groups, CIs and causing groups sorted when `with_lists`.
   static absl::StatusOr<std::optional<IncidentFacts>> FindIncident(storage::Transaction& txn,
                                                                    const std::string& incident_id,
                                                                    bool with_lists);

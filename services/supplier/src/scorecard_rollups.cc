@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 
@@ -18,18 +19,57 @@ constexpr char kSupplierSignatures[] =
     " UNION SELECT signature_id FROM scorecard_signature_members WHERE kind = 'c' AND name IN"
     " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)";
 
+// Of those, the signatures naming one of its CIs and one of its groups as a causing change's
+// group (kind 'x'): its incidents on its CIs caused by its changes (decision 109).
+constexpr char kCausedSignatures[] =
+    "SELECT signature_id FROM scorecard_signature_members WHERE kind = 'x' AND name IN"
+    " (SELECT group_name FROM supplier_groups WHERE supplier_id = $1)"
+    " INTERSECT SELECT signature_id FROM scorecard_signature_members WHERE kind = 'c' AND name IN"
+    " (SELECT ci_id FROM supplier_cis WHERE supplier_id = $1)";
+
+// A supplier's signatures, looked up once per scorecard: `in_list` ("3,17,42") goes into the
+// queries that read its rows and facts as literals, so that the 27 queries of a year in a zone
+// off UTC do not each look them up again.
+struct SupplierSignatureSet {
+  std::string in_list = {};
+  absl::flat_hash_set<int64_t> caused = {};
+};
+
+absl::StatusOr<SupplierSignatureSet> SignaturesOf(storage::Transaction& txn,
+                                                  const std::string& supplier_id) {
+  SupplierSignatureSet out;
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet all, txn.Query(kSupplierSignatures, {supplier_id}));
+  for (const auto& row : all.rows()) {
+    absl::StrAppend(&out.in_list, out.in_list.empty() ? "" : ",", row[0].AsInt());
+  }
+  if (out.in_list.empty()) return out;
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet caused, txn.Query(kCausedSignatures, {supplier_id}));
+  for (const auto& row : caused.rows()) out.caused.insert(row[0].AsInt());
+  return out;
+}
+
 int64_t MonthIndex(absl::CivilMonth m) { return m.year() * 12 + m.month() - 1; }
 
+// The member kinds: an assignment group, a CI, a causing change's group.
+struct SignatureLists {
+  std::vector<std::string> groups = {};
+  std::vector<std::string> cis = {};
+  std::vector<std::string> causes = {};
+};
+
 // A canonical text of the sets: length-prefixed, so that no name can make two sets look alike.
-std::string SignatureKey(std::vector<std::string>& groups, std::vector<std::string>& cis) {
+// Causing groups come last and only when there are some, so the signatures stored before they
+// existed keep their keys.
+std::string SignatureKey(SignatureLists& lists) {
   std::string key;
-  for (auto* list : {&groups, &cis}) {
+  for (auto* list : {&lists.groups, &lists.cis, &lists.causes}) {
     std::sort(list->begin(), list->end());
     list->erase(std::unique(list->begin(), list->end()), list->end());
     list->erase(std::remove(list->begin(), list->end(), std::string()), list->end());
   }
-  for (const auto& g : groups) absl::StrAppend(&key, "g", g.size(), ":", g, ";");
-  for (const auto& c : cis) absl::StrAppend(&key, "c", c.size(), ":", c, ";");
+  for (const auto& g : lists.groups) absl::StrAppend(&key, "g", g.size(), ":", g, ";");
+  for (const auto& c : lists.cis) absl::StrAppend(&key, "c", c.size(), ":", c, ";");
+  for (const auto& x : lists.causes) absl::StrAppend(&key, "x", x.size(), ":", x, ";");
   return key;
 }
 
@@ -44,8 +84,7 @@ int64_t KeyHash(const std::string& key) {
 }
 
 absl::StatusOr<int64_t> FindOrCreateSignature(storage::Transaction& txn, const std::string& key,
-                                              const std::vector<std::string>& groups,
-                                              const std::vector<std::string>& cis) {
+                                              const SignatureLists& lists) {
   if (key.empty()) return 0;
   const int64_t hash = KeyHash(key);
   ITSM_ASSIGN_OR_RETURN(
@@ -60,7 +99,8 @@ absl::StatusOr<int64_t> FindOrCreateSignature(storage::Transaction& txn, const s
                                   " VALUES ($1, $2) RETURNING id",
                                   {hash, key}));
   const int64_t id = created.row(0)[0].AsInt();
-  for (const auto& [kind, names] : {std::pair("g", &groups), std::pair("c", &cis)}) {
+  for (const auto& [kind, names] :
+       {std::pair("g", &lists.groups), std::pair("c", &lists.cis), std::pair("x", &lists.causes)}) {
     for (const auto& name : *names) {
       ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO scorecard_signature_members(signature_id,"
                                        " kind, name) VALUES ($1, $2, $3)",
@@ -157,16 +197,18 @@ absl::Status FlushClockRow(storage::Transaction& txn, const std::string& definit
 // The supplier's facts stored in [from_us, to_us): its incidents created there (creation
 // figures), first resolved there (resolution figures), and its UC clocks stopped there.
 absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::string& supplier_id,
-                                        int64_t from_us, int64_t to_us) {
+                                        const SupplierSignatureSet& signatures, int64_t from_us,
+                                        int64_t to_us) {
   PeriodTally t;
   for (const char* column : {"create_us", "resolve_us"}) {
+    if (signatures.in_list.empty()) break;
     ITSM_ASSIGN_OR_RETURN(
         storage::ResultSet rows,
         txn.Query(
-            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count"
+            absl::StrCat("SELECT create_us, response_us, resolve_us, reopen_count, signature_id"
                          " FROM scorecard_incidents WHERE signature_id IN (",
-                         kSupplierSignatures, ") AND ", column, " >= $2 AND ", column, " < $3"),
-            {supplier_id, from_us, to_us}));
+                         signatures.in_list, ") AND ", column, " >= $1 AND ", column, " < $2"),
+            {from_us, to_us}));
     for (const auto& row : rows.rows()) {
       IncidentFacts f;
       f.create_us = row[0].AsInt();
@@ -175,6 +217,7 @@ absl::StatusOr<PeriodTally> WindowTally(storage::Transaction& txn, const std::st
       f.reopen_count = static_cast<int32_t>(row[3].AsInt());
       if (column == std::string_view("create_us")) {
         AddCreation(f, 1, t);
+        if (signatures.caused.contains(row[4].AsInt())) ++t.caused;
       } else {
         AddResolution(f, 1, t);
       }
@@ -232,9 +275,11 @@ absl::Status RollupDeltas::Flush(storage::Transaction& txn) {
 
 absl::StatusOr<int64_t> ScorecardRollups::SignatureOf(storage::Transaction& txn,
                                                       std::vector<std::string> groups,
-                                                      std::vector<std::string> cis) {
-  const std::string key = SignatureKey(groups, cis);
-  return FindOrCreateSignature(txn, key, groups, cis);
+                                                      std::vector<std::string> cis,
+                                                      std::vector<std::string> causing_groups) {
+  SignatureLists lists{std::move(groups), std::move(cis), std::move(causing_groups)};
+  const std::string key = SignatureKey(lists);
+  return FindOrCreateSignature(txn, key, lists);
 }
 
 absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
@@ -245,16 +290,22 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
   const int64_t first = MonthIndex(range.first);
   const int64_t last = MonthIndex(range.last);
   // The UTC months: one row per signature of the supplier and month.
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist"
-                             " FROM scorecard_month_rollups WHERE signature_id IN (",
-                             kSupplierSignatures, ") AND month >= $2 AND month <= $3"),
-                {supplier_id, first, last}));
-  for (const auto& row : rows.rows()) {
-    std::vector<storage::Value> tally(row.begin() + 1, row.end());
-    ITSM_ASSIGN_OR_RETURN(PeriodTally t, DecodeIncidentRow(tally));
-    months[static_cast<size_t>(row[0].AsInt() - first)].Merge(t);
+  ITSM_ASSIGN_OR_RETURN(SupplierSignatureSet signatures, SignaturesOf(txn, supplier_id));
+  if (!signatures.in_list.empty()) {
+    ITSM_ASSIGN_OR_RETURN(
+        storage::ResultSet rows,
+        txn.Query(absl::StrCat("SELECT month, incidents, reopened, response_hist, resolution_hist,"
+                               " signature_id FROM scorecard_month_rollups WHERE signature_id IN (",
+                               signatures.in_list, ") AND month >= $1 AND month <= $2"),
+                  {first, last}));
+    for (const auto& row : rows.rows()) {
+      std::vector<storage::Value> tally(row.begin() + 1, row.end());
+      ITSM_ASSIGN_OR_RETURN(PeriodTally t, DecodeIncidentRow(tally));
+      // Every incident of a signature naming one of its CIs and one of its groups as a causing
+      // group is one it caused on its CIs.
+      if (signatures.caused.contains(row[5].AsInt())) t.caused = t.incidents;
+      months[static_cast<size_t>(row[0].AsInt() - first)].Merge(t);
+    }
   }
   // A definition linked by two contracts counts once (IN, not a join).
   ITSM_ASSIGN_OR_RETURN(
@@ -276,8 +327,8 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
     const int64_t b = MonthStartMicros(m, zone);
     const int64_t u = MonthStartMicros(m, absl::UTCTimeZone());
     if (b == u) continue;
-    ITSM_ASSIGN_OR_RETURN(PeriodTally window,
-                          WindowTally(txn, supplier_id, std::min(b, u), std::max(b, u)));
+    ITSM_ASSIGN_OR_RETURN(PeriodTally window, WindowTally(txn, supplier_id, signatures,
+                                                          std::min(b, u), std::max(b, u)));
     const int64_t sign = b < u ? 1 : -1;
     if (i < n) months[i].Merge(window, sign);
     if (i > 0) months[i - 1].Merge(window, -sign);
@@ -291,14 +342,19 @@ absl::StatusOr<std::vector<PeriodTally>> ScorecardRollups::SupplierMonths(
 absl::Status ScorecardRollups::Rebuild(storage::Transaction& txn) {
   ITSM_RETURN_IF_ERROR(txn.Execute("DELETE FROM scorecard_month_rollups").status());
   ITSM_RETURN_IF_ERROR(txn.Execute("DELETE FROM scorecard_uc_month_rollups").status());
-  absl::flat_hash_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>>
-      lists;
+  absl::flat_hash_map<std::string, SignatureLists> lists;
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet groups,
                         txn.Query("SELECT incident_id, group_name FROM scorecard_incident_groups"));
-  for (const auto& row : groups.rows()) lists[row[0].AsString()].first.push_back(row[1].AsString());
+  for (const auto& row : groups.rows())
+    lists[row[0].AsString()].groups.push_back(row[1].AsString());
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet cis,
                         txn.Query("SELECT incident_id, ci_id FROM scorecard_incident_cis"));
-  for (const auto& row : cis.rows()) lists[row[0].AsString()].second.push_back(row[1].AsString());
+  for (const auto& row : cis.rows()) lists[row[0].AsString()].cis.push_back(row[1].AsString());
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet causes,
+                        txn.Query("SELECT incident_id, group_name FROM scorecard_incident_causes"));
+  for (const auto& row : causes.rows()) {
+    lists[row[0].AsString()].causes.push_back(row[1].AsString());
+  }
 
   RollupDeltas deltas;
   absl::flat_hash_map<std::string, int64_t> signatures;  // key -> id, looked up once each
@@ -312,11 +368,11 @@ absl::Status ScorecardRollups::Rebuild(storage::Transaction& txn) {
     f.response_us = row[2].AsInt();
     f.resolve_us = row[3].AsInt();
     f.reopen_count = static_cast<int32_t>(row[4].AsInt());
-    auto& [g, c] = lists[f.incident_id];
-    const std::string key = SignatureKey(g, c);
+    SignatureLists& members = lists[f.incident_id];
+    const std::string key = SignatureKey(members);
     auto known = signatures.find(key);
     if (known == signatures.end()) {
-      ITSM_ASSIGN_OR_RETURN(int64_t id, FindOrCreateSignature(txn, key, g, c));
+      ITSM_ASSIGN_OR_RETURN(int64_t id, FindOrCreateSignature(txn, key, members));
       known = signatures.emplace(key, id).first;
     }
     if (known->second != row[5].AsInt()) {

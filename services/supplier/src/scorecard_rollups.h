@@ -3,12 +3,15 @@
 // reads a bounded number of rows whatever the number of incidents (decision 108).
 //
 // Incidents are rolled up by **signature** — the set of every assignment group and CI an
-// incident ever had — and UTC month: the row (signature, month) holds the tally of the incidents
+// incident ever had, and of the groups of the changes linked as possibly having caused it — and
+// UTC month: the row (signature, month) holds the tally of the incidents
 // with that signature created or first resolved in that month (counts and duration histograms).
 // A supplier's incidents are those whose signature names one of its groups or CIs, so its
 // scorecard is the sum over those signatures' rows, each incident counted once however many of
 // the supplier's groups and CIs it had, with the supplier's groups and CIs as they are now
-// (decision 91). UC clocks are rolled up by (definition, UTC month of the stop).
+// (decision 91). Its caused incidents are those of the signatures naming one of its CIs and one of
+// its groups as a causing group (decision 109): the same rows, no other read. UC clocks are rolled
+// up by (definition, UTC month of the stop).
 //
 // A month in another zone than UTC starts up to 14 hours before or after the UTC month: its
 // tally is the UTC month's, corrected at both ends by the facts stored between the two instants
@@ -56,11 +59,12 @@ class RollupDeltas {
 
 class ScorecardRollups {
  public:
-  // The signature of an incident with these groups and CIs (any order, repeats allowed),
-  // created when new; 0 when both are empty.
+  // The signature of an incident with these groups, CIs and causing changes' groups (any order,
+  // repeats allowed), created when new; 0 when all are empty.
   static absl::StatusOr<int64_t> SignatureOf(storage::Transaction& txn,
                                              std::vector<std::string> groups,
-                                             std::vector<std::string> cis);
+                                             std::vector<std::string> cis,
+                                             std::vector<std::string> causing_groups = {});
 
   // The supplier's tally of each month of `range` in `zone` (range.size() entries).
   static absl::StatusOr<std::vector<PeriodTally>> SupplierMonths(storage::Transaction& txn,

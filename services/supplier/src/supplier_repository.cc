@@ -179,6 +179,17 @@ CREATE TABLE scorecard_rollup_rebuild (pending INTEGER PRIMARY KEY);
 INSERT INTO scorecard_rollup_rebuild(pending) VALUES (1);
 )sql";
 
+// Incidents linked as possibly caused by a change (itsm.change.v1 ChangeIncidentLinked): the
+// changes' assignment groups, members of kind 'x' of the incident's signature (decision 109).
+// Nothing stored before has any, so no roll-up changes.
+constexpr char kCauseTables[] = R"sql(
+CREATE TABLE scorecard_incident_causes (
+  incident_id TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  PRIMARY KEY (incident_id, group_name)
+);
+)sql";
+
 const std::vector<storage::Migration>& Migrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "suppliers, contracts, deadlines, budgets, scorecards",
@@ -189,6 +200,7 @@ const std::vector<storage::Migration>& Migrations() {
        absl::StrCat(storage::PostgresDialectOf(kTables),
                     "CREATE SEQUENCE supplier_number_seq; CREATE SEQUENCE contract_number_seq;")},
       {2, "scorecard roll-ups by signature and month", kRollupTables},
+      {3, "scorecard incidents caused by changes", kCauseTables},
   };
   return kMigrations;
 }

@@ -29,8 +29,9 @@ runtime::ServiceInfo SupplierServiceInfo() {
                            "gRPC address of the SLA service, to check underpinning-contract "
                            "definitions; empty: not checked."),
               StringOption("consumer_group", "itsm-supplier-scorecards",
-                           "Kafka consumer group of the scorecards' consumer of itsm.incident.v1 "
-                           "and itsm.sla.v1; replicas share it (and the partitions)."),
+                           "Kafka consumer group of the scorecards' consumer of itsm.incident.v1, "
+                           "itsm.sla.v1 and itsm.change.v1; replicas share it (and the "
+                           "partitions)."),
               IntOption("scorecard_mark_retention_days", 30, 1, 3650,
                         "Days an applied event's de-duplication mark is kept (re-applying an "
                         "event changes nothing even after: decision 64)."),
