@@ -1,5 +1,6 @@
 // itsmctl change ...: change requests from a template or from scratch, their risk assessment,
-// approvals, schedule and conflicts, and the change calendar as a table or an iCalendar file.
+// approvals, schedule and conflicts, the change calendar as a table or an iCalendar file, and
+// releases with their deployments (itsmctl change release ...).
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -305,6 +306,235 @@ absl::Status Transition(const Context& ctx, const Args& args, const std::string&
   return Write(ctx, id, &Stub::TransitionChange, r);
 }
 
+// ---- itsmctl change release ... ----
+
+std::string ReleaseStateOf(const v1::Release& r) {
+  return Short(v1::ReleaseState_Name(r.state()), "RELEASE_STATE_");
+}
+
+absl::StatusOr<v1::Release> GetRelease(ChangeClient& client, const std::string& id,
+                                       v1::ReleaseReadiness* readiness = nullptr) {
+  v1::GetReleaseRequest r;
+  r.set_id(id);
+  v1::GetReleaseResponse out;
+  ITSM_RETURN_IF_ERROR(client.Call(&Stub::GetRelease, r, &out));
+  if (readiness != nullptr) *readiness = out.readiness();
+  return out.release();
+}
+
+void ShowRelease(const Context& ctx, const v1::Release& r,
+                 const v1::ReleaseReadiness* readiness = nullptr) {
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(r).c_str());
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"number", r.number()},
+      {"id", r.id()},
+      {"kind", Short(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_")},
+      {"title", r.title()},
+      {"state", ReleaseStateOf(r)},
+      {"changes", absl::StrJoin(r.change_ids(), ", ")},
+      {"planned", r.has_planned_start_time() && r.has_planned_end_time()
+                      ? When(r.planned_start_time()) + " .. " + When(r.planned_end_time())
+                      : ""},
+      {"group", r.assignment_group()},
+      {"owner", r.owner()},
+      {"version", absl::StrCat(r.version())}};
+  if (readiness != nullptr) {
+    rows.push_back({"ready", readiness->ready() ? "yes" : "no: " + readiness->reason()});
+  }
+  PrintTable({"FIELD", "VALUE"}, rows);
+  std::vector<std::vector<std::string>> deployments;
+  for (const v1::Deployment& d : r.deployments()) {
+    deployments.push_back(
+        {d.id(), d.environment(), Short(v1::DeploymentState_Name(d.state()), "DEPLOYMENT_STATE_"),
+         d.has_planned_start_time() ? When(d.planned_start_time()) : "",
+         d.has_actual_start_time() ? When(d.actual_start_time()) : "",
+         d.has_actual_end_time() ? When(d.actual_end_time()) : "",
+         d.outcome() == v1::DEPLOYMENT_OUTCOME_UNSPECIFIED
+             ? ""
+             : Short(v1::DeploymentOutcome_Name(d.outcome()), "DEPLOYMENT_OUTCOME_"),
+         absl::StrJoin(d.configuration_item_ids(), ", ")});
+  }
+  if (!deployments.empty()) {
+    std::printf("\n");
+    PrintTable(
+        {"DEPLOYMENT", "ENVIRONMENT", "STATE", "PLANNED", "STARTED", "ENDED", "OUTCOME", "CIS"},
+        deployments);
+  }
+}
+
+absl::Status RunRelease(const Context& ctx, const Args& args) {
+  const auto& pos = args.positionals();
+  const std::string sub = pos.size() > 1 ? pos[1] : "";
+  ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
+  if (sub == "create") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"kind", "title", "description", "change", "start", "end",
+                                         "group", "owner", "idempotency-key"}));
+    v1::CreateReleaseRequest r;
+    v1::ReleaseKind kind;
+    if (!v1::ReleaseKind_Parse("RELEASE_KIND_" + absl::AsciiStrToUpper(args.Get("kind")), &kind)) {
+      return absl::InvalidArgumentError("--kind: major, minor or emergency");
+    }
+    r.set_kind(kind);
+    r.set_title(args.Get("title"));
+    r.set_description(args.Get("description"));
+    for (const auto& c : args.GetAll("change")) r.add_change_ids(c);
+    if (args.Has("start")) {
+      ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_start_time(), TimeFlag(args, "start"));
+    }
+    if (args.Has("end")) {
+      ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_end_time(), TimeFlag(args, "end"));
+    }
+    r.set_assignment_group(args.Get("group"));
+    r.set_owner(args.Get("owner"));
+    r.set_idempotency_key(args.Get("idempotency-key"));
+    v1::CreateReleaseResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::CreateRelease, r, &out));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(out.release()).c_str());
+    } else {
+      std::printf("created %s (%s)  id %s\n", out.release().number().c_str(),
+                  ReleaseStateOf(out.release()).c_str(), out.release().id().c_str());
+    }
+    return absl::OkStatus();
+  }
+  if (sub == "list") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"state", "change", "limit"}));
+    v1::ListReleasesRequest r;
+    for (const auto& s : args.GetAll("state")) {
+      v1::ReleaseState state;
+      if (!v1::ReleaseState_Parse("RELEASE_STATE_" + absl::AsciiStrToUpper(s), &state)) {
+        return absl::InvalidArgumentError(absl::StrCat("--state: unknown state \"", s, "\""));
+      }
+      r.add_states(state);
+    }
+    if (args.Has("change")) {
+      ITSM_ASSIGN_OR_RETURN(v1::Change c, client.Get(args.Get("change")));
+      r.set_change_id(c.id());
+    }
+    ITSM_ASSIGN_OR_RETURN(int limit, args.GetInt("limit", 50));
+    r.mutable_page()->set_page_size(limit);
+    v1::ListReleasesResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::ListReleases, r, &out));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(out).c_str());
+      return absl::OkStatus();
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : out.releases()) {
+      rows.push_back({r.number(), Short(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_"),
+                      ReleaseStateOf(r), r.title(), absl::StrCat(r.change_ids_size()),
+                      absl::StrCat(r.deployments_size())});
+    }
+    PrintTable({"NUMBER", "KIND", "STATE", "TITLE", "CHANGES", "DEPLOYMENTS"}, rows);
+    return absl::OkStatus();
+  }
+  if (pos.size() < 3) {
+    return absl::InvalidArgumentError(
+        "usage: itsmctl change release create|list|get|history|move|changes|deploy|deployment "
+        "... (see --help)");
+  }
+  const std::string& id = pos[2];
+  if (sub == "get") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    v1::ReleaseReadiness readiness;
+    ITSM_ASSIGN_OR_RETURN(v1::Release r, GetRelease(client, id, &readiness));
+    ShowRelease(ctx, r, &readiness);
+    return absl::OkStatus();
+  }
+  if (sub == "history") return RunChange(ctx, {"history", id});
+  // Writes read the version first, so that the command line needs none.
+  ITSM_ASSIGN_OR_RETURN(v1::Release current, GetRelease(client, id));
+  if (sub == "move") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"notes"}));
+    v1::TransitionReleaseRequest r;
+    v1::ReleaseState state;
+    if (pos.size() != 4 ||
+        !v1::ReleaseState_Parse("RELEASE_STATE_" + absl::AsciiStrToUpper(pos[3]), &state)) {
+      return absl::InvalidArgumentError(
+          "usage: itsmctl change release move <id> build|test|deploy|review|closed|cancelled "
+          "[--notes N]");
+    }
+    r.set_id(current.id());
+    r.set_version(current.version());
+    r.set_target_state(state);
+    r.set_close_notes(args.Get("notes"));
+    v1::TransitionReleaseResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::TransitionRelease, r, &out));
+    ShowRelease(ctx, out.release());
+    return absl::OkStatus();
+  }
+  if (sub == "changes") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"change"}));
+    v1::UpdateReleaseRequest r;
+    r.mutable_release()->set_id(current.id());
+    r.mutable_release()->set_version(current.version());
+    for (const auto& c : args.GetAll("change")) r.mutable_release()->add_change_ids(c);
+    r.mutable_update_mask()->add_paths("change_ids");
+    v1::UpdateReleaseResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::UpdateRelease, r, &out));
+    ShowRelease(ctx, out.release());
+    return absl::OkStatus();
+  }
+  if (sub == "deploy") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"env", "ci", "start", "end", "notes"}));
+    v1::AddDeploymentRequest r;
+    r.set_release_id(current.id());
+    r.set_version(current.version());
+    r.set_environment(args.Get("env"));
+    for (const auto& ci : args.GetAll("ci")) r.add_configuration_item_ids(ci);
+    if (args.Has("start")) {
+      ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_start_time(), TimeFlag(args, "start"));
+    }
+    if (args.Has("end")) {
+      ITSM_ASSIGN_OR_RETURN(*r.mutable_planned_end_time(), TimeFlag(args, "end"));
+    }
+    r.set_notes(args.Get("notes"));
+    v1::AddDeploymentResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::AddDeployment, r, &out));
+    ShowRelease(ctx, out.release());
+    return absl::OkStatus();
+  }
+  if (sub == "deployment") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"outcome", "notes"}));
+    static const std::map<std::string, v1::DeploymentState> kSteps = {
+        {"start", v1::DEPLOYMENT_STATE_IN_PROGRESS},
+        {"complete", v1::DEPLOYMENT_STATE_COMPLETED},
+        {"cancel", v1::DEPLOYMENT_STATE_CANCELLED}};
+    if (pos.size() != 5 || !kSteps.contains(pos[4])) {
+      return absl::InvalidArgumentError(
+          "usage: itsmctl change release deployment <id> <n> start|complete|cancel "
+          "[--outcome successful|failed|rolled_back] [--notes N]");
+    }
+    v1::UpdateDeploymentRequest r;
+    r.set_release_id(current.id());
+    r.set_version(current.version());
+    r.mutable_deployment()->set_id(pos[3]);
+    r.mutable_deployment()->set_state(kSteps.at(pos[4]));
+    r.mutable_update_mask()->add_paths("state");
+    if (args.Has("outcome")) {
+      v1::DeploymentOutcome outcome;
+      if (!v1::DeploymentOutcome_Parse(
+              "DEPLOYMENT_OUTCOME_" + absl::AsciiStrToUpper(args.Get("outcome")), &outcome)) {
+        return absl::InvalidArgumentError("--outcome: successful, failed or rolled_back");
+      }
+      r.mutable_deployment()->set_outcome(outcome);
+      r.mutable_update_mask()->add_paths("outcome");
+    }
+    if (args.Has("notes")) {
+      r.mutable_deployment()->set_notes(args.Get("notes"));
+      r.mutable_update_mask()->add_paths("notes");
+    }
+    v1::UpdateDeploymentResponse out;
+    ITSM_RETURN_IF_ERROR(client.Call(&Stub::UpdateDeployment, r, &out));
+    ShowRelease(ctx, out.release());
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown release command \"", sub, "\""));
+}
+
 }  // namespace
 
 absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv) {
@@ -314,10 +544,11 @@ absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv)
   if (sub == "create") return Create(ctx, args);
   if (sub == "list") return List(ctx, args);
   if (sub == "calendar" || sub == "ics") return Calendar(ctx, args, sub == "ics");
+  if (sub == "release") return RunRelease(ctx, args);
   if (pos.size() < 2) {
     return absl::InvalidArgumentError(
         "usage: itsmctl change create|list|calendar|ics|get|history|assess|approve|reject|"
-        "schedule|override|move ... (see --help)");
+        "schedule|override|move|release ... (see --help)");
   }
   const std::string& id = pos[1];
   if (sub == "get") {

@@ -36,6 +36,12 @@ commands:
   change move <id> assess|authorise|scheduled|implement|review|closed|cancelled
            [--outcome successful|successful_with_issues|failed|backed_out] [--review R]
   change calendar|ics --from RFC3339 --to RFC3339 [--service ID] [--ci ID] [--group G]
+  change release create --kind major|minor|emergency --title T [--change CHG]... [--start T --end T]
+           [--group G] [--owner O] [--idempotency-key K] | release list [--state S]... [--change CHG]
+  change release get|history <REL> | release move <REL> build|test|deploy|review|closed|cancelled
+           [--notes N] | release changes <REL> [--change CHG]...   (the release's changes)
+  change release deploy <REL> --env E [--ci ID]... [--start T --end T] [--notes N]
+  change release deployment <REL> <n> start|complete|cancel [--outcome successful|failed|rolled_back]
   ci class list [--page-size N] | get <name> | create --name N [--parent P] [--abstract]
            [--attr name:string|int|bool|date|enum|reference[:required][:enum=a|b][:ref=class]]...
   ci create --class C --name N [--status planned|in_build|live] [--group G]
@@ -64,7 +70,7 @@ commands:
            --target P1:response=30m,resolve=4h... (resolve=2bd: 2 business days)
            [--day-rule end-of-day|same-time] [--thresholds 50,75,90] [--from T] [--until T]
            [--customer C] [--group G] [--supplier ID] [--zone-source definition|caller|ci]
-           [--zone TZ] [--retroactive] [--measure-from start|creation]
+           [--zone TZ] [--retroactive] [--measure-from start|creation] [--record-kind change]
   sla definition get <id> [--version N] | sla definition list [--service S] [--kind K] [--all]
   sla definition retire <id>                 its running and paused clocks are cancelled
   sla due --service S --priority P1 [--clock response|resolution] [--start RFC3339]

@@ -396,13 +396,21 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   if (argv[0] == "create") {
-    ITSM_RETURN_IF_ERROR(
-        args.OnlyKnown({"name",     "description", "kind",        "customer", "group",
-                        "supplier", "service",     "ci-class",    "category", "request-type",
-                        "calendar", "zone-source", "zone",        "target",   "thresholds",
-                        "from",     "until",       "retroactive", "day-rule", "measure-from"}));
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown(
+        {"name",     "description",  "kind",       "customer",     "group",    "supplier",
+         "service",  "ci-class",     "category",   "request-type", "calendar", "zone-source",
+         "zone",     "target",       "thresholds", "from",         "until",    "retroactive",
+         "day-rule", "measure-from", "record-kind"}));
     slav1::SlaDefinition d;
     d.set_name(args.Get("name"));
+    // docs/sla.md 3.5: a definition for changes (conditions in change states).
+    const std::string record_kind = args.Get("record-kind", "incident");
+    if (record_kind == "change") {
+      d.set_record_kind(slav1::RECORD_KIND_CHANGE);
+    } else if (record_kind != "incident") {
+      return absl::InvalidArgumentError(
+          "--record-kind: incident (with service requests) or change");
+    }
     d.set_description(args.Get("description"));
     ITSM_ASSIGN_OR_RETURN(auto kind, ParseKind(args.Get("kind", "sla")));
     d.set_kind(kind);

@@ -12,10 +12,13 @@
 namespace itsm::slamodel {
 namespace {
 
-const std::vector<std::string>& States() {
+const std::vector<std::string>& States(RecordKind kind) {
   static const std::vector<std::string> kStates = {"NEW",      "ASSIGNED", "IN_PROGRESS", "ON_HOLD",
                                                    "RESOLVED", "CLOSED",   "CANCELLED"};
-  return kStates;
+  // change.v1.ChangeState without its prefix (docs/sla.md 3.5).
+  static const std::vector<std::string> kChangeStates = {
+      "NEW", "ASSESS", "AUTHORISE", "SCHEDULED", "IMPLEMENT", "REVIEW", "CLOSED", "CANCELLED"};
+  return kind == RecordKind::kChange ? kChangeStates : kStates;
 }
 const std::vector<std::string>& Priorities() {
   static const std::vector<std::string> kPriorities = {"P1", "P2", "P3", "P4", "P5"};
@@ -49,10 +52,10 @@ const char* FieldName(Field f) {
 }
 
 // The whole domain of an enumerable field; nullptr for free text.
-const std::vector<std::string>* FiniteDomain(Field f) {
+const std::vector<std::string>* FiniteDomain(Field f, RecordKind kind) {
   switch (f) {
     case Field::kState:
-      return &States();
+      return &States(kind);
     case Field::kPriority:
       return &Priorities();
     case Field::kResponded:
@@ -109,15 +112,19 @@ sla::v1::ConditionField FieldToProto(Field f) {
 }
 
 // Normalises one value of an enumerable field, or says why it is not one.
-absl::StatusOr<std::string> NormaliseValue(Field f, const std::string& raw) {
+absl::StatusOr<std::string> NormaliseValue(Field f, const std::string& raw, RecordKind kind) {
   switch (f) {
     case Field::kState: {
       std::string v = absl::AsciiStrToUpper(raw);
       std::string_view sv = v;
-      if (sv.starts_with("INCIDENT_STATE_")) v = v.substr(15);
-      if (std::find(States().begin(), States().end(), v) == States().end()) {
+      const std::string_view prefix =
+          kind == RecordKind::kChange ? "CHANGE_STATE_" : "INCIDENT_STATE_";
+      if (sv.starts_with(prefix)) v = v.substr(prefix.size());
+      const std::vector<std::string>& states = States(kind);
+      if (std::find(states.begin(), states.end(), v) == states.end()) {
         return absl::InvalidArgumentError(
-            absl::StrCat("unknown state \"", raw, "\" (", absl::StrJoin(States(), ", "), ")"));
+            absl::StrCat("unknown ", kind == RecordKind::kChange ? "change state" : "state", " \"",
+                         raw, "\" (", absl::StrJoin(states, ", "), ")"));
       }
       return v;
     }
@@ -185,13 +192,14 @@ void SetField(RecordFields& r, Field f, const std::string& v) {
 // Every combination of the values the conditions mention, one record per combination. Free-text
 // fields also get "" and a value no condition names, so that "any other group" is represented.
 // Fields no condition mentions keep one value: they cannot change any outcome.
-std::vector<RecordFields> AbstractRecords(const std::vector<const Condition*>& conditions) {
+std::vector<RecordFields> AbstractRecords(const std::vector<const Condition*>& conditions,
+                                          RecordKind kind) {
   std::map<Field, std::set<std::string>> domains;
   for (const Condition* c : conditions) {
     for (const Clause& clause : c->any_of()) {
       for (const Predicate& p : clause.all_of) {
         auto& d = domains[p.field];
-        if (const auto* finite = FiniteDomain(p.field)) {
+        if (const auto* finite = FiniteDomain(p.field, kind)) {
           d.insert(finite->begin(), finite->end());
         } else {
           d.insert(p.values.begin(), p.values.end());
@@ -293,6 +301,41 @@ RecordFields FromIncident(const incident::v1::Incident& incident) {
   return r;
 }
 
+RecordKind RecordKindOf(const sla::v1::SlaDefinition& definition) {
+  return definition.record_kind() == sla::v1::RECORD_KIND_CHANGE ? RecordKind::kChange
+                                                                 : RecordKind::kIncident;
+}
+
+std::string ChangePriority(const change::v1::Change& change) {
+  if (change.type() == change::v1::CHANGE_TYPE_EMERGENCY) return "P1";
+  switch (change.risk().level()) {
+    case change::v1::RISK_LEVEL_HIGH:
+      return "P2";
+    case change::v1::RISK_LEVEL_MEDIUM:
+      return "P3";
+    case change::v1::RISK_LEVEL_LOW:
+      return "P4";
+    default:
+      return "P5";
+  }
+}
+
+RecordFields FromChange(const change::v1::Change& change) {
+  RecordFields r;
+  const std::string state = change::v1::ChangeState_Name(change.state());
+  r.state = std::string_view(state).starts_with("CHANGE_STATE_") ? state.substr(13) : state;
+  r.priority = ChangePriority(change);
+  r.assignment_group = change.assignment_group();
+  r.assignee = change.assignee();
+  const change::v1::ApprovalOutcome decided = change.approval().outcome();
+  r.responded = decided == change::v1::APPROVAL_OUTCOME_APPROVED ||
+                decided == change::v1::APPROVAL_OUTCOME_REJECTED ||
+                decided == change::v1::APPROVAL_OUTCOME_PRE_APPROVED;
+  r.category = change.category();
+  if (change.has_create_time()) r.create_time = base::FromProtoTimestamp(change.create_time());
+  return r;
+}
+
 RecordFields FromServiceRequest(const incident::v1::ServiceRequest& request) {
   RecordFields r;
   switch (request.state()) {
@@ -341,7 +384,7 @@ Condition Condition::Or(const Condition& other) const {
 }
 
 absl::StatusOr<Condition> Condition::FromProto(const sla::v1::Condition& proto,
-                                               absl::string_view path) {
+                                               absl::string_view path, RecordKind kind) {
   std::vector<Clause> clauses;
   for (int i = 0; i < proto.any_of_size(); ++i) {
     Clause clause;
@@ -366,7 +409,7 @@ absl::StatusOr<Condition> Condition::FromProto(const sla::v1::Condition& proto,
           }
           p.negated = pp.operator_() == sla::v1::CONDITION_OPERATOR_NOT_IN;
           for (int k = 0; k < pp.values_size(); ++k) {
-            auto v = NormaliseValue(p.field, pp.values(k));
+            auto v = NormaliseValue(p.field, pp.values(k), kind);
             if (!v.ok()) {
               return absl::InvalidArgumentError(
                   absl::StrCat(where, ".values[", k, "]: ", v.status().message()));
@@ -380,7 +423,7 @@ absl::StatusOr<Condition> Condition::FromProto(const sla::v1::Condition& proto,
             return absl::InvalidArgumentError(
                 absl::StrCat(where, ".values: IS_SET / IS_EMPTY take no values"));
           }
-          if (FiniteDomain(p.field) != nullptr) {
+          if (FiniteDomain(p.field, kind) != nullptr) {
             return absl::InvalidArgumentError(absl::StrCat(where, ".operator: ", FieldName(p.field),
                                                            " is never empty; use IN or NOT_IN"));
           }
@@ -405,7 +448,8 @@ sla::v1::Condition Condition::ToProto() const {
     for (const Predicate& p : clause.all_of) {
       auto* pp = pc->add_all_of();
       pp->set_field(FieldToProto(p.field));
-      if (FiniteDomain(p.field) == nullptr && p.values == std::set<std::string>{""}) {
+      if (FiniteDomain(p.field, RecordKind::kIncident) == nullptr &&
+          p.values == std::set<std::string>{""}) {
         pp->set_operator_(p.negated ? sla::v1::CONDITION_OPERATOR_IS_SET
                                     : sla::v1::CONDITION_OPERATOR_IS_EMPTY);
         continue;
@@ -445,8 +489,28 @@ sla::v1::ClockKind ToProto(ClockKind kind) {
                                       : sla::v1::CLOCK_KIND_RESOLUTION;
 }
 
-ClockConditions ClockConditions::Defaults(ClockKind kind) {
+ClockConditions ClockConditions::Defaults(ClockKind kind, RecordKind record_kind) {
   ClockConditions c;
+  c.record_kind = record_kind;
+  if (record_kind == RecordKind::kChange) {
+    // docs/sla.md 3.5: the response clock is the time to authorise, the resolution clock the
+    // time to implement.
+    c.cancel = Condition::In(Field::kState, {"CANCELLED"});
+    if (kind == ClockKind::kResponse) {
+      c.start = Condition::In(Field::kState, {"AUTHORISE"});
+      c.stop =
+          Condition::In(Field::kResponded, {"true"})
+              .Or(Condition::In(Field::kState, {"SCHEDULED", "IMPLEMENT", "REVIEW", "CLOSED"}));
+      // Sent back for rework (AUTHORISE -> ASSESS): the time is the assessor's, not the
+      // approvers'.
+      c.pause = Condition::In(Field::kState, {"ASSESS"});
+    } else {
+      c.start = Condition::NotIn(Field::kState, {"REVIEW", "CLOSED", "CANCELLED"});
+      c.stop = Condition::In(Field::kState, {"REVIEW", "CLOSED"});
+      c.pause = Condition::Never();
+    }
+    return c;
+  }
   c.start = Condition::NotIn(Field::kState, {"RESOLVED", "CLOSED", "CANCELLED"});
   c.cancel = Condition::In(Field::kState, {"CANCELLED"});
   if (kind == ClockKind::kResponse) {
@@ -464,30 +528,32 @@ ClockConditions ClockConditions::Defaults(ClockKind kind) {
 }
 
 absl::StatusOr<ClockConditions> ClockConditions::FromProto(const sla::v1::ClockConditions& proto,
-                                                           ClockKind kind, absl::string_view path) {
-  ClockConditions c = Defaults(kind);
+                                                           ClockKind kind, absl::string_view path,
+                                                           RecordKind record_kind) {
+  ClockConditions c = Defaults(kind, record_kind);
   if (proto.has_start()) {
-    ITSM_ASSIGN_OR_RETURN(c.start,
-                          Condition::FromProto(proto.start(), absl::StrCat(path, ".start")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.start, Condition::FromProto(proto.start(), absl::StrCat(path, ".start"), record_kind));
   }
   if (proto.has_pause()) {
-    ITSM_ASSIGN_OR_RETURN(c.pause,
-                          Condition::FromProto(proto.pause(), absl::StrCat(path, ".pause")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.pause, Condition::FromProto(proto.pause(), absl::StrCat(path, ".pause"), record_kind));
   }
   if (proto.has_resume()) {
-    ITSM_ASSIGN_OR_RETURN(c.resume,
-                          Condition::FromProto(proto.resume(), absl::StrCat(path, ".resume")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.resume, Condition::FromProto(proto.resume(), absl::StrCat(path, ".resume"), record_kind));
   }
   if (proto.has_stop()) {
-    ITSM_ASSIGN_OR_RETURN(c.stop, Condition::FromProto(proto.stop(), absl::StrCat(path, ".stop")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.stop, Condition::FromProto(proto.stop(), absl::StrCat(path, ".stop"), record_kind));
   }
   if (proto.has_cancel()) {
-    ITSM_ASSIGN_OR_RETURN(c.cancel,
-                          Condition::FromProto(proto.cancel(), absl::StrCat(path, ".cancel")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.cancel, Condition::FromProto(proto.cancel(), absl::StrCat(path, ".cancel"), record_kind));
   }
   if (proto.has_reset()) {
-    ITSM_ASSIGN_OR_RETURN(c.reset,
-                          Condition::FromProto(proto.reset(), absl::StrCat(path, ".reset")));
+    ITSM_ASSIGN_OR_RETURN(
+        c.reset, Condition::FromProto(proto.reset(), absl::StrCat(path, ".reset"), record_kind));
   }
   if (!sla::v1::MeasureFrom_IsValid(proto.measure_from())) {
     return absl::InvalidArgumentError(absl::StrCat(path, ".measure_from: unknown value"));
@@ -514,7 +580,7 @@ absl::Status ClockConditions::Check(absl::string_view path) const {
   std::vector<const Condition*> all = {&start, &pause, &stop, &cancel};
   if (resume) all.push_back(&*resume);
   if (reset) all.push_back(&*reset);
-  const std::vector<RecordFields> records = AbstractRecords(all);
+  const std::vector<RecordFields> records = AbstractRecords(all, record_kind);
   if (records.empty()) return absl::OkStatus();  // too many combinations to check exhaustively
   auto fail = [&](const char* which, const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(path, ".", which, ": ", why));
@@ -633,7 +699,7 @@ absl::StatusOr<ClockPolicy> ClockPolicy::FromDefinition(const sla::v1::SlaDefini
       ClockConditions conditions,
       ClockConditions::FromProto(
           response ? definition.response_conditions() : definition.resolution_conditions(), kind,
-          response ? "response_conditions" : "resolution_conditions"));
+          response ? "response_conditions" : "resolution_conditions", RecordKindOf(definition)));
   std::map<std::string, Target> targets;
   for (const auto& t : definition.targets()) {
     const bool has = response ? t.has_response_target() : t.has_resolution_target();

@@ -12,6 +12,7 @@ bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const s
 }  // namespace
 
 bool Covers(const sla::v1::SlaDefinition& definition, const CoverageFields& record) {
+  if (definition.record_kind() != record.record_kind) return false;
   const auto& c = definition.coverage();
   if (!Listed(c.services(), record.service)) return false;
   if (c.ci_classes_size() > 0 && !Listed(c.ci_classes(), record.ci_class)) return false;

@@ -220,4 +220,71 @@ grpc::ServerUnaryReactor* ChangeGrpcService::ExportChangeCalendar(
   });
 }
 
+grpc::ServerUnaryReactor* ChangeGrpcService::CreateRelease(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateReleaseRequest* request,
+                                                           v1::CreateReleaseResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.releases.Create(txn, caller, *request, *response->mutable_release());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::GetRelease(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetReleaseRequest* request,
+                                                        v1::GetReleaseResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.releases.Get(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::ListReleases(grpc::CallbackServerContext* ctx,
+                                                          const v1::ListReleasesRequest* request,
+                                                          v1::ListReleasesResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+    return apps_.releases.List(txn, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateRelease(grpc::CallbackServerContext* ctx,
+                                                           const v1::UpdateReleaseRequest* request,
+                                                           v1::UpdateReleaseResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.releases.Update(txn, caller, *request, *response->mutable_release());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::TransitionRelease(
+    grpc::CallbackServerContext* ctx, const v1::TransitionReleaseRequest* request,
+    v1::TransitionReleaseResponse* response) {
+  return servicedb::CommitCall(
+      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.releases.Transition(txn, caller, *request, *response->mutable_release());
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::AddDeployment(grpc::CallbackServerContext* ctx,
+                                                           const v1::AddDeploymentRequest* request,
+                                                           v1::AddDeploymentResponse* response) {
+  return servicedb::CommitCallAfter<std::vector<std::string>>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.releases.GatherCis(*request); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller,
+                const std::vector<std::string>& cis) {
+        return apps_.releases.AddDeployment(txn, caller, *request, cis, *response);
+      });
+}
+
+grpc::ServerUnaryReactor* ChangeGrpcService::UpdateDeployment(
+    grpc::CallbackServerContext* ctx, const v1::UpdateDeploymentRequest* request,
+    v1::UpdateDeploymentResponse* response) {
+  return servicedb::CommitCallAfter<std::vector<std::string>>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.releases.GatherCis(*request); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller,
+                const std::vector<std::string>& cis) {
+        return apps_.releases.UpdateDeployment(txn, caller, *request, cis, *response);
+      });
+}
+
 }  // namespace itsm::change

@@ -1,9 +1,9 @@
 // The ChangeService gRPC API (callback API): thin handlers over the service's applications —
-// ChangeManagement (changes), ChangeCatalogue (templates, windows, the policy) and
-// ChangeCalendar. Each handler names the application call and how it runs: servicedb::ReadCall
-// for a read, servicedb::CommitCall for a write, servicedb::CommitCallAfter for a write that asks
-// the CMDB first (on the executor, before its transaction). No callback thread waits for the
-// database or another service.
+// ChangeManagement (changes), ChangeCatalogue (templates, windows, the policy), ChangeCalendar
+// and ReleaseManagement (releases and deployments). Each handler names the application call and how
+// it runs: servicedb::ReadCall for a read, servicedb::CommitCall for a write,
+// servicedb::CommitCallAfter for a write that asks the CMDB first (on the executor, before its
+// transaction). No callback thread waits for the database or another service.
 #ifndef ITSM_SERVICES_CHANGE_CHANGE_GRPC_SERVICE_H_
 #define ITSM_SERVICES_CHANGE_CHANGE_GRPC_SERVICE_H_
 
@@ -15,6 +15,7 @@
 #include "services/change/src/change_catalogue.h"
 #include "services/change/src/change_management.h"
 #include "services/change/src/change_metrics.h"
+#include "services/change/src/release_management.h"
 
 namespace itsm::change {
 
@@ -23,6 +24,7 @@ struct Applications {
   const ChangeCatalogue& catalogue;
   const ChangeCalendar& calendar;
   ChangeMetrics& metrics;
+  const ReleaseManagement& releases;
 };
 
 class ChangeGrpcService final : public v1::ChangeService::CallbackService {
@@ -100,6 +102,28 @@ class ChangeGrpcService final : public v1::ChangeService::CallbackService {
   grpc::ServerUnaryReactor* ExportChangeCalendar(
       grpc::CallbackServerContext* ctx, const v1::ExportChangeCalendarRequest* request,
       v1::ExportChangeCalendarResponse* response) override;
+
+  grpc::ServerUnaryReactor* CreateRelease(grpc::CallbackServerContext* ctx,
+                                          const v1::CreateReleaseRequest* request,
+                                          v1::CreateReleaseResponse* response) override;
+  grpc::ServerUnaryReactor* GetRelease(grpc::CallbackServerContext* ctx,
+                                       const v1::GetReleaseRequest* request,
+                                       v1::GetReleaseResponse* response) override;
+  grpc::ServerUnaryReactor* ListReleases(grpc::CallbackServerContext* ctx,
+                                         const v1::ListReleasesRequest* request,
+                                         v1::ListReleasesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRelease(grpc::CallbackServerContext* ctx,
+                                          const v1::UpdateReleaseRequest* request,
+                                          v1::UpdateReleaseResponse* response) override;
+  grpc::ServerUnaryReactor* TransitionRelease(grpc::CallbackServerContext* ctx,
+                                              const v1::TransitionReleaseRequest* request,
+                                              v1::TransitionReleaseResponse* response) override;
+  grpc::ServerUnaryReactor* AddDeployment(grpc::CallbackServerContext* ctx,
+                                          const v1::AddDeploymentRequest* request,
+                                          v1::AddDeploymentResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateDeployment(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateDeploymentRequest* request,
+                                             v1::UpdateDeploymentResponse* response) override;
 
  private:
   storage::Database& db_;

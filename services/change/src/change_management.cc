@@ -434,12 +434,16 @@ absl::Status ChangeManagement::History(storage::Transaction& txn,
                                        const v1::GetChangeHistoryRequest& request,
                                        v1::GetChangeHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
-  // A change is named by id or number; templates, windows and the policy by id.
+  // A change or a release is named by id or number; templates, windows and the policy by id.
   std::string record_id = request.id();
   if (auto change = ChangeRepository::Get(txn, request.id()); change.ok()) {
     record_id = change->id();
   } else if (!absl::IsNotFound(change.status())) {
     return change.status();
+  } else if (auto release = ReleaseStore::Get(txn, request.id()); release.ok()) {
+    record_id = release->id();
+  } else if (!absl::IsNotFound(release.status())) {
+    return release.status();
   }
   ITSM_ASSIGN_OR_RETURN(
       records::AuditPage page,

@@ -12,8 +12,10 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/records/record_change.h"
 #include "itsm/storage/errors.h"
+#include "services/change/src/change_factory.h"
 #include "services/change/src/change_policy.h"
 
 namespace itsm::change {
@@ -22,6 +24,7 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr char kListChanges[] = "itsm.change.v1.ChangeService/ListChanges";
+constexpr char kListReleases[] = "itsm.change.v1.ChangeService/ListReleases";
 
 template <typename Record>
 absl::StatusOr<Record> Decode(const storage::Value& data, const char* what) {
@@ -35,6 +38,22 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
 // 0 for an unset slot: such rows never satisfy planned_end_us > planned_start_us.
 int64_t MicrosOrZero(bool has, const google::protobuf::Timestamp& ts) {
   return has ? Micros(ts) : 0;
+}
+
+// The change's calendar row replaced (none without a planned slot).
+absl::Status WriteCalendarRow(storage::Transaction& txn, const v1::Change& c, int64_t seq) {
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("DELETE FROM change_calendar WHERE change_id = $1", {c.id()}).status());
+  const int64_t start = MicrosOrZero(c.has_planned_start_time(), c.planned_start_time());
+  const int64_t end = MicrosOrZero(c.has_planned_end_time(), c.planned_end_time());
+  if (end <= start) return absl::OkStatus();
+  return txn
+      .Execute(
+          "INSERT INTO change_calendar(planned_start_us, seq, change_id, planned_end_us,"
+          " state, assignment_group, compact, data) VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+          {start, seq, c.id(), end, static_cast<int>(c.state()), c.assignment_group(),
+           storage::Bytes{CalendarView(c).SerializeAsString()}})
+      .status();
 }
 
 absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
@@ -61,6 +80,39 @@ absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
 }
 
 }  // namespace
+
+v1::Change CalendarView(const v1::Change& c) {
+  v1::Change v;
+  v.set_id(c.id());
+  v.set_number(c.number());
+  v.set_type(c.type());
+  v.set_state(c.state());
+  v.set_title(c.title());
+  v.set_category(c.category());
+  v.set_template_id(c.template_id());
+  *v.mutable_affected_service_ids() = c.affected_service_ids();
+  *v.mutable_configuration_item_ids() = c.configuration_item_ids();
+  if (c.has_planned_start_time()) *v.mutable_planned_start_time() = c.planned_start_time();
+  if (c.has_planned_end_time()) *v.mutable_planned_end_time() = c.planned_end_time();
+  v.set_assignment_group(c.assignment_group());
+  v.set_assignee(c.assignee());
+  if (c.has_actual_start_time()) *v.mutable_actual_start_time() = c.actual_start_time();
+  if (c.has_actual_end_time()) *v.mutable_actual_end_time() = c.actual_end_time();
+  v.set_outcome(c.outcome());
+  *v.mutable_release_ids() = c.release_ids();
+  if (c.has_risk()) {
+    v.mutable_risk()->set_level(c.risk().level());
+    v.mutable_risk()->set_score(c.risk().score());
+  }
+  if (c.has_approval()) v.mutable_approval()->set_outcome(c.approval().outcome());
+  *v.mutable_conflicts() = c.conflicts();
+  v.set_conflict_override_reason(c.conflict_override_reason());
+  v.set_conflict_override_by(c.conflict_override_by());
+  if (c.has_create_time()) *v.mutable_create_time() = c.create_time();
+  if (c.has_update_time()) *v.mutable_update_time() = c.update_time();
+  v.set_version(c.version());
+  return v;
+}
 
 std::vector<storage::SchemaComponent> ChangeRepository::Schema() {
   return {{"outbox", outbox::Outbox::Migrations()},
@@ -146,6 +198,68 @@ CREATE TABLE change_major_incidents (
 CREATE INDEX change_major_incidents_ci ON change_major_incidents(ci_id);
 ALTER TABLE changes ADD COLUMN caused_incidents INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      // Releases and their deployments (issue 14, part 7); release_changes indexes the changes
+      // each release delivers.
+      {3, "releases", R"sql(
+CREATE TABLE releases (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL UNIQUE,
+  number TEXT NOT NULL UNIQUE,
+  kind INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX releases_state ON releases(state, seq);
+CREATE TABLE release_changes (
+  release_id TEXT NOT NULL,
+  change_id TEXT NOT NULL,
+  PRIMARY KEY (release_id, change_id)
+);
+CREATE INDEX release_changes_change ON release_changes(change_id);
+INSERT INTO change_counters(name, value) VALUES ('release', 0);
+)sql"},
+      // The calendar's projection (docs/benchmarks.md, "Change schedule"): one compact row per
+      // change with a planned slot, without plans, tasks, votes or risk factors, kept in the
+      // transaction that writes the change and clustered by planned start (WITHOUT ROWID), so a
+      // month's calendar reads contiguous pages of small rows. Rows of changes written before
+      // carry the whole record (compact = 0) and are cut down when read, until their next write.
+      {4, "calendar projection", R"sql(
+CREATE TABLE change_calendar (
+  planned_start_us BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  change_id TEXT NOT NULL UNIQUE,
+  planned_end_us BIGINT NOT NULL,
+  state INTEGER NOT NULL,
+  assignment_group TEXT NOT NULL,
+  compact INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (planned_start_us, seq)
+) WITHOUT ROWID;
+INSERT INTO change_calendar(planned_start_us, seq, change_id, planned_end_us, state,
+                            assignment_group, compact, data)
+  SELECT planned_start_us, seq, id, planned_end_us, state, assignment_group, 0, data
+  FROM changes WHERE planned_end_us > planned_start_us;
+)sql",
+       R"sql(
+CREATE TABLE change_calendar (
+  planned_start_us BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  change_id TEXT NOT NULL UNIQUE,
+  planned_end_us BIGINT NOT NULL,
+  state INTEGER NOT NULL,
+  assignment_group TEXT NOT NULL,
+  compact INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (planned_start_us, seq)
+);
+INSERT INTO change_calendar(planned_start_us, seq, change_id, planned_end_us, state,
+                            assignment_group, compact, data)
+  SELECT planned_start_us, seq, id, planned_end_us, state, assignment_group, 0, data
+  FROM changes WHERE planned_end_us > planned_start_us;
+)sql"},
   };
   return kMigrations;
 }
@@ -175,6 +289,7 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
                    static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
                    storage::Bytes{c.SerializeAsString()}, c.caused_incidents_size()})
           .status());
+  ITSM_RETURN_IF_ERROR(WriteCalendarRow(txn, change, seq));
   return WriteLinks(txn, change);
 }
 
@@ -201,6 +316,9 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
     return absl::AbortedError(
         absl::StrCat("version: change ", change.number(), " changed concurrently; read it again"));
   }
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet seq,
+                        txn.Query("SELECT seq FROM changes WHERE id = $1", {change.id()}));
+  ITSM_RETURN_IF_ERROR(WriteCalendarRow(txn, change, seq.row(0)[0].AsInt()));
   return WriteLinks(txn, change);
 }
 
@@ -298,27 +416,32 @@ absl::Status ChangeRepository::InSlotInto(storage::Transaction& txn, const SlotQ
       if (s != v1::CHANGE_STATE_CANCELLED) state_mask |= int64_t{1} << s;
     }
   }
+  // A slot is at most kMaxSlot long, so a change overlapping [start, end) starts in
+  // [start - kMaxSlot, end): a range of the projection's primary key, read in order.
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query("SELECT data FROM changes"
-                " WHERE planned_start_us < $1 AND planned_end_us > $2"
-                " AND planned_end_us > planned_start_us"
-                " AND (($3 >> state) & 1) = 1"
-                " AND ($4 = '' OR assignment_group = $4)"
-                " AND ($5 = '' OR EXISTS (SELECT 1 FROM change_cis c"
-                "      WHERE c.change_id = changes.id AND c.ci_id = $5))"
-                " AND ($6 = '' OR EXISTS (SELECT 1 FROM change_services s"
-                "      WHERE s.change_id = changes.id AND s.service_id = $6))"
-                " ORDER BY planned_start_us, seq LIMIT $7",
-                {absl::ToUnixMicros(q.end), absl::ToUnixMicros(q.start), state_mask,
-                 q.assignment_group, q.ci_id, q.service_id, q.limit}));
+      txn.Query("SELECT data, compact FROM change_calendar"
+                " WHERE planned_start_us >= $1 AND planned_start_us < $2"
+                " AND planned_end_us > $3"
+                " AND (($4 >> state) & 1) = 1"
+                " AND ($5 = '' OR assignment_group = $5)"
+                " AND ($6 = '' OR EXISTS (SELECT 1 FROM change_cis c"
+                "      WHERE c.change_id = change_calendar.change_id AND c.ci_id = $6))"
+                " AND ($7 = '' OR EXISTS (SELECT 1 FROM change_services s"
+                "      WHERE s.change_id = change_calendar.change_id AND s.service_id = $7))"
+                " ORDER BY planned_start_us, seq LIMIT $8",
+                {absl::ToUnixMicros(q.start - kMaxSlot), absl::ToUnixMicros(q.end),
+                 absl::ToUnixMicros(q.start), state_mask, q.assignment_group, q.ci_id, q.service_id,
+                 q.limit}));
   // Parsed in place: a month's calendar is thousands of changes, and every intermediate copy of
   // a record is allocations that showed in its profile.
   out.Reserve(out.size() + static_cast<int>(rows.size()));
   for (const auto& row : rows.rows()) {
-    if (!out.Add()->ParseFromString(row[0].AsString())) {
+    v1::Change* c = out.Add();
+    if (!c->ParseFromString(row[0].AsString())) {
       return absl::DataLossError("stored change does not parse");
     }
+    if (row[1].AsInt() == 0) *c = CalendarView(*c);
   }
   return absl::OkStatus();
 }
@@ -581,6 +704,112 @@ absl::StatusOr<std::vector<v1::ChangeWindow>> WindowStore::List(storage::Transac
     out.push_back(std::move(w));
   }
   return out;
+}
+
+// ---- Releases ----
+
+namespace {
+
+absl::Status WriteReleaseChanges(storage::Transaction& txn, const v1::Release& release) {
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("DELETE FROM release_changes WHERE release_id = $1", {release.id()}).status());
+  for (const std::string& c :
+       std::set<std::string>(release.change_ids().begin(), release.change_ids().end())) {
+    ITSM_RETURN_IF_ERROR(txn.Execute("INSERT INTO release_changes(release_id, change_id)"
+                                     " VALUES ($1, $2)",
+                                     {release.id(), c})
+                             .status());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReleaseStore::Insert(storage::Transaction& txn, v1::Release& release) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet next,
+      txn.Query(
+          "UPDATE change_counters SET value = value + 1 WHERE name = 'release' RETURNING value"));
+  const int64_t seq = next.row(0)[0].AsInt();
+  release.set_number(absl::StrFormat("REL%07d", seq));
+  const v1::Release& r = release;
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("INSERT INTO releases(id, seq, number, kind, state, create_time_us,"
+                  " update_time_us, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                  {r.id(), seq, r.number(), static_cast<int>(r.kind()), static_cast<int>(r.state()),
+                   Micros(r.create_time()), Micros(r.update_time()), r.version(),
+                   storage::Bytes{r.SerializeAsString()}})
+          .status());
+  return WriteReleaseChanges(txn, release);
+}
+
+absl::Status ReleaseStore::Update(storage::Transaction& txn, const v1::Release& r,
+                                  int64_t expected_version) {
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn.Execute("UPDATE releases SET kind = $1, state = $2, update_time_us = $3, version = $4,"
+                  " data = $5 WHERE id = $6 AND version = $7",
+                  {static_cast<int>(r.kind()), static_cast<int>(r.state()), Micros(r.update_time()),
+                   r.version(), storage::Bytes{r.SerializeAsString()}, r.id(), expected_version}));
+  if (changed != 1) {
+    return absl::AbortedError(
+        absl::StrCat("version: release ", r.number(), " changed concurrently; read it again"));
+  }
+  return WriteReleaseChanges(txn, r);
+}
+
+absl::StatusOr<v1::Release> ReleaseStore::Get(storage::Transaction& txn,
+                                              const std::string& id_or_number) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM releases WHERE id = $1 OR number = $1", {id_or_number}));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("id: no release \"", id_or_number, "\""));
+  }
+  return Decode<v1::Release>(rows.row(0)[0], "release");
+}
+
+absl::StatusOr<ReleasePage> ReleaseStore::List(storage::Transaction& txn,
+                                               const v1::ListReleasesRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(
+      records::PageStart start,
+      records::StartPage(
+          kListReleases, request, request.page(),
+          {.default_size = kDefaultPageSize, .max_size = kMaxPageSize, .position_parts = 1}));
+  int64_t after_seq = std::numeric_limits<int64_t>::max();
+  if (!start.after.empty()) {
+    ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
+  }
+  int64_t state_mask = 0;
+  for (int s : request.states()) {
+    if (s == v1::RELEASE_STATE_UNSPECIFIED || !v1::ReleaseState_IsValid(s)) {
+      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
+    }
+    state_mask |= int64_t{1} << s;
+  }
+  if (!v1::ReleaseKind_IsValid(request.kind())) {
+    return absl::InvalidArgumentError(absl::StrCat("kind: unknown kind ", request.kind()));
+  }
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT seq, data FROM releases"
+                                  " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+                                  " AND ($2 = 0 OR kind = $2)"
+                                  " AND ($3 = '' OR EXISTS (SELECT 1 FROM release_changes c"
+                                  "      WHERE c.release_id = releases.id AND c.change_id = $3))"
+                                  " AND seq < $4 ORDER BY seq DESC LIMIT $5",
+                                  {state_mask, static_cast<int>(request.kind()),
+                                   request.change_id(), after_seq, start.size + 1}));
+  ReleasePage page;
+  const size_t shown = std::min(rows.size(), static_cast<size_t>(start.size));
+  for (size_t i = 0; i < shown; ++i) {
+    ITSM_ASSIGN_OR_RETURN(v1::Release r, Decode<v1::Release>(rows.row(i)[1], "release"));
+    page.releases.push_back(std::move(r));
+  }
+  if (rows.size() > shown) {
+    page.next_page_token =
+        records::EncodePageCursor(start.scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
+  }
+  return page;
 }
 
 // ---- The policy ----

@@ -47,6 +47,11 @@ struct SlotQuery {
   int limit = 20000;
 };
 
+// What the calendar (and the conflict check, which reads the same rows) keeps of a change: every
+// field but its texts (description, reason, plans, notes), tasks, links to incidents and
+// problems, risk answers and factors, and the approval's levels and votes (its outcome stays).
+v1::Change CalendarView(const v1::Change& change);
+
 class ChangeRepository {
  public:
   static const std::vector<storage::Migration>& Migrations();
@@ -66,7 +71,8 @@ class ChangeRepository {
   // Newest first, keyset-paginated on the change sequence.
   static absl::StatusOr<ChangePage> List(storage::Transaction& txn,
                                          const v1::ListChangesRequest& request);
-  // Changes whose planned slot overlaps the query's range, by planned start.
+  // Changes whose planned slot overlaps the query's range, by planned start, as CalendarView
+  // (from the calendar projection).
   static absl::StatusOr<std::vector<v1::Change>> InSlot(storage::Transaction& txn,
                                                         const SlotQuery& query);
   // The same, appended to `out` (a response's list) without intermediate copies.
@@ -142,6 +148,30 @@ struct WindowStore {
   // By name, then id.
   static absl::StatusOr<std::vector<v1::ChangeWindow>> List(storage::Transaction& txn,
                                                             bool include_inactive);
+};
+
+// Releases (REL0000001), with their changes as an index table.
+struct ReleasePage {
+  std::vector<v1::Release> releases = {};
+  std::string next_page_token;  // empty on the last page
+};
+
+struct ReleaseStore {
+  // Numbers the release and inserts it.
+  static absl::Status Insert(storage::Transaction& txn, v1::Release& release);
+  // ABORTED when the stored row is no longer at `expected_version`.
+  static absl::Status Update(storage::Transaction& txn, const v1::Release& release,
+                             int64_t expected_version);
+  // By UUID or number. NOT_FOUND names what was looked for.
+  static absl::StatusOr<v1::Release> Get(storage::Transaction& txn,
+                                         const std::string& id_or_number);
+  static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
+                                  const common::v1::AuditEntry& entry) {
+    return records::AuditTrail::Append(txn, id, entry);
+  }
+  // Newest first, keyset-paginated on the release sequence.
+  static absl::StatusOr<ReleasePage> List(storage::Transaction& txn,
+                                          const v1::ListReleasesRequest& request);
 };
 
 // The one policy record. Before any is stored, Get answers DefaultChangePolicy() at version 0,

@@ -67,4 +67,19 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   return facts;
 }
 
+absl::StatusOr<std::vector<std::string>> ResolveCiIds(
+    CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
+    const std::string& field) {
+  std::vector<std::string> out;
+  for (int i = 0; i < ci_ids.size(); ++i) {
+    if (cmdb == nullptr) {
+      out.push_back(ci_ids[i]);
+      continue;
+    }
+    ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, ci_ids[i], absl::StrCat(field, "[", i, "]")));
+    out.push_back(info.id);
+  }
+  return out;
+}
+
 }  // namespace itsm::change

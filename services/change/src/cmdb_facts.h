@@ -41,6 +41,12 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     const google::protobuf::RepeatedPtrField<std::string>& ci_ids, int dependency_depth,
     const std::string& services_field, const std::string& cis_field);
 
+// The CIs resolved to the CMDB's ids (as GatherCmdbFacts checks them), nothing derived: what a
+// deployment record needs. As given without a CMDB.
+absl::StatusOr<std::vector<std::string>> ResolveCiIds(
+    CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
+    const std::string& field);
+
 }  // namespace itsm::change
 
 #endif  // ITSM_SERVICES_CHANGE_CMDB_FACTS_H_

@@ -94,8 +94,10 @@ int main(int argc, char** argv) {
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
   const change::ChangeCatalogue catalogue(clock);
   const change::ChangeCalendar calendar(clock);
+  const change::ReleaseRules release_rules(clock);
+  const change::ReleaseManagement releases(cmdb.get(), release_rules);
   change::ChangeGrpcService service(*db, committer, executor,
-                                    {changes, catalogue, calendar, metrics});
+                                    {changes, catalogue, calendar, metrics, releases});
   rt.AddService(&service, "itsm.change.v1.ChangeService");
   return rt.Run();
 }

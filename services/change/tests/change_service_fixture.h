@@ -102,8 +102,10 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
     changes_ = std::make_unique<ChangeManagement>(*db_, &cmdb_, workflow_);
+    releases_ = std::make_unique<ReleaseManagement>(&cmdb_, release_rules_);
     service_ = std::make_unique<ChangeGrpcService>(
-        *db_, *committer_, executor_, Applications{*changes_, catalogue_, calendar_, metrics_});
+        *db_, *committer_, executor_,
+        Applications{*changes_, catalogue_, calendar_, metrics_, *releases_});
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{service_.get()});
     stub_ = v1::ChangeService::NewStub(server_->Channel());
@@ -202,6 +204,8 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
   ChangeMetrics metrics_{registry_};
   GraphCmdb cmdb_;
   std::unique_ptr<ChangeManagement> changes_;
+  ReleaseRules release_rules_{clock_};
+  std::unique_ptr<ReleaseManagement> releases_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::GroupCommitter> committer_;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/time_util.h"
+#include "itsm/slamodel/conditions.h"
 #include "itsm/slamodel/coverage.h"
 
 namespace itsm::sla_timer {
@@ -65,13 +66,29 @@ RecordQuery RecordQuery::Of(const incident::v1::ServiceRequest& request) {
   return q;
 }
 
+RecordQuery RecordQuery::Of(const change::v1::Change& change) {
+  RecordQuery q;
+  if (change.affected_service_ids_size() > 0) {
+    q.service = change.affected_service_ids(0);
+  } else if (change.risk().business_service_ids_size() > 0) {
+    q.service = change.risk().business_service_ids(0);
+  }
+  const std::string priority = slamodel::ChangePriority(change);
+  q.priority = static_cast<incident::v1::Priority>(priority[1] - '0');
+  q.category = change.category();
+  q.record_kind = sla::v1::RECORD_KIND_CHANGE;
+  if (change.has_create_time()) q.create_time = base::FromProtoTimestamp(change.create_time());
+  return q;
+}
+
 absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
     const RecordQuery& record) {
   const absl::Time at =
       record.create_time != absl::InfinitePast() ? record.create_time : clock_.Now();
   const int64_t bucket = absl::ToUnixSeconds(at) / std::max<int64_t>(1, absl::ToInt64Seconds(ttl_));
   auto key = std::make_tuple(record.service, static_cast<int>(record.priority), record.category,
-                             record.ci_class, record.request_type, bucket);
+                             record.ci_class, record.request_type,
+                             static_cast<int>(record.record_kind), bucket);
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
@@ -83,6 +100,7 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   request.set_priority(record.priority);
   request.set_category(record.category);
   request.set_request_type(record.request_type);
+  request.set_record_kind(record.record_kind);
   request.set_ci_class(record.ci_class);
   *request.mutable_at() = base::ToProtoTimestamp(at);
   sla::v1::ResolveApplicableSlaResponse response;
@@ -193,7 +211,8 @@ absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(
     const bool covered = slamodel::Covers(*d, {.service = record.service,
                                                .category = record.category,
                                                .ci_class = record.ci_class,
-                                               .request_type = record.request_type});
+                                               .request_type = record.request_type,
+                                               .record_kind = record.record_kind});
     bool target = false;
     for (const auto& t : d->targets()) target |= t.priority() == record.priority;
     if (covered && target) out.push_back(d);

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
+#include "itsm/change/v1/change.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
@@ -39,11 +40,16 @@ struct RecordQuery {
   // The service request's catalogue item; "" for an incident (so a definition whose coverage
   // lists request types covers only service requests of those items).
   std::string request_type = {};
+  // RECORD_KIND_CHANGE for a change (only definitions for changes apply to it).
+  sla::v1::RecordKind record_kind = sla::v1::RECORD_KIND_UNSPECIFIED;
   // The record's creation; InfinitePast when unknown (then: now).
   absl::Time create_time = absl::InfinitePast();
 
   static RecordQuery Of(const incident::v1::Incident& incident);
   static RecordQuery Of(const incident::v1::ServiceRequest& request);
+  // A change: its first affected business service (else the first one its CIs reach), the
+  // priority slamodel::ChangePriority gives, its category.
+  static RecordQuery Of(const change::v1::Change& change);
 };
 
 class DefinitionSource {
@@ -99,7 +105,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::Duration ttl_;
   absl::Duration deadline_;
   absl::Mutex mu_;
-  std::map<std::tuple<std::string, int, std::string, std::string, std::string, int64_t>,
+  std::map<std::tuple<std::string, int, std::string, std::string, std::string, int, int64_t>,
            ResolveEntry>
       resolved_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, int64_t>, DefinitionPtr> definitions_ ABSL_GUARDED_BY(mu_);

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
        .kafka_bootstrap_servers = config.GetString("kafka_bootstrap_servers"),
        .kafka_client_properties = config.GetString("kafka_client_properties"),
        .group_id = config.GetString("consumer_group"),
+       .topic = config.GetString("record_topic"),
        .fire_poll_interval = absl::Milliseconds(config.GetInt("fire_poll_interval_ms")),
        .fire_batch = static_cast<int>(config.GetInt("fire_batch")),
        .publish_poll_interval = absl::Milliseconds(config.GetInt("publish_poll_interval_ms")),

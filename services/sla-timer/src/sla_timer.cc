@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/change/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/runtime/logging.h"
 #include "services/sla-timer/src/clock_republisher.h"
@@ -16,6 +17,7 @@ namespace log = runtime::log;
 namespace {
 
 constexpr char kIncidentPrefix[] = "itsm.incident.v1.";
+constexpr char kChangePrefix[] = "itsm.change.v1.";
 
 template <typename T>
 absl::StatusOr<incident::v1::Incident> IncidentOf(const events::CloudEvent& e) {
@@ -60,15 +62,49 @@ absl::StatusOr<incident::v1::ServiceRequest> ServiceRequestOf(const events::Clou
   return absl::NotFoundError(e.type);
 }
 
-// One incident or service request event, as the handler needs it.
+template <typename T>
+absl::StatusOr<change::v1::Change> ChangeOf(const events::CloudEvent& e) {
+  T message;
+  ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(e, &message));
+  return message.change();
+}
+
+// The change carried by a change event; NOT_FOUND for the topic's other events (templates,
+// windows, the policy, releases).
+absl::StatusOr<change::v1::Change> ChangeOf(const events::CloudEvent& e) {
+  const std::string name = e.type.substr(sizeof(kChangePrefix) - 1);
+  namespace v1 = change::v1;
+  if (name == "ChangeCreated") return ChangeOf<v1::ChangeCreated>(e);
+  if (name == "ChangeUpdated") return ChangeOf<v1::ChangeUpdated>(e);
+  if (name == "ChangeStateChanged") return ChangeOf<v1::ChangeStateChanged>(e);
+  if (name == "ChangeRiskAssessed") return ChangeOf<v1::ChangeRiskAssessed>(e);
+  if (name == "ChangeApprovalDecided") return ChangeOf<v1::ChangeApprovalDecided>(e);
+  if (name == "ChangeScheduleChanged") return ChangeOf<v1::ChangeScheduleChanged>(e);
+  if (name == "ChangeConflictsChanged") return ChangeOf<v1::ChangeConflictsChanged>(e);
+  if (name == "ChangeConflictsOverridden") return ChangeOf<v1::ChangeConflictsOverridden>(e);
+  if (name == "ChangeIncidentLinked") return ChangeOf<v1::ChangeIncidentLinked>(e);
+  return absl::NotFoundError(e.type);
+}
+
+// One incident, service request or change event, as the handler needs it.
 struct RecordEvent {
   std::optional<incident::v1::Incident> incident;
   std::optional<incident::v1::ServiceRequest> request;
-  const std::string& id() const { return incident ? incident->id() : request->id(); }
+  std::optional<change::v1::Change> change;
+  const std::string& id() const {
+    return incident ? incident->id() : request ? request->id() : change->id();
+  }
+  const char* id_field() const {
+    return incident ? "incident.id" : request ? "service_request.id" : "change.id";
+  }
 };
 
 absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   RecordEvent out;
+  if (e.type.starts_with(kChangePrefix)) {
+    ITSM_ASSIGN_OR_RETURN(out.change, ChangeOf(e));
+    return out;
+  }
   auto incident = IncidentOf(e);
   if (incident.ok()) {
     out.incident = *std::move(incident);
@@ -79,19 +115,21 @@ absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   return out;
 }
 
-// The consumer's view of the incident topic, for the firing loop.
+// The consumer's view of the record topic, for the firing loop.
 class ConsumerLog final : public PartitionLog {
  public:
-  explicit ConsumerLog(const events::EventConsumer& consumer) : consumer_(consumer) {}
+  ConsumerLog(const events::EventConsumer& consumer, std::string topic)
+      : consumer_(consumer), topic_(std::move(topic)) {}
   std::optional<int64_t> Applied(int32_t partition) override {
-    return consumer_.Applied(kIncidentTopic, partition);
+    return consumer_.Applied(topic_, partition);
   }
   absl::StatusOr<int64_t> HighWatermark(int32_t partition) override {
-    return consumer_.QueryHighWatermark(kIncidentTopic, partition, absl::Seconds(1));
+    return consumer_.QueryHighWatermark(topic_, partition, absl::Seconds(1));
   }
 
  private:
   const events::EventConsumer& consumer_;
+  const std::string topic_;
 };
 
 prometheus::Histogram::BucketBoundaries DelayBuckets() {
@@ -244,10 +282,11 @@ void SlaTimer::CountHandled(const std::string& type, const char* result) {
 std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent& consumed,
                                                     absl::Status& status) {
   const events::CloudEvent& e = consumed.event;
-  if (!e.type.starts_with(kIncidentPrefix)) return std::nullopt;
+  const std::string prefix = options_.topic + ".";
+  if (!e.type.starts_with(prefix)) return std::nullopt;
   InFlight f;
   f.consumed = &consumed;
-  f.type = e.type.substr(sizeof(kIncidentPrefix) - 1);
+  f.type = e.type.substr(prefix.size());
   lag_seconds_.Set(absl::ToDoubleSeconds(clock_.Now() - e.time));
   auto record = RecordOf(e);
   if (!record.ok()) {
@@ -260,8 +299,7 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
   if (f.record.id().empty()) {
     CountHandled(f.type, "rejected");
     status = absl::InvalidArgumentError(
-        absl::StrCat(e.type, " ", e.id,
-                     f.record.incident ? ": incident.id" : ": service_request.id", ": required"));
+        absl::StrCat(e.type, " ", e.id, ": ", f.record.id_field(), ": required"));
     return std::nullopt;
   }
   const google::protobuf::Timestamp* update_time = nullptr;
@@ -269,10 +307,13 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
     update_time = &f.record.incident->update_time();
   } else if (f.record.request && f.record.request->has_update_time()) {
     update_time = &f.record.request->update_time();
+  } else if (f.record.change && f.record.change->has_update_time()) {
+    update_time = &f.record.change->update_time();
   }
   f.change_time = update_time ? base::FromProtoTimestamp(*update_time) : e.time;
   f.key = {consumed.partition, f.record.id()};
-  f.assume_new = f.type == "IncidentCreated" || f.type == "ServiceRequestCreated";
+  f.assume_new =
+      f.type == "IncidentCreated" || f.type == "ServiceRequestCreated" || f.type == "ChangeCreated";
   return f;
 }
 
@@ -407,7 +448,9 @@ std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
   auto out =
       f.record.incident
           ? logic_.OnIncident(stored, *f.record.incident, f.key.partition, f.change_time)
-          : logic_.OnServiceRequest(stored, *f.record.request, f.key.partition, f.change_time);
+      : f.record.request
+          ? logic_.OnServiceRequest(stored, *f.record.request, f.key.partition, f.change_time)
+          : logic_.OnChange(stored, *f.record.change, f.key.partition, f.change_time);
   if (!out.ok()) {
     if (out.status().code() != absl::StatusCode::kFailedPrecondition &&
         out.status().code() != absl::StatusCode::kInvalidArgument) {
@@ -651,13 +694,13 @@ absl::Status SlaTimer::Start() {
     consumer_ = std::make_unique<events::EventConsumer>(
         events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
                                        .group_id = options_.group_id,
-                                       .topics = {kIncidentTopic},
+                                       .topics = {options_.topic},
                                        .client_properties = options_.kafka_client_properties},
         [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
         registry_);
     // Before the firing loop starts: it reads the log from its own thread.
     if (partition_log_ == nullptr) {
-      consumer_log_ = std::make_unique<ConsumerLog>(*consumer_);
+      consumer_log_ = std::make_unique<ConsumerLog>(*consumer_, options_.topic);
       partition_log_ = consumer_log_.get();
     }
   }
@@ -670,7 +713,7 @@ absl::Status SlaTimer::Start() {
       [this](bool assigned, const std::vector<std::pair<std::string, int32_t>>& list) {
         std::vector<int32_t> partitions;
         for (const auto& [topic, p] : list) {
-          if (topic == kIncidentTopic) partitions.push_back(p);
+          if (topic == options_.topic) partitions.push_back(p);
         }
         if (assigned) {
           Assign(partitions);

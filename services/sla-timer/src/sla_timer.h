@@ -60,6 +60,10 @@ class SlaTimer {
     std::string kafka_bootstrap_servers = {};
     std::string kafka_client_properties = {};
     std::string group_id = "itsm-sla-timer";
+    // The record topic consumed: kIncidentTopic (incidents and service requests) or
+    // kChangeTopic (changes). One timer process runs the clocks of one topic, each with its own
+    // consumer group and Redis key prefix (docs/sla-timer.md, "Changes").
+    std::string topic = kIncidentTopic;
     absl::Duration fire_poll_interval = absl::Milliseconds(100);
     int fire_batch = 500;
     absl::Duration publish_poll_interval = absl::Milliseconds(100);

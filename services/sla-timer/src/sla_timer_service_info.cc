@@ -3,6 +3,7 @@
 namespace itsm::sla_timer {
 
 runtime::ServiceInfo SlaTimerServiceInfo() {
+  using runtime::EnumOption;
   using runtime::IntOption;
   using runtime::StringOption;
   return {"sla-timer",
@@ -39,8 +40,12 @@ runtime::ServiceInfo SlaTimerServiceInfo() {
                         "How long a closed or cancelled record's clocks stay in Redis once all are "
                         "done (0: forever)."),
               StringOption("consumer_group", "itsm-sla-timer",
-                           "Consumer group on itsm.incident.v1 (a new one replays the topic: "
+                           "Consumer group on the record topic (a new one replays the topic: "
                            "recovery)."),
+              EnumOption("record_topic", "itsm.incident.v1", {"itsm.incident.v1", "itsm.change.v1"},
+                         "The records whose clocks this timer runs: incidents and service "
+                         "requests, or changes (one timer per topic, each with its own "
+                         "consumer_group and redis_key_prefix)."),
           }};
 }
 

@@ -202,7 +202,7 @@ struct TimerLogic::Record {
   RecordQuery query = {};
   // The first configuration item; "" when none.
   std::string ci_id = {};
-  // "" (incident) or kServiceRequestRecord.
+  // "" (incident), kServiceRequestRecord or kChangeRecord.
   std::string record_type = {};
 };
 
@@ -680,6 +680,22 @@ absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
   return OnRecord(stored, r, partition, change_time);
 }
 
+absl::StatusOr<Outcome> TimerLogic::OnChange(const TimerState* stored,
+                                             const change::v1::Change& change, int32_t partition,
+                                             absl::Time change_time) {
+  Record r;
+  r.id = change.id();
+  r.version = change.version();
+  r.query = RecordQuery::Of(change);
+  r.service = r.query.service;
+  r.priority = r.query.priority;
+  r.fields = slamodel::FromChange(change);
+  r.record_type = kChangeRecord;
+  // The first CI, as for an incident: definitions narrowed to CI classes and CI-location zones.
+  if (change.configuration_item_ids_size() > 0) r.ci_id = change.configuration_item_ids(0);
+  return OnRecord(stored, r, partition, change_time);
+}
+
 absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const Record& record) {
   // Every definition covers listed services and has targets per priority: without either, none
   // can apply. Not a question for the SLA service (which refuses it).
@@ -792,7 +808,8 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
     before_coverage = {.service = stored->record().service(),
                        .category = stored->record().category(),
                        .ci_class = stored->record().ci_class(),
-                       .request_type = stored->record().request_type()};
+                       .request_type = stored->record().request_type(),
+                       .record_kind = record.query.record_kind};
   }
   // The CI's class is asked for when the record's CI changes, not on every event: a record's
   // events do not wait on the configuration service unless its CI is new to the timer.
@@ -804,7 +821,8 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   const slamodel::CoverageFields coverage = {.service = record.query.service,
                                              .category = record.query.category,
                                              .ci_class = record.query.ci_class,
-                                             .request_type = record.query.request_type};
+                                             .request_type = record.query.request_type,
+                                             .record_kind = record.query.record_kind};
   ctx.changed_fields = ChangedFields(
       before ? &*before : nullptr, before_coverage ? &*before_coverage : nullptr, after, coverage);
   ctx.record_version = record.version;

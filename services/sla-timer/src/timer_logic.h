@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "itsm/businesstime/calendar.h"
+#include "itsm/change/v1/change.pb.h"
 #include "itsm/configitems/configuration_items.h"
 #include "itsm/events/cloud_event.h"
 #include "itsm/incident/v1/incident.pb.h"
@@ -37,10 +38,13 @@
 namespace itsm::sla_timer {
 
 inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
+inline constexpr char kChangeTopic[] = "itsm.change.v1";
 inline constexpr char kSlaTopic[] = "itsm.sla.v1";
 inline constexpr char kEventSource[] = "itsm/sla-timer";
 // TimerState::record_type and SlaClock::record_type of a service request ("" is an incident).
 inline constexpr char kServiceRequestRecord[] = "service_request";
+// ... and of a change.
+inline constexpr char kChangeRecord[] = "change";
 // Bound of a record's condition history (TimerState::field_changes): a record changed more
 // often keeps its creation, with the oldest changes after it folded in, and the last ones.
 inline constexpr int kMaxFieldChanges = 64;
@@ -102,6 +106,13 @@ class TimerLogic {
   absl::StatusOr<Outcome> OnServiceRequest(const sla::v1::TimerState* stored,
                                            const incident::v1::ServiceRequest& request,
                                            int32_t partition, absl::Time change_time);
+
+  // The same for one change event (every itsm.change.v1 event that carries a change): the
+  // change's fields are read with slamodel::FromChange, only definitions of record kind CHANGE
+  // apply (docs/sla.md 3.5), and clock ids and events carry the record type "change".
+  absl::StatusOr<Outcome> OnChange(const sla::v1::TimerState* stored,
+                                   const change::v1::Change& change, int32_t partition,
+                                   absl::Time change_time);
 
   // Fires every warning and breach of `stored`'s running clocks due at or before `now`, each
   // once (the fired markers are in the returned state).

@@ -95,6 +95,11 @@ absl::Status SlaDefinitions::Update(storage::Transaction& txn, const base::Calle
                          ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), d.version(),
                                                                     "definition.version"));
                          v1::SlaDefinition after = d;
+                         // Its clocks run on one kind of record for good.
+                         if (after.record_kind() != stored.record_kind()) {
+                           return base::FieldError("definition.record_kind",
+                                                   "fixed at creation; create a new definition");
+                         }
                          ITSM_RETURN_IF_ERROR(CheckAgainstStored(txn, after, now));
                          *after.mutable_create_time() = stored.create_time();
                          // Who last changed it is not a change of its own: the audit entry names

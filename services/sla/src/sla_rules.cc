@@ -95,6 +95,14 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       return absl::InvalidArgumentError(
           "kind: required (AGREEMENT_KIND_SLA, _OLA or _UNDERPINNING_CONTRACT)");
   }
+  if (!v1::RecordKind_IsValid(d.record_kind())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("record_kind: unknown kind ", d.record_kind(), " (CHANGE, or unset)"));
+  }
+  if (d.record_kind() == v1::RECORD_KIND_CHANGE && d.coverage().request_types_size() > 0) {
+    return absl::InvalidArgumentError(
+        "coverage.request_types: a definition for changes covers no service requests");
+  }
   if (d.coverage().services_size() == 0) {
     return absl::InvalidArgumentError("coverage.services: at least one service");
   }
@@ -201,13 +209,14 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   if (From(d) >= Until(d)) {
     return absl::InvalidArgumentError("effective_until: must be after effective_from");
   }
+  const slamodel::RecordKind record_kind = slamodel::RecordKindOf(d);
   ITSM_ASSIGN_OR_RETURN(auto response, slamodel::ClockConditions::FromProto(
                                            d.response_conditions(), slamodel::ClockKind::kResponse,
-                                           "response_conditions"));
-  ITSM_ASSIGN_OR_RETURN(
-      auto resolution,
-      slamodel::ClockConditions::FromProto(
-          d.resolution_conditions(), slamodel::ClockKind::kResolution, "resolution_conditions"));
+                                           "response_conditions", record_kind));
+  ITSM_ASSIGN_OR_RETURN(auto resolution,
+                        slamodel::ClockConditions::FromProto(d.resolution_conditions(),
+                                                             slamodel::ClockKind::kResolution,
+                                                             "resolution_conditions", record_kind));
   *d.mutable_response_conditions() = response.ToProto();
   *d.mutable_resolution_conditions() = resolution.ToProto();
   return absl::OkStatus();
@@ -226,6 +235,8 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
   if (d.retired()) return absl::OkStatus();
   for (const auto& o : others) {
     if (o.id() == d.id() || o.retired() || o.kind() != d.kind()) continue;
+    // A definition for changes and one for incidents never apply to the same record.
+    if (o.record_kind() != d.record_kind()) continue;
     // Half-open ranges [from, until) overlap when each starts before the other ends.
     if (!(From(d) < Until(o) && From(o) < Until(d))) continue;
     // Definitions narrowed to disjoint CI classes, categories or request types never apply to
@@ -294,7 +305,8 @@ bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& 
   return slamodel::Covers(d, {.service = r.service(),
                               .category = r.category(),
                               .ci_class = r.ci_class(),
-                              .request_type = r.request_type()});
+                              .request_type = r.request_type(),
+                              .record_kind = r.record_kind()});
 }
 
 }  // namespace itsm::sla

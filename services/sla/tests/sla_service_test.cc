@@ -380,6 +380,55 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
   EXPECT_EQ(Count("sla_definition_versions"), 4);
 }
 
+// docs/sla.md 3.5: a definition for changes sits beside the incident one for the same service,
+// priority and kind; each applies to its own records only; its conditions are in change states;
+// its record kind is fixed.
+TEST_P(SlaServiceTest, DefinitionsForChangesApplyToChangesOnly) {
+  v1::Calendar calendar;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());
+  v1::SlaDefinition incidents;
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(calendar.id()), &incidents).ok());
+  auto changes = GoldDefinition(calendar.id());
+  changes.set_name("Gold VPN changes");
+  changes.set_record_kind(v1::RECORD_KIND_CHANGE);
+  auto* stop = changes.mutable_resolution_conditions()->mutable_stop()->add_any_of()->add_all_of();
+  stop->set_field(v1::CONDITION_FIELD_STATE);
+  stop->set_operator_(v1::CONDITION_OPERATOR_IN);
+  stop->add_values("RESOLVED");  // an incident state
+  grpc::Status s = CreateDefinition(changes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              StartsWith("resolution_conditions.stop.any_of[0].all_of[0].values[0]: unknown "
+                         "change state \"RESOLVED\""));
+  stop->set_values(0, "REVIEW");
+  changes.mutable_coverage()->add_request_types("laptop");
+  s = CreateDefinition(changes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("coverage.request_types:"));
+  changes.mutable_coverage()->clear_request_types();
+  v1::SlaDefinition created;
+  ASSERT_TRUE(CreateDefinition(changes, &created).ok());  // no overlap with the incident one
+  EXPECT_EQ(created.resolution_conditions().start().any_of(0).all_of(0).values(0), "CANCELLED");
+
+  for (const auto& [kind, expected] : {std::pair{v1::RECORD_KIND_UNSPECIFIED, incidents.id()},
+                                       std::pair{v1::RECORD_KIND_CHANGE, created.id()}}) {
+    v1::ResolveApplicableSlaRequest r;
+    r.set_service("vpn");
+    r.set_priority(incident::v1::PRIORITY_P1);
+    r.set_record_kind(kind);
+    v1::ResolveApplicableSlaResponse out;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ResolveApplicableSla(&ctx, r, &out).ok());
+    ASSERT_EQ(out.applicable_size(), 1);
+    EXPECT_EQ(out.applicable(0).definition().id(), expected);
+  }
+  v1::SlaDefinition flipped = created;
+  flipped.set_record_kind(v1::RECORD_KIND_UNSPECIFIED);
+  s = UpdateDefinition(flipped);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("definition.record_kind:"));
+}
+
 TEST_P(SlaServiceTest, ChangesArePublishedOnTheSlaTopic) {
   v1::Calendar calendar;
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &calendar).ok());

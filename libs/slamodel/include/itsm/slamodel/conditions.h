@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "itsm/change/v1/change.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 
@@ -68,6 +69,12 @@ struct RecordChange {
   RecordFields fields = {};
 };
 
+// The records a definition's conditions read: incidents and service requests (the incident
+// vocabulary of states), or changes (change states; docs/sla.md 3.5). Set by the definition's
+// record_kind.
+enum class RecordKind { kIncident, kChange };
+RecordKind RecordKindOf(const sla::v1::SlaDefinition& definition);
+
 // The fields of an incident. hold_reason: "awaiting_caller", "awaiting_supplier",
 // "awaiting_change", or "" when unspecified.
 RecordFields FromIncident(const incident::v1::Incident& incident);
@@ -81,6 +88,14 @@ RecordFields FromIncident(const incident::v1::Incident& incident);
 // are false, hold_reason and category "" (the catalogue item is the request type of coverage,
 // not a condition field).
 RecordFields FromServiceRequest(const incident::v1::ServiceRequest& request);
+// The fields of a change, in its own vocabulary (docs/sla.md 3.5): state NEW, ASSESS, AUTHORISE,
+// SCHEDULED, IMPLEMENT, REVIEW, CLOSED, CANCELLED; responded "true" once its approval is decided
+// (APPROVED, REJECTED or PRE_APPROVED); priority ChangePriority; assignment group, assignee and
+// category the change's; major_incident false, hold_reason "".
+RecordFields FromChange(const change::v1::Change& change);
+// The priority a change's targets are looked up by: P1 for an emergency change, else by risk
+// (HIGH P2, MEDIUM P3, LOW P4; not assessed P5).
+std::string ChangePriority(const change::v1::Change& change);
 // "P1".."P5", "" for PRIORITY_UNSPECIFIED.
 std::string PriorityName(incident::v1::Priority priority);
 
@@ -108,8 +123,10 @@ class Condition {
   // Validates and normalises (state and priority names are upper-cased, "INCIDENT_STATE_" and
   // "PRIORITY_" prefixes dropped). INVALID_ARGUMENT names `path`, e.g.
   // "resolution_conditions.pause.any_of[0].all_of[1].values[0]: unknown state \"HOLD\"".
+  // States are validated in the vocabulary of `kind`.
   static absl::StatusOr<Condition> FromProto(const sla::v1::Condition& proto,
-                                             absl::string_view path);
+                                             absl::string_view path,
+                                             RecordKind kind = RecordKind::kIncident);
   sla::v1::Condition ToProto() const;
 
   bool Holds(const RecordFields& record) const;
@@ -141,6 +158,8 @@ struct ClockConditions {
   // MEASURE_FROM_RECORD_CREATION: a clock started by `start` after the record's creation counts
   // from the creation (less the pauses of the record's history), not from the start.
   bool measure_from_creation = false;
+  // The vocabulary the conditions are in (Check enumerates its states).
+  RecordKind record_kind = RecordKind::kIncident;
 
   // The defaults of docs/sla.md:
   //   start   state not in {RESOLVED, CLOSED, CANCELLED} (i.e. on creation)
@@ -148,11 +167,17 @@ struct ClockConditions {
   //   resolution: stop on RESOLVED or CLOSED; pause while ON_HOLD with hold reason empty,
   //               awaiting_caller or awaiting_supplier
   //   cancel  state CANCELLED
-  static ClockConditions Defaults(ClockKind kind);
+  // For changes (docs/sla.md 3.5):
+  //   response (time to authorise): start in AUTHORISE; stop once the approval is decided
+  //               (responded) or the change is SCHEDULED or later; pause while in ASSESS (rework)
+  //   resolution (time to implement): start on creation; stop in REVIEW or CLOSED; no pause
+  //   cancel  state CANCELLED
+  static ClockConditions Defaults(ClockKind kind, RecordKind record_kind = RecordKind::kIncident);
 
   // Unset conditions of `proto` take the defaults. Validates each condition, then Check().
   static absl::StatusOr<ClockConditions> FromProto(const sla::v1::ClockConditions& proto,
-                                                   ClockKind kind, absl::string_view path);
+                                                   ClockKind kind, absl::string_view path,
+                                                   RecordKind record_kind = RecordKind::kIncident);
   sla::v1::ClockConditions ToProto() const;
 
   // Rejects conditions that can never work together, with the reason, naming `path`:

@@ -21,10 +21,14 @@ struct CoverageFields {
   std::string ci_class = {};
   // A service request's catalogue item; "" for an incident.
   std::string request_type = {};
+  // RECORD_KIND_CHANGE for a change: only definitions of that record kind cover it, and only
+  // changes are covered by them.
+  sla::v1::RecordKind record_kind = sla::v1::RECORD_KIND_UNSPECIFIED;
   bool operator==(const CoverageFields&) const = default;
 };
 
-// The service is listed, and every coverage list that is not empty lists the record's value.
+// The record kinds match, the service is listed, and every coverage list that is not empty
+// lists the record's value.
 bool Covers(const sla::v1::SlaDefinition& definition, const CoverageFields& record);
 
 }  // namespace itsm::slamodel
