@@ -12,6 +12,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/outbound_identity.h"
 
 namespace itsm::ctl {
@@ -47,6 +48,12 @@ struct Globals {
   std::string roles = "admin";  // --roles viewer,agent
   std::string token;            // --token, $ITSM_TOKEN
   bool json = false;            // --output json
+  // itsmctl's own certificate for a suite running mutual TLS: --tls-cert/--tls-key/--tls-ca,
+  // else $ITSM_GRPC_TLS_CERT_FILE/_KEY_FILE/_CA_FILE (the services' setting names), else the
+  // client certificate the launcher issued (endpoints file, "tls"); none: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;
 };
 
 class Context {
@@ -62,6 +69,8 @@ class Context {
   std::unique_ptr<grpc::ClientContext> NewCall() const;
   // The bearer token itsmctl presents: --token, else the one it signs (valid ten minutes).
   absl::StatusOr<std::string> IdentityToken() const;
+  // How itsmctl's channels connect: mutual TLS with its certificate (see Globals), or plaintext.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials() const;
 
  private:
   // The identity itsmctl signs for its user: null when --token is given or the suite runs
@@ -71,6 +80,7 @@ class Context {
   Globals globals_;
   mutable std::shared_ptr<runtime::OutboundIdentity> identity_;
   mutable bool identity_read_ = false;
+  mutable std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 // "NOT_FOUND: id: no incident ..." from a failed call, in the form users read.

@@ -102,6 +102,10 @@ global options:
                       (default local:$USER; sent as x-itsm-actor to a suite without auth)
   --roles R1,R2       the roles of that token (default admin): e.g. --roles viewer
   --token JWT         present this bearer token instead ($ITSM_TOKEN), e.g. from your OIDC provider
+  --tls-cert FILE --tls-key FILE --tls-ca FILE
+                      itsmctl's client certificate, its key and the CA for a suite running mutual
+                      TLS ($ITSM_GRPC_TLS_CERT_FILE, _KEY_FILE, _CA_FILE; default: the one the
+                      launcher issued, named in the endpoints file)
   --output table|json
 )";
 
@@ -112,6 +116,11 @@ int main(int argc, char** argv) {
   const char* env = std::getenv("ITSM_ENDPOINTS");
   globals.endpoints_file = env && *env ? env : "run/endpoints.json";
   if (const char* token = std::getenv("ITSM_TOKEN"); token != nullptr) globals.token = token;
+  for (auto [variable, file] : {std::pair{"ITSM_GRPC_TLS_CERT_FILE", &globals.tls_cert_file},
+                                std::pair{"ITSM_GRPC_TLS_KEY_FILE", &globals.tls_key_file},
+                                std::pair{"ITSM_GRPC_TLS_CA_FILE", &globals.tls_ca_file}}) {
+    if (const char* value = std::getenv(variable); value != nullptr) *file = value;
+  }
   itsm::ctl::GuardStandardOutput();
   // Global options may stand anywhere: before the command (`itsmctl --output json incident get
   // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
@@ -139,6 +148,12 @@ int main(int argc, char** argv) {
       globals.roles = value("roles");
     } else if (a.rfind("--token", 0) == 0) {
       globals.token = value("token");
+    } else if (a.rfind("--tls-cert", 0) == 0) {
+      globals.tls_cert_file = value("tls-cert");
+    } else if (a.rfind("--tls-key", 0) == 0) {
+      globals.tls_key_file = value("tls-key");
+    } else if (a.rfind("--tls-ca", 0) == 0) {
+      globals.tls_ca_file = value("tls-ca");
     } else if (a.rfind("--output", 0) == 0) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {

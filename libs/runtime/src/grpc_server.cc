@@ -10,7 +10,8 @@ namespace itsm::runtime {
 std::unique_ptr<grpc::Server> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     prometheus::Registry& registry, int* bound_port,
-    std::shared_ptr<const CallAuthenticator> authenticator) {
+    std::shared_ptr<const CallAuthenticator> authenticator,
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Reflection describes a service from the descriptors linked into the binary. gRPC's own
@@ -21,7 +22,9 @@ std::unique_ptr<grpc::Server> StartGrpcServer(
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), bound_port);
+  builder.AddListeningPort(address,
+                           credentials != nullptr ? credentials : grpc::InsecureServerCredentials(),
+                           bound_port);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
