@@ -121,7 +121,10 @@ int main(int argc, char** argv) {
        .callers = callers.get(),
        .rate_limits = rate_limits.get(),
        .blocking = &executor});
-  auto server = gateway::HttpServer::Start(gateway::HttpOptionsFrom(config), gateway);
+  gateway::HttpServerOptions http_options = gateway::HttpOptionsFrom(config);
+  http_options.tls = gateway::HttpsOptionsFrom(config);
+  http_options.metrics = &rt.metrics();
+  auto server = gateway::HttpServer::Start(http_options, gateway);
   if (!server.ok()) {
     runtime::log::Error("cannot start the HTTP server", {{"error", server.status().ToString()}});
     return 1;
@@ -129,7 +132,7 @@ int main(int argc, char** argv) {
   const std::string http_address =
       absl::StrCat(config.GetString("bind_address"), ":", (*server)->port());
   runtime::log::Info(
-      "serving HTTP",
+      http_options.tls.enabled() ? "serving HTTPS" : "serving HTTP",
       {{"http", http_address}, {"routes", static_cast<int64_t>(gateway.routes().routes().size())}});
   rt.SetHttpAddress(http_address);
   // After the health grace period: no new connection, the calls in flight are answered, then
