@@ -63,6 +63,9 @@ std::vector<OptionSpec> GrpcTlsOptions() {
       // use, short enough for a rotation that leaves the old certificate valid meanwhile.
       IntOption("grpc_tls_reload_seconds", 60, 1, 86400,
                 "How often the three files are re-read; new connections use what was read."),
+      IntOption("grpc_plaintext_health_port", 0, 0, 65535,
+                "With mutual TLS on: a second gRPC port, without TLS, that answers only the "
+                "health service (Kubernetes' gRPC probes speak no TLS); 0: none."),
   };
 }
 

@@ -154,6 +154,12 @@ absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authent
                                            config_.GetString("auth_audience"), names);
 }
 
+std::string ServiceRuntime::PlaintextHealthAddress() const {
+  const int64_t port = config_.GetInt("grpc_plaintext_health_port");
+  if (!tls_.enabled() || port == 0) return "";
+  return absl::StrCat(config_.GetString("bind_address"), ":", port);
+}
+
 std::string ServiceRuntime::GrpcAddress() const {
   absl::MutexLock lock(&grpc_address_mu_);
   return grpc_address_;
@@ -170,9 +176,10 @@ int ServiceRuntime::Run() {
     log::Error("cannot set up authentication", {{"error", authenticator.status().ToString()}});
     return 2;
   }
-  std::unique_ptr<grpc::Server> server =
-      StartGrpcServer(absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_,
-                      &grpc_port, *std::move(authenticator), tls_.ServerCredentials());
+  std::unique_ptr<grpc::Server> server = StartGrpcServer(
+      absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_, &grpc_port,
+      *std::move(authenticator), tls_.enabled() ? tls_.ServerCredentials() : nullptr,
+      PlaintextHealthAddress());
   if (server == nullptr) {
     log::Error("cannot start the gRPC server",
                {{"address", absl::StrCat(bind, ":", config_.GetInt("grpc_port"))}});

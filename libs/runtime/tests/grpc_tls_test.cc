@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/grpc_server.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/supervisor/local_tls.h"
@@ -146,6 +147,58 @@ TEST_F(GrpcTlsTest, ARotatedServerCertificateIsUsedWithoutARestart) {
                   absl::Seconds(10), "the renewed certificate")
                   .ok())
       << "still " << seen;
+}
+
+// A suite RPC that answers OK to whoever gets through.
+class OpenOutboxAdmin final : public outbox::v1::OutboxAdminService::CallbackService {
+  grpc::ServerUnaryReactor* GetOutboxStats(grpc::CallbackServerContext* ctx,
+                                           const outbox::v1::GetOutboxStatsRequest*,
+                                           outbox::v1::GetOutboxStatsResponse*) override {
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+TEST(GrpcPlaintextHealthPortTest, AnswersHealthChecksOnlyTheTlsPortServesEverything) {
+  testing::ScratchDir dir;
+  auto ca = supervisor::LocalCertificateAuthority::OpenOrCreate(dir.File("ca"));
+  ASSERT_TRUE(ca.ok());
+  auto server_cert = ca->Issue("server");
+  auto client_cert = ca->Issue("client");
+  ASSERT_TRUE(server_cert.ok() && client_cert.ok());
+  auto server_tls = GrpcTls::FromFiles({.cert_file = server_cert->cert_file,
+                                        .key_file = server_cert->key_file,
+                                        .ca_file = ca->ca_file()});
+  auto client_tls = GrpcTls::FromFiles({.cert_file = client_cert->cert_file,
+                                        .key_file = client_cert->key_file,
+                                        .ca_file = ca->ca_file()});
+  ASSERT_TRUE(server_tls.ok() && client_tls.ok());
+  OpenOutboxAdmin service;
+  prometheus::Registry registry;
+  int port = 0;
+  const std::string health_address = absl::StrCat("127.0.0.1:", supervisor::FindFreePort());
+  auto server = StartGrpcServer("127.0.0.1:0", {&service}, registry, &port, nullptr,
+                                server_tls->ServerCredentials(), health_address);
+  ASSERT_NE(server, nullptr);
+
+  auto stats = [](std::shared_ptr<grpc::Channel> channel) {
+    auto stub = outbox::v1::OutboxAdminService::NewStub(std::move(channel));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    outbox::v1::GetOutboxStatsResponse response;
+    return stub->GetOutboxStats(&ctx, {}, &response).error_code();
+  };
+  auto plaintext = grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(plaintext);
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_TRUE(health->Check(&ctx, {}, &response).ok());
+  EXPECT_EQ(stats(plaintext), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stats(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                      client_tls->ChannelCredentials())),
+            grpc::StatusCode::OK);
+  server->Shutdown();
 }
 
 TEST(GrpcTlsFilesTest, AllOrNoneAndTheKeyMustBeTheCertificates) {

@@ -1,5 +1,7 @@
 #include "services/gateway/src/gateway_service_info.h"
 
+#include "itsm/redis/redis_settings.h"
+
 namespace itsm::gateway {
 
 const std::vector<UpstreamService>& UpstreamServices() {
@@ -89,6 +91,9 @@ runtime::ServiceInfo GatewayServiceInfo() {
               StringOption("redis_address", "",
                            "Redis holding the rate limits' buckets (shared by replicas); empty: "
                            "no rate limits."),
+              redis::RedisUsernameOption(),
+              redis::RedisPasswordOption(),
+              redis::RedisPasswordFileOption(),
               IntOption("rate_limit_reads_per_second", 50, 1, 1000000,
                         "Reads (GET) per second each caller may make, sustained."),
               IntOption("rate_limit_read_burst", 100, 1, 1000000,

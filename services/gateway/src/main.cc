@@ -11,6 +11,7 @@
 #include "itsm/auth/token_verifier.h"
 #include "itsm/base/clock.h"
 #include "itsm/ratelimit/rate_limiter.h"
+#include "itsm/redis/redis_settings.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
@@ -81,8 +82,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<gateway::CallerRateLimits> rate_limits;
   if (const std::string redis = config.GetString("redis_address");
       !redis.empty() && callers != nullptr) {
+    auto redis_auth = redis::RedisAuthFrom(config);
+    if (!redis_auth.ok()) {
+      runtime::log::Error("cannot read the Redis credentials",
+                          {{"error", redis_auth.status().ToString()}});
+      return 2;
+    }
     limiter = std::make_unique<ratelimit::RedisRateLimiter>(
-        ratelimit::RedisRateLimiter::Options{.redis_address = redis}, clock);
+        ratelimit::RedisRateLimiter::Options{.redis_address = redis,
+                                             .auth = *std::move(redis_auth)},
+        clock);
     rate_limits = std::make_unique<gateway::CallerRateLimits>(
         *limiter,
         gateway::CallerRateLimits::Options{

@@ -93,6 +93,8 @@ class ServiceRuntime {
 
  private:
   void Shutdown(grpc::Server& server);
+  // bind_address:grpc_plaintext_health_port with TLS on and the port set; "" otherwise.
+  std::string PlaintextHealthAddress() const;
   // From auth_jwks_file and the services added; null when authentication is disabled.
   absl::StatusOr<std::shared_ptr<const CallAuthenticator>> Authenticator() const;
 
