@@ -268,6 +268,10 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
                    "Empty: its calls carry no identity."),
   };
   for (OptionSpec& tls : GrpcTlsOptions()) options.push_back(std::move(tls));
+  options.push_back(IntOption("grpc_plaintext_health_port", 0, 0, 65535,
+                              "With mutual TLS on: a second gRPC port, without TLS, that answers "
+                              "only the health service (Kubernetes' gRPC probes speak no TLS); "
+                              "0: none."));
   return options;
 }
 

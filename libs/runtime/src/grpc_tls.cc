@@ -10,19 +10,14 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "itsm/base/openssl_handles.h"
 
 namespace itsm::runtime {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
+using base::Bio;
+using base::PkeyHandle;
+using base::X509Handle;
 
 std::string OpenSslError() {
   const unsigned long code = ERR_get_error();
@@ -33,14 +28,13 @@ std::string OpenSslError() {
   return text;
 }
 
-absl::StatusOr<std::unique_ptr<X509, X509Free>> ReadCertificate(const std::string& option,
-                                                                const std::string& file) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_file(file.c_str(), "r"));
+absl::StatusOr<X509Handle> ReadCertificate(const std::string& option, const std::string& file) {
+  Bio bio(BIO_new_file(file.c_str(), "r"));
   if (bio == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError(absl::StrCat(option, ": cannot read ", file));
   }
-  std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(option, ": ", file, " holds no PEM certificate (", OpenSslError(), ")"));
@@ -63,9 +57,6 @@ std::vector<OptionSpec> GrpcTlsOptions() {
       // use, short enough for a rotation that leaves the old certificate valid meanwhile.
       IntOption("grpc_tls_reload_seconds", 60, 1, 86400,
                 "How often the three files are re-read; new connections use what was read."),
-      IntOption("grpc_plaintext_health_port", 0, 0, 65535,
-                "With mutual TLS on: a second gRPC port, without TLS, that answers only the "
-                "health service (Kubernetes' gRPC probes speak no TLS); 0: none."),
   };
 }
 
@@ -80,14 +71,13 @@ absl::Status CheckGrpcTlsFiles(const GrpcTlsFiles& files) {
   auto cert = ReadCertificate("grpc_tls_cert_file", files.cert_file);
   if (!cert.ok()) return cert.status();
   if (auto ca = ReadCertificate("grpc_tls_ca_file", files.ca_file); !ca.ok()) return ca.status();
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_file(files.key_file.c_str(), "r"));
+  Bio bio(BIO_new_file(files.key_file.c_str(), "r"));
   if (bio == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError(
         absl::StrCat("grpc_tls_key_file: cannot read ", files.key_file));
   }
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  PkeyHandle key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "grpc_tls_key_file: ", files.key_file, " holds no PEM private key (", OpenSslError(), ")"));

@@ -15,27 +15,16 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/openssl_handles.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/supervisor/child_process.h"
 
 namespace itsm::supervisor {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Cert = std::unique_ptr<X509, X509Free>;
-using Key = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using base::Bio;
+using Cert = base::X509Handle;
+using Key = base::PkeyHandle;
 
 absl::Status OpenSslError(absl::string_view what) {
   const unsigned long code = ERR_get_error();
@@ -98,7 +87,7 @@ absl::StatusOr<Cert> MakeCertificate(EVP_PKEY* key, const std::string& common_na
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);  // v3
   // 127 random bits: unique serials without a counter to keep (RFC 5280 allows 20 octets).
-  std::unique_ptr<BIGNUM, BnFree> serial(BN_new());
+  base::BignumHandle serial(BN_new());
   if (BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr) {
     return OpenSslError("cannot draw a serial number");
@@ -223,8 +212,7 @@ absl::StatusOr<IssuedCertificate> LocalCertificateAuthority::Issue(const std::st
 std::string CertificateSerialHex(const std::string& pem) {
   absl::StatusOr<Cert> cert = ReadCert(pem);
   if (!cert.ok()) return "";
-  std::unique_ptr<BIGNUM, BnFree> serial(
-      ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert->get()), nullptr));
+  base::BignumHandle serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert->get()), nullptr));
   if (serial == nullptr) return "";
   char* hex = BN_bn2hex(serial.get());
   std::string out = hex != nullptr ? hex : "";

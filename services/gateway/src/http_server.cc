@@ -18,6 +18,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/ssl.hpp"
+#include "itsm/base/openssl_handles.h"
 #include "itsm/runtime/logging.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -135,16 +136,15 @@ class CertificateStore {
           absl::StrCat("tls_cert_file ", options_.cert_file, ": ", ec.message()));
     }
     if (!options_.chain_file.empty()) {
-      BIO* bio = BIO_new_file(options_.chain_file.c_str(), "r");
+      base::Bio bio(BIO_new_file(options_.chain_file.c_str(), "r"));
       if (bio == nullptr) {
         return absl::InvalidArgumentError(
             absl::StrCat("tls_chain_file ", options_.chain_file, ": cannot read it"));
       }
-      while (X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      while (X509* extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
         SSL_CTX_add_extra_chain_cert(native, extra);  // takes ownership
       }
       ERR_clear_error();  // the end of the file reads as an error
-      BIO_free(bio);
     }
     context->use_private_key_file(options_.key_file, ssl::context::pem, ec);
     if (ec) {

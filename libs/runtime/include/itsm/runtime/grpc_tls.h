@@ -39,7 +39,8 @@ struct GrpcTlsFiles {
 };
 
 // grpc_tls_cert_file, grpc_tls_key_file, grpc_tls_ca_file, grpc_tls_reload_seconds: part of
-// CommonOptions, so that every service reads them; tools declare them too.
+// CommonOptions, so that every service reads them; tools that call services declare them too
+// (the benchmark driver). A server's grpc_plaintext_health_port is in CommonOptions.
 std::vector<OptionSpec> GrpcTlsOptions();
 
 // Checks that the three files are all set (or none), readable, and that the key matches the
