@@ -29,6 +29,7 @@
 #include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/runtime/config.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/backends.h"
@@ -161,14 +162,17 @@ CreateIncidentRequest SampleRequest(int64_t n) {
 // connection caps a client on this machine.
 class IncidentClient {
  public:
-  // `authorization`: the "Bearer <token>" every call presents, as the gateway's calls do.
-  IncidentClient(const std::string& address, int channels, std::string authorization)
+  // `authorization`: the "Bearer <token>" every call presents, as the gateway's calls do;
+  // `credentials`: runtime::GrpcTls's for a service running mutual TLS, null for plaintext.
+  IncidentClient(const std::string& address, int channels, std::string authorization,
+                 std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
       : authorization_(std::move(authorization)) {
+    if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
     for (int i = 0; i < channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("itsm.bench.channel", i);
       stubs_.push_back(incident::v1::IncidentService::NewStub(
-          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+          grpc::CreateCustomChannel(address, credentials, args)));
     }
   }
 
@@ -534,28 +538,31 @@ struct Bench {
 };
 
 int Main(int argc, char** argv) {
-  runtime::Config config = runtime::Config::LoadOrExit(
-      argc, argv, "bench",
-      {runtime::StringOption("scenarios",
-                             "reference,incident-sqlite,incident-postgres,gateway,events,reads",
-                             "Comma-separated scenarios to run (the reference always runs first)."),
-       runtime::BoolOption("quick", false,
-                           "Tiny durations and counts: checks the harness works (CI smoke run)."),
-       runtime::IntOption("seconds", 5, 1, 3600, "Measured seconds per closed-loop step."),
-       runtime::IntOption("seed_incidents", 1000000, 0, 100000000,
-                          "Incidents stored before measuring reads."),
-       runtime::StringOption("concurrency", "1,16,64",
-                             "Calls in flight for the closed-loop steps."),
-       runtime::StringOption("results_dir", "bench/results",
-                             "Where <name>.json and <name>.md are written."),
-       runtime::StringOption("name", "latest", "Result file name."),
-       runtime::StringOption("address", "",
-                             "Drive an already running incident service at host:port (scenario "
-                             "incident-create-at) instead of starting one."),
-       runtime::StringOption("token", "",
-                             "The identity token (JWT) to present to the service at --address; "
-                             "it must trust its issuer."),
-       runtime::LogLevelOption("warn"), runtime::LogFormatOption("text")});
+  // With --address, the grpc_tls_* options give the client certificate for a service running
+  // mutual TLS.
+  std::vector<runtime::OptionSpec> options = {
+      runtime::StringOption("scenarios",
+                            "reference,incident-sqlite,incident-postgres,gateway,events,reads",
+                            "Comma-separated scenarios to run (the reference always runs first)."),
+      runtime::BoolOption("quick", false,
+                          "Tiny durations and counts: checks the harness works (CI smoke run)."),
+      runtime::IntOption("seconds", 5, 1, 3600, "Measured seconds per closed-loop step."),
+      runtime::IntOption("seed_incidents", 1000000, 0, 100000000,
+                         "Incidents stored before measuring reads."),
+      runtime::StringOption("concurrency", "1,16,64", "Calls in flight for the closed-loop steps."),
+      runtime::StringOption("results_dir", "bench/results",
+                            "Where <name>.json and <name>.md are written."),
+      runtime::StringOption("name", "latest", "Result file name."),
+      runtime::StringOption("address", "",
+                            "Drive an already running incident service at host:port (scenario "
+                            "incident-create-at) instead of starting one."),
+      runtime::StringOption("token", "",
+                            "The identity token (JWT) to present to the service at --address; "
+                            "it must trust its issuer."),
+      runtime::LogLevelOption("warn"),
+      runtime::LogFormatOption("text")};
+  for (runtime::OptionSpec& tls : runtime::GrpcTlsOptions()) options.push_back(std::move(tls));
+  runtime::Config config = runtime::Config::LoadOrExit(argc, argv, "bench", std::move(options));
   log::Init("bench", config.GetString("log_level"), config.GetString("log_format"));
   Bench bench;
   const bool quick = config.GetBool("quick");
@@ -603,8 +610,9 @@ int Main(int argc, char** argv) {
   }
   if (wanted("incident-create-at")) {
     run("incident-create-at", [&]() -> absl::Status {
+      ITSM_ASSIGN_OR_RETURN(runtime::GrpcTls tls, runtime::GrpcTls::FromConfig(config));
       IncidentClient client(config.GetString("address"), bench.settings.channels,
-                            "Bearer " + config.GetString("token"));
+                            "Bearer " + config.GetString("token"), tls.ChannelCredentials());
       bench.ClosedLoops("incident create at " + config.GetString("address"), client.Create());
       return absl::OkStatus();
     });

@@ -16,6 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/outbound_identity.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/test_env.h"
@@ -35,9 +36,10 @@ class LaunchedSuite {
  public:
   // `services`: the services to run, in start order (each finds those started before it
   // through the ITSM_<NAME>_ADDRESS the launcher passes on). `env`: settings every service gets
-  // (the suite file's env of each, e.g. ITSM_SHUTDOWN_GRACE_MS).
+  // (the suite file's env of each, e.g. ITSM_SHUTDOWN_GRACE_MS). `tls`: the suite file's
+  // tls.enabled (mutual TLS between the processes, HTTPS at the gateway).
   explicit LaunchedSuite(const std::vector<std::string>& services,
-                         const std::map<std::string, std::string>& env = {}) {
+                         const std::map<std::string, std::string>& env = {}, bool tls = false) {
     std::vector<std::string> settings;
     for (const auto& [name, value] : env) {
       settings.push_back(absl::StrCat(R"(")", name, R"(": ")", value, R"(")"));
@@ -50,7 +52,8 @@ class LaunchedSuite {
     }
     suite_ = absl::StrCat(
         R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )", supervisor::FindFreePort(),
-        R"(}, "kafka": {"partitions": 2}, "services": [)", absl::StrJoin(entries, ", "), "]}");
+        R"(}, "kafka": {"partitions": 2}, "tls": {"enabled": )", tls ? "true" : "false",
+        R"(}, "services": [)", absl::StrJoin(entries, ", "), "]}");
   }
 
   // Starts itsm-launch and waits for its endpoints file.
@@ -99,6 +102,8 @@ class LaunchedSuite {
   }
 
   std::string endpoints_file() const { return dir_.File("run/endpoints.json"); }
+  // A file in the test's scratch folder (the run directory is "run").
+  std::string File(const std::string& name) const { return dir_.File(name); }
   // What the running launcher wrote to endpoints.json (every service's addresses and pid, the
   // broker's bootstrap servers).
   launcher::v1::Endpoints Endpoints() const {
@@ -123,7 +128,18 @@ class LaunchedSuite {
     auto signed_identity = runtime::OutboundIdentity::FromKeyFile(
         local.signing_key_file(), local.issuer(), local.audience(), std::move(identity));
     EXPECT_TRUE(signed_identity.ok()) << signed_identity.status();
-    return runtime::OutboundChannel(GrpcAddress(name), signed_identity.value_or(nullptr));
+    return runtime::OutboundChannel(GrpcAddress(name), signed_identity.value_or(nullptr),
+                                    Credentials());
+  }
+  // What itsmctl presents: the client certificate the launcher issued when the suite runs TLS,
+  // plaintext otherwise.
+  std::shared_ptr<grpc::ChannelCredentials> Credentials() const {
+    const launcher::v1::LocalTls tls = Endpoints().tls();
+    auto credentials = runtime::GrpcTls::FromFiles({.cert_file = tls.client_cert_file(),
+                                                    .key_file = tls.client_key_file(),
+                                                    .ca_file = tls.ca_file()});
+    EXPECT_TRUE(credentials.ok()) << credentials.status();
+    return credentials.ok() ? credentials->ChannelCredentials() : nullptr;
   }
   // "Bearer <token>" for `identity`, signed with the suite's key (for HTTP through the gateway).
   std::string Authorization(auth::Identity identity) const {

@@ -69,10 +69,11 @@ absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv)
 
 absl::Status RunStatus(const Context& ctx, const std::vector<std::string>&) {
   ITSM_ASSIGN_OR_RETURN(auto endpoints, ctx.Endpoints());
+  ITSM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials, ctx.Credentials());
   std::vector<std::vector<std::string>> rows;
   bool all_serving = true;
   for (const auto& s : endpoints.services()) {
-    auto channel = grpc::CreateChannel(s.grpc_address(), grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel(s.grpc_address(), credentials);
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status status = stub->Check(ctx.NewCall().get(), {}, &response);

@@ -111,7 +111,32 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Context::ChannelFor(
     }
   }
   ITSM_ASSIGN_OR_RETURN(std::shared_ptr<runtime::OutboundIdentity> identity, SignedIdentity());
-  return runtime::OutboundChannel(address, std::move(identity));
+  ITSM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials, Credentials());
+  return runtime::OutboundChannel(address, std::move(identity), std::move(credentials));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Context::Credentials() const {
+  if (credentials_ != nullptr) return credentials_;
+  runtime::GrpcTlsFiles files{.cert_file = globals_.tls_cert_file,
+                              .key_file = globals_.tls_key_file,
+                              .ca_file = globals_.tls_ca_file};
+  if (files.cert_file.empty() && files.key_file.empty() && files.ca_file.empty()) {
+    // The launcher's client certificate, when the suite runs TLS (no endpoints file: plaintext,
+    // with --address).
+    if (auto endpoints = Endpoints(); endpoints.ok() && endpoints->has_tls()) {
+      files = {.cert_file = endpoints->tls().client_cert_file(),
+               .key_file = endpoints->tls().client_key_file(),
+               .ca_file = endpoints->tls().ca_file()};
+    }
+  }
+  absl::StatusOr<runtime::GrpcTls> tls = runtime::GrpcTls::FromFiles(files);
+  if (!tls.ok()) {
+    // The settings' names are the services'; itsmctl's flags are --tls-cert/--tls-key/--tls-ca.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "itsmctl's TLS certificate (--tls-cert, --tls-key, --tls-ca): ", tls.status().message()));
+  }
+  credentials_ = tls->ChannelCredentials();
+  return credentials_;
 }
 
 absl::StatusOr<std::string> Context::IdentityToken() const {

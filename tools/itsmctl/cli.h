@@ -13,6 +13,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/outbound_identity.h"
 
 namespace itsm::ctl {
@@ -53,6 +54,12 @@ struct Globals {
   std::string api_key;     // --api-key, $ITSM_API_KEY
   std::string gateway_ca;  // --gateway-ca
   bool json = false;       // --output json
+  // itsmctl's own certificate for a suite running mutual TLS: --tls-cert/--tls-key/--tls-ca,
+  // else $ITSM_GRPC_TLS_CERT_FILE/_KEY_FILE/_CA_FILE (the services' setting names), else the
+  // client certificate the launcher issued (endpoints file, "tls"); none: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;
 };
 
 class Context {
@@ -69,6 +76,8 @@ class Context {
   std::unique_ptr<grpc::ClientContext> NewCall() const;
   // The bearer token itsmctl presents: --token, else the one it signs (valid ten minutes).
   absl::StatusOr<std::string> IdentityToken() const;
+  // How itsmctl's channels connect: mutual TLS with its certificate (see Globals), or plaintext.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials() const;
 
  private:
   // The identity itsmctl signs for its user: null when --token is given or the suite runs
@@ -79,6 +88,7 @@ class Context {
   mutable std::shared_ptr<runtime::OutboundIdentity> identity_;
   mutable std::shared_ptr<GatewayBridge> gateway_bridge_;
   mutable bool identity_read_ = false;
+  mutable std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 // "NOT_FOUND: id: no incident ..." from a failed call, in the form users read.

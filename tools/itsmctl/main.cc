@@ -112,6 +112,10 @@ global options:
                       the services' gRPC ports: every command but events, outbox and status
   --api-key KEY       the API key to present to the gateway ($ITSM_API_KEY: keeps it out of ps)
   --gateway-ca FILE   the CA certificate to verify an https gateway with (default: the system's)
+  --tls-cert FILE --tls-key FILE --tls-ca FILE
+                      itsmctl's client certificate, its key and the CA for a suite running mutual
+                      TLS ($ITSM_GRPC_TLS_CERT_FILE, _KEY_FILE, _CA_FILE; default: the one the
+                      launcher issued, named in the endpoints file)
   --output table|json
 )";
 
@@ -124,6 +128,11 @@ int main(int argc, char** argv) {
   if (const char* token = std::getenv("ITSM_TOKEN"); token != nullptr) globals.token = token;
   if (const char* url = std::getenv("ITSM_GATEWAY"); url != nullptr) globals.gateway = url;
   if (const char* key = std::getenv("ITSM_API_KEY"); key != nullptr) globals.api_key = key;
+  for (auto [variable, file] : {std::pair{"ITSM_GRPC_TLS_CERT_FILE", &globals.tls_cert_file},
+                                std::pair{"ITSM_GRPC_TLS_KEY_FILE", &globals.tls_key_file},
+                                std::pair{"ITSM_GRPC_TLS_CA_FILE", &globals.tls_ca_file}}) {
+    if (const char* value = std::getenv(variable); value != nullptr) *file = value;
+  }
   itsm::ctl::GuardStandardOutput();
   // Global options may stand anywhere: before the command (`itsmctl --output json incident get
   // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
@@ -157,6 +166,12 @@ int main(int argc, char** argv) {
       globals.gateway = value("gateway");
     } else if (a.rfind("--api-key", 0) == 0) {
       globals.api_key = value("api-key");
+    } else if (a.rfind("--tls-cert", 0) == 0) {
+      globals.tls_cert_file = value("tls-cert");
+    } else if (a.rfind("--tls-key", 0) == 0) {
+      globals.tls_key_file = value("tls-key");
+    } else if (a.rfind("--tls-ca", 0) == 0) {
+      globals.tls_ca_file = value("tls-ca");
     } else if (a.rfind("--output", 0) == 0) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {

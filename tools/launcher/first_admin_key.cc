@@ -11,10 +11,11 @@ namespace itsm::launcher {
 
 absl::StatusOr<std::string> CreateFirstAdminKey(const std::string& gateway,
                                                 std::shared_ptr<runtime::OutboundIdentity> admin,
-                                                const std::string& marker_file) {
+                                                const std::string& marker_file,
+                                                const runtime::GrpcTls& tls) {
   if (std::filesystem::exists(marker_file)) return std::string();
-  auto stub =
-      gateway::v1::ApiKeyService::NewStub(runtime::OutboundChannel(gateway, std::move(admin)));
+  auto stub = gateway::v1::ApiKeyService::NewStub(
+      runtime::OutboundChannel(gateway, std::move(admin), tls.ChannelCredentials()));
   gateway::v1::CreateApiKeyRequest request;
   request.set_name("admin");
   request.set_description("Created by itsm-launch on the first start of this run directory.");

@@ -9,15 +9,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/outbound_identity.h"
 
 namespace itsm::launcher {
 
 // The new key's secret, or "" when `marker_file` says one was created before. `gateway` is the
-// gateway's gRPC address; `admin` the launcher's own admin identity.
+// gateway's gRPC address; `admin` the launcher's own admin identity, `tls` its credentials.
 absl::StatusOr<std::string> CreateFirstAdminKey(const std::string& gateway,
                                                 std::shared_ptr<runtime::OutboundIdentity> admin,
-                                                const std::string& marker_file);
+                                                const std::string& marker_file,
+                                                const runtime::GrpcTls& tls);
 
 }  // namespace itsm::launcher
 

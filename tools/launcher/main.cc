@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -23,10 +24,12 @@
 #include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/config.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/outbound_identity.h"
 #include "itsm/supervisor/backends.h"
 #include "itsm/supervisor/local_issuer.h"
+#include "itsm/supervisor/local_tls.h"
 #include "itsm/supervisor/suite_service.h"
 
 namespace itsm::launcher {
@@ -51,8 +54,10 @@ absl::StatusOr<v1::SuiteConfig> LoadSuite(const std::string& path) {
 // Re-publishing is harmless when nothing was lost (consumers de-duplicate) and restores the
 // event history when the in-memory broker started empty.
 void RepublishRetainedEvents(const std::string& service, const std::string& address,
-                             std::shared_ptr<runtime::OutboundIdentity> admin) {
-  auto stub = outbox::v1::OutboxAdminService::NewStub(runtime::OutboundChannel(address, admin));
+                             std::shared_ptr<runtime::OutboundIdentity> admin,
+                             const runtime::GrpcTls& tls) {
+  auto stub = outbox::v1::OutboxAdminService::NewStub(
+      runtime::OutboundChannel(address, admin, tls.ChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   outbox::v1::RepublishEventsRequest request;
@@ -84,6 +89,9 @@ int Run(int argc, char** argv) {
       {runtime::StringOption("config", "deploy/local/suite.json",
                              "The suite to start (proto3 JSON of itsm.launcher.v1.SuiteConfig)."),
        runtime::StringOption("run_dir", "", "Overrides the run directory of the suite file."),
+       runtime::BoolOption("tls", false,
+                           "Mutual TLS between the processes and HTTPS at the gateway, with a "
+                           "throwaway CA in <run dir>/tls (as the suite file's tls.enabled)."),
        runtime::LogLevelOption("info"), runtime::LogFormatOption("text")});
   log::Init("launch", config.GetString("log_level"), config.GetString("log_format"));
 
@@ -123,6 +131,37 @@ int Run(int argc, char** argv) {
     log::Error("cannot sign the launcher's identity",
                {{"error", launcher_identity.status().ToString()}});
     return 1;
+  }
+
+  // TLS (off by default locally: every port listens on loopback only, and the README's plain
+  // curl must keep working; docs/decisions.md). On: a CA kept in <run dir>/tls, and certificates
+  // issued anew at each start for every service (gRPC, as server and client), the gateway's
+  // HTTPS port, the launcher itself and itsmctl.
+  const bool tls_on = suite->tls().enabled() || config.GetBool("tls");
+  std::optional<supervisor::LocalCertificateAuthority> ca;
+  runtime::GrpcTls launcher_tls;
+  if (tls_on) {
+    auto opened = supervisor::LocalCertificateAuthority::OpenOrCreate(run_dir + "/tls");
+    absl::StatusOr<supervisor::IssuedCertificate> own =
+        opened.ok() ? opened->Issue("launch") : opened.status();
+    absl::StatusOr<supervisor::IssuedCertificate> ctl =
+        own.ok() ? opened->Issue("itsmctl") : own.status();
+    absl::StatusOr<runtime::GrpcTls> credentials =
+        ctl.ok() ? runtime::GrpcTls::FromFiles({.cert_file = own->cert_file,
+                                                .key_file = own->key_file,
+                                                .ca_file = opened->ca_file()})
+                 : absl::StatusOr<runtime::GrpcTls>(ctl.status());
+    if (!credentials.ok()) {
+      log::Error("cannot create the suite's TLS certificates",
+                 {{"error", credentials.status().ToString()}});
+      return 1;
+    }
+    ca = *std::move(opened);
+    launcher_tls = *std::move(credentials);
+    v1::LocalTls& local_tls = *endpoints.mutable_tls();
+    local_tls.set_ca_file(ca->ca_file());
+    local_tls.set_client_cert_file(ctl->cert_file);
+    local_tls.set_client_key_file(ctl->key_file);
   }
 
   // Started in dependency order; stopped in reverse (services first, so that they flush their
@@ -192,6 +231,30 @@ int Run(int argc, char** argv) {
       std::replace(name.begin(), name.end(), '-', '_');
       options.env.emplace_back(absl::StrCat("ITSM_", name, "_ADDRESS"), earlier->grpc_address());
     }
+    if (tls_on) {
+      auto issued = ca->Issue(svc.name());
+      // The gateway also serves HTTPS, with a certificate of its own (a production gateway's
+      // public certificate is not its internal mTLS identity either).
+      auto https = svc.name() == "gateway"
+                       ? ca->Issue(svc.name(), supervisor::LocalCertificateAuthority::kLeafLifetime,
+                                   "gateway-https")
+                       : issued;
+      if (!issued.ok() || !https.ok()) {
+        log::Error("cannot issue a certificate",
+                   {{"service", svc.name()},
+                    {"error", (issued.ok() ? https.status() : issued.status()).ToString()}});
+        stop_all();
+        return 1;
+      }
+      options.env.emplace_back("ITSM_GRPC_TLS_CERT_FILE", issued->cert_file);
+      options.env.emplace_back("ITSM_GRPC_TLS_KEY_FILE", issued->key_file);
+      options.env.emplace_back("ITSM_GRPC_TLS_CA_FILE", ca->ca_file());
+      if (svc.name() == "gateway") {
+        options.env.emplace_back("ITSM_TLS_CERT_FILE", https->cert_file);
+        options.env.emplace_back("ITSM_TLS_KEY_FILE", https->key_file);
+      }
+      options.credentials = launcher_tls.ChannelCredentials();
+    }
     for (const auto& [k, v] : svc.env()) options.env.emplace_back(k, v);
     const absl::Time started_at = absl::Now();
     auto started = supervisor::SuiteService::Start(options);
@@ -212,10 +275,11 @@ int Run(int argc, char** argv) {
     e->set_pid((*started)->process().pid());
     e->set_log_file(options.log_file);
     if (!(*started)->http_address().empty()) {
-      e->set_http_url("http://" + (*started)->http_address());
+      e->set_http_url((tls_on ? "https://" : "http://") + (*started)->http_address());
     }
     if (embedded) {
-      RepublishRetainedEvents(svc.name(), (*started)->grpc_address(), *launcher_identity);
+      RepublishRetainedEvents(svc.name(), (*started)->grpc_address(), *launcher_identity,
+                              launcher_tls);
     }
     services.push_back(std::move(*started));
   }
@@ -245,17 +309,23 @@ int Run(int argc, char** argv) {
               run_dir.c_str());
   std::printf("  %-14s %-22s (itsmctl signs your identity with it; docs/security.md)\n", "auth",
               (run_dir + "/auth").c_str());
+  if (tls_on) {
+    std::printf("  %-14s %-22s (mutual TLS between processes, HTTPS at the gateway; trust %s)\n",
+                "tls", (run_dir + "/tls").c_str(), endpoints.tls().ca_file().c_str());
+  }
   for (const auto& e : endpoints.services()) {
     if (e.name() != "gateway") continue;
     absl::StatusOr<std::string> admin_key = CreateFirstAdminKey(
-        e.grpc_address(), *launcher_identity, run_dir + "/auth/first-admin-key.json");
+        e.grpc_address(), *launcher_identity, run_dir + "/auth/first-admin-key.json", launcher_tls);
     if (!admin_key.ok()) {
       log::Warn("no first admin API key", {{"error", admin_key.status().ToString()}});
     } else if (!admin_key->empty()) {
       std::printf(
           "\n  The first admin API key, shown this once (store it; itsmctl apikey create makes "
-          "more):\n    %s\n  e.g. curl -H 'Authorization: Bearer %s' %s/v1/incidents\n",
-          admin_key->c_str(), admin_key->c_str(), e.http_url().c_str());
+          "more):\n    %s\n  e.g. curl%s -H 'Authorization: Bearer %s' %s/v1/incidents\n",
+          admin_key->c_str(),
+          tls_on ? absl::StrCat(" --cacert ", endpoints.tls().ca_file()).c_str() : "",
+          admin_key->c_str(), e.http_url().c_str());
     }
   }
   std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n",

@@ -1,5 +1,6 @@
 #include "itsm/events/kafka_config.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -8,12 +9,15 @@ namespace itsm::events {
 
 absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const std::string& text) {
   std::map<std::string, std::string> out;
+  int position = 0;
   for (absl::string_view entry : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
+    ++position;
     entry = absl::StripAsciiWhitespace(entry);
     const size_t eq = entry.find('=');
     if (eq == absl::string_view::npos || eq == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("kafka_client_properties: expected key=value, got \"", entry, "\""));
+          absl::StrCat("kafka_client_properties: entry ", position,
+                       " is not key=value (entries are separated by ;)"));
     }
     out[std::string(absl::StripAsciiWhitespace(entry.substr(0, eq)))] =
         std::string(absl::StripAsciiWhitespace(entry.substr(eq + 1)));
@@ -27,10 +31,17 @@ absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(const std::map<std::string, std::
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(absl::StrCat("kafka property ", k, "=", v, ": ", err));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kafka property ", k, "=", IsSecretKafkaProperty(k) ? "<secret>" : v, ": ", err));
     }
   }
   return conf;
+}
+
+bool IsSecretKafkaProperty(const std::string& key) {
+  return absl::StrContains(key, "password") || absl::StrContains(key, "secret") ||
+         key == "ssl.key.pem" || key == "ssl_key" || key == "sasl.oauthbearer.config" ||
+         key == "ssl.keystore.password";
 }
 
 }  // namespace itsm::events

@@ -46,7 +46,7 @@ return {allowed, math.floor(tokens), until_full, until_one}
 RedisRateLimiter::RedisRateLimiter(Options options, const base::Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
-      client_(options_.redis_address, options_.timeout),
+      client_(options_.redis_address, options_.timeout, options_.auth),
       script_{kTakeScript, ""} {}
 
 absl::StatusOr<RateDecision> RedisRateLimiter::Take(const std::string& bucket,

@@ -50,7 +50,8 @@ void Append(redisContext* c, const std::vector<std::string>& args) {
 
 }  // namespace
 
-RedisClient::RedisClient(std::string address, absl::Duration timeout) : timeout_(timeout) {
+RedisClient::RedisClient(std::string address, absl::Duration timeout, RedisAuth auth)
+    : timeout_(timeout), auth_(std::move(auth)) {
   const size_t colon = address.rfind(':');
   host_ = address.substr(0, colon);
   if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port_)) {
@@ -77,6 +78,28 @@ absl::Status RedisClient::Connect() {
     return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": ", err));
   }
   redisSetTimeout(ctx_, tv);
+  if (!auth_.enabled()) return absl::OkStatus();
+  // Before any other command on the connection, as Redis requires.
+  std::vector<std::string> command = {"AUTH"};
+  if (!auth_.username.empty()) command.push_back(auth_.username);
+  command.push_back(auth_.password);
+  Append(ctx_, command);
+  void* raw = nullptr;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
+    std::string err = ctx_->errstr;
+    Drop();
+    return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": AUTH: ", err));
+  }
+  const RedisValue reply = Copy(static_cast<redisReply*>(raw));
+  freeReplyObject(raw);
+  if (reply.type == RedisValue::Type::kError) {
+    Drop();
+    // Redis' own message (WRONGPASS ..., or "AUTH called without any password configured"),
+    // which never repeats the password.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "redis ", host_, ":", port_, " refused AUTH",
+        auth_.username.empty() ? "" : absl::StrCat(" as ", auth_.username), ": ", reply.str));
+  }
   return absl::OkStatus();
 }
 

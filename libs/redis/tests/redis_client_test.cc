@@ -75,5 +75,33 @@ TEST_F(RedisClientTest, UnreachableIsUnavailableAndTheNextCallReconnects) {
   EXPECT_EQ(again->str, "v");
 }
 
+// A Redis that requires AUTH: the default user's password (requirepass) and a Redis 6 ACL user.
+TEST_F(RedisClientTest, AuthenticatesWithAPasswordOrAnAclUserAndNeverSaysThePassword) {
+  RedisClient admin(server_->address());
+  ASSERT_TRUE(admin.Command({"ACL", "SETUSER", "itsm", "on", ">user-secret", "~*", "+@all"}).ok());
+  ASSERT_TRUE(admin.Command({"CONFIG", "SET", "requirepass", "default-secret"}).ok());
+
+  RedisClient anonymous(server_->address());
+  auto refused = anonymous.Command({"GET", "k"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("NOAUTH"), absl::string_view::npos) << refused.status();
+
+  RedisClient with_password(server_->address(), absl::Seconds(5), {.password = "default-secret"});
+  EXPECT_TRUE(with_password.Command({"SET", "k", "v"}).ok());
+  RedisClient as_user(server_->address(), absl::Seconds(5),
+                      {.username = "itsm", .password = "user-secret"});
+  auto read = as_user.Command({"GET", "k"});
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->str, "v");
+
+  RedisClient wrong(server_->address(), absl::Seconds(5),
+                    {.username = "itsm", .password = "not-the-secret"});
+  auto denied = wrong.Command({"GET", "k"});
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(denied.status().message().find("not-the-secret"), absl::string_view::npos)
+      << denied.status();
+}
+
 }  // namespace
 }  // namespace itsm::redis

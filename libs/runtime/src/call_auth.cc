@@ -25,14 +25,22 @@ constexpr const char* kReservedHeaders[] = {kVerifiedSubjectHeader, kVerifiedRol
 
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const CallAuthenticator* authenticator)
-      : info_(info), authenticator_(authenticator) {}
+  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const CallAuthenticator* authenticator,
+                  bool require_peer_certificate)
+      : info_(info),
+        authenticator_(authenticator),
+        require_peer_certificate_(require_peer_certificate) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* md = methods->GetRecvInitialMetadata();
       for (const char* name : kReservedHeaders) md->erase(grpc::string_ref(name));
-      if (authenticator_ != nullptr) {
+      if (require_peer_certificate_ && absl::StartsWith(info_->method(), kCheckedPrefix) &&
+          !PeerHasCertificate()) {
+        Refuse(*md, absl::UnauthenticatedError(
+                        "this port serves health checks only (no client certificate): call the "
+                        "service's mutual-TLS port"));
+      } else if (authenticator_ != nullptr) {
         // With identities on, a self-declared actor is noise at best and a forgery at worst.
         md->erase(grpc::string_ref("x-itsm-actor"));
         if (absl::StartsWith(info_->method(), kCheckedPrefix)) Decide(*md);
@@ -47,19 +55,29 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  // The handler sees the refusal (runtime::Admit) and the status is replaced on the way out.
+  // The string_refs point into members of this interceptor, which lives as long as the call.
+  void Refuse(std::multimap<grpc::string_ref, grpc::string_ref>& md, absl::Status refusal) {
+    refusal_ = std::move(refusal);
+    refusal_text_ = absl::StrCat(static_cast<int>(refusal_.code()), ":", refusal_.message());
+    md.emplace(grpc::string_ref(kRefusalHeader), grpc::string_ref(refusal_text_));
+  }
+
+  // A TLS peer whose certificate the handshake verified (the mutual-TLS port requires one).
+  bool PeerHasCertificate() const {
+    grpc::ServerContextBase* context = info_->server_context();
+    if (context == nullptr) return false;
+    std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+    return auth != nullptr && auth->IsPeerAuthenticated();
+  }
+
   void Decide(std::multimap<grpc::string_ref, grpc::string_ref>& md) {
     std::string authorization;
     if (auto it = md.find(grpc::string_ref(kAuthorizationHeader)); it != md.end()) {
       authorization.assign(it->second.data(), it->second.size());
     }
     CallAuthenticator::Verdict verdict = authenticator_->Check(info_->method(), authorization);
-    // The string_refs point into members of this interceptor, which lives as long as the call.
-    if (!verdict.refusal.ok()) {
-      refusal_ = verdict.refusal;
-      refusal_text_ = absl::StrCat(static_cast<int>(refusal_.code()), ":", refusal_.message());
-      md.emplace(grpc::string_ref(kRefusalHeader), grpc::string_ref(refusal_text_));
-      return;
-    }
+    if (!verdict.refusal.ok()) return Refuse(md, verdict.refusal);
     subject_ = verdict.identity.subject;
     roles_ = verdict.identity.roles.ToString();
     tenant_ = verdict.identity.tenant;
@@ -73,6 +91,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
   grpc::experimental::ServerRpcInfo* info_;
   const CallAuthenticator* authenticator_;
+  const bool require_peer_certificate_;
   absl::Status refusal_;
   std::string refusal_text_, subject_, roles_, tenant_;
 };
@@ -125,7 +144,7 @@ CallAuthenticator::Verdict CallAuthenticator::Check(absl::string_view method,
 
 grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AuthInterceptor(info, authenticator_.get());
+  return new AuthInterceptor(info, authenticator_.get(), require_peer_certificate_);
 }
 
 absl::Status Refusal(const grpc::ServerContextBase& context) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/logging.h"
 
 extern char** environ;
@@ -200,7 +201,7 @@ OptionSpec LogFormatOption(std::string default_format) {
 }
 
 std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics_port) {
-  return {
+  std::vector<OptionSpec> options = {
       StringOption("bind_address", "127.0.0.1",
                    "Address the gRPC and metrics ports listen on (0.0.0.0 in a container)."),
       IntOption("grpc_port", default_grpc_port, 0, 65535,
@@ -266,6 +267,12 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
                    "with (subject service:<name>, role service) for its calls to other services. "
                    "Empty: its calls carry no identity."),
   };
+  for (OptionSpec& tls : GrpcTlsOptions()) options.push_back(std::move(tls));
+  options.push_back(IntOption("grpc_plaintext_health_port", 0, 0, 65535,
+                              "With mutual TLS on: a second gRPC port, without TLS, that answers "
+                              "only the health service (Kubernetes' gRPC probes speak no TLS); "
+                              "0: none."));
+  return options;
 }
 
 std::string EnvironmentName(absl::string_view option) {

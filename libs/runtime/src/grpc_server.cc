@@ -10,7 +10,9 @@ namespace itsm::runtime {
 std::unique_ptr<grpc::Server> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     prometheus::Registry& registry, int* bound_port,
-    std::shared_ptr<const CallAuthenticator> authenticator) {
+    std::shared_ptr<const CallAuthenticator> authenticator,
+    std::shared_ptr<grpc::ServerCredentials> credentials,
+    const std::string& plaintext_health_address) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Reflection describes a service from the descriptors linked into the binary. gRPC's own
@@ -21,12 +23,21 @@ std::unique_ptr<grpc::Server> StartGrpcServer(
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), bound_port);
+  builder.AddListeningPort(address,
+                           credentials != nullptr ? credentials : grpc::InsecureServerCredentials(),
+                           bound_port);
+  const bool health_port = credentials != nullptr && !plaintext_health_address.empty();
+  if (health_port) {
+    builder.AddListeningPort(plaintext_health_address, grpc::InsecureServerCredentials());
+  }
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // Authentication first, so that the metrics count a refused call with its refusal.
-  interceptors.push_back(std::make_unique<AuthInterceptorFactory>(std::move(authenticator)));
+  // With mutual TLS, a call without a verified client certificate can only have come through
+  // the plaintext health port.
+  interceptors.push_back(
+      std::make_unique<AuthInterceptorFactory>(std::move(authenticator), credentials != nullptr));
   interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(registry));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

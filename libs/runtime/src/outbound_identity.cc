@@ -79,14 +79,15 @@ absl::StatusOr<std::string> OutboundIdentity::AuthorizationHeader() {
   return header_;
 }
 
-std::shared_ptr<grpc::Channel> OutboundChannel(const std::string& address,
-                                               std::shared_ptr<OutboundIdentity> identity) {
-  if (identity == nullptr) return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> OutboundChannel(
+    const std::string& address, std::shared_ptr<OutboundIdentity> identity,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  if (identity == nullptr) return grpc::CreateChannel(address, credentials);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<IdentityInterceptorFactory>(std::move(identity)));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), grpc::ChannelArguments(),
-      std::move(interceptors));
+      address, credentials, grpc::ChannelArguments(), std::move(interceptors));
 }
 
 }  // namespace itsm::runtime

@@ -81,6 +81,19 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
                  "allow_unauthenticated=true for development"}});
     std::exit(2);
   }
+  // Like authentication, TLS fails closed at start: a file that cannot be read or a key that is
+  // not the certificate's stops the process here, not in every later handshake.
+  absl::StatusOr<GrpcTls> tls = GrpcTls::FromConfig(config_);
+  if (!tls.ok()) {
+    log::Error("cannot set up gRPC TLS", {{"error", tls.status().ToString()}});
+    std::exit(2);
+  }
+  tls_ = *std::move(tls);
+  if (tls_.enabled()) {
+    log::Info("gRPC mutual TLS is on", {{"cert_file", tls_.files().cert_file},
+                                        {"ca_file", tls_.files().ca_file},
+                                        {"reload_seconds", tls_.files().reload_seconds}});
+  }
   auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
                                       static_cast<int>(config_.GetInt("metrics_port")), registry_);
   if (!metrics.ok()) {
@@ -109,7 +122,7 @@ std::shared_ptr<grpc::Channel> ServiceRuntime::ChannelTo(const std::string& addr
     }
     outbound_identity_ = *std::move(identity);
   }
-  return OutboundChannel(address, outbound_identity_);
+  return OutboundChannel(address, outbound_identity_, tls_.ChannelCredentials());
 }
 
 void ServiceRuntime::AddService(grpc::Service* service, std::string health_name) {
@@ -141,6 +154,12 @@ absl::StatusOr<std::shared_ptr<const CallAuthenticator>> ServiceRuntime::Authent
                                            config_.GetString("auth_audience"), names);
 }
 
+std::string ServiceRuntime::PlaintextHealthAddress() const {
+  const int64_t port = config_.GetInt("grpc_plaintext_health_port");
+  if (!tls_.enabled() || port == 0) return "";
+  return absl::StrCat(config_.GetString("bind_address"), ":", port);
+}
+
 std::string ServiceRuntime::GrpcAddress() const {
   absl::MutexLock lock(&grpc_address_mu_);
   return grpc_address_;
@@ -157,9 +176,10 @@ int ServiceRuntime::Run() {
     log::Error("cannot set up authentication", {{"error", authenticator.status().ToString()}});
     return 2;
   }
-  std::unique_ptr<grpc::Server> server =
-      StartGrpcServer(absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_,
-                      &grpc_port, *std::move(authenticator));
+  std::unique_ptr<grpc::Server> server = StartGrpcServer(
+      absl::StrCat(bind, ":", config_.GetInt("grpc_port")), services, *registry_, &grpc_port,
+      *std::move(authenticator), tls_.enabled() ? tls_.ServerCredentials() : nullptr,
+      PlaintextHealthAddress());
   if (server == nullptr) {
     log::Error("cannot start the gRPC server",
                {{"address", absl::StrCat(bind, ":", config_.GetInt("grpc_port"))}});

@@ -53,17 +53,22 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   service->metrics_address_ = ready.metrics_address();
   service->http_address_ = ready.http_address();
   const std::string address = service->grpc_address_;
-  ITSM_RETURN_IF_ERROR(WaitUntil([&] { return !proc->Running() || IsServing(address); },
-                                 options.start_timeout, "itsm-" + options.name + " health"));
+  ITSM_RETURN_IF_ERROR(WaitUntil(
+      [&] {
+        return !proc->Running() ||
+               IsServing(address, "", absl::Milliseconds(500), options.credentials);
+      },
+      options.start_timeout, "itsm-" + options.name + " health"));
   if (!proc->Running()) {
     return absl::UnavailableError(absl::StrCat("itsm-", options.name, " exited during start"));
   }
   return service;
 }
 
-bool IsServing(const std::string& grpc_address, const std::string& service,
-               absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(grpc_address, grpc::InsecureChannelCredentials());
+bool IsServing(const std::string& grpc_address, const std::string& service, absl::Duration timeout,
+               std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = grpc::CreateChannel(
+      grpc_address, credentials != nullptr ? credentials : grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));

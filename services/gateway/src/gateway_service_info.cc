@@ -1,5 +1,7 @@
 #include "services/gateway/src/gateway_service_info.h"
 
+#include "itsm/redis/redis_settings.h"
+
 namespace itsm::gateway {
 
 const std::vector<UpstreamService>& UpstreamServices() {
@@ -51,6 +53,19 @@ runtime::ServiceInfo GatewayServiceInfo() {
               IntOption("body_timeout_ms", 30000, 100, 600000,
                         "A request's body must arrive, and an answer be taken by the client, "
                         "within this."),
+              StringOption("tls_cert_file", "",
+                           "PEM certificate (its intermediates after it) of the HTTP port, which "
+                           "then serves HTTPS only; empty: plain HTTP. Re-read when it changes."),
+              StringOption("tls_key_file", "", "PEM private key of tls_cert_file."),
+              StringOption("tls_chain_file", "",
+                           "Optional PEM intermediates, when kept apart from tls_cert_file."),
+              // Each look is three stat() calls on the acceptor's strand, on an accepted
+              // connection only: once a second costs nothing measurable and picks up a renewal
+              // (cert-manager, certbot) at once.
+              IntOption("tls_reload_check_ms", 1000, 100, 3600000,
+                        "How often, at most, the certificate files are looked at for a change "
+                        "(on the next connection); new connections get a changed certificate, "
+                        "open ones keep theirs."),
               IntOption("upstream_timeout_ms", 30000, 100, 600000,
                         "Deadline of each call to a service; past it the answer is 504."),
               IntOption("identity_token_ttl_seconds", 300, 5, 3600,
@@ -84,6 +99,9 @@ runtime::ServiceInfo GatewayServiceInfo() {
               StringOption("redis_address", "",
                            "Redis holding the rate limits' buckets (shared by replicas); empty: "
                            "no rate limits."),
+              redis::RedisUsernameOption(),
+              redis::RedisPasswordOption(),
+              redis::RedisPasswordFileOption(),
               IntOption("rate_limit_reads_per_second", 50, 1, 1000000,
                         "Reads (GET) per second each caller may make, sustained."),
               IntOption("rate_limit_read_burst", 100, 1, 1000000,

@@ -4,6 +4,15 @@
 // head and while reading its body or writing the answer. What a request means is the
 // handler's business; this class only parses and writes HTTP (all of it Beast's code).
 //
+// With a certificate (HttpTlsOptions) it serves HTTPS instead, TLS 1.2 and 1.3 only with forward-
+// secret AEAD ciphers (Mozilla's "intermediate" profile), and keep-alive as over HTTP. The
+// certificate and key files are looked at (one stat each) at most once per check interval, on
+// the next accepted connection: when they changed, they are loaded into a new TLS context that
+// new connections use, while open ones keep theirs; a pair that does not load (half written,
+// key and certificate not matching) is logged and counted, and the last good one stays. A client
+// speaking plain HTTP to the HTTPS port gets a plain 400 saying so, on its own connection: it
+// holds up no other (every step is asynchronous, and the TLS handshake has the head's timeout).
+//
 //   auto server = HttpServer::Start({.port = 0}, gateway);  // gateway implements HttpHandler
 //   ... (*server)->port() ...
 //   (*server)->StopAccepting(); ...; (*server)->Stop();
@@ -22,6 +31,8 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/http.hpp"
+#include "itsm/runtime/config.h"
+#include "prometheus/registry.h"
 
 namespace itsm::gateway {
 
@@ -41,6 +52,20 @@ class HttpHandler {
   virtual HttpResponse Refusal(boost::beast::http::status status, std::string message) = 0;
 };
 
+// HTTPS: the server's certificate from files (PEM), re-read when they change.
+struct HttpTlsOptions {
+  std::string cert_file = {};   // the certificate, optionally followed by its intermediates
+  std::string key_file = {};    // its private key
+  std::string chain_file = {};  // optional: intermediates kept in a file of their own
+  // How often, at most, the files' modification is looked at (on an accepted connection).
+  absl::Duration reload_check_interval = absl::Seconds(1);
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// The HttpTlsOptions of the gateway's tls_cert_file, tls_key_file, tls_chain_file and
+// tls_reload_check_ms (declared in gateway_service_info.cc).
+HttpTlsOptions HttpsOptionsFrom(const runtime::Config& config);
+
 struct HttpServerOptions {
   std::string bind_address = "127.0.0.1";
   int port = 8080;  // 0 picks a free port (see port())
@@ -55,11 +80,21 @@ struct HttpServerOptions {
   absl::Duration header_timeout = absl::Seconds(10);
   // To read a body, and to write an answer.
   absl::Duration body_timeout = absl::Seconds(30);
+  // HTTPS when enabled(); plain HTTP otherwise. The TLS handshake must end within header_timeout.
+  HttpTlsOptions tls = {};
+  // Where the TLS metrics go (certificate reloads and expiry, failed handshakes); none if null:
+  //   itsm_gateway_tls_certificate_reloads_total{result="ok|error"}
+  //   itsm_gateway_tls_certificate_expiry_timestamp_seconds   the served certificate's notAfter
+  //   itsm_gateway_tls_handshake_failures_total{reason="plaintext|handshake"}
+  prometheus::Registry* metrics = nullptr;
 };
+
+class CertificateStore;
 
 class HttpServer {
  public:
-  // Binds and starts serving on its own threads. UNAVAILABLE when the address cannot be bound.
+  // Binds and starts serving on its own threads. UNAVAILABLE when the address cannot be bound;
+  // INVALID_ARGUMENT, naming the file, when TLS is on and its certificate or key cannot be loaded.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                            HttpHandler& handler);
   ~HttpServer();
@@ -76,6 +111,7 @@ class HttpServer {
  private:
   HttpServer(const HttpServerOptions& options, HttpHandler& handler);
   void Accept();
+  void StartSession(boost::asio::ip::tcp::socket socket, bool over_limit);
 
   const HttpServerOptions options_;
   HttpHandler& handler_;
@@ -83,6 +119,8 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   // Shared with the sessions, which may outlive a stop by a moment.
   std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+  // Null without TLS. Used on the acceptor's strand only.
+  std::unique_ptr<CertificateStore> certificates_;
   std::vector<std::thread> threads_;
   int port_ = 0;
   bool stopped_ = false;

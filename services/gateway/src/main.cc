@@ -11,6 +11,7 @@
 #include "itsm/auth/token_verifier.h"
 #include "itsm/base/clock.h"
 #include "itsm/ratelimit/rate_limiter.h"
+#include "itsm/redis/redis_settings.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
@@ -81,8 +82,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<gateway::CallerRateLimits> rate_limits;
   if (const std::string redis = config.GetString("redis_address");
       !redis.empty() && callers != nullptr) {
+    auto redis_auth = redis::RedisAuthFrom(config);
+    if (!redis_auth.ok()) {
+      runtime::log::Error("cannot read the Redis credentials",
+                          {{"error", redis_auth.status().ToString()}});
+      return 2;
+    }
     limiter = std::make_unique<ratelimit::RedisRateLimiter>(
-        ratelimit::RedisRateLimiter::Options{.redis_address = redis}, clock);
+        ratelimit::RedisRateLimiter::Options{.redis_address = redis,
+                                             .auth = *std::move(redis_auth)},
+        clock);
     rate_limits = std::make_unique<gateway::CallerRateLimits>(
         *limiter,
         gateway::CallerRateLimits::Options{
@@ -121,7 +130,10 @@ int main(int argc, char** argv) {
        .callers = callers.get(),
        .rate_limits = rate_limits.get(),
        .blocking = &executor});
-  auto server = gateway::HttpServer::Start(gateway::HttpOptionsFrom(config), gateway);
+  gateway::HttpServerOptions http_options = gateway::HttpOptionsFrom(config);
+  http_options.tls = gateway::HttpsOptionsFrom(config);
+  http_options.metrics = &rt.metrics();
+  auto server = gateway::HttpServer::Start(http_options, gateway);
   if (!server.ok()) {
     runtime::log::Error("cannot start the HTTP server", {{"error", server.status().ToString()}});
     return 1;
@@ -129,7 +141,7 @@ int main(int argc, char** argv) {
   const std::string http_address =
       absl::StrCat(config.GetString("bind_address"), ":", (*server)->port());
   runtime::log::Info(
-      "serving HTTP",
+      http_options.tls.enabled() ? "serving HTTPS" : "serving HTTP",
       {{"http", http_address}, {"routes", static_cast<int64_t>(gateway.routes().routes().size())}});
   rt.SetHttpAddress(http_address);
   // After the health grace period: no new connection, the calls in flight are answered, then

@@ -55,9 +55,9 @@ double DueScore(absl::Time t) {
   return std::ceil(absl::ToDoubleMilliseconds(t - absl::UnixEpoch()));
 }
 
-ClockStore::ClockStore(std::string redis_address, std::string prefix)
+ClockStore::ClockStore(std::string redis_address, std::string prefix, redis::RedisAuth auth)
     : prefix_(std::move(prefix)),
-      redis_(std::move(redis_address)),
+      redis_(std::move(redis_address), absl::Seconds(5), std::move(auth)),
       commit_{kCommitScript, ""},
       ack_{kAckScript, ""} {}
 

@@ -30,7 +30,8 @@ namespace itsm::sla_timer {
 
 class ClockStore {
  public:
-  ClockStore(std::string redis_address, std::string prefix = "itsm:sla");
+  ClockStore(std::string redis_address, std::string prefix = "itsm:sla",
+             redis::RedisAuth auth = {});
 
   // One incident's (or service request's) clocks: the partition of its events and its id.
   struct Key {

@@ -4,6 +4,7 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
 #include "itsm/configitems/configuration_items.h"
+#include "itsm/redis/redis_settings.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "services/sla-timer/src/definition_source.h"
@@ -33,8 +34,15 @@ int main(int argc, char** argv) {
         "configuration_address is empty: definitions restricted to CI classes apply to no record",
         {});
   }
+  auto redis_auth = redis::RedisAuthFrom(config);
+  if (!redis_auth.ok()) {
+    runtime::log::Error("cannot read the Redis credentials",
+                        {{"error", redis_auth.status().ToString()}});
+    return 2;
+  }
   sla_timer::SlaTimer timer(
       {.redis_address = config.GetString("redis_address"),
+       .redis_auth = *std::move(redis_auth),
        .key_prefix = config.GetString("redis_key_prefix"),
        .kafka_bootstrap_servers = config.GetString("kafka_bootstrap_servers"),
        .kafka_client_properties = config.GetString("kafka_client_properties"),

@@ -144,11 +144,11 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       clock_(clock),
       registry_(registry),
       logic_(source, options_.logic),
-      handler_store_(options_.redis_address, options_.key_prefix),
-      fire_store_(options_.redis_address, options_.key_prefix),
-      publish_store_(options_.redis_address, options_.key_prefix),
+      handler_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
+      fire_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
+      publish_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
       source_(source),
-      admin_store_(options_.redis_address, options_.key_prefix),
+      admin_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
       open_family_(prometheus::BuildGauge()
                        .Name("itsm_sla_timer_open_clocks")
                        .Help("Open SLA clocks of the partitions this replica owns, by clock kind "

@@ -56,6 +56,7 @@ class SlaTimer {
  public:
   struct Options {
     std::string redis_address = "127.0.0.1:6379";
+    redis::RedisAuth redis_auth = {};
     std::string key_prefix = "itsm:sla";
     std::string kafka_bootstrap_servers = {};
     std::string kafka_client_properties = {};

@@ -1,5 +1,7 @@
 #include "services/sla-timer/src/sla_timer_service_info.h"
 
+#include "itsm/redis/redis_settings.h"
+
 namespace itsm::sla_timer {
 
 runtime::ServiceInfo SlaTimerServiceInfo() {
@@ -12,6 +14,9 @@ runtime::ServiceInfo SlaTimerServiceInfo() {
           {
               StringOption("redis_address", "127.0.0.1:6379",
                            "Redis (host:port) holding the clocks; run it with AOF."),
+              redis::RedisUsernameOption(),
+              redis::RedisPasswordOption(),
+              redis::RedisPasswordFileOption(),
               StringOption("redis_key_prefix", "itsm:sla",
                            "Prefix of every Redis key the timer writes."),
               StringOption("sla_address", "127.0.0.1:50054",

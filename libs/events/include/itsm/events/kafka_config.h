@@ -12,12 +12,18 @@
 
 namespace itsm::events {
 
-// "a=1;b=2" -> {a:1, b:2}. INVALID_ARGUMENT for an entry without '='.
+// "a=1;b=2" -> {a:1, b:2}. INVALID_ARGUMENT for an entry without '=' (named by its position:
+// a malformed entry may be a secret).
 absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const std::string& text);
 
 // A new rd_kafka_conf_t with every property set; INVALID_ARGUMENT names the property librdkafka
-// rejected. The caller owns the result (or hands it to rd_kafka_new).
+// rejected, with its value unless the property is a secret (sasl.password, ssl.key.password, ...:
+// see IsSecretKafkaProperty). The caller owns the result (or hands it to rd_kafka_new).
 absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(const std::map<std::string, std::string>& props);
+
+// Whether a librdkafka property holds a secret, whose value must never reach a log or an error:
+// a password, a secret, or key material given inline (ssl.key.pem, sasl.oauthbearer.config).
+bool IsSecretKafkaProperty(const std::string& key);
 
 }  // namespace itsm::events
 

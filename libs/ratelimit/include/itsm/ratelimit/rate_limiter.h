@@ -43,6 +43,7 @@ class RedisRateLimiter {
  public:
   struct Options {
     std::string redis_address;
+    redis::RedisAuth auth = {};
     std::string key_prefix = "itsm:ratelimit:";
     absl::Duration timeout = absl::Milliseconds(200);
   };

@@ -28,10 +28,20 @@ struct RedisValue {
   bool nil() const { return type == Type::kNil; }
 };
 
+// Who the client is to a Redis that requires AUTH (requirepass, or Redis 6 ACL users). Empty
+// password: no AUTH. The password is sent, never logged nor put in an error message.
+struct RedisAuth {
+  std::string username = {};  // empty: the default user (AUTH <password>)
+  std::string password = {};
+  bool enabled() const { return !password.empty(); }
+};
+
 class RedisClient {
  public:
-  // "host:port". The connection is opened lazily (and again after a failure).
-  explicit RedisClient(std::string address, absl::Duration timeout = absl::Seconds(5));
+  // "host:port". The connection is opened lazily (and again after a failure), then AUTH is sent
+  // when `auth` is enabled.
+  explicit RedisClient(std::string address, absl::Duration timeout = absl::Seconds(5),
+                       RedisAuth auth = {});
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -67,6 +77,7 @@ class RedisClient {
   std::string host_;
   int port_ = 0;
   absl::Duration timeout_;
+  RedisAuth auth_;
   redisContext* ctx_ = nullptr;
 };
 

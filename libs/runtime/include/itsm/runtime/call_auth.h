@@ -66,14 +66,19 @@ class CallAuthenticator {
 
 class AuthInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  // Null: authentication disabled.
-  explicit AuthInterceptorFactory(std::shared_ptr<const CallAuthenticator> authenticator)
-      : authenticator_(std::move(authenticator)) {}
+  // Null: authentication disabled. `require_peer_certificate`: the suite's RPCs (not health, not
+  // reflection) are refused UNAUTHENTICATED to a caller without a verified client certificate,
+  // i.e. on the plaintext health port a server with mutual TLS may also listen on.
+  explicit AuthInterceptorFactory(std::shared_ptr<const CallAuthenticator> authenticator,
+                                  bool require_peer_certificate = false)
+      : authenticator_(std::move(authenticator)),
+        require_peer_certificate_(require_peer_certificate) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   std::shared_ptr<const CallAuthenticator> authenticator_;
+  bool require_peer_certificate_ = false;
 };
 
 // The call's refusal by the interceptor; OK when allowed (or authentication is disabled).

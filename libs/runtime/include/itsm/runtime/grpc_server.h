@@ -26,10 +26,16 @@ inline constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 // Builds and starts the server on `address` ("host:port", port 0 for a free one) and stores the
 // bound port in *bound_port. Returns nullptr when the address cannot be bound. Every call is
 // authenticated and authorised by `authenticator` (call_auth.h); null disables authentication.
+// `credentials`: the listening port's (GrpcTls::ServerCredentials() for mutual TLS, grpc_tls.h);
+// null is plaintext. `plaintext_health_address` (with credentials only): a second, plaintext
+// port where only the health service and reflection answer, for probes that speak no TLS
+// (Kubernetes' gRPC probes); the suite's RPCs are refused there UNAUTHENTICATED.
 std::unique_ptr<grpc::Server> StartGrpcServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     prometheus::Registry& registry, int* bound_port,
-    std::shared_ptr<const CallAuthenticator> authenticator = nullptr);
+    std::shared_ptr<const CallAuthenticator> authenticator = nullptr,
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+    const std::string& plaintext_health_address = "");
 
 }  // namespace itsm::runtime
 

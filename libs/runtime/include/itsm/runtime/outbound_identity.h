@@ -5,6 +5,7 @@
 //
 //   auto identity = OutboundIdentity::FromKeyFile("run/auth/issuer.pem", "itsm", "sla-timer");
 //   auto channel = OutboundChannel("127.0.0.1:50053", identity);  // null identity: no token
+//   auto secure = OutboundChannel("127.0.0.1:50053", identity, tls.ChannelCredentials());
 #ifndef ITSM_RUNTIME_OUTBOUND_IDENTITY_H_
 #define ITSM_RUNTIME_OUTBOUND_IDENTITY_H_
 
@@ -57,9 +58,12 @@ class OutboundIdentity {
   absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
-// A channel to `address` whose calls carry `identity`'s token (none when null).
-std::shared_ptr<grpc::Channel> OutboundChannel(const std::string& address,
-                                               std::shared_ptr<OutboundIdentity> identity);
+// A channel to `address` whose calls carry `identity`'s token (none when null), over
+// `credentials` (GrpcTls::ChannelCredentials() for mutual TLS, grpc_tls.h; null: plaintext).
+// Every channel of the suite to one of its services is made here.
+std::shared_ptr<grpc::Channel> OutboundChannel(
+    const std::string& address, std::shared_ptr<OutboundIdentity> identity,
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace itsm::runtime
 

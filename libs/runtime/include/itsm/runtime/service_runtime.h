@@ -36,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/config.h"
+#include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/outbound_identity.h"
 #include "prometheus/registry.h"
@@ -66,8 +67,12 @@ class ServiceRuntime {
   prometheus::Registry& metrics() { return *registry_; }
 
   // A channel to another service of the suite; its calls carry this service's own identity
-  // token when auth_signing_key_file is set (exits with code 2 when the key cannot be read).
+  // token when auth_signing_key_file is set (exits with code 2 when the key cannot be read), over
+  // mutual TLS when the grpc_tls_* files are set.
   std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address);
+  // The process's gRPC credentials (grpc_tls.h), read at construction: the server and every
+  // ChannelTo use them.
+  const GrpcTls& tls() const { return tls_; }
 
   // Registers a gRPC service; `health_name` is its full name for the health service.
   void AddService(grpc::Service* service, std::string health_name);
@@ -88,11 +93,14 @@ class ServiceRuntime {
 
  private:
   void Shutdown(grpc::Server& server);
+  // bind_address:grpc_plaintext_health_port with TLS on and the port set; "" otherwise.
+  std::string PlaintextHealthAddress() const;
   // From auth_jwks_file and the services added; null when authentication is disabled.
   absl::StatusOr<std::shared_ptr<const CallAuthenticator>> Authenticator() const;
 
   ServiceInfo info_;
   Config config_;
+  GrpcTls tls_;
   std::shared_ptr<OutboundIdentity> outbound_identity_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<MetricsServer> metrics_server_;

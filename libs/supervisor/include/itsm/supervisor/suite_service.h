@@ -12,6 +12,10 @@
 #include "absl/status/statusor.h"
 #include "itsm/supervisor/child_process.h"
 
+namespace grpc {
+class ChannelCredentials;
+}  // namespace grpc
+
 namespace itsm::supervisor {
 
 class SuiteService {
@@ -25,6 +29,9 @@ class SuiteService {
     std::vector<std::pair<std::string, std::string>> env;  // ITSM_* settings
     std::string log_file;
     absl::Duration start_timeout = absl::Seconds(30);
+    // How the health checks reach it: runtime::GrpcTls::ChannelCredentials() of the suite's
+    // client certificate when its services run mutual TLS; null is plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials = {};
   };
 
   static absl::StatusOr<std::unique_ptr<SuiteService>> Start(const Options& options);
@@ -47,8 +54,10 @@ class SuiteService {
 };
 
 // Asks grpc.health.v1.Health/Check for `service` ("" = the whole server); true when SERVING.
+// `credentials` as in SuiteService::Options (null: plaintext).
 bool IsServing(const std::string& grpc_address, const std::string& service = "",
-               absl::Duration timeout = absl::Milliseconds(500));
+               absl::Duration timeout = absl::Milliseconds(500),
+               std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 // GET http://<address>/metrics, the body; UNAVAILABLE when nothing answers.
 absl::StatusOr<std::string> ScrapeMetrics(const std::string& address);
