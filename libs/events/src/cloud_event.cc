@@ -1,5 +1,7 @@
 #include "itsm/events/cloud_event.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -110,6 +112,27 @@ absl::Status UnpackCloudEvent(const CloudEvent& event, google::protobuf::Message
     return absl::InvalidArgumentError(absl::StrCat("data: not a valid ", event.type));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<CloudEvent> FromKafkaMessage(const rd_kafka_message_t& message) {
+  Headers headers;
+  rd_kafka_headers_t* hdrs = nullptr;
+  // librdkafka's accessor takes a non-const message; it only reads (parses headers lazily).
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(&message), &hdrs) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
+    }
+  }
+  return FromKafkaMessage(headers, message.payload ? std::string(static_cast<const char*>(
+                                                                     message.payload),
+                                                                 message.len)
+                                                   : "");
 }
 
 }  // namespace itsm::events

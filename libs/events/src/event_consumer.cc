@@ -349,20 +349,7 @@ EventConsumer::Fetched EventConsumer::Convert(rd_kafka_message_t* msg) {
   consumed.offset = msg->offset;
   if (msg->key) consumed.key.assign(static_cast<const char*>(msg->key), msg->key_len);
 
-  Headers headers;
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
-    }
-  }
-  auto event = FromKafkaMessage(
-      headers, msg->payload ? std::string(static_cast<const char*>(msg->payload), msg->len) : "");
+  auto event = FromKafkaMessage(*msg);
   if (event.ok()) {
     consumed.event = *std::move(event);
   } else {

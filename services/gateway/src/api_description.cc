@@ -13,6 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "itsm/auth/identity.h"
 #include "itsm/common/v1/access.pb.h"
+#include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/field_path.h"
 #include "services/gateway/src/transcoder.h"
 
@@ -320,6 +321,10 @@ std::string OpenApiJson(const RouteTable& routes) {
         (*paths.mutable_struct_value()->mutable_fields())[path].mutable_struct_value();
     (*path_item->mutable_fields())[absl::AsciiStrToLower(route.http_method)] = operation;
   }
+  // The one route that is no RPC: the event stream (event_streams.h), described by its own text.
+  Value events;
+  (void)google::protobuf::util::JsonStringToMessage(EventStreamsOpenApiPathItem(), &events);
+  (*paths.mutable_struct_value()->mutable_fields())[kEventsPath] = events;
   Value error_schema =
       schemas.ForMessage(*google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
           "google.rpc.Status"));
@@ -387,6 +392,10 @@ the API returned; <code>Idempotency-Key</code> makes a create safe to retry.</p>
     }
     html += "</table>\n";
   }
+  absl::StrAppend(&html, "<h2>Events</h2>\n<p><code>GET ", kEventsPath,
+                  "?types=&hellip;</code>: the domain events as Server-Sent Events "
+                  "(<code>text/event-stream</code>), resumable with <code>Last-Event-ID</code>, "
+                  "filtered by the caller's roles (docs/api.md).</p>\n");
   html += "</body></html>\n";
   return html;
 }

@@ -129,6 +129,16 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
           std::move(respond));
 }
 
+void Gateway::HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) {
+  const absl::string_view target = View(request.target());
+  if (options_.events != nullptr && target.substr(0, target.find('?')) == kEventsPath) {
+    std::string request_id = EffectiveRequestId(View(request["X-Request-Id"]));
+    return options_.events->Open(std::move(request), std::move(request_id), std::move(respond),
+                                 std::move(stream));
+  }
+  Handle(std::move(request), std::move(respond));
+}
+
 void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
                       std::string request_id, absl::Time start, Responder respond) {
   // Counted from here to the answer, waiting for admission included: WaitIdle covers it all.

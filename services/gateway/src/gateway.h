@@ -14,6 +14,7 @@
 #include "itsm/runtime/executor.h"
 #include "services/gateway/src/caller_authentication.h"
 #include "services/gateway/src/caller_rate_limits.h"
+#include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/gateway_metrics.h"
 #include "services/gateway/src/http_server.h"
 #include "services/gateway/src/route_table.h"
@@ -40,10 +41,14 @@ class Gateway final : public HttpHandler {
     // Where authentication and rate limiting run (they may read the key store and Redis):
     // required with `callers`.
     runtime::Executor* blocking = nullptr;
+    // GET /v1/events (event_streams.h); null: the path is not served.
+    EventStreams* events = nullptr;
   };
   Gateway(RouteTable routes, Upstreams& upstreams, GatewayMetrics& metrics, Options options);
 
   void Handle(HttpRequest request, Responder respond) override;
+  // The event stream's path goes to options.events, everything else to Handle.
+  void HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) override;
   HttpResponse Refusal(boost::beast::http::status status, std::string message) override;
 
   // Waits until every forwarded call has been answered, up to `timeout`; false if some remain.

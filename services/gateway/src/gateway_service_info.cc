@@ -1,5 +1,6 @@
 #include "services/gateway/src/gateway_service_info.h"
 
+#include "absl/strings/str_split.h"
 #include "itsm/redis/redis_settings.h"
 
 namespace itsm::gateway {
@@ -110,11 +111,47 @@ runtime::ServiceInfo GatewayServiceInfo() {
                         "Writes (every other method) per second each caller may make."),
               IntOption("rate_limit_write_burst", 40, 1, 1000000,
                         "Writes a caller may make at once after a pause."),
+              StringOption("event_topics",
+                           "itsm.incident.v1,itsm.change.v1,itsm.config.v1,itsm.sla.v1,"
+                           "itsm.supplier.v1",
+                           "Topics GET /v1/events streams, comma-separated (every gateway replica "
+                           "must list the same: the Last-Event-ID cursor covers them all)."),
+              IntOption("events_max_streams", 200, 0, 100000,
+                        "Event streams (GET /v1/events) open at most on this gateway, each with "
+                        "its own Kafka consumer; one more is answered 503 with Retry-After."),
+              IntOption("events_max_streams_per_caller", 5, 1, 10000,
+                        "Event streams one caller (identity) may hold open on this gateway; one "
+                        "more is answered 429 with Retry-After."),
+              IntOption("events_heartbeat_ms", 15000, 100, 300000,
+                        "An idle event stream sends a comment this often (against idle timeouts "
+                        "of proxies), and re-checks the caller's credential."),
+              IntOption("events_retry_ms", 3000, 0, 600000,
+                        "The SSE retry: field: how long a client waits before it reconnects."),
+              IntOption("events_buffer_bytes", 262144, 4096, 67108864,
+                        "Rendered events a stream holds for a slow client; when full, its "
+                        "consumer stops fetching."),
+              IntOption("events_stall_timeout_ms", 30000, 100, 3600000,
+                        "A stream whose client takes nothing for this long is closed (for lag); "
+                        "the client resumes with its Last-Event-ID."),
               BoolOption("rate_limit_fail_open", true,
                          "When Redis does not answer: true lets requests through unlimited "
                          "(counted in itsm_gateway_rate_limit_unavailable_total), false refuses "
                          "them with 503."),
           }};
+}
+
+EventStreamOptions EventStreamOptionsFrom(const runtime::Config& config) {
+  return {
+      .bootstrap_servers = config.GetString("kafka_bootstrap_servers"),
+      .client_properties = config.GetString("kafka_client_properties"),
+      .topics = absl::StrSplit(config.GetString("event_topics"), ',', absl::SkipWhitespace()),
+      .max_streams = static_cast<int>(config.GetInt("events_max_streams")),
+      .max_streams_per_caller = static_cast<int>(config.GetInt("events_max_streams_per_caller")),
+      .heartbeat = absl::Milliseconds(config.GetInt("events_heartbeat_ms")),
+      .retry = absl::Milliseconds(config.GetInt("events_retry_ms")),
+      .max_buffer_bytes = static_cast<size_t>(config.GetInt("events_buffer_bytes")),
+      .stall_timeout = absl::Milliseconds(config.GetInt("events_stall_timeout_ms")),
+  };
 }
 
 HttpServerOptions HttpOptionsFrom(const runtime::Config& config) {

@@ -7,6 +7,7 @@
 
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/service_runtime.h"
+#include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/http_server.h"
 
 namespace itsm::gateway {
@@ -21,6 +22,9 @@ struct UpstreamService {
   std::string address_option;  // "incident_address"
 };
 const std::vector<UpstreamService>& UpstreamServices();
+
+// GET /v1/events's options from the configuration.
+EventStreamOptions EventStreamOptionsFrom(const runtime::Config& config);
 
 // The HTTP server's options from the configuration.
 HttpServerOptions HttpOptionsFrom(const runtime::Config& config);

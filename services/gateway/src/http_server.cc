@@ -228,6 +228,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         slot_(std::move(slot)),
         certificates_(certificates) {}
 
+  ~Session() {
+    if (body_ != nullptr) body_->Closed();  // the server stopped with the stream open
+  }
+
   // Serves requests; with `refusal`, answers that once (over the connection limit: 503) and
   // closes.
   void Start(std::optional<std::pair<http::status, std::string>> refusal = std::nullopt) {
@@ -357,11 +361,81 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Dispatch() {
     HttpRequest request = parser_->release();
     keep_alive_ = request.keep_alive();
-    handler_.Handle(std::move(request), [self = this->shared_from_this()](HttpResponse response) {
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->Write(std::move(response), self->keep_alive_);
+    handler_.HandleStreaming(
+        std::move(request),
+        [self = this->shared_from_this()](HttpResponse response) {
+          asio::post(self->stream_.get_executor(),
+                     [self, response = std::move(response)]() mutable {
+                       self->Write(std::move(response), self->keep_alive_);
+                     });
+        },
+        [self = this->shared_from_this()](HttpResponse head, std::shared_ptr<StreamingBody> body) {
+          asio::post(self->stream_.get_executor(),
+                     [self, head = std::move(head), body = std::move(body)]() mutable {
+                       self->WriteStreamHead(std::move(head), std::move(body));
+                     });
+        });
+  }
+
+  // A streamed answer: the head with chunked encoding, then each piece the body gives as a
+  // chunk, until it ends or the connection does. The connection is not reused afterwards. A
+  // read stays posted meanwhile so that a client going away is noticed between pieces.
+  void WriteStreamHead(HttpResponse head, std::shared_ptr<StreamingBody> body) {
+    body_ = std::move(body);
+    auto message =
+        std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
+    for (const auto& field : head) message->set(field.name_string(), field.value());
+    message->keep_alive(false);
+    message->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
+    Lowest().expires_after(ToSteady(options_.body_timeout));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), message, serializer](beast::error_code ec, size_t) {
+          if (ec) return self->EndStream();
+          self->Lowest().expires_never();
+          self->WatchStreamClient();
+          self->NextPiece();
+        });
+  }
+  void WatchStreamClient() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->EndStream();  // gone (or it sent a FIN)
+                              self->WatchStreamClient();         // bytes after the request: ignored
+                            });
+  }
+  void NextPiece() {
+    if (body_ == nullptr) return;
+    body_->Next([self = this->shared_from_this()](std::optional<std::string> piece) {
+      asio::post(self->stream_.get_executor(), [self, piece = std::move(piece)]() mutable {
+        self->WritePiece(std::move(piece));
       });
     });
+  }
+  void WritePiece(std::optional<std::string> piece) {
+    if (body_ == nullptr) return;  // the connection ended meanwhile
+    Lowest().expires_after(ToSteady(options_.body_timeout));
+    if (!piece.has_value()) {
+      asio::async_write(
+          stream_, http::make_chunk_last(),
+          [self = this->shared_from_this()](beast::error_code, size_t) { self->EndStream(); });
+      return;
+    }
+    if (piece->empty()) return NextPiece();  // an empty chunk would end the body
+    auto bytes = std::make_shared<std::string>(std::move(*piece));
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*bytes)),
+                      [self = shared_from_this(), bytes](beast::error_code ec, size_t) {
+                        if (ec) return self->EndStream();
+                        self->Lowest().expires_never();
+                        self->NextPiece();
+                      });
+  }
+  void EndStream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    if (body_ != nullptr) std::exchange(body_, nullptr)->Closed();
+    Close();
   }
 
   void RefuseNow(http::status status, std::string message) {
@@ -427,6 +501,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<std::pair<http::status, std::string>> refusal_;
   bool keep_alive_ = false;
   std::array<char, 4096> drain_;
+  // The streamed answer being written, if any.
+  std::shared_ptr<StreamingBody> body_;
+  bool stream_ended_ = false;
 };
 
 // The first bytes of a connection to the HTTPS port: a TLS ClientHello starts an HTTPS session;

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,11 +42,33 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 // Answers a request; callable once, from any thread.
 using Responder = std::function<void(HttpResponse)>;
 
+// A response body written as it is produced (Server-Sent Events): after the head (chunked
+// encoding, connection closed at the end), the server asks for one piece at a time and writes
+// each as a chunk before asking for the next, so a slow client holds at most one piece here.
+class StreamingBody {
+ public:
+  virtual ~StreamingBody() = default;
+  // Asks for the next piece: `deliver` is called once, from any thread, with bytes, or with
+  // nullopt to end the body. Not called again before `deliver` has run.
+  virtual void Next(std::function<void(std::optional<std::string>)> deliver) = 0;
+  // The connection is gone (client closed, a write timed out, the server stops): no more Next.
+  // Called once, on any thread, possibly while a Next is outstanding.
+  virtual void Closed() = 0;
+};
+// Answers a request with a head and a streamed body; callable once, from any thread.
+using StreamResponder = std::function<void(HttpResponse head, std::shared_ptr<StreamingBody> body)>;
+
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
   // Called on a server thread; may answer later, from another thread (e.g. a gRPC callback).
   virtual void Handle(HttpRequest request, Responder respond) = 0;
+  // What the server calls: a handler that streams some answers answers those with `stream`,
+  // the others with `respond` (one of the two, once). By default everything goes to Handle.
+  virtual void HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) {
+    (void)stream;
+    Handle(std::move(request), std::move(respond));
+  }
   // The answer to a request refused before it was read whole (`status` is 400, 413, 431 or
   // 503); the server closes the connection after writing it. (A request too slow to arrive gets
   // no answer: the timeout closes the connection.)

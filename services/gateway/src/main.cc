@@ -10,6 +10,7 @@
 #include "itsm/auth/token_signer.h"
 #include "itsm/auth/token_verifier.h"
 #include "itsm/base/clock.h"
+#include "itsm/events/event_json.h"
 #include "itsm/ratelimit/rate_limiter.h"
 #include "itsm/redis/redis_settings.h"
 #include "itsm/runtime/executor.h"
@@ -19,6 +20,7 @@
 #include "itsm/storage/group_commit.h"
 #include "services/gateway/src/caller_authentication.h"
 #include "services/gateway/src/caller_rate_limits.h"
+#include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/gateway.h"
 #include "services/gateway/src/gateway_metrics.h"
 #include "services/gateway/src/gateway_service_info.h"
@@ -124,12 +126,21 @@ int main(int argc, char** argv) {
     }
   }
   gateway::GatewayMetrics metrics(rt.metrics());
+  // GET /v1/events: a Kafka consumer per stream (event_streams.h).
+  const gateway::EventStreamOptions event_options = gateway::EventStreamOptionsFrom(config);
+  if (absl::Status s = events::CheckEventTypesLinked(event_options.topics); !s.ok()) {
+    runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
+    return 2;
+  }
+  gateway::EventStreams event_streams(event_options, callers.get(), rate_limits.get(), executor,
+                                      metrics, rt.metrics());
   gateway::Gateway gateway(
       *std::move(routes), upstreams, metrics,
       {.upstream_timeout = absl::Milliseconds(config.GetInt("upstream_timeout_ms")),
        .callers = callers.get(),
        .rate_limits = rate_limits.get(),
-       .blocking = &executor});
+       .blocking = &executor,
+       .events = &event_streams});
   gateway::HttpServerOptions http_options = gateway::HttpOptionsFrom(config);
   http_options.tls = gateway::HttpsOptionsFrom(config);
   http_options.metrics = &rt.metrics();
@@ -146,8 +157,10 @@ int main(int argc, char** argv) {
   rt.SetHttpAddress(http_address);
   // After the health grace period: no new connection, the calls in flight are answered, then
   // the threads stop (an answer still pending after the wait is dropped with its connection).
-  rt.OnShutdown("http server", [&server, &gateway] {
+  rt.OnShutdown("http server", [&server, &gateway, &event_streams] {
     (*server)->StopAccepting();
+    // Event streams end first: their clients reconnect elsewhere with their Last-Event-ID.
+    event_streams.Stop(absl::Seconds(5));
     if (!gateway.WaitIdle(absl::Seconds(10))) {
       runtime::log::Warn("calls still in flight at shutdown", {});
     }

@@ -11,8 +11,6 @@
 namespace itsm::webhooks {
 namespace {
 
-bool IsNameChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.'; }
-
 void AddString(const google::protobuf::Message& record, const char* name,
                std::vector<std::string>& out) {
   const auto* field = record.GetDescriptor()->FindFieldByName(name);
@@ -28,28 +26,6 @@ void AddString(const google::protobuf::Message& record, const char* name,
 }
 
 }  // namespace
-
-absl::Status CheckEventTypePattern(const std::string& field, const std::string& pattern) {
-  if (pattern == "*") return absl::OkStatus();
-  absl::string_view name = pattern;
-  absl::ConsumeSuffix(&name, ".*");
-  if (name.empty() || name.front() == '.' || name.back() == '.' ||
-      !std::all_of(name.begin(), name.end(), IsNameChar) || absl::StrContains(name, "..")) {
-    return base::FieldError(field,
-                            "not an event type (itsm.incident.v1.IncidentCreated), a prefix "
-                            "(itsm.incident.v1.*) or *");
-  }
-  return absl::OkStatus();
-}
-
-bool TypeMatches(const std::string& pattern, const std::string& type) {
-  if (pattern == "*") return true;
-  if (absl::EndsWith(pattern, ".*")) {
-    // The prefix keeps its dot: "itsm.incident.v1.*" does not match "itsm.incident.v10.X".
-    return absl::StartsWith(type, absl::string_view(pattern).substr(0, pattern.size() - 1));
-  }
-  return pattern == type;
-}
 
 bool EventFilter::Matches(const EventFacts& event) const {
   const bool type_ok =

@@ -12,8 +12,13 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
+#include "itsm/events/event_json.h"
 
 namespace itsm::webhooks {
+
+// Patterns are libs/events' (shared with the gateway's event streams).
+using events::CheckEventTypePattern;
+using events::TypeMatches;
 
 // What a filter looks at in an event.
 struct EventFacts {
@@ -22,12 +27,6 @@ struct EventFacts {
   // Ids, numbers and services of the records the event carries (RecordKeysOf).
   std::vector<std::string> record_keys;
 };
-
-// INVALID_ARGUMENT naming `field` unless `pattern` is "*", a full name of letters, digits, '_'
-// and '.', or such a name ending in ".*".
-absl::Status CheckEventTypePattern(const std::string& field, const std::string& pattern);
-
-bool TypeMatches(const std::string& pattern, const std::string& type);
 
 class EventFilter {
  public:

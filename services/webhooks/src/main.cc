@@ -2,6 +2,7 @@
 // Webhooks convention, retried, dead-lettered and replayable.
 #include "absl/strings/str_split.h"
 #include "itsm/base/clock.h"
+#include "itsm/events/event_json.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/runtime/logging.h"
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
       !bootstrap.empty()) {
     std::vector<std::string> topics =
         absl::StrSplit(config.GetString("webhook_topics"), ',', absl::SkipWhitespace());
-    if (absl::Status s = webhooks::CheckEventTypesLinked(topics); !s.ok()) {
+    if (absl::Status s = events::CheckEventTypesLinked(topics); !s.ok()) {
       runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
       return 2;
     }

@@ -1,6 +1,7 @@
 // What a delivery POSTs: the event in the CloudEvents 1.0 JSON format — its attributes (id,
-// source, type, subject, time) and `data`, the event message in the proto3 JSON mapping — and
-// the facts a subscription's filter looks at. Built once per event, when it is consumed, and
+// source, type, subject, time) and `data`, the event message in the proto3 JSON mapping, rendered
+// by libs/events (event_json.h, shared with the gateway's event streams) — and the facts a
+// subscription's filter looks at. Built once per event, when it is consumed, and
 // stored: every attempt and replay sends the same bytes, so the same signature input.
 //
 //   {"specversion":"1.0","id":"…","source":"itsm/incident","type":"itsm.incident.v1.IncidentCreated",
@@ -27,13 +28,6 @@ struct Payload {
 // INVALID_ARGUMENT for an event that can never be sent: no ce_id, a type this binary does not
 // know, data that does not parse.
 absl::StatusOr<Payload> PayloadOf(const events::CloudEvent& event);
-
-// FAILED_PRECONDITION naming the first topic whose event messages (itsm/<domain>/v1/events.proto
-// for itsm.<domain>.v1) are not compiled into this binary: its events could not be rendered.
-absl::Status CheckEventTypesLinked(const std::vector<std::string>& topics);
-
-// `text` as a JSON string literal, quotes included.
-std::string JsonQuote(absl::string_view text);
 
 }  // namespace itsm::webhooks
 

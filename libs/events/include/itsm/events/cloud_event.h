@@ -14,6 +14,8 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 
+struct rd_kafka_message_s;  // librdkafka's rd_kafka_message_t
+
 namespace itsm::events {
 
 inline constexpr char kProtobufContentType[] = "application/protobuf";
@@ -49,6 +51,9 @@ Headers ToKafkaHeaders(const CloudEvent& event);
 // Reads the envelope back. INVALID_ARGUMENT names the missing or malformed header; a message
 // that is not a CloudEvent 1.0 cannot be processed and is rejected, not guessed at.
 absl::StatusOr<CloudEvent> FromKafkaMessage(const Headers& headers, std::string value);
+
+// The same, from a message librdkafka fetched (its headers and value).
+absl::StatusOr<CloudEvent> FromKafkaMessage(const rd_kafka_message_s& message);
 
 // Parses event.data into `message` by content type. INVALID_ARGUMENT when the type differs from
 // the message's full name or the bytes do not parse.
