@@ -65,15 +65,9 @@ class AlertmanagerE2eTest : public ::testing::Test {
                                          {"ITSM_API_KEY_CACHE_SECONDS", "1"},
                                          {"ITSM_ALERT_STORM_THRESHOLD", "0"}});
     suite_->Start();
-    const launcher::v1::Endpoints endpoints = suite_->Endpoints();
-    for (const auto& service : endpoints.services()) {
-      if (service.name() != "gateway") continue;
-      absl::string_view url = service.http_url();
-      ASSERT_TRUE(absl::ConsumePrefix(&url, "http://")) << service.http_url();
-      const size_t colon = url.rfind(':');
-      host_ = new std::string(url.substr(0, colon));
-      ASSERT_TRUE(absl::SimpleAtoi(url.substr(colon + 1), &port_));
-    }
+    const auto [host, port] = suite_->HttpHostPort("gateway");
+    host_ = new std::string(host);
+    port_ = port;
     ASSERT_GT(port_, 0) << suite_->launch_log();
     HttpClient admin = Admin();
     // The CMDB: online-shop depends on server web-1.

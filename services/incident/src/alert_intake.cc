@@ -437,6 +437,8 @@ absl::Status AlertIntake::FoldStorm(storage::Transaction& txn, const base::Calle
     }
     children.push_back(std::move(child));
   }
+  // One open incident is no storm to fold (the others of the window were resolved already).
+  if (children.size() < 2) return absl::OkStatus();
   const std::string cause_name =
       names.contains(*cause) && !names[*cause].empty() ? names[*cause] : *cause;
   v1::CreateIncidentRequest create;
@@ -458,8 +460,10 @@ absl::Status AlertIntake::FoldStorm(storage::Transaction& txn, const base::Calle
   create.set_assignment_group(settings_.assignment_group);
   v1::Incident parent;
   ITSM_RETURN_IF_ERROR(incidents_.Create(txn, caller, create, parent));
+  // A storm still recorded as growing whose parent was resolved by hand has ended too.
   ITSM_ASSIGN_OR_RETURN(bool claimed,
-                        AlertRepository::ClaimStorm(txn, *cause, parent.id(), now, since));
+                        AlertRepository::ClaimStorm(txn, *cause, parent.id(), now, since,
+                                                    storm ? storm->parent_incident_id : ""));
   if (!claimed) {
     // A concurrent notification (another replica) folded the same storm first; this whole
     // unit is undone and Alertmanager's retry joins that storm.

@@ -1,30 +1,13 @@
 #include "services/incident/src/alert_repository.h"
 
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/errors.h"
+#include "itsm/storage/unique_insert.h"
 
 namespace itsm::incident {
 namespace {
 
 constexpr char kGroups[] = "alert_groups";
 constexpr char kStorms[] = "alert_storms";
-
-// Undoes a unique violation alone: PostgreSQL refuses every later statement of a transaction
-// whose statement failed, unless it rolls back to a savepoint taken before.
-absl::StatusOr<bool> InsertUnlessTaken(storage::Transaction& txn, const char* table,
-                                       const char* savepoint, absl::string_view sql,
-                                       const storage::Params& params) {
-  ITSM_RETURN_IF_ERROR(txn.Savepoint(savepoint));
-  absl::Status inserted = txn.Execute(sql, params).status();
-  if (storage::IsUniqueViolation(inserted, table)) {
-    ITSM_RETURN_IF_ERROR(txn.RollbackToSavepoint(savepoint));
-    ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(savepoint));
-    return false;
-  }
-  ITSM_RETURN_IF_ERROR(inserted);
-  ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(savepoint));
-  return true;
-}
 
 }  // namespace
 
@@ -86,7 +69,7 @@ absl::StatusOr<bool> AlertRepository::ClaimGroup(storage::Transaction& txn,
                                                  const std::string& group_hash,
                                                  const std::string& group_key,
                                                  const std::string& receiver, absl::Time now) {
-  return InsertUnlessTaken(
+  return storage::InsertUnlessTaken(
       txn, kGroups, "alert_group_claim",
       "INSERT INTO alert_groups(group_hash, group_key, receiver, incident_id, status, digest,"
       " notifications, first_time_us, last_time_us) VALUES ($1, $2, $3, '', '', '', 0, $4, $4)",
@@ -197,22 +180,24 @@ absl::StatusOr<std::optional<StormRow>> AlertRepository::ActiveStorm(storage::Tr
 absl::StatusOr<bool> AlertRepository::ClaimStorm(storage::Transaction& txn,
                                                  const std::string& cause_ci_id,
                                                  const std::string& parent_incident_id,
-                                                 absl::Time now, absl::Time expired_before) {
+                                                 absl::Time now, absl::Time expired_before,
+                                                 const std::string& ended_parent_id) {
   ITSM_ASSIGN_OR_RETURN(
-      bool inserted,
-      InsertUnlessTaken(txn, kStorms, "alert_storm_claim",
-                        "INSERT INTO alert_storms(cause_ci_id, parent_incident_id, start_time_us,"
-                        " last_time_us) VALUES ($1, $2, $3, $3)",
-                        {cause_ci_id, parent_incident_id, absl::ToUnixMicros(now)}));
+      bool inserted, storage::InsertUnlessTaken(
+                         txn, kStorms, "alert_storm_claim",
+                         "INSERT INTO alert_storms(cause_ci_id, parent_incident_id, start_time_us,"
+                         " last_time_us) VALUES ($1, $2, $3, $3)",
+                         {cause_ci_id, parent_incident_id, absl::ToUnixMicros(now)}));
   if (inserted) return true;
   // An earlier storm of the same cause: replaced only if it ended (a concurrent replacement
   // makes the condition false once that transaction committed).
   ITSM_ASSIGN_OR_RETURN(int64_t n,
                         txn.Execute("UPDATE alert_storms SET parent_incident_id = $2,"
                                     " start_time_us = $3, last_time_us = $3"
-                                    " WHERE cause_ci_id = $1 AND last_time_us < $4",
+                                    " WHERE cause_ci_id = $1 AND (last_time_us < $4"
+                                    " OR parent_incident_id = $5)",
                                     {cause_ci_id, parent_incident_id, absl::ToUnixMicros(now),
-                                     absl::ToUnixMicros(expired_before)}));
+                                     absl::ToUnixMicros(expired_before), ended_parent_id}));
   return n == 1;
 }
 

@@ -77,11 +77,13 @@ class AlertRepository {
   static absl::StatusOr<std::optional<StormRow>> ActiveStorm(storage::Transaction& txn,
                                                              const std::string& group_hash,
                                                              absl::Time since);
-  // Records (or replaces an expired) storm of `cause_ci_id`. False when a concurrent call
-  // recorded one first.
+  // Records the storm of `cause_ci_id`, or replaces one that ended (last grown before
+  // `expired_before`, or whose parent is `ended_parent_id`: resolved or closed). False when a
+  // concurrent call recorded one first.
   static absl::StatusOr<bool> ClaimStorm(storage::Transaction& txn, const std::string& cause_ci_id,
                                          const std::string& parent_incident_id, absl::Time now,
-                                         absl::Time expired_before);
+                                         absl::Time expired_before,
+                                         const std::string& ended_parent_id);
   static absl::Status TouchStorm(storage::Transaction& txn, const std::string& cause_ci_id,
                                  absl::Time now);
 };

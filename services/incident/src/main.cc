@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   }
   const incident::AlertIntake alert_intake(*db, cmdb.get(), *alert_settings, *matrix,
                                            incident_management, clock);
-  incident::AlertGrpcService alert_service(committer, executor, alert_intake);
+  incident::AlertMetrics alert_metrics(rt.metrics());
+  incident::AlertGrpcService alert_service(committer, executor, alert_intake, &alert_metrics);
   rt.AddService(&alert_service, "itsm.incident.v1.AlertIntakeService");
   return rt.Run();
 }

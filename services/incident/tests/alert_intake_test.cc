@@ -86,7 +86,7 @@ class AlertIntakeTest : public ::testing::TestWithParam<Backend> {
     r.incidents = std::make_unique<IncidentGrpcService>(
         *db_, *r.committer, executor_,
         Applications{incident_management_, request_fulfilment_, problem_management_});
-    r.alerts = std::make_unique<AlertGrpcService>(*r.committer, executor_, *intake_);
+    r.alerts = std::make_unique<AlertGrpcService>(*r.committer, executor_, *intake_, &metrics_);
     r.server = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{r.incidents.get(), r.alerts.get()});
     replicas_.push_back(std::move(r));
@@ -145,6 +145,21 @@ class AlertIntakeTest : public ::testing::TestWithParam<Backend> {
                              .resolution = "resolve"},
                             matrix_);
   StaticAlertCmdb cmdb_;
+  // itsm_alert_notifications_total{outcome}
+  double Counted(const std::string& outcome) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != "itsm_alert_notifications_total") continue;
+      for (const auto& metric : family.metric) {
+        if (metric.label.size() == 1 && metric.label[0].value == outcome) {
+          return metric.counter.value;
+        }
+      }
+    }
+    return -1;
+  }
+
+  prometheus::Registry registry_;
+  AlertMetrics metrics_{registry_};
   runtime::Executor executor_{"test", 4, 1000};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<AlertIntake> intake_;
@@ -185,6 +200,9 @@ TEST_P(AlertIntakeTest, RetriesAndRepeatsChangeNothing) {
   }
   EXPECT_EQ(Get(first.incident_id()).version(), version);
   EXPECT_EQ(Count("incidents"), 1);
+  EXPECT_EQ(Counted("opened"), 1);
+  EXPECT_EQ(Counted("unchanged"), 3);
+  EXPECT_EQ(Counted("resolved"), 0);
 }
 
 TEST_P(AlertIntakeTest, AlertJoiningTheGroupIsNotedAndItsCiAdded) {
@@ -365,6 +383,18 @@ TEST_P(AlertIntakeTest, StormOnCisSharingAnUpstreamCiIsFoldedUnderOneParent) {
   EXPECT_EQ(Get(parent_id).state(), v1::INCIDENT_STATE_NEW);
   NotifyOk(Notification("AppDown4", "resolved", {Alert("resolved", "app-4", "00000000000000e4")}));
   EXPECT_EQ(Get(parent_id).state(), v1::INCIDENT_STATE_RESOLVED);
+  // Within the window, but the storm's parent was resolved: a group alone is not folded, two
+  // open ones are, under a new parent.
+  const auto sixth =
+      NotifyOk(Notification("AppDown6", "firing", {Alert("firing", "app-6", "00000000000000e6")}));
+  EXPECT_TRUE(sixth.parent_incident_id().empty());
+  const auto third =
+      NotifyOk(Notification("AppDown3", "firing", {Alert("firing", "app-3", "00000000000000e7")}));
+  ASSERT_FALSE(third.parent_incident_id().empty());
+  EXPECT_NE(third.parent_incident_id(), parent_id);
+  EXPECT_EQ(Get(sixth.incident_id()).parent_incident_id(), third.parent_incident_id());
+  NotifyOk(Notification("AppDown6", "resolved", {Alert("resolved", "app-6", "00000000000000e6")}));
+  NotifyOk(Notification("AppDown3", "resolved", {Alert("resolved", "app-3", "00000000000000e7")}));
   // Long after the window a new group on app-5 is alone again.
   clock_.Advance(absl::Hours(1));
   const auto later =
