@@ -25,6 +25,8 @@ packages=(
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
+  # a real Alertmanager sends notifications to the gateway in alertmanager_e2e_test
+  prometheus-alertmanager
   procps
   # the webhook tests verify signatures with an independent implementation, Python's hmac
   python3

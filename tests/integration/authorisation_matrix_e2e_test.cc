@@ -40,7 +40,9 @@ const std::map<std::string, std::vector<std::string>>& ServedBy() {
   static const auto* kServed = new std::map<std::string, std::vector<std::string>>{
       {"configuration",
        {"itsm.config.v1.ConfigurationService", "itsm.outbox.v1.OutboxAdminService"}},
-      {"incident", {"itsm.incident.v1.IncidentService", "itsm.outbox.v1.OutboxAdminService"}},
+      {"incident",
+       {"itsm.incident.v1.IncidentService", "itsm.incident.v1.AlertIntakeService",
+        "itsm.outbox.v1.OutboxAdminService"}},
       {"change", {"itsm.change.v1.ChangeService", "itsm.outbox.v1.OutboxAdminService"}},
       {"supplier", {"itsm.supplier.v1.SupplierService", "itsm.outbox.v1.OutboxAdminService"}},
       {"sla", {"itsm.sla.v1.SlaService", "itsm.outbox.v1.OutboxAdminService"}},

@@ -9,10 +9,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
@@ -120,6 +123,22 @@ class LaunchedSuite {
       if (service.name() == name) return service.grpc_address();
     }
     return "";
+  }
+  // The host and port of the running service's HTTP address (the gateway's `httpUrl`
+  // http://host:port); port 0 when it has none.
+  std::pair<std::string, int> HttpHostPort(const std::string& name) const {
+    const launcher::v1::Endpoints endpoints = Endpoints();
+    for (const auto& service : endpoints.services()) {
+      absl::string_view url = service.http_url();
+      if (service.name() != name || !absl::ConsumePrefix(&url, "http://")) continue;
+      const size_t colon = url.rfind(':');
+      int port = 0;
+      if (colon == absl::string_view::npos || !absl::SimpleAtoi(url.substr(colon + 1), &port)) {
+        continue;
+      }
+      return {std::string(url.substr(0, colon)), port};
+    }
+    return {"", 0};
   }
   // A channel to the running service `name` whose calls carry `identity`, signed with the
   // suite's key as itsmctl signs its user's.

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/storage/errors.h"
+#include "itsm/storage/unique_insert.h"
 
 namespace itsm::records {
 namespace {
@@ -58,18 +58,14 @@ absl::StatusOr<IdempotencyClaim> IdempotencyStore::Claim(
   ITSM_ASSIGN_OR_RETURN(auto earlier, Find(txn, method, key));
   if (earlier) return Earlier(*earlier, fingerprint);
   // The insert waits for any other transaction holding the same key; if that one commits, ours
-  // fails with a unique violation, undone alone by the savepoint (PostgreSQL would otherwise
-  // refuse every later statement of the transaction), and the winner's row is now visible.
-  ITSM_RETURN_IF_ERROR(txn.Savepoint(kSavepoint));
-  absl::Status inserted =
-      txn.Execute(
-             "INSERT INTO idempotency_keys(method, idempotency_key, record_id,"
-             " request_fingerprint, create_time_us) VALUES ($1, $2, $3, $4, $5)",
-             {method, key, record_id, fingerprint, absl::ToUnixMicros(now)})
-          .status();
-  if (storage::IsUniqueViolation(inserted, kTable)) {
-    ITSM_RETURN_IF_ERROR(txn.RollbackToSavepoint(kSavepoint));
-    ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(kSavepoint));
+  // loses (storage::InsertUnlessTaken) and the winner's row is now visible.
+  ITSM_ASSIGN_OR_RETURN(bool inserted,
+                        storage::InsertUnlessTaken(
+                            txn, kTable, kSavepoint,
+                            "INSERT INTO idempotency_keys(method, idempotency_key, record_id,"
+                            " request_fingerprint, create_time_us) VALUES ($1, $2, $3, $4, $5)",
+                            {method, key, record_id, fingerprint, absl::ToUnixMicros(now)}));
+  if (!inserted) {
     ITSM_ASSIGN_OR_RETURN(earlier, Find(txn, method, key));
     if (!earlier) {
       // The winner rolled back between its insert and our read: rare; the client retries.
@@ -77,8 +73,6 @@ absl::StatusOr<IdempotencyClaim> IdempotencyStore::Claim(
     }
     return Earlier(*earlier, fingerprint);
   }
-  ITSM_RETURN_IF_ERROR(inserted);
-  ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(kSavepoint));
   return IdempotencyClaim{true, std::string(record_id)};
 }
 

@@ -8,6 +8,8 @@ namespace itsm::gateway {
 const std::vector<UpstreamService>& UpstreamServices() {
   static const auto* services = new std::vector<UpstreamService>{
       {"itsm.incident.v1.IncidentService", "incident_address"},
+      // Alertmanager notifications (docs/observability.md): served by the incident process.
+      {"itsm.incident.v1.AlertIntakeService", "incident_address"},
       {"itsm.config.v1.ConfigurationService", "configuration_address"},
       {"itsm.sla.v1.SlaService", "sla_address"},
       {"itsm.change.v1.ChangeService", "change_address"},

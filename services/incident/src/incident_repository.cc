@@ -18,6 +18,7 @@
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
+#include "services/incident/src/alert_repository.h"
 
 namespace itsm::incident {
 namespace {
@@ -48,7 +49,8 @@ storage::Migration WithNumbering(int version, std::string name, const std::strin
 std::vector<storage::SchemaComponent> IncidentRepository::Schema() {
   return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
-          {"incident", Migrations()}};
+          {"incident", Migrations()},
+          {"alerts", AlertRepository::Migrations()}};
 }
 
 const std::vector<storage::Migration>& IncidentRepository::Migrations() {

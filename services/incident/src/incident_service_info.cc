@@ -3,6 +3,7 @@
 namespace itsm::incident {
 
 runtime::ServiceInfo IncidentServiceInfo() {
+  using runtime::EnumOption;
   using runtime::IntOption;
   using runtime::StringOption;
   return {
@@ -25,6 +26,40 @@ runtime::ServiceInfo IncidentServiceInfo() {
           IntOption("reopen_window_hours", 168, 0, 87600,
                     "How long after its resolution an incident may be reopened (RESOLVED -> "
                     "IN_PROGRESS); 0 forbids reopening."),
+          // Alert intake (AlertIntakeService, docs/observability.md). Checked against the
+          // priority matrix at start.
+          StringOption("configuration_address", "",
+                       "gRPC address of the configuration service: alert labels are mapped to "
+                       "CIs and business services there, and alert storms are found with its "
+                       "impact analysis; empty: alert CIs are noted, not mapped."),
+          IntOption("configuration_deadline_ms", 2000, 50, 60000,
+                    "Deadline of each call to the configuration service; past it the alert "
+                    "opens its incident with its CIs noted as not looked up."),
+          StringOption("alert_ci_labels", "ci,instance",
+                       "Alert labels naming the CI (a CI id, class_name/name, or a unique CI "
+                       "name; host:port also as host), tried in order."),
+          StringOption("alert_service_labels", "service",
+                       "Alert labels naming the business service, tried in order; without one "
+                       "the nearest business service depending on the CI is taken."),
+          StringOption("alert_severity_label", "severity", "The alert label holding the severity."),
+          StringOption("alert_severity_priorities",
+                       "critical=1:1,error=2:1,warning=2:2,info=3:3,*=2:3",
+                       "Impact:urgency of the incident by severity (case-insensitive); '*' for "
+                       "any other severity or none. The most urgent firing alert wins."),
+          EnumOption("alert_resolution", "resolve", {"resolve", "annotate"},
+                     "What a resolved alert group does to its open incident: resolve it, or "
+                     "add a work note only."),
+          IntOption("alert_cmdb_depth", 3, 0, 12,
+                    "CMDB relationships followed from an alert's CI: upstream for storm causes, "
+                    "downstream for its business service."),
+          IntOption("alert_storm_threshold", 5, 0, 10000,
+                    "Alert groups opened within the storm window on CIs sharing an upstream CI "
+                    "that are folded under one parent incident; 0: never fold."),
+          IntOption("alert_storm_window_seconds", 300, 1, 86400,
+                    "The storm window: how recent the groups counted for a storm are."),
+          StringOption("alert_category", "monitoring", "Category of incidents opened by alerts."),
+          StringOption("alert_assignment_group", "",
+                       "Assignment group of incidents opened by alerts (empty: none)."),
       }};
 }
 

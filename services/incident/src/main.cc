@@ -8,6 +8,10 @@
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
+#include "services/incident/src/alert_cmdb.h"
+#include "services/incident/src/alert_grpc_service.h"
+#include "services/incident/src/alert_intake.h"
+#include "services/incident/src/alert_rules.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
@@ -23,6 +27,22 @@ int main(int argc, char** argv) {
     runtime::log::Error("invalid configuration", {{"error", matrix.status().ToString()}});
     return 2;
   }
+  auto alert_settings = incident::AlertSettings::Parse(
+      {.ci_labels = rt.config().GetString("alert_ci_labels"),
+       .service_labels = rt.config().GetString("alert_service_labels"),
+       .severity_label = rt.config().GetString("alert_severity_label"),
+       .severity_priorities = rt.config().GetString("alert_severity_priorities"),
+       .resolution = rt.config().GetString("alert_resolution")},
+      *matrix);
+  if (!alert_settings.ok()) {
+    runtime::log::Error("invalid configuration", {{"error", alert_settings.status().ToString()}});
+    return 2;
+  }
+  alert_settings->cmdb_depth = static_cast<int>(rt.config().GetInt("alert_cmdb_depth"));
+  alert_settings->storm_threshold = static_cast<int>(rt.config().GetInt("alert_storm_threshold"));
+  alert_settings->storm_window = absl::Seconds(rt.config().GetInt("alert_storm_window_seconds"));
+  alert_settings->category = rt.config().GetString("alert_category");
+  alert_settings->assignment_group = rt.config().GetString("alert_assignment_group");
   const int64_t reopen_window_hours = rt.config().GetInt("reopen_window_hours");
   auto db = servicedb::OpenDatabaseOrExit(rt, incident::IncidentRepository::Schema());
   records::IdempotencyPruner pruner(*db,
@@ -62,5 +82,19 @@ int main(int argc, char** argv) {
   incident::IncidentGrpcService service(
       *db, committer, executor, {incident_management, request_fulfilment, problem_management});
   rt.AddService(&service, "itsm.incident.v1.IncidentService");
+
+  // Alertmanager notifications (docs/observability.md). Without the CMDB, alerts still open
+  // incidents; their CI labels are noted instead of mapped.
+  std::unique_ptr<incident::GrpcAlertCmdb> cmdb;
+  if (const std::string address = rt.config().GetString("configuration_address");
+      !address.empty()) {
+    cmdb = std::make_unique<incident::GrpcAlertCmdb>(
+        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
+  }
+  const incident::AlertIntake alert_intake(*db, cmdb.get(), *alert_settings, *matrix,
+                                           incident_management, clock);
+  incident::AlertMetrics alert_metrics(rt.metrics());
+  incident::AlertGrpcService alert_service(committer, executor, alert_intake, &alert_metrics);
+  rt.AddService(&alert_service, "itsm.incident.v1.AlertIntakeService");
   return rt.Run();
 }
