@@ -2,8 +2,8 @@
 # The Helm chart, rendered and checked without helm or a cluster (helm/itsm/README.md):
 #  1. tools/helm-render (Go, Debian's Sprig and gojsonschema) renders the chart for the default
 #     values, helm/itsm/values-production.yaml and a single-replica SQLite install;
-#  2. every object is validated against Kubernetes' published schemas (kubernetes-models) and
-#     the chart's promises (tests/deploy/k8s-validate/validate.mjs);
+#  2. every object is validated against Kubernetes' published schemas (kubernetes-models), with
+#     unknown fields refused, and the chart's promises (tests/deploy/k8s-validate/validate.mjs);
 #  3. what must be refused is: SQLite with two replicas (the chart's fail), a wrong type and an
 #     unknown key (values.schema.json), an SLA timer autoscaler; and the validator itself must
 #     refuse a broken object.
@@ -100,7 +100,8 @@ check refuses-oidc-without-issuer refused oidc \
   "services.gateway.oidc.issuer is required" \
   "$(printf 'services:\n  gateway: {oidc: {enabled: true, existingSecret: oidc}}')"
 
-# The validator must be able to fail: a wrong type in a probe, a writable root file system.
+# The validator must be able to fail: a wrong type in a probe, a misspelt field, an unknown
+# kind, a writable root file system.
 broken() {  # name, JavaScript that breaks objects (array a), expected message
   node -e "const fs=require('fs');const a=JSON.parse(fs.readFileSync(process.argv[1]));$2;fs.writeFileSync(process.argv[2],JSON.stringify(a))" \
     "$out/default.json" "$out/$1.json"
@@ -113,6 +114,8 @@ broken() {  # name, JavaScript that breaks objects (array a), expected message
 dep='a.find(i=>i.object.kind==="Deployment").object.spec.template.spec.containers[0]'
 check validator-refuses-schema-violation broken bad-probe "$dep.readinessProbe.grpc.port='grpc'" \
   "readinessProbe/grpc/port must be integer"
+check validator-refuses-unknown-field broken unknown-field "$dep.readinesProbe=$dep.readinessProbe" \
+  "containers[0].readinesProbe: unknown field"
 check validator-refuses-unknown-kind broken bad-kind 'a[0].object.apiVersion="apps/v9"' \
   "no published schema for apps/v9"
 check validator-refuses-writable-root broken writable "$dep.securityContext.readOnlyRootFilesystem=false" \

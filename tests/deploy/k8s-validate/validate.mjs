@@ -1,10 +1,15 @@
 // Validates the objects tools/helm-render wrote (a JSON array of {template, object}) against
 // Kubernetes' published API schemas, as compiled into kubernetes-models (Kubernetes 1.3x) and
-// @kubernetes-models/prometheus-operator (ServiceMonitor, PrometheusRule), then checks the
+// @kubernetes-models/prometheus-operator (ServiceMonitor, PrometheusRule), refuses fields those
+// schemas do not declare (strict.mjs, as kubectl's strict validation does), then checks the
 // chart's own promises (security contexts, probes, a Service, NetworkPolicy and budget per
 // service, SQLite only on a claim). Exit code 0 when every object passes.
 // usage: node validate.mjs objects.json --expect incident,configuration,...
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { unknownFields } from "./strict.mjs";
+
+const require = createRequire(import.meta.url);
 
 const [file, ...rest] = process.argv.slice(2);
 const expectArg = rest.indexOf("--expect");
@@ -38,6 +43,9 @@ for (const { template, object } of items) {
     new Model(object).validate();
   } catch (error) {
     problem(where, error.message);
+  }
+  for (const field of unknownFields(object, require.resolve(modelPath(object.apiVersion, object.kind)), `I${object.kind}`)) {
+    problem(where, field);
   }
 }
 
