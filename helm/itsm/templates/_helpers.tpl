@@ -64,6 +64,11 @@ supplier: [configuration, sla]
 {{- if ne .name "sla-timer" }}true{{ end -}}
 {{- end -}}
 
+{{/* Which processes use Kafka: all but the gateway, which neither publishes nor consumes. */}}
+{{- define "itsm.usesKafka" -}}
+{{- if ne .name "gateway" }}true{{ end -}}
+{{- end -}}
+
 {{/* Which processes use Redis: the SLA timer's clocks, the gateway's rate limits. */}}
 {{- define "itsm.usesRedis" -}}
 {{- if has .name (list "sla-timer" "gateway") }}true{{ end -}}
