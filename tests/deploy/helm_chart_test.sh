@@ -23,7 +23,7 @@ if [ ! -d "$validator/node_modules/kubernetes-models" ]; then
 fi
 # GOPATH mode over Debian's Go sources (/usr/share/gocode): no module proxy, no network.
 (cd "$src/tools/helm-render" &&
-  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/go-cache" GOFLAGS= go build -o "$work/helm-render" .)
+  GO111MODULE=off GOENV=off GOPATH=/usr/share/gocode GOCACHE="$work/go-cache" GOFLAGS= go build -o "$work/helm-render" .)
 render() { "$work/helm-render" --chart "$chart" "$@"; }
 all=incident,configuration,change,sla,sla-timer,supplier,webhooks,gateway
 passes=0
