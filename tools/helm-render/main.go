@@ -28,6 +28,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/Masterminds/semver"
 	"github.com/Masterminds/sprig"
 	"github.com/ghodss/yaml"
 	"github.com/xeipuuv/gojsonschema"
@@ -238,6 +239,19 @@ func run() error {
 		return err
 	}
 
+	// The cluster is taken to be Kubernetes 1.28 (.Capabilities): a chart that needs more fails,
+	// as `helm install` fails on an older cluster.
+	const kubeVersion = "1.28.0"
+	if constraint, _ := meta["kubeVersion"].(string); constraint != "" {
+		c, err := semver.NewConstraint(constraint)
+		if err != nil {
+			return fmt.Errorf("Chart.yaml kubeVersion %q: %w", constraint, err)
+		}
+		if !c.Check(semver.MustParse(kubeVersion)) {
+			return fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes v%s", constraint, kubeVersion)
+		}
+	}
+
 	chartName, _ := meta["name"].(string)
 	chartObject := map[string]interface{}{}
 	for k, v := range meta {
@@ -253,7 +267,7 @@ func run() error {
 		},
 		"Files": Files{root: *chart},
 		"Capabilities": map[string]interface{}{
-			"KubeVersion": map[string]interface{}{"Version": "v1.28.0", "Major": "1", "Minor": "28"},
+			"KubeVersion": map[string]interface{}{"Version": "v" + kubeVersion, "Major": "1", "Minor": "28"},
 			"APIVersions": apiVersions{"v1", "apps/v1", "policy/v1", "autoscaling/v2",
 				"networking.k8s.io/v1"},
 		},
