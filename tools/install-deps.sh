@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the suite needs to build, run and test, from Debian 12's archive only.
 # Idempotent and quick when everything is present (no apt-get update then).
-# --build-only: only what building the binaries needs (the container image's build stage,
-# deploy/docker/Dockerfile, with ITSM_CMAKE_ARGS turning tests and benchmarks off).
+# --build-only: only what configuring the tree and building the binaries needs (the container
+# image's build stage, deploy/docker/Dockerfile): no servers, node, clang or Go.
 set -euo pipefail
 
 build_only=false
@@ -13,6 +13,8 @@ build_packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libjwt-dev libssl-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev libboost1.81-dev libsqlite3-dev libpq-dev
+  # the configuration finds them even when only the binaries are built
+  libgtest-dev libgmock-dev libbenchmark-dev
 )
 
 packages=(
