@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # Installs everything the suite needs to build, run and test, from Debian 12's archive only.
 # Idempotent and quick when everything is present (no apt-get update then).
+# --build-only: only what configuring the tree and building the binaries needs (the container
+# image's build stage, deploy/docker/Dockerfile): no servers, node, clang or Go.
 set -euo pipefail
+
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then build_only=true; fi
+
+build_packages=(
+  ca-certificates cmake ninja-build g++ pkg-config ccache
+  libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
+  librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libjwt-dev libssl-dev
+  golang-github-grpc-ecosystem-grpc-gateway-dev libboost1.81-dev libsqlite3-dev libpq-dev
+  # the configuration finds them even when only the binaries are built
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
 
 packages=(
   # build
@@ -30,20 +44,33 @@ packages=(
   procps
   # the webhook tests verify signatures with an independent implementation, Python's hmac
   python3
+  # the Helm chart's test (tests/deploy): tools/helm-render is Go over Debian's Sprig (Helm's
+  # template functions), ghodss/yaml (Helm's YAML conversion) and gojsonschema (Helm's values
+  # schema validator); the Dockerfile's check reads libraries with ldd and dpkg (always there)
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev
+  golang-github-xeipuuv-gojsonschema-dev
 )
-# Node.js for the independent OpenAPI validator of the gateway's tests
-# (@apidevtools/swagger-parser): Debian's (Node 18) unless a node is already there.
+# Node.js for the independent validators of the tests: the gateway's OpenAPI document
+# (@apidevtools/swagger-parser), the Helm chart's objects (kubernetes-models). Debian's (Node 18)
+# unless a node is already there.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 
-# The validator's packages come from the repository (services/gateway/tests/openapi/vendor, the
-# registry's tarballs checked against the lockfile), not from the network: decision 66.
+# The validators' packages come from the repository (each folder's vendor/, the registry's
+# tarballs checked against the lockfile), not from the network: decision 95.
 install_node_packages() {
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/services/gateway/tests/openapi"
-  if [ ! -d "$dir/node_modules/@apidevtools/swagger-parser" ]; then
-    node "$dir/install.mjs"
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [ ! -d "$root/services/gateway/tests/openapi/node_modules/@apidevtools/swagger-parser" ]; then
+    node "$root/tools/install-vendored-npm.mjs" "$root/services/gateway/tests/openapi"
+  fi
+  if [ ! -d "$root/tests/deploy/k8s-validate/node_modules/kubernetes-models" ]; then
+    node "$root/tools/install-vendored-npm.mjs" "$root/tests/deploy/k8s-validate"
   fi
 }
+if $build_only; then
+  packages=("${build_packages[@]}")
+  install_node_packages() { :; }
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,19 +1,134 @@
-{{/* Common labels of every object of one service. */}}
-{{- define "itsm.labels" -}}
-app.kubernetes.io/name: itsm-{{ .name }}
-app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/part-of: itsm
-app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+{{/*
+Names. "<release>-itsm" unless the release name already says itsm (release "itsm" gives
+"itsm-incident", as the docs and the gateway's defaults name them).
+*/}}
+{{- define "itsm.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
-{{- define "itsm.selector" -}}
-app.kubernetes.io/name: itsm-{{ .name }}
+{{/* The name of one service's objects: <fullname>-<service>. Context: dict name root. */}}
+{{- define "itsm.serviceName" -}}
+{{- printf "%s-%s" (include "itsm.fullname" .root) .name -}}
+{{- end -}}
+
+{{/* Labels of every object of one service. Context: dict name root. */}}
+{{- define "itsm.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ default .root.Chart.Name .root.Values.nameOverride }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+app.kubernetes.io/part-of: itsm
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- end -}}
+
+{{/* The selector of one service's pods. Context: dict name root. */}}
+{{- define "itsm.selector" -}}
+app.kubernetes.io/name: {{ default .root.Chart.Name .root.Values.nameOverride }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "itsm.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "itsm.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
-Environment for TLS (gRPC mTLS, the gateway's HTTPS) and Redis AUTH, from the files of the Secrets
-mounted by "itsm.tlsVolumeMounts". Context: dict name svc root.
+The suite's wiring, a property of the code rather than a setting: which services each process
+calls over gRPC (their <name>_address options, as tools/launcher announces them locally). The
+Deployments pass the addresses on, and the NetworkPolicies let exactly these calls in.
+*/}}
+{{- define "itsm.calls" -}}
+gateway: [incident, configuration, sla, change, supplier, webhooks]
+change: [configuration]
+sla: [configuration]
+sla-timer: [sla, configuration]
+supplier: [configuration, sla]
+{{- end -}}
+
+{{/* Which processes keep a database (every one but the SLA timer, whose clocks live in Redis). */}}
+{{- define "itsm.hasDatabase" -}}
+{{- if ne .name "sla-timer" }}true{{ end -}}
+{{- end -}}
+
+{{/* Which processes use Kafka: all but the gateway, which neither publishes nor consumes. */}}
+{{- define "itsm.usesKafka" -}}
+{{- if ne .name "gateway" }}true{{ end -}}
+{{- end -}}
+
+{{/* Which processes use Redis: the SLA timer's clocks, the gateway's rate limits. */}}
+{{- define "itsm.usesRedis" -}}
+{{- if has .name (list "sla-timer" "gateway") }}true{{ end -}}
+{{- end -}}
+
+{{/*
+Whether a service's replica count can change (more than one replica, or an autoscaler):
+what SQLite cannot serve, and what a PodDisruptionBudget is for.
+*/}}
+{{- define "itsm.scalesOut" -}}
+{{- $svc := .svc -}}
+{{- if or (gt (int $svc.replicas) 1) (and $svc.autoscaling $svc.autoscaling.enabled) }}true{{ end -}}
+{{- end -}}
+
+{{/*
+Refuses values the suite cannot run correctly. Called once from deployment.yaml.
+*/}}
+{{- define "itsm.validate" -}}
+{{- $root := . -}}
+{{- if not (has .Values.database.type (list "postgresql" "sqlite")) -}}
+{{- fail (printf "database.type must be postgresql or sqlite, got %q" .Values.database.type) -}}
+{{- end -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if $svc.enabled -}}
+{{- $ctx := dict "name" $name "svc" $svc "root" $root -}}
+{{- if and (eq $root.Values.database.type "sqlite") (include "itsm.hasDatabase" $ctx) (include "itsm.scalesOut" $ctx) -}}
+{{- fail (printf "services.%s: SQLite serves one replica only (each pod would have its own database); set replicas: 1 and no autoscaling, or use database.type: postgresql" $name) -}}
+{{- end -}}
+{{- if and (eq $name "sla-timer") $svc.autoscaling $svc.autoscaling.enabled -}}
+{{- fail "services.sla-timer: no autoscaling: its work is bound to the incident topic's partitions and every scaling step rebalances the consumer group, which holds back every clock's firing (set replicas to a divisor of the partition count)" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Probes of one container. Context: dict name svc root. */}}
+{{- define "itsm.probes" -}}
+{{- $p := .root.Values.probes -}}
+startupProbe:
+  grpc: {port: {{ include "itsm.probePort" . }}}
+  {{- toYaml $p.startup | nindent 2 }}
+readinessProbe:
+  grpc: {port: {{ include "itsm.probePort" . }}}
+  {{- toYaml $p.readiness | nindent 2 }}
+livenessProbe:
+  {{- if eq .name "gateway" }}
+  httpGet: {path: /healthz, port: http}
+  {{- else }}
+  grpc: {port: {{ include "itsm.probePort" . }}}
+  {{- end }}
+  {{- toYaml $p.liveness | nindent 2 }}
+{{- end -}}
+
+{{/*
+Environment for mutual TLS between the processes (docs/security.md, section 6) from the files of
+the kubernetes.io/tls Secret mounted at .Values.tls.mountPath (tls.crt, tls.key, ca.crt, as
+cert-manager writes them; its names must cover every itsm Service). gRPC's file watcher re-reads
+them, so a renewed Secret needs no restart. The kubelet's gRPC probes speak no TLS: with TLS on
+they go to a plaintext port serving the health service only (tls.healthPort).
+Context: dict name svc root.
 */}}
 {{- define "itsm.tlsEnv" -}}
 {{- $tls := .root.Values.tls }}
@@ -21,62 +136,11 @@ mounted by "itsm.tlsVolumeMounts". Context: dict name svc root.
 - {name: ITSM_GRPC_TLS_CERT_FILE, value: {{ printf "%s/tls.crt" $tls.mountPath | quote }}}
 - {name: ITSM_GRPC_TLS_KEY_FILE, value: {{ printf "%s/tls.key" $tls.mountPath | quote }}}
 - {name: ITSM_GRPC_TLS_CA_FILE, value: {{ printf "%s/ca.crt" $tls.mountPath | quote }}}
-- {name: ITSM_GRPC_TLS_RELOAD_SECONDS, value: {{ $tls.reloadSeconds | quote }}}
 - {name: ITSM_GRPC_PLAINTEXT_HEALTH_PORT, value: {{ $tls.healthPort | quote }}}
 {{- end }}
-{{- if and .svc.httpPort $tls.gatewayHttps.enabled }}
-- {name: ITSM_TLS_CERT_FILE, value: {{ printf "%s/tls.crt" $tls.gatewayHttps.mountPath | quote }}}
-- {name: ITSM_TLS_KEY_FILE, value: {{ printf "%s/tls.key" $tls.gatewayHttps.mountPath | quote }}}
-{{- end }}
-{{- if has .name (list "sla-timer" "gateway") }}
-{{- if .root.Values.redis.username }}
-- {name: ITSM_REDIS_USERNAME, value: {{ .root.Values.redis.username | quote }}}
-{{- end }}
-{{- if .root.Values.redis.passwordSecret }}
-- {name: ITSM_REDIS_PASSWORD_FILE, value: /etc/itsm/redis/password}
-{{- end }}
-{{- end }}
 {{- end -}}
 
-{{/* The mounts of the Secrets "itsm.tlsEnv" names. Context: dict name svc root. */}}
-{{- define "itsm.tlsVolumeMounts" -}}
-{{- $tls := .root.Values.tls }}
-{{- if $tls.enabled }}
-- {name: tls, mountPath: {{ $tls.mountPath }}, readOnly: true}
-{{- end }}
-{{- if and .svc.httpPort $tls.gatewayHttps.enabled }}
-- {name: https, mountPath: {{ $tls.gatewayHttps.mountPath }}, readOnly: true}
-{{- end }}
-{{- if and .root.Values.redis.passwordSecret (has .name (list "sla-timer" "gateway")) }}
-- {name: redis-auth, mountPath: /etc/itsm/redis, readOnly: true}
-{{- end }}
-{{- end -}}
-
-{{/*
-Their volumes. Kubernetes swaps a Secret volume's files atomically (a symlink) when the Secret is
-renewed; gRPC's file watcher and the gateway re-read them, so certificates rotate without a
-restart.
-*/}}
-{{- define "itsm.tlsVolumes" -}}
-{{- $tls := .root.Values.tls }}
-{{- if $tls.enabled }}
-- name: tls
-  secret:
-    secretName: {{ required "tls.existingSecret is required with tls.enabled" $tls.existingSecret }}
-    defaultMode: 0400
-{{- end }}
-{{- if and .svc.httpPort $tls.gatewayHttps.enabled }}
-- name: https
-  secret:
-    secretName: {{ required "tls.gatewayHttps.existingSecret is required with tls.gatewayHttps.enabled" $tls.gatewayHttps.existingSecret }}
-    defaultMode: 0400
-{{- end }}
-{{- if and .root.Values.redis.passwordSecret (has .name (list "sla-timer" "gateway")) }}
-- name: redis-auth
-  secret:
-    secretName: {{ .root.Values.redis.passwordSecret }}
-    defaultMode: 0400
-    items:
-      - {key: password, path: password}
-{{- end }}
+{{/* The port the kubelet's gRPC probes use. Context: dict name svc root. */}}
+{{- define "itsm.probePort" -}}
+{{- if .root.Values.tls.enabled }}{{ .root.Values.tls.healthPort }}{{ else }}{{ .svc.grpcPort }}{{ end }}
 {{- end -}}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The Helm chart, rendered and checked without helm or a cluster (helm/itsm/README.md):
+#  1. tools/helm-render (Go, Debian's Sprig and gojsonschema) renders the chart for the default
+#     values, helm/itsm/values-production.yaml and a single-replica SQLite install;
+#  2. every object is validated against Kubernetes' published schemas (kubernetes-models), with
+#     unknown fields refused, and the chart's promises (tests/deploy/k8s-validate/validate.mjs);
+#  3. what must be refused is: SQLite with two replicas (the chart's fail), a wrong type and an
+#     unknown key (values.schema.json), an SLA timer autoscaler; and the validator itself must
+#     refuse a broken object.
+# usage: helm_chart_test.sh <source dir> <work dir>
+set -euo pipefail
+src="$1"
+work="$2"
+chart="$src/helm/itsm"
+validator="$src/tests/deploy/k8s-validate"
+rm -rf "$work/out"
+mkdir -p "$work/out"
+out="$work/out"
+
+if [ ! -d "$validator/node_modules/kubernetes-models" ]; then
+  echo "the validator is not installed: run tools/install-deps.sh" >&2
+  exit 1
+fi
+# GOPATH mode over Debian's Go sources (/usr/share/gocode): no module proxy, no network.
+(cd "$src/tools/helm-render" &&
+  GO111MODULE=off GOENV=off GOPATH=/usr/share/gocode GOCACHE="$work/go-cache" GOFLAGS= go build -o "$work/helm-render" .)
+render() { "$work/helm-render" --chart "$chart" "$@"; }
+all=incident,configuration,change,sla,sla-timer,supplier,webhooks,gateway
+passes=0
+failures=0
+check() {  # name, then the command; counts a failure instead of stopping
+  local name="$1"; shift
+  if "$@"; then echo "PASS $name"; passes=$((passes + 1)); else echo "FAIL $name"; failures=$((failures + 1)); fi
+}
+
+# 1 + 2: the installs that must render and validate.
+validate_case() {
+  local name="$1"; shift
+  render "$@" --json "$out/$name.json" --notes > "$out/$name.notes" &&
+    node "$validator/validate.mjs" "$out/$name.json" --expect "$all"
+}
+check default validate_case default
+check production validate_case production -f "$chart/values-production.yaml"
+check sqlite-single-replica validate_case sqlite -f "$src/tests/deploy/values-sqlite.yaml"
+
+count() {  # kind in a rendered case
+  node -e 'const [f,k]=process.argv.slice(1);console.log(JSON.parse(require("fs").readFileSync(f)).filter(i=>i.object.kind===k).length)' "$1" "$2"
+}
+expect_count() { [ "$(count "$out/$1.json" "$2")" = "$3" ] || { echo "$1: $(count "$out/$1.json" "$2") $2, expected $3" >&2; return 1; }; }
+check default-has-no-claims-and-no-monitoring expect_count default PersistentVolumeClaim 0
+check default-no-servicemonitor expect_count default ServiceMonitor 0
+check sqlite-one-claim-per-database expect_count sqlite PersistentVolumeClaim 7
+check production-servicemonitor expect_count production ServiceMonitor 1
+check production-prometheusrule expect_count production PrometheusRule 1
+check default-no-sla-timer-autoscaler bash -c "! grep -q '\"name\": \"itsm-sla-timer\",' <(node -e 'const a=JSON.parse(require(\"fs\").readFileSync(\"$out/default.json\"));console.log(JSON.stringify(a.filter(i=>i.object.kind===\"HorizontalPodAutoscaler\").map(i=>i.object.metadata),null,1))')"
+
+# The PrometheusRule carries exactly deploy/prometheus/alerts.yml's rules.
+same_rules() {
+  local rendered expected
+  rendered=$(node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1]));const r=a.find(i=>i.object.kind==="PrometheusRule").object;console.log(r.spec.groups.flatMap(g=>g.rules.map(x=>x.alert||x.record)).join(","))' "$out/production.json")
+  expected=$(grep -E '^\s*- (alert|record):' "$src/deploy/prometheus/alerts.yml" | sed -E 's/.*(alert|record): *//' | paste -sd, -)
+  [ "$rendered" = "$expected" ] || { echo "rules differ: rendered $rendered, alerts.yml $expected" >&2; return 1; }
+}
+check prometheusrule-is-alerts-yml same_rules
+
+# 3: what must be refused, and with which message.
+refused() {  # name, expected message, values (YAML)[, a values file merged before them]
+  local name="$1" message="$2" base=()
+  printf '%s\n' "$3" > "$out/$name.yaml"
+  if [ $# -ge 4 ]; then base=(-f "$4"); fi
+  if render "${base[@]}" -f "$out/$name.yaml" > /dev/null 2> "$out/$name.err"; then
+    echo "$name: rendered, but must be refused" >&2
+    return 1
+  fi
+  grep -qF "$message" "$out/$name.err" || { echo "$name: refused with:" >&2; cat "$out/$name.err" >&2; return 1; }
+}
+check refuses-sqlite-with-two-replicas refused sqlite-two \
+  "services.incident: SQLite serves one replica only" \
+  "$(printf 'services:\n  incident: {replicas: 2}')" "$src/tests/deploy/values-sqlite.yaml"
+check refuses-sqlite-with-autoscaling refused sqlite-hpa \
+  "services.gateway: SQLite serves one replica only" \
+  "$(printf 'services:\n  gateway: {autoscaling: {enabled: true, minReplicas: 1, maxReplicas: 2, targetCPUUtilizationPercentage: 70}}')" \
+  "$src/tests/deploy/values-sqlite.yaml"
+check refuses-wrong-type refused wrong-type \
+  "services.incident.grpcPort: Invalid type. Expected: integer, given: string" \
+  "$(printf 'services:\n  incident: {grpcPort: "50051"}')"
+check refuses-unknown-key refused unknown-key \
+  "services.incident: Additional property replica is not allowed" \
+  "$(printf 'services:\n  incident: {replica: 3}')"
+check refuses-unknown-service refused unknown-service \
+  "services: Additional property reporting is not allowed" \
+  "$(printf 'services:\n  reporting: {enabled: true}')"
+check refuses-sla-timer-autoscaling refused sla-timer-hpa \
+  "services.sla-timer: Additional property autoscaling is not allowed" \
+  "$(printf 'services:\n  sla-timer: {autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70}}')"
+check refuses-non-itsm-env refused bad-env \
+  "Does not match pattern '^ITSM_[A-Z0-9_]+\$'" \
+  "$(printf 'commonEnv: {LD_PRELOAD: x}')"
+check refuses-oidc-without-issuer refused oidc \
+  "services.gateway.oidc.issuer is required" \
+  "$(printf 'services:\n  gateway: {oidc: {enabled: true, existingSecret: oidc}}')"
+
+# The validator must be able to fail: a wrong type in a probe, a misspelt field, an unknown
+# kind, a writable root file system.
+broken() {  # name, JavaScript that breaks objects (array a), expected message
+  node -e "const fs=require('fs');const a=JSON.parse(fs.readFileSync(process.argv[1]));$2;fs.writeFileSync(process.argv[2],JSON.stringify(a))" \
+    "$out/default.json" "$out/$1.json"
+  if node "$validator/validate.mjs" "$out/$1.json" > /dev/null 2> "$out/$1.err"; then
+    echo "$1: the validator accepted a broken object" >&2
+    return 1
+  fi
+  grep -qF "$3" "$out/$1.err" || { echo "$1: refused with:" >&2; cat "$out/$1.err" >&2; return 1; }
+}
+dep='a.find(i=>i.object.kind==="Deployment").object.spec.template.spec.containers[0]'
+check validator-refuses-schema-violation broken bad-probe "$dep.readinessProbe.grpc.port='grpc'" \
+  "readinessProbe/grpc/port must be integer"
+check validator-refuses-unknown-field broken unknown-field "$dep.readinesProbe=$dep.readinessProbe" \
+  "containers[0].readinesProbe: unknown field"
+check validator-refuses-unknown-kind broken bad-kind 'a[0].object.apiVersion="apps/v9"' \
+  "no published schema for apps/v9"
+check validator-refuses-writable-root broken writable "$dep.securityContext.readOnlyRootFilesystem=false" \
+  "root file system is writable"
+
+echo "helm chart: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
