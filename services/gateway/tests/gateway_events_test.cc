@@ -185,7 +185,7 @@ class GatewayEventsTest : public ::testing::Test {
                                                {"ITSM_EVENTS_HEARTBEAT_MS", "2000"},
                                                {"ITSM_EVENTS_MAX_STREAMS_PER_CALLER", "3"},
                                                {"ITSM_EVENTS_STALL_TIMEOUT_MS", "3000"},
-         {"ITSM_RATE_LIMIT_WRITE_BURST", "1000"}});
+                                               {"ITSM_RATE_LIMIT_WRITE_BURST", "1000"}});
     suite_->Start();
     for (const auto& service : suite_->Endpoints().services()) {
       if (service.name() != "gateway") continue;
