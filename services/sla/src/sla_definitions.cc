@@ -84,6 +84,12 @@ absl::Status SlaDefinitions::Update(storage::Transaction& txn, const base::Calle
   if (d.version() <= 0) {
     return base::FieldError("definition.version", "required, the version that was read");
   }
+  // The kind first: conditions are validated in the vocabulary of the record kind, so a changed
+  // kind would otherwise be reported as unknown states. Checked again under the write below.
+  if (auto current = SlaRepository::GetDefinition(txn, d.id(), 0);
+      current.ok() && current->record_kind() != d.record_kind()) {
+    return base::FieldError("definition.record_kind", "fixed at creation; create a new definition");
+  }
   ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
   const absl::Time now = clock_.Now();
   ITSM_RETURN_IF_ERROR(SlaRepository::SerialiseWrites(txn));
