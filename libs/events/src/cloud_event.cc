@@ -129,10 +129,9 @@ absl::StatusOr<CloudEvent> FromKafkaMessage(const rd_kafka_message_t& message) {
       headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
     }
   }
-  return FromKafkaMessage(headers, message.payload ? std::string(static_cast<const char*>(
-                                                                     message.payload),
-                                                                 message.len)
-                                                   : "");
+  return FromKafkaMessage(
+      headers,
+      message.payload ? std::string(static_cast<const char*>(message.payload), message.len) : "");
 }
 
 }  // namespace itsm::events

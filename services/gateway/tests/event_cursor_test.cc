@@ -30,7 +30,7 @@ TEST(EventCursor, ForeignOrDamagedIdsAreRefusedNamingTheHeader) {
   flipped[3] = flipped[3] == 'A' ? 'B' : 'A';
   const std::string other_topic = EncodeCursor({.next = {{"acme.orders.v1", {3}}}});
   for (const std::string& bad : {std::string(""), std::string("nonsense"), flipped, other_topic,
-                                good + ".", good + ".a b", std::string(5000, 'A')}) {
+                                 good + ".", good + ".a b", std::string(5000, 'A')}) {
     absl::StatusOr<LastEventId> parsed = ParseLastEventId(bad, kTopics);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
