@@ -63,8 +63,11 @@ class Reader(threading.Thread):
             if not line:
                 return
             if line.startswith(b"data: "):
-                subject = json.loads(line[6:])["subject"]
-                self.seen[subject] = time.monotonic()
+                event = json.loads(line[6:])
+                if "subject" not in event:  # event: close
+                    print("stream closed:", event, flush=True)
+                    return
+                self.seen[event["subject"]] = time.monotonic()
 
 
 def main():
@@ -98,8 +101,14 @@ def main():
         host, port = re.match(r"http://(.*):(\d+)", gateway["httpUrl"]).groups()
         port = int(port)
         pid = int(gateway["pid"])
-        log.seek(0)
-        key = re.search(r"(itsm_[A-Za-z0-9_\-]+)", log.read()).group(1)
+        key = None
+        for _ in range(300):  # printed once the gateway answers
+            log.seek(0)
+            found = re.search(r"(itsm_[A-Za-z0-9_\-]+)", log.read())
+            if found:
+                key = found.group(1)
+                break
+            time.sleep(0.1)
         auth = f"Bearer {key}"
         print(f"gateway pid {pid}, load {os.getloadavg()[0]:.1f}, cores {os.cpu_count()}")
         print("| streams | gateway threads (+ per stream) | RSS MB (+ per stream) | events | "
@@ -150,7 +159,7 @@ def main():
                   f"{rss0:.0f} -> {rss1:.0f} (+{(rss1 - rss0) / n:.2f}) | {delivered} of {n * total} | "
                   f"{delivered / (end - start):,.0f} | {p50:.1f} / {p99:.1f} |", flush=True)
             for r in readers:
-                r.conn.sock.close()
+                r.conn.close()
             time.sleep(2)
     finally:
         launcher.send_signal(signal.SIGTERM)

@@ -615,6 +615,11 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   (*props)["enable.auto.offset.store"] = "false";
   (*props)["auto.offset.reset"] = "error";
   (*props)["queued.max.messages.kbytes"] = std::to_string(options_.prefetch_kbytes);
+  (*props)["isolation.level"] = "read_committed";
+  // Kafka answers a fetch as soon as data arrives; the embedded broker waits the whole
+  // fetch.wait.max.ms (500 ms by default). 100 ms bounds that wait without making every idle
+  // stream poll the broker 50 times a second (the suite's consumers use 20 ms).
+  props->try_emplace("fetch.wait.max.ms", "100");
   absl::StatusOr<rd_kafka_conf_t*> conf = events::MakeKafkaConf(*props);
   if (!conf.ok()) {
     release();

@@ -183,6 +183,9 @@ class CertificateStore {
 
 namespace {
 
+// The kernel's send buffer of a connection carrying a streamed answer.
+constexpr int kStreamSendBufferBytes = 64 * 1024;
+
 std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
   return absl::ToChronoMilliseconds(d);
 }
@@ -382,6 +385,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // read stays posted meanwhile so that a client going away is noticed between pieces.
   void WriteStreamHead(HttpResponse head, std::shared_ptr<StreamingBody> body) {
     body_ = std::move(body);
+    // The kernel would buffer up to megabytes for a client that stops reading (send-buffer
+    // autotuning): a small buffer lets the body's own bound, and its stall detection, hold.
+    beast::error_code ignored;
+    Lowest().socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBufferBytes),
+                                ignored);
     auto message =
         std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& field : head) message->set(field.name_string(), field.value());

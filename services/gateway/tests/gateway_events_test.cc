@@ -48,7 +48,9 @@ class SseClient {
       socket_->set_option(asio::socket_base::receive_buffer_size(receive_buffer));
     }
     asio::ip::tcp::resolver resolver(io_);
-    asio::connect(*socket_, resolver.resolve(host, std::to_string(port)));
+    // One endpoint, connected as it is (asio::connect would reopen the socket, dropping the
+    // receive buffer set above).
+    socket_->connect(*resolver.resolve(host, std::to_string(port)).begin());
     std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: ", host,
                                        "\r\nAccept: text/event-stream\r\n");
     for (const auto& [k, v] : headers) absl::StrAppend(&request, k, ": ", v, "\r\n");
@@ -68,8 +70,10 @@ class SseClient {
     std::vector<std::string> words = absl::StrSplit(head_, ' ');
     int status = 0;
     if (words.size() > 1) (void)absl::SimpleAtoi(words[1], &status);
-    if (status != 200) {
-      while (Receive(deadline)) {
+    if (status != 200) {  // an error answer: its Content-Length bytes (the connection stays)
+      size_t length = 0;
+      (void)absl::SimpleAtoi(Header("content-length"), &length);
+      while (raw_.size() < length && Receive(deadline)) {
       }
       body_ = raw_;
     }
@@ -185,9 +189,11 @@ class GatewayEventsTest : public ::testing::Test {
                                                {"ITSM_EVENTS_HEARTBEAT_MS", "2000"},
                                                {"ITSM_EVENTS_MAX_STREAMS_PER_CALLER", "3"},
                                                {"ITSM_EVENTS_STALL_TIMEOUT_MS", "3000"},
+                                               {"ITSM_EVENTS_BUFFER_BYTES", "4096"},
                                                {"ITSM_RATE_LIMIT_WRITE_BURST", "1000"}});
     suite_->Start();
-    for (const auto& service : suite_->Endpoints().services()) {
+    const launcher::v1::Endpoints endpoints = suite_->Endpoints();
+    for (const auto& service : endpoints.services()) {
       if (service.name() != "gateway") continue;
       absl::string_view url = service.http_url();
       ASSERT_TRUE(absl::ConsumePrefix(&url, "http://")) << service.http_url();
@@ -198,7 +204,9 @@ class GatewayEventsTest : public ::testing::Test {
     ASSERT_GT(port_, 0) << suite_->launch_log();
   }
   static void TearDownTestSuite() {
-    if (suite_ != nullptr) EXPECT_EQ(suite_->Stop(), 0);
+    if (suite_ != nullptr) {
+      EXPECT_EQ(suite_->Stop(), 0);
+    }
     delete suite_;
     delete host_;
   }
@@ -220,6 +228,27 @@ class GatewayEventsTest : public ::testing::Test {
                     absl::StrCat(R"({"title":")", title, R"(","impact":2,"urgency":2})"));
     EXPECT_EQ(a.status, 200) << a.body;
     return Str(Json(a.body).fields().at("incident").struct_value(), "id");
+  }
+  // A sample of the gateway's /metrics (0 when absent).
+  static double Metric(const std::string& sample) {
+    const launcher::v1::Endpoints endpoints = suite_->Endpoints();
+    for (const auto& service : endpoints.services()) {
+      if (service.name() != "gateway") continue;
+      absl::string_view url = service.metrics_url();
+      absl::ConsumePrefix(&url, "http://");
+      const size_t colon = url.find(':');
+      const size_t slash = url.find('/');
+      int port = 0;
+      if (!absl::SimpleAtoi(url.substr(colon + 1, slash - colon - 1), &port)) return 0;
+      HttpAnswer a = HttpClient(std::string(url.substr(0, colon)), port).Send("GET", "/metrics");
+      for (absl::string_view line : absl::StrSplit(a.body, '\n')) {
+        if (absl::ConsumePrefix(&line, sample) && absl::ConsumePrefix(&line, " ")) {
+          double value = 0;
+          return absl::SimpleAtod(line, &value) ? value : 0;
+        }
+      }
+    }
+    return 0;
   }
   static std::vector<std::string> Subjects(const std::vector<SseEvent>& events) {
     std::vector<std::string> out;
@@ -255,8 +284,9 @@ TEST_F(GatewayEventsTest, CreatedRecordsAreStreamedAndAResumeGetsExactlyTheMisse
   ASSERT_EQ(got.size(), 3u);
   // Woken by the consumer's queue, not by the heartbeat (every 2 s here).
   EXPECT_LT(absl::Now() - before, absl::Milliseconds(1900));
+  const std::vector<std::string> subjects = Subjects(got);
   EXPECT_EQ(std::set<std::string>(created.begin(), created.end()),
-            std::set<std::string>(Subjects(got).begin(), Subjects(got).end()));
+            std::set<std::string>(subjects.begin(), subjects.end()));
   for (const SseEvent& e : got) {
     const Struct event = Json(e.data);
     EXPECT_EQ(Str(event, "specversion"), "1.0");
@@ -278,8 +308,9 @@ TEST_F(GatewayEventsTest, CreatedRecordsAreStreamedAndAResumeGetsExactlyTheMisse
   ASSERT_EQ(second->ReadHead(), 200) << second->body();
   std::vector<SseEvent> caught_up = second->Read(10, absl::Seconds(5));
   // Exactly the two missed, once: none of the first three again, nothing more.
+  const std::vector<std::string> resumed = Subjects(caught_up);
   EXPECT_EQ(std::multiset<std::string>(missed.begin(), missed.end()),
-            std::multiset<std::string>(Subjects(caught_up).begin(), Subjects(caught_up).end()));
+            std::multiset<std::string>(resumed.begin(), resumed.end()));
   // ...and it goes on live.
   const std::string live = CreateIncident("SSE live");
   std::vector<SseEvent> more = second->Read(1, absl::Seconds(20));
@@ -373,6 +404,17 @@ TEST_F(GatewayEventsTest, AClientThatStopsReadingDoesNotDelayAnother) {
   for (int i = 0; i < 20; ++i) created.push_back(CreateIncident(absl::StrCat("SSE busy ", i)));
   std::vector<SseEvent> got = reader->Read(20, absl::Seconds(20));
   EXPECT_EQ(got.size(), 20u);
+  // More than the stalled connection can hold: it is closed for lag (stall timeout 3 s here)
+  // while the reader goes on.
+  for (int i = 0; i < 200; ++i) CreateIncident(absl::StrCat("SSE flood ", i));
+  EXPECT_EQ(reader->Read(200, absl::Seconds(30)).size(), 200u);
+  double lag = 0;
+  for (int i = 0; i < 100 && lag < 1; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    lag = Metric(R"(itsm_gateway_event_streams_closed_total{reason="lag"})");
+  }
+  EXPECT_GE(lag, 1);
+  EXPECT_GE(Metric("itsm_gateway_events_sent_total"), 220);
 }
 
 // An independent client: Python's http.client reads the stream (chunked, line by line) while
