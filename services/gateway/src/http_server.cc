@@ -389,7 +389,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // autotuning): a small buffer lets the body's own bound, and its stall detection, hold.
     beast::error_code ignored;
     Lowest().socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBufferBytes),
-                                ignored);
+                                 ignored);
     auto message =
         std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& field : head) message->set(field.name_string(), field.value());
