@@ -433,7 +433,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (piece->empty()) return NextPiece();  // an empty chunk would end the body
     auto bytes = std::make_shared<std::string>(std::move(*piece));
     asio::async_write(stream_, http::make_chunk(asio::buffer(*bytes)),
-                      [self = shared_from_this(), bytes](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), bytes](beast::error_code ec, size_t) {
                         if (ec) return self->EndStream();
                         self->Lowest().expires_never();
                         self->NextPiece();
@@ -531,7 +531,7 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
         refusal_(std::move(refusal)) {}
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       // A client that connects and says nothing is cut off like one dribbling its headers.
       self->stream_.expires_after(ToSteady(self->options_.header_timeout));
       beast::async_detect_ssl(self->stream_, self->buffer_,
