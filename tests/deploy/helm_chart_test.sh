@@ -25,7 +25,7 @@ fi
 (cd "$src/tools/helm-render" &&
   GO111MODULE=off GOENV=off GOPATH=/usr/share/gocode GOCACHE="$work/go-cache" GOFLAGS= go build -o "$work/helm-render" .)
 render() { "$work/helm-render" --chart "$chart" "$@"; }
-all=incident,configuration,change,sla,sla-timer,supplier,webhooks,gateway
+all=incident,configuration,change,sla,sla-timer,change-sla-timer,supplier,webhooks,gateway
 passes=0
 failures=0
 check() {  # name, then the command; counts a failure instead of stopping
@@ -53,6 +53,23 @@ check sqlite-one-claim-per-database expect_count sqlite PersistentVolumeClaim 7
 check production-servicemonitor expect_count production ServiceMonitor 1
 check production-prometheusrule expect_count production PrometheusRule 1
 check default-no-sla-timer-autoscaler bash -c "! grep -q '\"name\": \"itsm-sla-timer\",' <(node -e 'const a=JSON.parse(require(\"fs\").readFileSync(\"$out/default.json\"));console.log(JSON.stringify(a.filter(i=>i.object.kind===\"HorizontalPodAutoscaler\").map(i=>i.object.metadata),null,1))')"
+
+# The change SLA timer is itsm-sla-timer on the change topic, with its own group and Redis keys.
+change_timer_is_a_timer_of_changes() {
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const d = a.find((i) => i.object.kind === "Deployment" && i.object.metadata.name === "itsm-change-sla-timer").object;
+    const c = d.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    const want = {ITSM_RECORD_TOPIC: "itsm.change.v1", ITSM_CONSUMER_GROUP: "itsm-sla-timer-changes",
+                  ITSM_REDIS_KEY_PREFIX: "itsm:sla-changes"};
+    let ok = c.command[0] === "/usr/local/bin/itsm-sla-timer";
+    for (const [k, v] of Object.entries(want)) ok = ok && env[k] === v;
+    ok = ok && c.env.some((e) => e.name === "ITSM_REDIS_ADDRESS") && !c.env.some((e) => e.name === "ITSM_DATABASE_URL");
+    if (!ok) { console.error(JSON.stringify(c, null, 1)); process.exit(1); }' "$out/$1.json"
+}
+check default-change-sla-timer change_timer_is_a_timer_of_changes default
+check production-change-sla-timer change_timer_is_a_timer_of_changes production
 
 # The PrometheusRule carries exactly deploy/prometheus/alerts.yml's rules.
 same_rules() {
@@ -93,6 +110,9 @@ check refuses-unknown-service refused unknown-service \
 check refuses-sla-timer-autoscaling refused sla-timer-hpa \
   "services.sla-timer: Additional property autoscaling is not allowed" \
   "$(printf 'services:\n  sla-timer: {autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70}}')"
+check refuses-change-sla-timer-autoscaling refused change-sla-timer-hpa \
+  "services.change-sla-timer: Additional property autoscaling is not allowed" \
+  "$(printf 'services:\n  change-sla-timer: {autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70}}')"
 check refuses-non-itsm-env refused bad-env \
   "Does not match pattern '^ITSM_[A-Z0-9_]+\$'" \
   "$(printf 'commonEnv: {LD_PRELOAD: x}')"

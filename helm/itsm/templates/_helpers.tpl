@@ -56,12 +56,33 @@ gateway: [incident, configuration, sla, change, supplier, webhooks]
 change: [configuration]
 sla: [configuration]
 sla-timer: [sla, configuration]
+change-sla-timer: [sla, configuration]
 supplier: [configuration, sla]
 {{- end -}}
 
-{{/* Which processes keep a database (every one but the SLA timer, whose clocks live in Redis). */}}
+{{/*
+The program a process runs: its own name, but for the change SLA timer, which is itsm-sla-timer on
+the change topic (itsm.timerEnv).
+*/}}
+{{- define "itsm.program" -}}
+{{- if eq .name "change-sla-timer" }}sla-timer{{ else }}{{ .name }}{{ end -}}
+{{- end -}}
+
+{{/* Which processes keep a database (every one but the SLA timers, whose clocks live in Redis). */}}
 {{- define "itsm.hasDatabase" -}}
-{{- if ne .name "sla-timer" }}true{{ end -}}
+{{- if ne (include "itsm.program" .) "sla-timer" }}true{{ end -}}
+{{- end -}}
+
+{{/*
+What makes the change SLA timer a timer of changes: the record topic, and a consumer group and
+Redis keys of its own so that it and the incident timer never share clocks or partitions.
+*/}}
+{{- define "itsm.timerEnv" -}}
+{{- if eq .name "change-sla-timer" -}}
+- {name: ITSM_RECORD_TOPIC, value: itsm.change.v1}
+- {name: ITSM_CONSUMER_GROUP, value: itsm-sla-timer-changes}
+- {name: ITSM_REDIS_KEY_PREFIX, value: "itsm:sla-changes"}
+{{- end -}}
 {{- end -}}
 
 {{/* Which processes use Kafka: all but the gateway, which neither publishes nor consumes. */}}
@@ -71,7 +92,7 @@ supplier: [configuration, sla]
 
 {{/* Which processes use Redis: the SLA timer's clocks, the gateway's rate limits. */}}
 {{- define "itsm.usesRedis" -}}
-{{- if has .name (list "sla-timer" "gateway") }}true{{ end -}}
+{{- if has (include "itsm.program" .) (list "sla-timer" "gateway") }}true{{ end -}}
 {{- end -}}
 
 {{/*
@@ -97,8 +118,8 @@ Refuses values the suite cannot run correctly. Called once from deployment.yaml.
 {{- if and (eq $root.Values.database.type "sqlite") (include "itsm.hasDatabase" $ctx) (include "itsm.scalesOut" $ctx) -}}
 {{- fail (printf "services.%s: SQLite serves one replica only (each pod would have its own database); set replicas: 1 and no autoscaling, or use database.type: postgresql" $name) -}}
 {{- end -}}
-{{- if and (eq $name "sla-timer") $svc.autoscaling $svc.autoscaling.enabled -}}
-{{- fail "services.sla-timer: no autoscaling: its work is bound to the incident topic's partitions and every scaling step rebalances the consumer group, which holds back every clock's firing (set replicas to a divisor of the partition count)" -}}
+{{- if and (eq (include "itsm.program" $ctx) "sla-timer") $svc.autoscaling $svc.autoscaling.enabled -}}
+{{- fail (printf "services.%s: no autoscaling: its work is bound to its record topic's partitions and every scaling step rebalances the consumer group, which holds back every clock's firing (set replicas to a divisor of the partition count)" $name) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

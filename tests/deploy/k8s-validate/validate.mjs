@@ -101,7 +101,7 @@ for (const d of deployments) {
     const env = new Map((c.env ?? []).map((e) => [e.name, e]));
     if (!env.get("ITSM_AUTH_JWKS_FILE")) problem(where, "no JWKS");
     if (name === "gateway" && !env.get("ITSM_AUTH_SIGNING_KEY_FILE")) problem(where, "the gateway has no signing key");
-    for (const secretEnv of ["ITSM_KAFKA_BOOTSTRAP_SERVERS", "ITSM_DATABASE_URL", "ITSM_REDIS_ADDRESS"]) {
+    for (const secretEnv of ["ITSM_KAFKA_BOOTSTRAP_SERVERS", "ITSM_DATABASE_URL", "ITSM_REDIS_ADDRESS", "ITSM_REDIS_USERNAME", "ITSM_REDIS_PASSWORD"]) {
       if (env.has(secretEnv) && !env.get(secretEnv).valueFrom?.secretKeyRef) problem(where, `${secretEnv} not from a Secret`);
     }
   }
@@ -113,7 +113,9 @@ for (const d of deployments) {
   if (autoscalers.has(name) && d.spec.replicas !== undefined) problem(where, "sets replicas while an autoscaler owns them");
 }
 for (const [name, hpa] of autoscalers) {
-  if (name === "sla-timer") problem(`HorizontalPodAutoscaler ${hpa.metadata.name}`, "the SLA timer must not autoscale");
+  if (name === "sla-timer" || name === "change-sla-timer") {
+    problem(`HorizontalPodAutoscaler ${hpa.metadata.name}`, "an SLA timer must not autoscale");
+  }
   if (!deployments.some((d) => d.metadata.name === hpa.spec.scaleTargetRef.name)) {
     problem(`HorizontalPodAutoscaler ${hpa.metadata.name}`, "targets no rendered Deployment");
   }
