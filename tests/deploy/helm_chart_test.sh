@@ -71,6 +71,24 @@ change_timer_is_a_timer_of_changes() {
 check default-change-sla-timer change_timer_is_a_timer_of_changes default
 check production-change-sla-timer change_timer_is_a_timer_of_changes production
 
+# The incident service maps alert labels to CIs through the configuration service: it is given
+# its address and a signing key, and the configuration service's policy lets it in.
+incident_calls_the_cmdb() {
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const get = (kind, name) => a.find((i) => i.object.kind === kind && i.object.metadata.name === name).object;
+    const c = get("Deployment", "itsm-incident").spec.template.spec.containers[0];
+    const address = c.env.find((e) => e.name === "ITSM_CONFIGURATION_ADDRESS");
+    const signs = c.env.some((e) => e.name === "ITSM_AUTH_SIGNING_KEY_FILE");
+    const from = get("NetworkPolicy", "itsm-configuration").spec.ingress[0].from;
+    const admitted = from.some((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "incident");
+    if (!address || address.value !== "itsm-configuration:50053" || !signs || !admitted) {
+      console.error(JSON.stringify({address, signs, admitted}));
+      process.exit(1);
+    }' "$out/$1.json"
+}
+check default-incident-calls-the-cmdb incident_calls_the_cmdb default
+
 # The PrometheusRule carries exactly deploy/prometheus/alerts.yml's rules.
 same_rules() {
   local rendered expected

@@ -53,6 +53,7 @@ Deployments pass the addresses on, and the NetworkPolicies let exactly these cal
 */}}
 {{- define "itsm.calls" -}}
 gateway: [incident, configuration, sla, change, supplier, webhooks]
+incident: [configuration]
 change: [configuration]
 sla: [configuration]
 sla-timer: [sla, configuration]
