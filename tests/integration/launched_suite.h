@@ -59,8 +59,31 @@ class LaunchedSuite {
         R"(}, "services": [)", absl::StrJoin(entries, ", "), "]}");
   }
 
-  // Starts itsm-launch and waits for its endpoints file.
-  void Start() {
+  // The suite a user runs (a suite file such as deploy/local/suite.json), moved to the scratch
+  // folder and to free ports: every service's gRPC, metrics and HTTP port, and Redis', become
+  // 0 or free; what it runs and each service's own settings stay as written.
+  struct SuiteFile {
+    std::string path;
+  };
+  explicit LaunchedSuite(const SuiteFile& file) {
+    auto text = supervisor::ReadFile(file.path);
+    EXPECT_TRUE(text.ok()) << text.status();
+    launcher::v1::SuiteConfig suite;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text.value_or("{}"), &suite).ok())
+        << file.path;
+    suite.set_run_dir(dir_.File("run"));
+    suite.mutable_redis()->set_port(supervisor::FindFreePort());
+    for (auto& service : *suite.mutable_services()) {
+      service.set_grpc_port(0);
+      service.set_metrics_port(0);
+      if (service.env().contains("ITSM_HTTP_PORT"))
+        (*service.mutable_env())["ITSM_HTTP_PORT"] = "0";
+    }
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(suite, &suite_).ok());
+  }
+
+  // Starts itsm-launch and waits (up to `timeout`) for its endpoints file.
+  void Start(absl::Duration timeout = absl::Seconds(60)) {
     ASSERT_TRUE(supervisor::WriteFileAtomically(dir_.File("suite.json"), suite_).ok());
     auto binary = supervisor::FindSuiteBinary("itsm-launch");
     ASSERT_TRUE(binary.ok()) << binary.status();
@@ -71,7 +94,7 @@ class LaunchedSuite {
     ASSERT_TRUE(launcher.ok());
     launcher_ = std::move(*launcher);
     ASSERT_TRUE(supervisor::WaitUntil([&] { return std::filesystem::exists(endpoints_file()); },
-                                      absl::Seconds(60), "endpoints.json")
+                                      timeout, "endpoints.json")
                     .ok())
         << supervisor::ReadFile(dir_.File("launch.log")).value_or("");
   }

@@ -212,6 +212,7 @@ int Run(int argc, char** argv) {
   for (const auto& svc : suite->services()) {
     supervisor::SuiteService::Options options;
     options.name = svc.name();
+    options.program = svc.program();
     options.dir = run_dir + "/data";
     options.grpc_port = svc.grpc_port();
     options.metrics_port = svc.metrics_port();

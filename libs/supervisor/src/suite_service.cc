@@ -19,7 +19,8 @@
 namespace itsm::supervisor {
 
 absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options& options) {
-  ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-" + options.name));
+  const std::string program = options.program.empty() ? options.name : options.program;
+  ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-" + program));
   std::filesystem::create_directories(options.dir);
   const std::string ready_file = options.dir + "/" + options.name + ".ready.json";
   std::filesystem::remove(ready_file);

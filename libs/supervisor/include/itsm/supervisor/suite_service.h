@@ -22,7 +22,9 @@ class SuiteService {
  public:
   struct Options {
     std::string name;  // "incident" runs itsm-incident
-    std::string dir;   // data folder (ITSM_DATA_DIR) and where the ready file goes
+    // The program when it is not the name: "sla-timer" for a process named "change-sla-timer".
+    std::string program = {};
+    std::string dir;  // data folder (ITSM_DATA_DIR) and where the ready file goes
     // 0 for a free port, reported back through the ready file.
     int grpc_port = 0;
     int metrics_port = 0;
