@@ -34,7 +34,7 @@ std::map<std::string, std::map<std::string, std::set<std::string>>> ClockEvents(
 
 TEST(DefaultSuite, EveryProcessServesAndChangeClocksRunOnTheChangeTimer) {
   const std::string file = std::string(ITSM_SOURCE_DIR) + "/deploy/local/suite.json";
-  testing::LaunchedSuite suite(testing::LaunchedSuite::SuiteFile{.path = file});
+  testing::LaunchedSuite suite(testing::LaunchedSuite::FromSuiteFile{}, file);
   ASSERT_NO_FATAL_FAILURE(suite.Start(absl::Seconds(180)));
 
   // Every process of the file, serving.

@@ -62,15 +62,13 @@ class LaunchedSuite {
   // The suite a user runs (a suite file such as deploy/local/suite.json), moved to the scratch
   // folder and to free ports: every service's gRPC, metrics and HTTP port, and Redis', become
   // 0 or free; what it runs and each service's own settings stay as written.
-  struct SuiteFile {
-    std::string path;
-  };
-  explicit LaunchedSuite(const SuiteFile& file) {
-    auto text = supervisor::ReadFile(file.path);
+  struct FromSuiteFile {};
+  LaunchedSuite(FromSuiteFile, const std::string& path) {
+    auto text = supervisor::ReadFile(path);
     EXPECT_TRUE(text.ok()) << text.status();
     launcher::v1::SuiteConfig suite;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text.value_or("{}"), &suite).ok())
-        << file.path;
+        << path;
     suite.set_run_dir(dir_.File("run"));
     suite.mutable_redis()->set_port(supervisor::FindFreePort());
     for (auto& service : *suite.mutable_services()) {
