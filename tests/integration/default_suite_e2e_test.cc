@@ -50,7 +50,17 @@ TEST(DefaultSuite, EveryProcessServesAndChangeClocksRunOnTheChangeTimer) {
         << service.name();
   }
 
-  // Time to authorise: 2 s for every priority (the risk of a change without CIs sets it).
+  // A business service in the CMDB (the change service checks affected services there).
+  std::string out;
+  ASSERT_EQ(suite.Itsmctl({"--output", "json", "ci", "create", "--class", "business_service",
+                           "--name", "payments", "--status", "live"},
+                          &out),
+            0)
+      << out;
+  const std::string service_id = testing::WordAfter(out, "\"id\": \"");
+  ASSERT_FALSE(service_id.empty()) << out;
+
+  // Time to authorise on it: 2 s for every priority (the change's risk sets it).
   auto sla = sla::v1::SlaService::NewStub(suite.AdminChannel("sla"));
   sla::v1::CreateCalendarRequest calendar;
   calendar.mutable_calendar()->set_name("24x7");
@@ -68,6 +78,7 @@ TEST(DefaultSuite, EveryProcessServesAndChangeClocksRunOnTheChangeTimer) {
   d->set_kind(sla::v1::AGREEMENT_KIND_OLA);
   d->set_internal_group("change-management");
   d->set_record_kind(sla::v1::RECORD_KIND_CHANGE);
+  d->mutable_coverage()->add_services(service_id);
   d->set_calendar_id(calendar_out.calendar().id());
   for (int p = incident::v1::PRIORITY_P1; p <= incident::v1::PRIORITY_P5; ++p) {
     auto* target = d->add_targets();
@@ -88,6 +99,7 @@ TEST(DefaultSuite, EveryProcessServesAndChangeClocksRunOnTheChangeTimer) {
     cv1::CreateChangeRequest r;
     r.set_type(cv1::CHANGE_TYPE_NORMAL);
     r.set_title("Left waiting for authorisation");
+    r.add_affected_service_ids(service_id);
     cv1::CreateChangeResponse out;
     grpc::ClientContext ctx;
     grpc::Status s = changes->CreateChange(&ctx, r, &out);
