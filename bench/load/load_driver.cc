@@ -51,7 +51,7 @@ void Summarise(Samples& s, double seconds, LoadResult* r) {
 }  // namespace
 
 LoadResult RunClosedLoop(const AsyncCall& call, int concurrency, absl::Duration warmup,
-                         absl::Duration duration) {
+                         absl::Duration duration, const CpuWatch& watch) {
   Samples samples;
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
@@ -69,22 +69,27 @@ LoadResult RunClosedLoop(const AsyncCall& call, int concurrency, absl::Duration 
   };
   for (int w = 0; w < concurrency; ++w) start(w);
   absl::SleepFor(warmup);
+  const std::vector<double> cpu_before = watch.Sample();
   measuring = true;
   const absl::Time begin = absl::Now();
   absl::SleepFor(duration);
   measuring = false;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+  const std::vector<double> cpu_after = watch.Sample();
   stopping = true;
   while (in_flight.load() > 0) absl::SleepFor(absl::Milliseconds(5));
   LoadResult r;
   r.mode = "closed";
   r.concurrency = concurrency;
   Summarise(samples, seconds, &r);
+  r.cpu = CpuPerCallBetween(watch, cpu_before, cpu_after, r.calls + r.errors);
   return r;
 }
 
-LoadResult RunOpenLoop(const AsyncCall& call, double rate, absl::Duration duration) {
+LoadResult RunOpenLoop(const AsyncCall& call, double rate, absl::Duration duration,
+                       const CpuWatch& watch) {
   Samples samples;
+  const std::vector<double> cpu_before = watch.Sample();
   std::atomic<int> in_flight{0};
   const absl::Duration interval = absl::Seconds(1.0 / rate);
   const absl::Time begin = absl::Now();
@@ -107,10 +112,12 @@ LoadResult RunOpenLoop(const AsyncCall& call, double rate, absl::Duration durati
     });
   }
   while (in_flight.load() > 0) absl::SleepFor(absl::Milliseconds(5));
+  const std::vector<double> cpu_after = watch.Sample();
   LoadResult r;
   r.mode = "open";
   r.target_rate = rate;
   Summarise(samples, absl::ToDoubleSeconds(duration), &r);
+  r.cpu = CpuPerCallBetween(watch, cpu_before, cpu_after, r.calls + r.errors);
   return r;
 }
 

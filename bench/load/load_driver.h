@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "process_cpu.h"
 
 namespace itsm::bench {
 
@@ -25,14 +26,18 @@ struct LoadResult {
   double seconds = 0;
   double rate = 0;  // completed calls per second
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+  // CPU per completed call of each watched process, over the measured window.
+  std::vector<CpuPerCall> cpu = {};
 };
 
-// Keeps `concurrency` calls in flight for `duration` (after `warmup`).
+// Keeps `concurrency` calls in flight for `duration` (after `warmup`); the CPU of `watch`'s
+// processes is measured over `duration`.
 LoadResult RunClosedLoop(const AsyncCall& call, int concurrency, absl::Duration warmup,
-                         absl::Duration duration);
+                         absl::Duration duration, const CpuWatch& watch = {});
 
 // Issues `rate` calls per second for `duration`; latencies from the scheduled send times.
-LoadResult RunOpenLoop(const AsyncCall& call, double rate, absl::Duration duration);
+LoadResult RunOpenLoop(const AsyncCall& call, double rate, absl::Duration duration,
+                       const CpuWatch& watch = {});
 
 // Percentile (0..100) of unsorted samples, in the samples' unit.
 double Percentile(std::vector<double> samples, double p);

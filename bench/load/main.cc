@@ -51,7 +51,7 @@ struct Settings {
   absl::Duration duration;
   absl::Duration open_duration;
   int64_t seed_incidents;
-  std::vector<int> concurrencies = {1, 16, 64};
+  std::vector<int> concurrencies = {1, 4, 16, 64};
   int channels = 4;
 };
 
@@ -64,6 +64,9 @@ struct Row {
   std::string vs_reference;  // e.g. "0.52 of reference", or ""
   std::string note;
 };
+
+// The load generator's own process, watched for CPU too but never counted in the suite's.
+constexpr char kClientProcess[] = "client (itsm-bench)";
 
 class Results {
  public:
@@ -83,6 +86,20 @@ class Results {
     Add({scenario, what + ": p50", r.p50_ms, "ms", "", ""});
     Add({scenario, what + ": p99", r.p99_ms, "ms", "", ""});
     Add({scenario, what + ": p99.9", r.p999_ms, "ms", "", ""});
+    // Per process, then the suite's total (every watched process but the load's own client).
+    double suite = 0;
+    int suite_processes = 0;
+    for (const CpuPerCall& cpu : r.cpu) {
+      Add({scenario, absl::StrCat(what, ": CPU per call, ", cpu.process), cpu.micros, "us", "",
+           ""});
+      if (cpu.process != kClientProcess) {
+        suite += cpu.micros;
+        ++suite_processes;
+      }
+    }
+    if (suite_processes > 1) {
+      Add({scenario, what + ": CPU per call, suite", suite, "us", "", ""});
+    }
   }
   std::string Json(const std::string& name, const std::string& machine) const {
     std::string out =
@@ -268,11 +285,21 @@ struct Bench {
     return absl::OkStatus();
   }
 
+  // The processes whose CPU per call a scenario reports: `services`, the broker when running,
+  // and the load's client.
+  CpuWatch Watch(std::vector<std::pair<std::string, pid_t>> services) {
+    CpuWatch watch{std::move(services)};
+    if (broker) watch.processes.emplace_back("broker (itsm-kafka)", broker->process().pid());
+    watch.processes.emplace_back(kClientProcess, getpid());
+    return watch;
+  }
+
   // Closed loops at each concurrency; returns the best rate.
-  double ClosedLoops(const std::string& scenario, const AsyncCall& call) {
+  double ClosedLoops(const std::string& scenario, const AsyncCall& call,
+                     const CpuWatch& watch = {}) {
     double best = 0;
     for (int c : settings.concurrencies) {
-      LoadResult r = RunClosedLoop(call, c, settings.warmup, settings.duration);
+      LoadResult r = RunClosedLoop(call, c, settings.warmup, settings.duration, watch);
       results.AddLoad(scenario, r, reference_rate);
       best = std::max(best, r.rate);
     }
@@ -294,7 +321,9 @@ struct Bench {
         },
         absl::Seconds(10), "itsm-bench-echo"));
     IncidentClient client(address, settings.channels, authorization);
-    reference_rate = ClosedLoops("reference (no-op gRPC)", client.Create());
+    reference_rate = ClosedLoops(
+        "reference (no-op gRPC)", client.Create(),
+        CpuWatch{{{"service (itsm-bench-echo)", echo->pid()}, {kClientProcess, getpid()}}});
     echo->Stop(absl::Seconds(5));
     return absl::OkStatus();
   }
@@ -323,9 +352,10 @@ struct Bench {
   absl::Status IncidentCreate(const std::string& scenario, const std::string& database_url) {
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, database_url));
     IncidentClient client(service->grpc_address(), settings.channels, authorization);
-    const double max_rate = ClosedLoops(scenario, client.Create());
+    const CpuWatch watch = Watch({{"service (itsm-incident)", service->process().pid()}});
+    const double max_rate = ClosedLoops(scenario, client.Create(), watch);
     LoadResult open =
-        RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration);
+        RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration, watch);
     results.AddLoad(scenario, open, reference_rate);
     results.Add({scenario, "peak RSS under load", MemoryMb(service->process().pid(), "VmHWM"), "MB",
                  "", ""});
@@ -444,22 +474,24 @@ struct Bench {
       return json;
     };
 
+    const CpuWatch watch = Watch({{"gateway (itsm-gateway)", gateway->process().pid()},
+                                  {"service (itsm-incident)", incident->process().pid()}});
     double best_rest = 0;
     for (int c : settings.concurrencies) {
-      LoadResult d = RunClosedLoop(direct.Create(), c, settings.warmup, settings.duration);
+      LoadResult d = RunClosedLoop(direct.Create(), c, settings.warmup, settings.duration, watch);
       results.AddLoad("gateway: direct CreateIncident", d, reference_rate);
       LoadResult g = RunClosedLoop(rest.Post("/v1/incidents", create_json), c, settings.warmup,
-                                   settings.duration);
+                                   settings.duration, watch);
       results.AddLoad("gateway: POST /v1/incidents", g, reference_rate);
       results.Add({scenario, absl::StrCat("POST rate / direct rate, ", c, " in flight"),
                    d.rate > 0 ? g.rate / d.rate : 0, "x", "", "target >= 0.7"});
       best_rest = std::max(best_rest, g.rate);
     }
     const double half = std::max(1.0, best_rest / 2);
-    LoadResult direct_open = RunOpenLoop(direct.Create(), half, settings.open_duration);
+    LoadResult direct_open = RunOpenLoop(direct.Create(), half, settings.open_duration, watch);
     results.AddLoad("gateway: direct CreateIncident", direct_open, reference_rate);
     LoadResult rest_open =
-        RunOpenLoop(rest.Post("/v1/incidents", create_json), half, settings.open_duration);
+        RunOpenLoop(rest.Post("/v1/incidents", create_json), half, settings.open_duration, watch);
     results.AddLoad("gateway: POST /v1/incidents", rest_open, reference_rate);
     results.Add({scenario, "p99 added at half load", rest_open.p99_ms - direct_open.p99_ms, "ms",
                  "", "target <= 2 ms"});
@@ -469,11 +501,12 @@ struct Bench {
       ITSM_ASSIGN_OR_RETURN(auto created, direct.CreateNow(i));
       ids.push_back(created.id());
     }
-    LoadResult direct_get = RunClosedLoop(direct.Get(ids), 16, settings.warmup, settings.duration);
+    LoadResult direct_get =
+        RunClosedLoop(direct.Get(ids), 16, settings.warmup, settings.duration, watch);
     results.AddLoad("gateway: direct GetIncident", direct_get, reference_rate);
     LoadResult rest_get = RunClosedLoop(
         rest.Get([&ids](int64_t n) { return "/v1/incidents/" + ids[n % ids.size()]; }), 16,
-        settings.warmup, settings.duration);
+        settings.warmup, settings.duration, watch);
     results.AddLoad("gateway: GET /v1/incidents/{id}", rest_get, reference_rate);
     results.Add({scenario, "GET rate / direct rate, 16 in flight",
                  direct_get.rate > 0 ? rest_get.rate / direct_get.rate : 0, "x", "",
@@ -521,14 +554,16 @@ struct Bench {
     for (auto& setting : issuer.ServiceEnv(dir.path())) options.env.push_back(setting);
     ITSM_ASSIGN_OR_RETURN(auto service, supervisor::SuiteService::Start(options));
     IncidentClient client(service->grpc_address(), settings.channels, authorization);
-    LoadResult get = RunClosedLoop(client.Get(ids), 16, settings.warmup, settings.duration);
+    const CpuWatch watch = Watch({{"service (itsm-incident)", service->process().pid()}});
+    LoadResult get = RunClosedLoop(client.Get(ids), 16, settings.warmup, settings.duration, watch);
     results.AddLoad(scenario + ": GetIncident", get, reference_rate);
     incident::v1::ListIncidentsRequest filtered;
     filtered.set_assignment_group("payments");
     filtered.add_priorities(incident::v1::PRIORITY_P1);
     filtered.add_priorities(incident::v1::PRIORITY_P2);
     filtered.mutable_page()->set_page_size(50);
-    LoadResult list = RunClosedLoop(client.List(filtered), 16, settings.warmup, settings.duration);
+    LoadResult list =
+        RunClosedLoop(client.List(filtered), 16, settings.warmup, settings.duration, watch);
     results.AddLoad(scenario + ": ListIncidents page of 50 (group + priority filter)", list,
                     reference_rate);
     results.Add({scenario, "peak RSS", MemoryMb(service->process().pid(), "VmHWM"), "MB", "", ""});
@@ -549,7 +584,8 @@ int Main(int argc, char** argv) {
       runtime::IntOption("seconds", 5, 1, 3600, "Measured seconds per closed-loop step."),
       runtime::IntOption("seed_incidents", 1000000, 0, 100000000,
                          "Incidents stored before measuring reads."),
-      runtime::StringOption("concurrency", "1,16,64", "Calls in flight for the closed-loop steps."),
+      runtime::StringOption("concurrency", "1,4,16,64",
+                            "Calls in flight for the closed-loop steps."),
       runtime::StringOption("results_dir", "bench/results",
                             "Where <name>.json and <name>.md are written."),
       runtime::StringOption("name", "latest", "Result file name."),

@@ -8,21 +8,28 @@ CachedApiKeyVerifier::CachedApiKeyVerifier(storage::Database& db, const ApiKeyMa
                                            const base::Clock& clock, Options options)
     : db_(db), keys_(keys), clock_(clock), options_(options) {}
 
+std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::Cached(const std::string& hash,
+                                                                           absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end() || now - it->second.fetched >= options_.ttl) return std::nullopt;
+  const auto& result = it->second.result;
+  // A key may expire inside the cache's lifetime.
+  if (result.ok() && result->expires <= now) {
+    return absl::UnauthenticatedError("API key: unknown, revoked or expired");
+  }
+  return result;
+}
+
+std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::VerifyCached(
+    absl::string_view presented) {
+  return Cached(HashOfSecret(presented), clock_.Now());
+}
+
 absl::StatusOr<auth::Identity> CachedApiKeyVerifier::Verify(absl::string_view presented) {
   const std::string hash = HashOfSecret(presented);
   const absl::Time now = clock_.Now();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && now - it->second.fetched < options_.ttl) {
-      const auto& result = it->second.result;
-      // A key may expire inside the cache's lifetime.
-      if (result.ok() && result->expires <= now) {
-        return absl::UnauthenticatedError("API key: unknown, revoked or expired");
-      }
-      return result;
-    }
-  }
+  if (auto cached = Cached(hash, now)) return *std::move(cached);
   absl::StatusOr<auth::Identity> result = [&]() -> absl::StatusOr<auth::Identity> {
     auto txn = db_.Begin(storage::TransactionMode::kReadOnly);
     if (!txn.ok()) return txn.status();

@@ -81,13 +81,17 @@ absl::StatusOr<std::string> OutboundIdentity::AuthorizationHeader() {
 
 std::shared_ptr<grpc::Channel> OutboundChannel(
     const std::string& address, std::shared_ptr<OutboundIdentity> identity,
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials, int connection) {
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
-  if (identity == nullptr) return grpc::CreateChannel(address, credentials);
+  grpc::ChannelArguments args;
+  // gRPC shares a connection between channels whose arguments are equal: a distinct value gives
+  // a channel its own (one HTTP/2 connection is served by one thread at a time at each end).
+  if (connection != 0) args.SetInt("itsm.connection", connection);
+  if (identity == nullptr) return grpc::CreateCustomChannel(address, credentials, args);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<IdentityInterceptorFactory>(std::move(identity)));
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, credentials, grpc::ChannelArguments(), std::move(interceptors));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(address, credentials, args,
+                                                                 std::move(interceptors));
 }
 
 }  // namespace itsm::runtime

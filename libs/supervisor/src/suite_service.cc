@@ -21,6 +21,11 @@ namespace itsm::supervisor {
 absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options& options) {
   const std::string program = options.program.empty() ? options.name : options.program;
   ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-" + program));
+  // How errors name the process: its program, and its name when that differs
+  // ("itsm-sla-timer (change-sla-timer)").
+  const std::string what = program == options.name
+                               ? "itsm-" + program
+                               : absl::StrCat("itsm-", program, " (", options.name, ")");
   std::filesystem::create_directories(options.dir);
   const std::string ready_file = options.dir + "/" + options.name + ".ready.json";
   std::filesystem::remove(ready_file);
@@ -40,10 +45,10 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   ChildProcess* proc = service->process_.get();
   ITSM_RETURN_IF_ERROR(
       WaitUntil([&] { return !proc->Running() || std::filesystem::exists(ready_file); },
-                options.start_timeout, "itsm-" + options.name));
+                options.start_timeout, what));
   if (!proc->Running()) {
     return absl::UnavailableError(
-        absl::StrCat("itsm-", options.name, " exited during start; see ", options.log_file));
+        absl::StrCat(what, " exited during start; see ", options.log_file));
   }
   ITSM_ASSIGN_OR_RETURN(std::string json, ReadFile(ready_file));
   launcher::v1::ReadyFile ready;
@@ -59,9 +64,9 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
         return !proc->Running() ||
                IsServing(address, "", absl::Milliseconds(500), options.credentials);
       },
-      options.start_timeout, "itsm-" + options.name + " health"));
+      options.start_timeout, what + " health"));
   if (!proc->Running()) {
-    return absl::UnavailableError(absl::StrCat("itsm-", options.name, " exited during start"));
+    return absl::UnavailableError(absl::StrCat(what, " exited during start"));
   }
   return service;
 }

@@ -38,7 +38,7 @@ CallerAuthentication::CallerAuthentication(std::shared_ptr<const auth::TokenVeri
       clock_(clock),
       options_(std::move(options)) {}
 
-absl::StatusOr<Caller> CallerAuthentication::Authenticate(const Credentials& presented) {
+absl::StatusOr<absl::string_view> CallerAuthentication::CredentialOf(const Credentials& presented) {
   if (!presented.authorization.empty() && !presented.api_key.empty()) {
     return absl::UnauthenticatedError("send one credential: Authorization or X-API-Key, not both");
   }
@@ -54,23 +54,42 @@ absl::StatusOr<Caller> CallerAuthentication::Authenticate(const Credentials& pre
     return absl::UnauthenticatedError(
         "no credentials: send Authorization: Bearer <token or API key>, or X-API-Key");
   }
+  return credential;
+}
 
-  Caller caller;
+std::optional<absl::StatusOr<Caller>> CallerAuthentication::AuthenticateFromMemory(
+    const Credentials& presented) {
+  absl::StatusOr<absl::string_view> credential = CredentialOf(presented);
+  if (!credential.ok()) return credential.status();
+  // A provider's token may need its JWKS fetched: only API keys are answered from memory.
+  if (!IsApiKey(*credential) || api_keys_ == nullptr) return std::nullopt;
+  std::optional<absl::StatusOr<auth::Identity>> identity = api_keys_->VerifyCached(*credential);
+  if (!identity) return std::nullopt;
+  return VouchFor(*std::move(identity));
+}
+
+absl::StatusOr<Caller> CallerAuthentication::Authenticate(const Credentials& presented) {
+  absl::StatusOr<absl::string_view> presented_credential = CredentialOf(presented);
+  if (!presented_credential.ok()) return presented_credential.status();
+  const absl::string_view credential = *presented_credential;
   if (IsApiKey(credential)) {
     if (api_keys_ == nullptr) return absl::UnauthenticatedError("API keys are not accepted here");
-    absl::StatusOr<auth::Identity> identity = api_keys_->Verify(credential);
-    if (!identity.ok()) return identity.status();
-    caller.identity = *std::move(identity);
-  } else {
-    absl::StatusOr<auth::Identity> identity = verifier_->Verify(credential);
-    if (!identity.ok()) return identity.status();
-    caller.identity = *std::move(identity);
-    if (caller.identity.issuer == suite_issuer_) {
-      // Already the suite's own token: the services verify it themselves.
-      caller.authorization = absl::StrCat("Bearer ", credential);
-      return caller;
-    }
+    return VouchFor(api_keys_->Verify(credential));
   }
+  absl::StatusOr<auth::Identity> identity = verifier_->Verify(credential);
+  if (!identity.ok()) return identity.status();
+  if (identity->issuer == suite_issuer_) {
+    // Already the suite's own token: the services verify it themselves.
+    return Caller{.identity = *std::move(identity),
+                  .authorization = absl::StrCat("Bearer ", credential)};
+  }
+  return VouchFor(*std::move(identity));
+}
+
+absl::StatusOr<Caller> CallerAuthentication::VouchFor(absl::StatusOr<auth::Identity> identity) {
+  if (!identity.ok()) return identity.status();
+  Caller caller;
+  caller.identity = *std::move(identity);
   absl::StatusOr<std::string> authorization = TokenFor(caller.identity);
   if (!authorization.ok()) return authorization.status();
   caller.authorization = *std::move(authorization);

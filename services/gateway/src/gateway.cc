@@ -61,6 +61,12 @@ bool IsPrintableAscii(absl::string_view value) {
   return true;
 }
 
+// What the request presents to authenticate; views into the request.
+Credentials CredentialsOf(const HttpRequest& request) {
+  return {.authorization = View(request[http::field::authorization]),
+          .api_key = View(request["X-API-Key"])};
+}
+
 bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
   for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
     tag = absl::StripAsciiWhitespace(tag);
@@ -158,8 +164,18 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, Htt
     return Call(route, bindings, request, request_id, start, std::move(respond),
                 std::move(admission));
   }
-  // Authentication may read the key store and rate limiting asks Redis: neither on the HTTP
-  // threads, which serve every connection.
+  // A key the cache knows, without rate limits, needs nothing but memory: admitted on this HTTP
+  // thread, which saves two thread switches per request (measured: a third of the gateway's CPU
+  // per GET went to switching threads).
+  if (options_.rate_limits == nullptr) {
+    if (std::optional<absl::StatusOr<Caller>> caller =
+            options_.callers->AuthenticateFromMemory(CredentialsOf(request))) {
+      return Call(route, bindings, request, request_id, start, std::move(respond),
+                  AdmissionOf(route, *std::move(caller)));
+    }
+  }
+  // Otherwise authentication may read the key store and rate limiting asks Redis: neither on
+  // the HTTP threads, which serve every connection.
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   const bool queued = options_.blocking->TrySubmit(
       [this, &route, bindings = std::move(bindings), shared, request_id, start, respond] {
@@ -172,10 +188,11 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, Htt
 }
 
 Gateway::Admission Gateway::Admit(const Route& route, const HttpRequest& request) {
+  return AdmissionOf(route, options_.callers->Authenticate(CredentialsOf(request)));
+}
+
+Gateway::Admission Gateway::AdmissionOf(const Route& route, absl::StatusOr<Caller> caller) {
   Admission admission;
-  const Credentials presented{.authorization = View(request[http::field::authorization]),
-                              .api_key = View(request["X-API-Key"])};
-  absl::StatusOr<Caller> caller = options_.callers->Authenticate(presented);
   if (!caller.ok()) {
     admission.refusal = caller.status();
     // RFC 6750: how to authenticate, on every 401.

@@ -67,6 +67,8 @@ class Gateway final : public HttpHandler {
                std::string request_id, absl::Time start, Responder respond);
   // Authenticates and rate-limits (blocking: on options_.blocking).
   Admission Admit(const Route& route, const HttpRequest& request);
+  // The admission of an authenticated (or refused) caller: rate limits (blocking) when set.
+  Admission AdmissionOf(const Route& route, absl::StatusOr<Caller> caller);
   void Call(const Route& route, const std::vector<PathBinding>& bindings,
             const HttpRequest& request, const std::string& request_id, absl::Time start,
             Responder respond, Admission admission);

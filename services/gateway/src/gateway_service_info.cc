@@ -69,6 +69,9 @@ runtime::ServiceInfo GatewayServiceInfo() {
                         "How often, at most, the certificate files are looked at for a change "
                         "(on the next connection); new connections get a changed certificate, "
                         "open ones keep theirs."),
+              IntOption("upstream_connections", 4, 1, 64,
+                        "Connections (HTTP/2) to each service, taken in turn: one connection is "
+                        "served by one thread at a time at each end."),
               IntOption("upstream_timeout_ms", 30000, 100, 600000,
                         "Deadline of each call to a service; past it the answer is 504."),
               IntOption("identity_token_ttl_seconds", 300, 5, 3600,

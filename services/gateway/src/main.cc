@@ -107,8 +107,9 @@ int main(int argc, char** argv) {
         rt.metrics());
   }
 
-  // One channel per service, reused by every call (HTTP/2 multiplexes them).
+  // A few connections per service, reused by every call (upstreams.h).
   gateway::Upstreams upstreams;
+  const int connections = static_cast<int>(config.GetInt("upstream_connections"));
   upstreams.AddLater("itsm.gateway.v1.ApiKeyService", [&rt]() -> std::shared_ptr<grpc::Channel> {
     const std::string own = rt.GrpcAddress();
     return own.empty() ? nullptr : rt.ChannelTo(own);
@@ -116,7 +117,10 @@ int main(int argc, char** argv) {
   for (const auto* service : routes->services()) {
     for (const auto& upstream : gateway::UpstreamServices()) {
       if (upstream.service == service->full_name()) {
-        upstreams.Add(upstream.service, rt.ChannelTo(config.GetString(upstream.address_option)));
+        for (int connection = 1; connection <= connections; ++connection) {
+          upstreams.Add(upstream.service,
+                        rt.ChannelTo(config.GetString(upstream.address_option), connection));
+        }
       }
     }
     if (!upstreams.Has(service->full_name())) {

@@ -13,6 +13,7 @@
 #include "itsm/base/error_detail.h"
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/field_path.h"
+#include "services/gateway/src/proto_json.h"
 
 namespace itsm::gateway {
 namespace {
@@ -242,13 +243,7 @@ absl::StatusOr<TranscodedRequest> TranscodeRequest(const Route& route,
   return out;
 }
 
-std::string ResponseJson(const Message& response) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(response, &json, options);
-  return json;
-}
+std::string ResponseJson(const Message& response) { return ProtoJson(response); }
 
 std::optional<int64_t> RecordVersion(const Message& response) {
   const Descriptor& type = *response.GetDescriptor();

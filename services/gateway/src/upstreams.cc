@@ -27,7 +27,7 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
 }  // namespace
 
 void Upstreams::Add(const std::string& service, std::shared_ptr<grpc::Channel> channel) {
-  stubs_[service] = std::make_unique<grpc::GenericStub>(std::move(channel));
+  stubs_[service].stubs.push_back(std::make_unique<grpc::GenericStub>(std::move(channel)));
 }
 
 void Upstreams::AddLater(const std::string& service,
@@ -36,7 +36,10 @@ void Upstreams::AddLater(const std::string& service,
 }
 
 grpc::GenericStub* Upstreams::StubFor(const std::string& service) {
-  if (auto it = stubs_.find(service); it != stubs_.end()) return it->second.get();
+  if (auto it = stubs_.find(service); it != stubs_.end()) {
+    Pool& pool = it->second;
+    return pool.stubs[pool.next.fetch_add(1, std::memory_order_relaxed) % pool.stubs.size()].get();
+  }
   auto later = later_.find(service);
   if (later == later_.end()) return nullptr;
   absl::MutexLock lock(&later_mu_);

@@ -1,14 +1,18 @@
-// The services behind the gateway: one channel per service (HTTP/2, reused by every call),
-// called generically with serialized messages, so that any RPC of the descriptors can be
-// forwarded without generated stubs.
+// The services behind the gateway: a few channels per service, each its own HTTP/2 connection
+// reused by every call and taken in turn (one connection is read and written by one thread at a
+// time at each end, which capped the gateway at a fraction of what the service serves), called
+// generically with serialized messages, so that any RPC of the descriptors can be forwarded
+// without generated stubs.
 //
 //   Upstreams upstreams;
-//   upstreams.Add("itsm.incident.v1.IncidentService", rt.ChannelTo(address));
+//   for (int i = 1; i <= 4; ++i) upstreams.Add(service, rt.ChannelTo(address, i));
 //   upstreams.Call(*method, bytes, {{"x-request-id", id}}, absl::Seconds(30),
 //                  [](grpc::Status status, std::string response) { ... });
 #ifndef ITSM_SERVICES_GATEWAY_SRC_UPSTREAMS_H_
 #define ITSM_SERVICES_GATEWAY_SRC_UPSTREAMS_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,7 +35,8 @@ using UpstreamDone = std::function<void(grpc::Status status, std::string respons
 
 class Upstreams {
  public:
-  // `service`: a full name ("itsm.incident.v1.IncidentService").
+  // `service`: a full name ("itsm.incident.v1.IncidentService"). Adding several channels for a
+  // service spreads its calls over them in turn.
   void Add(const std::string& service, std::shared_ptr<grpc::Channel> channel);
   // A service whose channel can only be made later (the gateway's own, once its port is bound):
   // `channel` is asked at each call until it gives one; until then calls are UNAVAILABLE.
@@ -48,8 +53,12 @@ class Upstreams {
  private:
   grpc::GenericStub* StubFor(const std::string& service);
 
-  // Filled before the first call; read-only after.
-  std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  struct Pool {
+    std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+    std::atomic<uint64_t> next{0};
+  };
+  // Filled before the first call; read-only after (but for each pool's turn counter).
+  std::map<std::string, Pool> stubs_;
   std::map<std::string, std::function<std::shared_ptr<grpc::Channel>()>> later_;
   absl::Mutex later_mu_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> later_stubs_ ABSL_GUARDED_BY(later_mu_);

@@ -179,6 +179,20 @@ DROP TABLE incident_idempotency;
 ALTER TABLE incidents ADD COLUMN caller TEXT NOT NULL DEFAULT '';
 CREATE INDEX incidents_caller ON incidents(caller, seq);
 )sql"},
+      // SQLite plans the list statement once for every filter (each filter is "$n = '' OR
+      // column = $n"), so it can only walk the ordering's index (seq, update time, priority);
+      // these six were written on every create and update and read by no plan. PostgreSQL plans
+      // with the filter's values and keeps them (decision 137).
+      {5, "drop the incident indexes SQLite's plans never use",
+       R"sql(
+DROP INDEX incidents_group;
+DROP INDEX incidents_assignee;
+DROP INDEX incidents_service;
+DROP INDEX incidents_state;
+DROP INDEX incidents_parent;
+DROP INDEX incidents_caller;
+)sql",
+       "SELECT 1;"},
   };
   return kMigrations;
 }

@@ -60,10 +60,11 @@ class OutboundIdentity {
 
 // A channel to `address` whose calls carry `identity`'s token (none when null), over
 // `credentials` (GrpcTls::ChannelCredentials() for mutual TLS, grpc_tls.h; null: plaintext).
-// Every channel of the suite to one of its services is made here.
+// Every channel of the suite to one of its services is made here. Channels to one address share
+// one connection unless their `connection` numbers differ.
 std::shared_ptr<grpc::Channel> OutboundChannel(
     const std::string& address, std::shared_ptr<OutboundIdentity> identity,
-    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr, int connection = 0);
 
 }  // namespace itsm::runtime
 

@@ -69,7 +69,8 @@ class ServiceRuntime {
   // A channel to another service of the suite; its calls carry this service's own identity
   // token when auth_signing_key_file is set (exits with code 2 when the key cannot be read), over
   // mutual TLS when the grpc_tls_* files are set.
-  std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address);
+  // `connection`: channels to one address with different numbers use different connections.
+  std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address, int connection = 0);
   // The process's gRPC credentials (grpc_tls.h), read at construction: the server and every
   // ChannelTo use them.
   const GrpcTls& tls() const { return tls_; }
