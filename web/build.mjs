@@ -3,12 +3,18 @@
 // ever (immutable) and index.html is the only file revalidated. With --tests <dir>, also the
 // unit tests (tests/unit/*.test.ts) as plain ES modules for `node --test`.
 // usage: node web/build.mjs <out> [--tests <dir>]
-import { build } from "esbuild";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
+// A fresh checkout: the packages from web/vendor, offline (tools/install-vendored-npm.mjs).
+if (!existsSync(join(here, "node_modules/esbuild/package.json"))) {
+  const { installVendored } = await import("../tools/install-vendored-npm.mjs");
+  installVendored(here);
+}
+const { build } = await import("esbuild");
 const args = process.argv.slice(2);
 const out = args[0] && !args[0].startsWith("--") ? resolve(args[0]) : null;
 const testsAt = args.indexOf("--tests");
@@ -43,6 +49,11 @@ if (out) {
   for (const f of files) if (f.startsWith("style-") && f.endsWith(".js")) rmSync(join(out, f));
   const html = readFileSync(join(here, "index.html"), "utf8").replace("%JS%", js).replace("%CSS%", css);
   writeFileSync(join(out, "index.html"), html);
+  // Precompressed copies the gateway sends to clients accepting gzip (console_files.h): the
+  // compression is paid once here, not per request.
+  for (const f of [js, css, "index.html"]) {
+    writeFileSync(join(out, `${f}.gz`), gzipSync(readFileSync(join(out, f)), { level: 9 }));
+  }
   console.log(`console: ${out} (${js}, ${css})`);
 }
 
