@@ -4,6 +4,8 @@
 // playwright-core, axe-core in the page) with the gateway's URL and the printed admin key.
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -16,8 +18,8 @@ namespace itsm {
 namespace {
 
 namespace fs = std::filesystem;
-using gateway::HttpAnswer;
-using gateway::HttpClient;
+using gateway::testing::HttpAnswer;
+using gateway::testing::HttpClient;
 
 class ConsoleE2eTest : public ::testing::Test {
  protected:
