@@ -145,7 +145,7 @@ try {
   await agent.locator(".facts dd", { hasText: "alice" }).waitFor();
   await watcher.locator("#queue-table tbody tr", { hasText: title }).filter({ hasText: "alice" }).waitFor();
   step("the assignment reached the other session's queue");
-  await agent.getByLabel("Note").fill("Toner removed, smoke gone.");
+  await agent.getByLabel("Note", { exact: true }).fill("Toner removed, smoke gone.");
   await agent.getByRole("button", { name: "Add note" }).click();
   await agent.locator(".notes li", { hasText: "Toner removed" }).waitFor();
   await agent.getByLabel("Resolution notes").fill("Replaced the fuser unit.");
@@ -185,7 +185,7 @@ try {
   const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(unique)}`, adminKey)).incidents[0].id;
   await viewerPage.goto(`${gateway}/console/#/incidents/${incidentId}`);
   await viewerPage.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
-  await viewerPage.getByLabel("Note").fill("A viewer's note");
+  await viewerPage.getByLabel("Note", { exact: true }).fill("A viewer's note");
   await viewerPage.getByRole("button", { name: "Add note" }).click();
   await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
   const stillResolved = await api("GET", `/v1/incidents/${incidentId}`, adminKey);
