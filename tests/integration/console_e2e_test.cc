@@ -40,7 +40,11 @@ class ConsoleE2eTest : public ::testing::Test {
     const char* configured = std::getenv("ITSM_CHROMIUM");
     return configured != nullptr ? configured : "/usr/bin/chromium";
   }
+  // The key the launcher prints once, after endpoints.json (the suite is up before it is).
   std::string AdminKey() {
+    (void)supervisor::WaitUntil(
+        [&] { return absl::StrContains(suite_.launch_log(), "Press Ctrl-C"); }, absl::Seconds(30),
+        "the launcher's summary");
     const std::string log = suite_.launch_log();
     const size_t at = log.find("itsm_");
     if (at == std::string::npos) return "";
@@ -53,6 +57,7 @@ class ConsoleE2eTest : public ::testing::Test {
 };
 
 TEST_F(ConsoleE2eTest, TheGatewayServesTheBuiltConsole) {
+  ASSERT_FALSE(AdminKey().empty()) << suite_.launch_log();
   EXPECT_TRUE(absl::StrContains(suite_.launch_log(), "/console/")) << suite_.launch_log();
   HttpClient browser(host_, port_);
   HttpAnswer root = browser.Send("GET", "/");
