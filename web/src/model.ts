@@ -32,6 +32,7 @@ export interface Incident {
   resolveTime?: string;
   // int64: a string in proto3 JSON.
   version?: string;
+  holdReason?: string;
   resolutionCode?: string;
   resolutionNotes?: string;
   reopenCount?: number;

@@ -138,13 +138,20 @@ try {
   await watcher.goBack();
   await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
 
-  step("assign, note, resolve");
+  step("assign, hold, resume, note, resolve");
   await agent.getByLabel("Assignee", { exact: true }).fill("alice");
   await agent.getByLabel("Assignment group", { exact: true }).fill("service-desk");
   await agent.getByRole("button", { name: "Assign" }).click();
   await agent.locator(".facts dd", { hasText: "alice" }).waitFor();
   await watcher.locator("#queue-table tbody tr", { hasText: title }).filter({ hasText: "alice" }).waitFor();
   step("the assignment reached the other session's queue");
+  await agent.getByLabel("Hold reason").selectOption("HOLD_REASON_AWAITING_SUPPLIER");
+  await agent.getByRole("button", { name: "Put on hold" }).click();
+  await agent.getByTestId("state").filter({ hasText: "On hold" }).waitFor();
+  await agent.locator(".facts dd", { hasText: "awaiting supplier" }).waitFor();
+  await agent.getByRole("button", { name: "Resume work" }).click();
+  await agent.getByTestId("state").filter({ hasText: "In progress" }).waitFor();
+  step("held awaiting a supplier, then resumed");
   await agent.getByLabel("Note", { exact: true }).fill("Toner removed, smoke gone.");
   await agent.getByRole("button", { name: "Add note" }).click();
   await agent.locator(".notes li", { hasText: "Toner removed" }).waitFor();

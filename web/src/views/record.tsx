@@ -63,6 +63,12 @@ export function RecordView({ api, id, records, merge }: Props) {
       <dl class="facts">
         <dt>State</dt>
         <dd data-testid="state">{stateLabel(incident.state)}</dd>
+        {incident.holdReason && incident.holdReason !== "HOLD_REASON_UNSPECIFIED" && (
+          <>
+            <dt>On hold</dt>
+            <dd>{incident.holdReason.replace(/^HOLD_REASON_/, "").toLowerCase().replace(/_/g, " ")}</dd>
+          </>
+        )}
         <dt>Priority</dt>
         <dd>{priorityLabel(incident.priority)}</dd>
         <dt>Assignee</dt>
@@ -188,6 +194,7 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
   const [group, setGroup] = useState(incident.assignmentGroup ?? "");
   const [code, setCode] = useState("Solved (permanently)");
   const [resolution, setResolution] = useState("");
+  const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
   const { error, violations, busy, run } = useAction(merge);
   const rid = encodeURIComponent(incident.id);
   const transition = (targetState: string, extra: Record<string, string> = {}) =>
@@ -225,6 +232,26 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
         <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
           {incident.state === "INCIDENT_STATE_ON_HOLD" ? "Resume work" : "Start work"}
         </button>
+      )}
+      {(incident.state === "INCIDENT_STATE_ASSIGNED" || incident.state === "INCIDENT_STATE_IN_PROGRESS") && (
+        <form
+          aria-label="Put on hold"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void transition("INCIDENT_STATE_ON_HOLD", { holdReason });
+          }}
+        >
+          <Field id="hold-reason" label="Hold reason" error={v("holdReason")}>
+            <select id="hold-reason" value={holdReason} onChange={(e) => setHoldReason((e.target as HTMLSelectElement).value)}>
+              <option value="HOLD_REASON_AWAITING_CALLER">Awaiting the caller</option>
+              <option value="HOLD_REASON_AWAITING_SUPPLIER">Awaiting a supplier</option>
+              <option value="HOLD_REASON_AWAITING_CHANGE">Awaiting a change</option>
+            </select>
+          </Field>
+          <button type="submit" disabled={busy}>
+            Put on hold
+          </button>
+        </form>
       )}
       {!resolved && (
         <form
