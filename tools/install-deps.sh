@@ -50,12 +50,17 @@ packages=(
   golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev
   golang-github-xeipuuv-gojsonschema-dev
 )
-# Node.js for the independent validators of the tests: the gateway's OpenAPI document
-# (@apidevtools/swagger-parser), the Helm chart's objects (kubernetes-models). Debian's (Node 18)
-# unless a node is already there.
+# The web console's end-to-end test (console_e2e_test) runs Debian's Chromium, driven by the
+# vendored playwright-core (no browser download); DejaVu gives its screenshots a font.
+packages+=(chromium fonts-dejavu-core)
+# Node.js builds the web console (web/, esbuild) and runs the independent validators of the
+# tests: the gateway's OpenAPI document (@apidevtools/swagger-parser), the Helm chart's objects
+# (kubernetes-models). Debian's (Node 18, and its npm to update a lockfile) unless a node is
+# already there.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
-# The validators' packages come from the repository (each folder's vendor/, the registry's
+# The validators' and the console's packages come from the repository (each folder's vendor/, the registry's
 # tarballs checked against the lockfile), not from the network: decision 95.
 install_node_packages() {
   local root
@@ -65,6 +70,9 @@ install_node_packages() {
   fi
   if [ ! -d "$root/tests/deploy/k8s-validate/node_modules/kubernetes-models" ]; then
     node "$root/tools/install-vendored-npm.mjs" "$root/tests/deploy/k8s-validate"
+  fi
+  if [ ! -d "$root/web/node_modules/esbuild" ]; then
+    node "$root/tools/install-vendored-npm.mjs" "$root/web"
   fi
 }
 if $build_only; then

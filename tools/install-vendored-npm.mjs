@@ -6,19 +6,32 @@
 // vendor/, and commit the lockfile and tarballs together.
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// npm's rule for a package limited to some systems (`os`, `cpu` in the lockfile): a list of
+// allowed values, or of refused ones each prefixed with "!".
+const allows = (list, value) =>
+  !list || (list.some((v) => !v.startsWith("!")) ? list.includes(value) : !list.includes(`!${value}`));
 
 // npm pack's file name: "@scope/name" -> "scope-name-<version>.tgz".
 const tarballOf = (name, version) => `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
 
 export function installVendored(dir) {
   const lock = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
+  let installed = 0;
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path === "") continue;
     const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+    // A platform's build of a native tool (esbuild's @esbuild/linux-x64): only this machine's
+    // is installed, and only the platforms someone vendored are there (web/README.md).
+    if (!allows(entry.os, process.platform) || !allows(entry.cpu, process.arch)) continue;
     const tarball = join(dir, "vendor", tarballOf(name, entry.version));
+    if (entry.optional && !existsSync(tarball)) {
+      console.error(`${name} ${entry.version} (optional) is not vendored: \`npm pack\` it into ${dir}/vendor`);
+      continue;
+    }
     const [algorithm, expected] = entry.integrity.split("-", 2);
     const actual = createHash(algorithm).update(readFileSync(tarball)).digest("base64");
     if (actual !== expected) {
@@ -29,8 +42,9 @@ export function installVendored(dir) {
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
     execFileSync("tar", ["-xzf", tarball, "--strip-components=1", "-C", target]);
+    ++installed;
   }
-  console.log(`installed ${Object.keys(lock.packages).length - 1} packages from ${dir}/vendor`);
+  console.log(`installed ${installed} packages from ${dir}/vendor`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -77,6 +77,18 @@ void RepublishRetainedEvents(const std::string& service, const std::string& addr
   }
 }
 
+// The console's folder for the gateway: `configured` when set, else console/ beside the folder
+// holding this binary (build/bin/itsm-launch -> build/console) when the console was built there;
+// "" for none (the suite runs without it).
+std::string ConsoleDir(const std::string& configured) {
+  if (!configured.empty()) return std::filesystem::absolute(configured).lexically_normal().string();
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path built = self.parent_path().parent_path() / "console";
+  return std::filesystem::is_regular_file(built / "index.html", ec) ? built.string() : "";
+}
+
 int Run(int argc, char** argv) {
   sigset_t stop;
   sigemptyset(&stop);
@@ -92,6 +104,9 @@ int Run(int argc, char** argv) {
        runtime::BoolOption("tls", false,
                            "Mutual TLS between the processes and HTTPS at the gateway, with a "
                            "throwaway CA in <run dir>/tls (as the suite file's tls.enabled)."),
+       runtime::StringOption("console_dir", "",
+                             "The web console's files for the gateway (its console_dir); empty: "
+                             "console/ beside the launcher's bin/ (build/console), when built."),
        runtime::LogLevelOption("info"), runtime::LogFormatOption("text")});
   log::Init("launch", config.GetString("log_level"), config.GetString("log_format"));
 
@@ -163,6 +178,8 @@ int Run(int argc, char** argv) {
     local_tls.set_client_cert_file(ctl->cert_file);
     local_tls.set_client_key_file(ctl->key_file);
   }
+
+  const std::string console_dir = ConsoleDir(config.GetString("console_dir"));
 
   // Started in dependency order; stopped in reverse (services first, so that they flush their
   // producers and finish their writes while Kafka and Redis are still there).
@@ -256,6 +273,9 @@ int Run(int argc, char** argv) {
       }
       options.credentials = launcher_tls.ChannelCredentials();
     }
+    if (svc.name() == "gateway" && !console_dir.empty()) {
+      options.env.emplace_back("ITSM_CONSOLE_DIR", console_dir);
+    }
     for (const auto& [k, v] : svc.env()) options.env.emplace_back(k, v);
     const absl::Time started_at = absl::Now();
     auto started = supervisor::SuiteService::Start(options);
@@ -303,6 +323,10 @@ int Run(int argc, char** argv) {
     if (e.http_url().empty()) continue;
     std::printf("  %-14s %-22s (REST/JSON: %s/openapi.json, %s/docs)\n", e.name().c_str(),
                 e.http_url().c_str(), e.http_url().c_str(), e.http_url().c_str());
+    if (!console_dir.empty()) {
+      std::printf("  %-14s %-22s (web console: %s/console/)\n", "console", "",
+                  e.http_url().c_str());
+    }
   }
   std::printf("  %-14s %-22s %s\n", "kafka", bootstrap.c_str(),
               embedded ? "(embedded, in memory)" : "(external)");
@@ -327,6 +351,10 @@ int Run(int argc, char** argv) {
           admin_key->c_str(),
           tls_on ? absl::StrCat(" --cacert ", endpoints.tls().ca_file()).c_str() : "",
           admin_key->c_str(), e.http_url().c_str());
+      if (!console_dir.empty()) {
+        std::printf("  or open the web console, %s/console/, and sign in with it\n",
+                    e.http_url().c_str());
+      }
     }
   }
   std::printf("\nendpoints: %s   try: itsmctl status\nPress Ctrl-C to stop.\n\n",

@@ -28,6 +28,8 @@ absl::string_view View(boost::beast::string_view s) {
 
 constexpr char kRouteUnmatched[] = "unmatched";
 constexpr char kRouteRefused[] = "refused";
+// Every file of the console is one route in the metrics (their names change with each build).
+constexpr char kRouteConsole[] = "/console/";
 
 HttpResponse MakeResponse(int status, unsigned version, std::string body,
                           absl::string_view content_type) {
@@ -109,6 +111,18 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
     response.set("X-Request-Id", request_id);
     Answer(route, method, start, std::move(response), respond);
   };
+  if (options_.console != nullptr) {
+    std::optional<StaticAnswer> file =
+        options_.console->Serve(method, path, View(request[http::field::accept_encoding]),
+                                View(request[http::field::if_none_match]));
+    if (file) {
+      HttpResponse response =
+          MakeResponse(file->status, version, std::move(file->body), file->content_type);
+      for (const auto& [name, value] : file->headers) response.set(name, value);
+      response.set("X-Request-Id", request_id);
+      return Answer(kRouteConsole, method, start, std::move(response), respond);
+    }
+  }
   if (method == "GET") {
     if (path == "/healthz") return fixed("/healthz", R"({"status":"SERVING"})", "application/json");
     if (path == "/openapi.json") return fixed("/openapi.json", openapi_json_, "application/json");

@@ -1,6 +1,7 @@
 // The gateway's application: an HTTP request in, the RPC it maps to called on its service, the
 // answer out — with request ids, ETags, the error model and metrics — plus /openapi.json,
-// /docs and /healthz. HTTP itself is http_server.h's; this class sees parsed requests only.
+// /docs, /healthz and the web console's files (/console/). HTTP itself is http_server.h's; this
+// class sees parsed requests only.
 //
 //   Gateway gateway(std::move(routes), upstreams, metrics, {.upstream_timeout =
 //   absl::Seconds(30)}); auto server = HttpServer::Start(options, gateway);
@@ -14,6 +15,7 @@
 #include "itsm/runtime/executor.h"
 #include "services/gateway/src/caller_authentication.h"
 #include "services/gateway/src/caller_rate_limits.h"
+#include "services/gateway/src/console_files.h"
 #include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/gateway_metrics.h"
 #include "services/gateway/src/http_server.h"
@@ -43,6 +45,8 @@ class Gateway final : public HttpHandler {
     runtime::Executor* blocking = nullptr;
     // GET /v1/events (event_streams.h); null: the path is not served.
     EventStreams* events = nullptr;
+    // The web console under /console/ (console_files.h); null: not served.
+    const ConsoleFiles* console = nullptr;
   };
   Gateway(RouteTable routes, Upstreams& upstreams, GatewayMetrics& metrics, Options options);
 

@@ -41,6 +41,10 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "The supplier service (suppliers, contracts, scorecards, costs)."),
               StringOption("webhooks_address", "127.0.0.1:50057",
                            "The webhook service (subscriptions, deliveries, replay)."),
+              StringOption("console_dir", "",
+                           "The web console's built files (index.html and bundles; build/console, "
+                           "docs/console.md), served under /console/ with / redirecting there; "
+                           "empty: no console."),
               IntOption("http_threads", 2, 1, 64, "Threads serving HTTP connections."),
               IntOption("max_connections", 1000, 1, 100000,
                         "Open HTTP connections at most; one more is answered 503 and closed."),

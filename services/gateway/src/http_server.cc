@@ -453,7 +453,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Write(HttpResponse response, bool keep_alive) {
     auto message = std::make_shared<HttpResponse>(std::move(response));
     message->keep_alive(keep_alive);
-    message->prepare_payload();
+    // An answer to HEAD has no body but the Content-Length of the GET's (console_files.h): kept.
+    if (!(message->body().empty() && message->has_content_length())) message->prepare_payload();
     Lowest().expires_after(ToSteady(options_.body_timeout));
     http::async_write(
         stream_, *message,

@@ -1,6 +1,8 @@
 // itsm-gateway: the suite's REST/JSON entry point. Every RPC annotated with google.api.http is
 // served over HTTP/1.1 and forwarded to its service over gRPC; /openapi.json and /docs describe
 // the API from the same descriptors.
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/apikeys/api_key_grpc_service.h"
 #include "itsm/apikeys/api_key_management.h"
@@ -20,6 +22,7 @@
 #include "itsm/storage/group_commit.h"
 #include "services/gateway/src/caller_authentication.h"
 #include "services/gateway/src/caller_rate_limits.h"
+#include "services/gateway/src/console_files.h"
 #include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/gateway.h"
 #include "services/gateway/src/gateway_metrics.h"
@@ -138,13 +141,24 @@ int main(int argc, char** argv) {
   }
   gateway::EventStreams event_streams(event_options, callers.get(), rate_limits.get(), executor,
                                       metrics, rt.metrics());
+  // The web console, when built (docs/console.md).
+  std::unique_ptr<gateway::ConsoleFiles> console;
+  if (const std::string dir = config.GetString("console_dir"); !dir.empty()) {
+    if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / "index.html")) {
+      runtime::log::Error("console_dir has no index.html (build the console: itsm_console)",
+                          {{"console_dir", dir}});
+      return 2;
+    }
+    console = std::make_unique<gateway::ConsoleFiles>(dir);
+  }
   gateway::Gateway gateway(
       *std::move(routes), upstreams, metrics,
       {.upstream_timeout = absl::Milliseconds(config.GetInt("upstream_timeout_ms")),
        .callers = callers.get(),
        .rate_limits = rate_limits.get(),
        .blocking = &executor,
-       .events = &event_streams});
+       .events = &event_streams,
+       .console = console.get()});
   gateway::HttpServerOptions http_options = gateway::HttpOptionsFrom(config);
   http_options.tls = gateway::HttpsOptionsFrom(config);
   http_options.metrics = &rt.metrics();

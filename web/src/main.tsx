@@ -1,0 +1,117 @@
+// The console's entry: sign-in, then the views by the URL's hash (#/queue, #/new,
+// #/incidents/<id>), all live from one event stream (sse.ts) shared by the views.
+import { render } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { Api } from "./api";
+import type { Incident } from "./model";
+import { incidentOfEvent, upsert } from "./queue";
+import { clearKey, loadKey, saveKey } from "./session";
+import { openEventStream, type StreamState } from "./sse";
+import { zoneName } from "./time";
+import { CreateIncident } from "./views/create";
+import { Queue } from "./views/queue";
+import { RecordView } from "./views/record";
+import { SignIn } from "./views/signin";
+
+type Route = { view: "queue" } | { view: "new" } | { view: "record"; id: string };
+
+function routeOf(hash: string): Route {
+  const record = /^#\/incidents\/([^/]+)$/.exec(hash);
+  if (record) return { view: "record", id: decodeURIComponent(record[1]) };
+  if (hash === "#/new") return { view: "new" };
+  return { view: "queue" };
+}
+
+const TITLES = { queue: "Queue", new: "New incident", record: "Incident" };
+
+function App() {
+  const [key, setKey] = useState<string | null>(() => loadKey(sessionStorage));
+  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
+  const [records, setRecords] = useState<Map<string, Incident>>(new Map());
+  const [stream, setStream] = useState<StreamState>("connecting");
+  // Bumped when the stream is positioned anew: the queue re-reads its list then.
+  const [epoch, setEpoch] = useState(0);
+
+  const signOut = useCallback(() => {
+    clearKey(sessionStorage);
+    setKey(null);
+    setRecords(new Map());
+  }, []);
+
+  useEffect(() => {
+    const onHash = () => setRoute(routeOf(location.hash));
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+
+  useEffect(() => {
+    document.title = `${TITLES[route.view]} · itsm console`;
+    // A new view: focus its heading, so a screen reader announces it and Tab starts there.
+    document.querySelector<HTMLElement>("main h1")?.focus();
+  }, [route, key]);
+
+  useEffect(() => {
+    if (!key) return;
+    const { stop } = openEventStream({
+      url: "/v1/events?types=itsm.incident.v1.*",
+      key,
+      onMessage: (message) => {
+        const incident = incidentOfEvent(message.data);
+        if (incident) setRecords((current) => upsert(current, incident));
+      },
+      onState: (state) => setStream(state),
+      onOpen: (resumed) => {
+        if (!resumed) setEpoch((e) => e + 1);
+      },
+      onReset: () => setEpoch((e) => e + 1),
+      onUnauthenticated: signOut,
+    });
+    return stop;
+  }, [key, signOut]);
+
+  if (!key) {
+    return (
+      <SignIn
+        onSignIn={(k) => {
+          saveKey(sessionStorage, k);
+          setKey(k);
+        }}
+      />
+    );
+  }
+  const api = new Api(key, "", signOut);
+  const merge = (incidents: Incident[]) =>
+    setRecords((current) => incidents.reduce((map, incident) => upsert(map, incident), current));
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="bar">
+        <span class="brand">itsm console</span>
+        <nav aria-label="Main">
+          <a href="#/queue" aria-current={route.view === "queue" ? "page" : undefined}>
+            Queue
+          </a>
+          <a href="#/new" aria-current={route.view === "new" ? "page" : undefined}>
+            New incident
+          </a>
+        </nav>
+        <span class="zone">Times in {zoneName()}</span>
+        <span class={`live live-${stream}`} role="status" aria-live="polite">
+          {stream === "live" ? "Live" : stream === "stopped" ? "Not live" : "Connecting…"}
+        </span>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main">
+        {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} />}
+        {route.view === "new" && <CreateIncident api={api} merge={merge} />}
+        {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} />}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

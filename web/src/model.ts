@@ -1,0 +1,92 @@
+// The REST shapes the console reads (proto3 JSON of proto/itsm/incident/v1/incident.proto and
+// proto/itsm/common/v1/common.proto): enums as their names, int64 as strings, times RFC 3339.
+
+export type IncidentState =
+  | "INCIDENT_STATE_NEW"
+  | "INCIDENT_STATE_ASSIGNED"
+  | "INCIDENT_STATE_IN_PROGRESS"
+  | "INCIDENT_STATE_ON_HOLD"
+  | "INCIDENT_STATE_RESOLVED"
+  | "INCIDENT_STATE_CLOSED"
+  | "INCIDENT_STATE_CANCELLED";
+
+export type Priority = "PRIORITY_P1" | "PRIORITY_P2" | "PRIORITY_P3" | "PRIORITY_P4" | "PRIORITY_P5";
+
+export interface Incident {
+  id: string;
+  number?: string;
+  title?: string;
+  description?: string;
+  caller?: string;
+  service?: string;
+  category?: string;
+  impact?: number;
+  urgency?: number;
+  priority?: Priority;
+  state?: IncidentState;
+  assignmentGroup?: string;
+  assignee?: string;
+  createdBy?: string;
+  createTime?: string;
+  updateTime?: string;
+  resolveTime?: string;
+  // int64: a string in proto3 JSON.
+  version?: string;
+  holdReason?: string;
+  resolutionCode?: string;
+  resolutionNotes?: string;
+  reopenCount?: number;
+}
+
+export interface FieldChange {
+  field?: string;
+  oldValue?: string;
+  newValue?: string;
+}
+
+export interface AuditEntry {
+  version?: string;
+  actor?: string;
+  time?: string;
+  action?: string;
+  changes?: FieldChange[];
+}
+
+export interface IncidentNote {
+  id: string;
+  author?: string;
+  createTime?: string;
+  visibility?: string;
+  text?: string;
+}
+
+export interface SlaClock {
+  clockId: string;
+  slaDefinitionName?: string;
+  clockKind?: string;
+  state?: string;
+  breached?: boolean;
+  dueTime?: string;
+  remaining?: string;
+}
+
+export const STATES: IncidentState[] = [
+  "INCIDENT_STATE_NEW",
+  "INCIDENT_STATE_ASSIGNED",
+  "INCIDENT_STATE_IN_PROGRESS",
+  "INCIDENT_STATE_ON_HOLD",
+  "INCIDENT_STATE_RESOLVED",
+  "INCIDENT_STATE_CLOSED",
+  "INCIDENT_STATE_CANCELLED",
+];
+export const PRIORITIES: Priority[] = ["PRIORITY_P1", "PRIORITY_P2", "PRIORITY_P3", "PRIORITY_P4", "PRIORITY_P5"];
+
+// "INCIDENT_STATE_IN_PROGRESS" -> "In progress", "PRIORITY_P1" -> "P1".
+export function stateLabel(state: string | undefined): string {
+  if (!state) return "—";
+  const words = state.replace(/^INCIDENT_STATE_/, "").toLowerCase().replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+export function priorityLabel(priority: string | undefined): string {
+  return priority ? priority.replace(/^PRIORITY_/, "") : "—";
+}

@@ -1,0 +1,53 @@
+// Times in the user's own zone, with the zone named (an operations team spans zones: "14:05"
+// alone is ambiguous), and SLA countdowns.
+
+export function zoneName(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+// "1 Dec 2026, 14:05:09 CET", in `zone` (the user's by default).
+export function formatTime(iso: string | undefined, zone = zoneName(), locale?: string): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: zone,
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZoneName: "short",
+  }).format(date);
+}
+
+export type SlaLevel = "ok" | "warning" | "breached" | "done";
+
+// What is left until `due` at `now`: "2h 05m left", "12m 30s overdue"; the level colours it
+// (under a quarter of the target left: warning).
+export function countdown(dueIso: string | undefined, now: number, targetMs?: number): { text: string; level: SlaLevel } {
+  if (!dueIso) return { text: "—", level: "done" };
+  const left = Date.parse(dueIso) - now;
+  const text = `${duration(Math.abs(left))} ${left >= 0 ? "left" : "overdue"}`;
+  if (left < 0) return { text, level: "breached" };
+  if (targetMs !== undefined && left < targetMs / 4) return { text, level: "warning" };
+  return { text, level: "ok" };
+}
+
+export function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${pad(m)}m`;
+  return `${m}m ${pad(s % 60)}s`;
+}
+
+// A proto3 JSON Duration ("3600s", "-12.5s") in milliseconds.
+export function durationMs(json: string | undefined): number | undefined {
+  if (!json || !/^-?\d+(\.\d+)?s$/.test(json)) return undefined;
+  return Math.round(Number(json.slice(0, -1)) * 1000);
+}

@@ -1,0 +1,323 @@
+// One incident: its fields, SLA clocks (counting down each second), the actions its state
+// allows, notes, and the audit trail. The record itself follows the event stream; notes,
+// history and clocks are read again whenever its version changes.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, violationFor, type Api } from "../api";
+import { priorityLabel, stateLabel, type AuditEntry, type Incident, type IncidentNote, type SlaClock } from "../model";
+import { countdown, formatTime } from "../time";
+import { Field, invalid } from "./field";
+
+interface Props {
+  api: Api;
+  id: string;
+  records: Map<string, Incident>;
+  merge: (incidents: Incident[]) => void;
+}
+
+const FINAL = ["INCIDENT_STATE_CLOSED", "INCIDENT_STATE_CANCELLED"];
+
+export function RecordView({ api, id, records, merge }: Props) {
+  const [loadError, setLoadError] = useState("");
+  const [notes, setNotes] = useState<IncidentNote[]>([]);
+  const [history, setHistory] = useState<AuditEntry[]>([]);
+  const [clocks, setClocks] = useState<SlaClock[]>([]);
+  const [now, setNow] = useState(Date.now());
+  const incident = records.get(id) ?? [...records.values()].find((i) => i.number === id);
+
+  useEffect(() => {
+    api
+      .get<{ incident: Incident }>(`/v1/incidents/${encodeURIComponent(id)}`)
+      .then((r) => merge([r.incident]))
+      .catch((e: Error) => setLoadError(e.message));
+  }, [id]);
+
+  const version = incident?.version;
+  useEffect(() => {
+    if (!incident) return;
+    const rid = encodeURIComponent(incident.id);
+    api.get<{ notes?: IncidentNote[] }>(`/v1/incidents/${rid}/notes`).then((r) => setNotes(r.notes ?? []), () => {});
+    api.get<{ entries?: AuditEntry[] }>(`/v1/incidents/${rid}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
+    api.get<{ clocks?: SlaClock[] }>(`/v1/incidents/${rid}/slaStatus`).then((r) => setClocks(r.clocks ?? []), () => setClocks([]));
+  }, [incident?.id, version]);
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  if (!incident) {
+    return (
+      <section>
+        <h1 tabIndex={-1}>Incident</h1>
+        <p role={loadError ? "alert" : "status"} class={loadError ? "error" : ""}>
+          {loadError || "Loading…"}
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="record-title">
+      <h1 id="record-title" tabIndex={-1}>
+        {incident.number} · {incident.title}
+      </h1>
+      <dl class="facts">
+        <dt>State</dt>
+        <dd data-testid="state">{stateLabel(incident.state)}</dd>
+        {incident.holdReason && incident.holdReason !== "HOLD_REASON_UNSPECIFIED" && (
+          <>
+            <dt>On hold</dt>
+            <dd>{incident.holdReason.replace(/^HOLD_REASON_/, "").toLowerCase().replace(/_/g, " ")}</dd>
+          </>
+        )}
+        <dt>Priority</dt>
+        <dd>{priorityLabel(incident.priority)}</dd>
+        <dt>Assignee</dt>
+        <dd>{incident.assignee || "—"}</dd>
+        <dt>Assignment group</dt>
+        <dd>{incident.assignmentGroup || "—"}</dd>
+        <dt>Service</dt>
+        <dd>{incident.service || "—"}</dd>
+        <dt>Caller</dt>
+        <dd>{incident.caller || "—"}</dd>
+        <dt>Created</dt>
+        <dd>
+          {formatTime(incident.createTime)} by {incident.createdBy || "—"}
+        </dd>
+        <dt>Updated</dt>
+        <dd>{formatTime(incident.updateTime)}</dd>
+        {incident.resolutionCode && (
+          <>
+            <dt>Resolution</dt>
+            <dd>
+              {incident.resolutionCode}: {incident.resolutionNotes}
+            </dd>
+          </>
+        )}
+      </dl>
+      {incident.description && <p class="description">{incident.description}</p>}
+
+      <h2>SLA clocks</h2>
+      {clocks.length === 0 ? (
+        <p>No SLA clock runs for this incident.</p>
+      ) : (
+        <ul class="clocks">
+          {clocks.map((c) => {
+            const running = c.state === "running";
+            const left = running ? countdown(c.dueTime, now) : { text: c.state ?? "", level: c.breached ? "breached" : "done" };
+            return (
+              <li key={c.clockId} class={`sla sla-${left.level}`}>
+                {c.slaDefinitionName} ({(c.clockKind ?? "").replace(/^CLOCK_KIND_/, "").toLowerCase()}): <strong>{left.text}</strong>
+                {c.dueTime && <> — due {formatTime(c.dueTime)}</>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+
+      {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
+      <NoteForm api={api} incident={incident} merge={merge} />
+
+      <h2>Notes</h2>
+      {notes.length === 0 ? (
+        <p>No notes yet.</p>
+      ) : (
+        <ul class="notes">
+          {notes.map((n) => (
+            <li key={n.id}>
+              <span class="meta">
+                {n.author} · {formatTime(n.createTime)} · {n.visibility === "NOTE_VISIBILITY_COMMENT" ? "comment" : "work note"}
+              </span>
+              <p>{n.text}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2 id="history-title">History</h2>
+      <table aria-labelledby="history-title" id="history">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">Action</th>
+            <th scope="col">Field</th>
+            <th scope="col">Before</th>
+            <th scope="col">After</th>
+          </tr>
+        </thead>
+        <tbody>
+          {history.flatMap((entry) => {
+            const changes = entry.changes?.length ? entry.changes : [{}];
+            return changes.map((c, n) => (
+              <tr key={`${entry.version}-${n}`}>
+                <td>{formatTime(entry.time)}</td>
+                <td>{entry.actor}</td>
+                <td>{entry.action}</td>
+                <td>{c.field ?? ""}</td>
+                <td>{c.oldValue ?? ""}</td>
+                <td>{c.newValue ?? ""}</td>
+              </tr>
+            ));
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+// The outcome of an action: an error (with field violations) or nothing.
+function useAction(merge: (incidents: Incident[]) => void) {
+  const [error, setError] = useState("");
+  const [violations, setViolations] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const run = async (call: () => Promise<{ incident?: Incident }>) => {
+    setBusy(true);
+    setError("");
+    setViolations({});
+    try {
+      const r = await call();
+      if (r.incident) merge([r.incident]);
+      return true;
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      if (err instanceof ApiError) setViolations(err.violations);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, violations, busy, run };
+}
+
+function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
+  const [assignee, setAssignee] = useState(incident.assignee ?? "");
+  const [group, setGroup] = useState(incident.assignmentGroup ?? "");
+  const [code, setCode] = useState("Solved (permanently)");
+  const [resolution, setResolution] = useState("");
+  const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
+  const { error, violations, busy, run } = useAction(merge);
+  const rid = encodeURIComponent(incident.id);
+  const transition = (targetState: string, extra: Record<string, string> = {}) =>
+    run(() => api.post(`/v1/incidents/${rid}:transition`, { version: incident.version, targetState, ...extra }));
+  const resolved = incident.state === "INCIDENT_STATE_RESOLVED";
+  const v = (f: string) => violationFor(violations, f);
+  return (
+    <section aria-labelledby="actions-title" class="actions">
+      <h2 id="actions-title">Work on it</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!resolved && (
+        <form
+          aria-label="Assign"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => api.post(`/v1/incidents/${rid}:assign`, { version: incident.version, assignee, assignmentGroup: group }));
+          }}
+        >
+          <Field id="assign-assignee" label="Assignee" error={v("assignee")}>
+            <input id="assign-assignee" value={assignee} onInput={(e) => setAssignee((e.target as HTMLInputElement).value)} {...invalid("assign-assignee", v("assignee"))} />
+          </Field>
+          <Field id="assign-group" label="Assignment group" error={v("assignmentGroup")}>
+            <input id="assign-group" value={group} onInput={(e) => setGroup((e.target as HTMLInputElement).value)} {...invalid("assign-group", v("assignmentGroup"))} />
+          </Field>
+          <button type="submit" disabled={busy}>
+            Assign
+          </button>
+        </form>
+      )}
+      {(incident.state === "INCIDENT_STATE_NEW" || incident.state === "INCIDENT_STATE_ASSIGNED" || incident.state === "INCIDENT_STATE_ON_HOLD") && (
+        <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
+          {incident.state === "INCIDENT_STATE_ON_HOLD" ? "Resume work" : "Start work"}
+        </button>
+      )}
+      {(incident.state === "INCIDENT_STATE_ASSIGNED" || incident.state === "INCIDENT_STATE_IN_PROGRESS") && (
+        <form
+          aria-label="Put on hold"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void transition("INCIDENT_STATE_ON_HOLD", { holdReason });
+          }}
+        >
+          <Field id="hold-reason" label="Hold reason" error={v("holdReason")}>
+            <select id="hold-reason" value={holdReason} onChange={(e) => setHoldReason((e.target as HTMLSelectElement).value)}>
+              <option value="HOLD_REASON_AWAITING_CALLER">Awaiting the caller</option>
+              <option value="HOLD_REASON_AWAITING_SUPPLIER">Awaiting a supplier</option>
+              <option value="HOLD_REASON_AWAITING_CHANGE">Awaiting a change</option>
+            </select>
+          </Field>
+          <button type="submit" disabled={busy}>
+            Put on hold
+          </button>
+        </form>
+      )}
+      {!resolved && (
+        <form
+          aria-label="Resolve"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void transition("INCIDENT_STATE_RESOLVED", { resolutionCode: code, resolutionNotes: resolution });
+          }}
+        >
+          <Field id="resolution-code" label="Resolution code" error={v("resolutionCode")}>
+            <input id="resolution-code" value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} {...invalid("resolution-code", v("resolutionCode"))} />
+          </Field>
+          <Field id="resolution-notes" label="Resolution notes" error={v("resolutionNotes")}>
+            <textarea id="resolution-notes" rows={3} value={resolution} onInput={(e) => setResolution((e.target as HTMLTextAreaElement).value)} {...invalid("resolution-notes", v("resolutionNotes"))} />
+          </Field>
+          <button type="submit" disabled={busy}>
+            Resolve
+          </button>
+        </form>
+      )}
+      {resolved && (
+        <>
+          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
+            Reopen
+          </button>
+          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_CLOSED")}>
+            Close
+          </button>
+        </>
+      )}
+    </section>
+  );
+}
+
+function NoteForm({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
+  const [text, setText] = useState("");
+  const [visibility, setVisibility] = useState("NOTE_VISIBILITY_WORK_NOTE");
+  const { error, violations, busy, run } = useAction(merge);
+  const v = violationFor(violations, "text");
+  return (
+    <form
+      aria-labelledby="note-title"
+      class="note-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await run(() => api.post(`/v1/incidents/${encodeURIComponent(incident.id)}/notes`, { visibility, text }))) setText("");
+      }}
+    >
+      <h2 id="note-title">Add a note</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <Field id="note-text" label="Note" error={v}>
+        <textarea id="note-text" rows={3} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} {...invalid("note-text", v)} />
+      </Field>
+      <Field id="note-visibility" label="Visible to">
+        <select id="note-visibility" value={visibility} onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}>
+          <option value="NOTE_VISIBILITY_WORK_NOTE">Support staff (work note)</option>
+          <option value="NOTE_VISIBILITY_COMMENT">The caller too (comment)</option>
+        </select>
+      </Field>
+      <button type="submit" disabled={busy}>
+        Add note
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,218 @@
+// The console end to end, in Debian's Chromium driven by playwright-core (no browser download),
+// against a running suite: console_e2e_test (tests/integration) starts it with the launcher and
+// runs this with the gateway's URL and the first admin key. Saves screenshots into
+// ITSM_SCREENSHOTS (docs/console/ when refreshing the docs).
+// env: ITSM_GATEWAY_URL, ITSM_ADMIN_KEY, [ITSM_SCREENSHOTS], [ITSM_CHROMIUM=/usr/bin/chromium]
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const gateway = process.env.ITSM_GATEWAY_URL;
+const adminKey = process.env.ITSM_ADMIN_KEY;
+const shots = process.env.ITSM_SCREENSHOTS || "";
+const executablePath = process.env.ITSM_CHROMIUM || "/usr/bin/chromium";
+if (!gateway || !adminKey) {
+  console.error("ITSM_GATEWAY_URL and ITSM_ADMIN_KEY are required");
+  process.exit(2);
+}
+if (shots) mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const step = (text) => console.log(`- ${text}`);
+
+async function api(method, path, key, body) {
+  const response = await fetch(gateway + path, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+// axe-core on the page as it is: no serious or critical violation of WCAG 2.1 A/AA.
+async function checkAccessibility(page, view) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const minor = result.violations.length - bad.length;
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    [],
+    `axe-core on ${view}`,
+  );
+  step(`axe-core on ${view}: ${result.passes.length} rules pass, no serious or critical violation (${minor} minor)`);
+}
+
+async function screenshot(page, name) {
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, key) {
+  // "/" redirects to the console.
+  await page.goto(gateway + "/");
+  assert.match(page.url(), /\/console\/$/);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+}
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+const newContext = (colorScheme = "light") =>
+  browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    colorScheme,
+    // axe-core is injected as a script: the console's policy allows only its own files.
+    bypassCSP: true,
+    timezoneId: "Europe/Berlin",
+    locale: "en-GB",
+  });
+let failed = false;
+try {
+  const unique = Date.now().toString(36);
+  const viewer = await api("POST", "/v1/apiKeys", adminKey, { name: `console-viewer-${unique}`, roles: ["ROLE_VIEWER"] });
+
+  step("sign-in page");
+  const agentContext = await newContext();
+  const agent = await agentContext.newPage();
+  await agent.goto(gateway + "/console/");
+  await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
+  await checkAccessibility(agent, "sign-in");
+  await screenshot(agent, "sign-in");
+  await agent.getByLabel("API key").fill("itsm_not_a_key");
+  await agent.getByRole("button", { name: "Sign in" }).click();
+  await agent.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
+  step("a wrong key is refused");
+
+  await signIn(agent, adminKey);
+  assert.equal(await agent.evaluate(() => localStorage.length), 0, "nothing in localStorage");
+  assert.equal(await agent.evaluate(() => sessionStorage.getItem("itsm.console.apiKey")), adminKey);
+  step("signed in; the key is in sessionStorage only");
+
+  const watcherContext = await newContext();
+  const watcher = await watcherContext.newPage();
+  await signIn(watcher, adminKey);
+  await watcher.getByText("Live", { exact: true }).waitFor();
+  step("a second session's queue is live");
+
+  step("create: the API's field violations beside the field");
+  await agent.getByRole("link", { name: "New incident" }).click();
+  await agent.getByRole("heading", { level: 1, name: "New incident" }).waitFor();
+  await agent.getByRole("button", { name: "Create incident" }).click();
+  await agent.locator("#title-error").waitFor();
+  assert.equal(await agent.getByLabel("Title (required)").getAttribute("aria-invalid"), "true");
+  step(`title: "${await agent.locator("#title-error").textContent()}"`);
+  await checkAccessibility(agent, "new incident (with a violation)");
+  await screenshot(agent, "new-incident");
+
+  const title = `Printer on fire ${unique}`;
+  await agent.getByLabel("Title (required)").fill(title);
+  await agent.getByLabel("Impact").selectOption("1");
+  await agent.getByLabel("Urgency").selectOption("1");
+  await agent.getByLabel("Service").fill("printing");
+  const created = Date.now();
+  await agent.getByRole("button", { name: "Create incident" }).click();
+  await agent.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
+  step("created; the record view shows it");
+
+  const row = watcher.locator("#queue-table tbody tr", { hasText: title });
+  await row.waitFor({ timeout: 15000 });
+  step(`the other session's queue shows it ${Date.now() - created} ms after the click, without a reload`);
+  await screenshot(watcher, "queue");
+  await checkAccessibility(watcher, "queue");
+
+  step("keyboard: the row is reached with the arrow keys and opened with Enter");
+  await watcher.locator("#queue-table tbody a").first().focus();
+  for (let i = 0; i < 20; ++i) {
+    if ((await watcher.evaluate(() => document.activeElement?.textContent)) === (await row.locator("a").textContent())) break;
+    await watcher.keyboard.press("ArrowDown");
+  }
+  await watcher.keyboard.press("Enter");
+  await watcher.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
+  await watcher.goBack();
+  await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+
+  step("assign, hold, resume, note, resolve");
+  await agent.getByLabel("Assignee", { exact: true }).fill("alice");
+  await agent.getByLabel("Assignment group", { exact: true }).fill("service-desk");
+  await agent.getByRole("button", { name: "Assign" }).click();
+  await agent.locator(".facts dd", { hasText: "alice" }).waitFor();
+  await watcher.locator("#queue-table tbody tr", { hasText: title }).filter({ hasText: "alice" }).waitFor();
+  step("the assignment reached the other session's queue");
+  await agent.getByLabel("Hold reason").selectOption("HOLD_REASON_AWAITING_SUPPLIER");
+  await agent.getByRole("button", { name: "Put on hold" }).click();
+  await agent.getByTestId("state").filter({ hasText: "On hold" }).waitFor();
+  await agent.locator(".facts dd", { hasText: "awaiting supplier" }).waitFor();
+  await agent.getByRole("button", { name: "Resume work" }).click();
+  await agent.getByTestId("state").filter({ hasText: "In progress" }).waitFor();
+  step("held awaiting a supplier, then resumed");
+  await agent.getByLabel("Note", { exact: true }).fill("Toner removed, smoke gone.");
+  await agent.getByRole("button", { name: "Add note" }).click();
+  await agent.locator(".notes li", { hasText: "Toner removed" }).waitFor();
+  await agent.getByLabel("Resolution notes").fill("Replaced the fuser unit.");
+  await agent.getByRole("button", { name: "Resolve" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
+  await row.waitFor({ state: "detached", timeout: 15000 });
+  step("resolved; it left the other session's open queue");
+
+  step("history: who, when, field, before and after");
+  const history = agent.locator("#history tbody tr");
+  await history.filter({ hasText: "RESOLVED" }).first().waitFor();
+  const rows = await history.allInnerTexts();
+  assert.ok(rows.some((r) => /create/.test(r) && /title/.test(r) && r.includes(title)), rows.join("\n"));
+  assert.ok(rows.some((r) => /assignee/.test(r) && /alice/.test(r)), rows.join("\n"));
+  assert.ok(rows.every((r) => /CET|CEST|GMT\+/.test(r)), "times carry the zone");
+  await checkAccessibility(agent, "incident record");
+  await screenshot(agent, "incident");
+
+  step("reopen, then resolve again");
+  await agent.getByRole("button", { name: "Reopen" }).click();
+  await agent.getByTestId("state").filter({ hasText: "In progress" }).waitFor();
+  await row.waitFor({ timeout: 15000 });
+  await agent.getByLabel("Resolution notes").fill("Replaced the fuser unit, for good.");
+  await agent.getByRole("button", { name: "Resolve" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
+
+  step("a viewer key reads but cannot edit");
+  const viewerContext = await newContext("dark");
+  const viewerPage = await viewerContext.newPage();
+  await signIn(viewerPage, viewer.secret);
+  await viewerPage.getByRole("link", { name: "New incident" }).click();
+  await viewerPage.getByLabel("Title (required)").fill("Viewer tries");
+  await viewerPage.getByRole("button", { name: "Create incident" }).click();
+  await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
+  await checkAccessibility(viewerPage, "new incident, dark theme, refused");
+  await screenshot(viewerPage, "viewer-refused-dark");
+  const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(unique)}`, adminKey)).incidents[0].id;
+  await viewerPage.goto(`${gateway}/console/#/incidents/${incidentId}`);
+  await viewerPage.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
+  await viewerPage.getByLabel("Note", { exact: true }).fill("A viewer's note");
+  await viewerPage.getByRole("button", { name: "Add note" }).click();
+  await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
+  const stillResolved = await api("GET", `/v1/incidents/${incidentId}`, adminKey);
+  assert.equal(stillResolved.incident.state, "INCIDENT_STATE_RESOLVED");
+  await viewerPage.getByRole("link", { name: "Queue" }).click();
+  await viewerPage.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+  await checkAccessibility(viewerPage, "queue, dark theme");
+  await screenshot(viewerPage, "queue-dark");
+
+  step("sign-out forgets the key");
+  await agent.getByRole("button", { name: "Sign out" }).click();
+  await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
+  assert.equal(await agent.evaluate(() => sessionStorage.length + localStorage.length), 0);
+  await agent.reload();
+  await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
+  console.log("console e2e: passed");
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

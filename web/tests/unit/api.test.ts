@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { errorFrom, violationFor } from "../../src/api";
+import { clearKey, loadKey, saveKey } from "../../src/session";
+import { countdown, duration, durationMs, formatTime } from "../../src/time";
+
+test("field violations of a google.rpc.Status are keyed by field", () => {
+  const body = JSON.stringify({
+    code: 3,
+    message: "title: required",
+    details: [
+      { "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "incident.title", description: "required" }, { field: "resolution_code", description: "1..100 characters" }] },
+      { "@type": "type.googleapis.com/google.rpc.RequestInfo", requestId: "r1" },
+    ],
+  });
+  const e = errorFrom(400, body);
+  assert.equal(e.message, "title: required");
+  assert.equal(violationFor(e.violations, "title"), "required");
+  assert.equal(violationFor(e.violations, "resolutionCode"), "1..100 characters");
+});
+
+test("403 says the key may not; a non-JSON body still gives a message", () => {
+  assert.match(errorFrom(403, '{"message":"role viewer"}').message, /may not/);
+  assert.equal(errorFrom(502, "<html>bad gateway</html>").message, "HTTP 502");
+});
+
+test("the key lives in the given store only, and sign-out removes it", () => {
+  const data = new Map<string, string>();
+  const store = { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v), removeItem: (k: string) => void data.delete(k) };
+  assert.equal(loadKey(store), null);
+  saveKey(store, " itsm_abc ");
+  assert.equal(loadKey(store), "itsm_abc");
+  clearKey(store);
+  assert.equal(loadKey(store), null);
+  assert.equal(data.size, 0);
+});
+
+test("times are shown in the zone asked for, named", () => {
+  const t = formatTime("2026-07-01T12:00:00Z", "Europe/Berlin", "en-GB");
+  assert.match(t, /14:00:00/);
+  assert.match(t, /CEST|GMT\+2/);
+  assert.equal(formatTime(undefined), "—");
+});
+
+test("countdowns: left, overdue, warning under a quarter of the target", () => {
+  const now = Date.parse("2026-12-01T10:00:00Z");
+  assert.deepEqual(countdown("2026-12-01T12:05:00Z", now), { text: "2h 05m left", level: "ok" });
+  assert.deepEqual(countdown("2026-12-01T09:47:30Z", now), { text: "12m 30s overdue", level: "breached" });
+  assert.equal(countdown("2026-12-01T10:10:00Z", now, 3600_000).level, "warning");
+  assert.equal(duration(90061_000), "1d 1h");
+  assert.equal(durationMs("-12.5s"), -12500);
+  assert.equal(durationMs("bad"), undefined);
+});
