@@ -43,7 +43,7 @@ packages=(
   prometheus-alertmanager
   procps
   # the webhook tests verify signatures with an independent implementation, Python's hmac
-  python3
+  python3 python3-yaml
   # the Helm chart's test (tests/deploy): tools/helm-render is Go over Debian's Sprig (Helm's
   # template functions), ghodss/yaml (Helm's YAML conversion) and gojsonschema (Helm's values
   # schema validator); the Dockerfile's check reads libraries with ldd and dpkg (always there)
