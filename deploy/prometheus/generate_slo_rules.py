@@ -72,8 +72,11 @@ def slis():
             "objective": 0.999,
             "what": "HTTP requests at the gateway answered without a 5xx",
             "by": "service",
+            # A code's series exists only once a request got it: with no 5xx yet the errors are
+            # 0, not absent (else the ratio, the alert and the panels would have no value).
             "ratio": lambda w: (
-                f'sum by (service) (rate(itsm_gateway_http_requests_total{{{HTTP_API},code=~"5.."}}[{w}]))\n'
+                f'(\n  sum by (service) (rate(itsm_gateway_http_requests_total{{{HTTP_API},code=~"5.."}}[{w}]))\n'
+                f'  or 0 * sum by (service) (rate(itsm_gateway_http_requests_total{{{HTTP_API}}}[{w}]))\n)\n'
                 f'  / sum by (service) (rate(itsm_gateway_http_requests_total{{{HTTP_API}}}[{w}]))'),
         },
         {
