@@ -6,13 +6,16 @@ Every expression must parse. With --require-data, every dashboard panel query mu
 at least one series, except the exemptions below; a rule expression need not (an alert that does
 not fire returns nothing, which is the point).
 
-usage: promql_check.py <source dir> <prometheus base URL> [--require-data]
-Prints one line per failure and a summary; exit 1 on any failure.
+usage: promql_check.py <source dir> <prometheus base URL> [--require-data] [--wait-seconds N]
+With --wait-seconds, a round whose only failures are panels without data is tried again (every
+2 s, up to N seconds): scrapes and rule evaluations catch up with the traffic. Prints one line
+per failure and a summary; exit 1 on any failure.
 """
 import glob
 import json
 import os
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -64,10 +67,9 @@ def query(base, expr):
         return json.load(e)
 
 
-def main():
-    src, base = sys.argv[1], sys.argv[2]
-    require_data = "--require-data" in sys.argv[3:]
+def check(src, base, require_data):
     failures = []
+    no_data = 0
     exempted = 0
     panels = dashboard_queries(src)
     rules = rule_queries(src)
@@ -84,10 +86,26 @@ def main():
             exempted += 1
             continue
         failures.append(f"{where}: no data: {expr}")
+        no_data += 1
+    summary = (f"{len(panels)} panel queries, {len(rules)} rule expressions, {exempted} exempted, "
+               f"{len(failures)} failures")
+    return failures, no_data, summary
+
+
+def main():
+    src, base = sys.argv[1], sys.argv[2]
+    args = sys.argv[3:]
+    require_data = "--require-data" in args
+    wait = float(args[args.index("--wait-seconds") + 1]) if "--wait-seconds" in args else 0
+    deadline = time.monotonic() + wait
+    while True:
+        failures, no_data, summary = check(src, base, require_data)
+        if not failures or no_data < len(failures) or time.monotonic() >= deadline:
+            break
+        time.sleep(2)
     for f in failures:
         print("FAIL", f)
-    print(f"{len(panels)} panel queries, {len(rules)} rule expressions, {exempted} exempted, "
-          f"{len(failures)} failures")
+    print(summary)
     return 1 if failures else 0
 
 
