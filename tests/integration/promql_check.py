@@ -25,7 +25,7 @@ import yaml
 # every entry is a panel nobody has seen drawn by a test. Matched against a query's text.
 EXEMPT = {
     # A supplier's UC compliance needs an underpinning-contract clock that completed within 30
-    # days on a supplier's contract (supplier_scorecard_e2e_test covers it).
+    # days on a supplier's contract (services/supplier/tests/scorecard_test.cc covers it).
     "itsm_supplier_uc_compliance_ratio": "no underpinning-contract clock completes in the test",
 }
 
