@@ -89,7 +89,7 @@ std::string PrometheusConfig(const launcher::v1::Endpoints& endpoints) {
 }
 
 // Runs `args` (python3 and a checker); its exit code, its output in *out.
-int Run(const std::vector<std::string>& args, const std::string& log, std::string* out) {
+int RunTool(const std::vector<std::string>& args, const std::string& log, std::string* out) {
   supervisor::ChildProcess::Options options;
   options.binary = args.front();
   options.args.assign(args.begin() + 1, args.end());
@@ -231,13 +231,13 @@ TEST(MetricsAndDashboards, DocumentedMetricsExistAndEveryDashboardAndRuleQueryWo
       suite.Authorization({.subject = "test-admin", .roles = {common::v1::ROLE_ADMIN}});
   for (const std::string& path :
        {std::string("/v1/incidents"), std::string("/v1/changes"), std::string("/v1/nowhere")}) {
-    EXPECT_GE(Run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-H", authorization, base + path},
-                  scratch.File("curl.log"), &out),
+    EXPECT_GE(RunTool({"/usr/bin/curl", "-s", "-o", "/dev/null", "-H", authorization, base + path},
+                      scratch.File("curl.log"), &out),
               0);
   }
-  Run({"/usr/bin/curl", "-s", "-N", "--max-time", "2", "-H", authorization,
-       base + "/v1/events?types=itsm.incident.v1.IncidentCreated"},
-      scratch.File("curl-events.log"), &out);
+  RunTool({"/usr/bin/curl", "-s", "-N", "--max-time", "2", "-H", authorization,
+           base + "/v1/events?types=itsm.incident.v1.IncidentCreated"},
+          scratch.File("curl-events.log"), &out);
 
   // The breaches and the met clock have reached the SLA service's history (its store gauges):
   // everything the docs promise after traffic is there now.
@@ -261,18 +261,18 @@ TEST(MetricsAndDashboards, DocumentedMetricsExistAndEveryDashboardAndRuleQueryWo
       << supervisor::ScrapeMetrics(sla_metrics).value_or("");
 
   // 1. docs/metrics.md, every process, promtool.
-  EXPECT_EQ(Run({"python3", kSource + "/tests/integration/metrics_doc_check.py", kSource,
-                 suite.endpoints_file()},
-                scratch.File("metrics_doc_check.log"), &out),
+  EXPECT_EQ(RunTool({"python3", kSource + "/tests/integration/metrics_doc_check.py", kSource,
+                     suite.endpoints_file()},
+                    scratch.File("metrics_doc_check.log"), &out),
             0)
       << out;
   std::cout << out;
 
   // 2. Every dashboard and rule expression through Prometheus (it retries for up to 90 s while
   // a panel still lacks data: scrapes and rule evaluations catch up).
-  EXPECT_EQ(Run({"python3", kSource + "/tests/integration/promql_check.py", kSource,
-                 "http://" + prometheus, "--require-data", "--wait-seconds", "90"},
-                scratch.File("promql_check.log"), &out),
+  EXPECT_EQ(RunTool({"python3", kSource + "/tests/integration/promql_check.py", kSource,
+                     "http://" + prometheus, "--require-data", "--wait-seconds", "90"},
+                    scratch.File("promql_check.log"), &out),
             0)
       << out << supervisor::ReadFile(prometheus_options.log_file).value_or("");
   std::cout << out;
