@@ -275,7 +275,10 @@ def gateway_domain(b):
     b.panel("HTTP requests per second by route and code",
             [(f"sum by (route, code) (rate(itsm_gateway_http_requests_total{{{S}}}[5m]))", "{{route}} {{code}}")], unit="reqps")
     b.panel("HTTP 5xx per second by route",
-            [(f'sum by (route) (rate(itsm_gateway_http_requests_total{{{S},code=~"5.."}}[5m]))', "{{route}}")], unit="reqps")
+            # A code's series exists once a request got it: 0 per route until then, not no data.
+            [(f'sum by (route) (rate(itsm_gateway_http_requests_total{{{S},code=~"5.."}}[5m])) '
+              f'or 0 * sum by (route) (rate(itsm_gateway_http_requests_total{{{S}}}[5m]))', "{{route}}")],
+            unit="reqps")
     b.panel("HTTP latency p99 by route (event streams excluded)",
             [(f"histogram_quantile(0.99, sum by (route, le) (rate(itsm_gateway_http_request_duration_seconds_bucket{{{S},{route}}}[5m])))",
               "{{route}}")], unit="s")
