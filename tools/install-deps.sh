@@ -42,8 +42,9 @@ packages=(
   # a real Alertmanager sends notifications to the gateway in alertmanager_e2e_test
   prometheus-alertmanager
   procps
-  # the webhook tests verify signatures with an independent implementation, Python's hmac
-  python3
+  # the webhook tests verify signatures with an independent implementation, Python's hmac; the
+  # runbook test reads the alert rules with PyYAML
+  python3 python3-yaml
   # the Helm chart's test (tests/deploy): tools/helm-render is Go over Debian's Sprig (Helm's
   # template functions), ghodss/yaml (Helm's YAML conversion) and gojsonschema (Helm's values
   # schema validator); the Dockerfile's check reads libraries with ldd and dpkg (always there)

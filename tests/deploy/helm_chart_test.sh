@@ -89,14 +89,32 @@ incident_calls_the_cmdb() {
 }
 check default-incident-calls-the-cmdb incident_calls_the_cmdb default
 
-# The PrometheusRule carries exactly deploy/prometheus/alerts.yml's rules.
+# The PrometheusRule carries exactly deploy/prometheus/alerts.yml's and slo.yml's rules.
 same_rules() {
   local rendered expected
   rendered=$(node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1]));const r=a.find(i=>i.object.kind==="PrometheusRule").object;console.log(r.spec.groups.flatMap(g=>g.rules.map(x=>x.alert||x.record)).join(","))' "$out/production.json")
-  expected=$(grep -E '^\s*- (alert|record):' "$src/deploy/prometheus/alerts.yml" | sed -E 's/.*(alert|record): *//' | paste -sd, -)
+  expected=$(cat "$src/deploy/prometheus/alerts.yml" "$src/deploy/prometheus/slo.yml" | grep -E '^\s*- (alert|record):' | sed -E 's/.*(alert|record): *//' | paste -sd, -)
   [ "$rendered" = "$expected" ] || { echo "rules differ: rendered $rendered, alerts.yml $expected" >&2; return 1; }
 }
 check prometheusrule-is-alerts-yml same_rules
+
+# Every process labels its own series: the chart names each one (change-sla-timer runs
+# itsm-sla-timer), and the ServiceMonitor lets that label win over the target's.
+processes_name_themselves() {
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const bad = [];
+    for (const i of a.filter((i) => i.object.kind === "Deployment")) {
+      const name = i.object.metadata.labels["app.kubernetes.io/component"];
+      const env = i.object.spec.template.spec.containers[0].env;
+      const e = env.find((e) => e.name === "ITSM_SERVICE_NAME");
+      if (!e || e.value !== name) bad.push(name);
+    }
+    const sm = a.find((i) => i.object.kind === "ServiceMonitor").object;
+    if (sm.spec.endpoints.some((e) => e.honorLabels !== true)) bad.push("ServiceMonitor honorLabels");
+    if (bad.length) { console.error("not labelled by themselves:", bad.join(", ")); process.exit(1); }' "$out/$1.json"
+}
+check production-processes-name-themselves processes_name_themselves production
 
 # 3: what must be refused, and with which message.
 refused() {  # name, expected message, values (YAML)[, a values file merged before them]

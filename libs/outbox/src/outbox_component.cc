@@ -92,7 +92,22 @@ std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRu
   rt.AddService(component->admin_.get(), "itsm.outbox.v1.OutboxAdminService");
   OutboxRelay* relay = component->relay_.get();
   rt.OnShutdown("outbox relay", [relay] { relay->Stop(); });
+  component->gauges_ = servicedb::StoreGauges::StartOrExit(rt, db, OutboxStoreGauges());
   return component;
+}
+
+std::vector<servicedb::StoreGauge> OutboxStoreGauges() {
+  // Both read the partial index outbox_pending (rows not yet published), however long the
+  // table of published rows kept for RepublishEvents grows.
+  return {
+      {.name = "itsm_outbox_unpublished_events",
+       .help = "Outbox rows not yet acknowledged by Kafka, counted in the database.",
+       .sql = "SELECT COUNT(*) FROM outbox WHERE published_at_us IS NULL"},
+      {.name = "itsm_outbox_oldest_unpublished_age_seconds",
+       .help = "Age of the oldest outbox row not yet acknowledged by Kafka; 0 when none waits.",
+       .sql = "SELECT created_at_us FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT 1",
+       .value = servicedb::StoreGauge::ValueKind::kAgeOfMicros},
+  };
 }
 
 }  // namespace itsm::outbox

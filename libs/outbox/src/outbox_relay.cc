@@ -89,7 +89,19 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
                   .Help("1 while this replica's relay publishes the outbox; 0 while another "
                         "replica sharing the database does (PostgreSQL) or it has not run yet.")
                   .Register(registry)
-                  .Add({})) {}
+                  .Add({})),
+      by_type_(prometheus::BuildCounter()
+                   .Name("itsm_domain_events_total")
+                   .Help("Domain events acknowledged by Kafka, by CloudEvents type (a bounded "
+                         "set: the types docs/events.md lists).")
+                   .Register(registry)) {}
+
+prometheus::Counter& OutboxRelay::PublishedOfType(const std::string& type) {
+  absl::MutexLock lock(&by_type_mu_);
+  auto [it, added] = by_type_children_.try_emplace(type, nullptr);
+  if (added) it->second = &by_type_.Add({{"type", type}});
+  return *it->second;
+}
 
 OutboxRelay::~OutboxRelay() {
   Stop();
@@ -309,6 +321,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   struct InFlight {
     int64_t id;
     int64_t created_at_us;
+    prometheus::Counter* of_type;
   };
   std::vector<InFlight> in_flight;
   std::vector<Outbox::DeadLetter> dead;
@@ -354,7 +367,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                 {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
       break;
     }
-    in_flight.push_back({id, row[10].AsInt()});
+    in_flight.push_back({id, row[10].AsInt(), &PublishedOfType(event.type)});
   }
 
   const std::vector<events::KafkaProducer::Delivery> deliveries = batch.Wait();
@@ -398,6 +411,10 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   }
   dead_lettered_.Increment(static_cast<double>(dead.size()));
   published_.Increment(static_cast<double>(delivered.size()));
+  // Counted once the round's marks are written (or handed to the writer), like published_.
+  for (size_t i = 0; i < in_flight.size(); ++i) {
+    if (deliveries[i].delivered()) in_flight[i].of_type->Increment();
+  }
   if (static_cast<int>(rows_to_send.size()) < options_.batch_size) {
     pending_.Set(static_cast<double>(rows_to_send.size() - delivered.size()));
   }

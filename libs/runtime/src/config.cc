@@ -208,6 +208,16 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
                 "gRPC port; 0 picks a free one (see ready_file)."),
       IntOption("metrics_port", default_metrics_port, 0, 65535,
                 "Prometheus /metrics port; 0 picks a free one."),
+      // The launcher and the Helm chart set it: one program may run as two processes of the
+      // suite (itsm-sla-timer as sla-timer and change-sla-timer), and dashboards tell them apart.
+      StringOption("service_name", "",
+                   "The process's name in the suite: the value of the service label on every "
+                   "metric it serves. Empty: the program's name (incident, sla-timer, ...)."),
+      // Counting rows by state is cheap but not free on a large table; a scrape every 15 s sees
+      // a value at most one interval old.
+      IntOption("store_gauge_interval_seconds", 15, 1, 3600,
+                "How often the gauges counted from the database (records by state and priority, "
+                "backlog age, outbox pending) are refreshed."),
       StringOption("data_dir", "./data",
                    "Folder for the embedded SQLite database and other local state."),
       StringOption("database_url", "",

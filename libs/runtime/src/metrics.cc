@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -79,6 +80,22 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   return out;
 }
 
+std::vector<prometheus::MetricFamily> ServiceLabelled::Collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  for (const auto& inner : inner_) {
+    for (prometheus::MetricFamily& family : inner->Collect()) {
+      for (prometheus::ClientMetric& metric : family.metric) {
+        const bool has_service = std::any_of(
+            metric.label.begin(), metric.label.end(),
+            [](const prometheus::ClientMetric::Label& l) { return l.name == "service"; });
+        if (!has_service) metric.label.push_back({"service", service_});
+      }
+      out.push_back(std::move(family));
+    }
+  }
+  return out;
+}
+
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -87,7 +104,8 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 }
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    const std::string& bind_address, int port, std::shared_ptr<prometheus::Registry> registry) {
+    const std::string& bind_address, int port, std::shared_ptr<prometheus::Registry> registry,
+    const std::string& service) {
   auto server = std::make_unique<MetricsServer>();
   try {
     // civetweb's listening spec is host:port; it throws when it cannot bind.
@@ -97,9 +115,14 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot serve metrics on ", bind_address, ":", port, ": ", e.what()));
   }
-  server->process_ = std::make_shared<ProcessCollector>();
-  server->exposer_->RegisterCollectable(registry);
-  server->exposer_->RegisterCollectable(server->process_);
+  std::vector<std::shared_ptr<prometheus::Collectable>> served = {
+      std::move(registry), std::make_shared<ProcessCollector>()};
+  if (!service.empty()) {
+    served = {std::make_shared<ServiceLabelled>(service, std::move(served))};
+  }
+  // The Exposer holds weak pointers: the server keeps what it serves alive.
+  for (const auto& collectable : served) server->exposer_->RegisterCollectable(collectable);
+  server->served_ = std::move(served);
   auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? port : ports.front();
   return server;

@@ -100,7 +100,8 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
                                         {"reload_seconds", tls_.files().reload_seconds}});
   }
   auto metrics = MetricsServer::Start(config_.GetString("bind_address"),
-                                      static_cast<int>(config_.GetInt("metrics_port")), registry_);
+                                      static_cast<int>(config_.GetInt("metrics_port")), registry_,
+                                      ServiceName());
   if (!metrics.ok()) {
     log::Error("cannot start the metrics endpoint", {{"error", metrics.status().ToString()}});
     std::exit(1);
@@ -110,11 +111,16 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
       .Name("itsm_build_info")
       .Help("Constant 1, labelled with the service and its version.")
       .Register(*registry_)
-      .Add({{"service", info_.name}, {"version", "0.1.0"}})
+      .Add({{"service", ServiceName()}, {"program", info_.name}, {"version", "0.1.0"}})
       .Set(1);
 }
 
 ServiceRuntime::~ServiceRuntime() = default;
+
+std::string ServiceRuntime::ServiceName() const {
+  const std::string configured = config_.GetString("service_name");
+  return configured.empty() ? info_.name : configured;
+}
 
 std::shared_ptr<grpc::Channel> ServiceRuntime::ChannelTo(const std::string& address,
                                                          int connection) {

@@ -106,5 +106,33 @@ TEST(MetricsServer, ServesRegistryAndProcessMetricsOverHttp) {
   EXPECT_NE(body->find("process_open_fds"), std::string::npos);
 }
 
+// Every series a service serves says which process it comes from, process metrics included; a
+// series that names its service itself keeps its own.
+TEST(MetricsServer, LabelsEverySeriesWithTheServiceName) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  prometheus::BuildCounter()
+      .Name("itsm_test_things_total")
+      .Help("t")
+      .Register(*registry)
+      .Add({{"kind", "a"}})
+      .Increment();
+  prometheus::BuildGauge()
+      .Name("itsm_test_owned")
+      .Help("t")
+      .Register(*registry)
+      .Add({{"service", "other"}})
+      .Set(2);
+  auto server = MetricsServer::Start("127.0.0.1", 0, registry, "change-sla-timer");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto body = supervisor::ScrapeMetrics("127.0.0.1:" + std::to_string((*server)->port()));
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_NE(body->find(R"(itsm_test_things_total{kind="a",service="change-sla-timer"} 1)"),
+            std::string::npos)
+      << *body;
+  EXPECT_NE(body->find(R"(itsm_test_owned{service="other"} 2)"), std::string::npos) << *body;
+  EXPECT_NE(body->find(R"(process_open_fds{service="change-sla-timer"})"), std::string::npos)
+      << *body;
+}
+
 }  // namespace
 }  // namespace itsm::runtime

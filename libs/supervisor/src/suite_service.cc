@@ -37,6 +37,8 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   child.env.emplace_back("ITSM_GRPC_PORT", std::to_string(options.grpc_port));
   child.env.emplace_back("ITSM_METRICS_PORT", std::to_string(options.metrics_port));
   child.env.emplace_back("ITSM_READY_FILE", ready_file);
+  // The suite's name of the process, not its program's: change-sla-timer runs itsm-sla-timer.
+  child.env.emplace_back("ITSM_SERVICE_NAME", options.name);
   child.log_file = options.log_file;
 
   auto service = std::unique_ptr<SuiteService>(new SuiteService());

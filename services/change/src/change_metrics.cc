@@ -7,13 +7,6 @@
 namespace itsm::change {
 
 ChangeMetrics::ChangeMetrics(prometheus::Registry& registry) {
-  auto& states = prometheus::BuildGauge()
-                     .Name("itsm_change_changes")
-                     .Help("Changes in each state, as counted in the database.")
-                     .Register(registry);
-  for (int s = v1::CHANGE_STATE_NEW; s <= v1::ChangeState_MAX; ++s) {
-    states_[s] = &states.Add({{"state", ChangeStateName(s)}});
-  }
   auto& conflicts = prometheus::BuildCounter()
                         .Name("itsm_change_conflicts_found_total")
                         .Help("Conflicts found by the checks of change schedules, by kind.")
@@ -60,45 +53,20 @@ void ChangeMetrics::ApprovalDecided(const v1::Change& change) {
                                                    base::FromProtoTimestamp(a.request_time())));
 }
 
-absl::Status ChangeMetrics::RefreshStates(storage::Database& db) {
-  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn->Query("SELECT state, COUNT(*) FROM changes GROUP BY state"));
-  std::map<int, double> counts;
-  for (const auto& row : rows.rows()) counts[static_cast<int>(row[0].AsInt())] = row[1].AsInt();
-  for (auto& [state, gauge] : states_) gauge->Set(counts[state]);
-  return absl::OkStatus();
-}
-
-double ChangeMetrics::StateGauge(v1::ChangeState state) const {
-  auto it = states_.find(state);
-  return it == states_.end() ? 0 : it->second->Value();
-}
-
-StateGaugeRefresher::StateGaugeRefresher(ChangeMetrics& metrics, storage::Database& db,
-                                         absl::Duration interval)
-    : metrics_(metrics), db_(db), interval_(interval) {}
-
-StateGaugeRefresher::~StateGaugeRefresher() { Stop(); }
-
-void StateGaugeRefresher::Start() {
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    while (!stopping_) {
-      mu_.Unlock();
-      (void)metrics_.RefreshStates(db_);  // a failed count keeps the last values
-      mu_.Lock();
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-    }
-  });
-}
-
-void StateGaugeRefresher::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
+std::vector<servicedb::StoreGauge> ChangeStoreGauges() {
+  std::vector<std::vector<std::string>> states;
+  for (int s = v1::CHANGE_STATE_NEW; s <= v1::ChangeState_MAX; ++s) {
+    states.push_back({ChangeStateName(s)});
   }
-  if (thread_.joinable()) thread_.join();
+  return {{.name = "itsm_change_changes",
+           .help = "Changes in each state, as counted in the database.",
+           // A COUNT over the changes table by its state index.
+           .sql = "SELECT state, COUNT(*) FROM changes GROUP BY state",
+           .labels = {"state"},
+           .always = std::move(states),
+           .label_value = [](size_t, const storage::Value& v) {
+             return ChangeStateName(static_cast<int>(servicedb::AsInt(v)));
+           }}};
 }
 
 }  // namespace itsm::change

@@ -1,6 +1,7 @@
 // The change service's own metrics, declared once, children added once:
 //   itsm_change_changes{state}                    gauge: changes in each state (counted from
-//                                                 the database, so replicas and restarts agree)
+//                                                 the database by servicedb::StoreGauges, so
+//                                                 replicas and restarts agree: ChangeStoreGauges)
 //   itsm_change_conflicts_found_total{kind}       conflicts a check found and stored
 //   itsm_change_approval_latency_seconds          histogram: AUTHORISE entered -> final decision
 //   itsm_change_caused_incident_links_total       incidents linked as possibly caused by a change
@@ -11,12 +12,13 @@
 #define ITSM_SERVICES_CHANGE_CHANGE_METRICS_H_
 
 #include <map>
-#include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "itsm/change/v1/change.pb.h"
+#include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/database.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -36,36 +38,17 @@ class ChangeMetrics {
   // `n` incidents linked to changes; `n` changes whose conflicts a re-check changed.
   void IncidentsLinked(int n) { links_->Increment(n); }
   void ConflictsRechecked(int changed) { rechecks_->Increment(changed); }
-  // Counts the changes by state in the database (read-only transaction).
-  absl::Status RefreshStates(storage::Database& db);
-
-  double StateGauge(v1::ChangeState state) const;
 
  private:
-  std::map<int, prometheus::Gauge*> states_;
   std::map<int, prometheus::Counter*> conflicts_;
   prometheus::Histogram* approval_latency_;
   prometheus::Counter* links_;
   prometheus::Counter* rechecks_;
 };
 
-// Refreshes the state gauge every `interval` on a thread of its own (a COUNT over the changes
-// table by its state index; a scrape costs nothing).
-class StateGaugeRefresher {
- public:
-  StateGaugeRefresher(ChangeMetrics& metrics, storage::Database& db, absl::Duration interval);
-  ~StateGaugeRefresher();
-  void Start();
-  void Stop();
-
- private:
-  ChangeMetrics& metrics_;
-  storage::Database& db_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
-};
+// The change service's gauges counted from its database (servicedb::StoreGauges, refreshed every
+// store_gauge_interval_seconds): itsm_change_changes{state}, every state always served.
+std::vector<servicedb::StoreGauge> ChangeStoreGauges();
 
 }  // namespace itsm::change
 

@@ -21,8 +21,6 @@ runtime::ServiceInfo ChangeServiceInfo() {
               IntOption("configuration_deadline_ms", 2000, 50, 60000,
                         "Deadline of each call to the configuration service; a change write that "
                         "needs it fails with UNAVAILABLE past it."),
-              IntOption("state_gauge_interval_seconds", 15, 1, 3600,
-                        "How often itsm_change_changes{state} is counted from the database."),
               StringOption("consumer_group", "itsm-change",
                            "Kafka consumer group of the consumer of itsm.incident.v1, "
                            "itsm.config.v1 and itsm.change.v1 (caused incidents, open major "

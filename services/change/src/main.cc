@@ -9,6 +9,7 @@
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
+#include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/group_commit.h"
 #include "services/change/src/change_calendar.h"
 #include "services/change/src/change_catalogue.h"
@@ -49,10 +50,7 @@ int main(int argc, char** argv) {
         {});
   }
   change::ChangeMetrics metrics(rt.metrics());
-  change::StateGaugeRefresher gauge(
-      metrics, *db, absl::Seconds(rt.config().GetInt("state_gauge_interval_seconds")));
-  gauge.Start();
-  rt.OnShutdown("state gauge", [&gauge] { gauge.Stop(); });
+  auto store_gauges = servicedb::StoreGauges::StartOrExit(rt, *db, change::ChangeStoreGauges());
 
   const base::Clock& clock = base::SystemClock::Get();
   const change::ChangeWorkflow workflow(clock);

@@ -73,10 +73,13 @@ TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview)
         "ChangeConflictsOverridden", "ChangeStateChanged"}) {
     EXPECT_NE(std::find(types.begin(), types.end(), expected), types.end()) << expected;
   }
-  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_CLOSED), 0);
-  ASSERT_TRUE(metrics_.RefreshStates(*db_).ok());
-  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_CLOSED), 1);
-  EXPECT_EQ(metrics_.StateGauge(v1::CHANGE_STATE_AUTHORISE), 1);
+  prometheus::Registry registry;
+  servicedb::StoreGauges gauges(*db_, registry, ChangeStoreGauges(), absl::Seconds(15),
+                                base::SystemClock::Get());
+  EXPECT_EQ(gauges.ValueOf("itsm_change_changes", {"CLOSED"}), 0);
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(gauges.ValueOf("itsm_change_changes", {"CLOSED"}), 1);
+  EXPECT_EQ(gauges.ValueOf("itsm_change_changes", {"AUTHORISE"}), 1);
 }
 
 TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplatesPlanAndRisk) {

@@ -1,5 +1,6 @@
 // itsm-configuration: the CMDB (CI classes, CIs, relationships, impact analysis, baselines).
 #include "itsm/base/clock.h"
+#include "itsm/config/v1/config.pb.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_component.h"
 #include "itsm/records/idempotency.h"
@@ -7,6 +8,7 @@
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
+#include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/group_commit.h"
 #include "services/configuration/src/cmdb.h"
 #include "services/configuration/src/config_grpc_service.h"
@@ -41,6 +43,21 @@ int main(int argc, char** argv) {
   // Registered after the relay, so it stops first: queued writes commit before the relay's last
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+  // The CMDB's size (docs/metrics.md). CI classes are the catalogue's, defined by
+  // administrators: tens, not a label per CI.
+  auto store_gauges = servicedb::StoreGauges::StartOrExit(
+      rt, *db,
+      {{.name = "itsm_cmdb_configuration_items",
+        .help = "Configuration items by class and lifecycle status, as counted in the database.",
+        .sql = "SELECT class_name, status, COUNT(*) FROM config_items GROUP BY class_name, status",
+        .labels = {"class", "status"},
+        .label_value = servicedb::EnumLabels({nullptr, config::v1::LifecycleStatus_descriptor()})},
+       {.name = "itsm_cmdb_relationships",
+        .help = "Relationships between configuration items (not deleted) by type.",
+        .sql = "SELECT type, COUNT(*) FROM config_relationships WHERE deleted = 0 GROUP BY type",
+        .labels = {"type"},
+        .always = {{"DEPENDS_ON"}},
+        .label_value = servicedb::EnumLabels({config::v1::RelationshipType_descriptor()})}});
 
   // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
   // one thread per database connection. Stopped after the gRPC server drained its calls.

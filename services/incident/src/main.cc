@@ -16,6 +16,7 @@
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/incident_service_info.h"
+#include "services/incident/src/incident_store_gauges.h"
 #include "services/incident/src/priority_matrix.h"
 
 int main(int argc, char** argv) {
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   // Registered after the relay, so it stops first: queued writes commit before the relay's last
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
+  // Incidents, requests and problems by state and priority, the backlog's age (docs/metrics.md).
+  auto store_gauges = servicedb::StoreGauges::StartOrExit(rt, *db, incident::IncidentStoreGauges());
 
   const base::Clock& clock = base::SystemClock::Get();
   incident::IncidentFactory factory(*matrix, clock);

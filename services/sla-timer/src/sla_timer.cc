@@ -202,7 +202,13 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                             .Name("itsm_sla_timer_owned_partitions")
                             .Help("Partitions of itsm.incident.v1 this replica owns.")
                             .Register(registry)
-                            .Add({})) {
+                            .Add({})),
+      clock_events_family_(prometheus::BuildCounter()
+                               .Name("itsm_sla_timer_clock_events_total")
+                               .Help("Clock events written to the outbox with the clock change "
+                                     "they announce, by CloudEvents type (itsm.sla.v1.SlaMet, "
+                                     "itsm.sla.v1.SlaBreached, ...).")
+                               .Register(registry)) {
   for (const char* kind : {"response", "resolution"}) {
     for (const char* stage : {"running", "paused"})
       open_family_.Add({{"kind", kind}, {"stage", stage}});
@@ -432,6 +438,7 @@ absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
                    {"detail", outcomes[k].no_sla_detail}});
       }
       CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
+      CountClockEvents(outcomes[k].events);
       if (!outcomes[k].events.empty()) b.wake_publisher = true;
     }
   }
@@ -487,6 +494,12 @@ void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool 
         .Increment();
     fire_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(now - f.due)));
     if (from_firing_loop && options_.on_fired) options_.on_fired(f, now);
+  }
+}
+
+void SlaTimer::CountClockEvents(const std::vector<events::CloudEvent>& written) {
+  for (const events::CloudEvent& e : written) {
+    clock_events_family_.Add({{"type", e.type}}).Increment();
   }
 }
 
@@ -546,6 +559,7 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
     if (!*applied[i]) continue;  // changed meanwhile: the next pass sees the new state
     fired += static_cast<int>(outcomes[i].fired.size());
     CountFired(outcomes[i].fired, after, /*from_firing_loop=*/true);
+    CountClockEvents(outcomes[i].events);
   }
   if (fired > 0) WakePublisher();
   return fired;

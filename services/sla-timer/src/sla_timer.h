@@ -136,6 +136,9 @@ class SlaTimer {
   void CountHandled(const std::string& type, const char* result);
   // Metrics of warnings and breaches fired at `now` (and on_fired, for the firing loop's).
   void CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop);
+  // itsm_sla_timer_clock_events_total{type}: the clock events a stored outcome wrote to the
+  // outbox (SlaMet, SlaBreached, SlaClockStarted, ...).
+  void CountClockEvents(const std::vector<events::CloudEvent>& written);
   absl::StatusOr<int> FirePartition(int32_t p, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
   absl::StatusOr<int> PublishPartition(int32_t p);
@@ -189,6 +192,7 @@ class SlaTimer {
   prometheus::Counter& published_;
   prometheus::Counter& publish_failures_;
   prometheus::Gauge& owned_partitions_;
+  prometheus::Family<prometheus::Counter>& clock_events_family_;
 };
 
 }  // namespace itsm::sla_timer

@@ -1,7 +1,9 @@
 // The outbox as a service wires it: the relay configured from the service's options
 // (kafka_bootstrap_servers, kafka_client_properties, outbox_*), the OutboxAdminService
 // (GetOutboxStats, RepublishEvents) on the service's gRPC port, and the relay's stop step in the
-// runtime's ordered shutdown. One call in main instead of the same lines in every service.
+// runtime's ordered shutdown, and the outbox's store gauges (itsm_outbox_unpublished_events,
+// itsm_outbox_oldest_unpublished_age_seconds: counted from the table, so every replica serves
+// them, leader or not). One call in main instead of the same lines in every service.
 #ifndef ITSM_OUTBOX_OUTBOX_COMPONENT_H_
 #define ITSM_OUTBOX_OUTBOX_COMPONENT_H_
 
@@ -10,6 +12,7 @@
 #include "itsm/outbox/outbox_relay.h"
 #include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/service_runtime.h"
+#include "itsm/servicedb/store_gauges.h"
 
 namespace itsm::outbox {
 
@@ -40,7 +43,11 @@ class OutboxComponent {
  private:
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<OutboxAdminService> admin_;
+  std::unique_ptr<servicedb::StoreGauges> gauges_;
 };
+
+// The outbox's store gauges (see OutboxComponent), for a service that runs a relay of its own.
+std::vector<servicedb::StoreGauge> OutboxStoreGauges();
 
 }  // namespace itsm::outbox
 

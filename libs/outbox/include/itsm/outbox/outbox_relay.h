@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -142,6 +143,12 @@ class OutboxRelay {
   prometheus::Gauge& pending_;
   prometheus::Histogram& latency_;
   prometheus::Gauge& leader_;
+  // itsm_domain_events_total{type}: a child per event type, added on first use.
+  prometheus::Counter& PublishedOfType(const std::string& type);
+  prometheus::Family<prometheus::Counter>& by_type_;
+  absl::Mutex by_type_mu_;
+  absl::flat_hash_map<std::string, prometheus::Counter*> by_type_children_
+      ABSL_GUARDED_BY(by_type_mu_);
 };
 
 }  // namespace itsm::outbox

@@ -65,6 +65,9 @@ class ServiceRuntime {
 
   const Config& config() const { return config_; }
   prometheus::Registry& metrics() { return *registry_; }
+  // The process's name in the suite (service_name, else the program's name): the service label
+  // of every metric it serves.
+  std::string ServiceName() const;
 
   // A channel to another service of the suite; its calls carry this service's own identity
   // token when auth_signing_key_file is set (exits with code 2 when the key cannot be read), over

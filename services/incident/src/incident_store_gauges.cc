@@ -1,0 +1,78 @@
+#include "services/incident/src/incident_store_gauges.h"
+
+#include <string>
+
+#include "itsm/incident/v1/incident.pb.h"
+
+namespace itsm::incident {
+namespace {
+
+// Every value of `e` but *_UNSPECIFIED, as its label (servicedb::EnumLabels' spelling).
+std::vector<std::string> Names(const google::protobuf::EnumDescriptor* e) {
+  std::vector<std::string> names;
+  const auto label = servicedb::EnumLabels({e});
+  for (int i = 0; i < e->value_count(); ++i) {
+    if (e->value(i)->number() == 0) continue;
+    names.push_back(label(0, storage::Value(static_cast<int64_t>(e->value(i)->number()))));
+  }
+  return names;
+}
+
+std::vector<std::vector<std::string>> Each(const std::vector<std::string>& a) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& x : a) out.push_back({x});
+  return out;
+}
+
+std::vector<std::vector<std::string>> Each(const std::vector<std::string>& a,
+                                           const std::vector<std::string>& b) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& x : a) {
+    for (const auto& y : b) out.push_back({x, y});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<servicedb::StoreGauge> IncidentStoreGauges() {
+  const auto* state = v1::IncidentState_descriptor();
+  const auto* priority = v1::Priority_descriptor();
+  const auto* request_state = v1::ServiceRequestState_descriptor();
+  const auto* problem_state = v1::ProblemState_descriptor();
+  // The states an incident is open in: the backlog.
+  const std::string open = "(1, 2, 3, 4)";
+  static_assert(v1::INCIDENT_STATE_NEW == 1 && v1::INCIDENT_STATE_ON_HOLD == 4 &&
+                v1::INCIDENT_STATE_RESOLVED == 5);
+  return {
+      {.name = "itsm_incidents",
+       .help = "Incidents by state and priority, as counted in the database.",
+       .sql = "SELECT state, priority, COUNT(*) FROM incidents GROUP BY state, priority",
+       .labels = {"state", "priority"},
+       .always = Each(Names(state), Names(priority)),
+       .label_value = servicedb::EnumLabels({state, priority})},
+      {.name = "itsm_incidents_open_oldest_age_seconds",
+       .help = "Age of the oldest open incident (NEW, ASSIGNED, IN_PROGRESS, ON_HOLD) of each "
+               "priority; 0 when none is open.",
+       .sql = "SELECT priority, MIN(create_time_us) FROM incidents WHERE state IN " + open +
+              " GROUP BY priority",
+       .labels = {"priority"},
+       .always = Each(Names(priority)),
+       .label_value = servicedb::EnumLabels({priority}),
+       .value = servicedb::StoreGauge::ValueKind::kAgeOfMicros},
+      {.name = "itsm_service_requests",
+       .help = "Service requests by state, as counted in the database.",
+       .sql = "SELECT state, COUNT(*) FROM service_requests GROUP BY state",
+       .labels = {"state"},
+       .always = Each(Names(request_state)),
+       .label_value = servicedb::EnumLabels({request_state})},
+      {.name = "itsm_problems",
+       .help = "Problems by state, as counted in the database.",
+       .sql = "SELECT state, COUNT(*) FROM problems GROUP BY state",
+       .labels = {"state"},
+       .always = Each(Names(problem_state)),
+       .label_value = servicedb::EnumLabels({problem_state})},
+  };
+}
+
+}  // namespace itsm::incident
