@@ -352,11 +352,12 @@ def sla_operations():
     b.panel("Met, breached and warned: clock events written per second",
             [(f'sum by (service, type) (rate(itsm_sla_timer_clock_events_total{{{S},type=~"itsm[.]sla[.]v1[.](SlaMet|SlaBreached|SlaWarningReached)"}}[5m]))',
               "{{service}} {{type}}")], unit="ops")
-    b.panel("Firing delay p50 and p99",
-            [(f"histogram_quantile(0.99, sum by (service, le) (rate(itsm_sla_clock_fire_delay_seconds_bucket{{{S}}}[5m])))", "p99 {{service}}"),
-             (f"histogram_quantile(0.5, sum by (service, le) (rate(itsm_sla_clock_fire_delay_seconds_bucket{{{S}}}[5m])))", "p50 {{service}}")],
+    b.panel("Firing delay p50 and p99, publishing delay p99",
+            [(f"histogram_quantile(0.99, sum by (service, le) (rate(itsm_sla_clock_fire_delay_seconds_bucket{{{S}}}[5m])))", "fired p99 {{service}}"),
+             (f"histogram_quantile(0.5, sum by (service, le) (rate(itsm_sla_clock_fire_delay_seconds_bucket{{{S}}}[5m])))", "fired p50 {{service}}"),
+             (f"histogram_quantile(0.99, sum by (service, le) (rate(itsm_sla_event_publish_delay_seconds_bucket{{{S}}}[5m])))", "published p99 {{service}}")],
             unit="s")
-    b.panel("Freshness SLO: share fired over 1 s late (1 h and 6 h)",
+    b.panel("Freshness SLO: share published over 1 s late (1 h and 6 h)",
             [(f"service:itsm_slo_sla_event_freshness_errors:ratio_rate1h{{{S}}}", "1h {{service}}"),
              (f"service:itsm_slo_sla_event_freshness_errors:ratio_rate6h{{{S}}}", "6h {{service}}")],
             unit="percentunit")

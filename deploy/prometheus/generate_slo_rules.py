@@ -92,16 +92,17 @@ def slis():
         },
         {
             # A warning or breach fired more than a second after it fell due is late: the
-            # sla-timer's own histogram of (fired - due), per timer process (incident clocks and
-            # change clocks are two).
+            # sla-timer's histogram of (delivered to Kafka - due), per timer process (incident
+            # clocks and change clocks are two): a breach fired on time but stuck in the Redis
+            # outbox while the brokers are away counts as late.
             "name": "sla_event_freshness",
             "alert": "ItsmSlaEventFreshness",
             "objective": 0.99,
-            "what": "SLA warnings and breaches fired within 1 s of falling due",
+            "what": "SLA warnings and breaches published within 1 s of falling due",
             "by": "service",
             "ratio": lambda w: (
-                f'1 - sum by (service) (rate(itsm_sla_clock_fire_delay_seconds_bucket{{le="1"}}[{w}]))\n'
-                f'  / sum by (service) (rate(itsm_sla_clock_fire_delay_seconds_count[{w}]))'),
+                f'1 - sum by (service) (rate(itsm_sla_event_publish_delay_seconds_bucket{{le="1"}}[{w}]))\n'
+                f'  / sum by (service) (rate(itsm_sla_event_publish_delay_seconds_count[{w}]))'),
         },
     ]
 

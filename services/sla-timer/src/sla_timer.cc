@@ -10,6 +10,7 @@
 #include "itsm/change/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/runtime/logging.h"
+#include "itsm/sla/v1/events.pb.h"
 #include "services/sla-timer/src/clock_republisher.h"
 
 namespace itsm::sla_timer {
@@ -164,6 +165,12 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                       .Help("Time a warning or breach was fired minus the instant it fell due.")
                       .Register(registry)
                       .Add({}, DelayBuckets())),
+      publish_delay_(prometheus::BuildHistogram()
+                         .Name("itsm_sla_event_publish_delay_seconds")
+                         .Help("Time a warning or breach event was delivered to itsm.sla.v1 "
+                               "(acknowledged by the brokers) minus the instant it fell due.")
+                         .Register(registry)
+                         .Add({}, DelayBuckets())),
       lag_seconds_(prometheus::BuildGauge()
                        .Name("itsm_sla_timer_consumer_lag_seconds")
                        .Help("Age (now minus ce_time) of the last incident event handled.")
@@ -632,6 +639,9 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   if (raw.empty()) return 0;
   ITSM_ASSIGN_OR_RETURN(events::KafkaProducer::Batch batch, producer_->NewBatch());
   int sent = 0;
+  // The due instants of the warnings and breaches in the batch (their ce_time is when they fell
+  // due), for the publish delay once delivered.
+  std::vector<absl::Time> due;
   for (const std::string& r : raw) {
     sla::v1::TimerOutboxEntry entry;
     if (!entry.ParseFromString(r)) return absl::DataLossError("bad outbox entry");
@@ -646,9 +656,14 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
       break;  // queue full or similar: send what was queued, the rest next pass
     }
     ++sent;
+    if (entry.type() == sla::v1::SlaBreached::descriptor()->full_name() ||
+        entry.type() == sla::v1::SlaWarningReached::descriptor()->full_name()) {
+      due.push_back(e.time);
+    }
   }
   int failed = 0;
   for (const events::KafkaProducer::Delivery& d : batch.Wait()) failed += d.delivered() ? 0 : 1;
+  const absl::Time delivered = clock_.Now();
   if (failed > 0 || sent == 0) {
     publish_failures_.Increment();
     return absl::UnavailableError(
@@ -659,6 +674,9 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   ITSM_ASSIGN_OR_RETURN(bool removed, publish_store_.AckOutbox(p, raw[0], sent));
   if (!removed) log::Warn("outbox head moved (another replica published it)", {{"partition", p}});
   published_.Increment(sent);
+  for (absl::Time at : due) {
+    publish_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(delivered - at)));
+  }
   return sent;
 }
 

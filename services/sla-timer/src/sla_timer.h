@@ -185,6 +185,8 @@ class SlaTimer {
   prometheus::Family<prometheus::Gauge>& open_family_;
   prometheus::Family<prometheus::Counter>& fired_family_;
   prometheus::Histogram& fire_delay_;
+  // Delivered to Kafka minus due, of warnings and breaches: what the freshness SLO reads.
+  prometheus::Histogram& publish_delay_;
   prometheus::Gauge& lag_seconds_;
   prometheus::Family<prometheus::Counter>& handled_family_;
   prometheus::Family<prometheus::Counter>& without_sla_family_;
