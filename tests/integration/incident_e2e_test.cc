@@ -137,13 +137,14 @@ TEST_P(IncidentEndToEnd, CreatedIncidentArrivesAsACloudEventAndShowsInMetrics) {
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_NE(metrics->find(
                 "itsm_grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"CreateIncident\","
-                "grpc_service=\"itsm.incident.v1.IncidentService\"} 1"),
+                "grpc_service=\"itsm.incident.v1.IncidentService\",service=\"incident\"} 1"),
             std::string::npos)
       << *metrics;
   EXPECT_NE(
       metrics->find("itsm_grpc_server_handling_seconds_bucket{grpc_method=\"CreateIncident\""),
       std::string::npos);
-  EXPECT_NE(metrics->find("itsm_outbox_published_events_total 1"), std::string::npos);
+  EXPECT_NE(metrics->find("itsm_outbox_published_events_total{service=\"incident\"} 1"),
+            std::string::npos);
   EXPECT_NE(metrics->find("process_resident_memory_bytes"), std::string::npos);
 }
 

@@ -127,7 +127,9 @@ class SlaTimerEndToEnd : public ::testing::Test {
   int64_t OpenClocks(supervisor::SuiteService& timer) {
     auto metrics = supervisor::ScrapeMetrics(timer.metrics_address());
     if (!metrics.ok()) return -1;
-    const std::string key = "itsm_sla_timer_open_clocks{kind=\"resolution\",stage=\"running\"} ";
+    const std::string key =
+        "itsm_sla_timer_open_clocks{kind=\"resolution\",stage=\"running\","
+        "service=\"sla-timer\"} ";
     size_t at = metrics->find(key);
     if (at == std::string::npos) return -1;
     return std::stoll(metrics->substr(at + key.size()));
@@ -152,10 +154,12 @@ TEST_F(SlaTimerEndToEnd, AP1WithAShortTargetBreachesAndTheEventArrives) {
   EXPECT_EQ(b.messages[i.id()], 1);
   auto metrics = supervisor::ScrapeMetrics(timer->metrics_address());
   ASSERT_TRUE(metrics.ok());
-  EXPECT_NE(metrics->find("itsm_sla_timer_fired_total{event=\"breach\",kind=\"resolution\"} 1"),
+  EXPECT_NE(metrics->find("itsm_sla_timer_fired_total{event=\"breach\",kind=\"resolution\",service="
+                          "\"sla-timer\"} 1"),
             std::string::npos)
       << *metrics;
-  EXPECT_NE(metrics->find("itsm_sla_clock_fire_delay_seconds_count 4"), std::string::npos);
+  EXPECT_NE(metrics->find("itsm_sla_clock_fire_delay_seconds_count{service=\"sla-timer\"} 4"),
+            std::string::npos);
   EXPECT_EQ(timer->Stop(), 0);
 }
 
@@ -218,8 +222,13 @@ TEST_F(SlaTimerEndToEnd, TwoReplicasWithARebalanceFireEachClockOnce) {
   auto ma = supervisor::ScrapeMetrics(a->metrics_address());
   auto mb = supervisor::ScrapeMetrics(b->metrics_address());
   ASSERT_TRUE(ma.ok() && mb.ok());
-  EXPECT_EQ(ma->find("itsm_sla_timer_owned_partitions 0"), std::string::npos) << *ma;
-  EXPECT_EQ(mb->find("itsm_sla_timer_owned_partitions 0"), std::string::npos) << *mb;
+  // Served by both (the label as the process writes it), and 0 by neither.
+  EXPECT_NE(ma->find("itsm_sla_timer_owned_partitions{service=\"sla-timer\"} "), std::string::npos);
+  EXPECT_NE(mb->find("itsm_sla_timer_owned_partitions{service=\"sla-timer\"} "), std::string::npos);
+  EXPECT_EQ(ma->find("itsm_sla_timer_owned_partitions{service=\"sla-timer\"} 0"), std::string::npos)
+      << *ma;
+  EXPECT_EQ(mb->find("itsm_sla_timer_owned_partitions{service=\"sla-timer\"} 0"), std::string::npos)
+      << *mb;
 }
 
 // Issue 12's fault test, across processes: Redis stops, then the timer is killed, while records

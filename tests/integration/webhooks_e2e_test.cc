@@ -194,10 +194,11 @@ TEST_F(WebhooksEndToEnd, AKillAfterTheEventWasConsumedStillDeliversOnceAfterRest
 
   auto metrics = supervisor::ScrapeMetrics(service_->metrics_address());
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_TRUE(
-      absl::StrContains(*metrics, "itsm_webhooks_deliveries_total{outcome=\"delivered\"} 1"))
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "itsm_webhooks_deliveries_total{outcome=\"delivered\",service=\"webhooks\"} 1"))
       << *metrics;
-  EXPECT_TRUE(absl::StrContains(*metrics, "itsm_webhooks_attempts_total{result=\"success\"} 1"));
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "itsm_webhooks_attempts_total{result=\"success\",service=\"webhooks\"} 1"));
   // The exposition passes promtool's checks (names, help, units), as every process's must.
   const std::string file = dir_.File("webhooks.prom");
   ASSERT_TRUE(supervisor::WriteFileAtomically(file, *metrics).ok());

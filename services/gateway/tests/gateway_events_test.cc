@@ -229,7 +229,8 @@ class GatewayEventsTest : public ::testing::Test {
     EXPECT_EQ(a.status, 200) << a.body;
     return Str(Json(a.body).fields().at("incident").struct_value(), "id");
   }
-  // A sample of the gateway's /metrics (0 when absent).
+  // A sample of the gateway's /metrics (0 when absent), its labels as served (the process adds
+  // service="gateway" last).
   static double Metric(const std::string& sample) {
     const launcher::v1::Endpoints endpoints = suite_->Endpoints();
     for (const auto& service : endpoints.services()) {
@@ -411,10 +412,10 @@ TEST_F(GatewayEventsTest, AClientThatStopsReadingDoesNotDelayAnother) {
   double lag = 0;
   for (int i = 0; i < 100 && lag < 1; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
-    lag = Metric(R"(itsm_gateway_event_streams_closed_total{reason="lag"})");
+    lag = Metric(R"(itsm_gateway_event_streams_closed_total{reason="lag",service="gateway"})");
   }
   EXPECT_GE(lag, 1);
-  EXPECT_GE(Metric("itsm_gateway_events_sent_total"), 220);
+  EXPECT_GE(Metric(R"(itsm_gateway_events_sent_total{service="gateway"})"), 220);
 }
 
 // An independent client: Python's http.client reads the stream (chunked, line by line) while
