@@ -186,8 +186,8 @@ def incident_domain(b):
     domain_events_panel(b, ["itsm.incident.v1.IncidentCreated", "itsm.incident.v1.IncidentResolved",
                             "itsm.incident.v1.IncidentReopened"], "Incidents created, resolved, reopened per second")
     b.panel("Service requests and problems by state",
-            [(f"max by (state) (itsm_service_requests{{{S}}})", "request {{state}}"),
-             (f"max by (state) (itsm_problems{{{S}}})", "problem {{state}}")])
+            [(f"max by (state) (sum by (service, state) (itsm_service_requests{{{S}}}))", "request {{state}}"),
+             (f"max by (state) (sum by (service, state) (itsm_problems{{{S}}}))", "problem {{state}}")])
     b.panel("Alert notifications by outcome (alerts that open incidents)",
             [(f"sum by (outcome) (rate(itsm_alert_notifications_total{{{S}}}[5m]))", "{{outcome}}")], unit="ops")
     outbox_panels(b, width=12)

@@ -193,6 +193,13 @@ DROP INDEX incidents_parent;
 DROP INDEX incidents_caller;
 )sql",
        "SELECT 1;"},
+      // Requests and problems by state and priority for the store gauges (decision 148). Rows
+      // written before carry 0 (PRIORITY_UNSPECIFIED) until their next write.
+      {6, "the priority of service requests and problems as columns",
+       R"sql(
+ALTER TABLE service_requests ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE problems ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return kMigrations;
 }

@@ -79,11 +79,11 @@ absl::Status ProblemRepository::Insert(storage::Transaction& txn, v1::Problem& p
   return txn
       .Execute(
           "INSERT INTO problems(id, seq, number, state, known_error, service, text_lower,"
-          " create_time_us, update_time_us, version, data)"
-          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          " create_time_us, update_time_us, version, data, priority)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
           {p.id(), seq, p.number(), static_cast<int>(p.state()), p.has_known_error_time(),
            p.service(), ProblemText(p), Micros(p.create_time()), Micros(p.update_time()),
-           p.version(), storage::Bytes{p.SerializeAsString()}})
+           p.version(), storage::Bytes{p.SerializeAsString()}, static_cast<int>(p.priority())})
       .status();
 }
 
@@ -91,11 +91,13 @@ absl::Status ProblemRepository::Update(storage::Transaction& txn, const v1::Prob
                                        int64_t expected_version) {
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
-      txn.Execute("UPDATE problems SET state = $1, known_error = $2, service = $3, text_lower = $4,"
-                  " update_time_us = $5, version = $6, data = $7 WHERE id = $8 AND version = $9",
-                  {static_cast<int>(p.state()), p.has_known_error_time(), p.service(),
-                   ProblemText(p), Micros(p.update_time()), p.version(),
-                   storage::Bytes{p.SerializeAsString()}, p.id(), expected_version}));
+      txn.Execute(
+          "UPDATE problems SET state = $1, known_error = $2, service = $3, text_lower = $4,"
+          " update_time_us = $5, version = $6, data = $7, priority = $10"
+          " WHERE id = $8 AND version = $9",
+          {static_cast<int>(p.state()), p.has_known_error_time(), p.service(), ProblemText(p),
+           Micros(p.update_time()), p.version(), storage::Bytes{p.SerializeAsString()}, p.id(),
+           expected_version, static_cast<int>(p.priority())}));
   if (changed != 1) {
     return absl::AbortedError(
         absl::StrCat("version: problem ", p.number(), " changed concurrently; read it again"));
@@ -147,11 +149,12 @@ absl::Status ServiceRequestRepository::Insert(storage::Transaction& txn, v1::Ser
   return txn
       .Execute(
           "INSERT INTO service_requests(id, seq, number, state, requested_for,"
-          " assignment_group, catalog_item, create_time_us, update_time_us, version, data)"
-          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          " assignment_group, catalog_item, create_time_us, update_time_us, version, data,"
+          " priority)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
           {r.id(), seq, r.number(), static_cast<int>(r.state()), r.requested_for(),
            r.assignment_group(), r.catalog_item(), Micros(r.create_time()), Micros(r.update_time()),
-           r.version(), storage::Bytes{r.SerializeAsString()}})
+           r.version(), storage::Bytes{r.SerializeAsString()}, static_cast<int>(r.priority())})
       .status();
 }
 
@@ -162,11 +165,11 @@ absl::Status ServiceRequestRepository::Update(storage::Transaction& txn,
       int64_t changed,
       txn.Execute(
           "UPDATE service_requests SET state = $1, requested_for = $2, assignment_group = $3,"
-          " catalog_item = $4, update_time_us = $5, version = $6, data = $7"
+          " catalog_item = $4, update_time_us = $5, version = $6, data = $7, priority = $10"
           " WHERE id = $8 AND version = $9",
           {static_cast<int>(r.state()), r.requested_for(), r.assignment_group(), r.catalog_item(),
            Micros(r.update_time()), r.version(), storage::Bytes{r.SerializeAsString()}, r.id(),
-           expected_version}));
+           expected_version, static_cast<int>(r.priority())}));
   if (changed != 1) {
     return absl::AbortedError(absl::StrCat("version: service request ", r.number(),
                                            " changed concurrently; read it again"));

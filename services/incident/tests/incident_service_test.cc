@@ -24,6 +24,7 @@
 #include "itsm/testing/test_issuer.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/incident_store_gauges.h"
 
 namespace itsm::incident {
 namespace {
@@ -780,6 +781,34 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   EXPECT_EQ(TypesFor(records, p.id()),
             (std::vector<std::string>{"ProblemCreated", "ProblemStateChanged", "ProblemUpdated",
                                       "KnownErrorPublished", "ProblemResolved"}));
+}
+
+// The store gauges count what the service wrote: requests and problems by state and by the
+// priority written beside them (migration 6), on both databases.
+TEST_P(IncidentServiceTest, StoreGaugesCountRequestsAndProblemsByStateAndPriority) {
+  v1::CreateServiceRequestRequest cr;
+  cr.set_catalog_item("Laptop (standard)");
+  cr.set_requested_for("carol");
+  v1::CreateServiceRequestResponse request;
+  ASSERT_TRUE(Call(&Stub::CreateServiceRequest, cr, &request, "carol").ok());
+  ASSERT_EQ(request.service_request().priority(), v1::PRIORITY_P5);
+  v1::CreateProblemRequest cp;
+  cp.set_title("Recurring mail queue stalls");
+  cp.set_impact(1);
+  cp.set_urgency(1);
+  v1::CreateProblemResponse problem;
+  ASSERT_TRUE(Call(&Stub::CreateProblem, cp, &problem).ok());
+  ASSERT_EQ(problem.problem().priority(), v1::PRIORITY_P1);
+  ASSERT_EQ(problem.problem().state(), v1::PROBLEM_STATE_NEW);
+
+  prometheus::Registry registry;
+  servicedb::StoreGauges gauges(*db_, registry, IncidentStoreGauges(), absl::Seconds(60),
+                                base::SystemClock::Get());
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(gauges.ValueOf("itsm_service_requests", {"SUBMITTED", "P5"}), 1);
+  EXPECT_EQ(gauges.ValueOf("itsm_service_requests", {"SUBMITTED", "P1"}), 0);
+  EXPECT_EQ(gauges.ValueOf("itsm_problems", {"NEW", "P1"}), 1);
+  EXPECT_EQ(gauges.ValueOf("itsm_problems", {"NEW", "P5"}), 0);
 }
 
 TEST_P(IncidentServiceTest, ServiceRequestGoesFromSubmittedToClosed) {
