@@ -45,6 +45,8 @@ packages=(
   # the webhook tests verify signatures with an independent implementation, Python's hmac; the
   # runbook test reads the alert rules with PyYAML
   python3 python3-yaml
+  # HTTP calls from the metrics and dashboards e2e test (tests/integration)
+  curl
   # the Helm chart's test (tests/deploy): tools/helm-render is Go over Debian's Sprig (Helm's
   # template functions), ghodss/yaml (Helm's YAML conversion) and gojsonschema (Helm's values
   # schema validator); the Dockerfile's check reads libraries with ldd and dpkg (always there)
