@@ -1,15 +1,21 @@
 #include "services/gateway/src/upstreams.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace itsm::gateway {
 namespace {
 
-// What one call keeps alive until its callback: gRPC writes into these.
+// What one call keeps alive until it ends: gRPC writes into these. The call's tag on the queue.
 struct CallState {
   grpc::ClientContext context;
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
+  grpc::Status status;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   UpstreamDone done;
 };
 
@@ -25,6 +31,30 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
 }
 
 }  // namespace
+
+Upstreams::Upstreams(int completion_threads) {
+  for (int i = 0; i < std::max(1, completion_threads); ++i) {
+    completion_threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "upstream-answer");
+      void* tag = nullptr;
+      bool ok = false;
+      while (completions_.Next(&tag, &ok)) {
+        // Finish's tag always comes back with ok: the status says how the call ended.
+        std::unique_ptr<CallState> state(static_cast<CallState*>(tag));
+        std::string response = state->status.ok() ? Flatten(state->response) : "";
+        UpstreamDone done = std::move(state->done);
+        grpc::Status status = std::move(state->status);
+        state.reset();
+        done(std::move(status), std::move(response));
+      }
+    });
+  }
+}
+
+Upstreams::~Upstreams() {
+  completions_.Shutdown();
+  for (std::thread& thread : completion_threads_) thread.join();
+}
 
 void Upstreams::Add(const std::string& service, std::shared_ptr<grpc::Channel> channel) {
   stubs_[service].stubs.push_back(std::make_unique<grpc::GenericStub>(std::move(channel)));
@@ -72,13 +102,9 @@ void Upstreams::Call(const google::protobuf::MethodDescriptor& method, std::stri
   state->context.set_deadline(std::chrono::system_clock::now() +
                               absl::ToChronoMilliseconds(timeout));
   const std::string path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
-  stub->UnaryCall(&state->context, path, grpc::StubOptions(), &state->request, &state->response,
-                  [state](grpc::Status status) {
-                    std::string response = status.ok() ? Flatten(state->response) : "";
-                    UpstreamDone done = std::move(state->done);
-                    delete state;
-                    done(std::move(status), std::move(response));
-                  });
+  state->reader = stub->PrepareUnaryCall(&state->context, path, state->request, &completions_);
+  state->reader->StartCall();
+  state->reader->Finish(&state->response, &state->status, state);
 }
 
 }  // namespace itsm::gateway
