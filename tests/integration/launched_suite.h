@@ -99,6 +99,8 @@ class LaunchedSuite {
 
   // SIGTERM to the launcher; its exit code.
   int Stop() { return launcher_->Stop(absl::Seconds(60)); }
+  // SIGKILL to the launcher, as a crash or an OOM kill would; reaps it.
+  void KillLauncher() { launcher_->Kill(); }
   // SIGKILL to the embedded broker, which loses every event it held: the launcher stops the
   // rest of the suite and exits. Its exit code.
   int KillBroker() {

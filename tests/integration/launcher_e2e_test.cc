@@ -2,11 +2,25 @@
 // to it through the endpoints file, and SIGTERM stops everything it started.
 #include <signal.h>
 
+#include <fstream>
+#include <vector>
+
 #include "itsm/supervisor/suite_service.h"
 #include "launched_suite.h"
 
 namespace itsm {
 namespace {
+
+// Gone, or a zombie nobody reaped yet (a container's first process may never reap): the process
+// runs no more either way.
+bool Exited(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const size_t after_name = line.rfind(')');
+  return after_name != std::string::npos && line.size() > after_name + 2 &&
+         (line[after_name + 2] == 'Z' || line[after_name + 2] == 'X');
+}
 
 TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   testing::LaunchedSuite suite({"incident"});
@@ -53,6 +67,30 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   EXPECT_EQ(suite.Itsmctl({"incident", "get", "INC0000001"}, &out), 0) << out;
   EXPECT_NE(out.find("Launcher smoke"), std::string::npos);
   EXPECT_EQ(suite.Stop(), 0);
+}
+
+// kill -9 of the launcher leaves nothing running: each process it started gets SIGTERM when it
+// dies and shuts down as when stopped (so that the next start finds its ports free).
+TEST(LauncherEndToEnd, KilledLauncherLeavesNoProcessBehind) {
+  testing::LaunchedSuite suite({"incident", "sla"});
+  ASSERT_NO_FATAL_FAILURE(suite.Start());
+  const launcher::v1::Endpoints endpoints = suite.Endpoints();
+  std::vector<pid_t> started = {endpoints.kafka_pid()};
+  for (const auto& service : endpoints.services()) started.push_back(service.pid());
+  ASSERT_EQ(started.size(), 3u);
+  for (pid_t pid : started) ASSERT_FALSE(Exited(pid)) << pid;
+
+  suite.KillLauncher();
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    for (pid_t pid : started) {
+                      if (!Exited(pid)) return false;
+                    }
+                    return true;
+                  },
+                  absl::Seconds(30), "the launcher's processes to end")
+                  .ok())
+      << suite.launch_log();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
     gid = pw->pw_gid;
   }
 
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     if (log_fd >= 0) close(log_fd);
@@ -91,6 +93,11 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const Options&
     if (!options.user.empty()) {
       if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
     }
+    // The child ends with its parent, however that ends (kill -9 included): SIGTERM, so it shuts
+    // down as when stopped. After setuid, which clears the setting; and a parent gone before it
+    // took effect is caught by the check after it.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) _exit(126);
+    if (getppid() != parent) _exit(0);
     if (options.binary.find('/') == std::string::npos) {
       execvpe(argv[0], argv.data(), envp.data());
     } else {

@@ -32,6 +32,9 @@ class ChildProcess {
     std::string user;
   };
 
+  // The child gets SIGTERM when its parent dies (PR_SET_PDEATHSIG), so that a launcher or test
+  // killed with SIGKILL leaves no service behind. Linux sends it when the *thread* that called
+  // Start ends: call it from a thread that lives as long as the child should (the main one).
   static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(const Options& options);
   // Kills the process (SIGKILL) if it still runs: a test that fails half-way leaves nothing behind.
   ~ChildProcess();
