@@ -1,0 +1,181 @@
+// The gateway's HTTP server when answers come from another thread, as the services' answers do
+// (a completion thread writes them straight to the socket when it can): kept-alive connections
+// answered many times, pipelined requests answered in order, and an answer larger than the
+// socket takes at once, to a client that does not read, holding up no other connection and
+// arriving whole once the client reads.
+#include "services/gateway/src/http_server.h"
+
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "boost/asio/connect.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "gtest/gtest.h"
+#include "services/gateway/tests/http_client.h"
+
+namespace itsm::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// Runs answers on a thread of its own, in order.
+class AnswerThread {
+ public:
+  AnswerThread() : thread_([this] { Loop(); }) {}
+  ~AnswerThread() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+  void Post(std::function<void()> answer) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(answer));
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> next;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]()
+                         ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
+        mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;
+        next = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      next();
+    }
+  }
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// The body of `/size/<n>`: n bytes of a repeating pattern (a lost or repeated piece shows).
+std::string Pattern(size_t n) {
+  std::string body(n, ' ');
+  for (size_t i = 0; i < n; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  return body;
+}
+
+// Answers each request from the answer thread: `/size/<n>` with Pattern(n), anything else with
+// its target.
+class LaterHandler final : public HttpHandler {
+ public:
+  void Handle(HttpRequest request, Responder respond) override {
+    answers_.Post([request = std::move(request), respond = std::move(respond)] {
+      HttpResponse response(http::status::ok, request.version());
+      const std::string target(request.target());
+      size_t size = 0;
+      if (target.rfind("/size/", 0) == 0 && absl::SimpleAtoi(target.substr(6), &size)) {
+        response.body() = Pattern(size);
+      } else {
+        response.body() = target;
+      }
+      respond(std::move(response));
+    });
+  }
+  HttpResponse Refusal(http::status status, std::string message) override {
+    HttpResponse response(status, 11);
+    response.body() = std::move(message);
+    return response;
+  }
+
+ private:
+  AnswerThread answers_;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = HttpServer::Start({.port = 0}, handler_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+  void TearDown() override { server_->Stop(); }
+
+  tcp::socket Connect() {
+    tcp::socket socket(io_);
+    socket.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())));
+    return socket;
+  }
+
+  LaterHandler handler_;
+  std::unique_ptr<HttpServer> server_;
+  asio::io_context io_;
+};
+
+TEST_F(HttpServerTest, AKeptAliveConnectionIsAnsweredFromAnotherThreadRequestAfterRequest) {
+  testing::HttpClient client("127.0.0.1", server_->port());
+  for (int i = 0; i < 300; ++i) {
+    const std::string target = absl::StrCat("/request/", i);
+    testing::HttpAnswer answer = client.Send("GET", target);
+    ASSERT_EQ(answer.status, 200) << i;
+    ASSERT_EQ(answer.body, target);
+    ASSERT_FALSE(answer.closed);
+  }
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  tcp::socket socket = Connect();
+  std::string requests;
+  for (int i = 0; i < 5; ++i) {
+    absl::StrAppend(&requests, "GET /pipelined/", i, " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  asio::write(socket, asio::buffer(requests));
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 5; ++i) {
+    http::response<http::string_body> response;
+    beast::error_code ec;
+    http::read(socket, buffer, response, ec);
+    ASSERT_FALSE(ec) << i << ": " << ec.message();
+    EXPECT_EQ(response.body(), absl::StrCat("/pipelined/", i));
+  }
+}
+
+TEST_F(HttpServerTest, ALargeAnswerToAClientNotReadingHoldsUpNoOneAndArrivesWhole) {
+  constexpr size_t kLarge = 32 * 1024 * 1024;  // far more than loopback's socket buffers
+  tcp::socket slow = Connect();
+  asio::write(slow,
+              asio::buffer(absl::StrCat("GET /size/", kLarge, " HTTP/1.1\r\nHost: x\r\n\r\n")));
+  // Meanwhile another connection is answered, request after request.
+  absl::SleepFor(absl::Milliseconds(200));  // the large answer is written and stuck by now
+  testing::HttpClient other("127.0.0.1", server_->port());
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(other.Send("GET", "/other").status, 200) << i;
+  }
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "a stuck answer held up another connection";
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kLarge + 1);
+  beast::error_code ec;
+  http::read(slow, buffer, parser, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(parser.get().body() == Pattern(kLarge)) << "the large answer arrived damaged";
+  // The connection is still kept alive after an answer written in several steps.
+  asio::write(slow, asio::buffer(std::string("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")));
+  http::response<http::string_body> after;
+  http::read(slow, buffer, after, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(after.body(), "/after");
+}
+
+}  // namespace
+}  // namespace itsm::gateway
