@@ -41,7 +41,7 @@ export interface LayoutOptions {
   // Barycentre sweeps (down and up count as one each).
   sweeps: number;
 }
-export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 170, nodeHeight: 44, layerGap: 70, nodeGap: 18, sweeps: 4 };
+export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 170, nodeHeight: 44, layerGap: 110, nodeGap: 18, sweeps: 4 };
 
 export function layoutLayers(nodes: LayoutNode[], edges: LayoutEdge[], options: Partial<LayoutOptions> = {}): Layout {
   const o = { ...DEFAULT_LAYOUT, ...options };

@@ -1,0 +1,48 @@
+// The routes and navigation of the CMDB, change, service-level and supplier views, kept apart
+// from main.tsx (which owns sign-in, the queue and the records) so each side grows on its own.
+import type { Api } from "../api";
+import { Baselines } from "./baselines";
+import { CiView } from "./ci";
+import { CmdbSearch } from "./cmdb_search";
+
+export type ViewRoute =
+  | { view: "cmdb" }
+  | { view: "ci"; id: string }
+  | { view: "baselines"; name?: string };
+
+const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
+  [/^#\/cmdb$/, () => ({ view: "cmdb" })],
+  [/^#\/cis\/([^/]+)$/, (m) => ({ view: "ci", id: decodeURIComponent(m[1]) })],
+  [/^#\/baselines(?:\/([^/]+))?$/, (m) => ({ view: "baselines", name: m[1] ? decodeURIComponent(m[1]) : undefined })],
+];
+
+// The route of a hash, or null when it is not one of these views.
+export function viewRouteOf(hash: string): ViewRoute | null {
+  for (const [pattern, route] of PATTERNS) {
+    const m = pattern.exec(hash);
+    if (m) return route(m);
+  }
+  return null;
+}
+
+export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
+  cmdb: "Configuration items",
+  ci: "Configuration item",
+  baselines: "Baselines",
+};
+
+// The navigation's links, and the views each one stands for (aria-current).
+export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRoute["view"]> }> = [
+  { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
+];
+
+export function View({ route, api }: { route: ViewRoute; api: Api }) {
+  switch (route.view) {
+    case "cmdb":
+      return <CmdbSearch api={api} />;
+    case "ci":
+      return <CiView key={route.id} api={api} id={route.id} />;
+    case "baselines":
+      return <Baselines key={route.name ?? ""} api={api} name={route.name} />;
+  }
+}
