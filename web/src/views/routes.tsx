@@ -3,17 +3,23 @@
 import type { Api } from "../api";
 import { Baselines } from "./baselines";
 import { CiView } from "./ci";
+import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
+import { ChangeRecord } from "./change_record";
 import { CmdbSearch } from "./cmdb_search";
 
 export type ViewRoute =
   | { view: "cmdb" }
   | { view: "ci"; id: string }
-  | { view: "baselines"; name?: string };
+  | { view: "baselines"; name?: string }
+  | { view: "calendar"; mode: CalendarMode; date?: string }
+  | { view: "change"; id: string };
 
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/cmdb$/, () => ({ view: "cmdb" })],
   [/^#\/cis\/([^/]+)$/, (m) => ({ view: "ci", id: decodeURIComponent(m[1]) })],
   [/^#\/baselines(?:\/([^/]+))?$/, (m) => ({ view: "baselines", name: m[1] ? decodeURIComponent(m[1]) : undefined })],
+  [/^#\/calendar(?:\/(month|week)(?:\/(\d{4}-\d{2}(?:-\d{2})?))?)?$/, (m) => ({ view: "calendar", mode: (m[1] as CalendarMode) ?? "month", date: m[2] })],
+  [/^#\/changes\/([^/]+)$/, (m) => ({ view: "change", id: decodeURIComponent(m[1]) })],
 ];
 
 // The route of a hash, or null when it is not one of these views.
@@ -29,11 +35,14 @@ export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
   cmdb: "Configuration items",
   ci: "Configuration item",
   baselines: "Baselines",
+  calendar: "Change calendar",
+  change: "Change",
 };
 
 // The navigation's links, and the views each one stands for (aria-current).
 export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRoute["view"]> }> = [
   { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
+  { href: "#/calendar", label: "Changes", views: ["calendar", "change"] },
 ];
 
 export function View({ route, api }: { route: ViewRoute; api: Api }) {
@@ -44,5 +53,9 @@ export function View({ route, api }: { route: ViewRoute; api: Api }) {
       return <CiView key={route.id} api={api} id={route.id} />;
     case "baselines":
       return <Baselines key={route.name ?? ""} api={api} name={route.name} />;
+    case "calendar":
+      return <ChangeCalendarView api={api} mode={route.mode} date={route.date} />;
+    case "change":
+      return <ChangeRecord key={route.id} api={api} id={route.id} />;
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { calendarItems } from "../../src/change";
 import { itemsByDay, localDateOf, localMidnight, monthWeeks, placeInDay, rangeOf, shift, weekOf } from "../../src/calendar";
 
 const at = (iso: string) => Date.parse(iso);
@@ -59,4 +60,22 @@ test("moving by a month or a week", () => {
   assert.deepEqual(shift("month", 2026, 12, 15, 1), { y: 2027, m: 1, d: 1 });
   assert.deepEqual(shift("month", 2026, 1, 31, -1), { y: 2025, m: 12, d: 1 });
   assert.deepEqual(shift("week", 2026, 12, 29, 1), { y: 2027, m: 1, d: 5 });
+});
+
+test("calendar items: changes with a slot, conflicts marked unless overridden, windows by kind", () => {
+  const { changes, windows } = calendarItems({
+    changes: [
+      { id: "a", plannedStartTime: "2026-12-05T21:30:00Z", plannedEndTime: "2026-12-05T23:00:00Z", conflicts: [] },
+      { id: "b", plannedStartTime: "2026-12-05T22:00:00Z", plannedEndTime: "2026-12-05T22:30:00Z", conflicts: [{ kind: "CONFLICT_KIND_SAME_CI" }] },
+      { id: "c", plannedStartTime: "2026-12-05T22:00:00Z", plannedEndTime: "2026-12-05T22:30:00Z", conflicts: [{ kind: "CONFLICT_KIND_SAME_CI" }], conflictOverrideReason: "agreed with the DBA" },
+      { id: "unscheduled" },
+    ],
+    windows: [
+      { windowId: "w", kind: "WINDOW_KIND_BLACKOUT", startTime: "2026-12-20T00:00:00Z", endTime: "2026-12-23T00:00:00Z" },
+      { windowId: "m", kind: "WINDOW_KIND_MAINTENANCE", startTime: "2026-12-05T21:00:00Z", endTime: "2026-12-06T01:00:00Z" },
+    ],
+  });
+  assert.deepEqual(changes.map((c) => [c.key, c.conflicted]), [["a", false], ["b", true], ["c", false]]);
+  assert.equal(changes[0].start, at("2026-12-05T21:30:00Z"));
+  assert.deepEqual(windows.map((w) => [w.key, w.blackout]), [["w@2026-12-20T00:00:00Z", true], ["m@2026-12-05T21:00:00Z", false]]);
 });
