@@ -6,13 +6,15 @@ import { CiView } from "./ci";
 import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
 import { ChangeRecord } from "./change_record";
 import { CmdbSearch } from "./cmdb_search";
+import { ServiceLevels } from "./service_levels";
 
 export type ViewRoute =
   | { view: "cmdb" }
   | { view: "ci"; id: string }
   | { view: "baselines"; name?: string }
   | { view: "calendar"; mode: CalendarMode; date?: string }
-  | { view: "change"; id: string };
+  | { view: "change"; id: string }
+  | { view: "serviceLevels" };
 
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/cmdb$/, () => ({ view: "cmdb" })],
@@ -20,6 +22,7 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/baselines(?:\/([^/]+))?$/, (m) => ({ view: "baselines", name: m[1] ? decodeURIComponent(m[1]) : undefined })],
   [/^#\/calendar(?:\/(month|week)(?:\/(\d{4}-\d{2}(?:-\d{2})?))?)?$/, (m) => ({ view: "calendar", mode: (m[1] as CalendarMode) ?? "month", date: m[2] })],
   [/^#\/changes\/([^/]+)$/, (m) => ({ view: "change", id: decodeURIComponent(m[1]) })],
+  [/^#\/service-levels$/, () => ({ view: "serviceLevels" })],
 ];
 
 // The route of a hash, or null when it is not one of these views.
@@ -37,12 +40,14 @@ export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
   baselines: "Baselines",
   calendar: "Change calendar",
   change: "Change",
+  serviceLevels: "Service levels",
 };
 
 // The navigation's links, and the views each one stands for (aria-current).
 export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRoute["view"]> }> = [
   { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
   { href: "#/calendar", label: "Changes", views: ["calendar", "change"] },
+  { href: "#/service-levels", label: "Service levels", views: ["serviceLevels"] },
 ];
 
 export function View({ route, api }: { route: ViewRoute; api: Api }) {
@@ -57,5 +62,7 @@ export function View({ route, api }: { route: ViewRoute; api: Api }) {
       return <ChangeCalendarView api={api} mode={route.mode} date={route.date} />;
     case "change":
       return <ChangeRecord key={route.id} api={api} id={route.id} />;
+    case "serviceLevels":
+      return <ServiceLevels api={api} />;
   }
 }
