@@ -7,6 +7,8 @@ import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
 import { ChangeRecord } from "./change_record";
 import { CmdbSearch } from "./cmdb_search";
 import { ServiceLevels } from "./service_levels";
+import { SupplierView } from "./supplier";
+import { Suppliers } from "./suppliers";
 
 export type ViewRoute =
   | { view: "cmdb" }
@@ -14,7 +16,9 @@ export type ViewRoute =
   | { view: "baselines"; name?: string }
   | { view: "calendar"; mode: CalendarMode; date?: string }
   | { view: "change"; id: string }
-  | { view: "serviceLevels" };
+  | { view: "serviceLevels" }
+  | { view: "suppliers" }
+  | { view: "supplier"; id: string };
 
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/cmdb$/, () => ({ view: "cmdb" })],
@@ -23,6 +27,8 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/calendar(?:\/(month|week)(?:\/(\d{4}-\d{2}(?:-\d{2})?))?)?$/, (m) => ({ view: "calendar", mode: (m[1] as CalendarMode) ?? "month", date: m[2] })],
   [/^#\/changes\/([^/]+)$/, (m) => ({ view: "change", id: decodeURIComponent(m[1]) })],
   [/^#\/service-levels$/, () => ({ view: "serviceLevels" })],
+  [/^#\/suppliers$/, () => ({ view: "suppliers" })],
+  [/^#\/suppliers\/([^/]+)$/, (m) => ({ view: "supplier", id: decodeURIComponent(m[1]) })],
 ];
 
 // The route of a hash, or null when it is not one of these views.
@@ -41,6 +47,8 @@ export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
   calendar: "Change calendar",
   change: "Change",
   serviceLevels: "Service levels",
+  suppliers: "Suppliers",
+  supplier: "Supplier",
 };
 
 // The navigation's links, and the views each one stands for (aria-current).
@@ -48,6 +56,7 @@ export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRou
   { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
   { href: "#/calendar", label: "Changes", views: ["calendar", "change"] },
   { href: "#/service-levels", label: "Service levels", views: ["serviceLevels"] },
+  { href: "#/suppliers", label: "Suppliers", views: ["suppliers", "supplier"] },
 ];
 
 export function View({ route, api }: { route: ViewRoute; api: Api }) {
@@ -64,5 +73,9 @@ export function View({ route, api }: { route: ViewRoute; api: Api }) {
       return <ChangeRecord key={route.id} api={api} id={route.id} />;
     case "serviceLevels":
       return <ServiceLevels api={api} />;
+    case "suppliers":
+      return <Suppliers api={api} />;
+    case "supplier":
+      return <SupplierView key={route.id} api={api} id={route.id} />;
   }
 }
