@@ -160,6 +160,8 @@ export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: Calend
   };
   const anchor = mode === "month" ? `${y}-${pad(m)}-01` : days[0].date;
   const conflicted = changes.filter((c) => (c.change.conflicts ?? []).length > 0);
+  // A conflict with a window names its id: its name, from the occurrences read.
+  const windowNames = new Map(windows.map((w) => [w.window.windowId, w.window.name]));
   return (
     <section aria-labelledby="calendar-title">
       <h1 id="calendar-title" tabIndex={-1}>
@@ -249,7 +251,7 @@ export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: Calend
                     {c.change.conflictOverrideReason ? " (overridden)" : ""}
                   </td>
                   <td>{enumLabel(k.kind, "CONFLICT_KIND")}</td>
-                  <td>{k.otherNumber || k.otherId || "—"}</td>
+                  <td>{k.otherNumber || windowNames.get(k.otherId) || k.otherId || "—"}</td>
                   <td>{k.reason}</td>
                 </tr>
               )),

@@ -26,6 +26,11 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
         ),
       ),
     );
+    // Conflicts with a window name its id.
+    if ((change.conflicts ?? []).some((k) => k.kind?.endsWith("_WINDOW") && k.otherId)) {
+      const windows = await api.get<{ windows?: Array<{ id: string; name?: string }> }>("/v1/changeWindows?include_inactive=true").catch(() => ({ windows: [] }));
+      for (const w of windows.windows ?? []) names.set(w.id, w.name ?? w.id);
+    }
     return { change, names };
   }, [id]);
   const history = useRead(() => api.get<{ entries?: AuditEntry[] }>(`${path}/history?page.page_size=1000`).then((r) => r.entries ?? []), [id]);
@@ -213,7 +218,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
               {(c.conflicts ?? []).map((k, n) => (
                 <tr key={n}>
                   <td class="conflict-mark">{enumLabel(k.kind, "CONFLICT_KIND")}</td>
-                  <td>{k.otherNumber ? <a href={`#/changes/${encodeURIComponent(k.otherId ?? k.otherNumber)}`}>{k.otherNumber}</a> : k.otherId || "—"}</td>
+                  <td>{k.otherNumber ? <a href={`#/changes/${encodeURIComponent(k.otherId ?? k.otherNumber)}`}>{k.otherNumber}</a> : names.get(k.otherId ?? "") ?? (k.otherId || "—")}</td>
                   <td>{k.reason}</td>
                 </tr>
               ))}

@@ -52,10 +52,11 @@ export function ImpactGraph({ nodes, edges, label }: { nodes: GraphNode[]; edges
             key={p.id}
             href={`#/cis/${encodeURIComponent(p.id)}`}
             class={`node${p.layer === 0 ? " origin" : ""}${critical ? " critical" : ""}`}
-            aria-label={`${ci.className}/${ci.name}${p.layer === 0 ? ", the analysed CI" : `, ${p.layer} step${p.layer === 1 ? "" : "s"} away`}${critical ? `, criticality ${enumLabel(ci.businessCriticality, "BUSINESS_CRITICALITY").toLowerCase()}` : ""}`}
             data-ci={`${ci.className}/${ci.name}`}
           >
-            <title>{`${ci.className}/${ci.name} (${enumLabel(ci.status, "LIFECYCLE_STATUS")})`}</title>
+            {/* The link's accessible name (SVG: the title child), also the hover text: the
+                full key, which a long name's box cuts, and where it stands. */}
+            <title>{`${ci.className}/${ci.name}${p.layer === 0 ? ", the analysed CI" : `, ${p.layer} step${p.layer === 1 ? "" : "s"} away`}${critical ? `, criticality ${enumLabel(ci.businessCriticality, "BUSINESS_CRITICALITY").toLowerCase()}` : ""} (${enumLabel(ci.status, "LIFECYCLE_STATUS").toLowerCase()})`}</title>
             <rect x={p.x} y={p.y} width={p.width} height={p.height} rx="6" />
             <text x={p.x + 10} y={p.y + 18} class="name">
               {short(ci.name ?? p.id, 22)}
