@@ -298,5 +298,4 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await darkPage.goto(`${gateway}/console/#/calendar/week/${s.sat}`);
   await darkPage.locator(".week .col .chg", { hasText: s.frozen.number }).first().waitFor();
   await checkAccessibility(darkPage, "change calendar, week, dark theme");
-  await screenshot(darkPage, "change-calendar-week-dark");
 }
