@@ -205,7 +205,10 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await graph.locator(`a.node[data-ci="cluster/${names.cluster}"]`).focus();
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { level: 1, name: `cluster/${names.cluster}` }).waitFor();
-  step("a graph node is reached by keyboard and opens its CI");
+  await page.locator("#relationships tbody tr").nth(2).waitFor();
+  // The new view's heading has the focus (announced; Tab starts there), also once loaded.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "ci-title");
+  step("a graph node is reached by keyboard and opens its CI, whose heading takes the focus");
 
   step("baseline drift");
   await page.goto(`${gateway}/console/#/baselines/${encodeURIComponent(s.baseline)}`);

@@ -37,6 +37,9 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
   if (!read.data) {
     return (
       <section aria-labelledby="change-title">
+        <p class="help">
+          <a href="#/calendar">← Change calendar</a>
+        </p>
         <h1 id="change-title" tabIndex={-1}>
           Change
         </h1>

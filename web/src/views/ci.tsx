@@ -57,6 +57,9 @@ export function CiView({ api, id }: { api: Api; id: string }) {
   if (!ci) {
     return (
       <section aria-labelledby="ci-title">
+        <p class="help">
+          <a href="#/cmdb">← Configuration items</a>
+        </p>
         <h1 id="ci-title" tabIndex={-1}>
           Configuration item
         </h1>

@@ -40,6 +40,9 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
   if (!s) {
     return (
       <section aria-labelledby="supplier-title">
+        <p class="help">
+          <a href="#/suppliers">← Suppliers</a>
+        </p>
         <h1 id="supplier-title" tabIndex={-1}>
           Supplier
         </h1>
