@@ -86,10 +86,12 @@ export function basisPoints(bp: number | undefined): string {
   return `${(bp / 100).toFixed(bp % 100 === 0 ? 0 : bp % 10 === 0 ? 1 : 2)} %`;
 }
 
-// A proto Duration for people ("2h 05m"); zero or absent as "—" (nothing measured).
+// A proto Duration for people ("2h 05m"); zero or absent as "—" (nothing measured), under a
+// second as "< 1s" (an automated first response), not "0m 00s".
 export function durationText(json: string | undefined): string {
   const ms = durationMs(json);
-  return ms ? duration(ms) : "—";
+  if (!ms) return "—";
+  return ms < 1000 ? "< 1s" : duration(ms);
 }
 
 // Money in its minor unit as the currency is written ("EUR 12,000.00"): int64 as a string,
@@ -118,4 +120,27 @@ export function orderDeadlines(deadlines: Deadline[], now: number): Deadline[] {
   const ahead = deadlines.filter((d) => t(d) >= now).sort((a, b) => t(a) - t(b));
   const past = deadlines.filter((d) => t(d) < now).sort((a, b) => t(b) - t(a));
   return [...ahead, ...past];
+}
+
+export interface MonthBars {
+  month: string;
+  incidents: number;
+  resolved: number;
+}
+
+// The scorecard chart's data: incidents and resolutions per month (int64 strings as numbers)
+// and the top of its scale, a "nice" number (1, 2, 5 × 10^n) at or above the largest count, so
+// gridlines fall on round values.
+export function scorecardBars(periods: ScorecardPeriod[]): { bars: MonthBars[]; top: number } {
+  const bars = periods.map((p) => ({ month: p.month ?? "", incidents: Number(p.incidents ?? 0), resolved: Number(p.resolved ?? 0) }));
+  const largest = Math.max(1, ...bars.flatMap((b) => [b.incidents, b.resolved]));
+  let top = 1;
+  for (let scale = 1; ; scale *= 10) {
+    const nice = [1, 2, 5].map((f) => f * scale).find((n) => n >= largest);
+    if (nice !== undefined) {
+      top = nice;
+      break;
+    }
+  }
+  return { bars, top };
 }

@@ -5,8 +5,9 @@ import type { Api } from "../api";
 import { enumLabel } from "../labels";
 import type { AuditEntry } from "../model";
 import { basisPoints, durationText, moneyText, orderDeadlines, periodText, type Contract, type Deadline, type Review, type Scorecard, type ScorecardPeriod } from "../supplier";
-import { formatTime } from "../time";
+import { formatTime, zoneName } from "../time";
 import { HistoryTable } from "./history_table";
+import { ScorecardChart } from "./scorecard_chart";
 import { ErrorText, useRead } from "./read";
 
 function PeriodCells({ p }: { p: ScorecardPeriod | undefined }) {
@@ -28,7 +29,8 @@ function PeriodCells({ p }: { p: ScorecardPeriod | undefined }) {
 
 export function SupplierView({ api, id }: { api: Api; id: string }) {
   const sid = encodeURIComponent(id);
-  const card = useRead(() => api.get<Scorecard>(`/v1/suppliers/${sid}/scorecard`), [id]);
+  // Months in the user's zone, as every time the console shows.
+  const card = useRead(() => api.get<Scorecard>(`/v1/suppliers/${sid}/scorecard?time_zone=${encodeURIComponent(zoneName())}`), [id]);
   const contracts = useRead(() => api.get<{ contracts?: Contract[] }>(`/v1/contracts?supplier_id=${sid}&page.page_size=500`).then((r) => r.contracts ?? []), [id]);
   const deadlines = useRead(
     () => api.get<{ deadlines?: Deadline[] }>(`/v1/contractDeadlines?supplier_id=${sid}&page.page_size=500`).then((r) => orderDeadlines(r.deadlines ?? [], Date.now())),
@@ -80,6 +82,20 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       </dl>
 
       <h2 id="scorecard-title">Scorecard</h2>
+      <p class="help">The 12 months up to this one, in {zoneName()}.</p>
+      <ul class="legend" aria-label="Chart legend">
+        <li>
+          <span class="swatch bar-incidents" aria-hidden="true" />
+          Incidents its groups handled or on its CIs
+        </li>
+        <li>
+          <span class="swatch bar-resolved" aria-hidden="true" />
+          Resolved
+        </li>
+      </ul>
+      <div class="graph-box">
+        <ScorecardChart periods={card.data?.periods ?? []} />
+      </div>
       <table aria-labelledby="scorecard-title" id="scorecard">
         <thead>
           <tr>
@@ -192,7 +208,10 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
                   {formatTime(d.deadlineTime)}
                   {Date.parse(d.deadlineTime ?? "") < now ? " (passed)" : ""}
                 </td>
-                <td>{enumLabel(d.kind, "DEADLINE_KIND")}</td>
+                <td>
+                  {enumLabel(d.kind, "DEADLINE_KIND")}
+                  {d.leadDays ? ` (reminder ${d.leadDays} days ahead, ${formatTime(d.dueTime)})` : ""}
+                </td>
                 <td>{d.recordId === s.id ? "the supplier" : contractTitle.get(d.recordId ?? "") ?? d.recordId}</td>
               </tr>
             ))}
