@@ -9,6 +9,14 @@ export interface CiSummary {
   status?: string;
   businessCriticality?: string;
 }
+export interface AttributeDefinition {
+  name: string;
+  type?: string;
+  required?: boolean;
+  enumValues?: string[];
+  referenceClass?: string;
+  description?: string;
+}
 export interface ConfigurationItem extends CiSummary {
   ownerGroup?: string;
   description?: string;

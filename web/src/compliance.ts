@@ -80,3 +80,21 @@ export function periodBounds(fromDate: string, toDate: string, midnight: (y: num
   const [ty, tm, td] = toDate.split("-").map(Number);
   return { start: new Date(midnight(fy, fm, fd)).toISOString(), end: new Date(midnight(ty, tm, td + 1)).toISOString() };
 }
+
+export type Preset = "this-month" | "last-month" | "last-7-days" | "last-30-days";
+
+// The local dates (inclusive) of a preset period, from today's local date (y, m 1..12, d).
+export function presetDates(preset: Preset, y: number, m: number, d: number): { from: string; to: string } {
+  const iso = (t: Date) => t.toISOString().slice(0, 10);
+  const day = (dy: number, dm: number, dd: number) => new Date(Date.UTC(dy, dm - 1, dd));
+  switch (preset) {
+    case "this-month":
+      return { from: iso(day(y, m, 1)), to: iso(day(y, m, d)) };
+    case "last-month":
+      return { from: iso(day(y, m - 1, 1)), to: iso(day(y, m, 0)) };
+    case "last-7-days":
+      return { from: iso(day(y, m, d - 6)), to: iso(day(y, m, d)) };
+    case "last-30-days":
+      return { from: iso(day(y, m, d - 29)), to: iso(day(y, m, d)) };
+  }
+}

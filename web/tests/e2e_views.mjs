@@ -30,7 +30,7 @@ async function seed(api, key, u) {
       ci("business_service", names.shop, { businessCriticality: "BUSINESS_CRITICALITY_CRITICAL", ownerGroup: "shop-team" }),
       ci("application", names.web, { ownerGroup: "web-team" }),
       ci("application", names.apiApp, { ownerGroup: "web-team" }),
-      ci("database", names.db, { ownerGroup: "dba" }),
+      ci("database", names.db, { ownerGroup: "dba", attributes: { engine: "postgresql", version: "16.4" } }),
       ci("cluster", names.cluster, { ownerGroup: "dba" }),
       ci("server", names.n1, { ownerGroup: "infra" }),
       ci("server", names.n2, { ownerGroup: "infra" }),
@@ -192,6 +192,10 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await page.getByRole("heading", { level: 1, name: `database/${names.db}` }).waitFor();
   await page.locator("#relationships tbody tr").nth(2).waitFor();
   assert.equal(await page.locator("#relationships tbody tr").count(), 3);
+  // The class's schema with the values set: engine and version set, port not.
+  const attribute = (name) => page.locator("#attributes tbody tr").filter({ has: page.locator("th", { hasText: new RegExp(`^${name}$`) }) });
+  await attribute("port").locator("td", { hasText: /^—$/ }).waitFor();
+  assert.match(await attribute("engine").innerText(), /postgresql\s+enum/);
   const graph = page.locator("svg.graph");
   await graph.locator("a.node").nth(3).waitFor();
   // Downstream, 3 deep: the two applications and the shop, which is reached two ways.
@@ -284,6 +288,13 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   assert.equal(await page.locator(`svg.chart g[data-service="${names.shop}"] rect.bar-ok`).count(), 2, "a bar per priority, both at 100 %");
   await checkAccessibility(page, "service levels");
   await screenshot(page, "service-levels");
+  // Another period: last month had none of these clocks.
+  await page.getByRole("button", { name: "Last month" }).click();
+  await page.locator("#compliance-table tbody tr", { hasText: names.shop }).waitFor({ state: "detached" });
+  assert.equal(await page.getByRole("button", { name: "Last month" }).getAttribute("aria-pressed"), "true");
+  await page.getByRole("button", { name: "This month" }).click();
+  await row.waitFor();
+  step("the period chosen: last month has none of these clocks, this month has them again");
 
   step("suppliers: the list, deadlines and a scorecard");
   await page.getByRole("link", { name: "Suppliers" }).click();

@@ -1,10 +1,9 @@
 // One configuration item: its facts and attributes, its relationships both ways, the impact
 // graph around it (upstream or downstream, to a chosen depth), and its history with that of
 // its relationships.
-import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { Api } from "../api";
-import { ciKey, impactGraph, type CiHistoryEntry, type ConfigurationItem, type Direction, type ImpactAnalysis, type Relationship } from "../cmdb";
+import { ciKey, impactGraph, type AttributeDefinition, type CiHistoryEntry, type ConfigurationItem, type Direction, type ImpactAnalysis, type Relationship } from "../cmdb";
 import { enumLabel, query } from "../labels";
 import { formatTime } from "../time";
 import { HistoryTable } from "./history_table";
@@ -32,6 +31,14 @@ export function CiView({ api, id }: { api: Api; id: string }) {
     );
     return { outgoing: r.outgoing ?? [], incoming: r.incoming ?? [], names };
   }, [id]);
+  // The class's schema: every attribute it defines (inherited first), set or not.
+  const schema = useRead(
+    () =>
+      item.data?.className
+        ? api.get<{ ciClass?: { effectiveAttributes?: AttributeDefinition[] } }>(`/v1/classes/${encodeURIComponent(item.data.className)}`).then((r) => r.ciClass?.effectiveAttributes ?? [])
+        : Promise.resolve([] as AttributeDefinition[]),
+    [item.data?.className],
+  );
   const history = useRead(() => api.get<{ entries?: CiHistoryEntry[] }>(`${path}/history?include_relationships=true&page.page_size=500`).then((r) => r.entries ?? []), [id]);
   const [direction, setDirection] = useState<Direction>("IMPACT_DIRECTION_DOWNSTREAM");
   const [depth, setDepth] = useState(3);
@@ -67,7 +74,16 @@ export function CiView({ api, id }: { api: Api; id: string }) {
       </section>
     );
   }
-  const attributes = Object.entries(ci.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  // The schema's attributes in its order, then any value the schema no longer names.
+  const values = ci.attributes ?? {};
+  const defined = schema.data ?? [];
+  const attributes: Array<{ name: string; value?: string; def?: AttributeDefinition }> = [
+    ...defined.map((def) => ({ name: def.name, value: values[def.name], def })),
+    ...Object.keys(values)
+      .filter((k) => !defined.some((d) => d.name === k))
+      .sort()
+      .map((name) => ({ name, value: values[name] })),
+  ];
   const names = relationships.data?.names ?? new Map<string, string>();
   const relationRows = [
     ...(relationships.data?.outgoing ?? []).map((r) => ({ r, other: r.targetId!, reads: `${enumLabel(r.type, "RELATIONSHIP_TYPE").toLowerCase()} →` })),
@@ -108,16 +124,33 @@ export function CiView({ api, id }: { api: Api; id: string }) {
 
       <h2 id="attributes-title">Attributes</h2>
       {attributes.length === 0 ? (
-        <p class="help">No attributes set.</p>
+        <p class="help">The class {ci.className} defines no attributes.</p>
       ) : (
-        <dl class="facts" aria-labelledby="attributes-title">
-          {attributes.map(([k, v]) => (
-            <Fragment key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </Fragment>
-          ))}
-        </dl>
+        <table aria-labelledby="attributes-title" id="attributes">
+          <thead>
+            <tr>
+              <th scope="col">Attribute</th>
+              <th scope="col">Value</th>
+              <th scope="col">Type</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attributes.map((a) => (
+              <tr key={a.name}>
+                <th scope="row">
+                  {a.name}
+                  {a.def?.required ? " (required)" : ""}
+                </th>
+                <td class="value">{a.value ?? "—"}</td>
+                <td>
+                  {a.def ? enumLabel(a.def.type, "ATTRIBUTE_TYPE").toLowerCase() : "not in the class"}
+                  {a.def?.referenceClass ? ` to ${a.def.referenceClass}` : ""}
+                  {a.def?.description ? ` — ${a.def.description}` : ""}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
 
       <h2 id="relationships-title">Relationships</h2>

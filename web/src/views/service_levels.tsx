@@ -4,7 +4,7 @@
 import { useState } from "preact/hooks";
 import type { Api } from "../api";
 import { localDateOf, localMidnight } from "../calendar";
-import { complianceByService, complianceLevel, percentText, periodBounds, type Cell, type ComplianceRow } from "../compliance";
+import { complianceByService, complianceLevel, percentText, periodBounds, presetDates, type Cell, type ComplianceRow, type Preset } from "../compliance";
 import { query } from "../labels";
 import { priorityLabel } from "../model";
 import { zoneName } from "../time";
@@ -15,7 +15,12 @@ const KINDS: Array<[string, string]> = [
   ["AGREEMENT_KIND_OLA", "OLAs (with internal groups)"],
   ["AGREEMENT_KIND_UNDERPINNING_CONTRACT", "Underpinning contracts (with suppliers)"],
 ];
-const pad = (n: number) => String(n).padStart(2, "0");
+const PRESETS: Array<[Preset, string]> = [
+  ["this-month", "This month"],
+  ["last-month", "Last month"],
+  ["last-7-days", "Last 7 days"],
+  ["last-30-days", "Last 30 days"],
+];
 
 function cellText(c: Cell | undefined): string {
   if (!c) return "—";
@@ -92,8 +97,8 @@ function Chart({ services, priorities, target }: { services: ReturnType<typeof c
 export function ServiceLevels({ api }: { api: Api }) {
   const zone = zoneName();
   const today = localDateOf(Date.now(), zone);
-  const [from, setFrom] = useState(`${today.y}-${pad(today.m)}-01`);
-  const [to, setTo] = useState(`${today.y}-${pad(today.m)}-${pad(today.d)}`);
+  const [from, setFrom] = useState(presetDates("this-month", today.y, today.m, today.d).from);
+  const [to, setTo] = useState(presetDates("this-month", today.y, today.m, today.d).to);
   const [kind, setKind] = useState("");
   const [target, setTarget] = useState(95);
   const [applied, setApplied] = useState({ from, to, kind });
@@ -117,6 +122,26 @@ export function ServiceLevels({ api }: { api: Api }) {
       <h1 id="sl-title" tabIndex={-1}>
         Service levels
       </h1>
+      <div class="tabs" role="group" aria-label="Period">
+        {PRESETS.map(([preset, label]) => {
+          const dates = presetDates(preset, today.y, today.m, today.d);
+          const current = applied.from === dates.from && applied.to === dates.to;
+          return (
+            <button
+              key={preset}
+              type="button"
+              aria-pressed={current}
+              onClick={() => {
+                setFrom(dates.from);
+                setTo(dates.to);
+                setApplied({ from: dates.from, to: dates.to, kind });
+              }}
+            >
+              {label}
+            </button>
+          );
+        })}
+      </div>
       <form
         class="filters"
         aria-label="Period and agreements"

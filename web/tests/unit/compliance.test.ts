@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { complianceByService, complianceLevel, percentText, periodBounds } from "../../src/compliance";
+import { complianceByService, complianceLevel, percentText, periodBounds, presetDates } from "../../src/compliance";
 import { localMidnight } from "../../src/calendar";
 
 test("rows by service and priority, totals from counts, not from percentages", () => {
@@ -33,4 +33,12 @@ test("percent text and level against the target", () => {
 test("a period of local dates is read from local midnight to the midnight after its last day", () => {
   const b = periodBounds("2026-11-01", "2026-11-30", (y, m, d) => localMidnight(y, m, d, "Europe/Berlin"));
   assert.deepEqual(b, { start: "2026-10-31T23:00:00.000Z", end: "2026-11-30T23:00:00.000Z" });
+});
+
+test("preset periods as local dates", () => {
+  assert.deepEqual(presetDates("this-month", 2026, 12, 9), { from: "2026-12-01", to: "2026-12-09" });
+  assert.deepEqual(presetDates("last-month", 2026, 1, 15), { from: "2025-12-01", to: "2025-12-31" });
+  assert.deepEqual(presetDates("last-month", 2026, 3, 1), { from: "2026-02-01", to: "2026-02-28" });
+  assert.deepEqual(presetDates("last-7-days", 2026, 12, 3), { from: "2026-11-27", to: "2026-12-03" });
+  assert.deepEqual(presetDates("last-30-days", 2026, 12, 30), { from: "2026-12-01", to: "2026-12-30" });
 });
