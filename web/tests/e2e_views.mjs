@@ -319,7 +319,7 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await checkAccessibility(page, "supplier scorecard");
   await screenshot(page, "supplier");
 
-  step("dark theme: the impact graph and the calendar");
+  step("the viewer's session, dark theme: the impact graph and the calendar (a viewer reads them)");
   await darkPage.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${names.db}`)}`);
   await darkPage.locator("svg.graph a.node").nth(3).waitFor();
   await checkAccessibility(darkPage, "CI detail, dark theme");

@@ -203,7 +203,8 @@ export function CiView({ api, id }: { api: Api; id: string }) {
             {impact.data.analysis.items?.length ?? 0} CI{impact.data.analysis.items?.length === 1 ? "" : "s"}{" "}
             {downstream ? "impacted by its failure" : "it depends on"}
             {impact.data.analysis.truncated ? " (more exist: the first 200 are shown)" : ""}. Arrows point away from{" "}
-            {ci.name}; each names the relationship followed.
+            {ci.name}; each names the relationship followed. A red border marks a CI of high or critical
+            business criticality.
           </p>
           {(impact.data.analysis.items?.length ?? 0) > 0 && (
             <div class="graph-box">
