@@ -1,7 +1,9 @@
 // Issue 17: the web console in a real browser against the suite as a user starts it. The
 // launcher hands build/console to the gateway and prints the console's URL; this test checks
 // the gateway's static answers itself, then runs web/tests/e2e.mjs (Debian's Chromium driven by
-// playwright-core, axe-core in the page) with the gateway's URL and the printed admin key.
+// playwright-core, axe-core in the page) with the gateway's URL and the printed admin key: the
+// incident workflow, then the CMDB, change calendar, service-level and supplier views
+// (web/tests/e2e_views.mjs).
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -51,7 +53,12 @@ class ConsoleE2eTest : public ::testing::Test {
     return log.substr(at, log.find_first_of(" \n'", at) - at);
   }
 
-  testing::LaunchedSuite suite_{{"incident", "gateway"}, {{"ITSM_HTTP_PORT", "0"}}};
+  // Every service a view of the console reads (web/src/views/routes.tsx): the CMDB, changes,
+  // SLA compliance (the timer runs the clocks, the SLA service reports them) and suppliers;
+  // in the default suite's start order (deploy/local/suite.json).
+  testing::LaunchedSuite suite_{
+      {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "gateway"},
+      {{"ITSM_HTTP_PORT", "0"}}};
   std::string host_;
   int port_ = 0;
 };

@@ -11,18 +11,21 @@ import { zoneName } from "./time";
 import { CreateIncident } from "./views/create";
 import { Queue } from "./views/queue";
 import { RecordView } from "./views/record";
+import { VIEW_NAV, VIEW_TITLES, View, viewRouteOf, type ViewRoute } from "./views/routes";
 import { SignIn } from "./views/signin";
 
-type Route = { view: "queue" } | { view: "new" } | { view: "record"; id: string };
+type Route = { view: "queue" } | { view: "new" } | { view: "record"; id: string } | ViewRoute;
 
 function routeOf(hash: string): Route {
+  const other = viewRouteOf(hash);
+  if (other) return other;
   const record = /^#\/incidents\/([^/]+)$/.exec(hash);
   if (record) return { view: "record", id: decodeURIComponent(record[1]) };
   if (hash === "#/new") return { view: "new" };
   return { view: "queue" };
 }
 
-const TITLES = { queue: "Queue", new: "New incident", record: "Incident" };
+const TITLES = { queue: "Queue", new: "New incident", record: "Incident", ...VIEW_TITLES };
 
 function App() {
   const [key, setKey] = useState<string | null>(() => loadKey(sessionStorage));
@@ -96,6 +99,11 @@ function App() {
           <a href="#/new" aria-current={route.view === "new" ? "page" : undefined}>
             New incident
           </a>
+          {VIEW_NAV.map((n) => (
+            <a key={n.href} href={n.href} aria-current={(n.views as string[]).includes(route.view) ? "page" : undefined}>
+              {n.label}
+            </a>
+          ))}
         </nav>
         <span class="zone">Times in {zoneName()}</span>
         <span class={`live live-${stream}`} role="status" aria-live="polite">
@@ -109,6 +117,7 @@ function App() {
         {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} />}
         {route.view === "new" && <CreateIncident api={api} merge={merge} />}
         {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} />}
+        {route.view in VIEW_TITLES && <View route={route as ViewRoute} api={api} />}
       </main>
     </>
   );

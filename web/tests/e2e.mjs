@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { checkViews } from "./e2e_views.mjs";
 
 const require = createRequire(import.meta.url);
 const gateway = process.env.ITSM_GATEWAY_URL;
@@ -201,6 +202,8 @@ try {
   await viewerPage.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
   await checkAccessibility(viewerPage, "queue, dark theme");
   await screenshot(viewerPage, "queue-dark");
+
+  await checkViews({ page: agent, darkPage: viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
 
   step("sign-out forgets the key");
   await agent.getByRole("button", { name: "Sign out" }).click();

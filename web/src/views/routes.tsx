@@ -1,0 +1,81 @@
+// The routes and navigation of the CMDB, change, service-level and supplier views, kept apart
+// from main.tsx (which owns sign-in, the queue and the records) so each side grows on its own.
+import type { Api } from "../api";
+import { Baselines } from "./baselines";
+import { CiView } from "./ci";
+import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
+import { ChangeRecord } from "./change_record";
+import { CmdbSearch } from "./cmdb_search";
+import { ServiceLevels } from "./service_levels";
+import { SupplierView } from "./supplier";
+import { Suppliers } from "./suppliers";
+
+export type ViewRoute =
+  | { view: "cmdb" }
+  | { view: "ci"; id: string }
+  | { view: "baselines"; name?: string }
+  | { view: "calendar"; mode: CalendarMode; date?: string }
+  | { view: "change"; id: string }
+  | { view: "serviceLevels" }
+  | { view: "suppliers" }
+  | { view: "supplier"; id: string };
+
+const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
+  [/^#\/cmdb$/, () => ({ view: "cmdb" })],
+  [/^#\/cis\/([^/]+)$/, (m) => ({ view: "ci", id: decodeURIComponent(m[1]) })],
+  [/^#\/baselines(?:\/([^/]+))?$/, (m) => ({ view: "baselines", name: m[1] ? decodeURIComponent(m[1]) : undefined })],
+  [/^#\/calendar(?:\/(month|week)(?:\/(\d{4}-\d{2}(?:-\d{2})?))?)?$/, (m) => ({ view: "calendar", mode: (m[1] as CalendarMode) ?? "month", date: m[2] })],
+  [/^#\/changes\/([^/]+)$/, (m) => ({ view: "change", id: decodeURIComponent(m[1]) })],
+  [/^#\/service-levels$/, () => ({ view: "serviceLevels" })],
+  [/^#\/suppliers$/, () => ({ view: "suppliers" })],
+  [/^#\/suppliers\/([^/]+)$/, (m) => ({ view: "supplier", id: decodeURIComponent(m[1]) })],
+];
+
+// The route of a hash, or null when it is not one of these views.
+export function viewRouteOf(hash: string): ViewRoute | null {
+  for (const [pattern, route] of PATTERNS) {
+    const m = pattern.exec(hash);
+    if (m) return route(m);
+  }
+  return null;
+}
+
+export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
+  cmdb: "Configuration items",
+  ci: "Configuration item",
+  baselines: "Baselines",
+  calendar: "Change calendar",
+  change: "Change",
+  serviceLevels: "Service levels",
+  suppliers: "Suppliers",
+  supplier: "Supplier",
+};
+
+// The navigation's links, and the views each one stands for (aria-current).
+export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRoute["view"]> }> = [
+  { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
+  { href: "#/calendar", label: "Changes", views: ["calendar", "change"] },
+  { href: "#/service-levels", label: "Service levels", views: ["serviceLevels"] },
+  { href: "#/suppliers", label: "Suppliers", views: ["suppliers", "supplier"] },
+];
+
+export function View({ route, api }: { route: ViewRoute; api: Api }) {
+  switch (route.view) {
+    case "cmdb":
+      return <CmdbSearch api={api} />;
+    case "ci":
+      return <CiView key={route.id} api={api} id={route.id} />;
+    case "baselines":
+      return <Baselines key={route.name ?? ""} api={api} name={route.name} />;
+    case "calendar":
+      return <ChangeCalendarView api={api} mode={route.mode} date={route.date} />;
+    case "change":
+      return <ChangeRecord key={route.id} api={api} id={route.id} />;
+    case "serviceLevels":
+      return <ServiceLevels api={api} />;
+    case "suppliers":
+      return <Suppliers api={api} />;
+    case "supplier":
+      return <SupplierView key={route.id} api={api} id={route.id} />;
+  }
+}
