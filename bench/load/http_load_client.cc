@@ -1,32 +1,46 @@
 #include "http_load_client.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <optional>
+#include <utility>
+
+#include "boost/asio/connect.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
 
 namespace itsm::bench {
-namespace {
 
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-}  // namespace
+struct HttpLoadClient::Connection {
+  explicit Connection(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  bool connected = false;
+  beast::flat_buffer buffer;
+  http::request<http::string_body> request;
+  std::optional<http::response_parser<http::string_body>> response;
+  std::function<void(bool ok)> done;
+};
 
 HttpLoadClient::HttpLoadClient(std::string host, int port, int connections,
                                std::map<std::string, std::string> headers)
-    : host_(std::move(host)), port_(port), headers_(std::move(headers)) {
-  for (int i = 0; i < connections; ++i) threads_.emplace_back([this] { Serve(); });
+    : host_(std::move(host)), headers_(std::move(headers)), work_(io_.get_executor()) {
+  tcp::resolver resolver(io_);
+  endpoint_ = *resolver.resolve(host_, std::to_string(port)).begin();
+  for (int i = 0; i < connections; ++i) {
+    connections_.push_back(std::make_unique<Connection>(io_));
+    idle_.push_back(connections_.back().get());
+  }
+  thread_ = std::thread([this] { io_.run(); });
 }
 
 HttpLoadClient::~HttpLoadClient() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (auto& t : threads_) t.join();
+  // Calls still in flight are answered (the driver waits for them first) or dropped here.
+  work_.reset();
+  io_.stop();
+  thread_.join();
 }
 
 AsyncCall HttpLoadClient::Post(std::string target, std::function<std::string(int64_t)> body) {
@@ -42,53 +56,69 @@ AsyncCall HttpLoadClient::Get(std::function<std::string(int64_t)> target) {
 }
 
 void HttpLoadClient::Enqueue(Request request) {
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(request));
+  asio::post(io_, [this, request = std::move(request)]() mutable {
+    pending_.push_back(std::move(request));
+    Pump();
+  });
 }
 
-void HttpLoadClient::Serve() {
-  boost::asio::io_context io;
-  std::optional<beast::tcp_stream> stream;
-  beast::flat_buffer buffer;
-  for (;;) {
-    Request request;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
-      mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;
-      request = std::move(queue_.front());
-      queue_.pop_front();
+void HttpLoadClient::Pump() {
+  while (!idle_.empty() && !pending_.empty()) {
+    Connection& connection = *idle_.back();
+    idle_.pop_back();
+    Request request = std::move(pending_.front());
+    pending_.pop_front();
+    connection.request = http::request<http::string_body>(
+        request.method == "GET" ? http::verb::get : http::verb::post, request.target, 11);
+    connection.request.set(http::field::host, host_);
+    for (const auto& [name, value] : headers_) connection.request.set(name, value);
+    if (request.method != "GET") {
+      connection.request.set(http::field::content_type, "application/json");
+      connection.request.body() = std::move(request.body);
+      connection.request.prepare_payload();
     }
-    bool ok = false;
-    try {
-      if (!stream) {
-        stream.emplace(io);
-        tcp::resolver resolver(io);
-        stream->connect(resolver.resolve(host_, std::to_string(port_)));
-        stream->socket().set_option(tcp::no_delay(true));
-        buffer.clear();
-      }
-      http::request<http::string_body> out(
-          request.method == "GET" ? http::verb::get : http::verb::post, request.target, 11);
-      out.set(http::field::host, host_);
-      for (const auto& [name, value] : headers_) out.set(name, value);
-      if (request.method != "GET") {
-        out.set(http::field::content_type, "application/json");
-        out.body() = std::move(request.body);
-        out.prepare_payload();
-      }
-      http::write(*stream, out);
-      http::response<http::string_body> in;
-      http::read(*stream, buffer, in);
-      ok = in.result_int() == 200;
-      if (!in.keep_alive()) stream.reset();
-    } catch (const std::exception&) {
-      stream.reset();
+    connection.done = std::move(request.done);
+    if (connection.connected) {
+      Send(connection);
+      continue;
     }
-    request.done(ok);
+    connection.socket.async_connect(endpoint_, [this, &connection](beast::error_code ec) {
+      if (ec) return Finish(connection, false, false);
+      beast::error_code ignored;
+      connection.socket.set_option(tcp::no_delay(true), ignored);
+      connection.connected = true;
+      connection.buffer.clear();
+      Send(connection);
+    });
   }
+}
+
+void HttpLoadClient::Send(Connection& connection) {
+  http::async_write(
+      connection.socket, connection.request, [this, &connection](beast::error_code ec, size_t) {
+        if (ec) return Finish(connection, false, false);
+        connection.response.emplace();
+        connection.response->body_limit(64 * 1024 * 1024);
+        http::async_read(connection.socket, connection.buffer, *connection.response,
+                         [this, &connection](beast::error_code ec, size_t) {
+                           if (ec) return Finish(connection, false, false);
+                           const auto& answer = connection.response->get();
+                           Finish(connection, answer.result_int() == 200, answer.keep_alive());
+                         });
+      });
+}
+
+void HttpLoadClient::Finish(Connection& connection, bool ok, bool keep) {
+  if (!keep) {  // closed by the server, or failed: the next request connects again
+    beast::error_code ignored;
+    connection.socket.close(ignored);
+    connection.socket = tcp::socket(io_);
+    connection.connected = false;
+  }
+  std::function<void(bool)> done = std::move(connection.done);
+  idle_.push_back(&connection);
+  done(ok);
+  Pump();
 }
 
 }  // namespace itsm::bench
