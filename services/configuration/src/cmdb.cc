@@ -129,22 +129,36 @@ absl::Status Cmdb::RefreshGraph() {
     applied = graph_seq_;
   }
   if (head <= applied) return absl::OkStatus();
-  // Rows are read into a list first, so that readers are blocked only while it is applied.
+  auto apply = [this](const GraphEdgeRow& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) {
+    if (r.deleted) {
+      graph_.RemoveEdge(r.id);
+    } else {
+      graph_.AddEdge(r.id, r.type, r.source_id, r.target_id);
+    }
+  };
+  if (applied == 0) {
+    // The first load: straight into the graph, page by page, with no copy of every row (twice
+    // the graph's memory at the peak, and most of the start-up time on a large CMDB). Readers
+    // wait for it: there is nothing to read before it.
+    absl::MutexLock lock(&graph_mu_);
+    ITSM_RETURN_IF_ERROR(ConfigRepository::ScanGraph(
+        *txn, applied, head,
+        [this](const GraphNode& n)
+            ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) { graph_.UpsertNode(n); },
+        apply));
+    graph_seq_ = head;
+    return absl::OkStatus();
+  }
+  // A catch-up: the rows changed since are read into a list first, so that readers are blocked
+  // only while it is applied.
   std::vector<GraphNode> nodes;
-  std::vector<StoredRelationship> relations;
+  std::vector<GraphEdgeRow> relations;
   ITSM_RETURN_IF_ERROR(ConfigRepository::ScanGraph(
       *txn, applied, head, [&](const GraphNode& n) { nodes.push_back(n); },
-      [&](const StoredRelationship& r) { relations.push_back(r); }));
+      [&](const GraphEdgeRow& r) { relations.push_back(r); }));
   absl::MutexLock lock(&graph_mu_);
   for (const auto& n : nodes) graph_.UpsertNode(n);
-  for (const auto& r : relations) {
-    if (r.deleted) {
-      graph_.RemoveEdge(r.relationship.id());
-    } else {
-      graph_.AddEdge(r.relationship.id(), r.relationship.type(), r.relationship.source_id(),
-                     r.relationship.target_id());
-    }
-  }
+  for (const auto& r : relations) apply(r);
   graph_seq_ = head;
   return absl::OkStatus();
 }
@@ -539,7 +553,7 @@ absl::StatusOr<v1::AnalyzeImpactResponse> Cmdb::AnalyzeImpact(
       v1::PathStep* step = item->add_path();
       *step->mutable_ci() = Summary(graph_.node(hop.node));
       const GraphRelation& rel = graph_.relation(hop.relation);
-      step->set_relationship_id(rel.id);
+      step->set_relationship_id(graph_.RelationId(hop.relation));
       step->set_relationship_type(rel.type);
     }
   }

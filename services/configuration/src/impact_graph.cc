@@ -1,8 +1,49 @@
 #include "services/configuration/src/impact_graph.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace itsm::config {
+namespace {
+
+constexpr bool IsDash(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+
+// A canonical UUID (lowercase hex, dashes at 8, 13, 18, 23) as 128 bits; nullopt for any other
+// text, which must then be kept as it is (it would not come back the same).
+std::optional<absl::uint128> PackUuid(absl::string_view id) {
+  if (id.size() != 36) return std::nullopt;
+  absl::uint128 packed = 0;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (IsDash(i)) {
+      if (c != '-') return std::nullopt;
+      continue;
+    }
+    int nibble;
+    if (c >= '0' && c <= '9') {
+      nibble = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      nibble = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    packed = (packed << 4) | nibble;
+  }
+  return packed;
+}
+
+std::string UnpackUuid(absl::uint128 packed) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  for (int i = 35, shift = 0; i >= 0; --i) {
+    if (IsDash(static_cast<size_t>(i))) continue;
+    out[i] = kHex[static_cast<int>((packed >> shift) & 0xf)];
+    shift += 4;
+  }
+  return out;
+}
+
+}  // namespace
 
 int32_t ImpactGraph::Find(const std::string& id) const {
   auto it = node_index_.find(id);
@@ -21,21 +62,48 @@ int32_t ImpactGraph::NodeIndex(const std::string& id) {
 
 void ImpactGraph::UpsertNode(const GraphNode& node) { nodes_[NodeIndex(node.id)] = node; }
 
+int32_t ImpactGraph::FindRelation(absl::string_view id) const {
+  if (std::optional<absl::uint128> packed = PackUuid(id)) {
+    auto it = relation_index_.find(*packed);
+    return it == relation_index_.end() ? -1 : it->second;
+  }
+  auto it = text_relation_index_.find(id);
+  return it == text_relation_index_.end() ? -1 : it->second;
+}
+
+std::string ImpactGraph::RelationId(int32_t i) const {
+  const GraphRelation& r = relations_[i];
+  return r.text_id >= 0 ? text_ids_[r.text_id] : UnpackUuid(r.packed_id);
+}
+
 void ImpactGraph::AddEdge(const std::string& id, v1::RelationshipType type,
                           const std::string& source_id, const std::string& target_id) {
-  if (relation_index_.contains(id)) return;
-  const int32_t source = NodeIndex(source_id);
-  const int32_t target = NodeIndex(target_id);
+  if (FindRelation(id) >= 0) return;
+  GraphRelation relation{
+      .type = type, .source = NodeIndex(source_id), .target = NodeIndex(target_id)};
+  const std::optional<absl::uint128> packed = PackUuid(id);
+  if (packed) {
+    relation.packed_id = *packed;
+  } else {
+    relation.text_id = static_cast<int32_t>(text_ids_.size());
+    text_ids_.push_back(id);
+  }
   int32_t slot;
   if (!free_relations_.empty()) {
     slot = free_relations_.back();
     free_relations_.pop_back();
-    relations_[slot] = {id, type, source, target};
+    relations_[slot] = relation;
   } else {
     slot = static_cast<int32_t>(relations_.size());
-    relations_.push_back({id, type, source, target});
+    relations_.push_back(relation);
   }
-  relation_index_[id] = slot;
+  if (packed) {
+    relation_index_[*packed] = slot;
+  } else {
+    text_relation_index_[id] = slot;
+  }
+  const int32_t source = relation.source;
+  const int32_t target = relation.target;
   // The one place that knows which end of each type depends on the other.
   const bool member = type == v1::RELATIONSHIP_TYPE_MEMBER_OF;
   const int32_t dependent = member ? target : source;
@@ -45,9 +113,8 @@ void ImpactGraph::AddEdge(const std::string& id, v1::RelationshipType type,
 }
 
 void ImpactGraph::RemoveEdge(const std::string& id) {
-  auto it = relation_index_.find(id);
-  if (it == relation_index_.end()) return;
-  const int32_t slot = it->second;
+  const int32_t slot = FindRelation(id);
+  if (slot < 0) return;
   auto drop = [slot](std::vector<Adjacent>& list) {
     auto pos = std::find_if(list.begin(), list.end(),
                             [slot](const Adjacent& a) { return a.relation == slot; });
@@ -61,9 +128,14 @@ void ImpactGraph::RemoveEdge(const std::string& id) {
   drop(dependents_[r.target]);
   drop(dependencies_[r.source]);
   drop(dependencies_[r.target]);
-  relations_[slot].id.clear();
+  if (r.text_id >= 0) {
+    text_relation_index_.erase(id);
+    text_ids_[r.text_id].clear();  // its index is not reused: text ids are rare
+  } else {
+    relation_index_.erase(r.packed_id);
+  }
+  relations_[slot] = GraphRelation{};
   free_relations_.push_back(slot);
-  relation_index_.erase(it);
 }
 
 ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {

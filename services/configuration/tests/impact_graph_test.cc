@@ -238,5 +238,42 @@ TEST(ImpactGraph, MatchesAReferenceTraversalOnRandomGraphs) {
   }
 }
 
+// Relationship ids are kept packed when they are canonical UUIDs and as text otherwise; either
+// way the id given back is the id given, and removing by it works.
+TEST(ImpactGraphTest, RelationshipIdsComeBackExactlyPackedOrNot) {
+  ImpactGraph g;
+  Node(g, "a");
+  Node(g, "b");
+  Node(g, "c");
+  Node(g, "d");
+  const std::vector<std::string> ids = {
+      "0190f3a2-7c4e-7abc-8def-0123456789ab",  // canonical (what the service mints)
+      "0190F3A2-7C4E-7ABC-8DEF-0123456789AB",  // upper case: would not come back the same packed
+      "imported:rel/42",                       // not a UUID at all
+  };
+  g.AddEdge(ids[0], RELATIONSHIP_TYPE_DEPENDS_ON, "a", "b");
+  g.AddEdge(ids[1], RELATIONSHIP_TYPE_DEPENDS_ON, "b", "c");
+  g.AddEdge(ids[2], RELATIONSHIP_TYPE_DEPENDS_ON, "c", "d");
+  g.AddEdge(ids[0], RELATIONSHIP_TYPE_DEPENDS_ON, "a", "b");  // repeated: ignored
+  EXPECT_EQ(g.edge_count(), 3u);
+
+  ImpactResult r = g.Traverse({.origin = "d", .direction = Direction::kDownstream});
+  ASSERT_EQ(r.hits.size(), 3u);
+  const ImpactHit& deepest = r.hits.back();
+  ASSERT_EQ(deepest.path.size(), 3u);
+  EXPECT_EQ(g.RelationId(deepest.path[0].relation), ids[2]);
+  EXPECT_EQ(g.RelationId(deepest.path[1].relation), ids[1]);
+  EXPECT_EQ(g.RelationId(deepest.path[2].relation), ids[0]);
+
+  for (const std::string& id : ids) g.RemoveEdge(id);
+  EXPECT_EQ(g.edge_count(), 0u);
+  EXPECT_TRUE(g.Traverse({.origin = "d", .direction = Direction::kDownstream}).hits.empty());
+  // Freed slots are reused, and the ids of the new occupants are theirs.
+  g.AddEdge("rel-new", RELATIONSHIP_TYPE_RUNS_ON, "a", "b");
+  r = g.Traverse({.origin = "b", .direction = Direction::kDownstream});
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(g.RelationId(r.hits[0].path[0].relation), "rel-new");
+}
+
 }  // namespace
 }  // namespace itsm::config
