@@ -65,14 +65,14 @@ void ImpactGraph::UpsertNode(const GraphNode& node) { nodes_[NodeIndex(node.id)]
 int32_t ImpactGraph::FindRelation(absl::string_view id) const {
   if (std::optional<absl::uint128> packed = PackUuid(id)) {
     auto it = relation_index_.find(*packed);
-    return it == relation_index_.end() ? -1 : it->second;
+    return it == relation_index_.end() ? -1 : *it;
   }
   auto it = text_relation_index_.find(id);
   return it == text_relation_index_.end() ? -1 : it->second;
 }
 
 std::string ImpactGraph::RelationId(int32_t i) const {
-  const GraphRelation& r = relations_[i];
+  const GraphRelation& r = (*relations_)[i];
   return r.text_id >= 0 ? text_ids_[r.text_id] : UnpackUuid(r.packed_id);
 }
 
@@ -92,13 +92,13 @@ void ImpactGraph::AddEdge(const std::string& id, v1::RelationshipType type,
   if (!free_relations_.empty()) {
     slot = free_relations_.back();
     free_relations_.pop_back();
-    relations_[slot] = relation;
+    (*relations_)[slot] = relation;
   } else {
-    slot = static_cast<int32_t>(relations_.size());
-    relations_.push_back(relation);
+    slot = static_cast<int32_t>(relations_->size());
+    relations_->push_back(relation);
   }
   if (packed) {
-    relation_index_[*packed] = slot;
+    relation_index_.insert(slot);  // after the slot holds its id, which the index hashes
   } else {
     text_relation_index_[id] = slot;
   }
@@ -123,7 +123,7 @@ void ImpactGraph::RemoveEdge(const std::string& id) {
       list.pop_back();
     }
   };
-  const GraphRelation& r = relations_[slot];
+  const GraphRelation& r = (*relations_)[slot];
   drop(dependents_[r.source]);
   drop(dependents_[r.target]);
   drop(dependencies_[r.source]);
@@ -132,9 +132,9 @@ void ImpactGraph::RemoveEdge(const std::string& id) {
     text_relation_index_.erase(id);
     text_ids_[r.text_id].clear();  // its index is not reused: text ids are rare
   } else {
-    relation_index_.erase(r.packed_id);
+    relation_index_.erase(r.packed_id);  // before the slot forgets the id the index hashes
   }
-  relations_[slot] = GraphRelation{};
+  (*relations_)[slot] = GraphRelation{};
   free_relations_.push_back(slot);
 }
 
@@ -163,7 +163,8 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
     for (int32_t from : frontier) {
       for (const Adjacent& a : adjacency[from]) {
         if (seen[a.node]) continue;
-        if (type_mask != 0 && !(type_mask & (1u << static_cast<int>(relations_[a.relation].type))))
+        if (type_mask != 0 &&
+            !(type_mask & (1u << static_cast<int>((*relations_)[a.relation].type))))
           continue;
         const GraphNode& n = nodes_[a.node];
         // Retired CIs run nothing: impact does not flow through them. A placeholder (a node

@@ -15,11 +15,13 @@
 #define ITSM_SERVICES_CONFIGURATION_IMPACT_GRAPH_H_
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
 #include "itsm/config/v1/config.pb.h"
@@ -96,7 +98,7 @@ class ImpactGraph {
   ImpactResult Traverse(const ImpactQuery& query) const;
 
   const GraphNode& node(int32_t i) const { return nodes_[i]; }
-  const GraphRelation& relation(int32_t i) const { return relations_[i]; }
+  const GraphRelation& relation(int32_t i) const { return (*relations_)[i]; }
   std::string RelationId(int32_t i) const;
   // -1 when unknown.
   int32_t Find(const std::string& id) const;
@@ -116,9 +118,30 @@ class ImpactGraph {
   absl::flat_hash_map<std::string, int32_t> node_index_;
   std::vector<std::vector<Adjacent>> dependents_;    // who depends on node i
   std::vector<std::vector<Adjacent>> dependencies_;  // what node i depends on
-  std::vector<GraphRelation> relations_;             // slots; freed ones are reused
+  // Slots; freed ones are reused. On the heap, so that the index's functions, which look into
+  // it, stay right when the graph is moved.
+  std::unique_ptr<std::vector<GraphRelation>> relations_ =
+      std::make_unique<std::vector<GraphRelation>>();
   std::vector<int32_t> free_relations_;
-  absl::flat_hash_map<absl::uint128, int32_t> relation_index_;     // packed ids
+  // The slots of packed relations, found by the id they hold: 4 bytes an entry rather than a
+  // 16-byte key beside its value (a map's entry is 32 bytes, aligned), for 500,000 of them.
+  struct PackedSlotHash {
+    using is_transparent = void;
+    const std::vector<GraphRelation>* relations;
+    size_t operator()(absl::uint128 id) const { return absl::Hash<absl::uint128>()(id); }
+    size_t operator()(int32_t slot) const { return (*this)((*relations)[slot].packed_id); }
+  };
+  struct PackedSlotEq {
+    using is_transparent = void;
+    const std::vector<GraphRelation>* relations;
+    bool operator()(int32_t a, int32_t b) const { return a == b; }
+    bool operator()(int32_t slot, absl::uint128 id) const {
+      return (*relations)[slot].packed_id == id;
+    }
+    bool operator()(absl::uint128 id, int32_t slot) const { return (*this)(slot, id); }
+  };
+  absl::flat_hash_set<int32_t, PackedSlotHash, PackedSlotEq> relation_index_{
+      0, PackedSlotHash{relations_.get()}, PackedSlotEq{relations_.get()}};
   absl::flat_hash_map<std::string, int32_t> text_relation_index_;  // the others
   std::vector<std::string> text_ids_;  // by GraphRelation::text_id; freed ones are emptied
 };
