@@ -81,6 +81,8 @@ function App() {
       if (!isCallback()) return;
       try {
         const session = await completeSignIn(config);
+        // Back where the user was before the provider (replaceState fires no hashchange).
+        setRoute(routeOf(location.hash));
         saveOidcSession(sessionStorage, session);
         setNotice("");
         setCredential({ token: session.accessToken, oidc: session });

@@ -32,8 +32,9 @@ export async function oidcFlow({ browser, gateway, step, screenshot }) {
   await page.getByRole("alert").filter({ hasText: "No sign-in was started" }).waitFor();
   assert.doesNotMatch(page.url(), /code=/, "the query is taken off the address bar");
 
-  const signInWithProvider = async () => {
-    await page.goto(`${gateway}/console/`);
+  // From the console at `hash` (a link the user opened), back to that view afterwards.
+  const signInWithProvider = async (hash = "", heading = "Queue") => {
+    await page.goto(`${gateway}/console/${hash}`);
     const button = page.getByRole("button", { name: `Sign in with ${providerName}` });
     await button.waitFor();
     await screenshot(page, "oidc-sign-in");
@@ -49,7 +50,7 @@ export async function oidcFlow({ browser, gateway, step, screenshot }) {
       page.getByRole("button", { name: "Continue" }).click(),
     ]);
     const code = new URL(back.url()).searchParams.get("code");
-    await page.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: heading }).waitFor();
     return code;
   };
 
@@ -121,7 +122,8 @@ export async function oidcFlow({ browser, gateway, step, screenshot }) {
   assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
 
   // Last: the page's clock runs ahead from here on.
-  await signInWithProvider();
+  await signInWithProvider("#/new", "New incident");
+  assert.equal(page.url(), `${gateway}/console/#/new`, "back on the view the user had opened");
   step("OIDC: the token's expiry signs the user out with a message");
   await page.clock.fastForward((await page.evaluate(() => JSON.parse(sessionStorage.getItem("itsm.console.oidc")).expiresAt)) - Date.now() + 1000);
   await page.getByRole("alert").filter({ hasText: "expired" }).waitFor();
