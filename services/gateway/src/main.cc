@@ -160,6 +160,11 @@ int main(int argc, char** argv) {
                                                    ',', absl::SkipWhitespace())) {
       oidc.connect_origins.emplace_back(absl::StripAsciiWhitespace(origin));
     }
+    if (oidc.issuer.empty() && !oidc.client_id.empty()) {
+      runtime::log::Warn(
+          "console_oidc_client_id without oidc_issuer: the console offers API keys only",
+          {{"console_oidc_client_id", oidc.client_id}});
+    }
     console = std::make_unique<gateway::ConsoleFiles>(dir, std::move(oidc));
   }
   gateway::Gateway gateway(
