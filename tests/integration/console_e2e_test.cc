@@ -3,7 +3,11 @@
 // the gateway's static answers itself, then runs web/tests/e2e.mjs (Debian's Chromium driven by
 // playwright-core, axe-core in the page) with the gateway's URL and the printed admin key: the
 // incident workflow, then the CMDB, change calendar, service-level and supplier views
-// (web/tests/e2e_views.mjs).
+// (web/tests/e2e_views.mjs). A test OIDC provider (web/tests/oidc_provider.mjs) runs beside the
+// suite, trusted by the gateway (oidc_issuer, oidc_jwks_file) and named to the console
+// (console_oidc_client_id): e2e.mjs signs in through it as well (e2e_oidc.mjs).
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -32,11 +36,37 @@ class ConsoleE2eTest : public ::testing::Test {
         << "web/'s packages are not installed: run tools/install-deps.sh";
     ASSERT_TRUE(fs::exists(Chromium()))
         << Chromium() << " is missing: run tools/install-deps.sh (Debian's chromium)";
+    // The provider first: the gateway reads its keys at start.
+    const std::string ready = idp_jwks_ + ".ready";
+    supervisor::ChildProcess::Options provider;
+    provider.binary = "node";
+    provider.args = {absl::StrCat(ITSM_SOURCE_DIR, "/web/tests/oidc_provider.mjs"),
+                     "--port",
+                     absl::StrCat(idp_port_),
+                     "--jwks-file",
+                     idp_jwks_,
+                     "--ready-file",
+                     ready,
+                     "--user",
+                     "alice:alice-password:agent"};
+    provider.log_file = idp_jwks_ + ".log";
+    auto idp = supervisor::ChildProcess::Start(provider);
+    ASSERT_TRUE(idp.ok()) << idp.status();
+    idp_ = std::move(*idp);
+    ASSERT_TRUE(supervisor::WaitUntil([&] { return fs::exists(ready); }, absl::Seconds(30),
+                                      "the test OIDC provider")
+                    .ok())
+        << supervisor::ReadFile(idp_jwks_ + ".log").value_or("");
     suite_.Start();
     std::tie(host_, port_) = suite_.HttpHostPort("gateway");
     ASSERT_GT(port_, 0) << suite_.launch_log();
   }
-  void TearDown() override { EXPECT_EQ(suite_.Stop(), 0) << suite_.launch_log(); }
+  void TearDown() override {
+    EXPECT_EQ(suite_.Stop(), 0) << suite_.launch_log();
+    if (idp_ != nullptr) {
+      EXPECT_EQ(idp_->Stop(absl::Seconds(10)), 0);
+    }
+  }
 
   static std::string Chromium() {
     const char* configured = std::getenv("ITSM_CHROMIUM");
@@ -53,12 +83,23 @@ class ConsoleE2eTest : public ::testing::Test {
     return log.substr(at, log.find_first_of(" \n'", at) - at);
   }
 
+  // The test provider's address and key file, fixed before the suite that trusts it.
+  const int idp_port_ = supervisor::FindFreePort();
+  const std::string idp_issuer_ = absl::StrCat("http://127.0.0.1:", idp_port_);
+  const std::string idp_jwks_ =
+      absl::StrCat(::testing::TempDir(), "/console-e2e-idp-", ::getpid(), ".json");
+  std::unique_ptr<supervisor::ChildProcess> idp_;
+
   // Every service a view of the console reads (web/src/views/routes.tsx): the CMDB, changes,
   // SLA compliance (the timer runs the clocks, the SLA service reports them) and suppliers;
   // in the default suite's start order (deploy/local/suite.json).
   testing::LaunchedSuite suite_{
       {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "gateway"},
-      {{"ITSM_HTTP_PORT", "0"}}};
+      {{"ITSM_HTTP_PORT", "0"},
+       {"ITSM_OIDC_ISSUER", idp_issuer_},
+       {"ITSM_OIDC_JWKS_FILE", idp_jwks_},
+       {"ITSM_CONSOLE_OIDC_CLIENT_ID", "itsm-console"},
+       {"ITSM_CONSOLE_OIDC_PROVIDER_NAME", "Test IdP"}}};
   std::string host_;
   int port_ = 0;
 };
@@ -87,6 +128,15 @@ TEST_F(ConsoleE2eTest, TheGatewayServesTheBuiltConsole) {
   EXPECT_EQ(browser.Send("GET", "/console/%2e%2e/index.html").status, 404);
   EXPECT_EQ(browser.Send("GET", "/console/../../etc/passwd").status, 404);
   EXPECT_EQ(browser.Send("DELETE", "/console/index.html").status, 405);
+  // How to sign in with the provider (public values only), which the page may fetch from.
+  HttpAnswer config = browser.Send("GET", "/console/config.json");
+  ASSERT_EQ(config.status, 200);
+  EXPECT_TRUE(absl::StrContains(config.body, absl::StrCat(R"("issuer":")", idp_issuer_, R"(")")))
+      << config.body;
+  EXPECT_TRUE(absl::StrContains(config.body, R"("client_id":"itsm-console")")) << config.body;
+  EXPECT_TRUE(absl::StrContains(index.Header("content-security-policy"),
+                                absl::StrCat("connect-src 'self' ", idp_issuer_, ";")))
+      << index.Header("content-security-policy");
   // The API is unchanged beside it.
   EXPECT_EQ(browser.Send("GET", "/healthz").status, 200);
 }
@@ -99,7 +149,9 @@ TEST_F(ConsoleE2eTest, AnIncidentIsWorkedInTheBrowserAndAnotherSessionSeesItLive
   const std::string command = absl::StrCat(
       "cd ", ITSM_SOURCE_DIR, "/web && ITSM_GATEWAY_URL=http://", host_, ":", port_,
       " ITSM_ADMIN_KEY=", key, " ITSM_CHROMIUM=", Chromium(),
-      " ITSM_SCREENSHOTS=", shots != nullptr ? shots : "", " node tests/e2e.mjs > ", out, " 2>&1");
+      " ITSM_SCREENSHOTS=", shots != nullptr ? shots : "", " ITSM_OIDC_ISSUER=", idp_issuer_,
+      " ITSM_OIDC_USER=alice:alice-password ITSM_OIDC_PROVIDER_NAME='Test IdP'",
+      " node tests/e2e.mjs > ", out, " 2>&1");
   const int code = std::system(command.c_str());
   const std::string log = supervisor::ReadFile(out).value_or("");
   std::cout << log;

@@ -1,11 +1,15 @@
-// The console's entry: sign-in, then the views by the URL's hash (#/queue, #/new,
-// #/incidents/<id>), all live from one event stream (sse.ts) shared by the views.
+// The console's entry: sign-in (an API key, or the OIDC provider's when the gateway names one),
+// then the views by the URL's hash (#/queue, #/new, #/incidents/<id>), all live from one event
+// stream (sse.ts) shared by the views. Every call and the stream carry the session's credential
+// as `Authorization: Bearer`.
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { Api } from "./api";
 import type { Incident } from "./model";
 import { incidentOfEvent, upsert } from "./queue";
-import { clearKey, loadKey, saveKey } from "./session";
+import { endSessionUrl, type OidcConfig, type OidcSession } from "./oidc";
+import { completeSignIn, isCallback, loadOidcConfig, redirectUri } from "./oidc_flow";
+import { clearSession, loadKey, loadOidcSession, saveKey, saveOidcSession } from "./session";
 import { openEventStream, type StreamState } from "./sse";
 import { zoneName } from "./time";
 import { CreateIncident } from "./views/create";
@@ -27,19 +31,80 @@ function routeOf(hash: string): Route {
 
 const TITLES = { queue: "Queue", new: "New incident", record: "Incident", ...VIEW_TITLES };
 
+// The bearer token of the session, and the OIDC session it came from (null: an API key).
+interface Credential {
+  token: string;
+  oidc: OidcSession | null;
+}
+
+function storedCredential(): Credential | null {
+  const oidc = loadOidcSession(sessionStorage, Date.now());
+  if (oidc) return { token: oidc.accessToken, oidc };
+  const key = loadKey(sessionStorage);
+  return key ? { token: key, oidc: null } : null;
+}
+
+const REFUSED = "The gateway no longer accepts your sign-in (expired or revoked): sign in again.";
+const EXPIRED = "Your sign-in has expired: sign in again.";
+
 function App() {
-  const [key, setKey] = useState<string | null>(() => loadKey(sessionStorage));
+  const [credential, setCredential] = useState<Credential | null>(storedCredential);
+  const key = credential?.token ?? null;
+  const [oidcConfig, setOidcConfig] = useState<OidcConfig | null>(null);
+  // Why the user is on the sign-in page again (expired, refused, signed out), or a failed sign-in.
+  const [notice, setNotice] = useState("");
+  // The provider redirected back: the code is being exchanged.
+  const [completing, setCompleting] = useState(isCallback);
   const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
   const [records, setRecords] = useState<Map<string, Incident>>(new Map());
   const [stream, setStream] = useState<StreamState>("connecting");
   // Bumped when the stream is positioned anew: the queue re-reads its list then.
   const [epoch, setEpoch] = useState(0);
 
-  const signOut = useCallback(() => {
-    clearKey(sessionStorage);
-    setKey(null);
+  const signOut = useCallback((why: string) => {
+    clearSession(sessionStorage);
+    setCredential(null);
     setRecords(new Map());
+    setNotice(why);
   }, []);
+  const refused = useCallback(() => signOut(REFUSED), [signOut]);
+
+  // Sign-out asked for: the provider's session ends too when it offers that (RP-initiated
+  // logout); it sends the browser back to the console.
+  const userSignOut = () => {
+    const oidc = credential?.oidc;
+    const endSession = oidc && oidcConfig ? endSessionUrl(oidc, oidcConfig.client_id, redirectUri()) : "";
+    signOut("You are signed out.");
+    if (endSession) location.assign(endSession);
+  };
+
+  useEffect(() => {
+    void loadOidcConfig().then(async (config) => {
+      setOidcConfig(config);
+      if (!isCallback()) return;
+      try {
+        const session = await completeSignIn(config);
+        // Back where the user was before the provider (replaceState fires no hashchange).
+        setRoute(routeOf(location.hash));
+        saveOidcSession(sessionStorage, session);
+        setNotice("");
+        setCredential({ token: session.accessToken, oidc: session });
+      } catch (error) {
+        setNotice((error as Error).message);
+      } finally {
+        setCompleting(false);
+      }
+    });
+  }, []);
+
+  // A provider's token expires: the user is signed out then, told why, rather than meeting
+  // refusals one by one.
+  useEffect(() => {
+    const oidc = credential?.oidc;
+    if (!oidc) return;
+    const timer = setTimeout(() => signOut(EXPIRED), Math.max(0, oidc.expiresAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [credential, signOut]);
 
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
@@ -67,22 +132,26 @@ function App() {
         if (!resumed) setEpoch((e) => e + 1);
       },
       onReset: () => setEpoch((e) => e + 1),
-      onUnauthenticated: signOut,
+      onUnauthenticated: refused,
     });
     return stop;
-  }, [key, signOut]);
+  }, [key, refused]);
 
   if (!key) {
     return (
       <SignIn
+        oidc={oidcConfig}
+        notice={notice}
+        completing={completing}
         onSignIn={(k) => {
           saveKey(sessionStorage, k);
-          setKey(k);
+          setNotice("");
+          setCredential({ token: k, oidc: null });
         }}
       />
     );
   }
-  const api = new Api(key, "", signOut);
+  const api = new Api(key, "", refused);
   const merge = (incidents: Incident[]) =>
     setRecords((current) => incidents.reduce((map, incident) => upsert(map, incident), current));
   return (
@@ -109,7 +178,8 @@ function App() {
         <span class={`live live-${stream}`} role="status" aria-live="polite">
           {stream === "live" ? "Live" : stream === "stopped" ? "Not live" : "Connecting…"}
         </span>
-        <button type="button" onClick={signOut}>
+        {credential?.oidc?.subject && <span class="who">Signed in as {credential.oidc.subject}</span>}
+        <button type="button" onClick={userSignOut}>
           Sign out
         </button>
       </header>

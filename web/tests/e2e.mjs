@@ -2,7 +2,10 @@
 // against a running suite: console_e2e_test (tests/integration) starts it with the launcher and
 // runs this with the gateway's URL and the first admin key. Saves screenshots into
 // ITSM_SCREENSHOTS (docs/console/ when refreshing the docs).
-// env: ITSM_GATEWAY_URL, ITSM_ADMIN_KEY, [ITSM_SCREENSHOTS], [ITSM_CHROMIUM=/usr/bin/chromium]
+// With ITSM_OIDC_ISSUER (the test provider, oidc_provider.mjs, trusted by the gateway), also the
+// OIDC sign-in (e2e_oidc.mjs).
+// env: ITSM_GATEWAY_URL, ITSM_ADMIN_KEY, [ITSM_SCREENSHOTS], [ITSM_CHROMIUM=/usr/bin/chromium],
+//      [ITSM_OIDC_ISSUER, ITSM_OIDC_USER, ITSM_OIDC_PROVIDER_NAME]
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -60,7 +63,7 @@ async function signIn(page, key) {
   await page.goto(gateway + "/");
   assert.match(page.url(), /\/console\/$/);
   await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
 }
 
@@ -87,7 +90,7 @@ try {
   await checkAccessibility(agent, "sign-in");
   await screenshot(agent, "sign-in");
   await agent.getByLabel("API key").fill("itsm_not_a_key");
-  await agent.getByRole("button", { name: "Sign in" }).click();
+  await agent.getByRole("button", { name: "Sign in", exact: true }).click();
   await agent.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
   step("a wrong key is refused");
 
@@ -211,6 +214,11 @@ try {
   assert.equal(await agent.evaluate(() => sessionStorage.length + localStorage.length), 0);
   await agent.reload();
   await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
+
+  if (process.env.ITSM_OIDC_ISSUER) {
+    const { oidcFlow } = await import("./e2e_oidc.mjs");
+    await oidcFlow({ browser, gateway, step, screenshot });
+  }
   console.log("console e2e: passed");
 } catch (error) {
   failed = true;

@@ -11,17 +11,30 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "itsm/runtime/logging.h"
 
 namespace itsm::gateway {
 namespace {
 
 constexpr absl::string_view kPrefix = "/console/";
 
-// The console talks to this origin only: the API and its event stream. No inline script or
-// style (esbuild writes files), no framing (clickjacking of the forms that change records).
-constexpr char kPolicy[] =
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+// The console talks to this origin (the API and its event stream) and, for sign-in, to the OIDC
+// provider's. No inline script or style (esbuild writes files), no framing (clickjacking of the
+// forms that change records).
+std::string PolicyFor(const ConsoleOidc& oidc) {
+  std::string connect = "'self'";
+  if (oidc.enabled()) {
+    std::vector<std::string> origins = {OriginOf(oidc.issuer)};
+    for (const std::string& extra : oidc.connect_origins) origins.push_back(OriginOf(extra));
+    for (const std::string& origin : origins) {
+      if (!origin.empty() && !absl::StrContains(connect, origin))
+        absl::StrAppend(&connect, " ", origin);
+    }
+  }
+  return absl::StrCat("default-src 'self'; connect-src ", connect,
+                      "; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+}
 
 StaticAnswer Plain(int status, absl::string_view text) {
   return {.status = status,
@@ -70,7 +83,40 @@ std::string StaticAnswer::Header(absl::string_view name) const {
   return "";
 }
 
-ConsoleFiles::ConsoleFiles(std::string dir) : dir_(std::move(dir)) {}
+std::string OriginOf(absl::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == absl::string_view::npos || scheme_end == 0) return "";
+  const size_t host_end = url.find_first_of("/?#", scheme_end + 3);
+  absl::string_view origin = url.substr(0, host_end);
+  if (origin.size() == scheme_end + 3) return "";
+  // Only characters of scheme://host[:port]: the value goes into a header.
+  for (char c : origin) {
+    if (!absl::ascii_isalnum(c) && c != ':' && c != '/' && c != '.' && c != '-' && c != '[' &&
+        c != ']') {
+      return "";
+    }
+  }
+  return absl::AsciiStrToLower(origin);
+}
+
+std::string ConsoleConfigJson(const ConsoleOidc& oidc) {
+  if (!oidc.enabled()) return R"({"oidc":null})";
+  std::string json = R"({"oidc":{"issuer":)";
+  runtime::log::AppendJsonString(&json, oidc.issuer);
+  json += R"(,"client_id":)";
+  runtime::log::AppendJsonString(&json, oidc.client_id);
+  json += R"(,"provider_name":)";
+  runtime::log::AppendJsonString(&json, oidc.provider_name);
+  json += R"(,"scopes":)";
+  runtime::log::AppendJsonString(&json, oidc.scopes);
+  json += R"(,"audience":)";
+  runtime::log::AppendJsonString(&json, oidc.audience);
+  json += "}}";
+  return json;
+}
+
+ConsoleFiles::ConsoleFiles(std::string dir, ConsoleOidc oidc)
+    : dir_(std::move(dir)), config_json_(ConsoleConfigJson(oidc)), policy_(PolicyFor(oidc)) {}
 
 std::string ConsoleFiles::ContentType(absl::string_view file_name) {
   static constexpr std::pair<absl::string_view, absl::string_view> kTypes[] = {
@@ -119,6 +165,19 @@ std::optional<StaticAnswer> ConsoleFiles::Serve(absl::string_view method, absl::
     return answer;
   }
   absl::string_view relative = path.substr(kPrefix.size());
+  if (relative == "config.json") {
+    // Settings, not a file: never cached, so a changed provider is picked up on the next load.
+    StaticAnswer answer{
+        .status = 200,
+        .content_type = "application/json",
+        .headers = {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}}};
+    if (method == "HEAD") {
+      answer.headers.push_back({"Content-Length", absl::StrCat(config_json_.size())});
+    } else {
+      answer.body = config_json_;
+    }
+    return answer;
+  }
   if (relative.empty()) relative = "index.html";
   if (!SafeRelativePath(relative)) return Plain(404, "no such file in the console");
 
@@ -156,7 +215,7 @@ std::optional<StaticAnswer> ConsoleFiles::Serve(absl::string_view method, absl::
       {"Referrer-Policy", "no-referrer"},
   };
   if (gzipped) answer.headers.push_back({"Content-Encoding", "gzip"});
-  if (absl::EndsWith(name, ".html")) answer.headers.push_back({"Content-Security-Policy", kPolicy});
+  if (absl::EndsWith(name, ".html")) answer.headers.push_back({"Content-Security-Policy", policy_});
   for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
     if (absl::StripAsciiWhitespace(tag) == etag) {
       answer.status = 304;

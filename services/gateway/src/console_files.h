@@ -7,6 +7,11 @@
 // it. Paths that could leave the folder (.., dot files, backslashes, escapes, symbolic links
 // pointing out) are refused before the file system is asked.
 //
+// GET /console/config.json tells the console how to sign in with the OIDC provider, when there
+// is one: public values only (issuer, client id, scopes, audience), never a secret; and the
+// page's Content-Security-Policy then lets the console fetch from the provider's origin (its
+// discovery document and token endpoint).
+//
 //   ConsoleFiles console("/srv/itsm/console");
 //   std::optional<StaticAnswer> answer = console.Serve("GET", "/console/", "gzip", "");
 #ifndef ITSM_SERVICES_GATEWAY_SRC_CONSOLE_FILES_H_
@@ -33,9 +38,35 @@ struct StaticAnswer {
   std::string Header(absl::string_view name) const;
 };
 
+// What the console needs to offer "Sign in with <provider>" (authorisation-code flow with PKCE,
+// a public client: docs/console.md). Public values only.
+struct ConsoleOidc {
+  // The provider's issuer (oidc_issuer); empty: no provider sign-in.
+  std::string issuer = {};
+  // The console's client id at the provider (console_oidc_client_id); empty: none.
+  std::string client_id = {};
+  // The name on the button (console_oidc_provider_name); empty: the issuer's host.
+  std::string provider_name = {};
+  // Space-separated scopes asked for (console_oidc_scopes).
+  std::string scopes = {};
+  // The audience the gateway requires of the provider's tokens (oidc_audience).
+  std::string audience = {};
+  // Origins besides the issuer's the console may fetch from (the token endpoint when the
+  // provider keeps it elsewhere).
+  std::vector<std::string> connect_origins = {};
+
+  bool enabled() const { return !issuer.empty() && !client_id.empty(); }
+};
+
+// The JSON of GET /console/config.json: {"oidc":{...}} or {"oidc":null}.
+std::string ConsoleConfigJson(const ConsoleOidc& oidc);
+// "https://idp.example.com:8443/realms/x" -> "https://idp.example.com:8443"; "" when the URL
+// has no scheme://host.
+std::string OriginOf(absl::string_view url);
+
 class ConsoleFiles {
  public:
-  explicit ConsoleFiles(std::string dir);
+  explicit ConsoleFiles(std::string dir, ConsoleOidc oidc = {});
 
   // The answer for a request of `path` (without its query), or nullopt when the path is not
   // the console's ("/", "/console" or under "/console/"; "/" only for GET and HEAD).
@@ -51,6 +82,9 @@ class ConsoleFiles {
 
  private:
   const std::string dir_;
+  const std::string config_json_;
+  // The Content-Security-Policy of the HTML pages (connect-src names the provider's origins).
+  const std::string policy_;
 };
 
 }  // namespace itsm::gateway

@@ -45,6 +45,18 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "The web console's built files (index.html and bundles; build/console, "
                            "docs/console.md), served under /console/ with / redirecting there; "
                            "empty: no console."),
+              StringOption("console_oidc_client_id", "",
+                           "The console's client id at oidc_issuer (a public client: "
+                           "authorisation-code flow with PKCE, no secret; docs/console.md); "
+                           "empty: the console signs in with API keys only."),
+              StringOption("console_oidc_provider_name", "",
+                           "The provider's name on the console's \"Sign in with ...\" button; "
+                           "empty: the issuer's host."),
+              StringOption("console_oidc_scopes", "openid",
+                           "Scopes the console asks the provider for, space-separated."),
+              StringOption("console_oidc_connect_origins", "",
+                           "Origins besides oidc_issuer's the console may fetch from (the "
+                           "provider's token endpoint when it is elsewhere), comma-separated."),
               IntOption("http_threads", 2, 1, 64, "Threads serving HTTP connections."),
               IntOption("max_connections", 1000, 1, 100000,
                         "Open HTTP connections at most; one more is answered 503 and closed."),

@@ -3,7 +3,9 @@
 // the API from the same descriptors.
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "itsm/apikeys/api_key_grpc_service.h"
 #include "itsm/apikeys/api_key_management.h"
 #include "itsm/apikeys/api_key_verifier.h"
@@ -149,7 +151,21 @@ int main(int argc, char** argv) {
                           {{"console_dir", dir}});
       return 2;
     }
-    console = std::make_unique<gateway::ConsoleFiles>(dir);
+    gateway::ConsoleOidc oidc{.issuer = config.GetString("oidc_issuer"),
+                              .client_id = config.GetString("console_oidc_client_id"),
+                              .provider_name = config.GetString("console_oidc_provider_name"),
+                              .scopes = config.GetString("console_oidc_scopes"),
+                              .audience = config.GetString("oidc_audience")};
+    for (absl::string_view origin : absl::StrSplit(config.GetString("console_oidc_connect_origins"),
+                                                   ',', absl::SkipWhitespace())) {
+      oidc.connect_origins.emplace_back(absl::StripAsciiWhitespace(origin));
+    }
+    if (oidc.issuer.empty() && !oidc.client_id.empty()) {
+      runtime::log::Warn(
+          "console_oidc_client_id without oidc_issuer: the console offers API keys only",
+          {{"console_oidc_client_id", oidc.client_id}});
+    }
+    console = std::make_unique<gateway::ConsoleFiles>(dir, std::move(oidc));
   }
   gateway::Gateway gateway(
       *std::move(routes), upstreams, metrics,

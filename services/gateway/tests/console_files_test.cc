@@ -141,5 +141,58 @@ TEST(ConsoleFileNames, HashedNamesAreEsbuilds) {
   EXPECT_EQ(ConsoleFiles::ContentType("x.bin"), "application/octet-stream");
 }
 
+TEST_F(ConsoleFilesTest, ConfigSaysThereIsNoProviderWhenNoneIsConfigured) {
+  auto config = Get("/console/config.json");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->status, 200);
+  EXPECT_EQ(config->content_type, "application/json");
+  EXPECT_EQ(config->body, R"({"oidc":null})");
+  EXPECT_EQ(config->Header("Cache-Control"), "no-store");
+  // The page may fetch from its own origin only.
+  EXPECT_NE(Get("/console/")->Header("Content-Security-Policy").find("connect-src 'self';"),
+            std::string::npos);
+  // An issuer without the console's client id is the API's alone (no button).
+  ConsoleOidc issuer_only{.issuer = "https://idp.example.com"};
+  EXPECT_EQ(ConsoleFiles((base_ / "console").string(), issuer_only)
+                .Serve("GET", "/console/config.json", "", "")
+                ->body,
+            R"({"oidc":null})");
+}
+
+TEST_F(ConsoleFilesTest, ConfigNamesTheProviderAndThePageMayFetchFromIt) {
+  ConsoleOidc oidc{.issuer = "https://IdP.example.com:8443/realms/itsm",
+                   .client_id = "itsm-console",
+                   .provider_name = "Corp \"SSO\"",
+                   .scopes = "openid profile",
+                   .audience = "itsm",
+                   .connect_origins = {"https://tokens.example.com/oauth2/token"}};
+  ConsoleFiles console((base_ / "console").string(), oidc);
+  auto config = console.Serve("GET", "/console/config.json", "gzip", "");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->status, 200);
+  EXPECT_EQ(config->body, R"({"oidc":{"issuer":"https://IdP.example.com:8443/realms/itsm",)"
+                          R"("client_id":"itsm-console","provider_name":"Corp \"SSO\"",)"
+                          R"("scopes":"openid profile","audience":"itsm"}})");
+  auto head = console.Serve("HEAD", "/console/config.json", "", "");
+  EXPECT_TRUE(head->body.empty());
+  EXPECT_EQ(head->Header("Content-Length"), absl::StrCat(config->body.size()));
+  const std::string policy =
+      console.Serve("GET", "/console/", "", "")->Header("Content-Security-Policy");
+  EXPECT_NE(policy.find("connect-src 'self' https://idp.example.com:8443 "
+                        "https://tokens.example.com;"),
+            std::string::npos)
+      << policy;
+}
+
+TEST(OriginOfTest, KeepsSchemeHostAndPortOnly) {
+  EXPECT_EQ(OriginOf("http://127.0.0.1:9000/issuer"), "http://127.0.0.1:9000");
+  EXPECT_EQ(OriginOf("https://idp.example.com"), "https://idp.example.com");
+  EXPECT_EQ(OriginOf("https://idp.example.com?x=1"), "https://idp.example.com");
+  EXPECT_EQ(OriginOf("idp.example.com/x"), "");
+  EXPECT_EQ(OriginOf("https://"), "");
+  // Nothing that could end the header's directive or add one.
+  EXPECT_EQ(OriginOf("https://a.example.com;script-src *"), "");
+}
+
 }  // namespace
 }  // namespace itsm::gateway
