@@ -3,8 +3,8 @@
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { Api } from "./api";
-import type { Incident } from "./model";
-import { incidentOfEvent, upsert } from "./queue";
+import type { WorkRecord } from "./model";
+import { recordOfEvent, upsert, upsertAll } from "./queue";
 import { clearKey, loadKey, saveKey } from "./session";
 import { openEventStream, type StreamState } from "./sse";
 import { zoneName } from "./time";
@@ -27,7 +27,7 @@ const TITLES = { queue: "Queue", new: "New incident", record: "Incident" };
 function App() {
   const [key, setKey] = useState<string | null>(() => loadKey(sessionStorage));
   const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
-  const [records, setRecords] = useState<Map<string, Incident>>(new Map());
+  const [records, setRecords] = useState<Map<string, WorkRecord>>(new Map());
   const [stream, setStream] = useState<StreamState>("connecting");
   // Bumped when the stream is positioned anew: the queue re-reads its list then.
   const [epoch, setEpoch] = useState(0);
@@ -56,8 +56,8 @@ function App() {
       url: "/v1/events?types=itsm.incident.v1.*",
       key,
       onMessage: (message) => {
-        const incident = incidentOfEvent(message.data);
-        if (incident) setRecords((current) => upsert(current, incident));
+        const record = recordOfEvent(message.data);
+        if (record) setRecords((current) => upsert(current, record));
       },
       onState: (state) => setStream(state),
       onOpen: (resumed) => {
@@ -80,8 +80,7 @@ function App() {
     );
   }
   const api = new Api(key, "", signOut);
-  const merge = (incidents: Incident[]) =>
-    setRecords((current) => incidents.reduce((map, incident) => upsert(map, incident), current));
+  const merge = (incoming: WorkRecord[]) => setRecords((current) => upsertAll(current, incoming));
   return (
     <>
       <a class="skip" href="#main">
