@@ -51,7 +51,12 @@ class ConsoleE2eTest : public ::testing::Test {
     return log.substr(at, log.find_first_of(" \n'", at) - at);
   }
 
-  testing::LaunchedSuite suite_{{"incident", "gateway"}, {{"ITSM_HTTP_PORT", "0"}}};
+  // The SLA service and its timer for the countdowns and the "why" of the clocks; the gateway's
+  // write rate limit raised so the test can create the records a virtualised queue needs.
+  testing::LaunchedSuite suite_{{"incident", "sla", "sla-timer", "gateway"},
+                                {{"ITSM_HTTP_PORT", "0"},
+                                 {"ITSM_RATE_LIMIT_WRITES_PER_SECOND", "2000"},
+                                 {"ITSM_RATE_LIMIT_WRITE_BURST", "2000"}}};
   std::string host_;
   int port_ = 0;
 };

@@ -1,11 +1,12 @@
 // The console's entry: sign-in, then the views by the URL's hash (#/queue, #/new,
 // #/incidents/<id>), all live from one event stream (sse.ts) shared by the views.
 import { render } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api } from "./api";
 import type { WorkRecord } from "./model";
 import { recordOfEvent, upsert, upsertAll } from "./queue";
 import { clearKey, loadKey, saveKey } from "./session";
+import { SlaCache } from "./sla_cache";
 import { openEventStream, type StreamState } from "./sse";
 import { zoneName } from "./time";
 import { CreateIncident } from "./views/create";
@@ -31,6 +32,11 @@ function App() {
   const [stream, setStream] = useState<StreamState>("connecting");
   // Bumped when the stream is positioned anew: the queue re-reads its list then.
   const [epoch, setEpoch] = useState(0);
+  // The SLA clocks of the rows on screen and of the record open, read lazily (sla_cache.ts).
+  const sla = useMemo(
+    () => new SlaCache((id) => new Api(key ?? "").get<{ clocks?: unknown[] }>(`/v1/incidents/${encodeURIComponent(id)}/slaStatus`).then((r) => r.clocks ?? [])),
+    [key],
+  );
 
   const signOut = useCallback(() => {
     clearKey(sessionStorage);
@@ -53,21 +59,26 @@ function App() {
   useEffect(() => {
     if (!key) return;
     const { stop } = openEventStream({
-      url: "/v1/events?types=itsm.incident.v1.*",
+      url: "/v1/events?types=itsm.incident.v1.*,itsm.sla.v1.*",
       key,
       onMessage: (message) => {
         const record = recordOfEvent(message.data);
         if (record) setRecords((current) => upsert(current, record));
+        sla.onEvent(message.data, record?.id ?? null);
       },
       onState: (state) => setStream(state),
       onOpen: (resumed) => {
         if (!resumed) setEpoch((e) => e + 1);
+        if (!resumed) sla.reset();
       },
-      onReset: () => setEpoch((e) => e + 1),
+      onReset: () => {
+        setEpoch((e) => e + 1);
+        sla.reset();
+      },
       onUnauthenticated: signOut,
     });
     return stop;
-  }, [key, signOut]);
+  }, [key, signOut, sla]);
 
   if (!key) {
     return (
@@ -105,9 +116,9 @@ function App() {
         </button>
       </header>
       <main id="main">
-        {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} />}
+        {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} sla={sla} />}
         {route.view === "new" && <CreateIncident api={api} merge={merge} />}
-        {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} />}
+        {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} sla={sla} />}
       </main>
     </>
   );

@@ -12,6 +12,18 @@ export interface Filters {
   assignee: string;
   assignmentGroup: string;
   sort: SortKey;
+  // Whose records: everyone's, the caller's (assignee = their subject), or their groups'.
+  scope: Scope;
+  // Set by `effective` for the scope "groups": the assignment groups to match.
+  groups?: string[];
+}
+
+export type Scope = "all" | "mine" | "groups";
+
+// Who is asking: the verified subject (GET /v1/session) and the groups they work in.
+export interface Me {
+  subject: string;
+  groups: string[];
 }
 
 export type SortKey = "priority" | "newest" | "oldest" | "updated";
@@ -26,7 +38,16 @@ export const DEFAULT_FILTERS: Filters = {
   assignee: "",
   assignmentGroup: "",
   sort: "priority",
+  scope: "all",
 };
+
+// The filters with the scope applied: "mine" is the assignee filter set to the caller's
+// subject; "groups" matches any of their groups (nothing, when they named none).
+export function effective(filters: Filters, me: Me | null): Filters {
+  if (filters.scope === "mine") return { ...filters, assignee: me?.subject ?? "\u0000no subject" };
+  if (filters.scope === "groups") return { ...filters, groups: me?.groups.length ? me.groups : ["\u0000no group"] };
+  return filters;
+}
 
 // The default filters of a kind: its open states.
 export function filtersForKind(kind: RecordKind, from: Filters = DEFAULT_FILTERS): Filters {
@@ -48,8 +69,10 @@ export function listQuery(filters: Filters, pageSize = 500, pageToken = ""): str
   const q = new URLSearchParams();
   for (const s of filters.states) q.append("states", s);
   if (server.priorities) for (const p of filters.priorities) q.append("priorities", p);
-  if (server.assignee && filters.assignee.trim()) q.set("assignee", filters.assignee.trim());
+  // (A scope without a known subject or groups matches nothing: see `effective`.)
+  if (server.assignee && filters.assignee.trim() && !filters.assignee.startsWith("\u0000")) q.set("assignee", filters.assignee.trim());
   if (server.assignmentGroup && filters.assignmentGroup.trim()) q.set("assignment_group", filters.assignmentGroup.trim());
+  else if (server.assignmentGroup && filters.groups?.length === 1 && !filters.groups[0].startsWith("\u0000")) q.set("assignment_group", filters.groups[0]);
   if (server.order) q.set("order_by", ORDER[filters.sort]);
   q.set("page.page_size", String(pageSize));
   if (pageToken) q.set("page.page_token", pageToken);
@@ -67,6 +90,7 @@ export function matches(record: WorkRecord, filters: Filters): boolean {
   if (filters.priorities.length > 0 && !filters.priorities.includes(record.priority as Priority)) return false;
   if (filters.assignee.trim() && record.assignee !== filters.assignee.trim()) return false;
   if (filters.assignmentGroup.trim() && record.assignmentGroup !== filters.assignmentGroup.trim()) return false;
+  if (filters.groups && !filters.groups.includes(record.assignmentGroup ?? "")) return false;
   return true;
 }
 

@@ -77,6 +77,33 @@ let failed = false;
 try {
   const unique = Date.now().toString(36);
   const viewer = await api("POST", "/v1/apiKeys", adminKey, { name: `console-viewer-${unique}`, roles: ["ROLE_VIEWER"] });
+  // An SLA on a service of this run only (definitions of one service may not overlap): a P1
+  // gets a 10 min response and a 1 h resolution clock, on a calendar open around the clock.
+  const service = `printing-${unique}`;
+  const calendar = await api("POST", "/v1/calendars", adminKey, { calendar: { name: `24x7-${unique}`, timeZone: "UTC", alwaysOpen: true } });
+  await api("POST", "/v1/slaDefinitions", adminKey, {
+    definition: {
+      name: `Printing ${unique}`,
+      kind: "AGREEMENT_KIND_SLA",
+      coverage: { services: [service] },
+      calendarId: calendar.calendar.id,
+      targets: [{ priority: "PRIORITY_P1", responseTarget: "600s", resolutionTarget: "3600s" }],
+    },
+  });
+  // Enough records that the queue must virtualise them (the suite's write rate limit is raised
+  // for this test: tests/integration/console_e2e_test.cc).
+  const bulk = 1200;
+  const seedStarted = Date.now();
+  let seeded = 0;
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      while (seeded < bulk) {
+        const n = seeded++;
+        await api("POST", "/v1/incidents", adminKey, { title: `Bulk ${unique} ${n}`, impact: 3, urgency: 3, service: `bulk-${unique}` });
+      }
+    }),
+  );
+  step(`${bulk} incidents created for the virtualised queue (${Date.now() - seedStarted} ms)`);
 
   step("sign-in page");
   const agentContext = await newContext();
@@ -91,7 +118,8 @@ try {
   step("a wrong key is refused");
 
   await signIn(agent, adminKey);
-  assert.equal(await agent.evaluate(() => localStorage.length), 0, "nothing in localStorage");
+  const local = await agent.evaluate(() => Object.values(localStorage).join("\n"));
+  assert.ok(!local.includes(adminKey), "the key is not in localStorage (only the queue's filters may be)");
   assert.equal(await agent.evaluate(() => sessionStorage.getItem("itsm.console.apiKey")), adminKey);
   step("signed in; the key is in sessionStorage only");
 
@@ -99,6 +127,8 @@ try {
   const watcher = await watcherContext.newPage();
   await signIn(watcher, adminKey);
   await watcher.getByText("Live", { exact: true }).waitFor();
+  // Newest first: the record this test creates is the first row, however many others there are.
+  await watcher.getByLabel("Sort by").selectOption("newest");
   step("a second session's queue is live");
 
   step("create: the API's field violations beside the field");
@@ -115,7 +145,7 @@ try {
   await agent.getByLabel("Title (required)").fill(title);
   await agent.getByLabel("Impact").selectOption("1");
   await agent.getByLabel("Urgency").selectOption("1");
-  await agent.getByLabel("Service").fill("printing");
+  await agent.getByLabel("Service").fill(service);
   const created = Date.now();
   await agent.getByRole("button", { name: "Create incident" }).click();
   await agent.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
@@ -124,8 +154,25 @@ try {
   const row = watcher.locator("#queue-table tbody tr", { hasText: title });
   await row.waitFor({ timeout: 15000 });
   step(`the other session's queue shows it ${Date.now() - created} ms after the click, without a reload`);
+  await row.locator("td.sla", { hasText: /left/ }).waitFor({ timeout: 15000 });
+  step(`its SLA countdown in the queue: "${await row.locator("td.sla").textContent()}"`);
   await screenshot(watcher, "queue");
   await checkAccessibility(watcher, "queue");
+
+  step("the queue is virtualised: few rows in the document, every row reachable");
+  await watcher.locator(".count", { hasText: /^[\d,]+ incidents$/ }).waitFor({ timeout: 30000 });
+  const total = Number((await watcher.locator(".count").textContent()).replace(/\D/g, ""));
+  assert.ok(total >= bulk, `${total} incidents counted`);
+  assert.equal(await watcher.locator("#queue-table").getAttribute("aria-rowcount"), String(total + 1));
+  const inDom = await watcher.locator("#queue-table tbody tr[data-index]").count();
+  assert.ok(inDom < 80, `${inDom} rows rendered of ${total}`);
+  await watcher.locator("#queue-table tbody a").first().focus();
+  await watcher.keyboard.press("End");
+  assert.equal(await watcher.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex")), String(total + 1));
+  await watcher.keyboard.press("PageUp");
+  await watcher.keyboard.press("Home");
+  assert.equal(await watcher.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex")), "2");
+  step(`${inDom} of ${total} rows in the document; End and Home reach the last and the first`);
 
   step("keyboard: the row is reached with the arrow keys and opened with Enter");
   await watcher.locator("#queue-table tbody a").first().focus();
@@ -137,6 +184,13 @@ try {
   await watcher.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
   await watcher.goBack();
   await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+
+  step("the record's SLA clocks count down, with why");
+  const responseClock = agent.getByTestId("sla-clock").filter({ hasText: "(response)" });
+  await responseClock.filter({ hasText: /left/ }).waitFor({ timeout: 15000 });
+  await agent.getByText("Why: how this clock got here").first().click();
+  await agent.locator(".timeline tbody tr", { hasText: "start condition" }).first().waitFor();
+  step(`"${await responseClock.textContent()}"; the timeline says it started by the start condition`);
 
   step("assign, hold, resume, note, resolve");
   await agent.getByLabel("Assignee", { exact: true }).fill("alice");
@@ -160,6 +214,8 @@ try {
   await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
   await row.waitFor({ state: "detached", timeout: 15000 });
   step("resolved; it left the other session's open queue");
+  await agent.getByTestId("sla-clock").filter({ hasText: "(resolution)" }).filter({ hasText: "met" }).waitFor({ timeout: 15000 });
+  step("its resolution clock is met (the timer's event, live)");
 
   step("history: who, when, field, before and after");
   const history = agent.locator("#history tbody tr");
@@ -205,7 +261,8 @@ try {
   step("sign-out forgets the key");
   await agent.getByRole("button", { name: "Sign out" }).click();
   await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
-  assert.equal(await agent.evaluate(() => sessionStorage.length + localStorage.length), 0);
+  assert.equal(await agent.evaluate(() => sessionStorage.length), 0);
+  assert.ok(!(await agent.evaluate(() => Object.values(localStorage).join("\n"))).includes(adminKey));
   await agent.reload();
   await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
   console.log("console e2e: passed");

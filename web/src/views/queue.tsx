@@ -9,27 +9,39 @@ import type { Api } from "../api";
 import { KINDS, recordHref } from "../kinds";
 import { PRIORITIES, priorityLabel, stateLabel, type Priority, type WorkRecord } from "../model";
 import { readAllPages } from "../paging";
-import { DEFAULT_FILTERS, listPath, visible, type Filters, type SortKey } from "../queue";
+import { rowSla } from "../sla";
+import type { SlaCache } from "../sla_cache";
+import { listPath, visible, type Filters, type SortKey } from "../queue";
+import { loadFilters, saveFilters } from "../saved_views";
 import { formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
+import { useNow, useSlaCache } from "./sla_hooks";
 
 interface Props {
   api: Api;
   records: Map<string, WorkRecord>;
   merge: (records: WorkRecord[]) => void;
   epoch: number;
+  sla: SlaCache;
 }
 
 // One row's height in px, the same as `.queue-table tbody tr` in styles.css.
 const ROW = 36;
-const COLUMNS = 8;
+// How long the visible rows must stay put before their SLA clocks are read: a fast scroll
+// through 10,000 rows reads nothing until it stops.
+const SLA_SETTLE_MS = 150;
 
 function toggle<T>(list: T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
 }
 
-export function Queue({ api, records, merge, epoch }: Props) {
-  const [filters, setFilters] = useState<Filters>(DEFAULT_FILTERS);
+export function Queue({ api, records, merge, epoch, sla }: Props) {
+  // The filters last used, so coming back from a record finds the queue as it was left.
+  const [filters, setFiltersNow] = useState<Filters>(() => loadFilters(localStorage));
+  const setFilters = (f: Filters) => {
+    saveFilters(localStorage, f);
+    setFiltersNow(f);
+  };
   const [error, setError] = useState("");
   const [loading, setLoading] = useState<{ done: boolean; read: number }>({ done: false, read: 0 });
   const info = KINDS[filters.kind];
@@ -77,7 +89,7 @@ export function Queue({ api, records, merge, epoch }: Props) {
       <p class="count" aria-live="polite">
         {loading.done ? `${rows.length.toLocaleString("en")} ${noun}` : `Loading… ${loading.read.toLocaleString("en")} read`}
       </p>
-      <VirtualTable rows={rows} caption={`${info.plural} matching the filters`} />
+      <VirtualTable rows={rows} caption={`${info.plural} matching the filters`} sla={info.hasSla ? sla : null} />
     </section>
   );
 }
@@ -125,8 +137,10 @@ function FilterForm({ filters, setFilters }: { filters: Filters; setFilters: (f:
   );
 }
 
-function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }) {
+function VirtualTable({ rows, caption, sla }: { rows: WorkRecord[]; caption: string; sla: SlaCache | null }) {
   const scroller = useRef<HTMLDivElement>(null);
+  const now = useNow();
+  useSlaCache(sla);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(720);
   // The row to focus once it is rendered (keyboard moves may leave the rendered window).
@@ -143,6 +157,16 @@ function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }
   }, []);
 
   const { first, last } = rowWindow(scrollTop, viewport, ROW, rows.length);
+  const columns = sla ? 9 : 8;
+
+  // The SLA clocks of the rows actually on screen (no overscan), once the scrolling settles.
+  const shown = rowWindow(Math.max(0, scrollTop - ROW), viewport, ROW, rows.length, 0);
+  const shownIds = rows.slice(shown.first, shown.last).map((r) => r.id).join(" ");
+  useEffect(() => {
+    if (!sla) return;
+    const timer = setTimeout(() => sla.want(shownIds ? shownIds.split(" ") : []), SLA_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [sla, shownIds]);
 
   useLayoutEffect(() => {
     if (pendingFocus.current === null) return;
@@ -181,6 +205,11 @@ function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }
             <th scope="col" class="c-title">Title</th>
             <th scope="col" class="c-prio">Priority</th>
             <th scope="col" class="c-state">State</th>
+            {sla && (
+              <th scope="col" class="c-sla">
+                SLA
+              </th>
+            )}
             <th scope="col">Assignee</th>
             <th scope="col">Group</th>
             <th scope="col" class="c-time">Created</th>
@@ -190,7 +219,7 @@ function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }
         <tbody>
           {first > 0 && (
             <tr class="spacer" aria-hidden="true" style={{ height: `${first * ROW}px` }}>
-              <td colSpan={COLUMNS} />
+              <td colSpan={columns} />
             </tr>
           )}
           {rows.slice(first, last).map((r, n) => (
@@ -203,6 +232,7 @@ function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }
                 <span class={`prio prio-${priorityLabel(r.priority)}`}>{priorityLabel(r.priority)}</span>
               </td>
               <td>{stateLabel(r.state)}</td>
+              {sla && <SlaCell sla={sla} id={r.id} now={now} />}
               <td>{r.assignee || "—"}</td>
               <td>{r.assignmentGroup || "—"}</td>
               <td>{formatTime(r.createTime)}</td>
@@ -211,11 +241,24 @@ function VirtualTable({ rows, caption }: { rows: WorkRecord[]; caption: string }
           ))}
           {last < rows.length && (
             <tr class="spacer" aria-hidden="true" style={{ height: `${(rows.length - last) * ROW}px` }}>
-              <td colSpan={COLUMNS} />
+              <td colSpan={columns} />
             </tr>
           )}
         </tbody>
       </table>
     </div>
+  );
+}
+
+// A row's SLA: the clock nearest its target, counting down, coloured by the share left.
+function SlaCell({ sla, id, now }: { sla: SlaCache; id: string; now: number }) {
+  const clocks = sla.clocksOf(id);
+  if (!clocks && !sla.loaded(id)) return <td class="sla sla-none">…</td>;
+  const cell = rowSla(clocks, now);
+  const label = cell.clock ? `${cell.clock.name} ${cell.clock.kind}: ${cell.text}` : "no SLA clock";
+  return (
+    <td class={`sla sla-${cell.level}`} title={label} data-sla={cell.level}>
+      {cell.text}
+    </td>
   );
 }
