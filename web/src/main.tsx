@@ -3,27 +3,33 @@
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api } from "./api";
-import type { WorkRecord } from "./model";
+import { KINDS, kindOfCollection } from "./kinds";
+import type { RecordKind, WorkRecord } from "./model";
 import { recordOfEvent, upsert, upsertAll } from "./queue";
 import { clearKey, loadKey, saveKey } from "./session";
 import { SlaCache } from "./sla_cache";
 import { openEventStream, type StreamState } from "./sse";
 import { zoneName } from "./time";
 import { CreateIncident } from "./views/create";
+import { CreateRecord } from "./views/create_record";
 import { Queue } from "./views/queue";
 import { RecordView } from "./views/record";
 import { SignIn } from "./views/signin";
+import { WorkRecordView } from "./views/work_record";
 
-type Route = { view: "queue" } | { view: "new" } | { view: "record"; id: string };
+type Route = { view: "queue" } | { view: "new"; kind: RecordKind } | { view: "record"; kind: RecordKind; id: string };
 
 function routeOf(hash: string): Route {
-  const record = /^#\/incidents\/([^/]+)$/.exec(hash);
-  if (record) return { view: "record", id: decodeURIComponent(record[1]) };
-  if (hash === "#/new") return { view: "new" };
+  const record = /^#\/(\w+)\/([^/]+)$/.exec(hash);
+  const kind = record ? kindOfCollection(record[1]) : null;
+  if (record && kind) return { view: "record", kind, id: decodeURIComponent(record[2]) };
+  const create = /^#\/new(?:\/(serviceRequest|problem))?$/.exec(hash);
+  if (create) return { view: "new", kind: (create[1] as RecordKind | undefined) ?? "incident" };
   return { view: "queue" };
 }
 
-const TITLES = { queue: "Queue", new: "New incident", record: "Incident" };
+const titleOf = (route: Route) =>
+  route.view === "queue" ? "Queue" : route.view === "new" ? `New ${KINDS[route.kind].singular.toLowerCase()}` : KINDS[route.kind].singular;
 
 function App() {
   const [key, setKey] = useState<string | null>(() => loadKey(sessionStorage));
@@ -51,7 +57,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    document.title = `${TITLES[route.view]} · itsm console`;
+    document.title = `${titleOf(route)} · itsm console`;
     // A new view: focus its heading, so a screen reader announces it and Tab starts there.
     document.querySelector<HTMLElement>("main h1")?.focus();
   }, [route, key]);
@@ -117,8 +123,13 @@ function App() {
       </header>
       <main id="main">
         {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} sla={sla} />}
-        {route.view === "new" && <CreateIncident api={api} merge={merge} />}
-        {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} sla={sla} />}
+        {route.view === "new" && (route.kind === "incident" ? <CreateIncident api={api} merge={merge} /> : <CreateRecord api={api} kind={route.kind} merge={merge} />)}
+        {route.view === "record" &&
+          (route.kind === "incident" ? (
+            <RecordView api={api} id={route.id} records={records} merge={merge} sla={sla} />
+          ) : (
+            <WorkRecordView key={route.id} api={api} kind={route.kind} id={route.id} records={records} merge={merge} sla={sla} />
+          ))}
       </main>
     </>
   );

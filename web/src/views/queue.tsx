@@ -6,12 +6,12 @@
 // Arrow keys, Page Up/Down, Home and End move between rows, Enter opens one.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Api } from "../api";
-import { KINDS, recordHref } from "../kinds";
+import { KIND_LIST, KINDS, recordHref } from "../kinds";
 import { PRIORITIES, priorityLabel, stateLabel, type Priority, type WorkRecord } from "../model";
 import { readAllPages } from "../paging";
 import { rowSla } from "../sla";
 import type { SlaCache } from "../sla_cache";
-import { listPath, visible, type Filters, type SortKey } from "../queue";
+import { filtersForKind, listPath, visible, type Filters, type SortKey } from "../queue";
 import { loadFilters, saveFilters } from "../saved_views";
 import { formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
@@ -98,6 +98,15 @@ function FilterForm({ filters, setFilters }: { filters: Filters; setFilters: (f:
   const info = KINDS[filters.kind];
   return (
     <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+      <fieldset>
+        <legend>Record type</legend>
+        {KIND_LIST.map((k) => (
+          <label key={k} class="check">
+            <input type="radio" name="kind" checked={filters.kind === k} onChange={() => setFilters(filtersForKind(k, filters))} />
+            {KINDS[k].plural}
+          </label>
+        ))}
+      </fieldset>
       <fieldset>
         <legend>State</legend>
         {info.states.map((s) => (

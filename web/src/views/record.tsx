@@ -7,6 +7,8 @@ import { priorityLabel, stateLabel, type AuditEntry, type Incident, type Inciden
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
+import { History } from "./history";
+import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
 
 interface Props {
@@ -95,6 +97,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
       <SlaClocks api={api} sla={sla} recordId={incident.id} version={incident.version} />
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
+      {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <NoteForm api={api} incident={incident} merge={merge} />
 
       <h2>Notes</h2>
@@ -113,34 +116,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
         </ul>
       )}
 
-      <h2 id="history-title">History</h2>
-      <table aria-labelledby="history-title" id="history">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Field</th>
-            <th scope="col">Before</th>
-            <th scope="col">After</th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.flatMap((entry) => {
-            const changes = entry.changes?.length ? entry.changes : [{}];
-            return changes.map((c, n) => (
-              <tr key={`${entry.version}-${n}`}>
-                <td>{formatTime(entry.time)}</td>
-                <td>{entry.actor}</td>
-                <td>{entry.action}</td>
-                <td>{c.field ?? ""}</td>
-                <td>{c.oldValue ?? ""}</td>
-                <td>{c.newValue ?? ""}</td>
-              </tr>
-            ));
-          })}
-        </tbody>
-      </table>
+      <History entries={history} />
     </section>
   );
 }
