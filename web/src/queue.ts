@@ -44,7 +44,7 @@ export const DEFAULT_FILTERS: Filters = {
 // The filters with the scope applied: "mine" is the assignee filter set to the caller's
 // subject; "groups" matches any of their groups (nothing, when they named none).
 export function effective(filters: Filters, me: Me | null): Filters {
-  if (filters.scope === "mine") return { ...filters, assignee: me?.subject ?? "\u0000no subject" };
+  if (filters.scope === "mine") return { ...filters, assignee: me?.subject ? me.subject : "\u0000no subject" };
   if (filters.scope === "groups") return { ...filters, groups: me?.groups.length ? me.groups : ["\u0000no group"] };
   return filters;
 }

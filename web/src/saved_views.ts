@@ -4,7 +4,7 @@
 // docs/decisions.md). What is read back is checked, field by field, against what the console
 // knows — an old or edited entry yields the defaults, never a broken queue. Pure over a
 // Storage-like store, so `node --test` checks it (tests/unit/saved_views.test.ts).
-import { KINDS } from "./kinds";
+import { KIND_LIST, KINDS } from "./kinds";
 import { PRIORITIES, type Priority, type RecordKind } from "./model";
 import { DEFAULT_FILTERS, filtersForKind, type Filters, type Scope, type SortKey } from "./queue";
 
@@ -27,7 +27,7 @@ const SCOPES: Scope[] = ["all", "mine", "groups"];
 // Filters from untrusted JSON: each field kept only if valid, else its default.
 export function sanitize(value: unknown): Filters {
   const v = (value ?? {}) as Partial<Record<keyof Filters, unknown>>;
-  const kind: RecordKind = typeof v.kind === "string" && v.kind in KINDS ? (v.kind as RecordKind) : "incident";
+  const kind: RecordKind = KIND_LIST.includes(v.kind as RecordKind) ? (v.kind as RecordKind) : "incident";
   const base = filtersForKind(kind);
   const text = (x: unknown) => (typeof x === "string" ? x.slice(0, 200) : "");
   return {

@@ -300,6 +300,46 @@ try {
   step("known error, then resolved");
   await watcher.getByLabel("Incidents").check();
 
+  step("assigned to me: the subject the gateway verified (GET /v1/session)");
+  const session = await api("GET", "/v1/session", adminKey);
+  assert.ok(session.subject.startsWith("apikey:"), JSON.stringify(session));
+  assert.ok(session.roles.includes("ROLE_ADMIN"), JSON.stringify(session));
+  const mineTitle = `Mine ${unique}`;
+  const mine = await api("POST", "/v1/incidents", adminKey, { title: mineTitle, impact: 2, urgency: 2, assignee: session.subject, assignmentGroup: `desk-${unique}` });
+  await api("POST", "/v1/incidents", adminKey, { title: `Theirs ${unique}`, impact: 2, urgency: 2, assignee: "bob", assignmentGroup: `net-${unique}` });
+  await watcher.getByLabel("Whose").selectOption("mine");
+  assert.match(await watcher.locator("#scope option[value=mine]").textContent(), new RegExp(session.subject));
+  await watcher.locator("#queue-table tbody tr", { hasText: mineTitle }).waitFor({ timeout: 15000 });
+  assert.equal(await watcher.locator("#queue-table tbody tr", { hasText: `Theirs ${unique}` }).count(), 0);
+  await watcher.getByLabel("My groups (comma-separated)").fill(`net-${unique}, other`);
+  await watcher.getByLabel("My groups (comma-separated)").press("Tab");
+  await watcher.getByLabel("Whose").selectOption("groups");
+  await watcher.locator("#queue-table tbody tr", { hasText: `Theirs ${unique}` }).waitFor({ timeout: 15000 });
+  assert.equal(await watcher.locator("#queue-table tbody tr", { hasText: mineTitle }).count(), 0);
+  step("mine shows the incident assigned to the key's subject, my groups the one of a group named");
+
+  step("a saved view is kept in this browser and restored after a reload");
+  const level = mine.incident.priority.replace("PRIORITY_", "");
+  await watcher.getByLabel("Whose").selectOption("all");
+  await watcher.getByLabel(level, { exact: true }).check();
+  await watcher.getByLabel("Sort by").selectOption("updated");
+  await watcher.getByLabel("Save these filters as").fill(`${level} recently changed`);
+  await watcher.getByRole("button", { name: "Save view" }).click();
+  await watcher.getByLabel(level, { exact: true }).uncheck();
+  await watcher.getByLabel("Sort by").selectOption("oldest");
+  await watcher.reload();
+  await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+  assert.equal(await watcher.getByLabel("Sort by").inputValue(), "oldest", "the filters last used come back");
+  await watcher.getByLabel("Saved view", { exact: true }).selectOption(`${level} recently changed`);
+  assert.equal(await watcher.getByLabel("Sort by").inputValue(), "updated");
+  assert.equal(await watcher.getByLabel(level, { exact: true }).isChecked(), true);
+  await watcher.locator("#queue-table tbody tr[data-index]").first().waitFor();
+  const prios = await watcher.locator("#queue-table tbody tr[data-index] .prio").allTextContents();
+  assert.ok(prios.length > 0 && prios.every((p) => p === level), prios.join(","));
+  await checkAccessibility(watcher, "queue with a saved view");
+  await screenshot(watcher, "saved-view");
+  step(`restored: ${level} only, recently changed first`);
+
   step("a viewer key reads but cannot edit");
   const viewerContext = await newContext("dark");
   const viewerPage = await viewerContext.newPage();
@@ -310,7 +350,7 @@ try {
   await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
   await checkAccessibility(viewerPage, "new incident, dark theme, refused");
   await screenshot(viewerPage, "viewer-refused-dark");
-  const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(unique)}`, adminKey)).incidents[0].id;
+  const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(title)}`, adminKey)).incidents[0].id;
   await viewerPage.goto(`${gateway}/console/#/incidents/${incidentId}`);
   await viewerPage.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
   await viewerPage.getByLabel("Note", { exact: true }).fill("A viewer's note");

@@ -11,10 +11,11 @@ import { PRIORITIES, priorityLabel, stateLabel, type Priority, type WorkRecord }
 import { readAllPages } from "../paging";
 import { rowSla } from "../sla";
 import type { SlaCache } from "../sla_cache";
-import { filtersForKind, listPath, visible, type Filters, type SortKey } from "../queue";
+import { effective, filtersForKind, listPath, visible, type Filters, type Me, type SortKey } from "../queue";
 import { loadFilters, saveFilters } from "../saved_views";
 import { formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
+import { loadGroups, SavedViews, ScopeField } from "./saved_views";
 import { useNow, useSlaCache } from "./sla_hooks";
 
 interface Props {
@@ -45,6 +46,18 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
   const [error, setError] = useState("");
   const [loading, setLoading] = useState<{ done: boolean; read: number }>({ done: false, read: 0 });
   const info = KINDS[filters.kind];
+  // Who is asking (GET /v1/session), for "assigned to me"; the groups they named.
+  const [subject, setSubject] = useState<string | null>(null);
+  const [groups, setGroups] = useState<string[]>(loadGroups);
+  const me: Me = { subject: subject ?? "", groups };
+  const query = useMemo(() => effective(filters, { subject: subject ?? "", groups }), [filters, subject, groups]);
+
+  useEffect(() => {
+    api.get<{ subject?: string }>("/v1/session").then(
+      (r) => setSubject(r.subject ?? ""),
+      () => setSubject(null),
+    );
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -52,7 +65,7 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
     const kind = filters.kind;
     readAllPages(
       async (token) => {
-        const r = await api.get<Record<string, unknown>>(listPath(filters, token));
+        const r = await api.get<Record<string, unknown>>(listPath(query, token));
         return { items: (r[KINDS[kind].listKey] as WorkRecord[] | undefined) ?? [], nextPageToken: String(r.nextPageToken ?? "") };
       },
       (items, done, read) => {
@@ -71,16 +84,17 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
       cancelled = true;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [filters, epoch]);
+  }, [query, epoch]);
 
-  const rows = useMemo(() => visible(records, filters), [records, filters]);
+  const rows = useMemo(() => visible(records, query), [records, query]);
   const noun = rows.length === 1 ? info.singular.toLowerCase() : info.plural.toLowerCase();
   return (
     <section aria-labelledby="queue-title">
       <h1 id="queue-title" tabIndex={-1}>
         Queue
       </h1>
-      <FilterForm filters={filters} setFilters={setFilters} />
+      <SavedViews filters={filters} apply={setFilters} />
+      <FilterForm filters={filters} setFilters={setFilters} me={me} setGroups={setGroups} />
       {error && (
         <p class="error" role="alert">
           {error}
@@ -94,7 +108,7 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
   );
 }
 
-function FilterForm({ filters, setFilters }: { filters: Filters; setFilters: (f: Filters) => void }) {
+function FilterForm({ filters, setFilters, me, setGroups }: { filters: Filters; setFilters: (f: Filters) => void; me: Me; setGroups: (g: string[]) => void }) {
   const info = KINDS[filters.kind];
   return (
     <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
@@ -125,6 +139,7 @@ function FilterForm({ filters, setFilters }: { filters: Filters; setFilters: (f:
           </label>
         ))}
       </fieldset>
+      <ScopeField filters={filters} setFilters={setFilters} me={me} setGroups={setGroups} />
       <div class="field">
         <label for="filter-assignee">Assignee</label>
         <input id="filter-assignee" value={filters.assignee} onChange={(e) => setFilters({ ...filters, assignee: (e.target as HTMLInputElement).value })} />
