@@ -11,7 +11,7 @@ import { PRIORITIES, priorityLabel, stateLabel, type Priority, type WorkRecord }
 import { readAllPages } from "../paging";
 import { rowSla } from "../sla";
 import type { SlaCache } from "../sla_cache";
-import { effective, filtersForKind, listPath, visible, type Filters, type Me, type SortKey } from "../queue";
+import { changedSincePath, effective, filtersForKind, listPath, visible, type Filters, type Me, type SortKey } from "../queue";
 import { loadFilters, saveFilters } from "../saved_views";
 import { formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
@@ -59,30 +59,48 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
     );
   }, []);
 
+  // A read is cancelled when the filters change, not when the stream is positioned anew (epoch):
+  // what it already brought is valid (a newer version always wins), so the first rows show
+  // without waiting for the stream to open.
+  const reading = useRef({ cancelled: false });
+  // When the last read of these filters started: a later epoch re-reads only what changed since.
+  const readSince = useRef<number | null>(null);
   useEffect(() => {
-    let cancelled = false;
-    setLoading({ done: false, read: 0 });
+    const token = { cancelled: false };
+    reading.current = token;
+    readSince.current = null;
+    return () => {
+      token.cancelled = true;
+    };
+  }, [query]);
+
+  useEffect(() => {
+    const token = reading.current;
     const kind = filters.kind;
+    const since = readSince.current;
+    readSince.current = Date.now();
+    // The stream was positioned after a read: what changed in between is re-read. Incidents
+    // can be asked for exactly that (updated_after, any state, so records that left the queue
+    // are seen leaving); the other kinds' lists cannot, and are read again whole.
+    const delta = since !== null && kind === "incident";
+    if (!delta) setLoading({ done: false, read: 0 });
     readAllPages(
-      async (token) => {
-        const r = await api.get<Record<string, unknown>>(listPath(query, token));
+      async (page) => {
+        const r = await api.get<Record<string, unknown>>(delta ? changedSincePath(since!, page) : listPath(query, page));
         return { items: (r[KINDS[kind].listKey] as WorkRecord[] | undefined) ?? [], nextPageToken: String(r.nextPageToken ?? "") };
       },
       (items, done, read) => {
         merge(items.map((i) => ({ ...i, kind })));
-        setLoading({ done, read });
+        if (!delta) setLoading({ done, read });
       },
-      () => cancelled,
+      () => token.cancelled,
     )
-      .then(() => !cancelled && setError(""))
+      .then(() => !token.cancelled && setError(""))
       .catch((e: Error) => {
-        if (cancelled) return;
+        if (token.cancelled) return;
         setError(e.message);
         setLoading((l) => ({ ...l, done: true }));
       });
-    return () => {
-      cancelled = true;
-    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query, epoch]);
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Incident } from "../../src/model";
-import { DEFAULT_FILTERS, filtersForKind, listPath, listQuery, matches, recordOfEvent, upsert, upsertAll, visible } from "../../src/queue";
+import { changedSincePath, DEFAULT_FILTERS, filtersForKind, listPath, listQuery, matches, recordOfEvent, upsert, upsertAll, visible } from "../../src/queue";
 
 const inc = (id: string, over: Partial<Incident> = {}): Incident => ({
   id,
@@ -92,4 +92,14 @@ test("each kind lists from its collection with what its list call filters", () =
   assert.equal(matches({ id: "r", kind: "serviceRequest", state: "SERVICE_REQUEST_STATE_SUBMITTED", priority: "PRIORITY_P3", assignee: "bob", assignmentGroup: "desk" }, requests), false);
   assert.equal(matches({ id: "r", kind: "serviceRequest", state: "SERVICE_REQUEST_STATE_SUBMITTED", priority: "PRIORITY_P1", assignee: "bob", assignmentGroup: "desk" }, requests), true);
   assert.equal(matches(inc("i", { priority: "PRIORITY_P1", assignee: "bob", assignmentGroup: "desk" }), requests), false, "an incident is not in the requests' queue");
+});
+
+test("the re-read after the stream is positioned asks for every incident changed since, any state", () => {
+  const path = changedSincePath(Date.parse("2026-12-01T10:00:30Z"), "next");
+  const q = new URLSearchParams(path.split("?")[1]);
+  assert.ok(path.startsWith("/v1/incidents?"));
+  assert.equal(q.get("updated_after"), "2026-12-01T10:00:00.000Z", "with a margin for the clocks");
+  assert.equal(q.get("states"), null);
+  assert.equal(q.get("order_by"), "INCIDENT_ORDER_UPDATE_TIME_ASC");
+  assert.equal(q.get("page.page_token"), "next");
 });
