@@ -25,6 +25,20 @@ export function formatTime(iso: string | undefined, zone = zoneName(), locale?: 
   return formatter.format(date);
 }
 
+// "1 Dec, 14:05 CET": the queue's short form (the record shows the full one).
+export function formatShort(iso: string | undefined, zone = zoneName(), locale?: string): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const key = `short|${zone}|${locale ?? ""}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(date);
+}
+
 function makeFormatter(zone: string, locale?: string): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat(locale, {
     timeZone: zone,

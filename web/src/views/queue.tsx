@@ -13,7 +13,7 @@ import { rowSla } from "../sla";
 import type { SlaCache } from "../sla_cache";
 import { changedSincePath, effective, filtersForKind, listPath, visible, type Filters, type Me, type SortKey } from "../queue";
 import { loadFilters, saveFilters } from "../saved_views";
-import { formatTime } from "../time";
+import { formatShort, formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
 import { loadGroups, SavedViews, ScopeField } from "./saved_views";
 import { useNow, useSlaCache } from "./sla_hooks";
@@ -199,7 +199,7 @@ function VirtualTable({ rows, caption, sla }: { rows: WorkRecord[]; caption: str
   }, []);
 
   const { first, last } = rowWindow(scrollTop, viewport, ROW, rows.length);
-  const columns = sla ? 9 : 8;
+  const columns = sla ? 8 : 7;
 
   // The SLA clocks of the rows actually on screen (no overscan), once the scrolling settles.
   const shown = rowWindow(Math.max(0, scrollTop - ROW), viewport, ROW, rows.length, 0);
@@ -252,9 +252,8 @@ function VirtualTable({ rows, caption, sla }: { rows: WorkRecord[]; caption: str
                 SLA
               </th>
             )}
-            <th scope="col">Assignee</th>
-            <th scope="col">Group</th>
-            <th scope="col" class="c-time">Created</th>
+            <th scope="col" class="c-who">Assignee</th>
+            <th scope="col" class="c-who">Group</th>
             <th scope="col" class="c-time">Updated</th>
           </tr>
         </thead>
@@ -277,8 +276,7 @@ function VirtualTable({ rows, caption, sla }: { rows: WorkRecord[]; caption: str
               {sla && <SlaCell sla={sla} id={r.id} now={now} />}
               <td>{r.assignee || "—"}</td>
               <td>{r.assignmentGroup || "—"}</td>
-              <td>{formatTime(r.createTime)}</td>
-              <td>{formatTime(r.updateTime)}</td>
+              <td title={`created ${formatTime(r.createTime)}, updated ${formatTime(r.updateTime)}`}>{formatShort(r.updateTime)}</td>
             </tr>
           ))}
           {last < rows.length && (
