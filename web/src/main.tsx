@@ -1,5 +1,6 @@
-// The console's entry: sign-in, then the views by the URL's hash (#/queue, #/new,
-// #/incidents/<id>), all live from one event stream (sse.ts) shared by the views.
+// The console's entry: sign-in, then the views by the URL's hash (#/queue, #/new[/<kind>],
+// #/<collection>/<id>), all live from one event stream (sse.ts) shared by the views: the
+// incident service's records and the SLA timer's clocks (sla_cache.ts).
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api } from "./api";

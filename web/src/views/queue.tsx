@@ -15,6 +15,7 @@ import { changedSincePath, effective, filtersForKind, listPath, visible, type Fi
 import { loadFilters, saveFilters } from "../saved_views";
 import { formatShort, formatTime } from "../time";
 import { rowAfterKey, rowWindow, scrollToShow } from "../virtual";
+import { DraftInput } from "./draft_input";
 import { loadGroups, SavedViews, ScopeField } from "./saved_views";
 import { useNow, useSlaCache } from "./sla_hooks";
 
@@ -160,11 +161,11 @@ function FilterForm({ filters, setFilters, me, setGroups }: { filters: Filters; 
       <ScopeField filters={filters} setFilters={setFilters} me={me} setGroups={setGroups} />
       <div class="field">
         <label for="filter-assignee">Assignee</label>
-        <input id="filter-assignee" value={filters.assignee} onChange={(e) => setFilters({ ...filters, assignee: (e.target as HTMLInputElement).value })} />
+        <DraftInput id="filter-assignee" value={filters.assignee} commit={(v) => setFilters({ ...filters, assignee: v })} />
       </div>
       <div class="field">
         <label for="filter-group">Assignment group</label>
-        <input id="filter-group" value={filters.assignmentGroup} onChange={(e) => setFilters({ ...filters, assignmentGroup: (e.target as HTMLInputElement).value })} />
+        <DraftInput id="filter-group" value={filters.assignmentGroup} commit={(v) => setFilters({ ...filters, assignmentGroup: v })} />
       </div>
       <div class="field">
         <label for="sort">Sort by</label>

@@ -5,6 +5,7 @@
 import { useState } from "preact/hooks";
 import type { Filters, Me, Scope } from "../queue";
 import { deleteView, loadViews, saveView, type SavedView } from "../saved_views";
+import { DraftInput } from "./draft_input";
 
 const GROUPS = "itsm.console.myGroups";
 
@@ -77,11 +78,11 @@ export function ScopeField({ filters, setFilters, me, setGroups }: { filters: Fi
       </div>
       <div class="field">
         <label for="my-groups">My groups (comma-separated)</label>
-        <input
+        <DraftInput
           id="my-groups"
           value={me.groups.join(", ")}
-          onChange={(e) => {
-            localStorage.setItem(GROUPS, (e.target as HTMLInputElement).value);
+          commit={(v) => {
+            localStorage.setItem(GROUPS, v);
             setGroups(loadGroups());
           }}
         />
