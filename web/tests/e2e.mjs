@@ -1,6 +1,7 @@
 // The console end to end, in Debian's Chromium driven by playwright-core (no browser download),
-// against a running suite: console_e2e_test (tests/integration) starts it with the launcher and
-// runs this with the gateway's URL and the first admin key. Saves screenshots into
+// against a running suite (incident, SLA, SLA timer, gateway; the gateway's write rate limit
+// raised for the 1,200 records it creates): console_e2e_test (tests/integration) starts it with
+// the launcher and runs this with the gateway's URL and the first admin key. Saves screenshots into
 // ITSM_SCREENSHOTS (docs/console/ when refreshing the docs).
 // env: ITSM_GATEWAY_URL, ITSM_ADMIN_KEY, [ITSM_SCREENSHOTS], [ITSM_CHROMIUM=/usr/bin/chromium]
 import assert from "node:assert/strict";
