@@ -91,11 +91,15 @@ class ConsoleE2eTest : public ::testing::Test {
   std::unique_ptr<supervisor::ChildProcess> idp_;
 
   // Every service a view of the console reads (web/src/views/routes.tsx): the CMDB, changes,
-  // SLA compliance (the timer runs the clocks, the SLA service reports them) and suppliers;
-  // in the default suite's start order (deploy/local/suite.json).
+  // SLA compliance and the queue's countdowns and the "why" of the clocks (the timer runs the
+  // clocks, the SLA service reports them) and suppliers; in the default suite's start order
+  // (deploy/local/suite.json). The gateway's write rate limit is raised so that the test can
+  // create the records a virtualised queue needs.
   testing::LaunchedSuite suite_{
       {"configuration", "incident", "change", "sla", "sla-timer", "supplier", "gateway"},
       {{"ITSM_HTTP_PORT", "0"},
+       {"ITSM_RATE_LIMIT_WRITES_PER_SECOND", "2000"},
+       {"ITSM_RATE_LIMIT_WRITE_BURST", "2000"},
        {"ITSM_OIDC_ISSUER", idp_issuer_},
        {"ITSM_OIDC_JWKS_FILE", idp_jwks_},
        {"ITSM_CONSOLE_OIDC_CLIENT_ID", "itsm-console"},

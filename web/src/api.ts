@@ -61,6 +61,9 @@ export class Api {
   post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>("POST", path, body);
   }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>("PATCH", path, body);
+  }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(this.base + path, {

@@ -1,35 +1,53 @@
 // The console's entry: sign-in (an API key, or the OIDC provider's when the gateway names one),
-// then the views by the URL's hash (#/queue, #/new, #/incidents/<id>), all live from one event
-// stream (sse.ts) shared by the views. Every call and the stream carry the session's credential
-// as `Authorization: Bearer`.
+// then the views by the URL's hash (#/queue, #/new[/<kind>], #/<collection>/<id>, and the views of
+// views/routes.tsx), all live from one event stream (sse.ts) shared by the views: the incident
+// service's records and the SLA timer's clocks (sla_cache.ts). Every call and the stream carry
+// the session's credential as `Authorization: Bearer`.
 import { render } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api } from "./api";
-import type { Incident } from "./model";
-import { incidentOfEvent, upsert } from "./queue";
+import { KINDS, kindOfCollection } from "./kinds";
+import type { RecordKind, WorkRecord } from "./model";
 import { endSessionUrl, type OidcConfig, type OidcSession } from "./oidc";
 import { completeSignIn, isCallback, loadOidcConfig, redirectUri } from "./oidc_flow";
+import { recordOfEvent, upsert, upsertAll } from "./queue";
 import { clearSession, loadKey, loadOidcSession, saveKey, saveOidcSession } from "./session";
+import { SlaCache } from "./sla_cache";
 import { openEventStream, type StreamState } from "./sse";
 import { zoneName } from "./time";
 import { CreateIncident } from "./views/create";
+import { CreateRecord } from "./views/create_record";
 import { Queue } from "./views/queue";
 import { RecordView } from "./views/record";
 import { VIEW_NAV, VIEW_TITLES, View, viewRouteOf, type ViewRoute } from "./views/routes";
 import { SignIn } from "./views/signin";
+import { WorkRecordView } from "./views/work_record";
 
-type Route = { view: "queue" } | { view: "new" } | { view: "record"; id: string } | ViewRoute;
+type Route =
+  | { view: "queue" }
+  | { view: "new"; kind: RecordKind }
+  | { view: "record"; kind: RecordKind; id: string }
+  | ViewRoute;
 
 function routeOf(hash: string): Route {
   const other = viewRouteOf(hash);
   if (other) return other;
-  const record = /^#\/incidents\/([^/]+)$/.exec(hash);
-  if (record) return { view: "record", id: decodeURIComponent(record[1]) };
-  if (hash === "#/new") return { view: "new" };
+  const record = /^#\/(\w+)\/([^/]+)$/.exec(hash);
+  const kind = record ? kindOfCollection(record[1]) : null;
+  if (record && kind) return { view: "record", kind, id: decodeURIComponent(record[2]) };
+  const create = /^#\/new(?:\/(serviceRequest|problem))?$/.exec(hash);
+  if (create) return { view: "new", kind: (create[1] as RecordKind | undefined) ?? "incident" };
   return { view: "queue" };
 }
 
-const TITLES = { queue: "Queue", new: "New incident", record: "Incident", ...VIEW_TITLES };
+const titleOf = (route: Route): string =>
+  route.view === "queue"
+    ? "Queue"
+    : route.view === "new"
+      ? `New ${KINDS[route.kind].singular.toLowerCase()}`
+      : route.view === "record"
+        ? KINDS[route.kind].singular
+        : VIEW_TITLES[route.view];
 
 // The bearer token of the session, and the OIDC session it came from (null: an API key).
 interface Credential {
@@ -56,10 +74,15 @@ function App() {
   // The provider redirected back: the code is being exchanged.
   const [completing, setCompleting] = useState(isCallback);
   const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
-  const [records, setRecords] = useState<Map<string, Incident>>(new Map());
+  const [records, setRecords] = useState<Map<string, WorkRecord>>(new Map());
   const [stream, setStream] = useState<StreamState>("connecting");
   // Bumped when the stream is positioned anew: the queue re-reads its list then.
   const [epoch, setEpoch] = useState(0);
+  // The SLA clocks of the rows on screen and of the record open, read lazily (sla_cache.ts).
+  const sla = useMemo(
+    () => new SlaCache((id) => new Api(key ?? "").get<{ clocks?: unknown[] }>(`/v1/incidents/${encodeURIComponent(id)}/slaStatus`).then((r) => r.clocks ?? [])),
+    [key],
+  );
 
   const signOut = useCallback((why: string) => {
     clearSession(sessionStorage);
@@ -113,7 +136,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    document.title = `${TITLES[route.view]} · itsm console`;
+    document.title = `${titleOf(route)} · itsm console`;
     // A new view: focus its heading, so a screen reader announces it and Tab starts there.
     document.querySelector<HTMLElement>("main h1")?.focus();
   }, [route, key]);
@@ -121,21 +144,26 @@ function App() {
   useEffect(() => {
     if (!key) return;
     const { stop } = openEventStream({
-      url: "/v1/events?types=itsm.incident.v1.*",
+      url: "/v1/events?types=itsm.incident.v1.*,itsm.sla.v1.*",
       key,
       onMessage: (message) => {
-        const incident = incidentOfEvent(message.data);
-        if (incident) setRecords((current) => upsert(current, incident));
+        const record = recordOfEvent(message.data);
+        if (record) setRecords((current) => upsert(current, record));
+        sla.onEvent(message.data, record?.id ?? null);
       },
       onState: (state) => setStream(state),
       onOpen: (resumed) => {
         if (!resumed) setEpoch((e) => e + 1);
+        if (!resumed) sla.reset();
       },
-      onReset: () => setEpoch((e) => e + 1),
+      onReset: () => {
+        setEpoch((e) => e + 1);
+        sla.reset();
+      },
       onUnauthenticated: refused,
     });
     return stop;
-  }, [key, refused]);
+  }, [key, refused, sla]);
 
   if (!key) {
     return (
@@ -152,8 +180,7 @@ function App() {
     );
   }
   const api = new Api(key, "", refused);
-  const merge = (incidents: Incident[]) =>
-    setRecords((current) => incidents.reduce((map, incident) => upsert(map, incident), current));
+  const merge = (incoming: WorkRecord[]) => setRecords((current) => upsertAll(current, incoming));
   return (
     <>
       <a class="skip" href="#main">
@@ -184,9 +211,14 @@ function App() {
         </button>
       </header>
       <main id="main">
-        {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} />}
-        {route.view === "new" && <CreateIncident api={api} merge={merge} />}
-        {route.view === "record" && <RecordView api={api} id={route.id} records={records} merge={merge} />}
+        {route.view === "queue" && <Queue api={api} records={records} merge={merge} epoch={epoch} sla={sla} />}
+        {route.view === "new" && (route.kind === "incident" ? <CreateIncident api={api} merge={merge} /> : <CreateRecord api={api} kind={route.kind} merge={merge} />)}
+        {route.view === "record" &&
+          (route.kind === "incident" ? (
+            <RecordView api={api} id={route.id} records={records} merge={merge} sla={sla} />
+          ) : (
+            <WorkRecordView key={route.id} api={api} kind={route.kind} id={route.id} records={records} merge={merge} sla={sla} />
+          ))}
         {route.view in VIEW_TITLES && <View route={route as ViewRoute} api={api} />}
       </main>
     </>

@@ -12,8 +12,50 @@ export type IncidentState =
 
 export type Priority = "PRIORITY_P1" | "PRIORITY_P2" | "PRIORITY_P3" | "PRIORITY_P4" | "PRIORITY_P5";
 
-export interface Incident {
+export type RecordKind = "incident" | "serviceRequest" | "problem";
+
+// What the queue shows of any kind of record: the fields incidents, service requests and
+// problems share, and the kind the console tags it with when it reads it (the JSON has none).
+export interface WorkRecord {
   id: string;
+  kind?: RecordKind;
+  number?: string;
+  title?: string;
+  description?: string;
+  service?: string;
+  impact?: number;
+  urgency?: number;
+  priority?: Priority;
+  state?: string;
+  assignmentGroup?: string;
+  assignee?: string;
+  createdBy?: string;
+  createTime?: string;
+  updateTime?: string;
+  // int64: a string in proto3 JSON.
+  version?: string;
+}
+
+export interface ServiceRequest extends WorkRecord {
+  catalogItem?: string;
+  requestedFor?: string;
+  quantity?: number;
+  approver?: string;
+  decisionReason?: string;
+  fulfillmentNotes?: string;
+}
+
+export interface Problem extends WorkRecord {
+  rootCause?: string;
+  workaround?: string;
+  category?: string;
+  resolutionCode?: string;
+  resolutionNotes?: string;
+}
+
+export interface Incident extends WorkRecord {
+  id: string;
+  kind?: RecordKind;
   number?: string;
   title?: string;
   description?: string;
@@ -81,10 +123,11 @@ export const STATES: IncidentState[] = [
 ];
 export const PRIORITIES: Priority[] = ["PRIORITY_P1", "PRIORITY_P2", "PRIORITY_P3", "PRIORITY_P4", "PRIORITY_P5"];
 
-// "INCIDENT_STATE_IN_PROGRESS" -> "In progress", "PRIORITY_P1" -> "P1".
+// "INCIDENT_STATE_IN_PROGRESS" -> "In progress", "PROBLEM_STATE_KNOWN_ERROR" -> "Known error",
+// "PRIORITY_P1" -> "P1".
 export function stateLabel(state: string | undefined): string {
   if (!state) return "—";
-  const words = state.replace(/^INCIDENT_STATE_/, "").toLowerCase().replace(/_/g, " ");
+  const words = state.replace(/^(INCIDENT|SERVICE_REQUEST|PROBLEM)_STATE_/, "").toLowerCase().replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 export function priorityLabel(priority: string | undefined): string {

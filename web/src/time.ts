@@ -1,15 +1,45 @@
 // Times in the user's own zone, with the zone named (an operations team spans zones: "14:05"
 // alone is ambiguous), and SLA countdowns.
 
+let zone: string | null = null;
 export function zoneName(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  return zone;
 }
+
+// Formatters by zone and locale: making one costs far more than formatting with it, and a
+// queue formats two times per row on every render.
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
 // "1 Dec 2026, 14:05:09 CET", in `zone` (the user's by default).
 export function formatTime(iso: string | undefined, zone = zoneName(), locale?: string): string {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
+  const key = `${zone}|${locale ?? ""}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = makeFormatter(zone, locale);
+    formatters.set(key, formatter);
+  }
+  return formatter.format(date);
+}
+
+// "1 Dec, 14:05 CET": the queue's short form (the record shows the full one).
+export function formatShort(iso: string | undefined, zone = zoneName(), locale?: string): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const key = `short|${zone}|${locale ?? ""}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(date);
+}
+
+function makeFormatter(zone: string, locale?: string): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat(locale, {
     timeZone: zone,
     year: "numeric",
@@ -19,7 +49,7 @@ export function formatTime(iso: string | undefined, zone = zoneName(), locale?: 
     minute: "2-digit",
     second: "2-digit",
     timeZoneName: "short",
-  }).format(date);
+  });
 }
 
 export type SlaLevel = "ok" | "warning" | "breached" | "done";

@@ -1,6 +1,7 @@
 // The console end to end, in Debian's Chromium driven by playwright-core (no browser download),
-// against a running suite: console_e2e_test (tests/integration) starts it with the launcher and
-// runs this with the gateway's URL and the first admin key. Saves screenshots into
+// against a running suite (incident, SLA, SLA timer, gateway; the gateway's write rate limit
+// raised for the 1,200 records it creates): console_e2e_test (tests/integration) starts it with
+// the launcher and runs this with the gateway's URL and the first admin key. Saves screenshots into
 // ITSM_SCREENSHOTS (docs/console/ when refreshing the docs).
 // With ITSM_OIDC_ISSUER (the test provider, oidc_provider.mjs, trusted by the gateway), also the
 // OIDC sign-in (e2e_oidc.mjs).
@@ -81,6 +82,33 @@ let failed = false;
 try {
   const unique = Date.now().toString(36);
   const viewer = await api("POST", "/v1/apiKeys", adminKey, { name: `console-viewer-${unique}`, roles: ["ROLE_VIEWER"] });
+  // An SLA on a service of this run only (definitions of one service may not overlap): a P1
+  // gets a 10 min response and a 1 h resolution clock, on a calendar open around the clock.
+  const service = `printing-${unique}`;
+  const calendar = await api("POST", "/v1/calendars", adminKey, { calendar: { name: `24x7-${unique}`, timeZone: "UTC", alwaysOpen: true } });
+  await api("POST", "/v1/slaDefinitions", adminKey, {
+    definition: {
+      name: `Printing ${unique}`,
+      kind: "AGREEMENT_KIND_SLA",
+      coverage: { services: [service] },
+      calendarId: calendar.calendar.id,
+      targets: [{ priority: "PRIORITY_P1", responseTarget: "600s", resolutionTarget: "3600s" }],
+    },
+  });
+  // Enough records that the queue must virtualise them (the suite's write rate limit is raised
+  // for this test: tests/integration/console_e2e_test.cc).
+  const bulk = 1200;
+  const seedStarted = Date.now();
+  let seeded = 0;
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      while (seeded < bulk) {
+        const n = seeded++;
+        await api("POST", "/v1/incidents", adminKey, { title: `Bulk ${unique} ${n}`, impact: 3, urgency: 3, service: `bulk-${unique}` });
+      }
+    }),
+  );
+  step(`${bulk} incidents created for the virtualised queue (${Date.now() - seedStarted} ms)`);
 
   step("sign-in page");
   const agentContext = await newContext();
@@ -95,7 +123,8 @@ try {
   step("a wrong key is refused");
 
   await signIn(agent, adminKey);
-  assert.equal(await agent.evaluate(() => localStorage.length), 0, "nothing in localStorage");
+  const local = await agent.evaluate(() => Object.values(localStorage).join("\n"));
+  assert.ok(!local.includes(adminKey), "the key is not in localStorage (only the queue's filters may be)");
   assert.equal(await agent.evaluate(() => sessionStorage.getItem("itsm.console.apiKey")), adminKey);
   step("signed in; the key is in sessionStorage only");
 
@@ -103,6 +132,8 @@ try {
   const watcher = await watcherContext.newPage();
   await signIn(watcher, adminKey);
   await watcher.getByText("Live", { exact: true }).waitFor();
+  // Newest first: the record this test creates is the first row, however many others there are.
+  await watcher.getByLabel("Sort by").selectOption("newest");
   step("a second session's queue is live");
 
   step("create: the API's field violations beside the field");
@@ -119,7 +150,7 @@ try {
   await agent.getByLabel("Title (required)").fill(title);
   await agent.getByLabel("Impact").selectOption("1");
   await agent.getByLabel("Urgency").selectOption("1");
-  await agent.getByLabel("Service").fill("printing");
+  await agent.getByLabel("Service").fill(service);
   const created = Date.now();
   await agent.getByRole("button", { name: "Create incident" }).click();
   await agent.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
@@ -128,8 +159,25 @@ try {
   const row = watcher.locator("#queue-table tbody tr", { hasText: title });
   await row.waitFor({ timeout: 15000 });
   step(`the other session's queue shows it ${Date.now() - created} ms after the click, without a reload`);
+  await row.locator("td.sla", { hasText: /left/ }).waitFor({ timeout: 15000 });
+  step(`its SLA countdown in the queue: "${await row.locator("td.sla").textContent()}"`);
   await screenshot(watcher, "queue");
   await checkAccessibility(watcher, "queue");
+
+  step("the queue is virtualised: few rows in the document, every row reachable");
+  await watcher.locator(".count", { hasText: /^[\d,]+ incidents$/ }).waitFor({ timeout: 30000 });
+  const total = Number((await watcher.locator(".count").textContent()).replace(/\D/g, ""));
+  assert.ok(total >= bulk, `${total} incidents counted`);
+  assert.equal(await watcher.locator("#queue-table").getAttribute("aria-rowcount"), String(total + 1));
+  const inDom = await watcher.locator("#queue-table tbody tr[data-index]").count();
+  assert.ok(inDom < 80, `${inDom} rows rendered of ${total}`);
+  await watcher.locator("#queue-table tbody a").first().focus();
+  await watcher.keyboard.press("End");
+  assert.equal(await watcher.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex")), String(total + 1));
+  await watcher.keyboard.press("PageUp");
+  await watcher.keyboard.press("Home");
+  assert.equal(await watcher.evaluate(() => document.activeElement?.closest("tr")?.getAttribute("aria-rowindex")), "2");
+  step(`${inDom} of ${total} rows in the document; End and Home reach the last and the first`);
 
   step("keyboard: the row is reached with the arrow keys and opened with Enter");
   await watcher.locator("#queue-table tbody a").first().focus();
@@ -141,6 +189,13 @@ try {
   await watcher.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
   await watcher.goBack();
   await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+
+  step("the record's SLA clocks count down, with why");
+  const responseClock = agent.getByTestId("sla-clock").filter({ hasText: "(response)" });
+  await responseClock.filter({ hasText: /left/ }).waitFor({ timeout: 15000 });
+  await agent.getByText("Why: how this clock got here").first().click();
+  await agent.locator(".timeline tbody tr", { hasText: "start condition" }).first().waitFor();
+  step(`"${await responseClock.textContent()}"; the timeline says it started by the start condition`);
 
   step("assign, hold, resume, note, resolve");
   await agent.getByLabel("Assignee", { exact: true }).fill("alice");
@@ -164,6 +219,8 @@ try {
   await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
   await row.waitFor({ state: "detached", timeout: 15000 });
   step("resolved; it left the other session's open queue");
+  await agent.getByTestId("sla-clock").filter({ hasText: "(resolution)" }).filter({ hasText: "met" }).waitFor({ timeout: 15000 });
+  step("its resolution clock is met (the timer's event, live)");
 
   step("history: who, when, field, before and after");
   const history = agent.locator("#history tbody tr");
@@ -183,6 +240,111 @@ try {
   await agent.getByRole("button", { name: "Resolve" }).click();
   await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
 
+  step("a service request: created (a violation first), edited, approved, fulfilled; live in the other session");
+  await watcher.getByLabel("Service requests").check();
+  await watcher.getByLabel("Sort by").selectOption("newest");
+  await agent.goto(`${gateway}/console/#/new/serviceRequest`);
+  await agent.getByRole("heading", { level: 1, name: "New service request" }).waitFor();
+  await agent.getByRole("button", { name: "Create service request" }).click();
+  await agent.locator("#catalogItem-error").waitFor();
+  step(`catalogue item: "${await agent.locator("#catalogItem-error").textContent()}"`);
+  await checkAccessibility(agent, "new service request (with a violation)");
+  const laptop = `Laptop ${unique}`;
+  await agent.getByLabel("Catalogue item (required)").fill(laptop);
+  await agent.getByLabel("Requested for").fill("carol");
+  await agent.getByLabel("Service", { exact: true }).fill(service);
+  await agent.getByRole("button", { name: "Create service request" }).click();
+  await agent.getByRole("heading", { level: 1, name: new RegExp(laptop) }).waitFor();
+  const requestRow = watcher.locator("#queue-table tbody tr", { hasText: laptop });
+  await requestRow.waitFor({ timeout: 15000 });
+  step("created; the other session's request queue shows it live");
+  await agent.getByText("Edit fields").click();
+  await agent.getByLabel("Quantity").fill("2");
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.locator(".facts dd", { hasText: /^2$/ }).waitFor();
+  await agent.getByRole("button", { name: "Approve" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Approved" }).waitFor();
+  await agent.getByRole("button", { name: "Start fulfilment" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Fulfilling" }).waitFor();
+  await checkAccessibility(agent, "service request record");
+  await screenshot(agent, "service-request");
+  await agent.getByLabel(/^Reason/).fill("Delivered to carol's desk.");
+  await agent.getByRole("button", { name: "Fulfil" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Fulfilled" }).waitFor();
+  await requestRow.waitFor({ state: "detached", timeout: 15000 });
+  step("quantity edited; approved, fulfilling, fulfilled; it left the other session's open queue");
+
+  step("a problem: created (a violation first), investigated, known error once it has a workaround, resolved");
+  await watcher.getByLabel("Problems").check();
+  await agent.goto(`${gateway}/console/#/new/problem`);
+  await agent.getByRole("heading", { level: 1, name: "New problem" }).waitFor();
+  await agent.getByRole("button", { name: "Create problem" }).click();
+  await agent.locator("#title-error").waitFor();
+  const jams = `Fuser overheats ${unique}`;
+  await agent.getByLabel("Title (required)").fill(jams);
+  await agent.getByLabel("Impact").selectOption("2");
+  await agent.getByRole("button", { name: "Create problem" }).click();
+  await agent.getByRole("heading", { level: 1, name: new RegExp(jams) }).waitFor();
+  await watcher.locator("#queue-table tbody tr", { hasText: jams }).waitFor({ timeout: 15000 });
+  await agent.getByRole("button", { name: "Start investigation" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Under investigation" }).waitFor();
+  await agent.getByRole("button", { name: "Publish as known error" }).click();
+  await agent.getByRole("alert").filter({ hasText: /workaround/i }).waitFor();
+  step(`known error refused without a workaround: "${await agent.getByRole("alert").first().textContent()}"`);
+  await agent.getByText("Edit fields").click();
+  await agent.getByLabel("Workaround").fill("Let the printer cool down for ten minutes.");
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.locator(".facts dd", { hasText: "cool down" }).waitFor();
+  await agent.getByRole("button", { name: "Publish as known error" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Known error" }).waitFor();
+  await checkAccessibility(agent, "problem record");
+  await screenshot(agent, "problem");
+  await agent.getByLabel("Resolution notes").fill("Replaced the thermal sensor model.");
+  await agent.getByRole("button", { name: "Resolve" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
+  step("known error, then resolved");
+  await watcher.getByLabel("Incidents").check();
+
+  step("assigned to me: the subject the gateway verified (GET /v1/session)");
+  const session = await api("GET", "/v1/session", adminKey);
+  assert.ok(session.subject.startsWith("apikey:"), JSON.stringify(session));
+  assert.ok(session.roles.includes("ROLE_ADMIN"), JSON.stringify(session));
+  const mineTitle = `Mine ${unique}`;
+  const mine = await api("POST", "/v1/incidents", adminKey, { title: mineTitle, impact: 2, urgency: 2, assignee: session.subject, assignmentGroup: `desk-${unique}` });
+  await api("POST", "/v1/incidents", adminKey, { title: `Theirs ${unique}`, impact: 2, urgency: 2, assignee: "bob", assignmentGroup: `net-${unique}` });
+  await watcher.getByLabel("Whose").selectOption("mine");
+  assert.match(await watcher.locator("#scope option[value=mine]").textContent(), new RegExp(session.subject));
+  await watcher.locator("#queue-table tbody tr", { hasText: mineTitle }).waitFor({ timeout: 15000 });
+  assert.equal(await watcher.locator("#queue-table tbody tr", { hasText: `Theirs ${unique}` }).count(), 0);
+  await watcher.getByLabel("My groups (comma-separated)").fill(`net-${unique}, other`);
+  await watcher.getByLabel("My groups (comma-separated)").press("Tab");
+  await watcher.getByLabel("Whose").selectOption("groups");
+  await watcher.locator("#queue-table tbody tr", { hasText: `Theirs ${unique}` }).waitFor({ timeout: 15000 });
+  assert.equal(await watcher.locator("#queue-table tbody tr", { hasText: mineTitle }).count(), 0);
+  step("mine shows the incident assigned to the key's subject, my groups the one of a group named");
+
+  step("a saved view is kept in this browser and restored after a reload");
+  const level = mine.incident.priority.replace("PRIORITY_", "");
+  await watcher.getByLabel("Whose").selectOption("all");
+  await watcher.getByLabel(level, { exact: true }).check();
+  await watcher.getByLabel("Sort by").selectOption("updated");
+  await watcher.getByLabel("Save these filters as").fill(`${level} recently changed`);
+  await watcher.getByRole("button", { name: "Save view" }).click();
+  await watcher.getByLabel(level, { exact: true }).uncheck();
+  await watcher.getByLabel("Sort by").selectOption("oldest");
+  await watcher.reload();
+  await watcher.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
+  assert.equal(await watcher.getByLabel("Sort by").inputValue(), "oldest", "the filters last used come back");
+  await watcher.getByLabel("Saved view", { exact: true }).selectOption(`${level} recently changed`);
+  assert.equal(await watcher.getByLabel("Sort by").inputValue(), "updated");
+  assert.equal(await watcher.getByLabel(level, { exact: true }).isChecked(), true);
+  await watcher.locator("#queue-table tbody tr[data-index]").first().waitFor();
+  const prios = await watcher.locator("#queue-table tbody tr[data-index] .prio").allTextContents();
+  assert.ok(prios.length > 0 && prios.every((p) => p === level), prios.join(","));
+  await checkAccessibility(watcher, "queue with a saved view");
+  await screenshot(watcher, "saved-view");
+  step(`restored: ${level} only, recently changed first`);
+
   step("a viewer key reads but cannot edit");
   const viewerContext = await newContext("dark");
   const viewerPage = await viewerContext.newPage();
@@ -193,7 +355,7 @@ try {
   await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
   await checkAccessibility(viewerPage, "new incident, dark theme, refused");
   await screenshot(viewerPage, "viewer-refused-dark");
-  const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(unique)}`, adminKey)).incidents[0].id;
+  const incidentId = (await api("GET", `/v1/incidents?title_contains=${encodeURIComponent(title)}`, adminKey)).incidents[0].id;
   await viewerPage.goto(`${gateway}/console/#/incidents/${incidentId}`);
   await viewerPage.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
   await viewerPage.getByLabel("Note", { exact: true }).fill("A viewer's note");
@@ -211,7 +373,8 @@ try {
   step("sign-out forgets the key");
   await agent.getByRole("button", { name: "Sign out" }).click();
   await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
-  assert.equal(await agent.evaluate(() => sessionStorage.length + localStorage.length), 0);
+  assert.equal(await agent.evaluate(() => sessionStorage.length), 0);
+  assert.ok(!(await agent.evaluate(() => Object.values(localStorage).join("\n"))).includes(adminKey));
   await agent.reload();
   await agent.getByRole("heading", { name: "Sign in to the itsm console" }).waitFor();
 

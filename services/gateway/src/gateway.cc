@@ -14,6 +14,7 @@
 #include "itsm/runtime/logging.h"
 #include "services/gateway/src/api_description.h"
 #include "services/gateway/src/error_answer.h"
+#include "services/gateway/src/session_answer.h"
 #include "services/gateway/src/transcoder.h"
 
 namespace itsm::gateway {
@@ -127,6 +128,7 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
     if (path == "/healthz") return fixed("/healthz", R"({"status":"SERVING"})", "application/json");
     if (path == "/openapi.json") return fixed("/openapi.json", openapi_json_, "application/json");
     if (path == "/docs") return fixed("/docs", reference_html_, "text/html; charset=utf-8");
+    if (path == kSessionPath) return Session(std::move(request), request_id, start, respond);
   }
 
   RouteLookup found = routes_.Find(method, path);
@@ -157,6 +159,53 @@ void Gateway::HandleStreaming(HttpRequest request, Responder respond, StreamResp
                                  std::move(stream));
   }
   Handle(std::move(request), std::move(respond));
+}
+
+void Gateway::Session(HttpRequest request, std::string request_id, absl::Time start,
+                      Responder respond) {
+  const unsigned version = request.version();
+  auto answer = [this, version, request_id, start](const Responder& respond,
+                                                   const absl::StatusOr<Caller>& caller,
+                                                   absl::Status refusal, Headers headers) {
+    HttpResponse response =
+        refusal.ok() ? MakeResponse(200, version, SessionJson(caller->identity), "application/json")
+                     : ErrorResponse(GatewayError(refusal, request_id), version);
+    response.set("X-Request-Id", request_id);
+    // Whose session it is depends on the credential: no cache may keep it for another.
+    response.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : headers) response.set(name, value);
+    Answer(kSessionPath, "GET", start, std::move(response), respond);
+  };
+  if (options_.callers == nullptr) {
+    return answer(respond, absl::UnimplementedError(""),
+                  absl::UnimplementedError(
+                      "this gateway does not authenticate callers (each service does): no session"),
+                  {});
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  // Authentication may read the key store and rate limiting asks Redis: not on an HTTP thread.
+  auto shared = std::make_shared<HttpRequest>(std::move(request));
+  const bool queued = options_.blocking->TrySubmit([this, shared, answer, respond] {
+    absl::StatusOr<Caller> caller = options_.callers->Authenticate(CredentialsOf(*shared));
+    Headers headers;
+    absl::Status refusal = caller.status();
+    if (!caller.ok()) {
+      headers.push_back({"WWW-Authenticate", "Bearer realm=\"itsm\""});
+    } else if (options_.rate_limits != nullptr) {
+      RateVerdict verdict = options_.rate_limits->Take(caller->identity, /*write=*/false);
+      refusal = verdict.refusal;
+      headers = std::move(verdict.headers);
+    }
+    answer(respond, caller, refusal, std::move(headers));
+    CallEnded();
+  });
+  if (!queued) {
+    answer(respond, absl::UnavailableError(""), runtime::Executor::Overloaded(), {});
+    CallEnded();
+  }
 }
 
 void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,

@@ -1,7 +1,7 @@
 // The gateway's application: an HTTP request in, the RPC it maps to called on its service, the
 // answer out — with request ids, ETags, the error model and metrics — plus /openapi.json,
-// /docs, /healthz and the web console's files (/console/). HTTP itself is http_server.h's; this
-// class sees parsed requests only.
+// /docs, /healthz, /v1/session (who the caller is) and the web console's files (/console/).
+// HTTP itself is http_server.h's; this class sees parsed requests only.
 //
 //   Gateway gateway(std::move(routes), upstreams, metrics, {.upstream_timeout =
 //   absl::Seconds(30)}); auto server = HttpServer::Start(options, gateway);
@@ -67,6 +67,9 @@ class Gateway final : public HttpHandler {
     std::string authorization = {};
     Headers headers = {};
   };
+  // GET /v1/session (session_answer.h): the caller authenticated and rate-limited as a read,
+  // then answered by the gateway itself.
+  void Session(HttpRequest request, std::string request_id, absl::Time start, Responder respond);
   void Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
                std::string request_id, absl::Time start, Responder respond);
   // Authenticates and rate-limits (blocking: on options_.blocking).

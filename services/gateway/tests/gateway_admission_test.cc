@@ -159,6 +159,37 @@ TEST_F(GatewayAdmissionTest, ACallerPastItsWriteBurstIsAnswered429WithRetryAfter
   EXPECT_EQ(client.Send("POST", "/v1/incidents", kCreate).status, 503);
 }
 
+TEST_F(GatewayAdmissionTest, TheSessionSaysWhoTheCredentialIsAndCountsAsARead) {
+  Serve(/*fail_open=*/true);
+  HttpClient client = Client(secret_);
+  HttpAnswer session = client.Send("GET", "/v1/session");
+  ASSERT_EQ(session.status, 200) << session.body;
+  EXPECT_EQ(session.Header("content-type"), "application/json");
+  EXPECT_EQ(session.Header("cache-control"), "no-store");
+  EXPECT_TRUE(absl::StrContains(session.body, R"("subject":"apikey:integration")")) << session.body;
+  EXPECT_TRUE(absl::StrContains(session.body, R"("roles":["ROLE_AGENT"])")) << session.body;
+  EXPECT_TRUE(absl::StrContains(session.body, R"("tenant":"")")) << session.body;
+  EXPECT_FALSE(absl::StrContains(session.body, secret_)) << "never the credential itself";
+  // A read: the read bucket (burst 5) pays for it.
+  EXPECT_EQ(session.Header("ratelimit-limit"), "5");
+  EXPECT_EQ(session.Header("ratelimit-remaining"), "4");
+  // Another key, another subject.
+  HttpAnswer other = Client(NewKeySecret("wallboard")).Send("GET", "/v1/session");
+  EXPECT_TRUE(absl::StrContains(other.body, R"("subject":"apikey:wallboard")")) << other.body;
+  // Without a valid credential: 401 from the gateway, like every API route.
+  HttpAnswer anonymous = HttpClient("127.0.0.1", server_->port()).Send("GET", "/v1/session");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(anonymous.Header("www-authenticate"), "Bearer realm=\"itsm\"");
+  HttpAnswer forged =
+      HttpClient("127.0.0.1", server_->port())
+          .Send("GET", "/v1/session", "",
+                {{"Authorization", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJldmUifQ."}});
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  // Past the read burst: 429, as for any read.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(client.Send("GET", "/v1/session").status, 200);
+  EXPECT_EQ(client.Send("GET", "/v1/session").status, 429);
+}
+
 TEST_F(GatewayAdmissionTest, ARedisOutageLetsRequestsThroughWhenFailingOpen) {
   Serve(/*fail_open=*/true);
   redis_->Stop();

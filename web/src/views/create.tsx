@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, violationFor, type Api } from "../api";
 import type { Incident } from "../model";
+import { KindLinks } from "./create_record";
 import { Field, invalid } from "./field";
 
 const LEVELS = [
@@ -43,6 +44,7 @@ export function CreateIncident({ api, merge }: { api: Api; merge: (incidents: In
       <h1 id="create-title" tabIndex={-1}>
         New incident
       </h1>
+      <KindLinks current="incident" />
       <form onSubmit={submit} noValidate class="record-form">
         {error && (
           <p class="error" role="alert">

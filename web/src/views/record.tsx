@@ -3,26 +3,29 @@
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, violationFor, type Api } from "../api";
-import { priorityLabel, stateLabel, type AuditEntry, type Incident, type IncidentNote, type SlaClock } from "../model";
-import { countdown, formatTime } from "../time";
+import { priorityLabel, stateLabel, type AuditEntry, type Incident, type IncidentNote, type WorkRecord } from "../model";
+import type { SlaCache } from "../sla_cache";
+import { formatTime } from "../time";
 import { Field, invalid } from "./field";
+import { History } from "./history";
+import { EditForm } from "./record_form";
+import { SlaClocks } from "./sla_clocks";
 
 interface Props {
   api: Api;
   id: string;
-  records: Map<string, Incident>;
-  merge: (incidents: Incident[]) => void;
+  records: Map<string, WorkRecord>;
+  merge: (records: WorkRecord[]) => void;
+  sla: SlaCache;
 }
 
 const FINAL = ["INCIDENT_STATE_CLOSED", "INCIDENT_STATE_CANCELLED"];
 
-export function RecordView({ api, id, records, merge }: Props) {
+export function RecordView({ api, id, records, merge, sla }: Props) {
   const [loadError, setLoadError] = useState("");
   const [notes, setNotes] = useState<IncidentNote[]>([]);
   const [history, setHistory] = useState<AuditEntry[]>([]);
-  const [clocks, setClocks] = useState<SlaClock[]>([]);
-  const [now, setNow] = useState(Date.now());
-  const incident = records.get(id) ?? [...records.values()].find((i) => i.number === id);
+  const incident = (records.get(id) ?? [...records.values()].find((i) => i.number === id)) as Incident | undefined;
 
   useEffect(() => {
     api
@@ -37,13 +40,7 @@ export function RecordView({ api, id, records, merge }: Props) {
     const rid = encodeURIComponent(incident.id);
     api.get<{ notes?: IncidentNote[] }>(`/v1/incidents/${rid}/notes`).then((r) => setNotes(r.notes ?? []), () => {});
     api.get<{ entries?: AuditEntry[] }>(`/v1/incidents/${rid}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
-    api.get<{ clocks?: SlaClock[] }>(`/v1/incidents/${rid}/slaStatus`).then((r) => setClocks(r.clocks ?? []), () => setClocks([]));
   }, [incident?.id, version]);
-
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
 
   if (!incident) {
     return (
@@ -97,24 +94,10 @@ export function RecordView({ api, id, records, merge }: Props) {
       {incident.description && <p class="description">{incident.description}</p>}
 
       <h2>SLA clocks</h2>
-      {clocks.length === 0 ? (
-        <p>No SLA clock runs for this incident.</p>
-      ) : (
-        <ul class="clocks">
-          {clocks.map((c) => {
-            const running = c.state === "running";
-            const left = running ? countdown(c.dueTime, now) : { text: c.state ?? "", level: c.breached ? "breached" : "done" };
-            return (
-              <li key={c.clockId} class={`sla sla-${left.level}`}>
-                {c.slaDefinitionName} ({(c.clockKind ?? "").replace(/^CLOCK_KIND_/, "").toLowerCase()}): <strong>{left.text}</strong>
-                {c.dueTime && <> — due {formatTime(c.dueTime)}</>}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <SlaClocks api={api} sla={sla} recordId={incident.id} version={incident.version} />
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
+      {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <NoteForm api={api} incident={incident} merge={merge} />
 
       <h2>Notes</h2>
@@ -133,34 +116,7 @@ export function RecordView({ api, id, records, merge }: Props) {
         </ul>
       )}
 
-      <h2 id="history-title">History</h2>
-      <table aria-labelledby="history-title" id="history">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Field</th>
-            <th scope="col">Before</th>
-            <th scope="col">After</th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.flatMap((entry) => {
-            const changes = entry.changes?.length ? entry.changes : [{}];
-            return changes.map((c, n) => (
-              <tr key={`${entry.version}-${n}`}>
-                <td>{formatTime(entry.time)}</td>
-                <td>{entry.actor}</td>
-                <td>{entry.action}</td>
-                <td>{c.field ?? ""}</td>
-                <td>{c.oldValue ?? ""}</td>
-                <td>{c.newValue ?? ""}</td>
-              </tr>
-            ));
-          })}
-        </tbody>
-      </table>
+      <History entries={history} />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errorFrom, violationFor } from "../../src/api";
 import { clearKey, loadKey, saveKey } from "../../src/session";
-import { countdown, duration, durationMs, formatTime } from "../../src/time";
+import { countdown, duration, durationMs, formatShort, formatTime } from "../../src/time";
 
 test("field violations of a google.rpc.Status are keyed by field", () => {
   const body = JSON.stringify({
@@ -50,4 +50,9 @@ test("countdowns: left, overdue, warning under a quarter of the target", () => {
   assert.equal(duration(90061_000), "1d 1h");
   assert.equal(durationMs("-12.5s"), -12500);
   assert.equal(durationMs("bad"), undefined);
+});
+
+test("the queue's short times name the zone too", () => {
+  assert.equal(formatShort("2026-12-01T13:05:09Z", "Europe/Berlin", "en-GB"), "1 Dec, 14:05 CET");
+  assert.equal(formatShort(undefined), "—");
 });

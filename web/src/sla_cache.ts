@@ -1,0 +1,121 @@
+// The SLA clocks of the records on screen, read lazily — one slaStatus call per record, only
+// for rows the queue shows (a 10,000-record queue must not cost 10,000 calls) — and kept:
+// clock events from the stream are applied to what is kept (sla.ts), and a record's own event
+// (a change that may start, pause or stop clocks) makes it read again if it is on screen.
+// Views subscribe and re-render when something they show changed.
+import { clockOfEvent, clockOfStatus, mergeClocks, type ClockView } from "./sla";
+
+type Fetch = (recordId: string) => Promise<unknown[]>;
+
+interface Entry {
+  clocks: ClockView[];
+  // A read is under way, or done: neither is started again until the entry is invalidated.
+  state: "loading" | "loaded" | "stale";
+}
+
+export class SlaCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<() => void>();
+  private wanted = new Set<string>();
+  private queue: string[] = [];
+  private inFlight = 0;
+  // Reads at once: enough for a screen in a few round trips, without bursting past the
+  // gateway's per-caller read rate limit when someone scrolls fast.
+  private readonly parallel = 4;
+
+  constructor(private readonly fetchClocks: Fetch) {}
+
+  clocksOf(recordId: string): ClockView[] | undefined {
+    return this.entries.get(recordId)?.clocks;
+  }
+  loaded(recordId: string): boolean {
+    return this.entries.get(recordId)?.state === "loaded";
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // The records now on screen: those not read yet (or invalidated) are read, the rest are not.
+  want(recordIds: string[]): void {
+    this.wanted = new Set(recordIds);
+    this.queue = recordIds.filter((id) => {
+      const e = this.entries.get(id);
+      return !e || e.state === "stale";
+    });
+    this.pump();
+  }
+
+  // An event of the stream: a clock event is applied; a record event marks that record's
+  // clocks stale and reads them again if it is on screen.
+  onEvent(data: string, recordId: string | null): void {
+    const clock = clockOfEvent(data);
+    if (clock) {
+      // A record never read is left alone: its first read brings every clock, this one too.
+      const e = this.entries.get(clock.recordId);
+      if (e) {
+        e.clocks = mergeClocks(e.clocks, [clock]);
+        this.notify();
+      }
+      return;
+    }
+    if (recordId && this.entries.has(recordId)) {
+      this.entries.get(recordId)!.state = "stale";
+      if (this.wanted.has(recordId)) {
+        this.queue.push(recordId);
+        this.pump();
+      }
+    }
+  }
+
+  // The stream lost its position: everything kept may be out of date.
+  reset(): void {
+    for (const e of this.entries.values()) e.state = "stale";
+    this.want([...this.wanted]);
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.parallel && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      const e = this.entries.get(id);
+      if (e?.state === "loading" || !this.wanted.has(id)) continue;
+      this.entries.set(id, { clocks: e?.clocks ?? [], state: "loading" });
+      this.inFlight++;
+      const asOf = Date.now();
+      this.fetchClocks(id)
+        .then((clocks) => {
+          const now = this.entries.get(id);
+          const read = clocks.map((c) => clockOfStatus(c as Parameters<typeof clockOfStatus>[0], asOf));
+          this.entries.set(id, { clocks: mergeClocks(now?.clocks ?? [], read), state: now?.state === "stale" ? "stale" : "loaded" });
+        })
+        .catch(() => {
+          // Refused or rate-limited (429): read again a little later if still on screen.
+          const now = this.entries.get(id);
+          if (now) now.state = "stale";
+          this.retryLater();
+        })
+        .finally(() => {
+          this.inFlight--;
+          // Changed while it was read (marked stale meanwhile): once more, if still on screen.
+          if (this.entries.get(id)?.state === "stale" && this.wanted.has(id) && !this.retrying) this.queue.push(id);
+          this.notify();
+          this.pump();
+        });
+    }
+  }
+
+  private retrying = false;
+  private retryLater(): void {
+    if (this.retrying) return;
+    this.retrying = true;
+    setTimeout(() => {
+      this.retrying = false;
+      this.want([...this.wanted]);
+    }, 2000);
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

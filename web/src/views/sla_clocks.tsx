@@ -1,0 +1,107 @@
+// A record's SLA clocks on its page: each one counting down live (sla_cache.ts: read once,
+// then the timer's clock events), and why it is where it is — the SLA service's explanation
+// (GET /v1/records/{id}/slaClocks:explain, docs/sla.md section 11): the derivation of its due
+// time and the timeline of what started, paused, resumed, re-targeted and stopped it.
+import { useEffect, useState } from "preact/hooks";
+import type { Api } from "../api";
+import { clockCell, type ClockView } from "../sla";
+import type { SlaCache } from "../sla_cache";
+import { formatTime } from "../time";
+import { useNow, useSlaCache } from "./sla_hooks";
+
+interface TimelineEntry {
+  time?: string;
+  eventType?: string;
+  cause?: string;
+  explanation?: string;
+}
+interface Explanation {
+  clockId: string;
+  slaDefinitionName?: string;
+  slaDefinitionVersion?: string;
+  calendarName?: string;
+  timeZone?: string;
+  clockKind?: string;
+  timeline?: TimelineEntry[];
+  derivation?: { steps?: string[] };
+  note?: string;
+}
+
+export function SlaClocks({ api, sla, recordId, version }: { api: Api; sla: SlaCache; recordId: string; version?: string }) {
+  useSlaCache(sla);
+  const now = useNow();
+  const [explained, setExplained] = useState<Explanation[]>([]);
+  const clocks: ClockView[] = sla.clocksOf(recordId) ?? [];
+  // A clock event for this record changes the latest event time: explain again then.
+  const latest = clocks.reduce((m, c) => Math.max(m, c.lastEventTime), 0);
+
+  useEffect(() => {
+    sla.want([recordId]);
+    return () => sla.want([]);
+  }, [recordId]);
+  useEffect(() => {
+    api
+      .get<{ clocks?: Explanation[] }>(`/v1/records/${encodeURIComponent(recordId)}/slaClocks:explain`)
+      .then((r) => setExplained(r.clocks ?? []), () => setExplained([]));
+  }, [recordId, version, latest]);
+
+  if (clocks.length === 0 && explained.length === 0) {
+    return <p>{sla.loaded(recordId) ? "No SLA clock runs for this record." : "Reading the SLA clocks…"}</p>;
+  }
+  const order = (c: ClockView) => explained.findIndex((e) => e.clockId === c.clockId);
+  return (
+    <ul class="clocks">
+      {[...clocks]
+        .sort((a, b) => order(a) - order(b))
+        .map((c) => {
+          const cell = clockCell(c, now);
+          const why = explained.find((e) => e.clockId === c.clockId);
+          return (
+            <li key={c.clockId} class="clock">
+              <span class={`sla sla-${cell.level}`} data-testid="sla-clock">
+                {c.name} ({c.kind}): <strong>{cell.text}</strong>
+              </span>
+              {c.dueTime && c.running && <> — due {formatTime(c.dueTime)}</>}
+              {why && (
+                <details>
+                  <summary>Why: how this clock got here</summary>
+                  <p class="help">
+                    {why.slaDefinitionName} v{why.slaDefinitionVersion} on calendar {why.calendarName} ({why.timeZone})
+                    {why.note ? ` — ${why.note}` : ""}
+                  </p>
+                  {(why.derivation?.steps?.length ?? 0) > 0 && (
+                    <ul class="steps">
+                      {why.derivation!.steps!.map((s) => (
+                        <li>{s}</li>
+                      ))}
+                    </ul>
+                  )}
+                  <table class="timeline">
+                    <caption>Timeline of the {c.kind} clock</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">When</th>
+                        <th scope="col">Event</th>
+                        <th scope="col">Cause</th>
+                        <th scope="col">Why</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {(why.timeline ?? []).map((t, n) => (
+                        <tr key={n}>
+                          <td>{formatTime(t.time)}</td>
+                          <td>{(t.eventType ?? "").replace(/^Sla/, "")}</td>
+                          <td>{t.cause?.replace(/_/g, " ")}</td>
+                          <td>{t.explanation}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </details>
+              )}
+            </li>
+          );
+        })}
+    </ul>
+  );
+}

@@ -1,0 +1,199 @@
+// A service request or a problem: its fields, SLA clocks (service requests), an edit form, the
+// transitions its state allows (record_forms.ts), and its audit trail. Like the incident's page
+// (record.tsx), the record follows the event stream; history is read again on a new version.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, violationFor, type Api } from "../api";
+import { KINDS } from "../kinds";
+import { priorityLabel, stateLabel, type AuditEntry, type Problem, type RecordKind, type ServiceRequest, type WorkRecord } from "../model";
+import { transitionsFrom, type TransitionSpec } from "../record_forms";
+import type { SlaCache } from "../sla_cache";
+import { formatTime } from "../time";
+import { Field, invalid } from "./field";
+import { History } from "./history";
+import { EditForm } from "./record_form";
+import { SlaClocks } from "./sla_clocks";
+
+interface Props {
+  api: Api;
+  kind: RecordKind;
+  id: string;
+  records: Map<string, WorkRecord>;
+  merge: (records: WorkRecord[]) => void;
+  sla: SlaCache;
+}
+
+export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
+  const info = KINDS[kind];
+  const [loadError, setLoadError] = useState("");
+  const [history, setHistory] = useState<AuditEntry[]>([]);
+  const [linked, setLinked] = useState<string[]>([]);
+  const record = records.get(id) ?? [...records.values()].find((r) => r.number === id && r.kind === kind);
+
+  useEffect(() => {
+    api
+      .get<Record<string, unknown>>(`/v1/${info.collection}/${encodeURIComponent(id)}`)
+      .then((r) => {
+        merge([{ ...(r[info.itemKey] as WorkRecord), kind }]);
+        setLinked((r.linkedIncidentIds as string[] | undefined) ?? []);
+      })
+      .catch((e: Error) => setLoadError(e.message));
+  }, [kind, id]);
+  useEffect(() => {
+    if (!record) return;
+    api.get<{ entries?: AuditEntry[] }>(`/v1/${info.collection}/${encodeURIComponent(record.id)}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
+  }, [record?.id, record?.version]);
+
+  if (!record) {
+    return (
+      <section>
+        <h1 tabIndex={-1}>{info.singular}</h1>
+        <p role={loadError ? "alert" : "status"} class={loadError ? "error" : ""}>
+          {loadError || "Loading…"}
+        </p>
+      </section>
+    );
+  }
+  const request = record as ServiceRequest;
+  const problem = record as Problem;
+  const facts: Array<[string, string | undefined]> =
+    kind === "serviceRequest"
+      ? [
+          ["Catalogue item", request.catalogItem],
+          ["Requested for", request.requestedFor],
+          ["Quantity", String(request.quantity ?? 1)],
+          ["Approver", request.approver],
+          ["Decision", request.decisionReason],
+          ["Fulfilment notes", request.fulfillmentNotes],
+        ]
+      : [
+          ["Category", problem.category],
+          ["Root cause", problem.rootCause],
+          ["Workaround", problem.workaround],
+          ["Resolution", problem.resolutionCode ? `${problem.resolutionCode}: ${problem.resolutionNotes}` : undefined],
+          ["Linked incidents", linked.length ? String(linked.length) : undefined],
+        ];
+  return (
+    <section aria-labelledby="record-title">
+      <h1 id="record-title" tabIndex={-1}>
+        {record.number} · {record.title}
+      </h1>
+      <dl class="facts">
+        <dt>State</dt>
+        <dd data-testid="state">{stateLabel(record.state)}</dd>
+        <dt>Priority</dt>
+        <dd>{priorityLabel(record.priority)}</dd>
+        <dt>Assignee</dt>
+        <dd>{record.assignee || "—"}</dd>
+        <dt>Assignment group</dt>
+        <dd>{record.assignmentGroup || "—"}</dd>
+        <dt>Service</dt>
+        <dd>{record.service || "—"}</dd>
+        {facts
+          .filter(([, v]) => v)
+          .map(([label, value]) => (
+            <>
+              <dt>{label}</dt>
+              <dd class="multiline">{value}</dd>
+            </>
+          ))}
+        <dt>Created</dt>
+        <dd>
+          {formatTime(record.createTime)} by {record.createdBy || "—"}
+        </dd>
+        <dt>Updated</dt>
+        <dd>{formatTime(record.updateTime)}</dd>
+      </dl>
+      {record.description && <p class="description">{record.description}</p>}
+
+      {info.hasSla && (
+        <>
+          <h2>SLA clocks</h2>
+          <SlaClocks api={api} sla={sla} recordId={record.id} version={record.version} />
+        </>
+      )}
+
+      {!info.finalStates.includes(record.state ?? "") && (
+        <>
+          <Transitions api={api} record={record} merge={merge} />
+          <EditForm api={api} record={record} merge={merge} />
+        </>
+      )}
+
+      <History entries={history} />
+    </section>
+  );
+}
+
+function Transitions({ api, record, merge }: { api: Api; record: WorkRecord; merge: (r: WorkRecord[]) => void }) {
+  const kind = record.kind ?? "incident";
+  const info = KINDS[kind];
+  const [reason, setReason] = useState("");
+  const [code, setCode] = useState("Solved (permanently)");
+  const [notes, setNotes] = useState("");
+  const [withIncidents, setWithIncidents] = useState(false);
+  const [error, setError] = useState("");
+  const [violations, setViolations] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const options = transitionsFrom(record.state);
+  const needsReason = options.some((o) => o.needs === "reason");
+  const needsResolution = options.some((o) => o.needs === "resolution");
+  const v = (field: string) => violationFor(violations, field);
+
+  const go = async (t: TransitionSpec) => {
+    setBusy(true);
+    setError("");
+    setViolations({});
+    const body: Record<string, unknown> = { version: record.version, targetState: t.target };
+    if (t.needs === "reason" && reason.trim()) body.reason = reason;
+    if (t.needs === "resolution") Object.assign(body, { resolutionCode: code, resolutionNotes: notes, resolveLinkedIncidents: withIncidents });
+    try {
+      const r = await api.post<Record<string, WorkRecord>>(`/v1/${info.collection}/${encodeURIComponent(record.id)}:transition`, body);
+      merge([{ ...r[info.itemKey], kind }]);
+      setReason("");
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      if (err instanceof ApiError) setViolations(err.violations);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (options.length === 0) return null;
+  return (
+    <section aria-labelledby="actions-title" class="actions">
+      <h2 id="actions-title">Work on it</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <form aria-label="Change the state" onSubmit={(e) => e.preventDefault()}>
+        {needsReason && (
+          <Field id="transition-reason" label="Reason (required to reject or cancel)" error={v("reason")}>
+            <textarea id="transition-reason" rows={2} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} {...invalid("transition-reason", v("reason"))} />
+          </Field>
+        )}
+        {needsResolution && (
+          <>
+            <Field id="problem-resolution-code" label="Resolution code" error={v("resolutionCode")}>
+              <input id="problem-resolution-code" value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} {...invalid("problem-resolution-code", v("resolutionCode"))} />
+            </Field>
+            <Field id="problem-resolution-notes" label="Resolution notes" error={v("resolutionNotes")}>
+              <textarea id="problem-resolution-notes" rows={2} value={notes} onInput={(e) => setNotes((e.target as HTMLTextAreaElement).value)} {...invalid("problem-resolution-notes", v("resolutionNotes"))} />
+            </Field>
+            <label class="check">
+              <input type="checkbox" checked={withIncidents} onChange={() => setWithIncidents(!withIncidents)} />
+              Resolve its linked incidents too
+            </label>
+          </>
+        )}
+        <div>
+          {options.map((o) => (
+            <button type="button" key={o.target} disabled={busy} onClick={() => void go(o)}>
+              {o.label}
+            </button>
+          ))}
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { kindOfCollection, recordHref } from "../../src/kinds";
+import { editOf, FIELDS, snake, toJson, transitionsFrom } from "../../src/record_forms";
+
+test("a form's text becomes the API's JSON: numbers as numbers, an empty number left out", () => {
+  const json = toJson(FIELDS.serviceRequest, { catalogItem: "Laptop", quantity: "2", impact: "", title: "" });
+  assert.equal(json.catalogItem, "Laptop");
+  assert.equal(json.quantity, 2);
+  assert.equal("impact" in json, false, "the service's default applies");
+  assert.equal(json.title, "");
+});
+
+test("an edit sends only what differs from the record read, with its version and mask", () => {
+  const record = { id: "p", version: "4", title: "Fuser", workaround: "", impact: 2, rootCause: "heat" };
+  assert.equal(editOf(FIELDS.problem, record, { title: "Fuser", workaround: "", impact: "2", rootCause: "heat" }), null);
+  const edit = editOf(FIELDS.problem, record, { title: "Fuser", workaround: "Cool it", impact: "1", rootCause: "heat" });
+  assert.deepEqual(edit, { body: { version: "4", workaround: "Cool it", impact: 1 }, mask: "workaround,impact" });
+  assert.equal(snake("assignmentGroup"), "assignment_group");
+});
+
+test("transitions follow docs/incident.md's tables", () => {
+  const labels = (state: string) => transitionsFrom(state).map((t) => `${t.label}${t.needs ? `(${t.needs})` : ""}`);
+  assert.deepEqual(labels("SERVICE_REQUEST_STATE_SUBMITTED"), ["Approve(reason)", "Reject(reason)", "Cancel request(reason)"]);
+  assert.deepEqual(labels("SERVICE_REQUEST_STATE_FULFILLED"), ["Close"]);
+  assert.deepEqual(labels("SERVICE_REQUEST_STATE_CLOSED"), []);
+  assert.deepEqual(labels("PROBLEM_STATE_UNDER_INVESTIGATION"), ["Publish as known error", "Resolve(resolution)", "Cancel problem"]);
+  assert.deepEqual(labels("PROBLEM_STATE_KNOWN_ERROR"), ["Resolve(resolution)"]);
+  assert.deepEqual(labels(undefined as unknown as string), []);
+});
+
+test("records' addresses in the console", () => {
+  assert.equal(recordHref("serviceRequest", "a/b"), "#/serviceRequests/a%2Fb");
+  assert.equal(recordHref(undefined, "x"), "#/incidents/x");
+  assert.equal(kindOfCollection("problems"), "problem");
+  assert.equal(kindOfCollection("queue"), null);
+});
