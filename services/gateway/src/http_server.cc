@@ -278,10 +278,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Begin() {
-    if constexpr (!kTls) {
-      beast::error_code ignored;
-      Lowest().socket().non_blocking(true, ignored);
-    }
     if (refusal_.has_value()) return RefuseNow(refusal_->first, std::move(refusal_->second));
     WaitForRequest();
   }
@@ -371,52 +367,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     handler_.HandleStreaming(
         std::move(request),
         [self = this->shared_from_this()](HttpResponse response) {
-          self->Respond(std::move(response));
+          asio::post(self->stream_.get_executor(),
+                     [self, response = std::move(response)]() mutable {
+                       self->Write(std::move(response), self->keep_alive_);
+                     });
         },
         [self = this->shared_from_this()](HttpResponse head, std::shared_ptr<StreamingBody> body) {
           asio::post(self->stream_.get_executor(),
                      [self, head = std::move(head), body = std::move(body)]() mutable {
                        self->WriteStreamHead(std::move(head), std::move(body));
                      });
-        });
-  }
-
-  // The answer to the request being served, from any thread. Over plain HTTP it is written at
-  // once from the calling thread (usually the one that took the service's answer off the
-  // queue) and the next request's read is started there too: the session is idle meanwhile (no
-  // operation of its own pending, its last one's timer cancelled), and handing the answer to
-  // the session's strand cost a thread wake-up per request (decision 152). What the socket does
-  // not take at once is written asynchronously, as over TLS.
-  void Respond(HttpResponse response) {
-    if constexpr (!kTls) {
-      if (keep_alive_) return WriteNow(std::move(response));
-    }
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this(), response = std::move(response)]() mutable {
-                 self->Write(std::move(response), self->keep_alive_);
-               });
-  }
-
-  void WriteNow(HttpResponse response) requires(!kTls) {
-    auto message = std::make_shared<HttpResponse>(std::move(response));
-    message->keep_alive(true);
-    if (!(message->body().empty() && message->has_content_length())) message->prepare_payload();
-    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*message);
-    beast::error_code ec;
-    // The socket is non-blocking (Begin): a client that does not read makes this return
-    // would_block at once, never wait.
-    http::write(Lowest().socket(), *serializer, ec);
-    if (!ec && serializer->is_done()) return WaitForRequest();
-    if (ec && ec != asio::error::would_block) {
-      return asio::post(stream_.get_executor(),
-                        [self = this->shared_from_this()] { self->Close(); });
-    }
-    Lowest().expires_after(ToSteady(options_.body_timeout));
-    http::async_write(
-        stream_, *serializer,
-        [self = this->shared_from_this(), message, serializer](beast::error_code ec, size_t) {
-          if (ec) return self->Close();
-          self->WaitForRequest();
         });
   }
 

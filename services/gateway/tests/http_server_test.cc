@@ -1,7 +1,7 @@
 // The gateway's HTTP server when answers come from another thread, as the services' answers do
-// (a completion thread writes them straight to the socket when it can): kept-alive connections
-// answered many times, pipelined requests answered in order, and an answer larger than the
-// socket takes at once, to a client that does not read, holding up no other connection and
+// (from the gateway's completion threads, handed to the connection's strand): kept-alive
+// connections answered many times, pipelined requests answered in order, and an answer larger than
+// the socket takes at once, to a client that does not read, holding up no other connection and
 // arriving whole once the client reads.
 #include "services/gateway/src/http_server.h"
 
