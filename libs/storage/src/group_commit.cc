@@ -5,12 +5,6 @@
 #include "absl/time/clock.h"
 
 namespace itsm::storage {
-namespace {
-
-// The committer whose writer runs on this thread, if any (Run() from a result callback).
-thread_local const GroupCommitter* writer_of_this_thread = nullptr;
-
-}  // namespace
 
 GroupCommitter::GroupCommitter(Database& db, Options options) : db_(db), options_(options) {
   completer_ = std::thread([this] { CompletionLoop(); });
@@ -43,15 +37,6 @@ void GroupCommitter::Submit(Work work, Done done) {
 }
 
 absl::Status GroupCommitter::Run(Work work) {
-  if (writer_of_this_thread == this) {
-    // A result callback answered on the writer (below) that writes again: the writer is between
-    // batches, so the unit is a batch of its own, now; queueing it would wait for ourselves.
-    absl::Status status;
-    std::vector<Unit> alone;
-    alone.push_back(Unit{std::move(work), [&status](absl::Status s) { status = std::move(s); }});
-    RunBatch(alone, /*answer_here=*/true);
-    return status;
-  }
   std::promise<absl::Status> result;
   Submit(std::move(work), [&result](absl::Status s) { result.set_value(std::move(s)); });
   return result.get_future().get();
@@ -92,7 +77,6 @@ void GroupCommitter::CompletionLoop() {
 }
 
 void GroupCommitter::WriterLoop() {
-  writer_of_this_thread = this;
   for (;;) {
     std::vector<Unit> batch;
     {
@@ -106,11 +90,11 @@ void GroupCommitter::WriterLoop() {
         queue_.pop_front();
       }
     }
-    RunBatch(batch, /*answer_here=*/false);
+    RunBatch(batch);
   }
 }
 
-void GroupCommitter::RunBatch(std::vector<Unit>& batch, bool answer_here) {
+void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
   std::vector<absl::Status> results(batch.size());
   absl::Status batch_status = absl::OkStatus();
   const absl::Time start = absl::Now();
@@ -129,30 +113,21 @@ void GroupCommitter::RunBatch(std::vector<Unit>& batch, bool answer_here) {
     }
     if (batch_status.ok()) batch_status = txn.Commit();
   }
-  const absl::Duration elapsed = absl::Now() - start;
-  std::function<void()> after;
-  BatchObserver observer;
-  bool nothing_queued;
-  {
-    absl::MutexLock lock(&mu_);
-    after = after_commit_;
-    observer = observer_;
-    nothing_queued = queue_.empty();
-  }
   // A failed begin or commit means nothing of the batch was written, whatever the units said.
-  // With nothing queued the writer would only sleep: it answers itself, which saves waking the
-  // completion thread (a thread switch per call, most of a call's cost when few are in flight;
-  // decision 151). With units waiting, it hands the answers over and starts their batch.
-  if (answer_here || nothing_queued) {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      std::move(batch[i].done)(batch_status.ok() ? results[i] : batch_status);
-    }
-  } else {
+  {
     absl::MutexLock lock(&completion_mu_);
     for (size_t i = 0; i < batch.size(); ++i) {
       completions_.emplace_back(std::move(batch[i].done),
                                 batch_status.ok() ? results[i] : batch_status);
     }
+  }
+  const absl::Duration elapsed = absl::Now() - start;
+  std::function<void()> after;
+  BatchObserver observer;
+  {
+    absl::MutexLock lock(&mu_);
+    after = after_commit_;
+    observer = observer_;
   }
   if (observer) observer(batch.size(), elapsed);
   if (batch_status.ok() && after) after();

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
@@ -80,29 +79,6 @@ TEST_P(GroupCommitTest, AFailingUnitIsRolledBackAloneAndTheOthersCommit) {
   EXPECT_TRUE(results[0].ok());
   EXPECT_EQ(results[1].code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(results[2].ok());
-  EXPECT_EQ(Count(), 2);
-}
-
-// A result may be given on the writer itself (nothing else queued): a result callback that writes
-// again and waits must get its own answer, not wait for the writer it runs on.
-TEST_P(GroupCommitTest, AResultCallbackThatWritesAndWaitsGetsItsAnswer) {
-  GroupCommitter committer(*db_, {});
-  absl::Notification finished;
-  absl::Status first;
-  absl::Status second;
-  committer.Submit(
-      [](Transaction& txn) { return txn.Execute("INSERT INTO t(id) VALUES (1)").status(); },
-      [&](absl::Status s) {
-        first = s;
-        second = committer.Run(
-            [](Transaction& txn) { return txn.Execute("INSERT INTO t(id) VALUES (2)").status(); });
-        finished.Notify();
-      });
-  ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)))
-      << "a result callback's write never finished";
-  committer.Stop();
-  EXPECT_TRUE(first.ok()) << first;
-  EXPECT_TRUE(second.ok()) << second;
   EXPECT_EQ(Count(), 2);
 }
 

@@ -42,11 +42,11 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `work`; `done` runs once its transaction committed (OK) or failed, on the completion
-  // thread or, when nothing else is queued, on the writer itself: it must not block. After
-  // Stop(), `done` is called at once with UNAVAILABLE.
+  // Queues `work`; `done` runs on the completion thread once its transaction committed (OK) or
+  // failed. After Stop(), `done` is called at once with UNAVAILABLE. `done` must not block, and
+  // must not call Run(): it would wait for the thread it runs on.
   void Submit(Work work, Done done);
-  // Submits and waits. From a `done` running on the writer, runs `work` there at once.
+  // Submits and waits.
   absl::Status Run(Work work);
   // Called on the writer thread after every successful commit (e.g. to wake the outbox relay).
   void SetAfterCommit(std::function<void()> after_commit);
@@ -63,9 +63,7 @@ class GroupCommitter {
     Done done;
   };
   void WriterLoop();
-  // Answers on this thread when `answer_here` or nothing else is queued; else hands the
-  // answers to the completion thread.
-  void RunBatch(std::vector<Unit>& batch, bool answer_here);
+  void RunBatch(std::vector<Unit>& batch);
   void CompletionLoop();
 
   Database& db_;
