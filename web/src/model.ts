@@ -46,6 +46,7 @@ export interface ServiceRequest extends WorkRecord {
 }
 
 export interface Problem extends WorkRecord {
+  configurationItemIds?: string[];
   rootCause?: string;
   workaround?: string;
   category?: string;
@@ -78,6 +79,9 @@ export interface Incident extends WorkRecord {
   resolutionCode?: string;
   resolutionNotes?: string;
   reopenCount?: number;
+  configurationItemIds?: string[];
+  problemId?: string;
+  changeIds?: string[];
 }
 
 export interface FieldChange {

@@ -224,6 +224,32 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   assert.equal(await page.evaluate(() => document.activeElement?.id), "ci-title");
   step("a graph node is reached by keyboard and opens its CI, whose heading takes the focus");
 
+  step("an incident's linked problem, configuration item and change, each a link to its view");
+  const dbCi = (await api("GET", `/v1/configurationItems/database%2F${names.db}`, adminKey)).configurationItem;
+  const problem = (await api("POST", "/v1/problems", adminKey, { title: `Orders database stalls ${u}`, impact: 2, urgency: 2, configurationItemIds: [dbCi.id] })).problem;
+  const created = (await api("POST", "/v1/incidents", adminKey, { title: `Orders slow ${u}`, impact: 2, urgency: 2, configurationItemIds: [dbCi.id] })).incident;
+  const linkedIncident = (
+    await api("PATCH", `/v1/incidents/${created.id}?update_mask=problem_id,change_ids`, adminKey, {
+      id: created.id,
+      version: created.version,
+      problemId: problem.id,
+      changeIds: [s.patch.id],
+    })
+  ).incident;
+  await page.goto(`${gateway}/console/#/incidents/${linkedIncident.id}`);
+  await page.getByRole("heading", { level: 1, name: `${linkedIncident.number} · Orders slow ${u}` }).waitFor();
+  const links = page.locator("#linked-records");
+  await links.getByRole("link", { name: `database/${names.db}` }).waitFor();
+  await links.getByRole("link", { name: `${problem.number} · Orders database stalls ${u}` }).waitFor();
+  await links.getByRole("link", { name: `${s.patch.number} · Patch ${names.db}` }).waitFor();
+  await checkAccessibility(page, "incident with linked records");
+  await links.getByRole("link", { name: `${problem.number} · Orders database stalls ${u}` }).click();
+  await page.getByRole("heading", { level: 1, name: `${problem.number} · Orders database stalls ${u}` }).waitFor();
+  await page.locator("#linked-records").getByRole("link", { name: `${linkedIncident.number} · Orders slow ${u}` }).waitFor();
+  await page.locator("#linked-records").getByRole("link", { name: `database/${names.db}` }).click();
+  await page.getByRole("heading", { level: 1, name: `database/${names.db}` }).waitFor();
+  step("incident → its problem (which lists the incident) → the CI, by their links");
+
   step("baseline drift");
   await page.goto(`${gateway}/console/#/baselines/${encodeURIComponent(s.baseline)}`);
   await page.getByRole("heading", { level: 1, name: `Baseline ${s.baseline}` }).waitFor();

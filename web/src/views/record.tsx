@@ -8,6 +8,7 @@ import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
 import { History } from "./history";
+import { LinkedRecords } from "./linked_records";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
 
@@ -95,6 +96,12 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
 
       <h2>SLA clocks</h2>
       <SlaClocks api={api} sla={sla} recordId={incident.id} version={incident.version} />
+
+      <h2>Linked records</h2>
+      <LinkedRecords
+        api={api}
+        links={{ problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
+      />
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
       {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}

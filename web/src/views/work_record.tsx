@@ -10,6 +10,7 @@ import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
 import { History } from "./history";
+import { LinkedRecords } from "./linked_records";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
 
@@ -109,6 +110,12 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
         <>
           <h2>SLA clocks</h2>
           <SlaClocks api={api} sla={sla} recordId={record.id} version={record.version} />
+        </>
+      )}
+      {kind === "problem" && (
+        <>
+          <h2>Linked records</h2>
+          <LinkedRecords api={api} links={{ configurationItemIds: problem.configurationItemIds, incidentIds: linked }} />
         </>
       )}
 

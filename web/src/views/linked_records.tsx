@@ -1,0 +1,98 @@
+// A record's links to other records, each a link to its own view: an incident's problem, the
+// configuration items it concerns and the changes linked to it (problem_id,
+// configuration_item_ids, change_ids); a problem's CIs and the incidents linked to it. Records are
+// named as people know them (INC0000042 and its title, database/orders), read once per link; a
+// link whose record cannot be read (another service down, no access) shows its id.
+import { useEffect, useState } from "preact/hooks";
+import type { Api } from "../api";
+import { ciKey, type ConfigurationItem } from "../cmdb";
+
+export interface Links {
+  problemId?: string;
+  configurationItemIds?: string[];
+  changeIds?: string[];
+  incidentIds?: string[];
+}
+
+interface Linked {
+  href: string;
+  label: string;
+}
+
+type Kind = "problem" | "ci" | "change" | "incident";
+
+const COLLECTION: Record<Kind, string> = {
+  problem: "problems",
+  ci: "cis",
+  change: "changes",
+  incident: "incidents",
+};
+
+async function nameOf(api: Api, kind: Kind, id: string): Promise<string> {
+  const e = encodeURIComponent(id);
+  try {
+    if (kind === "ci") {
+      return ciKey((await api.get<{ configurationItem: ConfigurationItem }>(`/v1/configurationItems/${e}`)).configurationItem);
+    }
+    const path = kind === "problem" ? `/v1/problems/${e}` : kind === "change" ? `/v1/changes/${e}` : `/v1/incidents/${e}`;
+    const answer = await api.get<Record<string, { number?: string; title?: string } | undefined>>(path);
+    const record = answer[kind];
+    return record?.number ? `${record.number} · ${record.title ?? ""}` : id;
+  } catch {
+    return id;
+  }
+}
+
+const MAX_NAMED = 50;
+
+export function LinkedRecords({ api, links }: { api: Api; links: Links }) {
+  const wanted: Array<[Kind, string]> = [
+    ...(links.problemId ? [["problem", links.problemId] as [Kind, string]] : []),
+    ...(links.configurationItemIds ?? []).map((id) => ["ci", id] as [Kind, string]),
+    ...(links.changeIds ?? []).map((id) => ["change", id] as [Kind, string]),
+    ...(links.incidentIds ?? []).map((id) => ["incident", id] as [Kind, string]),
+  ];
+  const key = wanted.map(([k, id]) => `${k}:${id}`).join(",");
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    let live = true;
+    // The first links by name; a problem with thousands of incidents lists the rest by id.
+    void Promise.all(wanted.slice(0, MAX_NAMED).map(async ([kind, id]) => [`${kind}:${id}`, await nameOf(api, kind, id)] as const)).then(
+      (pairs) => live && setNames(new Map(pairs)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  if (wanted.length === 0) return <p class="help">No linked problem, change, incident or configuration item.</p>;
+  const group = (kind: Kind): Linked[] =>
+    wanted
+      .filter(([k]) => k === kind)
+      .map(([k, id]) => ({ href: `#/${COLLECTION[k]}/${encodeURIComponent(id)}`, label: names.get(`${k}:${id}`) ?? id }));
+  const rows: Array<[string, Linked[]]> = [
+    ["Problem", group("problem")],
+    ["Configuration items", group("ci")],
+    ["Changes", group("change")],
+    ["Incidents", group("incident")],
+  ];
+  return (
+    <dl class="facts" id="linked-records">
+      {rows
+        .filter(([, items]) => items.length > 0)
+        .map(([label, items]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>
+              <ul class="links">
+                {items.map((item) => (
+                  <li key={item.href}>
+                    <a href={item.href}>{item.label}</a>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ))}
+    </dl>
+  );
+}
