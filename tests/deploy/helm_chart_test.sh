@@ -89,6 +89,27 @@ incident_calls_the_cmdb() {
 }
 check default-incident-calls-the-cmdb incident_calls_the_cmdb default
 
+# The gateway serves the console the image carries; with an OIDC client id for it, the console
+# is told the provider. Without the console, no console_dir.
+gateway_console() {  # case, expected console dir ("" for none), expected client id ("" for none)
+  node -e '
+    const [file, dir, client] = process.argv.slice(1);
+    const a = JSON.parse(require("fs").readFileSync(file));
+    const c = a.find((i) => i.object.kind === "Deployment" && i.object.metadata.name === "itsm-gateway").object.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    if ((env.ITSM_CONSOLE_DIR ?? "") !== dir || (env.ITSM_CONSOLE_OIDC_CLIENT_ID ?? "") !== client) {
+      console.error(JSON.stringify(env, null, 1));
+      process.exit(1);
+    }' "$out/$1.json" "$2" "$3"
+}
+check default-gateway-serves-the-console gateway_console default /usr/share/itsm/console ""
+printf 'services:\n  gateway:\n    console: {enabled: false}\n' > "$out/no-console.yaml"
+render -f "$out/no-console.yaml" --json "$out/no-console.json" > /dev/null
+check no-console-no-console-dir gateway_console no-console "" ""
+printf 'services:\n  gateway:\n    oidc: {enabled: true, issuer: "https://id.example.com", existingSecret: oidc, consoleClientId: itsm-console, consoleProviderName: Corp}\n' > "$out/console-oidc.yaml"
+render -f "$out/console-oidc.yaml" --json "$out/console-oidc.json" > /dev/null
+check console-oidc-client-id gateway_console console-oidc /usr/share/itsm/console itsm-console
+
 # The PrometheusRule carries exactly deploy/prometheus/alerts.yml's and slo.yml's rules.
 same_rules() {
   local rendered expected
