@@ -1,6 +1,7 @@
 // A new incident. Validation is the API's: its field violations are shown beside the fields.
 import { useState } from "preact/hooks";
-import { ApiError, violationFor, type Api } from "../api";
+import type { Api } from "../api";
+import { useApiCall } from "./api_call";
 import type { Incident } from "../model";
 import { KindLinks } from "./create_record";
 import { Field, invalid } from "./field";
@@ -13,31 +14,15 @@ const LEVELS = [
 
 export function CreateIncident({ api, merge }: { api: Api; merge: (incidents: Incident[]) => void }) {
   const [form, setForm] = useState({ title: "", description: "", impact: "3", urgency: "3", service: "", category: "", assignmentGroup: "", assignee: "" });
-  const [violations, setViolations] = useState<Record<string, string>>({});
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run, v } = useApiCall();
   const set = (field: keyof typeof form) => (e: Event) => setForm({ ...form, [field]: (e.target as HTMLInputElement).value });
-  const v = (field: string) => violationFor(violations, field);
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError("");
-    setViolations({});
-    try {
-      const r = await api.post<{ incident: Incident }>("/v1/incidents", { ...form, impact: Number(form.impact), urgency: Number(form.urgency) });
-      merge([r.incident]);
-      location.hash = `#/incidents/${encodeURIComponent(r.incident.id)}`;
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setViolations(err.violations);
-        setError(err.message);
-      } else {
-        setError(String(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    const r = await run(() => api.post<{ incident: Incident }>("/v1/incidents", { ...form, impact: Number(form.impact), urgency: Number(form.urgency) }));
+    if (!r) return;
+    merge([r.incident]);
+    location.hash = `#/incidents/${encodeURIComponent(r.incident.id)}`;
   };
   return (
     <section aria-labelledby="create-title">

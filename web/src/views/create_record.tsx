@@ -1,7 +1,8 @@
 // A new service request or problem (incidents: create.tsx). Validation is the API's: its field
 // violations are shown beside the fields they name.
 import { useState } from "preact/hooks";
-import { ApiError, type Api } from "../api";
+import type { Api } from "../api";
+import { useApiCall } from "./api_call";
 import { KINDS, recordHref } from "../kinds";
 import type { RecordKind, WorkRecord } from "../model";
 import { FIELDS, toJson } from "../record_forms";
@@ -24,25 +25,14 @@ export function CreateRecord({ api, kind, merge }: { api: Api; kind: RecordKind;
   const info = KINDS[kind];
   const fields = FIELDS[kind];
   const [values, setValues] = useState<Record<string, string>>({});
-  const [violations, setViolations] = useState<Record<string, string>>({});
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, violations, busy, run } = useApiCall();
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError("");
-    setViolations({});
-    try {
-      const r = await api.post<Record<string, WorkRecord>>(`/v1/${info.collection}`, toJson(fields, values));
-      const created = { ...r[info.itemKey], kind };
-      merge([created]);
-      location.hash = recordHref(kind, created.id);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-      if (err instanceof ApiError) setViolations(err.violations);
-    } finally {
-      setBusy(false);
-    }
+    const r = await run(() => api.post<Record<string, WorkRecord>>(`/v1/${info.collection}`, toJson(fields, values)));
+    if (!r) return;
+    const created = { ...r[info.itemKey], kind };
+    merge([created]);
+    location.hash = recordHref(kind, created.id);
   };
   return (
     <section aria-labelledby="create-title">

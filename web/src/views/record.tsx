@@ -2,12 +2,13 @@
 // allows, notes, and the audit trail. The record itself follows the event stream; notes,
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, violationFor, type Api } from "../api";
+import type { Api } from "../api";
 import { priorityLabel, stateLabel, type AuditEntry, type Incident, type IncidentNote, type WorkRecord } from "../model";
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
-import { History } from "./history";
+import { useApiCall } from "./api_call";
+import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
@@ -123,33 +124,20 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
         </ul>
       )}
 
-      <History entries={history} />
+      <HistoryTable id="history" title="History" entries={history} />
     </section>
   );
 }
 
-// The outcome of an action: an error (with field violations) or nothing.
+// An action on the incident (useApiCall), whose answer's incident is merged; true when it worked.
 function useAction(merge: (incidents: Incident[]) => void) {
-  const [error, setError] = useState("");
-  const [violations, setViolations] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const run = async (call: () => Promise<{ incident?: Incident }>) => {
-    setBusy(true);
-    setError("");
-    setViolations({});
-    try {
-      const r = await call();
-      if (r.incident) merge([r.incident]);
-      return true;
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-      if (err instanceof ApiError) setViolations(err.violations);
-      return false;
-    } finally {
-      setBusy(false);
-    }
+  const call = useApiCall();
+  const run = async (action: () => Promise<{ incident?: Incident }>) => {
+    const r = await call.run(action);
+    if (r?.incident) merge([r.incident]);
+    return r !== undefined;
   };
-  return { error, violations, busy, run };
+  return { ...call, run };
 }
 
 function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
@@ -158,12 +146,11 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
   const [code, setCode] = useState("Solved (permanently)");
   const [resolution, setResolution] = useState("");
   const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
-  const { error, violations, busy, run } = useAction(merge);
+  const { error, busy, run, v } = useAction(merge);
   const rid = encodeURIComponent(incident.id);
   const transition = (targetState: string, extra: Record<string, string> = {}) =>
     run(() => api.post(`/v1/incidents/${rid}:transition`, { version: incident.version, targetState, ...extra }));
   const resolved = incident.state === "INCIDENT_STATE_RESOLVED";
-  const v = (f: string) => violationFor(violations, f);
   return (
     <section aria-labelledby="actions-title" class="actions">
       <h2 id="actions-title">Work on it</h2>
@@ -252,8 +239,8 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
 function NoteForm({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
   const [text, setText] = useState("");
   const [visibility, setVisibility] = useState("NOTE_VISIBILITY_WORK_NOTE");
-  const { error, violations, busy, run } = useAction(merge);
-  const v = violationFor(violations, "text");
+  const { error, busy, run, v: violation } = useAction(merge);
+  const v = violation("text");
   return (
     <form
       aria-labelledby="note-title"

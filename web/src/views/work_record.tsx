@@ -2,14 +2,15 @@
 // transitions its state allows (record_forms.ts), and its audit trail. Like the incident's page
 // (record.tsx), the record follows the event stream; history is read again on a new version.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, violationFor, type Api } from "../api";
+import type { Api } from "../api";
 import { KINDS } from "../kinds";
 import { priorityLabel, stateLabel, type AuditEntry, type Problem, type RecordKind, type ServiceRequest, type WorkRecord } from "../model";
 import { transitionsFrom, type TransitionSpec } from "../record_forms";
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
-import { History } from "./history";
+import { useApiCall } from "./api_call";
+import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
@@ -126,7 +127,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
         </>
       )}
 
-      <History entries={history} />
+      <HistoryTable id="history" title="History" entries={history} />
     </section>
   );
 }
@@ -138,31 +139,19 @@ function Transitions({ api, record, merge }: { api: Api; record: WorkRecord; mer
   const [code, setCode] = useState("Solved (permanently)");
   const [notes, setNotes] = useState("");
   const [withIncidents, setWithIncidents] = useState(false);
-  const [error, setError] = useState("");
-  const [violations, setViolations] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run, v } = useApiCall();
   const options = transitionsFrom(record.state);
   const needsReason = options.some((o) => o.needs === "reason");
   const needsResolution = options.some((o) => o.needs === "resolution");
-  const v = (field: string) => violationFor(violations, field);
 
   const go = async (t: TransitionSpec) => {
-    setBusy(true);
-    setError("");
-    setViolations({});
     const body: Record<string, unknown> = { version: record.version, targetState: t.target };
     if (t.needs === "reason" && reason.trim()) body.reason = reason;
     if (t.needs === "resolution") Object.assign(body, { resolutionCode: code, resolutionNotes: notes, resolveLinkedIncidents: withIncidents });
-    try {
-      const r = await api.post<Record<string, WorkRecord>>(`/v1/${info.collection}/${encodeURIComponent(record.id)}:transition`, body);
-      merge([{ ...r[info.itemKey], kind }]);
-      setReason("");
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-      if (err instanceof ApiError) setViolations(err.violations);
-    } finally {
-      setBusy(false);
-    }
+    const r = await run(() => api.post<Record<string, WorkRecord>>(`/v1/${info.collection}/${encodeURIComponent(record.id)}:transition`, body));
+    if (!r) return;
+    merge([{ ...r[info.itemKey], kind }]);
+    setReason("");
   };
   if (options.length === 0) return null;
   return (
