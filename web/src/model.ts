@@ -116,15 +116,6 @@ export interface SlaClock {
   remaining?: string;
 }
 
-export const STATES: IncidentState[] = [
-  "INCIDENT_STATE_NEW",
-  "INCIDENT_STATE_ASSIGNED",
-  "INCIDENT_STATE_IN_PROGRESS",
-  "INCIDENT_STATE_ON_HOLD",
-  "INCIDENT_STATE_RESOLVED",
-  "INCIDENT_STATE_CLOSED",
-  "INCIDENT_STATE_CANCELLED",
-];
 export const PRIORITIES: Priority[] = ["PRIORITY_P1", "PRIORITY_P2", "PRIORITY_P3", "PRIORITY_P4", "PRIORITY_P5"];
 
 // "INCIDENT_STATE_IN_PROGRESS" -> "In progress", "PROBLEM_STATE_KNOWN_ERROR" -> "Known error",
