@@ -98,7 +98,8 @@ export interface AuditEntry {
   changes?: FieldChange[];
 }
 
-export interface IncidentNote {
+// A work note or comment (IncidentNote and RecordNote in the API: the same fields).
+export interface RecordNote {
   id: string;
   author?: string;
   createTime?: string;

@@ -266,6 +266,12 @@ try {
   await agent.getByTestId("state").filter({ hasText: "Approved" }).waitFor();
   await agent.getByRole("button", { name: "Start fulfilment" }).click();
   await agent.getByTestId("state").filter({ hasText: "Fulfilling" }).waitFor();
+  await agent.getByLabel("Note", { exact: true }).fill("Ordered from the supplier, arrives Monday.");
+  await agent.getByLabel("Visible to").selectOption("NOTE_VISIBILITY_COMMENT");
+  await agent.getByRole("button", { name: "Add note" }).click();
+  await agent.locator(".notes li", { hasText: "arrives Monday" }).filter({ hasText: "comment" }).waitFor();
+  await agent.locator("#history tr", { hasText: "arrives Monday" }).waitFor();
+  step("a comment for the requester, in the notes and in the history");
   await checkAccessibility(agent, "service request record");
   await screenshot(agent, "service-request");
   await agent.getByLabel(/^Reason/).fill("Delivered to carol's desk.");
@@ -297,6 +303,10 @@ try {
   await agent.locator(".facts dd", { hasText: "cool down" }).waitFor();
   await agent.getByRole("button", { name: "Publish as known error" }).click();
   await agent.getByTestId("state").filter({ hasText: "Known error" }).waitFor();
+  await agent.getByLabel("Note", { exact: true }).fill("Vendor confirms the sensor batch is faulty.");
+  await agent.getByRole("button", { name: "Add note" }).click();
+  await agent.locator(".notes li", { hasText: "sensor batch" }).filter({ hasText: "work note" }).waitFor();
+  step("a work note on the problem");
   await checkAccessibility(agent, "problem record");
   await screenshot(agent, "problem");
   await agent.getByLabel("Resolution notes").fill("Replaced the thermal sensor model.");

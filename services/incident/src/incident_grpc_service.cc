@@ -90,6 +90,24 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerCo
 
 // ---- Service requests ----
 
+grpc::ServerUnaryReactor* IncidentGrpcService::AddServiceRequestNote(
+    grpc::CallbackServerContext* ctx, const v1::AddRecordNoteRequest* request,
+    v1::AddServiceRequestNoteResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.requests.AddNote(txn, caller, *request, *response);
+                               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequestNotes(
+    grpc::CallbackServerContext* ctx, const v1::ListRecordNotesRequest* request,
+    v1::ListRecordNotesResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.requests.ListNotes(txn, caller, *request, *response);
+                             });
+}
+
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::CreateServiceRequestRequest* request,
     v1::CreateServiceRequestResponse* response) {
@@ -180,6 +198,24 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionProblem(
                                [=, this](storage::Transaction& txn, const base::Caller& caller) {
                                  return apps_.problems.Transition(txn, caller, *request, *response);
                                });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::AddProblemNote(
+    grpc::CallbackServerContext* ctx, const v1::AddRecordNoteRequest* request,
+    v1::AddProblemNoteResponse* response) {
+  return servicedb::CommitCall(committer_, ctx, *request,
+                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                                 return apps_.problems.AddNote(txn, caller, *request, *response);
+                               });
+}
+
+grpc::ServerUnaryReactor* IncidentGrpcService::ListProblemNotes(
+    grpc::CallbackServerContext* ctx, const v1::ListRecordNotesRequest* request,
+    v1::ListRecordNotesResponse* response) {
+  return servicedb::ReadCall(executor_, db_, ctx, *request,
+                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
+                               return apps_.problems.ListNotes(txn, caller, *request, *response);
+                             });
 }
 
 }  // namespace itsm::incident

@@ -71,6 +71,12 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
   grpc::ServerUnaryReactor* TransitionServiceRequest(
       grpc::CallbackServerContext* ctx, const v1::TransitionServiceRequestRequest* request,
       v1::TransitionServiceRequestResponse* response) override;
+  grpc::ServerUnaryReactor* AddServiceRequestNote(
+      grpc::CallbackServerContext* ctx, const v1::AddRecordNoteRequest* request,
+      v1::AddServiceRequestNoteResponse* response) override;
+  grpc::ServerUnaryReactor* ListServiceRequestNotes(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListRecordNotesRequest* request,
+                                                    v1::ListRecordNotesResponse* response) override;
 
   grpc::ServerUnaryReactor* CreateProblem(grpc::CallbackServerContext* ctx,
                                           const v1::CreateProblemRequest* request,
@@ -87,6 +93,12 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
   grpc::ServerUnaryReactor* TransitionProblem(grpc::CallbackServerContext* ctx,
                                               const v1::TransitionProblemRequest* request,
                                               v1::TransitionProblemResponse* response) override;
+  grpc::ServerUnaryReactor* AddProblemNote(grpc::CallbackServerContext* ctx,
+                                           const v1::AddRecordNoteRequest* request,
+                                           v1::AddProblemNoteResponse* response) override;
+  grpc::ServerUnaryReactor* ListProblemNotes(grpc::CallbackServerContext* ctx,
+                                             const v1::ListRecordNotesRequest* request,
+                                             v1::ListRecordNotesResponse* response) override;
 
  private:
   storage::Database& db_;

@@ -10,7 +10,9 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/note_rules.h"
 #include "services/incident/src/problem_repository.h"
+#include "services/incident/src/record_notes.h"
 #include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
@@ -143,27 +145,18 @@ absl::Status IncidentManagement::AddNote(storage::Transaction& txn, const base::
                                          const v1::AddIncidentNoteRequest& request,
                                          v1::AddIncidentNoteResponse& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateNote(request));
-  ITSM_RETURN_IF_ERROR(CheckRequesterMayAddNote(caller, request));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayAddNote(caller, request.visibility()));
   IncidentWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(v1::Incident stored, work.Load(request.id()));
-  ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
-  if (request.version() != 0) {
-    ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
-  }
-  // Notes may be added in any state, closed included (a caller's follow-up).
-  IncidentOutcome change = workflow_.Note(stored, request, caller.actor);
-  v1::IncidentNote note;
-  note.set_id(base::NewUuid());
-  note.set_incident_id(stored.id());
-  note.set_author(caller.actor);
-  *note.mutable_create_time() = change.after.update_time();
-  note.set_visibility(request.visibility());
-  note.set_text(request.text());
-  note.set_incident_version(change.after.version());
-  ITSM_RETURN_IF_ERROR(work.Save(change, stored.version()));
-  ITSM_RETURN_IF_ERROR(IncidentRepository::InsertNote(txn, note));
-  *out.mutable_note() = std::move(note);
-  *out.mutable_incident() = std::move(change.after);
+  ITSM_ASSIGN_OR_RETURN(
+      NotedRecord<v1::Incident> noted,
+      AddNoteTo(
+          work, request,
+          [&](const v1::Incident& stored) { return CheckMaySee(caller, stored, request.id()); },
+          [&](const v1::Incident& stored) {
+            return workflow_.Note(stored, request, caller.actor);
+          }));
+  *out.mutable_note() = AsIncidentNote(noted.note);
+  *out.mutable_incident() = std::move(noted.record);
   return absl::OkStatus();
 }
 
@@ -190,17 +183,13 @@ absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base
                                            const v1::ListIncidentNotesRequest& request,
                                            v1::ListIncidentNotesResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
-  if (!v1::NoteVisibility_IsValid(request.visibility())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("visibility: unknown value ", static_cast<int>(request.visibility())));
-  }
+  ITSM_RETURN_IF_ERROR(ValidateNoteFilter(request.visibility()));
   ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, incident, request.id()));
-  // Work notes are the support staff's: a requester's list is the comments, whatever was asked.
-  const v1::NoteVisibility visibility =
-      caller.own_records_only ? v1::NOTE_VISIBILITY_COMMENT : request.visibility();
-  ITSM_ASSIGN_OR_RETURN(auto notes, IncidentRepository::ListNotes(txn, incident.id(), visibility));
-  for (auto& n : notes) *out.add_notes() = std::move(n);
+  ITSM_ASSIGN_OR_RETURN(
+      auto notes,
+      NoteRepository::List(txn, incident.id(), VisibleNotes(caller, request.visibility())));
+  for (const auto& note : notes) *out.add_notes() = AsIncidentNote(note);
   return absl::OkStatus();
 }
 

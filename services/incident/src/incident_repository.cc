@@ -311,34 +311,6 @@ absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn,
   return records::AuditTrail::Append(txn, record_id, entry);
 }
 
-absl::Status IncidentRepository::InsertNote(storage::Transaction& txn,
-                                            const v1::IncidentNote& note) {
-  return txn
-      .Execute(
-          "INSERT INTO incident_notes(id, incident_id, incident_version, visibility, data)"
-          " VALUES ($1, $2, $3, $4, $5)",
-          {note.id(), note.incident_id(), note.incident_version(),
-           static_cast<int>(note.visibility()), storage::Bytes{note.SerializeAsString()}})
-      .status();
-}
-
-absl::StatusOr<std::vector<v1::IncidentNote>> IncidentRepository::ListNotes(
-    storage::Transaction& txn, const std::string& incident_id, v1::NoteVisibility visibility) {
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT data FROM incident_notes WHERE incident_id = $1"
-                                  " AND ($2 = 0 OR visibility = $2) ORDER BY incident_version",
-                                  {incident_id, static_cast<int>(visibility)}));
-  std::vector<v1::IncidentNote> out;
-  for (const auto& row : rows.rows()) {
-    v1::IncidentNote note;
-    if (!note.ParseFromString(row[0].AsString())) {
-      return absl::DataLossError("stored note does not parse");
-    }
-    out.push_back(std::move(note));
-  }
-  return out;
-}
-
 absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
                                                      const std::string& id_or_number) {
   ITSM_ASSIGN_OR_RETURN(

@@ -45,12 +45,6 @@ class IncidentRepository {
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
                                   const common::v1::AuditEntry& entry);
 
-  static absl::Status InsertNote(storage::Transaction& txn, const v1::IncidentNote& note);
-  // Oldest first; visibility UNSPECIFIED = every note.
-  static absl::StatusOr<std::vector<v1::IncidentNote>> ListNotes(storage::Transaction& txn,
-                                                                 const std::string& incident_id,
-                                                                 v1::NoteVisibility visibility);
-
   // By UUID or by number. NOT_FOUND names what was looked for.
   static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn,
                                           const std::string& id_or_number);

@@ -11,6 +11,7 @@
 #include "itsm/records/field_mask.h"
 #include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
+#include "services/incident/src/note_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -103,16 +104,7 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
 }
 
 absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r) const {
-  if (r.id().empty()) return absl::InvalidArgumentError("id: required");
-  if (r.visibility() != v1::NOTE_VISIBILITY_WORK_NOTE &&
-      r.visibility() != v1::NOTE_VISIBILITY_COMMENT) {
-    return absl::InvalidArgumentError(absl::StrCat("visibility: must be WORK_NOTE or COMMENT, got ",
-                                                   static_cast<int>(r.visibility())));
-  }
-  if (absl::StripAsciiWhitespace(r.text()).empty()) {
-    return absl::InvalidArgumentError("text: required");
-  }
-  return absl::OkStatus();
+  return incident::ValidateNote(r.id(), r.visibility(), r.text());
 }
 
 IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
@@ -232,20 +224,9 @@ absl::StatusOr<IncidentOutcome> IncidentWorkflow::Transition(
 IncidentOutcome IncidentWorkflow::Note(const v1::Incident& stored,
                                        const v1::AddIncidentNoteRequest& request,
                                        const std::string& actor) const {
-  const bool work_note = request.visibility() == v1::NOTE_VISIBILITY_WORK_NOTE;
-  const char* field = work_note ? "work_notes" : "comments";
-  IncidentOutcome out;
-  out.after = stored;
-  out.after.set_version(stored.version() + 1);
-  *out.after.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
-  out.action = work_note ? "work_note" : "comment";
-  common::v1::FieldChange change;
-  change.set_field(field);
-  change.set_new_value(request.text());
-  out.changes.push_back(change);
-  auto e = NewEvent<v1::IncidentCommented>(out.after, actor, {field});
-  e->set_visibility(work_note ? "work_note" : "comment");
-  e->set_text(request.text());
+  IncidentOutcome out = Noted(stored, request.visibility(), request.text(), clock_.Now());
+  auto e = NoteEvent<v1::IncidentCommented>(request.visibility(), request.text(), actor);
+  *e->mutable_incident() = out.after;
   out.events.push_back(std::move(e));
   return out;
 }

@@ -9,7 +9,10 @@
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/note_rules.h"
 #include "services/incident/src/problem_repository.h"
+#include "services/incident/src/record_notes.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -101,6 +104,24 @@ absl::Status ProblemManagement::Transition(storage::Transaction& txn, const base
   return absl::OkStatus();
 }
 
+absl::Status ProblemManagement::AddNote(storage::Transaction& txn, const base::Caller& caller,
+                                        const v1::AddRecordNoteRequest& request,
+                                        v1::AddProblemNoteResponse& out) const {
+  ITSM_RETURN_IF_ERROR(ValidateNote(request.id(), request.visibility(), request.text()));
+  ProblemWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(
+      NotedRecord<v1::Problem> noted,
+      AddNoteTo(
+          work, request,
+          [&](const v1::Problem& stored) { return CheckMaySee(caller, stored, request.id()); },
+          [&](const v1::Problem& stored) {
+            return workflow_.Note(stored, request, caller.actor);
+          }));
+  *out.mutable_note() = std::move(noted.note);
+  *out.mutable_problem() = std::move(noted.record);
+  return absl::OkStatus();
+}
+
 absl::Status ProblemManagement::Get(storage::Transaction& txn, const v1::GetProblemRequest& request,
                                     v1::GetProblemResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
@@ -116,6 +137,18 @@ absl::Status ProblemManagement::List(storage::Transaction& txn,
   ITSM_ASSIGN_OR_RETURN(auto page, ProblemRepository::List(txn, request));
   for (auto& p : page.first) *out.add_problems() = std::move(p);
   out.set_next_page_token(page.second);
+  return absl::OkStatus();
+}
+
+absl::Status ProblemManagement::ListNotes(storage::Transaction& txn, const base::Caller& caller,
+                                          const v1::ListRecordNotesRequest& request,
+                                          v1::ListRecordNotesResponse& out) const {
+  ITSM_RETURN_IF_ERROR(CheckId(request.id()));
+  ITSM_RETURN_IF_ERROR(ValidateNoteFilter(request.visibility()));
+  ITSM_ASSIGN_OR_RETURN(v1::Problem stored, ProblemRepository::Get(txn, request.id()));
+  ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+  ITSM_ASSIGN_OR_RETURN(auto notes, NoteRepository::List(txn, stored.id(), request.visibility()));
+  for (auto& note : notes) *out.add_notes() = std::move(note);
   return absl::OkStatus();
 }
 

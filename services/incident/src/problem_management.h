@@ -29,11 +29,17 @@ class ProblemManagement {
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
                           const v1::TransitionProblemRequest& request,
                           v1::TransitionProblemResponse& out) const;
+  absl::Status AddNote(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::AddRecordNoteRequest& request,
+                       v1::AddProblemNoteResponse& out) const;
 
   absl::Status Get(storage::Transaction& txn, const v1::GetProblemRequest& request,
                    v1::GetProblemResponse& out) const;
   absl::Status List(storage::Transaction& txn, const v1::ListProblemsRequest& request,
                     v1::ListProblemsResponse& out) const;
+  absl::Status ListNotes(storage::Transaction& txn, const base::Caller& caller,
+                         const v1::ListRecordNotesRequest& request,
+                         v1::ListRecordNotesResponse& out) const;
 
  private:
   const ProblemWorkflow& workflow_;

@@ -11,6 +11,7 @@
 #include "itsm/records/field_mask.h"
 #include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
+#include "services/incident/src/note_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -388,6 +389,26 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
   auto e = RequestEvent<v1::ServiceRequestStateChanged>(out.after, actor, state);
   e->set_previous_state(stored.state());
   e->set_new_state(out.after.state());
+  out.events.push_back(std::move(e));
+  return out;
+}
+
+ProblemOutcome ProblemWorkflow::Note(const v1::Problem& stored,
+                                     const v1::AddRecordNoteRequest& request,
+                                     const std::string& actor) const {
+  ProblemOutcome out = Noted(stored, request.visibility(), request.text(), clock_.Now());
+  auto e = NoteEvent<v1::ProblemCommented>(request.visibility(), request.text(), actor);
+  *e->mutable_problem() = out.after;
+  out.events.push_back(std::move(e));
+  return out;
+}
+
+ServiceRequestOutcome ServiceRequestWorkflow::Note(const v1::ServiceRequest& stored,
+                                                   const v1::AddRecordNoteRequest& request,
+                                                   const std::string& actor) const {
+  ServiceRequestOutcome out = Noted(stored, request.visibility(), request.text(), clock_.Now());
+  auto e = NoteEvent<v1::ServiceRequestCommented>(request.visibility(), request.text(), actor);
+  *e->mutable_service_request() = out.after;
   out.events.push_back(std::move(e));
   return out;
 }

@@ -39,6 +39,10 @@ class ProblemWorkflow {
   absl::StatusOr<ProblemOutcome> Transition(const v1::Problem& stored,
                                             const v1::TransitionProblemRequest& request,
                                             const std::string& actor) const;
+  // A work note or comment (validated by ValidateNote), in any state; announced by
+  // ProblemCommented.
+  ProblemOutcome Note(const v1::Problem& stored, const v1::AddRecordNoteRequest& request,
+                      const std::string& actor) const;
 
  private:
   const PriorityMatrix& matrix_;
@@ -63,6 +67,11 @@ class ServiceRequestWorkflow {
   absl::StatusOr<ServiceRequestOutcome> Transition(
       const v1::ServiceRequest& stored, const v1::TransitionServiceRequestRequest& request,
       const std::string& actor) const;
+  // A work note or comment (validated by ValidateNote), in any state; announced by
+  // ServiceRequestCommented.
+  ServiceRequestOutcome Note(const v1::ServiceRequest& stored,
+                             const v1::AddRecordNoteRequest& request,
+                             const std::string& actor) const;
 
  private:
   const PriorityMatrix& matrix_;

@@ -4,7 +4,9 @@
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
+#include "services/incident/src/note_rules.h"
 #include "services/incident/src/problem_repository.h"
+#include "services/incident/src/record_notes.h"
 #include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
@@ -53,6 +55,26 @@ absl::Status RequestFulfilment::Transition(storage::Transaction& txn, const base
   return absl::OkStatus();
 }
 
+absl::Status RequestFulfilment::AddNote(storage::Transaction& txn, const base::Caller& caller,
+                                        const v1::AddRecordNoteRequest& request,
+                                        v1::AddServiceRequestNoteResponse& out) const {
+  ITSM_RETURN_IF_ERROR(ValidateNote(request.id(), request.visibility(), request.text()));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayAddNote(caller, request.visibility()));
+  RequestWork work(txn, caller, IncidentEvents());
+  ITSM_ASSIGN_OR_RETURN(NotedRecord<v1::ServiceRequest> noted,
+                        AddNoteTo(
+                            work, request,
+                            [&](const v1::ServiceRequest& stored) {
+                              return CheckMaySee(caller, stored, request.id());
+                            },
+                            [&](const v1::ServiceRequest& stored) {
+                              return workflow_.Note(stored, request, caller.actor);
+                            }));
+  *out.mutable_note() = std::move(noted.note);
+  *out.mutable_service_request() = std::move(noted.record);
+  return absl::OkStatus();
+}
+
 absl::Status RequestFulfilment::Get(storage::Transaction& txn, const base::Caller& caller,
                                     const v1::GetServiceRequestRequest& request,
                                     v1::ServiceRequest& out) const {
@@ -69,6 +91,21 @@ absl::Status RequestFulfilment::List(storage::Transaction& txn, const base::Call
   ITSM_ASSIGN_OR_RETURN(auto page, ServiceRequestRepository::List(txn, narrowed));
   for (auto& r : page.first) *out.add_service_requests() = std::move(r);
   out.set_next_page_token(page.second);
+  return absl::OkStatus();
+}
+
+absl::Status RequestFulfilment::ListNotes(storage::Transaction& txn, const base::Caller& caller,
+                                          const v1::ListRecordNotesRequest& request,
+                                          v1::ListRecordNotesResponse& out) const {
+  ITSM_RETURN_IF_ERROR(CheckId(request.id()));
+  ITSM_RETURN_IF_ERROR(ValidateNoteFilter(request.visibility()));
+  ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
+                        ServiceRequestRepository::Get(txn, request.id()));
+  ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+  ITSM_ASSIGN_OR_RETURN(
+      auto notes,
+      NoteRepository::List(txn, stored.id(), VisibleNotes(caller, request.visibility())));
+  for (auto& note : notes) *out.add_notes() = std::move(note);
   return absl::OkStatus();
 }
 

@@ -25,12 +25,21 @@ class RequestFulfilment {
                           const v1::TransitionServiceRequestRequest& request,
                           v1::ServiceRequest& out) const;
 
+  // A requester adds comments to their own requests only.
+  absl::Status AddNote(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::AddRecordNoteRequest& request,
+                       v1::AddServiceRequestNoteResponse& out) const;
+
   // A requester sees their own requests only (requester_rules.h).
   absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
                    const v1::GetServiceRequestRequest& request, v1::ServiceRequest& out) const;
   absl::Status List(storage::Transaction& txn, const base::Caller& caller,
                     const v1::ListServiceRequestsRequest& request,
                     v1::ListServiceRequestsResponse& out) const;
+  // A requester's list is the comments among their notes.
+  absl::Status ListNotes(storage::Transaction& txn, const base::Caller& caller,
+                         const v1::ListRecordNotesRequest& request,
+                         v1::ListRecordNotesResponse& out) const;
 
  private:
   const ServiceRequestWorkflow& workflow_;

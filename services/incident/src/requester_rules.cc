@@ -58,9 +58,14 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& r
   return absl::NotFoundError(absl::StrCat("id: no service request \"", asked_id, "\""));
 }
 
-absl::Status CheckRequesterMayAddNote(const base::Caller& caller,
-                                      const v1::AddIncidentNoteRequest& request) {
-  if (!caller.own_records_only || request.visibility() == v1::NOTE_VISIBILITY_COMMENT) {
+absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& /*problem*/,
+                         const std::string& asked_id) {
+  if (!caller.own_records_only) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("id: no problem \"", asked_id, "\""));
+}
+
+absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibility visibility) {
+  if (!caller.own_records_only || visibility == v1::NOTE_VISIBILITY_COMMENT) {
     return absl::OkStatus();
   }
   return Denied("visibility", "a requester adds comments (NOTE_VISIBILITY_COMMENT) only");

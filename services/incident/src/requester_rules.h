@@ -24,10 +24,12 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::Incident& inciden
                          const std::string& asked_id);
 absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& request,
                          const std::string& asked_id);
+// Problems are the support staff's: a requester sees none.
+absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& problem,
+                         const std::string& asked_id);
 
 // A requester's notes are comments (what the caller sees), never internal work notes.
-absl::Status CheckRequesterMayAddNote(const base::Caller& caller,
-                                      const v1::AddIncidentNoteRequest& request);
+absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibility visibility);
 
 // The list filter narrowed to the requester's own records; PERMISSION_DENIED when the request
 // names another person.

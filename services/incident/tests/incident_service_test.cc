@@ -1008,6 +1008,196 @@ TEST_P(IncidentServiceTest, RequesterRaisesAndSeesTheirOwnServiceRequestsOnly) {
   ASSERT_EQ(alices.service_requests_size(), 1);
 }
 
+// Service requests and problems take work notes and comments as incidents do: each note is a new
+// version of its record, audited, announced, listed oldest first, in any state. Bad input names
+// its field and writes nothing.
+TEST_P(IncidentServiceTest, RequestsAndProblemsTakeNotesAsIncidentsDo) {
+  v1::CreateServiceRequestRequest cr;
+  cr.set_catalog_item("Laptop (standard)");
+  cr.set_requested_for("carol");
+  v1::CreateServiceRequestResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateServiceRequest, cr, &created, "carol").ok());
+  const v1::ServiceRequest& request = created.service_request();
+
+  auto note = [&](const std::string& id, v1::NoteVisibility visibility, const std::string& text,
+                  int64_t version = 0) {
+    v1::AddRecordNoteRequest r;
+    r.set_id(id);
+    r.set_visibility(visibility);
+    r.set_text(text);
+    r.set_version(version);
+    return r;
+  };
+  v1::AddServiceRequestNoteResponse first;
+  ASSERT_TRUE(Call(&Stub::AddServiceRequestNote,
+                   note(request.number(), v1::NOTE_VISIBILITY_WORK_NOTE, "Stock checked", 1),
+                   &first, "bob")
+                  .ok());
+  EXPECT_EQ(first.service_request().version(), 2);
+  EXPECT_EQ(first.note().record_id(), request.id());
+  EXPECT_EQ(first.note().record_version(), 2);
+  EXPECT_EQ(first.note().author(), "bob");
+  v1::AddServiceRequestNoteResponse second;
+  ASSERT_TRUE(Call(&Stub::AddServiceRequestNote,
+                   note(request.id(), v1::NOTE_VISIBILITY_COMMENT, "Ships on Monday"), &second,
+                   "bob")
+                  .ok());
+
+  // Refused, each naming its field, with nothing written.
+  const int64_t notes_before = Count("incident_notes");
+  const int64_t outbox_before = Count("outbox");
+  v1::AddServiceRequestNoteResponse refused;
+  auto refusal = [&](const v1::AddRecordNoteRequest& r) {
+    grpc::Status s = Call(&Stub::AddServiceRequestNote, r, &refused);
+    return std::make_pair(s.error_code(), s.error_message().substr(0, s.error_message().find(':')));
+  };
+  EXPECT_EQ(refusal(note(request.id(), v1::NOTE_VISIBILITY_COMMENT, "  ")),
+            std::make_pair(grpc::StatusCode::INVALID_ARGUMENT, std::string("text")));
+  EXPECT_EQ(refusal(note(request.id(), v1::NOTE_VISIBILITY_UNSPECIFIED, "x")),
+            std::make_pair(grpc::StatusCode::INVALID_ARGUMENT, std::string("visibility")));
+  EXPECT_EQ(refusal(note(request.id(), v1::NOTE_VISIBILITY_COMMENT, std::string(20001, 'x'))),
+            std::make_pair(grpc::StatusCode::INVALID_ARGUMENT, std::string("text")));
+  EXPECT_EQ(refusal(note("REQ9999999", v1::NOTE_VISIBILITY_COMMENT, "x")).first,
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(refusal(note(request.id(), v1::NOTE_VISIBILITY_COMMENT, "x", 1)).first,
+            grpc::StatusCode::ABORTED)
+      << "version 1 is stale";
+  EXPECT_EQ(Count("incident_notes"), notes_before);
+  EXPECT_EQ(Count("outbox"), outbox_before);
+
+  v1::ListRecordNotesRequest lr;
+  lr.set_id(request.number());
+  v1::ListRecordNotesResponse listed;
+  ASSERT_TRUE(Call(&Stub::ListServiceRequestNotes, lr, &listed).ok());
+  ASSERT_EQ(listed.notes_size(), 2);
+  EXPECT_EQ(listed.notes(0).text(), "Stock checked");
+  EXPECT_EQ(listed.notes(1).text(), "Ships on Monday");
+  lr.set_visibility(v1::NOTE_VISIBILITY_COMMENT);
+  ASSERT_TRUE(Call(&Stub::ListServiceRequestNotes, lr, &listed).ok());
+  ASSERT_EQ(listed.notes_size(), 1);
+  EXPECT_EQ(listed.notes(0).visibility(), v1::NOTE_VISIBILITY_COMMENT);
+
+  // A problem, even cancelled: the note is the staff's follow-up.
+  v1::CreateProblemRequest cp;
+  cp.set_title("Recurring mail queue stalls");
+  v1::CreateProblemResponse problem;
+  ASSERT_TRUE(Call(&Stub::CreateProblem, cp, &problem).ok());
+  const std::string problem_id = problem.problem().id();
+  v1::TransitionProblemRequest close;
+  close.set_id(problem_id);
+  close.set_version(1);
+  close.set_target_state(v1::PROBLEM_STATE_CANCELLED);
+  v1::TransitionProblemResponse closed;
+  ASSERT_TRUE(Call(&Stub::TransitionProblem, close, &closed).ok());
+  v1::AddProblemNoteResponse problem_note;
+  ASSERT_TRUE(Call(&Stub::AddProblemNote,
+                   note(problem.problem().number(), v1::NOTE_VISIBILITY_WORK_NOTE,
+                        "Same root cause as PRB0000001"),
+                   &problem_note, "pm")
+                  .ok());
+  EXPECT_EQ(problem_note.problem().state(), v1::PROBLEM_STATE_CANCELLED);
+  EXPECT_EQ(problem_note.problem().version(), closed.problem().version() + 1);
+  lr.set_id(problem_id);
+  lr.clear_visibility();
+  ASSERT_TRUE(Call(&Stub::ListProblemNotes, lr, &listed).ok());
+  ASSERT_EQ(listed.notes_size(), 1);
+  EXPECT_EQ(listed.notes(0).author(), "pm");
+  lr.set_id(request.id());
+  EXPECT_EQ(Call(&Stub::ListProblemNotes, lr, &listed).error_code(), grpc::StatusCode::NOT_FOUND)
+      << "a request's id is no problem's";
+
+  v1::GetHistoryRequest hr;
+  hr.set_id(request.number());
+  v1::GetHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetHistory, hr, &history).ok());
+  ASSERT_EQ(history.entries_size(), 3);
+  EXPECT_EQ(history.entries(1).action(), "work_note");
+  EXPECT_EQ(history.entries(1).actor(), "bob");
+  EXPECT_EQ(history.entries(1).changes(0).field(), "work_notes");
+  EXPECT_EQ(history.entries(2).action(), "comment");
+
+  auto records = Events(1);
+  EXPECT_EQ(TypesFor(records, request.id()),
+            (std::vector<std::string>{"ServiceRequestCreated", "ServiceRequestCommented",
+                                      "ServiceRequestCommented"}));
+  EXPECT_EQ(
+      TypesFor(records, problem_id),
+      (std::vector<std::string>{"ProblemCreated", "ProblemStateChanged", "ProblemCommented"}));
+  for (const auto& r : records) {
+    if (r.Header("ce_type") != "itsm.incident.v1.ProblemCommented") continue;
+    v1::ProblemCommented commented;
+    ASSERT_TRUE(commented.ParseFromString(r.value));
+    EXPECT_EQ(commented.visibility(), "work_note");
+    EXPECT_EQ(commented.actor(), "pm");
+    EXPECT_EQ(commented.problem().version(), problem_note.problem().version());
+  }
+}
+
+// A requester comments on their own service requests only, never adds work notes and never reads
+// them; problems are out of their reach.
+TEST_P(IncidentServiceTest, RequesterCommentsOnTheirOwnServiceRequestsOnly) {
+  auto alice = StubAs("alice@corp", {common::v1::ROLE_REQUESTER});
+  auto bob = StubAs("bob@corp", {common::v1::ROLE_REQUESTER});
+  auto agent = StubAs("agent@corp", {common::v1::ROLE_AGENT});
+  grpc::ClientContext c1;
+  v1::CreateServiceRequestRequest laptop;
+  laptop.set_catalog_item("Laptop (standard)");
+  v1::CreateServiceRequestResponse created;
+  ASSERT_TRUE(alice->CreateServiceRequest(&c1, laptop, &created).ok());
+  const std::string id = created.service_request().id();
+
+  auto note = [](v1::IncidentService::Stub& stub, const std::string& id,
+                 v1::NoteVisibility visibility) {
+    grpc::ClientContext ctx;
+    v1::AddRecordNoteRequest r;
+    r.set_id(id);
+    r.set_visibility(visibility);
+    r.set_text("any news?");
+    v1::AddServiceRequestNoteResponse out;
+    return stub.AddServiceRequestNote(&ctx, r, &out);
+  };
+  EXPECT_TRUE(note(*alice, id, v1::NOTE_VISIBILITY_COMMENT).ok());
+  grpc::Status work_note = note(*alice, id, v1::NOTE_VISIBILITY_WORK_NOTE);
+  EXPECT_EQ(work_note.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(work_note.error_message().rfind("visibility:", 0), 0u) << work_note.error_message();
+  grpc::Status others = note(*bob, id, v1::NOTE_VISIBILITY_COMMENT);
+  EXPECT_EQ(others.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(others.error_message(), absl::StrCat("id: no service request \"", id, "\""));
+  EXPECT_TRUE(note(*agent, id, v1::NOTE_VISIBILITY_WORK_NOTE).ok());
+
+  auto notes = [](v1::IncidentService::Stub& stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::ListRecordNotesRequest r;
+    r.set_id(id);
+    r.set_visibility(v1::NOTE_VISIBILITY_WORK_NOTE);
+    v1::ListRecordNotesResponse out;
+    grpc::Status s = stub.ListServiceRequestNotes(&ctx, r, &out);
+    std::vector<std::string> authors;
+    for (const auto& n : out.notes()) authors.push_back(n.author());
+    return std::make_pair(s.error_code(), authors);
+  };
+  EXPECT_EQ(notes(*alice, id),
+            std::make_pair(grpc::StatusCode::OK, std::vector<std::string>{"alice@corp"}))
+      << "asked for work notes, a requester gets the comments";
+  EXPECT_EQ(notes(*agent, id),
+            std::make_pair(grpc::StatusCode::OK, std::vector<std::string>{"agent@corp"}));
+  EXPECT_EQ(notes(*bob, id).first, grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext c2;
+  v1::CreateProblemRequest cp;
+  cp.set_title("Laptops ship late");
+  v1::CreateProblemResponse problem;
+  ASSERT_TRUE(agent->CreateProblem(&c2, cp, &problem).ok());
+  grpc::ClientContext c3;
+  v1::AddRecordNoteRequest on_problem;
+  on_problem.set_id(problem.problem().id());
+  on_problem.set_visibility(v1::NOTE_VISIBILITY_COMMENT);
+  on_problem.set_text("me too");
+  v1::AddProblemNoteResponse refused;
+  EXPECT_EQ(alice->AddProblemNote(&c3, on_problem, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, IncidentServiceTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& info) { return itsm::testing::BackendName(info.param); });

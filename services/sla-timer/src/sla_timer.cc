@@ -60,6 +60,7 @@ absl::StatusOr<incident::v1::ServiceRequest> ServiceRequestOf(const events::Clou
   if (name == "ServiceRequestStateChanged") {
     return ServiceRequestOf<v1::ServiceRequestStateChanged>(e);
   }
+  if (name == "ServiceRequestCommented") return ServiceRequestOf<v1::ServiceRequestCommented>(e);
   return absl::NotFoundError(e.type);
 }
 

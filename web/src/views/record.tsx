@@ -1,15 +1,16 @@
 // One incident: its fields, SLA clocks (counting down each second), the actions its state
-// allows, notes, and the audit trail. The record itself follows the event stream; notes,
+// allows, notes (notes.tsx), and the audit trail. The record itself follows the event stream;
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
 import type { Api } from "../api";
-import { priorityLabel, stateLabel, type AuditEntry, type Incident, type IncidentNote, type WorkRecord } from "../model";
+import { priorityLabel, stateLabel, type AuditEntry, type Incident, type WorkRecord } from "../model";
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
 import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
+import { Notes } from "./notes";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
 
@@ -25,7 +26,6 @@ const FINAL = ["INCIDENT_STATE_CLOSED", "INCIDENT_STATE_CANCELLED"];
 
 export function RecordView({ api, id, records, merge, sla }: Props) {
   const [loadError, setLoadError] = useState("");
-  const [notes, setNotes] = useState<IncidentNote[]>([]);
   const [history, setHistory] = useState<AuditEntry[]>([]);
   const incident = (records.get(id) ?? [...records.values()].find((i) => i.number === id)) as Incident | undefined;
 
@@ -40,7 +40,6 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
   useEffect(() => {
     if (!incident) return;
     const rid = encodeURIComponent(incident.id);
-    api.get<{ notes?: IncidentNote[] }>(`/v1/incidents/${rid}/notes`).then((r) => setNotes(r.notes ?? []), () => {});
     api.get<{ entries?: AuditEntry[] }>(`/v1/incidents/${rid}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
   }, [incident?.id, version]);
 
@@ -106,23 +105,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
       {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
-      <NoteForm api={api} incident={incident} merge={merge} />
-
-      <h2>Notes</h2>
-      {notes.length === 0 ? (
-        <p>No notes yet.</p>
-      ) : (
-        <ul class="notes">
-          {notes.map((n) => (
-            <li key={n.id}>
-              <span class="meta">
-                {n.author} · {formatTime(n.createTime)} · {n.visibility === "NOTE_VISIBILITY_COMMENT" ? "comment" : "work note"}
-              </span>
-              <p>{n.text}</p>
-            </li>
-          ))}
-        </ul>
-      )}
+      <Notes api={api} kind="incident" record={incident} merge={merge} />
 
       <HistoryTable id="history" title="History" entries={history} />
     </section>
@@ -233,41 +216,5 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
         </>
       )}
     </section>
-  );
-}
-
-function NoteForm({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
-  const [text, setText] = useState("");
-  const [visibility, setVisibility] = useState("NOTE_VISIBILITY_WORK_NOTE");
-  const { error, busy, run, v: violation } = useAction(merge);
-  const v = violation("text");
-  return (
-    <form
-      aria-labelledby="note-title"
-      class="note-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await run(() => api.post(`/v1/incidents/${encodeURIComponent(incident.id)}/notes`, { visibility, text }))) setText("");
-      }}
-    >
-      <h2 id="note-title">Add a note</h2>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <Field id="note-text" label="Note" error={v}>
-        <textarea id="note-text" rows={3} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} {...invalid("note-text", v)} />
-      </Field>
-      <Field id="note-visibility" label="Visible to">
-        <select id="note-visibility" value={visibility} onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}>
-          <option value="NOTE_VISIBILITY_WORK_NOTE">Support staff (work note)</option>
-          <option value="NOTE_VISIBILITY_COMMENT">The caller too (comment)</option>
-        </select>
-      </Field>
-      <button type="submit" disabled={busy}>
-        Add note
-      </button>
-    </form>
   );
 }

@@ -1,6 +1,7 @@
 // A service request or a problem: its fields, SLA clocks (service requests), an edit form, the
-// transitions its state allows (record_forms.ts), and its audit trail. Like the incident's page
-// (record.tsx), the record follows the event stream; history is read again on a new version.
+// transitions its state allows (record_forms.ts), its notes (notes.tsx) and its audit trail.
+// Like the incident's page (record.tsx), the record follows the event stream; history is read
+// again on a new version.
 import { useEffect, useState } from "preact/hooks";
 import type { Api } from "../api";
 import { KINDS } from "../kinds";
@@ -12,6 +13,7 @@ import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
 import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
+import { Notes } from "./notes";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
 
@@ -126,6 +128,8 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
           <EditForm api={api} record={record} merge={merge} />
         </>
       )}
+
+      <Notes api={api} kind={kind} record={record} merge={merge} />
 
       <HistoryTable id="history" title="History" entries={history} />
     </section>
