@@ -62,7 +62,7 @@ export async function checkActions({ page, viewerPage, api, adminKey, unique: u,
 
   await page.getByText("Create a baseline").click();
   await page.getByLabel("Name (required, unique)").fill(`${ledger}-before`);
-  await page.getByLabel("Depth (relationships followed upstream)").selectOption("2");
+  await page.getByLabel("Relationships followed upstream").selectOption("2");
   await checkAccessibility(page, "CI with its edit forms");
   await screenshot(page, "ci-edit");
   await page.getByRole("button", { name: "Create the baseline" }).click();

@@ -82,7 +82,7 @@ export function RelationshipAdd({ api, ci, done }: { api: Api; ci: Configuration
       <summary>Add a relationship</summary>
       <form aria-label="Add a relationship" onSubmit={submit} noValidate class="record-form">
         <Alert error={call.error} />
-        <Field id="rel-direction" label="Direction">
+        <Field id="rel-direction" label="Which way">
           <select id="rel-direction" value={outgoing ? "out" : "in"} onChange={(e) => setOutgoing((e.target as HTMLSelectElement).value === "out")}>
             <option value="out">{ci.name} → the other CI</option>
             <option value="in">the other CI → {ci.name}</option>
@@ -153,7 +153,7 @@ export function BaselineCreate({ api, ci }: { api: Api; ci: ConfigurationItem })
         <Field id="baseline-name" label="Name (required, unique)" error={call.v("name")}>
           <input id="baseline-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...invalid("baseline-name", call.v("name"))} />
         </Field>
-        <Field id="baseline-depth" label="Depth (relationships followed upstream)" error={call.v("rootDepth")}>
+        <Field id="baseline-depth" label="Relationships followed upstream" error={call.v("rootDepth")}>
           <select id="baseline-depth" value={depth} onChange={(e) => setDepth((e.target as HTMLSelectElement).value)} {...invalid("baseline-depth", call.v("rootDepth"))}>
             {Array.from({ length: 12 }, (_, i) => String(i + 1)).map((d) => (
               <option key={d} value={d}>
