@@ -2,7 +2,7 @@
 // declare it (option itsm.common.v1.access in proto/itsm/change/v1/change.proto and
 // proto/itsm/config/v1/config.proto; ROLE_ADMIN may call everything). The console shows only the
 // buttons the caller's roles (GET /v1/session) allow; the services still decide, and a 403 is
-// shown as it comes. Pure: tests/unit/access.test.ts.
+// shown as it comes. Pure; tests/unit/access.test.ts checks the table against the protos.
 
 export type Action =
   | "change.create"
@@ -25,20 +25,23 @@ const CAB = "ROLE_CAB_MEMBER";
 const PROBLEM_MANAGER = "ROLE_PROBLEM_MANAGER";
 const CMDB_MANAGER = "ROLE_CMDB_MANAGER";
 
-export const ACCESS: Record<Action, string[]> = {
-  "change.create": [AGENT, CHANGE_MANAGER, PROBLEM_MANAGER],
-  "change.update": [AGENT, CHANGE_MANAGER],
-  "change.transition": [AGENT, CHANGE_MANAGER],
-  "change.assess": [AGENT, CHANGE_MANAGER],
-  "change.decide": [CHANGE_MANAGER, CAB],
-  "change.schedule": [AGENT, CHANGE_MANAGER],
-  "change.override": [CHANGE_MANAGER],
-  "change.task": [AGENT, CHANGE_MANAGER],
-  "ci.create": [CMDB_MANAGER],
-  "ci.update": [CMDB_MANAGER],
-  "relationship.create": [CMDB_MANAGER],
-  "relationship.delete": [CMDB_MANAGER],
-  "baseline.create": [CMDB_MANAGER, CHANGE_MANAGER],
+// Each write: the RPC it calls and the roles its access option names (access.test.ts reads the
+// protos and checks this table against them).
+export const ACCESS: Record<Action, { rpc: string; roles: string[] }> = {
+  "change.create": { rpc: "CreateChange", roles: [AGENT, CHANGE_MANAGER, PROBLEM_MANAGER] },
+  "change.update": { rpc: "UpdateChange", roles: [AGENT, CHANGE_MANAGER] },
+  "change.transition": { rpc: "TransitionChange", roles: [AGENT, CHANGE_MANAGER] },
+  "change.assess": { rpc: "AssessChange", roles: [AGENT, CHANGE_MANAGER] },
+  "change.decide": { rpc: "DecideChangeApproval", roles: [CHANGE_MANAGER, CAB] },
+  "change.schedule": { rpc: "ScheduleChange", roles: [AGENT, CHANGE_MANAGER] },
+  "change.override": { rpc: "OverrideChangeConflicts", roles: [CHANGE_MANAGER] },
+  // AddChangeTask and UpdateChangeTask: the same roles.
+  "change.task": { rpc: "AddChangeTask", roles: [AGENT, CHANGE_MANAGER] },
+  "ci.create": { rpc: "CreateConfigurationItem", roles: [CMDB_MANAGER] },
+  "ci.update": { rpc: "UpdateConfigurationItem", roles: [CMDB_MANAGER] },
+  "relationship.create": { rpc: "CreateRelationship", roles: [CMDB_MANAGER] },
+  "relationship.delete": { rpc: "DeleteRelationship", roles: [CMDB_MANAGER] },
+  "baseline.create": { rpc: "CreateBaseline", roles: [CMDB_MANAGER, CHANGE_MANAGER] },
 };
 
 // Who is asking, from GET /v1/session.
@@ -53,5 +56,5 @@ export interface Caller {
 export function may(caller: Caller | null | undefined, action: Action): boolean {
   if (caller === undefined) return false;
   if (caller === null) return true;
-  return caller.roles.includes("ROLE_ADMIN") || ACCESS[action].some((r) => caller.roles.includes(r));
+  return caller.roles.includes("ROLE_ADMIN") || ACCESS[action].roles.some((r) => caller.roles.includes(r));
 }

@@ -372,7 +372,12 @@ try {
   await screenshot(viewerPage, "queue-dark");
 
   await checkViews({ page: agent, darkPage: viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
-  await checkActions({ page: agent, viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
+  const openSession = async (key) => {
+    const page = await (await newContext()).newPage();
+    await signIn(page, key);
+    return page;
+  };
+  await checkActions({ page: agent, viewerPage, openSession, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
 
   step("sign-out forgets the key");
   await agent.getByRole("button", { name: "Sign out" }).click();

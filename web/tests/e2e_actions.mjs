@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 
 const DAY = 86_400_000;
 
-export async function checkActions({ page, viewerPage, api, adminKey, unique: u, gateway, checkAccessibility, screenshot, step }) {
+// `openSession(key)`: a new browser session signed in with that key.
+export async function checkActions({ page, viewerPage, openSession, api, adminKey, unique: u, gateway, checkAccessibility, screenshot, step }) {
   step("actions: a CI created in the browser (violations first), related, edited, baselined");
   // The CI it will be related to, and a change already in the slot the new change will want.
   const host = (await api("POST", "/v1/configurationItems", adminKey, { className: "server", name: `ledger-host-${u}`, status: "LIFECYCLE_STATUS_LIVE" })).configurationItem;
@@ -201,6 +202,21 @@ export async function checkActions({ page, viewerPage, api, adminKey, unique: u,
   await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
   await checkAccessibility(viewerPage, "new change, dark theme, refused");
   step("no write buttons for the viewer; a change it tries is refused (403) in an alert");
+
+  step("actions: an agent's key works a change but does not decide, override or edit the CMDB");
+  const agentKey = await api("POST", "/v1/apiKeys", adminKey, { name: `console-agent-${u}`, roles: ["ROLE_AGENT"] });
+  const agentPage = await openSession(agentKey.secret);
+  await agentPage.goto(`${gateway}/console/#/changes/${encodeURIComponent(other.number)}`);
+  await agentPage.getByRole("button", { name: "Mark scheduled" }).waitFor();
+  await agentPage.getByRole("button", { name: "Save the slot" }).waitFor();
+  assert.equal(await agentPage.getByTestId("approval").innerText().then((t) => /^Pending/.test(t)), true);
+  assert.equal(await agentPage.getByRole("button", { name: "Approve", exact: true }).count(), 0, "deciding is for change managers and CAB members");
+  await agentPage.getByText("Edit fields").waitFor();
+  await agentPage.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${ledger}`)}`);
+  await agentPage.locator("#relationships tbody tr", { hasText: host.name }).waitFor();
+  for (const text of ["Edit fields and attributes", "Add a relationship", "Create a baseline"]) assert.equal(await agentPage.getByText(text).count(), 0, `an agent sees no "${text}"`);
+  await agentPage.context().close();
+  step("the agent sees the transitions and the slot, not the approval form nor the CMDB's writes");
 
   step("actions: the relationship deleted from the CI's page");
   await page.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${ledger}`)}`);
