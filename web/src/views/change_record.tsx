@@ -1,9 +1,9 @@
 // One change (GetChange): what, when and where, its risk with the factors that explain it, its
 // approval (levels and votes), its conflicts, tasks, plans and history; and its workflow
 // (change_workflow.tsx), edit and tasks (change_forms.tsx) for the roles that may write them.
+import { may } from "../access";
 import type { Api } from "../api";
 import type { Change } from "../change";
-import { may } from "../access";
 import { isOpen } from "../change_actions";
 import type { ConfigurationItem } from "../cmdb";
 import { ciKey } from "../cmdb";

@@ -3,9 +3,9 @@
 // its relationships; for the roles that may, its edit, relationships added and deleted and a
 // baseline of it (ci_forms.tsx).
 import { useState } from "preact/hooks";
+import { may } from "../access";
 import type { Api } from "../api";
 import { ciKey, impactGraph, type AttributeDefinition, type CiHistoryEntry, type ConfigurationItem, type Direction, type ImpactAnalysis, type Relationship } from "../cmdb";
-import { may } from "../access";
 import { enumLabel, query } from "../labels";
 import { formatTime } from "../time";
 import { useCaller } from "./caller";
