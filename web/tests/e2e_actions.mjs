@@ -116,14 +116,17 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   step(`assessed: "${await page.getByTestId("risk").innerText()}"`);
   await page.getByRole("button", { name: "Start assessment" }).click();
   await state.filter({ hasText: "Assess" }).waitFor();
-  await page.getByRole("button", { name: "Request authorisation" }).click();
+  // By keyboard: the button goes with the state it belonged to, the focus stays in the workflow.
+  await page.getByRole("button", { name: "Request authorisation" }).focus();
+  await page.keyboard.press("Enter");
   await state.filter({ hasText: "Authorise" }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === "workflow-title");
   await page.getByTestId("approval").filter({ hasText: /^Pending/ }).waitFor();
   await page.getByLabel("Comment (required to reject)").fill("Backups verified, go.");
   await page.getByRole("button", { name: "Approve", exact: true }).click();
   await page.getByTestId("approval").filter({ hasText: /^Approved/ }).waitFor();
   await page.locator("#approval-votes tbody tr", { hasText: "Backups verified, go." }).waitFor();
-  step("assessment, authorisation, approved with a comment");
+  step("assessment, authorisation (by keyboard: the focus stays in the workflow), approved with a comment");
 
   await page.getByLabel("Planned start").fill(`${day}T10:00`);
   await page.getByLabel("Planned end").fill(`${day}T09:00`);
@@ -221,8 +224,10 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   step("actions: the relationship deleted from the CI's page");
   await page.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${ledger}`)}`);
   await hostRow.waitFor();
-  await hostRow.getByRole("button", { name: /^Delete/ }).click();
+  await hostRow.getByRole("button", { name: /^Delete/ }).focus();
+  await page.keyboard.press("Enter");
   await hostRow.waitFor({ state: "detached" });
+  await page.waitForFunction(() => document.activeElement?.id === "relationships-title");
   await page.locator("#history tbody tr", { hasText: "relationship" }).filter({ hasText: "deleted" }).first().waitFor();
-  step("deleted; the history names it");
+  step("deleted by keyboard (the focus goes to the relationships' heading); the history names it");
 }

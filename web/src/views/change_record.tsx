@@ -14,6 +14,7 @@ import { useCaller } from "./caller";
 import { ChangeEdit, ChangeTasks } from "./change_forms";
 import { ChangeWorkflow } from "./change_workflow";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { ErrorText, useRead } from "./read";
 
 export function ChangeRecord({ api, id }: { api: Api; id: string }) {
@@ -45,6 +46,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
     read.reload();
     history.reload();
   };
+  useKeepFocus(read.data?.change.version, ["workflow-title", "change-title"]);
   if (!read.data) {
     return (
       <section aria-labelledby="change-title">
@@ -84,7 +86,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
         <dt>Type</dt>
         <dd>{enumLabel(c.type, "CHANGE_TYPE")}</dd>
         <dt>State</dt>
-        <dd data-testid="change-state">{enumLabel(c.state, "CHANGE_STATE")}</dd>
+        <dd data-testid="change-state" aria-live="polite">{enumLabel(c.state, "CHANGE_STATE")}</dd>
         <dt>Planned</dt>
         <dd>
           {formatTime(c.plannedStartTime)} – {formatTime(c.plannedEndTime)}

@@ -42,7 +42,9 @@ export function ChangeWorkflow({ api, change, caller, done }: Props) {
   if (forms.length === 0) return null;
   return (
     <section aria-labelledby="workflow-title" class="actions">
-      <h2 id="workflow-title">Work on it</h2>
+      <h2 id="workflow-title" tabIndex={-1}>
+        Work on it
+      </h2>
       {forms}
     </section>
   );

@@ -11,6 +11,7 @@ import { formatTime } from "../time";
 import { useCaller } from "./caller";
 import { BaselineCreate, CiEdit, RelationshipAdd, RelationshipDelete } from "./ci_forms";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { ImpactGraph } from "./impact_graph";
 import { ErrorText, useRead } from "./read";
 
@@ -72,6 +73,9 @@ export function CiView({ api, id }: { api: Api; id: string }) {
     return { analysis, graph: impactGraph(analysis, more) };
   }, [id, direction, depth]);
 
+  useKeepFocus(item.data?.version, ["ci-title"]);
+  const related = relationships.data;
+  useKeepFocus(related ? [...related.outgoing, ...related.incoming].map((r) => r.id).join() : undefined, ["relationships-title"]);
   const ci = item.data;
   if (!ci) {
     return (
@@ -167,7 +171,9 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         </table>
       )}
 
-      <h2 id="relationships-title">Relationships</h2>
+      <h2 id="relationships-title" tabIndex={-1}>
+        Relationships
+      </h2>
       <ErrorText error={relationships.error} />
       <table aria-labelledby="relationships-title" id="relationships">
         <thead>
