@@ -109,6 +109,19 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   assert.equal(await state.innerText(), "New");
   step(`created ${number}`);
 
+  await page.getByText("Edit fields").click();
+  const cis = page.getByLabel("Configuration items (class/name, comma-separated)");
+  assert.equal(await cis.inputValue(), `database/${ledger}`, "the CIs as people know them, not their ids");
+  await cis.fill(`database/${ledger}, server/no-such-${u}`);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator("#edit-configurationItemIds-error", { hasText: `no-such-${u}` }).waitFor();
+  step(`an unknown CI, beside the list: "${await page.locator("#edit-configurationItemIds-error").textContent()}"`);
+  await cis.fill(`database/${ledger}`);
+  await page.getByRole("form", { name: "Edit the change" }).getByLabel("Description").fill("From 16 to 17, in place.");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator(".facts dd", { hasText: "From 16 to 17, in place." }).waitFor();
+  step("edited: its description");
+
   await page.getByLabel("Does the change need an outage of the service?").selectOption("full");
   await page.getByLabel("Can the change be backed out?").selectOption("tested");
   await page.getByRole("button", { name: "Assess the risk" }).click();
