@@ -68,6 +68,8 @@ if (testsOut) {
     target: "node18",
     outdir: testsOut,
     outExtension: { ".js": ".mjs" },
+    // A test may read a proto as text (access.test.ts checks the console's roles against it).
+    loader: { ".proto": "text" },
     external: ["node:*"],
     logLevel: "warning",
   });

@@ -3,9 +3,10 @@
 // the gateway's static answers itself, then runs web/tests/e2e.mjs (Debian's Chromium driven by
 // playwright-core, axe-core in the page) with the gateway's URL and the printed admin key: the
 // incident workflow, then the CMDB, change calendar, service-level and supplier views
-// (web/tests/e2e_views.mjs). A test OIDC provider (web/tests/oidc_provider.mjs) runs beside the
-// suite, trusted by the gateway (oidc_issuer, oidc_jwks_file) and named to the console
-// (console_oidc_client_id): e2e.mjs signs in through it as well (e2e_oidc.mjs).
+// (web/tests/e2e_views.mjs) and the change and CMDB writes by role (web/tests/e2e_actions.mjs).
+// A test OIDC provider (web/tests/oidc_provider.mjs) runs beside the suite, trusted by the
+// gateway (oidc_issuer, oidc_jwks_file) and named to the console (console_oidc_client_id):
+// e2e.mjs signs in through it as well (e2e_oidc.mjs).
 #include <unistd.h>
 
 #include <cstdlib>

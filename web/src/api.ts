@@ -42,10 +42,16 @@ export function errorFrom(status: number, body: string): ApiError {
   return new ApiError(status, message, violations);
 }
 
-// A field's violation, whatever casing the service used for its path.
+// A field's violation, whatever casing the service used for its path; for a list field also
+// those of its items ("configuration_item_ids[1]": the form has one input for the whole list).
 export function violationFor(violations: Record<string, string>, field: string): string | undefined {
   const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return violations[field] ?? violations[snake];
+  const direct = violations[field] ?? violations[snake];
+  if (direct !== undefined) return direct;
+  const items = Object.keys(violations)
+    .filter((k) => k.startsWith(`${snake}[`) || k.startsWith(`${field}[`))
+    .map((k) => `${k.slice(k.indexOf("["))} ${violations[k]}`);
+  return items.length ? items.join("; ") : undefined;
 }
 
 export class Api {
@@ -63,6 +69,9 @@ export class Api {
   }
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>("PATCH", path, body);
+  }
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>("DELETE", path);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -10,6 +10,16 @@ export interface Conflict {
   path?: string[];
   reason?: string;
 }
+export interface RiskAnswer {
+  questionId?: string;
+  answerId?: string;
+}
+// The change policy's risk questionnaire (GET /v1/changePolicy).
+export interface RiskQuestion {
+  id: string;
+  text?: string;
+  answers?: Array<{ id: string; text?: string; weight?: number }>;
+}
 export interface RiskFactor {
   factor?: string;
   detail?: string;
@@ -60,6 +70,10 @@ export interface Change {
   assignee?: string;
   tasks?: ChangeTask[];
   outcome?: string;
+  templateId?: string;
+  riskAnswers?: RiskAnswer[];
+  reviewNotes?: string;
+  closeNotes?: string;
   risk?: { level?: string; score?: number; factors?: RiskFactor[]; businessServiceIds?: string[]; policyVersion?: string; assessTime?: string };
   approval?: {
     policyName?: string;

@@ -8,7 +8,10 @@ export interface FieldSpec {
   // The JSON name ("catalogItem"); its mask path is the snake_case form ("catalog_item").
   name: string;
   label: string;
-  type: "text" | "textarea" | "level" | "number";
+  // "list": a repeated string field, typed comma-separated; "select": one of `options`
+  // ([value, label]; an empty value means "not set" and is not sent).
+  type: "text" | "textarea" | "level" | "number" | "list" | "select";
+  options?: Array<[string, string]>;
 }
 
 const f = (name: string, label: string, type: FieldSpec["type"] = "text"): FieldSpec => ({ name, label, type });
@@ -49,16 +52,28 @@ export const FIELDS: Record<RecordKind, FieldSpec[]> = {
   ],
 };
 
+// "a, b,,c " -> ["a", "b", "c"]: a list typed into one input.
+export function listOf(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
 export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-// The form's text values as the API's JSON: numbers as numbers (an empty one left out, so the
-// service applies its default), text as given.
-export function toJson(fields: FieldSpec[], values: Record<string, string>): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+// The form's text values as the API's JSON: numbers as numbers (an empty one, or an empty
+// choice, left out, so the service applies its default), lists as arrays, text as given.
+export function toJson(fields: FieldSpec[], values: Record<string, string>): Record<string, string | number | string[]> {
+  const out: Record<string, string | number | string[]> = {};
   for (const field of fields) {
     const value = values[field.name] ?? "";
     if (field.type === "level" || field.type === "number") {
       if (value.trim() !== "") out[field.name] = Number(value);
+    } else if (field.type === "select") {
+      if (value !== "") out[field.name] = value;
+    } else if (field.type === "list") {
+      out[field.name] = listOf(value);
     } else {
       out[field.name] = value;
     }
@@ -74,7 +89,7 @@ export function editOf(
   values: Record<string, string>,
 ): { body: Record<string, unknown>; mask: string } | null {
   const json = toJson(fields, values);
-  const changed = fields.filter((field) => field.name in json && String(json[field.name]) !== String(record[field.name] ?? (field.type === "text" || field.type === "textarea" ? "" : 0)));
+  const changed = fields.filter((field) => field.name in json && String(json[field.name]) !== String(record[field.name] ?? (field.type === "level" || field.type === "number" ? 0 : "")));
   if (changed.length === 0) return null;
   const body: Record<string, unknown> = { version: record.version };
   for (const field of changed) body[field.name] = json[field.name];

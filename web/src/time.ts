@@ -1,5 +1,6 @@
 // Times in the user's own zone, with the zone named (an operations team spans zones: "14:05"
 // alone is ambiguous), and SLA countdowns.
+import { zoneOffsetMs } from "./calendar";
 
 let zone: string | null = null;
 export function zoneName(): string {
@@ -80,4 +81,24 @@ export function duration(ms: number): string {
 export function durationMs(json: string | undefined): number | undefined {
   if (!json || !/^-?\d+(\.\d+)?s$/.test(json)) return undefined;
   return Math.round(Number(json.slice(0, -1)) * 1000);
+}
+
+// A `datetime-local` input's value ("2026-12-05T22:00", a wall-clock time in `zone`) as the
+// instant the API takes (RFC 3339, UTC); "" when it is not one. Done with the zone's offset at
+// that instant, found as localMidnight finds it (calendar.ts): a time skipped by a
+// spring-forward lands after the switch.
+export function localInputToIso(value: string, zone = zoneName()): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return "";
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  let t = wall - zoneOffsetMs(wall, zone);
+  t = wall - zoneOffsetMs(t, zone);
+  return new Date(t).toISOString();
+}
+
+// An instant as a `datetime-local` input's value in `zone` ("" for none).
+export function isoToLocalInput(iso: string | undefined, zone = zoneName()): string {
+  const ms = Date.parse(iso ?? "");
+  if (Number.isNaN(ms)) return "";
+  return new Date(ms + zoneOffsetMs(ms, zone)).toISOString().slice(0, 16);
 }

@@ -1,7 +1,9 @@
 // The console end to end, in Debian's Chromium driven by playwright-core (no browser download),
 // against a running suite (incident, SLA, SLA timer, gateway; the gateway's write rate limit
 // raised for the 1,200 records it creates): console_e2e_test (tests/integration) starts it with
-// the launcher and runs this with the gateway's URL and the first admin key. Saves screenshots into
+// the launcher and runs this with the gateway's URL and the first admin key; then the CMDB, change,
+// service-level and supplier views (e2e_views.mjs) and the change and CMDB writes
+// (e2e_actions.mjs). Saves screenshots into
 // ITSM_SCREENSHOTS (docs/console/ when refreshing the docs).
 // With ITSM_OIDC_ISSUER (the test provider, oidc_provider.mjs, trusted by the gateway), also the
 // OIDC sign-in (e2e_oidc.mjs).
@@ -12,6 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { checkActions } from "./e2e_actions.mjs";
 import { checkViews } from "./e2e_views.mjs";
 
 const require = createRequire(import.meta.url);
@@ -379,6 +382,12 @@ try {
   await screenshot(viewerPage, "queue-dark");
 
   await checkViews({ page: agent, darkPage: viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
+  const openSession = async (key) => {
+    const page = await (await newContext()).newPage();
+    await signIn(page, key);
+    return page;
+  };
+  await checkActions({ page: agent, viewerPage, openSession, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
 
   step("sign-out forgets the key");
   await agent.getByRole("button", { name: "Sign out" }).click();

@@ -218,6 +218,9 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await screenshot(page, "ci-impact");
   await page.getByLabel("Direction").selectOption("IMPACT_DIRECTION_UPSTREAM");
   await page.getByLabel("Depth").selectOption("1");
+  // The graph of the read before (upstream, 3 deep: the cluster too) may still be shown while
+  // this one is read: wait for the graph to shrink to depth 1's two boxes.
+  await graph.locator("a.node").nth(2).waitFor({ state: "detached" });
   await graph.locator(`a.node[data-ci="cluster/${names.cluster}"]`).waitFor();
   assert.equal(await graph.locator("a.node").count(), 2);
   await page.getByLabel("Depth").selectOption("2");

@@ -7,7 +7,9 @@ import type { Api } from "../api";
 import { itemsByDay, localDateOf, monthWeeks, placeInDay, rangeOf, shift, weekOf, type LocalDay } from "../calendar";
 import { calendarItems, type ChangeCalendar, type ChangeItem, type WindowItem } from "../change";
 import { enumLabel, query } from "../labels";
+import { may } from "../access";
 import { zoneName } from "../time";
+import { useCaller } from "./caller";
 import { ErrorText, useRead } from "./read";
 
 export type CalendarMode = "month" | "week";
@@ -128,6 +130,7 @@ function Week({ days, changes, windows, zone }: { days: LocalDay[]; changes: Cha
 }
 
 export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: CalendarMode; date?: string }) {
+  const caller = useCaller(api);
   const zone = zoneName();
   const today = localDateOf(Date.now(), zone);
   const [y, m, d] = date ? [...date.split("-").map(Number), 1].slice(0, 3) : [today.y, today.m, today.d];
@@ -167,6 +170,11 @@ export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: Calend
       <h1 id="calendar-title" tabIndex={-1}>
         Change calendar: {title}
       </h1>
+      {may(caller, "change.create") && (
+        <p class="help">
+          <a href="#/new/change">New change</a>
+        </p>
+      )}
       <div class="tabs">
         <button type="button" aria-label={`Previous ${mode}`} onClick={() => go(-1)}>
           ←

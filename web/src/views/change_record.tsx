@@ -1,14 +1,20 @@
 // One change (GetChange): what, when and where, its risk with the factors that explain it, its
-// approval (levels and votes), its conflicts, tasks, plans and history. Read-only: the change's
-// workflow stays with itsmctl and the API for now (docs/console.md).
+// approval (levels and votes), its conflicts, tasks, plans and history; and its workflow
+// (change_workflow.tsx), edit and tasks (change_forms.tsx) for the roles that may write them.
+import { may } from "../access";
 import type { Api } from "../api";
 import type { Change } from "../change";
+import { isOpen } from "../change_actions";
 import type { ConfigurationItem } from "../cmdb";
 import { ciKey } from "../cmdb";
 import { enumLabel } from "../labels";
 import type { AuditEntry } from "../model";
 import { formatTime } from "../time";
+import { useCaller } from "./caller";
+import { ChangeEdit, ChangeTasks } from "./change_forms";
+import { ChangeWorkflow } from "./change_workflow";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { ErrorText, useRead } from "./read";
 
 export function ChangeRecord({ api, id }: { api: Api; id: string }) {
@@ -34,6 +40,13 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
     return { change, names };
   }, [id]);
   const history = useRead(() => api.get<{ entries?: AuditEntry[] }>(`${path}/history?page.page_size=1000`).then((r) => r.entries ?? []), [id]);
+  const caller = useCaller(api);
+  // After a write: the change and its history as the service now has them.
+  const done = () => {
+    read.reload();
+    history.reload();
+  };
+  useKeepFocus(read.data?.change.version, ["workflow-title", "change-title"]);
   if (!read.data) {
     return (
       <section aria-labelledby="change-title">
@@ -73,7 +86,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
         <dt>Type</dt>
         <dd>{enumLabel(c.type, "CHANGE_TYPE")}</dd>
         <dt>State</dt>
-        <dd data-testid="change-state">{enumLabel(c.state, "CHANGE_STATE")}</dd>
+        <dd data-testid="change-state" aria-live="polite">{enumLabel(c.state, "CHANGE_STATE")}</dd>
         <dt>Planned</dt>
         <dd>
           {formatTime(c.plannedStartTime)} – {formatTime(c.plannedEndTime)}
@@ -105,6 +118,8 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
           </>
         )}
       </dl>
+      {isOpen(c.state) && may(caller, "change.update") && <ChangeEdit key={c.version} api={api} change={c} names={names} done={done} />}
+      <ChangeWorkflow api={api} change={c} caller={caller} done={done} />
 
       <h2 id="risk-title">Risk</h2>
       {!risk?.level || risk.level === "RISK_LEVEL_UNSPECIFIED" ? (
@@ -230,33 +245,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
         </>
       )}
 
-      <h2 id="tasks-title">Tasks</h2>
-      {(c.tasks ?? []).length === 0 ? (
-        <p class="help">No tasks.</p>
-      ) : (
-        <table aria-labelledby="tasks-title" id="change-tasks">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Title</th>
-              <th scope="col">State</th>
-              <th scope="col">Group</th>
-              <th scope="col">Assignee</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(c.tasks ?? []).map((t) => (
-              <tr key={t.id}>
-                <td>{t.id}</td>
-                <td>{t.title}</td>
-                <td>{enumLabel(t.state, "TASK_STATE")}</td>
-                <td>{t.assignmentGroup || "—"}</td>
-                <td>{t.assignee || "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ChangeTasks api={api} change={c} caller={caller} done={done} />
 
       {(c.implementationPlan || c.backoutPlan || c.testPlan) && (
         <>

@@ -1,12 +1,17 @@
 // One configuration item: its facts and attributes, its relationships both ways, the impact
 // graph around it (upstream or downstream, to a chosen depth), and its history with that of
-// its relationships.
+// its relationships; for the roles that may, its edit, relationships added and deleted and a
+// baseline of it (ci_forms.tsx).
 import { useState } from "preact/hooks";
+import { may } from "../access";
 import type { Api } from "../api";
 import { ciKey, impactGraph, type AttributeDefinition, type CiHistoryEntry, type ConfigurationItem, type Direction, type ImpactAnalysis, type Relationship } from "../cmdb";
 import { enumLabel, query } from "../labels";
 import { formatTime } from "../time";
+import { useCaller } from "./caller";
+import { BaselineCreate, CiEdit, RelationshipAdd, RelationshipDelete } from "./ci_forms";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { ImpactGraph } from "./impact_graph";
 import { ErrorText, useRead } from "./read";
 
@@ -40,6 +45,14 @@ export function CiView({ api, id }: { api: Api; id: string }) {
     [item.data?.className],
   );
   const history = useRead(() => api.get<{ entries?: CiHistoryEntry[] }>(`${path}/history?include_relationships=true&page.page_size=500`).then((r) => r.entries ?? []), [id]);
+  const caller = useCaller(api);
+  // After a write: the CI, its relationships, its history and the graph as they now are.
+  const done = () => {
+    item.reload();
+    relationships.reload();
+    history.reload();
+    impact.reload();
+  };
   const [direction, setDirection] = useState<Direction>("IMPACT_DIRECTION_DOWNSTREAM");
   const [depth, setDepth] = useState(3);
   const impact = useRead(async () => {
@@ -60,6 +73,9 @@ export function CiView({ api, id }: { api: Api; id: string }) {
     return { analysis, graph: impactGraph(analysis, more) };
   }, [id, direction, depth]);
 
+  useKeepFocus(item.data?.version, ["ci-title"]);
+  const related = relationships.data;
+  useKeepFocus(related ? [...related.outgoing, ...related.incoming].map((r) => r.id).join() : undefined, ["relationships-title"]);
   const ci = item.data;
   if (!ci) {
     return (
@@ -121,6 +137,8 @@ export function CiView({ api, id }: { api: Api; id: string }) {
           </>
         )}
       </dl>
+      {ci.status !== "LIFECYCLE_STATUS_RETIRED" && may(caller, "ci.update") && <CiEdit key={`${ci.version}/${defined.length}`} api={api} ci={ci} defs={defined} done={done} />}
+      {may(caller, "baseline.create") && <BaselineCreate api={api} ci={ci} />}
 
       <h2 id="attributes-title">Attributes</h2>
       {attributes.length === 0 ? (
@@ -153,7 +171,9 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         </table>
       )}
 
-      <h2 id="relationships-title">Relationships</h2>
+      <h2 id="relationships-title" tabIndex={-1}>
+        Relationships
+      </h2>
       <ErrorText error={relationships.error} />
       <table aria-labelledby="relationships-title" id="relationships">
         <thead>
@@ -161,6 +181,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
             <th scope="col">This CI</th>
             <th scope="col">Other CI</th>
             <th scope="col">Since</th>
+            {may(caller, "relationship.delete") && <th scope="col">Remove</th>}
           </tr>
         </thead>
         <tbody>
@@ -171,10 +192,16 @@ export function CiView({ api, id }: { api: Api; id: string }) {
                 <a href={`#/cis/${encodeURIComponent(other)}`}>{names.get(other) ?? other}</a>
               </td>
               <td>{formatTime(r.createTime)}</td>
+              {may(caller, "relationship.delete") && (
+                <td>
+                  <RelationshipDelete api={api} relationship={r} label={`${ci.name} ${reads} ${names.get(other) ?? other}`} done={done} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
       </table>
+      {ci.status !== "LIFECYCLE_STATUS_RETIRED" && may(caller, "relationship.create") && <RelationshipAdd api={api} ci={ci} done={done} />}
 
       <h2 id="impact-title">Impact</h2>
       <form class="filters" aria-label="Impact analysis" onSubmit={(e) => e.preventDefault()}>

@@ -4,7 +4,9 @@ import { useState } from "preact/hooks";
 import type { Api } from "../api";
 import { LIFECYCLE_STATUSES, type ConfigurationItem } from "../cmdb";
 import { enumLabel, query } from "../labels";
+import { may } from "../access";
 import { formatTime } from "../time";
+import { useCaller } from "./caller";
 import { ErrorText, useRead } from "./read";
 
 interface Filters {
@@ -29,6 +31,7 @@ function searchPath(f: Filters, token: string): string {
 }
 
 export function CmdbSearch({ api }: { api: Api }) {
+  const caller = useCaller(api);
   const [draft, setDraft] = useState<Filters>({ name: "", className: "", statuses: [], ownerGroup: "" });
   const [filters, setFilters] = useState<Filters>(draft);
   const [more, setMore] = useState<ConfigurationItem[]>([]);
@@ -58,6 +61,12 @@ export function CmdbSearch({ api }: { api: Api }) {
       </h1>
       <p class="help">
         <a href="#/baselines">Baselines and drift</a>
+        {may(caller, "ci.create") && (
+          <>
+            {" · "}
+            <a href="#/new/ci">New configuration item</a>
+          </>
+        )}
       </p>
       <form
         class="filters"

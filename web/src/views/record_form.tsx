@@ -45,6 +45,12 @@ export function FieldInputs({
                   <option value={v}>{text}</option>
                 ))}
               </select>
+            ) : field.type === "select" ? (
+              <select id={id} value={value} onChange={onInput} {...invalid(id, error)}>
+                {(field.options ?? []).map(([v, text]) => (
+                  <option value={v}>{text}</option>
+                ))}
+              </select>
             ) : (
               <input id={id} type={field.type === "number" ? "number" : "text"} value={value} onInput={onInput} {...invalid(id, error)} />
             )}
@@ -60,7 +66,8 @@ export function valuesOf(fields: FieldSpec[], record: Record<string, unknown>): 
   const values: Record<string, string> = {};
   for (const field of fields) {
     const v = record[field.name];
-    values[field.name] = v === undefined || v === null || ((field.type === "level" || field.type === "number") && Number(v) === 0) ? "" : String(v);
+    values[field.name] =
+      v === undefined || v === null || ((field.type === "level" || field.type === "number") && Number(v) === 0) ? "" : Array.isArray(v) ? v.join(", ") : String(v);
   }
   return values;
 }

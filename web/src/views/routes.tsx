@@ -6,6 +6,8 @@ import { CiView } from "./ci";
 import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
 import { ChangeRecord } from "./change_record";
 import { CmdbSearch } from "./cmdb_search";
+import { CreateChange } from "./create_change";
+import { CreateCi } from "./create_ci";
 import { ServiceLevels } from "./service_levels";
 import { SupplierView } from "./supplier";
 import { Suppliers } from "./suppliers";
@@ -13,15 +15,19 @@ import { Suppliers } from "./suppliers";
 export type ViewRoute =
   | { view: "cmdb" }
   | { view: "ci"; id: string }
+  | { view: "newCi" }
   | { view: "baselines"; name?: string }
   | { view: "calendar"; mode: CalendarMode; date?: string }
   | { view: "change"; id: string }
+  | { view: "newChange" }
   | { view: "serviceLevels" }
   | { view: "suppliers" }
   | { view: "supplier"; id: string };
 
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ViewRoute]> = [
   [/^#\/cmdb$/, () => ({ view: "cmdb" })],
+  [/^#\/new\/ci$/, () => ({ view: "newCi" })],
+  [/^#\/new\/change$/, () => ({ view: "newChange" })],
   [/^#\/cis\/([^/]+)$/, (m) => ({ view: "ci", id: decodeURIComponent(m[1]) })],
   [/^#\/baselines(?:\/([^/]+))?$/, (m) => ({ view: "baselines", name: m[1] ? decodeURIComponent(m[1]) : undefined })],
   [/^#\/calendar(?:\/(month|week)(?:\/(\d{4}-\d{2}(?:-\d{2})?))?)?$/, (m) => ({ view: "calendar", mode: (m[1] as CalendarMode) ?? "month", date: m[2] })],
@@ -43,9 +49,11 @@ export function viewRouteOf(hash: string): ViewRoute | null {
 export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
   cmdb: "Configuration items",
   ci: "Configuration item",
+  newCi: "New configuration item",
   baselines: "Baselines",
   calendar: "Change calendar",
   change: "Change",
+  newChange: "New change",
   serviceLevels: "Service levels",
   suppliers: "Suppliers",
   supplier: "Supplier",
@@ -53,8 +61,8 @@ export const VIEW_TITLES: Record<ViewRoute["view"], string> = {
 
 // The navigation's links, and the views each one stands for (aria-current).
 export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRoute["view"]> }> = [
-  { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "baselines"] },
-  { href: "#/calendar", label: "Changes", views: ["calendar", "change"] },
+  { href: "#/cmdb", label: "CMDB", views: ["cmdb", "ci", "newCi", "baselines"] },
+  { href: "#/calendar", label: "Changes", views: ["calendar", "change", "newChange"] },
   { href: "#/service-levels", label: "Service levels", views: ["serviceLevels"] },
   { href: "#/suppliers", label: "Suppliers", views: ["suppliers", "supplier"] },
 ];
@@ -65,6 +73,10 @@ export function View({ route, api }: { route: ViewRoute; api: Api }) {
       return <CmdbSearch api={api} />;
     case "ci":
       return <CiView key={route.id} api={api} id={route.id} />;
+    case "newCi":
+      return <CreateCi api={api} />;
+    case "newChange":
+      return <CreateChange api={api} />;
     case "baselines":
       return <Baselines key={route.name ?? ""} api={api} name={route.name} />;
     case "calendar":

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errorFrom, violationFor } from "../../src/api";
 import { clearKey, loadKey, saveKey } from "../../src/session";
-import { countdown, duration, durationMs, formatShort, formatTime } from "../../src/time";
+import { countdown, duration, durationMs, formatShort, formatTime, isoToLocalInput, localInputToIso } from "../../src/time";
 
 test("field violations of a google.rpc.Status are keyed by field", () => {
   const body = JSON.stringify({
@@ -55,4 +55,25 @@ test("countdowns: left, overdue, warning under a quarter of the target", () => {
 test("the queue's short times name the zone too", () => {
   assert.equal(formatShort("2026-12-01T13:05:09Z", "Europe/Berlin", "en-GB"), "1 Dec, 14:05 CET");
   assert.equal(formatShort(undefined), "—");
+});
+
+test("a list field's violations name its items", () => {
+  const e = errorFrom(
+    400,
+    JSON.stringify({ code: 3, message: "x", details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "configuration_item_ids[1]", description: 'no CI "server/zzz"' }] }] }),
+  );
+  assert.equal(violationFor(e.violations, "configurationItemIds"), '[1] no CI "server/zzz"');
+  assert.equal(violationFor(e.violations, "configurationItem"), undefined);
+});
+
+test("a datetime-local value is a wall-clock time in the user's zone", () => {
+  assert.equal(localInputToIso("2026-12-05T22:00", "Europe/Berlin"), "2026-12-05T21:00:00.000Z");
+  assert.equal(localInputToIso("2026-07-05T22:00", "Europe/Berlin"), "2026-07-05T20:00:00.000Z");
+  assert.equal(localInputToIso("2026-12-05T22:00", "UTC"), "2026-12-05T22:00:00.000Z");
+  // 02:30 does not exist on 29 March 2026 in Berlin: after the switch.
+  assert.equal(localInputToIso("2026-03-29T02:30", "Europe/Berlin"), "2026-03-29T01:30:00.000Z");
+  assert.equal(localInputToIso("", "UTC"), "");
+  assert.equal(isoToLocalInput("2026-12-05T21:00:00Z", "Europe/Berlin"), "2026-12-05T22:00");
+  assert.equal(isoToLocalInput("2026-07-05T20:00:00Z", "America/New_York"), "2026-07-05T16:00");
+  assert.equal(isoToLocalInput(undefined, "UTC"), "");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kindOfCollection, recordHref } from "../../src/kinds";
-import { editOf, FIELDS, snake, toJson, transitionsFrom } from "../../src/record_forms";
+import { editOf, FIELDS, listOf, snake, toJson, transitionsFrom } from "../../src/record_forms";
 
 test("a form's text becomes the API's JSON: numbers as numbers, an empty number left out", () => {
   const json = toJson(FIELDS.serviceRequest, { catalogItem: "Laptop", quantity: "2", impact: "", title: "" });
@@ -34,4 +34,17 @@ test("records' addresses in the console", () => {
   assert.equal(recordHref(undefined, "x"), "#/incidents/x");
   assert.equal(kindOfCollection("problems"), "problem");
   assert.equal(kindOfCollection("queue"), null);
+});
+
+test("lists and choices: a list is typed comma-separated, an empty choice is not sent", () => {
+  const fields = [
+    { name: "configurationItemIds", label: "CIs", type: "list" as const },
+    { name: "type", label: "Type", type: "select" as const, options: [["", "—"], ["CHANGE_TYPE_NORMAL", "Normal"]] as Array<[string, string]> },
+  ];
+  assert.deepEqual(listOf(" server/a, ,db/b ,"), ["server/a", "db/b"]);
+  assert.deepEqual(toJson(fields, { configurationItemIds: "server/a, db/b", type: "" }), { configurationItemIds: ["server/a", "db/b"] });
+  const record = { version: "2", configurationItemIds: ["server/a", "db/b"] };
+  assert.equal(editOf(fields, record, { configurationItemIds: "server/a,db/b", type: "" }), null);
+  assert.deepEqual(editOf(fields, record, { configurationItemIds: "server/a", type: "" }), { body: { version: "2", configurationItemIds: ["server/a"] }, mask: "configuration_item_ids" });
+  assert.equal(editOf(fields, { version: "1" }, { configurationItemIds: "", type: "" }), null, "no list and an empty one are the same");
 });

@@ -11,9 +11,11 @@ test("the views' hash routes", () => {
   assert.deepEqual(viewRouteOf("#/calendar/week/2026-12-05"), { view: "calendar", mode: "week", date: "2026-12-05" });
   assert.deepEqual(viewRouteOf("#/calendar/month/2026-12"), { view: "calendar", mode: "month", date: "2026-12" });
   assert.deepEqual(viewRouteOf("#/changes/CHG0000001"), { view: "change", id: "CHG0000001" });
+  assert.deepEqual(viewRouteOf("#/new/change"), { view: "newChange" });
+  assert.deepEqual(viewRouteOf("#/new/ci"), { view: "newCi" });
   assert.deepEqual(viewRouteOf("#/service-levels"), { view: "serviceLevels" });
   assert.deepEqual(viewRouteOf("#/suppliers"), { view: "suppliers" });
   assert.deepEqual(viewRouteOf("#/suppliers/SUP0000001"), { view: "supplier", id: "SUP0000001" });
   // The queue's and records' routes stay main.tsx's.
-  for (const hash of ["", "#/queue", "#/new", "#/incidents/x", "#/calendar/day/2026-12-05"]) assert.equal(viewRouteOf(hash), null, hash);
+  for (const hash of ["", "#/queue", "#/new", "#/new/problem", "#/incidents/x", "#/calendar/day/2026-12-05"]) assert.equal(viewRouteOf(hash), null, hash);
 });
