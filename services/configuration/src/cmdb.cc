@@ -16,6 +16,7 @@
 #include "itsm/records/unit_of_work.h"
 #include "services/configuration/src/ci_model.h"
 #include "services/configuration/src/config_repository.h"
+#include "services/configuration/src/graph_loader.h"
 
 namespace itsm::config {
 namespace {
@@ -129,36 +130,34 @@ absl::Status Cmdb::RefreshGraph() {
     applied = graph_seq_;
   }
   if (head <= applied) return absl::OkStatus();
-  auto apply = [this](const GraphEdgeRow& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) {
-    if (r.deleted) {
-      graph_.RemoveEdge(r.id);
-    } else {
-      graph_.AddEdge(r.id, r.type, r.source_id, r.target_id);
+  auto apply = [this](GraphPage& page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) {
+    for (GraphNode& n : page.nodes) graph_.UpsertNode(std::move(n));
+    for (const GraphEdgeRow& r : page.relations) {
+      if (r.deleted) {
+        graph_.RemoveEdge(r.id);
+      } else {
+        graph_.AddEdge(r.id, r.type, r.source_id, r.target_id);
+      }
     }
   };
   if (applied == 0) {
-    // The first load: straight into the graph, page by page, with no copy of every row (twice
-    // the graph's memory at the peak, and most of the start-up time on a large CMDB). Readers
-    // wait for it: there is nothing to read before it.
+    // The first load: straight into the graph, page by page as they are read, with no copy of
+    // every row (twice the graph's memory at the peak). Readers wait for it: there is nothing to
+    // read before it.
     absl::MutexLock lock(&graph_mu_);
-    ITSM_RETURN_IF_ERROR(ConfigRepository::ScanGraph(
-        *txn, applied, head,
-        [this](const GraphNode& n)
-            ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) { graph_.UpsertNode(n); },
-        apply));
+    ITSM_RETURN_IF_ERROR(LoadGraphOverlapped(
+        *txn, head,
+        [&](GraphPage& page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(graph_mu_) { apply(page); }));
     graph_seq_ = head;
     return absl::OkStatus();
   }
-  // A catch-up: the rows changed since are read into a list first, so that readers are blocked
-  // only while it is applied.
-  std::vector<GraphNode> nodes;
-  std::vector<GraphEdgeRow> relations;
+  // A catch-up: the rows changed since are read first, so that readers are blocked only while
+  // they are applied.
+  std::vector<GraphPage> pages;
   ITSM_RETURN_IF_ERROR(ConfigRepository::ScanGraph(
-      *txn, applied, head, [&](const GraphNode& n) { nodes.push_back(n); },
-      [&](const GraphEdgeRow& r) { relations.push_back(r); }));
+      *txn, applied, head, [&](GraphPage& page) { pages.push_back(std::move(page)); }));
   absl::MutexLock lock(&graph_mu_);
-  for (const auto& n : nodes) graph_.UpsertNode(n);
-  for (const auto& r : relations) apply(r);
+  for (GraphPage& page : pages) apply(page);
   graph_seq_ = head;
   return absl::OkStatus();
 }

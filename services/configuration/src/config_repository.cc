@@ -21,7 +21,6 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
-constexpr int kScanPage = 20000;
 
 }  // namespace
 
@@ -222,8 +221,8 @@ std::string SeqRange(int64_t after) {
 }  // namespace
 
 absl::Status ConfigRepository::ScanGraph(storage::Transaction& txn, int64_t after, int64_t upto,
-                                         const std::function<void(const GraphNode&)>& ci,
-                                         const std::function<void(const GraphEdgeRow&)>& relation) {
+                                         const std::function<void(GraphPage&)>& page) {
+  GraphPage out;
   std::string last_id;
   for (;;) {
     ITSM_ASSIGN_OR_RETURN(
@@ -231,16 +230,22 @@ absl::Status ConfigRepository::ScanGraph(storage::Transaction& txn, int64_t afte
         txn.Query(absl::StrCat("SELECT id, class_name, name, status, criticality FROM config_items"
                                " WHERE ",
                                SeqRange(after), " AND id > $3 ORDER BY id LIMIT $4"),
-                  {after, upto, last_id, kScanPage}));
-    for (const auto& row : rows.rows()) {
-      ci(GraphNode{.id = row[0].AsString(),
-                   .class_name = row[1].AsString(),
-                   .name = row[2].AsString(),
-                   .status = static_cast<v1::LifecycleStatus>(row[3].AsInt()),
-                   .criticality = static_cast<v1::BusinessCriticality>(row[4].AsInt())});
+                  {after, upto, last_id, kGraphScanPage}));
+    out.relations.clear();
+    out.nodes.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows.rows()[i];
+      GraphNode& n = out.nodes[i];
+      n.id = row[0].AsString();
+      n.class_name = row[1].AsString();
+      n.name = row[2].AsString();
+      n.status = static_cast<v1::LifecycleStatus>(row[3].AsInt());
+      n.criticality = static_cast<v1::BusinessCriticality>(row[4].AsInt());
     }
-    if (rows.size() < static_cast<size_t>(kScanPage)) break;
-    last_id = rows.rows().back()[0].AsString();
+    const bool last = rows.size() < static_cast<size_t>(kGraphScanPage);
+    if (!last) last_id = out.nodes.back().id;
+    if (!out.nodes.empty()) page(out);
+    if (last) break;
   }
   last_id.clear();
   for (;;) {
@@ -249,18 +254,22 @@ absl::Status ConfigRepository::ScanGraph(storage::Transaction& txn, int64_t afte
         txn.Query(absl::StrCat("SELECT id, type, source_id, target_id, deleted"
                                " FROM config_relationships WHERE ",
                                SeqRange(after), " AND id > $3 ORDER BY id LIMIT $4"),
-                  {after, upto, last_id, kScanPage}));
-    GraphEdgeRow r;
-    for (const auto& row : rows.rows()) {
+                  {after, upto, last_id, kGraphScanPage}));
+    out.nodes.clear();
+    out.relations.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows.rows()[i];
+      GraphEdgeRow& r = out.relations[i];
       r.id = row[0].AsString();
       r.type = static_cast<v1::RelationshipType>(row[1].AsInt());
       r.source_id = row[2].AsString();
       r.target_id = row[3].AsString();
       r.deleted = row[4].AsInt() != 0;
-      relation(r);
     }
-    if (rows.size() < static_cast<size_t>(kScanPage)) break;
-    last_id = rows.rows().back()[0].AsString();
+    const bool last = rows.size() < static_cast<size_t>(kGraphScanPage);
+    if (!last) last_id = out.relations.back().id;
+    if (!out.relations.empty()) page(out);
+    if (last) break;
   }
   return absl::OkStatus();
 }

@@ -53,6 +53,13 @@ struct GraphEdgeRow {
   bool deleted = false;
 };
 
+// Rows of the graph as ScanGraph reads them.
+struct GraphPage {
+  std::vector<GraphNode> nodes;
+  std::vector<GraphEdgeRow> relations;
+};
+inline constexpr int kGraphScanPage = 20000;
+
 class ConfigRepository {
  public:
   static const std::vector<storage::Migration>& Migrations();
@@ -66,11 +73,13 @@ class ConfigRepository {
   // The next graph sequence value; holds the head row's lock until the transaction ends.
   static absl::StatusOr<int64_t> NextGraphSeq(storage::Transaction& txn);
   static absl::StatusOr<int64_t> GraphHead(storage::Transaction& txn);
-  // Calls `ci` for every CI and `relation` for every relationship stamped in (after, upto],
-  // CIs first, in pages (so a start-up load of a large CMDB never holds all rows at once).
+  // Calls `page` with the CIs and relationships stamped in (after, upto], CIs first, a page of
+  // at most kGraphScanPage rows at a time (so a start-up load of a large CMDB never holds all
+  // rows at once). A page holds CIs or relationships, never both. `page` may keep the page's
+  // rows by swapping it with another page, whose rows' strings are then written over (their
+  // memory reused rather than freed and allocated again).
   static absl::Status ScanGraph(storage::Transaction& txn, int64_t after, int64_t upto,
-                                const std::function<void(const GraphNode&)>& ci,
-                                const std::function<void(const GraphEdgeRow&)>& relation);
+                                const std::function<void(GraphPage&)>& page);
 
   // CIs. ALREADY_EXISTS names the field when (class_name, name) is taken.
   static absl::Status InsertCi(storage::Transaction& txn, const v1::ConfigurationItem& ci,

@@ -60,7 +60,10 @@ int32_t ImpactGraph::NodeIndex(const std::string& id) {
   return it->second;
 }
 
-void ImpactGraph::UpsertNode(const GraphNode& node) { nodes_[NodeIndex(node.id)] = node; }
+void ImpactGraph::UpsertNode(GraphNode node) {
+  const int32_t i = NodeIndex(node.id);
+  nodes_[i] = std::move(node);
+}
 
 int32_t ImpactGraph::FindRelation(absl::string_view id) const {
   if (std::optional<absl::uint128> packed = PackUuid(id)) {

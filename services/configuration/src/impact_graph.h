@@ -85,7 +85,7 @@ struct GraphRelation {
 class ImpactGraph {
  public:
   // Adds the CI or replaces its description (class, name, status, criticality).
-  void UpsertNode(const GraphNode& node);
+  void UpsertNode(GraphNode node);
   // Adds a relationship; a repeated id is ignored. Unknown endpoints are added as placeholder
   // nodes, filled in by a later UpsertNode (the order storage returns rows in is not causal).
   void AddEdge(const std::string& id, v1::RelationshipType type, const std::string& source_id,
