@@ -30,7 +30,7 @@ export function CiEdit({ api, ci, defs, done }: { api: Api; ci: ConfigurationIte
     e.preventDefault();
     setNote("");
     // The schema may arrive after the form was filled: attributes not in the form yet keep their value.
-    const edit = ciEdit(ci, values, defs, { ...attributeValues(ci, defs), ...attributes });
+    const edit = ciEdit({ ...base, attributes: ci.attributes }, values, defs, { ...attributeValues(ci, defs), ...attributes });
     if (!edit) {
       setNote("Nothing changed.");
       return;
