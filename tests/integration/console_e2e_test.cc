@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "launched_suite.h"
 #include "services/gateway/tests/http_client.h"
@@ -161,6 +162,23 @@ TEST_F(ConsoleE2eTest, AnIncidentIsWorkedInTheBrowserAndAnotherSessionSeesItLive
   const std::string log = supervisor::ReadFile(out).value_or("");
   std::cout << log;
   EXPECT_EQ(code, 0) << log;
+  if (code != 0) {
+    // What the services said besides info, for a failure on a machine where nobody can look.
+    for (const char* service : {"incident", "sla", "sla-timer", "supplier", "change", "gateway"}) {
+      const std::string service_log =
+          supervisor::ReadFile(suite_.File(absl::StrCat("run/logs/", service, ".log")))
+              .value_or("");
+      std::vector<std::string> notable;
+      for (absl::string_view line : absl::StrSplit(service_log, '\n')) {
+        if (!line.empty() && !absl::StrContains(line, R"("level":"info")")) {
+          notable.emplace_back(line);
+        }
+      }
+      const size_t from = notable.size() > 40 ? notable.size() - 40 : 0;
+      std::cout << "--- " << service << ": " << notable.size() << " lines above info, the last:\n";
+      for (size_t i = from; i < notable.size(); ++i) std::cout << notable[i] << "\n";
+    }
+  }
 }
 
 }  // namespace

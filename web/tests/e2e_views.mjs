@@ -16,13 +16,14 @@ const utcDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 const BACKLOG_MS = 120000;
 
 // Asks `read` until `ok` holds for its answer (the SLA timer and the SLA service work from the
-// event stream, so a report lags the incidents by moments), up to `timeoutMs`.
-async function until(read, ok, what, timeoutMs = 30000) {
+// event stream, so a report lags the incidents by moments), up to `timeoutMs`. A timeout shows
+// `shown(answer)`: the part of the answer that was waited for.
+async function until(read, ok, what, timeoutMs = 30000, shown = (value) => value) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 800)}`);
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}: ${JSON.stringify(shown(value)).slice(0, 1500)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -168,6 +169,7 @@ async function seed(api, key, u) {
     (r) => r.periods.some((p) => p.month === month && Number(p.incidents) === 1),
     "the supplier's incident in its scorecard",
     BACKLOG_MS,
+    (r) => ({ month, periods: r.periods }),
   );
   return { names, baseline, sat, sun, patch, frozen, maintenance, blackout, supplier, month };
 }
