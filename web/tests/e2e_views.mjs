@@ -11,8 +11,9 @@ const utcDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 // How long a consumer (the SLA service, the supplier service) may take to reach the events of
 // the records seeded here: e2e.mjs made 1,200 incidents for the virtualised queue first, whose
-// events and clock events come before these on the same partitions. On a bare machine under the
-// whole test run (a first run on fresh-os) that backlog took more than 30 s.
+// events and clock events come before these on the same partitions. A generous bound for a
+// loaded machine; here they take a few seconds. (Two bare-OS failures blamed on it were the
+// locale-formatted month below.)
 const BACKLOG_MS = 120000;
 
 // Asks `read` until `ok` holds for its answer (the SLA timer and the SLA service work from the
@@ -163,7 +164,12 @@ async function seed(api, key, u) {
     })
   ).supplier;
   // The scorecard is built from the incident events the supplier service consumes.
-  const month = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin", year: "numeric", month: "2-digit" }).format(new Date());
+  // Built from the parts: the formatted text is the locale's, and a Node.js without that
+  // locale's data (a bare Debian's) formats "en-CA" as "12/2026", not "2026-12".
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", year: "numeric", month: "2-digit" }).formatToParts(new Date()).map((p) => [p.type, p.value]),
+  );
+  const month = `${parts.year}-${parts.month}`;
   await until(
     () => api("GET", `/v1/suppliers/${supplier.id}/scorecard?time_zone=Europe%2FBerlin`, key),
     (r) => r.periods.some((p) => p.month === month && Number(p.incidents) === 1),
