@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -213,13 +214,29 @@ int Run(int argc, char** argv) {
   endpoints.set_kafka_bootstrap_servers(bootstrap);
 
   std::vector<std::unique_ptr<supervisor::SuiteService>> services;
+  // The front doors (services with an HTTP listener: the gateway) stop first, so that no new
+  // call comes in; then every other service at once. Each reports NOT_SERVING, answers through
+  // its grace period and drains on its own, so stopping them one after another only added up
+  // their grace periods (nine services: 17 s for a Ctrl-C, decision 165).
   auto stop_all = [&] {
-    for (auto it = services.rbegin(); it != services.rend(); ++it) {
-      log::Info("stopping", {{"service", (*it)->name()}});
-      const int code = (*it)->Stop(absl::Seconds(20));
-      if (code != 0)
-        log::Warn("service exited with an error", {{"service", (*it)->name()}, {"code", code}});
+    auto stop_together = [](std::vector<supervisor::SuiteService*> group) {
+      for (auto* service : group) {
+        log::Info("stopping", {{"service", service->name()}});
+        service->process().Signal(SIGTERM);
+      }
+      for (auto* service : group) {
+        const int code = service->process().Wait(absl::Seconds(20));
+        if (code != 0) {
+          log::Warn("service exited with an error", {{"service", service->name()}, {"code", code}});
+        }
+      }
+    };
+    std::vector<supervisor::SuiteService*> front_doors, others;
+    for (auto& service : services) {
+      (service->http_address().empty() ? others : front_doors).push_back(service.get());
     }
+    stop_together(front_doors);
+    stop_together(others);
     services.clear();
     if (broker) broker->Stop();
     (*redis)->Stop();
