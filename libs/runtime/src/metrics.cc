@@ -1,17 +1,37 @@
 #include "itsm/runtime/metrics.h"
 
+#include <netdb.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
 namespace itsm::runtime {
 namespace {
+
+// Opens and closes a TCP connection to host:port (a listener on this machine); errors ignored.
+void WakeListener(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  const int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
+  if (fd >= 0) {
+    (void)connect(fd, found->ai_addr, found->ai_addrlen);
+    close(fd);
+  }
+  freeaddrinfo(found);
+}
 
 prometheus::MetricFamily Gauge(std::string name, std::string help, double value,
                                prometheus::MetricType type = prometheus::MetricType::Gauge) {
@@ -123,9 +143,34 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   // The Exposer holds weak pointers: the server keeps what it serves alive.
   for (const auto& collectable : served) server->exposer_->RegisterCollectable(collectable);
   server->served_ = std::move(served);
+  server->bind_address_ = bind_address;
   auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? port : ports.front();
   return server;
+}
+
+// civetweb's listening thread waits for connections in a poll with a 2 s timeout and looks at
+// its stop flag only between polls, so stopping the exposer kept every process from exiting for
+// up to 2 s after its shutdown was done (most of a test suite's stops, and of a Ctrl-C). A
+// connection to the port while it stops ends that poll at once.
+MetricsServer::~MetricsServer() {
+  if (exposer_ == nullptr) return;
+  std::string host = bind_address_;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // civetweb's [v6] form
+  }
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  std::atomic<bool> stopped{false};
+  std::thread waker([&] {
+    while (!stopped.load()) {
+      WakeListener(host, port_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  exposer_.reset();
+  stopped.store(true);
+  waker.join();
 }
 
 }  // namespace itsm::runtime

@@ -1,5 +1,6 @@
 #include "itsm/runtime/grpc_metrics.h"
 
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -132,6 +133,17 @@ TEST(MetricsServer, LabelsEverySeriesWithTheServiceName) {
   EXPECT_NE(body->find(R"(itsm_test_owned{service="other"} 2)"), std::string::npos) << *body;
   EXPECT_NE(body->find(R"(process_open_fds{service="change-sla-timer"})"), std::string::npos)
       << *body;
+}
+
+// A process exits as soon as its shutdown is done: stopping the metrics server does not wait out
+// the 2 s poll in which civetweb's listener waits for connections (it did, in every process).
+TEST(MetricsServer, StopsWithoutWaitingOutItsListenersPoll) {
+  auto server = MetricsServer::Start("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::SleepFor(absl::Milliseconds(200));  // the listener is inside its poll by now
+  const absl::Time start = absl::Now();
+  server->reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
 }
 
 }  // namespace

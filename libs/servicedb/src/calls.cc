@@ -22,13 +22,26 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
-                                   grpc::CallbackServerContext* ctx,
-                                   const google::protobuf::Message& request, ReadUnit read) {
-  return runtime::RunCall(executor, ctx, request, [&db, read = std::move(read)]() -> absl::Status {
+namespace {
+
+// An admitted read, on the executor in a read-only transaction.
+grpc::ServerUnaryReactor* ReadOnExecutor(runtime::Executor& executor, storage::Database& db,
+                                         grpc::CallbackServerContext* ctx, ReadUnit read) {
+  return runtime::RunOn(executor, ctx, [&db, read = std::move(read)]() -> absl::Status {
     ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
     return read(*txn);
   });
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
+                                   grpc::CallbackServerContext* ctx,
+                                   const google::protobuf::Message& request, ReadUnit read) {
+  if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
+  return ReadOnExecutor(executor, db, ctx, std::move(read));
 }
 
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
@@ -37,6 +50,30 @@ grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Databas
   return ReadCall(executor, db, ctx, request,
                   [caller = runtime::CallerOf(*ctx), read = std::move(read)](
                       storage::Transaction& txn) { return read(txn, caller); });
+}
+
+grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::Database& db,
+                                         grpc::CallbackServerContext* ctx,
+                                         const google::protobuf::Message& request, ReadUnit read) {
+  if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
+  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting();
+  if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
+  const absl::Status status = read(*txn);
+  txn.reset();  // the connection goes back before the answer leaves
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::Database& db,
+                                         grpc::CallbackServerContext* ctx,
+                                         const google::protobuf::Message& request,
+                                         CallerReadUnit read) {
+  return ReadRecordCall(executor, db, ctx, request,
+                        [caller = runtime::CallerOf(*ctx), read = std::move(read)](
+                            storage::Transaction& txn) { return read(txn, caller); });
 }
 
 }  // namespace itsm::servicedb

@@ -34,6 +34,15 @@ class ConnectionPool {
     return c;
   }
 
+  // A free connection now, or null: for a caller that must never wait.
+  std::unique_ptr<Connection> TryAcquire() {
+    absl::MutexLock lock(&mu_);
+    if (free_.empty()) return nullptr;
+    std::unique_ptr<Connection> c = std::move(free_.back());
+    free_.pop_back();
+    return c;
+  }
+
   void Release(std::unique_ptr<Connection> c) {
     absl::MutexLock lock(&mu_);
     free_.push_back(std::move(c));

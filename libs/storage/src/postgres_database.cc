@@ -305,6 +305,8 @@ class PostgresDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  // A read waits on the network: never on a thread that must not block.
+  std::unique_ptr<Transaction> BeginReadWithoutWaiting() override { return nullptr; }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   std::string DisplayUrl() const override { return RedactPassword(conninfo_); }

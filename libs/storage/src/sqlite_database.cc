@@ -262,6 +262,14 @@ class SqliteDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  std::unique_ptr<Transaction> BeginReadWithoutWaiting() override {
+    auto conn = pool_.TryAcquire();
+    if (conn == nullptr) return nullptr;
+    auto txn = std::make_unique<SqliteTransaction>(&pool_, std::move(conn));
+    if (!txn->Begin(TransactionMode::kReadOnly).ok()) return nullptr;
+    return txn;
+  }
+
   Dialect dialect() const override { return Dialect::kSqlite; }
   absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() override {
     return absl::UnimplementedError("SQLite has no lock sessions: one process owns the file");

@@ -1,5 +1,6 @@
 #include "itsm/storage/database.h"
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/storage/errors.h"
@@ -210,6 +211,36 @@ TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
   auto third = db_->OpenLockSession();
   ASSERT_TRUE(third.ok());
   EXPECT_TRUE(*(*third)->TryLock(kKey));
+}
+
+// The read for gRPC threads: on SQLite it sees committed data and never waits for a connection
+// (null while every one is taken, one again once one is free); PostgreSQL never offers one.
+TEST_P(DatabaseTest, AReadWithoutWaitingNeverWaits) {
+  auto db = itsm::testing::NewDatabase(GetParam(), {.pool_size = 1});
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_EQ((*db)->BeginReadWithoutWaiting(), nullptr);
+    return;
+  }
+  {
+    auto txn = (*db)->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ('a', 7)").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  {
+    auto held = (*db)->Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(held.ok());
+    const absl::Time start = absl::Now();
+    EXPECT_EQ((*db)->BeginReadWithoutWaiting(), nullptr);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(1));  // the busy timeout is 5 s
+  }
+  std::unique_ptr<Transaction> read = (*db)->BeginReadWithoutWaiting();
+  ASSERT_NE(read, nullptr);
+  auto rows = read->Query("SELECT n FROM items WHERE id = 'a'");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->row(0)[0].AsInt(), 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,

@@ -19,9 +19,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::CreateChange(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChange(grpc::CallbackServerContext* ctx,
                                                        const v1::GetChangeRequest* request,
                                                        v1::GetChangeResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.changes.Get(txn, *request, *response->mutable_change());
-  });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+        return apps_.changes.Get(txn, *request, *response->mutable_change());
+      });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChanges(grpc::CallbackServerContext* ctx,
@@ -138,9 +139,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeTemplate(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeTemplate(
     grpc::CallbackServerContext* ctx, const v1::GetChangeTemplateRequest* request,
     v1::GetChangeTemplateResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.catalogue.GetTemplate(txn, *request, *response->mutable_template_());
-  });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+        return apps_.catalogue.GetTemplate(txn, *request, *response->mutable_template_());
+      });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeTemplates(
@@ -164,9 +166,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTemplate(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangePolicy(
     grpc::CallbackServerContext* ctx, const v1::GetChangePolicyRequest* request,
     v1::GetChangePolicyResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.catalogue.GetPolicy(txn, *response->mutable_policy());
-  });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+        return apps_.catalogue.GetPolicy(txn, *response->mutable_policy());
+      });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangePolicy(

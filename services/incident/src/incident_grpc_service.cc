@@ -18,11 +18,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetIncidentRequest* request,
                                                            v1::GetIncidentResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.incidents.Get(txn, caller, *request,
-                                                          *response->mutable_incident());
-                             });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.incidents.Get(txn, caller, *request, *response->mutable_incident());
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
@@ -120,11 +120,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
     grpc::CallbackServerContext* ctx, const v1::GetServiceRequestRequest* request,
     v1::GetServiceRequestResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.requests.Get(txn, caller, *request,
-                                                         *response->mutable_service_request());
-                             });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.requests.Get(txn, caller, *request, *response->mutable_service_request());
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
@@ -169,9 +169,10 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(
 grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerContext* ctx,
                                                           const v1::GetProblemRequest* request,
                                                           v1::GetProblemResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.problems.Get(txn, *request, *response);
-  });
+  return servicedb::ReadRecordCall(executor_, db_, ctx, *request,
+                                   [=, this](storage::Transaction& txn) {
+                                     return apps_.problems.Get(txn, *request, *response);
+                                   });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServerContext* ctx,

@@ -19,9 +19,10 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateCalendar(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContext* ctx,
                                                       const v1::GetCalendarRequest* request,
                                                       v1::GetCalendarResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.calendars.Get(txn, *request, *response->mutable_calendar());
-  });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+        return apps_.calendars.Get(txn, *request, *response->mutable_calendar());
+      });
 }
 
 grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerContext* ctx,
@@ -64,9 +65,10 @@ grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
     grpc::CallbackServerContext* ctx, const v1::GetSlaDefinitionRequest* request,
     v1::GetSlaDefinitionResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.definitions.Get(txn, *request, *response->mutable_definition());
-  });
+  return servicedb::ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
+        return apps_.definitions.Get(txn, *request, *response->mutable_definition());
+      });
 }
 
 grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(

@@ -31,6 +31,7 @@ grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
 
 using servicedb::CommitCall;
 using servicedb::ReadCall;
+using servicedb::ReadRecordCall;
 using storage::Transaction;
 
 // ---- Suppliers ----
@@ -52,7 +53,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::CreateSupplier(
 grpc::ServerUnaryReactor* SupplierGrpcService::GetSupplier(grpc::CallbackServerContext* ctx,
                                                            const v1::GetSupplierRequest* request,
                                                            v1::GetSupplierResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return ReadRecordCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
     return apps_.suppliers.Get(txn, *request, *response->mutable_supplier());
   });
 }
@@ -139,7 +140,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::CreateContract(
 grpc::ServerUnaryReactor* SupplierGrpcService::GetContract(grpc::CallbackServerContext* ctx,
                                                            const v1::GetContractRequest* request,
                                                            v1::GetContractResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return ReadRecordCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
     return apps_.contracts.Get(txn, *request, *response->mutable_contract());
   });
 }

@@ -6,6 +6,7 @@ namespace itsm::webhooks {
 
 using servicedb::CommitCall;
 using servicedb::ReadCall;
+using servicedb::ReadRecordCall;
 using storage::Transaction;
 
 grpc::ServerUnaryReactor* WebhookGrpcService::CreateSubscription(
@@ -19,7 +20,7 @@ grpc::ServerUnaryReactor* WebhookGrpcService::CreateSubscription(
 grpc::ServerUnaryReactor* WebhookGrpcService::GetSubscription(
     grpc::CallbackServerContext* ctx, const v1::GetSubscriptionRequest* request,
     v1::GetSubscriptionResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return ReadRecordCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
     return subscriptions_.Get(txn, *request, *response->mutable_subscription());
   });
 }

@@ -53,12 +53,15 @@ class MetricsServer {
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
       const std::string& bind_address, int port, std::shared_ptr<prometheus::Registry> registry,
       const std::string& service = "");
+  // Stops serving; see metrics.cc for why this is not the default destructor.
+  ~MetricsServer();
   int port() const { return port_; }
 
  private:
   // Declared first, destroyed last: the exposer's threads stop before what they serve goes.
   std::vector<std::shared_ptr<prometheus::Collectable>> served_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::string bind_address_;
   int port_ = 0;
 };
 

@@ -93,6 +93,19 @@ grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Databas
                                    grpc::CallbackServerContext* ctx,
                                    const google::protobuf::Message& request, CallerReadUnit read);
 
+// A read of one record by its id (a few pages of one index): on SQLite with a connection free
+// right now, answered on the gRPC thread that received it, because handing it to the executor
+// and the answer back cost more CPU than the read itself (decision 166); otherwise as ReadCall.
+// Only for reads whose cost does not grow with the data: a list or a search would hold up the
+// gRPC thread's other calls.
+grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::Database& db,
+                                         grpc::CallbackServerContext* ctx,
+                                         const google::protobuf::Message& request, ReadUnit read);
+grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::Database& db,
+                                         grpc::CallbackServerContext* ctx,
+                                         const google::protobuf::Message& request,
+                                         CallerReadUnit read);
+
 }  // namespace itsm::servicedb
 
 #endif  // ITSM_SERVICEDB_CALLS_H_

@@ -111,6 +111,11 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) = 0;
+  // A read-only transaction begun without waiting, for a read short enough to run on a thread
+  // that must never block (a gRPC callback thread): on SQLite when a connection is free now;
+  // null when none is, or when the database is across a network (PostgreSQL), or when BEGIN
+  // failed (the caller then takes the ordinary path, which reports the error).
+  virtual std::unique_ptr<Transaction> BeginReadWithoutWaiting() = 0;
   virtual Dialect dialect() const = 0;
   // A new LockSession on a connection of its own (PostgreSQL). UNIMPLEMENTED on SQLite: a file
   // belongs to one process, so there is nobody to lock out. UNAVAILABLE when the database cannot
