@@ -48,6 +48,11 @@ TEST(DefaultSuite, EveryProcessServesAndChangeClocksRunOnTheChangeTimer) {
     ASSERT_FALSE(address.empty()) << service.name() << " is not running";
     EXPECT_TRUE(supervisor::IsServing(address, "", absl::Seconds(5), suite.Credentials()))
         << service.name();
+    // The addresses the launcher hands every service are ones it expects: a clean start warns
+    // about nothing it was given.
+    EXPECT_EQ(suite.ServiceLog(service.name()).find("read by no option"), std::string::npos)
+        << service.name() << ":\n"
+        << suite.ServiceLog(service.name());
   }
 
   // A business service in the CMDB (the change service checks affected services there).

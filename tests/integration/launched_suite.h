@@ -196,6 +196,10 @@ class LaunchedSuite {
   std::shared_ptr<grpc::Channel> AdminChannel(const std::string& name) const {
     return Channel(name, {.subject = "test-admin", .roles = {common::v1::ROLE_ADMIN}});
   }
+  // What service `name` logged (its log file in the run folder).
+  std::string ServiceLog(const std::string& name) const {
+    return supervisor::ReadFile(dir_.File("run") + "/logs/" + name + ".log").value_or("");
+  }
   std::string launch_log() const {
     return supervisor::ReadFile(dir_.File("launch.log")).value_or("");
   }

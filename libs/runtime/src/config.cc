@@ -31,7 +31,8 @@ namespace {
 //   ITSM_ENDPOINTS (itsmctl), ITSM_BUILD_JOBS and ITSM_TEST_JOBS (tools/*.sh) and
 //   ITSM_BUSINESSTIME_SEED (a property test) belong to tools, and children inherit them.
 constexpr absl::string_view kAnnouncedAddressNames[] = {
-    "INCIDENT", "CHANGE", "CONFIGURATION", "SLA", "SUPPLIER", "SLA_TIMER", "REDIS"};
+    "INCIDENT",  "CHANGE",           "CONFIGURATION", "SLA",     "SUPPLIER",
+    "SLA_TIMER", "CHANGE_SLA_TIMER", "WEBHOOKS",      "GATEWAY", "REDIS"};
 constexpr absl::string_view kToolVariables[] = {"ITSM_BIN_DIR", "ITSM_ENDPOINTS", "ITSM_BUILD_JOBS",
                                                 "ITSM_TEST_JOBS", "ITSM_BUSINESSTIME_SEED"};
 
