@@ -1,8 +1,13 @@
 #include "itsm/servicedb/service_database.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "itsm/base/ready_file.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "prometheus/histogram.h"
@@ -23,9 +28,20 @@ std::unique_ptr<storage::Database> OpenDatabaseOrExit(
     log::Error("cannot open the database", {{"error", db.status().ToString()}});
     std::exit(1);
   }
-  if (absl::Status status = storage::ApplySchema(**db, components); !status.ok()) {
-    log::Error("cannot migrate the database", {{"error", status.ToString()}});
+  // While it exists, a supervisor waiting for the ready file does not count the time against
+  // its start timeout: a migration may copy a large table.
+  const std::string ready_file = config.GetString("ready_file");
+  const std::string migrating_file = ready_file.empty() ? "" : base::MigratingFileOf(ready_file);
+  if (!migrating_file.empty()) std::ofstream(migrating_file) << "migrating\n";
+  const absl::Time migration_start = absl::Now();
+  absl::Status migrated = storage::ApplySchema(**db, components);
+  if (!migrating_file.empty()) std::remove(migrating_file.c_str());
+  if (!migrated.ok()) {
+    log::Error("cannot migrate the database", {{"error", migrated.ToString()}});
     std::exit(1);
+  }
+  if (const absl::Duration took = absl::Now() - migration_start; took > absl::Seconds(1)) {
+    log::Info("database migrated", {{"seconds", absl::StrCat(absl::ToDoubleSeconds(took))}});
   }
   log::Info("database ready", {{"url", (*db)->DisplayUrl()}});
   return *std::move(db);

@@ -10,9 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "itsm/base/ready_file.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
 
@@ -29,6 +31,8 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   std::filesystem::create_directories(options.dir);
   const std::string ready_file = options.dir + "/" + options.name + ".ready.json";
   std::filesystem::remove(ready_file);
+  const std::string migrating_file = base::MigratingFileOf(ready_file);
+  std::filesystem::remove(migrating_file);
 
   ChildProcess::Options child;
   child.binary = binary;
@@ -45,9 +49,20 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   service->name_ = options.name;
   ITSM_ASSIGN_OR_RETURN(service->process_, ChildProcess::Start(child));
   ChildProcess* proc = service->process_.get();
-  ITSM_RETURN_IF_ERROR(
-      WaitUntil([&] { return !proc->Running() || std::filesystem::exists(ready_file); },
-                options.start_timeout, what));
+  // A migration may take minutes on a large database (incident migration 7 copies its table):
+  // the timeout counts the time the process is not migrating, so that a first start after an
+  // upgrade is not killed half-way, rolled back and begun again at every try.
+  absl::Time deadline = absl::Now() + options.start_timeout;
+  while (proc->Running() && !std::filesystem::exists(ready_file)) {
+    if (std::filesystem::exists(migrating_file)) {
+      deadline = absl::Now() + options.start_timeout;
+    } else if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(what, " not ready after ",
+                                                      absl::FormatDuration(options.start_timeout),
+                                                      " (not counting its database migrations)"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   if (!proc->Running()) {
     return absl::UnavailableError(
         absl::StrCat(what, " exited during start; see ", options.log_file));
