@@ -4,6 +4,7 @@
 // seconds of CPU a round with a million incidents.
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "itsm/base/clock.h"
 #include "itsm/base/time_util.h"
 #include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/migrations.h"
@@ -16,12 +17,6 @@ namespace itsm::incident {
 namespace {
 
 using ::itsm::testing::Backend;
-
-class FixedClock final : public base::Clock {
- public:
-  absl::Time Now() const override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
-};
 
 class IncidentStorageTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -43,7 +38,7 @@ class IncidentStorageTest : public ::testing::TestWithParam<Backend> {
     v1::Incident incident = factory_.NewIncident(request, "tester");
     incident.set_state(state);
     incident.set_priority(priority);
-    *incident.mutable_create_time() = base::ToProtoTimestamp(clock_.now - age);
+    *incident.mutable_create_time() = base::ToProtoTimestamp(clock_.Now() - age);
     auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
     EXPECT_TRUE(txn.ok()) << txn.status();
     if (!txn.ok()) return "";
@@ -54,7 +49,7 @@ class IncidentStorageTest : public ::testing::TestWithParam<Backend> {
 
   std::unique_ptr<storage::Database> db_;
   prometheus::Registry registry_;
-  FixedClock clock_;
+  base::ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   PriorityMatrix matrix_ = PriorityMatrix::Default();
   IncidentFactory factory_{matrix_, clock_};
   int created_ = 0;
