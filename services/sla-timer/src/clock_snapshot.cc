@@ -100,6 +100,13 @@ absl::StatusOr<sla::v1::SlaClock> ComposeClock(const sla::v1::TimerState& state,
                                                const businesstime::Calendar& cal, absl::Time at) {
   ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock,
                         slamodel::Clock::Replay(ClockTransitions(c), cal, at));
+  return ComposeClock(state, c, def, cal, clock, clock.Milestones(cal, {}, at).back().at, at);
+}
+
+sla::v1::SlaClock ComposeClock(const sla::v1::TimerState& state, const sla::v1::TimerClock& c,
+                               const sla::v1::SlaDefinition& def, const businesstime::Calendar& cal,
+                               const slamodel::Clock& clock, std::optional<absl::Time> due,
+                               absl::Time at) {
   sla::v1::SlaClock s;
   s.set_clock_id(c.clock_id());
   s.set_incident_id(state.incident_id());
@@ -118,9 +125,7 @@ absl::StatusOr<sla::v1::SlaClock> ComposeClock(const sla::v1::TimerState& state,
   *s.mutable_start_time() = base::ToProtoTimestamp(clock.start_time());
   if (clock.stage() != slamodel::Stage::kPaused && clock.stage() != slamodel::Stage::kCancelled) {
     // The same instant the firing loop schedules the breach at (Clock::Milestones).
-    if (auto due = clock.Milestones(cal, {}, at).back().at) {
-      *s.mutable_due_time() = base::ToProtoTimestamp(*due);
-    }
+    if (due) *s.mutable_due_time() = base::ToProtoTimestamp(*due);
   }
   s.set_stage(slamodel::ToProto(clock.stage()));
   s.set_breached(clock.breached());

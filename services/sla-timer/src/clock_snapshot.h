@@ -9,6 +9,7 @@
 #ifndef ITSM_SERVICES_SLA_TIMER_CLOCK_SNAPSHOT_H_
 #define ITSM_SERVICES_SLA_TIMER_CLOCK_SNAPSHOT_H_
 
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -69,6 +70,13 @@ absl::StatusOr<sla::v1::SlaClock> ComposeClock(const sla::v1::TimerState& state,
                                                const sla::v1::SlaDefinition& definition,
                                                const businesstime::Calendar& calendar,
                                                absl::Time at);
+
+// The same for a caller that has replayed the clock as of `at` already (`clock`, from `c`'s
+// transitions) and knows its due instant (`due`: the last of its Milestones; nullopt: never).
+sla::v1::SlaClock ComposeClock(const sla::v1::TimerState& state, const sla::v1::TimerClock& c,
+                               const sla::v1::SlaDefinition& definition,
+                               const businesstime::Calendar& calendar, const slamodel::Clock& clock,
+                               std::optional<absl::Time> due, absl::Time at);
 
 }  // namespace itsm::sla_timer
 

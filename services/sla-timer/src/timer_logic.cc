@@ -1,6 +1,7 @@
 #include "services/sla-timer/src/timer_logic.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -182,8 +183,22 @@ void RecordFieldChange(TimerState& st, const slamodel::RecordFields* before,
 
 }  // namespace
 
+// A clock replayed as of an instant, with its milestones. A decision looks at a clock several
+// times at the same instant (its event's snapshot, the firing pass, the schedule), and each
+// replay walks business time: most of a decision's cost.
+struct TimerLogic::Replayed {
+  std::string clock_id;
+  int history_size = 0;
+  int64_t last_transition_us = 0;
+  absl::Time at;
+  slamodel::Clock clock;
+  std::vector<slamodel::Milestone> milestones;
+};
+
 struct TimerLogic::Ctx {
   Outcome out;
+  // Clocks replayed by this decision (ReplayedAt); a deque keeps them in place as it grows.
+  std::deque<Replayed> replayed;
   std::string incident_id;
   // The record's first configuration item ("" none), for CI-location zones.
   std::string ci_id;
@@ -299,7 +314,9 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
   ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                         source_.Definition(c.definition_id(), c.definition_version()));
-  ITSM_ASSIGN_OR_RETURN(sla::v1::SlaClock s, ComposeClock(ctx.out.state, c, *def, *cal, at));
+  ITSM_ASSIGN_OR_RETURN(const Replayed* replayed, ReplayedAt(ctx, c, at));
+  sla::v1::SlaClock s = ComposeClock(ctx.out.state, c, *def, *cal, replayed->clock,
+                                     replayed->milestones.back().at, at);
   s.set_cause(cause);
   if (by_record) {
     for (const auto& f : ctx.changed_fields) *s.add_changed_fields() = f;
@@ -333,13 +350,34 @@ std::string TimerLogic::Armed(const TimerClock& c, const std::string& what) {
   return c.rearmed() == 0 ? what : absl::StrCat(what, "/r", c.rearmed());
 }
 
-absl::StatusOr<std::vector<slamodel::Milestone>> TimerLogic::MilestonesOf(const TimerClock& c,
-                                                                          absl::Time t) {
+absl::StatusOr<const TimerLogic::Replayed*> TimerLogic::ReplayedAt(Ctx& ctx, const TimerClock& c,
+                                                                   absl::Time t) {
+  // Within one decision a clock's history only grows (a restart is a clock of another id).
+  const int64_t last_us = c.history_size() > 0 ? c.history(c.history_size() - 1).at_us() : 0;
+  for (const Replayed& r : ctx.replayed) {
+    if (r.at == t && r.history_size == c.history_size() && r.last_transition_us == last_us &&
+        r.clock_id == c.clock_id()) {
+      return &r;
+    }
+  }
   ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar* cal, CompiledCalendar(c));
   ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                         source_.Definition(c.definition_id(), c.definition_version()));
   ITSM_ASSIGN_OR_RETURN(slamodel::Clock clock, slamodel::Clock::Replay(History(c), *cal, t));
-  return clock.Milestones(*cal, Thresholds(*def), t);
+  std::vector<slamodel::Milestone> milestones = clock.Milestones(*cal, Thresholds(*def), t);
+  return &ctx.replayed.emplace_back(Replayed{.clock_id = c.clock_id(),
+                                             .history_size = c.history_size(),
+                                             .last_transition_us = last_us,
+                                             .at = t,
+                                             .clock = std::move(clock),
+                                             .milestones = std::move(milestones)});
+}
+
+absl::StatusOr<std::vector<slamodel::Milestone>> TimerLogic::MilestonesOf(Ctx& ctx,
+                                                                          const TimerClock& c,
+                                                                          absl::Time t) {
+  ITSM_ASSIGN_OR_RETURN(const Replayed* replayed, ReplayedAt(ctx, c, t));
+  return replayed->milestones;
 }
 
 absl::Status TimerLogic::FireUpTo(Ctx& ctx, absl::Time t) {
@@ -356,7 +394,7 @@ absl::Status TimerLogic::FireClock(Ctx& ctx, TimerClock& c, absl::Time t, absl::
   if (stage != Stage::kRunning && stage != Stage::kPaused) return absl::OkStatus();
   // Thresholds skipped over by a shorter target stay unfired.
   if (c.breach_fired()) return absl::OkStatus();
-  ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+  ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(ctx, c, t));
   for (const slamodel::Milestone& m : milestones) {
     // Ascending: once one is not reached (or not before `limit`), no later one is.
     if (!m.reached || !m.at || *m.at >= limit) break;
@@ -422,7 +460,7 @@ absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
     // it, was not owed: withdrawn below, once the clock is cancelled.
     bool withdraw = false;
     if (c.breach_fired()) {
-      ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+      ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(ctx, c, t));
       withdraw = milestones.back().at && *milestones.back().at >= *retired;
     }
     const ClockKind kind = c.clock_kind() == sla::v1::CLOCK_KIND_RESPONSE ? ClockKind::kResponse
@@ -467,7 +505,7 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
   for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
     if (StageOf(c) == Stage::kNone || StageOf(c) == Stage::kCancelled) continue;
     if (!c.breach_fired() && c.warnings_fired_size() == 0) continue;
-    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(c, t));
+    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(ctx, c, t));
     const bool withdraw = c.breach_fired() && !milestones.back().reached;
     std::vector<double> still;
     for (double p : c.warnings_fired()) {
@@ -514,7 +552,7 @@ absl::Status TimerLogic::ScheduleNext(Ctx& ctx) {
     // Only a running clock moves towards a milestone; the rest change only with an event.
     if (StageOf(c) != Stage::kRunning || c.breach_fired()) continue;
     ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones,
-                          MilestonesOf(c, FromUs(c.last_event_us())));
+                          MilestonesOf(ctx, c, FromUs(c.last_event_us())));
     for (const slamodel::Milestone& m : milestones) {
       const bool breach = &m == &milestones.back();
       if (!breach && WarningFired(c, m.percent)) continue;

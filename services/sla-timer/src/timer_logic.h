@@ -127,8 +127,9 @@ class TimerLogic {
   static std::string DerivedUuid(const std::string& text);
 
  private:
-  struct Ctx;     // one call's working state
-  struct Record;  // an incident or a service request, as the clocks see it
+  struct Ctx;       // one call's working state
+  struct Replayed;  // a clock replayed as of an instant
+  struct Record;    // an incident or a service request, as the clocks see it
   absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
                                    int32_t partition, absl::Time change_time);
   // The definitions that apply to the record; none, with Outcome::no_sla_reason set, when none
@@ -144,8 +145,12 @@ class TimerLogic {
   absl::StatusOr<const businesstime::Calendar*> CompiledCalendar(const sla::v1::TimerClock& c);
   absl::StatusOr<const slamodel::ClockPolicy*> Policy(const sla::v1::SlaDefinition& d,
                                                       slamodel::ClockKind kind);
+  // The clock replayed as of `t`, with its milestones: computed once per decision, clock,
+  // history and instant.
+  absl::StatusOr<const Replayed*> ReplayedAt(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time t);
   // The clock's warning and due instants as of `t` (slamodel::Clock::Milestones).
-  absl::StatusOr<std::vector<slamodel::Milestone>> MilestonesOf(const sla::v1::TimerClock& c,
+  absl::StatusOr<std::vector<slamodel::Milestone>> MilestonesOf(Ctx& ctx,
+                                                                const sla::v1::TimerClock& c,
                                                                 absl::Time t);
   // Fires what running and paused clocks have reached by `t` and not fired yet, each at the
   // instant it was reached.
