@@ -1,6 +1,7 @@
 #include "services/sla-timer/src/sla_timer.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
@@ -364,7 +365,7 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
     b.retry.clear();
     if (absl::Status redis = RunRound(b, round); !redis.ok()) {
       // Redis failed: every event not decided yet comes back.
-      for (const auto* list : {&round, &later}) {
+      for (const auto* list : {&round, &later, &b.retry}) {
         for (const InFlight& f : *list) {
           if (f.decided) continue;
           CountHandled(f.type, "retry");
@@ -393,6 +394,16 @@ std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::Consum
   return std::move(b.status);
 }
 
+// One part of a round: its decisions and the writes that store them.
+struct SlaTimer::Chunk {
+  std::vector<Outcome> outcomes;
+  std::vector<InFlight*> written;
+  std::vector<ClockStore::Write> writes;
+  // Set by the commit, once `done` is notified.
+  absl::StatusOr<std::vector<absl::StatusOr<bool>>> applied = std::vector<absl::StatusOr<bool>>{};
+  absl::Notification done;
+};
+
 absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
   std::vector<ClockStore::Key> to_load;
   for (const InFlight& f : round) {
@@ -402,52 +413,83 @@ absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
   if (!to_load.empty()) {
     ITSM_ASSIGN_OR_RETURN(loaded, handler_store_.Load(to_load));
   }
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(round.size());
-  std::vector<ClockStore::Write> writes;
-  std::vector<InFlight*> written;
+  // The round's records are all different, so its writes are independent: while Redis runs the
+  // scripts of one chunk, the next chunk is decided (Redis and the decisions each keep a core
+  // busy instead of taking turns). At most one chunk is being committed at a time.
+  std::unique_ptr<Chunk> committing;
+  absl::Status failed;
+  const auto finish = [&]() {
+    if (committing == nullptr) return;
+    committing->done.WaitForNotification();
+    if (failed.ok()) failed = FinishChunk(b, *committing);
+    committing.reset();
+  };
   size_t next_loaded = 0;
-  for (InFlight& f : round) {
-    ClockStore::Loaded state;
-    if (!f.assume_new) state = std::move(loaded[next_loaded++]);
-    f.assume_new = false;
-    std::optional<Outcome> out = Decide(b, f, state);
-    if (!out) continue;
-    const absl::Duration expire_after =
-        TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
-    outcomes.push_back(*std::move(out));
-    writes.push_back({f.key, state.revision, nullptr, expire_after});
-    written.push_back(&f);
+  for (size_t begin = 0; begin < round.size() && failed.ok(); begin += kCommitChunk) {
+    auto chunk = std::make_unique<Chunk>();
+    for (size_t i = begin; i < std::min(round.size(), begin + kCommitChunk); ++i) {
+      InFlight& f = round[i];
+      ClockStore::Loaded state;
+      if (!f.assume_new) state = std::move(loaded[next_loaded++]);
+      f.assume_new = false;
+      std::optional<Outcome> out = Decide(b, f, state);
+      if (!out) continue;
+      const absl::Duration expire_after =
+          TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
+      chunk->outcomes.push_back(*std::move(out));
+      chunk->writes.push_back({f.key, state.revision, nullptr, expire_after});
+      chunk->written.push_back(&f);
+    }
+    finish();
+    if (!failed.ok() || chunk->writes.empty()) continue;
+    // Pointers into `outcomes` only once it no longer grows.
+    for (size_t k = 0; k < chunk->writes.size(); ++k) {
+      chunk->writes[k].outcome = &chunk->outcomes[k];
+    }
+    Chunk* c = chunk.get();
+    committing = std::move(chunk);
+    const auto commit = [this, c] {
+      c->applied = handler_store_.Commit(c->writes);
+      c->done.Notify();
+    };
+    if (!committer_.TrySubmit(commit)) commit();  // stopping: in this thread
   }
-  if (writes.empty()) return absl::OkStatus();
-  // Pointers into `outcomes` only once it no longer grows.
-  for (size_t k = 0; k < writes.size(); ++k) writes[k].outcome = &outcomes[k];
-  ITSM_ASSIGN_OR_RETURN(std::vector<absl::StatusOr<bool>> applied, handler_store_.Commit(writes));
-  for (size_t k = 0; k < written.size(); ++k) {
-    InFlight& f = *written[k];
+  finish();
+  return failed;
+}
+
+absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
+  ITSM_RETURN_IF_ERROR(chunk.applied.status());
+  const std::vector<absl::StatusOr<bool>>& applied = *chunk.applied;
+  for (size_t k = 0; k < chunk.written.size(); ++k) {
+    InFlight& f = *chunk.written[k];
+    const Outcome& outcome = chunk.outcomes[k];
     if (!applied[k].ok()) {
       Fail(b, f, applied[k].status());  // this write only (e.g. a key of the wrong type)
     } else if (!*applied[k]) {
       // The firing loop (or another replica) changed the state meanwhile: read it again.
       if (++f.attempts < 20) {
         b.retry.push_back(std::move(f));
+        f.decided = true;  // what is left of it here: its retry carries it on
       } else {
         Fail(b, f,
              absl::AbortedError(absl::StrCat(f.record.incident ? "incident " : "service request ",
                                              f.key.incident_id, ": state kept changing")));
       }
     } else {
+      // Stored: a later chunk's failure to reach Redis does not send it back.
+      f.decided = true;
       CountHandled(f.type, "applied");
-      if (const std::string& reason = outcomes[k].no_sla_reason; !reason.empty()) {
+      if (const std::string& reason = outcome.no_sla_reason; !reason.empty()) {
         without_sla_family_.Add({{"reason", reason}}).Increment();
         log::Warn("record has no SLA clock: no definition can apply",
                   {{"record_id", f.key.incident_id},
                    {"reason", reason},
-                   {"detail", outcomes[k].no_sla_detail}});
+                   {"detail", outcome.no_sla_detail}});
       }
-      CountFired(outcomes[k].fired, clock_.Now(), /*from_firing_loop=*/false);
-      CountClockEvents(outcomes[k].events);
-      if (!outcomes[k].events.empty()) b.wake_publisher = true;
+      CountFired(outcome.fired, clock_.Now(), /*from_firing_loop=*/false);
+      CountClockEvents(outcome.events);
+      if (!outcome.events.empty()) b.wake_publisher = true;
     }
   }
   return absl::OkStatus();

@@ -30,6 +30,7 @@
 #include "itsm/base/clock.h"
 #include "itsm/events/event_consumer.h"
 #include "itsm/events/kafka_producer.h"
+#include "itsm/runtime/executor.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -122,13 +123,20 @@ class SlaTimer {
  private:
   struct InFlight;
   struct BatchState;
+  struct Chunk;
+  // Events decided per commit of a round: small enough that deciding the first and committing
+  // the last, which do not overlap, are a small part of a round of 500.
+  static constexpr size_t kCommitChunk = 64;
   std::optional<InFlight> Prepare(const events::ConsumedEvent& consumed, absl::Status& status);
   // Reads the states of `round` (one event per record), decides, writes the changes. Not OK
-  // when Redis cannot be reached; per-event results go to `b`.
+  // when Redis cannot be reached; per-event results go to `b` (events whose changes were
+  // stored before Redis failed keep theirs).
   absl::Status RunRound(BatchState& b, std::vector<InFlight>& round);
   // The change `f` makes to its record's stored `state`; none for a replay, or when it failed
   // (then b.status says how).
   std::optional<Outcome> Decide(BatchState& b, InFlight& f, const ClockStore::Loaded& state);
+  // The results of a committed chunk into `b`; not OK when its commit could not reach Redis.
+  absl::Status FinishChunk(BatchState& b, Chunk& chunk);
   // `f` failed transiently: it comes back, and its record's later events with it.
   void Fail(BatchState& b, InFlight& f, const absl::Status& status);
   // "partition/id": events of one record apply in order.
@@ -154,6 +162,9 @@ class SlaTimer {
   TimerLogic logic_;
   // One Redis connection per thread that uses it.
   ClockStore handler_store_;
+  // Runs the handler's commits (on handler_store_), so that the next chunk's decisions overlap
+  // them; declared after the store it uses, so it stops first.
+  runtime::Executor committer_{"sla-timer-commit", 1, 1};
   ClockStore fire_store_;
   ClockStore publish_store_;
   // The admin calls' connection (RepublishEvents, GetOutboxStats), one call at a time.

@@ -1,6 +1,7 @@
 // The SLA timer in process against a real redis-server (AOF) and the in-process Kafka mock
 // cluster, with a ManualClock: events in -> clocks in Redis -> fired exactly once -> events out,
 // across restarts, Redis restarts, and partitions moving between two replicas.
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -424,6 +425,65 @@ TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
   redis_ = std::move(*redis);
   for (const absl::Status& s : timer->HandleBatch(batch)) EXPECT_TRUE(s.ok()) << s;
   EXPECT_EQ(OutboxIds(2).size(), 4u);  // two SlaClockStarted each, a's not twice
+}
+
+// A round is committed in chunks while the next is decided: when the connection drops in the
+// middle, the events whose changes were stored say so and the others come back; handling those
+// again stores each record once, with its events once.
+TEST_F(SlaTimerRedisTest, ARoundCutByALostConnectionReportsExactlyWhatWasStored) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  constexpr int kRecords = 3000;
+  std::vector<events::ConsumedEvent> batch;
+  for (int k = 0; k < kRecords; ++k) {
+    auto i = NewIncident(absl::StrCat("cut-", k), kT0);
+    batch.push_back(Consumed(testing::Created(i), i, k % 4));
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> kills{0};
+  std::thread killer([&] {
+    redis::RedisClient admin(redis_->address());
+    // Once a few chunks of 64 records are stored, so that the cut falls within the round.
+    while (!done) {
+      if (auto n = admin.Command({"DBSIZE"}); n.ok() && n->integer > 3 * 64) break;
+      absl::SleepFor(absl::Microseconds(200));
+    }
+    while (!done) {
+      // Every connection but this one: the handler's commit fails with an I/O error.
+      if (auto r = admin.Command({"CLIENT", "KILL", "TYPE", "normal"}); r.ok() && r->integer > 0) {
+        ++kills;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  });
+  std::vector<absl::Status> statuses = timer->HandleBatch(batch);
+  done = true;
+  killer.join();
+  ASSERT_GT(kills.load(), 0);
+  // Reported stored: it is (nothing has written since).
+  ClockStore store(redis_->address());
+  std::vector<ClockStore::Key> stored;
+  std::vector<events::ConsumedEvent> again;
+  for (size_t k = 0; k < batch.size(); ++k) {
+    if (statuses[k].ok()) {
+      stored.push_back({batch[k].partition, batch[k].event.subject});
+    } else {
+      EXPECT_EQ(statuses[k].code(), absl::StatusCode::kUnavailable) << statuses[k];
+      again.push_back(batch[k]);
+    }
+  }
+  auto loaded = store.Load(stored);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  for (size_t k = 0; k < stored.size(); ++k) {
+    EXPECT_TRUE((*loaded)[k].state.has_value()) << stored[k].incident_id;
+  }
+  EXPECT_FALSE(again.empty()) << "no commit was cut: the test proves nothing";
+  EXPECT_FALSE(stored.empty()) << "nothing was stored before the cut";
+  for (const absl::Status& s : timer->HandleBatch(again)) EXPECT_TRUE(s.ok()) << s;
+  std::map<std::string, int> types;
+  const std::map<std::string, int> ids = OutboxIds(4, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaClockStarted"], 2 * kRecords);
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
 }
 
 TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
