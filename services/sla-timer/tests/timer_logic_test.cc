@@ -777,6 +777,8 @@ TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
   EXPECT_NE(a, TimerLogic::DerivedUuid("clock/warning/50"));
   ASSERT_EQ(a.size(), 36u);
   EXPECT_EQ(a[14], '5');
+  // Consumers de-duplicate by these ids: a new version must derive the ones published before.
+  EXPECT_EQ(a, "f1d6d1a9-e846-5794-8206-bc3cf6a34e2a");
 }
 
 // ---- Service requests: the same clocks, read through slamodel::FromServiceRequest ----
