@@ -282,7 +282,8 @@ struct SlaTimer::InFlight {
   // if it had one after all (a replay).
   bool assume_new = false;
   int attempts = 0;
-  // Its result is known in this round without a write (replay, rejected, failed decision).
+  // Its result is known (stored, replay, rejected, failed, held back): a later failure to
+  // reach Redis in the batch does not change it.
   bool decided = false;
 };
 
@@ -338,57 +339,60 @@ struct SlaTimer::BatchState {
   // Of the current round: records whose event failed transiently (their later events must
   // wait for a retry), and events that lost the compare-and-set (read again next round).
   absl::flat_hash_set<std::string> blocked;
-  std::vector<InFlight> retry;
+  std::vector<InFlight*> retry;
   bool wake_publisher = false;
 };
 
 std::vector<absl::Status> SlaTimer::HandleBatch(const std::vector<events::ConsumedEvent>& batch) {
   BatchState b;
   b.status.resize(batch.size());
-  std::vector<InFlight> waiting;  // batch order
+  // Every event stays here while rounds pass pointers to it around.
+  std::vector<InFlight> handled;
+  handled.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     if (auto f = Prepare(batch[i], b.status[i])) {
       f->index = i;
-      waiting.push_back(*std::move(f));
+      handled.push_back(*std::move(f));
     }
   }
+  std::vector<InFlight*> waiting;  // batch order
+  for (InFlight& f : handled) waiting.push_back(&f);
   // Rounds of two round trips (read the states, write the changes), each with at most one
   // event per record: a record's events apply in order, different records share round trips.
   while (!waiting.empty()) {
-    std::vector<InFlight> round;
-    std::vector<InFlight> later;
+    std::vector<InFlight*> round;
+    std::vector<InFlight*> later;
     absl::flat_hash_set<std::string> records_in_round;
-    for (InFlight& f : waiting) {
-      (records_in_round.insert(RecordKey(f)).second ? round : later).push_back(std::move(f));
+    for (InFlight* f : waiting) {
+      (records_in_round.insert(RecordKey(*f)).second ? round : later).push_back(f);
     }
     b.blocked.clear();
     b.retry.clear();
     if (absl::Status redis = RunRound(b, round); !redis.ok()) {
-      // Redis failed: every event not decided yet comes back.
-      for (const auto* list : {&round, &later, &b.retry}) {
-        for (const InFlight& f : *list) {
-          if (f.decided) continue;
-          CountHandled(f.type, "retry");
-          b.status[f.index] = redis;
-        }
+      // Redis failed: every event without a result yet comes back.
+      for (InFlight& f : handled) {
+        if (f.decided) continue;
+        CountHandled(f.type, "retry");
+        b.status[f.index] = redis;
       }
       break;
     }
     // What remains, in batch order; a blocked record's later events are not applied.
     waiting.clear();
     for (auto* list : {&b.retry, &later}) {
-      for (InFlight& f : *list) {
-        if (b.blocked.contains(RecordKey(f))) {
-          CountHandled(f.type, "retry");
-          b.status[f.index] =
+      for (InFlight* f : *list) {
+        if (!b.blocked.empty() && b.blocked.contains(RecordKey(*f))) {
+          CountHandled(f->type, "retry");
+          b.status[f->index] =
               absl::AbortedError("not handled: an earlier event of the record failed");
+          f->decided = true;
           continue;
         }
-        waiting.push_back(std::move(f));
+        waiting.push_back(f);
       }
     }
     std::sort(waiting.begin(), waiting.end(),
-              [](const InFlight& x, const InFlight& y) { return x.index < y.index; });
+              [](const InFlight* x, const InFlight* y) { return x->index < y->index; });
   }
   if (b.wake_publisher) WakePublisher();
   return std::move(b.status);
@@ -404,10 +408,10 @@ struct SlaTimer::Chunk {
   absl::Notification done;
 };
 
-absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
+absl::Status SlaTimer::RunRound(BatchState& b, const std::vector<InFlight*>& round) {
   std::vector<ClockStore::Key> to_load;
-  for (const InFlight& f : round) {
-    if (!f.assume_new) to_load.push_back(f.key);
+  for (const InFlight* f : round) {
+    if (!f->assume_new) to_load.push_back(f->key);
   }
   std::vector<ClockStore::Loaded> loaded;
   if (!to_load.empty()) {
@@ -428,7 +432,7 @@ absl::Status SlaTimer::RunRound(BatchState& b, std::vector<InFlight>& round) {
   for (size_t begin = 0; begin < round.size() && failed.ok(); begin += kCommitChunk) {
     auto chunk = std::make_unique<Chunk>();
     for (size_t i = begin; i < std::min(round.size(), begin + kCommitChunk); ++i) {
-      InFlight& f = round[i];
+      InFlight& f = *round[i];
       ClockStore::Loaded state;
       if (!f.assume_new) state = std::move(loaded[next_loaded++]);
       f.assume_new = false;
@@ -469,8 +473,7 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
     } else if (!*applied[k]) {
       // The firing loop (or another replica) changed the state meanwhile: read it again.
       if (++f.attempts < 20) {
-        b.retry.push_back(std::move(f));
-        f.decided = true;  // what is left of it here: its retry carries it on
+        b.retry.push_back(&f);
       } else {
         Fail(b, f,
              absl::AbortedError(absl::StrCat(f.record.incident ? "incident " : "service request ",

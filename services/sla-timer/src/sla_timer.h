@@ -131,7 +131,7 @@ class SlaTimer {
   // Reads the states of `round` (one event per record), decides, writes the changes. Not OK
   // when Redis cannot be reached; per-event results go to `b` (events whose changes were
   // stored before Redis failed keep theirs).
-  absl::Status RunRound(BatchState& b, std::vector<InFlight>& round);
+  absl::Status RunRound(BatchState& b, const std::vector<InFlight*>& round);
   // The change `f` makes to its record's stored `state`; none for a replay, or when it failed
   // (then b.status says how).
   std::optional<Outcome> Decide(BatchState& b, InFlight& f, const ClockStore::Loaded& state);
