@@ -486,6 +486,33 @@ TEST_F(SlaTimerRedisTest, ARoundCutByALostConnectionReportsExactlyWhatWasStored)
   for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
 }
 
+// The commit script pushes events in slices (Lua's stack bounds unpack): many events of one
+// change all reach the outbox, in order, once.
+TEST_F(SlaTimerRedisTest, ACommitWithManyEventsQueuesThemAllInOrder) {
+  ClockStore store(redis_->address());
+  Outcome out;
+  out.state.set_incident_id("many");
+  constexpr int kEvents = 250;
+  for (int k = 0; k < kEvents; ++k) {
+    events::CloudEvent e;
+    e.id = absl::StrCat("event-", k);
+    e.type = "itsm.sla.v1.SlaWarningReached";
+    e.time = kT0;
+    out.events.push_back(e);
+  }
+  auto applied = store.Commit({{.key = {0, "many"}, .expected_revision = 0, .outcome = &out}});
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_TRUE((*applied)[0].ok() && *(*applied)[0]);
+  auto entries = store.PeekOutbox(0, 1000);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->size(), static_cast<size_t>(kEvents));
+  for (int k = 0; k < kEvents; ++k) {
+    sla::v1::TimerOutboxEntry e;
+    ASSERT_TRUE(e.ParseFromString((*entries)[k]));
+    EXPECT_EQ(e.id(), absl::StrCat("event-", k));
+  }
+}
+
 TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);
