@@ -486,8 +486,8 @@ TEST_F(SlaTimerRedisTest, ARoundCutByALostConnectionReportsExactlyWhatWasStored)
   for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
 }
 
-// The commit script pushes events in slices (Lua's stack bounds unpack): many events of one
-// change all reach the outbox, in order, once.
+// Many events of one change (a long-paused clock's warnings and breach, say) all reach the
+// outbox, in order, once.
 TEST_F(SlaTimerRedisTest, ACommitWithManyEventsQueuesThemAllInOrder) {
   ClockStore store(redis_->address());
   Outcome out;
