@@ -1,7 +1,5 @@
 #include "src/postgres_database.h"
 
-#include <libpq-fe.h>
-
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -9,9 +7,13 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
+#include "src/libpq.h"
 
 namespace itsm::storage::internal {
 namespace {
+
+// libpq, loaded by OpenPostgres before any of this runs (nothing here exists before).
+const Libpq& Pq() { return **LoadLibpq(); }
 
 // Type OIDs from pg_type.h (not installed with libpq-dev's client headers).
 constexpr Oid kBoolOid = 16;
@@ -23,10 +25,10 @@ constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 
 absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) {
-  const char* sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  const char* table = res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : nullptr;
+  const char* sqlstate = res ? Pq().PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* table = res ? Pq().PQresultErrorField(res, PG_DIAG_TABLE_NAME) : nullptr;
   const std::string msg =
-      absl::StrCat(what, ": ", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+      absl::StrCat(what, ": ", res ? Pq().PQresultErrorMessage(res) : Pq().PQerrorMessage(conn));
   const absl::string_view state = sqlstate ? sqlstate : "";
   const absl::string_view table_name = table ? table : "";
   if (state == "23505") return MakeStorageError(ErrorKind::kUniqueViolation, msg, table_name);
@@ -34,7 +36,7 @@ absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) 
     return MakeStorageError(ErrorKind::kConstraintViolation, msg, table_name);
   }
   if (state == "40001" || state == "40P01") return MakeStorageError(ErrorKind::kConflict, msg);
-  if (state.substr(0, 2) == "08" || state == "57P01" || PQstatus(conn) != CONNECTION_OK) {
+  if (state.substr(0, 2) == "08" || state == "57P01" || Pq().PQstatus(conn) != CONNECTION_OK) {
     return MakeStorageError(ErrorKind::kUnavailable, msg);
   }
   return MakeStorageError(ErrorKind::kInternal, msg);
@@ -43,7 +45,7 @@ absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) 
 class PgConnection {
  public:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
-  ~PgConnection() { PQfinish(conn_); }
+  ~PgConnection() { Pq().PQfinish(conn_); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
@@ -54,12 +56,12 @@ class PgConnection {
     auto it = statements_.find(sql);
     if (it != statements_.end()) return it->second;
     std::string name = absl::StrCat("itsm_", statements_.size());
-    PGresult* res = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, nullptr);
+    PGresult* res = Pq().PQprepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, nullptr);
     absl::Status status = absl::OkStatus();
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (Pq().PQresultStatus(res) != PGRES_COMMAND_OK) {
       status = PgError(conn_, res, absl::StrCat("prepare `", sql, "`"));
     }
-    PQclear(res);
+    Pq().PQclear(res);
     if (!status.ok()) return status;
     statements_.emplace(std::string(sql), name);
     return name;
@@ -67,7 +69,7 @@ class PgConnection {
 
   // After a broken connection the server forgot our prepared statements.
   void Reset() {
-    PQreset(conn_);
+    Pq().PQreset(conn_);
     statements_.clear();
   }
 
@@ -77,10 +79,10 @@ class PgConnection {
 };
 
 Value ReadColumn(PGresult* res, int row, int col) {
-  if (PQgetisnull(res, row, col)) return Value();
-  const char* text = PQgetvalue(res, row, col);
-  const int len = PQgetlength(res, row, col);
-  switch (PQftype(res, col)) {
+  if (Pq().PQgetisnull(res, row, col)) return Value();
+  const char* text = Pq().PQgetvalue(res, row, col);
+  const int len = Pq().PQgetlength(res, row, col);
+  switch (Pq().PQftype(res, col)) {
     case kInt2Oid:
     case kInt4Oid:
     case kInt8Oid:
@@ -92,9 +94,10 @@ Value ReadColumn(PGresult* res, int row, int col) {
       return Value(std::strtod(text, nullptr));
     case kByteaOid: {
       size_t out_len = 0;
-      unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
+      unsigned char* raw =
+          Pq().PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &out_len);
       Bytes bytes{std::string(reinterpret_cast<char*>(raw), out_len)};
-      PQfreemem(raw);
+      Pq().PQfreemem(raw);
       return Value(std::move(bytes));
     }
     default:
@@ -108,20 +111,20 @@ class PgTransaction final : public Transaction {
       : pool_(pool), conn_(std::move(conn)) {}
   ~PgTransaction() override {
     if (!done_) {
-      PGresult* res = PQexec(conn_->conn(), "ROLLBACK");
-      PQclear(res);
+      PGresult* res = Pq().PQexec(conn_->conn(), "ROLLBACK");
+      Pq().PQclear(res);
     }
-    if (PQstatus(conn_->conn()) != CONNECTION_OK) conn_->Reset();
+    if (Pq().PQstatus(conn_->conn()) != CONNECTION_OK) conn_->Reset();
     pool_->Release(std::move(conn_));
   }
 
   absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params) override {
     ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
     std::vector<std::string> columns;
-    const int ncol = PQnfields(res);
-    for (int c = 0; c < ncol; ++c) columns.emplace_back(PQfname(res, c));
+    const int ncol = Pq().PQnfields(res);
+    for (int c = 0; c < ncol; ++c) columns.emplace_back(Pq().PQfname(res, c));
     std::vector<std::vector<Value>> rows;
-    const int nrow = PQntuples(res);
+    const int nrow = Pq().PQntuples(res);
     rows.reserve(nrow);
     for (int r = 0; r < nrow; ++r) {
       std::vector<Value> row;
@@ -129,15 +132,15 @@ class PgTransaction final : public Transaction {
       for (int c = 0; c < ncol; ++c) row.push_back(ReadColumn(res, r, c));
       rows.push_back(std::move(row));
     }
-    PQclear(res);
+    Pq().PQclear(res);
     return ResultSet(std::move(columns), std::move(rows));
   }
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const Params& params) override {
     ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
-    const char* affected = PQcmdTuples(res);
+    const char* affected = Pq().PQcmdTuples(res);
     int64_t n = affected && *affected ? std::strtoll(affected, nullptr, 10) : 0;
-    PQclear(res);
+    Pq().PQclear(res);
     return n;
   }
 
@@ -158,15 +161,15 @@ class PgTransaction final : public Transaction {
   absl::Status Commit() override {
     if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
     // COMMIT of a transaction that had an error reports ROLLBACK, not an error: check that too.
-    PGresult* res = PQexec(conn_->conn(), "COMMIT");
+    PGresult* res = Pq().PQexec(conn_->conn(), "COMMIT");
     absl::Status status = absl::OkStatus();
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (Pq().PQresultStatus(res) != PGRES_COMMAND_OK) {
       status = PgError(conn_->conn(), res, "commit");
-    } else if (absl::string_view(PQcmdStatus(res)) == "ROLLBACK") {
+    } else if (absl::string_view(Pq().PQcmdStatus(res)) == "ROLLBACK") {
       status = MakeStorageError(ErrorKind::kConflict,
                                 "commit: the transaction had failed and was rolled back");
     }
-    PQclear(res);
+    Pq().PQclear(res);
     done_ = true;
     return status;
   }
@@ -184,12 +187,13 @@ class PgTransaction final : public Transaction {
 
  private:
   absl::Status Simple(const std::string& sql, absl::string_view what) {
-    PGresult* res = PQexec(conn_->conn(), sql.c_str());
+    PGresult* res = Pq().PQexec(conn_->conn(), sql.c_str());
     absl::Status status = absl::OkStatus();
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (Pq().PQresultStatus(res) != PGRES_COMMAND_OK &&
+        Pq().PQresultStatus(res) != PGRES_TUPLES_OK) {
       status = PgError(conn_->conn(), res, what);
     }
-    PQclear(res);
+    Pq().PQclear(res);
     return status;
   }
 
@@ -220,12 +224,13 @@ class PgTransaction final : public Transaction {
           },
           params[i].variant());
     }
-    PGresult* res = PQexecPrepared(conn_->conn(), name.c_str(), static_cast<int>(params.size()),
-                                   values.data(), lengths.data(), formats.data(), 0);
-    const ExecStatusType st = PQresultStatus(res);
+    PGresult* res =
+        Pq().PQexecPrepared(conn_->conn(), name.c_str(), static_cast<int>(params.size()),
+                            values.data(), lengths.data(), formats.data(), 0);
+    const ExecStatusType st = Pq().PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       absl::Status status = PgError(conn_->conn(), res, absl::StrCat("`", sql, "`"));
-      PQclear(res);
+      Pq().PQclear(res);
       return status;
     }
     return res;
@@ -243,35 +248,36 @@ class PgLockSession final : public LockSession {
   // connection, a moment later; unlocking first means the next holder can take them as soon as
   // this returns. A dead connection fails at once, and its locks are gone anyway.
   ~PgLockSession() override {
-    PGresult* res = PQexec(conn_->conn(), "SELECT pg_advisory_unlock_all()");
-    PQclear(res);
+    PGresult* res = Pq().PQexec(conn_->conn(), "SELECT pg_advisory_unlock_all()");
+    Pq().PQclear(res);
   }
 
   absl::StatusOr<bool> TryLock(int64_t key) override {
     const std::string text = absl::StrCat(key);
     const char* values[] = {text.c_str()};
     // Autocommit: the lock is the session's, so no transaction stays open to hold it.
-    PGresult* res = PQexecParams(conn_->conn(), "SELECT pg_try_advisory_lock($1::bigint)", 1,
-                                 nullptr, values, nullptr, nullptr, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    PGresult* res = Pq().PQexecParams(conn_->conn(), "SELECT pg_try_advisory_lock($1::bigint)", 1,
+                                      nullptr, values, nullptr, nullptr, 0);
+    if (Pq().PQresultStatus(res) != PGRES_TUPLES_OK) {
       absl::Status status = PgError(conn_->conn(), res, "try advisory lock");
-      PQclear(res);
+      Pq().PQclear(res);
       return status;
     }
-    const bool locked = PQgetvalue(res, 0, 0)[0] == 't';
-    PQclear(res);
+    const bool locked = Pq().PQgetvalue(res, 0, 0)[0] == 't';
+    Pq().PQclear(res);
     return locked;
   }
 
   absl::Status Check() override {
-    PGresult* res = PQexec(conn_->conn(), "SELECT 1");
+    PGresult* res = Pq().PQexec(conn_->conn(), "SELECT 1");
     absl::Status status = absl::OkStatus();
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (Pq().PQresultStatus(res) != PGRES_TUPLES_OK) {
       // Whatever went wrong, the locks can no longer be vouched for.
-      status = MakeStorageError(ErrorKind::kUnavailable,
-                                absl::StrCat("lock session lost: ", PQerrorMessage(conn_->conn())));
+      status =
+          MakeStorageError(ErrorKind::kUnavailable,
+                           absl::StrCat("lock session lost: ", Pq().PQerrorMessage(conn_->conn())));
     }
-    PQclear(res);
+    Pq().PQclear(res);
     return status;
   }
 
@@ -299,7 +305,7 @@ class PostgresDatabase final : public Database {
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) override {
     ITSM_ASSIGN_OR_RETURN(auto conn, pool_.Acquire(absl::Milliseconds(options_.busy_timeout_ms)));
-    if (PQstatus(conn->conn()) != CONNECTION_OK) conn->Reset();
+    if (Pq().PQstatus(conn->conn()) != CONNECTION_OK) conn->Reset();
     auto txn = std::make_unique<PgTransaction>(&pool_, std::move(conn));
     ITSM_RETURN_IF_ERROR(txn->Begin(mode));
     return std::unique_ptr<Transaction>(std::move(txn));
@@ -313,14 +319,14 @@ class PostgresDatabase final : public Database {
 
  private:
   absl::StatusOr<std::unique_ptr<PgConnection>> Connect() {
-    PGconn* conn = PQconnectdb(conninfo_.c_str());
+    PGconn* conn = Pq().PQconnectdb(conninfo_.c_str());
     auto owned = std::make_unique<PgConnection>(conn);
-    if (PQstatus(conn) != CONNECTION_OK) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(), ": ", PQerrorMessage(conn)));
+    if (Pq().PQstatus(conn) != CONNECTION_OK) {
+      return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(),
+                                                 ": ", Pq().PQerrorMessage(conn)));
     }
     // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
-    PQsetNoticeProcessor(
+    Pq().PQsetNoticeProcessor(
         conn, [](void*, const char*) {}, nullptr);
     return owned;
   }
@@ -356,6 +362,7 @@ std::string RedactPassword(const std::string& conninfo) {
 
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
                                                        const DatabaseOptions& options) {
+  ITSM_RETURN_IF_ERROR(LoadLibpq().status());
   auto db = std::make_unique<PostgresDatabase>(conninfo, options);
   ITSM_RETURN_IF_ERROR(db->Open());
   return std::unique_ptr<Database>(std::move(db));
