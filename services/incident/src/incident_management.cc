@@ -174,7 +174,7 @@ absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Cal
   v1::ListIncidentsRequest narrowed = request;
   ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
   ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
-  for (auto& incident : page.incidents) *out.add_incidents() = std::move(incident);
+  out.mutable_incidents()->Swap(&page.incidents);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }

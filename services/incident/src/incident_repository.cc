@@ -26,11 +26,16 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
-absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
-  v1::Incident incident;
+absl::Status DecodeInto(const storage::Value& data, v1::Incident& incident) {
   if (!incident.ParseFromString(data.AsString())) {
     return absl::DataLossError("stored incident does not parse");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
+  v1::Incident incident;
+  ITSM_RETURN_IF_ERROR(DecodeInto(data, incident));
   return incident;
 }
 
@@ -508,9 +513,9 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
            after_key, after_seq, request.caller(), page_size + 1}));
   IncidentPage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  page.incidents.Reserve(static_cast<int>(shown));
   for (size_t i = 0; i < shown; ++i) {
-    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(rows.row(i)[2]));
-    page.incidents.push_back(std::move(incident));
+    ITSM_RETURN_IF_ERROR(DecodeInto(rows.row(i)[2], *page.incidents.Add()));
   }
   // One row more than asked for tells whether another page exists.
   if (rows.size() > static_cast<size_t>(page_size)) {

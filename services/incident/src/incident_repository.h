@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/repeated_field.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
@@ -17,7 +18,8 @@
 namespace itsm::incident {
 
 struct IncidentPage {
-  std::vector<v1::Incident> incidents;
+  // Decoded in place, and swapped into an answer as a whole.
+  google::protobuf::RepeatedPtrField<v1::Incident> incidents;
   std::string next_page_token;  // empty on the last page
 };
 

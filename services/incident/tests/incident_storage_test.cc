@@ -110,13 +110,13 @@ TEST_P(IncidentStorageTest, TheUpgradeToMigration7KeepsEveryIncidentAndItsOrder)
   list.mutable_page()->set_page_size(2);
   auto page = IncidentRepository::List(**txn, list);
   ASSERT_TRUE(page.ok()) << page.status();
-  ASSERT_EQ(page->incidents.size(), 2u);
+  ASSERT_EQ(page->incidents.size(), 2);
   EXPECT_EQ(page->incidents[0].number(), third);
   EXPECT_EQ(page->incidents[1].number(), second);
   list.mutable_page()->set_page_token(page->next_page_token);
   page = IncidentRepository::List(**txn, list);
   ASSERT_TRUE(page.ok()) << page.status();
-  ASSERT_EQ(page->incidents.size(), 1u);
+  ASSERT_EQ(page->incidents.size(), 1);
   EXPECT_EQ(page->incidents[0].number(), first);
 }
 
