@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The image's runtime packages cannot drift from the binaries (no Docker engine runs here, so the
 # image itself is never built in CI): every library the binaries the Dockerfile copies load
-# (ldd, the whole closure) belongs to a package (dpkg -S) that the Dockerfile's runtime
-# apt-get install lists, and the list names nothing else but the declared data packages.
+# (ldd, the whole closure, with the libraries they open at run time) belongs to a package
+# (dpkg -S) that the Dockerfile's runtime apt-get install lists, and the list names nothing else
+# but the declared data packages.
 # Also: the image carries a binary for every process the Helm chart runs.
 # usage: dockerfile_deps_test.sh <source dir> <folder of the built binaries> [Dockerfile]
 set -euo pipefail
@@ -12,6 +13,9 @@ dockerfile="${3:-$src/deploy/docker/Dockerfile}"
 # Packages with no library that the binaries need at run time: the zones of the SLA calendars
 # (absl::LoadTimeZone reads /usr/share/zoneinfo) and the CAs for TLS.
 data_packages="ca-certificates tzdata"
+# Libraries the binaries open with dlopen rather than link, which ldd of a binary does not show:
+# libpq, opened when a PostgreSQL database is (libs/storage/src/libpq.h).
+opened_at_run_time="libpq.so.5"
 status=0
 
 binaries=$(sed -n 's/^ARG ITSM_BINARIES="\(.*\)"$/\1/p' "$dockerfile")
@@ -24,8 +28,16 @@ done
 for b in $binaries; do
   [ -x "$bin/$b" ] || { echo "not built: $bin/$b (tools/build.sh itsm_suite)" >&2; exit 1; }
 done
-libraries=$(for b in $binaries; do
-  ldd "$bin/$b" | sed -n 's/.*=> not found.*/NOTFOUND &/p; s/.*=> \(\/[^ ]*\) .*/\1/p; s/^\t\(\/[^ ]*\) .*/\1/p'
+opened=""
+for soname in $opened_at_run_time; do
+  path=$(ldconfig -p | awk -v n="$soname" '$1 == n { print $NF; exit }')
+  [ -n "$path" ] || { echo "not installed: $soname, which the binaries open at run time" >&2; exit 1; }
+  opened="$opened $path"
+done
+# The whole closure of each binary and of each library opened at run time, with the library.
+libraries=$(for object in $(for b in $binaries; do echo "$bin/$b"; done) $opened; do
+  case "$object" in "$bin"/*) ;; *) echo "$object" ;; esac
+  ldd "$object" | sed -n 's/.*=> not found.*/NOTFOUND &/p; s/.*=> \(\/[^ ]*\) .*/\1/p; s/^\t\(\/[^ ]*\) .*/\1/p'
 done | sort -u)
 if grep -q NOTFOUND <<< "$libraries"; then echo "unresolved libraries: $(grep NOTFOUND <<< "$libraries")" >&2; exit 1; fi
 
