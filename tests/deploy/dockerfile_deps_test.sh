@@ -30,7 +30,8 @@ for b in $binaries; do
 done
 opened=""
 for soname in $opened_at_run_time; do
-  path=$(ldconfig -p | awk -v n="$soname" '$1 == n { print $NF; exit }')
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, and pipefail with it.
+  path=$(ldconfig -p | awk -v n="$soname" '$1 == n && path == "" { path = $NF } END { print path }')
   [ -n "$path" ] || { echo "not installed: $soname, which the binaries open at run time" >&2; exit 1; }
   opened="$opened $path"
 done
