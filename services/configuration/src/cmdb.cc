@@ -53,14 +53,14 @@ CiResolver ResolverFor(storage::Transaction& txn) {
   };
 }
 
-v1::CiSummary Summary(const GraphNode& n) {
-  v1::CiSummary s;
+// Into `s` where it is, which may be on the response's arena (a summary built apart and assigned
+// would be copied there).
+void Summarise(const GraphNode& n, v1::CiSummary& s) {
   s.set_id(n.id);
   s.set_class_name(n.class_name);
   s.set_name(n.name);
   s.set_status(n.status);
   s.set_business_criticality(n.criticality);
-  return s;
 }
 
 v1::CiSummary Summary(const v1::ConfigurationItem& ci) {
@@ -491,8 +491,8 @@ absl::StatusOr<v1::ListRelationshipsResponse> Cmdb::ListRelationships(const std:
 
 // ---- impact ----
 
-absl::StatusOr<v1::AnalyzeImpactResponse> Cmdb::AnalyzeImpact(
-    const v1::AnalyzeImpactRequest& request) {
+absl::Status Cmdb::AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
+                                 v1::AnalyzeImpactResponse& out) {
   if (request.ci_id().empty()) return Invalid("ci_id", "required");
   ITSM_RETURN_IF_ERROR(CheckText("ci_id", request.ci_id(), 2 * kMaxShortText));
   if (!v1::ImpactDirection_IsValid(request.direction())) {
@@ -540,23 +540,24 @@ absl::StatusOr<v1::AnalyzeImpactResponse> Cmdb::AnalyzeImpact(
   if (result.origin < 0) {
     return absl::NotFoundError(absl::StrCat("ci_id: no CI \"", request.ci_id(), "\""));
   }
-  v1::AnalyzeImpactResponse out;
-  *out.mutable_origin() = Summary(graph_.node(result.origin));
+  out.Clear();
+  Summarise(graph_.node(result.origin), *out.mutable_origin());
   out.set_truncated(result.truncated);
   out.mutable_items()->Reserve(static_cast<int>(result.hits.size()));
   for (const ImpactHit& hit : result.hits) {
     v1::ImpactedItem* item = out.add_items();
-    *item->mutable_ci() = Summary(graph_.node(hit.node));
+    Summarise(graph_.node(hit.node), *item->mutable_ci());
     item->set_depth(hit.depth);
+    item->mutable_path()->Reserve(static_cast<int>(hit.path.size()));
     for (const ImpactHop& hop : hit.path) {
       v1::PathStep* step = item->add_path();
-      *step->mutable_ci() = Summary(graph_.node(hop.node));
+      Summarise(graph_.node(hop.node), *step->mutable_ci());
       const GraphRelation& rel = graph_.relation(hop.relation);
       step->set_relationship_id(graph_.RelationId(hop.relation));
       step->set_relationship_type(rel.type);
     }
   }
-  return out;
+  return absl::OkStatus();
 }
 
 // ---- history ----

@@ -73,7 +73,9 @@ class Cmdb {
                                   const std::string& id, v1::Relationship& out);
   absl::StatusOr<v1::ListRelationshipsResponse> ListRelationships(const std::string& ci_id);
 
-  absl::StatusOr<v1::AnalyzeImpactResponse> AnalyzeImpact(const v1::AnalyzeImpactRequest& request);
+  // Into `out`, which the gRPC handler keeps on the call's arena.
+  absl::Status AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
+                             v1::AnalyzeImpactResponse& out);
   absl::StatusOr<v1::ListHistoryResponse> ListHistory(const v1::ListHistoryRequest& request);
 
   absl::Status CreateBaseline(storage::Transaction& txn, const base::Caller& caller,

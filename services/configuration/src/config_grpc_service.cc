@@ -109,8 +109,7 @@ grpc::ServerUnaryReactor* ConfigGrpcService::AnalyzeImpact(grpc::CallbackServerC
                                                            const v1::AnalyzeImpactRequest* request,
                                                            v1::AnalyzeImpactResponse* response) {
   return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.AnalyzeImpact(*request));
-    return absl::OkStatus();
+    return cmdb_.AnalyzeImpact(*request, *response);
   });
 }
 

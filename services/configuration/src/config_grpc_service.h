@@ -6,6 +6,7 @@
 #define ITSM_SERVICES_CONFIGURATION_CONFIG_GRPC_SERVICE_H_
 
 #include "itsm/config/v1/config.grpc.pb.h"
+#include "itsm/runtime/arena_messages.h"
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/group_commit.h"
 #include "services/configuration/src/cmdb.h"
@@ -17,7 +18,9 @@ class ConfigGrpcService final : public v1::ConfigurationService::CallbackService
   // Reads run on `executor`, writes on the committer's writer: no callback thread ever waits for
   // the database.
   ConfigGrpcService(Cmdb& cmdb, storage::GroupCommitter& committer, runtime::Executor& executor)
-      : cmdb_(cmdb), committer_(committer), executor_(executor) {}
+      : cmdb_(cmdb), committer_(committer), executor_(executor) {
+    SetMessageAllocatorFor_AnalyzeImpact(&impact_messages_);
+  }
 
   grpc::ServerUnaryReactor* CreateClass(grpc::CallbackServerContext* ctx,
                                         const v1::CreateClassRequest* request,
@@ -69,6 +72,8 @@ class ConfigGrpcService final : public v1::ConfigurationService::CallbackService
   Cmdb& cmdb_;
   storage::GroupCommitter& committer_;
   runtime::Executor& executor_;
+  // An impact analysis answers up to 1,000 CIs, each with its path: built on the call's arena.
+  runtime::ArenaMessages<v1::AnalyzeImpactRequest, v1::AnalyzeImpactResponse> impact_messages_;
 };
 
 }  // namespace itsm::config

@@ -213,65 +213,83 @@ namespace {
 // ScanGraph's condition on graph_seq ($1, $2). A catch-up reads few rows: through the graph_seq
 // index. The first load reads them all: SQLite would still pick that index and sort every row
 // by id for each page (a cold start of 100,000 CIs and 500,000 relationships took seconds); the
-// unary plus keeps the index out, so pages are read in primary-key order and stop at the limit.
+// unary plus keeps the index out, so pages are read in key order and stop at the limit.
 std::string SeqRange(int64_t after) {
   return after == 0 ? "+graph_seq > $1 AND +graph_seq <= $2" : "graph_seq > $1 AND graph_seq <= $2";
+}
+
+// The order ScanGraph pages a table in, and the column that carries it (the last one selected).
+// The first load on SQLite goes in rowid order: there a TEXT primary key is an index beside the
+// table, and reading in id order cost a b-tree seek into the table for every row (a quarter of
+// the reading thread's time on 500,000 relationships). Anywhere else in id order.
+struct PageOrder {
+  std::string column;
+  storage::Value start;
+};
+
+PageOrder PageOrderFor(const storage::Transaction& txn, int64_t after) {
+  if (after == 0 && txn.dialect() == storage::Dialect::kSqlite) return {"rowid", int64_t{0}};
+  return {"id", std::string()};
+}
+
+// Reads `columns` of `table` page by page in `order`, handing each page's rows to `take`.
+absl::Status ScanPages(storage::Transaction& txn, int64_t after, int64_t upto,
+                       absl::string_view table, absl::string_view columns, const PageOrder& order,
+                       const std::function<void(const storage::ResultSet&)>& take) {
+  storage::Value last = order.start;
+  for (;;) {
+    ITSM_ASSIGN_OR_RETURN(
+        storage::ResultSet rows,
+        txn.Query(absl::StrCat("SELECT ", columns, ", ", order.column, " FROM ", table, " WHERE ",
+                               SeqRange(after), " AND ", order.column, " > $3 ORDER BY ",
+                               order.column, " LIMIT $4"),
+                  {after, upto, last, kGraphScanPage}));
+    if (rows.size() > 0) {
+      take(rows);
+      last = rows.rows().back().back();
+    }
+    if (rows.size() < static_cast<size_t>(kGraphScanPage)) return absl::OkStatus();
+  }
 }
 
 }  // namespace
 
 absl::Status ConfigRepository::ScanGraph(storage::Transaction& txn, int64_t after, int64_t upto,
                                          const std::function<void(GraphPage&)>& page) {
+  const PageOrder order = PageOrderFor(txn, after);
   GraphPage out;
-  std::string last_id;
-  for (;;) {
-    ITSM_ASSIGN_OR_RETURN(
-        storage::ResultSet rows,
-        txn.Query(absl::StrCat("SELECT id, class_name, name, status, criticality FROM config_items"
-                               " WHERE ",
-                               SeqRange(after), " AND id > $3 ORDER BY id LIMIT $4"),
-                  {after, upto, last_id, kGraphScanPage}));
-    out.relations.clear();
-    out.nodes.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto& row = rows.rows()[i];
-      GraphNode& n = out.nodes[i];
-      n.id = row[0].AsString();
-      n.class_name = row[1].AsString();
-      n.name = row[2].AsString();
-      n.status = static_cast<v1::LifecycleStatus>(row[3].AsInt());
-      n.criticality = static_cast<v1::BusinessCriticality>(row[4].AsInt());
-    }
-    const bool last = rows.size() < static_cast<size_t>(kGraphScanPage);
-    if (!last) last_id = out.nodes.back().id;
-    if (!out.nodes.empty()) page(out);
-    if (last) break;
-  }
-  last_id.clear();
-  for (;;) {
-    ITSM_ASSIGN_OR_RETURN(
-        storage::ResultSet rows,
-        txn.Query(absl::StrCat("SELECT id, type, source_id, target_id, deleted"
-                               " FROM config_relationships WHERE ",
-                               SeqRange(after), " AND id > $3 ORDER BY id LIMIT $4"),
-                  {after, upto, last_id, kGraphScanPage}));
-    out.nodes.clear();
-    out.relations.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto& row = rows.rows()[i];
-      GraphEdgeRow& r = out.relations[i];
-      r.id = row[0].AsString();
-      r.type = static_cast<v1::RelationshipType>(row[1].AsInt());
-      r.source_id = row[2].AsString();
-      r.target_id = row[3].AsString();
-      r.deleted = row[4].AsInt() != 0;
-    }
-    const bool last = rows.size() < static_cast<size_t>(kGraphScanPage);
-    if (!last) last_id = out.relations.back().id;
-    if (!out.relations.empty()) page(out);
-    if (last) break;
-  }
-  return absl::OkStatus();
+  ITSM_RETURN_IF_ERROR(
+      ScanPages(txn, after, upto, "config_items", "id, class_name, name, status, criticality",
+                order, [&](const storage::ResultSet& rows) {
+                  out.relations.clear();
+                  out.nodes.resize(rows.size());
+                  for (size_t i = 0; i < rows.size(); ++i) {
+                    const auto& row = rows.rows()[i];
+                    GraphNode& n = out.nodes[i];
+                    n.id = row[0].AsString();
+                    n.class_name = row[1].AsString();
+                    n.name = row[2].AsString();
+                    n.status = static_cast<v1::LifecycleStatus>(row[3].AsInt());
+                    n.criticality = static_cast<v1::BusinessCriticality>(row[4].AsInt());
+                  }
+                  page(out);
+                }));
+  return ScanPages(txn, after, upto, "config_relationships",
+                   "id, type, source_id, target_id, deleted", order,
+                   [&](const storage::ResultSet& rows) {
+                     out.nodes.clear();
+                     out.relations.resize(rows.size());
+                     for (size_t i = 0; i < rows.size(); ++i) {
+                       const auto& row = rows.rows()[i];
+                       GraphEdgeRow& r = out.relations[i];
+                       r.id = row[0].AsString();
+                       r.type = static_cast<v1::RelationshipType>(row[1].AsInt());
+                       r.source_id = row[2].AsString();
+                       r.target_id = row[3].AsString();
+                       r.deleted = row[4].AsInt() != 0;
+                     }
+                     page(out);
+                   });
 }
 
 absl::Status ConfigRepository::InsertCi(storage::Transaction& txn, const v1::ConfigurationItem& ci,

@@ -46,18 +46,25 @@ std::string UnpackUuid(absl::uint128 packed) {
 }  // namespace
 
 int32_t ImpactGraph::Find(const std::string& id) const {
-  auto it = node_index_.find(id);
-  return it == node_index_.end() ? -1 : it->second;
+  if (std::optional<absl::uint128> packed = PackUuid(id)) {
+    auto it = packed_node_index_.find(*packed);
+    return it == packed_node_index_.end() ? -1 : it->second;
+  }
+  auto it = text_node_index_.find(id);
+  return it == text_node_index_.end() ? -1 : it->second;
 }
 
 int32_t ImpactGraph::NodeIndex(const std::string& id) {
-  auto [it, inserted] = node_index_.try_emplace(id, static_cast<int32_t>(nodes_.size()));
-  if (inserted) {
+  const auto next = static_cast<int32_t>(nodes_.size());
+  const std::optional<absl::uint128> packed = PackUuid(id);
+  const int32_t found = packed ? packed_node_index_.try_emplace(*packed, next).first->second
+                               : text_node_index_.try_emplace(id, next).first->second;
+  if (found == next) {
     nodes_.push_back(GraphNode{.id = id});
     dependents_.emplace_back();
     dependencies_.emplace_back();
   }
-  return it->second;
+  return found;
 }
 
 void ImpactGraph::UpsertNode(GraphNode node) {
@@ -81,10 +88,10 @@ std::string ImpactGraph::RelationId(int32_t i) const {
 
 void ImpactGraph::AddEdge(const std::string& id, v1::RelationshipType type,
                           const std::string& source_id, const std::string& target_id) {
-  if (FindRelation(id) >= 0) return;
+  const std::optional<absl::uint128> packed = PackUuid(id);
+  if (packed ? relation_index_.contains(*packed) : text_relation_index_.contains(id)) return;
   GraphRelation relation{
       .type = type, .source = NodeIndex(source_id), .target = NodeIndex(target_id)};
-  const std::optional<absl::uint128> packed = PackUuid(id);
   if (packed) {
     relation.packed_id = *packed;
   } else {
@@ -149,14 +156,9 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
   uint32_t type_mask = 0;
   for (auto t : query.types) type_mask |= 1u << static_cast<int>(t);
 
-  // parent[i]: the hop that first reached i (node -1 for the origin, relation -1 unvisited).
-  struct Parent {
-    int32_t node = -1;
-    int32_t relation = -1;
-  };
-  std::vector<Parent> parent(nodes_.size());
-  std::vector<uint8_t> seen(nodes_.size(), 0);
-  seen[result.origin] = 1;
+  std::unique_ptr<TraversalMarks> marks = marks_->Take();
+  marks->Begin(nodes_.size());
+  marks->Reach(result.origin, -1, -1);
   std::vector<int32_t> frontier = {result.origin}, next;
   std::vector<ImpactHit> level_hits;
   size_t reported = 0;
@@ -165,7 +167,7 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
     level_hits.clear();
     for (int32_t from : frontier) {
       for (const Adjacent& a : adjacency[from]) {
-        if (seen[a.node]) continue;
+        if (marks->Reached(a.node)) continue;
         if (type_mask != 0 &&
             !(type_mask & (1u << static_cast<int>((*relations_)[a.relation].type))))
           continue;
@@ -175,8 +177,7 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
         if (n.status == v1::LIFECYCLE_STATUS_RETIRED ||
             n.status == v1::LIFECYCLE_STATUS_UNSPECIFIED)
           continue;
-        seen[a.node] = 1;
-        parent[a.node] = {from, a.relation};
+        marks->Reach(a.node, from, a.relation);
         next.push_back(a.node);
         ++result.visited;
         if (query.report_classes.empty() || query.report_classes.contains(n.class_name)) {
@@ -206,11 +207,36 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
     hit.path.resize(hit.depth);
     int32_t at = hit.node;
     for (int i = hit.depth - 1; i >= 0; --i) {
-      hit.path[i] = {at, parent[at].relation};
-      at = parent[at].node;
+      hit.path[i] = {at, marks->parent[at].relation};
+      at = marks->parent[at].node;
     }
   }
+  marks_->Give(std::move(marks));
   return result;
+}
+
+void ImpactGraph::TraversalMarks::Begin(size_t nodes) {
+  if (reached_in.size() < nodes) {
+    reached_in.resize(nodes, 0);
+    parent.resize(nodes);
+  }
+  if (++traversal == 0) {  // wrapped: a mark of 4 billion traversals ago would look current
+    std::fill(reached_in.begin(), reached_in.end(), 0);
+    traversal = 1;
+  }
+}
+
+std::unique_ptr<ImpactGraph::TraversalMarks> ImpactGraph::TraversalMarksPool::Take() {
+  absl::MutexLock lock(&mu);
+  if (free.empty()) return std::make_unique<TraversalMarks>();
+  std::unique_ptr<TraversalMarks> marks = std::move(free.back());
+  free.pop_back();
+  return marks;
+}
+
+void ImpactGraph::TraversalMarksPool::Give(std::unique_ptr<TraversalMarks> marks) {
+  absl::MutexLock lock(&mu);
+  free.push_back(std::move(marks));
 }
 
 }  // namespace itsm::config

@@ -71,6 +71,42 @@ TEST(ImpactGraph, ServerFailureReachesTheBusinessServiceThroughTheDiamond) {
   EXPECT_EQ(g.node(r.hits[3].node).id, "web");
 }
 
+// Canonical UUIDs are kept packed, any other id as text; both kinds meet in one graph, and an id
+// that only looks like a UUID (upper case) is a different CI from its lower-case twin.
+TEST(ImpactGraph, UuidAndTextIdsLiveSideBySide) {
+  ImpactGraph g;
+  const std::string uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  const std::string upper = "0F8FAD5B-D9CB-469F-A165-70867728950E";
+  Node(g, uuid, "server");
+  Node(g, upper, "server");
+  Node(g, "app", "application");
+  g.AddEdge("7c9e6679-7425-40de-944b-e07fc1f90ae7", RELATIONSHIP_TYPE_RUNS_ON, "app", uuid);
+  g.AddEdge("rel-2", RELATIONSHIP_TYPE_RUNS_ON, "app", upper);
+  EXPECT_EQ(g.node_count(), 3u);
+  EXPECT_NE(g.Find(uuid), g.Find(upper));
+  EXPECT_EQ(Depths(g, g.Traverse({.origin = uuid})), (std::map<std::string, int>{{"app", 1}}));
+  EXPECT_EQ(Depths(g, g.Traverse({.origin = upper})), (std::map<std::string, int>{{"app", 1}}));
+  auto up = g.Traverse({.origin = "app", .direction = Direction::kUpstream});
+  ASSERT_EQ(up.hits.size(), 2u);
+  std::set<std::string> relations;
+  for (const auto& h : up.hits) relations.insert(g.RelationId(h.path[0].relation));
+  EXPECT_EQ(relations, (std::set<std::string>{"7c9e6679-7425-40de-944b-e07fc1f90ae7", "rel-2"}));
+  EXPECT_EQ(g.Find("0f8fad5b-d9cb-469f-a165-70867728950f"), -1);
+}
+
+// A traversal's marks are kept for the next one: what one reached must not count as reached for
+// the next, also after the graph grew in between.
+TEST(ImpactGraph, EachTraversalStartsUnmarked) {
+  ImpactGraph g = Shop();
+  const auto first = Depths(g, g.Traverse({.origin = "s2"}));
+  EXPECT_EQ(Depths(g, g.Traverse({.origin = "s2"})), first);
+  Node(g, "s4", "server");
+  g.AddEdge("r9", RELATIONSHIP_TYPE_MEMBER_OF, "s4", "dbc");
+  EXPECT_EQ(Depths(g, g.Traverse({.origin = "s4"})), first);
+  EXPECT_EQ(Depths(g, g.Traverse({.origin = "shop", .direction = Direction::kUpstream})).size(),
+            8u);
+}
+
 TEST(ImpactGraph, UpstreamIsWhatACiDependsOn) {
   ImpactGraph g = Shop();
   auto r = g.Traverse({.origin = "shop", .direction = Direction::kUpstream});
