@@ -12,6 +12,8 @@ find_package(PkgConfig REQUIRED)
 # Both modules: with rdkafka++ alone the C API (and so the mock cluster) does not link.
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# The allocator of the services whose answers and decisions are allocation-heavy (decision 174).
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 # Signed identity tokens (libs/auth): libjwt 1.10 for JWS, OpenSSL 3 for keys.
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 find_package(OpenSSL REQUIRED)

@@ -13,6 +13,7 @@ build_packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libjwt-dev libssl-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev libboost1.81-dev libsqlite3-dev libpq-dev
+  libjemalloc-dev
   # the configuration finds them even when only the binaries are built
   libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -36,6 +37,8 @@ packages=(
   # libboost-dev is 1.74, the gateway is written against 1.81
   libboost1.81-dev
   libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # the allocator of the configuration service and the SLA timer (decision 174)
+  libjemalloc-dev
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
   # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
   redis-server redis-tools postgresql-15 tzdata kcat prometheus
