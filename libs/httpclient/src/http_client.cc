@@ -146,7 +146,10 @@ class HttpClient::Connection {
           url_.ToString(), ": the answer exceeds ", options_.max_response_bytes, " bytes")));
     }
     if (ec) {
-      retryable = reused && ec == http::error::end_of_stream;
+      // A server that closed the idle connection answers our request with a reset rather than
+      // an end of stream when its FIN and our write cross: the same case, nothing was answered.
+      retryable = reused && !parser.got_some() &&
+                  (ec == http::error::end_of_stream || ec == asio::error::connection_reset);
       return Close(Failed("reading from", url_, ec));
     }
     ++exchanges_;

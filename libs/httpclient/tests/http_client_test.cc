@@ -150,6 +150,33 @@ TEST(HttpClient, KeepsTheConnectionAndReopensOneTheServerClosedWhileIdle) {
   EXPECT_EQ(connections.load(), 3);  // 2 answers, then 1 and 1 on reopened connections
 }
 
+// A server that drops an idle connection may reset it instead of closing it (its FIN and our
+// next request cross on the wire, or it closes with unread bytes): the client sees "connection
+// reset" where it would have seen an end of stream, and must retry on a new connection alike.
+TEST(HttpClient, ReopensAConnectionTheServerResetWithoutAnswering) {
+  std::atomic<int> connections{0};
+  ScriptedServer server([&](tcp::socket& socket, int) {
+    std::string pending;
+    if (++connections == 1) {
+      ReadRequest(socket, pending);
+      Answer(socket, "first");
+      ReadRequest(socket, pending);
+      socket.set_option(boost::asio::socket_base::linger(true, 0));  // close with a reset
+      socket.close();
+      return;
+    }
+    if (!ReadRequest(socket, pending).empty()) Answer(socket, "again");
+  });
+  auto client = HttpClient::Create(Loopback(server.port()), {});
+  ASSERT_TRUE(client.ok());
+  auto first = (*client)->Send({.target = "/x"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = (*client)->Send({.target = "/x"});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->body, "again");
+  EXPECT_EQ(connections.load(), 2);
+}
+
 TEST(HttpClient, GivesUpAfterItsTimeoutWhenTheServerNeverAnswers) {
   ScriptedServer server([](tcp::socket& socket, int) {
     std::string pending;
