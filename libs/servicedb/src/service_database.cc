@@ -59,10 +59,19 @@ void ObserveGroupCommits(storage::GroupCommitter& committer, prometheus::Registr
                       .Help("Time of one group-commit transaction, BEGIN to end of COMMIT.")
                       .Register(registry)
                       .Add({}, runtime::LatencyBuckets());
-  committer.SetBatchObserver([&units, &seconds](size_t n, absl::Duration elapsed) {
-    units.Observe(static_cast<double>(n));
-    seconds.Observe(absl::ToDoubleSeconds(elapsed));
-  });
+  auto& ran_again = prometheus::BuildCounter()
+                        .Name("itsm_storage_group_commit_isolated_reruns_total")
+                        .Help(
+                            "Group-commit transactions run a second time with a savepoint per "
+                            "unit, because a unit failed after writing.")
+                        .Register(registry)
+                        .Add({});
+  committer.SetBatchObserver(
+      [&units, &seconds, &ran_again](size_t n, absl::Duration elapsed, bool ran_again_isolated) {
+        units.Observe(static_cast<double>(n));
+        seconds.Observe(absl::ToDoubleSeconds(elapsed));
+        if (ran_again_isolated) ran_again.Increment();
+      });
 }
 
 }  // namespace itsm::servicedb

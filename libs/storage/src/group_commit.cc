@@ -3,6 +3,7 @@
 #include <future>
 
 #include "absl/time/clock.h"
+#include "itsm/base/status_macros.h"
 
 namespace itsm::storage {
 
@@ -96,23 +97,14 @@ void GroupCommitter::WriterLoop() {
 
 void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
   std::vector<absl::Status> results(batch.size());
-  absl::Status batch_status = absl::OkStatus();
   const absl::Time start = absl::Now();
-  auto txn_or = db_.Begin(TransactionMode::kReadWrite);
-  if (!txn_or.ok()) {
-    batch_status = txn_or.status();
-  } else {
-    Transaction& txn = **txn_or;
-    for (size_t i = 0; i < batch.size() && batch_status.ok(); ++i) {
-      batch_status = txn.Savepoint("unit");
-      if (!batch_status.ok()) break;
-      results[i] = batch[i].work(txn);
-      batch_status =
-          results[i].ok() ? txn.ReleaseSavepoint("unit") : txn.RollbackToSavepoint("unit");
-      if (batch_status.ok() && !results[i].ok()) batch_status = txn.ReleaseSavepoint("unit");
-    }
-    if (batch_status.ok()) batch_status = txn.Commit();
+  std::optional<absl::Status> batch_result =
+      RunInOneTransaction(batch, results, /*savepoint_per_unit=*/false);
+  const bool ran_again_isolated = !batch_result.has_value();
+  if (ran_again_isolated) {
+    batch_result = RunInOneTransaction(batch, results, /*savepoint_per_unit=*/true);
   }
+  const absl::Status batch_status = *batch_result;
   // A failed begin or commit means nothing of the batch was written, whatever the units said.
   {
     absl::MutexLock lock(&completion_mu_);
@@ -129,8 +121,29 @@ void GroupCommitter::RunBatch(std::vector<Unit>& batch) {
     after = after_commit_;
     observer = observer_;
   }
-  if (observer) observer(batch.size(), elapsed);
+  if (observer) observer(batch.size(), elapsed, ran_again_isolated);
   if (batch_status.ok() && after) after();
+}
+
+std::optional<absl::Status> GroupCommitter::RunInOneTransaction(std::vector<Unit>& batch,
+                                                                std::vector<absl::Status>& results,
+                                                                bool savepoint_per_unit) {
+  auto txn_or = db_.Begin(TransactionMode::kReadWrite);
+  if (!txn_or.ok()) return txn_or.status();
+  Transaction& txn = **txn_or;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!savepoint_per_unit) {
+      const int64_t footprint = txn.Footprint();
+      results[i] = batch[i].work(txn);
+      if (!results[i].ok() && txn.Footprint() != footprint) return std::nullopt;  // rolls back
+      continue;
+    }
+    ITSM_RETURN_IF_ERROR(txn.Savepoint("unit"));
+    results[i] = batch[i].work(txn);
+    if (!results[i].ok()) ITSM_RETURN_IF_ERROR(txn.RollbackToSavepoint("unit"));
+    ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint("unit"));
+  }
+  return txn.Commit();
 }
 
 }  // namespace itsm::storage

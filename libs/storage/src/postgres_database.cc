@@ -3,6 +3,8 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
@@ -120,6 +122,7 @@ class PgTransaction final : public Transaction {
 
   absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params) override {
     ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    CountFootprint(sql, res);
     std::vector<std::string> columns;
     const int ncol = Pq().PQnfields(res);
     for (int c = 0; c < ncol; ++c) columns.emplace_back(Pq().PQfname(res, c));
@@ -138,6 +141,7 @@ class PgTransaction final : public Transaction {
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const Params& params) override {
     ITSM_ASSIGN_OR_RETURN(PGresult * res, Run(sql, params));
+    CountFootprint(sql, res);
     const char* affected = Pq().PQcmdTuples(res);
     int64_t n = affected && *affected ? std::strtoll(affected, nullptr, 10) : 0;
     Pq().PQclear(res);
@@ -145,6 +149,7 @@ class PgTransaction final : public Transaction {
   }
 
   absl::Status ExecuteScript(absl::string_view sql) override {
+    ++footprint_;  // a script's effects are not counted statement by statement
     return Simple(std::string(sql), "script");
   }
 
@@ -174,6 +179,8 @@ class PgTransaction final : public Transaction {
     return status;
   }
 
+  int64_t Footprint() const override { return footprint_; }
+
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   absl::Status Begin(TransactionMode mode) {
@@ -191,6 +198,7 @@ class PgTransaction final : public Transaction {
     absl::Status status = absl::OkStatus();
     if (Pq().PQresultStatus(res) != PGRES_COMMAND_OK &&
         Pq().PQresultStatus(res) != PGRES_TUPLES_OK) {
+      ++footprint_;
       status = PgError(conn_->conn(), res, what);
     }
     Pq().PQclear(res);
@@ -229,6 +237,7 @@ class PgTransaction final : public Transaction {
                             values.data(), lengths.data(), formats.data(), 0);
     const ExecStatusType st = Pq().PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      ++footprint_;  // the transaction is aborted now: only a rollback makes it usable again
       absl::Status status = PgError(conn_->conn(), res, absl::StrCat("`", sql, "`"));
       Pq().PQclear(res);
       return status;
@@ -236,9 +245,27 @@ class PgTransaction final : public Transaction {
     return res;
   }
 
+  // Transaction::Footprint of a statement that ran: the rows an INSERT, UPDATE, DELETE or MERGE
+  // changed (its command tag says how many), nothing for a plain SELECT, one for anything else
+  // (a `WITH` may write and still be tagged SELECT).
+  void CountFootprint(absl::string_view sql, PGresult* res) {
+    const absl::string_view tag = Pq().PQcmdStatus(res);
+    for (absl::string_view writes : {"INSERT", "UPDATE", "DELETE", "MERGE"}) {
+      if (absl::StartsWith(tag, writes)) {
+        footprint_ += std::strtoll(Pq().PQcmdTuples(res), nullptr, 10);
+        return;
+      }
+    }
+    const bool plain_select =
+        absl::StartsWith(tag, "SELECT") &&
+        absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(sql), "SELECT");
+    if (!plain_select) ++footprint_;
+  }
+
   ConnectionPool<PgConnection>* pool_;
   std::unique_ptr<PgConnection> conn_;
   bool done_ = false;
+  int64_t footprint_ = 0;
 };
 
 class PgLockSession final : public LockSession {

@@ -132,34 +132,19 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params) override {
-    ITSM_ASSIGN_OR_RETURN(Stepped first, Run(sql, params));
-    sqlite3_stmt* stmt = first.stmt;
-    std::vector<std::string> columns;
-    const int ncol = sqlite3_column_count(stmt);
-    for (int c = 0; c < ncol; ++c) columns.emplace_back(sqlite3_column_name(stmt, c));
-    std::vector<std::vector<Value>> rows;
-    int rc = first.rc;
-    while (rc == SQLITE_ROW) {
-      std::vector<Value> row;
-      row.reserve(ncol);
-      for (int c = 0; c < ncol; ++c) row.push_back(ReadColumn(stmt, c));
-      rows.push_back(std::move(row));
-      rc = sqlite3_step(stmt);
-    }
-    absl::Status status = Finish(stmt, rc, sql);
-    if (!status.ok()) return status;
-    return ResultSet(std::move(columns), std::move(rows));
+    absl::StatusOr<ResultSet> rows = QueryRows(sql, params);
+    if (!rows.ok()) ++failed_statements_;
+    return rows;
   }
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql, const Params& params) override {
-    ITSM_ASSIGN_OR_RETURN(Stepped first, Run(sql, params));
-    int rc = first.rc;
-    while (rc == SQLITE_ROW) rc = sqlite3_step(first.stmt);
-    ITSM_RETURN_IF_ERROR(Finish(first.stmt, rc, sql));
-    return static_cast<int64_t>(sqlite3_changes64(conn_->db()));
+    absl::StatusOr<int64_t> changed = ExecuteStatement(sql, params);
+    if (!changed.ok()) ++failed_statements_;
+    return changed;
   }
 
   absl::Status ExecuteScript(absl::string_view sql) override {
+    ++unknown_effects_;  // may create tables: not rows, yet only a rollback undoes them
     std::string script(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(conn_->db(), script.c_str(), nullptr, nullptr, &err);
@@ -189,6 +174,11 @@ class SqliteTransaction final : public Transaction {
     return absl::OkStatus();
   }
 
+  // SQLite counts the rows its statements changed (triggers' included) per connection.
+  int64_t Footprint() const override {
+    return sqlite3_total_changes64(conn_->db()) + failed_statements_ + unknown_effects_;
+  }
+
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   absl::Status Begin(TransactionMode mode) {
@@ -211,6 +201,34 @@ class SqliteTransaction final : public Transaction {
     const int rc = sqlite3_step(*stmt);
     sqlite3_reset(*stmt);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
+  absl::StatusOr<ResultSet> QueryRows(absl::string_view sql, const Params& params) {
+    ITSM_ASSIGN_OR_RETURN(Stepped first, Run(sql, params));
+    sqlite3_stmt* stmt = first.stmt;
+    std::vector<std::string> columns;
+    const int ncol = sqlite3_column_count(stmt);
+    for (int c = 0; c < ncol; ++c) columns.emplace_back(sqlite3_column_name(stmt, c));
+    std::vector<std::vector<Value>> rows;
+    int rc = first.rc;
+    while (rc == SQLITE_ROW) {
+      std::vector<Value> row;
+      row.reserve(ncol);
+      for (int c = 0; c < ncol; ++c) row.push_back(ReadColumn(stmt, c));
+      rows.push_back(std::move(row));
+      rc = sqlite3_step(stmt);
+    }
+    absl::Status status = Finish(stmt, rc, sql);
+    if (!status.ok()) return status;
+    return ResultSet(std::move(columns), std::move(rows));
+  }
+
+  absl::StatusOr<int64_t> ExecuteStatement(absl::string_view sql, const Params& params) {
+    ITSM_ASSIGN_OR_RETURN(Stepped first, Run(sql, params));
+    int rc = first.rc;
+    while (rc == SQLITE_ROW) rc = sqlite3_step(first.stmt);
+    ITSM_RETURN_IF_ERROR(Finish(first.stmt, rc, sql));
+    return static_cast<int64_t>(sqlite3_changes64(conn_->db()));
   }
 
   // A statement after its first step, and that step's result.
@@ -251,6 +269,8 @@ class SqliteTransaction final : public Transaction {
   ConnectionPool<SqliteConnection>* pool_;
   std::unique_ptr<SqliteConnection> conn_;
   bool done_ = false;
+  int64_t failed_statements_ = 0;
+  int64_t unknown_effects_ = 0;
 };
 
 class SqliteDatabase final : public Database {

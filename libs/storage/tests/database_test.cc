@@ -133,6 +133,23 @@ TEST_P(DatabaseTest, SavepointUndoesOnlyItsPart) {
   EXPECT_EQ(CountItems(), 1);
 }
 
+TEST_P(DatabaseTest, TheFootprintGrowsWithWhatOnlyARollbackUndoes) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  const int64_t start = (*txn)->Footprint();
+  ASSERT_TRUE((*txn)->Query("SELECT id FROM items WHERE n = $1", {1}).ok());
+  ASSERT_TRUE((*txn)->Execute("UPDATE items SET n = 2 WHERE id = $1", {"none"}).ok());
+  EXPECT_EQ((*txn)->Footprint(), start) << "reads and writes of no row leave nothing behind";
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, 1), ($2, 1)", {"a", "b"}).ok());
+  const int64_t inserted = (*txn)->Footprint();
+  EXPECT_EQ(inserted, start + 2);
+  ASSERT_TRUE((*txn)->Query("INSERT INTO items(id, n) VALUES ($1, 3) RETURNING id", {"c"}).ok());
+  EXPECT_EQ((*txn)->Footprint(), inserted + 1) << "a write that returns rows is still a write";
+  const int64_t before_failure = (*txn)->Footprint();
+  EXPECT_FALSE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, 1)", {"a"}).ok());
+  EXPECT_GT((*txn)->Footprint(), before_failure) << "a failed statement counts (PostgreSQL aborts)";
+}
+
 TEST_P(DatabaseTest, MigrationsAreAppliedOnceAndRecorded) {
   // Applying again is a no-op (SetUp already applied them).
   ASSERT_TRUE(ApplyMigrations(*db_, "test", TestMigrations()).ok());

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
@@ -79,6 +80,107 @@ TEST_P(GroupCommitTest, AFailingUnitIsRolledBackAloneAndTheOthersCommit) {
   EXPECT_TRUE(results[0].ok());
   EXPECT_EQ(results[1].code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(Count(), 2);
+}
+
+// Runs `units` as one batch: a first unit holds the writer until all of them are queued. Returns
+// each unit's result, and through `observed` what the batch observer saw of their batch.
+struct ObservedBatch {
+  size_t units = 0;
+  bool ran_again_isolated = false;
+};
+std::vector<absl::Status> RunAsOneBatch(GroupCommitter& committer,
+                                        std::vector<GroupCommitter::Work> units,
+                                        ObservedBatch& observed) {
+  absl::Mutex mu;
+  committer.SetBatchObserver([&](size_t n, absl::Duration, bool ran_again_isolated) {
+    absl::MutexLock lock(&mu);
+    observed = {n, ran_again_isolated};
+  });
+  absl::Notification holding, all_queued;
+  committer.Submit(
+      [&](Transaction&) {
+        holding.Notify();
+        all_queued.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [](absl::Status) {});
+  holding.WaitForNotification();
+  std::vector<absl::Status> results(units.size());
+  int done = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    committer.Submit(units[i], [&, i](absl::Status s) {
+      absl::MutexLock lock(&mu);
+      results[i] = s;
+      ++done;
+    });
+  }
+  all_queued.Notify();
+  absl::MutexLock lock(&mu);
+  auto all_done = [&]() { return done == static_cast<int>(units.size()); };
+  mu.Await(absl::Condition(&all_done));
+  return results;
+}
+
+GroupCommitter::Work Insert(int64_t id, std::atomic<int>* runs) {
+  return [id, runs](Transaction& txn) {
+    ++*runs;
+    return txn.Execute("INSERT INTO t(id) VALUES ($1)", {id}).status();
+  };
+}
+
+TEST_P(GroupCommitTest, AUnitThatFailsAfterWritingIsUndoneAloneByRunningTheBatchAgain) {
+  GroupCommitter committer(*db_, {});
+  std::atomic<int> first_runs{0}, failing_runs{0}, last_runs{0};
+  ObservedBatch observed;
+  const std::vector<absl::Status> results =
+      RunAsOneBatch(committer,
+                    {Insert(1, &first_runs),
+                     [&failing_runs](Transaction& txn) -> absl::Status {
+                       ++failing_runs;
+                       if (auto s = txn.Execute("INSERT INTO t(id) VALUES (2)"); !s.ok())
+                         return s.status();
+                       return absl::FailedPreconditionError("refused after writing");
+                     },
+                     Insert(3, &last_runs)},
+                    observed);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_EQ(results[1].code(), absl::StatusCode::kFailedPrecondition) << results[1];
+  EXPECT_TRUE(results[2].ok()) << results[2];
+  EXPECT_EQ(observed.units, 3u);
+  EXPECT_TRUE(observed.ran_again_isolated);
+  // The units before the failing one ran twice, only the second run's writes committed.
+  EXPECT_EQ(first_runs.load(), 2);
+  EXPECT_EQ(failing_runs.load(), 2);
+  EXPECT_EQ(last_runs.load(), 1);
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_P(GroupCommitTest, AUnitThatFailsBeforeWritingCostsTheBatchNoSecondRun) {
+  GroupCommitter committer(*db_, {});
+  std::atomic<int> first_runs{0}, last_runs{0};
+  ObservedBatch observed;
+  const std::vector<absl::Status> results =
+      RunAsOneBatch(committer,
+                    {Insert(1, &first_runs),
+                     [](Transaction& txn) -> absl::Status {
+                       // Reads and an update that matches nothing leave nothing to undo.
+                       if (auto rows = txn.Query("SELECT id FROM t WHERE id = 99"); !rows.ok()) {
+                         return rows.status();
+                       }
+                       if (auto s = txn.Execute("UPDATE t SET id = 100 WHERE id = 99"); !s.ok()) {
+                         return s.status();
+                       }
+                       return absl::NotFoundError("no such record");
+                     },
+                     Insert(3, &last_runs)},
+                    observed);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_EQ(results[1].code(), absl::StatusCode::kNotFound) << results[1];
+  EXPECT_TRUE(results[2].ok()) << results[2];
+  EXPECT_FALSE(observed.ran_again_isolated);
+  EXPECT_EQ(first_runs.load(), 1);
+  EXPECT_EQ(last_runs.load(), 1);
   EXPECT_EQ(Count(), 2);
 }
 

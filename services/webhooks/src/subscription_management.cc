@@ -27,6 +27,9 @@ const records::EventStream& NoEvents() {
 absl::Status SubscriptionManagement::Create(storage::Transaction& txn, const base::Caller& caller,
                                             const v1::CreateSubscriptionRequest& request,
                                             v1::CreateSubscriptionResponse& out) const {
+  // The group committer may run this twice (decision 175): the secret of a first run must not
+  // stay in an answer whose second run found an earlier subscription.
+  out.Clear();
   ITSM_RETURN_IF_ERROR(rules_.ValidateCreate(request));
   SubscriptionWork work(txn, caller, NoEvents());
   v1::Subscription fresh = rules_.NewSubscription(request, caller.actor);

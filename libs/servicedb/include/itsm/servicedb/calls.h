@@ -12,8 +12,9 @@
 //       });
 //
 // A unit writes straight into the response: it is sent only when the unit and its batch's commit
-// succeeded (a unit that fails is rolled back to its savepoint; a failed commit fails every unit
-// of the batch).
+// succeeded (a unit that fails leaves nothing behind; a failed commit fails every unit of the
+// batch). A unit may run twice (storage::GroupCommitter): it assigns the response's fields, never
+// appends to them without clearing first, and counts in `after_commit`, not in the unit.
 #ifndef ITSM_SERVICEDB_CALLS_H_
 #define ITSM_SERVICEDB_CALLS_H_
 

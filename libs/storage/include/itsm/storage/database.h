@@ -74,6 +74,13 @@ class Transaction {
   virtual absl::Status RollbackToSavepoint(absl::string_view name) = 0;
   virtual absl::Status ReleaseSavepoint(absl::string_view name) = 0;
 
+  // A count that grows whenever this transaction may have done something only a rollback undoes:
+  // each row inserted, updated or deleted, each statement whose effect it cannot tell (a script,
+  // a `WITH` that may write), each failed statement (on PostgreSQL it aborts the transaction).
+  // Equal before and after a piece of work: that work left nothing to undo (the group committer
+  // runs a batch without a savepoint per unit because of it).
+  virtual int64_t Footprint() const = 0;
+
   virtual absl::Status Commit() = 0;
   virtual Dialect dialect() const = 0;
 };

@@ -2,9 +2,18 @@
 //
 // A create call that commits alone pays a full fsync; at thousands of calls a second that is the
 // bottleneck. Writers submit a unit of work; a writer thread collects whatever is queued (up to
-// max_batch), runs each unit inside its own savepoint of one transaction, commits once, and only
-// then reports each unit's result. A unit that fails is rolled back to its savepoint alone; the
-// others still commit. Nobody is told "done" before the commit that holds their write succeeded.
+// max_batch), runs the units one after the other in one transaction, commits once, and only then
+// reports each unit's result. Nobody is told "done" before the commit that holds their write
+// succeeded.
+//
+// A unit that fails leaves nothing behind; the others still commit. Most failures (a record not
+// found, a rule that refuses, a stale version) happen before the unit writes anything, so the
+// batch first runs without a savepoint per unit (two statements, and on PostgreSQL a
+// subtransaction, per unit saved: decision 175). When a unit fails after writing
+// (Transaction::Footprint moved), the transaction is rolled back and the whole batch runs again,
+// each unit in a savepoint of its own. So a unit may run twice, and only its last run counts:
+// whatever it does outside the transaction must be undone or overwritten by running it again
+// (assign the answer, do not append to it; count in `done`, not in the unit).
 //
 //   GroupCommitter committer(db, {});
 //   committer.Submit([&](Transaction& txn) { return repo.Insert(txn, incident); },
@@ -14,6 +23,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -50,9 +60,11 @@ class GroupCommitter {
   absl::Status Run(Work work);
   // Called on the writer thread after every successful commit (e.g. to wake the outbox relay).
   void SetAfterCommit(std::function<void()> after_commit);
-  // Called on the writer thread after every batch with its size and the time from BEGIN to the
-  // end of COMMIT (for metrics; see runtime::ObserveGroupCommits).
-  using BatchObserver = std::function<void(size_t units, absl::Duration elapsed)>;
+  // Called on the writer thread after every batch with its size, the time from the first BEGIN
+  // to the end of COMMIT, and whether it ran a second time with a savepoint per unit (for
+  // metrics; see servicedb::ObserveGroupCommits).
+  using BatchObserver =
+      std::function<void(size_t units, absl::Duration elapsed, bool ran_again_isolated)>;
   void SetBatchObserver(BatchObserver observer);
   // Finishes queued units and joins the writers. Idempotent.
   void Stop();
@@ -64,6 +76,13 @@ class GroupCommitter {
   };
   void WriterLoop();
   void RunBatch(std::vector<Unit>& batch);
+  // One transaction over the batch, each unit's result in `results`; the batch's own result
+  // (a failed BEGIN or COMMIT fails every unit). Without `savepoint_per_unit`, nullopt when a
+  // unit failed after writing: the transaction was rolled back, and the batch must run again
+  // with savepoints.
+  std::optional<absl::Status> RunInOneTransaction(std::vector<Unit>& batch,
+                                                  std::vector<absl::Status>& results,
+                                                  bool savepoint_per_unit);
   void CompletionLoop();
 
   Database& db_;
