@@ -93,9 +93,11 @@ std::vector<absl::Status> RunAsOneBatch(GroupCommitter& committer,
                                         std::vector<GroupCommitter::Work> units,
                                         ObservedBatch& observed) {
   absl::Mutex mu;
+  int batches = 0;
   committer.SetBatchObserver([&](size_t n, absl::Duration, bool ran_again_isolated) {
     absl::MutexLock lock(&mu);
     observed = {n, ran_again_isolated};
+    ++batches;
   });
   absl::Notification holding, all_queued;
   committer.Submit(
@@ -116,9 +118,14 @@ std::vector<absl::Status> RunAsOneBatch(GroupCommitter& committer,
     });
   }
   all_queued.Notify();
-  absl::MutexLock lock(&mu);
-  auto all_done = [&]() { return done == static_cast<int>(units.size()); };
-  mu.Await(absl::Condition(&all_done));
+  {
+    // The answers go out on the completion thread, possibly before the writer reports the
+    // batch: wait for both (the holding unit's batch, then theirs).
+    absl::MutexLock lock(&mu);
+    auto all_done = [&]() { return done == static_cast<int>(units.size()) && batches == 2; };
+    mu.Await(absl::Condition(&all_done));
+  }
+  committer.SetBatchObserver(nullptr);
   return results;
 }
 
