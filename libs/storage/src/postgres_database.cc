@@ -207,7 +207,12 @@ class PgTransaction final : public Transaction {
 
   absl::StatusOr<PGresult*> Run(absl::string_view sql, const Params& params) {
     if (done_) return MakeStorageError(ErrorKind::kInternal, "transaction already finished");
-    ITSM_ASSIGN_OR_RETURN(std::string name, conn_->Prepare(sql, static_cast<int>(params.size())));
+    absl::StatusOr<std::string> prepared = conn_->Prepare(sql, static_cast<int>(params.size()));
+    if (!prepared.ok()) {
+      ++footprint_;  // a failed PREPARE aborts the transaction too
+      return prepared.status();
+    }
+    const std::string& name = *prepared;
     // Text format for everything but bytes, which travel raw in binary format.
     std::vector<std::string> text(params.size());
     std::vector<const char*> values(params.size(), nullptr);

@@ -191,6 +191,23 @@ TEST_P(GroupCommitTest, AUnitThatFailsBeforeWritingCostsTheBatchNoSecondRun) {
   EXPECT_EQ(Count(), 2);
 }
 
+// A statement that fails, even one that never ran (SQL that does not parse), aborts a PostgreSQL
+// transaction: the unit is undone alone though it changed no row, last in its batch or not.
+TEST_P(GroupCommitTest, AUnitWhoseStatementFailsIsUndoneAloneEvenWhenItIsLast) {
+  GroupCommitter committer(*db_, {});
+  std::atomic<int> first_runs{0};
+  ObservedBatch observed;
+  const std::vector<absl::Status> results =
+      RunAsOneBatch(committer,
+                    {Insert(1, &first_runs),
+                     [](Transaction& txn) { return txn.Query("SELEC id FROM t").status(); }},
+                    observed);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_TRUE(observed.ran_again_isolated);
+  EXPECT_EQ(Count(), 1);
+}
+
 TEST_P(GroupCommitTest, SubmitAfterStopIsUnavailable) {
   GroupCommitter committer(*db_, {});
   committer.Stop();
