@@ -184,7 +184,8 @@ absl::Status AlertIntake::ResolveParentIfDone(storage::Transaction& txn, const b
   ITSM_ASSIGN_OR_RETURN(IncidentPage children, IncidentRepository::List(txn, list));
   // A storm larger than a page resolves by hand: better than resolving with a child still open.
   if (!children.next_page_token.empty()) return absl::OkStatus();
-  for (const auto& child : children.incidents) {
+  for (const std::string& stored : children.incidents) {
+    ITSM_ASSIGN_OR_RETURN(v1::Incident child, IncidentRepository::Decode(stored));
     if (IsOpen(child)) return absl::OkStatus();
   }
   v1::Incident after;

@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/stored_messages.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/note_rules.h"
@@ -174,9 +175,9 @@ absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Cal
   v1::ListIncidentsRequest narrowed = request;
   ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
   ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
-  out.mutable_incidents()->Swap(&page.incidents);
   out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AppendStoredMessages(v1::ListIncidentsResponse::kIncidentsFieldNumber,
+                                       page.incidents, out);
 }
 
 absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base::Caller& caller,

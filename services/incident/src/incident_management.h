@@ -47,6 +47,8 @@ class IncidentManagement {
   // the comments among their notes (requester_rules.h).
   absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
                    const v1::GetIncidentRequest& request, v1::Incident& out) const;
+  // The page's incidents go into `out` as stored, unparsed (records::AppendStoredMessages): on
+  // the wire they are its `incidents`, in the process that list looks empty.
   absl::Status List(storage::Transaction& txn, const base::Caller& caller,
                     const v1::ListIncidentsRequest& request, v1::ListIncidentsResponse& out) const;
   absl::Status ListNotes(storage::Transaction& txn, const base::Caller& caller,

@@ -26,19 +26,6 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
-absl::Status DecodeInto(const storage::Value& data, v1::Incident& incident) {
-  if (!incident.ParseFromString(data.AsString())) {
-    return absl::DataLossError("stored incident does not parse");
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::Incident> Decode(const storage::Value& data) {
-  v1::Incident incident;
-  ITSM_RETURN_IF_ERROR(DecodeInto(data, incident));
-  return incident;
-}
-
 // A migration whose tables are the same on both databases and whose record numbering is not:
 // on SQLite a counter row per kind (there is one writer anyway), on PostgreSQL a sequence per
 // kind (no row lock shared by every concurrent create).
@@ -352,7 +339,7 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
       txn.Query("SELECT data FROM incidents WHERE problem_id = $1 ORDER BY seq", {problem_id}));
   std::vector<v1::Incident> out;
   for (const auto& row : rows.rows()) {
-    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(row[0]));
+    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Decode(row[0].AsString()));
     out.push_back(std::move(incident));
   }
   return out;
@@ -365,6 +352,13 @@ absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn,
   return records::AuditTrail::Append(txn, record_id, entry);
 }
 
+absl::StatusOr<v1::Incident> IncidentRepository::Decode(const std::string& stored) {
+  v1::Incident incident;
+  if (!incident.ParseFromString(stored))
+    return absl::DataLossError("stored incident does not parse");
+  return incident;
+}
+
 absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
                                                      const std::string& id_or_number) {
   ITSM_ASSIGN_OR_RETURN(
@@ -373,7 +367,7 @@ absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("id: no incident \"", id_or_number, "\""));
   }
-  return Decode(rows.row(0)[0]);
+  return Decode(rows.row(0)[0].AsString());
 }
 
 namespace {
@@ -513,10 +507,8 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
            after_key, after_seq, request.caller(), page_size + 1}));
   IncidentPage page;
   const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
-  page.incidents.Reserve(static_cast<int>(shown));
-  for (size_t i = 0; i < shown; ++i) {
-    ITSM_RETURN_IF_ERROR(DecodeInto(rows.row(i)[2], *page.incidents.Add()));
-  }
+  page.incidents.reserve(shown);
+  for (size_t i = 0; i < shown; ++i) page.incidents.push_back(rows.row(i)[2].AsString());
   // One row more than asked for tells whether another page exists.
   if (rows.size() > static_cast<size_t>(page_size)) {
     page.next_page_token =

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "google/protobuf/repeated_field.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
@@ -18,8 +17,9 @@
 namespace itsm::incident {
 
 struct IncidentPage {
-  // Decoded in place, and swapped into an answer as a whole.
-  google::protobuf::RepeatedPtrField<v1::Incident> incidents;
+  // Serialised Incidents as stored: an answer carries them unparsed
+  // (records::AppendStoredMessages); IncidentRepository::Decode reads one in the process.
+  std::vector<std::string> incidents;
   std::string next_page_token;  // empty on the last page
 };
 
@@ -46,6 +46,9 @@ class IncidentRepository {
   // records::AuditTrail::Read).
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& record_id,
                                   const common::v1::AuditEntry& entry);
+
+  // A stored incident (a row's data, a page's element). DATA_LOSS when it does not parse.
+  static absl::StatusOr<v1::Incident> Decode(const std::string& stored);
 
   // By UUID or by number. NOT_FOUND names what was looked for.
   static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn,

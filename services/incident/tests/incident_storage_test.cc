@@ -111,13 +111,13 @@ TEST_P(IncidentStorageTest, TheUpgradeToMigration7KeepsEveryIncidentAndItsOrder)
   auto page = IncidentRepository::List(**txn, list);
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->incidents.size(), 2);
-  EXPECT_EQ(page->incidents[0].number(), third);
-  EXPECT_EQ(page->incidents[1].number(), second);
+  EXPECT_EQ(IncidentRepository::Decode(page->incidents[0])->number(), third);
+  EXPECT_EQ(IncidentRepository::Decode(page->incidents[1])->number(), second);
   list.mutable_page()->set_page_token(page->next_page_token);
   page = IncidentRepository::List(**txn, list);
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->incidents.size(), 1);
-  EXPECT_EQ(page->incidents[0].number(), first);
+  EXPECT_EQ(IncidentRepository::Decode(page->incidents[0])->number(), first);
 }
 
 // The plans, on SQLite (PostgreSQL plans with its statistics): no query reads the table.

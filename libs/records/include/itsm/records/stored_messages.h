@@ -1,0 +1,28 @@
+// Records are stored as their serialised API message. A list answer can carry them as stored:
+// appended to the answer's unknown fields under the number of its repeated record field, each is
+// on the wire exactly one element of that field (a repeated message field is a sequence of
+// length-delimited records, and a parser takes fields in any order), so no record is parsed into
+// a message and serialised again on its way out (decision 176).
+//
+// Only for answers that leave the process: inside it, the answer's record field looks empty and
+// the records sit in its unknown fields until the answer is serialised and parsed again.
+#ifndef ITSM_RECORDS_STORED_MESSAGES_H_
+#define ITSM_RECORDS_STORED_MESSAGES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+
+namespace itsm::records {
+
+// Appends `stored` (serialised records, in order) as elements of `answer`'s repeated message
+// field number `field_number`. The strings are moved out. INTERNAL when the answer has no such
+// field (a bug: the records would go out as a field of another type).
+absl::Status AppendStoredMessages(int field_number, std::vector<std::string>& stored,
+                                  google::protobuf::Message& answer);
+
+}  // namespace itsm::records
+
+#endif  // ITSM_RECORDS_STORED_MESSAGES_H_

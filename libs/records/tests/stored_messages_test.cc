@@ -1,0 +1,72 @@
+#include "itsm/records/stored_messages.h"
+
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "itsm/incident/v1/incident.pb.h"
+
+namespace itsm::records {
+namespace {
+
+using incident::v1::Incident;
+using incident::v1::ListIncidentsResponse;
+
+Incident Sample(int n) {
+  Incident incident;
+  incident.set_id("id-" + std::to_string(n));
+  incident.set_number("INC" + std::to_string(n));
+  incident.set_title("disk full on host " + std::to_string(n));
+  incident.add_configuration_item_ids("ci-" + std::to_string(n));
+  return incident;
+}
+
+TEST(AppendStoredMessages, TheRecordsArriveAsTheListsElementsInOrder) {
+  ListIncidentsResponse expected;
+  std::vector<std::string> stored;
+  for (int n = 1; n <= 3; ++n) {
+    *expected.add_incidents() = Sample(n);
+    stored.push_back(Sample(n).SerializeAsString());
+  }
+  // A record written by a newer version keeps the field this one does not know.
+  Incident newer = Sample(4);
+  newer.GetReflection()->MutableUnknownFields(&newer)->AddVarint(999, 7);
+  *expected.add_incidents() = newer;
+  stored.push_back(newer.SerializeAsString());
+  expected.set_next_page_token("next");
+
+  ListIncidentsResponse answer;
+  answer.set_next_page_token("next");
+  ASSERT_TRUE(
+      AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, stored, answer).ok());
+  EXPECT_EQ(answer.incidents_size(), 0);  // in the process, the records are not parsed
+
+  ListIncidentsResponse received;
+  ASSERT_TRUE(received.ParseFromString(answer.SerializeAsString()));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(received, expected))
+      << received.DebugString();
+  EXPECT_EQ(
+      received.incidents(3).GetReflection()->GetUnknownFields(received.incidents(3)).field_count(),
+      1);
+}
+
+TEST(AppendStoredMessages, AnEmptyPageAddsNothing) {
+  ListIncidentsResponse answer;
+  std::vector<std::string> none;
+  ASSERT_TRUE(
+      AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, none, answer).ok());
+  EXPECT_EQ(answer.ByteSizeLong(), 0u);
+}
+
+TEST(AppendStoredMessages, RefusesAFieldThatIsNotARepeatedMessage) {
+  ListIncidentsResponse answer;
+  std::vector<std::string> stored = {Sample(1).SerializeAsString()};
+  // next_page_token is a string; 99 does not exist.
+  for (int number : {static_cast<int>(ListIncidentsResponse::kNextPageTokenFieldNumber), 99}) {
+    const absl::Status status = AppendStoredMessages(number, stored, answer);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << number;
+    EXPECT_NE(status.message().find("ListIncidentsResponse"), std::string::npos) << status;
+  }
+  EXPECT_EQ(answer.ByteSizeLong(), 0u);
+}
+
+}  // namespace
+}  // namespace itsm::records
