@@ -1,12 +1,14 @@
 #include "itsm/records/stored_messages.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 
 namespace itsm::records {
 
-absl::Status AppendStoredMessages(int field_number, std::vector<std::string>& stored,
+absl::Status AppendStoredMessages(int field_number, std::vector<std::string> stored,
                                   google::protobuf::Message& answer) {
   const google::protobuf::FieldDescriptor* field =
       answer.GetDescriptor()->FindFieldByNumber(field_number);

@@ -36,7 +36,8 @@ TEST(AppendStoredMessages, TheRecordsArriveAsTheListsElementsInOrder) {
   ListIncidentsResponse answer;
   answer.set_next_page_token("next");
   ASSERT_TRUE(
-      AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, stored, answer).ok());
+      AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, std::move(stored), answer)
+          .ok());
   EXPECT_EQ(answer.incidents_size(), 0);  // in the process, the records are not parsed
 
   ListIncidentsResponse received;
@@ -50,9 +51,7 @@ TEST(AppendStoredMessages, TheRecordsArriveAsTheListsElementsInOrder) {
 
 TEST(AppendStoredMessages, AnEmptyPageAddsNothing) {
   ListIncidentsResponse answer;
-  std::vector<std::string> none;
-  ASSERT_TRUE(
-      AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, none, answer).ok());
+  ASSERT_TRUE(AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber, {}, answer).ok());
   EXPECT_EQ(answer.ByteSizeLong(), 0u);
 }
 

@@ -1,6 +1,7 @@
 #include "services/incident/src/incident_management.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
@@ -177,7 +178,7 @@ absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Cal
   ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
   out.set_next_page_token(page.next_page_token);
   return records::AppendStoredMessages(v1::ListIncidentsResponse::kIncidentsFieldNumber,
-                                       page.incidents, out);
+                                       std::move(page.incidents), out);
 }
 
 absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base::Caller& caller,

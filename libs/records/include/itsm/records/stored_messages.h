@@ -18,9 +18,9 @@
 namespace itsm::records {
 
 // Appends `stored` (serialised records, in order) as elements of `answer`'s repeated message
-// field number `field_number`. The strings are moved out. INTERNAL when the answer has no such
-// field (a bug: the records would go out as a field of another type).
-absl::Status AppendStoredMessages(int field_number, std::vector<std::string>& stored,
+// field number `field_number`. INTERNAL when the answer has no such field (a bug: the records
+// would go out as a field of another type).
+absl::Status AppendStoredMessages(int field_number, std::vector<std::string> stored,
                                   google::protobuf::Message& answer);
 
 }  // namespace itsm::records
