@@ -67,5 +67,23 @@ TEST(AppendStoredMessages, RefusesAFieldThatIsNotARepeatedMessage) {
   EXPECT_EQ(answer.ByteSizeLong(), 0u);
 }
 
+// A damaged record refuses the whole page, names its place, and appends nothing.
+TEST(AppendStoredMessages, ADamagedRecordIsDataLossAndAddsNothing) {
+  const std::string whole = Sample(2).SerializeAsString();
+  for (const std::string& damaged :
+       {whole.substr(0, whole.size() - 3),     // cut off inside a field
+        std::string("\x0a\x7f", 2) + "short",  // a length past the record's end
+        std::string("\xff\xff\xff", 3),        // not a tag
+        std::string("\x0b\x0c", 2)}) {         // a group: no proto3 message has one
+    ListIncidentsResponse answer;
+    const absl::Status status =
+        AppendStoredMessages(ListIncidentsResponse::kIncidentsFieldNumber,
+                             {Sample(1).SerializeAsString(), damaged}, answer);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+    EXPECT_NE(status.message().find("stored record 2 of 2"), std::string::npos) << status;
+    EXPECT_EQ(answer.ByteSizeLong(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace itsm::records

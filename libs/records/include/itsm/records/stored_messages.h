@@ -19,7 +19,9 @@ namespace itsm::records {
 
 // Appends `stored` (serialised records, in order) as elements of `answer`'s repeated message
 // field number `field_number`. INTERNAL when the answer has no such field (a bug: the records
-// would go out as a field of another type).
+// would go out as a field of another type); DATA_LOSS, with nothing appended, when a record's
+// fields are not well framed (a damaged store: a parse of the answer would fail or, in a C++
+// client, silently stop half-way).
 absl::Status AppendStoredMessages(int field_number, std::vector<std::string> stored,
                                   google::protobuf::Message& answer);
 
