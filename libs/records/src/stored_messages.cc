@@ -12,9 +12,9 @@ namespace {
 
 // Whether `record` is a well-formed sequence of fields at its top level: every tag valid, every
 // length within the record. That is what damaged bytes most often break, and a client might not
-// say so (a unary call of gRPC 1.51's C++ client returns OK with a half-parsed message when the
-// answer does not parse). Damage inside a field's own bytes passes, as damage inside a string's
-// text always did.
+// say so (gRPC 1.51's C++ callback client reports OK with a half-parsed message when a unary
+// answer does not parse; its blocking stub reports UNIMPLEMENTED). Damage inside a field's own
+// bytes (a string no longer valid UTF-8, a nested timestamp) passes, where a parse refused it.
 bool WellFramed(const std::string& record) {
   const int size = static_cast<int>(record.size());
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(record.data()), size);

@@ -20,8 +20,9 @@ namespace itsm::records {
 // Appends `stored` (serialised records, in order) as elements of `answer`'s repeated message
 // field number `field_number`. INTERNAL when the answer has no such field (a bug: the records
 // would go out as a field of another type); DATA_LOSS, with nothing appended, when a record's
-// fields are not well framed (a damaged store: a parse of the answer would fail or, in a C++
-// client, silently stop half-way).
+// top-level fields are not well framed (a damaged store: a client's parse of the answer would
+// fail, or in gRPC's C++ callback client silently stop half-way). Damage inside a field's own
+// bytes is not seen.
 absl::Status AppendStoredMessages(int field_number, std::vector<std::string> stored,
                                   google::protobuf::Message& answer);
 
