@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::D
   if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting();
+  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting(/*budget=*/nullptr);
   if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
   const absl::Status status = read(*txn);
   txn.reset();  // the connection goes back before the answer leaves
@@ -74,6 +74,37 @@ grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::D
   return ReadRecordCall(executor, db, ctx, request,
                         [caller = runtime::CallerOf(*ctx), read = std::move(read)](
                             storage::Transaction& txn) { return read(txn, caller); });
+}
+
+grpc::ServerUnaryReactor* BoundedReadCall(runtime::Executor& executor, storage::Database& db,
+                                          grpc::CallbackServerContext* ctx,
+                                          const google::protobuf::Message& request,
+                                          google::protobuf::Message& response, ReadUnit read) {
+  if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
+    return runtime::Reject(ctx, bad);
+  }
+  storage::ReadBudget budget(kBoundedReadBudget);
+  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting(&budget);
+  if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
+  const absl::Status status = read(*txn);
+  txn.reset();  // the connection goes back before the answer leaves, or the read moves
+  if (budget.exceeded()) {
+    response.Clear();
+    return ReadOnExecutor(executor, db, ctx, std::move(read));
+  }
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BoundedReadCall(runtime::Executor& executor, storage::Database& db,
+                                          grpc::CallbackServerContext* ctx,
+                                          const google::protobuf::Message& request,
+                                          google::protobuf::Message& response,
+                                          CallerReadUnit read) {
+  return BoundedReadCall(executor, db, ctx, request, response,
+                         [caller = runtime::CallerOf(*ctx), read = std::move(read)](
+                             storage::Transaction& txn) { return read(txn, caller); });
 }
 
 }  // namespace itsm::servicedb

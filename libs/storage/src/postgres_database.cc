@@ -344,7 +344,7 @@ class PostgresDatabase final : public Database {
   }
 
   // A read waits on the network: never on a thread that must not block.
-  std::unique_ptr<Transaction> BeginReadWithoutWaiting() override { return nullptr; }
+  std::unique_ptr<Transaction> BeginReadWithoutWaiting(ReadBudget*) override { return nullptr; }
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   std::string DisplayUrl() const override { return RedactPassword(conninfo_); }

@@ -127,8 +127,19 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction(ConnectionPool<SqliteConnection>* pool, std::unique_ptr<SqliteConnection> conn)
       : pool_(pool), conn_(std::move(conn)) {}
   ~SqliteTransaction() override {
+    // The connection goes back to the pool without the budget, and ROLLBACK must run whatever
+    // the budget says.
+    if (budgeted_) sqlite3_progress_handler(conn_->db(), 0, nullptr, nullptr);
     if (!done_) StepOnce("ROLLBACK");
     pool_->Release(std::move(conn_));
+  }
+
+  // From now on a statement fails (SQLITE_INTERRUPT) once `budget` is spent.
+  void Limit(ReadBudget* budget) {
+    budgeted_ = true;
+    sqlite3_progress_handler(
+        conn_->db(), kStepsPerBudgetCheck,
+        [](void* b) -> int { return static_cast<ReadBudget*>(b)->Spent() ? 1 : 0; }, budget);
   }
 
   absl::StatusOr<ResultSet> Query(absl::string_view sql, const Params& params) override {
@@ -266,9 +277,13 @@ class SqliteTransaction final : public Transaction {
     return status;
   }
 
+  // A filtered page's walk takes some ten thousand steps; a check is a clock read.
+  static constexpr int kStepsPerBudgetCheck = 1000;
+
   ConnectionPool<SqliteConnection>* pool_;
   std::unique_ptr<SqliteConnection> conn_;
   bool done_ = false;
+  bool budgeted_ = false;
   int64_t failed_statements_ = 0;
   int64_t unknown_effects_ = 0;
 };
@@ -293,11 +308,12 @@ class SqliteDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
-  std::unique_ptr<Transaction> BeginReadWithoutWaiting() override {
+  std::unique_ptr<Transaction> BeginReadWithoutWaiting(ReadBudget* budget) override {
     auto conn = pool_.TryAcquire();
     if (conn == nullptr) return nullptr;
     auto txn = std::make_unique<SqliteTransaction>(&pool_, std::move(conn));
     if (!txn->Begin(TransactionMode::kReadOnly).ok()) return nullptr;
+    if (budget != nullptr) txn->Limit(budget);
     return txn;
   }
 

@@ -237,7 +237,7 @@ TEST_P(DatabaseTest, AReadWithoutWaitingNeverWaits) {
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
   if (GetParam() == Backend::kPostgres) {
-    EXPECT_EQ((*db)->BeginReadWithoutWaiting(), nullptr);
+    EXPECT_EQ((*db)->BeginReadWithoutWaiting(nullptr), nullptr);
     return;
   }
   {
@@ -250,14 +250,47 @@ TEST_P(DatabaseTest, AReadWithoutWaitingNeverWaits) {
     auto held = (*db)->Begin(TransactionMode::kReadOnly);
     ASSERT_TRUE(held.ok());
     const absl::Time start = absl::Now();
-    EXPECT_EQ((*db)->BeginReadWithoutWaiting(), nullptr);
+    EXPECT_EQ((*db)->BeginReadWithoutWaiting(nullptr), nullptr);
     EXPECT_LT(absl::Now() - start, absl::Seconds(1));  // the busy timeout is 5 s
   }
-  std::unique_ptr<Transaction> read = (*db)->BeginReadWithoutWaiting();
+  std::unique_ptr<Transaction> read = (*db)->BeginReadWithoutWaiting(nullptr);
   ASSERT_NE(read, nullptr);
   auto rows = read->Query("SELECT n FROM items WHERE id = 'a'");
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->row(0)[0].AsInt(), 7);
+}
+
+// A budgeted read stops once its budget is spent, says so, and leaves its connection as it
+// found it: the next transaction on it runs the same statement to the end.
+TEST_P(DatabaseTest, ABudgetedReadStopsWhenItsBudgetIsSpent) {
+  if (GetParam() == Backend::kPostgres) GTEST_SKIP() << "PostgreSQL offers no read without waiting";
+  auto db = itsm::testing::NewDatabase(GetParam(), {.pool_size = 1});
+  ASSERT_TRUE(db.ok()) << db.status();
+  // A million steps of SQLite's machine, far more than any budget below allows.
+  constexpr absl::string_view kLongWalk =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+      "SELECT count(*) FROM n";
+  {
+    ReadBudget spent(absl::ZeroDuration());
+    std::unique_ptr<Transaction> read = (*db)->BeginReadWithoutWaiting(&spent);
+    ASSERT_NE(read, nullptr);
+    EXPECT_FALSE(read->Query(kLongWalk).ok());
+    EXPECT_TRUE(spent.exceeded());
+  }
+  {
+    ReadBudget ample(absl::Hours(1));
+    std::unique_ptr<Transaction> read = (*db)->BeginReadWithoutWaiting(&ample);
+    ASSERT_NE(read, nullptr);
+    auto rows = read->Query(kLongWalk);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(rows->row(0)[0].AsInt(), 200000);
+    EXPECT_FALSE(ample.exceeded());
+  }
+  auto txn = (*db)->Begin(TransactionMode::kReadOnly);  // the same, only connection
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  auto rows = (*txn)->Query(kLongWalk);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->row(0)[0].AsInt(), 200000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,

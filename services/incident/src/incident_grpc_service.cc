@@ -28,10 +28,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
     v1::ListIncidentsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.incidents.List(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.incidents.List(txn, caller, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
@@ -73,19 +74,21 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddIncidentNote(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidentNotes(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentNotesRequest* request,
     v1::ListIncidentNotesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.incidents.ListNotes(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.incidents.ListNotes(txn, caller, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.incidents.History(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.incidents.History(txn, caller, *request, *response);
+      });
 }
 
 // ---- Service requests ----
@@ -102,10 +105,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddServiceRequestNote(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequestNotes(
     grpc::CallbackServerContext* ctx, const v1::ListRecordNotesRequest* request,
     v1::ListRecordNotesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.requests.ListNotes(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.requests.ListNotes(txn, caller, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateServiceRequest(
@@ -130,10 +134,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListServiceRequests(
     grpc::CallbackServerContext* ctx, const v1::ListServiceRequestsRequest* request,
     v1::ListServiceRequestsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.requests.List(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.requests.List(txn, caller, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateServiceRequest(
@@ -178,9 +183,10 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetProblem(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServerContext* ctx,
                                                             const v1::ListProblemsRequest* request,
                                                             v1::ListProblemsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.problems.List(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.problems.List(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(
@@ -213,10 +219,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::AddProblemNote(
 grpc::ServerUnaryReactor* IncidentGrpcService::ListProblemNotes(
     grpc::CallbackServerContext* ctx, const v1::ListRecordNotesRequest* request,
     v1::ListRecordNotesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request,
-                             [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                               return apps_.problems.ListNotes(txn, caller, *request, *response);
-                             });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.problems.ListNotes(txn, caller, *request, *response);
+      });
 }
 
 }  // namespace itsm::incident

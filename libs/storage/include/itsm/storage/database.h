@@ -20,6 +20,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "itsm/storage/value.h"
 
 namespace itsm::storage {
@@ -114,6 +116,25 @@ struct DatabaseOptions {
   bool sqlite_synchronous_full = true;
 };
 
+// How long a read begun without waiting may work in the database, counted from this object's
+// creation. SQLite checks it every thousand steps of its virtual machine (a few microseconds),
+// so a read runs a little past it before it stops. Used by one thread.
+class ReadBudget {
+ public:
+  explicit ReadBudget(absl::Duration budget) : deadline_(absl::Now() + budget) {}
+  // True once the budget ran out; the check that found it so sets it.
+  bool exceeded() const { return exceeded_; }
+  // Called by the database as it works: false while there is budget left.
+  bool Spent() {
+    if (!exceeded_ && absl::Now() > deadline_) exceeded_ = true;
+    return exceeded_;
+  }
+
+ private:
+  absl::Time deadline_;
+  bool exceeded_ = false;
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -121,8 +142,10 @@ class Database {
   // A read-only transaction begun without waiting, for a read short enough to run on a thread
   // that must never block (a gRPC callback thread): on SQLite when a connection is free now;
   // null when none is, or when the database is across a network (PostgreSQL), or when BEGIN
-  // failed (the caller then takes the ordinary path, which reports the error).
-  virtual std::unique_ptr<Transaction> BeginReadWithoutWaiting() = 0;
+  // failed (the caller then takes the ordinary path, which reports the error). With a `budget`,
+  // every statement fails once the transaction's database work ran past it, and the budget
+  // says so (ReadBudget::exceeded): what the read produced is then to be thrown away.
+  virtual std::unique_ptr<Transaction> BeginReadWithoutWaiting(ReadBudget* budget) = 0;
   virtual Dialect dialect() const = 0;
   // A new LockSession on a connection of its own (PostgreSQL). UNIMPLEMENTED on SQLite: a file
   // belongs to one process, so there is nobody to lock out. UNAVAILABLE when the database cannot
