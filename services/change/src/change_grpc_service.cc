@@ -28,9 +28,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::GetChange(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChanges(grpc::CallbackServerContext* ctx,
                                                          const v1::ListChangesRequest* request,
                                                          v1::ListChangesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.changes.List(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.changes.List(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChange(grpc::CallbackServerContext* ctx,
@@ -121,9 +122,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTask(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeHistory(
     grpc::CallbackServerContext* ctx, const v1::GetChangeHistoryRequest* request,
     v1::GetChangeHistoryResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.changes.History(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.changes.History(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeTemplate(
@@ -148,9 +150,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeTemplate(
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeTemplates(
     grpc::CallbackServerContext* ctx, const v1::ListChangeTemplatesRequest* request,
     v1::ListChangeTemplatesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.catalogue.ListTemplates(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response, [=, this](storage::Transaction& txn) {
+        return apps_.catalogue.ListTemplates(txn, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTemplate(
@@ -193,9 +196,10 @@ grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeWindow(
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeWindows(
     grpc::CallbackServerContext* ctx, const v1::ListChangeWindowsRequest* request,
     v1::ListChangeWindowsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.catalogue.ListWindows(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.catalogue.ListWindows(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeWindow(
@@ -235,17 +239,19 @@ grpc::ServerUnaryReactor* ChangeGrpcService::CreateRelease(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ChangeGrpcService::GetRelease(grpc::CallbackServerContext* ctx,
                                                         const v1::GetReleaseRequest* request,
                                                         v1::GetReleaseResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.releases.Get(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.releases.Get(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::ListReleases(grpc::CallbackServerContext* ctx,
                                                           const v1::ListReleasesRequest* request,
                                                           v1::ListReleasesResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.releases.List(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.releases.List(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateRelease(grpc::CallbackServerContext* ctx,

@@ -28,9 +28,10 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetCalendar(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SlaGrpcService::ListCalendars(grpc::CallbackServerContext* ctx,
                                                         const v1::ListCalendarsRequest* request,
                                                         v1::ListCalendarsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.calendars.List(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.calendars.List(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateCalendar(grpc::CallbackServerContext* ctx,
@@ -74,9 +75,10 @@ grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinition(
 grpc::ServerUnaryReactor* SlaGrpcService::ListSlaDefinitions(
     grpc::CallbackServerContext* ctx, const v1::ListSlaDefinitionsRequest* request,
     v1::ListSlaDefinitionsResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.definitions.List(txn, *request, *response);
-  });
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.definitions.List(txn, *request, *response);
+                                    });
 }
 
 grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(

@@ -29,6 +29,7 @@ grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
 
 }  // namespace
 
+using servicedb::BoundedReadCall;
 using servicedb::CommitCall;
 using servicedb::ReadCall;
 using servicedb::ReadRecordCall;
@@ -61,7 +62,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::GetSupplier(grpc::CallbackServerC
 grpc::ServerUnaryReactor* SupplierGrpcService::ListSuppliers(
     grpc::CallbackServerContext* ctx, const v1::ListSuppliersRequest* request,
     v1::ListSuppliersResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return apps_.suppliers.List(txn, *request, *response);
   });
 }
@@ -103,7 +104,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::RecordReview(grpc::CallbackServer
 grpc::ServerUnaryReactor* SupplierGrpcService::ListReviews(grpc::CallbackServerContext* ctx,
                                                            const v1::ListReviewsRequest* request,
                                                            v1::ListReviewsResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return apps_.suppliers.ListReviews(txn, *request, *response);
   });
 }
@@ -111,7 +112,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::ListReviews(grpc::CallbackServerC
 grpc::ServerUnaryReactor* SupplierGrpcService::ListDeadlines(
     grpc::CallbackServerContext* ctx, const v1::ListDeadlinesRequest* request,
     v1::ListDeadlinesResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return apps_.suppliers.ListDeadlines(txn, *request, *response);
   });
 }
@@ -119,7 +120,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::ListDeadlines(
 grpc::ServerUnaryReactor* SupplierGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return apps_.suppliers.History(txn, *request, *response);
   });
 }
@@ -148,7 +149,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::GetContract(grpc::CallbackServerC
 grpc::ServerUnaryReactor* SupplierGrpcService::ListContracts(
     grpc::CallbackServerContext* ctx, const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return apps_.contracts.List(txn, *request, *response);
   });
 }

@@ -4,8 +4,8 @@
 
 namespace itsm::webhooks {
 
+using servicedb::BoundedReadCall;
 using servicedb::CommitCall;
-using servicedb::ReadCall;
 using servicedb::ReadRecordCall;
 using storage::Transaction;
 
@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* WebhookGrpcService::GetSubscription(
 grpc::ServerUnaryReactor* WebhookGrpcService::ListSubscriptions(
     grpc::CallbackServerContext* ctx, const v1::ListSubscriptionsRequest* request,
     v1::ListSubscriptionsResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return subscriptions_.List(txn, *request, *response);
   });
 }
@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* WebhookGrpcService::RotateSecret(grpc::CallbackServerC
 grpc::ServerUnaryReactor* WebhookGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                          const v1::GetHistoryRequest* request,
                                                          v1::GetHistoryResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return subscriptions_.History(txn, *request, *response);
   });
 }
@@ -64,7 +64,7 @@ grpc::ServerUnaryReactor* WebhookGrpcService::GetHistory(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* WebhookGrpcService::ListDeliveries(
     grpc::CallbackServerContext* ctx, const v1::ListDeliveriesRequest* request,
     v1::ListDeliveriesResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
     return deliveries_.List(txn, *request, *response);
   });
 }
@@ -72,7 +72,7 @@ grpc::ServerUnaryReactor* WebhookGrpcService::ListDeliveries(
 grpc::ServerUnaryReactor* WebhookGrpcService::GetDelivery(grpc::CallbackServerContext* ctx,
                                                           const v1::GetDeliveryRequest* request,
                                                           v1::GetDeliveryResponse* response) {
-  return ReadCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
+  return ReadRecordCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
     return deliveries_.Get(txn, *request, *response->mutable_delivery());
   });
 }
