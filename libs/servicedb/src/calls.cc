@@ -33,6 +33,26 @@ grpc::ServerUnaryReactor* ReadOnExecutor(runtime::Executor& executor, storage::D
   });
 }
 
+// An admitted read on the gRPC thread that received it, when a connection is free now; on the
+// executor otherwise. With a `budget`, a read that ran past it is thrown away: `response` is
+// cleared and the read runs again on the executor.
+grpc::ServerUnaryReactor* ReadWhereItArrives(runtime::Executor& executor, storage::Database& db,
+                                             grpc::CallbackServerContext* ctx, ReadUnit read,
+                                             storage::ReadBudget* budget,
+                                             google::protobuf::Message* response) {
+  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting(budget);
+  if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
+  const absl::Status status = read(*txn);
+  txn.reset();  // the connection goes back before the answer leaves, or the read moves
+  if (budget != nullptr && budget->exceeded()) {
+    response->Clear();
+    return ReadOnExecutor(executor, db, ctx, std::move(read));
+  }
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+  return reactor;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
@@ -58,13 +78,8 @@ grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::D
   if (absl::Status bad = runtime::Admit(*ctx, request); !bad.ok()) {
     return runtime::Reject(ctx, bad);
   }
-  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting(/*budget=*/nullptr);
-  if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
-  const absl::Status status = read(*txn);
-  txn.reset();  // the connection goes back before the answer leaves
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
-  return reactor;
+  return ReadWhereItArrives(executor, db, ctx, std::move(read), /*budget=*/nullptr,
+                            /*response=*/nullptr);
 }
 
 grpc::ServerUnaryReactor* ReadRecordCall(runtime::Executor& executor, storage::Database& db,
@@ -84,17 +99,7 @@ grpc::ServerUnaryReactor* BoundedReadCall(runtime::Executor& executor, storage::
     return runtime::Reject(ctx, bad);
   }
   storage::ReadBudget budget(kBoundedReadBudget);
-  std::unique_ptr<storage::Transaction> txn = db.BeginReadWithoutWaiting(&budget);
-  if (txn == nullptr) return ReadOnExecutor(executor, db, ctx, std::move(read));
-  const absl::Status status = read(*txn);
-  txn.reset();  // the connection goes back before the answer leaves, or the read moves
-  if (budget.exceeded()) {
-    response.Clear();
-    return ReadOnExecutor(executor, db, ctx, std::move(read));
-  }
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
-  return reactor;
+  return ReadWhereItArrives(executor, db, ctx, std::move(read), &budget, &response);
 }
 
 grpc::ServerUnaryReactor* BoundedReadCall(runtime::Executor& executor, storage::Database& db,
