@@ -241,10 +241,14 @@ CREATE INDEX incidents_state_priority ON incidents(state, priority, create_time_
 CREATE INDEX service_requests_state_priority ON service_requests(state, priority);
 CREATE INDEX problems_state_priority ON problems(state, priority);
 )sql"},
-      // A requester's list seeks their own incidents instead of walking the table for them
-      // (decision 179). PostgreSQL kept incidents_caller from version 4.
-      {8, "incidents by caller again, for requesters' own lists on SQLite",
-       "CREATE INDEX incidents_caller ON incidents(caller, seq);", "SELECT 1;"},
+      // A requester's lists seek their own incidents and service requests instead of walking
+      // the table for them (decision 179). PostgreSQL kept incidents_caller from version 4.
+      {8, "incidents by caller and service requests by requester, for requesters' own lists",
+       R"sql(
+CREATE INDEX incidents_caller ON incidents(caller, seq);
+CREATE INDEX service_requests_requested_for ON service_requests(requested_for, seq);
+)sql",
+       "CREATE INDEX service_requests_requested_for ON service_requests(requested_for, seq);"},
   };
   return kMigrations;
 }

@@ -201,13 +201,23 @@ ServiceRequestRepository::List(storage::Transaction& txn,
     }
     state_mask |= int64_t{1} << s;
   }
+  // A requester's list (always narrowed to their own) seeks service_requests_requested_for;
+  // written "$2 = '' OR ...", SQLite's one plan for every value would walk the whole table for
+  // the few that match (decision 179).
+  constexpr char kFilters[] =
+      " AND ($3 = '' OR assignment_group = $3)"
+      " AND ($4 = '' OR catalog_item = $4)"
+      " AND seq < $5 ORDER BY seq DESC LIMIT $6";
+  static const std::string kAny = absl::StrCat(
+      "SELECT seq, data FROM service_requests WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+      " AND ($2 = '' OR requested_for = $2)",
+      kFilters);
+  static const std::string kRequestedFor = absl::StrCat(
+      "SELECT seq, data FROM service_requests WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
+      " AND requested_for = $2",
+      kFilters);
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT seq, data FROM service_requests"
-                                  " WHERE ($1 = 0 OR (($1 >> state) & 1) = 1)"
-                                  " AND ($2 = '' OR requested_for = $2)"
-                                  " AND ($3 = '' OR assignment_group = $3)"
-                                  " AND ($4 = '' OR catalog_item = $4)"
-                                  " AND seq < $5 ORDER BY seq DESC LIMIT $6",
+                        txn.Query(request.requested_for().empty() ? kAny : kRequestedFor,
                                   {state_mask, request.requested_for(), request.assignment_group(),
                                    request.catalog_item(), bounds.second, bounds.first + 1}));
   return ToPage<v1::ServiceRequest>(rows, bounds.first, scope);
