@@ -1,5 +1,7 @@
 #include "itsm/events/event_consumer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -200,7 +202,10 @@ absl::Status EventConsumer::Start() {
   if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat("cannot subscribe: ", rd_kafka_err2str(sub)));
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "event-consumer");
+    Loop();
+  });
   return absl::OkStatus();
 }
 

@@ -1,5 +1,7 @@
 #include "itsm/outbox/outbox_relay.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -136,7 +138,10 @@ absl::Status OutboxRelay::Start() {
     return absl::OkStatus();
   }
   ITSM_RETURN_IF_ERROR(EnsureProducer());
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "outbox-relay");
+    Loop();
+  });
   return absl::OkStatus();
 }
 

@@ -1,5 +1,7 @@
 #include "itsm/records/idempotency.h"
 
+#include <pthread.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
@@ -107,6 +109,7 @@ absl::StatusOr<int64_t> IdempotencyPruner::PruneOnce(absl::Time now) {
 
 void IdempotencyPruner::Start() {
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "idem-sweeper");
     absl::MutexLock lock(&mu_);
     while (!stopping_) {
       mu_.Unlock();

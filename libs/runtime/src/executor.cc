@@ -1,12 +1,20 @@
 #include "itsm/runtime/executor.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace itsm::runtime {
 
 Executor::Executor(std::string name, int threads, size_t max_queue)
     : name_(std::move(name)), max_queue_(std::max<size_t>(1, max_queue)) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] {
+      // The kernel keeps 15 characters of a thread's name.
+      pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+      Work();
+    });
+  }
 }
 
 Executor::~Executor() { Stop(); }

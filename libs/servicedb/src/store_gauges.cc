@@ -1,5 +1,7 @@
 #include "itsm/servicedb/store_gauges.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -125,6 +127,7 @@ absl::Status StoreGauges::Refresh() {
 
 void StoreGauges::Start() {
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-gauges");
     absl::MutexLock lock(&mu_);
     bool stretched = false;
     while (!stopping_) {

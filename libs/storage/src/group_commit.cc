@@ -1,5 +1,7 @@
 #include "itsm/storage/group_commit.h"
 
+#include <pthread.h>
+
 #include <future>
 
 #include "absl/time/clock.h"
@@ -8,9 +10,15 @@
 namespace itsm::storage {
 
 GroupCommitter::GroupCommitter(Database& db, Options options) : db_(db), options_(options) {
-  completer_ = std::thread([this] { CompletionLoop(); });
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "db-complete");
+    CompletionLoop();
+  });
   for (int i = 0; i < std::max(1, options_.writers); ++i) {
-    writers_.emplace_back([this] { WriterLoop(); });
+    writers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "db-writer");
+      WriterLoop();
+    });
   }
 }
 

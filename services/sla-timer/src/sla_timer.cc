@@ -1,5 +1,7 @@
 #include "services/sla-timer/src/sla_timer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -782,8 +784,16 @@ absl::Status SlaTimer::Start() {
       partition_log_ = consumer_log_.get();
     }
   }
-  fire_thread_ = std::thread([this] { FireLoop(); });
-  if (producer_) publish_thread_ = std::thread([this] { PublishLoop(); });
+  fire_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sla-fire");
+    FireLoop();
+  });
+  if (producer_) {
+    publish_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sla-publish");
+      PublishLoop();
+    });
+  }
   if (!consumer_) return absl::OkStatus();
   // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
   // replica stopped firing and publishing the partitions (their offsets commit right before).

@@ -1,5 +1,7 @@
 #include "services/supplier/src/deadline_scheduler.h"
 
+#include <pthread.h>
+
 #include "itsm/base/caller.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -121,6 +123,7 @@ absl::StatusOr<int> DeadlineScheduler::FireDue() {
 
 void DeadlineScheduler::Start() {
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "deadlines");
     absl::MutexLock lock(&mu_);
     while (!stopping_) {
       mu_.Unlock();

@@ -1,5 +1,7 @@
 #include "services/supplier/src/supplier_metrics.h"
 
+#include <pthread.h>
+
 #include "absl/strings/ascii.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
@@ -86,6 +88,7 @@ void SupplierMetrics::Fired(const v1::Deadline& deadline) {
 
 void SupplierMetrics::Start() {
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "supplier-gauges");
     absl::MutexLock lock(&mu_);
     while (!stopping_) {
       mu_.Unlock();

@@ -1,5 +1,7 @@
 #include "services/webhooks/src/dispatcher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -31,7 +33,10 @@ Dispatcher::Dispatcher(storage::Database& db, storage::GroupCommitter& committer
       metrics_(metrics) {}
 
 void Dispatcher::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "webhook-queue");
+    Loop();
+  });
 }
 
 void Dispatcher::Stop() {
