@@ -10,6 +10,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
+#include "src/sqlite_wal_gathering.h"
 
 namespace itsm::storage::internal {
 namespace {
@@ -333,7 +334,10 @@ class SqliteDatabase final : public Database {
                                  : path_;
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
+    // With synchronous=FULL each commit syncs its WAL, so its frame writes can be gathered into
+    // one system call (sqlite_wal_gathering.h); with NORMAL they must reach the file as written.
+    const char* vfs = !memory && options_.sqlite_synchronous_full ? WalGatheringVfsName() : nullptr;
+    int rc = sqlite3_open_v2(name.c_str(), &db, flags, vfs);
     auto conn = std::make_unique<SqliteConnection>(db);
     if (rc != SQLITE_OK) {
       return absl::UnavailableError(
