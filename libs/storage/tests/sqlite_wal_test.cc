@@ -80,39 +80,45 @@ Contents Read(Database& db) {
 
 int64_t SumOfIds(int from, int to) { return int64_t{to - 1 + from} * (to - from) / 2; }
 
+// The database holds `rows` intact rows whose ids sum to `id_sum`, and passes SQLite's check.
+void ExpectHolds(Database& db, int64_t rows, int64_t id_sum) {
+  const Contents c = Read(db);
+  EXPECT_EQ(c.rows, rows);
+  EXPECT_EQ(c.id_sum, id_sum);
+  EXPECT_TRUE(c.payloads_match);
+  EXPECT_EQ(c.integrity, "ok");
+}
+
+// `commits` commits of `rows` rows each through `writer`, each counted at once through `reader`
+// (connections of its own, as another process's would be).
+void ExpectEachCommitSeen(Database& writer, Database& reader, int commits, int rows) {
+  for (int i = 0; i < commits; ++i) {
+    Insert(writer, i * rows, (i + 1) * rows);
+    auto read = reader.Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(read.ok());
+    auto counted = (*read)->Query("SELECT COUNT(*) FROM items");
+    ASSERT_TRUE(counted.ok());
+    ASSERT_EQ(counted->row(0)[0].AsInt(), (i + 1) * rows);
+  }
+}
+
 TEST(SqliteWal, ACommitIsSeenByOtherConnectionsAndAfterReopening) {
   itsm::testing::ScratchDir dir;
   const std::string path = dir.File("items.sqlite");
   {
     auto db = Open(path);
     ASSERT_NE(db, nullptr);
-    // Connections of their own, as another process's would be.
     auto other = Open(path);
     ASSERT_NE(other, nullptr);
     // Small commits, then one of about 3 MB: more than the VFS gathers at once, and past SQLite's
     // automatic checkpoint, which reads the log back.
-    for (int i = 0; i < 50; ++i) {
-      Insert(*db, i * 10, i * 10 + 10);
-      // Another connection sees each commit at once.
-      auto read = other->Begin(TransactionMode::kReadOnly);
-      ASSERT_TRUE(read.ok());
-      auto rows = (*read)->Query("SELECT COUNT(*) FROM items");
-      ASSERT_TRUE(rows.ok());
-      ASSERT_EQ(rows->row(0)[0].AsInt(), i * 10 + 10);
-    }
+    ExpectEachCommitSeen(*db, *other, 50, 10);
     Insert(*db, 500, 3500);
-    const Contents c = Read(*other);
-    EXPECT_EQ(c.rows, 3500);
-    EXPECT_EQ(c.id_sum, SumOfIds(0, 3500));
-    EXPECT_TRUE(c.payloads_match);
+    ExpectHolds(*other, 3500, SumOfIds(0, 3500));
   }
   auto reopened = Open(path);
   ASSERT_NE(reopened, nullptr);
-  const Contents c = Read(*reopened);
-  EXPECT_EQ(c.rows, 3500);
-  EXPECT_EQ(c.id_sum, SumOfIds(0, 3500));
-  EXPECT_TRUE(c.payloads_match);
-  EXPECT_EQ(c.integrity, "ok");
+  ExpectHolds(*reopened, 3500, SumOfIds(0, 3500));
 }
 
 TEST(SqliteWal, ARolledBackTransactionLeavesNothing) {
@@ -122,11 +128,7 @@ TEST(SqliteWal, ARolledBackTransactionLeavesNothing) {
   Insert(*db, 0, 100);
   Insert(*db, 100, 2000, /*commit=*/false);  // frames written, some still gathered, no commit
   Insert(*db, 2000, 2100);
-  const Contents c = Read(*db);
-  EXPECT_EQ(c.rows, 200);
-  EXPECT_EQ(c.id_sum, SumOfIds(0, 100) + SumOfIds(2000, 2100));
-  EXPECT_TRUE(c.payloads_match);
-  EXPECT_EQ(c.integrity, "ok");
+  ExpectHolds(*db, 200, SumOfIds(0, 100) + SumOfIds(2000, 2100));
 }
 
 // A child process commits, then writes a transaction it never commits and is killed with
@@ -153,11 +155,7 @@ TEST(SqliteWal, AKilledProcessKeepsEveryCommitAndNothingElse) {
 
   auto db = Open(path);
   ASSERT_NE(db, nullptr);
-  const Contents c = Read(*db);
-  EXPECT_EQ(c.rows, 700);
-  EXPECT_EQ(c.id_sum, SumOfIds(0, 700));
-  EXPECT_TRUE(c.payloads_match);
-  EXPECT_EQ(c.integrity, "ok");
+  ExpectHolds(*db, 700, SumOfIds(0, 700));
   // And the recovered log takes new commits.
   Insert(*db, 5000, 5010);
   EXPECT_EQ(Read(*db).rows, 710);
@@ -169,18 +167,8 @@ TEST(SqliteWal, SynchronousNormalWritesTheLogAsSqliteDoes) {
   ASSERT_NE(db, nullptr);
   auto other = Open(dir.File("items.sqlite"), /*synchronous_full=*/false);
   ASSERT_NE(other, nullptr);
-  for (int i = 0; i < 20; ++i) {
-    Insert(*db, i * 50, i * 50 + 50);
-    auto read = other->Begin(TransactionMode::kReadOnly);
-    ASSERT_TRUE(read.ok());
-    auto rows = (*read)->Query("SELECT COUNT(*) FROM items");
-    ASSERT_TRUE(rows.ok());
-    ASSERT_EQ(rows->row(0)[0].AsInt(), i * 50 + 50);
-  }
-  const Contents c = Read(*db);
-  EXPECT_EQ(c.rows, 1000);
-  EXPECT_TRUE(c.payloads_match);
-  EXPECT_EQ(c.integrity, "ok");
+  ExpectEachCommitSeen(*db, *other, 20, 50);
+  ExpectHolds(*db, 1000, SumOfIds(0, 1000));
 }
 
 }  // namespace
