@@ -31,6 +31,7 @@ export function SlaClocks({ api, sla, recordId, version }: { api: Api; sla: SlaC
   useSlaCache(sla);
   const now = useNow();
   const [explained, setExplained] = useState<Explanation[]>([]);
+  const [retries, setRetries] = useState(0);
   const clocks: ClockView[] = sla.clocksOf(recordId) ?? [];
   // A clock event for this record changes the latest event time: explain again then.
   const latest = clocks.reduce((m, c) => Math.max(m, c.lastEventTime), 0);
@@ -39,11 +40,28 @@ export function SlaClocks({ api, sla, recordId, version }: { api: Api; sla: SlaC
     sla.want([recordId]);
     return () => sla.want([]);
   }, [recordId]);
+  useEffect(() => setRetries(0), [recordId, latest]);
   useEffect(() => {
+    let current = true;
     api
       .get<{ clocks?: Explanation[] }>(`/v1/records/${encodeURIComponent(recordId)}/slaClocks:explain`)
-      .then((r) => setExplained(r.clocks ?? []), () => setExplained([]));
-  }, [recordId, version, latest]);
+      .then(
+        (r) => current && setExplained(r.clocks ?? []),
+        () => current && setExplained([]),
+      );
+    return () => {
+      current = false;
+    };
+  }, [recordId, version, latest, retries]);
+  // The SLA service explains a clock once it has consumed the clock's events, which can be after
+  // the timer's event for it reached this page: ask again, later each time (0.5 s, 1 s, 2 s … up
+  // to 8 s, ten times), until every clock shown is explained.
+  const unexplained = clocks.some((c) => !explained.some((e) => e.clockId === c.clockId));
+  useEffect(() => {
+    if (!unexplained || retries >= 10) return;
+    const timer = setTimeout(() => setRetries((n) => n + 1), Math.min(500 * 2 ** retries, 8000));
+    return () => clearTimeout(timer);
+  }, [unexplained, retries, explained]);
 
   if (clocks.length === 0 && explained.length === 0) {
     return <p>{sla.loaded(recordId) ? "No SLA clock runs for this record." : "Reading the SLA clocks…"}</p>;
