@@ -1,12 +1,12 @@
-// A SQLite VFS that gathers the writes to a write-ahead log into one system call per commit.
+// A SQLite VFS that gathers a commit's writes to its write-ahead log into few system calls.
 //
 // SQLite writes each WAL frame with two `pwrite`s (its 24-byte header, then the page), so a
 // commit touching 60 pages makes 120 system calls, each an exit to the hypervisor in a guest.
 // This VFS wraps the default one and, for WAL files only, keeps consecutive writes in a buffer
-// that goes to the file in one `pwrite` before anything that needs it there: a sync, a read, a
-// truncate, a size query, a write elsewhere in the file, a close, a full buffer.
+// that goes to the file in one `pwrite` (127 KiB at most) before anything that needs it there: a
+// sync, a read, a truncate, a size query, a file control, a write elsewhere in the file, a close.
 //
-// Only for `synchronous=FULL` (or EXTRA): a commit then syncs the WAL, which flushes the buffer,
+// Only for `synchronous=FULL`: a commit then syncs the WAL, which flushes the buffer,
 // before SQLite publishes the new frames in the WAL index for other connections to read. With
 // NORMAL a commit does not sync, and other connections could look for frames still in the
 // buffer, so sqlite_database.cc opens those databases with the default VFS. Nor on a file
