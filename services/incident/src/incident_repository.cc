@@ -8,7 +8,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
@@ -19,6 +18,7 @@
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/alert_repository.h"
+#include "services/incident/src/record_number.h"
 
 namespace itsm::incident {
 namespace {
@@ -302,7 +302,7 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
 
 absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident& incident) {
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, NextNumber(txn, "incident"));
-  incident.set_number(absl::StrFormat("INC%07d", seq));
+  incident.set_number(RecordNumber(kIncidentNumbers, seq));
   ITSM_RETURN_IF_ERROR(
       txn.Execute("INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
                   " assignment_group, assignee, create_time_us, update_time_us, version, data,"
@@ -369,9 +369,8 @@ absl::StatusOr<v1::Incident> IncidentRepository::Decode(const std::string& store
 
 absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
                                                      const std::string& id_or_number) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT data FROM incidents WHERE id = $1 OR number = $1", {id_or_number}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        SelectRecordData(txn, kIncidentNumbers, id_or_number));
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("id: no incident \"", id_or_number, "\""));
   }

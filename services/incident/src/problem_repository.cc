@@ -6,13 +6,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/record_number.h"
 
 namespace itsm::incident {
 namespace {
@@ -75,7 +75,7 @@ absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::Res
 
 absl::Status ProblemRepository::Insert(storage::Transaction& txn, v1::Problem& p) {
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "problem"));
-  p.set_number(absl::StrFormat("PRB%07d", seq));
+  p.set_number(RecordNumber(kProblemNumbers, seq));
   return txn
       .Execute(
           "INSERT INTO problems(id, seq, number, state, known_error, service, text_lower,"
@@ -108,9 +108,8 @@ absl::Status ProblemRepository::Update(storage::Transaction& txn, const v1::Prob
 absl::StatusOr<v1::Problem> ProblemRepository::Get(storage::Transaction& txn,
                                                    const std::string& id_or_number,
                                                    const char* field) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT data FROM problems WHERE id = $1 OR number = $1", {id_or_number}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        SelectRecordData(txn, kProblemNumbers, id_or_number));
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(field, ": no problem \"", id_or_number, "\""));
   }
@@ -145,7 +144,7 @@ absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemReposito
 
 absl::Status ServiceRequestRepository::Insert(storage::Transaction& txn, v1::ServiceRequest& r) {
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, IncidentRepository::NextNumber(txn, "request"));
-  r.set_number(absl::StrFormat("REQ%07d", seq));
+  r.set_number(RecordNumber(kRequestNumbers, seq));
   return txn
       .Execute(
           "INSERT INTO service_requests(id, seq, number, state, requested_for,"
@@ -179,9 +178,8 @@ absl::Status ServiceRequestRepository::Update(storage::Transaction& txn,
 
 absl::StatusOr<v1::ServiceRequest> ServiceRequestRepository::Get(storage::Transaction& txn,
                                                                  const std::string& id_or_number) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT data FROM service_requests WHERE id = $1 OR number = $1", {id_or_number}));
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        SelectRecordData(txn, kRequestNumbers, id_or_number));
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat("id: no service request \"", id_or_number, "\""));
   }

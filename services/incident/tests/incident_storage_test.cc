@@ -120,6 +120,28 @@ TEST_P(IncidentStorageTest, TheUpgradeToMigration7KeepsEveryIncidentAndItsOrder)
   EXPECT_EQ(IncidentRepository::Decode(page->incidents[0])->number(), first);
 }
 
+// A lookup accepts the id or the number as stored, and nothing that merely resembles a number:
+// a number names its seq, and the stored number must still match it.
+TEST_P(IncidentStorageTest, GetFindsAnIncidentByIdOrByItsExactNumber) {
+  ApplySchema();
+  Store(v1::INCIDENT_STATE_NEW, v1::PRIORITY_P3, absl::Minutes(1));
+  const std::string number = Store(v1::INCIDENT_STATE_NEW, v1::PRIORITY_P3, absl::Minutes(1));
+  ASSERT_EQ(number, "INC0000002");
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  auto by_number = IncidentRepository::Get(**txn, number);
+  ASSERT_TRUE(by_number.ok()) << by_number.status();
+  auto by_id = IncidentRepository::Get(**txn, by_number->id());
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(by_id->number(), number);
+  for (const char* unknown :
+       {"INC2", "INC02", "inc0000002", "INC0000003", "INC", "INC-0000002", "INC 0000002",
+        "INC99999999999999999999", "0000002", "PRB0000002", ""}) {
+    EXPECT_EQ(IncidentRepository::Get(**txn, unknown).status().code(), absl::StatusCode::kNotFound)
+        << unknown;
+  }
+}
+
 // The plans, on SQLite (PostgreSQL plans with its statistics): no query reads the table.
 TEST(IncidentStoragePlanTest, EveryQueryIsAnsweredFromAnIndex) {
   auto db = itsm::testing::NewDatabase(Backend::kSqlite);
