@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/storage/counter.h"
 #include "itsm/storage/errors.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
@@ -295,6 +296,45 @@ TEST_P(DatabaseTest, ABudgetedReadStopsWhenItsBudgetIsSpent) {
   auto rows = (*txn)->Query(kLongWalk);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->row(0)[0].AsInt(), 200000);
+}
+
+// A counter moves only with the transaction that took it: a rolled-back take leaves it where it
+// was, so the next take gets the same value; a missing row is an error, not a zero.
+TEST_P(DatabaseTest, ACounterCountsWithItsTransaction) {
+  {
+    auto txn = db_->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->ExecuteScript("CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT"
+                                    " NOT NULL); INSERT INTO counters VALUES ('a', 41), ('b', 7)")
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto take = [&](bool commit) -> absl::StatusOr<int64_t> {
+    auto txn = db_->Begin(TransactionMode::kReadWrite);
+    if (!txn.ok()) return txn.status();
+    absl::StatusOr<int64_t> first = IncrementCounter(**txn, "counters", "value", "a");
+    if (!first.ok()) return first.status();
+    absl::StatusOr<int64_t> second = IncrementCounter(**txn, "counters", "value", "a");
+    if (!second.ok()) return second.status();
+    EXPECT_EQ(*second, *first + 1);
+    if (commit) {
+      absl::Status committed = (*txn)->Commit();
+      if (!committed.ok()) return committed;
+    }
+    return *second;
+  };
+  EXPECT_EQ(*take(/*commit=*/false), 43);
+  EXPECT_EQ(*take(/*commit=*/true), 43);
+  EXPECT_EQ(*take(/*commit=*/true), 45);
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  absl::StatusOr<int64_t> missing = IncrementCounter(**txn, "counters", "value", "c");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInternal) << missing.status();
+  EXPECT_NE(missing.status().message().find("\"c\""), std::string::npos) << missing.status();
+  auto b = (*txn)->Query("SELECT value FROM counters WHERE name = 'b'");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->row(0)[0].AsInt(), 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,

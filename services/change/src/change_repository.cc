@@ -14,6 +14,7 @@
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
 #include "itsm/records/record_change.h"
+#include "itsm/storage/counter.h"
 #include "itsm/storage/errors.h"
 #include "services/change/src/change_factory.h"
 #include "services/change/src/change_policy.h"
@@ -267,11 +268,8 @@ INSERT INTO change_calendar(planned_start_us, seq, change_id, planned_end_us, st
 absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& change) {
   // One counter row: changes are created a few a minute, so the row lock a PostgreSQL create
   // takes until commit costs nothing that matters (the incident service needs sequences).
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet next,
-      txn.Query(
-          "UPDATE change_counters SET value = value + 1 WHERE name = 'change' RETURNING value"));
-  const int64_t seq = next.row(0)[0].AsInt();
+  ITSM_ASSIGN_OR_RETURN(const int64_t seq,
+                        storage::IncrementCounter(txn, "change_counters", "value", "change"));
   change.set_number(absl::StrFormat("CHG%07d", seq));
   const v1::Change& c = change;
   ITSM_RETURN_IF_ERROR(
@@ -726,11 +724,8 @@ absl::Status WriteReleaseChanges(storage::Transaction& txn, const v1::Release& r
 }  // namespace
 
 absl::Status ReleaseStore::Insert(storage::Transaction& txn, v1::Release& release) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet next,
-      txn.Query(
-          "UPDATE change_counters SET value = value + 1 WHERE name = 'release' RETURNING value"));
-  const int64_t seq = next.row(0)[0].AsInt();
+  ITSM_ASSIGN_OR_RETURN(const int64_t seq,
+                        storage::IncrementCounter(txn, "change_counters", "value", "release"));
   release.set_number(absl::StrFormat("REL%07d", seq));
   const v1::Release& r = release;
   ITSM_RETURN_IF_ERROR(

@@ -13,6 +13,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 #include "services/configuration/src/class_catalog.h"
 
@@ -196,10 +197,7 @@ absl::Status ConfigRepository::InsertClass(storage::Transaction& txn, const v1::
 }
 
 absl::StatusOr<int64_t> ConfigRepository::NextGraphSeq(storage::Transaction& txn) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("UPDATE config_graph_head SET seq = seq + 1 WHERE name = 'graph' RETURNING seq"));
-  return rows.row(0)[0].AsInt();
+  return storage::IncrementCounter(txn, "config_graph_head", "seq", "graph");
 }
 
 absl::StatusOr<int64_t> ConfigRepository::GraphHead(storage::Transaction& txn) {

@@ -16,6 +16,7 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/alert_repository.h"
 #include "services/incident/src/record_number.h"
@@ -258,24 +259,20 @@ absl::StatusOr<int64_t> IncidentRepository::NextNumber(storage::Transaction& txn
   // Numbers may have gaps (a rolled-back create still used its number): users accept that in
   // every peer product, and it keeps numbering off the critical path of concurrent creates.
   // The sequence name picks one of a fixed set of statements (never user text in SQL).
-  const bool pg = txn.dialect() == storage::Dialect::kPostgres;
-  const char* sql = nullptr;
+  const char* postgres_sql = nullptr;
   if (sequence == "incident") {
-    sql = pg ? "SELECT nextval('incident_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'incident' RETURNING "
-               "value";
+    postgres_sql = "SELECT nextval('incident_number_seq')";
   } else if (sequence == "request") {
-    sql = pg ? "SELECT nextval('request_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'request' RETURNING "
-               "value";
+    postgres_sql = "SELECT nextval('request_number_seq')";
   } else if (sequence == "problem") {
-    sql = pg ? "SELECT nextval('problem_number_seq')"
-             : "UPDATE incident_counters SET value = value + 1 WHERE name = 'problem' RETURNING "
-               "value";
+    postgres_sql = "SELECT nextval('problem_number_seq')";
   } else {
     return absl::InternalError(absl::StrCat("no number sequence ", sequence));
   }
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(sql));
+  if (txn.dialect() == storage::Dialect::kSqlite) {
+    return storage::IncrementCounter(txn, "incident_counters", "value", sequence);
+  }
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(postgres_sql));
   return next.row(0)[0].AsInt();
 }
 

@@ -13,6 +13,7 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_start.h"
+#include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 
 namespace itsm::supplier {
@@ -245,20 +246,18 @@ std::vector<storage::SchemaComponent> SupplierRepository::Schema() {
 absl::StatusOr<int64_t> SupplierRepository::NextNumber(storage::Transaction& txn,
                                                        const std::string& sequence) {
   // A fixed statement per sequence: never caller text in SQL.
-  const bool pg = txn.dialect() == storage::Dialect::kPostgres;
-  const char* sql = nullptr;
+  const char* postgres_sql = nullptr;
   if (sequence == "supplier") {
-    sql = pg ? "SELECT nextval('supplier_number_seq')"
-             : "UPDATE supplier_counters SET value = value + 1 WHERE name = 'supplier'"
-               " RETURNING value";
+    postgres_sql = "SELECT nextval('supplier_number_seq')";
   } else if (sequence == "contract") {
-    sql = pg ? "SELECT nextval('contract_number_seq')"
-             : "UPDATE supplier_counters SET value = value + 1 WHERE name = 'contract'"
-               " RETURNING value";
+    postgres_sql = "SELECT nextval('contract_number_seq')";
   } else {
     return absl::InternalError(absl::StrCat("no number sequence ", sequence));
   }
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(sql));
+  if (txn.dialect() == storage::Dialect::kSqlite) {
+    return storage::IncrementCounter(txn, "supplier_counters", "value", sequence);
+  }
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet next, txn.Query(postgres_sql));
   return next.row(0)[0].AsInt();
 }
 
