@@ -1,6 +1,10 @@
 #include "itsm/runtime/call_context.h"
 
+#include <optional>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "itsm/base/error_detail.h"
@@ -68,9 +72,16 @@ absl::Status Admit(const grpc::ServerContextBase& context,
 }
 
 base::Caller CallerOf(const grpc::ServerContextBase& context) {
+  std::optional<std::vector<std::string>> roles;
+  // Set by the authentication interceptor for every call it admits (and removed from what a
+  // client sent): its absence means authentication is off.
+  if (!ClientMetadata(context, kVerifiedSubjectHeader).empty()) {
+    roles = absl::StrSplit(ClientMetadata(context, kVerifiedRolesHeader), ',', absl::SkipEmpty());
+  }
   return base::Caller{.actor = Actor(context),
                       .request_id = RequestId(context),
-                      .own_records_only = OwnRecordsOnly(context)};
+                      .own_records_only = OwnRecordsOnly(context),
+                      .roles = std::move(roles)};
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextBase& context) {

@@ -9,6 +9,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -57,8 +60,10 @@ class Incidents final : public incident::v1::IncidentService::CallbackService {
     if (absl::Status bad = Admit(*ctx, *request); !bad.ok()) return Reject(ctx, bad);
     response->mutable_incident()->set_created_by(Actor(*ctx));
     response->mutable_incident()->set_description(OwnRecordsOnly(*ctx) ? "own" : "any");
+    last_roles = CallerOf(*ctx).roles;
     return Reject(ctx, absl::OkStatus());
   }
+  std::optional<std::vector<std::string>> last_roles;
 };
 
 class CallAuthTest : public ::testing::Test {
@@ -199,6 +204,36 @@ TEST_F(CallAuthTest, OwnRecordsRolesReachTheHandlerFlagged) {
   incident::v1::CreateIncidentResponse response;
   EXPECT_EQ(incident_stub_->CreateIncident(&ctx, {}, &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The application classes see the verified roles (an approval level's role is checked there);
+// a client cannot add one, and without authentication they are unknown, not empty.
+class CallerRolesTest : public CallAuthTest {
+ protected:
+  std::optional<std::vector<std::string>> RolesSeenByTheHandler() {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization",
+                    absl::StrCat("Bearer ", Token("cab@corp", {common::v1::ROLE_AGENT,
+                                                               common::v1::ROLE_CAB_MEMBER})));
+    ctx.AddMetadata("x-itsm-verified-subject", "root@corp");
+    ctx.AddMetadata("x-itsm-verified-roles", "admin,change_manager");
+    incident::v1::CreateIncidentRequest request;
+    incident::v1::CreateIncidentResponse response;
+    grpc::Status status = incident_stub_->CreateIncident(&ctx, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return incidents_.last_roles;
+  }
+};
+
+TEST_F(CallerRolesTest, AreTheTokensWhateverHeadersSay) {
+  Start(true);
+  EXPECT_EQ(RolesSeenByTheHandler(),
+            std::optional(std::vector<std::string>{"agent", "cab_member"}));
+}
+
+TEST_F(CallerRolesTest, AreUnknownWithAuthenticationDisabled) {
+  Start(false);
+  EXPECT_EQ(RolesSeenByTheHandler(), std::nullopt);
 }
 
 TEST_F(CallAuthTest, AServiceCallsAnotherWithItsOwnIdentity) {

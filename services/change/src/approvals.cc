@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/identity.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::change {
@@ -120,7 +121,8 @@ void EvaluateApproval(v1::Approval& approval) {
   approval.set_outcome(v1::APPROVAL_OUTCOME_APPROVED);
 }
 
-absl::Status CheckVoter(const v1::Approval& approval, const std::string& actor) {
+absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter) {
+  const std::string& actor = voter.actor;
   if (approval.outcome() != v1::APPROVAL_OUTCOME_PENDING) {
     return absl::FailedPreconditionError(absl::StrCat("decision: the approval is ",
                                                       v1::ApprovalOutcome_Name(approval.outcome()),
@@ -128,6 +130,18 @@ absl::Status CheckVoter(const v1::Approval& approval, const std::string& actor) 
   }
   const int current = approval.current_level();
   const v1::ApprovalLevel& level = approval.levels(current);
+  if (voter.roles.has_value() && level.approver_role() != common::v1::ROLE_UNSPECIFIED) {
+    const std::string role = auth::RoleName(level.approver_role());
+    auto holds = [&](const std::string& r) {
+      return std::find(voter.roles->begin(), voter.roles->end(), r) != voter.roles->end();
+    };
+    // An administrator holds every role's powers, here as in every RPC's check.
+    if (!holds(role) && !holds(auth::RoleName(common::v1::ROLE_ADMIN))) {
+      return absl::PermissionDeniedError(absl::StrCat("decision: level \"", level.name(),
+                                                      "\" is decided by the role ", role,
+                                                      ", which ", actor, " does not hold"));
+    }
+  }
   if (!level.approvers().empty() && std::find(level.approvers().begin(), level.approvers().end(),
                                               actor) == level.approvers().end()) {
     return absl::PermissionDeniedError(

@@ -3,7 +3,7 @@
 // outcome, level by level. No I/O, no clock of its own.
 //
 //   v1::Approval approval = StartApproval(policy, change, now);   // entering AUTHORISE
-//   ITSM_RETURN_IF_ERROR(CheckVoter(approval, actor));
+//   ITSM_RETURN_IF_ERROR(CheckVoter(approval, caller));
 //   approval.add_votes()->...;
 //   EvaluateApproval(approval);   // outcome, current level
 //
@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "itsm/base/caller.h"
 #include "itsm/change/v1/change.pb.h"
 
 namespace itsm::change {
@@ -43,10 +44,11 @@ v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
 // Sets outcome and current_level from levels and votes.
 void EvaluateApproval(v1::Approval& approval);
 
-// Whether `actor` may vote now: the approval is PENDING, the actor is one of the current level's
-// named approvers (when it names any) and has not voted at this level. FAILED_PRECONDITION or
+// Whether `voter` may vote now: the approval is PENDING, the voter holds the current level's
+// approver role (when its roles are known: authentication on), is one of the level's named
+// approvers (when it names any) and has not voted at this level. FAILED_PRECONDITION or
 // PERMISSION_DENIED otherwise.
-absl::Status CheckVoter(const v1::Approval& approval, const std::string& actor);
+absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter);
 
 // INVALID_ARGUMENT naming the field of an approval policy that cannot work (no rule, a quorum
 // out of range, ALL or QUORUM without named approvers).

@@ -298,8 +298,7 @@ absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Cal
       out,
       work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::ApprovalVote vote;
-        ITSM_ASSIGN_OR_RETURN(v1::Change after,
-                              workflow_.Decide(stored, request, caller.actor, vote));
+        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Decide(stored, request, caller, vote));
         const char* action =
             request.decision() == v1::APPROVAL_DECISION_APPROVE ? "approve" : "reject";
         return workflow_.Finish(stored, std::move(after), action, caller.actor, vote);

@@ -28,6 +28,19 @@ const std::set<std::string> kStateFields = {"state",   "actual_start_time", "act
                                             "outcome", "review_notes",      "close_notes"};
 const std::set<std::string> kScheduleFields = {"planned_start_time", "planned_end_time"};
 const std::set<std::string> kOverrideFields = {"conflict_override_reason", "conflict_override_by"};
+// What the approvers approved: the scope, the plans and the risk answers. Fixed from AUTHORISE
+// on, so that an approval always covers the change as it stands.
+const std::set<std::string> kApprovedFields = {"configuration_item_ids",
+                                               "affected_service_ids",
+                                               "implementation_plan",
+                                               "backout_plan",
+                                               "test_plan",
+                                               "risk_answers"};
+
+bool UnderApproval(v1::ChangeState state) {
+  return state == v1::CHANGE_STATE_AUTHORISE || state == v1::CHANGE_STATE_SCHEDULED ||
+         state == v1::CHANGE_STATE_IMPLEMENT || state == v1::CHANGE_STATE_REVIEW;
+}
 
 const records::UpdatableFields& UpdatableChangeFields() {
   static const auto* fields = [] {
@@ -200,6 +213,16 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
       }
     }
   }
+  if (UnderApproval(stored.state())) {
+    for (const std::string& path : request.update_mask().paths()) {
+      if (!kApprovedFields.contains(path)) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "change.", path,
+          ": fixed from AUTHORISE on, since the approval covers it (the change is ",
+          ChangeStateName(stored.state()),
+          "); in AUTHORISE, move it back to ASSESS to change it and ask for approval again"));
+    }
+  }
   return after;
 }
 
@@ -279,15 +302,16 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
 
 absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
                                                   const v1::DecideChangeApprovalRequest& request,
-                                                  const std::string& actor,
+                                                  const base::Caller& voter,
                                                   v1::ApprovalVote& vote) const {
+  const std::string& actor = voter.actor;
   ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
   if (stored.state() != v1::CHANGE_STATE_AUTHORISE) {
     return absl::FailedPreconditionError(
         absl::StrCat("state: decisions are taken in AUTHORISE, the change is ",
                      ChangeStateName(stored.state())));
   }
-  ITSM_RETURN_IF_ERROR(CheckVoter(stored.approval(), actor));
+  ITSM_RETURN_IF_ERROR(CheckVoter(stored.approval(), voter));
   if (stored.approval().votes_size() >= kMaxVotes) {
     return absl::FailedPreconditionError("approval.votes: too many votes on one change");
   }

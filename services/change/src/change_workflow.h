@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "itsm/base/caller.h"
 #include "itsm/base/clock.h"
 #include "itsm/change/v1/change.pb.h"
 #include "itsm/records/record_change.h"
@@ -54,7 +55,7 @@ class ChangeWorkflow {
   // The vote recorded and the approval re-evaluated; `vote` is what was recorded.
   absl::StatusOr<v1::Change> Decide(const v1::Change& stored,
                                     const v1::DecideChangeApprovalRequest& request,
-                                    const std::string& actor, v1::ApprovalVote& vote) const;
+                                    const base::Caller& voter, v1::ApprovalVote& vote) const;
   // The planned slot set (conflicts are the application's to re-check).
   absl::StatusOr<v1::Change> Schedule(const v1::Change& stored,
                                       const v1::ScheduleChangeRequest& request) const;

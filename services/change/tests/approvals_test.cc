@@ -1,6 +1,7 @@
 #include "services/change/src/approvals.h"
 
 #include <map>
+#include <optional>
 #include <random>
 
 #include "gtest/gtest.h"
@@ -54,6 +55,11 @@ TEST(Approvals, PoliciesCanMatchAffectedServices) {
   EXPECT_EQ(StartApproval(p, c, kNow).policy_name(), "billing owners");
 }
 
+base::Caller Voter(const std::string& actor,
+                   std::optional<std::vector<std::string>> roles = std::nullopt) {
+  return base::Caller{.actor = actor, .roles = std::move(roles)};
+}
+
 TEST(Approvals, OnlyNamedApproversOnceEachAtTheCurrentLevel) {
   v1::Approval a;
   v1::ApprovalLevel* l = a.add_levels();
@@ -61,13 +67,13 @@ TEST(Approvals, OnlyNamedApproversOnceEachAtTheCurrentLevel) {
   l->set_quorum(2);
   for (const char* who : {"ann", "bob", "cid"}) l->add_approvers(who);
   EvaluateApproval(a);
-  EXPECT_EQ(CheckVoter(a, "eve").code(), absl::StatusCode::kPermissionDenied);
-  ASSERT_TRUE(CheckVoter(a, "ann").ok());
+  EXPECT_EQ(CheckVoter(a, Voter("eve")).code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(CheckVoter(a, Voter("ann")).ok());
   v1::ApprovalVote* v = a.add_votes();
   v->set_approver("ann");
   v->set_decision(v1::APPROVAL_DECISION_APPROVE);
   EvaluateApproval(a);
-  EXPECT_EQ(CheckVoter(a, "ann").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckVoter(a, Voter("ann")).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(Approvals, BadPoliciesAreRefusedNamingTheField) {
@@ -153,7 +159,7 @@ TEST(Approvals, OutcomeEqualsBruteForceEvaluationOnRandomPoliciesAndVotes) {
     EvaluateApproval(a);
     for (int attempt = 0; attempt < 12; ++attempt) {
       const std::string& who = people[rng() % people.size()];
-      if (!CheckVoter(a, who).ok()) continue;
+      if (!CheckVoter(a, Voter(who)).ok()) continue;
       v1::ApprovalVote* v = a.add_votes();
       v->set_level(a.current_level());
       v->set_approver(who);
@@ -165,6 +171,38 @@ TEST(Approvals, OutcomeEqualsBruteForceEvaluationOnRandomPoliciesAndVotes) {
     decided += a.outcome() != v1::APPROVAL_OUTCOME_PENDING;
   }
   EXPECT_GT(decided, 500);  // the generator reaches decisions, not just pending approvals
+}
+
+// With authentication on, the level's approver role is required as well: a CAB member cannot
+// decide the change manager's level, nor a change manager the CAB's, even where the level names
+// no approvers (ANY: anyone with the role).
+TEST(Approvals, TheCurrentLevelsRoleIsRequiredWhenRolesAreKnown) {
+  v1::Approval a;
+  *a.add_levels() = DefaultLevel();  // change manager, ANY
+  v1::ApprovalLevel* cab = a.add_levels();
+  cab->set_name("CAB");
+  cab->set_approver_role(common::v1::ROLE_CAB_MEMBER);
+  cab->set_rule(v1::APPROVAL_RULE_ANY);
+  EvaluateApproval(a);
+  const absl::Status cab_member =
+      CheckVoter(a, Voter("carol", std::vector<std::string>{"cab_member"}));
+  EXPECT_EQ(cab_member.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(cab_member.message().find("change_manager"), std::string::npos) << cab_member;
+  EXPECT_TRUE(CheckVoter(a, Voter("root", std::vector<std::string>{"admin"})).ok())
+      << "an administrator decides any level, as it may call any RPC";
+  EXPECT_TRUE(
+      CheckVoter(a, Voter("mia", std::vector<std::string>{"agent", "change_manager"})).ok());
+  EXPECT_TRUE(CheckVoter(a, Voter("anyone")).ok()) << "roles unknown: authentication is off";
+
+  v1::ApprovalVote* v = a.add_votes();
+  v->set_level(0);
+  v->set_approver("mia");
+  v->set_decision(v1::APPROVAL_DECISION_APPROVE);
+  EvaluateApproval(a);
+  ASSERT_EQ(a.current_level(), 1);
+  EXPECT_EQ(CheckVoter(a, Voter("mia", std::vector<std::string>{"change_manager"})).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(CheckVoter(a, Voter("carol", std::vector<std::string>{"cab_member"})).ok());
 }
 
 }  // namespace

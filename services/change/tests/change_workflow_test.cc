@@ -1,5 +1,6 @@
 #include "services/change/src/change_workflow.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/change/v1/events.pb.h"
@@ -67,7 +68,7 @@ TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeS
   no.set_decision(v1::APPROVAL_DECISION_REJECT);
   no.set_comment("not now");
   v1::ApprovalVote vote;
-  auto rejected = workflow_.Decide(*authorised, no, "cm", vote);
+  auto rejected = workflow_.Decide(*authorised, no, base::Caller{.actor = "cm"}, vote);
   ASSERT_TRUE(rejected.ok()) << rejected.status();
   EXPECT_EQ(rejected->approval().outcome(), v1::APPROVAL_OUTCOME_REJECTED);
   *rejected->mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
@@ -75,6 +76,37 @@ TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeS
       workflow_.Transition(*rejected, To(*rejected, v1::CHANGE_STATE_SCHEDULED), policy_);
   EXPECT_EQ(scheduled.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(scheduled.status().message().find("rejected"), std::string::npos);
+}
+
+// From AUTHORISE on, the approval covers the scope, the plans and the risk answers: they cannot
+// change under it. The title and the assignment can; back in ASSESS, everything can again.
+TEST_F(ChangeWorkflowTest, WhatTheApprovalCoversIsFixedFromAuthoriseOn) {
+  for (v1::ChangeState state : {v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
+                                v1::CHANGE_STATE_IMPLEMENT, v1::CHANGE_STATE_REVIEW}) {
+    const v1::Change c = Normal(state);
+    for (const char* path : {"implementation_plan", "backout_plan", "test_plan", "risk_answers",
+                             "configuration_item_ids", "affected_service_ids"}) {
+      v1::UpdateChangeRequest r;
+      *r.mutable_change() = c;
+      r.mutable_update_mask()->add_paths(path);
+      const absl::Status refused = workflow_.Update(c, r).status();
+      EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << path << " " << state;
+      EXPECT_EQ(refused.message().substr(0, 8 + std::string(path).size()),
+                absl::StrCat("change.", path, ":"));
+    }
+    v1::UpdateChangeRequest title;
+    *title.mutable_change() = c;
+    title.mutable_change()->set_title("clearer title");
+    title.mutable_update_mask()->add_paths("title");
+    title.mutable_update_mask()->add_paths("assignee");
+    EXPECT_TRUE(workflow_.Update(c, title).ok()) << state;
+  }
+  const v1::Change assessed = Normal(v1::CHANGE_STATE_ASSESS);
+  v1::UpdateChangeRequest plan;
+  *plan.mutable_change() = assessed;
+  plan.mutable_change()->set_implementation_plan("a better plan");
+  plan.mutable_update_mask()->add_paths("implementation_plan");
+  EXPECT_TRUE(workflow_.Update(assessed, plan).ok());
 }
 
 TEST_F(ChangeWorkflowTest, ConflictsNeedAnOverrideWhenThePolicySaysSo) {

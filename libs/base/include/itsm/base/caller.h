@@ -4,7 +4,9 @@
 #ifndef ITSM_BASE_CALLER_H_
 #define ITSM_BASE_CALLER_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace itsm::base {
 
@@ -15,6 +17,10 @@ struct Caller {
   // broader role): those it is the caller or the requested-for person of. Enforced by the
   // application classes, which know what "own" means for each kind of record.
   bool own_records_only = false;
+  // The verified roles by name ("agent", "cab_member"), for the rules of an application class
+  // that depend on a role beyond the RPC's own check (who may vote at an approval level).
+  // nullopt when the service runs without authentication: every caller is trusted as it says.
+  std::optional<std::vector<std::string>> roles = std::nullopt;
 };
 
 }  // namespace itsm::base
