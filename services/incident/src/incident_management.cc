@@ -23,6 +23,7 @@ namespace {
 constexpr int kMaxParentDepth = 100;
 constexpr char kCreateIncident[] = "itsm.incident.v1.IncidentService/CreateIncident";
 constexpr char kGetHistory[] = "itsm.incident.v1.IncidentService/GetHistory";
+constexpr char kListIncidentNotes[] = "itsm.incident.v1.IncidentService/ListIncidentNotes";
 
 using IncidentWork = records::UnitOfWork<v1::Incident, IncidentRepository>;
 
@@ -38,14 +39,22 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
                                                 request.incident().parent_incident_id(), "\""));
       }
       ITSM_RETURN_IF_ERROR(parent.status());
+      // Up from the new parent to the root: the incident must not be on the way. A walk that
+      // stopped early could not tell, so a hierarchy deeper than the limit is refused.
       v1::Incident up = *parent;
-      for (int depth = 0; depth < kMaxParentDepth; ++depth) {
+      for (int levels = 1;; ++levels) {
         if (up.id() == stored.id()) {
           return absl::InvalidArgumentError(absl::StrCat(
               "incident.parent_incident_id: ", parent->number(),
               " is this incident or one of its children (a parent cannot be its own descendant)"));
         }
         if (up.parent_incident_id().empty()) break;
+        if (levels == kMaxParentDepth) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "incident.parent_incident_id: ", parent->number(), " has ", kMaxParentDepth,
+              " or more parents above it; a hierarchy of incidents is at most ", kMaxParentDepth,
+              " levels deep"));
+        }
         ITSM_ASSIGN_OR_RETURN(up, IncidentRepository::Get(txn, up.parent_incident_id()));
       }
       request.mutable_incident()->set_parent_incident_id(parent->id());
@@ -189,9 +198,11 @@ absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base
   ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, incident, request.id()));
   ITSM_ASSIGN_OR_RETURN(
-      auto notes,
-      NoteRepository::List(txn, incident.id(), VisibleNotes(caller, request.visibility())));
-  for (const auto& note : notes) *out.add_notes() = AsIncidentNote(note);
+      NotePage page,
+      NoteRepository::List(txn, kListIncidentNotes, request, request.page(), incident.id(),
+                           VisibleNotes(caller, request.visibility())));
+  for (const auto& note : page.notes) *out.add_notes() = AsIncidentNote(note);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,7 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/alert_repository.h"
@@ -515,11 +516,20 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
            request.configuration_item_id(), request.parent_incident_id(), request.problem_id(),
            after_key, after_seq, request.caller(), page_size + 1}));
   IncidentPage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
   page.incidents.reserve(shown);
-  for (size_t i = 0; i < shown; ++i) page.incidents.push_back(rows.row(i)[2].AsString());
+  size_t bytes = 0;
+  for (size_t i = 0; i < shown; ++i) {
+    const std::string& stored = rows.row(i)[2].AsString();
+    if (i > 0 && bytes + stored.size() > records::kMaxPageBytes) {
+      shown = i;  // the page is full before its count: the rest come with the next page
+      break;
+    }
+    bytes += stored.size();
+    page.incidents.push_back(stored);
+  }
   // One row more than asked for tells whether another page exists.
-  if (rows.size() > static_cast<size_t>(page_size)) {
+  if (rows.size() > shown) {
     page.next_page_token =
         records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[1].AsInt()),
                                           absl::StrCat(rows.row(shown - 1)[0].AsInt())});

@@ -18,6 +18,7 @@ namespace itsm::incident {
 namespace {
 
 constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
+constexpr char kListProblemNotes[] = "itsm.incident.v1.IncidentService/ListProblemNotes";
 
 using ProblemWork = records::UnitOfWork<v1::Problem, ProblemRepository>;
 using IncidentWork = records::UnitOfWork<v1::Incident, IncidentRepository>;
@@ -147,8 +148,11 @@ absl::Status ProblemManagement::ListNotes(storage::Transaction& txn, const base:
   ITSM_RETURN_IF_ERROR(ValidateNoteFilter(request.visibility()));
   ITSM_ASSIGN_OR_RETURN(v1::Problem stored, ProblemRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
-  ITSM_ASSIGN_OR_RETURN(auto notes, NoteRepository::List(txn, stored.id(), request.visibility()));
-  for (auto& note : notes) *out.add_notes() = std::move(note);
+  ITSM_ASSIGN_OR_RETURN(NotePage page,
+                        NoteRepository::List(txn, kListProblemNotes, request, request.page(),
+                                             stored.id(), request.visibility()));
+  for (auto& note : page.notes) *out.add_notes() = std::move(note);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

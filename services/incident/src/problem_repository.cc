@@ -10,6 +10,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/record_number.h"
@@ -60,12 +61,19 @@ template <typename T>
 absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::ResultSet& rows,
                                                               int size, const std::string& scope) {
   std::pair<std::vector<T>, std::string> out;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(size));
+  size_t shown = std::min(rows.size(), static_cast<size_t>(size));
+  size_t bytes = 0;
   for (size_t i = 0; i < shown; ++i) {
+    // A page of large records ends before its count (records::kMaxPageBytes).
+    bytes += rows.row(i)[1].AsString().size();
+    if (i > 0 && bytes > records::kMaxPageBytes) {
+      shown = i;
+      break;
+    }
     ITSM_ASSIGN_OR_RETURN(T record, DecodeAs<T>(rows.row(i)[1]));
     out.first.push_back(std::move(record));
   }
-  if (rows.size() > static_cast<size_t>(size)) {
+  if (rows.size() > shown) {
     out.second = records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }
   return out;

@@ -19,13 +19,21 @@ namespace itsm::incident {
 
 // The table is the first migration's incident_notes: its incident_id column holds the id of any
 // record of the service (ids are UUIDs, unique across kinds).
+struct NotePage {
+  std::vector<v1::RecordNote> notes;
+  std::string next_page_token;  // empty on the last page
+};
+
 class NoteRepository {
  public:
   static absl::Status Insert(storage::Transaction& txn, const v1::RecordNote& note);
-  // Oldest first; visibility UNSPECIFIED = every note.
-  static absl::StatusOr<std::vector<v1::RecordNote>> List(storage::Transaction& txn,
-                                                          const std::string& record_id,
-                                                          v1::NoteVisibility visibility);
+  // A page of the record's notes, oldest first: `page` (1..500 notes, 100 by default; a page
+  // also ends once it carries records::kMaxPageBytes) of `method`'s `request`, which scopes the
+  // page token. Visibility UNSPECIFIED = every note.
+  static absl::StatusOr<NotePage> List(storage::Transaction& txn, absl::string_view method,
+                                       const google::protobuf::Message& request,
+                                       const common::v1::PageRequest& page,
+                                       const std::string& record_id, v1::NoteVisibility visibility);
 };
 
 // `note` as incidents answer it.

@@ -13,6 +13,8 @@ namespace itsm::incident {
 namespace {
 
 constexpr char kCreateServiceRequest[] = "itsm.incident.v1.IncidentService/CreateServiceRequest";
+constexpr char kListServiceRequestNotes[] =
+    "itsm.incident.v1.IncidentService/ListServiceRequestNotes";
 
 using RequestWork = records::UnitOfWork<v1::ServiceRequest, ServiceRequestRepository>;
 
@@ -103,9 +105,10 @@ absl::Status RequestFulfilment::ListNotes(storage::Transaction& txn, const base:
                         ServiceRequestRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
   ITSM_ASSIGN_OR_RETURN(
-      auto notes,
-      NoteRepository::List(txn, stored.id(), VisibleNotes(caller, request.visibility())));
-  for (auto& note : notes) *out.add_notes() = std::move(note);
+      NotePage page, NoteRepository::List(txn, kListServiceRequestNotes, request, request.page(),
+                                          stored.id(), VisibleNotes(caller, request.visibility())));
+  for (auto& note : page.notes) *out.add_notes() = std::move(note);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

@@ -1,5 +1,6 @@
 // The incident service through a real gRPC channel on loopback, on both storage backends, with
 // the real group committer and outbox relay publishing to an in-process Kafka-protocol broker.
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <set>
@@ -7,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -578,6 +580,97 @@ TEST_P(IncidentServiceTest, StaleVersionIsAbortedAndChangesNothing) {
             "incident.version: expected 2, found 1 (the record changed since it was read)");
   EXPECT_EQ(Count("audit_entries"), 2);
   EXPECT_EQ(Count("outbox"), 2);
+}
+
+// Notes come a page at a time, oldest first: by count, and by bytes once a page carries 3 MiB,
+// so that the notes of one record never exceed what a gRPC client receives (4 MiB by default).
+TEST_P(IncidentServiceTest, NotesComeInPagesThatStayUnderAClientsMessageLimit) {
+  v1::Incident i;
+  ASSERT_TRUE(Create(Request("Chatty incident"), &i).ok());
+  std::string longest;  // 20,000 characters of 4 bytes each: the largest note
+  for (int k = 0; k < 20000; ++k) longest += "\xF0\x9F\x94\xA5";
+  constexpr int kNotes = 52;
+  for (int k = 0; k < kNotes; ++k) {
+    v1::AddIncidentNoteRequest note;
+    note.set_id(i.id());
+    note.set_visibility(v1::NOTE_VISIBILITY_WORK_NOTE);
+    note.set_text(k == 0 ? "first" : longest);
+    v1::AddIncidentNoteResponse noted;
+    ASSERT_TRUE(Call(&Stub::AddIncidentNote, note, &noted).ok()) << k;
+  }
+  auto all_pages = [&](int page_size) {
+    v1::ListIncidentNotesRequest lr;
+    lr.set_id(i.id());
+    lr.mutable_page()->set_page_size(page_size);
+    std::vector<int64_t> versions;
+    int pages = 0;
+    while (pages < 100) {
+      v1::ListIncidentNotesResponse page;
+      grpc::Status s = Call(&Stub::ListIncidentNotes, lr, &page);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) break;
+      ++pages;
+      for (const auto& n : page.notes()) versions.push_back(n.incident_version());
+      if (page.next_page_token().empty()) break;
+      lr.mutable_page()->set_page_token(page.next_page_token());
+    }
+    EXPECT_EQ(versions.size(), static_cast<size_t>(kNotes)) << page_size;
+    EXPECT_TRUE(std::is_sorted(versions.begin(), versions.end()));
+    EXPECT_EQ(std::adjacent_find(versions.begin(), versions.end()), versions.end());
+    return pages;
+  };
+  EXPECT_EQ(all_pages(10), 6);
+  EXPECT_GE(all_pages(0), 2) << "52 notes of 80 KB came in one answer";
+  EXPECT_GE(all_pages(500), 2);
+
+  v1::ListIncidentNotesRequest bad;
+  bad.set_id(i.id());
+  bad.mutable_page()->set_page_token("not-a-token");
+  v1::ListIncidentNotesResponse out;
+  grpc::Status refused = Call(&Stub::ListIncidentNotes, bad, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), ::testing::StartsWith("page.page_token:"));
+  bad.mutable_page()->set_page_token("");
+  bad.mutable_page()->set_page_size(501);
+  refused = Call(&Stub::ListIncidentNotes, bad, &out);
+  EXPECT_THAT(refused.error_message(), ::testing::StartsWith("page.page_size:"));
+}
+
+// The check that a parent is not a descendant walks up the parent's chain; a chain deeper than
+// the walk's limit is refused rather than walked part-way, which would let a cycle through.
+TEST_P(IncidentServiceTest, AHierarchyDeeperThanTheLimitIsRefusedSoNoCycleGetsThrough) {
+  std::vector<v1::Incident> chain;
+  auto set_parent = [&](v1::Incident& child, const v1::Incident& parent) {
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(child.id());
+    u.mutable_incident()->set_version(child.version());
+    u.mutable_incident()->set_parent_incident_id(parent.number());
+    u.mutable_update_mask()->add_paths("parent_incident_id");
+    v1::UpdateIncidentResponse out;
+    grpc::Status s = Call(&Stub::UpdateIncident, u, &out);
+    if (s.ok()) child = out.incident();
+    return s;
+  };
+  grpc::Status refused;
+  for (int k = 0; k < 120 && refused.ok(); ++k) {
+    v1::Incident next;
+    ASSERT_TRUE(Create(Request(absl::StrCat("Link ", k)), &next).ok());
+    if (!chain.empty()) refused = set_parent(next, chain.back());
+    if (refused.ok()) chain.push_back(next);
+  }
+  ASSERT_FALSE(refused.ok()) << "a chain of 120 incidents was accepted";
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("levels deep"));
+  EXPECT_LE(chain.size(), 101u);
+  // The root under its deepest descendant: a cycle, refused whatever the depth.
+  grpc::Status cycle = set_parent(chain.front(), chain.back());
+  EXPECT_EQ(cycle.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << cycle.error_message();
+  EXPECT_THAT(cycle.error_message(), ::testing::StartsWith("incident.parent_incident_id:"));
+  v1::GetIncidentRequest g;
+  g.set_id(chain.front().id());
+  v1::GetIncidentResponse got;
+  ASSERT_TRUE(Call(&Stub::GetIncident, g, &got).ok());
+  EXPECT_TRUE(got.incident().parent_incident_id().empty());
 }
 
 TEST_P(IncidentServiceTest, BadChangesGetTheRightStatusNamingTheFieldAndChangeNothing) {

@@ -2,16 +2,21 @@
 // without losing or renumbering an incident; the store gauges count what they should and
 // (SQLite) answer every query from an index rather than by reading every row, which cost
 // seconds of CPU a round with a million incidents.
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "itsm/base/clock.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/page_start.h"
 #include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/incident_store_gauges.h"
+#include "services/incident/src/problem_repository.h"
 
 namespace itsm::incident {
 namespace {
@@ -140,6 +145,92 @@ TEST_P(IncidentStorageTest, GetFindsAnIncidentByIdOrByItsExactNumber) {
     EXPECT_EQ(IncidentRepository::Get(**txn, unknown).status().code(), absl::StatusCode::kNotFound)
         << unknown;
   }
+}
+
+// A page of large incidents ends before its count, below what a gRPC client receives at most
+// (4 MiB unless it raises it); the next pages carry the rest, each incident once.
+TEST_P(IncidentStorageTest, APageOfLargeIncidentsEndsBeforeTheClientsMessageLimit) {
+  ApplySchema();
+  const std::string description(5000, 'x');
+  std::string four_bytes;
+  for (int i = 0; i < 5000; ++i) four_bytes += "\xF0\x9F\x94\xA5";  // 20 KB of 4-byte letters
+  constexpr int kIncidents = 60;
+  for (int i = 0; i < kIncidents; ++i) {
+    v1::CreateIncidentRequest request;
+    request.set_title(absl::StrCat("large ", i));
+    // 20,000 characters, the most a description takes: 65 KB.
+    request.set_description(absl::StrCat(four_bytes, four_bytes, four_bytes, description));
+    request.set_impact(2);
+    request.set_urgency(2);
+    v1::Incident incident = factory_.NewIncident(request, "tester");
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    ASSERT_TRUE(IncidentRepository::Insert(**txn, incident).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  v1::ListIncidentsRequest list;
+  list.mutable_page()->set_page_size(kIncidents);
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    auto page = IncidentRepository::List(**txn, list);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_FALSE(page->incidents.empty());
+    size_t bytes = 0;
+    for (const std::string& stored : page->incidents) {
+      bytes += stored.size();
+      EXPECT_TRUE(seen.insert(IncidentRepository::Decode(stored)->number()).second);
+    }
+    EXPECT_LE(bytes, records::kMaxPageBytes);
+    list.mutable_page()->set_page_token(page->next_page_token);
+    ++pages;
+  } while (!list.page().page_token().empty() && pages < 10);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kIncidents));
+  EXPECT_GE(pages, 2) << "60 incidents of 65 KB fitted one page";
+}
+
+// The same for problems (and service requests, which share the page's assembly): a page ends
+// once it carries records::kMaxPageBytes, and the next pages carry the rest.
+TEST_P(IncidentStorageTest, APageOfLargeProblemsEndsBeforeTheClientsMessageLimit) {
+  ApplySchema();
+  std::string longest;  // 20,000 characters of 4 bytes each, the most a description takes
+  for (int i = 0; i < 20000; ++i) longest += "\xF0\x9F\x94\xA5";
+  constexpr int kProblems = 45;
+  for (int i = 0; i < kProblems; ++i) {
+    v1::Problem problem;
+    problem.set_id(base::NewUuid());
+    problem.set_title(absl::StrCat("large ", i));
+    problem.set_description(longest);
+    problem.set_state(v1::PROBLEM_STATE_NEW);
+    problem.set_version(1);
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    ASSERT_TRUE(ProblemRepository::Insert(**txn, problem).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  v1::ListProblemsRequest list;
+  list.mutable_page()->set_page_size(kProblems);
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    auto page = ProblemRepository::List(**txn, list);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_FALSE(page->first.empty());
+    size_t bytes = 0;
+    for (const v1::Problem& p : page->first) {
+      bytes += p.ByteSizeLong();
+      EXPECT_TRUE(seen.insert(p.number()).second);
+    }
+    EXPECT_LE(bytes, records::kMaxPageBytes);
+    list.mutable_page()->set_page_token(page->second);
+    ++pages;
+  } while (!list.page().page_token().empty() && pages < 10);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kProblems));
+  EXPECT_GE(pages, 2) << "45 problems of 80 KB fitted one page";
 }
 
 // The plans, on SQLite (PostgreSQL plans with its statistics): no query reads the table.

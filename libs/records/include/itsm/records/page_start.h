@@ -23,6 +23,10 @@
 
 namespace itsm::records {
 
+// The records' bytes one page may carry: a page of large records ends early, with a next page
+// token, below the 4 MiB that gRPC clients receive at most unless they raise the limit.
+inline constexpr size_t kMaxPageBytes = 3 << 20;
+
 struct PageShape {
   int default_size = 50;
   int max_size = 500;
