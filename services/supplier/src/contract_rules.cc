@@ -18,6 +18,8 @@
 namespace itsm::supplier {
 namespace {
 
+constexpr int kMaxRenewalsToCatchUp = 1000;
+
 // The actor of the changes a deadline makes.
 constexpr char kDeadlineActor[] = "service:supplier";
 
@@ -99,6 +101,26 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   return CheckIdList("contract.uc_definition_ids", c.uc_definition_ids());
 }
 
+absl::Status ContractRules::CheckRenewalsToCatchUp(const v1::Contract& c) const {
+  if (c.state() != v1::CONTRACT_STATE_ACTIVE || c.renewal_kind() != v1::RENEWAL_KIND_AUTOMATIC ||
+      IsZero(c.renewal_term())) {
+    return absl::OkStatus();
+  }
+  ITSM_ASSIGN_OR_RETURN(absl::TimeZone zone, LoadZone("contract.time_zone", c.time_zone()));
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", c.end_date()));
+  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), zone);
+  for (int renewals = 0; end < today; ++renewals) {
+    if (renewals == kMaxRenewalsToCatchUp) {
+      return base::FieldError(
+          "contract.end_date",
+          absl::StrCat("the term ended more than ", kMaxRenewalsToCatchUp,
+                       " renewal terms ago; give the end date of the current term"));
+    }
+    end = AddPeriod(end, c.renewal_term());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ContractRules::ValidateCreate(const v1::CreateContractRequest& request) const {
   const v1::ContractState state = request.contract().state();
   if (state != v1::CONTRACT_STATE_UNSPECIFIED && state != v1::CONTRACT_STATE_DRAFT &&
@@ -109,7 +131,8 @@ absl::Status ContractRules::ValidateCreate(const v1::CreateContractRequest& requ
   if (defaults.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) {
     defaults.set_renewal_kind(v1::RENEWAL_KIND_NONE);
   }
-  return CheckContract(defaults);
+  ITSM_RETURN_IF_ERROR(CheckContract(defaults));
+  return CheckRenewalsToCatchUp(defaults);
 }
 
 absl::Status ContractRules::ValidateUpdate(const v1::UpdateContractRequest& request) const {
@@ -206,6 +229,7 @@ absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
     return base::FieldError("contract.supplier_id", "a contract stays with its supplier");
   }
   ITSM_RETURN_IF_ERROR(CheckContract(after));
+  ITSM_RETURN_IF_ERROR(CheckRenewalsToCatchUp(after));
   return Finish(stored, std::move(after), "update", actor);
 }
 
@@ -247,6 +271,7 @@ absl::StatusOr<ContractChange> ContractRules::Transition(
     default:
       break;
   }
+  ITSM_RETURN_IF_ERROR(CheckRenewalsToCatchUp(after));
   return Finish(stored, std::move(after), TransitionKindName(kind), actor);
 }
 

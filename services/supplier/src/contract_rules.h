@@ -48,6 +48,11 @@ class ContractRules {
   static absl::Status CheckContract(const v1::Contract& contract);
 
  private:
+  // An ACTIVE contract renewing automatically whose term ended long ago would renew once per
+  // term gone by, each renewal a write, an audit entry and an event: at most
+  // 1,000, else INVALID_ARGUMENT on contract.end_date.
+  absl::Status CheckRenewalsToCatchUp(const v1::Contract& contract) const;
+
   ContractChange Finish(const v1::Contract& before, v1::Contract after, std::string action,
                         const std::string& actor) const;
 

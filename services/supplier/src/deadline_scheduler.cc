@@ -105,6 +105,11 @@ absl::Status DeadlineScheduler::Fire(storage::Transaction& txn,
 absl::StatusOr<int> DeadlineScheduler::FireDue() {
   int fired = 0;
   while (true) {
+    {
+      // A long catch-up (many deadlines due at once) must not hold up Stop().
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return fired;
+    }
     std::vector<v1::Deadline> claimed;
     ITSM_RETURN_IF_ERROR(committer_.Run([&](storage::Transaction& txn) -> absl::Status {
       claimed.clear();

@@ -22,6 +22,49 @@ v1::CreateContractRequest Valid() {
 
 std::string FieldOf(const absl::Status& s) { return base::ErrorField(s).value_or(""); }
 
+// An ACTIVE contract renewing automatically catches up one renewal per term gone by (each a
+// write, an audit entry and an event): a term that ended more than 1,000 terms ago is refused at
+// once, on create, update and activation, rather than renewed tens of thousands of times.
+TEST(ContractRules, AnAutomaticRenewalNeverHasToCatchUpMoreThanAThousandTerms) {
+  base::ManualClock clock(absl::FromUnixSeconds(1'700'000'000));  // 2023-11-14
+  ContractRules rules(clock);
+  v1::CreateContractRequest r = Valid();
+  v1::Contract& c = *r.mutable_contract();
+  c.set_state(v1::CONTRACT_STATE_ACTIVE);
+  c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+  c.set_start_date("1900-01-01");
+  c.set_end_date("1900-01-02");
+  c.mutable_renewal_term()->set_days(1);
+  const absl::Status refused = rules.ValidateCreate(r);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(refused), "contract.end_date") << refused;
+
+  c.mutable_renewal_term()->set_days(7);  // 1900 + 6,463 weekly terms: still too many
+  EXPECT_EQ(FieldOf(rules.ValidateCreate(r)), "contract.end_date");
+  c.mutable_renewal_term()->set_days(0);
+  c.mutable_renewal_term()->set_months(1);
+  c.set_start_date("1940-01-01");
+  c.set_end_date("1940-01-31");  // 1,006 monthly renewals to catch up
+  EXPECT_EQ(FieldOf(rules.ValidateCreate(r)), "contract.end_date");
+  c.set_start_date("1945-01-01");
+  c.set_end_date("1945-01-31");  // 946
+  EXPECT_TRUE(rules.ValidateCreate(r).ok());
+  c.set_state(v1::CONTRACT_STATE_DRAFT);  // a draft renews nothing
+  c.set_start_date("1900-01-01");
+  c.set_end_date("1900-01-02");
+  c.mutable_renewal_term()->set_months(0);
+  c.mutable_renewal_term()->set_days(1);
+  EXPECT_TRUE(rules.ValidateCreate(r).ok());
+
+  v1::Contract stored = c;
+  stored.set_id("CON0000001");
+  stored.set_version(1);
+  v1::TransitionContractRequest activate;
+  activate.set_version(1);
+  activate.set_target_state(v1::CONTRACT_STATE_ACTIVE);
+  EXPECT_EQ(FieldOf(rules.Transition(stored, activate, "ann").status()), "contract.end_date");
+}
+
 TEST(ContractRules, EveryBadFieldIsNamed) {
   base::ManualClock clock(absl::FromUnixSeconds(1'700'000'000));
   ContractRules rules(clock);
