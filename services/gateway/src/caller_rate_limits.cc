@@ -34,9 +34,11 @@ CallerRateLimits::CallerRateLimits(ratelimit::RedisRateLimiter& limiter, Options
                        .Add({})) {}
 
 RateVerdict CallerRateLimits::Take(const auth::Identity& caller, bool write) {
-  // The tenant is part of the bucket: two tenants' subjects may have the same name.
+  // A subject is unique within its issuer and tenant: both are part of the bucket, each part
+  // preceded by its length so that no two identities spell the same key.
   const std::string bucket =
-      absl::StrCat(caller.tenant, "|", caller.subject, "|", write ? "write" : "read");
+      absl::StrCat(caller.issuer.size(), ":", caller.issuer, caller.tenant.size(), ":",
+                   caller.tenant, caller.subject.size(), ":", caller.subject, write ? "w" : "r");
   absl::StatusOr<ratelimit::RateDecision> decision =
       limiter_.Take(bucket, write ? options_.write : options_.read);
   RateVerdict verdict;

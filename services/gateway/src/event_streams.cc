@@ -42,6 +42,9 @@ constexpr char kRetention[] = "retention";
 constexpr char kUnauthenticated[] = "unauthenticated";
 constexpr char kError[] = "error";
 
+// Heartbeats in a row whose credential re-check could not be queued before a stream ends.
+constexpr int kMaxUncheckedHeartbeats = 3;
+
 absl::string_view View(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 std::string PercentDecode(absl::string_view in) {
@@ -303,11 +306,13 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
     ArmHeartbeat();
   }
 
-  // A revoked key or an expired token ends the stream within a heartbeat.
+  // A revoked key or an expired token ends the stream within a heartbeat. A check that could not
+  // even be queued (the executor full) counts as a failure after kMaxUncheckedHeartbeats in a
+  // row: a stream is never carried on unchecked for long.
   void Reauthenticate() {
     if (hub_.callers_ == nullptr) return;
     std::weak_ptr<EventStream> weak = weak_from_this();
-    hub_.blocking_.TrySubmit([weak, this] {
+    const bool queued = hub_.blocking_.TrySubmit([weak, this] {
       auto self = weak.lock();
       if (self == nullptr) return;
       absl::StatusOr<Caller> caller = hub_.callers_->Authenticate(
@@ -317,6 +322,10 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
         self->Close(kUnauthenticated, absl::StrCat("the credential is no longer valid: ", message));
       });
     });
+    unchecked_heartbeats_ = queued ? 0 : unchecked_heartbeats_ + 1;
+    if (unchecked_heartbeats_ >= kMaxUncheckedHeartbeats) {
+      Close(kUnauthenticated, "the credential could not be checked again (the gateway is busy)");
+    }
   }
 
   void Close(const char* reason, const std::string& notice) {
@@ -365,6 +374,7 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   std::function<void(std::optional<std::string>)> pending_;
   absl::Time last_taken_;
   bool closed_ = false;
+  int unchecked_heartbeats_ = 0;
 };
 
 EventStreams::EventStreams(EventStreamOptions options, CallerAuthentication* callers,

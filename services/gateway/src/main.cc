@@ -141,8 +141,14 @@ int main(int argc, char** argv) {
     runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
     return 2;
   }
-  gateway::EventStreams event_streams(event_options, callers.get(), rate_limits.get(), executor,
-                                      metrics, rt.metrics());
+  // The streams' blocking work (a consumer's metadata and watermark queries, up to seconds each
+  // while the broker is slow; its teardown; the credential re-checks) on threads of its own:
+  // clients reconnecting during a broker outage must not hold up the admission of every request.
+  runtime::Executor stream_executor(
+      "streams", 4, 2 * static_cast<size_t>(std::max(1, event_options.max_streams)));
+  rt.OnShutdown("event stream executor", [&stream_executor] { stream_executor.Stop(); });
+  gateway::EventStreams event_streams(event_options, callers.get(), rate_limits.get(),
+                                      stream_executor, metrics, rt.metrics());
   // The web console, when built (docs/console.md).
   std::unique_ptr<gateway::ConsoleFiles> console;
   if (const std::string dir = config.GetString("console_dir"); !dir.empty()) {

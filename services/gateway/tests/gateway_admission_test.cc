@@ -137,6 +137,26 @@ TEST_F(GatewayAdmissionTest, WithoutAValidCredentialTheGatewayAnswers401ItselfAn
   EXPECT_EQ(HttpClient("127.0.0.1", server_->port()).Send("GET", "/openapi.json").status, 200);
 }
 
+// A bucket per identity: the same subject vouched for by another issuer, or names that would
+// read the same once joined ("a|b" + "c" and "a" + "b|c"), never share one.
+TEST_F(GatewayAdmissionTest, IdentitiesThatLookAlikeHaveBucketsOfTheirOwn) {
+  Serve(/*fail_open=*/false);
+  const std::vector<auth::Identity> alike = {
+      {.subject = "c", .tenant = "a|b", .issuer = "itsm"},
+      {.subject = "b|c", .tenant = "a", .issuer = "itsm"},
+      {.subject = "b|c", .tenant = "a", .issuer = "https://login.example.com"},
+  };
+  for (const auth::Identity& who : alike) {
+    for (int i = 0; i < 2; ++i) {  // the write burst
+      EXPECT_TRUE(limits_->Take(who, /*write=*/true).refusal.ok()) << who.issuer << i;
+    }
+  }
+  for (const auth::Identity& who : alike) {
+    EXPECT_EQ(limits_->Take(who, /*write=*/true).refusal.code(),
+              absl::StatusCode::kResourceExhausted);
+  }
+}
+
 TEST_F(GatewayAdmissionTest, ACallerPastItsWriteBurstIsAnswered429WithRetryAfter) {
   Serve(/*fail_open=*/true);
   HttpClient client = Client(secret_);
