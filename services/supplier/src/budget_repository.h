@@ -16,11 +16,13 @@ struct ServiceBudget {
   std::string service;
   std::string month;  // YYYY-MM
   v1::Money budget;
+  int64_t version = 0;  // 1 for the first, then one more each time it is set
 };
 
 class BudgetRepository {
  public:
-  // Sets (or replaces) the budget of `service` for `month`.
+  // Sets (or replaces) the budget of `service` for `month`, at `budget.version` (the stored
+  // version + 1, which the caller read in the same transaction).
   static absl::Status Put(storage::Transaction& txn, const ServiceBudget& budget);
   // Budgets of months first..last ("YYYY-MM", inclusive) of `service` (empty: every service).
   static absl::StatusOr<std::vector<ServiceBudget>> InRange(storage::Transaction& txn,

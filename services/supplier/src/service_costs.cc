@@ -8,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/audit_trail.h"
+#include "itsm/records/record_change.h"
+#include "itsm/records/record_diff.h"
 #include "itsm/supplier/v1/events.pb.h"
 #include "services/supplier/src/budget_repository.h"
 #include "services/supplier/src/contract_dates.h"
@@ -23,6 +26,7 @@ namespace {
 constexpr int kMaxMonths = 120;
 constexpr int kDefaultMonths = 12;
 constexpr size_t kMaxServiceLength = 200;
+constexpr char kBudgetHistoryPrefix[] = "budget:";
 
 absl::Status CheckService(const std::string& field, const std::string& service) {
   if (absl::StripAsciiWhitespace(service).empty()) return base::FieldError(field, "required");
@@ -50,8 +54,16 @@ absl::Status ServiceCosts::SetBudget(storage::Transaction& txn, const base::Call
     return base::FieldError("budget.currency", "required");
   }
   ITSM_RETURN_IF_ERROR(CheckMoney("budget", request.budget()));
+  ITSM_ASSIGN_OR_RETURN(
+      std::vector<ServiceBudget> stored,
+      BudgetRepository::InRange(txn, request.service(), request.month(), request.month()));
+  v1::SetServiceBudgetResponse before;
+  before.set_service(request.service());
+  before.set_month(request.month());
+  if (!stored.empty()) *before.mutable_budget() = stored.front().budget;
+  const int64_t version = stored.empty() ? 1 : stored.front().version + 1;
   ITSM_RETURN_IF_ERROR(
-      BudgetRepository::Put(txn, {request.service(), request.month(), request.budget()}));
+      BudgetRepository::Put(txn, {request.service(), request.month(), request.budget(), version}));
   v1::ServiceBudgetSet event;
   event.set_service(request.service());
   event.set_month(request.month());
@@ -61,7 +73,15 @@ absl::Status ServiceCosts::SetBudget(storage::Transaction& txn, const base::Call
   out.set_service(request.service());
   out.set_month(request.month());
   *out.mutable_budget() = request.budget();
-  return absl::OkStatus();
+  return records::AuditTrail::Append(
+      txn, BudgetHistoryId(request.service(), request.month()),
+      records::AuditEntryFor(caller, version, clock_.Now(),
+                             stored.empty() ? "set_budget" : "replace_budget",
+                             records::DiffFields(before, out)));
+}
+
+std::string ServiceCosts::BudgetHistoryId(const std::string& service, const std::string& month) {
+  return absl::StrCat(kBudgetHistoryPrefix, month, ":", service);
 }
 
 absl::Status ServiceCosts::Report(storage::Transaction& txn,

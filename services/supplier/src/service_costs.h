@@ -18,7 +18,12 @@ class ServiceCosts {
   // The clock stamps budget events and ends the report's default range.
   explicit ServiceCosts(const base::Clock& clock) : clock_(clock) {}
 
-  // INVALID_ARGUMENT naming the field (service, month, budget.*), nothing stored.
+  // The id of a service's budget for a month in the audit trail (GetHistory takes it): budgets
+  // are no records of their own, so the id is made of what names one.
+  static std::string BudgetHistoryId(const std::string& service, const std::string& month);
+
+  // INVALID_ARGUMENT naming the field (service, month, budget.*), nothing stored. The audit trail
+  // gets an entry (the verified actor, the budget before and after) in the same transaction.
   absl::Status SetBudget(storage::Transaction& txn, const base::Caller& caller,
                          const v1::SetServiceBudgetRequest& request,
                          v1::SetServiceBudgetResponse& out) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
@@ -148,7 +149,9 @@ absl::Status SupplierManagement::History(storage::Transaction& txn,
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   std::string record_id;
-  if (auto s = SupplierRepository::Get(txn, request.id()); s.ok()) {
+  if (absl::StartsWith(request.id(), "budget:")) {
+    record_id = request.id();  // a service's budget for a month (ServiceCosts::BudgetHistoryId)
+  } else if (auto s = SupplierRepository::Get(txn, request.id()); s.ok()) {
     record_id = s->id();
   } else if (!absl::IsNotFound(s.status())) {
     return s.status();

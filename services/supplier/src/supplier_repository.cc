@@ -202,6 +202,9 @@ const std::vector<storage::Migration>& Migrations() {
                     "CREATE SEQUENCE supplier_number_seq; CREATE SEQUENCE contract_number_seq;")},
       {2, "scorecard roll-ups by signature and month", kRollupTables},
       {3, "scorecard incidents caused by changes", kCauseTables},
+      // A budget's audit entries are keyed by its version, as every record's are.
+      {4, "service budget versions",
+       "ALTER TABLE service_budgets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"},
   };
   return kMigrations;
 }

@@ -385,6 +385,41 @@ TEST_P(SupplierServiceTest, ServiceCostsAddUpToTheContractValues) {
   EXPECT_EQ(by_service, expected);
 }
 
+// Who set a budget, and what it was before, is in the audit trail (GetHistory with the budget's
+// id), written with the budget; a refused budget leaves no entry.
+TEST_P(SupplierServiceTest, EveryBudgetSetIsAuditedWithTheVerifiedActorAndThePreviousValue) {
+  auto set = [&](int64_t units) {
+    v1::SetServiceBudgetRequest r;
+    r.set_service("mail");
+    r.set_month("2024-03");
+    r.mutable_budget()->set_currency("EUR");
+    r.mutable_budget()->set_minor_units(units);
+    v1::SetServiceBudgetResponse out;
+    return Call(&v1::SupplierService::Stub::SetServiceBudget, r, &out);
+  };
+  ASSERT_TRUE(set(90'000).ok());
+  ASSERT_TRUE(set(100'000).ok());
+  EXPECT_EQ(set(-1).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetHistoryRequest history;
+  history.set_id("budget:2024-03:mail");
+  v1::GetHistoryResponse entries;
+  grpc::Status s = Call(&v1::SupplierService::Stub::GetHistory, history, &entries);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(entries.entries_size(), 2);
+  EXPECT_EQ(entries.entries(0).action(), "set_budget");
+  EXPECT_EQ(entries.entries(1).action(), "replace_budget");
+  for (const auto& e : entries.entries()) {
+    EXPECT_EQ(e.actor(), "alice");
+    ASSERT_EQ(e.changes_size(), 1);
+    EXPECT_EQ(e.changes(0).field(), "budget");
+  }
+  EXPECT_EQ(entries.entries(0).changes(0).old_value(), "");
+  EXPECT_NE(entries.entries(0).changes(0).new_value().find("90000"), std::string::npos)
+      << entries.entries(0).changes(0).new_value();
+  EXPECT_NE(entries.entries(1).changes(0).old_value().find("90000"), std::string::npos);
+  EXPECT_NE(entries.entries(1).changes(0).new_value().find("100000"), std::string::npos);
+}
+
 TEST_P(SupplierServiceTest, BudgetsStandBesideCostsAndBadOnesAreRefused) {
   auto set = [&](const std::string& service, const std::string& month, const std::string& currency,
                  int64_t units) {
