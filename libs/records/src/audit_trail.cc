@@ -7,6 +7,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 
 namespace itsm::records {
 namespace {
@@ -66,7 +67,7 @@ absl::StatusOr<AuditPage> AuditTrail::Read(storage::Transaction& txn, absl::stri
                 " ORDER BY version LIMIT $3",
                 {record_id, after_version, page_size + 1}));
   AuditPage out;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = RowsOnPage(rows, 0, page_size);
   for (size_t i = 0; i < shown; ++i) {
     common::v1::AuditEntry entry;
     if (!entry.ParseFromString(rows.row(i)[0].AsString())) {

@@ -1,12 +1,35 @@
 #include "itsm/records/page_cursor.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "itsm/incident/v1/incident.pb.h"
+#include "itsm/records/page_start.h"
 
 namespace itsm::records {
 namespace {
 
 constexpr char kList[] = "itsm.incident.v1.IncidentService/ListIncidents";
+
+// A page shows up to its size, and fewer rows once their records pass kMaxPageBytes; the first
+// row always shows, however large.
+TEST(PageBytes, APageEndsBeforeItsRecordsPassTheLimit) {
+  auto rows_of = [](std::vector<size_t> sizes) {
+    std::vector<std::vector<storage::Value>> rows;
+    for (size_t n : sizes)
+      rows.push_back({storage::Value(int64_t{1}), storage::Value(std::string(n, 'x'))});
+    return storage::ResultSet({"seq", "data"}, std::move(rows));
+  };
+  const size_t mib = size_t{1} << 20;
+  EXPECT_EQ(RowsOnPage(rows_of({10, 10, 10}), 1, 2), 2u);
+  EXPECT_EQ(RowsOnPage(rows_of({10, 10}), 1, 50), 2u);
+  EXPECT_EQ(RowsOnPage(rows_of({}), 1, 50), 0u);
+  EXPECT_EQ(RowsOnPage(rows_of({mib, mib, mib, 1}), 1, 50), 3u);  // exactly 3 MiB: fits
+  EXPECT_EQ(RowsOnPage(rows_of({mib, mib, mib, 1, 1}), 1, 50), 3u);
+  EXPECT_EQ(RowsOnPage(rows_of({mib, 2 * mib + 1}), 1, 50), 1u);
+  EXPECT_EQ(RowsOnPage(rows_of({8 * mib, 1}), 1, 50), 1u) << "the first row always shows";
+}
 
 TEST(PageCursor, RoundTripsAnyPositionIncludingBinaryParts) {
   incident::v1::ListIncidentsRequest r;

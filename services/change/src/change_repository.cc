@@ -383,7 +383,7 @@ absl::StatusOr<ChangePage> ChangeRepository::List(storage::Transaction& txn,
                                    request.service_id(), static_cast<int>(request.risk_level()),
                                    request.template_id(), after_seq, page_size + 1}));
   ChangePage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = records::RowsOnPage(rows, 1, page_size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(v1::Change c, Decode<v1::Change>(rows.row(i)[1], "change"));
     page.changes.push_back(std::move(c));
@@ -795,7 +795,7 @@ absl::StatusOr<ReleasePage> ReleaseStore::List(storage::Transaction& txn,
                                   {state_mask, static_cast<int>(request.kind()),
                                    request.change_id(), after_seq, start.size + 1}));
   ReleasePage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(start.size));
+  const size_t shown = records::RowsOnPage(rows, 1, start.size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(v1::Release r, Decode<v1::Release>(rows.row(i)[1], "release"));
     page.releases.push_back(std::move(r));

@@ -13,6 +13,7 @@
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 #include "services/configuration/src/class_catalog.h"
@@ -412,12 +413,12 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
                              class_filter, " ORDER BY name, id LIMIT $8"),
                 params));
   CiPage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = records::RowsOnPage(rows, 2, page_size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(auto ci, Decode<v1::ConfigurationItem>(rows.row(i)[2], "CI"));
     page.items.push_back(std::move(ci));
   }
-  if (rows.size() > static_cast<size_t>(page_size)) {
+  if (rows.size() > shown) {
     page.next_page_token = records::EncodePageCursor(
         scope, {rows.row(shown - 1)[0].AsString(), rows.row(shown - 1)[1].AsString()});
   }
@@ -519,12 +520,12 @@ absl::StatusOr<HistoryPage> ConfigRepository::ListHistory(storage::Transaction& 
                 " OR ($3 = 1 AND (ci_a = $1 OR ci_b = $1))) ORDER BY seq LIMIT $4",
                 {subject_id, after, include_relationships ? 1 : 0, page_size + 1}));
   HistoryPage out;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = records::RowsOnPage(rows, 1, page_size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(auto e, Decode<v1::HistoryEntry>(rows.row(i)[1], "history entry"));
     out.entries.push_back(std::move(e));
   }
-  if (rows.size() > static_cast<size_t>(page_size)) {
+  if (rows.size() > shown) {
     out.next_page_token =
         records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[0].AsInt())});
   }

@@ -516,19 +516,10 @@ absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
            request.configuration_item_id(), request.parent_incident_id(), request.problem_id(),
            after_key, after_seq, request.caller(), page_size + 1}));
   IncidentPage page;
-  size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = records::RowsOnPage(rows, 2, page_size);
   page.incidents.reserve(shown);
-  size_t bytes = 0;
-  for (size_t i = 0; i < shown; ++i) {
-    const std::string& stored = rows.row(i)[2].AsString();
-    if (i > 0 && bytes + stored.size() > records::kMaxPageBytes) {
-      shown = i;  // the page is full before its count: the rest come with the next page
-      break;
-    }
-    bytes += stored.size();
-    page.incidents.push_back(stored);
-  }
-  // One row more than asked for tells whether another page exists.
+  for (size_t i = 0; i < shown; ++i) page.incidents.push_back(rows.row(i)[2].AsString());
+  // One row more than asked for (or a page ended by its bytes) tells that another page exists.
   if (rows.size() > shown) {
     page.next_page_token =
         records::EncodePageCursor(scope, {absl::StrCat(rows.row(shown - 1)[1].AsInt()),

@@ -61,15 +61,8 @@ template <typename T>
 absl::StatusOr<std::pair<std::vector<T>, std::string>> ToPage(const storage::ResultSet& rows,
                                                               int size, const std::string& scope) {
   std::pair<std::vector<T>, std::string> out;
-  size_t shown = std::min(rows.size(), static_cast<size_t>(size));
-  size_t bytes = 0;
+  const size_t shown = records::RowsOnPage(rows, 1, size);
   for (size_t i = 0; i < shown; ++i) {
-    // A page of large records ends before its count (records::kMaxPageBytes).
-    bytes += rows.row(i)[1].AsString().size();
-    if (i > 0 && bytes > records::kMaxPageBytes) {
-      shown = i;
-      break;
-    }
     ITSM_ASSIGN_OR_RETURN(T record, DecodeAs<T>(rows.row(i)[1]));
     out.first.push_back(std::move(record));
   }

@@ -36,14 +36,10 @@ absl::StatusOr<NotePage> NoteRepository::List(storage::Transaction& txn, absl::s
                 " ORDER BY incident_version LIMIT $4",
                 {record_id, static_cast<int>(visibility), after_version, start.size + 1}));
   NotePage out;
-  size_t bytes = 0;
-  size_t shown = 0;
-  for (; shown < rows.size() && shown < static_cast<size_t>(start.size); ++shown) {
-    const std::string& stored = rows.row(shown)[1].AsString();
-    if (shown > 0 && bytes + stored.size() > records::kMaxPageBytes) break;
-    bytes += stored.size();
+  const size_t shown = records::RowsOnPage(rows, 1, start.size);
+  for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(v1::RecordNote note,
-                          records::DecodeStored<v1::RecordNote>(stored, "note"));
+                          records::DecodeStored<v1::RecordNote>(rows.row(i)[1].AsString(), "note"));
     out.notes.push_back(std::move(note));
   }
   // One row more than asked for, or a page ended by its bytes: another page follows.

@@ -141,7 +141,8 @@ absl::StatusOr<ContractPage> ContractRepository::List(storage::Transaction& txn,
                 {supplier_id, state_mask, static_cast<int>(request.type()), request.service(),
                  request.ends_before(), after_seq, page_size + 1}));
   ContractPage page;
-  ITSM_ASSIGN_OR_RETURN(page.contracts, DecodeAll(rows, 1, static_cast<size_t>(page_size)));
+  ITSM_ASSIGN_OR_RETURN(page.contracts,
+                        DecodeAll(rows, 1, records::RowsOnPage(rows, 1, page_size)));
   if (rows.size() > page.contracts.size()) {
     page.next_page_token = records::EncodePageCursor(
         start.scope, {absl::StrCat(rows.row(page.contracts.size() - 1)[0].AsInt())});

@@ -350,7 +350,7 @@ absl::StatusOr<SupplierPage> SupplierRepository::List(storage::Transaction& txn,
                  static_cast<int>(request.risk_rating()), request.assignment_group(), after_seq,
                  page_size + 1}));
   SupplierPage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(page_size));
+  const size_t shown = records::RowsOnPage(rows, 1, page_size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(v1::Supplier s, Decode(rows.row(i)[1]));
     page.suppliers.push_back(std::move(s));

@@ -212,7 +212,7 @@ absl::StatusOr<SubscriptionPage> WebhookRepository::List(
           {request.has_active() ? int64_t{request.active() ? 1 : 0} : int64_t{-1}, after_us,
            after_id, start.size + 1}));
   SubscriptionPage page;
-  const size_t shown = std::min(rows.size(), static_cast<size_t>(start.size));
+  const size_t shown = records::RowsOnPage(rows, 2, start.size);
   for (size_t i = 0; i < shown; ++i) {
     ITSM_ASSIGN_OR_RETURN(v1::Subscription s, records::DecodeStored<v1::Subscription>(
                                                   rows.row(i)[2].AsString(), "subscription"));

@@ -11,6 +11,7 @@
 #ifndef ITSM_RECORDS_PAGE_START_H_
 #define ITSM_RECORDS_PAGE_START_H_
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,26 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/storage/database.h"
 
 namespace itsm::records {
 
 // The records' bytes one page may carry: a page of large records ends early, with a next page
 // token, below the 4 MiB that gRPC clients receive at most unless they raise the limit.
 inline constexpr size_t kMaxPageBytes = 3 << 20;
+
+// How many of a page's `rows` (read with one more than the page's size) it shows: at most
+// `size`, and fewer once the stored records in `column` would carry more than kMaxPageBytes (the
+// first row always shows). A next page follows when rows.size() is larger than the result.
+inline size_t RowsOnPage(const storage::ResultSet& rows, size_t column, int size) {
+  const size_t most = std::min(rows.size(), static_cast<size_t>(std::max(size, 0)));
+  size_t bytes = 0;
+  for (size_t i = 0; i < most; ++i) {
+    bytes += rows.row(i)[column].AsString().size();
+    if (i > 0 && bytes > kMaxPageBytes) return i;
+  }
+  return most;
+}
 
 struct PageShape {
   int default_size = 50;
