@@ -50,7 +50,11 @@ absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const 
   request.set_id(id);
   config::v1::GetConfigurationItemResponse response;
   grpc::Status s = stub_->GetConfigurationItem(&ctx, request, &response);
-  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+  // INVALID_ARGUMENT: the CMDB refuses the id itself (too long, say: a free-text `location`
+  // attribute). No item has it, now or later; reported as unavailable, it was retried forever
+  // and held up every record behind it (the SLA timer's partition, its breaches included).
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND ||
+      s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
     return absl::NotFoundError(absl::StrCat("no configuration item \"", id, "\""));
   }
   if (!s.ok()) {

@@ -3,6 +3,7 @@
 #include "itsm/configitems/configuration_items.h"
 
 #include <atomic>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "itsm/testing/grpc_server.h"
@@ -16,6 +17,9 @@ class FakeConfiguration final : public config::v1::ConfigurationService::Service
                                     const config::v1::GetConfigurationItemRequest* request,
                                     config::v1::GetConfigurationItemResponse* response) override {
     ++calls;
+    if (request->id().size() > 400) {  // as the configuration service answers
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: at most 400 characters");
+    }
     auto it = items.find(request->id());
     if (it == items.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such CI");
     *response->mutable_configuration_item() = it->second;
@@ -39,6 +43,8 @@ TEST(GrpcConfigurationItems, ClassesZonesAndMissingItems) {
   fake.items["r1"] = Item("r1", "router", {{"location", "ist"}});
   fake.items["ist"] = Item("ist", "location", {{"time_zone", "Europe/Istanbul"}});
   fake.items["r2"] = Item("r2", "router", {{"location", "gone"}});
+  // A free-text location the CMDB refuses as an id: no zone, not an outage to wait out.
+  fake.items["r3"] = Item("r3", "custom", {{"location", std::string(500, 'x')}});
   testing::GrpcTestServer server({&fake});
   base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
   GrpcConfigurationItems cis(server.Channel(), clock, {.cache_ttl = absl::Minutes(1)});
@@ -46,6 +52,9 @@ TEST(GrpcConfigurationItems, ClassesZonesAndMissingItems) {
   EXPECT_EQ(*cis.LocationZoneOf("r1"), "Europe/Istanbul");
   EXPECT_EQ(*cis.LocationZoneOf("ist"), "Europe/Istanbul");
   EXPECT_EQ(*cis.LocationZoneOf("r2"), "");  // a dangling location: no zone
+  auto free_text = cis.LocationZoneOf("r3");
+  ASSERT_TRUE(free_text.ok()) << free_text.status();
+  EXPECT_EQ(*free_text, "");
   EXPECT_EQ(cis.ClassOf("nope").status().code(), absl::StatusCode::kNotFound);
   // Cached: asked again within the TTL, the service is not called.
   const int calls = fake.calls;

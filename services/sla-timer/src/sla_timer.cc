@@ -692,7 +692,16 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   std::vector<absl::Time> due;
   for (const std::string& r : raw) {
     sla::v1::TimerOutboxEntry entry;
-    if (!entry.ParseFromString(r)) return absl::DataLossError("bad outbox entry");
+    if (!entry.ParseFromString(r)) {
+      if (sent > 0) break;  // the entries before it go first
+      // Not written by a timer (the outbox holds what the timer serialised): it can never be
+      // sent, and kept at the head it would hold back every event of the partition behind it.
+      log::Error("an SLA outbox entry does not parse; removed",
+                 {{"partition", p}, {"bytes", static_cast<int64_t>(r.size())}});
+      publish_failures_.Increment();
+      ITSM_RETURN_IF_ERROR(publish_store_.AckOutbox(p, r, 1).status());
+      return 0;
+    }
     events::CloudEvent e;
     e.id = entry.id();
     e.source = kEventSource;
@@ -709,11 +718,24 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
       due.push_back(e.time);
     }
   }
+  // The delivered head of the batch leaves the outbox even when a later event failed: sent
+  // again with it, every retry of a long outage would repeat the events already delivered.
+  int delivered_head = 0;
   int failed = 0;
-  for (const events::KafkaProducer::Delivery& d : batch.Wait()) failed += d.delivered() ? 0 : 1;
+  for (const events::KafkaProducer::Delivery& d : batch.Wait()) {
+    if (!d.delivered()) {
+      ++failed;
+    } else if (failed == 0) {
+      ++delivered_head;
+    }
+  }
   const absl::Time delivered = clock_.Now();
   if (failed > 0 || sent == 0) {
     publish_failures_.Increment();
+    if (delivered_head > 0) {
+      ITSM_RETURN_IF_ERROR(publish_store_.AckOutbox(p, raw[0], delivered_head).status());
+      published_.Increment(delivered_head);
+    }
     return absl::UnavailableError(
         absl::StrCat("partition ", p, ": ", failed, " of ", sent, " events not delivered"));
   }
@@ -731,6 +753,9 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
 absl::StatusOr<int> SlaTimer::PublishOnce() {
   if (!producer_) return 0;
   int total = 0;
+  // A partition that fails (no leader, a broker refusing) does not hold back the others: they
+  // are published in the same pass, and the first failure is reported after it.
+  absl::Status first_failure;
   for (int32_t p : owned()) {
     absl::MutexLock lock(&publish_mu_);
     {
@@ -738,11 +763,16 @@ absl::StatusOr<int> SlaTimer::PublishOnce() {
       if (!owned_.contains(p)) continue;
     }
     for (;;) {
-      ITSM_ASSIGN_OR_RETURN(int n, PublishPartition(p));
-      total += n;
-      if (n < options_.publish_batch) break;
+      absl::StatusOr<int> n = PublishPartition(p);
+      if (!n.ok()) {
+        if (first_failure.ok()) first_failure = n.status();
+        break;
+      }
+      total += *n;
+      if (*n < options_.publish_batch) break;
     }
   }
+  if (!first_failure.ok()) return first_failure;
   return total;
 }
 

@@ -759,6 +759,49 @@ TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
   timer->StopPublisher();
 }
 
+// An outbox entry that does not parse (not written by a timer) is removed, and neither the
+// events behind it nor the other partitions' wait for it.
+TEST_F(SlaTimerRedisTest, AnOutboxEntryThatDoesNotParseIsRemovedAndHoldsNothingBack) {
+  auto cluster = StartCluster();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  ClockStore store(redis_->address());
+  std::set<std::string> expected;
+  for (int p = 0; p < 4; ++p) {
+    events::CloudEvent e;
+    e.id = absl::StrCat("ce-", p);
+    e.source = "itsm/sla-timer";
+    e.type = sla::v1::SlaBreached::descriptor()->full_name();
+    e.time = kT0;
+    e.subject = absl::StrCat("inc-", p);
+    ASSERT_TRUE(
+        store.redis().Command({"RPUSH", store.OutboxKey(p), ClockStore::OutboxEntry(e)}).ok());
+    expected.insert(e.id);
+  }
+  ASSERT_TRUE(store.redis().Command({"LPUSH", store.OutboxKey(0), "\xff\xff not an entry"}).ok());
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 4, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::set<std::string> published;
+  for (const auto& r : *records) published.insert(r.Header("ce_id"));
+  EXPECT_EQ(published, expected);
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    for (int p = 0; p < 4; ++p) {
+                      auto n = store.OutboxLength(p);
+                      if (!n.ok() || *n != 0) return false;
+                    }
+                    return true;
+                  },
+                  absl::Seconds(10), "outboxes empty")
+                  .ok());
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
 TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
   auto cluster = StartCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.status();
