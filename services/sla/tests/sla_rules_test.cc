@@ -194,6 +194,12 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   d = Gold();
   d.mutable_targets(0)->mutable_response_target()->set_seconds(-5);
   EXPECT_EQ(Error(d), "targets[0].response_target: must be positive");
+  d = Gold();  // a fraction of a second: the timer counts whole seconds, it would breach early
+  d.mutable_targets(0)->mutable_response_target()->set_seconds(0);
+  d.mutable_targets(0)->mutable_response_target()->set_nanos(500);
+  EXPECT_EQ(Error(d), "targets[0].response_target: must be positive");
+  d.mutable_targets(0)->mutable_response_target()->set_seconds(60);
+  EXPECT_EQ(Error(d), "targets[0].response_target: whole seconds only");
   d = Gold();
   *d.add_targets() = d.targets(0);
   EXPECT_EQ(Error(d), "targets[1].priority: P1 has a target already");
