@@ -147,13 +147,13 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
 }
 
 absl::StatusOr<std::vector<std::string>> ClockStore::Due(int32_t partition, absl::Time now,
-                                                         int limit) {
+                                                         int offset, int limit) {
   ITSM_ASSIGN_OR_RETURN(
       redis::RedisValue v,
       redis_.Command(
           {"ZRANGEBYSCORE", DueKey(partition), "-inf",
            absl::StrFormat("%.0f", std::floor(absl::ToDoubleMilliseconds(now - absl::UnixEpoch()))),
-           "LIMIT", "0", std::to_string(limit)}));
+           "LIMIT", std::to_string(offset), std::to_string(limit)}));
   std::vector<std::string> out;
   for (auto& e : v.elements) out.push_back(std::move(e.str));
   return out;

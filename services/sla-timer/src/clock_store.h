@@ -61,8 +61,10 @@ class ClockStore {
   // whole only when Redis cannot be reached.
   absl::StatusOr<std::vector<absl::StatusOr<bool>>> Commit(const std::vector<Write>& writes);
 
-  // Incidents with a warning or breach due at or before `now`, earliest first.
-  absl::StatusOr<std::vector<std::string>> Due(int32_t partition, absl::Time now, int limit);
+  // Incidents with a warning or breach due at or before `now`, earliest first, after skipping
+  // the first `offset`.
+  absl::StatusOr<std::vector<std::string>> Due(int32_t partition, absl::Time now, int offset,
+                                               int limit);
   absl::Status RemoveDue(int32_t partition, const std::string& incident_id);
 
   // The oldest outbox entries of a partition (serialised TimerOutboxEntry).

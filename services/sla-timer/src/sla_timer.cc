@@ -214,6 +214,14 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                             .Help("Partitions of itsm.incident.v1 this replica owns.")
                             .Register(registry)
                             .Add({})),
+      unfireable_clocks_(prometheus::BuildGauge()
+                             .Name("itsm_sla_timer_unfireable_clocks")
+                             .Help("Due clocks of the owned partitions that could not fire in "
+                                   "the last pass (unreadable state, an SLA record that cannot "
+                                   "be read): each is tried again every second, and holds back "
+                                   "no other.")
+                             .Register(registry)
+                             .Add({})),
       clock_events_family_(prometheus::BuildCounter()
                                .Name("itsm_sla_timer_clock_events_total")
                                .Help("Clock events written to the outbox with the clock change "
@@ -241,7 +249,10 @@ void SlaTimer::Assign(const std::vector<int32_t>& partitions) {
   {
     // What this replica knew of a partition it owned before is stale: start from nothing.
     absl::MutexLock lock(&fire_mu_);
-    for (int32_t p : partitions) watermarks_.erase(p);
+    for (int32_t p : partitions) {
+      watermarks_.erase(p);
+      unfireable_.erase(p);
+    }
   }
   absl::MutexLock lock(&own_mu_);
   for (int32_t p : partitions) owned_.insert(p);
@@ -258,7 +269,10 @@ void SlaTimer::Revoke(const std::vector<int32_t>& partitions) {
   // more of these partitions (the new owner may start right away).
   {
     absl::MutexLock lock(&fire_mu_);
-    for (int32_t p : partitions) watermarks_.erase(p);
+    for (int32_t p : partitions) {
+      watermarks_.erase(p);
+      unfireable_.erase(p);
+    }
   }
   { absl::MutexLock lock(&publish_mu_); }
 }
@@ -558,8 +572,21 @@ void SlaTimer::CountClockEvents(const std::vector<events::CloudEvent>& written) 
   }
 }
 
-absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
-  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids, fire_store_.Due(p, now, options_.fire_batch));
+void SlaTimer::LeaveUnfireable(FireWalk& walk, const std::string& id, const absl::Status& why) {
+  // Logged when it starts failing, not at every retry: the gauge shows how many still do.
+  if (!walk.retry_at.contains(id)) {
+    log::Error("SLA clocks cannot fire", {{"incident_id", id}, {"error", why.ToString()}});
+  }
+  // Not at every pass (its state and SLA record would be re-read each time), yet soon once its
+  // cause is repaired.
+  walk.unfireable[id] = absl::Now() + options_.unfireable_retry;
+  ++walk.left_due;
+}
+
+absl::StatusOr<size_t> SlaTimer::FirePartition(int32_t p, absl::Time now, FireWalk& walk) {
+  const int batch = options_.fire_batch;
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                        fire_store_.Due(p, now, walk.left_due, batch));
   if (ids.empty()) return 0;
   if (partition_log_ != nullptr) {
     // Fire only what fell due while every event of the partition is known: a clock whose
@@ -569,33 +596,40 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
         now, partition_log_->Applied(p), [&] { return partition_log_->HighWatermark(p); });
     if (complete < now) {
       now = complete;
-      ITSM_ASSIGN_OR_RETURN(ids, fire_store_.Due(p, now, options_.fire_batch));
+      ITSM_ASSIGN_OR_RETURN(ids, fire_store_.Due(p, now, walk.left_due, batch));
       if (ids.empty()) return 0;
     }
   }
+  const size_t taken = ids.size();
+  const absl::Time real_now = absl::Now();
   std::vector<ClockStore::Key> keys;
   keys.reserve(ids.size());
-  for (const std::string& id : ids) keys.push_back({p, id});
+  for (const std::string& id : ids) {
+    if (auto it = walk.retry_at.find(id); it != walk.retry_at.end() && it->second > real_now) {
+      walk.unfireable[id] = it->second;  // not yet tried again
+      ++walk.left_due;
+      continue;
+    }
+    keys.push_back({p, id});
+  }
   ITSM_ASSIGN_OR_RETURN(std::vector<ClockStore::Loaded> loaded, fire_store_.Load(keys));
   std::vector<Outcome> outcomes;
-  outcomes.reserve(ids.size());
+  outcomes.reserve(keys.size());
   std::vector<ClockStore::Write> writes;
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& id = keys[i].incident_id;
     if (!loaded[i].status.ok()) {
-      // Stays due (and logged each pass) until the key is repaired; the others fire.
-      log::Error("cannot read SLA clocks",
-                 {{"incident_id", ids[i]}, {"error", loaded[i].status.ToString()}});
+      LeaveUnfireable(walk, id, loaded[i].status);  // until the key is repaired
       continue;
     }
     if (!loaded[i].state) {
-      ITSM_RETURN_IF_ERROR(fire_store_.RemoveDue(p, ids[i]));  // state gone (expired or wiped)
+      ITSM_RETURN_IF_ERROR(fire_store_.RemoveDue(p, id));  // state gone (expired or wiped)
       continue;
     }
     auto out = logic_.Fire(*loaded[i].state, now);
     if (!out.ok()) {
-      log::Error("cannot fire SLA clocks",
-                 {{"incident_id", ids[i]}, {"error", out.status().ToString()}});
-      continue;  // stays due: tried again next pass (e.g. the SLA service is unreachable)
+      LeaveUnfireable(walk, id, out.status());  // e.g. its SLA record cannot be read now
+      continue;
     }
     outcomes.push_back(*std::move(out));
     writes.push_back({keys[i], loaded[i].revision, nullptr});
@@ -609,19 +643,28 @@ absl::StatusOr<int> SlaTimer::FirePartition(int32_t p, absl::Time now) {
     if (!applied[i].ok()) {
       log::Error("cannot store fired SLA clocks", {{"incident_id", writes[i].key.incident_id},
                                                    {"error", applied[i].status().ToString()}});
+      ++walk.left_due;
       continue;
     }
-    if (!*applied[i]) continue;  // changed meanwhile: the next pass sees the new state
+    if (!*applied[i]) continue;  // changed meanwhile: the next batch reads the new state
+    // Still due (its next instant is not after `now`): stays in place, and the walk goes past.
+    if (outcomes[i].next_fire && *outcomes[i].next_fire <= now) ++walk.left_due;
     fired += static_cast<int>(outcomes[i].fired.size());
     CountFired(outcomes[i].fired, after, /*from_firing_loop=*/true);
     CountClockEvents(outcomes[i].events);
   }
   if (fired > 0) WakePublisher();
-  return fired;
+  walk.fired += fired;
+  return taken;
 }
+
+namespace {
+constexpr int kMaxBatchesPerWalk = 1000;
+}  // namespace
 
 absl::StatusOr<int> SlaTimer::FireOnce() {
   int total = 0;
+  size_t unfireable = 0;
   for (int32_t p : owned()) {
     absl::MutexLock lock(&fire_mu_);
     {
@@ -629,12 +672,19 @@ absl::StatusOr<int> SlaTimer::FireOnce() {
       if (!owned_.contains(p)) continue;  // revoked meanwhile
     }
     // Take batches until the partition has nothing due (a burst of 10,000 due clocks).
-    for (;;) {
-      ITSM_ASSIGN_OR_RETURN(int n, FirePartition(p, clock_.Now()));
-      total += n;
-      if (n < options_.fire_batch / 2) break;
+    FireWalk walk{.retry_at = unfireable_[p], .unfireable = {}};
+    // Bounded, so that a clock that somehow stays due without being counted (changed by another
+    // writer at every read) ends the pass rather than the loop; the next pass goes on.
+    for (int batches = 0; batches < kMaxBatchesPerWalk; ++batches) {
+      ITSM_ASSIGN_OR_RETURN(size_t taken, FirePartition(p, clock_.Now(), walk));
+      if (taken < static_cast<size_t>(options_.fire_batch)) break;
     }
+    total += walk.fired;
+    // Clocks no longer due (fired, repaired, resolved) drop out with the previous walk.
+    unfireable_[p] = std::move(walk.unfireable);
+    unfireable += unfireable_[p].size();
   }
+  unfireable_clocks_.Set(static_cast<double>(unfireable));
   return total;
 }
 

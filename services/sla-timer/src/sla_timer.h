@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -68,6 +69,8 @@ class SlaTimer {
     std::string topic = kIncidentTopic;
     absl::Duration fire_poll_interval = absl::Milliseconds(100);
     int fire_batch = 500;
+    // A due clock that could not fire is passed over this long before it is tried again.
+    absl::Duration unfireable_retry = absl::Seconds(1);
     absl::Duration publish_poll_interval = absl::Milliseconds(100);
     int publish_batch = 500;
     absl::Duration delivery_timeout = absl::Seconds(30);
@@ -147,8 +150,20 @@ class SlaTimer {
   // itsm_sla_timer_clock_events_total{type}: the clock events a stored outcome wrote to the
   // outbox (SlaMet, SlaBreached, SlaClockStarted, ...).
   void CountClockEvents(const std::vector<events::CloudEvent>& written);
-  absl::StatusOr<int> FirePartition(int32_t p, absl::Time now)
+  // One walk over a partition's due clocks. Batches are taken past the clocks left due (they
+  // could not fire), so that no number of them holds back the clocks due after them.
+  struct FireWalk {
+    // Clocks that could not fire, by when to try them again (real time): the previous walk's
+    // (read) and this walk's (written).
+    const absl::flat_hash_map<std::string, absl::Time>& retry_at;
+    absl::flat_hash_map<std::string, absl::Time> unfireable;
+    int left_due = 0;  // due clocks before the next batch, left in place
+    int fired = 0;
+  };
+  // Fires the next batch of the walk; returns how many due clocks it took.
+  absl::StatusOr<size_t> FirePartition(int32_t p, absl::Time now, FireWalk& walk)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
+  void LeaveUnfireable(FireWalk& walk, const std::string& id, const absl::Status& why);
   absl::StatusOr<int> PublishPartition(int32_t p);
   absl::Status StartProducer();
   void FireLoop();
@@ -185,6 +200,9 @@ class SlaTimer {
   PartitionLog* partition_log_ = nullptr;
   // Per owned partition, up to when its events are applied; reset when it is (re)assigned.
   std::map<int32_t, FiringWatermark> watermarks_ ABSL_GUARDED_BY(fire_mu_);
+  // Per owned partition, its clocks that could not fire in the last walk (FireWalk::unfireable).
+  std::map<int32_t, absl::flat_hash_map<std::string, absl::Time>> unfireable_
+      ABSL_GUARDED_BY(fire_mu_);
   std::unique_ptr<events::KafkaProducer> producer_;
   std::atomic<bool> stop_fire_{false};
   std::atomic<bool> stop_publish_{false};
@@ -205,6 +223,7 @@ class SlaTimer {
   prometheus::Counter& published_;
   prometheus::Counter& publish_failures_;
   prometheus::Gauge& owned_partitions_;
+  prometheus::Gauge& unfireable_clocks_;
   prometheus::Family<prometheus::Counter>& clock_events_family_;
 };
 

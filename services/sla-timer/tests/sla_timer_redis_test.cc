@@ -179,6 +179,62 @@ TEST_F(SlaTimerRedisTest, ClocksLiveInRedisAndFireOnceAcrossRestarts) {
   EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 120);
 }
 
+// Due clocks that cannot fire (here: states that no longer parse) stay due and are tried again,
+// but hold back none of the clocks due after them, however many fill a batch.
+TEST_F(SlaTimerRedisTest, UnfireableClocksHoldBackNoOther) {
+  constexpr int kBroken = 10, kHealthy = 3;
+  SlaTimer::Options o = TimerOptions();
+  o.fire_batch = 4;  // the broken clocks fill the first two batches and half the third
+  o.unfireable_retry = absl::Hours(1);
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, o);
+  timer->Assign({0});
+  // The broken ones fall due first (50 % of the response at +15 min), the healthy ones at +16.
+  for (int k = 0; k < kBroken; ++k) {
+    auto i = NewIncident(absl::StrCat("broken-", k), kT0);
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, 0).ok());
+  }
+  for (int k = 0; k < kHealthy; ++k) {
+    auto i = NewIncident(absl::StrCat("ok-", k), kT0 + absl::Minutes(1));
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, 0).ok());
+  }
+  ClockStore store(redis_->address());
+  for (int k = 0; k < kBroken; ++k) {
+    ASSERT_TRUE(store.redis()
+                    .Command({"HSET", absl::StrCat("itsm:sla:clk:{0}:broken-", k), "s", "garbage"})
+                    .ok());
+  }
+  clock_.Advance(absl::Minutes(20));
+  auto fired = timer->FireOnce();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, kHealthy);  // each healthy clock's 50 % warning
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_unfireable_clocks"), kBroken);
+  // Passed over until their retry, still counted, still due.
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_unfireable_clocks"), kBroken);
+  auto due = store.Due(0, clock_.Now(), 0, 100);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(due->size(), static_cast<size_t>(kBroken));
+
+  // Later clocks keep firing past them: the healthy ones' 75 % warning (at +23.5 min).
+  clock_.Advance(absl::Minutes(4));
+  EXPECT_EQ(*timer->FireOnce(), kHealthy);
+
+  // Repaired (here: the broken states deleted), they are tried again and leave the due set.
+  for (int k = 0; k < kBroken; ++k) {
+    ASSERT_TRUE(store.redis().Command({"DEL", absl::StrCat("itsm:sla:clk:{0}:broken-", k)}).ok());
+  }
+  o.unfireable_retry = absl::ZeroDuration();
+  prometheus::Registry registry2;
+  timer = NewTimer(registry2, o);
+  timer->Assign({0});
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  EXPECT_EQ(MetricSum(registry2, "itsm_sla_timer_unfireable_clocks"), 0);
+  due = store.Due(0, clock_.Now(), 0, 100);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_TRUE(due->empty());
+}
+
 TEST_F(SlaTimerRedisTest, TwoReplicasFiringConcurrentlyFireEachClockOnce) {
   prometheus::Registry ra, rb;
   auto a = NewTimer(ra);
