@@ -73,6 +73,20 @@ absl::Status SubscriptionManagement::RotateSecret(storage::Transaction& txn,
   return absl::OkStatus();
 }
 
+absl::Status SubscriptionManagement::RecordReplay(
+    storage::Transaction& txn, const base::Caller& caller,
+    const v1::ReplayDeliveriesRequest& request,
+    const v1::ReplayDeliveriesResponse& replayed) const {
+  if (replayed.replayed_count() == 0) return absl::OkStatus();  // nothing changed
+  SubscriptionWork work(txn, caller, NoEvents());
+  return work
+      .Modify(request.subscription_id(),
+              [&](const v1::Subscription& s) -> absl::StatusOr<SubscriptionChange> {
+                return rules_.Replayed(s, request, replayed);
+              })
+      .status();
+}
+
 absl::Status SubscriptionManagement::Get(storage::Transaction& txn,
                                          const v1::GetSubscriptionRequest& request,
                                          v1::Subscription& out) const {

@@ -25,6 +25,11 @@ class SubscriptionManagement {
   absl::Status RotateSecret(storage::Transaction& txn, const base::Caller& caller,
                             const v1::RotateSecretRequest& request,
                             v1::RotateSecretResponse& out) const;
+  // After DeliveryLog::Replay in the same transaction: the replay's entry in the subscription's
+  // audit trail (SubscriptionRules::Replayed), when it replayed anything.
+  absl::Status RecordReplay(storage::Transaction& txn, const base::Caller& caller,
+                            const v1::ReplayDeliveriesRequest& request,
+                            const v1::ReplayDeliveriesResponse& replayed) const;
 
   absl::Status Get(storage::Transaction& txn, const v1::GetSubscriptionRequest& request,
                    v1::Subscription& out) const;

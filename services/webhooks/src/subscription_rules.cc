@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -97,6 +98,29 @@ absl::StatusOr<SubscriptionChange> SubscriptionRules::Rotate(
   const absl::Time now = clock_.Now();
   *after.mutable_secret_time() = base::ToProtoTimestamp(now);
   return records::VersionedChange(stored, std::move(after), "rotate_secret", now);
+}
+
+SubscriptionChange SubscriptionRules::Replayed(const v1::Subscription& stored,
+                                               const v1::ReplayDeliveriesRequest& request,
+                                               const v1::ReplayDeliveriesResponse& replayed) const {
+  v1::ReplayDeliveriesRequest scope = request;
+  scope.clear_subscription_id();  // the trail is the subscription's
+  std::string scope_json;
+  // A validated request always prints; should it not, the count is still recorded.
+  (void)google::protobuf::util::MessageToJsonString(scope, &scope_json);
+  const absl::Time now = clock_.Now();
+  SubscriptionChange change;
+  change.action = "replay_deliveries";
+  change.after = stored;
+  change.after.set_version(stored.version() + 1);
+  *change.after.mutable_update_time() = base::ToProtoTimestamp(now);
+  common::v1::FieldChange& what = change.changes.emplace_back();
+  what.set_field("replayed_deliveries");
+  what.set_new_value(std::move(scope_json));
+  common::v1::FieldChange& count = change.changes.emplace_back();
+  count.set_field("replayed_count");
+  count.set_new_value(absl::StrCat(replayed.replayed_count(), replayed.more() ? " (more)" : ""));
+  return change;
 }
 
 }  // namespace itsm::webhooks

@@ -34,6 +34,12 @@ class SubscriptionRules {
   // A rotation changes secret_time (and so the version and the audit trail).
   absl::StatusOr<SubscriptionChange> Rotate(const v1::Subscription& stored,
                                             const v1::RotateSecretRequest& request) const;
+  // Replayed deliveries are not part of the subscription, yet who replayed which belongs in its
+  // audit trail: the change names them (fields "replayed_deliveries", the request's scope as
+  // JSON, and "replayed_count") and takes the next version.
+  SubscriptionChange Replayed(const v1::Subscription& stored,
+                              const v1::ReplayDeliveriesRequest& request,
+                              const v1::ReplayDeliveriesResponse& replayed) const;
 
  private:
   // The fields a create and an update share, named under `prefix` ("subscription.").

@@ -1,5 +1,6 @@
 #include "services/webhooks/src/webhook_grpc_service.h"
 
+#include "itsm/base/status_macros.h"
 #include "itsm/servicedb/calls.h"
 
 namespace itsm::webhooks {
@@ -82,8 +83,9 @@ grpc::ServerUnaryReactor* WebhookGrpcService::ReplayDeliveries(
     v1::ReplayDeliveriesResponse* response) {
   return CommitCall(
       committer_, ctx, *request,
-      [=, this](Transaction& txn, const base::Caller&) {
-        return deliveries_.Replay(txn, *request, *response);
+      [=, this](Transaction& txn, const base::Caller& c) -> absl::Status {
+        ITSM_RETURN_IF_ERROR(deliveries_.Replay(txn, *request, *response));
+        return subscriptions_.RecordReplay(txn, c, *request, *response);
       },
       wake_dispatcher_);
 }

@@ -480,6 +480,36 @@ TEST_P(WebhooksServiceTest, DeadLettersAfterTheRetryPeriodThenReplaysWithTheSame
   EXPECT_EQ(replayed.replayed_count(), 1);
   ASSERT_TRUE(receiver.WaitFor(failed_attempts + 2, absl::Seconds(10)));
   EXPECT_EQ(receiver.Requests().back().Header("webhook-id"), dead.id());
+  // Who replayed what is in the subscription's audit trail, under the verified subject; a
+  // replay that finds nothing to send changes nothing.
+  {
+    v1::ReplayDeliveriesRequest empty = replay;
+    *empty.mutable_to_time() = base::ToProtoTimestamp(before - absl::Milliseconds(500));
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(admin_->ReplayDeliveries(&ctx, empty, &replayed).ok());
+    EXPECT_EQ(replayed.replayed_count(), 0);
+  }
+  v1::GetHistoryRequest history;
+  history.set_id(sub.id());
+  v1::GetHistoryResponse trail;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(viewer_->GetHistory(&ctx, history, &trail).ok());
+  }
+  ASSERT_EQ(trail.entries_size(), 3);  // create, two replays
+  for (int e : {1, 2}) {
+    const common::v1::AuditEntry& entry = trail.entries(e);
+    EXPECT_EQ(entry.action(), "replay_deliveries");
+    EXPECT_EQ(entry.actor(), "ops-admin");
+    EXPECT_EQ(entry.version(), e + 1);
+    ASSERT_EQ(entry.changes_size(), 2);
+    EXPECT_EQ(entry.changes(1).field(), "replayed_count");
+    EXPECT_EQ(entry.changes(1).new_value(), "1");
+  }
+  EXPECT_NE(trail.entries(1).changes(0).new_value().find(dead.id()), std::string::npos)
+      << trail.entries(1).DebugString();
+  EXPECT_NE(trail.entries(2).changes(0).new_value().find("fromTime"), std::string::npos)
+      << trail.entries(2).DebugString();
   // Bad replays.
   for (auto edit : std::vector<std::function<void(v1::ReplayDeliveriesRequest&)>>{
            [](auto& r) { r.clear_from_time(); }, [](auto& r) { r.set_delivery_id("x"); },
