@@ -72,11 +72,16 @@ std::shared_ptr<const auth::KeySet> JwksUrlSource::Current() {
 void JwksUrlSource::Refresh() {
   absl::MutexLock lock(&mu_);
   const int64_t wanted = RequestFetch();
+  if (completed_ >= wanted) return;
+  // The wait holds the caller's thread (an admission thread of the gateway).
+  if (waiters_ >= options_.max_waiters) return;
+  ++waiters_;
   // The fetch has its own timeout; this wait only guards against a stuck fetcher.
   const absl::Time give_up = absl::Now() + options_.timeout + absl::Seconds(1);
   auto done = [this, wanted]()
                   ABSL_SHARED_LOCKS_REQUIRED(mu_) { return completed_ >= wanted || stopping_; };
   mu_.AwaitWithDeadline(absl::Condition(&done), give_up);
+  --waiters_;
 }
 
 int64_t JwksUrlSource::RequestFetch() {

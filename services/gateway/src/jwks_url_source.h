@@ -4,6 +4,9 @@
 // verifications go on with the keys last fetched meanwhile, and when the provider is down.
 // A token naming a kid the cache lacks (the provider rotated) asks for a fetch at once and waits
 // for it, at most once every `min_refresh`, so a flood of made-up kids cannot flood the provider.
+// At most `max_waiters` callers wait for one fetch; the others go on with the keys they have
+// (their token is refused, the client tries again), so that a flood of made-up kids while the
+// provider is slow holds at most that many of the gateway's admission threads.
 //
 //   ITSM_ASSIGN_OR_RETURN(auto keys, JwksUrlSource::Open({.url = "https://idp/jwks"}, clock));
 #ifndef ITSM_SERVICES_GATEWAY_SRC_JWKS_URL_SOURCE_H_
@@ -33,6 +36,7 @@ class JwksUrlSource final : public auth::KeySource {
     absl::Duration max_ttl = absl::Hours(24);
     absl::Duration min_refresh = absl::Seconds(10);
     absl::Duration timeout = absl::Seconds(5);
+    int max_waiters = 2;
   };
   // INVALID_ARGUMENT for a URL that is not https (plain http only to loopback: whoever sits on
   // the path could hand out keys) or an unreadable CA file. The first fetch happens here; when
@@ -63,6 +67,7 @@ class JwksUrlSource final : public auth::KeySource {
   absl::Time last_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t requested_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread fetcher_;
 };

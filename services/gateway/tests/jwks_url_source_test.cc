@@ -1,8 +1,12 @@
 // An identity provider's keys from its JWKS URL, served by a real HTTP server on loopback:
 // fetched at start, cached for the provider's max-age and fetched again in the background once
 // stale, fetched at once (and waited for) when a token names a new kid, never more than once per
-// min_refresh however many unknown kids arrive, and kept when the provider fails.
+// min_refresh however many unknown kids arrive, waited for by few callers while the provider is
+// slow, and kept when the provider fails.
 #include "services/gateway/src/jwks_url_source.h"
+
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -23,8 +27,10 @@ class JwksUrlSourceTest : public ::testing::Test {
   JwksUrlSourceTest()
       : provider_([this](const itsm::testing::ReceivedRequest&) {
           absl::MutexLock lock(&mu_);
-          return itsm::testing::Answer{
-              .status = status_, .body = jwks_, .headers = {{"Cache-Control", cache_control_}}};
+          return itsm::testing::Answer{.status = status_,
+                                       .delay = delay_,
+                                       .body = jwks_,
+                                       .headers = {{"Cache-Control", cache_control_}}};
         }) {
     Publish({old_key_});
   }
@@ -62,6 +68,7 @@ class JwksUrlSourceTest : public ::testing::Test {
   absl::Mutex mu_;
   std::string jwks_ ABSL_GUARDED_BY(mu_);
   int status_ ABSL_GUARDED_BY(mu_) = 200;
+  absl::Duration delay_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   std::string cache_control_ ABSL_GUARDED_BY(mu_);
   itsm::testing::HttpReceiver provider_;
 };
@@ -107,6 +114,32 @@ TEST_F(JwksUrlSourceTest, UnknownKidsAskTheProviderAtMostOncePerMinRefresh) {
   clock_.Advance(absl::Seconds(11));
   for (int i = 0; i < 50; ++i) EXPECT_FALSE(Verify(keys, stranger).ok());
   EXPECT_EQ(Fetches(), 3u);
+}
+
+TEST_F(JwksUrlSourceTest, WhileTheProviderIsSlowOnlyAFewCallersWaitForItsKeys) {
+  std::shared_ptr<JwksUrlSource> keys = Open();
+  {
+    absl::MutexLock lock(&mu_);
+    delay_ = absl::Milliseconds(1500);
+  }
+  clock_.Advance(absl::Seconds(11));
+  // Eight unknown kids at once, as a flood of made-up ones would come.
+  constexpr int kCallers = 8;
+  std::vector<absl::Duration> took(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      const absl::Time start = absl::Now();
+      keys->Refresh();
+      took[i] = absl::Now() - start;
+    });
+  }
+  for (auto& t : callers) t.join();
+  int waited = 0;
+  for (absl::Duration d : took) waited += d >= absl::Seconds(1) ? 1 : 0;
+  EXPECT_GE(waited, 1);  // the first caller waits for the rotation it may need
+  EXPECT_LE(waited, 2);  // max_waiters: the rest went on with the keys they had
+  EXPECT_EQ(Fetches(), 2u);
 }
 
 TEST_F(JwksUrlSourceTest, AProviderThatFailsLeavesTheKeysLastFetched) {
