@@ -60,9 +60,15 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
                                    : Outbox::Republish(db_, start, end, request->topic());
   if (n.ok()) {
     response->set_republished_events(*n);
-    runtime::log::Info(
-        "events queued for re-publishing",
-        {{"count", *n}, {"actor", runtime::Actor(*ctx)}, {"request_id", runtime::RequestId(*ctx)}});
+    // The scope too: a dead-letter requeue is told apart from a re-publish.
+    runtime::log::Info(request->dead_letters() ? "dead letters queued for publishing again"
+                                               : "events queued for re-publishing",
+                       {{"start_time", base::FormatRfc3339(start)},
+                        {"end_time", base::FormatRfc3339(end)},
+                        {"topic", request->topic()},
+                        {"count", *n},
+                        {"actor", runtime::Actor(*ctx)},
+                        {"request_id", runtime::RequestId(*ctx)}});
     relay_.Wake();
   }
   reactor->Finish(runtime::ToGrpcStatus(n.status(), *ctx));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,8 +17,32 @@ namespace {
 // pairs, then the events.
 // Returns the new revision, or 0 when the stored revision is not the expected one.
 constexpr char kCommitScript[] = R"lua(
-local cur = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
+local ok, r = pcall(redis.call, 'HGET', KEYS[1], 'r')
+if not ok then
+  return redis.error_reply('BADSTATE ' .. KEYS[1] .. ' is not a state hash')
+end
+local cur = tonumber(r or '0')
 if cur ~= tonumber(ARGV[1]) then return 0 end
+-- Redis does not undo what a failing script wrote, so whatever could fail is tried before the
+-- first write: a fired marker is never stored without its event in the outbox. A key of the
+-- wrong kind makes these reads raise; the first write (ZADD/ZREM) raises before writing.
+local n = tonumber(ARGV[6])
+if n > 0 then
+  local fields = {}
+  for i = 0, n - 1 do fields[i + 1] = ARGV[7 + 2 * i] end
+  local counts = redis.call('HMGET', KEYS[4], unpack(fields))
+  for i = 1, n do
+    if counts[i] and not string.match(counts[i], '^-?%d+$') then
+      return redis.error_reply('open count ' .. fields[i] .. ' of ' .. KEYS[4] .. ' is not a number')
+    end
+  end
+end
+if #ARGV >= 7 + 2 * n then redis.call('LLEN', KEYS[3]) end
+if ARGV[4] == '' then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+else
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+end
 local rev = cur + 1
 redis.call('HSET', KEYS[1], 'r', rev, 's', ARGV[2])
 if ARGV[5] == '0' then
@@ -25,12 +50,6 @@ if ARGV[5] == '0' then
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
-if ARGV[4] == '' then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-else
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-end
-local n = tonumber(ARGV[6])
 for i = 0, n - 1 do
   redis.call('HINCRBY', KEYS[4], ARGV[7 + 2 * i], ARGV[8 + 2 * i])
 end
@@ -93,7 +112,11 @@ absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vect
     const redis::RedisValue& r = replies[i];
     const std::string key = StateKey(keys[i].partition, keys[i].incident_id);
     if (r.type == redis::RedisValue::Type::kError) {
-      out[i].status = absl::InternalError(absl::StrCat(key, ": redis: ", r.str));
+      // The key holds something else than a state: as lost as a state that does not parse.
+      // Other errors (a Redis loading its data) pass.
+      out[i].status = absl::StartsWith(r.str, "WRONGTYPE")
+                          ? absl::DataLossError(absl::StrCat(key, ": ", r.str))
+                          : absl::InternalError(absl::StrCat(key, ": redis: ", r.str));
       continue;
     }
     if (r.elements.size() != 2 || r.elements[0].nil()) continue;
@@ -136,9 +159,12 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
   out.reserve(replies.size());
   for (size_t i = 0; i < replies.size(); ++i) {
     if (replies[i].type == redis::RedisValue::Type::kError) {
-      out.push_back(absl::InternalError(
-          absl::StrCat(StateKey(writes[i].key.partition, writes[i].key.incident_id),
-                       ": redis: ", replies[i].str)));
+      // BADSTATE: the record's own key is not a state (its record is lost, as with a state that
+      // does not parse); anything else concerns the partition's keys, or Redis itself.
+      const std::string key = StateKey(writes[i].key.partition, writes[i].key.incident_id);
+      out.push_back(absl::StartsWith(replies[i].str, "BADSTATE")
+                        ? absl::DataLossError(absl::StrCat(key, ": ", replies[i].str))
+                        : absl::InternalError(absl::StrCat(key, ": redis: ", replies[i].str)));
     } else {
       out.push_back(replies[i].integer > 0);
     }

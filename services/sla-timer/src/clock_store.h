@@ -57,8 +57,10 @@ class ClockStore {
     absl::Duration expire_after = absl::ZeroDuration();
   };
   // Per write: true when applied, false when the state changed since it was read (read again),
-  // an error when Redis refused that write's script (e.g. a key of the wrong type). Fails as a
-  // whole only when Redis cannot be reached.
+  // an error when Redis refused that write's script, having written nothing: DATA_LOSS when the
+  // record's key holds something else than a state, INTERNAL for a partition key of the wrong
+  // kind or an open count that is not a number. Fails as a whole only when Redis cannot be
+  // reached.
   absl::StatusOr<std::vector<absl::StatusOr<bool>>> Commit(const std::vector<Write>& writes);
 
   // Incidents with a warning or breach due at or before `now`, earliest first, after skipping

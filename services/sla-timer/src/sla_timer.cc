@@ -485,7 +485,13 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
     InFlight& f = *chunk.written[k];
     const Outcome& outcome = chunk.outcomes[k];
     if (!applied[k].ok()) {
-      Fail(b, f, applied[k].status());  // this write only (e.g. a key of the wrong type)
+      // A record's key that is no state never will be: skipped, as in Decide. A partition key
+      // of the wrong kind concerns every record there: tried again once it is repaired.
+      if (applied[k].status().code() == absl::StatusCode::kDataLoss) {
+        Reject(b, f, applied[k].status());
+      } else {
+        Fail(b, f, applied[k].status());
+      }
     } else if (!*applied[k]) {
       // The firing loop (or another replica) changed the state meanwhile: read it again.
       if (++f.attempts < 20) {
@@ -517,7 +523,14 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
 std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
                                         const ClockStore::Loaded& state) {
   if (!state.status.ok()) {
-    Fail(b, f, state.status);  // this key only (e.g. a state that does not parse)
+    if (state.status.code() != absl::StatusCode::kDataLoss) {
+      Fail(b, f, state.status);  // this key only, tried again
+      return std::nullopt;
+    }
+    // A state that does not parse never will: retried, the event would hold back its partition,
+    // and with it the firing of every clock there (FiringWatermark). Skipped, it costs only this
+    // record, whose clocks are lost anyway (ItsmSlaClocksUnfireable; docs/runbooks.md).
+    Reject(b, f, state.status);
     return std::nullopt;
   }
   const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
@@ -535,9 +548,7 @@ std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
     }
     // A definition or calendar that cannot work is an error of data, not of time: skip the
     // event (logged by the consumer) instead of blocking the partition.
-    CountHandled(f.type, "rejected");
-    b.status[f.index] = absl::InvalidArgumentError(out.status().ToString());
-    f.decided = true;
+    Reject(b, f, out.status());
     return std::nullopt;
   }
   if (!out->changed) {
@@ -553,6 +564,12 @@ void SlaTimer::Fail(BatchState& b, InFlight& f, const absl::Status& status) {
   b.status[f.index] = status;
   f.decided = true;
   b.blocked.insert(RecordKey(f));
+}
+
+void SlaTimer::Reject(BatchState& b, InFlight& f, const absl::Status& status) {
+  CountHandled(f.type, "rejected");
+  b.status[f.index] = absl::InvalidArgumentError(status.ToString());  // skipped by the consumer
+  f.decided = true;
 }
 
 void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool from_firing_loop) {

@@ -142,6 +142,9 @@ class SlaTimer {
   absl::Status FinishChunk(BatchState& b, Chunk& chunk);
   // `f` failed transiently: it comes back, and its record's later events with it.
   void Fail(BatchState& b, InFlight& f, const absl::Status& status);
+  // `f` can never apply (its data is wrong, not the time): skipped, so that it holds back
+  // nothing else of its partition.
+  void Reject(BatchState& b, InFlight& f, const absl::Status& status);
   // "partition/id": events of one record apply in order.
   static std::string RecordKey(const InFlight& f);
   void CountHandled(const std::string& type, const char* result);

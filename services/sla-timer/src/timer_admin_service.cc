@@ -46,17 +46,33 @@ grpc::ServerUnaryReactor* TimerAdminService::RepublishEvents(
   // Its only topic; another one has nothing to re-publish here.
   const bool ours = request->topic().empty() || request->topic() == kSlaTopic;
   const std::string actor = runtime::Actor(*ctx), request_id = runtime::RequestId(*ctx);
-  return runtime::RunCall(executor_, ctx, *request,
-                          [this, response, start, end, ours, actor, request_id]() -> absl::Status {
-                            if (!ours) return absl::OkStatus();
-                            auto n = timer_.Republish(start, end);
-                            if (!n.ok()) return n.status();
-                            response->set_republished_events(*n);
-                            runtime::log::Info(
-                                "clock states queued for re-publishing",
-                                {{"count", *n}, {"actor", actor}, {"request_id", request_id}});
-                            return absl::OkStatus();
-                          });
+  return runtime::RunCall(
+      executor_, ctx, *request,
+      [this, response, start, end, ours, actor, request_id]() -> absl::Status {
+        if (!ours) return absl::OkStatus();
+        auto n = timer_.Republish(start, end);
+        // Who asked, either way: a call that fails part-way has queued
+        // the clocks of the batches before the failure.
+        const std::string from = base::FormatRfc3339(start), to = base::FormatRfc3339(end);
+        if (!n.ok()) {
+          runtime::log::Warn(
+              "re-publishing clock states failed; those queued before the "
+              "failure will be published",
+              {{"start_time", from},
+               {"end_time", to},
+               {"actor", actor},
+               {"request_id", request_id},
+               {"error", n.status().ToString()}});
+          return n.status();
+        }
+        response->set_republished_events(*n);
+        runtime::log::Info("clock states queued for re-publishing", {{"start_time", from},
+                                                                     {"end_time", to},
+                                                                     {"count", *n},
+                                                                     {"actor", actor},
+                                                                     {"request_id", request_id}});
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace itsm::sla_timer

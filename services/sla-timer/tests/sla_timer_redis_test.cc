@@ -569,7 +569,7 @@ TEST_F(SlaTimerRedisTest, ACommitWithManyEventsQueuesThemAllInOrder) {
   }
 }
 
-TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
+TEST_F(SlaTimerRedisTest, ACorruptStateCostsOnlyItsRecordsEvents) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);
   timer->Assign({0});
@@ -590,16 +590,69 @@ TEST_F(SlaTimerRedisTest, ACorruptKeyHoldsUpOnlyItsRecord) {
       Consumed(testing::Created(fine), fine, 0)};
   auto statuses = timer->HandleBatch(batch);
   ASSERT_EQ(statuses.size(), 3u);
+  // Skipped (INVALID_ARGUMENT), not retried: retried for ever, they would pause the partition and
+  // freeze its firing watermark, and no clock of the partition would fire again.
   for (int k : {0, 1}) {
-    EXPECT_FALSE(statuses[k].ok()) << k;
-    EXPECT_NE(statuses[k].code(), absl::StatusCode::kInvalidArgument) << statuses[k];  // retried
+    EXPECT_EQ(statuses[k].code(), absl::StatusCode::kInvalidArgument) << k << statuses[k];
   }
+  EXPECT_NE(statuses[0].message().find("not a state"), std::string::npos) << statuses[0];
+  EXPECT_NE(statuses[1].message().find("bad state"), std::string::npos) << statuses[1];
   EXPECT_TRUE(statuses[2].ok()) << statuses[2];
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "rejected"}}), 2);
   // The firing loop skips the unreadable entry and fires the rest.
   clock_.Advance(absl::Hours(5));
   auto fired = timer->FireOnce();
   ASSERT_TRUE(fired.ok()) << fired.status();
   EXPECT_EQ(*fired, 8);  // fine's two clocks: 3 warnings and a breach each
+}
+
+// Redis does not undo a script that fails half-way: an outbox of the wrong kind, or an open count
+// that is not a number, fails the commit before it writes anything, so no fired marker or applied
+// version is ever stored without its event in the outbox.
+TEST_F(SlaTimerRedisTest, ACommitThatCannotCompleteWritesNothing) {
+  SlaTimer::Options o = TimerOptions();
+  o.unfireable_retry = absl::ZeroDuration();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, o);
+  timer->Assign({0});
+  ClockStore store(redis_->address());
+  auto i = NewIncident("inc-1", kT0);
+  ASSERT_TRUE(Feed(*timer, testing::Created(i), i, 0).ok());
+  auto revision = [&] {
+    auto r = store.redis().Command({"HGET", store.StateKey(0, "inc-1"), "r"});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->str : "";
+  };
+  const std::string created = revision();
+  ASSERT_TRUE(store.redis().Command({"DEL", store.OutboxKey(0)}).ok());  // the two started
+
+  // Firing: the response clock's 50 % warning falls due while the outbox is not a list.
+  ASSERT_TRUE(store.redis().Command({"SET", store.OutboxKey(0), "x"}).ok());
+  clock_.Advance(absl::Minutes(20));
+  EXPECT_EQ(*timer->FireOnce(), 0);
+  EXPECT_EQ(revision(), created);
+  ASSERT_TRUE(store.redis().Command({"DEL", store.OutboxKey(0)}).ok());  // repaired
+  EXPECT_EQ(*timer->FireOnce(), 1);
+  std::map<std::string, int> types;
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 1);
+  const std::string fired = revision();
+  EXPECT_NE(fired, created);
+
+  // Handling: a resolution while an open count is not a number.
+  ASSERT_TRUE(store.redis().Command({"HSET", store.OpenKey(0), "response:running", "x"}).ok());
+  i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  i.set_version(2);
+  *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(21));
+  absl::Status failed = Feed(*timer, testing::StateChanged(i), i, 0);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.code(), absl::StatusCode::kInvalidArgument) << failed;  // tried again
+  EXPECT_EQ(revision(), fired);
+  ASSERT_TRUE(store.redis().Command({"HSET", store.OpenKey(0), "response:running", "1"}).ok());
+  ASSERT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());
+  types.clear();
+  OutboxIds(1, &types);
+  EXPECT_GE(types["itsm.sla.v1.SlaMet"], 1);  // the response met: announced, not lost
 }
 
 TEST_F(SlaTimerRedisTest, AFinishedRecordsClocksExpireAfterTheRetention) {
