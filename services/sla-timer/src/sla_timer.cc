@@ -682,6 +682,7 @@ constexpr int kMaxBatchesPerWalk = 1000;
 absl::StatusOr<int> SlaTimer::FireOnce() {
   int total = 0;
   size_t unfireable = 0;
+  absl::Status failed;  // the first partition's failure; the others still fire
   for (int32_t p : owned()) {
     absl::MutexLock lock(&fire_mu_);
     {
@@ -692,16 +693,28 @@ absl::StatusOr<int> SlaTimer::FireOnce() {
     FireWalk walk{.retry_at = unfireable_[p], .unfireable = {}};
     // Bounded, so that a clock that somehow stays due without being counted (changed by another
     // writer at every read) ends the pass rather than the loop; the next pass goes on.
+    absl::Status walked;
     for (int batches = 0; batches < kMaxBatchesPerWalk; ++batches) {
-      ITSM_ASSIGN_OR_RETURN(size_t taken, FirePartition(p, clock_.Now(), walk));
-      if (taken < static_cast<size_t>(options_.fire_batch)) break;
+      absl::StatusOr<size_t> taken = FirePartition(p, clock_.Now(), walk);
+      if (!taken.ok()) {
+        walked = absl::Status(taken.status().code(),
+                              absl::StrCat("partition ", p, ": ", taken.status().message()));
+        break;
+      }
+      if (*taken < static_cast<size_t>(options_.fire_batch)) break;
     }
     total += walk.fired;
+    if (!walked.ok()) {
+      if (failed.ok()) failed = walked;
+      unfireable += unfireable_[p].size();  // what it knew of them stays
+      continue;
+    }
     // Clocks no longer due (fired, repaired, resolved) drop out with the previous walk.
     unfireable_[p] = std::move(walk.unfireable);
     unfireable += unfireable_[p].size();
   }
   unfireable_clocks_.Set(static_cast<double>(unfireable));
+  if (!failed.ok()) return failed;
   return total;
 }
 

@@ -235,6 +235,27 @@ TEST_F(SlaTimerRedisTest, UnfireableClocksHoldBackNoOther) {
   EXPECT_TRUE(due->empty());
 }
 
+// A partition whose due set Redis refuses fails the pass, but the other partitions still fire.
+TEST_F(SlaTimerRedisTest, APartitionThatCannotBeReadHoldsBackNoOther) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0, 1});
+  for (int32_t p : {0, 1}) {
+    auto i = NewIncident(absl::StrCat("inc-", p), kT0);
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, p).ok());
+  }
+  ClockStore store(redis_->address());
+  ASSERT_TRUE(store.redis().Command({"DEL", store.DueKey(0)}).ok());
+  ASSERT_TRUE(store.redis().Command({"SET", store.DueKey(0), "x"}).ok());
+  clock_.Advance(absl::Minutes(20));
+  auto fired = timer->FireOnce();
+  EXPECT_FALSE(fired.ok());
+  EXPECT_NE(fired.status().message().find("partition 0"), std::string::npos) << fired.status();
+  std::map<std::string, int> types;
+  OutboxIds(2, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 1);  // partition 1's 50 % warning
+}
+
 TEST_F(SlaTimerRedisTest, TwoReplicasFiringConcurrentlyFireEachClockOnce) {
   prometheus::Registry ra, rb;
   auto a = NewTimer(ra);
