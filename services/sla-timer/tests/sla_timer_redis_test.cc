@@ -670,6 +670,17 @@ TEST_F(SlaTimerRedisTest, ACommitThatCannotCompleteWritesNothing) {
   EXPECT_NE(failed.code(), absl::StatusCode::kInvalidArgument) << failed;  // tried again
   EXPECT_EQ(revision(), fired);
   ASSERT_TRUE(store.redis().Command({"HSET", store.OpenKey(0), "response:running", "1"}).ok());
+  // The same while the due set is not a sorted set (its write, the first, raises).
+  auto due = store.redis().Command({"DUMP", store.DueKey(0)});
+  ASSERT_TRUE(due.ok());
+  ASSERT_TRUE(store.redis().Command({"DEL", store.DueKey(0)}).ok());
+  ASSERT_TRUE(store.redis().Command({"SET", store.DueKey(0), "x"}).ok());
+  failed = Feed(*timer, testing::StateChanged(i), i, 0);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.code(), absl::StatusCode::kInvalidArgument) << failed;
+  EXPECT_EQ(revision(), fired);
+  ASSERT_TRUE(store.redis().Command({"DEL", store.DueKey(0)}).ok());
+  ASSERT_TRUE(store.redis().Command({"RESTORE", store.DueKey(0), "0", due->str}).ok());
   ASSERT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());
   types.clear();
   OutboxIds(1, &types);
