@@ -338,8 +338,18 @@ absl::StatusOr<sla::v1::SlaClock> TimerLogic::Snapshot(Ctx& ctx, const TimerCloc
   return s;
 }
 
-absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, const google::protobuf::Message& message,
+absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, google::protobuf::Message& message,
                               const std::string& what, absl::Time at) {
+  // Every clock event carries the clock in its field 1, `clock`: numbered here, in the order
+  // the events are published.
+  const google::protobuf::FieldDescriptor* field = message.GetDescriptor()->FindFieldByNumber(1);
+  if (field == nullptr || field->message_type() != sla::v1::SlaClock::descriptor()) {
+    return absl::InternalError(
+        absl::StrCat(message.GetDescriptor()->full_name(), " carries no SlaClock"));
+  }
+  c.set_events_emitted(c.events_emitted() + 1);
+  static_cast<sla::v1::SlaClock*>(message.GetReflection()->MutableMessage(&message, field))
+      ->set_sequence(c.events_emitted());
   events::CloudEvent e;
   // Derived from the clock and what happened to it: a replay or a second replica firing the
   // same thing produces the same id, which consumers de-duplicate.

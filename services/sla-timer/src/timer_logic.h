@@ -188,7 +188,9 @@ class TimerLogic {
   absl::StatusOr<sla::v1::SlaClock> Snapshot(Ctx& ctx, const sla::v1::TimerClock& c, absl::Time at,
                                              const std::string& cause, bool by_record,
                                              bool transition = false);
-  absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, const google::protobuf::Message& message,
+  // Publishes `message` (a clock event: its field 1 is the SlaClock) about `c`, numbering it
+  // (SlaClock.sequence).
+  absl::Status Emit(Ctx& ctx, sla::v1::TimerClock& c, google::protobuf::Message& message,
                     const std::string& what, absl::Time at);
   absl::Status ScheduleNext(Ctx& ctx);
   // The zone a new clock of `def` reads its calendar in (slamodel::ResolveTimeZone), with the

@@ -177,6 +177,24 @@ TEST_F(SlaTimerRedisTest, ClocksLiveInRedisAndFireOnceAcrossRestarts) {
   for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 40);
   EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 120);
+  // Each clock's events are numbered 1, 2, ... in the order they are published (across the
+  // restart too: the count is kept with the clock).
+  std::map<std::string, int64_t> last;
+  for (int p = 0; p < 2; ++p) {
+    auto entries = ClockStore(redis_->address()).PeekOutbox(p, 100000);
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    for (const auto& raw : *entries) {
+      sla::v1::TimerOutboxEntry e;
+      ASSERT_TRUE(e.ParseFromString(raw));
+      sla::v1::SlaBreached carrier;  // every clock event carries its SlaClock in field 1
+      ASSERT_TRUE(carrier.ParseFromString(e.data()));
+      int64_t& seq = last[carrier.clock().clock_id()];
+      EXPECT_EQ(carrier.clock().sequence(), seq + 1) << e.type();
+      seq = carrier.clock().sequence();
+    }
+  }
+  ASSERT_EQ(last.size(), 40u);
+  for (const auto& [clock, seq] : last) EXPECT_EQ(seq, 5) << clock;  // started, 3 warnings, breach
 }
 
 // Due clocks that cannot fire (here: states that no longer parse) stay due and are tried again,

@@ -168,6 +168,9 @@ const std::vector<storage::Migration>& SlaRepository::Migrations() {
        "CREATE INDEX sla_clocks_stage ON sla_clocks(stage, clock_kind, agreement_kind, priority, "
        "breached);",
        ""},
+      // Orders a clock's states of one instant (SlaClock.sequence; 0 before it existed).
+      {6, "the sequence of a clock's last state",
+       "ALTER TABLE sla_clocks ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;", ""},
   };
   return kMigrations;
 }
@@ -371,28 +374,31 @@ namespace itsm::sla {
 absl::StatusOr<bool> SlaRepository::UpsertClock(storage::Transaction& txn, const v1::SlaClock& c) {
   const std::string data = c.SerializeAsString();
   const int64_t event_us = absl::ToUnixMicros(base::FromProtoTimestamp(c.event_time()));
-  // Replays and redeliveries may bring an older state after a newer one: the newer stays (an
-  // equal one is applied again, harmlessly: the same state).
+  // Replays and redeliveries may bring an older state after a newer one: the newer stays. Of
+  // one instant, the later event (sequence) stays; an equal one is applied again, harmlessly:
+  // the same state.
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
       txn.Execute(
           "INSERT INTO sla_clocks(clock_id, incident_id, service, sla_definition_id,"
           " sla_definition_name, priority, agreement_kind, clock_kind, stage, breached, start_us,"
-          " event_us, business_s, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-          " $12, $13, $14)"
+          " event_us, business_s, data, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+          " $11, $12, $13, $14, $15)"
           " ON CONFLICT (clock_id) DO UPDATE SET incident_id = excluded.incident_id,"
           " service = excluded.service, sla_definition_id = excluded.sla_definition_id,"
           " sla_definition_name = excluded.sla_definition_name, priority = excluded.priority,"
           " agreement_kind = excluded.agreement_kind, clock_kind = excluded.clock_kind,"
           " stage = excluded.stage, breached = excluded.breached, start_us = excluded.start_us,"
-          " event_us = excluded.event_us, business_s = excluded.business_s, data = excluded.data"
-          " WHERE sla_clocks.event_us <= excluded.event_us",
+          " event_us = excluded.event_us, business_s = excluded.business_s, data = excluded.data,"
+          " seq = excluded.seq"
+          " WHERE sla_clocks.event_us < excluded.event_us OR (sla_clocks.event_us ="
+          " excluded.event_us AND sla_clocks.seq <= excluded.seq)",
           {c.clock_id(), c.incident_id(), c.service(), c.sla_definition_id(),
            c.sla_definition_name(), static_cast<int64_t>(c.priority()),
            static_cast<int64_t>(c.agreement_kind()), static_cast<int64_t>(c.clock_kind()),
            static_cast<int64_t>(c.stage()), c.breached(),
            absl::ToUnixMicros(base::FromProtoTimestamp(c.start_time())), event_us,
-           c.business_elapsed().seconds(), storage::Bytes{data}}));
+           c.business_elapsed().seconds(), storage::Bytes{data}, c.sequence()}));
   return changed > 0;
 }
 

@@ -136,6 +136,25 @@ TEST(ClockProjection, FollowsOneClockThroughItsEvents) {
   EXPECT_TRUE(p.IncidentStatus("inc-2", kT0, AlwaysOpen()).empty());
 }
 
+// Several events of one clock can share an instant (a record created resolved: started, then
+// met). Applied again out of order (a replica behind another on one database), the later one in
+// the clock's sequence stays.
+TEST(ClockProjection, OfOneInstantTheLaterEventStays) {
+  TestProjection p;
+  auto started = Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0);
+  started.set_sequence(1);
+  auto met = Clock("c1", "inc-1", v1::CLOCK_STAGE_COMPLETED, kT0);
+  *met.mutable_stop_time() = met.event_time();
+  met.set_sequence(2);
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockStarted>(started)).ok());
+  ASSERT_TRUE(p.Apply(Event<v1::SlaMet>(met)).ok());
+  ASSERT_TRUE(p.Apply(Event<v1::SlaClockStarted>(started)).ok());
+  EXPECT_EQ(p.IncidentStatus("inc-1", kT0 + absl::Hours(30), AlwaysOpen())[0].state(), "met");
+  // The same state again (a redelivery, a re-published state) is applied, harmlessly.
+  ASSERT_TRUE(p.Apply(Event<v1::SlaMet>(met)).ok());
+  EXPECT_EQ(p.IncidentStatus("inc-1", kT0 + absl::Hours(30), AlwaysOpen())[0].state(), "met");
+}
+
 // Issue 12, finding 9: durations in status were rounded down to seconds twice (the last
 // event's elapsed time, then the time since it), up to 2 s low. Full precision now.
 TEST(ClockProjection, StatusDurationsKeepTheirSubSecondParts) {

@@ -133,6 +133,7 @@ absl::StatusOr<std::optional<UcClockFacts>> UcClockFactsOf(const events::CloudEv
   facts.breached = clock.breached();
   facts.stop_us = Micros(clock.stop_time());
   facts.event_us = Micros(clock.event_time());
+  facts.sequence = clock.sequence();
   return facts;
 }
 
@@ -147,8 +148,11 @@ IncidentFacts Merge(const IncidentFacts& stored, const IncidentFacts& seen) {
 }
 
 bool Supersedes(const UcClockFacts& candidate, const UcClockFacts& stored) {
-  return std::tuple(candidate.event_us, candidate.completed, candidate.breached) >
-         std::tuple(stored.event_us, stored.completed, stored.breached);
+  // Of one instant the later event (a breach withdrawn after it fired); without sequences (older
+  // timers), the further state.
+  return std::tuple(candidate.event_us, candidate.sequence, candidate.completed,
+                    candidate.breached) >
+         std::tuple(stored.event_us, stored.sequence, stored.completed, stored.breached);
 }
 
 }  // namespace itsm::supplier

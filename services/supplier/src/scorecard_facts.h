@@ -54,6 +54,8 @@ struct UcClockFacts {
   bool breached = false;
   int64_t stop_us = 0;
   int64_t event_us = 0;
+  // SlaClock.sequence: orders the clock's states of one instant (0 from older timers).
+  int64_t sequence = 0;
 
   bool operator==(const UcClockFacts&) const = default;
 };

@@ -149,7 +149,7 @@ absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn, const 
   // Locked as an incident is (ApplyIncident): a row inserted empty here is replaced below.
   const bool postgres = txn.dialect() == storage::Dialect::kPostgres;
   const std::string select = absl::StrCat(
-      "SELECT completed, breached, event_us, definition_id, stop_us"
+      "SELECT completed, breached, event_us, definition_id, stop_us, seq"
       " FROM scorecard_uc_clocks WHERE clock_id = $1",
       postgres ? " FOR UPDATE" : "");
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query(select, {seen.clock_id}));
@@ -170,6 +170,7 @@ absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn, const 
     stored.event_us = rows.row(0)[2].AsInt();
     stored.definition_id = rows.row(0)[3].AsString();
     stored.stop_us = rows.row(0)[4].AsInt();
+    stored.sequence = rows.row(0)[5].AsInt();
     if (!Supersedes(seen, stored)) return absl::OkStatus();
     deltas.AddClock(stored, -1);
   }
@@ -177,13 +178,13 @@ absl::Status ScorecardRepository::ApplyUcClock(storage::Transaction& txn, const 
   return txn
       .Execute(
           "INSERT INTO scorecard_uc_clocks(clock_id, definition_id, incident_id, completed,"
-          " breached, stop_us, event_us) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+          " breached, stop_us, event_us, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
           " ON CONFLICT (clock_id) DO UPDATE SET definition_id = excluded.definition_id,"
           " incident_id = excluded.incident_id, completed = excluded.completed,"
           " breached = excluded.breached, stop_us = excluded.stop_us,"
-          " event_us = excluded.event_us",
+          " event_us = excluded.event_us, seq = excluded.seq",
           {seen.clock_id, seen.definition_id, seen.incident_id, seen.completed ? 1 : 0,
-           seen.breached ? 1 : 0, seen.stop_us, seen.event_us})
+           seen.breached ? 1 : 0, seen.stop_us, seen.event_us, seen.sequence})
       .status();
 }
 

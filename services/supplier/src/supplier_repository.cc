@@ -205,6 +205,8 @@ const std::vector<storage::Migration>& Migrations() {
       // A budget's audit entries are keyed by its version, as every record's are.
       {4, "service budget versions",
        "ALTER TABLE service_budgets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"},
+      {5, "the sequence of a scorecard clock's state",
+       "ALTER TABLE scorecard_uc_clocks ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;"},
   };
   return kMigrations;
 }

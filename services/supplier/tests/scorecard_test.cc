@@ -110,6 +110,12 @@ TEST(ScorecardFacts, ClockStateWithTheLatestEventWins) {
   EXPECT_FALSE(Supersedes(running, breached));
   EXPECT_TRUE(Supersedes(completed, breached));
   EXPECT_FALSE(Supersedes(completed, completed));
+  // Of one instant, the later event in the clock's sequence: a breach withdrawn (a longer
+  // target) after it fired; the breach applied again late does not come back.
+  UcClockFacts fired{.clock_id = "k", .breached = true, .event_us = 40, .sequence = 5};
+  UcClockFacts withdrawn{.clock_id = "k", .event_us = 40, .sequence = 6};
+  EXPECT_TRUE(Supersedes(withdrawn, fired));
+  EXPECT_FALSE(Supersedes(fired, withdrawn));
 }
 
 TEST(MonthRange, DefaultsAndBadInput) {
