@@ -249,10 +249,7 @@ void SlaTimer::Assign(const std::vector<int32_t>& partitions) {
   {
     // What this replica knew of a partition it owned before is stale: start from nothing.
     absl::MutexLock lock(&fire_mu_);
-    for (int32_t p : partitions) {
-      watermarks_.erase(p);
-      unfireable_.erase(p);
-    }
+    ForgetFiring(partitions);
   }
   absl::MutexLock lock(&own_mu_);
   for (int32_t p : partitions) owned_.insert(p);
@@ -269,12 +266,16 @@ void SlaTimer::Revoke(const std::vector<int32_t>& partitions) {
   // more of these partitions (the new owner may start right away).
   {
     absl::MutexLock lock(&fire_mu_);
-    for (int32_t p : partitions) {
-      watermarks_.erase(p);
-      unfireable_.erase(p);
-    }
+    ForgetFiring(partitions);
   }
   { absl::MutexLock lock(&publish_mu_); }
+}
+
+void SlaTimer::ForgetFiring(const std::vector<int32_t>& partitions) {
+  for (int32_t p : partitions) {
+    watermarks_.erase(p);
+    unfireable_.erase(p);
+  }
 }
 
 std::set<int32_t> SlaTimer::owned() const {
@@ -485,13 +486,7 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
     InFlight& f = *chunk.written[k];
     const Outcome& outcome = chunk.outcomes[k];
     if (!applied[k].ok()) {
-      // A record's key that is no state never will be: skipped, as in Decide. A partition key
-      // of the wrong kind concerns every record there: tried again once it is repaired.
-      if (applied[k].status().code() == absl::StatusCode::kDataLoss) {
-        Reject(b, f, applied[k].status());
-      } else {
-        Fail(b, f, applied[k].status());
-      }
+      FailOrReject(b, f, applied[k].status());
     } else if (!*applied[k]) {
       // The firing loop (or another replica) changed the state meanwhile: read it again.
       if (++f.attempts < 20) {
@@ -523,14 +518,7 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
 std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
                                         const ClockStore::Loaded& state) {
   if (!state.status.ok()) {
-    if (state.status.code() != absl::StatusCode::kDataLoss) {
-      Fail(b, f, state.status);  // this key only, tried again
-      return std::nullopt;
-    }
-    // A state that does not parse never will: retried, the event would hold back its partition,
-    // and with it the firing of every clock there (FiringWatermark). Skipped, it costs only this
-    // record, whose clocks are lost anyway (ItsmSlaClocksUnfireable; docs/runbooks.md).
-    Reject(b, f, state.status);
+    FailOrReject(b, f, state.status);
     return std::nullopt;
   }
   const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
@@ -564,6 +552,19 @@ void SlaTimer::Fail(BatchState& b, InFlight& f, const absl::Status& status) {
   b.status[f.index] = status;
   f.decided = true;
   b.blocked.insert(RecordKey(f));
+}
+
+void SlaTimer::FailOrReject(BatchState& b, InFlight& f, const absl::Status& status) {
+  // A record's own key that holds no readable state (DATA_LOSS) never will: retried, the event
+  // would hold back its partition, and with it the firing of every clock there
+  // (FiringWatermark). Skipped, it costs only this record, whose clocks are lost anyway
+  // (ItsmSlaClocksUnfireable; docs/runbooks.md). Anything else (Redis loading, a partition key
+  // of the wrong kind) is tried again.
+  if (status.code() == absl::StatusCode::kDataLoss) {
+    Reject(b, f, status);
+  } else {
+    Fail(b, f, status);
+  }
 }
 
 void SlaTimer::Reject(BatchState& b, InFlight& f, const absl::Status& status) {

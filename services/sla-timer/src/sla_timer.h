@@ -145,6 +145,11 @@ class SlaTimer {
   // `f` can never apply (its data is wrong, not the time): skipped, so that it holds back
   // nothing else of its partition.
   void Reject(BatchState& b, InFlight& f, const absl::Status& status);
+  // Reject for a record's key that holds no readable state (DATA_LOSS), else Fail.
+  void FailOrReject(BatchState& b, InFlight& f, const absl::Status& status);
+  // What the firing pass knew of these partitions (watermarks, unfireable clocks): stale once
+  // a partition is (re)assigned or revoked.
+  void ForgetFiring(const std::vector<int32_t>& partitions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
   // "partition/id": events of one record apply in order.
   static std::string RecordKey(const InFlight& f);
   void CountHandled(const std::string& type, const char* result);
