@@ -499,7 +499,8 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
     } else {
       // Stored: a later chunk's failure to reach Redis does not send it back.
       f.decided = true;
-      CountHandled(f.type, "applied");
+      CountHandled(f.type, outcome.parked.empty() ? "applied" : "parked");
+      LogParked(f.key.incident_id, outcome);
       if (const std::string& reason = outcome.no_sla_reason; !reason.empty()) {
         without_sla_family_.Add({{"reason", reason}}).Increment();
         log::Warn("record has no SLA clock: no definition can apply",
@@ -522,20 +523,22 @@ std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
     return std::nullopt;
   }
   const sla::v1::TimerState* stored = state.state ? &*state.state : nullptr;
-  auto out =
-      f.record.incident
-          ? logic_.OnIncident(stored, *f.record.incident, f.key.partition, f.change_time)
-      : f.record.request
-          ? logic_.OnServiceRequest(stored, *f.record.request, f.key.partition, f.change_time)
-          : logic_.OnChange(stored, *f.record.change, f.key.partition, f.change_time);
+  const RecordChange change{.incident = f.record.incident ? &*f.record.incident : nullptr,
+                            .request = f.record.request ? &*f.record.request : nullptr,
+                            .change = f.record.change ? &*f.record.change : nullptr,
+                            .change_time = f.change_time,
+                            .event_id = f.consumed->event.id,
+                            .event_type = f.type};
+  // A definition or calendar that cannot work here parks the event with its record (Apply),
+  // which holds the record's clocks without blocking the partition.
+  auto out = logic_.Apply(stored, change, f.key.partition);
   if (!out.ok()) {
-    if (out.status().code() != absl::StatusCode::kFailedPrecondition &&
-        out.status().code() != absl::StatusCode::kInvalidArgument) {
+    if (out.status().code() != absl::StatusCode::kInvalidArgument) {
       Fail(b, f, out.status());
       return std::nullopt;
     }
-    // A definition or calendar that cannot work is an error of data, not of time: skip the
-    // event (logged by the consumer) instead of blocking the partition.
+    // An event that does not fit its record (one of the other record type) never will: skipped
+    // (logged by the consumer) instead of blocking the partition.
     Reject(b, f, out.status());
     return std::nullopt;
   }
@@ -587,6 +590,20 @@ void SlaTimer::CountFired(const std::vector<Fired>& fired, absl::Time now, bool 
 void SlaTimer::CountClockEvents(const std::vector<events::CloudEvent>& written) {
   for (const events::CloudEvent& e : written) {
     clock_events_family_.Add({{"type", e.type}}).Increment();
+  }
+}
+
+void SlaTimer::LogParked(const std::string& record_id, const Outcome& out) {
+  if (!out.parked.empty()) {
+    log::Warn("record event parked: it cannot apply yet, and the record's clocks wait for it",
+              {{"record_id", record_id},
+               {"event_id", out.state.parked(out.state.parked_size() - 1).event_id()},
+               {"parked_events", std::to_string(out.state.parked_size())},
+               {"error", out.parked}});
+  }
+  for (const std::string& dropped : out.dropped) {
+    log::Error("parked record event dropped: it does not fit its record",
+               {{"record_id", record_id}, {"error", dropped}});
   }
 }
 
@@ -646,7 +663,8 @@ absl::StatusOr<size_t> SlaTimer::FirePartition(int32_t p, absl::Time now, FireWa
     }
     auto out = logic_.Fire(*loaded[i].state, now);
     if (!out.ok()) {
-      LeaveUnfireable(walk, id, out.status());  // e.g. its SLA record cannot be read now
+      // E.g. its SLA record cannot be read now, or a parked event still cannot apply.
+      LeaveUnfireable(walk, id, out.status());
       continue;
     }
     outcomes.push_back(*std::move(out));
@@ -665,6 +683,7 @@ absl::StatusOr<size_t> SlaTimer::FirePartition(int32_t p, absl::Time now, FireWa
       continue;
     }
     if (!*applied[i]) continue;  // changed meanwhile: the next batch reads the new state
+    LogParked(writes[i].key.incident_id, outcomes[i]);
     // Still due (its next instant is not after `now`): stays in place, and the walk goes past.
     if (outcomes[i].next_fire && *outcomes[i].next_fire <= now) ++walk.left_due;
     fired += static_cast<int>(outcomes[i].fired.size());

@@ -172,6 +172,9 @@ class SlaTimer {
   absl::StatusOr<size_t> FirePartition(int32_t p, absl::Time now, FireWalk& walk)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
   void LeaveUnfireable(FireWalk& walk, const std::string& id, const absl::Status& why);
+  // Logs what a stored outcome did with parked events (TimerLogic::Apply): parked one, dropped
+  // some.
+  static void LogParked(const std::string& record_id, const Outcome& out);
   absl::StatusOr<int> PublishPartition(int32_t p);
   absl::Status StartProducer();
   void FireLoop();

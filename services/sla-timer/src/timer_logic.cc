@@ -180,6 +180,76 @@ void RecordFieldChange(TimerState& st, const slamodel::RecordFields* before,
   }
 }
 
+const std::string& RecordIdOf(const RecordChange& c) {
+  return c.incident ? c.incident->id() : c.request ? c.request->id() : c.change->id();
+}
+
+const char* RecordTypeOf(const RecordChange& c) {
+  return c.incident ? "" : c.request ? kServiceRequestRecord : kChangeRecord;
+}
+
+sla::v1::TimerParkedEvent ToParked(const RecordChange& c, const absl::Status& why) {
+  sla::v1::TimerParkedEvent p;
+  if (c.incident) *p.mutable_incident() = *c.incident;
+  if (c.request) *p.mutable_service_request() = *c.request;
+  if (c.change) *p.mutable_change() = *c.change;
+  p.set_change_us(absl::ToUnixMicros(c.change_time));
+  p.set_event_id(std::string(c.event_id));
+  p.set_event_type(std::string(c.event_type));
+  p.set_error(std::string(why.message()));
+  return p;
+}
+
+RecordChange FromParked(const sla::v1::TimerParkedEvent& p) {
+  RecordChange c{
+      .change_time = FromUs(p.change_us()), .event_id = p.event_id(), .event_type = p.event_type()};
+  if (p.has_incident()) c.incident = &p.incident();
+  if (p.has_service_request()) c.request = &p.service_request();
+  if (p.has_change()) c.change = &p.change();
+  return c;
+}
+
+// A state that holds only parked events: none of the record's events applied yet (every applied
+// event sets the record's fields).
+bool NothingApplied(const TimerState& s) { return !s.has_record(); }
+
+// `into` followed by `next`: one outcome of both, as if decided at once.
+void Then(Outcome& into, Outcome next) {
+  into.state = std::move(next.state);
+  into.changed = into.changed || next.changed;
+  for (events::CloudEvent& e : next.events) into.events.push_back(std::move(e));
+  into.fired.insert(into.fired.end(), next.fired.begin(), next.fired.end());
+  for (const auto& [k, v] : next.open_delta) {
+    if ((into.open_delta[k] += v) == 0) into.open_delta.erase(k);
+  }
+  into.next_fire = next.next_fire;
+  if (!next.no_sla_reason.empty()) {
+    into.no_sla_reason = std::move(next.no_sla_reason);
+    into.no_sla_detail = std::move(next.no_sla_detail);
+  }
+  if (!next.parked.empty()) into.parked = std::move(next.parked);
+  for (std::string& d : next.dropped) into.dropped.push_back(std::move(d));
+}
+
+// `change` queued behind the record's parked events, in `state`.
+Outcome Park(TimerState state, const RecordChange& change, int32_t partition,
+             const absl::Status& why, Outcome so_far) {
+  if (state.incident_id().empty()) {  // the record's first event
+    state.set_incident_id(RecordIdOf(change));
+    state.set_record_type(RecordTypeOf(change));
+  }
+  state.set_partition(partition);
+  if (state.parked_size() == kMaxParkedEvents) state.mutable_parked()->RemoveLast();
+  *state.add_parked() = ToParked(change, why);
+  so_far.state = std::move(state);
+  so_far.changed = true;
+  so_far.parked = why.ToString();
+  // Due at once: the next firing pass tries the parked events again (and fires nothing of the
+  // record while they cannot apply).
+  so_far.next_fire = FromUs(so_far.state.parked(0).change_us());
+  return so_far;
+}
+
 }  // namespace
 
 // A clock replayed as of an instant, with its milestones. A decision looks at a clock several
@@ -256,7 +326,8 @@ std::map<std::string, int> TimerLogic::OpenClocks(const TimerState& state) {
 
 bool TimerLogic::Finished(const TimerState& state) {
   const std::string& s = state.record().state();
-  return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty();
+  return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty() &&
+         state.parked_size() == 0;
 }
 
 absl::StatusOr<std::string> TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
@@ -976,7 +1047,72 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   return std::move(ctx.out);
 }
 
+absl::StatusOr<Outcome> TimerLogic::OnRecordChange(const TimerState* stored, const RecordChange& c,
+                                                   int32_t partition) {
+  if (c.incident) return OnIncident(stored, *c.incident, partition, c.change_time);
+  if (c.request) return OnServiceRequest(stored, *c.request, partition, c.change_time);
+  return OnChange(stored, *c.change, partition, c.change_time);
+}
+
+absl::StatusOr<Outcome> TimerLogic::Apply(const TimerState* stored, const RecordChange& change,
+                                          int32_t partition) {
+  if (stored == nullptr || stored->parked_size() == 0) {
+    absl::StatusOr<Outcome> out = OnRecordChange(
+        stored != nullptr && NothingApplied(*stored) ? nullptr : stored, change, partition);
+    if (out.ok() || out.status().code() != absl::StatusCode::kFailedPrecondition) return out;
+    return Park(stored != nullptr ? *stored : TimerState(), change, partition, out.status(), {});
+  }
+  // An event of the other record type never joins the queue: OnRecord refuses it first.
+  if (stored->record_type() != RecordTypeOf(change)) {
+    return OnRecordChange(stored, change, partition);
+  }
+  absl::StatusOr<Outcome> replayed = ApplyParked(*stored);
+  if (!replayed.ok()) {
+    if (replayed.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return replayed.status();
+    }
+    return Park(*stored, change, partition, replayed.status(), {});  // behind the others
+  }
+  Outcome so_far = *std::move(replayed);
+  absl::StatusOr<Outcome> out =
+      OnRecordChange(NothingApplied(so_far.state) ? nullptr : &so_far.state, change, partition);
+  if (!out.ok()) {
+    if (out.status().code() != absl::StatusCode::kFailedPrecondition) return out.status();
+    TimerState state = std::move(so_far.state);
+    return Park(std::move(state), change, partition, out.status(), std::move(so_far));
+  }
+  Then(so_far, *std::move(out));
+  return so_far;
+}
+
+absl::StatusOr<Outcome> TimerLogic::ApplyParked(const TimerState& stored) {
+  Outcome total;
+  total.state = stored;
+  total.state.clear_parked();
+  total.changed = true;  // the parked events leave the state
+  for (const sla::v1::TimerParkedEvent& p : stored.parked()) {
+    absl::StatusOr<Outcome> out = OnRecordChange(
+        NothingApplied(total.state) ? nullptr : &total.state, FromParked(p), stored.partition());
+    if (!out.ok()) {
+      if (out.status().code() != absl::StatusCode::kInvalidArgument) return out.status();
+      // As the handler would have rejected it: held for it, the record would never fire again.
+      total.dropped.push_back(absl::StrCat(p.event_id(), ": ", out.status().message()));
+      continue;
+    }
+    Then(total, *std::move(out));
+  }
+  return total;
+}
+
 absl::StatusOr<Outcome> TimerLogic::Fire(const TimerState& stored, absl::Time now) {
+  if (stored.parked_size() == 0) return FireClocks(stored, now);
+  ITSM_ASSIGN_OR_RETURN(Outcome applied, ApplyParked(stored));
+  ITSM_ASSIGN_OR_RETURN(Outcome fired, FireClocks(applied.state, now));
+  Then(applied, std::move(fired));
+  return applied;
+}
+
+absl::StatusOr<Outcome> TimerLogic::FireClocks(const TimerState& stored, absl::Time now) {
   Ctx ctx;
   ctx.incident_id = stored.incident_id();
   ctx.out.state = stored;

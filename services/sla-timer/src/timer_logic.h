@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -48,6 +49,21 @@ inline constexpr char kChangeRecord[] = "change";
 // Bound of a record's condition history (TimerState::field_changes): a record changed more
 // often keeps its creation, with the oldest changes after it folded in, and the last ones.
 inline constexpr int kMaxFieldChanges = 64;
+// Bound of a record's parked events (TimerState::parked). A record with this many parked keeps
+// the newest in the last place: events carry the whole record, so its latest state still
+// applies; the transitions of the event it replaces are lost.
+inline constexpr int kMaxParkedEvents = 64;
+
+// One record event as the timer applies it: exactly one of the three records is set.
+struct RecordChange {
+  const incident::v1::Incident* incident = nullptr;
+  const incident::v1::ServiceRequest* request = nullptr;
+  const change::v1::Change* change = nullptr;
+  absl::Time change_time;  // the record's update_time
+  // Kept with the event if it is parked.
+  std::string_view event_id = {};
+  std::string_view event_type = {};
+};
 
 // A warning or breach that fired, for the metrics.
 struct Fired {
@@ -71,6 +87,11 @@ struct Outcome {
   // definition needs), "refused" (the SLA service refused the question; see no_sla_detail).
   std::string no_sla_reason = {};
   std::string no_sla_detail = {};
+  // Set when the event was parked with its record instead of applied (TimerLogic::Apply): why.
+  std::string parked = {};
+  // Parked events dropped when tried again because they no longer fit the record
+  // (INVALID_ARGUMENT, what the handler rejects): "<event id>: <error>".
+  std::vector<std::string> dropped = {};
 };
 
 class TimerLogic {
@@ -114,8 +135,19 @@ class TimerLogic {
                                    const change::v1::Change& change, int32_t partition,
                                    absl::Time change_time);
 
+  // Applies one record event (OnIncident, OnServiceRequest or OnChange) after the events parked
+  // with the record, in order. An event the timer cannot apply because of what a definition or
+  // calendar holds (FAILED_PRECONDITION: a calendar whose zone this host lacks, a definition
+  // this version cannot read) is parked with the record instead (Outcome::parked says why): the
+  // record's clocks then wait for it (Fire) rather than go on from a state that misses it — a
+  // parked resolution must not end in a breach. INVALID_ARGUMENT: the event does not fit the
+  // stored record (rejected). UNAVAILABLE: retry.
+  absl::StatusOr<Outcome> Apply(const sla::v1::TimerState* stored, const RecordChange& change,
+                                int32_t partition);
+
   // Fires every warning and breach of `stored`'s running clocks due at or before `now`, each
-  // once (the fired markers are in the returned state).
+  // once (the fired markers are in the returned state). A record with parked events applies
+  // them first; while they still cannot apply, Fire fails with their error and fires nothing.
   absl::StatusOr<Outcome> Fire(const sla::v1::TimerState& stored, absl::Time now);
 
   // Open clocks ("running" or "paused") of a state, keyed as Outcome::open_delta.
@@ -132,6 +164,14 @@ class TimerLogic {
   struct Record;    // an incident or a service request, as the clocks see it
   absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
                                    int32_t partition, absl::Time change_time);
+  // OnIncident, OnServiceRequest or OnChange, whichever record `change` carries.
+  absl::StatusOr<Outcome> OnRecordChange(const sla::v1::TimerState* stored,
+                                         const RecordChange& change, int32_t partition);
+  // `stored` after its parked events, which are cleared; their error when one still cannot
+  // apply (nothing of them is kept then).
+  absl::StatusOr<Outcome> ApplyParked(const sla::v1::TimerState& stored);
+  // Fire without parked events.
+  absl::StatusOr<Outcome> FireClocks(const sla::v1::TimerState& stored, absl::Time now);
   // The definitions that apply to the record; none, with Outcome::no_sla_reason set, when none
   // can. UNAVAILABLE: retry.
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(Ctx& ctx, const Record& record);

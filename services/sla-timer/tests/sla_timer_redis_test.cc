@@ -608,6 +608,62 @@ TEST_F(SlaTimerRedisTest, ACommitWithManyEventsQueuesThemAllInOrder) {
   }
 }
 
+// A resolution the timer cannot apply yet (after a restart, its definition does not read: a
+// condition field of a newer SLA service, say) is parked with its record, not skipped: the
+// partition goes on, the record's clocks wait for it, and once the definition reads again the
+// clocks are met, not breached.
+TEST_F(SlaTimerRedisTest, AnEventThatCannotApplyYetWaitsWithItsRecord) {
+  SlaTimer::Options o = TimerOptions();
+  o.unfireable_retry = absl::ZeroDuration();
+  auto i = NewIncident("inc-1", kT0);
+  {
+    prometheus::Registry registry;
+    auto timer = NewTimer(registry, o);
+    timer->Assign({0});
+    ASSERT_TRUE(Feed(*timer, testing::Created(i), i, 0).ok());
+  }
+  sla::v1::SlaDefinition gold =
+      testing::ShortSla("gold", "vpn", "cal", absl::Hours(4), absl::Minutes(30));
+  gold.set_version(1);
+  sla::v1::SlaDefinition unreadable = gold;
+  auto* p = unreadable.mutable_resolution_conditions()->mutable_pause()->add_any_of()->add_all_of();
+  p->set_field(static_cast<sla::v1::ConditionField>(99));
+  p->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
+  source_.Put(unreadable);
+
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, o);
+  timer->Assign({0});
+  clock_.Advance(absl::Minutes(10));
+  i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  i.set_version(2);
+  *i.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+  EXPECT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());  // neither skipped nor retried
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "parked"}}), 1);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "rejected"}}), 0);
+
+  clock_.Advance(absl::Hours(5));  // past both due times
+  auto fired = timer->FireOnce();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 0);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_unfireable_clocks"), 1);
+  std::map<std::string, int> types;
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 0);
+
+  source_.Put(gold);  // repaired
+  fired = timer->FireOnce();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 0);  // resolved in time: nothing to fire, both clocks met
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_unfireable_clocks"), 0);
+  types.clear();
+  OutboxIds(1, &types);
+  EXPECT_EQ(types["itsm.sla.v1.SlaBreached"], 0);
+  EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 0);
+  EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 2);
+  for (const auto& [kind, open] : OpenClocks()) EXPECT_EQ(open, 0) << kind;
+}
+
 TEST_F(SlaTimerRedisTest, ACorruptStateCostsOnlyItsRecordsEvents) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);

@@ -12,7 +12,10 @@ namespace itsm::sla_timer {
 namespace {
 
 using incident::v1::Incident;
+using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
@@ -109,6 +112,30 @@ class TimerLogicTest : public ::testing::Test {
     }
     ADD_FAILURE() << "no " << type;
     return T();
+  }
+
+  // Gold at version 1 as a timer that cannot read one of its conditions sees it (a condition
+  // field a newer SLA service knows of, say).
+  static sla::v1::SlaDefinition UnreadableGold() {
+    sla::v1::SlaDefinition d = Gold(false);
+    d.set_version(1);
+    auto* p = d.mutable_resolution_conditions()->mutable_pause()->add_any_of()->add_all_of();
+    p->set_field(static_cast<sla::v1::ConditionField>(99));
+    p->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
+    return d;
+  }
+  // A timer started afresh (nothing compiled yet) on the same definitions.
+  std::unique_ptr<TimerLogic> Restarted() {
+    return std::make_unique<TimerLogic>(
+        source_, TimerLogic::Options{.configuration_items = &cis_,
+                                     .definition_cache_ttl = absl::ZeroDuration()});
+  }
+  // The incident's current form, as an event changes it at the manual clock's time.
+  RecordChange Changed(const std::function<void(Incident&)>& edit, const std::string& event_id) {
+    edit(incident_);
+    incident_.set_version(incident_.version() + 1);
+    *incident_.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+    return {.incident = &incident_, .change_time = clock_.Now(), .event_id = event_id};
   }
 
   base::ManualClock clock_;
@@ -1132,6 +1159,114 @@ TEST_F(ShortTargetsTest, AFiredBreachIsLookedAtAgainAfterTheDefinitionCacheTtl) 
   EXPECT_TRUE(checked->events.empty());
   EXPECT_TRUE(checked->changed);  // the check is done: stored, and nothing more is scheduled
   EXPECT_FALSE(checked->next_fire.has_value());
+}
+
+}  // namespace
+}  // namespace itsm::sla_timer
+
+namespace itsm::sla_timer {
+namespace {
+
+// A resolution the timer cannot apply yet (its definition does not read here) waits with its
+// record, and so do the record's clocks: long past the due time nothing breaches, and once the
+// definition reads again the resolution meets the clock at its own instant.
+TEST_F(TimerLogicTest, AnEventThatCannotApplyYetHoldsItsRecordsClocks) {
+  Apply(Create());
+  clock_.Advance(absl::Minutes(10));
+  Change([](Incident& i) {
+    i.set_assignee("bob");
+    i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
+  });
+  source_.Put(UnreadableGold());
+  auto timer = Restarted();
+  clock_.Advance(absl::Minutes(50));
+  const absl::Time resolved_at = clock_.Now();
+  auto parked = timer->Apply(
+      &*state_,
+      Changed([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }, "resolved"),
+      3);
+  ASSERT_TRUE(parked.ok()) << parked.status();
+  EXPECT_THAT(parked->parked, HasSubstr("definition gold"));
+  EXPECT_TRUE(parked->changed);
+  EXPECT_TRUE(parked->events.empty());
+  EXPECT_EQ(parked->next_fire, resolved_at);  // the firing loop tries it again
+  ASSERT_EQ(parked->state.parked_size(), 1);
+  EXPECT_EQ(parked->state.parked(0).event_id(), "resolved");
+  state_ = parked->state;
+
+  clock_.Advance(absl::Hours(5));  // past the 4 h due time
+  EXPECT_EQ(timer->Fire(*state_, clock_.Now()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto closed = timer->Apply(
+      &*state_,
+      Changed([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_CLOSED); }, "closed"), 3);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  ASSERT_EQ(closed->state.parked_size(), 2);  // behind the resolution
+  EXPECT_EQ(closed->state.parked(1).event_id(), "closed");
+  EXPECT_EQ(closed->next_fire, resolved_at);
+  state_ = closed->state;
+  EXPECT_FALSE(TimerLogic::Finished(*state_));  // kept until its events apply
+
+  source_.Put(Gold(false));  // version 2, readable: version 1 stays unreadable
+  EXPECT_FALSE(timer->Fire(*state_, clock_.Now()).ok());
+  sla::v1::SlaDefinition repaired = Gold(false);
+  repaired.set_version(1);
+  source_.Put(repaired);
+  auto fired = timer->Fire(*state_, clock_.Now());
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  const std::vector<std::string> names = Take(*fired);
+  EXPECT_THAT(names, ElementsAre("SlaMet"));
+  EXPECT_THAT(names, Not(Contains("SlaBreached")));
+  const auto met = Last<sla::v1::SlaMet>("SlaMet");
+  EXPECT_EQ(met.clock().clock_kind(), sla::v1::CLOCK_KIND_RESOLUTION);
+  EXPECT_EQ(base::FromProtoTimestamp(met.clock().event_time()), resolved_at);
+  EXPECT_EQ(met.clock().business_elapsed().seconds(), 3600);
+  EXPECT_EQ(state_->parked_size(), 0);
+  EXPECT_EQ(state_->record().state(), "CLOSED");
+  EXPECT_TRUE(TimerLogic::Finished(*state_));
+}
+
+// The first event of a record parks too; a record keeps at most kMaxParkedEvents, the newest
+// last, so its latest state still applies.
+TEST_F(TimerLogicTest, AtMostSoManyEventsWaitAndTheNewestIsKept) {
+  source_.Put(UnreadableGold());
+  auto timer = Restarted();
+  Create();
+  auto out = timer->Apply(
+      nullptr, {.incident = &incident_, .change_time = clock_.Now(), .event_id = "e1"}, 3);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->state.incident_id(), "inc-1");
+  EXPECT_EQ(out->state.parked_size(), 1);
+  state_ = out->state;
+  for (int k = 2; k <= kMaxParkedEvents + 5; ++k) {
+    clock_.Advance(absl::Seconds(1));
+    out = timer->Apply(&*state_,
+                       Changed([k](Incident& i) { i.set_assignment_group(absl::StrCat("g", k)); },
+                               absl::StrCat("e", k)),
+                       3);
+    ASSERT_TRUE(out.ok()) << out.status();
+    state_ = out->state;
+  }
+  ASSERT_EQ(state_->parked_size(), kMaxParkedEvents);
+  EXPECT_EQ(state_->parked(0).event_id(), "e1");
+  EXPECT_EQ(state_->parked(kMaxParkedEvents - 1).event_id(),
+            absl::StrCat("e", kMaxParkedEvents + 5));
+  // An event of the other record type is refused, not queued.
+  incident::v1::ServiceRequest request;
+  request.set_id("inc-1");
+  EXPECT_EQ(
+      timer->Apply(&*state_, {.request = &request, .change_time = clock_.Now()}, 3).status().code(),
+      absl::StatusCode::kInvalidArgument);
+
+  sla::v1::SlaDefinition repaired = Gold(false);
+  repaired.set_version(1);
+  source_.Put(repaired);
+  auto fired = timer->Fire(*state_, clock_.Now());
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_THAT(Take(*fired), ElementsAre("SlaClockStarted", "SlaClockStarted"));
+  EXPECT_EQ(state_->record().assignment_group(), absl::StrCat("g", kMaxParkedEvents + 5));
+  EXPECT_EQ(TimerLogic::OpenClocks(*state_),
+            (std::map<std::string, int>{{"resolution:running", 1}, {"response:running", 1}}));
 }
 
 }  // namespace
