@@ -184,7 +184,8 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                           .Name("itsm_sla_timer_events_total")
                           .Help("Incident events handled, by type and result (applied, replay: "
                                 "already applied, ignored: no incident in it, retry: failed and "
-                                "retried, rejected: cannot be processed).")
+                                "retried, rejected: cannot be processed, parked: kept with its "
+                                "record until it can apply).")
                           .Register(registry)),
       without_sla_family_(
           prometheus::BuildCounter()
@@ -455,8 +456,7 @@ absl::Status SlaTimer::RunRound(BatchState& b, const std::vector<InFlight*>& rou
       f.assume_new = false;
       std::optional<Outcome> out = Decide(b, f, state);
       if (!out) continue;
-      const absl::Duration expire_after =
-          TimerLogic::Finished(out->state) ? options_.closed_retention : absl::ZeroDuration();
+      const absl::Duration expire_after = ExpireAfter(*out);
       chunk->outcomes.push_back(*std::move(out));
       chunk->writes.push_back({f.key, state.revision, nullptr, expire_after});
       chunk->written.push_back(&f);
@@ -500,16 +500,7 @@ absl::Status SlaTimer::FinishChunk(BatchState& b, Chunk& chunk) {
       // Stored: a later chunk's failure to reach Redis does not send it back.
       f.decided = true;
       CountHandled(f.type, outcome.parked.empty() ? "applied" : "parked");
-      LogParked(f.key.incident_id, outcome);
-      if (const std::string& reason = outcome.no_sla_reason; !reason.empty()) {
-        without_sla_family_.Add({{"reason", reason}}).Increment();
-        log::Warn("record has no SLA clock: no definition can apply",
-                  {{"record_id", f.key.incident_id},
-                   {"reason", reason},
-                   {"detail", outcome.no_sla_detail}});
-      }
-      CountFired(outcome.fired, clock_.Now(), /*from_firing_loop=*/false);
-      CountClockEvents(outcome.events);
+      CountStored(f.key.incident_id, outcome, clock_.Now(), /*from_firing_loop=*/false);
       if (!outcome.events.empty()) b.wake_publisher = true;
     }
   }
@@ -593,7 +584,12 @@ void SlaTimer::CountClockEvents(const std::vector<events::CloudEvent>& written) 
   }
 }
 
-void SlaTimer::LogParked(const std::string& record_id, const Outcome& out) {
+absl::Duration SlaTimer::ExpireAfter(const Outcome& out) const {
+  return TimerLogic::Finished(out.state) ? options_.closed_retention : absl::ZeroDuration();
+}
+
+void SlaTimer::CountStored(const std::string& record_id, const Outcome& out, absl::Time now,
+                           bool from_firing_loop) {
   if (!out.parked.empty()) {
     log::Warn("record event parked: it cannot apply yet, and the record's clocks wait for it",
               {{"record_id", record_id},
@@ -605,6 +601,13 @@ void SlaTimer::LogParked(const std::string& record_id, const Outcome& out) {
     log::Error("parked record event dropped: it does not fit its record",
                {{"record_id", record_id}, {"error", dropped}});
   }
+  if (const std::string& reason = out.no_sla_reason; !reason.empty()) {
+    without_sla_family_.Add({{"reason", reason}}).Increment();
+    log::Warn("record has no SLA clock: no definition can apply",
+              {{"record_id", record_id}, {"reason", reason}, {"detail", out.no_sla_detail}});
+  }
+  CountFired(out.fired, now, from_firing_loop);
+  CountClockEvents(out.events);
 }
 
 void SlaTimer::LeaveUnfireable(FireWalk& walk, const std::string& id, const absl::Status& why) {
@@ -667,8 +670,10 @@ absl::StatusOr<size_t> SlaTimer::FirePartition(int32_t p, absl::Time now, FireWa
       LeaveUnfireable(walk, id, out.status());
       continue;
     }
+    // Parked events applied here may have closed the record.
+    const absl::Duration expire_after = ExpireAfter(*out);
     outcomes.push_back(*std::move(out));
-    writes.push_back({keys[i], loaded[i].revision, nullptr});
+    writes.push_back({keys[i], loaded[i].revision, nullptr, expire_after});
   }
   // Pointers into `outcomes` only once it no longer grows.
   for (size_t i = 0; i < writes.size(); ++i) writes[i].outcome = &outcomes[i];
@@ -683,12 +688,10 @@ absl::StatusOr<size_t> SlaTimer::FirePartition(int32_t p, absl::Time now, FireWa
       continue;
     }
     if (!*applied[i]) continue;  // changed meanwhile: the next batch reads the new state
-    LogParked(writes[i].key.incident_id, outcomes[i]);
     // Still due (its next instant is not after `now`): stays in place, and the walk goes past.
     if (outcomes[i].next_fire && *outcomes[i].next_fire <= now) ++walk.left_due;
     fired += static_cast<int>(outcomes[i].fired.size());
-    CountFired(outcomes[i].fired, after, /*from_firing_loop=*/true);
-    CountClockEvents(outcomes[i].events);
+    CountStored(writes[i].key.incident_id, outcomes[i], after, /*from_firing_loop=*/true);
   }
   if (fired > 0) WakePublisher();
   walk.fired += fired;

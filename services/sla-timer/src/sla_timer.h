@@ -172,9 +172,12 @@ class SlaTimer {
   absl::StatusOr<size_t> FirePartition(int32_t p, absl::Time now, FireWalk& walk)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fire_mu_);
   void LeaveUnfireable(FireWalk& walk, const std::string& id, const absl::Status& why);
-  // Logs what a stored outcome did with parked events (TimerLogic::Apply): parked one, dropped
-  // some.
-  static void LogParked(const std::string& record_id, const Outcome& out);
+  // How long a stored outcome's state may live: closed_retention once its record is finished.
+  absl::Duration ExpireAfter(const Outcome& out) const;
+  // Counts and logs what a stored outcome did: fired, clock events, no SLA, events parked or
+  // dropped (TimerLogic::Apply).
+  void CountStored(const std::string& record_id, const Outcome& out, absl::Time now,
+                   bool from_firing_loop);
   absl::StatusOr<int> PublishPartition(int32_t p);
   absl::Status StartProducer();
   void FireLoop();

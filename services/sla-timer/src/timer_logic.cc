@@ -184,6 +184,12 @@ const std::string& RecordIdOf(const RecordChange& c) {
   return c.incident ? c.incident->id() : c.request ? c.request->id() : c.change->id();
 }
 
+int64_t VersionOf(const RecordChange& c) {
+  return c.incident  ? c.incident->version()
+         : c.request ? c.request->version()
+                     : c.change->version();
+}
+
 const char* RecordTypeOf(const RecordChange& c) {
   return c.incident ? "" : c.request ? kServiceRequestRecord : kChangeRecord;
 }
@@ -229,25 +235,6 @@ void Then(Outcome& into, Outcome next) {
   }
   if (!next.parked.empty()) into.parked = std::move(next.parked);
   for (std::string& d : next.dropped) into.dropped.push_back(std::move(d));
-}
-
-// `change` queued behind the record's parked events, in `state`.
-Outcome Park(TimerState state, const RecordChange& change, int32_t partition,
-             const absl::Status& why, Outcome so_far) {
-  if (state.incident_id().empty()) {  // the record's first event
-    state.set_incident_id(RecordIdOf(change));
-    state.set_record_type(RecordTypeOf(change));
-  }
-  state.set_partition(partition);
-  if (state.parked_size() == kMaxParkedEvents) state.mutable_parked()->RemoveLast();
-  *state.add_parked() = ToParked(change, why);
-  so_far.state = std::move(state);
-  so_far.changed = true;
-  so_far.parked = why.ToString();
-  // Due at once: the next firing pass tries the parked events again (and fires nothing of the
-  // record while they cannot apply).
-  so_far.next_fire = FromUs(so_far.state.parked(0).change_us());
-  return so_far;
 }
 
 }  // namespace
@@ -326,8 +313,10 @@ std::map<std::string, int> TimerLogic::OpenClocks(const TimerState& state) {
 
 bool TimerLogic::Finished(const TimerState& state) {
   const std::string& s = state.record().state();
-  return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty() &&
-         state.parked_size() == 0;
+  if (state.parked_size() > 0) return false;
+  // A state left with nothing (its only events parked, then dropped) keeps nothing either.
+  if (NothingApplied(state)) return true;
+  return (s == "CLOSED" || s == "CANCELLED") && OpenClocks(state).empty();
 }
 
 absl::StatusOr<std::string> TimerLogic::ZoneFor(const sla::v1::SlaDefinition& def,
@@ -779,9 +768,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
   return absl::OkStatus();
 }
 
-absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
-                                               const incident::v1::Incident& incident,
-                                               int32_t partition, absl::Time change_time) {
+TimerLogic::Record TimerLogic::RecordOf(const incident::v1::Incident& incident) {
   Record r;
   r.id = incident.id();
   r.version = incident.version();
@@ -791,12 +778,10 @@ absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
   r.query = RecordQuery::Of(incident);
   // The first item is the one the record is about (GetDueTime's ci_id is one item too).
   if (incident.configuration_item_ids_size() > 0) r.ci_id = incident.configuration_item_ids(0);
-  return OnRecord(stored, r, partition, change_time);
+  return r;
 }
 
-absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
-                                                     const incident::v1::ServiceRequest& request,
-                                                     int32_t partition, absl::Time change_time) {
+TimerLogic::Record TimerLogic::RecordOf(const incident::v1::ServiceRequest& request) {
   Record r;
   r.id = request.id();
   r.version = request.version();
@@ -805,12 +790,10 @@ absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
   r.fields = slamodel::FromServiceRequest(request);
   r.query = RecordQuery::Of(request);
   r.record_type = kServiceRequestRecord;
-  return OnRecord(stored, r, partition, change_time);
+  return r;
 }
 
-absl::StatusOr<Outcome> TimerLogic::OnChange(const TimerState* stored,
-                                             const change::v1::Change& change, int32_t partition,
-                                             absl::Time change_time) {
+TimerLogic::Record TimerLogic::RecordOf(const change::v1::Change& change) {
   Record r;
   r.id = change.id();
   r.version = change.version();
@@ -821,7 +804,45 @@ absl::StatusOr<Outcome> TimerLogic::OnChange(const TimerState* stored,
   r.record_type = kChangeRecord;
   // The first CI, as for an incident: definitions narrowed to CI classes and CI-location zones.
   if (change.configuration_item_ids_size() > 0) r.ci_id = change.configuration_item_ids(0);
-  return OnRecord(stored, r, partition, change_time);
+  return r;
+}
+
+TimerLogic::Record TimerLogic::RecordOf(const RecordChange& c) {
+  return c.incident  ? RecordOf(*c.incident)
+         : c.request ? RecordOf(*c.request)
+                     : RecordOf(*c.change);
+}
+
+bool TimerLogic::SameForClocks(const Record& a, const Record& b) {
+  const auto fields = [](const slamodel::RecordFields& f) {
+    return std::tie(f.state, f.priority, f.assignment_group, f.assignee, f.responded,
+                    f.major_incident, f.category, f.hold_reason, f.create_time);
+  };
+  const auto query = [](const RecordQuery& q) {
+    return std::tie(q.service, q.priority, q.category, q.ci_class, q.request_type, q.record_kind,
+                    q.create_time);
+  };
+  return a.id == b.id && a.service == b.service && a.priority == b.priority && a.ci_id == b.ci_id &&
+         a.record_type == b.record_type && fields(a.fields) == fields(b.fields) &&
+         query(a.query) == query(b.query);
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnIncident(const TimerState* stored,
+                                               const incident::v1::Incident& incident,
+                                               int32_t partition, absl::Time change_time) {
+  return OnRecord(stored, RecordOf(incident), partition, change_time);
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnServiceRequest(const TimerState* stored,
+                                                     const incident::v1::ServiceRequest& request,
+                                                     int32_t partition, absl::Time change_time) {
+  return OnRecord(stored, RecordOf(request), partition, change_time);
+}
+
+absl::StatusOr<Outcome> TimerLogic::OnChange(const TimerState* stored,
+                                             const change::v1::Change& change, int32_t partition,
+                                             absl::Time change_time) {
+  return OnRecord(stored, RecordOf(change), partition, change_time);
 }
 
 absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const Record& record) {
@@ -1071,6 +1092,16 @@ absl::StatusOr<Outcome> TimerLogic::Apply(const TimerState* stored, const Record
     if (replayed.status().code() != absl::StatusCode::kFailedPrecondition) {
       return replayed.status();
     }
+    // A redelivery of an event applied or parked already is a replay, as OnRecord would say.
+    const int64_t version = VersionOf(change);
+    const int64_t known =
+        std::max(stored->incident_version(), VersionOf(FromParked(*stored->parked().rbegin())));
+    if (version != 0 && version <= known) {
+      Outcome same;
+      same.state = *stored;
+      same.next_fire = FromUs(stored->parked(0).change_us());
+      return same;
+    }
     return Park(*stored, change, partition, replayed.status(), {});  // behind the others
   }
   Outcome so_far = *std::move(replayed);
@@ -1082,6 +1113,53 @@ absl::StatusOr<Outcome> TimerLogic::Apply(const TimerState* stored, const Record
     return Park(std::move(state), change, partition, out.status(), std::move(so_far));
   }
   Then(so_far, *std::move(out));
+  return so_far;
+}
+
+absl::StatusOr<Outcome> TimerLogic::Park(TimerState state, const RecordChange& change,
+                                         int32_t partition, const absl::Status& why,
+                                         Outcome so_far) {
+  if (state.incident_id().empty()) {  // the record's first event
+    state.set_incident_id(RecordIdOf(change));
+    state.set_record_type(RecordTypeOf(change));
+  }
+  state.set_partition(partition);
+  auto& parked = *state.mutable_parked();
+  if (parked.size() >= kMaxParkedEvents) {
+    // Full: make room by dropping an event that changed nothing the clocks read (a note, a
+    // description), which leaves every clock as it would have been. Dropping one that did
+    // could lose a resolution's instant, and with it turn a met clock into a breach.
+    if (SameForClocks(RecordOf(change), RecordOf(FromParked(*parked.rbegin())))) {
+      // Nothing new for the clocks; the parked one keeps the instant of the change.
+      so_far.state = std::move(state);
+      so_far.next_fire = FromUs(so_far.state.parked(0).change_us());
+      return so_far;
+    } else {
+      int idle = -1;
+      for (int k = 1; k < parked.size() && idle < 0; ++k) {
+        if (SameForClocks(RecordOf(FromParked(parked[k])), RecordOf(FromParked(parked[k - 1])))) {
+          idle = k;
+        }
+      }
+      if (idle < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("record ", state.incident_id(), " has ", parked.size(),
+                         " parked events that each change its clocks; this one cannot wait with "
+                         "them (",
+                         why.message(), ")"));
+      }
+      parked.erase(parked.begin() + idle);
+      *state.add_parked() = ToParked(change, why);
+    }
+  } else {
+    *state.add_parked() = ToParked(change, why);
+  }
+  so_far.state = std::move(state);
+  so_far.changed = true;
+  so_far.parked = why.ToString();
+  // Due at once: the next firing pass tries the parked events again (and fires nothing of the
+  // record while they cannot apply).
+  so_far.next_fire = FromUs(so_far.state.parked(0).change_us());
   return so_far;
 }
 
@@ -1116,11 +1194,18 @@ absl::StatusOr<Outcome> TimerLogic::FireClocks(const TimerState& stored, absl::T
   Ctx ctx;
   ctx.incident_id = stored.incident_id();
   ctx.out.state = stored;
+  const auto open_before = OpenClocks(stored);
   ITSM_RETURN_IF_ERROR(CancelRetired(ctx, now));
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, now));
   ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
   ctx.out.changed =
       !ctx.out.events.empty() || ctx.out.state.SerializeAsString() != stored.SerializeAsString();
+  // A retirement cancels open clocks here too.
+  auto open_after = OpenClocks(ctx.out.state);
+  for (const auto& [k, v] : open_before) open_after[k] -= v;
+  for (const auto& [k, v] : open_after) {
+    if (v != 0) ctx.out.open_delta[k] = v;
+  }
   return std::move(ctx.out);
 }
 

@@ -49,9 +49,8 @@ inline constexpr char kChangeRecord[] = "change";
 // Bound of a record's condition history (TimerState::field_changes): a record changed more
 // often keeps its creation, with the oldest changes after it folded in, and the last ones.
 inline constexpr int kMaxFieldChanges = 64;
-// Bound of a record's parked events (TimerState::parked). A record with this many parked keeps
-// the newest in the last place: events carry the whole record, so its latest state still
-// applies; the transitions of the event it replaces are lost.
+// Bound of a record's parked events (TimerState::parked). A full queue keeps only events that
+// change what the clocks read; when all of them do, the next such event is refused.
 inline constexpr int kMaxParkedEvents = 64;
 
 // One record event as the timer applies it: exactly one of the three records is set.
@@ -164,6 +163,19 @@ class TimerLogic {
   struct Record;    // an incident or a service request, as the clocks see it
   absl::StatusOr<Outcome> OnRecord(const sla::v1::TimerState* stored, const Record& record,
                                    int32_t partition, absl::Time change_time);
+  // The record an event carries, as the clocks see it.
+  static Record RecordOf(const incident::v1::Incident& incident);
+  static Record RecordOf(const incident::v1::ServiceRequest& request);
+  static Record RecordOf(const change::v1::Change& change);
+  static Record RecordOf(const RecordChange& change);
+  // Everything a clock reads is the same in both: the later changes nothing for the clocks.
+  static bool SameForClocks(const Record& a, const Record& b);
+  // `change` queued behind the record's parked events in `state`, with `so_far`'s events. A full
+  // queue keeps the instants of the changes the clocks read: an incoming event that changes
+  // nothing for them is not kept (unchanged state), else room is made by dropping a parked one
+  // that changed nothing; INVALID_ARGUMENT when each of them did.
+  static absl::StatusOr<Outcome> Park(sla::v1::TimerState state, const RecordChange& change,
+                                      int32_t partition, const absl::Status& why, Outcome so_far);
   // OnIncident, OnServiceRequest or OnChange, whichever record `change` carries.
   absl::StatusOr<Outcome> OnRecordChange(const sla::v1::TimerState* stored,
                                          const RecordChange& change, int32_t partition);

@@ -639,7 +639,13 @@ TEST_F(SlaTimerRedisTest, AnEventThatCannotApplyYetWaitsWithItsRecord) {
   i.set_version(2);
   *i.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
   EXPECT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());  // neither skipped nor retried
-  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "parked"}}), 1);
+  EXPECT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());  // redelivered: a replay
+  i.set_state(incident::v1::INCIDENT_STATE_CLOSED);
+  i.set_version(3);
+  *i.mutable_update_time() = base::ToProtoTimestamp(clock_.Now() + absl::Minutes(1));
+  EXPECT_TRUE(Feed(*timer, testing::StateChanged(i), i, 0).ok());  // behind it
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "parked"}}), 2);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "replay"}}), 1);
   EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "rejected"}}), 0);
 
   clock_.Advance(absl::Hours(5));  // past both due times
@@ -662,6 +668,11 @@ TEST_F(SlaTimerRedisTest, AnEventThatCannotApplyYetWaitsWithItsRecord) {
   EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 0);
   EXPECT_EQ(types["itsm.sla.v1.SlaMet"], 2);
   for (const auto& [kind, open] : OpenClocks()) EXPECT_EQ(open, 0) << kind;
+  // Closed by its parked events in the firing loop: it expires like any closed record.
+  ClockStore store(redis_->address());
+  auto ttl = store.redis().Command({"TTL", store.StateKey(0, "inc-1")});
+  ASSERT_TRUE(ttl.ok()) << ttl.status();
+  EXPECT_GT(ttl->integer, 0);
 }
 
 TEST_F(SlaTimerRedisTest, ACorruptStateCostsOnlyItsRecordsEvents) {

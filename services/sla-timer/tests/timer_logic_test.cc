@@ -82,6 +82,7 @@ class TimerLogicTest : public ::testing::Test {
     if (!out.changed) return names;
     state_ = out.state;
     next_fire_ = out.next_fire;
+    open_delta_ = out.open_delta;
     for (const auto& e : out.events) {
       names.push_back(e.type.substr(std::string("itsm.sla.v1.").size()));
       all_.push_back(e);
@@ -145,6 +146,7 @@ class TimerLogicTest : public ::testing::Test {
   Incident incident_;
   std::optional<sla::v1::TimerState> state_;
   std::optional<absl::Time> next_fire_;
+  std::map<std::string, int> open_delta_;
   std::vector<events::CloudEvent> all_;
 };
 
@@ -1097,6 +1099,9 @@ TEST_F(TimerLogicTest, ARetiredDefinitionsClocksAreCancelledAtTheRetirement) {
   EXPECT_EQ(cancelled.clock().business_elapsed().seconds(), 20 * 60);
   EXPECT_FALSE(next_fire_.has_value());
   EXPECT_TRUE(TimerLogic::OpenClocks(*state_).empty());
+  // Cancelled by the firing loop: the partition's open counts go down with them.
+  EXPECT_EQ(open_delta_,
+            (std::map<std::string, int>{{"resolution:running", -1}, {"response:running", -1}}));
   clock_.Advance(absl::Hours(5));
   EXPECT_TRUE(Fire().empty());
   // A retired definition applies to nothing: a change of the record starts no clock of it.
@@ -1226,9 +1231,11 @@ TEST_F(TimerLogicTest, AnEventThatCannotApplyYetHoldsItsRecordsClocks) {
   EXPECT_TRUE(TimerLogic::Finished(*state_));
 }
 
-// The first event of a record parks too; a record keeps at most kMaxParkedEvents, the newest
-// last, so its latest state still applies.
-TEST_F(TimerLogicTest, AtMostSoManyEventsWaitAndTheNewestIsKept) {
+// The first event of a record parks too. A record keeps at most kMaxParkedEvents, and a full
+// queue keeps the instants of what the clocks read: an event that changes nothing for them
+// (a new title) is not kept, or makes room; when every parked event changes something, the
+// next such event is refused rather than dropping one (which could lose a resolution's instant).
+TEST_F(TimerLogicTest, AFullQueueKeepsTheInstantsTheClocksRead) {
   source_.Put(UnreadableGold());
   auto timer = Restarted();
   Create();
@@ -1238,19 +1245,43 @@ TEST_F(TimerLogicTest, AtMostSoManyEventsWaitAndTheNewestIsKept) {
   EXPECT_EQ(out->state.incident_id(), "inc-1");
   EXPECT_EQ(out->state.parked_size(), 1);
   state_ = out->state;
-  for (int k = 2; k <= kMaxParkedEvents + 5; ++k) {
+  const auto park = [&](int k, const std::function<void(Incident&)>& edit) {
     clock_.Advance(absl::Seconds(1));
-    out = timer->Apply(&*state_,
-                       Changed([k](Incident& i) { i.set_assignment_group(absl::StrCat("g", k)); },
-                               absl::StrCat("e", k)),
-                       3);
+    return timer->Apply(&*state_, Changed(edit, absl::StrCat("e", k)), 3);
+  };
+  using Edit = std::function<void(Incident&)>;
+  const auto group = [](int k) -> Edit {
+    return [k](Incident& i) { i.set_assignment_group(absl::StrCat("g", k)); };
+  };
+  const auto title = [](int k) -> Edit {
+    return [k](Incident& i) { i.set_title(absl::StrCat("t", k)); };
+  };
+  for (int k = 2; k <= kMaxParkedEvents; ++k) {
+    out = park(k, k == 2 ? title(k) : group(k));  // e2 changes nothing for the clocks
     ASSERT_TRUE(out.ok()) << out.status();
     state_ = out->state;
   }
   ASSERT_EQ(state_->parked_size(), kMaxParkedEvents);
-  EXPECT_EQ(state_->parked(0).event_id(), "e1");
-  EXPECT_EQ(state_->parked(kMaxParkedEvents - 1).event_id(),
-            absl::StrCat("e", kMaxParkedEvents + 5));
+
+  out = park(65, title(65));  // full: nothing new for the clocks, not kept
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->changed);
+  EXPECT_EQ(out->state.parked(kMaxParkedEvents - 1).event_id(), "e64");
+  Incident redelivered = incident_;
+  redelivered.set_version(10);
+  out = timer->Apply(&*state_, {.incident = &redelivered, .change_time = clock_.Now()}, 3);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->changed);  // a replay
+
+  out = park(66, group(66));  // full: e2 makes room
+  ASSERT_TRUE(out.ok()) << out.status();
+  state_ = out->state;
+  ASSERT_EQ(state_->parked_size(), kMaxParkedEvents);
+  EXPECT_EQ(state_->parked(1).event_id(), "e3");
+  EXPECT_EQ(state_->parked(kMaxParkedEvents - 1).event_id(), "e66");
+  out = park(67, group(67));  // every parked event changes something
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << out.status();
+
   // An event of the other record type is refused, not queued.
   incident::v1::ServiceRequest request;
   request.set_id("inc-1");
@@ -1264,7 +1295,8 @@ TEST_F(TimerLogicTest, AtMostSoManyEventsWaitAndTheNewestIsKept) {
   auto fired = timer->Fire(*state_, clock_.Now());
   ASSERT_TRUE(fired.ok()) << fired.status();
   EXPECT_THAT(Take(*fired), ElementsAre("SlaClockStarted", "SlaClockStarted"));
-  EXPECT_EQ(state_->record().assignment_group(), absl::StrCat("g", kMaxParkedEvents + 5));
+  EXPECT_EQ(state_->record().assignment_group(), "g66");
+  EXPECT_EQ(state_->incident_version(), 66);
   EXPECT_EQ(TimerLogic::OpenClocks(*state_),
             (std::map<std::string, int>{{"resolution:running", 1}, {"response:running", 1}}));
 }
