@@ -507,7 +507,9 @@ absl::Status Import(const Context& ctx, const Args& args) {
 }
 
 absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) {
-  if (argv.empty()) return absl::InvalidArgumentError("usage: itsmctl ci baseline create|diff ...");
+  if (argv.empty()) {
+    return absl::InvalidArgumentError("usage: itsmctl ci baseline create|list|get|diff ...");
+  }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
   ITSM_ASSIGN_OR_RETURN(auto stub, Stub(ctx));
   if (argv[0] == "create") {
@@ -525,6 +527,53 @@ absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) 
     std::printf("baseline %s: %d CIs, %d relationships  id %s\n", r.baseline().name().c_str(),
                 r.baseline().ci_count(), r.baseline().relationship_count(),
                 r.baseline().id().c_str());
+    return absl::OkStatus();
+  }
+  if (argv[0] == "list") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({"limit", "page-token", "all"}));
+    cfg::ListBaselinesRequest req;
+    ITSM_ASSIGN_OR_RETURN(int limit, args.GetInt("limit", 50));
+    req.mutable_page()->set_page_size(limit);
+    req.mutable_page()->set_page_token(args.Get("page-token"));
+    cfg::ListBaselinesResponse all;
+    do {
+      cfg::ListBaselinesResponse r;
+      ITSM_RETURN_IF_ERROR(FromGrpc(stub->ListBaselines(ctx.NewCall().get(), req, &r)));
+      for (auto& b : *r.mutable_baselines()) *all.add_baselines() = std::move(b);
+      all.set_next_page_token(r.next_page_token());
+      req.mutable_page()->set_page_token(r.next_page_token());
+    } while (args.Has("all") && !all.next_page_token().empty());
+    if (ctx.globals().json) return Output(ctx, all);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& b : all.baselines()) {
+      rows.push_back({b.name(), absl::StrCat(b.ci_count()), absl::StrCat(b.relationship_count()),
+                      b.created_by(), When(b.create_time()), b.id()});
+    }
+    PrintTable({"NAME", "CIS", "RELATIONSHIPS", "BY", "TAKEN", "ID"}, rows);
+    if (!all.next_page_token().empty())
+      std::printf("more: --page-token %s\n", all.next_page_token().c_str());
+    return absl::OkStatus();
+  }
+  if (argv[0] == "get") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    if (args.positionals().size() != 1)
+      return absl::InvalidArgumentError("usage: itsmctl ci baseline get <name or id>");
+    cfg::GetBaselineRequest req;
+    req.set_baseline(args.positionals()[0]);
+    cfg::GetBaselineResponse r;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetBaseline(ctx.NewCall().get(), req, &r)));
+    if (ctx.globals().json) return Output(ctx, r);
+    const cfg::Baseline& b = r.baseline();
+    std::printf("baseline %s  id %s\ntaken %s by %s: %d CIs, %d relationships\n", b.name().c_str(),
+                b.id().c_str(), When(b.create_time()).c_str(), b.created_by().c_str(), b.ci_count(),
+                b.relationship_count());
+    if (!b.root_ci_id().empty()) {
+      std::printf("scope: %s and what it depends on, to depth %d\n", b.root_ci_id().c_str(),
+                  b.root_depth());
+    } else {
+      std::printf("scope: %s\n", absl::StrJoin(b.ci_ids(), " ").c_str());
+    }
+    if (!b.description().empty()) std::printf("%s\n", b.description().c_str());
     return absl::OkStatus();
   }
   if (argv[0] == "diff") {

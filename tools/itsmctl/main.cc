@@ -54,7 +54,8 @@ commands:
   ci impact <ci> [--upstream] [--depth N] [--class C]... [--limit N]
   ci history <id> [--relationships]
   ci import <file.json>                     upsert CIs and relationships (discovery feeds)
-  ci baseline create --name N (--root CI [--depth N] | --ci ID...) | ci baseline diff <name>
+  ci baseline create --name N (--root CI [--depth N] | --ci ID...)
+  ci baseline list [--all] | ci baseline get|diff <name or id>
   events tail <topic> [--from-beginning] [--count N] [--timeout SECONDS]
   auth token                                a bearer token for you, valid 10 minutes (grpcurl, curl)
   auth keygen --dir DIR                     a token issuer's key and JWKS (the Helm chart's auth Secret)

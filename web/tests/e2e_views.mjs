@@ -269,8 +269,12 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await page.getByRole("heading", { level: 1, name: `database/${names.db}` }).waitFor();
   step("incident → its problem (which lists the incident) → the CI, by their links");
 
-  step("baseline drift");
-  await page.goto(`${gateway}/console/#/baselines/${encodeURIComponent(s.baseline)}`);
+  step("baselines taken, then one's drift by its link");
+  await page.goto(`${gateway}/console/#/baselines`);
+  await page.getByRole("heading", { level: 1, name: "Baselines" }).waitFor();
+  await page.locator("#baselines-list").getByRole("link", { name: s.baseline }).waitFor();
+  await checkAccessibility(page, "baselines taken");
+  await page.locator("#baselines-list").getByRole("link", { name: s.baseline }).click();
   await page.getByRole("heading", { level: 1, name: `Baseline ${s.baseline}` }).waitFor();
   const drift = page.locator("#drift-cis tbody tr", { hasText: "owner_group" });
   await drift.waitFor();

@@ -23,6 +23,7 @@ namespace {
 
 constexpr char kCreateCiMethod[] = "itsm.config.v1.ConfigurationService/CreateConfigurationItem";
 constexpr char kListClassesMethod[] = "itsm.config.v1.ConfigurationService/ListClasses";
+constexpr char kListBaselinesMethod[] = "itsm.config.v1.ConfigurationService/ListBaselines";
 
 absl::Status Invalid(const std::string& field, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
@@ -223,7 +224,7 @@ absl::StatusOr<v1::ListClassesResponse> Cmdb::ListClasses(const v1::ListClassesR
   for (auto& c : classes) {
     if (out.classes_size() == page_size) break;  // the one more read says whether a page follows
     const size_t size = c.ByteSizeLong();
-    if (out.classes_size() > 0 && bytes + size > kMaxClassPageBytes) break;
+    if (out.classes_size() > 0 && bytes + size > kMaxPageBytes) break;
     bytes += size;
     *out.add_classes() = std::move(c);
   }
@@ -655,32 +656,75 @@ absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller&
   b.set_created_by(caller.actor);
   *b.mutable_create_time() = base::ToProtoTimestamp(now);
   ITSM_RETURN_IF_ERROR(ConfigRepository::InsertBaseline(txn, b, cis, rel_list));
+  ITSM_RETURN_IF_ERROR(
+      Record(txn, caller, now, b.id(), v1::SUBJECT_TYPE_BASELINE, 1, "created", {}, "", ""));
+  v1::BaselineCreated event;
+  *event.mutable_baseline() = b;
+  event.mutable_baseline()->clear_ci_ids();  // up to 10,000: GetBaseline has them
+  ITSM_RETURN_IF_ERROR(Publish(txn, b.id(), event, now));
   out = std::move(b);
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::Baseline> Cmdb::FindBaseline(storage::Transaction& txn,
+                                                const std::string& baseline) {
+  if (baseline.empty()) return Invalid("baseline", "required");
+  ITSM_RETURN_IF_ERROR(CheckText("baseline", baseline, kMaxShortText));
+  ITSM_ASSIGN_OR_RETURN(auto found, ConfigRepository::FindBaseline(txn, baseline));
+  if (!found) return absl::NotFoundError(absl::StrCat("baseline: no baseline \"", baseline, "\""));
+  return *std::move(found);
+}
+
+absl::StatusOr<v1::Baseline> Cmdb::GetBaseline(const v1::GetBaselineRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  return FindBaseline(*txn, request.baseline());
+}
+
+absl::StatusOr<v1::ListBaselinesResponse> Cmdb::ListBaselines(
+    const v1::ListBaselinesRequest& request) {
+  ITSM_ASSIGN_OR_RETURN(int page_size, PageSize(request.page()));
+  // A token holds the name of the last baseline returned.
+  const std::string scope = records::PageScope(kListBaselinesMethod, request);
+  ITSM_ASSIGN_OR_RETURN(auto after, records::DecodePageCursor(scope, request.page().page_token()));
+  if (!after.empty() && (after.size() != 1 || after[0].empty())) return BadToken();
+  ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+  ITSM_ASSIGN_OR_RETURN(
+      std::vector<v1::Baseline> baselines,
+      ConfigRepository::ListBaselines(*txn, after.empty() ? "" : after[0], page_size + 1));
+  v1::ListBaselinesResponse out;
+  size_t bytes = 0;
+  for (auto& b : baselines) {
+    if (out.baselines_size() == page_size) break;  // the one more read says whether a page follows
+    b.clear_ci_ids();
+    const size_t size = b.ByteSizeLong();
+    if (out.baselines_size() > 0 && bytes + size > kMaxPageBytes) break;
+    bytes += size;
+    *out.add_baselines() = std::move(b);
+  }
+  if (static_cast<size_t>(out.baselines_size()) < baselines.size()) {
+    out.set_next_page_token(records::EncodePageCursor(scope, {out.baselines().rbegin()->name()}));
+  }
+  return out;
+}
+
 absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
     const v1::DiffBaselineRequest& request) {
-  if (request.baseline().empty()) return Invalid("baseline", "required");
-  ITSM_RETURN_IF_ERROR(CheckText("baseline", request.baseline(), kMaxShortText));
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-  ITSM_ASSIGN_OR_RETURN(auto baseline, ConfigRepository::FindBaseline(*txn, request.baseline()));
-  if (!baseline)
-    return absl::NotFoundError(absl::StrCat("baseline: no baseline \"", request.baseline(), "\""));
-  ITSM_ASSIGN_OR_RETURN(auto snapshot, ConfigRepository::BaselineItems(*txn, baseline->id()));
+  ITSM_ASSIGN_OR_RETURN(const v1::Baseline baseline, FindBaseline(*txn, request.baseline()));
+  ITSM_ASSIGN_OR_RETURN(auto snapshot, ConfigRepository::BaselineItems(*txn, baseline.id()));
   ITSM_ASSIGN_OR_RETURN(auto snapshot_rels,
-                        ConfigRepository::BaselineRelationships(*txn, baseline->id()));
+                        ConfigRepository::BaselineRelationships(*txn, baseline.id()));
   std::vector<std::string> scope;
-  if (!baseline->root_ci_id().empty()) {
-    ITSM_ASSIGN_OR_RETURN(scope, RootScope(baseline->root_ci_id(), baseline->root_depth()));
+  if (!baseline.root_ci_id().empty()) {
+    ITSM_ASSIGN_OR_RETURN(scope, RootScope(baseline.root_ci_id(), baseline.root_depth()));
   } else {
-    scope.assign(baseline->ci_ids().begin(), baseline->ci_ids().end());
+    scope.assign(baseline.ci_ids().begin(), baseline.ci_ids().end());
   }
   std::set<std::string> now_scope(scope.begin(), scope.end());
   std::map<std::string, v1::ConfigurationItem> then;
   for (auto& ci : snapshot) then[ci.id()] = std::move(ci);
   v1::DiffBaselineResponse out;
-  *out.mutable_baseline() = *baseline;
+  *out.mutable_baseline() = baseline;
   std::set<std::string> all = now_scope;
   for (const auto& [id, ci] : then) all.insert(id);
   std::set<std::string> current_ids;

@@ -35,10 +35,11 @@ inline constexpr int kMaxImpactResults = 10000;
 
 class Cmdb {
  public:
-  // The most bytes of classes one ListClasses page carries, whatever page_size asks: a class may
-  // take 256 KiB (more with its inherited attributes), and a page must stay well below gRPC's
-  // 4 MiB message limit, which 500 classes would pass.
-  static constexpr size_t kMaxClassPageBytes = 2 * 1024 * 1024;
+  // The most bytes of records one ListClasses or ListBaselines page carries, whatever page_size
+  // asks: a class may take 256 KiB (more with its inherited attributes), a baseline's
+  // description 16 KB, and a page must stay well below gRPC's 4 MiB message limit, which 500 of
+  // either could pass.
+  static constexpr size_t kMaxPageBytes = 2 * 1024 * 1024;
 
   Cmdb(storage::Database& db, const base::Clock& clock) : db_(db), clock_(clock) {}
 
@@ -49,7 +50,7 @@ class Cmdb {
   absl::Status CreateClass(storage::Transaction& txn, const base::Caller& caller, v1::CiClass& c);
   absl::StatusOr<v1::CiClass> GetClass(const std::string& name);
   // One page, sorted by name, keyset-paginated on the name; a page stops at page_size classes
-  // or before kMaxClassPageBytes, whichever comes first (never empty while classes remain).
+  // or before kMaxPageBytes, whichever comes first (never empty while classes remain).
   absl::StatusOr<v1::ListClassesResponse> ListClasses(const v1::ListClassesRequest& request);
   // Re-reads the classes (after a class was created here or on another replica).
   absl::Status ReloadClasses();
@@ -80,6 +81,11 @@ class Cmdb {
 
   absl::Status CreateBaseline(storage::Transaction& txn, const base::Caller& caller,
                               const v1::CreateBaselineRequest& request, v1::Baseline& out);
+  // By id or name.
+  absl::StatusOr<v1::Baseline> GetBaseline(const v1::GetBaselineRequest& request);
+  // One page, sorted by name, keyset-paginated on the name, without the baselines' CI lists; a
+  // page stops at page_size baselines or before kMaxPageBytes.
+  absl::StatusOr<v1::ListBaselinesResponse> ListBaselines(const v1::ListBaselinesRequest& request);
   absl::StatusOr<v1::DiffBaselineResponse> DiffBaseline(const v1::DiffBaselineRequest& request);
 
   absl::Status Import(storage::Transaction& txn, const base::Caller& caller,
@@ -92,6 +98,9 @@ class Cmdb {
   size_t graph_edges() const;
 
  private:
+  // By id or name (`baseline`, the request's field); NOT_FOUND naming it.
+  static absl::StatusOr<v1::Baseline> FindBaseline(storage::Transaction& txn,
+                                                   const std::string& baseline);
   std::shared_ptr<const ClassCatalog> catalog() const;
   // The catalog, re-read from `txn` when it lacks `class_name` (created on another replica).
   absl::StatusOr<std::shared_ptr<const ClassCatalog>> CatalogFor(storage::Transaction& txn,

@@ -132,6 +132,24 @@ grpc::ServerUnaryReactor* ConfigGrpcService::CreateBaseline(
       });
 }
 
+grpc::ServerUnaryReactor* ConfigGrpcService::GetBaseline(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetBaselineRequest* request,
+                                                         v1::GetBaselineResponse* response) {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response->mutable_baseline(), cmdb_.GetBaseline(*request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConfigGrpcService::ListBaselines(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListBaselinesRequest* request,
+                                                           v1::ListBaselinesResponse* response) {
+  return runtime::RunCall(executor_, ctx, *request, [=, this]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(*response, cmdb_.ListBaselines(*request));
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerContext* ctx,
                                                           const v1::DiffBaselineRequest* request,
                                                           v1::DiffBaselineResponse* response) {

@@ -61,6 +61,12 @@ class ConfigGrpcService final : public v1::ConfigurationService::CallbackService
   grpc::ServerUnaryReactor* CreateBaseline(grpc::CallbackServerContext* ctx,
                                            const v1::CreateBaselineRequest* request,
                                            v1::CreateBaselineResponse* response) override;
+  grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
+                                        const v1::GetBaselineRequest* request,
+                                        v1::GetBaselineResponse* response) override;
+  grpc::ServerUnaryReactor* ListBaselines(grpc::CallbackServerContext* ctx,
+                                          const v1::ListBaselinesRequest* request,
+                                          v1::ListBaselinesResponse* response) override;
   grpc::ServerUnaryReactor* DiffBaseline(grpc::CallbackServerContext* ctx,
                                          const v1::DiffBaselineRequest* request,
                                          v1::DiffBaselineResponse* response) override;

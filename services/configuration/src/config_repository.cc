@@ -572,6 +572,21 @@ absl::StatusOr<std::optional<v1::Baseline>> ConfigRepository::FindBaseline(
   return b;
 }
 
+absl::StatusOr<std::vector<v1::Baseline>> ConfigRepository::ListBaselines(
+    storage::Transaction& txn, const std::string& after_name, int limit) {
+  // Names are never empty: "" comes before every one.
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT data FROM config_baselines WHERE name > $1 ORDER BY name LIMIT $2",
+                {after_name, limit}));
+  std::vector<v1::Baseline> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto b, Decode<v1::Baseline>(row[0], "baseline"));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::ConfigurationItem>> ConfigRepository::BaselineItems(
     storage::Transaction& txn, const std::string& baseline_id) {
   ITSM_ASSIGN_OR_RETURN(

@@ -128,6 +128,10 @@ class ConfigRepository {
   // By id or name.
   static absl::StatusOr<std::optional<v1::Baseline>> FindBaseline(storage::Transaction& txn,
                                                                   const std::string& id_or_name);
+  // By name, those after `after_name` (every one when empty), at most `limit`.
+  static absl::StatusOr<std::vector<v1::Baseline>> ListBaselines(storage::Transaction& txn,
+                                                                 const std::string& after_name,
+                                                                 int limit);
   static absl::StatusOr<std::vector<v1::ConfigurationItem>> BaselineItems(
       storage::Transaction& txn, const std::string& baseline_id);
   static absl::StatusOr<std::vector<v1::Relationship>> BaselineRelationships(

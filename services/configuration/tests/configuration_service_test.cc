@@ -415,6 +415,79 @@ TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
   EXPECT_EQ(Count("outbox"), outbox + 1);
 }
 
+// Baselines are listed by name a page at a time, without their CI lists; one is read by id or
+// name with its scope; taking one is in the history (who) and announced (BaselineCreated).
+TEST_P(ConfigurationServiceTest, BaselinesAreListedReadAndRecorded) {
+  auto ids = LoadShop();
+  const int64_t outbox = Count("outbox");
+  std::map<std::string, std::string> id_of;
+  for (const char* name : {"c-third", "a-first", "b-second"}) {
+    v1::CreateBaselineRequest b;
+    b.set_name(name);
+    b.add_ci_ids(ids["db"]);
+    b.add_ci_ids(ids["shop"]);
+    v1::CreateBaselineResponse created;
+    grpc::Status s = stub_->CreateBaseline(Call("carol").get(), b, &created);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    id_of[name] = created.baseline().id();
+  }
+  EXPECT_EQ(Count("outbox"), outbox + 3);
+
+  v1::ListBaselinesRequest list;
+  list.mutable_page()->set_page_size(2);
+  v1::ListBaselinesResponse page;
+  grpc::Status s = stub_->ListBaselines(Call().get(), list, &page);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(page.baselines_size(), 2);
+  EXPECT_EQ(page.baselines(0).name(), "a-first");
+  EXPECT_EQ(page.baselines(1).name(), "b-second");
+  EXPECT_EQ(page.baselines(0).ci_ids_size(), 0);  // GetBaseline has them
+  EXPECT_EQ(page.baselines(0).ci_count(), 2);
+  EXPECT_EQ(page.baselines(0).created_by(), "carol");
+  ASSERT_FALSE(page.next_page_token().empty());
+  list.mutable_page()->set_page_token(page.next_page_token());
+  s = stub_->ListBaselines(Call().get(), list, &page);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(page.baselines_size(), 1);
+  EXPECT_EQ(page.baselines(0).name(), "c-third");
+  EXPECT_TRUE(page.next_page_token().empty());
+  list.mutable_page()->set_page_token("not-a-token");
+  EXPECT_EQ(stub_->ListBaselines(Call().get(), list, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  for (const std::string& key : {std::string("b-second"), id_of["b-second"]}) {
+    v1::GetBaselineRequest get;
+    get.set_baseline(key);
+    v1::GetBaselineResponse got;
+    s = stub_->GetBaseline(Call().get(), get, &got);
+    ASSERT_TRUE(s.ok()) << key << ": " << s.error_message();
+    EXPECT_EQ(got.baseline().id(), id_of["b-second"]);
+    EXPECT_EQ(
+        std::vector<std::string>(got.baseline().ci_ids().begin(), got.baseline().ci_ids().end()),
+        (std::vector<std::string>{ids["db"], ids["shop"]}));
+  }
+  v1::GetBaselineRequest get;
+  v1::GetBaselineResponse got;
+  get.set_baseline("no-such-baseline");
+  s = stub_->GetBaseline(Call().get(), get, &got);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(s.error_message().find("baseline: no baseline"), std::string::npos)
+      << s.error_message();
+  get.set_baseline("");
+  s = stub_->GetBaseline(Call().get(), get, &got);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("baseline:", 0), 0u) << s.error_message();
+
+  v1::ListHistoryRequest h;
+  h.set_subject_id(id_of["a-first"]);
+  v1::ListHistoryResponse history;
+  ASSERT_TRUE(stub_->ListHistory(Call().get(), h, &history).ok());
+  ASSERT_EQ(history.entries_size(), 1);
+  EXPECT_EQ(history.entries(0).subject_type(), v1::SUBJECT_TYPE_BASELINE);
+  EXPECT_EQ(history.entries(0).entry().action(), "created");
+  EXPECT_EQ(history.entries(0).entry().actor(), "carol");
+}
+
 TEST_P(ConfigurationServiceTest, BaselineDiffShowsDrift) {
   auto ids = LoadShop();
   v1::CreateBaselineRequest b;
@@ -601,7 +674,7 @@ TEST_P(ConfigurationServiceTest, ListClassesPagesStayBelowTheMessageLimit) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     ASSERT_GT(response.classes_size(), 0);
     const size_t last = response.classes(response.classes_size() - 1).ByteSizeLong();
-    EXPECT_LE(response.ByteSizeLong(), Cmdb::kMaxClassPageBytes + last + 64);
+    EXPECT_LE(response.ByteSizeLong(), Cmdb::kMaxPageBytes + last + 64);
     listed += response.classes_size();
     if (response.next_page_token().empty()) break;
     r.mutable_page()->set_page_token(response.next_page_token());

@@ -1,6 +1,6 @@
-// Baselines: snapshot a CI and everything it depends on (CreateBaseline), and what drifted since
-// a baseline (DiffBaseline): CIs added, removed or changed field by field, relationships added
-// or removed. The API lists no baselines, so one is opened by its name or id (#/baselines/<name>).
+// Baselines: the baselines taken (ListBaselines, by name), a new one of a CI and everything it
+// depends on (CreateBaseline), and what drifted since one (DiffBaseline, #/baselines/<name>):
+// CIs added, removed or changed field by field, relationships added or removed.
 import { useState } from "preact/hooks";
 import type { Api } from "../api";
 import { ciKey, type Baseline, type BaselineDiff, type ConfigurationItem } from "../cmdb";
@@ -8,6 +8,66 @@ import { enumLabel } from "../labels";
 import { formatTime } from "../time";
 import { Field } from "./field";
 import { ErrorText, useRead } from "./read";
+
+type Page = { baselines?: Baseline[]; nextPageToken?: string };
+
+function TakenBaselines({ api }: { api: Api }) {
+  const [more, setMore] = useState<Baseline[]>([]);
+  const [token, setToken] = useState("");
+  const path = (after: string) => `/v1/baselines?page.page_size=100${after ? `&page.page_token=${encodeURIComponent(after)}` : ""}`;
+  const list = useRead(async () => {
+    const page = await api.get<Page>(path(""));
+    setMore([]);
+    setToken(page.nextPageToken ?? "");
+    return page.baselines ?? [];
+  }, []);
+  const loadMore = async () => {
+    const page = await api.get<Page>(path(token));
+    setMore((m) => [...m, ...(page.baselines ?? [])]);
+    setToken(page.nextPageToken ?? "");
+  };
+  const rows = [...(list.data ?? []), ...more];
+  return (
+    <>
+      <h2 id="baselines-list-title">Baselines taken</h2>
+      <ErrorText error={list.error} />
+      {list.data && rows.length === 0 && <p class="help">None yet.</p>}
+      {rows.length > 0 && (
+        <table aria-labelledby="baselines-list-title" id="baselines-list">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Snapshot</th>
+              <th scope="col">Taken</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((b) => (
+              <tr key={b.id}>
+                <td>
+                  <a href={`#/baselines/${encodeURIComponent(b.name ?? b.id)}`}>{b.name ?? b.id}</a>
+                </td>
+                <td>{b.rootCiId ? `a CI and what it depends on, ${b.rootDepth} deep` : "a fixed list of CIs"}</td>
+                <td>
+                  {b.ciCount ?? 0} CIs, {b.relationshipCount ?? 0} relationships
+                </td>
+                <td>
+                  {formatTime(b.createTime)} by {b.createdBy}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {token && (
+        <button type="button" onClick={() => loadMore().catch(() => {})}>
+          Show more
+        </button>
+      )}
+    </>
+  );
+}
 
 export function Baselines({ api, name }: { api: Api; name?: string }) {
   const [open, setOpen] = useState(name ?? "");
@@ -84,6 +144,7 @@ export function Baselines({ api, name }: { api: Api; name?: string }) {
           <ErrorText error={createError} />
         </form>
       </div>
+      {!name && <TakenBaselines api={api} />}
       <ErrorText error={diff.error} />
       {name && diff.loading && <p>Loading…</p>}
       {d && (
