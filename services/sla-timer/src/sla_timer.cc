@@ -22,6 +22,9 @@ namespace {
 
 constexpr char kIncidentPrefix[] = "itsm.incident.v1.";
 constexpr char kChangePrefix[] = "itsm.change.v1.";
+// A record event stamped further ahead of the timer's clock than this counts as from a host
+// whose clock is off (itsm_sla_timer_events_ahead_total): more than NTP lets clocks drift.
+constexpr absl::Duration kClockAheadTolerance = absl::Seconds(1);
 
 template <typename T>
 absl::StatusOr<incident::v1::Incident> IncidentOf(const events::CloudEvent& e) {
@@ -180,6 +183,19 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                        .Help("Age (now minus ce_time) of the last incident event handled.")
                        .Register(registry)
                        .Add({})),
+      events_ahead_(prometheus::BuildCounter()
+                        .Name("itsm_sla_timer_events_ahead_total")
+                        .Help("Record events whose change time is more than 1 s ahead of the "
+                              "timer's clock: a host clock is off, and SLA verdicts near due "
+                              "times may be wrong.")
+                        .Register(registry)
+                        .Add({})),
+      event_ahead_seconds_(prometheus::BuildGauge()
+                               .Name("itsm_sla_timer_event_ahead_seconds")
+                               .Help("How far ahead of the timer's clock the last such record "
+                                     "event was stamped.")
+                               .Register(registry)
+                               .Add({})),
       handled_family_(prometheus::BuildCounter()
                           .Name("itsm_sla_timer_events_total")
                           .Help("Incident events handled, by type and result (applied, replay: "
@@ -345,6 +361,13 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
     update_time = &f.record.change->update_time();
   }
   f.change_time = update_time ? base::FromProtoTimestamp(*update_time) : e.time;
+  // Judged at the instant its service stamped, the clocks trust that service's clock: one
+  // running ahead turns a resolution just before the due time into a breach. Shown, not
+  // corrected (docs/operations.md: synchronise every host's clock).
+  if (const absl::Duration ahead = f.change_time - clock_.Now(); ahead > kClockAheadTolerance) {
+    events_ahead_.Increment();
+    event_ahead_seconds_.Set(absl::ToDoubleSeconds(ahead));
+  }
   f.key = {consumed.partition, f.record.id()};
   f.assume_new =
       f.type == "IncidentCreated" || f.type == "ServiceRequestCreated" || f.type == "ChangeCreated";

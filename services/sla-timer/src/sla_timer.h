@@ -231,6 +231,8 @@ class SlaTimer {
   // Delivered to Kafka minus due, of warnings and breaches: what the freshness SLO reads.
   prometheus::Histogram& publish_delay_;
   prometheus::Gauge& lag_seconds_;
+  prometheus::Counter& events_ahead_;
+  prometheus::Gauge& event_ahead_seconds_;
   prometheus::Family<prometheus::Counter>& handled_family_;
   prometheus::Family<prometheus::Counter>& without_sla_family_;
   prometheus::Gauge& outbox_pending_;

@@ -675,6 +675,21 @@ TEST_F(SlaTimerRedisTest, AnEventThatCannotApplyYetWaitsWithItsRecord) {
   EXPECT_GT(ttl->integer, 0);
 }
 
+// A record event stamped ahead of the timer's clock (its service's host clock runs ahead) is
+// counted, for the alert ItsmSlaClockSkew; within a second is ordinary.
+TEST_F(SlaTimerRedisTest, EventsStampedAheadOfTheTimersClockAreCounted) {
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  timer->Assign({0});
+  auto near = NewIncident("near", kT0 + absl::Milliseconds(500));
+  ASSERT_TRUE(Feed(*timer, testing::Created(near), near, 0).ok());
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_ahead_total"), 0);
+  auto ahead = NewIncident("ahead", kT0 + absl::Seconds(90));
+  ASSERT_TRUE(Feed(*timer, testing::Created(ahead), ahead, 0).ok());
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_ahead_total"), 1);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_event_ahead_seconds"), 90);
+}
+
 TEST_F(SlaTimerRedisTest, ACorruptStateCostsOnlyItsRecordsEvents) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry);
