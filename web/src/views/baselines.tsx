@@ -4,34 +4,24 @@
 import { useState } from "preact/hooks";
 import type { Api } from "../api";
 import { ciKey, type Baseline, type BaselineDiff, type ConfigurationItem } from "../cmdb";
-import { enumLabel } from "../labels";
+import { enumLabel, query } from "../labels";
 import { formatTime } from "../time";
 import { Field } from "./field";
-import { ErrorText, useRead } from "./read";
+import { ErrorText, usePages, useRead } from "./read";
 
 type Page = { baselines?: Baseline[]; nextPageToken?: string };
 
 function TakenBaselines({ api }: { api: Api }) {
-  const [more, setMore] = useState<Baseline[]>([]);
-  const [token, setToken] = useState("");
-  const path = (after: string) => `/v1/baselines?page.page_size=100${after ? `&page.page_token=${encodeURIComponent(after)}` : ""}`;
-  const list = useRead(async () => {
-    const page = await api.get<Page>(path(""));
-    setMore([]);
-    setToken(page.nextPageToken ?? "");
-    return page.baselines ?? [];
+  const list = usePages(async (token) => {
+    const page = await api.get<Page>(`/v1/baselines?${query([["page.page_size", 100], ["page.page_token", token]])}`);
+    return { items: page.baselines ?? [], next: page.nextPageToken ?? "" };
   }, []);
-  const loadMore = async () => {
-    const page = await api.get<Page>(path(token));
-    setMore((m) => [...m, ...(page.baselines ?? [])]);
-    setToken(page.nextPageToken ?? "");
-  };
-  const rows = [...(list.data ?? []), ...more];
+  const rows = list.rows;
   return (
     <>
       <h2 id="baselines-list-title">Baselines taken</h2>
       <ErrorText error={list.error} />
-      {list.data && rows.length === 0 && <p class="help">None yet.</p>}
+      {list.loaded && rows.length === 0 && <p class="help">None yet.</p>}
       {rows.length > 0 && (
         <table aria-labelledby="baselines-list-title" id="baselines-list">
           <thead>
@@ -60,8 +50,8 @@ function TakenBaselines({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
-      {token && (
-        <button type="button" onClick={() => loadMore().catch(() => {})}>
+      {list.hasMore && (
+        <button type="button" onClick={() => list.more().catch(() => {})}>
           Show more
         </button>
       )}

@@ -7,7 +7,7 @@ import { enumLabel, query } from "../labels";
 import { may } from "../access";
 import { formatTime } from "../time";
 import { useCaller } from "./caller";
-import { ErrorText, useRead } from "./read";
+import { ErrorText, usePages, useRead } from "./read";
 
 interface Filters {
   name: string;
@@ -34,25 +34,12 @@ export function CmdbSearch({ api }: { api: Api }) {
   const caller = useCaller(api);
   const [draft, setDraft] = useState<Filters>({ name: "", className: "", statuses: [], ownerGroup: "" });
   const [filters, setFilters] = useState<Filters>(draft);
-  const [more, setMore] = useState<ConfigurationItem[]>([]);
-  const [token, setToken] = useState("");
   const classes = useRead(() => api.get<{ classes?: Array<{ name: string; displayName?: string; abstract?: boolean }> }>("/v1/classes?page.page_size=500"), []);
-  const list = useRead(async () => {
-    const page = await api.get<Page>(
-      searchPath(filters, ""),
-    );
-    setMore([]);
-    setToken(page.nextPageToken ?? "");
-    return page.configurationItems ?? [];
+  const list = usePages(async (token) => {
+    const page = await api.get<Page>(searchPath(filters, token));
+    return { items: page.configurationItems ?? [], next: page.nextPageToken ?? "" };
   }, [filters]);
-  const loadMore = async () => {
-    const page = await api.get<Page>(
-      searchPath(filters, token),
-    );
-    setMore((m) => [...m, ...(page.configurationItems ?? [])]);
-    setToken(page.nextPageToken ?? "");
-  };
-  const rows = [...(list.data ?? []), ...more];
+  const rows = list.rows;
   const toggle = (s: string) => setDraft({ ...draft, statuses: draft.statuses.includes(s) ? draft.statuses.filter((x) => x !== s) : [...draft.statuses, s] });
   return (
     <section aria-labelledby="cmdb-title">
@@ -112,7 +99,7 @@ export function CmdbSearch({ api }: { api: Api }) {
       </form>
       <ErrorText error={list.error || classes.error} />
       <p class="count" aria-live="polite">
-        {list.loading ? "Loading…" : `${rows.length}${token ? "+" : ""} configuration item${rows.length === 1 ? "" : "s"}`}
+        {list.loading ? "Loading…" : `${rows.length}${list.hasMore ? "+" : ""} configuration item${rows.length === 1 ? "" : "s"}`}
       </p>
       <table id="ci-table">
         <caption class="visually-hidden">Configuration items matching the search</caption>
@@ -141,8 +128,8 @@ export function CmdbSearch({ api }: { api: Api }) {
           ))}
         </tbody>
       </table>
-      {token && (
-        <button type="button" onClick={() => loadMore().catch(() => {})}>
+      {list.hasMore && (
+        <button type="button" onClick={() => list.more().catch(() => {})}>
           Show more
         </button>
       )}

@@ -26,6 +26,28 @@ export function useRead<T>(read: () => Promise<T>, deps: unknown[]): { data: T |
   return { data, error, loading, reload: () => setTick((t) => t + 1) };
 }
 
+// A list read a page at a time: the first page whenever `deps` change, the next one at each
+// more(). `page(token)` reads the page after `token` ("" for the first).
+export function usePages<T>(
+  page: (token: string) => Promise<{ items: T[]; next: string }>,
+  deps: unknown[],
+): { rows: T[]; error: string; loading: boolean; loaded: boolean; hasMore: boolean; more: () => Promise<void> } {
+  const [later, setLater] = useState<T[]>([]);
+  const [token, setToken] = useState("");
+  const first = useRead(async () => {
+    const p = await page("");
+    setLater([]);
+    setToken(p.next);
+    return p.items;
+  }, deps);
+  const more = async () => {
+    const p = await page(token);
+    setLater((m) => [...m, ...p.items]);
+    setToken(p.next);
+  };
+  return { rows: [...(first.data ?? []), ...later], error: first.error, loading: first.loading, loaded: first.data !== null, hasMore: token !== "", more };
+}
+
 export function ErrorText({ error }: { error: string }) {
   return error ? (
     <p class="error" role="alert">
