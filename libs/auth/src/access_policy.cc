@@ -65,7 +65,9 @@ absl::StatusOr<Decision> AccessPolicy::Authorise(absl::string_view method,
                                                  const Identity* identity) const {
   auto it = methods_.find(method);
   if (it == methods_.end()) {
-    return absl::PermissionDeniedError(absl::StrCat(method, ": not an RPC of this service"));
+    // What gRPC answers for a method a server does not serve: a caller (the launcher's
+    // re-publishing, a client of another version) can tell "not here" from "not you".
+    return absl::UnimplementedError(absl::StrCat(method, ": not an RPC of this service"));
   }
   const MethodAccess& access = it->second;
   if (!access.declared) {

@@ -87,7 +87,7 @@ TEST(AccessPolicy, UndeclaredAndUnknownMethodsAreRefusedToEveryone) {
   EXPECT_EQ(d.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(d.status().message(), HasSubstr("no access is declared"));
   EXPECT_EQ(policy.Authorise("/itsm.authtest.v1.AccessTestService/Nope", &admin).status().code(),
-            absl::StatusCode::kPermissionDenied);
+            absl::StatusCode::kUnimplemented);
   EXPECT_THAT(policy.Undeclared(), ElementsAre(kUndeclared));
 }
 

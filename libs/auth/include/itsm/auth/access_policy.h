@@ -46,7 +46,8 @@ class AccessPolicy {
 
   // `method` is gRPC's full name, "/package.Service/Method". `identity` is null for a caller
   // without a verified identity. UNAUTHENTICATED: an identity is needed; PERMISSION_DENIED: not
-  // with these roles (the message names the method, the subject and the roles allowed).
+  // with these roles (the message names the method, the subject and the roles allowed), or an
+  // RPC that declares no access; UNIMPLEMENTED: not an RPC of these services.
   absl::StatusOr<Decision> Authorise(absl::string_view method, const Identity* identity) const;
 
   // Whether the method may be called without an identity (known and declared anonymous).
