@@ -510,7 +510,7 @@ absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) 
   if (argv.empty()) {
     return absl::InvalidArgumentError("usage: itsmctl ci baseline create|list|get|diff ...");
   }
-  ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
+  ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"all"}));
   ITSM_ASSIGN_OR_RETURN(auto stub, Stub(ctx));
   if (argv[0] == "create") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"name", "description", "root", "depth", "ci"}));

@@ -35,6 +35,20 @@ absl::Status Publish(storage::Transaction& txn, const std::string& key,
   return kEvents.Publish(txn, key, event, time);
 }
 
+v1::BaselineSummary SummaryOf(const v1::Baseline& b) {
+  v1::BaselineSummary s;
+  s.set_id(b.id());
+  s.set_name(b.name());
+  s.set_description(b.description());
+  s.set_root_ci_id(b.root_ci_id());
+  s.set_root_depth(b.root_depth());
+  s.set_ci_count(b.ci_count());
+  s.set_relationship_count(b.relationship_count());
+  s.set_created_by(b.created_by());
+  if (b.has_create_time()) *s.mutable_create_time() = b.create_time();
+  return s;
+}
+
 absl::Status Record(storage::Transaction& txn, const base::Caller& caller, absl::Time now,
                     const std::string& subject_id, v1::SubjectType type, int64_t version,
                     const std::string& action, std::vector<common::v1::FieldChange> changes,
@@ -659,8 +673,7 @@ absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller&
   ITSM_RETURN_IF_ERROR(
       Record(txn, caller, now, b.id(), v1::SUBJECT_TYPE_BASELINE, 1, "created", {}, "", ""));
   v1::BaselineCreated event;
-  *event.mutable_baseline() = b;
-  event.mutable_baseline()->clear_ci_ids();  // up to 10,000: GetBaseline has them
+  *event.mutable_baseline() = SummaryOf(b);
   ITSM_RETURN_IF_ERROR(Publish(txn, b.id(), event, now));
   out = std::move(b);
   return absl::OkStatus();
@@ -693,13 +706,13 @@ absl::StatusOr<v1::ListBaselinesResponse> Cmdb::ListBaselines(
       ConfigRepository::ListBaselines(*txn, after.empty() ? "" : after[0], page_size + 1));
   v1::ListBaselinesResponse out;
   size_t bytes = 0;
-  for (auto& b : baselines) {
+  for (const auto& b : baselines) {
     if (out.baselines_size() == page_size) break;  // the one more read says whether a page follows
-    b.clear_ci_ids();
-    const size_t size = b.ByteSizeLong();
+    v1::BaselineSummary summary = SummaryOf(b);
+    const size_t size = summary.ByteSizeLong();
     if (out.baselines_size() > 0 && bytes + size > kMaxPageBytes) break;
     bytes += size;
-    *out.add_baselines() = std::move(b);
+    *out.add_baselines() = std::move(summary);
   }
   if (static_cast<size_t>(out.baselines_size()) < baselines.size()) {
     out.set_next_page_token(records::EncodePageCursor(scope, {out.baselines().rbegin()->name()}));

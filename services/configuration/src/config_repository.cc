@@ -170,6 +170,10 @@ SELECT 'itsm.config.v1.ConfigurationService/CreateConfigurationItem', idempotenc
 FROM config_idempotency;
 DROP TABLE config_idempotency;
 )sql"},
+      // A baseline's CI list (up to 10,000 ids) moves out of `data`, so that listing baselines
+      // reads only what a list shows. Rows written before keep it in `data` (scope NULL).
+      {4, "baselines keep their CI list apart",
+       "ALTER TABLE config_baselines ADD COLUMN scope BLOB;"},
   };
   return kMigrations;
 }
@@ -536,9 +540,14 @@ absl::Status ConfigRepository::InsertBaseline(storage::Transaction& txn,
                                               const v1::Baseline& baseline,
                                               const std::vector<v1::ConfigurationItem>& cis,
                                               const std::vector<v1::Relationship>& relationships) {
+  v1::Baseline scope;  // only the CI list, merged back by FindBaseline
+  *scope.mutable_ci_ids() = baseline.ci_ids();
+  v1::Baseline rest = baseline;
+  rest.clear_ci_ids();
   absl::Status s =
-      txn.Execute("INSERT INTO config_baselines(id, name, data) VALUES ($1, $2, $3)",
-                  {baseline.id(), baseline.name(), storage::Bytes{baseline.SerializeAsString()}})
+      txn.Execute("INSERT INTO config_baselines(id, name, data, scope) VALUES ($1, $2, $3, $4)",
+                  {baseline.id(), baseline.name(), storage::Bytes{rest.SerializeAsString()},
+                   storage::Bytes{scope.SerializeAsString()}})
           .status();
   if (s.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -566,14 +575,20 @@ absl::StatusOr<std::optional<v1::Baseline>> ConfigRepository::FindBaseline(
     storage::Transaction& txn, const std::string& id_or_name) {
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query("SELECT data FROM config_baselines WHERE id = $1 OR name = $1", {id_or_name}));
+      txn.Query("SELECT data, scope FROM config_baselines WHERE id = $1 OR name = $1",
+                {id_or_name}));
   if (rows.empty()) return std::nullopt;
   ITSM_ASSIGN_OR_RETURN(auto b, Decode<v1::Baseline>(rows.row(0)[0], "baseline"));
+  if (!rows.row(0)[1].is_null()) {
+    ITSM_ASSIGN_OR_RETURN(auto scope, Decode<v1::Baseline>(rows.row(0)[1], "baseline scope"));
+    *b.mutable_ci_ids() = std::move(*scope.mutable_ci_ids());
+  }
   return b;
 }
 
 absl::StatusOr<std::vector<v1::Baseline>> ConfigRepository::ListBaselines(
     storage::Transaction& txn, const std::string& after_name, int limit) {
+  // Without `scope`: the CI lists stay unread (only rows older than migration 4 carry theirs).
   // Names are never empty: "" comes before every one.
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,

@@ -128,7 +128,8 @@ class ConfigRepository {
   // By id or name.
   static absl::StatusOr<std::optional<v1::Baseline>> FindBaseline(storage::Transaction& txn,
                                                                   const std::string& id_or_name);
-  // By name, those after `after_name` (every one when empty), at most `limit`.
+  // By name, those after `after_name` (every one when empty), at most `limit`; their CI lists
+  // are not read (a baseline stored before migration 4 may still carry its own).
   static absl::StatusOr<std::vector<v1::Baseline>> ListBaselines(storage::Transaction& txn,
                                                                  const std::string& after_name,
                                                                  int limit);

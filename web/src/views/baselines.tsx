@@ -51,7 +51,7 @@ function TakenBaselines({ api }: { api: Api }) {
         </table>
       )}
       {list.hasMore && (
-        <button type="button" onClick={() => list.more().catch(() => {})}>
+        <button type="button" disabled={list.busy} onClick={() => void list.more()}>
           Show more
         </button>
       )}

@@ -129,7 +129,7 @@ export function CmdbSearch({ api }: { api: Api }) {
         </tbody>
       </table>
       {list.hasMore && (
-        <button type="button" onClick={() => list.more().catch(() => {})}>
+        <button type="button" disabled={list.busy} onClick={() => void list.more()}>
           Show more
         </button>
       )}

@@ -1,6 +1,6 @@
 // A read of the API for a view: its result, its error (role="alert") and whether it is loading.
 // The answer of a read superseded by a newer one (deps changed, view left) is dropped.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export function useRead<T>(read: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; loading: boolean; reload: () => void } {
   const [data, setData] = useState<T | null>(null);
@@ -27,25 +27,41 @@ export function useRead<T>(read: () => Promise<T>, deps: unknown[]): { data: T |
 }
 
 // A list read a page at a time: the first page whenever `deps` change, the next one at each
-// more(). `page(token)` reads the page after `token` ("" for the first).
+// more() (one at a time: a second click while a page is on its way reads nothing twice).
+// `page(token)` reads the page after `token` ("" for the first); a failed page is in `error`.
 export function usePages<T>(
   page: (token: string) => Promise<{ items: T[]; next: string }>,
   deps: unknown[],
-): { rows: T[]; error: string; loading: boolean; loaded: boolean; hasMore: boolean; more: () => Promise<void> } {
+): { rows: T[]; error: string; loading: boolean; loaded: boolean; hasMore: boolean; busy: boolean; more: () => Promise<void> } {
   const [later, setLater] = useState<T[]>([]);
   const [token, setToken] = useState("");
+  const [moreError, setMoreError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const reading = useRef(false);
   const first = useRead(async () => {
     const p = await page("");
     setLater([]);
     setToken(p.next);
+    setMoreError("");
     return p.items;
   }, deps);
   const more = async () => {
-    const p = await page(token);
-    setLater((m) => [...m, ...p.items]);
-    setToken(p.next);
+    if (reading.current) return;
+    reading.current = true;
+    setBusy(true);
+    try {
+      const p = await page(token);
+      setLater((m) => [...m, ...p.items]);
+      setToken(p.next);
+      setMoreError("");
+    } catch (e) {
+      setMoreError((e as Error).message);
+    } finally {
+      reading.current = false;
+      setBusy(false);
+    }
   };
-  return { rows: [...(first.data ?? []), ...later], error: first.error, loading: first.loading, loaded: first.data !== null, hasMore: token !== "", more };
+  return { rows: [...(first.data ?? []), ...later], error: first.error || moreError, loading: first.loading, loaded: first.data !== null, hasMore: token !== "", busy, more };
 }
 
 export function ErrorText({ error }: { error: string }) {
