@@ -38,24 +38,31 @@ export function usePages<T>(
   const [moreError, setMoreError] = useState("");
   const [busy, setBusy] = useState(false);
   const reading = useRef(false);
+  // Which list the pages belong to: a page read for a list since replaced (deps changed) is
+  // dropped, not appended to the new one.
+  const generation = useRef(0);
   const first = useRead(async () => {
-    const p = await page("");
+    const mine = ++generation.current;
     setLater([]);
-    setToken(p.next);
+    setToken("");
     setMoreError("");
+    const p = await page("");
+    if (mine === generation.current) setToken(p.next);
     return p.items;
   }, deps);
   const more = async () => {
     if (reading.current) return;
     reading.current = true;
     setBusy(true);
+    const mine = generation.current;
     try {
       const p = await page(token);
+      if (mine !== generation.current) return;
       setLater((m) => [...m, ...p.items]);
       setToken(p.next);
       setMoreError("");
     } catch (e) {
-      setMoreError((e as Error).message);
+      if (mine === generation.current) setMoreError((e as Error).message);
     } finally {
       reading.current = false;
       setBusy(false);
