@@ -59,6 +59,16 @@ PlannedChange Planned(const v1::Change& c) {
           c.assignee()};
 }
 
+// Whether the request answers the questionnaire as the stored change does, in any order.
+bool SameAnswers(const v1::Change& stored, const v1::AssessChangeRequest& request) {
+  const auto pairs = [](const auto& answers) {
+    std::set<std::pair<std::string, std::string>> out;
+    for (const v1::RiskAnswer& a : answers) out.emplace(a.question_id(), a.answer_id());
+    return out;
+  };
+  return pairs(stored.risk_answers()) == pairs(request.risk_answers());
+}
+
 }  // namespace
 
 const records::EventStream& ChangeEvents() {
@@ -252,6 +262,13 @@ absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Cal
         if (stored.type() == v1::CHANGE_TYPE_STANDARD && !request.risk_answers().empty()) {
           return absl::FailedPreconditionError(
               "risk_answers: a standard change's risk is its template's");
+        }
+        if (UnderApproval(stored.state()) && !SameAnswers(stored, request)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "risk_answers: fixed from AUTHORISE on, since the approval covers them (the change "
+              "is ",
+              ChangeStateName(stored.state()),
+              "); re-assess with the stored answers, or in AUTHORISE move it back to ASSESS"));
         }
         v1::Change after = stored;
         if (stored.type() != v1::CHANGE_TYPE_STANDARD) {

@@ -1,5 +1,6 @@
 #include "services/change/src/change_policy.h"
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -9,6 +10,10 @@
 
 namespace itsm::change {
 namespace {
+
+// NaN compares false with everything, so a plain range check would let it through, and a NaN
+// threshold would make no change ever HIGH risk.
+bool InWeightRange(double v) { return std::isfinite(v) && v >= 0 && v <= 1000; }
 
 void AddQuestion(v1::ChangePolicy& p, const char* id, const char* text,
                  std::initializer_list<std::pair<const char*, double>> answers) {
@@ -90,7 +95,7 @@ absl::Status CheckChangePolicy(const v1::ChangePolicy& p) {
         return absl::InvalidArgumentError(
             absl::StrCat(at, ".answers[", j, "].id: required and unique"));
       }
-      if (q.answers(j).weight() < 0 || q.answers(j).weight() > 1000) {
+      if (!InWeightRange(q.answers(j).weight())) {
         return absl::InvalidArgumentError(absl::StrCat(at, ".answers[", j, "].weight: 0..1000"));
       }
     }
@@ -100,10 +105,21 @@ absl::Status CheckChangePolicy(const v1::ChangePolicy& p) {
     return absl::InvalidArgumentError(
         "policy.risk_weights.criticality: four weights (LOW, MEDIUM, HIGH, CRITICAL) or none");
   }
-  for (double v :
-       {w.per_business_service(), w.failure_rate(), w.medium_threshold(), w.high_threshold()}) {
-    if (v < 0 || v > 1000) {
-      return absl::InvalidArgumentError("policy.risk_weights: weights and thresholds are 0..1000");
+  const std::pair<const char*, double> weights[] = {
+      {"per_business_service", w.per_business_service()},
+      {"failure_rate", w.failure_rate()},
+      {"medium_threshold", w.medium_threshold()},
+      {"high_threshold", w.high_threshold()}};
+  for (const auto& [name, v] : weights) {
+    if (!InWeightRange(v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy.risk_weights.", name, ": a number from 0 to 1000"));
+    }
+  }
+  for (int i = 0; i < w.criticality_size(); ++i) {
+    if (!InWeightRange(w.criticality(i))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy.risk_weights.criticality[", i, "]: a number from 0 to 1000"));
     }
   }
   if (w.high_threshold() < w.medium_threshold()) {

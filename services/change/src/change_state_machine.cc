@@ -60,6 +60,11 @@ bool IsOpen(v1::ChangeState state) {
          state != v1::CHANGE_STATE_UNSPECIFIED;
 }
 
+bool UnderApproval(v1::ChangeState state) {
+  return state == v1::CHANGE_STATE_AUTHORISE || state == v1::CHANGE_STATE_SCHEDULED ||
+         state == v1::CHANGE_STATE_IMPLEMENT || state == v1::CHANGE_STATE_REVIEW;
+}
+
 const ChangeStateMachine& StateMachineFor(v1::ChangeType type) {
   static const ChangeStateMachine kNormal(
       kStates,

@@ -37,11 +37,6 @@ const std::set<std::string> kApprovedFields = {"configuration_item_ids",
                                                "test_plan",
                                                "risk_answers"};
 
-bool UnderApproval(v1::ChangeState state) {
-  return state == v1::CHANGE_STATE_AUTHORISE || state == v1::CHANGE_STATE_SCHEDULED ||
-         state == v1::CHANGE_STATE_IMPLEMENT || state == v1::CHANGE_STATE_REVIEW;
-}
-
 const records::UpdatableFields& UpdatableChangeFields() {
   static const auto* fields = [] {
     auto* f = new records::UpdatableFields{

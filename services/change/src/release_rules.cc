@@ -91,6 +91,17 @@ absl::Status CheckOpen(const v1::Release& stored) {
   return absl::OkStatus();
 }
 
+absl::Status CheckNoDeploymentInProgress(const v1::Release& stored) {
+  for (const v1::Deployment& d : stored.deployments()) {
+    if (d.state() == v1::DEPLOYMENT_STATE_IN_PROGRESS) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("target_state: deployment ", d.id(), " (", d.environment(),
+                       ") is in progress; complete or cancel it first"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // FAILED_PRECONDITION naming the changes that keep the release from deploying.
 absl::Status RequireReady(const v1::Release& release, const std::vector<v1::Change>& changes,
                           const std::string& field, const std::string& what) {
@@ -253,12 +264,9 @@ absl::StatusOr<v1::Release> ReleaseRules::Transition(const v1::Release& stored,
       ITSM_RETURN_IF_ERROR(RequireReady(stored, changes, "target_state", "deploy"));
       break;
     case ReleaseStep::kReview: {
+      ITSM_RETURN_IF_ERROR(CheckNoDeploymentInProgress(stored));
       bool completed = false;
       for (const v1::Deployment& d : stored.deployments()) {
-        if (d.state() == v1::DEPLOYMENT_STATE_IN_PROGRESS) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "target_state: deployment ", d.id(), " (", d.environment(), ") is in progress"));
-        }
         completed |= d.state() == v1::DEPLOYMENT_STATE_COMPLETED;
       }
       if (!completed) {
@@ -267,8 +275,16 @@ absl::StatusOr<v1::Release> ReleaseRules::Transition(const v1::Release& stored,
       }
       break;
     }
-    case ReleaseStep::kClose:
     case ReleaseStep::kCancel:
+      // A running deployment may have touched production already: how it ended is recorded
+      // first (completed with its outcome, or cancelled). Those not started end with the release.
+      ITSM_RETURN_IF_ERROR(CheckNoDeploymentInProgress(stored));
+      for (v1::Deployment& d : *after.mutable_deployments()) {
+        if (d.state() == v1::DEPLOYMENT_STATE_PLANNED) d.set_state(v1::DEPLOYMENT_STATE_CANCELLED);
+      }
+      if (!request.close_notes().empty()) after.set_close_notes(request.close_notes());
+      break;
+    case ReleaseStep::kClose:
       if (!request.close_notes().empty()) after.set_close_notes(request.close_notes());
       break;
     case ReleaseStep::kBuild:

@@ -113,6 +113,36 @@ TEST_P(ChangeServiceTest, RejectedChangeCannotBeScheduled) {
   To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// The approval covers the risk answers: from AUTHORISE on, a re-assessment keeps them (it may
+// re-score against the CMDB) and cannot clear or replace them.
+TEST_P(ChangeServiceTest, AnApprovedChangesRiskAnswersCannotBeReassessedAway) {
+  v1::CreateChangeRequest create = Normal("Upgrade the billing database", {"db-01"});
+  v1::RiskAnswer* answer = create.add_risk_answers();
+  answer->set_question_id("outage");
+  answer->set_answer_id("full");
+  v1::Change c = To(To(Create(create), v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+  c = Decide(c, "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+
+  v1::AssessChangeRequest cleared;
+  cleared.set_id(c.id());
+  cleared.set_version(c.version());
+  v1::AssessChangeResponse out;
+  grpc::Status s = Call(&Stub::AssessChange, cleared, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message().rfind("risk_answers: fixed from AUTHORISE on", 0), 0u)
+      << s.error_message();
+
+  v1::AssessChangeRequest same = cleared;
+  *same.mutable_risk_answers() = c.risk_answers();
+  s = Call(&Stub::AssessChange, same, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.change().risk_answers_size(), 1);
+  EXPECT_EQ(out.change().risk().level(), v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(out.change().approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+}
+
 TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   v1::CreateChangeWindowRequest w;
   w.mutable_window()->set_name("Quarter-end freeze");

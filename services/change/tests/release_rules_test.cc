@@ -254,9 +254,29 @@ TEST_F(ReleaseRulesTest, ReviewNeedsACompletedDeploymentAndNoneInProgress) {
             "target_state: a release is reviewed after at least one completed deployment");
   r.mutable_deployments(0)->set_state(DEPLOYMENT_STATE_IN_PROGRESS);
   EXPECT_EQ(rules_.Transition(r, t, {}).status().message(),
-            "target_state: deployment 1 (production) is in progress");
+            "target_state: deployment 1 (production) is in progress; complete or cancel it first");
   r.mutable_deployments(0)->set_state(DEPLOYMENT_STATE_COMPLETED);
   EXPECT_TRUE(rules_.Transition(r, t, {}).ok());
+}
+
+// A cancelled release leaves no deployment open: one in progress is ended first (it may have
+// touched production), those not started end with it.
+TEST_F(ReleaseRulesTest, CancelWaitsForARunningDeploymentAndCancelsThePlannedOnes) {
+  Release r = Stored(RELEASE_STATE_DEPLOY, 3);
+  r.mutable_deployments(0)->set_state(DEPLOYMENT_STATE_COMPLETED);
+  r.mutable_deployments(1)->set_state(DEPLOYMENT_STATE_IN_PROGRESS);
+  TransitionReleaseRequest t;
+  t.set_id(r.id());
+  t.set_version(r.version());
+  t.set_target_state(RELEASE_STATE_CANCELLED);
+  EXPECT_EQ(rules_.Transition(r, t, {}).status().message(),
+            "target_state: deployment 2 (production) is in progress; complete or cancel it first");
+  r.mutable_deployments(1)->set_state(DEPLOYMENT_STATE_CANCELLED);
+  auto cancelled = rules_.Transition(r, t, {});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->deployments(0).state(), DEPLOYMENT_STATE_COMPLETED);
+  EXPECT_EQ(cancelled->deployments(1).state(), DEPLOYMENT_STATE_CANCELLED);
+  EXPECT_EQ(cancelled->deployments(2).state(), DEPLOYMENT_STATE_CANCELLED);
 }
 
 TEST_F(ReleaseRulesTest, FinishAnnouncesEachKindOfChange) {

@@ -1,5 +1,10 @@
 #include "services/change/src/risk_assessor.h"
 
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "services/change/src/change_policy.h"
 
@@ -90,6 +95,38 @@ TEST(RiskAssessor, StandardChangesKeepTheirTemplatesRisk) {
   EXPECT_EQ(r.level(), v1::RISK_LEVEL_MEDIUM);
   EXPECT_EQ(r.factors(0).factor(), "template");
   EXPECT_EQ(r.policy_version(), 3);
+}
+
+// A weight or threshold that is not a number would compare false with everything: a NaN
+// high threshold would make no change HIGH risk, and slip through a plain range check.
+TEST(ChangePolicyCheck, WeightsAndThresholdsAreFiniteAndInRangeNamingTheField) {
+  ASSERT_TRUE(CheckChangePolicy(DefaultChangePolicy()).ok());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case {
+    std::function<void(v1::ChangePolicy&)> spoil;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[&](v1::ChangePolicy& p) { p.mutable_risk_weights()->set_high_threshold(nan); },
+       "policy.risk_weights.high_threshold:"},
+      {[&](v1::ChangePolicy& p) { p.mutable_risk_weights()->set_per_business_service(inf); },
+       "policy.risk_weights.per_business_service:"},
+      {[&](v1::ChangePolicy& p) { p.mutable_risk_weights()->set_criticality(2, -1e308); },
+       "policy.risk_weights.criticality[2]:"},
+      {[&](v1::ChangePolicy& p) { p.mutable_risk_weights()->set_criticality(0, nan); },
+       "policy.risk_weights.criticality[0]:"},
+      {[&](v1::ChangePolicy& p) { p.mutable_questions(0)->mutable_answers(0)->set_weight(nan); },
+       "policy.questions[0].answers[0].weight:"},
+  };
+  for (const auto& k : cases) {
+    v1::ChangePolicy p = DefaultChangePolicy();
+    ASSERT_EQ(p.risk_weights().criticality_size(), 4);
+    k.spoil(p);
+    const absl::Status s = CheckChangePolicy(p);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << k.field;
+    EXPECT_EQ(std::string(s.message()).rfind(k.field, 0), 0u) << s;
+  }
 }
 
 }  // namespace

@@ -26,6 +26,16 @@ absl::StatusOr<v1::Supplier> SupplierNamed(storage::Transaction& txn, const std:
   return supplier;
 }
 
+// FAILED_PRECONDITION naming `field` when the contract's supplier is TERMINATED.
+absl::Status CheckSupplierNotTerminated(storage::Transaction& txn, const v1::Contract& contract,
+                                        const std::string& field) {
+  ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier, SupplierNamed(txn, contract.supplier_id()));
+  if (supplier.status() != v1::SUPPLIER_STATUS_TERMINATED) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, ": the supplier ", supplier.number(),
+                   " is TERMINATED; its contracts can only be given notice or terminated"));
+}
+
 bool MaskNames(const google::protobuf::FieldMask& mask, const std::string& path) {
   for (const auto& p : mask.paths()) {
     if (p == path) return true;
@@ -105,9 +115,12 @@ absl::Status ContractManagement::Update(storage::Transaction& txn, const base::C
                                         v1::Contract& out) const {
   ITSM_RETURN_IF_ERROR(rules_.ValidateUpdate(request));
   ContractWork work(txn, caller, SupplierEvents());
-  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.contract().id(), [&](const v1::Contract& c) {
-    return rules_.Update(c, request, caller.actor);
-  }));
+  ITSM_ASSIGN_OR_RETURN(
+      out, work.Modify(request.contract().id(),
+                       [&](const v1::Contract& c) -> absl::StatusOr<ContractChange> {
+                         ITSM_RETURN_IF_ERROR(CheckSupplierNotTerminated(txn, c, "contract"));
+                         return rules_.Update(c, request, caller.actor);
+                       }));
   return schedule_.ForContract(txn, out);
 }
 
@@ -116,9 +129,15 @@ absl::Status ContractManagement::Transition(storage::Transaction& txn, const bas
                                             v1::Contract& out) const {
   ITSM_RETURN_IF_ERROR(rules_.ValidateTransition(request));
   ContractWork work(txn, caller, SupplierEvents());
-  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.id(), [&](const v1::Contract& c) {
-    return rules_.Transition(c, request, caller.actor);
-  }));
+  ITSM_ASSIGN_OR_RETURN(
+      out, work.Modify(request.id(), [&](const v1::Contract& c) -> absl::StatusOr<ContractChange> {
+        // Ending a terminated supplier's contracts is what is left to do with them.
+        if (request.target_state() != v1::CONTRACT_STATE_TERMINATED &&
+            request.target_state() != v1::CONTRACT_STATE_NOTICE_GIVEN) {
+          ITSM_RETURN_IF_ERROR(CheckSupplierNotTerminated(txn, c, "target_state"));
+        }
+        return rules_.Transition(c, request, caller.actor);
+      }));
   return schedule_.ForContract(txn, out);
 }
 

@@ -49,6 +49,10 @@ absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
   if (money.minor_units() < 0) {
     return base::FieldError(field + ".minor_units", "must not be negative");
   }
+  if (money.minor_units() > kMaxMinorUnits) {
+    return base::FieldError(field + ".minor_units",
+                            absl::StrCat("at most ", kMaxMinorUnits, " (10^15)"));
+  }
   if (money.currency().empty() && money.minor_units() == 0) return absl::OkStatus();
   const std::string& c = money.currency();
   if (c.size() != 3 || !absl::ascii_isupper(c[0]) || !absl::ascii_isupper(c[1]) ||
@@ -209,6 +213,21 @@ ContractChange ContractRules::Finish(const v1::Contract& before, v1::Contract af
   return out;
 }
 
+absl::Status ContractRules::CheckNoticeDeadline(const v1::Contract& stored, absl::Time now,
+                                                const std::string& field) {
+  if (stored.state() != v1::CONTRACT_STATE_ACTIVE ||
+      stored.renewal_kind() != v1::RENEWAL_KIND_AUTOMATIC || IsZero(stored.notice_period())) {
+    return absl::OkStatus();
+  }
+  ITSM_ASSIGN_OR_RETURN(absl::TimeZone zone, LoadZone("contract.time_zone", stored.time_zone()));
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", stored.end_date()));
+  const absl::CivilDay notice_day = SubtractPeriod(end + 1, stored.notice_period());
+  if (now < DayStart(notice_day, zone)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      field, ": the notice deadline passed on ", FormatDate(notice_day), " (the day before: ",
+      FormatDate(notice_day - 1), " was the last); the contract renews at the end of its term"));
+}
+
 absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
                                                      const v1::UpdateContractRequest& request,
                                                      const std::string& actor) const {
@@ -218,6 +237,13 @@ absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
       stored.state() == v1::CONTRACT_STATE_TERMINATED) {
     return absl::FailedPreconditionError(
         absl::StrCat("state: ", ContractStateName(stored.state()), " contracts cannot be changed"));
+  }
+  // Once this term's notice deadline passed, the term renews: emptying the notice period (or
+  // ending the automatic renewal) would reopen the notice it closed.
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "notice_period" || path == "renewal_kind" || path == "renewal_term") {
+      ITSM_RETURN_IF_ERROR(CheckNoticeDeadline(stored, clock_.Now(), "contract." + path));
+    }
   }
   v1::Contract after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.contract(), after);
@@ -244,19 +270,7 @@ absl::StatusOr<ContractChange> ContractRules::Transition(
   after.set_state(request.target_state());
   switch (kind) {
     case TransitionKind::kGiveNotice:
-      if (stored.renewal_kind() == v1::RENEWAL_KIND_AUTOMATIC && !IsZero(stored.notice_period())) {
-        ITSM_ASSIGN_OR_RETURN(absl::TimeZone zone,
-                              LoadZone("contract.time_zone", stored.time_zone()));
-        ITSM_ASSIGN_OR_RETURN(absl::CivilDay end,
-                              ParseDate("contract.end_date", stored.end_date()));
-        const absl::CivilDay notice_day = SubtractPeriod(end + 1, stored.notice_period());
-        if (now >= DayStart(notice_day, zone)) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("target_state: the notice deadline passed on ", FormatDate(notice_day),
-                           " (the day before: ", FormatDate(notice_day - 1),
-                           " was the last); the contract renews at the end of its term"));
-        }
-      }
+      ITSM_RETURN_IF_ERROR(CheckNoticeDeadline(stored, now, "target_state"));
       after.set_termination_reason(request.reason());
       *after.mutable_notice_time() = base::ToProtoTimestamp(now);
       break;

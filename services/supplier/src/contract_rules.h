@@ -15,6 +15,9 @@ namespace itsm::supplier {
 
 // An amount: minor units not negative, an ISO 4217 code of three upper-case letters unless the
 // whole amount is empty. INVALID_ARGUMENT naming `field`.currency or `field`.minor_units.
+// An amount a report can add up: 10^15 minor units is ten trillion in a currency of cents, and
+// leaves a month's sum of thousands of such contracts, each renewed for centuries, inside int64.
+inline constexpr int64_t kMaxMinorUnits = 1'000'000'000'000'000;
 absl::Status CheckMoney(const std::string& field, const v1::Money& money);
 
 using ContractChange = records::Change<v1::Contract>;
@@ -52,6 +55,10 @@ class ContractRules {
   // term gone by, each renewal a write, an audit entry and an event: at most
   // 1,000, else INVALID_ARGUMENT on contract.end_date.
   absl::Status CheckRenewalsToCatchUp(const v1::Contract& contract) const;
+  // FAILED_PRECONDITION naming `field` when `stored` is an ACTIVE, automatically renewing
+  // contract whose term's notice deadline has passed at `now`.
+  static absl::Status CheckNoticeDeadline(const v1::Contract& stored, absl::Time now,
+                                          const std::string& field);
 
   ContractChange Finish(const v1::Contract& before, v1::Contract after, std::string action,
                         const std::string& actor) const;

@@ -1,5 +1,6 @@
 #include "services/supplier/src/service_costs.h"
 
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -100,7 +101,10 @@ absl::Status ServiceCosts::Report(storage::Transaction& txn,
     for (const CostShare& share : ApportionContract(term, range)) {
       if (!request.service().empty() && share.service != request.service()) continue;
       Row& row = rows[{share.service, share.currency, share.month}];
-      row.cost += share.minor_units;
+      // Saturates rather than wraps: stored values predating kMaxMinorUnits may be larger.
+      if (__builtin_add_overflow(row.cost, share.minor_units, &row.cost)) {
+        row.cost = std::numeric_limits<int64_t>::max();
+      }
       row.contracts.insert(share.contract_id);
     }
   }

@@ -202,10 +202,10 @@ absl::StatusOr<SupplierChange> SupplierRules::Reviewed(const v1::Supplier& store
                                                        const v1::RecordReviewRequest& request,
                                                        const v1::Review& review,
                                                        const std::string& actor) const {
-  if (request.supplier_version() != 0) {
-    ITSM_RETURN_IF_ERROR(
-        records::CheckVersion(stored.version(), request.supplier_version(), "supplier_version"));
-  }
+  // Required like every write's version: the review replaces the supplier's next review date,
+  // which another manager may have just set.
+  ITSM_RETURN_IF_ERROR(
+      records::CheckVersion(stored.version(), request.supplier_version(), "supplier_version"));
   if (stored.status() == v1::SUPPLIER_STATUS_TERMINATED) {
     return absl::FailedPreconditionError("status: TERMINATED suppliers are not reviewed");
   }

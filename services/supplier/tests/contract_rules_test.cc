@@ -83,6 +83,8 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
       {[](v1::Contract& c) { c.mutable_value()->set_currency("eur"); }, "contract.value.currency"},
       {[](v1::Contract& c) { c.mutable_value()->set_minor_units(-1); },
        "contract.value.minor_units"},
+      {[](v1::Contract& c) { c.mutable_value()->set_minor_units(kMaxMinorUnits + 1); },
+       "contract.value.minor_units"},
       {[](v1::Contract& c) { c.mutable_notice_period()->set_months(-1); },
        "contract.notice_period.months"},
       {[](v1::Contract& c) { c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC); },

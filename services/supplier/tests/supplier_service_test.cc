@@ -270,6 +270,20 @@ TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   v1::TransitionContractResponse noticed;
   EXPECT_EQ(Call(&v1::SupplierService::Stub::TransitionContract, notice, &noticed).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+  // Nor can the notice period (or the renewal) be edited away to give it after all.
+  for (const char* path : {"notice_period", "renewal_kind"}) {
+    v1::UpdateContractRequest reopen;
+    reopen.mutable_contract()->set_id(c.id());
+    reopen.mutable_contract()->set_version(c.version());
+    reopen.mutable_contract()->set_renewal_kind(v1::RENEWAL_KIND_NONE);
+    reopen.mutable_update_mask()->add_paths(path);
+    v1::UpdateContractResponse reopened;
+    grpc::Status st = Call(&v1::SupplierService::Stub::UpdateContract, reopen, &reopened);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << path;
+    EXPECT_EQ(st.error_message().rfind(absl::StrCat("contract.", path, ": the notice deadline"), 0),
+              0u)
+        << st.error_message();
+  }
   // Two years and a half later nobody ran the scheduler: the chain of renewals catches up, one
   // term at a time, each renewal once (2025, 2026, 2027), with the notice deadlines in between
   // reported as passed, never warned of after the fact.
@@ -304,6 +318,47 @@ TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   EXPECT_EQ(fire(), 0);
 }
 
+// A terminated supplier's contracts can still be ended, and nothing else.
+TEST_P(SupplierServiceTest, ATerminatedSuppliersContractsCanOnlyBeEnded) {
+  v1::Supplier s = NewSupplier("Acme");
+  v1::CreateContractRequest draft = ContractRequest(s);
+  draft.mutable_contract()->set_state(v1::CONTRACT_STATE_DRAFT);
+  v1::Contract c;
+  ASSERT_TRUE(CreateContract(draft, &c).ok());
+  v1::TransitionSupplierRequest end;
+  end.set_id(s.id());
+  end.set_version(s.version());
+  end.set_target_status(v1::SUPPLIER_STATUS_TERMINATED);
+  end.set_reason("insolvent");
+  v1::TransitionSupplierResponse ended;
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::TransitionSupplier, end, &ended).ok());
+
+  v1::TransitionContractRequest activate;
+  activate.set_id(c.id());
+  activate.set_version(c.version());
+  activate.set_target_state(v1::CONTRACT_STATE_ACTIVE);
+  v1::TransitionContractResponse moved;
+  grpc::Status st = Call(&v1::SupplierService::Stub::TransitionContract, activate, &moved);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message().rfind("target_state: the supplier SUP", 0), 0u)
+      << st.error_message();
+  v1::UpdateContractRequest update;
+  update.mutable_contract()->set_id(c.id());
+  update.mutable_contract()->set_version(c.version());
+  update.mutable_contract()->set_description("renegotiated");
+  update.mutable_update_mask()->add_paths("description");
+  v1::UpdateContractResponse updated;
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::UpdateContract, update, &updated).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::TransitionContractRequest terminate = activate;
+  terminate.set_target_state(v1::CONTRACT_STATE_TERMINATED);
+  terminate.set_reason("the supplier is insolvent");
+  st = Call(&v1::SupplierService::Stub::TransitionContract, terminate, &moved);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(moved.contract().state(), v1::CONTRACT_STATE_TERMINATED);
+}
+
 TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   v1::Supplier s = NewSupplier("Acme");
   v1::RecordReviewRequest r;
@@ -314,8 +369,16 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   r.mutable_review()->add_actions()->set_description("Monthly service review");
   r.set_next_review_date("2024-04-01");
   v1::RecordReviewResponse out;
+  // The supplier's version is required, and must be the stored one.
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  r.set_supplier_version(s.version() + 1);
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
+            grpc::StatusCode::ABORTED);
+  r.set_supplier_version(s.version());
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::RecordReview, r, &out).ok());
   EXPECT_EQ(out.supplier().next_review_date(), "2024-04-01");
+  r.set_supplier_version(out.supplier().version());
   r.set_next_review_date("2024-01-01");
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
