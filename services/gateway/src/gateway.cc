@@ -124,14 +124,16 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
       return Answer(kRouteConsole, method, start, std::move(response), respond);
     }
   }
-  if (method == "GET") {
+  // HEAD is answered as GET is, without the body (the HTTP server leaves it out).
+  const std::string lookup_method = method == "HEAD" ? "GET" : method;
+  if (lookup_method == "GET") {
     if (path == "/healthz") return fixed("/healthz", R"({"status":"SERVING"})", "application/json");
     if (path == "/openapi.json") return fixed("/openapi.json", openapi_json_, "application/json");
     if (path == "/docs") return fixed("/docs", reference_html_, "text/html; charset=utf-8");
     if (path == kSessionPath) return Session(std::move(request), request_id, start, respond);
   }
 
-  RouteLookup found = routes_.Find(method, path);
+  RouteLookup found = routes_.Find(lookup_method, path);
   if (found.route == nullptr) {
     const bool other_methods = !found.allowed_methods.empty();
     absl::Status error =
@@ -153,7 +155,9 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
 
 void Gateway::HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) {
   const absl::string_view target = View(request.target());
-  if (options_.events != nullptr && target.substr(0, target.find('?')) == kEventsPath) {
+  // A HEAD of the event stream is answered like any other route (it has none): no stream opens.
+  if (options_.events != nullptr && request.method() == http::verb::get &&
+      target.substr(0, target.find('?')) == kEventsPath) {
     std::string request_id = EffectiveRequestId(View(request["X-Request-Id"]));
     return options_.events->Open(std::move(request), std::move(request_id), std::move(respond),
                                  std::move(stream));

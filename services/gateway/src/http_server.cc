@@ -185,6 +185,8 @@ namespace {
 
 // The kernel's send buffer of a connection carrying a streamed answer.
 constexpr int kStreamSendBufferBytes = 64 * 1024;
+// What Beast reads at most at once (its read_size of 64 KiB).
+constexpr size_t kBodyReadBytes = 64 * 1024;
 
 std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
   return absl::ToChronoMilliseconds(d);
@@ -278,6 +280,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Begin() {
+    // Beast bounds a request's head and its body's data, but not a chunk's header line or the
+    // trailer: without a bound on the buffer, one endless chunk line grows it until the process
+    // runs out of memory. A head and one read of the body fit.
+    buffer_.max_size(options_.max_header_bytes + kBodyReadBytes);
     if (refusal_.has_value()) return RefuseNow(refusal_->first, std::move(refusal_->second));
     WaitForRequest();
   }
@@ -298,6 +304,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void ReadHeader() {
+    head_request_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser_->body_limit(options_.max_body_bytes);
@@ -310,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnHeader(beast::error_code ec) {
     if (ec) return ReadFailed(ec);
     const auto& head = parser_->get();
+    head_request_ = head.method() == http::verb::head;
     if (parser_->content_length() && *parser_->content_length() > options_.max_body_bytes) {
       return RefuseNow(http::status::payload_too_large,
                        absl::StrCat("the request body is larger than ", options_.max_body_bytes,
@@ -349,6 +357,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return RefuseNow(http::status::payload_too_large,
                        absl::StrCat("the request body is larger than ", options_.max_body_bytes,
                                     " bytes (max_body_bytes)"));
+    }
+    if (ec == http::error::buffer_overflow) {
+      return RefuseNow(http::status::bad_request,
+                       absl::StrCat("a chunk header or trailer of the request body is larger than ",
+                                    options_.max_header_bytes, " bytes (max_header_bytes)"));
     }
     if (ec == http::error::header_limit) {
       return RefuseNow(http::status::request_header_fields_too_large,
@@ -455,6 +468,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     message->keep_alive(keep_alive);
     // An answer to HEAD has no body but the Content-Length of the GET's (console_files.h): kept.
     if (!(message->body().empty() && message->has_content_length())) message->prepare_payload();
+    // Whatever the handler answered to a HEAD (an error has a body too), no body bytes may
+    // follow its head: the client would read them as the next answer on the connection.
+    if (head_request_) message->body().clear();
     Lowest().expires_after(ToSteady(options_.body_timeout));
     http::async_write(
         stream_, *message,
@@ -509,6 +525,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   CertificateStore* certificates_ = nullptr;
   std::optional<std::pair<http::status, std::string>> refusal_;
   bool keep_alive_ = false;
+  bool head_request_ = false;
   std::array<char, 4096> drain_;
   // The streamed answer being written, if any.
   std::shared_ptr<StreamingBody> body_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
 #include "services/gateway/src/error_answer.h"
@@ -205,6 +206,12 @@ absl::Status BindIdempotencyKey(const Route& route, absl::string_view key, Messa
     return base::FieldError(
         "Idempotency-Key",
         absl::StrCat(route.http_method, " ", route.path.text(), " takes no idempotency key"));
+  }
+  // HTTP allows any byte above 0x7F in a header; a proto string must be UTF-8, or the service
+  // cannot even parse the call.
+  if (!google::protobuf::internal::IsStructurallyValidUTF8(key.data(),
+                                                           static_cast<int>(key.size()))) {
+    return base::FieldError("Idempotency-Key", "is not valid UTF-8");
   }
   const std::string& in_body = request.GetReflection()->GetString(request, field);
   if (!in_body.empty() && in_body != key) {

@@ -177,5 +177,48 @@ TEST_F(HttpServerTest, ALargeAnswerToAClientNotReadingHoldsUpNoOneAndArrivesWhol
   EXPECT_EQ(after.body(), "/after");
 }
 
+// An answer to HEAD carries its head only, whatever the handler put in its body: body bytes
+// would be read as the next answer on the kept-alive connection.
+TEST_F(HttpServerTest, AnAnswerToHeadHasNoBodyAndTheConnectionStaysInStep) {
+  tcp::socket socket = Connect();
+  asio::write(socket, asio::buffer(std::string("HEAD /first HTTP/1.1\r\nHost: x\r\n\r\n"
+                                               "GET /second HTTP/1.1\r\nHost: x\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> head;
+  head.skip(true);  // the answer to a HEAD: Content-Length counts no bytes that follow
+  beast::error_code ec;
+  http::read(socket, buffer, head, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(head.get().result_int(), 200);
+  EXPECT_EQ(head.get()[http::field::content_length], "6");  // "/first", as a GET would have
+  http::response<http::string_body> second;
+  http::read(socket, buffer, second, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(second.body(), "/second");
+}
+
+// A chunk's header line is not counted by the body's limit: one that never ends is refused once
+// the buffer's bound is reached, instead of growing the server's memory while it lasts.
+TEST_F(HttpServerTest, AnEndlessChunkHeaderIsRefusedNotBuffered) {
+  tcp::socket socket = Connect();
+  asio::write(socket, asio::buffer(std::string("POST /chunked HTTP/1.1\r\nHost: x\r\n"
+                                               "Transfer-Encoding: chunked\r\n\r\n1;")));
+  const std::string filler(64 * 1024, 'x');
+  beast::error_code ec;
+  size_t sent = 0;
+  // The server reads at most its bound (the head limit and one read of 64 KiB) before refusing;
+  // 4 MiB more than that would be kept in memory by a server without the bound.
+  while (sent < 4 * 1024 * 1024) {
+    sent += asio::write(socket, asio::buffer(filler), ec);
+    if (ec) break;  // the server closed after refusing: what it answered is still readable
+  }
+  beast::flat_buffer buffer;
+  http::response<http::string_body> answer;
+  http::read(socket, buffer, answer, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(answer.result_int(), 400);
+  EXPECT_NE(answer.body().find("chunk header or trailer"), std::string::npos) << answer.body();
+}
+
 }  // namespace
 }  // namespace itsm::gateway

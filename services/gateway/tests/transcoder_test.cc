@@ -92,6 +92,9 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
       Transcode("POST", "/v1/incidents/INC1/notes", {.body = "{}", .idempotency_key = "k"})
           .status(),
       "Idempotency-Key");
+  ExpectFieldError(
+      Transcode("POST", "/v1/incidents", {.body = "{}", .idempotency_key = "\xC3\x28"}).status(),
+      "Idempotency-Key");
 
   auto malformed = Transcode("POST", "/v1/incidents", {.body = R"({"title": )"});
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);

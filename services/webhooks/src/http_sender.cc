@@ -7,9 +7,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -28,6 +30,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr char kUserAgent[] = "itsm-webhooks/1";
+constexpr size_t kResponseBufferBytes = (8 + 64) * 1024;
+constexpr int kResolverThreads = 16;
 
 std::optional<IpAddress> AddressOf(const tcp::endpoint& endpoint) {
   return IpAddress::Parse(endpoint.address().to_string());
@@ -37,10 +41,11 @@ std::optional<IpAddress> AddressOf(const tcp::endpoint& endpoint) {
 // shared. Every step runs on the session's strand; Finish() reports once.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::io_context& ioc, asio::ssl::context& tls, const OutboundPolicy& policy,
-          size_t max_response_bytes, HttpPost post, std::function<void(HttpOutcome)> done)
+  Session(asio::io_context& ioc, asio::thread_pool& resolvers, asio::ssl::context& tls,
+          const OutboundPolicy& policy, size_t max_response_bytes, HttpPost post,
+          std::function<void(HttpOutcome)> done)
       : strand_(asio::make_strand(ioc)),
-        resolver_(strand_),
+        resolvers_(resolvers),
         timer_(strand_),
         policy_(policy),
         max_response_bytes_(max_response_bytes),
@@ -63,20 +68,31 @@ class Session : public std::enable_shared_from_this<Session> {
     return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *tcp_stream_;
   }
 
+  // Asio resolves on one thread per io_context, so a receiver whose DNS never answers would
+  // hold every other attempt's lookup behind its own for as long as glibc retries: lookups run
+  // on a pool of their own, and an attempt whose deadline passes during its lookup ends then,
+  // leaving the lookup to finish unheard.
   void Resolve() {
     timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(post_.timeout)));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec) return;  // cancelled: the attempt ended first
       self->timed_out_ = true;
-      self->resolver_.cancel();
+      if (self->resolving_) return self->Fail("");
       beast::error_code ignored;
       self->Lowest().socket().close(ignored);
     });
-    resolver_.async_resolve(
-        post_.url.host, absl::StrCat(post_.url.port),
-        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->OnResolve(ec, std::move(results));
-        });
+    resolving_ = true;
+    asio::post(resolvers_, [self = shared_from_this()] {
+      beast::error_code ec;
+      tcp::resolver resolver(self->resolvers_);
+      tcp::resolver::results_type results =
+          resolver.resolve(self->post_.url.host, absl::StrCat(self->post_.url.port), ec);
+      asio::post(self->strand_, [self, ec, results = std::move(results)]() mutable {
+        self->resolving_ = false;
+        if (self->finished_) return;
+        self->OnResolve(ec, std::move(results));
+      });
+    });
   }
 
   void OnResolve(beast::error_code ec, tcp::resolver::results_type results) {
@@ -150,6 +166,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Read() {
     parser_.body_limit(max_response_bytes_);
+    // The body limit does not count a chunk's header line or the trailer: a receiver sending
+    // one endless line would grow the buffer without end. The head (8 KiB, the parser's
+    // default limit) and one read (64 KiB) fit.
+    buffer_.max_size(kResponseBufferBytes);
     auto on_read = [self = shared_from_this()](beast::error_code ec, size_t) {
       // A body over the limit still brought its status line: the status is what counts.
       if (ec && !(ec == http::error::body_limit && self->parser_.is_header_done())) {
@@ -183,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   asio::strand<asio::io_context::executor_type> strand_;
-  tcp::resolver resolver_;
+  asio::thread_pool& resolvers_;
   asio::steady_timer timer_;
   std::optional<beast::tcp_stream> tcp_stream_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
@@ -196,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
   bool timed_out_ = false;
+  bool resolving_ = false;
   bool finished_ = false;
 };
 
@@ -212,6 +233,9 @@ struct HttpSender::Impl {
   const OutboundPolicy& policy;
   const Options options;
   asio::io_context ioc;
+  // Blocking lookups (getaddrinfo), one per thread: a few receivers whose DNS hangs hold a few
+  // threads (each subscription has at most max_in_flight attempts), not the others' lookups.
+  asio::thread_pool resolvers{kResolverThreads};
   asio::ssl::context tls;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::vector<std::thread> threads;
@@ -232,7 +256,7 @@ void HttpSender::Post(HttpPost post, std::function<void(HttpOutcome)> done) {
     done({.error = "stopping"});
     return;
   }
-  std::make_shared<Session>(impl_->ioc, impl_->tls, impl_->policy,
+  std::make_shared<Session>(impl_->ioc, impl_->resolvers, impl_->tls, impl_->policy,
                             impl_->options.max_response_bytes, std::move(post), std::move(done))
       ->Start();
 }
@@ -243,6 +267,9 @@ void HttpSender::Stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // A lookup still under way ends by itself (glibc's own timeouts); its answer goes nowhere.
+  impl_->resolvers.stop();
+  impl_->resolvers.join();
 }
 
 }  // namespace itsm::webhooks
