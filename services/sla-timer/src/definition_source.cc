@@ -93,7 +93,13 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   {
     absl::MutexLock lock(&mu_);
     auto it = resolved_.find(key);
-    if (it != resolved_.end() && now - it->second.fetched < ttl_) return it->second.definitions;
+    // The bucket groups records created close together; the window says whether the answer
+    // for one holds for another (a definition may become effective between them, and a clock
+    // attached to the wrong one keeps it for its whole life).
+    if (it != resolved_.end() && now - it->second.fetched < ttl_ && it->second.valid_from <= at &&
+        at < it->second.valid_until) {
+      return it->second.definitions;
+    }
   }
   sla::v1::ResolveApplicableSlaRequest request;
   request.set_service(record.service);
@@ -116,7 +122,13 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
     out.push_back(std::move(d));
   }
   if (resolved_.size() > 100000) resolved_.clear();  // bounded: old buckets are never asked again
-  resolved_[key] = ResolveEntry{out, now};
+  resolved_[key] = ResolveEntry{
+      .definitions = out,
+      .fetched = now,
+      .valid_from = response.has_valid_from() ? base::FromProtoTimestamp(response.valid_from())
+                                              : absl::InfinitePast(),
+      .valid_until = response.has_valid_until() ? base::FromProtoTimestamp(response.valid_until())
+                                                : absl::InfiniteFuture()};
   return out;
 }
 

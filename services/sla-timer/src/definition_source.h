@@ -91,6 +91,9 @@ class GrpcDefinitionSource final : public DefinitionSource {
   struct ResolveEntry {
     std::vector<DefinitionPtr> definitions;
     absl::Time fetched;
+    // The creation instants the answer holds for (the response's window).
+    absl::Time valid_from = absl::InfinitePast();
+    absl::Time valid_until = absl::InfiniteFuture();
   };
   struct CalendarEntry {
     CalendarPtr calendar;

@@ -584,7 +584,13 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
   for (TimerClock& c : *ctx.out.state.mutable_clocks()) {
     if (StageOf(c) == Stage::kNone || StageOf(c) == Stage::kCancelled) continue;
     if (!c.breach_fired() && c.warnings_fired_size() == 0) continue;
-    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones, MilestonesOf(ctx, c, t));
+    // Judged as of the clock's last event, not only the change's instant: a change stamped
+    // before a breach already fired (a note relayed late, a host running behind) that leaves
+    // the history as it was must not make the breach untrue for the instants between. A late
+    // stop, pause or longer target still lowers the elapsed time there, and withdraws it.
+    const absl::Time judged = std::max(t, FromUs(c.last_event_us()));
+    ITSM_ASSIGN_OR_RETURN(std::vector<slamodel::Milestone> milestones,
+                          MilestonesOf(ctx, c, judged));
     const bool withdraw = c.breach_fired() && !milestones.back().reached;
     std::vector<double> still;
     for (double p : c.warnings_fired()) {
@@ -720,16 +726,21 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       return Emit(ctx, c, m, "resumed/" + n, at);
     }
     case ActionType::kStop: {
+      // One change can re-target a clock (or start it from the record's creation) and stop it:
+      // a breach it makes true at that instant is announced before the clock completes, as
+      // every breach is (SlaBreached, then SlaClockCompleted), not only told by the completion.
+      ITSM_RETURN_IF_ERROR(FireClock(ctx, c, a.at, absl::InfiniteFuture()));
+      const absl::Time stop_at = std::max(change_time, FromUs(c.last_event_us()));
       AddTransition(c, a.type, a.at);
-      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, at, CauseOf(a), true, true));
+      ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, c, stop_at, CauseOf(a), true, true));
       if (snap.breached()) {
         sla::v1::SlaClockCompleted m;
         *m.mutable_clock() = std::move(snap);
-        return Emit(ctx, c, m, "stopped", at);
+        return Emit(ctx, c, m, "stopped", stop_at);
       }
       sla::v1::SlaMet m;
       *m.mutable_clock() = std::move(snap);
-      return Emit(ctx, c, m, "stopped", at);
+      return Emit(ctx, c, m, "stopped", stop_at);
     }
     case ActionType::kCancel:
     case ActionType::kReset: {

@@ -2,8 +2,11 @@
 // record's data) and which can heal (the service's state).
 #include "services/sla-timer/src/definition_source.h"
 
+#include <optional>
+
 #include "gtest/gtest.h"
 #include "itsm/base/clock.h"
+#include "itsm/base/time_util.h"
 
 namespace itsm::sla_timer {
 namespace {
@@ -12,11 +15,19 @@ namespace {
 // `next_error` otherwise.
 class FakeSla final : public sla::v1::SlaService::Service {
  public:
+  // With `handover` set: "silver" before it, "gold" from it, each answer with its window.
   grpc::Status ResolveApplicableSla(grpc::ServerContext*,
                                     const sla::v1::ResolveApplicableSlaRequest* request,
-                                    sla::v1::ResolveApplicableSlaResponse*) override {
+                                    sla::v1::ResolveApplicableSlaResponse* response) override {
+    ++resolve_calls;
     if (request->service().empty()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "service: required");
+    }
+    if (handover) {
+      const bool before = base::FromProtoTimestamp(request->at()) < *handover;
+      response->add_applicable()->mutable_definition()->set_id(before ? "silver" : "gold");
+      *(before ? response->mutable_valid_until() : response->mutable_valid_from()) =
+          base::ToProtoTimestamp(*handover);
     }
     return next_error;
   }
@@ -35,6 +46,8 @@ class FakeSla final : public sla::v1::SlaService::Service {
   grpc::Status next_error = grpc::Status::OK;
   int64_t current = 1;
   int definition_calls = 0;
+  int resolve_calls = 0;
+  std::optional<absl::Time> handover;
 };
 
 TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) {
@@ -99,6 +112,41 @@ TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadOncePerTtl) {
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ((*stale)->version(), 2);
   EXPECT_EQ(source.Definition("other", 0).status().code(), absl::StatusCode::kUnavailable);
+  server->Shutdown();
+}
+
+// Answers are cached for records created close together, but only within the window the SLA
+// service gave: a definition taking over between two creations is not hidden by the cache.
+TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
+  FakeSla service;
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);  // a multiple of the 30 s TTL
+  service.handover = t0 + absl::Seconds(10);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  base::ManualClock clock(t0 + absl::Minutes(1));
+  GrpcDefinitionSource source(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
+      clock, absl::Seconds(30));
+  const auto resolve = [&](absl::Duration created_after_t0) {
+    RecordQuery query;
+    query.service = "vpn";
+    query.priority = incident::v1::PRIORITY_P1;
+    query.create_time = t0 + created_after_t0;
+    auto found = source.Resolve(query);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() && found->size() == 1 ? (*found)[0]->id() : "<none>";
+  };
+  EXPECT_EQ(resolve(absl::Seconds(5)), "silver");
+  EXPECT_EQ(resolve(absl::Seconds(20)), "gold");  // the same 30 s bucket: asked again
+  EXPECT_EQ(service.resolve_calls, 2);
+  EXPECT_EQ(resolve(absl::Seconds(25)), "gold");  // inside the cached window
+  EXPECT_EQ(service.resolve_calls, 2);
+  EXPECT_EQ(resolve(absl::Seconds(7)), "silver");
+  EXPECT_EQ(service.resolve_calls, 3);
   server->Shutdown();
 }
 

@@ -399,6 +399,24 @@ TEST_F(ShortTargetsTest, ABreachThatBecomesTrueWhilePausedIsPublishedAtOnce) {
   EXPECT_TRUE(Fire().empty());
 }
 
+// A priority raise and the resolution in one change (a triage edit): the clock is past its new
+// target when it stops, and the breach is announced before the completion that says breached.
+TEST_F(ShortTargetsTest, ABreachMadeTrueByTheChangeThatStopsTheClockIsAnnounced) {
+  CreateShort(incident::v1::PRIORITY_P3);  // 60 s
+  clock_.Advance(absl::Seconds(12));       // P2 is 8 s
+  EXPECT_THAT(Change([](Incident& i) {
+                i.set_priority(incident::v1::PRIORITY_P2);
+                i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+              }),
+              ElementsAre("SlaClockRetargeted", "SlaWarningReached", "SlaWarningReached",
+                          "SlaWarningReached", "SlaBreached", "SlaClockCompleted"));
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_TRUE(breached.clock().breached());
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().event_time()), kT0 + absl::Seconds(12));
+  EXPECT_TRUE(Last<sla::v1::SlaClockCompleted>("SlaClockCompleted").clock().breached());
+  EXPECT_TRUE(Fire().empty());
+}
+
 // Issue 12, finding 4 (GLPI #6902): P2 -> P3 (no P3 target) -> P2 while on hold, retroactive
 // start: the re-attached clock replays the hold from the record's history instead of counting it.
 TEST_F(ShortTargetsTest, AClockReattachedWhileOnHoldDoesNotCountTheHold) {
@@ -457,6 +475,24 @@ TEST_F(ShortTargetsTest, AResolutionAppliedAfterItsBreachFiredWithdrawsIt) {
   *late.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Seconds(5));
   EXPECT_THAT(Apply(late), ElementsAre("SlaMet", "SlaBreachWithdrawn"));
   EXPECT_EQ(Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").reason(), "history");
+}
+
+// A change applied late that leaves the clock's history as it was (a note) withdraws nothing:
+// the breach stays true for every instant after it, and no warning is announced twice.
+TEST_F(ShortTargetsTest, ANoteAppliedAfterTheBreachFiredWithdrawsNothing) {
+  CreateShort(incident::v1::PRIORITY_P2);
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  Incident late = incident_;
+  late.set_description("the caller called again");
+  late.set_version(2);
+  *late.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Seconds(5));
+  const size_t before = all_.size();
+  EXPECT_THAT(Apply(late), Not(Contains("SlaBreachWithdrawn")));
+  EXPECT_EQ(all_.size(), before) << "nothing of the clocks changed";
+  EXPECT_TRUE(Fire().empty());
+  EXPECT_TRUE(state_->clocks(0).breach_fired());
 }
 
 TEST_F(TimerLogicTest, CancelDiscardsEveryClock) {

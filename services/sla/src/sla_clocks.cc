@@ -51,11 +51,28 @@ absl::Status SlaClocks::Resolve(storage::Transaction& txn, const v1::ResolveAppl
   // The overlap rule leaves at most one per kind; order by kind for a stable answer.
   std::sort(all.begin(), all.end(),
             [](const auto& a, const auto& b) { return a.kind() < b.kind(); });
+  // The window around `at` in which no covering definition starts or stops being effective.
+  absl::Time valid_from = absl::InfinitePast();
+  absl::Time valid_until = absl::InfiniteFuture();
   for (auto& d : all) {
+    if (!AppliesOnSomeDate(d, r)) continue;
+    for (const absl::Time edge : {EffectiveFrom(d), EffectiveUntil(d)}) {
+      if (edge <= at) {
+        valid_from = std::max(valid_from, edge);
+      } else {
+        valid_until = std::min(valid_until, edge);
+      }
+    }
     if (!Applies(d, r, at)) continue;
     auto* applicable = out.add_applicable();
     *applicable->mutable_target() = *TargetFor(d, r.priority());
     *applicable->mutable_definition() = std::move(d);
+  }
+  if (valid_from != absl::InfinitePast()) {
+    *out.mutable_valid_from() = base::ToProtoTimestamp(valid_from);
+  }
+  if (valid_until != absl::InfiniteFuture()) {
+    *out.mutable_valid_until() = base::ToProtoTimestamp(valid_until);
   }
   return absl::OkStatus();
 }

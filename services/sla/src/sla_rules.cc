@@ -298,10 +298,16 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
   return absl::OkStatus();
 }
 
+absl::Time EffectiveFrom(const v1::SlaDefinition& d) { return From(d); }
+absl::Time EffectiveUntil(const v1::SlaDefinition& d) { return Until(d); }
+
 bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& r, absl::Time at) {
+  return From(d) <= at && at < Until(d) && AppliesOnSomeDate(d, r);
+}
+
+bool AppliesOnSomeDate(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& r) {
   if (d.retired()) return false;
   if (r.kind() != v1::AGREEMENT_KIND_UNSPECIFIED && r.kind() != d.kind()) return false;
-  if (!(From(d) <= at && at < Until(d))) return false;
   if (TargetFor(d, r.priority()) == nullptr) return false;
   // The coverage rule the SLA timer re-judges attached definitions with: one rule, so that what
   // is resolved here and what the timer keeps attached cannot disagree.

@@ -40,6 +40,12 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& definition,
 // covering the record's fields (slamodel::Covers).
 bool Applies(const v1::SlaDefinition& definition, const v1::ResolveApplicableSlaRequest& request,
              absl::Time at);
+// Applies, whatever the date: everything but the effective dates.
+bool AppliesOnSomeDate(const v1::SlaDefinition& definition,
+                       const v1::ResolveApplicableSlaRequest& request);
+// When `definition` is effective: [effective_from, effective_until), infinite where unset.
+absl::Time EffectiveFrom(const v1::SlaDefinition& definition);
+absl::Time EffectiveUntil(const v1::SlaDefinition& definition);
 
 // The target of `definition` for `priority`, if it has one.
 const v1::PriorityTarget* TargetFor(const v1::SlaDefinition& definition,

@@ -342,6 +342,29 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
   EXPECT_EQ(updated.version(), 2);
   ASSERT_TRUE(CreateDefinition(second).ok());
   EXPECT_EQ(UpdateDefinition(ended).error_code(), grpc::StatusCode::ABORTED);  // stale version
+  // Either side of the hand-over, the answer says for which instants it holds: a cache of it
+  // (the SLA timer's) does not give a record created after the hand-over the first one.
+  const absl::Time handover = base::FromProtoTimestamp(second.effective_from());
+  for (const auto& [at, name] : {std::pair{handover - absl::Seconds(5), "Gold VPN"},
+                                 std::pair{handover + absl::Seconds(5), "Gold VPN 2027"}}) {
+    v1::ResolveApplicableSlaRequest resolve;
+    resolve.set_service("vpn");
+    resolve.set_priority(incident::v1::PRIORITY_P1);
+    resolve.set_kind(v1::AGREEMENT_KIND_SLA);
+    *resolve.mutable_at() = base::ToProtoTimestamp(at);
+    v1::ResolveApplicableSlaResponse applicable;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ResolveApplicableSla(&ctx, resolve, &applicable).ok());
+    ASSERT_EQ(applicable.applicable_size(), 1) << name;
+    EXPECT_EQ(applicable.applicable(0).definition().name(), name);
+    if (at < handover) {
+      EXPECT_FALSE(applicable.has_valid_from());
+      EXPECT_EQ(base::FromProtoTimestamp(applicable.valid_until()), handover);
+    } else {
+      EXPECT_EQ(base::FromProtoTimestamp(applicable.valid_from()), handover);
+      EXPECT_FALSE(applicable.has_valid_until());
+    }
+  }
   // The calendar is in use.
   {
     grpc::ClientContext ctx;
