@@ -155,9 +155,8 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
 
 void Gateway::HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) {
   const absl::string_view target = View(request.target());
-  // A HEAD of the event stream is answered like any other route (it has none): no stream opens.
-  if (options_.events != nullptr && request.method() == http::verb::get &&
-      target.substr(0, target.find('?')) == kEventsPath) {
+  // Event streams refuse every method but GET (HEAD included: 405, Allow: GET).
+  if (options_.events != nullptr && target.substr(0, target.find('?')) == kEventsPath) {
     std::string request_id = EffectiveRequestId(View(request["X-Request-Id"]));
     return options_.events->Open(std::move(request), std::move(request_id), std::move(respond),
                                  std::move(stream));
