@@ -91,6 +91,10 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (self->options_.start_positions) self->SetStartPositions(partitions);
     rd_kafka_assign(rk, partitions);
+    // librdkafka keeps a partition's pause across an unassign and an assign: one paused while a
+    // failing event waited for its retry, revoked and given back, would never be fetched again
+    // (its backlog, the only thing that resumes it, went with the revoke).
+    rd_kafka_resume_partitions(rk, partitions);
     for (const auto& [topic, p] : list) {
       Assigned& a = self->assigned_[{topic, p}];
       a.next_offset = -1;

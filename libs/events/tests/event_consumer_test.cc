@@ -381,6 +381,56 @@ TEST_F(EventConsumerTest, AStuckEventHoldsUpOnlyItsPartition) {
   EXPECT_GE(others, 1u);
 }
 
+// A partition paused while its failing event waits for a retry, revoked by a rebalance (a
+// member joins) and given back (it leaves), is fetched again: librdkafka keeps a pause across
+// an unassign and an assign, and the backlog that would have resumed it went with the revoke.
+TEST_F(EventConsumerTest, APartitionPausedAcrossARebalanceIsFetchedAgain) {
+  std::vector<std::pair<std::string, int>> events;
+  for (int k = 0; k < 10; ++k) events.push_back({"k" + std::to_string(k), 1});
+  Publish(events);
+  std::atomic<bool> store_up{false};
+  std::atomic<int> failed{0};
+  absl::Mutex mu;
+  std::set<std::string> handled;
+  EventConsumer::Options slow_retries = Options("paused");
+  slow_retries.max_retry_backoff = absl::Seconds(30);  // paused for the whole rebalance
+  EventConsumer first(
+      slow_retries,
+      [&](const ConsumedEvent& e) {
+        if (!store_up.load()) {
+          failed++;
+          return absl::UnavailableError("store down");
+        }
+        absl::MutexLock lock(&mu);
+        handled.insert(e.key);
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(
+      supervisor::WaitUntil([&] { return failed.load() >= 2; }, absl::Seconds(20), "failures")
+          .ok());
+  {
+    // Joins (every partition is revoked from the first member, one given back), then leaves
+    // (both go back to the first). It handles nothing: its events come again to the first.
+    EventConsumer second(
+        Options("paused"), [](const ConsumedEvent&) { return absl::UnavailableError("not me"); },
+        registry_);
+    ASSERT_TRUE(second.Start().ok());
+    absl::SleepFor(absl::Seconds(3));  // the group's rebalance, not a result being waited for
+    second.Stop();
+  }
+  store_up.store(true);
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return handled.size() == events.size();
+                  },
+                  absl::Seconds(25), "every event handled after the rebalances")
+                  .ok());
+  first.Stop();
+}
+
 // The sum of itsm_consumer_lag_messages of a group (-1: no series yet).
 double GroupLag(prometheus::Registry& registry, const std::string& group) {
   double sum = -1;
