@@ -2,16 +2,25 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::events {
+namespace {
+
+// Far above any attribute the suite writes (UUIDs, type names, record ids), far below what a
+// database index entry holds.
+constexpr size_t kMaxAttributeBytes = 512;
+
+}  // namespace
 
 CloudEvent MakeCloudEvent(const google::protobuf::Message& message, std::string source,
                           std::string subject, absl::Time time, bool json) {
@@ -61,6 +70,24 @@ absl::StatusOr<CloudEvent> FromKafkaMessage(const Headers& headers, std::string 
   }
   if (const std::string* subject = find("ce_subject")) e.subject = *subject;
   if (const std::string* ct = find("content-type")) e.content_type = *ct;
+  // The attributes end up in consumers' tables and indexes (a PostgreSQL text column refuses
+  // invalid UTF-8, an index entry over ~2.7 KB): a message whose attributes cannot be stored is
+  // refused here, once, rather than failing its consumer's transaction for ever.
+  for (auto [name, value] :
+       {std::pair{"ce_id", &e.id}, std::pair{"ce_source", &e.source}, std::pair{"ce_type", &e.type},
+        std::pair{"ce_subject", &e.subject}, std::pair{"content-type", &e.content_type}}) {
+    if (value->size() > kMaxAttributeBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": longer than ", kMaxAttributeBytes, " bytes"));
+    }
+    if (!google::protobuf::internal::IsStructurallyValidUTF8(value->data(),
+                                                             static_cast<int>(value->size())) ||
+        std::any_of(value->begin(), value->end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": not UTF-8 text without control characters"));
+    }
+  }
   e.time = absl::InfinitePast();
   if (const std::string* t = find("ce_time")) {
     std::string err;

@@ -1,5 +1,9 @@
 #include "itsm/events/cloud_event.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
@@ -67,6 +71,19 @@ TEST(CloudEvent, MissingOrWrongHeadersAreNamed) {
   Headers bad_time = headers;
   bad_time[4].second = "yesterday";
   EXPECT_NE(FromKafkaMessage(bad_time, "").status().message().find("ce_time"), std::string::npos);
+
+  // Attributes a consumer could not store (not UTF-8, control characters, kilobytes long) are
+  // refused, naming the attribute.
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"ce_id", "\xC3\x28"}, {"ce_subject", "a\nb"}, {"ce_source", std::string(3000, 's')}}) {
+    Headers spoilt = headers;
+    for (auto& h : spoilt) {
+      if (h.first == name) h.second = value;
+    }
+    auto refused = FromKafkaMessage(spoilt, "");
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_EQ(refused.status().message().rfind(name + ":", 0), 0u) << refused.status();
+  }
 }
 
 TEST(CloudEvent, UnpackRefusesAnotherType) {

@@ -1,6 +1,11 @@
 #include "itsm/outbox/outbox.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
 
@@ -107,16 +112,34 @@ absl::Status Outbox::MoveToDeadLetters(storage::Transaction& txn,
 absl::StatusOr<int64_t> Outbox::RequeueDeadLetters(storage::Database& db, absl::Time start,
                                                    absl::Time end, const std::string& topic) {
   ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
-  const char* where =
-      " WHERE created_at_us >= $1 AND created_at_us < $2 AND ($3 = '' OR topic = $3)";
+  // The rows are chosen once, by id, and copied and deleted by those ids: on PostgreSQL (read
+  // committed) a copy and a delete by the same condition see different snapshots, and a row a
+  // relay dead-lettered in between would be deleted without having been copied.
   ITSM_ASSIGN_OR_RETURN(
-      int64_t n,
-      txn->Execute(absl::StrCat("INSERT INTO outbox(", kEventColumns, ") SELECT ", kEventColumns,
-                                " FROM outbox_dead_letters", where, " ORDER BY id"),
-                   {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic}));
-  ITSM_RETURN_IF_ERROR(txn->Execute(absl::StrCat("DELETE FROM outbox_dead_letters", where),
-                                    {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic})
-                           .status());
+      storage::ResultSet chosen,
+      txn->Query("SELECT id FROM outbox_dead_letters WHERE created_at_us >= $1 AND "
+                 "created_at_us < $2 AND ($3 = '' OR topic = $3) ORDER BY id",
+                 {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic}));
+  constexpr size_t kChunk = 500;
+  int64_t n = 0;
+  for (size_t first = 0; first < chosen.size(); first += kChunk) {
+    const size_t last = std::min(chosen.size(), first + kChunk);
+    storage::Params ids(last - first);
+    std::vector<std::string> placeholders;
+    for (size_t i = first; i < last; ++i) {
+      ids[i - first] = storage::Value(chosen.row(i)[0].AsInt());
+      placeholders.push_back(absl::StrCat("$", i - first + 1));
+    }
+    const std::string in = absl::StrCat(" WHERE id IN (", absl::StrJoin(placeholders, ", "), ")");
+    ITSM_ASSIGN_OR_RETURN(
+        int64_t copied,
+        txn->Execute(absl::StrCat("INSERT INTO outbox(", kEventColumns, ") SELECT ", kEventColumns,
+                                  " FROM outbox_dead_letters", in, " ORDER BY id"),
+                     ids));
+    ITSM_RETURN_IF_ERROR(
+        txn->Execute(absl::StrCat("DELETE FROM outbox_dead_letters", in), ids).status());
+    n += copied;
+  }
   ITSM_RETURN_IF_ERROR(txn->Commit());
   return n;
 }

@@ -54,9 +54,13 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys(create_time_us);
 }
 
 absl::StatusOr<IdempotencyClaim> IdempotencyStore::Claim(
-    storage::Transaction& txn, absl::string_view method, absl::string_view key,
-    absl::string_view fingerprint, absl::string_view record_id, absl::Time now) {
-  if (key.empty()) return IdempotencyClaim{true, std::string(record_id)};
+    storage::Transaction& txn, absl::string_view method, absl::string_view caller,
+    absl::string_view given_key, absl::string_view fingerprint, absl::string_view record_id,
+    absl::Time now) {
+  if (given_key.empty()) return IdempotencyClaim{true, std::string(record_id)};
+  // Stored under the caller's name: a line break cannot occur in either (every string field
+  // refuses control characters), so two callers' keys never meet.
+  const std::string key = absl::StrCat(caller, "\n", given_key);
   ITSM_ASSIGN_OR_RETURN(auto earlier, Find(txn, method, key));
   if (earlier) return Earlier(*earlier, fingerprint);
   // The insert waits for any other transaction holding the same key; if that one commits, ours

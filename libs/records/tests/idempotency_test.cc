@@ -35,10 +35,11 @@ class IdempotencyTest : public ::testing::TestWithParam<Backend> {
 
   // One create as a service runs it: claim, then write the record only when first.
   absl::StatusOr<IdempotencyClaim> Create(const std::string& key, const std::string& fingerprint,
-                                          const std::string& id, absl::Time now = kNow) {
+                                          const std::string& id, absl::Time now = kNow,
+                                          const std::string& caller = "alice@corp") {
     ITSM_ASSIGN_OR_RETURN(auto txn, db_->Begin(storage::TransactionMode::kReadWrite));
-    ITSM_ASSIGN_OR_RETURN(auto claim,
-                          IdempotencyStore::Claim(*txn, kMethod, key, fingerprint, id, now));
+    ITSM_ASSIGN_OR_RETURN(
+        auto claim, IdempotencyStore::Claim(*txn, kMethod, caller, key, fingerprint, id, now));
     if (claim.first) {
       ITSM_RETURN_IF_ERROR(txn->Execute("INSERT INTO things(id) VALUES ($1)", {id}).status());
     }
@@ -80,9 +81,24 @@ TEST_P(IdempotencyTest, EmptyKeyClaimsNothingAndKeysAreScopedByMethod) {
   ASSERT_TRUE(Create("k", "f", "c").ok());
   auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
   ASSERT_TRUE(txn.ok());
-  auto other_method = IdempotencyStore::Claim(**txn, "other/Method", "k", "g", "d", kNow);
+  auto other_method =
+      IdempotencyStore::Claim(**txn, "other/Method", "alice@corp", "k", "g", "d", kNow);
   ASSERT_TRUE(other_method.ok()) << other_method.status();
   EXPECT_TRUE(other_method->first);
+}
+
+// The same key and body from another caller is another call: it creates its own record, and
+// never gets back the record of the caller who used the key first.
+TEST_P(IdempotencyTest, KeysAreEachCallersOwn) {
+  ASSERT_TRUE(Create("portal-991", "f", "alices", kNow, "alice@corp").ok());
+  auto bobs = Create("portal-991", "f", "bobs", kNow, "bob@corp");
+  ASSERT_TRUE(bobs.ok()) << bobs.status();
+  EXPECT_TRUE(bobs->first);
+  EXPECT_EQ(bobs->record_id, "bobs");
+  auto alice_again = Create("portal-991", "f", "other", kNow, "alice@corp");
+  ASSERT_TRUE(alice_again.ok()) << alice_again.status();
+  EXPECT_EQ(alice_again->record_id, "alices");
+  EXPECT_EQ(Count("things"), 2);
 }
 
 // Many writers race with one key, each in its own transaction (real concurrency on PostgreSQL,

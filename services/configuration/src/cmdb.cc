@@ -300,9 +300,9 @@ absl::Status Cmdb::CreateCi(storage::Transaction& txn, const base::Caller& calle
   const records::IdempotentCall call = records::IdempotentCallOf(kCreateCiMethod, request);
   // The CI's id is chosen now, so that the key can be claimed before anything is written.
   const std::string id = base::NewUuid();
-  ITSM_ASSIGN_OR_RETURN(
-      auto claim, records::IdempotencyStore::Claim(txn, call.method, call.key, call.fingerprint, id,
-                                                   clock_.Now()));
+  ITSM_ASSIGN_OR_RETURN(auto claim,
+                        records::IdempotencyStore::Claim(txn, call.method, caller.actor, call.key,
+                                                         call.fingerprint, id, clock_.Now()));
   if (!claim.first) {
     ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, claim.record_id));
     if (!ci) return absl::InternalError("idempotency key names a missing CI");

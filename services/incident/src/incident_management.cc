@@ -214,7 +214,21 @@ absl::Status IncidentManagement::History(storage::Transaction& txn, const base::
   ITSM_ASSIGN_OR_RETURN(
       records::AuditPage page,
       records::AuditTrail::Read(txn, kGetHistory, request, record_id, request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
+  for (auto& entry : page.entries) {
+    // A requester sees the history of their own records, but not the agents' work notes, which
+    // ListIncidentNotes hides from them too: an entry is kept without them, or left out when
+    // they were all it held. (A page may then hold fewer entries; its token goes on as usual.)
+    if (caller.own_records_only) {
+      auto* changes = entry.mutable_changes();
+      changes->erase(std::remove_if(changes->begin(), changes->end(),
+                                    [](const common::v1::FieldChange& c) {
+                                      return c.field() == NoteField(v1::NOTE_VISIBILITY_WORK_NOTE);
+                                    }),
+                     changes->end());
+      if (changes->empty()) continue;
+    }
+    *out.add_entries() = std::move(entry);
+  }
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }

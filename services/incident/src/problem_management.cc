@@ -6,6 +6,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/records/unit_of_work.h"
+#include "services/incident/src/alert_rules.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/incident_repository.h"
@@ -18,6 +19,8 @@ namespace itsm::incident {
 namespace {
 
 constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
+// Incident.resolution_notes' limit (incident.proto).
+constexpr size_t kMaxLinkedResolutionNotes = 20000;
 constexpr char kListProblemNotes[] = "itsm.incident.v1.IncidentService/ListProblemNotes";
 
 using ProblemWork = records::UnitOfWork<v1::Problem, ProblemRepository>;
@@ -88,8 +91,11 @@ absl::Status ProblemManagement::Transition(storage::Transaction& txn, const base
       resolve.set_version(incident.version());
       resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
       resolve.set_resolution_code(request.resolution_code());
-      resolve.set_resolution_notes(absl::StrCat("Resolved with problem ", stored.number(), ": ",
-                                                request.resolution_notes()));
+      // Cut to the incident's limit: the problem's notes may fill it alone, and the whole text
+      // stays on the problem the note names.
+      resolve.set_resolution_notes(TruncateChars(
+          absl::StrCat("Resolved with problem ", stored.number(), ": ", request.resolution_notes()),
+          kMaxLinkedResolutionNotes));
       auto resolved = incidents_.Transition(incident, resolve, caller.actor);
       if (!resolved.ok()) {
         return absl::FailedPreconditionError(absl::StrCat(

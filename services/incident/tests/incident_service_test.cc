@@ -821,7 +821,11 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
     t.set_target_state(to);
     if (to == v1::PROBLEM_STATE_RESOLVED) {
       t.set_resolution_code("Solved (permanently)");
-      t.set_resolution_notes("Patched the MTA");
+      // As long as a problem's notes may be: the incidents' copy, with its prefix, is cut to
+      // their own limit rather than stored over it.
+      std::string notes = "Patched the MTA. ";
+      notes.resize(20000, 'x');
+      t.set_resolution_notes(notes);
       t.set_resolve_linked_incidents(true);
     }
     v1::TransitionProblemResponse out;
@@ -860,6 +864,8 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   for (const auto& i : resolved.resolved_incidents()) {
     EXPECT_EQ(i.state(), v1::INCIDENT_STATE_RESOLVED);
     EXPECT_EQ(i.resolution_code(), "Solved (permanently)");
+    EXPECT_EQ(i.resolution_notes().size(), 20000u);
+    EXPECT_EQ(i.resolution_notes().rfind("Resolved with problem PRB", 0), 0u);
   }
   v1::GetProblemRequest gp;
   gp.set_id(p.number());
@@ -1057,6 +1063,19 @@ TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
   ASSERT_TRUE(history(*alice, alices_id, &trail).ok());
   ASSERT_GE(trail.entries_size(), 1);
   EXPECT_EQ(trail.entries(0).actor(), "alice@corp");
+  // Without the agent's work note, which the agent's own history shows.
+  const auto work_notes = [](const v1::GetHistoryResponse& h) {
+    int n = 0;
+    for (const auto& e : h.entries()) {
+      for (const auto& c : e.changes()) n += c.field() == "work_notes";
+    }
+    return n;
+  };
+  EXPECT_EQ(work_notes(trail), 0) << "a requester read a work note in the history";
+  v1::GetHistoryResponse agents_trail;
+  ASSERT_TRUE(history(*agent, alices_id, &agents_trail).ok());
+  EXPECT_EQ(work_notes(agents_trail), 1);
+  EXPECT_EQ(agents_trail.entries_size(), trail.entries_size() + 1);
   v1::GetHistoryResponse none;
   EXPECT_EQ(history(*bob, alices_id, &none).error_code(), grpc::StatusCode::NOT_FOUND);
 

@@ -7,7 +7,7 @@
 // (never recognised by message text), and read the winner's row. Every caller thus gets the one
 // record; a key reused for a different request is ALREADY_EXISTS.
 //
-//   ITSM_ASSIGN_OR_RETURN(auto claim, IdempotencyStore::Claim(txn, kCreateIncident, key,
+//   ITSM_ASSIGN_OR_RETURN(auto claim, IdempotencyStore::Claim(txn, kCreateIncident, actor, key,
 //                                                            RequestFingerprint(request),
 //                                                            incident.id(), now));
 //   if (!claim.first) return repo.Get(txn, claim.record_id);   // answered before
@@ -46,9 +46,11 @@ class IdempotencyStore {
 
   // Claims `key` of `method` (the full gRPC method name) for `record_id` inside `txn`. An empty
   // key claims nothing: {first = true, record_id}. ALREADY_EXISTS "idempotency_key: ..." when the
-  // key was used for a request with another fingerprint.
+  // key was used for a request with another fingerprint. Keys are the caller's own (`caller`,
+  // the verified actor): the same key from another caller is another key, so that nobody gets
+  // back a record someone else created by sending the same body under the same key.
   static absl::StatusOr<IdempotencyClaim> Claim(storage::Transaction& txn, absl::string_view method,
-                                                absl::string_view key,
+                                                absl::string_view caller, absl::string_view key,
                                                 absl::string_view fingerprint,
                                                 absl::string_view record_id, absl::Time now);
 

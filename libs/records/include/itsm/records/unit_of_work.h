@@ -110,8 +110,8 @@ class UnitOfWork {
                                 Created&& created) {
     ITSM_ASSIGN_OR_RETURN(
         IdempotencyClaim claim,
-        IdempotencyStore::Claim(txn_, call.method, call.key, call.fingerprint, record.id(),
-                                base::FromProtoTimestamp(record.create_time())));
+        IdempotencyStore::Claim(txn_, call.method, caller_.actor, call.key, call.fingerprint,
+                                record.id(), base::FromProtoTimestamp(record.create_time())));
     if (!claim.first) return Store::Get(txn_, claim.record_id);
     ITSM_RETURN_IF_ERROR(prepare(record));
     ITSM_RETURN_IF_ERROR(Store::Insert(txn_, record));
