@@ -53,6 +53,13 @@ bool IsPermanent(rd_kafka_resp_err_t err) {
   }
 }
 
+// A size refusal of the broker, which may count the whole batch the event was sent in.
+bool IsBatchSizeRefusal(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+         err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE ||
+         err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE;
+}
+
 }  // namespace
 
 OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
@@ -313,8 +320,10 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                              {options_.batch_size + static_cast<int>(skip.size())}));
   }
   std::vector<const std::vector<storage::Value>*> rows_to_send;
+  const int round_size = rounds_sending_alone_ > 0 ? 1 : options_.batch_size;
+  if (rounds_sending_alone_ > 0) --rounds_sending_alone_;
   for (const auto& row : all_rows.rows()) {
-    if (static_cast<int>(rows_to_send.size()) == options_.batch_size) break;
+    if (static_cast<int>(rows_to_send.size()) == round_size) break;
     if (!skip.contains(row[0].AsInt())) rows_to_send.push_back(&row);
   }
   if (rows_to_send.empty()) {
@@ -384,6 +393,11 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     if (d.delivered()) {
       delivered.push_back(p.id);
       latency_.Observe(static_cast<double>(now_us - p.created_at_us) / 1e6);
+    } else if (d.reported && IsBatchSizeRefusal(d.error) && in_flight.size() > 1) {
+      // The broker's limit may be on the batch, not this event: each goes alone first, from
+      // the oldest not delivered; only one refused alone is set aside.
+      failed_.Increment();
+      rounds_sending_alone_ = static_cast<int>(in_flight.size());
     } else if (d.reported && IsPermanent(d.error)) {
       dead.push_back({p.id, rd_kafka_err2str(d.error)});
       log::Error("outbox event refused by the broker for good; moved to the dead letters",

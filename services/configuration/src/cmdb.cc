@@ -729,7 +729,15 @@ absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
                         ConfigRepository::BaselineRelationships(*txn, baseline.id()));
   std::vector<std::string> scope;
   if (!baseline.root_ci_id().empty()) {
-    ITSM_ASSIGN_OR_RETURN(scope, RootScope(baseline.root_ci_id(), baseline.root_depth()));
+    absl::StatusOr<std::vector<std::string>> now =
+        RootScope(baseline.root_ci_id(), baseline.root_depth());
+    // The request names no depth: what grew is the CMDB, since the baseline was taken.
+    if (absl::IsInvalidArgument(now.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("baseline: the scope of its root CI now holds more than ", kMaxBaselineCis,
+                       " CIs; take a new baseline with a smaller root_depth or a list of CIs"));
+    }
+    ITSM_ASSIGN_OR_RETURN(scope, std::move(now));
   } else {
     scope.assign(baseline.ci_ids().begin(), baseline.ci_ids().end());
   }

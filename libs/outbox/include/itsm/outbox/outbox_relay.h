@@ -122,6 +122,9 @@ class OutboxRelay {
   absl::Mutex round_mu_;
   // PostgreSQL: the relay's own connection, holding the relay lock while this relay leads.
   std::unique_ptr<storage::LockSession> lock_session_ ABSL_GUARDED_BY(round_mu_);
+  // Rounds left that send one event each: the broker refused a batch as too large (its limit
+  // counts the whole batch), and each of its events is tried alone before any is set aside.
+  int rounds_sending_alone_ ABSL_GUARDED_BY(round_mu_) = 0;
   std::atomic<bool> leader_flag_{false};
 
   absl::Mutex mu_;
