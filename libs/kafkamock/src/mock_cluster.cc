@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 
 namespace itsm::kafkamock {
@@ -36,6 +38,12 @@ absl::Status MockCluster::CreateTopic(const std::string& topic, int partitions, 
         absl::StrCat("cannot create topic ", topic, ": ", rd_kafka_err2str(err)));
   }
   return absl::OkStatus();
+}
+
+void MockCluster::RefuseNextProduceRequests(int count, int error) {
+  constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's Produce request
+  std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(error));
+  rd_kafka_mock_push_request_errors_array(cluster_, kProduceApiKey, errors.size(), errors.data());
 }
 
 }  // namespace itsm::kafkamock

@@ -179,6 +179,27 @@ TEST_P(OutboxRelayTest, RowRefusedForGoodIsDeadLetteredWhileLaterRowsFlow) {
   EXPECT_EQ(Stats().pending, 0);
 }
 
+// The broker's size limit may count a whole batch: a batch refused as too large is sent again
+// one event at a time, and nothing is set aside when each fits alone.
+TEST_P(OutboxRelayTest, ABatchRefusedAsTooLargeIsSentAgainOneEventAtATime) {
+  Write("k", 4);  // one key: one partition, one produce request
+  cluster_->RefuseNextProduceRequests(1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  OutboxRelay relay(*db_, Options(), registry_);
+  int published = 0;
+  for (int round = 0; round < 10 && published < 4; ++round) {
+    auto n = relay.PublishOnce();
+    ASSERT_TRUE(n.ok()) << n.status();
+    published += *n;
+  }
+  EXPECT_EQ(published, 4);
+  EXPECT_EQ(Stats().pending, 0);
+  EXPECT_EQ(Stats().dead_letters, 0);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 4);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(records->size(), 4u);
+  relay.Stop();
+}
+
 // Stop publishes what was committed after the loop's last round instead of leaving it for the
 // next start.
 TEST_P(OutboxRelayTest, StopPublishesWhatIsPendingInAFinalRound) {

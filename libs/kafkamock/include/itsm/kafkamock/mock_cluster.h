@@ -27,6 +27,9 @@ class MockCluster {
   absl::Status CreateTopic(const std::string& topic, int partitions, int replication = 1);
   // Takes broker `id` (1..brokers) down or up again: how tests make Kafka unreachable.
   void SetBrokerDown(int id, bool down);
+  // The next `count` produce requests the cluster receives are answered with `error` (a
+  // broker refusing a batch: too large, invalid).
+  void RefuseNextProduceRequests(int count, int error);
 
  private:
   MockCluster() = default;
