@@ -351,6 +351,18 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> IncidentRepository::IdsByProblem(
+    storage::Transaction& txn, const std::string& problem_id, int64_t limit) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT id FROM incidents WHERE problem_id = $1 ORDER BY seq LIMIT $2",
+                {problem_id, limit}));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
+  return out;
+}
+
 absl::Status IncidentRepository::AppendAudit(storage::Transaction& txn,
                                              const std::string& record_id,
                                              const common::v1::AuditEntry& entry) {

@@ -35,6 +35,11 @@ class IncidentRepository {
   // `expected_version`; ABORTED otherwise (another writer got there first).
   static absl::Status Update(storage::Transaction& txn, const v1::Incident& incident,
                              int64_t expected_version);
+  // The ids of the incidents linked to `problem_id`, oldest first, at most `limit`: what a
+  // problem's answer lists, without decoding each incident.
+  static absl::StatusOr<std::vector<std::string>> IdsByProblem(storage::Transaction& txn,
+                                                               const std::string& problem_id,
+                                                               int64_t limit);
   // Incidents whose problem_id is `problem_id`, oldest first.
   static absl::StatusOr<std::vector<v1::Incident>> ListByProblem(storage::Transaction& txn,
                                                                  const std::string& problem_id);

@@ -21,6 +21,8 @@ namespace {
 constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
 // Incident.resolution_notes' limit (incident.proto).
 constexpr size_t kMaxLinkedResolutionNotes = 20000;
+// GetProblemResponse.linked_incident_ids' limit (incident.proto).
+constexpr int64_t kMaxLinkedIncidentIds = 100000;
 constexpr char kListProblemNotes[] = "itsm.incident.v1.IncidentService/ListProblemNotes";
 
 using ProblemWork = records::UnitOfWork<v1::Problem, ProblemRepository>;
@@ -133,8 +135,11 @@ absl::Status ProblemManagement::Get(storage::Transaction& txn, const v1::GetProb
                                     v1::GetProblemResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(*out.mutable_problem(), ProblemRepository::Get(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(auto linked, IncidentRepository::ListByProblem(txn, out.problem().id()));
-  for (const auto& i : linked) out.add_linked_incident_ids(i.id());
+  // Ids only, up to the answer's limit (GetProblemResponse.linked_incident_ids).
+  ITSM_ASSIGN_OR_RETURN(
+      std::vector<std::string> linked,
+      IncidentRepository::IdsByProblem(txn, out.problem().id(), kMaxLinkedIncidentIds));
+  for (auto& id : linked) out.add_linked_incident_ids(std::move(id));
   return absl::OkStatus();
 }
 
