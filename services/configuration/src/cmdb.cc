@@ -496,10 +496,27 @@ absl::StatusOr<v1::ListRelationshipsResponse> Cmdb::ListRelationships(const std:
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
   ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(*txn, ci_id));
   if (!ci) return absl::NotFoundError(absl::StrCat("ci_id: no CI \"", ci_id, "\""));
-  ITSM_ASSIGN_OR_RETURN(auto rels, ConfigRepository::RelationshipsOf(*txn, ci->id()));
+  // Bounded: a hub CI may have tens of thousands of relationships, and an answer over gRPC's
+  // 4 MiB would reach nobody.
+  constexpr int64_t kMaxEachWay = 1000;
+  constexpr size_t kMaxAnswerBytes = 3 << 20;
   v1::ListRelationshipsResponse out;
-  for (auto& r : rels) {
-    *(r.source_id() == ci->id() ? out.add_outgoing() : out.add_incoming()) = std::move(r);
+  size_t bytes = 0;
+  for (const bool outgoing : {true, false}) {
+    ITSM_ASSIGN_OR_RETURN(auto rels, ConfigRepository::RelationshipsOneWay(*txn, ci->id(), outgoing,
+                                                                           kMaxEachWay + 1));
+    if (static_cast<int64_t>(rels.size()) > kMaxEachWay) {
+      rels.pop_back();
+      out.set_truncated(true);
+    }
+    for (auto& r : rels) {
+      bytes += r.ByteSizeLong();
+      if (bytes > kMaxAnswerBytes) {
+        out.set_truncated(true);
+        break;
+      }
+      *(outgoing ? out.add_outgoing() : out.add_incoming()) = std::move(r);
+    }
   }
   return out;
 }

@@ -478,6 +478,22 @@ absl::StatusOr<bool> ConfigRepository::MarkRelationshipDeleted(storage::Transact
   return changed > 0;
 }
 
+absl::StatusOr<std::vector<v1::Relationship>> ConfigRepository::RelationshipsOneWay(
+    storage::Transaction& txn, const std::string& ci_id, bool outgoing, int64_t limit) {
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query(absl::StrCat("SELECT data FROM config_relationships WHERE ",
+                             outgoing ? "source_id" : "target_id",
+                             " = $1 AND deleted = 0 ORDER BY graph_seq, id LIMIT $2"),
+                {ci_id, limit}));
+  std::vector<v1::Relationship> out;
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(auto r, Decode<v1::Relationship>(row[0], "relationship"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::Relationship>> ConfigRepository::RelationshipsOf(
     storage::Transaction& txn, const std::string& ci_id) {
   ITSM_ASSIGN_OR_RETURN(

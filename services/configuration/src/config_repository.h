@@ -109,6 +109,10 @@ class ConfigRepository {
   // NOT_FOUND-free: returns false when it was already deleted.
   static absl::StatusOr<bool> MarkRelationshipDeleted(storage::Transaction& txn,
                                                       const std::string& id, int64_t graph_seq);
+  // The current relationships where `ci_id` is the source (`outgoing`) or the target, the
+  // oldest first, at most `limit`.
+  static absl::StatusOr<std::vector<v1::Relationship>> RelationshipsOneWay(
+      storage::Transaction& txn, const std::string& ci_id, bool outgoing, int64_t limit);
   // Current relationships with the CI at either end.
   static absl::StatusOr<std::vector<v1::Relationship>> RelationshipsOf(storage::Transaction& txn,
                                                                        const std::string& ci_id);

@@ -360,6 +360,43 @@ TEST_P(ConfigurationServiceTest, RelationshipsRefuseDuplicatesAndRetiredEndsAndK
   EXPECT_EQ(history.entries(1).subject_type(), v1::SUBJECT_TYPE_RELATIONSHIP);
 }
 
+// A hub CI's relationships come back bounded, and say so: an answer over gRPC's 4 MiB would
+// reach nobody.
+TEST_P(ConfigurationServiceTest, AHubsRelationshipsAreListedBoundedAndSayTheyAreCut) {
+  v1::ImportConfigurationItemsRequest r;
+  auto* hub = r.add_items();
+  hub->set_class_name("server");
+  hub->set_name("hub");
+  hub->set_status(v1::LIFECYCLE_STATUS_LIVE);
+  for (int i = 0; i < 1001; ++i) {
+    auto* vm = r.add_items();
+    vm->set_class_name("virtual_machine");
+    vm->set_name("vm-" + std::to_string(i));
+    vm->set_status(v1::LIFECYCLE_STATUS_LIVE);
+    auto* rel = r.add_relationships();
+    rel->mutable_source()->set_class_name("virtual_machine");
+    rel->mutable_source()->set_name(vm->name());
+    rel->mutable_target()->set_class_name("server");
+    rel->mutable_target()->set_name("hub");
+    rel->set_type(v1::RELATIONSHIP_TYPE_RUNS_ON);
+  }
+  v1::ImportConfigurationItemsResponse imported;
+  grpc::Status s = stub_->ImportConfigurationItems(Call().get(), r, &imported);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(imported.rejected(), 0);
+  v1::ListRelationshipsRequest lr;
+  lr.set_ci_id("server/hub");
+  v1::ListRelationshipsResponse rels;
+  ASSERT_TRUE(stub_->ListRelationships(Call().get(), lr, &rels).ok());
+  EXPECT_EQ(rels.incoming_size(), 1000);
+  EXPECT_EQ(rels.outgoing_size(), 0);
+  EXPECT_TRUE(rels.truncated());
+  lr.set_ci_id("virtual_machine/vm-7");
+  ASSERT_TRUE(stub_->ListRelationships(Call().get(), lr, &rels).ok());
+  EXPECT_EQ(rels.outgoing_size(), 1);
+  EXPECT_FALSE(rels.truncated());
+}
+
 TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
   v1::ImportConfigurationItemsRequest r;
   auto add = [&r](const std::string& cls, const std::string& name,

@@ -23,7 +23,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
   const path = `/v1/configurationItems/${encodeURIComponent(id)}`;
   const item = useRead(() => api.get<{ configurationItem: ConfigurationItem }>(path).then((r) => r.configurationItem), [id]);
   const relationships = useRead(async () => {
-    const r = await api.get<{ outgoing?: Relationship[]; incoming?: Relationship[] }>(`${path}/relationships`);
+    const r = await api.get<{ outgoing?: Relationship[]; incoming?: Relationship[]; truncated?: boolean }>(`${path}/relationships`);
     const others = [...new Set([...(r.outgoing ?? []).map((x) => x.targetId!), ...(r.incoming ?? []).map((x) => x.sourceId!)])];
     const names = new Map<string, string>();
     await Promise.all(
@@ -34,7 +34,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         ),
       ),
     );
-    return { outgoing: r.outgoing ?? [], incoming: r.incoming ?? [], names };
+    return { outgoing: r.outgoing ?? [], incoming: r.incoming ?? [], truncated: r.truncated ?? false, names };
   }, [id]);
   // The class's schema: every attribute it defines (inherited first), set or not.
   const schema = useRead(
@@ -175,6 +175,11 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         Relationships
       </h2>
       <ErrorText error={relationships.error} />
+      {relationships.data?.truncated && (
+        <p class="help" id="relationships-truncated">
+          The first 1,000 each way are shown: this CI has more. The impact analysis below reads them all.
+        </p>
+      )}
       <table aria-labelledby="relationships-title" id="relationships">
         <thead>
           <tr>
