@@ -50,18 +50,28 @@ class FakeSla final : public sla::v1::SlaService::Service {
   std::optional<absl::Time> handover;
 };
 
-TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) {
-  FakeSla service;
+// The fake on a loopback port, and a channel to it.
+struct Served {
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<grpc::Channel> channel;
+};
+Served Serve(FakeSla& service) {
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  Served served{builder.BuildAndStart(), nullptr};
+  served.channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  return served;
+}
+
+TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) {
+  FakeSla service;
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
   base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  GrpcDefinitionSource source(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
-      clock, absl::ZeroDuration());
+  GrpcDefinitionSource source(served.channel, clock, absl::ZeroDuration());
   RecordQuery query;
   query.priority = incident::v1::PRIORITY_P1;
   // Issue 12, finding 5: this was UNAVAILABLE, retried forever, holding up the partition.
@@ -77,23 +87,17 @@ TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) 
   }
   service.next_error = grpc::Status::OK;
   EXPECT_TRUE(source.Resolve(query).ok());
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 // The timer learns of a retirement from the current version: read once per TTL, and while the
 // SLA service cannot answer, the version read last (clocks keep firing).
 TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadOncePerTtl) {
   FakeSla service;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
   base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  GrpcDefinitionSource source(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
-      clock, absl::Seconds(30));
+  GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
   EXPECT_FALSE((*source.Definition("gold", 0))->retired());
   service.current = 2;  // retired meanwhile
   clock.Advance(absl::Seconds(29));
@@ -112,7 +116,7 @@ TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadOncePerTtl) {
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ((*stale)->version(), 2);
   EXPECT_EQ(source.Definition("other", 0).status().code(), absl::StatusCode::kUnavailable);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 // Answers are cached for records created close together, but only within the window the SLA
@@ -121,16 +125,10 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   FakeSla service;
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);  // a multiple of the 30 s TTL
   service.handover = t0 + absl::Seconds(10);
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
   base::ManualClock clock(t0 + absl::Minutes(1));
-  GrpcDefinitionSource source(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
-      clock, absl::Seconds(30));
+  GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
   const auto resolve = [&](absl::Duration created_after_t0) {
     RecordQuery query;
     query.service = "vpn";
@@ -147,7 +145,7 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   EXPECT_EQ(service.resolve_calls, 2);
   EXPECT_EQ(resolve(absl::Seconds(7)), "silver");
   EXPECT_EQ(service.resolve_calls, 3);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 }  // namespace
