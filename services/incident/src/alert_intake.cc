@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "services/incident/src/alert_repository.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/text_bounds.h"
 
 namespace itsm::incident {
 namespace {

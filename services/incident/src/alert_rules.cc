@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/time_util.h"
+#include "services/incident/src/text_bounds.h"
 
 namespace itsm::incident {
 namespace {
@@ -215,17 +216,6 @@ std::string NotificationDigest(const v1::NotifyAlertmanagerRequest& request) {
   }
   std::sort(alerts.begin(), alerts.end());
   return GroupKeyHash(absl::StrCat(request.status(), "|", absl::StrJoin(alerts, "|")));
-}
-
-std::string TruncateChars(const std::string& text, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (chars == max_chars) return text.substr(0, i);
-      ++chars;
-    }
-  }
-  return text;
 }
 
 std::string IncidentTitle(const v1::NotifyAlertmanagerRequest& request) {

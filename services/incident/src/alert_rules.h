@@ -115,9 +115,6 @@ struct CauseCount {
 // then the smallest id (stable across replicas). None below the threshold.
 std::optional<std::string> StormCause(const std::vector<CauseCount>& counts, int threshold);
 
-// Truncates to at most `max_chars` Unicode characters (never inside a UTF-8 sequence).
-std::string TruncateChars(const std::string& text, size_t max_chars);
-
 }  // namespace itsm::incident
 
 #endif  // ITSM_SERVICES_INCIDENT_ALERT_RULES_H_

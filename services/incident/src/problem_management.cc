@@ -6,7 +6,6 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/records/unit_of_work.h"
-#include "services/incident/src/alert_rules.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/incident_repository.h"
@@ -14,6 +13,7 @@
 #include "services/incident/src/problem_repository.h"
 #include "services/incident/src/record_notes.h"
 #include "services/incident/src/requester_rules.h"
+#include "services/incident/src/text_bounds.h"
 
 namespace itsm::incident {
 namespace {

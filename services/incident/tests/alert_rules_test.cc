@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/limits/field_limits.h"
+#include "services/incident/src/text_bounds.h"
 
 namespace itsm::incident {
 namespace {

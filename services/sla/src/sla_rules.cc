@@ -23,15 +23,6 @@ absl::Status CheckName(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Time From(const v1::SlaDefinition& d) {
-  return d.has_effective_from() ? base::FromProtoTimestamp(d.effective_from())
-                                : absl::InfinitePast();
-}
-absl::Time Until(const v1::SlaDefinition& d) {
-  return d.has_effective_until() ? base::FromProtoTimestamp(d.effective_until())
-                                 : absl::InfiniteFuture();
-}
-
 bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
@@ -209,7 +200,7 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
                        d.warning_thresholds(i - 1), "; thresholds must ascend"));
     }
   }
-  if (From(d) >= Until(d)) {
+  if (EffectiveFrom(d) >= EffectiveUntil(d)) {
     return absl::InvalidArgumentError("effective_until: must be after effective_from");
   }
   const slamodel::RecordKind record_kind = slamodel::RecordKindOf(d);
@@ -241,7 +232,7 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
     // A definition for changes and one for incidents never apply to the same record.
     if (o.record_kind() != d.record_kind()) continue;
     // Half-open ranges [from, until) overlap when each starts before the other ends.
-    if (!(From(d) < Until(o) && From(o) < Until(d))) continue;
+    if (!(EffectiveFrom(d) < EffectiveUntil(o) && EffectiveFrom(o) < EffectiveUntil(d))) continue;
     // Definitions narrowed to disjoint CI classes, categories or request types never apply to
     // the same record: "P1 network incidents" and "P1 hardware incidents" may differ.
     if (!CanShare(d.coverage().ci_classes(), o.coverage().ci_classes()) ||
@@ -256,7 +247,7 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
         return absl::AlreadyExistsError(absl::StrCat(
             "definition \"", o.name(), "\" (", o.id(), ") is an active ", KindName(o.kind()),
             " for service \"", service, "\" at ", slamodel::PriorityName(t.priority()), " from ",
-            FormatBound(From(o)), " to ", FormatBound(Until(o)),
+            FormatBound(EffectiveFrom(o)), " to ", FormatBound(EffectiveUntil(o)),
             ": effective dates must not overlap (retire it or change its dates)"));
       }
     }
@@ -298,11 +289,17 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
   return absl::OkStatus();
 }
 
-absl::Time EffectiveFrom(const v1::SlaDefinition& d) { return From(d); }
-absl::Time EffectiveUntil(const v1::SlaDefinition& d) { return Until(d); }
+absl::Time EffectiveFrom(const v1::SlaDefinition& d) {
+  return d.has_effective_from() ? base::FromProtoTimestamp(d.effective_from())
+                                : absl::InfinitePast();
+}
+absl::Time EffectiveUntil(const v1::SlaDefinition& d) {
+  return d.has_effective_until() ? base::FromProtoTimestamp(d.effective_until())
+                                 : absl::InfiniteFuture();
+}
 
 bool Applies(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& r, absl::Time at) {
-  return From(d) <= at && at < Until(d) && AppliesOnSomeDate(d, r);
+  return EffectiveFrom(d) <= at && at < EffectiveUntil(d) && AppliesOnSomeDate(d, r);
 }
 
 bool AppliesOnSomeDate(const v1::SlaDefinition& d, const v1::ResolveApplicableSlaRequest& r) {
