@@ -138,7 +138,12 @@ void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partition
     cluster_id = id;
     rd_kafka_mem_free(consumer_, id);
   }
-  auto stored = options_.start_positions(cluster_id);
+  cluster_id_ = cluster_id;
+  std::vector<PartitionKey> assigning;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    assigning.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+  }
+  auto stored = options_.start_positions(cluster_id, assigning);
   if (!stored.ok()) {
     // Safe, only slower: handlers that keep their positions apply events idempotently.
     log::Warn("cannot read the stored positions; starting at the beginning",
@@ -470,6 +475,7 @@ void EventConsumer::StoreOffsets(const std::map<PartitionKey, int64_t>& next_off
       PublishApplied(partition, next);
     }
   }
+  if (options_.store_positions) options_.store_positions(cluster_id_, next_offsets);
   rd_kafka_offsets_store(consumer_, offsets);
   rd_kafka_topic_partition_list_destroy(offsets);
 }

@@ -5,6 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "itsm/base/status_macros.h"
 
 namespace itsm::redis {
@@ -78,29 +80,51 @@ absl::Status RedisClient::Connect() {
     return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": ", err));
   }
   redisSetTimeout(ctx_, tv);
-  if (!auth_.enabled()) return absl::OkStatus();
-  // Before any other command on the connection, as Redis requires.
-  std::vector<std::string> command = {"AUTH"};
-  if (!auth_.username.empty()) command.push_back(auth_.username);
-  command.push_back(auth_.password);
+  if (auth_.enabled()) {
+    // Before any other command on the connection, as Redis requires.
+    std::vector<std::string> command = {"AUTH"};
+    if (!auth_.username.empty()) command.push_back(auth_.username);
+    command.push_back(auth_.password);
+    ITSM_ASSIGN_OR_RETURN(const RedisValue reply, ConnectionRoundTrip(command, "AUTH"));
+    if (reply.type == RedisValue::Type::kError) {
+      Drop();
+      // Redis' own message (WRONGPASS ..., or "AUTH called without any password configured"),
+      // which never repeats the password.
+      return absl::PermissionDeniedError(absl::StrCat(
+          "redis ", host_, ":", port_, " refused AUTH",
+          auth_.username.empty() ? "" : absl::StrCat(" as ", auth_.username), ": ", reply.str));
+    }
+  }
+  if (!connect_check_) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(const RedisValue info, ConnectionRoundTrip({"INFO", "server"}, "INFO"));
+  std::string run_id;
+  for (absl::string_view line : absl::StrSplit(info.str, absl::ByAnyChar("\r\n"))) {
+    if (absl::ConsumePrefix(&line, "run_id:")) run_id = std::string(line);
+  }
+  if (info.type == RedisValue::Type::kError || run_id.empty()) {
+    Drop();
+    return absl::UnavailableError(
+        absl::StrCat("redis ", host_, ":", port_, ": INFO server answered no run_id: ", info.str));
+  }
+  if (absl::Status admitted = connect_check_(run_id); !admitted.ok()) {
+    Drop();
+    return admitted;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RedisValue> RedisClient::ConnectionRoundTrip(const std::vector<std::string>& command,
+                                                            const char* what) {
   Append(ctx_, command);
   void* raw = nullptr;
   if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
     std::string err = ctx_->errstr;
     Drop();
-    return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": AUTH: ", err));
+    return absl::UnavailableError(absl::StrCat("redis ", host_, ":", port_, ": ", what, ": ", err));
   }
-  const RedisValue reply = Copy(static_cast<redisReply*>(raw));
+  RedisValue reply = Copy(static_cast<redisReply*>(raw));
   freeReplyObject(raw);
-  if (reply.type == RedisValue::Type::kError) {
-    Drop();
-    // Redis' own message (WRONGPASS ..., or "AUTH called without any password configured"),
-    // which never repeats the password.
-    return absl::PermissionDeniedError(absl::StrCat(
-        "redis ", host_, ":", port_, " refused AUTH",
-        auth_.username.empty() ? "" : absl::StrCat(" as ", auth_.username), ": ", reply.str));
-  }
-  return absl::OkStatus();
+  return reply;
 }
 
 absl::StatusOr<std::vector<RedisValue>> RedisClient::Pipeline(

@@ -75,6 +75,39 @@ TEST_F(RedisClientTest, UnreachableIsUnavailableAndTheNextCallReconnects) {
   EXPECT_EQ(again->str, "v");
 }
 
+// The connect check sees each new connection's server before any command runs on it: the same
+// run_id while the process lives, another one once it restarted; a refusal is the call's result
+// and nothing was sent.
+TEST_F(RedisClientTest, TheConnectCheckSeesWhichRedisProcessAndCanRefuseIt) {
+  RedisClient redis(server_->address(), absl::Seconds(1));
+  std::vector<std::string> seen;
+  bool refuse = false;
+  redis.SetConnectCheck([&](const std::string& run_id) {
+    seen.push_back(run_id);
+    return refuse ? absl::UnavailableError("not this one") : absl::OkStatus();
+  });
+  ASSERT_TRUE(redis.Command({"SET", "k", "v1"}).ok());
+  ASSERT_TRUE(redis.Command({"GET", "k"}).ok());
+  ASSERT_EQ(seen.size(), 1u);  // one connection, checked once
+  EXPECT_EQ(seen[0].size(), 40u);
+  const int port = server_->port();
+  server_->Stop();
+  EXPECT_FALSE(redis.Command({"GET", "k"}).ok());
+  auto server = supervisor::RedisServer::Start(dir_.File("redis"), port, dir_.File("redis2.log"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  refuse = true;
+  auto refused = redis.Command({"SET", "k", "v2"});
+  EXPECT_EQ(refused.status().message(), "not this one");
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_NE(seen[1], seen[0]);  // another process
+  RedisClient other(server_->address());
+  EXPECT_EQ(other.Command({"GET", "k"})->str, "v1");  // the refused SET never ran
+  refuse = false;
+  ASSERT_TRUE(redis.Command({"SET", "k", "v2"}).ok());
+  EXPECT_EQ(seen.size(), 3u);
+}
+
 // A Redis that requires AUTH: the default user's password (requirepass) and a Redis 6 ACL user.
 TEST_F(RedisClientTest, AuthenticatesWithAPasswordOrAnAclUserAndNeverSaysThePassword) {
   RedisClient admin(server_->address());

@@ -68,6 +68,12 @@ end
 return 0
 )lua";
 
+// A position's field in its partition's hash: per topic and broker cluster, so that positions
+// of a broker that lost its data are not taken for the new one's.
+std::string PositionField(const std::string& topic, const std::string& cluster_id) {
+  return absl::StrCat(topic, "@", cluster_id);
+}
+
 }  // namespace
 
 double DueScore(absl::Time t) {
@@ -99,6 +105,51 @@ std::string ClockStore::OutboxKey(int32_t p) const {
 }
 std::string ClockStore::OpenKey(int32_t p) const {
   return absl::StrCat(prefix_, ":open:{", p, "}");
+}
+std::string ClockStore::PositionKey(int32_t p) const {
+  return absl::StrCat(prefix_, ":pos:{", p, "}");
+}
+
+absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::Positions(
+    const std::string& topic, const std::string& cluster_id,
+    const std::vector<int32_t>& partitions) {
+  std::vector<std::vector<std::string>> commands;
+  for (int32_t p : partitions) {
+    commands.push_back({"HGET", PositionKey(p), PositionField(topic, cluster_id)});
+  }
+  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies, redis_.Pipeline(commands));
+  std::map<int32_t, int64_t> out;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const redis::RedisValue& v = replies[i];
+    if (v.nil()) continue;
+    int64_t offset = 0;
+    if (v.type != redis::RedisValue::Type::kString || !absl::SimpleAtoi(v.str, &offset) ||
+        offset < 0) {
+      // Not a position this timer wrote: the partition's beginning is safe (events apply
+      // idempotently), a position read wrong is not.
+      return absl::DataLossError(absl::StrCat(PositionKey(partitions[i]), " ",
+                                              PositionField(topic, cluster_id),
+                                              " is not an offset: ", v.str));
+    }
+    out[partitions[i]] = offset;
+  }
+  return out;
+}
+
+absl::Status ClockStore::StorePositions(const std::string& topic, const std::string& cluster_id,
+                                        const std::map<int32_t, int64_t>& next_offsets) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& [p, offset] : next_offsets) {
+    commands.push_back(
+        {"HSET", PositionKey(p), PositionField(topic, cluster_id), absl::StrCat(offset)});
+  }
+  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies, redis_.Pipeline(commands));
+  for (const redis::RedisValue& v : replies) {
+    if (v.type == redis::RedisValue::Type::kError) {
+      return absl::InternalError(absl::StrCat("redis: ", v.str));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {

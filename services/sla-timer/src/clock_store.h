@@ -6,6 +6,8 @@
 //   <prefix>:due:{p}                 zset  member incident id, score = next warning/breach (ms)
 //   <prefix>:outbox:{p}              list  TimerOutboxEntry (protobuf), oldest first
 //   <prefix>:open:{p}                hash  "<kind>:<stage>" -> open clocks of the partition
+//   <prefix>:pos:{p}                 hash  "<topic>@<cluster id>" -> the record consumer's
+//                                          position: the offset of its first event not applied
 //
 // Every change goes through one Lua script (kCommitScript) that, atomically: checks the
 // revision it was computed from (compare-and-set, so the consumer, the firing loop and a second
@@ -77,6 +79,16 @@ class ClockStore {
   absl::StatusOr<int64_t> OutboxLength(int32_t partition);
   absl::StatusOr<std::map<std::string, int64_t>> OpenClocks(int32_t partition);
 
+  // The record consumer's positions in `partitions` of `topic` on the cluster `cluster_id`,
+  // kept here rather than in the broker so that a Redis that lost writes (a crash of its host,
+  // a failover) lost the positions past them too. Written after the effects they cover (the
+  // consumer's store_positions). Partitions with no position are absent.
+  absl::StatusOr<std::map<int32_t, int64_t>> Positions(const std::string& topic,
+                                                       const std::string& cluster_id,
+                                                       const std::vector<int32_t>& partitions);
+  absl::Status StorePositions(const std::string& topic, const std::string& cluster_id,
+                              const std::map<int32_t, int64_t>& next_offsets);
+
   // An event as an entry of the outbox list (serialised TimerOutboxEntry).
   static std::string OutboxEntry(const events::CloudEvent& event);
 
@@ -84,6 +96,7 @@ class ClockStore {
   std::string DueKey(int32_t partition) const;
   std::string OutboxKey(int32_t partition) const;
   std::string OpenKey(int32_t partition) const;
+  std::string PositionKey(int32_t partition) const;
   redis::RedisClient& redis() { return redis_; }
 
  private:

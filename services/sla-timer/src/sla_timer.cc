@@ -123,20 +123,21 @@ absl::StatusOr<RecordEvent> RecordOf(const events::CloudEvent& e) {
   return out;
 }
 
-// The consumer's view of the record topic, for the firing loop.
+// The consumer's view of the record topic, for the firing loop: of the timer's consumer of the
+// moment (a new one replaces it when Redis is another process, on the firing loop's thread).
 class ConsumerLog final : public PartitionLog {
  public:
-  ConsumerLog(const events::EventConsumer& consumer, std::string topic)
+  ConsumerLog(const std::unique_ptr<events::EventConsumer>& consumer, std::string topic)
       : consumer_(consumer), topic_(std::move(topic)) {}
   std::optional<int64_t> Applied(int32_t partition) override {
-    return consumer_.Applied(topic_, partition);
+    return consumer_->Applied(topic_, partition);
   }
   absl::StatusOr<int64_t> HighWatermark(int32_t partition) override {
-    return consumer_.QueryHighWatermark(topic_, partition, absl::Seconds(1));
+    return consumer_->QueryHighWatermark(topic_, partition, absl::Seconds(1));
   }
 
  private:
-  const events::EventConsumer& consumer_;
+  const std::unique_ptr<events::EventConsumer>& consumer_;
   const std::string topic_;
 };
 
@@ -244,7 +245,21 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                .Help("Clock events written to the outbox with the clock change "
                                      "they announce, by CloudEvents type (itsm.sla.v1.SlaMet, "
                                      "itsm.sla.v1.SlaBreached, ...).")
-                               .Register(registry)) {
+                               .Register(registry)),
+      redis_rewinds_(prometheus::BuildCounter()
+                         .Name("itsm_sla_timer_redis_rewinds_total")
+                         .Help("Times Redis was another process (restarted, or a replica "
+                               "promoted) and the consumer went back to the positions it held.")
+                         .Register(registry)
+                         .Add({})) {
+  // Only a timer with a consumer has positions to go back to; without one (events handed to
+  // Handle directly) every Redis is the timer's.
+  if (!options_.kafka_bootstrap_servers.empty()) {
+    for (ClockStore* store : {&handler_store_, &fire_store_, &publish_store_, &admin_store_}) {
+      store->redis().SetConnectCheck(
+          [this](const std::string& run_id) { return incarnation_.Admit(run_id); });
+    }
+  }
   for (const char* kind : {"response", "resolution"}) {
     for (const char* stage : {"running", "paused"})
       open_family_.Add({{"kind", kind}, {"stage", stage}});
@@ -774,6 +789,14 @@ void SlaTimer::RefreshGauges() {
     auto len = fire_store_.OutboxLength(p);
     if (len.ok()) pending += *len;
   }
+  // Only a timer with a consumer has positions to go back to; without one (events handed to
+  // Handle directly) every Redis is the timer's.
+  if (!options_.kafka_bootstrap_servers.empty()) {
+    for (ClockStore* store : {&handler_store_, &fire_store_, &publish_store_, &admin_store_}) {
+      store->redis().SetConnectCheck(
+          [this](const std::string& run_id) { return incarnation_.Admit(run_id); });
+    }
+  }
   for (const char* kind : {"response", "resolution"}) {
     for (const char* stage : {"running", "paused"}) {
       open_family_.Add({{"kind", kind}, {"stage", stage}})
@@ -785,6 +808,7 @@ void SlaTimer::RefreshGauges() {
 
 void SlaTimer::FireLoop() {
   while (!stop_fire_.load()) {
+    if (incarnation_.Changed()) ResumeFromRedisPositions();
     auto fired = FireOnce();
     if (!fired.ok()) {
       log::Warn("SLA firing pass failed", {{"error", fired.status().ToString()}});
@@ -927,16 +951,10 @@ void SlaTimer::PublishLoop() {
 absl::Status SlaTimer::Start() {
   if (!options_.kafka_bootstrap_servers.empty()) {
     ITSM_RETURN_IF_ERROR(StartProducer());
-    consumer_ = std::make_unique<events::EventConsumer>(
-        events::EventConsumer::Options{.bootstrap_servers = options_.kafka_bootstrap_servers,
-                                       .group_id = options_.group_id,
-                                       .topics = {options_.topic},
-                                       .client_properties = options_.kafka_client_properties},
-        [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
-        registry_);
+    consumer_ = NewConsumer();
     // Before the firing loop starts: it reads the log from its own thread.
     if (partition_log_ == nullptr) {
-      consumer_log_ = std::make_unique<ConsumerLog>(*consumer_, options_.topic);
+      consumer_log_ = std::make_unique<ConsumerLog>(consumer_, options_.topic);
       partition_log_ = consumer_log_.get();
     }
   }
@@ -951,9 +969,50 @@ absl::Status SlaTimer::Start() {
     });
   }
   if (!consumer_) return absl::OkStatus();
+  absl::MutexLock lock(&consumer_mu_);
+  return consumer_->Start();
+}
+
+std::unique_ptr<events::EventConsumer> SlaTimer::NewConsumer() {
+  events::EventConsumer::Options o{.bootstrap_servers = options_.kafka_bootstrap_servers,
+                                   .group_id = options_.group_id,
+                                   .topics = {options_.topic},
+                                   .client_properties = options_.kafka_client_properties};
+  // Positions live in Redis with the clocks (ClockStore::Positions): a Redis that lost writes
+  // takes the consumer back to before them. Both run on the consumer's thread, when the handler
+  // is not running, so they share its connection.
+  o.start_positions = [this](const std::string& cluster_id,
+                             const std::vector<std::pair<std::string, int32_t>>& assigning)
+      -> absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> {
+    std::vector<int32_t> partitions;
+    for (const auto& [topic, p] : assigning) {
+      if (topic == options_.topic) partitions.push_back(p);
+    }
+    ITSM_ASSIGN_OR_RETURN(auto stored,
+                          handler_store_.Positions(options_.topic, cluster_id, partitions));
+    std::map<std::pair<std::string, int32_t>, int64_t> out;
+    for (const auto& [p, offset] : stored) out[{options_.topic, p}] = offset;
+    return out;
+  };
+  o.store_positions = [this](const std::string& cluster_id,
+                             const std::map<std::pair<std::string, int32_t>, int64_t>& next) {
+    std::map<int32_t, int64_t> positions;
+    for (const auto& [key, offset] : next) {
+      if (key.first == options_.topic) positions[key.second] = offset;
+    }
+    // Left behind, a position only makes a restart hand more events again (replays).
+    if (absl::Status s = handler_store_.StorePositions(options_.topic, cluster_id, positions);
+        !s.ok()) {
+      log::Warn("cannot store the consumer's positions in Redis", {{"error", s.ToString()}});
+    }
+  };
+  auto consumer = std::make_unique<events::EventConsumer>(
+      std::move(o),
+      [this](const std::vector<events::ConsumedEvent>& batch) { return HandleBatch(batch); },
+      registry_);
   // Runs on the consumer's thread, inside the rebalance: a revoke returns only once this
-  // replica stopped firing and publishing the partitions (their offsets commit right before).
-  consumer_->SetRebalanceListener(
+  // replica stopped firing and publishing the partitions.
+  consumer->SetRebalanceListener(
       [this](bool assigned, const std::vector<std::pair<std::string, int32_t>>& list) {
         std::vector<int32_t> partitions;
         for (const auto& [topic, p] : list) {
@@ -966,10 +1025,33 @@ absl::Status SlaTimer::Start() {
           Revoke(partitions);
         }
       });
-  return consumer_->Start();
+  return consumer;
+}
+
+void SlaTimer::ResumeFromRedisPositions() {
+  absl::MutexLock lock(&consumer_mu_);
+  if (!consumer_ || consumer_stopped_) return;
+  log::Warn(
+      "redis is another process (restarted, or failed over) that may hold less than the one "
+      "before: the consumer goes back to the positions it holds",
+      {{"redis", options_.redis_address}});
+  // Leaves the group: every partition is revoked, so nothing fires until the new consumer is
+  // assigned and has applied its partitions up to their ends (FiringWatermark).
+  consumer_->Stop();
+  const std::set<int32_t> owned_before = owned();
+  Revoke({owned_before.begin(), owned_before.end()});
+  incarnation_.Accept();
+  consumer_ = NewConsumer();
+  redis_rewinds_.Increment();
+  if (absl::Status s = consumer_->Start(); !s.ok()) {
+    // The same configuration started the first consumer.
+    log::Error("cannot start the incident consumer again", {{"error", s.ToString()}});
+  }
 }
 
 void SlaTimer::StopConsumer() {
+  absl::MutexLock lock(&consumer_mu_);
+  consumer_stopped_ = true;
   if (consumer_) consumer_->Stop();
 }
 

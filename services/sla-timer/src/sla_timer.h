@@ -38,6 +38,7 @@
 #include "prometheus/registry.h"
 #include "services/sla-timer/src/clock_store.h"
 #include "services/sla-timer/src/firing_watermark.h"
+#include "services/sla-timer/src/redis_incarnation.h"
 #include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
@@ -179,6 +180,11 @@ class SlaTimer {
   void CountStored(const std::string& record_id, const Outcome& out, absl::Time now,
                    bool from_firing_loop);
   absl::StatusOr<int> PublishPartition(int32_t p);
+  // The incident consumer, its positions kept in Redis, its rebalances owning partitions here.
+  std::unique_ptr<events::EventConsumer> NewConsumer();
+  // Redis is another process than the one the timer worked on: a new consumer takes the place
+  // of the running one and starts at the positions this Redis holds (RedisIncarnation).
+  void ResumeFromRedisPositions();
   absl::Status StartProducer();
   void FireLoop();
   void PublishLoop();
@@ -189,6 +195,8 @@ class SlaTimer {
   base::Clock& clock_;
   prometheus::Registry& registry_;
   TimerLogic logic_;
+  // Which Redis process the stores may talk to (declared before them: they ask it on connect).
+  RedisIncarnation incarnation_;
   // One Redis connection per thread that uses it.
   ClockStore handler_store_;
   // Runs the handler's commits (on handler_store_), so that the next chunk's decisions overlap
@@ -209,6 +217,11 @@ class SlaTimer {
   absl::Mutex wake_mu_;
   bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
 
+  // Guards replacing consumer_ (ResumeFromRedisPositions, on the firing loop's thread) against
+  // StopConsumer; the firing loop reads it through consumer_log_ without the lock, which is
+  // safe because only its own thread replaces it.
+  absl::Mutex consumer_mu_;
+  bool consumer_stopped_ ABSL_GUARDED_BY(consumer_mu_) = false;
   std::unique_ptr<events::EventConsumer> consumer_;
   std::unique_ptr<PartitionLog> consumer_log_;
   PartitionLog* partition_log_ = nullptr;
@@ -241,6 +254,7 @@ class SlaTimer {
   prometheus::Gauge& owned_partitions_;
   prometheus::Gauge& unfireable_clocks_;
   prometheus::Family<prometheus::Counter>& clock_events_family_;
+  prometheus::Counter& redis_rewinds_;
 };
 
 }  // namespace itsm::sla_timer

@@ -45,8 +45,9 @@ runtime::ServiceInfo SlaTimerServiceInfo() {
                         "How long a closed or cancelled record's clocks stay in Redis once all are "
                         "done (0: forever)."),
               StringOption("consumer_group", "itsm-sla-timer",
-                           "Consumer group on the record topic (a new one replays the topic: "
-                           "recovery)."),
+                           "Consumer group on the record topic: its replicas share the "
+                           "partitions. Positions are kept in Redis with the clocks, not in "
+                           "the group."),
               EnumOption("record_topic", "itsm.incident.v1", {"itsm.incident.v1", "itsm.change.v1"},
                          "The records whose clocks this timer runs: incidents and service "
                          "requests, or changes (one timer per topic, each with its own "

@@ -2,6 +2,7 @@
 // cluster, with a ManualClock: events in -> clocks in Redis -> fired exactly once -> events out,
 // across restarts, Redis restarts, and partitions moving between two replicas.
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -941,6 +942,97 @@ TEST_F(SlaTimerRedisTest, AfterARedisOutageRecordsResolvedInTimeAreMetNeverBreac
   timer->StopPublisher();
 }
 
+// Redis acknowledges writes before they reach its disk: a crash of its host (or a failover to a
+// replica behind the primary) comes back without the last of them, while the timer's consumer
+// stands past them. Here Redis comes back as it was before every incident was resolved: the
+// timer must notice that it is another Redis, go back to the positions that Redis holds, and
+// apply the resolutions again — met, never breached.
+TEST_F(SlaTimerRedisTest, ARedisThatLostItsLastWritesTakesTheConsumerBackToThem) {
+  auto cluster = StartCluster();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, bootstrap);
+  ASSERT_TRUE(timer->Start().ok());
+  testing::IncidentProducer producer(bootstrap);
+  constexpr int kIncidents = 8;
+  std::vector<incident::v1::Incident> incidents;
+  for (int k = 0; k < kIncidents; ++k) {
+    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
+    producer.Send(testing::Created(incidents.back()), incidents.back());
+  }
+  producer.Flush();
+  // The positions Redis holds, summed over the partitions: one event each so far.
+  redis::RedisClient client(redis_->address());
+  auto stored_positions = [&] {
+    int64_t sum = 0;
+    for (int p = 0; p < 4; ++p) {
+      auto values = client.Command({"HVALS", "itsm:sla:pos:{" + std::to_string(p) + "}"});
+      if (!values.ok()) return int64_t{-1};
+      for (const auto& v : values->elements) sum += std::stoll(v.str);
+    }
+    return sum;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return stored_positions() == kIncidents; }, absl::Seconds(30),
+                        "creations applied and their positions stored")
+                  .ok());
+  // What the crashed host's disk will hold: Redis as it is now (stopped cleanly to copy it).
+  redis_->Stop();
+  std::filesystem::copy(dir_.File("redis"), dir_.File("redis-before"),
+                        std::filesystem::copy_options::recursive);
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  // A restart that lost nothing: the timer goes back to the positions all the same.
+  auto rewinds = [&] { return MetricSum(registry, "itsm_sla_timer_redis_rewinds_total"); };
+  ASSERT_TRUE(WaitUntil([&] { return rewinds() == 1; }, absl::Seconds(30), "first rewind").ok());
+  for (auto& i : incidents) {  // resolved a minute after creation
+    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+    i.set_assignee("bob");
+    i.set_version(2);
+    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+    producer.Send(testing::StateChanged(i), i);
+  }
+  producer.Flush();
+  ASSERT_TRUE(WaitUntil([&] { return stored_positions() == 2 * kIncidents; }, absl::Seconds(30),
+                        "resolutions applied and their positions stored")
+                  .ok());
+  EXPECT_EQ(OpenClocks()["resolution:running"], 0);
+  // The host crashes: Redis comes back without the resolutions, and their positions.
+  redis_->process().Kill();
+  std::filesystem::remove_all(dir_.File("redis"));
+  std::filesystem::rename(dir_.File("redis-before"), dir_.File("redis"));
+  redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis3.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  clock_.Advance(absl::Hours(5));  // every clock is far past its due time
+  // Without going back, the timer would go on from the resolutions and breach every clock.
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    return rewinds() == 2 && stored_positions() == 2 * kIncidents &&
+                           OpenClocks()["resolution:running"] == 0 &&
+                           OpenClocks()["response:running"] == 0;
+                  },
+                  absl::Seconds(60), "the resolutions applied again")
+                  .ok())
+      << "open: " << OpenClocks()["resolution:running"]
+      << ", fired: " << MetricSum(registry, "itsm_sla_timer_fired_total");
+  // Two SlaMet per incident (with the ids published before the crash), no warning nor breach.
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 4 * kIncidents, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<std::string, std::set<std::string>> ids_by_type;
+  for (const auto& r : *records) ids_by_type[r.Header("ce_type")].insert(r.Header("ce_id"));
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaMet"].size(), 2u * kIncidents);
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaBreached"].size(), 0u);
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaWarningReached"].size(), 0u);
+  EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_fired_total"), 0);
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
 // And with the timer stopped instead: a new process applies the backlog before it fires.
 TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
   auto cluster = StartCluster();
@@ -1097,7 +1189,7 @@ TEST_F(SlaTimerRedisTest, ConsumesIncidentEventsAndPublishesClockEvents) {
   timer->StopPublisher();
 }
 
-TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopicInANewGroup) {
+TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopic) {
   auto cluster = StartCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   const std::string bootstrap = (*cluster)->bootstrap_servers();
@@ -1138,13 +1230,12 @@ TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopicInANewGroup) {
     timer->StopPublisher();
   }
 
-  // Redis loses everything; a timer in a new consumer group replays the incident topic.
+  // Redis loses everything, the consumer's positions with it: a restarted timer, in the same
+  // consumer group, replays the incident topic from its beginning.
   ASSERT_TRUE(store.redis().Command({"FLUSHALL"}).ok());
   ASSERT_TRUE(OpenClocks().empty());
   prometheus::Registry registry;
-  SlaTimer::Options options = TimerOptions(bootstrap);
-  options.group_id = "itsm-sla-timer-rebuild-1";
-  auto timer = NewTimer(registry, options);
+  auto timer = NewTimer(registry, bootstrap);
   ASSERT_TRUE(timer->Start().ok());
   ASSERT_TRUE(
       WaitUntil([&] { return OpenClocks() == open_before; }, absl::Seconds(30), "rebuilt").ok());

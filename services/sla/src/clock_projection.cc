@@ -479,7 +479,8 @@ std::unique_ptr<events::EventConsumer> NewHistoryConsumer(ClockProjection& proje
                                                           events::EventConsumer::Options options,
                                                           prometheus::Registry& registry) {
   if (options.topics.empty()) options.topics = {"itsm.sla.v1"};
-  options.start_positions = [&projection](const std::string& cluster_id) {
+  options.start_positions = [&projection](const std::string& cluster_id,
+                                          const std::vector<std::pair<std::string, int32_t>>&) {
     return projection.StartPositions(cluster_id);
   };
   return std::make_unique<events::EventConsumer>(

@@ -90,16 +90,27 @@ class EventConsumer {
     absl::Duration max_retry_backoff = absl::Seconds(5);
     // Most events handed to a batch handler at once.
     size_t max_batch = 500;
-    // Set when the handler keeps its positions itself, written in the transaction of its
-    // effects (exactly-once effect across restarts): on every assignment each partition starts
-    // at the offset this returns for it — absent, or beyond the partition's end (a topic younger
-    // than the stored positions, e.g. after a broker lost its data), at the partition's
-    // beginning — and nothing is committed to the broker. Given the broker's cluster id, so
-    // that positions stored for another cluster can be ignored. When it fails, every partition
-    // starts at its beginning (handlers that use it apply events idempotently).
+    // Set when the handler keeps its positions itself, with its effects (exactly-once effect
+    // across restarts, and a store rolled back rolls its positions back with it): on every
+    // assignment each partition starts at the offset this returns for it — absent, or beyond
+    // the partition's end (a topic younger than the stored positions, e.g. after a broker lost
+    // its data), at the partition's beginning — and nothing is committed to the broker. Given
+    // the broker's cluster id, so that positions stored for another cluster can be ignored,
+    // and the partitions being assigned. When it fails, every partition starts at its
+    // beginning (handlers that use it apply events idempotently).
     std::function<absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>>(
-        const std::string& cluster_id)>
+        const std::string& cluster_id, const std::vector<std::pair<std::string, int32_t>>&)>
         start_positions = nullptr;
+    // With start_positions, for a handler whose store cannot write a position in the same
+    // transaction as the effects: told, on the consumer thread after the handler returned, each
+    // partition's offset of the first event not done, whenever it moved (the offsets the
+    // consumer would have committed). The handler's effects for the events before it are
+    // stored by then, so a store that keeps the order of its writes (Redis) never holds a
+    // position ahead of its effects. A failure only leaves the stored position behind: more
+    // is handed again after a restart, never less.
+    std::function<void(const std::string& cluster_id,
+                       const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets)>
+        store_positions = nullptr;
   };
   using Handler = std::function<absl::Status(const ConsumedEvent&)>;
   using BatchHandler = std::function<std::vector<absl::Status>(const std::vector<ConsumedEvent>&)>;
@@ -183,6 +194,7 @@ class EventConsumer {
     prometheus::Gauge* lag = nullptr;
   };
   std::map<PartitionKey, Assigned> assigned_;
+  std::string cluster_id_;  // the broker's, asked on assignment (start_positions)
   absl::Time last_lag_update_ = absl::InfinitePast();
   RecentIds recent_;
   // What Applied() answers from other threads: a copy of assigned_'s next offsets.

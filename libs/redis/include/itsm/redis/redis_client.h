@@ -5,6 +5,7 @@
 #ifndef ITSM_REDIS_REDIS_CLIENT_H_
 #define ITSM_REDIS_REDIS_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,14 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
+  // Asked, on every new connection before any other command, with the server's run_id (INFO
+  // server): a different run_id is another Redis process — restarted, or a replica promoted by
+  // a failover — which may hold less than the one before it did (the tail of its AOF, writes
+  // not replicated yet). A non-OK answer drops the connection and is the call's result, until a
+  // later call's connection is admitted. Set before the first call.
+  using ConnectCheck = std::function<absl::Status(const std::string& run_id)>;
+  void SetConnectCheck(ConnectCheck check) { connect_check_ = std::move(check); }
+
   // UNAVAILABLE when Redis cannot be reached (retry later); an error reply is INTERNAL with
   // Redis' message, except NOSCRIPT handled inside Eval.
   absl::StatusOr<RedisValue> Command(const std::vector<std::string>& args);
@@ -69,6 +78,9 @@ class RedisClient {
 
  private:
   absl::Status Connect();
+  // One command and its reply on the connection being opened (AUTH, INFO).
+  absl::StatusOr<RedisValue> ConnectionRoundTrip(const std::vector<std::string>& command,
+                                                 const char* what);
   void Drop();
   static std::vector<std::string> EvalArgs(const Script& script,
                                            const std::vector<std::string>& keys,
@@ -78,6 +90,7 @@ class RedisClient {
   int port_ = 0;
   absl::Duration timeout_;
   RedisAuth auth_;
+  ConnectCheck connect_check_;
   redisContext* ctx_ = nullptr;
 };
 
