@@ -12,6 +12,7 @@
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
+#include "itsm/records/page_start.h"
 #include "itsm/records/record_change.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/configuration/src/ci_model.h"
@@ -499,7 +500,6 @@ absl::StatusOr<v1::ListRelationshipsResponse> Cmdb::ListRelationships(const std:
   // Bounded: a hub CI may have tens of thousands of relationships, and an answer over gRPC's
   // 4 MiB would reach nobody.
   constexpr int64_t kMaxEachWay = 1000;
-  constexpr size_t kMaxAnswerBytes = 3 << 20;
   v1::ListRelationshipsResponse out;
   size_t bytes = 0;
   for (const bool outgoing : {true, false}) {
@@ -511,7 +511,7 @@ absl::StatusOr<v1::ListRelationshipsResponse> Cmdb::ListRelationships(const std:
     }
     for (auto& r : rels) {
       bytes += r.ByteSizeLong();
-      if (bytes > kMaxAnswerBytes) {
+      if (bytes > records::kMaxPageBytes) {
         out.set_truncated(true);
         break;
       }
@@ -576,6 +576,9 @@ absl::Status Cmdb::AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
   Summarise(graph_.node(result.origin), *out.mutable_origin());
   out.set_truncated(result.truncated);
   out.mutable_items()->Reserve(static_cast<int>(result.hits.size()));
+  // 10,000 items, each with its path of up to 12 CI summaries, can pass gRPC's 4 MiB: the
+  // answer keeps the nearest ones (hits come by depth) and says it is truncated.
+  size_t bytes = out.ByteSizeLong();
   for (const ImpactHit& hit : result.hits) {
     v1::ImpactedItem* item = out.add_items();
     Summarise(graph_.node(hit.node), *item->mutable_ci());
@@ -587,6 +590,12 @@ absl::Status Cmdb::AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
       const GraphRelation& rel = graph_.relation(hop.relation);
       step->set_relationship_id(graph_.RelationId(hop.relation));
       step->set_relationship_type(rel.type);
+    }
+    bytes += item->ByteSizeLong() + 6;  // with its field tag and length
+    if (bytes > records::kMaxPageBytes) {
+      out.mutable_items()->RemoveLast();
+      out.set_truncated(true);
+      break;
     }
   }
   return absl::OkStatus();
@@ -815,6 +824,14 @@ absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
       *d->mutable_relationship() = r;
       d->set_kind(v1::DRIFT_KIND_ADDED);
     }
+  }
+  // 10,000 CIs, each changed in long attributes, can pass gRPC's 4 MiB, and a drift report
+  // missing some of its drift would read as "nothing else changed".
+  if (out.ByteSizeLong() > records::kMaxPageBytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "baseline: the drift (", out.configuration_items_size(), " CIs, ", out.relationships_size(),
+        " relationships) is larger than one answer carries (", records::kMaxPageBytes >> 20,
+        " MiB); take baselines of smaller scopes"));
   }
   return out;
 }

@@ -397,6 +397,101 @@ TEST_P(ConfigurationServiceTest, AHubsRelationshipsAreListedBoundedAndSayTheyAre
   EXPECT_FALSE(rels.truncated());
 }
 
+// An impact answer stays under gRPC's 4 MiB, whatever max_results allows: 4,999 virtual machines
+// on a hub and an application on each, with long names and their paths, would pass it; the
+// nearest ones come back, marked truncated.
+TEST_P(ConfigurationServiceTest, AnImpactTooLargeForOneAnswerIsTruncated) {
+  for (const char* tier : {"virtual_machine", "application"}) {
+    v1::ImportConfigurationItemsRequest r;
+    if (std::string(tier) == "virtual_machine") {
+      auto* hub = r.add_items();
+      hub->set_class_name("server");
+      hub->set_name("hub");
+      hub->set_status(v1::LIFECYCLE_STATUS_LIVE);
+    }
+    for (int i = 0; i < 4999; ++i) {
+      auto* ci = r.add_items();
+      ci->set_class_name(tier);
+      ci->set_name(absl::StrCat(tier, "-", i, "-", std::string(170, 'x')));
+      ci->set_status(v1::LIFECYCLE_STATUS_LIVE);
+      auto* rel = r.add_relationships();
+      rel->mutable_source()->set_class_name(tier);
+      rel->mutable_source()->set_name(ci->name());
+      const bool on_hub = std::string(tier) == "virtual_machine";
+      rel->mutable_target()->set_class_name(on_hub ? "server" : "virtual_machine");
+      rel->mutable_target()->set_name(
+          on_hub ? "hub" : absl::StrCat("virtual_machine-", i, "-", std::string(170, 'x')));
+      rel->set_type(v1::RELATIONSHIP_TYPE_RUNS_ON);
+    }
+    v1::ImportConfigurationItemsResponse imported;
+    grpc::Status s = stub_->ImportConfigurationItems(Call().get(), r, &imported);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(imported.rejected(), 0);
+  }
+  v1::AnalyzeImpactRequest request;
+  request.set_ci_id("server/hub");
+  request.set_max_results(10000);
+  v1::AnalyzeImpactResponse impact;
+  grpc::Status s = stub_->AnalyzeImpact(Call().get(), request, &impact);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(impact.truncated());
+  EXPECT_GT(impact.items_size(), 4999);  // every machine, the nearest, and some applications
+  EXPECT_LT(impact.items_size(), 2 * 4999);
+  EXPECT_LE(impact.ByteSizeLong(), size_t{3} << 20);
+  // A smaller question is answered whole.
+  request.set_max_results(100);
+  ASSERT_TRUE(stub_->AnalyzeImpact(Call().get(), request, &impact).ok());
+  EXPECT_EQ(impact.items_size(), 100);
+}
+
+// A drift report larger than one answer is refused, saying why, rather than cut: a report
+// missing some drift would read as "nothing else changed".
+TEST_P(ConfigurationServiceTest, ADriftTooLargeForOneAnswerIsRefusedNotCut) {
+  v1::CreateBaselineRequest b;
+  b.set_name("many");
+  for (int part = 0; part < 2; ++part) {
+    v1::ImportConfigurationItemsRequest r;
+    for (int i = 0; i < 100; ++i) {
+      auto* ci = r.add_items();
+      ci->set_class_name("server");
+      ci->set_name(absl::StrCat("s-", part, "-", i));
+      ci->set_status(v1::LIFECYCLE_STATUS_LIVE);
+      ci->set_description("short");
+      b.add_ci_ids(absl::StrCat("server/", ci->name()));
+    }
+    v1::ImportConfigurationItemsResponse imported;
+    ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &imported).ok());
+  }
+  v1::CreateBaselineResponse baseline;
+  grpc::Status s = stub_->CreateBaseline(Call().get(), b, &baseline);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::DiffBaselineRequest d;
+  d.set_baseline("many");
+  v1::DiffBaselineResponse diff;
+  // Every description becomes 20,000 characters: 200 drifts of 20 KB each.
+  for (int part = 0; part < 2; ++part) {
+    v1::ImportConfigurationItemsRequest r;
+    for (int i = 0; i < 100; ++i) {
+      auto* ci = r.add_items();
+      ci->set_class_name("server");
+      ci->set_name(absl::StrCat("s-", part, "-", i));
+      ci->set_status(v1::LIFECYCLE_STATUS_LIVE);
+      ci->set_description(std::string(20000, 'd'));
+    }
+    v1::ImportConfigurationItemsResponse imported;
+    s = stub_->ImportConfigurationItems(Call().get(), r, &imported);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    if (part == 0) {  // 100 drifts fit
+      s = stub_->DiffBaseline(Call().get(), d, &diff);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      EXPECT_EQ(diff.configuration_items_size(), 100);
+    }
+  }
+  s = stub_->DiffBaseline(Call().get(), d, &diff);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("200 CIs"), std::string::npos) << s.error_message();
+}
+
 TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
   v1::ImportConfigurationItemsRequest r;
   auto add = [&r](const std::string& cls, const std::string& name,
