@@ -46,4 +46,15 @@ bool IsUniqueViolation(const absl::Status& status, absl::string_view table) {
   return error && error->kind == ErrorKind::kUniqueViolation && error->table == table;
 }
 
+bool IsTransient(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted ||
+         status.code() == absl::StatusCode::kUnavailable;
+}
+
+bool IsRefusal(const absl::Status& status) {
+  auto error = StorageErrorOf(status);
+  return error && (error->kind == ErrorKind::kUniqueViolation ||
+                   error->kind == ErrorKind::kConstraintViolation);
+}
+
 }  // namespace itsm::storage

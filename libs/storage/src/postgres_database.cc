@@ -34,11 +34,24 @@ absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) 
   const absl::string_view state = sqlstate ? sqlstate : "";
   const absl::string_view table_name = table ? table : "";
   if (state == "23505") return MakeStorageError(ErrorKind::kUniqueViolation, msg, table_name);
-  if (state.substr(0, 2) == "23") {
+  // A constraint, a value the column cannot hold (22: too long, out of range, invalid text), or
+  // a trigger's RAISE EXCEPTION (P0001): the database refuses this data (IsRefusal).
+  if (state.substr(0, 2) == "23" || state.substr(0, 2) == "22" || state == "P0001") {
     return MakeStorageError(ErrorKind::kConstraintViolation, msg, table_name);
   }
-  if (state == "40001" || state == "40P01") return MakeStorageError(ErrorKind::kConflict, msg);
-  if (state.substr(0, 2) == "08" || state == "57P01" || Pq().PQstatus(conn) != CONNECTION_OK) {
+  // Serialization failure, deadlock, lock_timeout, statement_timeout or a cancel: the same
+  // transaction may succeed when run again.
+  if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
+    return MakeStorageError(ErrorKind::kConflict, msg);
+  }
+  // Connection lost (08), the server stopping or starting (57P01-57P03), out of disk, memory or
+  // connections (53), an I/O error on the server (58), a server that takes no writes (25006: a
+  // standby after a failover, default_transaction_read_only): the server's trouble, not the
+  // statement's.
+  const absl::string_view state_class = state.substr(0, 2);
+  if (state_class == "08" || state_class == "53" || state_class == "58" || state == "57P01" ||
+      state == "57P02" || state == "57P03" || state == "25006" ||
+      Pq().PQstatus(conn) != CONNECTION_OK) {
     return MakeStorageError(ErrorKind::kUnavailable, msg);
   }
   return MakeStorageError(ErrorKind::kInternal, msg);

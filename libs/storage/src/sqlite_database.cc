@@ -35,10 +35,15 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
       return MakeStorageError(ErrorKind::kConstraintViolation, msg, ConstraintTable(detail));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL:  // a race on the WAL's locks
       return MakeStorageError(ErrorKind::kConflict, msg);
+    // The file, the disk or the process, not the statement: the same write succeeds once the
+    // operator fixed them (a file made read-only, or moved, is SQLITE_READONLY_*).
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
       return MakeStorageError(ErrorKind::kUnavailable, msg);
     default:
       return MakeStorageError(ErrorKind::kInternal, msg);

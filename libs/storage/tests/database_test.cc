@@ -3,9 +3,11 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/storage/counter.h"
 #include "itsm/storage/errors.h"
 #include "itsm/storage/migrations.h"
+#include "itsm/storage/savepoint.h"
 #include "itsm/testing/test_env.h"
 
 namespace itsm::storage {
@@ -132,6 +134,127 @@ TEST_P(DatabaseTest, SavepointUndoesOnlyItsPart) {
   ASSERT_TRUE((*txn)->ReleaseSavepoint("sp").ok());
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(CountItems(), 1);
+}
+
+// RunRefusable: a unit the database refuses is undone alone (what it wrote before the refused
+// statement too) and the transaction goes on; the units before and after it are committed.
+TEST_P(DatabaseTest, ARefusedUnitIsUndoneAloneAndTheTransactionGoesOn) {
+  const itsm::testing::WriteFault fault{
+      .name = "refuse_bad", .table = "items", .column = "id", .value = "bad"};
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, fault).ok());
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  auto insert = [&](const std::string& id) {
+    return (*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, 1)", {id}).status();
+  };
+  absl::Status refused;
+  ASSERT_TRUE(RunRefusable(
+                  **txn, "unit", [&] { return insert("a"); }, &refused)
+                  .ok());
+  EXPECT_TRUE(refused.ok()) << refused;
+  ASSERT_TRUE(RunRefusable(
+                  **txn, "unit",
+                  [&]() -> absl::Status {
+                    if (absl::Status s = insert("written-before"); !s.ok()) return s;
+                    return insert("bad");
+                  },
+                  &refused)
+                  .ok());
+  EXPECT_FALSE(refused.ok());
+  EXPECT_FALSE(IsTransient(refused)) << refused;
+  EXPECT_NE(refused.message().find("refuse_bad"), std::string::npos) << refused;
+  ASSERT_TRUE(RunRefusable(
+                  **txn, "unit", [&] { return insert("b"); }, &refused)
+                  .ok());
+  EXPECT_TRUE(refused.ok()) << refused;
+  ASSERT_TRUE((*txn)->Commit().ok());
+  txn->reset();
+  EXPECT_EQ(CountItems(), 2);
+  ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, fault).ok());
+}
+
+// A statement that is wrong (here: a column the table does not have) is no refusal of the
+// unit's data: every unit would fail alike, so the transaction is given up (retried until
+// repaired) rather than each unit skipped and lost. A unit's own verdict is its refusal.
+TEST_P(DatabaseTest, AWrongStatementGivesUpTheTransactionAndAUnitsVerdictIsItsRefusal) {
+  auto txn = db_->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  absl::Status refused;
+  ASSERT_TRUE(
+      RunRefusable(
+          **txn, "unit", [] { return absl::InvalidArgumentError("title: required"); }, &refused)
+          .ok());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  const absl::Status failed = RunRefusable(
+      **txn, "unit",
+      [&] {
+        return (*txn)->Execute("INSERT INTO items(id, no_such_column) VALUES ('a', 1)").status();
+      },
+      &refused);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_FALSE(IsRefusal(failed)) << failed;
+  EXPECT_TRUE(refused.ok()) << refused;
+}
+
+// A transient failure is the database's, never the unit's: RunRefusable gives up the whole
+// transaction with it (to be retried), and a refusal is not transient. SQLite: another connection
+// holds the write lock; PostgreSQL: a write fails as a serialization failure does.
+TEST_P(DatabaseTest, ATransientFailureGivesUpTheTransactionNotTheUnit) {
+  EXPECT_TRUE(IsTransient(absl::UnavailableError("the service is shutting down")));
+  EXPECT_FALSE(IsTransient(absl::InvalidArgumentError("title: required")));
+  EXPECT_FALSE(IsTransient(absl::OkStatus()));
+  auto url = itsm::testing::NewDatabaseUrl(GetParam());
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto db = OpenDatabase(*url, {.busy_timeout_ms = 100});
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
+  if (GetParam() == Backend::kSqlite) {
+    auto holder = OpenDatabase(*url);
+    ASSERT_TRUE(holder.ok()) << holder.status();
+    auto lock = (*holder)->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(lock.ok()) << lock.status();
+    auto busy = (*db)->Begin(TransactionMode::kReadWrite);
+    ASSERT_FALSE(busy.ok());
+    EXPECT_EQ(busy.status().code(), absl::StatusCode::kAborted) << busy.status();
+    EXPECT_TRUE(IsTransient(busy.status()));
+    return;
+  }
+  ASSERT_TRUE(itsm::testing::AddWriteFault(**db, {.name = "conflict_on_x",
+                                                  .table = "items",
+                                                  .column = "id",
+                                                  .value = "x",
+                                                  .sqlstate = "40001"})
+                  .ok());
+  auto txn = (*db)->Begin(TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  absl::Status refused;
+  const absl::Status failed = RunRefusable(
+      **txn, "unit",
+      [&] { return (*txn)->Execute("INSERT INTO items(id, n) VALUES ('x', 1)").status(); },
+      &refused);
+  EXPECT_EQ(failed.code(), absl::StatusCode::kAborted) << failed;
+  EXPECT_TRUE(IsTransient(failed));
+  EXPECT_TRUE(refused.ok()) << "a transient failure is never the unit's own";
+}
+
+// A database that takes no writes (SQLite: SQLITE_READONLY, a file or folder made read-only, a
+// file moved away; PostgreSQL: 25006, a standby after a failover) is the database's trouble, not
+// the write's: transient, like an I/O error. Made so here by the connection's query_only switch
+// (the one way a test run as root gets it) and by a read-only transaction.
+TEST_P(DatabaseTest, ADatabaseThatTakesNoWritesIsUnavailable) {
+  auto url = itsm::testing::NewDatabaseUrl(GetParam());
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto db = OpenDatabase(*url, {.pool_size = 1});
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
+  absl::Status written = [&]() -> absl::Status {
+    ITSM_ASSIGN_OR_RETURN(auto txn, (*db)->Begin(TransactionMode::kReadWrite));
+    ITSM_RETURN_IF_ERROR(txn->ExecuteScript(
+        GetParam() == Backend::kSqlite ? "PRAGMA query_only = ON" : "SET TRANSACTION READ ONLY"));
+    return txn->Execute("INSERT INTO items(id, n) VALUES ('a', 1)").status();
+  }();
+  EXPECT_EQ(written.code(), absl::StatusCode::kUnavailable) << written;
+  EXPECT_TRUE(IsTransient(written));
 }
 
 TEST_P(DatabaseTest, TheFootprintGrowsWithWhatOnlyARollbackUndoes) {

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/supervisor/backends.h"
 
@@ -69,6 +70,56 @@ absl::StatusOr<std::unique_ptr<storage::Database>> NewDatabase(
     Backend backend, const storage::DatabaseOptions& options) {
   ITSM_ASSIGN_OR_RETURN(std::string url, NewDatabaseUrl(backend));
   return storage::OpenDatabase(url, options);
+}
+
+namespace {
+
+absl::Status RunScript(storage::Database& db, const std::string& sql) {
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
+  ITSM_RETURN_IF_ERROR(txn->ExecuteScript(sql));
+  return txn->Commit();
+}
+
+// `text` as an SQL string literal (a trigger's body cannot take parameters).
+std::string Quoted(const std::string& text) {
+  return absl::StrCat("'", absl::StrReplaceAll(text, {{"'", "''"}}), "'");
+}
+
+}  // namespace
+
+absl::Status AddWriteFault(storage::Database& db, const WriteFault& f) {
+  const std::string message = Quoted(absl::StrCat("write fault ", f.name, ": ", f.table, ".",
+                                                  f.column, " = ", f.value, " refused"));
+  if (db.dialect() == storage::Dialect::kSqlite) {
+    if (f.sqlstate.substr(0, 2) != "23") {
+      return absl::InvalidArgumentError("SQLite triggers fail as a constraint violation only");
+    }
+    std::string sql;
+    for (const char* op : {"INSERT", "UPDATE"}) {
+      absl::StrAppend(&sql, "CREATE TRIGGER ", f.name, "_", op, " BEFORE ", op, " ON ", f.table,
+                      " WHEN NEW.", f.column, " = ", Quoted(f.value), " BEGIN SELECT RAISE(ABORT, ",
+                      message, "); END;");
+    }
+    return RunScript(db, sql);
+  }
+  return RunScript(
+      db, absl::StrCat("CREATE FUNCTION ", f.name,
+                       "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                       " IF NEW.",
+                       f.column, "::text = ", Quoted(f.value), " THEN RAISE EXCEPTION ", message,
+                       " USING ERRCODE = ", Quoted(f.sqlstate),
+                       "; END IF; RETURN NEW; END $$; CREATE TRIGGER ", f.name,
+                       " BEFORE INSERT OR UPDATE ON ", f.table, " FOR EACH ROW EXECUTE FUNCTION ",
+                       f.name, "();"));
+}
+
+absl::Status RemoveWriteFault(storage::Database& db, const WriteFault& f) {
+  if (db.dialect() == storage::Dialect::kSqlite) {
+    return RunScript(
+        db, absl::StrCat("DROP TRIGGER ", f.name, "_INSERT; DROP TRIGGER ", f.name, "_UPDATE;"));
+  }
+  return RunScript(db, absl::StrCat("DROP TRIGGER ", f.name, " ON ", f.table, "; DROP FUNCTION ",
+                                    f.name, "();"));
 }
 
 }  // namespace itsm::testing

@@ -7,9 +7,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/storage/errors.h"
+#include "itsm/storage/savepoint.h"
 #include "services/sla/src/sla_repository.h"
 
 namespace itsm::sla {
@@ -195,6 +198,67 @@ absl::Status ApplyClockEvent(storage::Transaction& txn, const events::CloudEvent
   return SlaRepository::AppendClockEvent(txn, row, event.type == kRepublished).status();
 }
 
+// What the consumer is told of an event the database refused on its own: skip it for good
+// (the consumer logs it). The database's words stay private, as every storage error's.
+absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
+  return base::PrivateError(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
+                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
+}
+
+// ClockProjection::ApplyBatch's transaction: the batch's clock events in order, then each
+// partition's next offset, committed together. `out` gets each event's result; `applied`
+// counts the events applied. With `each_alone`, each event is applied in a savepoint of its
+// own and one the database refuses is undone alone and answered INVALID_ARGUMENT; otherwise the
+// first failure fails the transaction. Either way a position is stored only when every event
+// of the batch is done (applied or skipped), so no event is ever passed over undone.
+absl::Status ApplyInOneTransaction(storage::Database& db,
+                                   const std::vector<events::ConsumedEvent>& batch,
+                                   const std::string& cluster_id, bool each_alone,
+                                   std::vector<absl::Status>& out, int64_t& applied) {
+  out.assign(batch.size(), absl::OkStatus());
+  applied = 0;
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
+  // The consumer hands every event of a partition not done yet, in order: once this commits,
+  // each partition is done up to its last event here.
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const events::ConsumedEvent& e = batch[i];
+    auto& n = next[{e.topic, e.partition}];
+    n = std::max(n, e.offset + 1);
+    auto clock = ClockProjection::ClockOf(e.event);
+    if (!clock.ok()) {
+      out[i] = clock.status();
+      continue;
+    }
+    if (!clock->has_value()) continue;
+    if ((*clock)->clock_id().empty()) {
+      out[i] = absl::InvalidArgumentError(
+          absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
+      continue;
+    }
+    if (!each_alone) {
+      ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, e.event, **clock));
+      ++applied;
+      continue;
+    }
+    absl::Status refused;
+    ITSM_RETURN_IF_ERROR(storage::RunRefusable(
+        *txn, "clock_event", [&] { return ApplyClockEvent(*txn, e.event, **clock); }, &refused));
+    if (!refused.ok()) {
+      out[i] = Refused(e.event, refused);
+      continue;
+    }
+    ++applied;
+  }
+  for (const auto& [partition, offset] : next) {
+    ITSM_RETURN_IF_ERROR(
+        SlaRepository::StorePosition(*txn, partition.first, partition.second, cluster_id, offset));
+  }
+  return txn->Commit();
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
@@ -235,42 +299,22 @@ absl::StatusOr<std::optional<v1::SlaClock>> ClockProjection::ClockOf(
 
 std::vector<absl::Status> ClockProjection::ApplyBatch(
     const std::vector<events::ConsumedEvent>& batch) {
-  std::vector<absl::Status> out(batch.size());
   std::string cluster_id;
   {
     absl::MutexLock lock(&mu_);
     cluster_id = cluster_id_;
   }
+  std::vector<absl::Status> out(batch.size());
   int64_t applied = 0;
-  absl::Status status = [&]() -> absl::Status {
-    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadWrite));
-    // The consumer hands every event of a partition not done yet, in order: once this commits,
-    // each partition is done up to its last event here.
-    std::map<std::pair<std::string, int32_t>, int64_t> next;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const events::ConsumedEvent& e = batch[i];
-      auto& n = next[{e.topic, e.partition}];
-      n = std::max(n, e.offset + 1);
-      auto clock = ClockOf(e.event);
-      if (!clock.ok()) {
-        out[i] = clock.status();
-        continue;
-      }
-      if (!clock->has_value()) continue;
-      if ((*clock)->clock_id().empty()) {
-        out[i] = absl::InvalidArgumentError(
-            absl::StrCat(e.event.type, " ", e.event.id, ": clock.clock_id: required"));
-        continue;
-      }
-      ITSM_RETURN_IF_ERROR(ApplyClockEvent(*txn, e.event, **clock));
-      ++applied;
-    }
-    for (const auto& [partition, offset] : next) {
-      ITSM_RETURN_IF_ERROR(SlaRepository::StorePosition(*txn, partition.first, partition.second,
-                                                        cluster_id, offset));
-    }
-    return txn->Commit();
-  }();
+  absl::Status status =
+      ApplyInOneTransaction(db_, batch, cluster_id, /*each_alone=*/false, out, applied);
+  if (!status.ok() && !storage::IsTransient(status)) {
+    // The database refused something, which it will refuse again: retried as it is, the batch
+    // would hold its partitions for ever. Applied again with each event alone, only the events
+    // it refuses on their own are skipped; a failure that is no event's (the positions, the
+    // commit) still fails the whole batch.
+    status = ApplyInOneTransaction(db_, batch, cluster_id, /*each_alone=*/true, out, applied);
+  }
   if (!status.ok()) {
     // Nothing was written: every event comes back (INVALID_ARGUMENT would skip them).
     if (status.code() == absl::StatusCode::kInvalidArgument) {

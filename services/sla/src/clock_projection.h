@@ -50,8 +50,12 @@ class ClockProjection {
 
   // The consumer's batch handler (events::EventConsumer::BatchHandler): applies the clocks of
   // the batch and stores each partition's next offset, in one transaction. Per event OK, or
-  // INVALID_ARGUMENT for one that can never be applied (skipped, its offset passes); when the
-  // transaction fails, every event gets its error and comes back (nothing of it was written).
+  // INVALID_ARGUMENT for one that can never be applied (skipped, its offset passes): one that
+  // does not parse, or one whose write the database refuses (a constraint, a value it cannot
+  // store: after such a failure the batch is applied again with each event in a savepoint of
+  // its own, and only the events refused alone are skipped, the others applied in order). When
+  // the transaction fails transiently (storage::IsTransient), or for no event's sake, every
+  // event gets its error and comes back (nothing of it was written).
   std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
   // events::EventConsumer::Options::start_positions: the positions stored for `cluster_id`.
   // Remembers the cluster, whose id ApplyBatch stores with the positions.

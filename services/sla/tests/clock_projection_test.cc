@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/calendar.h"
+#include "itsm/storage/errors.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 #include "services/sla/src/sla_repository.h"
@@ -356,6 +357,172 @@ TEST(ClockProjection, IgnoresOtherEventsAndRejectsBrokenOnes) {
   EXPECT_EQ(p.Apply(Event<v1::SlaMet>(v1::SlaClock())).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(p.size(), 0u);
 }
+
+// --- The consumer's batches: an event the database refuses, a database away ----------------
+
+using ::itsm::testing::Backend;
+using ::testing::HasSubstr;
+
+constexpr char kTopic[] = "itsm.sla.v1";
+constexpr char kCluster[] = "cluster-1";
+
+// ApplyBatch on both backends, through a connection that gives up a lock after 200 ms (so that
+// a write lock another connection holds fails at once, as busy).
+class ClockBatchTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto url = itsm::testing::NewDatabaseUrl(GetParam());
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+    auto db = storage::OpenDatabase(url_, {.busy_timeout_ms = 200});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(storage::ApplySchema(*db_, SlaRepository::Schema()).ok());
+    projection_ = std::make_unique<ClockProjection>(*db_);
+    EXPECT_TRUE(Positions().empty());  // and the projection knows the cluster now
+  }
+
+  static events::ConsumedEvent At(const events::CloudEvent& event, int32_t partition,
+                                  int64_t offset) {
+    events::ConsumedEvent e;
+    e.event = event;
+    e.topic = kTopic;
+    e.partition = partition;
+    e.offset = offset;
+    e.key = event.subject;
+    return e;
+  }
+
+  // Two partitions: in partition 0, clock c1 started, the refused clock c-bad started, c1
+  // paused; in partition 1, c2 started and met.
+  static std::vector<events::ConsumedEvent> Batch() {
+    auto c1_paused = Clock("c1", "inc-1", v1::CLOCK_STAGE_PAUSED, kT0 + absl::Hours(1));
+    auto c2_met = Clock("c2", "inc-3", v1::CLOCK_STAGE_COMPLETED, kT0 + absl::Hours(2));
+    return {
+        At(Event<v1::SlaClockStarted>(Clock("c1", "inc-1", v1::CLOCK_STAGE_RUNNING, kT0)), 0, 10),
+        At(Event<v1::SlaClockStarted>(Clock("c-bad", "inc-2", v1::CLOCK_STAGE_RUNNING, kT0)), 0,
+           11),
+        At(Event<v1::SlaClockStarted>(Clock("c2", "inc-3", v1::CLOCK_STAGE_RUNNING, kT0)), 1, 20),
+        At(Event<v1::SlaClockPaused>(c1_paused), 0, 12),
+        At(Event<v1::SlaMet>(c2_met), 1, 21),
+    };
+  }
+
+  // c-bad's timeline row is refused: its clock row, written just before in the same event,
+  // must be undone with it.
+  static itsm::testing::WriteFault RefuseBadClock() {
+    return {.name = "refuse_c_bad",
+            .table = "sla_clock_events",
+            .column = "clock_id",
+            .value = "c-bad"};
+  }
+
+  // Every event but c-bad's applied, that one INVALID_ARGUMENT naming it, and the positions
+  // past the whole batch.
+  void ExpectAllButTheRefusedApplied(const std::vector<events::ConsumedEvent>& batch,
+                                     const std::vector<absl::Status>& results) {
+    ASSERT_EQ(results.size(), batch.size());
+    for (size_t i : {0, 2, 3, 4}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+    EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+    // What the consumer logs as it skips it: which event, and why.
+    EXPECT_THAT(std::string(results[1].message()),
+                ::testing::AllOf(HasSubstr("itsm.sla.v1.SlaClockStarted"),
+                                 HasSubstr(batch[1].event.id), HasSubstr("refuse_c_bad")));
+    // c1's pause, after the refused event in its partition, applied over its start.
+    EXPECT_EQ(Stage("c1"), v1::CLOCK_STAGE_PAUSED);
+    EXPECT_EQ(Stage("c2"), v1::CLOCK_STAGE_COMPLETED);
+    EXPECT_EQ(Stage("c-bad"), std::nullopt);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_clocks"), 2);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_clock_events"), 4);
+    EXPECT_EQ(Positions(), (std::map<std::pair<std::string, int32_t>, int64_t>{{{kTopic, 0}, 13},
+                                                                               {{kTopic, 1}, 22}}));
+  }
+
+  std::map<std::pair<std::string, int32_t>, int64_t> Positions() {
+    auto positions = projection_->StartPositions(kCluster);
+    EXPECT_TRUE(positions.ok()) << positions.status();
+    return positions.ok() ? *positions : std::map<std::pair<std::string, int32_t>, int64_t>{};
+  }
+
+  std::optional<v1::ClockStage> Stage(const std::string& clock_id) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok()) << txn.status();
+    auto clock = SlaRepository::FindClock(**txn, clock_id);
+    EXPECT_TRUE(clock.ok()) << clock.status();
+    if (!clock.ok() || !clock->has_value()) return std::nullopt;
+    return (*clock)->stage();
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok()) << txn.status();
+    auto rows = (*txn)->Query(sql);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() ? rows->row(0)[0].AsInt() : -1;
+  }
+
+  std::string url_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ClockProjection> projection_;
+};
+
+// One event whose write the database refuses (a trigger here; a constraint or a value it cannot
+// store in life) is skipped alone: retried with the batch, it would hold its partition for ever.
+// The rest of the batch is applied, in order, and the positions pass the refused event.
+TEST_P(ClockBatchTest, AnEventTheDatabaseRefusesIsSkippedAlone) {
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadClock()).ok());
+  const std::vector<events::ConsumedEvent> batch = Batch();
+  ExpectAllButTheRefusedApplied(batch, projection_->ApplyBatch(batch));
+  EXPECT_EQ(projection_->applied_events(), 4);
+  // Handed again (a restart before anything else): refused again, nothing else changes.
+  ExpectAllButTheRefusedApplied(batch, projection_->ApplyBatch(batch));
+}
+
+// A database that fails transiently refuses nothing for good: every event of the batch comes
+// back (none INVALID_ARGUMENT, which would skip it), nothing is written, no position moves; once
+// the database is back, the same batch applies with only the refused event skipped. SQLite:
+// another connection holds the write lock (busy). PostgreSQL: after c-bad was refused, c2's write
+// fails as a serialization failure does, so the transient error is met event by event.
+TEST_P(ClockBatchTest, ATransientFailureIsRetriedNeverSkipped) {
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadClock()).ok());
+  const itsm::testing::WriteFault conflict{.name = "conflict_on_c2",
+                                           .table = "sla_clock_events",
+                                           .column = "clock_id",
+                                           .value = "c2",
+                                           .sqlstate = "40001"};
+  std::unique_ptr<storage::Database> holder;
+  std::unique_ptr<storage::Transaction> lock;
+  if (GetParam() == Backend::kSqlite) {
+    auto other = storage::OpenDatabase(url_);
+    ASSERT_TRUE(other.ok()) << other.status();
+    holder = std::move(*other);
+    auto txn = holder->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    lock = std::move(*txn);
+  } else {
+    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
+  }
+  const std::vector<events::ConsumedEvent> batch = Batch();
+  for (const absl::Status& s : projection_->ApplyBatch(batch)) {
+    EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(storage::IsTransient(s)) << s;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_clocks"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sla_clock_events"), 0);
+  EXPECT_TRUE(Positions().empty());
+  EXPECT_EQ(projection_->applied_events(), 0);
+
+  if (GetParam() == Backend::kSqlite) {
+    lock.reset();
+  } else {
+    ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
+  }
+  ExpectAllButTheRefusedApplied(batch, projection_->ApplyBatch(batch));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ClockBatchTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
 
 // --- Reports on generated data, checked against figures computed here independently ---------
 

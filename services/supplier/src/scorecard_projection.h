@@ -37,8 +37,11 @@ class ScorecardProjection {
 
   // events::EventConsumer::BatchHandler. Per event OK (applied, a duplicate, or a type the
   // scorecards do not use), or INVALID_ARGUMENT for one that can never be applied (skipped,
-  // nothing of it stored). When the transaction fails every event gets its error and comes
-  // back: nothing of the batch was written.
+  // nothing of it stored): one that cannot be read, or one whose write the database refuses
+  // (a constraint, a value it cannot store: after such a failure the batch is applied again
+  // with each event in a savepoint of its own, and only the events refused alone are skipped).
+  // When the transaction fails transiently (storage::IsTransient), or for no event's sake,
+  // every event gets its error and comes back: nothing of the batch was written.
   std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
 
   // One event inside `txn` (the batch handler's step for one event; tests, the bench): its facts
@@ -48,6 +51,17 @@ class ScorecardProjection {
                      RollupDeltas& deltas);
 
  private:
+  // ApplyBatch's unit of the group committer: the whole batch, each kind of row taken in one
+  // order (the fast way, and the only one while the database refuses nothing).
+  absl::Status ApplyTogether(storage::Transaction& txn,
+                             const std::vector<events::ConsumedEvent>& batch, bool prune,
+                             std::vector<absl::Status>& results);
+  // ApplyBatch's unit once the database refused the whole: each event in a savepoint of its
+  // own, the events it refuses undone alone and answered INVALID_ARGUMENT.
+  absl::Status ApplyEachAlone(storage::Transaction& txn,
+                              const std::vector<events::ConsumedEvent>& batch,
+                              std::vector<absl::Status>& results);
+
   storage::GroupCommitter& committer_;
   const base::Clock& clock_;
   const Options options_;

@@ -21,6 +21,7 @@
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/sla/v1/events.pb.h"
+#include "itsm/storage/errors.h"
 #include "itsm/storage/group_commit.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
@@ -922,6 +923,104 @@ TEST_P(ScorecardStreamTest, ConcurrentChangesOfOneRollupRowLoseNothing) {
   auto response = DurationHistogram::Decode(rows->row(0)[1].AsString());
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->Count(), 3);
+}
+
+// A batch of March 2024 incident events of sup-net: inc-a created, inc-bad created (the one the
+// database refuses), inc-a resolved, inc-b created.
+std::vector<events::ConsumedEvent> BatchWithARefusedIncident() {
+  const absl::Time march = absl::FromCivil(absl::CivilSecond(2024, 3, 10, 0, 0, 0), Zone());
+  return {IncidentEvent("inc-a", march, "net-desk", "ci-router-1", false),
+          IncidentEvent("inc-bad", march, "net-desk", "ci-router-1", false),
+          IncidentEvent("inc-a", march, "net-desk", "ci-router-1", true),
+          IncidentEvent("inc-b", march, "net-desk", "ci-router-2", false)};
+}
+
+// inc-bad's incident row is refused: its mark, written just before in the same event, must be
+// undone with it.
+itsm::testing::WriteFault RefuseBadIncident() {
+  return {.name = "refuse_inc_bad",
+          .table = "scorecard_incidents",
+          .column = "incident_id",
+          .value = "inc-bad"};
+}
+
+// One event whose write the database refuses (a trigger here; a value it cannot store or a
+// constraint in life) is skipped alone, INVALID_ARGUMENT naming it: retried with its batch, it
+// would hold its partitions for ever. Every other event of the batch is applied, the roll-ups
+// still equal a rebuild from the stored facts, and a redelivery changes nothing.
+TEST_P(ScorecardStreamTest, AnEventTheDatabaseRefusesIsSkippedAlone) {
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadIncident()).ok());
+  const std::vector<events::ConsumedEvent> batch = BatchWithARefusedIncident();
+  auto expect_all_but_the_refused = [&](const std::vector<absl::Status>& results) {
+    ASSERT_EQ(results.size(), batch.size());
+    for (size_t i : {0, 2, 3}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+    EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+    const std::string why(results[1].message());
+    EXPECT_NE(why.find("itsm.incident.v1.IncidentCreated"), std::string::npos) << why;
+    EXPECT_NE(why.find(batch[1].event.id), std::string::npos) << why;
+    EXPECT_NE(why.find("refuse_inc_bad"), std::string::npos) << why;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), 3);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_incidents WHERE incident_id = 'inc-bad'"), 0);
+    const v1::ScorecardPeriod march = Scorecard("sup-net").periods(2);
+    EXPECT_EQ(march.incidents(), 2);
+    EXPECT_EQ(march.responded(), 1);
+    EXPECT_EQ(march.resolved(), 1);
+  };
+  expect_all_but_the_refused(projection_->ApplyBatch(batch));
+  const std::vector<std::string> rollups = Rollups();
+  expect_all_but_the_refused(projection_->ApplyBatch(batch));
+  EXPECT_EQ(Rollups(), rollups);
+  ASSERT_TRUE(
+      committer_->Run([](storage::Transaction& txn) { return ScorecardRollups::Rebuild(txn); })
+          .ok());
+  EXPECT_EQ(Rollups(), rollups);
+}
+
+// A database that fails transiently refuses nothing for good: every event comes back (none
+// INVALID_ARGUMENT, which would skip it) and nothing is written; once the database is back the
+// same batch applies with only the refused event skipped. Through a connection that gives up a
+// lock after 200 ms. SQLite: another connection holds the write lock (busy). PostgreSQL: after
+// inc-bad was refused, inc-b's write fails as a serialization failure does, so the transient
+// error is met event by event.
+TEST_P(ScorecardStreamTest, ATransientFailureIsRetriedNeverSkipped) {
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadIncident()).ok());
+  const itsm::testing::WriteFault conflict{.name = "conflict_on_inc_b",
+                                           .table = "scorecard_incidents",
+                                           .column = "incident_id",
+                                           .value = "inc-b",
+                                           .sqlstate = "40001"};
+  auto db = storage::OpenDatabase(url_, {.busy_timeout_ms = 200});
+  ASSERT_TRUE(db.ok()) << db.status();
+  storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
+  ScorecardProjection projection(committer, clock_, ScorecardProjection::Options{});
+  std::unique_ptr<storage::Transaction> lock;
+  if (GetParam() == Backend::kSqlite) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    lock = std::move(*txn);
+  } else {
+    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
+  }
+  const std::vector<events::ConsumedEvent> batch = BatchWithARefusedIncident();
+  for (const absl::Status& s : projection.ApplyBatch(batch)) {
+    EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(storage::IsTransient(s)) << s;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_incidents"), 0);
+
+  if (GetParam() == Backend::kSqlite) {
+    lock.reset();
+  } else {
+    ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
+  }
+  const std::vector<absl::Status> results = projection.ApplyBatch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (size_t i : {0, 2, 3}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+  EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_events"), 3);
+  EXPECT_EQ(Scorecard("sup-net").periods(2).incidents(), 2);
+  committer.Stop();
 }
 
 TEST_P(ScorecardStreamTest, BadInputIsRefusedNamingTheField) {

@@ -1,11 +1,27 @@
 #include "services/webhooks/src/delivery_recorder.h"
 
+#include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/errors.h"
+#include "itsm/storage/savepoint.h"
 #include "services/webhooks/src/event_filter.h"
 #include "services/webhooks/src/webhook_payload.h"
 
 namespace itsm::webhooks {
+namespace {
+
+// What the consumer is told of an event the database refused on its own: skip it for good
+// (the consumer logs it). The database's words stay private, as every storage error's.
+absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
+  return base::PrivateError(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
+                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
+}
+
+}  // namespace
 
 std::vector<std::string> DefaultTopics() {
   return {"itsm.incident.v1", "itsm.change.v1", "itsm.config.v1", "itsm.sla.v1",
@@ -40,31 +56,65 @@ std::vector<absl::Status> DeliveryRecorder::RecordBatch(
     const std::vector<events::ConsumedEvent>& batch) {
   std::vector<absl::Status> results(batch.size());
   int recorded = 0;
-  absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
-    recorded = 0;
-    // Read in the transaction: a subscription created before this batch commits is either seen
-    // here or created after, never half.
-    ITSM_ASSIGN_OR_RETURN(std::vector<ActiveSubscription> subscriptions,
-                          WebhookRepository::Active(txn));
-    for (size_t i = 0; i < batch.size(); ++i) {
-      absl::StatusOr<int> added = Record(txn, batch[i].event, subscriptions);
-      // Rejected before anything of it was written (PayloadOf): skip it alone.
-      if (absl::IsInvalidArgument(added.status())) {
-        results[i] = added.status();
-        continue;
-      }
-      ITSM_RETURN_IF_ERROR(added.status());
-      recorded += *added;
-      results[i] = absl::OkStatus();
-    }
-    return absl::OkStatus();
+  absl::Status committed = committer_.Run([&](storage::Transaction& txn) {
+    return RecordInTransaction(txn, batch, /*each_alone=*/false, results, recorded);
   });
+  if (!committed.ok() && !storage::IsTransient(committed)) {
+    // The database refused something, which it will refuse again: retried as it is, the batch
+    // would hold its partitions for ever. Recorded again with each event alone, only the
+    // events it refuses on their own are skipped, the others recorded in order.
+    committed = committer_.Run([&](storage::Transaction& txn) {
+      return RecordInTransaction(txn, batch, /*each_alone=*/true, results, recorded);
+    });
+  }
   if (!committed.ok()) {
     for (auto& r : results) r = committed;
     return results;
   }
   if (recorded > 0 && on_recorded_) on_recorded_();
   return results;
+}
+
+absl::Status DeliveryRecorder::RecordInTransaction(storage::Transaction& txn,
+                                                   const std::vector<events::ConsumedEvent>& batch,
+                                                   bool each_alone,
+                                                   std::vector<absl::Status>& results,
+                                                   int& recorded) {
+  recorded = 0;
+  // Read in the transaction: a subscription created before this batch commits is either seen
+  // here or created after, never half.
+  ITSM_ASSIGN_OR_RETURN(std::vector<ActiveSubscription> subscriptions,
+                        WebhookRepository::Active(txn));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const events::CloudEvent& event = batch[i].event;
+    absl::StatusOr<int> added = 0;
+    absl::Status refused;
+    if (each_alone) {
+      ITSM_RETURN_IF_ERROR(storage::RunRefusable(
+          txn, "webhook_event",
+          [&] {
+            added = Record(txn, event, subscriptions);
+            return added.status();
+          },
+          &refused));
+    } else {
+      added = Record(txn, event, subscriptions);
+    }
+    // Rejected before anything of it was written (PayloadOf): skip it alone.
+    if (absl::IsInvalidArgument(added.status())) {
+      results[i] = added.status();
+      continue;
+    }
+    // Refused by the database on its own (each_alone only): undone alone, skipped.
+    if (!refused.ok()) {
+      results[i] = Refused(event, refused);
+      continue;
+    }
+    ITSM_RETURN_IF_ERROR(added.status());
+    recorded += *added;
+    results[i] = absl::OkStatus();
+  }
+  return absl::OkStatus();
 }
 
 std::unique_ptr<events::EventConsumer> NewDeliveryConsumer(DeliveryRecorder& recorder,

@@ -38,8 +38,12 @@ class DeliveryRecorder {
   void SetOnRecorded(std::function<void()> on_recorded) { on_recorded_ = std::move(on_recorded); }
 
   // events::EventConsumer::BatchHandler: per event OK (recorded, a duplicate, or wanted by no
-  // subscription) or INVALID_ARGUMENT (can never be sent: skipped). A failed transaction gives
-  // every event its error: nothing of the batch was written, all of it comes back.
+  // subscription) or INVALID_ARGUMENT (can never be sent: skipped): one that cannot be read, or
+  // one whose write the database refuses (a constraint, a value it cannot store: after such a
+  // failure the batch is recorded again with each event in a savepoint of its own, and only the
+  // events refused alone are skipped, the others recorded in order). A transaction that fails
+  // transiently (storage::IsTransient), or for no event's sake, gives every event its error:
+  // nothing of the batch was written, all of it comes back.
   std::vector<absl::Status> RecordBatch(const std::vector<events::ConsumedEvent>& batch);
 
   // One event inside `txn`, against `subscriptions`. Returns how many deliveries it added.
@@ -47,6 +51,13 @@ class DeliveryRecorder {
                              const std::vector<ActiveSubscription>& subscriptions);
 
  private:
+  // RecordBatch's unit of the group committer. With `each_alone`, each event in a savepoint of
+  // its own: one the database refuses is undone alone and answered INVALID_ARGUMENT; otherwise
+  // the first failure fails the unit. `recorded` counts the deliveries added.
+  absl::Status RecordInTransaction(storage::Transaction& txn,
+                                   const std::vector<events::ConsumedEvent>& batch, bool each_alone,
+                                   std::vector<absl::Status>& results, int& recorded);
+
   storage::GroupCommitter& committer_;
   const base::Clock& clock_;
   const Options options_;

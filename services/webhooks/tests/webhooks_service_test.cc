@@ -5,7 +5,9 @@
 // dispatcher and HTTP client to receivers on loopback: signatures verified, filters, a
 // redelivered event not sent twice, retries after 500s, dead letters after a short retry
 // period, replay with the same webhook-id, and a slow receiver not delaying another.
+#include <functional>
 #include <memory>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -16,6 +18,7 @@
 #include "itsm/incident/v1/events.pb.h"
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/runtime/executor.h"
+#include "itsm/storage/errors.h"
 #include "itsm/storage/group_commit.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
@@ -50,7 +53,10 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(*cluster);
     ASSERT_TRUE(cluster_->CreateTopic(kTopic, 3).ok());
-    auto db = itsm::testing::NewDatabase(GetParam());
+    auto url = itsm::testing::NewDatabaseUrl(GetParam());
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+    auto db = storage::OpenDatabase(url_);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     ASSERT_TRUE(storage::ApplySchema(*db_, WebhookRepository::Schema()).ok());
@@ -190,6 +196,7 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
   itsm::testing::TestIssuer issuer_;
   prometheus::Registry registry_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
+  std::string url_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::GroupCommitter> committer_;
   std::unique_ptr<OutboundPolicy> policy_;
@@ -594,6 +601,136 @@ TEST_P(WebhooksServiceTest, FinishedDeliveriesArePrunedAfterTheRetentionPendingO
   auto events = (*txn)->Query("SELECT COUNT(*) FROM webhook_events");
   ASSERT_TRUE(events.ok());
   EXPECT_EQ(events->row(0)[0].AsInt(), 1);
+}
+
+// ---- Events the database refuses, and a database away ----
+
+// Four events of partition 0 for a subscription to everything; the database refuses the
+// deliveries of the second (inc-bad).
+std::vector<events::ConsumedEvent> BatchWithARefusedEvent(
+    const std::function<events::CloudEvent(const std::string&)>& event) {
+  std::vector<events::ConsumedEvent> batch;
+  for (const char* id : {"inc-w1", "inc-bad", "inc-w2", "inc-w3"}) {
+    events::ConsumedEvent e;
+    e.event = event(id);
+    e.topic = kTopic;
+    e.offset = static_cast<int64_t>(batch.size()) + 10;
+    e.key = id;
+    batch.push_back(std::move(e));
+  }
+  return batch;
+}
+
+// inc-bad's delivery is refused: its stored event, written just before in the same event, must
+// be undone with it.
+itsm::testing::WriteFault RefuseBadDelivery() {
+  return {.name = "refuse_inc_bad",
+          .table = "webhook_deliveries",
+          .column = "event_subject",
+          .value = "inc-bad"};
+}
+
+// One event whose write the database refuses (a trigger here; a value it cannot store or a
+// constraint in life) is skipped alone, INVALID_ARGUMENT naming it: retried with its batch, it
+// would hold its partition for ever, and every receiver's events behind it. The others are
+// recorded; a redelivery adds nothing.
+TEST_P(WebhooksServiceTest, AnEventTheDatabaseRefusesIsSkippedAlone) {
+  dispatcher_->Stop();  // nothing is sent here: the receiver is not on loopback
+  auto [sub, secret] = Subscribe("https://hooks.example.com/in", {"*"});
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadDelivery()).ok());
+  const auto batch =
+      BatchWithARefusedEvent([this](const std::string& id) { return IncidentEvent(id); });
+  auto expect_all_but_the_refused = [&](const std::vector<absl::Status>& results) {
+    ASSERT_EQ(results.size(), batch.size());
+    for (size_t i : {0, 2, 3}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+    EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+    const std::string why(results[1].message());
+    EXPECT_NE(why.find("itsm.incident.v1.IncidentCreated"), std::string::npos) << why;
+    EXPECT_NE(why.find(batch[1].event.id), std::string::npos) << why;
+    EXPECT_NE(why.find("refuse_inc_bad"), std::string::npos) << why;
+    std::set<std::string> subjects;
+    for (const v1::Delivery& d : Deliveries(sub.id())) subjects.insert(d.event_subject());
+    EXPECT_EQ(subjects, (std::set<std::string>{"inc-w1", "inc-w2", "inc-w3"}));
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    auto events = (*txn)->Query("SELECT COUNT(*) FROM webhook_events");
+    ASSERT_TRUE(events.ok()) << events.status();
+    EXPECT_EQ(events->row(0)[0].AsInt(), 3);
+  };
+  expect_all_but_the_refused(recorder_->RecordBatch(batch));
+  expect_all_but_the_refused(recorder_->RecordBatch(batch));
+  EXPECT_EQ(Deliveries(sub.id()).size(), 3u);
+
+  // Through the real consumer: the refused event is skipped (counted), and every partition is
+  // done to its end, the events behind it recorded.
+  StartConsumer();
+  std::vector<events::CloudEvent> more;
+  for (const char* id : {"inc-c1", "inc-bad", "inc-c2", "inc-c3"})
+    more.push_back(IncidentEvent(id));
+  Produce(more);
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    for (int32_t p = 0; p < 3; ++p) {
+                      auto end = consumer_->QueryHighWatermark(kTopic, p, absl::Seconds(5));
+                      if (!end.ok()) return false;
+                      if (*end == 0) continue;
+                      auto next = consumer_->Applied(kTopic, p);
+                      if (!next || *next < *end) return false;
+                    }
+                    return true;
+                  },
+                  absl::Seconds(30), "every partition done")
+                  .ok());
+  EXPECT_EQ(Deliveries(sub.id()).size(), 6u);
+  EXPECT_EQ(Counter("itsm_consumer_events_total", "result", "rejected"), 1);
+}
+
+// A database that fails transiently refuses nothing for good: every event comes back (none
+// INVALID_ARGUMENT, which would skip it) and nothing is written; once the database is back the
+// same batch is recorded with only the refused event skipped. Through a connection that gives
+// up a lock after 200 ms. SQLite: another connection holds the write lock (busy). PostgreSQL:
+// after inc-bad was refused, inc-w2's delivery fails as a serialization failure does, so the
+// transient error is met event by event.
+TEST_P(WebhooksServiceTest, ATransientFailureIsRetriedNeverSkipped) {
+  dispatcher_->Stop();
+  auto [sub, secret] = Subscribe("https://hooks.example.com/in", {"*"});
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadDelivery()).ok());
+  const itsm::testing::WriteFault conflict{.name = "conflict_on_inc_w2",
+                                           .table = "webhook_deliveries",
+                                           .column = "event_subject",
+                                           .value = "inc-w2",
+                                           .sqlstate = "40001"};
+  auto db = storage::OpenDatabase(url_, {.busy_timeout_ms = 200});
+  ASSERT_TRUE(db.ok()) << db.status();
+  storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
+  DeliveryRecorder recorder(committer, base::SystemClock::Get(), {.retry_period = kRetryPeriod});
+  std::unique_ptr<storage::Transaction> lock;
+  if (GetParam() == Backend::kSqlite) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    lock = std::move(*txn);
+  } else {
+    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
+  }
+  const auto batch =
+      BatchWithARefusedEvent([this](const std::string& id) { return IncidentEvent(id); });
+  for (const absl::Status& s : recorder.RecordBatch(batch)) {
+    EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(storage::IsTransient(s)) << s;
+  }
+  EXPECT_TRUE(Deliveries(sub.id()).empty());
+
+  if (GetParam() == Backend::kSqlite) {
+    lock.reset();
+  } else {
+    ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
+  }
+  const std::vector<absl::Status> results = recorder.RecordBatch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (size_t i : {0, 2, 3}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+  EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+  EXPECT_EQ(Deliveries(sub.id()).size(), 3u);
+  committer.Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebhooksServiceTest,

@@ -59,7 +59,7 @@ class ResultSet {
 //
 // Errors: ALREADY_EXISTS for a unique-constraint violation, ABORTED for a serialization failure
 // or deadlock (retry the whole transaction), UNAVAILABLE when the database cannot be reached,
-// INTERNAL for anything else (a bug in the SQL).
+// INTERNAL for anything else (a bug in the SQL). errors.h says which are transient.
 class Transaction {
  public:
   virtual ~Transaction() = default;

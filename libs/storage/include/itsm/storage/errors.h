@@ -10,6 +10,11 @@
 // deadlock, a busy SQLite: retry the whole transaction), UNAVAILABLE when the database cannot be
 // reached, INTERNAL for any other failure — other constraint violations included: the domain
 // rules check what they require before writing, so a violated constraint is a bug.
+//
+// ABORTED and UNAVAILABLE are the transient ones (IsTransient): the database could not do the
+// work now, and the same work may succeed when tried again. Every other failure comes back with
+// the same input, so a writer of consumed events may give up that one event (never a transient
+// failure: that would skip events because the database was away).
 #ifndef ITSM_STORAGE_ERRORS_H_
 #define ITSM_STORAGE_ERRORS_H_
 
@@ -44,6 +49,21 @@ std::optional<StorageError> StorageErrorOf(const absl::Status& status);
 
 // A unique-constraint violation on `table`.
 bool IsUniqueViolation(const absl::Status& status, absl::string_view table);
+
+// Whether `status` is the database's failure rather than the work's: ABORTED (a serialization
+// failure, a deadlock, a busy or locked SQLite, a lock or statement timeout) or UNAVAILABLE (the
+// database unreachable, shutting down, read-only, out of disk, memory or connections). Retry
+// the whole transaction. By code, so a status that is not a storage error counts alike (the
+// group committer's UNAVAILABLE while the service stops).
+bool IsTransient(const absl::Status& status);
+
+// Whether the database refused this work's data: a constraint (unique, check, not null, foreign
+// key), a value it cannot store (PostgreSQL's data exceptions, class 22) or a trigger's
+// exception. The same work is refused again; other work is not. Not the database's trouble
+// (IsTransient), nor a statement or schema that is wrong (an unknown column after a bad
+// migration, a syntax error): those fail every piece of work alike, and skipping each would lose
+// them all.
+bool IsRefusal(const absl::Status& status);
 
 }  // namespace itsm::storage
 

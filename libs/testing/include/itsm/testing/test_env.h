@@ -36,6 +36,23 @@ absl::StatusOr<std::string> NewDatabaseUrl(Backend backend);
 absl::StatusOr<std::unique_ptr<storage::Database>> NewDatabase(
     Backend backend, const storage::DatabaseOptions& options = {});
 
+// A database that refuses one row, for tests of what a writer does when the database itself
+// says no: a trigger on `table` fails every INSERT and UPDATE whose `column` equals `value`,
+// with a message naming the fault. SQLite fails as a constraint would (RAISE(ABORT): a
+// constraint violation); PostgreSQL raises `sqlstate`: by default a check violation, or e.g.
+// "40001" to fail as a serialization failure does (a transient error, retried).
+struct WriteFault {
+  std::string name;  // of the trigger: a plain identifier, unique in the database
+  std::string table;
+  std::string column;
+  std::string value;
+  std::string sqlstate = "23514";
+};
+// INVALID_ARGUMENT for a sqlstate other than a constraint's (class 23) on SQLite, whose
+// triggers can only fail that way.
+absl::Status AddWriteFault(storage::Database& db, const WriteFault& fault);
+absl::Status RemoveWriteFault(storage::Database& db, const WriteFault& fault);
+
 }  // namespace itsm::testing
 
 #endif  // ITSM_TESTING_TEST_ENV_H_

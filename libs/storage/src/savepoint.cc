@@ -1,0 +1,23 @@
+#include "itsm/storage/savepoint.h"
+
+#include "itsm/base/status_macros.h"
+#include "itsm/storage/errors.h"
+
+namespace itsm::storage {
+
+absl::Status RunRefusable(Transaction& txn, absl::string_view savepoint,
+                          const std::function<absl::Status()>& unit, absl::Status* refused) {
+  *refused = absl::OkStatus();
+  ITSM_RETURN_IF_ERROR(txn.Savepoint(savepoint));
+  absl::Status result = unit();
+  // A transient error is the whole transaction's: the caller gives it up (rolled back whole).
+  // So is a storage error that is no refusal of the unit's data (a statement or schema that is
+  // wrong fails every unit alike: retried until repaired, never skipped one by one).
+  if (IsTransient(result) || (StorageErrorOf(result) && !IsRefusal(result))) return result;
+  if (!result.ok()) ITSM_RETURN_IF_ERROR(txn.RollbackToSavepoint(savepoint));
+  ITSM_RETURN_IF_ERROR(txn.ReleaseSavepoint(savepoint));
+  *refused = std::move(result);
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::storage
