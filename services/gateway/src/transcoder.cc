@@ -12,8 +12,10 @@
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/field_path.h"
+#include "services/gateway/src/json_duplicate_keys.h"
 #include "services/gateway/src/proto_json.h"
 
 namespace itsm::gateway {
@@ -89,6 +91,8 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
                                                 "\" is not supported: send application/json")),
         415);
   }
+  ITSM_RETURN_IF_ERROR(
+      CheckNoDuplicateKeys(input.body, route.body == "*" ? "" : absl::string_view(route.body)));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped
   google::protobuf::util::Status parsed;
