@@ -42,7 +42,8 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
       // Up from the new parent to the root: the incident must not be on the way. A walk that
       // stopped early could not tell, so a hierarchy deeper than the limit is refused.
       v1::Incident up = *parent;
-      for (int levels = 1;; ++levels) {
+      int levels = 1;  // the new parent and those above it
+      for (;; ++levels) {
         if (up.id() == stored.id()) {
           return absl::InvalidArgumentError(absl::StrCat(
               "incident.parent_incident_id: ", parent->number(),
@@ -56,6 +57,17 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
               " levels deep"));
         }
         ITSM_ASSIGN_OR_RETURN(up, IncidentRepository::Get(txn, up.parent_incident_id()));
+      }
+      // The incident brings its own children along: short chains joined one under another
+      // must not add up past the limit either.
+      ITSM_ASSIGN_OR_RETURN(const int below,
+                            IncidentRepository::SubtreeHeight(txn, stored.id(), kMaxParentDepth));
+      if (levels + 1 + below > kMaxParentDepth) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "incident.parent_incident_id: under ", parent->number(), " (", levels,
+            " levels) this incident and its ", below,
+            " levels of children would make the hierarchy ", levels + 1 + below,
+            " levels deep; a hierarchy of incidents is at most ", kMaxParentDepth, " levels deep"));
       }
       request.mutable_incident()->set_parent_incident_id(parent->id());
     }

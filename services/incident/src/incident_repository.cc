@@ -351,6 +351,20 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
   return out;
 }
 
+absl::StatusOr<int> IncidentRepository::SubtreeHeight(storage::Transaction& txn,
+                                                      const std::string& id, int limit) {
+  // Level by level through incidents_parent; the level bound also ends the walk on a cycle,
+  // which the parent check never lets in.
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("WITH RECURSIVE below(id, level) AS ("
+                                  " SELECT id, 0 FROM incidents WHERE id = $1"
+                                  " UNION ALL SELECT i.id, below.level + 1 FROM incidents i"
+                                  " JOIN below ON i.parent_id = below.id WHERE below.level < $2)"
+                                  " SELECT COALESCE(MAX(level), 0) FROM below",
+                                  {id, int64_t{limit}}));
+  return static_cast<int>(rows.row(0)[0].AsInt());
+}
+
 absl::StatusOr<std::vector<std::string>> IncidentRepository::IdsByProblem(
     storage::Transaction& txn, const std::string& problem_id, int64_t limit) {
   ITSM_ASSIGN_OR_RETURN(

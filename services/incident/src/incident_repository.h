@@ -35,6 +35,10 @@ class IncidentRepository {
   // `expected_version`; ABORTED otherwise (another writer got there first).
   static absl::Status Update(storage::Transaction& txn, const v1::Incident& incident,
                              int64_t expected_version);
+  // How many levels of children hang below incident `id` (0: none), counted down to `limit`
+  // levels at most (a deeper subtree answers `limit`).
+  static absl::StatusOr<int> SubtreeHeight(storage::Transaction& txn, const std::string& id,
+                                           int limit);
   // The ids of the incidents linked to `problem_id`, oldest first, at most `limit`: what a
   // problem's answer lists, without decoding each incident.
   static absl::StatusOr<std::vector<std::string>> IdsByProblem(storage::Transaction& txn,

@@ -661,7 +661,23 @@ TEST_P(IncidentServiceTest, AHierarchyDeeperThanTheLimitIsRefusedSoNoCycleGetsTh
   ASSERT_FALSE(refused.ok()) << "a chain of 120 incidents was accepted";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("levels deep"));
-  EXPECT_LE(chain.size(), 101u);
+  EXPECT_EQ(chain.size(), 100u);
+  // Two chains of 60, each within the limit, joined one under the other would make 120: the
+  // child chain's own depth counts.
+  std::vector<v1::Incident> other;
+  for (int k = 0; k < 60; ++k) {
+    v1::Incident next;
+    ASSERT_TRUE(Create(Request(absl::StrCat("Other ", k)), &next).ok());
+    if (!other.empty()) {
+      ASSERT_TRUE(set_parent(next, other.back()).ok());
+    }
+    other.push_back(next);
+  }
+  grpc::Status joined = set_parent(other.front(), chain[59]);
+  EXPECT_EQ(joined.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << joined.error_message();
+  EXPECT_THAT(joined.error_message(), ::testing::HasSubstr("120 levels deep"));
+  // Under the 40th (40 levels above, its 60 below): 100, accepted.
+  EXPECT_TRUE(set_parent(other.front(), chain[39]).ok());
   // The root under its deepest descendant: a cycle, refused whatever the depth.
   grpc::Status cycle = set_parent(chain.front(), chain.back());
   EXPECT_EQ(cycle.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << cycle.error_message();
