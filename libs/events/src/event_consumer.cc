@@ -95,6 +95,10 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // failing event waited for its retry, revoked and given back, would never be fetched again
     // (its backlog, the only thing that resumes it, went with the revoke).
     rd_kafka_resume_partitions(rk, partitions);
+    // Those whose positions could not be read wait, fetching nothing, until they can be.
+    for (const auto& key : list) {
+      if (self->unpositioned_.contains(key)) self->SetPaused(key, true);
+    }
     for (const auto& [topic, p] : list) {
       Assigned& a = self->assigned_[{topic, p}];
       a.next_offset = -1;
@@ -110,6 +114,7 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // handle them again (unless the handler keeps its positions itself).
     if (!self->options_.start_positions) rd_kafka_commit(rk, nullptr, /*async=*/0);
     for (const auto& key : list) {
+      self->unpositioned_.erase(key);
       auto backlog = self->backlog_.find(key);
       if (backlog != self->backlog_.end()) {
         for (const Pending& p : backlog->second.events) {
@@ -132,45 +137,105 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partitions) {
+std::string EventConsumer::ClusterId() {
   std::string cluster_id;
   if (char* id = rd_kafka_clusterid(consumer_, /*timeout_ms=*/5000); id != nullptr) {
     cluster_id = id;
     rd_kafka_mem_free(consumer_, id);
   }
-  cluster_id_ = cluster_id;
+  return cluster_id;
+}
+
+absl::StatusOr<std::map<EventConsumer::PartitionKey, int64_t>> EventConsumer::StoredPositions(
+    const std::vector<PartitionKey>& partitions) {
+  if (cluster_id_.empty()) cluster_id_ = ClusterId();
+  // Positions are kept per cluster: read under no cluster id, another cluster's could be taken
+  // for this one's.
+  if (cluster_id_.empty()) return absl::UnavailableError("the broker's cluster id is not known");
+  return options_.start_positions(cluster_id_, partitions);
+}
+
+int64_t EventConsumer::StartOffset(const PartitionKey& key,
+                                   const std::map<PartitionKey, int64_t>& stored) {
+  auto it = stored.find(key);
+  if (it == stored.end()) return RD_KAFKA_OFFSET_BEGINNING;
+  int64_t low = 0, high = 0;
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      consumer_, key.first.c_str(), key.second, &low, &high, /*timeout_ms=*/5000);
+  // Beyond the end: the topic is younger than the position (recreated, or a broker that lost
+  // its data); its events are all new to the handler. Unknown end: the beginning is safe.
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || it->second > high) {
+    log::Info("stored position not in the partition; starting at its beginning",
+              {{"group", options_.group_id},
+               {"topic", key.first},
+               {"partition", static_cast<int64_t>(key.second)},
+               {"stored", it->second},
+               {"high_watermark", high}});
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  return it->second;
+}
+
+void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partitions) {
+  cluster_id_ = ClusterId();
   std::vector<PartitionKey> assigning;
   for (int i = 0; i < partitions->cnt; ++i) {
     assigning.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
   }
-  auto stored = options_.start_positions(cluster_id, assigning);
-  if (!stored.ok()) {
+  auto stored = StoredPositions(assigning);
+  if (!stored.ok() && stored.status().code() != absl::StatusCode::kDataLoss) {
+    // The store cannot answer now (down, loading its data). Starting at the beginning would be
+    // safe but could replay weeks of events; the partitions wait, paused, until it answers
+    // (PositionWaitingPartitions).
+    log::Warn("cannot read the stored positions; the partitions wait until they can be read",
+              {{"group", options_.group_id}, {"error", stored.status().ToString()}});
+    for (const PartitionKey& key : assigning) unpositioned_.insert(key);
+    next_position_attempt_ = absl::Now() + absl::Seconds(1);
+  } else if (!stored.ok()) {
     // Safe, only slower: handlers that keep their positions apply events idempotently.
-    log::Warn("cannot read the stored positions; starting at the beginning",
+    log::Warn("the stored positions cannot be read; starting at the beginning",
               {{"group", options_.group_id}, {"error", stored.status().ToString()}});
   }
   for (int i = 0; i < partitions->cnt; ++i) {
-    rd_kafka_topic_partition_t& p = partitions->elems[i];
-    p.offset = RD_KAFKA_OFFSET_BEGINNING;
-    if (!stored.ok()) continue;
-    auto it = stored->find({p.topic, p.partition});
-    if (it == stored->end()) continue;
-    int64_t low = 0, high = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        consumer_, p.topic, p.partition, &low, &high, /*timeout_ms=*/5000);
-    // Beyond the end: the topic is younger than the position (recreated, or a broker that lost
-    // its data); its events are all new to the handler. Unknown end: the beginning is safe.
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || it->second > high) {
-      log::Info("stored position not in the partition; starting at its beginning",
-                {{"group", options_.group_id},
-                 {"topic", std::string(p.topic)},
-                 {"partition", static_cast<int64_t>(p.partition)},
-                 {"stored", it->second},
-                 {"high_watermark", high}});
-      continue;
-    }
-    p.offset = it->second;
+    partitions->elems[i].offset =
+        stored.ok() ? StartOffset(assigning[i], *stored) : RD_KAFKA_OFFSET_BEGINNING;
   }
+}
+
+void EventConsumer::PositionWaitingPartitions() {
+  if (unpositioned_.empty() || absl::Now() < next_position_attempt_) return;
+  const std::vector<PartitionKey> waiting(unpositioned_.begin(), unpositioned_.end());
+  auto stored = StoredPositions(waiting);
+  if (!stored.ok() && stored.status().code() != absl::StatusCode::kDataLoss) {
+    next_position_attempt_ = absl::Now() + absl::Seconds(1);
+    return;
+  }
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(waiting.size()));
+  for (const PartitionKey& key : waiting) {
+    rd_kafka_topic_partition_list_add(list, key.first.c_str(), key.second)->offset =
+        stored.ok() ? StartOffset(key, *stored) : RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list, /*timeout_ms=*/5000);
+  if (error != nullptr) {
+    log::Warn("cannot seek to the stored positions",
+              {{"group", options_.group_id}, {"error", rd_kafka_error_string(error)}});
+    rd_kafka_error_destroy(error);
+    next_position_attempt_ = absl::Now() + absl::Seconds(1);
+  } else {
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      const PartitionKey key(list->elems[i].topic, list->elems[i].partition);
+      unpositioned_.erase(key);
+      SetPaused(key, false);
+      log::Info("stored position read; the partition starts there",
+                {{"group", options_.group_id},
+                 {"topic", key.first},
+                 {"partition", static_cast<int64_t>(key.second)},
+                 {"offset", list->elems[i].offset}});
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
 }
 
 absl::Status EventConsumer::Start() {
@@ -275,6 +340,7 @@ void EventConsumer::Loop() {
     rd_kafka_message_t* msg =
         rd_kafka_consumer_poll(consumer_, static_cast<int>(absl::ToInt64Milliseconds(wait)));
     if (msg) Gather(msg);
+    PositionWaitingPartitions();
     HandleReady();
     UpdateLag();
   }
@@ -307,6 +373,13 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
   for (rd_kafka_message_t* msg = first; msg != nullptr;
        msg = taken < options_.max_batch ? rd_kafka_consumer_poll(consumer_, 0) : nullptr) {
     ++taken;
+    // Fetched before its pause took hold, from where it will not start: dropped (the seek to
+    // its stored position fetches again).
+    if (msg->rkt != nullptr &&
+        unpositioned_.contains({rd_kafka_topic_name(msg->rkt), msg->partition})) {
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && msg->rkt != nullptr) {
       // Everything before msg->offset was fetched: with nothing of it waiting, all is done.
       const PartitionKey key(rd_kafka_topic_name(msg->rkt), msg->partition);
@@ -425,6 +498,8 @@ void EventConsumer::HandleReady() {
                     {"topic", consumed.topic},
                     {"partition", static_cast<int64_t>(consumed.partition)},
                     {"offset", consumed.offset},
+                    {"ce_id", consumed.event.id},
+                    {"ce_type", consumed.event.type},
                     {"error", done.result->ToString()}});
       }
       next_offsets[key] = consumed.offset + 1;
@@ -475,7 +550,9 @@ void EventConsumer::StoreOffsets(const std::map<PartitionKey, int64_t>& next_off
       PublishApplied(partition, next);
     }
   }
-  if (options_.store_positions) options_.store_positions(cluster_id_, next_offsets);
+  if (options_.store_positions && !cluster_id_.empty()) {
+    options_.store_positions(cluster_id_, next_offsets);
+  }
   rd_kafka_offsets_store(consumer_, offsets);
   rd_kafka_topic_partition_list_destroy(offsets);
 }

@@ -112,6 +112,100 @@ TEST_F(EventConsumerTest, HandlesInOrderPerKeyAndSkipsDuplicateIds) {
   EXPECT_EQ(seen["b"], (std::vector<int64_t>{1, 2}));
 }
 
+// A handler that keeps its positions in a store that cannot answer when the partitions are
+// assigned (down, loading its data): the partitions wait, fetching nothing, until it answers,
+// and then start at the stored positions — never at the beginning, which would hand the whole
+// topic again. The positions are told back to it as events are done.
+TEST_F(EventConsumerTest, PositionsThatCannotBeReadYetMakeThePartitionsWaitNotReplay) {
+  Publish({{"a", 1}, {"a", 2}, {"a", 3}, {"b", 1}, {"b", 2}});
+  absl::Mutex mu;
+  int asked = 0;
+  bool answering = false;
+  std::map<std::pair<std::string, int32_t>, int64_t> stored;  // set below: "a"'s third event
+  std::map<std::pair<std::string, int32_t>, int64_t> told;
+  std::vector<int64_t> handled;
+  EventConsumer::Options options = Options("stored-positions");
+  options.start_positions = [&](const std::string& cluster_id,
+                                const std::vector<std::pair<std::string, int32_t>>& partitions)
+      -> absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> {
+    EXPECT_FALSE(cluster_id.empty());
+    EXPECT_FALSE(partitions.empty());
+    absl::MutexLock lock(&mu);
+    ++asked;
+    if (!answering) return absl::UnavailableError("LOADING Redis is loading the dataset");
+    return stored;
+  };
+  options.store_positions = [&](const std::string&,
+                                const std::map<std::pair<std::string, int32_t>, int64_t>& next) {
+    absl::MutexLock lock(&mu);
+    for (const auto& [k, v] : next) told[k] = v;
+  };
+  EventConsumer consumer(
+      options,
+      [&](const ConsumedEvent& e) {
+        absl::MutexLock lock(&mu);
+        handled.push_back(Seconds(e));
+        // "a"'s partition's stored position is its third event: the first two never come.
+        if (e.key == "a" && Seconds(e) < 3) ADD_FAILURE() << "a/" << Seconds(e) << " handed";
+        return absl::OkStatus();
+      },
+      registry_);
+  // "a"'s partition and offsets: the producer puts its three events in one partition, in order.
+  {
+    EventConsumer probe(
+        Options("probe"),
+        [&](const ConsumedEvent& e) {
+          absl::MutexLock lock(&mu);
+          if (e.key == "a" && Seconds(e) == 3) stored[{e.topic, e.partition}] = e.offset;
+          return absl::OkStatus();
+        },
+        registry_);
+    ASSERT_TRUE(probe.Start().ok());
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      absl::MutexLock lock(&mu);
+                      return !stored.empty();
+                    },
+                    absl::Seconds(20), "a's offsets")
+                    .ok());
+    probe.Stop();
+  }
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return asked >= 3;
+                  },
+                  absl::Seconds(20), "asked again while the store cannot answer")
+                  .ok());
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(handled.empty()) << "handed events before their positions were known";
+    answering = true;
+  }
+  // "a" from its stored position (its third event only); "b", with no position, from its
+  // beginning.
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return handled.size() == 3;
+                  },
+                  absl::Seconds(20), "handled from the stored positions")
+                  .ok());
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return told.contains(stored.begin()->first);
+                  },
+                  absl::Seconds(20), "positions told")
+                  .ok());
+  consumer.Stop();
+  absl::MutexLock lock(&mu);
+  std::sort(handled.begin(), handled.end());
+  EXPECT_EQ(handled, (std::vector<int64_t>{1, 2, 3}));  // a/3, b/1, b/2
+  EXPECT_GT(told[stored.begin()->first], stored.begin()->second);
+}
+
 TEST_F(EventConsumerTest, TransientFailureIsRetriedAndCommittedOnlyAfterSuccess) {
   Publish({{"k", 1}, {"k", 2}});
   std::atomic<int> calls{0};

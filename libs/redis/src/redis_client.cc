@@ -69,6 +69,7 @@ void RedisClient::Drop() {
 }
 
 absl::Status RedisClient::Connect() {
+  if (ctx_ && expired_ && expired_()) Drop();
   if (ctx_) return absl::OkStatus();
   timeval tv{};
   tv.tv_sec = absl::ToInt64Seconds(timeout_);
@@ -96,17 +97,18 @@ absl::Status RedisClient::Connect() {
     }
   }
   if (!connect_check_) return absl::OkStatus();
-  ITSM_ASSIGN_OR_RETURN(const RedisValue info, ConnectionRoundTrip({"INFO", "server"}, "INFO"));
-  std::string run_id;
+  ITSM_ASSIGN_OR_RETURN(const RedisValue info, ConnectionRoundTrip({"INFO"}, "INFO"));
+  std::string run_id, replid;
   for (absl::string_view line : absl::StrSplit(info.str, absl::ByAnyChar("\r\n"))) {
     if (absl::ConsumePrefix(&line, "run_id:")) run_id = std::string(line);
+    if (absl::ConsumePrefix(&line, "master_replid:")) replid = std::string(line);
   }
   if (info.type == RedisValue::Type::kError || run_id.empty()) {
     Drop();
     return absl::UnavailableError(
-        absl::StrCat("redis ", host_, ":", port_, ": INFO server answered no run_id: ", info.str));
+        absl::StrCat("redis ", host_, ":", port_, ": INFO answered no run_id: ", info.str));
   }
-  if (absl::Status admitted = connect_check_(run_id); !admitted.ok()) {
+  if (absl::Status admitted = connect_check_(absl::StrCat(run_id, "/", replid)); !admitted.ok()) {
     Drop();
     return admitted;
   }

@@ -76,20 +76,28 @@ TEST_F(RedisClientTest, UnreachableIsUnavailableAndTheNextCallReconnects) {
 }
 
 // The connect check sees each new connection's server before any command runs on it: the same
-// run_id while the process lives, another one once it restarted; a refusal is the call's result
-// and nothing was sent.
+// identity (run_id/replication id) while the process lives, another one once it restarted; a
+// refusal is the call's result and nothing was sent. An expired connection is opened again.
 TEST_F(RedisClientTest, TheConnectCheckSeesWhichRedisProcessAndCanRefuseIt) {
   RedisClient redis(server_->address(), absl::Seconds(1));
   std::vector<std::string> seen;
   bool refuse = false;
-  redis.SetConnectCheck([&](const std::string& run_id) {
-    seen.push_back(run_id);
+  bool expired = false;
+  redis.SetConnectionExpiry([&] { return expired; });
+  redis.SetConnectCheck([&](const std::string& identity) {
+    seen.push_back(identity);
     return refuse ? absl::UnavailableError("not this one") : absl::OkStatus();
   });
   ASSERT_TRUE(redis.Command({"SET", "k", "v1"}).ok());
   ASSERT_TRUE(redis.Command({"GET", "k"}).ok());
-  ASSERT_EQ(seen.size(), 1u);  // one connection, checked once
-  EXPECT_EQ(seen[0].size(), 40u);
+  ASSERT_EQ(seen.size(), 1u);      // one connection, checked once
+  EXPECT_EQ(seen[0].size(), 81u);  // two 40-character ids
+  expired = true;
+  ASSERT_TRUE(redis.Command({"GET", "k"}).ok());
+  expired = false;
+  ASSERT_EQ(seen.size(), 2u);  // opened again, and checked
+  EXPECT_EQ(seen[1], seen[0]);
+  seen.pop_back();
   const int port = server_->port();
   server_->Stop();
   EXPECT_FALSE(redis.Command({"GET", "k"}).ok());

@@ -122,6 +122,11 @@ absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::Positions(
   for (size_t i = 0; i < partitions.size(); ++i) {
     const redis::RedisValue& v = replies[i];
     if (v.nil()) continue;
+    // LOADING (a Redis reading its AOF), BUSY, ...: ask again later. Starting at the beginning
+    // instead would replay the whole topic and hold firing back until it is done.
+    if (v.type == redis::RedisValue::Type::kError && !absl::StartsWith(v.str, "WRONGTYPE")) {
+      return absl::UnavailableError(absl::StrCat("redis: ", v.str));
+    }
     int64_t offset = 0;
     if (v.type != redis::RedisValue::Type::kString || !absl::SimpleAtoi(v.str, &offset) ||
         offset < 0) {

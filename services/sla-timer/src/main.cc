@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   sla_timer::TimerAdminService admin(timer);
   rt.AddService(&admin, "itsm.outbox.v1.OutboxAdminService");
   rt.OnShutdown("admin calls", [&admin] { admin.Stop(); });
-  // Stopped in reverse order of registration: first the consumer (no new changes; its offsets
-  // commit), then the firing loop, then the publisher drains what both wrote to the outbox.
+  // Stopped in reverse order of registration: first the consumer (no new changes; its positions
+  // are in Redis), then the firing loop, then the publisher drains what both wrote to the outbox.
   rt.OnShutdown("outbox publisher", [&timer] { timer.StopPublisher(); });
   rt.OnShutdown("firing loop", [&timer] { timer.StopFiring(); });
   rt.OnShutdown("incident consumer", [&timer] { timer.StopConsumer(); });

@@ -4,13 +4,13 @@
 
 namespace itsm::sla_timer {
 
-absl::Status RedisIncarnation::Admit(const std::string& run_id) {
+absl::StatusOr<uint64_t> RedisIncarnation::Admit(const std::string& identity) {
   absl::MutexLock lock(&mu_);
-  if (accepted_.empty()) accepted_ = run_id;
-  if (run_id == accepted_) return absl::OkStatus();
-  met_ = run_id;
+  if (accepted_.empty()) accepted_ = identity;
+  if (identity == accepted_) return generation_;
+  met_ = identity;
   return absl::UnavailableError(
-      absl::StrCat("redis is another process now (run_id ", run_id, ", was ", accepted_,
+      absl::StrCat("redis is another dataset now (", identity, ", was ", accepted_,
                    "): refused until the timer goes back to the positions it holds"));
 }
 
@@ -21,8 +21,16 @@ bool RedisIncarnation::Changed() const {
 
 std::string RedisIncarnation::Accept() {
   absl::MutexLock lock(&mu_);
-  if (!met_.empty()) accepted_ = met_;
+  if (!met_.empty() && met_ != accepted_) {
+    accepted_ = met_;
+    ++generation_;
+  }
   return accepted_;
+}
+
+uint64_t RedisIncarnation::generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
 }
 
 }  // namespace itsm::sla_timer

@@ -5,33 +5,39 @@
 // positions in Redis next to the clocks (written after the effects they cover), so a Redis that
 // lost writes lost the positions past them too; what it must not do is go on from where its
 // consumer stands in memory. Every Redis connection of the timer is admitted here with the
-// server's run_id: the first one seen is the timer's, and a connection to another process is
-// refused until the timer has gone back to the positions that process holds (SlaTimer stops its
-// consumer, calls Accept(), and starts a new one, which resumes from them).
+// server's identity (its run_id and replication id: a process that restarted, or that was
+// resynchronised from another as a replica, is another dataset): the first one seen is the
+// timer's, and a connection to another is refused until the timer has gone back to the
+// positions that one holds (SlaTimer stops its consumer, calls Accept(), and starts a new one,
+// which resumes from them). Accept() starts a new generation: connections admitted before it
+// are closed before their next call.
 #ifndef ITSM_SERVICES_SLA_TIMER_REDIS_INCARNATION_H_
 #define ITSM_SERVICES_SLA_TIMER_REDIS_INCARNATION_H_
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 
 namespace itsm::sla_timer {
 
 class RedisIncarnation {
  public:
-  // OK for the timer's Redis process (the first run_id seen, or the one accepted last);
+  // The generation, for the timer's Redis (the first identity seen, or the one accepted last);
   // UNAVAILABLE for another one, which is remembered for Accept().
-  absl::Status Admit(const std::string& run_id);
-  // Another Redis process was met and is not accepted yet.
+  absl::StatusOr<uint64_t> Admit(const std::string& identity);
+  // Another Redis was met and is not accepted yet.
   bool Changed() const;
-  // The process met last becomes the timer's; returns its run_id.
+  // The Redis met last becomes the timer's, in a new generation; returns its identity.
   std::string Accept();
+  uint64_t generation() const;
 
  private:
   mutable absl::Mutex mu_;
   std::string accepted_ ABSL_GUARDED_BY(mu_);
   std::string met_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace itsm::sla_timer

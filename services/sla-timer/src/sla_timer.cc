@@ -256,8 +256,18 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
   // Handle directly) every Redis is the timer's.
   if (!options_.kafka_bootstrap_servers.empty()) {
     for (ClockStore* store : {&handler_store_, &fire_store_, &publish_store_, &admin_store_}) {
-      store->redis().SetConnectCheck(
-          [this](const std::string& run_id) { return incarnation_.Admit(run_id); });
+      // The generation its connection was admitted in: once another Redis is accepted, a
+      // connection still open to the one before (alive after a failover) is dropped before its
+      // next call, so that nothing more is read from or written to it.
+      auto admitted_in = std::make_shared<uint64_t>(0);
+      store->redis().SetConnectCheck([this, admitted_in](const std::string& identity) {
+        absl::StatusOr<uint64_t> generation = incarnation_.Admit(identity);
+        if (!generation.ok()) return generation.status();
+        *admitted_in = *generation;
+        return absl::OkStatus();
+      });
+      store->redis().SetConnectionExpiry(
+          [this, admitted_in] { return *admitted_in != incarnation_.generation(); });
     }
   }
   for (const char* kind : {"response", "resolution"}) {
@@ -789,14 +799,6 @@ void SlaTimer::RefreshGauges() {
     auto len = fire_store_.OutboxLength(p);
     if (len.ok()) pending += *len;
   }
-  // Only a timer with a consumer has positions to go back to; without one (events handed to
-  // Handle directly) every Redis is the timer's.
-  if (!options_.kafka_bootstrap_servers.empty()) {
-    for (ClockStore* store : {&handler_store_, &fire_store_, &publish_store_, &admin_store_}) {
-      store->redis().SetConnectCheck(
-          [this](const std::string& run_id) { return incarnation_.Admit(run_id); });
-    }
-  }
   for (const char* kind : {"response", "resolution"}) {
     for (const char* stage : {"running", "paused"}) {
       open_family_.Add({{"kind", kind}, {"stage", stage}})
@@ -808,7 +810,7 @@ void SlaTimer::RefreshGauges() {
 
 void SlaTimer::FireLoop() {
   while (!stop_fire_.load()) {
-    if (incarnation_.Changed()) ResumeFromRedisPositions();
+    if (incarnation_.Changed() || consumer_down_.load()) ResumeFromRedisPositions();
     auto fired = FireOnce();
     if (!fired.ok()) {
       log::Warn("SLA firing pass failed", {{"error", fired.status().ToString()}});
@@ -1031,21 +1033,30 @@ std::unique_ptr<events::EventConsumer> SlaTimer::NewConsumer() {
 void SlaTimer::ResumeFromRedisPositions() {
   absl::MutexLock lock(&consumer_mu_);
   if (!consumer_ || consumer_stopped_) return;
-  log::Warn(
-      "redis is another process (restarted, or failed over) that may hold less than the one "
-      "before: the consumer goes back to the positions it holds",
-      {{"redis", options_.redis_address}});
-  // Leaves the group: every partition is revoked, so nothing fires until the new consumer is
-  // assigned and has applied its partitions up to their ends (FiringWatermark).
-  consumer_->Stop();
-  const std::set<int32_t> owned_before = owned();
-  Revoke({owned_before.begin(), owned_before.end()});
-  incarnation_.Accept();
+  if (incarnation_.Changed()) {
+    log::Warn(
+        "redis is another dataset (restarted, failed over, resynchronised) that may hold less "
+        "than the one before: the consumer goes back to the positions it holds",
+        {{"redis", options_.redis_address}});
+    // Leaves the group: every partition is revoked, so nothing fires until the new consumer is
+    // assigned and has applied its partitions up to their ends (FiringWatermark).
+    consumer_->Stop();
+    const std::set<int32_t> owned_before = owned();
+    Revoke({owned_before.begin(), owned_before.end()});
+    incarnation_.Accept();
+    redis_rewinds_.Increment();
+  } else if (absl::Now() < next_consumer_start_) {
+    return;
+  }
   consumer_ = NewConsumer();
-  redis_rewinds_.Increment();
-  if (absl::Status s = consumer_->Start(); !s.ok()) {
-    // The same configuration started the first consumer.
-    log::Error("cannot start the incident consumer again", {{"error", s.ToString()}});
+  // The same configuration started the first consumer, but librdkafka may lack a resource now:
+  // without a consumer this replica would own nothing and fire nothing, silently.
+  absl::Status started = consumer_->Start();
+  consumer_down_.store(!started.ok());
+  if (!started.ok()) {
+    next_consumer_start_ = absl::Now() + absl::Seconds(1);
+    log::Error("cannot start the incident consumer again; trying again",
+               {{"error", started.ToString()}});
   }
 }
 

@@ -90,7 +90,8 @@ class SlaTimer {
   // Starts the firing loop, the publisher (when Kafka is configured) and the consumer.
   absl::Status Start();
   // In this order (the runtime's shutdown does the same): the consumer stops taking events
-  // (and commits its offsets), the firing loop stops, the publisher drains what it can.
+  // (its positions are in Redis already), the firing loop stops, the publisher drains what it
+  // can.
   void StopConsumer();
   void StopFiring();
   void StopPublisher();
@@ -182,8 +183,9 @@ class SlaTimer {
   absl::StatusOr<int> PublishPartition(int32_t p);
   // The incident consumer, its positions kept in Redis, its rebalances owning partitions here.
   std::unique_ptr<events::EventConsumer> NewConsumer();
-  // Redis is another process than the one the timer worked on: a new consumer takes the place
-  // of the running one and starts at the positions this Redis holds (RedisIncarnation).
+  // Redis is another dataset than the one the timer worked on: a new consumer takes the place
+  // of the running one and starts at the positions this Redis holds (RedisIncarnation). Also
+  // starts the consumer again when that failed.
   void ResumeFromRedisPositions();
   absl::Status StartProducer();
   void FireLoop();
@@ -222,6 +224,9 @@ class SlaTimer {
   // safe because only its own thread replaces it.
   absl::Mutex consumer_mu_;
   bool consumer_stopped_ ABSL_GUARDED_BY(consumer_mu_) = false;
+  // The consumer that replaced one could not start: the firing loop tries again each second.
+  std::atomic<bool> consumer_down_{false};
+  absl::Time next_consumer_start_ ABSL_GUARDED_BY(consumer_mu_) = absl::InfinitePast();
   std::unique_ptr<events::EventConsumer> consumer_;
   std::unique_ptr<PartitionLog> consumer_log_;
   PartitionLog* partition_log_ = nullptr;

@@ -34,6 +34,7 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,8 +97,10 @@ class EventConsumer {
     // the partition's end (a topic younger than the stored positions, e.g. after a broker lost
     // its data), at the partition's beginning — and nothing is committed to the broker. Given
     // the broker's cluster id, so that positions stored for another cluster can be ignored,
-    // and the partitions being assigned. When it fails, every partition starts at its
-    // beginning (handlers that use it apply events idempotently).
+    // and the partitions being assigned. When it fails with DATA_LOSS (what is stored cannot be
+    // read), the partitions start at their beginning (handlers that use it apply events
+    // idempotently); with any other error (the store down or loading), they wait, paused, and
+    // it is asked again every second until it answers. Never asked without a cluster id.
     std::function<absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>>(
         const std::string& cluster_id, const std::vector<std::pair<std::string, int32_t>>&)>
         start_positions = nullptr;
@@ -177,6 +180,15 @@ class EventConsumer {
   void UpdateLag();
   // Options::start_positions: sets where each newly assigned partition starts.
   void SetStartPositions(rd_kafka_topic_partition_list_t* partitions);
+  // Asks start_positions again for the partitions whose positions could not be read when they
+  // were assigned; seeks and resumes those it answers for.
+  void PositionWaitingPartitions();
+  absl::StatusOr<std::map<PartitionKey, int64_t>> StoredPositions(
+      const std::vector<PartitionKey>& partitions);
+  // Where `key` starts: its stored position, or its beginning when it has none or the position
+  // is beyond the partition's end.
+  int64_t StartOffset(const PartitionKey& key, const std::map<PartitionKey, int64_t>& stored);
+  std::string ClusterId();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
@@ -195,6 +207,9 @@ class EventConsumer {
   };
   std::map<PartitionKey, Assigned> assigned_;
   std::string cluster_id_;  // the broker's, asked on assignment (start_positions)
+  // Assigned partitions, paused, whose stored positions could not be read yet.
+  std::set<PartitionKey> unpositioned_;
+  absl::Time next_position_attempt_ = absl::InfinitePast();
   absl::Time last_lag_update_ = absl::InfinitePast();
   RecentIds recent_;
   // What Applied() answers from other threads: a copy of assigned_'s next offsets.

@@ -47,13 +47,17 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // Asked, on every new connection before any other command, with the server's run_id (INFO
-  // server): a different run_id is another Redis process — restarted, or a replica promoted by
-  // a failover — which may hold less than the one before it did (the tail of its AOF, writes
-  // not replicated yet). A non-OK answer drops the connection and is the call's result, until a
-  // later call's connection is admitted. Set before the first call.
-  using ConnectCheck = std::function<absl::Status(const std::string& run_id)>;
+  // Asked, on every new connection before any other command, with the server's identity
+  // (INFO: "<run_id>/<master_replid>"): another run_id is another Redis process — restarted, or
+  // a replica promoted by a failover — and another replication id the same process holding
+  // another dataset (resynchronised from a new primary); either may hold less than before (the
+  // tail of its AOF, writes not replicated yet). A non-OK answer drops the connection and is
+  // the call's result, until a later call's connection is admitted. Set before the first call.
+  using ConnectCheck = std::function<absl::Status(const std::string& identity)>;
   void SetConnectCheck(ConnectCheck check) { connect_check_ = std::move(check); }
+  // Asked before each call on an open connection: true closes it first, so that the call opens
+  // a new one (which the connect check sees). Set before the first call.
+  void SetConnectionExpiry(std::function<bool()> expired) { expired_ = std::move(expired); }
 
   // UNAVAILABLE when Redis cannot be reached (retry later); an error reply is INTERNAL with
   // Redis' message, except NOSCRIPT handled inside Eval.
@@ -91,6 +95,7 @@ class RedisClient {
   absl::Duration timeout_;
   RedisAuth auth_;
   ConnectCheck connect_check_;
+  std::function<bool()> expired_;
   redisContext* ctx_ = nullptr;
 };
 
