@@ -3,8 +3,11 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
+#include "itsm/storage/errors.h"
+#include "itsm/storage/savepoint.h"
 #include "services/change/src/change_repository.h"
 #include "services/change/src/consumed_events.h"
 
@@ -12,6 +15,15 @@ namespace itsm::change {
 namespace {
 
 std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// What the consumer is told of an event the database refused on its own: skip it for good
+// (the consumer logs it). The database's words stay private, as every storage error's.
+absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
+  return base::PrivateError(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
+                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
+}
 
 }  // namespace
 
@@ -194,19 +206,25 @@ std::vector<absl::Status> ChangeReactions::ApplyBatch(
       last_prune_ = clock_.Now();
     }
   }
-  std::vector<Applied> applied(ready);
-  absl::Status committed = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
-    for (size_t i = 0; i < ready; ++i) {
-      if (!prepared[i]) continue;
-      ITSM_ASSIGN_OR_RETURN(applied[i], Apply(txn, batch[i].event, *prepared[i]));
-    }
-    if (prune) {
-      ITSM_RETURN_IF_ERROR(EventMarks::Prune(txn, clock_.Now() - options_.mark_retention).status());
-    }
-    return absl::OkStatus();
+  std::vector<Applied> applied;
+  absl::Status committed = committer_.Run([&](storage::Transaction& txn) {
+    return ApplyInTransaction(txn, batch, prepared, ready, /*each_alone=*/false, prune, results,
+                              applied);
   });
+  if (!committed.ok() && !storage::IsTransient(committed)) {
+    // The database refused something, which it will refuse again: retried as it is, the batch
+    // would hold its partitions for ever. Applied again with each event alone, only the events
+    // it refuses on their own are skipped, the others applied in order. No pruning there: a
+    // prune the database refuses must not fail every batch (the next one due in an hour tries
+    // again).
+    committed = committer_.Run([&](storage::Transaction& txn) {
+      return ApplyInTransaction(txn, batch, prepared, ready, /*each_alone=*/true,
+                                /*prune=*/false, results, applied);
+    });
+  }
   if (!committed.ok()) {
-    // Nothing was written: every event comes back.
+    // Nothing was written: every event comes back (INVALID_ARGUMENT would skip them).
+    if (absl::IsInvalidArgument(committed)) committed = absl::InternalError(committed.message());
     for (size_t i = 0; i < ready; ++i) results[i] = committed;
     return results;
   }
@@ -218,6 +236,57 @@ std::vector<absl::Status> ChangeReactions::ApplyBatch(
     }
   }
   return results;
+}
+
+absl::Status ChangeReactions::ApplyInTransaction(
+    storage::Transaction& txn, const std::vector<events::ConsumedEvent>& batch,
+    const std::vector<std::optional<Prepared>>& prepared, size_t ready, bool each_alone, bool prune,
+    std::vector<absl::Status>& results, std::vector<Applied>& applied) const {
+  // The group committer may run this twice, only the last run counting (group_commit.h): each
+  // run answers afresh.
+  applied.assign(ready, Applied());
+  if (!each_alone) {
+    for (size_t i = 0; i < ready; ++i) {
+      if (!prepared[i]) continue;
+      ITSM_ASSIGN_OR_RETURN(applied[i], Apply(txn, batch[i].event, *prepared[i]));
+    }
+    if (prune) {
+      ITSM_RETURN_IF_ERROR(EventMarks::Prune(txn, clock_.Now() - options_.mark_retention).status());
+    }
+    return absl::OkStatus();
+  }
+  // Incidents of which an event was refused after its preparation changed what their later
+  // events were prepared against (the open major incident's CIs, MajorCis): those later events
+  // would be applied against a state the refusal undid.
+  std::set<std::string> undone;
+  for (size_t i = 0; i < ready; ++i) {
+    if (!prepared[i]) continue;  // refused before it was prepared: its answer stands
+    const Prepared& p = *prepared[i];
+    const events::CloudEvent& event = batch[i].event;
+    if (p.incident && undone.contains(p.incident->id)) {
+      // Not written: handed again (and the later events of its partition with it), it is
+      // prepared against what the database holds.
+      results[i] = absl::AbortedError(
+          absl::StrCat(event.type, " ", event.id, ": prepared after an event of incident ",
+                       p.incident->id, " that the database refused: handed again"));
+      continue;
+    }
+    results[i] = absl::OkStatus();
+    if (!p.of_use) continue;  // writes nothing: no savepoint
+    absl::Status refused;
+    ITSM_RETURN_IF_ERROR(storage::RunRefusable(
+        txn, "change_event",
+        [&]() -> absl::Status {
+          ITSM_ASSIGN_OR_RETURN(applied[i], Apply(txn, event, p));
+          return absl::OkStatus();
+        },
+        &refused));
+    if (refused.ok()) continue;
+    applied[i] = Applied();
+    results[i] = Refused(event, refused);
+    if (p.incident && p.major_changes) undone.insert(p.incident->id);
+  }
+  return absl::OkStatus();
 }
 
 std::unique_ptr<events::EventConsumer> NewChangeConsumer(ChangeReactions& reactions,

@@ -70,9 +70,15 @@ class ChangeReactions {
         options_(options) {}
 
   // events::EventConsumer::BatchHandler. Per event OK (applied, a duplicate, or of no use), or
-  // INVALID_ARGUMENT for one that can never be applied (skipped, nothing of it stored). When
-  // the CMDB cannot answer for an event, it and every later event of the batch come back
-  // (UNAVAILABLE) and the earlier ones are applied; when the transaction fails, all come back.
+  // INVALID_ARGUMENT for one that can never be applied (skipped, nothing of it stored): one that
+  // cannot be read, or one whose write the database refuses (a constraint, a value it cannot
+  // store: after such a failure the batch is applied again with each event in a savepoint of
+  // its own, and only the events refused alone are skipped, the others applied in order; a
+  // later event of a refused one's incident that was prepared as if it had been applied comes
+  // back, ABORTED, to be prepared again: decision 203). When the CMDB cannot answer for an
+  // event, it and every later event of the batch come back (UNAVAILABLE) and the earlier ones
+  // are applied. When the transaction fails transiently (storage::IsTransient), or for no
+  // event's sake, all come back: nothing of the batch was written.
   std::vector<absl::Status> ApplyBatch(const std::vector<events::ConsumedEvent>& batch);
 
   // What an event needs, gathered holding no transaction.
@@ -108,6 +114,19 @@ class ChangeReactions {
   // Facts of every change to re-check that names one of `ci_ids` (every slotted change when
   // empty).
   absl::Status GatherRechecks(const std::vector<std::string>& ci_ids, Prepared& p) const;
+  // ApplyBatch's unit of the group committer: the prepared events among the first `ready` of
+  // `batch`, in order, what each did in `applied`, then the pruning of old marks when `prune`.
+  // Without `each_alone` (the fast way, and the only one while the database refuses nothing)
+  // the first failure fails the unit. With it, each event in a savepoint of its own: one the
+  // database refuses is undone alone and answered INVALID_ARGUMENT in `results`, and the later
+  // events of its incident, if it moved the incident's open major CIs, are not applied but
+  // answered ABORTED (they were prepared as if it had been applied).
+  absl::Status ApplyInTransaction(storage::Transaction& txn,
+                                  const std::vector<events::ConsumedEvent>& batch,
+                                  const std::vector<std::optional<Prepared>>& prepared,
+                                  size_t ready, bool each_alone, bool prune,
+                                  std::vector<absl::Status>& results,
+                                  std::vector<Applied>& applied) const;
 
   storage::Database& db_;
   storage::GroupCommitter& committer_;

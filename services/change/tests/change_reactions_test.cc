@@ -8,6 +8,7 @@
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/events/kafka_producer.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/storage/errors.h"
 #include "itsm/supervisor/child_process.h"
 #include "services/change/tests/change_service_fixture.h"
 
@@ -363,6 +364,159 @@ TEST_P(ChangeReactionsTest, AReplayOfTheTopicsThroughTheBrokerChangesNothing) {
   EXPECT_EQ(Get(c).version(), once.version());
   EXPECT_EQ(Count("change_consumed_events"), 5);
 }
+
+// m-bad's open major incident is refused (change_major_incidents): its mark and its link to the
+// implemented change, written just before in the same event, must be undone with it.
+itsm::testing::WriteFault RefuseBadMajor() {
+  return {.name = "refuse_m_bad",
+          .table = "change_major_incidents",
+          .column = "incident_id",
+          .value = "m-bad"};
+}
+
+// A change implemented on db-01 (incidents raised on it are linked) and one scheduled there
+// (open major incidents on it are its conflicts); the clock after the implementation started.
+struct OnDb01 {
+  v1::Change implemented;
+  v1::Change scheduled;
+};
+
+class RefusedEventTest : public ChangeReactionsTest {
+ protected:
+  OnDb01 Changes() {
+    clock_.Set(kDay + absl::Hours(1));
+    OnDb01 out;
+    out.implemented = Implemented("Upgrade the database", {"db-01"}, 1, 3);
+    v1::Change c = Create(Normal("Patch the database", {"db-01"}));
+    out.scheduled =
+        Schedule(To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+    clock_.Set(kDay + absl::Hours(2));
+    return out;
+  }
+  incident::v1::Incident Major(const std::string& id) {
+    incident::v1::Incident i = Incident(id, {"db-01"}, clock_.Now());
+    i.set_major_incident(true);
+    return i;
+  }
+  // In one partition: i-1 raised on db-01, the major incident m-bad opened on it (refused), the
+  // major incident m-1 opened on it, then m-bad updated (still major, the same CIs).
+  std::vector<events::ConsumedEvent> Batch() {
+    return {Raised(Incident("i-1", {"db-01"}, clock_.Now())), Raised(Major("m-bad")),
+            Raised(Major("m-1")), Updated(Major("m-bad"), {"priority"})};
+  }
+  std::set<std::string> Linked(const v1::Change& c) {
+    const v1::Change stored = Get(c);
+    std::set<std::string> ids;
+    for (const auto& l : stored.caused_incidents()) ids.insert(l.incident_id());
+    return ids;
+  }
+  std::set<std::string> MajorConflicts(const v1::Change& c) {
+    const v1::Change stored = Get(c);
+    std::set<std::string> ids;
+    for (const auto& k : stored.conflicts()) {
+      if (k.kind() == v1::CONFLICT_KIND_MAJOR_INCIDENT) ids.insert(k.other_id());
+    }
+    return ids;
+  }
+  // Every event applied but m-bad's opening, INVALID_ARGUMENT naming it, and m-bad's update,
+  // which was prepared as if m-bad were open already (it would have found nothing to do):
+  // handed again, not skipped, nothing of it written.
+  void ExpectAllButTheRefusedApplied(const std::vector<events::ConsumedEvent>& batch,
+                                     const std::vector<absl::Status>& results,
+                                     const OnDb01& changes) {
+    ASSERT_EQ(results.size(), batch.size());
+    for (size_t i : {0, 2}) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+    EXPECT_EQ(results[1].code(), absl::StatusCode::kInvalidArgument) << results[1];
+    // What the consumer logs as it skips it: which event, and why.
+    const std::string why(results[1].message());
+    EXPECT_NE(why.find("itsm.incident.v1.IncidentCreated"), std::string::npos) << why;
+    EXPECT_NE(why.find(batch[1].event.id), std::string::npos) << why;
+    EXPECT_NE(why.find("refuse_m_bad"), std::string::npos) << why;
+    EXPECT_EQ(results[3].code(), absl::StatusCode::kAborted) << results[3];
+    // m-bad's link, written before its refused row, undone with it; the events after it in the
+    // partition applied.
+    EXPECT_EQ(Linked(changes.implemented), (std::set<std::string>{"i-1", "m-1"}));
+    EXPECT_EQ(MajorConflicts(changes.scheduled), std::set<std::string>{"m-1"});
+    EXPECT_EQ(Count("change_major_incidents"), 1);
+    EXPECT_EQ(Count("change_consumed_events"), 2);  // i-1's and m-1's
+  }
+};
+
+// One event whose write the database refuses (a trigger here; a constraint or a value it cannot
+// store in life) is skipped alone: retried with the batch, it would hold its partition for ever.
+// The rest of the batch is applied, in order, and a redelivery changes nothing more.
+TEST_P(RefusedEventTest, AnEventTheDatabaseRefusesIsSkippedAlone) {
+  const OnDb01 changes = Changes();
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadMajor()).ok());
+  const std::vector<events::ConsumedEvent> batch = Batch();
+  ExpectAllButTheRefusedApplied(batch, Apply(batch), changes);
+  EXPECT_EQ(Counter("itsm_change_caused_incident_links_total", ""), 2);
+  const int64_t version = Get(changes.implemented).version();
+  // Handed again (a restart before anything else): refused again, nothing else changes.
+  ExpectAllButTheRefusedApplied(batch, Apply(batch), changes);
+  EXPECT_EQ(Get(changes.implemented).version(), version);
+
+  // The update handed back comes again without the skipped event before it (as the consumer
+  // hands it): prepared against what the database holds, it opens m-bad — once the database
+  // takes it; until then it is refused alone in turn.
+  const std::vector<absl::Status> again = Apply({batch[3]});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].code(), absl::StatusCode::kInvalidArgument) << again[0];
+  ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, RefuseBadMajor()).ok());
+  ApplyOk({batch[3]});
+  EXPECT_EQ(MajorConflicts(changes.scheduled), (std::set<std::string>{"m-1", "m-bad"}));
+  EXPECT_EQ(Count("change_major_incidents"), 2);
+}
+
+// A database that fails transiently refuses nothing for good: every event comes back (none
+// INVALID_ARGUMENT, which would skip it) and nothing is written; once the database is back the
+// same batch is applied with only the refused event skipped. Through a connection that gives up
+// a lock after 200 ms. SQLite: another connection holds the write lock (busy). PostgreSQL: after
+// m-bad was refused, m-1's major incident row fails as a serialization failure does, so the
+// transient error is met event by event.
+TEST_P(RefusedEventTest, ATransientFailureIsRetriedNeverSkipped) {
+  const OnDb01 changes = Changes();
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, RefuseBadMajor()).ok());
+  const itsm::testing::WriteFault conflict{.name = "conflict_on_m_1",
+                                           .table = "change_major_incidents",
+                                           .column = "incident_id",
+                                           .value = "m-1",
+                                           .sqlstate = "40001"};
+  auto db = storage::OpenDatabase(url_, {.busy_timeout_ms = 200});
+  ASSERT_TRUE(db.ok()) << db.status();
+  storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
+  ChangeReactions reactions(**db, committer, &cmdb_, *changes_, &metrics_, clock_,
+                            ChangeReactions::Options{});
+  std::unique_ptr<storage::Transaction> lock;
+  if (GetParam() == Backend::kSqlite) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    lock = std::move(*txn);
+  } else {
+    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
+  }
+  const std::vector<events::ConsumedEvent> batch = Batch();
+  for (const absl::Status& s : reactions.ApplyBatch(batch)) {
+    EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(storage::IsTransient(s)) << s;
+  }
+  EXPECT_TRUE(Linked(changes.implemented).empty());
+  EXPECT_TRUE(MajorConflicts(changes.scheduled).empty());
+  EXPECT_EQ(Count("change_major_incidents"), 0);
+  EXPECT_EQ(Count("change_consumed_events"), 0);
+
+  if (GetParam() == Backend::kSqlite) {
+    lock.reset();
+  } else {
+    ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
+  }
+  ExpectAllButTheRefusedApplied(batch, reactions.ApplyBatch(batch), changes);
+  committer.Stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RefusedEventTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return itsm::testing::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChangeReactionsTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),

@@ -86,7 +86,10 @@ class GraphCmdb final : public CmdbView {
 class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto db = itsm::testing::NewDatabase(GetParam());
+    auto url = itsm::testing::NewDatabaseUrl(GetParam());
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+    auto db = storage::OpenDatabase(url_);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     ASSERT_TRUE(storage::ApplySchema(*db_, ChangeRepository::Schema()).ok());
@@ -206,6 +209,7 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<ChangeManagement> changes_;
   ReleaseRules release_rules_{clock_};
   std::unique_ptr<ReleaseManagement> releases_;
+  std::string url_;  // db_'s, for another connection to it
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<kafkamock::MockCluster> cluster_;
   std::unique_ptr<storage::GroupCommitter> committer_;
