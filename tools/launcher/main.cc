@@ -3,16 +3,23 @@
 // until each is SERVING, prints the endpoints (and writes <run dir>/endpoints.json for tools),
 // and on Ctrl-C or SIGTERM stops everything in reverse order.
 //
-// Data lives in the run directory, so a second start keeps it. The embedded broker keeps events
-// in memory only; after a restart the launcher asks each service to re-publish its retained
-// outbox events (consumers de-duplicate by ce_id).
+// A service or redis-server that exits while the suite runs is started again in place, with a
+// backoff (restarter.h). The embedded broker is not: it keeps events in memory only and cannot
+// come back on the port the services were given, so its loss stops the suite (decision 204).
+//
+// Data lives in the run directory, so a second start keeps it. After a start with an empty
+// embedded broker the launcher asks each service to re-publish its retained outbox events
+// (consumers de-duplicate by ce_id).
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -32,6 +39,7 @@
 #include "itsm/supervisor/local_issuer.h"
 #include "itsm/supervisor/local_tls.h"
 #include "itsm/supervisor/suite_service.h"
+#include "restarter.h"
 
 namespace itsm::launcher {
 namespace {
@@ -89,6 +97,53 @@ std::string ConsoleDir(const std::string& configured) {
   const std::filesystem::path built = self.parent_path().parent_path() / "console";
   return std::filesystem::is_regular_file(built / "index.html", ec) ? built.string() : "";
 }
+
+// A service of the suite, started again on the ports it bound at its first start, so that the
+// ITSM_<NAME>_ADDRESS the others were given and endpoints.json stay right.
+class RestartableService : public Restartable {
+ public:
+  // `slot` holds the service (replaced by each restart); `restarted` gets the new pid once it
+  // serves again.
+  RestartableService(std::unique_ptr<supervisor::SuiteService>* slot, std::string log_file,
+                     std::function<void(pid_t)> restarted)
+      : slot_(slot), log_file_(std::move(log_file)), restarted_(std::move(restarted)) {}
+  std::string name() const override { return (*slot_)->name(); }
+  supervisor::ChildProcess& process() override { return (*slot_)->process(); }
+  absl::Status Relaunch() override {
+    auto launched = supervisor::SuiteService::Launch((*slot_)->RestartOptions());
+    if (!launched.ok()) return launched.status();
+    *slot_ = *std::move(launched);
+    return absl::OkStatus();
+  }
+  // 250 ms: on loopback a serving process answers in a few; a stuck one must not hold the loop.
+  absl::StatusOr<bool> PollReady() override { return (*slot_)->PollReady(absl::Milliseconds(250)); }
+  void Restarted() override { restarted_((*slot_)->process().pid()); }
+  std::string log_file() const override { return log_file_; }
+
+ private:
+  std::unique_ptr<supervisor::SuiteService>* slot_;
+  std::string log_file_;
+  std::function<void(pid_t)> restarted_;
+};
+
+// redis-server, started again on its port and data folder: it reloads its AOF, and the
+// services' clients reconnect on their next call (the SLA timers then go back to the positions
+// that Redis holds: docs/sla-timer.md, section 4).
+class RestartableRedis : public Restartable {
+ public:
+  RestartableRedis(supervisor::RedisServer* redis, std::string log_file, absl::Duration timeout)
+      : redis_(redis), log_file_(std::move(log_file)), timeout_(timeout) {}
+  std::string name() const override { return "redis-server"; }
+  supervisor::ChildProcess& process() override { return redis_->process(); }
+  absl::Status Relaunch() override { return redis_->Restart(timeout_); }
+  absl::StatusOr<bool> PollReady() override { return redis_->PollReady(); }
+  std::string log_file() const override { return log_file_; }
+
+ private:
+  supervisor::RedisServer* redis_;
+  std::string log_file_;
+  absl::Duration timeout_;
+};
 
 int Run(int argc, char** argv) {
   sigset_t stop;
@@ -219,7 +274,9 @@ int Run(int argc, char** argv) {
   // its grace period and drains on its own, so stopping them one after another only added up
   // their grace periods (nine services: 17 s for a Ctrl-C, decision 165).
   auto stop_all = [&] {
+    // A service that crashed and waits for its restart has nothing left to stop.
     auto stop_together = [](std::vector<supervisor::SuiteService*> group) {
+      std::erase_if(group, [](auto* service) { return !service->process().Running(); });
       for (auto* service : group) {
         log::Info("stopping", {{"service", service->name()}});
         service->process().Signal(SIGTERM);
@@ -322,13 +379,17 @@ int Run(int argc, char** argv) {
     services.push_back(std::move(*started));
   }
 
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print;
-  print.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(endpoints, &json, print);
-  if (absl::Status written = supervisor::WriteFileAtomically(endpoints_file, json); !written.ok()) {
-    log::Error("cannot write endpoints.json", {{"error", written.ToString()}});
-  }
+  auto write_endpoints = [&] {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = true;
+    (void)google::protobuf::util::MessageToJsonString(endpoints, &json, print);
+    if (absl::Status written = supervisor::WriteFileAtomically(endpoints_file, json);
+        !written.ok()) {
+      log::Error("cannot write endpoints.json", {{"error", written.ToString()}});
+    }
+  };
+  write_endpoints();
 
   std::printf("\nitsm suite is running   run dir: %s\n\n", run_dir.c_str());
   std::printf("  %-14s %-22s %-36s %s\n", "SERVICE", "GRPC", "METRICS", "LOG");
@@ -378,31 +439,49 @@ int Run(int argc, char** argv) {
               endpoints_file.c_str());
   std::fflush(stdout);
 
-  // Wait for a stop signal, checking every second that nothing died behind our back.
+  // From here on a process that exits is started again (restarter.h); the adapters point
+  // into `services`, which no longer grows.
+  Restarter restarter;
+  std::vector<std::unique_ptr<Restartable>> restartables;
+  restartables.push_back(std::make_unique<RestartableRedis>(
+      redis->get(), run_dir + "/logs/redis.log", std::max(start_timeout, absl::Seconds(10))));
+  for (size_t i = 0; i < services.size(); ++i) {
+    restartables.push_back(std::make_unique<RestartableService>(
+        &services[i], run_dir + "/logs/" + services[i]->name() + ".log",
+        [&endpoints, &write_endpoints, i](pid_t pid) {
+          // Same addresses (same ports); only the pid changed.
+          endpoints.mutable_services(static_cast<int>(i))->set_pid(pid);
+          write_endpoints();
+        }));
+  }
+  for (auto& r : restartables) restarter.Watch(r.get(), absl::Now());
+
+  // Wait for a stop signal; four times a second, see to the processes (restarts, and the
+  // broker). A tick never blocks longer than a health check, so a Ctrl-C is answered at once,
+  // in a restart's backoff or its start too.
   int exit_code = 0;
   for (;;) {
-    timespec timeout{1, 0};
+    timespec timeout{0, 250'000'000};
     const int sig = sigtimedwait(&stop, nullptr, &timeout);
     if (sig == SIGTERM || sig == SIGINT) {
       log::Info("stopping the suite");
       break;
     }
-    bool died = false;
-    for (auto& s : services) {
-      if (!s->process().Running()) {
-        log::Error("a service exited unexpectedly; stopping the suite",
-                   {{"service", s->name()}, {"log", run_dir + "/logs/" + s->name() + ".log"}});
-        died = true;
-      }
-    }
-    if ((broker && !broker->process().Running()) || !(*redis)->process().Running()) {
-      log::Error("kafka or redis exited unexpectedly; stopping the suite");
-      died = true;
-    }
-    if (died) {
+    if (broker && !broker->process().Running()) {
+      // Not restarted (decision 204): librdkafka's mock cluster only listens on random ports,
+      // so a new broker would have an address no running service knows, and it would start
+      // empty under consumers and producers that hold positions and state of the lost one.
+      log::Error(
+          "the embedded Kafka broker exited; stopping the suite. It kept the suite's events in "
+          "memory only and cannot come back on the address the services were given (it listens "
+          "on random ports only). Run itsm-launch again on the same run dir: it starts an empty "
+          "broker and every service re-publishes its retained events (docs/operations.md)",
+          {{"exit", supervisor::DescribeExit(broker->process().exit_status().value_or(0))},
+           {"log", run_dir + "/logs/kafka.log"}});
       exit_code = 1;
       break;
     }
+    restarter.Tick(absl::Now());
   }
   stop_all();
   log::Info("stopped");

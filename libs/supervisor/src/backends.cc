@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
 
 namespace itsm::supervisor {
@@ -33,16 +34,34 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
                                                                 const std::string& log_file) {
   std::filesystem::create_directories(dir);
   auto server = std::make_unique<RedisServer>();
+  server->dir_ = dir;
+  server->log_file_ = log_file;
   server->port_ = port ? port : FindFreePort();
+  ITSM_RETURN_IF_ERROR(server->Launch(absl::Seconds(10)));
+  for (;;) {
+    ITSM_ASSIGN_OR_RETURN(const bool ready, server->PollReady());
+    if (ready) return server;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+absl::Status RedisServer::Restart(absl::Duration timeout) {
+  if (process_ != nullptr && process_->Running()) {
+    return absl::FailedPreconditionError("redis-server still runs");
+  }
+  return Launch(timeout);
+}
+
+absl::Status RedisServer::Launch(absl::Duration timeout) {
   ChildProcess::Options options;
   options.binary = "redis-server";
   // AOF with an fsync every second: the documented durability of the SLA clocks.
   options.args = {"--port",
-                  std::to_string(server->port_),
+                  std::to_string(port_),
                   "--bind",
                   "127.0.0.1",
                   "--dir",
-                  dir,
+                  dir_,
                   "--appendonly",
                   "yes",
                   "--appendfsync",
@@ -53,17 +72,23 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
                   "no",
                   "--protected-mode",
                   "yes"};
-  options.log_file = log_file;
-  ITSM_ASSIGN_OR_RETURN(server->process_, ChildProcess::Start(options));
-  const int p = server->port_;
-  ChildProcess* proc = server->process_.get();
-  ITSM_RETURN_IF_ERROR(WaitUntil([p, proc] { return !proc->Running() || RedisAnswersPing(p); },
-                                 absl::Seconds(10), "redis-server"));
-  if (!proc->Running()) {
+  options.log_file = log_file_;
+  ITSM_ASSIGN_OR_RETURN(process_, ChildProcess::Start(options));
+  deadline_ = absl::Now() + timeout;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> RedisServer::PollReady() {
+  if (!process_->Running()) {
     return absl::UnavailableError(
-        absl::StrCat("redis-server exited at start (port ", p, " taken?); see ", log_file));
+        absl::StrCat("redis-server exited at start (port ", port_, " taken?); see ", log_file_));
   }
-  return server;
+  if (RedisAnswersPing(port_)) return true;
+  if (absl::Now() >= deadline_) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("redis-server on port ", port_, " does not answer PING; see ", log_file_));
+  }
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& options) {

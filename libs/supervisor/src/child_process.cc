@@ -156,6 +156,15 @@ int ChildProcess::Wait(absl::Duration timeout) {
   return status;
 }
 
+std::string DescribeExit(int wait_status) {
+  if (WIFEXITED(wait_status)) return absl::StrCat("exit code ", WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    const int sig = WTERMSIG(wait_status);
+    return absl::StrCat("signal ", sig, " (", strsignal(sig), ")");
+  }
+  return absl::StrCat("wait status ", wait_status);
+}
+
 absl::Status WaitUntil(const std::function<bool()>& ready, absl::Duration timeout,
                        absl::string_view what, absl::Duration interval) {
   const absl::Time deadline = absl::Now() + timeout;

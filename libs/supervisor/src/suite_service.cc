@@ -20,19 +20,45 @@
 
 namespace itsm::supervisor {
 
+namespace {
+
+// The port of "host:port" ("[::1]:port" too); 0 when there is none.
+int PortOf(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) return 0;
+  return port;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options& options) {
+  ITSM_ASSIGN_OR_RETURN(std::unique_ptr<SuiteService> service, Launch(options));
+  for (;;) {
+    // An error returns the service, whose destructor kills the process: a start that failed
+    // leaves nothing behind.
+    ITSM_ASSIGN_OR_RETURN(const bool ready, service->PollReady());
+    if (ready) return service;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Launch(const Options& options) {
   const std::string program = options.program.empty() ? options.name : options.program;
   ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-" + program));
+  auto service = std::unique_ptr<SuiteService>(new SuiteService());
+  service->options_ = options;
   // How errors name the process: its program, and its name when that differs
   // ("itsm-sla-timer (change-sla-timer)").
-  const std::string what = program == options.name
-                               ? "itsm-" + program
-                               : absl::StrCat("itsm-", program, " (", options.name, ")");
+  service->what_ = program == options.name
+                       ? "itsm-" + program
+                       : absl::StrCat("itsm-", program, " (", options.name, ")");
   std::filesystem::create_directories(options.dir);
-  const std::string ready_file = options.dir + "/" + options.name + ".ready.json";
-  std::filesystem::remove(ready_file);
-  const std::string migrating_file = base::MigratingFileOf(ready_file);
-  std::filesystem::remove(migrating_file);
+  // Removed first: a restart must not take the ready file of the process before it.
+  service->ready_file_ = options.dir + "/" + options.name + ".ready.json";
+  std::filesystem::remove(service->ready_file_);
+  service->migrating_file_ = base::MigratingFileOf(service->ready_file_);
+  std::filesystem::remove(service->migrating_file_);
 
   ChildProcess::Options child;
   child.binary = binary;
@@ -40,52 +66,76 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Start(const Options&
   child.env.emplace_back("ITSM_DATA_DIR", options.dir);
   child.env.emplace_back("ITSM_GRPC_PORT", std::to_string(options.grpc_port));
   child.env.emplace_back("ITSM_METRICS_PORT", std::to_string(options.metrics_port));
-  child.env.emplace_back("ITSM_READY_FILE", ready_file);
+  child.env.emplace_back("ITSM_READY_FILE", service->ready_file_);
   // The suite's name of the process, not its program's: change-sla-timer runs itsm-sla-timer.
   child.env.emplace_back("ITSM_SERVICE_NAME", options.name);
   child.log_file = options.log_file;
 
-  auto service = std::unique_ptr<SuiteService>(new SuiteService());
   service->name_ = options.name;
   ITSM_ASSIGN_OR_RETURN(service->process_, ChildProcess::Start(child));
-  ChildProcess* proc = service->process_.get();
-  // A migration may take minutes on a large database (incident migration 7 copies its table):
-  // the timeout counts the time the process is not migrating, so that a first start after an
-  // upgrade is not killed half-way, rolled back and begun again at every try.
-  absl::Time deadline = absl::Now() + options.start_timeout;
-  while (proc->Running() && !std::filesystem::exists(ready_file)) {
-    if (std::filesystem::exists(migrating_file)) {
-      deadline = absl::Now() + options.start_timeout;
-    } else if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(what, " not ready after ",
-                                                      absl::FormatDuration(options.start_timeout),
-                                                      " (not counting its database migrations)"));
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  if (!proc->Running()) {
-    return absl::UnavailableError(
-        absl::StrCat(what, " exited during start; see ", options.log_file));
-  }
-  ITSM_ASSIGN_OR_RETURN(std::string json, ReadFile(ready_file));
-  launcher::v1::ReadyFile ready;
-  if (!google::protobuf::util::JsonStringToMessage(json, &ready).ok()) {
-    return absl::InternalError(absl::StrCat("unreadable ready file ", ready_file, ": ", json));
-  }
-  service->grpc_address_ = ready.grpc_address();
-  service->metrics_address_ = ready.metrics_address();
-  service->http_address_ = ready.http_address();
-  const std::string address = service->grpc_address_;
-  ITSM_RETURN_IF_ERROR(WaitUntil(
-      [&] {
-        return !proc->Running() ||
-               IsServing(address, "", absl::Milliseconds(500), options.credentials);
-      },
-      options.start_timeout, what + " health"));
-  if (!proc->Running()) {
-    return absl::UnavailableError(absl::StrCat(what, " exited during start"));
-  }
+  service->deadline_ = absl::Now() + options.start_timeout;
   return service;
+}
+
+absl::StatusOr<bool> SuiteService::PollReady(absl::Duration health_timeout) {
+  if (ready_) return true;
+  if (!process_->Running()) {
+    return absl::UnavailableError(
+        absl::StrCat(what_, " exited during start; see ", options_.log_file));
+  }
+  const absl::Time now = absl::Now();
+  if (grpc_address_.empty()) {
+    if (!std::filesystem::exists(ready_file_)) {
+      // A migration may take minutes on a large database (incident migration 7 copies its
+      // table): the timeout counts the time the process is not migrating, so that a first start
+      // after an upgrade is not killed half-way, rolled back and begun again at every try.
+      if (std::filesystem::exists(migrating_file_)) {
+        deadline_ = now + options_.start_timeout;
+      } else if (now >= deadline_) {
+        return absl::DeadlineExceededError(
+            absl::StrCat(what_, " not ready after ", absl::FormatDuration(options_.start_timeout),
+                         " (not counting its database migrations)"));
+      }
+      return false;
+    }
+    ITSM_ASSIGN_OR_RETURN(std::string json, ReadFile(ready_file_));
+    launcher::v1::ReadyFile ready;
+    if (!google::protobuf::util::JsonStringToMessage(json, &ready).ok()) {
+      return absl::InternalError(absl::StrCat("unreadable ready file ", ready_file_, ": ", json));
+    }
+    grpc_address_ = ready.grpc_address();
+    metrics_address_ = ready.metrics_address();
+    http_address_ = ready.http_address();
+    // The health check has a start_timeout of its own, as it had when it was a second wait.
+    deadline_ = now + options_.start_timeout;
+  }
+  if (IsServing(grpc_address_, "", health_timeout, options_.credentials)) {
+    ready_ = true;
+    return true;
+  }
+  if (!process_->Running()) {
+    return absl::UnavailableError(absl::StrCat(what_, " exited during start"));
+  }
+  if (absl::Now() >= deadline_) {
+    return absl::DeadlineExceededError(absl::StrCat(what_, " health not ready after ",
+                                                    absl::FormatDuration(options_.start_timeout)));
+  }
+  return false;
+}
+
+SuiteService::Options SuiteService::RestartOptions() const {
+  // A start that failed before the ready file was read knows no bound port: the options it was
+  // started with (a restart's already name the ports of the first start) are the right ones.
+  if (grpc_address_.empty()) return options_;
+  Options options = options_;
+  options.grpc_port = PortOf(grpc_address_);
+  options.metrics_port = PortOf(metrics_address_);
+  // In place of the suite file's ITSM_HTTP_PORT (0 in tests).
+  if (!http_address_.empty()) {
+    std::erase_if(options.env, [](const auto& entry) { return entry.first == "ITSM_HTTP_PORT"; });
+    options.env.emplace_back("ITSM_HTTP_PORT", std::to_string(PortOf(http_address_)));
+  }
+  return options;
 }
 
 bool IsServing(const std::string& grpc_address, const std::string& service, absl::Duration timeout,

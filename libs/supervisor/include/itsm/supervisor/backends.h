@@ -23,8 +23,21 @@ class RedisServer {
   ChildProcess& process() { return *process_; }
   void Stop() { process_->Stop(absl::Seconds(10)); }
 
+  // Starts redis-server again once its process has exited (a crash): on the same port, with
+  // the same data folder (it reloads its AOF) and log. Returns at once; then PollReady() until
+  // it answers true. `timeout` bounds the wait for PING, AOF loading included.
+  absl::Status Restart(absl::Duration timeout);
+  // One PING: true once it answers; false while it starts (or loads its AOF); an error when it
+  // exited or did not answer within the timeout. The process is left as it is.
+  absl::StatusOr<bool> PollReady();
+
  private:
+  absl::Status Launch(absl::Duration timeout);
+
+  std::string dir_;
+  std::string log_file_;
   int port_ = 0;
+  absl::Time deadline_;
   std::unique_ptr<ChildProcess> process_;
 };
 

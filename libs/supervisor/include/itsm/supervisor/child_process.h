@@ -64,6 +64,9 @@ class ChildProcess {
   std::optional<int> exit_status_;
 };
 
+// How a process ended, from its wait status, for logs: "exit code 1", "signal 9 (Killed)".
+std::string DescribeExit(int wait_status);
+
 // Polls `ready` every `interval` until it returns true or `timeout` passes.
 absl::Status WaitUntil(const std::function<bool()>& ready, absl::Duration timeout,
                        absl::string_view what, absl::Duration interval = absl::Milliseconds(20));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "itsm/supervisor/child_process.h"
 
 namespace grpc {
@@ -36,7 +37,24 @@ class SuiteService {
     std::shared_ptr<grpc::ChannelCredentials> credentials = {};
   };
 
+  // Starts the process and waits until it serves (or fails, or start_timeout passes).
   static absl::StatusOr<std::unique_ptr<SuiteService>> Start(const Options& options);
+
+  // The same without waiting, for a caller that must not block (the launcher's loop, which
+  // restarts a crashed service while it keeps watching the others): starts the process and
+  // returns at once; then call PollReady() until it answers true.
+  static absl::StatusOr<std::unique_ptr<SuiteService>> Launch(const Options& options);
+  // One look, a health check at most (`health_timeout`): true once the process serves (the
+  // addresses below are then set); false while it starts; an error when it exited during start
+  // or did not serve within start_timeout (not counting its database migrations). The process
+  // is left as it is in every case: the caller stops or kills it.
+  absl::StatusOr<bool> PollReady(absl::Duration health_timeout = absl::Milliseconds(500));
+
+  // The options that start this service again where it serves now: its bound gRPC, metrics
+  // and (for the gateway) HTTP ports instead of the 0 it may have been given, so that the
+  // addresses the other services and endpoints.json hold stay right. A start that failed
+  // before it reported its ports gives back the options it was started with.
+  Options RestartOptions() const;
 
   const std::string& name() const { return name_; }
   const std::string& grpc_address() const { return grpc_address_; }
@@ -48,6 +66,12 @@ class SuiteService {
   int Stop(absl::Duration grace = absl::Seconds(15)) { return process_->Stop(grace); }
 
  private:
+  Options options_;
+  std::string what_;  // how errors name the process
+  std::string ready_file_;
+  std::string migrating_file_;
+  absl::Time deadline_;
+  bool ready_ = false;
   std::string name_;
   std::string grpc_address_;
   std::string metrics_address_;
