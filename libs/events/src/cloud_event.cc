@@ -10,6 +10,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
 
@@ -159,6 +160,13 @@ absl::StatusOr<CloudEvent> FromKafkaMessage(const rd_kafka_message_t& message) {
   return FromKafkaMessage(
       headers,
       message.payload ? std::string(static_cast<const char*>(message.payload), message.len) : "");
+}
+
+absl::Status RefusedEvent(const CloudEvent& event, const absl::Status& cause) {
+  return base::PrivateError(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
+                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
 }
 
 }  // namespace itsm::events

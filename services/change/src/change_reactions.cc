@@ -3,7 +3,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/storage/errors.h"
@@ -15,15 +14,6 @@ namespace itsm::change {
 namespace {
 
 std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
-
-// What the consumer is told of an event the database refused on its own: skip it for good
-// (the consumer logs it). The database's words stay private, as every storage error's.
-absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
-  return base::PrivateError(
-      absl::StatusCode::kInvalidArgument,
-      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
-                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
-}
 
 }  // namespace
 
@@ -283,7 +273,7 @@ absl::Status ChangeReactions::ApplyInTransaction(
         &refused));
     if (refused.ok()) continue;
     applied[i] = Applied();
-    results[i] = Refused(event, refused);
+    results[i] = events::RefusedEvent(event, refused);
     if (p.incident && p.major_changes) undone.insert(p.incident->id);
   }
   return absl::OkStatus();

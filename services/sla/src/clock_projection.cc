@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
@@ -198,15 +197,6 @@ absl::Status ApplyClockEvent(storage::Transaction& txn, const events::CloudEvent
   return SlaRepository::AppendClockEvent(txn, row, event.type == kRepublished).status();
 }
 
-// What the consumer is told of an event the database refused on its own: skip it for good
-// (the consumer logs it). The database's words stay private, as every storage error's.
-absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
-  return base::PrivateError(
-      absl::StatusCode::kInvalidArgument,
-      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
-                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
-}
-
 // ClockProjection::ApplyBatch's transaction: the batch's clock events in order, then each
 // partition's next offset, committed together. `out` gets each event's result; `applied`
 // counts the events applied. With `each_alone`, each event is applied in a savepoint of its
@@ -247,7 +237,7 @@ absl::Status ApplyInOneTransaction(storage::Database& db,
     ITSM_RETURN_IF_ERROR(storage::RunRefusable(
         *txn, "clock_event", [&] { return ApplyClockEvent(*txn, e.event, **clock); }, &refused));
     if (!refused.ok()) {
-      out[i] = Refused(e.event, refused);
+      out[i] = events::RefusedEvent(e.event, refused);
       continue;
     }
     ++applied;

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
 #include "itsm/storage/savepoint.h"
@@ -51,15 +50,6 @@ absl::Status MarkAndApply(storage::Transaction& txn, const std::string& ce_id,
   ITSM_ASSIGN_OR_RETURN(bool first, ScorecardRepository::MarkApplied(txn, ce_id, now_us));
   if (!first) return absl::OkStatus();
   return ApplyFacts(txn, facts, deltas);
-}
-
-// What the consumer is told of an event the database refused on its own: skip it for good
-// (the consumer logs it). The database's words stay private, as every storage error's.
-absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
-  return base::PrivateError(
-      absl::StatusCode::kInvalidArgument,
-      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
-                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
 }
 
 // The facts of the batch's events, in `facts` (empty for the events of no use); `results` gets
@@ -184,7 +174,7 @@ absl::Status ScorecardProjection::ApplyEachAlone(storage::Transaction& txn,
           return deltas.Flush(txn);
         },
         &refused));
-    results[i] = refused.ok() ? absl::OkStatus() : Refused(event, refused);
+    results[i] = refused.ok() ? absl::OkStatus() : events::RefusedEvent(event, refused);
   }
   return absl::OkStatus();
 }

@@ -1,7 +1,6 @@
 #include "services/webhooks/src/delivery_recorder.h"
 
 #include "absl/strings/str_cat.h"
-#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
@@ -10,19 +9,6 @@
 #include "services/webhooks/src/webhook_payload.h"
 
 namespace itsm::webhooks {
-namespace {
-
-// What the consumer is told of an event the database refused on its own: skip it for good
-// (the consumer logs it). The database's words stay private, as every storage error's.
-absl::Status Refused(const events::CloudEvent& event, const absl::Status& cause) {
-  return base::PrivateError(
-      absl::StatusCode::kInvalidArgument,
-      absl::StrCat(event.type, " ", event.id, ": the database refused it: ",
-                   absl::StatusCodeToString(cause.code()), ": ", cause.message()));
-}
-
-}  // namespace
-
 std::vector<std::string> DefaultTopics() {
   return {"itsm.incident.v1", "itsm.change.v1", "itsm.config.v1", "itsm.sla.v1",
           "itsm.supplier.v1"};
@@ -107,7 +93,7 @@ absl::Status DeliveryRecorder::RecordInTransaction(storage::Transaction& txn,
     }
     // Refused by the database on its own (each_alone only): undone alone, skipped.
     if (!refused.ok()) {
-      results[i] = Refused(event, refused);
+      results[i] = events::RefusedEvent(event, refused);
       continue;
     }
     ITSM_RETURN_IF_ERROR(added.status());

@@ -59,6 +59,12 @@ absl::StatusOr<CloudEvent> FromKafkaMessage(const rd_kafka_message_s& message);
 // the message's full name or the bytes do not parse.
 absl::Status UnpackCloudEvent(const CloudEvent& event, google::protobuf::Message* message);
 
+// What a consumer's handler answers for an event whose write its database refused on its own
+// (storage::IsRefusal): INVALID_ARGUMENT, so that the consumer skips and logs it rather than
+// retry it for ever, naming the event and the database's words (private, as every storage
+// error's: logged, never sent to a caller).
+absl::Status RefusedEvent(const CloudEvent& event, const absl::Status& cause);
+
 }  // namespace itsm::events
 
 #endif  // ITSM_EVENTS_CLOUD_EVENT_H_
