@@ -47,6 +47,15 @@ double MetricSum(prometheus::Registry& registry, const std::string& name,
   return sum;
 }
 
+// `i` (created at kT0) resolved by bob a minute later, as its version 2, sent to the topic.
+void SendResolvedAfterAMinute(testing::IncidentProducer& producer, incident::v1::Incident& i) {
+  i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  i.set_assignee("bob");
+  i.set_version(2);
+  *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  producer.Send(testing::StateChanged(i), i);
+}
+
 class SlaTimerRedisTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -908,13 +917,7 @@ TEST_F(SlaTimerRedisTest, AfterARedisOutageRecordsResolvedInTimeAreMetNeverBreac
                         absl::Seconds(30), "clocks stored")
                   .ok());
   redis_->Stop();
-  for (auto& i : incidents) {  // resolved a minute after creation
-    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
-    i.set_assignee("bob");
-    i.set_version(2);
-    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-    producer.Send(testing::StateChanged(i), i);
-  }
+  for (auto& i : incidents) SendResolvedAfterAMinute(producer, i);
   producer.Flush();
   ASSERT_TRUE(
       WaitUntil(
@@ -987,13 +990,7 @@ TEST_F(SlaTimerRedisTest, ARedisThatLostItsLastWritesTakesTheConsumerBackToThem)
   // A restart that lost nothing: the timer goes back to the positions all the same.
   auto rewinds = [&] { return MetricSum(registry, "itsm_sla_timer_redis_rewinds_total"); };
   ASSERT_TRUE(WaitUntil([&] { return rewinds() == 1; }, absl::Seconds(30), "first rewind").ok());
-  for (auto& i : incidents) {  // resolved a minute after creation
-    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
-    i.set_assignee("bob");
-    i.set_version(2);
-    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-    producer.Send(testing::StateChanged(i), i);
-  }
+  for (auto& i : incidents) SendResolvedAfterAMinute(producer, i);
   producer.Flush();
   ASSERT_TRUE(WaitUntil([&] { return stored_positions() == 2 * kIncidents; }, absl::Seconds(30),
                         "resolutions applied and their positions stored")
@@ -1059,14 +1056,7 @@ TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
   }
   // While no timer runs: all resolved in time (the last one only its response), then the
   // clocks fall due.
-  for (int k = 0; k + 1 < kIncidents; ++k) {
-    auto& i = incidents[k];
-    i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
-    i.set_assignee("bob");
-    i.set_version(2);
-    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-    producer.Send(testing::StateChanged(i), i);
-  }
+  for (int k = 0; k + 1 < kIncidents; ++k) SendResolvedAfterAMinute(producer, incidents[k]);
   producer.Flush();
   clock_.Advance(absl::Hours(5));
   prometheus::Registry registry;
