@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,17 @@ inline std::string WordAfter(const std::string& text, const std::string& marker)
   if (at == std::string::npos) return "";
   const size_t start = at + marker.size();
   return text.substr(start, text.find_first_of(" \n\",", start) - start);
+}
+
+// Gone, or a zombie nobody reaped yet (a container's first process may never reap): the process
+// runs no more either way.
+inline bool ProcessExited(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const size_t after_name = line.rfind(')');
+  return after_name != std::string::npos && line.size() > after_name + 2 &&
+         (line[after_name + 2] == 'Z' || line[after_name + 2] == 'X');
 }
 
 class LaunchedSuite {

@@ -11,17 +11,6 @@
 namespace itsm {
 namespace {
 
-// Gone, or a zombie nobody reaped yet (a container's first process may never reap): the process
-// runs no more either way.
-bool Exited(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const size_t after_name = line.rfind(')');
-  return after_name != std::string::npos && line.size() > after_name + 2 &&
-         (line[after_name + 2] == 'Z' || line[after_name + 2] == 'X');
-}
-
 TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   testing::LaunchedSuite suite({"incident"});
   ASSERT_NO_FATAL_FAILURE(suite.Start());
@@ -78,13 +67,13 @@ TEST(LauncherEndToEnd, KilledLauncherLeavesNoProcessBehind) {
   std::vector<pid_t> started = {endpoints.kafka_pid()};
   for (const auto& service : endpoints.services()) started.push_back(service.pid());
   ASSERT_EQ(started.size(), 3u);
-  for (pid_t pid : started) ASSERT_FALSE(Exited(pid)) << pid;
+  for (pid_t pid : started) ASSERT_FALSE(testing::ProcessExited(pid)) << pid;
 
   suite.KillLauncher();
   EXPECT_TRUE(supervisor::WaitUntil(
                   [&] {
                     for (pid_t pid : started) {
-                      if (!Exited(pid)) return false;
+                      if (!testing::ProcessExited(pid)) return false;
                     }
                     return true;
                   },

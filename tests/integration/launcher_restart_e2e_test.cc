@@ -21,16 +21,6 @@
 namespace itsm {
 namespace {
 
-// Gone, or a zombie nobody reaped yet: the process runs no more either way.
-bool Exited(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const size_t after_name = line.rfind(')');
-  return after_name != std::string::npos && line.size() > after_name + 2 &&
-         (line[after_name + 2] == 'Z' || line[after_name + 2] == 'X');
-}
-
 // The running children of `parent` whose command is `comm` (redis-server has no pid in
 // endpoints.json).
 std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& comm) {
@@ -131,7 +121,8 @@ pid_t WaitForRestart(testing::LaunchedSuite& suite, const launcher::v1::ServiceE
       [&] {
         if (!std::filesystem::exists(suite.endpoints_file())) return false;
         const launcher::v1::ServiceEndpoint e = EndpointOf(suite.Endpoints(), before.name());
-        if (e.pid() == 0 || e.pid() == before.pid() || Exited(e.pid())) return false;
+        if (e.pid() == 0 || e.pid() == before.pid() || testing::ProcessExited(e.pid()))
+          return false;
         if (!supervisor::IsServing(e.grpc_address())) return false;
         now = e.pid();
         return true;
@@ -244,8 +235,8 @@ TEST(LauncherRestartsEndToEnd, KilledServicesAndRedisComeBackInPlaceAndTheSuiteG
   // 4. SIGTERM stops everything, restarted processes included, and exits 0.
   EXPECT_EQ(suite.Stop(), 0) << suite.launch_log();
   for (pid_t pid : every_pid) {
-    EXPECT_TRUE(supervisor::WaitUntil([&] { return Exited(pid); }, absl::Seconds(10),
-                                      "a process of the suite to end")
+    EXPECT_TRUE(supervisor::WaitUntil([&] { return testing::ProcessExited(pid); },
+                                      absl::Seconds(10), "a process of the suite to end")
                     .ok())
         << pid;
   }
