@@ -87,6 +87,10 @@ std::shared_ptr<grpc::Channel> OutboundChannel(
   // gRPC shares a connection between channels whose arguments are equal: a distinct value gives
   // a channel its own (one HTTP/2 connection is served by one thread at a time at each end).
   if (connection != 0) args.SetInt("itsm.connection", connection);
+  // A service that was down for a minute (restarted with backoff, a pod rescheduled) is called
+  // again within seconds of serving: gRPC's default reconnect backoff grows to 120 s, during
+  // which every call fails at once with UNAVAILABLE.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   if (identity == nullptr) return grpc::CreateCustomChannel(address, credentials, args);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<IdentityInterceptorFactory>(std::move(identity)));

@@ -34,24 +34,28 @@ absl::Status PgError(PGconn* conn, const PGresult* res, absl::string_view what) 
   const absl::string_view state = sqlstate ? sqlstate : "";
   const absl::string_view table_name = table ? table : "";
   if (state == "23505") return MakeStorageError(ErrorKind::kUniqueViolation, msg, table_name);
-  // A constraint, a value the column cannot hold (22: too long, out of range, invalid text), or
-  // a trigger's RAISE EXCEPTION (P0001): the database refuses this data (IsRefusal).
-  if (state.substr(0, 2) == "23" || state.substr(0, 2) == "22" || state == "P0001") {
+  // The database refuses this data (IsRefusal): a constraint it violates, or a value it cannot
+  // hold — too long (22001), bytes that are no text of its encoding (22021, 22P05), too large
+  // for an index entry (54000). Not a NOT NULL violation (23502: the code bound nothing, a bug
+  // that every event would hit), nor other data exceptions (a number out of range, a text that
+  // is no number: the code's, not the event's).
+  if ((state.substr(0, 2) == "23" && state != "23502") || state == "22001" || state == "22021" ||
+      state == "22P05" || state == "54000") {
     return MakeStorageError(ErrorKind::kConstraintViolation, msg, table_name);
   }
-  // Serialization failure, deadlock, lock_timeout, statement_timeout or a cancel: the same
-  // transaction may succeed when run again.
-  if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
+  // Serialization failure or deadlock: the same transaction may succeed when run again.
+  if (state == "40001" || state == "40P01") {
     return MakeStorageError(ErrorKind::kConflict, msg);
   }
   // Connection lost (08), the server stopping or starting (57P01-57P03), out of disk, memory or
   // connections (53), an I/O error on the server (58), a server that takes no writes (25006: a
-  // standby after a failover, default_transaction_read_only): the server's trouble, not the
-  // statement's.
+  // standby after a failover, default_transaction_read_only), a lock or statement timeout or a
+  // cancel (55P03, 57014: a caller is told to come back later, not that its write met another):
+  // the server's trouble, not the statement's.
   const absl::string_view state_class = state.substr(0, 2);
   if (state_class == "08" || state_class == "53" || state_class == "58" || state == "57P01" ||
-      state == "57P02" || state == "57P03" || state == "25006" ||
-      Pq().PQstatus(conn) != CONNECTION_OK) {
+      state == "57P02" || state == "57P03" || state == "25006" || state == "55P03" ||
+      state == "57014" || Pq().PQstatus(conn) != CONNECTION_OK) {
     return MakeStorageError(ErrorKind::kUnavailable, msg);
   }
   return MakeStorageError(ErrorKind::kInternal, msg);

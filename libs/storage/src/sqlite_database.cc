@@ -32,7 +32,11 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return MakeStorageError(ErrorKind::kUniqueViolation, msg, ConstraintTable(detail));
       }
+      // Nothing bound where a value is required: the code's bug, which every event would hit.
+      if (rc == SQLITE_CONSTRAINT_NOTNULL) return MakeStorageError(ErrorKind::kInternal, msg);
       return MakeStorageError(ErrorKind::kConstraintViolation, msg, ConstraintTable(detail));
+    case SQLITE_TOOBIG:  // a value larger than SQLite stores: refused data (IsRefusal)
+      return MakeStorageError(ErrorKind::kConstraintViolation, msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_PROTOCOL:  // a race on the WAL's locks

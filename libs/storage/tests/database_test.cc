@@ -107,16 +107,18 @@ TEST_P(DatabaseTest, DuplicateKeyIsAlreadyExists) {
   EXPECT_TRUE(base::IsPrivate(again.status())) << "SQL text must never reach a client";
 }
 
-TEST_P(DatabaseTest, OtherConstraintViolationIsAnInternalPrivateError) {
+TEST_P(DatabaseTest, ANotNullViolationIsAnInternalPrivateErrorNotARefusal) {
   auto txn = db_->Begin(TransactionMode::kReadWrite);
   ASSERT_TRUE(txn.ok());
-  // n is NOT NULL: the domain checks what it requires first, so reaching the constraint is a bug.
+  // n is NOT NULL: the code bound nothing where the schema needs a value — a bug that every
+  // piece of work would hit alike, so no consumer may skip an event on it (IsRefusal).
   auto bad = (*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, NULL)", {"k"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInternal) << bad.status();
   auto error = StorageErrorOf(bad.status());
   ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->kind, ErrorKind::kConstraintViolation);
+  EXPECT_EQ(error->kind, ErrorKind::kInternal);
+  EXPECT_FALSE(IsRefusal(bad.status()));
   EXPECT_TRUE(base::IsPrivate(bad.status()));
   EXPECT_FALSE(StorageErrorOf(absl::InvalidArgumentError("title: required")).has_value());
 }
@@ -185,6 +187,11 @@ TEST_P(DatabaseTest, AWrongStatementGivesUpTheTransactionAndAUnitsVerdictIsItsRe
           **txn, "unit", [] { return absl::InvalidArgumentError("title: required"); }, &refused)
           .ok());
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  // A damaged row the unit read is no verdict on its input: every unit reading it would fail.
+  const absl::Status damaged = RunRefusable(
+      **txn, "unit", [] { return absl::DataLossError("stored roll-up does not parse"); }, &refused);
+  EXPECT_EQ(damaged.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(refused.ok()) << refused;
   const absl::Status failed = RunRefusable(
       **txn, "unit",
       [&] {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -15,17 +16,27 @@
 namespace itsm::supervisor {
 namespace {
 
-bool RedisAnswersPing(int port) {
+// What a PING on `port` found: an answer, Redis still loading its data, or nothing (yet).
+enum class PingAnswer { kNone, kLoading, kReady };
+
+PingAnswer PingRedis(int port) {
   timeval tv{0, 200'000};
   redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
-  bool ok = false;
+  PingAnswer answer = PingAnswer::kNone;
   if (c && !c->err) {
+    // The reply too: a listener that accepts and never answers (stopped, or not Redis) must not
+    // hold up the caller (the launcher's loop, and its Ctrl-C).
+    redisSetTimeout(c, tv);
     auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
-    ok = reply && reply->type == REDIS_REPLY_STATUS;
+    if (reply && reply->type == REDIS_REPLY_STATUS) answer = PingAnswer::kReady;
+    if (reply && reply->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(absl::string_view(reply->str, reply->len), "LOADING")) {
+      answer = PingAnswer::kLoading;
+    }
     if (reply) freeReplyObject(reply);
   }
   if (c) redisFree(c);
-  return ok;
+  return answer;
 }
 
 }  // namespace
@@ -83,7 +94,11 @@ absl::StatusOr<bool> RedisServer::PollReady() {
     return absl::UnavailableError(
         absl::StrCat("redis-server exited at start (port ", port_, " taken?); see ", log_file_));
   }
-  if (RedisAnswersPing(port_)) return true;
+  const PingAnswer answer = PingRedis(port_);
+  if (answer == PingAnswer::kReady) return true;
+  // Reading a large AOF takes as long as it takes: killed at the deadline, it would start over
+  // at every try and never serve.
+  if (answer == PingAnswer::kLoading) return false;
   if (absl::Now() >= deadline_) {
     return absl::DeadlineExceededError(
         absl::StrCat("redis-server on port ", port_, " does not answer PING; see ", log_file_));

@@ -254,7 +254,7 @@ absl::Status ChangeReactions::ApplyInTransaction(
     const Prepared& p = *prepared[i];
     const events::CloudEvent& event = batch[i].event;
     if (p.incident && undone.contains(p.incident->id)) {
-      // Not written: handed again (and the later events of its partition with it), it is
+      // Not written: handed again (with the later events of its partition not done yet), it is
       // prepared against what the database holds.
       results[i] = absl::AbortedError(
           absl::StrCat(event.type, " ", event.id, ": prepared after an event of incident ",

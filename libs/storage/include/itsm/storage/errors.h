@@ -8,8 +8,10 @@
 // Codes: ALREADY_EXISTS for a unique violation (a repository turns it into its domain's
 // ALREADY_EXISTS with a message of its own), ABORTED for a conflict (serialization failure,
 // deadlock, a busy SQLite: retry the whole transaction), UNAVAILABLE when the database cannot be
-// reached, INTERNAL for any other failure — other constraint violations included: the domain
-// rules check what they require before writing, so a violated constraint is a bug.
+// reached or cannot do the work now, INTERNAL for any other failure — other constraint
+// violations and values the database refuses included: the domain rules check what they require
+// before writing, so for a request such a refusal is a bug; for a consumed event it is that
+// event's data (IsRefusal), which a consumer may skip.
 //
 // ABORTED and UNAVAILABLE are the transient ones (IsTransient): the database could not do the
 // work now, and the same work may succeed when tried again. Every other failure comes back with
@@ -57,12 +59,12 @@ bool IsUniqueViolation(const absl::Status& status, absl::string_view table);
 // group committer's UNAVAILABLE while the service stops).
 bool IsTransient(const absl::Status& status);
 
-// Whether the database refused this work's data: a constraint (unique, check, not null, foreign
-// key), a value it cannot store (PostgreSQL's data exceptions, class 22) or a trigger's
-// exception. The same work is refused again; other work is not. Not the database's trouble
-// (IsTransient), nor a statement or schema that is wrong (an unknown column after a bad
-// migration, a syntax error): those fail every piece of work alike, and skipping each would lose
-// them all.
+// Whether the database refused this work's data: a constraint (unique, check, foreign key, a
+// trigger's refusal on SQLite), a value it cannot store (too long, not text of its encoding, too
+// large for an index entry or for SQLite). The same work is refused again; other work is not.
+// Not the database's trouble (IsTransient), nor what the code got wrong (an unknown column after
+// a bad migration, a NOT NULL column given nothing, a number out of range): those fail every
+// piece of work alike, and skipping each would lose them all.
 bool IsRefusal(const absl::Status& status);
 
 }  // namespace itsm::storage

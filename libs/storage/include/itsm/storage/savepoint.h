@@ -24,12 +24,13 @@ namespace itsm::storage {
 
 // Runs `unit` inside savepoint `savepoint` of `txn`. `*refused` is the unit's own result: OK
 // (what it wrote stays), or its error when that error is the unit's own — the database refused
-// its data (IsRefusal), or the unit's own verdict (an error that is no storage error and not
-// transient): what it wrote is undone, and the transaction goes on as if it had not run. The
+// its data (IsRefusal), or the unit found its input invalid (INVALID_ARGUMENT): what it wrote is
+// undone, and the transaction goes on as if it had not run. The
 // return value is the transaction's failure, after which it must be given up: a transient error
-// (the database's: retry the whole transaction, never skip the unit), any other storage error (a
-// statement or schema that is wrong would fail every unit alike), or a savepoint statement that
-// failed.
+// (the database's: retry the whole transaction, never skip the unit), any other error (a
+// statement or schema that is wrong, a damaged row the unit read, a broken invariant would fail
+// every unit alike: stalled and alerted on, never skipped one by one), or a savepoint statement
+// that failed.
 absl::Status RunRefusable(Transaction& txn, absl::string_view savepoint,
                           const std::function<absl::Status()>& unit, absl::Status* refused);
 
