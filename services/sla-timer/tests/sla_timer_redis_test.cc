@@ -47,6 +47,17 @@ double MetricSum(prometheus::Registry& registry, const std::string& name,
   return sum;
 }
 
+// `count` incidents inc-0, inc-1, ... created at kT0, sent to the topic (flushed).
+std::vector<incident::v1::Incident> SendCreated(testing::IncidentProducer& producer, int count) {
+  std::vector<incident::v1::Incident> incidents;
+  for (int k = 0; k < count; ++k) {
+    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
+    producer.Send(testing::Created(incidents.back()), incidents.back());
+  }
+  producer.Flush();
+  return incidents;
+}
+
 // `i` (created at kT0) resolved by bob a minute later, as its version 2, sent to the topic.
 void SendResolvedAfterAMinute(testing::IncidentProducer& producer, incident::v1::Incident& i) {
   i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
@@ -907,12 +918,7 @@ TEST_F(SlaTimerRedisTest, AfterARedisOutageRecordsResolvedInTimeAreMetNeverBreac
   ASSERT_TRUE(timer->Start().ok());
   testing::IncidentProducer producer(bootstrap);
   constexpr int kIncidents = 8;
-  std::vector<incident::v1::Incident> incidents;
-  for (int k = 0; k < kIncidents; ++k) {
-    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
-    producer.Send(testing::Created(incidents.back()), incidents.back());
-  }
-  producer.Flush();
+  std::vector<incident::v1::Incident> incidents = SendCreated(producer, kIncidents);
   ASSERT_TRUE(WaitUntil([&] { return OpenClocks()["resolution:running"] == kIncidents; },
                         absl::Seconds(30), "clocks stored")
                   .ok());
@@ -959,12 +965,7 @@ TEST_F(SlaTimerRedisTest, ARedisThatLostItsLastWritesTakesTheConsumerBackToThem)
   ASSERT_TRUE(timer->Start().ok());
   testing::IncidentProducer producer(bootstrap);
   constexpr int kIncidents = 8;
-  std::vector<incident::v1::Incident> incidents;
-  for (int k = 0; k < kIncidents; ++k) {
-    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
-    producer.Send(testing::Created(incidents.back()), incidents.back());
-  }
-  producer.Flush();
+  std::vector<incident::v1::Incident> incidents = SendCreated(producer, kIncidents);
   // The positions Redis holds, summed over the partitions: one event each so far.
   redis::RedisClient client(redis_->address());
   auto stored_positions = [&] {
@@ -1037,12 +1038,7 @@ TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
   const std::string bootstrap = (*cluster)->bootstrap_servers();
   testing::IncidentProducer producer(bootstrap);
   constexpr int kIncidents = 8;
-  std::vector<incident::v1::Incident> incidents;
-  for (int k = 0; k < kIncidents; ++k) {
-    incidents.push_back(NewIncident("inc-" + std::to_string(k), kT0));
-    producer.Send(testing::Created(incidents.back()), incidents.back());
-  }
-  producer.Flush();
+  std::vector<incident::v1::Incident> incidents = SendCreated(producer, kIncidents);
   {
     prometheus::Registry registry;
     auto timer = NewTimer(registry, bootstrap);
