@@ -122,4 +122,14 @@ absl::Status RemoveWriteFault(storage::Database& db, const WriteFault& f) {
                                     f.name, "();"));
 }
 
+absl::StatusOr<std::unique_ptr<storage::Transaction>> MakeWritesTransient(
+    storage::Database& db, WriteFault serialization_failure) {
+  if (db.dialect() == storage::Dialect::kSqlite) {
+    return db.Begin(storage::TransactionMode::kReadWrite);
+  }
+  serialization_failure.sqlstate = "40001";
+  ITSM_RETURN_IF_ERROR(AddWriteFault(db, serialization_failure));
+  return nullptr;
+}
+
 }  // namespace itsm::testing

@@ -487,14 +487,8 @@ TEST_P(RefusedEventTest, ATransientFailureIsRetriedNeverSkipped) {
   storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
   ChangeReactions reactions(**db, committer, &cmdb_, *changes_, &metrics_, clock_,
                             ChangeReactions::Options{});
-  std::unique_ptr<storage::Transaction> lock;
-  if (GetParam() == Backend::kSqlite) {
-    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
-    ASSERT_TRUE(txn.ok()) << txn.status();
-    lock = std::move(*txn);
-  } else {
-    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
-  }
+  auto lock = itsm::testing::MakeWritesTransient(*db_, conflict);
+  ASSERT_TRUE(lock.ok()) << lock.status();
   const std::vector<events::ConsumedEvent> batch = Batch();
   for (const absl::Status& s : reactions.ApplyBatch(batch)) {
     EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
@@ -506,7 +500,7 @@ TEST_P(RefusedEventTest, ATransientFailureIsRetriedNeverSkipped) {
   EXPECT_EQ(Count("change_consumed_events"), 0);
 
   if (GetParam() == Backend::kSqlite) {
-    lock.reset();
+    lock->reset();
   } else {
     ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
   }

@@ -993,14 +993,8 @@ TEST_P(ScorecardStreamTest, ATransientFailureIsRetriedNeverSkipped) {
   ASSERT_TRUE(db.ok()) << db.status();
   storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
   ScorecardProjection projection(committer, clock_, ScorecardProjection::Options{});
-  std::unique_ptr<storage::Transaction> lock;
-  if (GetParam() == Backend::kSqlite) {
-    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
-    ASSERT_TRUE(txn.ok()) << txn.status();
-    lock = std::move(*txn);
-  } else {
-    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
-  }
+  auto lock = itsm::testing::MakeWritesTransient(*db_, conflict);
+  ASSERT_TRUE(lock.ok()) << lock.status();
   const std::vector<events::ConsumedEvent> batch = BatchWithARefusedIncident();
   for (const absl::Status& s : projection.ApplyBatch(batch)) {
     EXPECT_NE(s.code(), absl::StatusCode::kInvalidArgument) << s;
@@ -1010,7 +1004,7 @@ TEST_P(ScorecardStreamTest, ATransientFailureIsRetriedNeverSkipped) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM scorecard_incidents"), 0);
 
   if (GetParam() == Backend::kSqlite) {
-    lock.reset();
+    lock->reset();
   } else {
     ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
   }

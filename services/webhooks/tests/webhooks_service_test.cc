@@ -704,14 +704,8 @@ TEST_P(WebhooksServiceTest, ATransientFailureIsRetriedNeverSkipped) {
   ASSERT_TRUE(db.ok()) << db.status();
   storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
   DeliveryRecorder recorder(committer, base::SystemClock::Get(), {.retry_period = kRetryPeriod});
-  std::unique_ptr<storage::Transaction> lock;
-  if (GetParam() == Backend::kSqlite) {
-    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
-    ASSERT_TRUE(txn.ok()) << txn.status();
-    lock = std::move(*txn);
-  } else {
-    ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, conflict).ok());
-  }
+  auto lock = itsm::testing::MakeWritesTransient(*db_, conflict);
+  ASSERT_TRUE(lock.ok()) << lock.status();
   const auto batch =
       BatchWithARefusedEvent([this](const std::string& id) { return IncidentEvent(id); });
   for (const absl::Status& s : recorder.RecordBatch(batch)) {
@@ -721,7 +715,7 @@ TEST_P(WebhooksServiceTest, ATransientFailureIsRetriedNeverSkipped) {
   EXPECT_TRUE(Deliveries(sub.id()).empty());
 
   if (GetParam() == Backend::kSqlite) {
-    lock.reset();
+    lock->reset();
   } else {
     ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, conflict).ok());
   }

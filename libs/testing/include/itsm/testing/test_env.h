@@ -52,6 +52,12 @@ struct WriteFault {
 // triggers can only fail that way.
 absl::Status AddWriteFault(storage::Database& db, const WriteFault& fault);
 absl::Status RemoveWriteFault(storage::Database& db, const WriteFault& fault);
+// Makes writes fail as a transient error does, until the answer is destroyed (SQLite) or the
+// fault removed (PostgreSQL): on SQLite every write of another connection (this one holds the
+// write lock: busy); on PostgreSQL the writes of `serialization_failure`'s row (a trigger
+// raising 40001, whatever its sqlstate says).
+absl::StatusOr<std::unique_ptr<storage::Transaction>> MakeWritesTransient(
+    storage::Database& db, WriteFault serialization_failure);
 
 }  // namespace itsm::testing
 
