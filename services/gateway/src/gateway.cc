@@ -185,10 +185,7 @@ void Gateway::Session(HttpRequest request, std::string request_id, absl::Time st
                       "this gateway does not authenticate callers (each service does): no session"),
                   {});
   }
-  {
-    absl::MutexLock lock(&mu_);
-    ++in_flight_;
-  }
+  respond = CallStarted(std::move(respond));
   // Authentication may read the key store and rate limiting asks Redis: not on an HTTP thread.
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   const bool queued = options_.blocking->TrySubmit([this, shared, answer, respond] {
@@ -203,21 +200,14 @@ void Gateway::Session(HttpRequest request, std::string request_id, absl::Time st
       headers = std::move(verdict.headers);
     }
     answer(respond, caller, refusal, std::move(headers));
-    CallEnded();
   });
-  if (!queued) {
-    answer(respond, absl::UnavailableError(""), runtime::Executor::Overloaded(), {});
-    CallEnded();
-  }
+  if (!queued) answer(respond, absl::UnavailableError(""), runtime::Executor::Overloaded(), {});
 }
 
 void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
                       std::string request_id, absl::Time start, Responder respond) {
   // Counted from here to the answer, waiting for admission included: WaitIdle covers it all.
-  {
-    absl::MutexLock lock(&mu_);
-    ++in_flight_;
-  }
+  respond = CallStarted(std::move(respond));
   if (options_.callers == nullptr) {
     // The caller's credentials, unchanged: each service verifies them itself (call_auth.h). Sent
     // even when empty: the channel's interceptor adds the gateway's own service identity to a
@@ -285,7 +275,6 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
     response.set("X-Request-Id", request_id);
     for (const auto& [name, value] : admission.headers) response.set(name, value);
     Answer(route_label, method, start, std::move(response), respond);
-    CallEnded();
   };
   if (!admission.refusal.ok()) return refuse(admission.refusal);
   const absl::string_view target = View(request.target());
@@ -347,7 +336,6 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
         response.set("X-Request-Id", request_id);
         for (const auto& [name, value] : headers) response.set(name, value);
         Answer(route_label, method, start, std::move(response), respond);
-        CallEnded();
       });
 }
 
@@ -370,6 +358,33 @@ HttpResponse Gateway::Refusal(http::status status, std::string message) {
   response.set("X-Request-Id", request_id);
   metrics_.Observe(kRouteRefused, "OTHER", code, 0);
   return response;
+}
+
+Responder Gateway::CallStarted(Responder respond) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+  // Shared by every copy of the returned responder; the last one releases the connection, then
+  // ends the call.
+  class Pending {
+   public:
+    Pending(Gateway& gateway, Responder respond)
+        : gateway_(gateway), respond_(std::move(respond)) {}
+    Pending(const Pending&) = delete;
+    Pending& operator=(const Pending&) = delete;
+    ~Pending() {
+      respond_ = nullptr;
+      gateway_.CallEnded();
+    }
+    void operator()(HttpResponse response) const { respond_(std::move(response)); }
+
+   private:
+    Gateway& gateway_;
+    Responder respond_;
+  };
+  auto pending = std::make_shared<Pending>(*this, std::move(respond));
+  return [pending](HttpResponse response) { (*pending)(std::move(response)); };
 }
 
 void Gateway::CallEnded() {

@@ -81,6 +81,10 @@ class Gateway final : public HttpHandler {
             Responder respond, Admission admission);
   void Answer(const std::string& route, const std::string& method, absl::Time start,
               HttpResponse response, const Responder& respond);
+  // Counts a call in flight (WaitIdle) until the last copy of the returned responder is gone.
+  // A responder holds the caller's connection, which must not outlive the HTTP server: a call
+  // counted as ended while a worker still held a copy let the server be destroyed under it.
+  Responder CallStarted(Responder respond);
   void CallEnded();
 
   const RouteTable routes_;
