@@ -740,13 +740,18 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   setup.cursor = std::move(start);
   auto stream = std::make_shared<EventStream>(*this, std::move(setup), std::move(consumer));
   released = true;  // the stream releases its slot when it ends
+  bool stopping = false;
   {
     absl::MutexLock lock(&mu_);
     streams_.erase(
         std::remove_if(streams_.begin(), streams_.end(), [](const auto& w) { return w.expired(); }),
         streams_.end());
     streams_.push_back(stream);
+    stopping = stopping_;
   }
+  // Stop() began while this stream was being set up and did not see it: it ends at once (after
+  // its head, telling the client to reconnect), or it would hold its connection past the server.
+  if (stopping) stream->Shutdown();
   std::string first = stream->Start();
   HttpResponse head(http::status::ok, opening->version);
   head.set(http::field::server, "itsm-gateway");

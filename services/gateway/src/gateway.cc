@@ -185,7 +185,9 @@ void Gateway::Session(HttpRequest request, std::string request_id, absl::Time st
                       "this gateway does not authenticate callers (each service does): no session"),
                   {});
   }
-  respond = CallStarted(std::move(respond));
+  if (!CallStarted(respond)) {
+    return Answer(kSessionPath, "GET", start, ShuttingDown(request_id, version), respond);
+  }
   // Authentication may read the key store and rate limiting asks Redis: not on an HTTP thread.
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   const bool queued = options_.blocking->TrySubmit([this, shared, answer, respond] {
@@ -206,8 +208,11 @@ void Gateway::Session(HttpRequest request, std::string request_id, absl::Time st
 
 void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, HttpRequest request,
                       std::string request_id, absl::Time start, Responder respond) {
-  // Counted from here to the answer, waiting for admission included: WaitIdle covers it all.
-  respond = CallStarted(std::move(respond));
+  // Counted from here to the answer, waiting for admission included: Drain covers it all.
+  if (!CallStarted(respond)) {
+    return Answer(route.path.text(), std::string(View(request.method_string())), start,
+                  ShuttingDown(request_id, request.version()), respond);
+  }
   if (options_.callers == nullptr) {
     // The caller's credentials, unchanged: each service verifies them itself (call_auth.h). Sent
     // even when empty: the channel's interceptor adds the gateway's own service identity to a
@@ -360,9 +365,10 @@ HttpResponse Gateway::Refusal(http::status status, std::string message) {
   return response;
 }
 
-Responder Gateway::CallStarted(Responder respond) {
+bool Gateway::CallStarted(Responder& respond) {
   {
     absl::MutexLock lock(&mu_);
+    if (draining_) return false;
     ++in_flight_;
   }
   // Shared by every copy of the returned responder; the last one releases the connection, then
@@ -384,7 +390,17 @@ Responder Gateway::CallStarted(Responder respond) {
     Responder respond_;
   };
   auto pending = std::make_shared<Pending>(*this, std::move(respond));
-  return [pending](HttpResponse response) { (*pending)(std::move(response)); };
+  respond = [pending](HttpResponse response) { (*pending)(std::move(response)); };
+  return true;
+}
+
+HttpResponse Gateway::ShuttingDown(const std::string& request_id, unsigned version) {
+  HttpResponse response = ErrorResponse(
+      GatewayError(absl::UnavailableError("the gateway is shutting down; retry"), request_id),
+      version);
+  response.set("X-Request-Id", request_id);
+  response.set(http::field::retry_after, "1");
+  return response;
 }
 
 void Gateway::CallEnded() {
@@ -392,8 +408,9 @@ void Gateway::CallEnded() {
   --in_flight_;
 }
 
-bool Gateway::WaitIdle(absl::Duration timeout) {
+bool Gateway::Drain(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
+  draining_ = true;
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }

@@ -55,8 +55,11 @@ class Gateway final : public HttpHandler {
   void HandleStreaming(HttpRequest request, Responder respond, StreamResponder stream) override;
   HttpResponse Refusal(boost::beast::http::status status, std::string message) override;
 
-  // Waits until every forwarded call has been answered, up to `timeout`; false if some remain.
-  bool WaitIdle(absl::Duration timeout);
+  // Shutdown, once the server accepts no more connections: from now on a call on a connection
+  // still open is answered 503 at once, and the calls in flight are waited for, up to
+  // `timeout`; false if some remain. Nothing the server or the upstreams hold may be destroyed
+  // before it returns true.
+  bool Drain(absl::Duration timeout);
 
   const RouteTable& routes() const { return routes_; }
 
@@ -81,11 +84,14 @@ class Gateway final : public HttpHandler {
             Responder respond, Admission admission);
   void Answer(const std::string& route, const std::string& method, absl::Time start,
               HttpResponse response, const Responder& respond);
-  // Counts a call in flight (WaitIdle) until the last copy of the returned responder is gone.
-  // A responder holds the caller's connection, which must not outlive the HTTP server: a call
-  // counted as ended while a worker still held a copy let the server be destroyed under it.
-  Responder CallStarted(Responder respond);
+  // Counts a call in flight (Drain) until the last copy of `respond`, wrapped in place, is gone;
+  // false, leaving `respond` as it was, once the gateway drains. A responder holds the caller's
+  // connection, which must not outlive the HTTP server: a call counted as ended while a worker
+  // still held a copy let the server be destroyed under it.
+  bool CallStarted(Responder& respond);
   void CallEnded();
+  // The answer to a call that arrives while the gateway drains.
+  static HttpResponse ShuttingDown(const std::string& request_id, unsigned version);
 
   const RouteTable routes_;
   Upstreams& upstreams_;
@@ -95,6 +101,7 @@ class Gateway final : public HttpHandler {
   const std::string reference_html_;
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace itsm::gateway

@@ -197,12 +197,17 @@ int main(int argc, char** argv) {
   rt.SetHttpAddress(http_address);
   // After the health grace period: no new connection, the calls in flight are answered, then
   // the threads stop (an answer still pending after the wait is dropped with its connection).
-  rt.OnShutdown("http server", [&server, &gateway, &event_streams] {
+  rt.OnShutdown("http server", [&server, &gateway, &event_streams, &upstreams] {
     (*server)->StopAccepting();
     // Event streams end first: their clients reconnect elsewhere with their Last-Event-ID.
     event_streams.Stop(absl::Seconds(5));
-    if (!gateway.WaitIdle(absl::Seconds(10))) {
-      runtime::log::Warn("calls still in flight at shutdown", {});
+    if (!gateway.Drain(absl::Seconds(8))) {
+      // Their connections must not outlive the server: the calls still waiting for a service
+      // are cancelled (answered 503), and the server stops only once every call has ended (or
+      // the process's shutdown_timeout_seconds ends it).
+      runtime::log::Warn("calls still in flight at shutdown: cancelled", {});
+      upstreams.CancelAll();
+      gateway.Drain(absl::InfiniteDuration());
     }
     (*server)->Stop();
   });

@@ -41,6 +41,10 @@ Upstreams::Upstreams(int completion_threads) {
       while (completions_.Next(&tag, &ok)) {
         // Finish's tag always comes back with ok: the status says how the call ended.
         std::unique_ptr<CallState> state(static_cast<CallState*>(tag));
+        {
+          absl::MutexLock lock(&calls_mu_);
+          calls_.erase(&state->context);
+        }
         std::string response = state->status.ok() ? Flatten(state->response) : "";
         UpstreamDone done = std::move(state->done);
         grpc::Status status = std::move(state->status);
@@ -103,8 +107,19 @@ void Upstreams::Call(const google::protobuf::MethodDescriptor& method, std::stri
                               absl::ToChronoMilliseconds(timeout));
   const std::string path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
   state->reader = stub->PrepareUnaryCall(&state->context, path, state->request, &completions_);
+  {
+    absl::MutexLock lock(&calls_mu_);
+    if (cancelled_) state->context.TryCancel();
+    calls_.insert(&state->context);
+  }
   state->reader->StartCall();
   state->reader->Finish(&state->response, &state->status, state);
+}
+
+void Upstreams::CancelAll() {
+  absl::MutexLock lock(&calls_mu_);
+  cancelled_ = true;
+  for (grpc::ClientContext* call : calls_) call->TryCancel();
 }
 
 }  // namespace itsm::gateway

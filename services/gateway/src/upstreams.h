@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -41,7 +42,7 @@ class Upstreams {
  public:
   // Starts `completion_threads` threads taking answers off the queue.
   explicit Upstreams(int completion_threads = 2);
-  // Every call must have ended (Gateway::WaitIdle): the queue is drained and its threads stop.
+  // Every call must have ended (Gateway::Drain): the queue is drained and its threads stop.
   ~Upstreams();
   Upstreams(const Upstreams&) = delete;
   Upstreams& operator=(const Upstreams&) = delete;
@@ -60,6 +61,9 @@ class Upstreams {
   // Calls `method` with the serialized request; `done` runs once, when the call ends.
   void Call(const google::protobuf::MethodDescriptor& method, std::string request,
             const Metadata& metadata, absl::Duration timeout, UpstreamDone done);
+  // Shutdown, when calls outlast the wait for them: every call in flight ends now, CANCELLED
+  // (its `done` still runs), and later calls end at once the same way.
+  void CancelAll();
 
  private:
   grpc::GenericStub* StubFor(const std::string& service);
@@ -73,6 +77,10 @@ class Upstreams {
   std::map<std::string, std::function<std::shared_ptr<grpc::Channel>()>> later_;
   absl::Mutex later_mu_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> later_stubs_ ABSL_GUARDED_BY(later_mu_);
+  // The calls in flight, to cancel them at shutdown.
+  absl::Mutex calls_mu_;
+  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(calls_mu_);
+  bool cancelled_ ABSL_GUARDED_BY(calls_mu_) = false;
   grpc::CompletionQueue completions_;
   std::vector<std::thread> completion_threads_;
 };

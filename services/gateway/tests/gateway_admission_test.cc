@@ -81,7 +81,7 @@ class GatewayAdmissionTest : public ::testing::Test {
   void TearDown() override {
     if (server_ == nullptr) return;
     server_->StopAccepting();
-    EXPECT_TRUE(gateway_->WaitIdle(absl::Seconds(10)));
+    EXPECT_TRUE(gateway_->Drain(absl::Seconds(10)));
     server_->Stop();
   }
   std::string NewKeySecret(const std::string& name) {

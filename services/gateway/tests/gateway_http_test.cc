@@ -62,7 +62,7 @@ class GatewayHttpTest : public ::testing::Test {
   }
   void TearDown() override {
     server_->StopAccepting();
-    EXPECT_TRUE(gateway_->WaitIdle(absl::Seconds(10)));
+    EXPECT_TRUE(gateway_->Drain(absl::Seconds(10)));
     server_->Stop();
   }
   HttpClient Client() { return HttpClient("127.0.0.1", server_->port()); }
@@ -114,6 +114,21 @@ TEST_F(GatewayHttpTest, RequestIdsAreEchoedOrMade) {
                 .Header("x-request-id")
                 .size(),
             36u);
+}
+
+// Shutdown: once the gateway drains, a call on a connection still kept alive is answered 503 at
+// once and nothing is forwarded (its connection could otherwise outlive the server).
+TEST_F(GatewayHttpTest, ACallArrivingWhileTheGatewayDrainsIs503WithRetryAfter) {
+  HttpClient client = Client();
+  EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
+  server_->StopAccepting();
+  ASSERT_TRUE(gateway_->Drain(absl::Seconds(5)));
+  HttpAnswer late = client.Send("GET", "/v1/incidents/INC1", "", {{"X-Request-Id", "late-1"}});
+  EXPECT_EQ(late.status, 503) << late.body;
+  EXPECT_TRUE(absl::StrContains(late.body, "shutting down")) << late.body;
+  EXPECT_EQ(late.Header("retry-after"), "1");
+  EXPECT_EQ(late.Header("x-request-id"), "late-1");
+  EXPECT_TRUE(gateway_->Drain(absl::Seconds(1))) << "the refused call is not in flight";
 }
 
 TEST_F(GatewayHttpTest, AForwardedCallToAnUnreachableServiceIs503) {

@@ -31,12 +31,15 @@ using tcp = boost::asio::ip::tcp;
 class AnswerThread {
  public:
   AnswerThread() : thread_([this] { Loop(); }) {}
-  ~AnswerThread() {
+  ~AnswerThread() { Stop(); }
+  // Runs what is queued, then joins the thread; the answers' responders (each holding its
+  // connection) are gone when it returns.
+  void Stop() {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   void Post(std::function<void()> answer) {
     absl::MutexLock lock(&mu_);
@@ -94,6 +97,8 @@ class LaterHandler final : public HttpHandler {
     response.body() = std::move(message);
     return response;
   }
+  // Before the server stops: a responder must not outlive it.
+  void Stop() { answers_.Stop(); }
 
  private:
   AnswerThread answers_;
@@ -106,7 +111,10 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
-  void TearDown() override { server_->Stop(); }
+  void TearDown() override {
+    handler_.Stop();
+    server_->Stop();
+  }
 
   tcp::socket Connect() {
     tcp::socket socket(io_);

@@ -42,11 +42,12 @@ void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
 
 GrpcDefinitionSource::GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel,
                                            base::Clock& clock, absl::Duration ttl,
-                                           absl::Duration deadline)
+                                           absl::Duration deadline, absl::Duration quiet)
     : stub_(sla::v1::SlaService::NewStub(std::move(channel))),
       clock_(clock),
       ttl_(ttl),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      quiet_(quiet) {}
 
 RecordQuery RecordQuery::Of(const incident::v1::Incident& incident) {
   RecordQuery q;
@@ -110,9 +111,9 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   request.set_ci_class(record.ci_class);
   *request.mutable_at() = base::ToProtoTimestamp(at);
   sla::v1::ResolveApplicableSlaResponse response;
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline_);
-  grpc::Status s = stub_->ResolveApplicableSla(&ctx, request, &response);
+  grpc::Status s = Ask([&](grpc::ClientContext& ctx) {
+    return stub_->ResolveApplicableSla(&ctx, request, &response);
+  });
   if (!s.ok()) return FromGrpc(s, "ResolveApplicableSla");
   std::vector<DefinitionPtr> out;
   absl::MutexLock lock(&mu_);
@@ -151,9 +152,8 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
   request.set_id(id);
   request.set_version(version);
   sla::v1::GetSlaDefinitionResponse response;
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline_);
-  grpc::Status s = stub_->GetSlaDefinition(&ctx, request, &response);
+  grpc::Status s = Ask(
+      [&](grpc::ClientContext& ctx) { return stub_->GetSlaDefinition(&ctx, request, &response); });
   if (!s.ok()) {
     // While the SLA service cannot answer, clocks keep firing on what was read last.
     if (stale != nullptr && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return stale;
@@ -180,15 +180,33 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   request.set_id(id);
   request.set_version(version);
   sla::v1::GetCalendarResponse response;
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline_);
-  grpc::Status s = stub_->GetCalendar(&ctx, request, &response);
+  grpc::Status s =
+      Ask([&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
   if (!s.ok()) return FromGrpc(s, absl::StrCat("GetCalendar ", id));
   auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
   absl::MutexLock lock(&mu_);
   calendars_[{id, version}] = CalendarEntry{c, now};
   calendars_[{c->id(), c->version()}] = CalendarEntry{c, now};
   return c;
+}
+
+grpc::Status GrpcDefinitionSource::Ask(absl::FunctionRef<grpc::Status(grpc::ClientContext&)> call) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (clock_.Now() < silenced_until_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("the SLA service left a call unanswered; asked again from ",
+                                       absl::FormatTime(silenced_until_)));
+    }
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, deadline_);
+  grpc::Status s = call(ctx);
+  if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    absl::MutexLock lock(&mu_);
+    silenced_until_ = clock_.Now() + quiet_;
+  }
+  return s;
 }
 
 void StaticDefinitionSource::Put(sla::v1::SlaDefinition definition) {

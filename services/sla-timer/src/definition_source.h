@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -79,8 +80,15 @@ class GrpcDefinitionSource final : public DefinitionSource {
   // is reused beyond it. Answers are keyed by (service, priority, category, CI class, request type,
   // creation time / ttl), so a
   // definition created or retired takes effect for new incidents within `ttl`.
+  //
+  // A call the SLA service leaves unanswered past `deadline` (a hung service, a partitioned
+  // network: a stopped one refuses at once) silences it for `quiet`: until then every lookup
+  // not in the cache fails at once with UNAVAILABLE, and the current definition read last is
+  // reused. Lookups run on the firing thread: a hung service costs it one deadline per `quiet`,
+  // not one per clock about to fire.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
-                       absl::Duration ttl, absl::Duration deadline = absl::Seconds(5));
+                       absl::Duration ttl, absl::Duration deadline = absl::Seconds(2),
+                       absl::Duration quiet = absl::Seconds(10));
 
   using DefinitionSource::Resolve;
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
@@ -103,11 +111,16 @@ class GrpcDefinitionSource final : public DefinitionSource {
     DefinitionPtr definition;
     absl::Time fetched;
   };
+  // `call` with a context carrying the deadline, unless the service is silenced (above).
+  grpc::Status Ask(absl::FunctionRef<grpc::Status(grpc::ClientContext&)> call);
+
   std::unique_ptr<sla::v1::SlaService::Stub> stub_;
   base::Clock& clock_;
   absl::Duration ttl_;
   absl::Duration deadline_;
+  absl::Duration quiet_;
   absl::Mutex mu_;
+  absl::Time silenced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::map<std::tuple<std::string, int, std::string, std::string, std::string, int, int64_t>,
            ResolveEntry>
       resolved_ ABSL_GUARDED_BY(mu_);

@@ -17,7 +17,11 @@ absl::Time FiringWatermark::Advance(absl::Time now, std::optional<int64_t> appli
     // lies below it: once applied, knowledge is complete up to `now`.
     absl::StatusOr<int64_t> high = high_watermark();
     if (!high.ok()) return complete_until_;  // broker unreachable: wait, never guess
-    if (*applied >= *high) {
+    // Applied past the end of the log: the log went back (an unclean leader election, another
+    // cluster at the broker's address), and what was applied says nothing of what it now holds.
+    // Wait until the consumer has been put back on it.
+    if (*applied > *high) return complete_until_;
+    if (*applied == *high) {
       complete_until_ = now;
     } else {
       mark_ = Mark{now, *high};

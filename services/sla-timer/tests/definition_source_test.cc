@@ -2,8 +2,10 @@
 // record's data) and which can heal (the service's state).
 #include "services/sla-timer/src/definition_source.h"
 
+#include <atomic>
 #include <optional>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/time_util.h"
@@ -36,16 +38,18 @@ class FakeSla final : public sla::v1::SlaService::Service {
                                 const sla::v1::GetSlaDefinitionRequest* request,
                                 sla::v1::GetSlaDefinitionResponse* response) override {
     ++definition_calls;
+    absl::SleepFor(absl::Milliseconds(delay_ms.load()));
     if (!next_error.ok()) return next_error;
     auto* d = response->mutable_definition();
     d->set_id(request->id());
-    d->set_version(request->version() == 0 ? current : request->version());
+    d->set_version(request->version() == 0 ? current.load() : request->version());
     d->set_retired(d->version() >= 2);
     return grpc::Status::OK;
   }
   grpc::Status next_error = grpc::Status::OK;
-  int64_t current = 1;
-  int definition_calls = 0;
+  std::atomic<int64_t> current = 1;
+  std::atomic<int> delay_ms = 0;  // a hung service: longer than the deadline
+  std::atomic<int> definition_calls = 0;
   int resolve_calls = 0;
   std::optional<absl::Time> handover;
 };
@@ -79,13 +83,15 @@ TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) 
   query.service = "vpn";
   service.next_error = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "bad calendar");
   EXPECT_EQ(source.Resolve(query).status().code(), absl::StatusCode::kFailedPrecondition);
-  for (auto code : {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED,
-                    grpc::StatusCode::RESOURCE_EXHAUSTED, grpc::StatusCode::INTERNAL,
-                    grpc::StatusCode::ABORTED}) {
+  // (DEADLINE_EXCEEDED last: it silences the service for a while.)
+  for (auto code : {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                    grpc::StatusCode::INTERNAL, grpc::StatusCode::ABORTED,
+                    grpc::StatusCode::DEADLINE_EXCEEDED}) {
     service.next_error = grpc::Status(code, "not now");
     EXPECT_EQ(source.Resolve(query).status().code(), absl::StatusCode::kUnavailable) << code;
   }
   service.next_error = grpc::Status::OK;
+  clock.Advance(absl::Seconds(10));  // DEADLINE_EXCEEDED silenced the service for a while
   EXPECT_TRUE(source.Resolve(query).ok());
   served.server->Shutdown();
 }
@@ -116,6 +122,38 @@ TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadOncePerTtl) {
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ((*stale)->version(), 2);
   EXPECT_EQ(source.Definition("other", 0).status().code(), absl::StatusCode::kUnavailable);
+  served.server->Shutdown();
+}
+
+// A hung SLA service (calls time out rather than fail) is asked once per quiet period, not once
+// per clock about to fire: the firing thread waits one deadline, then uses what it read last.
+TEST(GrpcDefinitionSource, AServiceLeavingACallUnansweredIsNotAskedAgainForAWhile) {
+  FakeSla service;
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30),
+                              /*deadline=*/absl::Milliseconds(200), /*quiet=*/absl::Seconds(10));
+  EXPECT_EQ((*source.Definition("gold", 0))->version(), 1);
+  service.delay_ms = 600;
+  clock.Advance(absl::Seconds(31));
+  auto stale = source.Definition("gold", 0);  // waits for the deadline
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ((*stale)->version(), 1);
+  EXPECT_EQ(service.definition_calls, 2);
+  // Silenced: answered at once, without a call, from what was read (or UNAVAILABLE).
+  const absl::Time before = absl::Now();
+  for (int i = 0; i < 20; ++i) EXPECT_EQ((*source.Definition("gold", 0))->version(), 1);
+  EXPECT_EQ(source.Definition("other", 0).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(source.Calendar("office", 0).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - before, absl::Milliseconds(150));
+  EXPECT_EQ(service.definition_calls, 2);
+  // Asked again once the quiet period is over, and the service answers again.
+  service.delay_ms = 0;
+  service.current = 2;
+  clock.Advance(absl::Seconds(10));
+  EXPECT_TRUE((*source.Definition("gold", 0))->retired());
+  EXPECT_EQ(service.definition_calls, 3);
   served.server->Shutdown();
 }
 

@@ -45,5 +45,20 @@ TEST(FiringWatermark, AnUnreachableBrokerHoldsFiringBack) {
   EXPECT_EQ(w.Advance(kT0 + absl::Seconds(2), 3, down), kT0 + absl::Seconds(1));
 }
 
+// The consumer's position past the partition's end: the log went back (an unclean election,
+// another cluster at the same address), and a resolution it now holds at a low offset may not be
+// applied yet. Nothing fires until the consumer is back on the log.
+TEST(FiringWatermark, APositionPastTheEndOfTheLogIsNotCompleteness) {
+  FiringWatermark w;
+  auto high = [](int64_t h) { return [h]() -> absl::StatusOr<int64_t> { return h; }; };
+  EXPECT_EQ(w.Advance(kT0, 10, high(10)), kT0);
+  EXPECT_EQ(w.Advance(kT0 + absl::Seconds(1), 1'000, high(4)), kT0);
+  EXPECT_FALSE(w.Waiting().has_value());
+  // The consumer reset to the new log's start: a mark waits for it as usual.
+  EXPECT_EQ(w.Advance(kT0 + absl::Seconds(2), 0, high(4)), kT0);
+  EXPECT_EQ(w.Waiting(), kT0 + absl::Seconds(2));
+  EXPECT_EQ(w.Advance(kT0 + absl::Seconds(3), 4, high(4)), kT0 + absl::Seconds(3));
+}
+
 }  // namespace
 }  // namespace itsm::sla_timer
