@@ -155,16 +155,27 @@ absl::StatusOr<std::map<EventConsumer::PartitionKey, int64_t>> EventConsumer::St
   return options_.start_positions(cluster_id_, partitions);
 }
 
-int64_t EventConsumer::StartOffset(const PartitionKey& key,
-                                   const std::map<PartitionKey, int64_t>& stored) {
+std::optional<int64_t> EventConsumer::StartOffset(const PartitionKey& key,
+                                                  const std::map<PartitionKey, int64_t>& stored) {
   auto it = stored.find(key);
   if (it == stored.end()) return RD_KAFKA_OFFSET_BEGINNING;
   int64_t low = 0, high = 0;
   const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
       consumer_, key.first.c_str(), key.second, &low, &high, /*timeout_ms=*/5000);
+  // Unknown end (the broker busy electing leaders): asked again later. The beginning would be
+  // safe, but replaying the whole partition holds back everything that waits for the consumer
+  // to reach the end (the SLA timer's firing).
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log::Warn("cannot ask where the partition ends; it waits",
+              {{"group", options_.group_id},
+               {"topic", key.first},
+               {"partition", static_cast<int64_t>(key.second)},
+               {"error", rd_kafka_err2str(err)}});
+    return std::nullopt;
+  }
   // Beyond the end: the topic is younger than the position (recreated, or a broker that lost
-  // its data); its events are all new to the handler. Unknown end: the beginning is safe.
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || it->second > high) {
+  // its data); its events are all new to the handler.
+  if (it->second > high) {
     log::Info("stored position not in the partition; starting at its beginning",
               {{"group", options_.group_id},
                {"topic", key.first},
@@ -197,8 +208,14 @@ void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partition
               {{"group", options_.group_id}, {"error", stored.status().ToString()}});
   }
   for (int i = 0; i < partitions->cnt; ++i) {
-    partitions->elems[i].offset =
+    std::optional<int64_t> start =
         stored.ok() ? StartOffset(assigning[i], *stored) : RD_KAFKA_OFFSET_BEGINNING;
+    if (!start) {
+      // Assigned paused at a placeholder, and positioned later (PositionWaitingPartitions).
+      unpositioned_.insert(assigning[i]);
+      next_position_attempt_ = absl::Now() + absl::Seconds(1);
+    }
+    partitions->elems[i].offset = start.value_or(RD_KAFKA_OFFSET_BEGINNING);
   }
 }
 
@@ -213,8 +230,17 @@ void EventConsumer::PositionWaitingPartitions() {
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(static_cast<int>(waiting.size()));
   for (const PartitionKey& key : waiting) {
-    rd_kafka_topic_partition_list_add(list, key.first.c_str(), key.second)->offset =
+    std::optional<int64_t> start =
         stored.ok() ? StartOffset(key, *stored) : RD_KAFKA_OFFSET_BEGINNING;
+    if (start)
+      rd_kafka_topic_partition_list_add(list, key.first.c_str(), key.second)->offset = *start;
+  }
+  if (list->cnt < static_cast<int>(waiting.size())) {
+    next_position_attempt_ = absl::Now() + absl::Seconds(1);  // the rest are asked again
+  }
+  if (list->cnt == 0) {
+    rd_kafka_topic_partition_list_destroy(list);
+    return;
   }
   rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_, list, /*timeout_ms=*/5000);
   if (error != nullptr) {

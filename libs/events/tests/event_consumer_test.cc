@@ -206,6 +206,67 @@ TEST_F(EventConsumerTest, PositionsThatCannotBeReadYetMakeThePartitionsWaitNotRe
   EXPECT_GT(told[stored.begin()->first], stored.begin()->second);
 }
 
+// Where a partition with a stored position ends cannot be asked when it is assigned (the broker
+// refuses the offset lookups, as while it elects leaders): the partition waits and is asked
+// again, never replayed from its beginning.
+TEST_F(EventConsumerTest, APartitionWhoseEndCannotBeAskedWaitsInsteadOfReplaying) {
+  Publish({{"a", 1}, {"a", 2}, {"a", 3}});
+  absl::Mutex mu;
+  std::map<std::pair<std::string, int32_t>, int64_t> stored;  // "a"'s third event
+  std::vector<int64_t> handled;
+  {
+    EventConsumer probe(
+        Options("probe"),
+        [&](const ConsumedEvent& e) {
+          absl::MutexLock lock(&mu);
+          if (e.key == "a" && Seconds(e) == 3) stored[{e.topic, e.partition}] = e.offset;
+          return absl::OkStatus();
+        },
+        registry_);
+    ASSERT_TRUE(probe.Start().ok());
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      absl::MutexLock lock(&mu);
+                      return !stored.empty();
+                    },
+                    absl::Seconds(20), "a's offsets")
+                    .ok());
+    probe.Stop();
+  }
+  EventConsumer::Options options = Options("end-unknown");
+  options.start_positions = [&](const std::string&,
+                                const std::vector<std::pair<std::string, int32_t>>&)
+      -> absl::StatusOr<std::map<std::pair<std::string, int32_t>, int64_t>> {
+    absl::MutexLock lock(&mu);
+    return stored;
+  };
+  options.store_positions = [](const std::string&,
+                               const std::map<std::pair<std::string, int32_t>, int64_t>&) {};
+  EventConsumer consumer(
+      options,
+      [&](const ConsumedEvent& e) {
+        absl::MutexLock lock(&mu);
+        handled.push_back(Seconds(e));
+        if (e.key == "a" && Seconds(e) < 3) ADD_FAILURE() << "a/" << Seconds(e) << " replayed";
+        return absl::OkStatus();
+      },
+      registry_);
+  cluster_->RefuseNextRequests(kafkamock::MockCluster::Request::kListOffsets, 6,
+                               RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  ASSERT_TRUE(consumer.Start().ok());
+  Publish({{"a", kMarker}});
+  ASSERT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    absl::MutexLock lock(&mu);
+                    return std::find(handled.begin(), handled.end(), kMarker) != handled.end();
+                  },
+                  absl::Seconds(30), "a's marker")
+                  .ok());
+  consumer.Stop();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(handled, (std::vector<int64_t>{3, kMarker}));
+}
+
 TEST_F(EventConsumerTest, TransientFailureIsRetriedAndCommittedOnlyAfterSuccess) {
   Publish({{"k", 1}, {"k", 2}});
   std::atomic<int> calls{0};

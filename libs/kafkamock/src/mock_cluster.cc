@@ -40,10 +40,10 @@ absl::Status MockCluster::CreateTopic(const std::string& topic, int partitions, 
   return absl::OkStatus();
 }
 
-void MockCluster::RefuseNextProduceRequests(int count, int error) {
-  constexpr int16_t kProduceApiKey = 0;  // the Kafka protocol's Produce request
+void MockCluster::RefuseNextRequests(Request request, int count, int error) {
   std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(error));
-  rd_kafka_mock_push_request_errors_array(cluster_, kProduceApiKey, errors.size(), errors.data());
+  rd_kafka_mock_push_request_errors_array(cluster_, static_cast<int16_t>(request), errors.size(),
+                                          errors.data());
 }
 
 }  // namespace itsm::kafkamock

@@ -183,7 +183,8 @@ TEST_P(OutboxRelayTest, RowRefusedForGoodIsDeadLetteredWhileLaterRowsFlow) {
 // one event at a time, and nothing is set aside when each fits alone.
 TEST_P(OutboxRelayTest, ABatchRefusedAsTooLargeIsSentAgainOneEventAtATime) {
   Write("k", 4);  // one key: one partition, one produce request
-  cluster_->RefuseNextProduceRequests(1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  cluster_->RefuseNextRequests(kafkamock::MockCluster::Request::kProduce, 1,
+                               RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
   OutboxRelay relay(*db_, Options(), registry_);
   int published = 0;
   for (int round = 0; round < 10 && published < 4; ++round) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/runtime/logging.h"
 
 namespace itsm::sla_timer {
 namespace {
@@ -130,11 +131,14 @@ absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::Positions(
     int64_t offset = 0;
     if (v.type != redis::RedisValue::Type::kString || !absl::SimpleAtoi(v.str, &offset) ||
         offset < 0) {
-      // Not a position this timer wrote: the partition's beginning is safe (events apply
-      // idempotently), a position read wrong is not.
-      return absl::DataLossError(absl::StrCat(PositionKey(partitions[i]), " ",
-                                              PositionField(topic, cluster_id),
-                                              " is not an offset: ", v.str));
+      // Not a position this timer wrote: this partition's beginning is safe (events apply
+      // idempotently), a position read wrong is not. The other partitions keep theirs.
+      runtime::log::Warn(
+          "a stored position is not an offset; the partition starts at its beginning",
+          {{"key", PositionKey(partitions[i])},
+           {"field", PositionField(topic, cluster_id)},
+           {"value", v.str.substr(0, 64)}});
+      continue;
     }
     out[partitions[i]] = offset;
   }

@@ -82,7 +82,8 @@ class ClockStore {
   // The record consumer's positions in `partitions` of `topic` on the cluster `cluster_id`,
   // kept here rather than in the broker so that a Redis that lost writes (a crash of its host,
   // a failover) lost the positions past them too. Written after the effects they cover (the
-  // consumer's store_positions). Partitions with no position are absent.
+  // consumer's store_positions). Partitions with no position, or a value that is not one (logged),
+  // are absent: they start at their beginning.
   absl::StatusOr<std::map<int32_t, int64_t>> Positions(const std::string& topic,
                                                        const std::string& cluster_id,
                                                        const std::vector<int32_t>& partitions);

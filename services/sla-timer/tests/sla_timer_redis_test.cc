@@ -295,6 +295,22 @@ TEST_F(SlaTimerRedisTest, APartitionThatCannotBeReadHoldsBackNoOther) {
   EXPECT_EQ(types["itsm.sla.v1.SlaWarningReached"], 1);  // partition 1's 50 % warning
 }
 
+// A stored position that is not one sends its partition, and only it, to the beginning.
+TEST_F(SlaTimerRedisTest, APositionThatIsNotAnOffsetCostsOnlyItsPartition) {
+  ClockStore store(redis_->address());
+  ASSERT_TRUE(store.StorePositions("itsm.incident.v1", "cluster-a", {{0, 7}, {1, 9}, {2, 4}}).ok());
+  ASSERT_TRUE(store.redis()
+                  .Command({"HSET", store.PositionKey(1), "itsm.incident.v1@cluster-a", "x"})
+                  .ok());
+  ASSERT_TRUE(store.redis().Command({"DEL", store.PositionKey(2)}).ok());
+  ASSERT_TRUE(store.redis().Command({"SET", store.PositionKey(2), "not a hash"}).ok());
+  auto positions = store.Positions("itsm.incident.v1", "cluster-a", {0, 1, 2, 3});
+  ASSERT_TRUE(positions.ok()) << positions.status();
+  EXPECT_EQ(*positions, (std::map<int32_t, int64_t>{{0, 7}}));
+  // Another cluster's positions are not this one's.
+  EXPECT_TRUE(store.Positions("itsm.incident.v1", "cluster-b", {0})->empty());
+}
+
 TEST_F(SlaTimerRedisTest, TwoReplicasFiringConcurrentlyFireEachClockOnce) {
   prometheus::Registry ra, rb;
   auto a = NewTimer(ra);

@@ -186,8 +186,10 @@ class EventConsumer {
   absl::StatusOr<std::map<PartitionKey, int64_t>> StoredPositions(
       const std::vector<PartitionKey>& partitions);
   // Where `key` starts: its stored position, or its beginning when it has none or the position
-  // is beyond the partition's end.
-  int64_t StartOffset(const PartitionKey& key, const std::map<PartitionKey, int64_t>& stored);
+  // is beyond the partition's end; nullopt while the partition's end cannot be asked (the
+  // partition waits, unpositioned: starting at the beginning would replay it all).
+  std::optional<int64_t> StartOffset(const PartitionKey& key,
+                                     const std::map<PartitionKey, int64_t>& stored);
   std::string ClusterId();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);

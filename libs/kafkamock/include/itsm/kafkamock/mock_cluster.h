@@ -27,9 +27,11 @@ class MockCluster {
   absl::Status CreateTopic(const std::string& topic, int partitions, int replication = 1);
   // Takes broker `id` (1..brokers) down or up again: how tests make Kafka unreachable.
   void SetBrokerDown(int id, bool down);
-  // The next `count` produce requests the cluster receives are answered with `error` (a
-  // broker refusing a batch: too large, invalid).
-  void RefuseNextProduceRequests(int count, int error);
+  // The Kafka protocol's requests (their API keys) tests make the cluster refuse.
+  enum class Request : int16_t { kProduce = 0, kListOffsets = 2 };
+  // The next `count` requests of kind `request` the cluster receives are answered with `error`
+  // (a broker refusing a batch: too large, invalid; a partition's ends that cannot be asked).
+  void RefuseNextRequests(Request request, int count, int error);
 
  private:
   MockCluster() = default;
