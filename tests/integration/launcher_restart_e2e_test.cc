@@ -172,6 +172,11 @@ TEST(LauncherRestartsEndToEnd, KilledServicesAndRedisComeBackInPlaceAndTheSuiteG
   log = suite.launch_log();
   EXPECT_NE(log.find(R"(restart_in="2s" restarts=1)"), std::string::npos) << log;
   EXPECT_NE(log.find("restarts=2"), std::string::npos) << log;
+  // A restart meets the broker it published to: its events (INC0000001's) are not sent again.
+  auto incident_log = supervisor::ReadFile(suite.File("run/logs/incident.log"));
+  ASSERT_TRUE(incident_log.ok());
+  EXPECT_EQ(incident_log->find("re-publishing retained events"), std::string::npos)
+      << *incident_log;
 
   // 2. kill -9 of the gateway: its HTTP port, free-chosen at the first start, is its port again.
   const auto [http_host, http_port] = suite.HttpHostPort("gateway");

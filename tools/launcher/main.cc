@@ -7,9 +7,9 @@
 // backoff (restarter.h). The embedded broker is not: it keeps events in memory only and cannot
 // come back on the port the services were given, so its loss stops the suite (decision 204).
 //
-// Data lives in the run directory, so a second start keeps it. After a start with an empty
-// embedded broker the launcher asks each service to re-publish its retained outbox events
-// (consumers de-duplicate by ce_id).
+// Data lives in the run directory, so a second start keeps it. With an empty embedded broker
+// each service is started with outbox_republish_on_start: its retained outbox events are queued
+// again before its first publishing round (consumers de-duplicate by ce_id).
 #include <signal.h>
 #include <unistd.h>
 
@@ -30,7 +30,6 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/time_util.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
-#include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/runtime/config.h"
 #include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/logging.h"
@@ -58,32 +57,6 @@ absl::StatusOr<v1::SuiteConfig> LoadSuite(const std::string& path) {
   if (suite.start_timeout_seconds() <= 0) suite.set_start_timeout_seconds(30);
   if (suite.kafka().partitions() <= 0) suite.mutable_kafka()->set_partitions(8);
   return suite;
-}
-
-// Re-publishing is harmless when nothing was lost (consumers de-duplicate) and restores the
-// event history when the in-memory broker started empty.
-void RepublishRetainedEvents(const std::string& service, const std::string& address,
-                             std::shared_ptr<runtime::OutboundIdentity> admin,
-                             const runtime::GrpcTls& tls) {
-  auto stub = outbox::v1::OutboxAdminService::NewStub(
-      runtime::OutboundChannel(address, admin, tls.ChannelCredentials()));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  outbox::v1::RepublishEventsRequest request;
-  *request.mutable_start_time() = base::ToProtoTimestamp(absl::UnixEpoch());
-  *request.mutable_end_time() = base::ToProtoTimestamp(absl::Now() + absl::Hours(1));
-  outbox::v1::RepublishEventsResponse response;
-  grpc::Status status = stub->RepublishEvents(&ctx, request, &response);
-  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    return;  // a service that publishes nothing (the SLA timer re-publishes its clocks' states)
-  }
-  if (!status.ok()) {
-    log::Warn("cannot re-publish retained events",
-              {{"service", service}, {"error", status.error_message()}});
-  } else if (response.republished_events() > 0) {
-    log::Info("re-publishing retained events to the new embedded broker",
-              {{"service", service}, {"events", response.republished_events()}});
-  }
 }
 
 // The console's folder for the gateway: `configured` when set, else console/ beside the folder
@@ -315,6 +288,10 @@ int Run(int argc, char** argv) {
                    {"ITSM_AUTH_SIGNING_KEY_FILE", local_auth.signing_key_file()},
                    {"ITSM_AUTH_ISSUER", local_auth.issuer()},
                    {"ITSM_AUTH_AUDIENCE", local_auth.audience()}};
+    // The embedded broker starts empty: each service queues its retained events again before
+    // its relay's first round, so that they reach it in the order they were written (a restart
+    // of the service, meeting the same broker, does not: SuiteService::RestartOptions).
+    if (embedded) options.env.emplace_back("ITSM_OUTBOX_REPUBLISH_ON_START", "true");
     // Every service started before this one is announced as ITSM_<NAME>_ADDRESS (the option
     // <name>_address of the services that call others, e.g. sla_address), so that services on
     // port 0 still find each other. The suite file's env wins.
@@ -371,10 +348,6 @@ int Run(int argc, char** argv) {
     e->set_log_file(options.log_file);
     if (!(*started)->http_address().empty()) {
       e->set_http_url((tls_on ? "https://" : "http://") + (*started)->http_address());
-    }
-    if (embedded) {
-      RepublishRetainedEvents(svc.name(), (*started)->grpc_address(), *launcher_identity,
-                              launcher_tls);
     }
     services.push_back(std::move(*started));
   }

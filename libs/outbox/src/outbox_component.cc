@@ -1,6 +1,7 @@
 #include "itsm/outbox/outbox_component.h"
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "itsm/base/time_util.h"
 #include "itsm/limits/field_limits.h"
 #include "itsm/outbox/outbox.h"
@@ -87,6 +88,21 @@ std::unique_ptr<OutboxComponent> OutboxComponent::StartOrExit(runtime::ServiceRu
   options.retention = absl::Hours(config.GetInt("outbox_retention_hours"));
   options.json_topics =
       absl::StrSplit(config.GetString("kafka_json_topics"), ',', absl::SkipEmpty());
+  if (config.GetBool("outbox_republish_on_start")) {
+    // Before the relay's first round: queued after it (RepublishEvents), an event would reach
+    // the broker behind a later event of its record that was still waiting, and a consumer
+    // that never saw it would take it for a replay.
+    absl::StatusOr<int64_t> queued =
+        Outbox::Republish(db, absl::UnixEpoch(), absl::Now() + absl::Hours(1), "");
+    if (!queued.ok()) {
+      runtime::log::Error("cannot queue the retained events for the new broker",
+                          {{"error", queued.status().ToString()}});
+      std::exit(2);
+    }
+    if (*queued > 0) {
+      runtime::log::Info("re-publishing retained events to a new broker", {{"events", *queued}});
+    }
+  }
   auto component = std::unique_ptr<OutboxComponent>(new OutboxComponent());
   component->relay_ = std::make_unique<OutboxRelay>(db, options, rt.metrics(), writer);
   absl::Status started = component->relay_->Start();

@@ -253,6 +253,11 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
       // another replica wait that long.
       IntOption("outbox_poll_interval_ms", 200, 10, 60000,
                 "How often the outbox relay looks for rows written by other replicas."),
+      BoolOption("outbox_republish_on_start", false,
+                 "Before the relay's first round, queue every retained event to be published "
+                 "again, so that they reach the broker in the order they were written, ahead of "
+                 "the events still waiting. Only for a broker known to be new and empty (the "
+                 "launcher sets it for its embedded broker, whose events die with it)."),
       LogLevelOption("info"),
       LogFormatOption("json"),
       IntOption("shutdown_timeout_seconds", 15, 1, 3600,

@@ -1,6 +1,7 @@
 // itsm-sla-timer: runs the SLA clocks of incidents — consumes itsm.incident.v1, keeps clocks in
 // Redis, fires warnings and breaches on time, publishes clock events on itsm.sla.v1; re-publishes
 // its clocks' states on request (OutboxAdminService.RepublishEvents).
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
 #include "itsm/configitems/configuration_items.h"
@@ -59,6 +60,18 @@ int main(int argc, char** argv) {
   if (absl::Status s = timer.Start(); !s.ok()) {
     runtime::log::Error("cannot start the SLA timer", {{"error", s.ToString()}});
     return 2;
+  }
+  // A new, empty broker (the launcher's embedded one): every clock's state is sent again, as
+  // RepublishEvents would, so that consumers reading the topic from its start see every clock.
+  if (config.GetBool("outbox_republish_on_start")) {
+    absl::StatusOr<int64_t> queued =
+        timer.Republish(absl::UnixEpoch(), absl::Now() + absl::Hours(1));
+    if (!queued.ok()) {
+      runtime::log::Warn("cannot re-publish the clocks' states to the new broker",
+                         {{"error", queued.status().ToString()}});
+    } else if (*queued > 0) {
+      runtime::log::Info("re-publishing the clocks' states to a new broker", {{"clocks", *queued}});
+    }
   }
   // RepublishEvents (after a broker lost its data) and GetOutboxStats, as every publishing
   // service serves them. Its executor stops after the gRPC server drained its calls.
