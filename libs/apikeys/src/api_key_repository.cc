@@ -69,6 +69,17 @@ absl::StatusOr<v1::ApiKey> ApiKeyRepository::Get(storage::Transaction& txn,
 }
 
 absl::Status ApiKeyRepository::Insert(storage::Transaction& txn, v1::ApiKey& key) {
+  // A name is a key's subject ("apikey:<name>") in the audit trail: never given to a second key,
+  // or what a revoked key did (still accepted for the cache's seconds on each gateway) and what
+  // its successor did would read the same.
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet named,
+                        txn.Query("SELECT state FROM api_keys WHERE name = $1", {key.name()}));
+  if (!named.empty()) {
+    const bool active = named.row(0)[0].AsInt() == static_cast<int>(v1::API_KEY_STATE_ACTIVE);
+    return absl::AlreadyExistsError(absl::StrCat(
+        "name: ", active ? "an active API key is named \"" : "a revoked API key was named \"",
+        key.name(), "\"", active ? "" : "; a name is never given to another key (choose another)"));
+  }
   absl::Status inserted =
       txn.Execute(
              "INSERT INTO api_keys(id, name, state, version, data) VALUES ($1, $2, $3, $4, $5)",

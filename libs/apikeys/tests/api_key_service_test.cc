@@ -149,14 +149,23 @@ TEST_P(ApiKeyServiceTest, RotationKeepsTheOldSecretForItsGracePeriodAndRevocatio
   ASSERT_TRUE(admin_->RevokeApiKey(&c3, revoke, &revoked).ok());
   EXPECT_EQ(revoked.api_key().state(), v1::API_KEY_STATE_REVOKED);
   EXPECT_FALSE(Authenticate(rotated.secret()).ok());
-  // The name is free again; the revoked key stays listed for the record.
-  Create("monitoring", {common::v1::ROLE_VIEWER});
+  // The name stays the revoked key's: "apikey:monitoring" in the audit trail means that key
+  // alone (decision 209). The revoked key stays listed for the record.
   grpc::ClientContext c4;
+  v1::CreateApiKeyRequest again;
+  again.set_name("monitoring");
+  again.add_roles(common::v1::ROLE_VIEWER);
+  v1::CreateApiKeyResponse refused;
+  grpc::Status s = admin_->CreateApiKey(&c4, again, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(s.error_message().rfind("name: a revoked API key was named \"monitoring\"", 0), 0u)
+      << s.error_message();
+  grpc::ClientContext c5;
   v1::ListApiKeysRequest all;
   all.set_include_revoked(true);
   v1::ListApiKeysResponse listed;
-  ASSERT_TRUE(admin_->ListApiKeys(&c4, all, &listed).ok());
-  EXPECT_EQ(listed.api_keys_size(), 2);
+  ASSERT_TRUE(admin_->ListApiKeys(&c5, all, &listed).ok());
+  EXPECT_EQ(listed.api_keys_size(), 1);
 }
 
 TEST_P(ApiKeyServiceTest, OnlyAdminsManageKeysAndBadRequestsNameTheField) {

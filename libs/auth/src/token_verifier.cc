@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
@@ -198,6 +199,12 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   identity.subject = StringClaim(claims, "sub");
   if (identity.subject.empty() || identity.subject.size() > kMaxSubjectLength) {
     return Unauthenticated(absl::StrCat("sub is required, at most ", kMaxSubjectLength, " bytes"));
+  }
+  for (const std::string& prefix : issuer->reserved_subject_prefixes) {
+    if (absl::StartsWith(identity.subject, prefix)) {
+      return Unauthenticated(
+          absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
+    }
   }
   for (const std::string& name : RoleNamesClaim(claims, issuer->roles_claim)) {
     std::optional<Role> role;

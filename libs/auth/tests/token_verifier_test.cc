@@ -199,6 +199,29 @@ TEST_F(TokenVerifierTest, RolesAreMappedFromAnIdentityProvidersGroupsAndServiceI
   EXPECT_EQ(who->roles, (RoleSet{common::v1::ROLE_AGENT}));
 }
 
+// An identity provider's user named like one of the suite's own identities ("apikey:deploy",
+// "service:change", "local:root") would be recorded in the audit trail as that identity.
+TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentityProvider) {
+  TokenVerifier verifier({{.issuer = "https://idp.example.com",
+                           .audience = "itsm",
+                           .keys = source_,
+                           .reserved_subject_prefixes = {"apikey:", "service:", "local:"}}},
+                         clock_);
+  for (const char* subject : {"apikey:deploy-bot", "service:change", "local:root"}) {
+    std::string token =
+        Forge(absl::StrCat(R"({"iss":"https://idp.example.com","aud":"itsm","sub":")", subject,
+                           R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
+              JWT_ALG_ES256, ec_.private_pem, "ec-1");
+    absl::Status refused = verifier.Verify(token).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
+    EXPECT_THAT(refused.message(), HasSubstr("the suite's own namespace")) << subject;
+  }
+  // Anything else, a colon included, is the provider's to name.
+  std::string token = Forge(Claims(kNow + absl::Minutes(5), R"(,"x":"apikey:")"), JWT_ALG_ES256,
+                            ec_.private_pem, "ec-1");
+  EXPECT_TRUE(verifier.Verify(token).ok());
+}
+
 TEST_F(TokenVerifierTest, TokensOfTheSignerVerify) {
   TokenSigner signer(ec_, "https://idp.example.com", clock_);
   Identity alice{

@@ -156,12 +156,14 @@ absl::StatusOr<std::map<EventConsumer::PartitionKey, int64_t>> EventConsumer::St
 }
 
 std::optional<int64_t> EventConsumer::StartOffset(const PartitionKey& key,
-                                                  const std::map<PartitionKey, int64_t>& stored) {
+                                                  const std::map<PartitionKey, int64_t>& stored,
+                                                  absl::Duration timeout) {
   auto it = stored.find(key);
   if (it == stored.end()) return RD_KAFKA_OFFSET_BEGINNING;
   int64_t low = 0, high = 0;
-  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      consumer_, key.first.c_str(), key.second, &low, &high, /*timeout_ms=*/5000);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(consumer_, key.first.c_str(), key.second, &low, &high,
+                                       static_cast<int>(absl::ToInt64Milliseconds(timeout)));
   // Unknown end (the broker busy electing leaders): asked again later. The beginning would be
   // safe, but replaying the whole partition holds back everything that waits for the consumer
   // to reach the end (the SLA timer's firing).
@@ -208,8 +210,9 @@ void EventConsumer::SetStartPositions(rd_kafka_topic_partition_list_t* partition
               {{"group", options_.group_id}, {"error", stored.status().ToString()}});
   }
   for (int i = 0; i < partitions->cnt; ++i) {
-    std::optional<int64_t> start =
-        stored.ok() ? StartOffset(assigning[i], *stored) : RD_KAFKA_OFFSET_BEGINNING;
+    std::optional<int64_t> start = stored.ok()
+                                       ? StartOffset(assigning[i], *stored, absl::Seconds(5))
+                                       : RD_KAFKA_OFFSET_BEGINNING;
     if (!start) {
       // Assigned paused at a placeholder, and positioned later (PositionWaitingPartitions).
       unpositioned_.insert(assigning[i]);
@@ -230,10 +233,12 @@ void EventConsumer::PositionWaitingPartitions() {
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(static_cast<int>(waiting.size()));
   for (const PartitionKey& key : waiting) {
-    std::optional<int64_t> start =
-        stored.ok() ? StartOffset(key, *stored) : RD_KAFKA_OFFSET_BEGINNING;
-    if (start)
-      rd_kafka_topic_partition_list_add(list, key.first.c_str(), key.second)->offset = *start;
+    // Briefly, and no further once the broker could not answer for one: the consumer thread
+    // waits meanwhile, and the other partitions' events with it.
+    std::optional<int64_t> start = stored.ok() ? StartOffset(key, *stored, absl::Milliseconds(500))
+                                               : RD_KAFKA_OFFSET_BEGINNING;
+    if (!start) break;
+    rd_kafka_topic_partition_list_add(list, key.first.c_str(), key.second)->offset = *start;
   }
   if (list->cnt < static_cast<int>(waiting.size())) {
     next_position_attempt_ = absl::Now() + absl::Seconds(1);  // the rest are asked again
@@ -412,7 +417,17 @@ void EventConsumer::Gather(rd_kafka_message_t* first) {
       auto backlog = backlog_.find(key);
       auto assigned = assigned_.find(key);
       if ((backlog == backlog_.end() || backlog->second.events.empty()) &&
-          assigned != assigned_.end() && msg->offset > assigned->second.next_offset) {
+          assigned != assigned_.end() && msg->offset != assigned->second.next_offset) {
+        // Below what was done: the log went back (an unclean leader election, a recreated
+        // topic) and the consumer was reset onto it. Its end is where the consumer is now.
+        if (msg->offset < assigned->second.next_offset) {
+          log::Warn("the partition ends before what was done; its log went back",
+                    {{"group", options_.group_id},
+                     {"topic", key.first},
+                     {"partition", static_cast<int64_t>(key.second)},
+                     {"done_until", assigned->second.next_offset},
+                     {"end", msg->offset}});
+        }
         assigned->second.next_offset = msg->offset;
         PublishApplied(key, msg->offset);
       }

@@ -740,6 +740,9 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   setup.cursor = std::move(start);
   auto stream = std::make_shared<EventStream>(*this, std::move(setup), std::move(consumer));
   released = true;  // the stream releases its slot when it ends
+  // Started before Stop() can see it: a shutdown tears the stream's consumer down, which must
+  // not happen while Start() still sets it up.
+  std::string first = stream->Start();
   bool stopping = false;
   {
     absl::MutexLock lock(&mu_);
@@ -752,7 +755,6 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   // Stop() began while this stream was being set up and did not see it: it ends at once (after
   // its head, telling the client to reconnect), or it would hold its connection past the server.
   if (stopping) stream->Shutdown();
-  std::string first = stream->Start();
   HttpResponse head(http::status::ok, opening->version);
   head.set(http::field::server, "itsm-gateway");
   head.set(http::field::content_type, "text/event-stream; charset=utf-8");

@@ -309,7 +309,9 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
        if_none_match, headers = std::move(admission.headers),
        respond = std::move(respond)](grpc::Status status, std::string bytes) {
         HttpResponse response;
-        if (!status.ok()) {
+        if (status.error_code() == grpc::StatusCode::CANCELLED && Draining()) {
+          response = ShuttingDown(request_id, version);  // cancelled by the shutdown (CancelAll)
+        } else if (!status.ok()) {
           response =
               ErrorResponse(UpstreamError(status, request_id, version_from_if_match), version);
         } else {
@@ -400,7 +402,14 @@ HttpResponse Gateway::ShuttingDown(const std::string& request_id, unsigned versi
       version);
   response.set("X-Request-Id", request_id);
   response.set(http::field::retry_after, "1");
+  // The client's next request goes to another replica, or here once restarted.
+  response.keep_alive(false);
   return response;
+}
+
+bool Gateway::Draining() {
+  absl::MutexLock lock(&mu_);
+  return draining_;
 }
 
 void Gateway::CallEnded() {

@@ -90,6 +90,7 @@ class Gateway final : public HttpHandler {
   // still held a copy let the server be destroyed under it.
   bool CallStarted(Responder& respond);
   void CallEnded();
+  bool Draining();
   // The answer to a call that arrives while the gateway drains.
   static HttpResponse ShuttingDown(const std::string& request_id, unsigned version);
 

@@ -380,9 +380,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     handler_.HandleStreaming(
         std::move(request),
         [self = this->shared_from_this()](HttpResponse response) {
+          // A handler may end the connection with its answer (keep_alive(false)).
           asio::post(self->stream_.get_executor(),
                      [self, response = std::move(response)]() mutable {
-                       self->Write(std::move(response), self->keep_alive_);
+                       const bool keep_alive = self->keep_alive_ && response.keep_alive();
+                       self->Write(std::move(response), keep_alive);
                      });
         },
         [self = this->shared_from_this()](HttpResponse head, std::shared_ptr<StreamingBody> body) {

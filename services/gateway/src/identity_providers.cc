@@ -74,7 +74,8 @@ absl::StatusOr<std::vector<auth::TrustedIssuer>> TrustedIssuersFrom(const runtim
                      .audience = config.GetString("oidc_audience"),
                      .keys = std::move(keys),
                      .roles_claim = config.GetString("oidc_roles_claim"),
-                     .role_mapping = *std::move(mapping)});
+                     .role_mapping = *std::move(mapping),
+                     .reserved_subject_prefixes = {"apikey:", "service:", "local:"}});
   return issuers;
 }
 

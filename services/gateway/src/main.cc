@@ -200,8 +200,10 @@ int main(int argc, char** argv) {
   rt.OnShutdown("http server", [&server, &gateway, &event_streams, &upstreams] {
     (*server)->StopAccepting();
     // Event streams end first: their clients reconnect elsewhere with their Last-Event-ID.
-    event_streams.Stop(absl::Seconds(5));
-    if (!gateway.Drain(absl::Seconds(8))) {
+    // Within the default shutdown_timeout_seconds (15) after the 1 s grace period: 3 + 6 s,
+    // and what the cancelled calls and the later stages need.
+    event_streams.Stop(absl::Seconds(3));
+    if (!gateway.Drain(absl::Seconds(6))) {
       // Their connections must not outlive the server: the calls still waiting for a service
       // are cancelled (answered 503), and the server stops only once every call has ended (or
       // the process's shutdown_timeout_seconds ends it).

@@ -8,6 +8,10 @@ absl::Time FiringWatermark::Advance(absl::Time now, std::optional<int64_t> appli
                                     const HighWatermark& high_watermark) {
   // Without a known position nothing more is known to be complete.
   if (!applied) return complete_until_;
+  // The position went back: the consumer was reset onto a log that went back. A mark taken on
+  // the log before says nothing of this one (and might never be reached on it).
+  if (last_applied_ && *applied < *last_applied_) mark_.reset();
+  last_applied_ = applied;
   if (mark_ && *applied >= mark_->high_watermark) {
     complete_until_ = std::max(complete_until_, mark_->taken);
     mark_.reset();

@@ -45,6 +45,7 @@ class FiringWatermark {
   };
   absl::Time complete_until_ = absl::InfinitePast();
   std::optional<Mark> mark_;
+  std::optional<int64_t> last_applied_;
 };
 
 }  // namespace itsm::sla_timer

@@ -60,5 +60,17 @@ TEST(FiringWatermark, APositionPastTheEndOfTheLogIsNotCompleteness) {
   EXPECT_EQ(w.Advance(kT0 + absl::Seconds(3), 4, high(4)), kT0 + absl::Seconds(3));
 }
 
+// A mark taken on the log before it went back would wait for an offset the new log may never
+// reach: dropped once the position goes back, and a new one taken on the new log.
+TEST(FiringWatermark, AMarkOfALogThatWentBackIsDropped) {
+  FiringWatermark w;
+  auto high = [](int64_t h) { return [h]() -> absl::StatusOr<int64_t> { return h; }; };
+  EXPECT_EQ(w.Advance(kT0, 990, high(1000)), absl::InfinitePast());
+  EXPECT_EQ(w.Waiting(), kT0);
+  // Reset onto a log of 4 events, all applied.
+  EXPECT_EQ(w.Advance(kT0 + absl::Seconds(1), 4, high(4)), kT0 + absl::Seconds(1));
+  EXPECT_FALSE(w.Waiting().has_value());
+}
+
 }  // namespace
 }  // namespace itsm::sla_timer

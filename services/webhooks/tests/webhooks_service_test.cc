@@ -554,8 +554,11 @@ TEST_P(WebhooksServiceTest, ASlowReceiverDoesNotDelayAnother) {
   for (const auto& r : slow_requests) EXPECT_LT(r.received, fast_done + absl::Seconds(1));
   // And the slow one still gets its deliveries, at most two at a time.
   ASSERT_TRUE(slow.WaitFor(4, absl::Seconds(15)));
+  // The third waits for an answer (4 s after the first arrived): seconds apart, where without
+  // the limit all would arrive at once. Not the full 4 s: on a loaded machine the receiver may
+  // note the first's arrival late (measured 2.99 s once under the full test run).
   const auto later = slow.Requests();
-  EXPECT_GE(later[2].received - later[0].received, absl::Seconds(3));
+  EXPECT_GE(later[2].received - later[0].received, absl::Seconds(2));
 }
 
 TEST_P(WebhooksServiceTest, FinishedDeliveriesArePrunedAfterTheRetentionPendingOnesKept) {

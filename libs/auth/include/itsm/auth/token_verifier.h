@@ -48,6 +48,10 @@ struct TrustedIssuer {
   // Roles a token of this issuer can never carry (an identity provider must not make a service
   // identity): removed from what the claim says.
   RoleSet forbidden_roles = {common::v1::ROLE_SERVICE};
+  // Subjects a token of this issuer may not name: the suite's own namespaces ("apikey:",
+  // "service:", "local:") for an identity provider, whose user must never be recorded in the
+  // audit trail as an API key or a service. Refused (UNAUTHENTICATED), not renamed.
+  std::vector<std::string> reserved_subject_prefixes = {};
 };
 
 class TokenVerifier {

@@ -188,8 +188,10 @@ class EventConsumer {
   // Where `key` starts: its stored position, or its beginning when it has none or the position
   // is beyond the partition's end; nullopt while the partition's end cannot be asked (the
   // partition waits, unpositioned: starting at the beginning would replay it all).
+  // `timeout`: for the broker's answer (the consumer thread waits for it).
   std::optional<int64_t> StartOffset(const PartitionKey& key,
-                                     const std::map<PartitionKey, int64_t>& stored);
+                                     const std::map<PartitionKey, int64_t>& stored,
+                                     absl::Duration timeout);
   std::string ClusterId();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
