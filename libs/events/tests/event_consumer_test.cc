@@ -59,6 +59,32 @@ class EventConsumerTest : public ::testing::Test {
     }
   }
 
+  // Where the event of `key` with `seconds` lies (its partition and offset), found by a consumer
+  // of its own: the producer puts a key's events in one partition, in order.
+  void PositionOf(const std::string& key, int64_t seconds,
+                  std::map<std::pair<std::string, int32_t>, int64_t>* position) {
+    absl::Mutex mu;
+    std::map<std::pair<std::string, int32_t>, int64_t> found;
+    EventConsumer probe(
+        Options("probe"),
+        [&](const ConsumedEvent& e) {
+          absl::MutexLock lock(&mu);
+          if (e.key == key && Seconds(e) == seconds) found[{e.topic, e.partition}] = e.offset;
+          return absl::OkStatus();
+        },
+        registry_);
+    ASSERT_TRUE(probe.Start().ok());
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      absl::MutexLock lock(&mu);
+                      return !found.empty();
+                    },
+                    absl::Seconds(20), key + "'s offset")
+                    .ok());
+    probe.Stop();
+    *position = std::move(found);
+  }
+
   EventConsumer::Options Options(const std::string& group) {
     EventConsumer::Options o;
     o.bootstrap_servers = cluster_->bootstrap_servers();
@@ -150,26 +176,7 @@ TEST_F(EventConsumerTest, PositionsThatCannotBeReadYetMakeThePartitionsWaitNotRe
         return absl::OkStatus();
       },
       registry_);
-  // "a"'s partition and offsets: the producer puts its three events in one partition, in order.
-  {
-    EventConsumer probe(
-        Options("probe"),
-        [&](const ConsumedEvent& e) {
-          absl::MutexLock lock(&mu);
-          if (e.key == "a" && Seconds(e) == 3) stored[{e.topic, e.partition}] = e.offset;
-          return absl::OkStatus();
-        },
-        registry_);
-    ASSERT_TRUE(probe.Start().ok());
-    ASSERT_TRUE(supervisor::WaitUntil(
-                    [&] {
-                      absl::MutexLock lock(&mu);
-                      return !stored.empty();
-                    },
-                    absl::Seconds(20), "a's offsets")
-                    .ok());
-    probe.Stop();
-  }
+  ASSERT_NO_FATAL_FAILURE(PositionOf("a", 3, &stored));
   ASSERT_TRUE(consumer.Start().ok());
   ASSERT_TRUE(supervisor::WaitUntil(
                   [&] {
@@ -214,25 +221,7 @@ TEST_F(EventConsumerTest, APartitionWhoseEndCannotBeAskedWaitsInsteadOfReplaying
   absl::Mutex mu;
   std::map<std::pair<std::string, int32_t>, int64_t> stored;  // "a"'s third event
   std::vector<int64_t> handled;
-  {
-    EventConsumer probe(
-        Options("probe"),
-        [&](const ConsumedEvent& e) {
-          absl::MutexLock lock(&mu);
-          if (e.key == "a" && Seconds(e) == 3) stored[{e.topic, e.partition}] = e.offset;
-          return absl::OkStatus();
-        },
-        registry_);
-    ASSERT_TRUE(probe.Start().ok());
-    ASSERT_TRUE(supervisor::WaitUntil(
-                    [&] {
-                      absl::MutexLock lock(&mu);
-                      return !stored.empty();
-                    },
-                    absl::Seconds(20), "a's offsets")
-                    .ok());
-    probe.Stop();
-  }
+  ASSERT_NO_FATAL_FAILURE(PositionOf("a", 3, &stored));
   EventConsumer::Options options = Options("end-unknown");
   options.start_positions = [&](const std::string&,
                                 const std::vector<std::pair<std::string, int32_t>>&)
