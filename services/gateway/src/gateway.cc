@@ -373,7 +373,7 @@ bool Gateway::CallStarted(Responder& respond) {
     if (draining_) return false;
     ++in_flight_;
   }
-  // Shared by every copy of the returned responder; the last one releases the connection, then
+  // Shared by every copy of the wrapped responder; the last one releases the connection, then
   // ends the call.
   class Pending {
    public:
