@@ -159,7 +159,25 @@ absl::StatusOr<ChangeReactions::Applied> ChangeReactions::Apply(storage::Transac
     }
   }
   for (const auto& [id, facts] : p.rechecks) {
-    ITSM_ASSIGN_OR_RETURN(std::optional<v1::Change> changed, changes_.Recheck(txn, id, facts));
+    // One change's re-check the database refuses (its record grown past what it stores) is left
+    // out alone: the event's link and mark, and the other changes' re-checks, stand.
+    std::optional<v1::Change> changed;
+    absl::Status refused;
+    ITSM_RETURN_IF_ERROR(storage::RunRefusable(
+        txn, "change_recheck",
+        [&]() -> absl::Status {
+          ITSM_ASSIGN_OR_RETURN(changed, changes_.Recheck(txn, id, facts));
+          return absl::OkStatus();
+        },
+        &refused));
+    if (!refused.ok()) {
+      runtime::log::Warn("a change's conflict re-check was refused; the change is left as it was",
+                         {{"change_id", id},
+                          {"event_type", event.type},
+                          {"event_id", event.id},
+                          {"error", refused.ToString()}});
+      continue;
+    }
     if (changed) out.rechecked.push_back(*std::move(changed));
   }
   return out;

@@ -468,6 +468,30 @@ TEST_P(RefusedEventTest, AnEventTheDatabaseRefusesIsSkippedAlone) {
   EXPECT_EQ(Count("change_major_incidents"), 2);
 }
 
+// A major incident opened on db-01 re-checks both changes scheduled there, and the database
+// refuses one of them (its record; in life a record grown past what it stores): that change alone
+// is left as it was. The event stands, with its mark, its link and the other change's conflict.
+TEST_P(RefusedEventTest, AChangeWhoseRecheckIsRefusedIsLeftOutAlone) {
+  const OnDb01 changes = Changes();
+  const v1::Change refused = Schedule(
+      To(To(Create(Normal("Patch the database again", {"db-01"})), v1::CHANGE_STATE_ASSESS),
+         v1::CHANGE_STATE_AUTHORISE),
+      10, 12);
+  const itsm::testing::WriteFault fault{
+      .name = "refuse_recheck", .table = "changes", .column = "id", .value = refused.id()};
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, fault).ok());
+  const std::vector<absl::Status> results = Apply({Raised(Major("m-1"))});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_EQ(MajorConflicts(changes.scheduled), std::set<std::string>{"m-1"});
+  EXPECT_TRUE(MajorConflicts(refused).empty());
+  EXPECT_EQ(Get(refused).version(), refused.version());
+  EXPECT_EQ(Linked(changes.implemented), std::set<std::string>{"m-1"});
+  EXPECT_EQ(Count("change_major_incidents"), 1);
+  EXPECT_EQ(Count("change_consumed_events"), 1);
+  ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, fault).ok());
+}
+
 // A database that fails transiently refuses nothing for good: every event comes back (none
 // INVALID_ARGUMENT, which would skip it) and nothing is written; once the database is back the
 // same batch is applied with only the refused event skipped. Through a connection that gives up
