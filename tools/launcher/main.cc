@@ -291,7 +291,7 @@ int Run(int argc, char** argv) {
     // The embedded broker starts empty: each service queues its retained events again before
     // its relay's first round, so that they reach it in the order they were written (a restart
     // of the service, meeting the same broker, does not: SuiteService::RestartOptions).
-    if (embedded) options.env.emplace_back("ITSM_OUTBOX_REPUBLISH_ON_START", "true");
+    if (embedded) options.env.emplace_back(supervisor::kRepublishOnStartEnv, "true");
     // Every service started before this one is announced as ITSM_<NAME>_ADDRESS (the option
     // <name>_address of the services that call others, e.g. sla_address), so that services on
     // port 0 still find each other. The suite file's env wins.

@@ -130,8 +130,7 @@ SuiteService::Options SuiteService::RestartOptions() const {
   Options options = options_;
   // It served: what it was told to do once at its first start (re-publish its retained events
   // to a new broker) is done, and a restart meets the same broker.
-  std::erase_if(options.env,
-                [](const auto& entry) { return entry.first == "ITSM_OUTBOX_REPUBLISH_ON_START"; });
+  std::erase_if(options.env, [](const auto& entry) { return entry.first == kRepublishOnStartEnv; });
   options.grpc_port = PortOf(grpc_address_);
   options.metrics_port = PortOf(metrics_address_);
   // In place of the suite file's ITSM_HTTP_PORT (0 in tests).

@@ -19,6 +19,10 @@ class ChannelCredentials;
 
 namespace itsm::supervisor {
 
+// The environment variable (option outbox_republish_on_start) that tells a service, at its first
+// start with a new embedded broker, to queue its retained events again before it publishes.
+inline constexpr char kRepublishOnStartEnv[] = "ITSM_OUTBOX_REPUBLISH_ON_START";
+
 class SuiteService {
  public:
   struct Options {
@@ -54,6 +58,7 @@ class SuiteService {
   // and (for the gateway) HTTP ports instead of the 0 it may have been given, so that the
   // addresses the other services and endpoints.json hold stay right. A start that failed
   // before it reported its ports gives back the options it was started with.
+  // Its env drops kRepublishOnStartEnv: a restart meets the broker its first start published to.
   Options RestartOptions() const;
 
   const std::string& name() const { return name_; }
