@@ -13,6 +13,8 @@ namespace log = runtime::log;
 struct KafkaProducer::Batch::Report {
   std::atomic<bool> done{false};
   rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  int32_t partition = -1;
+  int64_t offset = -1;
 };
 
 namespace {
@@ -21,6 +23,8 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   auto* report = static_cast<KafkaProducer::Batch::Report*>(message->_private);
   if (!report) return;
   report->error = message->err;
+  report->partition = message->partition;
+  report->offset = message->offset;
   report->done.store(true, std::memory_order_release);
 }
 
@@ -136,12 +140,24 @@ std::vector<KafkaProducer::Delivery> KafkaProducer::Batch::Wait() {
   out.reserve(reports_.size());
   for (const auto& r : reports_) {
     const bool done = r->done.load(std::memory_order_acquire);
-    out.push_back({.reported = done, .error = done ? r->error : RD_KAFKA_RESP_ERR_NO_ERROR});
+    out.push_back({.reported = done,
+                   .error = done ? r->error : RD_KAFKA_RESP_ERR_NO_ERROR,
+                   .partition = done ? r->partition : -1,
+                   .offset = done ? r->offset : -1});
   }
   // What came too late counts as not delivered (sent again, same ce_id); it is still waited
   // for, as its report refers to this batch.
   Drain();
   reports_.clear();
+  return out;
+}
+
+std::string KafkaProducer::ClusterId(absl::Duration timeout) {
+  if (producer_ == nullptr) return "";
+  char* id = rd_kafka_clusterid(producer_, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (id == nullptr) return "";
+  std::string out(id);
+  rd_kafka_mem_free(producer_, id);
   return out;
 }
 

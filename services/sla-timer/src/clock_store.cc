@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
 
@@ -159,6 +160,44 @@ absl::Status ClockStore::StorePositions(const std::string& topic, const std::str
     }
   }
   return absl::OkStatus();
+}
+
+std::string ClockStore::PublishedKey() const { return absl::StrCat(prefix_, ":published"); }
+
+absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::PublishedOffsets(
+    const std::string& cluster_id) {
+  absl::StatusOr<redis::RedisValue> all = redis_.Command({"HGETALL", PublishedKey()});
+  if (!all.ok() && absl::StrContains(all.status().message(), "WRONGTYPE")) {
+    // Not written by a timer: reading back from the topic's beginning is safe, waiting for a
+    // key nobody will fix is not.
+    runtime::log::Warn("the published offsets' key is not a hash; reading back from the start",
+                       {{"key", PublishedKey()}});
+    return std::map<int32_t, int64_t>{};
+  }
+  ITSM_RETURN_IF_ERROR(all.status());
+  const std::string prefix = absl::StrCat(cluster_id, "/");
+  std::map<int32_t, int64_t> out;
+  for (size_t i = 0; i + 1 < all->elements.size(); i += 2) {
+    absl::string_view field = all->elements[i].str;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    if (absl::ConsumePrefix(&field, prefix) && absl::SimpleAtoi(field, &partition) &&
+        absl::SimpleAtoi(all->elements[i + 1].str, &offset)) {
+      out[partition] = offset;
+    }
+  }
+  return out;
+}
+
+absl::Status ClockStore::NotePublished(const std::string& cluster_id,
+                                       const std::map<int32_t, int64_t>& offsets) {
+  if (offsets.empty()) return absl::OkStatus();
+  std::vector<std::string> command = {"HSET", PublishedKey()};
+  for (const auto& [partition, offset] : offsets) {
+    command.push_back(absl::StrCat(cluster_id, "/", partition));
+    command.push_back(absl::StrCat(offset));
+  }
+  return redis_.Command(command).status();
 }
 
 absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {

@@ -8,6 +8,8 @@
 //   <prefix>:open:{p}                hash  "<kind>:<stage>" -> open clocks of the partition
 //   <prefix>:pos:{p}                 hash  "<topic>@<cluster id>" -> the record consumer's
 //                                          position: the offset of its first event not applied
+//   <prefix>:published               hash  "<cluster id>/<partition>" -> an offset of itsm.sla.v1
+//                                          delivered before it was written (PublishedFirings)
 //
 // Every change goes through one Lua script (kCommitScript) that, atomically: checks the
 // revision it was computed from (compare-and-set, so the consumer, the firing loop and a second
@@ -90,6 +92,16 @@ class ClockStore {
   absl::Status StorePositions(const std::string& topic, const std::string& cluster_id,
                               const std::map<int32_t, int64_t>& next_offsets);
 
+  // Offsets of the SLA topic's partitions known delivered on the cluster `cluster_id`, written
+  // after their delivery (NotePublished): every event published after a write Redis lost lies
+  // beyond them. Not per incident partition (a record's clock events go to any partition of
+  // the SLA topic); replicas overwrite each other's, each with an offset it delivered at least
+  // the lag before (SlaTimer::Options::published_offsets_lag). Fields that are not offsets are
+  // left out; a key that is not a hash reads as none.
+  absl::StatusOr<std::map<int32_t, int64_t>> PublishedOffsets(const std::string& cluster_id);
+  absl::Status NotePublished(const std::string& cluster_id,
+                             const std::map<int32_t, int64_t>& offsets);
+
   // An event as an entry of the outbox list (serialised TimerOutboxEntry).
   static std::string OutboxEntry(const events::CloudEvent& event);
 
@@ -98,6 +110,7 @@ class ClockStore {
   std::string OutboxKey(int32_t partition) const;
   std::string OpenKey(int32_t partition) const;
   std::string PositionKey(int32_t partition) const;
+  std::string PublishedKey() const;
   redis::RedisClient& redis() { return redis_; }
 
  private:

@@ -156,6 +156,7 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       handler_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
       fire_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
       publish_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
+      maturing_(options_.published_offsets_lag),
       source_(source),
       admin_store_(options_.redis_address, options_.key_prefix, options_.redis_auth),
       open_family_(prometheus::BuildGauge()
@@ -570,7 +571,7 @@ std::optional<Outcome> SlaTimer::Decide(BatchState& b, InFlight& f,
                             .event_type = f.type};
   // A definition or calendar that cannot work here parks the event with its record (Apply),
   // which holds the record's clocks without blocking the partition.
-  auto out = logic_.Apply(stored, change, f.key.partition);
+  auto out = logic_.Apply(stored, change, f.key.partition, &published_firings_);
   if (!out.ok()) {
     if (out.status().code() != absl::StatusCode::kInvalidArgument) {
       Fail(b, f, out.status());
@@ -874,7 +875,8 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   // again with it, every retry of a long outage would repeat the events already delivered.
   int delivered_head = 0;
   int failed = 0;
-  for (const events::KafkaProducer::Delivery& d : batch.Wait()) {
+  const std::vector<events::KafkaProducer::Delivery> deliveries = batch.Wait();
+  for (const events::KafkaProducer::Delivery& d : deliveries) {
     if (!d.delivered()) {
       ++failed;
     } else if (failed == 0) {
@@ -895,11 +897,34 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   // again with the same ce_id.
   ITSM_ASSIGN_OR_RETURN(bool removed, publish_store_.AckOutbox(p, raw[0], sent));
   if (!removed) log::Warn("outbox head moved (another replica published it)", {{"partition", p}});
+  NotePublished(deliveries);
   published_.Increment(sent);
   for (absl::Time at : due) {
     publish_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(delivered - at)));
   }
   return sent;
+}
+
+void SlaTimer::NotePublished(const std::vector<events::KafkaProducer::Delivery>& deliveries) {
+  std::map<int32_t, int64_t> last;
+  for (const events::KafkaProducer::Delivery& d : deliveries) {
+    if (d.delivered() && d.partition >= 0 && d.offset >= 0) {
+      last[d.partition] = std::max(last[d.partition], d.offset);
+    }
+  }
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&note_mu_);
+  maturing_.Delivered(last, now);
+  if (published_cluster_id_.empty() && absl::Now() - cluster_id_asked_ > absl::Seconds(10)) {
+    cluster_id_asked_ = absl::Now();
+    published_cluster_id_ = producer_->ClusterId(absl::Seconds(1));
+  }
+  // Not noted, an offset only makes the next read-back start earlier (published_firings.h).
+  const std::map<int32_t, int64_t> matured = maturing_.Matured(now);
+  if (matured.empty() || published_cluster_id_.empty()) return;
+  if (absl::Status s = publish_store_.NotePublished(published_cluster_id_, matured); !s.ok()) {
+    log::Warn("cannot note the published offsets in Redis", {{"error", s.ToString()}});
+  }
 }
 
 absl::StatusOr<int> SlaTimer::PublishOnce() {
@@ -992,6 +1017,15 @@ std::unique_ptr<events::EventConsumer> SlaTimer::NewConsumer() {
     }
     ITSM_ASSIGN_OR_RETURN(auto stored,
                           handler_store_.Positions(options_.topic, cluster_id, partitions));
+    // Before the partitions' events are applied again: the firings Redis may have lost after
+    // they were published (a failed read, like positions Redis cannot give now, is asked again).
+    ITSM_ASSIGN_OR_RETURN(auto published, handler_store_.PublishedOffsets(cluster_id));
+    ITSM_RETURN_IF_ERROR(
+        ReadPublishedFirings({.bootstrap_servers = options_.kafka_bootstrap_servers,
+                              .client_properties = options_.kafka_client_properties,
+                              .topic = kSlaTopic,
+                              .after = std::move(published)},
+                             published_firings_));
     std::map<std::pair<std::string, int32_t>, int64_t> out;
     for (const auto& [p, offset] : stored) out[{options_.topic, p}] = offset;
     return out;
@@ -1043,7 +1077,12 @@ void SlaTimer::ResumeFromRedisPositions() {
     consumer_->Stop();
     const std::set<int32_t> owned_before = owned();
     Revoke({owned_before.begin(), owned_before.end()});
-    incarnation_.Accept();
+    {
+      // What was delivered before may lie past firings this Redis lost (published_firings.h).
+      absl::MutexLock note(&note_mu_);
+      maturing_.Clear();
+      incarnation_.Accept();
+    }
     redis_rewinds_.Increment();
   } else if (absl::Now() < next_consumer_start_) {
     return;

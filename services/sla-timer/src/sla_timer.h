@@ -38,6 +38,7 @@
 #include "prometheus/registry.h"
 #include "services/sla-timer/src/clock_store.h"
 #include "services/sla-timer/src/firing_watermark.h"
+#include "services/sla-timer/src/published_firings.h"
 #include "services/sla-timer/src/redis_incarnation.h"
 #include "services/sla-timer/src/timer_logic.h"
 
@@ -54,6 +55,9 @@ class PartitionLog {
   // The broker's high watermark of `partition`, asked now.
   virtual absl::StatusOr<int64_t> HighWatermark(int32_t partition) = 0;
 };
+
+// Most firings read back from the SLA topic kept at once (PublishedFirings): ~150 bytes each.
+inline constexpr size_t kPublishedFiringsKept = 100'000;
 
 class SlaTimer {
  public:
@@ -79,6 +83,11 @@ class SlaTimer {
     // done (Redis expires it then): long enough to absorb late redeliveries.
     absl::Duration closed_retention = absl::Hours(24 * 7);
     TimerLogic::Options logic = {};
+    // How long the consumer may take, after a start or the acceptance of a Redis that lost
+    // writes, to apply again the events the log held then: delivered offsets of the SLA topic
+    // are noted in Redis (where the read-back of published firings starts) this long after
+    // their delivery (published_firings.h).
+    absl::Duration published_offsets_lag = absl::Hours(1);
     // Told of every warning and breach fired by the firing loop, with when (benchmarks).
     std::function<void(const Fired&, absl::Time fired_at)> on_fired = nullptr;
   };
@@ -181,6 +190,8 @@ class SlaTimer {
   void CountStored(const std::string& record_id, const Outcome& out, absl::Time now,
                    bool from_firing_loop);
   absl::StatusOr<int> PublishPartition(int32_t p);
+  // Notes in Redis the last offset delivered to each partition of the SLA topic.
+  void NotePublished(const std::vector<events::KafkaProducer::Delivery>& deliveries);
   // The incident consumer, its positions kept in Redis, its rebalances owning partitions here.
   std::unique_ptr<events::EventConsumer> NewConsumer();
   // Redis is another dataset than the one the timer worked on: a new consumer takes the place
@@ -206,6 +217,18 @@ class SlaTimer {
   runtime::Executor committer_{"sla-timer-commit", 1, 1};
   ClockStore fire_store_;
   ClockStore publish_store_;
+  // Delivered offsets noted in Redis an hour later (published_firings.h). Held while noting
+  // and while a new Redis dataset is accepted, so that nothing delivered before the
+  // acceptance is noted in the new dataset.
+  absl::Mutex note_mu_;
+  // The publisher's broker cluster (ClockStore::NotePublished), asked until known, at most every
+  // ten seconds.
+  std::string published_cluster_id_ ABSL_GUARDED_BY(note_mu_);
+  absl::Time cluster_id_asked_ ABSL_GUARDED_BY(note_mu_) = absl::InfinitePast();
+  MaturingOffsets maturing_;
+  // What was published since the offsets Redis holds, read back on every assignment, before
+  // the assigned partitions' events are applied (published_firings.h).
+  PublishedFirings published_firings_{kPublishedFiringsKept};
   // The admin calls' connection (RepublishEvents, GetOutboxStats), one call at a time.
   DefinitionSource& source_;
   absl::Mutex admin_mu_;

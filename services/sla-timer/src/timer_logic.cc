@@ -1087,7 +1087,39 @@ absl::StatusOr<Outcome> TimerLogic::OnRecordChange(const TimerState* stored, con
 }
 
 absl::StatusOr<Outcome> TimerLogic::Apply(const TimerState* stored, const RecordChange& change,
-                                          int32_t partition) {
+                                          int32_t partition, const PublishedFirings* published) {
+  if (stored == nullptr || published == nullptr) return ApplyAfterParked(stored, change, partition);
+  ITSM_ASSIGN_OR_RETURN(Outcome refired, Refire(*stored, *published));
+  if (!refired.changed) return ApplyAfterParked(stored, change, partition);
+  ITSM_ASSIGN_OR_RETURN(Outcome out, ApplyAfterParked(&refired.state, change, partition));
+  Then(refired, std::move(out));
+  return refired;
+}
+
+absl::StatusOr<Outcome> TimerLogic::Refire(const TimerState& stored,
+                                           const PublishedFirings& published) {
+  Outcome total;
+  total.state = stored;
+  // Parked events come first (Fire); while they wait, nothing of the record fires.
+  if (stored.parked_size() > 0) return total;
+  for (const PublishedFiring& f : published.Of(stored.incident_id())) {
+    // Published times are cut to the microsecond: fired up to the end of that microsecond.
+    ITSM_ASSIGN_OR_RETURN(Outcome fired, FireClocks(total.state, f.at + absl::Microseconds(1) -
+                                                                     absl::Nanoseconds(1)));
+    const bool as_published =
+        !fired.events.empty() &&
+        std::all_of(fired.events.begin(), fired.events.end(),
+                    [&](const events::CloudEvent& e) { return published.Contains(e.id, e.time); });
+    if (!as_published) continue;
+    fired.fired.clear();
+    Then(total, std::move(fired));
+  }
+  return total;
+}
+
+absl::StatusOr<Outcome> TimerLogic::ApplyAfterParked(const TimerState* stored,
+                                                     const RecordChange& change,
+                                                     int32_t partition) {
   if (stored == nullptr || stored->parked_size() == 0) {
     absl::StatusOr<Outcome> out = OnRecordChange(
         stored != nullptr && NothingApplied(*stored) ? nullptr : stored, change, partition);

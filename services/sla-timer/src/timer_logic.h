@@ -35,6 +35,7 @@
 #include "itsm/slamodel/conditions.h"
 #include "itsm/slamodel/coverage.h"
 #include "services/sla-timer/src/definition_source.h"
+#include "services/sla-timer/src/published_firings.h"
 
 namespace itsm::sla_timer {
 
@@ -141,8 +142,21 @@ class TimerLogic {
   // record's clocks then wait for it (Fire) rather than go on from a state that misses it — a
   // parked resolution must not end in a breach. INVALID_ARGUMENT: the event does not fit the
   // stored record (rejected). UNAVAILABLE: retry.
+  //
+  // With `published`, the warnings and breaches it holds for the record that `stored` no longer
+  // marks as fired (a Redis that lost its last writes) are fired again first (Refire), so that
+  // the event withdraws a breach it makes untrue, as it would have with the marker kept.
   absl::StatusOr<Outcome> Apply(const sla::v1::TimerState* stored, const RecordChange& change,
-                                int32_t partition);
+                                int32_t partition, const PublishedFirings* published = nullptr);
+
+  // The firings of `published` for `stored`'s record fired again in `stored`, each at its
+  // instant, when firing the state at that instant publishes exactly what was published: the
+  // same ce_ids at the same instants, and nothing that was not (a state missing an earlier
+  // change of the record — the firing came after it — or one that already marks them, fires
+  // something else or nothing, and is left as it is). Outcome::changed = false when nothing
+  // was fired again; Outcome::fired stays empty (they were counted when they first fired).
+  absl::StatusOr<Outcome> Refire(const sla::v1::TimerState& stored,
+                                 const PublishedFirings& published);
 
   // Fires every warning and breach of `stored`'s running clocks due at or before `now`, each
   // once (the fired markers are in the returned state). A record with parked events applies
@@ -176,6 +190,9 @@ class TimerLogic {
   // that changed nothing; INVALID_ARGUMENT when each of them did.
   static absl::StatusOr<Outcome> Park(sla::v1::TimerState state, const RecordChange& change,
                                       int32_t partition, const absl::Status& why, Outcome so_far);
+  // Apply without published firings.
+  absl::StatusOr<Outcome> ApplyAfterParked(const sla::v1::TimerState* stored,
+                                           const RecordChange& change, int32_t partition);
   // OnIncident, OnServiceRequest or OnChange, whichever record `change` carries.
   absl::StatusOr<Outcome> OnRecordChange(const sla::v1::TimerState* stored,
                                          const RecordChange& change, int32_t partition);

@@ -1106,6 +1106,123 @@ TEST_F(SlaTimerRedisTest, ARestartedTimerAppliesTheBacklogBeforeFiring) {
   timer->StopPublisher();
 }
 
+// A breach published just before Redis' host crashed, whose marker Redis lost with its last
+// writes: a resolution stamped before the due time, applied by the restarted timer from the
+// positions Redis kept, withdraws it, because the timer reads back what it had published.
+TEST_F(SlaTimerRedisTest, ABreachRedisForgotIsWithdrawnByALateResolution) {
+  auto cluster = StartCluster();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  testing::IncidentProducer producer(bootstrap);
+  constexpr int kIncidents = 4;
+  std::vector<incident::v1::Incident> incidents = SendCreated(producer, kIncidents);
+  // Distinct ce_ids published, by type.
+  auto published = [&](size_t at_least) {
+    std::map<std::string, std::set<std::string>> ids_by_type;
+    auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, at_least, absl::Seconds(10));
+    if (records.ok()) {
+      for (const auto& r : *records) ids_by_type[r.Header("ce_type")].insert(r.Header("ce_id"));
+    }
+    return ids_by_type;
+  };
+  // Delivered offsets noted at once (an hour later in production): the restored Redis holds
+  // those of the clocks' starts, from where the read-back starts.
+  SlaTimer::Options options = TimerOptions(bootstrap);
+  options.published_offsets_lag = absl::ZeroDuration();
+  {
+    prometheus::Registry registry;
+    auto timer = NewTimer(registry, options);
+    ASSERT_TRUE(timer->Start().ok());
+    // Started, published, and the offsets of each partition they went to noted.
+    auto noted_partitions = [&] {
+      auto n = redis::RedisClient(redis_->address()).Command({"HLEN", "itsm:sla:published"});
+      return n.ok() ? n->integer : -1;
+    };
+    ASSERT_TRUE(WaitUntil(
+                    [&] {
+                      auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 2 * kIncidents,
+                                                              absl::Seconds(10));
+                      if (!records.ok() || records->size() != 2u * kIncidents) return false;
+                      std::set<int32_t> partitions;
+                      for (const auto& r : *records) partitions.insert(r.partition);
+                      return noted_partitions() == static_cast<int64_t>(partitions.size());
+                    },
+                    absl::Seconds(30), "clocks started, published and noted")
+                    .ok());
+    // What the crashed host's disk will hold: Redis before the breaches (stopped cleanly to
+    // copy it).
+    redis_->Stop();
+    std::filesystem::copy(dir_.File("redis"), dir_.File("redis-before"),
+                          std::filesystem::copy_options::recursive);
+    auto redis =
+        supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    clock_.Advance(absl::Hours(5));
+    ASSERT_TRUE(WaitUntil(
+                    [&] {
+                      return published(4 * kIncidents)["itsm.sla.v1.SlaBreached"].size() ==
+                             2u * kIncidents;
+                    },
+                    absl::Seconds(60), "every clock breached and published")
+                    .ok());
+    timer->StopConsumer();
+    timer->StopFiring();
+    timer->StopPublisher();
+  }
+  // The host crashes: Redis comes back without the breaches. Resolutions stamped a minute after
+  // the creations, relayed late, arrive while the timer is down.
+  redis_->process().Kill();
+  std::filesystem::remove_all(dir_.File("redis"));
+  std::filesystem::rename(dir_.File("redis-before"), dir_.File("redis"));
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis3.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  // The offsets it noted before the breaches: the read-back starts after them, not at the
+  // topic's beginning, and still finds every breach.
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 12 * kIncidents, absl::Seconds(5));
+  ASSERT_TRUE(records.ok()) << records.status();
+  std::map<int32_t, int64_t> first_breach;
+  for (const auto& r : *records) {
+    if (r.Header("ce_type") == "itsm.sla.v1.SlaBreached" && !first_breach.contains(r.partition)) {
+      first_breach[r.partition] = r.offset;
+    }
+  }
+  auto noted = redis::RedisClient(redis_->address()).Command({"HGETALL", "itsm:sla:published"});
+  ASSERT_TRUE(noted.ok()) << noted.status();
+  ASSERT_FALSE(noted->elements.empty());
+  for (size_t k = 0; k + 1 < noted->elements.size(); k += 2) {
+    const std::string& field = noted->elements[k].str;
+    const int32_t partition = std::stoi(field.substr(field.find('/') + 1));
+    if (first_breach.contains(partition)) {
+      EXPECT_LT(std::stoll(noted->elements[k + 1].str), first_breach[partition]) << field;
+    }
+  }
+  for (auto& i : incidents) SendResolvedAfterAMinute(producer, i);
+  producer.Flush();
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry, options);
+  ASSERT_TRUE(timer->Start().ok());
+  // Met, and every breach published is withdrawn; no new breach.
+  std::map<std::string, std::set<std::string>> ids_by_type;
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    ids_by_type = published(8 * kIncidents);
+                    return ids_by_type["itsm.sla.v1.SlaMet"].size() == 2u * kIncidents;
+                  },
+                  absl::Seconds(60), "every clock met")
+                  .ok());
+  ids_by_type = published(8 * kIncidents);  // a moment later: nothing more
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaBreachWithdrawn"].size(), 2u * kIncidents);
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaBreached"].size(), 2u * kIncidents);
+  EXPECT_EQ(ids_by_type["itsm.sla.v1.SlaMet"].size(), 2u * kIncidents);
+  EXPECT_EQ(OpenClocks()["resolution:running"], 0);
+  timer->StopConsumer();
+  timer->StopFiring();
+  timer->StopPublisher();
+}
+
 // An outbox entry that does not parse (not written by a timer) is removed, and neither the
 // events behind it nor the other partitions' wait for it.
 TEST_F(SlaTimerRedisTest, AnOutboxEntryThatDoesNotParseIsRemovedAndHoldsNothingBack) {

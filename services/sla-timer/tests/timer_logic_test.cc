@@ -495,6 +495,93 @@ TEST_F(ShortTargetsTest, ANoteAppliedAfterTheBreachFiredWithdrawsNothing) {
   EXPECT_TRUE(state_->clocks(0).breach_fired());
 }
 
+// The firings of `events` (warnings and breaches) as the timer reads them back from the topic.
+void AddPublished(const std::vector<events::CloudEvent>& events, PublishedFirings& published) {
+  for (const events::CloudEvent& e : events) {
+    if (e.type == "itsm.sla.v1.SlaBreached" || e.type == "itsm.sla.v1.SlaWarningReached") {
+      published.Add(e.subject, {.event_id = e.id, .at = e.time});
+    }
+  }
+}
+
+// A Redis that lost its last writes lost the breach's marker after the breach was published:
+// the resolution stamped before it, applied again from the stored positions, withdraws it all
+// the same, because the breach read back from the topic is fired again first (same ce_id).
+TEST_F(ShortTargetsTest, AResolutionAppliedAfterRedisLostThePublishedBreachWithdrawsIt) {
+  CreateShort(incident::v1::PRIORITY_P2);
+  const sla::v1::TimerState kept_by_redis = *state_;
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  const std::string breach_id = all_.back().id;
+  PublishedFirings published(100);
+  AddPublished(all_, published);
+  Incident late = incident_;
+  late.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  late.set_version(2);
+  *late.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Seconds(5));
+  const RecordChange resolved{.incident = &late, .change_time = kT0 + absl::Seconds(5)};
+
+  // Without the firings read back: met, and the published breach stands unwithdrawn.
+  auto forgotten = logic_.Apply(&kept_by_redis, resolved, 3);
+  ASSERT_TRUE(forgotten.ok()) << forgotten.status();
+  state_ = kept_by_redis;
+  EXPECT_THAT(Take(*forgotten), ElementsAre("SlaWarningReached", "SlaMet"));  // at 4 s
+
+  state_ = kept_by_redis;
+  auto out = logic_.Apply(&kept_by_redis, resolved, 3, &published);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->fired.empty()) << "counted when they first fired";
+  ASSERT_GE(out->events.size(), 4u);
+  EXPECT_EQ(out->events[3].id, breach_id) << "the breach published, not a new one";
+  EXPECT_THAT(Take(*out), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                      "SlaBreached", "SlaMet", "SlaBreachWithdrawn"));
+  EXPECT_EQ(Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").reason(), "history");
+  EXPECT_TRUE(Fire().empty());
+}
+
+// Nothing is fired again that was not published: a state whose firing at the breach's instant
+// also announces warnings that were not read back (dropped to make room, say) is left as it is.
+TEST_F(ShortTargetsTest, AFiringIsNotFiredAgainWithAnythingThatWasNotPublished) {
+  CreateShort(incident::v1::PRIORITY_P2);
+  const sla::v1::TimerState kept_by_redis = *state_;
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_THAT(Fire(), Contains("SlaBreached"));
+  PublishedFirings published(100);
+  published.Add(all_.back().subject, {.event_id = all_.back().id, .at = all_.back().time});
+  Incident late = incident_;
+  late.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
+  late.set_version(2);
+  *late.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Seconds(5));
+  auto out = logic_.Apply(
+      &kept_by_redis, {.incident = &late, .change_time = kT0 + absl::Seconds(5)}, 3, &published);
+  ASSERT_TRUE(out.ok()) << out.status();
+  state_ = kept_by_redis;
+  EXPECT_THAT(Take(*out), ElementsAre("SlaWarningReached", "SlaMet"));
+}
+
+// A firing read back is fired again only from the state it was fired from: a state that lacks
+// an earlier change of the record (the priority change that moved the due time, lost with the
+// firing) fires other instants, so nothing is fired again before that change applies, and the
+// change applies as it did the first time.
+TEST_F(ShortTargetsTest, APublishedFiringIsNotFiredAgainFromAStateItWasNotFiredFrom) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  const sla::v1::TimerState kept_by_redis = *state_;
+  clock_.Advance(absl::Seconds(3));
+  const std::vector<std::string> retargeted = SetPriority(incident::v1::PRIORITY_P3);  // 60 s
+  const Incident lowered = incident_;
+  clock_.Advance(absl::Seconds(58));
+  EXPECT_THAT(Fire(), Contains("SlaBreached"));
+  PublishedFirings published(100);
+  AddPublished(all_, published);
+
+  auto out = logic_.Apply(
+      &kept_by_redis, {.incident = &lowered, .change_time = kT0 + absl::Seconds(3)}, 3, &published);
+  ASSERT_TRUE(out.ok()) << out.status();
+  state_ = kept_by_redis;
+  EXPECT_EQ(Take(*out), retargeted);
+}
+
 TEST_F(TimerLogicTest, CancelDiscardsEveryClock) {
   Apply(Create());
   clock_.Advance(absl::Minutes(1));

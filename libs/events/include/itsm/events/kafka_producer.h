@@ -52,6 +52,9 @@ class KafkaProducer {
     // When reported: NO_ERROR once all in-sync replicas have it, else why it was not delivered
     // (a timeout, a broker refusal, __FATAL).
     rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    // Where a delivered message was written; -1 when unknown.
+    int32_t partition = -1;
+    int64_t offset = -1;
     bool delivered() const { return reported && error == RD_KAFKA_RESP_ERR_NO_ERROR; }
   };
 
@@ -97,6 +100,9 @@ class KafkaProducer {
 
   // A new batch; after a fatal error, on a new producer (an error only if that cannot be made).
   absl::StatusOr<Batch> NewBatch();
+
+  // The broker cluster's id, asked for at most `timeout`; "" when not known yet.
+  std::string ClusterId(absl::Duration timeout = absl::Seconds(5));
 
   // Raises a fabricated fatal error, as the broker would (tests of the recovery).
   void TriggerFatalErrorForTest();
