@@ -149,6 +149,17 @@ class SlaTimerRedisTest : public ::testing::Test {
     return ids;
   }
 
+  // What a crashed host's disk will hold: Redis as it is now, stopped cleanly to copy it into
+  // redis-before, then started again on the same port (logging to `log`).
+  void CopyRedisAndRestart(const std::string& log) {
+    redis_->Stop();
+    std::filesystem::copy(dir_.File("redis"), dir_.File("redis-before"),
+                          std::filesystem::copy_options::recursive);
+    auto redis = supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File(log));
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+  }
+
   itsm::testing::ScratchDir dir_;
   std::unique_ptr<supervisor::RedisServer> redis_;
   StaticDefinitionSource source_;
@@ -996,14 +1007,7 @@ TEST_F(SlaTimerRedisTest, ARedisThatLostItsLastWritesTakesTheConsumerBackToThem)
   ASSERT_TRUE(WaitUntil([&] { return stored_positions() == kIncidents; }, absl::Seconds(30),
                         "creations applied and their positions stored")
                   .ok());
-  // What the crashed host's disk will hold: Redis as it is now (stopped cleanly to copy it).
-  redis_->Stop();
-  std::filesystem::copy(dir_.File("redis"), dir_.File("redis-before"),
-                        std::filesystem::copy_options::recursive);
-  auto redis =
-      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  redis_ = std::move(*redis);
+  ASSERT_NO_FATAL_FAILURE(CopyRedisAndRestart("redis2.log"));
   // A restart that lost nothing: the timer goes back to the positions all the same.
   auto rewinds = [&] { return MetricSum(registry, "itsm_sla_timer_redis_rewinds_total"); };
   ASSERT_TRUE(WaitUntil([&] { return rewinds() == 1; }, absl::Seconds(30), "first rewind").ok());
@@ -1017,7 +1021,7 @@ TEST_F(SlaTimerRedisTest, ARedisThatLostItsLastWritesTakesTheConsumerBackToThem)
   redis_->process().Kill();
   std::filesystem::remove_all(dir_.File("redis"));
   std::filesystem::rename(dir_.File("redis-before"), dir_.File("redis"));
-  redis =
+  auto redis =
       supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis3.log"));
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
@@ -1149,15 +1153,8 @@ TEST_F(SlaTimerRedisTest, ABreachRedisForgotIsWithdrawnByALateResolution) {
                     },
                     absl::Seconds(30), "clocks started, published and noted")
                     .ok());
-    // What the crashed host's disk will hold: Redis before the breaches (stopped cleanly to
-    // copy it).
-    redis_->Stop();
-    std::filesystem::copy(dir_.File("redis"), dir_.File("redis-before"),
-                          std::filesystem::copy_options::recursive);
-    auto redis =
-        supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
+    // Redis before the breaches.
+    ASSERT_NO_FATAL_FAILURE(CopyRedisAndRestart("redis2.log"));
     clock_.Advance(absl::Hours(5));
     ASSERT_TRUE(WaitUntil(
                     [&] {
