@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace itsm::base {
 namespace {
@@ -42,6 +43,14 @@ std::optional<std::string> ErrorField(const absl::Status& status) {
   const absl::string_view path = message.substr(0, colon);
   if (!LooksLikeFieldPath(path)) return std::nullopt;
   return std::string(path);
+}
+
+absl::Status UnderField(absl::string_view parent, absl::Status status) {
+  const std::optional<std::string> field = ErrorField(status);
+  if (!field.has_value() || status.code() != absl::StatusCode::kInvalidArgument) return status;
+  absl::string_view description = status.message();
+  absl::ConsumePrefix(&description, absl::StrCat(*field, ": "));
+  return FieldError(absl::StrCat(parent, ".", *field), description);
 }
 
 absl::Status PrivateError(absl::StatusCode code, absl::string_view message) {

@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -65,6 +66,28 @@ absl::StatusOr<int> Quarter(int x) {
 TEST(StatusMacros, AssignOrReturnPropagatesTheFirstError) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_EQ(Quarter(6).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace itsm::base
+
+namespace itsm::base {
+namespace {
+
+TEST(ErrorDetail, UnderFieldNamesTheFieldFromTheRequest) {
+  absl::Status nested = UnderField("definition", FieldError("kind", "required"));
+  EXPECT_EQ(nested.message(), "definition.kind: required");
+  EXPECT_EQ(ErrorField(nested), "definition.kind");
+  // A validator's plain "path: what" is a field error too.
+  absl::Status plain = UnderField("calendar", absl::InvalidArgumentError("weekly_hours[1]: empty"));
+  EXPECT_EQ(plain.message(), "calendar.weekly_hours[1]: empty");
+  EXPECT_EQ(ErrorField(plain), "calendar.weekly_hours[1]");
+  // What names no field, or is not a bad argument, is left as it is.
+  absl::Status overlap = absl::AlreadyExistsError("definition \"x\" overlaps: retire it");
+  EXPECT_EQ(UnderField("definition", overlap), overlap);
+  absl::Status sentence = absl::InvalidArgumentError("The body is not JSON");
+  EXPECT_EQ(UnderField("definition", sentence), sentence);
+  EXPECT_TRUE(UnderField("definition", absl::OkStatus()).ok());
 }
 
 }  // namespace

@@ -37,11 +37,31 @@ bool SplitNamed(absl::string_view text, std::string* name, std::string* descript
   return true;
 }
 
+// "invalid value Starting an object on a scalar field for type title": the parser names the
+// scalar at the end and puts the path of its parent (or of the repeated field itself) in front.
+void NameTheScalarGivenAnObject(std::string& field, std::string& description) {
+  absl::string_view scalar = description;
+  if (!absl::ConsumePrefix(&scalar,
+                           "invalid value Starting an object on a scalar field for type ")) {
+    return;
+  }
+  absl::string_view last = field;
+  last = last.substr(last.rfind('.') == absl::string_view::npos ? 0 : last.rfind('.') + 1);
+  last = last.substr(0, last.find('['));
+  if (field.empty()) {
+    field = std::string(scalar);
+  } else if (last != scalar) {
+    field = absl::StrCat(field, ".", scalar);
+  }
+  description = "an object where a single value is expected";
+}
+
 // The proto3 JSON parser's error, as a field error when it names a field. Its forms:
 //   "bogus: Cannot find field."               (a field of the top message)
 //   "(incident) bogus: Cannot find field."    (a field inside `incident`)
 //   "(impact): invalid value "x" for type TYPE_INT32"
 //   "urgency: Proto field is not repeating, cannot start list."
+//   ": invalid value Starting an object on a scalar field for type title"
 // Anything else (malformed JSON) names no field.
 absl::Status BodyError(const std::string& parser_message) {
   absl::string_view message = parser_message;
@@ -60,9 +80,11 @@ absl::Status BodyError(const std::string& parser_message) {
         field = absl::StrCat(parent, ".", field);
       }
     }
-  } else {
-    SplitNamed(message, &field, &description);
+  } else if (!SplitNamed(message, &field, &description)) {
+    absl::ConsumePrefix(&message, ": ");  // the path of the top message, which is empty
+    description = std::string(message);
   }
+  NameTheScalarGivenAnObject(field, description);
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
       absl::StrCat("the request body is not valid JSON for this operation: ", message));

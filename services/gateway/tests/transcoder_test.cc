@@ -80,6 +80,19 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
                    "incident.bogus");
   ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"id":"INC2"})"}).status(),
                    "incident.id");
+  // An object where a scalar belongs: protobuf's parser names the scalar after its parent.
+  ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"title":{}})"}).status(),
+                   "title");
+  ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"title":{}})"}).status(),
+                   "incident.title");
+  ExpectFieldError(Transcode("POST", "/v1/slaDefinitions",
+                             {.body = R"({"definition":{"targets":[{"priority":{}}]}})"})
+                       .status(),
+                   "definition.targets[0].priority");
+  ExpectFieldError(Transcode("POST", "/v1/slaDefinitions",
+                             {.body = R"({"definition":{"coverage":{"services":[{}]}}})"})
+                       .status(),
+                   "definition.coverage.services");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "page.page_size=ten"}).status(),
                    "page.page_size");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "colour=red"}).status(), "colour");
@@ -99,6 +112,10 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   auto malformed = Transcode("POST", "/v1/incidents", {.body = R"({"title": )"});
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(base::ErrorField(malformed.status()).has_value());
+  auto not_an_object = Transcode("POST", "/v1/incidents", {.body = R"("title")"});
+  EXPECT_EQ(
+      not_an_object.status().message(),
+      "the request body is not valid JSON for this operation: Root element must be a message.");
   auto utf8 = Transcode("POST", "/v1/incidents", {.body = "{\"title\":\"\xff\"}"});
   EXPECT_EQ(utf8.status().code(), absl::StatusCode::kInvalidArgument);
 

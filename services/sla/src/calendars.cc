@@ -36,7 +36,7 @@ records::Change<v1::Calendar> Created(const v1::Calendar& c) {
 absl::Status Calendars::Create(storage::Transaction& txn, const base::Caller& caller,
                                const v1::CreateCalendarRequest& request, v1::Calendar& out) const {
   v1::Calendar c = request.calendar();
-  ITSM_RETURN_IF_ERROR(ValidateCalendar(c));
+  ITSM_RETURN_IF_ERROR(base::UnderField("calendar", ValidateCalendar(c)));
   const absl::Time now = clock_.Now();
   c.set_id(base::NewUuid());
   c.set_version(1);
@@ -58,7 +58,7 @@ absl::Status Calendars::Update(storage::Transaction& txn, const base::Caller& ca
   if (c.version() <= 0) {
     return base::FieldError("calendar.version", "required, the version that was read");
   }
-  ITSM_RETURN_IF_ERROR(ValidateCalendar(c));
+  ITSM_RETURN_IF_ERROR(base::UnderField("calendar", ValidateCalendar(c)));
   const absl::Time now = clock_.Now();
   ITSM_RETURN_IF_ERROR(SlaRepository::SerialiseWrites(txn));
   CalendarWork work(txn, caller, SlaEvents());

@@ -31,12 +31,12 @@ using DefinitionWork = records::UnitOfWork<v1::SlaDefinition, DefinitionStore>;
 absl::Status CheckAgainstStored(storage::Transaction& txn, v1::SlaDefinition& d, absl::Time now) {
   auto calendar = SlaRepository::GetCalendar(txn, d.calendar_id());
   if (absl::IsNotFound(calendar.status())) {
-    return absl::FailedPreconditionError(std::string(calendar.status().message()));
+    return absl::FailedPreconditionError(absl::StrCat("definition.", calendar.status().message()));
   }
   ITSM_RETURN_IF_ERROR(calendar.status());
   d.set_calendar_id(calendar->id());
   ITSM_ASSIGN_OR_RETURN(businesstime::Calendar hours, slamodel::CompileCalendar(*calendar));
-  ITSM_RETURN_IF_ERROR(CheckTargetsReachable(d, hours, now));
+  ITSM_RETURN_IF_ERROR(base::UnderField("definition", CheckTargetsReachable(d, hours, now)));
   ITSM_ASSIGN_OR_RETURN(auto others, SlaRepository::AllDefinitions(txn, false));
   return CheckNoOverlap(d, others);
 }
@@ -56,7 +56,7 @@ absl::Status SlaDefinitions::Create(storage::Transaction& txn, const base::Calle
                                     const v1::CreateSlaDefinitionRequest& request,
                                     v1::SlaDefinition& out) const {
   v1::SlaDefinition d = request.definition();
-  ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
+  ITSM_RETURN_IF_ERROR(base::UnderField("definition", ValidateAndNormalise(d)));
   const absl::Time now = clock_.Now();
   d.set_id(base::NewUuid());
   d.set_version(1);
@@ -90,7 +90,7 @@ absl::Status SlaDefinitions::Update(storage::Transaction& txn, const base::Calle
       current.ok() && current->record_kind() != d.record_kind()) {
     return base::FieldError("definition.record_kind", "fixed at creation; create a new definition");
   }
-  ITSM_RETURN_IF_ERROR(ValidateAndNormalise(d));
+  ITSM_RETURN_IF_ERROR(base::UnderField("definition", ValidateAndNormalise(d)));
   const absl::Time now = clock_.Now();
   ITSM_RETURN_IF_ERROR(SlaRepository::SerialiseWrites(txn));
   DefinitionWork work(txn, caller, SlaEvents());

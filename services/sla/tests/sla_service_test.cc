@@ -154,7 +154,7 @@ TEST_P(SlaServiceTest, CalendarsAreVersionedRecords) {
   bad.mutable_weekly_hours(1)->mutable_start()->set_hours(24);
   grpc::Status invalid = CreateCalendar(bad);
   EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(invalid.error_message(), StartsWith("weekly_hours[1].start: 24:00:00"));
+  EXPECT_THAT(invalid.error_message(), StartsWith("calendar.weekly_hours[1].start: 24:00:00"));
 
   // Update: a new version, the old one still readable; a stale update is ABORTED.
   v1::Calendar changed = created;
@@ -300,7 +300,7 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
   bad.add_warning_thresholds(80);
   grpc::Status s = CreateDefinition(bad);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), StartsWith("warning_thresholds[1]:"));
+  EXPECT_THAT(s.error_message(), StartsWith("definition.warning_thresholds[1]:"));
   auto contradictory = GoldDefinition(calendar.id());
   auto* stop =
       contradictory.mutable_resolution_conditions()->mutable_stop()->add_any_of()->add_all_of();
@@ -315,7 +315,7 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
   s = CreateDefinition(contradictory);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(),
-              StartsWith("resolution_conditions.stop: holds whenever start holds"));
+              StartsWith("definition.resolution_conditions.stop: holds whenever start holds"));
   s = CreateDefinition(GoldDefinition("no-such-calendar"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
@@ -420,14 +420,15 @@ TEST_P(SlaServiceTest, DefinitionsForChangesApplyToChangesOnly) {
   stop->add_values("RESOLVED");  // an incident state
   grpc::Status s = CreateDefinition(changes);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(),
-              StartsWith("resolution_conditions.stop.any_of[0].all_of[0].values[0]: unknown "
-                         "change state \"RESOLVED\""));
+  EXPECT_THAT(
+      s.error_message(),
+      StartsWith("definition.resolution_conditions.stop.any_of[0].all_of[0].values[0]: unknown "
+                 "change state \"RESOLVED\""));
   stop->set_values(0, "REVIEW");
   changes.mutable_coverage()->add_request_types("laptop");
   s = CreateDefinition(changes);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), StartsWith("coverage.request_types:"));
+  EXPECT_THAT(s.error_message(), StartsWith("definition.coverage.request_types:"));
   changes.mutable_coverage()->clear_request_types();
   v1::SlaDefinition created;
   ASSERT_TRUE(CreateDefinition(changes, &created).ok());  // no overlap with the incident one
@@ -1184,7 +1185,7 @@ TEST_P(SlaServiceTest, DueTimeOfABusinessDayTarget) {
   grpc::Status s = CreateDefinition(gold);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(),
-            "targets[2].resolution_business_days: set either resolution_target or "
+            "definition.targets[2].resolution_business_days: set either resolution_target or "
             "resolution_business_days, not both");
   gold.mutable_targets(2)->clear_resolution_target();
   ASSERT_TRUE(CreateDefinition(gold, &gold).ok());

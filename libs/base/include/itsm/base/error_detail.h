@@ -26,6 +26,11 @@ absl::Status FieldError(absl::string_view field, absl::string_view description);
 // "path: " of its message when it reads as a field path (the convention of every validator here).
 std::optional<std::string> ErrorField(const absl::Status& status);
 
+// The same field error with its field named from the request: a record's own rules name its
+// fields ("kind: required"); a request that carries the record under `definition` calls
+// UnderField("definition", status) to say "definition.kind: required". Other statuses unchanged.
+absl::Status UnderField(absl::string_view parent, absl::Status status);
+
 // A status whose message must not reach a client.
 absl::Status PrivateError(absl::StatusCode code, absl::string_view message);
 // Marks an existing status private (keeps its code, message and other payloads).
