@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Kill -9 under load, judged by the clock: a soak run against a suite started by itsm-launch.
+
+Through the gateway's REST API, four creators raise P1 incidents for a service of this run's own
+(with an Idempotency-Key each, retried through every outage) and four actors assign and resolve
+them on a plan drawn per incident: met, resolved late, responded late, never touched. Meanwhile
+one of the SLA timer, the incident service, the SLA service, Redis or the gateway is killed with
+SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s, or the embedded Kafka broker refuses
+every connection for 8 s (its SIGUSR1/SIGUSR2); the launcher restarts what was killed.
+
+When the last deadline has passed, every clock's `breached` (GET .../slaStatus) is compared with
+what the server's own history says should have happened: the response clock stops at the first
+assignment or state change, the resolution clock at the resolution. An answer within 0.5 s of a
+due time is counted as ambiguous, not judged. Then the SLA topic is read back from the gateway's
+event stream, followed from before the first create and resumed with Last-Event-ID after every
+kill of the gateway: no clock may have one firing under two ce_ids (duplicated), a breach at the
+end without an SlaBreached (lost), or an SlaBreached not withdrawn while it is not breached (false).
+
+  tests/soak/sla_chaos.py --endpoints <run_dir>/endpoints.json --api-key-file <file>
+Exit status 0 when no acknowledged incident is missing, no verdict is wrong, no client call gave
+up and no firing is duplicated, lost or false.
+Real time: the SLA is 30 s to respond and 50 s to resolve, so a run lasts --seconds + ~2.5 min.
+"""
+import argparse
+import heapq
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from datetime import datetime, timezone
+
+RESPONSE_S, RESOLVE_S = 30.0, 50.0
+PLANS = ['met', 'late', 'respond_late', 'never']
+
+
+def log(*parts):
+    with LOG_LOCK:
+        print(time.strftime('%H:%M:%S'), *parts, flush=True)
+
+
+LOG_LOCK = threading.Lock()
+
+
+class Gateway:
+    """One kept-alive HTTP connection; retries 429/502/503/504 and dropped connections."""
+
+    def __init__(self, url, key):
+        parsed = urllib.parse.urlsplit(url)
+        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.key = key
+        self.conn = None
+
+    def call(self, method, path, body=None, headers=None, deadline_s=120):
+        end = time.time() + deadline_s
+        h = {'Authorization': 'Bearer ' + self.key, 'Content-Type': 'application/json'}
+        h.update(headers or {})
+        last = None
+        while time.time() < end:
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+                self.conn.request(method, path, body=None if body is None else json.dumps(body),
+                                  headers=h)
+                r = self.conn.getresponse()
+                data = r.read()
+                if r.status in (429, 502, 503, 504):
+                    last = (r.status, data[:200])
+                    time.sleep(0.3)
+                    continue
+                return r.status, json.loads(data) if data else {}
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                last = repr(e)
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                time.sleep(0.3)
+        raise RuntimeError(f'{method} {path} gave up: {last}')
+
+class SlaEventWatcher(threading.Thread):
+    """Follows itsm.sla.v1.* through the gateway's event stream from before the first create,
+    resuming with Last-Event-ID whenever the gateway is killed, and keeps this run's firings:
+    (incident, clock kind) -> [(type, ce_id, due time, received at)]."""
+
+    def __init__(self, gateway_url, key, service):
+        super().__init__(daemon=True)
+        parsed = urllib.parse.urlsplit(gateway_url)
+        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.key, self.service = key, service
+        self.firings = {}
+        self.reconnects = 0
+        self.ready = threading.Event()
+        self.stopping = threading.Event()
+        self.last_id = None
+
+    def run(self):
+        while not self.stopping.is_set():
+            try:
+                self.follow()
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            if not self.stopping.is_set():
+                self.reconnects += 1
+                time.sleep(0.5)
+
+    def follow(self):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=20)
+        headers = {'Authorization': 'Bearer ' + self.key, 'Accept': 'text/event-stream'}
+        if self.last_id:
+            headers['Last-Event-ID'] = self.last_id
+        conn.request('GET', '/v1/events?types=itsm.sla.v1.*', headers=headers)
+        r = conn.getresponse()
+        if r.status != 200:
+            r.read()
+            raise OSError(f'event stream answered {r.status}')
+        for raw in r:
+            line = raw.decode('utf-8', 'replace').rstrip('\n')
+            if line.startswith('id:'):
+                self.last_id = line[3:].strip()
+                self.ready.set()
+            elif line.startswith('data:'):
+                self.take(json.loads(line[5:]), time.time())
+            if self.stopping.is_set():
+                return
+
+    def take(self, event, received):
+        kind = event.get('type', '').rsplit('.', 1)[-1]
+        clock = event.get('data', {}).get('clock', {})
+        if clock.get('service') != self.service:
+            return
+        key = (clock.get('incidentId'), clock.get('clockKind'))
+        due = rfc3339(clock['dueTime']) if clock.get('dueTime') else None
+        if kind == 'SlaWarningReached':  # one firing per threshold
+            kind += ' ' + str(event['data'].get('thresholdPercent'))
+        self.firings.setdefault(key, []).append((kind, event.get('id'), due, received))
+
+    def judge(self, breached_clocks):
+        """breached_clocks: {(incident, clock kind): breached at the end}. Counts duplicated
+        firings (one kind fired under two ce_ids without a withdrawal between), lost breaches
+        (breached, no SlaBreached received) and false ones (the last of the clock's breach events
+        an SlaBreached, yet the clock is not breached)."""
+        duplicated = lost = false = 0
+        latest = 0.0
+        for key, breached in breached_clocks.items():
+            events = self.firings.get(key, [])
+            seen = {}
+            for kind, ce_id, due, received in events:
+                if kind == 'SlaBreachWithdrawn':  # the breach, and warnings no longer reached,
+                    seen.clear()                    # may fire again under new ce_ids
+                    continue
+                if kind != 'SlaBreached' and not kind.startswith('SlaWarningReached'):
+                    continue
+                if kind in seen and seen[kind] != ce_id:
+                    duplicated += 1
+                    log('DUPLICATED', key, kind, seen[kind], ce_id)
+                seen[kind] = ce_id
+                if kind == 'SlaBreached' and due is not None:
+                    latest = max(latest, received - due)
+            breach_events = [e for e in events if e[0] in ('SlaBreached', 'SlaBreachWithdrawn')]
+            fired = bool(breach_events) and breach_events[-1][0] == 'SlaBreached'
+            if breached and not fired:
+                lost += 1
+                log('LOST BREACH', key)
+            if fired and not breached:
+                false += 1
+                log('FALSE BREACH', key)
+        log('breach events: duplicated', duplicated, 'lost', lost, 'false', false,
+            'latest received after its due time', round(latest, 1), 's;',
+            'stream reconnects', self.reconnects)
+        return duplicated + lost + false
+
+
+class Run:
+    def __init__(self, args, key, endpoints):
+        self.args = args
+        self.key = key
+        self.gateway_url = next(s['httpUrl'] for s in endpoints['services'] if s['name'] == 'gateway')
+        self.redis_address = endpoints['redisAddress']
+        self.service = 'soak-' + uuid.uuid4().hex[:8]
+        self.incidents = {}  # id -> plan
+        self.lock = threading.Lock()
+        self.actions = []  # heap of (when, seq, id, action)
+        self.seq = 0
+        self.failures = []
+
+    def client(self):
+        return Gateway(self.gateway_url, self.key)
+
+    def set_up_sla(self):
+        c = self.client()
+        st, body = c.call('POST', '/v1/calendars', {'calendar': {
+            'name': self.service + ' 24x7', 'timeZone': 'UTC', 'alwaysOpen': True}})
+        if st != 200:
+            sys.exit(f'creating the calendar: {st} {body}')
+        st, body = c.call('POST', '/v1/slaDefinitions', {'definition': {
+            'name': self.service + ' P1', 'kind': 'AGREEMENT_KIND_SLA',
+            'coverage': {'services': [self.service]}, 'calendarId': body['calendar']['id'],
+            'targets': [{'priority': 'PRIORITY_P1', 'responseTarget': f'{RESPONSE_S:.0f}s',
+                         'resolutionTarget': f'{RESOLVE_S:.0f}s'}]}})
+        if st != 200:
+            sys.exit(f'creating the SLA definition: {st} {body}')
+        log('service', self.service, 'SLA', body['definition']['id'])
+
+    def schedule(self, when, iid, action):
+        with self.lock:
+            self.seq += 1
+            heapq.heappush(self.actions, (when, self.seq, iid, action))
+
+    def creator(self, stop_at, idx):
+        c = self.client()
+        interval = 4.0 / self.args.rate
+        n = 0
+        while time.time() < stop_at:
+            t = time.time()
+            plan = random.choice(PLANS)
+            try:
+                st, body = c.call('POST', '/v1/incidents',
+                                  {'title': f'soak {idx}-{n}', 'impact': 1, 'urgency': 1,
+                                   'service': self.service},
+                                  {'Idempotency-Key': str(uuid.uuid4())})
+                if st != 200:
+                    self.failures.append(('create', st, body))
+                    log('create failed', st, body)
+                else:
+                    iid = body['incident']['id']
+                    created = time.time()
+                    with self.lock:
+                        self.incidents[iid] = plan
+                    if plan == 'met':
+                        self.schedule(created + 10, iid, 'assign')
+                        self.schedule(created + 25, iid, 'resolve')
+                    elif plan == 'late':
+                        self.schedule(created + 65, iid, 'resolve')
+                    elif plan == 'respond_late':
+                        self.schedule(created + 36, iid, 'assign')
+                        self.schedule(created + 44, iid, 'resolve')
+            except RuntimeError as e:
+                self.failures.append(('create', repr(e)))
+                log('create error', e)
+            n += 1
+            time.sleep(max(0, interval - (time.time() - t)))
+
+    def next_action(self):
+        with self.lock:
+            if self.actions and self.actions[0][0] <= time.time():
+                return heapq.heappop(self.actions)
+            return None
+
+    def actor(self, creators_done):
+        c = self.client()
+        while True:
+            item = self.next_action()
+            if item is None:
+                with self.lock:
+                    empty = not self.actions
+                if creators_done.is_set() and empty:
+                    return
+                time.sleep(0.05)
+                continue
+            _, _, iid, action = item
+            try:
+                self.act(c, iid, action)
+            except RuntimeError as e:
+                self.failures.append((action, iid, repr(e)))
+                log(action, 'error', e)
+
+    def act(self, c, iid, action):
+        """Assigns or resolves with the version just read; a conflict (the retried call of a
+        killed process may have landed) reads again."""
+        for _ in range(5):
+            st, cur = c.call('GET', f'/v1/incidents/{iid}')
+            inc = cur['incident']
+            if action == 'assign':
+                if inc.get('assignee'):
+                    return
+                st, body = c.call('POST', f'/v1/incidents/{iid}:assign',
+                                  {'assignmentGroup': 'soak', 'assignee': 'alice',
+                                   'version': inc['version']})
+            else:
+                if inc['state'] == 'INCIDENT_STATE_RESOLVED':
+                    return
+                st, body = c.call('POST', f'/v1/incidents/{iid}:transition',
+                                  {'targetState': 'INCIDENT_STATE_RESOLVED', 'resolutionCode': 'fixed',
+                                   'resolutionNotes': 'done', 'version': inc['version']})
+            if st == 200:
+                return
+            log(action, 'answered', st, body.get('message'))
+        self.failures.append((action, iid, st, body))
+
+    def pids(self, pattern):
+        out = subprocess.run(['pgrep', '-f', pattern], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def chaos(self, stop_at):
+        redis = 'redis-server ' + self.redis_address
+        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla ', 'itsm-gateway', redis, 'freeze redis',
+                   'broker outage']
+        time.sleep(15)
+        while time.time() < stop_at:
+            victim = random.choice(victims)
+            if victim == 'broker outage':  # the embedded broker refuses connections (tools/kafka)
+                for pid in self.pids('itsm-kafka')[:1]:
+                    log('broker down for 8 s')
+                    os.kill(pid, signal.SIGUSR1)
+                    time.sleep(8)
+                    os.kill(pid, signal.SIGUSR2)
+            elif victim == 'freeze redis':
+                for pid in self.pids(redis)[:1]:
+                    log('SIGSTOP redis for 6 s')
+                    os.kill(pid, signal.SIGSTOP)
+                    time.sleep(6)
+                    os.kill(pid, signal.SIGCONT)
+            else:
+                found = self.pids(victim)
+                if found:
+                    pid = random.choice(found)
+                    log('kill -9', victim.strip(), pid)
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(random.uniform(6, 12))
+
+    def judge_clocks(self):
+        c = self.client()
+        verdicts = {'right': 0, 'ambiguous': 0, 'wrong': 0, 'lost records': 0}
+        breached_clocks = {}
+        for iid, plan in sorted(self.incidents.items()):
+            st, hist = c.call('GET', f'/v1/incidents/{iid}/history?page.page_size=100')
+            if st != 200:  # an acknowledged create the service lost
+                verdicts['lost records'] += 1
+                log('LOST RECORD', iid, st, hist)
+                continue
+            entries = hist['entries']
+            created = rfc3339(entries[0]['time'])
+            responded = resolved = None
+            for e in entries:
+                for ch in e['changes']:
+                    if responded is None and ((ch['field'] == 'assignee' and ch['newValue']) or
+                                              (ch['field'] == 'state' and
+                                               ch['newValue'] != 'INCIDENT_STATE_NEW')):
+                        responded = rfc3339(e['time'])
+                    if (resolved is None and ch['field'] == 'state' and
+                            ch['newValue'] == 'INCIDENT_STATE_RESOLVED'):
+                        resolved = rfc3339(e['time'])
+            st, status = c.call('GET', f'/v1/incidents/{iid}/slaStatus')
+            clocks = {cl['clockKind']: cl for cl in status.get('clocks', [])}
+            for kind, clock in clocks.items():
+                breached_clocks[(iid, kind)] = bool(clock.get('breached'))
+            for kind, stopped, target in (('CLOCK_KIND_RESPONSE', responded, RESPONSE_S),
+                                          ('CLOCK_KIND_RESOLUTION', resolved, RESOLVE_S)):
+                due = created + target
+                stop = float('inf') if stopped is None else stopped
+                if abs(stop - due) < 0.5:
+                    verdicts['ambiguous'] += 1
+                    continue
+                clock = clocks.get(kind)
+                got = clock['breached'] if clock else None
+                if got != (stop > due):
+                    verdicts['wrong'] += 1
+                    log('WRONG', iid, plan, kind, 'breached', got, 'stopped-due',
+                        None if stopped is None else round(stopped - due, 3))
+                else:
+                    verdicts['right'] += 1
+        log('clock verdicts', verdicts)
+        return verdicts, breached_clocks
+
+def rfc3339(s):
+    s = s.rstrip('Z')
+    if '.' in s:
+        whole, fraction = s.split('.')
+        s = whole + '.' + (fraction + '000000')[:6]
+    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc).timestamp()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--endpoints', required=True, help="itsm-launch's <run_dir>/endpoints.json")
+    p.add_argument('--api-key-file', required=True, help='a file holding an admin API key')
+    p.add_argument('--seconds', type=float, default=90, help='how long incidents are created')
+    p.add_argument('--rate', type=float, default=15, help='incidents created a second')
+    p.add_argument('--no-chaos', action='store_true', help='the same load without kills')
+    p.add_argument('--seed', type=int, default=None)
+    args = p.parse_args()
+    random.seed(args.seed)
+    run = Run(args, open(args.api_key_file).read().strip(), json.load(open(args.endpoints)))
+    run.set_up_sla()
+    watcher = SlaEventWatcher(run.gateway_url, run.key, run.service)
+    watcher.start()
+    if not watcher.ready.wait(30):
+        sys.exit('the gateway event stream did not open')
+    stop_creating = time.time() + args.seconds
+    creators_done = threading.Event()
+    creators = [threading.Thread(target=run.creator, args=(stop_creating, i)) for i in range(4)]
+    actors = [threading.Thread(target=run.actor, args=(creators_done,)) for _ in range(4)]
+    chaos = None if args.no_chaos else threading.Thread(target=run.chaos, args=(stop_creating + 60,))
+    for t in creators + actors + ([chaos] if chaos else []):
+        t.start()
+    for t in creators:
+        t.join()
+    log('created', len(run.incidents))
+    creators_done.set()
+    for t in actors + ([chaos] if chaos else []):
+        t.join()
+    log('actions done; waiting for the last deadlines')
+    time.sleep(max(0, stop_creating + 70 - time.time()) + 20)
+    verdicts, breached_clocks = run.judge_clocks()
+    time.sleep(3)  # the last firings on their way through the stream
+    watcher.stopping.set()
+    event_faults = watcher.judge(breached_clocks)
+    log('client calls that gave up', len(run.failures))
+    for f in run.failures[:20]:
+        log('FAILED', f)
+    ok = not verdicts['wrong'] and not verdicts['lost records'] and not run.failures and not event_faults
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == '__main__':
+    main()
