@@ -6,7 +6,9 @@ Through the gateway's REST API, four creators raise P1 incidents for a service o
 them on a plan drawn per incident: met, resolved late, responded late, never touched. Meanwhile
 one of the SLA timer, the incident service, the SLA service, Redis or the gateway is killed with
 SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s, or the embedded Kafka broker refuses
-every connection for 8 s (its SIGUSR1/SIGUSR2); the launcher restarts what was killed.
+every connection for 8 s (its SIGUSR1/SIGUSR2), or the webhooks service is killed; the launcher
+restarts what was killed. A receiver on loopback subscribes to the run's breaches by webhook (the
+suite must be started with ITSM_OUTBOUND_ALLOW=127.0.0.1 for that; otherwise it is skipped).
 
 When the last deadline has passed, every clock's `breached` (GET .../slaStatus) is compared with
 what the server's own history says should have happened: the response clock stops at the first
@@ -18,11 +20,15 @@ end without an SlaBreached (lost), or an SlaBreached not withdrawn while it is n
 
   tests/soak/sla_chaos.py --endpoints <run_dir>/endpoints.json --api-key-file <file>
 Exit status 0 when no acknowledged incident is missing, no verdict is wrong, no client call gave
-up and no firing is duplicated, lost or false.
+up, no firing is duplicated, lost or false, and every breach reached the receiver, signed.
 Real time: the SLA is 30 s to respond and 50 s to resolve, so a run lasts --seconds + ~2.5 min.
 """
 import argparse
+import base64
+import hashlib
 import heapq
+import hmac
+import http.server
 import http.client
 import json
 import os
@@ -94,6 +100,7 @@ class SlaEventWatcher(threading.Thread):
         self.host, self.port = parsed.hostname, parsed.port or 80
         self.key, self.service = key, service
         self.firings = {}
+        self.breach_ids = set()
         self.reconnects = 0
         self.ready = threading.Event()
         self.stopping = threading.Event()
@@ -139,6 +146,8 @@ class SlaEventWatcher(threading.Thread):
         if kind == 'SlaWarningReached':  # one firing per threshold
             kind += ' ' + str(event['data'].get('thresholdPercent'))
         self.firings.setdefault(key, []).append((kind, event.get('id'), due, received))
+        if kind == 'SlaBreached':
+            self.breach_ids.add(event.get('id'))
 
     def judge(self, breached_clocks):
         """breached_clocks: {(incident, clock kind): breached at the end}. Counts duplicated
@@ -176,6 +185,50 @@ class SlaEventWatcher(threading.Thread):
         return duplicated + lost + false
 
 
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """A receiver on loopback for the run's breach webhooks: checks each delivery's Standard
+    Webhooks signature and keeps the ce_ids it acknowledged; answers one delivery in ten 503, so
+    that retries are part of the run."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(('127.0.0.1', 0), WebhookHandler)
+        self.key = None
+        self.lock = threading.Lock()
+        self.acknowledged = set()
+        self.bad_signatures = 0
+        self.refused = 0
+
+    def url(self):
+        return f'http://127.0.0.1:{self.server_address[1]}/hook'
+
+    def take(self, headers, body):
+        signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
+        expected = base64.b64encode(hmac.new(self.key, signed, hashlib.sha256).digest()).decode()
+        given = [s.split(',', 1)[-1] for s in headers.get('webhook-signature', '').split()]
+        with self.lock:
+            if expected not in given:
+                self.bad_signatures += 1
+                return 401
+            if random.random() < 0.1:
+                self.refused += 1
+                return 503
+            self.acknowledged.add(json.loads(body)['id'])
+            return 200
+
+
+class WebhookHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        self.send_response(self.server.take(self.headers, body))
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 class Run:
     def __init__(self, args, key, endpoints):
         self.args = args
@@ -188,6 +241,7 @@ class Run:
         self.actions = []  # heap of (when, seq, id, action)
         self.seq = 0
         self.failures = []
+        self.subscription = None
 
     def client(self):
         return Gateway(self.gateway_url, self.key)
@@ -206,6 +260,27 @@ class Run:
         if st != 200:
             sys.exit(f'creating the SLA definition: {st} {body}')
         log('service', self.service, 'SLA', body['definition']['id'])
+
+    def subscribe(self, receiver):
+        """Subscribes the receiver to this run's breaches; False when the suite may not send to
+        loopback (started without ITSM_OUTBOUND_ALLOW=127.0.0.1)."""
+        st, body = self.client().call('POST', '/v1/webhookSubscriptions', {'subscription': {
+            'name': self.service + ' breaches', 'url': receiver.url(),
+            'eventTypes': ['itsm.sla.v1.SlaBreached'], 'recordFilter': self.service}})
+        if st != 200:
+            log('webhooks not checked:', body.get('message'))
+            return False
+        receiver.key = base64.b64decode(body['secret'][len('whsec_'):])
+        self.subscription = body['subscription']
+        return True
+
+    def unsubscribe(self):
+        """Deactivated at the end: nobody listens on the receiver's port any more."""
+        sub = self.subscription
+        st, body = self.client().call('PATCH', f"/v1/webhookSubscriptions/{sub['id']}?update_mask=active",
+                                      {'active': False, 'version': sub['version']})
+        if st != 200:
+            log('could not deactivate the webhook subscription', sub['id'], body.get('message'))
 
     def schedule(self, when, iid, action):
         with self.lock:
@@ -299,8 +374,8 @@ class Run:
 
     def chaos(self, stop_at):
         redis = 'redis-server ' + self.redis_address
-        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla ', 'itsm-gateway', redis, 'freeze redis',
-                   'broker outage']
+        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla ', 'itsm-gateway', 'itsm-webhooks',
+                   redis, 'freeze redis', 'broker outage']
         time.sleep(15)
         while time.time() < stop_at:
             victim = random.choice(victims)
@@ -376,6 +451,26 @@ def rfc3339(s):
     return datetime.fromisoformat(s).replace(tzinfo=timezone.utc).timestamp()
 
 
+def judge_webhooks(receiver, breach_ids, patience_s=90):
+    """Every SlaBreached of the run acknowledged by the receiver (at least once), every delivery
+    signed; the last retries of refused deliveries may take a while (backoff with jitter)."""
+    end = time.time() + patience_s
+    while time.time() < end:
+        with receiver.lock:
+            missing = breach_ids - receiver.acknowledged
+        if not missing:
+            break
+        time.sleep(2)
+    with receiver.lock:
+        missing = breach_ids - receiver.acknowledged
+        log('webhooks: breaches', len(breach_ids), 'acknowledged', len(receiver.acknowledged & breach_ids),
+            'not delivered', len(missing), 'refused by the receiver', receiver.refused,
+            'bad signatures', receiver.bad_signatures)
+        for ce_id in sorted(missing)[:10]:
+            log('NOT DELIVERED', ce_id)
+        return len(missing) + receiver.bad_signatures
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--endpoints', required=True, help="itsm-launch's <run_dir>/endpoints.json")
@@ -388,6 +483,9 @@ def main():
     random.seed(args.seed)
     run = Run(args, open(args.api_key_file).read().strip(), json.load(open(args.endpoints)))
     run.set_up_sla()
+    receiver = WebhookReceiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    webhooks = run.subscribe(receiver)
     watcher = SlaEventWatcher(run.gateway_url, run.key, run.service)
     watcher.start()
     if not watcher.ready.wait(30):
@@ -411,10 +509,15 @@ def main():
     time.sleep(3)  # the last firings on their way through the stream
     watcher.stopping.set()
     event_faults = watcher.judge(breached_clocks)
+    webhook_faults = 0
+    if webhooks:
+        webhook_faults = judge_webhooks(receiver, watcher.breach_ids)
+        run.unsubscribe()
     log('client calls that gave up', len(run.failures))
     for f in run.failures[:20]:
         log('FAILED', f)
-    ok = not verdicts['wrong'] and not verdicts['lost records'] and not run.failures and not event_faults
+    ok = (not verdicts['wrong'] and not verdicts['lost records'] and not run.failures and
+          not event_faults and not webhook_faults)
     sys.exit(0 if ok else 1)
 
 
