@@ -19,8 +19,12 @@ kill of the gateway: no clock may have one firing under two ce_ids (duplicated),
 end without an SlaBreached (lost), or an SlaBreached not withdrawn while it is not breached (false).
 
   tests/soak/sla_chaos.py --endpoints <run_dir>/endpoints.json --api-key-file <file>
+Every call also carries X-Itsm-Actor and X-Itsm-Verified-Subject naming someone else: every audit
+entry of the run's incidents must name the API key's own subject (GET /v1/session).
+
 Exit status 0 when no acknowledged incident is missing, no verdict is wrong, no client call gave
-up, no firing is duplicated, lost or false, and every breach reached the receiver, signed.
+up, no audit entry names another actor, no firing is duplicated, lost or false, and every breach
+reached the receiver, signed.
 Real time: the SLA is 30 s to respond and 50 s to resolve, so a run lasts --seconds + ~2.5 min.
 """
 import argparse
@@ -65,7 +69,9 @@ class Gateway:
 
     def call(self, method, path, body=None, headers=None, deadline_s=120):
         end = time.time() + deadline_s
-        h = {'Authorization': 'Bearer ' + self.key, 'Content-Type': 'application/json'}
+        # Names a caller may try to pass for someone else: the audit must name the key's subject.
+        h = {'Authorization': 'Bearer ' + self.key, 'Content-Type': 'application/json',
+             'X-Itsm-Actor': 'cfo@corp', 'X-Itsm-Verified-Subject': 'cfo@corp'}
         h.update(headers or {})
         last = None
         while time.time() < end:
@@ -248,6 +254,8 @@ class Run:
 
     def set_up_sla(self):
         c = self.client()
+        st, session = c.call('GET', '/v1/session')
+        self.subject = session['subject']
         st, body = c.call('POST', '/v1/calendars', {'calendar': {
             'name': self.service + ' 24x7', 'timeZone': 'UTC', 'alwaysOpen': True}})
         if st != 200:
@@ -401,7 +409,8 @@ class Run:
 
     def judge_clocks(self):
         c = self.client()
-        verdicts = {'right': 0, 'ambiguous': 0, 'wrong': 0, 'lost records': 0}
+        verdicts = {'right': 0, 'ambiguous': 0, 'wrong': 0, 'lost records': 0,
+                    'entries naming another actor': 0}
         breached_clocks = {}
         for iid, plan in sorted(self.incidents.items()):
             st, hist = c.call('GET', f'/v1/incidents/{iid}/history?page.page_size=100')
@@ -410,6 +419,7 @@ class Run:
                 log('LOST RECORD', iid, st, hist)
                 continue
             entries = hist['entries']
+            verdicts['entries naming another actor'] += sum(e['actor'] != self.subject for e in entries)
             created = rfc3339(entries[0]['time'])
             responded = resolved = None
             for e in entries:
@@ -516,7 +526,8 @@ def main():
     log('client calls that gave up', len(run.failures))
     for f in run.failures[:20]:
         log('FAILED', f)
-    ok = (not verdicts['wrong'] and not verdicts['lost records'] and not run.failures and
+    ok = (not verdicts['wrong'] and not verdicts['lost records'] and
+          not verdicts['entries naming another actor'] and not run.failures and
           not event_faults and not webhook_faults)
     sys.exit(0 if ok else 1)
 
