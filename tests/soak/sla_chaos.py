@@ -8,7 +8,8 @@ one of the SLA timer, the incident service, the SLA service, Redis or the gatewa
 SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s, or the embedded Kafka broker refuses
 every connection for 8 s (its SIGUSR1/SIGUSR2), or the webhooks service is killed; the launcher
 restarts what was killed. A receiver on loopback subscribes to the run's breaches by webhook (the
-suite must be started with ITSM_OUTBOUND_ALLOW=127.0.0.1 for that; otherwise it is skipped).
+webhooks service must be allowed to send to loopback, as deploy/local/suite.json allows it;
+otherwise that check is skipped).
 
 When the last deadline has passed, every clock's `breached` (GET .../slaStatus) is compared with
 what the server's own history says should have happened: the response clock stops at the first
@@ -382,7 +383,7 @@ class Run:
 
     def chaos(self, stop_at):
         redis = 'redis-server ' + self.redis_address
-        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla ', 'itsm-gateway', 'itsm-webhooks',
+        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway', 'itsm-webhooks',
                    redis, 'freeze redis', 'broker outage']
         time.sleep(15)
         while time.time() < stop_at:
