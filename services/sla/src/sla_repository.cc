@@ -183,7 +183,7 @@ absl::Status SlaRepository::InsertCalendar(storage::Transaction& txn, const v1::
           .status();
   if (s.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
-        absl::StrCat("name: a calendar named \"", c.name(), "\" exists"));
+        absl::StrCat("calendar.name: a calendar named \"", c.name(), "\" exists"));
   }
   ITSM_RETURN_IF_ERROR(s);
   return txn
@@ -242,7 +242,7 @@ absl::Status SlaRepository::UpdateCalendar(storage::Transaction& txn, const v1::
       {c.name(), c.version(), storage::Bytes{data}, c.id(), expected_version});
   if (changed.status().code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
-        absl::StrCat("name: a calendar named \"", c.name(), "\" exists"));
+        absl::StrCat("calendar.name: a calendar named \"", c.name(), "\" exists"));
   }
   ITSM_RETURN_IF_ERROR(changed.status());
   if (*changed == 0) {

@@ -148,7 +148,7 @@ TEST_P(SlaServiceTest, CalendarsAreVersionedRecords) {
   // Same name again.
   grpc::Status dup = CreateCalendar(OfficeCalendar());
   EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_THAT(dup.error_message(), StartsWith("name:"));
+  EXPECT_THAT(dup.error_message(), StartsWith("calendar.name:"));
   // Validation names the record's field.
   auto bad = OfficeCalendar("bad");
   bad.mutable_weekly_hours(1)->mutable_start()->set_hours(24);
