@@ -6,7 +6,8 @@ edge numbers (2^63, 1e308, NaN), huge and odd strings (300 KB, NUL, lone surroga
 traversal, SQL and template injection), deep nesting, duplicated keys, invalid UTF-8, 70 KB path
 segments, thousands of array items and map keys. Reported as findings: any 5xx other than 503,
 any answer slower than 5 s, any dropped connection that was not a refusal of an oversized request.
-Reported for reading, not failed: 400 answers that name no field (the examples show what).
+Reported for reading, not failed: 400 answers that name no field (the examples show what), and
+field violations whose path starts with no field of the request (a path relative to a record).
 The event stream (/v1/events) is left out, and so are writes to API keys (a generated call could
 revoke the key this run uses). Check the launcher's log afterwards for restarts.
 
@@ -125,6 +126,41 @@ def request_for(gen, path, op):
     return url, body
 
 
+def violated_fields(answer):
+    try:
+        details = json.loads(answer).get('details', [])
+    except ValueError:
+        return []
+    return [(v.get('field', ''), v.get('description', ''))
+            for d in details for v in d.get('fieldViolations', [])]
+
+
+def request_fields(spec, op):
+    """The names a field violation may start with: the query and path parameters, the headers
+    the API maps, and the body's properties (proto names, as violations use)."""
+    names = {'Idempotency-Key', 'If-Match', 'Authorization', 'types'}
+    for parameter in op.get('parameters', []):
+        names.add(parameter['name'].split('.')[0])
+    body = op.get('requestBody')
+    body_names = set()
+    if body:
+        ref = body['content']['application/json']['schema'].get('$ref', '')
+        schema = spec['components']['schemas'].get(ref.split('/')[-1], {})
+        for camel in schema.get('properties', {}):
+            body_names.add(''.join('_' + c.lower() if c.isupper() else c for c in camel))
+    return names, body_names
+
+
+def names_a_request_field(field, fields):
+    """A body mapped to one field of the request (`body: "budget"`) is named after that field,
+    which the API description does not show: `budget.minor_units` passes when `minor_units` is a
+    property of the body."""
+    names, body_names = fields
+    segments = [x.split('[')[0] for x in field.split('.')]
+    return (segments[0] in names or segments[0] in body_names or
+            (len(segments) > 1 and segments[1] in body_names))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--endpoints', required=True, help="itsm-launch's <run_dir>/endpoints.json")
@@ -149,6 +185,7 @@ def main():
     print('operations', len(ops), flush=True)
     codes, findings, examples = collections.Counter(), collections.Counter(), {}
     unnamed, unnamed_examples = collections.Counter(), {}
+    misnamed, misnamed_examples = collections.Counter(), {}
     slowest = 0.0
     headers = {'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json'}
     for iteration in range(args.iterations):
@@ -179,11 +216,22 @@ def main():
             if status == 400 and b'fieldViolations' not in data:
                 unnamed[what] += 1
                 unnamed_examples.setdefault(what, (url[:200], (body or b'')[:200], data[:200]))
+            elif status == 400:
+                for field, description in violated_fields(data):
+                    if description.startswith(('no such field', 'given twice')) or (
+                            description.endswith('not the query')):
+                        continue  # the name the client sent, as it sent it
+                    if not names_a_request_field(field, request_fields(spec, op)):
+                        misnamed[f'{what}: {field}'] += 1
+                        misnamed_examples.setdefault(f'{what}: {field}', (url[:200], data[:300]))
         print('iteration', iteration, 'answers', dict(codes), flush=True)
     print('slowest answer', round(slowest, 3), 's')
     print('400 answers naming no field:', sum(unnamed.values()))
     for what, n in unnamed.most_common(15):
         print(' ', n, what, unnamed_examples[what])
+    print('field violations naming no field of the request:', sum(misnamed.values()))
+    for what, n in misnamed.most_common(15):
+        print(' ', n, what, misnamed_examples[what])
     print('findings:', sum(findings.values()))
     for what, n in findings.most_common():
         print(' ', n, what, examples[what])

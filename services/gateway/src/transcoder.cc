@@ -56,6 +56,23 @@ void NameTheScalarGivenAnObject(std::string& field, std::string& description) {
   description = "an object where a single value is expected";
 }
 
+// "Proto field is not repeating, cannot start list.": the parser names the field as the body
+// spelt it (`targetState`); a field error names it as the proto does (`target_state`).
+void NameTheScalarGivenAList(std::string& field, std::string& description) {
+  if (description != "Proto field is not repeating, cannot start list.") return;
+  std::string proto_name;
+  for (char c : field) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      proto_name += '_';
+      proto_name += absl::ascii_tolower(static_cast<unsigned char>(c));
+    } else {
+      proto_name += c;
+    }
+  }
+  field = std::move(proto_name);
+  description = "a list where a single value is expected";
+}
+
 // The proto3 JSON parser's error, as a field error when it names a field. Its forms:
 //   "bogus: Cannot find field."               (a field of the top message)
 //   "(incident) bogus: Cannot find field."    (a field inside `incident`)
@@ -85,6 +102,7 @@ absl::Status BodyError(const std::string& parser_message) {
     description = std::string(message);
   }
   NameTheScalarGivenAnObject(field, description);
+  NameTheScalarGivenAList(field, description);
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
       absl::StrCat("the request body is not valid JSON for this operation: ", message));

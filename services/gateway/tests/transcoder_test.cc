@@ -80,6 +80,14 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
                    "incident.bogus");
   ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"id":"INC2"})"}).status(),
                    "incident.id");
+  // A list where a scalar belongs: named as the proto names it, however the body spelt it.
+  ExpectFieldError(
+      Transcode("POST", "/v1/incidents/INC1:transition", {.body = R"({"targetState":[1]})"})
+          .status(),
+      "target_state");
+  ExpectFieldError(
+      Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"resolutionCode":["x"]})"}).status(),
+      "incident.resolution_code");
   // An object where a scalar belongs: protobuf's parser names the scalar after its parent.
   ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"title":{}})"}).status(),
                    "title");
