@@ -91,6 +91,10 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   // An object where a scalar belongs: protobuf's parser names the scalar after its parent.
   ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"title":{}})"}).status(),
                    "title");
+  ExpectFieldError(
+      Transcode("POST", "/v1/incidents/INC1:transition", {.body = R"({"targetState":{}})"})
+          .status(),
+      "target_state");
   ExpectFieldError(Transcode("PATCH", "/v1/incidents/INC1", {.body = R"({"title":{}})"}).status(),
                    "incident.title");
   ExpectFieldError(Transcode("POST", "/v1/slaDefinitions",
