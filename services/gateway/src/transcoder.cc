@@ -58,18 +58,11 @@ void NameTheScalarGivenAnObject(std::string& field, std::string& description) {
 
 // "Proto field is not repeating, cannot start list.": the parser names the field as the body
 // spelt it (`targetState`); a field error names it as the proto does (`target_state`).
-void NameTheScalarGivenAList(std::string& field, std::string& description) {
+void NameTheScalarGivenAList(const Descriptor& type, std::string& field, std::string& description) {
   if (description != "Proto field is not repeating, cannot start list.") return;
-  std::string proto_name;
-  for (char c : field) {
-    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      proto_name += '_';
-      proto_name += absl::ascii_tolower(static_cast<unsigned char>(c));
-    } else {
-      proto_name += c;
-    }
+  if (absl::StatusOr<ResolvedField> resolved = ResolveFieldPath(type, field); resolved.ok()) {
+    field = resolved->proto_path;
   }
-  field = std::move(proto_name);
   description = "a list where a single value is expected";
 }
 
@@ -80,7 +73,7 @@ void NameTheScalarGivenAList(std::string& field, std::string& description) {
 //   "urgency: Proto field is not repeating, cannot start list."
 //   ": invalid value Starting an object on a scalar field for type title"
 // Anything else (malformed JSON) names no field.
-absl::Status BodyError(const std::string& parser_message) {
+absl::Status BodyError(const Descriptor& type, const std::string& parser_message) {
   absl::string_view message = parser_message;
   message = message.substr(0, message.find('\n'));
   std::string field;
@@ -102,7 +95,7 @@ absl::Status BodyError(const std::string& parser_message) {
     description = std::string(message);
   }
   NameTheScalarGivenAnObject(field, description);
-  NameTheScalarGivenAList(field, description);
+  NameTheScalarGivenAList(type, field, description);
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
       absl::StrCat("the request body is not valid JSON for this operation: ", message));
@@ -145,7 +138,7 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
     parsed = google::protobuf::util::JsonStringToMessage(
         absl::StrCat("{\"", field->json_name(), "\":", input.body, "}"), &request, options);
   }
-  if (!parsed.ok()) return BodyError(parsed.message().ToString());
+  if (!parsed.ok()) return BodyError(*request.GetDescriptor(), parsed.message().ToString());
   return absl::OkStatus();
 }
 
