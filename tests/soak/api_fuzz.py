@@ -23,6 +23,8 @@ import sys
 import time
 import urllib.parse
 
+from suite_endpoints import gateway_address
+
 EDGE_STRINGS = ['', ' ', 'a' * 5000, 'x' * 300000, '\u0000', 'ü€𝄞', '../../etc/passwd',
                 "'; DROP TABLE incidents;--", '%s%n', '{{7*7}}', '\n\r\t', 'INC0000001', 'mail',
                 '2026-12-03T23:42:49Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '-1s',
@@ -169,13 +171,11 @@ def main():
     p.add_argument('--seed', type=int, default=1)
     args = p.parse_args()
     random.seed(args.seed)
-    endpoints = json.load(open(args.endpoints))
-    gateway = urllib.parse.urlsplit(
-        next(s['httpUrl'] for s in endpoints['services'] if s['name'] == 'gateway'))
+    host, port = gateway_address(args.endpoints)
     key = open(args.api_key_file).read().strip()
 
     def connect():
-        return http.client.HTTPConnection(gateway.hostname, gateway.port or 80, timeout=30)
+        return http.client.HTTPConnection(host, port, timeout=30)
 
     conn = connect()
     conn.request('GET', '/openapi.json')

@@ -43,9 +43,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from datetime import datetime, timezone
+
+from suite_endpoints import gateway_address, redis_address
 
 RESPONSE_S, RESOLVE_S = 30.0, 50.0
 PLANS = ['met', 'late', 'respond_late', 'never']
@@ -62,9 +63,8 @@ LOG_LOCK = threading.Lock()
 class Gateway:
     """One kept-alive HTTP connection; retries 429/502/503/504 and dropped connections."""
 
-    def __init__(self, url, key):
-        parsed = urllib.parse.urlsplit(url)
-        self.host, self.port = parsed.hostname, parsed.port or 80
+    def __init__(self, address, key):
+        self.host, self.port = address
         self.key = key
         self.conn = None
 
@@ -101,10 +101,9 @@ class SlaEventWatcher(threading.Thread):
     resuming with Last-Event-ID whenever the gateway is killed, and keeps this run's firings:
     (incident, clock kind) -> [(type, ce_id, due time, received at)]."""
 
-    def __init__(self, gateway_url, key, service):
+    def __init__(self, address, key, service):
         super().__init__(daemon=True)
-        parsed = urllib.parse.urlsplit(gateway_url)
-        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.host, self.port = address
         self.key, self.service = key, service
         self.firings = {}
         self.breach_ids = set()
@@ -237,11 +236,11 @@ class WebhookHandler(http.server.BaseHTTPRequestHandler):
 
 
 class Run:
-    def __init__(self, args, key, endpoints):
+    def __init__(self, args, key):
         self.args = args
         self.key = key
-        self.gateway_url = next(s['httpUrl'] for s in endpoints['services'] if s['name'] == 'gateway')
-        self.redis_address = endpoints['redisAddress']
+        self.gateway = gateway_address(args.endpoints)
+        self.redis_address = redis_address(args.endpoints)
         self.service = 'soak-' + uuid.uuid4().hex[:8]
         self.incidents = {}  # id -> plan
         self.lock = threading.Lock()
@@ -251,7 +250,7 @@ class Run:
         self.subscription = None
 
     def client(self):
-        return Gateway(self.gateway_url, self.key)
+        return Gateway(self.gateway, self.key)
 
     def set_up_sla(self):
         c = self.client()
@@ -492,12 +491,12 @@ def main():
     p.add_argument('--seed', type=int, default=None)
     args = p.parse_args()
     random.seed(args.seed)
-    run = Run(args, open(args.api_key_file).read().strip(), json.load(open(args.endpoints)))
+    run = Run(args, open(args.api_key_file).read().strip())
     run.set_up_sla()
     receiver = WebhookReceiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     webhooks = run.subscribe(receiver)
-    watcher = SlaEventWatcher(run.gateway_url, run.key, run.service)
+    watcher = SlaEventWatcher(run.gateway, run.key, run.service)
     watcher.start()
     if not watcher.ready.wait(30):
         sys.exit('the gateway event stream did not open')
