@@ -84,7 +84,8 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
   const v1::ClockKind kind =
       r.clock_kind() == v1::CLOCK_KIND_UNSPECIFIED ? v1::CLOCK_KIND_RESOLUTION : r.clock_kind();
   if (r.definition_id().empty() && r.service().empty() && r.calendar_id().empty()) {
-    return absl::InvalidArgumentError("definition_id, service or calendar_id: one is required");
+    return base::FieldError("definition_id",
+                            "required, or service (with priority), or calendar_id (with target)");
   }
   // 1. The database, in one read-only transaction ended before anything else happens.
   DueTimeInputs in;
@@ -127,7 +128,7 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       calendar_id = in.definition.calendar_id();
     } else {
       if (!r.has_target() || base::FromProtoDuration(r.target()) <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError("target: required and positive with calendar_id");
+        return base::FieldError("target", "required and positive with calendar_id");
       }
       in.target = base::FromProtoDuration(r.target());
       calendar_id = r.calendar_id();

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -39,6 +41,18 @@ using ::testing::StartsWith;
 using office::Istanbul;
 using office::kIstanbul;
 using office::OfficeCalendar;
+
+// The field of an INVALID_ARGUMENT's google.rpc.BadRequest detail; "" when there is none.
+std::string ViolatedField(const grpc::Status& s) {
+  google::rpc::Status details;
+  google::rpc::BadRequest bad_request;
+  if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT ||
+      !details.ParseFromString(s.error_details()) || details.details_size() == 0 ||
+      !details.details(0).UnpackTo(&bad_request) || bad_request.field_violations_size() == 0) {
+    return "";
+  }
+  return bad_request.field_violations(0).field();
+}
 
 v1::SlaDefinition GoldDefinition(const std::string& calendar_id) {
   v1::SlaDefinition d;
@@ -243,6 +257,10 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   *direct.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 24, 9));
   ASSERT_TRUE(DueTime(direct, &due).ok());
   EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
+  // What is missing is named as a field violation, as every other bad request is.
+  EXPECT_EQ(ViolatedField(DueTime(v1::GetDueTimeRequest(), &due)), "definition_id");
+  direct.clear_target();
+  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
 
   // ResolveApplicableSla.
   v1::ResolveApplicableSlaRequest resolve;
