@@ -2,28 +2,31 @@
 """Kill -9 under load, judged by the clock: a soak run against a suite started by itsm-launch.
 
 Through the gateway's REST API, four creators raise P1 incidents for a service of this run's own
-(with an Idempotency-Key each, retried through every outage) and four actors assign and resolve
-them on a plan drawn per incident: met, resolved late, responded late, never touched. Meanwhile
-one of the SLA timer, the incident service, the SLA service, Redis or the gateway is killed with
-SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s, or the embedded Kafka broker refuses
-every connection for 8 s (its SIGUSR1/SIGUSR2), or the webhooks service is killed; the launcher
-restarts what was killed. A receiver on loopback subscribes to the run's breaches by webhook (the
-webhooks service must be allowed to send to loopback, as deploy/local/suite.json allows it;
-otherwise that check is skipped).
+and emergency (P1) changes of a business service CI of its own (with an Idempotency-Key each,
+retried through every outage), and four actors take them through their workflows on a plan drawn
+per record: met, resolved late, responded late, never touched (soak_records.py). Meanwhile one
+of the SLA timers (incidents' or changes'), the incident, change, configuration or SLA service,
+Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s,
+or the embedded Kafka broker refuses every connection for 8 s (its SIGUSR1/SIGUSR2), or the
+webhooks service is killed; the launcher restarts what was killed. A receiver on loopback
+subscribes to the run's breaches by webhook (the webhooks service must be allowed to send to
+loopback, as deploy/local/suite.json allows it; otherwise that check is skipped).
 
 When the last deadline has passed, every clock's `breached` (GET .../slaStatus) is compared with
-what the server's own history says should have happened: the response clock stops at the first
-assignment or state change, the resolution clock at the resolution. An answer within 0.5 s of a
-due time is counted as ambiguous, not judged. Then the SLA topic is read back from the gateway's
+what the server's own history says should have happened (soak_records.py: for an incident the
+response clock stops at the first assignment or state change, the resolution clock at the
+resolution; for a change the time to authorise runs from AUTHORISE to the approval's decision,
+the time to implement from creation to REVIEW). An answer within 0.5 s of a due time is counted
+as ambiguous, not judged. Then the SLA topic is read back from the gateway's
 event stream, followed from before the first create and resumed with Last-Event-ID after every
 kill of the gateway: no clock may have one firing under two ce_ids (duplicated), a breach at the
 end without an SlaBreached (lost), or an SlaBreached not withdrawn while it is not breached (false).
 
   tests/soak/sla_chaos.py --endpoints <run_dir>/endpoints.json --api-key-file <file>
 Every call also carries X-Itsm-Actor and X-Itsm-Verified-Subject naming someone else: every audit
-entry of the run's incidents must name the API key's own subject (GET /v1/session).
+entry of the run's records must name the API key's own subject (GET /v1/session).
 
-Exit status 0 when no acknowledged incident is missing, no verdict is wrong, no client call gave
+Exit status 0 when no acknowledged record is missing, no verdict is wrong, no client call gave
 up, no audit entry names another actor, no firing is duplicated, lost or false, and every breach
 reached the receiver, signed.
 Real time: the SLA is 30 s to respond and 50 s to resolve, so a run lasts --seconds + ~2.5 min.
@@ -44,12 +47,9 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 
+from soak_records import PLANS, Changes, Incidents, rfc3339
 from suite_endpoints import gateway_address, redis_address
-
-RESPONSE_S, RESOLVE_S = 30.0, 50.0
-PLANS = ['met', 'late', 'respond_late', 'never']
 
 
 def log(*parts):
@@ -99,12 +99,12 @@ class Gateway:
 class SlaEventWatcher(threading.Thread):
     """Follows itsm.sla.v1.* through the gateway's event stream from before the first create,
     resuming with Last-Event-ID whenever the gateway is killed, and keeps this run's firings:
-    (incident, clock kind) -> [(type, ce_id, due time, received at)]."""
+    (record, clock kind) -> [(type, ce_id, due time, received at)]."""
 
-    def __init__(self, address, key, service):
+    def __init__(self, address, key, services):
         super().__init__(daemon=True)
         self.host, self.port = address
-        self.key, self.service = key, service
+        self.key, self.services = key, services
         self.firings = {}
         self.breach_ids = set()
         self.reconnects = 0
@@ -145,7 +145,7 @@ class SlaEventWatcher(threading.Thread):
     def take(self, event, received):
         kind = event.get('type', '').rsplit('.', 1)[-1]
         clock = event.get('data', {}).get('clock', {})
-        if clock.get('service') != self.service:
+        if clock.get('service') not in self.services:
             return
         key = (clock.get('incidentId'), clock.get('clockKind'))
         due = rfc3339(clock['dueTime']) if clock.get('dueTime') else None
@@ -156,7 +156,7 @@ class SlaEventWatcher(threading.Thread):
             self.breach_ids.add(event.get('id'))
 
     def judge(self, breached_clocks):
-        """breached_clocks: {(incident, clock kind): breached at the end}. Counts duplicated
+        """breached_clocks: {(record, clock kind): breached at the end}. Counts duplicated
         firings (one kind fired under two ce_ids without a withdrawal between), lost breaches
         (breached, no SlaBreached received) and false ones (the last of the clock's breach events
         an SlaBreached, yet the clock is not breached)."""
@@ -200,7 +200,7 @@ class WebhookReceiver(http.server.ThreadingHTTPServer):
 
     def __init__(self):
         super().__init__(('127.0.0.1', 0), WebhookHandler)
-        self.key = None
+        self.keys = []
         self.lock = threading.Lock()
         self.acknowledged = set()
         self.bad_signatures = 0
@@ -211,10 +211,11 @@ class WebhookReceiver(http.server.ThreadingHTTPServer):
 
     def take(self, headers, body):
         signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
-        expected = base64.b64encode(hmac.new(self.key, signed, hashlib.sha256).digest()).decode()
-        given = [s.split(',', 1)[-1] for s in headers.get('webhook-signature', '').split()]
+        expected = {base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+                    for key in self.keys}
+        given = {s.split(',', 1)[-1] for s in headers.get('webhook-signature', '').split()}
         with self.lock:
-            if expected not in given:
+            if not expected & given:
                 self.bad_signatures += 1
                 return 401
             if random.random() < 0.1:
@@ -241,13 +242,14 @@ class Run:
         self.key = key
         self.gateway = gateway_address(args.endpoints)
         self.redis_address = redis_address(args.endpoints)
-        self.service = 'soak-' + uuid.uuid4().hex[:8]
-        self.incidents = {}  # id -> plan
+        name = 'soak-' + uuid.uuid4().hex[:8]
+        self.kinds = [Incidents(name)] + ([] if args.change_share <= 0 else [Changes(name)])
+        self.records = {}  # id -> (kind, plan)
         self.lock = threading.Lock()
         self.actions = []  # heap of (when, seq, id, action)
         self.seq = 0
         self.failures = []
-        self.subscription = None
+        self.subscriptions = []
 
     def client(self):
         return Gateway(self.gateway, self.key)
@@ -256,44 +258,40 @@ class Run:
         c = self.client()
         st, session = c.call('GET', '/v1/session')
         self.subject = session['subject']
-        st, body = c.call('POST', '/v1/calendars', {'calendar': {
-            'name': self.service + ' 24x7', 'timeZone': 'UTC', 'alwaysOpen': True}})
-        if st != 200:
-            sys.exit(f'creating the calendar: {st} {body}')
-        st, body = c.call('POST', '/v1/slaDefinitions', {'definition': {
-            'name': self.service + ' P1', 'kind': 'AGREEMENT_KIND_SLA',
-            'coverage': {'services': [self.service]}, 'calendarId': body['calendar']['id'],
-            'targets': [{'priority': 'PRIORITY_P1', 'responseTarget': f'{RESPONSE_S:.0f}s',
-                         'resolutionTarget': f'{RESOLVE_S:.0f}s'}]}})
-        if st != 200:
-            sys.exit(f'creating the SLA definition: {st} {body}')
-        log('service', self.service, 'SLA', body['definition']['id'])
+        for kind in self.kinds:
+            definition = kind.set_up(c)
+            log(kind.kind, 'service', kind.service, 'SLA', definition)
+
+    def services(self):
+        return {kind.service for kind in self.kinds}
 
     def subscribe(self, receiver):
-        """Subscribes the receiver to this run's breaches; False when the suite may not send to
-        loopback (started without ITSM_OUTBOUND_ALLOW=127.0.0.1)."""
-        st, body = self.client().call('POST', '/v1/webhookSubscriptions', {'subscription': {
-            'name': self.service + ' breaches', 'url': receiver.url(),
-            'eventTypes': ['itsm.sla.v1.SlaBreached'], 'recordFilter': self.service}})
-        if st != 200:
-            log('webhooks not checked:', body.get('message'))
-            return False
-        receiver.key = base64.b64decode(body['secret'][len('whsec_'):])
-        self.subscription = body['subscription']
+        """Subscribes the receiver to this run's breaches, one subscription per service; False
+        when the suite may not send to loopback (started without ITSM_OUTBOUND_ALLOW=127.0.0.1)."""
+        for service in sorted(self.services()):
+            st, body = self.client().call('POST', '/v1/webhookSubscriptions', {'subscription': {
+                'name': service + ' breaches', 'url': receiver.url(),
+                'eventTypes': ['itsm.sla.v1.SlaBreached'], 'recordFilter': service}})
+            if st != 200:
+                log('webhooks not checked:', body.get('message'))
+                return False
+            receiver.keys.append(base64.b64decode(body['secret'][len('whsec_'):]))
+            self.subscriptions.append(body['subscription'])
         return True
 
     def unsubscribe(self):
         """Deactivated at the end: nobody listens on the receiver's port any more."""
-        sub = self.subscription
-        st, body = self.client().call('PATCH', f"/v1/webhookSubscriptions/{sub['id']}?update_mask=active",
-                                      {'active': False, 'version': sub['version']})
-        if st != 200:
-            log('could not deactivate the webhook subscription', sub['id'], body.get('message'))
+        for sub in self.subscriptions:
+            st, body = self.client().call(
+                'PATCH', f"/v1/webhookSubscriptions/{sub['id']}?update_mask=active",
+                {'active': False, 'version': sub['version']})
+            if st != 200:
+                log('could not deactivate the webhook subscription', sub['id'], body.get('message'))
 
-    def schedule(self, when, iid, action):
+    def schedule(self, when, rid, action):
         with self.lock:
             self.seq += 1
-            heapq.heappush(self.actions, (when, self.seq, iid, action))
+            heapq.heappush(self.actions, (when, self.seq, rid, action))
 
     def creator(self, stop_at, idx):
         c = self.client()
@@ -302,29 +300,20 @@ class Run:
         while time.time() < stop_at:
             t = time.time()
             plan = random.choice(PLANS)
+            kind = self.kinds[-1] if random.random() < self.args.change_share else self.kinds[0]
             try:
-                st, body = c.call('POST', '/v1/incidents',
-                                  {'title': f'soak {idx}-{n}', 'impact': 1, 'urgency': 1,
-                                   'service': self.service},
-                                  {'Idempotency-Key': str(uuid.uuid4())})
+                st, body, rid = kind.create(c, f'{idx}-{n}', str(uuid.uuid4()))
                 if st != 200:
-                    self.failures.append(('create', st, body))
-                    log('create failed', st, body)
+                    self.failures.append(('create', kind.kind, st, body))
+                    log('create failed', kind.kind, st, body)
                 else:
-                    iid = body['incident']['id']
                     created = time.time()
                     with self.lock:
-                        self.incidents[iid] = plan
-                    if plan == 'met':
-                        self.schedule(created + 10, iid, 'assign')
-                        self.schedule(created + 25, iid, 'resolve')
-                    elif plan == 'late':
-                        self.schedule(created + 65, iid, 'resolve')
-                    elif plan == 'respond_late':
-                        self.schedule(created + 36, iid, 'assign')
-                        self.schedule(created + 44, iid, 'resolve')
+                        self.records[rid] = (kind, plan)
+                    for after, action in kind.plan_actions(plan):
+                        self.schedule(created + after, rid, action)
             except RuntimeError as e:
-                self.failures.append(('create', repr(e)))
+                self.failures.append(('create', kind.kind, repr(e)))
                 log('create error', e)
             n += 1
             time.sleep(max(0, interval - (time.time() - t)))
@@ -346,35 +335,13 @@ class Run:
                     return
                 time.sleep(0.05)
                 continue
-            _, _, iid, action = item
+            _, _, rid, action = item
+            kind = self.records[rid][0]
             try:
-                self.act(c, iid, action)
+                kind.act(c, rid, action, self.failures)
             except RuntimeError as e:
-                self.failures.append((action, iid, repr(e)))
+                self.failures.append((action, rid, repr(e)))
                 log(action, 'error', e)
-
-    def act(self, c, iid, action):
-        """Assigns or resolves with the version just read; a conflict (the retried call of a
-        killed process may have landed) reads again."""
-        for _ in range(5):
-            st, cur = c.call('GET', f'/v1/incidents/{iid}')
-            inc = cur['incident']
-            if action == 'assign':
-                if inc.get('assignee'):
-                    return
-                st, body = c.call('POST', f'/v1/incidents/{iid}:assign',
-                                  {'assignmentGroup': 'soak', 'assignee': 'alice',
-                                   'version': inc['version']})
-            else:
-                if inc['state'] == 'INCIDENT_STATE_RESOLVED':
-                    return
-                st, body = c.call('POST', f'/v1/incidents/{iid}:transition',
-                                  {'targetState': 'INCIDENT_STATE_RESOLVED', 'resolutionCode': 'fixed',
-                                   'resolutionNotes': 'done', 'version': inc['version']})
-            if st == 200:
-                return
-            log(action, 'answered', st, body.get('message'))
-        self.failures.append((action, iid, st, body))
 
     def pids(self, pattern):
         out = subprocess.run(['pgrep', '-f', pattern], capture_output=True, text=True).stdout
@@ -382,8 +349,11 @@ class Run:
 
     def chaos(self, stop_at):
         redis = 'redis-server ' + self.redis_address
+        # itsm-sla-timer matches both timers: the incidents' and the changes' (the same program).
         victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway', 'itsm-webhooks',
                    redis, 'freeze redis', 'broker outage']
+        if len(self.kinds) > 1:
+            victims += ['itsm-change', 'itsm-configuration']
         time.sleep(15)
         while time.time() < stop_at:
             victim = random.choice(victims)
@@ -411,54 +381,38 @@ class Run:
         c = self.client()
         verdicts = {'right': 0, 'ambiguous': 0, 'wrong': 0, 'lost records': 0,
                     'entries naming another actor': 0}
+        by_kind = {}
         breached_clocks = {}
-        for iid, plan in sorted(self.incidents.items()):
-            st, hist = c.call('GET', f'/v1/incidents/{iid}/history?page.page_size=100')
+        for rid, (kind, plan) in sorted(self.records.items()):
+            by_kind[kind.kind] = by_kind.get(kind.kind, 0) + 1
+            st, hist = c.call('GET', kind.history_path(rid))
             if st != 200:  # an acknowledged create the service lost
                 verdicts['lost records'] += 1
-                log('LOST RECORD', iid, st, hist)
+                log('LOST RECORD', kind.kind, rid, st, hist)
                 continue
             entries = hist['entries']
             verdicts['entries naming another actor'] += sum(e['actor'] != self.subject for e in entries)
-            created = rfc3339(entries[0]['time'])
-            responded = resolved = None
-            for e in entries:
-                for ch in e['changes']:
-                    if responded is None and ((ch['field'] == 'assignee' and ch['newValue']) or
-                                              (ch['field'] == 'state' and
-                                               ch['newValue'] != 'INCIDENT_STATE_NEW')):
-                        responded = rfc3339(e['time'])
-                    if (resolved is None and ch['field'] == 'state' and
-                            ch['newValue'] == 'INCIDENT_STATE_RESOLVED'):
-                        resolved = rfc3339(e['time'])
-            st, status = c.call('GET', f'/v1/incidents/{iid}/slaStatus')
+            # GetIncidentSlaStatus answers any record's clocks: incidents', requests' and changes'.
+            st, status = c.call('GET', f'/v1/incidents/{rid}/slaStatus')
             clocks = {cl['clockKind']: cl for cl in status.get('clocks', [])}
-            for kind, clock in clocks.items():
-                breached_clocks[(iid, kind)] = bool(clock.get('breached'))
-            for kind, stopped, target in (('CLOCK_KIND_RESPONSE', responded, RESPONSE_S),
-                                          ('CLOCK_KIND_RESOLUTION', resolved, RESOLVE_S)):
-                due = created + target
+            for clock_kind, clock in clocks.items():
+                breached_clocks[(rid, clock_kind)] = bool(clock.get('breached'))
+            for clock_kind, (start, stopped, target) in kind.clock_windows(entries).items():
+                due = start + target
                 stop = float('inf') if stopped is None else stopped
                 if abs(stop - due) < 0.5:
                     verdicts['ambiguous'] += 1
                     continue
-                clock = clocks.get(kind)
+                clock = clocks.get(clock_kind)
                 got = clock['breached'] if clock else None
                 if got != (stop > due):
                     verdicts['wrong'] += 1
-                    log('WRONG', iid, plan, kind, 'breached', got, 'stopped-due',
+                    log('WRONG', kind.kind, rid, plan, clock_kind, 'breached', got, 'stopped-due',
                         None if stopped is None else round(stopped - due, 3))
                 else:
                     verdicts['right'] += 1
-        log('clock verdicts', verdicts)
+        log('records', by_kind, 'clock verdicts', verdicts)
         return verdicts, breached_clocks
-
-def rfc3339(s):
-    s = s.rstrip('Z')
-    if '.' in s:
-        whole, fraction = s.split('.')
-        s = whole + '.' + (fraction + '000000')[:6]
-    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc).timestamp()
 
 
 def judge_webhooks(receiver, breach_ids, patience_s=90):
@@ -485,8 +439,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--endpoints', required=True, help="itsm-launch's <run_dir>/endpoints.json")
     p.add_argument('--api-key-file', required=True, help='a file holding an admin API key')
-    p.add_argument('--seconds', type=float, default=90, help='how long incidents are created')
-    p.add_argument('--rate', type=float, default=15, help='incidents created a second')
+    p.add_argument('--seconds', type=float, default=90, help='how long records are created')
+    p.add_argument('--rate', type=float, default=15, help='records created a second')
+    p.add_argument('--change-share', type=float, default=0.3,
+                   help='the share of records that are changes (0: incidents only)')
     p.add_argument('--no-chaos', action='store_true', help='the same load without kills')
     p.add_argument('--seed', type=int, default=None)
     args = p.parse_args()
@@ -496,7 +452,7 @@ def main():
     receiver = WebhookReceiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     webhooks = run.subscribe(receiver)
-    watcher = SlaEventWatcher(run.gateway, run.key, run.service)
+    watcher = SlaEventWatcher(run.gateway, run.key, run.services())
     watcher.start()
     if not watcher.ready.wait(30):
         sys.exit('the gateway event stream did not open')
@@ -509,7 +465,7 @@ def main():
         t.start()
     for t in creators:
         t.join()
-    log('created', len(run.incidents))
+    log('created', len(run.records))
     creators_done.set()
     for t in actors + ([chaos] if chaos else []):
         t.join()
