@@ -347,13 +347,27 @@ class Run:
         out = subprocess.run(['pgrep', '-f', pattern], capture_output=True, text=True).stdout
         return [int(p) for p in out.split()]
 
+    def timer_pids(self, victim):
+        """The incidents' or the changes' SLA timer: the same program, told apart by the record
+        topic in its environment (deploy/local/suite.json)."""
+        changes = victim == 'change SLA timer'
+        found = []
+        for pid in self.pids('itsm-sla-timer'):
+            try:
+                with open(f'/proc/{pid}/environ', 'rb') as f:
+                    environ = f.read().split(b'\0')
+            except OSError:
+                continue
+            if (b'ITSM_RECORD_TOPIC=itsm.change.v1' in environ) == changes:
+                found.append(pid)
+        return found
+
     def chaos(self, stop_at):
         redis = 'redis-server ' + self.redis_address
-        # itsm-sla-timer matches both timers: the incidents' and the changes' (the same program).
-        victims = ['itsm-sla-timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway', 'itsm-webhooks',
-                   redis, 'freeze redis', 'broker outage']
+        victims = ['incident SLA timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway',
+                   'itsm-webhooks', redis, 'freeze redis', 'broker outage']
         if len(self.kinds) > 1:
-            victims += ['itsm-change', 'itsm-configuration']
+            victims += ['change SLA timer', 'itsm-change', 'itsm-configuration']
         time.sleep(15)
         while time.time() < stop_at:
             victim = random.choice(victims)
@@ -370,7 +384,7 @@ class Run:
                     time.sleep(6)
                     os.kill(pid, signal.SIGCONT)
             else:
-                found = self.pids(victim)
+                found = self.timer_pids(victim) if victim.endswith('SLA timer') else self.pids(victim)
                 if found:
                     pid = random.choice(found)
                     log('kill -9', victim.strip(), pid)
