@@ -92,7 +92,8 @@ class LaunchedSuite {
     EXPECT_TRUE(google::protobuf::util::MessageToJsonString(suite, &suite_).ok());
   }
 
-  // Starts itsm-launch and waits (up to `timeout`) for its endpoints file.
+  // Starts itsm-launch and waits (up to `timeout`) for its endpoints file (its own: one a
+  // killed launcher left behind does not count).
   void Start(absl::Duration timeout = absl::Seconds(60)) {
     ASSERT_TRUE(supervisor::WriteFileAtomically(dir_.File("suite.json"), suite_).ok());
     auto binary = supervisor::FindSuiteBinary("itsm-launch");
@@ -103,10 +104,31 @@ class LaunchedSuite {
     auto launcher = supervisor::ChildProcess::Start(options_);
     ASSERT_TRUE(launcher.ok());
     launcher_ = std::move(*launcher);
-    ASSERT_TRUE(supervisor::WaitUntil([&] { return std::filesystem::exists(endpoints_file()); },
-                                      timeout, "endpoints.json")
+    const pid_t pid = launcher_->pid();
+    ASSERT_TRUE(supervisor::WaitUntil(
+                    [&] {
+                      launcher::v1::Endpoints endpoints;
+                      auto text = supervisor::ReadFile(endpoints_file());
+                      return text.ok() &&
+                             google::protobuf::util::JsonStringToMessage(*text, &endpoints).ok() &&
+                             endpoints.launcher_pid() == pid;
+                    },
+                    timeout, "endpoints.json")
                     .ok())
         << supervisor::ReadFile(dir_.File("launch.log")).value_or("");
+  }
+
+  // Runs a second itsm-launch on the same suite file while this one runs; its exit code, its
+  // output in *out.
+  int LaunchAnother(std::string* out) {
+    supervisor::ChildProcess::Options options = options_;
+    options.log_file = dir_.File("launch-another.log");
+    auto other = supervisor::ChildProcess::Start(options);
+    EXPECT_TRUE(other.ok());
+    if (!other.ok()) return -1;
+    const int code = (*other)->Wait(absl::Seconds(60));
+    *out = supervisor::ReadFile(options.log_file).value_or("");
+    return code;
   }
 
   // SIGTERM to the launcher; its exit code.

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "itsm/storage/database.h"
 #include "itsm/supervisor/suite_service.h"
 #include "launched_suite.h"
@@ -146,6 +147,45 @@ TEST(LauncherEndToEnd, KilledLauncherLeavesNoProcessBehind) {
                   absl::Seconds(30), "the launcher's processes to end")
                   .ok())
       << suite.launch_log();
+}
+
+// A launcher started again at once after a kill -9 of the last one waits for the processes that
+// one left stopping (bound to their ports until their shutdown ends) and then serves the same
+// data; a second launcher started while one runs is refused and changes nothing.
+TEST(LauncherEndToEnd, AStartAfterAKilledLauncherWaitsForItsProcessesAndOneBesideItIsRefused) {
+  // After SIGTERM the service answers NOT_SERVING for 5 s before it stops: the processes of the
+  // killed launcher are still there when the next one starts.
+  testing::LaunchedSuite suite({"incident"}, {{"ITSM_SHUTDOWN_GRACE_MS", "5000"}});
+  ASSERT_NO_FATAL_FAILURE(suite.Start());
+  std::string out;
+  ASSERT_EQ(suite.Itsmctl({"incident", "create", "--title", "Before the kill", "--impact", "2",
+                           "--urgency", "1"},
+                          &out),
+            0)
+      << out;
+  const launcher::v1::Endpoints first = suite.Endpoints();
+  ASSERT_EQ(first.services_size(), 1);
+  const pid_t old_incident = first.services(0).pid();
+
+  std::string refused;
+  EXPECT_EQ(suite.LaunchAnother(&refused), 1) << refused;
+  EXPECT_NE(refused.find(absl::StrCat("another itsm-launch (pid ", first.launcher_pid(), ")")),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(suite.Endpoints().launcher_pid(), first.launcher_pid());
+  EXPECT_TRUE(supervisor::IsServing(first.services(0).grpc_address()));
+
+  suite.KillLauncher();
+  ASSERT_FALSE(testing::ProcessExited(old_incident));  // in its 5 s of grace
+  ASSERT_NO_FATAL_FAILURE(suite.Start());
+  EXPECT_TRUE(testing::ProcessExited(old_incident));
+  const std::string log = suite.launch_log();
+  EXPECT_NE(log.find("waiting for the processes of an earlier launch"), std::string::npos) << log;
+  EXPECT_NE(log.find(absl::StrCat("itsm-incident (pid ", old_incident, ")")), std::string::npos)
+      << log;
+  EXPECT_EQ(suite.Itsmctl({"incident", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find("Before the kill"), std::string::npos) << out;
+  EXPECT_EQ(suite.Stop(), 0) << suite.launch_log();
 }
 
 }  // namespace

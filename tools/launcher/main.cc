@@ -7,7 +7,8 @@
 // backoff (restarter.h). The embedded broker is not: it keeps events in memory only and cannot
 // come back on the port the services were given, so its loss stops the suite (decision 204).
 //
-// Data lives in the run directory, so a second start keeps it. With an empty embedded broker
+// One launcher runs in a run directory at a time (run_dir_lock.h). Data lives in the run
+// directory, so a second start keeps it. With an empty embedded broker
 // each service is started with outbox_republish_on_start: its retained outbox events are queued
 // again before its first publishing round (consumers de-duplicate by ce_id).
 #include <signal.h>
@@ -39,6 +40,7 @@
 #include "itsm/supervisor/local_tls.h"
 #include "itsm/supervisor/suite_service.h"
 #include "restarter.h"
+#include "run_dir_lock.h"
 
 namespace itsm::launcher {
 namespace {
@@ -149,6 +151,16 @@ int Run(int argc, char** argv) {
       std::filesystem::absolute(suite->run_dir()).lexically_normal().string();
   std::filesystem::create_directories(run_dir + "/logs");
   const absl::Duration start_timeout = absl::Seconds(suite->start_timeout_seconds());
+  // Before anything else in the run directory is touched: one launcher at a time, and not
+  // before what an earlier one left stopping (a kill -9 of it) has gone (run_dir_lock.h).
+  auto run_dir_lock = RunDirLock::Take(run_dir, start_timeout, [&stop] {
+    const timespec now{};
+    return sigtimedwait(&stop, nullptr, &now) > 0;
+  });
+  if (!run_dir_lock.ok()) {
+    log::Error("cannot use the run directory", {{"error", run_dir_lock.status().ToString()}});
+    return 1;
+  }
   const std::string endpoints_file = run_dir + "/endpoints.json";
   std::filesystem::remove(endpoints_file);
 
