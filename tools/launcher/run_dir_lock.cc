@@ -97,9 +97,10 @@ absl::StatusOr<RunDirLock> RunDirLock::Take(const std::string& run_dir, absl::Du
       return absl::CancelledError("stopped while waiting for an earlier launch's processes");
     }
     if (now >= next_report) {
-      log::Warn("waiting for the processes of an earlier launch in this run directory to stop "
-                "(its launcher is gone; they were sent SIGTERM)",
-                {{"run_dir", run_dir}, {"processes", Describe(holders)}});
+      log::Warn(
+          "waiting for the processes of an earlier launch in this run directory to stop "
+          "(its launcher is gone; they were sent SIGTERM)",
+          {{"run_dir", run_dir}, {"processes", Describe(holders)}});
       next_report = now + absl::Seconds(10);
     }
     absl::SleepFor(absl::Milliseconds(200));
