@@ -3,6 +3,12 @@
 // clock events from the stream are applied to what is kept (sla.ts), and a record's own event
 // (a change that may start, pause or stop clocks) makes it read again if it is on screen.
 // Views subscribe and re-render when something they show changed.
+//
+// A clock event can reach the console before its record is first read, and that read can come
+// too early to see it: the gateway's stream and the SLA service consume the SLA topic each at
+// its own pace, so a record created a moment ago may be read from an SLA service that has not
+// applied its clock's start yet. Such events are kept (a bounded number of records) and merged
+// into the record's first read.
 import { clockOfEvent, clockOfStatus, mergeClocks, type ClockView } from "./sla";
 
 type Fetch = (recordId: string) => Promise<unknown[]>;
@@ -15,6 +21,9 @@ interface Entry {
 
 export class SlaCache {
   private readonly entries = new Map<string, Entry>();
+  // Clock events of records not read yet, oldest record first.
+  private readonly early = new Map<string, ClockView[]>();
+  private readonly earlyRecords = 2000;
   private readonly listeners = new Set<() => void>();
   private wanted = new Set<string>();
   private queue: string[] = [];
@@ -52,11 +61,12 @@ export class SlaCache {
   onEvent(data: string, recordId: string | null): void {
     const clock = clockOfEvent(data);
     if (clock) {
-      // A record never read is left alone: its first read brings every clock, this one too.
       const e = this.entries.get(clock.recordId);
       if (e) {
         e.clocks = mergeClocks(e.clocks, [clock]);
         this.notify();
+      } else {
+        this.keepEarly(clock);
       }
       return;
     }
@@ -80,7 +90,7 @@ export class SlaCache {
       const id = this.queue.shift()!;
       const e = this.entries.get(id);
       if (e?.state === "loading" || !this.wanted.has(id)) continue;
-      this.entries.set(id, { clocks: e?.clocks ?? [], state: "loading" });
+      this.entries.set(id, { clocks: mergeClocks(e?.clocks ?? [], this.takeEarly(id)), state: "loading" });
       this.inFlight++;
       const asOf = Date.now();
       this.fetchClocks(id)
@@ -103,6 +113,19 @@ export class SlaCache {
           this.pump();
         });
     }
+  }
+
+  private keepEarly(clock: ClockView): void {
+    const kept = this.early.get(clock.recordId) ?? [];
+    this.early.delete(clock.recordId); // re-inserted last: the newest record
+    this.early.set(clock.recordId, mergeClocks(kept, [clock]));
+    if (this.early.size > this.earlyRecords) this.early.delete(this.early.keys().next().value!);
+  }
+
+  private takeEarly(recordId: string): ClockView[] {
+    const kept = this.early.get(recordId) ?? [];
+    this.early.delete(recordId);
+    return kept;
   }
 
   private retrying = false;

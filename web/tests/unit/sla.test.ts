@@ -92,10 +92,23 @@ test("the cache reads only the records on screen, once, and again after their ow
   cache.onEvent(JSON.stringify({ type: "itsm.incident.v1.IncidentAssigned", data: {} }), "b");
   await settled();
   assert.deepEqual(reads.sort(), ["a", "a", "b", "c"]);
-  // A clock event is applied without a read; one of a record never read is left alone.
+  // A clock event is applied without a read; one of a record never read causes no read.
   cache.onEvent(JSON.stringify({ type: "itsm.sla.v1.SlaMet", data: { clock: { clockId: "c-a", incidentId: "a", stage: "CLOCK_STAGE_COMPLETED", target: "3600s", businessElapsed: "10s", eventTime: "2026-12-01T11:00:00Z" } } }), null);
   assert.equal(cache.clocksOf("a")?.[0].state, "met");
   cache.onEvent(JSON.stringify({ type: "itsm.sla.v1.SlaMet", data: { clock: { clockId: "z", incidentId: "never", eventTime: "2026-12-01T11:00:00Z" } } }), null);
   assert.equal(cache.clocksOf("never"), undefined);
   assert.equal(reads.length, 4);
+});
+
+test("a clock's start that reaches the console before its record's first read is not lost to that read", async () => {
+  // The SLA service has not applied the start yet: its answer has no clock.
+  const cache = new SlaCache(async () => []);
+  const settled = () => new Promise((r) => setTimeout(r, 0));
+  const started = { type: "itsm.sla.v1.SlaClockStarted", data: { clock: { clockId: "c-new", incidentId: "new", stage: "CLOCK_STAGE_RUNNING", target: "3600s", businessElapsed: "0s", dueTime: "2026-12-01T11:00:00Z", eventTime: "2026-12-01T10:00:00Z" } } };
+  cache.onEvent(JSON.stringify(started), null);
+  assert.equal(cache.clocksOf("new"), undefined, "kept aside, not read for");
+  cache.want(["new"]);
+  await settled();
+  assert.equal(cache.loaded("new"), true);
+  assert.deepEqual(cache.clocksOf("new")?.map((c) => [c.clockId, c.state]), [["c-new", "running"]]);
 });
