@@ -2,6 +2,7 @@
 
 #include <hiredis.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
@@ -134,7 +136,7 @@ absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& o
 absl::StatusOr<std::string> PostgresBinDir() {
   for (const char* dir :
        {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"}) {
-    if (access((std::string(dir) + "/pg_ctl").c_str(), X_OK) == 0) return std::string(dir);
+    if (access((std::string(dir) + "/postgres").c_str(), X_OK) == 0) return std::string(dir);
   }
   return absl::NotFoundError("PostgreSQL server binaries not found (install postgresql-15)");
 }
@@ -183,23 +185,65 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const std:
   const std::string data = dir + "/data";
   ITSM_RETURN_IF_ERROR(server->RunTool(
       "initdb", {"-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"}));
-  ITSM_RETURN_IF_ERROR(server->RunTool(
-      "pg_ctl", {"-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
-                 absl::StrCat("-p ", server->port_,
-                              " -c listen_addresses=127.0.0.1 -c unix_socket_directories=", dir,
-                              " -c max_connections=200 -c fsync=on"),
-                 "start"}));
-  server->running_ = true;
+  ITSM_RETURN_IF_ERROR(server->Launch());
   return server;
+}
+
+absl::Status PostgresServer::Launch() {
+  ITSM_ASSIGN_OR_RETURN(std::string bin_dir, PostgresBinDir());
+  ChildProcess::Options options;
+  options.binary = bin_dir + "/postgres";
+  options.args = {"-D", dir_ + "/data",
+                  "-p", std::to_string(port_),
+                  "-c", "listen_addresses=127.0.0.1",
+                  "-c", "unix_socket_directories=" + dir_,
+                  "-c", "max_connections=200",
+                  "-c", "fsync=on"};
+  options.user = user_;
+  options.log_file = dir_ + "/server.log";
+  absl::Status forked = absl::OkStatus();
+  absl::Notification started;
+  keeper_ = std::thread([this, &options, &forked, &started] {
+    auto process = ChildProcess::Start(options);
+    if (process.ok()) {
+      postmaster_ = *std::move(process);
+    } else {
+      forked = process.status();
+    }
+    started.Notify();  // options, forked and started are not touched after this
+    stop_keeper_.WaitForNotification();
+  });
+  started.WaitForNotification();
+  ITSM_RETURN_IF_ERROR(forked);
+  // Ready once postmaster.pid's status line says so (what `pg_ctl -w` waits for).
+  const std::string pid_file = dir_ + "/data/postmaster.pid";
+  const absl::Status ready = WaitUntil(
+      [&] {
+        if (!postmaster_->Running()) return true;
+        const std::vector<std::string> lines =
+            absl::StrSplit(ReadFile(pid_file).value_or(""), '\n');
+        return lines.size() > 7 && absl::StripAsciiWhitespace(lines[7]) == "ready";
+      },
+      absl::Seconds(60), "PostgreSQL to accept connections", absl::Milliseconds(50));
+  if (!postmaster_->Running()) {
+    return absl::UnavailableError(
+        absl::StrCat("postgres exited at start; see ", dir_, "/server.log"));
+  }
+  return ready;
 }
 
 PostgresServer::~PostgresServer() { Stop(); }
 
 void PostgresServer::Stop() {
-  if (!running_) return;
-  running_ = false;
-  // Fast shutdown: roll back sessions and stop; the cluster is thrown away anyway.
-  (void)RunTool("pg_ctl", {"-D", dir_ + "/data", "-m", "fast", "-w", "stop"});
+  if (postmaster_ != nullptr && postmaster_->Running()) {
+    // Fast shutdown: roll back sessions and stop; the cluster is thrown away anyway.
+    postmaster_->Signal(SIGINT);
+    postmaster_->Wait(absl::Seconds(60));
+  }
+  if (keeper_.joinable()) {
+    stop_keeper_.Notify();
+    keeper_.join();
+  }
 }
 
 std::string PostgresServer::Url(const std::string& database) const {

@@ -6,9 +6,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "itsm/supervisor/child_process.h"
 
 namespace itsm::supervisor {
@@ -64,6 +66,11 @@ class KafkaBroker {
 // A PostgreSQL 15 cluster from Debian's packages, initialised in `dir` (trust authentication,
 // loopback only). As root, initdb and the server run as the `postgres` user, which must own the
 // folder: Start() takes care of that.
+//
+// The server runs in the foreground as a child of this process (not daemonised by pg_ctl), forked
+// by a thread of its own that lives until Stop(): PR_SET_PDEATHSIG fires when the forking thread
+// ends, so the cluster stops with this process however it ends — a test killed on a timeout
+// included — and not before, whichever thread asked for it.
 class PostgresServer {
  public:
   static absl::StatusOr<std::unique_ptr<PostgresServer>> Start(const std::string& dir,
@@ -72,17 +79,23 @@ class PostgresServer {
   // A new empty database; returns its connection URL.
   absl::StatusOr<std::string> CreateDatabase(const std::string& name);
   std::string Url(const std::string& database) const;
+  // Fast shutdown (sessions rolled back), waiting for the server to exit.
   void Stop();
 
  private:
+  PostgresServer() = default;
   absl::Status RunTool(const std::string& tool, const std::vector<std::string>& args);
+  // Forks the postmaster from keeper_ and waits until it accepts connections.
+  absl::Status Launch();
   std::string dir_;
   std::string user_;
   int port_ = 0;
-  bool running_ = false;
+  std::unique_ptr<ChildProcess> postmaster_;
+  std::thread keeper_;
+  absl::Notification stop_keeper_;
 };
 
-// Where Debian keeps PostgreSQL's server binaries (initdb, pg_ctl, postgres).
+// Where Debian keeps PostgreSQL's server binaries (initdb, postgres, createdb).
 absl::StatusOr<std::string> PostgresBinDir();
 
 }  // namespace itsm::supervisor
