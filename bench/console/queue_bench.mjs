@@ -51,7 +51,7 @@ async function startSuite() {
     env: name === "gateway" ? { ...env, ITSM_HTTP_PORT: "0" } : {},
   }));
   const suite = join(dir, "suite.json");
-  writeFileSync(suite, JSON.stringify({ runDir: join(dir, "run"), redis: { port: await freePort() }, kafka: { partitions: 2 }, services }));
+  writeFileSync(suite, JSON.stringify({ runDir: join(dir, "run"), reservePorts: false, redis: { port: await freePort() }, kafka: { partitions: 2 }, services }));
   const launcher = spawn(join(bin, "itsm-launch"), [`--config=${suite}`, `--run_dir=${join(dir, "run")}`, `--console_dir=${consoleDir}`], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   launcher.stdout.on("data", (d) => (log += d));

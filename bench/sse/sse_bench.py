@@ -82,7 +82,7 @@ def main():
            "ITSM_RATE_LIMIT_WRITES_PER_SECOND": "1000000", "ITSM_EVENTS_MAX_STREAMS": "1000",
            "ITSM_EVENTS_MAX_STREAMS_PER_CALLER": "1000",
            "ITSM_RATE_LIMIT_READS_PER_SECOND": "1000000", "ITSM_RATE_LIMIT_READ_BURST": "1000000"}
-    suite = {"runDir": f"{scratch}/run", "redis": {"port": free_port()}, "kafka": {"partitions": 4},
+    suite = {"runDir": f"{scratch}/run", "reservePorts": False, "redis": {"port": free_port()}, "kafka": {"partitions": 4},
              "services": [{"name": n, "grpcPort": 0, "metricsPort": 0, "env": env}
                           for n in ("incident", "gateway")]}
     with open(f"{scratch}/suite.json", "w") as f:

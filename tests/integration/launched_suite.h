@@ -68,7 +68,7 @@ class LaunchedSuite {
     suite_ = absl::StrCat(
         R"({"runDir": ")", dir_.File("run"), R"(", "redis": {"port": )", supervisor::FindFreePort(),
         R"(}, "kafka": {"partitions": 2}, "tls": {"enabled": )", tls ? "true" : "false",
-        R"(}, "services": [)", absl::StrJoin(entries, ", "), "]}");
+        R"(}, "reservePorts": false, "services": [)", absl::StrJoin(entries, ", "), "]}");
   }
 
   // The suite a user runs (a suite file such as deploy/local/suite.json), moved to the scratch
@@ -82,6 +82,7 @@ class LaunchedSuite {
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text.value_or("{}"), &suite).ok())
         << path;
     suite.set_run_dir(dir_.File("run"));
+    suite.set_reserve_ports(false);  // random ports: nothing worth keeping reserved
     suite.mutable_redis()->set_port(supervisor::FindFreePort());
     for (auto& service : *suite.mutable_services()) {
       service.set_grpc_port(0);

@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "first_admin_key.h"
 #include "google/protobuf/util/json_util.h"
@@ -39,6 +41,7 @@
 #include "itsm/supervisor/local_issuer.h"
 #include "itsm/supervisor/local_tls.h"
 #include "itsm/supervisor/suite_service.h"
+#include "reserved_ports.h"
 #include "restarter.h"
 #include "run_dir_lock.h"
 
@@ -120,6 +123,34 @@ class RestartableRedis : public Restartable {
   absl::Duration timeout_;
 };
 
+// Keeps the suite's fixed ports out of other processes' outgoing connections
+// (reserved_ports.h); without the right to, says how.
+void ReserveSuitePorts(const v1::SuiteConfig& suite) {
+  std::vector<int> ports = {suite.redis().port()};
+  for (const v1::ServiceConfig& svc : suite.services()) {
+    ports.push_back(svc.grpc_port());
+    ports.push_back(svc.metrics_port());
+    int http_port = 0;
+    if (auto it = svc.env().find("ITSM_HTTP_PORT");
+        it != svc.env().end() && absl::SimpleAtoi(it->second, &http_port)) {
+      ports.push_back(http_port);
+    }
+  }
+  std::erase(ports, 0);
+  absl::StatusOr<std::vector<int>> added = ReserveEphemeralPorts(ports);
+  if (!added.ok()) {
+    log::Warn(
+        "the suite's fixed ports in the ephemeral range are not reserved: an outgoing connection "
+        "may take one while its service restarts; reserve them with sysctl "
+        "net.ipv4.ip_local_reserved_ports (docs/operations.md)",
+        {{"error", added.status().ToString()}});
+  } else if (!added->empty()) {
+    log::Info(
+        "reserved the suite's ports in the ephemeral range (net.ipv4.ip_local_reserved_ports)",
+        {{"ports", absl::StrJoin(*added, ",")}});
+  }
+}
+
 int Run(int argc, char** argv) {
   sigset_t stop;
   sigemptyset(&stop);
@@ -163,6 +194,7 @@ int Run(int argc, char** argv) {
   }
   const std::string endpoints_file = run_dir + "/endpoints.json";
   std::filesystem::remove(endpoints_file);
+  if (!suite->has_reserve_ports() || suite->reserve_ports()) ReserveSuitePorts(*suite);
 
   v1::Endpoints endpoints;
   endpoints.set_run_dir(run_dir);
