@@ -8,9 +8,9 @@
 // come back on the port the services were given, so its loss stops the suite (decision 204).
 //
 // One launcher runs in a run directory at a time (run_dir_lock.h). Data lives in the run
-// directory, so a second start keeps it. With an empty embedded broker
-// each service is started with outbox_republish_on_start: its retained outbox events are queued
-// again before its first publishing round (consumers de-duplicate by ce_id).
+// directory, so a second start keeps it. With an empty embedded broker each service is started
+// with outbox_republish_on_start: its retained outbox events are queued again before its first
+// publishing round (consumers de-duplicate by ce_id).
 #include <signal.h>
 #include <unistd.h>
 
