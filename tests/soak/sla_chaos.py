@@ -161,7 +161,7 @@ class SlaEventWatcher(threading.Thread):
         (breached, no SlaBreached received) and false ones (the last of the clock's breach events
         an SlaBreached, yet the clock is not breached)."""
         duplicated = lost = false = 0
-        latest = 0.0
+        latest, latest_clock = 0.0, None
         for key, breached in breached_clocks.items():
             events = self.firings.get(key, [])
             seen = {}
@@ -176,7 +176,8 @@ class SlaEventWatcher(threading.Thread):
                     log('DUPLICATED', key, kind, seen[kind], ce_id)
                 seen[kind] = ce_id
                 if kind == 'SlaBreached' and due is not None:
-                    latest = max(latest, received - due)
+                    if received - due > latest:
+                        latest, latest_clock = received - due, (key, ce_id)
             breach_events = [e for e in events if e[0] in ('SlaBreached', 'SlaBreachWithdrawn')]
             fired = bool(breach_events) and breach_events[-1][0] == 'SlaBreached'
             if breached and not fired:
@@ -186,7 +187,7 @@ class SlaEventWatcher(threading.Thread):
                 false += 1
                 log('FALSE BREACH', key)
         log('breach events: duplicated', duplicated, 'lost', lost, 'false', false,
-            'latest received after its due time', round(latest, 1), 's;',
+            'latest received after its due time', round(latest, 1), 's', latest_clock, ';',
             'stream reconnects', self.reconnects)
         return duplicated + lost + false
 
