@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Kill -9 under load, judged by the clock: a soak run against a suite started by itsm-launch.
 
-Through the gateway's REST API, four creators raise P1 incidents for a service of this run's own
-and emergency (P1) changes of a business service CI of its own (with an Idempotency-Key each,
-retried through every outage), and four actors take them through their workflows on a plan drawn
+Through the gateway's REST API, four creators raise P1 incidents and service requests for a
+service of this run's own and emergency (P1) changes of a business service CI of its own (with an
+Idempotency-Key each, retried through every outage), and four actors take them through their workflows on a plan drawn
 per record: met, resolved late, responded late, never touched (soak_records.py). Meanwhile one
 of the SLA timers (incidents' or changes'), the incident, change, configuration or SLA service,
 Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s,
@@ -15,7 +15,7 @@ loopback, as deploy/local/suite.json allows it; otherwise that check is skipped)
 When the last deadline has passed, every clock's `breached` (GET .../slaStatus) is compared with
 what the server's own history says should have happened (soak_records.py: for an incident the
 response clock stops at the first assignment or state change, the resolution clock at the
-resolution; for a change the time to authorise runs from AUTHORISE to the approval's decision,
+resolution, a service request's at its fulfilment; for a change the time to authorise runs from AUTHORISE to the approval's decision,
 the time to implement from creation to REVIEW). An answer within 0.5 s of a due time is counted
 as ambiguous, not judged. Then the SLA topic is read back from the gateway's
 event stream, followed from before the first create and resumed with Last-Event-ID after every
@@ -48,7 +48,7 @@ import threading
 import time
 import uuid
 
-from soak_records import PLANS, Changes, Incidents, rfc3339
+from soak_records import PLANS, Changes, Incidents, Requests, rfc3339
 from suite_endpoints import gateway_address, redis_address
 
 
@@ -244,7 +244,10 @@ class Run:
         self.gateway = gateway_address(args.endpoints)
         self.redis_address = redis_address(args.endpoints)
         name = 'soak-' + uuid.uuid4().hex[:8]
-        self.kinds = [Incidents(name)] + ([] if args.change_share <= 0 else [Changes(name)])
+        # Drawn for each record by the shares of --request-share and --change-share.
+        self.kinds = [(Incidents(name), 1.0 - args.request_share - args.change_share),
+                      (Requests(name), args.request_share), (Changes(name), args.change_share)]
+        self.kinds = [(kind, share) for kind, share in self.kinds if share > 0]
         self.records = {}  # id -> (kind, plan)
         self.lock = threading.Lock()
         self.actions = []  # heap of (when, seq, id, action)
@@ -259,12 +262,12 @@ class Run:
         c = self.client()
         st, session = c.call('GET', '/v1/session')
         self.subject = session['subject']
-        for kind in self.kinds:
+        for kind, _ in self.kinds:
             definition = kind.set_up(c)
             log(kind.kind, 'service', kind.service, 'SLA', definition)
 
     def services(self):
-        return {kind.service for kind in self.kinds}
+        return {kind.service for kind, _ in self.kinds}
 
     def subscribe(self, receiver):
         """Subscribes the receiver to this run's breaches, one subscription per service; False
@@ -301,7 +304,7 @@ class Run:
         while time.time() < stop_at:
             t = time.time()
             plan = random.choice(PLANS)
-            kind = self.kinds[-1] if random.random() < self.args.change_share else self.kinds[0]
+            kind = random.choices([k for k, _ in self.kinds], [w for _, w in self.kinds])[0]
             try:
                 st, body, rid = kind.create(c, f'{idx}-{n}', str(uuid.uuid4()))
                 if st != 200:
@@ -367,7 +370,7 @@ class Run:
         redis = 'redis-server ' + self.redis_address
         victims = ['incident SLA timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway',
                    'itsm-webhooks', redis, 'freeze redis', 'broker outage']
-        if len(self.kinds) > 1:
+        if self.args.change_share > 0:
             victims += ['change SLA timer', 'itsm-change', 'itsm-configuration']
         time.sleep(15)
         while time.time() < stop_at:
@@ -457,7 +460,9 @@ def main():
     p.add_argument('--seconds', type=float, default=90, help='how long records are created')
     p.add_argument('--rate', type=float, default=15, help='records created a second')
     p.add_argument('--change-share', type=float, default=0.3,
-                   help='the share of records that are changes (0: incidents only)')
+                   help='the share of records that are changes (0: none)')
+    p.add_argument('--request-share', type=float, default=0.2,
+                   help='the share of records that are service requests (0: none)')
     p.add_argument('--no-chaos', action='store_true', help='the same load without kills')
     p.add_argument('--seed', type=int, default=None)
     args = p.parse_args()

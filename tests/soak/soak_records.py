@@ -1,10 +1,10 @@
-"""The two kinds of record sla_chaos.py drives under faults, each with its SLA clocks' meaning.
+"""The kinds of record sla_chaos.py drives under faults, each with its SLA clocks' meaning.
 
 A kind knows how to set up an SLA of its own for the run, how to create a record, which actions
 each plan schedules and how to take them, and, from the record's own history, when each of its
 clocks started and stopped. The clocks are the suite's defaults (docs/sla.md): for an incident
 the response clock runs from creation to the first assignment or state change and the
-resolution clock to the resolution; for a change the response clock is the time to authorise
+resolution clock to the resolution (a service request's likewise, to its fulfilment); for a change the response clock is the time to authorise
 (from entering AUTHORISE until the approval is decided) and the resolution clock the time to
 implement (from creation until REVIEW).
 """
@@ -122,6 +122,65 @@ class Incidents:
         resolved = first_time(entries, state_becomes({'INCIDENT_STATE_RESOLVED'}))
         return {'CLOCK_KIND_RESPONSE': (created, responded, RESPONSE_S),
                 'CLOCK_KIND_RESOLUTION': (created, resolved, RESOLVE_S)}
+
+
+class Requests:
+    """P1 service requests of the run's own service, under the incidents' SLA (a definition with
+    no request types covers both): approved, fulfilled through the REST API."""
+    kind = 'request'
+    DONE = ('SERVICE_REQUEST_STATE_FULFILLED', 'SERVICE_REQUEST_STATE_CLOSED')
+
+    def __init__(self, run_name):
+        self.service = run_name
+
+    def set_up(self, client):
+        return "(the incidents': a definition without request types covers both)"
+
+    def create(self, client, label, key):
+        st, body = client.call('POST', '/v1/serviceRequests',
+                               {'title': 'soak ' + label, 'catalogItem': 'laptop', 'impact': 1,
+                                'urgency': 1, 'service': self.service}, {'Idempotency-Key': key})
+        return st, body, body.get('serviceRequest', {}).get('id')
+
+    @staticmethod
+    def plan_actions(plan):
+        return {'met': [(10, 'approve'), (20, 'start'), (25, 'fulfil')],
+                'late': [(10, 'approve'), (20, 'start'), (65, 'fulfil')],
+                'respond_late': [(36, 'approve'), (40, 'start'), (44, 'fulfil')],
+                'never': []}[plan]
+
+    def act(self, client, rid, action, failures):
+        """Each step once, with the version just read; skipped when the request is past it."""
+        order = ['SERVICE_REQUEST_STATE_SUBMITTED', 'SERVICE_REQUEST_STATE_APPROVED',
+                 'SERVICE_REQUEST_STATE_FULFILLING', 'SERVICE_REQUEST_STATE_FULFILLED']
+        target = {'approve': 1, 'start': 2, 'fulfil': 3}[action]
+        for _ in range(5):
+            req = read_current(client, f'/v1/serviceRequests/{rid}', 'serviceRequest', failures)
+            if req is None:
+                return
+            if req['state'] not in order or order.index(req['state']) >= target:
+                return
+            st, body = client.call('POST', f'/v1/serviceRequests/{rid}:transition',
+                                   {'targetState': order[target], 'reason': 'soak',
+                                    'version': req['version']})
+            if st == 200:
+                return
+        failures.append((action, rid, st, body))
+
+    def history_path(self, rid):
+        return f'/v1/serviceRequests/{rid}/history?page.page_size=100'
+
+    @classmethod
+    def clock_windows(cls, entries):
+        """As an incident's (docs/sla.md 3.4): response until it leaves SUBMITTED or is assigned,
+        resolution until FULFILLED."""
+        created = rfc3339(entries[0]['time'])
+        responded = first_time(entries, lambda ch: (
+            (ch['field'] == 'assignee' and ch['newValue']) or
+            (ch['field'] == 'state' and ch['newValue'] != 'SERVICE_REQUEST_STATE_SUBMITTED')))
+        fulfilled = first_time(entries, state_becomes(set(cls.DONE)))
+        return {'CLOCK_KIND_RESPONSE': (created, responded, RESPONSE_S),
+                'CLOCK_KIND_RESOLUTION': (created, fulfilled, RESOLVE_S)}
 
 
 class Changes:
