@@ -8,17 +8,26 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
 
 namespace itsm::sla_timer {
 namespace {
 
-// KEYS: state, due, outbox, open. ARGV: expected revision, state, incident id, due score ("":
-// none), expiry of the state in ms ("0": none), number of open-count deltas, then (field, delta)
-// pairs, then the events.
+// KEYS: state, due, outbox, open, and the partition's marker when it is watched
+// (RedisIncarnation). ARGV: expected revision, state, incident id, due score ("": none), expiry
+// of the state in ms ("0": none), number of open-count deltas, then (field, delta) pairs, then
+// the events, then the marker's value when it is watched.
 // Returns the new revision, or 0 when the stored revision is not the expected one.
 constexpr char kCommitScript[] = R"lua(
+local last = #ARGV
+if KEYS[5] then
+  if redis.call('GET', KEYS[5]) ~= ARGV[last] then
+    return redis.error_reply('DATASET_LOST ' .. KEYS[5])
+  end
+  last = last - 1
+end
 local ok, r = pcall(redis.call, 'HGET', KEYS[1], 'r')
 if not ok then
   return redis.error_reply('BADSTATE ' .. KEYS[1] .. ' is not a state hash')
@@ -39,7 +48,7 @@ if n > 0 then
     end
   end
 end
-if #ARGV >= 7 + 2 * n then redis.call('LLEN', KEYS[3]) end
+if last >= 7 + 2 * n then redis.call('LLEN', KEYS[3]) end
 if ARGV[4] == '' then
   redis.call('ZREM', KEYS[2], ARGV[3])
 else
@@ -55,7 +64,7 @@ end
 for i = 0, n - 1 do
   redis.call('HINCRBY', KEYS[4], ARGV[7 + 2 * i], ARGV[8 + 2 * i])
 end
-for i = 7 + 2 * n, #ARGV do
+for i = 7 + 2 * n, last do
   redis.call('RPUSH', KEYS[3], ARGV[i])
 end
 return rev
@@ -69,6 +78,27 @@ if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
 end
 return 0
 )lua";
+
+// KEYS: the hash, and the marker of the dataset it belongs to when that is watched. ARGV: the
+// marker's value when it is watched, then (field, value) pairs. A write into a Redis that lost
+// the marker would leave a position (or a published offset) with none of the clocks it stands
+// for.
+constexpr char kMarkedHashSetScript[] = R"lua(
+local first = 1
+if KEYS[2] then
+  if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+    return redis.error_reply('DATASET_LOST ' .. KEYS[2])
+  end
+  first = 2
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, first))
+return 1
+)lua";
+
+bool IsDatasetLost(const redis::RedisValue& reply) {
+  return reply.type == redis::RedisValue::Type::kError &&
+         absl::StartsWith(reply.str, "DATASET_LOST");
+}
 
 // A position's field in its partition's hash: per topic and broker cluster, so that positions
 // of a broker that lost its data are not taken for the new one's.
@@ -86,7 +116,25 @@ ClockStore::ClockStore(std::string redis_address, std::string prefix, redis::Red
     : prefix_(std::move(prefix)),
       redis_(std::move(redis_address), absl::Seconds(5), std::move(auth)),
       commit_{kCommitScript, ""},
-      ack_{kAckScript, ""} {}
+      ack_{kAckScript, ""},
+      marked_hash_set_{kMarkedHashSetScript, ""} {}
+
+void ClockStore::WatchDataset(RedisIncarnation* incarnation) { dataset_ = incarnation; }
+
+std::optional<std::string> ClockStore::Marker(int32_t partition) const {
+  if (dataset_ == nullptr) return std::nullopt;
+  return dataset_->Marker(partition);
+}
+
+absl::Status ClockStore::DatasetLost(int32_t partition) {
+  if (dataset_ != nullptr) dataset_->Lost(partition);
+  return absl::UnavailableError(absl::StrCat(
+      "redis no longer holds the SLA timer's data of ",
+      partition == RedisIncarnation::kPublishedOffsets ? std::string("the published offsets")
+                                                       : absl::StrCat("partition ", partition),
+      " (FLUSHALL, FLUSHDB, eviction, a key deleted): the consumer goes back to the positions "
+      "it holds"));
+}
 
 std::string ClockStore::OutboxEntry(const events::CloudEvent& e) {
   sla::v1::TimerOutboxEntry entry;
@@ -111,18 +159,61 @@ std::string ClockStore::OpenKey(int32_t p) const {
 std::string ClockStore::PositionKey(int32_t p) const {
   return absl::StrCat(prefix_, ":pos:{", p, "}");
 }
+std::string ClockStore::DatasetKey(int32_t p) const {
+  // The published offsets' key has no hash tag: "{<key>}" puts its marker in the same slot,
+  // after the prefix (which ACLs of the form ~itsm:* expect).
+  if (p == RedisIncarnation::kPublishedOffsets) {
+    return absl::StrCat(PublishedKey(), ":dataset{", PublishedKey(), "}");
+  }
+  return absl::StrCat(prefix_, ":dataset:{", p, "}");
+}
 
 absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::Positions(
     const std::string& topic, const std::string& cluster_id,
     const std::vector<int32_t>& partitions) {
   std::vector<std::vector<std::string>> commands;
+  // The markers first: a Redis emptied after them has lost them, and the next write finds out;
+  // one emptied before them has lost the positions too, so the partitions start at the
+  // beginning. Set the other way round, a position read just before an emptying would be
+  // taken up in a Redis that holds none of its clocks. A marker is set only where there is
+  // none, each time with a value never used before, and read back: a replica that took its
+  // value before an emptying tells it from the one set after (by another replica) as well.
+  std::vector<int32_t> markers;
+  if (dataset_ != nullptr) {
+    markers = partitions;
+    markers.push_back(RedisIncarnation::kPublishedOffsets);
+    for (int32_t p : markers) {
+      commands.push_back({"SET", DatasetKey(p), base::NewUuid(), "NX"});
+      commands.push_back({"GET", DatasetKey(p)});
+    }
+  }
   for (int32_t p : partitions) {
     commands.push_back({"HGET", PositionKey(p), PositionField(topic, cluster_id)});
   }
   ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies, redis_.Pipeline(commands));
+  for (size_t i = 0; i < markers.size(); ++i) {
+    for (const redis::RedisValue* v : {&replies[2 * i], &replies[2 * i + 1]}) {
+      if (v->type == redis::RedisValue::Type::kError) {
+        return absl::UnavailableError(
+            absl::StrCat("redis: ", DatasetKey(markers[i]), ": ", v->str));
+      }
+    }
+    if (replies[2 * i + 1].type != redis::RedisValue::Type::kString) {
+      return absl::UnavailableError(
+          absl::StrCat("redis: ", DatasetKey(markers[i]), " gone as soon as it was set"));
+    }
+  }
+  for (size_t i = 0; i < markers.size(); ++i) {
+    // Another value than the one taken before in this generation: Redis was emptied since and
+    // another replica set it again (its rewind gave this one back its partitions). Taken up,
+    // the new value would hide the loss from this replica for good.
+    const std::optional<std::string> before = Marker(markers[i]);
+    if (before && *before != replies[2 * i + 1].str) return DatasetLost(markers[i]);
+  }
+  for (size_t i = 0; i < markers.size(); ++i) dataset_->Marked(markers[i], replies[2 * i + 1].str);
   std::map<int32_t, int64_t> out;
   for (size_t i = 0; i < partitions.size(); ++i) {
-    const redis::RedisValue& v = replies[i];
+    const redis::RedisValue& v = replies[2 * markers.size() + i];
     if (v.nil()) continue;
     // LOADING (a Redis reading its AOF), BUSY, ...: ask again later. Starting at the beginning
     // instead would replay the whole topic and hold firing back until it is done.
@@ -148,18 +239,31 @@ absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::Positions(
 
 absl::Status ClockStore::StorePositions(const std::string& topic, const std::string& cluster_id,
                                         const std::map<int32_t, int64_t>& next_offsets) {
-  std::vector<std::vector<std::string>> commands;
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> calls;
+  std::vector<int32_t> partitions;
   for (const auto& [p, offset] : next_offsets) {
-    commands.push_back(
-        {"HSET", PositionKey(p), PositionField(topic, cluster_id), absl::StrCat(offset)});
+    std::vector<std::string> keys = {PositionKey(p)};
+    std::vector<std::string> args;
+    if (std::optional<std::string> marker = Marker(p)) {
+      keys.push_back(DatasetKey(p));
+      args.push_back(*std::move(marker));
+    }
+    args.push_back(PositionField(topic, cluster_id));
+    args.push_back(absl::StrCat(offset));
+    calls.push_back({std::move(keys), std::move(args)});
+    partitions.push_back(p);
   }
-  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies, redis_.Pipeline(commands));
-  for (const redis::RedisValue& v : replies) {
-    if (v.type == redis::RedisValue::Type::kError) {
-      return absl::InternalError(absl::StrCat("redis: ", v.str));
+  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies,
+                        redis_.EvalMany(marked_hash_set_, calls));
+  absl::Status first_error;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (IsDatasetLost(replies[i])) {
+      first_error.Update(DatasetLost(partitions[i]));
+    } else if (replies[i].type == redis::RedisValue::Type::kError) {
+      first_error.Update(absl::InternalError(absl::StrCat("redis: ", replies[i].str)));
     }
   }
-  return absl::OkStatus();
+  return first_error;
 }
 
 std::string ClockStore::PublishedKey() const { return absl::StrCat(prefix_, ":published"); }
@@ -192,12 +296,21 @@ absl::StatusOr<std::map<int32_t, int64_t>> ClockStore::PublishedOffsets(
 absl::Status ClockStore::NotePublished(const std::string& cluster_id,
                                        const std::map<int32_t, int64_t>& offsets) {
   if (offsets.empty()) return absl::OkStatus();
-  std::vector<std::string> command = {"HSET", PublishedKey()};
-  for (const auto& [partition, offset] : offsets) {
-    command.push_back(absl::StrCat(cluster_id, "/", partition));
-    command.push_back(absl::StrCat(offset));
+  std::vector<std::string> keys = {PublishedKey()};
+  std::vector<std::string> args;
+  if (std::optional<std::string> marker = Marker(RedisIncarnation::kPublishedOffsets)) {
+    keys.push_back(DatasetKey(RedisIncarnation::kPublishedOffsets));
+    args.push_back(*std::move(marker));
   }
-  return redis_.Command(command).status();
+  for (const auto& [partition, offset] : offsets) {
+    args.push_back(absl::StrCat(cluster_id, "/", partition));
+    args.push_back(absl::StrCat(offset));
+  }
+  absl::StatusOr<redis::RedisValue> reply = redis_.Eval(marked_hash_set_, keys, args);
+  if (!reply.ok() && absl::StrContains(reply.status().message(), "DATASET_LOST")) {
+    return DatasetLost(RedisIncarnation::kPublishedOffsets);
+  }
+  return reply.status();
 }
 
 absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {
@@ -250,14 +363,22 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
     }
     for (const events::CloudEvent& e : o.events) args.push_back(OutboxEntry(e));
     const int32_t p = w.key.partition;
-    calls.push_back(
-        {{StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p), OpenKey(p)}, std::move(args)});
+    std::vector<std::string> keys = {StateKey(p, w.key.incident_id), DueKey(p), OutboxKey(p),
+                                     OpenKey(p)};
+    if (std::optional<std::string> marker = Marker(p)) {
+      keys.push_back(DatasetKey(p));
+      args.push_back(*std::move(marker));
+    }
+    calls.push_back({std::move(keys), std::move(args)});
   }
   ITSM_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(commit_, calls));
   std::vector<absl::StatusOr<bool>> out;
   out.reserve(replies.size());
   for (size_t i = 0; i < replies.size(); ++i) {
-    if (replies[i].type == redis::RedisValue::Type::kError) {
+    if (IsDatasetLost(replies[i])) {
+      // UNAVAILABLE, tried again (after the rewind it starts): the event is not skipped.
+      out.push_back(DatasetLost(writes[i].key.partition));
+    } else if (replies[i].type == redis::RedisValue::Type::kError) {
       // BADSTATE: the record's own key is not a state (its record is lost, as with a state that
       // does not parse); anything else concerns the partition's keys, or Redis itself.
       const std::string key = StateKey(writes[i].key.partition, writes[i].key.incident_id);
@@ -273,14 +394,27 @@ absl::StatusOr<std::vector<absl::StatusOr<bool>>> ClockStore::Commit(
 
 absl::StatusOr<std::vector<std::string>> ClockStore::Due(int32_t partition, absl::Time now,
                                                          int offset, int limit) {
-  ITSM_ASSIGN_OR_RETURN(
-      redis::RedisValue v,
-      redis_.Command(
-          {"ZRANGEBYSCORE", DueKey(partition), "-inf",
-           absl::StrFormat("%.0f", std::floor(absl::ToDoubleMilliseconds(now - absl::UnixEpoch()))),
-           "LIMIT", std::to_string(offset), std::to_string(limit)}));
+  std::vector<std::vector<std::string>> commands;
+  // Asked with the due clocks: a Redis emptied while nothing was written would otherwise show
+  // nothing due, and no breach would fire until the partition's next event.
+  const std::optional<std::string> marker = Marker(partition);
+  if (marker) commands.push_back({"GET", DatasetKey(partition)});
+  commands.push_back(
+      {"ZRANGEBYSCORE", DueKey(partition), "-inf",
+       absl::StrFormat("%.0f", std::floor(absl::ToDoubleMilliseconds(now - absl::UnixEpoch()))),
+       "LIMIT", std::to_string(offset), std::to_string(limit)});
+  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies, redis_.Pipeline(commands));
+  for (const redis::RedisValue& v : replies) {
+    if (v.type == redis::RedisValue::Type::kError) {
+      return absl::InternalError(absl::StrCat(DueKey(partition), ": redis: ", v.str));
+    }
+  }
+  if (marker &&
+      (replies[0].type != redis::RedisValue::Type::kString || replies[0].str != *marker)) {
+    return DatasetLost(partition);
+  }
   std::vector<std::string> out;
-  for (auto& e : v.elements) out.push_back(std::move(e.str));
+  for (auto& e : replies.back().elements) out.push_back(std::move(e.str));
   return out;
 }
 

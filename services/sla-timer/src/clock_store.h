@@ -10,6 +10,10 @@
 //                                          position: the offset of its first event not applied
 //   <prefix>:published               hash  "<cluster id>/<partition>" -> an offset of itsm.sla.v1
 //                                          delivered before it was written (PublishedFirings)
+//   <prefix>:dataset:{p}             string a value set once (a UUID): while it is the value the
+//                                          timer read, Redis holds what it wrote there
+//   <prefix>:published:dataset{<prefix>:published}
+//                                    string the same for the published offsets (RedisIncarnation)
 //
 // Every change goes through one Lua script (kCommitScript) that, atomically: checks the
 // revision it was computed from (compare-and-set, so the consumer, the firing loop and a second
@@ -28,6 +32,7 @@
 #include "absl/time/time.h"
 #include "itsm/redis/redis_client.h"
 #include "itsm/sla/v1/timer_state.pb.h"
+#include "services/sla-timer/src/redis_incarnation.h"
 #include "services/sla-timer/src/timer_logic.h"
 
 namespace itsm::sla_timer {
@@ -36,6 +41,12 @@ class ClockStore {
  public:
   ClockStore(std::string redis_address, std::string prefix = "itsm:sla",
              redis::RedisAuth auth = {});
+
+  // From now on Positions() sets the partitions' markers where there are none and notes their
+  // values in `incarnation`, and the writes and looks of a marked partition fail UNAVAILABLE,
+  // writing nothing, once its marker is gone or another (reported to `incarnation`). Only a timer
+  // with a consumer watches: without one no positions are taken, and nothing would set the markers.
+  void WatchDataset(RedisIncarnation* incarnation);
 
   // One incident's (or service request's) clocks: the partition of its events and its id.
   struct Key {
@@ -111,13 +122,22 @@ class ClockStore {
   std::string OpenKey(int32_t partition) const;
   std::string PositionKey(int32_t partition) const;
   std::string PublishedKey() const;
+  // The marker of a partition, or of the published offsets (RedisIncarnation::kPublishedOffsets).
+  std::string DatasetKey(int32_t partition) const;
   redis::RedisClient& redis() { return redis_; }
 
  private:
+  // The value the partition's marker must have, when it is watched.
+  std::optional<std::string> Marker(int32_t partition) const;
+  // Reports the partition's marker gone; the error to return for it.
+  absl::Status DatasetLost(int32_t partition);
+
   std::string prefix_;
   redis::RedisClient redis_;
   redis::RedisClient::Script commit_;
   redis::RedisClient::Script ack_;
+  redis::RedisClient::Script marked_hash_set_;
+  RedisIncarnation* dataset_ = nullptr;
 };
 
 // The score of a due instant: milliseconds, rounded up, so that a due entry is never taken

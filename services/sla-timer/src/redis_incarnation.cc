@@ -16,13 +16,16 @@ absl::StatusOr<uint64_t> RedisIncarnation::Admit(const std::string& identity) {
 
 bool RedisIncarnation::Changed() const {
   absl::MutexLock lock(&mu_);
-  return !met_.empty() && met_ != accepted_;
+  return lost_ || (!met_.empty() && met_ != accepted_);
 }
 
 std::string RedisIncarnation::Accept() {
   absl::MutexLock lock(&mu_);
-  if (!met_.empty() && met_ != accepted_) {
-    accepted_ = met_;
+  const bool another = !met_.empty() && met_ != accepted_;
+  if (another) accepted_ = met_;
+  if (another || lost_) {
+    lost_ = false;
+    marked_.clear();
     ++generation_;
   }
   return accepted_;
@@ -31,6 +34,23 @@ std::string RedisIncarnation::Accept() {
 uint64_t RedisIncarnation::generation() const {
   absl::MutexLock lock(&mu_);
   return generation_;
+}
+
+void RedisIncarnation::Marked(int32_t partition, std::string value) {
+  absl::MutexLock lock(&mu_);
+  marked_[partition] = std::move(value);
+}
+
+std::optional<std::string> RedisIncarnation::Marker(int32_t partition) const {
+  absl::MutexLock lock(&mu_);
+  auto it = marked_.find(partition);
+  if (it == marked_.end()) return std::nullopt;
+  return it->second;
+}
+
+void RedisIncarnation::Lost(int32_t partition) {
+  absl::MutexLock lock(&mu_);
+  if (marked_.contains(partition)) lost_ = true;
 }
 
 }  // namespace itsm::sla_timer

@@ -8,6 +8,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/change/v1/events.pb.h"
@@ -250,9 +252,17 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       redis_rewinds_(prometheus::BuildCounter()
                          .Name("itsm_sla_timer_redis_rewinds_total")
                          .Help("Times Redis was another process (restarted, or a replica "
-                               "promoted) and the consumer went back to the positions it held.")
+                               "promoted) or lost the timer's data (FLUSHALL, eviction), and "
+                               "the consumer went back to the positions it held.")
                          .Register(registry)
-                         .Add({})) {
+                         .Add({})),
+      redis_may_evict_(prometheus::BuildGauge()
+                           .Name("itsm_sla_timer_redis_may_evict")
+                           .Help("1 when the timer's Redis may delete keys when it is full (its "
+                                 "maxmemory-policy is not noeviction): clocks could vanish "
+                                 "unseen. 0 when it refuses writes instead.")
+                           .Register(registry)
+                           .Add({})) {
   // Only a timer with a consumer has positions to go back to; without one (events handed to
   // Handle directly) every Redis is the timer's.
   if (!options_.kafka_bootstrap_servers.empty()) {
@@ -269,6 +279,7 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
       });
       store->redis().SetConnectionExpiry(
           [this, admitted_in] { return *admitted_in != incarnation_.generation(); });
+      store->WatchDataset(&incarnation_);
     }
   }
   for (const char* kind : {"response", "resolution"}) {
@@ -790,6 +801,25 @@ absl::StatusOr<int> SlaTimer::FireOnce() {
   return total;
 }
 
+void SlaTimer::CheckEvictionPolicy() {
+  absl::StatusOr<redis::RedisValue> info = fire_store_.redis().Command({"INFO", "memory"});
+  if (!info.ok() || info->type != redis::RedisValue::Type::kString) return;  // asked again later
+  std::string policy;
+  for (absl::string_view line : absl::StrSplit(info->str, "\r\n")) {
+    if (absl::ConsumePrefix(&line, "maxmemory_policy:")) policy = std::string(line);
+  }
+  if (policy.empty() || policy == eviction_policy_) return;
+  eviction_policy_ = policy;
+  const bool may_evict = policy != "noeviction";
+  redis_may_evict_.Set(may_evict ? 1 : 0);
+  if (may_evict) {
+    log::Error(
+        "redis may evict the SLA timer's keys when it is full: a clock evicted is lost unseen, "
+        "and its breach with it; set maxmemory-policy noeviction (docs/runbooks.md)",
+        {{"redis", options_.redis_address}, {"maxmemory_policy", policy}});
+  }
+}
+
 void SlaTimer::RefreshGauges() {
   std::map<std::string, int64_t> open;
   int64_t pending = 0;
@@ -820,6 +850,10 @@ void SlaTimer::FireLoop() {
     if (absl::Now() - last_gauges_ > absl::Seconds(2)) {
       RefreshGauges();
       last_gauges_ = absl::Now();
+    }
+    if (absl::Now() - last_eviction_check_ > absl::Seconds(30)) {
+      CheckEvictionPolicy();
+      last_eviction_check_ = absl::Now();
     }
     absl::SleepFor(options_.fire_poll_interval);
   }
@@ -1069,8 +1103,8 @@ void SlaTimer::ResumeFromRedisPositions() {
   if (!consumer_ || consumer_stopped_) return;
   if (incarnation_.Changed()) {
     log::Warn(
-        "redis is another dataset (restarted, failed over, resynchronised) that may hold less "
-        "than the one before: the consumer goes back to the positions it holds",
+        "redis is another dataset (restarted, failed over, resynchronised, emptied) that may "
+        "hold less than the one before: the consumer goes back to the positions it holds",
         {{"redis", options_.redis_address}});
     // Leaves the group: every partition is revoked, so nothing fires until the new consumer is
     // assigned and has applied its partitions up to their ends (FiringWatermark).

@@ -202,6 +202,9 @@ class SlaTimer {
   void FireLoop();
   void PublishLoop();
   void RefreshGauges();
+  // Whether Redis may delete the timer's keys when it is full (its maxmemory-policy): the
+  // markers find an emptied Redis, not one that evicted some clocks and kept the marker.
+  void CheckEvictionPolicy();
   void WakePublisher();
 
   Options options_;
@@ -264,6 +267,8 @@ class SlaTimer {
   std::thread fire_thread_;
   std::thread publish_thread_;
   absl::Time last_gauges_ = absl::InfinitePast();
+  absl::Time last_eviction_check_ = absl::InfinitePast();
+  std::string eviction_policy_;  // as last read, on the firing thread
 
   // Metrics (docs/sla-timer.md lists them).
   prometheus::Family<prometheus::Gauge>& open_family_;
@@ -283,6 +288,7 @@ class SlaTimer {
   prometheus::Gauge& unfireable_clocks_;
   prometheus::Family<prometheus::Counter>& clock_events_family_;
   prometheus::Counter& redis_rewinds_;
+  prometheus::Gauge& redis_may_evict_;
 };
 
 }  // namespace itsm::sla_timer

@@ -116,6 +116,9 @@ class SlaTimerRedisTest : public ::testing::Test {
     return cluster;
   }
 
+  // FLUSHALL under `replicas` running timers of one group (AnEmptiedRedisIsRebuilt...).
+  void EmptyRedisUnderRunningTimers(int replicas);
+
   // Open clocks of the four partitions by "kind:stage" (the commit script's counts); empty when
   // Redis cannot be read.
   std::map<std::string, int64_t> OpenClocks() {
@@ -1389,6 +1392,126 @@ TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopic) {
   timer->StopConsumer();
   timer->StopFiring();
   timer->StopPublisher();
+}
+
+// Redis emptied under a running timer (FLUSHALL: the same process, so no new identity): the
+// first look for due clocks, or the first write, finds the partition's marker gone, and the
+// timer replays the topic from its beginning without a restart. An event arriving after the
+// emptying is not applied into the empty Redis (its position stored there would start the
+// replay past every clock before it). With two replicas, each finds out for its own partitions,
+// including one whose partitions were given back, by the rebalance of the other's rewind, with
+// their markers already set again.
+void SlaTimerRedisTest::EmptyRedisUnderRunningTimers(int replicas) {
+  auto cluster = StartCluster();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string bootstrap = (*cluster)->bootstrap_servers();
+  testing::IncidentProducer producer(bootstrap);
+  for (int k = 0; k < 10; ++k) {
+    auto i = NewIncident("inc-" + std::to_string(k), kT0);
+    producer.Send(testing::Created(i), i);
+    if (k < 3) {  // on hold after a minute: response met, resolution paused
+      i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+      i.set_assignee("bob");
+      i.set_version(2);
+      *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+      producer.Send(testing::StateChanged(i), i);
+    }
+  }
+  producer.Flush();
+  // As docs/security.md restricts the timer's Redis user: every key it touches, the markers
+  // included, must be under its prefix.
+  ClockStore store(redis_->address());
+  ASSERT_TRUE(
+      store.redis().Command({"ACL", "SETUSER", "timer", "on", ">s3cret", "~itsm:*", "+@all"}).ok());
+  SlaTimer::Options options = TimerOptions(bootstrap);
+  options.redis_auth = {.username = "timer", .password = "s3cret"};
+  std::vector<std::unique_ptr<prometheus::Registry>> registries;
+  std::vector<std::unique_ptr<SlaTimer>> timers;
+  for (int r = 0; r < replicas; ++r) {
+    registries.push_back(std::make_unique<prometheus::Registry>());
+    timers.push_back(NewTimer(*registries.back(), options));
+    ASSERT_TRUE(timers.back()->Start().ok());
+  }
+  ASSERT_TRUE(WaitUntil([&] { return OpenClocks()["resolution:paused"] == 3; }, absl::Seconds(30),
+                        "clocks stored")
+                  .ok());
+  // Started x20, Met x3, Paused x3, then at 16 min the 50 % warning of 7 response clocks.
+  constexpr size_t kBefore = 20 + 3 + 3 + 7;
+  clock_.Advance(absl::Minutes(16));
+  auto records = itsm::testing::ReadTopic(bootstrap, kSlaTopic, kBefore, absl::Seconds(30));
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), kBefore);
+  std::map<std::string, int64_t> open = OpenClocks();
+  auto rewinds = [&] {
+    double sum = 0;
+    for (auto& registry : registries) {
+      sum += MetricSum(*registry, "itsm_sla_timer_redis_rewinds_total");
+    }
+    return sum;
+  };
+  ASSERT_EQ(rewinds(), 0);
+
+  ASSERT_TRUE(store.redis().Command({"FLUSHALL"}).ok());
+  // Created 16 minutes ago too: its response clock's warning is due at once.
+  auto late = NewIncident("inc-10", kT0);
+  producer.Send(testing::Created(late), late);
+  producer.Flush();
+  open["response:running"] += 1;
+  open["resolution:running"] += 1;
+  ASSERT_TRUE(WaitUntil([&] { return OpenClocks() == open; }, absl::Seconds(60),
+                        "every clock rebuilt, the late incident's with them")
+                  .ok())
+      << "rewinds: " << rewinds()
+      << ", response clocks running: " << OpenClocks()["response:running"];
+  EXPECT_GE(rewinds(), replicas);
+
+  // And they go on: the running response clocks breach once each, the late incident's too.
+  clock_.Advance(absl::Minutes(15));
+  std::map<std::string, int> breaches;
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    auto all = itsm::testing::ReadTopic(bootstrap, kSlaTopic, 1, absl::Seconds(2));
+                    if (!all.ok()) return false;
+                    breaches.clear();
+                    for (const auto& r : *all) {
+                      if (r.Header("ce_type") == "itsm.sla.v1.SlaBreached") {
+                        ++breaches[r.Header("ce_id")];
+                      }
+                    }
+                    return breaches.size() >= 8u;
+                  },
+                  absl::Seconds(60), "eight breaches")
+                  .ok())
+      << breaches.size();
+  EXPECT_EQ(breaches.size(), 8u);
+  for (const auto& [id, n] : breaches) EXPECT_EQ(n, 1) << id;
+  for (auto& timer : timers) {
+    timer->StopConsumer();
+    timer->StopFiring();
+    timer->StopPublisher();
+  }
+}
+
+TEST_F(SlaTimerRedisTest, AnEmptiedRedisIsRebuiltWhileTheTimerRuns) {
+  EmptyRedisUnderRunningTimers(1);
+}
+
+TEST_F(SlaTimerRedisTest, AnEmptiedRedisIsRebuiltWhileTwoReplicasRun) {
+  EmptyRedisUnderRunningTimers(2);
+}
+
+// A Redis that may evict keys when full could drop clocks, marker spared, with nothing to see:
+// the timer reports its policy on a gauge (and an alert, ItsmSlaRedisMayEvict, reads it).
+TEST_F(SlaTimerRedisTest, ARedisThatMayEvictKeysIsReported) {
+  ClockStore store(redis_->address());
+  prometheus::Registry registry;
+  auto timer = NewTimer(registry);
+  ASSERT_TRUE(store.redis().Command({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}).ok());
+  ASSERT_TRUE(timer->Start().ok());
+  EXPECT_TRUE(WaitUntil([&] { return MetricSum(registry, "itsm_sla_timer_redis_may_evict") == 1; },
+                        absl::Seconds(10), "the policy reported")
+                  .ok());
+  timer->StopFiring();
 }
 
 // The broker lost its data (a fresh cluster, empty topics) while Redis kept the clocks:
