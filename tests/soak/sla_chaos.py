@@ -6,8 +6,8 @@ service of this run's own and emergency (P1) changes of a business service CI of
 Idempotency-Key each, retried through every outage), and four actors take them through their workflows on a plan drawn
 per record: met, resolved late, responded late, never touched (soak_records.py). Meanwhile one
 of the SLA timers (incidents' or changes'), the incident, change, configuration or SLA service,
-Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s,
-or the embedded Kafka broker refuses every connection for 8 s (its SIGUSR1/SIGUSR2), or the
+Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s
+or emptied (FLUSHALL, under the running timers), or the embedded Kafka broker refuses every connection for 8 s (its SIGUSR1/SIGUSR2), or the
 webhooks service is killed; the launcher restarts what was killed. A receiver on loopback
 subscribes to the run's breaches by webhook (the webhooks service must be allowed to send to
 loopback, as deploy/local/suite.json allows it; otherwise that check is skipped).
@@ -42,6 +42,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -160,8 +161,9 @@ class SlaEventWatcher(threading.Thread):
         firings (one kind fired under two ce_ids without a withdrawal between), lost breaches
         (breached, no SlaBreached received) and false ones (the last of the clock's breach events
         an SlaBreached, yet the clock is not breached)."""
-        duplicated = lost = false = 0
+        duplicated = lost = false = republished = 0
         latest, latest_clock = 0.0, None
+        received_ids = set()
         for key, breached in breached_clocks.items():
             events = self.firings.get(key, [])
             seen = {}
@@ -175,6 +177,10 @@ class SlaEventWatcher(threading.Thread):
                     duplicated += 1
                     log('DUPLICATED', key, kind, seen[kind], ce_id)
                 seen[kind] = ce_id
+                if ce_id in received_ids:  # published again (a timer's replay): consumers drop it
+                    republished += 1
+                    continue
+                received_ids.add(ce_id)
                 if kind == 'SlaBreached' and due is not None:
                     if received - due > latest:
                         latest, latest_clock = received - due, (key, ce_id)
@@ -188,7 +194,7 @@ class SlaEventWatcher(threading.Thread):
                 log('FALSE BREACH', key)
         log('breach events: duplicated', duplicated, 'lost', lost, 'false', false,
             'latest received after its due time', round(latest, 1), 's', latest_clock, ';',
-            'stream reconnects', self.reconnects)
+            'received again (same ce_id)', republished, '; stream reconnects', self.reconnects)
         return duplicated + lost + false
 
 
@@ -366,12 +372,38 @@ class Run:
                 found.append(pid)
         return found
 
-    def chaos(self, stop_at):
+    def redis_command(self, *words):
+        """One command to the suite's Redis (no password: deploy/local/suite.json); its reply
+        line, or the error met."""
+        host, port = self.redis_address.rsplit(':', 1)
+        request = f'*{len(words)}\r\n' + ''.join(f'${len(w)}\r\n{w}\r\n' for w in words)
+        try:
+            with socket.create_connection((host, int(port)), timeout=5) as s:
+                s.sendall(request.encode())
+                return s.recv(4096).decode(errors='replace').strip()
+        except OSError as e:
+            return str(e)
+
+    def victims(self):
+        """The faults to draw from: every one, or those of --faults (ValueError for a name that
+        is none of them)."""
         redis = 'redis-server ' + self.redis_address
         victims = ['incident SLA timer', 'itsm-incident', 'itsm-sla$', 'itsm-gateway',
-                   'itsm-webhooks', redis, 'freeze redis', 'broker outage']
+                   'itsm-webhooks', redis, 'freeze redis', 'flush redis', 'broker outage']
         if self.args.change_share > 0:
             victims += ['change SLA timer', 'itsm-change', 'itsm-configuration']
+        if not self.args.faults:
+            return victims
+        wanted = [redis if f.strip() == 'redis-server' else f.strip()
+                  for f in self.args.faults.split(',')]
+        unknown = [f for f in wanted if f not in victims]
+        if unknown:
+            raise ValueError(f'unknown faults {unknown}; known: {victims}')
+        return wanted
+
+    def chaos(self, stop_at):
+        redis = 'redis-server ' + self.redis_address
+        victims = self.victims()
         time.sleep(15)
         while time.time() < stop_at:
             victim = random.choice(victims)
@@ -381,6 +413,8 @@ class Run:
                     os.kill(pid, signal.SIGUSR1)
                     time.sleep(8)
                     os.kill(pid, signal.SIGUSR2)
+            elif victim == 'flush redis':  # the same process, emptied: the timers must notice
+                log('FLUSHALL redis:', self.redis_command('FLUSHALL'))
             elif victim == 'freeze redis':
                 for pid in self.pids(redis)[:1]:
                     log('SIGSTOP redis for 6 s')
@@ -464,10 +498,18 @@ def main():
     p.add_argument('--request-share', type=float, default=0.2,
                    help='the share of records that are service requests (0: none)')
     p.add_argument('--no-chaos', action='store_true', help='the same load without kills')
+    p.add_argument('--faults', default='',
+                   help="only these faults, comma-separated (e.g. 'flush redis,incident SLA "
+                        "timer'; the names the run logs); default: all of them")
     p.add_argument('--seed', type=int, default=None)
     args = p.parse_args()
     random.seed(args.seed)
     run = Run(args, open(args.api_key_file).read().strip())
+    if not args.no_chaos:
+        try:
+            run.victims()
+        except ValueError as e:
+            sys.exit(str(e))
     run.set_up_sla()
     receiver = WebhookReceiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
