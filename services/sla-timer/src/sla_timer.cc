@@ -256,6 +256,14 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                "the consumer went back to the positions it held.")
                          .Register(registry)
                          .Add({})),
+      firings_published_again_(prometheus::BuildCounter()
+                                   .Name("itsm_sla_timer_firings_published_again_total")
+                                   .Help("Warnings and breaches published again, with the ce_id "
+                                         "and instant of one read back from itsm.sla.v1 (a "
+                                         "replay after Redis lost writes): consumers drop them; "
+                                         "not observed in itsm_sla_event_publish_delay_seconds.")
+                                   .Register(registry)
+                                   .Add({})),
       redis_may_evict_(prometheus::BuildGauge()
                            .Name("itsm_sla_timer_redis_may_evict")
                            .Help("1 when the timer's Redis may delete keys when it is full (its "
@@ -877,6 +885,7 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   // The due instants of the warnings and breaches in the batch (their ce_time is when they fell
   // due), for the publish delay once delivered.
   std::vector<absl::Time> due;
+  int published_again = 0;  // of those, copies of firings read back (below)
   for (const std::string& r : raw) {
     sla::v1::TimerOutboxEntry entry;
     if (!entry.ParseFromString(r)) {
@@ -902,6 +911,13 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
     ++sent;
     if (entry.type() == sla::v1::SlaBreached::descriptor()->full_name() ||
         entry.type() == sla::v1::SlaWarningReached::descriptor()->full_name()) {
+      // One published before, read back (a replay after Redis lost writes, a delivery whose
+      // outbox removal a crash prevented): consumers had it on time and drop this copy, and
+      // counted as late it would burn the freshness SLO for nothing.
+      if (published_firings_.Contains(e.id, e.time)) {
+        ++published_again;
+        continue;
+      }
       due.push_back(e.time);
     }
   }
@@ -933,6 +949,7 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
   if (!removed) log::Warn("outbox head moved (another replica published it)", {{"partition", p}});
   NotePublished(deliveries);
   published_.Increment(sent);
+  firings_published_again_.Increment(published_again);
   for (absl::Time at : due) {
     publish_delay_.Observe(std::max(0.0, absl::ToDoubleSeconds(delivered - at)));
   }

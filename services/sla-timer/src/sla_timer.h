@@ -288,6 +288,7 @@ class SlaTimer {
   prometheus::Gauge& unfireable_clocks_;
   prometheus::Family<prometheus::Counter>& clock_events_family_;
   prometheus::Counter& redis_rewinds_;
+  prometheus::Counter& firings_published_again_;
   prometheus::Gauge& redis_may_evict_;
 };
 
