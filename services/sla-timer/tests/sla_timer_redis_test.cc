@@ -61,6 +61,22 @@ std::vector<incident::v1::Incident> SendCreated(testing::IncidentProducer& produ
   return incidents;
 }
 
+// inc-0 ... inc-9 created at kT0 (P1, a response and a resolution clock each); the first three
+// put on hold by bob a minute later: their response met, their resolution paused.
+void SendTenWithThreeOnHold(testing::IncidentProducer& producer) {
+  for (int k = 0; k < 10; ++k) {
+    auto i = NewIncident("inc-" + std::to_string(k), kT0);
+    producer.Send(testing::Created(i), i);
+    if (k < 3) {
+      i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+      i.set_assignee("bob");
+      i.set_version(2);
+      *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+      producer.Send(testing::StateChanged(i), i);
+    }
+  }
+}
+
 // `i` (created at kT0) resolved by bob a minute later, as its version 2, sent to the topic.
 void SendResolvedAfterAMinute(testing::IncidentProducer& producer, incident::v1::Incident& i) {
   i.set_state(incident::v1::INCIDENT_STATE_RESOLVED);
@@ -1330,17 +1346,7 @@ TEST_F(SlaTimerRedisTest, AWipedRedisIsRebuiltByReplayingTheTopic) {
   ClockStore store(redis_->address());
   {
     testing::IncidentProducer producer(bootstrap);
-    for (int k = 0; k < 10; ++k) {
-      auto i = NewIncident("inc-" + std::to_string(k), kT0);
-      producer.Send(testing::Created(i), i);
-      if (k < 3) {  // on hold after a minute: response met, resolution paused
-        i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
-        i.set_assignee("bob");
-        i.set_version(2);
-        *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-        producer.Send(testing::StateChanged(i), i);
-      }
-    }
+    SendTenWithThreeOnHold(producer);
   }
   // Started x20, Met x3, Paused x3, then at 16 min the 50 % warning of 7 response clocks.
   constexpr size_t kBefore = 20 + 3 + 3 + 7;
@@ -1409,17 +1415,7 @@ void SlaTimerRedisTest::EmptyRedisUnderRunningTimers(int replicas) {
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   const std::string bootstrap = (*cluster)->bootstrap_servers();
   testing::IncidentProducer producer(bootstrap);
-  for (int k = 0; k < 10; ++k) {
-    auto i = NewIncident("inc-" + std::to_string(k), kT0);
-    producer.Send(testing::Created(i), i);
-    if (k < 3) {  // on hold after a minute: response met, resolution paused
-      i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
-      i.set_assignee("bob");
-      i.set_version(2);
-      *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-      producer.Send(testing::StateChanged(i), i);
-    }
-  }
+  SendTenWithThreeOnHold(producer);
   producer.Flush();
   // As docs/security.md restricts the timer's Redis user: every key it touches, the markers
   // included, must be under its prefix.
@@ -1550,17 +1546,7 @@ TEST_F(SlaTimerRedisTest, RepublishEventsSendsEveryClocksStateToAFreshBroker) {
     const std::string bootstrap = (*lost)->bootstrap_servers();
     {
       testing::IncidentProducer producer(bootstrap);
-      for (int k = 0; k < 10; ++k) {
-        auto i = NewIncident("inc-" + std::to_string(k), kT0);
-        producer.Send(testing::Created(i), i);
-        if (k < 3) {  // on hold after a minute: response met, resolution paused
-          i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
-          i.set_assignee("bob");
-          i.set_version(2);
-          *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-          producer.Send(testing::StateChanged(i), i);
-        }
-      }
+      SendTenWithThreeOnHold(producer);
     }
     prometheus::Registry registry;
     auto timer = NewTimer(registry, bootstrap);
