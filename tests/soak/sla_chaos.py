@@ -7,8 +7,8 @@ Idempotency-Key each, retried through every outage), and four actors take them t
 per record: met, resolved late, responded late, never touched (soak_records.py). Meanwhile one
 of the SLA timers (incidents' or changes'), the incident, change, configuration or SLA service,
 Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s
-or emptied (FLUSHALL, under the running timers), or the embedded Kafka broker refuses every connection for 8 s (its SIGUSR1/SIGUSR2), or the
-webhooks service is killed; the launcher restarts what was killed. A receiver on loopback
+or emptied (FLUSHALL, under the running timers), or the embedded Kafka broker refuses every
+connection for 8 s (its SIGUSR1/SIGUSR2), or the webhooks service is killed; the launcher restarts what was killed. A receiver on loopback
 subscribes to the run's breaches by webhook (the webhooks service must be allowed to send to
 loopback, as deploy/local/suite.json allows it; otherwise that check is skipped).
 

@@ -306,11 +306,13 @@ absl::Status ClockStore::NotePublished(const std::string& cluster_id,
     args.push_back(absl::StrCat(cluster_id, "/", partition));
     args.push_back(absl::StrCat(offset));
   }
-  absl::StatusOr<redis::RedisValue> reply = redis_.Eval(marked_hash_set_, keys, args);
-  if (!reply.ok() && absl::StrContains(reply.status().message(), "DATASET_LOST")) {
-    return DatasetLost(RedisIncarnation::kPublishedOffsets);
+  ITSM_ASSIGN_OR_RETURN(std::vector<redis::RedisValue> replies,
+                        redis_.EvalMany(marked_hash_set_, {{std::move(keys), std::move(args)}}));
+  if (IsDatasetLost(replies[0])) return DatasetLost(RedisIncarnation::kPublishedOffsets);
+  if (replies[0].type == redis::RedisValue::Type::kError) {
+    return absl::InternalError(absl::StrCat("redis: ", replies[0].str));
   }
-  return reply.status();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ClockStore::Loaded>> ClockStore::Load(const std::vector<Key>& keys) {
