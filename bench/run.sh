@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-tools/build.sh itsm_suite itsm_bench itsm_bench_echo businesstime_bench storage_bench cmdb_impact_bench sla_report_bench sla_timer_bench change_schedule_bench
+tools/build.sh itsm_suite itsm_bench itsm_bench_echo itsm_bench_proxy businesstime_bench storage_bench create_cost_bench cmdb_impact_bench sla_report_bench sla_timer_bench change_schedule_bench
 mkdir -p bench/results
 export ITSM_BIN_DIR="$PWD/build/bin"
 build/bin/itsm-bench --results_dir=bench/results --name=latest "$@"
@@ -14,6 +14,7 @@ build/bench/businesstime_bench --benchmark_min_time=0.2 \
   --benchmark_out=bench/results/businesstime.json --benchmark_out_format=json
 build/bench/storage_bench --benchmark_min_time=0.5 \
   --benchmark_out=bench/results/storage.json --benchmark_out_format=json
+build/bench/create_cost_bench | tee bench/results/create_cost.txt
 # Other services' drivers plug in here; each prints its table and writes what it writes.
 build/bench/cmdb_impact_bench | tee bench/results/cmdb_impact.txt
 build/bench/change_schedule_bench | tee bench/results/change_schedule.txt

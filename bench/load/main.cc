@@ -3,7 +3,8 @@
 // the same load driver, and reports absolute figures next to the ratio to the reference (a bare
 // gRPC server whose handler does nothing). Results: bench/results/<name>.json and .md.
 //
-//   itsm-bench --scenarios=reference,incident-sqlite,incident-postgres,gateway,events,reads
+//   itsm-bench --scenarios=reference,committed-reference,incident-sqlite,incident-postgres,gateway,
+//                          gateway-floor,events,reads
 //   itsm-bench --quick   (seconds instead of minutes: the CI smoke run)
 #include <unistd.h>
 
@@ -37,6 +38,7 @@
 #include "itsm/testing/test_env.h"
 #include "itsm/testing/test_issuer.h"
 #include "load_driver.h"
+#include "sample_request.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_repository.h"
 
@@ -162,19 +164,6 @@ double MemoryMb(pid_t pid, const char* field, const char* file = "status") {
     }
   }
   return 0;
-}
-
-CreateIncidentRequest SampleRequest(int64_t n) {
-  CreateIncidentRequest r;
-  r.set_title(absl::StrCat("Benchmark incident ", n, ": checkout latency above threshold"));
-  r.set_description(
-      "Synthetic load from itsm-bench. Customers report slow checkout; p95 above 2 s since 09:40.");
-  r.set_service("checkout");
-  r.set_category("performance");
-  r.set_impact(static_cast<int>(n % 3) + 1);
-  r.set_urgency(static_cast<int>((n / 3) % 3) + 1);
-  r.set_assignment_group(n % 2 ? "web-platform" : "payments");
-  return r;
 }
 
 // Several channels (distinct arguments, so gRPC does not share one connection): one HTTP/2
@@ -308,33 +297,90 @@ struct Bench {
     return best;
   }
 
+  // The no-op gRPC server the create scenarios are compared with.
   absl::Status Reference() {
-    ITSM_ASSIGN_OR_RETURN(std::string binary, supervisor::FindSuiteBinary("itsm-bench-echo"));
-    const std::string out = dir.File("echo.out");
-    ITSM_ASSIGN_OR_RETURN(auto echo, supervisor::ChildProcess::Start({binary, {}, {}, out, ""}));
+    const std::string scenario = "reference (no-op gRPC)";
+    ITSM_ASSIGN_OR_RETURN(auto echo, StartChild("itsm-bench-echo", {}));
+    IncidentClient client(echo.address, settings.channels, authorization);
+    const CpuWatch watch{
+        {{"service (itsm-bench-echo)", echo.process->pid()}, {kClientProcess, getpid()}}};
+    reference_rate = ClosedLoops(scenario, client.Create(), watch);
+    // The open loop at half the best rate, as the create scenarios run it: its p99 is what this
+    // machine's scheduler and gRPC alone add to a call at that share of their capacity, the floor
+    // under the scenarios' open-loop p99.
+    results.AddLoad(scenario,
+                    RunOpenLoop(client.Create(), std::max(1.0, reference_rate / 2),
+                                settings.open_duration, watch),
+                    reference_rate);
+    echo.process->Stop(absl::Seconds(5));
+    return absl::OkStatus();
+  }
+
+  // The no-op server answering through the group committer (itsm-bench-echo --committed): what
+  // a durable write's hand-overs cost before any storage work, the floor under a create's CPU.
+  absl::Status CommittedReference() {
+    ITSM_ASSIGN_OR_RETURN(auto echo, StartChild("itsm-bench-echo", {"--committed"}));
+    IncidentClient client(echo.address, settings.channels, authorization);
+    const CpuWatch watch{
+        {{"service (itsm-bench-echo)", echo.process->pid()}, {kClientProcess, getpid()}}};
+    ClosedLoops("no-op answered through the group committer", client.Create(), watch);
+    echo.process->Stop(absl::Seconds(5));
+    return absl::OkStatus();
+  }
+
+  // Issue 13's GET ratio against its floor: the thinnest gateway on the gateway's own HTTP server
+  // and upstream pool (itsm-bench-proxy: no authentication, routing or JSON), in front of the
+  // no-op server's GetIncident, next to calling that GetIncident directly. What the proxy costs
+  // a call is the least any gateway on this stack adds.
+  absl::Status GatewayFloor() {
+    const std::string scenario = "gateway floor";
+    ITSM_ASSIGN_OR_RETURN(auto echo, StartChild("itsm-bench-echo", {}));
+    ITSM_ASSIGN_OR_RETURN(auto proxy, StartChild("itsm-bench-proxy", {echo.address}));
+    const size_t colon = proxy.address.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || !absl::SimpleAtoi(proxy.address.substr(colon + 1), &port)) {
+      return absl::InternalError(absl::StrCat("proxy address: ", proxy.address));
+    }
+    HttpLoadClient http(proxy.address.substr(0, colon), port, 16, {});
+    IncidentClient direct(echo.address, settings.channels, authorization);
+    const CpuWatch watch = Watch({{"proxy (itsm-bench-proxy)", proxy.process->pid()},
+                                  {"service (itsm-bench-echo)", echo.process->pid()}});
+    LoadResult direct_get =
+        RunClosedLoop(direct.Get({"INC0000001"}), 16, settings.warmup, settings.duration, watch);
+    results.AddLoad("gateway floor: direct no-op GetIncident", direct_get, reference_rate);
+    LoadResult proxied_get = RunClosedLoop(http.Get([](int64_t) { return "/v1/incidents/1"; }), 16,
+                                           settings.warmup, settings.duration, watch);
+    results.AddLoad("gateway floor: GET through the proxy", proxied_get, reference_rate);
+    results.Add({scenario, "GET rate / direct rate, 16 in flight",
+                 direct_get.rate > 0 ? proxied_get.rate / direct_get.rate : 0, "x", "", ""});
+    proxy.process->Stop(absl::Seconds(5));
+    echo.process->Stop(absl::Seconds(5));
+    return absl::OkStatus();
+  }
+
+  // A bench binary of the suite that prints the address it serves on its first line.
+  struct Child {
+    std::unique_ptr<supervisor::ChildProcess> process;
     std::string address;
+  };
+  absl::StatusOr<Child> StartChild(const std::string& name, std::vector<std::string> args) {
+    ITSM_ASSIGN_OR_RETURN(std::string binary, supervisor::FindSuiteBinary(name));
+    const std::string out = dir.File(absl::StrCat(name, "-", ++children_started, ".out"));
+    Child child;
+    ITSM_ASSIGN_OR_RETURN(child.process,
+                          supervisor::ChildProcess::Start({binary, std::move(args), {}, out, ""}));
     ITSM_RETURN_IF_ERROR(supervisor::WaitUntil(
         [&] {
           auto text = supervisor::ReadFile(out);
           if (text.ok() && text->find('\n') != std::string::npos) {
-            address = text->substr(0, text->find('\n'));
+            child.address = text->substr(0, text->find('\n'));
           }
-          return !address.empty();
+          return !child.address.empty();
         },
-        absl::Seconds(10), "itsm-bench-echo"));
-    IncidentClient client(address, settings.channels, authorization);
-    const CpuWatch watch{{{"service (itsm-bench-echo)", echo->pid()}, {kClientProcess, getpid()}}};
-    reference_rate = ClosedLoops("reference (no-op gRPC)", client.Create(), watch);
-    // The open loop at half the best rate, as the create scenarios run it: its p99 is what this
-    // machine's scheduler and gRPC alone add to a call at that share of their capacity, the floor
-    // under the scenarios' open-loop p99.
-    results.AddLoad("reference (no-op gRPC)",
-                    RunOpenLoop(client.Create(), std::max(1.0, reference_rate / 2),
-                                settings.open_duration, watch),
-                    reference_rate);
-    echo->Stop(absl::Seconds(5));
-    return absl::OkStatus();
+        absl::Seconds(10), name));
+    return child;
   }
+  int children_started = 0;
 
   absl::StatusOr<std::unique_ptr<supervisor::SuiteService>> StartIncident(
       const std::string& scenario, const std::string& database_url) {
@@ -588,9 +634,11 @@ int Main(int argc, char** argv) {
   // With --address, the grpc_tls_* options give the client certificate for a service running
   // mutual TLS.
   std::vector<runtime::OptionSpec> options = {
-      runtime::StringOption("scenarios",
-                            "reference,incident-sqlite,incident-postgres,gateway,events,reads",
-                            "Comma-separated scenarios to run (the reference always runs first)."),
+      runtime::StringOption(
+          "scenarios",
+          "reference,committed-reference,incident-sqlite,incident-postgres,gateway,"
+          "gateway-floor,events,reads",
+          "Comma-separated scenarios to run (the reference always runs first)."),
       runtime::BoolOption("quick", false,
                           "Tiny durations and counts: checks the harness works (CI smoke run)."),
       runtime::IntOption("seconds", 5, 1, 3600, "Measured seconds per closed-loop step."),
@@ -647,6 +695,9 @@ int Main(int argc, char** argv) {
     }
   };
   run("reference", [&] { return bench.Reference(); });
+  if (wanted("committed-reference")) {
+    run("committed-reference", [&] { return bench.CommittedReference(); });
+  }
   if (wanted("incident-sqlite")) {
     run("incident-sqlite", [&] { return bench.IncidentCreate("incident create, SQLite", ""); });
   }
@@ -666,6 +717,7 @@ int Main(int argc, char** argv) {
     });
   }
   if (wanted("gateway")) run("gateway", [&] { return bench.Gateway(); });
+  if (wanted("gateway-floor")) run("gateway-floor", [&] { return bench.GatewayFloor(); });
   if (wanted("events")) run("events", [&] { return bench.EventLatency(); });
   if (wanted("reads")) run("reads", [&] { return bench.Reads(); });
 
