@@ -3,9 +3,10 @@
 
 Reads /proc/<pid>/task/*/stat (user + system time) and .../status (context switches) at the
 start and the end of the window, and divides by the units the service committed in it, taken
-from its own metrics (the group committer's `itsm_storage_group_commit_units` histogram), so
-that "CPU a create, thread by thread" needs no profiler. Threads are grouped by name (the
-services name theirs: db-writer, db-complete, outbox-relay, calls, ...).
+from its own metrics (the group committer's `itsm_storage_group_commit_units` histogram, which
+also gives the units a commit), so that "CPU a create, thread by thread" needs no profiler.
+Threads are grouped by name (the services name theirs: db-writer, db-complete, outbox-relay,
+calls, ...).
 
   python3 bench/load/thread_cpu.py --pid $(pgrep -f bin/itsm-incident) --seconds 5
 
@@ -22,6 +23,7 @@ import urllib.request
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 UNITS_METRIC = "itsm_storage_group_commit_units_sum"
+COMMITS_METRIC = "itsm_storage_group_commit_units_count"
 
 
 def thread_times(pid):
@@ -61,9 +63,11 @@ def metrics_port(pid):
 
 
 def units(port):
+    """(units committed, commits) so far, from the committer's histogram."""
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
-    return sum(float(line.split()[-1]) for line in body.splitlines()
-               if line.startswith(UNITS_METRIC))
+    def total(name):
+        return sum(float(line.split()[-1]) for line in body.splitlines() if line.startswith(name))
+    return total(UNITS_METRIC), total(COMMITS_METRIC)
 
 
 def main():
@@ -74,13 +78,17 @@ def main():
     port = metrics_port(args.pid)
     if port is None:
         sys.exit(f"process {args.pid} serves no {UNITS_METRIC} on any port it listens on")
-    before, units_before, start = thread_times(args.pid), units(port), time.monotonic()
+    before, (units_before, commits_before) = thread_times(args.pid), units(port)
+    start = time.monotonic()
     time.sleep(args.seconds)
-    after, units_after, elapsed = thread_times(args.pid), units(port), time.monotonic() - start
+    after, (units_after, commits_after) = thread_times(args.pid), units(port)
+    elapsed = time.monotonic() - start
     done = units_after - units_before
     if done <= 0:
         sys.exit("no unit was committed in the window")
-    print(f"{done:.0f} units in {elapsed:.1f} s ({done / elapsed:,.0f} /s)")
+    commits = commits_after - commits_before
+    print(f"{done:.0f} units in {elapsed:.1f} s ({done / elapsed:,.0f} /s), "
+          f"{done / commits:.1f} units a commit")
     print(f"{'thread':<20} {'CPU a unit':>12} {'switches a unit':>16}")
     rows = []
     for name, (cpu, switches) in after.items():
