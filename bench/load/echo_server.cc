@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 
+#include "bench/load/sample_request.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/storage/database.h"
@@ -58,21 +59,21 @@ class EchoIncidentService final : public itsm::incident::v1::IncidentService::Ca
  private:
   static const itsm::incident::v1::Incident& SampleIncident() {
     static const itsm::incident::v1::Incident* const kIncident = [] {
+      // The fields a create of itsm-bench sets, and those the service adds.
+      const itsm::incident::v1::CreateIncidentRequest request = itsm::bench::SampleRequest(1);
       auto* i = new itsm::incident::v1::Incident();
       i->set_id("0193a5b2-7c1e-7a3d-9f42-3c5d8e1f2a4b");
       i->set_number("INC0000001");
-      i->set_title("Benchmark incident 1: checkout latency above threshold");
-      i->set_description(
-          "Synthetic load from itsm-bench. Customers report slow checkout; p95 above 2 s since "
-          "09:40.");
+      i->set_title(request.title());
+      i->set_description(request.description());
       i->set_caller("bench");
-      i->set_service("checkout");
-      i->set_category("performance");
-      i->set_impact(2);
-      i->set_urgency(2);
+      i->set_service(request.service());
+      i->set_category(request.category());
+      i->set_impact(request.impact());
+      i->set_urgency(request.urgency());
       i->set_priority(itsm::incident::v1::PRIORITY_P3);
       i->set_state(itsm::incident::v1::INCIDENT_STATE_NEW);
-      i->set_assignment_group("payments");
+      i->set_assignment_group(request.assignment_group());
       i->set_created_by("bench");
       i->mutable_create_time()->set_seconds(1764800000);
       i->mutable_update_time()->set_seconds(1764800000);
