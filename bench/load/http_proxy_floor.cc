@@ -16,6 +16,7 @@
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
+#include "itsm/runtime/outbound_identity.h"
 #include "services/gateway/src/http_server.h"
 #include "services/gateway/src/upstreams.h"
 
@@ -78,12 +79,10 @@ int Main(int argc, char** argv) {
   const std::string service = incidents->full_name();
   gateway::Upstreams upstreams;
   // As the gateway does by default (upstream_connections): four channels, each its own
-  // connection.
+  // connection, made as every channel of the suite is (no identity: the no-op upstream checks
+  // none).
   for (int i = 1; i <= 4; ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("itsm.connection", i);  // distinct arguments: a connection of its own
-    upstreams.Add(service,
-                  grpc::CreateCustomChannel(argv[1], grpc::InsecureChannelCredentials(), args));
+    upstreams.Add(service, runtime::OutboundChannel(argv[1], nullptr, nullptr, i));
   }
   Proxy proxy(upstreams, *method);
   auto server = gateway::HttpServer::Start({.port = 0}, proxy);
