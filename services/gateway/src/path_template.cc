@@ -132,6 +132,15 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   int multi = 0;
   for (const Segment& s : t.segments_) multi += s.kind == Kind::kMulti ? 1 : 0;
   if (multi > 1) return invalid("at most one **");
+  if (!t.verb_.empty()) t.verb_suffix_ = absl::StrCat(":", t.verb_);
+  std::vector<absl::string_view> leading;
+  for (const Segment& s : t.segments_) {
+    if (s.kind != Kind::kLiteral) break;
+    leading.push_back(s.literal);
+  }
+  t.literal_prefix_ =
+      absl::StrCat("/", absl::StrJoin(leading, "/"),
+                   leading.empty() || leading.size() == t.segments_.size() ? "" : "/");
   return t;
 }
 
@@ -163,10 +172,10 @@ bool PathTemplate::MatchFrom(const std::vector<absl::string_view>& parts, size_t
 }
 
 std::optional<std::vector<PathBinding>> PathTemplate::Match(absl::string_view path) const {
-  if (!absl::ConsumePrefix(&path, "/")) return std::nullopt;
+  if (!absl::StartsWith(path, literal_prefix_)) return std::nullopt;
+  path.remove_prefix(1);  // the "/" the prefix starts with
   if (!verb_.empty()) {
-    const std::string suffix = absl::StrCat(":", verb_);
-    if (!absl::ConsumeSuffix(&path, suffix)) return std::nullopt;
+    if (!absl::ConsumeSuffix(&path, verb_suffix_)) return std::nullopt;
     // The verb belongs to the last segment: "/a/b/:verb" is not "/a/b:verb".
     if (path.empty() || path.back() == '/') return std::nullopt;
   }

@@ -69,6 +69,11 @@ class PathTemplate {
   std::vector<Segment> segments_;
   std::vector<Variable> variables_;
   std::string verb_;
+  std::string verb_suffix_;  // ":verb", or empty
+  // What every matching path starts with: "/", the leading literal segments and, when a
+  // segment follows them, its "/" ("/v1/incidents/" for "/v1/incidents/{id}"). The gateway
+  // tries every route on each request; this refuses nearly all of them without allocating.
+  std::string literal_prefix_;
   int specificity_ = 0;
 };
 

@@ -24,6 +24,9 @@ TEST(PathTemplate, MatchesLiteralsAndSingleVariables) {
   EXPECT_FALSE(t->Match("/v1/incidents/"));
   EXPECT_FALSE(t->Match("/v1/incidents/a/b"));
   EXPECT_FALSE(t->Match("/v1/problems/a"));
+  EXPECT_FALSE(t->Match("/v1/incidentsX/a"));
+  EXPECT_FALSE(t->Match("v1/incidents/a"));
+  EXPECT_FALSE(t->Match(""));
 }
 
 TEST(PathTemplate, SingleSegmentVariableIsFullyPercentDecoded) {
@@ -45,6 +48,8 @@ TEST(PathTemplate, CustomVerbs) {
   ASSERT_TRUE(collection.ok());
   EXPECT_TRUE(collection->Match("/v1/configurationItems:import"));
   EXPECT_FALSE(collection->Match("/v1/configurationItems"));
+  EXPECT_FALSE(collection->Match("/v1/configurationItemsX:import"));
+  EXPECT_FALSE(collection->Match("/v1/configurationItems/x:import"));
 }
 
 TEST(PathTemplate, NestedFieldAndMultiSegmentVariables) {
@@ -57,6 +62,8 @@ TEST(PathTemplate, NestedFieldAndMultiSegmentVariables) {
   EXPECT_EQ(Bound(*pattern, "/v1/classes/server/items/db-01:get"),
             (Bindings{{"name", "classes/server/items/db-01"}}));
   EXPECT_FALSE(pattern->Match("/v1/classes/server/parts/db-01:get"));
+  EXPECT_FALSE(pattern->Match("/v1/class/server/items/db-01:get"));
+  EXPECT_FALSE(pattern->Match("/v1:get"));
 
   auto rest = PathTemplate::Parse("/v1/files/{path=**}");
   ASSERT_TRUE(rest.ok());
