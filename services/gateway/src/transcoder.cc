@@ -17,6 +17,7 @@
 #include "services/gateway/src/field_path.h"
 #include "services/gateway/src/json_duplicate_keys.h"
 #include "services/gateway/src/proto_json.h"
+#include "services/gateway/src/proto_json_reader.h"
 
 namespace itsm::gateway {
 namespace {
@@ -108,6 +109,33 @@ bool IsJsonMediaType(absl::string_view content_type) {
          absl::EndsWithIgnoreCase(type, "+json");
 }
 
+// Whether a body meant as one field's value could reach past it once wrapped as
+// {"field": <body>}: a comma or a closing bracket outside the body's own brackets and strings
+// would add members to the wrapping object (`{"title":"x"}, "updateMask":"title"`).
+bool ReachesPastOneValue(absl::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return true;
+    } else if (c == ',' && depth == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::Status ParseBody(const Route& route, const HttpInput& input, Message& request) {
   const bool blank = absl::StripAsciiWhitespace(input.body).empty();
   if (route.body.empty()) {
@@ -126,18 +154,23 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
   }
   ITSM_RETURN_IF_ERROR(
       CheckNoDuplicateKeys(input.body, route.body == "*" ? "" : absl::string_view(route.body)));
+  if (route.body != "*" && ReachesPastOneValue(input.body)) {
+    return base::FieldError(route.body, "the body must be one JSON value, this field's");
+  }
+  // A body that is one field is read as that field of the request, so that errors name it.
+  const std::string one_field =
+      route.body == "*"
+          ? std::string()
+          : absl::StrCat("{\"", request.GetDescriptor()->FindFieldByName(route.body)->json_name(),
+                         "\":", input.body, "}");
+  const absl::string_view json = route.body == "*" ? absl::string_view(input.body) : one_field;
+  if (ReadProtoJson(json, request)) return absl::OkStatus();
+  // What the direct reader declines (rare forms, and every error) protobuf's parser reads.
+  request.Clear();
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped
-  google::protobuf::util::Status parsed;
-  if (route.body == "*") {
-    parsed = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(input.body.data(), input.body.size()), &request, options);
-  } else {
-    // The body is one field: parsed as that field of the request, so that errors name it.
-    const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName(route.body);
-    parsed = google::protobuf::util::JsonStringToMessage(
-        absl::StrCat("{\"", field->json_name(), "\":", input.body, "}"), &request, options);
-  }
+  const google::protobuf::util::Status parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &request, options);
   if (!parsed.ok()) return BodyError(*request.GetDescriptor(), parsed.message().ToString());
   return absl::OkStatus();
 }

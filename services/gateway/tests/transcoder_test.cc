@@ -138,6 +138,20 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   EXPECT_EQ(body_on_get.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A body that is one field of the request is that field's value and nothing more: text after
+// the value that would reach the request's other fields is refused, however it is written.
+TEST_F(TranscoderTest, ABodyThatIsOneFieldCannotReachTheOthers) {
+  for (const char* body : {R"({"title":"x"},"updateMask":"title")",
+                           R"({"title":"x"}, "update_mask": {"paths": ["title"]})",
+                           R"({"title":"x"},"incident":{"title":"y"})"}) {
+    auto smuggled = Transcode("PATCH", "/v1/incidents/INC1", {.body = body});
+    EXPECT_EQ(smuggled.status().code(), absl::StatusCode::kInvalidArgument) << body;
+  }
+  auto fine = Transcode("PATCH", "/v1/incidents/INC1",
+                        {.query = "update_mask=title", .body = R"({"title":"x"})"});
+  ASSERT_TRUE(fine.ok()) << fine.status();
+}
+
 // A key given twice in one object means two things to two readers (protobuf keeps the last, a
 // proxy or an audit log in front may keep the first): refused, naming it, however escaped.
 TEST_F(TranscoderTest, AKeyGivenTwiceInOneObjectIsRefused) {
