@@ -152,8 +152,6 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
                                                 "\" is not supported: send application/json")),
         415);
   }
-  ITSM_RETURN_IF_ERROR(
-      CheckNoDuplicateKeys(input.body, route.body == "*" ? "" : absl::string_view(route.body)));
   if (route.body != "*" && ReachesPastOneValue(input.body)) {
     return base::FieldError(route.body, "the body must be one JSON value, this field's");
   }
@@ -164,8 +162,11 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
           : absl::StrCat("{\"", request.GetDescriptor()->FindFieldByName(route.body)->json_name(),
                          "\":", input.body, "}");
   const absl::string_view json = route.body == "*" ? absl::string_view(input.body) : one_field;
+  // The direct reader declines an object naming a field twice, so a body it reads has no key
+  // given twice; what it declines (rare forms, and every error) protobuf's parser reads.
   if (ReadProtoJson(json, request)) return absl::OkStatus();
-  // What the direct reader declines (rare forms, and every error) protobuf's parser reads.
+  ITSM_RETURN_IF_ERROR(
+      CheckNoDuplicateKeys(input.body, route.body == "*" ? "" : absl::string_view(route.body)));
   request.Clear();
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped

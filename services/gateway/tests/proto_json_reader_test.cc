@@ -169,7 +169,11 @@ TEST(ProtoJsonReaderTest, DeclinesWhatItLeavesToProtobuf) {
            R"({"title":"x",})",
            R"({"title":null})",
            R"({"bogus":1})",
+           // A key given twice, however spelt: the gateway skips its duplicate-key check for a
+           // body the reader read.
            R"({"title":"a","title":"b"})",
+           R"({"title":"a","\u0074itle":"b"})",
+           R"({"configurationItemIds":["a"],"configurationItemIds":["b"]})",
            R"({"title":'x'})",
            R"({title:"x"})",
            R"({"title":"\ud800"})",
