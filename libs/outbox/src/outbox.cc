@@ -164,16 +164,13 @@ absl::StatusOr<OutboxStats> Outbox::Stats(storage::Database& db) {
   return stats;
 }
 
-absl::StatusOr<int64_t> Outbox::DeletePublishedBefore(storage::Database& db, absl::Time before,
+absl::StatusOr<int64_t> Outbox::DeletePublishedBefore(storage::Transaction& txn, absl::Time before,
                                                       int limit) {
-  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
-  ITSM_ASSIGN_OR_RETURN(
-      int64_t n,
-      txn->Execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE"
-                   " published_at_us IS NOT NULL AND published_at_us < $1 ORDER BY id LIMIT $2)",
-                   {absl::ToUnixMicros(before), limit}));
-  ITSM_RETURN_IF_ERROR(txn->Commit());
-  return n;
+  return txn.Execute(
+      "DELETE FROM outbox WHERE id IN (SELECT id FROM"
+      " (SELECT id, published_at_us FROM outbox ORDER BY id LIMIT $2) AS oldest"
+      " WHERE published_at_us IS NOT NULL AND published_at_us < $1)",
+      {absl::ToUnixMicros(before), limit});
 }
 
 }  // namespace itsm::outbox

@@ -70,8 +70,11 @@ class Outbox {
 
   static absl::StatusOr<OutboxStats> Stats(storage::Database& db);
 
-  // Deletes published events older than `before`, at most `limit` per call. Returns how many.
-  static absl::StatusOr<int64_t> DeletePublishedBefore(storage::Database& db, absl::Time before,
+  // Deletes published events older than `before` among the `limit` oldest rows. Returns how
+  // many. Only the oldest rows are looked at: events are published in order, so they are the
+  // first to pass the retention, and a call with nothing to delete reads `limit` rows instead of
+  // every row of the table (decision 219).
+  static absl::StatusOr<int64_t> DeletePublishedBefore(storage::Transaction& txn, absl::Time before,
                                                        int limit);
 };
 
