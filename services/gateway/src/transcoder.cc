@@ -111,20 +111,21 @@ bool IsJsonMediaType(absl::string_view content_type) {
 
 // Whether a body meant as one field's value could reach past it once wrapped as
 // {"field": <body>}: a comma or a closing bracket outside the body's own brackets and strings
-// would add members to the wrapping object (`{"title":"x"}, "updateMask":"title"`).
+// would add members to the wrapping object (`{"title":"x"}, "updateMask":"title"`). Strings
+// in single quotes count as strings too: protobuf's parser reads them.
 bool ReachesPastOneValue(absl::string_view body) {
   int depth = 0;
-  bool in_string = false;
+  char quote = 0;  // the quote of the string being read, or 0
   for (size_t i = 0; i < body.size(); ++i) {
     const char c = body[i];
-    if (in_string) {
+    if (quote != 0) {
       if (c == '\\') {
         ++i;
-      } else if (c == '"') {
-        in_string = false;
+      } else if (c == quote) {
+        quote = 0;
       }
-    } else if (c == '"') {
-      in_string = true;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
     } else if (c == '{' || c == '[') {
       ++depth;
     } else if (c == '}' || c == ']') {

@@ -141,9 +141,10 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
 // A body that is one field of the request is that field's value and nothing more: text after
 // the value that would reach the request's other fields is refused, however it is written.
 TEST_F(TranscoderTest, ABodyThatIsOneFieldCannotReachTheOthers) {
-  for (const char* body : {R"({"title":"x"},"updateMask":"title")",
-                           R"({"title":"x"}, "update_mask": {"paths": ["title"]})",
-                           R"({"title":"x"},"incident":{"title":"y"})"}) {
+  for (const char* body :
+       {R"({"title":"x"},"updateMask":"title")",
+        R"({"title":"x"}, "update_mask": {"paths": ["title"]})",
+        R"({"title":"x"},"incident":{"title":"y"})", R"({"title":'"'},"updateMask":"title")"}) {
     auto smuggled = Transcode("PATCH", "/v1/incidents/INC1", {.body = body});
     EXPECT_EQ(smuggled.status().code(), absl::StatusCode::kInvalidArgument) << body;
   }
