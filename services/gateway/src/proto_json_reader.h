@@ -6,10 +6,11 @@
 // decimals in JSON's own grammar, enums by name, Timestamp ("2026-12-04T10:00:00.5Z") and
 // Duration ("1.5s") — and declines everything else, leaving it to protobuf's parser: null, map
 // fields, bytes, quoted floats or enum numbers, other well-known types, a field given twice in
-// one object, a key no field has, malformed JSON, invalid UTF-8, values out of range. What it
-// reads, it reads to the message protobuf's parser makes of the same text (a differential test
-// holds the two against each other on random API messages and mutations of their JSON); what
-// it declines, protobuf's parser reads or refuses with its own error, as before.
+// one object, a key no field has, objects nested more than 33 deep, malformed JSON, invalid
+// UTF-8, values out of range. What it reads, it reads to the message protobuf's parser makes of
+// the same text (a differential test holds the two against each other on random API messages
+// and mutations of their JSON); what it declines, protobuf's parser reads or refuses with its
+// own error, as before.
 //
 //   if (!ReadProtoJson(body, request)) {
 //     request.Clear();

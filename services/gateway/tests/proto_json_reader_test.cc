@@ -5,6 +5,9 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -211,6 +214,39 @@ TEST(ProtoJsonReaderTest, DeclinesWhatItLeavesToProtobuf) {
     std::unique_ptr<Message> ours = NewOf(change);
     EXPECT_FALSE(ReadProtoJson(json, *ours)) << json;
   }
+}
+
+// Objects nest 33 deep at most (the root and 32 below it); a deeper body goes to protobuf's
+// parser, which keeps its own limit. No message of the API nests that deep; a message that holds
+// itself shows the edge.
+TEST(ProtoJsonReaderTest, DeclinesObjectsNestedDeeperThanItsLimit) {
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("nested_node.proto");
+  file.set_package("itsm.test");
+  file.set_syntax("proto3");
+  google::protobuf::DescriptorProto& node = *file.add_message_type();
+  node.set_name("Node");
+  google::protobuf::FieldDescriptorProto& child = *node.add_field();
+  child.set_name("child");
+  child.set_number(1);
+  child.set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  child.set_type(google::protobuf::FieldDescriptorProto::TYPE_MESSAGE);
+  child.set_type_name(".itsm.test.Node");
+  google::protobuf::DescriptorPool pool;
+  ASSERT_NE(pool.BuildFile(file), nullptr);
+  google::protobuf::DynamicMessageFactory factory(&pool);
+  const Message& prototype = *factory.GetPrototype(pool.FindMessageTypeByName("itsm.test.Node"));
+  auto nested = [](int objects) {
+    std::string json;
+    for (int i = 1; i < objects; ++i) json += "{\"child\":";
+    json += "{}";
+    for (int i = 1; i < objects; ++i) json += "}";
+    return json;
+  };
+  std::unique_ptr<Message> at_limit(prototype.New());
+  EXPECT_TRUE(ReadProtoJson(nested(33), *at_limit));
+  std::unique_ptr<Message> past_limit(prototype.New());
+  EXPECT_FALSE(ReadProtoJson(nested(34), *past_limit));
 }
 
 }  // namespace
