@@ -1,5 +1,7 @@
 #include "itsm/storage/value.h"
 
+#include <utility>
+
 #include "absl/strings/numbers.h"
 
 namespace itsm::storage {
@@ -29,6 +31,12 @@ const std::string& Value::AsString() const {
   if (const auto* s = std::get_if<std::string>(&v_)) return *s;
   if (const auto* b = std::get_if<Bytes>(&v_)) return b->data;
   return kEmpty;
+}
+
+std::string Value::TakeString() {
+  if (auto* s = std::get_if<std::string>(&v_)) return std::exchange(*s, std::string());
+  if (auto* b = std::get_if<Bytes>(&v_)) return std::exchange(b->data, std::string());
+  return std::string();
 }
 
 }  // namespace itsm::storage

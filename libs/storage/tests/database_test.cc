@@ -73,6 +73,12 @@ TEST_P(DatabaseTest, ValuesRoundTripWithTheirTypes) {
   EXPECT_EQ(row[3].AsString(), binary);
   EXPECT_TRUE(row[4].is_null());
   EXPECT_EQ(rows->columns()[1], "n");
+  // A cell's text or bytes moved out leaves an empty string; a number stays as it was.
+  EXPECT_EQ(rows->TakeString(0, 3), binary);
+  EXPECT_EQ(row[3].AsString(), "");
+  EXPECT_EQ(rows->TakeString(0, 0), "a'; DROP TABLE items; --");
+  EXPECT_EQ(rows->TakeString(0, 1), "");
+  EXPECT_EQ(row[1].AsInt(), int64_t{1} << 40);
 }
 
 TEST_P(DatabaseTest, ParametersMayAppearOutOfOrderAndRepeat) {

@@ -2,6 +2,8 @@
 // without losing or renumbering an incident; the store gauges count what they should and
 // (SQLite) answer every query from an index rather than by reading every row, which cost
 // seconds of CPU a round with a million incidents.
+#include <algorithm>
+#include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -9,11 +11,13 @@
 #include "itsm/base/clock.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
 #include "itsm/servicedb/store_gauges.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 #include "services/incident/src/incident_factory.h"
+#include "services/incident/src/incident_list_query.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/incident_store_gauges.h"
 #include "services/incident/src/problem_repository.h"
@@ -231,6 +235,171 @@ TEST_P(IncidentStorageTest, APageOfLargeProblemsEndsBeforeTheClientsMessageLimit
   } while (!list.page().page_token().empty() && pages < 10);
   EXPECT_EQ(seen.size(), static_cast<size_t>(kProblems));
   EXPECT_GE(pages, 2) << "45 problems of 80 KB fitted one page";
+}
+
+// Decision 220: on SQLite the list's statement names only the filters a request sets. Whatever
+// the request, it must return exactly what the open form (every filter named, empty ones true)
+// returns: random requests over incidents whose fields vary, every page of each, both ways.
+TEST_P(IncidentStorageTest, AListReturnsTheSameRowsWhetherItsStatementNamesOnlyTheSetFilters) {
+  ApplySchema();
+  const std::vector<std::string> groups = {"payments", "web-platform", "network", ""};
+  const std::vector<std::string> people = {"ana", "bo", "chen", ""};
+  std::mt19937 random(20261204);
+  auto pick = [&random](const std::vector<std::string>& from) {
+    return from[random() % from.size()];
+  };
+  std::vector<std::string> ids;
+  {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    for (int i = 0; i < 240; ++i) {
+      v1::CreateIncidentRequest request;
+      request.set_title(absl::StrCat(i % 3 ? "Disk full on db-" : "Checkout slow ", i));
+      request.set_service(i % 4 ? "checkout" : "mail");
+      request.set_impact(static_cast<int>(random() % 3) + 1);
+      request.set_urgency(static_cast<int>(random() % 3) + 1);
+      v1::Incident incident = factory_.NewIncident(request, pick(people));
+      incident.set_assignment_group(pick(groups));
+      incident.set_assignee(pick(people));
+      incident.set_state(static_cast<v1::IncidentState>(random() % 4 + 1));
+      incident.set_problem_id(i % 5 == 0 ? "problem-1" : "");
+      if (!ids.empty() && i % 7 == 0) incident.set_parent_incident_id(ids[random() % ids.size()]);
+      if (i % 6 == 0) incident.add_configuration_item_ids(i % 12 ? "ci-a" : "ci-b");
+      clock_.Advance(absl::Seconds(random() % 3));  // ties in update time, broken by seq
+      *incident.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+      ASSERT_TRUE(IncidentRepository::Insert(**txn, incident).ok());
+      ids.push_back(incident.id());
+    }
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  // Every page of `request`, by seq, through `sql` (nullptr: the query's own statement).
+  auto all_pages = [&](v1::ListIncidentsRequest request, bool open) {
+    std::vector<int64_t> seqs;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto query = ListIncidentsQuery(request, (*txn)->dialect());
+      EXPECT_TRUE(query.ok()) << query.status();
+      if (!query.ok()) break;
+      const bool by_caller = !request.caller().empty();
+      const auto order = request.order_by() == v1::INCIDENT_ORDER_UNSPECIFIED
+                             ? v1::INCIDENT_ORDER_CREATE_TIME_DESC
+                             : request.order_by();
+      auto rows =
+          (*txn)->Query(open ? OpenListIncidentsSql(order, by_caller) : *query->sql, query->params);
+      EXPECT_TRUE(rows.ok()) << rows.status();
+      if (!rows.ok()) break;
+      const size_t shown = std::min<size_t>(rows->size(), query->page_size);
+      for (size_t i = 0; i < shown; ++i) seqs.push_back(rows->row(i)[0].AsInt());
+      if (rows->size() <= shown) break;
+      request.mutable_page()->set_page_token(
+          records::EncodePageCursor(query->scope, {absl::StrCat(rows->row(shown - 1)[1].AsInt()),
+                                                   absl::StrCat(rows->row(shown - 1)[0].AsInt())}));
+    }
+    return seqs;
+  };
+  int nonempty = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    v1::ListIncidentsRequest request;
+    request.set_order_by(static_cast<v1::IncidentOrder>(random() % 5));
+    request.mutable_page()->set_page_size(static_cast<int>(random() % 40) + 1);
+    if (random() % 3 == 0) request.add_states(static_cast<v1::IncidentState>(random() % 4 + 1));
+    if (random() % 3 == 0) request.add_priorities(static_cast<v1::Priority>(random() % 4 + 1));
+    if (random() % 2 == 0) request.set_assignment_group(pick(groups));
+    if (random() % 3 == 0) request.set_assignee(pick(people));
+    if (random() % 5 == 0) request.set_service("mail");
+    if (random() % 5 == 0) request.set_title_contains("disk");
+    if (random() % 6 == 0) request.set_configuration_item_id("ci-a");
+    if (random() % 8 == 0) request.set_parent_incident_id(ids[random() % 40]);
+    if (random() % 6 == 0) request.set_problem_id("problem-1");
+    if (random() % 6 == 0) request.set_caller(pick(people));
+    if (random() % 5 == 0) {
+      *request.mutable_updated_after() =
+          base::ToProtoTimestamp(clock_.Now() - absl::Seconds(random() % 300));
+    }
+    if (random() % 7 == 0) {
+      *request.mutable_created_before() = base::ToProtoTimestamp(clock_.Now());
+    }
+    const std::vector<int64_t> shaped = all_pages(request, /*open=*/false);
+    EXPECT_EQ(shaped, all_pages(request, /*open=*/true)) << request.ShortDebugString();
+    if (!shaped.empty()) ++nonempty;
+  }
+  EXPECT_GT(nonempty, 100) << "the random requests matched too few incidents to compare";
+}
+
+// A process prepares a statement for at most so many filter shapes; past them, a request gets the
+// open form, which still answers it.
+TEST(IncidentListQueryTest, ShapesPastTheLimitShareTheOpenForm) {
+  constexpr int kShapes = 16;
+  ListStatements limited(kShapes);
+  std::set<const std::string*> statements;
+  int open = 0;
+  for (uint32_t shape = 0; shape < 256; ++shape) {
+    v1::ListIncidentsRequest request;
+    if (shape & 1) request.add_states(v1::INCIDENT_STATE_NEW);
+    if (shape & 2) request.add_priorities(v1::PRIORITY_P1);
+    if (shape & 4) request.set_assignment_group("payments");
+    if (shape & 8) request.set_assignee("ana");
+    if (shape & 16) request.set_service("mail");
+    if (shape & 32) request.set_title_contains("disk");
+    if (shape & 64) request.set_problem_id("p");
+    if (shape & 128) request.set_parent_incident_id("i");
+    auto query = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
+    ASSERT_TRUE(query.ok()) << query.status();
+    statements.insert(query->sql);
+    if (*query->sql == OpenListIncidentsSql(v1::INCIDENT_ORDER_CREATE_TIME_DESC, false)) ++open;
+    // A shape seen again gets the statement it got the first time.
+    auto again = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->sql, query->sql);
+  }
+  EXPECT_EQ(statements.size(), static_cast<size_t>(kShapes) + 1);
+  EXPECT_EQ(open, 256 - kShapes);
+}
+
+// SQLite's plans for a group's queue and an assignee's work: in creation order, a seek of the
+// equality's index and no sort; in another order, the ordering's index and no sort either (an
+// equality's index there would sort every incident of the group for one page).
+TEST(IncidentStoragePlanTest, AQueueSeeksItsIndexAndNoOrderSortsTheTable) {
+  auto db = itsm::testing::NewDatabase(Backend::kSqlite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(storage::ApplySchema(**db, IncidentRepository::Schema()).ok());
+  auto txn = (*db)->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  auto plan_of = [&](const v1::ListIncidentsRequest& request) {
+    auto query = ListIncidentsQuery(request, storage::Dialect::kSqlite);
+    EXPECT_TRUE(query.ok()) << query.status();
+    auto plan = (*txn)->Query("EXPLAIN QUERY PLAN " + *query->sql, query->params);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    std::string text;
+    if (plan.ok()) {
+      for (const auto& row : plan->rows()) absl::StrAppend(&text, row.back().AsString(), "\n");
+    }
+    return text;
+  };
+  v1::ListIncidentsRequest queue;
+  queue.set_assignment_group("payments");
+  queue.add_priorities(v1::PRIORITY_P1);
+  EXPECT_NE(plan_of(queue).find("USING INDEX incidents_group"), std::string::npos)
+      << plan_of(queue);
+  v1::ListIncidentsRequest work;
+  work.set_assignee("ana");
+  work.set_order_by(v1::INCIDENT_ORDER_CREATE_TIME_ASC);
+  EXPECT_NE(plan_of(work).find("USING INDEX incidents_assignee"), std::string::npos)
+      << plan_of(work);
+  for (auto order : {v1::INCIDENT_ORDER_UPDATE_TIME_DESC, v1::INCIDENT_ORDER_UPDATE_TIME_ASC,
+                     v1::INCIDENT_ORDER_PRIORITY}) {
+    v1::ListIncidentsRequest sorted = queue;
+    sorted.set_assignee("ana");
+    sorted.set_problem_id("p");
+    sorted.set_order_by(order);
+    const std::string plan = plan_of(sorted);
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  }
+  // A requester's own list keeps to their index whatever else it filters on.
+  v1::ListIncidentsRequest own = queue;
+  own.set_caller("ana");
+  EXPECT_NE(plan_of(own).find("incidents_caller"), std::string::npos) << plan_of(own);
 }
 
 // The plans, on SQLite (PostgreSQL plans with its statistics): no query reads the table.

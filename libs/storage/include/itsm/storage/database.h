@@ -46,6 +46,9 @@ class ResultSet {
   size_t size() const { return rows_.size(); }
   bool empty() const { return rows_.empty(); }
   const std::vector<Value>& row(size_t i) const { return rows_[i]; }
+  // One cell's text or bytes moved out of the set (Value::TakeString): a page of stored records
+  // is handed on without a copy of each.
+  std::string TakeString(size_t row, size_t column) { return rows_[row][column].TakeString(); }
   const std::vector<std::vector<Value>>& rows() const { return rows_; }
   const std::vector<std::string>& columns() const { return columns_; }
 

@@ -50,6 +50,8 @@ class Value {
   double AsDouble() const;
   // Text or bytes, as stored.
   const std::string& AsString() const;
+  // The same, moved out: the value keeps an empty string. For a large column read once.
+  std::string TakeString();
 
   const std::variant<Null, int64_t, double, std::string, Bytes>& variant() const { return v_; }
   bool operator==(const Value&) const = default;
