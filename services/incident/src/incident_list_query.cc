@@ -45,9 +45,9 @@ struct ListFilter {
   bool (*is_set)(const v1::ListIncidentsRequest&);
   const char* open;
   const char* alone;
-  // The column of an equality that has an index of its own on SQLite, which only a walk in
-  // creation order may take (nullptr: none).
-  const char* indexed_column;
+  // An equality whose column leads an index of SQLite's, which only a walk in creation order may
+  // take.
+  bool has_index;
 };
 
 // "+" before a column keeps SQLite from taking its index. The created and updated ranges carry it
@@ -56,32 +56,32 @@ struct ListFilter {
 // walking the ordering's own index and stopping after one page.
 const ListFilter kFilters[] = {
     {[](const auto& r) { return r.states_size() > 0; }, "($1 = 0 OR (($1 >> state) & 1) = 1)",
-     "(($1 >> state) & 1) = 1", nullptr},
+     "(($1 >> state) & 1) = 1", false},
     {[](const auto& r) { return r.priorities_size() > 0; },
-     "($2 = 0 OR (($2 >> priority) & 1) = 1)", "(($2 >> priority) & 1) = 1", nullptr},
+     "($2 = 0 OR (($2 >> priority) & 1) = 1)", "(($2 >> priority) & 1) = 1", false},
     {[](const auto& r) { return !r.assignment_group().empty(); },
-     "($3 = '' OR assignment_group = $3)", "assignment_group = $3", "assignment_group"},
+     "($3 = '' OR assignment_group = $3)", "assignment_group = $3", true},
     {[](const auto& r) { return !r.assignee().empty(); }, "($4 = '' OR assignee = $4)",
-     "assignee = $4", "assignee"},
+     "assignee = $4", true},
     {[](const auto& r) { return !r.service().empty(); }, "($5 = '' OR service = $5)",
-     "service = $5", nullptr},
+     "service = $5", false},
     {[](const auto& r) { return !r.title_contains().empty(); },
-     "($6 = '' OR title_lower LIKE $6 ESCAPE '\\')", "title_lower LIKE $6 ESCAPE '\\'", nullptr},
+     "($6 = '' OR title_lower LIKE $6 ESCAPE '\\')", "title_lower LIKE $6 ESCAPE '\\'", false},
     {[](const auto& r) { return r.has_created_after() || r.has_created_before(); },
      "+create_time_us >= $7 AND +create_time_us < $8",
-     "+create_time_us >= $7 AND +create_time_us < $8", nullptr},
+     "+create_time_us >= $7 AND +create_time_us < $8", false},
     {[](const auto& r) { return r.has_updated_after() || r.has_updated_before(); },
      "+update_time_us >= $9 AND +update_time_us < $10",
-     "+update_time_us >= $9 AND +update_time_us < $10", nullptr},
+     "+update_time_us >= $9 AND +update_time_us < $10", false},
     {[](const auto& r) { return !r.configuration_item_id().empty(); },
      "($11 = '' OR EXISTS (SELECT 1 FROM incident_cis c"
      " WHERE c.incident_id = incidents.id AND c.ci_id = $11))",
      "EXISTS (SELECT 1 FROM incident_cis c WHERE c.incident_id = incidents.id AND c.ci_id = $11)",
-     nullptr},
+     false},
     {[](const auto& r) { return !r.parent_incident_id().empty(); }, "($12 = '' OR parent_id = $12)",
-     "parent_id = $12", nullptr},
+     "parent_id = $12", false},
     {[](const auto& r) { return !r.problem_id().empty(); }, "($13 = '' OR problem_id = $13)",
-     "problem_id = $13", "problem_id"},
+     "problem_id = $13", true},
 };
 constexpr int kFilterCount = sizeof(kFilters) / sizeof(kFilters[0]);
 constexpr uint32_t kCallerBit = uint32_t{1} << kFilterCount;
@@ -100,9 +100,8 @@ std::string BuildListSql(v1::IncidentOrder order, uint32_t shape, bool open) {
     if (open) {
       where.push_back(filter.open);
     } else if (shape & (uint32_t{1} << i)) {
-      where.push_back(filter.indexed_column != nullptr && !equalities_may_seek
-                          ? absl::StrCat("+", filter.alone)
-                          : filter.alone);
+      where.push_back(filter.has_index && !equalities_may_seek ? absl::StrCat("+", filter.alone)
+                                                               : filter.alone);
     }
   }
   if (by_caller) {
