@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -48,12 +49,17 @@ struct ListFilter {
   // An equality whose column leads an index of SQLite's, which only a walk in creation order may
   // take.
   bool has_index;
+  // The condition in both forms on SQLite, where it differs (nullptr: as above).
+  const char* on_sqlite = nullptr;
 };
 
-// "+" before a column keeps SQLite from taking its index. The created and updated ranges carry it
-// in every form: those ranges are usually open (all time), and their index would have SQLite sort
-// the whole table for the ORDER BY (measured: 4.5 s a page with 1,000,000 incidents) instead of
-// walking the ordering's own index and stopping after one page.
+// "+" before a column keeps SQLite from taking its index. On SQLite the created and updated ranges
+// carry it in every form: those ranges are usually open (all time), and their index would have
+// SQLite sort the whole table for the ORDER BY (measured: 4.5 s a page with 1,000,000 incidents)
+// instead of walking the ordering's own index and stopping after one page. Not on PostgreSQL,
+// which estimates a range on a bare column from its statistics but an expression's as a few rows
+// of the table, and then read every matching row and sorted them for one page (a parallel scan
+// of the whole table, 46 ms a page with 300,000 incidents, against 0.15 ms walking the key).
 const ListFilter kFilters[] = {
     {[](const auto& r) { return r.states_size() > 0; }, "($1 = 0 OR (($1 >> state) & 1) = 1)",
      "(($1 >> state) & 1) = 1", false},
@@ -68,11 +74,12 @@ const ListFilter kFilters[] = {
     {[](const auto& r) { return !r.title_contains().empty(); },
      "($6 = '' OR title_lower LIKE $6 ESCAPE '\\')", "title_lower LIKE $6 ESCAPE '\\'", false},
     {[](const auto& r) { return r.has_created_after() || r.has_created_before(); },
-     "+create_time_us >= $7 AND +create_time_us < $8",
-     "+create_time_us >= $7 AND +create_time_us < $8", false},
+     "create_time_us >= $7 AND create_time_us < $8", "create_time_us >= $7 AND create_time_us < $8",
+     false, "+create_time_us >= $7 AND +create_time_us < $8"},
     {[](const auto& r) { return r.has_updated_after() || r.has_updated_before(); },
-     "+update_time_us >= $9 AND +update_time_us < $10",
-     "+update_time_us >= $9 AND +update_time_us < $10", false},
+     "update_time_us >= $9 AND update_time_us < $10",
+     "update_time_us >= $9 AND update_time_us < $10", false,
+     "+update_time_us >= $9 AND +update_time_us < $10"},
     {[](const auto& r) { return !r.configuration_item_id().empty(); },
      "($11 = '' OR EXISTS (SELECT 1 FROM incident_cis c"
      " WHERE c.incident_id = incidents.id AND c.ci_id = $11))",
@@ -88,7 +95,8 @@ constexpr uint32_t kCallerBit = uint32_t{1} << kFilterCount;
 
 // `shape` has a bit per filter of kFilters that the statement names alone, and kCallerBit for a
 // caller's own list; `open` names every filter in its open form instead.
-std::string BuildListSql(v1::IncidentOrder order, uint32_t shape, bool open) {
+std::string BuildListSql(v1::IncidentOrder order, uint32_t shape, bool open,
+                         storage::Dialect dialect) {
   const ListOrder sql = ListOrderFor(order);
   const bool by_caller = (shape & kCallerBit) != 0;
   // A requester's list always matches few rows (their own): "caller = $16" lets SQLite answer it
@@ -97,7 +105,9 @@ std::string BuildListSql(v1::IncidentOrder order, uint32_t shape, bool open) {
   std::vector<std::string> where;
   for (int i = 0; i < kFilterCount; ++i) {
     const ListFilter& filter = kFilters[i];
-    if (open) {
+    if (dialect == storage::Dialect::kSqlite && filter.on_sqlite != nullptr) {
+      if (open || (shape & (uint32_t{1} << i))) where.push_back(filter.on_sqlite);
+    } else if (open) {
       where.push_back(filter.open);
     } else if (shape & (uint32_t{1} << i)) {
       where.push_back(filter.has_index && !equalities_may_seek ? absl::StrCat("+", filter.alone)
@@ -139,23 +149,28 @@ const std::string& ListStatements::For(v1::IncidentOrder order, uint32_t shape) 
   auto it = statements_.find(key);
   if (it != statements_.end()) return it->second;
   if (static_cast<int>(statements_.size()) >= max_shapes_) {
-    return OpenListIncidentsSql(order, (shape & kCallerBit) != 0);
+    return OpenListIncidentsSql(order, (shape & kCallerBit) != 0, storage::Dialect::kSqlite);
   }
-  return statements_.emplace(key, BuildListSql(order, shape, /*open=*/false)).first->second;
+  return statements_
+      .emplace(key, BuildListSql(order, shape, /*open=*/false, storage::Dialect::kSqlite))
+      .first->second;
 }
 
-const std::string& OpenListIncidentsSql(v1::IncidentOrder order, bool by_caller) {
+const std::string& OpenListIncidentsSql(v1::IncidentOrder order, bool by_caller,
+                                        storage::Dialect dialect) {
   static const auto* kStatements = [] {
-    auto* out = new std::map<std::pair<int, bool>, std::string>();
+    auto* out = new std::map<std::tuple<int, bool, storage::Dialect>, std::string>();
     for (int o = v1::IncidentOrder_MIN; o <= v1::IncidentOrder_MAX; ++o) {
       for (bool caller_set : {false, true}) {
-        (*out)[{o, caller_set}] = BuildListSql(static_cast<v1::IncidentOrder>(o),
-                                               caller_set ? kCallerBit : 0, /*open=*/true);
+        for (auto d : {storage::Dialect::kSqlite, storage::Dialect::kPostgres}) {
+          (*out)[{o, caller_set, d}] = BuildListSql(static_cast<v1::IncidentOrder>(o),
+                                                    caller_set ? kCallerBit : 0, /*open=*/true, d);
+        }
       }
     }
     return out;
   }();
-  return kStatements->at({order, by_caller});
+  return kStatements->at({order, by_caller, dialect});
 }
 
 absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& request,
@@ -215,7 +230,7 @@ absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& req
     }
     query.sql = &statements.For(order, shape);
   } else {
-    query.sql = &OpenListIncidentsSql(order, by_caller);
+    query.sql = &OpenListIncidentsSql(order, by_caller, dialect);
   }
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();

@@ -63,7 +63,8 @@ absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& req
                                              ListStatements& statements = ListStatements::Shared());
 
 // The open form for an ordering (never UNSPECIFIED), with or without a caller's filter.
-const std::string& OpenListIncidentsSql(v1::IncidentOrder order, bool by_caller);
+const std::string& OpenListIncidentsSql(v1::IncidentOrder order, bool by_caller,
+                                        storage::Dialect dialect);
 
 }  // namespace itsm::incident
 

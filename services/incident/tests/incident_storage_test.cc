@@ -285,8 +285,9 @@ TEST_P(IncidentStorageTest, AListReturnsTheSameRowsWhetherItsStatementNamesOnlyT
       const auto order = request.order_by() == v1::INCIDENT_ORDER_UNSPECIFIED
                              ? v1::INCIDENT_ORDER_CREATE_TIME_DESC
                              : request.order_by();
-      auto rows =
-          (*txn)->Query(open ? OpenListIncidentsSql(order, by_caller) : *query->sql, query->params);
+      auto rows = (*txn)->Query(
+          open ? OpenListIncidentsSql(order, by_caller, (*txn)->dialect()) : *query->sql,
+          query->params);
       EXPECT_TRUE(rows.ok()) << rows.status();
       if (!rows.ok()) break;
       const size_t shown = std::min<size_t>(rows->size(), query->page_size);
@@ -347,7 +348,10 @@ TEST(IncidentListQueryTest, ShapesPastTheLimitShareTheOpenForm) {
     auto query = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
     ASSERT_TRUE(query.ok()) << query.status();
     statements.insert(query->sql);
-    if (*query->sql == OpenListIncidentsSql(v1::INCIDENT_ORDER_CREATE_TIME_DESC, false)) ++open;
+    if (*query->sql == OpenListIncidentsSql(v1::INCIDENT_ORDER_CREATE_TIME_DESC, false,
+                                            storage::Dialect::kSqlite)) {
+      ++open;
+    }
     // A shape seen again gets the statement it got the first time.
     auto again = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
     ASSERT_TRUE(again.ok()) << again.status();
@@ -423,6 +427,48 @@ TEST(IncidentStoragePlanTest, EveryQueryIsAnsweredFromAnIndex) {
                                                                        << text;
     EXPECT_EQ(text.find("SCAN problems\n"), std::string::npos) << gauge.name << "\n" << text;
     EXPECT_NE(text.find("COVERING INDEX"), std::string::npos) << gauge.name << "\n" << text;
+  }
+}
+
+// PostgreSQL plans with the values and its statistics: a page in creation order, filtered or not,
+// must walk an index and stop, not read every matching row and sort them for fifty. It did the
+// latter while the time ranges were written "+create_time_us" (an expression it estimates as a
+// few rows), with 300,000 incidents 46 ms a page instead of 0.15 ms.
+TEST(IncidentStoragePlanTest, PostgresWalksAnIndexForAPageInsteadOfSortingTheTable) {
+  auto db = itsm::testing::NewDatabase(Backend::kPostgres);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(storage::ApplySchema(**db, IncidentRepository::Schema()).ok());
+  {
+    auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    // 50,000 incidents in two large groups, as the benchmark stores them.
+    auto seeded = (*txn)->Execute(
+        "INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
+        " assignment_group, assignee, create_time_us, update_time_us, version, data, parent_id,"
+        " problem_id, caller)"
+        " SELECT 'id-' || g, g, 'INC' || g, 'incident ' || g, 1 + g % 4, 1 + (g / 3) % 4,"
+        " 'checkout', CASE WHEN g % 2 = 0 THEN 'payments' ELSE 'web' END, '', g, g, 1,"
+        " decode(repeat('ab', 150), 'hex'), '', '', '' FROM generate_series(1, 50000) AS g");
+    ASSERT_TRUE(seeded.ok()) << seeded.status();
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok()) << txn.status();
+  ASSERT_TRUE((*txn)->ExecuteScript("ANALYZE incidents").ok());
+  v1::ListIncidentsRequest first_page;
+  first_page.add_priorities(v1::PRIORITY_P1);
+  first_page.add_priorities(v1::PRIORITY_P2);
+  v1::ListIncidentsRequest queue = first_page;
+  queue.set_assignment_group("payments");
+  for (const auto& request : {first_page, queue}) {
+    auto query = ListIncidentsQuery(request, storage::Dialect::kPostgres);
+    ASSERT_TRUE(query.ok()) << query.status();
+    auto plan = (*txn)->Query("EXPLAIN " + *query->sql, query->params);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    std::string text;
+    for (const auto& row : plan->rows()) absl::StrAppend(&text, row.back().AsString(), "\n");
+    EXPECT_EQ(text.find("Seq Scan on incidents"), std::string::npos) << text;
+    EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
   }
 }
 
