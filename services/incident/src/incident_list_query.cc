@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -51,7 +53,24 @@ struct ListFilter {
   bool has_index;
   // The condition in both forms on SQLite, where it differs (nullptr: as above).
   const char* on_sqlite = nullptr;
+  // The open form on PostgreSQL, where it differs (nullptr: as above).
+  std::string (*on_postgres)() = nullptr;
 };
+
+// A set of values travels as a bit mask in `param` (bit v for the value v). SQLite tests the bit
+// (`(mask >> column) & 1`). On PostgreSQL the set is written as one equality for each value the
+// column may hold, behind that value's bit: PostgreSQL plans with the parameters' values, folds
+// the bits away and estimates the equalities left from its statistics, where it estimated the
+// bit test as a fraction of a percent of any table, and then read and sorted the whole of a
+// small group for one page (6.1 against 0.33 ms with 6,000 rows; decision 222).
+std::string SetAsEqualities(const char* param, const char* column, int max_value) {
+  std::vector<std::string> terms = {absl::StrCat(param, " = 0")};
+  for (int value = 1; value <= max_value; ++value) {
+    terms.push_back(absl::StrCat("((", param, " & ", int64_t{1} << value, ") <> 0 AND ", column,
+                                 " = ", value, ")"));
+  }
+  return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
+}
 
 // "+" before a column keeps SQLite from taking its index. On SQLite the created and updated ranges
 // carry it in every form: those ranges are usually open (all time), and their index would have
@@ -62,9 +81,11 @@ struct ListFilter {
 // of the whole table, 46 ms a page with 300,000 incidents, against 0.15 ms walking the key).
 const ListFilter kFilters[] = {
     {[](const auto& r) { return r.states_size() > 0; }, "($1 = 0 OR (($1 >> state) & 1) = 1)",
-     "(($1 >> state) & 1) = 1", false},
+     "(($1 >> state) & 1) = 1", false, nullptr,
+     [] { return SetAsEqualities("$1", "state", v1::IncidentState_MAX); }},
     {[](const auto& r) { return r.priorities_size() > 0; },
-     "($2 = 0 OR (($2 >> priority) & 1) = 1)", "(($2 >> priority) & 1) = 1", false},
+     "($2 = 0 OR (($2 >> priority) & 1) = 1)", "(($2 >> priority) & 1) = 1", false, nullptr,
+     [] { return SetAsEqualities("$2", "priority", v1::Priority_MAX); }},
     {[](const auto& r) { return !r.assignment_group().empty(); },
      "($3 = '' OR assignment_group = $3)", "assignment_group = $3", true},
     {[](const auto& r) { return !r.assignee().empty(); }, "($4 = '' OR assignee = $4)",
@@ -107,6 +128,8 @@ std::string BuildListSql(v1::IncidentOrder order, uint32_t shape, bool open,
     const ListFilter& filter = kFilters[i];
     if (dialect == storage::Dialect::kSqlite && filter.on_sqlite != nullptr) {
       if (open || (shape & (uint32_t{1} << i))) where.push_back(filter.on_sqlite);
+    } else if (dialect == storage::Dialect::kPostgres && filter.on_postgres != nullptr && open) {
+      where.push_back(filter.on_postgres());
     } else if (open) {
       where.push_back(filter.open);
     } else if (shape & (uint32_t{1} << i)) {

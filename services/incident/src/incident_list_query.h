@@ -57,7 +57,8 @@ class ListStatements {
 // assignee or problem is an equality on its index in creation order; in the other orders, and
 // beside a caller's own list, the walk keeps to the ordering's (or the caller's) index, because
 // an equality's index would make SQLite sort every matching row for one page. PostgreSQL always
-// gets the open form: it plans with the values (decision 137).
+// gets the open form: it plans with the values (decision 137), and reads the sets of states and
+// priorities as equalities (decision 222).
 absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& request,
                                              storage::Dialect dialect,
                                              ListStatements& statements = ListStatements::Shared());
