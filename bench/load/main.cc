@@ -277,9 +277,10 @@ struct Bench {
   }
 
   // The processes whose CPU per call a scenario reports: `services`, the broker when running,
-  // and the load's client.
-  CpuWatch Watch(std::vector<std::pair<std::string, pid_t>> services) {
-    CpuWatch watch{std::move(services)};
+  // the load's client, and `trees` with every process they started.
+  CpuWatch Watch(std::vector<std::pair<std::string, pid_t>> services,
+                 std::vector<std::pair<std::string, pid_t>> trees = {}) {
+    CpuWatch watch{std::move(services), std::move(trees)};
     if (broker) watch.processes.emplace_back("broker (itsm-kafka)", broker->process().pid());
     watch.processes.emplace_back(kClientProcess, getpid());
     return watch;
@@ -410,7 +411,16 @@ struct Bench {
   absl::Status IncidentCreate(const std::string& scenario, const std::string& database_url) {
     ITSM_ASSIGN_OR_RETURN(auto service, StartIncident(scenario, database_url));
     IncidentClient client(service->grpc_address(), settings.channels, authorization);
-    const CpuWatch watch = Watch({{"service (itsm-incident)", service->process().pid()}});
+    // On PostgreSQL, the database's CPU too (it counts in the suite's): the scratch server this
+    // process started, with the backend of each connection and its background workers.
+    std::vector<std::pair<std::string, pid_t>> database;
+    if (!database_url.empty()) {
+      for (pid_t postmaster : ChildrenNamed(getpid(), "postgres")) {
+        database.emplace_back("database (postgres)", postmaster);
+      }
+    }
+    const CpuWatch watch =
+        Watch({{"service (itsm-incident)", service->process().pid()}}, std::move(database));
     const double max_rate = ClosedLoops(scenario, client.Create(), watch);
     LoadResult open =
         RunOpenLoop(client.Create(), std::max(1.0, max_rate / 2), settings.open_duration, watch);

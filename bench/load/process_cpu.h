@@ -14,10 +14,19 @@ namespace itsm::bench {
 // User + system CPU seconds `pid` has used so far (/proc/<pid>/stat); 0 if it cannot be read.
 double ProcessCpuSeconds(pid_t pid);
 
+// The same for `pid` and every process it started, running or ended (a database server: its
+// postmaster, the backend of each connection, its background workers).
+double ProcessTreeCpuSeconds(pid_t pid);
+
+// The processes `parent` started whose command is `command` (e.g. "postgres").
+std::vector<pid_t> ChildrenNamed(pid_t parent, const std::string& command);
+
 // Named processes to watch, e.g. {{"service", pid}, {"broker", pid}}. A run samples them when
 // it starts and stops measuring.
 struct CpuWatch {
   std::vector<std::pair<std::string, pid_t>> processes = {};
+  // Watched with every process they started (ProcessTreeCpuSeconds), reported after `processes`.
+  std::vector<std::pair<std::string, pid_t>> process_trees = {};
 
   std::vector<double> Sample() const;
 };
