@@ -47,7 +47,26 @@ absl::Status CheckTimestamp(absl::string_view field, const google::protobuf::Tim
 }
 
 std::string FormatRfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, absl::UTCTimeZone());
+  // absl::FormatTime interprets its format on every call, and a record's audit entry and events
+  // format every timestamp the record holds: years 1 to 9999 are written here directly, the
+  // others (and the infinite times) by absl, with the same text.
+  const absl::TimeZone::CivilInfo civil = absl::UTCTimeZone().At(t);
+  const absl::CivilSecond& at = civil.cs;
+  if (at.year() < 1 || at.year() > 9999) {
+    return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, absl::UTCTimeZone());
+  }
+  char text[] = "0000-00-00T00:00:00.000000Z";
+  auto put = [&text](int position, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) text[position + i] = '0' + value % 10;
+  };
+  put(0, at.year(), 4);
+  put(5, at.month(), 2);
+  put(8, at.day(), 2);
+  put(11, at.hour(), 2);
+  put(14, at.minute(), 2);
+  put(17, at.second(), 2);
+  put(20, absl::ToInt64Microseconds(civil.subsecond), 6);
+  return std::string(text, sizeof(text) - 1);
 }
 
 }  // namespace itsm::base

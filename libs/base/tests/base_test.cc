@@ -1,3 +1,4 @@
+#include <random>
 #include <set>
 
 #include "absl/time/clock.h"
@@ -50,6 +51,32 @@ TEST(TimeUtil, ProtoTimestampRoundTripsIncludingBeforeEpoch) {
 TEST(TimeUtil, FormatsRfc3339InUtcWithMicroseconds) {
   EXPECT_EQ(FormatRfc3339(absl::FromUnixMicros(1'700'000'000'123'456)),
             "2023-11-14T22:13:20.123456Z");
+}
+
+// The direct writing of years 1 to 9999 gives absl's text, before 1970 and with nanoseconds too,
+// but for the four digits of a year before 1000 (RFC 3339's, which absl's %Y leaves out).
+TEST(TimeUtil, FormatsRfc3339AsAbslDoes) {
+  auto absl_text = [](absl::Time t) {
+    return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, absl::UTCTimeZone());
+  };
+  std::mt19937_64 random(20261205);
+  // Years 1000 to 9999, and a little beyond the end.
+  std::uniform_int_distribution<int64_t> seconds(-30'610'224'000, 253'500'000'000);
+  std::uniform_int_distribution<int64_t> nanos(0, 999'999'999);
+  for (int i = 0; i < 20000; ++i) {
+    const absl::Time t = absl::FromUnixSeconds(seconds(random)) + absl::Nanoseconds(nanos(random));
+    ASSERT_EQ(FormatRfc3339(t), absl_text(t));
+  }
+  for (absl::Time t :
+       {absl::UnixEpoch(), absl::UnixEpoch() - absl::Nanoseconds(1),
+        absl::FromUnixSeconds(-30'610'224'000),
+        absl::FromUnixSeconds(253'402'300'799) + absl::Nanoseconds(999'999'999),
+        absl::FromUnixSeconds(253'402'300'800), absl::InfiniteFuture(), absl::InfinitePast()}) {
+    EXPECT_EQ(FormatRfc3339(t), absl_text(t));
+  }
+  EXPECT_EQ(FormatRfc3339(absl::FromUnixSeconds(-62'135'596'800)), "0001-01-01T00:00:00.000000Z");
+  EXPECT_EQ(FormatRfc3339(absl::FromUnixSeconds(-57'200'100'000) + absl::Nanoseconds(171'585'999)),
+            "0157-05-26T19:20:00.171585Z");
 }
 
 absl::StatusOr<int> Half(int x) {

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/storage/params_of.h"
 
 namespace itsm::outbox {
 
@@ -60,7 +62,7 @@ CREATE TABLE outbox_dead_letters (
   return kMigrations;
 }
 
-absl::Status Outbox::Append(storage::Transaction& txn, const OutgoingEvent& e) {
+absl::Status Outbox::Append(storage::Transaction& txn, OutgoingEvent e) {
   if (e.event.data.size() > kMaxEventBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request: the change would publish an event of ", e.event.data.size(), " bytes, above the ",
@@ -71,9 +73,11 @@ absl::Status Outbox::Append(storage::Transaction& txn, const OutgoingEvent& e) {
           "INSERT INTO outbox(event_id, topic, message_key, event_type, event_source,"
           " event_subject, event_time_us, content_type, payload, created_at_us)"
           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-          {e.event.id, e.topic, e.key, e.event.type, e.event.source, e.event.subject,
-           absl::ToUnixMicros(e.event.time), e.event.content_type, storage::Bytes{e.event.data},
-           absl::ToUnixMicros(absl::Now())})
+          storage::ParamsOf(
+              std::move(e.event.id), std::move(e.topic), std::move(e.key), std::move(e.event.type),
+              std::move(e.event.source), std::move(e.event.subject),
+              absl::ToUnixMicros(e.event.time), std::move(e.event.content_type),
+              storage::Bytes{std::move(e.event.data)}, absl::ToUnixMicros(absl::Now())))
       .status();
 }
 

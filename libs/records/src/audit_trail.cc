@@ -8,6 +8,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
+#include "itsm/storage/params_of.h"
 
 namespace itsm::records {
 namespace {
@@ -37,8 +38,9 @@ absl::Status AuditTrail::Append(storage::Transaction& txn, const std::string& re
   return txn
       .Execute(
           "INSERT INTO audit_entries(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
-          {record_id, entry.version(), absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
-           storage::Bytes{entry.SerializeAsString()}})
+          storage::ParamsOf(record_id, entry.version(),
+                            absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
+                            storage::Bytes{entry.SerializeAsString()}))
       .status();
 }
 

@@ -122,8 +122,9 @@ absl::Status IncidentManagement::Create(storage::Transaction& txn, const base::C
   IncidentWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
       out, work.Create(records::IdempotentCallOf(kCreateIncident, request),
-                       factory_.NewIncident(request, caller.actor),
-                       [&](const v1::Incident& i) { return workflow_.Created(i, caller.actor); }));
+                       factory_.NewIncident(request, caller.actor), [&](v1::Incident i) {
+                         return workflow_.Created(std::move(i), caller.actor);
+                       }));
   return absl::OkStatus();
 }
 

@@ -16,6 +16,7 @@
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
 #include "itsm/storage/counter.h"
+#include "itsm/storage/params_of.h"
 #include "services/incident/src/alert_repository.h"
 #include "services/incident/src/incident_list_query.h"
 #include "services/incident/src/record_number.h"
@@ -308,16 +309,18 @@ absl::Status IncidentRepository::Insert(storage::Transaction& txn, v1::Incident&
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, NextNumber(txn, "incident"));
   incident.set_number(RecordNumber(kIncidentNumbers, seq));
   ITSM_RETURN_IF_ERROR(
-      txn.Execute("INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
-                  " assignment_group, assignee, create_time_us, update_time_us, version, data,"
-                  " parent_id, problem_id, caller)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                  {incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
-                   static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
-                   incident.service(), incident.assignment_group(), incident.assignee(),
-                   Micros(incident.create_time()), Micros(incident.update_time()),
-                   incident.version(), storage::Bytes{incident.SerializeAsString()},
-                   incident.parent_incident_id(), incident.problem_id(), incident.caller()})
+      txn.Execute(
+             "INSERT INTO incidents(id, seq, number, title_lower, state, priority, service,"
+             " assignment_group, assignee, create_time_us, update_time_us, version, data,"
+             " parent_id, problem_id, caller)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             storage::ParamsOf(
+                 incident.id(), seq, incident.number(), absl::AsciiStrToLower(incident.title()),
+                 static_cast<int>(incident.state()), static_cast<int>(incident.priority()),
+                 incident.service(), incident.assignment_group(), incident.assignee(),
+                 Micros(incident.create_time()), Micros(incident.update_time()), incident.version(),
+                 storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
+                 incident.problem_id(), incident.caller()))
           .status());
   if (incident.configuration_item_ids_size() == 0) return absl::OkStatus();
   return WriteCis(txn, incident);
@@ -327,16 +330,17 @@ absl::Status IncidentRepository::Update(storage::Transaction& txn, const v1::Inc
                                         int64_t expected_version) {
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
-      txn.Execute(
-          "UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
-          " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
-          " data = $9, parent_id = $10, problem_id = $11, caller = $12"
-          " WHERE id = $13 AND version = $14",
-          {absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
-           static_cast<int>(incident.priority()), incident.service(), incident.assignment_group(),
-           incident.assignee(), Micros(incident.update_time()), incident.version(),
-           storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
-           incident.problem_id(), incident.caller(), incident.id(), expected_version}));
+      txn.Execute("UPDATE incidents SET title_lower = $1, state = $2, priority = $3, service = $4,"
+                  " assignment_group = $5, assignee = $6, update_time_us = $7, version = $8,"
+                  " data = $9, parent_id = $10, problem_id = $11, caller = $12"
+                  " WHERE id = $13 AND version = $14",
+                  storage::ParamsOf(
+                      absl::AsciiStrToLower(incident.title()), static_cast<int>(incident.state()),
+                      static_cast<int>(incident.priority()), incident.service(),
+                      incident.assignment_group(), incident.assignee(),
+                      Micros(incident.update_time()), incident.version(),
+                      storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
+                      incident.problem_id(), incident.caller(), incident.id(), expected_version)));
   if (changed != 1) {
     return absl::AbortedError(absl::StrCat("version: incident ", incident.number(),
                                            " changed concurrently; read it again"));

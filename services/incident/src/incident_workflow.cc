@@ -107,14 +107,13 @@ absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r)
   return incident::ValidateNote(r.id(), r.visibility(), r.text());
 }
 
-IncidentOutcome IncidentWorkflow::Created(const v1::Incident& incident,
-                                          const std::string& actor) const {
+IncidentOutcome IncidentWorkflow::Created(v1::Incident incident, const std::string& actor) const {
   IncidentOutcome out;
-  out.after = incident;
   out.action = "create";
   out.changes = records::DiffFields(v1::Incident(), incident);
   out.events.push_back(
       NewEvent<v1::IncidentCreated>(incident, actor, records::FieldNames(out.changes)));
+  out.after = std::move(incident);
   return out;
 }
 

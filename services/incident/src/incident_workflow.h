@@ -51,7 +51,7 @@ class IncidentWorkflow {
   absl::Status ValidateNote(const v1::AddIncidentNoteRequest& request) const;
 
   // The events of a create (IncidentCreated with every set field named).
-  IncidentOutcome Created(const v1::Incident& incident, const std::string& actor) const;
+  IncidentOutcome Created(v1::Incident incident, const std::string& actor) const;
   // Applies the masked fields. Assignment fields may be in the mask (as AssignIncident).
   absl::StatusOr<IncidentOutcome> Update(const v1::Incident& stored,
                                          const v1::UpdateIncidentRequest& request,

@@ -47,8 +47,8 @@ class Outbox {
   static const std::vector<storage::Migration>& Migrations();
 
   // Writes the event inside the caller's transaction. INVALID_ARGUMENT (and nothing written) for
-  // a payload above kMaxEventBytes.
-  static absl::Status Append(storage::Transaction& txn, const OutgoingEvent& event);
+  // a payload above kMaxEventBytes. Taken by value: a temporary's payload moves into the row.
+  static absl::Status Append(storage::Transaction& txn, OutgoingEvent event);
 
   // Marks events created in [start, end) (of `topic`, or all when empty) for publishing again.
   // Returns how many. Events older than the retention are gone and cannot be re-published.

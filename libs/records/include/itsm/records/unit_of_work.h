@@ -22,8 +22,10 @@
 
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
@@ -78,7 +80,9 @@ class UnitOfWork {
     ITSM_ASSIGN_OR_RETURN(Record stored, Load(id_or_number));
     ITSM_ASSIGN_OR_RETURN(Change<Record> change, operation(stored));
     if (!change.changed()) return stored;
-    ITSM_RETURN_IF_ERROR(Save(change, stored.version()));
+    ITSM_RETURN_IF_ERROR(Store::Update(txn_, change.after, stored.version()));
+    ITSM_RETURN_IF_ERROR(AuditAndPublish(change.after, std::move(change.action),
+                                         std::move(change.changes), change.events));
     return std::move(change.after);
   }
 
@@ -87,12 +91,13 @@ class UnitOfWork {
   absl::Status Save(const Change<Record>& change, int64_t expected_version) {
     if (!change.changed()) return absl::OkStatus();
     ITSM_RETURN_IF_ERROR(Store::Update(txn_, change.after, expected_version));
-    return AuditAndPublish(change);
+    return AuditAndPublish(change.after, change.action, change.changes, change.events);
   }
 
   // Creates `record` (numbered by the store) unless `call` repeats an earlier create: then it
   // writes nothing and returns the earlier record. `created` gives the create's change (its
-  // events) for the numbered record.
+  // events) for the numbered record, which it is handed as an rvalue: it may move it into the
+  // change's `after`, which is returned.
   template <typename Created>
   absl::StatusOr<Record> Create(const IdempotentCall& call, Record record, Created&& created) {
     return Create(
@@ -115,19 +120,25 @@ class UnitOfWork {
     if (!claim.first) return Store::Get(txn_, claim.record_id);
     ITSM_RETURN_IF_ERROR(prepare(record));
     ITSM_RETURN_IF_ERROR(Store::Insert(txn_, record));
-    ITSM_RETURN_IF_ERROR(AuditAndPublish(created(static_cast<const Record&>(record))));
-    return record;
+    Change<Record> change = created(std::move(record));
+    ITSM_RETURN_IF_ERROR(AuditAndPublish(change.after, std::move(change.action),
+                                         std::move(change.changes), change.events));
+    return std::move(change.after);
   }
 
  private:
-  // The audit entry and the events of a change whose record is already stored.
-  absl::Status AuditAndPublish(const Change<Record>& change) {
-    const absl::Time at = base::FromProtoTimestamp(change.after.update_time());
+  // The audit entry and the events of a change whose record (`after`) is already stored. The
+  // field changes move into the audit entry when the caller is done with them (a create's, or
+  // Modify's), instead of being copied there.
+  absl::Status AuditAndPublish(
+      const Record& after, std::string action, std::vector<common::v1::FieldChange> changes,
+      const std::vector<std::shared_ptr<google::protobuf::Message>>& events) {
+    const absl::Time at = base::FromProtoTimestamp(after.update_time());
     ITSM_RETURN_IF_ERROR(Store::AppendAudit(
-        txn_, change.after.id(),
-        AuditEntryFor(caller_, change.after.version(), at, change.action, change.changes)));
-    for (const auto& event : change.events) {
-      ITSM_RETURN_IF_ERROR(events_.Publish(txn_, change.after.id(), *event, at));
+        txn_, after.id(),
+        AuditEntryFor(caller_, after.version(), at, std::move(action), std::move(changes))));
+    for (const auto& event : events) {
+      ITSM_RETURN_IF_ERROR(events_.Publish(txn_, after.id(), *event, at));
     }
     return absl::OkStatus();
   }
