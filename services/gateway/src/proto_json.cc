@@ -262,47 +262,53 @@ class JsonWriter {
 
   // A JSON string. Besides what JSON requires, '<', '>', DEL and the two line separators that
   // break JavaScript are escaped, as protobuf does, so the text is safe inside HTML or a script.
+  // The characters that need no escape are appended in runs.
   void WriteString(absl::string_view text) {
     out_.push_back('"');
+    size_t plain = 0;  // the first character not written yet
     for (size_t i = 0; i < text.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(text[i]);
+      const bool separator = c == 0xe2 && i + 2 < text.size() &&
+                             static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                             (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
+                              static_cast<unsigned char>(text[i + 2]) == 0xa9);
+      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != 0x7f && !separator) {
+        continue;
+      }
+      out_.append(text.data() + plain, i - plain);
       switch (c) {
         case '"':
           out_ += "\\\"";
-          continue;
+          break;
         case '\\':
           out_ += "\\\\";
-          continue;
+          break;
         case '\b':
           out_ += "\\b";
-          continue;
+          break;
         case '\f':
           out_ += "\\f";
-          continue;
+          break;
         case '\n':
           out_ += "\\n";
-          continue;
+          break;
         case '\r':
           out_ += "\\r";
-          continue;
+          break;
         case '\t':
           out_ += "\\t";
-          continue;
-        default:
           break;
+        default:
+          if (separator) {
+            out_ += static_cast<unsigned char>(text[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
+            i += 2;
+          } else {
+            absl::StrAppendFormat(&out_, "\\u%04x", c);
+          }
       }
-      if (c < 0x20 || c == '<' || c == '>' || c == 0x7f) {
-        absl::StrAppendFormat(&out_, "\\u%04x", c);
-      } else if (c == 0xe2 && i + 2 < text.size() &&
-                 static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                 (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
-                  static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
-        out_ += static_cast<unsigned char>(text[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
-        i += 2;
-      } else {
-        out_.push_back(static_cast<char>(c));
-      }
+      plain = i + 1;
     }
+    out_.append(text.data() + plain, text.size() - plain);
     out_.push_back('"');
   }
 

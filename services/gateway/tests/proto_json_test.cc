@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
@@ -83,6 +84,40 @@ TEST(ProtoJsonTest, EveryRouteMessageMatchesProtobufsJson) {
   }
   // Every message of the API is written directly today; a new well-known type would lower this.
   EXPECT_EQ(direct, static_cast<int>(types.size()));
+}
+
+// Strings of every kind of character — plain runs, quotes, backslashes, controls, '<' '>' DEL,
+// the line separators, other UTF-8 — are escaped exactly as protobuf's printer escapes them.
+TEST(ProtoJsonTest, EscapesStringsAsProtobufDoes) {
+  const std::vector<std::string> pieces = {"a",
+                                           "plain text ",
+                                           "\"",
+                                           "\\",
+                                           "\n",
+                                           "\t",
+                                           "\r",
+                                           "\b",
+                                           "\f",
+                                           std::string(1, '\0'),
+                                           "\x01",
+                                           "\x1f",
+                                           "<",
+                                           ">",
+                                           "\x7f",
+                                           "\xe2\x80\xa8",
+                                           "\xe2\x80\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xc3\xa9",
+                                           "\xf0\x9f\x98\x80"};
+  std::mt19937 random(20261205);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string title;
+    const int n = static_cast<int>(random() % 12);
+    for (int i = 0; i < n; ++i) title += pieces[random() % pieces.size()];
+    incident::v1::Incident incident;
+    incident.set_title(title);
+    ASSERT_EQ(ProtoJson(incident), Reference(incident)) << absl::CEscape(title);
+  }
 }
 
 TEST(ProtoJsonTest, WritesTheDocumentedForms) {
