@@ -4,7 +4,9 @@
 Through the gateway's REST API, four creators raise P1 incidents and service requests for a
 service of this run's own and emergency (P1) changes of a business service CI of its own (with an
 Idempotency-Key each, retried through every outage), and four actors take them through their workflows on a plan drawn
-per record: met, resolved late, responded late, never touched (soak_records.py). Meanwhile one
+per record: met, resolved late, responded late, never touched (soak_records.py). A record's
+actions run one at a time and in their order: one that falls due while the one before it is
+still retrying through an outage waits for it (a change is not implemented before its approval). Meanwhile one
 of the SLA timers (incidents' or changes'), the incident, change, configuration or SLA service,
 Redis or the gateway is killed with SIGKILL every 6-12 s, or Redis is frozen (SIGSTOP) for 6 s
 or emptied (FLUSHALL, under the running timers), or the embedded Kafka broker refuses every
@@ -256,8 +258,13 @@ class Run:
         self.kinds = [(kind, share) for kind, share in self.kinds if share > 0]
         self.records = {}  # id -> (kind, plan)
         self.lock = threading.Lock()
-        self.actions = []  # heap of (when, seq, id, action)
+        self.actions = []  # heap of (when, seq, id, action, its place among the record's actions)
         self.seq = 0
+        # A record's actions run one at a time and in their order: an action whose turn has not
+        # come (the one before it still retrying through an outage) waits, as a person would
+        # wait for the approval before implementing.
+        self.turn = {}  # id -> place of the action that may run next
+        self.planned = {}  # id -> actions scheduled so far
         self.failures = []
         self.subscriptions = []
 
@@ -301,7 +308,10 @@ class Run:
     def schedule(self, when, rid, action):
         with self.lock:
             self.seq += 1
-            heapq.heappush(self.actions, (when, self.seq, rid, action))
+            place = self.planned.get(rid, 0)
+            self.planned[rid] = place + 1
+            self.turn.setdefault(rid, 0)
+            heapq.heappush(self.actions, (when, self.seq, rid, action, place))
 
     def creator(self, stop_at, idx):
         c = self.client()
@@ -329,10 +339,24 @@ class Run:
             time.sleep(max(0, interval - (time.time() - t)))
 
     def next_action(self):
+        """The first due action whose turn has come; the others due wait 0.2 s more."""
         with self.lock:
-            if self.actions and self.actions[0][0] <= time.time():
-                return heapq.heappop(self.actions)
-            return None
+            now = time.time()
+            waiting = []
+            found = None
+            while self.actions and self.actions[0][0] <= now:
+                item = heapq.heappop(self.actions)
+                if self.turn[item[2]] == item[4]:
+                    found = item
+                    break
+                waiting.append(item)
+            for when, seq, rid, action, place in waiting:
+                heapq.heappush(self.actions, (now + 0.2, seq, rid, action, place))
+            return found
+
+    def action_done(self, rid):
+        with self.lock:
+            self.turn[rid] += 1
 
     def actor(self, creators_done):
         c = self.client()
@@ -345,13 +369,15 @@ class Run:
                     return
                 time.sleep(0.05)
                 continue
-            _, _, rid, action = item
+            _, _, rid, action, _ = item
             kind = self.records[rid][0]
             try:
                 kind.act(c, rid, action, self.failures)
             except RuntimeError as e:
                 self.failures.append((action, rid, repr(e)))
                 log(action, 'error', e)
+            finally:
+                self.action_done(rid)
 
     def pids(self, pattern):
         out = subprocess.run(['pgrep', '-f', pattern], capture_output=True, text=True).stdout
