@@ -22,6 +22,7 @@ std::unique_ptr<storage::Database> OpenDatabaseOrExit(
   options.pool_size = static_cast<int>(config.GetInt("database_pool_size"));
   // An enum option: Load accepted only full or normal.
   options.sqlite_synchronous_full = config.GetString("sqlite_synchronous") == "full";
+  options.sqlite_mmap_bytes = config.GetInt("sqlite_mmap_mb") << 20;
   const std::string url = config.DatabaseUrl();
   auto db = storage::OpenDatabase(url, options);
   if (!db.ok()) {

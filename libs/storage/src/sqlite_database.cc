@@ -359,10 +359,11 @@ class SqliteDatabase final : public Database {
     // transaction, needed when it may fail half-way) off disk: a temporary file per write
     // transaction cost open/write/unlink system calls, and the journal never outlives the
     // transaction, so durability is unchanged (decision 135).
-    std::string pragmas =
-        absl::StrCat(memory ? "" : "PRAGMA journal_mode=WAL;",
-                     "PRAGMA synchronous=", options_.sqlite_synchronous_full ? "FULL" : "NORMAL",
-                     "; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    std::string pragmas = absl::StrCat(
+        memory ? "" : "PRAGMA journal_mode=WAL;",
+        "PRAGMA synchronous=", options_.sqlite_synchronous_full ? "FULL" : "NORMAL",
+        "; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+        memory ? "" : absl::StrCat("PRAGMA mmap_size=", options_.sqlite_mmap_bytes, ";"));
     char* err = nullptr;
     rc = sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -24,9 +26,11 @@ const std::vector<Migration>& Items() {
   return kMigrations;
 }
 
-std::unique_ptr<Database> Open(const std::string& path, bool synchronous_full = true) {
+std::unique_ptr<Database> Open(const std::string& path, bool synchronous_full = true,
+                               int64_t mmap_bytes = DatabaseOptions().sqlite_mmap_bytes) {
   DatabaseOptions options;
   options.sqlite_synchronous_full = synchronous_full;
+  options.sqlite_mmap_bytes = mmap_bytes;
   auto db = OpenDatabase("sqlite://" + path, options);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return nullptr;
@@ -169,6 +173,33 @@ TEST(SqliteWal, SynchronousNormalWritesTheLogAsSqliteDoes) {
   ASSERT_NE(other, nullptr);
   ExpectEachCommitSeen(*db, *other, 20, 50);
   ExpectHolds(*db, 1000, SumOfIds(0, 1000));
+}
+
+// The database file is read through a memory map of the configured size (decision 224), on every
+// connection of the pool; a map smaller than the file reads the rest as before, and 0 maps
+// nothing. Each size sees every commit, before and after the checkpoints move it into the file.
+TEST(SqliteWal, ReadsThroughAMemoryMapOfTheConfiguredSize) {
+  for (const int64_t mmap_bytes : {int64_t{0}, int64_t{64} << 10, int64_t{256} << 20}) {
+    SCOPED_TRACE(mmap_bytes);
+    itsm::testing::ScratchDir dir;
+    auto db = Open(dir.File("items.sqlite"), /*synchronous_full=*/true, mmap_bytes);
+    ASSERT_NE(db, nullptr);
+    std::vector<std::unique_ptr<Transaction>> readers;  // held open: each on its own connection
+    for (int i = 0; i < DatabaseOptions().pool_size; ++i) {
+      auto txn = db->Begin(TransactionMode::kReadOnly);
+      ASSERT_TRUE(txn.ok()) << txn.status();
+      auto size = (*txn)->Query("PRAGMA mmap_size");
+      ASSERT_TRUE(size.ok()) << size.status();
+      EXPECT_EQ(size->row(0)[0].AsInt(), mmap_bytes);
+      readers.push_back(*std::move(txn));
+    }
+    readers.clear();
+    // About 5 MB: past the small map, and past SQLite's automatic checkpoint.
+    auto other = Open(dir.File("items.sqlite"), /*synchronous_full=*/true, mmap_bytes);
+    ASSERT_NE(other, nullptr);
+    ExpectEachCommitSeen(*db, *other, 10, 500);
+    ExpectHolds(*other, 5000, SumOfIds(0, 5000));
+  }
 }
 
 }  // namespace
