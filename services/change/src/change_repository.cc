@@ -10,6 +10,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
@@ -348,20 +349,12 @@ absl::StatusOr<ChangePage> ChangeRepository::List(storage::Transaction& txn,
     return base::FieldError("page.page_token", "not a token this service issued");
   }
   // Sets travel as bit masks, so the statement text never changes with the filter.
-  int64_t state_mask = 0;
-  for (int s : request.states()) {
-    if (s == v1::CHANGE_STATE_UNSPECIFIED || !v1::ChangeState_IsValid(s)) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    state_mask |= int64_t{1} << s;
-  }
-  int64_t type_mask = 0;
-  for (int t : request.types()) {
-    if (t == v1::CHANGE_TYPE_UNSPECIFIED || !v1::ChangeType_IsValid(t)) {
-      return absl::InvalidArgumentError(absl::StrCat("types: unknown type ", t));
-    }
-    type_mask |= int64_t{1} << t;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::ChangeState_descriptor(), request.states()));
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t type_mask,
+      records::EnumSetMask("types", *v1::ChangeType_descriptor(), request.types()));
   if (!v1::RiskLevel_IsValid(request.risk_level())) {
     return absl::InvalidArgumentError("risk_level: unknown level");
   }
@@ -775,13 +768,9 @@ absl::StatusOr<ReleasePage> ReleaseStore::List(storage::Transaction& txn,
   if (!start.after.empty()) {
     ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
   }
-  int64_t state_mask = 0;
-  for (int s : request.states()) {
-    if (s == v1::RELEASE_STATE_UNSPECIFIED || !v1::ReleaseState_IsValid(s)) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    state_mask |= int64_t{1} << s;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::ReleaseState_descriptor(), request.states()));
   if (!v1::ReleaseKind_IsValid(request.kind())) {
     return absl::InvalidArgumentError(absl::StrCat("kind: unknown kind ", request.kind()));
   }

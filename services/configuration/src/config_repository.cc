@@ -11,6 +11,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
@@ -372,21 +373,14 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
   const bool has_cursor = !after.empty();
   const std::string after_name = has_cursor ? after[0] : "";
   const std::string after_id = has_cursor ? after[1] : "";
-  int64_t status_mask = 0;
-  for (int s : request.statuses()) {
-    if (!v1::LifecycleStatus_IsValid(s) || s == v1::LIFECYCLE_STATUS_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("statuses: unknown status ", s));
-    }
-    status_mask |= int64_t{1} << s;
-  }
-  int64_t criticality_mask = 0;
-  for (int c : request.business_criticalities()) {
-    if (!v1::BusinessCriticality_IsValid(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("business_criticalities: unknown criticality ", c));
-    }
-    criticality_mask |= int64_t{1} << c;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t status_mask,
+      records::EnumSetMask("statuses", *v1::LifecycleStatus_descriptor(), request.statuses()));
+  // A configuration item nobody rated holds the zero, and a caller may look for those.
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t criticality_mask,
+      records::EnumSetMask("business_criticalities", *v1::BusinessCriticality_descriptor(),
+                           request.business_criticalities(), records::EnumZero::kAllowed));
   storage::Params params = {status_mask,
                             criticality_mask,
                             request.owner_group(),

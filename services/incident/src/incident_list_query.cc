@@ -13,6 +13,7 @@
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/storage/like.h"
 
@@ -231,20 +232,12 @@ absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& req
   }
   // Sets of states and priorities travel as bit masks, so that a statement's text never changes
   // with the values of its filter.
-  int64_t state_mask = 0;
-  for (int s : request.states()) {
-    if (!v1::IncidentState_IsValid(s) || s == v1::INCIDENT_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    state_mask |= int64_t{1} << s;
-  }
-  int64_t priority_mask = 0;
-  for (int p : request.priorities()) {
-    if (!v1::Priority_IsValid(p) || p == v1::PRIORITY_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("priorities: unknown priority ", p));
-    }
-    priority_mask |= int64_t{1} << p;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::IncidentState_descriptor(), request.states()));
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t priority_mask,
+      records::EnumSetMask("priorities", *v1::Priority_descriptor(), request.priorities()));
   const bool by_caller = !request.caller().empty();
   if (dialect == storage::Dialect::kSqlite) {
     uint32_t shape = by_caller ? kCallerBit : 0;

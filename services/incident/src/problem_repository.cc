@@ -9,6 +9,7 @@
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
 #include "itsm/storage/like.h"
@@ -122,13 +123,9 @@ absl::StatusOr<std::pair<std::vector<v1::Problem>, std::string>> ProblemReposito
   const std::string scope =
       records::PageScope("itsm.incident.v1.IncidentService/ListProblems", request);
   ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(scope, request.page()));
-  int64_t state_mask = 0;
-  for (int s : request.states()) {
-    if (!v1::ProblemState_IsValid(s) || s == v1::PROBLEM_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    state_mask |= int64_t{1} << s;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::ProblemState_descriptor(), request.states()));
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
       txn.Query("SELECT seq, data FROM problems"
@@ -193,13 +190,9 @@ ServiceRequestRepository::List(storage::Transaction& txn,
   const std::string scope =
       records::PageScope("itsm.incident.v1.IncidentService/ListServiceRequests", request);
   ITSM_ASSIGN_OR_RETURN(auto bounds, PageBounds(scope, request.page()));
-  int64_t state_mask = 0;
-  for (int s : request.states()) {
-    if (!v1::ServiceRequestState_IsValid(s) || s == v1::SERVICE_REQUEST_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    state_mask |= int64_t{1} << s;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::ServiceRequestState_descriptor(), request.states()));
   // A requester's list (always narrowed to their own) seeks service_requests_requested_for;
   // written "$2 = '' OR ...", SQLite's one plan for every value would walk the whole table for
   // the few that match (decision 179).

@@ -7,6 +7,7 @@
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/page_start.h"
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/supplier_repository.h"
@@ -115,14 +116,9 @@ absl::StatusOr<ContractPage> ContractRepository::List(storage::Transaction& txn,
     ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
   }
   const int page_size = start.size;
-  int64_t state_mask = 0;
-  for (int i = 0; i < request.states_size(); ++i) {
-    const int s = request.states(i);
-    if (!v1::ContractState_IsValid(s) || s == v1::CONTRACT_STATE_UNSPECIFIED) {
-      return base::FieldError(absl::StrCat("states[", i, "]"), "unknown state");
-    }
-    state_mask |= int64_t{1} << s;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t state_mask,
+      records::EnumSetMask("states", *v1::ContractState_descriptor(), request.states()));
   if (!v1::ContractType_IsValid(request.type())) return base::FieldError("type", "unknown value");
   if (!request.ends_before().empty()) {
     ITSM_RETURN_IF_ERROR(ParseDate("ends_before", request.ends_before()).status());

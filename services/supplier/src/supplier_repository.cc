@@ -11,6 +11,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_start.h"
 #include "itsm/storage/counter.h"
@@ -324,14 +325,9 @@ absl::StatusOr<SupplierPage> SupplierRepository::List(storage::Transaction& txn,
     ITSM_ASSIGN_OR_RETURN(after_seq, records::CursorInt(start.after[0]));
   }
   const int page_size = start.size;
-  int64_t status_mask = 0;
-  for (int i = 0; i < request.statuses_size(); ++i) {
-    const int s = request.statuses(i);
-    if (!v1::SupplierStatus_IsValid(s) || s == v1::SUPPLIER_STATUS_UNSPECIFIED) {
-      return base::FieldError(absl::StrCat("statuses[", i, "]"), "unknown status");
-    }
-    status_mask |= int64_t{1} << s;
-  }
+  ITSM_ASSIGN_OR_RETURN(
+      const int64_t status_mask,
+      records::EnumSetMask("statuses", *v1::SupplierStatus_descriptor(), request.statuses()));
   if (!v1::RiskRating_IsValid(request.risk_rating())) {
     return base::FieldError("risk_rating", "unknown value");
   }

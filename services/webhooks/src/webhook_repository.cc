@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/enum_set.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_start.h"
 #include "itsm/records/record_change.h"
@@ -117,18 +118,6 @@ absl::Status AddAttempts(storage::Transaction& txn, v1::Delivery& d, int limit) 
     a->set_succeeded(row[5].AsInt() != 0);
   }
   return absl::OkStatus();
-}
-
-// A bit mask of the states asked for (0: any). INVALID_ARGUMENT naming the entry.
-absl::StatusOr<int64_t> StateMask(const char* field, const std::vector<v1::DeliveryState>& states) {
-  int64_t mask = 0;
-  for (size_t i = 0; i < states.size(); ++i) {
-    if (!v1::DeliveryState_IsValid(states[i]) || states[i] == v1::DELIVERY_STATE_UNSPECIFIED) {
-      return base::FieldError(absl::StrCat(field, "[", i, "]"), "unknown state");
-    }
-    mask |= int64_t{1} << states[i];
-  }
-  return mask;
 }
 
 }  // namespace
@@ -339,7 +328,8 @@ absl::StatusOr<DeliveryPage> WebhookRepository::ListDeliveries(
   }
   std::vector<v1::DeliveryState> states;
   for (int s : request.states()) states.push_back(static_cast<v1::DeliveryState>(s));
-  ITSM_ASSIGN_OR_RETURN(int64_t mask, StateMask("states", states));
+  ITSM_ASSIGN_OR_RETURN(int64_t mask,
+                        records::EnumSetMask("states", *v1::DeliveryState_descriptor(), states));
   ITSM_RETURN_IF_ERROR(base::CheckTimestamp("from_time", request.from_time()));
   ITSM_RETURN_IF_ERROR(base::CheckTimestamp("to_time", request.to_time()));
   const int64_t from_us = request.has_from_time()
@@ -392,7 +382,8 @@ absl::StatusOr<std::pair<int, bool>> WebhookRepository::Replay(storage::Transact
                                                                const ReplayScope& scope,
                                                                absl::Time now,
                                                                absl::Time retry_until) {
-  ITSM_ASSIGN_OR_RETURN(int64_t mask, StateMask("states", scope.states));
+  ITSM_ASSIGN_OR_RETURN(
+      int64_t mask, records::EnumSetMask("states", *v1::DeliveryState_descriptor(), scope.states));
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
       txn.Query("SELECT id FROM webhook_deliveries WHERE subscription_id = $1"
