@@ -70,4 +70,23 @@ absl::Status AppendStoredMessages(int field_number, std::vector<std::string> sto
   return absl::OkStatus();
 }
 
+absl::Status SetStoredMessage(int field_number, std::string stored,
+                              google::protobuf::Message& answer) {
+  const google::protobuf::FieldDescriptor* field =
+      answer.GetDescriptor()->FindFieldByNumber(field_number);
+  if (field == nullptr || field->is_repeated() ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE ||
+      answer.GetReflection()->HasField(answer, field)) {
+    return absl::InternalError(absl::StrCat(answer.GetDescriptor()->full_name(),
+                                            " has no unset message field ", field_number));
+  }
+  if (!WellFramed(stored)) {
+    return absl::DataLossError(
+        absl::StrCat("stored record does not parse (", field->message_type()->full_name(), ")"));
+  }
+  *answer.GetReflection()->MutableUnknownFields(&answer)->AddLengthDelimited(field_number) =
+      std::move(stored);
+  return absl::OkStatus();
+}
+
 }  // namespace itsm::records

@@ -85,5 +85,46 @@ TEST(AppendStoredMessages, ADamagedRecordIsDataLossAndAddsNothing) {
   }
 }
 
+TEST(SetStoredMessage, TheRecordArrivesAsTheAnswersField) {
+  Incident newer = Sample(5);
+  newer.GetReflection()->MutableUnknownFields(&newer)->AddVarint(999, 7);
+  incident::v1::GetIncidentResponse answer;
+  ASSERT_TRUE(SetStoredMessage(incident::v1::GetIncidentResponse::kIncidentFieldNumber,
+                               newer.SerializeAsString(), answer)
+                  .ok());
+  EXPECT_FALSE(answer.has_incident());  // in the process, the record is not parsed
+  incident::v1::GetIncidentResponse received;
+  ASSERT_TRUE(received.ParseFromString(answer.SerializeAsString()));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(received.incident(), newer))
+      << received.DebugString();
+}
+
+TEST(SetStoredMessage, RefusesAFieldThatIsNotASingleMessageOrIsSet) {
+  const std::string stored = Sample(1).SerializeAsString();
+  ListIncidentsResponse list;  // incidents is repeated, next_page_token a string
+  for (int number : {static_cast<int>(ListIncidentsResponse::kIncidentsFieldNumber),
+                     static_cast<int>(ListIncidentsResponse::kNextPageTokenFieldNumber), 99}) {
+    EXPECT_EQ(SetStoredMessage(number, stored, list).code(), absl::StatusCode::kInternal) << number;
+  }
+  EXPECT_EQ(list.ByteSizeLong(), 0u);
+  incident::v1::GetIncidentResponse answer;
+  *answer.mutable_incident() = Sample(2);
+  EXPECT_EQ(
+      SetStoredMessage(incident::v1::GetIncidentResponse::kIncidentFieldNumber, stored, answer)
+          .code(),
+      absl::StatusCode::kInternal);
+  EXPECT_EQ(answer.incident().id(), "id-2");
+}
+
+TEST(SetStoredMessage, ADamagedRecordIsDataLossAndSetsNothing) {
+  const std::string whole = Sample(2).SerializeAsString();
+  incident::v1::GetIncidentResponse answer;
+  const absl::Status status =
+      SetStoredMessage(incident::v1::GetIncidentResponse::kIncidentFieldNumber,
+                       whole.substr(0, whole.size() - 3), answer);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_EQ(answer.ByteSizeLong(), 0u);
+}
+
 }  // namespace
 }  // namespace itsm::records

@@ -227,7 +227,8 @@ std::vector<OptionSpec> CommonOptions(int default_grpc_port, int default_metrics
                    "sqlite://<data_dir>/<service>.db."),
       // More connections than PostgreSQL's default max_connections (100) shared by replicas
       // would fail at start anyway; 256 leaves room for a tuned server.
-      IntOption("database_pool_size", 8, 1, 256, "Database connections per process."),
+      IntOption("database_pool_size", 8, 1, 256,
+                "Database connections per process (SQLite: for reads, and one more for writes)."),
       EnumOption("sqlite_synchronous", "full", {"full", "normal"},
                  "SQLite only. full: every commit is fsynced (an acknowledged write survives "
                  "power loss). normal: fsync at WAL checkpoints only (survives kill -9, may lose "

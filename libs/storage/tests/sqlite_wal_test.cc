@@ -176,8 +176,8 @@ TEST(SqliteWal, SynchronousNormalWritesTheLogAsSqliteDoes) {
 }
 
 // The database file is read through a memory map of the configured size (decision 224), on every
-// connection of the pool; a map smaller than the file reads the rest as before, and 0 maps
-// nothing. Each size sees every commit, before and after the checkpoints move it into the file.
+// reading connection of the pool (the writing one reads by copy); a map smaller than the file
+// reads the rest as before, and 0 maps nothing. Each size sees every commit, before and after the checkpoints move it into the file.
 TEST(SqliteWal, ReadsThroughAMemoryMapOfTheConfiguredSize) {
   for (const int64_t mmap_bytes : {int64_t{0}, int64_t{64} << 10, int64_t{256} << 20}) {
     SCOPED_TRACE(mmap_bytes);
@@ -194,6 +194,14 @@ TEST(SqliteWal, ReadsThroughAMemoryMapOfTheConfiguredSize) {
       readers.push_back(*std::move(txn));
     }
     readers.clear();
+    // Writes have a connection of their own, which reads by copy.
+    {
+      auto write = db->Begin(TransactionMode::kReadWrite);
+      ASSERT_TRUE(write.ok()) << write.status();
+      auto size = (*write)->Query("PRAGMA mmap_size");
+      ASSERT_TRUE(size.ok()) << size.status();
+      EXPECT_EQ(size->row(0)[0].AsInt(), 0);
+    }
     // About 5 MB: past the small map, and past SQLite's automatic checkpoint.
     auto other = Open(dir.File("items.sqlite"), /*synchronous_full=*/true, mmap_bytes);
     ASSERT_NE(other, nullptr);

@@ -21,7 +21,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
   return servicedb::ReadRecordCall(
       executor_, db_, ctx, *request,
       [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.incidents.Get(txn, caller, *request, *response->mutable_incident());
+        return apps_.incidents.Get(txn, caller, *request, *response);
       });
 }
 

@@ -186,10 +186,17 @@ absl::Status IncidentManagement::AddNote(storage::Transaction& txn, const base::
 
 absl::Status IncidentManagement::Get(storage::Transaction& txn, const base::Caller& caller,
                                      const v1::GetIncidentRequest& request,
-                                     v1::Incident& out) const {
+                                     v1::GetIncidentResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
-  ITSM_ASSIGN_OR_RETURN(out, IncidentRepository::Get(txn, request.id()));
-  return CheckMaySee(caller, out, request.id());
+  ITSM_ASSIGN_OR_RETURN(StoredIncident stored, IncidentRepository::GetStored(txn, request.id()));
+  // A requester's own incident is told by the row's caller column; a row not written since that
+  // column exists holds '', and there the record itself decides.
+  if (caller.own_records_only && stored.caller != caller.actor) {
+    ITSM_ASSIGN_OR_RETURN(const v1::Incident incident, IncidentRepository::Decode(stored.data));
+    ITSM_RETURN_IF_ERROR(CheckMaySee(caller, incident, request.id()));
+  }
+  return records::SetStoredMessage(v1::GetIncidentResponse::kIncidentFieldNumber,
+                                   std::move(stored.data), out);
 }
 
 absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Caller& caller,

@@ -45,8 +45,9 @@ class IncidentManagement {
 
   // Reads: inside a read-only transaction. A requester sees their own records only, and only
   // the comments among their notes (requester_rules.h).
+  // The incident goes into `out` as stored, unparsed (records::SetStoredMessage).
   absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
-                   const v1::GetIncidentRequest& request, v1::Incident& out) const;
+                   const v1::GetIncidentRequest& request, v1::GetIncidentResponse& out) const;
   // The page's incidents go into `out` as stored, unparsed (records::AppendStoredMessages): on
   // the wire they are its `incidents`, in the process that list looks empty.
   absl::Status List(storage::Transaction& txn, const base::Caller& caller,

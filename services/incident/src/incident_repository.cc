@@ -411,6 +411,16 @@ absl::StatusOr<v1::Incident> IncidentRepository::Get(storage::Transaction& txn,
   return Decode(rows.row(0)[0].AsString());
 }
 
+absl::StatusOr<StoredIncident> IncidentRepository::GetStored(storage::Transaction& txn,
+                                                             const std::string& id_or_number) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        SelectRecordData(txn, kIncidentNumbers, id_or_number, "data, caller"));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("id: no incident \"", id_or_number, "\""));
+  }
+  return StoredIncident{rows.TakeString(0, 0), rows.TakeString(0, 1)};
+}
+
 absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
                                                       const v1::ListIncidentsRequest& request) {
   ITSM_ASSIGN_OR_RETURN(ListQuery query, ListIncidentsQuery(request, txn.dialect()));

@@ -16,6 +16,14 @@
 
 namespace itsm::incident {
 
+// An incident as its row holds it: the serialised record, sent as stored
+// (records::SetStoredMessage), and the row's caller column (written with the record since
+// schema version 4; '' in a row not written since).
+struct StoredIncident {
+  std::string data;
+  std::string caller;
+};
+
 struct IncidentPage {
   // Serialised Incidents as stored: an answer carries them unparsed
   // (records::AppendStoredMessages); IncidentRepository::Decode reads one in the process.
@@ -62,6 +70,9 @@ class IncidentRepository {
   // By UUID or by number. NOT_FOUND names what was looked for.
   static absl::StatusOr<v1::Incident> Get(storage::Transaction& txn,
                                           const std::string& id_or_number);
+  // The same, unparsed.
+  static absl::StatusOr<StoredIncident> GetStored(storage::Transaction& txn,
+                                                  const std::string& id_or_number);
 
   // Newest first, keyset-paginated on the incident sequence: a page token is the position after
   // the last row returned, so pages neither repeat nor skip rows while incidents are created.

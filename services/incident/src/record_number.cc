@@ -33,14 +33,16 @@ std::string RecordNumber(const NumberedTable& kind, int64_t seq) {
 
 absl::StatusOr<storage::ResultSet> SelectRecordData(storage::Transaction& txn,
                                                     const NumberedTable& kind,
-                                                    const std::string& id_or_number) {
+                                                    const std::string& id_or_number,
+                                                    absl::string_view columns) {
   // The number is compared too: "INC01" names seq 1, whose number is "INC0000001".
   if (std::optional<int64_t> seq = SeqOf(kind, id_or_number)) {
     return txn.Query(
-        absl::StrCat("SELECT data FROM ", kind.table, " WHERE seq = $1 AND number = $2"),
+        absl::StrCat("SELECT ", columns, " FROM ", kind.table, " WHERE seq = $1 AND number = $2"),
         {*seq, id_or_number});
   }
-  return txn.Query(absl::StrCat("SELECT data FROM ", kind.table, " WHERE id = $1"), {id_or_number});
+  return txn.Query(absl::StrCat("SELECT ", columns, " FROM ", kind.table, " WHERE id = $1"),
+                   {id_or_number});
 }
 
 }  // namespace itsm::incident

@@ -23,12 +23,14 @@ inline constexpr NumberedTable kRequestNumbers{"service_requests", "REQ"};
 
 std::string RecordNumber(const NumberedTable& kind, int64_t seq);
 
-// The stored `data` of the record `id_or_number` names: zero rows or one. A number is looked up
-// by its seq (on SQLite the incidents' rowid) and an id by its unique index: one b-tree descent
-// fewer than `id = $1 OR number = $1`, which SQLite answers by searching both indexes.
+// The stored `data` (or other `columns`) of the record `id_or_number` names: zero rows or one. A
+// number is looked up by its seq (on SQLite the incidents' rowid) and an id by its unique index:
+// one b-tree descent fewer than `id = $1 OR number = $1`, which SQLite answers by searching both
+// indexes.
 absl::StatusOr<storage::ResultSet> SelectRecordData(storage::Transaction& txn,
                                                     const NumberedTable& kind,
-                                                    const std::string& id_or_number);
+                                                    const std::string& id_or_number,
+                                                    absl::string_view columns = "data");
 
 }  // namespace itsm::incident
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -1022,6 +1023,39 @@ TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
             absl::StrCat("id: no incident \"", alices.incident().number(), "\""));
   EXPECT_EQ(get(*bob, "INC9999999").error_message(), "id: no incident \"INC9999999\"");
   EXPECT_TRUE(get(*agent, alices.incident().id()).ok());
+  {
+    // The answer carries the record as stored: the client reads the whole of it.
+    grpc::ClientContext ctx;
+    v1::GetIncidentRequest r;
+    r.set_id(alices.incident().id());
+    v1::GetIncidentResponse out;
+    ASSERT_TRUE(alice->GetIncident(&ctx, r, &out).ok());
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equals(out.incident(), alices.incident()))
+        << out.DebugString();
+  }
+  {
+    // A row not written since schema version 4 holds '' in its caller column: the record decides.
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    ASSERT_TRUE(
+        (*txn)
+            ->Execute("UPDATE incidents SET caller = '' WHERE id = $1", {alices.incident().id()})
+            .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  EXPECT_TRUE(get(*alice, alices.incident().id()).ok()) << "hers, in a row from before the column";
+  EXPECT_EQ(get(*bob, alices.incident().id()).error_code(), grpc::StatusCode::NOT_FOUND);
+  {
+    // Such a row is not in its requester's list (migration 4): written again, as any write does.
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    ASSERT_TRUE((*txn)
+                    ->Execute("UPDATE incidents SET caller = $1 WHERE id = $2",
+                              {alices.incident().caller(), alices.incident().id()})
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
 
   auto list = [](v1::IncidentService::Stub& stub, const std::string& caller_filter) {
     grpc::ClientContext ctx;

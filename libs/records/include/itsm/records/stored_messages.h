@@ -1,4 +1,4 @@
-// Records are stored as their serialised API message. A list answer can carry them as stored:
+// Records are stored as their serialised API message. An answer can carry them as stored:
 // appended to the answer's unknown fields under the number of its repeated record field, each is
 // on the wire exactly one element of that field (a repeated message field is a sequence of
 // length-delimited records, and a parser takes fields in any order), so no record is parsed into
@@ -25,6 +25,12 @@ namespace itsm::records {
 // bytes is not seen.
 absl::Status AppendStoredMessages(int field_number, std::vector<std::string> stored,
                                   google::protobuf::Message& answer);
+
+// The same for one record: `stored` becomes `answer`'s singular message field number
+// `field_number` (a get's answer). INTERNAL when the answer has no such field or already holds
+// it (two copies of a message field would be merged by the parser); DATA_LOSS as above.
+absl::Status SetStoredMessage(int field_number, std::string stored,
+                              google::protobuf::Message& answer);
 
 }  // namespace itsm::records
 

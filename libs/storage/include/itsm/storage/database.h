@@ -110,7 +110,8 @@ class LockSession {
 };
 
 struct DatabaseOptions {
-  // Connections in the pool. SQLite serialises writers anyway; extra connections serve readers.
+  // Connections in the pool. SQLite: the readers'; writes, which SQLite serialises anyway, have
+  // one connection more of their own.
   int pool_size = 4;
   // How long Begin() waits for a free connection, and SQLite for a lock.
   int busy_timeout_ms = 5000;
