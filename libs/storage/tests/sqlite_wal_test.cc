@@ -177,7 +177,8 @@ TEST(SqliteWal, SynchronousNormalWritesTheLogAsSqliteDoes) {
 
 // The database file is read through a memory map of the configured size (decision 224), on every
 // reading connection of the pool (the writing one reads by copy); a map smaller than the file
-// reads the rest as before, and 0 maps nothing. Each size sees every commit, before and after the checkpoints move it into the file.
+// reads the rest as before, and 0 maps nothing. Each size sees every commit, before and after the
+// checkpoints move it into the file.
 TEST(SqliteWal, ReadsThroughAMemoryMapOfTheConfiguredSize) {
   for (const int64_t mmap_bytes : {int64_t{0}, int64_t{64} << 10, int64_t{256} << 20}) {
     SCOPED_TRACE(mmap_bytes);
