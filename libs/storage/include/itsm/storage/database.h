@@ -119,9 +119,9 @@ struct DatabaseOptions {
   // NORMAL only fsyncs at WAL checkpoints. FULL is the default; group commit pays for it.
   bool sqlite_synchronous_full = true;
   // SQLite: how much of the database file is read through a memory map (PRAGMA mmap_size)
-  // rather than copied page by page into each connection's cache; 0 turns it off. SQLite caps
-  // it at its build's maximum (2 GiB less 64 KiB in Debian's). Decision 224.
-  int64_t sqlite_mmap_bytes = int64_t{2000} << 20;
+  // rather than copied page by page into each connection's cache; 0 (the default) maps nothing.
+  // SQLite caps it at its build's maximum (2 GiB less 64 KiB in Debian's). Decision 224.
+  int64_t sqlite_mmap_bytes = 0;
 };
 
 // How long a read begun without waiting may work in the database, counted from this object's
