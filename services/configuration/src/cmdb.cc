@@ -225,6 +225,29 @@ absl::StatusOr<v1::CiClass> Cmdb::GetClass(const std::string& name) {
   return *c;
 }
 
+absl::StatusOr<std::set<std::string>> Cmdb::ClassFilter(
+    const google::protobuf::RepeatedPtrField<std::string>& class_names) {
+  // A statement's parameter list, and a report's filter, stay bounded however the catalog grows.
+  constexpr size_t kMaxFilterClasses = 500;
+  std::set<std::string> classes;
+  for (int i = 0; i < class_names.size(); ++i) {
+    const std::string field = absl::StrCat("class_names[", i, "]");
+    const std::string& name = class_names[i];
+    if (name.empty()) return Invalid(field, "required");
+    absl::StatusOr<v1::CiClass> found = GetClass(name);
+    if (absl::IsNotFound(found.status())) {
+      return Invalid(field, absl::StrCat("no class \"", name, "\""));
+    }
+    ITSM_RETURN_IF_ERROR(found.status());
+    for (std::string& sub : catalog()->WithSubclasses(name)) classes.insert(std::move(sub));
+    if (classes.size() > kMaxFilterClasses) {
+      return Invalid("class_names", absl::StrCat("more than ", kMaxFilterClasses,
+                                                 " classes with their subclasses"));
+    }
+  }
+  return classes;
+}
+
 absl::StatusOr<v1::ListClassesResponse> Cmdb::ListClasses(const v1::ListClassesRequest& request) {
   ITSM_ASSIGN_OR_RETURN(int page_size, PageSize(request.page()));
   // A token holds the name of the last class returned.
@@ -373,13 +396,8 @@ absl::StatusOr<v1::ListConfigurationItemsResponse> Cmdb::ListCis(
     const v1::ListConfigurationItemsRequest& request) {
   ITSM_RETURN_IF_ERROR(CheckText("name_contains", request.name_contains(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckText("owner_group", request.owner_group(), kMaxShortText));
-  std::vector<std::string> classes;
-  for (const auto& name : request.class_names()) {
-    ITSM_ASSIGN_OR_RETURN(v1::CiClass c, GetClass(name));
-    auto expanded = catalog()->WithSubclasses(c.name());
-    classes.insert(classes.end(), expanded.begin(), expanded.end());
-  }
-  if (classes.size() > 500) return Invalid("class_names", "too many classes");
+  ITSM_ASSIGN_OR_RETURN(const std::set<std::string> filter, ClassFilter(request.class_names()));
+  const std::vector<std::string> classes(filter.begin(), filter.end());
   ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
   ITSM_ASSIGN_OR_RETURN(CiPage page, ConfigRepository::ListCis(*txn, request, classes));
   v1::ListConfigurationItemsResponse out;
@@ -543,11 +561,7 @@ absl::Status Cmdb::AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
                                                                          : Direction::kDownstream;
   query.max_depth = request.max_depth() == 0 ? kDefaultDepth : request.max_depth();
   query.max_results = request.max_results() == 0 ? 1000 : request.max_results();
-  for (const auto& name : request.class_names()) {
-    auto c = GetClass(name);
-    if (!c.ok()) return Invalid("class_names", absl::StrCat("no class \"", name, "\""));
-    for (auto& sub : catalog()->WithSubclasses(name)) query.report_classes.insert(sub);
-  }
+  ITSM_ASSIGN_OR_RETURN(query.report_classes, ClassFilter(request.class_names()));
   for (int t : request.relationship_types()) {
     if (!CheckType(static_cast<v1::RelationshipType>(t)).ok()) {
       return Invalid("relationship_types", absl::StrCat("unknown type ", t));

@@ -11,6 +11,7 @@
 #define ITSM_SERVICES_CONFIGURATION_CMDB_H_
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -102,6 +103,11 @@ class Cmdb {
   static absl::StatusOr<v1::Baseline> FindBaseline(storage::Transaction& txn,
                                                    const std::string& baseline);
   std::shared_ptr<const ClassCatalog> catalog() const;
+  // The classes a request's `class_names` filter names, each with its subclasses. An entry that
+  // names no class is the caller's mistake in that entry (`class_names[2]: no class "x"`), not a
+  // missing resource.
+  absl::StatusOr<std::set<std::string>> ClassFilter(
+      const google::protobuf::RepeatedPtrField<std::string>& class_names);
   // The catalog, re-read from `txn` when it lacks `class_name` (created on another replica).
   absl::StatusOr<std::shared_ptr<const ClassCatalog>> CatalogFor(storage::Transaction& txn,
                                                                  const std::string& class_name);

@@ -273,6 +273,28 @@ TEST_P(ConfigurationServiceTest, BadInputIsInvalidArgumentNamingTheFieldAndWrite
   EXPECT_EQ(
       stub_->AnalyzeImpact(Call().get(), impact, &ignored).error_message().rfind("max_depth:", 0),
       0u);
+  // A class filter's entry is named by its index, both where a list and where an impact
+  // analysis takes one; an unknown class there is the caller's mistake, not a missing resource.
+  for (const auto& [names, expected] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"server", ""}, "class_names[1]: required"},
+           {{"hardware", "spaceship"}, "class_names[1]: no class \"spaceship\""},
+           {{std::string(201, 'c')}, "class_names[0]: at most 63 characters, got 201"}}) {
+    v1::ListConfigurationItemsRequest list;
+    v1::AnalyzeImpactRequest filtered;
+    filtered.set_ci_id(server.id());
+    for (const auto& name : names) {
+      list.add_class_names(name);
+      filtered.add_class_names(name);
+    }
+    v1::ListConfigurationItemsResponse listed;
+    grpc::Status s = stub_->ListConfigurationItems(Call().get(), list, &listed);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), expected);
+    s = stub_->AnalyzeImpact(Call().get(), filtered, &ignored);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), expected);
+  }
   EXPECT_EQ(Count("config_items"), 1);
   EXPECT_EQ(Count("outbox"), outbox);
   EXPECT_EQ(Count("config_history"), history);
