@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -8,8 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
 #include "itsm/supervisor/child_process.h"
 
 namespace itsm::ctl {
@@ -237,6 +240,31 @@ void PrintTable(const std::vector<std::string>& header,
   };
   print_row(header);
   for (const auto& row : rows) print_row(row);
+}
+
+void PrintAuditTrail(const google::protobuf::RepeatedPtrField<common::v1::AuditEntry>& entries) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : entries) {
+    const std::string when = absl::FormatTime(
+        "%Y-%m-%d %H:%M:%S", base::FromProtoTimestamp(e.time()), absl::LocalTimeZone());
+    for (int c = 0; c < std::max(1, e.changes_size()); ++c) {
+      const bool first = c == 0;
+      std::vector<std::string> row = {first ? absl::StrCat(e.version()) : "",
+                                      first ? when : "",
+                                      first ? e.actor() : "",
+                                      first ? e.action() : "",
+                                      "",
+                                      "",
+                                      ""};
+      if (c < e.changes_size()) {
+        row[4] = e.changes(c).field();
+        row[5] = e.changes(c).old_value().substr(0, 40);
+        row[6] = e.changes(c).new_value().substr(0, 40);
+      }
+      rows.push_back(row);
+    }
+  }
+  PrintTable({"VERSION", "TIME", "ACTOR", "ACTION", "FIELD", "OLD", "NEW"}, rows);
 }
 
 }  // namespace itsm::ctl

@@ -12,6 +12,7 @@
 #include "gateway_bridge.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "itsm/common/v1/common.pb.h"
 #include "itsm/launcher/v1/endpoints.pb.h"
 #include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/outbound_identity.h"
@@ -102,6 +103,10 @@ std::string ToJson(const google::protobuf::Message& message, bool indented = tru
 // A plain text table: a header row, then rows; columns sized to their widest cell.
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
+
+// A record's audit trail as a table: a row per changed field, the entry's version, time (local),
+// actor and action on its first; old and new values cut to 40 characters.
+void PrintAuditTrail(const google::protobuf::RepeatedPtrField<common::v1::AuditEntry>& entries);
 
 }  // namespace itsm::ctl
 

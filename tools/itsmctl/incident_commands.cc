@@ -356,26 +356,7 @@ absl::Status PrintHistory(const Context& ctx, const std::string& id) {
     std::printf("%s", ToJson(response).c_str());
     return absl::OkStatus();
   }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : response.entries()) {
-    for (int c = 0; c < std::max(1, e.changes_size()); ++c) {
-      const bool first = c == 0;
-      std::vector<std::string> row = {first ? absl::StrCat(e.version()) : "",
-                                      first ? When(e.time()) : "",
-                                      first ? e.actor() : "",
-                                      first ? e.action() : "",
-                                      "",
-                                      "",
-                                      ""};
-      if (c < e.changes_size()) {
-        row[4] = e.changes(c).field();
-        row[5] = e.changes(c).old_value().substr(0, 40);
-        row[6] = e.changes(c).new_value().substr(0, 40);
-      }
-      rows.push_back(row);
-    }
-  }
-  PrintTable({"VERSION", "TIME", "ACTOR", "ACTION", "FIELD", "OLD", "NEW"}, rows);
+  PrintAuditTrail(response.entries());
   return absl::OkStatus();
 }
 

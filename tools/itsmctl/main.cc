@@ -67,6 +67,7 @@ commands:
   sla calendar create --name N --zone TZ [--hours "mon-fri 09:00-18:00"]... [--24x7]
            [--holiday YYYY-MM-DD[@HH:MM-HH:MM][=NAME]]... [--extra YYYY-MM-DD@HH:MM-HH:MM]...
   sla calendar get <id or name> [--version N] | sla calendar list
+  sla calendar history <id or name>           who changed it, field by field
   sla definition create --name N [--kind sla|ola|uc] --service S... --calendar C
            --target P1:response=30m,resolve=4h... (resolve=2bd: 2 business days)
            [--day-rule end-of-day|same-time] [--thresholds 50,75,90] [--from T] [--until T]
@@ -74,6 +75,7 @@ commands:
            [--zone TZ] [--retroactive] [--measure-from start|creation] [--record-kind change]
   sla definition get <id> [--version N] | sla definition list [--service S] [--kind K] [--all]
   sla definition retire <id>                 its running and paused clocks are cancelled
+  sla definition history <id>                who changed it, field by field
   sla due --service S --priority P1 [--clock response|resolution] [--start RFC3339]
           (or --definition ID --priority P, or --calendar C --target 4h)
           [--caller-zone TZ] [--ci-zone TZ] [--ci CI_ID: the zone of the CI's location]

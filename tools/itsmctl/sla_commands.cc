@@ -218,7 +218,7 @@ void PrintCalendar(const slav1::Calendar& c) {
 
 absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty())
-    return absl::InvalidArgumentError("usage: itsmctl sla calendar create|get|list ...");
+    return absl::InvalidArgumentError("usage: itsmctl sla calendar create|get|history|list ...");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"24x7"}));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
@@ -283,6 +283,24 @@ absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>&
       std::printf("%s", ToJson(response.calendar()).c_str());
     } else {
       PrintCalendar(response.calendar());
+    }
+    return absl::OkStatus();
+  }
+  if (argv[0] == "history") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    if (args.positionals().size() != 1) {
+      return absl::InvalidArgumentError("usage: itsmctl sla calendar history <id or name>");
+    }
+    slav1::GetCalendarHistoryRequest request;
+    request.set_id(args.positionals()[0]);
+    request.mutable_page()->set_page_size(1000);
+    slav1::GetCalendarHistoryResponse response;
+    ITSM_RETURN_IF_ERROR(
+        FromGrpc(stub->GetCalendarHistory(ctx.NewCall().get(), request, &response)));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(response).c_str());
+    } else {
+      PrintAuditTrail(response.entries());
     }
     return absl::OkStatus();
   }
@@ -390,7 +408,8 @@ void PrintDefinitions(const std::vector<slav1::SlaDefinition>& defs) {
 
 absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty())
-    return absl::InvalidArgumentError("usage: itsmctl sla definition create|get|list|retire ...");
+    return absl::InvalidArgumentError(
+        "usage: itsmctl sla definition create|get|history|list|retire ...");
   ITSM_ASSIGN_OR_RETURN(Args args,
                         Args::Parse({argv.begin() + 1, argv.end()}, {"retroactive", "all"}));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
@@ -492,6 +511,24 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetSlaDefinition(ctx.NewCall().get(), request, &response)));
     // A definition has nested conditions: JSON shows all of it faithfully.
     std::printf("%s", ToJson(response.definition()).c_str());
+    return absl::OkStatus();
+  }
+  if (argv[0] == "history") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    if (args.positionals().size() != 1) {
+      return absl::InvalidArgumentError("usage: itsmctl sla definition history <id>");
+    }
+    slav1::GetSlaDefinitionHistoryRequest request;
+    request.set_id(args.positionals()[0]);
+    request.mutable_page()->set_page_size(1000);
+    slav1::GetSlaDefinitionHistoryResponse response;
+    ITSM_RETURN_IF_ERROR(
+        FromGrpc(stub->GetSlaDefinitionHistory(ctx.NewCall().get(), request, &response)));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(response).c_str());
+    } else {
+      PrintAuditTrail(response.entries());
+    }
     return absl::OkStatus();
   }
   if (argv[0] == "retire") {

@@ -7,6 +7,7 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/record_diff.h"
 #include "itsm/records/unit_of_work.h"
@@ -20,6 +21,7 @@ namespace {
 
 constexpr char kCreateCalendar[] = "itsm.sla.v1.SlaService/CreateCalendar";
 constexpr char kListCalendars[] = "itsm.sla.v1.SlaService/ListCalendars";
+constexpr char kGetCalendarHistory[] = "itsm.sla.v1.SlaService/GetCalendarHistory";
 
 using CalendarWork = records::UnitOfWork<v1::Calendar, CalendarStore>;
 
@@ -133,6 +135,25 @@ absl::Status Calendars::List(storage::Transaction& txn, const v1::ListCalendarsR
     const auto& last = out.calendars(out.calendars_size() - 1);
     out.set_next_page_token(PageToken(scope, last.name(), last.id()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Calendars::History(storage::Transaction& txn,
+                                const v1::GetCalendarHistoryRequest& request,
+                                v1::GetCalendarHistoryResponse& out) const {
+  if (request.id().empty()) return base::FieldError("id", "required");
+  // Its first version outlives a deletion: it names the calendar by id, and by name while the
+  // calendar exists. An id of another kind of record names no calendar, whatever its trail.
+  absl::StatusOr<v1::Calendar> first = SlaRepository::GetCalendar(txn, request.id(), 1);
+  if (absl::IsNotFound(first.status())) {
+    return absl::NotFoundError(absl::StrCat("id: no calendar \"", request.id(), "\""));
+  }
+  ITSM_RETURN_IF_ERROR(first.status());
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetCalendarHistory, request, first->id(), request.page()));
+  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

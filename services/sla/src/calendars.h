@@ -39,6 +39,9 @@ class Calendars {
                    v1::Calendar& out) const;
   absl::Status List(storage::Transaction& txn, const v1::ListCalendarsRequest& request,
                     v1::ListCalendarsResponse& out) const;
+  // The audit trail, a page oldest first; by id or name, a deleted calendar by id.
+  absl::Status History(storage::Transaction& txn, const v1::GetCalendarHistoryRequest& request,
+                       v1::GetCalendarHistoryResponse& out) const;
 
  private:
   const base::Clock& clock_;

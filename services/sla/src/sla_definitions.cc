@@ -9,6 +9,7 @@
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/record_diff.h"
 #include "itsm/records/unit_of_work.h"
@@ -23,6 +24,7 @@ namespace {
 
 constexpr char kCreateDefinition[] = "itsm.sla.v1.SlaService/CreateSlaDefinition";
 constexpr char kListDefinitions[] = "itsm.sla.v1.SlaService/ListSlaDefinitions";
+constexpr char kGetDefinitionHistory[] = "itsm.sla.v1.SlaService/GetSlaDefinitionHistory";
 
 using DefinitionWork = records::UnitOfWork<v1::SlaDefinition, DefinitionStore>;
 
@@ -157,6 +159,20 @@ absl::Status SlaDefinitions::List(storage::Transaction& txn,
     }
     *out.add_definitions() = std::move(d);
   }
+  return absl::OkStatus();
+}
+
+absl::Status SlaDefinitions::History(storage::Transaction& txn,
+                                     const v1::GetSlaDefinitionHistoryRequest& request,
+                                     v1::GetSlaDefinitionHistoryResponse& out) const {
+  if (request.id().empty()) return base::FieldError("id", "required");
+  // Definitions are retired, never deleted: the current one names the record.
+  ITSM_ASSIGN_OR_RETURN(v1::SlaDefinition current, SlaRepository::GetDefinition(txn, request.id()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetDefinitionHistory, request, current.id(), request.page()));
+  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

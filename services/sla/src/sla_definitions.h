@@ -37,6 +37,9 @@ class SlaDefinitions {
                    v1::SlaDefinition& out) const;
   absl::Status List(storage::Transaction& txn, const v1::ListSlaDefinitionsRequest& request,
                     v1::ListSlaDefinitionsResponse& out) const;
+  // The audit trail, a page oldest first.
+  absl::Status History(storage::Transaction& txn, const v1::GetSlaDefinitionHistoryRequest& request,
+                       v1::GetSlaDefinitionHistoryResponse& out) const;
 
  private:
   const base::Clock& clock_;

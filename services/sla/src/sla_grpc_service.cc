@@ -52,6 +52,15 @@ grpc::ServerUnaryReactor* SlaGrpcService::DeleteCalendar(grpc::CallbackServerCon
                                });
 }
 
+grpc::ServerUnaryReactor* SlaGrpcService::GetCalendarHistory(
+    grpc::CallbackServerContext* ctx, const v1::GetCalendarHistoryRequest* request,
+    v1::GetCalendarHistoryResponse* response) {
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.calendars.History(txn, *request, *response);
+                                    });
+}
+
 // ---- SLA definitions ----
 
 grpc::ServerUnaryReactor* SlaGrpcService::CreateSlaDefinition(
@@ -88,6 +97,15 @@ grpc::ServerUnaryReactor* SlaGrpcService::UpdateSlaDefinition(
       committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
         return apps_.definitions.Update(txn, caller, *request, *response->mutable_definition());
       });
+}
+
+grpc::ServerUnaryReactor* SlaGrpcService::GetSlaDefinitionHistory(
+    grpc::CallbackServerContext* ctx, const v1::GetSlaDefinitionHistoryRequest* request,
+    v1::GetSlaDefinitionHistoryResponse* response) {
+  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
+                                    [=, this](storage::Transaction& txn) {
+                                      return apps_.definitions.History(txn, *request, *response);
+                                    });
 }
 
 // ---- Clocks: applicability, due times, status and reports ----

@@ -47,6 +47,9 @@ class SlaGrpcService final : public v1::SlaService::CallbackService {
   grpc::ServerUnaryReactor* DeleteCalendar(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteCalendarRequest* request,
                                            v1::DeleteCalendarResponse* response) override;
+  grpc::ServerUnaryReactor* GetCalendarHistory(grpc::CallbackServerContext* ctx,
+                                               const v1::GetCalendarHistoryRequest* request,
+                                               v1::GetCalendarHistoryResponse* response) override;
 
   grpc::ServerUnaryReactor* CreateSlaDefinition(grpc::CallbackServerContext* ctx,
                                                 const v1::CreateSlaDefinitionRequest* request,
@@ -60,6 +63,9 @@ class SlaGrpcService final : public v1::SlaService::CallbackService {
   grpc::ServerUnaryReactor* UpdateSlaDefinition(grpc::CallbackServerContext* ctx,
                                                 const v1::UpdateSlaDefinitionRequest* request,
                                                 v1::UpdateSlaDefinitionResponse* response) override;
+  grpc::ServerUnaryReactor* GetSlaDefinitionHistory(
+      grpc::CallbackServerContext* ctx, const v1::GetSlaDefinitionHistoryRequest* request,
+      v1::GetSlaDefinitionHistoryResponse* response) override;
 
   grpc::ServerUnaryReactor* ResolveApplicableSla(
       grpc::CallbackServerContext* ctx, const v1::ResolveApplicableSlaRequest* request,

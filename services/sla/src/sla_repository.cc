@@ -6,6 +6,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/record_change.h"
@@ -151,8 +152,11 @@ std::string PageToken(const std::string& scope, const std::string& name, const s
 }
 
 std::vector<storage::SchemaComponent> SlaRepository::Schema() {
+  // The toolkit's audit table before the service's migrations: the seventh moves the entries of
+  // the service's own table into it.
   return {{"outbox", outbox::Outbox::Migrations()},
           {records::IdempotencyStore::kComponent, records::IdempotencyStore::Migrations()},
+          {records::AuditTrail::kComponent, records::AuditTrail::Migrations()},
           {"sla", Migrations()}};
 }
 
@@ -171,6 +175,13 @@ const std::vector<storage::Migration>& SlaRepository::Migrations() {
       // Orders a clock's states of one instant (SlaClock.sequence; 0 before it existed).
       {6, "the sequence of a clock's last state",
        "ALTER TABLE sla_clocks ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;", ""},
+      // Served by GetCalendarHistory and GetSlaDefinitionHistory through the record toolkit's
+      // reader, like every other service's trail (decision 227). Ids are UUIDs of either kind.
+      {7, "the audit trail in the record toolkit's table",
+       "INSERT INTO audit_entries(record_id, version, time_us, data)"
+       " SELECT record_id, version, time_us, data FROM sla_audit_entries;"
+       " DROP TABLE sla_audit_entries;",
+       ""},
   };
   return kMigrations;
 }
@@ -337,33 +348,6 @@ absl::StatusOr<std::vector<std::string>> SlaRepository::DefinitionsUsingCalendar
                 {calendar_id}));
   std::vector<std::string> out;
   for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
-  return out;
-}
-
-absl::Status SlaRepository::AppendAudit(storage::Transaction& txn, const char* kind,
-                                        const std::string& record_id,
-                                        const common::v1::AuditEntry& entry) {
-  return txn
-      .Execute(
-          "INSERT INTO sla_audit_entries(record_id, version, kind, time_us, data)"
-          " VALUES ($1, $2, $3, $4, $5)",
-          {record_id, entry.version(), std::string(kind),
-           absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
-           storage::Bytes{entry.SerializeAsString()}})
-      .status();
-}
-
-absl::StatusOr<std::vector<common::v1::AuditEntry>> SlaRepository::AuditTrail(
-    storage::Transaction& txn, const std::string& record_id) {
-  ITSM_ASSIGN_OR_RETURN(
-      storage::ResultSet rows,
-      txn.Query("SELECT data FROM sla_audit_entries WHERE record_id = $1 ORDER BY version",
-                {record_id}));
-  std::vector<common::v1::AuditEntry> out;
-  for (const auto& row : rows.rows()) {
-    ITSM_ASSIGN_OR_RETURN(auto entry, Decode<common::v1::AuditEntry>(row[0], "audit entry"));
-    out.push_back(std::move(entry));
-  }
   return out;
 }
 

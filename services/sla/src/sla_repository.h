@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "itsm/common/v1/common.pb.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/sla/v1/events.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 #include "itsm/storage/database.h"
@@ -112,16 +113,6 @@ class SlaRepository {
   static absl::StatusOr<std::vector<std::string>> DefinitionsUsingCalendar(
       storage::Transaction& txn, const std::string& calendar_id);
 
-  // The audit trail of calendars and definitions (who changed what, with the request id): one
-  // entry per version, written in the transaction of the change. `kind` is "calendar" or
-  // "definition". No RPC reads it yet (docs/sla.md, "Audit trail").
-  static absl::Status AppendAudit(storage::Transaction& txn, const char* kind,
-                                  const std::string& record_id,
-                                  const common::v1::AuditEntry& entry);
-  // Oldest first.
-  static absl::StatusOr<std::vector<common::v1::AuditEntry>> AuditTrail(
-      storage::Transaction& txn, const std::string& record_id);
-
   // The SLA history (docs/sla.md section 7). Stores a clock's state unless the stored one is
   // newer (by event_time); true when it was written.
   static absl::StatusOr<bool> UpsertClock(storage::Transaction& txn, const v1::SlaClock& clock);
@@ -172,7 +163,7 @@ struct CalendarStore {
   }
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
                                   const common::v1::AuditEntry& entry) {
-    return SlaRepository::AppendAudit(txn, "calendar", id, entry);
+    return records::AuditTrail::Append(txn, id, entry);
   }
 };
 
@@ -189,7 +180,7 @@ struct DefinitionStore {
   }
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
                                   const common::v1::AuditEntry& entry) {
-    return SlaRepository::AppendAudit(txn, "definition", id, entry);
+    return records::AuditTrail::Append(txn, id, entry);
   }
 };
 

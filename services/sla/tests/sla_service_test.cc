@@ -1065,12 +1065,16 @@ TEST_P(SlaServiceTest, CalendarChangesAreAuditedWithTheActorAndTheRequestId) {
   ASSERT_TRUE(update(changed, &updated).ok());
   EXPECT_EQ(updated.calendar().version(), 2);
   EXPECT_EQ(updated.calendar().updated_by(), "carol");
+  // Read as a caller would: GetCalendarHistory, by id.
   auto trail = [&] {
-    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
-    EXPECT_TRUE(txn.ok());
-    auto entries = SlaRepository::AuditTrail(**txn, created.id());
-    EXPECT_TRUE(entries.ok()) << entries.status();
-    return entries.value_or(std::vector<common::v1::AuditEntry>{});
+    grpc::ClientContext ctx;
+    v1::GetCalendarHistoryRequest r;
+    r.set_id(created.id());
+    v1::GetCalendarHistoryResponse response;
+    grpc::Status s = stub_->GetCalendarHistory(&ctx, r, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return std::vector<common::v1::AuditEntry>(response.entries().begin(),
+                                               response.entries().end());
   };
   auto entries = trail();
   ASSERT_EQ(entries.size(), 2u);
@@ -1098,20 +1102,117 @@ TEST_P(SlaServiceTest, CalendarChangesAreAuditedWithTheActorAndTheRequestId) {
     v1::DeleteCalendarResponse response;
     ASSERT_TRUE(stub_->DeleteCalendar(&ctx, r, &response).ok());
   }
+  // A deleted calendar's trail stays readable by its id, the deletion its last entry.
   entries = trail();
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[2].version(), 3);
   EXPECT_EQ(entries[2].action(), "delete");
   EXPECT_EQ(entries[2].actor(), "dave");
-  // Definitions are audited the same way.
+  const std::string deleted_id = created.id();
+  // Definitions are audited the same way; a retirement is their last update.
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());
   v1::SlaDefinition gold;
   ASSERT_TRUE(CreateDefinition(GoldDefinition(created.id()), &gold).ok());
-  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
-  auto definition_trail = SlaRepository::AuditTrail(**txn, gold.id());
-  ASSERT_TRUE(definition_trail.ok());
-  ASSERT_EQ(definition_trail->size(), 1u);
-  EXPECT_EQ((*definition_trail)[0].action(), "create");
+  v1::SlaDefinition retired = gold;
+  retired.set_retired(true);
+  ASSERT_TRUE(UpdateDefinition(retired).ok());
+  auto definition_trail = [&](const std::string& id, v1::GetSlaDefinitionHistoryResponse* out,
+                              int page_size = 0, const std::string& token = "") {
+    grpc::ClientContext ctx;
+    v1::GetSlaDefinitionHistoryRequest r;
+    r.set_id(id);
+    r.mutable_page()->set_page_size(page_size);
+    r.mutable_page()->set_page_token(token);
+    return stub_->GetSlaDefinitionHistory(&ctx, r, out);
+  };
+  v1::GetSlaDefinitionHistoryResponse first_page;
+  ASSERT_TRUE(definition_trail(gold.id(), &first_page, 1).ok());
+  ASSERT_EQ(first_page.entries_size(), 1);
+  EXPECT_EQ(first_page.entries(0).action(), "create");
+  ASSERT_FALSE(first_page.next_page_token().empty());
+  v1::GetSlaDefinitionHistoryResponse second_page;
+  ASSERT_TRUE(definition_trail(gold.id(), &second_page, 1, first_page.next_page_token()).ok());
+  ASSERT_EQ(second_page.entries_size(), 1);
+  EXPECT_EQ(second_page.entries(0).version(), 2);
+  EXPECT_EQ(records::FieldNames(
+                {second_page.entries(0).changes().begin(), second_page.entries(0).changes().end()}),
+            std::vector<std::string>{"retired"});
+  EXPECT_TRUE(second_page.next_page_token().empty());
+  v1::GetSlaDefinitionHistoryResponse ignored;
+  EXPECT_EQ(definition_trail(created.id(), &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);  // a calendar's id names no definition
+  // Each route reads its own kind: a calendar's trail by the calendar's name; a definition's id
+  // names no calendar (the ids share one table); an unknown or empty id is refused by name.
+  auto calendar_trail = [&](const std::string& id, v1::GetCalendarHistoryResponse* out) {
+    grpc::ClientContext ctx;
+    v1::GetCalendarHistoryRequest r;
+    r.set_id(id);
+    return stub_->GetCalendarHistory(&ctx, r, out);
+  };
+  v1::GetCalendarHistoryResponse by_name;
+  ASSERT_TRUE(calendar_trail(created.name(), &by_name).ok());
+  ASSERT_EQ(by_name.entries_size(), 1);
+  EXPECT_EQ(by_name.entries(0).action(), "create");
+  v1::GetCalendarHistoryResponse none;
+  grpc::Status s = calendar_trail(gold.id(), &none);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), absl::StrCat("id: no calendar \"", gold.id(), "\""));
+  EXPECT_EQ(calendar_trail("no-such-calendar", &none).error_code(), grpc::StatusCode::NOT_FOUND);
+  s = calendar_trail("", &none);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(s), "id");
+  EXPECT_EQ(none.entries_size(), 0);
+  ASSERT_TRUE(calendar_trail(deleted_id, &none).ok());
+  EXPECT_EQ(none.entries_size(), 3);
+}
+
+// Entries written before migration 7, in the service's own table, are read after it through
+// the record toolkit's, unchanged.
+TEST_P(SlaServiceTest, TheAuditTrailOfEarlierVersionsMovesToTheToolkitsTable) {
+  auto db = itsm::testing::NewDatabase(GetParam());
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::vector<storage::Migration> earlier = SlaRepository::Migrations();
+  ASSERT_EQ(earlier.size(), 7u);
+  earlier.pop_back();
+  ASSERT_TRUE(storage::ApplyMigrations(**db, "sla", earlier).ok());
+  v1::Calendar calendar = OfficeCalendar();
+  calendar.set_id(base::NewUuid());
+  calendar.set_version(1);
+  common::v1::AuditEntry created, updated;
+  created.set_version(1);
+  created.set_actor("alice");
+  created.set_action("create");
+  *created.mutable_time() = base::ToProtoTimestamp(clock_.Now());
+  updated = created;
+  updated.set_version(2);
+  updated.set_actor("bob");
+  updated.set_action("update");
+  updated.set_request_id("req-9");
+  {
+    auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(SlaRepository::InsertCalendar(**txn, calendar).ok());
+    for (const auto* entry : {&created, &updated}) {
+      ASSERT_TRUE((*txn)
+                      ->Execute("INSERT INTO sla_audit_entries(record_id, version, kind, time_us, "
+                                "data) VALUES ($1, $2, 'calendar', 0, $3)",
+                                {calendar.id(), entry->version(),
+                                 storage::Bytes{entry->SerializeAsString()}})
+                      .ok());
+    }
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  ASSERT_TRUE(storage::ApplySchema(**db, SlaRepository::Schema()).ok());
+  auto txn = (*db)->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  v1::GetCalendarHistoryRequest request;
+  request.set_id(calendar.name());
+  v1::GetCalendarHistoryResponse history;
+  ASSERT_TRUE(calendars_.History(**txn, request, history).ok());
+  ASSERT_EQ(history.entries_size(), 2);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(history.entries(0), created));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(history.entries(1), updated));
+  EXPECT_FALSE((*txn)->Query("SELECT 1 FROM sla_audit_entries").ok());  // the table is gone
 }
 
 // Two replicas of the service on one database, each with its own group committer, and callers
@@ -1182,7 +1283,7 @@ TEST_P(SlaServiceTest, ConcurrentCreatesSharingAKeyAcrossReplicasAllGetOneRecord
   }
   EXPECT_EQ(Count("sla_calendars"), kRounds);
   EXPECT_EQ(Count("sla_definitions"), kRounds);
-  EXPECT_EQ(Count("sla_audit_entries"), 2 * kRounds);
+  EXPECT_EQ(Count("audit_entries"), 2 * kRounds);
   EXPECT_EQ(Count("outbox"), 2 * kRounds);
   server_a.Shutdown();
   server_b.Shutdown();
