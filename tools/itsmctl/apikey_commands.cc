@@ -27,7 +27,7 @@ namespace v1 = gateway::v1;
 
 constexpr char kUsage[] =
     "usage: itsmctl apikey create --name N --roles R[,R] [--description D] [--expires RFC3339]"
-    " | list [--all] | get <id> | rotate <id> [--grace 24h] | revoke <id>";
+    " | list [--all] | get <id> | history <id> | rotate <id> [--grace 24h] | revoke <id>";
 
 std::string RolesOf(const v1::ApiKey& key) {
   std::vector<std::string> names;
@@ -134,6 +134,21 @@ absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv)
     ITSM_ASSIGN_OR_RETURN(std::string id, one_id());
     ITSM_ASSIGN_OR_RETURN(v1::ApiKey key, Current(ctx, *stub, id));
     PrintKeys(ctx, {&key});
+    return absl::OkStatus();
+  }
+  if (command == "history") {
+    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+    ITSM_ASSIGN_OR_RETURN(std::string id, one_id());
+    v1::GetApiKeyHistoryRequest request;
+    request.set_id(id);
+    request.mutable_page()->set_page_size(1000);
+    v1::GetApiKeyHistoryResponse history;
+    ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetApiKeyHistory(ctx.NewCall().get(), request, &history)));
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(history).c_str());
+    } else {
+      PrintAuditTrail(history.entries());
+    }
     return absl::OkStatus();
   }
   if (command == "rotate") {

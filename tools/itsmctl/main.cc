@@ -61,6 +61,7 @@ commands:
   auth keygen --dir DIR                     a token issuer's key and JWKS (the Helm chart's auth Secret)
   apikey create --name N --roles R[,R] [--description D] [--expires RFC3339]   secret shown once
   apikey list [--all] | apikey get <id> | apikey revoke <id>
+  apikey history <id>                       who created, rotated and revoked it
   apikey rotate <id> [--grace 24h]          a new secret; the old one works for the grace period
   outbox stats [--service NAME]
   outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]

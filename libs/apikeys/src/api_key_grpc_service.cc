@@ -31,6 +31,14 @@ grpc::ServerUnaryReactor* ApiKeyGrpcService::ListApiKeys(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerUnaryReactor* ApiKeyGrpcService::GetApiKeyHistory(
+    grpc::CallbackServerContext* ctx, const v1::GetApiKeyHistoryRequest* request,
+    v1::GetApiKeyHistoryResponse* response) {
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn) { return keys_.History(txn, *request, *response); });
+}
+
 grpc::ServerUnaryReactor* ApiKeyGrpcService::RotateApiKey(grpc::CallbackServerContext* ctx,
                                                           const v1::RotateApiKeyRequest* request,
                                                           v1::RotateApiKeyResponse* response) {

@@ -8,6 +8,7 @@
 #include "itsm/apikeys/api_key_secret.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/record_diff.h"
 #include "itsm/records/unit_of_work.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr char kCreateApiKey[] = "itsm.gateway.v1.ApiKeyService/CreateApiKey";
 constexpr char kListApiKeys[] = "itsm.gateway.v1.ApiKeyService/ListApiKeys";
+constexpr char kGetApiKeyHistory[] = "itsm.gateway.v1.ApiKeyService/GetApiKeyHistory";
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
@@ -35,7 +37,9 @@ absl::Status Unauthenticated() {
 }  // namespace
 
 std::vector<storage::SchemaComponent> ApiKeyManagement::Schema() {
-  return {{"apikeys", ApiKeyRepository::Migrations()}};
+  // The toolkit's audit table first: the second migration of "apikeys" moves its entries there.
+  return {{records::AuditTrail::kComponent, records::AuditTrail::Migrations()},
+          {"apikeys", ApiKeyRepository::Migrations()}};
 }
 
 absl::Status ApiKeyManagement::Create(storage::Transaction& txn, const base::Caller& caller,
@@ -95,6 +99,19 @@ absl::Status ApiKeyManagement::Get(storage::Transaction& txn, const v1::GetApiKe
                                    v1::ApiKey& out) const {
   if (request.id().empty()) return base::FieldError("id", "required");
   ITSM_ASSIGN_OR_RETURN(out, ApiKeyRepository::Get(txn, request.id()));
+  return absl::OkStatus();
+}
+
+absl::Status ApiKeyManagement::History(storage::Transaction& txn,
+                                       const v1::GetApiKeyHistoryRequest& request,
+                                       v1::GetApiKeyHistoryResponse& out) const {
+  if (request.id().empty()) return base::FieldError("id", "required");
+  ITSM_ASSIGN_OR_RETURN(v1::ApiKey key, ApiKeyRepository::Get(txn, request.id()));
+  ITSM_ASSIGN_OR_RETURN(
+      records::AuditPage page,
+      records::AuditTrail::Read(txn, kGetApiKeyHistory, request, key.id(), request.page()));
+  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
+  out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 

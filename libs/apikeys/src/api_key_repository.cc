@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/storage/errors.h"
 
 namespace itsm::apikeys {
@@ -29,8 +30,8 @@ int64_t Micros(absl::Time t) {
 }  // namespace
 
 const std::vector<storage::Migration>& ApiKeyRepository::Migrations() {
-  static const auto* kMigrations =
-      new std::vector<storage::Migration>{{1, "API keys and their secrets' hashes", R"sql(
+  static const auto* kMigrations = new std::vector<storage::Migration>{
+      {1, "API keys and their secrets' hashes", R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -54,7 +55,13 @@ CREATE TABLE api_key_audit (
   data BLOB NOT NULL,
   PRIMARY KEY (record_id, version)
 );
-)sql"}};
+)sql"},
+      // Served by GetApiKeyHistory through the record toolkit's reader, like every record's trail
+      // (decisions 227, 228).
+      {2, "the audit trail in the record toolkit's table",
+       "INSERT INTO audit_entries(record_id, version, time_us, data)"
+       " SELECT record_id, version, time_us, data FROM api_key_audit;"
+       " DROP TABLE api_key_audit;"}};
   return *kMigrations;
 }
 
@@ -110,12 +117,7 @@ absl::Status ApiKeyRepository::Update(storage::Transaction& txn, const v1::ApiKe
 
 absl::Status ApiKeyRepository::AppendAudit(storage::Transaction& txn, const std::string& record_id,
                                            const common::v1::AuditEntry& entry) {
-  return txn
-      .Execute(
-          "INSERT INTO api_key_audit(record_id, version, time_us, data) VALUES ($1, $2, $3, $4)",
-          {record_id, entry.version(), absl::ToUnixMicros(base::FromProtoTimestamp(entry.time())),
-           storage::Bytes{entry.SerializeAsString()}})
-      .status();
+  return records::AuditTrail::Append(txn, record_id, entry);
 }
 
 absl::Status ApiKeyRepository::InsertSecret(storage::Transaction& txn, const std::string& lookup_id,

@@ -6,9 +6,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "itsm/apikeys/api_key_grpc_service.h"
 #include "itsm/apikeys/api_key_management.h"
+#include "itsm/apikeys/api_key_repository.h"
 #include "itsm/apikeys/api_key_verifier.h"
 #include "itsm/base/clock.h"
 #include "itsm/base/time_util.h"
@@ -90,7 +92,7 @@ TEST_P(ApiKeyServiceTest, AKeyIsShownOnceStoredAsAHashAndProvesItsIdentity) {
   // Nothing stored or listed holds the secret.
   auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
   ASSERT_TRUE(txn.ok());
-  for (const char* table : {"api_keys", "api_key_secrets", "api_key_audit"}) {
+  for (const char* table : {"api_keys", "api_key_secrets", "audit_entries"}) {
     auto rows = (*txn)->Query(absl::StrCat("SELECT * FROM ", table));
     ASSERT_TRUE(rows.ok());
     for (const auto& row : rows->rows()) {
@@ -166,6 +168,76 @@ TEST_P(ApiKeyServiceTest, RotationKeepsTheOldSecretForItsGracePeriodAndRevocatio
   v1::ListApiKeysResponse listed;
   ASSERT_TRUE(admin_->ListApiKeys(&c5, all, &listed).ok());
   EXPECT_EQ(listed.api_keys_size(), 1);
+  // Its trail names who did each step, read by the revoked key's id; no secret is in it.
+  grpc::ClientContext c6;
+  v1::GetApiKeyHistoryRequest history_of;
+  history_of.set_id(rotated.api_key().id());
+  v1::GetApiKeyHistoryResponse history;
+  ASSERT_TRUE(admin_->GetApiKeyHistory(&c6, history_of, &history).ok());
+  ASSERT_EQ(history.entries_size(), 3);
+  EXPECT_EQ(history.entries(0).action(), "create");
+  EXPECT_EQ(history.entries(1).version(), 2);
+  EXPECT_EQ(history.entries(2).version(), 3);
+  for (const auto& entry : history.entries()) {
+    EXPECT_EQ(entry.actor(), "root@corp");
+    for (const std::string& secret : {created.secret(), rotated.secret()}) {
+      EXPECT_EQ(entry.DebugString().find(secret.substr(18)), std::string::npos);
+    }
+  }
+  // Only admins read it; a key that never existed is NOT_FOUND naming the field.
+  grpc::ClientContext c7;
+  v1::GetApiKeyHistoryResponse denied;
+  EXPECT_EQ(StubAs("dana@corp", {common::v1::ROLE_VIEWER})
+                ->GetApiKeyHistory(&c7, history_of, &denied)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext c8;
+  history_of.set_id("never-made");
+  grpc::Status missing = admin_->GetApiKeyHistory(&c8, history_of, &denied);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(), "id: no API key \"never-made\"");
+}
+
+// Entries written before the second migration, in the library's own table, are read after it
+// through the record toolkit's, unchanged.
+TEST_P(ApiKeyServiceTest, TheAuditTrailOfEarlierVersionsMovesToTheToolkitsTable) {
+  auto db = itsm::testing::NewDatabase(GetParam());
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::vector<storage::Migration> earlier = ApiKeyRepository::Migrations();
+  ASSERT_EQ(earlier.size(), 2u);
+  earlier.pop_back();
+  ASSERT_TRUE(storage::ApplyMigrations(**db, "apikeys", earlier).ok());
+  v1::ApiKey key;
+  key.set_id("01a24600-0000-7000-8000-000000000001");
+  key.set_name("old-key");
+  key.set_state(v1::API_KEY_STATE_ACTIVE);
+  key.set_version(1);
+  common::v1::AuditEntry entry;
+  entry.set_version(1);
+  entry.set_actor("root@corp");
+  entry.set_action("create");
+  entry.set_request_id("req-1");
+  {
+    auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(ApiKeyRepository::Insert(**txn, key).ok());
+    ASSERT_TRUE((*txn)
+                    ->Execute("INSERT INTO api_key_audit(record_id, version, time_us, data)"
+                              " VALUES ($1, 1, 0, $2)",
+                              {key.id(), storage::Bytes{entry.SerializeAsString()}})
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  ASSERT_TRUE(storage::ApplySchema(**db, ApiKeyManagement::Schema()).ok());
+  auto txn = (*db)->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  v1::GetApiKeyHistoryRequest request;
+  request.set_id("old-key");
+  v1::GetApiKeyHistoryResponse history;
+  ASSERT_TRUE(keys_.History(**txn, request, history).ok());
+  ASSERT_EQ(history.entries_size(), 1);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(history.entries(0), entry));
+  EXPECT_FALSE((*txn)->Query("SELECT 1 FROM api_key_audit").ok());  // the table is gone
 }
 
 TEST_P(ApiKeyServiceTest, OnlyAdminsManageKeysAndBadRequestsNameTheField) {

@@ -26,6 +26,9 @@ class ApiKeyGrpcService final : public gateway::v1::ApiKeyService::CallbackServi
   grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* ctx,
                                         const gateway::v1::ListApiKeysRequest* request,
                                         gateway::v1::ListApiKeysResponse* response) override;
+  grpc::ServerUnaryReactor* GetApiKeyHistory(
+      grpc::CallbackServerContext* ctx, const gateway::v1::GetApiKeyHistoryRequest* request,
+      gateway::v1::GetApiKeyHistoryResponse* response) override;
   grpc::ServerUnaryReactor* RotateApiKey(grpc::CallbackServerContext* ctx,
                                          const gateway::v1::RotateApiKeyRequest* request,
                                          gateway::v1::RotateApiKeyResponse* response) override;

@@ -46,6 +46,10 @@ class ApiKeyManagement {
                    gateway::v1::ApiKey& out) const;
   absl::Status List(storage::Transaction& txn, const gateway::v1::ListApiKeysRequest& request,
                     gateway::v1::ListApiKeysResponse& out) const;
+  // The audit trail, a page oldest first; by id (a revoked key too) or an active key's name.
+  absl::Status History(storage::Transaction& txn,
+                       const gateway::v1::GetApiKeyHistoryRequest& request,
+                       gateway::v1::GetApiKeyHistoryResponse& out) const;
 
   // The identity `presented` ("itsm_<lookup>_<key>") stands for. UNAUTHENTICATED, with one
   // message for unknown and wrong secrets alike, when it proves nothing.

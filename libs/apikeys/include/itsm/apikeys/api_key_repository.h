@@ -27,7 +27,8 @@ struct StoredSecret {
 
 class ApiKeyRepository {
  public:
-  // Applied under the component name "apikeys".
+  // Applied under the component name "apikeys", after the record toolkit's audit table
+  // (ApiKeyManagement::Schema).
   static const std::vector<storage::Migration>& Migrations();
 
   // By id, or the active key of that name. NOT_FOUND names the field `id`.
