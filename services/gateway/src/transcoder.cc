@@ -16,6 +16,7 @@
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/field_path.h"
 #include "services/gateway/src/json_duplicate_keys.h"
+#include "services/gateway/src/json_syntax.h"
 #include "services/gateway/src/proto_json.h"
 #include "services/gateway/src/proto_json_reader.h"
 
@@ -173,8 +174,14 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
   options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped
   const google::protobuf::util::Status parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &request, options);
-  if (!parsed.ok()) return BodyError(*request.GetDescriptor(), parsed.message().ToString());
-  return absl::OkStatus();
+  if (parsed.ok()) return absl::OkStatus();
+  // Malformed JSON is told by its place in what the client sent; JSON that parses but does not
+  // fit the request by protobuf's words, naming the field.
+  if (std::optional<JsonSyntaxError> syntax = FindJsonSyntaxError(input.body)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request body is not valid JSON: ", syntax->ToString()));
+  }
+  return BodyError(*request.GetDescriptor(), parsed.message().ToString());
 }
 
 // The path variables, set over what the body said; a body that gave the same field another

@@ -121,15 +121,29 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
       Transcode("POST", "/v1/incidents", {.body = "{}", .idempotency_key = "\xC3\x28"}).status(),
       "Idempotency-Key");
 
-  auto malformed = Transcode("POST", "/v1/incidents", {.body = R"({"title": )"});
+  // Malformed JSON is told by its place in the body the client sent.
+  auto malformed = Transcode("POST", "/v1/incidents", {.body = "{\"title\": \"x\",\n \"y\" 2}"});
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(base::ErrorField(malformed.status()).has_value());
+  EXPECT_EQ(malformed.status().message(),
+            "the request body is not valid JSON: expected ':' after the key at line 2, column 6 "
+            "(byte 20)");
   auto not_an_object = Transcode("POST", "/v1/incidents", {.body = R"("title")"});
   EXPECT_EQ(
       not_an_object.status().message(),
       "the request body is not valid JSON for this operation: Root element must be a message.");
+  // A body that is one field of the request (PATCH's `incident`): the place is still in what
+  // the client sent, not in the object the gateway wraps it in.
+  auto one_field = Transcode("PATCH", "/v1/incidents/INC1",
+                             {.query = "update_mask=title", .body = R"({"title": })"});
+  EXPECT_EQ(one_field.status().message(),
+            "the request body is not valid JSON: expected a value (an object, array, string, "
+            "number, true, false or null) at line 1, column 11 (byte 10)");
   auto utf8 = Transcode("POST", "/v1/incidents", {.body = "{\"title\":\"\xff\"}"});
   EXPECT_EQ(utf8.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(utf8.status().message(),
+            "the request body is not valid JSON: a byte that is not UTF-8 at line 1, column 11 "
+            "(byte 10)");
 
   auto not_json =
       Transcode("POST", "/v1/incidents", {.body = "title=x", .content_type = "text/plain"});
