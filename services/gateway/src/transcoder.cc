@@ -181,6 +181,17 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
     return absl::InvalidArgumentError(
         absl::StrCat("the request body is not valid JSON: ", syntax->ToString()));
   }
+  if (route.body == "*") {
+    const absl::string_view value = absl::StripLeadingAsciiWhitespace(input.body);
+    if (!value.empty() && value.front() != '{') {
+      // Protobuf's "Root element must be a message." names neither what came nor what is due.
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the request body must be a JSON object ({...}), not ", value.front() == '[' ? "an array"
+                                                                  : value.front() == '"'
+                                                                      ? "a string"
+                                                                      : "a single value"));
+    }
+  }
   return BodyError(*request.GetDescriptor(), parsed.message().ToString());
 }
 

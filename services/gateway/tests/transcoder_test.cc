@@ -129,9 +129,12 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
             "the request body is not valid JSON: expected ':' after the key at line 2, column 6 "
             "(byte 20)");
   auto not_an_object = Transcode("POST", "/v1/incidents", {.body = R"("title")"});
-  EXPECT_EQ(
-      not_an_object.status().message(),
-      "the request body is not valid JSON for this operation: Root element must be a message.");
+  EXPECT_EQ(not_an_object.status().message(),
+            "the request body must be a JSON object ({...}), not a string");
+  EXPECT_EQ(Transcode("POST", "/v1/incidents", {.body = " [1, 2]"}).status().message(),
+            "the request body must be a JSON object ({...}), not an array");
+  EXPECT_EQ(Transcode("POST", "/v1/incidents", {.body = "null"}).status().message(),
+            "the request body must be a JSON object ({...}), not a single value");
   // A body that is one field of the request (PATCH's `incident`): the place is still in what
   // the client sent, not in the object the gateway wraps it in.
   auto one_field = Transcode("PATCH", "/v1/incidents/INC1",
