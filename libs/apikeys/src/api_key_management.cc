@@ -107,12 +107,7 @@ absl::Status ApiKeyManagement::History(storage::Transaction& txn,
                                        v1::GetApiKeyHistoryResponse& out) const {
   if (request.id().empty()) return base::FieldError("id", "required");
   ITSM_ASSIGN_OR_RETURN(v1::ApiKey key, ApiKeyRepository::Get(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetApiKeyHistory, request, key.id(), request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetApiKeyHistory, request, key.id(), out);
 }
 
 absl::Status ApiKeyManagement::List(storage::Transaction& txn,

@@ -461,12 +461,7 @@ absl::Status ChangeManagement::History(storage::Transaction& txn,
   } else if (!absl::IsNotFound(release.status())) {
     return release.status();
   }
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetChangeHistory, request, record_id, request.page()));
-  for (auto& e : page.entries) *out.add_entries() = std::move(e);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out);
 }
 
 }  // namespace itsm::change

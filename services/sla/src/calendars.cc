@@ -149,12 +149,7 @@ absl::Status Calendars::History(storage::Transaction& txn,
     return absl::NotFoundError(absl::StrCat("id: no calendar \"", request.id(), "\""));
   }
   ITSM_RETURN_IF_ERROR(first.status());
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetCalendarHistory, request, first->id(), request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetCalendarHistory, request, first->id(), out);
 }
 
 }  // namespace itsm::sla

@@ -168,12 +168,7 @@ absl::Status SlaDefinitions::History(storage::Transaction& txn,
   if (request.id().empty()) return base::FieldError("id", "required");
   // Definitions are retired, never deleted: the current one names the record.
   ITSM_ASSIGN_OR_RETURN(v1::SlaDefinition current, SlaRepository::GetDefinition(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetDefinitionHistory, request, current.id(), request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetDefinitionHistory, request, current.id(), out);
 }
 
 }  // namespace itsm::sla

@@ -164,12 +164,7 @@ absl::Status SupplierManagement::History(storage::Transaction& txn,
     ITSM_RETURN_IF_ERROR(c.status());
     record_id = c->id();
   }
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetHistory, request, record_id, request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetHistory, request, record_id, out);
 }
 
 }  // namespace itsm::supplier

@@ -109,12 +109,7 @@ absl::Status SubscriptionManagement::History(storage::Transaction& txn,
                                              v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(v1::Subscription s, WebhookRepository::Get(txn, request.id()));
-  ITSM_ASSIGN_OR_RETURN(
-      records::AuditPage page,
-      records::AuditTrail::Read(txn, kGetHistory, request, s.id(), request.page()));
-  for (auto& entry : page.entries) *out.add_entries() = std::move(entry);
-  out.set_next_page_token(page.next_page_token);
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetHistory, request, s.id(), out);
 }
 
 }  // namespace itsm::webhooks

@@ -11,6 +11,7 @@
 #define ITSM_RECORDS_AUDIT_TRAIL_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,19 @@ class AuditTrail {
                                         const google::protobuf::Message& request,
                                         const std::string& record_id,
                                         const common::v1::PageRequest& page);
+
+  // Read's page for `request.page()` into a history call's answer: its `entries` and
+  // `next_page_token`.
+  template <typename Request, typename Response>
+  static absl::Status ReadInto(storage::Transaction& txn, absl::string_view method,
+                               const Request& request, const std::string& record_id,
+                               Response& out) {
+    absl::StatusOr<AuditPage> page = Read(txn, method, request, record_id, request.page());
+    if (!page.ok()) return page.status();
+    for (auto& entry : page->entries) *out.add_entries() = std::move(entry);
+    out.set_next_page_token(std::move(page->next_page_token));
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace itsm::records
