@@ -88,14 +88,14 @@ commands:
   supplier create --name N [--category C] [--status prospective|active] [--risk low..critical]
            [--group G]... [--service S]... [--ci ID]... [--contact name:role[:email[:phone]]]...
            [--next-review YYYY-MM-DD] [--review-zone TZ] [--idempotency-key K]
-  supplier get <id or number> | supplier list [--status S]... [--category C] [--search TEXT] [--group G]
+  supplier get|history <id or number> | supplier list [--status S]... [--category C] [--search TEXT] [--group G]
   supplier contract create --supplier SUP --title T --start YYYY-MM-DD --end YYYY-MM-DD
            [--type support|licence|outsourcing|maintenance|lease|consulting|other]
            [--state draft|active] [--zone TZ] [--value 1200.50 --currency EUR]
            [--payment one_time|monthly|quarterly|annual] [--notice 3m|90d|1m15d]
            [--renewal automatic|explicit|none] [--renewal-term 12m] [--service S]... [--ci ID]...
            [--uc SLA_DEFINITION_ID]... [--party P]... [--document title=uri]...
-  supplier contract get <id or number> | supplier contract list [--supplier SUP] [--state S]...
+  supplier contract get|history <id or number> | supplier contract list [--supplier SUP] [--state S]...
            [--service S] [--ends-before YYYY-MM-DD]
   supplier deadlines [--supplier SUP] [--due-before RFC3339]
   supplier review <supplier> --date YYYY-MM-DD [--participant P]... [--findings F]

@@ -223,6 +223,20 @@ absl::StatusOr<supv1::Supplier> FetchSupplier(const Context& ctx, Stub& stub,
   return response.supplier();
 }
 
+// A supplier's or contract's trail (one call serves both, by id or number).
+absl::Status History(const Context& ctx, const Args& args, const char* usage) {
+  if (args.positionals().size() != 1) return absl::InvalidArgumentError(usage);
+  ITSM_ASSIGN_OR_RETURN(auto stub, NewStub(ctx));
+  supv1::GetHistoryRequest request;
+  request.set_id(args.positionals()[0]);
+  request.mutable_page()->set_page_size(1000);
+  supv1::GetHistoryResponse response;
+  ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetHistory(ctx.NewCall().get(), request, &response)));
+  if (PrintedAsJson(ctx, response)) return absl::OkStatus();
+  PrintAuditTrail(response.entries());
+  return absl::OkStatus();
+}
+
 absl::Status GetSupplier(const Context& ctx, const Args& args) {
   if (args.positionals().size() != 1) {
     return absl::InvalidArgumentError("usage: itsmctl supplier get <id or number>");
@@ -424,10 +438,13 @@ absl::Status ListContracts(const Context& ctx, const Args& args) {
 
 absl::Status ContractCommand(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty())
-    return absl::InvalidArgumentError("usage: itsmctl supplier contract create|get|list");
+    return absl::InvalidArgumentError("usage: itsmctl supplier contract create|get|history|list");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
   if (argv[0] == "create") return CreateContract(ctx, args);
   if (argv[0] == "get") return GetContract(ctx, args);
+  if (argv[0] == "history") {
+    return History(ctx, args, "usage: itsmctl supplier contract history <id or number>");
+  }
   if (argv[0] == "list") return ListContracts(ctx, args);
   return absl::InvalidArgumentError(absl::StrCat("unknown contract command \"", argv[0], "\""));
 }
@@ -652,14 +669,17 @@ absl::Status Budget(const Context& ctx, const Args& args) {
 absl::Status RunSupplier(const Context& ctx, const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return absl::InvalidArgumentError(
-        "usage: itsmctl supplier create|get|list|contract|deadlines|review|scorecard|costs|budget "
-        "...");
+        "usage: itsmctl supplier create|get|history|list|contract|deadlines|review|scorecard|costs|"
+        "budget ...");
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "contract") return ContractCommand(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {"csv"}));
   if (argv[0] == "create") return CreateSupplier(ctx, args);
   if (argv[0] == "get") return GetSupplier(ctx, args);
+  if (argv[0] == "history") {
+    return History(ctx, args, "usage: itsmctl supplier history <id or number>");
+  }
   if (argv[0] == "list") return ListSuppliers(ctx, args);
   if (argv[0] == "deadlines") return Deadlines(ctx, args);
   if (argv[0] == "review") return Review(ctx, args);
