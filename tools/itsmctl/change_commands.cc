@@ -569,14 +569,7 @@ absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv)
       std::printf("%s", ToJson(out).c_str());
       return absl::OkStatus();
     }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& e : out.entries()) {
-      std::vector<std::string> fields;
-      for (const auto& c : e.changes()) fields.push_back(c.field());
-      rows.push_back({absl::StrCat(e.version()), When(e.time()), e.actor(), e.action(),
-                      absl::StrJoin(fields, ", ")});
-    }
-    PrintTable({"VERSION", "TIME", "ACTOR", "ACTION", "FIELDS"}, rows);
+    PrintAuditTrail(out.entries());
     return absl::OkStatus();
   }
   if (sub == "assess") {

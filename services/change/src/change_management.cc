@@ -461,7 +461,16 @@ absl::Status ChangeManagement::History(storage::Transaction& txn,
   } else if (!absl::IsNotFound(release.status())) {
     return release.status();
   }
-  return records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out);
+  ITSM_RETURN_IF_ERROR(
+      records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out));
+  // A template or a window has its creation in its trail: a first page without entries names
+  // nothing, and says so as every other history call does. The policy exists before its first
+  // change, with an empty trail.
+  if (out.entries().empty() && request.page().page_token().empty() && record_id != kPolicyId) {
+    return absl::NotFoundError(
+        absl::StrCat("id: no change, release, change template or window \"", request.id(), "\""));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace itsm::change

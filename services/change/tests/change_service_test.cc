@@ -65,6 +65,17 @@ TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview)
                          "approve", "schedule", "override_conflicts", "transition:SCHEDULED",
                          "transition:IMPLEMENT", "transition:REVIEW", "transition:CLOSED"}));
   EXPECT_EQ(history.entries(3).actor(), "cm");
+  // An id that names no record is NOT_FOUND, as in every other history call, not an empty
+  // trail; the policy has one before its first change.
+  h.set_id("CHG9999999");
+  grpc::Status missing = Call(&Stub::GetChangeHistory, h, &history);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(),
+            "id: no change, release, change template or window \"CHG9999999\"");
+  h.set_id("policy");
+  v1::GetChangeHistoryResponse policy_history;
+  ASSERT_TRUE(Call(&Stub::GetChangeHistory, h, &policy_history).ok());
+  EXPECT_EQ(policy_history.entries_size(), 0);
 
   const std::vector<std::string> types = EventTypes(a.id());
   EXPECT_EQ(types.front(), "ChangeCreated");
