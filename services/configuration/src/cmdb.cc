@@ -630,6 +630,12 @@ absl::StatusOr<v1::ListHistoryResponse> Cmdb::ListHistory(const v1::ListHistoryR
   ITSM_ASSIGN_OR_RETURN(HistoryPage page,
                         ConfigRepository::ListHistory(
                             *txn, subject, request.include_relationships(), request.page()));
+  // Every CI, relationship and baseline has its creation in its trail; the shipped classes have
+  // none. A first page without entries for anything else names nothing, and says so.
+  if (page.entries.empty() && request.page().page_token().empty() && !GetClass(subject).ok()) {
+    return absl::NotFoundError(absl::StrCat("subject_id: no CI, relationship, class or baseline \"",
+                                            request.subject_id(), "\""));
+  }
   v1::ListHistoryResponse out;
   for (auto& e : page.entries) *out.add_entries() = std::move(e);
   out.set_next_page_token(page.next_page_token);

@@ -323,6 +323,20 @@ TEST_P(ConfigurationServiceTest, StaleVersionIsAbortedAndHistoryKeepsBeforeAndAf
   ASSERT_TRUE(stub_->ListHistory(Call().get(), h, &history).ok());
   ASSERT_EQ(history.entries_size(), 2);
   EXPECT_EQ(history.entries(0).entry().action(), "created");
+  {
+    // An id that names nothing is NOT_FOUND, not an empty trail; a shipped class (no entries)
+    // is not.
+    v1::ListHistoryRequest unknown;
+    unknown.set_subject_id("01a24540-0000-7000-8000-000000000000");
+    v1::ListHistoryResponse none;
+    grpc::Status missing = stub_->ListHistory(Call().get(), unknown, &none);
+    EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(missing.error_message(),
+              "subject_id: no CI, relationship, class or baseline "
+              "\"01a24540-0000-7000-8000-000000000000\"");
+    unknown.set_subject_id("server");
+    EXPECT_TRUE(stub_->ListHistory(Call().get(), unknown, &none).ok());
+  }
   const auto& e = history.entries(1).entry();
   EXPECT_EQ(e.action(), "updated");
   EXPECT_EQ(e.actor(), "bob");
