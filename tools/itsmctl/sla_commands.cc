@@ -180,6 +180,27 @@ absl::StatusOr<slav1::AgreementKind> ParseKind(const std::string& s) {
       absl::StrCat("--kind: expected sla, ola or uc, got \"", s, "\""));
 }
 
+// A calendar's or a definition's trail, as a table (the answer as JSON with --json).
+template <typename Request, typename Response>
+absl::Status History(const Context& ctx, const Args& args, const char* usage,
+                     slav1::SlaService::Stub& stub,
+                     grpc::Status (slav1::SlaService::Stub::*call)(grpc::ClientContext*,
+                                                                   const Request&, Response*)) {
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
+  if (args.positionals().size() != 1) return absl::InvalidArgumentError(usage);
+  Request request;
+  request.set_id(args.positionals()[0]);
+  request.mutable_page()->set_page_size(1000);
+  Response response;
+  ITSM_RETURN_IF_ERROR(FromGrpc((stub.*call)(ctx.NewCall().get(), request, &response)));
+  if (ctx.globals().json) {
+    std::printf("%s", ToJson(response).c_str());
+  } else {
+    PrintAuditTrail(response.entries());
+  }
+  return absl::OkStatus();
+}
+
 // --- calendars --------------------------------------------------------------------------------
 
 void PrintCalendar(const slav1::Calendar& c) {
@@ -287,22 +308,8 @@ absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>&
     return absl::OkStatus();
   }
   if (argv[0] == "history") {
-    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
-    if (args.positionals().size() != 1) {
-      return absl::InvalidArgumentError("usage: itsmctl sla calendar history <id or name>");
-    }
-    slav1::GetCalendarHistoryRequest request;
-    request.set_id(args.positionals()[0]);
-    request.mutable_page()->set_page_size(1000);
-    slav1::GetCalendarHistoryResponse response;
-    ITSM_RETURN_IF_ERROR(
-        FromGrpc(stub->GetCalendarHistory(ctx.NewCall().get(), request, &response)));
-    if (ctx.globals().json) {
-      std::printf("%s", ToJson(response).c_str());
-    } else {
-      PrintAuditTrail(response.entries());
-    }
-    return absl::OkStatus();
+    return History(ctx, args, "usage: itsmctl sla calendar history <id or name>", *stub,
+                   &slav1::SlaService::Stub::GetCalendarHistory);
   }
   if (argv[0] == "list") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
@@ -514,22 +521,8 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
     return absl::OkStatus();
   }
   if (argv[0] == "history") {
-    ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
-    if (args.positionals().size() != 1) {
-      return absl::InvalidArgumentError("usage: itsmctl sla definition history <id>");
-    }
-    slav1::GetSlaDefinitionHistoryRequest request;
-    request.set_id(args.positionals()[0]);
-    request.mutable_page()->set_page_size(1000);
-    slav1::GetSlaDefinitionHistoryResponse response;
-    ITSM_RETURN_IF_ERROR(
-        FromGrpc(stub->GetSlaDefinitionHistory(ctx.NewCall().get(), request, &response)));
-    if (ctx.globals().json) {
-      std::printf("%s", ToJson(response).c_str());
-    } else {
-      PrintAuditTrail(response.entries());
-    }
-    return absl::OkStatus();
+    return History(ctx, args, "usage: itsmctl sla definition history <id>", *stub,
+                   &slav1::SlaService::Stub::GetSlaDefinitionHistory);
   }
   if (argv[0] == "retire") {
     // Its running and paused clocks are cancelled at the retirement (docs/sla.md 2.2).
