@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -19,19 +20,12 @@ namespace {
 namespace v1 = change::v1;
 using Stub = v1::ChangeService::Stub;
 
-std::string Short(const std::string& name, const std::string& prefix) {
-  return absl::AsciiStrToLower(name.substr(prefix.size()));
-}
 std::string StateOf(const v1::Change& c) {
-  return Short(v1::ChangeState_Name(c.state()), "CHANGE_STATE_");
+  return EnumWord(v1::ChangeState_Name(c.state()), "CHANGE_STATE_");
 }
 std::string RiskOf(const v1::Change& c) {
-  return Short(v1::RiskLevel_Name(c.risk().level()), "RISK_LEVEL_");
+  return EnumWord(v1::RiskLevel_Name(c.risk().level()), "RISK_LEVEL_");
 }
-std::string When(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
-}
-
 absl::StatusOr<google::protobuf::Timestamp> TimeFlag(const Args& args, const std::string& name) {
   absl::Time t;
   std::string err;
@@ -86,7 +80,7 @@ class ChangeClient {
 void PrintConflicts(const v1::Change& c) {
   for (const v1::Conflict& k : c.conflicts()) {
     std::printf("  conflict %-28s %s\n",
-                Short(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_").c_str(),
+                EnumWord(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_").c_str(),
                 k.reason().c_str());
   }
   if (!c.conflict_override_reason().empty()) {
@@ -103,12 +97,12 @@ void Show(const Context& ctx, const v1::Change& c) {
   std::vector<std::vector<std::string>> rows = {
       {"number", c.number()},
       {"id", c.id()},
-      {"type", Short(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_")},
+      {"type", EnumWord(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_")},
       {"title", c.title()},
       {"state", StateOf(c)},
       {"risk", absl::StrCat(RiskOf(c), " (score ", c.risk().score(), ")")},
       {"approval",
-       absl::StrCat(Short(v1::ApprovalOutcome_Name(c.approval().outcome()), "APPROVAL_OUTCOME_"),
+       absl::StrCat(EnumWord(v1::ApprovalOutcome_Name(c.approval().outcome()), "APPROVAL_OUTCOME_"),
                     c.approval().policy_name().empty() ? "" : " — " + c.approval().policy_name())},
       {"cis", absl::StrJoin(c.configuration_item_ids(), ", ")},
       {"services", absl::StrJoin(c.affected_service_ids(), ", ")},
@@ -125,7 +119,7 @@ void Show(const Context& ctx, const v1::Change& c) {
   }
   for (const v1::ApprovalVote& v : c.approval().votes()) {
     std::printf("  level %d %s %s: %s\n", v.level() + 1, v.approver().c_str(),
-                Short(v1::ApprovalDecision_Name(v.decision()), "APPROVAL_DECISION_").c_str(),
+                EnumWord(v1::ApprovalDecision_Name(v.decision()), "APPROVAL_DECISION_").c_str(),
                 v.comment().c_str());
   }
   PrintConflicts(c);
@@ -205,7 +199,7 @@ absl::Status List(const Context& ctx, const Args& args) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : out.changes()) {
-    rows.push_back({c.number(), Short(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_"), StateOf(c),
+    rows.push_back({c.number(), EnumWord(v1::ChangeType_Name(c.type()), "CHANGE_TYPE_"), StateOf(c),
                     RiskOf(c), c.title(), c.assignment_group(),
                     c.has_planned_start_time() ? When(c.planned_start_time()) : "",
                     absl::StrCat(c.conflicts_size())});
@@ -258,12 +252,12 @@ absl::Status Calendar(const Context& ctx, const Args& args, bool ics) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& w : out.windows()) {
     rows.push_back({When(w.start_time()), When(w.end_time()),
-                    Short(v1::WindowKind_Name(w.kind()), "WINDOW_KIND_"), w.name(), "", ""});
+                    EnumWord(v1::WindowKind_Name(w.kind()), "WINDOW_KIND_"), w.name(), "", ""});
   }
   for (const auto& c : out.changes()) {
     std::vector<std::string> conflicts;
     for (const auto& k : c.conflicts()) {
-      conflicts.push_back(absl::StrCat(Short(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_"),
+      conflicts.push_back(absl::StrCat(EnumWord(v1::ConflictKind_Name(k.kind()), "CONFLICT_KIND_"),
                                        k.other_number().empty() ? "" : " " + k.other_number()));
     }
     rows.push_back(
@@ -309,7 +303,7 @@ absl::Status Transition(const Context& ctx, const Args& args, const std::string&
 // ---- itsmctl change release ... ----
 
 std::string ReleaseStateOf(const v1::Release& r) {
-  return Short(v1::ReleaseState_Name(r.state()), "RELEASE_STATE_");
+  return EnumWord(v1::ReleaseState_Name(r.state()), "RELEASE_STATE_");
 }
 
 absl::StatusOr<v1::Release> GetRelease(ChangeClient& client, const std::string& id,
@@ -331,7 +325,7 @@ void ShowRelease(const Context& ctx, const v1::Release& r,
   std::vector<std::vector<std::string>> rows = {
       {"number", r.number()},
       {"id", r.id()},
-      {"kind", Short(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_")},
+      {"kind", EnumWord(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_")},
       {"title", r.title()},
       {"state", ReleaseStateOf(r)},
       {"changes", absl::StrJoin(r.change_ids(), ", ")},
@@ -348,13 +342,14 @@ void ShowRelease(const Context& ctx, const v1::Release& r,
   std::vector<std::vector<std::string>> deployments;
   for (const v1::Deployment& d : r.deployments()) {
     deployments.push_back(
-        {d.id(), d.environment(), Short(v1::DeploymentState_Name(d.state()), "DEPLOYMENT_STATE_"),
+        {d.id(), d.environment(),
+         EnumWord(v1::DeploymentState_Name(d.state()), "DEPLOYMENT_STATE_"),
          d.has_planned_start_time() ? When(d.planned_start_time()) : "",
          d.has_actual_start_time() ? When(d.actual_start_time()) : "",
          d.has_actual_end_time() ? When(d.actual_end_time()) : "",
          d.outcome() == v1::DEPLOYMENT_OUTCOME_UNSPECIFIED
              ? ""
-             : Short(v1::DeploymentOutcome_Name(d.outcome()), "DEPLOYMENT_OUTCOME_"),
+             : EnumWord(v1::DeploymentOutcome_Name(d.outcome()), "DEPLOYMENT_OUTCOME_"),
          absl::StrJoin(d.configuration_item_ids(), ", ")});
   }
   if (!deployments.empty()) {
@@ -424,7 +419,7 @@ absl::Status RunRelease(const Context& ctx, const Args& args) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : out.releases()) {
-      rows.push_back({r.number(), Short(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_"),
+      rows.push_back({r.number(), EnumWord(v1::ReleaseKind_Name(r.kind()), "RELEASE_KIND_"),
                       ReleaseStateOf(r), r.title(), absl::StrCat(r.change_ids_size()),
                       absl::StrCat(r.deployments_size())});
     }

@@ -10,9 +10,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/base/time_util.h"
 #include "itsm/supervisor/child_process.h"
 
 namespace itsm::ctl {
@@ -223,10 +223,10 @@ std::string ToJson(const google::protobuf::Message& message, bool indented) {
 void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (size_t c = 0; c < header.size(); ++c) width[c] = CharCount(header[c]);
   for (const auto& row : rows) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], row[c].size());
+      width[c] = std::max(width[c], CharCount(row[c]));
     }
   }
   auto print_row = [&](const std::vector<std::string>& row) {
@@ -234,7 +234,7 @@ void PrintTable(const std::vector<std::string>& header,
     for (size_t c = 0; c < width.size(); ++c) {
       const std::string cell = c < row.size() ? row[c] : "";
       line += cell;
-      if (c + 1 < width.size()) line += std::string(width[c] - cell.size() + 2, ' ');
+      if (c + 1 < width.size()) line += std::string(width[c] - CharCount(cell) + 2, ' ');
     }
     std::printf("%s\n", std::string(absl::StripTrailingAsciiWhitespace(line)).c_str());
   };
@@ -243,28 +243,35 @@ void PrintTable(const std::vector<std::string>& header,
 }
 
 void PrintAuditTrail(const google::protobuf::RepeatedPtrField<common::v1::AuditEntry>& entries) {
+  std::vector<TrailEntry> trail;
+  trail.reserve(entries.size());
+  for (const common::v1::AuditEntry& e : entries) trail.push_back({&e, ""});
+  PrintAuditTrail(trail, /*with_subject=*/false);
+}
+
+void PrintAuditTrail(const std::vector<TrailEntry>& trail, bool with_subject) {
+  constexpr size_t kValueChars = 40;
   std::vector<std::vector<std::string>> rows;
-  for (const auto& e : entries) {
-    const std::string when = absl::FormatTime(
-        "%Y-%m-%d %H:%M:%S", base::FromProtoTimestamp(e.time()), absl::LocalTimeZone());
+  for (const TrailEntry& t : trail) {
+    const common::v1::AuditEntry& e = *t.entry;
     for (int c = 0; c < std::max(1, e.changes_size()); ++c) {
       const bool first = c == 0;
       std::vector<std::string> row = {first ? absl::StrCat(e.version()) : "",
-                                      first ? when : "",
-                                      first ? e.actor() : "",
-                                      first ? e.action() : "",
-                                      "",
-                                      "",
-                                      ""};
+                                      first ? When(e.time()) : "", first ? e.actor() : "",
+                                      first ? e.action() : ""};
+      if (with_subject) row.push_back(first ? t.subject : "");
       if (c < e.changes_size()) {
-        row[4] = e.changes(c).field();
-        row[5] = e.changes(c).old_value().substr(0, 40);
-        row[6] = e.changes(c).new_value().substr(0, 40);
+        row.push_back(e.changes(c).field());
+        row.push_back(Clip(e.changes(c).old_value(), kValueChars));
+        row.push_back(Clip(e.changes(c).new_value(), kValueChars));
       }
-      rows.push_back(row);
+      rows.push_back(std::move(row));
     }
   }
-  PrintTable({"VERSION", "TIME", "ACTOR", "ACTION", "FIELD", "OLD", "NEW"}, rows);
+  std::vector<std::string> header = {"VERSION", "TIME", "ACTOR", "ACTION"};
+  if (with_subject) header.push_back("SUBJECT");
+  for (const char* column : {"FIELD", "OLD", "NEW"}) header.push_back(column);
+  PrintTable(header, rows);
 }
 
 }  // namespace itsm::ctl

@@ -105,8 +105,16 @@ void PrintTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
 // A record's audit trail as a table: a row per changed field, the entry's version, time (local),
-// actor and action on its first; old and new values cut to 40 characters.
+// actor and action on its first; old and new values clipped to 40 characters.
 void PrintAuditTrail(const google::protobuf::RepeatedPtrField<common::v1::AuditEntry>& entries);
+
+// An entry of a trail that mixes records (a CI's with its relationships'), and what it is of.
+struct TrailEntry {
+  const common::v1::AuditEntry* entry;
+  std::string subject;  // "" for the record the trail was asked for
+};
+// The same table, with a SUBJECT column when `with_subject`.
+void PrintAuditTrail(const std::vector<TrailEntry>& trail, bool with_subject);
 
 }  // namespace itsm::ctl
 

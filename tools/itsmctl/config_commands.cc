@@ -7,10 +7,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/base/time_util.h"
 #include "itsm/config/v1/config.grpc.pb.h"
 #include "itsm/supervisor/child_process.h"
 
@@ -19,15 +19,17 @@ namespace {
 
 namespace cfg = config::v1;
 
-std::string Lower(const std::string& name, size_t prefix) {
-  return absl::AsciiStrToLower(name.substr(prefix));
+std::string StatusName(cfg::LifecycleStatus s) {
+  return EnumWord(cfg::LifecycleStatus_Name(s), "LIFECYCLE_STATUS_");
 }
-std::string StatusName(cfg::LifecycleStatus s) { return Lower(cfg::LifecycleStatus_Name(s), 17); }
 std::string CriticalityName(cfg::BusinessCriticality c) {
-  return c == cfg::BUSINESS_CRITICALITY_UNSPECIFIED ? ""
-                                                    : Lower(cfg::BusinessCriticality_Name(c), 21);
+  return c == cfg::BUSINESS_CRITICALITY_UNSPECIFIED
+             ? ""
+             : EnumWord(cfg::BusinessCriticality_Name(c), "BUSINESS_CRITICALITY_");
 }
-std::string TypeName(cfg::RelationshipType t) { return Lower(cfg::RelationshipType_Name(t), 18); }
+std::string TypeName(cfg::RelationshipType t) {
+  return EnumWord(cfg::RelationshipType_Name(t), "RELATIONSHIP_TYPE_");
+}
 
 template <typename Enum, typename Parse>
 absl::StatusOr<Enum> ParseEnum(const std::string& option, const std::string& prefix,
@@ -73,10 +75,6 @@ absl::StatusOr<std::map<std::string, std::string>> Attributes(const Args& args) 
 absl::StatusOr<std::unique_ptr<cfg::ConfigurationService::Stub>> Stub(const Context& ctx) {
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("configuration"));
   return cfg::ConfigurationService::NewStub(channel);
-}
-
-std::string When(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
 }
 
 void PrintCi(const cfg::ConfigurationItem& ci) {
@@ -139,7 +137,7 @@ absl::Status ClassCommand(const Context& ctx, const std::vector<std::string>& ar
     if (ctx.globals().json) return Output(ctx, r);
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : r.ci_class().effective_attributes()) {
-      std::string type = Lower(cfg::AttributeType_Name(a.type()), 15);
+      std::string type = EnumWord(cfg::AttributeType_Name(a.type()), "ATTRIBUTE_TYPE_");
       if (a.enum_values_size()) type += " (" + absl::StrJoin(a.enum_values(), "|") + ")";
       if (!a.reference_class().empty()) type += " -> " + a.reference_class();
       rows.push_back({a.name(), type, a.required() ? "required" : "", a.description()});
@@ -458,18 +456,13 @@ absl::Status History(const Context& ctx, const Args& args) {
   cfg::ListHistoryResponse r;
   ITSM_RETURN_IF_ERROR(FromGrpc(stub->ListHistory(ctx.NewCall().get(), req, &r)));
   if (ctx.globals().json) return Output(ctx, r);
-  std::vector<std::vector<std::string>> rows;
+  std::vector<TrailEntry> trail;
   for (const auto& h : r.entries()) {
-    std::vector<std::string> changes;
-    for (const auto& c : h.entry().changes()) {
-      changes.push_back(absl::StrCat(c.field(), ": ", c.old_value(), " -> ", c.new_value()));
-    }
-    rows.push_back(
-        {When(h.entry().time()), h.entry().actor(), h.entry().action(),
-         h.subject_type() == cfg::SUBJECT_TYPE_RELATIONSHIP ? "relationship " + h.subject_id() : "",
-         absl::StrJoin(changes, "; ")});
+    trail.push_back({&h.entry(), h.subject_type() == cfg::SUBJECT_TYPE_RELATIONSHIP
+                                     ? "relationship " + h.subject_id()
+                                     : ""});
   }
-  PrintTable({"TIME", "ACTOR", "ACTION", "SUBJECT", "CHANGES"}, rows);
+  PrintAuditTrail(trail, /*with_subject=*/req.include_relationships());
   return absl::OkStatus();
 }
 
@@ -590,12 +583,12 @@ absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) 
       std::vector<std::string> changes;
       for (const auto& c : d.changes())
         changes.push_back(absl::StrCat(c.field(), ": ", c.old_value(), " -> ", c.new_value()));
-      rows.push_back({Lower(cfg::DriftKind_Name(d.kind()), 11), "ci",
+      rows.push_back({EnumWord(cfg::DriftKind_Name(d.kind()), "DRIFT_KIND_"), "ci",
                       d.ci().class_name() + "/" + d.ci().name(), absl::StrJoin(changes, "; ")});
     }
     for (const auto& d : r.relationships()) {
       rows.push_back(
-          {Lower(cfg::DriftKind_Name(d.kind()), 11), "relationship",
+          {EnumWord(cfg::DriftKind_Name(d.kind()), "DRIFT_KIND_"), "relationship",
            absl::StrCat(d.relationship().source_id(), " ", TypeName(d.relationship().type()), " ",
                         d.relationship().target_id()),
            ""});

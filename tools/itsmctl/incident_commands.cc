@@ -3,9 +3,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/base/time_util.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
 
 namespace itsm::ctl {
@@ -13,20 +13,12 @@ namespace {
 
 using incident::v1::Incident;
 
-std::string ShortEnum(const std::string& name, const std::string& prefix) {
-  return absl::AsciiStrToLower(name.substr(prefix.size()));
-}
-
 std::string StateName(incident::v1::IncidentState s) {
-  return ShortEnum(incident::v1::IncidentState_Name(s), "INCIDENT_STATE_");
+  return EnumWord(incident::v1::IncidentState_Name(s), "INCIDENT_STATE_");
 }
 
 std::string PriorityName(incident::v1::Priority p) {
-  return absl::AsciiStrToUpper(ShortEnum(incident::v1::Priority_Name(p), "PRIORITY_"));
-}
-
-std::string When(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
+  return absl::AsciiStrToUpper(EnumWord(incident::v1::Priority_Name(p), "PRIORITY_"));
 }
 
 void PrintIncidents(const std::vector<Incident>& incidents) {

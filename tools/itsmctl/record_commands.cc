@@ -2,8 +2,8 @@
 // incident service. Changes read the current version first unless --version is given.
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
@@ -15,10 +15,6 @@ absl::Status PrintHistory(const Context& ctx, const std::string& id);  // incide
 namespace {
 
 namespace v1 = incident::v1;
-
-std::string Short(const std::string& name, const std::string& prefix) {
-  return absl::AsciiStrToLower(name.substr(prefix.size()));
-}
 
 absl::StatusOr<std::string> OneId(const Args& args, const std::string& usage) {
   if (args.positionals().size() != 1) return absl::InvalidArgumentError("usage: " + usage);
@@ -36,7 +32,7 @@ void Show(const Context& ctx, const v1::ServiceRequest& r) {
     return;
   }
   std::printf("%s: %s, %s for %s, version %lld\n", r.number().c_str(),
-              Short(v1::ServiceRequestState_Name(r.state()), "SERVICE_REQUEST_STATE_").c_str(),
+              EnumWord(v1::ServiceRequestState_Name(r.state()), "SERVICE_REQUEST_STATE_").c_str(),
               r.catalog_item().c_str(), r.requested_for().c_str(),
               static_cast<long long>(r.version()));
 }
@@ -47,8 +43,8 @@ void Show(const Context& ctx, const v1::Problem& p) {
     return;
   }
   std::printf("%s: %s, %s, version %lld\n", p.number().c_str(),
-              Short(v1::ProblemState_Name(p.state()), "PROBLEM_STATE_").c_str(), p.title().c_str(),
-              static_cast<long long>(p.version()));
+              EnumWord(v1::ProblemState_Name(p.state()), "PROBLEM_STATE_").c_str(),
+              p.title().c_str(), static_cast<long long>(p.version()));
 }
 
 absl::Status RequestCommand(const Context& ctx, const std::string& verb, const Args& args) {
@@ -88,7 +84,7 @@ absl::Status RequestCommand(const Context& ctx, const std::string& verb, const A
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : out.service_requests()) {
       rows.push_back({s.number(),
-                      Short(v1::ServiceRequestState_Name(s.state()), "SERVICE_REQUEST_STATE_"),
+                      EnumWord(v1::ServiceRequestState_Name(s.state()), "SERVICE_REQUEST_STATE_"),
                       s.catalog_item(), s.requested_for(), s.assignment_group()});
     }
     PrintTable({"NUMBER", "STATE", "ITEM", "FOR", "GROUP"}, rows);
@@ -162,8 +158,8 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& p : out.problems()) {
-      rows.push_back({p.number(), Short(v1::ProblemState_Name(p.state()), "PROBLEM_STATE_"),
-                      p.title(), p.workaround().substr(0, 60)});
+      rows.push_back({p.number(), EnumWord(v1::ProblemState_Name(p.state()), "PROBLEM_STATE_"),
+                      p.title(), Clip(p.workaround(), 60)});
     }
     PrintTable({"NUMBER", "STATE", "TITLE", "WORKAROUND"}, rows);
     return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -20,18 +21,6 @@ namespace itsm::ctl {
 namespace {
 
 namespace slav1 = ::itsm::sla::v1;
-
-std::string When(const google::protobuf::Timestamp& ts,
-                 const absl::TimeZone& tz = absl::LocalTimeZone()) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", base::FromProtoTimestamp(ts), tz);
-}
-
-std::string Dur(const google::protobuf::Duration& d) {
-  const int64_t s = d.seconds();
-  if (s == 0) return "0s";
-  return absl::StrCat(s < 0 ? "-" : "", absl::FormatDuration(absl::Seconds(std::llabs(s))));
-}
 
 absl::StatusOr<absl::Duration> ParseDur(const std::string& flag, const std::string& text) {
   absl::Duration d;
@@ -397,7 +386,7 @@ void PrintDefinitions(const std::vector<slav1::SlaDefinition>& defs) {
                                       d.coverage().services().end());
     std::string targets;
     const auto shown = [](bool has, const google::protobuf::Duration& duration, int days) {
-      if (has) return Dur(duration);
+      if (has) return DurationText(duration);
       return days > 0 ? absl::StrCat(days, "bd") : std::string("-");
     };
     for (const auto& t : d.targets()) {
@@ -626,7 +615,7 @@ absl::Status DueCommand(const Context& ctx, const Args& args) {
   if (!absl::LoadTimeZone(response.time_zone(), &tz)) tz = absl::UTCTimeZone();
   std::vector<std::vector<std::string>> rows = {
       {"definition", response.definition().name().empty() ? "-" : response.definition().name()},
-      {"target", absl::StrCat(Dur(response.target()), " of business time (", clock, ")")},
+      {"target", absl::StrCat(DurationText(response.target()), " of business time (", clock, ")")},
       {"calendar zone", response.time_zone()},
       {"start", When(response.start_time(), tz)},
       {"due", When(response.due_time(), tz)}};
@@ -659,8 +648,9 @@ absl::Status StatusCommand(const Context& ctx, const Args& args) {
     rows.push_back(
         {c.sla_definition_name().empty() ? c.sla_definition_id() : c.sla_definition_name(),
          c.clock_kind() == slav1::CLOCK_KIND_RESPONSE ? "response" : "resolution",
-         PriorityName(c.priority()), c.state(), Dur(c.target()), Dur(c.business_elapsed()),
-         Dur(c.remaining()), Dur(c.paused_duration()), When(c.due_time())});
+         PriorityName(c.priority()), c.state(), DurationText(c.target()),
+         DurationText(c.business_elapsed()), DurationText(c.remaining()),
+         DurationText(c.paused_duration()), When(c.due_time(), absl::LocalTimeZone())});
   }
   if (rows.empty()) {
     std::printf("no SLA clocks known for %s\n", request.incident_id().c_str());
@@ -735,8 +725,8 @@ absl::Status ReportCommand(const Context& ctx, const Args& args) {
              : (r.sla_definition_name().empty() ? r.sla_definition_id() : r.sla_definition_name()),
          total ? "" : r.period_start(), absl::StrCat(r.met()), absl::StrCat(r.breached()),
          absl::StrCat(r.in_progress()), absl::StrFormat("%.1f", r.percent_met()),
-         Dur(r.mean_time_to_respond()), Dur(r.p90_time_to_respond()), Dur(r.mean_time_to_resolve()),
-         Dur(r.p90_time_to_resolve())});
+         DurationText(r.mean_time_to_respond()), DurationText(r.p90_time_to_respond()),
+         DurationText(r.mean_time_to_resolve()), DurationText(r.p90_time_to_resolve())});
   };
   for (const auto& r : response.rows()) add(r, false);
   add(response.total(), true);

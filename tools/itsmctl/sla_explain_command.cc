@@ -11,27 +11,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/base/time_util.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 
 namespace itsm::ctl {
 namespace {
 
 namespace slav1 = ::itsm::sla::v1;
-
-std::string When(const google::protobuf::Timestamp& ts, const absl::TimeZone& tz) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", base::FromProtoTimestamp(ts), tz);
-}
-
-std::string Dur(const google::protobuf::Duration& d) {
-  const absl::Duration v = base::FromProtoDuration(d);
-  if (v == absl::ZeroDuration()) return "0s";
-  return v < absl::ZeroDuration() ? absl::StrCat("-", absl::FormatDuration(-v))
-                                  : absl::FormatDuration(v);
-}
 
 std::string Priority(incident::v1::Priority p) {
   return p == incident::v1::PRIORITY_UNSPECIFIED ? "-" : absl::StrCat("P", static_cast<int>(p));
@@ -71,8 +59,9 @@ void PrintIntervals(const google::protobuf::RepeatedPtrField<slav1::ClockInterva
   std::vector<std::vector<std::string>> rows;
   for (const auto& i : intervals) {
     rows.push_back({i.paused() ? "paused" : "running", When(i.start_time(), tz),
-                    i.has_end_time() ? When(i.end_time(), tz) : "(now)", Dur(i.actual_time()),
-                    i.paused() ? "-" : Dur(i.business_time())});
+                    i.has_end_time() ? When(i.end_time(), tz) : "(now)",
+                    DurationText(i.actual_time()),
+                    i.paused() ? "-" : DurationText(i.business_time())});
   }
   PrintTable({"INTERVAL", "FROM", "TO", "REAL TIME", "BUSINESS TIME"}, rows);
 }
@@ -95,7 +84,7 @@ void PrintClock(const slav1::ClockExplanation& x) {
       {"calendar", absl::StrCat("\"", x.calendar_name(), "\" v", x.calendar_version(), " in ",
                                 x.time_zone(), "  ", x.calendar_id())},
       {"service", x.service()},
-      {"target", absl::StrCat(Dur(x.target()), " of business time")},
+      {"target", absl::StrCat(DurationText(x.target()), " of business time")},
       {"warnings", thresholds.empty() ? "-" : absl::StrJoin(thresholds, ", ")}};
   PrintTable({"FIELD", "VALUE"}, head);
   if (!x.note().empty()) std::printf("note: %s\n", x.note().c_str());
@@ -110,7 +99,7 @@ void PrintClock(const slav1::ClockExplanation& x) {
     std::string when = When(t.time(), tz);
     if (t.has_change_time()) absl::StrAppend(&when, " (change at ", When(t.change_time(), tz), ")");
     rows.push_back({when, t.event_type(), t.cause().empty() ? "-" : t.cause(), StageName(t.stage()),
-                    Dur(t.business_elapsed()), t.explanation()});
+                    DurationText(t.business_elapsed()), t.explanation()});
   }
   PrintTable({"TIME", "EVENT", "CAUSE", "STAGE", "ELAPSED", "WHY"}, rows);
   if (x.intervals_size() > 0) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -34,10 +35,6 @@ bool PrintedAsJson(const Context& ctx, const google::protobuf::Message& message)
 }
 
 // "SUPPLIER_STATUS_ACTIVE" -> "active".
-std::string Short(const std::string& enum_name, const std::string& prefix) {
-  return absl::AsciiStrToLower(enum_name.substr(prefix.size()));
-}
-
 // "active" -> SUPPLIER_STATUS_ACTIVE, through the enum's generated parser.
 template <typename E>
 absl::StatusOr<E> ParseEnum(const std::string& flag, const std::string& text,
@@ -140,19 +137,15 @@ std::string FormatPeriod(const supv1::Period& p) {
   return out;
 }
 
-std::string When(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M", base::FromProtoTimestamp(ts), absl::LocalTimeZone());
-}
-
 // ---- Suppliers ----
 
 void PrintSuppliers(const std::vector<const supv1::Supplier*>& suppliers) {
   std::vector<std::vector<std::string>> rows;
   for (const auto* s : suppliers) {
     rows.push_back({s->number(), s->name(),
-                    Short(supv1::SupplierStatus_Name(s->status()), "SUPPLIER_STATUS_"),
-                    s->category(), Short(supv1::RiskRating_Name(s->risk_rating()), "RISK_RATING_"),
+                    EnumWord(supv1::SupplierStatus_Name(s->status()), "SUPPLIER_STATUS_"),
+                    s->category(),
+                    EnumWord(supv1::RiskRating_Name(s->risk_rating()), "RISK_RATING_"),
                     absl::StrJoin(s->assignment_groups(), ","),
                     s->next_review_date().empty() ? "-" : s->next_review_date()});
   }
@@ -247,7 +240,7 @@ absl::Status GetSupplier(const Context& ctx, const Args& args) {
   PrintSuppliers({&s});
   for (const auto& c : s.contacts()) {
     std::printf("contact: %s (%s) %s %s\n", c.name().c_str(),
-                Short(supv1::ContactRole_Name(c.role()), "CONTACT_ROLE_").c_str(),
+                EnumWord(supv1::ContactRole_Name(c.role()), "CONTACT_ROLE_").c_str(),
                 c.email().c_str(), c.phone().c_str());
   }
   if (!s.services().empty())
@@ -295,9 +288,9 @@ void PrintContracts(const std::vector<const supv1::Contract*>& contracts) {
   std::vector<std::vector<std::string>> rows;
   for (const auto* c : contracts) {
     rows.push_back(
-        {c->number(), c->title(), Short(supv1::ContractType_Name(c->type()), "CONTRACT_TYPE_"),
-         Short(supv1::ContractState_Name(c->state()), "CONTRACT_STATE_"), c->start_date(),
-         c->end_date(), Short(supv1::RenewalKind_Name(c->renewal_kind()), "RENEWAL_KIND_"),
+        {c->number(), c->title(), EnumWord(supv1::ContractType_Name(c->type()), "CONTRACT_TYPE_"),
+         EnumWord(supv1::ContractState_Name(c->state()), "CONTRACT_STATE_"), c->start_date(),
+         c->end_date(), EnumWord(supv1::RenewalKind_Name(c->renewal_kind()), "RENEWAL_KIND_"),
          FormatPeriod(c->notice_period()),
          c->value().currency().empty()
              ? "-"
@@ -471,7 +464,8 @@ absl::Status Deadlines(const Context& ctx, const Args& args) {
   if (PrintedAsJson(ctx, response)) return absl::OkStatus();
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : response.deadlines()) {
-    rows.push_back({When(d.due_time()), Short(supv1::DeadlineKind_Name(d.kind()), "DEADLINE_KIND_"),
+    rows.push_back({When(d.due_time()),
+                    EnumWord(supv1::DeadlineKind_Name(d.kind()), "DEADLINE_KIND_"),
                     d.lead_days() == 0 ? "-" : absl::StrCat(d.lead_days(), "d"),
                     When(d.deadline_time()), d.record_id()});
   }
