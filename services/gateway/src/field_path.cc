@@ -177,14 +177,7 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
       if (value == nullptr && absl::SimpleAtoi(text, &number)) {
         value = field->enum_type()->FindValueByNumber(number);
       }
-      if (value == nullptr) {
-        std::vector<std::string> names;
-        for (int i = 0; i < field->enum_type()->value_count(); ++i) {
-          names.push_back(field->enum_type()->value(i)->name());
-        }
-        return base::FieldError(
-            name, absl::StrCat(Quoted(text), " is not one of ", absl::StrJoin(names, ", ")));
-      }
+      if (value == nullptr) return base::FieldError(name, NotOneOf(*field->enum_type(), text));
       repeated ? r->AddEnum(target, field, value) : r->SetEnum(target, field, value);
       return absl::OkStatus();
     }
@@ -200,13 +193,33 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
       Message* value = repeated ? r->AddMessage(target, field) : r->MutableMessage(target, field);
       const auto parsed = google::protobuf::util::JsonStringToMessage(AsJsonString(text), value);
       if (!parsed.ok()) {
-        return base::FieldError(
-            name, absl::StrCat(Quoted(text), " is not a ", field->message_type()->name()));
+        return base::FieldError(name, NotA(*field->message_type(), text));
       }
       return absl::OkStatus();
     }
   }
   return base::FieldError(name, "cannot be set from text");
+}
+
+std::string NotOneOf(const google::protobuf::EnumDescriptor& type, absl::string_view given) {
+  std::vector<std::string> names;
+  for (int i = 0; i < type.value_count(); ++i) names.push_back(type.value(i)->name());
+  return absl::StrCat(given.empty() ? "" : Quoted(given) + " ", "is not one of ",
+                      absl::StrJoin(names, ", "));
+}
+
+std::string NotA(const Descriptor& text_message, absl::string_view given) {
+  const std::string& type = text_message.full_name();
+  const char* form = "";
+  if (type == "google.protobuf.Timestamp") {
+    form = " (RFC 3339, such as \"2024-05-01T09:30:00Z\")";
+  } else if (type == "google.protobuf.Duration") {
+    form = " (seconds ending in s, such as \"14400s\" or \"1.5s\")";
+  } else if (type == "google.protobuf.FieldMask") {
+    form = " (field names separated by commas, such as \"title,priority\")";
+  }
+  return absl::StrCat(given.empty() ? "must be a " : Quoted(given) + " is not a ",
+                      text_message.name(), form);
 }
 
 std::string ScalarFieldText(const Message& message, const ResolvedField& field) {

@@ -40,6 +40,14 @@ bool IsTextMessage(const google::protobuf::FieldDescriptor& field);
 absl::Status SetFieldFromText(google::protobuf::Message& message, absl::string_view path,
                               absl::string_view text);
 
+// What a field error says of a value its field's type cannot hold, in the same words whether
+// the value came in the query or in the body: `"P9" is not one of PRIORITY_P1, ...` for an
+// enum; `"yesterday" is not a Timestamp (RFC 3339, such as ...)` for a message written as one
+// JSON string (IsTextMessage). An empty `given` (the parser did not say what it read) makes the
+// second `must be a Duration (...)`.
+std::string NotOneOf(const google::protobuf::EnumDescriptor& type, absl::string_view given);
+std::string NotA(const google::protobuf::Descriptor& text_message, absl::string_view given);
+
 // The scalar value at `path` rendered as text ("" when unset or not a scalar), to compare a
 // path variable with the same field given in the body.
 std::string ScalarFieldText(const google::protobuf::Message& message, const ResolvedField& field);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
@@ -68,6 +69,36 @@ void NameTheScalarGivenAList(const Descriptor& type, std::string& field, std::st
   description = "a list where a single value is expected";
 }
 
+// "invalid value "PRIORITY_P9" for type type.googleapis.com/itsm.incident.v1.Priority", or
+// "invalid value Field 'startsAt', Invalid time format: yesterday for type
+// type.googleapis.com/google.protobuf.Timestamp": protobuf's words for a value its field's type
+// cannot hold, said as a query parameter's are (the enum's names, a time's written form).
+void ExplainTheInvalidValue(std::string& description) {
+  constexpr absl::string_view kForType = " for type type.googleapis.com/";
+  absl::string_view text = description;
+  if (!absl::ConsumePrefix(&text, "invalid value ")) return;
+  const size_t for_type = text.rfind(kForType);
+  if (for_type == absl::string_view::npos) return;
+  const std::string type_name(text.substr(for_type + kForType.size()));
+  absl::string_view value = text.substr(0, for_type);
+  const google::protobuf::DescriptorPool& pool =
+      *google::protobuf::DescriptorPool::generated_pool();
+  if (const google::protobuf::EnumDescriptor* e = pool.FindEnumTypeByName(type_name)) {
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    description = NotOneOf(*e, value);
+  } else if (const Descriptor* m = pool.FindMessageTypeByName(type_name);
+             m != nullptr && absl::StartsWith(m->full_name(), "google.protobuf.")) {
+    // "Field 'startsAt', <reason>: <value>" when the parser kept the value, else no value.
+    if (absl::ConsumePrefix(&value, "Field '")) {
+      const size_t colon = value.find(": ");
+      value = colon == absl::string_view::npos ? absl::string_view() : value.substr(colon + 2);
+    }
+    description = NotA(*m, value);
+  }
+}
+
 // The proto3 JSON parser's error, as a field error when it names a field. Its forms:
 //   "bogus: Cannot find field."               (a field of the top message)
 //   "(incident) bogus: Cannot find field."    (a field inside `incident`)
@@ -98,6 +129,7 @@ absl::Status BodyError(const Descriptor& type, const std::string& parser_message
   }
   NameTheScalarGivenAnObject(field, description);
   NameTheScalarGivenAList(type, field, description);
+  ExplainTheInvalidValue(description);
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
       absl::StrCat("the request body is not valid JSON for this operation: ", message));

@@ -121,6 +121,37 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
       Transcode("POST", "/v1/incidents", {.body = "{}", .idempotency_key = "\xC3\x28"}).status(),
       "Idempotency-Key");
 
+  // A value its field's type cannot hold is told as the query's values are: the enum's names,
+  // the form a time or a duration is written in.
+  auto bad_enum = Transcode("POST", "/v1/slaDefinitions",
+                            {.body = R"({"definition":{"targets":[{"priority":"PRIORITY_P9"}]}})"});
+  ExpectFieldError(bad_enum.status(), "definition.targets[0].priority");
+  EXPECT_EQ(bad_enum.status().message(),
+            "definition.targets[0].priority: \"PRIORITY_P9\" is not one of PRIORITY_UNSPECIFIED, "
+            "PRIORITY_P1, PRIORITY_P2, "
+            "PRIORITY_P3, PRIORITY_P4, PRIORITY_P5")
+      << bad_enum.status();
+  auto bad_duration =
+      Transcode("POST", "/v1/slaDefinitions",
+                {.body = R"({"definition":{"targets":[{"responseTarget":"4 hours"}]}})"});
+  ExpectFieldError(bad_duration.status(), "definition.targets[0].response_target");
+  EXPECT_EQ(bad_duration.status().message(),
+            "definition.targets[0].response_target: must be a Duration (seconds ending "
+            "in s, such as \"14400s\" or \"1.5s\")")
+      << bad_duration.status();
+  auto bad_time =
+      Transcode("POST", "/v1/alertmanager:notify",
+                {.body = R"({"alerts":[{"status":"firing"},{"startsAt":"yesterday"}]})"});
+  ExpectFieldError(bad_time.status(), "alerts[1].starts_at");
+  EXPECT_EQ(bad_time.status().message(),
+            "alerts[1].starts_at: \"yesterday\" is not a Timestamp (RFC 3339, such as "
+            "\"2024-05-01T09:30:00Z\")")
+      << bad_time.status();
+  auto bad_time_in_query = Transcode("GET", "/v1/incidents", {.query = "created_after=yesterday"});
+  EXPECT_EQ(bad_time_in_query.status().message(),
+            "created_after: \"yesterday\" is not a Timestamp (RFC 3339, such as "
+            "\"2024-05-01T09:30:00Z\")");
+
   // Malformed JSON is told by its place in the body the client sent.
   auto malformed = Transcode("POST", "/v1/incidents", {.body = "{\"title\": \"x\",\n \"y\" 2}"});
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
