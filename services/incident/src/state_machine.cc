@@ -1,15 +1,9 @@
 #include "services/incident/src/state_machine.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace itsm::incident {
-namespace {
-
-std::string StripPrefix(const std::string& name, const std::string& prefix) {
-  return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-}
-
-}  // namespace
 
 const char* TransitionKindName(TransitionKind kind) {
   switch (kind) {
@@ -44,13 +38,14 @@ const char* TransitionKindName(TransitionKind kind) {
 }
 
 std::string IncidentStateName(int state) {
-  return StripPrefix(v1::IncidentState_Name(state), "INCIDENT_STATE_");
+  return std::string(absl::StripPrefix(v1::IncidentState_Name(state), "INCIDENT_STATE_"));
 }
 std::string ServiceRequestStateName(int state) {
-  return StripPrefix(v1::ServiceRequestState_Name(state), "SERVICE_REQUEST_STATE_");
+  return std::string(
+      absl::StripPrefix(v1::ServiceRequestState_Name(state), "SERVICE_REQUEST_STATE_"));
 }
 std::string ProblemStateName(int state) {
-  return StripPrefix(v1::ProblemState_Name(state), "PROBLEM_STATE_");
+  return std::string(absl::StripPrefix(v1::ProblemState_Name(state), "PROBLEM_STATE_"));
 }
 
 const StateMachine& IncidentStateMachine() {

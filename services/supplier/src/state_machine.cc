@@ -1,13 +1,8 @@
 #include "services/supplier/src/state_machine.h"
 
+#include "absl/strings/strip.h"
+
 namespace itsm::supplier {
-namespace {
-
-std::string StripPrefix(const std::string& name, const std::string& prefix) {
-  return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-}
-
-}  // namespace
 
 const char* TransitionKindName(TransitionKind kind) {
   switch (kind) {
@@ -26,11 +21,11 @@ const char* TransitionKindName(TransitionKind kind) {
 }
 
 std::string SupplierStatusName(int status) {
-  return StripPrefix(v1::SupplierStatus_Name(status), "SUPPLIER_STATUS_");
+  return std::string(absl::StripPrefix(v1::SupplierStatus_Name(status), "SUPPLIER_STATUS_"));
 }
 
 std::string ContractStateName(int state) {
-  return StripPrefix(v1::ContractState_Name(state), "CONTRACT_STATE_");
+  return std::string(absl::StripPrefix(v1::ContractState_Name(state), "CONTRACT_STATE_"));
 }
 
 const StateMachine& SupplierStateMachine() {
