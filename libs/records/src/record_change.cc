@@ -30,9 +30,14 @@ absl::Status CheckVersion(int64_t stored, int64_t given, const char* field) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": required (the version that was read), got ", given));
   }
-  if (given != stored) {
+  if (given < stored) {
     return absl::AbortedError(absl::StrCat(field, ": expected ", stored, ", found ", given,
                                            " (the record changed since it was read)"));
+  }
+  if (given > stored) {
+    // Not a race but a version nobody read: refused the same way, told as what it is.
+    return absl::AbortedError(absl::StrCat(field, ": expected ", stored, ", found ", given,
+                                           " (the record has never been at version ", given, ")"));
   }
   return absl::OkStatus();
 }

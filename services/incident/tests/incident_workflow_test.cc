@@ -87,7 +87,7 @@ TEST_F(IncidentWorkflowTest, StaleVersionIsAbortedAndMissingVersionIsInvalid) {
   r.set_version(7);
   EXPECT_EQ(
       workflow_.Transition(i, r, "bob").status(),
-      absl::AbortedError("version: expected 1, found 7 (the record changed since it was read)"));
+      absl::AbortedError("version: expected 1, found 7 (the record has never been at version 7)"));
   r.set_version(0);
   EXPECT_EQ(workflow_.Transition(i, r, "bob").status().code(), absl::StatusCode::kInvalidArgument);
 }

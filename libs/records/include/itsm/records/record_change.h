@@ -59,7 +59,8 @@ common::v1::AuditEntry AuditEntryFor(const base::Caller& caller, int64_t version
                                      std::vector<common::v1::FieldChange> changes);
 
 // The stored version against the one the caller read: INVALID_ARGUMENT when none was given,
-// ABORTED "<field>: expected <stored>, found <given>" when stale.
+// ABORTED "<field>: expected <stored>, found <given>" when stale or ahead of the record (a
+// version it has never had, said so).
 absl::Status CheckVersion(int64_t stored, int64_t given, const char* field = "version");
 
 // A record as a repository stored it (its serialised protobuf); DATA_LOSS "stored <what> does not
