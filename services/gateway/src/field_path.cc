@@ -144,29 +144,30 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_INT32:
-      return SetNumber<int32_t>(*target, *field, text, name, "a 32-bit integer",
+      return SetNumber<int32_t>(*target, *field, text, name, ScalarKind(field->type()),
                                 &Reflection::SetInt32, &Reflection::AddInt32);
     case FieldDescriptor::CPPTYPE_INT64:
-      return SetNumber<int64_t>(*target, *field, text, name, "a 64-bit integer",
+      return SetNumber<int64_t>(*target, *field, text, name, ScalarKind(field->type()),
                                 &Reflection::SetInt64, &Reflection::AddInt64);
     case FieldDescriptor::CPPTYPE_UINT32:
-      return SetNumber<uint32_t>(*target, *field, text, name, "an unsigned 32-bit integer",
+      return SetNumber<uint32_t>(*target, *field, text, name, ScalarKind(field->type()),
                                  &Reflection::SetUInt32, &Reflection::AddUInt32);
     case FieldDescriptor::CPPTYPE_UINT64:
-      return SetNumber<uint64_t>(*target, *field, text, name, "an unsigned 64-bit integer",
+      return SetNumber<uint64_t>(*target, *field, text, name, ScalarKind(field->type()),
                                  &Reflection::SetUInt64, &Reflection::AddUInt64);
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return SetNumber<double>(*target, *field, text, name, "a number", &Reflection::SetDouble,
-                               &Reflection::AddDouble);
+      return SetNumber<double>(*target, *field, text, name, ScalarKind(field->type()),
+                               &Reflection::SetDouble, &Reflection::AddDouble);
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return SetNumber<float>(*target, *field, text, name, "a number", &Reflection::SetFloat,
-                              &Reflection::AddFloat);
+      return SetNumber<float>(*target, *field, text, name, ScalarKind(field->type()),
+                              &Reflection::SetFloat, &Reflection::AddFloat);
     case FieldDescriptor::CPPTYPE_BOOL: {
       bool v = false;
       if (text == "true" || text == "1") {
         v = true;
       } else if (text != "false" && text != "0") {
-        return base::FieldError(name, absl::StrCat(Quoted(text), " is not true or false"));
+        return base::FieldError(name,
+                                absl::StrCat(Quoted(text), " is not ", ScalarKind(field->type())));
       }
       repeated ? r->AddBool(target, field, v) : r->SetBool(target, field, v);
       return absl::OkStatus();
@@ -199,6 +200,40 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
     }
   }
   return base::FieldError(name, "cannot be set from text");
+}
+
+const char* ScalarKind(FieldDescriptor::Type type) {
+  switch (type) {
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FLOAT:
+      return "a number";
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_SINT64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      return "a 64-bit integer";
+    case FieldDescriptor::TYPE_UINT64:
+    case FieldDescriptor::TYPE_FIXED64:
+      return "an unsigned 64-bit integer";
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_SINT32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      return "a 32-bit integer";
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_FIXED32:
+      return "an unsigned 32-bit integer";
+    case FieldDescriptor::TYPE_BOOL:
+      return "true or false";
+    case FieldDescriptor::TYPE_STRING:
+      return "a string";
+    case FieldDescriptor::TYPE_BYTES:
+      return "bytes in base64";
+    case FieldDescriptor::TYPE_ENUM:
+      return "one of the enum's names";
+    case FieldDescriptor::TYPE_MESSAGE:
+    case FieldDescriptor::TYPE_GROUP:
+      return "an object";
+  }
+  return "a value of another type";
 }
 
 std::string NotOneOf(const google::protobuf::EnumDescriptor& type, absl::string_view given) {

@@ -40,6 +40,10 @@ bool IsTextMessage(const google::protobuf::FieldDescriptor& field);
 absl::Status SetFieldFromText(google::protobuf::Message& message, absl::string_view path,
                               absl::string_view text);
 
+// How errors name what a field of `type` holds: "a 32-bit integer", "a number", "true or false",
+// "a string"...
+const char* ScalarKind(google::protobuf::FieldDescriptor::Type type);
+
 // What a field error says of a value its field's type cannot hold, in the same words whether
 // the value came in the query or in the body: `"P9" is not one of PRIORITY_P1, ...` for an
 // enum; `"yesterday" is not a Timestamp (RFC 3339, such as ...)` for a message written as one

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +70,29 @@ void NameTheScalarGivenAList(const Descriptor& type, std::string& field, std::st
   description = "a list where a single value is expected";
 }
 
+// "<value> for type TYPE_INT32" (after "invalid value "): a scalar field given a value of another
+// kind, said as the query's are (`"high" is not a 32-bit integer`). The value is the JSON the
+// client wrote, shown cut and escaped as the query's are. False for other messages.
+bool ExplainTheInvalidScalar(absl::string_view text, std::string& description) {
+  constexpr absl::string_view kForType = " for type TYPE_";
+  const size_t for_type = text.rfind(kForType);
+  if (for_type == absl::string_view::npos) return false;
+  const absl::string_view type_name = text.substr(for_type + kForType.size());
+  for (int t = 1; t <= FieldDescriptor::MAX_TYPE; ++t) {
+    const auto type = static_cast<FieldDescriptor::Type>(t);
+    if (!absl::EqualsIgnoreCase(type_name, FieldDescriptor::TypeName(type))) continue;
+    absl::string_view value = text.substr(0, for_type);
+    const bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
+    if (quoted) value = value.substr(1, value.size() - 2);
+    constexpr size_t kShown = 64;
+    description = absl::StrCat(quoted ? "\"" : "", absl::CHexEscape(value.substr(0, kShown)),
+                               quoted ? "\"" : "", value.size() > kShown ? "..." : "", " is not ",
+                               ScalarKind(type));
+    return true;
+  }
+  return false;
+}
+
 // "invalid value "PRIORITY_P9" for type type.googleapis.com/itsm.incident.v1.Priority", or
 // "invalid value Field 'startsAt', Invalid time format: yesterday for type
 // type.googleapis.com/google.protobuf.Timestamp": protobuf's words for a value its field's type
@@ -77,6 +101,7 @@ void ExplainTheInvalidValue(std::string& description) {
   constexpr absl::string_view kForType = " for type type.googleapis.com/";
   absl::string_view text = description;
   if (!absl::ConsumePrefix(&text, "invalid value ")) return;
+  if (ExplainTheInvalidScalar(text, description)) return;
   const size_t for_type = text.rfind(kForType);
   if (for_type == absl::string_view::npos) return;
   const std::string type_name(text.substr(for_type + kForType.size()));

@@ -1,5 +1,6 @@
 #include "services/gateway/src/transcoder.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "itsm/auth/access_policy.h"
 #include "itsm/base/error_detail.h"
@@ -131,6 +132,16 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
             "PRIORITY_P1, PRIORITY_P2, "
             "PRIORITY_P3, PRIORITY_P4, PRIORITY_P5")
       << bad_enum.status();
+  auto text_for_number = Transcode("POST", "/v1/incidents", {.body = R"({"impact":"high"})"});
+  EXPECT_EQ(text_for_number.status().message(), "impact: \"high\" is not a 32-bit integer");
+  auto number_for_text =
+      Transcode("POST", "/v1/alertmanager:notify", {.body = R"({"alerts":[{"status":5}]})"});
+  EXPECT_EQ(number_for_text.status().message(), "alerts[0].status: 5 is not a string");
+  auto long_text =
+      Transcode("POST", "/v1/incidents",
+                {.body = absl::StrCat(R"({"urgency":")", std::string(5000, 'x'), "\"}")});
+  EXPECT_EQ(long_text.status().message(),
+            absl::StrCat("urgency: \"", std::string(64, 'x'), "\"... is not a 32-bit integer"));
   auto bad_duration =
       Transcode("POST", "/v1/slaDefinitions",
                 {.body = R"({"definition":{"targets":[{"responseTarget":"4 hours"}]}})"});
