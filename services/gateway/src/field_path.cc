@@ -22,14 +22,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-const FieldDescriptor* FindField(const Descriptor& type, absl::string_view name) {
-  if (const FieldDescriptor* f = type.FindFieldByName(std::string(name))) return f;
-  for (int i = 0; i < type.field_count(); ++i) {
-    if (type.field(i)->json_name() == name) return type.field(i);
-  }
-  return nullptr;
-}
-
 // The value a client sent, quoted for an error message: escaped, and cut when long.
 std::string Quoted(absl::string_view text) {
   constexpr size_t kShown = 64;
@@ -82,7 +74,8 @@ absl::StatusOr<ResolvedField> ResolveFieldPath(const Descriptor& type, absl::str
   const Descriptor* current = &type;
   std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
   for (size_t i = 0; i < parts.size(); ++i) {
-    const FieldDescriptor* field = current == nullptr ? nullptr : FindField(*current, parts[i]);
+    const FieldDescriptor* field =
+        current == nullptr ? nullptr : FindFieldByEitherName(*current, parts[i]);
     if (field == nullptr) {
       return base::FieldError(
           absl::StrCat(resolved.proto_path, resolved.proto_path.empty() ? "" : ".", parts[i]),
@@ -102,6 +95,14 @@ absl::StatusOr<ResolvedField> ResolveFieldPath(const Descriptor& type, absl::str
     current = field->message_type();
   }
   return resolved;
+}
+
+const FieldDescriptor* FindFieldByEitherName(const Descriptor& type, absl::string_view name) {
+  if (const FieldDescriptor* f = type.FindFieldByName(std::string(name))) return f;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == name) return type.field(i);
+  }
+  return nullptr;
 }
 
 bool IsTextMessage(const FieldDescriptor& field) {

@@ -29,6 +29,11 @@ struct ResolvedField {
 absl::StatusOr<ResolvedField> ResolveFieldPath(const google::protobuf::Descriptor& type,
                                                absl::string_view path);
 
+// The field of `type` named `name` by its proto name ("page_size") or its JSON name
+// ("pageSize"); null when none is.
+const google::protobuf::FieldDescriptor* FindFieldByEitherName(
+    const google::protobuf::Descriptor& type, absl::string_view name);
+
 // Whether `field` holds a value given as one JSON string (google.protobuf.Timestamp, Duration,
 // FieldMask and the wrappers): such a message is a leaf, set from text like a scalar.
 bool IsTextMessage(const google::protobuf::FieldDescriptor& field);

@@ -15,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
+#include "services/gateway/src/body_shape.h"
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/field_path.h"
 #include "services/gateway/src/json_duplicate_keys.h"
@@ -39,35 +40,6 @@ bool SplitNamed(absl::string_view text, std::string* name, std::string* descript
   *description = std::string(text.substr(colon + 2));
   if (*description == "Cannot find field.") *description = "no such field";
   return true;
-}
-
-// "invalid value Starting an object on a scalar field for type title": the parser names the
-// scalar at the end and puts the path of its parent (or of the repeated field itself) in front.
-void NameTheScalarGivenAnObject(std::string& field, std::string& description) {
-  absl::string_view scalar = description;
-  if (!absl::ConsumePrefix(&scalar,
-                           "invalid value Starting an object on a scalar field for type ")) {
-    return;
-  }
-  absl::string_view last = field;
-  last = last.substr(last.rfind('.') == absl::string_view::npos ? 0 : last.rfind('.') + 1);
-  last = last.substr(0, last.find('['));
-  if (field.empty()) {
-    field = std::string(scalar);
-  } else if (last != scalar) {
-    field = absl::StrCat(field, ".", scalar);
-  }
-  description = "an object where a single value is expected";
-}
-
-// "Proto field is not repeating, cannot start list.": the parser names the field as the body
-// spelt it (`targetState`); a field error names it as the proto does (`target_state`).
-void NameTheScalarGivenAList(const Descriptor& type, std::string& field, std::string& description) {
-  if (description != "Proto field is not repeating, cannot start list.") return;
-  if (absl::StatusOr<ResolvedField> resolved = ResolveFieldPath(type, field); resolved.ok()) {
-    field = resolved->proto_path;
-  }
-  description = "a list where a single value is expected";
 }
 
 // "<value> for type TYPE_INT32" (after "invalid value "): a scalar field given a value of another
@@ -124,14 +96,19 @@ void ExplainTheInvalidValue(std::string& description) {
   }
 }
 
-// The proto3 JSON parser's error, as a field error when it names a field. Its forms:
+// Why protobuf's parser refused a body that is valid JSON. Where the body's shape is wrong (an
+// object, a list or a single value where the field holds another kind; a number where text
+// belongs), FindShapeMismatch names the field exactly, with list positions and map keys.
+// Otherwise the parser's own error, as a field error when it names a field. Its forms:
 //   "bogus: Cannot find field."               (a field of the top message)
 //   "(incident) bogus: Cannot find field."    (a field inside `incident`)
 //   "(impact): invalid value "x" for type TYPE_INT32"
-//   "urgency: Proto field is not repeating, cannot start list."
-//   ": invalid value Starting an object on a scalar field for type title"
-// Anything else (malformed JSON) names no field.
-absl::Status BodyError(const Descriptor& type, const std::string& parser_message) {
+// Anything else names no field.
+absl::Status BodyError(const Descriptor& type, absl::string_view json,
+                       const std::string& parser_message) {
+  if (std::optional<ShapeMismatch> mismatch = FindShapeMismatch(json, type)) {
+    return base::FieldError(mismatch->field, mismatch->description);
+  }
   absl::string_view message = parser_message;
   message = message.substr(0, message.find('\n'));
   std::string field;
@@ -152,8 +129,6 @@ absl::Status BodyError(const Descriptor& type, const std::string& parser_message
     absl::ConsumePrefix(&message, ": ");  // the path of the top message, which is empty
     description = std::string(message);
   }
-  NameTheScalarGivenAnObject(field, description);
-  NameTheScalarGivenAList(type, field, description);
   ExplainTheInvalidValue(description);
   if (!field.empty() && !description.empty()) return base::FieldError(field, description);
   return absl::InvalidArgumentError(
@@ -249,7 +224,7 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
                                                                       : "a single value"));
     }
   }
-  return BodyError(*request.GetDescriptor(), parsed.message().ToString());
+  return BodyError(*request.GetDescriptor(), json, parsed.message().ToString());
 }
 
 // The path variables, set over what the body said; a body that gave the same field another

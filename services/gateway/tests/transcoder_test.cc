@@ -105,7 +105,7 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   ExpectFieldError(Transcode("POST", "/v1/slaDefinitions",
                              {.body = R"({"definition":{"coverage":{"services":[{}]}}})"})
                        .status(),
-                   "definition.coverage.services");
+                   "definition.coverage.services[0]");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "page.page_size=ten"}).status(),
                    "page.page_size");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "colour=red"}).status(), "colour");
@@ -142,6 +142,25 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
                 {.body = absl::StrCat(R"({"urgency":")", std::string(5000, 'x'), "\"}")});
   EXPECT_EQ(long_text.status().message(),
             absl::StrCat("urgency: \"", std::string(64, 'x'), "\"... is not a 32-bit integer"));
+  // Inside a map, the entry is named by its key, not by its place in the object.
+  auto map_value_number = Transcode("POST", "/v1/alertmanager:notify",
+                                    {.body = R"({"alerts":[{"labels":{"zz":"ok","bb":1}}]})"});
+  EXPECT_EQ(map_value_number.status().message(), "alerts[0].labels[\"bb\"]: 1 is not a string");
+  auto map_value_object =
+      Transcode("POST", "/v1/alertmanager:notify", {.body = R"({"commonLabels":{"team":{}}})"});
+  ExpectFieldError(map_value_object.status(), "common_labels[\"team\"]");
+  EXPECT_EQ(map_value_object.status().message(),
+            "common_labels[\"team\"]: an object where a string is expected");
+  auto map_value_list = Transcode("POST", "/v1/alertmanager:notify",
+                                  {.body = R"({"alerts":[{}, {"annotations":{"a":[1]}}]})"});
+  EXPECT_EQ(map_value_list.status().message(),
+            "alerts[1].annotations[\"a\"]: a list where a string is expected");
+  auto list_for_message =
+      Transcode("POST", "/v1/alertmanager:notify", {.body = R"({"alerts":[["x"]]})"});
+  EXPECT_EQ(list_for_message.status().message(), "alerts[0]: a list where an object is expected");
+  auto single_for_body_field = Transcode("PUT", "/v1/changePolicy", {.body = "true"});
+  EXPECT_EQ(single_for_body_field.status().message(),
+            "policy: a single value where an object is expected");
   auto bad_duration =
       Transcode("POST", "/v1/slaDefinitions",
                 {.body = R"({"definition":{"targets":[{"responseTarget":"4 hours"}]}})"});
