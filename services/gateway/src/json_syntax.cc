@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace itsm::gateway {
@@ -248,6 +249,14 @@ std::string JsonSyntaxError::ToString() const {
 }
 
 std::optional<JsonSyntaxError> FindJsonSyntaxError(absl::string_view json) {
+  // Some tools write a byte order mark first, which RFC 8259 forbids a sender to add; the one
+  // of UTF-16 means the whole body is in an encoding JSON over HTTP does not use.
+  if (absl::StartsWith(json, "\xEF\xBB\xBF")) {
+    return JsonSyntaxError{.description = "a byte order mark (JSON is sent without one)"};
+  }
+  if (absl::StartsWith(json, "\xFF\xFE") || absl::StartsWith(json, "\xFE\xFF")) {
+    return JsonSyntaxError{.description = "a UTF-16 byte order mark (the body must be UTF-8)"};
+  }
   return Scanner(json).Run();
 }
 

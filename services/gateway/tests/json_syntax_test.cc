@@ -35,6 +35,11 @@ TEST(JsonSyntax, SaysWhatAndWhereTheFirstMistakeIs) {
   };
   for (const Case& c : std::vector<Case>{
            {"", "the body is empty", 0, 1, 1},
+           {"\xEF\xBB\xBF{}", "a byte order mark (JSON is sent without one)", 0, 1, 1},
+           {std::string("\xFF\xFE{\0}\0", 6), "a UTF-16 byte order mark (the body must be UTF-8)",
+            0, 1, 1},
+           {std::string("\xFE\xFF\0{\0}", 6), "a UTF-16 byte order mark (the body must be UTF-8)",
+            0, 1, 1},
            {"   ", "the body ends before its value", 3, 1, 4},
            {R"({"title": )", "the body ends before its value", 10, 1, 11},
            {R"({"title": "x", [[[)", "expected a key (a string in double quotes)", 15, 1, 16},
