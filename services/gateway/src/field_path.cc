@@ -22,12 +22,15 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-// The value a client sent, quoted for an error message: escaped, and cut when long.
-std::string Quoted(absl::string_view text) {
+// The value a client sent, for an error message: escaped, cut when long, quoted when text.
+std::string Shown(absl::string_view text, bool quoted) {
   constexpr size_t kShown = 64;
-  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kShown)), "\"",
+  const char* quote = quoted ? "\"" : "";
+  return absl::StrCat(quote, absl::CHexEscape(text.substr(0, kShown)), quote,
                       text.size() > kShown ? "..." : "");
 }
+
+std::string Quoted(absl::string_view text) { return Shown(text, /*quoted=*/true); }
 
 template <typename T>
 absl::StatusOr<T> ParseNumber(absl::string_view text, const std::string& path,
@@ -235,6 +238,13 @@ const char* ScalarKind(FieldDescriptor::Type type) {
       return "an object";
   }
   return "a value of another type";
+}
+
+std::string ShownJsonValue(absl::string_view json_literal) {
+  const bool quoted =
+      json_literal.size() >= 2 && json_literal.front() == '"' && json_literal.back() == '"';
+  return quoted ? Quoted(json_literal.substr(1, json_literal.size() - 2))
+                : Shown(json_literal, /*quoted=*/false);
 }
 
 std::string NotOneOf(const google::protobuf::EnumDescriptor& type, absl::string_view given) {

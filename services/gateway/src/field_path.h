@@ -49,6 +49,10 @@ absl::Status SetFieldFromText(google::protobuf::Message& message, absl::string_v
 // "a string"...
 const char* ScalarKind(google::protobuf::FieldDescriptor::Type type);
 
+// A value as the client wrote it in JSON (`"high"`, `5`, `true`), for an error message as the
+// query's values are shown: escaped, cut after 64 characters, text in quotes.
+std::string ShownJsonValue(absl::string_view json_literal);
+
 // What a field error says of a value its field's type cannot hold, in the same words whether
 // the value came in the query or in the body: `"P9" is not one of PRIORITY_P1, ...` for an
 // enum; `"yesterday" is not a Timestamp (RFC 3339, such as ...)` for a message written as one

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,13 +52,8 @@ bool ExplainTheInvalidScalar(absl::string_view text, std::string& description) {
   for (int t = 1; t <= FieldDescriptor::MAX_TYPE; ++t) {
     const auto type = static_cast<FieldDescriptor::Type>(t);
     if (!absl::EqualsIgnoreCase(type_name, FieldDescriptor::TypeName(type))) continue;
-    absl::string_view value = text.substr(0, for_type);
-    const bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
-    if (quoted) value = value.substr(1, value.size() - 2);
-    constexpr size_t kShown = 64;
-    description = absl::StrCat(quoted ? "\"" : "", absl::CHexEscape(value.substr(0, kShown)),
-                               quoted ? "\"" : "", value.size() > kShown ? "..." : "", " is not ",
-                               ScalarKind(type));
+    description =
+        absl::StrCat(ShownJsonValue(text.substr(0, for_type)), " is not ", ScalarKind(type));
     return true;
   }
   return false;
@@ -81,10 +75,7 @@ void ExplainTheInvalidValue(std::string& description) {
   const google::protobuf::DescriptorPool& pool =
       *google::protobuf::DescriptorPool::generated_pool();
   if (const google::protobuf::EnumDescriptor* e = pool.FindEnumTypeByName(type_name)) {
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
-    }
-    description = NotOneOf(*e, value);
+    description = NotOneOf(*e, absl::StripSuffix(absl::StripPrefix(value, "\""), "\""));
   } else if (const Descriptor* m = pool.FindMessageTypeByName(type_name);
              m != nullptr && absl::StartsWith(m->full_name(), "google.protobuf.")) {
     // "Field 'startsAt', <reason>: <value>" when the parser kept the value, else no value.
