@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -87,7 +88,13 @@ std::optional<ShapeMismatch> CheckValue(const Value& value, const FieldDescripto
   if (depth > kMaxDepth) return std::nullopt;
   const Shape want = ShapeOfField(field, element);
   const Shape got = ShapeOfJson(value);
-  if (want == Shape::kAny || got == Shape::kNull) return std::nullopt;
+  if (want == Shape::kAny) return std::nullopt;
+  // null stands for a field's default; protobuf's parser also drops it from lists, where it
+  // stands for nothing a client could mean.
+  if (got == Shape::kNull) {
+    if (!element || !field.is_repeated() || field.is_map()) return std::nullopt;
+    return ShapeMismatch{path, "null in a list (leave the element out)"};
+  }
   if (got != want) {
     return ShapeMismatch{
         path, absl::StrCat(Named(got), " where ", Expected(field, want), " is expected")};
@@ -133,12 +140,19 @@ std::optional<ShapeMismatch> CheckValue(const Value& value, const FieldDescripto
 
 std::optional<ShapeMismatch> CheckObject(const Struct& object, const Descriptor& type,
                                          const std::string& path, int depth) {
+  // The key that gave each field: protobuf's parser would keep the last of a field given by both
+  // its names ("major_incident" and "majorIncident"), where another reader keeps the first.
+  absl::flat_hash_map<const FieldDescriptor*, std::string> given_as;
   for (const std::string& key : SortedKeys(object)) {
     const FieldDescriptor* field = FindFieldByEitherName(type, key);
     const std::string field_path = path.empty()
                                        ? (field ? field->name() : key)
                                        : absl::StrCat(path, ".", field ? field->name() : key);
     if (field == nullptr) return ShapeMismatch{field_path, "no such field"};
+    if (auto [it, first] = given_as.try_emplace(field, key); !first) {
+      return ShapeMismatch{
+          field_path, absl::StrCat("given twice, as \"", it->second, "\" and as \"", key, "\"")};
+    }
     if (auto m =
             CheckValue(object.fields().at(key), *field, /*element=*/false, field_path, depth)) {
       return m;

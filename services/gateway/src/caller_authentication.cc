@@ -39,6 +39,10 @@ CallerAuthentication::CallerAuthentication(std::shared_ptr<const auth::TokenVeri
       options_(std::move(options)) {}
 
 absl::StatusOr<absl::string_view> CallerAuthentication::CredentialOf(const Credentials& presented) {
+  if (presented.repeated) {
+    return absl::UnauthenticatedError(
+        "send one credential: Authorization or X-API-Key was given more than once");
+  }
   if (!presented.authorization.empty() && !presented.api_key.empty()) {
     return absl::UnauthenticatedError("send one credential: Authorization or X-API-Key, not both");
   }

@@ -37,6 +37,9 @@ namespace itsm::gateway {
 struct Credentials {
   absl::string_view authorization = {};
   absl::string_view api_key = {};
+  // Authorization or X-API-Key given more than once: readers in front of the gateway (a proxy
+  // keeping the last, an audit log) could take another one than the first for the caller.
+  bool repeated = false;
 };
 
 struct Caller {

@@ -143,6 +143,7 @@ struct EventStreams::Opening {
   std::optional<std::string> last_event_id;
   std::string authorization;
   std::string api_key;
+  bool repeated_credentials = false;
   Responder respond;
   StreamResponder stream;
 };
@@ -479,6 +480,8 @@ void EventStreams::Open(HttpRequest request, std::string request_id, Responder r
   }
   opening->authorization = std::string(View(request[http::field::authorization]));
   opening->api_key = std::string(View(request["X-API-Key"]));
+  opening->repeated_credentials =
+      request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1;
 
   if (request.method() != http::verb::get) {
     return Refuse(*opening,
@@ -555,7 +558,9 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   }
 
   // Who is asking, and may they.
-  Credentials credentials{.authorization = opening->authorization, .api_key = opening->api_key};
+  Credentials credentials{.authorization = opening->authorization,
+                          .api_key = opening->api_key,
+                          .repeated = opening->repeated_credentials};
   absl::StatusOr<Caller> caller = callers_->Authenticate(credentials);
   if (!caller.ok()) {
     return Refuse(*opening, caller.status(), {{"WWW-Authenticate", "Bearer realm=\"itsm\""}});

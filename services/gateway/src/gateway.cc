@@ -66,8 +66,10 @@ bool IsPrintableAscii(absl::string_view value) {
 
 // What the request presents to authenticate; views into the request.
 Credentials CredentialsOf(const HttpRequest& request) {
-  return {.authorization = View(request[http::field::authorization]),
-          .api_key = View(request["X-API-Key"])};
+  return {
+      .authorization = View(request[http::field::authorization]),
+      .api_key = View(request["X-API-Key"]),
+      .repeated = request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1};
 }
 
 bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
@@ -221,6 +223,9 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, Htt
     Admission admission{.authorization = std::string(View(request[http::field::authorization]))};
     if (!IsPrintableAscii(admission.authorization)) {
       admission.refusal = absl::InvalidArgumentError("Authorization: not printable ASCII");
+    } else if (request.count(http::field::authorization) > 1) {
+      admission.refusal =
+          absl::UnauthenticatedError("send one credential: Authorization was given more than once");
     }
     return Call(route, bindings, request, request_id, start, std::move(respond),
                 std::move(admission));

@@ -67,8 +67,9 @@ runtime::ServiceInfo GatewayServiceInfo() {
               IntOption("idle_timeout_ms", 60000, 100, 3600000,
                         "A kept-alive connection with no new request for this long is closed."),
               IntOption("header_timeout_ms", 10000, 100, 600000,
-                        "A request's line and headers must arrive within this of its first byte "
-                        "(a slower client is cut off)."),
+                        "A request's line and headers must arrive within this of its first byte, "
+                        "and a new connection's first request must begin within it (a slower or "
+                        "silent client is cut off)."),
               IntOption("body_timeout_ms", 30000, 100, 600000,
                         "A request's body must arrive, and an answer be taken by the client, "
                         "within this."),

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/post.hpp"
@@ -285,15 +287,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // runs out of memory. A head and one read of the body fit.
     buffer_.max_size(options_.max_header_bytes + kBodyReadBytes);
     if (refusal_.has_value()) return RefuseNow(refusal_->first, std::move(refusal_->second));
-    WaitForRequest();
+    // A connection that sends nothing holds a slot of max_connections as a slow head does: its
+    // first request must begin within header_timeout, not the idle time a kept-alive one gets.
+    WaitForRequest(options_.header_timeout);
   }
 
-  void WaitForRequest() {
+  void WaitForRequest(absl::Duration wait) {
     if (buffer_.size() > 0) {  // a pipelined request already arrived
       ReadHeader();
       return;
     }
-    Lowest().expires_after(ToSteady(options_.idle_timeout));
+    Lowest().expires_after(ToSteady(wait));
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec)
@@ -322,6 +326,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return RefuseNow(http::status::payload_too_large,
                        absl::StrCat("the request body is larger than ", options_.max_body_bytes,
                                     " bytes (max_body_bytes)"));
+    }
+    // Beast reads a body as chunked, or by its Content-Length, or as empty, and would take the
+    // body of "Transfer-Encoding: gzip" (or "chunked, identity") for the next request: the
+    // smuggling a proxy in front, reading it otherwise, lets through (RFC 9112 6.1: 501).
+    const auto coding = head[http::field::transfer_encoding];
+    if (head.count(http::field::transfer_encoding) > 1 ||
+        (!coding.empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(absl::string_view(
+                                                        coding.data(), coding.size())),
+                                                    "chunked"))) {
+      return RefuseNow(http::status::not_implemented,
+                       "Transfer-Encoding: only chunked is supported (or send Content-Length)");
+    }
+    if (head.count(http::field::expect) > 0 &&
+        !beast::iequals(head[http::field::expect], "100-continue")) {
+      return RefuseNow(http::status::expectation_failed, "Expect: only 100-continue is supported");
     }
     if (beast::iequals(head[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
@@ -479,7 +498,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         [self = this->shared_from_this(), message, keep_alive](beast::error_code ec, size_t) {
           if (ec) return self->Close();
           if (!keep_alive) return self->LingerAndClose();
-          self->WaitForRequest();
+          self->WaitForRequest(self->options_.idle_timeout);
         });
   }
 

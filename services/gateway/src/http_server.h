@@ -96,10 +96,11 @@ struct HttpServerOptions {
   int max_connections = 1000;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  // From the end of the previous answer (or the connection's start) to a request's first byte.
+  // From the end of the previous answer to the next request's first byte.
   absl::Duration idle_timeout = absl::Seconds(60);
-  // From a request's first byte to the end of its head: a client dribbling headers (slowloris)
-  // is cut off here.
+  // From a request's first byte to the end of its head, and from the connection's start to its
+  // first request's first byte: a client dribbling headers (slowloris), or sending nothing, is
+  // cut off here.
   absl::Duration header_timeout = absl::Seconds(10);
   // To read a body, and to write an answer.
   absl::Duration body_timeout = absl::Seconds(30);

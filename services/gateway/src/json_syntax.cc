@@ -72,6 +72,12 @@ class Scanner {
           [[fallthrough]];
         case Expect::kValue:
           if (c == '{' || c == '[') {
+            if (open_.size() == kMaxJsonNesting) {
+              Fail(i_, absl::StrCat("objects and lists nested more than ", kMaxJsonNesting,
+                                    " deep (the gateway's limit)"));
+              error_->beyond_limit = true;
+              return error_;
+            }
             open_.push_back(c);
             ++i_;
             expect = c == '{' ? Expect::kKeyOrObjectEnd : Expect::kValueOrArrayEnd;

@@ -87,19 +87,14 @@ void ExplainTheInvalidValue(std::string& description) {
   }
 }
 
-// Why protobuf's parser refused a body that is valid JSON. Where the body's shape is wrong (an
-// object, a list or a single value where the field holds another kind; a number where text
-// belongs), FindShapeMismatch names the field exactly, with list positions and map keys.
-// Otherwise the parser's own error, as a field error when it names a field. Its forms:
+// Why protobuf's parser refused a body that is valid JSON and of the right shape
+// (FindShapeMismatch found nothing): the parser's own error, as a field error when it names a
+// field. Its forms:
 //   "bogus: Cannot find field."               (a field of the top message)
 //   "(incident) bogus: Cannot find field."    (a field inside `incident`)
 //   "(impact): invalid value "x" for type TYPE_INT32"
 // Anything else names no field.
-absl::Status BodyError(const Descriptor& type, absl::string_view json,
-                       const std::string& parser_message) {
-  if (std::optional<ShapeMismatch> mismatch = FindShapeMismatch(json, type)) {
-    return base::FieldError(mismatch->field, mismatch->description);
-  }
+absl::Status BodyError(const std::string& parser_message) {
   absl::string_view message = parser_message;
   message = message.substr(0, message.find('\n'));
   std::string field;
@@ -187,23 +182,32 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
           : absl::StrCat("{\"", request.GetDescriptor()->FindFieldByName(route.body)->json_name(),
                          "\":", input.body, "}");
   const absl::string_view json = route.body == "*" ? absl::string_view(input.body) : one_field;
-  // The direct reader declines an object naming a field twice, so a body it reads has no key
-  // given twice; what it declines (rare forms, and every error) protobuf's parser reads.
+  // The direct reader is strict and declines an object naming a field twice; what it declines
+  // (rare forms, and every error) protobuf's parser reads.
   if (ReadProtoJson(json, request)) return absl::OkStatus();
+  request.Clear();
+  // Protobuf's parser is lenient where a proxy, a WAF or an audit log in front of the gateway
+  // would not be: it reads "\x41" as "x41", a vertical tab as a space, a single value as a
+  // list of one, nested lists as one list, drops null from lists and keeps the last of a field
+  // given by both its names. Such a body would mean one thing to them and another to the
+  // service, so it is refused before protobuf reads it, as malformed JSON is: by its place in
+  // what the client sent, or naming the field.
+  if (std::optional<JsonSyntaxError> syntax = FindJsonSyntaxError(input.body)) {
+    return absl::InvalidArgumentError(absl::StrCat(syntax->beyond_limit
+                                                       ? "the request body is refused: "
+                                                       : "the request body is not valid JSON: ",
+                                                   syntax->ToString()));
+  }
   ITSM_RETURN_IF_ERROR(
       CheckNoDuplicateKeys(input.body, route.body == "*" ? "" : absl::string_view(route.body)));
-  request.Clear();
+  if (std::optional<ShapeMismatch> mismatch = FindShapeMismatch(json, *request.GetDescriptor())) {
+    return base::FieldError(mismatch->field, mismatch->description);
+  }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;  // a misspelt field is an error, never silently dropped
   const google::protobuf::util::Status parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &request, options);
   if (parsed.ok()) return absl::OkStatus();
-  // Malformed JSON is told by its place in what the client sent; JSON that parses but does not
-  // fit the request by protobuf's words, naming the field.
-  if (std::optional<JsonSyntaxError> syntax = FindJsonSyntaxError(input.body)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request body is not valid JSON: ", syntax->ToString()));
-  }
   if (route.body == "*") {
     const absl::string_view value = absl::StripLeadingAsciiWhitespace(input.body);
     if (!value.empty() && value.front() != '{') {
@@ -215,7 +219,7 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
                                                                       : "a single value"));
     }
   }
-  return BodyError(*request.GetDescriptor(), json, parsed.message().ToString());
+  return BodyError(parsed.message().ToString());
 }
 
 // The path variables, set over what the body said; a body that gave the same field another

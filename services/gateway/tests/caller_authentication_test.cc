@@ -208,6 +208,9 @@ TEST_F(CallerAuthenticationTest, EveryBadCredentialIsRefusedWithItsReason) {
            {{.authorization = "Bearer "}, "Bearer"},
            {{.authorization = absl::StrCat("Bearer ", key.secret()), .api_key = key.secret()},
             "not both"},
+           // A valid key, but its header came twice (the second maybe another caller's).
+           {{.authorization = absl::StrCat("Bearer ", key.secret()), .repeated = true},
+            "more than once"},
            {{.api_key = tampered_key}, "API key"},
            {{.api_key = "itsm_000000000000_nothing"}, "API key"},
            {{.authorization = wrong_audience}, ""},

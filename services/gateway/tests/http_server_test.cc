@@ -228,5 +228,89 @@ TEST_F(HttpServerTest, AnEndlessChunkHeaderIsRefusedNotBuffered) {
   EXPECT_NE(answer.body().find("chunk header or trailer"), std::string::npos) << answer.body();
 }
 
+// Reads one answer, then whether the server closed the connection after it (nothing more comes).
+struct AnswerAndClose {
+  int status = 0;
+  std::string body;
+  bool closed = false;
+};
+AnswerAndClose ReadAnswerAndClose(tcp::socket& socket) {
+  AnswerAndClose out;
+  beast::flat_buffer buffer;
+  http::response<http::string_body> answer;
+  beast::error_code ec;
+  http::read(socket, buffer, answer, ec);
+  if (ec) return out;
+  out.status = answer.result_int();
+  out.body = answer.body();
+  char byte = 0;
+  asio::read(socket, asio::buffer(&byte, 1), ec);
+  out.closed = ec == asio::error::eof || ec == asio::error::connection_reset;
+  return out;
+}
+
+// A body framed in a way Beast does not read (it would take it for the next request, as a proxy
+// reading it otherwise would not) is refused with 501 and the connection closed: no request
+// smuggled behind it is answered.
+TEST_F(HttpServerTest, ATransferEncodingOtherThanChunkedIsRefusedAndTheConnectionClosed) {
+  for (const std::string coding :
+       {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: xchunked\r\n",
+        // Beast refuses chunked given twice itself, as a malformed request (400).
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
+    tcp::socket socket = Connect();
+    asio::write(socket, asio::buffer("POST /first HTTP/1.1\r\nHost: x\r\n" + coding +
+                                     "\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const AnswerAndClose answer = ReadAnswerAndClose(socket);
+    EXPECT_TRUE(answer.status == 501 || answer.status == 400) << coding << answer.status;
+    EXPECT_EQ(answer.body.find("/smuggled"), std::string::npos) << answer.body;
+    if (answer.status == 501) {
+      EXPECT_NE(answer.body.find("only chunked"), std::string::npos) << answer.body;
+    }
+    EXPECT_TRUE(answer.closed) << coding;
+  }
+  // Chunked, in any case and with spaces around it, is read as chunked.
+  tcp::socket socket = Connect();
+  asio::write(socket, asio::buffer(std::string("POST /chunked HTTP/1.1\r\nHost: x\r\n"
+                                               "Transfer-Encoding:  Chunked \r\n\r\n"
+                                               "2\r\nab\r\n0\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> answer;
+  http::read(socket, buffer, answer);
+  EXPECT_EQ(answer.result_int(), 200);
+  EXPECT_EQ(answer.body(), "/chunked");
+}
+
+TEST_F(HttpServerTest, AnExpectationOtherThan100ContinueIsRefused) {
+  tcp::socket socket = Connect();
+  asio::write(socket, asio::buffer(std::string("POST /x HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n"
+                                               "Content-Length: 2\r\n\r\nab")));
+  const AnswerAndClose answer = ReadAnswerAndClose(socket);
+  EXPECT_EQ(answer.status, 417);
+  EXPECT_TRUE(answer.closed);
+}
+
+// A connection that sends nothing is closed after header_timeout, not after the idle time a
+// kept-alive connection gets between its requests.
+TEST(HttpServerTimeouts, ASilentNewConnectionIsClosedAfterTheHeaderTimeout) {
+  LaterHandler handler;
+  auto server = HttpServer::Start(
+      {.port = 0, .idle_timeout = absl::Seconds(60), .header_timeout = absl::Milliseconds(300)},
+      handler);
+  ASSERT_TRUE(server.ok()) << server.status();
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>((*server)->port())));
+  const absl::Time start = absl::Now();
+  char byte = 0;
+  beast::error_code ec;
+  asio::read(socket, asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  handler.Stop();
+  (*server)->Stop();
+}
+
 }  // namespace
 }  // namespace itsm::gateway

@@ -97,13 +97,20 @@ TEST(JsonSyntax, SaysWhatAndWhereTheFirstMistakeIs) {
             "expected ',' or ']' at line 1, column 4 (byte 3)");
 }
 
-TEST(JsonSyntax, ReadsAnyDepthWithoutRecursion) {
-  const std::string deep(1 << 20, '[');  // a recursive reader would overflow its stack here
-  std::optional<JsonSyntaxError> e = FindJsonSyntaxError(deep);
+TEST(JsonSyntax, RefusesNestingPastTheLimitWithoutRecursion) {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_FALSE(FindJsonSyntaxError(nested(kMaxJsonNesting)).has_value());
+  std::optional<JsonSyntaxError> e = FindJsonSyntaxError(nested(kMaxJsonNesting + 1));
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(e->description, "the body ends before its value");
-  EXPECT_EQ(e->byte, deep.size());
-  EXPECT_FALSE(FindJsonSyntaxError(deep + std::string(deep.size(), ']')).has_value());
+  EXPECT_TRUE(e->beyond_limit);
+  EXPECT_EQ(e->byte, kMaxJsonNesting);
+  EXPECT_EQ(e->description, "objects and lists nested more than 64 deep (the gateway's limit)");
+  // A megabyte of brackets is refused at the limit, not read to its end.
+  const std::string deep(1 << 20, '[');
+  e = FindJsonSyntaxError(deep);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->byte, kMaxJsonNesting);
+  EXPECT_FALSE(FindJsonSyntaxError("[1 2]")->beyond_limit);  // a grammar error, not a limit
 }
 
 }  // namespace
