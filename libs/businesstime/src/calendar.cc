@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "civil_schedule.h"
+#include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::businesstime {
 namespace {
@@ -243,15 +244,9 @@ absl::StatusOr<Calendar> Calendar::Create(const CalendarSpec& spec) {
     return absl::InvalidArgumentError(
         "time_zone: empty; name an IANA time zone such as \"Europe/Istanbul\"");
   }
-  // "localtime" would make the answers depend on the host's /etc/localtime.
-  if (spec.time_zone == "localtime") {
-    return absl::InvalidArgumentError(
-        "time_zone: \"localtime\" depends on the host; name an IANA time zone");
-  }
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(spec.time_zone, &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("time_zone: unknown IANA time zone \"", spec.time_zone, "\""));
+  absl::StatusOr<absl::TimeZone> zone = LoadIanaTimeZone(spec.time_zone);
+  if (!zone.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("time_zone: ", zone.status().message()));
   }
 
   absl::StatusOr<std::array<DaySchedule, 7>> weekly = CompileWeekly(spec);
@@ -270,8 +265,8 @@ absl::StatusOr<Calendar> Calendar::Create(const CalendarSpec& spec) {
     exceptions.emplace_back(day, DaySchedule(std::move(spans)));
   }
 
-  return Calendar(zone, std::make_shared<const internal::CivilSchedule>(std::move(*weekly),
-                                                                        std::move(exceptions)));
+  return Calendar(*zone, std::make_shared<const internal::CivilSchedule>(std::move(*weekly),
+                                                                         std::move(exceptions)));
 }
 
 }  // namespace itsm::businesstime

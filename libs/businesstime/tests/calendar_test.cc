@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -58,7 +59,13 @@ TEST(CalendarCreate, RejectsEmptyAndHostDependentZone) {
   spec.time_zone = "";
   ExpectInvalid(spec, "time_zone: empty");
   spec.time_zone = "localtime";
-  ExpectInvalid(spec, "time_zone: \"localtime\" depends on the host");
+  ExpectInvalid(spec, "time_zone: \"localtime\" is not an IANA time zone name");
+  // A path loads a file of the host (and whether it loads tells which files exist).
+  for (const char* path : {"/etc/localtime", "/usr/share/zoneinfo/UTC", "./UTC",
+                           "Europe/../Europe/Berlin", "Europe//Berlin"}) {
+    spec.time_zone = path;
+    ExpectInvalid(spec, absl::StrCat("time_zone: \"", path, "\" is not an IANA time zone name"));
+  }
 }
 
 TEST(CalendarCreate, RejectsTimesOutOfRange) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::change {
 namespace {
@@ -66,10 +67,13 @@ absl::Status CheckWindow(const v1::ChangeWindow& w, const std::string& field) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".kind: required (MAINTENANCE or BLACKOUT)"));
   }
-  absl::TimeZone zone;
-  if (w.time_zone().empty() || !absl::LoadTimeZone(w.time_zone(), &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".time_zone: not an IANA time zone: \"", w.time_zone(), "\""));
+  if (w.time_zone().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".time_zone: required (an IANA time zone such as \"Europe/Istanbul\")"));
+  }
+  if (absl::StatusOr<absl::TimeZone> zone = businesstime::LoadIanaTimeZone(w.time_zone());
+      !zone.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".time_zone: ", zone.status().message()));
   }
   std::set<int> days;
   for (int i = 0; i < w.days_size(); ++i) {

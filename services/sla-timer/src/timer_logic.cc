@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 #include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "services/sla-timer/src/clock_snapshot.h"
@@ -329,8 +330,7 @@ absl::StatusOr<std::string> TimerLogic::ZoneFor(const sla::v1::SlaDefinition& de
     if (zone.ok()) {
       // A zone the CMDB holds but no one can read is the CMDB's problem: the default applies,
       // as for a CI without one (GetDueTime answers the same way).
-      absl::TimeZone tz;
-      if (absl::LoadTimeZone(*zone, &tz)) ci_zone = *zone;
+      if (businesstime::LoadIanaTimeZone(*zone).ok()) ci_zone = *zone;
     } else if (zone.status().code() != absl::StatusCode::kNotFound) {
       return absl::UnavailableError(
           absl::StrCat("zone of CI ", ci_id, ": ", zone.status().message()));

@@ -10,6 +10,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 #include "itsm/storage/errors.h"
 #include "itsm/storage/savepoint.h"
 #include "services/sla/src/sla_repository.h"
@@ -393,9 +394,12 @@ absl::StatusOr<std::vector<v1::ClockStatus>> ClockProjection::IncidentStatus(
 absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
     const v1::GetComplianceReportRequest& r) const {
   absl::TimeZone tz = absl::UTCTimeZone();
-  if (!r.time_zone().empty() && !absl::LoadTimeZone(r.time_zone(), &tz)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("time_zone: unknown IANA time zone \"", r.time_zone(), "\""));
+  if (!r.time_zone().empty()) {
+    absl::StatusOr<absl::TimeZone> named = businesstime::LoadIanaTimeZone(r.time_zone());
+    if (!named.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("time_zone: ", named.status().message()));
+    }
+    tz = *named;
   }
   bool by_service = false, by_priority = false, by_definition = false, by_period = false;
   for (int i = 0; i < r.group_by_size(); ++i) {

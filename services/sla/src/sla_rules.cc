@@ -8,6 +8,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 #include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
@@ -110,10 +111,9 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
     d.set_time_zone_source(v1::TIME_ZONE_SOURCE_DEFINITION);
   }
   if (!d.time_zone().empty()) {
-    absl::TimeZone tz;
-    if (d.time_zone() == "localtime" || !absl::LoadTimeZone(d.time_zone(), &tz)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("time_zone: unknown IANA time zone \"", d.time_zone(), "\""));
+    if (absl::StatusOr<absl::TimeZone> tz = businesstime::LoadIanaTimeZone(d.time_zone());
+        !tz.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("time_zone: ", tz.status().message()));
     }
   }
   if (d.targets_size() == 0) {

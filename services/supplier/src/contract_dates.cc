@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::supplier {
 namespace {
@@ -53,11 +54,9 @@ std::string FormatMonth(absl::CivilMonth month) {
 }
 
 absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view field, absl::string_view name) {
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (name.empty()) return zone;
-  if (!absl::LoadTimeZone(name, &zone)) {
-    return base::FieldError(field, absl::StrCat("unknown IANA time zone \"", name, "\""));
-  }
+  if (name.empty()) return absl::UTCTimeZone();
+  absl::StatusOr<absl::TimeZone> zone = businesstime::LoadIanaTimeZone(name);
+  if (!zone.ok()) return base::FieldError(field, zone.status().message());
   return zone;
 }
 
