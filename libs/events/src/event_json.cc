@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
@@ -52,11 +53,21 @@ std::string JsonQuote(absl::string_view text) {
   return out;
 }
 
+namespace {
+
+// itsm/<domain>/v1/events.proto for itsm.<domain>.v1, when compiled into this binary.
+const google::protobuf::FileDescriptor* EventsFileOf(const std::string& topic) {
+  return google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+      absl::StrCat(absl::StrReplaceAll(topic, {{".", "/"}}), "/events.proto"));
+}
+
+}  // namespace
+
 absl::Status CheckEventTypesLinked(const std::vector<std::string>& topics) {
   for (const std::string& topic : topics) {
-    const std::string file =
-        absl::StrCat(absl::StrReplaceAll(topic, {{".", "/"}}), "/events.proto");
-    if (google::protobuf::DescriptorPool::generated_pool()->FindFileByName(file) == nullptr) {
+    if (EventsFileOf(topic) == nullptr) {
+      const std::string file =
+          absl::StrCat(absl::StrReplaceAll(topic, {{".", "/"}}), "/events.proto");
       return absl::FailedPreconditionError(
           absl::StrCat("topic ", topic, ": ", file, " is not compiled into this binary"));
     }
@@ -98,6 +109,23 @@ absl::Status CheckEventTypePattern(const std::string& field, const std::string& 
                             "(itsm.incident.v1.*) or *");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckEventTypePatternOf(const std::string& field, const std::string& pattern,
+                                     const std::vector<std::string>& topics) {
+  ITSM_RETURN_IF_ERROR(CheckEventTypePattern(field, pattern));
+  for (const std::string& topic : topics) {
+    const google::protobuf::FileDescriptor* file = EventsFileOf(topic);
+    if (file == nullptr) continue;
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      if (TypeMatches(pattern, file->message_type(i)->full_name())) return absl::OkStatus();
+    }
+  }
+  return base::FieldError(
+      field, absl::StrCat("\"", pattern,
+                          "\" matches no event type of the topics delivered "
+                          "here (",
+                          absl::StrJoin(topics, ", "), "); docs/events.md lists them"));
 }
 
 bool TypeMatches(const std::string& pattern, const std::string& type) {

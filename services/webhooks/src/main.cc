@@ -68,20 +68,20 @@ int main(int argc, char** argv) {
 
   webhooks::DeliveryRecorder recorder(committer, clock, {.retry_period = retry_period});
   recorder.SetOnRecorded([&dispatcher] { dispatcher.Wake(); });
+  const std::vector<std::string> topics =
+      absl::StrSplit(config.GetString("webhook_topics"), ',', absl::SkipWhitespace());
+  if (absl::Status s = events::CheckEventTypesLinked(topics); !s.ok()) {
+    runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
+    return 2;
+  }
   std::unique_ptr<events::EventConsumer> consumer;
   if (const std::string bootstrap = config.GetString("kafka_bootstrap_servers");
       !bootstrap.empty()) {
-    std::vector<std::string> topics =
-        absl::StrSplit(config.GetString("webhook_topics"), ',', absl::SkipWhitespace());
-    if (absl::Status s = events::CheckEventTypesLinked(topics); !s.ok()) {
-      runtime::log::Error("invalid configuration", {{"error", s.ToString()}});
-      return 2;
-    }
     consumer = webhooks::NewDeliveryConsumer(
         recorder,
         {.bootstrap_servers = bootstrap,
          .group_id = config.GetString("consumer_group"),
-         .topics = std::move(topics),
+         .topics = topics,
          .client_properties = config.GetString("kafka_client_properties")},
         rt.metrics());
     if (absl::Status s = consumer->Start(); !s.ok()) {
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
 
   runtime::Executor executor("calls", static_cast<int>(config.GetInt("database_pool_size")), 4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  const webhooks::SubscriptionRules rules(*policy, clock);
+  const webhooks::SubscriptionRules rules(*policy, clock, topics);
   const webhooks::SubscriptionManagement subscriptions(rules);
   const webhooks::DeliveryLog deliveries(clock, retry_period);
   webhooks::WebhookGrpcService service(*db, committer, executor, subscriptions, deliveries,

@@ -36,8 +36,8 @@ absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s) const {
                             "at least one event type (or \"*\" for every event)");
   }
   for (int i = 0; i < s.event_types_size(); ++i) {
-    ITSM_RETURN_IF_ERROR(
-        CheckEventTypePattern(absl::StrCat("subscription.event_types[", i, "]"), s.event_types(i)));
+    ITSM_RETURN_IF_ERROR(events::CheckEventTypePatternOf(
+        absl::StrCat("subscription.event_types[", i, "]"), s.event_types(i), topics_));
   }
   if (s.record_filter() != absl::StripAsciiWhitespace(s.record_filter())) {
     return base::FieldError("subscription.record_filter", "must not begin or end with white space");

@@ -19,8 +19,10 @@ using SubscriptionChange = records::Change<v1::Subscription>;
 
 class SubscriptionRules {
  public:
-  SubscriptionRules(const OutboundPolicy& policy, const base::Clock& clock)
-      : policy_(policy), clock_(clock) {}
+  // `topics`: those the service delivers; an event type no topic has is refused.
+  SubscriptionRules(const OutboundPolicy& policy, const base::Clock& clock,
+                    std::vector<std::string> topics)
+      : policy_(policy), clock_(clock), topics_(std::move(topics)) {}
 
   absl::Status ValidateCreate(const v1::CreateSubscriptionRequest& request) const;
   absl::Status ValidateUpdate(const v1::UpdateSubscriptionRequest& request) const;
@@ -47,6 +49,7 @@ class SubscriptionRules {
 
   const OutboundPolicy& policy_;
   const base::Clock& clock_;
+  const std::vector<std::string> topics_;
 };
 
 }  // namespace itsm::webhooks

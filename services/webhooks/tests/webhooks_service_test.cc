@@ -65,7 +65,8 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
     auto policy = OutboundPolicy::Parse("127.0.0.1");
     ASSERT_TRUE(policy.ok());
     policy_ = std::make_unique<OutboundPolicy>(*policy);
-    rules_ = std::make_unique<SubscriptionRules>(*policy_, base::SystemClock::Get());
+    rules_ =
+        std::make_unique<SubscriptionRules>(*policy_, base::SystemClock::Get(), DefaultTopics());
     subscriptions_ = std::make_unique<SubscriptionManagement>(*rules_);
     log_ = std::make_unique<DeliveryLog>(base::SystemClock::Get(), kRetryPeriod);
     metrics_ = std::make_unique<WebhookMetrics>(registry_);
@@ -281,6 +282,12 @@ TEST_P(WebhooksServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   refused([](auto& s) { s.set_url("https://x/" + std::string(2000, 'a')); }, "subscription.url");
   refused([](auto& s) { s.clear_event_types(); }, "subscription.event_types");
   refused([](auto& s) { s.add_event_types("itsm.*.v1"); }, "subscription.event_types[1]");
+  // Well formed, but no topic delivered here has such a type: it would never fire.
+  refused([](auto& s) { s.add_event_types("itsm.incident.v1.IncidentCreatd"); },
+          "subscription.event_types[1]");
+  refused([](auto& s) { s.add_event_types("nonexistent"); }, "subscription.event_types[1]");
+  refused([](auto& s) { s.add_event_types("itsm.incident.v1"); }, "subscription.event_types[1]");
+  refused([](auto& s) { s.add_event_types("itsm.problem.v1.*"); }, "subscription.event_types[1]");
   refused([](auto& s) { s.set_record_filter(" mail"); }, "subscription.record_filter");
   refused([](auto& s) { s.set_record_filter(std::string(201, 'r')); },
           "subscription.record_filter");

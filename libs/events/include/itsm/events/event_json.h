@@ -45,6 +45,12 @@ std::string JsonQuote(absl::string_view text);
 // and '.', or such a name ending in ".*".
 absl::Status CheckEventTypePattern(const std::string& field, const std::string& pattern);
 
+// INVALID_ARGUMENT naming `field` unless `pattern` is well formed (CheckEventTypePattern) and
+// matches at least one event type of `topics` (the messages of itsm/<domain>/v1/events.proto for
+// itsm.<domain>.v1): a misspelt type ("IncidentCreatd") would otherwise never match, silently.
+absl::Status CheckEventTypePatternOf(const std::string& field, const std::string& pattern,
+                                     const std::vector<std::string>& topics);
+
 // Whether `type` is `pattern`, or starts with its prefix before ".*" (the dot kept:
 // "itsm.incident.v1.*" does not match "itsm.incident.v10.X"), or pattern is "*".
 bool TypeMatches(const std::string& pattern, const std::string& type);
