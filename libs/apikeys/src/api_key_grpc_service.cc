@@ -42,19 +42,23 @@ grpc::ServerUnaryReactor* ApiKeyGrpcService::GetApiKeyHistory(
 grpc::ServerUnaryReactor* ApiKeyGrpcService::RotateApiKey(grpc::CallbackServerContext* ctx,
                                                           const v1::RotateApiKeyRequest* request,
                                                           v1::RotateApiKeyResponse* response) {
-  return servicedb::CommitCall(committer_, ctx, *request,
-                               [=, this](storage::Transaction& txn, const base::Caller& caller) {
-                                 return keys_.Rotate(txn, caller, *request, *response);
-                               });
+  return servicedb::CommitCall(
+      committer_, ctx, *request,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return keys_.Rotate(txn, caller, *request, *response);
+      },
+      on_withdrawn_);
 }
 
 grpc::ServerUnaryReactor* ApiKeyGrpcService::RevokeApiKey(grpc::CallbackServerContext* ctx,
                                                           const v1::RevokeApiKeyRequest* request,
                                                           v1::RevokeApiKeyResponse* response) {
   return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
+      committer_, ctx, *request,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
         return keys_.Revoke(txn, caller, *request, *response->mutable_api_key());
-      });
+      },
+      on_withdrawn_);
 }
 
 }  // namespace itsm::apikeys

@@ -26,10 +26,20 @@ std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::VerifyCached
   return Cached(HashOfSecret(presented), clock_.Now());
 }
 
+void CachedApiKeyVerifier::ForgetAll() {
+  absl::MutexLock lock(&mu_);
+  cache_.clear();
+  ++generation_;
+}
+
 absl::StatusOr<auth::Identity> CachedApiKeyVerifier::Verify(absl::string_view presented) {
   const std::string hash = HashOfSecret(presented);
   const absl::Time now = clock_.Now();
   if (auto cached = Cached(hash, now)) return *std::move(cached);
+  const uint64_t generation = [&] {
+    absl::MutexLock lock(&mu_);
+    return generation_;
+  }();
   absl::StatusOr<auth::Identity> result = [&]() -> absl::StatusOr<auth::Identity> {
     auto txn = db_.Begin(storage::TransactionMode::kReadOnly);
     if (!txn.ok()) return txn.status();
@@ -38,6 +48,8 @@ absl::StatusOr<auth::Identity> CachedApiKeyVerifier::Verify(absl::string_view pr
   // A storage failure is not an answer about the key: ask again next time.
   if (result.ok() || absl::IsUnauthenticated(result.status())) {
     absl::MutexLock lock(&mu_);
+    // A key revoked meanwhile may have been read before its revocation committed.
+    if (generation != generation_) return result;
     // Bounded memory: a full cache starts over (entries live seconds anyway).
     if (cache_.size() >= options_.max_entries) cache_.clear();
     cache_[hash] = Entry{result, now};

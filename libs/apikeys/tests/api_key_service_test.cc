@@ -36,7 +36,9 @@ class ApiKeyServiceTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(storage::ApplySchema(*db_, ApiKeyManagement::Schema()).ok());
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    service_ = std::make_unique<ApiKeyGrpcService>(*db_, *committer_, executor_, keys_);
+    local_verifier_ = std::make_unique<CachedApiKeyVerifier>(*db_, keys_, clock_);
+    service_ = std::make_unique<ApiKeyGrpcService>(*db_, *committer_, executor_, keys_,
+                                                   [this] { local_verifier_->ForgetAll(); });
     server_ = std::make_unique<itsm::testing::GrpcTestServer>(
         std::vector<grpc::Service*>{service_.get()},
         issuer_.AuthenticatorFor({"itsm.gateway.v1.ApiKeyService"}));
@@ -76,6 +78,8 @@ class ApiKeyServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::GroupCommitter> committer_;
   runtime::Executor executor_{"test", 2, 100};
+  // The key cache of the replica serving the API (another replica's is made by the test).
+  std::unique_ptr<CachedApiKeyVerifier> local_verifier_;
   std::unique_ptr<ApiKeyGrpcService> service_;
   std::unique_ptr<itsm::testing::GrpcTestServer> server_;
   std::unique_ptr<v1::ApiKeyService::Stub> admin_;
@@ -313,6 +317,35 @@ TEST_P(ApiKeyServiceTest, TheVerifierCachesAnswersForItsTimeToLive) {
   EXPECT_TRUE(verifier.Verify(created.secret()).ok()) << "still cached";
   clock_.Advance(absl::Seconds(10));
   EXPECT_EQ(verifier.Verify(created.secret()).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+// On the replica that revoked or rotated a key, its cache forgets the key at once.
+TEST_P(ApiKeyServiceTest, TheReplicaThatWithdrewAKeyStopsAcceptingItAtOnce) {
+  v1::CreateApiKeyResponse revoked_key = Create("to-revoke", {common::v1::ROLE_VIEWER});
+  v1::CreateApiKeyResponse rotated_key = Create("to-rotate", {common::v1::ROLE_VIEWER});
+  ASSERT_TRUE(local_verifier_->Verify(revoked_key.secret()).ok());
+  ASSERT_TRUE(local_verifier_->Verify(rotated_key.secret()).ok());
+  {
+    grpc::ClientContext ctx;
+    v1::RevokeApiKeyRequest revoke;
+    revoke.set_id("to-revoke");
+    revoke.set_version(revoked_key.api_key().version());
+    v1::RevokeApiKeyResponse out;
+    ASSERT_TRUE(admin_->RevokeApiKey(&ctx, revoke, &out).ok());
+  }
+  EXPECT_EQ(local_verifier_->Verify(revoked_key.secret()).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  {
+    grpc::ClientContext ctx;
+    v1::RotateApiKeyRequest rotate;  // no grace period: the old secret ends now
+    rotate.set_id("to-rotate");
+    rotate.set_version(rotated_key.api_key().version());
+    v1::RotateApiKeyResponse out;
+    ASSERT_TRUE(admin_->RotateApiKey(&ctx, rotate, &out).ok());
+    EXPECT_TRUE(local_verifier_->Verify(out.secret()).ok());
+  }
+  EXPECT_EQ(local_verifier_->Verify(rotated_key.secret()).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiKeyServiceTest,

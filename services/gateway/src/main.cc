@@ -57,10 +57,11 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(config.GetInt("database_pool_size")), 4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
   const apikeys::ApiKeyManagement keys(clock);
-  apikeys::ApiKeyGrpcService key_service(*db, committer, executor, keys);
-  rt.AddService(&key_service, "itsm.gateway.v1.ApiKeyService");
   apikeys::CachedApiKeyVerifier key_verifier(
       *db, keys, clock, {.ttl = absl::Seconds(config.GetInt("api_key_cache_seconds"))});
+  apikeys::ApiKeyGrpcService key_service(*db, committer, executor, keys,
+                                         [&key_verifier] { key_verifier.ForgetAll(); });
+  rt.AddService(&key_service, "itsm.gateway.v1.ApiKeyService");
 
   // Callers authenticate here; the services receive suite tokens (caller_authentication.h).
   // Without auth_jwks_file (only with allow_unauthenticated, development: the runtime refuses to

@@ -3,6 +3,8 @@
 #ifndef ITSM_APIKEYS_API_KEY_GRPC_SERVICE_H_
 #define ITSM_APIKEYS_API_KEY_GRPC_SERVICE_H_
 
+#include <functional>
+
 #include "itsm/apikeys/api_key_management.h"
 #include "itsm/gateway/v1/api_keys.grpc.pb.h"
 #include "itsm/runtime/executor.h"
@@ -13,9 +15,16 @@ namespace itsm::apikeys {
 
 class ApiKeyGrpcService final : public gateway::v1::ApiKeyService::CallbackService {
  public:
+  // `on_withdrawn` runs once a rotation or a revocation committed (before its answer): the
+  // gateway's key cache forgets what it knew.
   ApiKeyGrpcService(storage::Database& db, storage::GroupCommitter& committer,
-                    runtime::Executor& executor, const ApiKeyManagement& keys)
-      : db_(db), committer_(committer), executor_(executor), keys_(keys) {}
+                    runtime::Executor& executor, const ApiKeyManagement& keys,
+                    std::function<void()> on_withdrawn = nullptr)
+      : db_(db),
+        committer_(committer),
+        executor_(executor),
+        keys_(keys),
+        on_withdrawn_(std::move(on_withdrawn)) {}
 
   grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* ctx,
                                          const gateway::v1::CreateApiKeyRequest* request,
@@ -41,6 +50,7 @@ class ApiKeyGrpcService final : public gateway::v1::ApiKeyService::CallbackServi
   storage::GroupCommitter& committer_;
   runtime::Executor& executor_;
   const ApiKeyManagement& keys_;
+  const std::function<void()> on_withdrawn_;
 };
 
 }  // namespace itsm::apikeys

@@ -2,7 +2,8 @@
 // integration costs one database read per key every few seconds, not one per request. The cache
 // is keyed by the secret's hash (no secret is kept in memory) and remembers refusals too, so a
 // flood of wrong keys does not become a flood of reads. Its time-to-live bounds how long a
-// revoked key keeps working on a gateway replica (10 s by default).
+// revoked key keeps working on the other gateway replicas (10 s by default); the replica that
+// revoked or rotated it forgets what it cached at once (ForgetAll).
 //
 //   CachedApiKeyVerifier verifier(db, keys, clock);
 //   absl::StatusOr<auth::Identity> who = verifier.Verify(presented);  // blocking on a miss
@@ -42,6 +43,9 @@ class CachedApiKeyVerifier {
   // Verify's answer when the cache has it, without blocking; nullopt when it would read the
   // database. Lets an I/O thread serve a known key without a hop to an executor.
   std::optional<absl::StatusOr<auth::Identity>> VerifyCached(absl::string_view presented);
+  // Drops every cached answer, and any a Verify under way would store from a read made before:
+  // called when a key was revoked or rotated here, so that it stops working at once.
+  void ForgetAll();
 
  private:
   std::optional<absl::StatusOr<auth::Identity>> Cached(const std::string& hash, absl::Time now);
@@ -57,6 +61,8 @@ class CachedApiKeyVerifier {
   const Options options_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
+  // Counts ForgetAll calls: a Verify stores its answer only if none came since its read began.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace itsm::apikeys
