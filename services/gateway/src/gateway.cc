@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/runtime/grpc_metrics.h"
 #include "itsm/runtime/logging.h"
@@ -296,6 +297,10 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
       .if_match = View(request[http::field::if_match]),
       .idempotency_key = View(request["Idempotency-Key"]),
   };
+  if (route.http_method != "GET" && request.count(http::field::if_none_match) > 0) {
+    return refuse(base::FieldError("If-None-Match",
+                                   "only a read takes it (a write's condition is If-Match)"));
+  }
   absl::StatusOr<TranscodedRequest> transcoded = TranscodeRequest(route, bindings, input);
   if (!transcoded.ok()) return refuse(transcoded.status());
 

@@ -285,11 +285,16 @@ absl::Status BindQuery(const Route& route, const std::vector<PathBinding>& bindi
   return absl::OkStatus();
 }
 
-// If-Match: "<n>" (or W/"<n>"; "*" asks for nothing) onto the request's record version.
+// If-Match: "<n>" (or W/"<n>"; "*" asks for nothing) onto the request's record version. If-Match
+// on a read, which the gateway would not apply, is refused rather than ignored.
 absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message& request,
                          bool* bound) {
   *bound = false;
-  if (if_match.empty() || route.http_method == "GET") return absl::OkStatus();
+  if (if_match.empty()) return absl::OkStatus();
+  if (route.http_method == "GET") {
+    return base::FieldError("If-Match",
+                            "a read takes If-None-Match (If-Match is a write's condition)");
+  }
   absl::string_view tag = absl::StripAsciiWhitespace(if_match);
   if (tag == "*") return absl::OkStatus();
   const std::string path = VersionFieldPath(route);
@@ -299,6 +304,8 @@ absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message
                                                 route.path.text(), " has no record version")),
         400);
   }
+  // The record's version is the whole tag: a proxy that compresses answers marks the ETag weak
+  // (nginx does), and the client sends it back so; the version still says which record it saw.
   absl::ConsumePrefix(&tag, "W/");
   int64_t version = 0;
   if (!absl::ConsumePrefix(&tag, "\"") || !absl::ConsumeSuffix(&tag, "\"") ||

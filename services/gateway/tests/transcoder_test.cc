@@ -71,6 +71,9 @@ TEST_F(TranscoderTest, IfMatchSetsTheRecordVersion) {
                    "version");
   auto no_version = Transcode("POST", "/v1/incidents", {.body = "{}", .if_match = "\"4\""});
   EXPECT_EQ(no_version.status().code(), absl::StatusCode::kInvalidArgument);
+  // A read's condition is If-None-Match: If-Match there would be ignored, so it is refused.
+  ExpectFieldError(Transcode("GET", "/v1/incidents/INC1", {.if_match = "\"4\""}).status(),
+                   "If-Match");
 }
 
 TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
