@@ -79,6 +79,9 @@ class ChangeSlaEndToEnd : public ::testing::Test {
     }
     changes_ = cv1::ChangeService::NewStub(issuer_.Channel(
         change_->grpc_address(), {.subject = "cm", .roles = {common::v1::ROLE_CHANGE_MANAGER}}));
+    // No one decides the approval of a change they raised (segregation of duties).
+    approver_ = cv1::ChangeService::NewStub(issuer_.Channel(
+        change_->grpc_address(), {.subject = "cm-2", .roles = {common::v1::ROLE_CHANGE_MANAGER}}));
   }
 
   std::unique_ptr<supervisor::SuiteService> StartService(
@@ -138,7 +141,7 @@ class ChangeSlaEndToEnd : public ::testing::Test {
     r.set_decision(cv1::APPROVAL_DECISION_APPROVE);
     cv1::DecideChangeApprovalResponse out;
     grpc::ClientContext ctx;
-    grpc::Status s = changes_->DecideChangeApproval(&ctx, r, &out);
+    grpc::Status s = approver_->DecideChangeApproval(&ctx, r, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(out.change().approval().outcome(), cv1::APPROVAL_OUTCOME_APPROVED);
     return out.change();
@@ -170,6 +173,7 @@ class ChangeSlaEndToEnd : public ::testing::Test {
   std::unique_ptr<supervisor::SuiteService> sla_;
   std::unique_ptr<supervisor::SuiteService> change_;
   std::unique_ptr<cv1::ChangeService::Stub> changes_;
+  std::unique_ptr<cv1::ChangeService::Stub> approver_;
 };
 
 TEST_F(ChangeSlaEndToEnd, TimeToAuthoriseBreachesOrIsMetOnceAcrossAKilledTimer) {

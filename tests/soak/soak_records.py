@@ -194,6 +194,10 @@ class Changes:
     def __init__(self, run_name):
         self.run_name = run_name
         self.service = None  # the CI's id, made by set_up
+        # No one decides the approval of a change they raised (segregation of duties): the ECAB
+        # votes with a key of its own, made by set_up.
+        self.approver = None
+        self.other_actors = set()
 
     def set_up(self, client):
         st, body = client.call('POST', '/v1/configurationItems',
@@ -201,6 +205,13 @@ class Changes:
         if st != 200:
             sys.exit(f'creating the business service CI: {st} {body}')
         self.service = body['configurationItem']['id']
+        st, body = client.call('POST', '/v1/apiKeys', {'name': self.run_name + '-ecab',
+                                                       'roles': ['ROLE_CAB_MEMBER', 'ROLE_CHANGE_MANAGER']})
+        if st != 200:
+            sys.exit(f'creating the approver key: {st} {body}')
+        self.approver = type(client)((client.host, client.port), body['secret'])
+        st, session = self.approver.call('GET', '/v1/session')
+        self.other_actors = {session['subject']}
         return create_sla(client, self.run_name + ' changes', self.service, 'RECORD_KIND_CHANGE')
 
     def create(self, client, label, key):
@@ -245,7 +256,8 @@ class Changes:
                     return
                 call = (':transition', {'targetState': 'CHANGE_STATE_REVIEW',
                                         'outcome': 'CHANGE_OUTCOME_SUCCESSFUL'})
-            st, body = client.call('POST', f'/v1/changes/{rid}{call[0]}',
+            caller = self.approver if action == 'decide' else client
+            st, body = caller.call('POST', f'/v1/changes/{rid}{call[0]}',
                                    dict(call[1], version=version))
             if st == 200:
                 return

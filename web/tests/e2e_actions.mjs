@@ -135,11 +135,23 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   await state.filter({ hasText: "Authorise" }).waitFor();
   await page.waitForFunction(() => document.activeElement?.id === "workflow-title");
   await page.getByTestId("approval").filter({ hasText: /^Pending/ }).waitFor();
-  await page.getByLabel("Comment (required to reject)").fill("Backups verified, go.");
+  // Segregation of duties: the administrator raised the change, so it may not approve it.
+  await page.getByLabel("Comment (required to reject)").fill("My own change, fine.");
   await page.getByRole("button", { name: "Approve", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "segregation of duties" }).waitFor();
+  step("its author may not approve it: the service's 403 in an alert");
+  const managerKey = await api("POST", "/v1/apiKeys", adminKey, { name: `console-cm-${u}`, roles: ["ROLE_CHANGE_MANAGER", "ROLE_CAB_MEMBER"] });
+  const managerPage = await openSession(managerKey.secret);
+  await managerPage.goto(`${gateway}/console/#/changes/${encodeURIComponent(number)}`);
+  await managerPage.getByTestId("approval").filter({ hasText: /^Pending/ }).waitFor();
+  await managerPage.getByLabel("Comment (required to reject)").fill("Backups verified, go.");
+  await managerPage.getByRole("button", { name: "Approve", exact: true }).click();
+  await managerPage.getByTestId("approval").filter({ hasText: /^Approved/ }).waitFor();
+  await managerPage.context().close();
+  await page.reload();
   await page.getByTestId("approval").filter({ hasText: /^Approved/ }).waitFor();
   await page.locator("#approval-votes tbody tr", { hasText: "Backups verified, go." }).waitFor();
-  step("assessment, authorisation (by keyboard: the focus stays in the workflow), approved with a comment");
+  step("assessment, authorisation (by keyboard: the focus stays in the workflow), approved with a comment by a change manager");
 
   await page.getByLabel("Planned start").fill(`${day}T10:00`);
   await page.getByLabel("Planned end").fill(`${day}T09:00`);

@@ -61,6 +61,7 @@ v1::Approval StartApproval(const v1::ChangePolicy& policy, const v1::Change& cha
                            absl::Time now) {
   v1::Approval approval;
   *approval.mutable_request_time() = base::ToProtoTimestamp(now);
+  approval.set_self_approval_allowed(policy.allow_self_approval());
   if (change.type() == v1::CHANGE_TYPE_STANDARD) {
     approval.set_policy_name("standard change (pre-approved)");
     approval.set_outcome(v1::APPROVAL_OUTCOME_PRE_APPROVED);
@@ -119,6 +120,17 @@ void EvaluateApproval(v1::Approval& approval) {
   }
   approval.set_current_level(std::max(0, approval.levels_size() - 1));
   approval.set_outcome(v1::APPROVAL_OUTCOME_APPROVED);
+}
+
+absl::Status CheckNotOwnChange(const v1::Change& change, const base::Caller& voter) {
+  if (change.approval().self_approval_allowed()) return absl::OkStatus();
+  const char* part = voter.actor == change.created_by() ? "raised"
+                     : voter.actor == change.assignee() ? "is assigned to"
+                                                        : nullptr;
+  if (part == nullptr) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("decision: ", voter.actor, " ", part, " this change and may not decide its ",
+                   "approval (segregation of duties; the change policy's allow_self_approval)"));
 }
 
 absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter) {

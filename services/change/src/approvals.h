@@ -50,6 +50,11 @@ void EvaluateApproval(v1::Approval& approval);
 // PERMISSION_DENIED otherwise.
 absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter);
 
+// PERMISSION_DENIED when `voter` raised `change` (created_by) or is assigned to it, unless its
+// approval started under a policy allowing self-approval: segregation of duties holds for
+// administrators too.
+absl::Status CheckNotOwnChange(const v1::Change& change, const base::Caller& voter);
+
 // INVALID_ARGUMENT naming the field of an approval policy that cannot work (no rule, a quorum
 // out of range, ALL or QUORUM without named approvers).
 absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::string& field);

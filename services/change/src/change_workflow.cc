@@ -307,6 +307,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
                      ChangeStateName(stored.state())));
   }
   ITSM_RETURN_IF_ERROR(CheckVoter(stored.approval(), voter));
+  ITSM_RETURN_IF_ERROR(CheckNotOwnChange(stored, voter));
   if (stored.approval().votes_size() >= kMaxVotes) {
     return absl::FailedPreconditionError("approval.votes: too many votes on one change");
   }

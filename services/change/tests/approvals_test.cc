@@ -76,6 +76,29 @@ TEST(Approvals, OnlyNamedApproversOnceEachAtTheCurrentLevel) {
   EXPECT_EQ(CheckVoter(a, Voter("ann")).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// Segregation of duties: whoever raised a change or implements it does not decide its approval,
+// an administrator neither, unless the policy under which the approval started allowed it.
+TEST(Approvals, NoOneDecidesTheirOwnChangeUnlessThePolicyAllowsIt) {
+  v1::ChangePolicy policy;
+  v1::Change change;
+  change.set_type(v1::CHANGE_TYPE_NORMAL);
+  change.set_created_by("ann");
+  change.set_assignee("bob");
+  *change.mutable_approval() = StartApproval(policy, change, absl::UnixEpoch());
+  const auto admin = std::vector<std::string>{"admin"};
+  for (const char* own : {"ann", "bob"}) {
+    const absl::Status s = CheckNotOwnChange(change, Voter(own, admin));
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << own;
+    EXPECT_NE(s.message().find("segregation of duties"), absl::string_view::npos) << s;
+  }
+  EXPECT_TRUE(CheckNotOwnChange(change, Voter("cid")).ok());
+
+  policy.set_allow_self_approval(true);
+  *change.mutable_approval() = StartApproval(policy, change, absl::UnixEpoch());
+  EXPECT_TRUE(change.approval().self_approval_allowed());
+  EXPECT_TRUE(CheckNotOwnChange(change, Voter("ann")).ok());
+}
+
 TEST(Approvals, BadPoliciesAreRefusedNamingTheField) {
   v1::ApprovalPolicy p;
   p.set_name("x");
