@@ -15,7 +15,10 @@
 namespace itsm::webhooks {
 namespace {
 
-// Ranges refused unless allow-listed (IPv4 ones in their ::ffff: mapped form).
+// Ranges refused unless allow-listed (IPv4 ones in their ::ffff: mapped form). The IPv6 forms
+// that carry an IPv4 address inside — NAT64 64:ff9b::/96, 6to4 2002::/16 (2002:a9fe:a9fe:: is
+// 169.254.169.254 through a relay), Teredo 2001::/32 — are refused whole: deprecated or
+// translators, and a way around the IPv4 ranges otherwise.
 const std::vector<Cidr>& InternalRanges() {
   static const std::vector<Cidr> ranges = [] {
     std::vector<Cidr> out;
@@ -24,7 +27,7 @@ const std::vector<Cidr>& InternalRanges() {
           "172.16.0.0/12",   "192.0.0.0/24",   "192.0.2.0/24",  "192.168.0.0/16", "198.18.0.0/15",
           "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",   "240.0.0.0/4",    "::/128",
           "::1/128",         "64:ff9b::/96",   "100::/64",      "2001:db8::/32",  "fc00::/7",
-          "fe80::/10",       "fec0::/10",      "ff00::/8"}) {
+          "fe80::/10",       "fec0::/10",      "ff00::/8",      "2002::/16",      "2001::/32"}) {
       out.push_back(*Cidr::Parse(text));
     }
     return out;
@@ -122,7 +125,10 @@ absl::StatusOr<WebhookUrl> ParseWebhookUrl(const std::string& field, absl::strin
     }
     port = after;
     out.literal = IpAddress::Parse(host);
-    if (!out.literal || out.literal->v4) return base::FieldError(field, "not an IPv6 address");
+    if (!out.literal || !absl::StrContains(host, ':')) {
+      return base::FieldError(field, "not an IPv6 address");
+    }
+    // [::ffff:a.b.c.d] is a.b.c.d: judged as that address below, like the IPv4 form.
   } else {
     if (const size_t colon = host.find(':'); colon != absl::string_view::npos) {
       port = host.substr(colon + 1);

@@ -35,14 +35,33 @@ TEST(OutboundPolicy, ParsesUrls) {
 }
 
 TEST(OutboundPolicy, RefusesInternalAddressesByDefault) {
-  for (const char* internal :
-       {"127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-        "169.254.169.254", "100.64.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1", "::1",
-        "::", "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-        "::127.0.0.1"}) {
+  for (const char* internal : {"127.0.0.1",
+                               "127.8.9.10",
+                               "10.1.2.3",
+                               "172.16.0.1",
+                               "172.31.255.255",
+                               "192.168.1.1",
+                               "169.254.169.254",
+                               "100.64.0.1",
+                               "0.0.0.0",
+                               "255.255.255.255",
+                               "224.0.0.1",
+                               "::1",
+                               "::",
+                               "fe80::1",
+                               "fc00::1",
+                               "fd00:ec2::254",
+                               "::ffff:127.0.0.1",
+                               "::ffff:10.0.0.1",
+                               "::127.0.0.1",
+                               "2002:a9fe:a9fe::",
+                               "2002:7f00:1::1",
+                               "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+                               "64:ff9b::a9fe:a9fe"}) {
     EXPECT_TRUE(OutboundPolicy::IsInternal(Ip(internal))) << internal;
   }
-  for (const char* external : {"93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700::1111"}) {
+  for (const char* external :
+       {"93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700::1111", "2001:4860:4860::8888"}) {
     EXPECT_FALSE(OutboundPolicy::IsInternal(Ip(external))) << external;
   }
   absl::StatusOr<OutboundPolicy> none = OutboundPolicy::Parse("");
@@ -76,6 +95,11 @@ TEST(OutboundPolicy, SubscriptionUrlsNeedHttpsOrAnAllowListedHost) {
   EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url("https://169.254.169.254/"))));
   EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url("https://localhost/"))));
   EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url("https://[::1]/"))));
+  // An IPv4 address in IPv6 clothes is judged as the IPv4 address it is.
+  const absl::Status mapped = p->CheckUrl("u", Url("https://[::ffff:169.254.169.254]/"));
+  EXPECT_NE(mapped.message().find("169.254.169.254 is internal"), absl::string_view::npos)
+      << mapped;
+  EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url("https://[2002:a9fe:a9fe::]/"))));
 }
 
 }  // namespace
