@@ -94,6 +94,14 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
     if (absl::StripAsciiWhitespace(c.documents(i).uri()).empty()) {
       return base::FieldError(at + ".uri", "required");
     }
+    // A URL or a document-management id; never one that runs or embeds something where a
+    // console or an integration shows it as a link.
+    const std::string scheme = absl::AsciiStrToLower(absl::StripLeadingAsciiWhitespace(
+        absl::string_view(c.documents(i).uri()).substr(0, c.documents(i).uri().find(':'))));
+    if (scheme == "javascript" || scheme == "vbscript" || scheme == "data" || scheme == "file") {
+      return base::FieldError(at + ".uri",
+                              absl::StrCat("a ", scheme, ": link is not a document's place"));
+    }
   }
   for (int i = 0; i < c.parties_size(); ++i) {
     if (absl::StripAsciiWhitespace(c.parties(i)).empty()) {

@@ -91,6 +91,12 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
        "contract.renewal_term"},
       {[](v1::Contract& c) { c.add_documents()->set_title("MSA"); }, "contract.documents[0].uri"},
       {[](v1::Contract& c) {
+         v1::DocumentRef* d = c.add_documents();
+         d->set_title("MSA");
+         d->set_uri(" JavaScript:alert(1)");
+       },
+       "contract.documents[0].uri"},
+      {[](v1::Contract& c) {
          c.add_services("mail");
          c.add_services("mail");
        },
