@@ -130,6 +130,9 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       if (!r.has_target() || base::FromProtoDuration(r.target()) <= absl::ZeroDuration()) {
         return base::FieldError("target", "required and positive with calendar_id");
       }
+      // As a definition's targets: clocks count whole seconds, and a fraction rounded to none
+      // would put the due time at the start, outside working hours.
+      if (r.target().nanos() != 0) return base::FieldError("target", "whole seconds only");
       in.target = base::FromProtoDuration(r.target());
       calendar_id = r.calendar_id();
     }

@@ -261,6 +261,9 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   EXPECT_EQ(ViolatedField(DueTime(v1::GetDueTimeRequest(), &due)), "definition_id");
   direct.clear_target();
   EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
+  // A fraction of a second, which the clocks would round (to none: due at the start).
+  direct.mutable_target()->set_nanos(1000);
+  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
 
   // ResolveApplicableSla.
   v1::ResolveApplicableSlaRequest resolve;
