@@ -217,6 +217,7 @@ absl::Status IncidentManagement::ListNotes(storage::Transaction& txn, const base
   ITSM_RETURN_IF_ERROR(ValidateNoteFilter(request.visibility()));
   ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, incident, request.id()));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayListNotes(caller, request.visibility()));
   ITSM_ASSIGN_OR_RETURN(
       NotePage page,
       NoteRepository::List(txn, kListIncidentNotes, request, request.page(), incident.id(),

@@ -104,6 +104,7 @@ absl::Status RequestFulfilment::ListNotes(storage::Transaction& txn, const base:
   ITSM_ASSIGN_OR_RETURN(v1::ServiceRequest stored,
                         ServiceRequestRepository::Get(txn, request.id()));
   ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayListNotes(caller, request.visibility()));
   ITSM_ASSIGN_OR_RETURN(
       NotePage page, NoteRepository::List(txn, kListServiceRequestNotes, request, request.page(),
                                           stored.id(), VisibleNotes(caller, request.visibility())));

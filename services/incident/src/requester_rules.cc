@@ -71,6 +71,13 @@ absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibi
   return Denied("visibility", "a requester adds comments (NOTE_VISIBILITY_COMMENT) only");
 }
 
+absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility) {
+  if (!caller.own_records_only || visibility != v1::NOTE_VISIBILITY_WORK_NOTE) {
+    return absl::OkStatus();
+  }
+  return Denied("visibility", "a requester reads comments (NOTE_VISIBILITY_COMMENT) only");
+}
+
 absl::Status NarrowToOwn(const base::Caller& caller, v1::ListIncidentsRequest& request) {
   if (!caller.own_records_only) return absl::OkStatus();
   if (!request.caller().empty() && request.caller() != caller.actor) {

@@ -30,6 +30,8 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& problem,
 
 // A requester's notes are comments (what the caller sees), never internal work notes.
 absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibility visibility);
+// A requester asking for the work notes is refused rather than answered with the comments.
+absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility);
 
 // The list filter narrowed to the requester's own records; PERMISSION_DENIED when the request
 // names another person.

@@ -1339,9 +1339,8 @@ TEST_P(IncidentServiceTest, RequesterCommentsOnTheirOwnServiceRequestsOnly) {
     for (const auto& n : out.notes()) authors.push_back(n.author());
     return std::make_pair(s.error_code(), authors);
   };
-  EXPECT_EQ(notes(*alice, id),
-            std::make_pair(grpc::StatusCode::OK, std::vector<std::string>{"alice@corp"}))
-      << "asked for work notes, a requester gets the comments";
+  EXPECT_EQ(notes(*alice, id).first, grpc::StatusCode::PERMISSION_DENIED)
+      << "asked for work notes, a requester is told they are not theirs to read";
   EXPECT_EQ(notes(*agent, id),
             std::make_pair(grpc::StatusCode::OK, std::vector<std::string>{"agent@corp"}));
   EXPECT_EQ(notes(*bob, id).first, grpc::StatusCode::NOT_FOUND);
