@@ -85,7 +85,8 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
                          .Add({})),
       pending_(prometheus::BuildGauge()
                    .Name("itsm_outbox_pending_events")
-                   .Help("Outbox events not yet published, as of the last relay round.")
+                   .Help("Outbox events the relay's last round left unsent (at most one round; "
+                         "the backlog is itsm_outbox_unpublished_events).")
                    .Register(registry)
                    .Add({})),
       latency_(prometheus::BuildHistogram()

@@ -360,6 +360,14 @@ class SqliteDatabase final : public Database {
       return absl::UnavailableError(
           absl::StrCat("cannot open SQLite database ", path_, ": ", sqlite3_errstr(rc)));
     }
+    // Asked for read-write, SQLite opens a file it cannot write read-only, silently: the service
+    // would start, answer reads and fail every write until restarted, even once the file
+    // system is writable again. Refused here, the process exits and its supervisor retries.
+    if (!memory && sqlite3_db_readonly(db, "main") == 1) {
+      return absl::UnavailableError(absl::StrCat("cannot open SQLite database ", path_,
+                                                 " for writing: the file or its file system is "
+                                                 "read-only"));
+    }
     sqlite3_busy_timeout(db, options_.busy_timeout_ms);
     // Extended codes tell a unique violation (ALREADY_EXISTS) from other constraint failures.
     sqlite3_extended_result_codes(db, 1);
