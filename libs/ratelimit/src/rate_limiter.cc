@@ -49,18 +49,50 @@ RedisRateLimiter::RedisRateLimiter(Options options, const base::Clock& clock)
       client_(options_.redis_address, options_.timeout, options_.auth),
       script_{kTakeScript, ""} {}
 
+absl::Status RedisRateLimiter::Admit(bool may_retry, bool* retrying) {
+  absl::MutexLock state(&state_mu_);
+  if (failed_at_ == absl::InfinitePast()) return absl::OkStatus();
+  const absl::Duration since = clock_.Now() - failed_at_;
+  if (may_retry && since >= options_.retry_interval && !retrying_) {
+    retrying_ = true;  // this call tries Redis again; the others skip it until it answers
+    *retrying = true;
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(absl::StrCat("Redis did not answer ", absl::FormatDuration(since),
+                                             " ago (", last_error_, "); asked again every ",
+                                             absl::FormatDuration(options_.retry_interval)));
+}
+
 absl::StatusOr<RateDecision> RedisRateLimiter::Take(const std::string& bucket,
                                                     const RateLimit& limit) {
   if (limit.per_second <= 0 || limit.burst <= 0) {
     return absl::InvalidArgumentError("rate limit: per_second and burst must be positive");
   }
+  bool retrying = false;
+  if (absl::Status skipped = Admit(/*may_retry=*/true, &retrying); !skipped.ok()) return skipped;
   const int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   absl::StatusOr<redis::RedisValue> reply;
   {
     absl::MutexLock lock(&mu_);
+    // Redis may have failed for the call this one waited behind.
+    if (!retrying) {
+      if (absl::Status skipped = Admit(/*may_retry=*/false, &retrying); !skipped.ok()) {
+        return skipped;
+      }
+    }
     reply = client_.Eval(script_, {absl::StrCat(options_.key_prefix, bucket)},
                          {absl::StrCat(now_ms), absl::StrFormat("%.9f", limit.per_second / 1000.0),
                           absl::StrCat(limit.burst)});
+  }
+  {
+    absl::MutexLock state(&state_mu_);
+    if (retrying) retrying_ = false;
+    if (reply.ok()) {
+      failed_at_ = absl::InfinitePast();
+    } else {
+      failed_at_ = clock_.Now();
+      last_error_ = std::string(reply.status().message());
+    }
   }
   if (!reply.ok()) return absl::UnavailableError(reply.status().message());
   if (reply->type != redis::RedisValue::Type::kArray || reply->elements.size() != 4) {

@@ -3,6 +3,8 @@
 // (never more than the burst), and what a Redis outage answers.
 #include "itsm/ratelimit/rate_limiter.h"
 
+#include <signal.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -91,6 +93,39 @@ TEST_F(RateLimiterTest, ARedisOutageIsUnavailableAndTheBucketsWorkAgainAfterIt) 
   auto after = limiter.Take("carol|read", limit);
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_TRUE(after->allowed);
+}
+
+// A frozen Redis (SIGSTOP: connected, never answering) costs one timeout, not one per call in
+// turn: the calls that follow skip it until retry_interval has passed, then one asks again.
+TEST_F(RateLimiterTest, AFrozenRedisCostsOneTimeoutThenCallsSkipItUntilItAnswers) {
+  RedisRateLimiter limiter(Options(), clock_);
+  const RateLimit limit{.per_second = 100, .burst = 100};
+  ASSERT_TRUE(limiter.Take("dave|read", limit).ok());
+  const pid_t pid = redis_->process().pid();
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  const absl::Time start = absl::Now();
+  std::atomic<int> unavailable{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (absl::IsUnavailable(limiter.Take("dave|read", limit).status())) ++unavailable;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_EQ(kill(pid, SIGCONT), 0);
+  EXPECT_EQ(unavailable.load(), 200);
+  // One 200 ms timeout (two at most, a call racing the first); one per call would be 40 s.
+  EXPECT_LT(took, absl::Seconds(5)) << took;
+  auto skipped = limiter.Take("dave|read", limit);
+  EXPECT_NE(skipped.status().message().find("asked again every 1s"), absl::string_view::npos)
+      << skipped.status();
+  clock_.Advance(absl::Seconds(1));
+  auto after = limiter.Take("dave|read", limit);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(limiter.Take("dave|read", limit).ok());
 }
 
 TEST_F(RateLimiterTest, ALimitThatCannotRefillIsRefused) {

@@ -10,7 +10,8 @@
 namespace itsm::gateway {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersionWithoutCluster = 1;
 // A ce_id is a UUID in this suite; anything printable and short is accepted from other
 // producers, since it is only echoed.
 constexpr size_t kMaxCeIdBytes = 128;
@@ -68,9 +69,12 @@ absl::Status Invalid(absl::string_view why) {
 
 }  // namespace
 
+uint32_t ClusterHash(absl::string_view cluster_id) { return std::max(1u, Fnv1a(cluster_id)); }
+
 std::string EncodeCursor(const EventCursor& cursor) {
   std::string bytes;
   bytes += static_cast<char>(kVersion);
+  PutFixed32(cursor.cluster, bytes);
   PutVarint(cursor.next.size(), bytes);
   for (const auto& [topic, offsets] : cursor.next) {
     PutFixed32(Fnv1a(topic), bytes);
@@ -112,10 +116,14 @@ absl::StatusOr<LastEventId> ParseLastEventId(absl::string_view text,
   if (!GetFixed32(tail, checksum) || checksum != Fnv1a(body)) {
     return Invalid("not an event id of this API (checksum)");
   }
-  if (static_cast<uint8_t>(body.front()) != kVersion) {
+  const auto version = static_cast<uint8_t>(body.front());
+  if (version != kVersion && version != kVersionWithoutCluster) {
     return Invalid("an event id of another version of this API");
   }
   body.remove_prefix(1);
+  if (version == kVersion && !GetFixed32(body, out.cursor.cluster)) {
+    return Invalid("malformed event id");
+  }
   uint64_t topic_count = 0;
   if (!GetVarint(body, topic_count) || topic_count > kMaxCursorTopics) {
     return Invalid("malformed event id");

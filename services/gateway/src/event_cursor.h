@@ -6,9 +6,11 @@
 //   <cursor>.<ce_id>      after an event       (ce_id for the client's own de-duplication)
 //   <cursor>              after skipped events (a heartbeat's id: filtered events need no rescan)
 //
-// <cursor> is base64url (no padding) of: version 1, the topic count, per topic the FNV-1a hash of
-// its name (4 bytes) with its partition count and next offsets (varints), and an FNV-1a
-// checksum of all that (4 bytes). Five topics of four partitions take ~110 characters.
+// <cursor> is base64url (no padding) of: version 2, the FNV-1a hash of the broker's cluster id
+// (4 bytes), the topic count, per topic the FNV-1a hash of its name (4 bytes) with its partition
+// count and next offsets (varints), and an FNV-1a checksum of all that (4 bytes). Five topics of
+// four partitions take ~115 characters. Offsets mean nothing on another broker (one that lost its
+// data and was filled again): the cluster id tells. Version 1, without it, is still read.
 //
 //   EventCursor c{.next = {{"itsm.incident.v1", {12, 40}}}};
 //   std::string id = EventId(EncodeCursor(c), "3f2a…");
@@ -33,10 +35,17 @@ inline constexpr size_t kMaxCursorTopics = 64;
 inline constexpr size_t kMaxCursorPartitions = 4096;
 
 struct EventCursor {
+  // ClusterHash of the broker the offsets are of; 0: not known (an id of version 1).
+  uint32_t cluster = 0;
   // Topic -> the next offset to deliver of each partition (index = partition number).
   std::map<std::string, std::vector<int64_t>> next = {};
-  bool operator==(const EventCursor& other) const { return next == other.next; }
+  bool operator==(const EventCursor& other) const {
+    return cluster == other.cluster && next == other.next;
+  }
 };
+
+// The cursor's tag of a broker's cluster id (never 0).
+uint32_t ClusterHash(absl::string_view cluster_id);
 
 struct LastEventId {
   EventCursor cursor = {};

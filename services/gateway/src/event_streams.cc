@@ -664,6 +664,24 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   rd_kafka_metadata_destroy(metadata);
 
   EventCursor start;
+  // Offsets are the broker's: an id made on another one (a broker that lost its data and filled
+  // up again) would resume at offsets of other events, skipping some silently.
+  if (char* cluster_id = rd_kafka_clusterid(consumer.get(), kKafkaTimeoutMs);
+      cluster_id != nullptr) {
+    start.cluster = ClusterHash(cluster_id);
+    rd_kafka_mem_free(consumer.get(), cluster_id);
+  }
+  if (resume.has_value() && resume->cursor.cluster != 0 && start.cluster != 0 &&
+      resume->cursor.cluster != start.cluster) {
+    release();
+    return Refuse(*opening,
+                  WithHttpStatus(absl::OutOfRangeError(
+                                     "Last-Event-ID: made on another event broker than this "
+                                     "suite's now (its events were lost or it was replaced), so "
+                                     "the events after it cannot be found; reconnect without "
+                                     "Last-Event-ID and re-read the records through the API"),
+                                 410));
+  }
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   absl::Status problem = absl::OkStatus();
   for (const std::string& topic : options_.topics) {

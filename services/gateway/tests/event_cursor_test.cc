@@ -2,6 +2,7 @@
 // naming the header.
 #include "services/gateway/src/event_cursor.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
@@ -22,6 +23,32 @@ TEST(EventCursor, RoundTripsWithAndWithoutTheCeId) {
     EXPECT_EQ(back->cursor, cursor);
     EXPECT_EQ(back->ce_id, ce_id);
   }
+}
+
+TEST(EventCursor, CarriesTheBrokersClusterAndReadsIdsOfVersion1WithoutIt) {
+  const EventCursor cursor{.cluster = ClusterHash("mockCluster55d1"),
+                           .next = {{"itsm.incident.v1", {5}}}};
+  absl::StatusOr<LastEventId> back = ParseLastEventId(EncodeCursor(cursor), kTopics);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->cursor.cluster, ClusterHash("mockCluster55d1"));
+  EXPECT_NE(ClusterHash("mockCluster55d1"), ClusterHash("mockCluster55d2"));
+
+  // Version 1: 1, one topic, its name's FNV-1a (ClusterHash is the same function), one
+  // partition at offset 5, the checksum.
+  std::string v1;
+  v1 += '\x01';
+  v1 += '\x01';
+  const auto fixed32 = [](uint32_t v, std::string& out) {
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  fixed32(ClusterHash("itsm.incident.v1"), v1);
+  v1 += '\x01';
+  v1 += '\x05';
+  fixed32(ClusterHash(v1), v1);
+  back = ParseLastEventId(absl::WebSafeBase64Escape(v1), kTopics);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->cursor.cluster, 0u);
+  EXPECT_EQ(back->cursor.next.at("itsm.incident.v1"), std::vector<int64_t>{5});
 }
 
 TEST(EventCursor, ForeignOrDamagedIdsAreRefusedNamingTheHeader) {

@@ -18,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "itsm/supervisor/child_process.h"
+#include "services/gateway/src/event_cursor.h"
 #include "services/gateway/tests/http_client.h"
 #include "tests/integration/launched_suite.h"
 
@@ -362,6 +363,17 @@ TEST_F(GatewayEventsTest, TypesFilterAndRefusalsNameWhatIsWrong) {
     auto s = Stream(kCreated, headers);
     EXPECT_EQ(s->ReadHead(), 400) << bad;
     EXPECT_TRUE(absl::StrContains(s->body(), "Last-Event-ID")) << s->body();
+  }
+  // An id made on another broker (one restarted empty and filled again): the same offsets are
+  // other events there, so the stream cannot resume, and says so.
+  {
+    std::map<std::string, std::string> headers = viewer;
+    headers["Last-Event-ID"] = EncodeCursor(
+        {.cluster = ClusterHash("another broker"), .next = {{"itsm.incident.v1", {0}}}});
+    auto other_broker = Stream(kCreated, headers);
+    EXPECT_EQ(other_broker->ReadHead(), 410) << other_broker->body();
+    EXPECT_TRUE(absl::StrContains(other_broker->body(), "another event broker"))
+        << other_broker->body();
   }
   HttpAnswer post = HttpClient(*host_, port_, viewer).Send("POST", "/v1/events", "{}");
   EXPECT_EQ(post.status, 405);

@@ -10,6 +10,11 @@
 // Time is the caller's clock (passed to the script), so tests drive it; replicas' clocks agree
 // to well under a token's interval under NTP. The client is synchronous: call it where blocking
 // is allowed.
+//
+// Calls share one connection, one at a time. When Redis does not answer (down, or frozen: each
+// call then waits the whole timeout), the limiter stops asking it for `retry_interval`: calls
+// are UNAVAILABLE at once, and after the interval one call tries Redis again while the others
+// still are. A frozen Redis so costs one timeout per interval, not one per request in turn.
 #ifndef ITSM_RATELIMIT_RATE_LIMITER_H_
 #define ITSM_RATELIMIT_RATE_LIMITER_H_
 
@@ -46,6 +51,8 @@ class RedisRateLimiter {
     redis::RedisAuth auth = {};
     std::string key_prefix = "itsm:ratelimit:";
     absl::Duration timeout = absl::Milliseconds(200);
+    // After Redis failed to answer: how long calls skip it before one tries again.
+    absl::Duration retry_interval = absl::Seconds(1);
   };
   RedisRateLimiter(Options options, const base::Clock& clock);
 
@@ -54,8 +61,17 @@ class RedisRateLimiter {
   absl::StatusOr<RateDecision> Take(const std::string& bucket, const RateLimit& limit);
 
  private:
+  // OK when this call asks Redis: it answered last time, or (with `may_retry`) this call is the
+  // one trying it again after retry_interval (`*retrying` set). UNAVAILABLE otherwise.
+  absl::Status Admit(bool may_retry, bool* retrying);
+
   const Options options_;
   const base::Clock& clock_;
+  // The circuit: when Redis last failed to answer, and whether one call is trying it again.
+  absl::Mutex state_mu_;
+  absl::Time failed_at_ ABSL_GUARDED_BY(state_mu_) = absl::InfinitePast();
+  std::string last_error_ ABSL_GUARDED_BY(state_mu_);
+  bool retrying_ ABSL_GUARDED_BY(state_mu_) = false;
   absl::Mutex mu_;
   // One connection, one request at a time: a script call takes well under a millisecond.
   redis::RedisClient client_ ABSL_GUARDED_BY(mu_);
