@@ -9,6 +9,7 @@ resolution clock to the resolution (a service request's likewise, to its fulfilm
 implement (from creation until REVIEW).
 """
 import sys
+import threading
 from datetime import datetime, timezone
 
 RESPONSE_S, RESOLVE_S = 30.0, 50.0
@@ -195,8 +196,9 @@ class Changes:
         self.run_name = run_name
         self.service = None  # the CI's id, made by set_up
         # No one decides the approval of a change they raised (segregation of duties): the ECAB
-        # votes with a key of its own, made by set_up.
-        self.approver = None
+        # votes with a key of its own, made by set_up (its secret; a connection per actor).
+        self.approver_key = None
+        self.approvers = threading.local()
         self.other_actors = set()
 
     def set_up(self, client):
@@ -209,10 +211,16 @@ class Changes:
                                                        'roles': ['ROLE_CAB_MEMBER', 'ROLE_CHANGE_MANAGER']})
         if st != 200:
             sys.exit(f'creating the approver key: {st} {body}')
-        self.approver = type(client)((client.host, client.port), body['secret'])
-        st, session = self.approver.call('GET', '/v1/session')
+        self.approver_key = body['secret']
+        st, session = self.approver_for(client).call('GET', '/v1/session')
         self.other_actors = {session['subject']}
         return create_sla(client, self.run_name + ' changes', self.service, 'RECORD_KIND_CHANGE')
+
+    def approver_for(self, client):
+        """The approver's connection of the calling thread (one connection serves one thread)."""
+        if getattr(self.approvers, 'gateway', None) is None:
+            self.approvers.gateway = type(client)((client.host, client.port), self.approver_key)
+        return self.approvers.gateway
 
     def create(self, client, label, key):
         st, body = client.call('POST', '/v1/changes',
@@ -256,7 +264,7 @@ class Changes:
                     return
                 call = (':transition', {'targetState': 'CHANGE_STATE_REVIEW',
                                         'outcome': 'CHANGE_OUTCOME_SUCCESSFUL'})
-            caller = self.approver if action == 'decide' else client
+            caller = self.approver_for(client) if action == 'decide' else client
             st, body = caller.call('POST', f'/v1/changes/{rid}{call[0]}',
                                    dict(call[1], version=version))
             if st == 200:
