@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   if (absl::StatusOr<bool> rebuilt = supplier::RebuildRollupsIfPending(committer); !rebuilt.ok()) {
     runtime::log::Error("cannot roll up the stored scorecard facts",
                         {{"error", rebuilt.status().ToString()}});
-    return 2;
+    return 1;  // the database's failure, not a bad option (code 2): the supervisor retries
   } else if (*rebuilt) {
     runtime::log::Info("scorecard facts rolled up (schema migration 2)", {});
   }
