@@ -22,6 +22,7 @@
 #include "itsm/runtime/logging.h"
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/event_cursor.h"
+#include "services/gateway/src/presented_credentials.h"
 
 namespace itsm::gateway {
 namespace {
@@ -478,10 +479,10 @@ void EventStreams::Open(HttpRequest request, std::string request_id, Responder r
   if (auto it = request.find(kLastEventIdHeader); it != request.end()) {
     opening->last_event_id = std::string(View(it->value()));
   }
-  opening->authorization = std::string(View(request[http::field::authorization]));
-  opening->api_key = std::string(View(request["X-API-Key"]));
-  opening->repeated_credentials =
-      request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1;
+  const Credentials presented = PresentedCredentials(request);
+  opening->authorization = std::string(presented.authorization);
+  opening->api_key = std::string(presented.api_key);
+  opening->repeated_credentials = presented.repeated;
 
   if (request.method() != http::verb::get) {
     return Refuse(*opening,

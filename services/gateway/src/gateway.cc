@@ -15,6 +15,7 @@
 #include "itsm/runtime/logging.h"
 #include "services/gateway/src/api_description.h"
 #include "services/gateway/src/error_answer.h"
+#include "services/gateway/src/presented_credentials.h"
 #include "services/gateway/src/session_answer.h"
 #include "services/gateway/src/transcoder.h"
 
@@ -63,14 +64,6 @@ bool IsPrintableAscii(absl::string_view value) {
     if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
-}
-
-// What the request presents to authenticate; views into the request.
-Credentials CredentialsOf(const HttpRequest& request) {
-  return {
-      .authorization = View(request[http::field::authorization]),
-      .api_key = View(request["X-API-Key"]),
-      .repeated = request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1};
 }
 
 bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
@@ -194,7 +187,7 @@ void Gateway::Session(HttpRequest request, std::string request_id, absl::Time st
   // Authentication may read the key store and rate limiting asks Redis: not on an HTTP thread.
   auto shared = std::make_shared<HttpRequest>(std::move(request));
   const bool queued = options_.blocking->TrySubmit([this, shared, answer, respond] {
-    absl::StatusOr<Caller> caller = options_.callers->Authenticate(CredentialsOf(*shared));
+    absl::StatusOr<Caller> caller = options_.callers->Authenticate(PresentedCredentials(*shared));
     Headers headers;
     absl::Status refusal = caller.status();
     if (!caller.ok()) {
@@ -236,7 +229,7 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, Htt
   // per GET went to switching threads).
   if (options_.rate_limits == nullptr) {
     if (std::optional<absl::StatusOr<Caller>> caller =
-            options_.callers->AuthenticateFromMemory(CredentialsOf(request))) {
+            options_.callers->AuthenticateFromMemory(PresentedCredentials(request))) {
       return Call(route, bindings, request, request_id, start, std::move(respond),
                   AdmissionOf(route, *std::move(caller)));
     }
@@ -255,7 +248,7 @@ void Gateway::Forward(const Route& route, std::vector<PathBinding> bindings, Htt
 }
 
 Gateway::Admission Gateway::Admit(const Route& route, const HttpRequest& request) {
-  return AdmissionOf(route, options_.callers->Authenticate(CredentialsOf(request)));
+  return AdmissionOf(route, options_.callers->Authenticate(PresentedCredentials(request)));
 }
 
 Gateway::Admission Gateway::AdmissionOf(const Route& route, absl::StatusOr<Caller> caller) {

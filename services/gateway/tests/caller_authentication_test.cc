@@ -17,6 +17,7 @@
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 #include "services/gateway/src/identity_providers.h"
+#include "services/gateway/src/presented_credentials.h"
 
 namespace itsm::gateway {
 namespace {
@@ -223,6 +224,22 @@ TEST_F(CallerAuthenticationTest, EveryBadCredentialIsRefusedWithItsReason) {
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << refused.status();
     EXPECT_TRUE(absl::StrContains(refused.status().message(), c.reason)) << refused.status();
   }
+}
+
+// One reading of a request's credentials for every route; a header given twice is noticed.
+TEST(PresentedCredentialsTest, ReadsBothHeadersAndNoticesOneGivenTwice) {
+  HttpRequest request(boost::beast::http::verb::get, "/v1/session", 11);
+  request.insert(boost::beast::http::field::authorization, "Bearer first");
+  request.insert("X-API-Key", "itsm_key");
+  Credentials presented = PresentedCredentials(request);
+  EXPECT_EQ(presented.authorization, "Bearer first");
+  EXPECT_EQ(presented.api_key, "itsm_key");
+  EXPECT_FALSE(presented.repeated);
+  request.insert(boost::beast::http::field::authorization, "Bearer second");
+  EXPECT_TRUE(PresentedCredentials(request).repeated);
+  request.erase(boost::beast::http::field::authorization);
+  request.insert("X-API-Key", "itsm_other");
+  EXPECT_TRUE(PresentedCredentials(request).repeated);
 }
 
 TEST(RoleMappingTest, ProviderRolesMapOntoSuiteRolesButNeverOntoService) {
