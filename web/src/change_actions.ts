@@ -44,16 +44,22 @@ export function isOpen(state: string | undefined): boolean {
   return OPEN.includes(state ?? "");
 }
 
-// The transitions the change's type allows from its state, cancelling last (every open state).
+// The transitions the change's type allows from its state, cancelling last (until implementation
+// starts: an implemented change ends through its review, decision 235).
 export function changeTransitions(type: string | undefined, state: string | undefined): ChangeTransition[] {
   if (!isOpen(state)) return [];
   const own = OWN[type ?? ""] ?? OWN.CHANGE_TYPE_NORMAL;
-  return [...(own[state!] ?? []), ...(TAIL[state!] ?? []), t("CANCELLED", "Cancel change", "close")];
+  const cancel = beforeImplementation(state) ? [t("CANCELLED", "Cancel change", "close")] : [];
+  return [...(own[state!] ?? []), ...(TAIL[state!] ?? []), ...cancel];
+}
+
+function beforeImplementation(state: string | undefined): boolean {
+  return [S("NEW"), S("ASSESS"), S("AUTHORISE"), S("SCHEDULED")].includes(state ?? "");
 }
 
 // The planned slot can be set until implementation starts (ChangeWorkflow::Schedule).
 export function canReschedule(state: string | undefined): boolean {
-  return [S("NEW"), S("ASSESS"), S("AUTHORISE"), S("SCHEDULED")].includes(state ?? "");
+  return beforeImplementation(state);
 }
 
 // Whether the approval form is the caller's: the change waits in AUTHORISE for a decision, the

@@ -127,14 +127,20 @@ absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transact
 
 absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
     storage::Transaction& txn, const v1::Change& change, const v1::ChangePolicy& policy,
-    const CmdbFacts& facts) const {
-  if (!change.has_planned_start_time() || !change.has_planned_end_time()) {
-    return std::vector<v1::Conflict>();
-  }
+    const CmdbFacts& facts, bool implementing) const {
   ConflictFacts f{.subject = Planned(change),
                   .related = facts.related,
                   .group_double_booking = policy.conflict_rules().group_double_booking(),
                   .ci_names = facts.ci_names};
+  if (!change.has_planned_start_time() || !change.has_planned_end_time()) {
+    if (!implementing) {
+      ITSM_ASSIGN_OR_RETURN(f.major_incidents, MajorIncidentStore::On(txn, f.subject.ci_ids));
+      return DetectConflicts(f);
+    }
+    // Implemented now without a plan: the freezes, windows and changes of this moment.
+    const absl::Time now = workflow_.Now();
+    f.subject.slot = {now, now + absl::Seconds(1)};
+  }
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::Change> others,
                         ChangeRepository::InSlot(
                             txn, {.start = f.subject.slot.start,
@@ -233,7 +239,8 @@ absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base:
         if (request.target_state() == v1::CHANGE_STATE_SCHEDULED ||
             request.target_state() == v1::CHANGE_STATE_IMPLEMENT) {
           ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
-                                ConflictsNow(txn, current, policy, facts));
+                                ConflictsNow(txn, current, policy, facts,
+                                             request.target_state() == v1::CHANGE_STATE_IMPLEMENT));
           ChangeWorkflow::SetConflicts(current, found);
         }
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Transition(current, request, policy));

@@ -111,11 +111,14 @@ class ChangeManagement {
   absl::StatusOr<v1::RiskAssessment> AssessNow(storage::Transaction& txn, const v1::Change& change,
                                                const v1::ChangePolicy& policy,
                                                const CmdbFacts& facts) const;
-  // The conflicts of `change`'s planned slot now (none without a slot).
+  // The conflicts of `change`'s planned slot now. Without a slot: an open major incident on its
+  // CIs (a conflict whatever the slot) and, when it is `implementing` now (an emergency change
+  // may be, unplanned), whatever a slot starting now meets.
   absl::StatusOr<std::vector<v1::Conflict>> ConflictsNow(storage::Transaction& txn,
                                                          const v1::Change& change,
                                                          const v1::ChangePolicy& policy,
-                                                         const CmdbFacts& facts) const;
+                                                         const CmdbFacts& facts,
+                                                         bool implementing = false) const;
 
   storage::Database& db_;
   CmdbView* cmdb_;

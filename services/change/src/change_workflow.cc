@@ -88,9 +88,19 @@ bool Approved(const v1::Approval& a) {
          a.outcome() == v1::APPROVAL_OUTCOME_PRE_APPROVED;
 }
 
-bool ConflictsBlock(const v1::Change& c) {
-  return !c.conflicts().empty() && c.approval().conflicts_need_override() &&
-         c.conflict_override_reason().empty();
+// Whether the change's conflicts need an override before `step`: all of them when its
+// approval's policy says so; whatever the policy, a blackout window (a freeze forbids what it
+// covers) and, at implementation, an open major incident on one of its CIs (decision 236).
+bool ConflictsBlock(const v1::Change& c, ChangeStep step) {
+  if (c.conflicts().empty() || !c.conflict_override_reason().empty()) return false;
+  if (c.approval().conflicts_need_override()) return true;
+  for (const v1::Conflict& conflict : c.conflicts()) {
+    if (conflict.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW) return true;
+    if (conflict.kind() == v1::CONFLICT_KIND_MAJOR_INCIDENT && step == ChangeStep::kImplement) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // An incident the change possibly caused is looked at in the review, as a failure is.
@@ -218,6 +228,18 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
           "); in AUTHORISE, move it back to ASSESS to change it and ask for approval again"));
     }
   }
+  // Segregation of duties holds for the approval's life, not only as a vote is cast: whoever
+  // decided it does not become the change's assignee afterwards (decision 237).
+  if (after.assignee() != stored.assignee() && !after.assignee().empty() &&
+      !stored.approval().self_approval_allowed()) {
+    for (const v1::ApprovalVote& vote : stored.approval().votes()) {
+      if (vote.approver() != after.assignee()) continue;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "change.assignee: ", after.assignee(),
+          " decided this change's approval and may not be assigned to it (segregation of "
+          "duties; the change policy's allow_self_approval)"));
+    }
+  }
   return after;
 }
 
@@ -249,7 +271,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
         return absl::FailedPreconditionError(
             "planned_start_time: required to schedule the change (ScheduleChange first)");
       }
-      if (ConflictsBlock(stored)) {
+      if (ConflictsBlock(stored, step)) {
         return absl::FailedPreconditionError(
             absl::StrCat("conflicts: ", stored.conflicts_size(),
                          " conflict(s) must be overridden first (OverrideChangeConflicts)"));
@@ -259,7 +281,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
       if (!Approved(stored.approval())) {
         return absl::FailedPreconditionError("approval: the change is not approved");
       }
-      if (ConflictsBlock(stored)) {
+      if (ConflictsBlock(stored, step)) {
         return absl::FailedPreconditionError(
             "conflicts: the schedule's conflicts must be overridden first "
             "(OverrideChangeConflicts)");

@@ -1,5 +1,7 @@
 #include "services/change/src/cmdb_facts.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 
@@ -21,6 +23,11 @@ absl::StatusOr<CiInfo> Resolve(CmdbView& cmdb, const std::string& id, const std:
   return info;
 }
 
+bool IsA(const CiInfo& info, const std::string& class_name) {
+  return info.class_name == class_name ||
+         std::find(info.lineage.begin(), info.lineage.end(), class_name) != info.lineage.end();
+}
+
 }  // namespace
 
 absl::StatusOr<CmdbFacts> GatherCmdbFacts(
@@ -35,8 +42,13 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   }
   facts.consulted = true;
   for (int i = 0; i < service_ids.size(); ++i) {
-    ITSM_ASSIGN_OR_RETURN(
-        CiInfo info, Resolve(*cmdb, service_ids[i], absl::StrCat(services_field, "[", i, "]")));
+    const std::string field = absl::StrCat(services_field, "[", i, "]");
+    ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, service_ids[i], field));
+    // Counted as a business service by the risk (its criticality): it must be one.
+    if (!IsA(info, kBusinessServiceClass)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": CI ", info.class_name, "/", info.name, " is not a ", kBusinessServiceClass));
+    }
     facts.business_services.push_back({info.id, info.name, info.criticality});
     facts.service_ids.push_back(info.id);
   }
@@ -46,7 +58,8 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     facts.ci_ids.push_back(info.id);
     facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
     facts.ci_classes.insert(info.class_name);
-    if (info.class_name == kBusinessServiceClass) {
+    facts.ci_classes.insert(info.lineage.begin(), info.lineage.end());
+    if (IsA(info, kBusinessServiceClass)) {
       facts.business_services.push_back({info.id, info.name, info.criticality});
     }
     ITSM_ASSIGN_OR_RETURN(std::vector<ReachedCi> served,

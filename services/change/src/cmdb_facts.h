@@ -26,6 +26,7 @@ struct CmdbFacts {
   bool consulted = false;
   std::vector<std::string> service_ids = {};
   std::vector<std::string> ci_ids = {};
+  // The classes of the change's CIs and their ancestors (a window on "hardware" covers servers).
   std::set<std::string> ci_classes = {};
   std::vector<ReachedService> business_services = {};
   std::vector<RelatedCi> related = {};

@@ -1,8 +1,10 @@
 #include "services/change/src/cmdb_view.h"
 
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
 
 namespace itsm::change {
 namespace {
@@ -36,8 +38,43 @@ absl::StatusOr<CiInfo> GrpcCmdbView::Describe(const std::string& id) {
   const grpc::Status status = stub_->GetConfigurationItem(&ctx, request, &response);
   if (!status.ok()) return Translate(status, id);
   const config::v1::ConfigurationItem& ci = response.configuration_item();
-  return CiInfo{ci.id(), ci.class_name(), ci.name(), static_cast<int>(ci.business_criticality()),
-                ci.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
+  CiInfo info{ci.id(), ci.class_name(), ci.name(), static_cast<int>(ci.business_criticality()),
+              ci.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
+  ITSM_ASSIGN_OR_RETURN(info.lineage, LineageOf(ci.class_name()));
+  return info;
+}
+
+absl::StatusOr<std::vector<std::string>> GrpcCmdbView::LineageOf(const std::string& class_name) {
+  constexpr size_t kMaxDepth = 16;  // classes nest a few levels; a loop must not hang a call
+  std::vector<std::string> lineage;
+  std::string at = class_name;
+  while (!at.empty() && lineage.size() < kMaxDepth) {
+    lineage.push_back(at);
+    std::optional<std::string> parent;
+    {
+      absl::MutexLock lock(&parents_mu_);
+      if (auto it = parents_.find(at); it != parents_.end()) parent = it->second;
+    }
+    if (!parent) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+      config::v1::GetClassRequest request;
+      request.set_name(at);
+      config::v1::GetClassResponse response;
+      const grpc::Status status = stub_->GetClass(&ctx, request, &response);
+      if (!status.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("the configuration service did not describe "
+                         "class \"",
+                         at, "\" (", status.error_code(), "); retry"));
+      }
+      parent = response.ci_class().parent();
+      absl::MutexLock lock(&parents_mu_);
+      parents_[at] = *parent;
+    }
+    at = *parent;
+  }
+  return lineage;
 }
 
 absl::StatusOr<std::vector<ReachedCi>> GrpcCmdbView::Reach(

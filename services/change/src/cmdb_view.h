@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "itsm/config/v1/config.grpc.pb.h"
@@ -23,6 +25,10 @@ struct CiInfo {
   std::string name = {};
   int criticality = 0;  // config.v1.BusinessCriticality
   bool retired = false;
+  // Its class and that class's ancestors, nearest first ("server", "hardware"): a window or
+  // rule naming a class covers its subclasses, as the CMDB's own class filters do. Filled by
+  // Describe; Reach leaves it empty.
+  std::vector<std::string> lineage = {};
 };
 
 struct ReachedCi {
@@ -34,7 +40,8 @@ struct ReachedCi {
 class CmdbView {
  public:
   virtual ~CmdbView() = default;
-  // NOT_FOUND when there is no such CI; UNAVAILABLE when the CMDB cannot answer now.
+  // NOT_FOUND when there is no such CI; UNAVAILABLE when the CMDB cannot answer now. With the
+  // CI's class lineage.
   virtual absl::StatusOr<CiInfo> Describe(const std::string& id) = 0;
   // CIs reached from `id` within `depth` relationships, downstream or upstream, only of
   // `class_names` (and subclasses) when given.
@@ -52,8 +59,14 @@ class GrpcCmdbView final : public CmdbView {
       const std::vector<std::string>& class_names) override;
 
  private:
+  // The class and its ancestors. A class's parent never changes once it is defined, so each
+  // class is asked for once per process.
+  absl::StatusOr<std::vector<std::string>> LineageOf(const std::string& class_name);
+
   std::unique_ptr<config::v1::ConfigurationService::Stub> stub_ = {};
   const absl::Duration deadline_;
+  absl::Mutex parents_mu_;
+  absl::flat_hash_map<std::string, std::string> parents_ ABSL_GUARDED_BY(parents_mu_);
 };
 
 }  // namespace itsm::change

@@ -267,6 +267,43 @@ TEST_P(ChangeReactionsTest, OpenMajorIncidentsAreConflictsFoundAndCleared) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "ChangeConflictsChanged"), 2);
 }
 
+// A major incident is a conflict whatever the slot, and an emergency change may have none: it is
+// found on such a change from its creation, and checked again as the change is implemented,
+// which it blocks until overridden, whatever the policy (decision 236).
+TEST_P(ChangeReactionsTest, AnEmergencyChangeWithoutASlotMeetsAnOpenMajorIncident) {
+  incident::v1::Incident major = Incident("m-1", {"db-01"}, clock_.Now());
+  major.set_major_incident(true);
+  ApplyOk({Updated(major, {"major_incident"})});
+  v1::CreateChangeRequest hotfix = Normal("Hotfix the database", {"db-01"});
+  hotfix.set_type(v1::CHANGE_TYPE_EMERGENCY);
+  v1::Change c = Create(hotfix);
+  EXPECT_EQ(Kinds(c), std::set<int>{v1::CONFLICT_KIND_MAJOR_INCIDENT});
+  c = Decide(To(c, v1::CHANGE_STATE_AUTHORISE), "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+  To(c, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  c = To(Override(c, "the hotfix is the major incident's fix"), v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_TRUE(c.has_actual_start_time());
+  EXPECT_EQ(Kinds(c), std::set<int>{v1::CONFLICT_KIND_MAJOR_INCIDENT});
+
+  // Without an incident, a change implemented unplanned meets what happens now: a freeze.
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("All day freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(24 * 60);
+  w.mutable_window()->add_ci_class_names("application");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::CreateChangeRequest restart = Normal("Restart the application", {"app-01"});
+  restart.set_type(v1::CHANGE_TYPE_EMERGENCY);
+  v1::Change app = Create(restart);
+  EXPECT_TRUE(app.conflicts().empty()) << "no slot: only what holds whatever the slot";
+  app = Decide(To(app, v1::CHANGE_STATE_AUTHORISE), "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  To(app, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Kinds(Get(app)), std::set<int>{}) << "a refused transition stores nothing";
+}
+
 // Opened and resolved in one batch: the second event is prepared before the first is applied,
 // and must still see it (else the incident would stay "open" in the projection).
 TEST_P(ChangeReactionsTest, AMajorIncidentOpenedAndResolvedInOneBatchLeavesNoConflict) {

@@ -36,6 +36,8 @@ class GraphCmdb final : public CmdbView {
   void Add(const std::string& id, const std::string& cls, int criticality = 0) {
     cis_[id] = {id, cls, id, criticality, false};
   }
+  // `cls` is a subclass of `parent` (for the lineage Describe gives).
+  void Subclass(const std::string& cls, const std::string& parent) { parents_[cls] = parent; }
   void DependsOn(const std::string& source, const std::string& target) {
     edges_.push_back({source, target});
   }
@@ -48,7 +50,13 @@ class GraphCmdb final : public CmdbView {
     if (unavailable_) return absl::UnavailableError("the CMDB is down");
     auto it = cis_.find(id);
     if (it == cis_.end()) return absl::NotFoundError(absl::StrCat("no CI \"", id, "\""));
-    return it->second;
+    CiInfo info = it->second;
+    for (std::string c = info.class_name; !c.empty();) {
+      info.lineage.push_back(c);
+      auto parent = parents_.find(c);
+      c = parent == parents_.end() ? "" : parent->second;
+    }
+    return info;
   }
   absl::StatusOr<std::vector<ReachedCi>> Reach(const std::string& id, bool downstream, int depth,
                                                const std::vector<std::string>& classes) override {
@@ -79,6 +87,7 @@ class GraphCmdb final : public CmdbView {
 
  private:
   std::map<std::string, CiInfo> cis_;
+  std::map<std::string, std::string> parents_;
   std::vector<std::pair<std::string, std::string>> edges_;
   bool unavailable_ = false;
 };
@@ -175,6 +184,16 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
     *r.mutable_planned_end_time() = base::ToProtoTimestamp(kDay + absl::Hours(to_hour));
     v1::ScheduleChangeResponse out;
     grpc::Status st = Call(&Stub::ScheduleChange, r, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.change();
+  }
+  v1::Change Override(const v1::Change& c, const std::string& reason) {
+    v1::OverrideChangeConflictsRequest r;
+    r.set_id(c.id());
+    r.set_version(c.version());
+    r.set_reason(reason);
+    v1::OverrideChangeConflictsResponse out;
+    grpc::Status st = Call(&Stub::OverrideChangeConflicts, r, &out, "cm");
     EXPECT_TRUE(st.ok()) << st.error_message();
     return out.change();
   }

@@ -190,6 +190,83 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   EXPECT_NE(exported.ics().find("SUMMARY:Blackout: Quarter-end freeze"), std::string::npos);
 }
 
+// A freeze forbids what it covers whatever the approval's policy says of conflicts (decision
+// 236): a low-risk change, whose policy asks no override, is not scheduled or implemented inside
+// a blackout until a change manager overrides it. Once implemented, the change is not cancelled
+// (decision 235): it ends through its review.
+TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Year-end freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_ci_class_names("database");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::Change c = To(To(Create(Normal("Vacuum the database", {"db-01"})), v1::CHANGE_STATE_ASSESS),
+                    v1::CHANGE_STATE_AUTHORISE);
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+  ASSERT_FALSE(c.approval().conflicts_need_override()) << c.approval().policy_name();
+  c = Schedule(c, 1, 2);
+  ASSERT_EQ(c.conflicts_size(), 1);
+  EXPECT_EQ(c.conflicts(0).kind(), v1::CONFLICT_KIND_BLACKOUT_WINDOW);
+  To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+  c = To(Override(c, "the DBA on call accepts it"), v1::CHANGE_STATE_SCHEDULED);
+  c = To(c, v1::CHANGE_STATE_IMPLEMENT);
+  To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);
+  c = To(c, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_BACKED_OUT);
+  To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);
+  To(c, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::FAILED_PRECONDITION);  // its review first
+}
+
+// A window on a class covers its subclasses, as the CMDB's class filters do (a freeze on
+// "hardware" covers servers); affected services must be business services, since the risk counts
+// their criticality; and whoever decided an approval is not assigned the change afterwards
+// (decision 237: the vote would become the assignee's own).
+TEST_P(ChangeServiceTest, ClassWindowsCoverSubclassesAndApproversDoNotBecomeAssignees) {
+  cmdb_.Add("srv-01", "server");
+  cmdb_.Subclass("server", "hardware");
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Hardware freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_ci_class_names("hardware");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::Change disk = Schedule(Create(Normal("Replace a disk", {"srv-01"})), 1, 2);
+  ASSERT_EQ(disk.conflicts_size(), 1);
+  EXPECT_EQ(disk.conflicts(0).kind(), v1::CONFLICT_KIND_BLACKOUT_WINDOW);
+
+  v1::CreateChangeRequest not_a_service = Normal("Tune the database", {});
+  not_a_service.add_affected_service_ids("db-01");
+  v1::CreateChangeResponse refused;
+  grpc::Status s = Call(&Stub::CreateChange, not_a_service, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "affected_service_ids[0]: CI database/db-01 is not a business_service");
+
+  v1::Change c = To(To(Create(Normal("Tune the application", {"app-01"})), v1::CHANGE_STATE_ASSESS),
+                    v1::CHANGE_STATE_AUTHORISE);
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+  v1::UpdateChangeRequest assign;
+  assign.mutable_change()->set_id(c.id());
+  assign.mutable_change()->set_version(c.version());
+  assign.mutable_change()->set_assignee("cm");
+  assign.mutable_update_mask()->add_paths("assignee");
+  v1::UpdateChangeResponse updated;
+  s = Call(&Stub::UpdateChange, assign, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message().rfind("change.assignee: cm decided this change's approval", 0), 0u)
+      << s.error_message();
+  assign.mutable_change()->set_assignee("dba-1");
+  s = Call(&Stub::UpdateChange, assign, &updated);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
 TEST_P(ChangeServiceTest, BadInputNamesTheFieldAndStoresNothing) {
   grpc::Status s;
   {

@@ -36,7 +36,8 @@ std::string RelationshipTypeName(v1::RelationshipType t) {
 }
 
 absl::Status ValidateCi(const ClassCatalog& catalog, v1::ConfigurationItem& ci,
-                        const CiResolver& resolver, const std::string& prefix) {
+                        const CiResolver& resolver, const std::string& prefix,
+                        const v1::ConfigurationItem* stored) {
   const v1::CiClass* cls = catalog.Find(ci.class_name());
   if (ci.class_name().empty()) return Invalid(prefix + "class_name", "required");
   if (cls == nullptr)
@@ -70,7 +71,10 @@ absl::Status ValidateCi(const ClassCatalog& catalog, v1::ConfigurationItem& ci,
     return Invalid(prefix + "description",
                    absl::StrCat("at most ", kMaxDescription, " characters"));
   }
-  auto attrs = ValidateAttributes(catalog, *cls, ToMap(ci.attributes()), resolver);
+  const AttributeMap stored_attributes =
+      stored != nullptr ? ToMap(stored->attributes()) : AttributeMap();
+  auto attrs = ValidateAttributes(catalog, *cls, ToMap(ci.attributes()), resolver,
+                                  stored != nullptr ? &stored_attributes : nullptr);
   if (!attrs.ok()) {
     if (attrs.status().code() != absl::StatusCode::kInvalidArgument || prefix.empty()) {
       return attrs.status();
@@ -142,7 +146,7 @@ absl::StatusOr<v1::ConfigurationItem> ApplyUpdate(const ClassCatalog& catalog,
                                   "description, attributes, attributes.<name>)"));
     }
   }
-  ITSM_RETURN_IF_ERROR(ValidateCi(catalog, next, resolver, "configuration_item."));
+  ITSM_RETURN_IF_ERROR(ValidateCi(catalog, next, resolver, "configuration_item.", &current));
   return next;
 }
 
@@ -158,6 +162,10 @@ absl::StatusOr<v1::ConfigurationItem> ApplyImport(const ClassCatalog& catalog,
           absl::StrCat("status: CI ", current->id(), " is retired and cannot change"));
     }
   } else {
+    // As CreateConfigurationItem: a CI is never born retired.
+    if (item.status() == v1::LIFECYCLE_STATUS_RETIRED) {
+      return Invalid("status", "a new CI cannot be retired");
+    }
     next.set_class_name(item.class_name());
     next.set_name(item.name());
     next.set_status(v1::LIFECYCLE_STATUS_PLANNED);
@@ -175,7 +183,7 @@ absl::StatusOr<v1::ConfigurationItem> ApplyImport(const ClassCatalog& catalog,
       (*next.mutable_attributes())[k] = v;
     }
   }
-  ITSM_RETURN_IF_ERROR(ValidateCi(catalog, next, resolver));
+  ITSM_RETURN_IF_ERROR(ValidateCi(catalog, next, resolver, "", current));
   return next;
 }
 

@@ -16,9 +16,11 @@ namespace itsm::config {
 
 // Checks the CI's own fields (class, name, status, owner_group, criticality, description) and
 // its attributes, and canonicalises the attributes in place. Errors name the field with
-// `prefix` in front ("" for create requests, "configuration_item." for updates).
+// `prefix` in front ("" for create requests, "configuration_item." for updates). `stored`: the
+// CI as it is before an update or import (its references kept may name retired CIs).
 absl::Status ValidateCi(const ClassCatalog& catalog, v1::ConfigurationItem& ci,
-                        const CiResolver& resolver, const std::string& prefix = "");
+                        const CiResolver& resolver, const std::string& prefix = "",
+                        const v1::ConfigurationItem* stored = nullptr);
 
 // A candidate CI from a create request: status PLANNED when unspecified; RETIRED refused. No id,
 // times or version yet.

@@ -283,7 +283,8 @@ absl::Status ClassCatalog::ValidateNewClass(const v1::CiClass& c) const {
 
 absl::StatusOr<AttributeMap> ValidateAttributes(const ClassCatalog& catalog, const v1::CiClass& cls,
                                                 const AttributeMap& values,
-                                                const CiResolver& resolver) {
+                                                const CiResolver& resolver,
+                                                const AttributeMap* stored) {
   std::map<std::string, const v1::AttributeDefinition*> schema;
   for (const auto& a : cls.effective_attributes()) schema[a.name()] = &a;
   AttributeMap out;
@@ -342,7 +343,9 @@ absl::StatusOr<AttributeMap> ValidateAttributes(const ClassCatalog& catalog, con
         auto target = resolver(value);
         if (!target.ok()) return target.status();
         if (!*target) return Invalid(field, absl::StrCat("no CI \"", value, "\""));
-        if ((*target)->status == v1::LIFECYCLE_STATUS_RETIRED) {
+        const bool kept =
+            stored != nullptr && stored->contains(name) && stored->at(name) == (*target)->id;
+        if ((*target)->status == v1::LIFECYCLE_STATUS_RETIRED && !kept) {
           return Invalid(field, absl::StrCat("CI \"", value, "\" is retired"));
         }
         if (!def.reference_class().empty() &&

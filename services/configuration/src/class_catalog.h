@@ -77,10 +77,13 @@ size_t Utf8Length(const std::string& s);
 // Checks every value against the class's effective schema and returns them in canonical form
 // (integers without leading zeros or '+', references as CI ids). INVALID_ARGUMENT names the
 // attribute as "attributes.<name>": unknown attribute, wrong type, missing required value,
-// reference to an unknown or retired CI or to a CI of the wrong class.
+// reference to an unknown or retired CI or to a CI of the wrong class. `stored`, the values the
+// CI holds now when it is updated: a reference kept as it is may name a CI retired since (a site
+// retired before its servers must not freeze them).
 absl::StatusOr<AttributeMap> ValidateAttributes(const ClassCatalog& catalog, const v1::CiClass& cls,
                                                 const AttributeMap& values,
-                                                const CiResolver& resolver);
+                                                const CiResolver& resolver,
+                                                const AttributeMap* stored = nullptr);
 
 }  // namespace itsm::config
 

@@ -104,6 +104,51 @@ TEST_F(CiModelTest, RetiredIsTerminal) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+// A reference kept as it is may name a CI retired since: retiring a site before its servers must
+// not freeze them (found from outside: not even their retirement went through). A reference set
+// or changed to a retired CI is still refused.
+TEST_F(CiModelTest, AReferenceKeptMayNameACiRetiredSince) {
+  CiResolver resolver = [](const std::string& key) -> absl::StatusOr<std::optional<ResolvedCi>> {
+    if (key == "dc-old") return ResolvedCi{"dc-old", "location", v1::LIFECYCLE_STATUS_RETIRED};
+    if (key == "dc-new") return ResolvedCi{"dc-new", "location", v1::LIFECYCLE_STATUS_LIVE};
+    return std::nullopt;
+  };
+  v1::ConfigurationItem server = Server();
+  (*server.mutable_attributes())["location"] = "dc-old";  // stored while dc-old was live
+  v1::UpdateConfigurationItemRequest u;
+  u.mutable_configuration_item()->set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  u.mutable_update_mask()->add_paths("status");
+  auto retired = ApplyUpdate(catalog_, server, u, resolver);
+  ASSERT_TRUE(retired.ok()) << retired.status();
+  EXPECT_EQ(retired->attributes().at("location"), "dc-old");
+  v1::ImportItem item;
+  item.set_class_name("server");
+  item.set_name("srv-1");
+  (*item.mutable_attributes())["cpu_count"] = "16";
+  EXPECT_TRUE(ApplyImport(catalog_, &server, item, resolver).ok());
+
+  v1::ConfigurationItem moved = server;
+  (*moved.mutable_attributes())["location"] = "dc-new";
+  v1::UpdateConfigurationItemRequest back;
+  (*back.mutable_configuration_item()->mutable_attributes())["location"] = "dc-old";
+  back.mutable_update_mask()->add_paths("attributes.location");
+  EXPECT_EQ(ApplyUpdate(catalog_, moved, back, resolver).status().message(),
+            "configuration_item.attributes.location: CI \"dc-old\" is retired");
+  (*item.mutable_attributes())["location"] = "dc-old";
+  EXPECT_EQ(ApplyImport(catalog_, &moved, item, resolver).status().message(),
+            "attributes.location: CI \"dc-old\" is retired");
+}
+
+// An import creates CIs as CreateConfigurationItem does: never retired.
+TEST_F(CiModelTest, AnImportDoesNotCreateARetiredCi) {
+  v1::ImportItem item;
+  item.set_class_name("server");
+  item.set_name("srv-2");
+  item.set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  EXPECT_EQ(ApplyImport(catalog_, nullptr, item, resolver_).status().message(),
+            "status: a new CI cannot be retired");
+}
+
 TEST_F(CiModelTest, ImportMergesAndIsAFixpoint) {
   v1::ImportItem item;
   item.set_class_name("server");

@@ -125,7 +125,7 @@ absl::Status IncidentManagement::Create(storage::Transaction& txn, const base::C
                        factory_.NewIncident(request, caller.actor), [&](v1::Incident i) {
                          return workflow_.Created(std::move(i), caller.actor);
                        }));
-  return absl::OkStatus();
+  return CheckMaySeeRepeated(caller, out);
 }
 
 absl::Status IncidentManagement::Update(storage::Transaction& txn, const base::Caller& caller,

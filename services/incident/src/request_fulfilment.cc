@@ -31,7 +31,7 @@ absl::Status RequestFulfilment::Create(storage::Transaction& txn, const base::Ca
                                          [&](const v1::ServiceRequest& r) {
                                            return workflow_.Created(r, caller.actor);
                                          }));
-  return absl::OkStatus();
+  return CheckMaySeeRepeated(caller, out);
 }
 
 absl::Status RequestFulfilment::Update(storage::Transaction& txn, const base::Caller& caller,

@@ -58,6 +58,18 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& r
   return absl::NotFoundError(absl::StrCat("id: no service request \"", asked_id, "\""));
 }
 
+absl::Status CheckMaySeeRepeated(const base::Caller& caller, const v1::Incident& incident) {
+  if (CheckMaySee(caller, incident, incident.id()).ok()) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("idempotency_key: the incident this key created (",
+                                          incident.number(), ") is no longer yours to see"));
+}
+
+absl::Status CheckMaySeeRepeated(const base::Caller& caller, const v1::ServiceRequest& request) {
+  if (CheckMaySee(caller, request, request.id()).ok()) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("idempotency_key: the service request this key created (",
+                                          request.number(), ") is no longer yours to see"));
+}
+
 absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& /*problem*/,
                          const std::string& asked_id) {
   if (!caller.own_records_only) return absl::OkStatus();

@@ -24,6 +24,11 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::Incident& inciden
                          const std::string& asked_id);
 absl::Status CheckMaySee(const base::Caller& caller, const v1::ServiceRequest& request,
                          const std::string& asked_id);
+// A create repeated with its idempotency key is answered with the record as it is now, which a
+// requester may no longer see (an agent gave it to another person): NOT_FOUND naming the key
+// instead of the record's content.
+absl::Status CheckMaySeeRepeated(const base::Caller& caller, const v1::Incident& incident);
+absl::Status CheckMaySeeRepeated(const base::Caller& caller, const v1::ServiceRequest& request);
 // Problems are the support staff's: a requester sees none.
 absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& problem,
                          const std::string& asked_id);

@@ -1171,6 +1171,63 @@ TEST_P(IncidentServiceTest, RequesterRaisesAndSeesTheirOwnServiceRequestsOnly) {
   ASSERT_EQ(alices.service_requests_size(), 1);
 }
 
+// A create repeated with its idempotency key answers the record as it is now: once an agent has
+// given the record to another person, the requester who created it gets NOT_FOUND, not its
+// content (found from outside: the replay read past the ownership check).
+TEST_P(IncidentServiceTest, RequesterRepeatingACreateOfARecordNowSomeoneElsesGetsNotFound) {
+  auto alice = StubAs("alice@corp", {common::v1::ROLE_REQUESTER});
+  auto agent = StubAs("agent@corp", {common::v1::ROLE_AGENT});
+  v1::CreateIncidentRequest vpn = Request("VPN drops");
+  vpn.set_idempotency_key("alice-1");
+  v1::CreateServiceRequestRequest laptop;
+  laptop.set_catalog_item("Laptop (standard)");
+  laptop.set_idempotency_key("alice-2");
+  v1::CreateIncidentResponse incident;
+  v1::CreateServiceRequestResponse request;
+  {
+    grpc::ClientContext c1, c2, c3;
+    ASSERT_TRUE(alice->CreateIncident(&c1, vpn, &incident).ok());
+    ASSERT_TRUE(alice->CreateServiceRequest(&c2, laptop, &request).ok());
+    v1::CreateIncidentResponse again;
+    ASSERT_TRUE(alice->CreateIncident(&c3, vpn, &again).ok()) << "still hers: answered";
+    EXPECT_EQ(again.incident().id(), incident.incident().id());
+  }
+  {
+    grpc::ClientContext c1, c2;
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(incident.incident().id());
+    u.mutable_incident()->set_version(incident.incident().version());
+    u.mutable_incident()->set_caller("bob@corp");
+    u.mutable_incident()->set_description("bob's laptop, bob's password hint");
+    u.mutable_update_mask()->add_paths("caller");
+    u.mutable_update_mask()->add_paths("description");
+    v1::UpdateIncidentResponse updated;
+    ASSERT_TRUE(agent->UpdateIncident(&c1, u, &updated).ok());
+    v1::UpdateServiceRequestRequest r;
+    r.mutable_service_request()->set_id(request.service_request().id());
+    r.mutable_service_request()->set_version(request.service_request().version());
+    r.mutable_service_request()->set_requested_for("bob@corp");
+    r.mutable_update_mask()->add_paths("requested_for");
+    v1::UpdateServiceRequestResponse given;
+    ASSERT_TRUE(agent->UpdateServiceRequest(&c2, r, &given).ok());
+  }
+  const int64_t audit_before = Count("audit_entries");
+  grpc::ClientContext c1, c2;
+  v1::CreateIncidentResponse replayed;
+  grpc::Status s = alice->CreateIncident(&c1, vpn, &replayed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(),
+            absl::StrCat("idempotency_key: the incident this key created (",
+                         incident.incident().number(), ") is no longer yours to see"));
+  EXPECT_EQ(replayed.incident().description(), "");
+  v1::CreateServiceRequestResponse replayed_request;
+  s = alice->CreateServiceRequest(&c2, laptop, &replayed_request);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message().rfind("idempotency_key: the service request this key created", 0), 0u)
+      << s.error_message();
+  EXPECT_EQ(Count("audit_entries"), audit_before) << "nothing written";
+}
+
 // Service requests and problems take work notes and comments as incidents do: each note is a new
 // version of its record, audited, announced, listed oldest first, in any state. Bad input names
 // its field and writes nothing.
