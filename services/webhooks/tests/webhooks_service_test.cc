@@ -218,7 +218,7 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
 
 // ---- The subscription API ----
 
-TEST_P(WebhooksServiceTest, AdminCreatesViewerReadsSecretShownOnce) {
+TEST_P(WebhooksServiceTest, AdminCreatesAndReadsSecretShownOnce) {
   v1::CreateSubscriptionRequest r;
   r.mutable_subscription()->set_name("pager");
   r.mutable_subscription()->set_url("https://hooks.example.com/in");
@@ -242,13 +242,19 @@ TEST_P(WebhooksServiceTest, AdminCreatesViewerReadsSecretShownOnce) {
   }
   EXPECT_EQ(repeated.subscription().id(), created.subscription().id());
   EXPECT_TRUE(repeated.secret().empty());
-  // A viewer reads it, and cannot write.
+  // An administrator reads it; a viewer may neither read it (its URL may be a credential,
+  // decision 238) nor write.
   v1::GetSubscriptionRequest get;
   get.set_id(created.subscription().id());
   v1::GetSubscriptionResponse got;
   {
     grpc::ClientContext ctx;
-    ASSERT_TRUE(viewer_->GetSubscription(&ctx, get, &got).ok());
+    EXPECT_EQ(viewer_->GetSubscription(&ctx, get, &got).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(admin_->GetSubscription(&ctx, get, &got).ok());
   }
   EXPECT_EQ(got.subscription().url(), "https://hooks.example.com/in");
   EXPECT_EQ(got.subscription().DebugString().find(created.secret()), std::string::npos);
@@ -294,7 +300,7 @@ TEST_P(WebhooksServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   // Nothing was stored.
   v1::ListSubscriptionsResponse list;
   grpc::ClientContext ctx;
-  ASSERT_TRUE(viewer_->ListSubscriptions(&ctx, {}, &list).ok());
+  ASSERT_TRUE(admin_->ListSubscriptions(&ctx, {}, &list).ok());
   EXPECT_EQ(list.subscriptions_size(), 0);
 }
 
@@ -340,7 +346,7 @@ TEST_P(WebhooksServiceTest, UpdatesAndRotationsAreVersionedAndAudited) {
   v1::GetHistoryResponse entries;
   {
     grpc::ClientContext ctx;
-    ASSERT_TRUE(viewer_->GetHistory(&ctx, history, &entries).ok());
+    ASSERT_TRUE(admin_->GetHistory(&ctx, history, &entries).ok());
   }
   ASSERT_EQ(entries.entries_size(), 3);
   EXPECT_EQ(entries.entries(2).action(), "rotate_secret");
@@ -351,7 +357,7 @@ TEST_P(WebhooksServiceTest, UpdatesAndRotationsAreVersionedAndAudited) {
   list.set_active(true);
   v1::ListSubscriptionsResponse active;
   grpc::ClientContext ctx;
-  ASSERT_TRUE(viewer_->ListSubscriptions(&ctx, list, &active).ok());
+  ASSERT_TRUE(admin_->ListSubscriptions(&ctx, list, &active).ok());
   EXPECT_EQ(active.subscriptions_size(), 0);
 }
 
@@ -508,7 +514,7 @@ TEST_P(WebhooksServiceTest, DeadLettersAfterTheRetryPeriodThenReplaysWithTheSame
   v1::GetHistoryResponse trail;
   {
     grpc::ClientContext ctx;
-    ASSERT_TRUE(viewer_->GetHistory(&ctx, history, &trail).ok());
+    ASSERT_TRUE(admin_->GetHistory(&ctx, history, &trail).ok());
   }
   ASSERT_EQ(trail.entries_size(), 3);  // create, two replays
   for (int e : {1, 2}) {
