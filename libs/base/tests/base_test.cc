@@ -3,6 +3,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -115,6 +116,39 @@ TEST(ErrorDetail, UnderFieldNamesTheFieldFromTheRequest) {
   absl::Status sentence = absl::InvalidArgumentError("The body is not JSON");
   EXPECT_EQ(UnderField("definition", sentence), sentence);
   EXPECT_TRUE(UnderField("definition", absl::OkStatus()).ok());
+}
+
+}  // namespace
+}  // namespace itsm::base
+
+namespace itsm::base {
+namespace {
+
+// Found from outside: titles of no-break and zero-width spaces were accepted as "required".
+TEST(BlankText, UnicodeWhiteSpaceAndInvisibleFormatCharactersAreBlank) {
+  EXPECT_TRUE(IsBlank(""));
+  EXPECT_TRUE(IsBlank(" \t\r\n"));
+  for (const char* blank : {"\u00a0", "\u2003", "\u200b", "\u200d", "\u3000", "\u2028", "\u2029",
+                            "\ufeff", "\u2060", "\u202f", "\u0085", "\u00a0\u2003 \u200b"}) {
+    EXPECT_TRUE(IsBlank(blank)) << blank;
+  }
+  for (const char* visible : {"a", " a ", "\u00a0x", "é", "\u4e2d", "\U0001f600", "\u200e"}) {
+    EXPECT_FALSE(IsBlank(visible)) << visible;
+  }
+  EXPECT_FALSE(IsBlank("\xff")) << "invalid UTF-8 is not blank";
+  EXPECT_FALSE(IsBlank("\xe2\x80")) << "a cut sequence is not blank";
+}
+
+TEST(BlankText, OuterBlanksMakeLookAlikes) {
+  EXPECT_FALSE(HasOuterBlank(""));
+  EXPECT_FALSE(HasOuterBlank("db-T"));
+  EXPECT_FALSE(HasOuterBlank("db\u200d-T")) << "inside: not outer";
+  EXPECT_FALSE(HasOuterBlank("caf\u00e9"));
+  EXPECT_FALSE(HasOuterBlank("\U0001f600"));
+  for (const char* outer : {" db-T", "db-T ", "\u00a0db-T", "db-T\u00a0", "db-T\u200b",
+                            "\ufeffdb-T", "db-T\u2028", "\u3000"}) {
+    EXPECT_TRUE(HasOuterBlank(outer)) << outer;
+  }
 }
 
 }  // namespace

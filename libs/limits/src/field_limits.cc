@@ -51,6 +51,11 @@ TextScan Scan(const std::string& text, bool multiline) {
     } else if (c == 0xc2 && i + 1 < text.size()) {
       const auto next = static_cast<unsigned char>(text[i + 1]);
       if (next >= 0x80 && next <= 0x9f) scan.bad_control = next;  // U+0080..U+009F
+    } else if (!multiline && c == 0xe2 && i + 2 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0x80) {
+      // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR break lines as '\n' does.
+      const auto last = static_cast<unsigned char>(text[i + 2]);
+      if (last == 0xa8 || last == 0xa9) scan.bad_control = 0x2000 + (last - 0x80);
     }
   }
   return scan;
@@ -71,8 +76,8 @@ absl::Status CheckString(const std::string& path, const FieldDescriptor* field,
   }
   if (scan.bad_control >= 0) {
     return base::FieldError(
-        path, absl::StrCat("control character U+", absl::Hex(scan.bad_control, absl::kZeroPad4),
-                           " not allowed",
+        path, absl::StrCat(scan.bad_control >= 0x2028 ? "line separator" : "control character",
+                           " U+", absl::Hex(scan.bad_control, absl::kZeroPad4), " not allowed",
                            limits.multiline ? "" : " (a single-line field: no line breaks)"));
   }
   return absl::OkStatus();

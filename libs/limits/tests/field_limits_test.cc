@@ -52,6 +52,14 @@ TEST(CheckFieldLimits, ControlCharactersAreRefusedLineBreaksOnlyInMultiLineField
       "csi \xc2\x9b"
       "31m");
   ExpectRefused(r, "title: control character U+009b");
+  // Unicode's line and paragraph separators break lines too (found from outside).
+  r.set_title("two\u2028lines");
+  ExpectRefused(r, "title: line separator U+2028 not allowed (a single-line field");
+  r.set_title("two\u2029paragraphs");
+  ExpectRefused(r, "title: line separator U+2029");
+  r.set_title("Mail down \u2026 again");  // U+2026, the same first two bytes: allowed
+  r.set_description("a\u2028b");
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
   r.set_title("Mail down");
   r.set_description(std::string("nul \0 inside", 12));
   ExpectRefused(r, "description: control character U+0000");

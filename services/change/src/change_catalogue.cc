@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -31,13 +32,13 @@ const records::UpdatableFields kWindowFields{
               "valid_from", "valid_until", "service_ids", "ci_class_names", "active"}};
 
 absl::Status CheckTemplate(const v1::ChangeTemplate& t) {
-  if (absl::StripAsciiWhitespace(t.name()).empty()) {
+  if (base::IsBlank(t.name())) {
     return absl::InvalidArgumentError("template.name: required");
   }
   if (t.risk_level() == v1::RISK_LEVEL_UNSPECIFIED || !v1::RiskLevel_IsValid(t.risk_level())) {
     return absl::InvalidArgumentError("template.risk_level: required (LOW, MEDIUM or HIGH)");
   }
-  if (absl::StripAsciiWhitespace(t.implementation_plan()).empty()) {
+  if (base::IsBlank(t.implementation_plan())) {
     return absl::InvalidArgumentError(
         "template.implementation_plan: required (a standard change is approved for its plan)");
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -41,7 +42,7 @@ absl::Status ValidateCreate(const v1::CreateChangeRequest& r) {
       return absl::InvalidArgumentError(
           "type: required (NORMAL or EMERGENCY; STANDARD with a template_id)");
     }
-    if (absl::StripAsciiWhitespace(r.title()).empty()) {
+    if (base::IsBlank(r.title())) {
       return absl::InvalidArgumentError("title: required");
     }
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/change/v1/events.pb.h"
@@ -116,7 +117,7 @@ absl::Status ChangeWorkflow::ValidateUpdate(const v1::UpdateChangeRequest& reque
   ITSM_RETURN_IF_ERROR(records::CheckId(r.id(), "change.id"));
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), UpdatableChangeFields()));
   for (const std::string& path : request.update_mask().paths()) {
-    if (path == "title" && absl::StripAsciiWhitespace(r.title()).empty()) {
+    if (path == "title" && base::IsBlank(r.title())) {
       return absl::InvalidArgumentError("change.title: required");
     }
   }
@@ -154,8 +155,7 @@ absl::Status ChangeWorkflow::ValidateDecision(const v1::DecideChangeApprovalRequ
       r.decision() != v1::APPROVAL_DECISION_REJECT) {
     return absl::InvalidArgumentError("decision: APPROVE or REJECT");
   }
-  if (r.decision() == v1::APPROVAL_DECISION_REJECT &&
-      absl::StripAsciiWhitespace(r.comment()).empty()) {
+  if (r.decision() == v1::APPROVAL_DECISION_REJECT && base::IsBlank(r.comment())) {
     return absl::InvalidArgumentError("comment: required to reject (say why)");
   }
   return absl::OkStatus();
@@ -170,7 +170,7 @@ absl::Status ChangeWorkflow::ValidateSchedule(const v1::ScheduleChangeRequest& r
 
 absl::Status ChangeWorkflow::ValidateOverride(const v1::OverrideChangeConflictsRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.id()));
-  if (absl::StripAsciiWhitespace(r.reason()).empty()) {
+  if (base::IsBlank(r.reason())) {
     return absl::InvalidArgumentError("reason: required");
   }
   return absl::OkStatus();
@@ -178,7 +178,7 @@ absl::Status ChangeWorkflow::ValidateOverride(const v1::OverrideChangeConflictsR
 
 absl::Status ChangeWorkflow::ValidateAddTask(const v1::AddChangeTaskRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.change_id(), "change_id"));
-  if (absl::StripAsciiWhitespace(r.title()).empty()) {
+  if (base::IsBlank(r.title())) {
     return absl::InvalidArgumentError("title: required");
   }
   return absl::OkStatus();
@@ -189,7 +189,7 @@ absl::Status ChangeWorkflow::ValidateUpdateTask(const v1::UpdateChangeTaskReques
   ITSM_RETURN_IF_ERROR(records::CheckId(r.task().id(), "task.id"));
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(r.update_mask(), kTaskFields));
   for (const std::string& path : r.update_mask().paths()) {
-    if (path == "title" && absl::StripAsciiWhitespace(r.task().title()).empty()) {
+    if (path == "title" && base::IsBlank(r.task().title())) {
       return absl::InvalidArgumentError("task.title: required");
     }
     if (path == "state" && (r.task().state() == v1::TASK_STATE_UNSPECIFIED ||
@@ -295,7 +295,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
       break;
     case ChangeStep::kClose:
       if (!request.review_notes().empty()) after.set_review_notes(request.review_notes());
-      if (NeedsReview(after) && absl::StripAsciiWhitespace(after.review_notes()).empty()) {
+      if (NeedsReview(after) && base::IsBlank(after.review_notes())) {
         return absl::FailedPreconditionError(
             "review_notes: a failed, backed-out or emergency change, or one that possibly "
             "caused incidents, needs its post-implementation review before closing");

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -53,7 +54,7 @@ absl::Status CheckKind(v1::ReleaseKind kind, const char* field) {
 }
 
 absl::Status CheckTitle(const std::string& title, const char* field) {
-  if (absl::StripAsciiWhitespace(title).empty()) {
+  if (base::IsBlank(title)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
   }
   return absl::OkStatus();
@@ -176,7 +177,7 @@ absl::Status ReleaseRules::ValidateTransition(const v1::TransitionReleaseRequest
 
 absl::Status ReleaseRules::ValidateAddDeployment(const v1::AddDeploymentRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.release_id(), "release_id"));
-  if (absl::StripAsciiWhitespace(r.environment()).empty()) {
+  if (base::IsBlank(r.environment())) {
     return absl::InvalidArgumentError("environment: required (e.g. production)");
   }
   ITSM_RETURN_IF_ERROR(records::CheckIds("configuration_item_ids", r.configuration_item_ids()));
@@ -190,7 +191,7 @@ absl::Status ReleaseRules::ValidateUpdateDeployment(const v1::UpdateDeploymentRe
   ITSM_RETURN_IF_ERROR(records::CheckId(r.deployment().id(), "deployment.id"));
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(r.update_mask(), kDeploymentFields));
   for (const std::string& path : r.update_mask().paths()) {
-    if (path == "environment" && absl::StripAsciiWhitespace(r.deployment().environment()).empty()) {
+    if (path == "environment" && base::IsBlank(r.deployment().environment())) {
       return absl::InvalidArgumentError("deployment.environment: required (e.g. production)");
     }
     if (path == "state" && (r.deployment().state() == v1::DEPLOYMENT_STATE_UNSPECIFIED ||

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 
 namespace itsm::config {
@@ -46,14 +47,14 @@ absl::Status ValidateCi(const ClassCatalog& catalog, v1::ConfigurationItem& ci,
     return Invalid(prefix + "class_name",
                    absl::StrCat("class ", cls->name(), " is abstract; use one of its subclasses"));
   }
-  if (ci.name().empty()) return Invalid(prefix + "name", "required");
+  if (base::IsBlank(ci.name())) return Invalid(prefix + "name", "required");
   if (Utf8Length(ci.name()) > kMaxShortText) {
     return Invalid(prefix + "name", absl::StrCat("at most ", kMaxShortText, " characters"));
   }
-  // '/' separates class and name in "class_name/name" keys; leading or trailing blanks are
-  // almost always a feed's formatting slip that would create a look-alike duplicate.
-  if (absl::StrContains(ci.name(), '/') || absl::ascii_isspace(ci.name().front()) ||
-      absl::ascii_isspace(ci.name().back())) {
+  // '/' separates class and name in "class_name/name" keys; leading or trailing blanks (a
+  // no-break or zero-width space as much as an ASCII one) are almost always a feed's formatting
+  // slip that would create a look-alike duplicate.
+  if (absl::StrContains(ci.name(), '/') || base::HasOuterBlank(ci.name())) {
     return Invalid(prefix + "name", "no '/' and no leading or trailing blanks");
   }
   if (!v1::LifecycleStatus_IsValid(ci.status()) ||

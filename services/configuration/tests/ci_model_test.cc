@@ -44,6 +44,14 @@ TEST_F(CiModelTest, CreateDefaultsToPlannedAndRefusesAbstractAndRetired) {
   EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("name:", 0), 0u);
   r.set_name("");
   EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message(), "name: required");
+  r.set_name("\u00a0\u200b");  // shows nothing: as empty
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message(), "name: required");
+  for (const char* look_alike : {"db-T\u00a0", "\u00a0db-T", "db-T\u200b", "\ufeffdb-T"}) {
+    r.set_name(look_alike);
+    EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message(),
+              "name: no '/' and no leading or trailing blanks")
+        << look_alike;
+  }
   r.set_name("ok");
   r.set_business_criticality(static_cast<v1::BusinessCriticality>(9));
   EXPECT_EQ(

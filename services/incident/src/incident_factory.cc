@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
 
@@ -16,7 +17,7 @@ absl::Status CheckLevel(const char* field, int value, int levels) {
 }
 
 absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const {
-  if (absl::StripAsciiWhitespace(r.title()).empty()) {
+  if (base::IsBlank(r.title())) {
     return absl::InvalidArgumentError("title: required");
   }
   if (absl::Status s = CheckIds("configuration_item_ids", r.configuration_item_ids()); !s.ok()) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
@@ -55,7 +56,7 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(request.update_mask(), UpdatableIncidentFields()));
   for (const std::string& path : request.update_mask().paths()) {
     if (path == "title") {
-      if (absl::StripAsciiWhitespace(r.title()).empty()) {
+      if (base::IsBlank(r.title())) {
         return absl::InvalidArgumentError("incident.title: required");
       }
     } else if (path == "impact") {
@@ -93,10 +94,10 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
         "hold_reason: required to put an incident ON_HOLD (awaiting caller, supplier or change)");
   }
   if (r.target_state() == v1::INCIDENT_STATE_RESOLVED) {
-    if (absl::StripAsciiWhitespace(r.resolution_code()).empty()) {
+    if (base::IsBlank(r.resolution_code())) {
       return absl::InvalidArgumentError("resolution_code: required to resolve an incident");
     }
-    if (absl::StripAsciiWhitespace(r.resolution_notes()).empty()) {
+    if (base::IsBlank(r.resolution_notes())) {
       return absl::InvalidArgumentError("resolution_notes: required to resolve an incident");
     }
   }

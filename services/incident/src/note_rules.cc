@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 
 namespace itsm::incident {
 
@@ -12,7 +13,7 @@ absl::Status ValidateNote(const std::string& id, v1::NoteVisibility visibility,
     return absl::InvalidArgumentError(absl::StrCat("visibility: must be WORK_NOTE or COMMENT, got ",
                                                    static_cast<int>(visibility)));
   }
-  if (absl::StripAsciiWhitespace(text).empty()) return absl::InvalidArgumentError("text: required");
+  if (base::IsBlank(text)) return absl::InvalidArgumentError("text: required");
   return absl::OkStatus();
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -17,7 +18,7 @@ namespace itsm::incident {
 namespace {
 
 absl::Status Required(const char* field, const std::string& value) {
-  if (absl::StripAsciiWhitespace(value).empty()) {
+  if (base::IsBlank(value)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
   }
   return absl::OkStatus();
@@ -190,7 +191,7 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
   after.set_state(request.target_state());
   switch (kind) {
     case TransitionKind::kKnownError:
-      if (absl::StripAsciiWhitespace(stored.workaround()).empty()) {
+      if (base::IsBlank(stored.workaround())) {
         return absl::FailedPreconditionError(
             "workaround: required before a problem becomes a KNOWN_ERROR (UpdateProblem first)");
       }
@@ -343,7 +344,7 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
   }
   if (r.target_state() == v1::SERVICE_REQUEST_STATE_REJECTED ||
       r.target_state() == v1::SERVICE_REQUEST_STATE_CANCELLED) {
-    if (absl::StripAsciiWhitespace(r.reason()).empty()) {
+    if (base::IsBlank(r.reason())) {
       return absl::InvalidArgumentError(
           absl::StrCat("reason: required to move a service request to ",
                        ServiceRequestStateName(r.target_state())));

@@ -36,7 +36,8 @@ class IncidentFactoryTest : public ::testing::Test {
 TEST_F(IncidentFactoryTest, AValidRequestPasses) { EXPECT_TRUE(Validate(Valid()).ok()); }
 
 TEST_F(IncidentFactoryTest, EmptyOrBlankTitleIsRequired) {
-  for (const char* title : {"", "   "}) {
+  // No-break, em, ideographic and zero-width spaces show nothing either (found from outside).
+  for (const char* title : {"", "   ", "\u00a0\u2003", "\u200b", "\u3000"}) {
     auto r = Valid();
     r.set_title(title);
     absl::Status s = Validate(r);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -64,7 +65,7 @@ absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
 
 absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   ITSM_RETURN_IF_ERROR(CheckId(c.supplier_id(), "contract.supplier_id"));
-  if (absl::StripAsciiWhitespace(c.title()).empty()) {
+  if (base::IsBlank(c.title())) {
     return base::FieldError("contract.title", "required");
   }
   if (!v1::ContractType_IsValid(c.type()) || c.type() == v1::CONTRACT_TYPE_UNSPECIFIED) {
@@ -88,10 +89,10 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   }
   for (int i = 0; i < c.documents_size(); ++i) {
     const std::string at = absl::StrCat("contract.documents[", i, "]");
-    if (absl::StripAsciiWhitespace(c.documents(i).title()).empty()) {
+    if (base::IsBlank(c.documents(i).title())) {
       return base::FieldError(at + ".title", "required");
     }
-    if (absl::StripAsciiWhitespace(c.documents(i).uri()).empty()) {
+    if (base::IsBlank(c.documents(i).uri())) {
       return base::FieldError(at + ".uri", "required");
     }
     // A URL or a document-management id; never one that runs or embeds something where a
@@ -104,7 +105,7 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
     }
   }
   for (int i = 0; i < c.parties_size(); ++i) {
-    if (absl::StripAsciiWhitespace(c.parties(i)).empty()) {
+    if (base::IsBlank(c.parties(i))) {
       return base::FieldError(absl::StrCat("contract.parties[", i, "]"), "empty");
     }
   }
@@ -164,7 +165,7 @@ absl::Status ContractRules::ValidateTransition(const v1::TransitionContractReque
   }
   if ((r.target_state() == v1::CONTRACT_STATE_NOTICE_GIVEN ||
        r.target_state() == v1::CONTRACT_STATE_TERMINATED) &&
-      absl::StripAsciiWhitespace(r.reason()).empty()) {
+      base::IsBlank(r.reason())) {
     return base::FieldError("reason", "required to give notice or terminate");
   }
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/records/audit_trail.h"
@@ -30,7 +31,7 @@ constexpr size_t kMaxServiceLength = 200;
 constexpr char kBudgetHistoryPrefix[] = "budget:";
 
 absl::Status CheckService(const std::string& field, const std::string& service) {
-  if (absl::StripAsciiWhitespace(service).empty()) return base::FieldError(field, "required");
+  if (base::IsBlank(service)) return base::FieldError(field, "required");
   if (service.size() > kMaxServiceLength) {
     return base::FieldError(field, absl::StrCat("at most ", kMaxServiceLength, " characters"));
   }

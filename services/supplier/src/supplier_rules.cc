@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -43,7 +44,7 @@ absl::Status CheckIdList(const std::string& field,
   std::set<std::string> seen;
   for (int i = 0; i < ids.size(); ++i) {
     const std::string at = absl::StrCat(field, "[", i, "]");
-    if (absl::StripAsciiWhitespace(ids[i]).empty()) return base::FieldError(at, "empty");
+    if (base::IsBlank(ids[i])) return base::FieldError(at, "empty");
     if (!seen.insert(ids[i]).second) {
       return base::FieldError(at, absl::StrCat("\"", ids[i], "\" is listed twice"));
     }
@@ -52,7 +53,7 @@ absl::Status CheckIdList(const std::string& field,
 }
 
 absl::Status SupplierRules::CheckSupplier(const std::string& prefix, const v1::Supplier& s) const {
-  if (absl::StripAsciiWhitespace(s.name()).empty()) {
+  if (base::IsBlank(s.name())) {
     return base::FieldError(prefix + "name", "required");
   }
   if (!v1::RiskRating_IsValid(s.risk_rating())) {
@@ -61,7 +62,7 @@ absl::Status SupplierRules::CheckSupplier(const std::string& prefix, const v1::S
   }
   for (int i = 0; i < s.contacts_size(); ++i) {
     const std::string at = absl::StrCat(prefix, "contacts[", i, "]");
-    if (absl::StripAsciiWhitespace(s.contacts(i).name()).empty()) {
+    if (base::IsBlank(s.contacts(i).name())) {
       return base::FieldError(at + ".name", "required");
     }
     if (!v1::ContactRole_IsValid(s.contacts(i).role())) {
@@ -108,7 +109,7 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
   for (int i = 0; i < r.review().actions_size(); ++i) {
     const auto& action = r.review().actions(i);
     const std::string at = absl::StrCat("review.actions[", i, "]");
-    if (absl::StripAsciiWhitespace(action.description()).empty()) {
+    if (base::IsBlank(action.description())) {
       return base::FieldError(at + ".description", "required");
     }
     if (!action.due_date().empty()) {

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -25,7 +26,7 @@ const records::UpdatableFields& UpdatableSubscriptionFields() {
 }  // namespace
 
 absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s) const {
-  if (absl::StripAsciiWhitespace(s.name()).empty()) {
+  if (base::IsBlank(s.name())) {
     return base::FieldError("subscription.name", "required");
   }
   if (s.url().empty()) return base::FieldError("subscription.url", "required");

@@ -1,0 +1,24 @@
+// Text that shows nothing. Unicode white space (no-break space, em space, ideographic space,
+// line and paragraph separators, ...) and the invisible format characters (zero-width space and
+// joiners, word joiner, byte order mark) look blank on every screen: a required title made of
+// them is as empty as one of ASCII spaces, and a name that begins or ends with one is a
+// look-alike of the name without it.
+//
+//   if (base::IsBlank(request.title())) return base::FieldError("title", "required");
+#ifndef ITSM_BASE_BLANK_TEXT_H_
+#define ITSM_BASE_BLANK_TEXT_H_
+
+#include "absl/strings/string_view.h"
+
+namespace itsm::base {
+
+// True for "" and for UTF-8 text of blank characters only. Bytes that are not valid UTF-8 count
+// as visible.
+bool IsBlank(absl::string_view utf8);
+
+// Whether the text's first or last character is blank.
+bool HasOuterBlank(absl::string_view utf8);
+
+}  // namespace itsm::base
+
+#endif  // ITSM_BASE_BLANK_TEXT_H_

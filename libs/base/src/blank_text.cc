@@ -1,0 +1,80 @@
+#include "itsm/base/blank_text.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace itsm::base {
+namespace {
+
+// White_Space (Unicode's PropList) and the default-ignorable format characters a name or title
+// could hide behind.
+bool IsBlankCodePoint(uint32_t c) {
+  if (c == 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  switch (c) {
+    case 0x85:
+    case 0xa0:
+    case 0x1680:
+    case 0x180e:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x2060:
+    case 0x3000:
+    case 0xfeff:
+      return true;
+    default:
+      return (c >= 0x2000 && c <= 0x200d);  // en quad .. zero-width joiner
+  }
+}
+
+// The code point starting at `at` and its length; nullopt for a byte that starts no valid
+// sequence (counted as visible by the callers).
+struct Decoded {
+  uint32_t code_point;
+  size_t length;
+};
+std::optional<Decoded> DecodeAt(absl::string_view s, size_t at) {
+  const auto b0 = static_cast<unsigned char>(s[at]);
+  size_t length = b0 < 0x80           ? 1
+                  : (b0 >> 5) == 0x6  ? 2
+                  : (b0 >> 4) == 0xe  ? 3
+                  : (b0 >> 3) == 0x1e ? 4
+                                      : 0;
+  if (length == 0 || at + length > s.size()) return std::nullopt;
+  uint32_t c = length == 1 ? b0 : b0 & (0x7f >> length);
+  for (size_t i = 1; i < length; ++i) {
+    const auto b = static_cast<unsigned char>(s[at + i]);
+    if ((b & 0xc0) != 0x80) return std::nullopt;
+    c = (c << 6) | (b & 0x3f);
+  }
+  return Decoded{c, length};
+}
+
+// The start of the last character of non-empty `s` (a continuation byte run of at most 3).
+size_t LastCharacterStart(absl::string_view s) {
+  size_t at = s.size() - 1;
+  while (at > 0 && s.size() - at < 4 && (static_cast<unsigned char>(s[at]) & 0xc0) == 0x80) --at;
+  return at;
+}
+
+}  // namespace
+
+bool IsBlank(absl::string_view utf8) {
+  for (size_t at = 0; at < utf8.size();) {
+    const std::optional<Decoded> d = DecodeAt(utf8, at);
+    if (!d || !IsBlankCodePoint(d->code_point)) return false;
+    at += d->length;
+  }
+  return true;
+}
+
+bool HasOuterBlank(absl::string_view utf8) {
+  if (utf8.empty()) return false;
+  const std::optional<Decoded> first = DecodeAt(utf8, 0);
+  const std::optional<Decoded> last = DecodeAt(utf8, LastCharacterStart(utf8));
+  return (first && IsBlankCodePoint(first->code_point)) ||
+         (last && IsBlankCodePoint(last->code_point));
+}
+
+}  // namespace itsm::base
