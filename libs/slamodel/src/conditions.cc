@@ -24,6 +24,11 @@ const std::vector<std::string>& Priorities() {
   static const std::vector<std::string> kPriorities = {"P1", "P2", "P3", "P4", "P5"};
   return kPriorities;
 }
+const std::vector<std::string>& HoldReasons() {
+  static const std::vector<std::string> kReasons = {"awaiting_caller", "awaiting_supplier",
+                                                    "awaiting_change"};
+  return kReasons;
+}
 const std::vector<std::string>& Booleans() {
   static const std::vector<std::string> kBooleans = {"false", "true"};
   return kBooleans;
@@ -144,6 +149,11 @@ absl::StatusOr<std::string> NormaliseValue(Field f, const std::string& raw, Reco
       }
       return v;
     }
+    case Field::kHoldReason:
+      // The API's own spelling (HOLD_REASON_AWAITING_CALLER) names the same reason. An unknown
+      // one is kept as written (it never matches): definitions stored before the SLA service
+      // refused them still load.
+      return NormaliseHoldReason(raw).value_or(raw);
     default:
       return raw;
   }
@@ -334,6 +344,14 @@ RecordFields FromChange(const change::v1::Change& change) {
   r.category = change.category();
   if (change.has_create_time()) r.create_time = base::FromProtoTimestamp(change.create_time());
   return r;
+}
+
+std::optional<std::string> NormaliseHoldReason(absl::string_view raw) {
+  std::string v = absl::AsciiStrToLower(raw);
+  if (std::string_view(v).starts_with("hold_reason_")) v = v.substr(sizeof("hold_reason_") - 1);
+  const std::vector<std::string>& reasons = HoldReasons();
+  if (std::find(reasons.begin(), reasons.end(), v) == reasons.end()) return std::nullopt;
+  return v;
 }
 
 RecordFields FromServiceRequest(const incident::v1::ServiceRequest& request) {

@@ -229,6 +229,30 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   EXPECT_THAT(Error(d), HasSubstr("resolution_conditions.pause: a pause that can never end"));
 }
 
+// A pause on a hold reason that does not exist would never pause: false breaches (found from
+// outside). The API's own spelling names the same reason and is normalised.
+TEST(ValidateAndNormalise, HoldReasonsMustExistAndAreNormalised) {
+  auto with_pause_on = [](const std::string& reason) {
+    v1::SlaDefinition d = Gold();
+    v1::FieldPredicate* on_hold =
+        d.mutable_resolution_conditions()->mutable_pause()->add_any_of()->add_all_of();
+    on_hold->set_field(v1::CONDITION_FIELD_HOLD_REASON);
+    on_hold->set_operator_(v1::CONDITION_OPERATOR_IN);
+    on_hold->add_values(reason);
+    return d;
+  };
+  v1::SlaDefinition d = with_pause_on("HOLD_REASON_AWAITING_CALLER");
+  ASSERT_EQ(Error(d), "");
+  ASSERT_TRUE(ValidateAndNormalise(d).ok());
+  EXPECT_EQ(d.resolution_conditions().pause().any_of(0).all_of(0).values(0), "awaiting_caller");
+  EXPECT_EQ(Error(with_pause_on("Awaiting_Supplier")), "");
+  EXPECT_EQ(Error(with_pause_on("AWAITING_CHANGE")), "");
+  EXPECT_EQ(Error(with_pause_on("")), "") << "none";
+  EXPECT_EQ(Error(with_pause_on("awaiting_calller")),
+            "resolution_conditions.pause.any_of[0].all_of[0].values[0]: unknown hold reason "
+            "\"awaiting_calller\" (awaiting_caller, awaiting_supplier, awaiting_change)");
+}
+
 TEST(CheckNoOverlap, SameKindServicePriorityAndDatesConflict) {
   auto a = Gold();
   a.set_id("a");

@@ -78,6 +78,9 @@ RecordKind RecordKindOf(const sla::v1::SlaDefinition& definition);
 // The fields of an incident. hold_reason: "awaiting_caller", "awaiting_supplier",
 // "awaiting_change", or "" when unspecified.
 RecordFields FromIncident(const incident::v1::Incident& incident);
+// A hold reason as conditions read it ("awaiting_caller" for "HOLD_REASON_AWAITING_CALLER" or
+// "Awaiting_Caller"); nullopt for a reason that does not exist.
+std::optional<std::string> NormaliseHoldReason(absl::string_view raw);
 // The fields of a service request, in the incident vocabulary the conditions (and their
 // defaults) understand (docs/sla.md 3.4):
 //   SUBMITTED -> NEW, APPROVED -> ASSIGNED, FULFILLING -> IN_PROGRESS, FULFILLED -> RESOLVED,
