@@ -1,5 +1,6 @@
 #include "services/sla-timer/src/definition_source.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -142,9 +143,13 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
     if (version > 0) {
       if (auto it = definitions_.find({id, version}); it != definitions_.end()) return it->second;
     } else if (auto it = current_definitions_.find(id); it != current_definitions_.end()) {
-      // The current version is asked whenever a clock is about to fire (is it retired?):
-      // re-read once per TTL, which bounds how long a retirement goes unseen.
-      if (now - it->second.fetched < ttl_) return it->second.definition;
+      // The current version is asked whenever a clock starts or is about to fire (is it
+      // retired?): re-read a second after it was read, whatever the TTL of the applicability
+      // answers, which bounds how long a retirement goes unseen (a record raised a few seconds
+      // after one got clocks and false breaches from a 30 s old read, found from outside).
+      if (now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
+        return it->second.definition;
+      }
       stale = it->second.definition;
     }
   }

@@ -75,11 +75,14 @@ class DefinitionSource {
 // The SLA service's ResolveApplicableSla / GetSlaDefinition / GetCalendar, cached.
 class GrpcDefinitionSource final : public DefinitionSource {
  public:
-  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar and definition
-  // versions) is reused; while the SLA service is unreachable the current definition last read
-  // is reused beyond it. Answers are keyed by (service, priority, category, CI class, request type,
-  // creation time / ttl), so a
-  // definition created or retired takes effect for new incidents within `ttl`.
+  static constexpr absl::Duration kCurrentDefinitionTtl = absl::Seconds(1);
+  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
+  // reused. The current version of a definition — whether it is retired — is reused for at most
+  // kCurrentDefinitionTtl (less when `ttl` is less): a retired definition stops attaching and
+  // firing within a second. While the SLA service is unreachable the current definition last
+  // read is reused beyond it. Answers are keyed by (service, priority, category, CI class, request
+  // type, creation time / ttl), so a definition created or retired takes effect for new incidents
+  // within `ttl`.
   //
   // A call the SLA service leaves unanswered past `deadline` (a hung service, a partitioned
   // network: a stopped one refuses at once) silences it for `quiet`: until then every lookup
