@@ -814,7 +814,9 @@ absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
       d->set_kind(v1::DRIFT_KIND_REMOVED);
       continue;
     }
-    if (in_now) current_ids.insert(id);
+    // Kept, even when retired out of a root's scope: its relationships still exist, and the
+    // diff of a list baseline says so too.
+    current_ids.insert(id);
     auto changes = DiffCi(was->second, *current);
     if (changes.empty()) continue;
     v1::CiDrift* d = out.add_configuration_items();
