@@ -203,7 +203,7 @@ function App() {
         </nav>
         <span class="zone">Times in {zoneName()}</span>
         <span class={`live live-${stream}`} role="status" aria-live="polite">
-          {stream === "live" ? "Live" : stream === "stopped" ? "Not live" : "Connecting…"}
+          {stream === "live" ? "Live" : stream === "stopped" ? "Not live" : stream === "forbidden" ? "No live updates for your role" : "Connecting…"}
         </span>
         {credential?.oidc?.subject && <span class="who">Signed in as {credential.oidc.subject}</span>}
         <button type="button" onClick={userSignOut}>

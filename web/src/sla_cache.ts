@@ -27,6 +27,7 @@ export class SlaCache {
   private readonly listeners = new Set<() => void>();
   private wanted = new Set<string>();
   private queue: string[] = [];
+  private forbidden = false;
   private inFlight = 0;
   // Reads at once: enough for a screen in a few round trips, without bursting past the
   // gateway's per-caller read rate limit when someone scrolls fast.
@@ -85,8 +86,13 @@ export class SlaCache {
     this.want([...this.wanted]);
   }
 
+  // The gateway said the caller may not read SLA clocks (403): none is read again.
+  isForbidden(): boolean {
+    return this.forbidden;
+  }
+
   private pump(): void {
-    while (this.inFlight < this.parallel && this.queue.length > 0) {
+    while (!this.forbidden && this.inFlight < this.parallel && this.queue.length > 0) {
       const id = this.queue.shift()!;
       const e = this.entries.get(id);
       if (e?.state === "loading" || !this.wanted.has(id)) continue;
@@ -99,9 +105,16 @@ export class SlaCache {
           const read = clocks.map((c) => clockOfStatus(c as Parameters<typeof clockOfStatus>[0], asOf));
           this.entries.set(id, { clocks: mergeClocks(now?.clocks ?? [], read), state: now?.state === "stale" ? "stale" : "loaded" });
         })
-        .catch(() => {
-          // Refused or rate-limited (429): read again a little later if still on screen.
+        .catch((error: unknown) => {
           const now = this.entries.get(id);
+          if ((error as { status?: number }).status === 403) {
+            // The caller's roles may not read clocks (a requester): final, never asked again.
+            this.forbidden = true;
+            this.queue = [];
+            if (now) now.state = "loaded";
+            return;
+          }
+          // Rate-limited (429) or unavailable: read again a little later if still on screen.
           if (now) now.state = "stale";
           this.retryLater();
         })

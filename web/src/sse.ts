@@ -55,7 +55,8 @@ export class SseParser {
   }
 }
 
-export type StreamState = "connecting" | "live" | "retrying" | "stopped";
+// "forbidden": the caller's roles may not follow these events (403): not retried.
+export type StreamState = "connecting" | "live" | "retrying" | "stopped" | "forbidden";
 
 export interface StreamOptions {
   url: string;
@@ -70,12 +71,21 @@ export interface StreamOptions {
   onUnauthenticated?: () => void;
 }
 
-// Reads the stream until `stop()`, reconnecting after the server's retry: delay.
+// The wait before reconnecting after `failures` failed attempts in a row: the server's retry:
+// delay, doubled with each failure up to a minute, so that a gateway in trouble is not called
+// every few seconds by every open console.
+export function reconnectDelay(retryMs: number, failures: number): number {
+  return Math.min(retryMs * 2 ** Math.max(0, failures - 1), Math.max(retryMs, 60_000));
+}
+
+// Reads the stream until `stop()`, reconnecting after the server's retry: delay (backing off
+// while attempts fail); a 401 or 403 ends it.
 export function openEventStream(options: StreamOptions): { stop: () => void } {
   let stopped = false;
   let controller: AbortController | null = null;
   let lastEventId = "";
   let retryMs = 3000;
+  let failures = 0;
 
   const run = async () => {
     while (!stopped) {
@@ -88,6 +98,10 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
         if (response.status === 401) {
           options.onUnauthenticated?.();
           break;
+        }
+        if (response.status === 403) {
+          options.onState("forbidden");
+          return;
         }
         if (response.status === 410) {
           lastEventId = "";
@@ -105,6 +119,7 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
           if (done) break;
           if (!opened) {
             opened = true;
+            failures = 0;
             options.onState("live");
             options.onOpen?.(Boolean(lastEventId));
           }
@@ -123,10 +138,11 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
         }
       } catch (error) {
         if (stopped) break;
+        failures++;
         options.onState("retrying", String(error));
       }
       if (stopped) break;
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelay(retryMs, failures)));
     }
     options.onState("stopped");
   };

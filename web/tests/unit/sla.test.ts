@@ -112,3 +112,21 @@ test("a clock's start that reaches the console before its record's first read is
   assert.equal(cache.loaded("new"), true);
   assert.deepEqual(cache.clocksOf("new")?.map((c) => [c.clockId, c.state]), [["c-new", "running"]]);
 });
+
+test("a 403 for the clocks is final: the cache stops reading (a requester's console)", async () => {
+  const reads: string[] = [];
+  const cache = new SlaCache(async (id) => {
+    reads.push(id);
+    throw Object.assign(new Error("Your key may not do this"), { status: 403 });
+  });
+  const settled = () => new Promise((r) => setTimeout(r, 0));
+  cache.want(["a", "b", "c", "d", "e", "f"]);
+  await settled();
+  const first = reads.length;
+  assert.ok(first >= 1 && first <= 4, `at most one round of reads: ${first}`);
+  assert.equal(cache.isForbidden(), true);
+  cache.want(["g", "h"]);
+  cache.onEvent(JSON.stringify({ type: "itsm.incident.v1.IncidentAssigned", data: {} }), "a");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(reads.length, first, "nothing read again");
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SseParser } from "../../src/sse";
+import { reconnectDelay, SseParser } from "../../src/sse";
 
 test("messages are dispatched at blank lines, with the last id", () => {
   const p = new SseParser();
@@ -26,4 +26,13 @@ test("chunks split anywhere, CRLF split across chunks included", () => {
 test("event: close is named", () => {
   const p = new SseParser();
   assert.deepEqual(p.feed('event: close\ndata: {"reason":"shutdown"}\n\n'), [{ event: "close", data: '{"reason":"shutdown"}', id: "" }]);
+});
+
+test("reconnecting backs off while attempts fail, up to a minute", () => {
+  assert.equal(reconnectDelay(3000, 0), 3000, "after a stream that was live");
+  assert.equal(reconnectDelay(3000, 1), 3000);
+  assert.equal(reconnectDelay(3000, 2), 6000);
+  assert.equal(reconnectDelay(3000, 5), 48000);
+  assert.equal(reconnectDelay(3000, 9), 60000);
+  assert.equal(reconnectDelay(90000, 3), 90000, "a server asking for longer is obeyed");
 });
