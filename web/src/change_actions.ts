@@ -44,22 +44,16 @@ export function isOpen(state: string | undefined): boolean {
   return OPEN.includes(state ?? "");
 }
 
-// The transitions the change's type allows from its state, cancelling last (until implementation
-// starts: an implemented change ends through its review, decision 235).
+// The transitions the change's type allows from its state, cancelling last (every open state).
 export function changeTransitions(type: string | undefined, state: string | undefined): ChangeTransition[] {
   if (!isOpen(state)) return [];
   const own = OWN[type ?? ""] ?? OWN.CHANGE_TYPE_NORMAL;
-  const cancel = beforeImplementation(state) ? [t("CANCELLED", "Cancel change", "close")] : [];
-  return [...(own[state!] ?? []), ...(TAIL[state!] ?? []), ...cancel];
-}
-
-function beforeImplementation(state: string | undefined): boolean {
-  return [S("NEW"), S("ASSESS"), S("AUTHORISE"), S("SCHEDULED")].includes(state ?? "");
+  return [...(own[state!] ?? []), ...(TAIL[state!] ?? []), t("CANCELLED", "Cancel change", "close")];
 }
 
 // The planned slot can be set until implementation starts (ChangeWorkflow::Schedule).
 export function canReschedule(state: string | undefined): boolean {
-  return beforeImplementation(state);
+  return [S("NEW"), S("ASSESS"), S("AUTHORISE"), S("SCHEDULED")].includes(state ?? "");
 }
 
 // Whether the approval form is the caller's: the change waits in AUTHORISE for a decision, the

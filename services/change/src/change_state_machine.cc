@@ -14,18 +14,14 @@ const std::vector<int> kStates = {v1::CHANGE_STATE_NEW,       v1::CHANGE_STATE_A
                                   v1::CHANGE_STATE_IMPLEMENT, v1::CHANGE_STATE_REVIEW,
                                   v1::CHANGE_STATE_CLOSED,    v1::CHANGE_STATE_CANCELLED};
 
-// The steps every type shares after approval, and cancellation until implementation starts.
-// Once it has started the change has touched production: it ends through REVIEW, with its
-// outcome (failed, backed out) and the review CLOSED asks for, never by a cancellation that
-// would skip them (decision 235).
+// The steps every type shares after approval, and cancellation from every open state (once
+// implementation has started, with the guards of closing: ChangeWorkflow::Transition).
 std::vector<Transition> WithCommonTail(std::vector<Transition> steps) {
   steps.push_back({v1::CHANGE_STATE_SCHEDULED, v1::CHANGE_STATE_IMPLEMENT, K::kImplement});
   steps.push_back({v1::CHANGE_STATE_IMPLEMENT, v1::CHANGE_STATE_REVIEW, K::kReview});
   steps.push_back({v1::CHANGE_STATE_REVIEW, v1::CHANGE_STATE_CLOSED, K::kClose});
   for (int s : kStates) {
-    if (MayBeCancelled(static_cast<S>(s))) {
-      steps.push_back({s, v1::CHANGE_STATE_CANCELLED, K::kCancel});
-    }
+    if (IsOpen(static_cast<S>(s))) steps.push_back({s, v1::CHANGE_STATE_CANCELLED, K::kCancel});
   }
   return steps;
 }
@@ -63,10 +59,6 @@ std::string ChangeStateName(int state) {
 bool IsOpen(v1::ChangeState state) {
   return state != v1::CHANGE_STATE_CLOSED && state != v1::CHANGE_STATE_CANCELLED &&
          state != v1::CHANGE_STATE_UNSPECIFIED;
-}
-
-bool MayBeCancelled(v1::ChangeState state) {
-  return IsOpen(state) && state != v1::CHANGE_STATE_IMPLEMENT && state != v1::CHANGE_STATE_REVIEW;
 }
 
 bool UnderApproval(v1::ChangeState state) {

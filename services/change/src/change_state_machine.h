@@ -39,8 +39,6 @@ const ChangeStateMachine& StateMachineFor(v1::ChangeType type);
 // "SCHEDULED" for CHANGE_STATE_SCHEDULED.
 std::string ChangeStateName(int state);
 bool IsOpen(v1::ChangeState state);
-// Open and not yet implemented: NEW, ASSESS, AUTHORISE, SCHEDULED.
-bool MayBeCancelled(v1::ChangeState state);
 // From AUTHORISE to REVIEW: an approval is asked for or given, and covers the change's plans,
 // scope and risk answers as they were when it was asked for (decision 182).
 bool UnderApproval(v1::ChangeState state);

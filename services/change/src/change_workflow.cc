@@ -104,6 +104,16 @@ bool ConflictsBlock(const v1::Change& c, ChangeStep step) {
   return false;
 }
 
+// FAILED_PRECONDITION naming the first task still open or in progress.
+absl::Status CheckTasksFinished(const v1::Change& c) {
+  for (const v1::ChangeTask& t : c.tasks()) {
+    if (t.state() != v1::TASK_STATE_DONE && t.state() != v1::TASK_STATE_CANCELLED) {
+      return absl::FailedPreconditionError(absl::StrCat("tasks: task ", t.id(), " is still open"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // An incident the change possibly caused is looked at in the review, as a failure is.
 bool NeedsReview(const v1::Change& c) {
   return c.type() == v1::CHANGE_TYPE_EMERGENCY || c.outcome() == v1::CHANGE_OUTCOME_FAILED ||
@@ -300,16 +310,23 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
             "review_notes: a failed, backed-out or emergency change, or one that possibly "
             "caused incidents, needs its post-implementation review before closing");
       }
-      for (const v1::ChangeTask& t : stored.tasks()) {
-        if (t.state() != v1::TASK_STATE_DONE && t.state() != v1::TASK_STATE_CANCELLED) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("tasks: task ", t.id(), " is still open"));
-        }
-      }
+      ITSM_RETURN_IF_ERROR(CheckTasksFinished(stored));
       after.set_close_notes(request.close_notes());
       break;
     case ChangeStep::kCancel:
       after.set_close_notes(request.close_notes());
+      // Implementation started: the change has touched production, and ending it as cancelled
+      // must not skip what closing asks for (decision 235) — its review, whatever its type or
+      // outcome, and its tasks finished.
+      if (stored.has_actual_start_time()) {
+        if (!request.review_notes().empty()) after.set_review_notes(request.review_notes());
+        if (base::IsBlank(after.review_notes())) {
+          return absl::FailedPreconditionError(
+              "review_notes: a change cancelled after its implementation started needs its "
+              "post-implementation review");
+        }
+        ITSM_RETURN_IF_ERROR(CheckTasksFinished(stored));
+      }
       break;
     case ChangeStep::kAssess:
       break;

@@ -192,8 +192,8 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
 
 // A freeze forbids what it covers whatever the approval's policy says of conflicts (decision
 // 236): a low-risk change, whose policy asks no override, is not scheduled or implemented inside
-// a blackout until a change manager overrides it. Once implemented, the change is not cancelled
-// (decision 235): it ends through its review.
+// a blackout until a change manager overrides it. Once implementation has started, cancelling
+// asks for the review closing asks for (decision 235).
 TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
   v1::CreateChangeWindowRequest w;
   w.mutable_window()->set_name("Year-end freeze");
@@ -215,10 +215,13 @@ TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
   To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
   c = To(Override(c, "the DBA on call accepts it"), v1::CHANGE_STATE_SCHEDULED);
   c = To(c, v1::CHANGE_STATE_IMPLEMENT);
-  To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);
+  To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);  // its review first
   c = To(c, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_BACKED_OUT);
   To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);
-  To(c, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::FAILED_PRECONDITION);  // its review first
+  To(c, v1::CHANGE_STATE_CLOSED, grpc::StatusCode::FAILED_PRECONDITION);
+  c = To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_UNSPECIFIED,
+         "backed out: the vacuum locked the orders table");
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_CANCELLED);
 }
 
 // A window on a class covers its subclasses, as the CMDB's class filters do (a freeze on

@@ -61,7 +61,9 @@ function Transitions({ api, change, done }: Omit<Props, "caller">) {
   const go = async (t: ChangeTransition) => {
     const body: Record<string, unknown> = { version: change.version, targetState: t.target };
     if (t.needs === "outcome") Object.assign(body, { outcome: outcome || undefined, reviewNotes: review });
-    if (t.needs === "close") Object.assign(body, { closeNotes: close, ...(t.target === "CHANGE_STATE_CLOSED" ? { reviewNotes: review } : {}) });
+    // Closing, or cancelling once implementation started, takes the review (decision 235).
+    const reviewed = t.target === "CHANGE_STATE_CLOSED" || !canReschedule(change.state);
+    if (t.needs === "close") Object.assign(body, { closeNotes: close, ...(reviewed ? { reviewNotes: review } : {}) });
     if (await call.run(() => api.post(path(change, "transition"), body))) done();
   };
   const needsOutcome = options.some((o) => o.needs === "outcome");
@@ -81,7 +83,7 @@ function Transitions({ api, change, done }: Omit<Props, "caller">) {
         </Field>
       )}
       {(needsOutcome || closing) && (
-        <Field id="change-review" label="Post-implementation review (required to close a failed, backed-out or emergency change)" error={call.v("reviewNotes")}>
+        <Field id="change-review" label="Post-implementation review (required to close a failed, backed-out or emergency change, or to cancel an implemented one)" error={call.v("reviewNotes")}>
           <textarea id="change-review" rows={2} value={review} onInput={text(setReview)} {...invalid("change-review", call.v("reviewNotes"))} />
         </Field>
       )}
