@@ -1,7 +1,6 @@
 #include "services/change/src/cmdb_view.h"
 
 #include <chrono>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
@@ -31,7 +30,7 @@ GrpcCmdbView::GrpcCmdbView(std::shared_ptr<grpc::Channel> channel, absl::Duratio
 
 absl::StatusOr<CiInfo> GrpcCmdbView::Describe(const std::string& id) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  SetDeadline(ctx);
   config::v1::GetConfigurationItemRequest request;
   request.set_id(id);
   config::v1::GetConfigurationItemResponse response;
@@ -47,41 +46,43 @@ absl::StatusOr<CiInfo> GrpcCmdbView::Describe(const std::string& id) {
 absl::StatusOr<std::vector<std::string>> GrpcCmdbView::LineageOf(const std::string& class_name) {
   constexpr size_t kMaxDepth = 16;  // classes nest a few levels; a loop must not hang a call
   std::vector<std::string> lineage;
-  std::string at = class_name;
-  while (!at.empty() && lineage.size() < kMaxDepth) {
+  for (std::string at = class_name; !at.empty() && lineage.size() < kMaxDepth;) {
     lineage.push_back(at);
-    std::optional<std::string> parent;
-    {
-      absl::MutexLock lock(&parents_mu_);
-      if (auto it = parents_.find(at); it != parents_.end()) parent = it->second;
-    }
-    if (!parent) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
-      config::v1::GetClassRequest request;
-      request.set_name(at);
-      config::v1::GetClassResponse response;
-      const grpc::Status status = stub_->GetClass(&ctx, request, &response);
-      if (!status.ok()) {
-        return absl::UnavailableError(
-            absl::StrCat("the configuration service did not describe "
-                         "class \"",
-                         at, "\" (", status.error_code(), "); retry"));
-      }
-      parent = response.ci_class().parent();
-      absl::MutexLock lock(&parents_mu_);
-      parents_[at] = *parent;
-    }
-    at = *parent;
+    ITSM_ASSIGN_OR_RETURN(at, ParentOf(at));
   }
   return lineage;
+}
+
+absl::StatusOr<std::string> GrpcCmdbView::ParentOf(const std::string& class_name) {
+  {
+    absl::MutexLock lock(&parents_mu_);
+    if (auto it = parents_.find(class_name); it != parents_.end()) return it->second;
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(ctx);
+  config::v1::GetClassRequest request;
+  request.set_name(class_name);
+  config::v1::GetClassResponse response;
+  const grpc::Status status = stub_->GetClass(&ctx, request, &response);
+  if (!status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the configuration service did not describe class \"", class_name, "\" (",
+                     status.error_code(), "); retry"));
+  }
+  absl::MutexLock lock(&parents_mu_);
+  parents_[class_name] = response.ci_class().parent();
+  return response.ci_class().parent();
+}
+
+void GrpcCmdbView::SetDeadline(grpc::ClientContext& ctx) const {
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
 }
 
 absl::StatusOr<std::vector<ReachedCi>> GrpcCmdbView::Reach(
     const std::string& id, bool downstream, int depth,
     const std::vector<std::string>& class_names) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  SetDeadline(ctx);
   config::v1::AnalyzeImpactRequest request;
   request.set_ci_id(id);
   request.set_direction(downstream ? config::v1::IMPACT_DIRECTION_DOWNSTREAM

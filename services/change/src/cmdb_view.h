@@ -62,6 +62,9 @@ class GrpcCmdbView final : public CmdbView {
   // The class and its ancestors. A class's parent never changes once it is defined, so each
   // class is asked for once per process.
   absl::StatusOr<std::vector<std::string>> LineageOf(const std::string& class_name);
+  // "" for a root class; asked of the CMDB once per class.
+  absl::StatusOr<std::string> ParentOf(const std::string& class_name);
+  void SetDeadline(grpc::ClientContext& ctx) const;
 
   std::unique_ptr<config::v1::ConfigurationService::Stub> stub_ = {};
   const absl::Duration deadline_;

@@ -39,13 +39,7 @@ TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview)
   EXPECT_EQ(std::vector<std::string>(a.conflicts(0).path().begin(), a.conflicts(0).path().end()),
             (std::vector<std::string>{"db-01", "app-01"}));
   To(a, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
-  v1::OverrideChangeConflictsRequest o;
-  o.set_id(a.id());
-  o.set_version(a.version());
-  o.set_reason("the application team is on the call");
-  v1::OverrideChangeConflictsResponse overridden;
-  ASSERT_TRUE(Call(&Stub::OverrideChangeConflicts, o, &overridden, "cm").ok());
-  a = To(overridden.change(), v1::CHANGE_STATE_SCHEDULED);
+  a = To(Override(a, "the application team is on the call"), v1::CHANGE_STATE_SCHEDULED);
   a = To(a, v1::CHANGE_STATE_IMPLEMENT);
   EXPECT_TRUE(a.has_actual_start_time());
   a = To(a, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_FAILED);
