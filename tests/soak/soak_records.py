@@ -125,6 +125,30 @@ class Incidents:
                 'CLOCK_KIND_RESOLUTION': (created, resolved, RESOLVE_S)}
 
 
+class Approver:
+    """A key of its own for the decisions a record's author may not take (segregation of
+    duties: docs/change.md, docs/incident.md), made by make(); a connection per calling thread
+    (one connection serves one thread)."""
+
+    def __init__(self):
+        self.secret = None
+        self.subjects = set()
+        self.local = threading.local()
+
+    def make(self, client, name, roles):
+        st, body = client.call('POST', '/v1/apiKeys', {'name': name, 'roles': roles})
+        if st != 200:
+            sys.exit(f'creating the approver key {name}: {st} {body}')
+        self.secret = body['secret']
+        st, session = self.client_for(client).call('GET', '/v1/session')
+        self.subjects = {session['subject']}
+
+    def client_for(self, client):
+        if getattr(self.local, 'gateway', None) is None:
+            self.local.gateway = type(client)((client.host, client.port), self.secret)
+        return self.local.gateway
+
+
 class Requests:
     """P1 service requests of the run's own service, under the incidents' SLA (a definition with
     no request types covers both): approved, fulfilled through the REST API."""
@@ -133,8 +157,15 @@ class Requests:
 
     def __init__(self, run_name):
         self.service = run_name
+        self.run_name = run_name
+        self.approver = Approver()
+
+    @property
+    def other_actors(self):
+        return self.approver.subjects
 
     def set_up(self, client):
+        self.approver.make(client, self.run_name + '-request-approver', ['ROLE_AGENT'])
         return "(the incidents': a definition without request types covers both)"
 
     def create(self, client, label, key):
@@ -161,7 +192,8 @@ class Requests:
                 return
             if req['state'] not in order or order.index(req['state']) >= target:
                 return
-            st, body = client.call('POST', f'/v1/serviceRequests/{rid}:transition',
+            caller = self.approver.client_for(client) if action == 'approve' else client
+            st, body = caller.call('POST', f'/v1/serviceRequests/{rid}:transition',
                                    {'targetState': order[target], 'reason': 'soak',
                                     'version': req['version']})
             if st == 200:
@@ -195,11 +227,13 @@ class Changes:
     def __init__(self, run_name):
         self.run_name = run_name
         self.service = None  # the CI's id, made by set_up
-        # No one decides the approval of a change they raised (segregation of duties): the ECAB
-        # votes with a key of its own, made by set_up (its secret; a connection per actor).
-        self.approver_key = None
-        self.approvers = threading.local()
-        self.other_actors = set()
+        # No one decides the approval of a change they raised: the ECAB votes with a key of
+        # its own, made by set_up.
+        self.approver = Approver()
+
+    @property
+    def other_actors(self):
+        return self.approver.subjects
 
     def set_up(self, client):
         st, body = client.call('POST', '/v1/configurationItems',
@@ -207,20 +241,9 @@ class Changes:
         if st != 200:
             sys.exit(f'creating the business service CI: {st} {body}')
         self.service = body['configurationItem']['id']
-        st, body = client.call('POST', '/v1/apiKeys', {'name': self.run_name + '-ecab',
-                                                       'roles': ['ROLE_CAB_MEMBER', 'ROLE_CHANGE_MANAGER']})
-        if st != 200:
-            sys.exit(f'creating the approver key: {st} {body}')
-        self.approver_key = body['secret']
-        st, session = self.approver_for(client).call('GET', '/v1/session')
-        self.other_actors = {session['subject']}
+        self.approver.make(client, self.run_name + '-ecab',
+                           ['ROLE_CAB_MEMBER', 'ROLE_CHANGE_MANAGER'])
         return create_sla(client, self.run_name + ' changes', self.service, 'RECORD_KIND_CHANGE')
-
-    def approver_for(self, client):
-        """The approver's connection of the calling thread (one connection serves one thread)."""
-        if getattr(self.approvers, 'gateway', None) is None:
-            self.approvers.gateway = type(client)((client.host, client.port), self.approver_key)
-        return self.approvers.gateway
 
     def create(self, client, label, key):
         st, body = client.call('POST', '/v1/changes',
@@ -264,7 +287,7 @@ class Changes:
                     return
                 call = (':transition', {'targetState': 'CHANGE_STATE_REVIEW',
                                         'outcome': 'CHANGE_OUTCOME_SUCCESSFUL'})
-            caller = self.approver_for(client) if action == 'decide' else client
+            caller = self.approver.client_for(client) if action == 'decide' else client
             st, body = caller.call('POST', f'/v1/changes/{rid}{call[0]}',
                                    dict(call[1], version=version))
             if st == 200:

@@ -3,6 +3,7 @@
 namespace itsm::incident {
 
 runtime::ServiceInfo IncidentServiceInfo() {
+  using runtime::BoolOption;
   using runtime::EnumOption;
   using runtime::IntOption;
   using runtime::StringOption;
@@ -26,6 +27,10 @@ runtime::ServiceInfo IncidentServiceInfo() {
           IntOption("reopen_window_hours", 168, 0, 87600,
                     "How long after its resolution an incident may be reopened (RESOLVED -> "
                     "IN_PROGRESS); 0 forbids reopening."),
+          BoolOption("request_self_approval", false,
+                     "Whether the person a service request is for, or who raised it, may approve "
+                     "or reject it; false keeps the decision with someone else (segregation of "
+                     "duties)."),
           // Alert intake (AlertIntakeService, docs/observability.md). Checked against the
           // priority matrix at start.
           StringOption("configuration_address", "",

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   incident::IncidentWorkflow incidents(*matrix, clock,
                                        {.reopen_window = absl::Hours(reopen_window_hours)});
   incident::ProblemWorkflow problems(*matrix, clock);
-  incident::ServiceRequestWorkflow requests(*matrix, clock);
+  incident::ServiceRequestWorkflow requests(
+      *matrix, clock, {.allow_self_approval = rt.config().GetBool("request_self_approval")});
   // Blocking work of calls (reads, outbound calls) runs here, never on gRPC's callback threads;
   // one thread per database connection. Stopped after the gRPC server drained its calls.
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),

@@ -353,6 +353,21 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
   return absl::OkStatus();
 }
 
+// Segregation of duties, as for changes (decision 233): the person a request is for, or who
+// raised it, does not decide it, whatever their roles.
+absl::Status ServiceRequestWorkflow::CheckMayDecide(const v1::ServiceRequest& stored,
+                                                    const std::string& actor) const {
+  if (options_.allow_self_approval) return absl::OkStatus();
+  const char* relation = actor == stored.requested_for() ? "is for"
+                         : actor == stored.created_by()  ? "was raised by"
+                                                         : nullptr;
+  if (relation == nullptr) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "target_state: ", stored.number(), " ", relation, " ", actor,
+      ", who may not approve or reject it (segregation of duties; the incident service's "
+      "request_self_approval setting lifts the rule)"));
+}
+
 absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
     const v1::ServiceRequest& stored, const v1::TransitionServiceRequestRequest& request,
     const std::string& actor) const {
@@ -365,6 +380,7 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
   switch (kind) {
     case TransitionKind::kApprove:
     case TransitionKind::kReject:
+      ITSM_RETURN_IF_ERROR(CheckMayDecide(stored, actor));
       after.set_approver(actor);
       after.set_decision_reason(request.reason());
       if (kind == TransitionKind::kApprove) *after.mutable_approve_time() = now;

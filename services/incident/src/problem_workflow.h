@@ -51,8 +51,12 @@ class ProblemWorkflow {
 
 class ServiceRequestWorkflow {
  public:
-  ServiceRequestWorkflow(const PriorityMatrix& matrix, const base::Clock& clock)
-      : matrix_(matrix), clock_(clock) {}
+  struct Options {
+    // Whether a request's requested_for or created_by may approve or reject it.
+    bool allow_self_approval = false;
+  };
+  ServiceRequestWorkflow(const PriorityMatrix& matrix, const base::Clock& clock, Options options)
+      : matrix_(matrix), clock_(clock), options_(options) {}
 
   absl::Status ValidateCreate(const v1::CreateServiceRequestRequest& request) const;
   v1::ServiceRequest NewServiceRequest(const v1::CreateServiceRequestRequest& request,
@@ -74,8 +78,12 @@ class ServiceRequestWorkflow {
                              const std::string& actor) const;
 
  private:
+  // PERMISSION_DENIED when `actor` may not approve or reject `stored` (Options).
+  absl::Status CheckMayDecide(const v1::ServiceRequest& stored, const std::string& actor) const;
+
   const PriorityMatrix& matrix_;
   const base::Clock& clock_;
+  const Options options_;
 };
 
 }  // namespace itsm::incident

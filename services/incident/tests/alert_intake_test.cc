@@ -133,7 +133,7 @@ class AlertIntakeTest : public ::testing::TestWithParam<Backend> {
   IncidentFactory factory_{matrix_, clock_};
   IncidentWorkflow workflow_{matrix_, clock_, {.reopen_window = absl::Hours(168)}};
   ProblemWorkflow problems_{matrix_, clock_};
-  ServiceRequestWorkflow requests_{matrix_, clock_};
+  ServiceRequestWorkflow requests_{matrix_, clock_, {}};
   IncidentManagement incident_management_{factory_, workflow_};
   RequestFulfilment request_fulfilment_{requests_};
   ProblemManagement problem_management_{problems_, workflow_};

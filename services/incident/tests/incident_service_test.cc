@@ -146,7 +146,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   IncidentFactory factory_{matrix_, clock_};
   IncidentWorkflow workflow_{matrix_, clock_, {.reopen_window = absl::Hours(168)}};
   ProblemWorkflow problems_{matrix_, clock_};
-  ServiceRequestWorkflow requests_{matrix_, clock_};
+  ServiceRequestWorkflow requests_{matrix_, clock_, {}};
   IncidentManagement incident_management_{factory_, workflow_};
   RequestFulfilment request_fulfilment_{requests_};
   ProblemManagement problem_management_{problems_, workflow_};
@@ -969,6 +969,53 @@ TEST_P(IncidentServiceTest, ServiceRequestGoesFromSubmittedToClosed) {
             (std::vector<std::string>{"ServiceRequestCreated", "ServiceRequestStateChanged",
                                       "ServiceRequestStateChanged", "ServiceRequestStateChanged",
                                       "ServiceRequestStateChanged"}));
+}
+
+// Segregation of duties: neither the person a request is for nor who raised it approves or
+// rejects it; the refusal changes nothing. The setting request_self_approval lifts the rule.
+TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
+  v1::CreateServiceRequestRequest cr;
+  cr.set_catalog_item("Laptop (standard)");
+  cr.set_requested_for("carol");
+  v1::CreateServiceRequestResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateServiceRequest, cr, &created, "dave").ok());
+  const v1::ServiceRequest r = created.service_request();
+  EXPECT_EQ(r.created_by(), "dave");
+  auto decide = [&](v1::ServiceRequestState to, const std::string& actor) {
+    v1::TransitionServiceRequestRequest t;
+    t.set_id(r.number());
+    t.set_version(r.version());
+    t.set_target_state(to);
+    t.set_reason("budget");
+    v1::TransitionServiceRequestResponse out;
+    return Call(&Stub::TransitionServiceRequest, t, &out, actor);
+  };
+  for (const char* actor : {"carol", "dave"}) {
+    for (auto to : {v1::SERVICE_REQUEST_STATE_APPROVED, v1::SERVICE_REQUEST_STATE_REJECTED}) {
+      grpc::Status s = decide(to, actor);
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << actor;
+      EXPECT_THAT(s.error_message(), ::testing::HasSubstr("segregation of duties"))
+          << s.error_message();
+      EXPECT_THAT(s.error_message(), ::testing::HasSubstr(actor));
+    }
+  }
+  // Cancelling one's own request stays possible.
+  v1::GetServiceRequestRequest get;
+  get.set_id(r.id());
+  v1::GetServiceRequestResponse unchanged;
+  ASSERT_TRUE(Call(&Stub::GetServiceRequest, get, &unchanged).ok());
+  EXPECT_EQ(unchanged.service_request().version(), r.version());
+  EXPECT_EQ(unchanged.service_request().approver(), "");
+  EXPECT_TRUE(decide(v1::SERVICE_REQUEST_STATE_APPROVED, "erin").ok());
+
+  const ServiceRequestWorkflow lenient(matrix_, clock_, {.allow_self_approval = true});
+  v1::TransitionServiceRequestRequest t;
+  t.set_id(r.id());
+  t.set_version(r.version());
+  t.set_target_state(v1::SERVICE_REQUEST_STATE_APPROVED);
+  auto approved = lenient.Transition(r, t, "carol");
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approved->after.approver(), "carol");
 }
 
 // A requester raises incidents and requests for themselves and sees, follows and comments on
