@@ -16,6 +16,7 @@
 #include "services/incident/src/problem_repository.h"
 #include "services/incident/src/record_notes.h"
 #include "services/incident/src/requester_rules.h"
+#include "services/incident/src/state_machine.h"
 
 namespace itsm::incident {
 namespace {
@@ -75,6 +76,15 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
       ITSM_ASSIGN_OR_RETURN(
           v1::Problem problem,
           ProblemRepository::Get(txn, request.incident().problem_id(), "incident.problem_id"));
+      // A closed or cancelled problem is no longer worked: an incident linked to it would never
+      // be resolved with it, and the problem's record would grow after it was closed. A link
+      // made while it was open stays.
+      if (problem.id() != stored.problem_id() && (problem.state() == v1::PROBLEM_STATE_CLOSED ||
+                                                  problem.state() == v1::PROBLEM_STATE_CANCELLED)) {
+        return absl::FailedPreconditionError(absl::StrCat("incident.problem_id: ", problem.number(),
+                                                          " is ", ProblemStateName(problem.state()),
+                                                          "; link incidents to an open problem"));
+      }
       request.mutable_incident()->set_problem_id(problem.id());
     }
   }

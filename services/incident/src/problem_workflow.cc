@@ -157,6 +157,13 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored
   }
   v1::Problem after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.problem(), after);
+  // The rule of the transition holds as long as the problem is a known error (it stays one
+  // after its resolution): the known-error database never lists one without a workaround.
+  if (after.has_known_error_time() && base::IsBlank(after.workaround())) {
+    return absl::FailedPreconditionError(absl::StrCat("problem.workaround: ", stored.number(),
+                                                      " is a known error; its workaround can be "
+                                                      "rewritten, not removed"));
+  }
   after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
@@ -323,6 +330,7 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
     return absl::FailedPreconditionError(absl::StrCat(
         "state: ", ServiceRequestStateName(stored.state()), " service requests cannot be changed"));
   }
+  ITSM_RETURN_IF_ERROR(CheckDecisionKept(stored, request));
   v1::ServiceRequest after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.service_request(), after);
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
@@ -348,6 +356,27 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
       return absl::InvalidArgumentError(
           absl::StrCat("reason: required to move a service request to ",
                        ServiceRequestStateName(r.target_state())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// What an approval or rejection judged stays as it was judged: a request approved for one
+// standard laptop is not fulfilled as a thousand executive ones for someone else. To ask for
+// something else, cancel it and raise a new request.
+absl::Status ServiceRequestWorkflow::CheckDecisionKept(
+    const v1::ServiceRequest& stored, const v1::UpdateServiceRequestRequest& request) const {
+  if (stored.state() == v1::SERVICE_REQUEST_STATE_SUBMITTED) return absl::OkStatus();
+  static const auto* const kJudged =
+      new std::set<std::string>{"catalog_item", "description", "requested_for", "quantity"};
+  v1::ServiceRequest after = stored;
+  records::ApplyUpdateMask(request.update_mask(), request.service_request(), after);
+  for (const auto& c : records::DiffFields(stored, after)) {
+    if (kJudged->contains(c.field())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "service_request.", c.field(), ": ", stored.number(), " was ",
+          stored.state() == v1::SERVICE_REQUEST_STATE_REJECTED ? "rejected" : "approved",
+          " as it is; cancel it and raise a new request to ask for something else"));
     }
   }
   return absl::OkStatus();

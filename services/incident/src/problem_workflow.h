@@ -80,6 +80,9 @@ class ServiceRequestWorkflow {
  private:
   // PERMISSION_DENIED when `actor` may not approve or reject `stored` (Options).
   absl::Status CheckMayDecide(const v1::ServiceRequest& stored, const std::string& actor) const;
+  // FAILED_PRECONDITION when `request` changes what the decision on `stored` judged.
+  absl::Status CheckDecisionKept(const v1::ServiceRequest& stored,
+                                 const v1::UpdateServiceRequestRequest& request) const;
 
   const PriorityMatrix& matrix_;
   const base::Clock& clock_;

@@ -866,6 +866,13 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   ASSERT_TRUE(Call(&Stub::UpdateProblem, up, &upd).ok());
   p = upd.problem();
   transition(v1::PROBLEM_STATE_KNOWN_ERROR);
+  // A known error keeps a workaround: it can be rewritten, not removed.
+  up.mutable_problem()->set_version(p.version());
+  up.mutable_problem()->set_workaround(" \t");
+  grpc::Status blanked = Call(&Stub::UpdateProblem, up, &upd);
+  EXPECT_EQ(blanked.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(blanked.error_message(), ::testing::HasSubstr("problem.workaround: PRB0000001 is a "
+                                                            "known error"));
 
   v1::ListProblemsRequest search;
   search.set_known_errors_only(true);
@@ -892,12 +899,27 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   EXPECT_EQ(got.linked_incident_ids_size(), 3);
   EXPECT_EQ(got.problem().state(), v1::PROBLEM_STATE_RESOLVED);
 
+  // Once closed, the problem takes no new incidents.
+  transition(v1::PROBLEM_STATE_CLOSED);
+  v1::Incident late;
+  ASSERT_TRUE(Create(Request("mail stuck again"), &late).ok());
+  v1::UpdateIncidentRequest link;
+  link.mutable_incident()->set_id(late.id());
+  link.mutable_incident()->set_version(late.version());
+  link.mutable_incident()->set_problem_id(p.number());
+  link.mutable_update_mask()->add_paths("problem_id");
+  v1::UpdateIncidentResponse linked_late;
+  grpc::Status refused = Call(&Stub::UpdateIncident, link, &linked_late);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(refused.error_message(),
+            "incident.problem_id: PRB0000001 is CLOSED; link incidents to an open problem");
+
   auto records = Events(1);
   EXPECT_EQ(TypesFor(records, linked[0].id()),
             (std::vector<std::string>{"IncidentCreated", "IncidentUpdated", "IncidentResolved"}));
   EXPECT_EQ(TypesFor(records, p.id()),
             (std::vector<std::string>{"ProblemCreated", "ProblemStateChanged", "ProblemUpdated",
-                                      "KnownErrorPublished", "ProblemResolved"}));
+                                      "KnownErrorPublished", "ProblemResolved", "ProblemClosed"}));
 }
 
 // The store gauges count what the service wrote: requests and problems by state and by the
@@ -1007,6 +1029,28 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
   EXPECT_EQ(unchanged.service_request().version(), r.version());
   EXPECT_EQ(unchanged.service_request().approver(), "");
   EXPECT_TRUE(decide(v1::SERVICE_REQUEST_STATE_APPROVED, "erin").ok());
+  // What the approval judged stays as it was approved; the rest may change.
+  auto update = [&](const std::string& path, std::function<void(v1::ServiceRequest&)> set) {
+    v1::UpdateServiceRequestRequest u;
+    u.mutable_service_request()->set_id(r.id());
+    u.mutable_service_request()->set_version(2);
+    set(*u.mutable_service_request());
+    u.mutable_update_mask()->add_paths(path);
+    v1::UpdateServiceRequestResponse out;
+    return Call(&Stub::UpdateServiceRequest, u, &out, "erin");
+  };
+  grpc::Status more = update("quantity", [](v1::ServiceRequest& x) { x.set_quantity(1000); });
+  EXPECT_EQ(more.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(more.error_message(),
+            "service_request.quantity: REQ0000001 was approved as it is; cancel it and raise a new "
+            "request to ask for something else");
+  EXPECT_EQ(update("requested_for", [](v1::ServiceRequest& x) { x.set_requested_for("erin"); })
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      update("catalog_item", [](v1::ServiceRequest& x) { x.set_catalog_item("Laptop (standard)"); })
+          .error_code(),
+      grpc::StatusCode::OK);  // unchanged: nothing judged is touched
 
   const ServiceRequestWorkflow lenient(matrix_, clock_, {.allow_self_approval = true});
   v1::TransitionServiceRequestRequest t;
