@@ -65,6 +65,13 @@ absl::StatusOr<std::vector<DeadlineAt>> ContractDeadlines(const v1::Contract& co
     }
     out.push_back({v1::DEADLINE_KIND_EXPIRED, 0, expiry, expiry});
   }
+  // A term ending on 9999-12-31 (the usual "perpetual") ends after the last instant a timestamp
+  // can name: such deadlines are never reached, and a client could not read them.
+  const absl::Time last_timestamp =
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
+  std::erase_if(out, [&](const DeadlineAt& d) {
+    return d.deadline > last_timestamp || d.due > last_timestamp;
+  });
   // Soonest first; at one instant the warnings before the outcome they announce.
   std::stable_sort(out.begin(), out.end(), [](const DeadlineAt& a, const DeadlineAt& b) {
     if (a.due != b.due) return a.due < b.due;

@@ -87,6 +87,23 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   if (c.renewal_kind() == v1::RENEWAL_KIND_AUTOMATIC && IsZero(c.renewal_term())) {
     return base::FieldError("contract.renewal_term", "required for AUTOMATIC renewal");
   }
+  // Notice of a tacitly renewing contract is given within a term: a notice period as long as
+  // the term (or the renewal term) would put the deadline before the term began, and the
+  // contract could never be ended by notice.
+  if (c.renewal_kind() == v1::RENEWAL_KIND_AUTOMATIC && !IsZero(c.notice_period())) {
+    if (SubtractPeriod(end + 1, c.notice_period()) <= start) {
+      return base::FieldError("contract.notice_period",
+                              absl::StrCat("the notice deadline would fall on or before "
+                                           "start_date ",
+                                           FormatDate(start), ": shorter than the term, please"));
+    }
+    const absl::CivilDay next_end = AddPeriod(end + 1, c.renewal_term()) - 1;
+    if (SubtractPeriod(next_end + 1, c.notice_period()) <= end + 1) {
+      return base::FieldError("contract.notice_period",
+                              "as long as the renewal_term or longer: notice could never be given "
+                              "within a renewed term");
+    }
+  }
   for (int i = 0; i < c.documents_size(); ++i) {
     const std::string at = absl::StrCat("contract.documents[", i, "]");
     if (base::IsBlank(c.documents(i).title())) {
@@ -247,15 +264,18 @@ absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
     return absl::FailedPreconditionError(
         absl::StrCat("state: ", ContractStateName(stored.state()), " contracts cannot be changed"));
   }
-  // Once this term's notice deadline passed, the term renews: emptying the notice period (or
-  // ending the automatic renewal) would reopen the notice it closed.
-  for (const std::string& path : request.update_mask().paths()) {
-    if (path == "notice_period" || path == "renewal_kind" || path == "renewal_term") {
-      ITSM_RETURN_IF_ERROR(CheckNoticeDeadline(stored, clock_.Now(), "contract." + path));
-    }
-  }
   v1::Contract after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.contract(), after);
+  // Once this term's notice deadline passed, the term renews: emptying the notice period,
+  // ending the automatic renewal or moving the end date (or its time zone) would reopen the
+  // notice it closed.
+  for (const auto& c : records::DiffFields(stored, after)) {
+    const std::string& f = c.field();
+    if (f == "notice_period" || f == "renewal_kind" || f == "renewal_term" || f == "end_date" ||
+        f == "time_zone") {
+      ITSM_RETURN_IF_ERROR(CheckNoticeDeadline(stored, clock_.Now(), "contract." + f));
+    }
+  }
   after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
   if (after.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) {
     after.set_renewal_kind(v1::RENEWAL_KIND_NONE);

@@ -106,6 +106,15 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
   ITSM_RETURN_IF_ERROR(CheckId(r.review().supplier_id(), "review.supplier_id"));
   ITSM_ASSIGN_OR_RETURN(absl::CivilDay held,
                         ParseDate("review.review_date", r.review().review_date()));
+  // A review is recorded once held. "Today" is the latest calendar day anywhere (UTC+14), so no
+  // time zone's today is refused.
+  const absl::CivilDay latest_today =
+      absl::ToCivilDay(clock_.Now(), absl::FixedTimeZone(14 * 60 * 60));
+  if (held > latest_today) {
+    return base::FieldError("review.review_date",
+                            absl::StrCat("after today (", FormatDate(latest_today),
+                                         "): a review is recorded once it was held"));
+  }
   for (int i = 0; i < r.review().actions_size(); ++i) {
     const auto& action = r.review().actions(i);
     const std::string at = absl::StrCat("review.actions[", i, "]");

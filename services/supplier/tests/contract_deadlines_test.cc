@@ -123,6 +123,19 @@ TEST(ContractDeadlines, NonRenewingContractsExpireWithWarnings) {
   EXPECT_TRUE(ContractDeadlines(noticed, {})->empty());
 }
 
+// A term ending 9999-12-31 ("perpetual") ends after the last instant a timestamp can name: its
+// end is never scheduled, nor the warnings announcing it.
+TEST(ContractDeadlines, APerpetualTermHasNoDeadlineBeyondTheLastTimestamp) {
+  v1::Contract c = Contract("9999-12-31", 0, 0, v1::RENEWAL_KIND_NONE, 0, "America/New_York");
+  auto got = ContractDeadlines(c, {.expiry_lead_days = {30}});
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->empty());
+  c = Contract("9999-06-30", 0, 0, v1::RENEWAL_KIND_NONE, 0, "UTC");
+  got = ContractDeadlines(c, {.expiry_lead_days = {30}});
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->size(), 2u);
+}
+
 TEST(ContractDeadlines, OverdueWarningsCollapseToTheNearestOne) {
   v1::Contract c = Contract("2024-12-31", 3, 0, v1::RENEWAL_KIND_AUTOMATIC, 12, "UTC");
   auto all = ContractDeadlines(c, {});

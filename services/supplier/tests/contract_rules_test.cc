@@ -89,6 +89,20 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
        "contract.notice_period.months"},
       {[](v1::Contract& c) { c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC); },
        "contract.renewal_term"},
+      // Notice on or before the term's first day, or as long as the renewal term: never givable.
+      {[](v1::Contract& c) {
+         c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+         c.mutable_renewal_term()->set_months(24);
+         c.mutable_notice_period()->set_months(12);
+       },
+       "contract.notice_period"},
+      {[](v1::Contract& c) {
+         c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+         c.set_end_date("2026-12-31");
+         c.mutable_renewal_term()->set_months(12);
+         c.mutable_notice_period()->set_months(12);
+       },
+       "contract.notice_period"},
       {[](v1::Contract& c) { c.add_documents()->set_title("MSA"); }, "contract.documents[0].uri"},
       {[](v1::Contract& c) {
          v1::DocumentRef* d = c.add_documents();
@@ -133,6 +147,32 @@ TEST(ContractRules, NoticeAfterTheNoticeDeadlineIsRefused) {
   EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
   notice.set_version(7);
   EXPECT_EQ(rules.Transition(c, notice, "alice").status().code(), absl::StatusCode::kAborted);
+
+  // Moving the end date would reopen the notice the deadline closed; other edits go on.
+  v1::UpdateContractRequest extend;
+  *extend.mutable_contract() = c;
+  extend.mutable_contract()->set_end_date("2025-12-31");
+  extend.mutable_update_mask()->add_paths("end_date");
+  auto moved = rules.Update(c, extend, "alice");
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(moved.status().message().rfind("contract.end_date: the notice deadline passed", 0), 0u)
+      << moved.status();
+  extend.mutable_contract()->set_end_date(c.end_date());
+  extend.mutable_contract()->set_title("Support (renegotiated)");
+  extend.mutable_update_mask()->add_paths("title");
+  EXPECT_TRUE(rules.Update(c, extend, "alice").ok());
+}
+
+// A notice period within a valid term and renewal term passes.
+TEST(ContractRules, ANoticePeriodShorterThanTheTermsIsAccepted) {
+  base::ManualClock clock(absl::FromUnixSeconds(1'700'000'000));
+  ContractRules rules(clock);
+  v1::CreateContractRequest r = Valid();
+  v1::Contract& c = *r.mutable_contract();
+  c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+  c.mutable_renewal_term()->set_months(12);
+  c.mutable_notice_period()->set_months(11);
+  EXPECT_TRUE(rules.ValidateCreate(r).ok());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/idempotency.h"
@@ -376,6 +377,12 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
             grpc::StatusCode::ABORTED);
   r.set_supplier_version(s.version());
+  // A review is recorded once held: tomorrow (2024-01-11 anywhere on Earth) is refused.
+  r.mutable_review()->set_review_date("2024-01-11");
+  grpc::Status future = Call(&v1::SupplierService::Stub::RecordReview, r, &out);
+  EXPECT_EQ(future.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(future.error_message(), ::testing::HasSubstr("review.review_date: after today"));
+  r.mutable_review()->set_review_date("2024-01-09");
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::RecordReview, r, &out).ok());
   EXPECT_EQ(out.supplier().next_review_date(), "2024-04-01");
   r.set_supplier_version(out.supplier().version());
