@@ -194,6 +194,13 @@ TEST(LauncherRestartsEndToEnd, KilledServicesAndRedisComeBackInPlaceAndTheSuiteG
                        R"({"title":"Through the restarted gateway","impact":2,"urgency":1})"),
             200)
       << suite.ServiceLog("gateway");
+  // itsmctl makes keys there: after `apikey`, --roles are the new key's (it once took them as
+  // the caller's own token roles, and every create was refused).
+  EXPECT_EQ(
+      suite.Itsmctl({"apikey", "create", "--name", "after-restart", "--roles", "agent"}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("itsm_"), std::string::npos) << out;
+  EXPECT_NE(out.find("agent"), std::string::npos) << out;
 
   // 3. kill -9 of redis-server: back on its port with its AOF; the SLA timer notices another
   // Redis process and goes back to the positions it holds (docs/sla-timer.md, section 4).

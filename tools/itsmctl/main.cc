@@ -110,7 +110,8 @@ global options:
   --bootstrap SERVERS Kafka bootstrap servers instead of the endpoints file's
   --actor NAME        who you are: the subject of the token itsmctl signs with the suite's key
                       (default local:$USER; sent as x-itsm-actor to a suite without auth)
-  --roles R1,R2       the roles of that token (default admin): e.g. --roles viewer
+  --roles R1,R2       the roles of that token (default admin): e.g. --roles viewer (after
+                      `apikey`, --roles are the new key's: apikey create --roles agent)
   --token JWT         present this bearer token instead ($ITSM_TOKEN), e.g. from your OIDC provider
   --gateway URL       through the REST gateway (http(s)://host:port; $ITSM_GATEWAY) instead of
                       the services' gRPC ports: every command but events, outbox and status
@@ -143,6 +144,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    // `--name VALUE` or `--name=VALUE`; never a longer option that merely starts the same.
+    auto is = [&](const std::string& name) {
+      return a == "--" + name || a.rfind("--" + name + "=", 0) == 0;
+    };
     auto value = [&](const std::string& name) -> std::string {
       if (a.rfind("--" + name + "=", 0) == 0) return a.substr(name.size() + 3);
       if (i + 1 < argc) return argv[++i];
@@ -152,31 +157,32 @@ int main(int argc, char** argv) {
     if (rest.empty() && (a == "-h" || a == "--help" || a == "help")) {
       std::printf("%s", kUsage);
       return 0;
-    } else if (a.rfind("--endpoints", 0) == 0) {
+    } else if (is("endpoints")) {
       globals.endpoints_file = value("endpoints");
-    } else if (a.rfind("--address", 0) == 0) {
+    } else if (is("address")) {
       globals.address = value("address");
-    } else if (a.rfind("--bootstrap", 0) == 0) {
+    } else if (is("bootstrap")) {
       globals.bootstrap = value("bootstrap");
-    } else if (a.rfind("--actor", 0) == 0) {
+    } else if (is("actor")) {
       globals.actor = value("actor");
-    } else if (a.rfind("--roles", 0) == 0) {
+    } else if (is("roles") && (rest.empty() || rest[0] != "apikey")) {
+      // After `apikey`, --roles are the new key's (apikey create --roles agent), not the token's.
       globals.roles = value("roles");
-    } else if (a.rfind("--token", 0) == 0) {
+    } else if (is("token")) {
       globals.token = value("token");
-    } else if (a.rfind("--gateway-ca", 0) == 0) {
+    } else if (is("gateway-ca")) {
       globals.gateway_ca = value("gateway-ca");
-    } else if (a.rfind("--gateway", 0) == 0) {
+    } else if (is("gateway")) {
       globals.gateway = value("gateway");
-    } else if (a.rfind("--api-key", 0) == 0) {
+    } else if (is("api-key")) {
       globals.api_key = value("api-key");
-    } else if (a.rfind("--tls-cert", 0) == 0) {
+    } else if (is("tls-cert")) {
       globals.tls_cert_file = value("tls-cert");
-    } else if (a.rfind("--tls-key", 0) == 0) {
+    } else if (is("tls-key")) {
       globals.tls_key_file = value("tls-key");
-    } else if (a.rfind("--tls-ca", 0) == 0) {
+    } else if (is("tls-ca")) {
       globals.tls_ca_file = value("tls-ca");
-    } else if (a.rfind("--output", 0) == 0) {
+    } else if (is("output")) {
       const std::string output = value("output");
       if (output != "json" && output != "table") {
         std::fprintf(stderr, "error: --output: expected table or json, got \"%s\"\n",
