@@ -73,12 +73,15 @@ absl::Status Clock::Stop(absl::Time at, const businesstime::Calendar& calendar) 
   return absl::OkStatus();
 }
 
-absl::Status Clock::Cancel(absl::Time at) {
+absl::Status Clock::Cancel(absl::Time at, const businesstime::Calendar& calendar) {
   if (stage_ != Stage::kRunning && stage_ != Stage::kPaused) return WrongStage("cancel", stage_);
   at = std::max(at, LastTransition());
   intervals_.back().end = at;
   stop_time_ = at;
   stage_ = Stage::kCancelled;
+  // A breach that happened before the cancellation stays one: lowering the priority or
+  // cancelling the record after the due instant does not undo it.
+  if (BusinessElapsed(calendar, at) >= target_) breached_ = true;
   return absl::OkStatus();
 }
 
@@ -132,21 +135,21 @@ absl::StatusOr<absl::Time> Clock::ThresholdTime(const businesstime::Calendar& ca
   const absl::Duration goal =
       absl::Seconds(std::llround(absl::ToDoubleSeconds(target_) * percent / 100.0));
   // The remainder counts from the "anchor": the open interval of a running clock, the last
-  // running interval of a stopped one (its due time as of the stop), or `now` for a paused one
-  // (when it would be reached if resumed now). Business time before the anchor is done.
+  // interval of a stopped one when it ran to the stop (its due time as of the stop), or, for a
+  // clock paused now or at its stop, from `now` or the stop (when it would be reached if resumed
+  // then: never before the stop). Business time before the anchor is done.
   std::optional<size_t> anchor;
+  absl::Time from = now;
   if (stage_ == Stage::kRunning) {
     anchor = intervals_.size() - 1;
   } else if (stage_ == Stage::kCompleted || stage_ == Stage::kCancelled) {
-    for (size_t k = intervals_.size(); k-- > 0;) {
-      if (!intervals_[k].paused) {
-        anchor = k;
-        break;
-      }
+    if (intervals_.back().paused) {
+      from = stop_time_;
+    } else {
+      anchor = intervals_.size() - 1;
     }
   }
   absl::Duration before;
-  absl::Time from = now;
   for (size_t k = 0; k < intervals_.size(); ++k) {
     const Interval& i = intervals_[k];
     if (anchor && k == *anchor) {
@@ -214,7 +217,7 @@ absl::StatusOr<Clock> Clock::Replay(const std::vector<Transition>& history,
         break;
       case ActionType::kCancel:
       case ActionType::kReset:
-        ITSM_RETURN_IF_ERROR(c.Cancel(t.at));
+        ITSM_RETURN_IF_ERROR(c.Cancel(t.at, calendar));
         break;
       case ActionType::kRetarget:
         ITSM_RETURN_IF_ERROR(c.Retarget(t.target, calendar, t.at));

@@ -115,5 +115,36 @@ TEST(Clock, RetargetCanLiftABreachOfAnOpenClock) {
   EXPECT_EQ(*c.DueTime(cal, Local(2026, 11, 24, 11)), Local(2026, 11, 24, 13));
 }
 
+// Cancelled after its due instant, a clock keeps the breach (lowering the priority or
+// cancelling the record afterwards does not undo it); cancelled before, it has none.
+TEST(Clock, ACancellationKeepsABreachThatHappenedBeforeIt) {
+  const auto cal = WorkWeek();
+  std::vector<Transition> history = {
+      {ActionType::kStart, Local(2026, 11, 24, 9), absl::Hours(2)},
+      {ActionType::kCancel, Local(2026, 11, 24, 11, 30), {}},
+  };
+  auto late = Clock::Replay(history, cal, Local(2026, 12, 1, 0));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->stage(), Stage::kCancelled);
+  EXPECT_TRUE(late->breached());
+  history[1].at = Local(2026, 11, 24, 10, 59);
+  auto early = Clock::Replay(history, cal, Local(2026, 12, 1, 0));
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(early->breached());
+}
+
+// Stopped while paused, a clock's due time is as of the stop: when it would have been reached
+// had it resumed then, never an instant before the stop (a met clock "due" before its stop).
+TEST(Clock, AClockStoppedWhilePausedIsDueAfterItsStop) {
+  const auto cal = WorkWeek();
+  Clock c = Clock::Start(Local(2026, 11, 24, 9), absl::Hours(4));
+  ASSERT_TRUE(c.Pause(Local(2026, 11, 24, 10)).ok());  // 1 h counted
+  ASSERT_TRUE(c.Stop(Local(2026, 11, 24, 15), cal).ok());
+  EXPECT_FALSE(c.breached());
+  // 3 h left from Tuesday 15:00: 2 h that day, 1 h on Wednesday.
+  EXPECT_EQ(*c.DueTime(cal, Local(2026, 11, 30, 0)), Local(2026, 11, 25, 10));
+  EXPECT_EQ(*c.ThresholdTime(cal, 25, Local(2026, 11, 30, 0)), Local(2026, 11, 24, 10));
+}
+
 }  // namespace
 }  // namespace itsm::slamodel

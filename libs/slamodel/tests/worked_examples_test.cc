@@ -58,7 +58,7 @@ void Apply(const std::vector<Action>& actions, std::optional<Clock>& clock,
         break;
       case ActionType::kCancel:
       case ActionType::kReset:
-        ASSERT_TRUE(clock->Cancel(a.at).ok());
+        ASSERT_TRUE(clock->Cancel(a.at, cal).ok());
         break;
       case ActionType::kRetarget:
         ASSERT_TRUE(clock->Retarget(a.target, cal, a.at).ok());

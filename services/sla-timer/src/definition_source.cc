@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/time_util.h"
@@ -92,15 +93,20 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
                              record.ci_class, record.request_type,
                              static_cast<int>(record.record_kind), bucket);
   const absl::Time now = clock_.Now();
+  std::optional<std::vector<DefinitionPtr>> stale;
   {
     absl::MutexLock lock(&mu_);
     auto it = resolved_.find(key);
     // The bucket groups records created close together; the window says whether the answer
     // for one holds for another (a definition may become effective between them, and a clock
-    // attached to the wrong one keeps it for its whole life).
-    if (it != resolved_.end() && now - it->second.fetched < ttl_ && it->second.valid_from <= at &&
-        at < it->second.valid_until) {
-      return it->second.definitions;
+    // attached to the wrong one keeps it for its whole life). Reused for a second at most: a
+    // definition created or edited applies to records raised a second after the save (a 30 s
+    // old answer gave records no clock, or the old target, found from outside).
+    if (it != resolved_.end() && it->second.valid_from <= at && at < it->second.valid_until) {
+      if (now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
+        return it->second.definitions;
+      }
+      stale = it->second.definitions;
     }
   }
   sla::v1::ResolveApplicableSlaRequest request;
@@ -115,7 +121,11 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   grpc::Status s = Ask([&](grpc::ClientContext& ctx) {
     return stub_->ResolveApplicableSla(&ctx, request, &response);
   });
-  if (!s.ok()) return FromGrpc(s, "ResolveApplicableSla");
+  if (!s.ok()) {
+    // While the SLA service cannot answer, records get the clocks of the answer read last.
+    if (stale && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return *stale;
+    return FromGrpc(s, "ResolveApplicableSla");
+  }
   std::vector<DefinitionPtr> out;
   absl::MutexLock lock(&mu_);
   for (const auto& a : response.applicable()) {
@@ -173,12 +183,17 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
 
 absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id, int64_t version) {
   const absl::Time now = clock_.Now();
+  CalendarPtr stale;
   {
     absl::MutexLock lock(&mu_);
     auto it = calendars_.find({id, version});
-    // A pinned version never changes; "the current version" is re-read after the TTL.
-    if (it != calendars_.end() && (version > 0 || now - it->second.fetched < ttl_)) {
-      return it->second.calendar;
+    // A pinned version never changes; "the current version" (pinned by clocks that start) is
+    // re-read after a second, as the current definition is.
+    if (it != calendars_.end()) {
+      if (version > 0 || now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
+        return it->second.calendar;
+      }
+      stale = it->second.calendar;
     }
   }
   sla::v1::GetCalendarRequest request;
@@ -187,7 +202,10 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   sla::v1::GetCalendarResponse response;
   grpc::Status s =
       Ask([&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
-  if (!s.ok()) return FromGrpc(s, absl::StrCat("GetCalendar ", id));
+  if (!s.ok()) {
+    if (stale != nullptr && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return stale;
+    return FromGrpc(s, absl::StrCat("GetCalendar ", id));
+  }
   auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
   absl::MutexLock lock(&mu_);
   calendars_[{id, version}] = CalendarEntry{c, now};

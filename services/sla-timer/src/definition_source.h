@@ -76,13 +76,12 @@ class DefinitionSource {
 class GrpcDefinitionSource final : public DefinitionSource {
  public:
   static constexpr absl::Duration kCurrentDefinitionTtl = absl::Seconds(1);
-  // `ttl`: how long an answer of ResolveApplicableSla (and the current calendar version) is
-  // reused. The current version of a definition — whether it is retired — is reused for at most
-  // kCurrentDefinitionTtl (less when `ttl` is less): a retired definition stops attaching and
-  // firing within a second. While the SLA service is unreachable the current definition last
-  // read is reused beyond it. Answers are keyed by (service, priority, category, CI class, request
-  // type, creation time / ttl), so a definition created or retired takes effect for new incidents
-  // within `ttl`.
+  // Answers of ResolveApplicableSla, the current calendar versions and the current version of
+  // a definition (whether it is retired) are reused for at most kCurrentDefinitionTtl (`ttl`
+  // when less): a definition or calendar created, edited or retired applies to records raised a
+  // second after the save, and a retired definition stops firing within a second. While the SLA
+  // service is unreachable the answers read last are reused beyond it. Answers are keyed by
+  // (service, priority, category, CI class, request type, creation time / ttl).
   //
   // A call the SLA service leaves unanswered past `deadline` (a hung service, a partitioned
   // network: a stopped one refuses at once) silences it for `quiet`: until then every lookup

@@ -23,9 +23,10 @@ runtime::ServiceInfo SlaTimerServiceInfo() {
                            "The SLA service (definitions, calendars, applicability)."),
               // 0 is allowed: every incident event then asks the SLA service (tests, debugging).
               IntOption("definition_cache_seconds", 30, 0, 86400,
-                        "How long answers of ResolveApplicableSla and current calendars are "
-                        "reused; whether a definition is retired is read again after at most a "
-                        "second (less when this is less); pinned versions are cached forever."),
+                        "The creation-time bucket of cached ResolveApplicableSla answers; those "
+                        "answers, current calendars and whether a definition is retired are read "
+                        "again a second after they were read (less when this is less); pinned "
+                        "versions are cached forever."),
               StringOption("configuration_address", "",
                            "The configuration service, to read the class and location zone of a "
                            "record's configuration item; empty: records have no CI class and "

@@ -744,6 +744,9 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     }
     case ActionType::kCancel:
     case ActionType::kReset: {
+      // A breach due before the cancellation is announced first, as for a stop (the timer may
+      // be behind), and the cancelled clock keeps it.
+      ITSM_RETURN_IF_ERROR(FireClock(ctx, c, a.at, absl::InfiniteFuture()));
       AddTransition(c, ActionType::kCancel, a.at);
       sla::v1::SlaClockCancelled m;
       ITSM_ASSIGN_OR_RETURN(*m.mutable_clock(), Snapshot(ctx, c, at, CauseOf(a), true, true));

@@ -184,6 +184,15 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   EXPECT_EQ(service.resolve_calls, 2);
   EXPECT_EQ(resolve(absl::Seconds(7)), "silver");
   EXPECT_EQ(service.resolve_calls, 3);
+  // A second later the answer is read again (a definition saved meanwhile applies to records
+  // raised after it), and while the SLA service cannot answer, the one read last serves.
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(resolve(absl::Seconds(25)), "gold");
+  EXPECT_EQ(service.resolve_calls, 4);
+  clock.Advance(absl::Seconds(1));
+  service.next_error = grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+  EXPECT_EQ(resolve(absl::Seconds(25)), "gold");
+  EXPECT_EQ(service.resolve_calls, 5);
   served.server->Shutdown();
 }
 

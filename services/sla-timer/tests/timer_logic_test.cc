@@ -271,6 +271,30 @@ TEST_F(TimerLogicTest, PriorityChangeSupersedesOrRetargets) {
   EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), clock_.Now() + absl::Hours(4));
 }
 
+// A breach stays when its clock is cancelled afterwards: lowered from P1 once both P1 targets
+// passed, the P1 clocks are cancelled breached, their breaches announced first when the timer
+// had not fired them yet (it was behind), so no report or record view loses them.
+TEST_F(TimerLogicTest, ABreachStaysWhenThePriorityIsLoweredAfterIt) {
+  Apply(Create(incident::v1::PRIORITY_P1));
+  clock_.Advance(absl::Hours(5));  // past 30 min and 4 h; nothing fired yet
+  const auto events = Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); });
+  EXPECT_EQ(std::count(events.begin(), events.end(), "SlaBreached"), 2) << events.size();
+  const auto first_cancel = std::find(events.begin(), events.end(), "SlaClockCancelled");
+  ASSERT_NE(first_cancel, events.end());
+  EXPECT_LT(std::find(events.begin(), events.end(), "SlaBreached"), first_cancel);
+  int cancelled = 0;
+  for (const auto& e : all_) {
+    if (e.type != "itsm.sla.v1.SlaClockCancelled") continue;
+    sla::v1::SlaClockCancelled m;
+    ASSERT_TRUE(m.ParseFromString(e.data));
+    // The resolution clock is superseded by P2's; P2 has no response target.
+    EXPECT_THAT(m.reason(), ::testing::AnyOf("superseded", "priority_not_covered"));
+    EXPECT_TRUE(m.clock().breached()) << m.clock().clock_id();
+    ++cancelled;
+  }
+  EXPECT_EQ(cancelled, 2);
+}
+
 TEST_F(TimerLogicTest, PriorityChangeWithRetroactiveStartRetargets) {
   source_.Put(Gold(true));
   Apply(Create(incident::v1::PRIORITY_P2));

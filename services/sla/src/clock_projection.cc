@@ -63,12 +63,13 @@ struct Accumulator {
   std::vector<int64_t> respond, resolve;  // business seconds of completed clocks
 
   void Add(uint8_t stage, bool breached_flag, uint8_t kind, int64_t business_s) {
-    if (stage == v1::CLOCK_STAGE_CANCELLED) {
-      ++cancelled;
-      return;
-    }
+    // A breach stays one when its clock is cancelled afterwards (a priority lowered, the record
+    // cancelled): counted breached, not cancelled.
     if (breached_flag) {
       ++breached;
+    } else if (stage == v1::CLOCK_STAGE_CANCELLED) {
+      ++cancelled;
+      return;
     } else if (stage == v1::CLOCK_STAGE_COMPLETED) {
       ++met;
     } else {

@@ -552,7 +552,7 @@ std::vector<Generated> Generate(int n, uint32_t seed) {
               : s < 8 ? v1::CLOCK_STAGE_RUNNING
               : s < 9 ? v1::CLOCK_STAGE_PAUSED
                       : v1::CLOCK_STAGE_CANCELLED;
-    g.breached = g.stage != v1::CLOCK_STAGE_CANCELLED && rng() % 4 == 0;
+    g.breached = rng() % 4 == 0;  // cancelled ones too: cancelled after their breach
     // 2026-09-01 .. 2026-12-01 UTC, to the second.
     g.start = absl::FromUnixSeconds(1788220800 + static_cast<int64_t>(rng() % (91 * 86400)));
     g.business_s = 60 + static_cast<int64_t>(rng() % (3 * 86400));
@@ -596,13 +596,13 @@ void ExpectRow(const v1::ComplianceRow& row, const Expected& e, const std::strin
   EXPECT_EQ(row.p90_time_to_resolve().seconds(), P90(e.resolve));
 }
 
+// A breached clock counts as breached whatever happened to it afterwards (cancelled too).
 void Count(Expected& e, const Generated& g) {
-  if (g.stage == v1::CLOCK_STAGE_CANCELLED) {
-    ++e.cancelled;
-    return;
-  }
   if (g.breached) {
     ++e.breached;
+  } else if (g.stage == v1::CLOCK_STAGE_CANCELLED) {
+    ++e.cancelled;
+    return;
   } else if (g.stage == v1::CLOCK_STAGE_COMPLETED) {
     ++e.met;
   } else {

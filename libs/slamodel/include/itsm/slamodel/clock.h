@@ -62,7 +62,8 @@ class Clock {
   // Breached means: business elapsed reached the target (the due instant itself is a breach).
   // Completes the clock; sets breached when business elapsed >= the target.
   absl::Status Stop(absl::Time at, const businesstime::Calendar& calendar);
-  absl::Status Cancel(absl::Time at);
+  // Ends the clock without a verdict of its own; a breach reached before `at` stays (breached).
+  absl::Status Cancel(absl::Time at, const businesstime::Calendar& calendar);
   // New target, same history (a retroactive priority change). The breach flag is re-judged.
   absl::Status Retarget(absl::Duration target, const businesstime::Calendar& calendar,
                         absl::Time now);
