@@ -18,6 +18,13 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
+// In force: signed and running, or ended after running. A TERMINATED contract keeps what it
+// was (the column's earlier value): ended early, it was; cancelled as a draft, it never was.
+bool InForce(v1::ContractState state) {
+  return state == v1::CONTRACT_STATE_ACTIVE || state == v1::CONTRACT_STATE_NOTICE_GIVEN ||
+         state == v1::CONTRACT_STATE_EXPIRED;
+}
+
 absl::StatusOr<v1::Contract> Decode(const storage::Value& data) {
   v1::Contract contract;
   if (!contract.ParseFromString(data.AsString())) {
@@ -74,10 +81,10 @@ absl::Status ContractRepository::Insert(storage::Transaction& txn, v1::Contract&
   c.set_number(absl::StrFormat("CON%07d", seq));
   ITSM_RETURN_IF_ERROR(
       txn.Execute("INSERT INTO contracts(id, seq, number, supplier_id, state, type, end_date,"
-                  " version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                  " version, data, was_in_force) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                   {c.id(), seq, c.number(), c.supplier_id(), static_cast<int>(c.state()),
                    static_cast<int>(c.type()), c.end_date(), c.version(),
-                   storage::Bytes{c.SerializeAsString()}})
+                   storage::Bytes{c.SerializeAsString()}, InForce(c.state()) ? 1 : 0})
           .status());
   return WriteLists(txn, c);
 }
@@ -87,9 +94,11 @@ absl::Status ContractRepository::Update(storage::Transaction& txn, const v1::Con
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
       txn.Execute("UPDATE contracts SET state = $1, type = $2, end_date = $3, version = $4,"
-                  " data = $5 WHERE id = $6 AND version = $7",
+                  " data = $5, was_in_force = CASE WHEN $8 = 1 THEN 1 ELSE was_in_force END"
+                  " WHERE id = $6 AND version = $7",
                   {static_cast<int>(c.state()), static_cast<int>(c.type()), c.end_date(),
-                   c.version(), storage::Bytes{c.SerializeAsString()}, c.id(), expected_version}));
+                   c.version(), storage::Bytes{c.SerializeAsString()}, c.id(), expected_version,
+                   InForce(c.state()) ? 1 : 0}));
   if (changed != 1) {
     return absl::AbortedError(
         absl::StrCat("version: contract ", c.number(), " changed concurrently; read it again"));
@@ -150,10 +159,10 @@ absl::StatusOr<std::vector<v1::Contract>> ContractRepository::CostBearing(
     storage::Transaction& txn, const std::string& service) {
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
-      txn.Query("SELECT data FROM contracts WHERE state <> $1 AND EXISTS"
+      txn.Query("SELECT data FROM contracts WHERE was_in_force = 1 AND EXISTS"
                 " (SELECT 1 FROM contract_services s WHERE s.contract_id = contracts.id"
-                "  AND ($2 = '' OR s.service = $2)) ORDER BY seq",
-                {static_cast<int>(v1::CONTRACT_STATE_DRAFT), service}));
+                "  AND ($1 = '' OR s.service = $1)) ORDER BY seq",
+                {service}));
   return DecodeAll(rows, 0, rows.size());
 }
 

@@ -208,6 +208,12 @@ const std::vector<storage::Migration>& Migrations() {
        "ALTER TABLE service_budgets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"},
       {5, "the sequence of a scorecard clock's state",
        "ALTER TABLE scorecard_uc_clocks ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;"},
+      // Whether the contract was ever in force (left DRAFT other than by cancellation): a draft
+      // cancelled unsigned bears no cost. Contracts terminated before this column existed keep
+      // bearing theirs, as they did.
+      {6, "contracts ever in force",
+       "ALTER TABLE contracts ADD COLUMN was_in_force INTEGER NOT NULL DEFAULT 1;"
+       "UPDATE contracts SET was_in_force = 0 WHERE state = 1;"},
   };
   return kMigrations;
 }

@@ -402,7 +402,8 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
 }
 
 // The property of the costs report: for random contracts, the shares of every service and month
-// add up exactly to the contracts' values, per currency; drafts bear nothing.
+// add up exactly to the contracts' values, per currency; drafts, and drafts cancelled unsigned,
+// bear nothing.
 TEST_P(SupplierServiceTest, ServiceCostsAddUpToTheContractValues) {
   v1::Supplier s = NewSupplier("Acme");
   std::mt19937_64 rng(GetParam() == Backend::kSqlite ? 11 : 12);
@@ -434,6 +435,17 @@ TEST_P(SupplierServiceTest, ServiceCostsAddUpToTheContractValues) {
     ASSERT_TRUE(st.ok()) << st.error_message();
     if (c->state() == v1::CONTRACT_STATE_ACTIVE)
       expected[c->value().currency()] += c->value().minor_units();
+    // Terminated: a contract ended early still bears its value, a draft cancelled unsigned none.
+    if (uniform(0, 2) == 0) {
+      v1::TransitionContractRequest terminate;
+      terminate.set_id(created.id());
+      terminate.set_version(created.version());
+      terminate.set_target_state(v1::CONTRACT_STATE_TERMINATED);
+      terminate.set_reason("ended");
+      v1::TransitionContractResponse moved;
+      st = Call(&v1::SupplierService::Stub::TransitionContract, terminate, &moved);
+      ASSERT_TRUE(st.ok()) << st.error_message();
+    }
   }
   auto report = [&](const std::string& service) {
     v1::GetServiceCostsRequest r;
