@@ -209,6 +209,10 @@ absl::StatusOr<KeySet> ParseJwks(absl::string_view json) {
     return absl::InvalidArgumentError("jwks.keys: required, a list");
   }
   std::vector<VerificationKey> keys;
+  // A provider publishes keys of other algorithms or curves beside its RS256/ES256 ones (or an
+  // old weak key): those are skipped, never trusted, and the document fails only when none of
+  // its signing keys can be used (refusing it whole stopped every rotation of such a provider).
+  absl::Status first_unusable;
   const auto& list = keys_it->second.list_value().values();
   for (int i = 0; i < list.size(); ++i) {
     std::string where = absl::StrCat("jwks.keys[", i, "]");
@@ -231,15 +235,19 @@ absl::StatusOr<KeySet> ParseJwks(absl::string_view json) {
     } else {
       continue;  // oct (shared secrets) and OKP are not accepted
     }
-    if (!pkey.ok()) return pkey.status();
     std::string alg = StringField(jwk, "alg");
     if (!alg.empty() && AlgorithmFromName(alg) != key.alg) {
-      return absl::InvalidArgumentError(
+      pkey = absl::InvalidArgumentError(
           absl::StrCat(where, ".alg: ", alg, " does not fit a key of type ", kty));
+    }
+    if (!pkey.ok()) {
+      if (first_unusable.ok()) first_unusable = pkey.status();
+      continue;
     }
     key.public_pem = PemOf(pkey->get(), /*private_key=*/false);
     keys.push_back(std::move(key));
   }
+  if (keys.empty() && !first_unusable.ok()) return first_unusable;
   if (keys.size() > 1) {
     for (const auto& key : keys) {
       if (key.kid.empty()) {

@@ -58,6 +58,25 @@ TEST(Keys, JwksRefusesWhatCannotBeUsedSafelyAndSkipsWhatIsNotForSigning) {
   EXPECT_THAT(ParseJwks(two_without_kid).status().message(), HasSubstr("kid"));
 }
 
+// Beside usable keys, keys of other algorithms and curves, or weak ones, are skipped: the
+// provider's rotation goes on (the whole set was once refused for one RS512 key).
+TEST(Keys, JwksSkipsUnusableKeysBesideUsableOnes) {
+  auto ec = GenerateSigningKey(Algorithm::kEs256, "ec-new");
+  ASSERT_TRUE(ec.ok());
+  std::string jwks = JwksOf({*ec});
+  const std::string others =
+      R"({"kty":"EC","crv":"P-384","x":"AA","y":"AA","kid":"p384"},)"
+      R"({"kty":"RSA","alg":"RS512","use":"sig","n":"AQAB","e":"AQAB","kid":"rs512"},)"
+      R"({"kty":"RSA","n":"AQAB","e":"AQAB","kid":"weak"},)";
+  jwks.insert(jwks.find('[') + 1, others);
+  auto keys = ParseJwks(jwks);
+  ASSERT_TRUE(keys.ok()) << keys.status() << "\n" << jwks;
+  ASSERT_EQ(keys->keys().size(), 1u);
+  EXPECT_NE(keys->Find("ec-new"), nullptr);
+  EXPECT_EQ(keys->Find("rs512"), nullptr);
+  EXPECT_EQ(keys->Find("p384"), nullptr);
+}
+
 TEST(Keys, WithoutAKidAKeyIsNamedByItsThumbprintTheSameEveryTime) {
   auto ec = GenerateSigningKey(Algorithm::kEs256);
   ASSERT_TRUE(ec.ok());
