@@ -150,28 +150,42 @@ GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::For
   thread_local absl::flat_hash_map<std::pair<uint64_t, const char*>, MethodMetrics*> cache;
   const auto key = std::make_pair(id_, full_method);
   if (auto hit = cache.find(key); hit != cache.end()) return *hit->second;
-  MethodMetrics& found = ForMethodLocked(full_method);
-  cache.emplace(key, &found);
+  bool known = false;
+  MethodMetrics& found = ForMethodLocked(full_method, known);
+  // An unknown method's name is the caller's bytes, at an address of the call's own.
+  if (known) cache.emplace(key, &found);
   return found;
 }
 
 GrpcMetricsInterceptorFactory::MethodMetrics& GrpcMetricsInterceptorFactory::ForMethodLocked(
-    const char* full_method) {
+    const char* full_method, bool& known) {
   absl::MutexLock lock(&mu_);
+  known = true;
   auto it = methods_.find(full_method);
   if (it != methods_.end()) return *it->second;
   // "/itsm.incident.v1.IncidentService/CreateIncident" -> service, method
   std::vector<std::string> parts = absl::StrSplit(full_method, '/', absl::SkipEmpty());
-  const std::string service = parts.size() == 2 ? parts[0] : "unknown";
-  const std::string method = parts.size() == 2 ? parts[1] : full_method;
-  auto m = std::make_unique<MethodMetrics>();
-  m->latency =
-      &latency_.Add({{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets());
+  if (parts.size() != 2 || google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+                               absl::StrCat(parts[0], ".", parts[1])) == nullptr) {
+    known = false;
+    if (unknown_ == nullptr) {
+      unknown_ = std::make_unique<MethodMetrics>(MetricsFor("unknown", "unknown"));
+    }
+    return *unknown_;
+  }
+  auto m = std::make_unique<MethodMetrics>(MetricsFor(parts[0], parts[1]));
+  return *methods_.emplace(full_method, std::move(m)).first->second;
+}
+
+GrpcMetricsInterceptorFactory::MethodMetrics GrpcMetricsInterceptorFactory::MetricsFor(
+    const std::string& service, const std::string& method) {
+  MethodMetrics m;
+  m.latency = &latency_.Add({{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets());
   for (int code = 0; code < 17; ++code) {
-    m->by_code[code] = &handled_.Add(
+    m.by_code[code] = &handled_.Add(
         {{"grpc_service", service}, {"grpc_method", method}, {"grpc_code", CodeName(code)}});
   }
-  return *methods_.emplace(full_method, std::move(m)).first->second;
+  return m;
 }
 
 }  // namespace itsm::runtime

@@ -1,8 +1,10 @@
 #include "itsm/runtime/grpc_metrics.h"
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
@@ -71,6 +73,33 @@ TEST_F(GrpcMetricsTest, CountsCallsByMethodAndCodeAndTimesThem) {
   EXPECT_NE(text.find("itsm_grpc_server_handling_seconds_count{grpc_method=\"Check\","
                       "grpc_service=\"grpc.health.v1.Health\"} 4"),
             std::string::npos);
+}
+
+// A call naming a method the binary does not know is counted under "unknown": a caller cannot
+// add series by inventing paths (each new one once added 36).
+TEST_F(GrpcMetricsTest, MethodsNoOneDefinedShareTheUnknownLabel) {
+  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                                grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 5; ++i) {
+    grpc::ClientContext ctx;
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    absl::Notification done;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/evil.Service" + std::to_string(i) + "/Method" + std::to_string(i),
+                      grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                        status = std::move(s);
+                        done.Notify();
+                      });
+    done.WaitForNotification();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  const std::string text = Render(*registry_);
+  EXPECT_EQ(text.find("evil"), std::string::npos) << text;
+  EXPECT_NE(text.find("itsm_grpc_server_handled_total{grpc_code=\"UNIMPLEMENTED\","
+                      "grpc_method=\"unknown\",grpc_service=\"unknown\"} 5"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(GrpcMetricsTest, EchoesTheCallersRequestIdOrMintsOne) {

@@ -36,16 +36,22 @@ class GrpcMetricsInterceptorFactory final
     prometheus::Histogram* latency;
     prometheus::Counter* by_code[17];
   };
+  // A method this binary does not know (no descriptor: a call naming any path, even refused)
+  // is counted under grpc_service="unknown", grpc_method="unknown": a label value never comes
+  // from what a caller wrote.
   MethodMetrics& ForMethod(const char* full_method);
 
  private:
-  MethodMetrics& ForMethodLocked(const char* full_method);
+  // `known` tells whether the method has children of its own (cacheable by its pointer).
+  MethodMetrics& ForMethodLocked(const char* full_method, bool& known);
+  MethodMetrics MetricsFor(const std::string& service, const std::string& method);
 
   const uint64_t id_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& latency_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<MethodMetrics> unknown_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace itsm::runtime
