@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 
 namespace itsm::auth {
@@ -200,8 +201,12 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   if (identity.subject.empty() || identity.subject.size() > kMaxSubjectLength) {
     return Unauthenticated(absl::StrCat("sub is required, at most ", kMaxSubjectLength, " bytes"));
   }
+  // A subject padded with blanks would read in the audit trail as the one without them.
+  if (base::HasOuterBlank(identity.subject)) {
+    return Unauthenticated("sub begins or ends with blanks");
+  }
   for (const std::string& prefix : issuer->reserved_subject_prefixes) {
-    if (absl::StartsWith(identity.subject, prefix)) {
+    if (absl::StartsWithIgnoreCase(identity.subject, prefix)) {
       return Unauthenticated(
           absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
     }

@@ -207,7 +207,8 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
                            .keys = source_,
                            .reserved_subject_prefixes = {"apikey:", "service:", "local:"}}},
                          clock_);
-  for (const char* subject : {"apikey:deploy-bot", "service:change", "local:root"}) {
+  for (const char* subject :
+       {"apikey:deploy-bot", "service:change", "local:root", "APIKEY:admin", "Service:change"}) {
     std::string token =
         Forge(absl::StrCat(R"({"iss":"https://idp.example.com","aud":"itsm","sub":")", subject,
                            R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
@@ -216,6 +217,12 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
     EXPECT_THAT(refused.message(), HasSubstr("the suite's own namespace")) << subject;
   }
+  // Nor one padded to read as such in the audit trail.
+  std::string padded =
+      Forge(absl::StrCat(R"({"iss":"https://idp.example.com","aud":"itsm","sub":" apikey:admin",)",
+                         R"("exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
+            JWT_ALG_ES256, ec_.private_pem, "ec-1");
+  EXPECT_THAT(verifier.Verify(padded).status().message(), HasSubstr("blanks"));
   // Anything else, a colon included, is the provider's to name.
   std::string token = Forge(Claims(kNow + absl::Minutes(5), R"(,"x":"apikey:")"), JWT_ALG_ES256,
                             ec_.private_pem, "ec-1");

@@ -1,5 +1,8 @@
 #include "services/gateway/src/jwks_url_source.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -12,8 +15,17 @@
 namespace itsm::gateway {
 namespace {
 
+// An address literal of the loopback network, or localhost; never a name that merely starts
+// with "127." (127.attacker.example is anyone's).
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return inet_pton(AF_INET6,
+                   std::string(absl::StripPrefix(absl::StripSuffix(host, "]"), "[")).c_str(),
+                   &v6) == 1 &&
+         IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 // max-age of a Cache-Control header, if any ("public, max-age=3600").

@@ -173,6 +173,10 @@ TEST(JwksUrlSourceOpen, RefusesKeysOverPlainHttpExceptOnLoopback) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(JwksUrlSource::Open({.url = "idp.example.com/keys"}, clock).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // A name that starts like a loopback address is anyone's.
+  EXPECT_EQ(JwksUrlSource::Open({.url = "http://127.attacker.example/keys"}, clock).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(JwksUrlSource::Open({.url = "http://127.0.0.2:9/keys"}, clock).ok());
   EXPECT_EQ(
       JwksUrlSource::Open({.url = "https://idp.example.com/keys", .ca_file = "/nope.pem"}, clock)
           .status()
