@@ -103,6 +103,17 @@ absl::Status CheckNoDeploymentInProgress(const v1::Release& stored) {
   return absl::OkStatus();
 }
 
+// A deployment started or completed: the release's changes reached an environment.
+bool HasDeployed(const v1::Release& release) {
+  for (const v1::Deployment& d : release.deployments()) {
+    if (d.state() == v1::DEPLOYMENT_STATE_IN_PROGRESS ||
+        d.state() == v1::DEPLOYMENT_STATE_COMPLETED) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // FAILED_PRECONDITION naming the changes that keep the release from deploying.
 absl::Status RequireReady(const v1::Release& release, const std::vector<v1::Change>& changes,
                           const std::string& field, const std::string& what) {
@@ -244,6 +255,17 @@ absl::StatusOr<v1::Release> ReleaseRules::Update(const v1::Release& stored,
   bool changes_named = false;
   for (const std::string& p : request.update_mask().paths()) changes_named |= p == "change_ids";
   if (changes_named) {
+    // What was deployed stays the release's content: a change list rewritten afterwards would
+    // make the record name changes that never went out and drop the ones that did.
+    std::vector<std::string> before(stored.change_ids().begin(), stored.change_ids().end());
+    std::vector<std::string> now = change_ids;
+    std::sort(before.begin(), before.end());
+    std::sort(now.begin(), now.end());
+    if (before != now && HasDeployed(stored)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "release.change_ids: ", stored.number(),
+          " has deployed its changes; they stay its content (more changes: a new release)"));
+    }
     after.mutable_change_ids()->Assign(change_ids.begin(), change_ids.end());
     // Deploying already: a change added now must be as authorised as the others were.
     if (stored.state() == v1::RELEASE_STATE_DEPLOY) {
@@ -280,6 +302,13 @@ absl::StatusOr<v1::Release> ReleaseRules::Transition(const v1::Release& stored,
       // A running deployment may have touched production already: how it ended is recorded
       // first (completed with its outcome, or cancelled). Those not started end with the release.
       ITSM_RETURN_IF_ERROR(CheckNoDeploymentInProgress(stored));
+      // Cancelled after a deployment completed, the release is in an environment: the record
+      // says what became of it (as a change cancelled after its implementation started does).
+      if (HasDeployed(stored) && base::IsBlank(request.close_notes())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "close_notes: required to cancel ", stored.number(),
+            ", which has a completed deployment: say what became of what was deployed"));
+      }
       for (v1::Deployment& d : *after.mutable_deployments()) {
         if (d.state() == v1::DEPLOYMENT_STATE_PLANNED) d.set_state(v1::DEPLOYMENT_STATE_CANCELLED);
       }

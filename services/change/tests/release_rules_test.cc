@@ -272,11 +272,36 @@ TEST_F(ReleaseRulesTest, CancelWaitsForARunningDeploymentAndCancelsThePlannedOne
   EXPECT_EQ(rules_.Transition(r, t, {}).status().message(),
             "target_state: deployment 2 (production) is in progress; complete or cancel it first");
   r.mutable_deployments(1)->set_state(DEPLOYMENT_STATE_CANCELLED);
+  // Deployment 1 completed: the record says what became of what was deployed.
+  EXPECT_EQ(rules_.Transition(r, t, {}).status().message(),
+            "close_notes: required to cancel REL0000001, which has a completed deployment: say "
+            "what became of what was deployed");
+  t.set_close_notes("Rolled back in production on the 12th; the fix goes out in 2.5");
   auto cancelled = rules_.Transition(r, t, {});
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->deployments(0).state(), DEPLOYMENT_STATE_COMPLETED);
   EXPECT_EQ(cancelled->deployments(1).state(), DEPLOYMENT_STATE_CANCELLED);
   EXPECT_EQ(cancelled->deployments(2).state(), DEPLOYMENT_STATE_CANCELLED);
+}
+
+// Once a deployment started, the changes it took out stay the release's content.
+TEST_F(ReleaseRulesTest, TheChangeListIsFixedOnceADeploymentStarted) {
+  Release r = Stored(RELEASE_STATE_TEST, 1);
+  r.add_change_ids("c1");
+  UpdateReleaseRequest u;
+  *u.mutable_release() = r;
+  u.mutable_update_mask()->add_paths("change_ids");
+  EXPECT_TRUE(rules_.Update(r, u, {"c1", "c2"}, {}).ok());  // nothing deployed yet
+  r.mutable_deployments(0)->set_state(DEPLOYMENT_STATE_IN_PROGRESS);
+  for (ReleaseState state : {RELEASE_STATE_DEPLOY, RELEASE_STATE_REVIEW}) {
+    r.set_state(state);
+    auto changed = rules_.Update(r, u, {"c2"}, {});
+    EXPECT_EQ(changed.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(changed.status().message(),
+              "release.change_ids: REL0000001 has deployed its changes; they stay its content "
+              "(more changes: a new release)");
+  }
+  EXPECT_TRUE(rules_.Update(r, u, {"c1"}, {}).ok());  // the same list: nothing changes
 }
 
 TEST_F(ReleaseRulesTest, FinishAnnouncesEachKindOfChange) {
