@@ -79,6 +79,13 @@ absl::CivilDay AddMonths(absl::CivilDay day, int64_t months) {
   return absl::CivilDay(target.year(), target.month(), std::min(day.day(), DaysIn(target)));
 }
 
+absl::CivilDay AddMonthsFromAnchor(absl::CivilDay day, int64_t months, int anchor_day) {
+  const absl::CivilMonth from(day);
+  if (anchor_day <= day.day() || day.day() != DaysIn(from)) return AddMonths(day, months);
+  const absl::CivilMonth target = from + months;
+  return absl::CivilDay(target.year(), target.month(), std::min(anchor_day, DaysIn(target)));
+}
+
 absl::CivilDay AddPeriod(absl::CivilDay day, const v1::Period& period) {
   return AddMonths(day, period.months()) + period.days();
 }

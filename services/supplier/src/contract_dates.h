@@ -35,6 +35,10 @@ bool IsZero(const v1::Period& period);
 // `day` moved by whole months; a day past the end of the target month becomes its last day
 // (31 January + 1 month = 28 or 29 February).
 absl::CivilDay AddMonths(absl::CivilDay day, int64_t months);
+// As AddMonths, where `day` may stand for `anchor_day` (1..31) clamped to its month's last day
+// (a monthly term anchored on the 31st began on 28 February): the anchor comes back where the
+// target month has it (31 March), rather than every later term drifting to the 28th.
+absl::CivilDay AddMonthsFromAnchor(absl::CivilDay day, int64_t months, int anchor_day);
 // `day` + months, then + days.
 absl::CivilDay AddPeriod(absl::CivilDay day, const v1::Period& period);
 // `day` - months, then - days (the notice deadline before the end of a term).

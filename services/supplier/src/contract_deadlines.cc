@@ -120,8 +120,16 @@ absl::StatusOr<std::vector<DeadlineAt>> ReviewDeadlines(const v1::Supplier& supp
 
 absl::StatusOr<v1::Contract> RenewedTerm(const v1::Contract& contract) {
   ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", contract.end_date()));
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay start,
+                        ParseDate("contract.start_date", contract.start_date()));
   v1::Contract after = contract;
-  after.set_end_date(FormatDate(AddPeriod(end + 1, contract.renewal_term()) - 1));
+  // Terms are anchored on the day the contract started: a term beginning on a month's last day
+  // because its anchor (the 29th to 31st) does not exist there ends as the anchor says.
+  const absl::CivilDay next_start = end + 1;
+  const absl::CivilDay next_end =
+      AddMonthsFromAnchor(next_start, contract.renewal_term().months(), start.day()) +
+      contract.renewal_term().days() - 1;
+  after.set_end_date(FormatDate(next_end));
   after.set_renewal_count(contract.renewal_count() + 1);
   return after;
 }

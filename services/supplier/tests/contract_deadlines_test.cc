@@ -104,6 +104,25 @@ TEST(ContractDeadlines, RenewalChainRollsTermByTerm) {
   }
 }
 
+// A monthly contract that started on the 31st renews on the 31st (or the month's last day):
+// a term that began on 28 February does not pull every later one to the 28th.
+TEST(ContractDeadlines, MonthEndTermsDoNotDrift) {
+  v1::Contract c = Contract("2026-01-30", 0, 0, v1::RENEWAL_KIND_AUTOMATIC, 1, "UTC");
+  c.set_start_date("2025-12-31");
+  for (int i = 0; i < 14; ++i) {
+    auto next = RenewedTerm(c);
+    ASSERT_TRUE(next.ok());
+    auto end = ParseDate("e", next->end_date());
+    ASSERT_TRUE(end.ok());
+    const absl::CivilDay next_start = *end + 1;
+    const absl::CivilMonth month(next_start);
+    const int last = static_cast<int>(absl::CivilDay(month + 1) - absl::CivilDay(month));
+    EXPECT_EQ(next_start.day(), std::min(31, last)) << next->end_date();
+    c = *next;
+  }
+  EXPECT_EQ(c.end_date(), "2027-03-30");
+}
+
 TEST(ContractDeadlines, NonRenewingContractsExpireWithWarnings) {
   v1::Contract c = Contract("2024-12-31", 3, 0, v1::RENEWAL_KIND_EXPLICIT, 0, "Europe/Paris");
   auto got = ContractDeadlines(c, {.notice_lead_days = {90}, .expiry_lead_days = {60, 30}});
