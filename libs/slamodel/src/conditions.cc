@@ -862,8 +862,10 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
       return out;
     }
     if (!retroactive_start_) {
+      // The new priority's clock is a new clock: it counts from the record's creation when the
+      // conditions measure from there (as any new clock but a reset's), else from now.
       out.push_back({ActionType::kCancel, now, "superseded"});
-      TryStart(after, now, now, "priority_changed", out);
+      attach("priority_changed");
       return out;
     }
     out.push_back(

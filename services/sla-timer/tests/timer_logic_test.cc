@@ -1220,6 +1220,23 @@ TEST_F(MeasureFromCreationTest, AClockPastItsTargetWhenItStartsBreachesAtOnce) {
   EXPECT_FALSE(next_fire_.has_value());
 }
 
+// A priority change supersedes the clock (no retroactive start); the new priority's clock is a
+// new clock, so it too counts from the creation: raised to P1 (60 s) 40 s after an assignment
+// at +30 s, it has 60 s counted and breaches at once, not 60 s after the change.
+TEST_F(MeasureFromCreationTest, TheClockOfANewPriorityCountsFromTheCreationToo) {
+  AssignAfterAHold(incident::v1::PRIORITY_P1);
+  clock_.Advance(absl::Seconds(10));  // +40 s: 30 s counted of P1's 60 s
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached"));
+  clock_.Advance(absl::Seconds(5));
+  const auto events = Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); });
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0], "SlaClockCancelled");
+  EXPECT_EQ(events.back(), "SlaBreached");  // P2: 15 s, 35 s counted since the creation
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().start_time()), kT0);
+  EXPECT_EQ(started.clock().business_elapsed().seconds(), 35);
+}
+
 // Gold at version 2, retired at `at`.
 sla::v1::SlaDefinition Retired(sla::v1::SlaDefinition d, absl::Time at) {
   d.set_version(0);  // the next version
