@@ -205,6 +205,11 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
       *after.mutable_known_error_time() = now;
       break;
     case TransitionKind::kResolve:
+      // Problem management is about causes: a problem is resolved once its cause is recorded.
+      if (base::IsBlank(stored.root_cause())) {
+        return absl::FailedPreconditionError(
+            "root_cause: required before a problem is resolved (UpdateProblem first)");
+      }
       after.set_resolution_code(std::string(absl::StripAsciiWhitespace(request.resolution_code())));
       after.set_resolution_notes(request.resolution_notes());
       *after.mutable_resolve_time() = now;

@@ -855,6 +855,8 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   transition(v1::PROBLEM_STATE_UNDER_INVESTIGATION);
   transition(v1::PROBLEM_STATE_KNOWN_ERROR,
              grpc::StatusCode::FAILED_PRECONDITION);  // no workaround
+  transition(v1::PROBLEM_STATE_RESOLVED,
+             grpc::StatusCode::FAILED_PRECONDITION);  // no root cause
   v1::UpdateProblemRequest up;
   up.mutable_problem()->set_id(p.id());
   up.mutable_problem()->set_version(p.version());

@@ -315,7 +315,14 @@ absl::StatusOr<ContractChange> ContractRules::Transition(
       break;
   }
   ITSM_RETURN_IF_ERROR(CheckRenewalsToCatchUp(after));
-  return Finish(stored, std::move(after), TransitionKindName(kind), actor);
+  ContractChange out = Finish(stored, std::move(after), TransitionKindName(kind), actor);
+  // Notice and termination keep their reason on the record (termination_reason); any other
+  // transition's reason (a notice withdrawn) is kept in the history.
+  if (out.changed() && !request.reason().empty() && kind != TransitionKind::kGiveNotice &&
+      kind != TransitionKind::kTerminate) {
+    out.changes.push_back(ReasonChange(request.reason()));
+  }
+  return out;
 }
 
 ContractChange ContractRules::Expired(const v1::Contract& stored) const {

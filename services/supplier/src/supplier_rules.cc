@@ -102,6 +102,13 @@ absl::Status SupplierRules::ValidateTransition(const v1::TransitionSupplierReque
   return absl::OkStatus();
 }
 
+common::v1::FieldChange ReasonChange(const std::string& reason) {
+  common::v1::FieldChange c;
+  c.set_field("reason");
+  c.set_new_value(reason);
+  return c;
+}
+
 absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) const {
   ITSM_RETURN_IF_ERROR(CheckId(r.review().supplier_id(), "review.supplier_id"));
   ITSM_ASSIGN_OR_RETURN(absl::CivilDay held,
@@ -115,6 +122,11 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
                             absl::StrCat("after today (", FormatDate(latest_today),
                                          "): a review is recorded once it was held"));
   }
+  for (int i = 0; i < r.review().participants_size(); ++i) {
+    if (base::IsBlank(r.review().participants(i))) {
+      return base::FieldError(absl::StrCat("review.participants[", i, "]"), "empty");
+    }
+  }
   for (int i = 0; i < r.review().actions_size(); ++i) {
     const auto& action = r.review().actions(i);
     const std::string at = absl::StrCat("review.actions[", i, "]");
@@ -122,7 +134,8 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
       return base::FieldError(at + ".description", "required");
     }
     if (!action.due_date().empty()) {
-      ITSM_RETURN_IF_ERROR(ParseDate(at + ".due_date", action.due_date()).status());
+      ITSM_ASSIGN_OR_RETURN(absl::CivilDay due, ParseDate(at + ".due_date", action.due_date()));
+      if (due < held) return base::FieldError(at + ".due_date", "before review_date");
     }
   }
   if (!r.next_review_date().empty()) {
@@ -204,6 +217,11 @@ absl::StatusOr<SupplierChange> SupplierRules::Transition(
     if (auto* changed = dynamic_cast<v1::SupplierStatusChanged*>(event.get())) {
       changed->set_reason(request.reason());
     }
+  }
+  // Why a supplier was put under review or terminated is audit evidence: kept in the record's
+  // history beside the status, not only on the topic.
+  if (out.changed() && !request.reason().empty()) {
+    out.changes.push_back(ReasonChange(request.reason()));
   }
   return out;
 }

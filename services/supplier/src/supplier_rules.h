@@ -16,6 +16,10 @@ namespace itsm::supplier {
 
 using SupplierChange = records::Change<v1::Supplier>;
 
+// The audit trail's entry for a transition's reason ("reason": "" -> the reason): the why of a
+// status change a record keeps no field for.
+common::v1::FieldChange ReasonChange(const std::string& reason);
+
 class SupplierRules {
  public:
   explicit SupplierRules(const base::Clock& clock) : clock_(clock) {}

@@ -161,6 +161,7 @@ TEST_P(SupplierServiceTest, SuppliersAreVersionedAudited) {
   activate.set_id(s.number());
   activate.set_version(2);
   activate.set_target_status(v1::SUPPLIER_STATUS_TERMINATED);
+  activate.set_reason("Missed three SLAs in a row");
   v1::TransitionSupplierResponse transitioned;
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::TransitionSupplier, activate, &transitioned).ok());
   activate.set_version(3);
@@ -174,6 +175,12 @@ TEST_P(SupplierServiceTest, SuppliersAreVersionedAudited) {
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::GetHistory, history, &entries).ok());
   ASSERT_EQ(entries.entries_size(), 3);
   EXPECT_EQ(entries.entries(1).changes(0).field(), "risk_rating");
+  // Why it was terminated is in the history, beside the status.
+  const auto& terminated = entries.entries(2);
+  ASSERT_GE(terminated.changes_size(), 2);
+  EXPECT_EQ(terminated.changes(terminated.changes_size() - 1).field(), "reason");
+  EXPECT_EQ(terminated.changes(terminated.changes_size() - 1).new_value(),
+            "Missed three SLAs in a row");
   EXPECT_EQ(CountType("SupplierCreated"), 1);
   EXPECT_EQ(CountType("SupplierUpdated"), 1);
   EXPECT_EQ(CountType("SupplierStatusChanged"), 1);
@@ -377,6 +384,15 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
             grpc::StatusCode::ABORTED);
   r.set_supplier_version(s.version());
+  // Every participant is named; an action is due on or after the review.
+  r.mutable_review()->add_participants(" ");
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
+            "review.participants[1]: empty");
+  r.mutable_review()->mutable_participants()->RemoveLast();
+  r.mutable_review()->mutable_actions(0)->set_due_date("2024-01-08");
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
+            "review.actions[0].due_date: before review_date");
+  r.mutable_review()->mutable_actions(0)->clear_due_date();
   // A review is recorded once held: tomorrow (2024-01-11 anywhere on Earth) is refused.
   r.mutable_review()->set_review_date("2024-01-11");
   grpc::Status future = Call(&v1::SupplierService::Stub::RecordReview, r, &out);
