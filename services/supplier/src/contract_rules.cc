@@ -254,6 +254,24 @@ absl::Status ContractRules::CheckNoticeDeadline(const v1::Contract& stored, absl
       FormatDate(notice_day - 1), " was the last); the contract renews at the end of its term"));
 }
 
+// A contract in force whose end date moves into the past would have a term that ended without
+// its outcome: the renewal or expiry of that day has fired already (or would fire now for a
+// term that never was), and the contract would stay ACTIVE with nothing ahead.
+absl::Status ContractRules::CheckTermNotEnded(const v1::Contract& after) const {
+  if (after.state() != v1::CONTRACT_STATE_ACTIVE &&
+      after.state() != v1::CONTRACT_STATE_NOTICE_GIVEN) {
+    return absl::OkStatus();
+  }
+  ITSM_ASSIGN_OR_RETURN(absl::TimeZone zone, LoadZone("contract.time_zone", after.time_zone()));
+  ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", after.end_date()));
+  const absl::CivilDay today = absl::ToCivilDay(clock_.Now(), zone);
+  if (end >= today) return absl::OkStatus();
+  return base::FieldError("contract.end_date",
+                          absl::StrCat("before today (", FormatDate(today),
+                                       "): the current term of a contract in force ends today "
+                                       "or later"));
+}
+
 absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
                                                      const v1::UpdateContractRequest& request,
                                                      const std::string& actor) const {
@@ -275,6 +293,7 @@ absl::StatusOr<ContractChange> ContractRules::Update(const v1::Contract& stored,
         f == "time_zone") {
       ITSM_RETURN_IF_ERROR(CheckNoticeDeadline(stored, clock_.Now(), "contract." + f));
     }
+    if (f == "end_date") ITSM_RETURN_IF_ERROR(CheckTermNotEnded(after));
   }
   after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
   if (after.renewal_kind() == v1::RENEWAL_KIND_UNSPECIFIED) {

@@ -55,6 +55,8 @@ class ContractRules {
   // term gone by, each renewal a write, an audit entry and an event: at most
   // 1,000, else INVALID_ARGUMENT on contract.end_date.
   absl::Status CheckRenewalsToCatchUp(const v1::Contract& contract) const;
+  // INVALID_ARGUMENT naming contract.end_date when a contract in force would end before today.
+  absl::Status CheckTermNotEnded(const v1::Contract& after) const;
   // FAILED_PRECONDITION naming `field` when `stored` is an ACTIVE, automatically renewing
   // contract whose term's notice deadline has passed at `now`.
   static absl::Status CheckNoticeDeadline(const v1::Contract& stored, absl::Time now,

@@ -163,6 +163,26 @@ TEST(ContractRules, NoticeAfterTheNoticeDeadlineIsRefused) {
   EXPECT_TRUE(rules.Update(c, extend, "alice").ok());
 }
 
+// Moving the end of a contract in force into the past is refused: the outcome of that day has
+// fired (or never will), and the contract would stay ACTIVE with nothing ahead.
+TEST(ContractRules, TheEndOfAContractInForceDoesNotMoveIntoThePast) {
+  base::ManualClock clock(absl::FromCivil(absl::CivilDay(2024, 6, 15), absl::UTCTimeZone()));
+  ContractRules rules(clock);
+  v1::Contract c = rules.NewContract(Valid(), "alice");
+  c.set_state(v1::CONTRACT_STATE_ACTIVE);
+  v1::UpdateContractRequest u;
+  *u.mutable_contract() = c;
+  u.mutable_contract()->set_end_date("2024-06-14");
+  u.mutable_update_mask()->add_paths("end_date");
+  auto moved = rules.Update(c, u, "alice");
+  EXPECT_EQ(FieldOf(moved.status()), "contract.end_date") << moved.status();
+  u.mutable_contract()->set_end_date("2024-06-15");  // today: the term ends tonight
+  EXPECT_TRUE(rules.Update(c, u, "alice").ok());
+  c.set_state(v1::CONTRACT_STATE_DRAFT);  // a draft is not in force
+  u.mutable_contract()->set_end_date("2024-06-14");
+  EXPECT_TRUE(rules.Update(c, u, "alice").ok());
+}
+
 // A notice period within a valid term and renewal term passes.
 TEST(ContractRules, ANoticePeriodShorterThanTheTermsIsAccepted) {
   base::ManualClock clock(absl::FromUnixSeconds(1'700'000'000));
