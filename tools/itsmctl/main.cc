@@ -202,6 +202,15 @@ int main(int argc, char** argv) {
   const std::string command = rest[0];
   const std::vector<std::string> args(rest.begin() + 1, rest.end());
   absl::Status status;
+  // These read Kafka and the services' ports themselves: asked for through the gateway (and
+  // its API key), they must not quietly go elsewhere without it.
+  if (!globals.gateway.empty() && (command == "events" || command == "status")) {
+    std::fprintf(stderr,
+                 "error: %s is not served through the gateway: run it without --gateway (and "
+                 "ITSM_GATEWAY) where the suite's endpoints file is\n",
+                 command.c_str());
+    return 1;
+  }
   if (command == "incident") {
     status = itsm::ctl::RunIncident(ctx, args);
   } else if (command == "request") {

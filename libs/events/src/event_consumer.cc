@@ -67,12 +67,10 @@ EventConsumer::EventConsumer(Options options, BatchHandler handler, prometheus::
                           .Help("Consumed events by group and result: ok, duplicate (same ce_id "
                                 "seen before), rejected (unprocessable, skipped), retried.")
                           .Register(registry)),
-      handled_ok_(handled_family_.Add({{"group", options_.group_id}, {"result", "ok"}})),
-      handled_duplicate_(
-          handled_family_.Add({{"group", options_.group_id}, {"result", "duplicate"}})),
-      handled_rejected_(
-          handled_family_.Add({{"group", options_.group_id}, {"result", "rejected"}})),
-      handled_retried_(handled_family_.Add({{"group", options_.group_id}, {"result", "retried"}})),
+      handled_ok_(handled_family_.Add({{"group", MetricsGroup()}, {"result", "ok"}})),
+      handled_duplicate_(handled_family_.Add({{"group", MetricsGroup()}, {"result", "duplicate"}})),
+      handled_rejected_(handled_family_.Add({{"group", MetricsGroup()}, {"result", "rejected"}})),
+      handled_retried_(handled_family_.Add({{"group", MetricsGroup()}, {"result", "retried"}})),
       lag_family_(prometheus::BuildGauge()
                       .Name("itsm_consumer_lag_messages")
                       .Help("Messages of an assigned partition not yet handled: the partition's "
@@ -104,7 +102,7 @@ void EventConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       a.next_offset = -1;
       self->PublishApplied({topic, p}, std::nullopt);
       a.lag = &self->lag_family_.Add(
-          {{"group", self->options_.group_id}, {"topic", topic}, {"partition", std::to_string(p)}});
+          {{"group", self->MetricsGroup()}, {"topic", topic}, {"partition", std::to_string(p)}});
     }
     log::Info("partitions assigned",
               {{"group", self->options_.group_id}, {"count", static_cast<int64_t>(list.size())}});

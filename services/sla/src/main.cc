@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
         projection,
         {.bootstrap_servers = bootstrap,
          .group_id = "itsm-sla-projection-" + base::NewUuid(),
+         .metrics_group = "itsm-sla-projection",
          .topics = {sla::kSlaTopic},
          .client_properties = rt.config().GetString("kafka_client_properties")},
         rt.metrics());

@@ -80,6 +80,10 @@ class EventConsumer {
   struct Options {
     std::string bootstrap_servers = {};
     std::string group_id = {};
+    // The `group` label of the consumer's metrics; empty: group_id. A group made unique per
+    // process (a consumer that reads every partition in every replica) names its role here, so
+    // that a restart does not start new series.
+    std::string metrics_group = {};
     std::vector<std::string> topics = {};
     std::string client_properties = {};  // extra librdkafka properties, "k=v;k=v"
     // Where a group with no committed offset starts: "earliest" replays the topic.
@@ -145,6 +149,9 @@ class EventConsumer {
                                              absl::Duration timeout) const;
 
  private:
+  const std::string& MetricsGroup() const {
+    return options_.metrics_group.empty() ? options_.group_id : options_.metrics_group;
+  }
   using PartitionKey = std::pair<std::string, int32_t>;
   // A fetched message, converted; `status` is not OK when it is not a CloudEvent.
   struct Fetched {
