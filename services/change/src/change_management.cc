@@ -99,9 +99,12 @@ absl::StatusOr<CmdbFacts> ChangeManagement::GatherFor(const std::string& change_
     records::ApplyUpdateMask(update->update_mask(), update->change(), target);
     prefix = "change.";
   }
+  std::set<std::string> held(stored.configuration_item_ids().begin(),
+                             stored.configuration_item_ids().end());
+  held.insert(stored.affected_service_ids().begin(), stored.affected_service_ids().end());
   return GatherCmdbFacts(cmdb_, target.affected_service_ids(), target.configuration_item_ids(),
                          policy.conflict_rules().dependency_depth(),
-                         prefix + "affected_service_ids", prefix + "configuration_item_ids");
+                         prefix + "affected_service_ids", prefix + "configuration_item_ids", held);
 }
 
 absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transaction& txn,

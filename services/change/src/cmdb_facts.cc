@@ -1,6 +1,7 @@
 #include "services/change/src/cmdb_facts.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
@@ -10,13 +11,17 @@ namespace {
 
 constexpr int kServiceReachDepth = 6;
 
-absl::StatusOr<CiInfo> Resolve(CmdbView& cmdb, const std::string& id, const std::string& field) {
+// `held`: ids the record names already. A CI retired since it was named stays (a change that
+// decommissions a server retires it while the change is open); only a retired CI newly named is
+// refused.
+absl::StatusOr<CiInfo> Resolve(CmdbView& cmdb, const std::string& id, const std::string& field,
+                               const std::set<std::string>& held = {}) {
   absl::StatusOr<CiInfo> info = cmdb.Describe(id);
   if (absl::IsNotFound(info.status())) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": ", info.status().message()));
   }
   ITSM_RETURN_IF_ERROR(info.status());
-  if (info->retired) {
+  if (info->retired && !held.contains(info->id)) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": CI \"", id, "\" is retired in the configuration service"));
   }
@@ -33,7 +38,8 @@ bool IsA(const CiInfo& info, const std::string& class_name) {
 absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& service_ids,
     const google::protobuf::RepeatedPtrField<std::string>& ci_ids, int dependency_depth,
-    const std::string& services_field, const std::string& cis_field) {
+    const std::string& services_field, const std::string& cis_field,
+    const std::set<std::string>& held) {
   CmdbFacts facts;
   if (cmdb == nullptr) {
     facts.service_ids.assign(service_ids.begin(), service_ids.end());
@@ -43,7 +49,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   facts.consulted = true;
   for (int i = 0; i < service_ids.size(); ++i) {
     const std::string field = absl::StrCat(services_field, "[", i, "]");
-    ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, service_ids[i], field));
+    ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, service_ids[i], field, held));
     // Counted as a business service by the risk (its criticality): it must be one.
     if (!IsA(info, kBusinessServiceClass)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -54,7 +60,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   }
   for (int i = 0; i < ci_ids.size(); ++i) {
     ITSM_ASSIGN_OR_RETURN(CiInfo info,
-                          Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]")));
+                          Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]"), held));
     facts.ci_ids.push_back(info.id);
     facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
     facts.ci_classes.insert(info.class_name);

@@ -35,12 +35,14 @@ struct CmdbFacts {
 };
 
 // `fields` name the request's lists in errors ("configuration_item_ids" or
-// "change.configuration_item_ids"). INVALID_ARGUMENT "<field>[i]: ..." for an unknown or retired
-// CI; UNAVAILABLE when the CMDB cannot answer. `cmdb` may be null.
+// "change.configuration_item_ids"). INVALID_ARGUMENT "<field>[i]: ..." for an unknown CI, or a
+// retired one not in `held` (the ids the stored record names: retired since, they stay);
+// UNAVAILABLE when the CMDB cannot answer. `cmdb` may be null.
 absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& service_ids,
     const google::protobuf::RepeatedPtrField<std::string>& ci_ids, int dependency_depth,
-    const std::string& services_field, const std::string& cis_field);
+    const std::string& services_field, const std::string& cis_field,
+    const std::set<std::string>& held = {});
 
 // The CIs resolved to the CMDB's ids (as GatherCmdbFacts checks them), nothing derived: what a
 // deployment record needs. As given without a CMDB.

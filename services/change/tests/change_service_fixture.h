@@ -44,6 +44,7 @@ class GraphCmdb final : public CmdbView {
   void Remove(const std::string& source, const std::string& target) {
     std::erase(edges_, std::make_pair(source, target));
   }
+  void Retire(const std::string& id) { cis_[id].retired = true; }
   // While set, every call fails as an unreachable configuration service does.
   void SetUnavailable(bool unavailable) { unavailable_ = unavailable; }
   absl::StatusOr<CiInfo> Describe(const std::string& id) override {

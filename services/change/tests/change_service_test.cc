@@ -291,6 +291,32 @@ TEST_P(ChangeServiceTest, BadInputNamesTheFieldAndStoresNothing) {
   EXPECT_EQ(Count("outbox"), 0);
 }
 
+// A change that decommissions a server goes on once the server is retired: a CI the change
+// named before its retirement stays; naming a retired CI anew is refused.
+TEST_P(ChangeServiceTest, ACiRetiredWhileTheChangeIsOpenDoesNotStopIt) {
+  const v1::Change c = Create(Normal("Decommission db-01", {"db-01"}));
+  cmdb_.Retire("db-01");
+  v1::UpdateChangeRequest u;
+  u.mutable_change()->set_id(c.id());
+  u.mutable_change()->set_version(c.version());
+  u.mutable_change()->set_description("db-01 switched off and retired");
+  u.mutable_update_mask()->add_paths("description");
+  v1::UpdateChangeResponse updated;
+  grpc::Status s = Call(&Stub::UpdateChange, u, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.change().configuration_item_ids(0), "db-01");
+  v1::Change other = Create(Normal("Touch db-01 again", {"app-01"}));
+  u.mutable_change()->set_id(other.id());
+  u.mutable_change()->set_version(other.version());
+  u.mutable_change()->add_configuration_item_ids("db-01");
+  u.mutable_update_mask()->add_paths("configuration_item_ids");
+  s = Call(&Stub::UpdateChange, u, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "change.configuration_item_ids[0]: CI \"db-01\" is retired in the configuration "
+            "service");
+}
+
 TEST_P(ChangeServiceTest, StaleVersionsAreAbortedAndKeysAreIdempotent) {
   v1::CreateChangeRequest r = Normal("Once", {"db-01"});
   r.set_idempotency_key("k-1");
