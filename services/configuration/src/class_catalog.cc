@@ -275,6 +275,13 @@ absl::Status ClassCatalog::ValidateNewClass(const v1::CiClass& c) const {
                      absl::StrCat("at most ", kMaxShortText * 10, " characters"));
     }
   }
+  // A CI holds at most kMaxEffectiveAttributes values: a class inheriting more could have no
+  // CI (with required ones among them, not even one).
+  if (taken.size() > kMaxEffectiveAttributes) {
+    return Invalid("ci_class.attributes",
+                   absl::StrCat("with the inherited ones the class would have ", taken.size(),
+                                " attributes; at most ", kMaxEffectiveAttributes));
+  }
   if (Find(c.name()) != nullptr) {
     return absl::AlreadyExistsError(absl::StrCat("ci_class.name: class \"", c.name(), "\" exists"));
   }

@@ -25,6 +25,8 @@ inline constexpr size_t kMaxShortText = 200;  // CI names, groups, display names
 inline constexpr size_t kMaxStringAttribute = 2000;
 inline constexpr size_t kMaxDescription = 20000;
 inline constexpr int kMaxAttributesPerClass = 100;
+// With the inherited ones: as many values as a CI's attributes may hold.
+inline constexpr size_t kMaxEffectiveAttributes = 200;
 inline constexpr int kMaxEnumValues = 100;
 
 // Attribute values are kept sorted by name, so that comparing two CIs is comparing two maps.

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -666,6 +667,14 @@ absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller&
                                   const v1::CreateBaselineRequest& request, v1::Baseline& out) {
   if (request.name().empty()) return Invalid("name", "required");
   ITSM_RETURN_IF_ERROR(CheckText("name", request.name(), kMaxShortText));
+  // Baselines are opened by id or name: a name with the form of an id would open another
+  // baseline by that id, and outer blanks make two names look the same.
+  if (base::IsUuid(request.name())) {
+    return Invalid("name", "has the form of an id (baselines are opened by id or name)");
+  }
+  if (base::HasOuterBlank(request.name())) {
+    return Invalid("name", "begins or ends with blanks");
+  }
   ITSM_RETURN_IF_ERROR(CheckText("description", request.description(), kMaxDescription));
   if (request.ci_ids().empty() == request.root_ci_id().empty()) {
     return Invalid("ci_ids", "give either ci_ids or root_ci_id");

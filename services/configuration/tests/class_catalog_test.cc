@@ -156,6 +156,32 @@ TEST(ClassCatalog, NewClassesAreValidatedField) {
   EXPECT_EQ(catalog->ValidateNewClass(c).code(), absl::StatusCode::kAlreadyExists);
 }
 
+// A class may not inherit more attributes than a CI can hold values (200): no CI of it could be.
+TEST(ClassCatalog, AClassHasAtMostTwoHundredAttributesWithItsInheritedOnes) {
+  std::vector<v1::CiClass> classes = DefaultClasses();
+  auto with = [](v1::CiClass c, const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      *c.add_attributes() = Def(prefix + std::to_string(i), v1::ATTRIBUTE_TYPE_STRING);
+    }
+    return c;
+  };
+  v1::CiClass wide1, wide2;
+  wide1.set_name("wide1");
+  wide2.set_name("wide2");
+  wide2.set_parent("wide1");
+  classes.push_back(with(wide1, "a", 100));
+  classes.push_back(with(wide2, "b", 50));
+  auto catalog = ClassCatalog::Build(classes);
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  v1::CiClass wide3;
+  wide3.set_name("wide3");
+  wide3.set_parent("wide2");
+  EXPECT_TRUE(catalog->ValidateNewClass(with(wide3, "c", 50)).ok());
+  EXPECT_EQ(catalog->ValidateNewClass(with(wide3, "c", 51)).message(),
+            "ci_class.attributes: with the inherited ones the class would have 201 attributes; at "
+            "most 200");
+}
+
 TEST(ClassCatalog, InconsistentStoredClassesAreRefused) {
   v1::CiClass a, b;
   a.set_name("a");

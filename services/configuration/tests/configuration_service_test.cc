@@ -499,6 +499,14 @@ TEST_P(ConfigurationServiceTest, ADriftTooLargeForOneAnswerIsRefusedNotCut) {
     ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &imported).ok());
   }
   v1::CreateBaselineResponse baseline;
+  // A name is not an id's double, nor padded.
+  for (const char* name : {"01a24786-3186-7b8f-990b-308f5d5d7100", " many "}) {
+    b.set_name(name);
+    grpc::Status refused = stub_->CreateBaseline(Call().get(), b, &baseline);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+    EXPECT_EQ(refused.error_message().rfind("name: ", 0), 0u) << refused.error_message();
+  }
+  b.set_name("many");
   grpc::Status s = stub_->CreateBaseline(Call().get(), b, &baseline);
   ASSERT_TRUE(s.ok()) << s.error_message();
   v1::DiffBaselineRequest d;
