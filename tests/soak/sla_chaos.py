@@ -251,6 +251,8 @@ class Run:
         self.key = key
         self.gateway = gateway_address(args.endpoints)
         self.redis_address = redis_address(args.endpoints)
+        with open(args.endpoints) as f:
+            self.launcher_pid = json.load(f)['launcherPid']
         name = 'soak-' + uuid.uuid4().hex[:8]
         # Drawn for each record by the shares of --request-share and --change-share.
         self.kinds = [(Incidents(name), 1.0 - args.request_share - args.change_share),
@@ -380,7 +382,10 @@ class Run:
                 self.action_done(rid)
 
     def pids(self, pattern):
-        out = subprocess.run(['pgrep', '-f', pattern], capture_output=True, text=True).stdout
+        """This run's processes matching `pattern`: the launcher's children only, never those
+        of another suite on the machine (a second run, an outside tester's)."""
+        out = subprocess.run(['pgrep', '-P', str(self.launcher_pid), '-f', pattern],
+                             capture_output=True, text=True).stdout
         return [int(p) for p in out.split()]
 
     def timer_pids(self, victim):
