@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "itsm/auth/identity.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::change {
@@ -124,9 +125,9 @@ void EvaluateApproval(v1::Approval& approval) {
 
 absl::Status CheckNotOwnChange(const v1::Change& change, const base::Caller& voter) {
   if (change.approval().self_approval_allowed()) return absl::OkStatus();
-  const char* part = voter.actor == change.created_by() ? "raised"
-                     : voter.actor == change.assignee() ? "is assigned to"
-                                                        : nullptr;
+  const char* part = auth::SamePerson(change.created_by(), voter.actor) ? "raised"
+                     : auth::SamePerson(change.assignee(), voter.actor) ? "is assigned to"
+                                                                        : nullptr;
   if (part == nullptr) return absl::OkStatus();
   return absl::PermissionDeniedError(
       absl::StrCat("decision: ", voter.actor, " ", part, " this change and may not decide its ",

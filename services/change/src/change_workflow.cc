@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -243,7 +244,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
   if (after.assignee() != stored.assignee() && !after.assignee().empty() &&
       !stored.approval().self_approval_allowed()) {
     for (const v1::ApprovalVote& vote : stored.approval().votes()) {
-      if (vote.approver() != after.assignee()) continue;
+      if (!auth::SamePerson(after.assignee(), vote.approver())) continue;
       return absl::FailedPreconditionError(absl::StrCat(
           "change.assignee: ", after.assignee(),
           " decided this change's approval and may not be assigned to it (segregation of "

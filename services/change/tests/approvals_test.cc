@@ -92,6 +92,13 @@ TEST(Approvals, NoOneDecidesTheirOwnChangeUnlessThePolicyAllowsIt) {
     EXPECT_NE(s.message().find("segregation of duties"), absl::string_view::npos) << s;
   }
   EXPECT_TRUE(CheckNotOwnChange(change, Voter("cid")).ok());
+  // An assignee written as a look-alike of the voter is the voter.
+  for (const char* look_alike : {"cid ", "CID", "\u200bcid", "cid\u00a0"}) {
+    change.set_assignee(look_alike);
+    EXPECT_EQ(CheckNotOwnChange(change, Voter("cid")).code(), absl::StatusCode::kPermissionDenied)
+        << look_alike;
+  }
+  change.set_assignee("bob");
 
   policy.set_allow_self_approval(true);
   *change.mutable_approval() = StartApproval(policy, change, absl::UnixEpoch());

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -372,8 +373,8 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
 absl::Status ServiceRequestWorkflow::CheckDecisionKept(
     const v1::ServiceRequest& stored, const v1::UpdateServiceRequestRequest& request) const {
   if (stored.state() == v1::SERVICE_REQUEST_STATE_SUBMITTED) return absl::OkStatus();
-  static const auto* const kJudged =
-      new std::set<std::string>{"catalog_item", "description", "requested_for", "quantity"};
+  static const auto* const kJudged = new std::set<std::string>{
+      "catalog_item", "title", "description", "requested_for", "quantity"};
   v1::ServiceRequest after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.service_request(), after);
   for (const auto& c : records::DiffFields(stored, after)) {
@@ -392,9 +393,9 @@ absl::Status ServiceRequestWorkflow::CheckDecisionKept(
 absl::Status ServiceRequestWorkflow::CheckMayDecide(const v1::ServiceRequest& stored,
                                                     const std::string& actor) const {
   if (options_.allow_self_approval) return absl::OkStatus();
-  const char* relation = actor == stored.requested_for() ? "is for"
-                         : actor == stored.created_by()  ? "was raised by"
-                                                         : nullptr;
+  const char* relation = auth::SamePerson(stored.requested_for(), actor) ? "is for"
+                         : auth::SamePerson(stored.created_by(), actor)  ? "was raised by"
+                                                                         : nullptr;
   if (relation == nullptr) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "target_state: ", stored.number(), " ", relation, " ", actor,

@@ -1023,6 +1023,21 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
       EXPECT_THAT(s.error_message(), ::testing::HasSubstr(actor));
     }
   }
+  // Nor a look-alike of them: another case, outer blanks, invisible characters.
+  for (const char* look_alike : {"Carol", "carol\u00a0", "\u200bcarol", " CAROL "}) {
+    v1::CreateServiceRequestRequest again = cr;
+    again.set_requested_for(look_alike);
+    v1::CreateServiceRequestResponse other;
+    ASSERT_TRUE(Call(&Stub::CreateServiceRequest, again, &other, "dave").ok());
+    v1::TransitionServiceRequestRequest t;
+    t.set_id(other.service_request().id());
+    t.set_version(other.service_request().version());
+    t.set_target_state(v1::SERVICE_REQUEST_STATE_APPROVED);
+    v1::TransitionServiceRequestResponse out;
+    EXPECT_EQ(Call(&Stub::TransitionServiceRequest, t, &out, "carol").error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << look_alike;
+  }
   // Cancelling one's own request stays possible.
   v1::GetServiceRequestRequest get;
   get.set_id(r.id());
