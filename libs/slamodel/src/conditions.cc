@@ -861,11 +861,12 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
       out.push_back({ActionType::kCancel, now, "priority_not_covered"});
       return out;
     }
-    if (!retroactive_start_) {
-      // The new priority's clock is a new clock: it counts from the record's creation when the
-      // conditions measure from there (as any new clock but a reset's), else from now.
+    // Measured from the record's creation, the new priority's clock would count the very
+    // interval this one counted: the clock goes on with the new target instead (as with a
+    // retroactive start), so one late record is one breach, not one per priority flip.
+    if (!retroactive_start_ && !conditions_.measure_from_creation) {
       out.push_back({ActionType::kCancel, now, "superseded"});
-      attach("priority_changed");
+      TryStart(after, now, now, "priority_changed", out);
       return out;
     }
     out.push_back(

@@ -1220,21 +1220,28 @@ TEST_F(MeasureFromCreationTest, AClockPastItsTargetWhenItStartsBreachesAtOnce) {
   EXPECT_FALSE(next_fire_.has_value());
 }
 
-// A priority change supersedes the clock (no retroactive start); the new priority's clock is a
-// new clock, so it too counts from the creation: raised to P1 (60 s) 40 s after an assignment
-// at +30 s, it has 60 s counted and breaches at once, not 60 s after the change.
-TEST_F(MeasureFromCreationTest, TheClockOfANewPriorityCountsFromTheCreationToo) {
+// Measured from the creation, the new priority's target applies to the time counted since the
+// creation: the clock goes on with it (one clock, so one late record is one breach however often
+// the priority flips). Lowered to P2 (15 s) with 35 s counted, it breaches at once, not 15 s
+// after the change.
+TEST_F(MeasureFromCreationTest, APriorityChangeKeepsCountingFromTheCreation) {
   AssignAfterAHold(incident::v1::PRIORITY_P1);
   clock_.Advance(absl::Seconds(10));  // +40 s: 30 s counted of P1's 60 s
   EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached"));
   clock_.Advance(absl::Seconds(5));
-  const auto events = Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); });
+  auto events = Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); });
   ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events[0], "SlaClockCancelled");
+  EXPECT_EQ(events[0], "SlaClockRetargeted");
   EXPECT_EQ(events.back(), "SlaBreached");  // P2: 15 s, 35 s counted since the creation
-  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
-  EXPECT_EQ(base::FromProtoTimestamp(started.clock().start_time()), kT0);
-  EXPECT_EQ(started.clock().business_elapsed().seconds(), 35);
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().start_time()), kT0);
+  EXPECT_EQ(breached.clock().business_elapsed().seconds(), 35);
+  // Back to P1 and to P2 again: the same clock, the breach withdrawn and announced once more,
+  // never a second clock over the same time.
+  clock_.Advance(absl::Seconds(1));
+  events = Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); });
+  EXPECT_EQ(std::count(events.begin(), events.end(), "SlaClockStarted"), 0);
+  EXPECT_EQ(state_->clocks_size(), 1);
 }
 
 // Gold at version 2, retired at `at`.
