@@ -132,15 +132,28 @@ class HttpClient::Connection {
       retryable = reused;
       return Close(Failed("sending to", url_, ec));
     }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options_.max_response_bytes);
-    parser.header_limit(64 * 1024);
-    Run(
-        [&](auto done) {
-          if (tls_stream_) return http::async_read(*tls_stream_, buffer_, parser, done);
-          http::async_read(*plain_stream_, buffer_, parser, done);
-        },
-        ec);
+    // Interim answers (100 Continue, 103 Early Hints) come before the final one and are skipped
+    // (RFC 9110 15.2); a server that sends nothing else is cut off after a few.
+    constexpr int kMaxInterimAnswers = 8;
+    std::optional<http::response_parser<http::string_body>> reading;
+    for (int interim = 0;; ++interim) {
+      reading.emplace();
+      reading->body_limit(options_.max_response_bytes);
+      reading->header_limit(64 * 1024);
+      Run(
+          [&](auto done) {
+            if (tls_stream_) return http::async_read(*tls_stream_, buffer_, *reading, done);
+            http::async_read(*plain_stream_, buffer_, *reading, done);
+          },
+          ec);
+      const unsigned status = ec ? 0 : reading->get().result_int();
+      if (status < 100 || status >= 200 || status == 101) break;
+      if (interim == kMaxInterimAnswers) {
+        return Close(absl::UnavailableError(absl::StrCat(
+            url_.ToString(), ": more than ", kMaxInterimAnswers, " interim (1xx) answers")));
+      }
+    }
+    http::response_parser<http::string_body>& parser = *reading;
     if (ec == http::error::body_limit) {
       return Close(absl::ResourceExhaustedError(absl::StrCat(
           url_.ToString(), ": the answer exceeds ", options_.max_response_bytes, " bytes")));

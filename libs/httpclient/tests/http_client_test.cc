@@ -201,6 +201,34 @@ TEST(HttpClient, RefusesAnAnswerOverTheLimit) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// Interim answers (100 Continue, 103 Early Hints) are skipped for the final one; a server that
+// sends nothing else is cut off.
+TEST(HttpClient, SkipsInterimAnswersForTheFinalOne) {
+  ScriptedServer server([](tcp::socket& socket, int n) {
+    std::string pending;
+    ReadRequest(socket, pending);
+    boost::system::error_code ec;
+    const std::string interim =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n";
+    std::string bytes;
+    for (int i = 0; i < (n == 0 ? 1 : 20); ++i) bytes += interim;
+    boost::asio::write(socket, boost::asio::buffer(bytes), ec);
+    Answer(socket, "done");
+  });
+  auto client = HttpClient::Create(Loopback(server.port()), {});
+  ASSERT_TRUE(client.ok());
+  auto response = (*client)->Send({.method = "POST", .target = "/hook", .body = "{}"});
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "done");
+  auto endless = HttpClient::Create(Loopback(server.port()), {});
+  ASSERT_TRUE(endless.ok());
+  (*endless)->Send({.method = "POST", .target = "/hook", .body = "{}"}).IgnoreError();
+  EXPECT_THAT(
+      (*endless)->Send({.method = "POST", .target = "/hook", .body = "{}"}).status().message(),
+      HasSubstr("interim (1xx) answers"));
+}
+
 TEST(HttpClient, SaysWhereItFailedWhenNobodyListensOrTlsCannotBeVerified) {
   int closed_port = 0;
   {
