@@ -1,5 +1,6 @@
 #include "services/webhooks/src/delivery_log.h"
 
+#include "absl/strings/match.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -11,6 +12,12 @@ namespace itsm::webhooks {
 absl::Status DeliveryLog::List(storage::Transaction& txn, const v1::ListDeliveriesRequest& request,
                                v1::ListDeliveriesResponse& out) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(request.subscription_id(), "subscription_id"));
+  // One exact type: a pattern (itsm.sla.v1.*) would match no stored type and answer "none".
+  if (absl::StrContains(request.event_type(), '*')) {
+    return base::FieldError("event_type",
+                            "one event type, such as itsm.sla.v1.SlaBreached (patterns are for "
+                            "subscriptions)");
+  }
   ITSM_ASSIGN_OR_RETURN(v1::Subscription s, WebhookRepository::Get(txn, request.subscription_id()));
   ITSM_ASSIGN_OR_RETURN(DeliveryPage page, WebhookRepository::ListDeliveries(txn, request, s.id()));
   for (auto& d : page.deliveries) *out.add_deliveries() = std::move(d);

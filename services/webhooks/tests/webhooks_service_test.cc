@@ -388,6 +388,23 @@ TEST_P(WebhooksServiceTest, DeliversSignedEventsToMatchingSubscriptionsOnce) {
       << requests[0].body;
   EXPECT_TRUE(changes.Requests().empty());
   EXPECT_TRUE(web_only.Requests().empty());
+  // The log filters by one exact type; a pattern is refused rather than matching nothing.
+  v1::ListDeliveriesRequest by_type;
+  by_type.set_subscription_id(sub.id());
+  by_type.set_event_type("itsm.incident.v1.IncidentCreated");
+  v1::ListDeliveriesResponse typed;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(viewer_->ListDeliveries(&ctx, by_type, &typed).ok());
+    EXPECT_EQ(typed.deliveries_size(), 1);
+  }
+  by_type.set_event_type("itsm.incident.v1.*");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status refused = viewer_->ListDeliveries(&ctx, by_type, &typed);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(refused.error_message().rfind("event_type: ", 0), 0u) << refused.error_message();
+  }
   const v1::Delivery d = Deliveries(sub.id())[0];
   EXPECT_EQ(d.attempt_count(), 1);
   ASSERT_EQ(d.attempts_size(), 1);
