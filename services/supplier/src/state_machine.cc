@@ -43,7 +43,7 @@ const StateMachine& SupplierStateMachine() {
           {v1::SUPPLIER_STATUS_UNDER_REVIEW, v1::SUPPLIER_STATUS_ACTIVE, K::kActivate},
           {v1::SUPPLIER_STATUS_UNDER_REVIEW, v1::SUPPLIER_STATUS_TERMINATED, K::kTerminate},
       },
-      SupplierStatusName, TransitionKindName);
+      SupplierStatusName, TransitionKindName, "target_status");
   return kMachine;
 }
 

@@ -31,6 +31,13 @@ TEST(SupplierStateMachine, EveryPair) {
                  {SUPPLIER_STATUS_UNDER_REVIEW, SUPPLIER_STATUS_ACTIVE},
                  {SUPPLIER_STATUS_UNDER_REVIEW, SUPPLIER_STATUS_TERMINATED}});
   EXPECT_TRUE(SupplierStateMachine().IsFinal(SUPPLIER_STATUS_TERMINATED));
+  // A refusal names the request's field: a supplier has a status, not a state.
+  EXPECT_EQ(SupplierStateMachine()
+                .Check(SUPPLIER_STATUS_PROSPECTIVE, SUPPLIER_STATUS_UNDER_REVIEW)
+                .status()
+                .message()
+                .rfind("target_status: PROSPECTIVE -> UNDER_REVIEW is not allowed", 0),
+            0u);
 }
 
 TEST(ContractStateMachine, EveryPair) {

@@ -35,12 +35,14 @@ class StateMachine {
   using StateNameFn = std::string (*)(int);
   using KindNameFn = const char* (*)(Kind);
 
+  // `field`: the request field a refusal names (a supplier's is target_status).
   StateMachine(std::vector<int> states, std::vector<Transition> transitions, StateNameFn state_name,
-               KindNameFn kind_name)
+               KindNameFn kind_name, std::string field = "target_state")
       : states_(std::move(states)),
         transitions_(std::move(transitions)),
         state_name_(state_name),
-        kind_name_(kind_name) {}
+        kind_name_(kind_name),
+        field_(std::move(field)) {}
 
   // The kind of from -> to, or FAILED_PRECONDITION naming the transitions allowed from `from`
   // (or saying that `from` is final). Staying in the same state is never a transition.
@@ -52,7 +54,7 @@ class StateMachine {
       allowed.push_back(absl::StrCat(StateName(t.to), " (", kind_name_(t.kind), ")"));
     }
     const std::string head =
-        absl::StrCat("target_state: ", StateName(from), " -> ", StateName(to), " is not allowed; ");
+        absl::StrCat(field_, ": ", StateName(from), " -> ", StateName(to), " is not allowed; ");
     if (allowed.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(head, StateName(from), " is final"));
     }
@@ -78,6 +80,7 @@ class StateMachine {
   std::vector<Transition> transitions_;
   StateNameFn state_name_;
   KindNameFn kind_name_;
+  std::string field_;
 };
 
 }  // namespace itsm::records
