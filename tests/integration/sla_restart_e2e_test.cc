@@ -257,7 +257,7 @@ std::vector<GetComplianceReportRequest> Reports(absl::Time cut) {
   return out;
 }
 
-// Sum of the samples of `metric` whose labels contain `label` (e.g. group="itsm-sla-projection-).
+// Sum of the samples of `metric` whose labels contain `label` (e.g. group="itsm-sla-projection").
 int64_t MetricSum(const std::string& text, const std::string& metric, const std::string& label) {
   int64_t sum = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -421,7 +421,7 @@ TEST_P(SlaHistoryAcrossABrokerLoss, StatusAndReportsStayAndARunningClockFiresOnc
     ASSERT_TRUE(absl::ConsumePrefix(&url, "http://"));
     sla_metrics = std::string(url.substr(0, url.find('/')));
   }
-  const std::string group = "group=\"itsm-sla-projection-";
+  const std::string group = "group=\"itsm-sla-projection\"";
   ASSERT_TRUE(supervisor::WaitUntil(
                   [&] {
                     auto metrics = supervisor::ScrapeMetrics(sla_metrics);

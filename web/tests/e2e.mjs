@@ -85,6 +85,8 @@ let failed = false;
 try {
   const unique = Date.now().toString(36);
   const viewer = await api("POST", "/v1/apiKeys", adminKey, { name: `console-viewer-${unique}`, roles: ["ROLE_VIEWER"] });
+  // Someone other than the request's author approves it (segregation of duties, decision 239).
+  const approver = await api("POST", "/v1/apiKeys", adminKey, { name: `console-approver-${unique}`, roles: ["ROLE_AGENT"] });
   // An SLA on a service of this run only (definitions of one service may not overlap): a P1
   // gets a 10 min response and a 1 h resolution clock, on a calendar open around the clock.
   const service = `printing-${unique}`;
@@ -266,7 +268,18 @@ try {
   await agent.getByRole("button", { name: "Save changes" }).click();
   await agent.locator(".facts dd", { hasText: /^2$/ }).waitFor();
   await agent.getByRole("button", { name: "Approve" }).click();
+  await agent.getByRole("alert").filter({ hasText: "segregation of duties" }).waitFor();
+  step("its author may not approve it (segregation of duties)");
+  const approverContext = await newContext();
+  const approverPage = await approverContext.newPage();
+  await signIn(approverPage, approver.secret);
+  await approverPage.goto(agent.url());
+  await approverPage.getByRole("button", { name: "Approve" }).click();
+  await approverPage.getByTestId("state").filter({ hasText: "Approved" }).waitFor();
+  await approverContext.close();
+  await agent.reload();
   await agent.getByTestId("state").filter({ hasText: "Approved" }).waitFor();
+  step("approved by another agent");
   await agent.getByRole("button", { name: "Start fulfilment" }).click();
   await agent.getByTestId("state").filter({ hasText: "Fulfilling" }).waitFor();
   await agent.getByLabel("Note", { exact: true }).fill("Ordered from the supplier, arrives Monday.");
@@ -281,7 +294,7 @@ try {
   await agent.getByRole("button", { name: "Fulfil" }).click();
   await agent.getByTestId("state").filter({ hasText: "Fulfilled" }).waitFor();
   await requestRow.waitFor({ state: "detached", timeout: 15000 });
-  step("quantity edited; approved, fulfilling, fulfilled; it left the other session's open queue");
+  step("quantity edited; approved by another, fulfilling, fulfilled; it left the other session's open queue");
 
   step("a problem: created (a violation first), investigated, known error once it has a workaround, resolved");
   await watcher.getByLabel("Problems").check();
@@ -314,8 +327,17 @@ try {
   await screenshot(agent, "problem");
   await agent.getByLabel("Resolution notes").fill("Replaced the thermal sensor model.");
   await agent.getByRole("button", { name: "Resolve" }).click();
+  await agent.getByRole("alert").filter({ hasText: /root_cause/ }).waitFor();
+  step(`resolution refused without a root cause: "${await agent.getByRole("alert").first().textContent()}"`);
+  // The form is still open from the workaround's edit.
+  if (!(await agent.getByLabel("Root cause").isVisible())) await agent.getByText("Edit fields").click();
+  await agent.getByLabel("Root cause").fill("A faulty batch of thermal sensors.");
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.locator(".facts dd", { hasText: "faulty batch" }).waitFor();
+  await agent.getByLabel("Resolution notes").fill("Replaced the thermal sensor model.");
+  await agent.getByRole("button", { name: "Resolve" }).click();
   await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
-  step("known error, then resolved");
+  step("known error, then resolved once its root cause is recorded");
   await watcher.getByLabel("Incidents").check();
 
   step("assigned to me: the subject the gateway verified (GET /v1/session)");
