@@ -77,4 +77,19 @@ bool HasOuterBlank(absl::string_view utf8) {
          (last && IsBlankCodePoint(last->code_point));
 }
 
+absl::string_view StripBlanks(absl::string_view utf8) {
+  while (!utf8.empty()) {
+    const std::optional<Decoded> first = DecodeAt(utf8, 0);
+    if (!first || !IsBlankCodePoint(first->code_point)) break;
+    utf8.remove_prefix(first->length);
+  }
+  while (!utf8.empty()) {
+    const size_t at = LastCharacterStart(utf8);
+    const std::optional<Decoded> last = DecodeAt(utf8, at);
+    if (!last || !IsBlankCodePoint(last->code_point)) break;
+    utf8.remove_suffix(utf8.size() - at);
+  }
+  return utf8;
+}
+
 }  // namespace itsm::base

@@ -148,7 +148,12 @@ TEST(BlankText, OuterBlanksMakeLookAlikes) {
   for (const char* outer : {" db-T", "db-T ", "\u00a0db-T", "db-T\u00a0", "db-T\u200b",
                             "\ufeffdb-T", "db-T\u2028", "\u3000"}) {
     EXPECT_TRUE(HasOuterBlank(outer)) << outer;
+    EXPECT_FALSE(HasOuterBlank(StripBlanks(outer))) << outer;
   }
+  EXPECT_EQ(StripBlanks("\u200b db\u200d-T\u00a0\u3000"), "db\u200d-T");
+  EXPECT_EQ(StripBlanks("\u00a0 \u2003"), "");
+  EXPECT_EQ(StripBlanks("caf\u00e9"), "caf\u00e9");
+  EXPECT_EQ(StripBlanks("\xff "), "\xff") << "invalid UTF-8 stays, as visible";
 }
 
 }  // namespace

@@ -7,43 +7,14 @@
 #ifndef ITSM_AUTH_SAME_PERSON_H_
 #define ITSM_AUTH_SAME_PERSON_H_
 
-#include <cstddef>
-
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "itsm/base/blank_text.h"
 
 namespace itsm::auth {
-namespace internal {
-
-// Bytes of the UTF-8 character that `lead` starts (1 for a byte that starts none).
-inline size_t CharacterLength(unsigned char lead) {
-  return lead < 0xc0 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
-}
-
-inline absl::string_view WithoutOuterBlanks(absl::string_view s) {
-  while (!s.empty()) {
-    const size_t n = CharacterLength(static_cast<unsigned char>(s.front()));
-    if (n > s.size() || !base::IsBlank(s.substr(0, n))) break;
-    s.remove_prefix(n);
-  }
-  while (!s.empty()) {
-    size_t start = s.size() - 1;
-    while (start > 0 && s.size() - start < 4 &&
-           (static_cast<unsigned char>(s[start]) & 0xc0) == 0x80) {
-      --start;
-    }
-    if (!base::IsBlank(s.substr(start))) break;
-    s.remove_suffix(s.size() - start);
-  }
-  return s;
-}
-
-}  // namespace internal
 
 inline bool SamePerson(absl::string_view name, absl::string_view subject) {
-  return absl::EqualsIgnoreCase(internal::WithoutOuterBlanks(name),
-                                internal::WithoutOuterBlanks(subject));
+  return absl::EqualsIgnoreCase(base::StripBlanks(name), base::StripBlanks(subject));
 }
 
 }  // namespace itsm::auth

@@ -19,6 +19,9 @@ bool IsBlank(absl::string_view utf8);
 // Whether the text's first or last character is blank.
 bool HasOuterBlank(absl::string_view utf8);
 
+// The text without its leading and trailing blank characters.
+absl::string_view StripBlanks(absl::string_view utf8);
+
 }  // namespace itsm::base
 
 #endif  // ITSM_BASE_BLANK_TEXT_H_
