@@ -128,7 +128,7 @@ int Main(int argc, char** argv) {
       if (!txn.ok()) return Fail("begin", txn.status());
       for (int64_t n = first; n < std::min(creates, first + batch); ++n) {
         incident::v1::Incident out;
-        if (absl::Status s = incidents.Create(**txn, caller, requests[n], out); !s.ok()) {
+        if (absl::Status s = incidents.Create(**txn, caller, requests[n], {}, out); !s.ok()) {
           return Fail("create", s);
         }
         created.push_back(std::move(out));

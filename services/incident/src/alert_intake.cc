@@ -14,6 +14,9 @@ namespace itsm::incident {
 namespace {
 
 constexpr size_t kMaxCis = 100;
+// The CIs alert intake sets are ids the CMDB gave it (or those the incident held): stored as
+// they are, not asked about again.
+const CiReferences kFromCmdb = {};
 constexpr size_t kMaxService = 200;
 constexpr size_t kMaxCauses = 500;
 constexpr char kResolutionCode[] = "Resolved by monitoring";
@@ -74,7 +77,7 @@ absl::StatusOr<AlertFacts> AlertIntake::Gather(const v1::NotifyAlertmanagerReque
     if (alert.status() != kFiring || known.contains(AlertIdentity(alert))) continue;
     const std::string value = settings_.CiValueOf(alert);
     if (value.empty() || facts.cis.contains(value)) continue;
-    absl::StatusOr<std::optional<AlertCi>> ci = cmdb_->FindCi(value, settings_.cmdb_depth);
+    absl::StatusOr<std::optional<CmdbCi>> ci = cmdb_->FindCi(value, settings_.cmdb_depth);
     if (!ci.ok()) {
       facts.cis.clear();
       facts.not_mapped = "not looked up: the configuration service did not answer";
@@ -107,7 +110,7 @@ AlertIntake::Mapped AlertIntake::Map(const v1::NotifyAlertmanagerRequest& reques
       m.unknown.push_back(value);
       m.notes.push_back(absl::StrCat(label, "=\"", value, "\": no such CI in the CMDB"));
     } else {
-      const AlertCi& ci = *it->second;
+      const CmdbCi& ci = *it->second;
       if (m.ci_ids.size() < kMaxCis &&
           std::find(m.ci_ids.begin(), m.ci_ids.end(), ci.id) == m.ci_ids.end()) {
         m.ci_ids.push_back(ci.id);
@@ -160,7 +163,7 @@ absl::Status AlertIntake::LinkParent(storage::Transaction& txn, const base::Call
   update.mutable_incident()->set_version(child.version());
   update.mutable_incident()->set_parent_incident_id(parent_id);
   update.mutable_update_mask()->add_paths("parent_incident_id");
-  return incidents_.Update(txn, caller, update, after);
+  return incidents_.Update(txn, caller, update, kFromCmdb, after);
 }
 
 absl::Status AlertIntake::Resolve(storage::Transaction& txn, const base::Caller& caller,
@@ -308,7 +311,7 @@ absl::Status AlertIntake::Notify(storage::Transaction& txn, const base::Caller& 
         for (const std::string& id : cis) update.mutable_incident()->add_configuration_item_ids(id);
         update.mutable_update_mask()->add_paths("configuration_item_ids");
         v1::Incident updated;
-        ITSM_RETURN_IF_ERROR(incidents_.Update(txn, caller, update, updated));
+        ITSM_RETURN_IF_ERROR(incidents_.Update(txn, caller, update, kFromCmdb, updated));
       }
     }
     return AlertRepository::UpdateGroup(txn, next, now);
@@ -356,7 +359,7 @@ absl::Status AlertIntake::Open(storage::Transaction& txn, const base::Caller& ca
   create.set_urgency(level.urgency);
   create.set_assignment_group(settings_.assignment_group);
   v1::Incident incident;
-  ITSM_RETURN_IF_ERROR(incidents_.Create(txn, caller, create, incident));
+  ITSM_RETURN_IF_ERROR(incidents_.Create(txn, caller, create, kFromCmdb, incident));
   for (const auto& alert : request.alerts()) {
     ITSM_RETURN_IF_ERROR(AlertRepository::UpsertAlert(txn, group_hash, AlertIdentity(alert),
                                                       alert.status(), clock_.Now()));
@@ -461,7 +464,7 @@ absl::Status AlertIntake::FoldStorm(storage::Transaction& txn, const base::Calle
   create.set_urgency(urgency);
   create.set_assignment_group(settings_.assignment_group);
   v1::Incident parent;
-  ITSM_RETURN_IF_ERROR(incidents_.Create(txn, caller, create, parent));
+  ITSM_RETURN_IF_ERROR(incidents_.Create(txn, caller, create, kFromCmdb, parent));
   // A storm still recorded as growing whose parent was resolved by hand has ended too.
   ITSM_ASSIGN_OR_RETURN(bool claimed,
                         AlertRepository::ClaimStorm(txn, *cause, parent.id(), now, since,

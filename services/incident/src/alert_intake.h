@@ -23,8 +23,8 @@
 #include "itsm/base/clock.h"
 #include "itsm/incident/v1/alerts.pb.h"
 #include "itsm/storage/database.h"
-#include "services/incident/src/alert_cmdb.h"
 #include "services/incident/src/alert_rules.h"
+#include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/priority_matrix.h"
 
@@ -33,7 +33,7 @@ namespace itsm::incident {
 // What the CMDB said about a notification's label values, gathered before the transaction.
 struct AlertFacts {
   // CI label value -> the CI (nullopt: no such CI in the CMDB).
-  std::map<std::string, std::optional<AlertCi>> cis = {};
+  std::map<std::string, std::optional<CmdbCi>> cis = {};
   // The service label's value, and the business service it names (nullopt: none).
   std::string service_value = {};
   std::optional<std::string> service = {};
@@ -43,7 +43,7 @@ struct AlertFacts {
 
 class AlertIntake {
  public:
-  AlertIntake(storage::Database& db, AlertCmdb* cmdb, const AlertSettings& settings,
+  AlertIntake(storage::Database& db, CmdbLookup* cmdb, const AlertSettings& settings,
               const PriorityMatrix& matrix, const IncidentManagement& incidents,
               const base::Clock& clock)
       : db_(db),
@@ -92,7 +92,7 @@ class AlertIntake {
                           v1::Incident& after) const;
 
   storage::Database& db_;
-  AlertCmdb* cmdb_;
+  CmdbLookup* cmdb_;
   const AlertSettings& settings_;
   const PriorityMatrix& matrix_;
   const IncidentManagement& incidents_;

@@ -1,17 +1,50 @@
 #include "services/incident/src/incident_grpc_service.h"
 
+#include <algorithm>
+
 #include "itsm/servicedb/calls.h"
 
 namespace itsm::incident {
+namespace {
+
+constexpr char kCiPath[] = "configuration_item_ids";
+
+// The CIs an update sets: those of its record when its mask names them.
+template <typename Record>
+const CiIds* CisSetBy(const google::protobuf::FieldMask& mask, const Record& record) {
+  const auto& paths = mask.paths();
+  return std::find(paths.begin(), paths.end(), kCiPath) != paths.end()
+             ? &record.configuration_item_ids()
+             : nullptr;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* IncidentGrpcService::CommitNamingCis(
+    grpc::CallbackServerContext* ctx, const google::protobuf::Message& request, const CiIds* cis,
+    std::string field, CiWriteUnit unit) {
+  if (cmdb_ == nullptr || cis == nullptr || cis->empty()) {
+    return servicedb::CommitCall(
+        committer_, ctx, request,
+        [unit = std::move(unit)](storage::Transaction& txn, const base::Caller& caller) {
+          return unit(txn, caller, CiReferences{});
+        });
+  }
+  return servicedb::CommitCallAfter<CiReferences>(
+      executor_, committer_, ctx, request,
+      [this, cis, field = std::move(field)] { return LookUpCis(cmdb_, *cis, field); },
+      std::move(unit));
+}
 
 // ---- Incidents ----
 
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateIncident(
     grpc::CallbackServerContext* ctx, const v1::CreateIncidentRequest* request,
     v1::CreateIncidentResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.incidents.Create(txn, caller, *request, *response->mutable_incident());
+  return CommitNamingCis(
+      ctx, *request, &request->configuration_item_ids(), kCiPath,
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CiReferences& cis) {
+        return apps_.incidents.Create(txn, caller, *request, cis, *response->mutable_incident());
       });
 }
 
@@ -38,9 +71,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateIncident(
     grpc::CallbackServerContext* ctx, const v1::UpdateIncidentRequest* request,
     v1::UpdateIncidentResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.incidents.Update(txn, caller, *request, *response->mutable_incident());
+  return CommitNamingCis(
+      ctx, *request, CisSetBy(request->update_mask(), request->incident()),
+      "incident.configuration_item_ids",
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CiReferences& cis) {
+        return apps_.incidents.Update(txn, caller, *request, cis, *response->mutable_incident());
       });
 }
 
@@ -165,9 +200,10 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionServiceRequest(
 grpc::ServerUnaryReactor* IncidentGrpcService::CreateProblem(
     grpc::CallbackServerContext* ctx, const v1::CreateProblemRequest* request,
     v1::CreateProblemResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.problems.Create(txn, caller, *request, *response->mutable_problem());
+  return CommitNamingCis(
+      ctx, *request, &request->configuration_item_ids(), kCiPath,
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CiReferences& cis) {
+        return apps_.problems.Create(txn, caller, *request, cis, *response->mutable_problem());
       });
 }
 
@@ -192,9 +228,11 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListProblems(grpc::CallbackServer
 grpc::ServerUnaryReactor* IncidentGrpcService::UpdateProblem(
     grpc::CallbackServerContext* ctx, const v1::UpdateProblemRequest* request,
     v1::UpdateProblemResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.problems.Update(txn, caller, *request, *response->mutable_problem());
+  return CommitNamingCis(
+      ctx, *request, CisSetBy(request->update_mask(), request->problem()),
+      "problem.configuration_item_ids",
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CiReferences& cis) {
+        return apps_.problems.Update(txn, caller, *request, cis, *response->mutable_problem());
       });
 }
 

@@ -2,7 +2,9 @@
 // applications — IncidentManagement, RequestFulfilment, ProblemManagement. Each handler names the
 // application call; servicedb::CommitCall / ReadCall check the request's field limits, run the
 // call in the group committer's transaction (writes) or a read-only one on the executor (reads),
-// and translate its status for the wire. No callback thread ever waits for the database.
+// and translate its status for the wire. No callback thread ever waits for the database. Writes
+// that name configuration items ask the CMDB about them first, on the executor
+// (servicedb::CommitCallAfter, ci_references.h); the others commit straight away.
 #ifndef ITSM_SERVICES_INCIDENT_INCIDENT_GRPC_SERVICE_H_
 #define ITSM_SERVICES_INCIDENT_INCIDENT_GRPC_SERVICE_H_
 
@@ -10,6 +12,8 @@
 #include "itsm/runtime/executor.h"
 #include "itsm/storage/database.h"
 #include "itsm/storage/group_commit.h"
+#include "services/incident/src/ci_references.h"
+#include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_management.h"
 #include "services/incident/src/problem_management.h"
 #include "services/incident/src/request_fulfilment.h"
@@ -24,9 +28,10 @@ struct Applications {
 
 class IncidentGrpcService final : public v1::IncidentService::CallbackService {
  public:
+  // Without `cmdb` (no configuration service configured) CIs are stored as given.
   IncidentGrpcService(storage::Database& db, storage::GroupCommitter& committer,
-                      runtime::Executor& executor, Applications apps)
-      : db_(db), committer_(committer), executor_(executor), apps_(apps) {}
+                      runtime::Executor& executor, Applications apps, CmdbLookup* cmdb = nullptr)
+      : db_(db), committer_(committer), executor_(executor), apps_(apps), cmdb_(cmdb) {}
 
   grpc::ServerUnaryReactor* CreateIncident(grpc::CallbackServerContext* ctx,
                                            const v1::CreateIncidentRequest* request,
@@ -101,10 +106,18 @@ class IncidentGrpcService final : public v1::IncidentService::CallbackService {
                                              v1::ListRecordNotesResponse* response) override;
 
  private:
+  using CiWriteUnit =
+      std::function<absl::Status(storage::Transaction&, const base::Caller&, const CiReferences&)>;
+  // `unit` with what the CMDB says of `cis` (part of `request`; null: the write names none).
+  grpc::ServerUnaryReactor* CommitNamingCis(grpc::CallbackServerContext* ctx,
+                                            const google::protobuf::Message& request,
+                                            const CiIds* cis, std::string field, CiWriteUnit unit);
+
   storage::Database& db_;
   storage::GroupCommitter& committer_;
   runtime::Executor& executor_;
   const Applications apps_;
+  CmdbLookup* const cmdb_;
 };
 
 }  // namespace itsm::incident

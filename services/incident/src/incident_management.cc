@@ -126,21 +126,26 @@ const records::EventStream& IncidentEvents() {
 
 absl::Status IncidentManagement::Create(storage::Transaction& txn, const base::Caller& caller,
                                         const v1::CreateIncidentRequest& request,
-                                        v1::Incident& out) const {
+                                        const CiReferences& cis, v1::Incident& out) const {
   ITSM_RETURN_IF_ERROR(factory_.Validate(request));
   ITSM_RETURN_IF_ERROR(CheckRequesterMayCreate(caller, request));
+  v1::Incident incident = factory_.NewIncident(request, caller.actor);
+  if (cis.checked) {
+    ITSM_ASSIGN_OR_RETURN(
+        *incident.mutable_configuration_item_ids(),
+        CiIdsToStore(cis, request.configuration_item_ids(), {}, "configuration_item_ids"));
+  }
   IncidentWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(
-      out, work.Create(records::IdempotentCallOf(kCreateIncident, request),
-                       factory_.NewIncident(request, caller.actor), [&](v1::Incident i) {
-                         return workflow_.Created(std::move(i), caller.actor);
-                       }));
+  ITSM_ASSIGN_OR_RETURN(out, work.Create(records::IdempotentCallOf(kCreateIncident, request),
+                                         std::move(incident), [&](v1::Incident i) {
+                                           return workflow_.Created(std::move(i), caller.actor);
+                                         }));
   return CheckMaySeeRepeated(caller, out);
 }
 
 absl::Status IncidentManagement::Update(storage::Transaction& txn, const base::Caller& caller,
                                         const v1::UpdateIncidentRequest& request,
-                                        v1::Incident& out) const {
+                                        const CiReferences& cis, v1::Incident& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(request));
   IncidentWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
@@ -148,6 +153,13 @@ absl::Status IncidentManagement::Update(storage::Transaction& txn, const base::C
                        [&](const v1::Incident& stored) -> absl::StatusOr<IncidentOutcome> {
                          v1::UpdateIncidentRequest resolved = request;
                          ITSM_RETURN_IF_ERROR(ResolveLinks(txn, stored, resolved));
+                         if (cis.checked) {
+                           ITSM_ASSIGN_OR_RETURN(
+                               *resolved.mutable_incident()->mutable_configuration_item_ids(),
+                               CiIdsToStore(cis, request.incident().configuration_item_ids(),
+                                            stored.configuration_item_ids(),
+                                            "incident.configuration_item_ids"));
+                         }
                          return workflow_.Update(stored, resolved, caller.actor);
                        }));
   return absl::OkStatus();

@@ -15,6 +15,7 @@
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/records/record_change.h"
 #include "itsm/storage/database.h"
+#include "services/incident/src/ci_references.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_workflow.h"
 
@@ -32,9 +33,11 @@ class IncidentManagement {
 
   // Writes: inside the committer's transaction.
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
-                      const v1::CreateIncidentRequest& request, v1::Incident& out) const;
+                      const v1::CreateIncidentRequest& request, const CiReferences& cis,
+                      v1::Incident& out) const;
   absl::Status Update(storage::Transaction& txn, const base::Caller& caller,
-                      const v1::UpdateIncidentRequest& request, v1::Incident& out) const;
+                      const v1::UpdateIncidentRequest& request, const CiReferences& cis,
+                      v1::Incident& out) const;
   absl::Status Assign(storage::Transaction& txn, const base::Caller& caller,
                       const v1::AssignIncidentRequest& request, v1::Incident& out) const;
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,

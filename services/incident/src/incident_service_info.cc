@@ -34,12 +34,15 @@ runtime::ServiceInfo IncidentServiceInfo() {
           // Alert intake (AlertIntakeService, docs/observability.md). Checked against the
           // priority matrix at start.
           StringOption("configuration_address", "",
-                       "gRPC address of the configuration service: alert labels are mapped to "
-                       "CIs and business services there, and alert storms are found with its "
-                       "impact analysis; empty: alert CIs are noted, not mapped."),
+                       "gRPC address of the configuration service: the CIs incidents and "
+                       "problems name are checked and resolved to ids there, alert labels are "
+                       "mapped to CIs and business services, and alert storms are found with its "
+                       "impact analysis; empty: CIs are stored as given and alert CIs are noted, "
+                       "not mapped."),
           IntOption("configuration_deadline_ms", 2000, 50, 60000,
-                    "Deadline of each call to the configuration service; past it the alert "
-                    "opens its incident with its CIs noted as not looked up."),
+                    "Deadline of each call to the configuration service; past it a record's CIs "
+                    "are stored as given, and an alert opens its incident with its CIs noted as "
+                    "not looked up."),
           StringOption("alert_ci_labels", "ci,instance",
                        "Alert labels naming the CI (a CI id, class_name/name, or a unique CI "
                        "name; host:port also as host), tried in order."),

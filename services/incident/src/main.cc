@@ -8,10 +8,10 @@
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
-#include "services/incident/src/alert_cmdb.h"
 #include "services/incident/src/alert_grpc_service.h"
 #include "services/incident/src/alert_intake.h"
 #include "services/incident/src/alert_rules.h"
+#include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
@@ -80,21 +80,24 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
+  // The CIs records name are checked with the CMDB (ci_references.h); without one, they are
+  // stored as given.
+  std::unique_ptr<incident::GrpcCmdbLookup> cmdb;
+  if (const std::string address = rt.config().GetString("configuration_address");
+      !address.empty()) {
+    cmdb = std::make_unique<incident::GrpcCmdbLookup>(
+        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
+  }
   const incident::IncidentManagement incident_management(factory, incidents);
   const incident::RequestFulfilment request_fulfilment(requests);
   const incident::ProblemManagement problem_management(problems, incidents);
   incident::IncidentGrpcService service(
-      *db, committer, executor, {incident_management, request_fulfilment, problem_management});
+      *db, committer, executor, {incident_management, request_fulfilment, problem_management},
+      cmdb.get());
   rt.AddService(&service, "itsm.incident.v1.IncidentService");
 
   // Alertmanager notifications (docs/observability.md). Without the CMDB, alerts still open
   // incidents; their CI labels are noted instead of mapped.
-  std::unique_ptr<incident::GrpcAlertCmdb> cmdb;
-  if (const std::string address = rt.config().GetString("configuration_address");
-      !address.empty()) {
-    cmdb = std::make_unique<incident::GrpcAlertCmdb>(
-        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
-  }
   const incident::AlertIntake alert_intake(*db, cmdb.get(), *alert_settings, *matrix,
                                            incident_management, clock);
   incident::AlertMetrics alert_metrics(rt.metrics());

@@ -38,24 +38,38 @@ bool IsOpen(const v1::Incident& incident) {
 
 absl::Status ProblemManagement::Create(storage::Transaction& txn, const base::Caller& caller,
                                        const v1::CreateProblemRequest& request,
-                                       v1::Problem& out) const {
+                                       const CiReferences& cis, v1::Problem& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateCreate(request));
+  v1::Problem problem = workflow_.NewProblem(request, caller.actor);
+  if (cis.checked) {
+    ITSM_ASSIGN_OR_RETURN(
+        *problem.mutable_configuration_item_ids(),
+        CiIdsToStore(cis, request.configuration_item_ids(), {}, "configuration_item_ids"));
+  }
   ProblemWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Create(records::IdempotentCallOf(kCreateProblem, request),
-                       workflow_.NewProblem(request, caller.actor),
+      out, work.Create(records::IdempotentCallOf(kCreateProblem, request), std::move(problem),
                        [&](const v1::Problem& p) { return workflow_.Created(p, caller.actor); }));
   return absl::OkStatus();
 }
 
 absl::Status ProblemManagement::Update(storage::Transaction& txn, const base::Caller& caller,
                                        const v1::UpdateProblemRequest& request,
-                                       v1::Problem& out) const {
+                                       const CiReferences& cis, v1::Problem& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateUpdate(request));
   ProblemWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.problem().id(), [&](const v1::Problem& stored) {
-    return workflow_.Update(stored, request, caller.actor);
-  }));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(
+          request.problem().id(), [&](const v1::Problem& stored) -> absl::StatusOr<ProblemOutcome> {
+            if (!cis.checked) return workflow_.Update(stored, request, caller.actor);
+            v1::UpdateProblemRequest resolved = request;
+            ITSM_ASSIGN_OR_RETURN(
+                *resolved.mutable_problem()->mutable_configuration_item_ids(),
+                CiIdsToStore(cis, request.problem().configuration_item_ids(),
+                             stored.configuration_item_ids(), "problem.configuration_item_ids"));
+            return workflow_.Update(stored, resolved, caller.actor);
+          }));
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include "itsm/base/caller.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
+#include "services/incident/src/ci_references.h"
 #include "services/incident/src/incident_workflow.h"
 #include "services/incident/src/problem_workflow.h"
 
@@ -23,9 +24,11 @@ class ProblemManagement {
       : workflow_(workflow), incidents_(incidents) {}
 
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
-                      const v1::CreateProblemRequest& request, v1::Problem& out) const;
+                      const v1::CreateProblemRequest& request, const CiReferences& cis,
+                      v1::Problem& out) const;
   absl::Status Update(storage::Transaction& txn, const base::Caller& caller,
-                      const v1::UpdateProblemRequest& request, v1::Problem& out) const;
+                      const v1::UpdateProblemRequest& request, const CiReferences& cis,
+                      v1::Problem& out) const;
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
                           const v1::TransitionProblemRequest& request,
                           v1::TransitionProblemResponse& out) const;

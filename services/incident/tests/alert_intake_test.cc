@@ -144,7 +144,7 @@ class AlertIntakeTest : public ::testing::TestWithParam<Backend> {
                              .severity_priorities = "critical=1:1,warning=2:2,*=3:3",
                              .resolution = "resolve"},
                             matrix_);
-  StaticAlertCmdb cmdb_;
+  StaticCmdbLookup cmdb_;
   // itsm_alert_notifications_total{outcome}
   double Counted(const std::string& outcome) {
     for (const auto& family : registry_.Collect()) {

@@ -25,6 +25,7 @@
 #include "itsm/testing/kafka_reader.h"
 #include "itsm/testing/test_env.h"
 #include "itsm/testing/test_issuer.h"
+#include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/incident_store_gauges.h"
@@ -55,6 +56,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   void TearDown() override {
     server_->Shutdown();
     if (secured_server_ != nullptr) secured_server_->Shutdown();
+    if (cmdb_server_ != nullptr) cmdb_server_->Shutdown();
     committer_->Stop();
   }
 
@@ -71,6 +73,18 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     }
     return v1::IncidentService::NewStub(
         issuer_.Channel(secured_server_->address(), {.subject = subject, .roles = roles}));
+  }
+
+  // The service with a CMDB (cmdb_) to check the CIs records name. Same database as stub_.
+  v1::IncidentService::Stub& CmdbStub() {
+    if (cmdb_server_ == nullptr) {
+      cmdb_service_ =
+          std::make_unique<IncidentGrpcService>(*db_, *committer_, executor_, Apps(), &cmdb_);
+      cmdb_server_ = std::make_unique<itsm::testing::GrpcTestServer>(
+          std::vector<grpc::Service*>{cmdb_service_.get()});
+      cmdb_stub_ = v1::IncidentService::NewStub(cmdb_server_->Channel());
+    }
+    return *cmdb_stub_;
   }
 
   grpc::Status Create(const v1::CreateIncidentRequest& r, v1::Incident* out = nullptr,
@@ -161,6 +175,10 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
   itsm::testing::TestIssuer issuer_;
   std::unique_ptr<IncidentGrpcService> secured_service_;
   std::unique_ptr<itsm::testing::GrpcTestServer> secured_server_;
+  StaticCmdbLookup cmdb_;
+  std::unique_ptr<IncidentGrpcService> cmdb_service_;
+  std::unique_ptr<itsm::testing::GrpcTestServer> cmdb_server_;
+  std::unique_ptr<v1::IncidentService::Stub> cmdb_stub_;
 };
 
 TEST_P(IncidentServiceTest, CreateStoresNumbersAndPublishesIncidentCreated) {
@@ -609,7 +627,7 @@ TEST_P(IncidentServiceTest, NotesComeInPagesThatStayUnderAClientsMessageLimit) {
     while (pages < 100) {
       v1::ListIncidentNotesResponse page;
       grpc::Status s = Call(&Stub::ListIncidentNotes, lr, &page);
-      EXPECT_TRUE(s.ok()) << s.error_message();
+      EXPECT_TRUE(s.ok()) << s.error_code() << s.error_message();
       if (!s.ok()) break;
       ++pages;
       for (const auto& n : page.notes()) versions.push_back(n.incident_version());
@@ -1523,6 +1541,132 @@ TEST_P(IncidentServiceTest, RequesterCommentsOnTheirOwnServiceRequestsOnly) {
   v1::AddProblemNoteResponse refused;
   EXPECT_EQ(alice->AddProblemNote(&c3, on_problem, &refused).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// CIs named by class/name or unique name are stored as the CMDB's ids; a value the CMDB does not
+// know, a retired CI and the same CI twice are refused, naming the entry, and nothing is stored.
+TEST_P(IncidentServiceTest, IncidentsStoreTheCmdbIdsOfTheCisTheyName) {
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000001", "server", "web-1");
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000002", "database", "orders-db");
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000003", "server", "old-1");
+  cmdb_.Retire("3f1c0000-0000-4000-8000-000000000003");
+  v1::IncidentService::Stub& stub = CmdbStub();
+  auto create = [&](std::vector<std::string> cis, v1::Incident* out) {
+    v1::CreateIncidentRequest r = Request("Orders slow");
+    for (const std::string& ci : cis) r.add_configuration_item_ids(ci);
+    grpc::ClientContext ctx;
+    v1::CreateIncidentResponse response;
+    grpc::Status s = stub.CreateIncident(&ctx, r, &response);
+    if (out != nullptr) *out = response.incident();
+    return s;
+  };
+  v1::Incident created;
+  ASSERT_TRUE(create({"server/web-1", "orders-db"}, &created).ok());
+  EXPECT_THAT(created.configuration_item_ids(),
+              ::testing::ElementsAre("3f1c0000-0000-4000-8000-000000000001",
+                                     "3f1c0000-0000-4000-8000-000000000002"));
+
+  grpc::Status s = create({"server/web-1", "server/no-such"}, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("configuration_item_ids[1]: no configuration item "
+                                    "\"server/no-such\"",
+                                    0),
+            0u)
+      << s.error_message();
+  s = create({"server/old-1"}, nullptr);
+  EXPECT_EQ(s.error_message(),
+            "configuration_item_ids[0]: configuration item server/old-1 is retired");
+  s = create({"web-1", "3f1c0000-0000-4000-8000-000000000001"}, nullptr);
+  EXPECT_EQ(s.error_message(),
+            "configuration_item_ids[1]: names server/web-1 as configuration_item_ids[0] does");
+  EXPECT_EQ(Count("incidents"), 1);
+  EXPECT_EQ(Count("outbox"), 1);
+}
+
+// A CI retired while an incident names it stays on the incident through later edits; a retired
+// CI cannot be added. An update whose mask leaves the CIs alone does not ask the CMDB.
+TEST_P(IncidentServiceTest, IncidentsKeepCisRetiredSinceButTakeNoNewRetiredOnes) {
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000001", "server", "web-1");
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000002", "server", "web-2");
+  v1::IncidentService::Stub& stub = CmdbStub();
+  v1::CreateIncidentRequest r = Request("Web farm errors");
+  r.add_configuration_item_ids("server/web-1");
+  v1::CreateIncidentResponse created;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub.CreateIncident(&ctx, r, &created).ok());
+  }
+  cmdb_.Retire("3f1c0000-0000-4000-8000-000000000001");
+  cmdb_.Retire("3f1c0000-0000-4000-8000-000000000002");
+  int64_t version = created.incident().version();
+  auto update = [&](std::vector<std::string> cis, const char* path) {
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(created.incident().id());
+    u.mutable_incident()->set_version(version);
+    u.mutable_incident()->set_title("Web farm errors (all nodes)");
+    for (const std::string& ci : cis) u.mutable_incident()->add_configuration_item_ids(ci);
+    u.mutable_update_mask()->add_paths(path);
+    grpc::ClientContext ctx;
+    v1::UpdateIncidentResponse out;
+    grpc::Status s = stub.UpdateIncident(&ctx, u, &out);
+    if (s.ok()) version = out.incident().version();
+    return s;
+  };
+  grpc::Status s = update({"server/web-1", "server/web-2"}, "configuration_item_ids");
+  EXPECT_EQ(s.error_message(),
+            "incident.configuration_item_ids[1]: configuration item server/web-2 is retired");
+  EXPECT_TRUE(update({"web-1"}, "configuration_item_ids").ok());
+  // Not in the mask: the CIs in the body are ignored, never looked up.
+  s = update({"no-such-ci"}, "title");
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::GetIncidentRequest get;
+  get.set_id(created.incident().id());
+  v1::GetIncidentResponse got;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub.GetIncident(&ctx, get, &got).ok());
+  EXPECT_THAT(got.incident().configuration_item_ids(),
+              ::testing::ElementsAre("3f1c0000-0000-4000-8000-000000000001"));
+}
+
+// Without an answer from the CMDB the CIs are stored as given: an incident is often about the
+// outage that keeps the CMDB from answering.
+TEST_P(IncidentServiceTest, IncidentsNameCisAsGivenWhileTheCmdbCannotAnswer) {
+  cmdb_.SetUnavailable(true);
+  v1::CreateIncidentRequest r = Request("CMDB down");
+  r.add_configuration_item_ids("server/cmdb-1");
+  grpc::ClientContext ctx;
+  v1::CreateIncidentResponse created;
+  ASSERT_TRUE(CmdbStub().CreateIncident(&ctx, r, &created).ok());
+  EXPECT_THAT(created.incident().configuration_item_ids(), ::testing::ElementsAre("server/cmdb-1"));
+}
+
+TEST_P(IncidentServiceTest, ProblemsStoreTheCmdbIdsOfTheCisTheyName) {
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000002", "database", "orders-db");
+  v1::IncidentService::Stub& stub = CmdbStub();
+  v1::CreateProblemRequest cp;
+  cp.set_title("Orders database stalls");
+  cp.add_configuration_item_ids("database/orders-db");
+  v1::CreateProblemResponse created;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-itsm-actor", "agent");
+    ASSERT_TRUE(stub.CreateProblem(&ctx, cp, &created).ok());
+  }
+  EXPECT_THAT(created.problem().configuration_item_ids(),
+              ::testing::ElementsAre("3f1c0000-0000-4000-8000-000000000002"));
+  v1::UpdateProblemRequest u;
+  u.mutable_problem()->set_id(created.problem().id());
+  u.mutable_problem()->set_version(created.problem().version());
+  u.mutable_problem()->add_configuration_item_ids("orders-db");
+  u.mutable_problem()->add_configuration_item_ids("database/ledger");
+  u.mutable_update_mask()->add_paths("configuration_item_ids");
+  grpc::ClientContext ctx;
+  v1::UpdateProblemResponse out;
+  grpc::Status s = stub.UpdateProblem(&ctx, u, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("problem.configuration_item_ids[1]: no configuration item", 0),
+            0u)
+      << s.error_message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IncidentServiceTest,

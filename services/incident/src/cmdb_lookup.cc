@@ -1,4 +1,4 @@
-#include "services/incident/src/alert_cmdb.h"
+#include "services/incident/src/cmdb_lookup.h"
 
 #include <chrono>
 #include <deque>
@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/base/status_macros.h"
 
 namespace itsm::incident {
 namespace {
@@ -32,18 +33,25 @@ std::string HostOf(const std::string& value) {
   return value.substr(0, colon);
 }
 
+CmdbCi FromItem(const config::v1::ConfigurationItem& item) {
+  return {.id = item.id(),
+          .class_name = item.class_name(),
+          .name = item.name(),
+          .retired = item.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
+}
+
 }  // namespace
 
-GrpcAlertCmdb::GrpcAlertCmdb(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
+GrpcCmdbLookup::GrpcCmdbLookup(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : stub_(config::v1::ConfigurationService::NewStub(std::move(channel))), deadline_(deadline) {}
 
-std::unique_ptr<grpc::ClientContext> GrpcAlertCmdb::Context() const {
+std::unique_ptr<grpc::ClientContext> GrpcCmdbLookup::Context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
   return ctx;
 }
 
-absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcAlertCmdb::Lookup(
+absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcCmdbLookup::Lookup(
     const std::string& value) {
   {
     config::v1::GetConfigurationItemRequest request;
@@ -73,7 +81,13 @@ absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcAlertCmdb::Look
   return found;
 }
 
-absl::StatusOr<std::optional<AlertCi>> GrpcAlertCmdb::FindCi(const std::string& label_value,
+absl::StatusOr<std::optional<CmdbCi>> GrpcCmdbLookup::Resolve(const std::string& value) {
+  ITSM_ASSIGN_OR_RETURN(std::optional<config::v1::ConfigurationItem> ci, Lookup(value));
+  if (!ci.has_value()) return std::nullopt;
+  return FromItem(*ci);
+}
+
+absl::StatusOr<std::optional<CmdbCi>> GrpcCmdbLookup::FindCi(const std::string& label_value,
                                                              int depth) {
   auto ci = Lookup(label_value);
   if (ci.ok() && !ci->has_value()) {
@@ -81,7 +95,7 @@ absl::StatusOr<std::optional<AlertCi>> GrpcAlertCmdb::FindCi(const std::string& 
   }
   if (!ci.ok()) return ci.status();
   if (!ci->has_value()) return std::nullopt;
-  AlertCi out{(*ci)->id(), (*ci)->class_name(), (*ci)->name()};
+  CmdbCi out = FromItem(**ci);
   if (depth <= 0) return out;
   {
     config::v1::AnalyzeImpactRequest request;
@@ -113,7 +127,7 @@ absl::StatusOr<std::optional<AlertCi>> GrpcAlertCmdb::FindCi(const std::string& 
   return out;
 }
 
-absl::StatusOr<std::optional<std::string>> GrpcAlertCmdb::FindService(const std::string& name) {
+absl::StatusOr<std::optional<std::string>> GrpcCmdbLookup::FindService(const std::string& name) {
   auto ci = Lookup(absl::StrCat(kServiceClass, "/", name));
   if (ci.ok() && !ci->has_value()) ci = Lookup(name);
   if (!ci.ok()) return ci.status();
@@ -123,30 +137,42 @@ absl::StatusOr<std::optional<std::string>> GrpcAlertCmdb::FindService(const std:
   return (*ci)->name();
 }
 
-void StaticAlertCmdb::AddCi(const std::string& id, const std::string& class_name,
-                            const std::string& name) {
+void StaticCmdbLookup::AddCi(const std::string& id, const std::string& class_name,
+                             const std::string& name) {
   items_[id] = {class_name, name};
 }
 
-void StaticAlertCmdb::DependsOn(const std::string& from, const std::string& to) {
+void StaticCmdbLookup::DependsOn(const std::string& from, const std::string& to) {
   depends_on_.emplace(from, to);
 }
 
-std::optional<std::string> StaticAlertCmdb::IdOf(const std::string& value) const {
+void StaticCmdbLookup::Retire(const std::string& id) { items_.at(id).retired = true; }
+
+std::optional<std::string> StaticCmdbLookup::IdOf(const std::string& value, bool host_too) const {
   if (items_.contains(value)) return value;
   for (const auto& [id, item] : items_) {
     if (absl::StrCat(item.class_name, "/", item.name) == value || item.name == value) return id;
   }
-  if (const std::string host = HostOf(value); !host.empty()) return IdOf(host);
+  if (const std::string host = HostOf(value); host_too && !host.empty()) return IdOf(host, false);
   return std::nullopt;
 }
 
-absl::StatusOr<std::optional<AlertCi>> StaticAlertCmdb::FindCi(const std::string& label_value,
+absl::StatusOr<std::optional<CmdbCi>> StaticCmdbLookup::Resolve(const std::string& value) {
+  if (unavailable_) return absl::UnavailableError("the configuration service did not answer");
+  const std::optional<std::string> id = IdOf(value, false);
+  if (!id) return std::nullopt;
+  const Item& item = items_.at(*id);
+  return CmdbCi{
+      .id = *id, .class_name = item.class_name, .name = item.name, .retired = item.retired};
+}
+
+absl::StatusOr<std::optional<CmdbCi>> StaticCmdbLookup::FindCi(const std::string& label_value,
                                                                int depth) {
   if (unavailable_) return absl::UnavailableError("the configuration service did not answer");
-  const std::optional<std::string> id = IdOf(label_value);
+  const std::optional<std::string> id = IdOf(label_value, true);
   if (!id) return std::nullopt;
-  AlertCi out{*id, items_.at(*id).class_name, items_.at(*id).name};
+  const Item& item = items_.at(*id);
+  CmdbCi out{.id = *id, .class_name = item.class_name, .name = item.name, .retired = item.retired};
   // Breadth first, upstream along depends_on; downstream (reverse edges) for the service.
   std::set<std::string> seen = {*id};
   std::deque<std::pair<std::string, int>> queue = {{*id, 0}};
@@ -181,7 +207,7 @@ absl::StatusOr<std::optional<AlertCi>> StaticAlertCmdb::FindCi(const std::string
   return out;
 }
 
-absl::StatusOr<std::optional<std::string>> StaticAlertCmdb::FindService(const std::string& name) {
+absl::StatusOr<std::optional<std::string>> StaticCmdbLookup::FindService(const std::string& name) {
   if (unavailable_) return absl::UnavailableError("the configuration service did not answer");
   for (const auto& [id, item] : items_) {
     if (item.class_name == kServiceClass && (item.name == name || id == name)) return item.name;

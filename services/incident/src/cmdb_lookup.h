@@ -1,10 +1,11 @@
-// What alert intake reads from the configuration service (the CMDB): the CI a label value names
-// (by id, "class_name/name", or a unique name; "host:port" also as "host"), the CIs upstream of
-// it (storm causes) and the nearest business service downstream of it. Calls carry the incident
+// What the incident service reads from the configuration service (the CMDB): the CI a value
+// names (by id, "class_name/name", or a unique name) — for the CIs incidents and problems name,
+// and for alert intake, which also maps "host:port" as "host" and reads the CIs upstream of it
+// (storm causes) and the nearest business service downstream of it. Calls carry the incident
 // service's own identity and a deadline, and are made before the write's transaction, never
 // inside it (servicedb::CommitCallAfter).
-#ifndef ITSM_SERVICES_INCIDENT_ALERT_CMDB_H_
-#define ITSM_SERVICES_INCIDENT_ALERT_CMDB_H_
+#ifndef ITSM_SERVICES_INCIDENT_CMDB_LOOKUP_H_
+#define ITSM_SERVICES_INCIDENT_CMDB_LOOKUP_H_
 
 #include <map>
 #include <memory>
@@ -26,32 +27,37 @@ struct UpstreamCi {
   int depth = 0;
 };
 
-struct AlertCi {
+struct CmdbCi {
   std::string id = {};
   std::string class_name = {};
   std::string name = {};
+  bool retired = false;
   // CIs it depends on (upstream), with their distance in relationships.
   std::vector<UpstreamCi> upstream = {};
   // The nearest business service that depends on it ("" when none within the depth).
   std::string service = {};
 };
 
-class AlertCmdb {
+class CmdbLookup {
  public:
-  virtual ~AlertCmdb() = default;
+  virtual ~CmdbLookup() = default;
+  // The CI `value` names (by id, "class_name/name" or a unique name), without its neighbours;
+  // nullopt when the CMDB has no such CI (or several of that name). UNAVAILABLE: cannot answer.
+  virtual absl::StatusOr<std::optional<CmdbCi>> Resolve(const std::string& value) = 0;
   // The CI `label_value` names, with its upstream CIs and business service within `depth`;
   // nullopt when the CMDB has no such CI (or several of that name). UNAVAILABLE: cannot answer.
-  virtual absl::StatusOr<std::optional<AlertCi>> FindCi(const std::string& label_value,
-                                                        int depth) = 0;
+  virtual absl::StatusOr<std::optional<CmdbCi>> FindCi(const std::string& label_value,
+                                                       int depth) = 0;
   // The name of the business service CI `name` names (by id, "business_service/<name>" or
   // name); nullopt when none.
   virtual absl::StatusOr<std::optional<std::string>> FindService(const std::string& name) = 0;
 };
 
-class GrpcAlertCmdb final : public AlertCmdb {
+class GrpcCmdbLookup final : public CmdbLookup {
  public:
-  GrpcAlertCmdb(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
-  absl::StatusOr<std::optional<AlertCi>> FindCi(const std::string& label_value, int depth) override;
+  GrpcCmdbLookup(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
+  absl::StatusOr<std::optional<CmdbCi>> Resolve(const std::string& value) override;
+  absl::StatusOr<std::optional<CmdbCi>> FindCi(const std::string& label_value, int depth) override;
   absl::StatusOr<std::optional<std::string>> FindService(const std::string& name) override;
 
  private:
@@ -64,20 +70,24 @@ class GrpcAlertCmdb final : public AlertCmdb {
 };
 
 // CIs held in memory (tests): items by id, `depends_on` edges (from -> to, "from depends on to").
-class StaticAlertCmdb final : public AlertCmdb {
+class StaticCmdbLookup final : public CmdbLookup {
  public:
   void AddCi(const std::string& id, const std::string& class_name, const std::string& name);
   void DependsOn(const std::string& from, const std::string& to);
+  void Retire(const std::string& id);
   void SetUnavailable(bool unavailable) { unavailable_ = unavailable; }
-  absl::StatusOr<std::optional<AlertCi>> FindCi(const std::string& label_value, int depth) override;
+  absl::StatusOr<std::optional<CmdbCi>> Resolve(const std::string& value) override;
+  absl::StatusOr<std::optional<CmdbCi>> FindCi(const std::string& label_value, int depth) override;
   absl::StatusOr<std::optional<std::string>> FindService(const std::string& name) override;
 
  private:
   struct Item {
     std::string class_name;
     std::string name;
+    bool retired = false;
   };
-  std::optional<std::string> IdOf(const std::string& value) const;
+  // By id, "class_name/name" or name; "host:port" also as "host" when `host_too`.
+  std::optional<std::string> IdOf(const std::string& value, bool host_too) const;
   std::map<std::string, Item> items_ = {};
   std::multimap<std::string, std::string> depends_on_ = {};
   bool unavailable_ = false;
@@ -85,4 +95,4 @@ class StaticAlertCmdb final : public AlertCmdb {
 
 }  // namespace itsm::incident
 
-#endif  // ITSM_SERVICES_INCIDENT_ALERT_CMDB_H_
+#endif  // ITSM_SERVICES_INCIDENT_CMDB_LOOKUP_H_
