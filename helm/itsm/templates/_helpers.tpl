@@ -54,7 +54,7 @@ Deployments pass the addresses on, and the NetworkPolicies let exactly these cal
 {{- define "itsm.calls" -}}
 gateway: [incident, configuration, sla, change, supplier, webhooks]
 incident: [configuration]
-change: [configuration]
+change: [configuration, incident]
 sla: [configuration]
 sla-timer: [sla, configuration]
 change-sla-timer: [sla, configuration]

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
@@ -49,6 +50,40 @@ void UseResolvedIds(const CmdbFacts& facts, v1::Change& change) {
   change.mutable_configuration_item_ids()->Assign(facts.ci_ids.begin(), facts.ci_ids.end());
 }
 
+// The links as gathered (ids), where the write sets them.
+void UseLinkedIds(const CmdbFacts& facts, v1::Change& change) {
+  if (facts.incident_ids) {
+    change.mutable_incident_ids()->Assign(facts.incident_ids->begin(), facts.incident_ids->end());
+  }
+  if (facts.problem_ids) {
+    change.mutable_problem_ids()->Assign(facts.problem_ids->begin(), facts.problem_ids->end());
+  }
+}
+
+// Releases of this service: each value (id or number) names one, stored as its id; those the
+// change held before stay as they are.
+absl::Status UseReleaseIds(storage::Transaction& txn, const std::string& field,
+                           const v1::Change* stored, v1::Change& change) {
+  std::set<std::string> seen;
+  for (int i = 0; i < change.release_ids_size(); ++i) {
+    std::string& value = *change.mutable_release_ids(i);
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    if (stored == nullptr || std::find(stored->release_ids().begin(), stored->release_ids().end(),
+                                       value) == stored->release_ids().end()) {
+      absl::StatusOr<v1::Release> release = ReleaseStore::Get(txn, value);
+      if (absl::IsNotFound(release.status()) || absl::IsInvalidArgument(release.status())) {
+        return base::FieldError(at, absl::StrCat("no release \"", value, "\""));
+      }
+      ITSM_RETURN_IF_ERROR(release.status());
+      value = release->id();
+    }
+    if (!seen.insert(value).second) {
+      return base::FieldError(at, "names a release an earlier entry names");
+    }
+  }
+  return absl::OkStatus();
+}
+
 PlannedChange Planned(const v1::Change& c) {
   return {c.id(),
           c.number(),
@@ -80,9 +115,18 @@ absl::StatusOr<CmdbFacts> ChangeManagement::GatherForCreate(
     const v1::CreateChangeRequest& request) const {
   ITSM_RETURN_IF_ERROR(ValidateCreate(request));
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, ReadPolicy(db_));
-  return GatherCmdbFacts(cmdb_, request.affected_service_ids(), request.configuration_item_ids(),
-                         policy.conflict_rules().dependency_depth(), "affected_service_ids",
-                         "configuration_item_ids");
+  ITSM_ASSIGN_OR_RETURN(
+      CmdbFacts facts,
+      GatherCmdbFacts(cmdb_, request.affected_service_ids(), request.configuration_item_ids(),
+                      policy.conflict_rules().dependency_depth(), "affected_service_ids",
+                      "configuration_item_ids"));
+  ITSM_ASSIGN_OR_RETURN(
+      facts.incident_ids,
+      ResolveLinkedIds(linked_, LinkedKind::kIncident, request.incident_ids(), "incident_ids", {}));
+  ITSM_ASSIGN_OR_RETURN(
+      facts.problem_ids,
+      ResolveLinkedIds(linked_, LinkedKind::kProblem, request.problem_ids(), "problem_ids", {}));
+  return facts;
 }
 
 absl::StatusOr<CmdbFacts> ChangeManagement::GatherFor(const std::string& change_id,
@@ -102,9 +146,25 @@ absl::StatusOr<CmdbFacts> ChangeManagement::GatherFor(const std::string& change_
   std::set<std::string> held(stored.configuration_item_ids().begin(),
                              stored.configuration_item_ids().end());
   held.insert(stored.affected_service_ids().begin(), stored.affected_service_ids().end());
-  return GatherCmdbFacts(cmdb_, target.affected_service_ids(), target.configuration_item_ids(),
-                         policy.conflict_rules().dependency_depth(),
-                         prefix + "affected_service_ids", prefix + "configuration_item_ids", held);
+  ITSM_ASSIGN_OR_RETURN(
+      CmdbFacts facts,
+      GatherCmdbFacts(cmdb_, target.affected_service_ids(), target.configuration_item_ids(),
+                      policy.conflict_rules().dependency_depth(), prefix + "affected_service_ids",
+                      prefix + "configuration_item_ids", held));
+  if (update != nullptr && MaskTouches(update->update_mask(), {"incident_ids"})) {
+    ITSM_ASSIGN_OR_RETURN(
+        facts.incident_ids,
+        ResolveLinkedIds(linked_, LinkedKind::kIncident, target.incident_ids(),
+                         "change.incident_ids",
+                         {stored.incident_ids().begin(), stored.incident_ids().end()}));
+  }
+  if (update != nullptr && MaskTouches(update->update_mask(), {"problem_ids"})) {
+    ITSM_ASSIGN_OR_RETURN(
+        facts.problem_ids,
+        ResolveLinkedIds(linked_, LinkedKind::kProblem, target.problem_ids(), "change.problem_ids",
+                         {stored.problem_ids().begin(), stored.problem_ids().end()}));
+  }
+  return facts;
 }
 
 absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transaction& txn,
@@ -183,6 +243,8 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
   }
   v1::Change change = NewChange(request, tmpl ? &*tmpl : nullptr, caller.actor, workflow_.Now());
   UseResolvedIds(facts, change);
+  UseLinkedIds(facts, change);
+  ITSM_RETURN_IF_ERROR(UseReleaseIds(txn, "release_ids", nullptr, change));
   ITSM_ASSIGN_OR_RETURN(
       out, work.Create(
                records::IdempotentCallOf(kCreateChange, request), std::move(change),
@@ -207,24 +269,28 @@ absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Cal
   ChangeWork work(txn, caller, ChangeEvents());
   ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.change().id(),
-                       [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
-                         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request));
-                         const auto& mask = request.update_mask();
-                         if (MaskTouches(mask, kRiskInputs)) {
-                           ITSM_RETURN_IF_ERROR(
-                               CheckAnswers(policy, after.risk_answers(), "change.risk_answers"));
-                           UseResolvedIds(facts, after);
-                           ITSM_ASSIGN_OR_RETURN(*after.mutable_risk(),
-                                                 AssessNow(txn, after, policy, facts));
-                         }
-                         if (MaskTouches(mask, kConflictInputs)) {
-                           ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
-                                                 ConflictsNow(txn, after, policy, facts));
-                           ChangeWorkflow::SetConflicts(after, found);
-                         }
-                         return workflow_.Finish(stored, std::move(after), "update", caller.actor);
-                       }));
+      out,
+      work.Modify(
+          request.change().id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request));
+            const auto& mask = request.update_mask();
+            UseLinkedIds(facts, after);
+            if (MaskTouches(mask, {"release_ids"})) {
+              ITSM_RETURN_IF_ERROR(UseReleaseIds(txn, "change.release_ids", &stored, after));
+            }
+            if (MaskTouches(mask, kRiskInputs)) {
+              ITSM_RETURN_IF_ERROR(
+                  CheckAnswers(policy, after.risk_answers(), "change.risk_answers"));
+              UseResolvedIds(facts, after);
+              ITSM_ASSIGN_OR_RETURN(*after.mutable_risk(), AssessNow(txn, after, policy, facts));
+            }
+            if (MaskTouches(mask, kConflictInputs)) {
+              ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                    ConflictsNow(txn, after, policy, facts));
+              ChangeWorkflow::SetConflicts(after, found);
+            }
+            return workflow_.Finish(stored, std::move(after), "update", caller.actor);
+          }));
   return absl::OkStatus();
 }
 

@@ -29,6 +29,7 @@
 #include "services/change/src/change_workflow.h"
 #include "services/change/src/cmdb_facts.h"
 #include "services/change/src/cmdb_view.h"
+#include "services/change/src/linked_records.h"
 
 namespace itsm::change {
 
@@ -42,11 +43,14 @@ const records::EventStream& ChangeEvents();
 class ChangeManagement {
  public:
   // `cmdb` may be null (no configuration service): CIs are then taken as given and neither the
-  // CMDB part of the risk nor dependency conflicts are computed.
-  ChangeManagement(storage::Database& db, CmdbView* cmdb, const ChangeWorkflow& workflow)
-      : db_(db), cmdb_(cmdb), workflow_(workflow) {}
+  // CMDB part of the risk nor dependency conflicts are computed. `linked` may be null (no
+  // incident service): linked incidents and problems are then taken as given.
+  ChangeManagement(storage::Database& db, CmdbView* cmdb, const ChangeWorkflow& workflow,
+                   LinkedRecords* linked = nullptr)
+      : db_(db), cmdb_(cmdb), workflow_(workflow), linked_(linked) {}
 
-  // Before the transaction: the CMDB's view of the CIs and services the change will have.
+  // Before the transaction: the CMDB's view of the CIs and services the change will have, and
+  // the incidents and problems it links to.
   absl::StatusOr<CmdbFacts> GatherForCreate(const v1::CreateChangeRequest& request) const;
   absl::StatusOr<CmdbFacts> GatherFor(const std::string& change_id,
                                       const v1::UpdateChangeRequest* update) const;
@@ -123,6 +127,7 @@ class ChangeManagement {
   storage::Database& db_;
   CmdbView* cmdb_;
   const ChangeWorkflow& workflow_;
+  LinkedRecords* linked_;
 };
 
 }  // namespace itsm::change

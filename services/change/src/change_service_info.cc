@@ -21,6 +21,13 @@ runtime::ServiceInfo ChangeServiceInfo() {
               IntOption("configuration_deadline_ms", 2000, 50, 60000,
                         "Deadline of each call to the configuration service; a change write that "
                         "needs it fails with UNAVAILABLE past it."),
+              StringOption("incident_address", "",
+                           "gRPC address of the incident service: the incidents and problems a "
+                           "change links to (incident_ids, problem_ids) are checked there and "
+                           "stored as ids; empty: they are taken as given."),
+              IntOption("incident_deadline_ms", 2000, 50, 60000,
+                        "Deadline of each call to the incident service; a change write that "
+                        "links incidents or problems fails with UNAVAILABLE past it."),
               StringOption("consumer_group", "itsm-change",
                            "Kafka consumer group of the consumer of itsm.incident.v1, "
                            "itsm.config.v1 and itsm.change.v1 (caused incidents, open major "

@@ -6,6 +6,7 @@
 #define ITSM_SERVICES_CHANGE_CMDB_FACTS_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ struct CmdbFacts {
   std::vector<RelatedCi> related = {};
   // "class/name" of every CI seen, for the reasons of conflicts.
   std::map<std::string, std::string> ci_names = {};
+  // Gathered with them when the write sets them, from the incident service: the incidents and
+  // problems the change links to, as ids (linked_records.h). Unset: the write leaves them.
+  std::optional<std::vector<std::string>> incident_ids = {};
+  std::optional<std::vector<std::string>> problem_ids = {};
 };
 
 // `fields` name the request's lists in errors ("configuration_item_ids" or

@@ -49,12 +49,17 @@ int main(int argc, char** argv) {
         "dependency conflicts are computed",
         {});
   }
+  std::unique_ptr<change::GrpcLinkedRecords> linked;
+  if (const std::string address = rt.config().GetString("incident_address"); !address.empty()) {
+    linked = std::make_unique<change::GrpcLinkedRecords>(
+        rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("incident_deadline_ms")));
+  }
   change::ChangeMetrics metrics(rt.metrics());
   auto store_gauges = servicedb::StoreGauges::StartOrExit(rt, *db, change::ChangeStoreGauges());
 
   const base::Clock& clock = base::SystemClock::Get();
   const change::ChangeWorkflow workflow(clock);
-  const change::ChangeManagement changes(*db, cmdb.get(), workflow);
+  const change::ChangeManagement changes(*db, cmdb.get(), workflow, linked.get());
   // Caused incidents, open major incidents and conflict re-checks: consumed events applied with
   // their de-duplication marks in the committer's transactions, by one consumer group for every
   // replica. Registered after the committer, so it stops before it: the batch in hand commits.

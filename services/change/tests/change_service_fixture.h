@@ -114,7 +114,7 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
     cmdb_.DependsOn("billing", "app-01");
     committer_ =
         std::make_unique<storage::GroupCommitter>(*db_, storage::GroupCommitter::Options{});
-    changes_ = std::make_unique<ChangeManagement>(*db_, &cmdb_, workflow_);
+    changes_ = std::make_unique<ChangeManagement>(*db_, &cmdb_, workflow_, &linked_);
     releases_ = std::make_unique<ReleaseManagement>(&cmdb_, release_rules_);
     service_ = std::make_unique<ChangeGrpcService>(
         *db_, *committer_, executor_,
@@ -226,6 +226,7 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
   prometheus::Registry registry_;
   ChangeMetrics metrics_{registry_};
   GraphCmdb cmdb_;
+  StaticLinkedRecords linked_;
   std::unique_ptr<ChangeManagement> changes_;
   ReleaseRules release_rules_{clock_};
   std::unique_ptr<ReleaseManagement> releases_;

@@ -1,4 +1,5 @@
 // The change service through its gRPC API (change_service_fixture.h).
+#include "gmock/gmock.h"
 #include "services/change/tests/change_service_fixture.h"
 
 namespace itsm::change {
@@ -361,6 +362,65 @@ TEST_P(ChangeServiceTest, TasksHaveTheirOwnAssignmentAndState) {
   list.mutable_page()->set_page_size(1);
   ASSERT_TRUE(Call(&Stub::ListChanges, list, &listed).ok());
   EXPECT_EQ(listed.changes_size(), 1);
+}
+
+// Links name records that exist: incidents and problems as the incident service knows them,
+// releases of this service, each by id or number and stored as the id. A link held before stays
+// (the other service is not asked again); one that names nothing, or a record twice, is refused
+// naming the entry and changes nothing; an incident service that cannot answer refuses the write.
+TEST_P(ChangeServiceTest, LinksNameIncidentsProblemsAndReleasesThatExist) {
+  linked_.Add(LinkedKind::kIncident, "0b0e0000-0000-4000-8000-00000000000a", "INC0000007");
+  linked_.Add(LinkedKind::kProblem, "0b0e0000-0000-4000-8000-00000000000b", "PRB0000002");
+  v1::CreateReleaseRequest cr;
+  cr.set_kind(v1::RELEASE_KIND_MINOR);
+  cr.set_title("Billing 2.5");
+  v1::CreateReleaseResponse release;
+  ASSERT_TRUE(Call(&Stub::CreateRelease, cr, &release, "cm").ok());
+
+  v1::CreateChangeRequest r = Normal("Patch the ledger", {"db-01"});
+  r.add_incident_ids("INC0000007");
+  r.add_problem_ids("PRB0000002");
+  r.add_release_ids(release.release().number());
+  v1::Change c = Create(r);
+  EXPECT_THAT(c.incident_ids(), ::testing::ElementsAre("0b0e0000-0000-4000-8000-00000000000a"));
+  EXPECT_THAT(c.problem_ids(), ::testing::ElementsAre("0b0e0000-0000-4000-8000-00000000000b"));
+  EXPECT_THAT(c.release_ids(), ::testing::ElementsAre(release.release().id()));
+
+  auto refused = [&](const std::function<void(v1::CreateChangeRequest&)>& edit) {
+    v1::CreateChangeRequest bad = Normal("Patch the ledger again", {"db-01"});
+    edit(bad);
+    v1::CreateChangeResponse out;
+    return Call(&Stub::CreateChange, bad, &out).error_message();
+  };
+  EXPECT_EQ(refused([](auto& b) { b.add_incident_ids("INC0000404"); }),
+            "incident_ids[0]: no incident \"INC0000404\"");
+  EXPECT_EQ(refused([](auto& b) {
+              b.add_problem_ids("PRB0000002");
+              b.add_problem_ids("0b0e0000-0000-4000-8000-00000000000b");
+            }),
+            "problem_ids[1]: names the problem problem_ids[0] names");
+  EXPECT_EQ(refused([](auto& b) { b.add_release_ids("RLS9999999"); }),
+            "release_ids[0]: no release \"RLS9999999\"");
+  linked_.SetUnavailable(true);
+  EXPECT_EQ(refused([](auto& b) {
+              b.add_incident_ids("INC0000007");
+            }).rfind("incident_ids[0]: cannot check the incident now", 0),
+            0u);
+
+  // Held links stay while the incident service is away; a new one waits for it.
+  v1::UpdateChangeRequest u;
+  u.mutable_change()->set_id(c.id());
+  u.mutable_change()->set_version(c.version());
+  u.mutable_change()->add_incident_ids("0b0e0000-0000-4000-8000-00000000000a");
+  u.mutable_update_mask()->add_paths("incident_ids");
+  v1::UpdateChangeResponse updated;
+  grpc::Status s = Call(&Stub::UpdateChange, u, &updated);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  u.mutable_change()->set_version(updated.change().version());
+  u.mutable_change()->add_incident_ids("INC0000008");
+  s = Call(&Stub::UpdateChange, u, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(Count("changes"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChangeServiceTest,
