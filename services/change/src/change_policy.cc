@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "services/change/src/approvals.h"
 
@@ -79,6 +80,20 @@ v1::ChangePolicy DefaultChangePolicy() {
 }
 
 absl::Status CheckChangePolicy(const v1::ChangePolicy& p) {
+  // An update replaces the whole policy: a body holding only the field meant to change would
+  // silently drop the questionnaire, the thresholds and the approval policies (every normal
+  // change HIGH, emergency changes without their ECAB).
+  constexpr char kWhole[] = " (the whole policy is replaced: send the one GET answers, edited)";
+  if (p.questions().empty()) {
+    return base::FieldError("policy.questions", absl::StrCat("at least one", kWhole));
+  }
+  if (!(p.risk_weights().medium_threshold() > 0)) {
+    return base::FieldError("policy.risk_weights.medium_threshold",
+                            absl::StrCat("above 0", kWhole));
+  }
+  if (p.approval_policies().empty()) {
+    return base::FieldError("policy.approval_policies", absl::StrCat("at least one", kWhole));
+  }
   std::set<std::string> questions;
   for (int i = 0; i < p.questions_size(); ++i) {
     const v1::RiskQuestion& q = p.questions(i);

@@ -118,6 +118,14 @@ TEST(ChangePolicyCheck, WeightsAndThresholdsAreFiniteAndInRangeNamingTheField) {
        "policy.risk_weights.criticality[0]:"},
       {[&](v1::ChangePolicy& p) { p.mutable_questions(0)->mutable_answers(0)->set_weight(nan); },
        "policy.questions[0].answers[0].weight:"},
+      // A body holding only the field meant to change: the whole policy would go.
+      {[&](v1::ChangePolicy& p) { p.clear_questions(); }, "policy.questions: at least one"},
+      {[&](v1::ChangePolicy& p) { p.clear_risk_weights(); },
+       "policy.risk_weights.medium_threshold: above 0"},
+      {[&](v1::ChangePolicy& p) { p.mutable_risk_weights()->set_medium_threshold(nan); },
+       "policy.risk_weights.medium_threshold:"},
+      {[&](v1::ChangePolicy& p) { p.clear_approval_policies(); },
+       "policy.approval_policies: at least one"},
   };
   for (const auto& k : cases) {
     v1::ChangePolicy p = DefaultChangePolicy();
