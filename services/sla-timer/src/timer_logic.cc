@@ -519,6 +519,34 @@ std::optional<absl::Time> TimerLogic::RetiredAt(const std::string& definition_id
   return base::FromProtoTimestamp(first->update_time());
 }
 
+absl::StatusOr<CalendarPtr> TimerLogic::CalendarInForceAt(const std::string& id, absl::Time at) {
+  ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, source_.Calendar(id, 0));
+  // Each step reads an immutable version (cached for good); edits of one calendar between a
+  // record's start and its processing are few, but the walk is bounded all the same.
+  constexpr int kMaxSteps = 1000;
+  for (int step = 0;
+       step < kMaxSteps && cal->version() > 1 && base::FromProtoTimestamp(cal->update_time()) > at;
+       ++step) {
+    ITSM_ASSIGN_OR_RETURN(cal, source_.Calendar(id, cal->version() - 1));
+  }
+  return cal;
+}
+
+absl::StatusOr<DefinitionPtr> TimerLogic::DefinitionInForceAt(
+    DefinitionPtr current, absl::Time at, const slamodel::CoverageFields& coverage) {
+  constexpr int kMaxSteps = 1000;
+  DefinitionPtr def = std::move(current);
+  for (int step = 0;
+       step < kMaxSteps && def->version() > 1 && base::FromProtoTimestamp(def->update_time()) > at;
+       ++step) {
+    ITSM_ASSIGN_OR_RETURN(DefinitionPtr earlier, source_.Definition(def->id(), def->version() - 1));
+    // An earlier version that did not apply to the record: the answer found stands.
+    if (earlier->retired() || !slamodel::Covers(*earlier, coverage)) break;
+    def = std::move(earlier);
+  }
+  return def;
+}
+
 absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
   TimerState& st = ctx.out.state;
   for (int i = 0; i < st.clocks_size(); ++i) {
@@ -667,7 +695,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       index = st.clocks_size();
       st.add_clocks();
     }
-    ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, source_.Calendar(def.calendar_id(), 0));
+    ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, CalendarInForceAt(def.calendar_id(), a.at));
     TimerClock c;
     c.set_definition_id(def.id());
     c.set_definition_version(def.version());
@@ -1022,9 +1050,10 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
       bool known = false;
       for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
       if (known) continue;
+      ITSM_ASSIGN_OR_RETURN(DefinitionPtr in_force, DefinitionInForceAt(d, change_time, coverage));
       auto* ref = st.add_definitions();
-      ref->set_id(d->id());
-      ref->set_version(d->version());
+      ref->set_id(in_force->id());
+      ref->set_version(in_force->version());
       if (before) attached_now.insert(d->id());
     }
   }

@@ -231,6 +231,15 @@ class TimerLogic {
   // it). nullopt when it is not retired, or its current version cannot be read now (then a
   // breach fired meanwhile is withdrawn when it can).
   std::optional<absl::Time> RetiredAt(const std::string& definition_id, int64_t pinned_version);
+  // The calendar `id` as it was at `at`: its current version, or when that was saved after `at`
+  // (the timer was behind or down when the edit came, or rebuilds clocks after losing Redis), the
+  // version in force then — the one a clock starting at `at` pins. Version 1 when all came later.
+  absl::StatusOr<CalendarPtr> CalendarInForceAt(const std::string& id, absl::Time at);
+  // The same for a definition ResolveApplicableSla answered with its current version: the
+  // version in force at `at`, as long as that version also covered the record (`coverage`) and
+  // was not retired; else `current`.
+  absl::StatusOr<DefinitionPtr> DefinitionInForceAt(DefinitionPtr current, absl::Time at,
+                                                    const slamodel::CoverageFields& coverage);
   // Open clocks whose definition was retired at an instant R <= `t`: what they reached before
   // R fires, they are cancelled at R ("definition_retired"), and a breach fired for an instant
   // at or after R (before the timer knew) is withdrawn.

@@ -741,6 +741,57 @@ TEST_F(TimerLogicTest, MovedOntoAServiceWithARetroactiveSlaCountsFromTheCreation
   EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
 }
 
+// A clock pins the calendar version in force when it started, not the one current when the
+// timer got to the record: an edit saved while the timer was down (or before a replay after
+// Redis was lost) must not move a due time, nor drop a breach announced under the old version.
+TEST_F(TimerLogicTest, ClocksPinTheCalendarVersionInForceAtTheirStart) {
+  const Incident created = Create(incident::v1::PRIORITY_P2);
+  sla::v1::Calendar office;
+  office.set_id("cal");
+  office.set_name("24x7");
+  office.set_time_zone("Europe/Istanbul");
+  office.set_always_open(true);
+  *office.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  source_.Put(office);               // version 2, saved a minute after the incident was raised
+  clock_.Advance(absl::Minutes(5));  // the timer processes the creation late
+  Apply(created);
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.calendar_version(), 1);
+  EXPECT_EQ(started.time_zone(), "UTC");
+  EXPECT_EQ(base::FromProtoTimestamp(started.due_time()), kT0 + absl::Hours(8));
+
+  // A record raised after the edit pins it.
+  state_.reset();
+  Apply(Create(incident::v1::PRIORITY_P2));
+  started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.calendar_version(), 2);
+  EXPECT_EQ(started.time_zone(), "Europe/Istanbul");
+}
+
+// Likewise the definition: a target lengthened after the record was raised, but before the timer
+// processed it, does not apply to it (its breach would be lost).
+TEST_F(TimerLogicTest, ClocksPinTheDefinitionVersionInForceAtTheirStart) {
+  const Incident created = Create(incident::v1::PRIORITY_P2);
+  sla::v1::SlaDefinition lenient = Gold(false);
+  lenient.mutable_targets(1)->mutable_resolution_target()->set_seconds(24 * 3600);
+  *lenient.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  source_.Put(lenient);  // version 2
+  clock_.Advance(absl::Minutes(5));
+  Apply(created);
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.sla_definition_version(), 1);
+  EXPECT_EQ(base::FromProtoTimestamp(started.due_time()), kT0 + absl::Hours(8));
+  clock_.Set(kT0 + absl::Hours(8));
+  Fire();
+  EXPECT_EQ(Last<sla::v1::SlaBreached>("SlaBreached").clock().sla_definition_version(), 1);
+
+  state_.reset();
+  Apply(Create(incident::v1::PRIORITY_P2));
+  started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.sla_definition_version(), 2);
+  EXPECT_EQ(base::FromProtoTimestamp(started.due_time()), clock_.Now() + absl::Hours(24));
+}
+
 // Issue 12, "an explainable clock": every event names its cause, the record change behind it
 // (fields and version) and the calendar version the clock is pinned to.
 TEST_F(TimerLogicTest, EventsSayWhyAndUnderWhichCalendarVersion) {
