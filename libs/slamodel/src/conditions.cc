@@ -202,6 +202,9 @@ void SetField(RecordFields& r, Field f, const std::string& v) {
 // Every combination of the values the conditions mention, one record per combination. Free-text
 // fields also get "" and a value no condition names, so that "any other group" is represented.
 // Fields no condition mentions keep one value: they cannot change any outcome.
+// Beyond this many records the check is not made (a fraction of a second to enumerate).
+constexpr size_t kMaxCheckedCombinations = 100'000;
+
 std::vector<RecordFields> AbstractRecords(const std::vector<const Condition*>& conditions,
                                           RecordKind kind) {
   std::map<Field, std::set<std::string>> domains;
@@ -219,6 +222,14 @@ std::vector<RecordFields> AbstractRecords(const std::vector<const Condition*>& c
       }
     }
   }
+  // Counted before any is built: definitions are saved under the SLA service's write lock, and
+  // a few clauses of many values each multiply into millions of records (an outside test held
+  // every SLA write for a minute). Real definitions mention a few values.
+  size_t combinations = 1;
+  for (const auto& [field, values] : domains) {
+    combinations *= values.size();
+    if (combinations > kMaxCheckedCombinations) return {};
+  }
   std::vector<RecordFields> records(1);
   records[0].state = "NEW";
   records[0].priority = "P3";
@@ -233,8 +244,6 @@ std::vector<RecordFields> AbstractRecords(const std::vector<const Condition*>& c
       }
     }
     records = std::move(next);
-    // Beyond this the check would be slow to save; real definitions mention a few values.
-    if (records.size() > 2'000'000) return {};
   }
   return records;
 }

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
@@ -423,6 +424,10 @@ absl::StatusOr<v1::GetComplianceReportResponse> ClockProjection::Report(
   }
   const v1::ReportPeriod period =
       r.period() == v1::REPORT_PERIOD_UNSPECIFIED ? v1::REPORT_PERIOD_MONTH : r.period();
+  // A swapped range would read as "no clocks, nothing met": a plausible, wrong figure.
+  if (r.has_start_time() && r.has_end_time() && Micros(r.end_time()) <= Micros(r.start_time())) {
+    return base::FieldError("end_time", "must be after start_time");
+  }
   ClockFilter filter;
   if (r.has_start_time()) filter.from_us = Micros(r.start_time());
   if (r.has_end_time()) filter.to_us = Micros(r.end_time());

@@ -9,6 +9,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 #include "itsm/slamodel/business_days.h"
 #include "itsm/slamodel/calendar.h"
 #include "itsm/slamodel/clock.h"
@@ -137,6 +138,15 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       calendar_id = r.calendar_id();
     }
     ITSM_ASSIGN_OR_RETURN(in.calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+  }
+  // A zone the request gives is checked whether or not the definition's zone source uses it:
+  // a misspelt one must not be ignored silently.
+  for (const auto& [field, name] : {std::pair{"caller_time_zone", &r.caller_time_zone()},
+                                    std::pair{"ci_time_zone", &r.ci_time_zone()}}) {
+    if (name->empty()) continue;
+    if (absl::Status bad = businesstime::LoadIanaTimeZone(*name).status(); !bad.ok()) {
+      return base::FieldError(field, bad.message());
+    }
   }
   // 2. The CI's zone from the configuration service, with no transaction open.
   const v1::SlaDefinition& definition = in.definition;

@@ -193,10 +193,12 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
     for (const auto& [name, has, dur] :
          {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
           std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
-      if (has && (dur->seconds() <= 0 || dur->nanos() < 0)) {
+      if (has &&
+          (dur->seconds() < 0 || dur->nanos() < 0 || (dur->seconds() == 0 && dur->nanos() == 0))) {
         return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": must be positive"));
       }
-      // Clocks count whole seconds: a fraction would be dropped, and the breach fall due early.
+      // Clocks count whole seconds: a fraction would be dropped, and the breach fall due early
+      // (a positive target under a second too: it is refused for that, not as "not positive").
       if (has && dur->nanos() != 0) {
         return absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": whole seconds only"));
       }

@@ -717,6 +717,13 @@ TEST(ComplianceReport, RejectsBadArguments) {
   r.clear_time_zone();
   r.add_group_by(static_cast<v1::ReportDimension>(42));
   EXPECT_EQ(p.Report(r).status().code(), absl::StatusCode::kInvalidArgument);
+  r.clear_group_by();
+  // A swapped range would answer "nothing met" instead of an error.
+  r.mutable_start_time()->set_seconds(1'800'000'000);
+  r.mutable_end_time()->set_seconds(1'700'000'000);
+  EXPECT_EQ(p.Report(r).status().message(), "end_time: must be after start_time");
+  r.clear_start_time();
+  r.clear_end_time();
   // Unknown filter values match nothing.
   v1::GetComplianceReportRequest unknown;
   unknown.set_service("no-such-service");

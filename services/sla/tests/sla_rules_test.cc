@@ -197,7 +197,7 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   d = Gold();  // a fraction of a second: the timer counts whole seconds, it would breach early
   d.mutable_targets(0)->mutable_response_target()->set_seconds(0);
   d.mutable_targets(0)->mutable_response_target()->set_nanos(500);
-  EXPECT_EQ(Error(d), "targets[0].response_target: must be positive");
+  EXPECT_EQ(Error(d), "targets[0].response_target: whole seconds only");
   d.mutable_targets(0)->mutable_response_target()->set_seconds(60);
   EXPECT_EQ(Error(d), "targets[0].response_target: whole seconds only");
   d = Gold();

@@ -264,6 +264,12 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   // A fraction of a second, which the clocks would round (to none: due at the start).
   direct.mutable_target()->set_nanos(1000);
   EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
+  // A zone the request gives is checked, even where the calendar's zone is the one used.
+  direct.mutable_target()->set_nanos(0);
+  direct.mutable_target()->set_seconds(3600);
+  direct.set_caller_time_zone("../../etc/passwd");
+  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "caller_time_zone");
+  direct.clear_caller_time_zone();
 
   // ResolveApplicableSla.
   v1::ResolveApplicableSlaRequest resolve;
