@@ -9,7 +9,7 @@ namespace itsm::change {
 namespace {
 
 std::string Stamp(absl::Time t) {
-  return absl::FormatTime("%Y%m%dT%H%M%SZ", t, absl::UTCTimeZone());
+  return absl::FormatTime("%E4Y%m%dT%H%M%SZ", t, absl::UTCTimeZone());
 }
 std::string Stamp(const google::protobuf::Timestamp& t) {
   return Stamp(base::FromProtoTimestamp(t));

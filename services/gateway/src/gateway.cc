@@ -290,6 +290,11 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
       .if_match = View(request[http::field::if_match]),
       .idempotency_key = View(request["Idempotency-Key"]),
   };
+  // An empty key would silently make the call an ordinary one: a client retrying it believes it
+  // is safe and creates the record twice.
+  if (request.count("Idempotency-Key") > 0 && input.idempotency_key.empty()) {
+    return refuse(base::FieldError("Idempotency-Key", "empty; give a key, or no header"));
+  }
   if (route.http_method != "GET" && request.count(http::field::if_none_match) > 0) {
     return refuse(base::FieldError("If-None-Match",
                                    "only a read takes it (a write's condition is If-Match)"));

@@ -395,6 +395,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Dispatch() {
     HttpRequest request = parser_->release();
+    // RFC 9112 3.2: an HTTP/1.1 request names exactly one Host. Two let a proxy route on one
+    // and this server on the other.
+    if (request.version() >= 11 && request.count(http::field::host) != 1) {
+      return RefuseNow(http::status::bad_request, request.count(http::field::host) == 0
+                                                      ? "Host: required (HTTP/1.1)"
+                                                      : "Host: given more than once");
+    }
     keep_alive_ = request.keep_alive();
     handler_.HandleStreaming(
         std::move(request),

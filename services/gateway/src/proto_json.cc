@@ -231,8 +231,8 @@ class JsonWriter {
     const int64_t seconds = r.GetInt64(timestamp, type.FindFieldByNumber(1));
     const int32_t nanos = r.GetInt32(timestamp, type.FindFieldByNumber(2));
     out_.push_back('"');
-    out_ +=
-        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+    out_ += absl::FormatTime("%E4Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(seconds),
+                             absl::UTCTimeZone());
     AppendNanos(out_, nanos);
     out_ += "Z\"";
   }

@@ -156,6 +156,22 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   }
 }
 
+// RFC 9112 3.2: an HTTP/1.1 request without a Host, or with two, is a 400, never served.
+TEST_F(HttpServerTest, AnHttp11RequestNamesExactlyOneHost) {
+  for (const char* head :
+       {"GET /nohost HTTP/1.1\r\n\r\n", "GET /twohosts HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    tcp::socket socket = Connect();
+    asio::write(socket, asio::buffer(std::string(head)));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    beast::error_code ec;
+    http::read(socket, buffer, response, ec);
+    ASSERT_FALSE(ec) << head << ec.message();
+    EXPECT_EQ(response.result(), http::status::bad_request) << head;
+    EXPECT_EQ(response.body().find("/nohost"), std::string::npos);
+  }
+}
+
 TEST_F(HttpServerTest, ALargeAnswerToAClientNotReadingHoldsUpNoOneAndArrivesWhole) {
   constexpr size_t kLarge = 32 * 1024 * 1024;  // far more than loopback's socket buffers
   tcp::socket slow = Connect();

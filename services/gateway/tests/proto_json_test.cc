@@ -137,6 +137,10 @@ TEST(ProtoJsonTest, WritesTheDocumentedForms) {
   EXPECT_NE(json.find(R"("assignee":"")"), std::string::npos) << json;
   EXPECT_EQ(json.find("resolveTime"), std::string::npos) << json;
   ExpectSameJson(json, Reference(incident), "incident");
+  // Years before 1000 keep four digits (RFC 3339): "999-12-31" breaks strict parsers.
+  incident.mutable_create_time()->set_seconds(-62135596800);  // 0001-01-01
+  incident.mutable_create_time()->set_nanos(0);
+  EXPECT_NE(ProtoJson(incident).find(R"("createTime":"0001-01-01T00:00:00Z")"), std::string::npos);
 }
 
 }  // namespace
