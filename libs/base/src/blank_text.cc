@@ -7,7 +7,7 @@ namespace itsm::base {
 namespace {
 
 // White_Space (Unicode's PropList) and the default-ignorable format characters a name or title
-// could hide behind.
+// could hide behind (bidi controls too: a title of U+202E alone is empty, shown reversed).
 bool IsBlankCodePoint(uint32_t c) {
   if (c == 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
   switch (c) {
@@ -24,7 +24,9 @@ bool IsBlankCodePoint(uint32_t c) {
     case 0xfeff:
       return true;
     default:
-      return (c >= 0x2000 && c <= 0x200d);  // en quad .. zero-width joiner
+      return (c >= 0x2000 && c <= 0x200d) ||  // en quad .. zero-width joiner
+             (c >= 0x202a && c <= 0x202e) ||  // bidi embeddings and overrides
+             (c >= 0x2061 && c <= 0x2069);    // invisible operators, bidi isolates
   }
 }
 

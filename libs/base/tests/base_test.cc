@@ -129,7 +129,8 @@ TEST(BlankText, UnicodeWhiteSpaceAndInvisibleFormatCharactersAreBlank) {
   EXPECT_TRUE(IsBlank(""));
   EXPECT_TRUE(IsBlank(" \t\r\n"));
   for (const char* blank : {"\u00a0", "\u2003", "\u200b", "\u200d", "\u3000", "\u2028", "\u2029",
-                            "\ufeff", "\u2060", "\u202f", "\u0085", "\u00a0\u2003 \u200b"}) {
+                            "\ufeff", "\u2060", "\u202f", "\u0085", "\u00a0\u2003 \u200b", "\u202e",
+                            "\u202a\u202c", "\u2066\u2069", "\u2063"}) {
     EXPECT_TRUE(IsBlank(blank)) << blank;
   }
   for (const char* visible : {"a", " a ", "\u00a0x", "é", "\u4e2d", "\U0001f600", "\u200e"}) {

@@ -5,6 +5,7 @@
 #include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/time_util.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 
@@ -23,6 +24,7 @@ absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const
   if (absl::Status s = CheckIds("configuration_item_ids", r.configuration_item_ids()); !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckPersonField("caller", r.caller()); !s.ok()) return s;
   if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
   return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());
 }

@@ -13,6 +13,7 @@
 #include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/note_rules.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -59,6 +60,9 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
       if (base::IsBlank(r.title())) {
         return absl::InvalidArgumentError("incident.title: required");
       }
+    } else if (path == "caller") {
+      if (r.caller().empty()) return absl::InvalidArgumentError("incident.caller: required");
+      ITSM_RETURN_IF_ERROR(CheckPersonField("incident.caller", r.caller()));
     } else if (path == "impact") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
     } else if (path == "urgency") {
@@ -139,6 +143,13 @@ absl::StatusOr<IncidentOutcome> IncidentWorkflow::Update(const v1::Incident& sto
                                               after.parent_incident_id() == stored.number())) {
     return absl::InvalidArgumentError(
         "incident.parent_incident_id: an incident cannot be its own parent");
+  }
+  // ASSIGNED means someone has it: the rule of the transition into it holds while it stays.
+  if (assignment && after.state() == v1::INCIDENT_STATE_ASSIGNED &&
+      after.assignment_group().empty() && after.assignee().empty()) {
+    return absl::FailedPreconditionError(
+        "incident.assignment_group: an ASSIGNED incident keeps an assignment group or assignee "
+        "(give another in the same call)");
   }
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::optional<TransitionKind> kind;

@@ -13,14 +13,11 @@
 #include "services/incident/src/problem_repository.h"
 #include "services/incident/src/record_notes.h"
 #include "services/incident/src/requester_rules.h"
-#include "services/incident/src/text_bounds.h"
 
 namespace itsm::incident {
 namespace {
 
 constexpr char kCreateProblem[] = "itsm.incident.v1.IncidentService/CreateProblem";
-// Incident.resolution_notes' limit (incident.proto).
-constexpr size_t kMaxLinkedResolutionNotes = 20000;
 // GetProblemResponse.linked_incident_ids' limit (incident.proto).
 constexpr int64_t kMaxLinkedIncidentIds = 100000;
 constexpr char kListProblemNotes[] = "itsm.incident.v1.IncidentService/ListProblemNotes";
@@ -107,11 +104,11 @@ absl::Status ProblemManagement::Transition(storage::Transaction& txn, const base
       resolve.set_version(incident.version());
       resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
       resolve.set_resolution_code(request.resolution_code());
-      // Cut to the incident's limit: the problem's notes may fill it alone, and the whole text
-      // stays on the problem the note names.
-      resolve.set_resolution_notes(TruncateChars(
-          absl::StrCat("Resolved with problem ", stored.number(), ": ", request.resolution_notes()),
-          kMaxLinkedResolutionNotes));
+      // The incident's resolution is its caller's to read, the problem's notes the service
+      // desk's (root cause analysis, vendor detail): the incident names the problem, whose notes
+      // stay on it.
+      resolve.set_resolution_notes(
+          absl::StrCat("Resolved with problem ", stored.number(), " (the fix of its root cause)"));
       auto resolved = incidents_.Transition(incident, resolve, caller.actor);
       if (!resolved.ok()) {
         return absl::FailedPreconditionError(absl::StrCat(

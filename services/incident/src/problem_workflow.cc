@@ -14,6 +14,7 @@
 #include "itsm/records/record_diff.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/note_rules.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -165,6 +166,12 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored
                                                       " is a known error; its workaround can be "
                                                       "rewritten, not removed"));
   }
+  // Likewise a resolved problem keeps the root cause its resolution needed.
+  if (after.has_resolve_time() && base::IsBlank(after.root_cause())) {
+    return absl::FailedPreconditionError(absl::StrCat("problem.root_cause: ", stored.number(),
+                                                      " is resolved; its root cause can be "
+                                                      "rewritten, not removed"));
+  }
   after.set_title(std::string(absl::StripAsciiWhitespace(after.title())));
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
@@ -258,6 +265,7 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
 absl::Status ServiceRequestWorkflow::ValidateCreate(
     const v1::CreateServiceRequestRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("catalog_item", r.catalog_item()));
+  ITSM_RETURN_IF_ERROR(CheckPersonField("requested_for", r.requested_for()));
   if (r.quantity() < 0 || r.quantity() > kMaxQuantity) {
     return absl::InvalidArgumentError(
         absl::StrCat("quantity: must be 1..", kMaxQuantity, ", got ", r.quantity()));
@@ -313,6 +321,8 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
     if (path == "title") ITSM_RETURN_IF_ERROR(Required("service_request.title", r.title()));
     if (path == "requested_for")
       ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
+    if (path == "requested_for")
+      ITSM_RETURN_IF_ERROR(CheckPersonField("service_request.requested_for", r.requested_for()));
     if (path == "quantity" && (r.quantity() < 1 || r.quantity() > kMaxQuantity)) {
       return absl::InvalidArgumentError(absl::StrCat("service_request.quantity: must be 1..",
                                                      kMaxQuantity, ", got ", r.quantity()));

@@ -50,10 +50,15 @@ absl::Status RequestFulfilment::Transition(storage::Transaction& txn, const base
                                            const v1::TransitionServiceRequestRequest& request,
                                            v1::ServiceRequest& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayTransition(caller, request.target_state()));
   RequestWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.id(), [&](const v1::ServiceRequest& stored) {
-    return workflow_.Transition(stored, request, caller.actor);
-  }));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(),
+                  [&](const v1::ServiceRequest& stored) -> absl::StatusOr<ServiceRequestOutcome> {
+                    ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+                    return workflow_.Transition(stored, request, caller.actor);
+                  }));
   return absl::OkStatus();
 }
 

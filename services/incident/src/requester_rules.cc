@@ -1,6 +1,8 @@
 #include "services/incident/src/requester_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/blank_text.h"
+#include "itsm/base/error_detail.h"
 
 namespace itsm::incident {
 namespace {
@@ -10,6 +12,15 @@ absl::Status Denied(absl::string_view field, absl::string_view why) {
 }
 
 }  // namespace
+
+absl::Status CheckPersonField(const char* field, const std::string& value) {
+  if (value.empty()) return absl::OkStatus();
+  if (base::IsBlank(value)) {
+    return base::FieldError(field, "blank; leave it out to mean yourself");
+  }
+  if (base::HasOuterBlank(value)) return base::FieldError(field, "has blanks around it");
+  return absl::OkStatus();
+}
 
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,
                                      const v1::CreateIncidentRequest& request) {
@@ -81,6 +92,14 @@ absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibi
     return absl::OkStatus();
   }
   return Denied("visibility", "a requester adds comments (NOTE_VISIBILITY_COMMENT) only");
+}
+
+absl::Status CheckRequesterMayTransition(const base::Caller& caller,
+                                         v1::ServiceRequestState target) {
+  if (!caller.own_records_only || target == v1::SERVICE_REQUEST_STATE_CANCELLED) {
+    return absl::OkStatus();
+  }
+  return Denied("target_state", "a requester may cancel their own request (CANCELLED), no more");
 }
 
 absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility) {

@@ -1,7 +1,7 @@
 // What a requester may do (base::Caller::own_records_only: ROLE_REQUESTER without a broader
 // role): raise incidents and service requests for themselves, and see, follow and comment on
-// those only. "Their own" is the person the record is for: Incident.caller,
-// ServiceRequest.requested_for. Pure rules; the application classes apply them.
+// those only, and cancel their own service requests. "Their own" is the person the record is for:
+// Incident.caller, ServiceRequest.requested_for. Pure rules; the application classes apply them.
 #ifndef ITSM_SERVICES_INCIDENT_REQUESTER_RULES_H_
 #define ITSM_SERVICES_INCIDENT_REQUESTER_RULES_H_
 
@@ -10,6 +10,11 @@
 #include "itsm/incident/v1/incident.pb.h"
 
 namespace itsm::incident {
+
+// The person a record is for (Incident.caller, ServiceRequest.requested_for) as given: empty
+// (then the actor) or a name with no blanks around it. INVALID_ARGUMENT naming `field` else: a
+// blank or padded name matches no one, and would hide the record from the person it is for.
+absl::Status CheckPersonField(const char* field, const std::string& value);
 
 // PERMISSION_DENIED naming the first field a requester may not set: the record must be for
 // themselves, and routing (group, assignee, major incident) is the service desk's.
@@ -35,6 +40,9 @@ absl::Status CheckMaySee(const base::Caller& caller, const v1::Problem& problem,
 
 // A requester's notes are comments (what the caller sees), never internal work notes.
 absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibility visibility);
+// A requester may withdraw their own service request (CANCELLED) and move it nowhere else.
+absl::Status CheckRequesterMayTransition(const base::Caller& caller,
+                                         v1::ServiceRequestState target);
 // A requester asking for the work notes is refused rather than answered with the comments.
 absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility);
 

@@ -909,8 +909,9 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   for (const auto& i : resolved.resolved_incidents()) {
     EXPECT_EQ(i.state(), v1::INCIDENT_STATE_RESOLVED);
     EXPECT_EQ(i.resolution_code(), "Solved (permanently)");
-    EXPECT_EQ(i.resolution_notes().size(), 20000u);
-    EXPECT_EQ(i.resolution_notes().rfind("Resolved with problem PRB", 0), 0u);
+    // The problem's notes (20,000 characters here) stay on the problem: the caller reads this.
+    EXPECT_EQ(i.resolution_notes(),
+              absl::StrCat("Resolved with problem ", p.number(), " (the fix of its root cause)"));
   }
   v1::GetProblemRequest gp;
   gp.set_id(p.number());
@@ -1041,12 +1042,18 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
       EXPECT_THAT(s.error_message(), ::testing::HasSubstr(actor));
     }
   }
-  // Nor a look-alike of them: another case, outer blanks, invisible characters.
+  // Nor a look-alike of them: another case; outer blanks and invisible characters are refused
+  // as the person a request is for already.
   for (const char* look_alike : {"Carol", "carol\u00a0", "\u200bcarol", " CAROL "}) {
     v1::CreateServiceRequestRequest again = cr;
     again.set_requested_for(look_alike);
     v1::CreateServiceRequestResponse other;
-    ASSERT_TRUE(Call(&Stub::CreateServiceRequest, again, &other, "dave").ok());
+    grpc::Status created = Call(&Stub::CreateServiceRequest, again, &other, "dave");
+    if (std::string(look_alike) != "Carol") {
+      EXPECT_EQ(created.error_message(), "requested_for: has blanks around it") << look_alike;
+      continue;
+    }
+    ASSERT_TRUE(created.ok()) << created.error_message();
     v1::TransitionServiceRequestRequest t;
     t.set_id(other.service_request().id());
     t.set_version(other.service_request().version());
@@ -1667,6 +1674,116 @@ TEST_P(IncidentServiceTest, ProblemsStoreTheCmdbIdsOfTheCisTheyName) {
   EXPECT_EQ(s.error_message().rfind("problem.configuration_item_ids[1]: no configuration item", 0),
             0u)
       << s.error_message();
+}
+
+// A requester withdraws their own request (docs/incident.md: "they may still cancel it"), and
+// moves it nowhere else; another person's request stays unknown to them.
+TEST_P(IncidentServiceTest, RequesterCancelsTheirOwnServiceRequestOnly) {
+  auto alice = StubAs("alice@corp", {common::v1::ROLE_REQUESTER});
+  auto bob = StubAs("bob@corp", {common::v1::ROLE_REQUESTER});
+  v1::CreateServiceRequestRequest laptop;
+  laptop.set_catalog_item("Laptop (standard)");
+  v1::CreateServiceRequestResponse created;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(alice->CreateServiceRequest(&ctx, laptop, &created).ok());
+  }
+  v1::TransitionServiceRequestRequest t;
+  t.set_id(created.service_request().number());
+  t.set_version(created.service_request().version());
+  t.set_target_state(v1::SERVICE_REQUEST_STATE_APPROVED);
+  v1::TransitionServiceRequestResponse out;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status s = alice->TransitionServiceRequest(&ctx, t, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(s.error_message().rfind("target_state: a requester may cancel", 0), 0u)
+        << s.error_message();
+  }
+  t.set_target_state(v1::SERVICE_REQUEST_STATE_CANCELLED);
+  t.set_reason("No longer needed");
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(bob->TransitionServiceRequest(&ctx, t, &out).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  grpc::ClientContext ctx;
+  grpc::Status s = alice->TransitionServiceRequest(&ctx, t, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.service_request().state(), v1::SERVICE_REQUEST_STATE_CANCELLED);
+}
+
+// An ASSIGNED incident keeps someone on it; a resolved problem keeps its root cause.
+TEST_P(IncidentServiceTest, AssignedIncidentsAndResolvedProblemsKeepWhatTheirStateNeeded) {
+  v1::Incident incident;
+  ASSERT_TRUE(Create(Request("Desk phone dead"), &incident).ok());
+  v1::AssignIncidentRequest assign;
+  assign.set_id(incident.id());
+  assign.set_version(incident.version());
+  assign.set_assignment_group("desk");
+  v1::AssignIncidentResponse assigned;
+  ASSERT_TRUE(Call(&v1::IncidentService::Stub::AssignIncident, assign, &assigned).ok());
+  ASSERT_EQ(assigned.incident().state(), v1::INCIDENT_STATE_ASSIGNED);
+  assign.set_version(assigned.incident().version());
+  assign.clear_assignment_group();
+  grpc::Status s = Call(&v1::IncidentService::Stub::AssignIncident, assign, &assigned);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message().rfind("incident.assignment_group: an ASSIGNED incident keeps", 0), 0u)
+      << s.error_message();
+
+  v1::CreateProblemRequest cp;
+  cp.set_title("Phones drop off the network");
+  cp.set_root_cause("PoE budget exceeded on switch 4");
+  v1::CreateProblemResponse problem;
+  ASSERT_TRUE(Call(&v1::IncidentService::Stub::CreateProblem, cp, &problem).ok());
+  v1::TransitionProblemResponse moved;
+  for (auto to : {v1::PROBLEM_STATE_UNDER_INVESTIGATION, v1::PROBLEM_STATE_RESOLVED}) {
+    v1::TransitionProblemRequest tp;
+    tp.set_id(problem.problem().id());
+    tp.set_version(moved.has_problem() ? moved.problem().version() : problem.problem().version());
+    tp.set_target_state(to);
+    tp.set_resolution_code("Fixed");
+    tp.set_resolution_notes("Moved two phones");
+    s = Call(&v1::IncidentService::Stub::TransitionProblem, tp, &moved);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::UpdateProblemRequest u;
+  u.mutable_problem()->set_id(problem.problem().id());
+  u.mutable_problem()->set_version(moved.problem().version());
+  u.mutable_update_mask()->add_paths("root_cause");
+  v1::UpdateProblemResponse updated;
+  s = Call(&v1::IncidentService::Stub::UpdateProblem, u, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message().rfind("problem.root_cause: PRB", 0), 0u) << s.error_message();
+}
+
+// The person a record is for is someone: a blank or padded caller would match no one, and hide
+// the incident from the requester it is for.
+TEST_P(IncidentServiceTest, CallerAndRequestedForNameSomeone) {
+  v1::CreateIncidentRequest r = Request("Laptop will not boot");
+  r.set_caller("   ");
+  grpc::Status s = Create(r);
+  EXPECT_EQ(s.error_message(), "caller: blank; leave it out to mean yourself");
+  r.set_caller("carol@corp ");
+  EXPECT_EQ(Create(r).error_message(), "caller: has blanks around it");
+  r.set_caller("carol@corp");
+  v1::Incident created;
+  ASSERT_TRUE(Create(r, &created).ok());
+  v1::UpdateIncidentRequest u;
+  u.mutable_incident()->set_id(created.id());
+  u.mutable_incident()->set_version(created.version());
+  u.mutable_update_mask()->add_paths("caller");
+  v1::UpdateIncidentResponse updated;
+  s = Call(&v1::IncidentService::Stub::UpdateIncident, u, &updated);
+  EXPECT_EQ(s.error_message(), "incident.caller: required");
+
+  v1::CreateServiceRequestRequest req;
+  req.set_catalog_item("Monitor");
+  req.set_requested_for("\u00a0\u200b");
+  v1::CreateServiceRequestResponse out;
+  s = Call(&v1::IncidentService::Stub::CreateServiceRequest, req, &out);
+  EXPECT_EQ(s.error_message(), "requested_for: blank; leave it out to mean yourself");
+  EXPECT_EQ(Count("incidents"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IncidentServiceTest,
