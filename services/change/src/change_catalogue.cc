@@ -71,7 +71,7 @@ absl::Status ChangeCatalogue::CreateTemplate(storage::Transaction& txn, const ba
   v1::ChangeTemplate t = request.template_();
   t.set_id(base::NewUuid());
   t.set_name(std::string(absl::StripAsciiWhitespace(t.name())));
-  t.set_active(true);
+  t.set_active(!t.has_active() || t.active());
   t.set_created_by(caller.actor);
   *t.mutable_create_time() = now;
   *t.mutable_update_time() = now;
@@ -135,7 +135,7 @@ absl::Status ChangeCatalogue::CreateWindow(storage::Transaction& txn, const base
   const auto now = base::ToProtoTimestamp(clock_.Now());
   v1::ChangeWindow w = request.window();
   w.set_id(base::NewUuid());
-  w.set_active(true);
+  w.set_active(!w.has_active() || w.active());
   w.set_created_by(caller.actor);
   *w.mutable_create_time() = now;
   *w.mutable_update_time() = now;

@@ -327,6 +327,12 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
               "post-implementation review");
         }
         ITSM_RETURN_IF_ERROR(CheckTasksFinished(stored));
+      } else {
+        // Nothing was done: its pending tasks will never be, and a cancelled change takes no
+        // edits, so they are cancelled with it rather than left open for good.
+        for (v1::ChangeTask& t : *after.mutable_tasks()) {
+          if (t.state() != v1::TASK_STATE_DONE) t.set_state(v1::TASK_STATE_CANCELLED);
+        }
       }
       break;
     case ChangeStep::kAssess:

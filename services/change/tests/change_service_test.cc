@@ -149,6 +149,34 @@ TEST_P(ChangeServiceTest, AnApprovedChangesRiskAnswersCannotBeReassessedAway) {
   EXPECT_EQ(out.change().approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
 }
 
+// A template or window created with "active": false starts inactive: a template not yet meant
+// for use makes no pre-approved changes, a window not yet in force blocks nothing.
+TEST_P(ChangeServiceTest, TemplatesAndWindowsCreatedInactiveStayInactive) {
+  v1::CreateChangeTemplateRequest t;
+  t.mutable_template_()->set_name("Draft: rotate certificates");
+  t.mutable_template_()->set_implementation_plan("certbot renew");
+  t.mutable_template_()->set_risk_level(v1::RISK_LEVEL_LOW);
+  t.mutable_template_()->set_active(false);
+  v1::CreateChangeTemplateResponse created;
+  ASSERT_TRUE(Call(&Stub::CreateChangeTemplate, t, &created, "cm").ok());
+  EXPECT_FALSE(created.template_().active());
+  v1::CreateChangeRequest r;
+  r.set_template_id(created.template_().id());
+  r.add_configuration_item_ids("app-01");
+  Create(r, grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Next quarter's freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->set_active(false);
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  EXPECT_FALSE(window.window().active());
+}
+
 TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   v1::CreateChangeWindowRequest w;
   w.mutable_window()->set_name("Quarter-end freeze");

@@ -57,6 +57,22 @@ TEST_F(ChangeWorkflowTest, CreateRequestsAreValidatedNamingTheField) {
   EXPECT_EQ(ValidateCreate(r).message(), "template_id: required");
 }
 
+// Cancelled before its implementation started, a change cancels its pending tasks with it (a
+// cancelled change takes no edits, so they could never be finished); done ones stay done.
+TEST_F(ChangeWorkflowTest, CancellingBeforeImplementationCancelsPendingTasks) {
+  v1::Change c = Normal(v1::CHANGE_STATE_ASSESS);
+  for (auto state : {v1::TASK_STATE_OPEN, v1::TASK_STATE_IN_PROGRESS, v1::TASK_STATE_DONE}) {
+    c.add_tasks()->set_state(state);
+  }
+  v1::TransitionChangeRequest cancel = To(c, v1::CHANGE_STATE_CANCELLED);
+  cancel.set_close_notes("Superseded by CHG0000002");
+  absl::StatusOr<v1::Change> after = workflow_.Transition(c, cancel, policy_);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->tasks(0).state(), v1::TASK_STATE_CANCELLED);
+  EXPECT_EQ(after->tasks(1).state(), v1::TASK_STATE_CANCELLED);
+  EXPECT_EQ(after->tasks(2).state(), v1::TASK_STATE_DONE);
+}
+
 TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeScheduled) {
   v1::Change c = Normal(v1::CHANGE_STATE_ASSESS);
   auto authorised = workflow_.Transition(c, To(c, v1::CHANGE_STATE_AUTHORISE), policy_);

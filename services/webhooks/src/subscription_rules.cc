@@ -47,6 +47,9 @@ absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s) const {
 }
 
 absl::Status SubscriptionRules::ValidateCreate(const v1::CreateSubscriptionRequest& r) const {
+  if (r.inactive() && r.subscription().has_active() && r.subscription().active()) {
+    return base::FieldError("inactive", "contradicts subscription.active: true; give one of them");
+  }
   return CheckFields(r.subscription());
 }
 
@@ -65,7 +68,8 @@ v1::Subscription SubscriptionRules::NewSubscription(const v1::CreateSubscription
   s.set_url(request.subscription().url());
   *s.mutable_event_types() = request.subscription().event_types();
   s.set_record_filter(request.subscription().record_filter());
-  s.set_active(!request.inactive());
+  s.set_active(request.subscription().has_active() ? request.subscription().active()
+                                                   : !request.inactive());
   *s.mutable_secret_time() = now;
   s.set_created_by(actor);
   *s.mutable_create_time() = now;

@@ -304,6 +304,30 @@ TEST_P(WebhooksServiceTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_EQ(list.subscriptions_size(), 0);
 }
 
+// "active": false in the body is honoured at creation (it was ignored: the subscription
+// delivered at once); active and inactive disagreeing is refused naming the field.
+TEST_P(WebhooksServiceTest, SubscriptionsCreatedInactiveStayInactive) {
+  v1::CreateSubscriptionRequest r;
+  r.mutable_subscription()->set_name("paused receiver");
+  r.mutable_subscription()->set_url("https://hooks.example.com/itsm");
+  r.mutable_subscription()->add_event_types("itsm.incident.v1.*");
+  r.mutable_subscription()->set_active(false);
+  v1::CreateSubscriptionResponse out;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status s = admin_->CreateSubscription(&ctx, r, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_FALSE(out.subscription().active());
+  r.mutable_subscription()->set_name("contradiction");
+  r.mutable_subscription()->set_active(true);
+  r.set_inactive(true);
+  grpc::ClientContext ctx;
+  grpc::Status s = admin_->CreateSubscription(&ctx, r, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("inactive: contradicts", 0), 0u) << s.error_message();
+}
+
 TEST_P(WebhooksServiceTest, UpdatesAndRotationsAreVersionedAndAudited) {
   auto [sub, secret] = Subscribe("https://hooks.example.com/in", {"itsm.incident.v1.*"});
   v1::UpdateSubscriptionRequest update;
