@@ -84,6 +84,7 @@ export interface Change {
     conflictsNeedOverride?: boolean;
     requestTime?: string;
     decideTime?: string;
+    selfApprovalAllowed?: boolean;
   };
   conflicts?: Conflict[];
   conflictOverrideReason?: string;

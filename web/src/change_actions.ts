@@ -56,15 +56,26 @@ export function canReschedule(state: string | undefined): boolean {
   return [S("NEW"), S("ASSESS"), S("AUTHORISE"), S("SCHEDULED")].includes(state ?? "");
 }
 
+// As auth::SamePerson compares them (segregation of duties): without ASCII case and blanks
+// around.
+function samePerson(a: string | undefined, b: string): boolean {
+  return (a ?? "").trim().toLowerCase() === b.trim().toLowerCase() && b.trim() !== "";
+}
+
 // Whether the approval form is the caller's: the change waits in AUTHORISE for a decision, the
-// caller's roles may decide, the level deciding now names them (or names nobody: anyone with its
-// role), and they have not voted at that level yet (one vote per approver per level).
+// caller holds the role of the level deciding now (or is an administrator), the level names them
+// (or names nobody: anyone with its role), they did not raise the change nor are assigned to it
+// (unless the policy allowed self-approval when the approval started), and they have not voted
+// at that level yet (one vote per approver per level) — the service's own checks.
 export function mayDecide(change: Change, caller: Caller | null | undefined): boolean {
   const approval = change.approval;
   if (change.state !== S("AUTHORISE") || approval?.outcome !== "APPROVAL_OUTCOME_PENDING") return false;
   if (!may(caller, "change.decide")) return false;
   if (!caller) return true;
   const level = approval.currentLevel ?? 0;
+  const role = approval.levels?.[level]?.approverRole;
+  if (role && role !== "ROLE_UNSPECIFIED" && !caller.roles.includes(role) && !caller.roles.includes("ROLE_ADMIN")) return false;
+  if (!approval.selfApprovalAllowed && (samePerson(change.createdBy, caller.subject) || samePerson(change.assignee, caller.subject))) return false;
   const approvers = approval.levels?.[level]?.approvers ?? [];
   if (approvers.length > 0 && !approvers.includes(caller.subject)) return false;
   return !(approval.votes ?? []).some((v) => (v.level ?? 0) === level && v.approver === caller.subject);

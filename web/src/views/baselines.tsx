@@ -2,10 +2,12 @@
 // depends on (CreateBaseline), and what drifted since one (DiffBaseline, #/baselines/<name>):
 // CIs added, removed or changed field by field, relationships added or removed.
 import { useState } from "preact/hooks";
+import { may } from "../access";
 import type { Api } from "../api";
 import { ciKey, type Baseline, type BaselineDiff, type ConfigurationItem } from "../cmdb";
 import { enumLabel, query } from "../labels";
 import { formatTime } from "../time";
+import { useCaller } from "./caller";
 import { Field } from "./field";
 import { ErrorText, usePages, useRead } from "./read";
 
@@ -92,6 +94,8 @@ export function Baselines({ api, name }: { api: Api; name?: string }) {
     }
   };
   const d = diff.data;
+  // Shown to the roles that may take one, as on a CI's page.
+  const caller = useCaller(api);
   return (
     <section aria-labelledby="baselines-title">
       <p class="help">
@@ -114,25 +118,27 @@ export function Baselines({ api, name }: { api: Api; name?: string }) {
           </Field>
           <button type="submit">Show drift</button>
         </form>
-        <form aria-label="New baseline" class="note-form" onSubmit={create}>
-          <Field id="baseline-name" label="New baseline name">
-            <input id="baseline-name" value={newName} onInput={(e) => setNewName((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field id="baseline-root" label="Root CI (id or class/name)">
-            <input id="baseline-root" value={root} placeholder="business_service/online-shop" onInput={(e) => setRoot((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field id="baseline-depth" label="Depth of its dependencies">
-            <select id="baseline-depth" value={String(depth)} onChange={(e) => setDepth(Number((e.target as HTMLSelectElement).value))}>
-              {Array.from({ length: 12 }, (_, i) => i + 1).map((n) => (
-                <option key={n} value={String(n)}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <button type="submit">Take baseline</button>
-          <ErrorText error={createError} />
-        </form>
+        {may(caller, "baseline.create") && (
+          <form aria-label="New baseline" class="note-form" onSubmit={create}>
+            <Field id="baseline-name" label="New baseline name">
+              <input id="baseline-name" value={newName} onInput={(e) => setNewName((e.target as HTMLInputElement).value)} />
+            </Field>
+            <Field id="baseline-root" label="Root CI (id or class/name)">
+              <input id="baseline-root" value={root} placeholder="business_service/online-shop" onInput={(e) => setRoot((e.target as HTMLInputElement).value)} />
+            </Field>
+            <Field id="baseline-depth" label="Depth of its dependencies">
+              <select id="baseline-depth" value={String(depth)} onChange={(e) => setDepth(Number((e.target as HTMLSelectElement).value))}>
+                {Array.from({ length: 12 }, (_, i) => i + 1).map((n) => (
+                  <option key={n} value={String(n)}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <button type="submit">Take baseline</button>
+            <ErrorText error={createError} />
+          </form>
+        )}
       </div>
       {!name && <TakenBaselines api={api} />}
       <ErrorText error={diff.error} />

@@ -9,6 +9,7 @@ import { KINDS } from "../kinds";
 import type { RecordKind, RecordNote, WorkRecord } from "../model";
 import { formatTime } from "../time";
 import { useApiCall } from "./api_call";
+import { useCaller } from "./caller";
 import { Field, invalid } from "./field";
 
 interface Props {
@@ -30,7 +31,11 @@ export function Notes({ api, kind, record, merge }: Props) {
   const path = `/v1/${info.collection}/${encodeURIComponent(record.id)}/notes`;
   const [notes, setNotes] = useState<RecordNote[]>([]);
   const [text, setText] = useState("");
-  const [visibility, setVisibility] = useState("NOTE_VISIBILITY_WORK_NOTE");
+  // A requester writes comments only (the service refuses them work notes): no choice offered.
+  const caller = useCaller(api);
+  const requester = !!caller && caller.roles.length > 0 && caller.roles.every((r) => r === "ROLE_REQUESTER");
+  const [chosen, setVisibility] = useState("NOTE_VISIBILITY_WORK_NOTE");
+  const visibility = requester ? "NOTE_VISIBILITY_COMMENT" : chosen;
   const { error, busy, run, v } = useApiCall();
 
   useEffect(() => {
@@ -58,7 +63,7 @@ export function Notes({ api, kind, record, merge }: Props) {
         </Field>
         <Field id="note-visibility" label="Visible to">
           <select id="note-visibility" value={visibility} onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}>
-            <option value="NOTE_VISIBILITY_WORK_NOTE">Support staff (work note)</option>
+            {!requester && <option value="NOTE_VISIBILITY_WORK_NOTE">Support staff (work note)</option>}
             <option value="NOTE_VISIBILITY_COMMENT">{AUDIENCE[kind]}</option>
           </select>
         </Field>

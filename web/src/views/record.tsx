@@ -130,9 +130,18 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
   const [resolution, setResolution] = useState("");
   const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
   const { error, busy, run, v } = useAction(merge);
+  // A form the user has started filling in is sent with the version they started from, as the
+  // edit form is: a colleague's change meanwhile (which the live page shows) is refused, never
+  // silently overwritten. One-click actions act on the version on screen.
+  const [typedFrom, setTypedFrom] = useState<string | undefined>(undefined);
+  const typing = () => setTypedFrom((at) => at ?? incident.version);
+  const typedVersion = () => typedFrom ?? incident.version;
+  const settle = (ok: boolean) => {
+    if (ok) setTypedFrom(undefined);
+  };
   const rid = encodeURIComponent(incident.id);
-  const transition = (targetState: string, extra: Record<string, string> = {}) =>
-    run(() => api.post(`/v1/incidents/${rid}:transition`, { version: incident.version, targetState, ...extra }));
+  const transition = (targetState: string, extra: Record<string, string> = {}, version = incident.version) =>
+    run(() => api.post(`/v1/incidents/${rid}:transition`, { version, targetState, ...extra }));
   const resolved = incident.state === "INCIDENT_STATE_RESOLVED";
   return (
     <section aria-labelledby="actions-title" class="actions">
@@ -147,14 +156,20 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
           aria-label="Assign"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => api.post(`/v1/incidents/${rid}:assign`, { version: incident.version, assignee, assignmentGroup: group }));
+            void run(() => api.post(`/v1/incidents/${rid}:assign`, { version: typedVersion(), assignee, assignmentGroup: group })).then(settle);
           }}
         >
           <Field id="assign-assignee" label="Assignee" error={v("assignee")}>
-            <input id="assign-assignee" value={assignee} onInput={(e) => setAssignee((e.target as HTMLInputElement).value)} {...invalid("assign-assignee", v("assignee"))} />
+            <input id="assign-assignee" value={assignee} onInput={(e) => {
+                typing();
+                setAssignee((e.target as HTMLInputElement).value);
+              }} {...invalid("assign-assignee", v("assignee"))} />
           </Field>
           <Field id="assign-group" label="Assignment group" error={v("assignmentGroup")}>
-            <input id="assign-group" value={group} onInput={(e) => setGroup((e.target as HTMLInputElement).value)} {...invalid("assign-group", v("assignmentGroup"))} />
+            <input id="assign-group" value={group} onInput={(e) => {
+                typing();
+                setGroup((e.target as HTMLInputElement).value);
+              }} {...invalid("assign-group", v("assignmentGroup"))} />
           </Field>
           <button type="submit" disabled={busy}>
             Assign
@@ -171,11 +186,14 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
           aria-label="Put on hold"
           onSubmit={(e) => {
             e.preventDefault();
-            void transition("INCIDENT_STATE_ON_HOLD", { holdReason });
+            void transition("INCIDENT_STATE_ON_HOLD", { holdReason }, typedVersion()).then(settle);
           }}
         >
           <Field id="hold-reason" label="Hold reason" error={v("holdReason")}>
-            <select id="hold-reason" value={holdReason} onChange={(e) => setHoldReason((e.target as HTMLSelectElement).value)}>
+            <select id="hold-reason" value={holdReason} onChange={(e) => {
+                typing();
+                setHoldReason((e.target as HTMLSelectElement).value);
+              }}>
               <option value="HOLD_REASON_AWAITING_CALLER">Awaiting the caller</option>
               <option value="HOLD_REASON_AWAITING_SUPPLIER">Awaiting a supplier</option>
               <option value="HOLD_REASON_AWAITING_CHANGE">Awaiting a change</option>
@@ -191,14 +209,20 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
           aria-label="Resolve"
           onSubmit={(e) => {
             e.preventDefault();
-            void transition("INCIDENT_STATE_RESOLVED", { resolutionCode: code, resolutionNotes: resolution });
+            void transition("INCIDENT_STATE_RESOLVED", { resolutionCode: code, resolutionNotes: resolution }, typedVersion()).then(settle);
           }}
         >
           <Field id="resolution-code" label="Resolution code" error={v("resolutionCode")}>
-            <input id="resolution-code" value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} {...invalid("resolution-code", v("resolutionCode"))} />
+            <input id="resolution-code" value={code} onInput={(e) => {
+                typing();
+                setCode((e.target as HTMLInputElement).value);
+              }} {...invalid("resolution-code", v("resolutionCode"))} />
           </Field>
           <Field id="resolution-notes" label="Resolution notes" error={v("resolutionNotes")}>
-            <textarea id="resolution-notes" rows={3} value={resolution} onInput={(e) => setResolution((e.target as HTMLTextAreaElement).value)} {...invalid("resolution-notes", v("resolutionNotes"))} />
+            <textarea id="resolution-notes" rows={3} value={resolution} onInput={(e) => {
+                typing();
+                setResolution((e.target as HTMLTextAreaElement).value);
+              }} {...invalid("resolution-notes", v("resolutionNotes"))} />
           </Field>
           <button type="submit" disabled={busy}>
             Resolve

@@ -64,6 +64,8 @@ export function SlaClocks({ api, sla, recordId, version }: { api: Api; sla: SlaC
   }, [unexplained, retries, explained]);
 
   if (clocks.length === 0 && explained.length === 0) {
+    // Nothing read is nothing known, not "no clock runs" (a requester's console).
+    if (sla.isForbidden()) return <p>Your roles do not show SLA clocks; the service desk watches them for you.</p>;
     return <p>{sla.loaded(recordId) ? "No SLA clock runs for this record." : "Reading the SLA clocks…"}</p>;
   }
   const order = (c: ClockView) => explained.findIndex((e) => e.clockId === c.clockId);

@@ -4,7 +4,7 @@
 import type { Api } from "../api";
 import { enumLabel } from "../labels";
 import type { AuditEntry } from "../model";
-import { basisPoints, durationText, moneyText, orderDeadlines, periodText, type Contract, type Deadline, type Review, type Scorecard, type ScorecardPeriod } from "../supplier";
+import { basisPoints, durationText, moneyText, orderDeadlines, periodText, type Contract, type Deadline, type Review, type Scorecard, type ScorecardPeriod, type Supplier } from "../supplier";
 import { formatTime, zoneName } from "../time";
 import { HistoryTable } from "./history_table";
 import { ScorecardChart } from "./scorecard_chart";
@@ -38,7 +38,10 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
   );
   const reviews = useRead(() => api.get<{ reviews?: Review[] }>(`/v1/suppliers/${sid}/reviews`).then((r) => r.reviews ?? []), [id]);
   const history = useRead(() => api.get<{ entries?: AuditEntry[] }>(`/v1/suppliers/${sid}/history?page.page_size=1000`).then((r) => r.entries ?? []), [id]);
-  const s = card.data?.supplier;
+  // The supplier is read on its own: roles that may read suppliers but not their scorecard see
+  // its facts, contracts and reviews, and the scorecard's refusal where the scorecard would be.
+  const supplier = useRead(() => api.get<{ supplier?: Supplier }>(`/v1/suppliers/${sid}`).then((r) => r.supplier), [id]);
+  const s = supplier.data ?? card.data?.supplier;
   if (!s) {
     return (
       <section aria-labelledby="supplier-title">
@@ -48,7 +51,7 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
         <h1 id="supplier-title" tabIndex={-1}>
           Supplier
         </h1>
-        {card.loading ? <p>Loading…</p> : <ErrorText error={card.error} />}
+        {supplier.loading ? <p>Loading…</p> : <ErrorText error={supplier.error} />}
       </section>
     );
   }
@@ -82,71 +85,7 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       </dl>
 
       <h2 id="scorecard-title">Scorecard</h2>
-      <p class="help">The 12 months up to this one, in {zoneName()}.</p>
-      <ul class="legend" aria-label="Chart legend">
-        <li>
-          <span class="swatch bar-incidents" aria-hidden="true" />
-          Incidents its groups handled or on its CIs
-        </li>
-        <li>
-          <span class="swatch bar-resolved" aria-hidden="true" />
-          Resolved
-        </li>
-      </ul>
-      <div class="graph-box">
-        <ScorecardChart periods={card.data?.periods ?? []} />
-      </div>
-      <table aria-labelledby="scorecard-title" id="scorecard">
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            <th scope="col" class="num">
-              Incidents
-            </th>
-            <th scope="col" class="num">
-              Responded
-            </th>
-            <th scope="col" class="num">
-              Response p50
-            </th>
-            <th scope="col" class="num">
-              Response p90
-            </th>
-            <th scope="col" class="num">
-              Resolved
-            </th>
-            <th scope="col" class="num">
-              Resolution p50
-            </th>
-            <th scope="col" class="num">
-              Resolution p90
-            </th>
-            <th scope="col" class="num">
-              Reopened
-            </th>
-            <th scope="col" class="num">
-              UC clocks met
-            </th>
-            <th scope="col" class="num">
-              Caused by its changes
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(card.data?.periods ?? []).map((p) => (
-            <tr key={p.month}>
-              <th scope="row">{p.month}</th>
-              <PeriodCells p={p} />
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row">All months</th>
-            <PeriodCells p={card.data?.total} />
-          </tr>
-        </tfoot>
-      </table>
+      {card.error ? <ErrorText error={card.error} /> : <ScorecardSection card={card.data} />}
 
       <h2 id="contracts-title">Contracts</h2>
       <ErrorText error={contracts.error} />
@@ -247,5 +186,77 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       <ErrorText error={history.error} />
       <HistoryTable id="history" title="History" entries={history.data ?? []} />
     </section>
+  );
+}
+
+function ScorecardSection({ card }: { card?: Scorecard }) {
+  return (
+    <>
+      <p class="help">The 12 months up to this one, in {zoneName()}.</p>
+      <ul class="legend" aria-label="Chart legend">
+        <li>
+          <span class="swatch bar-incidents" aria-hidden="true" />
+          Incidents its groups handled or on its CIs
+        </li>
+        <li>
+          <span class="swatch bar-resolved" aria-hidden="true" />
+          Resolved
+        </li>
+      </ul>
+      <div class="graph-box">
+        <ScorecardChart periods={card?.periods ?? []} />
+      </div>
+      <table aria-labelledby="scorecard-title" id="scorecard">
+        <thead>
+          <tr>
+            <th scope="col">Month</th>
+            <th scope="col" class="num">
+              Incidents
+            </th>
+            <th scope="col" class="num">
+              Responded
+            </th>
+            <th scope="col" class="num">
+              Response p50
+            </th>
+            <th scope="col" class="num">
+              Response p90
+            </th>
+            <th scope="col" class="num">
+              Resolved
+            </th>
+            <th scope="col" class="num">
+              Resolution p50
+            </th>
+            <th scope="col" class="num">
+              Resolution p90
+            </th>
+            <th scope="col" class="num">
+              Reopened
+            </th>
+            <th scope="col" class="num">
+              UC clocks met
+            </th>
+            <th scope="col" class="num">
+              Caused by its changes
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(card?.periods ?? []).map((p) => (
+            <tr key={p.month}>
+              <th scope="row">{p.month}</th>
+              <PeriodCells p={p} />
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">All months</th>
+            <PeriodCells p={card?.total} />
+          </tr>
+        </tfoot>
+      </table>
+    </>
   );
 }

@@ -69,6 +69,15 @@ test("the approval form is the caller's only at the level deciding now, once", (
   assert.equal(mayDecide(voted, bob), false, "one vote per approver per level");
   const next = pending({ levels: [{ name: "cm" }, { name: "CAB" }], currentLevel: 1, votes: [{ level: 0, approver: "bob", decision: "APPROVAL_DECISION_APPROVE" }] });
   assert.equal(mayDecide(next, bob), true, "a vote at an earlier level does not count at this one");
+  // The service's role and segregation-of-duties checks, shown before a click they would refuse.
+  const cab = { subject: "carol", roles: ["ROLE_CAB_MEMBER"] };
+  assert.equal(mayDecide(anyone, cab), false, "a CAB member does not decide the change manager's level");
+  const admin = { subject: "root", roles: ["ROLE_ADMIN"] };
+  assert.equal(mayDecide(anyone, admin), true, "an administrator holds every role");
+  assert.equal(mayDecide({ ...anyone, createdBy: "ALICE " }, alice), false, "alice raised it");
+  assert.equal(mayDecide({ ...anyone, assignee: "alice" }, alice), false, "alice is assigned to it");
+  const selfAllowed = { ...anyone, createdBy: "alice", approval: { ...anyone.approval, selfApprovalAllowed: true } };
+  assert.equal(mayDecide(selfAllowed, alice), true, "the policy allowed self-approval");
 });
 
 test("conflicts to override, tasks still open", () => {
