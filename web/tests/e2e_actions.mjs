@@ -135,11 +135,12 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   await state.filter({ hasText: "Authorise" }).waitFor();
   await page.waitForFunction(() => document.activeElement?.id === "workflow-title");
   await page.getByTestId("approval").filter({ hasText: /^Pending/ }).waitFor();
-  // Segregation of duties: the administrator raised the change, so it may not approve it.
-  await page.getByLabel("Comment (required to reject)").fill("My own change, fine.");
-  await page.getByRole("button", { name: "Approve", exact: true }).click();
-  await page.getByRole("alert").filter({ hasText: "segregation of duties" }).waitFor();
-  step("its author may not approve it: the service's 403 in an alert");
+  // Segregation of duties: the administrator raised the change, so the service would refuse its
+  // vote, and the console does not offer the form.
+  if ((await page.getByLabel("Comment (required to reject)").count()) !== 0) {
+    throw new Error("the change's author was offered its approval form");
+  }
+  step("its author is not offered the approval form (segregation of duties)");
   const managerKey = await api("POST", "/v1/apiKeys", adminKey, { name: `console-cm-${u}`, roles: ["ROLE_CHANGE_MANAGER", "ROLE_CAB_MEMBER"] });
   const managerPage = await openSession(managerKey.secret);
   await managerPage.goto(`${gateway}/console/#/changes/${encodeURIComponent(number)}`);

@@ -45,16 +45,16 @@ bool MaskNames(const google::protobuf::FieldMask& mask, const std::string& path)
 
 }  // namespace
 
-absl::Status ContractManagement::CheckReferences(const v1::Contract& contract,
-                                                 const std::string& supplier_id) const {
-  ITSM_RETURN_IF_ERROR(references_.CheckConfigurationItems("contract.configuration_item_ids",
-                                                           contract.configuration_item_ids()));
+absl::Status ContractManagement::ResolveReferences(v1::Contract& contract,
+                                                   const std::string& supplier_id) const {
+  ITSM_RETURN_IF_ERROR(references_.ResolveConfigurationItems(
+      "contract.configuration_item_ids", *contract.mutable_configuration_item_ids()));
   return references_.CheckUcDefinitions("contract.uc_definition_ids", contract.uc_definition_ids(),
                                         supplier_id);
 }
 
-absl::Status ContractManagement::CheckCreate(storage::Database& db,
-                                             const v1::CreateContractRequest& request) const {
+absl::Status ContractManagement::ResolveCreate(storage::Database& db,
+                                               v1::CreateContractRequest& request) const {
   ITSM_RETURN_IF_ERROR(rules_.ValidateCreate(request));
   if (request.contract().configuration_item_ids().empty() &&
       request.contract().uc_definition_ids().empty()) {
@@ -64,11 +64,11 @@ absl::Status ContractManagement::CheckCreate(storage::Database& db,
   ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier,
                         SupplierNamed(*txn, request.contract().supplier_id()));
   txn.reset();
-  return CheckReferences(request.contract(), supplier.id());
+  return ResolveReferences(*request.mutable_contract(), supplier.id());
 }
 
-absl::Status ContractManagement::CheckUpdate(storage::Database& db,
-                                             const v1::UpdateContractRequest& request) const {
+absl::Status ContractManagement::ResolveUpdate(storage::Database& db,
+                                               v1::UpdateContractRequest& request) const {
   ITSM_RETURN_IF_ERROR(rules_.ValidateUpdate(request));
   const auto& mask = request.update_mask();
   if (!MaskNames(mask, "configuration_item_ids") && !MaskNames(mask, "uc_definition_ids")) {
@@ -85,7 +85,12 @@ absl::Status ContractManagement::CheckUpdate(storage::Database& db,
   if (MaskNames(mask, "uc_definition_ids")) {
     *checked.mutable_uc_definition_ids() = request.contract().uc_definition_ids();
   }
-  return CheckReferences(checked, stored.supplier_id());
+  ITSM_RETURN_IF_ERROR(ResolveReferences(checked, stored.supplier_id()));
+  if (MaskNames(mask, "configuration_item_ids")) {
+    *request.mutable_contract()->mutable_configuration_item_ids() =
+        checked.configuration_item_ids();
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ContractManagement::Create(storage::Transaction& txn, const base::Caller& caller,

@@ -22,9 +22,10 @@ class ContractManagement {
       : rules_(rules), schedule_(schedule), references_(references) {}
 
   // Checks with the configuration and SLA services (reads the supplier in its own read-only
-  // transaction of `db`): run before the write, never inside it.
-  absl::Status CheckCreate(storage::Database& db, const v1::CreateContractRequest& request) const;
-  absl::Status CheckUpdate(storage::Database& db, const v1::UpdateContractRequest& request) const;
+  // transaction of `db`): run before the write, never inside it. The request's CIs become the
+  // CMDB's ids.
+  absl::Status ResolveCreate(storage::Database& db, v1::CreateContractRequest& request) const;
+  absl::Status ResolveUpdate(storage::Database& db, v1::UpdateContractRequest& request) const;
 
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
                       const v1::CreateContractRequest& request, v1::Contract& out) const;
@@ -41,8 +42,8 @@ class ContractManagement {
                     v1::ListContractsResponse& out) const;
 
  private:
-  // The CIs and UC definitions of `contract`, of the supplier `supplier_id`.
-  absl::Status CheckReferences(const v1::Contract& contract, const std::string& supplier_id) const;
+  // The CIs (resolved to ids) and UC definitions of `contract`, of the supplier `supplier_id`.
+  absl::Status ResolveReferences(v1::Contract& contract, const std::string& supplier_id) const;
 
   const ContractRules& rules_;
   const DeadlineSchedule& schedule_;

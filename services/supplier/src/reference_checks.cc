@@ -35,8 +35,7 @@ GrpcReferenceChecks::GrpcReferenceChecks(std::shared_ptr<grpc::Channel> configur
       sla_(sla ? sla::v1::SlaService::NewStub(sla) : nullptr),
       options_(options) {}
 
-absl::Status GrpcReferenceChecks::CheckConfigurationItems(const std::string& field,
-                                                          const Ids& ids) {
+absl::Status GrpcReferenceChecks::ResolveConfigurationItems(const std::string& field, Ids& ids) {
   if (!configuration_) return absl::OkStatus();
   for (int i = 0; i < ids.size(); ++i) {
     grpc::ClientContext ctx;
@@ -50,6 +49,7 @@ absl::Status GrpcReferenceChecks::CheckConfigurationItems(const std::string& fie
         !s.ok()) {
       return s;
     }
+    ids[i] = response.configuration_item().id();
   }
   return absl::OkStatus();
 }

@@ -1,10 +1,11 @@
 // What the supplier service checks with other services before it stores a reference to their
-// records: that configuration items exist (configuration service) and that underpinning-contract
-// definitions are UNDERPINNING_CONTRACT definitions of the contract's supplier (SLA service).
+// records: that configuration items exist (configuration service; stored as the CMDB's ids, as
+// incidents and changes store them) and that underpinning-contract definitions are
+// UNDERPINNING_CONTRACT definitions of the contract's supplier (SLA service).
 // Called on the executor before the write's unit of work, never inside its transaction.
 //
 //   GrpcReferenceChecks refs(rt.ChannelTo(config_address), rt.ChannelTo(sla_address), {});
-//   ITSM_RETURN_IF_ERROR(refs.CheckConfigurationItems("contract.configuration_item_ids", ids));
+//   ITSM_RETURN_IF_ERROR(refs.ResolveConfigurationItems("contract.configuration_item_ids", ids));
 #ifndef ITSM_SERVICES_SUPPLIER_REFERENCE_CHECKS_H_
 #define ITSM_SERVICES_SUPPLIER_REFERENCE_CHECKS_H_
 
@@ -26,8 +27,9 @@ class ReferenceChecks {
  public:
   virtual ~ReferenceChecks() = default;
   // INVALID_ARGUMENT "<field>[i]: ..." for an id the other service does not know or refuses;
-  // UNAVAILABLE when it cannot answer now (retry).
-  virtual absl::Status CheckConfigurationItems(const std::string& field, const Ids& ids) = 0;
+  // UNAVAILABLE when it cannot answer now (retry). Each CI given by id or "class_name/name"
+  // becomes the CMDB's id.
+  virtual absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids) = 0;
   virtual absl::Status CheckUcDefinitions(const std::string& field, const Ids& ids,
                                           const std::string& supplier_id) = 0;
 };
@@ -42,7 +44,7 @@ class GrpcReferenceChecks final : public ReferenceChecks {
   GrpcReferenceChecks(std::shared_ptr<grpc::Channel> configuration,
                       std::shared_ptr<grpc::Channel> sla, Options options);
 
-  absl::Status CheckConfigurationItems(const std::string& field, const Ids& ids) override;
+  absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids) override;
   absl::Status CheckUcDefinitions(const std::string& field, const Ids& ids,
                                   const std::string& supplier_id) override;
 

@@ -6,25 +6,24 @@
 namespace itsm::supplier {
 namespace {
 
-// What a write gathers from other services first: only that its references were confirmed.
-struct Confirmed {};
-
-// A write whose references another service must confirm first (servicedb::CommitCallAfter: the
-// check runs on the executor, outside the committer's transaction).
-grpc::ServerUnaryReactor* CheckedCommitCall(runtime::Executor& executor,
-                                            storage::GroupCommitter& committer,
-                                            grpc::CallbackServerContext* ctx,
-                                            const google::protobuf::Message& request,
-                                            std::function<absl::Status()> check,
-                                            servicedb::WriteUnit unit) {
-  return servicedb::CommitCallAfter<Confirmed>(
+// A write whose references another service must confirm first (servicedb::CommitCallAfter):
+// `resolve` checks them on the executor, outside the committer's transaction, on a copy of the
+// request whose CIs become the CMDB's ids; `unit` writes that copy. `request` is gRPC's and
+// outlives the call.
+template <typename Request>
+grpc::ServerUnaryReactor* ResolvedCommitCall(
+    runtime::Executor& executor, storage::GroupCommitter& committer,
+    grpc::CallbackServerContext* ctx, const Request& request,
+    std::function<absl::Status(Request&)> resolve,
+    std::function<absl::Status(storage::Transaction&, const base::Caller&, const Request&)> unit) {
+  return servicedb::CommitCallAfter<Request>(
       executor, committer, ctx, request,
-      [check = std::move(check)]() -> absl::StatusOr<Confirmed> {
-        ITSM_RETURN_IF_ERROR(check());
-        return Confirmed{};
+      [&request, resolve = std::move(resolve)]() -> absl::StatusOr<Request> {
+        Request resolved = request;
+        ITSM_RETURN_IF_ERROR(resolve(resolved));
+        return resolved;
       },
-      [unit = std::move(unit)](storage::Transaction& txn, const base::Caller& caller,
-                               const Confirmed&) { return unit(txn, caller); });
+      std::move(unit));
 }
 
 }  // namespace
@@ -40,14 +39,15 @@ using storage::Transaction;
 grpc::ServerUnaryReactor* SupplierGrpcService::CreateSupplier(
     grpc::CallbackServerContext* ctx, const v1::CreateSupplierRequest* request,
     v1::CreateSupplierResponse* response) {
-  return CheckedCommitCall(
+  return ResolvedCommitCall<v1::CreateSupplierRequest>(
       executor_, committer_, ctx, *request,
-      [=, this] {
-        return apps_.contracts.references().CheckConfigurationItems(
-            "supplier.configuration_item_ids", request->supplier().configuration_item_ids());
+      [this](v1::CreateSupplierRequest& r) {
+        return apps_.contracts.references().ResolveConfigurationItems(
+            "supplier.configuration_item_ids",
+            *r.mutable_supplier()->mutable_configuration_item_ids());
       },
-      [=, this](Transaction& txn, const base::Caller& caller) {
-        return apps_.suppliers.Create(txn, caller, *request, *response->mutable_supplier());
+      [=, this](Transaction& txn, const base::Caller& caller, const v1::CreateSupplierRequest& r) {
+        return apps_.suppliers.Create(txn, caller, r, *response->mutable_supplier());
       });
 }
 
@@ -70,18 +70,19 @@ grpc::ServerUnaryReactor* SupplierGrpcService::ListSuppliers(
 grpc::ServerUnaryReactor* SupplierGrpcService::UpdateSupplier(
     grpc::CallbackServerContext* ctx, const v1::UpdateSupplierRequest* request,
     v1::UpdateSupplierResponse* response) {
-  return CheckedCommitCall(
+  return ResolvedCommitCall<v1::UpdateSupplierRequest>(
       executor_, committer_, ctx, *request,
-      [=, this] {
-        for (const auto& path : request->update_mask().paths()) {
+      [this](v1::UpdateSupplierRequest& r) {
+        for (const auto& path : r.update_mask().paths()) {
           if (path != "configuration_item_ids") continue;
-          return apps_.contracts.references().CheckConfigurationItems(
-              "supplier.configuration_item_ids", request->supplier().configuration_item_ids());
+          return apps_.contracts.references().ResolveConfigurationItems(
+              "supplier.configuration_item_ids",
+              *r.mutable_supplier()->mutable_configuration_item_ids());
         }
         return absl::OkStatus();
       },
-      [=, this](Transaction& txn, const base::Caller& caller) {
-        return apps_.suppliers.Update(txn, caller, *request, *response->mutable_supplier());
+      [=, this](Transaction& txn, const base::Caller& caller, const v1::UpdateSupplierRequest& r) {
+        return apps_.suppliers.Update(txn, caller, r, *response->mutable_supplier());
       });
 }
 
@@ -130,11 +131,11 @@ grpc::ServerUnaryReactor* SupplierGrpcService::GetHistory(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* SupplierGrpcService::CreateContract(
     grpc::CallbackServerContext* ctx, const v1::CreateContractRequest* request,
     v1::CreateContractResponse* response) {
-  return CheckedCommitCall(
+  return ResolvedCommitCall<v1::CreateContractRequest>(
       executor_, committer_, ctx, *request,
-      [=, this] { return apps_.contracts.CheckCreate(db_, *request); },
-      [=, this](Transaction& txn, const base::Caller& caller) {
-        return apps_.contracts.Create(txn, caller, *request, *response->mutable_contract());
+      [this](v1::CreateContractRequest& r) { return apps_.contracts.ResolveCreate(db_, r); },
+      [=, this](Transaction& txn, const base::Caller& caller, const v1::CreateContractRequest& r) {
+        return apps_.contracts.Create(txn, caller, r, *response->mutable_contract());
       });
 }
 
@@ -157,11 +158,11 @@ grpc::ServerUnaryReactor* SupplierGrpcService::ListContracts(
 grpc::ServerUnaryReactor* SupplierGrpcService::UpdateContract(
     grpc::CallbackServerContext* ctx, const v1::UpdateContractRequest* request,
     v1::UpdateContractResponse* response) {
-  return CheckedCommitCall(
+  return ResolvedCommitCall<v1::UpdateContractRequest>(
       executor_, committer_, ctx, *request,
-      [=, this] { return apps_.contracts.CheckUpdate(db_, *request); },
-      [=, this](Transaction& txn, const base::Caller& caller) {
-        return apps_.contracts.Update(txn, caller, *request, *response->mutable_contract());
+      [this](v1::UpdateContractRequest& r) { return apps_.contracts.ResolveUpdate(db_, r); },
+      [=, this](Transaction& txn, const base::Caller& caller, const v1::UpdateContractRequest& r) {
+        return apps_.contracts.Update(txn, caller, r, *response->mutable_contract());
       });
 }
 
