@@ -37,6 +37,20 @@ const std::vector<Cidr>& InternalRanges() {
 
 bool IsHostNameChar(char c) { return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_'; }
 
+// Whether a host that is not a dotted-quad address would still be read as an IPv4 address by
+// resolvers and browsers: its last label is a number ("2130706433", "127.1", "0x7f.1"). Such
+// spellings are refused so that the stored URL says which address it reaches.
+bool LooksLikeNumericIpv4(absl::string_view host) {
+  absl::ConsumeSuffix(&host, ".");
+  const size_t dot = host.rfind('.');
+  absl::string_view last = dot == absl::string_view::npos ? host : host.substr(dot + 1);
+  if (last.empty()) return false;
+  if (absl::ConsumePrefix(&last, "0x") || absl::ConsumePrefix(&last, "0X")) {
+    return std::all_of(last.begin(), last.end(), absl::ascii_isxdigit);
+  }
+  return std::all_of(last.begin(), last.end(), absl::ascii_isdigit);
+}
+
 }  // namespace
 
 std::optional<IpAddress> IpAddress::Parse(absl::string_view text) {
@@ -138,6 +152,10 @@ absl::StatusOr<WebhookUrl> ParseWebhookUrl(const std::string& field, absl::strin
       return base::FieldError(field, "not a host name or address");
     }
     out.literal = IpAddress::Parse(host);
+    if (!out.literal && LooksLikeNumericIpv4(host)) {
+      return base::FieldError(field,
+                              "an IPv4 address must be written as four decimal numbers, a.b.c.d");
+    }
   }
   if (!port.empty() || absl::EndsWith(authority, ":")) {
     if (!absl::SimpleAtoi(port, &out.port) || out.port < 1 || out.port > 65535) {

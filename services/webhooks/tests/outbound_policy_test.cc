@@ -25,9 +25,12 @@ TEST(OutboundPolicy, ParsesUrls) {
   EXPECT_EQ(Url("http://127.0.0.1").target, "/");
   EXPECT_EQ(Url("http://127.0.0.1").port, 80);
   EXPECT_EQ(Url("https://[::1]:9000/x").host, "::1");
-  for (const char* bad : {"ftp://x", "https://user:pw@x/", "https://x/#frag", "https://:80/",
-                          "https://x:0/", "https://x:65536/", "https://[::1/", "https://x/a b",
-                          "https://[1.2.3.4]/", "example.com"}) {
+  EXPECT_EQ(Url("https://hooks.1x.example.com/").host, "hooks.1x.example.com");
+  for (const char* bad :
+       {"ftp://x", "https://user:pw@x/", "https://x/#frag", "https://:80/", "https://x:0/",
+        "https://x:65536/", "https://[::1/", "https://x/a b", "https://[1.2.3.4]/", "example.com",
+        "http://2130706433/", "http://127.1/", "http://0x7f.0.0.1/", "http://0177.0.0.1/",
+        "http://127.0.0.1./", "http://hooks.0x10/"}) {
     absl::StatusOr<WebhookUrl> url = ParseWebhookUrl("subscription.url", bad);
     EXPECT_TRUE(absl::IsInvalidArgument(url.status())) << bad;
     EXPECT_NE(url.status().message().find("subscription.url"), absl::string_view::npos) << bad;
