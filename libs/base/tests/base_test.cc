@@ -2,10 +2,12 @@
 #include <set>
 
 #include "absl/time/clock.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
+#include "itsm/base/message_fingerprint.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 
@@ -155,6 +157,15 @@ TEST(BlankText, OuterBlanksMakeLookAlikes) {
   EXPECT_EQ(StripBlanks("\u00a0 \u2003"), "");
   EXPECT_EQ(StripBlanks("caf\u00e9"), "caf\u00e9");
   EXPECT_EQ(StripBlanks("\xff "), "\xff") << "invalid UTF-8 stays, as visible";
+}
+
+// Fingerprints are stored beside idempotency keys, so they may never change between releases:
+// known answers.
+TEST(MessageFingerprint, IsFnv1aOfTheDeterministicSerialisation) {
+  EXPECT_EQ(MessageFingerprint(google::protobuf::StringValue()), "cbf29ce484222325");
+  google::protobuf::StringValue x;
+  x.set_value("x");  // serialised as 0a 01 78
+  EXPECT_EQ(MessageFingerprint(x), "2fe852189d1bfb44");
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
-#include "itsm/records/fingerprint.h"
+#include "itsm/base/message_fingerprint.h"
 
 namespace itsm::records {
 namespace {
@@ -63,7 +63,7 @@ std::string PageScope(absl::string_view method, const google::protobuf::Message&
   if (const auto* page = filter->GetDescriptor()->FindFieldByName("page")) {
     filter->GetReflection()->ClearField(filter.get(), page);
   }
-  return absl::StrCat(method, "/", RequestFingerprint(*filter));
+  return absl::StrCat(method, "/", base::MessageFingerprint(*filter));
 }
 
 std::string EncodePageCursor(absl::string_view scope, const std::vector<std::string>& position) {

@@ -1,6 +1,6 @@
 #include "itsm/records/unit_of_work.h"
 
-#include "itsm/records/fingerprint.h"
+#include "itsm/base/message_fingerprint.h"
 
 namespace itsm::records {
 
@@ -13,7 +13,7 @@ IdempotentCall IdempotentCallOf(std::string method, const google::protobuf::Mess
   }
   call.key = request.GetReflection()->GetString(request, field);
   // Nothing to compare without a key: the fingerprint is computed only when one is given.
-  if (!call.key.empty()) call.fingerprint = RequestFingerprint(request);
+  if (!call.key.empty()) call.fingerprint = base::MessageFingerprint(request);
   return call;
 }
 

@@ -4,10 +4,8 @@
 #include <set>
 #include <thread>
 
-#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "itsm/base/status_macros.h"
-#include "itsm/records/fingerprint.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/testing/test_env.h"
 
@@ -141,14 +139,6 @@ TEST_P(IdempotencyTest, PrunerForgetsKeysOlderThanTheRetention) {
   auto kept = Create("new", "f", "id-x");
   ASSERT_TRUE(kept.ok());
   EXPECT_FALSE(kept->first);
-}
-
-// Fingerprints are stored beside keys, so they may never change between releases: known answers.
-TEST(RequestFingerprint, IsFnv1aOfTheDeterministicSerialisation) {
-  EXPECT_EQ(RequestFingerprint(google::protobuf::StringValue()), "cbf29ce484222325");
-  google::protobuf::StringValue x;
-  x.set_value("x");  // serialised as 0a 01 78
-  EXPECT_EQ(RequestFingerprint(x), "2fe852189d1bfb44");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdempotencyTest,

@@ -37,6 +37,10 @@ absl::StatusOr<T> ParseNumber(absl::string_view text, const std::string& path,
                               absl::string_view type_name) {
   T value{};
   bool ok = false;
+  // absl's parsers skip surrounding blanks; a query's " 5" is as wrong as the body's " 5".
+  if (text != absl::StripAsciiWhitespace(text)) {
+    return base::FieldError(path, absl::StrCat(Quoted(text), " is not ", type_name));
+  }
   if constexpr (std::is_same_v<T, double>) {
     ok = absl::SimpleAtod(text, &value) && std::isfinite(value);
   } else if constexpr (std::is_same_v<T, float>) {
@@ -179,7 +183,8 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
     case FieldDescriptor::CPPTYPE_ENUM: {
       const auto* value = field->enum_type()->FindValueByName(std::string(text));
       int number = 0;
-      if (value == nullptr && absl::SimpleAtoi(text, &number)) {
+      if (value == nullptr && text == absl::StripAsciiWhitespace(text) &&
+          absl::SimpleAtoi(text, &number)) {
         value = field->enum_type()->FindValueByNumber(number);
       }
       if (value == nullptr) return base::FieldError(name, NotOneOf(*field->enum_type(), text));

@@ -339,7 +339,10 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
                 version);
           } else {
             const std::optional<int64_t> record_version = RecordVersion(*answer);
-            const std::string etag = record_version ? ETagOf(*record_version) : "";
+            // A write's answer without a version has nothing a client could send back.
+            const std::string etag = record_version    ? ETagOf(*record_version)
+                                     : method == "GET" ? ContentETagOf(*answer)
+                                                       : "";
             if (!etag.empty() && !if_none_match.empty() && ETagMatches(if_none_match, etag)) {
               response = MakeResponse(304, version, "", "application/json");
             } else {

@@ -13,6 +13,7 @@
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/message_fingerprint.h"
 #include "itsm/base/status_macros.h"
 #include "services/gateway/src/body_shape.h"
 #include "services/gateway/src/error_answer.h"
@@ -405,5 +406,9 @@ std::string VersionFieldPath(const Route& route) {
 }
 
 std::string ETagOf(int64_t version) { return absl::StrCat("\"", version, "\""); }
+
+std::string ContentETagOf(const Message& response) {
+  return absl::StrCat("\"c", base::MessageFingerprint(response), "\"");
+}
 
 }  // namespace itsm::gateway

@@ -55,6 +55,9 @@ std::optional<int64_t> RecordVersion(const google::protobuf::Message& response);
 std::string VersionFieldPath(const Route& route);
 // The ETag of a version: "\"<n>\"".
 std::string ETagOf(int64_t version);
+// The ETag of an answer without a record version (a list, a report): "\"c<16 hex digits>\"" of
+// its content, the same from every gateway replica, so that If-None-Match on a list is honoured.
+std::string ContentETagOf(const google::protobuf::Message& response);
 
 }  // namespace itsm::gateway
 

@@ -107,6 +107,18 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
                   "&page.page_size=50");
   ASSERT_EQ(listed.status, 200) << listed.body;
   EXPECT_TRUE(absl::StrContains(listed.body, id)) << listed.body;
+  // A list's ETag is its content's: unchanged, 304; changed by a write, a new tag.
+  const std::string list_path = "/v1/incidents?title_contains=mail%20server&page.page_size=50";
+  HttpAnswer list_before = client.Send("GET", list_path);
+  const std::string list_tag = list_before.Header("etag");
+  EXPECT_TRUE(absl::StartsWith(list_tag, "\"c")) << list_tag;
+  EXPECT_EQ(client.Send("GET", list_path, "", {{"If-None-Match", list_tag}}).status, 304);
+  EXPECT_EQ(client
+                .Send("POST", absl::StrCat("/v1/incidents/", id, ":assign"),
+                      R"({"assignee":"alice"})", {{"If-Match", list_tag}})
+                .status,
+            400)
+      << "a list's tag is not a record version";
 
   HttpAnswer assigned = client.Send("POST", absl::StrCat("/v1/incidents/", id, ":assign"),
                                     R"({"assignee":"alice"})", {{"If-Match", "\"1\""}});
@@ -117,6 +129,9 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
                   R"({"targetState":"INCIDENT_STATE_IN_PROGRESS"})", {{"If-Match", "\"2\""}});
   ASSERT_EQ(started.status, 200) << started.body;
   EXPECT_EQ(Field(Json(started.body), "incident", "state"), "INCIDENT_STATE_IN_PROGRESS");
+  HttpAnswer list_after = client.Send("GET", list_path, "", {{"If-None-Match", list_tag}});
+  EXPECT_EQ(list_after.status, 200);
+  EXPECT_NE(list_after.Header("etag"), list_tag);
 
   // A stale ETag: the precondition failed, 412; a stale version in the body: a conflict, 409.
   HttpAnswer stale_tag = client.Send("POST", absl::StrCat("/v1/incidents/", id, ":transition"),

@@ -112,6 +112,12 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
                    "definition.coverage.services[0]");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "page.page_size=ten"}).status(),
                    "page.page_size");
+  // Blanks around a number are not skipped ("+" is a space in a query).
+  for (const char* padded : {"page.page_size=+5", "page.page_size=5%20", "page.page_size=%095"}) {
+    ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = padded}).status(),
+                     "page.page_size");
+  }
+  ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "states=%201"}).status(), "states");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "colour=red"}).status(), "colour");
   ExpectFieldError(Transcode("GET", "/v1/incidents", {.query = "assignee=a&assignee=b"}).status(),
                    "assignee");

@@ -8,7 +8,7 @@
 // record; a key reused for a different request is ALREADY_EXISTS.
 //
 //   ITSM_ASSIGN_OR_RETURN(auto claim, IdempotencyStore::Claim(txn, kCreateIncident, actor, key,
-//                                                            RequestFingerprint(request),
+//                                                            base::MessageFingerprint(request),
 //                                                            incident.id(), now));
 //   if (!claim.first) return repo.Get(txn, claim.record_id);   // answered before
 //   ... insert the record, its audit entry and its events ...

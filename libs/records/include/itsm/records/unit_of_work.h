@@ -48,7 +48,7 @@ concept RecordStore = requires(storage::Transaction& txn, Record& record, const 
 };
 
 // A create call's idempotency: the full gRPC method, the caller's key (empty: none) and the
-// request's fingerprint (records::RequestFingerprint; empty without a key).
+// request's fingerprint (base::MessageFingerprint; empty without a key).
 struct IdempotentCall {
   std::string method;
   std::string key;
