@@ -65,7 +65,8 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
       Ok({"change", "calendar", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
   EXPECT_NE(out.find("dependent_ci CHG0000001 (overridden)"), std::string::npos) << out;
   out = Ok({"change", "ics", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
-  EXPECT_NE(out.find("BEGIN:VCALENDAR"), std::string::npos) << out;
+  // The file the server made, CRLF line ends kept (`itsmctl change ics > changes.ics`).
+  EXPECT_NE(out.find("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"), std::string::npos) << out;
   EXPECT_NE(out.find("SUMMARY:CHG0000002 Upgrade the database"), std::string::npos) << out;
 
   Ok({"change", "move", "CHG0000002", "implement"});

@@ -86,20 +86,21 @@ absl::Status RunStatus(const Context& ctx, const std::vector<std::string>&) {
   rows.push_back({"kafka", "-", endpoints.kafka_bootstrap_servers(), "", ""});
   rows.push_back({"redis", "-", endpoints.redis_address(), "", ""});
   if (ctx.globals().json) {
-    // The endpoints as the launcher wrote them, each service with its health.
+    // The endpoints as the launcher wrote them, each service with its health; names in
+    // lowerCamelCase as every --output json prints them.
     google::protobuf::Struct out;
     auto* services = (*out.mutable_fields())["services"].mutable_list_value();
     for (int i = 0; i < endpoints.services_size(); ++i) {
       auto& fields = *services->add_values()->mutable_struct_value()->mutable_fields();
       fields["name"].set_string_value(rows[i][0]);
       fields["health"].set_string_value(rows[i][1]);
-      fields["grpc_address"].set_string_value(rows[i][2]);
-      fields["metrics_url"].set_string_value(rows[i][3]);
+      fields["grpcAddress"].set_string_value(rows[i][2]);
+      fields["metricsUrl"].set_string_value(rows[i][3]);
       fields["pid"].set_number_value(endpoints.services(i).pid());
     }
-    (*out.mutable_fields())["kafka_bootstrap_servers"].set_string_value(
+    (*out.mutable_fields())["kafkaBootstrapServers"].set_string_value(
         endpoints.kafka_bootstrap_servers());
-    (*out.mutable_fields())["redis_address"].set_string_value(endpoints.redis_address());
+    (*out.mutable_fields())["redisAddress"].set_string_value(endpoints.redis_address());
     std::printf("%s", ToJson(out).c_str());
   } else {
     PrintTable({"SERVICE", "HEALTH", "ADDRESS", "METRICS", "PID"}, rows);

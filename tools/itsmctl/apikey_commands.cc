@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "cells.h"
 #include "commands.h"
 #include "itsm/auth/identity.h"
 #include "itsm/base/status_macros.h"
@@ -35,24 +36,24 @@ std::string RolesOf(const v1::ApiKey& key) {
   return absl::StrJoin(names, ",");
 }
 
-std::string TimeOrDash(const google::protobuf::Timestamp& t, bool set) {
-  return set ? base::FormatRfc3339(base::FromProtoTimestamp(t)) : "-";
+// Expiry is not a state the server stores: a key past its expire_time is refused as revoked
+// ones are, and is shown so.
+std::string StateOf(const v1::ApiKey& key, absl::Time now) {
+  if (key.state() != v1::API_KEY_STATE_ACTIVE) return "revoked";
+  if (key.has_expire_time() && base::FromProtoTimestamp(key.expire_time()) <= now) {
+    return "expired";
+  }
+  return "active";
 }
 
-void PrintKeys(const Context& ctx, const std::vector<const v1::ApiKey*>& keys) {
+void PrintKeys(const std::vector<const v1::ApiKey*>& keys) {
+  const absl::Time now = absl::Now();
   std::vector<std::vector<std::string>> rows;
   for (const v1::ApiKey* key : keys) {
-    if (ctx.globals().json) {
-      std::printf("%s\n", ToJson(*key, false).c_str());
-      continue;
-    }
-    rows.push_back({key->id(), key->name(), key->prefix(), RolesOf(*key),
-                    key->state() == v1::API_KEY_STATE_ACTIVE ? "active" : "revoked",
-                    TimeOrDash(key->expire_time(), key->has_expire_time()), key->created_by()});
+    rows.push_back({key->id(), key->name(), key->prefix(), RolesOf(*key), StateOf(*key, now),
+                    key->has_expire_time() ? When(key->expire_time()) : "-", key->created_by()});
   }
-  if (!ctx.globals().json) {
-    PrintTable({"ID", "NAME", "PREFIX", "ROLES", "STATE", "EXPIRES", "CREATED BY"}, rows);
-  }
+  PrintTable({"ID", "NAME", "PREFIX", "ROLES", "STATE", "EXPIRES", "CREATED BY"}, rows);
 }
 
 // The key as it is now: rotate and revoke need its version.
@@ -117,23 +118,32 @@ absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv)
     v1::ListApiKeysRequest request;
     request.set_include_revoked(args.Has("all"));
     request.mutable_page()->set_page_size(500);
-    std::vector<v1::ApiKey> keys;
+    // Every page, gathered into one answer: --output json prints one ListApiKeysResponse.
+    v1::ListApiKeysResponse all;
     do {
       v1::ListApiKeysResponse page;
       ITSM_RETURN_IF_ERROR(FromGrpc(stub->ListApiKeys(ctx.NewCall().get(), request, &page)));
-      keys.insert(keys.end(), page.api_keys().begin(), page.api_keys().end());
+      for (auto& key : *page.mutable_api_keys()) *all.add_api_keys() = std::move(key);
       request.mutable_page()->set_page_token(page.next_page_token());
     } while (!request.page().page_token().empty());
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(all).c_str());
+      return absl::OkStatus();
+    }
     std::vector<const v1::ApiKey*> shown;
-    for (const auto& key : keys) shown.push_back(&key);
-    PrintKeys(ctx, shown);
+    for (const auto& key : all.api_keys()) shown.push_back(&key);
+    PrintKeys(shown);
     return absl::OkStatus();
   }
   if (command == "get") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({}));
     ITSM_ASSIGN_OR_RETURN(std::string id, one_id());
     ITSM_ASSIGN_OR_RETURN(v1::ApiKey key, Current(ctx, *stub, id));
-    PrintKeys(ctx, {&key});
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(key).c_str());
+      return absl::OkStatus();
+    }
+    PrintKeys({&key});
     return absl::OkStatus();
   }
   if (command == "history") {
@@ -179,7 +189,11 @@ absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv)
     request.set_version(key.version());
     v1::RevokeApiKeyResponse revoked;
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->RevokeApiKey(ctx.NewCall().get(), request, &revoked)));
-    PrintKeys(ctx, {&revoked.api_key()});
+    if (ctx.globals().json) {
+      std::printf("%s", ToJson(revoked).c_str());
+      return absl::OkStatus();
+    }
+    PrintKeys({&revoked.api_key()});
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(

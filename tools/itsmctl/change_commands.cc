@@ -13,6 +13,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/change/v1/change.grpc.pb.h"
+#include "terminal_guard.h"
 
 namespace itsm::ctl {
 namespace {
@@ -240,7 +241,7 @@ absl::Status Calendar(const Context& ctx, const Args& args, bool ics) {
     e.set_assignment_group(r.assignment_group());
     v1::ExportChangeCalendarResponse out;
     ITSM_RETURN_IF_ERROR(client.Call(&Stub::ExportChangeCalendar, e, &out));
-    std::fwrite(out.ics().data(), 1, out.ics().size(), stdout);
+    PrintCrlfDocument(out.ics());
     return absl::OkStatus();
   }
   v1::GetChangeCalendarResponse out;

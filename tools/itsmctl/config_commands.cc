@@ -395,6 +395,12 @@ absl::Status Rel(const Context& ctx, const std::vector<std::string>& argv) {
     for (const auto& x : r.incoming())
       rows.push_back({"in", TypeName(x.type()), x.source_id(), x.id()});
     PrintTable({"DIR", "TYPE", "OTHER CI", "RELATIONSHIP"}, rows);
+    if (r.truncated()) {
+      std::printf(
+          "(truncated: the CI has more relationships than one answer holds, 1,000 each way; "
+          "read its neighbours selectively with: itsmctl ci impact %s --depth 1 --class ...)\n",
+          p[0].c_str());
+    }
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown ci rel command \"", argv[0], "\""));
@@ -439,7 +445,15 @@ absl::Status Impact(const Context& ctx, const Args& args) {
                 r.origin().name().c_str());
   }
   PrintTable({"DEPTH", "CLASS", "NAME", "CRITICALITY", "PATH"}, rows);
-  if (r.truncated()) std::printf("(truncated: raise --limit)\n");
+  if (r.truncated()) {
+    // Cut at --limit (1,000 unless given), or earlier by the answer's size cap (3 MiB), which
+    // no --limit lifts.
+    const int asked = limit == 0 ? 1000 : limit;
+    std::printf("%s\n", r.items_size() >= asked && asked < 10000
+                            ? "(truncated: more CIs are impacted; raise --limit, at most 10000)"
+                            : "(truncated: more CIs are impacted than one answer holds; narrow "
+                              "with --depth or --class)");
+  }
   return absl::OkStatus();
 }
 
@@ -483,7 +497,17 @@ absl::Status Import(const Context& ctx, const Args& args) {
   auto call = ctx.NewCall();
   call->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   ITSM_RETURN_IF_ERROR(FromGrpc(stub->ImportConfigurationItems(call.get(), req, &r)));
-  if (ctx.globals().json) return Output(ctx, r);
+  // Rows are applied one by one: a feed with rejected rows still applied the others, but a
+  // script running it must see that some were dropped.
+  const absl::Status outcome =
+      r.rejected() == 0
+          ? absl::OkStatus()
+          : absl::FailedPreconditionError(absl::StrCat(
+                r.rejected(), " rows rejected (the others were applied; each is named above)"));
+  if (ctx.globals().json) {
+    ITSM_RETURN_IF_ERROR(Output(ctx, r));
+    return outcome;
+  }
   for (const auto& x : r.items()) {
     if (x.outcome() == cfg::IMPORT_OUTCOME_REJECTED) {
       std::printf("item %d rejected: %s\n", x.index(), x.reason().c_str());
@@ -496,7 +520,7 @@ absl::Status Import(const Context& ctx, const Args& args) {
   }
   std::printf("created %d, updated %d, unchanged %d, rejected %d\n", r.created(), r.updated(),
               r.unchanged(), r.rejected());
-  return absl::OkStatus();
+  return outcome;
 }
 
 absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) {

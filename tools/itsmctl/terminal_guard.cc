@@ -8,7 +8,7 @@
 
 namespace itsm::ctl {
 
-std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2) {
+std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2, bool keep_cr) {
   std::string out;
   out.reserve(text.size());
   bool c2 = pending_c2 != nullptr && *pending_c2;
@@ -24,7 +24,7 @@ std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2) {
     }
     if (c == 0xc2) {
       c2 = true;
-    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+    } else if ((c < 0x20 && c != '\n' && c != '\t' && !(keep_cr && c == '\r')) || c == 0x7f) {
       absl::StrAppendFormat(&out, "\\x%02x", c);
     } else {
       out += ch;
@@ -44,6 +44,8 @@ struct Guarded {
   FILE* real;
   bool pending_c2 = false;
 };
+
+Guarded* installed = nullptr;  // set once by GuardStandardOutput
 
 ssize_t GuardedWrite(void* cookie, const char* buf, size_t size) {
   auto* guarded = static_cast<Guarded*>(cookie);
@@ -68,11 +70,24 @@ void GuardStandardOutput() {
   FILE* real = fdopen(dup(fileno(stdout)), "w");
   if (real == nullptr) return;
   cookie_io_functions_t io{nullptr, GuardedWrite, nullptr, GuardedClose};
-  FILE* guarded = fopencookie(new Guarded{real}, "w", io);
-  if (guarded == nullptr) return;
+  auto* cookie = new Guarded{real};
+  FILE* guarded = fopencookie(cookie, "w", io);
+  if (guarded == nullptr) {
+    delete cookie;
+    return;
+  }
+  installed = cookie;
   // Line by line, as a terminal's stdout is: `events tail` shows each event as it arrives.
   setvbuf(guarded, nullptr, _IOLBF, 0);
   stdout = guarded;
+}
+
+void PrintCrlfDocument(absl::string_view text) {
+  std::fflush(stdout);
+  FILE* out = installed != nullptr ? installed->real : stdout;
+  const std::string safe = EscapeControlCharacters(text, nullptr, /*keep_cr=*/true);
+  std::fwrite(safe.data(), 1, safe.size(), out);
+  std::fflush(out);
 }
 
 }  // namespace itsm::ctl

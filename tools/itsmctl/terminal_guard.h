@@ -13,10 +13,17 @@ namespace itsm::ctl {
 
 // `text` with control characters escaped. `pending_c2` carries a lead byte 0xC2 split from its
 // continuation across two calls (in: one left by the previous call; out: one left by this).
-std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2 = nullptr);
+// With `keep_cr`, carriage returns pass too (a file format's CRLF line ends).
+std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2 = nullptr,
+                                    bool keep_cr = false);
 
 // Replaces stdout by a stream that escapes through EscapeControlCharacters. Once, at start.
 void GuardStandardOutput();
+
+// Prints a document whose format ends lines in CRLF (an iCalendar export, RFC 5545) on standard
+// output with its carriage returns kept, so that `> changes.ics` is the file the server made;
+// other control characters are escaped as everywhere.
+void PrintCrlfDocument(absl::string_view text);
 
 }  // namespace itsm::ctl
 

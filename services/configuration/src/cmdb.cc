@@ -893,6 +893,9 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
                                      : std::string(s.message()));
     out.set_rejected(out.rejected() + 1);
   };
+  // A feed with two rows for one CI would apply both, the last winning, and every run of it
+  // would change the CI back and forth: the second row is refused, naming the first.
+  std::map<std::pair<std::string, std::string>, int> first_row;
   for (int i = 0; i < request.items_size(); ++i) {
     const v1::ImportItem& item = request.items(i);
     v1::ImportResult* r = out.add_items();
@@ -902,6 +905,11 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
     absl::Status s = [&]() -> absl::Status {
       if (item.class_name().empty()) return Invalid("class_name", "required");
       if (item.name().empty()) return Invalid("name", "required");
+      if (auto [at, added] = first_row.try_emplace({item.class_name(), item.name()}, i); !added) {
+        return Invalid("name", absl::StrCat("item ", at->second, " of this feed is already ",
+                                            item.class_name(), "/", item.name(),
+                                            ": one row per CI"));
+      }
       if (cat->Find(item.class_name()) == nullptr) {
         ITSM_ASSIGN_OR_RETURN(cat, CatalogFor(txn, item.class_name()));
       }

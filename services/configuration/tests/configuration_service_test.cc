@@ -589,6 +589,18 @@ TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
             std::vector<std::string>{"attributes.cpu_count"});
   EXPECT_EQ(Count("config_items"), 3);
   EXPECT_EQ(Count("outbox"), outbox + 1);
+
+  // A second row for one CI is refused, naming the first; run again, the feed changes nothing.
+  add("server", "web-2", {{"cpu_count", "16"}});
+  v1::ImportConfigurationItemsResponse twice;
+  ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &twice).ok());
+  EXPECT_EQ(twice.items(4).outcome(), v1::IMPORT_OUTCOME_REJECTED);
+  EXPECT_EQ(twice.items(4).reason(),
+            "name: item 1 of this feed is already server/web-2: one row per CI");
+  EXPECT_EQ(twice.items(1).outcome(), v1::IMPORT_OUTCOME_UNCHANGED);
+  ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &twice).ok());
+  EXPECT_EQ(twice.updated(), 0);
+  EXPECT_EQ(Count("outbox"), outbox + 1);
 }
 
 // Baselines are listed by name a page at a time, without their CI lists; one is read by id or

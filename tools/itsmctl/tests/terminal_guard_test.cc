@@ -32,5 +32,12 @@ TEST(EscapeControlCharacters, ACodeSplitAcrossWritesIsStillCaught) {
   EXPECT_EQ(out, "x\\u009by");
 }
 
+// An iCalendar's lines end in CRLF: kept when asked, the rest still escaped.
+TEST(EscapeControlCharacters, KeepsCarriageReturnsOfACrlfDocument) {
+  EXPECT_EQ(EscapeControlCharacters("BEGIN:VCALENDAR\r\nX\x1b]0\x07", nullptr, /*keep_cr=*/true),
+            "BEGIN:VCALENDAR\r\nX\\x1b]0\\x07");
+  EXPECT_EQ(EscapeControlCharacters("A\r\n"), "A\\x0d\n");
+}
+
 }  // namespace
 }  // namespace itsm::ctl
