@@ -353,11 +353,20 @@ class PostgresDatabase final : public Database {
   }
 
   absl::StatusOr<std::unique_ptr<Transaction>> Begin(TransactionMode mode) override {
-    ITSM_ASSIGN_OR_RETURN(auto conn, pool_.Acquire(absl::Milliseconds(options_.busy_timeout_ms)));
-    if (Pq().PQstatus(conn->conn()) != CONNECTION_OK) conn->Reset();
-    auto txn = std::make_unique<PgTransaction>(&pool_, std::move(conn));
-    ITSM_RETURN_IF_ERROR(txn->Begin(mode));
-    return std::unique_ptr<Transaction>(std::move(txn));
+    // A pooled connection the server closed (a restart, a failover) is found dead only when
+    // used, and BEGIN is its first use: nothing has run, so the transaction ends (its connection
+    // reset on the way back to the pool) and begins again, on each pooled connection at most once.
+    // A server that is really down fails each reset at once.
+    for (int attempt = 0;; ++attempt) {
+      ITSM_ASSIGN_OR_RETURN(auto conn, pool_.Acquire(absl::Milliseconds(options_.busy_timeout_ms)));
+      if (Pq().PQstatus(conn->conn()) != CONNECTION_OK) conn->Reset();
+      PGconn* raw = conn->conn();
+      auto txn = std::make_unique<PgTransaction>(&pool_, std::move(conn));
+      absl::Status begun = txn->Begin(mode);
+      if (begun.ok()) return std::unique_ptr<Transaction>(std::move(txn));
+      const bool found_dead = Pq().PQstatus(raw) != CONNECTION_OK;
+      if (!found_dead || attempt >= options_.pool_size) return begun;
+    }
   }
 
   // A read waits on the network: never on a thread that must not block.

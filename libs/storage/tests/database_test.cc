@@ -367,6 +367,42 @@ TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
   EXPECT_TRUE(*(*third)->TryLock(kKey));
 }
 
+// The server ends every pooled connection (a restart, a failover): each is found dead at its next
+// BEGIN, reset and begun again; no caller sees the connections the server forgot.
+TEST_P(DatabaseTest, PooledConnectionsTheServerClosedAreReopenedNotFailed) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "no server to close them";
+  auto url = itsm::testing::NewDatabaseUrl(GetParam());
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto db = OpenDatabase(*url, {.pool_size = 3});
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
+  std::string name;
+  {
+    auto txn = (*db)->Begin(TransactionMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT current_database()");
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    name = rows->row(0)[0].AsString();
+  }
+  {
+    auto killer = db_->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(killer.ok());
+    auto killed = (*killer)->Query(
+        "SELECT COUNT(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE datname = $1"
+        " AND pid <> pg_backend_pid()",
+        {name});
+    ASSERT_TRUE(killed.ok()) << killed.status();
+    EXPECT_GE(killed->row(0)[0].AsInt(), 3);
+    ASSERT_TRUE((*killer)->Commit().ok());
+  }
+  for (int i = 0; i < 6; ++i) {
+    auto txn = (*db)->Begin(TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok()) << i << ": " << txn.status();
+    ASSERT_TRUE((*txn)->Execute("INSERT INTO items(id, n) VALUES ($1, 1)", {absl::StrCat(i)}).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+}
+
 // The read for gRPC threads: on SQLite it sees committed data and never waits for a connection
 // (null while every one is taken, one again once one is free); PostgreSQL never offers one.
 TEST_P(DatabaseTest, AReadWithoutWaitingNeverWaits) {
