@@ -6,6 +6,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/record_change.h"
 #include "itsm/storage/errors.h"
 
 namespace itsm::apikeys {
@@ -109,8 +110,7 @@ absl::Status ApiKeyRepository::Update(storage::Transaction& txn, const v1::ApiKe
                   {static_cast<int>(key.state()), key.version(),
                    storage::Bytes{key.SerializeAsString()}, key.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: API key ", key.name(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("API key ", key.name()));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
 #include "itsm/records/record_change.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/time_util.h"
 #include "itsm/events/cloud_event.h"
@@ -40,6 +41,21 @@ absl::Status CheckVersion(int64_t stored, int64_t given, const char* field) {
                                            " (the record has never been at version ", given, ")"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+constexpr char kChangedConcurrently[] = "itsm.records/changed-concurrently";
+}  // namespace
+
+absl::Status ChangedConcurrently(absl::string_view what) {
+  absl::Status status =
+      absl::AbortedError(absl::StrCat("version: ", what, " changed concurrently; read it again"));
+  status.SetPayload(kChangedConcurrently, absl::Cord("1"));
+  return status;
+}
+
+bool IsChangedConcurrently(const absl::Status& status) {
+  return status.GetPayload(kChangedConcurrently).has_value();
 }
 
 }  // namespace itsm::records

@@ -47,7 +47,7 @@ struct ProblemStore {
         txn.Execute("UPDATE problems SET version = $1, data = $2 WHERE id = $3 AND "
                     "version = $4",
                     {p.version(), absl::Base64Escape(p.SerializeAsString()), p.id(), expected}));
-    if (n == 0) return absl::AbortedError("version: the record changed since it was read");
+    if (n == 0) return ChangedConcurrently(absl::StrCat("problem ", p.id()));
     return absl::OkStatus();
   }
   static absl::Status AppendAudit(storage::Transaction& txn, const std::string& id,
@@ -202,6 +202,44 @@ TEST_P(UnitOfWorkTest, AStaleSaveIsAbortedAndWritesNothing) {
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Count("audit"), 2);
   EXPECT_EQ(Count("outbox"), 2);
+}
+
+// Another writer saves the record between Modify's load and its save (PostgreSQL's commit writers
+// run side by side): the operation runs again on the record as now stored. Without a version
+// from the caller the write is applied; with one, the operation's own check refuses it.
+TEST_P(UnitOfWorkTest, ModifyAppliesAgainOnARecordAnotherWriterSavedMeanwhile) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "one writer: none can save in between";
+  ASSERT_TRUE(Create("p1").ok());
+  auto other_writer = [this](const std::string& title) {
+    ASSERT_TRUE(InTransaction([&](Work& work) {
+                  return work.Modify("p1", [&](const Problem& p) { return Retitle(p, title); });
+                }).ok());
+  };
+  int runs = 0;
+  auto note = InTransaction([&](Work& work) {
+    return work.Modify("p1", [&](const Problem& stored) {
+      if (++runs == 1) other_writer("other");
+      return Retitle(stored, "mine");
+    });
+  });
+  ASSERT_TRUE(note.ok()) << note.status();
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(note->title(), "mine");
+  EXPECT_EQ(note->version(), 3);
+  EXPECT_EQ(Count("audit"), 3);
+
+  runs = 0;
+  auto versioned = InTransaction([&](Work& work) {
+    return work.Modify("p1", [&](const Problem& stored) -> absl::StatusOr<Change<Problem>> {
+      if (++runs == 1) other_writer("again");
+      ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), 3));
+      return Retitle(stored, "mine, at 3");
+    });
+  });
+  EXPECT_EQ(versioned.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(versioned.status().message(),
+            "version: expected 4, found 3 (the record changed since it was read)");
+  EXPECT_EQ(Count("audit"), 4);
 }
 
 TEST_P(UnitOfWorkTest, ARepeatedCreateAnswersTheFirstRecordAndWritesNothing) {

@@ -312,8 +312,7 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
            storage::Bytes{c.SerializeAsString()}, c.id(), expected_version,
            c.caused_incidents_size()}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: change ", change.number(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("change ", change.number()));
   }
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet seq,
                         txn.Query("SELECT seq FROM changes WHERE id = $1", {change.id()}));
@@ -630,7 +629,7 @@ absl::Status TemplateStore::Update(storage::Transaction& txn, const v1::ChangeTe
                   {absl::AsciiStrToLower(tmpl.name()), tmpl.active() ? 1 : 0, tmpl.version(),
                    storage::Bytes{tmpl.SerializeAsString()}, tmpl.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError("version: the template changed concurrently; read it again");
+    return records::ChangedConcurrently("the template");
   }
   return absl::OkStatus();
 }
@@ -678,7 +677,7 @@ absl::Status WindowStore::Update(storage::Transaction& txn, const v1::ChangeWind
                   {absl::AsciiStrToLower(window.name()), window.active() ? 1 : 0, window.version(),
                    storage::Bytes{window.SerializeAsString()}, window.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError("version: the window changed concurrently; read it again");
+    return records::ChangedConcurrently("the window");
   }
   return absl::OkStatus();
 }
@@ -740,8 +739,7 @@ absl::Status ReleaseStore::Update(storage::Transaction& txn, const v1::Release& 
                   {static_cast<int>(r.kind()), static_cast<int>(r.state()), Micros(r.update_time()),
                    r.version(), storage::Bytes{r.SerializeAsString()}, r.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: release ", r.number(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("release ", r.number()));
   }
   return WriteReleaseChanges(txn, r);
 }

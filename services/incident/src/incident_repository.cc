@@ -15,6 +15,7 @@
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
+#include "itsm/records/record_change.h"
 #include "itsm/storage/counter.h"
 #include "itsm/storage/params_of.h"
 #include "services/incident/src/alert_repository.h"
@@ -342,8 +343,7 @@ absl::Status IncidentRepository::Update(storage::Transaction& txn, const v1::Inc
                       storage::Bytes{incident.SerializeAsString()}, incident.parent_incident_id(),
                       incident.problem_id(), incident.caller(), incident.id(), expected_version)));
   if (changed != 1) {
-    return absl::AbortedError(absl::StrCat("version: incident ", incident.number(),
-                                           " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("incident ", incident.number()));
   }
   return WriteCis(txn, incident);
 }

@@ -12,6 +12,7 @@
 #include "itsm/records/enum_set.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
+#include "itsm/records/record_change.h"
 #include "itsm/storage/like.h"
 #include "services/incident/src/incident_repository.h"
 #include "services/incident/src/record_number.h"
@@ -101,8 +102,7 @@ absl::Status ProblemRepository::Update(storage::Transaction& txn, const v1::Prob
            Micros(p.update_time()), p.version(), storage::Bytes{p.SerializeAsString()}, p.id(),
            expected_version, static_cast<int>(p.priority())}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: problem ", p.number(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("problem ", p.number()));
   }
   return absl::OkStatus();
 }
@@ -168,8 +168,7 @@ absl::Status ServiceRequestRepository::Update(storage::Transaction& txn,
            Micros(r.update_time()), r.version(), storage::Bytes{r.SerializeAsString()}, r.id(),
            expected_version, static_cast<int>(r.priority())}));
   if (changed != 1) {
-    return absl::AbortedError(absl::StrCat("version: service request ", r.number(),
-                                           " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("service request ", r.number()));
   }
   return absl::OkStatus();
 }

@@ -53,23 +53,28 @@ template <typename Record, typename Store, typename Request, typename MaySee, ty
 absl::StatusOr<NotedRecord<Record>> AddNoteTo(records::UnitOfWork<Record, Store>& work,
                                               const Request& request, MaySee&& may_see,
                                               NotedFn&& noted) {
-  ITSM_ASSIGN_OR_RETURN(Record stored, work.Load(request.id()));
-  ITSM_RETURN_IF_ERROR(may_see(stored));
-  if (request.version() != 0) {
-    ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
-  }
-  records::Change<Record> change = noted(stored);
+  // Modify: a note that names no version is applied even when another writer saved the record
+  // between the load and the save; one that names a version is refused then.
+  ITSM_ASSIGN_OR_RETURN(
+      Record after,
+      work.Modify(
+          request.id(), [&](const Record& stored) -> absl::StatusOr<records::Change<Record>> {
+            ITSM_RETURN_IF_ERROR(may_see(stored));
+            if (request.version() != 0) {
+              ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
+            }
+            return noted(stored);
+          }));
   NotedRecord<Record> out;
   out.note.set_id(base::NewUuid());
-  out.note.set_record_id(stored.id());
+  out.note.set_record_id(after.id());
   out.note.set_author(work.caller().actor);
-  *out.note.mutable_create_time() = change.after.update_time();
+  *out.note.mutable_create_time() = after.update_time();
   out.note.set_visibility(request.visibility());
   out.note.set_text(request.text());
-  out.note.set_record_version(change.after.version());
-  ITSM_RETURN_IF_ERROR(work.Save(change, stored.version()));
+  out.note.set_record_version(after.version());
   ITSM_RETURN_IF_ERROR(NoteRepository::Insert(work.txn(), out.note));
-  out.record = std::move(change.after);
+  out.record = std::move(after);
   return out;
 }
 

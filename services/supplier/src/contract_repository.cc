@@ -9,6 +9,7 @@
 #include "itsm/records/audit_trail.h"
 #include "itsm/records/enum_set.h"
 #include "itsm/records/page_start.h"
+#include "itsm/records/record_change.h"
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/supplier_repository.h"
 
@@ -100,8 +101,7 @@ absl::Status ContractRepository::Update(storage::Transaction& txn, const v1::Con
                    c.version(), storage::Bytes{c.SerializeAsString()}, c.id(), expected_version,
                    InForce(c.state()) ? 1 : 0}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: contract ", c.number(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("contract ", c.number()));
   }
   return WriteLists(txn, c);
 }

@@ -14,6 +14,7 @@
 #include "itsm/records/enum_set.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_start.h"
+#include "itsm/records/record_change.h"
 #include "itsm/storage/counter.h"
 #include "itsm/storage/like.h"
 
@@ -307,8 +308,7 @@ absl::Status SupplierRepository::Update(storage::Transaction& txn, const v1::Sup
                    static_cast<int>(s.risk_rating()), s.version(),
                    storage::Bytes{s.SerializeAsString()}, s.id(), expected_version}));
   if (changed != 1) {
-    return absl::AbortedError(
-        absl::StrCat("version: supplier ", s.number(), " changed concurrently; read it again"));
+    return records::ChangedConcurrently(absl::StrCat("supplier ", s.number()));
   }
   return WriteLists(txn, s);
 }

@@ -157,7 +157,7 @@ absl::Status WebhookRepository::Update(storage::Transaction& txn, const v1::Subs
                   {s.active(), s.version(), storage::Bytes{s.SerializeAsString()}, s.id(),
                    expected_version}));
   if (changed != 1) {
-    return absl::AbortedError("version: the subscription changed concurrently; read it again");
+    return records::ChangedConcurrently("the subscription");
   }
   return absl::OkStatus();
 }

@@ -63,6 +63,13 @@ common::v1::AuditEntry AuditEntryFor(const base::Caller& caller, int64_t version
 // version it has never had, said so).
 absl::Status CheckVersion(int64_t stored, int64_t given, const char* field = "version");
 
+// What a store's Update returns when the record is no longer at the version it was loaded at:
+// another writer saved it in between (PostgreSQL's commit writers run side by side). ABORTED
+// "version: <what> changed concurrently; read it again", marked so that UnitOfWork::Modify can
+// load the record again and reapply the operation, which refuses a caller's stale version itself.
+absl::Status ChangedConcurrently(absl::string_view what);
+bool IsChangedConcurrently(const absl::Status& status);
+
 // A record as a repository stored it (its serialised protobuf); DATA_LOSS "stored <what> does not
 // parse" when it does not.
 template <typename Record>

@@ -62,6 +62,10 @@ template <typename Record, typename Store>
 requires RecordStore<Store, Record>
 class UnitOfWork {
  public:
+  // How many times Modify loads and applies before a record that keeps changing under it is
+  // reported as changed concurrently.
+  static constexpr int kModifyAttempts = 5;
+
   UnitOfWork(storage::Transaction& txn, const base::Caller& caller, const EventStream& events)
       : txn_(txn), caller_(caller), events_(events) {}
 
@@ -75,15 +79,24 @@ class UnitOfWork {
   // Loads the record, applies `operation` (const Record& → absl::StatusOr<Change<Record>>) and
   // saves what it returns. Returns the record after the change (the stored one when nothing
   // changed).
+  //
+  // When another writer saved the record between the load and the save (PostgreSQL runs several
+  // commit writers; a transaction there sees each statement's latest commits), the operation runs
+  // again on the record as now stored: a write the caller did not tie to a version (a note, an
+  // alert) is applied, and one that names a version is refused by the operation's own check.
   template <typename Operation>
   absl::StatusOr<Record> Modify(const std::string& id_or_number, Operation&& operation) {
-    ITSM_ASSIGN_OR_RETURN(Record stored, Load(id_or_number));
-    ITSM_ASSIGN_OR_RETURN(Change<Record> change, operation(stored));
-    if (!change.changed()) return stored;
-    ITSM_RETURN_IF_ERROR(Store::Update(txn_, change.after, stored.version()));
-    ITSM_RETURN_IF_ERROR(AuditAndPublish(change.after, std::move(change.action),
-                                         std::move(change.changes), change.events));
-    return std::move(change.after);
+    for (int attempt = 1;; ++attempt) {
+      ITSM_ASSIGN_OR_RETURN(Record stored, Load(id_or_number));
+      ITSM_ASSIGN_OR_RETURN(Change<Record> change, operation(stored));
+      if (!change.changed()) return stored;
+      absl::Status saved = Store::Update(txn_, change.after, stored.version());
+      if (IsChangedConcurrently(saved) && attempt < kModifyAttempts) continue;
+      ITSM_RETURN_IF_ERROR(saved);
+      ITSM_RETURN_IF_ERROR(AuditAndPublish(change.after, std::move(change.action),
+                                           std::move(change.changes), change.events));
+      return std::move(change.after);
+    }
   }
 
   // Stores `change` of a record that was at `expected_version` when loaded: ABORTED when another
