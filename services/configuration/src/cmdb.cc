@@ -906,9 +906,9 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
       if (item.class_name().empty()) return Invalid("class_name", "required");
       if (item.name().empty()) return Invalid("name", "required");
       if (auto [at, added] = first_row.try_emplace({item.class_name(), item.name()}, i); !added) {
-        return Invalid("name", absl::StrCat("item ", at->second, " of this feed is already ",
-                                            item.class_name(), "/", item.name(),
-                                            ": one row per CI"));
+        return Invalid("name",
+                       absl::StrCat("item ", at->second, " of this feed is already ",
+                                    item.class_name(), "/", item.name(), ": one row per CI"));
       }
       if (cat->Find(item.class_name()) == nullptr) {
         ITSM_ASSIGN_OR_RETURN(cat, CatalogFor(txn, item.class_name()));
