@@ -81,9 +81,14 @@ export function mayDecide(change: Change, caller: Caller | null | undefined): bo
   return !(approval.votes ?? []).some((v) => (v.level ?? 0) === level && v.approver === caller.subject);
 }
 
-// Conflicts found and not yet accepted: a change manager may override them with a reason.
+// Conflicts found and not yet accepted: a change manager may override them with a reason. An
+// emergency change without a slot has the conflicts of being implemented now (a freeze), found
+// when IMPLEMENT is asked for and by the override itself, so it is offered one until implemented.
 export function conflictsToOverride(change: Change): boolean {
-  return isOpen(change.state) && (change.conflicts ?? []).length > 0 && !change.conflictOverrideReason;
+  if (!isOpen(change.state) || change.conflictOverrideReason) return false;
+  if ((change.conflicts ?? []).length > 0) return true;
+  const beforeImplementation = change.state === "CHANGE_STATE_NEW" || change.state === "CHANGE_STATE_AUTHORISE" || change.state === "CHANGE_STATE_SCHEDULED";
+  return change.type === "CHANGE_TYPE_EMERGENCY" && !change.plannedStartTime && beforeImplementation;
 }
 
 // The tasks still open may move on; done and cancelled are final.

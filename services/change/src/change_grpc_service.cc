@@ -95,9 +95,11 @@ grpc::ServerUnaryReactor* ChangeGrpcService::ScheduleChange(
 grpc::ServerUnaryReactor* ChangeGrpcService::OverrideChangeConflicts(
     grpc::CallbackServerContext* ctx, const v1::OverrideChangeConflictsRequest* request,
     v1::OverrideChangeConflictsResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.changes.Override(txn, caller, *request, *response->mutable_change());
+  return servicedb::CommitCallAfter<CmdbFacts>(
+      executor_, committer_, ctx, *request,
+      [=, this] { return apps_.changes.GatherFor(request->id(), nullptr); },
+      [=, this](storage::Transaction& txn, const base::Caller& caller, const CmdbFacts& facts) {
+        return apps_.changes.Override(txn, caller, *request, facts, *response->mutable_change());
       });
 }
 

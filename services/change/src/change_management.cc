@@ -401,13 +401,24 @@ absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Cal
 
 absl::Status ChangeManagement::Override(storage::Transaction& txn, const base::Caller& caller,
                                         const v1::OverrideChangeConflictsRequest& request,
-                                        v1::Change& out) const {
+                                        const CmdbFacts& facts, v1::Change& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateOverride(request));
   ChangeWork work(txn, caller, ChangeEvents());
+  ITSM_ASSIGN_OR_RETURN(v1::ChangePolicy policy, PolicyStore::Get(txn));
   ITSM_ASSIGN_OR_RETURN(
       out,
       work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
-        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(stored, request, caller.actor));
+        // The override accepts the conflicts as they are now, those the next step will check:
+        // for a change without a slot (an emergency change), those of implementing it now — a
+        // freeze or a window IMPLEMENT refuses, found at that moment and stored by no schedule.
+        v1::Change current = stored;
+        if (IsOpen(stored.state())) {
+          ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
+                                ConflictsNow(txn, current, policy, facts,
+                                             /*implementing=*/!stored.has_planned_start_time()));
+          ChangeWorkflow::SetConflicts(current, found);
+        }
+        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(current, request, caller.actor));
         return workflow_.Finish(stored, std::move(after), "override_conflicts", caller.actor);
       }));
   return absl::OkStatus();

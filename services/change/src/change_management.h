@@ -74,7 +74,8 @@ class ChangeManagement {
   absl::Status Decide(storage::Transaction& txn, const base::Caller& caller,
                       const v1::DecideChangeApprovalRequest& request, v1::Change& out) const;
   absl::Status Override(storage::Transaction& txn, const base::Caller& caller,
-                        const v1::OverrideChangeConflictsRequest& request, v1::Change& out) const;
+                        const v1::OverrideChangeConflictsRequest& request, const CmdbFacts& facts,
+                        v1::Change& out) const;
   absl::Status AddTask(storage::Transaction& txn, const base::Caller& caller,
                        const v1::AddChangeTaskRequest& request,
                        v1::AddChangeTaskResponse& out) const;

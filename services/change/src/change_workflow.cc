@@ -93,16 +93,26 @@ bool Approved(const v1::Approval& a) {
 // Whether the change's conflicts need an override before `step`: all of them when its
 // approval's policy says so; whatever the policy, a blackout window (a freeze forbids what it
 // covers) and, at implementation, an open major incident on one of its CIs (decision 236).
-bool ConflictsBlock(const v1::Change& c, ChangeStep step) {
-  if (c.conflicts().empty() || !c.conflict_override_reason().empty()) return false;
-  if (c.approval().conflicts_need_override()) return true;
+// The first conflict that blocks `step` until a change manager overrides it; null when none does.
+const v1::Conflict* BlockingConflict(const v1::Change& c, ChangeStep step) {
+  if (!c.conflict_override_reason().empty()) return nullptr;
   for (const v1::Conflict& conflict : c.conflicts()) {
-    if (conflict.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW) return true;
-    if (conflict.kind() == v1::CONFLICT_KIND_MAJOR_INCIDENT && step == ChangeStep::kImplement) {
-      return true;
+    if (c.approval().conflicts_need_override() ||
+        conflict.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW ||
+        (conflict.kind() == v1::CONFLICT_KIND_MAJOR_INCIDENT && step == ChangeStep::kImplement)) {
+      return &conflict;
     }
   }
-  return false;
+  return nullptr;
+}
+
+// FAILED_PRECONDITION naming the conflict that blocks `step`, when one does.
+absl::Status CheckNoBlockingConflict(const v1::Change& c, ChangeStep step) {
+  const v1::Conflict* blocking = BlockingConflict(c, step);
+  if (blocking == nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "conflicts: ", c.conflicts_size(),
+      " conflict(s) must be overridden first (OverrideChangeConflicts): ", blocking->reason()));
 }
 
 // FAILED_PRECONDITION naming the first task still open or in progress.
@@ -282,21 +292,13 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
         return absl::FailedPreconditionError(
             "planned_start_time: required to schedule the change (ScheduleChange first)");
       }
-      if (ConflictsBlock(stored, step)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("conflicts: ", stored.conflicts_size(),
-                         " conflict(s) must be overridden first (OverrideChangeConflicts)"));
-      }
+      ITSM_RETURN_IF_ERROR(CheckNoBlockingConflict(stored, step));
       break;
     case ChangeStep::kImplement:
       if (!Approved(stored.approval())) {
         return absl::FailedPreconditionError("approval: the change is not approved");
       }
-      if (ConflictsBlock(stored, step)) {
-        return absl::FailedPreconditionError(
-            "conflicts: the schedule's conflicts must be overridden first "
-            "(OverrideChangeConflicts)");
-      }
+      ITSM_RETURN_IF_ERROR(CheckNoBlockingConflict(stored, step));
       *after.mutable_actual_start_time() = base::ToProtoTimestamp(now);
       break;
     case ChangeStep::kReview:

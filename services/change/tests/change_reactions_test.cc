@@ -302,6 +302,19 @@ TEST_P(ChangeReactionsTest, AnEmergencyChangeWithoutASlotMeetsAnOpenMajorInciden
   app = Decide(To(app, v1::CHANGE_STATE_AUTHORISE), "cab-1", v1::APPROVAL_DECISION_APPROVE);
   To(app, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Kinds(Get(app)), std::set<int>{}) << "a refused transition stores nothing";
+  // The refusal names the freeze, and a change manager may override it: the override accepts
+  // the conflicts of implementing now, which it stores.
+  v1::TransitionChangeRequest implement;
+  implement.set_id(app.id());
+  implement.set_version(app.version());
+  implement.set_target_state(v1::CHANGE_STATE_IMPLEMENT);
+  v1::TransitionChangeResponse refused;
+  grpc::Status s = Call(&Stub::TransitionChange, implement, &refused);
+  EXPECT_NE(s.error_message().find("All day freeze"), std::string::npos) << s.error_message();
+  app = Override(app, "the outage cannot wait for the end of the freeze");
+  EXPECT_EQ(Kinds(app), std::set<int>{v1::CONFLICT_KIND_BLACKOUT_WINDOW});
+  app = To(app, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_TRUE(app.has_actual_start_time());
 }
 
 // Opened and resolved in one batch: the second event is prepared before the first is applied,

@@ -86,5 +86,11 @@ test("conflicts to override, tasks still open", () => {
   assert.equal(conflictsToOverride({ ...c, conflictOverrideReason: "Agreed with the business." }), false);
   assert.equal(conflictsToOverride({ ...c, conflicts: [] }), false);
   assert.equal(conflictsToOverride({ ...c, state: "CHANGE_STATE_CLOSED" }), false);
+  // An emergency change without a slot: implementing now may meet a freeze, found then.
+  const emergency: Change = { id: "e", type: "CHANGE_TYPE_EMERGENCY", state: "CHANGE_STATE_AUTHORISE", conflicts: [] };
+  assert.equal(conflictsToOverride(emergency), true);
+  assert.equal(conflictsToOverride({ ...emergency, plannedStartTime: "2030-01-05T10:00:00Z" }), false);
+  assert.equal(conflictsToOverride({ ...emergency, state: "CHANGE_STATE_IMPLEMENT" }), false);
+  assert.equal(conflictsToOverride({ ...emergency, conflictOverrideReason: "P1 outage" }), false);
   assert.deepEqual(["TASK_STATE_OPEN", "TASK_STATE_IN_PROGRESS", "TASK_STATE_DONE", "TASK_STATE_CANCELLED"].map(taskIsOpen), [true, true, false, false]);
 });
