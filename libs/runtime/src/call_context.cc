@@ -9,42 +9,12 @@
 #include "google/rpc/status.pb.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/runtime/call_auth.h"
+#include "itsm/runtime/client_facing_status.h"
 #include "itsm/runtime/grpc_metrics.h"
 #include "itsm/runtime/logging.h"
 
 namespace itsm::runtime {
-namespace {
-
-bool MustHideMessage(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      return true;
-    default:
-      return base::IsPrivate(status);
-  }
-}
-
-// What a client may rely on for each code of a hidden error.
-std::pair<absl::StatusCode, absl::string_view> GenericAnswer(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kUnavailable:
-      return {code, "the service cannot reach what it depends on; retry later"};
-    case absl::StatusCode::kAborted:
-      return {code, "the write met a concurrent one and was not applied; retry it"};
-    case absl::StatusCode::kDeadlineExceeded:
-      return {code, "the service did not finish in time"};
-    case absl::StatusCode::kResourceExhausted:
-      return {code, "the service is overloaded; retry later"};
-    case absl::StatusCode::kCancelled:
-      return {code, "cancelled"};
-    default:
-      return {absl::StatusCode::kInternal, "internal error"};
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string ClientMetadata(const grpc::ServerContextBase& context, const char* name) {
   const auto& md = context.client_metadata();
@@ -89,20 +59,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status, const grpc::ServerContextB
   return ToGrpcStatus(status, RequestId(context));
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view request_id) {
-  if (status.ok()) return grpc::Status::OK;
-  if (MustHideMessage(status)) {
-    const auto [code, text] = GenericAnswer(status.code());
-    const bool expected = code == absl::StatusCode::kUnavailable ||
-                          code == absl::StatusCode::kAborted ||
-                          code == absl::StatusCode::kCancelled;
-    log::Write(expected ? log::Level::kWarn : log::Level::kError, "call failed",
-               {{"request_id", request_id},
-                {"code", absl::StatusCodeToString(status.code())},
-                {"error", status.message()}});
-    return grpc::Status(static_cast<grpc::StatusCode>(code),
-                        absl::StrCat(text, " (request id ", request_id, ")"));
-  }
+grpc::Status ToGrpcStatus(const absl::Status& given, absl::string_view request_id) {
+  if (given.ok()) return grpc::Status::OK;
+  const absl::Status status = ClientFacingStatus(given, request_id);
   const std::string message(status.message());
   if (status.code() != absl::StatusCode::kInvalidArgument) {
     return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);

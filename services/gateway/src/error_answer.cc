@@ -9,6 +9,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/runtime/client_facing_status.h"
 
 namespace itsm::gateway {
 namespace {
@@ -87,7 +88,10 @@ std::optional<int> ExplicitHttpStatus(const absl::Status& status) {
   return value;
 }
 
-ErrorAnswer GatewayError(const absl::Status& status, absl::string_view request_id) {
+ErrorAnswer GatewayError(const absl::Status& given, absl::string_view request_id) {
+  // The gateway's own stores (API keys, sessions) fail as the services' do: never with the
+  // database's words.
+  const absl::Status status = runtime::ClientFacingStatus(given, request_id);
   google::rpc::Status body;
   body.set_code(static_cast<int>(status.code()));
   body.set_message(SafeText(status.message()));
@@ -100,7 +104,7 @@ ErrorAnswer GatewayError(const absl::Status& status, absl::string_view request_i
     violation->set_description(SafeText(description));
     body.add_details()->PackFrom(bad_request);
   }
-  return {ExplicitHttpStatus(status).value_or(HttpStatusForCode(status.code())),
+  return {ExplicitHttpStatus(given).value_or(HttpStatusForCode(status.code())),
           Render(body, request_id)};
 }
 

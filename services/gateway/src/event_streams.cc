@@ -319,14 +319,33 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
       if (self == nullptr) return;
       absl::StatusOr<Caller> caller = hub_.callers_->Authenticate(
           {.authorization = setup_.authorization, .api_key = setup_.api_key});
-      if (caller.ok()) return;
-      asio::post(strand_, [self, message = std::string(caller.status().message())] {
-        self->Close(kUnauthenticated, absl::StrCat("the credential is no longer valid: ", message));
-      });
+      asio::post(strand_, [self, verdict = caller.status()] { self->Checked(verdict); });
     });
     unchecked_heartbeats_ = queued ? 0 : unchecked_heartbeats_ + 1;
     if (unchecked_heartbeats_ >= kMaxUncheckedHeartbeats) {
       Close(kUnauthenticated, "the credential could not be checked again (the gateway is busy)");
+    }
+  }
+
+  // A credential refused ends the stream. A check that could not be made (the key store or the
+  // identity provider unreachable) is no verdict on it: the stream goes on until
+  // kMaxUncheckedHeartbeats checks in a row could not be made, then ends as an error, which the
+  // client resumes from with Last-Event-ID.
+  void Checked(const absl::Status& verdict) {
+    if (verdict.ok()) {
+      unmade_checks_ = 0;
+      return;
+    }
+    if (verdict.code() == absl::StatusCode::kUnauthenticated ||
+        verdict.code() == absl::StatusCode::kPermissionDenied) {
+      Close(kUnauthenticated,
+            absl::StrCat("the credential is no longer valid: ", verdict.message()));
+      return;
+    }
+    if (++unmade_checks_ >= kMaxUncheckedHeartbeats) {
+      Close(kError,
+            "the credential could not be checked again (what holds it is unavailable); "
+            "reconnect with Last-Event-ID");
     }
   }
 
@@ -377,6 +396,7 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   absl::Time last_taken_;
   bool closed_ = false;
   int unchecked_heartbeats_ = 0;
+  int unmade_checks_ = 0;  // in a row: the credential's check failed without a verdict
 };
 
 EventStreams::EventStreams(EventStreamOptions options, CallerAuthentication* callers,

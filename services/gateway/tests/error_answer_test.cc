@@ -56,6 +56,21 @@ TEST(ErrorAnswer, GatewayFieldErrorsCarryAFieldViolationAndTheRequestId) {
             415);
 }
 
+// The gateway's own stores fail as the services' do: the database's words stay in the log.
+TEST(ErrorAnswer, APrivateErrorOfTheGatewaysOwnIsToldGenerically) {
+  ErrorAnswer e = GatewayError(
+      base::PrivateError(absl::StatusCode::kUnavailable, "begin: no connection to the server\n"),
+      "r-9");
+  EXPECT_EQ(e.http_status, 503);
+  google::rpc::Status status = Parse(e.json);
+  EXPECT_EQ(status.code(), 14);
+  EXPECT_EQ(status.message(),
+            "the service cannot reach what it depends on; retry later (request id r-9)");
+  EXPECT_EQ(e.json.find("begin"), std::string::npos) << e.json;
+  EXPECT_EQ(GatewayError(WithHttpStatus(absl::InternalError("undecodable"), 502), "r").http_status,
+            502);
+}
+
 TEST(ErrorAnswer, UpstreamDetailsAreCarriedThroughAndIfMatchConflictsAre412) {
   google::rpc::Status rich;
   rich.set_code(3);
