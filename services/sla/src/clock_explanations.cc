@@ -15,6 +15,7 @@
 #include "itsm/slamodel/calendar.h"
 #include "services/sla/src/clock_explanation.h"
 #include "services/sla/src/sla_repository.h"
+#include "services/sla/src/sla_rules.h"
 
 namespace itsm::sla {
 namespace {
@@ -32,7 +33,7 @@ struct Inputs {
 };
 
 absl::Status CheckRequest(const v1::ExplainClocksRequest& r) {
-  if (r.record_id().empty()) return base::FieldError("record_id", "required");
+  ITSM_RETURN_IF_ERROR(CheckRecordId(r.record_id(), "record_id"));
   if (r.what_if_definition_version() < 0) {
     return base::FieldError("what_if_definition_version", "must be 0 (current) or more");
   }

@@ -220,7 +220,7 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
 
 absl::Status SlaClocks::IncidentStatus(const v1::GetIncidentSlaStatusRequest& request,
                                        v1::GetIncidentSlaStatusResponse& out) const {
-  if (request.incident_id().empty()) return base::FieldError("incident_id", "required");
+  ITSM_RETURN_IF_ERROR(CheckRecordId(request.incident_id(), "incident_id"));
   auto lookup = [this](const std::string& calendar_id, int64_t version, const std::string& zone) {
     return LoadCalendar(calendar_id, version, zone);
   };

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
@@ -56,6 +57,19 @@ std::string FormatBound(absl::Time t) {
 }
 
 }  // namespace
+
+absl::Status CheckRecordId(const std::string& id, const char* field) {
+  if (id.empty()) return base::FieldError(field, "required");
+  const size_t letters =
+      static_cast<size_t>(std::find_if_not(id.begin(), id.end(), absl::ascii_isupper) - id.begin());
+  const bool is_number = letters >= 2 && letters < id.size() &&
+                         std::all_of(id.begin() + letters, id.end(), absl::ascii_isdigit);
+  if (is_number) {
+    return base::FieldError(field, absl::StrCat("give the record's id, not its number ", id,
+                                                " (GET /v1/incidents/", id, " answers its id)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ValidateCalendar(const v1::Calendar& calendar) {
   ITSM_RETURN_IF_ERROR(CheckName(calendar.name()));

@@ -15,6 +15,11 @@
 
 namespace itsm::sla {
 
+// A record's clocks are kept by the record's id: INVALID_ARGUMENT naming `field` when it is
+// empty or a record's number (INC0000179, REQ0000004), which would find no clock and read as
+// "no SLA applies".
+absl::Status CheckRecordId(const std::string& id, const char* field);
+
 // Validates a calendar record: name, then Calendar::Create's checks with its messages, field
 // names translated to the record's (weekly[0].end -> weekly_hours[0].end).
 absl::Status ValidateCalendar(const v1::Calendar& calendar);

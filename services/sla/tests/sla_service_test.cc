@@ -692,6 +692,17 @@ TEST_P(SlaServiceTest, StatusCountsWithTheCalendarVersionTheClockStartedWith) {
   // The timer counts 12 s on version 1 (24x7); version 2 would say 0 s.
   EXPECT_EQ(base::FromProtoDuration(status.clocks(0).business_elapsed()), absl::Seconds(12));
   EXPECT_EQ(base::FromProtoDuration(status.clocks(0).remaining()), absl::Seconds(3600 - 12));
+
+  // A record's number finds no clock: refused, not answered "no clocks".
+  for (const char* number : {"INC0000179", "REQ0000004"}) {
+    grpc::ClientContext by_number;
+    r.set_incident_id(number);
+    grpc::Status refused = stub_->GetIncidentSlaStatus(&by_number, r, &status);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(refused.error_message().rfind("incident_id: give the record's id, not its number", 0),
+              0u)
+        << refused.error_message();
+  }
 }
 
 // ExplainClocks through gRPC, on the SLA history as the consumer fills it: the paused clock
