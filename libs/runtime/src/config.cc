@@ -26,7 +26,8 @@ namespace {
 //   (tools/launcher/main.cc), and both the launcher and the Helm chart pass ITSM_REDIS_ADDRESS
 //   to every service; only the services that call the named one declare the option
 //   (sla_address, configuration_address, redis_address). The names are the suite's services,
-//   planned ones included (docs/settings.md, default ports), so that a misspelt name still warns.
+//   planned ones included (docs/settings.md, default ports), and replicas named after them
+//   ("incident-b"), so that a misspelt name still warns.
 // - ITSM_BIN_DIR (where the supervisor finds binaries; ctest sets it for every test),
 //   ITSM_ENDPOINTS (itsmctl), ITSM_BUILD_JOBS and ITSM_TEST_JOBS (tools/*.sh) and
 //   ITSM_BUSINESSTIME_SEED (a property test) belong to tools, and children inherit them.
@@ -44,8 +45,11 @@ bool IsSharedVariable(absl::string_view variable) {
   if (!absl::ConsumePrefix(&name, "ITSM_") || !absl::ConsumeSuffix(&name, "_ADDRESS")) {
     return false;
   }
-  return std::find(std::begin(kAnnouncedAddressNames), std::end(kAnnouncedAddressNames), name) !=
-         std::end(kAnnouncedAddressNames);
+  // A replica named after its service ("incident-b", ITSM_INCIDENT_B_ADDRESS) is announced too.
+  return std::any_of(std::begin(kAnnouncedAddressNames), std::end(kAnnouncedAddressNames),
+                     [name](absl::string_view known) {
+                       return name == known || absl::StartsWith(name, absl::StrCat(known, "_"));
+                     });
 }
 
 // Levenshtein distance: insertions, deletions and substitutions each cost one.

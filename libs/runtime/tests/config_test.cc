@@ -171,6 +171,7 @@ TEST(Config, VariablesTheSuiteSharesOnPurposeAreNotWarnedAbout) {
                               {"ITSM_SLA_TIMER_ADDRESS", "127.0.0.1:50056"},
                               {"ITSM_CONFIGURATION_ADDRESS", "127.0.0.1:50053"},
                               {"ITSM_REDIS_ADDRESS", "127.0.0.1:6390"},
+                              {"ITSM_INCIDENT_B_ADDRESS", "127.0.0.1:50159"},  // a replica
                               {"ITSM_BIN_DIR", "/build/bin"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(config->unknown_environment(), IsEmpty());
