@@ -115,6 +115,17 @@ TEST(SupplierScorecardEndToEnd, AnIncidentCausedByTheSuppliersChangeShowsInItsSc
   // The supplier's CI is checked with the configuration service.
   ok({"supplier", "create", "--name", "Dbco", "--status", "active", "--group", "dbco-team", "--ci",
       "database/db-01"});
+  // A retired CI is not newly named, as incidents and changes do not name one.
+  ok({"ci", "create", "--class", "database", "--name", "db-old", "--status", "live"});
+  ok({"ci", "retire", "database/db-old"});
+  std::string refused;
+  EXPECT_EQ(
+      suite.Itsmctl({"supplier", "create", "--name", "Oldco", "--ci", "database/db-old"}, &refused),
+      2);
+  EXPECT_NE(refused.find("supplier.configuration_item_ids[0]: configuration item "
+                         "database/db-old is retired"),
+            std::string::npos)
+      << refused;
 
   // A change of the supplier's group to its CI, being implemented.
   ok({"change", "create", "--title", "Upgrade the database", "--ci", "database/db-01", "--group",

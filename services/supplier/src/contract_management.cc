@@ -46,9 +46,10 @@ bool MaskNames(const google::protobuf::FieldMask& mask, const std::string& path)
 }  // namespace
 
 absl::Status ContractManagement::ResolveReferences(v1::Contract& contract,
-                                                   const std::string& supplier_id) const {
+                                                   const std::string& supplier_id,
+                                                   const Ids& kept_cis) const {
   ITSM_RETURN_IF_ERROR(references_.ResolveConfigurationItems(
-      "contract.configuration_item_ids", *contract.mutable_configuration_item_ids()));
+      "contract.configuration_item_ids", *contract.mutable_configuration_item_ids(), kept_cis));
   return references_.CheckUcDefinitions("contract.uc_definition_ids", contract.uc_definition_ids(),
                                         supplier_id);
 }
@@ -64,7 +65,7 @@ absl::Status ContractManagement::ResolveCreate(storage::Database& db,
   ITSM_ASSIGN_OR_RETURN(v1::Supplier supplier,
                         SupplierNamed(*txn, request.contract().supplier_id()));
   txn.reset();
-  return ResolveReferences(*request.mutable_contract(), supplier.id());
+  return ResolveReferences(*request.mutable_contract(), supplier.id(), {});
 }
 
 absl::Status ContractManagement::ResolveUpdate(storage::Database& db,
@@ -85,7 +86,8 @@ absl::Status ContractManagement::ResolveUpdate(storage::Database& db,
   if (MaskNames(mask, "uc_definition_ids")) {
     *checked.mutable_uc_definition_ids() = request.contract().uc_definition_ids();
   }
-  ITSM_RETURN_IF_ERROR(ResolveReferences(checked, stored.supplier_id()));
+  ITSM_RETURN_IF_ERROR(
+      ResolveReferences(checked, stored.supplier_id(), stored.configuration_item_ids()));
   if (MaskNames(mask, "configuration_item_ids")) {
     *request.mutable_contract()->mutable_configuration_item_ids() =
         checked.configuration_item_ids();

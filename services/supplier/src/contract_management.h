@@ -43,7 +43,8 @@ class ContractManagement {
 
  private:
   // The CIs (resolved to ids) and UC definitions of `contract`, of the supplier `supplier_id`.
-  absl::Status ResolveReferences(v1::Contract& contract, const std::string& supplier_id) const;
+  absl::Status ResolveReferences(v1::Contract& contract, const std::string& supplier_id,
+                                 const Ids& kept_cis) const;
 
   const ContractRules& rules_;
   const DeadlineSchedule& schedule_;

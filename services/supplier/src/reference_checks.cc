@@ -1,5 +1,7 @@
 #include "services/supplier/src/reference_checks.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/time_util.h"
@@ -35,7 +37,8 @@ GrpcReferenceChecks::GrpcReferenceChecks(std::shared_ptr<grpc::Channel> configur
       sla_(sla ? sla::v1::SlaService::NewStub(sla) : nullptr),
       options_(options) {}
 
-absl::Status GrpcReferenceChecks::ResolveConfigurationItems(const std::string& field, Ids& ids) {
+absl::Status GrpcReferenceChecks::ResolveConfigurationItems(const std::string& field, Ids& ids,
+                                                            const Ids& kept) {
   if (!configuration_) return absl::OkStatus();
   for (int i = 0; i < ids.size(); ++i) {
     grpc::ClientContext ctx;
@@ -49,7 +52,14 @@ absl::Status GrpcReferenceChecks::ResolveConfigurationItems(const std::string& f
         !s.ok()) {
       return s;
     }
-    ids[i] = response.configuration_item().id();
+    const config::v1::ConfigurationItem& ci = response.configuration_item();
+    if (ci.status() == config::v1::LIFECYCLE_STATUS_RETIRED &&
+        std::find(kept.begin(), kept.end(), ci.id()) == kept.end()) {
+      return base::FieldError(
+          absl::StrCat(field, "[", i, "]"),
+          absl::StrCat("configuration item ", ci.class_name(), "/", ci.name(), " is retired"));
+    }
+    ids[i] = ci.id();
   }
   return absl::OkStatus();
 }

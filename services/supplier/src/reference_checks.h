@@ -5,7 +5,8 @@
 // Called on the executor before the write's unit of work, never inside its transaction.
 //
 //   GrpcReferenceChecks refs(rt.ChannelTo(config_address), rt.ChannelTo(sla_address), {});
-//   ITSM_RETURN_IF_ERROR(refs.ResolveConfigurationItems("contract.configuration_item_ids", ids));
+//   ITSM_RETURN_IF_ERROR(refs.ResolveConfigurationItems("contract.configuration_item_ids", ids,
+//   {}));
 #ifndef ITSM_SERVICES_SUPPLIER_REFERENCE_CHECKS_H_
 #define ITSM_SERVICES_SUPPLIER_REFERENCE_CHECKS_H_
 
@@ -26,10 +27,12 @@ using Ids = google::protobuf::RepeatedPtrField<std::string>;
 class ReferenceChecks {
  public:
   virtual ~ReferenceChecks() = default;
-  // INVALID_ARGUMENT "<field>[i]: ..." for an id the other service does not know or refuses;
-  // UNAVAILABLE when it cannot answer now (retry). Each CI given by id or "class_name/name"
-  // becomes the CMDB's id.
-  virtual absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids) = 0;
+  // INVALID_ARGUMENT "<field>[i]: ..." for an id the other service does not know or refuses,
+  // or for a retired CI not among `kept` (the CIs the record already names, which it may keep
+  // as incidents and changes keep theirs); UNAVAILABLE when it cannot answer now (retry). Each
+  // CI given by id or "class_name/name" becomes the CMDB's id.
+  virtual absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids,
+                                                 const Ids& kept) = 0;
   virtual absl::Status CheckUcDefinitions(const std::string& field, const Ids& ids,
                                           const std::string& supplier_id) = 0;
 };
@@ -44,7 +47,8 @@ class GrpcReferenceChecks final : public ReferenceChecks {
   GrpcReferenceChecks(std::shared_ptr<grpc::Channel> configuration,
                       std::shared_ptr<grpc::Channel> sla, Options options);
 
-  absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids) override;
+  absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids,
+                                         const Ids& kept) override;
   absl::Status CheckUcDefinitions(const std::string& field, const Ids& ids,
                                   const std::string& supplier_id) override;
 

@@ -24,7 +24,7 @@ using ::itsm::testing::Backend;
 // are underpinning contracts of that supplier.
 class FakeReferences final : public ReferenceChecks {
  public:
-  absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids) override {
+  absl::Status ResolveConfigurationItems(const std::string& field, Ids& ids, const Ids&) override {
     for (int i = 0; i < ids.size(); ++i) {
       if (ids[i].rfind("ci-", 0) != 0) {
         return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "]: no configuration item"));
