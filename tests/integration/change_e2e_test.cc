@@ -64,6 +64,11 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   out =
       Ok({"change", "calendar", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
   EXPECT_NE(out.find("dependent_ci CHG0000001 (overridden)"), std::string::npos) << out;
+  // Filtered by the CI's class/name, as by its id.
+  out = Ok({"change", "calendar", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z",
+            "--ci", "database/db-01"});
+  EXPECT_NE(out.find("CHG0000002 Upgrade the database"), std::string::npos) << out;
+  EXPECT_EQ(out.find("CHG0000001 Patch the application"), std::string::npos) << out;
   out = Ok({"change", "ics", "--from", "2030-01-05T00:00:00Z", "--to", "2030-01-06T00:00:00Z"});
   // The file the server made, CRLF line ends kept (`itsmctl change ics > changes.ics`).
   EXPECT_NE(out.find("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"), std::string::npos) << out;

@@ -1,6 +1,9 @@
 #include "services/change/src/change_grpc_service.h"
 
+#include "itsm/base/status_macros.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/servicedb/calls.h"
+#include "itsm/storage/database.h"
 
 namespace itsm::change {
 
@@ -25,9 +28,37 @@ grpc::ServerUnaryReactor* ChangeGrpcService::GetChange(grpc::CallbackServerConte
       });
 }
 
+namespace {
+
+// A read filtered by a CI: the CI is resolved with the CMDB first (by id or "class_name/name",
+// an unknown one refused), holding no transaction, then `read` runs with the CMDB's id.
+template <typename Request, typename Read>
+grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Database& db,
+                                   const ChangeManagement& changes,
+                                   grpc::CallbackServerContext* ctx, const Request* request,
+                                   Read read) {
+  return runtime::RunCall(
+      executor, ctx, *request, [&db, &changes, request, read]() -> absl::Status {
+        Request resolved = *request;
+        ITSM_ASSIGN_OR_RETURN(
+            *resolved.mutable_configuration_item_id(),
+            changes.ResolveCiFilter(request->configuration_item_id(), "configuration_item_id"));
+        ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
+        return read(*txn, resolved);
+      });
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChanges(grpc::CallbackServerContext* ctx,
                                                          const v1::ListChangesRequest* request,
                                                          v1::ListChangesResponse* response) {
+  if (!request->configuration_item_id().empty()) {
+    return ReadByCi(executor_, db_, apps_.changes, ctx, request,
+                    [=, this](storage::Transaction& txn, const v1::ListChangesRequest& r) {
+                      return apps_.changes.List(txn, r, *response);
+                    });
+  }
   return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
                                     [=, this](storage::Transaction& txn) {
                                       return apps_.changes.List(txn, *request, *response);
@@ -216,17 +247,19 @@ grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeWindow(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeCalendar(
     grpc::CallbackServerContext* ctx, const v1::GetChangeCalendarRequest* request,
     v1::GetChangeCalendarResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.calendar.Get(txn, *request, *response);
-  });
+  return ReadByCi(executor_, db_, apps_.changes, ctx, request,
+                  [=, this](storage::Transaction& txn, const v1::GetChangeCalendarRequest& r) {
+                    return apps_.calendar.Get(txn, r, *response);
+                  });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::ExportChangeCalendar(
     grpc::CallbackServerContext* ctx, const v1::ExportChangeCalendarRequest* request,
     v1::ExportChangeCalendarResponse* response) {
-  return servicedb::ReadCall(executor_, db_, ctx, *request, [=, this](storage::Transaction& txn) {
-    return apps_.calendar.Export(txn, *request, *response);
-  });
+  return ReadByCi(executor_, db_, apps_.changes, ctx, request,
+                  [=, this](storage::Transaction& txn, const v1::ExportChangeCalendarRequest& r) {
+                    return apps_.calendar.Export(txn, r, *response);
+                  });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::CreateRelease(grpc::CallbackServerContext* ctx,

@@ -54,6 +54,11 @@ class ChangeManagement {
   absl::StatusOr<CmdbFacts> GatherForCreate(const v1::CreateChangeRequest& request) const;
   absl::StatusOr<CmdbFacts> GatherFor(const std::string& change_id,
                                       const v1::UpdateChangeRequest* update) const;
+  // Before a read filtered by a CI: the CMDB's id of the CI given (ResolveCiFilter).
+  absl::StatusOr<std::string> ResolveCiFilter(const std::string& given,
+                                              const std::string& field) const {
+    return change::ResolveCiFilter(cmdb_, given, field);
+  }
 
   // Writes: inside the committer's transaction.
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,

@@ -101,4 +101,15 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
   return out;
 }
 
+absl::StatusOr<std::string> ResolveCiFilter(CmdbView* cmdb, const std::string& given,
+                                            const std::string& field) {
+  if (cmdb == nullptr || given.empty()) return given;
+  absl::StatusOr<CiInfo> info = cmdb->Describe(given);
+  if (absl::IsNotFound(info.status())) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", info.status().message()));
+  }
+  ITSM_RETURN_IF_ERROR(info.status());
+  return info->id;
+}
+
 }  // namespace itsm::change

@@ -55,6 +55,13 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
     const std::string& field);
 
+// A CI named by a read's filter (the calendar's, a list's) as the CMDB's id: given by id or
+// "class_name/name", retired ones included (their changes are history). INVALID_ARGUMENT naming
+// `field` for a CI the CMDB does not know; UNAVAILABLE when it cannot answer. As given without a
+// CMDB or a filter.
+absl::StatusOr<std::string> ResolveCiFilter(CmdbView* cmdb, const std::string& given,
+                                            const std::string& field);
+
 }  // namespace itsm::change
 
 #endif  // ITSM_SERVICES_CHANGE_CMDB_FACTS_H_

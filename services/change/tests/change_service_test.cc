@@ -204,6 +204,13 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   v1::GetChangeCalendarResponse calendar;
   ASSERT_TRUE(Call(&Stub::GetChangeCalendar, cal, &calendar).ok());
   EXPECT_EQ(calendar.changes_size(), 2);
+  // A CI the CMDB does not know is refused, not answered with an empty calendar.
+  v1::GetChangeCalendarRequest unknown = cal;
+  unknown.set_configuration_item_id("nope");
+  v1::GetChangeCalendarResponse none;
+  grpc::Status refused = Call(&Stub::GetChangeCalendar, unknown, &none);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "configuration_item_id: no CI \"nope\"");
   EXPECT_EQ(calendar.windows_size(), 1);
   v1::ExportChangeCalendarRequest ics;
   *ics.mutable_start_time() = cal.start_time();
