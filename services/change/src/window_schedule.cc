@@ -125,9 +125,16 @@ std::vector<Interval> Occurrences(const v1::ChangeWindow& w, absl::Time from, ab
         std::find(w.days().begin(), w.days().end(), WeekdayOf(day)) == w.days().end()) {
       continue;
     }
-    const absl::Time start = StartOf(
-        zone, absl::CivilSecond(day.year(), day.month(), day.day(), time->first, time->second));
-    const Interval occurrence{start, start + duration};
+    const absl::CivilSecond local_start(day.year(), day.month(), day.day(), time->first,
+                                        time->second);
+    const absl::Time start = StartOf(zone, local_start);
+    // The duration is wall-clock time, as the window's times are read: a freeze from 00:00 for
+    // 1,440 minutes holds until the next midnight, on the 23- and 25-hour days too (decision
+    // 250). An end inside a skipped hour begins at the transition; one that would not come
+    // after the start (a short window inside the skipped hour) lasts its duration of real time.
+    absl::Time end = StartOf(zone, local_start + w.duration_minutes() * 60);
+    if (end <= start) end = start + duration;
+    const Interval occurrence{start, end};
     if (occurrence.Overlaps({from, to})) out.push_back(occurrence);
   }
   return out;

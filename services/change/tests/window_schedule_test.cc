@@ -42,14 +42,33 @@ TEST(WindowSchedule, SkippedStartBeginsAtTheTransition) {
   EXPECT_EQ(o[0].start, Utc("2026-03-29T01:00:00Z"));  // 03:00 CEST
 }
 
-TEST(WindowSchedule, RepeatedStartBeginsAtItsFirstOccurrenceAndDurationIsRealTime) {
+TEST(WindowSchedule, RepeatedStartBeginsAtItsFirstOccurrenceAndDurationIsWallClockTime) {
   v1::ChangeWindow w = Window("02:30", 240);
   w.set_valid_from("2026-10-25");
   w.set_valid_until("2026-10-25");
   auto o = Occurrences(w, Utc("2026-10-24T00:00:00Z"), Utc("2026-10-27T00:00:00Z"));
   ASSERT_EQ(o.size(), 1u);
   EXPECT_EQ(o[0].start, Utc("2026-10-25T00:30:00Z"));  // 02:30 CEST, the first one
-  EXPECT_EQ(o[0].end, Utc("2026-10-25T04:30:00Z"));    // 05:30 CET: 3 wall-clock hours later
+  EXPECT_EQ(o[0].end, Utc("2026-10-25T05:30:00Z"));    // 06:30 CET: 4 wall-clock hours later
+}
+
+// An all-day freeze holds the whole local day, 25 hours on the fall-back day and 23 on the
+// spring-forward one: no hour of either is left outside it.
+TEST(WindowSchedule, AnAllDayWindowCoversTheWholeLocalDayOnBothDstDays) {
+  v1::ChangeWindow w = Window("00:00", 1440);
+  w.set_kind(v1::WINDOW_KIND_BLACKOUT);
+  auto fall = Occurrences(w, Utc("2026-10-25T12:00:00Z"), Utc("2026-10-25T12:00:01Z"));
+  ASSERT_EQ(fall.size(), 1u);
+  EXPECT_EQ(fall[0].start, Utc("2026-10-24T22:00:00Z"));  // 00:00 CEST
+  EXPECT_EQ(fall[0].end, Utc("2026-10-25T23:00:00Z"));    // the next 00:00, CET
+  auto spring = Occurrences(w, Utc("2026-03-29T12:00:00Z"), Utc("2026-03-29T12:00:01Z"));
+  ASSERT_EQ(spring.size(), 1u);
+  EXPECT_EQ(spring[0].end - spring[0].start, absl::Hours(23));
+  // A short window inside the skipped hour still lasts its duration.
+  v1::ChangeWindow skipped = Window("02:10", 20);
+  auto inside = Occurrences(skipped, Utc("2026-03-29T00:00:00Z"), Utc("2026-03-29T06:00:00Z"));
+  ASSERT_EQ(inside.size(), 1u);
+  EXPECT_EQ(inside[0].end - inside[0].start, absl::Minutes(20));
 }
 
 TEST(WindowSchedule, DaysAndValidityBoundTheOccurrences) {
