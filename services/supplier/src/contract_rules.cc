@@ -1,5 +1,8 @@
 #include "services/supplier/src/contract_rules.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
@@ -44,6 +47,27 @@ std::shared_ptr<Event> NewEvent(const v1::Contract& after, const std::vector<std
   return e;
 }
 
+// ISO 4217's currency codes in use (and the two withdrawn since 2023, HRK and SLL, which older
+// contracts carry), sorted for binary_search. Precious metals, bond units and the test and
+// "no currency" codes are not a contract's money. A typo (EUT) would otherwise make a currency
+// of its own in the cost reports, never adding up with the budget's.
+constexpr absl::string_view kCurrencies[] = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+    "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA",
+    "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG",
+    "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE",
+    "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP",
+    "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XDR", "XOF", "XPF", "YER", "ZAR", "ZMW",
+    "ZWG", "ZWL",
+};
+
 }  // namespace
 
 absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
@@ -55,9 +79,7 @@ absl::Status CheckMoney(const std::string& field, const v1::Money& money) {
                             absl::StrCat("at most ", kMaxMinorUnits, " (10^15)"));
   }
   if (money.currency().empty() && money.minor_units() == 0) return absl::OkStatus();
-  const std::string& c = money.currency();
-  if (c.size() != 3 || !absl::ascii_isupper(c[0]) || !absl::ascii_isupper(c[1]) ||
-      !absl::ascii_isupper(c[2])) {
+  if (!std::binary_search(std::begin(kCurrencies), std::end(kCurrencies), money.currency())) {
     return base::FieldError(field + ".currency", "an ISO 4217 code such as EUR or USD");
   }
   return absl::OkStatus();

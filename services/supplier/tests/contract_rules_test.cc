@@ -81,6 +81,8 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
       {[](v1::Contract& c) { c.set_end_date("2023-12-31"); }, "contract.end_date"},
       {[](v1::Contract& c) { c.set_time_zone("Mars/Olympus"); }, "contract.time_zone"},
       {[](v1::Contract& c) { c.mutable_value()->set_currency("eur"); }, "contract.value.currency"},
+      {[](v1::Contract& c) { c.mutable_value()->set_currency("EUT"); }, "contract.value.currency"},
+      {[](v1::Contract& c) { c.mutable_value()->set_currency("XXX"); }, "contract.value.currency"},
       {[](v1::Contract& c) { c.mutable_value()->set_minor_units(-1); },
        "contract.value.minor_units"},
       {[](v1::Contract& c) { c.mutable_value()->set_minor_units(kMaxMinorUnits + 1); },
