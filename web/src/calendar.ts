@@ -1,7 +1,8 @@
 // The change calendar's arithmetic (pure: unit-tested): local days of a month or a week in the
 // user's time zone, and where a change or window goes on them. A day is the span between two
-// local midnights, so a day across a daylight-saving switch is 23 or 25 hours long and an item
-// is placed by real time, as the API gives it.
+// local midnights, so a day across a daylight-saving switch is 23 or 25 hours long; the week
+// view's grid is 24 wall-clock hours, so an item is placed at its local time of day (12:00 is
+// halfway down on every day, the switch days too).
 
 const DAY_MS = 86_400_000;
 
@@ -109,10 +110,13 @@ export interface Placed<T> {
   continuesAfter: boolean;
 }
 
-// An item's place in one day of the week view; overlapping items share the width in lanes
-// (the first free lane, greedily: items of a cluster of overlaps get the same lane count).
-export function placeInDay<T extends Span>(day: LocalDay, items: T[]): Placed<T>[] {
-  const length = day.end - day.start;
+// An item's place in one day of the week view, by its local time of day in `zone` against the
+// 24-hour grid; overlapping items share the width in lanes (the first free lane, greedily: items
+// of a cluster of overlaps get the same lane count).
+export function placeInDay<T extends Span>(day: LocalDay, items: T[], zone: string): Placed<T>[] {
+  const dayWall = day.start + zoneOffsetMs(day.start, zone);
+  // Percent of the wall-clock day at `ms` (the day's end is 100: the next local midnight).
+  const wall = (ms: number) => (ms >= day.end ? 100 : Math.min(Math.max(((ms + zoneOffsetMs(ms, zone) - dayWall) / DAY_MS) * 100, 0), 100));
   const inside = itemsByDay([day], items).get(day.date)!;
   const placed: Placed<T>[] = [];
   let cluster: Placed<T>[] = [];
@@ -133,8 +137,8 @@ export function placeInDay<T extends Span>(day: LocalDay, items: T[]): Placed<T>
     clusterEnd = Math.max(clusterEnd, e);
     const p: Placed<T> = {
       item,
-      top: ((s - day.start) / length) * 100,
-      height: Math.max(((e - s) / length) * 100, 0),
+      top: wall(s),
+      height: Math.max(wall(e) - wall(s), 0),
       lane,
       lanes: 1,
       continuesBefore: item.start < day.start,

@@ -104,7 +104,7 @@ function Week({ days, changes, windows, zone }: { days: LocalDay[]; changes: Cha
       {days.map((d) => (
         <section key={d.date} class="col" data-date={d.date} aria-label={`${WEEKDAYS[d.weekday - 1]} ${d.date}`}>
           <ul>
-            {placeInDay(d, windows).map((p) => (
+            {placeInDay(d, windows, zone).map((p) => (
               <li
                 key={p.item.key}
                 class={`item ${p.item.blackout ? "w-blackout" : "w-maintenance"}`}
@@ -113,7 +113,7 @@ function Week({ days, changes, windows, zone }: { days: LocalDay[]; changes: Cha
                 {windowLabel(p.item)} {span(p.item, zone)}
               </li>
             ))}
-            {placeInDay(d, changes).map((p) => (
+            {placeInDay(d, changes, zone).map((p) => (
               <li
                 key={p.item.key}
                 class={`item chg${p.item.conflicted ? " conflict" : ""}`}

@@ -45,7 +45,7 @@ test("the week view: position in the day, clipping, and overlapping items side b
   const a = { key: "a", start: at("2026-12-05T21:30:00Z"), end: at("2026-12-05T23:00:00Z") };
   const b = { key: "b", start: at("2026-12-05T22:00:00Z"), end: at("2026-12-05T22:30:00Z") };
   const morning = { key: "m", start: at("2026-12-05T06:00:00Z"), end: at("2026-12-05T12:00:00Z") };
-  const placed = placeInDay(day, [window, a, b, morning]);
+  const placed = placeInDay(day, [window, a, b, morning], "UTC");
   const of = (k: string) => placed.find((p) => p.item.key === k)!;
   assert.equal(of("m").top, 25);
   assert.equal(of("m").height, 25);
@@ -54,6 +54,24 @@ test("the week view: position in the day, clipping, and overlapping items side b
   assert.equal(of("w").height, 12.5);
   assert.deepEqual([of("w").lane, of("a").lane, of("b").lane], [0, 1, 2]);
   assert.ok([of("w"), of("a"), of("b")].every((p) => p.lanes === 3));
+});
+
+test("the week view places items at their local time of day on the daylight-saving days", () => {
+  // Europe/Berlin: 2027-03-28 has 23 hours (02:00 -> 03:00), 2027-10-31 has 25 (03:00 -> 02:00).
+  const [spring] = weekOf(2027, 3, 28, "Europe/Berlin").filter((d) => d.date === "2027-03-28");
+  const [fall] = weekOf(2027, 10, 31, "Europe/Berlin").filter((d) => d.date === "2027-10-31");
+  const noonSpring = { key: "s", start: at("2027-03-28T10:00:00Z"), end: at("2027-03-28T11:00:00Z") }; // 12:00-13:00 CEST
+  const noonFall = { key: "f", start: at("2027-10-31T11:00:00Z"), end: at("2027-10-31T12:00:00Z") }; // 12:00-13:00 CET
+  const window = { key: "w", start: at("2027-03-28T01:00:00Z"), end: at("2027-03-28T02:00:00Z") }; // 03:00-04:00 CEST
+  const [s] = placeInDay(spring, [noonSpring], "Europe/Berlin");
+  const [f] = placeInDay(fall, [noonFall], "Europe/Berlin");
+  const [w] = placeInDay(spring, [window], "Europe/Berlin");
+  assert.equal(s.top, 50);
+  assert.equal(f.top, 50);
+  assert.ok(Math.abs(s.height - 100 / 24) < 1e-9 && Math.abs(f.height - 100 / 24) < 1e-9);
+  assert.equal(w.top, 12.5, "03:00 is in the 03:00 row, not the skipped 02:00 one");
+  const [allDay] = placeInDay(fall, [{ key: "d", start: fall.start, end: fall.end }], "Europe/Berlin");
+  assert.deepEqual([allDay.top, allDay.height], [0, 100]);
 });
 
 test("moving by a month or a week", () => {
