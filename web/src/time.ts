@@ -84,16 +84,30 @@ export function durationMs(json: string | undefined): number | undefined {
 }
 
 // A `datetime-local` input's value ("2026-12-05T22:00", a wall-clock time in `zone`) as the
-// instant the API takes (RFC 3339, UTC); "" when it is not one. Done with the zone's offset at
-// that instant, found as localMidnight finds it (calendar.ts): a time skipped by a
-// spring-forward lands after the switch.
+// instant the API takes (RFC 3339, UTC); "" when it is not one. A time skipped by a
+// spring-forward is the switch, a repeated one its first occurrence.
 export function localInputToIso(value: string, zone = zoneName()): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
   if (!m) return "";
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
-  let t = wall - zoneOffsetMs(wall, zone);
-  t = wall - zoneOffsetMs(t, zone);
-  return new Date(t).toISOString();
+  // The instants whose local time is `wall`, under the offsets in force a day before and after:
+  // one usually; two in the hour a fall-back repeats (the first is taken); none in the hour a
+  // spring-forward skips (the switch itself is taken) — as the change service reads a window's
+  // local times, so that a slot and a window typed alike mean the same instants.
+  const before = wall - zoneOffsetMs(wall - 86_400_000, zone);
+  const after = wall - zoneOffsetMs(wall + 86_400_000, zone);
+  const fits = [before, after].filter((t) => t + zoneOffsetMs(t, zone) === wall);
+  if (fits.length > 0) return new Date(Math.min(...fits)).toISOString();
+  // Skipped: the switch lies between the two (later offset from it on), found to the minute.
+  let lo = Math.min(before, after);
+  let hi = Math.max(before, after);
+  const laterOffset = zoneOffsetMs(hi, zone);
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+    if (zoneOffsetMs(mid, zone) === laterOffset) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi).toISOString();
 }
 
 // An instant as a `datetime-local` input's value in `zone` ("" for none).

@@ -70,8 +70,13 @@ test("a datetime-local value is a wall-clock time in the user's zone", () => {
   assert.equal(localInputToIso("2026-12-05T22:00", "Europe/Berlin"), "2026-12-05T21:00:00.000Z");
   assert.equal(localInputToIso("2026-07-05T22:00", "Europe/Berlin"), "2026-07-05T20:00:00.000Z");
   assert.equal(localInputToIso("2026-12-05T22:00", "UTC"), "2026-12-05T22:00:00.000Z");
-  // 02:30 does not exist on 29 March 2026 in Berlin: after the switch.
-  assert.equal(localInputToIso("2026-03-29T02:30", "Europe/Berlin"), "2026-03-29T01:30:00.000Z");
+  // 02:30 does not exist on 29 March 2026 in Berlin: the switch, 03:00 CEST (as windows read it),
+  // so that 02:30-03:30 is a slot of half an hour, not an empty one.
+  assert.equal(localInputToIso("2026-03-29T02:30", "Europe/Berlin"), "2026-03-29T01:00:00.000Z");
+  assert.equal(localInputToIso("2026-03-29T03:30", "Europe/Berlin"), "2026-03-29T01:30:00.000Z");
+  // 02:30 happens twice on 25 October 2026: the first, CEST, as windows read it.
+  assert.equal(localInputToIso("2026-10-25T02:30", "Europe/Berlin"), "2026-10-25T00:30:00.000Z");
+  assert.equal(localInputToIso("2027-03-14T02:30", "America/New_York"), "2027-03-14T07:00:00.000Z");
   assert.equal(localInputToIso("", "UTC"), "");
   assert.equal(isoToLocalInput("2026-12-05T21:00:00Z", "Europe/Berlin"), "2026-12-05T22:00");
   assert.equal(isoToLocalInput("2026-07-05T20:00:00Z", "America/New_York"), "2026-07-05T16:00");
