@@ -58,3 +58,11 @@ export function may(caller: Caller | null | undefined, action: Action): boolean 
   if (caller === null) return true;
   return caller.roles.includes("ROLE_ADMIN") || ACCESS[action].roles.some((r) => caller.roles.includes(r));
 }
+
+// Whether the CMDB, change, service-level and supplier views are the caller's to read: not for a
+// requester (and no other role), whom the services hold to their own records; shown while the
+// roles are not known, as buttons are hidden then (the services decide).
+export function readsSharedViews(caller: Caller | null | undefined): boolean {
+  if (!caller || caller.roles.length === 0) return true;
+  return !caller.roles.every((r) => r === "ROLE_REQUESTER");
+}

@@ -19,7 +19,7 @@ import { CreateIncident } from "./views/create";
 import { CreateRecord } from "./views/create_record";
 import { Queue } from "./views/queue";
 import { RecordView } from "./views/record";
-import { VIEW_NAV, VIEW_TITLES, View, viewRouteOf, type ViewRoute } from "./views/routes";
+import { VIEW_TITLES, View, ViewLinks, viewRouteOf, type ViewRoute } from "./views/routes";
 import { SignIn } from "./views/signin";
 import { WorkRecordView } from "./views/work_record";
 
@@ -195,11 +195,7 @@ function App() {
           <a href="#/new" aria-current={route.view === "new" ? "page" : undefined}>
             New incident
           </a>
-          {VIEW_NAV.map((n) => (
-            <a key={n.href} href={n.href} aria-current={(n.views as string[]).includes(route.view) ? "page" : undefined}>
-              {n.label}
-            </a>
-          ))}
+          <ViewLinks api={api} view={route.view} />
         </nav>
         <span class="zone">Times in {zoneName()}</span>
         <span class={`live live-${stream}`} role="status" aria-live="polite">

@@ -1,10 +1,12 @@
 // The routes and navigation of the CMDB, change, service-level and supplier views, kept apart
 // from main.tsx (which owns sign-in, the queue and the records) so each side grows on its own.
+import { readsSharedViews } from "../access";
 import type { Api } from "../api";
 import { Baselines } from "./baselines";
 import { CiView } from "./ci";
 import { ChangeCalendarView, type CalendarMode } from "./change_calendar";
 import { ChangeRecord } from "./change_record";
+import { useCaller } from "./caller";
 import { CmdbSearch } from "./cmdb_search";
 import { CreateChange } from "./create_change";
 import { CreateCi } from "./create_ci";
@@ -66,6 +68,21 @@ export const VIEW_NAV: Array<{ href: string; label: string; views: Array<ViewRou
   { href: "#/service-levels", label: "Service levels", views: ["serviceLevels"] },
   { href: "#/suppliers", label: "Suppliers", views: ["suppliers", "supplier"] },
 ];
+
+// The navigation's links to those views, for a caller who may read them.
+export function ViewLinks({ api, view }: { api: Api; view: string }) {
+  const caller = useCaller(api);
+  if (!readsSharedViews(caller)) return null;
+  return (
+    <>
+      {VIEW_NAV.map((n) => (
+        <a key={n.href} href={n.href} aria-current={(n.views as string[]).includes(view) ? "page" : undefined}>
+          {n.label}
+        </a>
+      ))}
+    </>
+  );
+}
 
 export function View({ route, api }: { route: ViewRoute; api: Api }) {
   switch (route.view) {

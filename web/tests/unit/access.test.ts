@@ -3,7 +3,7 @@ import { test } from "node:test";
 // The protos as text (build.mjs: the .proto loader): the roles each RPC declares.
 import changeProto from "../../../proto/itsm/change/v1/change.proto";
 import configProto from "../../../proto/itsm/config/v1/config.proto";
-import { ACCESS } from "../../src/access";
+import { ACCESS, readsSharedViews } from "../../src/access";
 
 // rpc name -> the roles of its `option (itsm.common.v1.access)` (the first `roles: [...]` after
 // the rpc: every RPC declares one, an RPC without is refused to everyone).
@@ -23,4 +23,12 @@ test("the console's table of who may write is the protos' access options", () =>
   }
   // The task writes share a row: both RPCs declare the same roles.
   assert.deepEqual(declared.get("UpdateChangeTask"), declared.get("AddChangeTask"));
+});
+
+test("the shared views are offered to every role but a requester alone", () => {
+  assert.equal(readsSharedViews({ subject: "r", roles: ["ROLE_REQUESTER"] }), false);
+  assert.equal(readsSharedViews({ subject: "a", roles: ["ROLE_REQUESTER", "ROLE_AGENT"] }), true);
+  assert.equal(readsSharedViews({ subject: "v", roles: ["ROLE_VIEWER"] }), true);
+  assert.equal(readsSharedViews(undefined), true);
+  assert.equal(readsSharedViews(null), true);
 });
