@@ -108,6 +108,8 @@ absl::StatusOr<std::string> ResolveCiFilter(CmdbView* cmdb, const std::string& g
   if (absl::IsNotFound(info.status())) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": ", info.status().message()));
   }
+  // A read by a CI's id does not wait for the CMDB to come back: the id is what is stored.
+  if (absl::IsUnavailable(info.status()) && given.find('/') == std::string::npos) return given;
   ITSM_RETURN_IF_ERROR(info.status());
   return info->id;
 }

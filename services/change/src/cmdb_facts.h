@@ -57,8 +57,8 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
 
 // A CI named by a read's filter (the calendar's, a list's) as the CMDB's id: given by id or
 // "class_name/name", retired ones included (their changes are history). INVALID_ARGUMENT naming
-// `field` for a CI the CMDB does not know; UNAVAILABLE when it cannot answer. As given without a
-// CMDB or a filter.
+// `field` for a CI the CMDB does not know; UNAVAILABLE when it cannot answer a class/name (an
+// id is then used as given). As given without a CMDB or a filter.
 absl::StatusOr<std::string> ResolveCiFilter(CmdbView* cmdb, const std::string& given,
                                             const std::string& field);
 

@@ -211,6 +211,10 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   grpc::Status refused = Call(&Stub::GetChangeCalendar, unknown, &none);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(refused.error_message(), "configuration_item_id: no CI \"nope\"");
+  // The CMDB down: a CI's id still filters, as stored.
+  cmdb_.SetUnavailable(true);
+  ASSERT_TRUE(Call(&Stub::GetChangeCalendar, cal, &calendar).ok());
+  cmdb_.SetUnavailable(false);
   EXPECT_EQ(calendar.windows_size(), 1);
   v1::ExportChangeCalendarRequest ics;
   *ics.mutable_start_time() = cal.start_time();
