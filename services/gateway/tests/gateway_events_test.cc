@@ -405,6 +405,31 @@ TEST_F(GatewayEventsTest, ACallersStreamsAreLimited) {
   EXPECT_EQ(status, 200);
 }
 
+// The credential is checked again at heartbeats: a key revoked while its stream is open ends it,
+// as unauthenticated, once the gateway's cache of key verdicts has let the revocation through.
+TEST_F(GatewayEventsTest, ARevokedKeyEndsItsStream) {
+  HttpClient admin(*host_, port_,
+                   {{"Authorization", Token("events-admin", common::v1::ROLE_ADMIN)}});
+  HttpAnswer created =
+      admin.Send("POST", "/v1/apiKeys", R"({"name":"events-revoked","roles":["ROLE_VIEWER"]})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const Struct body = Json(created.body);
+  const Struct key = body.fields().at("apiKey").struct_value();
+  auto stream = Stream(kCreated, {{"Authorization", "Bearer " + Str(body, "secret")}});
+  ASSERT_EQ(stream->ReadHead(), 200) << stream->body();
+  HttpAnswer revoked = admin.Send("POST", absl::StrCat("/v1/apiKeys/", Str(key, "id"), ":revoke"),
+                                  absl::StrCat(R"({"version":")", Str(key, "version"), R"("})"));
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  std::string reason;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (reason.empty() && absl::Now() < deadline && !stream->ended()) {
+    for (const SseEvent& e : stream->Read(1, absl::Seconds(2))) {
+      if (e.event == "close") reason = Str(Json(e.data), "reason");
+    }
+  }
+  EXPECT_EQ(reason, "unauthenticated");
+}
+
 TEST_F(GatewayEventsTest, AClientThatStopsReadingDoesNotDelayAnother) {
   const std::map<std::string, std::string> viewer = {
       {"Authorization", Token("events-slow", common::v1::ROLE_VIEWER)}};
