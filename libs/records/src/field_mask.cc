@@ -35,4 +35,11 @@ void ApplyUpdateMask(const google::protobuf::FieldMask& mask, const google::prot
   google::protobuf::util::FieldMaskUtil::MergeMessageTo(from, mask, options, &to);
 }
 
+bool MaskNames(const google::protobuf::FieldMask& mask, std::string_view path) {
+  for (const std::string& named : mask.paths()) {
+    if (named == path) return true;
+  }
+  return false;
+}
+
 }  // namespace itsm::records

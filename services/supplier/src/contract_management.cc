@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/records/field_mask.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/supplier/src/contract_repository.h"
 #include "services/supplier/src/supplier_events.h"
@@ -11,6 +12,8 @@
 
 namespace itsm::supplier {
 namespace {
+
+using records::MaskNames;
 
 constexpr char kCreateContract[] = "itsm.supplier.v1.SupplierService/CreateContract";
 
@@ -34,13 +37,6 @@ absl::Status CheckSupplierNotTerminated(storage::Transaction& txn, const v1::Con
   return absl::FailedPreconditionError(
       absl::StrCat(field, ": the supplier ", supplier.number(),
                    " is TERMINATED; its contracts can only be given notice or terminated"));
-}
-
-bool MaskNames(const google::protobuf::FieldMask& mask, const std::string& path) {
-  for (const auto& p : mask.paths()) {
-    if (p == path) return true;
-  }
-  return false;
 }
 
 }  // namespace

@@ -34,8 +34,6 @@ class ContractManagement {
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
                           const v1::TransitionContractRequest& request, v1::Contract& out) const;
 
-  ReferenceChecks& references() const { return references_; }
-
   absl::Status Get(storage::Transaction& txn, const v1::GetContractRequest& request,
                    v1::Contract& out) const;
   absl::Status List(storage::Transaction& txn, const v1::ListContractsRequest& request,

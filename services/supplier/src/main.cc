@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  const supplier::SupplierManagement suppliers(supplier_rules, schedule);
+  const supplier::SupplierManagement suppliers(supplier_rules, schedule, references);
   const supplier::ContractManagement contracts(contract_rules, schedule, references);
   const supplier::Scorecards scorecards(clock);
   const supplier::ServiceCosts costs(clock);

@@ -42,11 +42,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::CreateSupplier(
     v1::CreateSupplierResponse* response) {
   return ResolvedCommitCall<v1::CreateSupplierRequest>(
       executor_, committer_, ctx, *request,
-      [this](v1::CreateSupplierRequest& r) {
-        return apps_.contracts.references().ResolveConfigurationItems(
-            "supplier.configuration_item_ids",
-            *r.mutable_supplier()->mutable_configuration_item_ids(), {});
-      },
+      [this](v1::CreateSupplierRequest& r) { return apps_.suppliers.ResolveCreate(r); },
       [=, this](Transaction& txn, const base::Caller& caller, const v1::CreateSupplierRequest& r) {
         return apps_.suppliers.Create(txn, caller, r, *response->mutable_supplier());
       });
@@ -73,21 +69,7 @@ grpc::ServerUnaryReactor* SupplierGrpcService::UpdateSupplier(
     v1::UpdateSupplierResponse* response) {
   return ResolvedCommitCall<v1::UpdateSupplierRequest>(
       executor_, committer_, ctx, *request,
-      [this](v1::UpdateSupplierRequest& r) -> absl::Status {
-        for (const auto& path : r.update_mask().paths()) {
-          if (path != "configuration_item_ids") continue;
-          // The CIs it names already may stay, retired or not; a retired one is not added.
-          ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
-          ITSM_ASSIGN_OR_RETURN(v1::Supplier stored,
-                                SupplierRepository::Get(*txn, r.supplier().id()));
-          txn.reset();
-          return apps_.contracts.references().ResolveConfigurationItems(
-              "supplier.configuration_item_ids",
-              *r.mutable_supplier()->mutable_configuration_item_ids(),
-              stored.configuration_item_ids());
-        }
-        return absl::OkStatus();
-      },
+      [this](v1::UpdateSupplierRequest& r) { return apps_.suppliers.ResolveUpdate(db_, r); },
       [=, this](Transaction& txn, const base::Caller& caller, const v1::UpdateSupplierRequest& r) {
         return apps_.suppliers.Update(txn, caller, r, *response->mutable_supplier());
       });

@@ -9,6 +9,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/field_mask.h"
 #include "itsm/records/page_start.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/supplier/src/contract_repository.h"
@@ -28,6 +29,27 @@ constexpr int kMaxPageSize = 500;
 using SupplierWork = records::UnitOfWork<v1::Supplier, SupplierRepository>;
 
 }  // namespace
+
+absl::Status SupplierManagement::ResolveCreate(v1::CreateSupplierRequest& request) const {
+  return references_.ResolveConfigurationItems(
+      "supplier.configuration_item_ids",
+      *request.mutable_supplier()->mutable_configuration_item_ids(), {});
+}
+
+absl::Status SupplierManagement::ResolveUpdate(storage::Database& db,
+                                               v1::UpdateSupplierRequest& request) const {
+  if (!records::MaskNames(request.update_mask(), "configuration_item_ids")) {
+    return absl::OkStatus();
+  }
+  ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
+  ITSM_ASSIGN_OR_RETURN(v1::Supplier stored,
+                        SupplierRepository::Get(*txn, request.supplier().id()));
+  txn.reset();
+  return references_.ResolveConfigurationItems(
+      "supplier.configuration_item_ids",
+      *request.mutable_supplier()->mutable_configuration_item_ids(),
+      stored.configuration_item_ids());
+}
 
 absl::Status SupplierManagement::Create(storage::Transaction& txn, const base::Caller& caller,
                                         const v1::CreateSupplierRequest& request,

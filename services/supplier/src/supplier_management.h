@@ -2,7 +2,8 @@
 // the history of any of its records, apart from gRPC. Writes run inside the group committer's
 // transaction through the record toolkit's unit of work (load, rule, save with a version check,
 // audit entry, outbox events) and keep the deadline schedule in step; reads run in a read-only
-// transaction.
+// transaction. The configuration items a write names are confirmed with the CMDB before its
+// transaction (ResolveCreate, ResolveUpdate), never while holding it.
 #ifndef ITSM_SERVICES_SUPPLIER_SUPPLIER_MANAGEMENT_H_
 #define ITSM_SERVICES_SUPPLIER_SUPPLIER_MANAGEMENT_H_
 
@@ -11,14 +12,21 @@
 #include "itsm/storage/database.h"
 #include "itsm/supplier/v1/supplier.pb.h"
 #include "services/supplier/src/deadline_scheduler.h"
+#include "services/supplier/src/reference_checks.h"
 #include "services/supplier/src/supplier_rules.h"
 
 namespace itsm::supplier {
 
 class SupplierManagement {
  public:
-  SupplierManagement(const SupplierRules& rules, const DeadlineSchedule& schedule)
-      : rules_(rules), schedule_(schedule) {}
+  SupplierManagement(const SupplierRules& rules, const DeadlineSchedule& schedule,
+                     ReferenceChecks& references)
+      : rules_(rules), schedule_(schedule), references_(references) {}
+
+  // Resolve the configuration items a create or update names to their CMDB ids; an update may
+  // keep the CIs the supplier already names, retired or not, but a retired one is not added.
+  absl::Status ResolveCreate(v1::CreateSupplierRequest& request) const;
+  absl::Status ResolveUpdate(storage::Database& db, v1::UpdateSupplierRequest& request) const;
 
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
                       const v1::CreateSupplierRequest& request, v1::Supplier& out) const;
@@ -47,6 +55,7 @@ class SupplierManagement {
  private:
   const SupplierRules& rules_;
   const DeadlineSchedule& schedule_;
+  ReferenceChecks& references_;
 };
 
 }  // namespace itsm::supplier

@@ -130,7 +130,7 @@ class SupplierServiceTest : public ::testing::TestWithParam<Backend> {
   ContractRules contract_rules_{clock_};
   DeadlineSchedule schedule_{DeadlinePolicy{}, clock_};
   FakeReferences references_;
-  SupplierManagement suppliers_{supplier_rules_, schedule_};
+  SupplierManagement suppliers_{supplier_rules_, schedule_, references_};
   ContractManagement contracts_{contract_rules_, schedule_, references_};
   Scorecards scorecards_{clock_};
   ServiceCosts costs_{clock_};

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "google/protobuf/field_mask.pb.h"
@@ -37,6 +38,9 @@ absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask,
 // unset field in `from` clears it in `to`. The mask is assumed checked.
 void ApplyUpdateMask(const google::protobuf::FieldMask& mask, const google::protobuf::Message& from,
                      google::protobuf::Message& to);
+
+// Whether the mask names `path`, for work an update needs only when a given field changes.
+bool MaskNames(const google::protobuf::FieldMask& mask, std::string_view path);
 
 }  // namespace itsm::records
 
