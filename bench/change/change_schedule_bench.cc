@@ -115,6 +115,12 @@ class LayeredCmdb final : public change::CmdbView {
     }
     return out;
   }
+  absl::Status CheckClass(const std::string& class_name) override {
+    for (const char* known : kClasses) {
+      if (class_name == known) return absl::OkStatus();
+    }
+    return absl::NotFoundError(class_name);
+  }
   static std::string Id(int n) { return absl::StrCat("ci-", n); }
 
  private:
@@ -122,8 +128,9 @@ class LayeredCmdb final : public change::CmdbView {
     return id.rfind("ci-", 0) == 0 && absl::SimpleAtoi(id.substr(3), &n) && n >= 0 &&
            n < static_cast<int>(depends_on_.size());
   }
+  static constexpr const char* kClasses[] = {"business_service", "application", "server",
+                                             "infrastructure"};
   change::CiInfo Info(int n) const {
-    static const char* kClasses[] = {"business_service", "application", "server", "infrastructure"};
     int layer = 0;
     while (n >= bounds_[layer + 1]) ++layer;
     return {Id(n), kClasses[layer], Id(n), layer == 0 ? 1 + n % 4 : 0, false};

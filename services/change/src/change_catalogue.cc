@@ -16,6 +16,7 @@
 #include "services/change/src/change_management.h"
 #include "services/change/src/change_policy.h"
 #include "services/change/src/change_repository.h"
+#include "services/change/src/cmdb_facts.h"
 #include "services/change/src/window_schedule.h"
 
 namespace itsm::change {
@@ -127,6 +128,19 @@ absl::Status ChangeCatalogue::ListTemplates(storage::Transaction& txn,
   return absl::OkStatus();
 }
 
+absl::Status ChangeCatalogue::ResolveWindow(v1::ChangeWindow& window,
+                                            const google::protobuf::FieldMask* mask) const {
+  if (mask == nullptr || records::MaskNames(*mask, "service_ids")) {
+    ITSM_RETURN_IF_ERROR(records::CheckIds("window.service_ids", window.service_ids()));
+    ITSM_RETURN_IF_ERROR(
+        ResolveServiceIds(cmdb_, *window.mutable_service_ids(), "window.service_ids"));
+  }
+  if (mask == nullptr || records::MaskNames(*mask, "ci_class_names")) {
+    ITSM_RETURN_IF_ERROR(CheckClassNames(cmdb_, window.ci_class_names(), "window.ci_class_names"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ChangeCatalogue::CreateWindow(storage::Transaction& txn, const base::Caller& caller,
                                            const v1::CreateChangeWindowRequest& request,
                                            v1::ChangeWindow& out) const {
@@ -184,6 +198,16 @@ absl::Status ChangeCatalogue::ListWindows(storage::Transaction& txn,
 
 absl::Status ChangeCatalogue::GetPolicy(storage::Transaction& txn, v1::ChangePolicy& out) const {
   ITSM_ASSIGN_OR_RETURN(out, PolicyStore::Get(txn));
+  return absl::OkStatus();
+}
+
+absl::Status ChangeCatalogue::ResolvePolicy(v1::ChangePolicy& policy) const {
+  for (int i = 0; i < policy.approval_policies_size(); ++i) {
+    const std::string field = absl::StrCat("policy.approval_policies[", i, "].match.service_ids");
+    auto& ids = *policy.mutable_approval_policies(i)->mutable_match()->mutable_service_ids();
+    ITSM_RETURN_IF_ERROR(records::CheckIds(field.c_str(), ids));
+    ITSM_RETURN_IF_ERROR(ResolveServiceIds(cmdb_, ids, field));
+  }
   return absl::OkStatus();
 }
 

@@ -211,18 +211,28 @@ grpc::ServerUnaryReactor* ChangeGrpcService::GetChangePolicy(
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangePolicy(
     grpc::CallbackServerContext* ctx, const v1::UpdateChangePolicyRequest* request,
     v1::UpdateChangePolicyResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.catalogue.UpdatePolicy(txn, caller, *request, *response->mutable_policy());
+  return servicedb::ResolvedCommitCall<v1::UpdateChangePolicyRequest>(
+      executor_, committer_, ctx, *request,
+      [this](v1::UpdateChangePolicyRequest& r) {
+        return apps_.catalogue.ResolvePolicy(*r.mutable_policy());
+      },
+      [=, this](storage::Transaction& txn, const base::Caller& caller,
+                const v1::UpdateChangePolicyRequest& r) {
+        return apps_.catalogue.UpdatePolicy(txn, caller, r, *response->mutable_policy());
       });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeWindow(
     grpc::CallbackServerContext* ctx, const v1::CreateChangeWindowRequest* request,
     v1::CreateChangeWindowResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.catalogue.CreateWindow(txn, caller, *request, *response->mutable_window());
+  return servicedb::ResolvedCommitCall<v1::CreateChangeWindowRequest>(
+      executor_, committer_, ctx, *request,
+      [this](v1::CreateChangeWindowRequest& r) {
+        return apps_.catalogue.ResolveWindow(*r.mutable_window(), nullptr);
+      },
+      [=, this](storage::Transaction& txn, const base::Caller& caller,
+                const v1::CreateChangeWindowRequest& r) {
+        return apps_.catalogue.CreateWindow(txn, caller, r, *response->mutable_window());
       });
 }
 
@@ -238,9 +248,14 @@ grpc::ServerUnaryReactor* ChangeGrpcService::ListChangeWindows(
 grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeWindow(
     grpc::CallbackServerContext* ctx, const v1::UpdateChangeWindowRequest* request,
     v1::UpdateChangeWindowResponse* response) {
-  return servicedb::CommitCall(
-      committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.catalogue.UpdateWindow(txn, caller, *request, *response->mutable_window());
+  return servicedb::ResolvedCommitCall<v1::UpdateChangeWindowRequest>(
+      executor_, committer_, ctx, *request,
+      [this](v1::UpdateChangeWindowRequest& r) {
+        return apps_.catalogue.ResolveWindow(*r.mutable_window(), &r.update_mask());
+      },
+      [=, this](storage::Transaction& txn, const base::Caller& caller,
+                const v1::UpdateChangeWindowRequest& r) {
+        return apps_.catalogue.UpdateWindow(txn, caller, r, *response->mutable_window());
       });
 }
 

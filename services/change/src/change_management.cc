@@ -219,6 +219,7 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::ChangeWindow> windows, WindowStore::List(txn, false));
   for (v1::ChangeWindow& w : windows) {
     if (!WindowCovers(w, services, facts.ci_classes)) continue;
+    if (!InForceDuring(w, f.subject.slot)) continue;
     std::vector<Interval> occurrences = Occurrences(w, f.subject.slot.start, f.subject.slot.end);
     f.windows.push_back({std::move(w), std::move(occurrences)});
   }

@@ -101,6 +101,39 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
   return out;
 }
 
+absl::Status ResolveServiceIds(CmdbView* cmdb, google::protobuf::RepeatedPtrField<std::string>& ids,
+                               const std::string& field) {
+  if (cmdb == nullptr) return absl::OkStatus();
+  for (int i = 0; i < ids.size(); ++i) {
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    absl::StatusOr<CiInfo> info = cmdb->Describe(ids[i]);
+    if (absl::IsNotFound(info.status())) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ": ", info.status().message()));
+    }
+    ITSM_RETURN_IF_ERROR(info.status());
+    if (!IsA(*info, kBusinessServiceClass)) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ": CI ", info->class_name, "/", info->name,
+                                                     " is not a ", kBusinessServiceClass));
+    }
+    ids[i] = info->id;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckClassNames(CmdbView* cmdb,
+                             const google::protobuf::RepeatedPtrField<std::string>& class_names,
+                             const std::string& field) {
+  if (cmdb == nullptr) return absl::OkStatus();
+  for (int i = 0; i < class_names.size(); ++i) {
+    absl::Status known = cmdb->CheckClass(class_names[i]);
+    if (absl::IsNotFound(known)) {
+      return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "]: ", known.message()));
+    }
+    ITSM_RETURN_IF_ERROR(known);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ResolveCiFilter(CmdbView* cmdb, const std::string& given,
                                             const std::string& field) {
   if (cmdb == nullptr || given.empty()) return given;

@@ -55,6 +55,20 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
     const std::string& field);
 
+// The business services a window or an approval policy names, given by id or "class_name/name",
+// replaced by the CMDB's ids: what a change reaches is compared by id. INVALID_ARGUMENT
+// "<field>[i]: ..." for a CI the CMDB does not know or one that is not a business service
+// (retired ones are kept: a rule about them is harmless); UNAVAILABLE when the CMDB cannot
+// answer. As given without a CMDB.
+absl::Status ResolveServiceIds(CmdbView* cmdb, google::protobuf::RepeatedPtrField<std::string>& ids,
+                               const std::string& field);
+
+// INVALID_ARGUMENT "<field>[i]: ..." for a CI class the CMDB does not define (a window for a
+// class that does not exist concerns nothing); UNAVAILABLE when it cannot answer.
+absl::Status CheckClassNames(CmdbView* cmdb,
+                             const google::protobuf::RepeatedPtrField<std::string>& class_names,
+                             const std::string& field);
+
 // A CI named by a read's filter (the calendar's, a list's) as the CMDB's id: given by id or
 // "class_name/name", retired ones included (their changes are history). INVALID_ARGUMENT naming
 // `field` for a CI the CMDB does not know; UNAVAILABLE when it cannot answer a class/name (an

@@ -74,6 +74,31 @@ absl::StatusOr<std::string> GrpcCmdbView::ParentOf(const std::string& class_name
   return response.ci_class().parent();
 }
 
+absl::Status GrpcCmdbView::CheckClass(const std::string& class_name) {
+  {
+    absl::MutexLock lock(&parents_mu_);
+    if (parents_.contains(class_name)) return absl::OkStatus();
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(ctx);
+  config::v1::GetClassRequest request;
+  request.set_name(class_name);
+  config::v1::GetClassResponse response;
+  const grpc::Status status = stub_->GetClass(&ctx, request, &response);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return absl::NotFoundError(
+        absl::StrCat("the configuration service defines no CI class \"", class_name, "\""));
+  }
+  if (!status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the configuration service did not describe class \"", class_name, "\" (",
+                     status.error_code(), "); retry"));
+  }
+  absl::MutexLock lock(&parents_mu_);
+  parents_[class_name] = response.ci_class().parent();
+  return absl::OkStatus();
+}
+
 void GrpcCmdbView::SetDeadline(grpc::ClientContext& ctx) const {
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
 }

@@ -48,6 +48,9 @@ class CmdbView {
   virtual absl::StatusOr<std::vector<ReachedCi>> Reach(
       const std::string& id, bool downstream, int depth,
       const std::vector<std::string>& class_names) = 0;
+  // OK when the CMDB defines the CI class; NOT_FOUND when it does not; UNAVAILABLE when it
+  // cannot answer now.
+  virtual absl::Status CheckClass(const std::string& class_name) = 0;
 };
 
 class GrpcCmdbView final : public CmdbView {
@@ -57,6 +60,7 @@ class GrpcCmdbView final : public CmdbView {
   absl::StatusOr<std::vector<ReachedCi>> Reach(
       const std::string& id, bool downstream, int depth,
       const std::vector<std::string>& class_names) override;
+  absl::Status CheckClass(const std::string& class_name) override;
 
  private:
   // The class and its ancestors. A class's parent never changes once it is defined, so each

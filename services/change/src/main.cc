@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(rt.config().GetInt("database_pool_size")),
                              4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
-  const change::ChangeCatalogue catalogue(clock);
+  const change::ChangeCatalogue catalogue(clock, cmdb.get());
   const change::ChangeCalendar calendar(clock);
   const change::ReleaseRules release_rules(clock);
   const change::ReleaseManagement releases(cmdb.get(), release_rules);

@@ -140,6 +140,23 @@ std::vector<Interval> Occurrences(const v1::ChangeWindow& w, absl::Time from, ab
   return out;
 }
 
+bool InForceDuring(const v1::ChangeWindow& w, const Interval& slot) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(w.time_zone(), &zone)) return true;  // a stored window is checked
+  if (const std::optional<absl::CivilDay> from = ParseDate(w.valid_from())) {
+    if (slot.end <= StartOf(zone, absl::CivilSecond(*from))) return false;
+  }
+  const std::optional<absl::CivilDay> until = ParseDate(w.valid_until());
+  const auto time = ParseTime(w.start_local_time());
+  if (until && time) {
+    // Until the end of an occurrence on the last day, which may run on past its midnight.
+    const absl::CivilSecond last_start(until->year(), until->month(), until->day(), time->first,
+                                       time->second);
+    if (slot.start >= StartOf(zone, last_start + w.duration_minutes() * 60)) return false;
+  }
+  return true;
+}
+
 bool WindowCovers(const v1::ChangeWindow& w, const std::set<std::string>& service_ids,
                   const std::set<std::string>& ci_classes) {
   if (w.service_ids().empty() && w.ci_class_names().empty()) return true;

@@ -31,6 +31,12 @@ absl::Status CheckWindow(const v1::ChangeWindow& window, const std::string& fiel
 // Occurrences of a (valid) window that overlap [from, to), by start.
 std::vector<Interval> Occurrences(const v1::ChangeWindow& window, absl::Time from, absl::Time to);
 
+// Whether the slot overlaps the days the window is valid (from the start of valid_from to the end
+// of valid_until's occurrence, local to its zone; unbounded where unset). A maintenance window
+// says nothing about a slot outside them: a schedule for October does not put a change in
+// February outside maintenance.
+bool InForceDuring(const v1::ChangeWindow& window, const Interval& slot);
+
 // Whether the window concerns a change affecting these services and CIs of these classes:
 // a window with no services and no classes concerns every change.
 bool WindowCovers(const v1::ChangeWindow& window, const std::set<std::string>& service_ids,

@@ -50,6 +50,9 @@ class GraphCmdb final : public CmdbView {
   absl::StatusOr<CiInfo> Describe(const std::string& id) override {
     if (unavailable_) return absl::UnavailableError("the CMDB is down");
     auto it = cis_.find(id);
+    for (auto at = cis_.begin(); it == cis_.end() && at != cis_.end(); ++at) {
+      if (absl::StrCat(at->second.class_name, "/", at->second.name) == id) it = at;
+    }
     if (it == cis_.end()) return absl::NotFoundError(absl::StrCat("no CI \"", id, "\""));
     CiInfo info = it->second;
     for (std::string c = info.class_name; !c.empty();) {
@@ -84,6 +87,16 @@ class GraphCmdb final : public CmdbView {
       }
     }
     return out;
+  }
+  absl::Status CheckClass(const std::string& cls) override {
+    if (unavailable_) return absl::UnavailableError("the CMDB is down");
+    for (const auto& [child, parent] : parents_) {
+      if (child == cls || parent == cls) return absl::OkStatus();
+    }
+    for (const auto& [id, ci] : cis_) {
+      if (ci.class_name == cls) return absl::OkStatus();
+    }
+    return absl::NotFoundError(absl::StrCat("no CI class \"", cls, "\""));
   }
 
  private:
@@ -221,7 +234,7 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
   const absl::Time kDay = absl::FromUnixSeconds(1'800'057'600);  // a day's 00:00 UTC
   base::ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   ChangeWorkflow workflow_{clock_};
-  ChangeCatalogue catalogue_{clock_};
+  ChangeCatalogue catalogue_{clock_, &cmdb_};
   ChangeCalendar calendar_{clock_};
   prometheus::Registry registry_;
   ChangeMetrics metrics_{registry_};

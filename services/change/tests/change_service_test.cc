@@ -224,6 +224,96 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   EXPECT_NE(exported.ics().find("SUMMARY:Blackout: Quarter-end freeze"), std::string::npos);
 }
 
+// A window or an approval policy names business services as a change reaches them, by the CMDB's
+// id, whether given so or as "class_name/name"; what is not a business service, or a CI class the
+// CMDB does not define, is refused naming it: a freeze that matches nothing must not be stored.
+TEST_P(ChangeServiceTest, WindowsAndPoliciesNameServicesAndClassesTheCmdbKnows) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Billing freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_service_ids("business_service/billing");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  EXPECT_EQ(window.window().service_ids(0), "billing");
+  v1::Change c = Schedule(Create(Normal("Patch the application", {"app-01"})), 1, 2);
+  ASSERT_EQ(c.conflicts_size(), 1);
+  EXPECT_EQ(c.conflicts(0).kind(), v1::CONFLICT_KIND_BLACKOUT_WINDOW);
+
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"db-01", "window.service_ids[0]: CI database/db-01 is not a business_service"},
+      {"nope", "window.service_ids[0]: no CI \"nope\""}};
+  for (const auto& [service, message] : refusals) {
+    v1::CreateChangeWindowRequest bad = w;
+    bad.mutable_window()->set_service_ids(0, service);
+    grpc::Status s = Call(&Stub::CreateChangeWindow, bad, &window, "cm");
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), message);
+  }
+  v1::UpdateChangeWindowRequest update;
+  update.mutable_window()->set_id(window.window().id());
+  update.mutable_window()->set_version(window.window().version());
+  update.mutable_window()->add_ci_class_names("spaceship");
+  update.mutable_update_mask()->add_paths("ci_class_names");
+  v1::UpdateChangeWindowResponse updated;
+  grpc::Status s = Call(&Stub::UpdateChangeWindow, update, &updated, "cm");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "window.ci_class_names[0]: no CI class \"spaceship\"");
+  update.mutable_window()->set_ci_class_names(0, "database");
+  s = Call(&Stub::UpdateChangeWindow, update, &updated, "cm");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.window().service_ids(0), "billing");
+
+  v1::GetChangePolicyResponse current;
+  ASSERT_TRUE(Call(&Stub::GetChangePolicy, v1::GetChangePolicyRequest(), &current).ok());
+  v1::UpdateChangePolicyRequest policy;
+  *policy.mutable_policy() = current.policy();
+  v1::ApprovalPolicy* billing = policy.mutable_policy()->add_approval_policies();
+  billing->set_name("billing CAB");
+  billing->mutable_match()->add_service_ids("business_service/billing");
+  policy.mutable_policy()->mutable_approval_policies()->SwapElements(
+      0, policy.policy().approval_policies_size() - 1);
+  v1::UpdateChangePolicyResponse saved;
+  s = Call(&Stub::UpdateChangePolicy, policy, &saved, "cm");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(saved.policy().approval_policies(0).match().service_ids(0), "billing");
+  c = To(To(Create(Normal("Patch the application again", {"app-01"})), v1::CHANGE_STATE_ASSESS),
+         v1::CHANGE_STATE_AUTHORISE);
+  EXPECT_EQ(c.approval().policy_name(), "billing CAB");
+}
+
+// A maintenance window speaks only of the days it is valid: one for a past month does not put a
+// change of today outside maintenance.
+TEST_P(ChangeServiceTest, AMaintenanceWindowConstrainsOnlyTheDaysItIsValid) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Database nights");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_MAINTENANCE);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("22:00");
+  w.mutable_window()->set_duration_minutes(240);
+  w.mutable_window()->add_ci_class_names("database");
+  w.mutable_window()->set_valid_from(
+      absl::FormatTime("%Y-%m-%d", kDay - absl::Hours(24 * 30), absl::UTCTimeZone()));
+  w.mutable_window()->set_valid_until(
+      absl::FormatTime("%Y-%m-%d", kDay - absl::Hours(24 * 2), absl::UTCTimeZone()));
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::Change c = Schedule(Create(Normal("Vacuum the database", {"db-01"})), 10, 11);
+  EXPECT_TRUE(c.conflicts().empty()) << c.conflicts(0).reason();
+
+  w.mutable_window()->set_name("Database nights, this month");
+  w.mutable_window()->set_valid_until(
+      absl::FormatTime("%Y-%m-%d", kDay + absl::Hours(24 * 2), absl::UTCTimeZone()));
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  c = Schedule(c, 9, 11);
+  ASSERT_EQ(c.conflicts_size(), 1);
+  EXPECT_EQ(c.conflicts(0).kind(), v1::CONFLICT_KIND_OUTSIDE_MAINTENANCE_WINDOW);
+  EXPECT_EQ(c.conflicts(0).reason(),
+            "not inside a maintenance window of what it affects (Database nights, this month)");
+}
+
 // A freeze forbids what it covers whatever the approval's policy says of conflicts (decision
 // 236): a low-risk change, whose policy asks no override, is not scheduled or implemented inside
 // a blackout until a change manager overrides it. Once implementation has started, cancelling

@@ -83,6 +83,21 @@ TEST(WindowSchedule, DaysAndValidityBoundTheOccurrences) {
   EXPECT_EQ(o[1].start, Utc("2026-06-06T23:00:00Z"));
 }
 
+TEST(WindowSchedule, AWindowIsInForceOnlyDuringItsValidDays) {
+  v1::ChangeWindow w = Window("23:00", 6 * 60);
+  w.set_valid_from("2026-10-20");
+  w.set_valid_until("2026-11-05");
+  // Local days of Europe/Berlin: valid from 2026-10-19T22:00Z (CEST) ...
+  EXPECT_FALSE(InForceDuring(w, {Utc("2026-10-19T20:00:00Z"), Utc("2026-10-19T22:00:00Z")}));
+  EXPECT_TRUE(InForceDuring(w, {Utc("2026-10-19T21:00:00Z"), Utc("2026-10-19T22:30:00Z")}));
+  // ... until the end of the last day's occurrence, 2026-11-06 05:00 CET (04:00Z).
+  EXPECT_TRUE(InForceDuring(w, {Utc("2026-11-06T03:00:00Z"), Utc("2026-11-06T05:00:00Z")}));
+  EXPECT_FALSE(InForceDuring(w, {Utc("2026-11-06T04:00:00Z"), Utc("2026-11-06T05:00:00Z")}));
+  EXPECT_FALSE(InForceDuring(w, {Utc("2031-02-03T10:00:00Z"), Utc("2031-02-03T12:00:00Z")}));
+  EXPECT_TRUE(InForceDuring(Window("23:00", 60),
+                            {Utc("2031-02-03T10:00:00Z"), Utc("2031-02-03T12:00:00Z")}));
+}
+
 TEST(WindowSchedule, AnOccurrenceStartedBeforeTheRangeStillOverlapsIt) {
   const v1::ChangeWindow w = Window("23:00", 6 * 60);
   auto o = Occurrences(w, Utc("2026-06-02T01:00:00Z"), Utc("2026-06-02T02:00:00Z"));

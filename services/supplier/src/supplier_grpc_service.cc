@@ -5,34 +5,11 @@
 #include "services/supplier/src/supplier_repository.h"
 
 namespace itsm::supplier {
-namespace {
-
-// A write whose references another service must confirm first (servicedb::CommitCallAfter):
-// `resolve` checks them on the executor, outside the committer's transaction, on a copy of the
-// request whose CIs become the CMDB's ids; `unit` writes that copy. `request` is gRPC's and
-// outlives the call.
-template <typename Request>
-grpc::ServerUnaryReactor* ResolvedCommitCall(
-    runtime::Executor& executor, storage::GroupCommitter& committer,
-    grpc::CallbackServerContext* ctx, const Request& request,
-    std::function<absl::Status(Request&)> resolve,
-    std::function<absl::Status(storage::Transaction&, const base::Caller&, const Request&)> unit) {
-  return servicedb::CommitCallAfter<Request>(
-      executor, committer, ctx, request,
-      [&request, resolve = std::move(resolve)]() -> absl::StatusOr<Request> {
-        Request resolved = request;
-        ITSM_RETURN_IF_ERROR(resolve(resolved));
-        return resolved;
-      },
-      std::move(unit));
-}
-
-}  // namespace
-
 using servicedb::BoundedReadCall;
 using servicedb::CommitCall;
 using servicedb::ReadCall;
 using servicedb::ReadRecordCall;
+using servicedb::ResolvedCommitCall;
 using storage::Transaction;
 
 // ---- Suppliers ----

@@ -88,6 +88,26 @@ grpc::ServerUnaryReactor* CommitCallAfter(
   return reactor;
 }
 
+// A write whose references another service must confirm first (CommitCallAfter): `resolve`
+// checks them on the executor, outside the committer's transaction, on a copy of the request
+// whose references become the other service's ids; `unit` writes that copy. `request` is
+// gRPC's and outlives the call.
+template <typename Request>
+grpc::ServerUnaryReactor* ResolvedCommitCall(
+    runtime::Executor& executor, storage::GroupCommitter& committer,
+    grpc::CallbackServerContext* ctx, const Request& request,
+    std::function<absl::Status(Request&)> resolve,
+    std::function<absl::Status(storage::Transaction&, const base::Caller&, const Request&)> unit) {
+  return CommitCallAfter<Request>(
+      executor, committer, ctx, request,
+      [&request, resolve = std::move(resolve)]() -> absl::StatusOr<Request> {
+        Request resolved = request;
+        if (absl::Status bad = resolve(resolved); !bad.ok()) return bad;
+        return resolved;
+      },
+      std::move(unit));
+}
+
 // `read` outlives the handler: it captures by value.
 grpc::ServerUnaryReactor* ReadCall(runtime::Executor& executor, storage::Database& db,
                                    grpc::CallbackServerContext* ctx,
