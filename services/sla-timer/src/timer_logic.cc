@@ -547,6 +547,28 @@ absl::StatusOr<DefinitionPtr> TimerLogic::DefinitionInForceAt(
   return def;
 }
 
+absl::Status TimerLogic::RepinForPriority(sla::v1::TimerDefinitionRef& ref, DefinitionPtr found,
+                                          absl::Time at, const slamodel::CoverageFields& coverage,
+                                          const std::string& priority) {
+  const auto has_target = [this,
+                           &priority](const sla::v1::SlaDefinition& d) -> absl::StatusOr<bool> {
+    for (ClockKind kind : kKinds) {
+      ITSM_ASSIGN_OR_RETURN(const slamodel::ClockPolicy* policy, Policy(d, kind));
+      if (policy->TargetFor(priority)) return true;
+    }
+    return false;
+  };
+  ITSM_ASSIGN_OR_RETURN(DefinitionPtr pinned, source_.Definition(ref.id(), ref.version()));
+  ITSM_ASSIGN_OR_RETURN(bool pinned_has, has_target(*pinned));
+  if (pinned_has) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(DefinitionPtr in_force,
+                        DefinitionInForceAt(std::move(found), at, coverage));
+  if (in_force->version() <= ref.version()) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(bool in_force_has, has_target(*in_force));
+  if (in_force_has) ref.set_version(in_force->version());
+  return absl::OkStatus();
+}
+
 absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
   TimerState& st = ctx.out.state;
   for (int i = 0; i < st.clocks_size(); ++i) {
@@ -1047,9 +1069,14 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
       if (auto retired = RetiredAt(d->id(), d->version()); retired && *retired <= change_time) {
         continue;
       }
-      bool known = false;
-      for (const auto& ref : st.definitions()) known |= ref.id() == d->id();
-      if (known) continue;
+      sla::v1::TimerDefinitionRef* known = nullptr;
+      for (auto& ref : *st.mutable_definitions()) {
+        if (ref.id() == d->id()) known = &ref;
+      }
+      if (known != nullptr) {
+        ITSM_RETURN_IF_ERROR(RepinForPriority(*known, d, change_time, coverage, after.priority));
+        continue;
+      }
       ITSM_ASSIGN_OR_RETURN(DefinitionPtr in_force, DefinitionInForceAt(d, change_time, coverage));
       auto* ref = st.add_definitions();
       ref->set_id(in_force->id());

@@ -240,6 +240,13 @@ class TimerLogic {
   // was not retired; else `current`.
   absl::StatusOr<DefinitionPtr> DefinitionInForceAt(DefinitionPtr current, absl::Time at,
                                                     const slamodel::CoverageFields& coverage);
+  // An attached definition found again when the record's priority or coverage changed: `ref`
+  // moves to the version in force at the change when the pinned one has no target for the
+  // record's priority and that one has (the definition gained the target after it attached),
+  // as a definition newly covering the record would attach. Otherwise the pin stands.
+  absl::Status RepinForPriority(sla::v1::TimerDefinitionRef& ref, DefinitionPtr found,
+                                absl::Time at, const slamodel::CoverageFields& coverage,
+                                const std::string& priority);
   // Open clocks whose definition was retired at an instant R <= `t`: what they reached before
   // R fires, they are cancelled at R ("definition_retired"), and a breach fired for an instant
   // at or after R (before the timer knew) is withdrawn.

@@ -792,6 +792,34 @@ TEST_F(TimerLogicTest, ClocksPinTheDefinitionVersionInForceAtTheirStart) {
   EXPECT_EQ(base::FromProtoTimestamp(started.due_time()), clock_.Now() + absl::Hours(24));
 }
 
+// A definition attached before it had a target for the record's new priority: the change to that
+// priority takes the version in force at the change, which has it, as a definition newly covering
+// the record would; the pinned version, without it, would leave the record with no clock at all.
+TEST_F(TimerLogicTest, APriorityTheDefinitionGainedAfterItAttachedGetsItsClock) {
+  sla::v1::SlaDefinition p1_only = Gold(false);
+  p1_only.mutable_targets()->RemoveLast();
+  source_.Put(p1_only);  // version 2: P1 only
+  Apply(Create(incident::v1::PRIORITY_P1));
+  EXPECT_EQ(Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock().sla_definition_version(), 2);
+  clock_.Advance(absl::Hours(1));
+  sla::v1::SlaDefinition with_p2 = Gold(false);
+  *with_p2.mutable_update_time() = base::ToProtoTimestamp(clock_.Now());
+  source_.Put(with_p2);  // version 3: P2 again
+  clock_.Advance(absl::Minutes(1));
+  const std::vector<std::string> events =
+      Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); });
+  EXPECT_THAT(events, ::testing::Contains("SlaClockStarted"));
+  const sla::v1::SlaClock started = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(started.sla_definition_version(), 3);
+  EXPECT_EQ(started.clock_kind(), sla::v1::CLOCK_KIND_RESOLUTION);
+  EXPECT_EQ(base::FromProtoTimestamp(started.due_time()), clock_.Now() + absl::Hours(8));
+
+  // The pin stands when the pinned version has the target: P2 -> P1 keeps version 3's P1.
+  clock_.Advance(absl::Minutes(1));
+  Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P1); });
+  EXPECT_EQ(Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock().sla_definition_version(), 3);
+}
+
 // Issue 12, "an explainable clock": every event names its cause, the record change behind it
 // (fields and version) and the calendar version the clock is pinned to.
 TEST_F(TimerLogicTest, EventsSayWhyAndUnderWhichCalendarVersion) {
