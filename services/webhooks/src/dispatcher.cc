@@ -112,10 +112,19 @@ absl::StatusOr<absl::Time> Dispatcher::Round() {
     }
   }
   std::vector<std::pair<const ActiveSubscription*, DueDelivery>> leased;
-  if (!wanted.empty()) {
+  int64_t expired = 0;
+  if (!subscriptions.empty()) {
     const absl::Time lease_until = now + options_.attempt_timeout + kLeaseMargin;
     ITSM_RETURN_IF_ERROR(committer_.Run([&](storage::Transaction& txn) -> absl::Status {
       leased.clear();
+      expired = 0;
+      // Whatever waited past its retry period (for a slot a hanging receiver holds, say) is
+      // dead-lettered now, not attempted late when a slot frees: slots or not.
+      for (const ActiveSubscription& s : subscriptions) {
+        ITSM_ASSIGN_OR_RETURN(int64_t n,
+                              WebhookRepository::ExpireUnattempted(txn, s.subscription.id(), now));
+        expired += n;
+      }
       for (const auto& [s, free] : wanted) {
         ITSM_ASSIGN_OR_RETURN(
             std::vector<DueDelivery> due,
@@ -125,6 +134,7 @@ absl::StatusOr<absl::Time> Dispatcher::Round() {
       return absl::OkStatus();
     }));
   }
+  if (metrics_ != nullptr && expired > 0) metrics_->DeadLettered(expired);
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [s, d] : leased) {

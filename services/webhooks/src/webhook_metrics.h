@@ -29,7 +29,7 @@ class WebhookMetrics {
   // result: "success", "http_error", "network_error", "refused".
   void Attempted(const std::string& result, double seconds);
   void Delivered() { delivered_.Increment(); }
-  void DeadLettered() { dead_lettered_.Increment(); }
+  void DeadLettered(int64_t count = 1) { dead_lettered_.Increment(static_cast<double>(count)); }
   void SetCount(v1::DeliveryState state, double count);
   void SetInFlight(double n) { in_flight_.Set(n); }
 

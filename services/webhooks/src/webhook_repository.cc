@@ -280,6 +280,18 @@ absl::StatusOr<std::vector<DueDelivery>> WebhookRepository::Claim(
   return out;
 }
 
+absl::StatusOr<int64_t> WebhookRepository::ExpireUnattempted(storage::Transaction& txn,
+                                                             const std::string& subscription_id,
+                                                             absl::Time now) {
+  const int64_t now_us = absl::ToUnixMicros(now);
+  return txn.Execute(
+      "UPDATE webhook_deliveries SET state = $1, next_attempt_us = retry_until_us, lease_us = 0"
+      " WHERE subscription_id = $2 AND state = $3 AND next_attempt_us <= $4"
+      " AND retry_until_us < $4 AND lease_us <= $4",
+      {static_cast<int>(v1::DELIVERY_STATE_DEAD_LETTERED), subscription_id,
+       static_cast<int>(v1::DELIVERY_STATE_PENDING), now_us});
+}
+
 absl::Status WebhookRepository::RecordAttempt(storage::Transaction& txn,
                                               const std::string& delivery_id,
                                               const AttemptResult& r) {

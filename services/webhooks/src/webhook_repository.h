@@ -107,6 +107,12 @@ class WebhookRepository {
                                                         const std::string& subscription_id,
                                                         absl::Time now, absl::Time lease_until,
                                                         int limit);
+  // Dead-letters the subscription's deliveries whose retry period ended at `now` before their
+  // next attempt could start (they waited for a slot, or their backoff ran past it); leased ones
+  // (an attempt in flight, started in time) are left to their attempt's result. How many.
+  static absl::StatusOr<int64_t> ExpireUnattempted(storage::Transaction& txn,
+                                                   const std::string& subscription_id,
+                                                   absl::Time now);
   // Stores the attempt, the delivery's new state and schedule, and ends its lease.
   static absl::Status RecordAttempt(storage::Transaction& txn, const std::string& delivery_id,
                                     const AttemptResult& result);

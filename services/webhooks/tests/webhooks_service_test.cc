@@ -591,11 +591,48 @@ TEST_P(WebhooksServiceTest, DeadLettersAfterTheRetryPeriodThenReplaysWithTheSame
   }
 }
 
+// A receiver that hangs holds both slots past the retry period of the deliveries waiting behind
+// them: those are dead-lettered when their period ends, never attempted late when a slot frees.
+TEST_P(WebhooksServiceTest, DeliveriesWaitingForASlotPastTheirRetryPeriodAreDeadLettered) {
+  HttpReceiver hanging([](const ReceivedRequest&) {
+    return Answer{.status = 503, .delay = absl::Milliseconds(2500)};
+  });
+  auto [sub, secret] = Subscribe(hanging.Url("/"), {"itsm.incident.v1.*"});
+  StartConsumer();
+  std::vector<events::CloudEvent> events;
+  for (int i = 0; i < 6; ++i) events.push_back(IncidentEvent(absl::StrCat("inc-h", i)));
+  Produce(events);
+  ASSERT_TRUE(WaitForState(sub.id(), 6, v1::DELIVERY_STATE_DEAD_LETTERED));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(hanging.Requests().size(), 2u);  // the two that held the slots, nothing late
+  int never_attempted = 0;
+  for (const v1::Delivery& d : Deliveries(sub.id())) {
+    for (const auto& a : d.attempts()) {
+      EXPECT_LE(base::FromProtoTimestamp(a.start_time()),
+                base::FromProtoTimestamp(d.retry_until()));
+    }
+    never_attempted += d.attempts().empty() ? 1 : 0;
+  }
+  EXPECT_EQ(never_attempted, 4);
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    return Counter("itsm_webhooks_deliveries_total", "outcome", "dead_lettered") ==
+                           6;
+                  },
+                  absl::Seconds(5), "the dead-letter counter")
+                  .ok());
+}
+
 TEST_P(WebhooksServiceTest, ASlowReceiverDoesNotDelayAnother) {
   HttpReceiver slow([](const ReceivedRequest&) { return Answer{.delay = absl::Seconds(4)}; });
   HttpReceiver fast;
   auto [slow_sub, slow_secret] = Subscribe(slow.Url("/"), {"itsm.incident.v1.*"});
   auto [fast_sub, fast_secret] = Subscribe(fast.Url("/"), {"itsm.incident.v1.*"});
+  // Long enough for the slow receiver's deliveries to wait for their slots (past the fixture's
+  // short period they would be dead-lettered, as the test above shows).
+  recorder_ = std::make_unique<DeliveryRecorder>(*committer_, base::SystemClock::Get(),
+                                                 DeliveryRecorder::Options{absl::Seconds(60)});
+  recorder_->SetOnRecorded([this] { dispatcher_->Wake(); });
   StartConsumer();
   std::vector<events::CloudEvent> events;
   for (int i = 0; i < 10; ++i) events.push_back(IncidentEvent(absl::StrCat("inc-s", i)));
