@@ -386,6 +386,16 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Schedule(
   v1::Change after = stored;
   *after.mutable_planned_start_time() = request.planned_start_time();
   *after.mutable_planned_end_time() = request.planned_end_time();
+  // An override accepted the conflicts of one slot: another slot is another decision, even when
+  // its conflicts are of the same kinds with the same records (another day of the same freeze).
+  const auto same = [](const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
+    return a.seconds() == b.seconds() && a.nanos() == b.nanos();
+  };
+  if (!same(stored.planned_start_time(), after.planned_start_time()) ||
+      !same(stored.planned_end_time(), after.planned_end_time())) {
+    after.clear_conflict_override_reason();
+    after.clear_conflict_override_by();
+  }
   return after;
 }
 

@@ -337,7 +337,13 @@ TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
   ASSERT_EQ(c.conflicts_size(), 1);
   EXPECT_EQ(c.conflicts(0).kind(), v1::CONFLICT_KIND_BLACKOUT_WINDOW);
   To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
-  c = To(Override(c, "the DBA on call accepts it"), v1::CHANGE_STATE_SCHEDULED);
+  // The override is for that slot: moved to the next day of the same freeze (the same conflict,
+  // another occurrence), it is dropped, and overriding it again makes a new decision.
+  c = Override(c, "the DBA on call accepts it");
+  c = Schedule(c, 25, 26);
+  EXPECT_TRUE(c.conflict_override_reason().empty());
+  To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+  c = To(Override(c, "the DBA on call accepts the next night too"), v1::CHANGE_STATE_SCHEDULED);
   c = To(c, v1::CHANGE_STATE_IMPLEMENT);
   To(c, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::FAILED_PRECONDITION);  // its review first
   c = To(c, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_BACKED_OUT);
