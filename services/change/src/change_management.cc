@@ -205,11 +205,10 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
     f.subject.slot = {now, now + absl::Seconds(1)};
   }
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::Change> others,
-                        ChangeRepository::InSlot(
-                            txn, {.start = f.subject.slot.start,
-                                  .end = f.subject.slot.end,
-                                  .states = {v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED,
-                                             v1::CHANGE_STATE_IMPLEMENT}}));
+                        ChangeRepository::InSlot(txn, {.start = f.subject.slot.start,
+                                                       .end = f.subject.slot.end,
+                                                       .states = {std::begin(kScheduledStates),
+                                                                  std::end(kScheduledStates)}}));
   for (const v1::Change& o : others) f.others.push_back(Planned(o));
   ITSM_ASSIGN_OR_RETURN(f.major_incidents, MajorIncidentStore::On(txn, f.subject.ci_ids));
   std::set<std::string> services(change.affected_service_ids().begin(),

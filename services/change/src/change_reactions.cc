@@ -56,6 +56,20 @@ absl::Status ChangeReactions::GatherRechecks(const std::vector<std::string>& ci_
     ITSM_ASSIGN_OR_RETURN(
         ids, ChangeRepository::SlottedIds(*txn, ci_ids, clock_.Now(), options_.max_rechecks));
   }
+  return GatherFacts(ids, p);
+}
+
+absl::Status ChangeReactions::GatherNeighbours(const v1::Change& moved, Prepared& p) const {
+  std::vector<std::string> ids;
+  {
+    ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
+    ITSM_ASSIGN_OR_RETURN(
+        ids, ChangeRepository::Neighbours(*txn, moved, clock_.Now(), options_.max_rechecks));
+  }
+  return GatherFacts(ids, p);
+}
+
+absl::Status ChangeReactions::GatherFacts(const std::vector<std::string>& ids, Prepared& p) const {
   if (static_cast<int>(ids.size()) >= options_.max_rechecks) {
     runtime::log::Warn("conflict re-check limited to the first changes",
                        {{"limit", absl::StrCat(options_.max_rechecks)}});
@@ -124,6 +138,12 @@ absl::StatusOr<ChangeReactions::Prepared> ChangeReactions::Prepare(const events:
     }
     p.of_use = true;
     ITSM_RETURN_IF_ERROR(GatherRechecks({cis.begin(), cis.end()}, p));
+    return p;
+  }
+  ITSM_ASSIGN_OR_RETURN(std::optional<v1::Change> moved, ChangeMovedOf(event));
+  if (moved) {
+    ITSM_RETURN_IF_ERROR(GatherNeighbours(*moved, p));
+    p.of_use = !p.rechecks.empty();  // nothing near it: no mark to write
     return p;
   }
   ITSM_ASSIGN_OR_RETURN(std::optional<std::string> window, WindowSavedOf(event));

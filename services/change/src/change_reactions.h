@@ -7,7 +7,10 @@
 //   itsm.config.v1    a relationship created or deleted re-checks the conflicts of the slotted
 //                     changes on CIs within the dependency depth of either end;
 //   itsm.change.v1    a window saved (ChangeWindowSaved) re-checks every slotted change that
-//                     has not ended.
+//                     has not ended; a change moved in or out of the schedule (its slot, state,
+//                     CIs or assignment) re-checks the changes overlapping it and those whose
+//                     conflicts named it, so conflicts are seen from both sides and clear when
+//                     the other change moves away or is cancelled.
 // Each event is applied in two steps, as an API write that needs the CMDB (decision 76): first,
 // holding no transaction, what it needs from the CMDB and which changes it concerns; then, in
 // one transaction of the group committer, its de-duplication mark (its ce_id) and its effects —
@@ -114,6 +117,10 @@ class ChangeReactions {
   // Facts of every change to re-check that names one of `ci_ids` (every slotted change when
   // empty).
   absl::Status GatherRechecks(const std::vector<std::string>& ci_ids, Prepared& p) const;
+  // Facts of every change to re-check because `moved` moved (ChangeRepository::Neighbours).
+  absl::Status GatherNeighbours(const v1::Change& moved, Prepared& p) const;
+  // The CMDB's facts of each of `ids` into p.rechecks.
+  absl::Status GatherFacts(const std::vector<std::string>& ids, Prepared& p) const;
   // ApplyBatch's unit of the group committer: the prepared events among the first `ready` of
   // `batch`, in order, what each did in `applied`, then the pruning of old marks when `prune`.
   // Without `each_alone` (the fast way, and the only one while the database refuses nothing)

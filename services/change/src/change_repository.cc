@@ -58,6 +58,23 @@ absl::Status WriteCalendarRow(storage::Transaction& txn, const v1::Change& c, in
       .status();
 }
 
+// The other changes its conflicts name (not windows or incidents).
+absl::Status WriteConflictRefs(storage::Transaction& txn, const v1::Change& change) {
+  ITSM_RETURN_IF_ERROR(
+      txn.Execute("DELETE FROM change_conflict_refs WHERE change_id = $1", {change.id()}).status());
+  std::set<std::string> others;
+  for (const v1::Conflict& c : change.conflicts()) {
+    if (IsWithAChange(c.kind()) && !c.other_id().empty()) others.insert(c.other_id());
+  }
+  for (const std::string& other : others) {
+    ITSM_RETURN_IF_ERROR(
+        txn.Execute("INSERT INTO change_conflict_refs(change_id, other_id) VALUES ($1, $2)",
+                    {change.id(), other})
+            .status());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
   ITSM_RETURN_IF_ERROR(
       txn.Execute("DELETE FROM change_cis WHERE change_id = $1", {change.id()}).status());
@@ -78,7 +95,7 @@ absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
                     {change.id(), s})
             .status());
   }
-  return absl::OkStatus();
+  return WriteConflictRefs(txn, change);
 }
 
 }  // namespace
@@ -261,6 +278,17 @@ INSERT INTO change_calendar(planned_start_us, seq, change_id, planned_end_us, st
                             assignment_group, compact, data)
   SELECT planned_start_us, seq, id, planned_end_us, state, assignment_group, 0, data
   FROM changes WHERE planned_end_us > planned_start_us;
+)sql"},
+      // Which changes a change's stored conflicts name, so that one moved, cancelled or
+      // reassigned re-checks the changes that named it (decision 254). Changes written before
+      // are found from their next write.
+      {5, "conflict references", R"sql(
+CREATE TABLE change_conflict_refs (
+  change_id TEXT NOT NULL,
+  other_id TEXT NOT NULL,
+  PRIMARY KEY (change_id, other_id)
+);
+CREATE INDEX change_conflict_refs_other ON change_conflict_refs(other_id);
 )sql"},
   };
   return kMigrations;
@@ -479,6 +507,28 @@ absl::StatusOr<std::vector<v1::Change>> ChangeRepository::ImplementedOn(storage:
     ITSM_ASSIGN_OR_RETURN(v1::Change c, Decode<v1::Change>(row[0], "change"));
     out.push_back(std::move(c));
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ChangeRepository::Neighbours(storage::Transaction& txn,
+                                                                      const v1::Change& of,
+                                                                      absl::Time ending_after,
+                                                                      int limit) {
+  int64_t states = 0;
+  for (int s : kRecheckedStates) states |= int64_t{1} << s;
+  const int64_t start = MicrosOrZero(of.has_planned_start_time(), of.planned_start_time());
+  const int64_t end = MicrosOrZero(of.has_planned_end_time(), of.planned_end_time());
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query("SELECT id FROM changes WHERE (($1 >> state) & 1) = 1 AND id <> $2"
+                " AND planned_end_us > planned_start_us AND planned_end_us > $3"
+                " AND ((planned_start_us < $5 AND planned_end_us > $4)"
+                "      OR EXISTS (SELECT 1 FROM change_conflict_refs r"
+                "                 WHERE r.change_id = changes.id AND r.other_id = $2))"
+                " ORDER BY seq LIMIT $6",
+                {states, of.id(), absl::ToUnixMicros(ending_after), start, end, limit}));
+  std::vector<std::string> out;
+  for (const auto& row : rows.rows()) out.push_back(row[0].AsString());
   return out;
 }
 

@@ -26,6 +26,24 @@ inline constexpr v1::ChangeState kRecheckedStates[] = {
     v1::CHANGE_STATE_NEW, v1::CHANGE_STATE_ASSESS, v1::CHANGE_STATE_AUTHORISE,
     v1::CHANGE_STATE_SCHEDULED, v1::CHANGE_STATE_IMPLEMENT};
 
+// The states in which a change is in the schedule other changes are checked against.
+inline constexpr v1::ChangeState kScheduledStates[] = {
+    v1::CHANGE_STATE_AUTHORISE, v1::CHANGE_STATE_SCHEDULED, v1::CHANGE_STATE_IMPLEMENT};
+
+inline bool InSchedule(v1::ChangeState state) {
+  for (v1::ChangeState s : kScheduledStates) {
+    if (s == state) return true;
+  }
+  return false;
+}
+
+// Whether a conflict of this kind is with another change (its other_id is a change's).
+inline bool IsWithAChange(v1::ConflictKind kind) {
+  return kind == v1::CONFLICT_KIND_SAME_CI || kind == v1::CONFLICT_KIND_DEPENDENT_CI ||
+         kind == v1::CONFLICT_KIND_ASSIGNEE_DOUBLE_BOOKED ||
+         kind == v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED;
+}
+
 struct ChangePage {
   std::vector<v1::Change> changes = {};
   std::string next_page_token;  // empty on the last page
@@ -88,6 +106,13 @@ class ChangeRepository {
   static absl::StatusOr<std::vector<v1::Change>> ImplementedOn(storage::Transaction& txn,
                                                                const std::string& ci_id,
                                                                absl::Time ended_since);
+  // Ids of the changes whose conflicts may involve `of` (kRecheckedStates, with a planned slot that
+  // ends after `ending_after`): those whose slot overlaps its slot, and those whose stored
+  // conflicts name it (from its slot before a move, or its state before a cancel); `of` apart. At
+  // most `limit`, the first created.
+  static absl::StatusOr<std::vector<std::string>> Neighbours(storage::Transaction& txn,
+                                                             const v1::Change& of,
+                                                             absl::Time ending_after, int limit);
   // Ids of the changes whose conflicts are re-checked (kRecheckedStates, with a planned slot) that
   // end after `ending_after` and name one of `ci_ids` (every such change when `ci_ids` is empty):
   // at most `limit`, the first created.

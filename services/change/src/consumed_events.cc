@@ -10,6 +10,7 @@
 #include "itsm/change/v1/events.pb.h"
 #include "itsm/config/v1/events.pb.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "services/change/src/change_repository.h"
 
 namespace itsm::change {
 namespace {
@@ -96,6 +97,29 @@ absl::StatusOr<std::optional<std::vector<std::string>>> RelationshipEndsOf(
     return absl::InvalidArgumentError("relationship: source_id and target_id required");
   }
   return std::vector<std::string>{r.source_id(), r.target_id()};
+}
+
+absl::StatusOr<std::optional<v1::Change>> ChangeMovedOf(const events::CloudEvent& event) {
+  std::optional<v1::Change> moved;
+  if (event.type == "itsm.change.v1.ChangeScheduleChanged") {
+    v1::ChangeScheduleChanged e;
+    ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));
+    if (InSchedule(e.change().state())) moved = e.change();
+  } else if (event.type == "itsm.change.v1.ChangeStateChanged") {
+    v1::ChangeStateChanged e;
+    ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));
+    if (InSchedule(e.previous_state()) != InSchedule(e.new_state())) moved = e.change();
+  } else if (event.type == "itsm.change.v1.ChangeUpdated") {
+    v1::ChangeUpdated e;
+    ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));
+    const bool relevant =
+        std::any_of(e.changed_fields().begin(), e.changed_fields().end(), [](const std::string& f) {
+          return f == "configuration_item_ids" || f == "assignee" || f == "assignment_group";
+        });
+    if (relevant && InSchedule(e.change().state())) moved = e.change();
+  }
+  if (moved && moved->id().empty()) return absl::InvalidArgumentError("change.id: required");
+  return moved;
 }
 
 absl::StatusOr<std::optional<std::string>> WindowSavedOf(const events::CloudEvent& event) {

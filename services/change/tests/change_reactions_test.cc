@@ -370,6 +370,55 @@ TEST_P(ChangeReactionsTest, RelationshipAndWindowEventsRecheckTheConflicts) {
   EXPECT_TRUE(Get(cache).conflicts().empty());
 }
 
+// Conflicts are seen from both sides: a change scheduled over one already in the schedule is
+// reported on that one too once its event is consumed, and a change moved away or cancelled
+// clears the conflicts the others had with it (decision 254).
+TEST_P(ChangeReactionsTest, AChangeMovedOrCancelledRechecksTheChangesItMeets) {
+  const auto event = [this](const v1::Change& c, auto message) {
+    *message.mutable_change() = c;
+    return Consumed(events::MakeCloudEvent(message, kEventSource, c.id(), clock_.Now()),
+                    kChangeTopic);
+  };
+  const auto others = [](const v1::Change& c) {
+    std::set<std::string> ids;
+    for (const auto& k : c.conflicts()) ids.insert(k.other_id());
+    return ids;
+  };
+  v1::Change first = Create(Normal("Patch the application", {"app-01"}));
+  first = Schedule(To(To(first, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  v1::Change second = Create(Normal("Restart the application", {"app-01"}));
+  second = Schedule(To(To(second, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 11, 13);
+  EXPECT_EQ(others(second), std::set<std::string>{first.id()});
+  EXPECT_TRUE(Get(first).conflicts().empty());
+  ApplyOk({event(second, v1::ChangeScheduleChanged())});
+  EXPECT_EQ(others(Get(first)), std::set<std::string>{second.id()});
+
+  // The first moved away: the second's conflict with it clears.
+  first = Schedule(Get(first), 14, 15);
+  EXPECT_TRUE(first.conflicts().empty());
+  ApplyOk({event(first, v1::ChangeScheduleChanged())});
+  EXPECT_TRUE(Get(second).conflicts().empty());
+
+  // Back over it, then cancelled.
+  first = Schedule(first, 12, 14);
+  EXPECT_EQ(others(first), std::set<std::string>{second.id()});
+  ApplyOk({event(first, v1::ChangeScheduleChanged())});
+  EXPECT_EQ(others(Get(second)), std::set<std::string>{first.id()});
+  first = To(first, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::OK,
+             v1::CHANGE_OUTCOME_UNSPECIFIED, "not needed any more");
+  v1::ChangeStateChanged cancelled;
+  cancelled.set_previous_state(v1::CHANGE_STATE_AUTHORISE);
+  cancelled.set_new_state(v1::CHANGE_STATE_CANCELLED);
+  ApplyOk({event(first, cancelled)});
+  EXPECT_TRUE(Get(second).conflicts().empty());
+  // A change event that moves nothing of the schedule re-checks nothing and leaves no mark.
+  v1::ChangeUpdated retitled;
+  retitled.add_changed_fields("title");
+  const auto rechecks = Counter("itsm_change_conflict_rechecks_changed_total", "");
+  ApplyOk({event(Get(second), retitled)});
+  EXPECT_EQ(Counter("itsm_change_conflict_rechecks_changed_total", ""), rechecks);
+}
+
 // Through the broker: the events consumed by the service's consumer, then the whole topic again
 // by a new consumer group (a replay, as after offsets were lost): the same links, once.
 TEST_P(ChangeReactionsTest, AReplayOfTheTopicsThroughTheBrokerChangesNothing) {
