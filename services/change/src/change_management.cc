@@ -236,7 +236,8 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
     ITSM_ASSIGN_OR_RETURN(tmpl, TemplateStore::Get(txn, request.template_id()));
     if (!tmpl->active()) {
       return absl::FailedPreconditionError(
-          absl::StrCat("template_id: template \"", tmpl->name(), "\" is retired"));
+          absl::StrCat("template_id: template \"", tmpl->name(),
+                       "\" is not active (retired, or being prepared)"));
     }
   } else {
     ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
@@ -339,7 +340,9 @@ absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Cal
           return absl::FailedPreconditionError(
               "risk_answers: a standard change's risk is its template's");
         }
-        if (UnderApproval(stored.state()) && !SameAnswers(stored, request)) {
+        // From AUTHORISE on, no answers means the stored ones (a re-score after the CMDB moved).
+        const bool stored_answers = UnderApproval(stored.state()) && request.risk_answers().empty();
+        if (UnderApproval(stored.state()) && !stored_answers && !SameAnswers(stored, request)) {
           return absl::FailedPreconditionError(absl::StrCat(
               "risk_answers: fixed from AUTHORISE on, since the approval covers them (the change "
               "is ",
@@ -347,7 +350,7 @@ absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Cal
               "); re-assess with the stored answers, or in AUTHORISE move it back to ASSESS"));
         }
         v1::Change after = stored;
-        if (stored.type() != v1::CHANGE_TYPE_STANDARD) {
+        if (stored.type() != v1::CHANGE_TYPE_STANDARD && !stored_answers) {
           *after.mutable_risk_answers() = request.risk_answers();
         }
         UseResolvedIds(facts, after);

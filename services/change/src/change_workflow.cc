@@ -285,8 +285,10 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
       if (!Approved(stored.approval())) {
         return absl::FailedPreconditionError(
             absl::StrCat("approval: the change is not approved (",
-                         v1::ApprovalOutcome_Name(stored.approval().outcome()),
-                         "); a rejected change cannot be scheduled"));
+                         v1::ApprovalOutcome_Name(stored.approval().outcome()), "): ",
+                         stored.approval().outcome() == v1::APPROVAL_OUTCOME_REJECTED
+                             ? "a rejected change cannot be scheduled"
+                             : "its approval is still to be decided"));
       }
       if (!stored.has_planned_start_time()) {
         return absl::FailedPreconditionError(
