@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "itsm/base/error_detail.h"
+
 namespace itsm::base {
 namespace {
 
@@ -92,6 +94,15 @@ absl::string_view StripBlanks(absl::string_view utf8) {
     utf8.remove_suffix(utf8.size() - at);
   }
   return utf8;
+}
+
+absl::Status CheckMatchedName(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return absl::OkStatus();
+  if (IsBlank(value)) return FieldError(field, "blank; leave it out or name one");
+  if (HasOuterBlank(value)) {
+    return FieldError(field, "has blanks around it, and would match nothing named without them");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace itsm::base

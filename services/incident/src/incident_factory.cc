@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/ids.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "services/incident/src/requester_rules.h"
 
@@ -25,6 +26,8 @@ absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const
     return s;
   }
   if (absl::Status s = CheckPersonField("caller", r.caller()); !s.ok()) return s;
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("service", r.service()));
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("category", r.category()));
   if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
   return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());
 }

@@ -63,6 +63,9 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "caller") {
       if (r.caller().empty()) return absl::InvalidArgumentError("incident.caller: required");
       ITSM_RETURN_IF_ERROR(CheckPersonField("incident.caller", r.caller()));
+    } else if (path == "service" || path == "category") {
+      ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat("incident.", path),
+                                                  path == "service" ? r.service() : r.category()));
     } else if (path == "impact") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
     } else if (path == "urgency") {

@@ -1767,8 +1767,27 @@ TEST_P(IncidentServiceTest, CallerAndRequestedForNameSomeone) {
   r.set_caller("carol@corp ");
   EXPECT_EQ(Create(r).error_message(), "caller: has blanks around it");
   r.set_caller("carol@corp");
+  // The service and category are matched exactly by SLA definitions: padded, they match none.
+  r.set_service("vpn ");
+  EXPECT_EQ(Create(r).error_message(),
+            "service: has blanks around it, and would match nothing named without them");
+  r.set_service("vpn");
+  r.set_category("  ");
+  EXPECT_EQ(Create(r).error_message(), "category: blank; leave it out or name one");
+  r.clear_category();
   v1::Incident created;
   ASSERT_TRUE(Create(r, &created).ok());
+  {
+    v1::UpdateIncidentRequest padded;
+    padded.mutable_incident()->set_id(created.id());
+    padded.mutable_incident()->set_version(created.version());
+    padded.mutable_incident()->set_service("\u00a0vpn");
+    padded.mutable_update_mask()->add_paths("service");
+    v1::UpdateIncidentResponse refused;
+    grpc::Status s = Call(&v1::IncidentService::Stub::UpdateIncident, padded, &refused);
+    EXPECT_EQ(s.error_message(),
+              "incident.service: has blanks around it, and would match nothing named without them");
+  }
   v1::UpdateIncidentRequest u;
   u.mutable_incident()->set_id(created.id());
   u.mutable_incident()->set_version(created.version());

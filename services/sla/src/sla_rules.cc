@@ -142,10 +142,20 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   if (d.coverage().services_size() == 0) {
     return absl::InvalidArgumentError("coverage.services: at least one service");
   }
+  std::set<std::string> services;
   for (int i = 0; i < d.coverage().services_size(); ++i) {
+    const std::string field = absl::StrCat("coverage.services[", i, "]");
     if (d.coverage().services(i).empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("coverage.services[", i, "]: empty"));
+      return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
     }
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(field, d.coverage().services(i)));
+    if (!services.insert(d.coverage().services(i)).second) {
+      return base::FieldError(field, "named twice");
+    }
+  }
+  for (int i = 0; i < d.coverage().categories_size(); ++i) {
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat("coverage.categories[", i, "]"),
+                                                d.coverage().categories(i)));
   }
   if (d.calendar_id().empty()) return absl::InvalidArgumentError("calendar_id: required");
   if (!v1::TimeZoneSource_IsValid(d.time_zone_source())) {

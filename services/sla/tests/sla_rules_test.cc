@@ -188,6 +188,18 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   d = Gold();
   d.mutable_coverage()->clear_services();
   EXPECT_EQ(Error(d), "coverage.services: at least one service");
+  // Services and categories are matched exactly: padded or blank, they would match nothing.
+  d = Gold();
+  d.mutable_coverage()->add_services(" vpn");
+  EXPECT_EQ(Error(d),
+            "coverage.services[1]: has blanks around it, and would match nothing named without "
+            "them");
+  d = Gold();
+  d.mutable_coverage()->add_services(d.coverage().services(0));
+  EXPECT_EQ(Error(d), "coverage.services[1]: named twice");
+  d = Gold();
+  d.mutable_coverage()->add_categories("\t");
+  EXPECT_EQ(Error(d), "coverage.categories[0]: blank; leave it out or name one");
   d = Gold();
   d.mutable_targets(0)->mutable_resolution_target()->set_seconds(0);
   EXPECT_EQ(Error(d), "targets[0].resolution_target: must be positive");

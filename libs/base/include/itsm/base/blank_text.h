@@ -8,6 +8,7 @@
 #ifndef ITSM_BASE_BLANK_TEXT_H_
 #define ITSM_BASE_BLANK_TEXT_H_
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace itsm::base {
@@ -21,6 +22,11 @@ bool HasOuterBlank(absl::string_view utf8);
 
 // The text without its leading and trailing blank characters.
 absl::string_view StripBlanks(absl::string_view utf8);
+
+// A name other records are matched by exactly (a service, a category: an SLA definition's
+// coverage): empty, or not blank and without blanks around it. INVALID_ARGUMENT naming `field`
+// else, since " vpn" would match nothing and the record would silently have no SLA.
+absl::Status CheckMatchedName(absl::string_view field, absl::string_view value);
 
 }  // namespace itsm::base
 
