@@ -12,6 +12,7 @@
 #include "itsm/records/record_diff.h"
 #include "itsm/records/unit_of_work.h"
 #include "itsm/sla/v1/events.pb.h"
+#include "itsm/slamodel/calendar.h"
 #include "services/sla/src/sla_events.h"
 #include "services/sla/src/sla_repository.h"
 #include "services/sla/src/sla_rules.h"
@@ -31,6 +32,26 @@ records::Change<v1::Calendar> Created(const v1::Calendar& c) {
   *event->mutable_calendar() = c;
   change.events.push_back(std::move(event));
   return change;
+}
+
+// The definitions that use the calendar must still fall due on it as edited: a calendar that
+// leaves a target unreachable (years of holidays) would give their new clocks no due time, so
+// no breach — what a definition saved on it is refused for (CheckTargetsReachable).
+absl::Status CheckUsersStillFallDue(storage::Transaction& txn, const v1::Calendar& after,
+                                    absl::Time now) {
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> users,
+                        SlaRepository::DefinitionsUsingCalendar(txn, after.id()));
+  if (users.empty()) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(businesstime::Calendar hours, slamodel::CompileCalendar(after));
+  for (const std::string& id : users) {
+    ITSM_ASSIGN_OR_RETURN(v1::SlaDefinition d, SlaRepository::GetDefinition(txn, id));
+    if (absl::Status reachable = CheckTargetsReachable(d, hours, now); !reachable.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("calendar: definition \"", d.name(), "\" (", d.id(),
+                       ") would never fall due on it: ", reachable.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -75,6 +96,7 @@ absl::Status Calendars::Update(storage::Transaction& txn, const base::Caller& ca
             ITSM_RETURN_IF_ERROR(
                 records::CheckVersion(stored.version(), c.version(), "calendar.version"));
             v1::Calendar after = c;
+            ITSM_RETURN_IF_ERROR(CheckUsersStillFallDue(txn, after, now));
             *after.mutable_create_time() = stored.create_time();
             // Who last changed it is not a change of its own: the audit entry names the actor.
             after.set_updated_by(stored.updated_by());

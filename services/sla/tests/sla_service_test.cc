@@ -154,6 +154,39 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<v1::SlaService::Stub> stub_;
 };
 
+// A calendar edited so that a definition using it could never fall due (its clocks would have no
+// due time, so no breach) is refused naming the definition; the stored calendar stays.
+TEST_P(SlaServiceTest, ACalendarEditThatWouldLeaveADefinitionNeverDueIsRefused) {
+  v1::Calendar office;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &office).ok());
+  v1::SlaDefinition gold = GoldDefinition(office.id());
+  gold.mutable_targets(1)->mutable_resolution_target()->set_seconds(10 * 3600);
+  ASSERT_TRUE(CreateDefinition(gold).ok());
+  v1::Calendar minute_a_week = office;
+  minute_a_week.clear_weekly_hours();
+  auto* w = minute_a_week.add_weekly_hours();
+  w->set_day(v1::WEEKDAY_MONDAY);
+  w->mutable_start()->set_hours(9);
+  w->mutable_end()->set_hours(9);
+  w->mutable_end()->set_minutes(1);
+  grpc::ClientContext ctx;
+  v1::UpdateCalendarRequest r;
+  *r.mutable_calendar() = minute_a_week;
+  v1::UpdateCalendarResponse updated;
+  grpc::Status s = stub_->UpdateCalendar(&ctx, r, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), StartsWith("calendar: definition \"Gold VPN\" ("));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("would never fall due on it: targets[1].resolution_target: 10h of business "
+                        "time cannot be reached"));
+  grpc::ClientContext get_ctx;
+  v1::GetCalendarRequest get;
+  get.set_id(office.id());
+  v1::GetCalendarResponse got;
+  ASSERT_TRUE(stub_->GetCalendar(&get_ctx, get, &got).ok());
+  EXPECT_EQ(got.calendar().version(), 1);
+}
+
 TEST_P(SlaServiceTest, CalendarsAreVersionedRecords) {
   v1::Calendar created;
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());
