@@ -156,6 +156,41 @@ TEST_P(ChangeServiceTest, AnApprovedChangesRiskAnswersCannotBeReassessedAway) {
   }
 }
 
+// Approved under the medium-risk policy, then re-assessed HIGH because the CMDB now has a critical
+// business service depend on its CI: the change manager's approval was not the CAB's, so the
+// approval starts again under the high-risk policy and the change waits in AUTHORISE for it.
+TEST_P(ChangeServiceTest, ARiskThatMovesAnApprovedChangeUnderAnotherPolicyAsksForApprovalAgain) {
+  cmdb_.Add("srv-9", "server");
+  v1::CreateChangeRequest create = Normal("Patch the server", {"srv-9"});
+  v1::RiskAnswer* answer = create.add_risk_answers();
+  answer->set_question_id("outage");
+  answer->set_answer_id("full");
+  v1::Change c = To(To(Create(create), v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  ASSERT_EQ(c.risk().level(), v1::RISK_LEVEL_MEDIUM);
+  const std::string medium_policy = c.approval().policy_name();
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+  c = To(Schedule(c, 1, 2), v1::CHANGE_STATE_SCHEDULED);
+
+  cmdb_.DependsOn("db-01", "srv-9");  // billing -> app-01 -> db-01 -> srv-9
+  v1::AssessChangeRequest again;
+  again.set_id(c.id());
+  again.set_version(c.version());
+  v1::AssessChangeResponse out;
+  grpc::Status s = Call(&Stub::AssessChange, again, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  c = out.change();
+  EXPECT_EQ(c.risk().level(), v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_AUTHORISE);
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_PENDING);
+  EXPECT_NE(c.approval().policy_name(), medium_policy);
+  To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+  // Re-assessed again without a change of risk: the new approval stands.
+  again.set_version(c.version());
+  ASSERT_TRUE(Call(&Stub::AssessChange, again, &out).ok());
+  EXPECT_EQ(out.change().approval().policy_name(), c.approval().policy_name());
+}
+
 // A template or window created with "active": false starts inactive: a template not yet meant
 // for use makes no pre-approved changes, a window not yet in force blocks nothing.
 TEST_P(ChangeServiceTest, TemplatesAndWindowsCreatedInactiveStayInactive) {
