@@ -1,6 +1,7 @@
 #include "services/change/src/cmdb_facts.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -47,9 +48,21 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     return facts;
   }
   facts.consulted = true;
+  // A second entry naming a CI an earlier one names (by id once, by class/name once) would count
+  // it twice in the risk and store it twice.
+  std::map<std::string, int> first_index;
+  const auto once = [&first_index](const CiInfo& info, const std::string& list,
+                                   int i) -> absl::Status {
+    auto [it, inserted] = first_index.emplace(absl::StrCat(list, "|", info.id), i);
+    if (inserted) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(list, "[", i, "]: names ", info.class_name, "/",
+                                                   info.name, " as ", list, "[", it->second,
+                                                   "] does"));
+  };
   for (int i = 0; i < service_ids.size(); ++i) {
     const std::string field = absl::StrCat(services_field, "[", i, "]");
     ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, service_ids[i], field, held));
+    ITSM_RETURN_IF_ERROR(once(info, services_field, i));
     // Counted as a business service by the risk (its criticality): it must be one.
     if (!IsA(info, kBusinessServiceClass)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -61,6 +74,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   for (int i = 0; i < ci_ids.size(); ++i) {
     ITSM_ASSIGN_OR_RETURN(CiInfo info,
                           Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]"), held));
+    ITSM_RETURN_IF_ERROR(once(info, cis_field, i));
     facts.ci_ids.push_back(info.id);
     facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
     facts.ci_classes.insert(info.class_name);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::change {
@@ -86,7 +87,8 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
         out.push_back(std::move(c));
       }
     }
-    if (!me.assignee.empty() && other.assignee == me.assignee) {
+    // The same person however the name was written ("Carol" and "carol").
+    if (!me.assignee.empty() && auth::SamePerson(other.assignee, me.assignee)) {
       out.push_back(With(v1::CONFLICT_KIND_ASSIGNEE_DOUBLE_BOOKED, other, "",
                          absl::StrCat(me.assignee, " is also assigned to ", when)));
     }

@@ -465,6 +465,16 @@ TEST_P(ChangeServiceTest, BadInputNamesTheFieldAndStoresNothing) {
   answers.add_risk_answers()->set_question_id("weather");
   s = Call(&Stub::CreateChange, answers, &out);
   EXPECT_EQ(s.error_message().rfind("risk_answers[0].question_id:", 0), 0u) << s.error_message();
+  // The same CI twice (by id, then by class/name), a padded assignee: refused, as for incidents.
+  s = Call(&Stub::CreateChange, Normal("x", {"app-01", "application/app-01"}), &out);
+  EXPECT_EQ(s.error_message(),
+            "configuration_item_ids[1]: names application/app-01 as configuration_item_ids[0] "
+            "does");
+  v1::CreateChangeRequest padded = Normal("x", {});
+  padded.set_assignee("carol ");
+  s = Call(&Stub::CreateChange, padded, &out);
+  EXPECT_EQ(s.error_message(),
+            "assignee: has blanks around it, and would match nothing named without them");
   EXPECT_EQ(Count("changes"), 0);
   EXPECT_EQ(Count("outbox"), 0);
 }

@@ -28,7 +28,7 @@ TEST(ConflictDetector, SameCiDependentCiAndPeople) {
   ConflictFacts f;
   f.subject = Planned("me", 60, 120, {"db"}, "ann", "dba");
   f.others = {Planned("a", 100, 130, {"db"}), Planned("b", 0, 60, {"db"}),
-              Planned("c", 90, 95, {"app"}, "ann"), Planned("d", 110, 200, {"x"}, "", "dba")};
+              Planned("c", 90, 95, {"app"}, "Ann"), Planned("d", 110, 200, {"x"}, "", "dba")};
   f.related = {{"app", "db", {"db", "app"}}};
   auto found = DetectConflicts(f);
   EXPECT_EQ(Keys(found), (std::set<std::tuple<int, std::string, std::string>>{
