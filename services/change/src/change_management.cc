@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -102,6 +103,36 @@ bool SameAnswers(const v1::Change& stored, const v1::AssessChangeRequest& reques
     return out;
   };
   return pairs(stored.risk_answers()) == pairs(request.risk_answers());
+}
+
+// Segregation of duties across an un-assignment: whoever was the change's assignee at any time
+// since its approval was asked for may not decide it (un-assigning oneself does not make one an
+// outsider). Read from the change's audit trail, on a decision only.
+absl::Status CheckNotAssignedSinceRequest(storage::Transaction& txn, const v1::Change& stored,
+                                          const std::string& actor) {
+  if (stored.approval().self_approval_allowed()) return absl::OkStatus();
+  const absl::Time asked = base::FromProtoTimestamp(stored.approval().request_time());
+  v1::GetChangeHistoryRequest scope;
+  scope.set_id(stored.id());
+  common::v1::PageRequest page;
+  page.set_page_size(1000);
+  for (;;) {
+    ITSM_ASSIGN_OR_RETURN(
+        records::AuditPage entries,
+        records::AuditTrail::Read(txn, kGetChangeHistory, scope, stored.id(), page));
+    for (const common::v1::AuditEntry& entry : entries.entries) {
+      if (base::FromProtoTimestamp(entry.time()) < asked) continue;
+      for (const common::v1::FieldChange& c : entry.changes()) {
+        if (c.field() != "assignee" || !auth::SamePerson(c.old_value(), actor)) continue;
+        return absl::PermissionDeniedError(absl::StrCat(
+            "decision: ", actor,
+            " was assigned to this change while its approval was asked for and may not decide it "
+            "(segregation of duties; the change policy's allow_self_approval)"));
+      }
+    }
+    if (entries.next_page_token.empty()) return absl::OkStatus();
+    page.set_page_token(entries.next_page_token);
+  }
 }
 
 }  // namespace
@@ -412,6 +443,7 @@ absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Cal
       work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::ApprovalVote vote;
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Decide(stored, request, caller, vote));
+        ITSM_RETURN_IF_ERROR(CheckNotAssignedSinceRequest(txn, stored, caller.actor));
         const char* action =
             request.decision() == v1::APPROVAL_DECISION_APPROVE ? "approve" : "reject";
         return workflow_.Finish(stored, std::move(after), action, caller.actor, vote);

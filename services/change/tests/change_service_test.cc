@@ -191,6 +191,36 @@ TEST_P(ChangeServiceTest, ARiskThatMovesAnApprovedChangeUnderAnotherPolicyAsksFo
   EXPECT_EQ(out.change().approval().policy_name(), c.approval().policy_name());
 }
 
+// The assignee cannot step out of segregation of duties by un-assigning themselves while the
+// approval is asked for: whoever was assigned since the request may not decide it.
+TEST_P(ChangeServiceTest, AnAssigneeWhoUnassignsThemselvesStillMayNotDecide) {
+  v1::CreateChangeRequest create = Normal("Tune the application", {"app-01"});
+  create.set_assignee("cm");
+  v1::Change c = To(To(Create(create), v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  v1::UpdateChangeRequest unassign;
+  unassign.mutable_change()->set_id(c.id());
+  unassign.mutable_change()->set_version(c.version());
+  unassign.mutable_update_mask()->add_paths("assignee");
+  v1::UpdateChangeResponse updated;
+  grpc::Status s = Call(&Stub::UpdateChange, unassign, &updated, "cm");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::DecideChangeApprovalRequest decide;
+  decide.set_id(c.id());
+  decide.set_version(updated.change().version());
+  decide.set_decision(v1::APPROVAL_DECISION_APPROVE);
+  decide.set_comment("fine");
+  v1::DecideChangeApprovalResponse decided;
+  s = Call(&Stub::DecideChangeApproval, decide, &decided, "cm");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(s.error_message(),
+            "decision: cm was assigned to this change while its approval was asked for and may "
+            "not decide it (segregation of duties; the change policy's allow_self_approval)");
+  // Someone never assigned to it decides as before.
+  c = updated.change();
+  c = Decide(c, "cm-2", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+}
+
 // A template or window created with "active": false starts inactive: a template not yet meant
 // for use makes no pre-approved changes, a window not yet in force blocks nothing.
 TEST_P(ChangeServiceTest, TemplatesAndWindowsCreatedInactiveStayInactive) {
