@@ -30,8 +30,9 @@ grpc::ServerUnaryReactor* ChangeGrpcService::GetChange(grpc::CallbackServerConte
 
 namespace {
 
-// A read filtered by a CI: the CI is resolved with the CMDB first (by id or "class_name/name",
-// an unknown one refused), holding no transaction, then `read` runs with the CMDB's id.
+// A read filtered by a CI or a business service: each is resolved with the CMDB first (by id or
+// "class_name/name", an unknown one refused), holding no transaction, then `read` runs with the
+// CMDB's ids.
 template <typename Request, typename Read>
 grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Database& db,
                                    const ChangeManagement& changes,
@@ -43,6 +44,8 @@ grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Databas
         ITSM_ASSIGN_OR_RETURN(
             *resolved.mutable_configuration_item_id(),
             changes.ResolveCiFilter(request->configuration_item_id(), "configuration_item_id"));
+        ITSM_ASSIGN_OR_RETURN(*resolved.mutable_service_id(),
+                              changes.ResolveCiFilter(request->service_id(), "service_id"));
         ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
         return read(*txn, resolved);
       });
@@ -53,7 +56,7 @@ grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Databas
 grpc::ServerUnaryReactor* ChangeGrpcService::ListChanges(grpc::CallbackServerContext* ctx,
                                                          const v1::ListChangesRequest* request,
                                                          v1::ListChangesResponse* response) {
-  if (!request->configuration_item_id().empty()) {
+  if (!request->configuration_item_id().empty() || !request->service_id().empty()) {
     return ReadByCi(executor_, db_, apps_.changes, ctx, request,
                     [=, this](storage::Transaction& txn, const v1::ListChangesRequest& r) {
                       return apps_.changes.List(txn, r, *response);

@@ -87,8 +87,12 @@ absl::Status WriteLinks(storage::Transaction& txn, const v1::Change& change) {
         txn.Execute("INSERT INTO change_cis(change_id, ci_id) VALUES ($1, $2)", {change.id(), ci})
             .status());
   }
+  // Named or reached through the CMDB (the risk's): a filter by service finds every change that
+  // affects it, as its freezes and approval policies do.
   std::set<std::string> services(change.affected_service_ids().begin(),
                                  change.affected_service_ids().end());
+  services.insert(change.risk().business_service_ids().begin(),
+                  change.risk().business_service_ids().end());
   for (const std::string& s : services) {
     ITSM_RETURN_IF_ERROR(
         txn.Execute("INSERT INTO change_services(change_id, service_id) VALUES ($1, $2)",

@@ -313,6 +313,25 @@ TEST_P(ChangeServiceTest, WindowsAndPoliciesNameServicesAndClassesTheCmdbKnows) 
   v1::Change c = Schedule(Create(Normal("Patch the application", {"app-01"})), 1, 2);
   ASSERT_EQ(c.conflicts_size(), 1);
   EXPECT_EQ(c.conflicts(0).kind(), v1::CONFLICT_KIND_BLACKOUT_WINDOW);
+  // The billing service's calendar and list show it: it reaches billing through the CMDB, as the
+  // freeze found, though it names no service; a service the CMDB does not know is refused.
+  v1::GetChangeCalendarRequest cal;
+  *cal.mutable_start_time() = base::ToProtoTimestamp(kDay);
+  *cal.mutable_end_time() = base::ToProtoTimestamp(kDay + absl::Hours(24));
+  cal.set_service_id("business_service/billing");
+  v1::GetChangeCalendarResponse calendar;
+  ASSERT_TRUE(Call(&Stub::GetChangeCalendar, cal, &calendar).ok());
+  ASSERT_EQ(calendar.changes_size(), 1);
+  EXPECT_EQ(calendar.changes(0).id(), c.id());
+  v1::ListChangesRequest list;
+  list.set_service_id("billing");
+  v1::ListChangesResponse listed;
+  ASSERT_TRUE(Call(&Stub::ListChanges, list, &listed).ok());
+  EXPECT_EQ(listed.changes_size(), 1);
+  list.set_service_id("nope");
+  grpc::Status unknown = Call(&Stub::ListChanges, list, &listed);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(unknown.error_message(), "service_id: no CI \"nope\"");
 
   const std::vector<std::pair<std::string, std::string>> refusals = {
       {"db-01", "window.service_ids[0]: CI database/db-01 is not a business_service"},
