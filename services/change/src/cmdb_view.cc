@@ -48,7 +48,12 @@ absl::StatusOr<std::vector<std::string>> GrpcCmdbView::LineageOf(const std::stri
   std::vector<std::string> lineage;
   for (std::string at = class_name; !at.empty() && lineage.size() < kMaxDepth;) {
     lineage.push_back(at);
-    ITSM_ASSIGN_OR_RETURN(at, ParentOf(at));
+    absl::StatusOr<std::string> parent = ParentOf(at);
+    // A CI's class the CMDB does not describe is its fault of the moment, not the CI's absence.
+    if (absl::IsNotFound(parent.status())) {
+      return absl::UnavailableError(std::string(parent.status().message()));
+    }
+    ITSM_ASSIGN_OR_RETURN(at, std::move(parent));
   }
   return lineage;
 }
@@ -57,27 +62,6 @@ absl::StatusOr<std::string> GrpcCmdbView::ParentOf(const std::string& class_name
   {
     absl::MutexLock lock(&parents_mu_);
     if (auto it = parents_.find(class_name); it != parents_.end()) return it->second;
-  }
-  grpc::ClientContext ctx;
-  SetDeadline(ctx);
-  config::v1::GetClassRequest request;
-  request.set_name(class_name);
-  config::v1::GetClassResponse response;
-  const grpc::Status status = stub_->GetClass(&ctx, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the configuration service did not describe class \"", class_name, "\" (",
-                     status.error_code(), "); retry"));
-  }
-  absl::MutexLock lock(&parents_mu_);
-  parents_[class_name] = response.ci_class().parent();
-  return response.ci_class().parent();
-}
-
-absl::Status GrpcCmdbView::CheckClass(const std::string& class_name) {
-  {
-    absl::MutexLock lock(&parents_mu_);
-    if (parents_.contains(class_name)) return absl::OkStatus();
   }
   grpc::ClientContext ctx;
   SetDeadline(ctx);
@@ -96,7 +80,11 @@ absl::Status GrpcCmdbView::CheckClass(const std::string& class_name) {
   }
   absl::MutexLock lock(&parents_mu_);
   parents_[class_name] = response.ci_class().parent();
-  return absl::OkStatus();
+  return response.ci_class().parent();
+}
+
+absl::Status GrpcCmdbView::CheckClass(const std::string& class_name) {
+  return ParentOf(class_name).status();
 }
 
 void GrpcCmdbView::SetDeadline(grpc::ClientContext& ctx) const {

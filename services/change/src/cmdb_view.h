@@ -66,7 +66,8 @@ class GrpcCmdbView final : public CmdbView {
   // The class and its ancestors. A class's parent never changes once it is defined, so each
   // class is asked for once per process.
   absl::StatusOr<std::vector<std::string>> LineageOf(const std::string& class_name);
-  // "" for a root class; asked of the CMDB once per class.
+  // "" for a root class; asked of the CMDB once per class. NOT_FOUND for a class it does not
+  // define.
   absl::StatusOr<std::string> ParentOf(const std::string& class_name);
   void SetDeadline(grpc::ClientContext& ctx) const;
 

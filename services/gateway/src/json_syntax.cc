@@ -170,6 +170,19 @@ class Scanner {
     return false;
   }
 
+  // The value of four hexadecimal digits at i_, read; nullopt when they are not.
+  std::optional<uint32_t> FourHexDigits() {
+    uint32_t value = 0;
+    for (int k = 0; k < 4; ++k, ++i_) {
+      if (i_ == json_.size() || !absl::ascii_isxdigit(static_cast<unsigned char>(json_[i_]))) {
+        return std::nullopt;
+      }
+      const char h = absl::ascii_tolower(static_cast<unsigned char>(json_[i_]));
+      value = value * 16 + static_cast<uint32_t>(h <= '9' ? h - '0' : h - 'a' + 10);
+    }
+    return value;
+  }
+
   bool Escape() {
     const size_t at = i_++;
     if (i_ == json_.size()) {
@@ -178,9 +191,26 @@ class Scanner {
     }
     const char e = json_[i_++];
     if (e == 'u') {
-      for (int k = 0; k < 4; ++k, ++i_) {
-        if (i_ == json_.size() || !absl::ascii_isxdigit(static_cast<unsigned char>(json_[i_]))) {
-          Fail(at, "\\u not followed by four hexadecimal digits");
+      const std::optional<uint32_t> unit = FourHexDigits();
+      if (!unit) {
+        Fail(at, "\\u not followed by four hexadecimal digits");
+        return false;
+      }
+      // UTF-16 surrogates come in pairs: half of one is no character.
+      if (*unit >= 0xDC00 && *unit <= 0xDFFF) {
+        Fail(at,
+             "a \\u escape of a lone low surrogate (\\uDC00-\\uDFFF only follows \\uD800-\\uDBFF)");
+        return false;
+      }
+      if (*unit >= 0xD800 && *unit <= 0xDBFF) {
+        std::optional<uint32_t> low;
+        if (i_ + 1 < json_.size() && json_[i_] == '\\' && json_[i_ + 1] == 'u') {
+          i_ += 2;
+          low = FourHexDigits();
+        }
+        if (!low || *low < 0xDC00 || *low > 0xDFFF) {
+          Fail(at,
+               "a \\u escape of a high surrogate not followed by its low one (\\uDC00-\\uDFFF)");
           return false;
         }
       }

@@ -74,6 +74,16 @@ TEST(JsonSyntax, SaysWhatAndWhereTheFirstMistakeIs) {
             "\\uXXXX)",
             7, 1, 8},
            {R"({"a": "\u12G4"})", "\\u not followed by four hexadecimal digits", 7, 1, 8},
+           // Half a UTF-16 surrogate pair is no character (a pair is: "\uD83D\uDE00").
+           {R"({"a": "\ud800"})",
+            "a \\u escape of a high surrogate not followed by its low one (\\uDC00-\\uDFFF)", 7, 1,
+            8},
+           {R"({"a": "x\uD83D\u0041"})",
+            "a \\u escape of a high surrogate not followed by its low one (\\uDC00-\\uDFFF)", 8, 1,
+            9},
+           {R"({"a": "\udc00"})",
+            "a \\u escape of a lone low surrogate (\\uDC00-\\uDFFF only follows \\uD800-\\uDBFF)",
+            7, 1, 8},
            {"{\"a\": \"line\nbreak\"}",
             "a control character in a string (write it as an escape, "
             "e.g. \\n)",
