@@ -393,26 +393,10 @@ absl::Status ChangeManagement::Assess(storage::Transaction& txn, const base::Cal
           if (same.SerializeAsString() == stored.risk().SerializeAsString()) risk = same;
         }
         *after.mutable_risk() = std::move(risk);
-        RenewApprovalIfRiskMovedIt(policy, stored, after);
+        workflow_.RenewApprovalIfRiskMovedIt(policy, stored, after);
         return workflow_.Finish(stored, std::move(after), "assess", caller.actor);
       }));
   return absl::OkStatus();
-}
-
-void ChangeManagement::RenewApprovalIfRiskMovedIt(const v1::ChangePolicy& policy,
-                                                  const v1::Change& stored,
-                                                  v1::Change& after) const {
-  if (stored.state() != v1::CHANGE_STATE_AUTHORISE &&
-      stored.state() != v1::CHANGE_STATE_SCHEDULED) {
-    return;  // not yet asked for, or implementation started: the assessment is recorded only
-  }
-  if (stored.type() == v1::CHANGE_TYPE_STANDARD || stored.risk().level() == after.risk().level()) {
-    return;
-  }
-  v1::Approval renewed = StartApproval(policy, after, workflow_.Now());
-  if (renewed.policy_name() == stored.approval().policy_name()) return;
-  *after.mutable_approval() = std::move(renewed);
-  after.set_state(v1::CHANGE_STATE_AUTHORISE);
 }
 
 absl::Status ChangeManagement::Schedule(storage::Transaction& txn, const base::Caller& caller,

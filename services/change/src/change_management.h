@@ -116,11 +116,6 @@ class ChangeManagement {
                        v1::GetChangeHistoryResponse& out) const;
 
  private:
-  // A re-assessment in AUTHORISE or SCHEDULED whose risk level puts the change under another
-  // approval policy (the CMDB moved it to HIGH): the approval it holds was for the other policy,
-  // so it starts again under the new one and the change is back in AUTHORISE (decision 255).
-  void RenewApprovalIfRiskMovedIt(const v1::ChangePolicy& policy, const v1::Change& stored,
-                                  v1::Change& after) const;
   // The risk of `change` as it is now: its template's for a standard change, else the
   // questionnaire, the CMDB facts and the recent outcomes on its CIs.
   absl::StatusOr<v1::RiskAssessment> AssessNow(storage::Transaction& txn, const v1::Change& change,

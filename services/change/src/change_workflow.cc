@@ -460,6 +460,21 @@ absl::StatusOr<v1::Change> ChangeWorkflow::UpdateTask(const v1::Change& stored,
                                           request.task().id(), "\""));
 }
 
+void ChangeWorkflow::RenewApprovalIfRiskMovedIt(const v1::ChangePolicy& policy,
+                                                const v1::Change& stored, v1::Change& after) const {
+  if (stored.state() != v1::CHANGE_STATE_AUTHORISE &&
+      stored.state() != v1::CHANGE_STATE_SCHEDULED) {
+    return;  // not yet asked for, or implementation started: the assessment is recorded only
+  }
+  if (stored.type() == v1::CHANGE_TYPE_STANDARD || stored.risk().level() == after.risk().level()) {
+    return;
+  }
+  v1::Approval renewed = StartApproval(policy, after, clock_.Now());
+  if (renewed.policy_name() == stored.approval().policy_name()) return;
+  *after.mutable_approval() = std::move(renewed);
+  after.set_state(v1::CHANGE_STATE_AUTHORISE);
+}
+
 void ChangeWorkflow::SetConflicts(v1::Change& change, const std::vector<v1::Conflict>& found) {
   std::set<std::string> before;
   for (const v1::Conflict& c : change.conflicts()) before.insert(ConflictKey(c));

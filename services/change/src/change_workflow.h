@@ -70,6 +70,12 @@ class ChangeWorkflow {
                                         const v1::UpdateChangeTaskRequest& request,
                                         v1::ChangeTask& task) const;
 
+  // A re-assessment in AUTHORISE or SCHEDULED whose risk level puts the change under another
+  // approval policy (the CMDB moved it to HIGH): the approval it holds was for the other policy,
+  // so it starts again under the new one and the change is back in AUTHORISE (decision 255).
+  void RenewApprovalIfRiskMovedIt(const v1::ChangePolicy& policy, const v1::Change& stored,
+                                  v1::Change& after) const;
+
   // Conflicts replaced by `found`; an override no longer applies when they differ.
   static void SetConflicts(v1::Change& change, const std::vector<v1::Conflict>& found);
 
