@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<Span>> ToDaySpans(const std::vector<DayInterval>& int
     if (indexed[k].span.begin < indexed[k - 1].span.end) {
       const auto [first, second] = std::minmax(indexed[k].index, indexed[k - 1].index);
       return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", second, "] overlaps ", field, "[", first, "]"));
+          absl::StrCat(field, "[", second, "]: overlaps ", field, "[", first, "]"));
     }
   }
   std::vector<Span> spans;
@@ -153,7 +153,7 @@ absl::StatusOr<std::array<DaySchedule, 7>> CompileWeekly(const CalendarSpec& spe
     for (size_t k = 1; k < day.size(); ++k) {
       if (day[k].span.begin < day[k - 1].span.end) {
         const auto [first, second] = std::minmax(day[k].source, day[k - 1].source);
-        return absl::InvalidArgumentError(absl::StrCat("weekly[", second, "] overlaps weekly[",
+        return absl::InvalidArgumentError(absl::StrCat("weekly[", second, "]: overlaps weekly[",
                                                        first, "] on ", kWeekdayNames[weekday]));
       }
     }

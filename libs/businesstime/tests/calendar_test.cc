@@ -100,7 +100,7 @@ TEST(CalendarCreate, RejectsBadWeekday) {
 TEST(CalendarCreate, RejectsOverlappingWeeklyIntervals) {
   CalendarSpec spec = OfficeHours();
   spec.weekly.push_back({.day = absl::Weekday::monday, .start = {17, 59, 59}, .end = {20, 0}});
-  ExpectInvalid(spec, "weekly[1] overlaps weekly[0] on Monday");
+  ExpectInvalid(spec, "weekly[1]: overlaps weekly[0] on Monday");
 }
 
 TEST(CalendarCreate, AcceptsTouchingWeeklyIntervals) {
@@ -113,7 +113,7 @@ TEST(CalendarCreate, RejectsOverlapOfOvernightTailWithNextDay) {
   CalendarSpec spec = OfficeHours();
   spec.weekly.push_back({.day = absl::Weekday::tuesday, .start = {5, 0}, .end = {9, 0}});
   spec.weekly.push_back({.day = absl::Weekday::monday, .start = {22, 0}, .end = {6, 0}});
-  ExpectInvalid(spec, "weekly[2] overlaps weekly[1] on Tuesday");
+  ExpectInvalid(spec, "weekly[2]: overlaps weekly[1] on Tuesday");
 }
 
 TEST(CalendarCreate, RejectsOverlapAcrossTheWeekEnd) {
@@ -167,7 +167,7 @@ TEST(CalendarCreate, RejectsOverlappingDatedIntervals) {
   CalendarSpec spec = OfficeHours();
   spec.holidays.push_back(
       {.date = {2025, 1, 1}, .closed = {{{13, 0}, {15, 0}}, {{9, 0}, {13, 0, 1}}}});
-  ExpectInvalid(spec, "holidays[0].closed[1] overlaps holidays[0].closed[0]");
+  ExpectInvalid(spec, "holidays[0].closed[1]: overlaps holidays[0].closed[0]");
 }
 
 TEST(CalendarCreate, RejectsExtraWorkingDayWithoutIntervals) {

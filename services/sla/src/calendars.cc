@@ -119,7 +119,8 @@ absl::Status Calendars::Delete(storage::Transaction& txn, const base::Caller& ca
   if (request.id().empty()) return base::FieldError("id", "required");
   // Under the write lock: a definition created meanwhile cannot pick the calendar up.
   ITSM_RETURN_IF_ERROR(SlaRepository::SerialiseWrites(txn));
-  ITSM_ASSIGN_OR_RETURN(v1::Calendar stored, SlaRepository::GetCalendar(txn, request.id()));
+  ITSM_ASSIGN_OR_RETURN(v1::Calendar stored,
+                        SlaRepository::GetCalendar(txn, request.id(), 0, "id"));
   ITSM_ASSIGN_OR_RETURN(auto users, SlaRepository::DefinitionsUsingCalendar(txn, stored.id()));
   if (!users.empty()) {
     return absl::FailedPreconditionError(
@@ -141,7 +142,8 @@ absl::Status Calendars::Delete(storage::Transaction& txn, const base::Caller& ca
 absl::Status Calendars::Get(storage::Transaction& txn, const v1::GetCalendarRequest& request,
                             v1::Calendar& out) const {
   if (request.id().empty()) return base::FieldError("id", "required");
-  ITSM_ASSIGN_OR_RETURN(out, SlaRepository::GetCalendar(txn, request.id(), request.version()));
+  ITSM_ASSIGN_OR_RETURN(out,
+                        SlaRepository::GetCalendar(txn, request.id(), request.version(), "id"));
   return absl::OkStatus();
 }
 

@@ -79,6 +79,17 @@ absl::Status SlaClocks::Resolve(storage::Transaction& txn, const v1::ResolveAppl
 }
 
 absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeResponse& out) const {
+  if (r.has_start_time()) {
+    ITSM_RETURN_IF_ERROR(base::CheckTimestamp("start_time", r.start_time()));
+    // Business time is computed within the range the zone data covers: outside it, no calendar
+    // could answer, and the calendar is not at fault.
+    const absl::Time asked = base::FromProtoTimestamp(r.start_time());
+    if (asked < businesstime::kEarliestSupported || asked >= businesstime::kLatestSupported) {
+      return base::FieldError("start_time",
+                              "must be from 1900-01-01 to before 2400-01-01 (the range business "
+                              "time is computed in)");
+    }
+  }
   const absl::Time start =
       r.has_start_time() ? base::FromProtoTimestamp(r.start_time()) : clock_.Now();
   *out.mutable_start_time() = base::ToProtoTimestamp(start);

@@ -205,14 +205,14 @@ absl::Status SlaRepository::InsertCalendar(storage::Transaction& txn, const v1::
 
 absl::StatusOr<v1::Calendar> SlaRepository::GetCalendar(storage::Transaction& txn,
                                                         const std::string& id_or_name,
-                                                        int64_t version) {
+                                                        int64_t version, const char* field) {
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
       txn.Query("SELECT id, version, data FROM sla_calendars WHERE id = $1 OR name = $1",
                 {id_or_name}));
   if (version == 0 || (!rows.empty() && rows.row(0)[1].AsInt() == version)) {
     if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("calendar_id: no calendar \"", id_or_name, "\""));
+      return absl::NotFoundError(absl::StrCat(field, ": no calendar \"", id_or_name, "\""));
     }
     return Decode<v1::Calendar>(rows.row(0)[2], "calendar");
   }

@@ -81,10 +81,12 @@ class SlaRepository {
 
   // ALREADY_EXISTS when the name is taken.
   static absl::Status InsertCalendar(storage::Transaction& txn, const v1::Calendar& calendar);
-  // By id or name; version 0 is the current one. NOT_FOUND names what was looked for.
+  // By id or name; version 0 is the current one. NOT_FOUND "<field>: no calendar ..." (or
+  // "version: ..." for a version it never had).
   static absl::StatusOr<v1::Calendar> GetCalendar(storage::Transaction& txn,
                                                   const std::string& id_or_name,
-                                                  int64_t version = 0);
+                                                  int64_t version = 0,
+                                                  const char* field = "calendar_id");
   // Ordered by name; one more than page.size when another page exists.
   static absl::StatusOr<std::vector<v1::Calendar>> ListCalendars(storage::Transaction& txn,
                                                                  const Page& page);
@@ -152,7 +154,7 @@ class SlaRepository {
 // records::UnitOfWork.
 struct CalendarStore {
   static absl::StatusOr<v1::Calendar> Get(storage::Transaction& txn, const std::string& id) {
-    return SlaRepository::GetCalendar(txn, id);
+    return SlaRepository::GetCalendar(txn, id, 0, "calendar.id");
   }
   static absl::Status Insert(storage::Transaction& txn, v1::Calendar& calendar) {
     return SlaRepository::InsertCalendar(txn, calendar);

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
@@ -21,8 +23,17 @@ namespace itsm::sla {
 namespace {
 
 // Lengths and list sizes are the limits declared in sla.proto, checked before any rule runs.
+// Calendars and definitions are named wherever their id is accepted (calendar_id, GET by id or
+// name): a name with blanks around it would be a second name that reads as the first, and one
+// with the form of an id would name another record.
 absl::Status CheckName(const std::string& name) {
   if (base::IsBlank(name)) return absl::InvalidArgumentError("name: required");
+  if (base::HasOuterBlank(name)) return absl::InvalidArgumentError("name: has blanks around it");
+  if (base::IsUuid(name)) {
+    return absl::InvalidArgumentError(
+        "name: has the form of an id (it is accepted wherever an id is, and would name another "
+        "record)");
+  }
   return absl::OkStatus();
 }
 
@@ -65,8 +76,24 @@ absl::Status CheckRecordId(const std::string& id, const char* field) {
   const bool is_number = letters >= 2 && letters < id.size() &&
                          std::all_of(id.begin() + letters, id.end(), absl::ascii_isdigit);
   if (is_number) {
-    return base::FieldError(field, absl::StrCat("give the record's id, not its number ", id,
-                                                " (GET /v1/incidents/", id, " answers its id)"));
+    // The route that answers the record's id, by the number's prefix.
+    static constexpr std::pair<absl::string_view, absl::string_view> kRoutes[] = {
+        {"INC", "/v1/incidents/"},
+        {"REQ", "/v1/serviceRequests/"},
+        {"PRB", "/v1/problems/"},
+        {"CHG", "/v1/changes/"}};
+    for (const auto& [prefix, route] : kRoutes) {
+      if (id.substr(0, letters) != prefix) continue;
+      return base::FieldError(field, absl::StrCat("give the record's id, not its number ", id,
+                                                  " (GET ", route, id, " answers its id)"));
+    }
+    return base::FieldError(field, absl::StrCat("give the record's id, not its number ", id));
+  }
+  // Ids are letters, digits and dashes (UUIDs): anything else names no record, and an empty
+  // answer would read as "no SLA applies".
+  if (!std::all_of(id.begin(), id.end(),
+                   [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_'; })) {
+    return base::FieldError(field, "not a record id (give the id the record's own API answers)");
   }
   return absl::OkStatus();
 }

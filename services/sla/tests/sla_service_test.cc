@@ -202,6 +202,41 @@ TEST_P(SlaServiceTest, CalendarsAreVersionedRecords) {
   grpc::Status invalid = CreateCalendar(bad);
   EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(invalid.error_message(), StartsWith("calendar.weekly_hours[1].start: 24:00:00"));
+  // An overlap is the later interval's fault, named as a field like any other.
+  auto overlapping = OfficeCalendar("overlapping");
+  const v1::WorkingInterval monday = overlapping.weekly_hours(0);
+  *overlapping.add_weekly_hours() = monday;
+  invalid = CreateCalendar(overlapping);
+  EXPECT_EQ(ViolatedField(invalid),
+            absl::StrCat("calendar.weekly_hours[", overlapping.weekly_hours_size() - 1, "]"))
+      << invalid.error_message();
+  EXPECT_THAT(invalid.error_message(), HasSubstr(": overlaps weekly_hours[0] on Monday"));
+  // A name is accepted wherever an id is: one with blanks around it, or with the form of an id,
+  // would read as another calendar's.
+  for (const std::string& name : {std::string(" Istanbul office "), created.id()}) {
+    invalid = CreateCalendar(OfficeCalendar(name));
+    EXPECT_EQ(ViolatedField(invalid), "calendar.name") << name << ": " << invalid.error_message();
+  }
+  // An unknown calendar is named by the field that named it.
+  {
+    grpc::ClientContext ctx;
+    v1::GetCalendarRequest r;
+    r.set_id("no-such-calendar");
+    v1::GetCalendarResponse got;
+    grpc::Status s = stub_->GetCalendar(&ctx, r, &got);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(s.error_message(), "id: no calendar \"no-such-calendar\"");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::UpdateCalendarRequest r;
+    *r.mutable_calendar() = created;
+    r.mutable_calendar()->set_id("no-such-calendar");
+    v1::UpdateCalendarResponse response;
+    grpc::Status s = stub_->UpdateCalendar(&ctx, r, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(s.error_message(), "calendar.id: no calendar \"no-such-calendar\"");
+  }
 
   // Update: a new version, the old one still readable; a stale update is ABORTED.
   v1::Calendar changed = created;
@@ -297,6 +332,18 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   // A fraction of a second, which the clocks would round (to none: due at the start).
   direct.mutable_target()->set_nanos(1000);
   EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
+  direct.mutable_target()->set_nanos(0);
+  // A start that is no time, or outside the years business time is computed in, is the
+  // start's fault, not the calendar's.
+  direct.mutable_start_time()->set_seconds(253'402'300'800);  // 10000-01-01
+  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "start_time");
+  for (int year : {1600, 2500}) {
+    *direct.mutable_start_time() = base::ToProtoTimestamp(
+        absl::FromCivil(absl::CivilSecond(year, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
+    grpc::Status far = DueTime(direct, &due);
+    EXPECT_EQ(ViolatedField(far), "start_time") << year << ": " << far.error_message();
+  }
+  *direct.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 24, 9));
   // A zone the request gives is checked, even where the calendar's zone is the one used.
   direct.mutable_target()->set_nanos(0);
   direct.mutable_target()->set_seconds(3600);
@@ -735,6 +782,20 @@ TEST_P(SlaServiceTest, StatusCountsWithTheCalendarVersionTheClockStartedWith) {
     EXPECT_EQ(refused.error_message().rfind("incident_id: give the record's id, not its number", 0),
               0u)
         << refused.error_message();
+  }
+  // The hint names the route that answers the record's id.
+  {
+    grpc::ClientContext by_number;
+    r.set_incident_id("REQ0000004");
+    grpc::Status refused = stub_->GetIncidentSlaStatus(&by_number, r, &status);
+    EXPECT_THAT(refused.error_message(), HasSubstr("(GET /v1/serviceRequests/REQ0000004 answers"));
+  }
+  // Nor is what no id looks like answered "no clocks".
+  for (const char* garbage : {"../../etc/passwd", "INC0000179 ", "inc 1"}) {
+    grpc::ClientContext ctx;
+    r.set_incident_id(garbage);
+    grpc::Status refused = stub_->GetIncidentSlaStatus(&ctx, r, &status);
+    EXPECT_EQ(ViolatedField(refused), "incident_id") << garbage << ": " << refused.error_message();
   }
 }
 
