@@ -134,6 +134,16 @@ std::optional<ShapeMismatch> CheckValue(const Value& value, const FieldDescripto
                                       : absl::StrCat(value.number_value());
         return ShapeMismatch{path, absl::StrCat(given, " is not a string")};
       }
+      // Protobuf's parser reads "yes", "1" or "TRUE" as true; a proxy or a log reading the body
+      // sees a string. Only the JSON literals are true or false.
+      if (field.type() == FieldDescriptor::TYPE_BOOL && value.kind_case() != Value::kBoolValue &&
+          value.kind_case() != Value::kNullValue) {
+        const std::string given =
+            value.kind_case() == Value::kStringValue
+                ? absl::StrCat("\"", absl::CHexEscape(value.string_value()), "\"")
+                : absl::StrCat(value.number_value());
+        return ShapeMismatch{path, absl::StrCat(given, " is not true or false")};
+      }
       return std::nullopt;
   }
 }

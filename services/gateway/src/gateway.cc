@@ -130,6 +130,10 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
   }
 
   RouteLookup found = routes_.Find(lookup_method, path);
+  // The gateway's own resources are read only.
+  if (path == "/healthz" || path == "/openapi.json" || path == "/docs" || path == kSessionPath) {
+    found.allowed_methods = {"GET"};
+  }
   if (found.route == nullptr) {
     const bool other_methods = !found.allowed_methods.empty();
     absl::Status error =

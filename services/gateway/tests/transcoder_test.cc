@@ -147,6 +147,15 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   auto number_for_text =
       Transcode("POST", "/v1/alertmanager:notify", {.body = R"({"alerts":[{"status":5}]})"});
   EXPECT_EQ(number_for_text.status().message(), "alerts[0].status: 5 is not a string");
+  // Only the JSON literals are true or false: protobuf's parser would read "yes" as true.
+  for (const char* given : {R"("yes")", R"("1")", R"("TRUE")", R"("no")", "0"}) {
+    auto text_for_bool =
+        Transcode("POST", "/v1/incidents",
+                  {.body = absl::StrCat(R"({"title":"t","majorIncident":)", given, "}")});
+    ExpectFieldError(text_for_bool.status(), "major_incident");
+    EXPECT_TRUE(absl::StrContains(text_for_bool.status().message(), "is not true or false"))
+        << given << ": " << text_for_bool.status();
+  }
   auto long_text =
       Transcode("POST", "/v1/incidents",
                 {.body = absl::StrCat(R"({"urgency":")", std::string(5000, 'x'), "\"}")});
