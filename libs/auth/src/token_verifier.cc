@@ -205,6 +205,9 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   if (base::HasOuterBlank(identity.subject)) {
     return Unauthenticated("sub begins or ends with blanks");
   }
+  if (const std::string why = base::WhyNotAnIdentity(identity.subject); !why.empty()) {
+    return Unauthenticated(absl::StrCat("sub ", why));
+  }
   for (const std::string& prefix : issuer->reserved_subject_prefixes) {
     if (absl::StartsWithIgnoreCase(identity.subject, prefix)) {
       return Unauthenticated(

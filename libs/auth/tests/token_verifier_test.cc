@@ -223,6 +223,25 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
                          R"("exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
             JWT_ALG_ES256, ec_.private_pem, "ec-1");
   EXPECT_THAT(verifier.Verify(padded).status().message(), HasSubstr("blanks"));
+  // Nor one that looks like another: a Cyrillic letter among Latin ones, an invisible character,
+  // a line break (JSON escapes, as a provider would send them).
+  for (const char* subject : {"\\u0430pikey:admin", "apikey\\u200b:admin", "bob\\nadmin"}) {
+    std::string look_alike =
+        Forge(absl::StrCat(R"({"iss":"https://idp.example.com","aud":"itsm","sub":")", subject,
+                           R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
+              JWT_ALG_ES256, ec_.private_pem, "ec-1");
+    absl::Status refused = verifier.Verify(look_alike).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
+    EXPECT_THAT(refused.message(), HasSubstr("sub ")) << subject;
+  }
+  // A name in one alphabet, accented or not, and a space inside it are a person's.
+  for (const char* subject : {"\\u0430\\u043b\\u0451\\u043d\\u0430", "Ren\\u00e9e Dupont"}) {
+    std::string fine =
+        Forge(absl::StrCat(R"({"iss":"https://idp.example.com","aud":"itsm","sub":")", subject,
+                           R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
+              JWT_ALG_ES256, ec_.private_pem, "ec-1");
+    EXPECT_TRUE(verifier.Verify(fine).ok()) << subject;
+  }
   // Anything else, a colon included, is the provider's to name.
   std::string token = Forge(Claims(kNow + absl::Minutes(5), R"(,"x":"apikey:")"), JWT_ALG_ES256,
                             ec_.private_pem, "ec-1");

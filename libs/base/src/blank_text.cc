@@ -105,4 +105,38 @@ absl::Status CheckMatchedName(absl::string_view field, absl::string_view value) 
   return absl::OkStatus();
 }
 
+namespace {
+
+enum class Script { kOther, kLatin, kGreek, kCyrillic };
+
+Script LetterScript(uint32_t c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= 0xc0 && c <= 0x24f && c != 0xd7 && c != 0xf7)) {
+    return Script::kLatin;
+  }
+  if (c >= 0x370 && c <= 0x3ff) return Script::kGreek;
+  if (c >= 0x400 && c <= 0x52f) return Script::kCyrillic;
+  return Script::kOther;
+}
+
+}  // namespace
+
+std::string WhyNotAnIdentity(absl::string_view utf8) {
+  bool scripts[4] = {};
+  for (size_t at = 0; at < utf8.size();) {
+    const std::optional<Decoded> d = DecodeAt(utf8, at);
+    if (!d.has_value()) return "is not valid UTF-8";
+    const uint32_t c = d->code_point;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return "holds a control character";
+    if (c != 0x20 && IsBlankCodePoint(c)) {
+      return "holds an invisible or blank character other than a space";
+    }
+    scripts[static_cast<int>(LetterScript(c))] = true;
+    at += d->length;
+  }
+  const int alphabets = scripts[1] + scripts[2] + scripts[3];
+  if (alphabets > 1) return "mixes Latin, Greek or Cyrillic letters (a look-alike of another name)";
+  return "";
+}
+
 }  // namespace itsm::base

@@ -168,5 +168,18 @@ TEST(MessageFingerprint, IsFnv1aOfTheDeterministicSerialisation) {
   EXPECT_EQ(MessageFingerprint(x), "2fe852189d1bfb44");
 }
 
+// A subject is refused when it could read as someone else's in the audit trail.
+TEST(WhyNotAnIdentity, RefusesLookAlikesAndHiddenCharacters) {
+  EXPECT_EQ(WhyNotAnIdentity("alice@example.com"), "");
+  EXPECT_EQ(WhyNotAnIdentity("Ren\u00e9e Dupont"), "");
+  EXPECT_EQ(WhyNotAnIdentity("\u0430\u043b\u0451\u043d\u0430"), "");  // all Cyrillic
+  EXPECT_NE(WhyNotAnIdentity("\u0430pikey:admin").find("mixes"), std::string::npos);
+  EXPECT_NE(WhyNotAnIdentity("apikey\u200b:admin").find("invisible"), std::string::npos);
+  EXPECT_NE(WhyNotAnIdentity("bob\nadmin").find("control"), std::string::npos);
+  EXPECT_NE(WhyNotAnIdentity("bob\x7f").find("control"), std::string::npos);
+  EXPECT_NE(WhyNotAnIdentity("bob\xff").find("UTF-8"), std::string::npos);
+}
+
 }  // namespace
+
 }  // namespace itsm::base

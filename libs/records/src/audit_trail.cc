@@ -83,4 +83,26 @@ absl::StatusOr<AuditPage> AuditTrail::Read(storage::Transaction& txn, absl::stri
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> AuditTrail::FormerValues(storage::Transaction& txn,
+                                                                  const std::string& record_id,
+                                                                  absl::string_view field,
+                                                                  absl::Time since) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM audit_entries WHERE record_id = $1"
+                                  " ORDER BY version",
+                                  {record_id}));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    common::v1::AuditEntry entry;
+    if (!entry.ParseFromString(rows.row(i)[0].AsString())) {
+      return absl::DataLossError("stored audit entry does not parse");
+    }
+    if (base::FromProtoTimestamp(entry.time()) < since) continue;
+    for (const common::v1::FieldChange& change : entry.changes()) {
+      if (change.field() == field) out.push_back(change.old_value());
+    }
+  }
+  return out;
+}
+
 }  // namespace itsm::records

@@ -38,16 +38,18 @@ grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Databas
                                    const ChangeManagement& changes,
                                    grpc::CallbackServerContext* ctx, const Request* request,
                                    Read read) {
-  return runtime::RunCall(
-      executor, ctx, *request, [&db, &changes, request, read]() -> absl::Status {
-        Request resolved = *request;
+  return servicedb::ResolvedReadCall<Request>(
+      executor, db, ctx, *request,
+      [&changes](Request& resolved) -> absl::Status {
         ITSM_ASSIGN_OR_RETURN(
             *resolved.mutable_configuration_item_id(),
-            changes.ResolveCiFilter(request->configuration_item_id(), "configuration_item_id"));
+            changes.ResolveCiFilter(resolved.configuration_item_id(), "configuration_item_id"));
         ITSM_ASSIGN_OR_RETURN(*resolved.mutable_service_id(),
-                              changes.ResolveCiFilter(request->service_id(), "service_id"));
-        ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadOnly));
-        return read(*txn, resolved);
+                              changes.ResolveCiFilter(resolved.service_id(), "service_id"));
+        return absl::OkStatus();
+      },
+      [read](storage::Transaction& txn, const base::Caller&, const Request& resolved) {
+        return read(txn, resolved);
       });
 }
 

@@ -111,28 +111,18 @@ bool SameAnswers(const v1::Change& stored, const v1::AssessChangeRequest& reques
 absl::Status CheckNotAssignedSinceRequest(storage::Transaction& txn, const v1::Change& stored,
                                           const std::string& actor) {
   if (stored.approval().self_approval_allowed()) return absl::OkStatus();
-  const absl::Time asked = base::FromProtoTimestamp(stored.approval().request_time());
-  v1::GetChangeHistoryRequest scope;
-  scope.set_id(stored.id());
-  common::v1::PageRequest page;
-  page.set_page_size(1000);
-  for (;;) {
-    ITSM_ASSIGN_OR_RETURN(
-        records::AuditPage entries,
-        records::AuditTrail::Read(txn, kGetChangeHistory, scope, stored.id(), page));
-    for (const common::v1::AuditEntry& entry : entries.entries) {
-      if (base::FromProtoTimestamp(entry.time()) < asked) continue;
-      for (const common::v1::FieldChange& c : entry.changes()) {
-        if (c.field() != "assignee" || !auth::SamePerson(c.old_value(), actor)) continue;
-        return absl::PermissionDeniedError(absl::StrCat(
-            "decision: ", actor,
-            " was assigned to this change while its approval was asked for and may not decide it "
-            "(segregation of duties; the change policy's allow_self_approval)"));
-      }
-    }
-    if (entries.next_page_token.empty()) return absl::OkStatus();
-    page.set_page_token(entries.next_page_token);
+  ITSM_ASSIGN_OR_RETURN(const std::vector<std::string> assignees,
+                        records::AuditTrail::FormerValues(
+                            txn, stored.id(), "assignee",
+                            base::FromProtoTimestamp(stored.approval().request_time())));
+  for (const std::string& assignee : assignees) {
+    if (!auth::SamePerson(assignee, actor)) continue;
+    return absl::PermissionDeniedError(absl::StrCat(
+        "decision: ", actor,
+        " was assigned to this change while its approval was asked for and may not decide it "
+        "(segregation of duties; the change policy's allow_self_approval)"));
   }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -563,7 +553,18 @@ absl::Status ChangeManagement::Get(storage::Transaction& txn, const v1::GetChang
 absl::Status ChangeManagement::List(storage::Transaction& txn,
                                     const v1::ListChangesRequest& request,
                                     v1::ListChangesResponse& out) const {
-  ITSM_ASSIGN_OR_RETURN(ChangePage page, ChangeRepository::List(txn, request));
+  // A template is named by id or name, like when a change is raised from it; the changes store
+  // its id. An unknown one is refused rather than answered with an empty page.
+  v1::ListChangesRequest resolved = request;
+  if (!request.template_id().empty()) {
+    absl::StatusOr<v1::ChangeTemplate> tmpl = TemplateStore::Get(txn, request.template_id());
+    if (absl::IsNotFound(tmpl.status())) {
+      return absl::InvalidArgumentError(tmpl.status().message());
+    }
+    ITSM_RETURN_IF_ERROR(tmpl.status());
+    resolved.set_template_id(tmpl->id());
+  }
+  ITSM_ASSIGN_OR_RETURN(ChangePage page, ChangeRepository::List(txn, resolved));
   for (auto& c : page.changes) *out.add_changes() = std::move(c);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();

@@ -108,6 +108,23 @@ TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplate
   c = Schedule(c, 1, 2);
   c = To(c, v1::CHANGE_STATE_SCHEDULED);
   EXPECT_EQ(c.state(), v1::CHANGE_STATE_SCHEDULED);
+  Create(Normal("Not from the template", {}));
+  // The changes raised from a template are listed by its name (any case) as by its id; an
+  // unknown template is refused rather than answered with an empty page.
+  for (const std::string& given : {std::string("RESTART the app pool"), created.template_().id()}) {
+    v1::ListChangesRequest list;
+    list.set_template_id(given);
+    v1::ListChangesResponse listed;
+    ASSERT_TRUE(Call(&Stub::ListChanges, list, &listed).ok()) << given;
+    ASSERT_EQ(listed.changes_size(), 1) << given;
+    EXPECT_EQ(listed.changes(0).id(), c.id());
+  }
+  v1::ListChangesRequest unknown;
+  unknown.set_template_id("Reboot the moon");
+  v1::ListChangesResponse none;
+  grpc::Status refused = Call(&Stub::ListChanges, unknown, &none);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "template_id: no change template \"Reboot the moon\"");
 }
 
 TEST_P(ChangeServiceTest, RejectedChangeCannotBeScheduled) {

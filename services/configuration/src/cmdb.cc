@@ -210,6 +210,7 @@ absl::Status Cmdb::CreateClass(storage::Transaction& txn, const base::Caller& ca
   ITSM_RETURN_IF_ERROR(
       Record(txn, caller, now, c.name(), v1::SUBJECT_TYPE_CLASS, 1, "created", {}, "", ""));
   v1::CiClassCreated event;
+  event.set_actor(caller.actor);
   *event.mutable_ci_class() = c;
   return Publish(txn, c.name(), event, now);
 }
@@ -289,6 +290,7 @@ absl::StatusOr<v1::ConfigurationItem> Cmdb::WriteNewCi(storage::Transaction& txn
   ITSM_RETURN_IF_ERROR(Record(txn, caller, now, ci.id(), v1::SUBJECT_TYPE_CONFIGURATION_ITEM, 1,
                               "created", DiffCi({}, ci), ci.id(), ""));
   v1::CiCreated event;
+  event.set_actor(caller.actor);
   *event.mutable_configuration_item() = ci;
   ITSM_RETURN_IF_ERROR(Publish(txn, ci.id(), event, now));
   return ci;
@@ -309,11 +311,13 @@ absl::Status Cmdb::WriteCiUpdate(storage::Transaction& txn, const base::Caller& 
                               next.id(), ""));
   if (retired) {
     v1::CiRetired event;
+    event.set_actor(caller.actor);
     *event.mutable_configuration_item() = next;
     for (const auto& f : fields) event.add_changed_fields(f);
     return Publish(txn, next.id(), event, now);
   }
   v1::CiUpdated event;
+  event.set_actor(caller.actor);
   *event.mutable_configuration_item() = next;
   for (const auto& f : fields) event.add_changed_fields(f);
   return Publish(txn, next.id(), event, now);
@@ -433,6 +437,7 @@ absl::StatusOr<v1::Relationship> Cmdb::WriteNewRelationship(
   ITSM_RETURN_IF_ERROR(Record(txn, caller, now, r.id(), v1::SUBJECT_TYPE_RELATIONSHIP, 1, "created",
                               std::move(changes), source.id(), target.id()));
   v1::RelationshipCreated event;
+  event.set_actor(caller.actor);
   *event.mutable_relationship() = r;
   ITSM_RETURN_IF_ERROR(Publish(txn, r.id(), event, now));
   return r;
@@ -506,6 +511,7 @@ absl::Status Cmdb::DeleteRelationship(storage::Transaction& txn, const base::Cal
   ITSM_RETURN_IF_ERROR(Record(txn, caller, now, id, v1::SUBJECT_TYPE_RELATIONSHIP, 2, "deleted", {},
                               out.source_id(), out.target_id()));
   v1::RelationshipDeleted event;
+  event.set_actor(caller.actor);
   *event.mutable_relationship() = out;
   return Publish(txn, id, event, now);
 }
@@ -728,6 +734,7 @@ absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller&
   ITSM_RETURN_IF_ERROR(
       Record(txn, caller, now, b.id(), v1::SUBJECT_TYPE_BASELINE, 1, "created", {}, "", ""));
   v1::BaselineCreated event;
+  event.set_actor(caller.actor);
   *event.mutable_baseline() = SummaryOf(b);
   ITSM_RETURN_IF_ERROR(Publish(txn, b.id(), event, now));
   out = std::move(b);

@@ -172,10 +172,12 @@ TEST_P(ConfigurationServiceTest,
       ASSERT_TRUE(created.ParseFromString(rec.value));
       EXPECT_EQ(created.configuration_item().id(), rec.key);
       EXPECT_EQ(created.configuration_item().created_by(), "alice");
+      EXPECT_EQ(created.actor(), "alice");  // who did it, for consumers that keep no history
     } else {
       v1::RelationshipCreated created;
       ASSERT_TRUE(created.ParseFromString(rec.value));
       EXPECT_EQ(created.relationship().id(), rec.key);
+      EXPECT_EQ(created.actor(), "alice");
     }
   }
   EXPECT_EQ(types, (std::map<std::string, int>{{"itsm.config.v1.CiCreated", 8},

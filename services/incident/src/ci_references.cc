@@ -55,4 +55,19 @@ absl::StatusOr<CiIds> CiIdsToStore(const CiReferences& references, const CiIds& 
   return out;
 }
 
+absl::StatusOr<std::string> ResolveCiFilter(CmdbLookup* cmdb, const std::string& given,
+                                            const std::string& field) {
+  if (cmdb == nullptr || given.empty()) return given;
+  absl::StatusOr<std::optional<CmdbCi>> ci = cmdb->Resolve(given);
+  // A list does not wait for the CMDB to come back: the value is compared as given, which is
+  // what the incidents logged while it was away store.
+  if (!ci.ok()) return given;
+  if (!ci->has_value()) {
+    return base::FieldError(
+        field, absl::StrCat("no configuration item \"", given,
+                            "\" in the CMDB (give its id, class_name/name or unique name)"));
+  }
+  return (*ci)->id;
+}
+
 }  // namespace itsm::incident

@@ -43,6 +43,12 @@ absl::StatusOr<CiReferences> LookUpCis(CmdbLookup* cmdb, const CiIds& values,
 absl::StatusOr<CiIds> CiIdsToStore(const CiReferences& references, const CiIds& values,
                                    const CiIds& held, const std::string& field);
 
+// The CMDB's id of the CI a list filter names (by id, "class_name/name" or unique name): the
+// records store ids. INVALID_ARGUMENT "<field>: no configuration item ..." for an unknown one;
+// the value as given when the CMDB cannot answer or `cmdb` is null.
+absl::StatusOr<std::string> ResolveCiFilter(CmdbLookup* cmdb, const std::string& given,
+                                            const std::string& field);
+
 }  // namespace itsm::incident
 
 #endif  // ITSM_SERVICES_INCIDENT_CI_REFERENCES_H_

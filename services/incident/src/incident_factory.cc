@@ -28,6 +28,9 @@ absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const
   if (absl::Status s = CheckPersonField("caller", r.caller()); !s.ok()) return s;
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("service", r.service()));
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("category", r.category()));
+  // Queues list by group and assignee exactly, as SLA conditions match them.
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignee", r.assignee()));
   if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
   return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());
 }

@@ -1,6 +1,8 @@
 #include "services/incident/src/incident_grpc_service.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 #include "itsm/servicedb/calls.h"
 
@@ -61,6 +63,21 @@ grpc::ServerUnaryReactor* IncidentGrpcService::GetIncident(grpc::CallbackServerC
 grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
     v1::ListIncidentsResponse* response) {
+  if (cmdb_ != nullptr && !request->configuration_item_id().empty()) {
+    return servicedb::ResolvedReadCall<v1::ListIncidentsRequest>(
+        executor_, db_, ctx, *request,
+        [this](v1::ListIncidentsRequest& resolved) -> absl::Status {
+          absl::StatusOr<std::string> ci =
+              ResolveCiFilter(cmdb_, resolved.configuration_item_id(), "configuration_item_id");
+          if (!ci.ok()) return ci.status();
+          resolved.set_configuration_item_id(*std::move(ci));
+          return absl::OkStatus();
+        },
+        [this, response](storage::Transaction& txn, const base::Caller& caller,
+                         const v1::ListIncidentsRequest& resolved) {
+          return apps_.incidents.List(txn, caller, resolved, *response);
+        });
+  }
   return servicedb::BoundedReadCall(
       executor_, db_, ctx, *request, *response,
       [=, this](storage::Transaction& txn, const base::Caller& caller) {

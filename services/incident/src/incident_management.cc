@@ -117,6 +117,34 @@ absl::StatusOr<std::string> AnyRecordId(storage::Transaction& txn, const base::C
   return none;
 }
 
+// The parent incident and the problem a list is filtered by, by id or number as everywhere
+// else: the records store ids. An unknown one is refused rather than answered with an empty page.
+// A requester names only an incident they may see, and a problem only by its id (they find no
+// problem by number, as in AnyRecordId).
+absl::Status ResolveListLinks(storage::Transaction& txn, const base::Caller& caller,
+                              v1::ListIncidentsRequest& request) {
+  if (!request.parent_incident_id().empty()) {
+    const std::string given = request.parent_incident_id();
+    absl::StatusOr<v1::Incident> parent = IncidentRepository::Get(txn, given);
+    if (absl::IsNotFound(parent.status()) ||
+        (parent.ok() && !CheckMaySee(caller, *parent, given).ok())) {
+      return base::FieldError("parent_incident_id", absl::StrCat("no incident \"", given, "\""));
+    }
+    ITSM_RETURN_IF_ERROR(parent.status());
+    request.set_parent_incident_id(parent->id());
+  }
+  if (!request.problem_id().empty() && !caller.own_records_only) {
+    absl::StatusOr<v1::Problem> problem =
+        ProblemRepository::Get(txn, request.problem_id(), "problem_id");
+    if (absl::IsNotFound(problem.status())) {
+      return absl::InvalidArgumentError(problem.status().message());
+    }
+    ITSM_RETURN_IF_ERROR(problem.status());
+    request.set_problem_id(problem->id());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const records::EventStream& IncidentEvents() {
@@ -226,6 +254,7 @@ absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Cal
                                       v1::ListIncidentsResponse& out) const {
   v1::ListIncidentsRequest narrowed = request;
   ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
+  ITSM_RETURN_IF_ERROR(ResolveListLinks(txn, caller, narrowed));
   ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
   out.set_next_page_token(page.next_page_token);
   return records::AppendStoredMessages(v1::ListIncidentsResponse::kIncidentsFieldNumber,

@@ -66,6 +66,10 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "service" || path == "category") {
       ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat("incident.", path),
                                                   path == "service" ? r.service() : r.category()));
+    } else if (path == "assignment_group" || path == "assignee") {
+      ITSM_RETURN_IF_ERROR(
+          base::CheckMatchedName(absl::StrCat("incident.", path),
+                                 path == "assignee" ? r.assignee() : r.assignment_group()));
     } else if (path == "impact") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
     } else if (path == "urgency") {
@@ -81,7 +85,8 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
 
 absl::Status IncidentWorkflow::ValidateAssign(const v1::AssignIncidentRequest& r) const {
   if (r.id().empty()) return absl::InvalidArgumentError("id: required");
-  return absl::OkStatus();
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
+  return base::CheckMatchedName("assignee", r.assignee());
 }
 
 absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRequest& r) const {

@@ -1,6 +1,10 @@
 #include "services/incident/src/problem_workflow.h"
 
+#include <algorithm>
+#include <initializer_list>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -83,12 +87,27 @@ const records::UpdatableFields kRequestFields{
               "impact", "urgency", "assignment_group", "assignee"},
     .elsewhere = {{"state", "TransitionServiceRequest"}}};
 
+// The names other records, queues and SLA conditions match exactly: refused padded or blank
+// rather than stored to match nothing. `prefix` is the record's field path ("" on create).
+absl::Status CheckMatchedNames(
+    const std::string& prefix,
+    std::initializer_list<std::pair<const char*, const std::string*>> names) {
+  for (const auto& [field, value] : names) {
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat(prefix, field), *value));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---- Problems ----
 
 absl::Status ProblemWorkflow::ValidateCreate(const v1::CreateProblemRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("title", r.title()));
+  ITSM_RETURN_IF_ERROR(CheckMatchedNames("", {{"service", &r.service()},
+                                              {"category", &r.category()},
+                                              {"assignment_group", &r.assignment_group()},
+                                              {"assignee", &r.assignee()}}));
   ITSM_RETURN_IF_ERROR(CheckIds("configuration_item_ids", r.configuration_item_ids()));
   ITSM_RETURN_IF_ERROR(OptionalLevel("impact", r.impact(), matrix_.impact_levels()));
   return OptionalLevel("urgency", r.urgency(), matrix_.urgency_levels());
@@ -144,6 +163,15 @@ absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& req
       ITSM_RETURN_IF_ERROR(CheckLevel("problem.urgency", r.urgency(), matrix_.urgency_levels()));
     if (path == "configuration_item_ids")
       ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
+    if (path == "service")
+      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"service", &r.service()}}));
+    if (path == "category")
+      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"category", &r.category()}}));
+    if (path == "assignment_group")
+      ITSM_RETURN_IF_ERROR(
+          CheckMatchedNames("problem.", {{"assignment_group", &r.assignment_group()}}));
+    if (path == "assignee")
+      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"assignee", &r.assignee()}}));
   }
   return absl::OkStatus();
 }
@@ -265,6 +293,12 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
 absl::Status ServiceRequestWorkflow::ValidateCreate(
     const v1::CreateServiceRequestRequest& r) const {
   ITSM_RETURN_IF_ERROR(Required("catalog_item", r.catalog_item()));
+  // The item is stored without the ASCII blanks around it (as ever); other blanks are refused.
+  const std::string item(absl::StripAsciiWhitespace(r.catalog_item()));
+  ITSM_RETURN_IF_ERROR(CheckMatchedNames("", {{"catalog_item", &item},
+                                              {"service", &r.service()},
+                                              {"assignment_group", &r.assignment_group()},
+                                              {"assignee", &r.assignee()}}));
   ITSM_RETURN_IF_ERROR(CheckPersonField("requested_for", r.requested_for()));
   if (r.quantity() < 0 || r.quantity() > kMaxQuantity) {
     return absl::InvalidArgumentError(
@@ -318,6 +352,16 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
   for (const auto& path : request.update_mask().paths()) {
     if (path == "catalog_item")
       ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
+    if (path == "catalog_item")
+      ITSM_RETURN_IF_ERROR(
+          CheckMatchedNames("service_request.", {{"catalog_item", &r.catalog_item()}}));
+    if (path == "service")
+      ITSM_RETURN_IF_ERROR(CheckMatchedNames("service_request.", {{"service", &r.service()}}));
+    if (path == "assignment_group")
+      ITSM_RETURN_IF_ERROR(
+          CheckMatchedNames("service_request.", {{"assignment_group", &r.assignment_group()}}));
+    if (path == "assignee")
+      ITSM_RETURN_IF_ERROR(CheckMatchedNames("service_request.", {{"assignee", &r.assignee()}}));
     if (path == "title") ITSM_RETURN_IF_ERROR(Required("service_request.title", r.title()));
     if (path == "requested_for")
       ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
@@ -398,12 +442,18 @@ absl::Status ServiceRequestWorkflow::CheckDecisionKept(
   return absl::OkStatus();
 }
 
-// Segregation of duties, as for changes (decision 233): the person a request is for, or who
-// raised it, does not decide it, whatever their roles.
-absl::Status ServiceRequestWorkflow::CheckMayDecide(const v1::ServiceRequest& stored,
-                                                    const std::string& actor) const {
+// Segregation of duties, as for changes (decision 233): the person a request is for, or was for
+// before an edit (editing oneself out does not make one an outsider), or who raised it, does not
+// decide it, whatever their roles.
+absl::Status ServiceRequestWorkflow::CheckMayDecide(
+    const v1::ServiceRequest& stored, const std::string& actor,
+    const std::vector<std::string>& former_beneficiaries) const {
   if (options_.allow_self_approval) return absl::OkStatus();
+  const bool was_for =
+      std::any_of(former_beneficiaries.begin(), former_beneficiaries.end(),
+                  [&](const std::string& p) { return auth::SamePerson(p, actor); });
   const char* relation = auth::SamePerson(stored.requested_for(), actor) ? "is for"
+                         : was_for                                       ? "was for"
                          : auth::SamePerson(stored.created_by(), actor)  ? "was raised by"
                                                                          : nullptr;
   if (relation == nullptr) return absl::OkStatus();
@@ -415,7 +465,7 @@ absl::Status ServiceRequestWorkflow::CheckMayDecide(const v1::ServiceRequest& st
 
 absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
     const v1::ServiceRequest& stored, const v1::TransitionServiceRequestRequest& request,
-    const std::string& actor) const {
+    const std::string& actor, const std::vector<std::string>& former_beneficiaries) const {
   ITSM_RETURN_IF_ERROR(CheckVersion(stored.version(), request.version()));
   ITSM_ASSIGN_OR_RETURN(TransitionKind kind,
                         ServiceRequestStateMachine().Check(stored.state(), request.target_state()));
@@ -425,7 +475,7 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
   switch (kind) {
     case TransitionKind::kApprove:
     case TransitionKind::kReject:
-      ITSM_RETURN_IF_ERROR(CheckMayDecide(stored, actor));
+      ITSM_RETURN_IF_ERROR(CheckMayDecide(stored, actor, former_beneficiaries));
       after.set_approver(actor);
       after.set_decision_reason(request.reason());
       if (kind == TransitionKind::kApprove) *after.mutable_approve_time() = now;

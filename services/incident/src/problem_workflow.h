@@ -6,6 +6,7 @@
 #define ITSM_SERVICES_INCIDENT_PROBLEM_WORKFLOW_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "itsm/base/clock.h"
@@ -68,9 +69,11 @@ class ServiceRequestWorkflow {
                                                const v1::UpdateServiceRequestRequest& request,
                                                const std::string& actor) const;
   absl::Status ValidateTransition(const v1::TransitionServiceRequestRequest& request) const;
+  // `former_beneficiaries`: whom the request was for before (requested_for's earlier values,
+  // from its audit trail); none of them may approve or reject it either.
   absl::StatusOr<ServiceRequestOutcome> Transition(
       const v1::ServiceRequest& stored, const v1::TransitionServiceRequestRequest& request,
-      const std::string& actor) const;
+      const std::string& actor, const std::vector<std::string>& former_beneficiaries) const;
   // A work note or comment (validated by ValidateNote), in any state; announced by
   // ServiceRequestCommented.
   ServiceRequestOutcome Note(const v1::ServiceRequest& stored,
@@ -79,7 +82,8 @@ class ServiceRequestWorkflow {
 
  private:
   // PERMISSION_DENIED when `actor` may not approve or reject `stored` (Options).
-  absl::Status CheckMayDecide(const v1::ServiceRequest& stored, const std::string& actor) const;
+  absl::Status CheckMayDecide(const v1::ServiceRequest& stored, const std::string& actor,
+                              const std::vector<std::string>& former_beneficiaries) const;
   // FAILED_PRECONDITION when `request` changes what the decision on `stored` judged.
   absl::Status CheckDecisionKept(const v1::ServiceRequest& stored,
                                  const v1::UpdateServiceRequestRequest& request) const;

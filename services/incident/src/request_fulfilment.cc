@@ -1,6 +1,10 @@
 #include "services/incident/src/request_fulfilment.h"
 
+#include <string>
+#include <vector>
+
 #include "itsm/base/status_macros.h"
+#include "itsm/records/audit_trail.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_management.h"
@@ -53,12 +57,21 @@ absl::Status RequestFulfilment::Transition(storage::Transaction& txn, const base
   ITSM_RETURN_IF_ERROR(CheckRequesterMayTransition(caller, request.target_state()));
   RequestWork work(txn, caller, IncidentEvents());
   ITSM_ASSIGN_OR_RETURN(
-      out,
-      work.Modify(request.id(),
-                  [&](const v1::ServiceRequest& stored) -> absl::StatusOr<ServiceRequestOutcome> {
-                    ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
-                    return workflow_.Transition(stored, request, caller.actor);
-                  }));
+      out, work.Modify(
+               request.id(),
+               [&](const v1::ServiceRequest& stored) -> absl::StatusOr<ServiceRequestOutcome> {
+                 ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+                 // Whom it was for, read from the trail for a decision only.
+                 std::vector<std::string> former_beneficiaries;
+                 if (request.target_state() == v1::SERVICE_REQUEST_STATE_APPROVED ||
+                     request.target_state() == v1::SERVICE_REQUEST_STATE_REJECTED) {
+                   ITSM_ASSIGN_OR_RETURN(
+                       former_beneficiaries,
+                       records::AuditTrail::FormerValues(txn, stored.id(), "requested_for",
+                                                         absl::InfinitePast()));
+                 }
+                 return workflow_.Transition(stored, request, caller.actor, former_beneficiaries);
+               }));
   return absl::OkStatus();
 }
 

@@ -698,6 +698,22 @@ TEST_P(IncidentServiceTest, AHierarchyDeeperThanTheLimitIsRefusedSoNoCycleGetsTh
   EXPECT_THAT(joined.error_message(), ::testing::HasSubstr("120 levels deep"));
   // Under the 40th (40 levels above, its 60 below): 100, accepted.
   EXPECT_TRUE(set_parent(other.front(), chain[39]).ok());
+  // Children are listed by their parent's number as by its id; an unknown parent is refused.
+  for (const std::string& given : {chain[39].number(), chain[39].id()}) {
+    v1::ListIncidentsRequest children;
+    children.set_parent_incident_id(given);
+    v1::ListIncidentsResponse listed;
+    ASSERT_TRUE(List(children, &listed).ok()) << given;
+    std::vector<std::string> numbers;
+    for (const auto& x : listed.incidents()) numbers.push_back(x.number());
+    EXPECT_THAT(numbers, ::testing::UnorderedElementsAre(chain[40].number(), other[0].number()));
+  }
+  v1::ListIncidentsRequest orphans;
+  orphans.set_parent_incident_id("INC0999999");
+  v1::ListIncidentsResponse none;
+  grpc::Status refused_parent = List(orphans, &none);
+  EXPECT_EQ(refused_parent.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused_parent.error_message(), "parent_incident_id: no incident \"INC0999999\"");
   // The root under its deepest descendant: a cycle, refused whatever the depth.
   grpc::Status cycle = set_parent(chain.front(), chain.back());
   EXPECT_EQ(cycle.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << cycle.error_message();
@@ -849,6 +865,23 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
     linked.push_back(out.incident());
   }
   linked[2] = Transition(linked[2], v1::INCIDENT_STATE_CANCELLED);
+  // Listed by the problem's number as by its id; an unknown problem is refused, not answered
+  // with an empty page.
+  for (const std::string& given : {p.number(), p.id()}) {
+    v1::ListIncidentsRequest by_problem;
+    by_problem.set_problem_id(given);
+    v1::ListIncidentsResponse listed;
+    ASSERT_TRUE(List(by_problem, &listed).ok()) << given;
+    EXPECT_EQ(listed.incidents_size(), 3) << given;
+  }
+  {
+    v1::ListIncidentsRequest unknown;
+    unknown.set_problem_id("PRB0999999");
+    v1::ListIncidentsResponse listed;
+    grpc::Status refused = List(unknown, &listed);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(refused.error_message(), "problem_id: no problem \"PRB0999999\"");
+  }
 
   auto transition = [&](v1::ProblemState to, grpc::StatusCode expect = grpc::StatusCode::OK) {
     v1::TransitionProblemRequest t;
@@ -1063,6 +1096,29 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
               grpc::StatusCode::PERMISSION_DENIED)
         << look_alike;
   }
+  // Nor someone it was for before an edit: editing oneself out does not make one an outsider.
+  {
+    v1::CreateServiceRequestRequest for_frank = cr;
+    for_frank.set_requested_for("frank");
+    v1::CreateServiceRequestResponse made;
+    ASSERT_TRUE(Call(&Stub::CreateServiceRequest, for_frank, &made, "dave").ok());
+    v1::UpdateServiceRequestRequest u;
+    u.mutable_service_request()->set_id(made.service_request().id());
+    u.mutable_service_request()->set_version(made.service_request().version());
+    u.mutable_service_request()->set_requested_for("grace");
+    u.mutable_update_mask()->add_paths("requested_for");
+    v1::UpdateServiceRequestResponse edited;
+    ASSERT_TRUE(Call(&Stub::UpdateServiceRequest, u, &edited, "frank").ok());
+    v1::TransitionServiceRequestRequest t;
+    t.set_id(made.service_request().id());
+    t.set_version(edited.service_request().version());
+    t.set_target_state(v1::SERVICE_REQUEST_STATE_APPROVED);
+    v1::TransitionServiceRequestResponse out;
+    grpc::Status refused = Call(&Stub::TransitionServiceRequest, t, &out, "frank");
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("was for frank"));
+    EXPECT_TRUE(Call(&Stub::TransitionServiceRequest, t, &out, "erin").ok());
+  }
   // Cancelling one's own request stays possible.
   v1::GetServiceRequestRequest get;
   get.set_id(r.id());
@@ -1099,7 +1155,7 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
   t.set_id(r.id());
   t.set_version(r.version());
   t.set_target_state(v1::SERVICE_REQUEST_STATE_APPROVED);
-  auto approved = lenient.Transition(r, t, "carol");
+  auto approved = lenient.Transition(r, t, "carol", {"carol"});
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->after.approver(), "carol");
 }
@@ -1590,6 +1646,38 @@ TEST_P(IncidentServiceTest, IncidentsStoreTheCmdbIdsOfTheCisTheyName) {
   EXPECT_EQ(Count("outbox"), 1);
 }
 
+// A list filtered by a CI names it as a write does (id, class/name or unique name); a CI the
+// CMDB does not know is refused rather than answered with an empty page.
+TEST_P(IncidentServiceTest, ListFiltersByACiNamedByClassAndNameOrUniqueName) {
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000001", "server", "web-1");
+  cmdb_.AddCi("3f1c0000-0000-4000-8000-000000000002", "database", "orders-db");
+  v1::IncidentService::Stub& stub = CmdbStub();
+  for (const char* ci : {"server/web-1", "orders-db", "web-1"}) {
+    v1::CreateIncidentRequest r = Request(absl::StrCat("Slow on ", ci));
+    r.add_configuration_item_ids(ci);
+    grpc::ClientContext ctx;
+    v1::CreateIncidentResponse response;
+    ASSERT_TRUE(stub.CreateIncident(&ctx, r, &response).ok());
+  }
+  auto list = [&](const std::string& ci, v1::ListIncidentsResponse* out) {
+    v1::ListIncidentsRequest r;
+    r.set_configuration_item_id(ci);
+    grpc::ClientContext ctx;
+    return stub.ListIncidents(&ctx, r, out);
+  };
+  for (const char* given : {"server/web-1", "web-1", "3f1c0000-0000-4000-8000-000000000001"}) {
+    v1::ListIncidentsResponse listed;
+    ASSERT_TRUE(list(given, &listed).ok()) << given;
+    EXPECT_EQ(listed.incidents_size(), 2) << given;
+  }
+  v1::ListIncidentsResponse listed;
+  grpc::Status refused = list("server/no-such", &listed);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(),
+              ::testing::StartsWith("configuration_item_id: no configuration item "
+                                    "\"server/no-such\""));
+}
+
 // A CI retired while an incident names it stays on the incident through later edits; a retired
 // CI cannot be added. An update whose mask leaves the CIs alone does not ask the CMDB.
 TEST_P(IncidentServiceTest, IncidentsKeepCisRetiredSinceButTakeNoNewRetiredOnes) {
@@ -1802,6 +1890,60 @@ TEST_P(IncidentServiceTest, CallerAndRequestedForNameSomeone) {
   v1::CreateServiceRequestResponse out;
   s = Call(&v1::IncidentService::Stub::CreateServiceRequest, req, &out);
   EXPECT_EQ(s.error_message(), "requested_for: blank; leave it out to mean yourself");
+  EXPECT_EQ(Count("incidents"), 1);
+
+  // Queues list by group and assignee exactly, and SLA conditions match them: a padded one would
+  // put the record in no one's queue.
+  constexpr char kPadded[] = "has blanks around it, and would match nothing named without them";
+  v1::CreateIncidentRequest routed = Request("Routed");
+  routed.set_assignee(" bob ");
+  EXPECT_EQ(Create(routed).error_message(), absl::StrCat("assignee: ", kPadded));
+  routed.clear_assignee();
+  routed.set_assignment_group("net\u00a0");
+  EXPECT_EQ(Create(routed).error_message(), absl::StrCat("assignment_group: ", kPadded));
+  {
+    v1::AssignIncidentRequest assign;
+    assign.set_id(created.id());
+    assign.set_version(created.version());
+    assign.set_assignment_group(" ops ");
+    v1::AssignIncidentResponse refused;
+    EXPECT_EQ(Call(&v1::IncidentService::Stub::AssignIncident, assign, &refused).error_message(),
+              absl::StrCat("assignment_group: ", kPadded));
+    v1::UpdateIncidentRequest padded;
+    padded.mutable_incident()->set_id(created.id());
+    padded.mutable_incident()->set_version(created.version());
+    padded.mutable_incident()->set_assignee("alice\u00a0");
+    padded.mutable_update_mask()->add_paths("assignee");
+    v1::UpdateIncidentResponse not_updated;
+    EXPECT_EQ(
+        Call(&v1::IncidentService::Stub::UpdateIncident, padded, &not_updated).error_message(),
+        absl::StrCat("incident.assignee: ", kPadded));
+  }
+  // Service requests run the same SLA clocks; problems are routed alike.
+  v1::CreateServiceRequestRequest laptop;
+  laptop.set_catalog_item("Laptop");
+  laptop.set_service(" mail ");
+  EXPECT_EQ(Call(&v1::IncidentService::Stub::CreateServiceRequest, laptop, &out).error_message(),
+            absl::StrCat("service: ", kPadded));
+  laptop.set_service("mail");
+  ASSERT_TRUE(Call(&v1::IncidentService::Stub::CreateServiceRequest, laptop, &out).ok());
+  {
+    v1::UpdateServiceRequestRequest padded;
+    padded.mutable_service_request()->set_id(out.service_request().id());
+    padded.mutable_service_request()->set_version(out.service_request().version());
+    padded.mutable_service_request()->set_catalog_item(" Laptop ");
+    padded.mutable_update_mask()->add_paths("catalog_item");
+    v1::UpdateServiceRequestResponse refused;
+    EXPECT_EQ(
+        Call(&v1::IncidentService::Stub::UpdateServiceRequest, padded, &refused).error_message(),
+        absl::StrCat("service_request.catalog_item: ", kPadded));
+  }
+  v1::CreateProblemRequest problem;
+  problem.set_title("Mail queues back up");
+  problem.set_category(" email");
+  v1::CreateProblemResponse no_problem;
+  EXPECT_EQ(Call(&v1::IncidentService::Stub::CreateProblem, problem, &no_problem).error_message(),
+            absl::StrCat("category: ", kPadded));
   EXPECT_EQ(Count("incidents"), 1);
 }
 

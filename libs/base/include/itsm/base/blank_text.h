@@ -8,6 +8,8 @@
 #ifndef ITSM_BASE_BLANK_TEXT_H_
 #define ITSM_BASE_BLANK_TEXT_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -27,6 +29,13 @@ absl::string_view StripBlanks(absl::string_view utf8);
 // coverage): empty, or not blank and without blanks around it. INVALID_ARGUMENT naming `field`
 // else, since " vpn" would match nothing and the record would silently have no SLA.
 absl::Status CheckMatchedName(absl::string_view field, absl::string_view value);
+
+// Why `utf8` cannot name who did something (a token's subject) in the audit trail, or "" when it
+// can: it must be valid UTF-8 with no control characters and no blank or invisible character
+// other than a plain space, and must not mix Latin letters with Cyrillic or Greek ones
+// ("аpikey:admin" with a Cyrillic "а" reads as the suite's own key: Unicode TS #39's "highly
+// restrictive" rule).
+std::string WhyNotAnIdentity(absl::string_view utf8);
 
 }  // namespace itsm::base
 

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/storage/database.h"
@@ -46,6 +47,14 @@ class AuditTrail {
                                         const google::protobuf::Message& request,
                                         const std::string& record_id,
                                         const common::v1::PageRequest& page);
+
+  // The values `field` was changed from in the record's entries made at or after `since`,
+  // oldest first: who was once assigned to a record, or whom it was once for, which a
+  // segregation-of-duties rule must see through a later edit.
+  static absl::StatusOr<std::vector<std::string>> FormerValues(storage::Transaction& txn,
+                                                               const std::string& record_id,
+                                                               absl::string_view field,
+                                                               absl::Time since);
 
   // Read's page for `request.page()` into a history call's answer: its `entries` and
   // `next_page_token`.

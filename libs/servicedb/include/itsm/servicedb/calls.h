@@ -20,6 +20,7 @@
 #define ITSM_SERVICEDB_CALLS_H_
 
 #include <functional>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -106,6 +107,27 @@ grpc::ServerUnaryReactor* ResolvedCommitCall(
         return resolved;
       },
       std::move(unit));
+}
+
+// A read filtered by a reference only another service can resolve (a CI given by class and
+// name): `resolve` makes its outbound calls on the executor, holding no transaction, on a copy of
+// the request whose references become the other service's ids; `read` then runs with that copy
+// in a read-only transaction. `request` is gRPC's and outlives the call.
+template <typename Request>
+grpc::ServerUnaryReactor* ResolvedReadCall(
+    runtime::Executor& executor, storage::Database& db, grpc::CallbackServerContext* ctx,
+    const Request& request, std::function<absl::Status(Request&)> resolve,
+    std::function<absl::Status(storage::Transaction&, const base::Caller&, const Request&)> read) {
+  return runtime::RunCall(
+      executor, ctx, request,
+      [&db, &request, ctx, resolve = std::move(resolve), read = std::move(read)]() -> absl::Status {
+        Request resolved = request;
+        if (absl::Status bad = resolve(resolved); !bad.ok()) return bad;
+        absl::StatusOr<std::unique_ptr<storage::Transaction>> txn =
+            db.Begin(storage::TransactionMode::kReadOnly);
+        if (!txn.ok()) return txn.status();
+        return read(**txn, runtime::CallerOf(*ctx), resolved);
+      });
 }
 
 // `read` outlives the handler: it captures by value.
