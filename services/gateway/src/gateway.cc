@@ -313,12 +313,13 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
     return refuse(absl::InvalidArgumentError("the request cannot be encoded"));
   }
   const bool version_from_if_match = transcoded->version_from_if_match;
-  std::string if_none_match =
-      method == "GET" ? std::string(View(request[http::field::if_none_match])) : "";
+  // HEAD is answered as GET is: the same ETag, and 304 for a matching If-None-Match.
+  const bool is_read = method == "GET" || method == "HEAD";
+  std::string if_none_match = is_read ? std::string(View(request[http::field::if_none_match])) : "";
   upstreams_.Call(
       *route.method, std::move(serialized), metadata, options_.upstream_timeout,
-      [this, &route, route_label, method, version, request_id, start, version_from_if_match,
-       if_none_match, headers = std::move(admission.headers),
+      [this, &route, route_label, method, is_read, version, request_id, start,
+       version_from_if_match, if_none_match, headers = std::move(admission.headers),
        respond = std::move(respond)](grpc::Status status, std::string bytes) {
         HttpResponse response;
         if (status.error_code() == grpc::StatusCode::CANCELLED && Draining()) {
@@ -344,9 +345,9 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
           } else {
             const std::optional<int64_t> record_version = RecordVersion(*answer);
             // A write's answer without a version has nothing a client could send back.
-            const std::string etag = record_version    ? ETagOf(*record_version)
-                                     : method == "GET" ? ContentETagOf(*answer)
-                                                       : "";
+            const std::string etag = record_version ? ETagOf(*record_version)
+                                     : is_read      ? ContentETagOf(*answer)
+                                                    : "";
             if (!etag.empty() && !if_none_match.empty() && ETagMatches(if_none_match, etag)) {
               response = MakeResponse(304, version, "", "application/json");
             } else {

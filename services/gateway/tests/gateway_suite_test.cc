@@ -113,6 +113,9 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
   const std::string list_tag = list_before.Header("etag");
   EXPECT_TRUE(absl::StartsWith(list_tag, "\"c")) << list_tag;
   EXPECT_EQ(client.Send("GET", list_path, "", {{"If-None-Match", list_tag}}).status, 304);
+  // HEAD is answered as GET is: the same tag, and 304 for it.
+  EXPECT_EQ(client.Send("HEAD", list_path).Header("etag"), list_tag);
+  EXPECT_EQ(client.Send("HEAD", list_path, "", {{"If-None-Match", list_tag}}).status, 304);
   EXPECT_EQ(client
                 .Send("POST", absl::StrCat("/v1/incidents/", id, ":assign"),
                       R"({"assignee":"alice"})", {{"If-Match", list_tag}})

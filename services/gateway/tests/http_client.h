@@ -55,7 +55,7 @@ class HttpClient {
     http::write(*socket_, request, ec);
     // A server may answer before reading the whole request (413) and stop reading: its answer
     // is still there to read.
-    return Read();
+    return Read(/*head=*/method == "HEAD");
   }
 
   // Writes `bytes` as they are, then reads one answer.
@@ -90,10 +90,12 @@ class HttpClient {
     a.closed = true;
     return a;
   }
-  HttpAnswer Read() {
+  // `head`: the answer to a HEAD, whose Content-Length counts no bytes that follow.
+  HttpAnswer Read(bool head = false) {
     namespace http = boost::beast::http;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    parser.skip(head);
     boost::beast::error_code ec;
     http::read(*socket_, buffer_, parser, ec);
     if (ec) return Closed();
