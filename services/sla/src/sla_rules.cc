@@ -1,7 +1,9 @@
 #include "services/sla/src/sla_rules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -131,6 +133,32 @@ absl::Status CheckHoldReasons(const v1::ClockConditions& c, const std::string& p
                            "]: unknown hold reason \"", p.values(k),
                            "\" (awaiting_caller, awaiting_supplier, awaiting_change)"));
         }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A warning is due at its share of a target, in whole seconds as the clocks count them
+// (slamodel::Clock rounds to the nearest second). One that rounds to the clock's start or to the
+// breach itself warns of nothing: refused, naming the threshold and the target. Targets in
+// business days are long enough for any threshold.
+absl::Status CheckWarningsFallWithinTargets(const v1::SlaDefinition& d) {
+  for (int i = 0; i < d.warning_thresholds_size(); ++i) {
+    const double percent = d.warning_thresholds(i);
+    for (int j = 0; j < d.targets_size(); ++j) {
+      const v1::PriorityTarget& t = d.targets(j);
+      for (const auto& [name, has, target] :
+           {std::tuple{"response_target", t.has_response_target(), &t.response_target()},
+            std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
+        if (!has) continue;
+        const int64_t seconds = target->seconds();
+        const int64_t at = std::llround(static_cast<double>(seconds) * percent / 100.0);
+        if (at > 0 && at < seconds) continue;
+        return absl::InvalidArgumentError(absl::StrCat(
+            "warning_thresholds[", i, "]: ", percent, "% of targets[", j, "].", name, " (", seconds,
+            " s) falls at ", at, " s, ", at <= 0 ? "the clock's start" : "the breach itself",
+            "; clocks count whole seconds"));
       }
     }
   }
@@ -268,7 +296,8 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   if (uses_days && d.business_day_rule() == v1::BUSINESS_DAY_RULE_UNSPECIFIED) {
     d.set_business_day_rule(v1::BUSINESS_DAY_RULE_END_OF_DAY);
   }
-  if (d.warning_thresholds_size() == 0) {
+  const bool thresholds_given = d.warning_thresholds_size() > 0;
+  if (!thresholds_given) {
     for (double p : {50.0, 75.0, 90.0}) d.add_warning_thresholds(p);
   }
   for (int i = 0; i < d.warning_thresholds_size(); ++i) {
@@ -283,6 +312,7 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
                        d.warning_thresholds(i - 1), "; thresholds must ascend"));
     }
   }
+  if (thresholds_given) ITSM_RETURN_IF_ERROR(CheckWarningsFallWithinTargets(d));
   if (EffectiveFrom(d) >= EffectiveUntil(d)) {
     return absl::InvalidArgumentError("effective_until: must be after effective_from");
   }

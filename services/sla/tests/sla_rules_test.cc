@@ -229,6 +229,19 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   d = Gold();
   d.add_warning_thresholds(0);
   EXPECT_THAT(Error(d), HasSubstr("warning_thresholds[0]: 0 is not in (0, 100)"));
+  // A warning that rounds to the breach (99.99% of 900 s is 899.91 s: 900 s) or to the start
+  // (0.01% of 900 s: 0 s) warns of nothing; 99.9% of 900 s is 899 s, a second before.
+  d = Gold();
+  d.add_warning_thresholds(99.99);
+  EXPECT_EQ(Error(d),
+            "warning_thresholds[0]: 99.99% of targets[0].response_target (900 s) falls at 900 s, "
+            "the breach itself; clocks count whole seconds");
+  d = Gold();
+  d.add_warning_thresholds(0.01);
+  EXPECT_THAT(Error(d), HasSubstr("falls at 0 s, the clock's start"));
+  d = Gold();
+  d.add_warning_thresholds(99.9);
+  EXPECT_EQ(Error(d), "");
   d = Gold();
   d.mutable_effective_from()->set_seconds(2000);
   d.mutable_effective_until()->set_seconds(1000);
