@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/auth/identity.h"
 #include "itsm/auth/same_person.h"
+#include "itsm/base/blank_text.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::change {
@@ -155,15 +157,26 @@ absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter)
                                                       ", which ", actor, " does not hold"));
     }
   }
-  if (!level.approvers().empty() && std::find(level.approvers().begin(), level.approvers().end(),
-                                              actor) == level.approvers().end()) {
+  auto is_actor = [&](const std::string& person) { return auth::SamePerson(person, actor); };
+  if (!level.approvers().empty() &&
+      std::none_of(level.approvers().begin(), level.approvers().end(), is_actor)) {
     return absl::PermissionDeniedError(
         absl::StrCat("decision: ", actor, " is not an approver of level \"", level.name(), "\""));
   }
   for (const v1::ApprovalVote& v : approval.votes()) {
-    if (v.level() == current && v.approver() == actor) {
+    if (!is_actor(v.approver())) continue;
+    if (v.level() == current) {
       return absl::FailedPreconditionError(
           absl::StrCat("decision: ", actor, " already decided at level \"", level.name(), "\""));
+    }
+    // Levels are successive pairs of eyes: one person holding both roles (or an administrator)
+    // does not approve twice.
+    if (!approval.self_approval_allowed()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "decision: ", actor, " decided level \"",
+          v.level() < approval.levels_size() ? approval.levels(v.level()).name() : "",
+          "\" already; each level is decided by someone else (segregation of duties; the "
+          "change policy's allow_self_approval)"));
     }
   }
   return absl::OkStatus();
@@ -182,6 +195,11 @@ absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::st
         l.approver_role() != common::v1::ROLE_CAB_MEMBER) {
       return absl::InvalidArgumentError(
           absl::StrCat(at, ".approver_role: must be ROLE_CHANGE_MANAGER or ROLE_CAB_MEMBER"));
+    }
+    for (int k = 0; k < l.approvers_size(); ++k) {
+      // Matched to a voter's verified name: a padded one could never vote.
+      ITSM_RETURN_IF_ERROR(
+          base::CheckMatchedName(absl::StrCat(at, ".approvers[", k, "]"), l.approvers(k)));
     }
     std::set<std::string> named(l.approvers().begin(), l.approvers().end());
     if (named.size() != static_cast<size_t>(l.approvers_size()) || named.contains("")) {

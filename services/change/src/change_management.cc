@@ -195,7 +195,11 @@ absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transact
   const absl::Time now = workflow_.Now();
   if (change.type() == v1::CHANGE_TYPE_STANDARD) {
     ITSM_ASSIGN_OR_RETURN(v1::ChangeTemplate tmpl, TemplateStore::Get(txn, change.template_id()));
-    return TemplateRisk(tmpl, policy.version(), now);
+    v1::RiskAssessment risk = TemplateRisk(tmpl, policy.version(), now);
+    // The template fixes the level, not what the change reaches: freezes by business service
+    // and the calendar's service filter see a standard change as any other.
+    for (const ReachedService& s : facts.business_services) risk.add_business_service_ids(s.id);
+    return risk;
   }
   RiskInputs in{.answers = change.risk_answers(), .business_services = facts.business_services};
   const absl::Duration lookback = absl::Hours(24) * policy.risk_weights().failure_lookback_days();
@@ -224,6 +228,11 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
     // Implemented now without a plan: the freezes, windows and changes of this moment.
     const absl::Time now = workflow_.Now();
     f.subject.slot = {now, now + absl::Seconds(1)};
+  } else if (const absl::Time now = workflow_.Now();
+             implementing && (now < f.subject.slot.start || now >= f.subject.slot.end)) {
+    // Implemented outside its plan: what counts is when it really runs, for the plan's length
+    // from now (a freeze today is not lifted by a slot planned for tomorrow).
+    f.subject.slot = {now, now + (f.subject.slot.end - f.subject.slot.start)};
   }
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::Change> others,
                         ChangeRepository::InSlot(txn, {.start = f.subject.slot.start,
@@ -236,6 +245,9 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
                                  change.affected_service_ids().end());
   services.insert(change.risk().business_service_ids().begin(),
                   change.risk().business_service_ids().end());
+  // And what the CMDB reaches now: a relationship added since the last assessment may put the
+  // change under a freeze.
+  for (const ReachedService& s : facts.business_services) services.insert(s.id);
   ITSM_ASSIGN_OR_RETURN(std::vector<v1::ChangeWindow> windows, WindowStore::List(txn, false));
   for (v1::ChangeWindow& w : windows) {
     if (!WindowCovers(w, services, facts.ci_classes)) continue;

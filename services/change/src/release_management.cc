@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/records/record_ids.h"
 #include "itsm/records/unit_of_work.h"
@@ -186,7 +187,18 @@ absl::Status ReleaseManagement::Get(storage::Transaction& txn, const v1::GetRele
 absl::Status ReleaseManagement::List(storage::Transaction& txn,
                                      const v1::ListReleasesRequest& request,
                                      v1::ListReleasesResponse& out) const {
-  ITSM_ASSIGN_OR_RETURN(ReleasePage page, ReleaseStore::List(txn, request));
+  // The change is named by id or number, as everywhere; releases store its id. An unknown one
+  // is refused rather than answered with an empty page (decision 257).
+  v1::ListReleasesRequest resolved = request;
+  if (!request.change_id().empty()) {
+    absl::StatusOr<v1::Change> change = ChangeRepository::Get(txn, request.change_id());
+    if (absl::IsNotFound(change.status())) {
+      return base::FieldError("change_id", absl::StrCat("no change \"", request.change_id(), "\""));
+    }
+    ITSM_RETURN_IF_ERROR(change.status());
+    resolved.set_change_id(change->id());
+  }
+  ITSM_ASSIGN_OR_RETURN(ReleasePage page, ReleaseStore::List(txn, resolved));
   for (auto& r : page.releases) *out.add_releases() = std::move(r);
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();

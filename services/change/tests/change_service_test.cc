@@ -422,6 +422,87 @@ TEST_P(ChangeServiceTest, AMaintenanceWindowConstrainsOnlyTheDaysItIsValid) {
             "not inside a maintenance window of what it affects (Database nights, this month)");
 }
 
+// A freeze forbids what it covers however the change comes to it (outside tester): a standard
+// change reaches business services as any other; a relationship added to the CMDB since the
+// assessment counts; and a change implemented outside its planned slot is checked at the moment
+// it really runs, not at the slot it left.
+TEST_P(ChangeServiceTest, AFreezeCatchesStandardChangesNewReachAndEarlyImplementation) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Billing freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_service_ids("billing");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  auto blackout = [](const v1::Change& c) {
+    return std::any_of(c.conflicts().begin(), c.conflicts().end(), [](const v1::Conflict& k) {
+      return k.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW;
+    });
+  };
+
+  v1::CreateChangeTemplateRequest t;
+  t.mutable_template_()->set_name("Restart the app pool");
+  t.mutable_template_()->set_implementation_plan("iisreset /restart");
+  t.mutable_template_()->set_risk_level(v1::RISK_LEVEL_LOW);
+  v1::CreateChangeTemplateResponse tmpl;
+  ASSERT_TRUE(Call(&Stub::CreateChangeTemplate, t, &tmpl, "cm").ok());
+  v1::CreateChangeRequest standard;
+  standard.set_template_id(tmpl.template_().id());
+  standard.add_configuration_item_ids("app-01");
+  v1::Change s = Create(standard);
+  EXPECT_THAT(s.risk().business_service_ids(), ::testing::ElementsAre("billing"));
+  s = Schedule(s, 1, 2);
+  EXPECT_TRUE(blackout(s)) << s.DebugString();
+  To(s, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
+
+  cmdb_.Add("web-01", "application");
+  v1::Change n = To(To(Create(Normal("Patch the web tier", {"web-01"})), v1::CHANGE_STATE_ASSESS),
+                    v1::CHANGE_STATE_AUTHORISE);
+  n = Schedule(n, 1, 2);
+  EXPECT_FALSE(blackout(n));
+  cmdb_.DependsOn("billing", "web-01");  // billing now runs on the web tier too
+  n = Schedule(n, 1, 2);
+  EXPECT_TRUE(blackout(n)) << n.DebugString();
+
+  v1::Change early = To(To(Create(Normal("Patch the app", {"app-01"})), v1::CHANGE_STATE_ASSESS),
+                        v1::CHANGE_STATE_AUTHORISE);
+  early = Decide(early, "cm", v1::APPROVAL_DECISION_APPROVE);
+  early = To(Schedule(early, 3, 4), v1::CHANGE_STATE_SCHEDULED);  // after the freeze
+  clock_.Set(kDay + absl::Minutes(30));                           // inside it
+  early = To(early, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(early.state(), v1::CHANGE_STATE_SCHEDULED);
+  clock_.Set(kDay + absl::Hours(3));
+  early = To(early, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_EQ(early.state(), v1::CHANGE_STATE_IMPLEMENT);
+}
+
+// Levels are successive pairs of eyes: whoever decided one level does not decide the next,
+// whatever roles they hold.
+TEST_P(ChangeServiceTest, OnePersonDoesNotDecideTwoLevels) {
+  v1::CreateChangeRequest r = Normal("Upgrade the billing database", {"db-01"});
+  v1::RiskAnswer* answer = r.add_risk_answers();
+  answer->set_question_id("outage");
+  answer->set_answer_id("full");
+  v1::Change c = To(To(Create(r), v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
+  ASSERT_EQ(c.approval().levels_size(), 2) << c.approval().policy_name();
+  c = Decide(c, "boss", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_EQ(c.approval().current_level(), 1);
+  v1::DecideChangeApprovalRequest again;
+  again.set_id(c.id());
+  again.set_version(c.version());
+  again.set_decision(v1::APPROVAL_DECISION_APPROVE);
+  again.set_comment("and the CAB's too");
+  v1::DecideChangeApprovalResponse out;
+  grpc::Status refused = Call(&Stub::DecideChangeApproval, again, &out, "Boss");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(),
+              ::testing::HasSubstr("each level is decided by someone else"));
+  c = Decide(c, "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+}
+
 // A freeze forbids what it covers whatever the approval's policy says of conflicts (decision
 // 236): a low-risk change, whose policy asks no override, is not scheduled or implemented inside
 // a blackout until a change manager overrides it. Once implementation has started, cancelling

@@ -180,6 +180,16 @@ TEST_P(ReleaseServiceTest, ReleaseDeploysOnlyOnceEveryChangeIsAuthorised) {
   ASSERT_TRUE(Call(&Stub::ListReleases, lr, &listed).ok());
   ASSERT_EQ(listed.releases_size(), 1);
   EXPECT_EQ(listed.releases(0).id(), r.id());
+  // By the change's number as by its id; an unknown change is refused, not an empty page.
+  lr.set_change_id(b.number());
+  v1::ListReleasesResponse by_number;
+  ASSERT_TRUE(Call(&Stub::ListReleases, lr, &by_number).ok());
+  ASSERT_EQ(by_number.releases_size(), 1);
+  lr.set_change_id("CHG9999999");
+  v1::ListReleasesResponse none;
+  grpc::Status unknown = Call(&Stub::ListReleases, lr, &none);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(unknown.error_message(), "change_id: no change \"CHG9999999\"");
 }
 
 TEST_P(ReleaseServiceTest, BadInputNamesTheFieldAndChangesNothing) {

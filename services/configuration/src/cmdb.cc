@@ -658,6 +658,7 @@ absl::StatusOr<std::vector<std::string>> Cmdb::RootScope(const std::string& root
   query.direction = Direction::kUpstream;
   query.max_depth = depth;
   query.max_results = kMaxBaselineCis;
+  query.through_retired = true;
   absl::ReaderMutexLock lock(&graph_mu_);
   ImpactResult result = graph_.Traverse(query);
   if (result.truncated) {

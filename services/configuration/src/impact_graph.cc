@@ -174,7 +174,7 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
         const GraphNode& n = nodes_[a.node];
         // Retired CIs run nothing: impact does not flow through them. A placeholder (a node
         // whose row has not arrived yet) has no status and is passed over the same way.
-        if (n.status == v1::LIFECYCLE_STATUS_RETIRED ||
+        if ((n.status == v1::LIFECYCLE_STATUS_RETIRED && !query.through_retired) ||
             n.status == v1::LIFECYCLE_STATUS_UNSPECIFIED)
           continue;
         marks->Reach(a.node, from, a.relation);

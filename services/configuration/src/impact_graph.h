@@ -51,6 +51,10 @@ struct ImpactQuery {
   // Follow only these relationship types (empty: all).
   std::set<v1::RelationshipType> types = {};
   int max_results = 1000;
+  // Go on through retired CIs and report them. Impact does not (a retired CI runs nothing); a
+  // baseline's scope does, since it is the structure: retiring one application must not make
+  // the servers behind it read as removed.
+  bool through_retired = false;
 };
 
 struct ImpactHop {

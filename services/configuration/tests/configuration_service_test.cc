@@ -762,6 +762,23 @@ TEST_P(ConfigurationServiceTest, BaselineDiffShowsDrift) {
   std::map<v1::DriftKind, int> rel_kinds;
   for (const auto& r : diff.relationships()) rel_kinds[r.kind()]++;
   EXPECT_EQ(rel_kinds, (std::map<v1::DriftKind, int>{{v1::DRIFT_KIND_ADDED, 1}}));
+
+  // Retiring the database, which the cluster and its nodes are behind, changes its status: the
+  // CIs and relationships behind it are still there, not removed (outside tester).
+  get.set_id(ids["db"]);
+  ASSERT_TRUE(stub_->GetConfigurationItem(Call().get(), get, &db).ok());
+  *retire.mutable_configuration_item() = db.configuration_item();
+  retire.mutable_configuration_item()->set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  ASSERT_TRUE(stub_->UpdateConfigurationItem(Call().get(), retire, &updated).ok());
+  ASSERT_TRUE(stub_->DiffBaseline(Call().get(), d, &diff).ok());
+  kinds.clear();
+  for (const auto& c : diff.configuration_items()) kinds[c.ci().name()] = c.kind();
+  EXPECT_EQ(kinds, (std::map<std::string, v1::DriftKind>{{"orders-db", v1::DRIFT_KIND_CHANGED},
+                                                         {"db-node-4", v1::DRIFT_KIND_ADDED},
+                                                         {"db-node-3", v1::DRIFT_KIND_CHANGED}}));
+  rel_kinds.clear();
+  for (const auto& r : diff.relationships()) rel_kinds[r.kind()]++;
+  EXPECT_EQ(rel_kinds, (std::map<v1::DriftKind, int>{{v1::DRIFT_KIND_ADDED, 1}}));
 }
 
 TEST_P(ConfigurationServiceTest, IdempotencyKeyReturnsTheFirstCi) {

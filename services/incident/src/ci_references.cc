@@ -23,10 +23,10 @@ absl::StatusOr<CiReferences> LookUpCis(CmdbLookup* cmdb, const CiIds& values,
       return CiReferences{};
     }
     if (!ci->has_value()) {
-      return base::FieldError(
-          absl::StrCat(field, "[", i, "]"),
-          absl::StrCat("no configuration item \"", values[i],
-                       "\" in the CMDB (give its id, class_name/name or unique name)"));
+      return base::FieldError(absl::StrCat(field, "[", i, "]"),
+                              absl::StrCat("no configuration item \"", values[i],
+                                           "\" in the CMDB, or several of that name (give its id, "
+                                           "class_name/name or unique name)"));
     }
     out.cis.push_back(**std::move(ci));
   }
@@ -63,9 +63,9 @@ absl::StatusOr<std::string> ResolveCiFilter(CmdbLookup* cmdb, const std::string&
   // what the incidents logged while it was away store.
   if (!ci.ok()) return given;
   if (!ci->has_value()) {
-    return base::FieldError(
-        field, absl::StrCat("no configuration item \"", given,
-                            "\" in the CMDB (give its id, class_name/name or unique name)"));
+    return base::FieldError(field, absl::StrCat("no configuration item \"", given,
+                                                "\" in the CMDB, or several of that name (give its "
+                                                "id, class_name/name or unique name)"));
   }
   return (*ci)->id;
 }

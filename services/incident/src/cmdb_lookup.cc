@@ -72,13 +72,22 @@ absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcCmdbLookup::Loo
   const grpc::Status status = stub_->ListConfigurationItems(Context().get(), request, &response);
   if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return std::nullopt;
   if (!status.ok()) return Unavailable(status);
-  std::optional<config::v1::ConfigurationItem> found;
+  // The name as written first; in another case only when no CI bears it exactly ("v2-billing"
+  // is not ambiguous because a "v2-Billing" exists too).
+  std::optional<config::v1::ConfigurationItem> exact, folded;
+  int exact_count = 0, folded_count = 0;
   for (const auto& ci : response.configuration_items()) {
-    if (!absl::EqualsIgnoreCase(ci.name(), value)) continue;
-    if (found.has_value()) return std::nullopt;  // ambiguous: two CIs of that name
-    found = ci;
+    if (ci.name() == value) {
+      exact = ci;
+      ++exact_count;
+    } else if (absl::EqualsIgnoreCase(ci.name(), value)) {
+      folded = ci;
+      ++folded_count;
+    }
   }
-  return found;
+  if (exact_count == 1) return exact;
+  if (exact_count == 0 && folded_count == 1) return folded;
+  return std::nullopt;  // none, or ambiguous: several CIs of that name
 }
 
 absl::StatusOr<std::optional<CmdbCi>> GrpcCmdbLookup::Resolve(const std::string& value) {

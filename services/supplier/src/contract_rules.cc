@@ -119,11 +119,19 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
                                            "start_date ",
                                            FormatDate(start), ": shorter than the term, please"));
     }
-    const absl::CivilDay next_end = AddPeriod(end + 1, c.renewal_term()) - 1;
-    if (SubtractPeriod(next_end + 1, c.notice_period()) <= end + 1) {
-      return base::FieldError("contract.notice_period",
-                              "as long as the renewal_term or longer: notice could never be given "
-                              "within a renewed term");
+    // Renewed terms differ in length (a month is February or July; a year may be a leap year):
+    // every one of the next 48 renewals, as they will be computed, must leave room for notice,
+    // not only the next (30 days' notice of a monthly contract fits in July, not in February).
+    absl::CivilDay term_end = end;
+    for (int renewal = 0; renewal < 48; ++renewal) {
+      const absl::CivilDay next_end = AddPeriod(term_end, c.renewal_term());
+      if (SubtractPeriod(next_end + 1, c.notice_period()) <= term_end + 1) {
+        return base::FieldError("contract.notice_period",
+                                absl::StrCat("as long as a renewed term or longer (the one from ",
+                                             FormatDate(term_end + 1), " to ", FormatDate(next_end),
+                                             "): notice could never be given within it"));
+      }
+      term_end = next_end;
     }
   }
   for (int i = 0; i < c.documents_size(); ++i) {

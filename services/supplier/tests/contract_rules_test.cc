@@ -105,6 +105,15 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
          c.mutable_notice_period()->set_months(12);
        },
        "contract.notice_period"},
+      // 30 days' notice of a monthly contract fits in a July, never in a February to come.
+      {[](v1::Contract& c) {
+         c.set_renewal_kind(v1::RENEWAL_KIND_AUTOMATIC);
+         c.set_start_date("2026-07-01");
+         c.set_end_date("2026-07-31");
+         c.mutable_renewal_term()->set_months(1);
+         c.mutable_notice_period()->set_days(30);
+       },
+       "contract.notice_period"},
       {[](v1::Contract& c) { c.add_documents()->set_title("MSA"); }, "contract.documents[0].uri"},
       {[](v1::Contract& c) {
          v1::DocumentRef* d = c.add_documents();
