@@ -538,6 +538,13 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
       updated.push_back(f);
     }
   }
+  // An override dropped (the conflicts or the slot it accepted changed) is no one's override:
+  // it goes with the conflicts, not as a ChangeConflictsOverridden naming whoever moved the
+  // change (an agent, or the service's own re-check).
+  if (!override_fields.empty() && a.conflict_override_reason().empty()) {
+    conflicts.insert(conflicts.end(), override_fields.begin(), override_fields.end());
+    override_fields.clear();
+  }
   // Order within one change: what was edited, what it caused (risk, schedule, conflicts), the
   // decisions about it, then the state change.
   if (!updated.empty()) out.events.push_back(NewEvent<v1::ChangeUpdated>(a, actor, updated));

@@ -529,8 +529,16 @@ TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
   // The override is for that slot: moved to the next day of the same freeze (the same conflict,
   // another occurrence), it is dropped, and overriding it again makes a new decision.
   c = Override(c, "the DBA on call accepts it");
+  const size_t overrides_before = [&] {
+    const std::vector<std::string> types = EventTypes(c.id());
+    return static_cast<size_t>(std::count(types.begin(), types.end(), "ChangeConflictsOverridden"));
+  }();
   c = Schedule(c, 25, 26);
   EXPECT_TRUE(c.conflict_override_reason().empty());
+  // The agent who moved it dropped the override: no event says they overrode anything.
+  const std::vector<std::string> after_move = EventTypes(c.id());
+  EXPECT_EQ(std::count(after_move.begin(), after_move.end(), "ChangeConflictsOverridden"),
+            static_cast<long>(overrides_before));
   To(c, v1::CHANGE_STATE_SCHEDULED, grpc::StatusCode::FAILED_PRECONDITION);
   c = To(Override(c, "the DBA on call accepts the next night too"), v1::CHANGE_STATE_SCHEDULED);
   c = To(c, v1::CHANGE_STATE_IMPLEMENT);

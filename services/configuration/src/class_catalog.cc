@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::config {
 namespace {
@@ -288,6 +289,9 @@ absl::Status ClassCatalog::ValidateNewClass(const v1::CiClass& c) const {
   return absl::OkStatus();
 }
 
+// The attribute SLA definitions read a CI's zone from (docs/sla.md, zone source CI_LOCATION).
+constexpr char kTimeZoneAttribute[] = "time_zone";
+
 absl::StatusOr<AttributeMap> ValidateAttributes(const ClassCatalog& catalog, const v1::CiClass& cls,
                                                 const AttributeMap& values,
                                                 const CiResolver& resolver,
@@ -308,6 +312,13 @@ absl::StatusOr<AttributeMap> ValidateAttributes(const ClassCatalog& catalog, con
       case v1::ATTRIBUTE_TYPE_STRING:
         if (Utf8Length(value) > kMaxStringAttribute) {
           return Invalid(field, absl::StrCat("at most ", kMaxStringAttribute, " characters"));
+        }
+        // A location's zone is where SLA definitions count business hours: a misspelt one would
+        // silently count them in UTC.
+        if (name == kTimeZoneAttribute) {
+          if (absl::Status zone = businesstime::LoadIanaTimeZone(value).status(); !zone.ok()) {
+            return Invalid(field, std::string(zone.message()));
+          }
         }
         out[name] = value;
         break;

@@ -118,6 +118,20 @@ TEST(ClassCatalog, EachTypeRejectsWrongValuesNamingTheAttribute) {
   EXPECT_EQ(ErrorOf({{"unknown", "1"}}), "attributes.unknown: class probe has no such attribute");
 }
 
+// A location's zone is where SLA definitions count business hours: a misspelt one is refused
+// rather than counted in UTC.
+TEST(ClassCatalog, ALocationsTimeZoneIsAnIanaZone) {
+  static const ClassCatalog catalog = TestCatalog();
+  const v1::CiClass& location = *catalog.Find("location");
+  EXPECT_TRUE(
+      ValidateAttributes(catalog, location, {{"time_zone", "Europe/Paris"}}, Resolver()).ok());
+  for (const char* bad : {"Europe/Pariss", "localtime", "/etc/localtime"}) {
+    auto r = ValidateAttributes(catalog, location, {{"time_zone", bad}}, Resolver());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(r.status().message().rfind("attributes.time_zone:", 0), 0u) << r.status();
+  }
+}
+
 TEST(ClassCatalog, RequiredAttributesMustHaveAValue) {
   static const ClassCatalog catalog = TestCatalog();
   auto r = ValidateAttributes(catalog, *catalog.Find("probe"), {}, Resolver());
