@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "itsm/auth/same_person.h"
@@ -93,7 +94,7 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
                          absl::StrCat(me.assignee, " is also assigned to ", when)));
     }
     if (f.group_double_booking && !me.assignment_group.empty() &&
-        other.assignment_group == me.assignment_group) {
+        absl::EqualsIgnoreCase(other.assignment_group, me.assignment_group)) {
       out.push_back(
           With(v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED, other, "",
                absl::StrCat("group ", me.assignment_group, " is also assigned to ", when)));

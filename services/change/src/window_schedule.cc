@@ -149,10 +149,13 @@ bool InForceDuring(const v1::ChangeWindow& w, const Interval& slot) {
   const std::optional<absl::CivilDay> until = ParseDate(w.valid_until());
   const auto time = ParseTime(w.start_local_time());
   if (until && time) {
-    // Until the end of an occurrence on the last day, which may run on past its midnight.
+    // The last day is the window's whole (valid_until is inclusive), and an occurrence that
+    // day may run on past its midnight: in force until the later of the two.
     const absl::CivilSecond last_start(until->year(), until->month(), until->day(), time->first,
                                        time->second);
-    if (slot.start >= StartOf(zone, last_start + w.duration_minutes() * 60)) return false;
+    const absl::Time end = std::max(StartOf(zone, absl::CivilSecond(*until + 1)),
+                                    StartOf(zone, last_start + w.duration_minutes() * 60));
+    if (slot.start >= end) return false;
   }
   return true;
 }

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace itsm::change {
@@ -28,7 +29,7 @@ TEST(ConflictDetector, SameCiDependentCiAndPeople) {
   ConflictFacts f;
   f.subject = Planned("me", 60, 120, {"db"}, "ann", "dba");
   f.others = {Planned("a", 100, 130, {"db"}), Planned("b", 0, 60, {"db"}),
-              Planned("c", 90, 95, {"app"}, "Ann"), Planned("d", 110, 200, {"x"}, "", "dba")};
+              Planned("c", 90, 95, {"app"}, "Ann"), Planned("d", 110, 200, {"x"}, "", "DBA")};
   f.related = {{"app", "db", {"db", "app"}}};
   auto found = DetectConflicts(f);
   EXPECT_EQ(Keys(found), (std::set<std::tuple<int, std::string, std::string>>{
@@ -110,7 +111,7 @@ std::set<std::tuple<int, std::string, std::string>> Reference(const ConflictFact
       out.insert({v1::CONFLICT_KIND_ASSIGNEE_DOUBLE_BOOKED, o.id, ""});
     }
     if (f.group_double_booking && !f.subject.assignment_group.empty() &&
-        o.assignment_group == f.subject.assignment_group) {
+        absl::EqualsIgnoreCase(o.assignment_group, f.subject.assignment_group)) {
       out.insert({v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED, o.id, ""});
     }
   }

@@ -94,6 +94,12 @@ TEST(WindowSchedule, AWindowIsInForceOnlyDuringItsValidDays) {
   EXPECT_TRUE(InForceDuring(w, {Utc("2026-11-06T03:00:00Z"), Utc("2026-11-06T05:00:00Z")}));
   EXPECT_FALSE(InForceDuring(w, {Utc("2026-11-06T04:00:00Z"), Utc("2026-11-06T05:00:00Z")}));
   EXPECT_FALSE(InForceDuring(w, {Utc("2031-02-03T10:00:00Z"), Utc("2031-02-03T12:00:00Z")}));
+  // The last day is the window's whole, however early its occurrence that day ends: from 02:00
+  // to 04:00 on 2026-11-05, a change at 20:00 that day (CET) is still under it.
+  v1::ChangeWindow early = Window("02:00", 120);
+  early.set_valid_until("2026-11-05");
+  EXPECT_TRUE(InForceDuring(early, {Utc("2026-11-05T19:00:00Z"), Utc("2026-11-05T20:00:00Z")}));
+  EXPECT_FALSE(InForceDuring(early, {Utc("2026-11-05T23:00:00Z"), Utc("2026-11-05T23:30:00Z")}));
   EXPECT_TRUE(InForceDuring(Window("23:00", 60),
                             {Utc("2031-02-03T10:00:00Z"), Utc("2031-02-03T12:00:00Z")}));
 }
