@@ -64,6 +64,8 @@ absl::Status ValidateCi(const ClassCatalog& catalog, v1::ConfigurationItem& ci,
   if (Utf8Length(ci.owner_group()) > kMaxShortText) {
     return Invalid(prefix + "owner_group", absl::StrCat("at most ", kMaxShortText, " characters"));
   }
+  // The owner-group filter matches exactly: a padded group would hide the CI from it.
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName(prefix + "owner_group", ci.owner_group()));
   if (!v1::BusinessCriticality_IsValid(ci.business_criticality())) {
     return Invalid(prefix + "business_criticality",
                    absl::StrCat("unknown criticality ", ci.business_criticality()));

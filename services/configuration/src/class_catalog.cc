@@ -2,10 +2,12 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::config {
@@ -252,11 +254,15 @@ absl::Status ClassCatalog::ValidateNewClass(const v1::CiClass& c) const {
         return Invalid(field + ".enum_values",
                        absl::StrCat("an enum needs 1..", kMaxEnumValues, " values"));
       }
+      // Values are matched exactly: one with blanks around it, or two that differ only in case,
+      // would read as one value and match as two.
       std::set<std::string> values;
       for (const auto& v : a.enum_values()) {
-        if (v.empty() || Utf8Length(v) > kMaxShortText || !values.insert(v).second) {
-          return Invalid(field + ".enum_values", absl::StrCat("values must be distinct, 1..",
-                                                              kMaxShortText, " characters"));
+        if (v.empty() || Utf8Length(v) > kMaxShortText || base::HasOuterBlank(v) ||
+            !values.insert(absl::AsciiStrToLower(v)).second) {
+          return Invalid(field + ".enum_values",
+                         absl::StrCat("values must be distinct in any case, 1..", kMaxShortText,
+                                      " characters without blanks around them"));
         }
       }
     } else if (a.enum_values_size() > 0) {

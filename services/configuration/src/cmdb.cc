@@ -459,8 +459,12 @@ absl::StatusOr<v1::ConfigurationItem> Endpoint(storage::Transaction& txn, const 
 }
 
 absl::Status CheckType(v1::RelationshipType type) {
-  if (!v1::RelationshipType_IsValid(type) || type == v1::RELATIONSHIP_TYPE_UNSPECIFIED) {
+  if (type == v1::RELATIONSHIP_TYPE_UNSPECIFIED) {
     return Invalid("type", "required (depends_on, runs_on, connected_to, member_of)");
+  }
+  if (!v1::RelationshipType_IsValid(type)) {
+    return Invalid("type", absl::StrCat("unknown type ", static_cast<int>(type),
+                                        " (depends_on, runs_on, connected_to, member_of)"));
   }
   return absl::OkStatus();
 }

@@ -57,6 +57,10 @@ TEST_F(CiModelTest, CreateDefaultsToPlannedAndRefusesAbstractAndRetired) {
   EXPECT_EQ(
       CiFromCreate(catalog_, r, resolver_).status().message().rfind("business_criticality:", 0),
       0u);
+  // The owner-group filter matches exactly: a padded group would hide the CI from it.
+  r.set_business_criticality(v1::BUSINESS_CRITICALITY_UNSPECIFIED);
+  r.set_owner_group(" unix-ops ");
+  EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("owner_group:", 0), 0u);
 }
 
 TEST_F(CiModelTest, UpdateAppliesOnlyMaskedFields) {

@@ -166,6 +166,15 @@ TEST(ClassCatalog, NewClassesAreValidatedField) {
   EXPECT_EQ(catalog->ValidateNewClass(c).message().rfind("ci_class.attributes[1].type:", 0), 0u);
   c.mutable_attributes(1)->set_type(v1::ATTRIBUTE_TYPE_INT);
   EXPECT_TRUE(catalog->ValidateNewClass(c).ok());
+  // Enum values are matched exactly: padded ones, or two differing only in case, are refused.
+  for (const char* look_alike : {"gold ", "Fast"}) {
+    v1::CiClass padded = c;
+    padded.mutable_attributes(0)->add_enum_values(look_alike);
+    EXPECT_EQ(
+        catalog->ValidateNewClass(padded).message().rfind("ci_class.attributes[0].enum_values:", 0),
+        0u)
+        << look_alike;
+  }
   c.set_name("server");
   EXPECT_EQ(catalog->ValidateNewClass(c).code(), absl::StatusCode::kAlreadyExists);
 }

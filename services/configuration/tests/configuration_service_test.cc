@@ -262,6 +262,11 @@ TEST_P(ConfigurationServiceTest, BadInputIsInvalidArgumentNamingTheFieldAndWrite
                 .error_message()
                 .rfind("type:", 0),
             0u);
+  // A type given but unknown is not "required".
+  EXPECT_EQ(Relate(server.id(), static_cast<v1::RelationshipType>(9), server.id())
+                .error_message()
+                .rfind("type: unknown type 9", 0),
+            0u);
   EXPECT_EQ(Relate(server.id(), v1::RELATIONSHIP_TYPE_DEPENDS_ON, server.id())
                 .error_message()
                 .rfind("target_id:", 0),
