@@ -157,6 +157,16 @@ class ChangeServiceTest : public ::testing::TestWithParam<Backend> {
     EXPECT_EQ(s.error_code(), expect) << s.error_message();
     return out.change();
   }
+  // A blackout from 00:00 to 02:00 UTC every day, covering everything until the test narrows it.
+  static v1::CreateChangeWindowRequest NightlyFreeze(const std::string& name) {
+    v1::CreateChangeWindowRequest w;
+    w.mutable_window()->set_name(name);
+    w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+    w.mutable_window()->set_time_zone("UTC");
+    w.mutable_window()->set_start_local_time("00:00");
+    w.mutable_window()->set_duration_minutes(120);
+    return w;
+  }
   v1::CreateChangeRequest Normal(const std::string& title, std::vector<std::string> cis) {
     v1::CreateChangeRequest r;
     r.set_type(v1::CHANGE_TYPE_NORMAL);

@@ -254,12 +254,7 @@ TEST_P(ChangeServiceTest, TemplatesAndWindowsCreatedInactiveStayInactive) {
   r.add_configuration_item_ids("app-01");
   Create(r, grpc::StatusCode::FAILED_PRECONDITION);
 
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Next quarter's freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Next quarter's freeze");
   w.mutable_window()->set_active(false);
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
@@ -267,12 +262,7 @@ TEST_P(ChangeServiceTest, TemplatesAndWindowsCreatedInactiveStayInactive) {
 }
 
 TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Quarter-end freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Quarter-end freeze");
   w.mutable_window()->add_service_ids("billing");
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
@@ -317,12 +307,7 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
 // id, whether given so or as "class_name/name"; what is not a business service, or a CI class the
 // CMDB does not define, is refused naming it: a freeze that matches nothing must not be stored.
 TEST_P(ChangeServiceTest, WindowsAndPoliciesNameServicesAndClassesTheCmdbKnows) {
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Billing freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Billing freeze");
   w.mutable_window()->add_service_ids("business_service/billing");
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
@@ -427,12 +412,7 @@ TEST_P(ChangeServiceTest, AMaintenanceWindowConstrainsOnlyTheDaysItIsValid) {
 // assessment counts; and a change implemented outside its planned slot is checked at the moment
 // it really runs, not at the slot it left.
 TEST_P(ChangeServiceTest, AFreezeCatchesStandardChangesNewReachAndEarlyImplementation) {
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Billing freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Billing freeze");
   w.mutable_window()->add_service_ids("billing");
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
@@ -508,12 +488,7 @@ TEST_P(ChangeServiceTest, OnePersonDoesNotDecideTwoLevels) {
 // a blackout until a change manager overrides it. Once implementation has started, cancelling
 // asks for the review closing asks for (decision 235).
 TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Year-end freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Year-end freeze");
   w.mutable_window()->add_ci_class_names("database");
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
@@ -558,12 +533,7 @@ TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
 TEST_P(ChangeServiceTest, ClassWindowsCoverSubclassesAndApproversDoNotBecomeAssignees) {
   cmdb_.Add("srv-01", "server");
   cmdb_.Subclass("server", "hardware");
-  v1::CreateChangeWindowRequest w;
-  w.mutable_window()->set_name("Hardware freeze");
-  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
-  w.mutable_window()->set_time_zone("UTC");
-  w.mutable_window()->set_start_local_time("00:00");
-  w.mutable_window()->set_duration_minutes(120);
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Hardware freeze");
   w.mutable_window()->add_ci_class_names("hardware");
   v1::CreateChangeWindowResponse window;
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
