@@ -186,7 +186,15 @@ absl::Status SupplierManagement::History(storage::Transaction& txn,
     ITSM_RETURN_IF_ERROR(c.status());
     record_id = c->id();
   }
-  return records::AuditTrail::ReadInto(txn, kGetHistory, request, record_id, out);
+  ITSM_RETURN_IF_ERROR(records::AuditTrail::ReadInto(txn, kGetHistory, request, record_id, out));
+  // A budget is its trail: none is no budget, told as an unknown supplier is, not as an empty
+  // history (a misspelt month or service would read as "never set").
+  if (record_id == request.id() && out.entries().empty() && request.page().page_token().empty() &&
+      absl::StartsWith(record_id, "budget:")) {
+    return absl::NotFoundError(
+        absl::StrCat("id: no budget \"", request.id(), "\" (budget:<YYYY-MM>:<service>, as set)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace itsm::supplier

@@ -516,6 +516,12 @@ TEST_P(SupplierServiceTest, EveryBudgetSetIsAuditedWithTheVerifiedActorAndThePre
       << entries.entries(0).changes(0).new_value();
   EXPECT_NE(entries.entries(1).changes(0).old_value().find("90000"), std::string::npos);
   EXPECT_NE(entries.entries(1).changes(0).new_value().find("100000"), std::string::npos);
+  // A budget never set is unknown, as an unknown supplier is, not an empty history.
+  history.set_id("budget:2024-04:mail");
+  grpc::Status unknown = Call(&v1::SupplierService::Stub::GetHistory, history, &entries);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_message().rfind("id: no budget \"budget:2024-04:mail\"", 0), 0u)
+      << unknown.error_message();
 }
 
 TEST_P(SupplierServiceTest, BudgetsStandBesideCostsAndBadOnesAreRefused) {
