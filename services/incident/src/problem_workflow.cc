@@ -88,11 +88,17 @@ const records::UpdatableFields kRequestFields{
     .elsewhere = {{"state", "TransitionServiceRequest"}}};
 
 // The names other records, queues and SLA conditions match exactly: refused padded or blank
-// rather than stored to match nothing. `prefix` is the record's field path ("" on create).
+// rather than stored to match nothing. `prefix` is the record's field path ("" on create); with
+// an update's `mask`, only the names it sets are checked.
 absl::Status CheckMatchedNames(
     const std::string& prefix,
-    std::initializer_list<std::pair<const char*, const std::string*>> names) {
+    std::initializer_list<std::pair<const char*, const std::string*>> names,
+    const google::protobuf::FieldMask* mask = nullptr) {
   for (const auto& [field, value] : names) {
+    if (mask != nullptr &&
+        std::find(mask->paths().begin(), mask->paths().end(), field) == mask->paths().end()) {
+      continue;
+    }
     ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat(prefix, field), *value));
   }
   return absl::OkStatus();
@@ -163,17 +169,13 @@ absl::Status ProblemWorkflow::ValidateUpdate(const v1::UpdateProblemRequest& req
       ITSM_RETURN_IF_ERROR(CheckLevel("problem.urgency", r.urgency(), matrix_.urgency_levels()));
     if (path == "configuration_item_ids")
       ITSM_RETURN_IF_ERROR(CheckIds("problem.configuration_item_ids", r.configuration_item_ids()));
-    if (path == "service")
-      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"service", &r.service()}}));
-    if (path == "category")
-      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"category", &r.category()}}));
-    if (path == "assignment_group")
-      ITSM_RETURN_IF_ERROR(
-          CheckMatchedNames("problem.", {{"assignment_group", &r.assignment_group()}}));
-    if (path == "assignee")
-      ITSM_RETURN_IF_ERROR(CheckMatchedNames("problem.", {{"assignee", &r.assignee()}}));
   }
-  return absl::OkStatus();
+  return CheckMatchedNames("problem.",
+                           {{"service", &r.service()},
+                            {"category", &r.category()},
+                            {"assignment_group", &r.assignment_group()},
+                            {"assignee", &r.assignee()}},
+                           &request.update_mask());
 }
 
 absl::StatusOr<ProblemOutcome> ProblemWorkflow::Update(const v1::Problem& stored,
@@ -352,16 +354,6 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
   for (const auto& path : request.update_mask().paths()) {
     if (path == "catalog_item")
       ITSM_RETURN_IF_ERROR(Required("service_request.catalog_item", r.catalog_item()));
-    if (path == "catalog_item")
-      ITSM_RETURN_IF_ERROR(
-          CheckMatchedNames("service_request.", {{"catalog_item", &r.catalog_item()}}));
-    if (path == "service")
-      ITSM_RETURN_IF_ERROR(CheckMatchedNames("service_request.", {{"service", &r.service()}}));
-    if (path == "assignment_group")
-      ITSM_RETURN_IF_ERROR(
-          CheckMatchedNames("service_request.", {{"assignment_group", &r.assignment_group()}}));
-    if (path == "assignee")
-      ITSM_RETURN_IF_ERROR(CheckMatchedNames("service_request.", {{"assignee", &r.assignee()}}));
     if (path == "title") ITSM_RETURN_IF_ERROR(Required("service_request.title", r.title()));
     if (path == "requested_for")
       ITSM_RETURN_IF_ERROR(Required("service_request.requested_for", r.requested_for()));
@@ -378,7 +370,12 @@ absl::Status ServiceRequestWorkflow::ValidateUpdate(
       ITSM_RETURN_IF_ERROR(
           CheckLevel("service_request.urgency", r.urgency(), matrix_.urgency_levels()));
   }
-  return absl::OkStatus();
+  return CheckMatchedNames("service_request.",
+                           {{"catalog_item", &r.catalog_item()},
+                            {"service", &r.service()},
+                            {"assignment_group", &r.assignment_group()},
+                            {"assignee", &r.assignee()}},
+                           &request.update_mask());
 }
 
 absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
