@@ -19,6 +19,7 @@
 #include "services/change/src/change_repository.h"
 #include "services/change/src/conflict_detector.h"
 #include "services/change/src/risk_assessor.h"
+#include "services/change/src/scheduled_slot.h"
 #include "services/change/src/window_schedule.h"
 
 namespace itsm::change {
@@ -86,13 +87,14 @@ absl::Status UseReleaseIds(storage::Transaction& txn, const std::string& field,
 }
 
 PlannedChange Planned(const v1::Change& c) {
-  return {c.id(),
-          c.number(),
-          {base::FromProtoTimestamp(c.planned_start_time()),
-           base::FromProtoTimestamp(c.planned_end_time())},
-          {c.configuration_item_ids().begin(), c.configuration_item_ids().end()},
-          c.assignment_group(),
-          c.assignee()};
+  const std::optional<ScheduledSlot> slot = ScheduledSlotOf(c);
+  return {.id = c.id(),
+          .number = c.number(),
+          .slot = slot ? slot->interval : Interval{},
+          .open_ended = slot && slot->open_ended,
+          .ci_ids = {c.configuration_item_ids().begin(), c.configuration_item_ids().end()},
+          .assignment_group = c.assignment_group(),
+          .assignee = c.assignee()};
 }
 
 // Whether the request answers the questionnaire as the stored change does, in any order.
@@ -221,11 +223,13 @@ absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
                   .group_double_booking = policy.conflict_rules().group_double_booking(),
                   .ci_names = facts.ci_names};
   if (!change.has_planned_start_time() || !change.has_planned_end_time()) {
-    if (!implementing) {
+    if (!implementing && change.state() != v1::CHANGE_STATE_IMPLEMENT) {
       ITSM_ASSIGN_OR_RETURN(f.major_incidents, MajorIncidentStore::On(txn, f.subject.ci_ids));
       return DetectConflicts(f);
     }
-    // Implemented now without a plan: the freezes, windows and changes of this moment.
+    // Implemented (or being implemented) without a plan: the freezes, windows and changes of
+    // this moment. Others see it for as long as it may run (scheduled_slot.h); it is checked
+    // against what holds now, since a freeze next week does not concern a fix of today.
     const absl::Time now = workflow_.Now();
     f.subject.slot = {now, now + absl::Seconds(1)};
   } else if (const absl::Time now = workflow_.Now();

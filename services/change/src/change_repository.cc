@@ -1,7 +1,9 @@
 #include "services/change/src/change_repository.h"
 
 #include <limits>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +21,7 @@
 #include "itsm/storage/errors.h"
 #include "services/change/src/change_factory.h"
 #include "services/change/src/change_policy.h"
+#include "services/change/src/scheduled_slot.h"
 
 namespace itsm::change {
 namespace {
@@ -37,17 +40,24 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
   return absl::ToUnixMicros(base::FromProtoTimestamp(ts));
 }
 
-// 0 for an unset slot: such rows never satisfy planned_end_us > planned_start_us.
 int64_t MicrosOrZero(bool has, const google::protobuf::Timestamp& ts) {
   return has ? Micros(ts) : 0;
 }
 
-// The change's calendar row replaced (none without a planned slot).
+// The planned_start_us and planned_end_us columns hold the change's scheduled slot
+// (scheduled_slot.h): its planned slot, or the time it runs when implemented without one. 0 and
+// 0 for none: such rows never satisfy planned_end_us > planned_start_us.
+std::pair<int64_t, int64_t> SlotColumns(const v1::Change& c) {
+  const std::optional<ScheduledSlot> slot = ScheduledSlotOf(c);
+  if (!slot) return {0, 0};
+  return {absl::ToUnixMicros(slot->interval.start), absl::ToUnixMicros(slot->interval.end)};
+}
+
+// The change's calendar row replaced (none without a scheduled slot).
 absl::Status WriteCalendarRow(storage::Transaction& txn, const v1::Change& c, int64_t seq) {
   ITSM_RETURN_IF_ERROR(
       txn.Execute("DELETE FROM change_calendar WHERE change_id = $1", {c.id()}).status());
-  const int64_t start = MicrosOrZero(c.has_planned_start_time(), c.planned_start_time());
-  const int64_t end = MicrosOrZero(c.has_planned_end_time(), c.planned_end_time());
+  const auto [start, end] = SlotColumns(c);
   if (end <= start) return absl::OkStatus();
   return txn
       .Execute(
@@ -305,6 +315,7 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
                         storage::IncrementCounter(txn, "change_counters", "value", "change"));
   change.set_number(absl::StrFormat("CHG%07d", seq));
   const v1::Change& c = change;
+  const auto [slot_start, slot_end] = SlotColumns(c);
   ITSM_RETURN_IF_ERROR(
       txn.Execute("INSERT INTO changes(id, seq, number, create_time_us, type, state, risk_level,"
                   " assignment_group, assignee, template_id, planned_start_us, planned_end_us,"
@@ -313,9 +324,7 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
                   " $16, $17, $18)",
                   {c.id(), seq, c.number(), Micros(c.create_time()), static_cast<int>(c.type()),
                    static_cast<int>(c.state()), static_cast<int>(c.risk().level()),
-                   c.assignment_group(), c.assignee(), c.template_id(),
-                   MicrosOrZero(c.has_planned_start_time(), c.planned_start_time()),
-                   MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
+                   c.assignment_group(), c.assignee(), c.template_id(), slot_start, slot_end,
                    MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
                    static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
                    storage::Bytes{c.SerializeAsString()}, c.caused_incidents_size()})
@@ -327,6 +336,7 @@ absl::Status ChangeRepository::Insert(storage::Transaction& txn, v1::Change& cha
 absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Change& change,
                                       int64_t expected_version) {
   const v1::Change& c = change;
+  const auto [slot_start, slot_end] = SlotColumns(c);
   ITSM_ASSIGN_OR_RETURN(
       int64_t changed,
       txn.Execute(
@@ -337,9 +347,7 @@ absl::Status ChangeRepository::Update(storage::Transaction& txn, const v1::Chang
           " WHERE id = $14 AND version = $15",
           {static_cast<int>(c.type()), static_cast<int>(c.state()),
            static_cast<int>(c.risk().level()), c.assignment_group(), c.assignee(), c.template_id(),
-           MicrosOrZero(c.has_planned_start_time(), c.planned_start_time()),
-           MicrosOrZero(c.has_planned_end_time(), c.planned_end_time()),
-           MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
+           slot_start, slot_end, MicrosOrZero(c.has_actual_end_time(), c.actual_end_time()),
            static_cast<int>(c.outcome()), Micros(c.update_time()), c.version(),
            storage::Bytes{c.SerializeAsString()}, c.id(), expected_version,
            c.caused_incidents_size()}));
@@ -520,8 +528,7 @@ absl::StatusOr<std::vector<std::string>> ChangeRepository::Neighbours(storage::T
                                                                       int limit) {
   int64_t states = 0;
   for (int s : kRecheckedStates) states |= int64_t{1} << s;
-  const int64_t start = MicrosOrZero(of.has_planned_start_time(), of.planned_start_time());
-  const int64_t end = MicrosOrZero(of.has_planned_end_time(), of.planned_end_time());
+  const auto [start, end] = SlotColumns(of);
   ITSM_ASSIGN_OR_RETURN(
       storage::ResultSet rows,
       txn.Query("SELECT id FROM changes WHERE (($1 >> state) & 1) = 1 AND id <> $2"

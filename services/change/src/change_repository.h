@@ -54,7 +54,8 @@ struct FailureStats {
   int failures = 0;  // FAILED or BACKED_OUT
 };
 
-// The calendar's and the conflict check's filter: planned slots overlapping [start, end).
+// The calendar's and the conflict check's filter: scheduled slots (scheduled_slot.h)
+// overlapping [start, end).
 struct SlotQuery {
   absl::Time start = {};
   absl::Time end = {};
@@ -89,7 +90,7 @@ class ChangeRepository {
   // Newest first, keyset-paginated on the change sequence.
   static absl::StatusOr<ChangePage> List(storage::Transaction& txn,
                                          const v1::ListChangesRequest& request);
-  // Changes whose planned slot overlaps the query's range, by planned start, as CalendarView
+  // Changes whose scheduled slot overlaps the query's range, by its start, as CalendarView
   // (from the calendar projection).
   static absl::StatusOr<std::vector<v1::Change>> InSlot(storage::Transaction& txn,
                                                         const SlotQuery& query);
@@ -106,16 +107,16 @@ class ChangeRepository {
   static absl::StatusOr<std::vector<v1::Change>> ImplementedOn(storage::Transaction& txn,
                                                                const std::string& ci_id,
                                                                absl::Time ended_since);
-  // Ids of the changes whose conflicts may involve `of` (kRecheckedStates, with a planned slot that
-  // ends after `ending_after`): those whose slot overlaps its slot, and those whose stored
+  // Ids of the changes whose conflicts may involve `of` (kRecheckedStates, with a scheduled slot
+  // that ends after `ending_after`): those whose slot overlaps its slot, and those whose stored
   // conflicts name it (from its slot before a move, or its state before a cancel); `of` apart. At
   // most `limit`, the first created.
   static absl::StatusOr<std::vector<std::string>> Neighbours(storage::Transaction& txn,
                                                              const v1::Change& of,
                                                              absl::Time ending_after, int limit);
-  // Ids of the changes whose conflicts are re-checked (kRecheckedStates, with a planned slot) that
-  // end after `ending_after` and name one of `ci_ids` (every such change when `ci_ids` is empty):
-  // at most `limit`, the first created.
+  // Ids of the changes whose conflicts are re-checked (kRecheckedStates, with a scheduled slot)
+  // that end after `ending_after` and name one of `ci_ids` (every such change when `ci_ids` is
+  // empty): at most `limit`, the first created.
   static absl::StatusOr<std::vector<std::string>> SlottedIds(storage::Transaction& txn,
                                                              const std::vector<std::string>& ci_ids,
                                                              absl::Time ending_after, int limit);

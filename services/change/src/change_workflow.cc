@@ -93,16 +93,17 @@ bool Approved(const v1::Approval& a) {
 // Whether the change's conflicts need an override before `step`: all of them when its
 // approval's policy says so; whatever the policy, a blackout window (a freeze forbids what it
 // covers) and, at implementation, an open major incident on one of its CIs (decision 236).
-// The first conflict that blocks `step` until a change manager overrides it; null when none does.
+// The conflict that blocks `step` until a change manager overrides it, one that blocks whatever
+// the policy first (the refusal names the freeze); null when none does.
 const v1::Conflict* BlockingConflict(const v1::Change& c, ChangeStep step) {
   if (!c.conflict_override_reason().empty()) return nullptr;
   for (const v1::Conflict& conflict : c.conflicts()) {
-    if (c.approval().conflicts_need_override() ||
-        conflict.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW ||
+    if (conflict.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW ||
         (conflict.kind() == v1::CONFLICT_KIND_MAJOR_INCIDENT && step == ChangeStep::kImplement)) {
       return &conflict;
     }
   }
+  if (c.approval().conflicts_need_override() && !c.conflicts().empty()) return &c.conflicts(0);
   return nullptr;
 }
 

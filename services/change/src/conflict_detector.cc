@@ -71,7 +71,11 @@ std::vector<v1::Conflict> DetectConflicts(const ConflictFacts& f) {
         !seen_others.insert(other.id).second) {
       continue;
     }
-    const std::string when = absl::StrCat(other.number, " (", Slot(other.slot), ")");
+    const std::string when =
+        other.open_ended
+            ? absl::StrCat(other.number, " (in progress since ",
+                           base::FormatRfc3339(other.slot.start), ", without a planned end)")
+            : absl::StrCat(other.number, " (", Slot(other.slot), ")");
     std::set<std::string> theirs(other.ci_ids.begin(), other.ci_ids.end());
     for (const std::string& ci : theirs) {
       if (mine.contains(ci)) {

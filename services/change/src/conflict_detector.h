@@ -33,6 +33,7 @@ struct PlannedChange {
   std::string id = {};
   std::string number = {};
   Interval slot = {};
+  bool open_ended = false;  // running without a planned slot (scheduled_slot.h)
   std::vector<std::string> ci_ids = {};
   std::string assignment_group = {};
   std::string assignee = {};

@@ -108,7 +108,12 @@ absl::StatusOr<std::optional<v1::Change>> ChangeMovedOf(const events::CloudEvent
   } else if (event.type == "itsm.change.v1.ChangeStateChanged") {
     v1::ChangeStateChanged e;
     ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));
-    if (InSchedule(e.previous_state()) != InSchedule(e.new_state())) moved = e.change();
+    // Implemented without a planned slot, a change enters the schedule then (scheduled_slot.h).
+    const bool implemented_unplanned =
+        e.new_state() == v1::CHANGE_STATE_IMPLEMENT && !e.change().has_planned_start_time();
+    if (InSchedule(e.previous_state()) != InSchedule(e.new_state()) || implemented_unplanned) {
+      moved = e.change();
+    }
   } else if (event.type == "itsm.change.v1.ChangeUpdated") {
     v1::ChangeUpdated e;
     ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));

@@ -1,9 +1,12 @@
 #include "services/change/src/ical_export.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "itsm/base/time_util.h"
 #include "services/change/src/change_state_machine.h"
+#include "services/change/src/scheduled_slot.h"
 
 namespace itsm::change {
 namespace {
@@ -58,8 +61,13 @@ std::string ToICalendar(const v1::GetChangeCalendarResponse& calendar, absl::Tim
     AddLine(out, "BEGIN:VEVENT");
     AddLine(out, absl::StrCat("UID:", c.id(), "@itsm-change"));
     AddLine(out, absl::StrCat("DTSTAMP:", Stamp(now)));
-    AddLine(out, absl::StrCat("DTSTART:", Stamp(c.planned_start_time())));
-    AddLine(out, absl::StrCat("DTEND:", Stamp(c.planned_end_time())));
+    // The calendar holds changes with a scheduled slot; one running without a planned end is
+    // shown up to the export.
+    const ScheduledSlot slot = ScheduledSlotOf(c).value_or(ScheduledSlot{});
+    const absl::Time end =
+        slot.open_ended ? std::max(now, slot.interval.start + absl::Minutes(1)) : slot.interval.end;
+    AddLine(out, absl::StrCat("DTSTART:", Stamp(slot.interval.start)));
+    AddLine(out, absl::StrCat("DTEND:", Stamp(end)));
     AddLine(out, absl::StrCat("SUMMARY:", Escape(absl::StrCat(c.number(), " ", c.title()))));
     AddLine(out, absl::StrCat("DESCRIPTION:", Escape(description)));
     AddLine(out, absl::StrCat("CATEGORIES:CHANGE,", ChangeStateName(c.state())));

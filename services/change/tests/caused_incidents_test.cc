@@ -118,7 +118,10 @@ TEST(ConsumedEvents, IncidentsAreReadFromEveryEventThatCarriesOne) {
 
 TEST(ConflictDetector, OpenMajorIncidentsOnTheChangesCisOnly) {
   ConflictFacts f;
-  f.subject = {"c-1", "CHG0000001", {kStart, kStart + absl::Hours(1)}, {"db"}, "", ""};
+  f.subject = {.id = "c-1",
+               .number = "CHG0000001",
+               .slot = {kStart, kStart + absl::Hours(1)},
+               .ci_ids = {"db"}};
   f.major_incidents = {{"m-1", "INC0000007", "db"}, {"m-2", "INC0000008", "app"}};
   f.ci_names = {{"db", "database/db"}};
   const std::vector<v1::Conflict> found = DetectConflicts(f);

@@ -285,7 +285,8 @@ TEST_P(ChangeReactionsTest, AnEmergencyChangeWithoutASlotMeetsAnOpenMajorInciden
   EXPECT_TRUE(c.has_actual_start_time());
   EXPECT_EQ(Kinds(c), std::set<int>{v1::CONFLICT_KIND_MAJOR_INCIDENT});
 
-  // Without an incident, a change implemented unplanned meets what happens now: a freeze.
+  // Without an incident, a change implemented unplanned meets what happens now: a freeze, and
+  // the hotfix running on the database the application depends on.
   v1::CreateChangeWindowRequest w;
   w.mutable_window()->set_name("All day freeze");
   w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
@@ -312,9 +313,65 @@ TEST_P(ChangeReactionsTest, AnEmergencyChangeWithoutASlotMeetsAnOpenMajorInciden
   grpc::Status s = Call(&Stub::TransitionChange, implement, &refused);
   EXPECT_NE(s.error_message().find("All day freeze"), std::string::npos) << s.error_message();
   app = Override(app, "the outage cannot wait for the end of the freeze");
-  EXPECT_EQ(Kinds(app), std::set<int>{v1::CONFLICT_KIND_BLACKOUT_WINDOW});
+  EXPECT_EQ(Kinds(app),
+            (std::set<int>{v1::CONFLICT_KIND_DEPENDENT_CI, v1::CONFLICT_KIND_BLACKOUT_WINDOW}));
   app = To(app, v1::CHANGE_STATE_IMPLEMENT);
   EXPECT_TRUE(app.has_actual_start_time());
+}
+
+// An emergency change implemented without a planned slot holds the schedule from its start until
+// it ends (decision 259): a change planned on the same CI meets it — found when scheduled, or
+// once the emergency's event is consumed — and the calendar shows it; its end clears that.
+TEST_P(ChangeReactionsTest, AnEmergencyRunningWithoutASlotHoldsTheScheduleUntilItEnds) {
+  const auto state_changed = [this](const v1::Change& c, v1::ChangeState from) {
+    v1::ChangeStateChanged e;
+    *e.mutable_change() = c;
+    e.set_previous_state(from);
+    e.set_new_state(c.state());
+    return Consumed(events::MakeCloudEvent(e, kEventSource, c.id(), clock_.Now()), kChangeTopic);
+  };
+  const auto calendar = [this](absl::Time from, absl::Time to) {
+    v1::GetChangeCalendarRequest r;
+    *r.mutable_start_time() = base::ToProtoTimestamp(from);
+    *r.mutable_end_time() = base::ToProtoTimestamp(to);
+    v1::GetChangeCalendarResponse out;
+    EXPECT_TRUE(Call(&Stub::GetChangeCalendar, r, &out).ok());
+    std::set<std::string> ids;
+    for (const v1::Change& c : out.changes()) ids.insert(c.id());
+    return ids;
+  };
+  v1::Change planned = Create(Normal("Patch the application", {"app-01"}));
+  planned = Schedule(To(To(planned, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), 10, 12);
+  v1::CreateChangeRequest restart = Normal("Restart the application", {"app-01"});
+  restart.set_type(v1::CHANGE_TYPE_EMERGENCY);
+  v1::Change emergency = Create(restart);
+  emergency =
+      Decide(To(emergency, v1::CHANGE_STATE_AUTHORISE), "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_FALSE(calendar(clock_.Now(), kDay + absl::Hours(24)).contains(emergency.id()));
+  emergency = To(emergency, v1::CHANGE_STATE_IMPLEMENT);
+  ASSERT_FALSE(emergency.has_planned_start_time());
+  EXPECT_TRUE(emergency.conflicts().empty()) << "checked against this moment, not tomorrow";
+  EXPECT_TRUE(calendar(kDay + absl::Hours(10), kDay + absl::Hours(11)).contains(emergency.id()));
+
+  ApplyOk({state_changed(emergency, v1::CHANGE_STATE_AUTHORISE)});
+  const v1::Change met = Get(planned);
+  ASSERT_EQ(Kinds(met), std::set<int>{v1::CONFLICT_KIND_SAME_CI});
+  EXPECT_EQ(met.conflicts(0).other_id(), emergency.id());
+  EXPECT_NE(met.conflicts(0).reason().find("in progress since"), std::string::npos)
+      << met.conflicts(0).reason();
+  // Scheduled anew, the planned change finds it by itself.
+  planned = Schedule(met, 11, 13);
+  EXPECT_EQ(Kinds(planned), std::set<int>{v1::CONFLICT_KIND_SAME_CI});
+
+  // Ended an hour later: the calendar shows the hour, and the planned change is clear of it.
+  const absl::Time started = base::FromProtoTimestamp(emergency.actual_start_time());
+  clock_.Advance(absl::Hours(1));
+  emergency =
+      To(emergency, v1::CHANGE_STATE_REVIEW, grpc::StatusCode::OK, v1::CHANGE_OUTCOME_SUCCESSFUL);
+  ApplyOk({state_changed(emergency, v1::CHANGE_STATE_IMPLEMENT)});
+  EXPECT_TRUE(Get(planned).conflicts().empty());
+  EXPECT_TRUE(calendar(started, started + absl::Minutes(30)).contains(emergency.id()));
+  EXPECT_FALSE(calendar(started + absl::Hours(1), kDay + absl::Hours(24)).contains(emergency.id()));
 }
 
 // Opened and resolved in one batch: the second event is prepared before the first is applied,

@@ -15,8 +15,12 @@ absl::Time At(int minute) { return kT0 + absl::Minutes(minute); }
 
 PlannedChange Planned(std::string id, int from, int to, std::vector<std::string> cis,
                       std::string assignee = "", std::string group = "") {
-  return {
-      id, "CHG-" + id, {At(from), At(to)}, std::move(cis), std::move(group), std::move(assignee)};
+  return {.id = id,
+          .number = "CHG-" + id,
+          .slot = {At(from), At(to)},
+          .ci_ids = std::move(cis),
+          .assignment_group = std::move(group),
+          .assignee = std::move(assignee)};
 }
 
 std::set<std::tuple<int, std::string, std::string>> Keys(const std::vector<v1::Conflict>& cs) {
@@ -44,6 +48,21 @@ TEST(ConflictDetector, SameCiDependentCiAndPeople) {
   }
   f.group_double_booking = true;
   EXPECT_EQ(Keys(DetectConflicts(f)).count({v1::CONFLICT_KIND_GROUP_DOUBLE_BOOKED, "d", ""}), 1u);
+}
+
+// A change running without a planned slot is named as such, not by the reach of its slot.
+TEST(ConflictDetector, AChangeRunningWithoutAPlannedEndIsNamedInProgress) {
+  ConflictFacts f;
+  f.subject = Planned("me", 60, 120, {"db"});
+  PlannedChange running = Planned("e", 0, 31 * 24 * 60, {"db"});
+  running.open_ended = true;
+  f.others = {running};
+  const std::vector<v1::Conflict> found = DetectConflicts(f);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(
+      found[0].reason(),
+      "CI db is also changed by CHG-e (in progress since 2027-01-15T08:00:00.000000Z, without "
+      "a planned end)");
 }
 
 TEST(ConflictDetector, MaintenanceWindowsMustCoverTheWholeSlotTogether) {

@@ -31,5 +31,23 @@ TEST(IcalExport, EventsForChangesAndWindowsWithEscapingAndFolding) {
   EXPECT_EQ(ics.substr(ics.size() - 15), "END:VCALENDAR\r\n");
 }
 
+// An emergency change running without a planned slot is shown from its start up to the export;
+// once ended, up to its end.
+TEST(IcalExport, AChangeRunningWithoutASlotEndsAtTheExport) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  v1::GetChangeCalendarResponse cal;
+  v1::Change* c = cal.add_changes();
+  c->set_id("e1");
+  c->set_number("CHG0000002");
+  *c->mutable_actual_start_time() = base::ToProtoTimestamp(t0);
+  std::string ics = ToICalendar(cal, t0 + absl::Hours(2));
+  EXPECT_NE(ics.find("DTSTART:20270115T080000Z\r\nDTEND:20270115T100000Z\r\n"), std::string::npos)
+      << ics;
+  *c->mutable_actual_end_time() = base::ToProtoTimestamp(t0 + absl::Minutes(30));
+  ics = ToICalendar(cal, t0 + absl::Hours(2));
+  EXPECT_NE(ics.find("DTSTART:20270115T080000Z\r\nDTEND:20270115T083000Z\r\n"), std::string::npos)
+      << ics;
+}
+
 }  // namespace
 }  // namespace itsm::change
