@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/struct.pb.h"
@@ -165,6 +166,45 @@ TEST_F(AlertmanagerE2eTest, WebhookPayloadOpensDeduplicatesAndResolvesThroughThe
   ASSERT_EQ(resolved.status, 200) << resolved.body;
   EXPECT_EQ(Str(Json(resolved.body), "outcome"), "ALERT_OUTCOME_RESOLVED");
   EXPECT_EQ(Str(Incident(id), "incident", "state"), "INCIDENT_STATE_RESOLVED");
+}
+
+// A CI given by its name alone is found by that name, however many other CIs have names that
+// contain it and sort before it; a name two CIs bear stays ambiguous however many do.
+TEST_F(AlertmanagerE2eTest, ACiNameIsFoundWhateverOtherNamesContainIt) {
+  HttpClient admin = Admin();
+  const auto ci = [&](const std::string& cls, const std::string& name) {
+    HttpAnswer a = admin.Send("POST", "/v1/configurationItems",
+                              absl::StrCat(R"({"className":")", cls, R"(","name":")", name,
+                                           R"(","status":"LIFECYCLE_STATUS_LIVE"})"));
+    EXPECT_EQ(a.status, 200) << a.body;
+    return Str(Json(a.body), "configurationItem", "id");
+  };
+  const std::string db = ci("server", "db-7");
+  ci("application", "dup-9");
+  ci("server", "dup-9");
+  // The names around them in one import (a write each would meet the rate limit).
+  std::string items;
+  for (int i = 0; i < 60; ++i) {
+    for (const char* around : {"app-db-7-%02d", "app-dup-9-%02d"}) {
+      absl::StrAppend(&items, items.empty() ? "" : ",", R"({"className":"application","name":")",
+                      absl::StrFormat(around, i), R"("})");
+    }
+  }
+  HttpAnswer imported = admin.Send("POST", "/v1/configurationItems:import",
+                                   absl::StrCat(R"({"items":[)", items, "]}"));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const auto raise = [&](const std::string& value) {
+    return admin.Send(
+        "POST", "/v1/incidents",
+        absl::StrCat(R"({"title":"Slow queries","impact":3,"urgency":3,"configurationItemIds":[")",
+                     value, R"("]})"));
+  };
+  HttpAnswer found = raise("DB-7");
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_TRUE(absl::StrContains(found.body, db)) << found.body;
+  HttpAnswer ambiguous = raise("dup-9");
+  EXPECT_EQ(ambiguous.status, 400) << ambiguous.body;
+  EXPECT_TRUE(absl::StrContains(ambiguous.body, "configuration_item_ids[0]")) << ambiguous.body;
 }
 
 TEST_F(AlertmanagerE2eTest, CredentialsRolesAndBadPayloads) {

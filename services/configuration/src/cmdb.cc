@@ -400,6 +400,7 @@ absl::StatusOr<v1::ConfigurationItem> Cmdb::GetCi(const std::string& id_or_key) 
 absl::StatusOr<v1::ListConfigurationItemsResponse> Cmdb::ListCis(
     const v1::ListConfigurationItemsRequest& request) {
   ITSM_RETURN_IF_ERROR(CheckText("name_contains", request.name_contains(), kMaxShortText));
+  ITSM_RETURN_IF_ERROR(CheckText("name", request.name(), kMaxShortText));
   ITSM_RETURN_IF_ERROR(CheckText("owner_group", request.owner_group(), kMaxShortText));
   ITSM_ASSIGN_OR_RETURN(const std::set<std::string> filter, ClassFilter(request.class_names()));
   const std::vector<std::string> classes(filter.begin(), filter.end());

@@ -175,6 +175,9 @@ DROP TABLE config_idempotency;
       // reads only what a list shows. Rows written before keep it in `data` (scope NULL).
       {4, "baselines keep their CI list apart",
        "ALTER TABLE config_baselines ADD COLUMN scope BLOB;"},
+      // A CI given by its name alone is looked up by the whole name, in any case.
+      {5, "CIs by lower-case name",
+       "CREATE INDEX config_items_name_lower ON config_items(name_lower);"},
   };
   return kMigrations;
 }
@@ -390,7 +393,8 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
                             has_cursor ? 1 : 0,
                             after_name,
                             after_id,
-                            page_size + 1};
+                            page_size + 1,
+                            absl::AsciiStrToLower(request.name())};
   std::string class_filter;
   if (!classes.empty()) {
     class_filter = " AND class_name IN (";
@@ -407,6 +411,7 @@ absl::StatusOr<CiPage> ConfigRepository::ListCis(storage::Transaction& txn,
                              " AND ($2 = 0 OR (($2 >> criticality) & 1) = 1)"
                              " AND ($3 = '' OR owner_group = $3)"
                              " AND ($4 = '' OR name_lower LIKE $4 ESCAPE '\\')"
+                             " AND ($9 = '' OR name_lower = $9)"
                              " AND ($5 = 0 OR name > $6 OR (name = $6 AND id > $7))",
                              class_filter, " ORDER BY name, id LIMIT $8"),
                 params));

@@ -833,6 +833,30 @@ TEST_P(ConfigurationServiceTest, ListFiltersAndPagesByName) {
   by_name.mutable_page()->set_page_token("garbage");
   EXPECT_EQ(stub_->ListConfigurationItems(Call().get(), by_name, &response).error_message(),
             "page.page_token: not a token this service issued");
+
+  // A page's token holds its last name: after one of 200 four-byte characters, paging goes on.
+  std::string wide;
+  for (int i = 0; i < 199; ++i) wide += "\U0001F600";
+  Ci("application", wide + "a");
+  Ci("application", wide + "b");
+  v1::ListConfigurationItemsRequest wide_pages;
+  wide_pages.add_class_names("application");
+  wide_pages.set_name_contains("\U0001F600");
+  wide_pages.mutable_page()->set_page_size(1);
+  ASSERT_TRUE(stub_->ListConfigurationItems(Call().get(), wide_pages, &response).ok());
+  ASSERT_FALSE(response.next_page_token().empty());
+  wide_pages.mutable_page()->set_page_token(response.next_page_token());
+  grpc::Status next = stub_->ListConfigurationItems(Call().get(), wide_pages, &response);
+  ASSERT_TRUE(next.ok()) << next.error_message();
+  ASSERT_EQ(response.configuration_items_size(), 1);
+  EXPECT_EQ(response.configuration_items(0).name(), wide + "b");
+
+  // The whole name, in any case, however many names contain it.
+  v1::ListConfigurationItemsRequest exact;
+  exact.set_name("SRV-1");
+  ASSERT_TRUE(stub_->ListConfigurationItems(Call().get(), exact, &response).ok());
+  ASSERT_EQ(response.configuration_items_size(), 1);
+  EXPECT_EQ(response.configuration_items(0).name(), "srv-1");
 }
 
 TEST_P(ConfigurationServiceTest, ListClassesPagesByNameAndRefusesAnEditedToken) {

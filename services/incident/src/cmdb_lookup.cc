@@ -14,7 +14,8 @@ namespace itsm::incident {
 namespace {
 
 constexpr char kServiceClass[] = "business_service";
-// Name lookups read one page: a name shared by more CIs than this is ambiguous anyway.
+// Name lookups read one page of the CIs bearing the name in any case: more than this is
+// ambiguous anyway.
 constexpr int kNamePage = 50;
 
 // The CMDB's NOT_FOUND is "no such CI"; anything else means it cannot answer now (its words are
@@ -66,7 +67,7 @@ absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcCmdbLookup::Loo
     }
   }
   config::v1::ListConfigurationItemsRequest request;
-  request.set_name_contains(value);
+  request.set_name(value);
   request.mutable_page()->set_page_size(kNamePage);
   config::v1::ListConfigurationItemsResponse response;
   const grpc::Status status = stub_->ListConfigurationItems(Context().get(), request, &response);
