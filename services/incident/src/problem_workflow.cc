@@ -39,8 +39,8 @@ const std::set<std::string> kProblemStateFields = {"state",           "known_err
                                                    "resolve_time",    "close_time",
                                                    "resolution_code", "resolution_notes"};
 const std::set<std::string> kRequestStateFields = {
-    "state",        "approver",   "decision_reason",  "approve_time",
-    "fulfill_time", "close_time", "fulfillment_notes"};
+    "state",         "approver",     "decision_reason", "approve_time",     "reject_time",
+    "cancel_reason", "fulfill_time", "close_time",      "fulfillment_notes"};
 
 template <typename Event>
 std::shared_ptr<Event> ProblemEvent(const v1::Problem& after, const std::string& actor,
@@ -390,6 +390,13 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Update(
   ITSM_RETURN_IF_ERROR(CheckDecisionKept(stored, request));
   v1::ServiceRequest after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.service_request(), after);
+  // A title that was the catalogue item's (the default) follows the item it names, unless the
+  // update sets the title too: "Visio" must not stay the title of a request for Project.
+  if (stored.title() == stored.catalog_item() &&
+      records::MaskNames(request.update_mask(), "catalog_item") &&
+      !records::MaskNames(request.update_mask(), "title")) {
+    after.set_title(after.catalog_item());
+  }
   after.set_priority(matrix_.PriorityFor(after.impact(), after.urgency()));
   std::vector<std::string> other, state;
   auto out = Finish(stored, std::move(after), "update", clock_, kRequestStateFields, other, state);
@@ -475,7 +482,8 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
       ITSM_RETURN_IF_ERROR(CheckMayDecide(stored, actor, former_beneficiaries));
       after.set_approver(actor);
       after.set_decision_reason(request.reason());
-      if (kind == TransitionKind::kApprove) *after.mutable_approve_time() = now;
+      *(kind == TransitionKind::kApprove ? after.mutable_approve_time()
+                                         : after.mutable_reject_time()) = now;
       break;
     case TransitionKind::kFulfil:
       *after.mutable_fulfill_time() = now;
@@ -485,7 +493,7 @@ absl::StatusOr<ServiceRequestOutcome> ServiceRequestWorkflow::Transition(
       *after.mutable_close_time() = now;
       break;
     case TransitionKind::kCancel:
-      after.set_decision_reason(request.reason());
+      after.set_cancel_reason(request.reason());
       *after.mutable_close_time() = now;
       break;
     default:

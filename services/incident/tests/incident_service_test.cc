@@ -1047,6 +1047,56 @@ TEST_P(IncidentServiceTest, ServiceRequestGoesFromSubmittedToClosed) {
                                       "ServiceRequestStateChanged"}));
 }
 
+// A cancelled request keeps the decision taken before (who approved it, when and why) and says
+// why it was withdrawn apart; a rejection is timed as an approval is.
+TEST_P(IncidentServiceTest, ACancelKeepsTheDecisionAndARejectionIsTimed) {
+  const auto raise = [&] {
+    v1::CreateServiceRequestRequest cr;
+    cr.set_catalog_item("Monitor (27 inch)");
+    cr.set_requested_for("carol");
+    v1::CreateServiceRequestResponse created;
+    EXPECT_TRUE(Call(&Stub::CreateServiceRequest, cr, &created, "carol").ok());
+    return created.service_request();
+  };
+  const auto move = [&](const v1::ServiceRequest& r, v1::ServiceRequestState to,
+                        const std::string& reason, const std::string& actor) {
+    v1::TransitionServiceRequestRequest t;
+    t.set_id(r.id());
+    t.set_version(r.version());
+    t.set_target_state(to);
+    t.set_reason(reason);
+    v1::TransitionServiceRequestResponse out;
+    grpc::Status s = Call(&Stub::TransitionServiceRequest, t, &out, actor);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.service_request();
+  };
+  // Before the decision, the item may change: a title that was the item's follows it.
+  v1::UpdateServiceRequestRequest bigger;
+  *bigger.mutable_service_request() = raise();
+  EXPECT_EQ(bigger.service_request().title(), "Monitor (27 inch)");
+  bigger.mutable_service_request()->set_catalog_item("Monitor (32 inch)");
+  bigger.mutable_update_mask()->add_paths("catalog_item");
+  v1::UpdateServiceRequestResponse updated;
+  ASSERT_TRUE(Call(&Stub::UpdateServiceRequest, bigger, &updated, "carol").ok());
+  EXPECT_EQ(updated.service_request().title(), "Monitor (32 inch)");
+  v1::ServiceRequest approved =
+      move(updated.service_request(), v1::SERVICE_REQUEST_STATE_APPROVED, "budget ok", "manager");
+  EXPECT_TRUE(approved.has_approve_time());
+  const v1::ServiceRequest cancelled =
+      move(approved, v1::SERVICE_REQUEST_STATE_CANCELLED, "I got one from a colleague", "carol");
+  EXPECT_EQ(cancelled.approver(), "manager");
+  EXPECT_EQ(cancelled.decision_reason(), "budget ok");
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.approve_time()),
+            base::FromProtoTimestamp(approved.approve_time()));
+  EXPECT_EQ(cancelled.cancel_reason(), "I got one from a colleague");
+
+  const v1::ServiceRequest rejected =
+      move(raise(), v1::SERVICE_REQUEST_STATE_REJECTED, "no budget this quarter", "manager");
+  EXPECT_EQ(rejected.approver(), "manager");
+  EXPECT_TRUE(rejected.has_reject_time());
+  EXPECT_FALSE(rejected.has_approve_time());
+}
+
 // Segregation of duties: neither the person a request is for nor who raised it approves or
 // rejects it; the refusal changes nothing. The setting request_self_approval lifts the rule.
 TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
