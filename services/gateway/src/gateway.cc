@@ -343,11 +343,7 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
                     request_id),
                 version);
           } else {
-            const std::optional<int64_t> record_version = RecordVersion(*answer);
-            // A write's answer without a version has nothing a client could send back.
-            const std::string etag = record_version ? ETagOf(*record_version)
-                                     : is_read      ? ContentETagOf(*answer)
-                                                    : "";
+            const std::string etag = AnswerETagOf(*answer, is_read);
             if (!etag.empty() && !if_none_match.empty() && ETagMatches(if_none_match, etag)) {
               response = MakeResponse(304, version, "", "application/json");
             } else {

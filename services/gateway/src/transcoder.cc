@@ -29,6 +29,7 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+using google::protobuf::Reflection;
 
 // "<name>: <what>" with a field name (no spaces) before the colon: the field and what is wrong.
 bool SplitNamed(absl::string_view text, std::string* name, std::string* description) {
@@ -305,12 +306,22 @@ absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message
                                                 route.path.text(), " has no record version")),
         400);
   }
-  // The record's version is the whole tag: a proxy that compresses answers marks the ETag weak
-  // (nginx does), and the client sends it back so; the version still says which record it saw.
+  // The record's version is the tag, up to the content hash of an answer that held more than
+  // the record: a proxy that compresses answers marks the ETag weak (nginx does), and the client
+  // sends it back so; the version still says which record it saw.
   absl::ConsumePrefix(&tag, "W/");
   int64_t version = 0;
-  if (!absl::ConsumePrefix(&tag, "\"") || !absl::ConsumeSuffix(&tag, "\"") ||
-      !absl::SimpleAtoi(tag, &version) || version <= 0) {
+  const bool quoted = absl::ConsumePrefix(&tag, "\"") && absl::ConsumeSuffix(&tag, "\"");
+  absl::string_view number = tag;
+  bool hash_ok = true;
+  if (const size_t dot = tag.find(".c"); dot != absl::string_view::npos) {
+    const absl::string_view hash = tag.substr(dot + 2);
+    hash_ok = hash.size() == 16 && std::all_of(hash.begin(), hash.end(), [](char c) {
+                return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+              });
+    number = tag.substr(0, dot);
+  }
+  if (!quoted || !hash_ok || !absl::SimpleAtoi(number, &version) || version < 0) {
     return base::FieldError("If-Match", "must be one ETag this API gave, e.g. \"3\"");
   }
   absl::StatusOr<ResolvedField> field = ResolveFieldPath(*request.GetDescriptor(), path);
@@ -377,19 +388,23 @@ absl::StatusOr<TranscodedRequest> TranscodeRequest(const Route& route,
 
 std::string ResponseJson(const Message& response) { return ProtoJson(response); }
 
-std::optional<int64_t> RecordVersion(const Message& response) {
+std::string AnswerETagOf(const Message& response, bool is_read) {
   const Descriptor& type = *response.GetDescriptor();
+  const Reflection& reflection = *response.GetReflection();
   for (int i = 0; i < type.field_count(); ++i) {
     const FieldDescriptor* field = type.field(i);
     if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_repeated()) continue;
     const FieldDescriptor* version = Int64Version(*field->message_type());
     if (version == nullptr) continue;
-    if (!response.GetReflection()->HasField(response, field)) return std::nullopt;
-    const Message& record = response.GetReflection()->GetMessage(response, field);
+    if (!reflection.HasField(response, field)) break;
+    const Message& record = reflection.GetMessage(response, field);
     const int64_t v = record.GetReflection()->GetInt64(record, version);
-    return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
+    std::vector<const FieldDescriptor*> set;
+    reflection.ListFields(response, &set);
+    if (v > 0 && set.size() == 1) return absl::StrCat("\"", v, "\"");
+    return absl::StrCat("\"", v, ".c", base::MessageFingerprint(response), "\"");
   }
-  return std::nullopt;
+  return is_read ? ContentETagOf(response) : "";
 }
 
 std::string VersionFieldPath(const Route& route) {
@@ -404,8 +419,6 @@ std::string VersionFieldPath(const Route& route) {
   }
   return "";
 }
-
-std::string ETagOf(int64_t version) { return absl::StrCat("\"", version, "\""); }
 
 std::string ContentETagOf(const Message& response) {
   return absl::StrCat("\"c", base::MessageFingerprint(response), "\"");

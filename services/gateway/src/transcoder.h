@@ -47,14 +47,16 @@ absl::StatusOr<TranscodedRequest> TranscodeRequest(const Route& route,
 // present even when it has its default, so that clients see a stable shape).
 std::string ResponseJson(const google::protobuf::Message& response);
 
-// The version of the record a response carries (its first singular message field whose type
-// has an int64 `version`), for the ETag; nullopt when it carries none.
-std::optional<int64_t> RecordVersion(const google::protobuf::Message& response);
+// The ETag of an answer (docs/api.md, "Versions"): "\"<n>\"" for one record at version n and
+// nothing else; "\"<n>.c<16 hex digits>\"" for a record with what was worked out from others (a
+// release's readiness, a problem's linked incidents, a due time) or never written (version 0) —
+// its version for If-Match, its content for If-None-Match; ContentETagOf for a read's answer
+// without a record; "" for a write's (nothing a client could send back). The record is the
+// first singular message field whose type has an int64 `version`.
+std::string AnswerETagOf(const google::protobuf::Message& response, bool is_read);
 // The field path of a request's record version ("version" or "<body field>.version"), "" when it
 // has none: where If-Match goes.
 std::string VersionFieldPath(const Route& route);
-// The ETag of a version: "\"<n>\"".
-std::string ETagOf(int64_t version);
 // The ETag of an answer without a record version (a list, a report): "\"c<16 hex digits>\"" of
 // its content, the same from every gateway replica, so that If-None-Match on a list is honoured.
 std::string ContentETagOf(const google::protobuf::Message& response);

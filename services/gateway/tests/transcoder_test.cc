@@ -328,9 +328,34 @@ TEST_F(TranscoderTest, ResponsesCarryEveryFieldAndTheirRecordVersion) {
   const std::string json = ResponseJson(response);
   EXPECT_NE(json.find(R"("majorIncident":false)"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("version":"3")"), std::string::npos) << json;
-  EXPECT_EQ(RecordVersion(response), 3);
-  EXPECT_EQ(ETagOf(3), "\"3\"");
-  EXPECT_FALSE(RecordVersion(incident::v1::ListIncidentsResponse()).has_value());
+  EXPECT_EQ(AnswerETagOf(response, true), "\"3\"");
+  EXPECT_EQ(AnswerETagOf(incident::v1::ListIncidentsResponse(), false), "");
+  EXPECT_EQ(AnswerETagOf(incident::v1::ListIncidentsResponse(), true).substr(0, 2), "\"c");
+}
+
+// An answer with more than its record (what was worked out from other records) has an ETag of
+// its version and its content: If-None-Match sees the linked incident added, If-Match the version.
+TEST_F(TranscoderTest, AnAnswerWithMoreThanItsRecordIsTaggedByItsContentToo) {
+  incident::v1::GetProblemResponse response;
+  response.mutable_problem()->set_version(5);
+  const std::string alone = AnswerETagOf(response, true);
+  EXPECT_EQ(alone, "\"5\"");
+  response.add_linked_incident_ids("i-1");
+  const std::string one = AnswerETagOf(response, true);
+  response.add_linked_incident_ids("i-2");
+  const std::string two = AnswerETagOf(response, true);
+  EXPECT_EQ(one.substr(0, 4), "\"5.c") << one;
+  EXPECT_NE(one, two);
+  // Either tag is version 5 for If-Match; a forged content part is not a tag this API gave.
+  for (const std::string& tag : {one, "W/" + two}) {
+    auto t = Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = tag});
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(dynamic_cast<const incident::v1::TransitionIncidentRequest&>(*t->message).version(),
+              5);
+  }
+  ExpectFieldError(
+      Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = "\"5.cxyz\""}).status(),
+      "If-Match");
 }
 
 }  // namespace
