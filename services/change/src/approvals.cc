@@ -79,7 +79,7 @@ v1::Approval StartApproval(const v1::ChangePolicy& policy, const v1::Change& cha
     approval.set_policy_name("default (change manager)");
     *approval.add_levels() = DefaultLevel();
   }
-  EvaluateApproval(approval);
+  EvaluateApproval(approval, BarredFromDeciding(change, approval));
   if (approval.outcome() == v1::APPROVAL_OUTCOME_APPROVED) {
     // A policy without levels approves at once.
     *approval.mutable_decide_time() = base::ToProtoTimestamp(now);
@@ -87,22 +87,42 @@ v1::Approval StartApproval(const v1::ChangePolicy& policy, const v1::Change& cha
   return approval;
 }
 
+std::vector<std::string> BarredFromDeciding(const v1::Change& change,
+                                            const v1::Approval& approval) {
+  if (approval.self_approval_allowed()) return {};
+  std::vector<std::string> barred;
+  for (const std::string& person : {change.created_by(), change.assignee()}) {
+    if (!person.empty()) barred.push_back(person);
+  }
+  return barred;
+}
+
 v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
-                                 const std::vector<v1::ApprovalVote>& votes) {
+                                 const std::vector<v1::ApprovalVote>& votes,
+                                 const std::vector<std::string>& barred) {
   int approvals = 0;
   int rejections = 0;
   for (const v1::ApprovalVote& v : votes) {
     (v.decision() == v1::APPROVAL_DECISION_APPROVE ? approvals : rejections)++;
   }
-  const int electorate = level.approvers_size();
+  // A named approver barred from deciding (segregation of duties) will never vote: the level
+  // asks those who may, or it could never be decided.
+  const int electorate = static_cast<int>(
+      std::count_if(level.approvers().begin(), level.approvers().end(), [&](const auto& person) {
+        return std::none_of(barred.begin(), barred.end(),
+                            [&](const std::string& b) { return auth::SamePerson(person, b); });
+      }));
   switch (level.rule()) {
     case v1::APPROVAL_RULE_ALL:
       if (rejections > 0) return v1::APPROVAL_OUTCOME_REJECTED;
-      return approvals >= electorate ? v1::APPROVAL_OUTCOME_APPROVED : v1::APPROVAL_OUTCOME_PENDING;
-    case v1::APPROVAL_RULE_QUORUM:
-      if (approvals >= level.quorum()) return v1::APPROVAL_OUTCOME_APPROVED;
-      if (rejections > electorate - level.quorum()) return v1::APPROVAL_OUTCOME_REJECTED;
+      return electorate > 0 && approvals >= electorate ? v1::APPROVAL_OUTCOME_APPROVED
+                                                       : v1::APPROVAL_OUTCOME_PENDING;
+    case v1::APPROVAL_RULE_QUORUM: {
+      const int needed = std::min(level.quorum(), electorate);
+      if (needed > 0 && approvals >= needed) return v1::APPROVAL_OUTCOME_APPROVED;
+      if (needed > 0 && rejections > electorate - needed) return v1::APPROVAL_OUTCOME_REJECTED;
       return v1::APPROVAL_OUTCOME_PENDING;
+    }
     default:  // ANY
       if (votes.empty()) return v1::APPROVAL_OUTCOME_PENDING;
       return votes.front().decision() == v1::APPROVAL_DECISION_APPROVE
@@ -111,10 +131,17 @@ v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
   }
 }
 
-void EvaluateApproval(v1::Approval& approval) {
+void EvaluateApproval(v1::Approval& approval, const std::vector<std::string>& barred) {
   if (approval.outcome() == v1::APPROVAL_OUTCOME_PRE_APPROVED) return;
+  std::vector<std::string> barred_here = barred;
   for (int i = 0; i < approval.levels_size(); ++i) {
-    const v1::ApprovalOutcome level = LevelOutcome(approval.levels(i), VotesAt(approval, i));
+    if (i > 0 && !approval.self_approval_allowed()) {
+      // Who decided the level before does not decide this one (CheckVoter).
+      for (const v1::ApprovalVote& v : VotesAt(approval, i - 1))
+        barred_here.push_back(v.approver());
+    }
+    const v1::ApprovalOutcome level =
+        LevelOutcome(approval.levels(i), VotesAt(approval, i), barred_here);
     approval.set_current_level(i);
     if (level != v1::APPROVAL_OUTCOME_APPROVED) {
       approval.set_outcome(level);

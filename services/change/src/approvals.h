@@ -5,13 +5,17 @@
 //   v1::Approval approval = StartApproval(policy, change, now);   // entering AUTHORISE
 //   ITSM_RETURN_IF_ERROR(CheckVoter(approval, caller));
 //   approval.add_votes()->...;
-//   EvaluateApproval(approval);   // outcome, current level
+//   EvaluateApproval(approval, BarredFromDeciding(change, approval));   // outcome, level
 //
 // Rules per level (each level decides only after the previous one approved):
 //   ANY     the first decision decides;
 //   ALL     every named approver approves; one rejection rejects;
 //   QUORUM  `quorum` approvals approve; rejected as soon as approval can no longer be reached
 //           (more rejections than approvers minus quorum).
+// A named approver barred from deciding (who raised the change, its assignee, who decided an
+// earlier level: segregation of duties, unless the policy allows self-approval) is left out:
+// ALL asks the others, QUORUM at most as many as remain. A level with nobody left stays
+// PENDING (decision 263).
 #ifndef ITSM_SERVICES_CHANGE_APPROVALS_H_
 #define ITSM_SERVICES_CHANGE_APPROVALS_H_
 
@@ -36,13 +40,19 @@ v1::ApprovalLevel DefaultLevel();
 v1::Approval StartApproval(const v1::ChangePolicy& policy, const v1::Change& change,
                            absl::Time now);
 
-// The outcome of one level from its votes, in the order they were cast (PENDING, APPROVED or
-// REJECTED).
-v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
-                                 const std::vector<v1::ApprovalVote>& votes);
+// Who may not decide `change`'s approval: who raised it and its assignee, unless `approval`
+// (the change's, or the one it starts) allows self-approval.
+std::vector<std::string> BarredFromDeciding(const v1::Change& change, const v1::Approval& approval);
 
-// Sets outcome and current_level from levels and votes.
-void EvaluateApproval(v1::Approval& approval);
+// The outcome of one level from its votes, in the order they were cast (PENDING, APPROVED or
+// REJECTED), with `barred` named approvers left out of its electorate.
+v1::ApprovalOutcome LevelOutcome(const v1::ApprovalLevel& level,
+                                 const std::vector<v1::ApprovalVote>& votes,
+                                 const std::vector<std::string>& barred = {});
+
+// Sets outcome and current_level from levels and votes; `barred` as BarredFromDeciding says,
+// and at each level who decided the one before, unless self-approval is allowed.
+void EvaluateApproval(v1::Approval& approval, const std::vector<std::string>& barred = {});
 
 // Whether `voter` may vote now: the approval is PENDING, the voter holds the current level's
 // approver role (when its roles are known: authentication on), is one of the level's named

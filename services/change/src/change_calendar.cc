@@ -29,7 +29,8 @@ absl::Status CheckRange(const v1::GetChangeCalendarRequest& r) {
 
 absl::Status ChangeCalendar::Get(storage::Transaction& txn,
                                  const v1::GetChangeCalendarRequest& request,
-                                 v1::GetChangeCalendarResponse& out) const {
+                                 v1::GetChangeCalendarResponse& out,
+                                 const std::optional<CiWindowScope>& ci_scope) const {
   ITSM_RETURN_IF_ERROR(CheckRange(request));
   const absl::Time start = base::FromProtoTimestamp(request.start_time());
   const absl::Time end = base::FromProtoTimestamp(request.end_time());
@@ -46,6 +47,8 @@ absl::Status ChangeCalendar::Get(storage::Transaction& txn,
   for (const v1::ChangeWindow& w : windows) {
     // A service filter keeps the windows of that service and the global ones.
     if (!request.service_id().empty() && !WindowCovers(w, {request.service_id()}, {})) continue;
+    // A CI filter keeps the windows that concern a change on that CI, and the global ones.
+    if (ci_scope && !WindowCovers(w, ci_scope->service_ids, ci_scope->ci_classes)) continue;
     for (const Interval& i : Occurrences(w, start, end)) {
       v1::WindowOccurrence o;
       o.set_window_id(w.id());
@@ -67,7 +70,8 @@ absl::Status ChangeCalendar::Get(storage::Transaction& txn,
 
 absl::Status ChangeCalendar::Export(storage::Transaction& txn,
                                     const v1::ExportChangeCalendarRequest& request,
-                                    v1::ExportChangeCalendarResponse& out) const {
+                                    v1::ExportChangeCalendarResponse& out,
+                                    const std::optional<CiWindowScope>& ci_scope) const {
   v1::GetChangeCalendarRequest get;
   *get.mutable_start_time() = request.start_time();
   *get.mutable_end_time() = request.end_time();
@@ -77,7 +81,7 @@ absl::Status ChangeCalendar::Export(storage::Transaction& txn,
   get.set_configuration_item_id(request.configuration_item_id());
   get.set_assignment_group(request.assignment_group());
   v1::GetChangeCalendarResponse calendar;
-  ITSM_RETURN_IF_ERROR(Get(txn, get, calendar));
+  ITSM_RETURN_IF_ERROR(Get(txn, get, calendar, ci_scope));
   out.set_ics(ToICalendar(calendar, clock_.Now()));
   return absl::OkStatus();
 }

@@ -1,5 +1,9 @@
 #include "services/change/src/change_grpc_service.h"
 
+#include <functional>
+#include <memory>
+#include <optional>
+
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/call_context.h"
 #include "itsm/servicedb/calls.h"
@@ -33,19 +37,24 @@ namespace {
 // A read filtered by a CI or a business service: each is resolved with the CMDB first (by id or
 // "class_name/name", an unknown one refused), holding no transaction, then `read` runs with the
 // CMDB's ids.
+// `of_ci`, when given, is told the CI filter's id (still holding no transaction).
 template <typename Request, typename Read>
 grpc::ServerUnaryReactor* ReadByCi(runtime::Executor& executor, storage::Database& db,
                                    const ChangeManagement& changes,
                                    grpc::CallbackServerContext* ctx, const Request* request,
-                                   Read read) {
+                                   Read read,
+                                   std::function<void(const std::string&)> of_ci = nullptr) {
   return servicedb::ResolvedReadCall<Request>(
       executor, db, ctx, *request,
-      [&changes](Request& resolved) -> absl::Status {
+      [&changes, of_ci](Request& resolved) -> absl::Status {
         ITSM_ASSIGN_OR_RETURN(
             *resolved.mutable_configuration_item_id(),
             changes.ResolveCiFilter(resolved.configuration_item_id(), "configuration_item_id"));
         ITSM_ASSIGN_OR_RETURN(*resolved.mutable_service_id(),
                               changes.ResolveCiFilter(resolved.service_id(), "service_id"));
+        if (of_ci && !resolved.configuration_item_id().empty()) {
+          of_ci(resolved.configuration_item_id());
+        }
         return absl::OkStatus();
       },
       [read](storage::Transaction& txn, const base::Caller&, const Request& resolved) {
@@ -267,19 +276,25 @@ grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeWindow(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeCalendar(
     grpc::CallbackServerContext* ctx, const v1::GetChangeCalendarRequest* request,
     v1::GetChangeCalendarResponse* response) {
-  return ReadByCi(executor_, db_, apps_.changes, ctx, request,
-                  [=, this](storage::Transaction& txn, const v1::GetChangeCalendarRequest& r) {
-                    return apps_.calendar.Get(txn, r, *response);
-                  });
+  auto scope = std::make_shared<std::optional<CiWindowScope>>();
+  return ReadByCi(
+      executor_, db_, apps_.changes, ctx, request,
+      [=, this](storage::Transaction& txn, const v1::GetChangeCalendarRequest& r) {
+        return apps_.calendar.Get(txn, r, *response, *scope);
+      },
+      [=, this](const std::string& ci_id) { *scope = apps_.changes.WindowScopeOf(ci_id); });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::ExportChangeCalendar(
     grpc::CallbackServerContext* ctx, const v1::ExportChangeCalendarRequest* request,
     v1::ExportChangeCalendarResponse* response) {
-  return ReadByCi(executor_, db_, apps_.changes, ctx, request,
-                  [=, this](storage::Transaction& txn, const v1::ExportChangeCalendarRequest& r) {
-                    return apps_.calendar.Export(txn, r, *response);
-                  });
+  auto scope = std::make_shared<std::optional<CiWindowScope>>();
+  return ReadByCi(
+      executor_, db_, apps_.changes, ctx, request,
+      [=, this](storage::Transaction& txn, const v1::ExportChangeCalendarRequest& r) {
+        return apps_.calendar.Export(txn, r, *response, *scope);
+      },
+      [=, this](const std::string& ci_id) { *scope = apps_.changes.WindowScopeOf(ci_id); });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::CreateRelease(grpc::CallbackServerContext* ctx,

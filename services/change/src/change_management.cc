@@ -215,6 +215,19 @@ absl::StatusOr<v1::RiskAssessment> ChangeManagement::AssessNow(storage::Transact
   return AssessRisk(policy, in, now);
 }
 
+std::optional<CiWindowScope> ChangeManagement::WindowScopeOf(const std::string& ci_id) const {
+  if (cmdb_ == nullptr || ci_id.empty()) return std::nullopt;
+  google::protobuf::RepeatedPtrField<std::string> ids;
+  ids.Add(std::string(ci_id));
+  // Retired CIs included: their calendar is history.
+  absl::StatusOr<CmdbFacts> facts =
+      GatherCmdbFacts(cmdb_, {}, ids, 0, "service_id", "configuration_item_id", {ci_id});
+  if (!facts.ok()) return std::nullopt;
+  CiWindowScope scope{.ci_classes = std::move(facts->ci_classes)};
+  for (const ReachedService& s : facts->business_services) scope.service_ids.insert(s.id);
+  return scope;
+}
+
 absl::StatusOr<std::vector<v1::Conflict>> ChangeManagement::ConflictsNow(
     storage::Transaction& txn, const v1::Change& change, const v1::ChangePolicy& policy,
     const CmdbFacts& facts, bool implementing) const {

@@ -26,6 +26,7 @@
 #include "itsm/records/record_change.h"
 #include "itsm/storage/database.h"
 #include "services/change/src/caused_incidents.h"
+#include "services/change/src/change_calendar.h"
 #include "services/change/src/change_workflow.h"
 #include "services/change/src/cmdb_facts.h"
 #include "services/change/src/cmdb_view.h"
@@ -59,6 +60,9 @@ class ChangeManagement {
                                               const std::string& field) const {
     return change::ResolveCiFilter(cmdb_, given, field);
   }
+  // Before a calendar filtered by a CI (its CMDB id): what decides which windows concern it.
+  // None without a CMDB or while it cannot answer (every window is then shown).
+  std::optional<CiWindowScope> WindowScopeOf(const std::string& ci_id) const;
 
   // Writes: inside the committer's transaction.
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,

@@ -266,6 +266,15 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
           "duties; the change policy's allow_self_approval)"));
     }
   }
+  // A named approver who becomes the assignee may no longer decide: a pending level asks the
+  // others, and the votes cast may decide it now (decision 263).
+  if (after.state() == v1::CHANGE_STATE_AUTHORISE && after.assignee() != stored.assignee() &&
+      after.approval().outcome() == v1::APPROVAL_OUTCOME_PENDING) {
+    EvaluateApproval(*after.mutable_approval(), BarredFromDeciding(after, after.approval()));
+    if (after.approval().outcome() != v1::APPROVAL_OUTCOME_PENDING) {
+      *after.mutable_approval()->mutable_decide_time() = base::ToProtoTimestamp(clock_.Now());
+    }
+  }
   return after;
 }
 
@@ -374,7 +383,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
   vote.set_comment(request.comment());
   *vote.mutable_time() = base::ToProtoTimestamp(now);
   *after.mutable_approval()->add_votes() = vote;
-  EvaluateApproval(*after.mutable_approval());
+  EvaluateApproval(*after.mutable_approval(), BarredFromDeciding(stored, stored.approval()));
   if (after.approval().outcome() != v1::APPROVAL_OUTCOME_PENDING) {
     *after.mutable_approval()->mutable_decide_time() = base::ToProtoTimestamp(now);
   }
@@ -533,8 +542,9 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
     } else if (kOverrideFields.contains(f)) {
       override_fields.push_back(f);
     } else if (f == "approval") {
-      // A decision has its own event; an approval started or discarded goes with the state.
-      (vote ? approval : state).push_back(f);
+      // A decision has its own event; an approval started or discarded goes with the state,
+      // one decided as an assignment left a named approver out (decision 263) with the update.
+      (vote ? approval : before.state() != a.state() ? state : updated).push_back(f);
     } else {
       updated.push_back(f);
     }

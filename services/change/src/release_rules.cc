@@ -161,6 +161,9 @@ absl::Status ReleaseRules::ValidateCreate(const v1::CreateReleaseRequest& r) con
   ITSM_RETURN_IF_ERROR(CheckKind(r.kind(), "kind"));
   ITSM_RETURN_IF_ERROR(CheckTitle(r.title(), "title"));
   ITSM_RETURN_IF_ERROR(records::CheckIds("change_ids", r.change_ids()));
+  // Names list filters match: " release-team" would match nothing.
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("owner", r.owner()));
   v1::Release dates;
   if (r.has_planned_start_time()) *dates.mutable_planned_start_time() = r.planned_start_time();
   if (r.has_planned_end_time()) *dates.mutable_planned_end_time() = r.planned_end_time();
@@ -170,6 +173,13 @@ absl::Status ReleaseRules::ValidateCreate(const v1::CreateReleaseRequest& r) con
 absl::Status ReleaseRules::ValidateUpdate(const v1::UpdateReleaseRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.release().id(), "release.id"));
   ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(r.update_mask(), kReleaseFields));
+  if (records::MaskNames(r.update_mask(), "assignment_group")) {
+    ITSM_RETURN_IF_ERROR(
+        base::CheckMatchedName("release.assignment_group", r.release().assignment_group()));
+  }
+  if (records::MaskNames(r.update_mask(), "owner")) {
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName("release.owner", r.release().owner()));
+  }
   return records::CheckIds("release.change_ids", r.release().change_ids());
 }
 

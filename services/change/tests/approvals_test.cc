@@ -1,8 +1,10 @@
 #include "services/change/src/approvals.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "services/change/src/change_policy.h"
@@ -125,8 +127,11 @@ TEST(Approvals, BadPoliciesAreRefusedNamingTheField) {
 
 // A level's outcome by enumeration: APPROVED when every way the outstanding approvers could
 // still vote approves it, REJECTED when none does, PENDING otherwise. ANY: the first decision.
+// By enumeration of every way the outstanding votes could go: approved (rejected) when every
+// completion approves (none does). Who is barred never votes; with nobody left, nobody decides.
 v1::ApprovalOutcome BruteForceLevel(const v1::ApprovalLevel& level,
-                                    const std::vector<v1::ApprovalVote>& votes) {
+                                    const std::vector<v1::ApprovalVote>& votes,
+                                    const std::set<std::string>& barred) {
   if (level.rule() == v1::APPROVAL_RULE_ANY) {
     if (votes.empty()) return v1::APPROVAL_OUTCOME_PENDING;
     return votes[0].decision() == v1::APPROVAL_DECISION_APPROVE ? v1::APPROVAL_OUTCOME_APPROVED
@@ -135,9 +140,15 @@ v1::ApprovalOutcome BruteForceLevel(const v1::ApprovalLevel& level,
   std::map<std::string, bool> cast;
   for (const auto& v : votes) cast[v.approver()] = v.decision() == v1::APPROVAL_DECISION_APPROVE;
   std::vector<std::string> outstanding;
+  int eligible = 0;
   for (const auto& a : level.approvers()) {
+    if (barred.contains(a)) continue;
+    ++eligible;
     if (!cast.contains(a)) outstanding.push_back(a);
   }
+  const int needed =
+      level.rule() == v1::APPROVAL_RULE_ALL ? eligible : std::min(level.quorum(), eligible);
+  if (needed == 0) return v1::APPROVAL_OUTCOME_PENDING;
   int approving_completions = 0;
   const int completions = 1 << outstanding.size();
   for (int mask = 0; mask < completions; ++mask) {
@@ -145,8 +156,7 @@ v1::ApprovalOutcome BruteForceLevel(const v1::ApprovalLevel& level,
     for (size_t i = 0; i < outstanding.size(); ++i) full[outstanding[i]] = (mask >> i) & 1;
     int yes = 0;
     for (const auto& [who, approve] : full) yes += approve;
-    const bool approved = level.rule() == v1::APPROVAL_RULE_ALL ? yes == level.approvers_size()
-                                                                : yes >= level.quorum();
+    const bool approved = yes >= needed;
     approving_completions += approved;
   }
   if (approving_completions == completions) return v1::APPROVAL_OUTCOME_APPROVED;
@@ -154,16 +164,79 @@ v1::ApprovalOutcome BruteForceLevel(const v1::ApprovalLevel& level,
   return v1::APPROVAL_OUTCOME_PENDING;
 }
 
-v1::ApprovalOutcome BruteForce(const v1::Approval& a) {
+v1::ApprovalOutcome BruteForce(const v1::Approval& a, std::set<std::string> barred = {}) {
   for (int i = 0; i < a.levels_size(); ++i) {
     std::vector<v1::ApprovalVote> votes;
     for (const auto& v : a.votes()) {
       if (v.level() == i) votes.push_back(v);
+      if (v.level() == i - 1) barred.insert(v.approver());  // decided the level before
     }
-    const v1::ApprovalOutcome level = BruteForceLevel(a.levels(i), votes);
+    const v1::ApprovalOutcome level = BruteForceLevel(a.levels(i), votes, barred);
     if (level != v1::APPROVAL_OUTCOME_APPROVED) return level;
   }
   return v1::APPROVAL_OUTCOME_APPROVED;
+}
+
+// A named approver barred from deciding (who raised the change or is assigned to it, who decided
+// the level before) is left out of the level: ALL asks the others, QUORUM at most as many as
+// remain, and a level with nobody left stays pending (decision 263).
+TEST(Approvals, ABarredNamedApproverIsLeftOutOfTheLevel) {
+  const auto vote = [](v1::Approval& a, const std::string& who, int level) {
+    v1::ApprovalVote* v = a.add_votes();
+    v->set_level(level);
+    v->set_approver(who);
+    v->set_decision(v1::APPROVAL_DECISION_APPROVE);
+  };
+  v1::Change change;
+  change.set_created_by("ann");
+  change.set_assignee("Cid");
+  v1::Approval all;
+  v1::ApprovalLevel* l = all.add_levels();
+  l->set_rule(v1::APPROVAL_RULE_ALL);
+  for (const char* who : {"ann", "bob"}) l->add_approvers(who);
+  EXPECT_EQ(BarredFromDeciding(change, all), (std::vector<std::string>{"ann", "Cid"}));
+  EvaluateApproval(all, BarredFromDeciding(change, all));
+  EXPECT_EQ(all.outcome(), v1::APPROVAL_OUTCOME_PENDING);
+  vote(all, "bob", 0);
+  EvaluateApproval(all, BarredFromDeciding(change, all));
+  EXPECT_EQ(all.outcome(), v1::APPROVAL_OUTCOME_APPROVED) << "ann raised it: bob alone decides";
+  all.set_self_approval_allowed(true);
+  all.clear_outcome();
+  EvaluateApproval(all, BarredFromDeciding(change, all));
+  EXPECT_EQ(all.outcome(), v1::APPROVAL_OUTCOME_PENDING) << "allowed, ann's vote is awaited";
+
+  v1::Approval quorum;
+  l = quorum.add_levels();
+  l->set_rule(v1::APPROVAL_RULE_QUORUM);
+  l->set_quorum(3);
+  for (const char* who : {"ann", "bob", "cid"}) l->add_approvers(who);
+  vote(quorum, "bob", 0);
+  EvaluateApproval(quorum, BarredFromDeciding(change, quorum));
+  EXPECT_EQ(quorum.outcome(), v1::APPROVAL_OUTCOME_APPROVED)
+      << "ann and Cid (however cased) are barred: one of one";
+
+  v1::Approval alone;
+  l = alone.add_levels();
+  l->set_rule(v1::APPROVAL_RULE_ALL);
+  l->add_approvers("ann");
+  EvaluateApproval(alone, BarredFromDeciding(change, alone));
+  EXPECT_EQ(alone.outcome(), v1::APPROVAL_OUTCOME_PENDING) << "nobody left decides nothing";
+
+  // Two levels: who decided the first is left out of the second.
+  v1::Approval two;
+  for (int i = 0; i < 2; ++i) {
+    l = two.add_levels();
+    l->set_rule(v1::APPROVAL_RULE_ALL);
+    for (const char* who : {"dee", i == 0 ? "eve" : "fay"}) l->add_approvers(who);
+  }
+  vote(two, "dee", 0);
+  vote(two, "eve", 0);
+  EvaluateApproval(two);
+  ASSERT_EQ(two.current_level(), 1);
+  vote(two, "fay", 1);
+  EvaluateApproval(two);
+  EXPECT_EQ(two.outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+  EXPECT_EQ(two.outcome(), BruteForce(two));
 }
 
 TEST(Approvals, OutcomeEqualsBruteForceEvaluationOnRandomPoliciesAndVotes) {

@@ -301,6 +301,25 @@ TEST_P(ChangeServiceTest, BlackoutWindowsAndSameCiConflicts) {
   v1::ExportChangeCalendarResponse exported;
   ASSERT_TRUE(Call(&Stub::ExportChangeCalendar, ics, &exported).ok());
   EXPECT_NE(exported.ics().find("SUMMARY:Blackout: Quarter-end freeze"), std::string::npos);
+
+  // A CI filter keeps the windows that concern a change on that CI: the database's freeze is not
+  // the application's, while billing's concerns both (it depends on them).
+  v1::CreateChangeWindowRequest nights = NightlyFreeze("Database freeze");
+  nights.mutable_window()->add_ci_class_names("database");
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, nights, &window, "cm").ok());
+  const auto window_names = [&](const std::string& ci) {
+    cal.set_configuration_item_id(ci);
+    EXPECT_TRUE(Call(&Stub::GetChangeCalendar, cal, &calendar).ok());
+    std::set<std::string> names;
+    for (const auto& o : calendar.windows()) names.insert(o.name());
+    return names;
+  };
+  EXPECT_EQ(window_names("app-01"), std::set<std::string>{"Quarter-end freeze"});
+  EXPECT_EQ(window_names("db-01"),
+            (std::set<std::string>{"Database freeze", "Quarter-end freeze"}));
+  cmdb_.SetUnavailable(true);
+  EXPECT_EQ(window_names("app-01").size(), 2u) << "the CMDB down: every window, as unfiltered";
+  cmdb_.SetUnavailable(false);
 }
 
 // A window or an approval policy names business services as a change reaches them, by the CMDB's
@@ -481,6 +500,44 @@ TEST_P(ChangeServiceTest, OnePersonDoesNotDecideTwoLevels) {
               ::testing::HasSubstr("each level is decided by someone else"));
   c = Decide(c, "cab-1", v1::APPROVAL_DECISION_APPROVE);
   EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+}
+
+// A named approver assigned to the change while its ALL level waits for them is left out: the
+// votes already cast decide it, with the update (decision 263).
+TEST_P(ChangeServiceTest, ANamedApproverAssignedToTheChangeIsNoLongerAwaited) {
+  v1::GetChangePolicyResponse current;
+  ASSERT_TRUE(Call(&Stub::GetChangePolicy, v1::GetChangePolicyRequest(), &current).ok());
+  v1::UpdateChangePolicyRequest policy;
+  *policy.mutable_policy() = current.policy();
+  v1::ApprovalPolicy* pair = policy.mutable_policy()->add_approval_policies();
+  pair->set_name("two DBAs");
+  pair->mutable_match()->add_types(v1::CHANGE_TYPE_NORMAL);
+  v1::ApprovalLevel* level = pair->add_levels();
+  level->set_name("DBAs");
+  level->set_approver_role(common::v1::ROLE_CHANGE_MANAGER);
+  level->set_rule(v1::APPROVAL_RULE_ALL);
+  level->add_approvers("dba-1");
+  level->add_approvers("dba-2");
+  policy.mutable_policy()->mutable_approval_policies()->SwapElements(
+      0, policy.policy().approval_policies_size() - 1);
+  v1::UpdateChangePolicyResponse saved;
+  grpc::Status s = Call(&Stub::UpdateChangePolicy, policy, &saved, "cm");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::Change c = To(To(Create(Normal("Reindex the database", {"db-01"})), v1::CHANGE_STATE_ASSESS),
+                    v1::CHANGE_STATE_AUTHORISE);
+  ASSERT_EQ(c.approval().policy_name(), "two DBAs");
+  c = Decide(c, "dba-1", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(c.approval().outcome(), v1::APPROVAL_OUTCOME_PENDING);
+  v1::UpdateChangeRequest assign;
+  *assign.mutable_change() = c;
+  assign.mutable_change()->set_assignee("DBA-2");
+  assign.mutable_update_mask()->add_paths("assignee");
+  v1::UpdateChangeResponse assigned;
+  s = Call(&Stub::UpdateChange, assign, &assigned);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(assigned.change().approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
+  EXPECT_TRUE(assigned.change().approval().has_decide_time());
+  EXPECT_EQ(EventTypes(c.id()).back(), "ChangeUpdated");
 }
 
 // A freeze forbids what it covers whatever the approval's policy says of conflicts (decision

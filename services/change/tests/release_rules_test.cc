@@ -164,6 +164,10 @@ TEST_F(ReleaseRulesTest, BadRequestsNameTheirField) {
   c.add_change_ids("");
   EXPECT_EQ(rules_.ValidateCreate(c).message(), "change_ids[0]: empty");
   c.clear_change_ids();
+  c.set_assignment_group("release team ");
+  EXPECT_EQ(rules_.ValidateCreate(c).message(),
+            "assignment_group: has blanks around it, and would match nothing named without them");
+  c.clear_assignment_group();
   *c.mutable_planned_start_time() = base::ToProtoTimestamp(clock_.Now());
   *c.mutable_planned_end_time() = base::ToProtoTimestamp(clock_.Now() - absl::Hours(1));
   EXPECT_EQ(rules_.ValidateCreate(c).message(),
@@ -177,6 +181,11 @@ TEST_F(ReleaseRulesTest, BadRequestsNameTheirField) {
   u.mutable_update_mask()->add_paths("state");
   EXPECT_EQ(rules_.ValidateUpdate(u).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(rules_.ValidateUpdate(u).message().find("TransitionRelease"), std::string::npos);
+  u.mutable_update_mask()->clear_paths();
+  u.mutable_update_mask()->add_paths("owner");
+  u.mutable_release()->set_owner(" ann");
+  EXPECT_EQ(rules_.ValidateUpdate(u).message(),
+            "release.owner: has blanks around it, and would match nothing named without them");
 
   AddDeploymentRequest a;
   a.set_release_id("r1");
