@@ -45,6 +45,8 @@ absl::Status CheckIdList(const std::string& field,
   for (int i = 0; i < ids.size(); ++i) {
     const std::string at = absl::StrCat(field, "[", i, "]");
     if (base::IsBlank(ids[i])) return base::FieldError(at, "empty");
+    // Groups, services and CIs are matched by name: " mail" would match nothing.
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(at, ids[i]));
     if (!seen.insert(ids[i]).second) {
       return base::FieldError(at, absl::StrCat("\"", ids[i], "\" is listed twice"));
     }

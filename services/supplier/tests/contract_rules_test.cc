@@ -126,6 +126,7 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
          c.add_services("mail");
        },
        "contract.services[1]"},
+      {[](v1::Contract& c) { c.add_services(" mail"); }, "contract.services[0]"},
   };
   for (const auto& k : cases) {
     v1::CreateContractRequest r = Valid();
