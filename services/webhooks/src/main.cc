@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   runtime::Executor executor("calls", static_cast<int>(config.GetInt("database_pool_size")), 4096);
   rt.OnShutdown("call executor", [&executor] { executor.Stop(); });
   const webhooks::SubscriptionRules rules(*policy, clock, topics);
-  const webhooks::SubscriptionManagement subscriptions(rules);
+  const webhooks::SubscriptionManagement subscriptions(rules, clock, retry_period);
   const webhooks::DeliveryLog deliveries(clock, retry_period);
   webhooks::WebhookGrpcService service(*db, committer, executor, subscriptions, deliveries,
                                        [&dispatcher] { dispatcher.Wake(); });

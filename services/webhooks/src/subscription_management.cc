@@ -51,9 +51,18 @@ absl::Status SubscriptionManagement::Update(storage::Transaction& txn, const bas
                                             v1::Subscription& out) const {
   ITSM_RETURN_IF_ERROR(rules_.ValidateUpdate(request));
   SubscriptionWork work(txn, caller, NoEvents());
-  ITSM_ASSIGN_OR_RETURN(
-      out, work.Modify(request.subscription().id(),
-                       [&](const v1::Subscription& s) { return rules_.Update(s, request); }));
+  bool was_paused = false;
+  ITSM_ASSIGN_OR_RETURN(out,
+                        work.Modify(request.subscription().id(), [&](const v1::Subscription& s) {
+                          was_paused = !s.active();
+                          return rules_.Update(s, request);
+                        }));
+  if (was_paused && out.active()) {
+    // What waited during the pause goes out now, with its retries still ahead of it.
+    const absl::Time now = clock_.Now();
+    ITSM_RETURN_IF_ERROR(
+        WebhookRepository::ResumePending(txn, out.id(), now, now + retry_period_).status());
+  }
   return absl::OkStatus();
 }
 

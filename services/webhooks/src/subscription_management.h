@@ -6,7 +6,9 @@
 #define ITSM_SERVICES_WEBHOOKS_SUBSCRIPTION_MANAGEMENT_H_
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "itsm/base/caller.h"
+#include "itsm/base/clock.h"
 #include "itsm/storage/database.h"
 #include "itsm/webhooks/v1/webhooks.pb.h"
 #include "services/webhooks/src/subscription_rules.h"
@@ -15,7 +17,11 @@ namespace itsm::webhooks {
 
 class SubscriptionManagement {
  public:
-  explicit SubscriptionManagement(const SubscriptionRules& rules) : rules_(rules) {}
+  // `retry_period`: how long a delivery is retried, counted again from when a paused
+  // subscription is active again (its pause uses none of it).
+  SubscriptionManagement(const SubscriptionRules& rules, const base::Clock& clock,
+                         absl::Duration retry_period)
+      : rules_(rules), clock_(clock), retry_period_(retry_period) {}
 
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
                       const v1::CreateSubscriptionRequest& request,
@@ -40,6 +46,8 @@ class SubscriptionManagement {
 
  private:
   const SubscriptionRules& rules_;
+  const base::Clock& clock_;
+  const absl::Duration retry_period_;
 };
 
 }  // namespace itsm::webhooks

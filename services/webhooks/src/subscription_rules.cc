@@ -25,22 +25,33 @@ const records::UpdatableFields& UpdatableSubscriptionFields() {
 
 }  // namespace
 
-absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s) const {
-  if (base::IsBlank(s.name())) {
+absl::Status SubscriptionRules::CheckFields(const v1::Subscription& s,
+                                            const google::protobuf::FieldMask* mask) const {
+  // An update checks what it changes: a subscription whose URL the outbound rules have since
+  // refused can still be paused or renamed (and its URL changed).
+  const auto checked = [mask](const char* field) {
+    return mask == nullptr || records::MaskNames(*mask, field);
+  };
+  if (checked("name") && base::IsBlank(s.name())) {
     return base::FieldError("subscription.name", "required");
   }
-  if (s.url().empty()) return base::FieldError("subscription.url", "required");
-  ITSM_ASSIGN_OR_RETURN(WebhookUrl url, ParseWebhookUrl("subscription.url", s.url()));
-  ITSM_RETURN_IF_ERROR(policy_.CheckUrl("subscription.url", url));
-  if (s.event_types().empty()) {
-    return base::FieldError("subscription.event_types",
-                            "at least one event type (or \"*\" for every event)");
+  if (checked("url")) {
+    if (s.url().empty()) return base::FieldError("subscription.url", "required");
+    ITSM_ASSIGN_OR_RETURN(WebhookUrl url, ParseWebhookUrl("subscription.url", s.url()));
+    ITSM_RETURN_IF_ERROR(policy_.CheckUrl("subscription.url", url));
   }
-  for (int i = 0; i < s.event_types_size(); ++i) {
-    ITSM_RETURN_IF_ERROR(events::CheckEventTypePatternOf(
-        absl::StrCat("subscription.event_types[", i, "]"), s.event_types(i), topics_));
+  if (checked("event_types")) {
+    if (s.event_types().empty()) {
+      return base::FieldError("subscription.event_types",
+                              "at least one event type (or \"*\" for every event)");
+    }
+    for (int i = 0; i < s.event_types_size(); ++i) {
+      ITSM_RETURN_IF_ERROR(events::CheckEventTypePatternOf(
+          absl::StrCat("subscription.event_types[", i, "]"), s.event_types(i), topics_));
+    }
   }
-  if (s.record_filter() != absl::StripAsciiWhitespace(s.record_filter())) {
+  if (checked("record_filter") &&
+      s.record_filter() != absl::StripAsciiWhitespace(s.record_filter())) {
     return base::FieldError("subscription.record_filter", "must not begin or end with white space");
   }
   return absl::OkStatus();
@@ -55,7 +66,13 @@ absl::Status SubscriptionRules::ValidateCreate(const v1::CreateSubscriptionReque
 
 absl::Status SubscriptionRules::ValidateUpdate(const v1::UpdateSubscriptionRequest& r) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(r.subscription().id(), "subscription.id"));
-  return records::CheckUpdateMask(r.update_mask(), UpdatableSubscriptionFields());
+  ITSM_RETURN_IF_ERROR(records::CheckUpdateMask(r.update_mask(), UpdatableSubscriptionFields()));
+  // Named without a value, `active` would be copied as unset: the subscription paused silently.
+  if (records::MaskNames(r.update_mask(), "active") && !r.subscription().has_active()) {
+    return base::FieldError("subscription.active",
+                            "required (true or false) when the update mask names it");
+  }
+  return absl::OkStatus();
 }
 
 v1::Subscription SubscriptionRules::NewSubscription(const v1::CreateSubscriptionRequest& request,
@@ -92,7 +109,7 @@ absl::StatusOr<SubscriptionChange> SubscriptionRules::Update(
                                              "subscription.version"));
   v1::Subscription after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.subscription(), after);
-  ITSM_RETURN_IF_ERROR(CheckFields(after));
+  ITSM_RETURN_IF_ERROR(CheckFields(after, &request.update_mask()));
   return records::VersionedChange(stored, std::move(after), "update", clock_.Now());
 }
 

@@ -44,8 +44,10 @@ class SubscriptionRules {
                               const v1::ReplayDeliveriesResponse& replayed) const;
 
  private:
-  // The fields a create and an update share, named under `prefix` ("subscription.").
-  absl::Status CheckFields(const v1::Subscription& s) const;
+  // The fields a create and an update share, named "subscription.<field>": all of them, or
+  // those `mask` names (an update).
+  absl::Status CheckFields(const v1::Subscription& s,
+                           const google::protobuf::FieldMask* mask = nullptr) const;
 
   const OutboundPolicy& policy_;
   const base::Clock& clock_;

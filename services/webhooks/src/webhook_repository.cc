@@ -280,6 +280,17 @@ absl::StatusOr<std::vector<DueDelivery>> WebhookRepository::Claim(
   return out;
 }
 
+absl::StatusOr<int64_t> WebhookRepository::ResumePending(storage::Transaction& txn,
+                                                         const std::string& subscription_id,
+                                                         absl::Time now, absl::Time retry_until) {
+  return txn.Execute(
+      "UPDATE webhook_deliveries SET next_attempt_us = $1,"
+      " retry_until_us = CASE WHEN retry_until_us < $2 THEN $2 ELSE retry_until_us END"
+      " WHERE subscription_id = $3 AND state = $4",
+      {absl::ToUnixMicros(now), absl::ToUnixMicros(retry_until), subscription_id,
+       static_cast<int>(v1::DELIVERY_STATE_PENDING)});
+}
+
 absl::StatusOr<int64_t> WebhookRepository::ExpireUnattempted(storage::Transaction& txn,
                                                              const std::string& subscription_id,
                                                              absl::Time now) {

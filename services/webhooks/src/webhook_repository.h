@@ -110,6 +110,11 @@ class WebhookRepository {
   // Dead-letters the subscription's deliveries whose retry period ended at `now` before their
   // next attempt could start (they waited for a slot, or their backoff ran past it); leased ones
   // (an attempt in flight, started in time) are left to their attempt's result. How many.
+  // The pending deliveries of a subscription made active again: due at `now`, and retried until
+  // at least `retry_until` (a pause does not use up their retry period). How many.
+  static absl::StatusOr<int64_t> ResumePending(storage::Transaction& txn,
+                                               const std::string& subscription_id, absl::Time now,
+                                               absl::Time retry_until);
   static absl::StatusOr<int64_t> ExpireUnattempted(storage::Transaction& txn,
                                                    const std::string& subscription_id,
                                                    absl::Time now);

@@ -67,7 +67,8 @@ class WebhooksServiceTest : public ::testing::TestWithParam<Backend> {
     policy_ = std::make_unique<OutboundPolicy>(*policy);
     rules_ =
         std::make_unique<SubscriptionRules>(*policy_, base::SystemClock::Get(), DefaultTopics());
-    subscriptions_ = std::make_unique<SubscriptionManagement>(*rules_);
+    subscriptions_ =
+        std::make_unique<SubscriptionManagement>(*rules_, base::SystemClock::Get(), kRetryPeriod);
     log_ = std::make_unique<DeliveryLog>(base::SystemClock::Get(), kRetryPeriod);
     metrics_ = std::make_unique<WebhookMetrics>(registry_);
     sender_ = std::make_unique<HttpSender>(*policy_, HttpSender::Options{});
@@ -385,7 +386,74 @@ TEST_P(WebhooksServiceTest, UpdatesAndRotationsAreVersionedAndAudited) {
   EXPECT_EQ(active.subscriptions_size(), 0);
 }
 
+// An update checks what it changes: a subscription whose stored URL the outbound rules refuse
+// now is still paused or renamed; `active` named in the mask must be given.
+TEST_P(WebhooksServiceTest, AnUpdateChecksWhatItChanges) {
+  v1::Subscription stored;
+  stored.set_id("00000000-0000-4000-8000-000000000001");
+  stored.set_name("old receiver");
+  stored.set_url("http://10.1.2.3/hook");  // refused by today's rules
+  stored.add_event_types("itsm.incident.v1.*");
+  stored.set_active(true);
+  stored.set_version(4);
+  v1::UpdateSubscriptionRequest pause;
+  pause.mutable_subscription()->set_id(stored.id());
+  pause.mutable_subscription()->set_version(4);
+  pause.mutable_subscription()->set_active(false);
+  pause.mutable_update_mask()->add_paths("active");
+  ASSERT_TRUE(rules_->ValidateUpdate(pause).ok());
+  absl::StatusOr<SubscriptionChange> paused = rules_->Update(stored, pause);
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_FALSE(paused->after.active());
+  pause.mutable_update_mask()->add_paths("url");
+  pause.mutable_subscription()->set_url(stored.url());
+  EXPECT_EQ(rules_->Update(stored, pause).status().code(), absl::StatusCode::kInvalidArgument);
+
+  v1::UpdateSubscriptionRequest unset;
+  unset.mutable_subscription()->set_id(stored.id());
+  unset.mutable_subscription()->set_version(4);
+  unset.mutable_subscription()->set_name("renamed");
+  unset.mutable_update_mask()->add_paths("name");
+  unset.mutable_update_mask()->add_paths("active");
+  const absl::Status refused = rules_->ValidateUpdate(unset);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message().rfind("subscription.active: required", 0), 0u) << refused;
+}
+
 // ---- Deliveries ----
+
+// Deliveries waiting while a subscription is paused go out when it is active again, however long
+// the pause: it uses none of their retry period.
+TEST_P(WebhooksServiceTest, APausedSubscriptionsDeliveriesWaitOutThePause) {
+  // The receiver fails until the subscription is paused: the delivery is pending then.
+  std::atomic<bool> down{true};
+  HttpReceiver receiver([&](const ReceivedRequest&) { return Answer{.status = down ? 503 : 204}; });
+  auto [sub, secret] = Subscribe(receiver.Url("/"), {"itsm.incident.v1.*"});
+  const auto set_active = [&](bool active, int64_t version) {
+    v1::UpdateSubscriptionRequest u;
+    u.mutable_subscription()->set_id(sub.id());
+    u.mutable_subscription()->set_version(version);
+    u.mutable_subscription()->set_active(active);
+    u.mutable_update_mask()->add_paths("active");
+    v1::UpdateSubscriptionResponse out;
+    grpc::ClientContext ctx;
+    grpc::Status s = admin_->UpdateSubscription(&ctx, u, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  };
+  StartConsumer();
+  Produce({IncidentEvent("inc-paused")});
+  ASSERT_TRUE(receiver.WaitFor(1, absl::Seconds(5)));
+  set_active(false, 1);
+  down = false;
+  const size_t tried = receiver.Requests().size();
+  absl::SleepFor(kRetryPeriod + absl::Milliseconds(500));  // paused past the retry period
+  ASSERT_EQ(Deliveries(sub.id()).size(), 1u);
+  EXPECT_EQ(Deliveries(sub.id())[0].state(), v1::DELIVERY_STATE_PENDING);
+  EXPECT_LE(receiver.Requests().size(), tried + 1) << "at most an attempt in flight at the pause";
+  set_active(true, 2);
+  ASSERT_TRUE(WaitForState(sub.id(), 1, v1::DELIVERY_STATE_DELIVERED));
+  ExpectSigned(receiver.Requests().back(), secret);
+}
 
 TEST_P(WebhooksServiceTest, DeliversSignedEventsToMatchingSubscriptionsOnce) {
   HttpReceiver incidents;
