@@ -645,12 +645,15 @@ absl::Status StatusCommand(const Context& ctx, const Args& args) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : response.clocks()) {
+    // In the clock's own zone, named: a due time belongs to the hours it was counted in.
+    absl::TimeZone tz;
+    if (!absl::LoadTimeZone(c.time_zone(), &tz)) tz = absl::UTCTimeZone();
     rows.push_back(
         {c.sla_definition_name().empty() ? c.sla_definition_id() : c.sla_definition_name(),
          c.clock_kind() == slav1::CLOCK_KIND_RESPONSE ? "response" : "resolution",
          PriorityName(c.priority()), c.state(), DurationText(c.target()),
          DurationText(c.business_elapsed()), DurationText(c.remaining()),
-         DurationText(c.paused_duration()), When(c.due_time(), absl::LocalTimeZone())});
+         DurationText(c.paused_duration()), When(c.due_time(), tz)});
   }
   if (rows.empty()) {
     std::printf("no SLA clocks known for %s\n", request.incident_id().c_str());

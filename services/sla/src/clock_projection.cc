@@ -147,6 +147,7 @@ v1::ClockStatus ToStatus(const v1::SlaClock& c, absl::Time now,
   const v1::ClockStage stage = c.stage();
   s.set_stage(stage);
   s.set_priority(c.priority());
+  s.set_time_zone(c.time_zone());
   *s.mutable_target() = c.target();
   *s.mutable_start_time() = c.start_time();
   if (c.has_due_time()) *s.mutable_due_time() = c.due_time();

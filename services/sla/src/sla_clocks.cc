@@ -146,6 +146,22 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       // would put the due time at the start, outside working hours.
       if (r.target().nanos() != 0) return base::FieldError("target", "whole seconds only");
       in.target = base::FromProtoDuration(r.target());
+      if (in.target > businesstime::kSearchHorizon) {
+        return base::FieldError(
+            "target",
+            absl::StrCat("at most ", absl::ToInt64Hours(businesstime::kSearchHorizon) / 24,
+                         " days (the due-time search horizon)"));
+      }
+      // Without a definition there is no time zone source: the calendar's hours are read in its
+      // own zone, and a zone given for the caller or the CI would change nothing.
+      for (const auto& [field, name] : {std::pair{"caller_time_zone", &r.caller_time_zone()},
+                                        std::pair{"ci_time_zone", &r.ci_time_zone()}}) {
+        if (!name->empty()) {
+          return base::FieldError(field,
+                                  "only with a definition (its time_zone_source says which zone "
+                                  "counts); with calendar_id, the calendar's own zone is used");
+        }
+      }
       calendar_id = r.calendar_id();
     }
     ITSM_ASSIGN_OR_RETURN(in.calendar, SlaRepository::GetCalendar(*txn, calendar_id));

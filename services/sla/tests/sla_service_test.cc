@@ -344,12 +344,27 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
     EXPECT_EQ(ViolatedField(far), "start_time") << year << ": " << far.error_message();
   }
   *direct.mutable_start_time() = base::ToProtoTimestamp(Istanbul(2026, 11, 24, 9));
-  // A zone the request gives is checked, even where the calendar's zone is the one used.
-  direct.mutable_target()->set_nanos(0);
+  // A target beyond the search horizon is the target's fault, as in a definition.
+  direct.mutable_target()->set_seconds(int64_t{3654} * 24 * 3600);
+  grpc::Status long_target = DueTime(direct, &due);
+  EXPECT_EQ(long_target.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedField(long_target), "target") << long_target.error_message();
+  // With a calendar, its own zone is used: a zone for the caller or the CI is refused, not
+  // dropped, valid or not.
   direct.mutable_target()->set_seconds(3600);
-  direct.set_caller_time_zone("../../etc/passwd");
-  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "caller_time_zone");
-  direct.clear_caller_time_zone();
+  for (const char* zone : {"../../etc/passwd", "Asia/Tokyo"}) {
+    direct.set_caller_time_zone(zone);
+    EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "caller_time_zone") << zone;
+    direct.clear_caller_time_zone();
+    direct.set_ci_time_zone(zone);
+    EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "ci_time_zone") << zone;
+    direct.clear_ci_time_zone();
+  }
+  // With a definition, a zone given is checked even where its zone source does not use it.
+  r.set_priority(incident::v1::PRIORITY_P1);
+  r.set_caller_time_zone("../../etc/passwd");
+  EXPECT_EQ(ViolatedField(DueTime(r, &due)), "caller_time_zone");
+  r.clear_caller_time_zone();
 
   // ResolveApplicableSla.
   v1::ResolveApplicableSlaRequest resolve;
@@ -699,6 +714,7 @@ TEST_P(SlaServiceTest, StatusAndReportsFromTheTimersEventsThroughTheBroker) {
   EXPECT_EQ(by_id["x1"].state(), "paused");
   EXPECT_EQ(by_id["x1"].paused_duration().seconds(), 2 * 3600);
   EXPECT_EQ(by_id["x1"].remaining().seconds(), 3 * 3600);
+  EXPECT_EQ(by_id["x1"].time_zone(), "Europe/Istanbul") << "where the clock's times belong";
   auto inc2 = status_of("inc-2");
   EXPECT_EQ(inc2.clocks(0).state(), "breached");
   EXPECT_TRUE(inc2.clocks(0).breached());
