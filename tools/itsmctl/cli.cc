@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -16,6 +17,19 @@
 #include "itsm/supervisor/child_process.h"
 
 namespace itsm::ctl {
+
+namespace {
+
+// A flag's written value: true, false, yes, no, 1, 0, on, off (any case).
+absl::StatusOr<bool> FlagValue(const std::string& name, absl::string_view value) {
+  const std::string v = absl::AsciiStrToLower(value);
+  if (v == "true" || v == "yes" || v == "1" || v == "on") return true;
+  if (v == "false" || v == "no" || v == "0" || v == "off") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", name, ": a flag is on or off (--", name, ", --", name, "=false)"));
+}
+
+}  // namespace
 
 absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
                                  const std::vector<std::string>& flags) {
@@ -28,11 +42,26 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
     }
     std::string name(a);
     std::string value;
+    const auto is_flag = [&flags](const std::string& n) {
+      return std::find(flags.begin(), flags.end(), n) != flags.end();
+    };
     if (auto eq = a.find('='); eq != absl::string_view::npos) {
       name = std::string(a.substr(0, eq));
       value = std::string(a.substr(eq + 1));
-    } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+      if (is_flag(name)) {
+        // --major=false is not --major: it is --not-major where there is one, else no flag.
+        ITSM_ASSIGN_OR_RETURN(const bool on, FlagValue(name, value));
+        if (!on && !is_flag("not-" + name)) continue;
+        if (!on) name = "not-" + name;
+        value = "true";
+      }
+    } else if (is_flag(name)) {
       value = "true";
+      // "--major no" would leave "no" a stray word and the flag on.
+      if (i + 1 < argv.size() && FlagValue(name, argv[i + 1]).ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " takes no separate value: write --", name, "=", argv[i + 1]));
+      }
     } else if (i + 1 < argv.size()) {
       value = argv[++i];
     } else {
@@ -221,7 +250,13 @@ std::string ToJson(const google::protobuf::Message& message, bool indented) {
 }
 
 void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
+                const std::vector<std::vector<std::string>>& given_rows) {
+  // A row is one line: a newline or tab inside a cell (a multi-line workaround) is shown
+  // escaped, as the terminal guard shows other control characters, never as a row of its own.
+  std::vector<std::vector<std::string>> rows = given_rows;
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = absl::StrReplaceAll(cell, {{"\n", "\\n"}, {"\t", "\\t"}});
+  }
   std::vector<size_t> width(header.size());
   for (size_t c = 0; c < header.size(); ++c) width[c] = CharCount(header[c]);
   for (const auto& row : rows) {

@@ -19,7 +19,9 @@
 
 namespace itsm::ctl {
 
-// --name value / --name=value options (repeatable), flags without value, and positionals.
+// --name value / --name=value options (repeatable), flags without value (--major, or
+// --major=true / =false, yes/no, 1/0, on/off; --major=false is --not-major where that flag
+// exists), and positionals.
 class Args {
  public:
   // `flags` are the options that take no value (e.g. "major").
