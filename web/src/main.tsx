@@ -211,7 +211,7 @@ function App() {
         {route.view === "new" && (route.kind === "incident" ? <CreateIncident api={api} merge={merge} /> : <CreateRecord api={api} kind={route.kind} merge={merge} />)}
         {route.view === "record" &&
           (route.kind === "incident" ? (
-            <RecordView api={api} id={route.id} records={records} merge={merge} sla={sla} />
+            <RecordView key={route.id} api={api} id={route.id} records={records} merge={merge} sla={sla} />
           ) : (
             <WorkRecordView key={route.id} api={api} kind={route.kind} id={route.id} records={records} merge={merge} sla={sla} />
           ))}

@@ -78,6 +78,9 @@ export function reconnectDelay(retryMs: number, failures: number): number {
   return Math.min(retryMs * 2 ** Math.max(0, failures - 1), Math.max(retryMs, 60_000));
 }
 
+// Three of the gateway's 15 s heartbeats.
+export const SILENT_STREAM_MS = 45_000;
+
 // Reads the stream until `stop()`, reconnecting after the server's retry: delay (backing off
 // while attempts fail); a 401 or 403 ends it.
 export function openEventStream(options: StreamOptions): { stop: () => void } {
@@ -90,11 +93,20 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
   const run = async () => {
     while (!stopped) {
       options.onState(lastEventId ? "retrying" : "connecting");
-      controller = new AbortController();
+      const connection = new AbortController();
+      controller = connection;
+      let silence: ReturnType<typeof setTimeout> | undefined;
+      // The gateway sends a heartbeat every 15 s: a connection silent for three of them is dead
+      // (a frozen gateway, a proxy holding it), and is opened anew, not shown live.
+      const watch = () => {
+        clearTimeout(silence);
+        silence = setTimeout(() => connection.abort(), SILENT_STREAM_MS);
+      };
       try {
+        watch();
         const headers: Record<string, string> = { Authorization: `Bearer ${options.key}`, Accept: "text/event-stream" };
         if (lastEventId) headers["Last-Event-ID"] = lastEventId;
-        const response = await fetch(options.url, { headers, signal: controller.signal, cache: "no-store" });
+        const response = await fetch(options.url, { headers, signal: connection.signal, cache: "no-store" });
         if (response.status === 401) {
           options.onUnauthenticated?.();
           break;
@@ -114,8 +126,10 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         let opened = false;
+        watch();
         for (;;) {
           const { done, value } = await reader.read();
+          watch();
           if (done) break;
           if (!opened) {
             opened = true;
@@ -139,7 +153,10 @@ export function openEventStream(options: StreamOptions): { stop: () => void } {
       } catch (error) {
         if (stopped) break;
         failures++;
-        options.onState("retrying", String(error));
+        const silent = error instanceof DOMException && error.name === "AbortError";
+        options.onState("retrying", silent ? "no heartbeat for 45 s" : String(error));
+      } finally {
+        clearTimeout(silence);
       }
       if (stopped) break;
       await new Promise((resolve) => setTimeout(resolve, reconnectDelay(retryMs, failures)));

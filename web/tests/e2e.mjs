@@ -245,6 +245,25 @@ try {
   await agent.getByRole("button", { name: "Resolve" }).click();
   await agent.getByTestId("state").filter({ hasText: "Resolved" }).waitFor();
 
+  step("from one incident straight to another: the forms are the second's, not what was typed on the first");
+  const first = await api("POST", "/v1/incidents", adminKey, { title: `First ${unique}`, impact: 3, urgency: 3, assignee: "carol", assignmentGroup: `storage-${unique}` });
+  const second = await api("POST", "/v1/incidents", adminKey, { title: `Second ${unique}`, impact: 3, urgency: 3 });
+  await agent.goto(`${gateway}/console/#/incidents/${first.incident.id}`);
+  await agent.getByRole("heading", { level: 1, name: new RegExp(`First ${unique}`) }).waitFor();
+  assert.equal(await agent.getByLabel("Assignment group", { exact: true }).inputValue(), `storage-${unique}`);
+  await agent.getByLabel("Assignee", { exact: true }).fill("typed-on-the-first");
+  await agent.goto(`${gateway}/console/#/incidents/${second.incident.id}`);
+  await agent.getByRole("heading", { level: 1, name: new RegExp(`Second ${unique}`) }).waitFor();
+  assert.equal(await agent.getByLabel("Assignee", { exact: true }).inputValue(), "");
+  assert.equal(await agent.getByLabel("Assignment group", { exact: true }).inputValue(), "");
+  // A colleague assigns it meanwhile: the untouched form follows the record, live.
+  await api("POST", `/v1/incidents/${second.incident.id}:assign`, adminKey, { version: second.incident.version, assignee: "bob", assignmentGroup: `net-${unique}` });
+  await agent.waitForFunction(
+    (group) => document.querySelector("#assign-group")?.value === group,
+    `net-${unique}`,
+    { timeout: 15000 },
+  );
+
   step("a service request: created (a violation first), edited, approved, fulfilled; live in the other session");
   await watcher.getByLabel("Service requests").check();
   await watcher.getByLabel("Sort by").selectOption("newest");

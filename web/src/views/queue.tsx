@@ -64,6 +64,10 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
   // what it already brought is valid (a newer version always wins), so the first rows show
   // without waiting for the stream to open.
   const reading = useRef({ cancelled: false });
+  // A read that failed (the service restarting) is tried again, backing off to 30 s: the stream
+  // may be live meanwhile, and would otherwise show only what arrives after the failure.
+  const [retry, setRetry] = useState(0);
+  const failedReads = useRef(0);
   // When the last read of these filters started: a later epoch re-reads only what changed since.
   const readSince = useRef<number | null>(null);
   useEffect(() => {
@@ -96,14 +100,21 @@ export function Queue({ api, records, merge, epoch, sla }: Props) {
       },
       () => token.cancelled,
     )
-      .then(() => !token.cancelled && setError(""))
+      .then(() => {
+        if (token.cancelled) return;
+        failedReads.current = 0;
+        setError("");
+      })
       .catch((e: Error) => {
         if (token.cancelled) return;
         setError(e.message);
         setLoading((l) => ({ ...l, done: true }));
+        readSince.current = since;  // the next try reads what this one was to read
+        const wait = Math.min(30_000, 2_000 * 2 ** failedReads.current++);
+        setTimeout(() => !token.cancelled && setRetry((r) => r + 1), wait);
       });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [query, epoch]);
+  }, [query, epoch, retry]);
 
   const rows = useMemo(() => visible(records, query), [records, query]);
   const noun = rows.length === 1 ? info.singular.toLowerCase() : info.plural.toLowerCase();

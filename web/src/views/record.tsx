@@ -136,12 +136,25 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
   const [typedFrom, setTypedFrom] = useState<string | undefined>(undefined);
   const typing = () => setTypedFrom((at) => at ?? incident.version);
   const typedVersion = () => typedFrom ?? incident.version;
-  const settle = (ok: boolean) => {
-    if (ok) setTypedFrom(undefined);
-  };
+  // Done: the forms start again from the record. Refused: the user now sees the record as it is
+  // (and why it was refused), so a retry is from the version on screen, not refused forever.
+  const settle = (ok: boolean) => setTypedFrom(ok ? undefined : incident.version);
+  // Until the user types, the assignment shown is the record's, also as colleagues change it:
+  // pressing Assign never sends a stale group back.
+  useEffect(() => {
+    if (typedFrom !== undefined) return;
+    setAssignee(incident.assignee ?? "");
+    setGroup(incident.assignmentGroup ?? "");
+  }, [incident.version, typedFrom]);
   const rid = encodeURIComponent(incident.id);
+  // A one-click action is on the version on screen; done, it is the user's own change, which a
+  // form they were filling in then builds on.
   const transition = (targetState: string, extra: Record<string, string> = {}, version = incident.version) =>
     run(() => api.post(`/v1/incidents/${rid}:transition`, { version, targetState, ...extra }));
+  const click = (targetState: string) =>
+    void transition(targetState).then((ok) => {
+      if (ok) setTypedFrom(undefined);
+    });
   const resolved = incident.state === "INCIDENT_STATE_RESOLVED";
   return (
     <section aria-labelledby="actions-title" class="actions">
@@ -177,7 +190,7 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
         </form>
       )}
       {(incident.state === "INCIDENT_STATE_NEW" || incident.state === "INCIDENT_STATE_ASSIGNED" || incident.state === "INCIDENT_STATE_ON_HOLD") && (
-        <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
+        <button type="button" disabled={busy} onClick={() => click("INCIDENT_STATE_IN_PROGRESS")}>
           {incident.state === "INCIDENT_STATE_ON_HOLD" ? "Resume work" : "Start work"}
         </button>
       )}
@@ -231,10 +244,10 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
       )}
       {resolved && (
         <>
-          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
+          <button type="button" disabled={busy} onClick={() => click("INCIDENT_STATE_IN_PROGRESS")}>
             Reopen
           </button>
-          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_CLOSED")}>
+          <button type="button" disabled={busy} onClick={() => click("INCIDENT_STATE_CLOSED")}>
             Close
           </button>
         </>
