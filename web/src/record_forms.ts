@@ -63,13 +63,16 @@ export function listOf(text: string): string[] {
 export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 // The form's text values as the API's JSON: numbers as numbers (an empty one, or an empty
-// choice, left out, so the service applies its default), lists as arrays, text as given.
+// choice, left out, so the service applies its default), lists as arrays, text as given. A
+// number that is none ("12-", "2e") is sent as typed, for the API to refuse naming the field:
+// never dropped for the default.
 export function toJson(fields: FieldSpec[], values: Record<string, string>): Record<string, string | number | string[]> {
   const out: Record<string, string | number | string[]> = {};
   for (const field of fields) {
     const value = values[field.name] ?? "";
     if (field.type === "level" || field.type === "number") {
-      if (value.trim() !== "") out[field.name] = Number(value);
+      const text = value.trim();
+      if (text !== "") out[field.name] = /^-?\d+$/.test(text) ? Number(text) : text;
     } else if (field.type === "select") {
       if (value !== "") out[field.name] = value;
     } else if (field.type === "list") {

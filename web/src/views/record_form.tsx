@@ -52,7 +52,9 @@ export function FieldInputs({
                 ))}
               </select>
             ) : (
-              <input id={id} type={field.type === "number" ? "number" : "text"} value={value} onInput={onInput} {...invalid(id, error)} />
+              // A number as text (inputmode numeric): a browser's number input hides what does not
+              // parse as "", which would be sent as no value at all.
+              <input id={id} type="text" inputMode={field.type === "number" ? "numeric" : undefined} value={value} onInput={onInput} {...invalid(id, error)} />
             )}
           </Field>
         );

@@ -9,6 +9,11 @@ test("a form's text becomes the API's JSON: numbers as numbers, an empty number 
   assert.equal(json.quantity, 2);
   assert.equal("impact" in json, false, "the service's default applies");
   assert.equal(json.title, "");
+  // What is no number is sent as typed, for the API to refuse naming the field, not dropped.
+  for (const typed of ["12-", "2e", "1.5"]) {
+    assert.equal(toJson(FIELDS.serviceRequest, { catalogItem: "Laptop", quantity: typed }).quantity, typed);
+  }
+  assert.equal(toJson(FIELDS.serviceRequest, { catalogItem: "Laptop", quantity: " 3 " }).quantity, 3);
 });
 
 test("an edit sends only what differs from the record read, with its version and mask", () => {
