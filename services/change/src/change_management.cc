@@ -110,13 +110,19 @@ bool SameAnswers(const v1::Change& stored, const v1::AssessChangeRequest& reques
 // Segregation of duties across an un-assignment: whoever was the change's assignee at any time
 // since its approval was asked for may not decide it (un-assigning oneself does not make one an
 // outsider). Read from the change's audit trail, on a decision only.
-absl::Status CheckNotAssignedSinceRequest(storage::Transaction& txn, const v1::Change& stored,
+// Who was the change's assignee at some time since its approval was asked for, from its audit
+// trail: barred from deciding it (none while no approval is asked for).
+absl::StatusOr<std::vector<std::string>> FormerAssignees(storage::Transaction& txn,
+                                                         const v1::Change& stored) {
+  if (!stored.approval().has_request_time()) return std::vector<std::string>{};
+  return records::AuditTrail::FormerValues(
+      txn, stored.id(), "assignee", base::FromProtoTimestamp(stored.approval().request_time()));
+}
+
+absl::Status CheckNotAssignedSinceRequest(const v1::Change& stored,
+                                          const std::vector<std::string>& assignees,
                                           const std::string& actor) {
   if (stored.approval().self_approval_allowed()) return absl::OkStatus();
-  ITSM_ASSIGN_OR_RETURN(const std::vector<std::string> assignees,
-                        records::AuditTrail::FormerValues(
-                            txn, stored.id(), "assignee",
-                            base::FromProtoTimestamp(stored.approval().request_time())));
   for (const std::string& assignee : assignees) {
     if (!auth::SamePerson(assignee, actor)) continue;
     return absl::PermissionDeniedError(absl::StrCat(
@@ -323,8 +329,15 @@ absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Cal
       out,
       work.Modify(
           request.change().id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
-            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request));
             const auto& mask = request.update_mask();
+            // A pending approval is re-evaluated as the assignee changes (decision 263).
+            std::vector<std::string> former;
+            if (stored.state() == v1::CHANGE_STATE_AUTHORISE && MaskTouches(mask, {"assignee"})) {
+              ITSM_ASSIGN_OR_RETURN(former, FormerAssignees(txn, stored));
+              // And who is assigned until this update.
+              if (!stored.assignee().empty()) former.push_back(stored.assignee());
+            }
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request, former));
             UseLinkedIds(facts, after);
             if (MaskTouches(mask, {"release_ids"})) {
               ITSM_RETURN_IF_ERROR(UseReleaseIds(txn, "change.release_ids", &stored, after));
@@ -445,8 +458,10 @@ absl::Status ChangeManagement::Decide(storage::Transaction& txn, const base::Cal
       out,
       work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::ApprovalVote vote;
-        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Decide(stored, request, caller, vote));
-        ITSM_RETURN_IF_ERROR(CheckNotAssignedSinceRequest(txn, stored, caller.actor));
+        ITSM_ASSIGN_OR_RETURN(const std::vector<std::string> former, FormerAssignees(txn, stored));
+        ITSM_ASSIGN_OR_RETURN(v1::Change after,
+                              workflow_.Decide(stored, request, caller, vote, former));
+        ITSM_RETURN_IF_ERROR(CheckNotAssignedSinceRequest(stored, former, caller.actor));
         const char* action =
             request.decision() == v1::APPROVAL_DECISION_APPROVE ? "approve" : "reject";
         return workflow_.Finish(stored, std::move(after), action, caller.actor, vote);

@@ -90,6 +90,17 @@ bool Approved(const v1::Approval& a) {
          a.outcome() == v1::APPROVAL_OUTCOME_PRE_APPROVED;
 }
 
+// Who may not decide the approval: BarredFromDeciding, and its former assignees (unless
+// self-approval is allowed).
+std::vector<std::string> Barred(const v1::Change& change, const v1::Approval& approval,
+                                const std::vector<std::string>& former_assignees) {
+  std::vector<std::string> barred = BarredFromDeciding(change, approval);
+  if (!approval.self_approval_allowed()) {
+    barred.insert(barred.end(), former_assignees.begin(), former_assignees.end());
+  }
+  return barred;
+}
+
 // Whether the change's conflicts need an override before `step`: all of them when its
 // approval's policy says so; whatever the policy, a blackout window (a freeze forbids what it
 // covers) and, at implementation, an open major incident on one of its CIs (decision 236).
@@ -226,8 +237,9 @@ absl::Status ChangeWorkflow::ValidateUpdateTask(const v1::UpdateChangeTaskReques
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
-                                                  const v1::UpdateChangeRequest& request) const {
+absl::StatusOr<v1::Change> ChangeWorkflow::Update(
+    const v1::Change& stored, const v1::UpdateChangeRequest& request,
+    const std::vector<std::string>& former_assignees) const {
   ITSM_RETURN_IF_ERROR(
       records::CheckVersion(stored.version(), request.change().version(), "change.version"));
   ITSM_RETURN_IF_ERROR(Editable(stored));
@@ -270,7 +282,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
   // others, and the votes cast may decide it now (decision 263).
   if (after.state() == v1::CHANGE_STATE_AUTHORISE && after.assignee() != stored.assignee() &&
       after.approval().outcome() == v1::APPROVAL_OUTCOME_PENDING) {
-    EvaluateApproval(*after.mutable_approval(), BarredFromDeciding(after, after.approval()));
+    EvaluateApproval(*after.mutable_approval(), Barred(after, after.approval(), former_assignees));
     if (after.approval().outcome() != v1::APPROVAL_OUTCOME_PENDING) {
       *after.mutable_approval()->mutable_decide_time() = base::ToProtoTimestamp(clock_.Now());
     }
@@ -359,10 +371,10 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
   return after;
 }
 
-absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
-                                                  const v1::DecideChangeApprovalRequest& request,
-                                                  const base::Caller& voter,
-                                                  v1::ApprovalVote& vote) const {
+absl::StatusOr<v1::Change> ChangeWorkflow::Decide(
+    const v1::Change& stored, const v1::DecideChangeApprovalRequest& request,
+    const base::Caller& voter, v1::ApprovalVote& vote,
+    const std::vector<std::string>& former_assignees) const {
   const std::string& actor = voter.actor;
   ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
   if (stored.state() != v1::CHANGE_STATE_AUTHORISE) {
@@ -383,7 +395,7 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Decide(const v1::Change& stored,
   vote.set_comment(request.comment());
   *vote.mutable_time() = base::ToProtoTimestamp(now);
   *after.mutable_approval()->add_votes() = vote;
-  EvaluateApproval(*after.mutable_approval(), BarredFromDeciding(stored, stored.approval()));
+  EvaluateApproval(*after.mutable_approval(), Barred(stored, stored.approval(), former_assignees));
   if (after.approval().outcome() != v1::APPROVAL_OUTCOME_PENDING) {
     *after.mutable_approval()->mutable_decide_time() = base::ToProtoTimestamp(now);
   }

@@ -45,8 +45,11 @@ class ChangeWorkflow {
   absl::Status ValidateUpdateTask(const v1::UpdateChangeTaskRequest& request) const;
 
   // The masked fields applied. FAILED_PRECONDITION for a closed or cancelled change.
+  // `former_assignees`: who was its assignee since its approval was asked for (the audit
+  // trail's), barred from deciding it like the assignee (approvals.h).
   absl::StatusOr<v1::Change> Update(const v1::Change& stored,
-                                    const v1::UpdateChangeRequest& request) const;
+                                    const v1::UpdateChangeRequest& request,
+                                    const std::vector<std::string>& former_assignees = {}) const;
   // The state changed, with the step's guards and fields. Entering AUTHORISE starts the
   // approval `policy` selects.
   absl::StatusOr<v1::Change> Transition(const v1::Change& stored,
@@ -55,7 +58,8 @@ class ChangeWorkflow {
   // The vote recorded and the approval re-evaluated; `vote` is what was recorded.
   absl::StatusOr<v1::Change> Decide(const v1::Change& stored,
                                     const v1::DecideChangeApprovalRequest& request,
-                                    const base::Caller& voter, v1::ApprovalVote& vote) const;
+                                    const base::Caller& voter, v1::ApprovalVote& vote,
+                                    const std::vector<std::string>& former_assignees = {}) const;
   // The planned slot set (conflicts are the application's to re-check).
   absl::StatusOr<v1::Change> Schedule(const v1::Change& stored,
                                       const v1::ScheduleChangeRequest& request) const;

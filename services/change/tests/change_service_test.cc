@@ -538,6 +538,24 @@ TEST_P(ChangeServiceTest, ANamedApproverAssignedToTheChangeIsNoLongerAwaited) {
   EXPECT_EQ(assigned.change().approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED);
   EXPECT_TRUE(assigned.change().approval().has_decide_time());
   EXPECT_EQ(EventTypes(c.id()).back(), "ChangeUpdated");
+
+  // One assigned and then unassigned while the approval is asked for stays barred (decision
+  // 256): the level is the others', and their votes decide it.
+  v1::Change other =
+      To(To(Create(Normal("Vacuum the database", {"db-01"})), v1::CHANGE_STATE_ASSESS),
+         v1::CHANGE_STATE_AUTHORISE);
+  for (const char* who : {"dba-2", "ops-1"}) {
+    assign.clear_change();
+    *assign.mutable_change() = other;
+    assign.mutable_change()->set_assignee(who);
+    s = Call(&Stub::UpdateChange, assign, &assigned);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    other = assigned.change();
+    EXPECT_EQ(other.approval().outcome(), v1::APPROVAL_OUTCOME_PENDING) << who;
+  }
+  other = Decide(other, "dba-1", v1::APPROVAL_DECISION_APPROVE);
+  EXPECT_EQ(other.approval().outcome(), v1::APPROVAL_OUTCOME_APPROVED)
+      << "dba-2 was assigned to it and may not decide it: not awaited";
 }
 
 // A freeze forbids what it covers whatever the approval's policy says of conflicts (decision
