@@ -71,7 +71,8 @@ absl::Status ChangeCatalogue::CreateTemplate(storage::Transaction& txn, const ba
   const auto now = base::ToProtoTimestamp(clock_.Now());
   v1::ChangeTemplate t = request.template_();
   t.set_id(base::NewUuid());
-  t.set_name(std::string(absl::StripAsciiWhitespace(t.name())));
+  // Stripped of every blank, invisible ones too: "rollout\u200b" would be a look-alike twin.
+  t.set_name(std::string(base::StripBlanks(t.name())));
   t.set_active(!t.has_active() || t.active());
   t.set_created_by(caller.actor);
   *t.mutable_create_time() = now;
@@ -103,7 +104,7 @@ absl::Status ChangeCatalogue::UpdateTemplate(storage::Transaction& txn, const ba
                          v1::ChangeTemplate after = stored;
                          records::ApplyUpdateMask(request.update_mask(), request.template_(),
                                                   after);
-                         after.set_name(std::string(absl::StripAsciiWhitespace(after.name())));
+                         after.set_name(std::string(base::StripBlanks(after.name())));
                          ITSM_RETURN_IF_ERROR(CheckTemplate(after));
                          return Saved<v1::ChangeTemplate, v1::ChangeTemplateSaved>(
                              stored, std::move(after), "update", caller.actor, clock_.Now(),
@@ -148,6 +149,7 @@ absl::Status ChangeCatalogue::CreateWindow(storage::Transaction& txn, const base
   ITSM_RETURN_IF_ERROR(records::CheckIds("window.service_ids", request.window().service_ids()));
   const auto now = base::ToProtoTimestamp(clock_.Now());
   v1::ChangeWindow w = request.window();
+  w.set_name(std::string(base::StripBlanks(w.name())));
   w.set_id(base::NewUuid());
   w.set_active(!w.has_active() || w.active());
   w.set_created_by(caller.actor);
@@ -180,6 +182,7 @@ absl::Status ChangeCatalogue::UpdateWindow(storage::Transaction& txn, const base
                                                        "window.version"));
             v1::ChangeWindow after = stored;
             records::ApplyUpdateMask(request.update_mask(), request.window(), after);
+            after.set_name(std::string(base::StripBlanks(after.name())));
             ITSM_RETURN_IF_ERROR(CheckWindow(after, "window"));
             return Saved<v1::ChangeWindow, v1::ChangeWindowSaved>(
                 stored, std::move(after), "update", caller.actor, clock_.Now(),

@@ -329,15 +329,8 @@ absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Cal
       out,
       work.Modify(
           request.change().id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
+            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request));
             const auto& mask = request.update_mask();
-            // A pending approval is re-evaluated as the assignee changes (decision 263).
-            std::vector<std::string> former;
-            if (stored.state() == v1::CHANGE_STATE_AUTHORISE && MaskTouches(mask, {"assignee"})) {
-              ITSM_ASSIGN_OR_RETURN(former, FormerAssignees(txn, stored));
-              // And who is assigned until this update.
-              if (!stored.assignee().empty()) former.push_back(stored.assignee());
-            }
-            ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Update(stored, request, former));
             UseLinkedIds(facts, after);
             if (MaskTouches(mask, {"release_ids"})) {
               ITSM_RETURN_IF_ERROR(UseReleaseIds(txn, "change.release_ids", &stored, after));

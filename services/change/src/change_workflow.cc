@@ -237,9 +237,8 @@ absl::Status ChangeWorkflow::ValidateUpdateTask(const v1::UpdateChangeTaskReques
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Change> ChangeWorkflow::Update(
-    const v1::Change& stored, const v1::UpdateChangeRequest& request,
-    const std::vector<std::string>& former_assignees) const {
+absl::StatusOr<v1::Change> ChangeWorkflow::Update(const v1::Change& stored,
+                                                  const v1::UpdateChangeRequest& request) const {
   ITSM_RETURN_IF_ERROR(
       records::CheckVersion(stored.version(), request.change().version(), "change.version"));
   ITSM_RETURN_IF_ERROR(Editable(stored));
@@ -278,13 +277,22 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Update(
           "duties; the change policy's allow_self_approval)"));
     }
   }
-  // A named approver who becomes the assignee may no longer decide: a pending level asks the
-  // others, and the votes cast may decide it now (decision 263).
-  if (after.state() == v1::CHANGE_STATE_AUTHORISE && after.assignee() != stored.assignee() &&
-      after.approval().outcome() == v1::APPROVAL_OUTCOME_PENDING) {
-    EvaluateApproval(*after.mutable_approval(), Barred(after, after.approval(), former_assignees));
-    if (after.approval().outcome() != v1::APPROVAL_OUTCOME_PENDING) {
-      *after.mutable_approval()->mutable_decide_time() = base::ToProtoTimestamp(clock_.Now());
+  // Nor does a named approver still to decide become the assignee while the approval is
+  // pending: assignment would leave them out of their level (approvals.h), so an agent could
+  // assign a required approver away and back and have the level decided without them.
+  if (after.assignee() != stored.assignee() && !after.assignee().empty() &&
+      !stored.approval().self_approval_allowed() &&
+      stored.approval().outcome() == v1::APPROVAL_OUTCOME_PENDING) {
+    const v1::Approval& approval = stored.approval();
+    for (int level = approval.current_level(); level < approval.levels_size(); ++level) {
+      for (const std::string& approver : approval.levels(level).approvers()) {
+        if (!auth::SamePerson(after.assignee(), approver)) continue;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "change.assignee: ", after.assignee(), " is an approver of level \"",
+            approval.levels(level).name(),
+            "\", which is still to be decided, and may not be assigned to the change until "
+            "it is (segregation of duties; the change policy's allow_self_approval)"));
+      }
     }
   }
   return after;
@@ -554,9 +562,8 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
     } else if (kOverrideFields.contains(f)) {
       override_fields.push_back(f);
     } else if (f == "approval") {
-      // A decision has its own event; an approval started or discarded goes with the state,
-      // one decided as an assignment left a named approver out (decision 263) with the update.
-      (vote ? approval : before.state() != a.state() ? state : updated).push_back(f);
+      // A decision has its own event; an approval started or discarded goes with the state.
+      (vote ? approval : state).push_back(f);
     } else {
       updated.push_back(f);
     }

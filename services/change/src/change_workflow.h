@@ -45,17 +45,16 @@ class ChangeWorkflow {
   absl::Status ValidateUpdateTask(const v1::UpdateChangeTaskRequest& request) const;
 
   // The masked fields applied. FAILED_PRECONDITION for a closed or cancelled change.
-  // `former_assignees`: who was its assignee since its approval was asked for (the audit
-  // trail's), barred from deciding it like the assignee (approvals.h).
   absl::StatusOr<v1::Change> Update(const v1::Change& stored,
-                                    const v1::UpdateChangeRequest& request,
-                                    const std::vector<std::string>& former_assignees = {}) const;
+                                    const v1::UpdateChangeRequest& request) const;
   // The state changed, with the step's guards and fields. Entering AUTHORISE starts the
   // approval `policy` selects.
   absl::StatusOr<v1::Change> Transition(const v1::Change& stored,
                                         const v1::TransitionChangeRequest& request,
                                         const v1::ChangePolicy& policy) const;
   // The vote recorded and the approval re-evaluated; `vote` is what was recorded.
+  // `former_assignees`: who was its assignee since its approval was asked for (the audit
+  // trail's), barred from deciding it like the assignee (approvals.h).
   absl::StatusOr<v1::Change> Decide(const v1::Change& stored,
                                     const v1::DecideChangeApprovalRequest& request,
                                     const base::Caller& voter, v1::ApprovalVote& vote,

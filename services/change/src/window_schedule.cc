@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/businesstime/time_zone_name.h"
 
 namespace itsm::change {
@@ -62,7 +63,9 @@ absl::Time StartOf(const absl::TimeZone& zone, absl::CivilSecond local) {
 }  // namespace
 
 absl::Status CheckWindow(const v1::ChangeWindow& w, const std::string& field) {
-  if (w.name().empty()) return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
+  if (base::IsBlank(w.name())) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
+  }
   if (w.kind() == v1::WINDOW_KIND_UNSPECIFIED || !v1::WindowKind_IsValid(w.kind())) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".kind: required (MAINTENANCE or BLACKOUT)"));
