@@ -291,6 +291,7 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
       .query = question == absl::string_view::npos ? "" : target.substr(question + 1),
       .body = request.body(),
       .content_type = View(request[http::field::content_type]),
+      .content_encoding = View(request[http::field::content_encoding]),
       .if_match = View(request[http::field::if_match]),
       .idempotency_key = View(request["Idempotency-Key"]),
   };

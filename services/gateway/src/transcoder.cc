@@ -159,6 +159,15 @@ bool ReachesPastOneValue(absl::string_view body) {
 }
 
 absl::Status ParseBody(const Route& route, const HttpInput& input, Message& request) {
+  // A body is read as sent: one labelled compressed (gzip, br) would be read by this gateway as
+  // other bytes than a proxy honouring the label reads, so it is refused, whatever it holds.
+  if (const absl::string_view coding = absl::StripAsciiWhitespace(input.content_encoding);
+      !coding.empty() && !absl::EqualsIgnoreCase(coding, "identity")) {
+    return WithHttpStatus(
+        absl::InvalidArgumentError(absl::StrCat("Content-Encoding \"", coding,
+                                                "\" is not supported: send the body as is")),
+        415);
+  }
   const bool blank = absl::StripAsciiWhitespace(input.body).empty();
   if (route.body.empty()) {
     if (blank) return absl::OkStatus();

@@ -29,6 +29,7 @@ struct HttpInput {
   absl::string_view query = "";  // the raw query string, after '?'
   absl::string_view body = "";
   absl::string_view content_type = "";
+  absl::string_view content_encoding = "";
   absl::string_view if_match = "";
   absl::string_view idempotency_key = "";
 };

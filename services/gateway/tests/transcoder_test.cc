@@ -76,6 +76,19 @@ TEST_F(TranscoderTest, IfMatchSetsTheRecordVersion) {
                    "If-Match");
 }
 
+// A compressed (or so labelled) body is refused, not read as other bytes than a proxy reads.
+TEST_F(TranscoderTest, ACompressedBodyIsRefused) {
+  for (const char* coding : {"gzip", "br", "x-unknown-coding"}) {
+    auto t = Transcode("POST", "/v1/incidents",
+                       {.body = R"({"title":"x"})", .content_encoding = coding});
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << coding;
+    EXPECT_NE(t.status().message().find("Content-Encoding"), std::string::npos) << t.status();
+  }
+  EXPECT_TRUE(Transcode("POST", "/v1/incidents",
+                        {.body = R"({"title":"x"})", .content_encoding = "identity"})
+                  .ok());
+}
+
 TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   ExpectFieldError(Transcode("POST", "/v1/incidents", {.body = R"({"titel":"x"})"}).status(),
                    "titel");
