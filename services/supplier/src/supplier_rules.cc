@@ -153,7 +153,7 @@ v1::Supplier SupplierRules::NewSupplier(const v1::CreateSupplierRequest& request
   v1::Supplier s = request.supplier();
   s.set_id(base::NewUuid());
   s.clear_number();
-  s.set_name(std::string(absl::StripAsciiWhitespace(s.name())));
+  s.set_name(std::string(base::StripBlanks(s.name())));
   if (s.status() == v1::SUPPLIER_STATUS_UNSPECIFIED) s.set_status(v1::SUPPLIER_STATUS_PROSPECTIVE);
   s.set_created_by(actor);
   *s.mutable_create_time() = now;
@@ -199,7 +199,7 @@ absl::StatusOr<SupplierChange> SupplierRules::Update(const v1::Supplier& stored,
   }
   v1::Supplier after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.supplier(), after);
-  after.set_name(std::string(absl::StripAsciiWhitespace(after.name())));
+  after.set_name(std::string(base::StripBlanks(after.name())));
   ITSM_RETURN_IF_ERROR(CheckSupplier("supplier.", after));
   return Finish(stored, std::move(after), "update", actor);
 }

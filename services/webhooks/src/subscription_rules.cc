@@ -80,7 +80,7 @@ v1::Subscription SubscriptionRules::NewSubscription(const v1::CreateSubscription
   const auto now = base::ToProtoTimestamp(clock_.Now());
   v1::Subscription s;
   s.set_id(base::NewUuid());
-  s.set_name(request.subscription().name());
+  s.set_name(std::string(base::StripBlanks(request.subscription().name())));
   s.set_description(request.subscription().description());
   s.set_url(request.subscription().url());
   *s.mutable_event_types() = request.subscription().event_types();
@@ -109,6 +109,7 @@ absl::StatusOr<SubscriptionChange> SubscriptionRules::Update(
                                              "subscription.version"));
   v1::Subscription after = stored;
   records::ApplyUpdateMask(request.update_mask(), request.subscription(), after);
+  after.set_name(std::string(base::StripBlanks(after.name())));
   ITSM_RETURN_IF_ERROR(CheckFields(after, &request.update_mask()));
   return records::VersionedChange(stored, std::move(after), "update", clock_.Now());
 }
