@@ -53,7 +53,10 @@ absl::StatusOr<incident::v1::Priority> ParsePriority(const std::string& s) {
 absl::Status Create(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(
       args.OnlyKnown({"title", "description", "impact", "urgency", "caller", "service", "category",
-                      "group", "assignee", "ci", "major", "idempotency-key"}));
+                      "group", "assignee", "ci", "major", "not-major", "idempotency-key"}));
+  if (args.Has("major") && args.Has("not-major")) {
+    return absl::InvalidArgumentError("--major and --not-major (or --major=false): give one");
+  }
   incident::v1::CreateIncidentRequest request;
   request.set_title(args.Get("title"));
   request.set_description(args.Get("description"));
@@ -232,6 +235,9 @@ absl::Status Update(const Context& ctx, const Args& args) {
   if (args.Has("change")) {
     for (const auto& c : args.GetAll("change")) i->add_change_ids(c);
     mask->add_paths("change_ids");
+  }
+  if (args.Has("major") && args.Has("not-major")) {
+    return absl::InvalidArgumentError("--major and --not-major (or --major=false): give one");
   }
   if (args.Has("major") || args.Has("not-major")) {
     i->set_major_incident(args.Has("major"));
