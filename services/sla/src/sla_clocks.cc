@@ -105,6 +105,17 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     std::string calendar_id;
     if (!r.definition_id().empty() || !r.service().empty()) {
+      // The definition's calendar and target are used: one given too would be ignored.
+      if (!r.calendar_id().empty()) {
+        return base::FieldError("calendar_id",
+                                "with definition_id or service, the definition's calendar is "
+                                "used; leave it out (or ask with calendar_id and target alone)");
+      }
+      if (r.has_target()) {
+        return base::FieldError("target",
+                                "with definition_id or service, the definition's target for the "
+                                "priority is used; leave it out");
+      }
       if (!r.definition_id().empty()) {
         ITSM_ASSIGN_OR_RETURN(in.definition, SlaRepository::GetDefinition(*txn, r.definition_id()));
       } else {
@@ -154,8 +165,9 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       }
       // Without a definition there is no time zone source: the calendar's hours are read in its
       // own zone, and a zone given for the caller or the CI would change nothing.
-      for (const auto& [field, name] : {std::pair{"caller_time_zone", &r.caller_time_zone()},
-                                        std::pair{"ci_time_zone", &r.ci_time_zone()}}) {
+      for (const auto& [field, name] :
+           {std::pair{"caller_time_zone", &r.caller_time_zone()},
+            std::pair{"ci_time_zone", &r.ci_time_zone()}, std::pair{"ci_id", &r.ci_id()}}) {
         if (!name->empty()) {
           return base::FieldError(field,
                                   "only with a definition (its time_zone_source says which zone "

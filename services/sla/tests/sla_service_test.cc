@@ -360,6 +360,16 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
     EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "ci_time_zone") << zone;
     direct.clear_ci_time_zone();
   }
+  direct.set_ci_id("server/web-1");
+  EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "ci_id");
+  direct.clear_ci_id();
+  // With a definition, its calendar and target are used: another given is refused, not ignored.
+  v1::GetDueTimeRequest mixed = r;
+  mixed.set_calendar_id(calendar.id());
+  EXPECT_EQ(ViolatedField(DueTime(mixed, &due)), "calendar_id");
+  mixed.clear_calendar_id();
+  mixed.mutable_target()->set_seconds(60);
+  EXPECT_EQ(ViolatedField(DueTime(mixed, &due)), "target");
   // With a definition, a zone given is checked even where its zone source does not use it.
   r.set_priority(incident::v1::PRIORITY_P1);
   r.set_caller_time_zone("../../etc/passwd");
