@@ -223,6 +223,8 @@ absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::st
       return absl::InvalidArgumentError(
           absl::StrCat(at, ".approver_role: must be ROLE_CHANGE_MANAGER or ROLE_CAB_MEMBER"));
     }
+    ITSM_RETURN_IF_ERROR(
+        base::CheckMatchedName(absl::StrCat(at, ".approver_group"), l.approver_group()));
     for (int k = 0; k < l.approvers_size(); ++k) {
       // Matched to a voter's verified name: a padded one could never vote.
       ITSM_RETURN_IF_ERROR(

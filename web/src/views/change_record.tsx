@@ -184,7 +184,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
                     {enumLabel(l.rule, "APPROVAL_RULE")}
                     {l.rule === "APPROVAL_RULE_QUORUM" ? ` of ${l.quorum}` : ""}
                   </td>
-                  <td>{(l.approvers ?? []).join(", ") || `anyone with the role${l.approverGroup ? ` in ${l.approverGroup}` : ""}`}</td>
+                  <td>{(l.approvers ?? []).join(", ") || "anyone with the role"}{l.approverGroup ? ` (group ${l.approverGroup}, for information)` : ""}</td>
                 </tr>
               ))}
             </tbody>
