@@ -108,10 +108,10 @@ absl::StatusOr<std::optional<v1::Change>> ChangeMovedOf(const events::CloudEvent
   } else if (event.type == "itsm.change.v1.ChangeStateChanged") {
     v1::ChangeStateChanged e;
     ITSM_RETURN_IF_ERROR(events::UnpackCloudEvent(event, &e));
-    // Implemented without a planned slot, a change enters the schedule then (scheduled_slot.h).
-    const bool implemented_unplanned =
-        e.new_state() == v1::CHANGE_STATE_IMPLEMENT && !e.change().has_planned_start_time();
-    if (InSchedule(e.previous_state()) != InSchedule(e.new_state()) || implemented_unplanned) {
+    // Implemented, a change holds the schedule from when it really started (scheduled_slot.h):
+    // without a plan it enters it then, with one early or late its slot moves.
+    const bool implemented = e.new_state() == v1::CHANGE_STATE_IMPLEMENT;
+    if (InSchedule(e.previous_state()) != InSchedule(e.new_state()) || implemented) {
       moved = e.change();
     }
   } else if (event.type == "itsm.change.v1.ChangeUpdated") {

@@ -18,8 +18,10 @@ struct ScheduledSlot {
 };
 
 // Its planned slot; for a change implemented without one (an emergency change), from its actual
-// start to its actual end, or kMaxSlot from its start while it runs. None for a change with
-// neither (not planned, not implemented).
+// start to its actual end, or kMaxSlot from its start while it runs; for one implemented with
+// one, the plan and what really ran together (an early or late start for the plan's length, an
+// overrun once its end is recorded). At most kMaxSlot long. None for a change with neither (not
+// planned, not implemented).
 std::optional<ScheduledSlot> ScheduledSlotOf(const v1::Change& change);
 
 }  // namespace itsm::change

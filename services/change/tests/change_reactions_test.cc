@@ -374,6 +374,17 @@ TEST_P(ChangeReactionsTest, AnEmergencyRunningWithoutASlotHoldsTheScheduleUntilI
   EXPECT_FALSE(calendar(started + absl::Hours(1), kDay + absl::Hours(24)).contains(emergency.id()));
 }
 
+// A change implemented early holds the schedule from when it really started: a change planned on
+// the same CI an hour later meets it, though the first one's plan is for tomorrow.
+TEST_P(ChangeReactionsTest, AChangeImplementedEarlyHoldsTheScheduleFromItsStart) {
+  const v1::Change early = Implemented("Patch the application", {"app-01"}, 10, 12);
+  ASSERT_LT(clock_.Now(), kDay);  // its plan is for tomorrow
+  v1::Change next = Create(Normal("Restart the application", {"app-01"}));
+  next = Schedule(To(To(next, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE), -15, -14);
+  ASSERT_EQ(Kinds(next), std::set<int>{v1::CONFLICT_KIND_SAME_CI});
+  EXPECT_EQ(next.conflicts(0).other_id(), early.id());
+}
+
 // Opened and resolved in one batch: the second event is prepared before the first is applied,
 // and must still see it (else the incident would stay "open" in the projection).
 TEST_P(ChangeReactionsTest, AMajorIncidentOpenedAndResolvedInOneBatchLeavesNoConflict) {
