@@ -1,6 +1,10 @@
 #include "services/gateway/src/json_syntax.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -251,6 +255,15 @@ class Scanner {
         Fail(start, "a number without digits in its exponent");
         return false;
       }
+    }
+    // JSON's grammar has no bound, the API's numbers have: one no double holds (1e400) is
+    // refused where it is, not as a body protobuf says only "exceeds the range of double" of.
+    const std::string text(json_.substr(start, i_ - start));
+    errno = 0;
+    const double value = std::strtod(text.c_str(), nullptr);
+    if (errno == ERANGE && std::isinf(value)) {
+      Fail(start, "a number beyond the range of a double (about ±1.8e308)");
+      return false;
     }
     return true;
   }

@@ -64,6 +64,7 @@ TEST(JsonSyntax, SaysWhatAndWhereTheFirstMistakeIs) {
            {R"({"a": -})", "a number without digits", 6, 1, 7},
            {R"({"a": 1.})", "a number without digits after its '.'", 6, 1, 7},
            {R"({"a": 1e+})", "a number without digits in its exponent", 6, 1, 7},
+           {R"({"a": -1e400})", "a number beyond the range of a double (about ±1.8e308)", 6, 1, 7},
            {R"({"a": .5})",
             "expected a value (an object, array, string, number, true, false or "
             "null)",
