@@ -1,6 +1,7 @@
 // The routes and navigation of the CMDB, change, service-level and supplier views, kept apart
 // from main.tsx (which owns sign-in, the queue and the records) so each side grows on its own.
-import { readsSharedViews } from "../access";
+import type { ComponentChildren } from "preact";
+import { type Action, may, readsSharedViews } from "../access";
 import type { Api } from "../api";
 import { Baselines } from "./baselines";
 import { CiView } from "./ci";
@@ -84,6 +85,24 @@ export function ViewLinks({ api, view }: { api: Api; view: string }) {
   );
 }
 
+// A write's page opened by its address: its form only for roles that may make the write (the
+// service would refuse it); others are told so rather than shown a form that cannot work.
+function ForRoles({ api, action, what, children }: { api: Api; action: Action; what: string; children: ComponentChildren }) {
+  const caller = useCaller(api);
+  if (caller === undefined) return <p class="help">Loading…</p>;
+  if (!may(caller, action)) {
+    return (
+      <section>
+        <h1 tabIndex={-1}>Not for your role</h1>
+        <p class="error" role="alert">
+          Your roles may not {what}.
+        </p>
+      </section>
+    );
+  }
+  return <>{children}</>;
+}
+
 export function View({ route, api }: { route: ViewRoute; api: Api }) {
   switch (route.view) {
     case "cmdb":
@@ -91,9 +110,17 @@ export function View({ route, api }: { route: ViewRoute; api: Api }) {
     case "ci":
       return <CiView key={route.id} api={api} id={route.id} />;
     case "newCi":
-      return <CreateCi api={api} />;
+      return (
+        <ForRoles api={api} action="ci.create" what="create configuration items">
+          <CreateCi api={api} />
+        </ForRoles>
+      );
     case "newChange":
-      return <CreateChange api={api} />;
+      return (
+        <ForRoles api={api} action="change.create" what="raise changes">
+          <CreateChange api={api} />
+        </ForRoles>
+      );
     case "baselines":
       return <Baselines key={route.name ?? ""} api={api} name={route.name} />;
     case "calendar":
