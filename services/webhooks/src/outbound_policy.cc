@@ -148,6 +148,11 @@ absl::StatusOr<WebhookUrl> ParseWebhookUrl(const std::string& field, absl::strin
       port = host.substr(colon + 1);
       host = host.substr(0, colon);
     }
+    if (std::any_of(host.begin(), host.end(), [](char c) { return c & 0x80; })) {
+      return base::FieldError(field,
+                              "not a host name or address: write an internationalised name in "
+                              "its ASCII form (xn--…)");
+    }
     if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostNameChar)) {
       return base::FieldError(field, "not a host name or address");
     }
@@ -156,9 +161,23 @@ absl::StatusOr<WebhookUrl> ParseWebhookUrl(const std::string& field, absl::strin
       return base::FieldError(field,
                               "an IPv4 address must be written as four decimal numbers, a.b.c.d");
     }
+    if (!out.literal) {
+      // "localhost." is localhost: one trailing dot (the root) goes before the checks below.
+      absl::ConsumeSuffix(&host, ".");
+      for (absl::string_view label : absl::StrSplit(host, '.')) {
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+          return base::FieldError(field,
+                                  "not a host name: each dot-separated label is 1..63 letters, "
+                                  "digits or hyphens, not beginning or ending with a hyphen");
+        }
+      }
+    }
   }
   if (!port.empty() || absl::EndsWith(authority, ":")) {
-    if (!absl::SimpleAtoi(port, &out.port) || out.port < 1 || out.port > 65535) {
+    // Digits as written, no sign and no leading zero: ":+443" and ":00443" are not ports.
+    if (port.empty() || !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
+        (port.size() > 1 && port.front() == '0') || !absl::SimpleAtoi(port, &out.port) ||
+        out.port < 1 || out.port > 65535) {
       return base::FieldError(field, "port must be 1..65535");
     }
   }

@@ -26,11 +26,35 @@ TEST(OutboundPolicy, ParsesUrls) {
   EXPECT_EQ(Url("http://127.0.0.1").port, 80);
   EXPECT_EQ(Url("https://[::1]:9000/x").host, "::1");
   EXPECT_EQ(Url("https://hooks.1x.example.com/").host, "hooks.1x.example.com");
-  for (const char* bad :
-       {"ftp://x", "https://user:pw@x/", "https://x/#frag", "https://:80/", "https://x:0/",
-        "https://x:65536/", "https://[::1/", "https://x/a b", "https://[1.2.3.4]/", "example.com",
-        "http://2130706433/", "http://127.1/", "http://0x7f.0.0.1/", "http://0177.0.0.1/",
-        "http://127.0.0.1./", "http://hooks.0x10/"}) {
+  // The root's dot is the same host: "localhost." is judged as localhost.
+  EXPECT_EQ(Url("https://Hooks.Example.com./").host, "hooks.example.com");
+  EXPECT_NE(ParseWebhookUrl("subscription.url", "https://bücher.example/")
+                .status()
+                .message()
+                .find("xn--"),
+            absl::string_view::npos);
+  for (const char* bad : {"ftp://x",
+                          "https://user:pw@x/",
+                          "https://x/#frag",
+                          "https://:80/",
+                          "https://x:0/",
+                          "https://x:65536/",
+                          "https://[::1/",
+                          "https://x/a b",
+                          "https://[1.2.3.4]/",
+                          "example.com",
+                          "http://2130706433/",
+                          "http://127.1/",
+                          "http://0x7f.0.0.1/",
+                          "http://0177.0.0.1/",
+                          "http://127.0.0.1./",
+                          "http://hooks.0x10/",
+                          "https://a..b.example.com/",
+                          "https://.example.com/",
+                          "https://-bad-.example.com/",
+                          "https://x:+443/",
+                          "https://x:00443/",
+                          "https://bücher.example/"}) {
     absl::StatusOr<WebhookUrl> url = ParseWebhookUrl("subscription.url", bad);
     EXPECT_TRUE(absl::IsInvalidArgument(url.status())) << bad;
     EXPECT_NE(url.status().message().find("subscription.url"), absl::string_view::npos) << bad;
