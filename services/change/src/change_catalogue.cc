@@ -36,7 +36,12 @@ absl::Status CheckTemplate(const v1::ChangeTemplate& t) {
   if (base::IsBlank(t.name())) {
     return absl::InvalidArgumentError("template.name: required");
   }
-  if (t.risk_level() == v1::RISK_LEVEL_UNSPECIFIED || !v1::RiskLevel_IsValid(t.risk_level())) {
+  if (!v1::RiskLevel_IsValid(t.risk_level())) {
+    return absl::InvalidArgumentError(absl::StrCat("template.risk_level: unknown value ",
+                                                   static_cast<int>(t.risk_level()),
+                                                   " (LOW, MEDIUM or HIGH)"));
+  }
+  if (t.risk_level() == v1::RISK_LEVEL_UNSPECIFIED) {
     return absl::InvalidArgumentError("template.risk_level: required (LOW, MEDIUM or HIGH)");
   }
   if (base::IsBlank(t.implementation_plan())) {

@@ -46,9 +46,13 @@ std::shared_ptr<Event> NewEvent(const v1::Release& after, const std::string& act
 }
 
 absl::Status CheckKind(v1::ReleaseKind kind, const char* field) {
-  if (kind == v1::RELEASE_KIND_UNSPECIFIED || !v1::ReleaseKind_IsValid(kind)) {
+  if (kind == v1::RELEASE_KIND_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": required (MAJOR, MINOR or EMERGENCY)"));
+  }
+  if (!v1::ReleaseKind_IsValid(kind)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": unknown value ", static_cast<int>(kind), " (MAJOR, MINOR or EMERGENCY)"));
   }
   return absl::OkStatus();
 }

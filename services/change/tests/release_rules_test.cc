@@ -158,6 +158,9 @@ class ReleaseRulesTest : public ::testing::Test {
 TEST_F(ReleaseRulesTest, BadRequestsNameTheirField) {
   CreateReleaseRequest c;
   EXPECT_EQ(rules_.ValidateCreate(c).message(), "kind: required (MAJOR, MINOR or EMERGENCY)");
+  c.set_kind(static_cast<ReleaseKind>(99));  // a number no kind has: unknown, not missing
+  EXPECT_EQ(rules_.ValidateCreate(c).message(),
+            "kind: unknown value 99 (MAJOR, MINOR or EMERGENCY)");
   c.set_kind(RELEASE_KIND_MAJOR);
   EXPECT_EQ(rules_.ValidateCreate(c).message(), "title: required");
   c.set_title("R");

@@ -233,8 +233,12 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
   for (int i = 0; i < d.targets_size(); ++i) {
     const auto& t = d.targets(i);
     const std::string at = absl::StrCat("targets[", i, "]");
-    if (t.priority() < incident::v1::PRIORITY_P1 || t.priority() > incident::v1::PRIORITY_P5) {
+    if (t.priority() == incident::v1::PRIORITY_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".priority: required, P1..P5"));
+    }
+    if (t.priority() < incident::v1::PRIORITY_P1 || t.priority() > incident::v1::PRIORITY_P5) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".priority: unknown value ",
+                                                     static_cast<int>(t.priority()), ", P1..P5"));
     }
     if (!priorities.insert(t.priority()).second) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -90,8 +90,13 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
   if (base::IsBlank(c.title())) {
     return base::FieldError("contract.title", "required");
   }
-  if (!v1::ContractType_IsValid(c.type()) || c.type() == v1::CONTRACT_TYPE_UNSPECIFIED) {
+  if (c.type() == v1::CONTRACT_TYPE_UNSPECIFIED) {
     return base::FieldError("contract.type", "required: SUPPORT, LICENCE, OUTSOURCING, ...");
+  }
+  if (!v1::ContractType_IsValid(c.type())) {
+    return base::FieldError("contract.type",
+                            absl::StrCat("unknown value ", static_cast<int>(c.type()),
+                                         " (SUPPORT, LICENCE, OUTSOURCING, ...)"));
   }
   ITSM_ASSIGN_OR_RETURN(absl::CivilDay start, ParseDate("contract.start_date", c.start_date()));
   ITSM_ASSIGN_OR_RETURN(absl::CivilDay end, ParseDate("contract.end_date", c.end_date()));
