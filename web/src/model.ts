@@ -79,6 +79,10 @@ export interface Incident extends WorkRecord {
   resolutionCode?: string;
   resolutionNotes?: string;
   reopenCount?: number;
+  majorIncident?: boolean;
+  parentIncidentId?: string;
+  firstResponseTime?: string;
+  closeTime?: string;
   configurationItemIds?: string[];
   problemId?: string;
   changeIds?: string[];

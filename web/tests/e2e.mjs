@@ -159,7 +159,8 @@ try {
   const created = Date.now();
   await agent.getByRole("button", { name: "Create incident" }).click();
   await agent.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
-  step("created; the record view shows it");
+  await agent.getByTestId("priority").filter({ hasText: "impact 1 – high, urgency 1 – high" }).waitFor();
+  step(`created; the record view shows it: "${await agent.getByTestId("priority").textContent()}"`);
 
   const row = watcher.locator("#queue-table tbody tr", { hasText: title });
   await row.waitFor({ timeout: 15000 });
@@ -240,6 +241,7 @@ try {
   step("reopen, then resolve again");
   await agent.getByRole("button", { name: "Reopen" }).click();
   await agent.getByTestId("state").filter({ hasText: "In progress" }).waitFor();
+  await agent.getByTestId("reopened").filter({ hasText: "1 time" }).waitFor();
   await row.waitFor({ timeout: 15000 });
   await agent.getByLabel("Resolution notes").fill("Replaced the fuser unit, for good.");
   await agent.getByRole("button", { name: "Resolve" }).click();

@@ -354,6 +354,9 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
           }
         }
         response.set("X-Request-Id", request_id);
+        // An answer is the caller's own (their roles and records): a shared cache must not keep
+        // it for another, and a private one revalidates with the ETag before reusing it.
+        response.set(http::field::cache_control, "private, no-cache");
         for (const auto& [name, value] : headers) response.set(name, value);
         Answer(route_label, method, start, std::move(response), respond);
       });

@@ -98,6 +98,7 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(Field(Json(got.body), "incident", "id"), id);
   EXPECT_EQ(got.Header("etag"), "\"1\"");
+  EXPECT_EQ(got.Header("cache-control"), "private, no-cache");
   EXPECT_EQ(client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", "\"1\""}}).status,
             304);
 

@@ -13,6 +13,7 @@
 #include "itsm/records/record_diff.h"
 #include "itsm/records/versioned_change.h"
 #include "itsm/supplier/v1/events.pb.h"
+#include "services/supplier/src/contact_details.h"
 #include "services/supplier/src/contract_dates.h"
 #include "services/supplier/src/state_machine.h"
 
@@ -86,7 +87,8 @@ absl::Status SupplierRules::ValidateCreate(const v1::CreateSupplierRequest& requ
   if (!v1::SupplierStatus_IsValid(s.status()) || s.status() == v1::SUPPLIER_STATUS_TERMINATED) {
     return base::FieldError("supplier.status", "must be PROSPECTIVE, ACTIVE or UNDER_REVIEW");
   }
-  return CheckSupplier("supplier.", s);
+  ITSM_RETURN_IF_ERROR(CheckSupplier("supplier.", s));
+  return CheckNewContactDetails("supplier.", v1::Supplier(), s);
 }
 
 absl::Status SupplierRules::ValidateUpdate(const v1::UpdateSupplierRequest& request) const {
@@ -201,6 +203,7 @@ absl::StatusOr<SupplierChange> SupplierRules::Update(const v1::Supplier& stored,
   records::ApplyUpdateMask(request.update_mask(), request.supplier(), after);
   after.set_name(std::string(base::StripBlanks(after.name())));
   ITSM_RETURN_IF_ERROR(CheckSupplier("supplier.", after));
+  ITSM_RETURN_IF_ERROR(CheckNewContactDetails("supplier.", stored, after));
   return Finish(stored, std::move(after), "update", actor);
 }
 

@@ -1,4 +1,4 @@
-// A record's links to other records, each a link to its own view: an incident's problem, the
+// A record's links to other records, each a link to its own view: an incident's parent, problem, the
 // configuration items it concerns and the changes linked to it (problem_id,
 // configuration_item_ids, change_ids); a problem's CIs and the incidents linked to it. Records are
 // named as people know them (INC0000042 and its title, database/orders), read once per link; a
@@ -8,6 +8,7 @@ import type { Api } from "../api";
 import { ciKey, type ConfigurationItem } from "../cmdb";
 
 export interface Links {
+  parentIncidentId?: string;
   problemId?: string;
   configurationItemIds?: string[];
   changeIds?: string[];
@@ -19,9 +20,10 @@ interface Linked {
   label: string;
 }
 
-type Kind = "problem" | "ci" | "change" | "incident";
+type Kind = "parent" | "problem" | "ci" | "change" | "incident";
 
 const COLLECTION: Record<Kind, string> = {
+  parent: "incidents",
   problem: "problems",
   ci: "cis",
   change: "changes",
@@ -36,7 +38,7 @@ async function nameOf(api: Api, kind: Kind, id: string): Promise<string> {
     }
     const path = kind === "problem" ? `/v1/problems/${e}` : kind === "change" ? `/v1/changes/${e}` : `/v1/incidents/${e}`;
     const answer = await api.get<Record<string, { number?: string; title?: string } | undefined>>(path);
-    const record = answer[kind];
+    const record = answer[kind === "parent" ? "incident" : kind];
     return record?.number ? `${record.number} · ${record.title ?? ""}` : id;
   } catch {
     return id;
@@ -47,6 +49,7 @@ const MAX_NAMED = 50;
 
 export function LinkedRecords({ api, links }: { api: Api; links: Links }) {
   const wanted: Array<[Kind, string]> = [
+    ...(links.parentIncidentId ? [["parent", links.parentIncidentId] as [Kind, string]] : []),
     ...(links.problemId ? [["problem", links.problemId] as [Kind, string]] : []),
     ...(links.configurationItemIds ?? []).map((id) => ["ci", id] as [Kind, string]),
     ...(links.changeIds ?? []).map((id) => ["change", id] as [Kind, string]),
@@ -70,6 +73,7 @@ export function LinkedRecords({ api, links }: { api: Api; links: Links }) {
       .filter(([k]) => k === kind)
       .map(([k, id]) => ({ href: `#/${COLLECTION[k]}/${encodeURIComponent(id)}`, label: names.get(`${k}:${id}`) ?? id }));
   const rows: Array<[string, Linked[]]> = [
+    ["Parent incident", group("parent")],
     ["Problem", group("problem")],
     ["Configuration items", group("ci")],
     ["Changes", group("change")],

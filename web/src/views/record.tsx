@@ -1,4 +1,5 @@
-// One incident: its fields, SLA clocks (counting down each second), the actions its state
+// One incident: its fields (priority with the impact and urgency it comes from, major or not, when
+// it was first answered, resolved, closed, how often reopened), SLA clocks (counting down each second), the actions its state
 // allows, notes (notes.tsx), and the audit trail. The record itself follows the event stream;
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
@@ -23,6 +24,11 @@ interface Props {
 }
 
 const FINAL = ["INCIDENT_STATE_CLOSED", "INCIDENT_STATE_CANCELLED"];
+
+// Impact and urgency run from 1 (high) to 3 (low), as the create form offers them.
+function levelLabel(level?: number): string {
+  return level === 1 ? "1 – high" : level === 2 ? "2 – medium" : level === 3 ? "3 – low" : "—";
+}
 
 export function RecordView({ api, id, records, merge, sla }: Props) {
   const [loadError, setLoadError] = useState("");
@@ -68,7 +74,16 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
           </>
         )}
         <dt>Priority</dt>
-        <dd>{priorityLabel(incident.priority)}</dd>
+        <dd data-testid="priority">
+          {priorityLabel(incident.priority)} (impact {levelLabel(incident.impact)}, urgency {levelLabel(incident.urgency)})
+          {incident.majorIncident && <strong class="major"> · major incident</strong>}
+        </dd>
+        {incident.category && (
+          <>
+            <dt>Category</dt>
+            <dd>{incident.category}</dd>
+          </>
+        )}
         <dt>Assignee</dt>
         <dd>{incident.assignee || "—"}</dd>
         <dt>Assignment group</dt>
@@ -83,6 +98,32 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
         </dd>
         <dt>Updated</dt>
         <dd>{formatTime(incident.updateTime)}</dd>
+        {incident.firstResponseTime && (
+          <>
+            <dt>First response</dt>
+            <dd>{formatTime(incident.firstResponseTime)}</dd>
+          </>
+        )}
+        {incident.resolveTime && (
+          <>
+            <dt>Resolved</dt>
+            <dd>{formatTime(incident.resolveTime)}</dd>
+          </>
+        )}
+        {incident.closeTime && (
+          <>
+            <dt>Closed</dt>
+            <dd>{formatTime(incident.closeTime)}</dd>
+          </>
+        )}
+        {(incident.reopenCount ?? 0) > 0 && (
+          <>
+            <dt>Reopened</dt>
+            <dd data-testid="reopened">
+              {incident.reopenCount} {incident.reopenCount === 1 ? "time" : "times"}
+            </dd>
+          </>
+        )}
         {incident.resolutionCode && (
           <>
             <dt>Resolution</dt>
@@ -100,7 +141,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
       <h2>Linked records</h2>
       <LinkedRecords
         api={api}
-        links={{ problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
+        links={{ parentIncidentId: incident.parentIncidentId, problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
       />
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}

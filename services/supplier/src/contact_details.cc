@@ -1,0 +1,133 @@
+#include "services/supplier/src/contact_details.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
+
+namespace itsm::supplier {
+namespace {
+
+constexpr size_t kMaxLocalPart = 64;
+constexpr size_t kMaxDomain = 253;
+constexpr size_t kMaxLabel = 63;
+constexpr int kMinDigits = 3;
+constexpr int kMaxDigits = 20;
+
+// A byte of a UTF-8 sequence: letters of other scripts are welcome in addresses (RFC 6531).
+bool IsUtf8Byte(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+
+bool IsLocalPartChar(char c) {
+  return absl::ascii_isalnum(c) || IsUtf8Byte(c) ||
+         absl::string_view("!#$%&'*+/=?^_`{|}~.-").find(c) != absl::string_view::npos;
+}
+
+bool IsLabelChar(char c) { return absl::ascii_isalnum(c) || IsUtf8Byte(c) || c == '-'; }
+
+}  // namespace
+
+absl::Status CheckEmailAddress(const std::string& field, absl::string_view address) {
+  const size_t at = address.rfind('@');
+  if (at == absl::string_view::npos) {
+    return base::FieldError(field, "not an e-mail address (no @)");
+  }
+  const absl::string_view local = address.substr(0, at);
+  const absl::string_view domain = address.substr(at + 1);
+  if (local.empty() || local.size() > kMaxLocalPart) {
+    return base::FieldError(field, absl::StrCat("the part before @ must have 1 to ", kMaxLocalPart,
+                                                " characters"));
+  }
+  for (char c : local) {
+    if (!IsLocalPartChar(c)) {
+      return base::FieldError(
+          field, c == ' ' || c == '\t' ? std::string("must not contain blanks")
+                                       : absl::StrCat("'", std::string(1, c),
+                                                      "' is not allowed before the @"));
+    }
+  }
+  if (local.front() == '.' || local.back() == '.' || absl::StrContains(local, "..")) {
+    return base::FieldError(field, "the part before @ must not start, end or repeat a '.'");
+  }
+  if (domain.empty() || domain.size() > kMaxDomain) {
+    return base::FieldError(field, "needs a domain after the @, e.g. name@example.com");
+  }
+  std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  if (labels.size() < 2) {
+    return base::FieldError(field, absl::StrCat("\"", domain,
+                                                "\" is not a domain mail can reach (no dot)"));
+  }
+  for (absl::string_view label : labels) {
+    bool valid = !label.empty() && label.size() <= kMaxLabel && label.front() != '-' &&
+                 label.back() != '-';
+    for (char c : label) valid = valid && IsLabelChar(c);
+    if (!valid) {
+      return base::FieldError(field, absl::StrCat("\"", domain, "\" is not a valid domain"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPhoneNumber(const std::string& field, absl::string_view number) {
+  absl::string_view rest = number;
+  if (!rest.empty() && rest.front() == '+') rest.remove_prefix(1);
+  int digits = 0;
+  size_t i = 0;
+  for (; i < rest.size(); ++i) {
+    const char c = rest[i];
+    if (absl::ascii_isdigit(c)) {
+      ++digits;
+    } else if (absl::ascii_isalpha(c)) {
+      break;  // the extension, if that is what follows
+    } else if (absl::string_view(" -./()").find(c) == absl::string_view::npos) {
+      return base::FieldError(
+          field, absl::StrCat("'", std::string(1, c),
+                              "' is not part of a phone number (digits, spaces, + - . / ( ))"));
+    }
+  }
+  if (digits < kMinDigits || digits > kMaxDigits) {
+    return base::FieldError(field, absl::StrCat("a phone number has ", kMinDigits, " to ",
+                                                kMaxDigits, " digits, this one ", digits));
+  }
+  if (i < rest.size()) {
+    const std::string lower = absl::AsciiStrToLower(rest.substr(i));
+    absl::string_view extension = lower;
+    const bool named = absl::ConsumePrefix(&extension, "ext.") ||
+                       absl::ConsumePrefix(&extension, "ext") ||
+                       absl::ConsumePrefix(&extension, "x");
+    extension = absl::StripLeadingAsciiWhitespace(extension);
+    bool all_digits = named && !extension.empty() && extension.size() <= 10;
+    for (char c : extension) all_digits = all_digits && absl::ascii_isdigit(c);
+    if (!all_digits) {
+      return base::FieldError(field,
+                              "after the number only an extension may follow, e.g. \"ext. 12\"");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNewContactDetails(const std::string& prefix, const v1::Supplier& before,
+                                    const v1::Supplier& after) {
+  std::set<std::string> emails;
+  std::set<std::string> phones;
+  for (const v1::Contact& c : before.contacts()) {
+    emails.insert(c.email());
+    phones.insert(c.phone());
+  }
+  for (int i = 0; i < after.contacts_size(); ++i) {
+    const v1::Contact& c = after.contacts(i);
+    const std::string at = absl::StrCat(prefix, "contacts[", i, "]");
+    if (!c.email().empty() && !emails.contains(c.email())) {
+      ITSM_RETURN_IF_ERROR(CheckEmailAddress(at + ".email", c.email()));
+    }
+    if (!c.phone().empty() && !phones.contains(c.phone())) {
+      ITSM_RETURN_IF_ERROR(CheckPhoneNumber(at + ".phone", c.phone()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace itsm::supplier
