@@ -9,8 +9,8 @@ export interface FieldSpec {
   name: string;
   label: string;
   // "list": a repeated string field, typed comma-separated; "select": one of `options`
-  // ([value, label]; an empty value means "not set" and is not sent).
-  type: "text" | "textarea" | "level" | "number" | "list" | "select";
+  // ([value, label]; an empty value means "not set" and is not sent); "flag": a bool, Yes or No.
+  type: "text" | "textarea" | "level" | "number" | "list" | "select" | "flag";
   options?: Array<[string, string]>;
 }
 
@@ -25,6 +25,8 @@ export const FIELDS: Record<RecordKind, FieldSpec[]> = {
     f("urgency", "Urgency", "level"),
     f("service", "Service"),
     f("category", "Category"),
+    f("caller", "Caller"),
+    f("majorIncident", "Major incident", "flag"),
   ],
   serviceRequest: [
     f("catalogItem", "Catalogue item (required)"),
@@ -66,8 +68,8 @@ export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLow
 // choice, left out, so the service applies its default), lists as arrays, text as given. A
 // number that is none ("12-", "2e") is sent as typed, for the API to refuse naming the field:
 // never dropped for the default.
-export function toJson(fields: FieldSpec[], values: Record<string, string>): Record<string, string | number | string[]> {
-  const out: Record<string, string | number | string[]> = {};
+export function toJson(fields: FieldSpec[], values: Record<string, string>): Record<string, string | number | boolean | string[]> {
+  const out: Record<string, string | number | boolean | string[]> = {};
   for (const field of fields) {
     const value = values[field.name] ?? "";
     if (field.type === "level" || field.type === "number") {
@@ -75,6 +77,8 @@ export function toJson(fields: FieldSpec[], values: Record<string, string>): Rec
       if (text !== "") out[field.name] = /^-?\d+$/.test(text) ? Number(text) : text;
     } else if (field.type === "select") {
       if (value !== "") out[field.name] = value;
+    } else if (field.type === "flag") {
+      out[field.name] = value === "true";
     } else if (field.type === "list") {
       out[field.name] = listOf(value);
     } else {
@@ -92,7 +96,8 @@ export function editOf(
   values: Record<string, string>,
 ): { body: Record<string, unknown>; mask: string } | null {
   const json = toJson(fields, values);
-  const changed = fields.filter((field) => field.name in json && String(json[field.name]) !== String(record[field.name] ?? (field.type === "level" || field.type === "number" ? 0 : "")));
+  const unset = (field: FieldSpec) => (field.type === "level" || field.type === "number" ? 0 : field.type === "flag" ? false : "");
+  const changed = fields.filter((field) => field.name in json && String(json[field.name]) !== String(record[field.name] ?? unset(field)));
   if (changed.length === 0) return null;
   const body: Record<string, unknown> = { version: record.version };
   for (const field of changed) body[field.name] = json[field.name];

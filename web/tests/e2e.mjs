@@ -161,6 +161,12 @@ try {
   await agent.getByRole("heading", { level: 1, name: new RegExp(title) }).waitFor();
   await agent.getByTestId("priority").filter({ hasText: "impact 1 – high, urgency 1 – high" }).waitFor();
   step(`created; the record view shows it: "${await agent.getByTestId("priority").textContent()}"`);
+  await agent.getByText("Edit fields").click();
+  await agent.getByLabel("Major incident").selectOption("true");
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.getByTestId("priority").filter({ hasText: "major incident" }).waitFor();
+  await agent.getByText("Edit fields").click();
+  step("declared a major incident from its edit form");
 
   const row = watcher.locator("#queue-table tbody tr", { hasText: title });
   await row.waitFor({ timeout: 15000 });

@@ -45,6 +45,11 @@ export function FieldInputs({
                   <option value={v}>{text}</option>
                 ))}
               </select>
+            ) : field.type === "flag" ? (
+              <select id={id} value={value === "true" ? "true" : "false"} onChange={onInput} {...invalid(id, error)}>
+                <option value="false">No</option>
+                <option value="true">Yes</option>
+              </select>
             ) : field.type === "select" ? (
               <select id={id} value={value} onChange={onInput} {...invalid(id, error)}>
                 {(field.options ?? []).map(([v, text]) => (

@@ -24,6 +24,14 @@ test("an edit sends only what differs from the record read, with its version and
   assert.equal(snake("assignmentGroup"), "assignment_group");
 });
 
+test("an incident is declared major, and no longer major, as a bool; untouched it is not sent", () => {
+  const record = { id: "i", version: "3", title: "Mail down", impact: 1, urgency: 1 };
+  const values = { title: "Mail down", description: "", impact: "1", urgency: "1", service: "", category: "", caller: "", majorIncident: "false" };
+  assert.equal(editOf(FIELDS.incident, record, values), null, "a record without the flag is not major");
+  assert.deepEqual(editOf(FIELDS.incident, record, { ...values, majorIncident: "true" }), { body: { version: "3", majorIncident: true }, mask: "major_incident" });
+  assert.deepEqual(editOf(FIELDS.incident, { ...record, majorIncident: true }, values), { body: { version: "3", majorIncident: false }, mask: "major_incident" });
+});
+
 test("transitions follow docs/incident.md's tables", () => {
   const labels = (state: string) => transitionsFrom(state).map((t) => `${t.label}${t.needs ? `(${t.needs})` : ""}`);
   assert.deepEqual(labels("SERVICE_REQUEST_STATE_SUBMITTED"), ["Approve(reason)", "Reject(reason)", "Cancel request(reason)"]);
