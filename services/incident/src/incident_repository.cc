@@ -259,6 +259,11 @@ CREATE INDEX incidents_group ON incidents(assignment_group, seq, priority, state
 CREATE INDEX incidents_assignee ON incidents(assignee, seq, priority, state);
 )sql",
        "SELECT 1;"},
+      // The resolved incidents whose reopen window has passed, for the closer
+      // (resolved_incident_closer.h, decision 269). Partial: a create or any write of an open
+      // incident does not touch it; 5 is INCIDENT_STATE_RESOLVED (checked where it is read).
+      {10, "resolved incidents by last change, for closing them after the reopen window",
+       "CREATE INDEX incidents_resolved ON incidents(update_time_us, seq) WHERE state = 5;"},
   };
   return kMigrations;
 }
@@ -357,6 +362,29 @@ absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::ListByProblem(
   for (const auto& row : rows.rows()) {
     ITSM_ASSIGN_OR_RETURN(v1::Incident incident, IncidentRepository::Decode(row[0].AsString()));
     out.push_back(std::move(incident));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ResolvedIncident>> IncidentRepository::ResolvedUnchangedSince(
+    storage::Transaction& txn, absl::Time cutoff, const ResolvedIncident& after, int limit) {
+  // The literal 5 lets the planner use the partial index incidents_resolved. SQLite, without
+  // statistics, would rather walk every resolved row through (state, priority, ...) and sort.
+  static_assert(v1::INCIDENT_STATE_RESOLVED == 5, "incidents_resolved's WHERE state = 5");
+  const bool sqlite = txn.dialect() == storage::Dialect::kSqlite;
+  ITSM_ASSIGN_OR_RETURN(
+      storage::ResultSet rows,
+      txn.Query(absl::StrCat("SELECT id, update_time_us, seq FROM incidents",
+                             sqlite ? " INDEXED BY incidents_resolved" : "",
+                             " WHERE state = 5 AND update_time_us < $1",
+                             " AND (update_time_us, seq) > ($2, $3)",
+                             " ORDER BY update_time_us, seq LIMIT $4"),
+                {absl::ToUnixMicros(cutoff), after.update_time_us, after.seq, int64_t{limit}}));
+  std::vector<ResolvedIncident> out;
+  out.reserve(rows.rows().size());
+  for (const auto& row : rows.rows()) {
+    out.push_back(
+        {.id = row[0].AsString(), .update_time_us = row[1].AsInt(), .seq = row[2].AsInt()});
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "itsm/common/v1/common.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/storage/database.h"
@@ -29,6 +30,13 @@ struct IncidentPage {
   // (records::AppendStoredMessages); IncidentRepository::Decode reads one in the process.
   std::vector<std::string> incidents;
   std::string next_page_token;  // empty on the last page
+};
+
+// A resolved incident's place in the closer's walk (ResolvedUnchangedSince): oldest change first.
+struct ResolvedIncident {
+  std::string id;
+  int64_t update_time_us = 0;
+  int64_t seq = 0;
 };
 
 class IncidentRepository {
@@ -52,6 +60,10 @@ class IncidentRepository {
   static absl::StatusOr<std::vector<std::string>> IdsByProblem(storage::Transaction& txn,
                                                                const std::string& problem_id,
                                                                int64_t limit);
+  // RESOLVED incidents last changed before `cutoff`, after `after` in (update time, seq) order,
+  // at most `limit`: what the closer may close (resolved_incident_closer.h).
+  static absl::StatusOr<std::vector<ResolvedIncident>> ResolvedUnchangedSince(
+      storage::Transaction& txn, absl::Time cutoff, const ResolvedIncident& after, int limit);
   // Incidents whose problem_id is `problem_id`, oldest first.
   static absl::StatusOr<std::vector<v1::Incident>> ListByProblem(storage::Transaction& txn,
                                                                  const std::string& problem_id);

@@ -27,6 +27,12 @@ runtime::ServiceInfo IncidentServiceInfo() {
           IntOption("reopen_window_hours", 168, 0, 87600,
                     "How long after its resolution an incident may be reopened (RESOLVED -> "
                     "IN_PROGRESS); 0 forbids reopening."),
+          BoolOption("auto_close_resolved", true,
+                     "Whether the service closes a RESOLVED incident once it has stayed "
+                     "unchanged for reopen_window_hours (it can no longer be reopened), in the "
+                     "name of service:incident."),
+          IntOption("auto_close_interval_seconds", 60, 1, 86400,
+                    "How often the service looks for resolved incidents to close."),
           BoolOption("request_self_approval", false,
                      "Whether the person a service request is for, or who raised it, may approve "
                      "or reject it; false keeps the decision with someone else (segregation of "

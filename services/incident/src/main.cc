@@ -1,4 +1,7 @@
 // itsm-incident: incidents, service requests, problems and known errors.
+#include <memory>
+
+#include "prometheus/counter.h"
 #include "itsm/base/clock.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_component.h"
@@ -18,6 +21,7 @@
 #include "services/incident/src/incident_service_info.h"
 #include "services/incident/src/incident_store_gauges.h"
 #include "services/incident/src/priority_matrix.h"
+#include "services/incident/src/resolved_incident_closer.h"
 
 int main(int argc, char** argv) {
   using namespace itsm;
@@ -89,6 +93,25 @@ int main(int argc, char** argv) {
         rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
   }
   const incident::IncidentManagement incident_management(factory, incidents);
+  // Resolved incidents nobody can reopen any more are closed (decision 269).
+  std::unique_ptr<incident::ResolvedIncidentCloser> closer;
+  if (rt.config().GetBool("auto_close_resolved")) {
+    closer = std::make_unique<incident::ResolvedIncidentCloser>(
+        *db, committer, incident_management, clock,
+        incident::ResolvedIncidentCloser::Options{
+            .reopen_window = absl::Hours(reopen_window_hours),
+            .poll_interval = absl::Seconds(rt.config().GetInt("auto_close_interval_seconds"))});
+    prometheus::Counter& closed = prometheus::BuildCounter()
+                                      .Name("itsm_incident_auto_closed_total")
+                                      .Help("Resolved incidents closed by the service after their "
+                                            "reopen window.")
+                                      .Register(rt.metrics())
+                                      .Add({});
+    closer->SetObserver([&closed] { closed.Increment(); });
+    closer->Start();
+    // Before the committer stops (shutdown runs in reverse order of registration).
+    rt.OnShutdown("resolved incident closer", [&closer] { closer->Stop(); });
+  }
   const incident::RequestFulfilment request_fulfilment(requests);
   const incident::ProblemManagement problem_management(problems, incidents);
   incident::IncidentGrpcService service(

@@ -28,6 +28,7 @@
 #include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
+#include "services/incident/src/resolved_incident_closer.h"
 #include "services/incident/src/incident_store_gauges.h"
 
 namespace itsm::incident {
@@ -490,6 +491,97 @@ std::vector<std::string> TypesFor(const std::vector<itsm::testing::KafkaRecord>&
     if (r.key == key) out.push_back(r.Header("ce_type").substr(strlen("itsm.incident.v1.")));
   }
   return out;
+}
+
+TEST_P(IncidentServiceTest, ResolvedIncidentsCloseOnceTheyCanNoLongerBeReopened) {
+  ResolvedIncidentCloser closer(*db_, *committer_, incident_management_, clock_,
+                                {.reopen_window = absl::Hours(168)});
+  v1::Incident done, edited, reopened, open;
+  ASSERT_TRUE(Create(Request("Mailbox full"), &done, "alice").ok());
+  ASSERT_TRUE(Create(Request("VPN drops"), &edited, "alice").ok());
+  ASSERT_TRUE(Create(Request("Printer jam"), &reopened, "alice").ok());
+  ASSERT_TRUE(Create(Request("Disk failing"), &open, "alice").ok());
+  done = Transition(done, v1::INCIDENT_STATE_RESOLVED);
+  edited = Transition(edited, v1::INCIDENT_STATE_RESOLVED);
+  reopened = Transition(reopened, v1::INCIDENT_STATE_RESOLVED);
+  EXPECT_EQ(*closer.CloseDue(), 0) << "nothing is due before the window ends";
+
+  clock_.Advance(absl::Hours(100));
+  reopened = Transition(reopened, v1::INCIDENT_STATE_IN_PROGRESS);
+  v1::AddIncidentNoteRequest note;  // the caller answers: the incident is still in use
+  note.set_id(edited.id());
+  note.set_visibility(v1::NOTE_VISIBILITY_COMMENT);
+  note.set_text("Still dropping now and then.");
+  v1::AddIncidentNoteResponse noted;
+  ASSERT_TRUE(Call(&Stub::AddIncidentNote, note, &noted, "alice").ok());
+
+  clock_.Advance(absl::Hours(68));  // exactly the window since `done` was resolved
+  EXPECT_EQ(*closer.CloseDue(), 0) << "the window is not over while it could still be reopened";
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(*closer.CloseDue(), 1);
+  auto state = [&](const v1::Incident& i) {
+    grpc::ClientContext ctx;
+    v1::GetIncidentRequest get;
+    get.set_id(i.id());
+    v1::GetIncidentResponse got;
+    EXPECT_TRUE(stub_->GetIncident(&ctx, get, &got).ok());
+    return got.incident();
+  };
+  const v1::Incident closed = state(done);
+  EXPECT_EQ(closed.state(), v1::INCIDENT_STATE_CLOSED);
+  EXPECT_EQ(base::FromProtoTimestamp(closed.close_time()), clock_.Now());
+  EXPECT_EQ(state(edited).state(), v1::INCIDENT_STATE_RESOLVED) << "changed 68 hours ago";
+  EXPECT_EQ(state(reopened).state(), v1::INCIDENT_STATE_IN_PROGRESS);
+  EXPECT_EQ(state(open).state(), v1::INCIDENT_STATE_NEW);
+
+  // Who closed it: the service itself, in the audit trail and in the event.
+  v1::GetHistoryRequest hr;
+  hr.set_id(done.id());
+  v1::GetHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetHistory, hr, &history).ok());
+  const auto& last = history.entries(history.entries_size() - 1);
+  EXPECT_EQ(last.action(), "close");
+  EXPECT_EQ(last.actor(), "service:incident");
+  const auto events = Events(1);
+  int closed_events = 0;
+  for (const auto& r : events) {
+    if (r.key != done.id() || r.Header("ce_type") != "itsm.incident.v1.IncidentClosed") continue;
+    v1::IncidentClosed event;
+    ASSERT_TRUE(event.ParseFromString(r.value));
+    EXPECT_EQ(event.actor(), "service:incident");
+    ++closed_events;
+  }
+  EXPECT_EQ(closed_events, 1);
+
+  clock_.Advance(absl::Hours(100));  // the comment's window is over too
+  EXPECT_EQ(*closer.CloseDue(), 1);
+  EXPECT_EQ(state(edited).state(), v1::INCIDENT_STATE_CLOSED);
+  EXPECT_EQ(*closer.CloseDue(), 0) << "a closed incident is not closed again";
+}
+
+TEST_P(IncidentServiceTest, ACloserRoundPassesOverWhatItCannotCloseAndClosesTheRest) {
+  // Many due at once (the first round after an upgrade): walked page by page, every one closed.
+  ResolvedIncidentCloser closer(*db_, *committer_, incident_management_, clock_,
+                                {.reopen_window = absl::Hours(1), .page = 3});
+  std::vector<v1::Incident> resolved;
+  for (int i = 0; i < 8; ++i) {
+    v1::Incident incident;
+    ASSERT_TRUE(Create(Request(absl::StrCat("Batch ", i)), &incident).ok());
+    resolved.push_back(Transition(incident, v1::INCIDENT_STATE_RESOLVED));
+  }
+  // One row whose record cannot be read (damaged on disk): logged, passed over, not a blocker.
+  {
+    auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->Execute("UPDATE incidents SET data = $1 WHERE id = $2",
+                              {storage::Bytes{"\xff\xff not an incident"}, resolved[0].id()})
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(*closer.CloseDue(), 7);
+  EXPECT_EQ(*closer.CloseDue(), 0);
 }
 
 TEST_P(IncidentServiceTest, FullLifeWritesHistoryNotesAndEventsInOrder) {
