@@ -1,7 +1,6 @@
 // itsm-incident: incidents, service requests, problems and known errors.
 #include <memory>
 
-#include "prometheus/counter.h"
 #include "itsm/base/clock.h"
 #include "itsm/outbox/outbox.h"
 #include "itsm/outbox/outbox_component.h"
@@ -11,6 +10,7 @@
 #include "itsm/runtime/service_runtime.h"
 #include "itsm/servicedb/service_database.h"
 #include "itsm/storage/group_commit.h"
+#include "prometheus/counter.h"
 #include "services/incident/src/alert_grpc_service.h"
 #include "services/incident/src/alert_intake.h"
 #include "services/incident/src/alert_rules.h"
@@ -103,8 +103,9 @@ int main(int argc, char** argv) {
             .poll_interval = absl::Seconds(rt.config().GetInt("auto_close_interval_seconds"))});
     prometheus::Counter& closed = prometheus::BuildCounter()
                                       .Name("itsm_incident_auto_closed_total")
-                                      .Help("Resolved incidents closed by the service after their "
-                                            "reopen window.")
+                                      .Help(
+                                          "Resolved incidents closed by the service after their "
+                                          "reopen window.")
                                       .Register(rt.metrics())
                                       .Add({});
     closer->SetObserver([&closed] { closed.Increment(); });

@@ -28,8 +28,8 @@
 #include "services/incident/src/cmdb_lookup.h"
 #include "services/incident/src/incident_grpc_service.h"
 #include "services/incident/src/incident_repository.h"
-#include "services/incident/src/resolved_incident_closer.h"
 #include "services/incident/src/incident_store_gauges.h"
+#include "services/incident/src/resolved_incident_closer.h"
 
 namespace itsm::incident {
 namespace {

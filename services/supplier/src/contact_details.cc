@@ -38,15 +38,15 @@ absl::Status CheckEmailAddress(const std::string& field, absl::string_view addre
   const absl::string_view local = address.substr(0, at);
   const absl::string_view domain = address.substr(at + 1);
   if (local.empty() || local.size() > kMaxLocalPart) {
-    return base::FieldError(field, absl::StrCat("the part before @ must have 1 to ", kMaxLocalPart,
-                                                " characters"));
+    return base::FieldError(
+        field, absl::StrCat("the part before @ must have 1 to ", kMaxLocalPart, " characters"));
   }
   for (char c : local) {
     if (!IsLocalPartChar(c)) {
       return base::FieldError(
-          field, c == ' ' || c == '\t' ? std::string("must not contain blanks")
-                                       : absl::StrCat("'", std::string(1, c),
-                                                      "' is not allowed before the @"));
+          field, c == ' ' || c == '\t'
+                     ? std::string("must not contain blanks")
+                     : absl::StrCat("'", std::string(1, c), "' is not allowed before the @"));
     }
   }
   if (local.front() == '.' || local.back() == '.' || absl::StrContains(local, "..")) {
@@ -57,12 +57,12 @@ absl::Status CheckEmailAddress(const std::string& field, absl::string_view addre
   }
   std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
   if (labels.size() < 2) {
-    return base::FieldError(field, absl::StrCat("\"", domain,
-                                                "\" is not a domain mail can reach (no dot)"));
+    return base::FieldError(
+        field, absl::StrCat("\"", domain, "\" is not a domain mail can reach (no dot)"));
   }
   for (absl::string_view label : labels) {
-    bool valid = !label.empty() && label.size() <= kMaxLabel && label.front() != '-' &&
-                 label.back() != '-';
+    bool valid =
+        !label.empty() && label.size() <= kMaxLabel && label.front() != '-' && label.back() != '-';
     for (char c : label) valid = valid && IsLabelChar(c);
     if (!valid) {
       return base::FieldError(field, absl::StrCat("\"", domain, "\" is not a valid domain"));

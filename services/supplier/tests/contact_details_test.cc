@@ -31,17 +31,17 @@ TEST(ContactDetails, EmailAddressesNoMailSystemTakesAreRefusedNamingTheField) {
 }
 
 TEST(ContactDetails, PhoneNumbersAsPeopleWriteThemAreAccepted) {
-  for (const char* number : {"+44 20 7946 0958", "(555) 123-4567", "030/1234567", "112",
-                             "+1.555.123.4567 ext. 89", "+49 30 1234567 x12", "555-0100 Ext 7",
-                             "+41446681800"}) {
+  for (const char* number :
+       {"+44 20 7946 0958", "(555) 123-4567", "030/1234567", "112", "+1.555.123.4567 ext. 89",
+        "+49 30 1234567 x12", "555-0100 Ext 7", "+41446681800"}) {
     EXPECT_TRUE(CheckPhoneNumber("p", number).ok()) << number;
   }
 }
 
 TEST(ContactDetails, PhoneNumbersNobodyCanDialAreRefusedNamingTheField) {
-  for (const char* number : {"call Bob", "12", "+", "555-CALL-NOW", "+44 20 7946 0958 ext",
-                             "+44 20 7946 0958 ext. 12a", "++44 20 7946 0958", "#555 0100",
-                             "123456789012345678901", "555 0100; 555 0101"}) {
+  for (const char* number :
+       {"call Bob", "12", "+", "555-CALL-NOW", "+44 20 7946 0958 ext", "+44 20 7946 0958 ext. 12a",
+        "++44 20 7946 0958", "#555 0100", "123456789012345678901", "555 0100; 555 0101"}) {
     const absl::Status status = CheckPhoneNumber("supplier.contacts[1].phone", number);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << number;
     EXPECT_TRUE(absl::StartsWith(status.message(), "supplier.contacts[1].phone: ")) << status;
