@@ -58,8 +58,8 @@ absl::StatusOr<int> ResolvedIncidentCloser::CloseDue() {
     {
       ITSM_ASSIGN_OR_RETURN(std::unique_ptr<storage::Transaction> txn,
                             db_.Begin(storage::TransactionMode::kReadOnly));
-      ITSM_ASSIGN_OR_RETURN(due, IncidentRepository::ResolvedUnchangedSince(*txn, cutoff, after,
-                                                                          options_.page));
+      ITSM_ASSIGN_OR_RETURN(
+          due, IncidentRepository::ResolvedUnchangedSince(*txn, cutoff, after, options_.page));
     }
     if (due.empty()) break;
     for (const ResolvedIncident& incident : due) {
