@@ -212,11 +212,26 @@ absl::Status CheckVoter(const v1::Approval& approval, const base::Caller& voter)
 absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::string& field) {
   if (policy.name().empty())
     return absl::InvalidArgumentError(absl::StrCat(field, ".name: required"));
+  // A policy without a level would approve every change it matches with no vote at all: the
+  // bypass that making the policy an administrator's alone was meant to close (decision 270).
+  if (policy.levels().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".levels: at least one level (a policy without one approves with no vote)"));
+  }
   for (int i = 0; i < policy.levels_size(); ++i) {
     const v1::ApprovalLevel& l = policy.levels(i);
     const std::string at = absl::StrCat(field, ".levels[", i, "]");
+    // Voters are told which level they decide, by its name.
+    if (base::IsBlank(l.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".name: required"));
+    }
     if (l.rule() == v1::APPROVAL_RULE_UNSPECIFIED || !v1::ApprovalRule_IsValid(l.rule())) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".rule: required (ANY, ALL or QUORUM)"));
+    }
+    if (l.rule() != v1::APPROVAL_RULE_QUORUM && l.quorum() != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".quorum: only for a QUORUM level (this one is ",
+                       v1::ApprovalRule_Name(l.rule()), ")"));
     }
     if (l.approver_role() != common::v1::ROLE_CHANGE_MANAGER &&
         l.approver_role() != common::v1::ROLE_CAB_MEMBER) {
@@ -226,13 +241,24 @@ absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::st
     ITSM_RETURN_IF_ERROR(
         base::CheckMatchedName(absl::StrCat(at, ".approver_group"), l.approver_group()));
     for (int k = 0; k < l.approvers_size(); ++k) {
-      // Matched to a voter's verified name: a padded one could never vote.
-      ITSM_RETURN_IF_ERROR(
-          base::CheckMatchedName(absl::StrCat(at, ".approvers[", k, "]"), l.approvers(k)));
-    }
-    std::set<std::string> named(l.approvers().begin(), l.approvers().end());
-    if (named.size() != static_cast<size_t>(l.approvers_size()) || named.contains("")) {
-      return absl::InvalidArgumentError(absl::StrCat(at, ".approvers: empty or repeated entry"));
+      const std::string approver = absl::StrCat(at, ".approvers[", k, "]");
+      if (l.approvers(k).empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(approver, ": empty"));
+      }
+      // Matched to a voter's verified name: a padded one, or one no identity can carry (an
+      // invisible character), could never vote and would hold an ALL level forever.
+      ITSM_RETURN_IF_ERROR(base::CheckMatchedName(approver, l.approvers(k)));
+      if (const std::string why = base::WhyNotAnIdentity(l.approvers(k)); !why.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(approver, ": ", why));
+      }
+      // Names match voters in any case: one person named twice would be counted twice, and an
+      // ALL or QUORUM level could never be decided.
+      for (int earlier = 0; earlier < k; ++earlier) {
+        if (auth::SamePerson(l.approvers(earlier), l.approvers(k))) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              approver, ": the same person as approvers[", earlier, "] (names match in any case)"));
+        }
+      }
     }
     if (l.rule() != v1::APPROVAL_RULE_ANY && l.approvers().empty()) {
       return absl::InvalidArgumentError(

@@ -111,8 +111,12 @@ TEST(Approvals, NoOneDecidesTheirOwnChangeUnlessThePolicyAllowsIt) {
 TEST(Approvals, BadPoliciesAreRefusedNamingTheField) {
   v1::ApprovalPolicy p;
   p.set_name("x");
+  EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 10), "p.levels: ")
+      << "no level: approved with no vote";
   v1::ApprovalLevel* l = p.add_levels();
   l->set_approver_role(common::v1::ROLE_CAB_MEMBER);
+  EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 17), "p.levels[0].name:");
+  l->set_name("CAB");
   EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 15), "p.levels[0].rul");
   l->set_rule(v1::APPROVAL_RULE_QUORUM);
   EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 22), "p.levels[0].approvers:");
@@ -121,6 +125,18 @@ TEST(Approvals, BadPoliciesAreRefusedNamingTheField) {
   EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 19), "p.levels[0].quorum:");
   l->set_quorum(1);
   EXPECT_TRUE(CheckApprovalPolicy(p, "p").ok());
+
+  // One person named twice (names match voters in any case) would be counted twice.
+  l->add_approvers("ANN");
+  EXPECT_EQ(CheckApprovalPolicy(p, "p").message(),
+            "p.levels[0].approvers[1]: the same person as approvers[0] (names match in any case)");
+  l->set_approvers(1, "ann\u200b");
+  EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 26), "p.levels[0].approvers[1]: ");
+  l->set_approvers(1, "bob");
+  EXPECT_TRUE(CheckApprovalPolicy(p, "p").ok());
+  l->set_rule(v1::APPROVAL_RULE_ANY);
+  EXPECT_EQ(CheckApprovalPolicy(p, "p").message().substr(0, 19), "p.levels[0].quorum:")
+      << "a quorum that would be ignored";
 }
 
 // ---- Property: the outcome equals a brute-force evaluation of the policy ----

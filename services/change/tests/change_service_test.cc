@@ -392,6 +392,10 @@ TEST_P(ChangeServiceTest, WindowsAndPoliciesNameServicesAndClassesTheCmdbKnows) 
   v1::ApprovalPolicy* billing = policy.mutable_policy()->add_approval_policies();
   billing->set_name("billing CAB");
   billing->mutable_match()->add_service_ids("business_service/billing");
+  v1::ApprovalLevel* cab = billing->add_levels();
+  cab->set_name("CAB");
+  cab->set_approver_role(common::v1::ROLE_CAB_MEMBER);
+  cab->set_rule(v1::APPROVAL_RULE_ANY);
   policy.mutable_policy()->mutable_approval_policies()->SwapElements(
       0, policy.policy().approval_policies_size() - 1);
   v1::UpdateChangePolicyResponse saved;

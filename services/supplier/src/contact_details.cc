@@ -1,11 +1,14 @@
 #include "services/supplier/src/contact_details.h"
 
+#include <cstdint>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 
@@ -28,6 +31,39 @@ bool IsLocalPartChar(char c) {
 
 bool IsLabelChar(char c) { return absl::ascii_isalnum(c) || IsUtf8Byte(c) || c == '-'; }
 
+// The code point starting at text[i] and its length in bytes (the text is valid UTF-8: the
+// request was parsed as proto3).
+uint32_t CodePointAt(absl::string_view text, size_t i, size_t& length) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  if (length == 1) return lead;
+  uint32_t code = lead & (length == 4 ? 0x07 : length == 3 ? 0x0f : 0x1f);
+  for (size_t k = 1; k < length && i + k < text.size(); ++k) {
+    code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+  }
+  return code;
+}
+
+// The character starting at text[i], quoted whole for an error message — one byte of it would
+// be half a character, and invalid UTF-8 in the answer: "'x'", or "' ' (U+00A0)".
+std::string Quoted(absl::string_view text, size_t i) {
+  size_t length = 1;
+  const uint32_t code = CodePointAt(text, i, length);
+  if (code < 0x80) return absl::StrCat("'", text.substr(i, 1), "'");
+  return absl::StrCat("'", text.substr(i, length), "' (U+", absl::StrFormat("%04X", code), ")");
+}
+
+// Punctuation, symbols, spaces and format characters outside ASCII, by block: what an address's
+// letters of other scripts are not (a soft hyphen, a telephone sign, a no-break space, a
+// full-width @, an emoji).
+bool IsSymbolOrFormat(uint32_t code) {
+  return (code >= 0x80 && code <= 0xBF) || code == 0xD7 || code == 0xF7 ||
+         (code >= 0x2000 && code <= 0x2BFF) || (code >= 0x3000 && code <= 0x303F) ||
+         (code >= 0xFE00 && code <= 0xFE6F) || (code >= 0xFF00 && code <= 0xFF20) ||
+         (code >= 0xFFF0 && code <= 0xFFFF) || (code >= 0x1F000 && code <= 0x1FAFF) ||
+         (code >= 0xE0000);
+}
+
 }  // namespace
 
 absl::Status CheckEmailAddress(const std::string& field, absl::string_view address) {
@@ -41,13 +77,24 @@ absl::Status CheckEmailAddress(const std::string& field, absl::string_view addre
     return base::FieldError(
         field, absl::StrCat("the part before @ must have 1 to ", kMaxLocalPart, " characters"));
   }
-  for (char c : local) {
-    if (!IsLocalPartChar(c)) {
-      return base::FieldError(
-          field, c == ' ' || c == '\t'
-                     ? std::string("must not contain blanks")
-                     : absl::StrCat("'", std::string(1, c), "' is not allowed before the @"));
+  for (size_t i = 0; i < local.size(); ++i) {
+    if (local[i] == ' ' || local[i] == '\t') {
+      return base::FieldError(field, "must not contain blanks");
     }
+    if (!IsLocalPartChar(local[i])) {
+      return base::FieldError(field,
+                              absl::StrCat(Quoted(local, i), " is not allowed before the @"));
+    }
+  }
+  // Letters of any script, but no symbol, invisible, blank or format character (a zero-width
+  // space, a no-break space, a right-to-left override) and no look-alike mix of scripts.
+  for (size_t i = 0, length = 1; i < address.size(); i += length) {
+    if (IsSymbolOrFormat(CodePointAt(address, i, length))) {
+      return base::FieldError(field, absl::StrCat(Quoted(address, i), " is not a letter"));
+    }
+  }
+  if (const std::string why = base::WhyNotAnIdentity(address); !why.empty()) {
+    return base::FieldError(field, why);
   }
   if (local.front() == '.' || local.back() == '.' || absl::StrContains(local, "..")) {
     return base::FieldError(field, "the part before @ must not start, end or repeat a '.'");
@@ -68,6 +115,12 @@ absl::Status CheckEmailAddress(const std::string& field, absl::string_view addre
       return base::FieldError(field, absl::StrCat("\"", domain, "\" is not a valid domain"));
     }
   }
+  // "a@1.2.3.4": an address literal needs brackets, and no top-level domain is all digits.
+  bool top_level_has_letter = false;
+  for (char c : labels.back()) top_level_has_letter |= !absl::ascii_isdigit(c);
+  if (!top_level_has_letter) {
+    return base::FieldError(field, absl::StrCat("\"", domain, "\" is not a domain mail can reach"));
+  }
   return absl::OkStatus();
 }
 
@@ -84,8 +137,8 @@ absl::Status CheckPhoneNumber(const std::string& field, absl::string_view number
       break;  // the extension, if that is what follows
     } else if (absl::string_view(" -./()").find(c) == absl::string_view::npos) {
       return base::FieldError(
-          field, absl::StrCat("'", std::string(1, c),
-                              "' is not part of a phone number (digits, spaces, + - . / ( ))"));
+          field, absl::StrCat(Quoted(rest, i),
+                              " is not part of a phone number (digits, spaces, + - . / ( ))"));
     }
   }
   if (digits < kMinDigits || digits > kMaxDigits) {

@@ -17,11 +17,30 @@ TEST(ContactDetails, EmailAddressesPeopleUseAreAccepted) {
 }
 
 TEST(ContactDetails, EmailAddressesNoMailSystemTakesAreRefusedNamingTheField) {
-  for (const char* address :
-       {"bob", "bob at example.com", "@example.com", "bob@", "bob@localhost", "bob@@example.com",
-        "bob smith@example.com", ".bob@example.com", "bob.@example.com", "bo..b@example.com",
-        "bob@-example.com", "bob@example-.com", "bob@example..com", "bob@exa_mple.com",
-        "bob@example.com.", "<bob@example.com>", "bob@example.com, eve@example.com"}) {
+  for (const char* address : {"bob",
+                              "bob at example.com",
+                              "@example.com",
+                              "bob@",
+                              "bob@localhost",
+                              "bob@@example.com",
+                              "bob smith@example.com",
+                              ".bob@example.com",
+                              "bob.@example.com",
+                              "bo..b@example.com",
+                              "bob@-example.com",
+                              "bob@example-.com",
+                              "bob@example..com",
+                              "bob@exa_mple.com",
+                              "bob@example.com.",
+                              "<bob@example.com>",
+                              "bob@example.com, eve@example.com",
+                              "a@b.com\u200b",
+                              "a@b.com\u202e",
+                              "a\u00a0b@b.com",
+                              "a@b\u00a0.com",
+                              "\u00ad@b.com",
+                              "a@1.2.3.4",
+                              "a@b.123"}) {
     const absl::Status status = CheckEmailAddress("supplier.contacts[0].email", address);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << address;
     EXPECT_TRUE(absl::StartsWith(status.message(), "supplier.contacts[0].email: ")) << status;
@@ -46,6 +65,15 @@ TEST(ContactDetails, PhoneNumbersNobodyCanDialAreRefusedNamingTheField) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << number;
     EXPECT_TRUE(absl::StartsWith(status.message(), "supplier.contacts[1].phone: ")) << status;
   }
+}
+
+TEST(ContactDetails, AnErrorQuotesTheWholeCharacterInValidUtf8) {
+  const absl::Status phone = CheckPhoneNumber("p", "+49\u00a030 123");
+  EXPECT_EQ(phone.message(),
+            "p: '\u00a0' (U+00A0) is not part of a phone number (digits, spaces, + - . / ( ))");
+  const absl::Status symbol = CheckPhoneNumber("p", "+49 30 123 \u260e");
+  EXPECT_TRUE(absl::StrContains(symbol.message(), "'\u260e' (U+260E)")) << symbol;
+  EXPECT_EQ(CheckEmailAddress("e", "a\u260e@b.com").code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ContactDetails, OnlyWhatAWriteIntroducesIsChecked) {
