@@ -105,4 +105,23 @@ absl::StatusOr<std::vector<std::string>> AuditTrail::FormerValues(storage::Trans
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> AuditTrail::Authors(storage::Transaction& txn,
+                                                             const std::string& record_id) {
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("SELECT data FROM audit_entries WHERE record_id = $1"
+                                  " ORDER BY version",
+                                  {record_id}));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    common::v1::AuditEntry entry;
+    if (!entry.ParseFromString(rows.row(i)[0].AsString())) {
+      return absl::DataLossError("stored audit entry does not parse");
+    }
+    if (std::find(out.begin(), out.end(), entry.actor()) == out.end()) {
+      out.push_back(entry.actor());
+    }
+  }
+  return out;
+}
+
 }  // namespace itsm::records

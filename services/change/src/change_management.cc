@@ -119,6 +119,25 @@ absl::StatusOr<std::vector<std::string>> FormerAssignees(storage::Transaction& t
       txn, stored.id(), "assignee", base::FromProtoTimestamp(stored.approval().request_time()));
 }
 
+// Segregation of duties for standard changes: a template is a standing approval of every change
+// made from it, so whoever wrote it (created it or changed it) raising a change from it would be
+// approving their own change (decision 271).
+absl::Status CheckNotOwnTemplate(storage::Transaction& txn, const v1::ChangeTemplate& tmpl,
+                                 const std::string& actor) {
+  ITSM_ASSIGN_OR_RETURN(std::vector<std::string> authors,
+                        records::AuditTrail::Authors(txn, tmpl.id()));
+  authors.push_back(tmpl.created_by());
+  for (const std::string& author : authors) {
+    if (auth::SamePerson(author, actor)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "template_id: ", actor, " wrote template \"", tmpl.name(),
+          "\", so a change of theirs from it would be pre-approved by themselves; someone else "
+          "raises it, or raise a normal change (segregation of duties)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckNotAssignedSinceRequest(const v1::Change& stored,
                                           const std::vector<std::string>& assignees,
                                           const std::string& actor) {
@@ -295,6 +314,7 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
           absl::StrCat("template_id: template \"", tmpl->name(),
                        "\" is not active (retired, or being prepared)"));
     }
+    ITSM_RETURN_IF_ERROR(CheckNotOwnTemplate(txn, *tmpl, caller.actor));
   } else {
     ITSM_RETURN_IF_ERROR(CheckAnswers(policy, request.risk_answers(), "risk_answers"));
   }

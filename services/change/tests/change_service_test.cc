@@ -99,6 +99,20 @@ TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplate
   r.set_template_id("restart the app pool");  // by name, any case
   r.set_implementation_plan("something else");
   r.add_configuration_item_ids("app-01");
+  // Whoever wrote the template would pre-approve their own change with it (in any case).
+  v1::CreateChangeResponse own;
+  const grpc::Status own_refused = Call(&Stub::CreateChange, r, &own, "CM");
+  EXPECT_EQ(own_refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(own_refused.error_message().substr(0, 29), "template_id: CM wrote templat")
+      << own_refused.error_message();
+  v1::UpdateChangeTemplateRequest edit;
+  *edit.mutable_template_() = created.template_();
+  edit.mutable_template_()->set_test_plan("check the pool answers");
+  edit.mutable_update_mask()->add_paths("test_plan");
+  v1::UpdateChangeTemplateResponse edited;
+  ASSERT_TRUE(Call(&Stub::UpdateChangeTemplate, edit, &edited, "cm2").ok());
+  EXPECT_EQ(Call(&Stub::CreateChange, r, &own, "cm2").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::Change c = Create(r);
   EXPECT_EQ(c.type(), v1::CHANGE_TYPE_STANDARD);
   EXPECT_EQ(c.title(), "Restart the app pool");

@@ -56,6 +56,11 @@ class AuditTrail {
                                                                absl::string_view field,
                                                                absl::Time since);
 
+  // Everyone who wrote one of the record's entries, in the order they first did: whose work a
+  // record is, for a rule that keeps people from approving their own work.
+  static absl::StatusOr<std::vector<std::string>> Authors(storage::Transaction& txn,
+                                                          const std::string& record_id);
+
   // Read's page for `request.page()` into a history call's answer: its `entries` and
   // `next_page_token`.
   template <typename Request, typename Response>
