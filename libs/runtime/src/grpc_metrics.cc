@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "itsm/base/ids.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/runtime/logging.h"
 #include "itsm/runtime/metrics.h"
 #include "prometheus/counter.h"
@@ -77,7 +78,10 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
       m.by_code[code >= 0 && code < 17 ? code : 2]->Increment();
       m.latency->Observe(seconds);
       if (!status.ok() && log::Enabled(log::Level::kInfo)) {
+        // Who was refused or failed: the verified subject ("anonymous" when none was verified,
+        // never a name the client wrote), so that probing can be traced to a credential.
         log::Info("call failed", {{"method", info_->method()},
+                                  {"caller", CallerOf(*info_->server_context()).actor},
                                   {"code", static_cast<int64_t>(code)},
                                   {"error", status.error_message()},
                                   {"request_id", request_id_},

@@ -494,11 +494,17 @@ absl::Status ChangeManagement::Override(storage::Transaction& txn, const base::C
         // The override accepts the conflicts as they are now, those the next step will check:
         // for a change without a slot (an emergency change), those of implementing it now — a
         // freeze or a window IMPLEMENT refuses, found at that moment and stored by no schedule.
+        // So too for a scheduled change whose planned slot meets nothing but which IMPLEMENT
+        // now, before or after that slot, would run into a freeze (decision 272).
         v1::Change current = stored;
         if (IsOpen(stored.state())) {
+          const bool unplanned = !stored.has_planned_start_time();
           ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
-                                ConflictsNow(txn, current, policy, facts,
-                                             /*implementing=*/!stored.has_planned_start_time()));
+                                ConflictsNow(txn, current, policy, facts, unplanned));
+          if (found.empty() && !unplanned && stored.state() == v1::CHANGE_STATE_SCHEDULED) {
+            ITSM_ASSIGN_OR_RETURN(found, ConflictsNow(txn, current, policy, facts,
+                                                      /*implementing=*/true));
+          }
           ChangeWorkflow::SetConflicts(current, found);
         }
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(current, request, caller.actor));

@@ -500,6 +500,19 @@ TEST_P(ChangeServiceTest, AFreezeCatchesStandardChangesNewReachAndEarlyImplement
   clock_.Set(kDay + absl::Hours(3));
   early = To(early, v1::CHANGE_STATE_IMPLEMENT);
   EXPECT_EQ(early.state(), v1::CHANGE_STATE_IMPLEMENT);
+
+  // The refusal's way through: a change manager overrides what implementing now meets (its
+  // planned slot meets nothing), and the early implementation goes ahead.
+  v1::Change urgent = To(To(Create(Normal("Patch it now", {"app-01"})), v1::CHANGE_STATE_ASSESS),
+                         v1::CHANGE_STATE_AUTHORISE);
+  urgent = Decide(urgent, "cm", v1::APPROVAL_DECISION_APPROVE);
+  urgent = To(Schedule(urgent, 27, 28), v1::CHANGE_STATE_SCHEDULED);  // the next day, after it
+  clock_.Set(kDay + absl::Hours(24) + absl::Minutes(30));             // inside the next freeze
+  urgent = To(urgent, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  urgent = Override(urgent, "the fix cannot wait for the slot");
+  ASSERT_TRUE(blackout(urgent)) << urgent.DebugString();
+  urgent = To(urgent, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_EQ(urgent.state(), v1::CHANGE_STATE_IMPLEMENT);
 }
 
 // Levels are successive pairs of eyes: whoever decided one level does not decide the next,

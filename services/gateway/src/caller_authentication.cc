@@ -43,11 +43,12 @@ absl::StatusOr<absl::string_view> CallerAuthentication::CredentialOf(const Crede
     return absl::UnauthenticatedError(
         "send one credential: Authorization or X-API-Key was given more than once");
   }
-  if (!presented.authorization.empty() && !presented.api_key.empty()) {
+  const bool authorization = presented.authorization_given || !presented.authorization.empty();
+  if (authorization && !presented.api_key.empty()) {
     return absl::UnauthenticatedError("send one credential: Authorization or X-API-Key, not both");
   }
   absl::string_view credential = presented.api_key;
-  if (!presented.authorization.empty()) {
+  if (authorization) {
     std::optional<absl::string_view> token = BearerToken(presented.authorization);
     if (!token || token->empty()) {
       return absl::UnauthenticatedError("Authorization: expected \"Bearer <token or API key>\"");

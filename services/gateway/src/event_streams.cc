@@ -143,6 +143,7 @@ struct EventStreams::Opening {
   std::string query;
   std::optional<std::string> last_event_id;
   std::string authorization;
+  bool authorization_given = false;
   std::string api_key;
   bool repeated_credentials = false;
   Responder respond;
@@ -501,6 +502,7 @@ void EventStreams::Open(HttpRequest request, std::string request_id, Responder r
   }
   const Credentials presented = PresentedCredentials(request);
   opening->authorization = std::string(presented.authorization);
+  opening->authorization_given = presented.authorization_given;
   opening->api_key = std::string(presented.api_key);
   opening->repeated_credentials = presented.repeated;
 
@@ -580,6 +582,7 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
 
   // Who is asking, and may they.
   Credentials credentials{.authorization = opening->authorization,
+                          .authorization_given = opening->authorization_given,
                           .api_key = opening->api_key,
                           .repeated = opening->repeated_credentials};
   absl::StatusOr<Caller> caller = callers_->Authenticate(credentials);

@@ -284,7 +284,17 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
     for (const auto& [name, value] : admission.headers) response.set(name, value);
     Answer(route_label, method, start, std::move(response), respond);
   };
-  if (!admission.refusal.ok()) return refuse(admission.refusal);
+  if (!admission.refusal.ok()) {
+    // A refused credential or an exhausted quota never reaches a service, whose log would name
+    // the caller: the gateway's own line is the trace of who probed what.
+    runtime::log::Info("request refused",
+                       {{"route", route_label},
+                        {"method", MethodLabel(method)},
+                        {"code", absl::StatusCodeToString(admission.refusal.code())},
+                        {"error", admission.refusal.message()},
+                        {"request_id", request_id}});
+    return refuse(admission.refusal);
+  }
   const absl::string_view target = View(request.target());
   const size_t question = target.find('?');
   HttpInput input{
@@ -354,16 +364,25 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
           }
         }
         response.set("X-Request-Id", request_id);
-        // An answer is the caller's own (their roles and records): a shared cache must not keep
-        // it for another, and a private one revalidates with the ETag before reusing it.
-        response.set(http::field::cache_control, "private, no-cache");
         for (const auto& [name, value] : headers) response.set(name, value);
         Answer(route_label, method, start, std::move(response), respond);
       });
 }
 
+// An answer is the caller's own (their roles and records, or why they were refused): a shared
+// cache must not keep it for another, and a private one revalidates with the ETag before reusing
+// it. The console's files say how long they keep.
+namespace {
+void PrivateUnlessSaid(HttpResponse& response) {
+  if (response.find(http::field::cache_control) == response.end()) {
+    response.set(http::field::cache_control, "private, no-cache");
+  }
+}
+}  // namespace
+
 void Gateway::Answer(const std::string& route, const std::string& method, absl::Time start,
                      HttpResponse response, const Responder& respond) {
+  PrivateUnlessSaid(response);
   metrics_.Observe(route, MethodLabel(method), response.result_int(),
                    absl::ToDoubleSeconds(absl::Now() - start));
   respond(std::move(response));
@@ -379,6 +398,7 @@ HttpResponse Gateway::Refusal(http::status status, std::string message) {
   HttpResponse response = ErrorResponse(
       GatewayError(WithHttpStatus(absl::Status(grpc_code, message), code), request_id), 11);
   response.set("X-Request-Id", request_id);
+  PrivateUnlessSaid(response);
   metrics_.Observe(kRouteRefused, "OTHER", code, 0);
   return response;
 }

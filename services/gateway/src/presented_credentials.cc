@@ -12,6 +12,7 @@ absl::string_view View(boost::beast::string_view s) { return {s.data(), s.size()
 Credentials PresentedCredentials(const HttpRequest& request) {
   return {
       .authorization = View(request[http::field::authorization]),
+      .authorization_given = request.count(http::field::authorization) > 0,
       .api_key = View(request["X-API-Key"]),
       .repeated = request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1};
 }

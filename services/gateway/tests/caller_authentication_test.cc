@@ -209,6 +209,8 @@ TEST_F(CallerAuthenticationTest, EveryBadCredentialIsRefusedWithItsReason) {
            {{.authorization = "Bearer "}, "Bearer"},
            {{.authorization = absl::StrCat("Bearer ", key.secret()), .api_key = key.secret()},
             "not both"},
+           // An empty Authorization beside a key: two credentials all the same.
+           {{.authorization_given = true, .api_key = key.secret()}, "not both"},
            // A valid key, but its header came twice (the second maybe another caller's).
            {{.authorization = absl::StrCat("Bearer ", key.secret()), .repeated = true},
             "more than once"},

@@ -16,9 +16,10 @@ namespace itsm::webhooks {
 namespace {
 
 // Ranges refused unless allow-listed (IPv4 ones in their ::ffff: mapped form). The IPv6 forms
-// that carry an IPv4 address inside — NAT64 64:ff9b::/96, 6to4 2002::/16 (2002:a9fe:a9fe:: is
-// 169.254.169.254 through a relay), Teredo 2001::/32 — are refused whole: deprecated or
-// translators, and a way around the IPv4 ranges otherwise.
+// that carry an IPv4 address inside — NAT64 64:ff9b::/96 and its local-use 64:ff9b:1::/48, the
+// IPv4-translated ::ffff:0:0:0/96 (::ffff:0:a9fe:a9fe is 169.254.169.254 through a translator),
+// 6to4 2002::/16 (2002:a9fe:a9fe:: through a relay), Teredo 2001::/32 — are refused whole:
+// deprecated or translators, and a way around the IPv4 ranges otherwise.
 const std::vector<Cidr>& InternalRanges() {
   static const std::vector<Cidr> ranges = [] {
     std::vector<Cidr> out;
@@ -27,7 +28,8 @@ const std::vector<Cidr>& InternalRanges() {
           "172.16.0.0/12",   "192.0.0.0/24",   "192.0.2.0/24",  "192.168.0.0/16", "198.18.0.0/15",
           "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",   "240.0.0.0/4",    "::/128",
           "::1/128",         "64:ff9b::/96",   "100::/64",      "2001:db8::/32",  "fc00::/7",
-          "fe80::/10",       "fec0::/10",      "ff00::/8",      "2002::/16",      "2001::/32"}) {
+          "fe80::/10",       "fec0::/10",      "ff00::/8",      "2002::/16",      "2001::/32",
+          "64:ff9b:1::/48",  "::ffff:0:0:0/96"}) {
       out.push_back(*Cidr::Parse(text));
     }
     return out;
@@ -164,8 +166,12 @@ absl::StatusOr<WebhookUrl> ParseWebhookUrl(const std::string& field, absl::strin
     if (!out.literal) {
       // "localhost." is localhost: one trailing dot (the root) goes before the checks below.
       absl::ConsumeSuffix(&host, ".");
+      if (host.size() > 253) {
+        return base::FieldError(field, "not a host name: at most 253 characters");
+      }
       for (absl::string_view label : absl::StrSplit(host, '.')) {
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+            absl::StrContains(label, '_')) {
           return base::FieldError(field,
                                   "not a host name: each dot-separated label is 1..63 letters, "
                                   "digits or hyphens, not beginning or ending with a hyphen");

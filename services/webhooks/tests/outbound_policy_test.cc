@@ -54,11 +54,16 @@ TEST(OutboundPolicy, ParsesUrls) {
                           "https://-bad-.example.com/",
                           "https://x:+443/",
                           "https://x:00443/",
-                          "https://bücher.example/"}) {
+                          "https://bücher.example/",
+                          "https://a_b.com/"}) {
     absl::StatusOr<WebhookUrl> url = ParseWebhookUrl("subscription.url", bad);
     EXPECT_TRUE(absl::IsInvalidArgument(url.status())) << bad;
     EXPECT_NE(url.status().message().find("subscription.url"), absl::string_view::npos) << bad;
   }
+  // Labels of 63 each, 259 in all: no DNS name is longer than 253.
+  const std::string too_long = "https://" + std::string(63, 'a') + "." + std::string(63, 'b') +
+                               "." + std::string(63, 'c') + "." + std::string(63, 'd') + ".com/";
+  EXPECT_TRUE(absl::IsInvalidArgument(ParseWebhookUrl("subscription.url", too_long).status()));
 }
 
 TEST(OutboundPolicy, RefusesInternalAddressesByDefault) {
@@ -127,6 +132,11 @@ TEST(OutboundPolicy, SubscriptionUrlsNeedHttpsOrAnAllowListedHost) {
   EXPECT_NE(mapped.message().find("169.254.169.254 is internal"), absl::string_view::npos)
       << mapped;
   EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url("https://[2002:a9fe:a9fe::]/"))));
+  // Through a translator: IPv4-translated (SIIT) and the local-use NAT64 prefix.
+  for (const char* translated : {"https://[::ffff:0:a9fe:a9fe]/", "https://[::ffff:0:a00:1]/",
+                                 "https://[64:ff9b:1::a00:1]/"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(p->CheckUrl("u", Url(translated)))) << translated;
+  }
 }
 
 }  // namespace
