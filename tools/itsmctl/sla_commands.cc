@@ -651,8 +651,12 @@ absl::Status StatusCommand(const Context& ctx, const Args& args) {
     rows.push_back(
         {c.sla_definition_name().empty() ? c.sla_definition_id() : c.sla_definition_name(),
          c.clock_kind() == slav1::CLOCK_KIND_RESPONSE ? "response" : "resolution",
-         PriorityName(c.priority()), c.state(), DurationText(c.target()),
-         DurationText(c.business_elapsed()), DurationText(c.remaining()),
+         // A clock cancelled (or paused) after it breached is still a breach: said, as the
+         // compliance report counts it.
+         PriorityName(c.priority()),
+         c.breached() && c.state() != "breached" ? absl::StrCat(c.state(), " (breached)")
+                                                 : c.state(),
+         DurationText(c.target()), DurationText(c.business_elapsed()), DurationText(c.remaining()),
          DurationText(c.paused_duration()), When(c.due_time(), tz)});
   }
   if (rows.empty()) {
@@ -721,20 +725,20 @@ absl::Status ReportCommand(const Context& ctx, const Args& args) {
   }
   std::vector<std::vector<std::string>> rows;
   auto add = [&](const slav1::ComplianceRow& r, bool total) {
-    rows.push_back(
-        {total ? "TOTAL" : r.service(), total ? "" : PriorityName(r.priority()),
-         total
-             ? ""
-             : (r.sla_definition_name().empty() ? r.sla_definition_id() : r.sla_definition_name()),
-         total ? "" : r.period_start(), absl::StrCat(r.met()), absl::StrCat(r.breached()),
-         absl::StrCat(r.in_progress()), absl::StrFormat("%.1f", r.percent_met()),
-         DurationText(r.mean_time_to_respond()), DurationText(r.p90_time_to_respond()),
-         DurationText(r.mean_time_to_resolve()), DurationText(r.p90_time_to_resolve())});
+    rows.push_back({total ? "TOTAL" : r.service(), total ? "" : PriorityName(r.priority()),
+                    total ? ""
+                          : (r.sla_definition_name().empty() ? r.sla_definition_id()
+                                                             : r.sla_definition_name()),
+                    total ? "" : r.period_start(), absl::StrCat(r.met()),
+                    absl::StrCat(r.breached()), absl::StrCat(r.in_progress()),
+                    absl::StrCat(r.cancelled()), absl::StrFormat("%.1f", r.percent_met()),
+                    DurationText(r.mean_time_to_respond()), DurationText(r.p90_time_to_respond()),
+                    DurationText(r.mean_time_to_resolve()), DurationText(r.p90_time_to_resolve())});
   };
   for (const auto& r : response.rows()) add(r, false);
   add(response.total(), true);
-  PrintTable({"SERVICE", "PRIORITY", "SLA", "PERIOD", "MET", "BREACHED", "OPEN", "% MET",
-              "MEAN RESPOND", "P90 RESPOND", "MEAN RESOLVE", "P90 RESOLVE"},
+  PrintTable({"SERVICE", "PRIORITY", "SLA", "PERIOD", "MET", "BREACHED", "OPEN", "CANCELLED",
+              "% MET", "MEAN RESPOND", "P90 RESPOND", "MEAN RESOLVE", "P90 RESOLVE"},
              rows);
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
@@ -151,9 +152,15 @@ absl::Status ContractRules::CheckContract(const v1::Contract& c) {
     // console or an integration shows it as a link.
     const std::string scheme = absl::AsciiStrToLower(absl::StripLeadingAsciiWhitespace(
         absl::string_view(c.documents(i).uri()).substr(0, c.documents(i).uri().find(':'))));
-    if (scheme == "javascript" || scheme == "vbscript" || scheme == "data" || scheme == "file") {
+    if (scheme == "javascript" || scheme == "vbscript" || scheme == "data" || scheme == "file" ||
+        scheme == "blob" || scheme == "filesystem") {
       return base::FieldError(at + ".uri",
                               absl::StrCat("a ", scheme, ": link is not a document's place"));
+    }
+    // "//host/x" is a link to wherever the page showing it was loaded from, not a place.
+    if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(c.documents(i).uri()), "//")) {
+      return base::FieldError(at + ".uri",
+                              "a link without a scheme (//host/...): write https://host/...");
     }
   }
   for (int i = 0; i < c.parties_size(); ++i) {

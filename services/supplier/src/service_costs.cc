@@ -35,7 +35,9 @@ absl::Status CheckService(const std::string& field, const std::string& service) 
   if (service.size() > kMaxServiceLength) {
     return base::FieldError(field, absl::StrCat("at most ", kMaxServiceLength, " characters"));
   }
-  return absl::OkStatus();
+  // Matched exactly against the services contracts name, which refuse blanks around a name:
+  // " mail" would be a row of the report no cost ever reaches.
+  return base::CheckMatchedName(field, service);
 }
 
 // A report row while it is gathered.

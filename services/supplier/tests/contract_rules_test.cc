@@ -122,6 +122,18 @@ TEST(ContractRules, EveryBadFieldIsNamed) {
        },
        "contract.documents[0].uri"},
       {[](v1::Contract& c) {
+         v1::DocumentRef* d = c.add_documents();
+         d->set_title("MSA");
+         d->set_uri("//evil.example/msa.pdf");
+       },
+       "contract.documents[0].uri"},
+      {[](v1::Contract& c) {
+         v1::DocumentRef* d = c.add_documents();
+         d->set_title("MSA");
+         d->set_uri("blob:https://x/1");
+       },
+       "contract.documents[0].uri"},
+      {[](v1::Contract& c) {
          c.add_services("mail");
          c.add_services("mail");
        },

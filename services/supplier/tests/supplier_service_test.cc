@@ -537,6 +537,8 @@ TEST_P(SupplierServiceTest, BudgetsStandBesideCostsAndBadOnesAreRefused) {
   };
   for (const auto& [status, field] :
        {std::pair(set("", "2024-03", "EUR", 1), "service"),
+        std::pair(set(" mail", "2024-03", "EUR", 1), "service"),
+        std::pair(set("mail ", "2024-03", "EUR", 1), "service"),
         std::pair(set("mail", "2024-13", "EUR", 1), "month"),
         std::pair(set("mail", "2024-03", "eur", 1), "budget.currency"),
         std::pair(set("mail", "2024-03", "", 1), "budget.currency"),
