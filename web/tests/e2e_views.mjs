@@ -271,6 +271,19 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await page.getByRole("heading", { level: 1, name: `database/${names.db}` }).waitFor();
   step("incident → its problem (which lists the incident) → the CI, by their links");
 
+  const major = (await api("POST", "/v1/incidents", adminKey, { title: `Orders down everywhere ${u}`, impact: 1, urgency: 1, majorIncident: true })).incident;
+  await api("PATCH", `/v1/incidents/${linkedIncident.id}?update_mask=parent_incident_id`, adminKey, {
+    id: linkedIncident.id,
+    version: String(Number(linkedIncident.version)),
+    parentIncidentId: major.number,
+  });
+  await page.goto(`${gateway}/console/#/incidents/${major.id}`);
+  await page.getByRole("heading", { level: 1, name: `${major.number} · Orders down everywhere ${u}` }).waitFor();
+  await page.locator("#linked-records").getByRole("link", { name: `${linkedIncident.number} · Orders slow ${u}` }).click();
+  await page.getByRole("heading", { level: 1, name: `${linkedIncident.number} · Orders slow ${u}` }).waitFor();
+  await page.locator("#linked-records").getByRole("link", { name: `${major.number} · Orders down everywhere ${u}` }).waitFor();
+  step("a major incident lists its child, the child names its parent");
+
   step("baselines taken, then one's drift by its link");
   await page.goto(`${gateway}/console/#/baselines`);
   await page.getByRole("heading", { level: 1, name: "Baselines" }).waitFor();

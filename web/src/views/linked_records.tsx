@@ -9,6 +9,7 @@ import { ciKey, type ConfigurationItem } from "../cmdb";
 
 export interface Links {
   parentIncidentId?: string;
+  childIncidentIds?: string[];
   problemId?: string;
   configurationItemIds?: string[];
   changeIds?: string[];
@@ -20,10 +21,11 @@ interface Linked {
   label: string;
 }
 
-type Kind = "parent" | "problem" | "ci" | "change" | "incident";
+type Kind = "parent" | "child" | "problem" | "ci" | "change" | "incident";
 
 const COLLECTION: Record<Kind, string> = {
   parent: "incidents",
+  child: "incidents",
   problem: "problems",
   ci: "cis",
   change: "changes",
@@ -38,7 +40,7 @@ async function nameOf(api: Api, kind: Kind, id: string): Promise<string> {
     }
     const path = kind === "problem" ? `/v1/problems/${e}` : kind === "change" ? `/v1/changes/${e}` : `/v1/incidents/${e}`;
     const answer = await api.get<Record<string, { number?: string; title?: string } | undefined>>(path);
-    const record = answer[kind === "parent" ? "incident" : kind];
+    const record = answer[kind === "parent" || kind === "child" ? "incident" : kind];
     return record?.number ? `${record.number} · ${record.title ?? ""}` : id;
   } catch {
     return id;
@@ -50,6 +52,7 @@ const MAX_NAMED = 50;
 export function LinkedRecords({ api, links }: { api: Api; links: Links }) {
   const wanted: Array<[Kind, string]> = [
     ...(links.parentIncidentId ? [["parent", links.parentIncidentId] as [Kind, string]] : []),
+    ...(links.childIncidentIds ?? []).map((id) => ["child", id] as [Kind, string]),
     ...(links.problemId ? [["problem", links.problemId] as [Kind, string]] : []),
     ...(links.configurationItemIds ?? []).map((id) => ["ci", id] as [Kind, string]),
     ...(links.changeIds ?? []).map((id) => ["change", id] as [Kind, string]),
@@ -74,6 +77,7 @@ export function LinkedRecords({ api, links }: { api: Api; links: Links }) {
       .map(([k, id]) => ({ href: `#/${COLLECTION[k]}/${encodeURIComponent(id)}`, label: names.get(`${k}:${id}`) ?? id }));
   const rows: Array<[string, Linked[]]> = [
     ["Parent incident", group("parent")],
+    ["Child incidents", group("child")],
     ["Problem", group("problem")],
     ["Configuration items", group("ci")],
     ["Changes", group("change")],

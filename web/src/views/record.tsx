@@ -49,6 +49,16 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
     api.get<{ entries?: AuditEntry[] }>(`/v1/incidents/${rid}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
   }, [incident?.id, version]);
 
+  // The incidents filed under this one (a major incident's children), read with the record.
+  const [children, setChildren] = useState<string[]>([]);
+  useEffect(() => {
+    if (!incident) return;
+    const rid = encodeURIComponent(incident.id);
+    api
+      .get<{ incidents?: Incident[] }>(`/v1/incidents?parentIncidentId=${rid}&page.page_size=50`)
+      .then((r) => setChildren((r.incidents ?? []).map((i) => i.id)), () => setChildren([]));
+  }, [incident?.id, version]);
+
   if (!incident) {
     return (
       <section>
@@ -141,7 +151,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
       <h2>Linked records</h2>
       <LinkedRecords
         api={api}
-        links={{ parentIncidentId: incident.parentIncidentId, problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
+        links={{ parentIncidentId: incident.parentIncidentId, childIncidentIds: children, problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
       />
 
       {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
