@@ -272,6 +272,25 @@ try {
     { timeout: 15000 },
   );
 
+  step("an edit begun before a colleague's change: kept, judged against the record as it now is");
+  await agent.getByText("Edit fields").click();
+  await agent.getByLabel("Category").fill("network");
+  const assigned = await api("GET", `/v1/incidents/${second.incident.id}`, adminKey);
+  await api("PATCH", `/v1/incidents/${second.incident.id}?update_mask=major_incident`, adminKey, {
+    id: second.incident.id,
+    version: assigned.incident.version,
+    majorIncident: true,
+  });
+  await agent.getByTestId("priority").filter({ hasText: "major incident" }).waitFor({ timeout: 15000 });
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.getByRole("alert").filter({ hasText: "Changed by someone else" }).waitFor();
+  assert.equal(await agent.getByLabel("Category").inputValue(), "network", "the typed value is kept");
+  await agent.getByRole("button", { name: "Save changes" }).click();
+  await agent.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  const both = await api("GET", `/v1/incidents/${second.incident.id}`, adminKey);
+  assert.equal(both.incident.category, "network");
+  assert.equal(both.incident.majorIncident, true, "the colleague's change stands");
+
   step("a service request: created (a violation first), edited, approved, fulfilled; live in the other session");
   await watcher.getByLabel("Service requests").check();
   await watcher.getByLabel("Sort by").selectOption("newest");

@@ -83,20 +83,34 @@ absl::StatusOr<AuditPage> AuditTrail::Read(storage::Transaction& txn, absl::stri
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> AuditTrail::FormerValues(storage::Transaction& txn,
-                                                                  const std::string& record_id,
-                                                                  absl::string_view field,
-                                                                  absl::Time since) {
+namespace {
+
+// Every entry of the record, oldest first: what the rules reading a whole trail go through.
+absl::StatusOr<std::vector<common::v1::AuditEntry>> AllEntries(storage::Transaction& txn,
+                                                               const std::string& record_id) {
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
                         txn.Query("SELECT data FROM audit_entries WHERE record_id = $1"
                                   " ORDER BY version",
                                   {record_id}));
-  std::vector<std::string> out;
+  std::vector<common::v1::AuditEntry> entries(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    common::v1::AuditEntry entry;
-    if (!entry.ParseFromString(rows.row(i)[0].AsString())) {
+    if (!entries[i].ParseFromString(rows.row(i)[0].AsString())) {
       return absl::DataLossError("stored audit entry does not parse");
     }
+  }
+  return entries;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> AuditTrail::FormerValues(storage::Transaction& txn,
+                                                                  const std::string& record_id,
+                                                                  absl::string_view field,
+                                                                  absl::Time since) {
+  ITSM_ASSIGN_OR_RETURN(const std::vector<common::v1::AuditEntry> entries,
+                        AllEntries(txn, record_id));
+  std::vector<std::string> out;
+  for (const common::v1::AuditEntry& entry : entries) {
     if (base::FromProtoTimestamp(entry.time()) < since) continue;
     for (const common::v1::FieldChange& change : entry.changes()) {
       if (change.field() == field) out.push_back(change.old_value());
@@ -107,16 +121,10 @@ absl::StatusOr<std::vector<std::string>> AuditTrail::FormerValues(storage::Trans
 
 absl::StatusOr<std::vector<std::string>> AuditTrail::Authors(storage::Transaction& txn,
                                                              const std::string& record_id) {
-  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
-                        txn.Query("SELECT data FROM audit_entries WHERE record_id = $1"
-                                  " ORDER BY version",
-                                  {record_id}));
+  ITSM_ASSIGN_OR_RETURN(const std::vector<common::v1::AuditEntry> entries,
+                        AllEntries(txn, record_id));
   std::vector<std::string> out;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    common::v1::AuditEntry entry;
-    if (!entry.ParseFromString(rows.row(i)[0].AsString())) {
-      return absl::DataLossError("stored audit entry does not parse");
-    }
+  for (const common::v1::AuditEntry& entry : entries) {
     if (std::find(out.begin(), out.end(), entry.actor()) == out.end()) {
       out.push_back(entry.actor());
     }

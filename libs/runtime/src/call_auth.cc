@@ -77,8 +77,15 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       authorization.assign(it->second.data(), it->second.size());
     }
     CallAuthenticator::Verdict verdict = authenticator_->Check(info_->method(), authorization);
-    if (!verdict.refusal.ok()) return Refuse(md, verdict.refusal);
     subject_ = verdict.identity.subject;
+    if (!verdict.refusal.ok()) {
+      // A verified caller refused for its roles is still named, for the log line of the refusal
+      // (the handler sees the refusal first and does nothing).
+      if (!subject_.empty()) {
+        md.emplace(grpc::string_ref(kVerifiedSubjectHeader), grpc::string_ref(subject_));
+      }
+      return Refuse(md, verdict.refusal);
+    }
     roles_ = verdict.identity.roles.ToString();
     tenant_ = verdict.identity.tenant;
     md.emplace(grpc::string_ref(kVerifiedSubjectHeader), grpc::string_ref(subject_));

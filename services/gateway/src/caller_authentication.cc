@@ -44,7 +44,7 @@ absl::StatusOr<absl::string_view> CallerAuthentication::CredentialOf(const Crede
         "send one credential: Authorization or X-API-Key was given more than once");
   }
   const bool authorization = presented.authorization_given || !presented.authorization.empty();
-  if (authorization && !presented.api_key.empty()) {
+  if (authorization && (presented.api_key_given || !presented.api_key.empty())) {
     return absl::UnauthenticatedError("send one credential: Authorization or X-API-Key, not both");
   }
   absl::string_view credential = presented.api_key;

@@ -36,10 +36,11 @@ namespace itsm::gateway {
 // What a request presents: the Authorization and X-API-Key headers as received ("" if absent).
 struct Credentials {
   absl::string_view authorization = {};
-  // An Authorization header was sent, even an empty one: with X-API-Key, that is two
-  // credentials (a reader in front could see only the empty one, or only the key).
+  // An Authorization (X-API-Key) header was sent, even an empty one: with the other header,
+  // that is two credentials (a reader in front could see only the empty one, or only the other).
   bool authorization_given = false;
   absl::string_view api_key = {};
+  bool api_key_given = false;
   // Authorization or X-API-Key given more than once: readers in front of the gateway (a proxy
   // keeping the last, an audit log) could take another one than the first for the caller.
   bool repeated = false;

@@ -23,6 +23,7 @@
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/event_cursor.h"
 #include "services/gateway/src/presented_credentials.h"
+#include "services/gateway/src/refused_requests.h"
 
 namespace itsm::gateway {
 namespace {
@@ -145,6 +146,7 @@ struct EventStreams::Opening {
   std::string authorization;
   bool authorization_given = false;
   std::string api_key;
+  bool api_key_given = false;
   bool repeated_credentials = false;
   Responder respond;
   StreamResponder stream;
@@ -480,6 +482,8 @@ void EventStreams::Release(const std::string& caller) {
 
 void EventStreams::Refuse(const Opening& opening, const absl::Status& error, HeaderList headers) {
   HttpResponse response = ErrorResponse(error, opening.request_id, opening.version, headers);
+  response.set(http::field::cache_control, "private, no-cache");
+  LogIfRefused(kEventsPath, "GET", response);
   http_metrics_.Observe(kEventsPath, "GET", response.result_int(),
                         absl::ToDoubleSeconds(absl::Now() - opening.start));
   opening.respond(std::move(response));
@@ -503,6 +507,7 @@ void EventStreams::Open(HttpRequest request, std::string request_id, Responder r
   const Credentials presented = PresentedCredentials(request);
   opening->authorization = std::string(presented.authorization);
   opening->authorization_given = presented.authorization_given;
+  opening->api_key_given = presented.api_key_given;
   opening->api_key = std::string(presented.api_key);
   opening->repeated_credentials = presented.repeated;
 
@@ -584,6 +589,7 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   Credentials credentials{.authorization = opening->authorization,
                           .authorization_given = opening->authorization_given,
                           .api_key = opening->api_key,
+                          .api_key_given = opening->api_key_given,
                           .repeated = opening->repeated_credentials};
   absl::StatusOr<Caller> caller = callers_->Authenticate(credentials);
   if (!caller.ok()) {

@@ -16,6 +16,7 @@
 #include "services/gateway/src/api_description.h"
 #include "services/gateway/src/error_answer.h"
 #include "services/gateway/src/presented_credentials.h"
+#include "services/gateway/src/refused_requests.h"
 #include "services/gateway/src/session_answer.h"
 #include "services/gateway/src/transcoder.h"
 
@@ -284,17 +285,7 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
     for (const auto& [name, value] : admission.headers) response.set(name, value);
     Answer(route_label, method, start, std::move(response), respond);
   };
-  if (!admission.refusal.ok()) {
-    // A refused credential or an exhausted quota never reaches a service, whose log would name
-    // the caller: the gateway's own line is the trace of who probed what.
-    runtime::log::Info("request refused",
-                       {{"route", route_label},
-                        {"method", MethodLabel(method)},
-                        {"code", absl::StatusCodeToString(admission.refusal.code())},
-                        {"error", admission.refusal.message()},
-                        {"request_id", request_id}});
-    return refuse(admission.refusal);
-  }
+  if (!admission.refusal.ok()) return refuse(admission.refusal);
   const absl::string_view target = View(request.target());
   const size_t question = target.find('?');
   HttpInput input{
@@ -383,6 +374,7 @@ void PrivateUnlessSaid(HttpResponse& response) {
 void Gateway::Answer(const std::string& route, const std::string& method, absl::Time start,
                      HttpResponse response, const Responder& respond) {
   PrivateUnlessSaid(response);
+  LogIfRefused(route, MethodLabel(method), response);
   metrics_.Observe(route, MethodLabel(method), response.result_int(),
                    absl::ToDoubleSeconds(absl::Now() - start));
   respond(std::move(response));

@@ -14,6 +14,7 @@ Credentials PresentedCredentials(const HttpRequest& request) {
       .authorization = View(request[http::field::authorization]),
       .authorization_given = request.count(http::field::authorization) > 0,
       .api_key = View(request["X-API-Key"]),
+      .api_key_given = request.count("X-API-Key") > 0,
       .repeated = request.count(http::field::authorization) > 1 || request.count("X-API-Key") > 1};
 }
 

@@ -211,6 +211,8 @@ TEST_F(CallerAuthenticationTest, EveryBadCredentialIsRefusedWithItsReason) {
             "not both"},
            // An empty Authorization beside a key: two credentials all the same.
            {{.authorization_given = true, .api_key = key.secret()}, "not both"},
+           {{.authorization = absl::StrCat("Bearer ", key.secret()), .api_key_given = true},
+            "not both"},
            // A valid key, but its header came twice (the second maybe another caller's).
            {{.authorization = absl::StrCat("Bearer ", key.secret()), .repeated = true},
             "more than once"},

@@ -56,12 +56,23 @@ std::string Quoted(absl::string_view text, size_t i) {
 // Punctuation, symbols, spaces and format characters outside ASCII, by block: what an address's
 // letters of other scripts are not (a soft hyphen, a telephone sign, a no-break space, a
 // full-width @, an emoji).
+// Also what shows as nothing or as something else: fillers (Hangul), invisible joiners and
+// variation selectors, full- and half-width forms (`ａｎｎ` for `ann`), private-use and
+// non-characters.
 bool IsSymbolOrFormat(uint32_t code) {
-  return (code >= 0x80 && code <= 0xBF) || code == 0xD7 || code == 0xF7 ||
-         (code >= 0x2000 && code <= 0x2BFF) || (code >= 0x3000 && code <= 0x303F) ||
-         (code >= 0xFE00 && code <= 0xFE6F) || (code >= 0xFF00 && code <= 0xFF20) ||
-         (code >= 0xFFF0 && code <= 0xFFFF) || (code >= 0x1F000 && code <= 0x1FAFF) ||
-         (code >= 0xE0000);
+  return (code >= 0x80 && code <= 0xBF) || code == 0xD7 || code == 0xF7 || code == 0x34F ||
+         code == 0x115F || code == 0x1160 || code == 0x17B4 || code == 0x17B5 ||
+         (code >= 0x180B && code <= 0x180F) || (code >= 0x2000 && code <= 0x2BFF) ||
+         (code >= 0x3000 && code <= 0x303F) || code == 0x3164 ||
+         (code >= 0xE000 && code <= 0xF8FF) || (code >= 0xFDD0 && code <= 0xFDEF) ||
+         (code >= 0xFE00 && code <= 0xFE6F) || (code >= 0xFF00 && code <= 0xFFFF) ||
+         (code >= 0x1F000 && code <= 0x1FAFF) || (code & 0xFFFE) == 0xFFFE || code >= 0xE0000;
+}
+
+// A combining mark with nothing before it to combine with.
+bool IsCombiningMark(uint32_t code) {
+  return (code >= 0x300 && code <= 0x36F) || (code >= 0x1AB0 && code <= 0x1AFF) ||
+         (code >= 0x1DC0 && code <= 0x1DFF) || (code >= 0x20D0 && code <= 0x20FF);
 }
 
 }  // namespace
@@ -89,12 +100,20 @@ absl::Status CheckEmailAddress(const std::string& field, absl::string_view addre
   // Letters of any script, but no symbol, invisible, blank or format character (a zero-width
   // space, a no-break space, a right-to-left override) and no look-alike mix of scripts.
   for (size_t i = 0, length = 1; i < address.size(); i += length) {
-    if (IsSymbolOrFormat(CodePointAt(address, i, length))) {
+    const uint32_t code = CodePointAt(address, i, length);
+    const bool starts_part = i == 0 || address[i - 1] == '@' || address[i - 1] == '.';
+    if (IsSymbolOrFormat(code) || (starts_part && IsCombiningMark(code))) {
       return base::FieldError(field, absl::StrCat(Quoted(address, i), " is not a letter"));
     }
   }
-  if (const std::string why = base::WhyNotAnIdentity(address); !why.empty()) {
-    return base::FieldError(field, why);
+  // Each part in one script (иван@example.com is fine, a Cyrillic "а" inside "pаypal" is not):
+  // the mailbox and every label of the domain on its own.
+  std::vector<absl::string_view> parts = absl::StrSplit(address.substr(at + 1), '.');
+  parts.push_back(local);
+  for (absl::string_view part : parts) {
+    if (const std::string why = base::WhyNotAnIdentity(part); !why.empty() && !part.empty()) {
+      return base::FieldError(field, why);
+    }
   }
   if (local.front() == '.' || local.back() == '.' || absl::StrContains(local, "..")) {
     return base::FieldError(field, "the part before @ must not start, end or repeat a '.'");

@@ -100,8 +100,21 @@ export function EditForm({ api, record, merge }: { api: Api; record: WorkRecord;
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    const edit = editOf(fields, base, values);
     setViolations({});
+    // Someone changed the record since the form was filled (the page shows it): the form's
+    // values stay, but what they change is now judged against the record as it is — never
+    // "Nothing changed." for a value that differs from it, and never a save refused forever.
+    const current = record as unknown as Record<string, unknown>;
+    if (String(current.version) !== String(base.version)) {
+      // What the user did not touch follows the record; what they typed stays.
+      const was = valuesOf(fields, base);
+      const now = valuesOf(fields, current);
+      setValues(Object.fromEntries(fields.map((f) => [f.name, values[f.name] === was[f.name] ? now[f.name] : values[f.name]])));
+      setBase(current);
+      setMessage({ error: true, text: "Changed by someone else since you began: what you typed is kept, the rest now shows the record as it is. Check and save again." });
+      return;
+    }
+    const edit = editOf(fields, base, values);
     if (!edit) {
       setMessage({ error: false, text: "Nothing changed." });
       return;
