@@ -12,8 +12,7 @@ TEST(ContactDetails, EmailAddressesPeopleUseAreAccepted) {
   for (const char* address :
        {"ops@example.com", "first.last+itsm@mail.example.co.uk", "o'brien@example.ie",
         "иван@example.com", "ivan@пример.рф", "δοκιμή@example.gr", "josé@exämple.es",
-        "用户@例子.广告",
-        "müller@bücher.de", "desk@xn--bcher-kva.de", "a@b.io"}) {
+        "用户@例子.广告", "müller@bücher.de", "desk@xn--bcher-kva.de", "a@b.io"}) {
     EXPECT_TRUE(CheckEmailAddress("e", address).ok()) << address;
   }
 }
@@ -42,9 +41,14 @@ TEST(ContactDetails, EmailAddressesNoMailSystemTakesAreRefusedNamingTheField) {
                               "a@b\u00a0.com",
                               "\u00ad@b.com",
                               "a@1.2.3.4",
-                              "a@b.123", "\u3164@\u3164.com", "a\u034fb@example.com",
-                              "\u0301a@example.com", "a@\u0301b.com", "\uff41nn@example.com",
-                              "a\ue000@example.com", "p\u0430ypal@example.com"}) {
+                              "a@b.123",
+                              "\u3164@\u3164.com",
+                              "a\u034fb@example.com",
+                              "\u0301a@example.com",
+                              "a@\u0301b.com",
+                              "\uff41nn@example.com",
+                              "a\ue000@example.com",
+                              "p\u0430ypal@example.com"}) {
     const absl::Status status = CheckEmailAddress("supplier.contacts[0].email", address);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << address;
     EXPECT_TRUE(absl::StartsWith(status.message(), "supplier.contacts[0].email: ")) << status;
