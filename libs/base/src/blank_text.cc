@@ -9,12 +9,24 @@ namespace itsm::base {
 namespace {
 
 // White_Space (Unicode's PropList) and the default-ignorable format characters a name or title
-// could hide behind (bidi controls too: a title of U+202E alone is empty, shown reversed).
+// could hide behind (bidi controls too: a title of U+202E alone is empty, shown reversed), and
+// the characters that render as nothing: the soft hyphen, the Hangul fillers, the braille
+// blank, variation selectors, tags.
 bool IsBlankCodePoint(uint32_t c) {
   if (c == 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
   switch (c) {
     case 0x85:
     case 0xa0:
+    case 0xad:
+    case 0x34f:
+    case 0x61c:
+    case 0x115f:
+    case 0x1160:
+    case 0x17b4:
+    case 0x17b5:
+    case 0x2800:
+    case 0x3164:
+    case 0xffa0:
     case 0x1680:
     case 0x180e:
     case 0x2028:
@@ -26,9 +38,13 @@ bool IsBlankCodePoint(uint32_t c) {
     case 0xfeff:
       return true;
     default:
-      return (c >= 0x2000 && c <= 0x200d) ||  // en quad .. zero-width joiner
-             (c >= 0x202a && c <= 0x202e) ||  // bidi embeddings and overrides
-             (c >= 0x2061 && c <= 0x2069);    // invisible operators, bidi isolates
+      return (c >= 0x2000 && c <= 0x200f) ||    // en quad .. right-to-left mark
+             (c >= 0x202a && c <= 0x202e) ||    // bidi embeddings and overrides
+             (c >= 0x2061 && c <= 0x206f) ||    // invisible operators, bidi isolates
+             (c >= 0x180b && c <= 0x180f) ||    // Mongolian variation selectors
+             (c >= 0xfe00 && c <= 0xfe0f) ||    // variation selectors
+             (c >= 0x1d173 && c <= 0x1d17a) ||  // musical formatting
+             (c >= 0xe0000 && c <= 0xe0fff);    // tags, variation selectors supplement
   }
 }
 

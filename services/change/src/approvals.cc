@@ -225,6 +225,7 @@ absl::Status CheckApprovalPolicy(const v1::ApprovalPolicy& policy, const std::st
     if (base::IsBlank(l.name())) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".name: required"));
     }
+    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat(at, ".name"), l.name()));
     if (l.rule() == v1::APPROVAL_RULE_UNSPECIFIED || !v1::ApprovalRule_IsValid(l.rule())) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".rule: required (ANY, ALL or QUORUM)"));
     }

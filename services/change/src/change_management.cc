@@ -371,6 +371,28 @@ absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Cal
   return absl::OkStatus();
 }
 
+// An IMPLEMENT outside the planned slot refused for what implementing now meets: an override
+// accepts the conflicts of a slot, and these are of none, so the refusal says the way through —
+// a slot from now, whose conflicts a change manager can then override (decision 272).
+absl::Status ChangeManagement::OutsideThePlan(const v1::Change& stored,
+                                              const v1::TransitionChangeRequest& request,
+                                              const absl::Status& refusal) const {
+  const absl::Time now = workflow_.Now();
+  if (request.target_state() != v1::CHANGE_STATE_IMPLEMENT || !stored.has_planned_start_time() ||
+      !stored.has_planned_end_time() || !absl::StartsWith(refusal.message(), "conflicts:")) {
+    return refusal;
+  }
+  const absl::Time start = base::FromProtoTimestamp(stored.planned_start_time());
+  const absl::Time end = base::FromProtoTimestamp(stored.planned_end_time());
+  if (now >= start && now < end) return refusal;
+  return absl::Status(
+      refusal.code(),
+      absl::StrCat(refusal.message(), "; implementing now is outside the planned slot (",
+                   base::FormatRfc3339(start), "..", base::FormatRfc3339(end),
+                   "): schedule the change from now (ScheduleChange) and have a change manager "
+                   "override that slot's conflicts, or implement within the plan"));
+}
+
 absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base::Caller& caller,
                                           const v1::TransitionChangeRequest& request,
                                           const CmdbFacts& facts, v1::Change& out) const {
@@ -389,9 +411,10 @@ absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base:
                                              request.target_state() == v1::CHANGE_STATE_IMPLEMENT));
           ChangeWorkflow::SetConflicts(current, found);
         }
-        ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Transition(current, request, policy));
+        absl::StatusOr<v1::Change> after = workflow_.Transition(current, request, policy);
+        if (!after.ok()) return OutsideThePlan(stored, request, after.status());
         return workflow_.Finish(
-            stored, std::move(after),
+            stored, *std::move(after),
             absl::StrCat("transition:", ChangeStateName(request.target_state())), caller.actor);
       }));
   return absl::OkStatus();
@@ -494,17 +517,11 @@ absl::Status ChangeManagement::Override(storage::Transaction& txn, const base::C
         // The override accepts the conflicts as they are now, those the next step will check:
         // for a change without a slot (an emergency change), those of implementing it now — a
         // freeze or a window IMPLEMENT refuses, found at that moment and stored by no schedule.
-        // So too for a scheduled change whose planned slot meets nothing but which IMPLEMENT
-        // now, before or after that slot, would run into a freeze (decision 272).
         v1::Change current = stored;
         if (IsOpen(stored.state())) {
-          const bool unplanned = !stored.has_planned_start_time();
           ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
-                                ConflictsNow(txn, current, policy, facts, unplanned));
-          if (found.empty() && !unplanned && stored.state() == v1::CHANGE_STATE_SCHEDULED) {
-            ITSM_ASSIGN_OR_RETURN(found, ConflictsNow(txn, current, policy, facts,
-                                                      /*implementing=*/true));
-          }
+                                ConflictsNow(txn, current, policy, facts,
+                                             /*implementing=*/!stored.has_planned_start_time()));
           ChangeWorkflow::SetConflicts(current, found);
         }
         ITSM_ASSIGN_OR_RETURN(v1::Change after, workflow_.Override(current, request, caller.actor));

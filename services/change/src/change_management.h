@@ -133,6 +133,10 @@ class ChangeManagement {
                                                          const v1::ChangePolicy& policy,
                                                          const CmdbFacts& facts,
                                                          bool implementing = false) const;
+  // `refusal` of a transition, with the way through when it refused an IMPLEMENT outside the
+  // planned slot for what implementing now meets.
+  absl::Status OutsideThePlan(const v1::Change& stored, const v1::TransitionChangeRequest& request,
+                              const absl::Status& refusal) const;
 
   storage::Database& db_;
   CmdbView* cmdb_;

@@ -501,14 +501,23 @@ TEST_P(ChangeServiceTest, AFreezeCatchesStandardChangesNewReachAndEarlyImplement
   early = To(early, v1::CHANGE_STATE_IMPLEMENT);
   EXPECT_EQ(early.state(), v1::CHANGE_STATE_IMPLEMENT);
 
-  // The refusal's way through: a change manager overrides what implementing now meets (its
-  // planned slot meets nothing), and the early implementation goes ahead.
+  // The refusal's way through, which it names: a slot from now, whose freeze a change manager
+  // overrides; then the early implementation goes ahead.
   v1::Change urgent = To(To(Create(Normal("Patch it now", {"app-01"})), v1::CHANGE_STATE_ASSESS),
                          v1::CHANGE_STATE_AUTHORISE);
   urgent = Decide(urgent, "cm", v1::APPROVAL_DECISION_APPROVE);
   urgent = To(Schedule(urgent, 27, 28), v1::CHANGE_STATE_SCHEDULED);  // the next day, after it
   clock_.Set(kDay + absl::Hours(24) + absl::Minutes(30));             // inside the next freeze
-  urgent = To(urgent, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  v1::TransitionChangeRequest implement;
+  implement.set_id(urgent.id());
+  implement.set_version(urgent.version());
+  implement.set_target_state(v1::CHANGE_STATE_IMPLEMENT);
+  v1::TransitionChangeResponse refused;
+  const grpc::Status outside = Call(&Stub::TransitionChange, implement, &refused);
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(outside.error_message().find("outside the planned slot"), std::string::npos)
+      << outside.error_message();
+  urgent = Schedule(urgent, 24, 25);  // from now: inside the freeze
   urgent = Override(urgent, "the fix cannot wait for the slot");
   ASSERT_TRUE(blackout(urgent)) << urgent.DebugString();
   urgent = To(urgent, v1::CHANGE_STATE_IMPLEMENT);
