@@ -38,7 +38,7 @@ bool IsBlankCodePoint(uint32_t c) {
     case 0xfeff:
       return true;
     default:
-      return (c >= 0x2000 && c <= 0x200f) ||    // en quad .. right-to-left mark
+      return (c >= 0x2000 && c <= 0x200d) ||    // en quad .. zero-width joiner
              (c >= 0x202a && c <= 0x202e) ||    // bidi embeddings and overrides
              (c >= 0x2061 && c <= 0x206f) ||    // invisible operators, bidi isolates
              (c >= 0x180b && c <= 0x180f) ||    // Mongolian variation selectors
