@@ -39,6 +39,23 @@ uint64_t Mix(uint64_t z) {  // splitmix64 finaliser: spreads FNV's weak low bits
 }
 
 absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
+
+// Whether an event that failed so waits with its record (parked) instead of in its partition: a
+// definition or calendar this timer cannot use (FAILED_PRECONDITION: repaired by an operator),
+// or the SLA or configuration service not answering now (UNAVAILABLE, DEADLINE_EXCEEDED: heals
+// by itself). Held in the partition instead, it would hold back the firing of every other
+// record there (FiringWatermark): one new record waiting for its definition would make every
+// breach of the partition late.
+bool WaitsWithItsRecord(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return true;
+    default:
+      return false;
+  }
+}
 int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
 
 Stage StageOf(const TimerClock& c) {
@@ -928,7 +945,7 @@ absl::StatusOr<std::vector<DefinitionPtr>> TimerLogic::Resolve(Ctx& ctx, const R
     case absl::StatusCode::kOutOfRange:
       break;
     default:
-      return found;  // OK, or a failure that can heal (retried)
+      return found;  // OK, or a failure that can heal (the event waits with its record)
   }
   // Refused for this record's data: asking again gives the same answer. Holding the record
   // (and its partition) for it would stall every other record's clocks.
@@ -1182,7 +1199,7 @@ absl::StatusOr<Outcome> TimerLogic::ApplyAfterParked(const TimerState* stored,
   if (stored == nullptr || stored->parked_size() == 0) {
     absl::StatusOr<Outcome> out = OnRecordChange(
         stored != nullptr && NothingApplied(*stored) ? nullptr : stored, change, partition);
-    if (out.ok() || out.status().code() != absl::StatusCode::kFailedPrecondition) return out;
+    if (out.ok() || !WaitsWithItsRecord(out.status())) return out;
     return Park(stored != nullptr ? *stored : TimerState(), change, partition, out.status(), {});
   }
   // An event of the other record type never joins the queue: OnRecord refuses it first.
@@ -1191,9 +1208,7 @@ absl::StatusOr<Outcome> TimerLogic::ApplyAfterParked(const TimerState* stored,
   }
   absl::StatusOr<Outcome> replayed = ApplyParked(*stored);
   if (!replayed.ok()) {
-    if (replayed.status().code() != absl::StatusCode::kFailedPrecondition) {
-      return replayed.status();
-    }
+    if (!WaitsWithItsRecord(replayed.status())) return replayed.status();
     // A redelivery of an event applied or parked already is a replay, as OnRecord would say.
     const int64_t version = VersionOf(change);
     const int64_t known =
@@ -1210,7 +1225,7 @@ absl::StatusOr<Outcome> TimerLogic::ApplyAfterParked(const TimerState* stored,
   absl::StatusOr<Outcome> out =
       OnRecordChange(NothingApplied(so_far.state) ? nullptr : &so_far.state, change, partition);
   if (!out.ok()) {
-    if (out.status().code() != absl::StatusCode::kFailedPrecondition) return out.status();
+    if (!WaitsWithItsRecord(out.status())) return out.status();
     TimerState state = std::move(so_far.state);
     return Park(std::move(state), change, partition, out.status(), std::move(so_far));
   }
@@ -1244,6 +1259,9 @@ absl::StatusOr<Outcome> TimerLogic::Park(TimerState state, const RecordChange& c
         }
       }
       if (idle < 0) {
+        // A service that will answer again: the event waits in its partition (retried), as
+        // any event did before parking, rather than being lost.
+        if (why.code() != absl::StatusCode::kFailedPrecondition) return why;
         return absl::InvalidArgumentError(
             absl::StrCat("record ", state.incident_id(), " has ", parked.size(),
                          " parked events that each change its clocks; this one cannot wait with "

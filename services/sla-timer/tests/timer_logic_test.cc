@@ -639,7 +639,8 @@ TEST_F(TimerLogicTest, ReplayedEventsChangeNothingAndRebuildTheSameEvents) {
   }
 }
 
-TEST_F(TimerLogicTest, ResolveFailureIsRetryable) {
+// The event fails as a whole; Apply parks it (ARecordTheSlaServiceCannotAnswerForWaitsAlone).
+TEST_F(TimerLogicTest, AnUnansweredResolveFailsTheEvent) {
   source_.SetUnavailable(true);
   auto out = logic_.OnIncident(nullptr, Create(), 0, kT0);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
@@ -667,7 +668,7 @@ TEST_F(TimerLogicTest, ARecordWithoutAServiceHasNoClockAndIsNotRetried) {
 }
 
 // Resolve that refuses the record (its data) is permanent; one that cannot be answered now
-// is retried.
+// fails the event (which then waits with its record).
 class RefusingSource final : public DefinitionSource {
  public:
   explicit RefusingSource(DefinitionSource& inner) : inner_(inner) {}
@@ -1479,6 +1480,48 @@ TEST_F(TimerLogicTest, AnEventThatCannotApplyYetHoldsItsRecordsClocks) {
   EXPECT_EQ(state_->parked_size(), 0);
   EXPECT_EQ(state_->record().state(), "CLOSED");
   EXPECT_TRUE(TimerLogic::Finished(*state_));
+}
+
+// A new record whose definitions the SLA service cannot give now (down, or hung past the
+// deadline) waits with its record rather than in its partition, where it would hold back every
+// other record's breaches (FiringWatermark). Its own clocks start, stamped with the creation,
+// once the service answers; a breach that fell due meanwhile fires then, with its due time.
+// When its queue is full of events that change the clocks, the next one is retried, not lost.
+TEST_F(TimerLogicTest, ARecordTheSlaServiceCannotAnswerForWaitsAlone) {
+  source_.SetUnavailable(true);
+  Create();
+  auto out = logic_.Apply(
+      nullptr, {.incident = &incident_, .change_time = clock_.Now(), .event_id = "created"}, 3);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(out->parked, HasSubstr("UNAVAILABLE"));
+  EXPECT_TRUE(out->events.empty());
+  EXPECT_EQ(out->next_fire, kT0);  // tried again by the next firing pass
+  state_ = out->state;
+  EXPECT_FALSE(TimerLogic::Finished(*state_));
+  clock_.Advance(absl::Minutes(31));  // past the 30 min response target
+  EXPECT_EQ(logic_.Fire(*state_, clock_.Now()).status().code(), absl::StatusCode::kUnavailable);
+  for (int k = 2; k <= kMaxParkedEvents; ++k) {
+    out = logic_.Apply(&*state_,
+                       Changed([k](Incident& i) { i.set_assignment_group(absl::StrCat("g", k)); },
+                               absl::StrCat("e", k)),
+                       3);
+    ASSERT_TRUE(out.ok()) << out.status();
+    state_ = out->state;
+  }
+  out = logic_.Apply(&*state_, Changed([](Incident& i) { i.set_assignment_group("last"); }, "last"),
+                     3);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable) << out.status();
+
+  source_.SetUnavailable(false);
+  auto fired = logic_.Fire(*state_, clock_.Now());
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_THAT(Take(*fired), Contains("SlaBreached"));
+  const auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().start_time()), kT0);
+  const auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
+  EXPECT_EQ(breached.clock().clock_kind(), sla::v1::CLOCK_KIND_RESPONSE);
+  EXPECT_EQ(base::FromProtoTimestamp(breached.clock().due_time()), kT0 + absl::Minutes(30));
+  EXPECT_EQ(state_->parked_size(), 0);
 }
 
 // The first event of a record parks too. A record keeps at most kMaxParkedEvents, and a full
