@@ -13,7 +13,7 @@ build_packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libjwt-dev libssl-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev libboost1.81-dev libsqlite3-dev libpq-dev
-  libjemalloc-dev
+  libjemalloc-dev libicu-dev
   # the configuration finds them even when only the binaries are built
   libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -30,6 +30,8 @@ packages=(
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   # identity tokens (libs/auth): JWS with libjwt, keys with OpenSSL
   libjwt-dev libssl-dev
+  # people's names compared without case, width and invisible characters (auth::SamePerson)
+  libicu-dev
   # google/rpc/*.proto (the error model: google.rpc.Status, BadRequest) and google/api/*.proto
   # (the REST mapping, google.api.http) ship with grpc-gateway
   golang-github-grpc-ecosystem-grpc-gateway-dev

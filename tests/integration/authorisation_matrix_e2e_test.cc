@@ -19,6 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "itsm/auth/access_policy.h"
+#include "itsm/change/v1/change.grpc.pb.h"
 #include "itsm/common/v1/access.pb.h"
 #include "itsm/httpclient/http_client.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
@@ -345,6 +346,54 @@ TEST_F(AuthorisationMatrix, TheAuditTrailNamesTheVerifiedSubjectAndARefusedWrite
   ASSERT_TRUE(viewer->GetHistory(&c4, history, &trail).ok());
   ASSERT_EQ(trail.entries_size(), 2);
   for (const auto& entry : trail.entries()) EXPECT_EQ(entry.actor(), "dana@corp");
+}
+
+// One history RPC serves changes, templates, windows and the policy; the policy's and a window's
+// trails hold them whole, so they are read by the roles that may read those records, not by
+// every role the history RPC allows (a problem manager may read a change's trail, not the
+// policy's).
+TEST_F(AuthorisationMatrix, AHistoryIsReadByThoseWhoMayReadItsRecord) {
+  auto as = [&](const std::string& subject, Role role) {
+    return change::v1::ChangeService::NewStub(
+        suite_->Channel("change", {.subject = subject, .roles = {role}}));
+  };
+  auto manager = as("cm@corp", common::v1::ROLE_CHANGE_MANAGER);
+  auto problems = as("pm@corp", common::v1::ROLE_PROBLEM_MANAGER);
+  grpc::ClientContext c1;
+  change::v1::CreateChangeWindowRequest create;
+  change::v1::ChangeWindow& freeze = *create.mutable_window();
+  freeze.set_name("Year-end freeze");
+  freeze.set_kind(change::v1::WINDOW_KIND_BLACKOUT);
+  freeze.set_time_zone("UTC");
+  freeze.set_start_local_time("00:00");
+  freeze.set_duration_minutes(60);
+  freeze.set_valid_from("2030-12-31");
+  freeze.set_valid_until("2030-12-31");
+  change::v1::CreateChangeWindowResponse window;
+  grpc::Status s = manager->CreateChangeWindow(&c1, create, &window);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  grpc::ClientContext c2;
+  change::v1::CreateChangeRequest raise;
+  raise.set_title("Rotate certificates");
+  raise.set_type(change::v1::CHANGE_TYPE_NORMAL);
+  change::v1::CreateChangeResponse raised;
+  s = manager->CreateChange(&c2, raise, &raised);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  auto history = [&](auto& stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    change::v1::GetChangeHistoryRequest request;
+    request.set_id(id);
+    change::v1::GetChangeHistoryResponse out;
+    return stub->GetChangeHistory(&ctx, request, &out);
+  };
+  for (const std::string& id : {std::string("policy"), window.window().id()}) {
+    EXPECT_TRUE(history(manager, id).ok()) << id;
+    s = history(problems, id);
+    EXPECT_TRUE(RefusedByPolicy(s)) << id << ": " << s.error_code() << " " << s.error_message();
+  }
+  s = history(problems, raised.change().number());
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 }  // namespace

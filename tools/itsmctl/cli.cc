@@ -225,9 +225,20 @@ std::unique_ptr<grpc::ClientContext> Context::NewCall() const {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!globals_.token.empty()) {
     ctx->AddMetadata("authorization", absl::StrCat("Bearer ", globals_.token));
-  } else if (!globals_.actor.empty()) {
-    // Read only by a suite without authentication; one with it erases the header.
-    ctx->AddMetadata("x-itsm-actor", globals_.actor);
+  } else if (auto identity = SignedIdentity();
+             !globals_.actor.empty() && identity.ok() && *identity == nullptr) {
+    // Read only by a suite without authentication (one with it erases the header, and the
+    // signed token names the actor). A header holds printable ASCII only, and gRPC aborts the
+    // process on anything else: "jürgen" goes as "j%c3%bcrgen".
+    std::string actor;
+    for (const char c : globals_.actor) {
+      if (c >= 0x20 && c < 0x7f && c != '%') {
+        actor += c;
+      } else {
+        absl::StrAppend(&actor, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      }
+    }
+    ctx->AddMetadata("x-itsm-actor", actor);
   }
   return ctx;
 }

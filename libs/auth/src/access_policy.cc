@@ -93,6 +93,17 @@ absl::StatusOr<Decision> AccessPolicy::Authorise(absl::string_view method,
       ") may not call it; allowed: admin", allowed.empty() ? "" : ",", allowed.ToString()));
 }
 
+absl::Status CheckCallerMayAlsoCall(const base::Caller& caller, absl::string_view method) {
+  if (!caller.roles.has_value()) return absl::OkStatus();
+  static const AccessPolicy* const kLinked =
+      new AccessPolicy(AccessPolicy::ForServices(LinkedServices("itsm.")));
+  Identity identity{.subject = caller.actor};
+  for (const std::string& name : *caller.roles) {
+    if (std::optional<Role> role = RoleFromName(name)) identity.roles.Add(*role);
+  }
+  return kLinked->Authorise(method, &identity).status();
+}
+
 bool AccessPolicy::IsAnonymous(absl::string_view method) const {
   auto it = methods_.find(method);
   return it != methods_.end() && it->second.declared && it->second.anonymous;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 
 namespace itsm::base {
@@ -153,6 +154,14 @@ std::string WhyNotAnIdentity(absl::string_view utf8) {
   const int alphabets = scripts[1] + scripts[2] + scripts[3];
   if (alphabets > 1) return "mixes Latin, Greek or Cyrillic letters (a look-alike of another name)";
   return "";
+}
+
+absl::Status CheckPersonName(absl::string_view field, absl::string_view value) {
+  if (absl::Status s = CheckMatchedName(field, value); !s.ok()) return s;
+  if (const std::string why = WhyNotAnIdentity(value); !why.empty()) {
+    return FieldError(field, absl::StrCat(why, ", so it names no one who can sign in"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace itsm::base

@@ -180,6 +180,21 @@ TEST(WhyNotAnIdentity, RefusesLookAlikesAndHiddenCharacters) {
   EXPECT_NE(WhyNotAnIdentity("bob\xff").find("UTF-8"), std::string::npos);
 }
 
+// A person field holds a name someone could sign in with: an invisible character inside made
+// "apikey:k-\u200bagent" read as an agent's own name while escaping the rule against approving
+// one's own request.
+TEST(CheckPersonName, RefusesWhatNoIdentityCouldBeNamed) {
+  EXPECT_TRUE(CheckPersonName("assignee", "").ok());
+  EXPECT_TRUE(CheckPersonName("assignee", "J\u00fcrgen M\u00fcller").ok());
+  const absl::Status hidden = CheckPersonName("change.assignee", "apikey:k-\u200bagent");
+  EXPECT_EQ(hidden.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(hidden.message().find("change.assignee"), std::string::npos) << hidden;
+  EXPECT_NE(hidden.message().find("invisible"), std::string::npos) << hidden;
+  EXPECT_FALSE(CheckPersonName("assignee", "\u0430pikey:admin").ok());  // Cyrillic "а"
+  EXPECT_FALSE(CheckPersonName("assignee", " bob").ok());
+  EXPECT_FALSE(CheckPersonName("assignee", "\u3000").ok());
+}
+
 }  // namespace
 
 }  // namespace itsm::base

@@ -169,10 +169,11 @@ grpc::ServerUnaryReactor* ChangeGrpcService::UpdateChangeTask(
 grpc::ServerUnaryReactor* ChangeGrpcService::GetChangeHistory(
     grpc::CallbackServerContext* ctx, const v1::GetChangeHistoryRequest* request,
     v1::GetChangeHistoryResponse* response) {
-  return servicedb::BoundedReadCall(executor_, db_, ctx, *request, *response,
-                                    [=, this](storage::Transaction& txn) {
-                                      return apps_.changes.History(txn, *request, *response);
-                                    });
+  return servicedb::BoundedReadCall(
+      executor_, db_, ctx, *request, *response,
+      [=, this](storage::Transaction& txn, const base::Caller& caller) {
+        return apps_.changes.History(txn, caller, *request, *response);
+      });
 }
 
 grpc::ServerUnaryReactor* ChangeGrpcService::CreateChangeTemplate(

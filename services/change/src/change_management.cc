@@ -4,7 +4,9 @@
 #include <optional>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/access_policy.h"
 #include "itsm/auth/same_person.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
@@ -27,6 +29,8 @@ namespace {
 
 constexpr char kCreateChange[] = "itsm.change.v1.ChangeService/CreateChange";
 constexpr char kGetChangeHistory[] = "itsm.change.v1.ChangeService/GetChangeHistory";
+constexpr char kGetChangePolicy[] = "/itsm.change.v1.ChangeService/GetChangePolicy";
+constexpr char kListChangeWindows[] = "/itsm.change.v1.ChangeService/ListChangeWindows";
 
 using ChangeWork = records::UnitOfWork<v1::Change, ChangeRepository>;
 
@@ -650,11 +654,12 @@ absl::Status ChangeManagement::List(storage::Transaction& txn,
   return absl::OkStatus();
 }
 
-absl::Status ChangeManagement::History(storage::Transaction& txn,
+absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Caller& caller,
                                        const v1::GetChangeHistoryRequest& request,
                                        v1::GetChangeHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
   // A change or a release is named by id or number; templates, windows and the policy by id.
+  // The policy's and a window's trails hold them whole: read by those who may read them.
   std::string record_id = request.id();
   if (auto change = ChangeRepository::Get(txn, request.id()); change.ok()) {
     record_id = change->id();
@@ -664,6 +669,12 @@ absl::Status ChangeManagement::History(storage::Transaction& txn,
     record_id = release->id();
   } else if (!absl::IsNotFound(release.status())) {
     return release.status();
+  } else if (record_id == kPolicyId) {
+    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetChangePolicy));
+  } else if (auto window = WindowStore::Get(txn, request.id()); window.ok()) {
+    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kListChangeWindows));
+  } else if (!absl::IsNotFound(window.status())) {
+    return window.status();
   }
   ITSM_RETURN_IF_ERROR(
       records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out));

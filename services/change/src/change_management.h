@@ -115,8 +115,10 @@ class ChangeManagement {
                    v1::Change& out) const;
   absl::Status List(storage::Transaction& txn, const v1::ListChangesRequest& request,
                     v1::ListChangesResponse& out) const;
-  // The audit trail of a change (id or number), a template, a window or the policy.
-  absl::Status History(storage::Transaction& txn, const v1::GetChangeHistoryRequest& request,
+  // The audit trail of a change (id or number), a template, a window or the policy; the last
+  // two to callers who may read them (GetChangePolicy, ListChangeWindows).
+  absl::Status History(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::GetChangeHistoryRequest& request,
                        v1::GetChangeHistoryResponse& out) const;
 
  private:

@@ -153,9 +153,10 @@ absl::Status ChangeWorkflow::ValidateUpdate(const v1::UpdateChangeRequest& reque
     if (path == "title" && base::IsBlank(r.title())) {
       return absl::InvalidArgumentError("change.title: required");
     }
-    if (path == "assignee" || path == "assignment_group") {
-      ITSM_RETURN_IF_ERROR(base::CheckMatchedName(
-          absl::StrCat("change.", path), path == "assignee" ? r.assignee() : r.assignment_group()));
+    if (path == "assignee")
+      ITSM_RETURN_IF_ERROR(base::CheckPersonName("change.assignee", r.assignee()));
+    if (path == "assignment_group") {
+      ITSM_RETURN_IF_ERROR(base::CheckMatchedName("change.assignment_group", r.assignment_group()));
     }
   }
   ITSM_RETURN_IF_ERROR(records::CheckIds("change.affected_service_ids", r.affected_service_ids()));

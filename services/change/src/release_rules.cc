@@ -167,7 +167,7 @@ absl::Status ReleaseRules::ValidateCreate(const v1::CreateReleaseRequest& r) con
   ITSM_RETURN_IF_ERROR(records::CheckIds("change_ids", r.change_ids()));
   // Names list filters match: " release-team" would match nothing.
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
-  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("owner", r.owner()));
+  ITSM_RETURN_IF_ERROR(base::CheckPersonName("owner", r.owner()));
   v1::Release dates;
   if (r.has_planned_start_time()) *dates.mutable_planned_start_time() = r.planned_start_time();
   if (r.has_planned_end_time()) *dates.mutable_planned_end_time() = r.planned_end_time();
@@ -182,7 +182,7 @@ absl::Status ReleaseRules::ValidateUpdate(const v1::UpdateReleaseRequest& r) con
         base::CheckMatchedName("release.assignment_group", r.release().assignment_group()));
   }
   if (records::MaskNames(r.update_mask(), "owner")) {
-    ITSM_RETURN_IF_ERROR(base::CheckMatchedName("release.owner", r.release().owner()));
+    ITSM_RETURN_IF_ERROR(base::CheckPersonName("release.owner", r.release().owner()));
   }
   return records::CheckIds("release.change_ids", r.release().change_ids());
 }

@@ -30,7 +30,7 @@ absl::Status IncidentFactory::Validate(const v1::CreateIncidentRequest& r) const
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("category", r.category()));
   // Queues list by group and assignee exactly, as SLA conditions match them.
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
-  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignee", r.assignee()));
+  ITSM_RETURN_IF_ERROR(base::CheckPersonName("assignee", r.assignee()));
   if (absl::Status s = CheckLevel("impact", r.impact(), matrix_.impact_levels()); !s.ok()) return s;
   return CheckLevel("urgency", r.urgency(), matrix_.urgency_levels());
 }

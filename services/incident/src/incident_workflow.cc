@@ -66,10 +66,11 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
     } else if (path == "service" || path == "category") {
       ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat("incident.", path),
                                                   path == "service" ? r.service() : r.category()));
-    } else if (path == "assignment_group" || path == "assignee") {
+    } else if (path == "assignment_group") {
       ITSM_RETURN_IF_ERROR(
-          base::CheckMatchedName(absl::StrCat("incident.", path),
-                                 path == "assignee" ? r.assignee() : r.assignment_group()));
+          base::CheckMatchedName("incident.assignment_group", r.assignment_group()));
+    } else if (path == "assignee") {
+      ITSM_RETURN_IF_ERROR(base::CheckPersonName("incident.assignee", r.assignee()));
     } else if (path == "impact") {
       ITSM_RETURN_IF_ERROR(CheckLevel("incident.impact", r.impact(), matrix_.impact_levels()));
     } else if (path == "urgency") {
@@ -86,7 +87,7 @@ absl::Status IncidentWorkflow::ValidateUpdate(const v1::UpdateIncidentRequest& r
 absl::Status IncidentWorkflow::ValidateAssign(const v1::AssignIncidentRequest& r) const {
   if (r.id().empty()) return absl::InvalidArgumentError("id: required");
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
-  return base::CheckMatchedName("assignee", r.assignee());
+  return base::CheckPersonName("assignee", r.assignee());
 }
 
 absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRequest& r) const {

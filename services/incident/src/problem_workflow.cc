@@ -88,8 +88,9 @@ const records::UpdatableFields kRequestFields{
     .elsewhere = {{"state", "TransitionServiceRequest"}}};
 
 // The names other records, queues and SLA conditions match exactly: refused padded or blank
-// rather than stored to match nothing. `prefix` is the record's field path ("" on create); with
-// an update's `mask`, only the names it sets are checked.
+// rather than stored to match nothing; the assignee as a person's name. `prefix` is the
+// record's field path ("" on create); with an update's `mask`, only the names it sets are
+// checked.
 absl::Status CheckMatchedNames(
     const std::string& prefix,
     std::initializer_list<std::pair<const char*, const std::string*>> names,
@@ -99,7 +100,10 @@ absl::Status CheckMatchedNames(
         std::find(mask->paths().begin(), mask->paths().end(), field) == mask->paths().end()) {
       continue;
     }
-    ITSM_RETURN_IF_ERROR(base::CheckMatchedName(absl::StrCat(prefix, field), *value));
+    const std::string path = absl::StrCat(prefix, field);
+    ITSM_RETURN_IF_ERROR(absl::string_view(field) == "assignee"
+                             ? base::CheckPersonName(path, *value)
+                             : base::CheckMatchedName(path, *value));
   }
   return absl::OkStatus();
 }

@@ -18,8 +18,7 @@ absl::Status CheckPersonField(const char* field, const std::string& value) {
   if (base::IsBlank(value)) {
     return base::FieldError(field, "blank; leave it out to mean yourself");
   }
-  if (base::HasOuterBlank(value)) return base::FieldError(field, "has blanks around it");
-  return absl::OkStatus();
+  return base::CheckPersonName(field, value);
 }
 
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,

@@ -1219,13 +1219,21 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
   }
   // Nor a look-alike of them: another case; outer blanks and invisible characters are refused
   // as the person a request is for already.
-  for (const char* look_alike : {"Carol", "carol\u00a0", "\u200bcarol", " CAROL "}) {
+  for (const char* look_alike : {"Carol", "carol\u00a0", "\u200bcarol", " CAROL ", "ca\u200brol"}) {
     v1::CreateServiceRequestRequest again = cr;
     again.set_requested_for(look_alike);
     v1::CreateServiceRequestResponse other;
     grpc::Status created = Call(&Stub::CreateServiceRequest, again, &other, "dave");
+    if (std::string(look_alike) == "ca\u200brol") {
+      EXPECT_EQ(created.error_message(),
+                "requested_for: holds an invisible or blank character other than a space, so it "
+                "names no one who can sign in");
+      continue;
+    }
     if (std::string(look_alike) != "Carol") {
-      EXPECT_EQ(created.error_message(), "requested_for: has blanks around it") << look_alike;
+      EXPECT_EQ(created.error_message(),
+                "requested_for: has blanks around it, and would match nothing named without them")
+          << look_alike;
       continue;
     }
     ASSERT_TRUE(created.ok()) << created.error_message();
@@ -1995,7 +2003,10 @@ TEST_P(IncidentServiceTest, CallerAndRequestedForNameSomeone) {
   grpc::Status s = Create(r);
   EXPECT_EQ(s.error_message(), "caller: blank; leave it out to mean yourself");
   r.set_caller("carol@corp ");
-  EXPECT_EQ(Create(r).error_message(), "caller: has blanks around it");
+  EXPECT_EQ(Create(r).error_message(),
+            "caller: has blanks around it, and would match nothing named without them");
+  r.set_caller("carol\u2060@corp");  // a word joiner: reads as carol's, is no one's
+  EXPECT_THAT(Create(r).error_message(), ::testing::HasSubstr("names no one who can sign in"));
   r.set_caller("carol@corp");
   // The service and category are matched exactly by SLA definitions: padded, they match none.
   r.set_service("vpn ");

@@ -19,6 +19,7 @@
 #include "absl/types/span.h"
 #include "google/protobuf/descriptor.h"
 #include "itsm/auth/identity.h"
+#include "itsm/base/caller.h"
 
 namespace itsm::auth {
 
@@ -64,6 +65,12 @@ class AccessPolicy {
   };
   absl::flat_hash_map<std::string, MethodAccess> methods_;
 };
+
+// For an RPC that serves several kinds of record (GetChangeHistory: changes, templates, windows,
+// the policy): whether `caller` may also call `method` ("/package.Service/Method"), the RPC that
+// reads the kind asked for, so that no record is read through another kind's door. OK for a
+// caller without verified roles (a suite run without authentication); else Authorise's answer.
+absl::Status CheckCallerMayAlsoCall(const base::Caller& caller, absl::string_view method);
 
 }  // namespace itsm::auth
 

@@ -37,6 +37,12 @@ absl::Status CheckMatchedName(absl::string_view field, absl::string_view value);
 // restrictive" rule).
 std::string WhyNotAnIdentity(absl::string_view utf8);
 
+// A field that names a person (an assignee, an owner, whom a request is for): empty, or a name
+// someone could sign in with (WhyNotAnIdentity). INVALID_ARGUMENT naming `field` else: a name
+// with an invisible character inside reads as someone's and is no one's, so it would hide the
+// record from that person's lists while escaping the rules that keep them from approving it.
+absl::Status CheckPersonName(absl::string_view field, absl::string_view value);
+
 }  // namespace itsm::base
 
 #endif  // ITSM_BASE_BLANK_TEXT_H_

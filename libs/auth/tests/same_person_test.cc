@@ -1,0 +1,44 @@
+// People's names compared as they read (segregation of duties): the variants an outside tester
+// used to approve their own change or request each count as the same person.
+#include "itsm/auth/same_person.h"
+
+#include "gtest/gtest.h"
+
+namespace itsm::auth {
+namespace {
+
+TEST(SamePerson, AsciiCaseAndOuterBlanksAsBefore) {
+  EXPECT_TRUE(SamePerson("APIKEY:mgr", "apikey:mgr"));
+  EXPECT_TRUE(SamePerson(" apikey:mgr\u00a0", "apikey:mgr"));
+  EXPECT_TRUE(SamePerson("\u3164apikey:mgr", "apikey:mgr"));  // a Hangul filler
+  EXPECT_FALSE(SamePerson("apikey:mgr2", "apikey:mgr"));
+  EXPECT_FALSE(SamePerson("", "apikey:mgr"));
+}
+
+TEST(SamePerson, InvisibleCharactersInsideTheName) {
+  EXPECT_TRUE(SamePerson("apikey:k-change_\u200bmanager", "apikey:k-change_manager"));
+  EXPECT_TRUE(SamePerson("apikey:k-\u200cagent", "apikey:k-agent"));
+  EXPECT_TRUE(SamePerson("bo\u00adb", "bob"));                // soft hyphen
+  EXPECT_TRUE(SamePerson("bob\ufe0f@corp", "bob@corp"));      // variation selector
+  EXPECT_TRUE(SamePerson("bob\U000e0041@corp", "bob@corp"));  // a tag
+  EXPECT_TRUE(SamePerson("bob smith", "bobsmith"));           // errs on the side of refusing
+}
+
+TEST(SamePerson, CaseBeyondAsciiWidthAndComposition) {
+  EXPECT_TRUE(SamePerson("\u00c5SA@corp", "\u00e5sa@corp"));         // ÅSA, åsa
+  EXPECT_TRUE(SamePerson("a\u030asa@corp", "\u00e5sa@corp"));        // decomposed å
+  EXPECT_TRUE(SamePerson("\uff41\uff53\uff41@corp", "asa@corp"));    // full-width
+  EXPECT_TRUE(SamePerson("J\u00dcRGEN@CORP", "ju\u0308rgen@corp"));  // JÜRGEN, decomposed ü
+  EXPECT_TRUE(SamePerson("STRASSE", "stra\u00dfe"));                 // ß folds to ss
+  EXPECT_TRUE(SamePerson("\u0418\u0412\u0410\u041d", "\u0438\u0432\u0430\u043d"));  // ИВАН, иван
+  EXPECT_FALSE(SamePerson("\u00e5sa@corp", "asa@corp"));  // a different letter
+}
+
+TEST(SamePerson, TextThatIsNotUtf8MatchesOnlyItself) {
+  EXPECT_TRUE(SamePerson("bob\xff", "bob\xff"));
+  EXPECT_FALSE(SamePerson("bob\xff", "bob\xfe"));
+  EXPECT_FALSE(SamePerson("bob\xff", "bob\xef\xbf\xbd"));  // not its replacement character
+}
+
+}  // namespace
+}  // namespace itsm::auth
