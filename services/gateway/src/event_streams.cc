@@ -17,6 +17,7 @@
 #include "boost/asio/strand.hpp"
 #include "google/protobuf/descriptor.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/events/event_consumer.h"
 #include "itsm/events/event_json.h"
 #include "itsm/events/kafka_config.h"
 #include "itsm/runtime/logging.h"
@@ -35,6 +36,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 constexpr size_t kMaxTypes = 50;
 constexpr size_t kMaxTypeLength = 200;
 constexpr int kKafkaTimeoutMs = 5000;
+// Events a stream remembers having sent (about 100 bytes each): an outbox relay publishes again
+// at most the batch it had in flight when it crashed, far fewer.
+constexpr size_t kRecentlySentIds = 4096;
 
 // Why a stream ended: the `reason` label of itsm_gateway_event_streams_closed_total.
 constexpr char kClient[] = "client";
@@ -163,6 +167,7 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
     std::vector<std::string> topics;    // assigned: the topics the caller reads and asked for
     std::vector<std::string> patterns;  // requested type patterns; empty: every type of `topics`
     EventCursor cursor;
+    std::string last_event_id = {};  // the ce_id of the Last-Event-ID resumed from, if any
   };
 
   EventStream(EventStreams& hub, Setup setup, KafkaHandle consumer)
@@ -172,7 +177,9 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
         timer_(strand_),
         consumer_(std::move(consumer)),
         cursor_(setup_.cursor),
-        last_taken_(absl::Now()) {}
+        last_taken_(absl::Now()) {
+    if (!setup_.last_event_id.empty()) sent_ids_.Add(setup_.last_event_id);
+  }
 
   ~EventStream() override {
     // Only when the stream was never started or the hub stopped before teardown ran; never on
@@ -265,6 +272,10 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
     moved_ = true;
     absl::StatusOr<events::CloudEvent> event = events::FromKafkaMessage(m);
     if (!event.ok() || !Wanted(event->type)) return;
+    // A publisher that crashed after the broker took a batch and before it marked the batch
+    // sent publishes it again (at least once): the copies sit a batch apart, with one ce_id.
+    if (sent_ids_.Contains(event->id)) return;
+    sent_ids_.Add(event->id);
     absl::StatusOr<events::RenderedEvent> rendered = events::RenderCloudEventJson(*event);
     if (!rendered.ok()) {
       runtime::log::Warn("event stream: an event cannot be rendered; skipped",
@@ -394,6 +405,8 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   EventCursor cursor_;
   // The cursor moved past events the stream did not send since the last id it sent.
   bool moved_ = false;
+  // The ce_ids sent last, so that a copy published again is not sent twice (docs/api.md).
+  events::RecentIds sent_ids_{kRecentlySentIds};
   std::string ready_;
   std::function<void(std::optional<std::string>)> pending_;
   absl::Time last_taken_;
@@ -791,6 +804,7 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
   setup.topics = topics;
   setup.patterns = patterns;
   setup.cursor = std::move(start);
+  if (resume.has_value()) setup.last_event_id = resume->ce_id;
   auto stream = std::make_shared<EventStream>(*this, std::move(setup), std::move(consumer));
   released = true;  // the stream releases its slot when it ends
   // Started before Stop() can see it: a shutdown tears the stream's consumer down, which must
@@ -841,7 +855,7 @@ std::string EventStreamsOpenApiPathItem() {
   return R"json({"get": {
   "operationId": "Gateway_StreamEvents",
   "summary": "StreamEvents",
-  "description": "The suite's domain events as Server-Sent Events (text/event-stream), for clients that cannot speak Kafka. Each `data:` line is one event in the CloudEvents 1.0 JSON format (data in the proto3 JSON mapping); each `id:` is a resume cursor: reconnect with it as Last-Event-ID to receive every later event exactly once. Without Last-Event-ID the stream starts with new events. Only the topics the caller's roles may read (every Get/List RPC of the publishing service) are streamed; requesters are refused. Heartbeat comments every 15 s. See docs/api.md.",
+  "description": "The suite's domain events as Server-Sent Events (text/event-stream), for clients that cannot speak Kafka. Each `data:` line is one event in the CloudEvents 1.0 JSON format (data in the proto3 JSON mapping); each `id:` is a resume cursor: reconnect with it as Last-Event-ID to receive every later event (each ce_id once per stream; at least once across reconnects). Without Last-Event-ID the stream starts with new events. Only the topics the caller's roles may read (every Get/List RPC of the publishing service) are streamed; requesters are refused. Heartbeat comments every 15 s. See docs/api.md.",
   "tags": ["Events"],
   "parameters": [
     {"name": "types", "in": "query", "required": false,

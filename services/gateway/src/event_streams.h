@@ -1,7 +1,8 @@
 // GET /v1/events: the suite's domain events as Server-Sent Events, for clients that cannot speak
 // Kafka. Each event is CloudEvents 1.0 JSON (libs/events' renderer, the bytes a webhook gets) in
 // one `data:` line, its `id:` the resume cursor (event_cursor.h); a client that reconnects with
-// Last-Event-ID gets every later event exactly once, in order per partition. docs/api.md is the
+// Last-Event-ID gets every later event, in order per partition, and no ce_id twice on one
+// stream (a crashed relay publishes its last batch again). docs/api.md is the
 // user's guide, decisions 121-125 say why it is built this way.
 //
 // One Kafka consumer per stream, assigned at explicit offsets (no group): resumption is exact

@@ -17,6 +17,8 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "itsm/base/time_util.h"
+#include "itsm/outbox/v1/outbox_admin.grpc.pb.h"
 #include "itsm/supervisor/child_process.h"
 #include "services/gateway/src/event_cursor.h"
 #include "services/gateway/tests/http_client.h"
@@ -318,6 +320,34 @@ TEST_F(GatewayEventsTest, CreatedRecordsAreStreamedAndAResumeGetsExactlyTheMisse
   std::vector<SseEvent> more = second->Read(1, absl::Seconds(20));
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(Subjects(more)[0], live);
+}
+
+// An event published again with its ce_id (a relay that crashed between the broker's ack and
+// marking the batch sent; here the operator's re-publish) is not sent twice on a stream.
+TEST_F(GatewayEventsTest, AnEventPublishedAgainIsSentOnce) {
+  const std::map<std::string, std::string> admin = {
+      {"Authorization", Token("events-admin", common::v1::ROLE_ADMIN)}};
+  auto stream = Stream(kCreated, admin);
+  ASSERT_EQ(stream->ReadHead(), 200) << stream->body();
+  const absl::Time start = absl::Now();
+  const std::string first = CreateIncident("SSE published twice");
+  std::vector<SseEvent> got = stream->Read(1, absl::Seconds(20));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(Subjects(got)[0], first);
+
+  auto admin_stub = outbox::v1::OutboxAdminService::NewStub(suite_->AdminChannel("incident"));
+  outbox::v1::RepublishEventsRequest again;
+  *again.mutable_start_time() = base::ToProtoTimestamp(start);  // this test's event only
+  *again.mutable_end_time() = base::ToProtoTimestamp(absl::Now() + absl::Seconds(1));
+  outbox::v1::RepublishEventsResponse queued;
+  grpc::ClientContext ctx;
+  const grpc::Status s = admin_stub->RepublishEvents(&ctx, again, &queued);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(queued.republished_events(), 1);
+  const std::string second = CreateIncident("SSE after the copy");  // published after the copy
+  got = stream->Read(2, absl::Seconds(5));
+  ASSERT_EQ(got.size(), 1u) << "the copy was sent again";
+  EXPECT_EQ(Subjects(got)[0], second);
 }
 
 TEST_F(GatewayEventsTest, TypesFilterAndRefusalsNameWhatIsWrong) {
