@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "itsm/base/caller.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -22,6 +24,12 @@ using ContractWork = records::UnitOfWork<v1::Contract, ContractRepository>;
 const base::Caller& DeadlineCaller() {
   static const base::Caller kCaller{.actor = "service:supplier", .request_id = "deadline"};
   return kCaller;
+}
+
+// One deadline among all (the repository's key: record, kind, lead, instant).
+std::string KeyOf(const v1::Deadline& d) {
+  return absl::StrCat(d.record_id(), "/", d.kind(), "/", d.lead_days(), "/",
+                      d.deadline_time().seconds(), ".", d.deadline_time().nanos());
 }
 
 template <typename Event>
@@ -104,6 +112,14 @@ absl::Status DeadlineScheduler::Fire(storage::Transaction& txn,
 
 absl::StatusOr<int> DeadlineScheduler::FireDue() {
   int fired = 0;
+  // Deadlines that failed on their own this round, passed over until the next: one record that
+  // cannot fire (its contract refused by a rule, a fault of its rows) must not hold up every
+  // deadline due after it, as a batch that fails whole would.
+  absl::flat_hash_set<std::string> failing;
+  const auto fired_one = [&](const v1::Deadline& d) {
+    ++fired;
+    if (observer_) observer_(d);
+  };
   while (true) {
     {
       // A long catch-up (many deadlines due at once) must not hold up Stop().
@@ -111,17 +127,36 @@ absl::StatusOr<int> DeadlineScheduler::FireDue() {
       if (stopping_) return fired;
     }
     std::vector<v1::Deadline> claimed;
-    ITSM_RETURN_IF_ERROR(committer_.Run([&](storage::Transaction& txn) -> absl::Status {
+    const absl::Status batch = committer_.Run([&](storage::Transaction& txn) -> absl::Status {
       claimed.clear();
-      ITSM_ASSIGN_OR_RETURN(claimed,
-                            DeadlineRepository::ClaimDue(txn, clock_.Now(), options_.batch));
+      const int limit = options_.batch + static_cast<int>(failing.size());
+      ITSM_ASSIGN_OR_RETURN(std::vector<v1::Deadline> due,
+                            DeadlineRepository::ClaimDue(txn, clock_.Now(), limit));
+      for (v1::Deadline& d : due) {
+        if (claimed.size() == static_cast<size_t>(options_.batch)) break;
+        if (!failing.contains(KeyOf(d))) claimed.push_back(std::move(d));
+      }
       for (const v1::Deadline& d : claimed) ITSM_RETURN_IF_ERROR(Fire(txn, d));
       return absl::OkStatus();
-    }));
-    if (claimed.empty()) return fired;
-    fired += static_cast<int>(claimed.size());
-    if (observer_) {
-      for (const v1::Deadline& d : claimed) observer_(d);
+    });
+    if (claimed.empty()) return batch.ok() ? absl::StatusOr<int>(fired) : batch;
+    if (batch.ok()) {
+      for (const v1::Deadline& d : claimed) fired_one(d);
+      continue;
+    }
+    // Each alone, so that only what cannot fire waits (and is named).
+    for (const v1::Deadline& d : claimed) {
+      const absl::Status alone =
+          committer_.Run([&](storage::Transaction& txn) { return Fire(txn, d); });
+      if (alone.ok()) {
+        fired_one(d);
+        continue;
+      }
+      failing.insert(KeyOf(d));
+      runtime::log::Error("deadline cannot fire; tried again next round",
+                          {{"record_id", d.record_id()},
+                           {"kind", v1::DeadlineKind_Name(d.kind())},
+                           {"error", alone.ToString()}});
     }
   }
 }

@@ -58,7 +58,9 @@ class DeadlineScheduler {
   ~DeadlineScheduler() { Stop(); }
 
   // Fires every deadline due now (a tacit renewal chain of past terms included), in
-  // transactions of up to `batch`. Returns how many fired.
+  // transactions of up to `batch`. Returns how many fired. A batch that fails is fired one
+  // deadline at a time; one that fails alone is logged and passed over until the next call, so
+  // it holds up no other. An error only when the due deadlines cannot even be read.
   absl::StatusOr<int> FireDue();
   // Called with each deadline after its transaction committed (metrics).
   void SetObserver(std::function<void(const v1::Deadline&)> observer) {

@@ -240,6 +240,34 @@ TEST_P(SupplierServiceTest, ContractsAreIdempotentAndListed) {
   EXPECT_EQ(listed.contracts_size(), 0);
 }
 
+// A deadline that cannot fire (here: its rows refuse the write) is passed over; the others due
+// with it, before and after it, fire; it fires once it can.
+TEST_P(SupplierServiceTest, ADeadlineThatCannotFireHoldsUpNoOther) {
+  v1::Supplier s = NewSupplier("Acme");
+  std::vector<v1::Contract> contracts(3);
+  for (size_t i = 0; i < contracts.size(); ++i) {
+    v1::CreateContractRequest r = ContractRequest(s);
+    r.mutable_contract()->set_title(absl::StrCat("Mail support ", i));
+    ASSERT_TRUE(CreateContract(r, &contracts[i]).ok());
+  }
+  const itsm::testing::WriteFault fault{.name = "refuse_deadline",
+                                        .table = "deadlines",
+                                        .column = "record_id",
+                                        .value = contracts[1].id()};
+  ASSERT_TRUE(itsm::testing::AddWriteFault(*db_, fault).ok());
+  DeadlineScheduler scheduler(*committer_, contract_rules_, schedule_, clock_, {.batch = 2});
+  SetNow(absl::CivilDay(2024, 7, 3));  // each contract's first notice warning
+  absl::StatusOr<int> fired = scheduler.FireDue();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 2);
+  EXPECT_EQ(CountType("ContractNoticeDeadlineApproaching"), 2);
+  ASSERT_TRUE(itsm::testing::RemoveWriteFault(*db_, fault).ok());
+  fired = scheduler.FireDue();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 1);
+  EXPECT_EQ(CountType("ContractNoticeDeadlineApproaching"), 3);
+}
+
 TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   v1::Supplier s = NewSupplier("Acme");
   v1::Contract c;
