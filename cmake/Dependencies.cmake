@@ -18,7 +18,7 @@ pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 find_package(OpenSSL REQUIRED)
 # Unicode normalisation and case folding: people's names compared as people (auth::SamePerson).
-find_package(ICU REQUIRED COMPONENTS uc)
+find_package(ICU REQUIRED COMPONENTS uc i18n)
 # The gateway's HTTP/1.1 server (Boost.Beast on Asio, header-only): 1.81 from libboost1.81-dev.
 find_package(Boost 1.81 CONFIG REQUIRED)
 if(ITSM_BUILD_TESTS)

@@ -31,7 +31,22 @@ TEST(SamePerson, CaseBeyondAsciiWidthAndComposition) {
   EXPECT_TRUE(SamePerson("J\u00dcRGEN@CORP", "ju\u0308rgen@corp"));  // JÜRGEN, decomposed ü
   EXPECT_TRUE(SamePerson("STRASSE", "stra\u00dfe"));                 // ß folds to ss
   EXPECT_TRUE(SamePerson("\u0418\u0412\u0410\u041d", "\u0438\u0432\u0430\u043d"));  // ИВАН, иван
-  EXPECT_FALSE(SamePerson("\u00e5sa@corp", "asa@corp"));  // a different letter
+  // Accents are not told apart (erring on the side of refusing): the dot of a Turkish "İ" too.
+  EXPECT_TRUE(SamePerson("\u00e5sa@corp", "asa@corp"));
+  EXPECT_TRUE(SamePerson("\u0130LKER@CORP", "ilker@corp"));
+  EXPECT_FALSE(SamePerson("asa@corp", "ada@corp"));
+}
+
+// Letters of other scripts that read as Latin ones (Unicode's confusables, UTS #39), and format
+// characters Unicode does not call ignorable.
+TEST(SamePerson, LookAlikesOfOtherScripts) {
+  EXPECT_TRUE(SamePerson("b\u0585b", "bob"));              // Armenian "o"
+  EXPECT_TRUE(SamePerson("\ua4d0ob", "bob"));              // Lisu "B"
+  EXPECT_TRUE(SamePerson("b\u1c82b", "bob"));              // Cyrillic Extended-C "o"
+  EXPECT_TRUE(SamePerson("\u0131\u015f\u0131k", "IŞIK"));  // dotless i
+  EXPECT_TRUE(SamePerson("\u0430dmin", "admin"));          // Cyrillic "a"
+  EXPECT_TRUE(SamePerson("bo\ufff9b", "bob"));             // an interlinear annotation
+  EXPECT_TRUE(SamePerson("bo\u200eb", "bob"));             // left-to-right mark
 }
 
 TEST(SamePerson, TextThatIsNotUtf8MatchesOnlyItself) {

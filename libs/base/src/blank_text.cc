@@ -1,7 +1,12 @@
 #include "itsm/base/blank_text.h"
 
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
@@ -124,35 +129,66 @@ absl::Status CheckMatchedName(absl::string_view field, absl::string_view value) 
 
 namespace {
 
-enum class Script { kOther, kLatin, kGreek, kCyrillic };
-
-Script LetterScript(uint32_t c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= 0xc0 && c <= 0x24f && c != 0xd7 && c != 0xf7)) {
-    return Script::kLatin;
+// Characters that show nothing, or nothing a reader can tell apart, in a name: formats
+// (interlinear annotations, hieroglyph controls, bidi marks), separators, private-use,
+// unassigned and surrogate code points, enclosing marks, and symbols (emoji, a musical null
+// notehead).
+bool HiddenInAName(uint32_t c) {
+  switch (u_charType(static_cast<UChar32>(c))) {
+    case U_FORMAT_CHAR:
+    case U_SPACE_SEPARATOR:
+    case U_LINE_SEPARATOR:
+    case U_PARAGRAPH_SEPARATOR:
+    case U_PRIVATE_USE_CHAR:
+    case U_UNASSIGNED:
+    case U_SURROGATE:
+    case U_ENCLOSING_MARK:
+    case U_OTHER_SYMBOL:
+      return true;
+    default:
+      return IsBlankCodePoint(c);
   }
-  if (c >= 0x370 && c <= 0x3ff) return Script::kGreek;
-  if (c >= 0x400 && c <= 0x52f) return Script::kCyrillic;
-  return Script::kOther;
+}
+
+// Unicode TS #39's "highly restrictive" level: the letters of one script, or Latin with the
+// scripts Chinese, Japanese and Korean are written in together.
+bool HighlyRestrictive(const std::set<UScriptCode>& scripts) {
+  if (scripts.size() <= 1) return true;
+  const auto within = [&](std::initializer_list<UScriptCode> allowed) {
+    for (UScriptCode s : scripts) {
+      if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) return false;
+    }
+    return true;
+  };
+  return within({USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_HIRAGANA, USCRIPT_KATAKANA}) ||
+         within({USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_BOPOMOFO}) ||
+         within({USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_HANGUL});
 }
 
 }  // namespace
 
 std::string WhyNotAnIdentity(absl::string_view utf8) {
-  bool scripts[4] = {};
+  std::set<UScriptCode> scripts;
   for (size_t at = 0; at < utf8.size();) {
     const std::optional<Decoded> d = DecodeAt(utf8, at);
-    if (!d.has_value()) return "is not valid UTF-8";
+    if (!d.has_value() || d->code_point > 0x10ffff) return "is not valid UTF-8";
     const uint32_t c = d->code_point;
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return "holds a control character";
-    if (c != 0x20 && IsBlankCodePoint(c)) {
-      return "holds an invisible or blank character other than a space";
+    if (c != 0x20 && HiddenInAName(c)) {
+      return "holds an invisible, blank, private-use or symbol character other than a space";
     }
-    scripts[static_cast<int>(LetterScript(c))] = true;
+    UErrorCode status = U_ZERO_ERROR;
+    const UScriptCode script = uscript_getScript(static_cast<UChar32>(c), &status);
+    if (U_SUCCESS(status) && script != USCRIPT_COMMON && script != USCRIPT_INHERITED &&
+        script != USCRIPT_UNKNOWN) {
+      scripts.insert(script);
+    }
     at += d->length;
   }
-  const int alphabets = scripts[1] + scripts[2] + scripts[3];
-  if (alphabets > 1) return "mixes Latin, Greek or Cyrillic letters (a look-alike of another name)";
+  if (!HighlyRestrictive(scripts)) {
+    return "mixes the letters of several scripts (Latin with Cyrillic, Greek, Armenian, ...: a "
+           "look-alike of another name)";
+  }
   return "";
 }
 

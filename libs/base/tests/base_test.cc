@@ -178,6 +178,17 @@ TEST(WhyNotAnIdentity, RefusesLookAlikesAndHiddenCharacters) {
   EXPECT_NE(WhyNotAnIdentity("bob\nadmin").find("control"), std::string::npos);
   EXPECT_NE(WhyNotAnIdentity("bob\x7f").find("control"), std::string::npos);
   EXPECT_NE(WhyNotAnIdentity("bob\xff").find("UTF-8"), std::string::npos);
+  // Other scripts' look-alikes of Latin letters, by Unicode's script of each letter.
+  EXPECT_NE(WhyNotAnIdentity("b\u0585b").find("mixes"), std::string::npos);  // Armenian
+  EXPECT_NE(WhyNotAnIdentity("\ua4d0OB").find("mixes"), std::string::npos);  // Lisu
+  EXPECT_NE(WhyNotAnIdentity("b\u1c82b").find("mixes"), std::string::npos);  // Cyrillic Ext-C
+  EXPECT_EQ(WhyNotAnIdentity("yamada \u5c71\u7530\u305f\u308d\u3046"), "");  // Latin, Han, kana
+  EXPECT_EQ(WhyNotAnIdentity("\u738b\u4f1f"), "");
+  // Characters that show nothing, or nothing a reader tells apart.
+  for (const char* hidden : {"bo\ufff9b", "bo\U00013430b", "bo\U0001d159b", "bo\u200eb",
+                             "bo\ue000b", "bob\U0001f600", "bo\u0378b"}) {
+    EXPECT_NE(WhyNotAnIdentity(hidden).find("invisible"), std::string::npos) << hidden;
+  }
 }
 
 // A person field holds a name someone could sign in with: an invisible character inside made

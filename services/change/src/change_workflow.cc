@@ -219,7 +219,7 @@ absl::Status ChangeWorkflow::ValidateAddTask(const v1::AddChangeTaskRequest& r) 
   if (base::IsBlank(r.title())) {
     return absl::InvalidArgumentError("title: required");
   }
-  return absl::OkStatus();
+  return base::CheckPersonName("assignee", r.assignee());
 }
 
 absl::Status ChangeWorkflow::ValidateUpdateTask(const v1::UpdateChangeTaskRequest& r) const {
@@ -233,6 +233,9 @@ absl::Status ChangeWorkflow::ValidateUpdateTask(const v1::UpdateChangeTaskReques
     if (path == "state" && (r.task().state() == v1::TASK_STATE_UNSPECIFIED ||
                             !v1::TaskState_IsValid(r.task().state()))) {
       return absl::InvalidArgumentError("task.state: unknown state");
+    }
+    if (path == "assignee") {
+      ITSM_RETURN_IF_ERROR(base::CheckPersonName("task.assignee", r.task().assignee()));
     }
   }
   return absl::OkStatus();

@@ -1226,8 +1226,8 @@ TEST_P(IncidentServiceTest, ServiceRequestIsNotDecidedByItsRequesterOrAuthor) {
     grpc::Status created = Call(&Stub::CreateServiceRequest, again, &other, "dave");
     if (std::string(look_alike) == "ca\u200brol") {
       EXPECT_EQ(created.error_message(),
-                "requested_for: holds an invisible or blank character other than a space, so it "
-                "names no one who can sign in");
+                "requested_for: holds an invisible, blank, private-use or symbol character other "
+                "than a space, so it names no one who can sign in");
       continue;
     }
     if (std::string(look_alike) != "Carol") {

@@ -31,10 +31,11 @@ absl::string_view StripBlanks(absl::string_view utf8);
 absl::Status CheckMatchedName(absl::string_view field, absl::string_view value);
 
 // Why `utf8` cannot name who did something (a token's subject) in the audit trail, or "" when it
-// can: it must be valid UTF-8 with no control characters and no blank or invisible character
-// other than a plain space, and must not mix Latin letters with Cyrillic or Greek ones
-// ("аpikey:admin" with a Cyrillic "а" reads as the suite's own key: Unicode TS #39's "highly
-// restrictive" rule).
+// can: it must be valid UTF-8 with no control, format (invisible), separator other than a plain
+// space, private-use, unassigned or symbol character, and its letters must be of one script,
+// or of Latin with those of Chinese, Japanese or Korean ("аpikey:admin" with a Cyrillic "а", or
+// "bօb" with an Armenian "օ", reads as someone else: Unicode TS #39's "highly restrictive"
+// level, with ICU's script data).
 std::string WhyNotAnIdentity(absl::string_view utf8);
 
 // A field that names a person (an assignee, an owner, whom a request is for): empty, or a name
