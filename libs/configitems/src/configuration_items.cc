@@ -1,6 +1,7 @@
 #include "itsm/configitems/configuration_items.h"
 
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
@@ -37,10 +38,18 @@ GrpcConfigurationItems::GrpcConfigurationItems(std::shared_ptr<grpc::Channel> ch
 
 absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const std::string& id) {
   const absl::Time now = clock_.Now();
+  std::optional<config::v1::ConfigurationItem> stale;
   {
     absl::MutexLock lock(&mu_);
     auto it = cache_.find(id);
     if (it != cache_.end() && it->second.expires > now) return it->second.item;
+    if (it != cache_.end()) stale = it->second.item;
+    if (now < silenced_until_) {
+      if (stale.has_value()) return *std::move(stale);
+      return absl::UnavailableError(
+          absl::StrCat("configuration service: it left a call unanswered; asked again from ",
+                       absl::FormatTime(silenced_until_)));
+    }
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
@@ -58,6 +67,11 @@ absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const 
     return absl::NotFoundError(absl::StrCat("no configuration item \"", id, "\""));
   }
   if (!s.ok()) {
+    if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      absl::MutexLock lock(&mu_);
+      silenced_until_ = clock_.Now() + options_.quiet;
+    }
+    if (stale.has_value()) return *std::move(stale);
     // Anything else (unreachable, deadline, overloaded, an error of the service) can heal.
     return absl::UnavailableError(absl::StrCat("configuration service: ", s.error_message()));
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/testing/grpc_server.h"
 
@@ -17,6 +18,7 @@ class FakeConfiguration final : public config::v1::ConfigurationService::Service
                                     const config::v1::GetConfigurationItemRequest* request,
                                     config::v1::GetConfigurationItemResponse* response) override {
     ++calls;
+    if (delay_ms > 0) absl::SleepFor(absl::Milliseconds(delay_ms.load()));
     if (request->id().size() > 400) {  // as the configuration service answers
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: at most 400 characters");
     }
@@ -27,6 +29,7 @@ class FakeConfiguration final : public config::v1::ConfigurationService::Service
   }
   std::map<std::string, config::v1::ConfigurationItem> items;
   std::atomic<int> calls{0};
+  std::atomic<int> delay_ms{0};
 };
 
 config::v1::ConfigurationItem Item(const std::string& id, const std::string& cls,
@@ -74,6 +77,38 @@ TEST(GrpcConfigurationItems, AnUnreachableServiceIsUnavailable) {
   GrpcConfigurationItems cis(channel, clock, {.deadline = absl::Milliseconds(500)});
   EXPECT_EQ(cis.ClassOf("r1").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(cis.LocationZoneOf("r1").status().code(), absl::StatusCode::kUnavailable);
+}
+
+// A hung configuration service (calls time out rather than fail) is asked once per quiet
+// period, not once per record: the SLA timer's threads wait one deadline, then go on with what
+// was read before or UNAVAILABLE at once.
+TEST(GrpcConfigurationItems, AServiceLeavingACallUnansweredIsNotAskedAgainForAWhile) {
+  FakeConfiguration fake;
+  fake.items["r1"] = Item("r1", "router");
+  fake.items["s1"] = Item("s1", "server");
+  testing::GrpcTestServer server({&fake});
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcConfigurationItems cis(server.Channel(), clock,
+                             {.cache_ttl = absl::Minutes(1),
+                              .deadline = absl::Milliseconds(200),
+                              .quiet = absl::Seconds(10)});
+  EXPECT_EQ(*cis.ClassOf("r1"), "router");
+  fake.delay_ms = 600;
+  clock.Advance(absl::Minutes(2));  // r1's entry is past its TTL
+  auto stale = cis.ClassOf("r1");   // waits for the deadline, then reuses what it read
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ(*stale, "router");
+  const int calls = fake.calls;
+  const absl::Time before = absl::Now();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(*cis.ClassOf("r1"), "router");
+    EXPECT_EQ(cis.ClassOf("s1").status().code(), absl::StatusCode::kUnavailable);
+  }
+  EXPECT_LT(absl::Now() - before, absl::Milliseconds(150));
+  EXPECT_EQ(fake.calls, calls);
+  fake.delay_ms = 0;
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(*cis.ClassOf("s1"), "server");
 }
 
 }  // namespace
