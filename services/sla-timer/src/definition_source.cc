@@ -35,6 +35,10 @@ absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
   return absl::Status(code, absl::StrCat(what, ": ", s.error_message()));
 }
 
+std::string ArchiveKey(char kind, const std::string& id, int64_t version) {
+  return absl::StrCat(std::string(1, kind), ":", id, ":", version);
+}
+
 void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
@@ -170,11 +174,20 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
   grpc::Status s = Ask(
       [&](grpc::ClientContext& ctx) { return stub_->GetSlaDefinition(&ctx, request, &response); });
   if (!s.ok()) {
-    // While the SLA service cannot answer, clocks keep firing on what was read last.
-    if (stale != nullptr && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return stale;
+    // While the SLA service cannot answer, clocks keep firing on what was read last: by this
+    // process, or before a restart.
+    if (FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) {
+      if (stale != nullptr) return stale;
+      if (DefinitionPtr archived = ArchivedDefinition(id, version)) return archived;
+    }
     return FromGrpc(s, absl::StrCat("GetSlaDefinition ", id));
   }
   auto d = std::make_shared<const sla::v1::SlaDefinition>(response.definition());
+  if (archive_ != nullptr) {
+    const std::string bytes = d->SerializeAsString();
+    archive_->Keep(ArchiveKey('d', d->id(), d->version()), bytes);
+    if (version == 0) archive_->Keep(ArchiveKey('d', id, 0), bytes);
+  }
   absl::MutexLock lock(&mu_);
   definitions_.try_emplace({d->id(), d->version()}, d);
   if (version == 0) current_definitions_[id] = CurrentEntry{d, now};
@@ -203,14 +216,50 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   grpc::Status s =
       Ask([&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
   if (!s.ok()) {
-    if (stale != nullptr && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return stale;
+    if (FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) {
+      if (stale != nullptr) return stale;
+      if (CalendarPtr archived = ArchivedCalendar(id, version)) return archived;
+    }
     return FromGrpc(s, absl::StrCat("GetCalendar ", id));
   }
   auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
+  if (archive_ != nullptr) {
+    const std::string bytes = c->SerializeAsString();
+    archive_->Keep(ArchiveKey('c', c->id(), c->version()), bytes);
+    if (version == 0) archive_->Keep(ArchiveKey('c', id, 0), bytes);
+  }
   absl::MutexLock lock(&mu_);
   calendars_[{id, version}] = CalendarEntry{c, now};
   calendars_[{c->id(), c->version()}] = CalendarEntry{c, now};
   return c;
+}
+
+DefinitionPtr GrpcDefinitionSource::ArchivedDefinition(const std::string& id, int64_t version) {
+  if (archive_ == nullptr) return nullptr;
+  std::optional<std::string> bytes = archive_->Find(ArchiveKey('d', id, version));
+  auto d = std::make_shared<sla::v1::SlaDefinition>();
+  if (!bytes.has_value() || !d->ParseFromString(*bytes)) return nullptr;
+  DefinitionPtr out = std::move(d);
+  absl::MutexLock lock(&mu_);
+  if (version > 0) {
+    definitions_.try_emplace({id, version}, out);
+  } else {
+    // Stale from the start: the service is asked again at the next read.
+    current_definitions_[id] = CurrentEntry{out, absl::InfinitePast()};
+  }
+  return out;
+}
+
+CalendarPtr GrpcDefinitionSource::ArchivedCalendar(const std::string& id, int64_t version) {
+  if (archive_ == nullptr) return nullptr;
+  std::optional<std::string> bytes = archive_->Find(ArchiveKey('c', id, version));
+  auto c = std::make_shared<sla::v1::Calendar>();
+  if (!bytes.has_value() || !c->ParseFromString(*bytes)) return nullptr;
+  CalendarPtr out = std::move(c);
+  absl::MutexLock lock(&mu_);
+  calendars_.try_emplace({id, version},
+                         CalendarEntry{out, version > 0 ? clock_.Now() : absl::InfinitePast()});
+  return out;
 }
 
 grpc::Status GrpcDefinitionSource::Ask(absl::FunctionRef<grpc::Status(grpc::ClientContext&)> call) {

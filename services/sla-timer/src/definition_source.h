@@ -24,6 +24,7 @@
 #include "itsm/incident/v1/incident.pb.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
+#include "services/sla-timer/src/definition_archive.h"
 
 namespace itsm::sla_timer {
 
@@ -92,12 +93,22 @@ class GrpcDefinitionSource final : public DefinitionSource {
                        absl::Duration ttl, absl::Duration deadline = absl::Seconds(2),
                        absl::Duration quiet = absl::Seconds(10));
 
+  // Every definition and calendar read is also kept in `archive` (not owned; set before the
+  // first call), and read back from it when the SLA service cannot answer and this process has
+  // not read it yet: a timer restarted during an outage fires the clocks it holds.
+  void KeepIn(DefinitionArchive* archive) { archive_ = archive; }
+
   using DefinitionSource::Resolve;
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
 
  private:
+  // What the archive holds for a definition or calendar asked by id and version (0: the current
+  // one as read last); null when nothing.
+  DefinitionPtr ArchivedDefinition(const std::string& id, int64_t version);
+  CalendarPtr ArchivedCalendar(const std::string& id, int64_t version);
+
   struct ResolveEntry {
     std::vector<DefinitionPtr> definitions;
     absl::Time fetched;
@@ -121,6 +132,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::Duration ttl_;
   absl::Duration deadline_;
   absl::Duration quiet_;
+  DefinitionArchive* archive_ = nullptr;
   absl::Mutex mu_;
   absl::Time silenced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::map<std::tuple<std::string, int, std::string, std::string, std::string, int, int64_t>,

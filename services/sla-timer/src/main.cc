@@ -21,9 +21,19 @@ int main(int argc, char** argv) {
     runtime::log::Error("kafka_bootstrap_servers is required: the timer is driven by events", {});
     return 2;
   }
+  auto redis_auth = redis::RedisAuthFrom(config);
+  if (!redis_auth.ok()) {
+    runtime::log::Error("cannot read the Redis credentials",
+                        {{"error", redis_auth.status().ToString()}});
+    return 2;
+  }
   auto channel = rt.ChannelTo(config.GetString("sla_address"));
   sla_timer::GrpcDefinitionSource source(channel, base::SystemClock::Get(),
                                          absl::Seconds(config.GetInt("definition_cache_seconds")));
+  // What was read from the SLA service outlives a restart: clocks fire while it is down.
+  sla_timer::RedisDefinitionArchive archive(config.GetString("redis_address"), *redis_auth,
+                                            config.GetString("redis_key_prefix"));
+  source.KeepIn(&archive);
   // CI classes (definitions restricted to them) and CI-location zones.
   std::unique_ptr<configitems::GrpcConfigurationItems> configuration_items;
   if (const std::string address = config.GetString("configuration_address"); !address.empty()) {
@@ -34,12 +44,6 @@ int main(int argc, char** argv) {
     runtime::log::Warn(
         "configuration_address is empty: definitions restricted to CI classes apply to no record",
         {});
-  }
-  auto redis_auth = redis::RedisAuthFrom(config);
-  if (!redis_auth.ok()) {
-    runtime::log::Error("cannot read the Redis credentials",
-                        {{"error", redis_auth.status().ToString()}});
-    return 2;
   }
   sla_timer::SlaTimer timer(
       {.redis_address = config.GetString("redis_address"),

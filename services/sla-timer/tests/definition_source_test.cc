@@ -46,6 +46,14 @@ class FakeSla final : public sla::v1::SlaService::Service {
     d->set_retired(d->version() >= 2);
     return grpc::Status::OK;
   }
+  // A calendar at the version asked, 1 for the current one.
+  grpc::Status GetCalendar(grpc::ServerContext*, const sla::v1::GetCalendarRequest* request,
+                           sla::v1::GetCalendarResponse* response) override {
+    if (!next_error.ok()) return next_error;
+    response->mutable_calendar()->set_id(request->id());
+    response->mutable_calendar()->set_version(request->version() == 0 ? 1 : request->version());
+    return grpc::Status::OK;
+  }
   grpc::Status next_error = grpc::Status::OK;
   std::atomic<int64_t> current = 1;
   std::atomic<int> delay_ms = 0;  // a hung service: longer than the deadline
@@ -93,6 +101,43 @@ TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) 
   service.next_error = grpc::Status::OK;
   clock.Advance(absl::Seconds(10));  // DEADLINE_EXCEEDED silenced the service for a while
   EXPECT_TRUE(source.Resolve(query).ok());
+  served.server->Shutdown();
+}
+
+// A timer restarted while the SLA service is down goes on with what the one before it read (kept
+// in the archive, Redis in the service): the pinned versions of its clocks and the current
+// versions as read last. What was never read stays UNAVAILABLE, and the service is asked again
+// once it answers.
+TEST(GrpcDefinitionSource, WhatWasReadOutlivesARestartWhileTheServiceIsDown) {
+  FakeSla service;
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  MemoryDefinitionArchive archive;
+  {
+    GrpcDefinitionSource before(served.channel, clock, absl::Seconds(30));
+    before.KeepIn(&archive);
+    EXPECT_EQ((*before.Definition("gold", 0))->version(), 1);
+    EXPECT_EQ((*before.Definition("gold", 3))->version(), 3);
+    EXPECT_EQ((*before.Calendar("office", 0))->version(), 1);
+    EXPECT_EQ((*before.Calendar("office", 4))->version(), 4);
+  }
+  service.next_error = grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+  GrpcDefinitionSource after(served.channel, clock, absl::Seconds(30));
+  after.KeepIn(&archive);
+  for (int64_t version : {0, 1, 3}) {
+    auto d = after.Definition("gold", version);
+    ASSERT_TRUE(d.ok()) << version << ": " << d.status();
+    EXPECT_EQ((*d)->version(), version == 0 ? 1 : version);
+  }
+  EXPECT_EQ((*after.Calendar("office", 4))->version(), 4);
+  EXPECT_EQ((*after.Calendar("office", 0))->version(), 1);
+  EXPECT_EQ(after.Definition("gold", 2).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(after.Calendar("home", 0).status().code(), absl::StatusCode::kUnavailable);
+  // Back: the current version is the service's again.
+  service.next_error = grpc::Status::OK;
+  service.current = 2;
+  EXPECT_EQ((*after.Definition("gold", 0))->version(), 2);
   served.server->Shutdown();
 }
 

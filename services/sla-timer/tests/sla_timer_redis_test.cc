@@ -493,6 +493,15 @@ TEST_F(SlaTimerRedisTest, ABatchAppliesEachIncidentsEventsInOrderAsOneAtATimeWou
   EXPECT_EQ(OutboxIds(1, nullptr, "batched"), single_ids);
 }
 
+// The incident's second version: taken by bob and put on hold a minute after kT0.
+incident::v1::Incident HeldByBob(incident::v1::Incident i) {
+  i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
+  i.set_assignee("bob");
+  i.set_version(2);
+  *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
+  return i;
+}
+
 // Fails Resolve for incidents of service "flaky" with `failure` while `failing` is set.
 class FlakySource final : public DefinitionSource {
  public:
@@ -524,17 +533,10 @@ TEST_F(SlaTimerRedisTest, InABatchAFailedEventHoldsBackItsIncidentOnly) {
   prometheus::Registry registry;
   auto timer = NewTimer(registry, TimerOptions(), &flaky);
   auto f = NewIncident("f", kT0, "flaky"), v = NewIncident("v", kT0);
-  auto held = [](incident::v1::Incident i) {
-    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
-    i.set_assignee("bob");
-    i.set_version(2);
-    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-    return i;
-  };
   const std::vector<events::ConsumedEvent> batch = {
       Consumed(testing::Created(f), f, 0), Consumed(testing::Created(v), v, 0),
-      Consumed(testing::StateChanged(held(f)), held(f), 0),
-      Consumed(testing::StateChanged(held(v)), held(v), 0)};
+      Consumed(testing::StateChanged(HeldByBob(f)), HeldByBob(f), 0),
+      Consumed(testing::StateChanged(HeldByBob(v)), HeldByBob(v), 0)};
   auto statuses = timer->HandleBatch(batch);
   ASSERT_EQ(statuses.size(), 4u);
   EXPECT_EQ(statuses[0].code(), absl::StatusCode::kInternal) << statuses[0];
@@ -566,16 +568,9 @@ TEST_F(SlaTimerRedisTest, ARecordTheSlaServiceCannotAnswerForIsParkedAndAppliedL
   auto timer = NewTimer(registry, o, &flaky);
   timer->Assign({0});
   auto f = NewIncident("f", kT0, "flaky"), v = NewIncident("v", kT0);
-  auto held = [](incident::v1::Incident i) {
-    i.set_state(incident::v1::INCIDENT_STATE_ON_HOLD);
-    i.set_assignee("bob");
-    i.set_version(2);
-    *i.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(1));
-    return i;
-  };
   const std::vector<events::ConsumedEvent> batch = {
       Consumed(testing::Created(f), f, 0), Consumed(testing::Created(v), v, 0),
-      Consumed(testing::StateChanged(held(f)), held(f), 0)};
+      Consumed(testing::StateChanged(HeldByBob(f)), HeldByBob(f), 0)};
   for (const absl::Status& s : timer->HandleBatch(batch)) EXPECT_TRUE(s.ok()) << s;
   EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "parked"}}), 2);
   EXPECT_EQ(MetricSum(registry, "itsm_sla_timer_events_total", {{"result", "retry"}}), 0);
@@ -625,6 +620,27 @@ TEST_F(SlaTimerRedisTest, ARecordNoDefinitionCanCoverHoldsUpNothing) {
   std::map<std::string, int> types;
   OutboxIds(1, &types);
   EXPECT_EQ(types["itsm.sla.v1.SlaClockStarted"], 2);  // v's
+}
+
+// The definitions a timer read outlive it in Redis, one hash per key prefix; a write Redis
+// refuses is not remembered as kept, so it is written again at the next read.
+TEST_F(SlaTimerRedisTest, DefinitionsAreKeptInRedisBesideTheClocks) {
+  RedisDefinitionArchive archive(redis_->address(), {}, "itsm:sla");
+  EXPECT_FALSE(archive.Find("d:gold:1").has_value());
+  archive.Keep("d:gold:1", "first");
+  RedisDefinitionArchive restarted(redis_->address(), {}, "itsm:sla");
+  EXPECT_EQ(restarted.Find("d:gold:1").value_or(""), "first");
+  RedisDefinitionArchive other(redis_->address(), {}, "itsm:sla-changes");
+  EXPECT_FALSE(other.Find("d:gold:1").has_value());
+  redis_->Stop();
+  archive.Keep("d:gold:2", "second");  // lost, and not remembered as kept
+  EXPECT_FALSE(archive.Find("d:gold:1").has_value());
+  auto redis =
+      supervisor::RedisServer::Start(dir_.File("redis"), redis_->port(), dir_.File("redis2.log"));
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  archive.Keep("d:gold:2", "second");
+  EXPECT_EQ(restarted.Find("d:gold:2").value_or(""), "second");
 }
 
 TEST_F(SlaTimerRedisTest, WithRedisDownEveryEventOfABatchComesBack) {
