@@ -39,6 +39,26 @@ std::string ArchiveKey(char kind, const std::string& id, int64_t version) {
   return absl::StrCat(std::string(1, kind), ":", id, ":", version);
 }
 
+// A definition or calendar (`kind` 'd' or 'c') the SLA service gave when asked for `version`
+// of it: kept under its own version and, for the current one (0), under 0 as well.
+void Keep(DefinitionArchive* archive, char kind, int64_t version, const std::string& id,
+          int64_t own_version, const google::protobuf::Message& message) {
+  if (archive == nullptr) return;
+  const std::string bytes = message.SerializeAsString();
+  archive->Keep(ArchiveKey(kind, id, own_version), bytes);
+  if (version == 0) archive->Keep(ArchiveKey(kind, id, 0), bytes);
+}
+
+// What `archive` holds under `key`; null when nothing (or nothing that parses).
+template <typename Message>
+std::shared_ptr<const Message> Archived(DefinitionArchive* archive, const std::string& key) {
+  if (archive == nullptr) return nullptr;
+  std::optional<std::string> bytes = archive->Find(key);
+  auto message = std::make_shared<Message>();
+  if (!bytes.has_value() || !message->ParseFromString(*bytes)) return nullptr;
+  return message;
+}
+
 void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
@@ -183,11 +203,7 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
     return FromGrpc(s, absl::StrCat("GetSlaDefinition ", id));
   }
   auto d = std::make_shared<const sla::v1::SlaDefinition>(response.definition());
-  if (archive_ != nullptr) {
-    const std::string bytes = d->SerializeAsString();
-    archive_->Keep(ArchiveKey('d', d->id(), d->version()), bytes);
-    if (version == 0) archive_->Keep(ArchiveKey('d', id, 0), bytes);
-  }
+  Keep(archive_, 'd', version, d->id(), d->version(), *d);
   absl::MutexLock lock(&mu_);
   definitions_.try_emplace({d->id(), d->version()}, d);
   if (version == 0) current_definitions_[id] = CurrentEntry{d, now};
@@ -223,11 +239,7 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
     return FromGrpc(s, absl::StrCat("GetCalendar ", id));
   }
   auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
-  if (archive_ != nullptr) {
-    const std::string bytes = c->SerializeAsString();
-    archive_->Keep(ArchiveKey('c', c->id(), c->version()), bytes);
-    if (version == 0) archive_->Keep(ArchiveKey('c', id, 0), bytes);
-  }
+  Keep(archive_, 'c', version, c->id(), c->version(), *c);
   absl::MutexLock lock(&mu_);
   calendars_[{id, version}] = CalendarEntry{c, now};
   calendars_[{c->id(), c->version()}] = CalendarEntry{c, now};
@@ -235,11 +247,8 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
 }
 
 DefinitionPtr GrpcDefinitionSource::ArchivedDefinition(const std::string& id, int64_t version) {
-  if (archive_ == nullptr) return nullptr;
-  std::optional<std::string> bytes = archive_->Find(ArchiveKey('d', id, version));
-  auto d = std::make_shared<sla::v1::SlaDefinition>();
-  if (!bytes.has_value() || !d->ParseFromString(*bytes)) return nullptr;
-  DefinitionPtr out = std::move(d);
+  DefinitionPtr out = Archived<sla::v1::SlaDefinition>(archive_, ArchiveKey('d', id, version));
+  if (out == nullptr) return nullptr;
   absl::MutexLock lock(&mu_);
   if (version > 0) {
     definitions_.try_emplace({id, version}, out);
@@ -251,11 +260,8 @@ DefinitionPtr GrpcDefinitionSource::ArchivedDefinition(const std::string& id, in
 }
 
 CalendarPtr GrpcDefinitionSource::ArchivedCalendar(const std::string& id, int64_t version) {
-  if (archive_ == nullptr) return nullptr;
-  std::optional<std::string> bytes = archive_->Find(ArchiveKey('c', id, version));
-  auto c = std::make_shared<sla::v1::Calendar>();
-  if (!bytes.has_value() || !c->ParseFromString(*bytes)) return nullptr;
-  CalendarPtr out = std::move(c);
+  CalendarPtr out = Archived<sla::v1::Calendar>(archive_, ArchiveKey('c', id, version));
+  if (out == nullptr) return nullptr;
   absl::MutexLock lock(&mu_);
   calendars_.try_emplace({id, version},
                          CalendarEntry{out, version > 0 ? clock_.Now() : absl::InfinitePast()});
