@@ -114,6 +114,20 @@ TEST_F(ChangeEndToEnd, DatabaseChangeConflictsWithTheApplicationThatDependsOnIt)
   EXPECT_EQ(suite_.Itsmctl({"change", "create", "--title", "x", "--ci", "server/nope"}, &refused),
             2);
   EXPECT_EQ(refused.rfind("error: configuration_item_ids[0]:", 0), 0u) << refused;
+
+  // A CI named alone, as incidents name one (the configuration library's lookup): the one CI
+  // bearing the name; refused, naming the field, once two bear it.
+  const auto cis_of = [&](const std::string& change) {
+    const std::string shown = Ok({"change", "get", change});
+    const size_t at = shown.find("\ncis");
+    return shown.substr(at, shown.find('\n', at + 1) - at);
+  };
+  out = Ok({"change", "create", "--title", "Restart the database", "--ci", "db-01"});
+  EXPECT_NE(out.find("created CHG0000003"), std::string::npos) << out;
+  EXPECT_EQ(cis_of("CHG0000003"), cis_of("CHG0000002"));
+  Ok({"ci", "create", "--class", "server", "--name", "db-01", "--status", "live"});
+  EXPECT_EQ(suite_.Itsmctl({"change", "create", "--title", "x", "--ci", "db-01"}, &refused), 2);
+  EXPECT_EQ(refused.rfind("error: configuration_item_ids[0]: no CI \"db-01\"", 0), 0u) << refused;
 }
 
 }  // namespace

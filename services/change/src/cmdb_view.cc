@@ -1,9 +1,11 @@
 #include "services/change/src/cmdb_view.h"
 
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/configitems/item_lookup.h"
 
 namespace itsm::change {
 namespace {
@@ -29,14 +31,16 @@ GrpcCmdbView::GrpcCmdbView(std::shared_ptr<grpc::Channel> channel, absl::Duratio
     : stub_(config::v1::ConfigurationService::NewStub(std::move(channel))), deadline_(deadline) {}
 
 absl::StatusOr<CiInfo> GrpcCmdbView::Describe(const std::string& id) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx);
-  config::v1::GetConfigurationItemRequest request;
-  request.set_id(id);
-  config::v1::GetConfigurationItemResponse response;
-  const grpc::Status status = stub_->GetConfigurationItem(&ctx, request, &response);
-  if (!status.ok()) return Translate(status, id);
-  const config::v1::ConfigurationItem& ci = response.configuration_item();
+  absl::StatusOr<std::optional<config::v1::ConfigurationItem>> found =
+      configitems::LookUpItem(*stub_, id, deadline_);
+  if (!found.ok()) {
+    return absl::UnavailableError(absl::StrCat(found.status().message(), "; retry"));
+  }
+  if (!found->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no CI \"", id, "\" in the configuration service (or several bear that name)"));
+  }
+  const config::v1::ConfigurationItem& ci = **found;
   CiInfo info{ci.id(), ci.class_name(), ci.name(), static_cast<int>(ci.business_criticality()),
               ci.status() == config::v1::LIFECYCLE_STATUS_RETIRED};
   ITSM_ASSIGN_OR_RETURN(info.lineage, LineageOf(ci.class_name()));

@@ -40,8 +40,9 @@ struct ReachedCi {
 class CmdbView {
  public:
   virtual ~CmdbView() = default;
-  // NOT_FOUND when there is no such CI; UNAVAILABLE when the CMDB cannot answer now. With the
-  // CI's class lineage.
+  // The CI `id` names: its id, "class_name/name", or a name one CI alone bears (as incidents
+  // name CIs: configitems::LookUpItem). NOT_FOUND when there is no such CI (or several bear the
+  // name); UNAVAILABLE when the CMDB cannot answer now. With the CI's class lineage.
   virtual absl::StatusOr<CiInfo> Describe(const std::string& id) = 0;
   // CIs reached from `id` within `depth` relationships, downstream or upstream, only of
   // `class_names` (and subclasses) when given.

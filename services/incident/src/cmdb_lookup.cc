@@ -9,15 +9,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/configitems/item_lookup.h"
 
 namespace itsm::incident {
 namespace {
 
 constexpr char kServiceClass[] = "business_service";
-// Name lookups read one page of the CIs bearing the name in any case: more than this is
-// ambiguous anyway.
-constexpr int kNamePage = 50;
-
 // The CMDB's NOT_FOUND is "no such CI"; anything else means it cannot answer now (its words are
 // not ours to pass on).
 absl::Status Unavailable(const grpc::Status& status) {
@@ -54,41 +51,7 @@ std::unique_ptr<grpc::ClientContext> GrpcCmdbLookup::Context() const {
 
 absl::StatusOr<std::optional<config::v1::ConfigurationItem>> GrpcCmdbLookup::Lookup(
     const std::string& value) {
-  {
-    config::v1::GetConfigurationItemRequest request;
-    request.set_id(value);
-    config::v1::GetConfigurationItemResponse response;
-    const grpc::Status status = stub_->GetConfigurationItem(Context().get(), request, &response);
-    if (status.ok()) return response.configuration_item();
-    // INVALID_ARGUMENT: the value is not a well-formed id; a name may still match.
-    if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
-        status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-      return Unavailable(status);
-    }
-  }
-  config::v1::ListConfigurationItemsRequest request;
-  request.set_name(value);
-  request.mutable_page()->set_page_size(kNamePage);
-  config::v1::ListConfigurationItemsResponse response;
-  const grpc::Status status = stub_->ListConfigurationItems(Context().get(), request, &response);
-  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) return std::nullopt;
-  if (!status.ok()) return Unavailable(status);
-  // The name as written first; in another case only when no CI bears it exactly ("v2-billing"
-  // is not ambiguous because a "v2-Billing" exists too).
-  std::optional<config::v1::ConfigurationItem> exact, folded;
-  int exact_count = 0, folded_count = 0;
-  for (const auto& ci : response.configuration_items()) {
-    if (ci.name() == value) {
-      exact = ci;
-      ++exact_count;
-    } else if (absl::EqualsIgnoreCase(ci.name(), value)) {
-      folded = ci;
-      ++folded_count;
-    }
-  }
-  if (exact_count == 1) return exact;
-  if (exact_count == 0 && folded_count == 1) return folded;
-  return std::nullopt;  // none, or ambiguous: several CIs of that name
+  return configitems::LookUpItem(*stub_, value, deadline_);
 }
 
 absl::StatusOr<std::optional<CmdbCi>> GrpcCmdbLookup::Resolve(const std::string& value) {
