@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "itsm/auth/same_person.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/status_macros.h"
 
@@ -208,8 +209,11 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   if (const std::string why = base::WhyNotAnIdentity(identity.subject); !why.empty()) {
     return Unauthenticated(absl::StrCat("sub ", why));
   }
+  // Compared as people's names are ("ｓｅｒｖｉｃｅ:incident", "service：incident" and
+  // "servıce:incident" read as the service's own identity in the trail).
+  const std::string subject_key = PersonKey(identity.subject);
   for (const std::string& prefix : issuer->reserved_subject_prefixes) {
-    if (absl::StartsWithIgnoreCase(identity.subject, prefix)) {
+    if (absl::StartsWith(subject_key, PersonKey(prefix))) {
       return Unauthenticated(
           absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
     }

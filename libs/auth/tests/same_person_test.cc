@@ -49,6 +49,22 @@ TEST(SamePerson, LookAlikesOfOtherScripts) {
   EXPECT_TRUE(SamePerson("bo\u200eb", "bob"));             // left-to-right mark
 }
 
+// Latin small capitals, which neither case folding nor the skeleton maps: an outside tester
+// approved changes assigned to "ʙob" as bob, and "cm1@coʀp"'s as cm1@corp.
+TEST(SamePerson, SmallCapitalsAreTheirLetters) {
+  EXPECT_TRUE(SamePerson("\u0299ob", "bob"));
+  EXPECT_TRUE(SamePerson("cm1@co\u0280p", "cm1@corp"));
+  EXPECT_TRUE(SamePerson("apikey:k-change_\u1d0danager", "apikey:k-change_manager"));
+  // Every letter the tester found passed, and the ones folding already caught.
+  EXPECT_TRUE(
+      SamePerson("\u1d00\u0299\u1d04\u1d05\u1d07\ua730\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d"
+                 "\u0274\u1d0f\u1d18\ua7af\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u028f\u1d22",
+                 "abcdefghijklmnopqrstuvwyz"));
+  EXPECT_TRUE(SamePerson("\u0276uvre", "oeuvre"));  // ɶ, a small capital ligature
+  EXPECT_TRUE(SamePerson("\u1da6van", "ivan"));     // a modifier small capital I
+  EXPECT_FALSE(SamePerson("\u0299ob", "rob"));
+}
+
 TEST(SamePerson, TextThatIsNotUtf8MatchesOnlyItself) {
   EXPECT_TRUE(SamePerson("bob\xff", "bob\xff"));
   EXPECT_FALSE(SamePerson("bob\xff", "bob\xfe"));

@@ -213,8 +213,11 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
                               R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
                  JWT_ALG_ES256, ec_.private_pem, "ec-1");
   };
+  // Also as they read in the trail: full-width letters or colon, a dotless "i", a ratio sign.
   for (const char* subject :
-       {"apikey:deploy-bot", "service:change", "local:root", "APIKEY:admin", "Service:change"}) {
+       {"apikey:deploy-bot", "service:change", "local:root", "APIKEY:admin", "Service:change",
+        "\uff53\uff45\uff52\uff56\uff49\uff43\uff45:incident", "service\uff1aincident",
+        "service\u2236incident", "serv\u0131ce:change", "apikey\uff1aadmin", "local\uff1aroot"}) {
     absl::Status refused = verifier.Verify(for_subject(subject)).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
     EXPECT_THAT(refused.message(), HasSubstr("the suite's own namespace")) << subject;

@@ -48,6 +48,12 @@ absl::StatusOr<absl::string_view> CallerAuthentication::CredentialOf(const Crede
     return absl::UnauthenticatedError("send one credential: Authorization or X-API-Key, not both");
   }
   absl::string_view credential = presented.api_key;
+  // X-API-Key carries the suite's API keys only: a token there would be accepted where the
+  // documentation, proxies' header policies and log redaction expect none.
+  if (!credential.empty() && !IsApiKey(credential)) {
+    return absl::UnauthenticatedError(
+        "X-API-Key: not an API key (itsm_...); send a token as Authorization: Bearer <token>");
+  }
   if (authorization) {
     std::optional<absl::string_view> token = BearerToken(presented.authorization);
     if (!token || token->empty()) {

@@ -221,6 +221,10 @@ TEST_F(CallerAuthenticationTest, EveryBadCredentialIsRefusedWithItsReason) {
            {{.authorization = wrong_audience}, ""},
            {{.authorization = unknown_issuer}, ""},
            {{.authorization = "Bearer not.a.jwt"}, ""},
+           // A valid token, in the header for API keys.
+           {{.api_key = ProviderToken({.subject = "eve", .roles = {ROLE_AGENT}}, absl::Minutes(5))
+                            .substr(7)},
+            "X-API-Key: not an API key"},
        }) {
     auto refused = callers_->Authenticate(c.presented);
     SCOPED_TRACE(absl::StrCat(c.presented.authorization, " / ", c.presented.api_key));
