@@ -136,6 +136,7 @@ absl::Status Calendars::Delete(storage::Transaction& txn, const base::Caller& ca
   v1::CalendarDeleted event;
   event.set_calendar_id(stored.id());
   event.set_last_version(stored.version());
+  event.set_actor(caller.actor);
   return SlaEvents().Publish(txn, stored.id(), event, now);
 }
 

@@ -1248,6 +1248,17 @@ TEST_P(SlaServiceTest, CalendarChangesAreAuditedWithTheActorAndTheRequestId) {
   EXPECT_EQ(entries[2].version(), 3);
   EXPECT_EQ(entries[2].action(), "delete");
   EXPECT_EQ(entries[2].actor(), "dave");
+  {  // and its event names who deleted it, as the trail does
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT event_type, payload FROM outbox ORDER BY id DESC LIMIT 1");
+    ASSERT_TRUE(rows.ok() && rows->rows().size() == 1);
+    EXPECT_EQ(rows->rows()[0][0].AsString(), "itsm.sla.v1.CalendarDeleted");
+    v1::CalendarDeleted deleted;
+    ASSERT_TRUE(deleted.ParseFromString(rows->rows()[0][1].AsString()));
+    EXPECT_EQ(deleted.calendar_id(), created.id());
+    EXPECT_EQ(deleted.actor(), "dave");
+  }
   const std::string deleted_id = created.id();
   // Definitions are audited the same way; a retirement is their last update.
   ASSERT_TRUE(CreateCalendar(OfficeCalendar(), &created).ok());

@@ -89,6 +89,7 @@ absl::Status DeadlineScheduler::Fire(storage::Transaction& txn,
       *expired.mutable_contract() = change.after;
       for (const auto& f : records::FieldNames(change.changes)) expired.add_changed_fields(f);
       *expired.mutable_deadline() = deadline;
+      expired.set_actor(DeadlineCaller().actor);
       ITSM_RETURN_IF_ERROR(events.Publish(txn, contract.id(), expired, now));
       return schedule_.ForContract(txn, change.after);
     }
@@ -100,6 +101,7 @@ absl::Status DeadlineScheduler::Fire(storage::Transaction& txn,
       for (const auto& f : records::FieldNames(change.changes)) renewed.add_changed_fields(f);
       *renewed.mutable_deadline() = deadline;
       renewed.set_previous_end_date(contract.end_date());
+      renewed.set_actor(DeadlineCaller().actor);
       ITSM_RETURN_IF_ERROR(events.Publish(txn, contract.id(), renewed, now));
       // The next term's deadlines; a term already over (a chain of past renewals) is due at once
       // and fires in FireDue's next round.

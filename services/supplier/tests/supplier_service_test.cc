@@ -9,6 +9,7 @@
 #include "itsm/base/time_util.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/storage/migrations.h"
+#include "itsm/supplier/v1/events.pb.h"
 #include "itsm/testing/grpc_server.h"
 #include "itsm/testing/test_env.h"
 #include "services/supplier/src/supplier_grpc_service.h"
@@ -327,6 +328,15 @@ TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   EXPECT_GT(fire(), 0);
   EXPECT_EQ(fire(), 0);
   EXPECT_EQ(CountType("ContractRenewed"), 3);
+  {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    auto rows = (*txn)->Query(
+        "SELECT payload FROM outbox WHERE event_type = 'itsm.supplier.v1.ContractRenewed'");
+    ASSERT_TRUE(rows.ok() && rows->rows().size() == 3);
+    v1::ContractRenewed renewed;
+    ASSERT_TRUE(renewed.ParseFromString(rows->rows()[0][0].AsString()));
+    EXPECT_EQ(renewed.actor(), "service:supplier");
+  }
   EXPECT_EQ(CountType("ContractNoticeDeadlineApproaching"), 3);
   v1::GetContractRequest get;
   get.set_id(c.number());
@@ -349,6 +359,15 @@ TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   // Expiring (due 2027-12-02: late, nobody ran the scheduler) and expired, once each.
   EXPECT_EQ(fire(), 2);
   EXPECT_EQ(CountType("ContractExpired"), 1);
+  {  // named, as the contract's history names it, by the service's deadline
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    auto rows = (*txn)->Query(
+        "SELECT payload FROM outbox WHERE event_type = 'itsm.supplier.v1.ContractExpired'");
+    ASSERT_TRUE(rows.ok() && rows->rows().size() == 1);
+    v1::ContractExpired expired;
+    ASSERT_TRUE(expired.ParseFromString(rows->rows()[0][0].AsString()));
+    EXPECT_EQ(expired.actor(), "service:supplier");
+  }
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::GetContract, get, &got).ok());
   EXPECT_EQ(got.contract().state(), v1::CONTRACT_STATE_EXPIRED);
   EXPECT_EQ(fire(), 0);
