@@ -40,7 +40,8 @@ std::string ArchiveKey(char kind, const std::string& id, int64_t version) {
 }
 
 // A definition or calendar (`kind` 'd' or 'c') the SLA service gave when asked for `version`
-// of it: kept under its own version and, for the current one (0), under 0 as well.
+// of it: kept under its own version and, for the current one (0), under 0 as well (only a
+// definition's is read back: whether it is retired).
 void Keep(DefinitionArchive* archive, char kind, int64_t version, const std::string& id,
           int64_t own_version, const google::protobuf::Message& message) {
   if (archive == nullptr) return;
@@ -117,7 +118,6 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
                              record.ci_class, record.request_type,
                              static_cast<int>(record.record_kind), bucket);
   const absl::Time now = clock_.Now();
-  std::optional<std::vector<DefinitionPtr>> stale;
   {
     absl::MutexLock lock(&mu_);
     auto it = resolved_.find(key);
@@ -126,11 +126,9 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
     // attached to the wrong one keeps it for its whole life). Reused for a second at most: a
     // definition created or edited applies to records raised a second after the save (a 30 s
     // old answer gave records no clock, or the old target, found from outside).
-    if (it != resolved_.end() && it->second.valid_from <= at && at < it->second.valid_until) {
-      if (now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
-        return it->second.definitions;
-      }
-      stale = it->second.definitions;
+    if (it != resolved_.end() && it->second.valid_from <= at && at < it->second.valid_until &&
+        now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
+      return it->second.definitions;
     }
   }
   sla::v1::ResolveApplicableSlaRequest request;
@@ -145,11 +143,10 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   grpc::Status s = Ask([&](grpc::ClientContext& ctx) {
     return stub_->ResolveApplicableSla(&ctx, request, &response);
   });
-  if (!s.ok()) {
-    // While the SLA service cannot answer, records get the clocks of the answer read last.
-    if (stale && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) return *stale;
-    return FromGrpc(s, "ResolveApplicableSla");
-  }
+  // Not the answer read last while the SLA service cannot answer: a definition saved just before
+  // the outage would be missed, and the record would keep the wrong one for its whole life (the
+  // event waits with its record instead, decision 283).
+  if (!s.ok()) return FromGrpc(s, "ResolveApplicableSla");
   std::vector<DefinitionPtr> out;
   absl::MutexLock lock(&mu_);
   for (const auto& a : response.applicable()) {
@@ -212,17 +209,14 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
 
 absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id, int64_t version) {
   const absl::Time now = clock_.Now();
-  CalendarPtr stale;
   {
     absl::MutexLock lock(&mu_);
     auto it = calendars_.find({id, version});
     // A pinned version never changes; "the current version" (pinned by clocks that start) is
     // re-read after a second, as the current definition is.
-    if (it != calendars_.end()) {
-      if (version > 0 || now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
-        return it->second.calendar;
-      }
-      stale = it->second.calendar;
+    if (it != calendars_.end() &&
+        (version > 0 || now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl))) {
+      return it->second.calendar;
     }
   }
   sla::v1::GetCalendarRequest request;
@@ -232,14 +226,16 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   grpc::Status s =
       Ask([&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
   if (!s.ok()) {
-    if (FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) {
-      if (stale != nullptr) return stale;
+    // A pinned version as the timer before a restart read it. Never "the current version" read
+    // last: a clock starting now would pin it for good, though the calendar may have been saved
+    // since (the event waits with its record instead, decision 283).
+    if (version > 0 && FromGrpc(s, "").code() == absl::StatusCode::kUnavailable) {
       if (CalendarPtr archived = ArchivedCalendar(id, version)) return archived;
     }
     return FromGrpc(s, absl::StrCat("GetCalendar ", id));
   }
   auto c = std::make_shared<const sla::v1::Calendar>(response.calendar());
-  Keep(archive_, 'c', version, c->id(), c->version(), *c);
+  Keep(archive_, 'c', c->version(), c->id(), c->version(), *c);
   absl::MutexLock lock(&mu_);
   calendars_[{id, version}] = CalendarEntry{c, now};
   calendars_[{c->id(), c->version()}] = CalendarEntry{c, now};
@@ -263,8 +259,7 @@ CalendarPtr GrpcDefinitionSource::ArchivedCalendar(const std::string& id, int64_
   CalendarPtr out = Archived<sla::v1::Calendar>(archive_, ArchiveKey('c', id, version));
   if (out == nullptr) return nullptr;
   absl::MutexLock lock(&mu_);
-  calendars_.try_emplace({id, version},
-                         CalendarEntry{out, version > 0 ? clock_.Now() : absl::InfinitePast()});
+  calendars_.try_emplace({id, version}, CalendarEntry{out, clock_.Now()});
   return out;
 }
 

@@ -81,13 +81,17 @@ class GrpcDefinitionSource final : public DefinitionSource {
   // a definition (whether it is retired) are reused for at most kCurrentDefinitionTtl (`ttl`
   // when less): a definition or calendar created, edited or retired applies to records raised a
   // second after the save, and a retired definition stops firing within a second. While the SLA
-  // service is unreachable the answers read last are reused beyond it. Answers are keyed by
+  // service is unreachable, the current definition read last is reused beyond it (clocks held
+  // keep firing; a retirement missed withdraws their breaches later), but neither an
+  // applicability answer nor a current calendar is: a record would keep what they name for its
+  // whole life, though the service may have saved another since (UNAVAILABLE: the event waits
+  // with its record until the service answers, decision 283). Answers are keyed by
   // (service, priority, category, CI class, request type, creation time / ttl).
   //
   // A call the SLA service leaves unanswered past `deadline` (a hung service, a partitioned
   // network: a stopped one refuses at once) silences it for `quiet`: until then every lookup
-  // not in the cache fails at once with UNAVAILABLE, and the current definition read last is
-  // reused. Lookups run on the firing thread: a hung service costs it one deadline per `quiet`,
+  // not in the cache fails at once with UNAVAILABLE (the current definition read last is
+  // reused). Lookups run on the firing thread: a hung service costs it one deadline per `quiet`,
   // not one per clock about to fire.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
                        absl::Duration ttl, absl::Duration deadline = absl::Seconds(2),
@@ -95,7 +99,8 @@ class GrpcDefinitionSource final : public DefinitionSource {
 
   // Every definition and calendar read is also kept in `archive` (not owned; set before the
   // first call), and read back from it when the SLA service cannot answer and this process has
-  // not read it yet: a timer restarted during an outage fires the clocks it holds.
+  // not read it yet (pinned versions, and the current definition): a timer restarted during an
+  // outage fires the clocks it holds.
   void KeepIn(DefinitionArchive* archive) { archive_ = archive; }
 
   using DefinitionSource::Resolve;
@@ -104,8 +109,8 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
 
  private:
-  // What the archive holds for a definition or calendar asked by id and version (0: the current
-  // one as read last); null when nothing.
+  // What the archive holds for a definition asked by id and version (0: the current one as read
+  // last), or a calendar's pinned version; null when nothing.
   DefinitionPtr ArchivedDefinition(const std::string& id, int64_t version);
   CalendarPtr ArchivedCalendar(const std::string& id, int64_t version);
 

@@ -106,8 +106,8 @@ TEST(GrpcDefinitionSource, RefusalsOfTheRecordArePermanentAndOutagesAreRetried) 
 
 // A timer restarted while the SLA service is down goes on with what the one before it read (kept
 // in the archive, Redis in the service): the pinned versions of its clocks and the current
-// versions as read last. What was never read stays UNAVAILABLE, and the service is asked again
-// once it answers.
+// definition as read last. What was never read stays UNAVAILABLE, and so does the current
+// calendar (a clock starting would pin it for good); the service is asked again once it answers.
 TEST(GrpcDefinitionSource, WhatWasReadOutlivesARestartWhileTheServiceIsDown) {
   FakeSla service;
   Served served = Serve(service);
@@ -131,7 +131,7 @@ TEST(GrpcDefinitionSource, WhatWasReadOutlivesARestartWhileTheServiceIsDown) {
     EXPECT_EQ((*d)->version(), version == 0 ? 1 : version);
   }
   EXPECT_EQ((*after.Calendar("office", 4))->version(), 4);
-  EXPECT_EQ((*after.Calendar("office", 0))->version(), 1);
+  EXPECT_EQ(after.Calendar("office", 0).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(after.Definition("gold", 2).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(after.Calendar("home", 0).status().code(), absl::StatusCode::kUnavailable);
   // Back: the current version is the service's again.
@@ -230,14 +230,45 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   EXPECT_EQ(resolve(absl::Seconds(7)), "silver");
   EXPECT_EQ(service.resolve_calls, 3);
   // A second later the answer is read again (a definition saved meanwhile applies to records
-  // raised after it), and while the SLA service cannot answer, the one read last serves.
+  // raised after it).
   clock.Advance(absl::Seconds(1));
   EXPECT_EQ(resolve(absl::Seconds(25)), "gold");
   EXPECT_EQ(service.resolve_calls, 4);
-  clock.Advance(absl::Seconds(1));
+  served.server->Shutdown();
+}
+
+// An outside tester saved a definition's new target (or a calendar's new hours), stopped the SLA
+// service three seconds later, and the records raised meanwhile kept the old version for life:
+// false breaches. While the service cannot answer, which definitions apply and the current
+// calendar are UNAVAILABLE (the event waits with its record), however recently they were read;
+// pinned versions and the current definition (whether it is retired) are still served.
+TEST(GrpcDefinitionSource, WhatARecordWouldKeepForLifeIsNotGuessedDuringAnOutage) {
+  FakeSla service;
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
+  RecordQuery query;
+  query.service = "vpn";
+  query.priority = incident::v1::PRIORITY_P1;
+  query.create_time = clock.Now();
+  ASSERT_TRUE(source.Resolve(query).ok());
+  EXPECT_EQ((*source.Calendar("office", 0))->version(), 1);
+  EXPECT_EQ((*source.Calendar("office", 1))->version(), 1);
+  EXPECT_EQ((*source.Definition("gold", 0))->version(), 1);
   service.next_error = grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
-  EXPECT_EQ(resolve(absl::Seconds(25)), "gold");
-  EXPECT_EQ(service.resolve_calls, 5);
+  clock.Advance(absl::Seconds(3));
+  query.create_time = clock.Now();
+  EXPECT_EQ(source.Resolve(query).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(source.Calendar("office", 0).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*source.Calendar("office", 1))->version(), 1);
+  EXPECT_EQ((*source.Definition("gold", 0))->version(), 1);
+  // Answered again: the service's answers, asked anew.
+  service.next_error = grpc::Status::OK;
+  const int resolve_calls = service.resolve_calls;
+  EXPECT_TRUE(source.Resolve(query).ok());
+  EXPECT_EQ(service.resolve_calls, resolve_calls + 1);
+  EXPECT_TRUE(source.Calendar("office", 0).ok());
   served.server->Shutdown();
 }
 
