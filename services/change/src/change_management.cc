@@ -15,6 +15,7 @@
 #include "itsm/records/field_mask.h"
 #include "itsm/records/record_ids.h"
 #include "itsm/records/unit_of_work.h"
+#include "itsm/runtime/logging.h"
 #include "services/change/src/approvals.h"
 #include "services/change/src/change_factory.h"
 #include "services/change/src/change_policy.h"
@@ -590,9 +591,15 @@ absl::StatusOr<std::vector<std::string>> ChangeManagement::LinkCausedIncident(
             if (!after) return workflow_.Finish(stored, stored, "link_incident", kServiceActor);
             return workflow_.Finish(stored, *std::move(after), "link_incident", kServiceActor);
           });
-      // A change at its size limit keeps its record whole rather than block the topic; the
-      // rule's other errors are the transaction's.
-      if (absl::IsFailedPrecondition(out.status())) continue;
+      // A change past even the room kept for the service's writes keeps its record whole rather
+      // than block the topic, and says so; the rule's other errors are the transaction's.
+      if (absl::IsFailedPrecondition(out.status())) {
+        runtime::log::Warn("an incident possibly caused by a change could not be linked to it",
+                           {{"change_id", candidate.id()},
+                            {"incident_id", incident.id},
+                            {"error", out.status().ToString()}});
+        continue;
+      }
       ITSM_RETURN_IF_ERROR(out.status());
       linked.push_back(candidate.number());
     }
@@ -619,7 +626,12 @@ absl::StatusOr<std::optional<v1::Change>> ChangeManagement::Recheck(storage::Tra
         }
         return workflow_.Finish(stored, std::move(after), "recheck_conflicts", kServiceActor);
       });
-  if (absl::IsNotFound(out.status()) || absl::IsFailedPrecondition(out.status())) {
+  if (absl::IsNotFound(out.status())) return std::nullopt;
+  // Too large even with the room kept for the service's writes: left as it was, and said (a
+  // transaction's failure would stall the topic behind one change).
+  if (absl::IsFailedPrecondition(out.status())) {
+    runtime::log::Warn("a change's conflict re-check was refused; the change is left as it was",
+                       {{"change_id", change_id}, {"error", out.status().ToString()}});
     return std::nullopt;
   }
   ITSM_RETURN_IF_ERROR(out.status());

@@ -36,8 +36,6 @@ namespace itsm::change {
 
 inline constexpr char kChangeTopic[] = "itsm.change.v1";
 inline constexpr char kEventSource[] = "itsm/change";
-// Who the history names for the service's own writes from consumed events.
-inline constexpr char kServiceActor[] = "service:change";
 // Every record kind of the service publishes here, keyed by the record's id.
 const records::EventStream& ChangeEvents();
 

@@ -533,11 +533,11 @@ ChangeOutcome ChangeWorkflow::Created(const v1::Change& change, const std::strin
   return out;
 }
 
-absl::Status CheckChangeSize(const v1::Change& change) {
-  if (change.ByteSizeLong() > kMaxChangeBytes) {
+absl::Status CheckChangeSize(const v1::Change& change, size_t limit) {
+  if (change.ByteSizeLong() > limit) {
     return absl::FailedPreconditionError(
-        absl::StrCat("change: it would grow to ", change.ByteSizeLong(), " bytes, above ",
-                     kMaxChangeBytes, " (shorten its plans, notes or tasks)"));
+        absl::StrCat("change: it would grow to ", change.ByteSizeLong(), " bytes, above ", limit,
+                     " (shorten its plans, notes or tasks)"));
   }
   return absl::OkStatus();
 }
@@ -547,7 +547,8 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
     const std::optional<v1::ApprovalVote>& vote) const {
   ChangeOutcome out = records::Versioned(before, std::move(after), std::move(action), clock_.Now());
   if (!out.changed()) return out;
-  ITSM_RETURN_IF_ERROR(CheckChangeSize(out.after));
+  ITSM_RETURN_IF_ERROR(
+      CheckChangeSize(out.after, actor == kServiceActor ? kMaxChangeBytes : kMaxCallerChangeBytes));
   const v1::Change& a = out.after;
   std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state,
       caused;

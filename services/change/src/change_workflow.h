@@ -24,10 +24,17 @@ namespace itsm::change {
 
 using ChangeOutcome = records::Change<v1::Change>;
 
+// Who the history names for the service's own writes from consumed events.
+inline constexpr char kServiceActor[] = "service:change";
 // change.proto's max_encoded_bytes of a Change: what keeps its events within the outbox's limit.
+// The service's own writes (kServiceActor: a caused incident's link, a re-check's conflicts) may
+// grow a change up to it;
 inline constexpr size_t kMaxChangeBytes = 400000;
-// FAILED_PRECONDITION when `change` is larger.
-absl::Status CheckChangeSize(const v1::Change& change);
+// a caller's write only to this, so that what the service must record about a change a caller
+// filled still has room (80,000 bytes: ten links or twenty conflicts at their longest).
+inline constexpr size_t kMaxCallerChangeBytes = 320000;
+// FAILED_PRECONDITION when `change` is larger than `limit`.
+absl::Status CheckChangeSize(const v1::Change& change, size_t limit = kMaxCallerChangeBytes);
 
 class ChangeWorkflow {
  public:
@@ -86,7 +93,8 @@ class ChangeWorkflow {
   ChangeOutcome Created(const v1::Change& change, const std::string& actor) const;
   // Version, update time, the diff and the events from `before` and the edited `after`;
   // `vote` when the change is an approval decision. Nothing changed: no change at all.
-  // FAILED_PRECONDITION when the record would outgrow kMaxChangeBytes.
+  // FAILED_PRECONDITION when the record would outgrow kMaxCallerChangeBytes (kMaxChangeBytes
+  // when `actor` is kServiceActor).
   absl::StatusOr<ChangeOutcome> Finish(
       const v1::Change& before, v1::Change after, std::string action, const std::string& actor,
       const std::optional<v1::ApprovalVote>& vote = std::nullopt) const;

@@ -15,6 +15,9 @@ namespace {
 
 constexpr int kMaxDurationMinutes = 31 * 24 * 60;
 
+// What ParseDate takes: four-digit years only (a civil day of year 999 prints as "999-...").
+constexpr char kDateForm[] = "must be a date YYYY-MM-DD from 1000-01-01 to 9999-12-31";
+
 std::optional<absl::CivilDay> ParseDate(const std::string& text) {
   absl::CivilDay day;
   if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) return std::nullopt;
@@ -98,10 +101,12 @@ absl::Status CheckWindow(const v1::ChangeWindow& w, const std::string& field) {
   std::optional<absl::CivilDay> from;
   std::optional<absl::CivilDay> until;
   if (!w.valid_from().empty() && !(from = ParseDate(w.valid_from()))) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".valid_from: must be YYYY-MM-DD"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".valid_from: ", kDateForm, ", got \"", w.valid_from(), "\""));
   }
   if (!w.valid_until().empty() && !(until = ParseDate(w.valid_until()))) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".valid_until: must be YYYY-MM-DD"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".valid_until: ", kDateForm, ", got \"", w.valid_until(), "\""));
   }
   if (from && until && *until < *from) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".valid_until: before valid_from"));

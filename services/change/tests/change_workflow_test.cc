@@ -179,6 +179,14 @@ TEST_F(ChangeWorkflowTest, FinishVersionsDiffsAndAnnouncesInOrder) {
   after.set_implementation_plan(std::string(kMaxChangeBytes, 'x'));
   EXPECT_EQ(workflow_.Finish(before, after, "x", "ann").status().code(),
             absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(workflow_.Finish(before, after, "x", kServiceActor).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A caller fills less of it than the service may: an outside tester filled their change to
+  // the limit, and the incidents it caused could no longer be linked to it.
+  after.set_implementation_plan(std::string((kMaxCallerChangeBytes + kMaxChangeBytes) / 2, 'x'));
+  EXPECT_EQ(workflow_.Finish(before, after, "x", "ann").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(workflow_.Finish(before, after, "link_incident", kServiceActor).ok());
 }
 
 TEST_F(ChangeWorkflowTest, StandardChangesKeepTheirTemplatesPlans) {

@@ -122,6 +122,11 @@ TEST(WindowSchedule, BadWindowsAreRefusedNamingTheField) {
   w = Window("02:00", 60);
   w.set_valid_from("2026-02-30");
   EXPECT_EQ(CheckWindow(w, "window").message().substr(0, 18), "window.valid_from:");
+  // Written as asked but outside what is taken: the message says what is.
+  w.set_valid_from("0999-12-31");
+  EXPECT_EQ(CheckWindow(w, "window").message(),
+            "window.valid_from: must be a date YYYY-MM-DD from 1000-01-01 to 9999-12-31, got "
+            "\"0999-12-31\"");
   w = Window("02:00", 60);
   w.set_valid_from("2026-03-02");
   w.set_valid_until("2026-03-01");
