@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
@@ -132,9 +133,13 @@ namespace {
 // Characters that show nothing, or nothing a reader can tell apart, in a name: formats
 // (interlinear annotations, hieroglyph controls, bidi marks), separators, private-use,
 // unassigned and surrogate code points, enclosing marks, and symbols (emoji, a musical null
-// notehead).
+// notehead; mathematical and modifier symbols beyond ASCII's "+" and "^": "a∩∩a" reads as "anna",
+// "⦂" as a colon).
 bool HiddenInAName(uint32_t c) {
   switch (u_charType(static_cast<UChar32>(c))) {
+    case U_MATH_SYMBOL:
+    case U_MODIFIER_SYMBOL:
+      return c >= 0x80;
     case U_FORMAT_CHAR:
     case U_SPACE_SEPARATOR:
     case U_LINE_SEPARATOR:
@@ -165,16 +170,47 @@ bool HighlyRestrictive(const std::set<UScriptCode>& scripts) {
          within({USCRIPT_LATIN, USCRIPT_HAN, USCRIPT_HANGUL});
 }
 
+constexpr UChar32 kZeroWidthNonJoiner = 0x200c;
+constexpr UChar32 kZeroWidthJoiner = 0x200d;
+
+// Whether the joiner at `i` is one a name is written with (RFC 5892 A.1 and A.2, the CONTEXTJ
+// rules IDNA and UTS #31 apply): after a virama ("ශ්‍රී" in Sinhala), or, a ZWNJ, between
+// letters that would otherwise join (the Persian "علی‌رضا"). Anywhere else it only hides.
+bool JoinerInContext(const std::vector<UChar32>& text, size_t i) {
+  constexpr uint8_t kVirama = 9;  // the canonical combining class
+  if (i > 0 && u_getCombiningClass(text[i - 1]) == kVirama) return true;
+  if (text[i] != kZeroWidthNonJoiner) return false;
+  const auto joining = [&text](size_t at) {
+    return u_getIntPropertyValue(text[at], UCHAR_JOINING_TYPE);
+  };
+  size_t before = i;
+  while (before > 0 && joining(before - 1) == U_JT_TRANSPARENT) --before;
+  size_t after = i + 1;
+  while (after < text.size() && joining(after) == U_JT_TRANSPARENT) ++after;
+  if (before == 0 || after == text.size()) return false;
+  const int left = joining(before - 1);
+  const int right = joining(after);
+  return (left == U_JT_LEFT_JOINING || left == U_JT_DUAL_JOINING) &&
+         (right == U_JT_RIGHT_JOINING || right == U_JT_DUAL_JOINING);
+}
+
 }  // namespace
 
 std::string WhyNotAnIdentity(absl::string_view utf8) {
-  std::set<UScriptCode> scripts;
+  std::vector<UChar32> text;
   for (size_t at = 0; at < utf8.size();) {
     const std::optional<Decoded> d = DecodeAt(utf8, at);
     if (!d.has_value() || d->code_point > 0x10ffff) return "is not valid UTF-8";
-    const uint32_t c = d->code_point;
+    text.push_back(static_cast<UChar32>(d->code_point));
+    at += d->length;
+  }
+  std::set<UScriptCode> scripts;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint32_t c = static_cast<uint32_t>(text[i]);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return "holds a control character";
-    if (c != 0x20 && HiddenInAName(c)) {
+    const bool joiner =
+        (text[i] == kZeroWidthNonJoiner || text[i] == kZeroWidthJoiner) && JoinerInContext(text, i);
+    if (c != 0x20 && !joiner && HiddenInAName(c)) {
       return "holds an invisible, blank, private-use or symbol character other than a space";
     }
     UErrorCode status = U_ZERO_ERROR;
@@ -183,7 +219,6 @@ std::string WhyNotAnIdentity(absl::string_view utf8) {
         script != USCRIPT_UNKNOWN) {
       scripts.insert(script);
     }
-    at += d->length;
   }
   if (!HighlyRestrictive(scripts)) {
     return "mixes the letters of several scripts (Latin with Cyrillic, Greek, Armenian, ...: a "

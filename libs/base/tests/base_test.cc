@@ -185,8 +185,19 @@ TEST(WhyNotAnIdentity, RefusesLookAlikesAndHiddenCharacters) {
   EXPECT_EQ(WhyNotAnIdentity("yamada \u5c71\u7530\u305f\u308d\u3046"), "");  // Latin, Han, kana
   EXPECT_EQ(WhyNotAnIdentity("\u738b\u4f1f"), "");
   // Characters that show nothing, or nothing a reader tells apart.
-  for (const char* hidden : {"bo\ufff9b", "bo\U00013430b", "bo\U0001d159b", "bo\u200eb",
-                             "bo\ue000b", "bob\U0001f600", "bo\u0378b"}) {
+  for (const char* hidden :
+       {"bo\ufff9b", "bo\U00013430b", "bo\U0001d159b", "bo\u200eb", "bo\ue000b", "bob\U0001f600",
+        "bo\u0378b", "a\u2229\u2229a", "apikey\u2982k-agent", "bob\u02dc"}) {
+    EXPECT_NE(WhyNotAnIdentity(hidden).find("invisible"), std::string::npos) << hidden;
+  }
+  // Joiners where a script writes names with them (after a virama; a ZWNJ between letters that
+  // would join), and nowhere else.
+  EXPECT_EQ(WhyNotAnIdentity("\u0639\u0644\u06cc\u200c\u0631\u0636\u0627"), "");  // علی‌رضا
+  EXPECT_EQ(WhyNotAnIdentity("\u0dc1\u0dca\u200d\u0dbb\u0dd3"), "");  // ශ්‍රී, Sinhala
+  EXPECT_EQ(WhyNotAnIdentity("\u0915\u094d\u200c\u0937"), "");        // Devanagari
+  for (const char* hidden :
+       {"bo\u200cb", "bo\u200db", "\u200c\u0639\u0644\u06cc", "\u0639\u0644\u06cc\u200c",
+        "\u0631\u200c\u0631", "apikey:k-\u200dagent"}) {
     EXPECT_NE(WhyNotAnIdentity(hidden).find("invisible"), std::string::npos) << hidden;
   }
 }
