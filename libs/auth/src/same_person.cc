@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "itsm/base/blank_text.h"
 
@@ -41,18 +42,41 @@ bool Unseen(UChar32 c) {
   }
 }
 
-// Latin small capitals ("ʙ", "ᴍ", "ꞯ") read as their letters, yet neither case folding nor the
-// confusable skeleton maps most of them. They are found by their Unicode names ("LATIN LETTER
-// SMALL CAPITAL B"), so letters a newer Unicode adds come with ICU's data; the blocks are those
-// where Unicode puts them. Ligatures ("ᴁ", "ɶ") become their letters; variants with a stroke or
-// turned are letters of their own.
-const absl::flat_hash_map<UChar32, std::string>& SmallCapitals() {
+// The Latin letters a Latin letter of Unicode's reads as, by its name: "LATIN SMALL LETTER J
+// WITH CROSSED-TAIL", "LATIN SMALL LETTER DOTLESS J", "LATIN SMALL LETTER U BAR", "LATIN LETTER
+// SMALL CAPITAL L WITH STROKE" read as j, j, u, l; "LATIN SMALL LETTER AE" as ae. Neither case
+// folding nor the confusable skeleton maps most of these (it maps "ı" but not "ȷ", "ɓ" but not
+// "ᶀ"). Taken from ICU's names, so letters a newer Unicode adds come with its data; turned and
+// reversed letters ("ɐ", "ɘ") are letters of their own.
+std::string LatinLetterOf(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, "LATIN SMALL LETTER ") &&
+      !absl::ConsumePrefix(&name, "LATIN CAPITAL LETTER ") &&
+      !absl::ConsumePrefix(&name, "LATIN LETTER SMALL CAPITAL ")) {
+    return "";
+  }
+  (void)(absl::ConsumePrefix(&name, "DOTLESS ") || absl::ConsumePrefix(&name, "SCRIPT "));
+  const size_t end = std::min(name.find(' '), name.size());
+  const absl::string_view letters = name.substr(0, end);
+  const absl::string_view rest = name.substr(end);
+  if (letters.empty() || letters.size() > 2 ||
+      !std::all_of(letters.begin(), letters.end(), [](char l) { return l >= 'A' && l <= 'Z'; })) {
+    return "";
+  }
+  if (!rest.empty() && !absl::StartsWith(rest, " WITH ") && rest != " BAR") return "";
+  return absl::AsciiStrToLower(letters);
+}
+
+const absl::flat_hash_map<UChar32, std::string>& LatinLetters() {
   static const auto* const kLetters = [] {
     auto* letters = new absl::flat_hash_map<UChar32, std::string>();
     constexpr std::pair<UChar32, UChar32> kBlocks[] = {
+        {0x00C0, 0x024F},    // Latin-1 Supplement, Latin Extended-A and -B
         {0x0250, 0x02AF},    // IPA Extensions
         {0x1D00, 0x1DBF},    // Phonetic Extensions (and Supplement)
+        {0x1E00, 0x1EFF},    // Latin Extended Additional
+        {0x2C60, 0x2C7F},    // Latin Extended-C
         {0xA720, 0xA7FF},    // Latin Extended-D
+        {0xAB30, 0xAB6F},    // Latin Extended-E
         {0x10780, 0x107BF},  // Latin Extended-F
         {0x1DF00, 0x1DFFF},  // Latin Extended-G
     };
@@ -64,33 +88,13 @@ const absl::flat_hash_map<UChar32, std::string>& SmallCapitals() {
         if (U_FAILURE(status) || length <= 0 || length >= static_cast<int32_t>(sizeof(name))) {
           continue;
         }
-        absl::string_view letter(name, static_cast<size_t>(length));
-        if (!absl::ConsumePrefix(&letter, "LATIN LETTER SMALL CAPITAL ") || letter.empty() ||
-            letter.size() > 2 || !std::all_of(letter.begin(), letter.end(), [](char l) {
-              return l >= 'A' && l <= 'Z';
-            })) {
-          continue;
-        }
-        (*letters)[c] = absl::AsciiStrToLower(letter);
+        std::string letter = LatinLetterOf(absl::string_view(name, static_cast<size_t>(length)));
+        if (!letter.empty()) (*letters)[c] = std::move(letter);
       }
     }
     return letters;
   }();
   return *kLetters;
-}
-
-icu::UnicodeString WithoutSmallCapitals(const icu::UnicodeString& text) {
-  icu::UnicodeString out;
-  for (int32_t at = 0; at < text.length();) {
-    const UChar32 c = text.char32At(at);
-    at += U16_LENGTH(c);
-    if (auto small = SmallCapitals().find(c); small != SmallCapitals().end()) {
-      out.append(icu::UnicodeString::fromUTF8(small->second));
-    } else {
-      out.append(c);
-    }
-  }
-  return out;
 }
 
 // Immutable once opened: ICU allows concurrent skeleton calls on it.
@@ -101,6 +105,33 @@ const USpoofChecker* Checker() {
     return U_SUCCESS(status) ? checker : nullptr;
   }();
   return kChecker;
+}
+
+// What one character other than ASCII reads as: its Latin letters, else its confusable
+// skeleton (UTS #39: an Armenian "օ" is "o", a Lisu "ꓐ" is "B"), without marks and folded, with
+// Latin letters the skeleton gives as prototypes read as theirs ("в" is "ʙ", which is b).
+icu::UnicodeString ReadAs(UChar32 c, const icu::Normalizer2& fold, const icu::Normalizer2& nfd,
+                          UErrorCode& status) {
+  if (auto it = LatinLetters().find(c); it != LatinLetters().end()) {
+    return icu::UnicodeString::fromUTF8(it->second);
+  }
+  icu::UnicodeString skeleton;
+  uspoof_getSkeletonUnicodeString(Checker(), 0, icu::UnicodeString(c), skeleton, &status);
+  const icu::UnicodeString decomposed = nfd.normalize(skeleton, status);
+  icu::UnicodeString seen;
+  for (int32_t at = 0; at < decomposed.length();) {
+    const UChar32 d = decomposed.char32At(at);
+    at += U16_LENGTH(d);
+    if (Unseen(d)) continue;
+    if (auto it = LatinLetters().find(d); it != LatinLetters().end()) {
+      seen.append(icu::UnicodeString::fromUTF8(it->second));
+    } else {
+      seen.append(d);
+    }
+  }
+  // The skeleton's prototype of "m" is "rn".
+  if (seen == icu::UnicodeString(u"rn")) return icu::UnicodeString(u"m");
+  return fold.normalize(seen, status);
 }
 
 }  // namespace
@@ -116,25 +147,20 @@ std::string PersonKey(absl::string_view name) {
       fold->normalize(icu::UnicodeString::fromUTF8(
                           icu::StringPiece(name.data(), static_cast<int32_t>(name.size()))),
                       status);
-  // The confusable skeleton (UTS #39): "bօb" with an Armenian "օ", "ꓐob" with a Lisu "ꓐ" and
-  // "ıı" read as "bob", "Bob" and "ii". Small capitals become letters before it, so that "ᴍ"
-  // gets the skeleton of "m"; and after it, since a prototype may be one (a Cyrillic "в" is
-  // "ʙ"), and the letters then get their skeleton too.
-  icu::UnicodeString skeleton;
-  uspoof_getSkeletonUnicodeString(Checker(), 0, WithoutSmallCapitals(folded), skeleton, &status);
-  if (const icu::UnicodeString again = WithoutSmallCapitals(skeleton); again != skeleton) {
-    uspoof_getSkeletonUnicodeString(Checker(), 0, again, skeleton, &status);
-  }
-  const icu::UnicodeString decomposed = nfd->normalize(skeleton, status);
-  if (U_FAILURE(status)) return std::string(name);
-  icu::UnicodeString seen;
-  for (int32_t at = 0; at < decomposed.length();) {
-    const UChar32 c = decomposed.char32At(at);
+  // ASCII stays as it is (but for white space): "arnie" and "amie", "mike1" and "mikel" are
+  // different accounts, though the skeleton reads "m" as "rn" and "1" as "l". Everything else
+  // is read as the Latin letters it looks like, character by character.
+  icu::UnicodeString key;
+  for (int32_t at = 0; at < folded.length();) {
+    const UChar32 c = folded.char32At(at);
     at += U16_LENGTH(c);
-    if (!Unseen(c)) seen.append(c);
+    if (Unseen(c)) continue;
+    if (c < 0x80) {
+      key.append(c);
+    } else {
+      key.append(ReadAs(c, *fold, *nfd, status));
+    }
   }
-  // Folded again: a skeleton's prototype may be a capital ("ꓐ" is "B").
-  const icu::UnicodeString key = fold->normalize(seen, status);
   if (U_FAILURE(status)) return std::string(name);
   std::string out;
   key.toUTF8String(out);

@@ -6,10 +6,12 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/auth/same_person.h"
@@ -209,11 +211,15 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   if (const std::string why = base::WhyNotAnIdentity(identity.subject); !why.empty()) {
     return Unauthenticated(absl::StrCat("sub ", why));
   }
-  // Compared as people's names are ("ｓｅｒｖｉｃｅ:incident", "service：incident" and
-  // "servıce:incident" read as the service's own identity in the trail).
+  // Compared as people's names are ("ｓｅｒｖｉｃｅ:incident", "servıce:incident" and
+  // "ⱥpikey:admin" read as the suite's own identities in the trail), and followed by anything
+  // that could pass for the colon ("service︰incident", "service⦂incident"): only a letter, a
+  // digit or an e-mail's "@" may follow the namespace's word.
   const std::string subject_key = PersonKey(identity.subject);
   for (const std::string& prefix : issuer->reserved_subject_prefixes) {
-    if (absl::StartsWith(subject_key, PersonKey(prefix))) {
+    const std::string word = PersonKey(absl::StripSuffix(prefix, ":"));
+    if (!absl::StartsWith(subject_key, word) || subject_key.size() == word.size()) continue;
+    if (const char next = subject_key[word.size()]; !absl::ascii_isalnum(next) && next != '@') {
       return Unauthenticated(
           absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
     }

@@ -65,6 +65,31 @@ TEST(SamePerson, SmallCapitalsAreTheirLetters) {
   EXPECT_FALSE(SamePerson("\u0299ob", "rob"));
 }
 
+// Latin letters with hooks, strokes, tails, or without their dot read as the letter, whether or
+// not the confusable skeleton maps them (a second outside round: "ȷohn" approved john's change).
+TEST(SamePerson, LatinLettersWithHooksAndStrokesAreTheirLetters) {
+  EXPECT_TRUE(SamePerson("\u0237ohn", "john"));   // ȷ dotless j
+  EXPECT_TRUE(SamePerson("\u0289\ua7b9", "uu"));  // ʉ ꞹ
+  EXPECT_TRUE(SamePerson("\u1d80ob", "bob"));     // ᶀ
+  EXPECT_TRUE(SamePerson("\ua7c8ave", "dave"));   // ꟈ
+  EXPECT_TRUE(SamePerson("\u1d0cisa", "lisa"));   // ᴌ small capital L with stroke
+  EXPECT_TRUE(SamePerson("a\u0272a", "ana"));     // ɲ
+  EXPECT_TRUE(SamePerson("\u2c65pikey:k-admin", "apikey:k-admin"));  // ⱥ
+  EXPECT_TRUE(SamePerson("\u0261reta", "greta"));                    // ɡ script g
+  EXPECT_TRUE(SamePerson("\u00e6sa", "aesa"));                       // æ
+  EXPECT_FALSE(SamePerson("\u0250nn", "ann"));  // ɐ turned a: a letter of its own
+}
+
+// Plain ASCII names that differ are different people: the skeleton reads "m" as "rn", "1" as
+// "l" and "0" as "o", which merged arnie and amie (amie voted where only arnie was named).
+TEST(SamePerson, DifferentAsciiNamesAreDifferentPeople) {
+  EXPECT_FALSE(SamePerson("arnie", "amie"));
+  EXPECT_FALSE(SamePerson("mike1", "mikel"));
+  EXPECT_FALSE(SamePerson("bob0", "bobo"));
+  EXPECT_FALSE(SamePerson("ann", "anna"));
+  EXPECT_TRUE(SamePerson("\u0430rnie", "arnie"));  // a Cyrillic "а" still reads as "a"
+}
+
 TEST(SamePerson, TextThatIsNotUtf8MatchesOnlyItself) {
   EXPECT_TRUE(SamePerson("bob\xff", "bob\xff"));
   EXPECT_FALSE(SamePerson("bob\xff", "bob\xfe"));

@@ -213,11 +213,14 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
                               R"(","exp":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)), "}"),
                  JWT_ALG_ES256, ec_.private_pem, "ec-1");
   };
-  // Also as they read in the trail: full-width letters or colon, a dotless "i", a ratio sign.
+  // Also as they read in the trail: full-width letters or colon, a dotless "i".
   for (const char* subject :
        {"apikey:deploy-bot", "service:change", "local:root", "APIKEY:admin", "Service:change",
         "\uff53\uff45\uff52\uff56\uff49\uff43\uff45:incident", "service\uff1aincident",
-        "service\u2236incident", "serv\u0131ce:change", "apikey\uff1aadmin", "local\uff1aroot"}) {
+        "serv\u0131ce:change", "apikey\uff1aadmin", "local\uff1aroot",
+        // and letters with strokes or curls, a vertical presentation form for the colon
+        "\u2c65pikey:admin", "\ua7caervice:incident", "\u0234ocal:root", "service\ufe30incident",
+        "apikey-admin"}) {
     absl::Status refused = verifier.Verify(for_subject(subject)).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
     EXPECT_THAT(refused.message(), HasSubstr("the suite's own namespace")) << subject;
@@ -226,8 +229,9 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
   EXPECT_THAT(verifier.Verify(for_subject(" apikey:admin")).status().message(),
               HasSubstr("blanks"));
   // Nor one that looks like another: a Cyrillic letter among Latin ones, an invisible character,
-  // a line break (JSON escapes, as a provider would send them).
-  for (const char* subject : {"\\u0430pikey:admin", "apikey\\u200b:admin", "bob\\nadmin"}) {
+  // a line break, a ratio sign for the colon (JSON escapes, as a provider would send them).
+  for (const char* subject :
+       {"\\u0430pikey:admin", "apikey\\u200b:admin", "bob\\nadmin", "service\\u2236incident"}) {
     absl::Status refused = verifier.Verify(for_subject(subject)).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
     EXPECT_THAT(refused.message(), HasSubstr("sub ")) << subject;
