@@ -338,7 +338,7 @@ absl::Status ChangeManagement::Create(storage::Transaction& txn, const base::Cal
                  ITSM_ASSIGN_OR_RETURN(std::vector<v1::Conflict> found,
                                        ConflictsNow(txn, c, policy, facts));
                  ChangeWorkflow::SetConflicts(c, found);
-                 return CheckChangeSize(c);
+                 return CheckChangeSize(nullptr, c, /*by_service=*/false);
                },
                [&](const v1::Change& c) { return workflow_.Created(c, caller.actor); }));
   return absl::OkStatus();

@@ -533,13 +533,25 @@ ChangeOutcome ChangeWorkflow::Created(const v1::Change& change, const std::strin
   return out;
 }
 
-absl::Status CheckChangeSize(const v1::Change& change, size_t limit) {
-  if (change.ByteSizeLong() > limit) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("change: it would grow to ", change.ByteSizeLong(), " bytes, above ", limit,
-                     " (shorten its plans, notes or tasks)"));
+absl::Status CheckChangeSize(const v1::Change* before, const v1::Change& after, bool by_service) {
+  if (by_service) {
+    if (after.ByteSizeLong() <= kMaxChangeBytes) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "change: it would grow to ", after.ByteSizeLong(), " bytes, above ", kMaxChangeBytes));
   }
-  return absl::OkStatus();
+  const auto own_bytes = [](const v1::Change& c) {
+    v1::Change own = c;
+    own.clear_conflicts();
+    own.clear_caused_incidents();
+    return own.ByteSizeLong();
+  };
+  const size_t own = own_bytes(after);
+  if (own <= kMaxCallerChangeBytes || (before != nullptr && own <= own_bytes(*before))) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat("change: its own content would grow to ", own,
+                                                    " bytes, above ", kMaxCallerChangeBytes,
+                                                    " (shorten its plans, notes or tasks)"));
 }
 
 absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
@@ -547,8 +559,7 @@ absl::StatusOr<ChangeOutcome> ChangeWorkflow::Finish(
     const std::optional<v1::ApprovalVote>& vote) const {
   ChangeOutcome out = records::Versioned(before, std::move(after), std::move(action), clock_.Now());
   if (!out.changed()) return out;
-  ITSM_RETURN_IF_ERROR(
-      CheckChangeSize(out.after, actor == kServiceActor ? kMaxChangeBytes : kMaxCallerChangeBytes));
+  ITSM_RETURN_IF_ERROR(CheckChangeSize(&before, out.after, actor == kServiceActor));
   const v1::Change& a = out.after;
   std::vector<std::string> updated, risk, schedule, conflicts, override_fields, approval, state,
       caused;

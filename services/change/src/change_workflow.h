@@ -30,11 +30,15 @@ inline constexpr char kServiceActor[] = "service:change";
 // The service's own writes (kServiceActor: a caused incident's link, a re-check's conflicts) may
 // grow a change up to it;
 inline constexpr size_t kMaxChangeBytes = 400000;
-// a caller's write only to this, so that what the service must record about a change a caller
-// filled still has room (80,000 bytes: ten links or twenty conflicts at their longest).
+// callers' writes may grow the change's own content (all but the conflicts and caused-incident
+// links the service records) only to this, so that what the service must record about a change
+// a caller filled still has room (80,000 bytes: ten links or twenty conflicts at their longest).
 inline constexpr size_t kMaxCallerChangeBytes = 320000;
-// FAILED_PRECONDITION when `change` is larger than `limit`.
-absl::Status CheckChangeSize(const v1::Change& change, size_t limit = kMaxCallerChangeBytes);
+// FAILED_PRECONDITION when `after` is too large: by the service, above kMaxChangeBytes; by a
+// caller, when it grows the change's own content (from `before`; null for a create) above
+// kMaxCallerChangeBytes. A write that does not grow it always fits, so a change the service's
+// records took past the callers' bound can still be moved on, shortened and closed.
+absl::Status CheckChangeSize(const v1::Change* before, const v1::Change& after, bool by_service);
 
 class ChangeWorkflow {
  public:

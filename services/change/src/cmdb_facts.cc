@@ -34,6 +34,22 @@ bool IsA(const CiInfo& info, const std::string& class_name) {
          std::find(info.lineage.begin(), info.lineage.end(), class_name) != info.lineage.end();
 }
 
+// Lists of CIs name each once: a second entry naming a CI an earlier one names (by id once, by
+// class/name or name once) would count it twice in a risk and be stored twice.
+class NamedOnce {
+ public:
+  absl::Status Check(const CiInfo& info, const std::string& list, int i) {
+    auto [it, inserted] = first_index_.emplace(absl::StrCat(list, "|", info.id), i);
+    if (inserted) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(list, "[", i, "]: names ", info.class_name, "/",
+                                                   info.name, " as ", list, "[", it->second,
+                                                   "] does"));
+  }
+
+ private:
+  std::map<std::string, int> first_index_;
+};
+
 }  // namespace
 
 absl::StatusOr<CmdbFacts> GatherCmdbFacts(
@@ -48,21 +64,11 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     return facts;
   }
   facts.consulted = true;
-  // A second entry naming a CI an earlier one names (by id once, by class/name once) would count
-  // it twice in the risk and store it twice.
-  std::map<std::string, int> first_index;
-  const auto once = [&first_index](const CiInfo& info, const std::string& list,
-                                   int i) -> absl::Status {
-    auto [it, inserted] = first_index.emplace(absl::StrCat(list, "|", info.id), i);
-    if (inserted) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(list, "[", i, "]: names ", info.class_name, "/",
-                                                   info.name, " as ", list, "[", it->second,
-                                                   "] does"));
-  };
+  NamedOnce named_once;
   for (int i = 0; i < service_ids.size(); ++i) {
     const std::string field = absl::StrCat(services_field, "[", i, "]");
     ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, service_ids[i], field, held));
-    ITSM_RETURN_IF_ERROR(once(info, services_field, i));
+    ITSM_RETURN_IF_ERROR(named_once.Check(info, services_field, i));
     // Counted as a business service by the risk (its criticality): it must be one.
     if (!IsA(info, kBusinessServiceClass)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -74,7 +80,7 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
   for (int i = 0; i < ci_ids.size(); ++i) {
     ITSM_ASSIGN_OR_RETURN(CiInfo info,
                           Resolve(*cmdb, ci_ids[i], absl::StrCat(cis_field, "[", i, "]"), held));
-    ITSM_RETURN_IF_ERROR(once(info, cis_field, i));
+    ITSM_RETURN_IF_ERROR(named_once.Check(info, cis_field, i));
     facts.ci_ids.push_back(info.id);
     facts.ci_names[info.id] = absl::StrCat(info.class_name, "/", info.name);
     facts.ci_classes.insert(info.class_name);
@@ -104,12 +110,14 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
     const std::string& field) {
   std::vector<std::string> out;
+  NamedOnce named_once;
   for (int i = 0; i < ci_ids.size(); ++i) {
     if (cmdb == nullptr) {
       out.push_back(ci_ids[i]);
       continue;
     }
     ITSM_ASSIGN_OR_RETURN(CiInfo info, Resolve(*cmdb, ci_ids[i], absl::StrCat(field, "[", i, "]")));
+    ITSM_RETURN_IF_ERROR(named_once.Check(info, field, i));
     out.push_back(info.id);
   }
   return out;
@@ -118,6 +126,7 @@ absl::StatusOr<std::vector<std::string>> ResolveCiIds(
 absl::Status ResolveServiceIds(CmdbView* cmdb, google::protobuf::RepeatedPtrField<std::string>& ids,
                                const std::string& field) {
   if (cmdb == nullptr) return absl::OkStatus();
+  NamedOnce named_once;
   for (int i = 0; i < ids.size(); ++i) {
     const std::string at = absl::StrCat(field, "[", i, "]");
     absl::StatusOr<CiInfo> info = cmdb->Describe(ids[i]);
@@ -129,6 +138,7 @@ absl::Status ResolveServiceIds(CmdbView* cmdb, google::protobuf::RepeatedPtrFiel
       return absl::InvalidArgumentError(absl::StrCat(at, ": CI ", info->class_name, "/", info->name,
                                                      " is not a ", kBusinessServiceClass));
     }
+    ITSM_RETURN_IF_ERROR(named_once.Check(*info, field, i));
     ids[i] = info->id;
   }
   return absl::OkStatus();

@@ -49,17 +49,17 @@ absl::StatusOr<CmdbFacts> GatherCmdbFacts(
     const std::string& services_field, const std::string& cis_field,
     const std::set<std::string>& held = {});
 
-// The CIs resolved to the CMDB's ids (as GatherCmdbFacts checks them), nothing derived: what a
-// deployment record needs. As given without a CMDB.
+// The CIs resolved to the CMDB's ids (as GatherCmdbFacts checks them, one named twice refused
+// too), nothing derived: what a deployment record needs. As given without a CMDB.
 absl::StatusOr<std::vector<std::string>> ResolveCiIds(
     CmdbView* cmdb, const google::protobuf::RepeatedPtrField<std::string>& ci_ids,
     const std::string& field);
 
 // The business services a window or an approval policy names, given by id or "class_name/name",
 // replaced by the CMDB's ids: what a change reaches is compared by id. INVALID_ARGUMENT
-// "<field>[i]: ..." for a CI the CMDB does not know or one that is not a business service
-// (retired ones are kept: a rule about them is harmless); UNAVAILABLE when the CMDB cannot
-// answer. As given without a CMDB.
+// "<field>[i]: ..." for a CI the CMDB does not know, one that is not a business service, or one
+// an earlier entry names (retired ones are kept: a rule about them is harmless); UNAVAILABLE
+// when the CMDB cannot answer. As given without a CMDB.
 absl::Status ResolveServiceIds(CmdbView* cmdb, google::protobuf::RepeatedPtrField<std::string>& ids,
                                const std::string& field);
 

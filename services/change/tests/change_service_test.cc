@@ -350,6 +350,13 @@ TEST_P(ChangeServiceTest, WindowsAndPoliciesNameServicesAndClassesTheCmdbKnows) 
   v1::CreateChangeWindowRequest w = NightlyFreeze("Billing freeze");
   w.mutable_window()->add_service_ids("business_service/billing");
   v1::CreateChangeWindowResponse window;
+  // One service named twice (by class/name, then by id) would be stored twice.
+  w.mutable_window()->add_service_ids("billing");
+  grpc::Status twice = Call(&Stub::CreateChangeWindow, w, &window, "cm");
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(twice.error_message(),
+            "window.service_ids[1]: names business_service/billing as window.service_ids[0] does");
+  w.mutable_window()->mutable_service_ids()->RemoveLast();
   ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
   EXPECT_EQ(window.window().service_ids(0), "billing");
   v1::Change c = Schedule(Create(Normal("Patch the application", {"app-01"})), 1, 2);

@@ -187,6 +187,27 @@ TEST_F(ChangeWorkflowTest, FinishVersionsDiffsAndAnnouncesInOrder) {
   EXPECT_EQ(workflow_.Finish(before, after, "x", "ann").status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(workflow_.Finish(before, after, "link_incident", kServiceActor).ok());
+  // What the service recorded does not count against a caller (a second outside round: links
+  // and conflicts took a change past the callers' bound, and then nothing could move it on), nor
+  // does a write that does not grow the caller's own content.
+  v1::Change linked = before;
+  linked.set_implementation_plan(std::string(kMaxCallerChangeBytes - 1000, 'x'));
+  for (int i = 0; i < 20; ++i) {
+    v1::Conflict* conflict = linked.add_conflicts();
+    conflict->set_reason(std::string(4000, 'c'));
+  }
+  ASSERT_GT(linked.ByteSizeLong(), kMaxCallerChangeBytes);
+  v1::Change moved_on = linked;
+  moved_on.set_state(v1::CHANGE_STATE_REVIEW);
+  moved_on.set_description("done");
+  EXPECT_TRUE(workflow_.Finish(linked, moved_on, "x", "ann").ok());
+  v1::Change shortened = linked;
+  shortened.set_implementation_plan(std::string(kMaxCallerChangeBytes - 2000, 'x'));
+  EXPECT_TRUE(workflow_.Finish(linked, shortened, "x", "ann").ok());
+  v1::Change grown = linked;
+  grown.set_implementation_plan(std::string(kMaxCallerChangeBytes + 10, 'x'));
+  EXPECT_EQ(workflow_.Finish(linked, grown, "x", "ann").status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ChangeWorkflowTest, StandardChangesKeepTheirTemplatesPlans) {
