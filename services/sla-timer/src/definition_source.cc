@@ -242,6 +242,13 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   return c;
 }
 
+bool GrpcDefinitionSource::CurrentDefinitionIsFresh(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = current_definitions_.find(id);
+  return it != current_definitions_.end() &&
+         clock_.Now() - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl);
+}
+
 DefinitionPtr GrpcDefinitionSource::ArchivedDefinition(const std::string& id, int64_t version) {
   DefinitionPtr out = Archived<sla::v1::SlaDefinition>(archive_, ArchiveKey('d', id, version));
   if (out == nullptr) return nullptr;
@@ -301,6 +308,11 @@ void StaticDefinitionSource::Put(sla::v1::Calendar calendar) {
 void StaticDefinitionSource::SetUnavailable(bool unavailable) {
   absl::MutexLock lock(&mu_);
   unavailable_ = unavailable;
+}
+
+bool StaticDefinitionSource::CurrentDefinitionIsFresh(const std::string&) {
+  absl::MutexLock lock(&mu_);
+  return !unavailable_;
 }
 
 absl::StatusOr<std::vector<DefinitionPtr>> StaticDefinitionSource::Resolve(

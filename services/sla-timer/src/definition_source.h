@@ -71,6 +71,10 @@ class DefinitionSource {
   // version 0: the current one (the timer reads only whether it is retired from it).
   virtual absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) = 0;
   virtual absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) = 0;
+  // Whether the current version Definition(id, 0) gave last came from the SLA service within the
+  // cache period, rather than from what was read before it stopped answering: only such a read
+  // settles whether a definition is retired. A source without a cache always reads freshly.
+  virtual bool CurrentDefinitionIsFresh(const std::string& /*id*/) { return true; }
 };
 
 // The SLA service's ResolveApplicableSla / GetSlaDefinition / GetCalendar, cached.
@@ -107,6 +111,7 @@ class GrpcDefinitionSource final : public DefinitionSource {
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
+  bool CurrentDefinitionIsFresh(const std::string& id) override;
 
  private:
   // What the archive holds for a definition asked by id and version (0: the current one as read
@@ -156,13 +161,15 @@ class StaticDefinitionSource final : public DefinitionSource {
   // Adds (or replaces with a new version) a definition / calendar.
   void Put(sla::v1::SlaDefinition definition);
   void Put(sla::v1::Calendar calendar);
-  // Resolve fails with UNAVAILABLE while set (tests of retries).
+  // Resolve fails with UNAVAILABLE while set (tests of retries), and the current definitions
+  // are not fresh.
   void SetUnavailable(bool unavailable);
 
   using DefinitionSource::Resolve;
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
   absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
+  bool CurrentDefinitionIsFresh(const std::string& id) override;
 
  private:
   absl::Mutex mu_;

@@ -592,11 +592,18 @@ absl::Status TimerLogic::CancelRetired(Ctx& ctx, absl::Time t) {
     TimerClock& c = *st.mutable_clocks(i);
     const Stage stage = StageOf(c);
     if (stage != Stage::kRunning && stage != Stage::kPaused) continue;
-    // The definition is read now (the check after a breach has been made).
-    if (c.retirement_check_us() != 0 && Us(t) >= c.retirement_check_us()) {
-      c.clear_retirement_check_us();
-    }
     const std::optional<absl::Time> retired = RetiredAt(c.definition_id(), c.definition_version());
+    // The check after a breach is made once the SLA service has answered it: while it cannot, the
+    // definition read last says nothing of a retirement since, and the clock is looked at again
+    // a cache period later (an outside tester's outage hid a retirement's withdrawals for good).
+    if (c.retirement_check_us() != 0 && Us(t) >= c.retirement_check_us()) {
+      if (source_.CurrentDefinitionIsFresh(c.definition_id())) {
+        c.clear_retirement_check_us();
+      } else {
+        c.set_retirement_check_us(
+            Us(t + std::max(options_.definition_cache_ttl, absl::Seconds(1))));
+      }
+    }
     if (!retired || *retired > t) continue;
     ITSM_ASSIGN_OR_RETURN(DefinitionPtr def,
                           source_.Definition(c.definition_id(), c.definition_version()));

@@ -1417,6 +1417,35 @@ TEST_F(ShortTargetsTest, AFiredBreachIsLookedAtAgainAfterTheDefinitionCacheTtl) 
   EXPECT_FALSE(checked->next_fire.has_value());
 }
 
+// An outside tester retired a definition, then stopped the SLA service for a minute: the
+// breaches fired on the definition read last were never withdrawn, because the one check after
+// them fell inside the outage. A check the SLA service did not answer stays due.
+TEST_F(ShortTargetsTest, TheCheckAfterABreachWaitsForTheSlaServiceToAnswer) {
+  TimerLogic cached(source_, {.definition_cache_ttl = absl::Seconds(30)});
+  Create(incident::v1::PRIORITY_P2);  // 8 s
+  incident_.set_service("short");
+  auto created = cached.OnIncident(nullptr, incident_, 3, kT0);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto fired = cached.Fire(created->state, kT0 + absl::Seconds(9));
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  source_.SetUnavailable(true);
+  auto unanswered = cached.Fire(fired->state, kT0 + absl::Seconds(39));
+  ASSERT_TRUE(unanswered.ok()) << unanswered.status();
+  EXPECT_TRUE(unanswered->events.empty());
+  ASSERT_TRUE(unanswered->next_fire.has_value());
+  EXPECT_EQ(*unanswered->next_fire, kT0 + absl::Seconds(69));
+  // The service answers again, and says the definition was retired before the breach.
+  sla::v1::SlaDefinition retired = *source_.Definition("short", 0).value();
+  source_.Put(Retired(retired, kT0 + absl::Seconds(5)));
+  source_.SetUnavailable(false);
+  auto answered = cached.Fire(unanswered->state, kT0 + absl::Seconds(69));
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  std::vector<std::string> types;
+  for (const auto& e : answered->events) types.push_back(e.type);
+  EXPECT_THAT(types,
+              ElementsAre("itsm.sla.v1.SlaClockCancelled", "itsm.sla.v1.SlaBreachWithdrawn"));
+}
+
 }  // namespace
 }  // namespace itsm::sla_timer
 
