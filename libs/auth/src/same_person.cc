@@ -7,6 +7,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 
@@ -129,46 +130,56 @@ icu::UnicodeString ReadAs(UChar32 c, const icu::Normalizer2& fold, const icu::No
       seen.append(d);
     }
   }
-  // The skeleton's prototype of "m" is "rn".
+  // The skeleton's prototype of "m" is "rn", and of "I" (and "l") is "l": a capital that looks
+  // like one is an I ("ΚΙΜ" in Greek is KIM).
   if (seen == icu::UnicodeString(u"rn")) return icu::UnicodeString(u"m");
+  if (seen == icu::UnicodeString(u"l") && u_isupper(c)) return icu::UnicodeString(u"i");
   return fold.normalize(seen, status);
 }
 
 }  // namespace
 
-std::string PersonKey(absl::string_view name) {
+std::array<std::string, 2> PersonKeys(absl::string_view name) {
   name = base::StripBlanks(name);  // the suite's blanks, some of which Unicode calls visible
-  if (!IsValidUtf8(name)) return std::string(name);
+  const std::string as_given(name);
+  if (!IsValidUtf8(name)) return {as_given, as_given};
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* fold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* compatible = icu::Normalizer2::getNFKCInstance(status);
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
-  if (U_FAILURE(status) || Checker() == nullptr) return std::string(name);  // ICU data missing
-  const icu::UnicodeString folded =
-      fold->normalize(icu::UnicodeString::fromUTF8(
-                          icu::StringPiece(name.data(), static_cast<int32_t>(name.size()))),
-                      status);
-  // ASCII stays as it is (but for white space): "arnie" and "amie", "mike1" and "mikel" are
-  // different accounts, though the skeleton reads "m" as "rn" and "1" as "l". Everything else
-  // is read as the Latin letters it looks like, character by character.
-  icu::UnicodeString key;
-  for (int32_t at = 0; at < folded.length();) {
-    const UChar32 c = folded.char32At(at);
-    at += U16_LENGTH(c);
-    if (Unseen(c)) continue;
-    if (c < 0x80) {
-      key.append(c);
-    } else {
-      key.append(ReadAs(c, *fold, *nfd, status));
+  if (U_FAILURE(status) || Checker() == nullptr) return {as_given, as_given};  // no ICU data
+  const icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  // Read in lower case ("ÅSA" as "åsa", "ИВАН" as "иван"), and as written, since a capital may
+  // look like a Latin letter its lower case does not ("ΤΟΜ" in Greek reads as "TOM", "τομ" does
+  // not). ASCII stays as it is, but for case and white space: "arnie" and "amie", "mike1" and
+  // "mikel" are different accounts, though the skeleton reads "m" as "rn" and "1" as "l".
+  // Everything else is read as the Latin letters it looks like, character by character.
+  std::array<std::string, 2> keys;
+  const icu::Normalizer2* forms[] = {fold, compatible};
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const icu::UnicodeString normal = forms[k]->normalize(text, status);
+    icu::UnicodeString key;
+    for (int32_t at = 0; at < normal.length();) {
+      const UChar32 c = normal.char32At(at);
+      at += U16_LENGTH(c);
+      if (Unseen(c)) continue;
+      if (c < 0x80) {
+        key.append(static_cast<UChar32>(absl::ascii_tolower(static_cast<unsigned char>(c))));
+      } else {
+        key.append(ReadAs(c, *fold, *nfd, status));
+      }
     }
+    if (U_FAILURE(status)) return {as_given, as_given};
+    key.toUTF8String(keys[k]);
   }
-  if (U_FAILURE(status)) return std::string(name);
-  std::string out;
-  key.toUTF8String(out);
-  return out;
+  return keys;
 }
 
 bool SamePerson(absl::string_view name, absl::string_view subject) {
-  return PersonKey(name) == PersonKey(subject);
+  const std::array<std::string, 2> a = PersonKeys(name);
+  const std::array<std::string, 2> b = PersonKeys(subject);
+  return a[0] == b[0] || a[1] == b[1];
 }
 
 }  // namespace itsm::auth

@@ -215,13 +215,14 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   // "ⱥpikey:admin" read as the suite's own identities in the trail), and followed by anything
   // that could pass for the colon ("service︰incident", "service⦂incident"): only a letter, a
   // digit or an e-mail's "@" may follow the namespace's word.
-  const std::string subject_key = PersonKey(identity.subject);
-  for (const std::string& prefix : issuer->reserved_subject_prefixes) {
-    const std::string word = PersonKey(absl::StripSuffix(prefix, ":"));
-    if (!absl::StartsWith(subject_key, word) || subject_key.size() == word.size()) continue;
-    if (const char next = subject_key[word.size()]; !absl::ascii_isalnum(next) && next != '@') {
-      return Unauthenticated(
-          absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
+  for (const std::string& subject_key : PersonKeys(identity.subject)) {
+    for (const std::string& prefix : issuer->reserved_subject_prefixes) {
+      const std::string word = PersonKeys(absl::StripSuffix(prefix, ":"))[0];
+      if (!absl::StartsWith(subject_key, word) || subject_key.size() == word.size()) continue;
+      if (const char next = subject_key[word.size()]; !absl::ascii_isalnum(next) && next != '@') {
+        return Unauthenticated(absl::StrCat(
+            "sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
+      }
     }
   }
   for (const std::string& name : RoleNamesClaim(claims, issuer->roles_claim)) {

@@ -90,6 +90,20 @@ TEST(SamePerson, DifferentAsciiNamesAreDifferentPeople) {
   EXPECT_TRUE(SamePerson("\u0430rnie", "arnie"));  // a Cyrillic "а" still reads as "a"
 }
 
+// Capitals of other scripts read as Latin capitals their lower case does not look like: a third
+// outside round approved tom's changes as "ΤΟΜ" (Greek) and "ТОМ" (Cyrillic).
+TEST(SamePerson, CapitalsAreReadAsWrittenToo) {
+  EXPECT_TRUE(SamePerson("\u03a4\u039f\u039c", "tom"));  // ΤΟΜ, Greek
+  EXPECT_TRUE(SamePerson("\u039a\u0399\u039c", "kim"));  // ΚΙΜ, Greek
+  EXPECT_TRUE(SamePerson("\u041a\u0406\u041c", "kim"));  // КІМ, Cyrillic
+  EXPECT_TRUE(SamePerson("\u0392\u0395\u039d", "BEN"));  // ΒΕΝ, Greek
+  EXPECT_TRUE(SamePerson("\u039c\u0391\u03a7", "max"));  // ΜΑΧ, Greek
+  EXPECT_TRUE(SamePerson("\ua7b4ob", "bob"));            // Ꞵ, Latin capital beta
+  // Lower and upper case of one script are still one person.
+  EXPECT_TRUE(SamePerson("\u0397\u039b\u0399\u0391\u03a3", "\u03b7\u03bb\u03b9\u03b1\u03c3"));
+  EXPECT_FALSE(SamePerson("\u03a4\u039f\u039c", "tim"));
+}
+
 TEST(SamePerson, TextThatIsNotUtf8MatchesOnlyItself) {
   EXPECT_TRUE(SamePerson("bob\xff", "bob\xff"));
   EXPECT_FALSE(SamePerson("bob\xff", "bob\xfe"));

@@ -220,7 +220,10 @@ TEST_F(TokenVerifierTest, ASubjectInTheSuitesOwnNamespacesIsRefusedFromAnIdentit
         "serv\u0131ce:change", "apikey\uff1aadmin", "local\uff1aroot",
         // and letters with strokes or curls, a vertical presentation form for the colon
         "\u2c65pikey:admin", "\ua7caervice:incident", "\u0234ocal:root", "service\ufe30incident",
-        "apikey-admin"}) {
+        "apikey-admin",
+        // and capitals of other scripts that read as Latin ones
+        "\u0391\u03a1\u0399\u039a\u0395\u03a5:\u03a4\u0399\u039c",
+        "\u0410\u0420\u0406\u041a\u0415\u0423:\u041a\u0406\u041c"}) {
     absl::Status refused = verifier.Verify(for_subject(subject)).status();
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << subject;
     EXPECT_THAT(refused.message(), HasSubstr("the suite's own namespace")) << subject;

@@ -11,6 +11,7 @@
 #ifndef ITSM_AUTH_SAME_PERSON_H_
 #define ITSM_AUTH_SAME_PERSON_H_
 
+#include <array>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -19,11 +20,13 @@ namespace itsm::auth {
 
 bool SamePerson(absl::string_view name, absl::string_view subject);
 
-// The form SamePerson compares: the confusable skeleton (UTS #39) of Unicode's NFKC_Casefold
-// (UAX #31's identifier comparison form, which drops default-ignorable characters), without
-// marks, format characters and white space, case-folded again. Text that is not valid UTF-8
-// keeps its bytes, so it never equals a valid name by accident.
-std::string PersonKey(absl::string_view name);
+// The forms SamePerson compares (the same person when either is equal): the name after Unicode's
+// NFKC_Casefold, and as written after NFKC, each read character by character — ASCII as it is
+// but for case, every other Latin letter as the letters its Unicode name gives ("ȷ" is j, "ʙ" is
+// b), anything else by its confusable skeleton (UTS #39: Armenian "օ" is o, Greek "Τ" is T) —
+// without marks, format characters and white space. Text that is not valid UTF-8 keeps its
+// bytes, so it never equals a valid name by accident.
+std::array<std::string, 2> PersonKeys(absl::string_view name);
 
 }  // namespace itsm::auth
 
