@@ -1,6 +1,5 @@
 #include "itsm/configitems/configuration_items.h"
 
-#include <chrono>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -34,7 +33,9 @@ GrpcConfigurationItems::GrpcConfigurationItems(std::shared_ptr<grpc::Channel> ch
                                                const base::Clock& clock, Options options)
     : stub_(config::v1::ConfigurationService::NewStub(std::move(channel))),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      service_("the configuration service", clock,
+               {.deadline = options_.deadline, .quiet = options_.quiet}) {}
 
 absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const std::string& id) {
   const absl::Time now = clock_.Now();
@@ -44,21 +45,14 @@ absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const 
     auto it = cache_.find(id);
     if (it != cache_.end() && it->second.expires > now) return it->second.item;
     if (it != cache_.end()) stale = it->second.item;
-    if (now < silenced_until_) {
-      if (stale.has_value()) return *std::move(stale);
-      return absl::UnavailableError(
-          absl::StrCat("configuration service: it left a call unanswered; asked again from ",
-                       absl::FormatTime(silenced_until_)));
-    }
   }
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.deadline)));
-  ctx.AddMetadata("x-itsm-actor", options_.actor);
   config::v1::GetConfigurationItemRequest request;
   request.set_id(id);
   config::v1::GetConfigurationItemResponse response;
-  grpc::Status s = stub_->GetConfigurationItem(&ctx, request, &response);
+  grpc::Status s = service_.Call([&](grpc::ClientContext& ctx) {
+    ctx.AddMetadata("x-itsm-actor", options_.actor);
+    return stub_->GetConfigurationItem(&ctx, request, &response);
+  });
   // INVALID_ARGUMENT: the CMDB refuses the id itself (too long, say: a free-text `location`
   // attribute). No item has it, now or later; reported as unavailable, it was retried forever
   // and held up every record behind it (the SLA timer's partition, its breaches included).
@@ -67,12 +61,9 @@ absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const 
     return absl::NotFoundError(absl::StrCat("no configuration item \"", id, "\""));
   }
   if (!s.ok()) {
-    if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      absl::MutexLock lock(&mu_);
-      silenced_until_ = clock_.Now() + options_.quiet;
-    }
     if (stale.has_value()) return *std::move(stale);
-    // Anything else (unreachable, deadline, overloaded, an error of the service) can heal.
+    // Anything else (unreachable, deadline, silenced, overloaded, an error of the service) can
+    // heal.
     return absl::UnavailableError(absl::StrCat("configuration service: ", s.error_message()));
   }
   absl::MutexLock lock(&mu_);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -109,6 +110,32 @@ TEST(GrpcConfigurationItems, AServiceLeavingACallUnansweredIsNotAskedAgainForAWh
   fake.delay_ms = 0;
   clock.Advance(absl::Seconds(10));
   EXPECT_EQ(*cis.ClassOf("s1"), "server");
+}
+
+// While one call is overdue (a hang that has not reached its deadline yet), the other threads
+// do not start theirs: each would wait out a deadline of its own, one after another on the
+// firing thread, before the first has silenced the service. A call that is slow but answered
+// silences nothing.
+TEST(GrpcConfigurationItems, OtherThreadsDoNotAskWhileACallIsOverdue) {
+  FakeConfiguration fake;
+  fake.items["r1"] = Item("r1", "router");
+  fake.items["s1"] = Item("s1", "server");
+  testing::GrpcTestServer server({&fake});
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  GrpcConfigurationItems cis(server.Channel(), clock, {.deadline = absl::Seconds(3)});
+  fake.delay_ms = 1200;
+  std::thread slow([&] { EXPECT_EQ(*cis.ClassOf("r1"), "router"); });
+  absl::SleepFor(absl::Milliseconds(500));  // the first call is past 250 ms under way
+  const absl::Time before = absl::Now();
+  auto refused = cis.ClassOf("s1");
+  EXPECT_LT(absl::Now() - before, absl::Milliseconds(100));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("unanswered"), std::string::npos) << refused.status();
+  EXPECT_EQ(fake.calls, 1);
+  slow.join();
+  fake.delay_ms = 0;
+  EXPECT_EQ(*cis.ClassOf("s1"), "server");  // answered late, not silenced
+  EXPECT_EQ(fake.calls, 2);
 }
 
 }  // namespace

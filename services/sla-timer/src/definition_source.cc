@@ -1,7 +1,6 @@
 #include "services/sla-timer/src/definition_source.h"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -60,11 +59,6 @@ std::shared_ptr<const Message> Archived(DefinitionArchive* archive, const std::s
   return message;
 }
 
-void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
-}
-
 }  // namespace
 
 GrpcDefinitionSource::GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel,
@@ -73,8 +67,7 @@ GrpcDefinitionSource::GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channe
     : stub_(sla::v1::SlaService::NewStub(std::move(channel))),
       clock_(clock),
       ttl_(ttl),
-      deadline_(deadline),
-      quiet_(quiet) {}
+      sla_service_("the SLA service", clock, {.deadline = deadline, .quiet = quiet}) {}
 
 RecordQuery RecordQuery::Of(const incident::v1::Incident& incident) {
   RecordQuery q;
@@ -140,7 +133,7 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
   request.set_ci_class(record.ci_class);
   *request.mutable_at() = base::ToProtoTimestamp(at);
   sla::v1::ResolveApplicableSlaResponse response;
-  grpc::Status s = Ask([&](grpc::ClientContext& ctx) {
+  grpc::Status s = sla_service_.Call([&](grpc::ClientContext& ctx) {
     return stub_->ResolveApplicableSla(&ctx, request, &response);
   });
   // Not the answer read last while the SLA service cannot answer: a definition saved just before
@@ -188,7 +181,7 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
   request.set_id(id);
   request.set_version(version);
   sla::v1::GetSlaDefinitionResponse response;
-  grpc::Status s = Ask(
+  grpc::Status s = sla_service_.Call(
       [&](grpc::ClientContext& ctx) { return stub_->GetSlaDefinition(&ctx, request, &response); });
   if (!s.ok()) {
     // While the SLA service cannot answer, clocks keep firing on what was read last: by this
@@ -223,8 +216,8 @@ absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id
   request.set_id(id);
   request.set_version(version);
   sla::v1::GetCalendarResponse response;
-  grpc::Status s =
-      Ask([&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
+  grpc::Status s = sla_service_.Call(
+      [&](grpc::ClientContext& ctx) { return stub_->GetCalendar(&ctx, request, &response); });
   if (!s.ok()) {
     // A pinned version as the timer before a restart read it. Never "the current version" read
     // last: a clock starting now would pin it for good, though the calendar may have been saved
@@ -268,25 +261,6 @@ CalendarPtr GrpcDefinitionSource::ArchivedCalendar(const std::string& id, int64_
   absl::MutexLock lock(&mu_);
   calendars_.try_emplace({id, version}, CalendarEntry{out, clock_.Now()});
   return out;
-}
-
-grpc::Status GrpcDefinitionSource::Ask(absl::FunctionRef<grpc::Status(grpc::ClientContext&)> call) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (clock_.Now() < silenced_until_) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          absl::StrCat("the SLA service left a call unanswered; asked again from ",
-                                       absl::FormatTime(silenced_until_)));
-    }
-  }
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, deadline_);
-  grpc::Status s = call(ctx);
-  if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    absl::MutexLock lock(&mu_);
-    silenced_until_ = clock_.Now() + quiet_;
-  }
-  return s;
 }
 
 void StaticDefinitionSource::Put(sla::v1::SlaDefinition definition) {

@@ -14,7 +14,6 @@
 #include <tuple>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -22,6 +21,7 @@
 #include "itsm/base/clock.h"
 #include "itsm/change/v1/change.pb.h"
 #include "itsm/incident/v1/incident.pb.h"
+#include "itsm/runtime/unresponsive_upstream.h"
 #include "itsm/sla/v1/sla.grpc.pb.h"
 #include "itsm/sla/v1/sla.pb.h"
 #include "services/sla-timer/src/definition_archive.h"
@@ -93,12 +93,13 @@ class GrpcDefinitionSource final : public DefinitionSource {
   // (service, priority, category, CI class, request type, creation time / ttl).
   //
   // A call the SLA service leaves unanswered past `deadline` (a hung service, a partitioned
-  // network: a stopped one refuses at once) silences it for `quiet`: until then every lookup
-  // not in the cache fails at once with UNAVAILABLE (the current definition read last is
+  // network: a stopped one refuses at once) silences it for `quiet`, and one under way for long
+  // keeps other threads from asking meanwhile (runtime::UnresponsiveUpstream): every lookup not
+  // in the cache then fails at once with UNAVAILABLE (the current definition read last is
   // reused). Lookups run on the firing thread: a hung service costs it one deadline per `quiet`,
   // not one per clock about to fire.
   GrpcDefinitionSource(std::shared_ptr<grpc::Channel> channel, base::Clock& clock,
-                       absl::Duration ttl, absl::Duration deadline = absl::Seconds(2),
+                       absl::Duration ttl, absl::Duration deadline = absl::Seconds(1),
                        absl::Duration quiet = absl::Seconds(10));
 
   // Every definition and calendar read is also kept in `archive` (not owned; set before the
@@ -134,17 +135,13 @@ class GrpcDefinitionSource final : public DefinitionSource {
     DefinitionPtr definition;
     absl::Time fetched;
   };
-  // `call` with a context carrying the deadline, unless the service is silenced (above).
-  grpc::Status Ask(absl::FunctionRef<grpc::Status(grpc::ClientContext&)> call);
 
   std::unique_ptr<sla::v1::SlaService::Stub> stub_;
   base::Clock& clock_;
   absl::Duration ttl_;
-  absl::Duration deadline_;
-  absl::Duration quiet_;
+  runtime::UnresponsiveUpstream sla_service_;
   DefinitionArchive* archive_ = nullptr;
   absl::Mutex mu_;
-  absl::Time silenced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::map<std::tuple<std::string, int, std::string, std::string, std::string, int, int64_t>,
            ResolveEntry>
       resolved_ ABSL_GUARDED_BY(mu_);

@@ -20,6 +20,7 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/base/clock.h"
 #include "itsm/config/v1/config.grpc.pb.h"
+#include "itsm/runtime/unresponsive_upstream.h"
 
 namespace itsm::configitems {
 
@@ -39,7 +40,8 @@ class ConfigurationItems {
 // GetConfigurationItem of the configuration service, each item cached for `cache_ttl`. While
 // the service cannot answer, an item read before is reused past its TTL. A call left unanswered
 // past `deadline` (a hung service, a partitioned network; a stopped one refuses at once)
-// silences the service for `quiet`: until then every item not in the cache is UNAVAILABLE at
+// silences the service for `quiet`, and one under way for long keeps other threads from asking
+// meanwhile (runtime::UnresponsiveUpstream): every item not in the cache is then UNAVAILABLE at
 // once. The SLA timer asks on its consumer and firing threads, which must not wait one deadline
 // per record while the service hangs.
 class GrpcConfigurationItems final : public ConfigurationItems {
@@ -47,7 +49,7 @@ class GrpcConfigurationItems final : public ConfigurationItems {
   struct Options {
     absl::Duration cache_ttl = absl::Minutes(5);
     // Per call: a configuration service that does not answer in time is unavailable.
-    absl::Duration deadline = absl::Seconds(5);
+    absl::Duration deadline = absl::Seconds(1);
     absl::Duration quiet = absl::Seconds(10);
     // The x-itsm-actor of the calls (the audit of the configuration service names it).
     std::string actor = "itsm";
@@ -70,7 +72,7 @@ class GrpcConfigurationItems final : public ConfigurationItems {
     absl::Time expires;
   };
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
-  absl::Time silenced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  runtime::UnresponsiveUpstream service_;
 };
 
 // Items held in memory (tests).
