@@ -24,6 +24,7 @@
 #include "itsm/httpclient/http_client.h"
 #include "itsm/incident/v1/incident.grpc.pb.h"
 #include "itsm/supervisor/child_process.h"
+#include "itsm/supplier/v1/supplier.grpc.pb.h"
 #include "itsm/testing/test_env.h"
 #include "itsm/testing/test_issuer.h"
 #include "launched_suite.h"
@@ -359,6 +360,7 @@ TEST_F(AuthorisationMatrix, AHistoryIsReadByThoseWhoMayReadItsRecord) {
   };
   auto manager = as("cm@corp", common::v1::ROLE_CHANGE_MANAGER);
   auto problems = as("pm@corp", common::v1::ROLE_PROBLEM_MANAGER);
+  auto sla = as("slm@corp", common::v1::ROLE_SLA_MANAGER);
   grpc::ClientContext c1;
   change::v1::CreateChangeWindowRequest create;
   change::v1::ChangeWindow& freeze = *create.mutable_window();
@@ -394,6 +396,62 @@ TEST_F(AuthorisationMatrix, AHistoryIsReadByThoseWhoMayReadItsRecord) {
   }
   s = history(problems, raised.change().number());
   EXPECT_TRUE(s.ok()) << s.error_message();
+  // An SLA manager reads changes, and so their trails; not the templates'.
+  grpc::ClientContext c3;
+  change::v1::CreateChangeTemplateRequest draft;
+  draft.mutable_template_()->set_name("Restart the app pool");
+  draft.mutable_template_()->set_implementation_plan("iisreset /restart");
+  draft.mutable_template_()->set_risk_level(change::v1::RISK_LEVEL_LOW);
+  change::v1::CreateChangeTemplateResponse tmpl;
+  s = manager->CreateChangeTemplate(&c3, draft, &tmpl);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  s = history(sla, raised.change().number());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  for (const std::string& id : {tmpl.template_().id(), tmpl.template_().name()}) {
+    EXPECT_TRUE(history(problems, id).ok()) << id;
+    s = history(sla, id);
+    EXPECT_TRUE(RefusedByPolicy(s)) << id << ": " << s.error_code() << " " << s.error_message();
+  }
+}
+
+// The same for suppliers: whoever reads suppliers reads their trails; a budget's trail only
+// those who may read service costs.
+TEST_F(AuthorisationMatrix, ABudgetsTrailIsReadByThoseWhoMayReadCosts) {
+  auto as = [&](const std::string& subject, Role role) {
+    return supplier::v1::SupplierService::NewStub(
+        suite_->Channel("supplier", {.subject = subject, .roles = {role}}));
+  };
+  auto manager = as("vm@corp", common::v1::ROLE_SUPPLIER_MANAGER);
+  auto agent = as("agent@corp", common::v1::ROLE_AGENT);
+  grpc::ClientContext c1;
+  supplier::v1::CreateSupplierRequest create;
+  create.mutable_supplier()->set_name("Acme Hosting");
+  create.mutable_supplier()->add_assignment_groups("acme-desk");
+  supplier::v1::CreateSupplierResponse created;
+  grpc::Status s = manager->CreateSupplier(&c1, create, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  grpc::ClientContext c2;
+  supplier::v1::SetServiceBudgetRequest budget;
+  budget.set_service("mail");
+  budget.set_month("2030-03");
+  budget.mutable_budget()->set_currency("EUR");
+  budget.mutable_budget()->set_minor_units(90'000);
+  supplier::v1::SetServiceBudgetResponse set;
+  s = manager->SetServiceBudget(&c2, budget, &set);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  auto history = [&](auto& stub, const std::string& id) {
+    grpc::ClientContext ctx;
+    supplier::v1::GetHistoryRequest request;
+    request.set_id(id);
+    supplier::v1::GetHistoryResponse out;
+    return stub->GetHistory(&ctx, request, &out);
+  };
+  s = history(agent, created.supplier().id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(history(manager, "budget:2030-03:mail").ok());
+  s = history(agent, "budget:2030-03:mail");
+  EXPECT_TRUE(RefusedByPolicy(s)) << s.error_code() << " " << s.error_message();
 }
 
 }  // namespace

@@ -27,6 +27,19 @@ absl::StatusOr<std::string> LocationZone(const config::v1::ConfigurationItem& it
   return zone == location->attributes().end() ? "" : zone->second;
 }
 
+// What the clocks read of an item: its class, and for its zone its location or its own zone.
+config::v1::ConfigurationItem ForClocks(const config::v1::ConfigurationItem& item) {
+  config::v1::ConfigurationItem kept;
+  kept.set_id(item.id());
+  kept.set_class_name(item.class_name());
+  for (const char* name : {"location", "time_zone"}) {
+    if (auto it = item.attributes().find(name); it != item.attributes().end()) {
+      (*kept.mutable_attributes())[name] = it->second;
+    }
+  }
+  return kept;
+}
+
 }  // namespace
 
 GrpcConfigurationItems::GrpcConfigurationItems(std::shared_ptr<grpc::Channel> channel,
@@ -62,9 +75,22 @@ absl::StatusOr<config::v1::ConfigurationItem> GrpcConfigurationItems::Get(const 
   }
   if (!s.ok()) {
     if (stale.has_value()) return *std::move(stale);
+    if (options_.find) {
+      std::optional<std::string> bytes = options_.find(absl::StrCat("i:", id));
+      config::v1::ConfigurationItem kept;
+      if (bytes.has_value() && kept.ParseFromString(*bytes)) {
+        absl::MutexLock lock(&mu_);
+        cache_.try_emplace(id, Cached{kept, now});  // past its TTL: reused while unanswered
+        return kept;
+      }
+    }
     // Anything else (unreachable, deadline, silenced, overloaded, an error of the service) can
     // heal.
     return absl::UnavailableError(absl::StrCat("configuration service: ", s.error_message()));
+  }
+  if (options_.keep) {
+    options_.keep(absl::StrCat("i:", id),
+                  ForClocks(response.configuration_item()).SerializeAsString());
   }
   absl::MutexLock lock(&mu_);
   if (cache_.size() > 100000) cache_.clear();  // bounded; refilled on demand

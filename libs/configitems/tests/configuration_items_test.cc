@@ -3,6 +3,8 @@
 #include "itsm/configitems/configuration_items.h"
 
 #include <atomic>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -110,6 +112,44 @@ TEST(GrpcConfigurationItems, AServiceLeavingACallUnansweredIsNotAskedAgainForAWh
   fake.delay_ms = 0;
   clock.Advance(absl::Seconds(10));
   EXPECT_EQ(*cis.ClassOf("s1"), "server");
+}
+
+// A process restarted while the configuration service cannot answer reads what an earlier one
+// kept of the items (class, location, zone; nothing else), so that records on items the timer
+// knew still start their clocks (found from outside: a timer restarted during a CMDB hang
+// parked them all).
+TEST(GrpcConfigurationItems, WhatWasReadIsKeptAndReadBackWhenTheServiceCannotAnswer) {
+  FakeConfiguration fake;
+  fake.items["r1"] = Item("r1", "router", {{"location", "ist"}, {"owner", "net-team"}});
+  fake.items["ist"] = Item("ist", "location", {{"time_zone", "Europe/Istanbul"}});
+  fake.items["s1"] = Item("s1", "server");
+  testing::GrpcTestServer server({&fake});
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  std::map<std::string, std::string> store;
+  GrpcConfigurationItems::Options options{
+      .deadline = absl::Milliseconds(500),
+      .keep = [&store](const std::string& key, const std::string& bytes) { store[key] = bytes; },
+      .find = [&store](const std::string& key) -> std::optional<std::string> {
+        auto it = store.find(key);
+        if (it == store.end()) return std::nullopt;
+        return it->second;
+      }};
+  {
+    GrpcConfigurationItems first(server.Channel(), clock, options);
+    EXPECT_EQ(*first.LocationZoneOf("r1"), "Europe/Istanbul");
+  }
+  config::v1::ConfigurationItem kept;
+  ASSERT_TRUE(kept.ParseFromString(store["i:r1"]));
+  EXPECT_EQ(kept.class_name(), "router");
+  EXPECT_FALSE(kept.attributes().contains("owner"));  // only what the clocks read
+  auto channel = server.Channel();
+  server.Shutdown();
+  GrpcConfigurationItems restarted(channel, clock, options);
+  EXPECT_EQ(*restarted.ClassOf("r1"), "router");
+  EXPECT_EQ(*restarted.LocationZoneOf("r1"), "Europe/Istanbul");
+  EXPECT_EQ(restarted.ClassOf("s1").status().code(), absl::StatusCode::kUnavailable);
+  store.clear();
+  EXPECT_EQ(*restarted.ClassOf("r1"), "router");  // held in memory once read back
 }
 
 // While one call is overdue (a hang that has not reached its deadline yet), the other threads

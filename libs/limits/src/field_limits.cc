@@ -33,29 +33,44 @@ Limits LimitsOf(const FieldDescriptor* field) {
 }
 
 // Characters (code points) of valid UTF-8 (protobuf has already refused invalid UTF-8 in string
-// fields while parsing), and the first control character that is not allowed.
+// fields while parsing), and the first character that is not allowed, with what it is.
 struct TextScan {
   size_t characters = 0;
-  int bad_control = -1;
+  int refused = -1;
+  const char* what = "";
 };
+
+// What `cp` is when a field may not hold it, else null: controls (C0 but the spaces of a
+// multi-line field, DEL, C1); in a single-line field, the line separators, which break lines as
+// '\n' does, and the bidirectional embeddings, overrides and isolates, which make a name or a
+// title read in another order than it is stored ("r1 \u202etxt.exe" shows as "r1 exe.txt"); in
+// any field, Unicode's noncharacters, which are not text.
+const char* RefusedCharacter(uint32_t cp, bool multiline) {
+  const bool allowed_space = multiline && (cp == '\n' || cp == '\r' || cp == '\t');
+  if ((cp < 0x20 && !allowed_space) || (cp >= 0x7f && cp <= 0x9f)) return "control character";
+  if (!multiline && (cp == 0x2028 || cp == 0x2029)) return "line separator";
+  if (!multiline && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) {
+    return "bidirectional control";
+  }
+  if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe) return "noncharacter";
+  return nullptr;
+}
 
 TextScan Scan(const std::string& text, bool multiline) {
   TextScan scan;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if ((c & 0xc0) != 0x80) ++scan.characters;
-    if (scan.bad_control >= 0) continue;
-    const bool allowed_space = multiline && (c == '\n' || c == '\r' || c == '\t');
-    if ((c < 0x20 && !allowed_space) || c == 0x7f) {
-      scan.bad_control = c;
-    } else if (c == 0xc2 && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9f) scan.bad_control = next;  // U+0080..U+009F
-    } else if (!multiline && c == 0xe2 && i + 2 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) == 0x80) {
-      // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR break lines as '\n' does.
-      const auto last = static_cast<unsigned char>(text[i + 2]);
-      if (last == 0xa8 || last == 0xa9) scan.bad_control = 0x2000 + (last - 0x80);
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+    uint32_t cp = length == 1 ? lead : lead & (0x7f >> length);
+    for (size_t k = 1; k < length && i + k < text.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    }
+    i += length;
+    ++scan.characters;
+    if (scan.refused >= 0) continue;
+    if (const char* what = RefusedCharacter(cp, multiline); what != nullptr) {
+      scan.refused = static_cast<int>(cp);
+      scan.what = what;
     }
   }
   return scan;
@@ -74,11 +89,13 @@ absl::Status CheckString(const std::string& path, const FieldDescriptor* field,
     return base::FieldError(
         path, absl::StrCat("at most ", limits.max_length, " characters, got ", scan.characters));
   }
-  if (scan.bad_control >= 0) {
+  if (scan.refused >= 0) {
     return base::FieldError(
-        path, absl::StrCat(scan.bad_control >= 0x2028 ? "line separator" : "control character",
-                           " U+", absl::Hex(scan.bad_control, absl::kZeroPad4), " not allowed",
-                           limits.multiline ? "" : " (a single-line field: no line breaks)"));
+        path,
+        absl::StrCat(scan.what, " U+", absl::Hex(scan.refused, absl::kZeroPad4), " not allowed",
+                     limits.multiline || scan.refused >= 0x202a
+                         ? ""
+                         : " (a single-line field: no line breaks)"));
   }
   return absl::OkStatus();
 }

@@ -65,6 +65,36 @@ TEST(CheckFieldLimits, ControlCharactersAreRefusedLineBreaksOnlyInMultiLineField
   ExpectRefused(r, "description: control character U+0000");
 }
 
+// A name or a title must read in the order it is stored: "r1 \u202etxt.exe" shows as
+// "r1 exe.txt" (found from outside). Noncharacters are not text in any field.
+TEST(CheckFieldLimits, BidirectionalControlsAndNoncharactersAreRefused) {
+  incident::v1::CreateIncidentRequest r;
+  r.set_title("Mail down");
+  r.set_description("\u05e9\u05dc\u05d5\u05dd \u2067mail\u2069 \u202bnote\u202c");  // RTL text
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.set_title("r1 \u202etxt.exe");
+  ExpectRefused(r, "title: bidirectional control U+202e not allowed");
+  r.set_title("a \u202a b");
+  ExpectRefused(r, "title: bidirectional control U+202a");
+  r.set_title("a \u2066 b");
+  ExpectRefused(r, "title: bidirectional control U+2066");
+  r.set_title("a \u2069 b");
+  ExpectRefused(r, "title: bidirectional control U+2069");
+  r.set_title("\u05e9\u05dc\u05d5\u05dd \u200f\u2065");  // RLM and U+2065 (unassigned) pass
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.set_title("r1 \uffff");
+  ExpectRefused(r, "title: noncharacter U+ffff not allowed");
+  r.set_title("Mail down");
+  r.set_description("x \ufdd0");
+  ExpectRefused(r, "description: noncharacter U+fdd0");
+  r.set_description("x \U0010fffe");
+  ExpectRefused(r, "description: noncharacter U+10fffe");
+  r.set_description("x \U0001f600 \ufdef");
+  ExpectRefused(r, "description: noncharacter U+fdef");
+  r.set_description("x \U0001f600 \ufdf0 \ufffd");  // emoji, the next character, U+FFFD pass
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+}
+
 TEST(CheckFieldLimits, ListsAndNestedFieldsAreNamedByTheirPath) {
   incident::v1::UpdateIncidentRequest r;
   for (int i = 0; i < 100; ++i) r.mutable_incident()->add_configuration_item_ids("ci");

@@ -32,6 +32,7 @@ constexpr char kCreateChange[] = "itsm.change.v1.ChangeService/CreateChange";
 constexpr char kGetChangeHistory[] = "itsm.change.v1.ChangeService/GetChangeHistory";
 constexpr char kGetChangePolicy[] = "/itsm.change.v1.ChangeService/GetChangePolicy";
 constexpr char kListChangeWindows[] = "/itsm.change.v1.ChangeService/ListChangeWindows";
+constexpr char kGetChangeTemplate[] = "/itsm.change.v1.ChangeService/GetChangeTemplate";
 
 using ChangeWork = records::UnitOfWork<v1::Change, ChangeRepository>;
 
@@ -670,8 +671,9 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
                                        const v1::GetChangeHistoryRequest& request,
                                        v1::GetChangeHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
-  // A change or a release is named by id or number; templates, windows and the policy by id.
-  // The policy's and a window's trails hold them whole: read by those who may read them.
+  // A change or a release is named by id or number, a template by id or name, windows and the
+  // policy by id. The trails of the kinds fewer roles may read hold those records whole: read
+  // by those who may read them.
   std::string record_id = request.id();
   if (auto change = ChangeRepository::Get(txn, request.id()); change.ok()) {
     record_id = change->id();
@@ -687,6 +689,11 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
     ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kListChangeWindows));
   } else if (!absl::IsNotFound(window.status())) {
     return window.status();
+  } else if (auto tmpl = TemplateStore::Get(txn, request.id()); tmpl.ok()) {
+    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetChangeTemplate));
+    record_id = tmpl->id();
+  } else if (!absl::IsNotFound(tmpl.status())) {
+    return tmpl.status();
   }
   ITSM_RETURN_IF_ERROR(
       records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out));

@@ -1,5 +1,7 @@
 #include "services/configuration/src/ci_model.h"
 
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +22,20 @@ AttributeMap ToMap(const google::protobuf::Map<std::string, std::string>& m) {
 void SetAttributes(v1::ConfigurationItem& ci, const AttributeMap& attrs) {
   ci.clear_attributes();
   for (const auto& [k, v] : attrs) (*ci.mutable_attributes())[k] = v;
+}
+
+// Whether an update may name `attributes.<key>`: the CI's class declares it, or the CI holds it
+// (one its class no longer declares may still be removed). Anything else would be a mask that
+// answers OK and changes nothing ("attributes.os.deep").
+bool UpdatableAttribute(const ClassCatalog& catalog, const v1::ConfigurationItem& ci,
+                        const std::string& key) {
+  if (ci.attributes().contains(key)) return true;
+  const v1::CiClass* cls = catalog.Find(ci.class_name());
+  if (cls == nullptr) return false;
+  for (const auto& a : cls->effective_attributes()) {
+    if (a.name() == key) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -121,7 +137,12 @@ absl::StatusOr<v1::ConfigurationItem> ApplyUpdate(const ClassCatalog& catalog,
         "configuration_item.status: CI ", current.id(), " is retired and cannot change"));
   }
   v1::ConfigurationItem next = current;
+  std::set<std::string> seen;
   for (const std::string& path : request.update_mask().paths()) {
+    // As every other mask of the suite (records::CheckUpdateMask) says.
+    if (!seen.insert(path).second) {
+      return Invalid("update_mask", absl::StrCat("\"", path, "\" named twice"));
+    }
     if (path == "name") {
       next.set_name(in.name());
     } else if (path == "status") {
@@ -136,6 +157,11 @@ absl::StatusOr<v1::ConfigurationItem> ApplyUpdate(const ClassCatalog& catalog,
       *next.mutable_attributes() = in.attributes();
     } else if (absl::StartsWith(path, "attributes.") && path.size() > sizeof("attributes.") - 1) {
       const std::string key = path.substr(sizeof("attributes.") - 1);
+      if (!UpdatableAttribute(catalog, current, key)) {
+        return Invalid("update_mask",
+                       absl::StrCat("cannot update \"", path, "\": class ", current.class_name(),
+                                    " has no attribute \"", key, "\""));
+      }
       auto it = in.attributes().find(key);
       if (it == in.attributes().end() || it->second.empty()) {
         next.mutable_attributes()->erase(key);

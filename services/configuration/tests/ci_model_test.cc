@@ -1,5 +1,8 @@
 #include "services/configuration/src/ci_model.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace itsm::config {
@@ -98,6 +101,21 @@ TEST_F(CiModelTest, UpdateErrorsNameTheField) {
   (*u.mutable_configuration_item()->mutable_attributes())["cpu_count"] = "many";
   EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
             "configuration_item.attributes.cpu_count: not an integer: \"many\"");
+  u.mutable_update_mask()->set_paths(0, "description");
+  u.mutable_update_mask()->add_paths("description");
+  EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
+            "update_mask: \"description\" named twice");
+  u.mutable_update_mask()->mutable_paths()->RemoveLast();
+  // An attribute the class does not declare, named without a value, or a path below one, was
+  // answered OK and changed nothing (found from outside).
+  u.mutable_configuration_item()->clear_attributes();
+  for (const char* path : {"attributes.nosuchattr", "attributes.cpu_count.deep"}) {
+    u.mutable_update_mask()->set_paths(0, path);
+    EXPECT_EQ(
+        ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
+        absl::StrCat("update_mask: cannot update \"", path, "\": class server has no attribute \"",
+                     std::string(path).substr(11), "\""));
+  }
   u.mutable_update_mask()->set_paths(0, "status");
   EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_)
                 .status()

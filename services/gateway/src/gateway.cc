@@ -286,6 +286,16 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
     Answer(route_label, method, start, std::move(response), respond);
   };
   if (!admission.refusal.ok()) return refuse(admission.refusal);
+  // A header the call depends on, given on two lines, has no one meaning, and the first line
+  // won silently: If-Match "1" then "2" applied the write, and a retry with only the second
+  // Idempotency-Key created the record again (found from outside). One line holding a list is
+  // refused where it is read.
+  for (const char* name :
+       {"If-Match", "If-None-Match", "Idempotency-Key", "Content-Type", "Content-Encoding"}) {
+    if (request.count(name) > 1) {
+      return refuse(base::FieldError(name, "given more than once; send it on one line, once"));
+    }
+  }
   const absl::string_view target = View(request.target());
   const size_t question = target.find('?');
   HttpInput input{

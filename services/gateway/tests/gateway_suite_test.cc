@@ -302,6 +302,22 @@ TEST_F(GatewaySuiteTest, IdempotencyKeyReplaysTheFirstCreate) {
   HttpAnswer listed = client.Send("GET", "/v1/incidents?title_contains=Idempotent%20printer");
   const auto& incidents = Json(listed.body).fields().at("incidents").list_value();
   EXPECT_EQ(incidents.values_size(), 1) << listed.body;
+  // A key on two lines has no one meaning: refused, nothing created.
+  HttpAnswer doubled =
+      client.Send("POST", "/v1/incidents", body,
+                  {{"Idempotency-Key", "idem-43"}, {"idempotency-key", "idem-44"}});
+  EXPECT_EQ(doubled.status, 400) << doubled.body;
+  EXPECT_TRUE(absl::StrContains(doubled.body, "\"field\":\"Idempotency-Key\"")) << doubled.body;
+  const std::string id = Field(Json(first.body), "incident", "id");
+  HttpAnswer conditions = client.Send("PATCH", "/v1/incidents/" + id + "?update_mask=title",
+                                      R"({"title":"Idempotent printer fire, twice"})",
+                                      {{"If-Match", "\"1\""}, {"if-match", "\"2\""}});
+  EXPECT_EQ(conditions.status, 400) << conditions.body;
+  EXPECT_TRUE(absl::StrContains(conditions.body, "\"field\":\"If-Match\"")) << conditions.body;
+  listed = client.Send("GET", "/v1/incidents?title_contains=Idempotent%20printer");
+  EXPECT_EQ(Json(listed.body).fields().at("incidents").list_value().values_size(), 1)
+      << listed.body;
+  EXPECT_EQ(client.Send("GET", "/v1/incidents/" + id).Header("etag"), "\"1\"");
 }
 
 TEST_F(GatewaySuiteTest, BadInputIsRefusedNamingTheFieldAndNothingIsStored) {

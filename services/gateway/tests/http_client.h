@@ -45,7 +45,8 @@ class HttpClient {
     for (const auto& [k, v] : always_) {
       if (headers.count(k) == 0) request.set(k, v);
     }
-    for (const auto& [k, v] : headers) request.set(k, v);
+    // Inserted, not set: a test may send one header twice under two spellings of its name.
+    for (const auto& [k, v] : headers) request.insert(k, v);
     if (!body.empty() && headers.count("Content-Type") == 0) {
       request.set(http::field::content_type, "application/json");
     }

@@ -110,6 +110,7 @@ sla::v1::SlaClock ComposeClock(const sla::v1::TimerState& state, const sla::v1::
   sla::v1::SlaClock s;
   s.set_clock_id(c.clock_id());
   s.set_incident_id(state.incident_id());
+  s.set_record_number(state.record_number());
   s.set_record_type(state.record_type());
   s.set_sequence(c.events_emitted());  // its last event's; an emitted event takes the next
   s.set_sla_definition_id(c.definition_id());

@@ -18,8 +18,9 @@ absl::StatusOr<redis::RedisValue> TwiceIfClosed(redis::RedisClient& client,
 }  // namespace
 
 RedisDefinitionArchive::RedisDefinitionArchive(std::string redis_address, redis::RedisAuth auth,
-                                               const std::string& key_prefix)
-    : hash_(key_prefix + ":definitions"),
+                                               const std::string& key_prefix,
+                                               const std::string& what)
+    : hash_(key_prefix + ":" + what),
       client_(std::move(redis_address), absl::Seconds(2), std::move(auth)) {}
 
 void RedisDefinitionArchive::Keep(const std::string& key, const std::string& bytes) {
@@ -27,10 +28,11 @@ void RedisDefinitionArchive::Keep(const std::string& key, const std::string& byt
   if (auto it = kept_.find(key); it != kept_.end() && it->second == bytes) return;
   absl::StatusOr<redis::RedisValue> stored = TwiceIfClosed(client_, {"HSET", hash_, key, bytes});
   if (!stored.ok()) {
-    runtime::log::Warn("cannot keep an SLA definition in Redis; tried again at its next read",
-                       {{"key", key}, {"error", stored.status().ToString()}});
+    runtime::log::Warn("cannot keep what was read in Redis; tried again at its next read",
+                       {{"hash", hash_}, {"key", key}, {"error", stored.status().ToString()}});
     return;
   }
+  if (kept_.size() >= 100000) kept_.clear();
   kept_[key] = bytes;
 }
 

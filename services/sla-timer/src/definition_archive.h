@@ -31,8 +31,10 @@ class DefinitionArchive {
 
 class RedisDefinitionArchive final : public DefinitionArchive {
  public:
+  // The hash `<key_prefix>:<what>`: "definitions" (definitions and calendars), or
+  // "configuration_items" (what the clocks read of the CIs, GrpcConfigurationItems).
   RedisDefinitionArchive(std::string redis_address, redis::RedisAuth auth,
-                         const std::string& key_prefix);
+                         const std::string& key_prefix, const std::string& what = "definitions");
   void Keep(const std::string& key, const std::string& bytes) override;
   std::optional<std::string> Find(const std::string& key) override;
 
@@ -41,7 +43,8 @@ class RedisDefinitionArchive final : public DefinitionArchive {
   absl::Mutex mu_;
   redis::RedisClient client_ ABSL_GUARDED_BY(mu_);
   // What this process stored under each key: the current versions are read every second, and
-  // written only when they changed.
+  // written only when they changed. Bounded (emptied past 100,000 keys: there are as many
+  // configuration items as the CMDB holds).
   absl::flat_hash_map<std::string, std::string> kept_ ABSL_GUARDED_BY(mu_);
 };
 

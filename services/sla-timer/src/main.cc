@@ -35,11 +35,20 @@ int main(int argc, char** argv) {
                                             config.GetString("redis_key_prefix"));
   source.KeepIn(&archive);
   // CI classes (definitions restricted to them) and CI-location zones.
+  // What was read of them outlives a restart too: a timer restarted during a CMDB outage starts
+  // the clocks of records on items it knew.
+  sla_timer::RedisDefinitionArchive item_archive(config.GetString("redis_address"), *redis_auth,
+                                                 config.GetString("redis_key_prefix"),
+                                                 "configuration_items");
   std::unique_ptr<configitems::GrpcConfigurationItems> configuration_items;
   if (const std::string address = config.GetString("configuration_address"); !address.empty()) {
     configuration_items = std::make_unique<configitems::GrpcConfigurationItems>(
         rt.ChannelTo(address), base::SystemClock::Get(),
-        configitems::GrpcConfigurationItems::Options{.actor = "itsm-sla-timer"});
+        configitems::GrpcConfigurationItems::Options{
+            .actor = "itsm-sla-timer",
+            .keep = [&item_archive](const std::string& key,
+                                    const std::string& bytes) { item_archive.Keep(key, bytes); },
+            .find = [&item_archive](const std::string& key) { return item_archive.Find(key); }});
   } else {
     runtime::log::Warn(
         "configuration_address is empty: definitions restricted to CI classes apply to no record",

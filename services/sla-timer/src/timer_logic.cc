@@ -284,6 +284,7 @@ struct TimerLogic::Ctx {
 
 struct TimerLogic::Record {
   std::string id = {};
+  std::string number = {};
   int64_t version = 0;
   std::string service = {};
   incident::v1::Priority priority = incident::v1::PRIORITY_UNSPECIFIED;
@@ -859,6 +860,7 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
 TimerLogic::Record TimerLogic::RecordOf(const incident::v1::Incident& incident) {
   Record r;
   r.id = incident.id();
+  r.number = incident.number();
   r.version = incident.version();
   r.service = incident.service();
   r.priority = incident.priority();
@@ -872,6 +874,7 @@ TimerLogic::Record TimerLogic::RecordOf(const incident::v1::Incident& incident) 
 TimerLogic::Record TimerLogic::RecordOf(const incident::v1::ServiceRequest& request) {
   Record r;
   r.id = request.id();
+  r.number = request.number();
   r.version = request.version();
   r.service = request.service();
   r.priority = request.priority();
@@ -884,6 +887,7 @@ TimerLogic::Record TimerLogic::RecordOf(const incident::v1::ServiceRequest& requ
 TimerLogic::Record TimerLogic::RecordOf(const change::v1::Change& change) {
   Record r;
   r.id = change.id();
+  r.number = change.number();
   r.version = change.version();
   r.query = RecordQuery::Of(change);
   r.service = r.query.service;
@@ -1029,6 +1033,7 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   }
   TimerState& st = ctx.out.state;
   st.set_partition(partition);
+  if (!record.number.empty()) st.set_record_number(record.number);
   const auto open_before = OpenClocks(st);
 
   // Warnings and breaches due before this change happened come first, at their own instants:

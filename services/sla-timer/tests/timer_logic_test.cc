@@ -92,6 +92,7 @@ class TimerLogicTest : public ::testing::Test {
 
   Incident Create(incident::v1::Priority priority = incident::v1::PRIORITY_P1) {
     incident_.set_id("inc-1");
+    incident_.set_number("INC0000001");
     incident_.set_service("vpn");
     incident_.set_priority(priority);
     incident_.set_state(incident::v1::INCIDENT_STATE_NEW);
@@ -162,6 +163,7 @@ TEST_F(TimerLogicTest, CreateStartsResponseAndResolutionClocks) {
   EXPECT_EQ(started.clock().target().seconds(), 4 * 3600);
   EXPECT_EQ(base::FromProtoTimestamp(started.clock().due_time()), kT0 + absl::Hours(4));
   EXPECT_EQ(started.clock().incident_id(), "inc-1");
+  EXPECT_EQ(started.clock().record_number(), "INC0000001");
   EXPECT_EQ(TimerLogic::OpenClocks(*state_),
             (std::map<std::string, int>{{"resolution:running", 1}, {"response:running", 1}}));
 }
@@ -178,6 +180,8 @@ TEST_F(TimerLogicTest, WarningsAndBreachFireOnceEach) {
   auto breached = Last<sla::v1::SlaBreached>("SlaBreached");
   EXPECT_TRUE(breached.clock().breached());
   EXPECT_EQ(breached.clock().clock_kind(), sla::v1::CLOCK_KIND_RESPONSE);
+  // A breach names its record's number too (webhooks filtered by it).
+  EXPECT_EQ(breached.clock().record_number(), "INC0000001");
   // The event is stamped with the due instant, whenever it was fired.
   EXPECT_EQ(base::FromProtoTimestamp(breached.clock().event_time()), kT0 + absl::Minutes(30));
   EXPECT_EQ(breached.clock().business_elapsed().seconds(), 30 * 60);

@@ -87,9 +87,10 @@ grpc::ServerUnaryReactor* SupplierGrpcService::ListDeadlines(
 grpc::ServerUnaryReactor* SupplierGrpcService::GetHistory(grpc::CallbackServerContext* ctx,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
-  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
-    return apps_.suppliers.History(txn, *request, *response);
-  });
+  return BoundedReadCall(executor_, db_, ctx, *request, *response,
+                         [=, this](Transaction& txn, const base::Caller& caller) {
+                           return apps_.suppliers.History(txn, caller, *request, *response);
+                         });
 }
 
 // ---- Contracts ----

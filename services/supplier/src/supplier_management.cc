@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/access_policy.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -23,6 +24,7 @@ namespace {
 constexpr char kCreateSupplier[] = "itsm.supplier.v1.SupplierService/CreateSupplier";
 constexpr char kListDeadlines[] = "itsm.supplier.v1.SupplierService/ListDeadlines";
 constexpr char kGetHistory[] = "itsm.supplier.v1.SupplierService/GetHistory";
+constexpr char kGetServiceCosts[] = "/itsm.supplier.v1.SupplierService/GetServiceCosts";
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
@@ -166,12 +168,13 @@ absl::Status SupplierManagement::ListDeadlines(storage::Transaction& txn,
   return absl::OkStatus();
 }
 
-absl::Status SupplierManagement::History(storage::Transaction& txn,
+absl::Status SupplierManagement::History(storage::Transaction& txn, const base::Caller& caller,
                                          const v1::GetHistoryRequest& request,
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   std::string record_id;
   if (absl::StartsWith(request.id(), "budget:")) {
+    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetServiceCosts));
     record_id = request.id();  // a service's budget for a month (ServiceCosts::BudgetHistoryId)
   } else if (auto s = SupplierRepository::Get(txn, request.id()); s.ok()) {
     record_id = s->id();

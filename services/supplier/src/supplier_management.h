@@ -47,8 +47,10 @@ class SupplierManagement {
   absl::Status ListDeadlines(storage::Transaction& txn, const v1::ListDeadlinesRequest& request,
                              v1::ListDeadlinesResponse& out) const;
   // The audit trail of a supplier or a contract.
-  absl::Status History(storage::Transaction& txn, const v1::GetHistoryRequest& request,
-                       v1::GetHistoryResponse& out) const;
+  // A budget's trail (id budget:<YYYY-MM>:<service>) is read only by callers who may also read
+  // service costs.
+  absl::Status History(storage::Transaction& txn, const base::Caller& caller,
+                       const v1::GetHistoryRequest& request, v1::GetHistoryResponse& out) const;
 
   const SupplierRules& rules() const { return rules_; }
 

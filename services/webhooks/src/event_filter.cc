@@ -51,6 +51,7 @@ std::vector<std::string> RecordKeysOf(const google::protobuf::Message& event) {
     const google::protobuf::Message& record = reflection->GetMessage(event, field);
     AddString(record, "id", keys);
     AddString(record, "number", keys);
+    AddString(record, "record_number", keys);  // an SLA clock's record
     AddString(record, "service", keys);
     AddString(record, "services", keys);
   }

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "itsm/incident/v1/events.pb.h"
+#include "itsm/sla/v1/events.pb.h"
 #include "itsm/supplier/v1/events.pb.h"
 
 namespace itsm::webhooks {
@@ -43,6 +44,17 @@ TEST(EventFilter, RecordFilterMatchesSubjectIdNumberOrService) {
   EXPECT_TRUE(EventFilter({"itsm.incident.v1.*"}, "mail").Matches(facts));
   EXPECT_FALSE(EventFilter({"itsm.incident.v1.*"}, "web").Matches(facts));
   EXPECT_FALSE(EventFilter({"itsm.change.v1.*"}, "mail").Matches(facts));
+}
+
+// An SLA clock's events name their record by id and number: a subscription for INC0000007
+// hears of its breach (found from outside: they named it by id only).
+TEST(EventFilter, RecordFilterByNumberMatchesTheRecordsClockEvents) {
+  sla::v1::SlaBreached breached;
+  breached.mutable_clock()->set_incident_id("e911");
+  breached.mutable_clock()->set_record_number("INC0000007");
+  const EventFacts facts{"itsm.sla.v1.SlaBreached", "e911", RecordKeysOf(breached)};
+  EXPECT_TRUE(EventFilter({"itsm.sla.v1.*"}, "INC0000007").Matches(facts));
+  EXPECT_FALSE(EventFilter({"itsm.sla.v1.*"}, "INC0000008").Matches(facts));
 }
 
 TEST(EventFilter, RecordKeysIncludeRepeatedServices) {

@@ -9,8 +9,10 @@
 #ifndef ITSM_CONFIGITEMS_CONFIGURATION_ITEMS_H_
 #define ITSM_CONFIGITEMS_CONFIGURATION_ITEMS_H_
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -53,6 +55,12 @@ class GrpcConfigurationItems final : public ConfigurationItems {
     absl::Duration quiet = absl::Seconds(10);
     // The x-itsm-actor of the calls (the audit of the configuration service names it).
     std::string actor = "itsm";
+    // Optional: where what was read of each item (its class, location and zone) is also kept
+    // (key "i:<id>"), and read back from when the service cannot answer and this process has
+    // not read the item: a timer restarted during a CMDB outage starts the clocks of records
+    // on items it knew. The SLA timer keeps them in its Redis.
+    std::function<void(const std::string& key, const std::string& bytes)> keep = {};
+    std::function<std::optional<std::string>(const std::string& key)> find = {};
   };
   GrpcConfigurationItems(std::shared_ptr<grpc::Channel> channel, const base::Clock& clock,
                          Options options);
