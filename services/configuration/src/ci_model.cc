@@ -38,6 +38,18 @@ bool UpdatableAttribute(const ClassCatalog& catalog, const v1::ConfigurationItem
   return false;
 }
 
+// Two spellings of one name: the same letters and digits, whatever their case and underscores.
+bool SpelledAlike(const std::string& a, const std::string& b) {
+  auto folded = [](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c != '_') out += absl::ascii_tolower(c);
+    }
+    return out;
+  };
+  return a != b && folded(a) == folded(b);
+}
+
 }  // namespace
 
 std::string StatusName(v1::LifecycleStatus s) {
@@ -163,6 +175,18 @@ absl::StatusOr<v1::ConfigurationItem> ApplyUpdate(const ClassCatalog& catalog,
                                     " has no attribute \"", key, "\""));
       }
       auto it = in.attributes().find(key);
+      if (it == in.attributes().end()) {
+        // Without a value the attribute is removed: not when the body holds it under another
+        // spelling ("OS" for os, "cpuCount" for cpu_count), which meant to set it. A mask
+        // spelt in capitals reached the service folded to lower case (found from outside).
+        for (const auto& [given, value] : in.attributes()) {
+          if (SpelledAlike(given, key)) {
+            return Invalid(
+                absl::StrCat("configuration_item.attributes.", given),
+                absl::StrCat("update_mask names \"", path, "\"; spell the key as the mask does"));
+          }
+        }
+      }
       if (it == in.attributes().end() || it->second.empty()) {
         next.mutable_attributes()->erase(key);
       } else {

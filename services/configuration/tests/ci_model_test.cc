@@ -101,6 +101,15 @@ TEST_F(CiModelTest, UpdateErrorsNameTheField) {
   (*u.mutable_configuration_item()->mutable_attributes())["cpu_count"] = "many";
   EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
             "configuration_item.attributes.cpu_count: not an integer: \"many\"");
+  // The key removed by a mask path without a value, while the body holds it spelt otherwise:
+  // meant to set it, never to remove it.
+  u.mutable_update_mask()->set_paths(0, "attributes.cpu_count");
+  u.mutable_configuration_item()->clear_attributes();
+  (*u.mutable_configuration_item()->mutable_attributes())["CPU_COUNT"] = "8";
+  EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),
+            "configuration_item.attributes.CPU_COUNT: update_mask names \"attributes.cpu_count\"; "
+            "spell the key as the mask does");
+  u.mutable_configuration_item()->clear_attributes();
   u.mutable_update_mask()->set_paths(0, "description");
   u.mutable_update_mask()->add_paths("description");
   EXPECT_EQ(ApplyUpdate(catalog_, Server(), u, resolver_).status().message(),

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -12,6 +13,7 @@
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
 #include "itsm/runtime/logging.h"
 
 namespace itsm::gateway {
@@ -72,6 +74,29 @@ std::string AsJsonString(absl::string_view text) {
   std::string json;
   runtime::log::AppendJsonString(&json, text);
   return json;
+}
+
+// A field mask's names as lowerCamelCase or snake_case only. Protobuf's JSON reading turns any
+// capital into "_" and a lower-case letter and folds a run of capitals ("attributes.OS" becomes
+// "attributes.os", "NAME" becomes "name"), so a map key spelt in capitals named another key
+// than the body's, and a CI update removed the attribute it meant to set (found from outside).
+absl::Status CheckMaskSpelling(const std::string& field, absl::string_view text) {
+  for (absl::string_view path : absl::StrSplit(text, ',')) {
+    for (absl::string_view name : absl::StrSplit(path, '.')) {
+      const bool lower_start = !name.empty() && absl::ascii_islower(name[0]);
+      const bool snake = absl::c_all_of(name, [](char c) {
+        return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_';
+      });
+      const bool camel = absl::c_all_of(name, [](char c) { return absl::ascii_isalnum(c); });
+      if (!lower_start || !(snake || camel)) {
+        return base::FieldError(
+            field, absl::StrCat("\"", path,
+                                "\": write each name in lowerCamelCase or snake_case, as the API "
+                                "reference spells it"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -199,6 +224,9 @@ absl::Status SetFieldFromText(Message& message, absl::string_view path, absl::st
       if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
                                                                static_cast<int>(text.size()))) {
         return base::FieldError(name, "is not valid UTF-8");
+      }
+      if (field->message_type()->full_name() == "google.protobuf.FieldMask") {
+        ITSM_RETURN_IF_ERROR(CheckMaskSpelling(name, text));
       }
       Message* value = repeated ? r->AddMessage(target, field) : r->MutableMessage(target, field);
       const auto parsed = google::protobuf::util::JsonStringToMessage(AsJsonString(text), value);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <iterator>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -322,6 +323,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return ReadFailed(ec);
     const auto& head = parser_->get();
     head_request_ = head.method() == http::verb::head;
+    head_fields_ = static_cast<size_t>(std::distance(head.begin(), head.end()));
     if (parser_->content_length() && *parser_->content_length() > options_.max_body_bytes) {
       return RefuseNow(http::status::payload_too_large,
                        absl::StrCat("the request body is larger than ", options_.max_body_bytes,
@@ -395,6 +397,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Dispatch() {
     HttpRequest request = parser_->release();
+    // Beast adds the fields of a chunked body's trailer to the head's. RFC 9110 6.5.1: a
+    // trailer field must not be taken for a header; an If-Match or Content-Type there would be
+    // applied here and not by a proxy that reads the head only.
+    if (static_cast<size_t>(std::distance(request.begin(), request.end())) != head_fields_) {
+      return RefuseNow(http::status::bad_request,
+                       "trailer fields after a chunked body are not accepted: send every field "
+                       "in the request head");
+    }
     // RFC 9112 3.2: an HTTP/1.1 request names exactly one Host. Two let a proxy route on one
     // and this server on the other.
     if (request.version() >= 11 && request.count(http::field::host) != 1) {
@@ -547,6 +557,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t head_fields_ = 0;  // the fields of the request head, before any trailer
   const HttpServerOptions& options_;
   HttpHandler& handler_;
   ConnectionSlot slot_;

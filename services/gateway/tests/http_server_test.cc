@@ -297,6 +297,19 @@ TEST_F(HttpServerTest, ATransferEncodingOtherThanChunkedIsRefusedAndTheConnectio
   EXPECT_EQ(answer.body(), "/chunked");
 }
 
+// A field in a chunked body's trailer is not a header (RFC 9110 6.5.1): an If-Match there would
+// be applied here and not by a proxy reading the head (found from outside). Refused.
+TEST_F(HttpServerTest, TrailerFieldsAreRefused) {
+  tcp::socket socket = Connect();
+  asio::write(socket, asio::buffer(std::string("PATCH /trailer HTTP/1.1\r\nHost: x\r\n"
+                                               "Transfer-Encoding: chunked\r\n\r\n"
+                                               "2\r\nab\r\n0\r\nIf-Match: \"7\"\r\n\r\n")));
+  const AnswerAndClose answer = ReadAnswerAndClose(socket);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("trailer"), std::string::npos) << answer.body;
+  EXPECT_EQ(answer.body.find("/trailer"), std::string::npos) << answer.body;
+}
+
 TEST_F(HttpServerTest, AnExpectationOtherThan100ContinueIsRefused) {
   tcp::socket socket = Connect();
   asio::write(socket, asio::buffer(std::string("POST /x HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n"

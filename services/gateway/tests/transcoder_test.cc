@@ -62,6 +62,22 @@ TEST_F(TranscoderTest, IfMatchSetsTheRecordVersion) {
   EXPECT_EQ(u.incident().id(), "INC1");
   EXPECT_EQ(u.incident().version(), 7);
   EXPECT_EQ(u.update_mask().paths(0), "title");
+  // Masks in lowerCamelCase or snake_case only: protobuf folds capitals ("attributes.OS" became
+  // "attributes.os", another key than the body's OS), found from outside.
+  t = Transcode("PATCH", "/v1/incidents/INC1",
+                {.query = "update_mask=assignmentGroup,hold_reason", .body = R"({"title":"x"})"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(
+      dynamic_cast<const incident::v1::UpdateIncidentRequest&>(*t->message).update_mask().paths(0),
+      "assignment_group");
+  for (const char* mask : {"TITLE", "title,Description", "attributes.OS", "a.CPU_COUNT", "x..y",
+                           "title,", "_title", "ti-tle"}) {
+    ExpectFieldError(
+        Transcode("PATCH", "/v1/incidents/INC1",
+                  {.query = absl::StrCat("update_mask=", mask), .body = R"({"title":"x"})"})
+            .status(),
+        "update_mask");
+  }
 
   ExpectFieldError(Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = "abc"}).status(),
                    "If-Match");
