@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -25,6 +26,11 @@ struct Limits {
   size_t max_items;
   bool multiline;
 };
+
+// A code point as Unicode writes it after "U+": upper-case hex, at least four digits.
+std::string CodePointDigits(int code_point) {
+  return absl::AsciiStrToUpper(absl::StrCat(absl::Hex(code_point, absl::kZeroPad4)));
+}
 
 Limits LimitsOf(const FieldDescriptor* field) {
   const auto& declared = field->options().GetExtension(common::v1::limits);
@@ -91,11 +97,10 @@ absl::Status CheckString(const std::string& path, const FieldDescriptor* field,
   }
   if (scan.refused >= 0) {
     return base::FieldError(
-        path,
-        absl::StrCat(scan.what, " U+", absl::Hex(scan.refused, absl::kZeroPad4), " not allowed",
-                     limits.multiline || scan.refused >= 0x202a
-                         ? ""
-                         : " (a single-line field: no line breaks)"));
+        path, absl::StrCat(scan.what, " U+", CodePointDigits(scan.refused), " not allowed",
+                           limits.multiline || scan.refused >= 0x202a
+                               ? ""
+                               : " (a single-line field: no line breaks)"));
   }
   return absl::OkStatus();
 }

@@ -45,13 +45,13 @@ TEST(CheckFieldLimits, ControlCharactersAreRefusedLineBreaksOnlyInMultiLineField
   r.set_description("line one\r\nline two\tindented");
   EXPECT_TRUE(CheckFieldLimits(r).ok());
   r.set_title("retitle \x1b]0;owned\x07");
-  ExpectRefused(r, "title: control character U+001b not allowed (a single-line field");
+  ExpectRefused(r, "title: control character U+001B not allowed (a single-line field");
   r.set_title("two\nlines");
-  ExpectRefused(r, "title: control character U+000a");
+  ExpectRefused(r, "title: control character U+000A");
   r.set_title(
       "csi \xc2\x9b"
       "31m");
-  ExpectRefused(r, "title: control character U+009b");
+  ExpectRefused(r, "title: control character U+009B");
   // Unicode's line and paragraph separators break lines too (found from outside).
   r.set_title("two\u2028lines");
   ExpectRefused(r, "title: line separator U+2028 not allowed (a single-line field");
@@ -73,9 +73,9 @@ TEST(CheckFieldLimits, BidirectionalControlsAndNoncharactersAreRefused) {
   r.set_description("\u05e9\u05dc\u05d5\u05dd \u2067mail\u2069 \u202bnote\u202c");  // RTL text
   EXPECT_TRUE(CheckFieldLimits(r).ok());
   r.set_title("r1 \u202etxt.exe");
-  ExpectRefused(r, "title: bidirectional control U+202e not allowed");
+  ExpectRefused(r, "title: bidirectional control U+202E not allowed");
   r.set_title("a \u202a b");
-  ExpectRefused(r, "title: bidirectional control U+202a");
+  ExpectRefused(r, "title: bidirectional control U+202A");
   r.set_title("a \u2066 b");
   ExpectRefused(r, "title: bidirectional control U+2066");
   r.set_title("a \u2069 b");
@@ -83,14 +83,14 @@ TEST(CheckFieldLimits, BidirectionalControlsAndNoncharactersAreRefused) {
   r.set_title("\u05e9\u05dc\u05d5\u05dd \u200f\u2065");  // RLM and U+2065 (unassigned) pass
   EXPECT_TRUE(CheckFieldLimits(r).ok());
   r.set_title("r1 \uffff");
-  ExpectRefused(r, "title: noncharacter U+ffff not allowed");
+  ExpectRefused(r, "title: noncharacter U+FFFF not allowed");
   r.set_title("Mail down");
   r.set_description("x \ufdd0");
-  ExpectRefused(r, "description: noncharacter U+fdd0");
+  ExpectRefused(r, "description: noncharacter U+FDD0");
   r.set_description("x \U0010fffe");
-  ExpectRefused(r, "description: noncharacter U+10fffe");
+  ExpectRefused(r, "description: noncharacter U+10FFFE");
   r.set_description("x \U0001f600 \ufdef");
-  ExpectRefused(r, "description: noncharacter U+fdef");
+  ExpectRefused(r, "description: noncharacter U+FDEF");
   r.set_description("x \U0001f600 \ufdf0 \ufffd");  // emoji, the next character, U+FFFD pass
   EXPECT_TRUE(CheckFieldLimits(r).ok());
 }
