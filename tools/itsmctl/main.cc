@@ -26,7 +26,7 @@ commands:
   incident resolve <id> --code C --notes N | note|comment <id> --text T | notes|history <id>
   request create --item I [--for U] | get|history <id> | list | approve|reject|fulfilling|fulfilled|close|cancel <id> [--reason R]
   problem create --title T | get|history <id> | list|known-errors [--search TEXT]
-  problem update <id> [--root-cause R] [--workaround W] | investigate|known-error|close|cancel <id>
+  problem update <id> [--root-cause R] [--workaround W] | investigate|known-error|close <id> | cancel <id> --reason R
   problem resolve <id> --code C --notes N [--with-incidents]
   change create (--template T | [--type normal|emergency] --title T) [--ci ID]... [--service ID]...
            [--group G] [--assignee A] [--answer question=answer]... [--start T --end T]

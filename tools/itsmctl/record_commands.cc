@@ -212,7 +212,7 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
   if (target == targets.end()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown problem command \"", verb, "\""));
   }
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"version", "code", "notes", "with-incidents"}));
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown({"version", "code", "notes", "with-incidents", "reason"}));
   v1::TransitionProblemRequest r;
   r.set_id(id);
   r.set_version(version);
@@ -220,6 +220,7 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
   r.set_resolution_code(args.Get("code"));
   r.set_resolution_notes(args.Get("notes"));
   r.set_resolve_linked_incidents(args.Has("with-incidents"));
+  r.set_reason(args.Get("reason"));
   v1::TransitionProblemResponse out;
   ITSM_RETURN_IF_ERROR(FromGrpc(stub->TransitionProblem(ctx.NewCall().get(), r, &out)));
   Show(ctx, out.problem());

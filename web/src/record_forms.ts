@@ -107,7 +107,8 @@ export function editOf(
 export interface TransitionSpec {
   target: string;
   label: string;
-  // What the call needs beside the target: a reason (service requests), a resolution (problems).
+  // What the call needs beside the target: a reason (service requests, a problem's cancel), a
+  // resolution (problems).
   needs?: "reason" | "resolution";
 }
 
@@ -123,8 +124,8 @@ export const TRANSITIONS: Record<string, TransitionSpec[]> = {
   [SR("FULFILLING")]: [t(SR("FULFILLED"), "Fulfil", "reason"), t(SR("CANCELLED"), "Cancel request", "reason")],
   [SR("FULFILLED")]: [t(SR("CLOSED"), "Close")],
   [SR("REJECTED")]: [t(SR("CLOSED"), "Close")],
-  [PRB("NEW")]: [t(PRB("UNDER_INVESTIGATION"), "Start investigation"), t(PRB("CANCELLED"), "Cancel problem")],
-  [PRB("UNDER_INVESTIGATION")]: [t(PRB("KNOWN_ERROR"), "Publish as known error"), t(PRB("RESOLVED"), "Resolve", "resolution"), t(PRB("CANCELLED"), "Cancel problem")],
+  [PRB("NEW")]: [t(PRB("UNDER_INVESTIGATION"), "Start investigation"), t(PRB("CANCELLED"), "Cancel problem", "reason")],
+  [PRB("UNDER_INVESTIGATION")]: [t(PRB("KNOWN_ERROR"), "Publish as known error"), t(PRB("RESOLVED"), "Resolve", "resolution"), t(PRB("CANCELLED"), "Cancel problem", "reason")],
   [PRB("KNOWN_ERROR")]: [t(PRB("RESOLVED"), "Resolve", "resolution")],
   [PRB("RESOLVED")]: [t(PRB("CLOSED"), "Close")],
 };

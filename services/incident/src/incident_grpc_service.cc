@@ -4,7 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "itsm/base/status_macros.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/servicedb/calls.h"
+#include "services/incident/src/requester_rules.h"
 
 namespace itsm::incident {
 namespace {
@@ -32,9 +35,14 @@ grpc::ServerUnaryReactor* IncidentGrpcService::CommitNamingCis(
           return unit(txn, caller, CiReferences{});
         });
   }
+  // Refused before the CMDB is asked: its answer would tell a requester what it holds.
   return servicedb::CommitCallAfter<CiReferences>(
       executor_, committer_, ctx, request,
-      [this, cis, field = std::move(field)] { return LookUpCis(cmdb_, *cis, field); },
+      [this, cis, field = std::move(field),
+       caller = runtime::CallerOf(*ctx)]() -> absl::StatusOr<CiReferences> {
+        ITSM_RETURN_IF_ERROR(CheckRequesterMayNameCis(caller, field.c_str(), true));
+        return LookUpCis(cmdb_, *cis, field);
+      },
       std::move(unit));
 }
 
@@ -66,7 +74,9 @@ grpc::ServerUnaryReactor* IncidentGrpcService::ListIncidents(
   if (cmdb_ != nullptr && !request->configuration_item_id().empty()) {
     return servicedb::ResolvedReadCall<v1::ListIncidentsRequest>(
         executor_, db_, ctx, *request,
-        [this](v1::ListIncidentsRequest& resolved) -> absl::Status {
+        [this,
+         caller = runtime::CallerOf(*ctx)](v1::ListIncidentsRequest& resolved) -> absl::Status {
+          ITSM_RETURN_IF_ERROR(CheckRequesterMayNameCis(caller, "configuration_item_id", true));
           absl::StatusOr<std::string> ci =
               ResolveCiFilter(cmdb_, resolved.configuration_item_id(), "configuration_item_id");
           if (!ci.ok()) return ci.status();

@@ -40,6 +40,15 @@ absl::Status ResolveLinks(storage::Transaction& txn, const v1::Incident& stored,
                                                 request.incident().parent_incident_id(), "\""));
       }
       ITSM_RETURN_IF_ERROR(parent.status());
+      // As for problems: a closed or cancelled incident is no longer worked, so nothing new goes
+      // under it. A link made while it was open stays.
+      if (parent->id() != stored.parent_incident_id() &&
+          (parent->state() == v1::INCIDENT_STATE_CLOSED ||
+           parent->state() == v1::INCIDENT_STATE_CANCELLED)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("incident.parent_incident_id: ", parent->number(), " is ",
+                         IncidentStateName(parent->state()), "; put incidents under an open one"));
+      }
       // Up from the new parent to the root: the incident must not be on the way. A walk that
       // stopped early could not tell, so a hierarchy deeper than the limit is refused.
       v1::Incident up = *parent;

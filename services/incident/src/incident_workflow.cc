@@ -106,6 +106,11 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
     return absl::InvalidArgumentError(
         "hold_reason: required to put an incident ON_HOLD (awaiting caller, supplier or change)");
   }
+  const std::string target = IncidentStateName(r.target_state());
+  if (r.target_state() != v1::INCIDENT_STATE_ON_HOLD) {
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("hold_reason", r.hold_reason() != v1::HOLD_REASON_UNSPECIFIED, target));
+  }
   if (r.target_state() == v1::INCIDENT_STATE_RESOLVED) {
     if (base::IsBlank(r.resolution_code())) {
       return absl::InvalidArgumentError("resolution_code: required to resolve an incident");
@@ -113,6 +118,11 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
     if (base::IsBlank(r.resolution_notes())) {
       return absl::InvalidArgumentError("resolution_notes: required to resolve an incident");
     }
+  } else {
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("resolution_code", !r.resolution_code().empty(), target));
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("resolution_notes", !r.resolution_notes().empty(), target));
   }
   return absl::OkStatus();
 }

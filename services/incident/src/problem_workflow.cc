@@ -35,9 +35,9 @@ absl::Status OptionalLevel(const char* field, int value, int levels) {
 }
 
 // The fields a state change sets: announced by the state event, the rest by *Updated.
-const std::set<std::string> kProblemStateFields = {"state",           "known_error_time",
-                                                   "resolve_time",    "close_time",
-                                                   "resolution_code", "resolution_notes"};
+const std::set<std::string> kProblemStateFields = {
+    "state",           "known_error_time", "resolve_time", "close_time",
+    "resolution_code", "resolution_notes", "cancel_reason"};
 const std::set<std::string> kRequestStateFields = {
     "state",         "approver",     "decision_reason", "approve_time",     "reject_time",
     "cancel_reason", "fulfill_time", "close_time",      "fulfillment_notes"};
@@ -222,9 +222,23 @@ absl::Status ProblemWorkflow::ValidateTransition(const v1::TransitionProblemRequ
     return absl::InvalidArgumentError(
         absl::StrCat("target_state: unknown state ", static_cast<int>(r.target_state())));
   }
+  const std::string target = ProblemStateName(r.target_state());
   if (r.target_state() == v1::PROBLEM_STATE_RESOLVED) {
     ITSM_RETURN_IF_ERROR(Required("resolution_code", r.resolution_code()));
     ITSM_RETURN_IF_ERROR(Required("resolution_notes", r.resolution_notes()));
+  } else {
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("resolution_code", !r.resolution_code().empty(), target));
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("resolution_notes", !r.resolution_notes().empty(), target));
+  }
+  if (r.target_state() == v1::PROBLEM_STATE_CANCELLED) {
+    if (base::IsBlank(r.reason())) {
+      return absl::InvalidArgumentError(
+          "reason: required to cancel a problem (why it is withdrawn)");
+    }
+  } else {
+    ITSM_RETURN_IF_ERROR(NotKeptOnThisMove("reason", !r.reason().empty(), target));
   }
   return absl::OkStatus();
 }
@@ -258,6 +272,9 @@ absl::StatusOr<ProblemOutcome> ProblemWorkflow::Transition(
       break;
     case TransitionKind::kClose:
       *after.mutable_close_time() = now;
+      break;
+    case TransitionKind::kCancel:
+      after.set_cancel_reason(request.reason());
       break;
     default:
       break;
@@ -425,6 +442,12 @@ absl::Status ServiceRequestWorkflow::ValidateTransition(
           absl::StrCat("reason: required to move a service request to ",
                        ServiceRequestStateName(r.target_state())));
     }
+  }
+  // Starting fulfilment and closing keep no reason: text sent with them would be lost.
+  if (r.target_state() == v1::SERVICE_REQUEST_STATE_FULFILLING ||
+      r.target_state() == v1::SERVICE_REQUEST_STATE_CLOSED) {
+    ITSM_RETURN_IF_ERROR(NotKeptOnThisMove("reason", !r.reason().empty(),
+                                           ServiceRequestStateName(r.target_state())));
   }
   return absl::OkStatus();
 }

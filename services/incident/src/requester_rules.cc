@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/status_macros.h"
 
 namespace itsm::incident {
 namespace {
@@ -21,6 +22,13 @@ absl::Status CheckPersonField(const char* field, const std::string& value) {
   return base::CheckPersonName(field, value);
 }
 
+absl::Status CheckRequesterMayNameCis(const base::Caller& caller, const char* field, bool given) {
+  if (!caller.own_records_only || !given) return absl::OkStatus();
+  return Denied(field,
+                "a requester does not read the CMDB; the service desk links the configuration "
+                "items");
+}
+
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,
                                      const v1::CreateIncidentRequest& request) {
   if (!caller.own_records_only) return absl::OkStatus();
@@ -36,6 +44,8 @@ absl::Status CheckRequesterMayCreate(const base::Caller& caller,
   if (request.major_incident()) {
     return Denied("major_incident", "only the service desk declares a major incident");
   }
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayNameCis(caller, "configuration_item_ids",
+                                                !request.configuration_item_ids().empty()));
   return absl::OkStatus();
 }
 
@@ -113,6 +123,8 @@ absl::Status NarrowToOwn(const base::Caller& caller, v1::ListIncidentsRequest& r
   if (!request.caller().empty() && request.caller() != caller.actor) {
     return Denied("caller", "a requester lists their own incidents only");
   }
+  ITSM_RETURN_IF_ERROR(CheckRequesterMayNameCis(caller, "configuration_item_id",
+                                                !request.configuration_item_id().empty()));
   request.set_caller(caller.actor);
   return absl::OkStatus();
 }

@@ -16,8 +16,14 @@ namespace itsm::incident {
 // blank or padded name matches no one, and would hide the record from the person it is for.
 absl::Status CheckPersonField(const char* field, const std::string& value);
 
+// PERMISSION_DENIED naming `field` when a requester names configuration items (given: any named).
+// They may not read the CMDB, and an answer that tells a CI that exists from one that does not,
+// or a retired one, would let them read it one guess at a time: the service desk links the CIs.
+absl::Status CheckRequesterMayNameCis(const base::Caller& caller, const char* field, bool given);
+
 // PERMISSION_DENIED naming the first field a requester may not set: the record must be for
-// themselves, and routing (group, assignee, major incident) is the service desk's.
+// themselves, routing (group, assignee, major incident) is the service desk's, and so are the
+// configuration items.
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,
                                      const v1::CreateIncidentRequest& request);
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,

@@ -1329,7 +1329,8 @@ TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
        std::vector<std::pair<std::string, std::function<void(v1::CreateIncidentRequest&)>>>{
            {"caller", [](auto& r) { r.set_caller("carol@corp"); }},
            {"assignment_group", [](auto& r) { r.set_assignment_group("Network"); }},
-           {"major_incident", [](auto& r) { r.set_major_incident(true); }}}) {
+           {"major_incident", [](auto& r) { r.set_major_incident(true); }},
+           {"configuration_item_ids", [](auto& r) { r.add_configuration_item_ids("db-1"); }}}) {
     v1::CreateIncidentRequest r = Request("Not mine to set");
     set(r);
     grpc::ClientContext ctx;
@@ -1337,6 +1338,15 @@ TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
     grpc::Status s = alice->CreateIncident(&ctx, r, &out);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << field;
     EXPECT_EQ(s.error_message().rfind(field + ":", 0), 0u) << s.error_message();
+  }
+  {  // Nor list by a CI: which names are refused would tell what the CMDB holds.
+    grpc::ClientContext ctx;
+    v1::ListIncidentsRequest by_ci;
+    by_ci.set_configuration_item_id("db-1");
+    v1::ListIncidentsResponse out;
+    grpc::Status s = alice->ListIncidents(&ctx, by_ci, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(s.error_message().rfind("configuration_item_id:", 0), 0u) << s.error_message();
   }
   grpc::ClientContext c2;
   v1::CreateIncidentResponse agents;
@@ -1646,6 +1656,7 @@ TEST_P(IncidentServiceTest, RequestsAndProblemsTakeNotesAsIncidentsDo) {
   close.set_id(problem_id);
   close.set_version(1);
   close.set_target_state(v1::PROBLEM_STATE_CANCELLED);
+  close.set_reason("Duplicate of PRB0000001");
   v1::TransitionProblemResponse closed;
   ASSERT_TRUE(Call(&Stub::TransitionProblem, close, &closed).ok());
   v1::AddProblemNoteResponse problem_note;
@@ -1951,6 +1962,86 @@ TEST_P(IncidentServiceTest, RequesterCancelsTheirOwnServiceRequestOnly) {
   EXPECT_EQ(out.service_request().state(), v1::SERVICE_REQUEST_STATE_CANCELLED);
 }
 
+// A transition refuses a field it would not keep (the text would be lost unsaid); a problem's
+// cancel needs a reason and keeps it, as a service request's does.
+TEST_P(IncidentServiceTest, TransitionsRefuseWhatTheyWouldNotKeep) {
+  v1::Incident incident;
+  ASSERT_TRUE(Create(Request("Mail slow"), &incident).ok());
+  v1::TransitionIncidentRequest start;
+  start.set_id(incident.id());
+  start.set_version(incident.version());
+  start.set_target_state(v1::INCIDENT_STATE_IN_PROGRESS);
+  start.set_resolution_code("Fixed");
+  v1::TransitionIncidentResponse moved;
+  grpc::Status s = Call(&Stub::TransitionIncident, start, &moved);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "resolution_code: a move to IN_PROGRESS does not keep it; leave it out");
+  start.clear_resolution_code();
+  start.set_hold_reason(v1::HOLD_REASON_AWAITING_CALLER);
+  s = Call(&Stub::TransitionIncident, start, &moved);
+  EXPECT_EQ(s.error_message().rfind("hold_reason: a move to IN_PROGRESS", 0), 0u)
+      << s.error_message();
+  start.clear_hold_reason();
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, start, &moved).ok());
+  EXPECT_EQ(moved.incident().version(), incident.version() + 1);  // nothing written before
+
+  v1::CreateServiceRequestRequest cr;
+  cr.set_catalog_item("Laptop (standard)");
+  v1::CreateServiceRequestResponse request;
+  ASSERT_TRUE(Call(&Stub::CreateServiceRequest, cr, &request, "dave").ok());
+  v1::TransitionServiceRequestRequest fulfil;
+  fulfil.set_id(request.service_request().id());
+  fulfil.set_version(request.service_request().version());
+  fulfil.set_target_state(v1::SERVICE_REQUEST_STATE_FULFILLING);
+  fulfil.set_reason("On it");
+  v1::TransitionServiceRequestResponse fulfilling;
+  s = Call(&Stub::TransitionServiceRequest, fulfil, &fulfilling);
+  EXPECT_EQ(s.error_message(), "reason: a move to FULFILLING does not keep it; leave it out");
+
+  v1::CreateProblemRequest cp;
+  cp.set_title("Recurring mail queue stalls");
+  v1::CreateProblemResponse problem;
+  ASSERT_TRUE(Call(&Stub::CreateProblem, cp, &problem).ok());
+  v1::TransitionProblemRequest t;
+  t.set_id(problem.problem().id());
+  t.set_version(problem.problem().version());
+  t.set_target_state(v1::PROBLEM_STATE_UNDER_INVESTIGATION);
+  t.set_reason("Looking into it");
+  v1::TransitionProblemResponse out;
+  s = Call(&Stub::TransitionProblem, t, &out, "pm");
+  EXPECT_EQ(s.error_message(),
+            "reason: a move to UNDER_INVESTIGATION does not keep it; leave it out");
+  t.clear_reason();
+  t.set_resolution_notes("Not yet");
+  s = Call(&Stub::TransitionProblem, t, &out, "pm");
+  EXPECT_EQ(s.error_message().rfind("resolution_notes: a move to UNDER_INVESTIGATION", 0), 0u)
+      << s.error_message();
+  t.clear_resolution_notes();
+  t.set_target_state(v1::PROBLEM_STATE_CANCELLED);
+  t.set_reason("  ");
+  s = Call(&Stub::TransitionProblem, t, &out, "pm");
+  EXPECT_EQ(s.error_message(), "reason: required to cancel a problem (why it is withdrawn)");
+  t.set_reason("Duplicate of PRB0000001");
+  s = Call(&Stub::TransitionProblem, t, &out, "pm");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.problem().cancel_reason(), "Duplicate of PRB0000001");
+  EXPECT_EQ(out.problem().version(), problem.problem().version() + 1);
+  v1::GetHistoryRequest h;
+  h.set_id(problem.problem().id());
+  v1::GetHistoryResponse history;
+  ASSERT_TRUE(Call(&Stub::GetHistory, h, &history).ok());
+  ASSERT_GT(history.entries_size(), 0);
+  const auto& cancelled = history.entries(history.entries_size() - 1);
+  EXPECT_EQ(cancelled.actor(), "pm");
+  EXPECT_TRUE(std::any_of(cancelled.changes().begin(), cancelled.changes().end(),
+                          [](const common::v1::FieldChange& c) {
+                            return c.field() == "cancel_reason" &&
+                                   c.new_value() == "Duplicate of PRB0000001";
+                          }))
+      << cancelled.ShortDebugString();
+}
+
 // An ASSIGNED incident keeps someone on it; a resolved problem keeps its root cause.
 TEST_P(IncidentServiceTest, AssignedIncidentsAndResolvedProblemsKeepWhatTheirStateNeeded) {
   v1::Incident incident;
@@ -1980,8 +2071,10 @@ TEST_P(IncidentServiceTest, AssignedIncidentsAndResolvedProblemsKeepWhatTheirSta
     tp.set_id(problem.problem().id());
     tp.set_version(moved.has_problem() ? moved.problem().version() : problem.problem().version());
     tp.set_target_state(to);
-    tp.set_resolution_code("Fixed");
-    tp.set_resolution_notes("Moved two phones");
+    if (to == v1::PROBLEM_STATE_RESOLVED) {
+      tp.set_resolution_code("Fixed");
+      tp.set_resolution_notes("Moved two phones");
+    }
     s = Call(&v1::IncidentService::Stub::TransitionProblem, tp, &moved);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }

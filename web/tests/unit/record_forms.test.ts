@@ -37,7 +37,7 @@ test("transitions follow docs/incident.md's tables", () => {
   assert.deepEqual(labels("SERVICE_REQUEST_STATE_SUBMITTED"), ["Approve(reason)", "Reject(reason)", "Cancel request(reason)"]);
   assert.deepEqual(labels("SERVICE_REQUEST_STATE_FULFILLED"), ["Close"]);
   assert.deepEqual(labels("SERVICE_REQUEST_STATE_CLOSED"), []);
-  assert.deepEqual(labels("PROBLEM_STATE_UNDER_INVESTIGATION"), ["Publish as known error", "Resolve(resolution)", "Cancel problem"]);
+  assert.deepEqual(labels("PROBLEM_STATE_UNDER_INVESTIGATION"), ["Publish as known error", "Resolve(resolution)", "Cancel problem(reason)"]);
   assert.deepEqual(labels("PROBLEM_STATE_KNOWN_ERROR"), ["Resolve(resolution)"]);
   assert.deepEqual(labels(undefined as unknown as string), []);
 });
