@@ -33,6 +33,9 @@ std::string RoleName(Role role) {
 }
 
 std::optional<Role> RoleFromName(absl::string_view name) {
+  // Exactly as RoleName spells it: a provider's "Admin" or "AGENT", never mapped, is not the
+  // suite's admin or agent.
+  if (absl::AsciiStrToLower(name) != name) return std::nullopt;
   Role role;
   std::string enum_name = absl::StrCat(kPrefix, absl::AsciiStrToUpper(name));
   if (!common::v1::Role_Parse(enum_name, &role) || role == common::v1::ROLE_UNSPECIFIED) {

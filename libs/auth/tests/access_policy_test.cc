@@ -101,6 +101,10 @@ TEST(RoleNames, RoundTripEveryRole) {
   EXPECT_EQ(RoleName(common::v1::ROLE_SLA_MANAGER), "sla_manager");
   EXPECT_EQ(RoleFromName("unspecified"), std::nullopt);
   EXPECT_EQ(RoleFromName("root"), std::nullopt);
+  // Exactly as spelt: a provider's unmapped "Admin" is not the suite's admin.
+  EXPECT_EQ(RoleFromName("ADMIN"), std::nullopt);
+  EXPECT_EQ(RoleFromName("Agent"), std::nullopt);
+  EXPECT_EQ(RoleFromName("sla_Manager"), std::nullopt);
 }
 
 }  // namespace

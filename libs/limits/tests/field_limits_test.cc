@@ -106,6 +106,23 @@ TEST(CheckFieldLimits, ListsAndNestedFieldsAreNamedByTheirPath) {
   ExpectRefused(r, "incident.configuration_item_ids[3]: at most 200 characters");
 }
 
+// Bytes a field of this build does not hold would be stored and published unseen by any limit
+// or audit entry: refused, at any depth, naming the message that carries them.
+TEST(CheckFieldLimits, FieldsThisBuildDoesNotKnowAreRefused) {
+  incident::v1::UpdateIncidentRequest r;
+  r.mutable_incident()->set_title("Mail down");
+  EXPECT_TRUE(CheckFieldLimits(r).ok());
+  r.mutable_incident()
+      ->GetReflection()
+      ->MutableUnknownFields(r.mutable_incident())
+      ->AddLengthDelimited(1999, "hidden");
+  ExpectRefused(r, "incident: field number 1999 is not a field of itsm.incident.v1.Incident");
+  r.mutable_incident()->GetReflection()->MutableUnknownFields(r.mutable_incident())->Clear();
+  r.GetReflection()->MutableUnknownFields(&r)->AddVarint(77, 1);
+  ExpectRefused(
+      r, "request: field number 77 is not a field of itsm.incident.v1.UpdateIncidentRequest");
+}
+
 TEST(CheckFieldLimits, MapsBoundTheirEntriesKeysAndValues) {
   config::v1::CreateConfigurationItemRequest r;
   (*r.mutable_attributes())["os"] = std::string(2000, 'v');

@@ -72,6 +72,12 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void Decide(std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    // One credential a call, as at the gateway: a proxy or log in front that reads another of
+    // two would name another caller than the one the audit trail records.
+    if (md.count(grpc::string_ref(kAuthorizationHeader)) > 1) {
+      return Refuse(md, absl::UnauthenticatedError(
+                            "authorization: given more than once; a call presents one credential"));
+    }
     std::string authorization;
     if (auto it = md.find(grpc::string_ref(kAuthorizationHeader)); it != md.end()) {
       authorization.assign(it->second.data(), it->second.size());

@@ -66,9 +66,17 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      // gRPC's callback API answers a request it could not decode with a bare UNIMPLEMENTED (the
-      // sync API with INTERNAL), as if the method did not exist; the client sent bad input.
-      if (undecodable_request_ && !status.ok()) {
+      // A call its client gave up on is the client's doing, whatever answer is on its way: it
+      // counts as CANCELLED and is logged at debug only. (gRPC 1.51 says so only once it has
+      // seen the reset: a stream reset before its request arrived looks, here, like bytes it
+      // could not decode.)
+      const bool cancelled = info_->server_context()->IsCancelled();
+      if (cancelled) {
+        status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client");
+      } else if (undecodable_request_ && !status.ok()) {
+        // gRPC's callback API answers a request it could not decode with a bare UNIMPLEMENTED
+        // (the sync API with INTERNAL), as if the method did not exist; the client sent bad
+        // input.
         status = UndecodableRequest(info_->method());
         methods->ModifySendStatus(status);
       }
@@ -77,7 +85,7 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
       const int code = static_cast<int>(status.error_code());
       m.by_code[code >= 0 && code < 17 ? code : 2]->Increment();
       m.latency->Observe(seconds);
-      if (!status.ok() && log::Enabled(log::Level::kInfo)) {
+      if (!status.ok() && !cancelled && log::Enabled(log::Level::kInfo)) {
         // Who was refused or failed: the verified subject ("anonymous" when none was verified,
         // never a name the client wrote), so that probing can be traced to a credential.
         log::Info("call failed", {{"method", info_->method()},

@@ -31,6 +31,10 @@ std::unique_ptr<grpc::Server> StartGrpcServer(
     builder.AddListeningPort(plaintext_health_address, grpc::InsecureServerCredentials());
   }
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // What a caller can make the server hold before any handler or credential check runs
+  // (decision 297): a call's headers, and the streams open on one connection.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // Authentication first, so that the metrics count a refused call with its refusal.

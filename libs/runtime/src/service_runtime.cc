@@ -72,6 +72,8 @@ ServiceRuntime::ServiceRuntime(int argc, char** argv, ServiceInfo info)
   // lock-order graph under a global lock: measurable on every call of a busy service. The tests,
   // which do not run through here, keep the detection on (decision 136).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Its thread starts after the mask, like every other.
+  memory_release_ = std::make_unique<FreedMemoryRelease>(size_t{32} << 20);
 
   log::Init(info_.name, config_.GetString("log_level"), config_.GetString("log_format"));
   // Only services warn, not the launcher or the broker: their environment is, on purpose, the

@@ -176,6 +176,18 @@ TEST_F(CallAuthTest, TheVerifiedSubjectIsTheCallerWhateverHeadersSay) {
   EXPECT_EQ(outbox_.last_actor, "root@corp");
 }
 
+// A proxy or log in front that read the second credential would name another caller.
+TEST_F(CallAuthTest, TwoCredentialsAreUnauthenticated) {
+  Start(true);
+  grpc::Status status =
+      Republish(absl::StrCat("Bearer ", Token("root@corp", {common::v1::ROLE_ADMIN})),
+                {{"authorization",
+                  absl::StrCat("Bearer ", Token("viewer@corp", {common::v1::ROLE_VIEWER}))}});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("authorization: given more than once"));
+  EXPECT_EQ(outbox_.work_done, 0);
+}
+
 TEST_F(CallAuthTest, AHandlerThatForgetsToAdmitStillAnswersTheRefusal) {
   Start(true);
   grpc::ClientContext ctx;

@@ -48,11 +48,13 @@ class GrpcServerTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  // A unary call with the request's bytes as given.
-  grpc::Status RawCall(const std::string& method, const std::string& request) {
+  // A unary call with the request's bytes as given, and `headers` beside it.
+  grpc::Status RawCall(const std::string& method, const std::string& request,
+                       const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     grpc::GenericStub stub(channel_);
     grpc::CompletionQueue cq;
     grpc::ClientContext ctx;
+    for (const auto& [name, value] : headers) ctx.AddMetadata(name, value);
     grpc::ByteBuffer response;
     grpc::Status status;
     auto call = stub.PrepareUnaryCall(&ctx, method, Bytes(request), &cq);
@@ -166,6 +168,19 @@ TEST_F(GrpcServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRequestType
       "itsm_grpc_server_handled_total{grpc_code=\"INVALID_ARGUMENT\","
       "grpc_method=\"RepublishEvents\",grpc_service=\"itsm.outbox.v1.OutboxAdminService\"} 2"))
       << text;
+}
+
+// gRPC 1.51 sets no bound on a server's request headers unless told, and its parser takes
+// quadratic time on a block of megabytes (CVE-2023-33953): the server refuses a block over
+// kMaxMetadataBytes, and a call within it goes through.
+TEST_F(GrpcServerTest, HeadersOverTheLimitAreRefused) {
+  const grpc::Status refused =
+      RawCall(kRepublish, "", {{"x-pad", std::string(kMaxMetadataBytes + 1, 'a')}});
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 2000; ++i) many.emplace_back(absl::StrCat("x-h", i), "0123456789");
+  EXPECT_FALSE(RawCall(kRepublish, "", many).ok());
+  EXPECT_TRUE(RawCall(kRepublish, "", {{"x-pad", std::string(4096, 'a')}}).ok());
 }
 
 // Pins a limit of gRPC 1.51 that docs/architecture.md states: its core refuses a request over

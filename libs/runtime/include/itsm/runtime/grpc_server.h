@@ -22,6 +22,13 @@ namespace itsm::runtime {
 // RESOURCE_EXHAUSTED before any of our code sees the call (docs/architecture.md, "Errors at the
 // edge"), so it is not in itsm_grpc_server_handled_total.
 inline constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
+// A call's headers, all together: a token and a request id need a few KB. gRPC 1.51 has no
+// default on the server, and a header block of megabytes costs its parser quadratic time
+// (CVE-2023-33953); a larger block is refused with RESOURCE_EXHAUSTED.
+inline constexpr int kMaxMetadataBytes = 16 * 1024;
+// Calls open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); the gateway
+// keeps four connections to each service.
+inline constexpr int kMaxConcurrentStreams = 1000;
 
 // Builds and starts the server on `address` ("host:port", port 0 for a free one) and stores the
 // bound port in *bound_port. Returns nullptr when the address cannot be bound. Every call is

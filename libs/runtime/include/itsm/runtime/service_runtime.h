@@ -36,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/config.h"
+#include "itsm/runtime/freed_memory_release.h"
 #include "itsm/runtime/grpc_tls.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/runtime/outbound_identity.h"
@@ -108,6 +109,8 @@ class ServiceRuntime {
   std::shared_ptr<OutboundIdentity> outbound_identity_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  // Free memory above 32 MiB goes back to the system (a flood of reset calls leaves much).
+  std::unique_ptr<FreedMemoryRelease> memory_release_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<void()>>> shutdown_steps_;
   std::string http_address_;
