@@ -108,8 +108,11 @@ absl::Status CheckString(const std::string& path, const FieldDescriptor* field,
 
 absl::Status CheckMessage(const Message& message, const std::string& prefix);
 
+absl::Status CheckKnownFieldsOnly(const Message& message, const std::string& path);
+
 absl::Status CheckWellKnown(const Message& message, const std::string& path, bool* handled) {
   *handled = true;
+  ITSM_RETURN_IF_ERROR(CheckKnownFieldsOnly(message, path));
   const Descriptor* d = message.GetDescriptor();
   if (d == google::protobuf::Timestamp::descriptor()) {
     google::protobuf::Timestamp ts;
@@ -192,18 +195,22 @@ absl::Status CheckField(const Message& message, const FieldDescriptor* field,
   return absl::OkStatus();
 }
 
-absl::Status CheckMessage(const Message& message, const std::string& prefix) {
-  // A field this build does not know (a newer client's, or bytes written by hand) would be kept
-  // and passed on unseen: no limit bounds it, no audit entry shows it, REST never returns it.
+// A field this build does not know (a newer client's, or bytes written by hand) would be kept and
+// passed on unseen: no limit bounds it, no audit entry shows it, REST never returns it. Checked
+// in every message, a Timestamp's or Duration's too.
+absl::Status CheckKnownFieldsOnly(const Message& message, const std::string& path) {
   const google::protobuf::UnknownFieldSet& unknown =
       message.GetReflection()->GetUnknownFields(message);
-  if (!unknown.empty()) {
-    const std::string path = prefix.empty() ? "request" : prefix.substr(0, prefix.size() - 1);
-    return base::FieldError(
-        path, absl::StrCat("field number ", unknown.field(0).number(), " is not a field of ",
-                           message.GetDescriptor()->full_name(),
-                           " in this version of the service; leave it out"));
-  }
+  if (unknown.empty()) return absl::OkStatus();
+  return base::FieldError(
+      path, absl::StrCat("field number ", unknown.field(0).number(), " is not a field of ",
+                         message.GetDescriptor()->full_name(),
+                         " in this version of the service; leave it out"));
+}
+
+absl::Status CheckMessage(const Message& message, const std::string& prefix) {
+  ITSM_RETURN_IF_ERROR(CheckKnownFieldsOnly(
+      message, prefix.empty() ? "request" : prefix.substr(0, prefix.size() - 1)));
   const uint32_t cap =
       message.GetDescriptor()->options().GetExtension(common::v1::max_encoded_bytes);
   if (cap > 0) {

@@ -1,6 +1,7 @@
 // The one validator of declared field limits, on the suite's real request messages.
 #include "itsm/limits/field_limits.h"
 
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "itsm/config/v1/config.pb.h"
@@ -121,6 +122,13 @@ TEST(CheckFieldLimits, FieldsThisBuildDoesNotKnowAreRefused) {
   r.GetReflection()->MutableUnknownFields(&r)->AddVarint(77, 1);
   ExpectRefused(
       r, "request: field number 77 is not a field of itsm.incident.v1.UpdateIncidentRequest");
+  r.GetReflection()->MutableUnknownFields(&r)->Clear();
+  // Inside a well-known type too: a Timestamp carries nothing but its seconds and nanos.
+  google::protobuf::Timestamp* when = r.mutable_incident()->mutable_create_time();
+  when->set_seconds(1'700'000'000);
+  when->GetReflection()->MutableUnknownFields(when)->AddLengthDelimited(9, "hidden");
+  ExpectRefused(r,
+                "incident.create_time: field number 9 is not a field of google.protobuf.Timestamp");
 }
 
 TEST(CheckFieldLimits, MapsBoundTheirEntriesKeysAndValues) {

@@ -18,6 +18,7 @@
 #include "itsm/records/record_ids.h"
 #include "services/change/src/approvals.h"
 #include "services/change/src/change_factory.h"
+#include "services/change/src/change_state_machine.h"
 
 namespace itsm::change {
 namespace {
@@ -184,6 +185,23 @@ absl::Status ChangeWorkflow::ValidateTransition(const v1::TransitionChangeReques
         "outcome: required to review a change (SUCCESSFUL, SUCCESSFUL_WITH_ISSUES, FAILED, "
         "BACKED_OUT)");
   }
+  // A field the move does not keep is refused, not dropped: the text would be lost unsaid (as
+  // in the incident service, decision 296).
+  const bool ends =
+      r.target_state() == v1::CHANGE_STATE_CLOSED || r.target_state() == v1::CHANGE_STATE_CANCELLED;
+  const auto not_kept = [&](const char* field) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": a move to ",
+                                                   ChangeStateName(r.target_state()),
+                                                   " does not keep it; leave it out"));
+  };
+  if (r.target_state() != v1::CHANGE_STATE_REVIEW &&
+      r.outcome() != v1::CHANGE_OUTCOME_UNSPECIFIED) {
+    return not_kept("outcome");
+  }
+  if (r.target_state() != v1::CHANGE_STATE_REVIEW && !ends && !r.review_notes().empty()) {
+    return not_kept("review_notes");
+  }
+  if (!ends && !r.close_notes().empty()) return not_kept("close_notes");
   return absl::OkStatus();
 }
 
@@ -374,6 +392,12 @@ absl::StatusOr<v1::Change> ChangeWorkflow::Transition(const v1::Change& stored,
         // edits, so they are cancelled with it rather than left open for good.
         for (v1::ChangeTask& t : *after.mutable_tasks()) {
           if (t.state() != v1::TASK_STATE_DONE) t.set_state(v1::TASK_STATE_CANCELLED);
+        }
+        // Nothing implemented, nothing to review: kept nowhere, so refused.
+        if (!request.review_notes().empty()) {
+          return absl::InvalidArgumentError(
+              "review_notes: a change cancelled before its implementation started has no "
+              "review; leave it out (close_notes says why it was cancelled)");
         }
       }
       break;

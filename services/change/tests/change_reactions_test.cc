@@ -472,8 +472,7 @@ TEST_P(ChangeReactionsTest, AChangeMovedOrCancelledRechecksTheChangesItMeets) {
   EXPECT_EQ(others(first), std::set<std::string>{second.id()});
   ApplyOk({event(first, v1::ChangeScheduleChanged())});
   EXPECT_EQ(others(Get(second)), std::set<std::string>{first.id()});
-  first = To(first, v1::CHANGE_STATE_CANCELLED, grpc::StatusCode::OK,
-             v1::CHANGE_OUTCOME_UNSPECIFIED, "not needed any more");
+  first = To(first, v1::CHANGE_STATE_CANCELLED);
   v1::ChangeStateChanged cancelled;
   cancelled.set_previous_state(v1::CHANGE_STATE_AUTHORISE);
   cancelled.set_new_state(v1::CHANGE_STATE_CANCELLED);

@@ -73,6 +73,32 @@ TEST_F(ChangeWorkflowTest, CancellingBeforeImplementationCancelsPendingTasks) {
   EXPECT_EQ(after->tasks(2).state(), v1::TASK_STATE_DONE);
 }
 
+// A field the move does not keep is refused rather than dropped (decision 296).
+TEST_F(ChangeWorkflowTest, AMoveRefusesWhatItWouldNotKeep) {
+  v1::Change c = Normal(v1::CHANGE_STATE_ASSESS);
+  v1::TransitionChangeRequest authorise = To(c, v1::CHANGE_STATE_AUTHORISE);
+  authorise.set_outcome(v1::CHANGE_OUTCOME_SUCCESSFUL);
+  EXPECT_EQ(workflow_.ValidateTransition(authorise).message(),
+            "outcome: a move to AUTHORISE does not keep it; leave it out");
+  authorise.clear_outcome();
+  authorise.set_review_notes("Went well");
+  EXPECT_EQ(workflow_.ValidateTransition(authorise).message(),
+            "review_notes: a move to AUTHORISE does not keep it; leave it out");
+  authorise.clear_review_notes();
+  authorise.set_close_notes("Done");
+  EXPECT_EQ(workflow_.ValidateTransition(authorise).message(),
+            "close_notes: a move to AUTHORISE does not keep it; leave it out");
+  authorise.clear_close_notes();
+  EXPECT_TRUE(workflow_.ValidateTransition(authorise).ok());
+  // Cancelled before anything was implemented, there is no review to keep.
+  v1::TransitionChangeRequest cancel = To(c, v1::CHANGE_STATE_CANCELLED);
+  cancel.set_close_notes("Superseded");
+  cancel.set_review_notes("Nothing to review");
+  EXPECT_TRUE(workflow_.ValidateTransition(cancel).ok());
+  EXPECT_EQ(workflow_.Transition(c, cancel, policy_).status().message().rfind("review_notes:", 0),
+            0u);
+}
+
 TEST_F(ChangeWorkflowTest, AuthoriseStartsTheApprovalAndARejectedChangeCannotBeScheduled) {
   v1::Change c = Normal(v1::CHANGE_STATE_ASSESS);
   auto authorised = workflow_.Transition(c, To(c, v1::CHANGE_STATE_AUTHORISE), policy_);

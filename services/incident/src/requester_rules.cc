@@ -25,8 +25,8 @@ absl::Status CheckPersonField(const char* field, const std::string& value) {
 absl::Status CheckRequesterMayNameCis(const base::Caller& caller, const char* field, bool given) {
   if (!caller.own_records_only || !given) return absl::OkStatus();
   return Denied(field,
-                "a requester does not read the CMDB; the service desk links the configuration "
-                "items");
+                "held to your own records here (a requester), you name no configuration items; "
+                "the service desk links them");
 }
 
 absl::Status CheckRequesterMayCreate(const base::Caller& caller,
