@@ -171,16 +171,18 @@ TEST_F(GrpcServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRequestType
 }
 
 // gRPC 1.51 sets no bound on a server's request headers unless told, and its parser takes
-// quadratic time on a block of megabytes (CVE-2023-33953): the server refuses a block over
-// kMaxMetadataBytes, and a call within it goes through.
+// quadratic time on a block of megabytes (CVE-2023-33953): a call within kMaxMetadataBytes goes
+// through, and the server refuses a block over it.
 TEST_F(GrpcServerTest, HeadersOverTheLimitAreRefused) {
+  // First, while the connection is fresh: a refusal may end it, and a call racing a
+  // connection's end fails for that reason instead.
+  EXPECT_TRUE(RawCall(kRepublish, "", {{"x-pad", std::string(4096, 'a')}}).ok());
   const grpc::Status refused =
       RawCall(kRepublish, "", {{"x-pad", std::string(kMaxMetadataBytes + 1, 'a')}});
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
   std::vector<std::pair<std::string, std::string>> many;
   for (int i = 0; i < 2000; ++i) many.emplace_back(absl::StrCat("x-h", i), "0123456789");
   EXPECT_FALSE(RawCall(kRepublish, "", many).ok());
-  EXPECT_TRUE(RawCall(kRepublish, "", {{"x-pad", std::string(4096, 'a')}}).ok());
 }
 
 // Pins a limit of gRPC 1.51 that docs/architecture.md states: its core refuses a request over
