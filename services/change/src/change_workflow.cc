@@ -189,20 +189,13 @@ absl::Status ChangeWorkflow::ValidateTransition(const v1::TransitionChangeReques
   // in the incident service, decision 296).
   const bool ends =
       r.target_state() == v1::CHANGE_STATE_CLOSED || r.target_state() == v1::CHANGE_STATE_CANCELLED;
-  const auto not_kept = [&](const char* field) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": a move to ",
-                                                   ChangeStateName(r.target_state()),
-                                                   " does not keep it; leave it out"));
-  };
-  if (r.target_state() != v1::CHANGE_STATE_REVIEW &&
-      r.outcome() != v1::CHANGE_OUTCOME_UNSPECIFIED) {
-    return not_kept("outcome");
-  }
-  if (r.target_state() != v1::CHANGE_STATE_REVIEW && !ends && !r.review_notes().empty()) {
-    return not_kept("review_notes");
-  }
-  if (!ends && !r.close_notes().empty()) return not_kept("close_notes");
-  return absl::OkStatus();
+  const bool review = r.target_state() == v1::CHANGE_STATE_REVIEW;
+  const std::string target = ChangeStateName(r.target_state());
+  ITSM_RETURN_IF_ERROR(records::NotKeptOnThisMove(
+      "outcome", !review && r.outcome() != v1::CHANGE_OUTCOME_UNSPECIFIED, target));
+  ITSM_RETURN_IF_ERROR(records::NotKeptOnThisMove(
+      "review_notes", !review && !ends && !r.review_notes().empty(), target));
+  return records::NotKeptOnThisMove("close_notes", !ends && !r.close_notes().empty(), target);
 }
 
 absl::Status ChangeWorkflow::ValidateDecision(const v1::DecideChangeApprovalRequest& r) const {

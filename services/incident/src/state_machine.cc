@@ -118,10 +118,4 @@ const StateMachine& ProblemStateMachine() {
   return kMachine;
 }
 
-absl::Status NotKeptOnThisMove(const char* field, bool given, const std::string& target) {
-  if (!given) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": a move to ", target, " does not keep it; leave it out"));
-}
-
 }  // namespace itsm::incident

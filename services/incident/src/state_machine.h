@@ -48,9 +48,7 @@ std::string IncidentStateName(int state);
 std::string ServiceRequestStateName(int state);
 std::string ProblemStateName(int state);
 
-// INVALID_ARGUMENT "<field>: a move to <target> does not keep it; leave it out" when `given`: a
-// transition refuses what it would not record, so that no text sent with it is lost unsaid.
-absl::Status NotKeptOnThisMove(const char* field, bool given, const std::string& target);
+using records::NotKeptOnThisMove;
 
 }  // namespace itsm::incident
 

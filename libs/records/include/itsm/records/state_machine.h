@@ -24,6 +24,15 @@
 
 namespace itsm::records {
 
+// INVALID_ARGUMENT "<field>: a move to <target> does not keep it; leave it out" when `given`: a
+// transition refuses what it would not record, so that no text sent with it is lost unsaid
+// (decision 296).
+inline absl::Status NotKeptOnThisMove(const char* field, bool given, const std::string& target) {
+  if (!given) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": a move to ", target, " does not keep it; leave it out"));
+}
+
 template <typename Kind>
 class StateMachine {
  public:
