@@ -19,6 +19,10 @@ pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 find_package(OpenSSL REQUIRED)
 # Unicode normalisation and case folding: people's names compared as people (auth::SamePerson).
 find_package(ICU REQUIRED COMPONENTS uc i18n)
+# googleapis' protos (google/api/annotations.proto, google/rpc/status.proto, ...), which the
+# suite's protos import: Debian ships them in golang-github-grpc-ecosystem-grpc-gateway-dev.
+set(ITSM_GOOGLEAPIS_DIR
+    /usr/share/gocode/src/github.com/grpc-ecosystem/grpc-gateway/third_party/googleapis)
 # The gateway's HTTP/1.1 server (Boost.Beast on Asio, header-only): 1.81 from libboost1.81-dev.
 find_package(Boost 1.81 CONFIG REQUIRED)
 if(ITSM_BUILD_TESTS)

@@ -50,6 +50,10 @@ packages=(
   # the webhook tests verify signatures with an independent implementation, Python's hmac; the
   # runbook test reads the alert rules with PyYAML
   python3 python3-yaml
+  # an independent client in another language (tests/clients/python): Debian's grpcio and
+  # protobuf, cryptography to sign its own identity tokens; protoc's Python plugin is
+  # protobuf-compiler-grpc's, installed for the build
+  python3-grpcio python3-protobuf python3-cryptography
   # HTTP calls from the metrics and dashboards e2e test (tests/integration)
   curl
   # the Helm chart's test (tests/deploy): tools/helm-render is Go over Debian's Sprig (Helm's

@@ -247,6 +247,21 @@ class LaunchedSuite {
   int calls_ = 0;
 };
 
+// Runs `args` (a program and its arguments, e.g. python3 and a checker) to its end, up to five
+// minutes; its exit code, its output (stdout and stderr) in *out, also kept in `log`.
+inline int RunTool(const std::vector<std::string>& args, const std::string& log, std::string* out) {
+  supervisor::ChildProcess::Options options;
+  options.binary = args.front();
+  options.args.assign(args.begin() + 1, args.end());
+  options.log_file = log;
+  auto proc = supervisor::ChildProcess::Start(options);
+  EXPECT_TRUE(proc.ok()) << proc.status();
+  if (!proc.ok()) return -1;
+  const int code = (*proc)->Wait(absl::Seconds(300));
+  *out = supervisor::ReadFile(log).value_or("");
+  return code;
+}
+
 }  // namespace itsm::testing
 
 #endif  // ITSM_TESTS_INTEGRATION_LAUNCHED_SUITE_H_

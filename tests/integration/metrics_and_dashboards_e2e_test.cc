@@ -89,20 +89,6 @@ std::string PrometheusConfig(const launcher::v1::Endpoints& endpoints) {
   return out.str();
 }
 
-// Runs `args` (python3 and a checker); its exit code, its output in *out.
-int RunTool(const std::vector<std::string>& args, const std::string& log, std::string* out) {
-  supervisor::ChildProcess::Options options;
-  options.binary = args.front();
-  options.args.assign(args.begin() + 1, args.end());
-  options.log_file = log;
-  auto proc = supervisor::ChildProcess::Start(options);
-  EXPECT_TRUE(proc.ok()) << proc.status();
-  if (!proc.ok()) return -1;
-  const int code = (*proc)->Wait(absl::Seconds(300));
-  *out = supervisor::ReadFile(log).value_or("");
-  return code;
-}
-
 template <typename Stub, typename Request, typename Response>
 void Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), Stub& stub,
           const Request& request, Response* response) {
@@ -232,13 +218,14 @@ TEST(MetricsAndDashboards, DocumentedMetricsExistAndEveryDashboardAndRuleQueryWo
       suite.Authorization({.subject = "test-admin", .roles = {common::v1::ROLE_ADMIN}});
   for (const std::string& path :
        {std::string("/v1/incidents"), std::string("/v1/changes"), std::string("/v1/nowhere")}) {
-    EXPECT_GE(RunTool({"/usr/bin/curl", "-s", "-o", "/dev/null", "-H", authorization, base + path},
-                      scratch.File("curl.log"), &out),
+    EXPECT_GE(testing::RunTool(
+                  {"/usr/bin/curl", "-s", "-o", "/dev/null", "-H", authorization, base + path},
+                  scratch.File("curl.log"), &out),
               0);
   }
-  RunTool({"/usr/bin/curl", "-s", "-N", "--max-time", "2", "-H", authorization,
-           base + "/v1/events?types=itsm.incident.v1.IncidentCreated"},
-          scratch.File("curl-events.log"), &out);
+  testing::RunTool({"/usr/bin/curl", "-s", "-N", "--max-time", "2", "-H", authorization,
+                    base + "/v1/events?types=itsm.incident.v1.IncidentCreated"},
+                   scratch.File("curl-events.log"), &out);
 
   // A call to every service, so that each dashboard's call panels have data, even for services
   // this traffic does not call (the SLA timers, supplier, webhooks): GetOutboxStats, the admin
@@ -275,18 +262,18 @@ TEST(MetricsAndDashboards, DocumentedMetricsExistAndEveryDashboardAndRuleQueryWo
       << supervisor::ScrapeMetrics(sla_metrics).value_or("");
 
   // 1. docs/metrics.md, every process, promtool.
-  EXPECT_EQ(RunTool({"python3", kSource + "/tests/integration/metrics_doc_check.py", kSource,
-                     suite.endpoints_file()},
-                    scratch.File("metrics_doc_check.log"), &out),
+  EXPECT_EQ(testing::RunTool({"python3", kSource + "/tests/integration/metrics_doc_check.py",
+                              kSource, suite.endpoints_file()},
+                             scratch.File("metrics_doc_check.log"), &out),
             0)
       << out;
   std::cout << out;
 
   // 2. Every dashboard and rule expression through Prometheus (it retries for up to 90 s while
   // a panel still lacks data: scrapes and rule evaluations catch up).
-  EXPECT_EQ(RunTool({"python3", kSource + "/tests/integration/promql_check.py", kSource,
-                     "http://" + prometheus, "--require-data", "--wait-seconds", "90"},
-                    scratch.File("promql_check.log"), &out),
+  EXPECT_EQ(testing::RunTool({"python3", kSource + "/tests/integration/promql_check.py", kSource,
+                              "http://" + prometheus, "--require-data", "--wait-seconds", "90"},
+                             scratch.File("promql_check.log"), &out),
             0)
       << out << supervisor::ReadFile(prometheus_options.log_file).value_or("");
   std::cout << out;
