@@ -240,10 +240,15 @@ def timer_domain(b):
             unit="ops")
     b.panel("Record events behind (seconds)",
             [(f"max by (service) (itsm_sla_timer_consumer_lag_seconds{{{S}}})", "{{service}}")], unit="s", width=8)
-    b.panel("Partitions owned per replica",
-            [(f"sum by (service) (itsm_sla_timer_owned_partitions{{{S}}})", "{{service}}")], width=8)
+    b.panel("Partitions owned",
+            [(f"sum by (service) (itsm_sla_timer_owned_partitions{{{S}}})", "{{service}}")], width=8,
+            description="While no replica owns a partition of a topic, none of its records' clocks fires.")
     b.panel("Clock events waiting in the Redis outbox",
             [(f"sum by (service) (itsm_sla_timer_outbox_pending_events{{{S}}})", "{{service}}")], width=8)
+    b.panel("Seconds since the last pass over the due clocks",
+            [(f"time() - max by (service, instance) (itsm_sla_timer_last_fire_pass_time_seconds{{{S}}})",
+              "{{instance}}")], unit="s", width=8,
+            description="A pass runs every fire_poll_interval_ms; a pass that cannot complete (Redis down or hung) fires nothing.")
 
 
 def supplier_domain(b):

@@ -180,7 +180,13 @@ int Run(int argc, char** argv) {
   if (!config.GetString("run_dir").empty()) suite->set_run_dir(config.GetString("run_dir"));
   const std::string run_dir =
       std::filesystem::absolute(suite->run_dir()).lexically_normal().string();
-  std::filesystem::create_directories(run_dir + "/logs");
+  // The run's databases (webhook secrets, every record), logs, Redis and broker data are the
+  // user's alone, as its auth/ and tls/ folders are: private folders, whatever the umask.
+  for (const char* folder : {"/logs", "/data", "/redis", "/kafka"}) {
+    std::filesystem::create_directories(run_dir + folder);
+    std::filesystem::permissions(run_dir + folder, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+  }
   const absl::Duration start_timeout = absl::Seconds(suite->start_timeout_seconds());
   // Before anything else in the run directory is touched: one launcher at a time, and not
   // before what an earlier one left stopping (a kill -9 of it) has gone (run_dir_lock.h).

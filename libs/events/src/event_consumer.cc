@@ -379,6 +379,7 @@ void EventConsumer::UpdateLag() {
   const absl::Time now = absl::Now();
   if (now - last_lag_update_ < absl::Seconds(1)) return;
   last_lag_update_ = now;
+  int64_t behind = 0;
   for (auto& [key, a] : assigned_) {
     int64_t low = 0, high = 0;
     // The watermarks of the last fetch (no request to the broker) while the partition is being
@@ -393,8 +394,11 @@ void EventConsumer::UpdateLag() {
             : rd_kafka_get_watermark_offsets(consumer_, key.first.c_str(), key.second, &low, &high);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) continue;
     if (a.next_offset < 0) continue;  // nothing fetched since the assignment
-    a.lag->Set(static_cast<double>(std::max<int64_t>(0, high - a.next_offset)));
+    const int64_t lag = std::max<int64_t>(0, high - a.next_offset);
+    a.lag->Set(static_cast<double>(lag));
+    behind += lag;
   }
+  messages_behind_.store(behind);
 }
 
 void EventConsumer::Gather(rd_kafka_message_t* first) {

@@ -4,8 +4,26 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "itsm/runtime/logging.h"
 
 namespace itsm::events {
+namespace {
+
+// librdkafka's own lines (a broker unreachable, an authentication refused) as the process's
+// JSON lines, not its "%3|1796609679.679|FAIL|..." text on stderr, which a JSON log pipeline
+// would drop. `level` is syslog's: 0-3 error, 4 warning, 5-6 information, 7 debug.
+void LogKafkaLine(const rd_kafka_t* client, int level, const char* facility, const char* line) {
+  namespace log = runtime::log;
+  const log::Level ours = level <= 3   ? log::Level::kError
+                          : level == 4 ? log::Level::kWarn
+                          : level <= 6 ? log::Level::kInfo
+                                       : log::Level::kDebug;
+  if (!log::Enabled(ours) || !log::WithinBudget("kafka client", 20)) return;
+  log::Write(ours, "kafka client",
+             {{"client", rd_kafka_name(client)}, {"facility", facility}, {"detail", line}});
+}
+
+}  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const std::string& text) {
   std::map<std::string, std::string> out;
@@ -27,6 +45,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const st
 
 absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(const std::map<std::string, std::string>& props) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, &LogKafkaLine);
   char err[512];
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {

@@ -22,6 +22,9 @@ namespace {
 // Held by the leading relay, for as long as its lock session lives, across all replicas sharing a
 // PostgreSQL database.
 constexpr int64_t kRelayLockKey = 7318030;
+// Beyond the longest wait of a round for the broker: the rest of a round (reading the batch,
+// marking it) and the pause between rounds.
+constexpr absl::Duration kLeaderSilenceMargin = absl::Seconds(5);
 
 // One statement marks the batch: the ids travel as one array parameter, not as SQL text.
 absl::Status MarkPublished(storage::Transaction& t, int64_t now_us,
@@ -206,7 +209,12 @@ absl::StatusOr<bool> OutboxRelay::Lead() {
     SetLeader(false);
   }
   if (!lock_session_) {
-    ITSM_ASSIGN_OR_RETURN(lock_session_, db_.OpenLockSession());
+    // The leader touches its session before every round, and a round waits for the broker at
+    // most delivery_timeout: a leader silent for longer is frozen or hung, and the server ends
+    // its session so that a standby takes over (found from outside: a leader stopped with
+    // SIGSTOP kept the lock, and every replica's events waited, for as long as it was stopped).
+    ITSM_ASSIGN_OR_RETURN(lock_session_,
+                          db_.OpenLockSession(options_.delivery_timeout + kLeaderSilenceMargin));
   }
   absl::StatusOr<bool> locked = lock_session_->TryLock(kRelayLockKey);
   if (!locked.ok()) {

@@ -45,10 +45,12 @@ absl::Status ClientFacingStatus(const absl::Status& status, absl::string_view re
   const auto [code, text] = GenericAnswer(status.code());
   const bool expected = code == absl::StatusCode::kUnavailable ||
                         code == absl::StatusCode::kAborted || code == absl::StatusCode::kCancelled;
-  log::Write(expected ? log::Level::kWarn : log::Level::kError, "call failed",
-             {{"request_id", request_id},
-              {"code", absl::StatusCodeToString(status.code())},
-              {"error", status.message()}});
+  if (log::WithinBudget("call failed")) {
+    log::Write(expected ? log::Level::kWarn : log::Level::kError, "call failed",
+               {{"request_id", request_id},
+                {"code", absl::StatusCodeToString(status.code())},
+                {"error", status.message()}});
+  }
   return absl::Status(code, absl::StrCat(text, " (request id ", request_id, ")"));
 }
 

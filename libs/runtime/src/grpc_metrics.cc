@@ -85,10 +85,12 @@ class GrpcMetricsInterceptor final : public grpc::experimental::Interceptor {
       const int code = static_cast<int>(status.error_code());
       m.by_code[code >= 0 && code < 17 ? code : 2]->Increment();
       m.latency->Observe(seconds);
-      if (!status.ok() && !cancelled && log::Enabled(log::Level::kInfo)) {
+      if (!status.ok() && !cancelled && log::Enabled(log::Level::kInfo) &&
+          log::WithinBudget("call failed")) {
         // Who was refused or failed: the verified subject ("anonymous" when none was verified,
-        // never a name the client wrote), so that probing can be traced to a credential.
-        log::Info("call failed", {{"method", info_->method()},
+        // never a name the client wrote), so that probing can be traced to a credential. The
+        // method is the client's text when unknown: no name of the suite is this long.
+        log::Info("call failed", {{"method", absl::string_view(info_->method()).substr(0, 200)},
                                   {"caller", CallerOf(*info_->server_context()).actor},
                                   {"code", static_cast<int64_t>(code)},
                                   {"error", status.error_message()},

@@ -1,9 +1,12 @@
 #include "itsm/runtime/logging.h"
 
 #include <memory>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -79,7 +82,15 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
 }
 
-Field::Field(absl::string_view k, absl::string_view v) : key(k) { AppendJsonString(&json, v); }
+Field::Field(absl::string_view k, absl::string_view v) : key(k) {
+  if (v.size() <= kMaxFieldBytes) {
+    AppendJsonString(&json, v);
+    return;
+  }
+  size_t cut = kMaxFieldBytes;
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+  AppendJsonString(&json, absl::StrCat(v.substr(0, cut), "... (", v.size(), " bytes)"));
+}
 Field::Field(absl::string_view k, int64_t v) : key(k), json(absl::StrCat(v)) {}
 Field::Field(absl::string_view k, double v) : key(k), json(absl::StrCat(v)) {}
 Field::Field(absl::string_view k, bool v) : key(k), json(v ? "true" : "false") {}
@@ -101,6 +112,36 @@ void Init(absl::string_view service, absl::string_view level, absl::string_view 
 }
 
 bool Enabled(Level level) { return level >= GetState().level; }
+
+bool WithinBudget(absl::string_view kind, int per_second) {
+  struct Budget {
+    int64_t second = 0;
+    int used = 0;
+    int64_t left_out = 0;
+  };
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* budgets = new absl::flat_hash_map<std::string, Budget>();  // never destroyed
+  const int64_t second = absl::ToUnixSeconds(absl::Now());
+  int64_t left_out = 0;
+  {
+    absl::MutexLock lock(&mu);
+    Budget& budget = (*budgets)[kind];
+    if (budget.second != second) {
+      budget.second = second;
+      budget.used = 0;
+    }
+    if (budget.used >= per_second) {
+      ++budget.left_out;
+      return false;
+    }
+    ++budget.used;
+    left_out = std::exchange(budget.left_out, 0);
+  }
+  if (left_out > 0) {
+    Warn("log lines left out", {{"kind", kind}, {"count", left_out}, {"per_second", per_second}});
+  }
+  return true;
+}
 
 void Write(Level level, absl::string_view message, Fields fields) {
   State& s = GetState();

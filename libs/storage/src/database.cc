@@ -18,8 +18,10 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
     return internal::OpenPostgres(std::string(url), options);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "database url: expected sqlite://<path> or postgresql://..., got \"", url, "\""));
+  // Shown with any password hidden: a misspelt scheme or a libpq keyword string may carry one.
+  return absl::InvalidArgumentError(
+      absl::StrCat("database url: expected sqlite://<path> or postgresql://..., got \"",
+                   internal::RedactPassword(std::string(url)), "\""));
 }
 
 }  // namespace itsm::storage

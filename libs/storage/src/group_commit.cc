@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "itsm/base/status_macros.h"
 
@@ -88,6 +89,7 @@ void GroupCommitter::CompletionLoop() {
 void GroupCommitter::WriterLoop() {
   for (;;) {
     std::vector<Unit> batch;
+    uint64_t number = 0;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]()
@@ -98,9 +100,26 @@ void GroupCommitter::WriterLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      number = ++batches_taken_;
+      under_way_.insert(number);
     }
     RunBatch(batch);
+    absl::MutexLock lock(&mu_);
+    under_way_.erase(number);
   }
+}
+
+absl::Status GroupCommitter::WaitForBatchesUnderWay(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t last = batches_taken_;
+  auto ended = [this, last]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return under_way_.empty() || *under_way_.begin() > last;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&ended), timeout)) {
+    return absl::UnavailableError(
+        absl::StrCat("writes under way did not end within ", absl::FormatDuration(timeout)));
+  }
+  return absl::OkStatus();
 }
 
 void GroupCommitter::RunBatch(std::vector<Unit>& batch) {

@@ -1,11 +1,13 @@
 #include "src/postgres_database.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
@@ -347,8 +349,15 @@ class PostgresDatabase final : public Database {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() override {
+  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession(absl::Duration idle_limit) override {
     ITSM_ASSIGN_OR_RETURN(auto conn, Connect());
+    if (idle_limit > absl::ZeroDuration()) {
+      // Refused by a server older than 14 (no such setting): the session then has no limit.
+      const std::string set =
+          absl::StrCat("SET idle_session_timeout = ",
+                       std::max<int64_t>(1, absl::ToInt64Milliseconds(idle_limit)));
+      Pq().PQclear(Pq().PQexec(conn->conn(), set.c_str()));
+    }
     return std::unique_ptr<LockSession>(std::make_unique<PgLockSession>(std::move(conn)));
   }
 
@@ -380,8 +389,11 @@ class PostgresDatabase final : public Database {
     PGconn* conn = Pq().PQconnectdb(conninfo_.c_str());
     auto owned = std::make_unique<PgConnection>(conn);
     if (Pq().PQstatus(conn) != CONNECTION_OK) {
-      return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(),
-                                                 ": ", Pq().PQerrorMessage(conn)));
+      // libpq's message may quote the connection string whole (a URI it cannot parse).
+      const std::string why =
+          absl::StrReplaceAll(Pq().PQerrorMessage(conn), {{conninfo_, DisplayUrl()}});
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(), ": ", RedactPassword(why)));
     }
     // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
     Pq().PQsetNoticeProcessor(
@@ -406,13 +418,24 @@ std::string RedactPassword(const std::string& conninfo) {
       shown.replace(colon + 1, at - colon - 1, "***");
     }
   }
-  // Keyword form and URI parameters: password=secret
-  constexpr std::string_view kKey = "password=";
-  for (size_t pos = shown.find(kKey); pos != std::string::npos;
-       pos = shown.find(kKey, pos + kKey.size())) {
-    const size_t start = pos + kKey.size();
-    size_t end = shown.find_first_of(" &", start);
-    if (end == std::string::npos) end = shown.size();
+  // Keyword form (password=secret, password = 'with spaces') and URI parameters (&password=).
+  constexpr std::string_view kKey = "password";
+  for (size_t pos = shown.find(kKey); pos != std::string::npos; pos = shown.find(kKey, pos + 1)) {
+    size_t start = shown.find_first_not_of(' ', pos + kKey.size());
+    if (start == std::string::npos || shown[start] != '=') continue;
+    start = shown.find_first_not_of(' ', start + 1);
+    if (start == std::string::npos) break;
+    size_t end = start;
+    if (shown[start] == '\'') {
+      // Quoted: up to the closing quote; a backslash escapes the next character.
+      for (end = start + 1; end < shown.size() && shown[end] != '\''; ++end) {
+        if (shown[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, shown.size());
+    } else {
+      end = shown.find_first_of(" &", start);
+      if (end == std::string::npos) end = shown.size();
+    }
     shown.replace(start, end - start, "***");
   }
   return shown;

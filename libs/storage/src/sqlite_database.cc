@@ -1,6 +1,9 @@
 #include "src/sqlite_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -298,12 +301,30 @@ class SqliteTransaction final : public Transaction {
   int64_t unknown_effects_ = 0;
 };
 
+// A database holds what others on the machine must not read (webhook signing secrets, the
+// receivers' URLs with their credentials, every record), so its file is its owner's alone:
+// created 0600 whatever the umask, and tightened to 0600 if an earlier version left it readable
+// by others. SQLite gives the -wal and -shm files the database file's mode when it creates them;
+// ones already there are tightened too. Best effort: a file system without Unix modes keeps its
+// own.
+void KeepDatabaseFilesPrivate(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st;
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      ::chmod(file.c_str(), st.st_mode & 0700);
+    }
+  }
+}
+
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::string path, DatabaseOptions options)
       : path_(std::move(path)), options_(options) {}
 
   absl::Status Open() {
+    if (path_ != ":memory:") KeepDatabaseFilesPrivate(path_);
     for (int i = 0; i < std::max(1, options_.pool_size); ++i) {
       ITSM_ASSIGN_OR_RETURN(auto conn, OpenConnection(options_.sqlite_mmap_bytes));
       pool_.Add(std::move(conn));
@@ -336,7 +357,7 @@ class SqliteDatabase final : public Database {
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
-  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() override {
+  absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession(absl::Duration) override {
     return absl::UnimplementedError("SQLite has no lock sessions: one process owns the file");
   }
   std::string DisplayUrl() const override { return absl::StrCat("sqlite://", path_); }

@@ -1,5 +1,7 @@
 #include "itsm/storage/database.h"
 
+#include <sys/stat.h>
+
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/error_detail.h"
@@ -327,12 +329,13 @@ TEST_P(DatabaseTest, BadSqlIsInternalNotACrash) {
 // ends: then another takes it. A session whose connection the server ended says so.
 TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
   if (GetParam() == Backend::kSqlite) {
-    EXPECT_EQ(db_->OpenLockSession().status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_EQ(db_->OpenLockSession(absl::ZeroDuration()).status().code(),
+              absl::StatusCode::kUnimplemented);
     return;
   }
   constexpr int64_t kKey = 42;
-  auto first = db_->OpenLockSession();
-  auto second = db_->OpenLockSession();
+  auto first = db_->OpenLockSession(absl::ZeroDuration());
+  auto second = db_->OpenLockSession(absl::ZeroDuration());
   ASSERT_TRUE(first.ok() && second.ok()) << first.status() << second.status();
   EXPECT_TRUE(*(*first)->TryLock(kKey));
   EXPECT_FALSE(*(*second)->TryLock(kKey));
@@ -362,9 +365,29 @@ TEST_P(DatabaseTest, LockSessionHoldsTheLockUntilItsConnectionEnds) {
                   .ok());
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ((*second)->Check().code(), absl::StatusCode::kUnavailable);
-  auto third = db_->OpenLockSession();
+  auto third = db_->OpenLockSession(absl::ZeroDuration());
   ASSERT_TRUE(third.ok());
   EXPECT_TRUE(*(*third)->TryLock(kKey));
+}
+
+// Found from outside: a relay leader frozen with SIGSTOP kept its lock, its connection open, for
+// as long as it was stopped. A session with an idle limit that sends nothing for longer loses it.
+TEST_P(DatabaseTest, ALockSessionSilentBeyondItsIdleLimitLosesItsLocks) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "no lock sessions";
+  constexpr int64_t kKey = 43;
+  auto silent = db_->OpenLockSession(absl::Seconds(1));
+  auto other = db_->OpenLockSession(absl::ZeroDuration());
+  ASSERT_TRUE(silent.ok() && other.ok()) << silent.status() << other.status();
+  EXPECT_TRUE(*(*silent)->TryLock(kKey));
+  // Touched within the limit, it keeps the lock.
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_TRUE((*silent)->Check().ok());
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_FALSE(*(*other)->TryLock(kKey));
+  // Silent for longer: the server ended the session, and the lock is the other's to take.
+  absl::SleepFor(absl::Milliseconds(2000));
+  EXPECT_TRUE(*(*other)->TryLock(kKey));
+  EXPECT_EQ((*silent)->Check().code(), absl::StatusCode::kUnavailable);
 }
 
 // The server ends every pooled connection (a restart, a failover): each is found dead at its next
@@ -517,6 +540,48 @@ TEST(OpenDatabase, UnknownSchemeNamesTheUrl) {
   auto db = OpenDatabase("mysql://x");
   EXPECT_EQ(db.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(db.status().message().find("mysql://x"), std::string::npos);
+}
+
+// Found from outside: the password reached the log in a misspelt scheme's error and in libpq's
+// own message about a URI it could not parse, which quoted it whole.
+TEST(OpenDatabase, NoErrorAboutItsUrlRepeatsAPassword) {
+  for (const std::string url : {"postgresq://itsm:Pw0rdXyz@127.0.0.1:5999/itsm",
+                                "host=db.internal user=itsm password=Pw0rdXyz dbname=itsm"}) {
+    auto db = OpenDatabase(url, {});
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().message().find("Pw0rdXyz"), std::string::npos) << db.status();
+  }
+  auto db = OpenDatabase("postgresql://itsm:Pw0rdXyz@[db.internal/itsm", {});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().message().find("Pw0rdXyz"), std::string::npos) << db.status();
+  EXPECT_NE(db.status().message().find("itsm:***@[db.internal"), std::string::npos) << db.status();
+}
+
+// Found from outside: the webhooks service's database (signing secrets, receivers' URLs with
+// their credentials) was 0644, readable by every user of the machine.
+TEST(OpenDatabase, SqliteFilesAreTheOwnersAlone) {
+  itsm::testing::ScratchDir dir;
+  const mode_t umask_before = ::umask(022);
+  {
+    auto db = OpenDatabase("sqlite://" + dir.File("new.db"));
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE(ApplyMigrations(**db, "test", TestMigrations()).ok());
+    for (const std::string file : {"new.db", "new.db-wal", "new.db-shm"}) {
+      struct stat st;
+      ASSERT_EQ(::stat(dir.File(file).c_str(), &st), 0) << file;
+      EXPECT_EQ(st.st_mode & 0777, 0600) << file;
+    }
+  }
+  // A file an earlier version left readable by others is tightened when opened.
+  ASSERT_EQ(::chmod(dir.File("new.db").c_str(), 0644), 0);
+  {
+    auto db = OpenDatabase("sqlite://" + dir.File("new.db"));
+    ASSERT_TRUE(db.ok()) << db.status();
+    struct stat st;
+    ASSERT_EQ(::stat(dir.File("new.db").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600);
+  }
+  ::umask(umask_before);
 }
 
 TEST(OpenDatabase, UnreachablePostgresIsUnavailable) {

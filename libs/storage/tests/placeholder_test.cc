@@ -24,6 +24,12 @@ TEST(RedactPassword, HidesPasswordsInBothConnectionStringForms) {
   EXPECT_EQ(RedactPassword("postgresql://db/x?user=u&password=p&sslmode=disable"),
             "postgresql://db/x?user=u&password=***&sslmode=disable");
   EXPECT_EQ(RedactPassword("postgresql://itsm@db/x"), "postgresql://itsm@db/x");
+  // libpq's keyword form allows blanks around "=" and quoted values with escapes.
+  EXPECT_EQ(RedactPassword("host=db password = 'my \\' secret' dbname=x"),
+            "host=db password = *** dbname=x");
+  EXPECT_EQ(RedactPassword("host=db password='unterminated"), "host=db password=***");
+  EXPECT_EQ(RedactPassword("postgresql://itsm:pw@[db.internal/x"),
+            "postgresql://itsm:***@[db.internal/x");
 }
 
 TEST(PostgresDialectOf, TranslatesTheTypesThatDifferAndNothingElse) {

@@ -16,6 +16,7 @@ absl::string_view View(boost::beast::string_view s) { return {s.data(), s.size()
 void LogIfRefused(absl::string_view route, absl::string_view method, const HttpResponse& response) {
   const int status = response.result_int();
   if (status != 401 && status != 403 && status != 429) return;
+  if (!runtime::log::WithinBudget("request refused")) return;
   runtime::log::Info("request refused",
                      {{"route", route},
                       {"method", method},

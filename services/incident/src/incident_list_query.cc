@@ -198,7 +198,8 @@ const std::string& OpenListIncidentsSql(v1::IncidentOrder order, bool by_caller,
 }
 
 absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& request,
-                                             storage::Dialect dialect, ListStatements& statements) {
+                                             storage::Dialect dialect, absl::Time updated_up_to,
+                                             ListStatements& statements) {
   int page_size = request.page().page_size();
   if (page_size < 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
@@ -239,7 +240,8 @@ absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& req
       const int64_t priority_mask,
       records::EnumSetMask("priorities", *v1::Priority_descriptor(), request.priorities()));
   const bool by_caller = !request.caller().empty();
-  if (dialect == storage::Dialect::kSqlite) {
+  const bool capped = updated_up_to != absl::InfiniteFuture();
+  if (dialect == storage::Dialect::kSqlite && !capped) {
     uint32_t shape = by_caller ? kCallerBit : 0;
     for (int i = 0; i < kFilterCount; ++i) {
       if (kFilters[i].is_set(request)) shape |= uint32_t{1} << i;
@@ -250,25 +252,27 @@ absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& req
   }
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  query.params = {state_mask,
-                  priority_mask,
-                  request.assignment_group(),
-                  request.assignee(),
-                  request.service(),
-                  request.title_contains().empty()
-                      ? std::string()
-                      : storage::ContainsPattern(request.title_contains()),
-                  MicrosOr(request.has_created_after(), request.created_after(), kMin),
-                  MicrosOr(request.has_created_before(), request.created_before(), kMax),
-                  MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
-                  MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
-                  request.configuration_item_id(),
-                  request.parent_incident_id(),
-                  request.problem_id(),
-                  after_key,
-                  after_seq,
-                  request.caller(),
-                  page_size + 1};
+  query.params = {
+      state_mask,
+      priority_mask,
+      request.assignment_group(),
+      request.assignee(),
+      request.service(),
+      request.title_contains().empty() ? std::string()
+                                       : storage::ContainsPattern(request.title_contains()),
+      MicrosOr(request.has_created_after(), request.created_after(), kMin),
+      MicrosOr(request.has_created_before(), request.created_before(), kMax),
+      MicrosOr(request.has_updated_after(), request.updated_after(), kMin),
+      capped ? std::min(MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
+                        absl::ToUnixMicros(updated_up_to) + 1)
+             : MicrosOr(request.has_updated_before(), request.updated_before(), kMax),
+      request.configuration_item_id(),
+      request.parent_incident_id(),
+      request.problem_id(),
+      after_key,
+      after_seq,
+      request.caller(),
+      page_size + 1};
   return query;
 }
 

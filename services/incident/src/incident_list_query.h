@@ -59,8 +59,13 @@ class ListStatements {
 // an equality's index would make SQLite sort every matching row for one page. PostgreSQL always
 // gets the open form: it plans with the values (decision 137), and reads the sets of states and
 // priorities as equalities (decision 222).
+//
+// `updated_up_to`: rows updated later are left out, whatever the request's own range (a
+// synchroniser's read waits for the writes before it and stops there: SettledWrites). Not part
+// of the page tokens' scope; with it the statement is the open form.
 absl::StatusOr<ListQuery> ListIncidentsQuery(const v1::ListIncidentsRequest& request,
                                              storage::Dialect dialect,
+                                             absl::Time updated_up_to = absl::InfiniteFuture(),
                                              ListStatements& statements = ListStatements::Shared());
 
 // The open form for an ordering (never UNSPECIFIED), with or without a caller's filter.

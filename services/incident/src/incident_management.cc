@@ -263,8 +263,13 @@ absl::Status IncidentManagement::List(storage::Transaction& txn, const base::Cal
                                       v1::ListIncidentsResponse& out) const {
   v1::ListIncidentsRequest narrowed = request;
   ITSM_RETURN_IF_ERROR(NarrowToOwn(caller, narrowed));
+  // Before the transaction's first statement, which takes its snapshot.
+  absl::Time updated_up_to = absl::InfiniteFuture();
+  if (settled_ != nullptr) {
+    ITSM_ASSIGN_OR_RETURN(updated_up_to, settled_->Horizon(narrowed));
+  }
   ITSM_RETURN_IF_ERROR(ResolveListLinks(txn, caller, narrowed));
-  ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed));
+  ITSM_ASSIGN_OR_RETURN(IncidentPage page, IncidentRepository::List(txn, narrowed, updated_up_to));
   out.set_next_page_token(page.next_page_token);
   return records::AppendStoredMessages(v1::ListIncidentsResponse::kIncidentsFieldNumber,
                                        std::move(page.incidents), out);

@@ -18,6 +18,7 @@
 #include "services/incident/src/ci_references.h"
 #include "services/incident/src/incident_factory.h"
 #include "services/incident/src/incident_workflow.h"
+#include "services/incident/src/settled_writes.h"
 
 namespace itsm::incident {
 
@@ -28,8 +29,11 @@ const records::EventStream& IncidentEvents();
 
 class IncidentManagement {
  public:
-  IncidentManagement(const IncidentFactory& factory, const IncidentWorkflow& workflow)
-      : factory_(factory), workflow_(workflow) {}
+  // With `settled`, a list that follows write stamps (a synchroniser's) shows no write behind
+  // one committed later (settled_writes.h).
+  IncidentManagement(const IncidentFactory& factory, const IncidentWorkflow& workflow,
+                     const SettledWrites* settled = nullptr)
+      : factory_(factory), workflow_(workflow), settled_(settled) {}
 
   // Writes: inside the committer's transaction.
   absl::Status Create(storage::Transaction& txn, const base::Caller& caller,
@@ -65,6 +69,7 @@ class IncidentManagement {
  private:
   const IncidentFactory& factory_;
   const IncidentWorkflow& workflow_;
+  const SettledWrites* settled_;
 };
 
 }  // namespace itsm::incident

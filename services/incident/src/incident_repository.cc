@@ -450,8 +450,9 @@ absl::StatusOr<StoredIncident> IncidentRepository::GetStored(storage::Transactio
 }
 
 absl::StatusOr<IncidentPage> IncidentRepository::List(storage::Transaction& txn,
-                                                      const v1::ListIncidentsRequest& request) {
-  ITSM_ASSIGN_OR_RETURN(ListQuery query, ListIncidentsQuery(request, txn.dialect()));
+                                                      const v1::ListIncidentsRequest& request,
+                                                      absl::Time updated_up_to) {
+  ITSM_ASSIGN_OR_RETURN(ListQuery query, ListIncidentsQuery(request, txn.dialect(), updated_up_to));
   ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows, txn.Query(*query.sql, query.params));
   IncidentPage page;
   const size_t shown = records::RowsOnPage(rows, 2, query.page_size);

@@ -88,9 +88,11 @@ class IncidentRepository {
 
   // Newest first, keyset-paginated on the incident sequence: a page token is the position after
   // the last row returned, so pages neither repeat nor skip rows while incidents are created.
-  // INVALID_ARGUMENT for a malformed page token or page size.
+  // INVALID_ARGUMENT for a malformed page token or page size. Rows updated after
+  // `updated_up_to` are left out (SettledWrites).
   static absl::StatusOr<IncidentPage> List(storage::Transaction& txn,
-                                           const v1::ListIncidentsRequest& request);
+                                           const v1::ListIncidentsRequest& request,
+                                           absl::Time updated_up_to = absl::InfiniteFuture());
 };
 
 }  // namespace itsm::incident

@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
     cmdb = std::make_unique<incident::GrpcCmdbLookup>(
         rt.ChannelTo(address), absl::Milliseconds(rt.config().GetInt("configuration_deadline_ms")));
   }
-  const incident::IncidentManagement incident_management(factory, incidents);
+  // A synchroniser's lists wait for the writes under way (settled_writes.h).
+  const incident::SettledWrites settled_writes(committer, clock);
+  const incident::IncidentManagement incident_management(factory, incidents, &settled_writes);
   // Resolved incidents nobody can reopen any more are closed (decision 269).
   std::unique_ptr<incident::ResolvedIncidentCloser> closer;
   if (rt.config().GetBool("auto_close_resolved")) {

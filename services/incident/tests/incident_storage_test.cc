@@ -418,7 +418,8 @@ TEST(IncidentListQueryTest, ShapesPastTheLimitShareTheOpenForm) {
     if (shape & 32) request.set_title_contains("disk");
     if (shape & 64) request.set_problem_id("p");
     if (shape & 128) request.set_parent_incident_id("i");
-    auto query = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
+    auto query =
+        ListIncidentsQuery(request, storage::Dialect::kSqlite, absl::InfiniteFuture(), limited);
     ASSERT_TRUE(query.ok()) << query.status();
     statements.insert(query->sql);
     if (*query->sql == OpenListIncidentsSql(v1::INCIDENT_ORDER_CREATE_TIME_DESC, false,
@@ -426,7 +427,8 @@ TEST(IncidentListQueryTest, ShapesPastTheLimitShareTheOpenForm) {
       ++open;
     }
     // A shape seen again gets the statement it got the first time.
-    auto again = ListIncidentsQuery(request, storage::Dialect::kSqlite, limited);
+    auto again =
+        ListIncidentsQuery(request, storage::Dialect::kSqlite, absl::InfiniteFuture(), limited);
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_EQ(again->sql, query->sql);
   }

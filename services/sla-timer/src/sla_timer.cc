@@ -184,7 +184,9 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                          .Add({}, DelayBuckets())),
       lag_seconds_(prometheus::BuildGauge()
                        .Name("itsm_sla_timer_consumer_lag_seconds")
-                       .Help("Age (now minus ce_time) of the last incident event handled.")
+                       .Help("How far behind the record events the timer is, every 2 s: now "
+                             "minus the ce_time of the last event handled while events of its "
+                             "partitions wait, 0 when none wait (or it owns none).")
                        .Register(registry)
                        .Add({})),
       events_ahead_(prometheus::BuildCounter()
@@ -232,7 +234,9 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                             .Add({})),
       owned_partitions_(prometheus::BuildGauge()
                             .Name("itsm_sla_timer_owned_partitions")
-                            .Help("Partitions of itsm.incident.v1 this replica owns.")
+                            .Help("Partitions of its record topic this replica owns: while no "
+                                  "replica owns a partition, none of its records' clocks "
+                                  "fires.")
                             .Register(registry)
                             .Add({})),
       unfireable_clocks_(prometheus::BuildGauge()
@@ -243,6 +247,13 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                    "no other.")
                              .Register(registry)
                              .Add({})),
+      last_fire_pass_(prometheus::BuildGauge()
+                          .Name("itsm_sla_timer_last_fire_pass_time_seconds")
+                          .Help("Unix time the last pass over the due clocks of every owned "
+                                "partition completed (one every fire_poll_interval_ms): a pass "
+                                "that cannot complete, Redis down or hung, leaves it behind.")
+                          .Register(registry)
+                          .Add({})),
       clock_events_family_(prometheus::BuildCounter()
                                .Name("itsm_sla_timer_clock_events_total")
                                .Help("Clock events written to the outbox with the clock change "
@@ -271,6 +282,8 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                                  "unseen. 0 when it refuses writes instead.")
                            .Register(registry)
                            .Add({})) {
+  // From its start: a timer whose first pass cannot complete is behind from then on.
+  last_fire_pass_.Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
   // Only a timer with a consumer has positions to go back to; without one (events handed to
   // Handle directly) every Redis is the timer's.
   if (!options_.kafka_bootstrap_servers.empty()) {
@@ -382,7 +395,7 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
   InFlight f;
   f.consumed = &consumed;
   f.type = e.type.substr(prefix.size());
-  lag_seconds_.Set(absl::ToDoubleSeconds(clock_.Now() - e.time));
+  last_event_time_us_.store(absl::ToUnixMicros(e.time));
   auto record = RecordOf(e);
   if (!record.ok()) {
     const bool ignored = record.status().code() == absl::StatusCode::kNotFound;
@@ -829,6 +842,15 @@ void SlaTimer::CheckEvictionPolicy() {
 }
 
 void SlaTimer::RefreshGauges() {
+  {
+    absl::MutexLock lock(&consumer_mu_);
+    const bool behind = consumer_ && !consumer_stopped_ && consumer_->MessagesBehind() > 0;
+    const int64_t last_event_us = last_event_time_us_.load();
+    lag_seconds_.Set(behind && last_event_us > 0
+                         ? std::max(0.0, absl::ToDoubleSeconds(clock_.Now() -
+                                                               absl::FromUnixMicros(last_event_us)))
+                         : 0.0);
+  }
   std::map<std::string, int64_t> open;
   int64_t pending = 0;
   for (int32_t p : owned()) {
@@ -853,6 +875,8 @@ void SlaTimer::FireLoop() {
     auto fired = FireOnce();
     if (!fired.ok()) {
       log::Warn("SLA firing pass failed", {{"error", fired.status().ToString()}});
+    } else {
+      last_fire_pass_.Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
     }
     // Real time here, not the injected clock: this is how often to look, not what is due.
     if (absl::Now() - last_gauges_ > absl::Seconds(2)) {

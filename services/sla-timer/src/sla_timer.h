@@ -267,6 +267,8 @@ class SlaTimer {
   std::thread fire_thread_;
   std::thread publish_thread_;
   absl::Time last_gauges_ = absl::InfinitePast();
+  // The ce_time of the last record event handled (Unix µs), for the lag gauge.
+  std::atomic<int64_t> last_event_time_us_{0};
   absl::Time last_eviction_check_ = absl::InfinitePast();
   std::string eviction_policy_;  // as last read, on the firing thread
 
@@ -286,6 +288,7 @@ class SlaTimer {
   prometheus::Counter& publish_failures_;
   prometheus::Gauge& owned_partitions_;
   prometheus::Gauge& unfireable_clocks_;
+  prometheus::Gauge& last_fire_pass_;
   prometheus::Family<prometheus::Counter>& clock_events_family_;
   prometheus::Counter& redis_rewinds_;
   prometheus::Counter& firings_published_again_;

@@ -15,6 +15,10 @@ namespace itsm::runtime::log {
 
 enum class Level { kTrace, kDebug, kInfo, kWarn, kError };
 
+// A text value keeps at most this many bytes (cut at a character boundary, with a note of its
+// length): no value a client sent, however long, makes a line longer than a few of these.
+inline constexpr size_t kMaxFieldBytes = 2048;
+
 // One key and its value already rendered as JSON.
 struct Field {
   Field(absl::string_view k, absl::string_view v);
@@ -38,6 +42,14 @@ inline void Debug(absl::string_view m, Fields f = {}) { Write(Level::kDebug, m, 
 inline void Info(absl::string_view m, Fields f = {}) { Write(Level::kInfo, m, f); }
 inline void Warn(absl::string_view m, Fields f = {}) { Write(Level::kWarn, m, f); }
 inline void Error(absl::string_view m, Fields f = {}) { Write(Level::kError, m, f); }
+
+// Whether one more line of `kind` fits in this second's budget for it (`per_second` lines).
+// Lines that any caller can cause by the thousand a second — a call refused or failed, a request
+// refused at the gateway — are written only within it, so that no client fills the disk with the
+// log (metrics still count every call). The first line of a kind written after some were left
+// out is preceded by a warning "log lines left out" with their number. Kinds are a few fixed
+// strings.
+bool WithinBudget(absl::string_view kind, int per_second = 100);
 
 // Appends `s` to `out` as a JSON string literal, quotes included.
 void AppendJsonString(std::string* out, absl::string_view s);

@@ -157,8 +157,12 @@ class Database {
   virtual Dialect dialect() const = 0;
   // A new LockSession on a connection of its own (PostgreSQL). UNIMPLEMENTED on SQLite: a file
   // belongs to one process, so there is nobody to lock out. UNAVAILABLE when the database cannot
-  // be reached.
-  virtual absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession() = 0;
+  // be reached. With an `idle_limit`, the server ends the session, and so frees its locks, once
+  // its holder has sent nothing for that long: a holder frozen or hung, whose connection stays
+  // open, loses its locks as a dead one does (PostgreSQL 14 and later: idle_session_timeout;
+  // an older server keeps the session). Zero: no limit.
+  virtual absl::StatusOr<std::unique_ptr<LockSession>> OpenLockSession(
+      absl::Duration idle_limit) = 0;
   // The URL with any password removed, for logs.
   virtual std::string DisplayUrl() const = 0;
 };

@@ -24,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -69,6 +70,17 @@ class GroupCommitter {
   // Finishes queued units and joins the writers. Idempotent.
   void Stop();
 
+  // Whether batches commit in the order their units ran: with one writer, a batch begins only
+  // once the one before it committed.
+  bool CommitsInOrder() const { return options_.writers <= 1; }
+  // Waits until every batch under way when called (taken by a writer, not yet committed or
+  // rolled back) has ended: whatever its units wrote is then visible to a snapshot taken after
+  // this returns, or was never written. With several writers, batches commit out of the order
+  // their units ran; a reader that follows an order of write stamps (a sync by update time)
+  // waits, so that no write stamped before the call becomes visible behind its cursor.
+  // UNAVAILABLE after `timeout`.
+  absl::Status WaitForBatchesUnderWay(absl::Duration timeout);
+
  private:
   struct Unit {
     Work work;
@@ -92,6 +104,9 @@ class GroupCommitter {
   absl::Mutex mu_;
   std::deque<Unit> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Batches numbered as writers take them, and the numbers of those not yet ended.
+  uint64_t batches_taken_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<uint64_t> under_way_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> writers_;
 
   // Results are handed to a thread of their own: answering a caller (a gRPC Finish) costs about
