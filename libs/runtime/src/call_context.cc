@@ -3,11 +3,13 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "itsm/base/error_detail.h"
+#include "itsm/base/ids.h"
 #include "itsm/runtime/call_auth.h"
 #include "itsm/runtime/client_facing_status.h"
 #include "itsm/runtime/grpc_metrics.h"
@@ -25,6 +27,15 @@ std::string ClientMetadata(const grpc::ServerContextBase& context, const char* n
 
 std::string RequestId(const grpc::ServerContextBase& context) {
   return ClientMetadata(context, kRequestIdHeader);
+}
+
+std::string EffectiveRequestId(absl::string_view received) {
+  constexpr size_t kMaxLength = 128;
+  bool valid = !received.empty() && received.size() <= kMaxLength;
+  for (char c : received) {
+    valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-');
+  }
+  return valid ? std::string(received) : base::NewUuid();
 }
 
 std::string Actor(const grpc::ServerContextBase& context) {

@@ -8,6 +8,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/runtime/metrics.h"
 #include "itsm/supervisor/suite_service.h"
 #include "prometheus/text_serializer.h"
@@ -115,6 +116,23 @@ TEST_F(GrpcMetricsTest, EchoesTheCallersRequestIdOrMintsOne) {
   auto it2 = minted.GetServerInitialMetadata().find("x-request-id");
   ASSERT_NE(it2, minted.GetServerInitialMetadata().end());
   EXPECT_EQ(it2->second.size(), 36u);  // a UUID
+}
+
+// Found from outside: a 2 KB x-request-id, sent without a credential, went into every log line
+// of its calls. One the gateway would not keep is replaced, for the handlers too.
+TEST_F(GrpcMetricsTest, ARequestIdTooLongOrNotPlainIsReplaced) {
+  for (const std::string& bad :
+       {std::string(2000, 'a'), std::string("id with spaces"), std::string("a\"b")}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", bad);
+    ASSERT_TRUE(Check("known", &ctx).ok());
+    auto it = ctx.GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
+    EXPECT_EQ(it->second.size(), 36u) << bad.substr(0, 20);  // a UUID in its place
+  }
+  EXPECT_EQ(EffectiveRequestId("trace-1:a.b_c"), "trace-1:a.b_c");
+  EXPECT_EQ(EffectiveRequestId(std::string(128, 'x')), std::string(128, 'x'));
+  EXPECT_EQ(EffectiveRequestId(std::string(129, 'x')).size(), 36u);
 }
 
 TEST(MetricsServer, ServesRegistryAndProcessMetricsOverHttp) {

@@ -18,10 +18,16 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(absl::string_view url,
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
     return internal::OpenPostgres(std::string(url), options);
   }
-  // Shown with any password hidden: a misspelt scheme or a libpq keyword string may carry one.
+  // A misspelt scheme is shown with its password hidden; anything else not at all: a libpq
+  // keyword string, or a password given where the URL belongs, is all secret as far as we know.
+  if (absl::StrContains(url, "://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("database url: expected sqlite://<path> or postgresql://..., got \"",
+                     internal::RedactPassword(std::string(url)), "\""));
+  }
   return absl::InvalidArgumentError(
-      absl::StrCat("database url: expected sqlite://<path> or postgresql://..., got \"",
-                   internal::RedactPassword(std::string(url)), "\""));
+      absl::StrCat("database url: expected sqlite://<path> or postgresql://...; the value given (",
+                   url.size(), " characters, not shown: it may hold a password) is neither"));
 }
 
 }  // namespace itsm::storage

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/errors.h"
 #include "src/connection_pool.h"
@@ -390,10 +391,9 @@ class PostgresDatabase final : public Database {
     auto owned = std::make_unique<PgConnection>(conn);
     if (Pq().PQstatus(conn) != CONNECTION_OK) {
       // libpq's message may quote the connection string whole (a URI it cannot parse).
-      const std::string why =
-          absl::StrReplaceAll(Pq().PQerrorMessage(conn), {{conninfo_, DisplayUrl()}});
       return absl::UnavailableError(
-          absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(), ": ", RedactPassword(why)));
+          absl::StrCat("cannot connect to PostgreSQL ", DisplayUrl(), ": ",
+                       RedactConnectionError(Pq().PQerrorMessage(conn), conninfo_)));
     }
     // Keep NOTICE chatter (e.g. "relation already exists, skipping") out of our logs.
     Pq().PQsetNoticeProcessor(
@@ -408,13 +408,16 @@ class PostgresDatabase final : public Database {
 
 }  // namespace
 
-std::string RedactPassword(const std::string& conninfo) {
+std::string RedactPassword(const std::string& conninfo, std::vector<std::string>* secrets) {
   std::string shown = conninfo;
-  // URI form: postgresql://user:secret@host/db
+  // URI form: postgresql://user:secret@host/db. Up to the last "@" before the query: a password
+  // may hold an "@" its writer did not percent-encode.
   if (size_t scheme = shown.find("://"); scheme != std::string::npos) {
-    const size_t at = shown.find('@', scheme + 3);
+    const size_t query = shown.find('?', scheme + 3);
+    const size_t at = shown.rfind('@', query == std::string::npos ? std::string::npos : query);
     const size_t colon = shown.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+    if (at != std::string::npos && at > scheme && colon != std::string::npos && colon < at) {
+      if (secrets != nullptr) secrets->push_back(shown.substr(colon + 1, at - colon - 1));
       shown.replace(colon + 1, at - colon - 1, "***");
     }
   }
@@ -436,9 +439,24 @@ std::string RedactPassword(const std::string& conninfo) {
       end = shown.find_first_of(" &", start);
       if (end == std::string::npos) end = shown.size();
     }
+    if (secrets != nullptr) secrets->push_back(shown.substr(start, end - start));
     shown.replace(start, end - start, "***");
   }
   return shown;
+}
+
+std::string RedactConnectionError(const std::string& message, const std::string& conninfo) {
+  std::vector<std::string> secrets;
+  const std::string shown = RedactPassword(conninfo, &secrets);
+  std::string out = absl::StrReplaceAll(message, {{conninfo, shown}});
+  // libpq may quote a part of the password as something else (with an unencoded "@", what
+  // follows it is taken for the host): every piece of it goes too.
+  for (const std::string& secret : secrets) {
+    for (absl::string_view piece : absl::StrSplit(secret, absl::ByAnyChar("@/:'"))) {
+      if (piece.size() >= 3) out = absl::StrReplaceAll(out, {{piece, "***"}});
+    }
+  }
+  return RedactPassword(out);
 }
 
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,

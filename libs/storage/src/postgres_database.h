@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "itsm/storage/database.h"
@@ -13,8 +14,12 @@ namespace itsm::storage::internal {
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
                                                        const DatabaseOptions& options);
 
-// The connection string with any password replaced by ***, for logs.
-std::string RedactPassword(const std::string& conninfo);
+// The connection string with any password replaced by ***, for logs; what was replaced is added
+// to `secrets` when given.
+std::string RedactPassword(const std::string& conninfo,
+                           std::vector<std::string>* secrets = nullptr);
+// libpq's message about `conninfo`, with no part of its password left.
+std::string RedactConnectionError(const std::string& message, const std::string& conninfo);
 
 }  // namespace itsm::storage::internal
 

@@ -545,11 +545,21 @@ TEST(OpenDatabase, UnknownSchemeNamesTheUrl) {
 // Found from outside: the password reached the log in a misspelt scheme's error and in libpq's
 // own message about a URI it could not parse, which quoted it whole.
 TEST(OpenDatabase, NoErrorAboutItsUrlRepeatsAPassword) {
-  for (const std::string url : {"postgresq://itsm:Pw0rdXyz@127.0.0.1:5999/itsm",
-                                "host=db.internal user=itsm password=Pw0rdXyz dbname=itsm"}) {
+  for (const std::string url :
+       {"postgresq://itsm:Pw0rdXyz@127.0.0.1:5999/itsm",
+        "host=db.internal user=itsm password=Pw0rdXyz dbname=itsm", "Pw0rdXyz"}) {
     auto db = OpenDatabase(url, {});
     ASSERT_FALSE(db.ok());
     EXPECT_EQ(db.status().message().find("Pw0rdXyz"), std::string::npos) << db.status();
+  }
+  // An "@" in the password, not percent-encoded: libpq takes what follows it for the host.
+  for (const std::string url :
+       {"postgresql://itsm:Pw0r@dXyz@[db.internal/itsm",
+        "postgresql://itsm:Pw0r@dXyz@db.invalid:5999/itsm?connect_timeout=2"}) {
+    auto db = OpenDatabase(url, {});
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().message().find("Pw0r"), std::string::npos) << db.status();
+    EXPECT_EQ(db.status().message().find("dXyz"), std::string::npos) << db.status();
   }
   auto db = OpenDatabase("postgresql://itsm:Pw0rdXyz@[db.internal/itsm", {});
   ASSERT_FALSE(db.ok());

@@ -30,6 +30,20 @@ TEST(RedactPassword, HidesPasswordsInBothConnectionStringForms) {
   EXPECT_EQ(RedactPassword("host=db password='unterminated"), "host=db password=***");
   EXPECT_EQ(RedactPassword("postgresql://itsm:pw@[db.internal/x"),
             "postgresql://itsm:***@[db.internal/x");
+  // An "@" in the password, not percent-encoded: up to the last one.
+  EXPECT_EQ(RedactPassword("postgresql://itsm:Secr@tPart2@db.internal/x?sslmode=require"),
+            "postgresql://itsm:***@db.internal/x?sslmode=require");
+  EXPECT_EQ(RedactPassword("postgresql://itsm@db:5432/x"), "postgresql://itsm@db:5432/x");
+}
+
+// libpq takes what follows an unencoded "@" in a password for the host, and names it.
+TEST(RedactConnectionError, LeavesNoPieceOfThePassword) {
+  EXPECT_EQ(RedactConnectionError("could not translate host name \"tPart2@db.internal\" to address",
+                                  "postgresql://itsm:Secr@tPart2@db.internal/x"),
+            "could not translate host name \"***@db.internal\" to address");
+  EXPECT_EQ(RedactConnectionError("bad URI: \"postgresql://itsm:s3cret@[db/x\"",
+                                  "postgresql://itsm:s3cret@[db/x"),
+            "bad URI: \"postgresql://itsm:***@[db/x\"");
 }
 
 TEST(PostgresDialectOf, TranslatesTheTypesThatDifferAndNothingElse) {

@@ -78,15 +78,6 @@ bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
 
 }  // namespace
 
-std::string EffectiveRequestId(absl::string_view received) {
-  constexpr size_t kMaxLength = 128;
-  bool valid = !received.empty() && received.size() <= kMaxLength;
-  for (char c : received) {
-    valid = valid && (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-');
-  }
-  return valid ? std::string(received) : base::NewUuid();
-}
-
 Gateway::Gateway(RouteTable routes, Upstreams& upstreams, GatewayMetrics& metrics, Options options)
     : routes_(std::move(routes)),
       upstreams_(upstreams),

@@ -12,6 +12,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "itsm/runtime/call_context.h"
 #include "itsm/runtime/executor.h"
 #include "services/gateway/src/caller_authentication.h"
 #include "services/gateway/src/caller_rate_limits.h"
@@ -24,9 +25,7 @@
 
 namespace itsm::gateway {
 
-// X-Request-Id as received when it is 1..128 characters of [A-Za-z0-9._:-], else a new UUID:
-// the value goes into every service's logs and into the answer, so it must be plain and short.
-std::string EffectiveRequestId(absl::string_view received);
+using runtime::EffectiveRequestId;
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 

@@ -184,9 +184,10 @@ SlaTimer::SlaTimer(Options options, DefinitionSource& source, base::Clock& clock
                          .Add({}, DelayBuckets())),
       lag_seconds_(prometheus::BuildGauge()
                        .Name("itsm_sla_timer_consumer_lag_seconds")
-                       .Help("How far behind the record events the timer is, every 2 s: now "
-                             "minus the ce_time of the last event handled while events of its "
-                             "partitions wait, 0 when none wait (or it owns none).")
+                       .Help("How far behind the record events the timer is: now minus the "
+                             "ce_time of the event it handles (or retries), and every 2 s of "
+                             "the last one while events of its partitions wait; 0 when none "
+                             "wait (or it owns none).")
                        .Register(registry)
                        .Add({})),
       events_ahead_(prometheus::BuildCounter()
@@ -395,7 +396,10 @@ std::optional<SlaTimer::InFlight> SlaTimer::Prepare(const events::ConsumedEvent&
   InFlight f;
   f.consumed = &consumed;
   f.type = e.type.substr(prefix.size());
+  // Here too, not only every 2 s on the firing thread: a Redis that hangs holds that thread,
+  // while the consumer's thread comes back here with every retry of the events waiting.
   last_event_time_us_.store(absl::ToUnixMicros(e.time));
+  lag_seconds_.Set(std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - e.time)));
   auto record = RecordOf(e);
   if (!record.ok()) {
     const bool ignored = record.status().code() == absl::StatusCode::kNotFound;

@@ -21,8 +21,13 @@ inline constexpr char kActorHeader[] = "x-itsm-actor";
 // The value of client metadata `name` ("" when absent).
 std::string ClientMetadata(const grpc::ServerContextBase& context, const char* name);
 
-// The call's request id (always present: the metrics interceptor adds one when the caller did not).
+// The call's request id (always present: the metrics interceptor puts one there when the caller
+// sent none, or one EffectiveRequestId would not keep).
 std::string RequestId(const grpc::ServerContextBase& context);
+// A request id as received (the gateway's X-Request-Id, a service's x-request-id) when it is
+// 1..128 characters of [A-Za-z0-9._:-], else a new UUID: it goes into every log line of the call
+// and into the answer, so it must be plain and short.
+std::string EffectiveRequestId(absl::string_view received);
 // Who is calling: the verified subject (call_auth.h); with authentication disabled, the
 // x-itsm-actor a caller gave, or "anonymous".
 std::string Actor(const grpc::ServerContextBase& context);
