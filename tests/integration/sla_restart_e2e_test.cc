@@ -146,6 +146,7 @@ class Clients {
       r.set_resolution_code("fixed");
       r.set_resolution_notes("restarted the mail relay");
     }
+    if (state == incident::v1::INCIDENT_STATE_CANCELLED) r.set_cancel_reason("raised in error");
     incident::v1::TransitionIncidentResponse out;
     grpc::ClientContext ctx;
     Prepare(ctx);

@@ -269,11 +269,11 @@ absl::Status Assign(const Context& ctx, const Args& args) {
 
 // start, hold, resume, resolve, close, reopen, cancel: one TransitionIncident each.
 absl::Status Move(const Context& ctx, const std::string& verb, const Args& args) {
-  // Only what the move keeps: a --reason given to cancel would be lost unsaid.
-  ITSM_RETURN_IF_ERROR(args.OnlyKnown(verb == "hold" ? std::vector<std::string>{"version", "reason"}
-                                      : verb == "resolve"
-                                          ? std::vector<std::string>{"version", "code", "notes"}
-                                          : std::vector<std::string>{"version"}));
+  // Only what the move keeps: a --reason given to start would be lost unsaid.
+  ITSM_RETURN_IF_ERROR(args.OnlyKnown(
+      verb == "hold" || verb == "cancel" ? std::vector<std::string>{"version", "reason"}
+      : verb == "resolve"                ? std::vector<std::string>{"version", "code", "notes"}
+                                         : std::vector<std::string>{"version"}));
   ITSM_ASSIGN_OR_RETURN(std::string id, OneId(args, "itsmctl incident " + verb + " <id> ..."));
   using namespace incident::v1;
   const std::map<std::string, IncidentState> targets = {
@@ -293,6 +293,7 @@ absl::Status Move(const Context& ctx, const std::string& verb, const Args& args)
     }
     request.set_hold_reason(reason);
   }
+  if (verb == "cancel") request.set_cancel_reason(args.Get("reason"));
   request.set_resolution_code(args.Get("code"));
   request.set_resolution_notes(args.Get("notes"));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("incident"));

@@ -21,8 +21,9 @@ commands:
   incident list [--state S]... [--priority P1..P5]... [--group G] [--assignee A]
            [--service S] [--search TEXT] [--limit N] [--page-token T] [--all]
   incident update <id> [--title T] [--impact N] [--urgency N] [--ci ID]... [--parent INC] [--problem PRB] ...
-  incident assign <id> [--group G] [--assignee A] | start|resume|reopen|close|cancel <id>
+  incident assign <id> [--group G] [--assignee A] | start|resume|reopen|close <id>
   incident hold <id> --reason awaiting_caller|awaiting_supplier|awaiting_change
+  incident cancel <id> --reason R
   incident resolve <id> --code C --notes N | note|comment <id> --text T | notes|history <id>
   request create --item I [--for U] | get|history <id> | list | approve|reject|fulfilling|fulfilled|close|cancel <id> [--reason R]
   problem create --title T | get|history <id> | list|known-errors [--search TEXT]

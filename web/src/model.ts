@@ -34,6 +34,8 @@ export interface WorkRecord {
   updateTime?: string;
   // int64: a string in proto3 JSON.
   version?: string;
+  // Why it was withdrawn, once CANCELLED.
+  cancelReason?: string;
 }
 
 export interface ServiceRequest extends WorkRecord {

@@ -26,3 +26,33 @@ export async function readAllPages<T>(
     token = page.nextPageToken;
   }
 }
+
+// A record's list that its page shows whole (history, notes): every page of it, in the API's
+// order, up to `max` items (`more` then says the list goes on). A record's page must never show
+// the first page of its trail as if it were all of it: the newest entries are on the last.
+export interface WholeList<T> {
+  items: T[];
+  more: boolean;
+}
+
+export async function readWholeList<T>(
+  get: (path: string) => Promise<Record<string, unknown>>,
+  path: string,
+  field: string,
+  max = 20000,
+): Promise<WholeList<T>> {
+  const items: T[] = [];
+  let token = "";
+  await readAllPages<T>(
+    async (pageToken) => {
+      const query = `page.page_size=500${pageToken ? `&page.page_token=${encodeURIComponent(pageToken)}` : ""}`;
+      const r = await get(`${path}${path.includes("?") ? "&" : "?"}${query}`);
+      token = (r.nextPageToken as string | undefined) ?? "";
+      return { items: (r[field] as T[] | undefined) ?? [], nextPageToken: token };
+    },
+    (page) => items.push(...page),
+    () => false,
+    max,
+  );
+  return { items, more: token !== "" };
+}

@@ -291,6 +291,29 @@ try {
   assert.equal(both.incident.category, "network");
   assert.equal(both.incident.majorIncident, true, "the colleague's change stands");
 
+  step("cancelled: a reason is asked for (beside its box), then kept and shown");
+  await agent.getByRole("button", { name: "Cancel incident" }).click();
+  await agent.locator("#cancel-reason-error").waitFor();
+  step(`without one: "${await agent.locator("#cancel-reason-error").textContent()}"`);
+  await agent.getByLabel("Why cancel it").fill("Raised twice; the outage is tracked elsewhere.");
+  await agent.getByRole("button", { name: "Cancel incident" }).click();
+  await agent.getByTestId("state").filter({ hasText: "Cancelled" }).waitFor();
+  await agent.locator(".facts dd", { hasText: "Raised twice; the outage is tracked elsewhere." }).waitFor();
+  const cancelled = await api("GET", `/v1/incidents/${second.incident.id}`, adminKey);
+  assert.equal(cancelled.incident.cancelReason, "Raised twice; the outage is tracked elsewhere.");
+
+  step("a record's notes are read whole: of 120, the newest too (the service pages them by 100)");
+  for (let i = 0; i < 120; i += 20) {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, k) =>
+        api("POST", `/v1/incidents/${first.incident.id}/notes`, adminKey, { visibility: "NOTE_VISIBILITY_WORK_NOTE", text: `bulk note ${i + k}` }),
+      ),
+    );
+  }
+  await agent.goto(`${gateway}/console/#/incidents/${first.incident.id}`);
+  await agent.locator(".notes li", { hasText: "bulk note 119" }).waitFor({ timeout: 15000 });
+  assert.equal(await agent.locator(".notes li").count(), 120);
+
   step("a service request: created (a violation first), edited, approved, fulfilled; live in the other session");
   await watcher.getByLabel("Service requests").check();
   await watcher.getByLabel("Sort by").selectOption("newest");

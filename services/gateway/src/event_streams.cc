@@ -176,8 +176,7 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
         strand_(asio::make_strand(hub.io_)),
         timer_(strand_),
         consumer_(std::move(consumer)),
-        cursor_(setup_.cursor),
-        last_taken_(absl::Now()) {
+        cursor_(setup_.cursor) {
     if (!setup_.last_event_id.empty()) sent_ids_.Add(setup_.last_event_id);
   }
 
@@ -210,15 +209,18 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   void Next(std::function<void(std::optional<std::string>)> deliver) override {
     asio::post(strand_, [self = shared_from_this(), deliver = std::move(deliver)]() mutable {
       self->pending_ = std::move(deliver);
-      self->last_taken_ = absl::Now();
       self->Pump();
     });
   }
 
-  void Closed() override {
-    asio::post(strand_, [self = shared_from_this()] {
+  // A client that takes nothing while events wait is found by the server: its write of the
+  // piece under way outlasts this.
+  absl::Duration StallTimeout() const override { return hub_.options_.stall_timeout; }
+
+  void Closed(End why) override {
+    asio::post(strand_, [self = shared_from_this(), why] {
       self->pending_ = nullptr;
-      self->Close(kClient, "");
+      self->Close(why == End::kStalled ? kLag : kClient, "");
     });
   }
 
@@ -307,10 +309,6 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   void Heartbeat() {
     if (closed_) return;
     Fill();  // a safety net: the queue's wake-up is what normally drives it
-    if (pending_ == nullptr && absl::Now() - last_taken_ > hub_.options_.stall_timeout) {
-      // The client has not taken the last piece for the whole stall timeout.
-      return Close(kLag, "");
-    }
     if (pending_ != nullptr && ready_.empty()) {
       ready_ = moved_
                    ? absl::StrCat(": keep-alive\nid: ", EventId(EncodeCursor(cursor_), ""), "\n\n")
@@ -409,7 +407,6 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
   events::RecentIds sent_ids_{kRecentlySentIds};
   std::string ready_;
   std::function<void(std::optional<std::string>)> pending_;
-  absl::Time last_taken_;
   bool closed_ = false;
   int unchecked_heartbeats_ = 0;
   int unmade_checks_ = 0;  // in a row: the credential's check failed without a verdict
@@ -843,7 +840,8 @@ void EventStreams::OpenBlocking(const std::shared_ptr<Opening>& opening) {
       if (!first.empty()) return deliver(std::exchange(first, std::string()));
       inner->Next(std::move(deliver));
     }
-    void Closed() override { inner->Closed(); }
+    absl::Duration StallTimeout() const override { return inner->StallTimeout(); }
+    void Closed(End why) override { inner->Closed(why); }
   };
   auto body = std::make_shared<FirstThen>();
   body->inner = stream;

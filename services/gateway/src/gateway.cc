@@ -117,7 +117,18 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
   if (lookup_method == "GET") {
     if (path == "/healthz") return fixed("/healthz", R"({"status":"SERVING"})", "application/json");
     if (path == "/openapi.json") return fixed("/openapi.json", openapi_json_, "application/json");
-    if (path == "/docs") return fixed("/docs", reference_html_, "text/html; charset=utf-8");
+    if (path == "/docs") {
+      // A static page: its one inline style and nothing else, never in another site's frame.
+      HttpResponse response =
+          MakeResponse(200, version, reference_html_, "text/html; charset=utf-8");
+      response.set("Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                   "form-action 'none'; frame-ancestors 'none'");
+      response.set("X-Frame-Options", "DENY");
+      response.set("Referrer-Policy", "no-referrer");
+      response.set("X-Request-Id", request_id);
+      return Answer("/docs", method, start, std::move(response), respond);
+    }
     if (path == kSessionPath) return Session(std::move(request), request_id, start, respond);
   }
 

@@ -72,7 +72,7 @@ runtime::ServiceInfo GatewayServiceInfo() {
                         "silent client is cut off)."),
               IntOption("body_timeout_ms", 30000, 100, 600000,
                         "A request's body must arrive, and an answer be taken by the client, "
-                        "within this."),
+                        "within this (an event stream's pieces: events_stall_timeout_ms)."),
               StringOption("tls_cert_file", "",
                            "PEM certificate (its intermediates after it) of the HTTP port, which "
                            "then serves HTTPS only; empty: plain HTTP. Re-read when it changes."),
@@ -153,8 +153,8 @@ runtime::ServiceInfo GatewayServiceInfo() {
                         "Rendered events a stream holds for a slow client; when full, its "
                         "consumer stops fetching."),
               IntOption("events_stall_timeout_ms", 30000, 100, 3600000,
-                        "A stream whose client takes nothing for this long is closed (for lag); "
-                        "the client resumes with its Last-Event-ID."),
+                        "A stream whose client takes nothing for this long while events wait is "
+                        "closed (for lag); the client resumes with its Last-Event-ID."),
               BoolOption("rate_limit_fail_open", true,
                          "When Redis does not answer: true lets requests through unlimited "
                          "(counted in itsm_gateway_rate_limit_unavailable_total), false refuses "

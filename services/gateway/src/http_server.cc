@@ -190,6 +190,9 @@ namespace {
 constexpr int kStreamSendBufferBytes = 64 * 1024;
 // What Beast reads at most at once (its read_size of 64 KiB).
 constexpr size_t kBodyReadBytes = 64 * 1024;
+// On every answer: a browser must take each as the type it says (an error's JSON is never
+// sniffed into a page or a script).
+constexpr char kNoSniff[] = "X-Content-Type-Options";
 
 std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
   return absl::ToChronoMilliseconds(d);
@@ -237,7 +240,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         certificates_(certificates) {}
 
   ~Session() {
-    if (body_ != nullptr) body_->Closed();  // the server stopped with the stream open
+    // The server stopped with the stream open.
+    if (body_ != nullptr) body_->Closed(StreamingBody::End::kGone);
   }
 
   // Serves requests; with `refusal`, answers that once (over the connection limit: 503) and
@@ -444,6 +448,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto message =
         std::make_shared<http::response<http::empty_body>>(head.result(), head.version());
     for (const auto& field : head) message->set(field.name_string(), field.value());
+    message->set(kNoSniff, "nosniff");
     message->keep_alive(false);
     message->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
@@ -460,6 +465,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void WatchStreamClient() {
     stream_.async_read_some(asio::buffer(drain_),
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              // With a piece's write under way, that write's end says why the
+                              // stream ends: its deadline closing the socket ends this read
+                              // too, and that is a stall, not a client gone.
+                              if (ec && self->writing_piece_) return;
                               if (ec) return self->EndStream();  // gone (or it sent a FIN)
                               self->WatchStreamClient();         // bytes after the request: ignored
                             });
@@ -474,7 +483,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
   void WritePiece(std::optional<std::string> piece) {
     if (body_ == nullptr) return;  // the connection ended meanwhile
-    Lowest().expires_after(ToSteady(options_.body_timeout));
+    Lowest().expires_after(ToSteady(body_->StallTimeout()));
     if (!piece.has_value()) {
       asio::async_write(
           stream_, http::make_chunk_last(),
@@ -483,17 +492,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (piece->empty()) return NextPiece();  // an empty chunk would end the body
     auto bytes = std::make_shared<std::string>(std::move(*piece));
+    writing_piece_ = true;
     asio::async_write(stream_, http::make_chunk(asio::buffer(*bytes)),
                       [self = this->shared_from_this(), bytes](beast::error_code ec, size_t) {
+                        self->writing_piece_ = false;
+                        if (ec == beast::error::timeout) {
+                          return self->EndStream(StreamingBody::End::kStalled);
+                        }
                         if (ec) return self->EndStream();
                         self->Lowest().expires_never();
                         self->NextPiece();
                       });
   }
-  void EndStream() {
+  void EndStream(StreamingBody::End why = StreamingBody::End::kGone) {
     if (stream_ended_) return;
     stream_ended_ = true;
-    if (body_ != nullptr) std::exchange(body_, nullptr)->Closed();
+    if (body_ != nullptr) std::exchange(body_, nullptr)->Closed(why);
     Close();
   }
 
@@ -504,6 +518,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Write(HttpResponse response, bool keep_alive) {
     auto message = std::make_shared<HttpResponse>(std::move(response));
     message->keep_alive(keep_alive);
+    message->set(kNoSniff, "nosniff");
     // An answer to HEAD has no body but the Content-Length of the GET's (console_files.h): kept.
     if (!(message->body().empty() && message->has_content_length())) message->prepare_payload();
     // Whatever the handler answered to a HEAD (an error has a body too), no body bytes may
@@ -569,6 +584,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // The streamed answer being written, if any.
   std::shared_ptr<StreamingBody> body_;
   bool stream_ended_ = false;
+  bool writing_piece_ = false;  // a streamed piece's write is under way
 };
 
 // The first bytes of a connection to the HTTPS port: a TLS ClientHello starts an HTTPS session;

@@ -47,13 +47,21 @@ using Responder = std::function<void(HttpResponse)>;
 // each as a chunk before asking for the next, so a slow client holds at most one piece here.
 class StreamingBody {
  public:
+  // Why a stream's connection ended.
+  enum class End {
+    kGone,     // the client closed it, a write failed, or the server stops
+    kStalled,  // a piece was not taken by the client within StallTimeout()
+  };
   virtual ~StreamingBody() = default;
   // Asks for the next piece: `deliver` is called once, from any thread, with bytes, or with
   // nullopt to end the body. Not called again before `deliver` has run.
   virtual void Next(std::function<void(std::optional<std::string>)> deliver) = 0;
-  // The connection is gone (client closed, a write timed out, the server stops): no more Next.
-  // Called once, on any thread, possibly while a Next is outstanding.
-  virtual void Closed() = 0;
+  // How long one piece may take to reach the client: the write deadline of each piece (the
+  // server's body timeout is for requests, and a stream's client may be given more or less).
+  virtual absl::Duration StallTimeout() const = 0;
+  // The connection is gone: no more Next. Called once, on any thread, possibly while a Next is
+  // outstanding.
+  virtual void Closed(End why) = 0;
 };
 // Answers a request with a head and a streamed body; callable once, from any thread.
 using StreamResponder = std::function<void(HttpResponse head, std::shared_ptr<StreamingBody> body)>;

@@ -192,6 +192,9 @@ class GatewayEventsTest : public ::testing::Test {
                                                {"ITSM_EVENTS_HEARTBEAT_MS", "2000"},
                                                {"ITSM_EVENTS_MAX_STREAMS_PER_CALLER", "3"},
                                                {"ITSM_EVENTS_STALL_TIMEOUT_MS", "3000"},
+                                               // Shorter than the stall timeout: a stream's
+                                               // writes are held to the latter.
+                                               {"ITSM_BODY_TIMEOUT_MS", "1500"},
                                                {"ITSM_EVENTS_BUFFER_BYTES", "4096"},
                                                {"ITSM_RATE_LIMIT_WRITE_BURST", "1000"}});
     suite_->Start();
@@ -478,8 +481,8 @@ TEST_F(GatewayEventsTest, AClientThatStopsReadingDoesNotDelayAnother) {
   for (int i = 0; i < 20; ++i) created.push_back(CreateIncident(absl::StrCat("SSE busy ", i)));
   std::vector<SseEvent> got = reader->Read(20, absl::Seconds(20));
   EXPECT_EQ(got.size(), 20u);
-  // More than the stalled connection can hold: it is closed for lag (stall timeout 3 s here)
-  // while the reader goes on.
+  // More than the stalled connection can hold: it is closed for lag (stall timeout 3 s here,
+  // not the 1.5 s request body timeout) while the reader goes on.
   for (int i = 0; i < 200; ++i) CreateIncident(absl::StrCat("SSE flood ", i));
   EXPECT_EQ(reader->Read(200, absl::Seconds(30)).size(), 200u);
   double lag = 0;

@@ -89,6 +89,14 @@ TEST_F(GatewayHttpTest, ServesHealthTheOpenApiDocumentAndTheReference) {
   EXPECT_EQ(docs.status, 200);
   EXPECT_TRUE(absl::StrContains(docs.body, "/v1/incidents/{id}:transition"));
   EXPECT_TRUE(absl::StartsWith(docs.Header("content-type"), "text/html"));
+  // A static page: no script, never framed, never sniffed.
+  EXPECT_TRUE(absl::StartsWith(docs.Header("content-security-policy"), "default-src 'none'"));
+  EXPECT_TRUE(absl::StrContains(docs.Header("content-security-policy"), "frame-ancestors 'none'"));
+  EXPECT_EQ(docs.Header("x-frame-options"), "DENY");
+  for (const HttpAnswer* answer : {&health, &openapi, &docs}) {
+    EXPECT_EQ(answer->Header("x-content-type-options"), "nosniff");
+  }
+  EXPECT_EQ(client.Send("GET", "/v1/nothing").Header("x-content-type-options"), "nosniff");
 }
 
 TEST_F(GatewayHttpTest, UnknownPathsAndMethodsAreRefusedAsJson) {

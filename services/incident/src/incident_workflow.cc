@@ -20,8 +20,8 @@ namespace {
 
 // Fields each event owns; the rest of a change is announced by IncidentUpdated.
 const std::set<std::string> kStateFields = {
-    "state",        "hold_reason", "resolution_code",     "resolution_notes",
-    "resolve_time", "close_time",  "first_response_time", "reopen_count"};
+    "state",      "hold_reason",         "resolution_code", "resolution_notes", "resolve_time",
+    "close_time", "first_response_time", "reopen_count",    "cancel_reason"};
 const std::set<std::string> kAssignmentFields = {"assignment_group", "assignee"};
 const std::set<std::string> kPriorityFields = {"priority", "impact", "urgency"};
 
@@ -123,6 +123,14 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
         NotKeptOnThisMove("resolution_code", !r.resolution_code().empty(), target));
     ITSM_RETURN_IF_ERROR(
         NotKeptOnThisMove("resolution_notes", !r.resolution_notes().empty(), target));
+  }
+  if (r.target_state() == v1::INCIDENT_STATE_CANCELLED) {
+    if (base::IsBlank(r.cancel_reason())) {
+      return absl::InvalidArgumentError(
+          "cancel_reason: required to cancel an incident (why it is withdrawn)");
+    }
+  } else {
+    ITSM_RETURN_IF_ERROR(NotKeptOnThisMove("cancel_reason", !r.cancel_reason().empty(), target));
   }
   return absl::OkStatus();
 }
@@ -245,6 +253,9 @@ absl::StatusOr<IncidentOutcome> IncidentWorkflow::Transition(
       after.clear_resolution_notes();
       break;
     }
+    case TransitionKind::kCancel:
+      after.set_cancel_reason(request.cancel_reason());
+      break;
     default:
       break;
   }

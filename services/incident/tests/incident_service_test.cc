@@ -130,6 +130,7 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
       r.set_resolution_code("Solved (permanently)");
       r.set_resolution_notes("Replaced the failed disk");
     }
+    if (to == v1::INCIDENT_STATE_CANCELLED) r.set_cancel_reason("Raised in error");
     v1::TransitionIncidentResponse out;
     grpc::Status s = Call(&v1::IncidentService::Stub::TransitionIncident, r, &out);
     EXPECT_EQ(s.error_code(), expect) << s.error_message();
@@ -1985,6 +1986,17 @@ TEST_P(IncidentServiceTest, TransitionsRefuseWhatTheyWouldNotKeep) {
   start.clear_hold_reason();
   ASSERT_TRUE(Call(&Stub::TransitionIncident, start, &moved).ok());
   EXPECT_EQ(moved.incident().version(), incident.version() + 1);  // nothing written before
+  v1::TransitionIncidentRequest cancel;
+  cancel.set_id(incident.id());
+  cancel.set_version(moved.incident().version());
+  cancel.set_target_state(v1::INCIDENT_STATE_CANCELLED);
+  s = Call(&Stub::TransitionIncident, cancel, &moved);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "cancel_reason: required to cancel an incident (why it is withdrawn)");
+  cancel.set_cancel_reason("The caller found the cable unplugged");
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, cancel, &moved).ok());
+  EXPECT_EQ(moved.incident().cancel_reason(), "The caller found the cable unplugged");
 
   v1::CreateServiceRequestRequest cr;
   cr.set_catalog_item("Laptop (standard)");

@@ -2,6 +2,8 @@
 // fields it names, and which events announce it, in order.
 #include "services/incident/src/incident_workflow.h"
 
+#include <algorithm>
+
 #include "gtest/gtest.h"
 #include "itsm/base/time_util.h"
 #include "itsm/incident/v1/events.pb.h"
@@ -118,6 +120,28 @@ TEST_F(IncidentWorkflowTest, ResolveNeedsCodeAndNotes) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(Types(*out), std::vector<std::string>{"IncidentResolved"});
   EXPECT_TRUE(out->after.has_resolve_time());
+}
+
+TEST_F(IncidentWorkflowTest, CancelNeedsAReasonAndKeepsIt) {
+  v1::Incident i = NewIncident();
+  auto cancel = To(i, v1::INCIDENT_STATE_CANCELLED);
+  const std::string required =
+      "cancel_reason: required to cancel an incident (why it is withdrawn)";
+  EXPECT_EQ(workflow_.ValidateTransition(cancel).message(), required);
+  cancel.set_cancel_reason(" \n ");
+  EXPECT_EQ(workflow_.ValidateTransition(cancel).message(), required);
+  cancel.set_cancel_reason("Raised twice: the same outage as INC0000042");
+  auto out = workflow_.Transition(i, cancel, "bob");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Types(*out), std::vector<std::string>{"IncidentCancelled"});
+  EXPECT_EQ(out->after.cancel_reason(), "Raised twice: the same outage as INC0000042");
+  EXPECT_TRUE(std::any_of(out->changes.begin(), out->changes.end(),
+                          [](const auto& c) { return c.field() == "cancel_reason"; }));
+
+  auto start = To(i, v1::INCIDENT_STATE_IN_PROGRESS);
+  start.set_cancel_reason("not needed");
+  EXPECT_EQ(workflow_.ValidateTransition(start).message(),
+            "cancel_reason: a move to IN_PROGRESS does not keep it; leave it out");
 }
 
 TEST_F(IncidentWorkflowTest, ReopenWorksInsideTheWindowOnly) {

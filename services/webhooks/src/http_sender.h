@@ -42,8 +42,6 @@ class HttpSender {
  public:
   struct Options {
     int threads = 2;
-    // Most bytes of a response body read (the rest is not waited for).
-    size_t max_response_bytes = 64 * 1024;
   };
   HttpSender(const OutboundPolicy& policy, Options options);
   // Stops (attempts in flight end with an error).

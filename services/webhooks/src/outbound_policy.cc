@@ -19,19 +19,20 @@ namespace {
 // that carry an IPv4 address inside — NAT64 64:ff9b::/96 and its local-use 64:ff9b:1::/48, the
 // IPv4-translated ::ffff:0:0:0/96 (::ffff:0:a9fe:a9fe is 169.254.169.254 through a translator),
 // 6to4 2002::/16 (2002:a9fe:a9fe:: through a relay), Teredo 2001::/32 — are refused whole:
-// deprecated or translators, and a way around the IPv4 ranges otherwise.
+// deprecated or translators, and a way around the IPv4 ranges otherwise; so is the retired 6to4
+// relay anycast 192.88.99.0/24 (RFC 7526). 5f00::/16 is SRv6 segment identifiers (RFC 9602),
+// not globally reachable.
 const std::vector<Cidr>& InternalRanges() {
   static const std::vector<Cidr> ranges = [] {
     std::vector<Cidr> out;
     for (const char* text :
-         {"0.0.0.0/8",      "10.0.0.0/8",     "100.64.0.0/10",   "127.0.0.0/8",
-          "169.254.0.0/16", "172.16.0.0/12",  "192.0.0.0/24",    "192.0.2.0/24",
-          "192.168.0.0/16", "198.18.0.0/15",  "198.51.100.0/24", "203.0.113.0/24",
-          "224.0.0.0/4",    "240.0.0.0/4",    "::/128",          "::1/128",
-          "64:ff9b::/96",   "100::/64",       "2001:db8::/32",   "fc00::/7",
-          "fe80::/10",      "fec0::/10",      "ff00::/8",        "2002::/16",
-          "2001::/32",      "64:ff9b:1::/48", "::ffff:0:0:0/96", "3fff::/20",
-          "2001:10::/28",   "2001:20::/28"}) {
+         {"0.0.0.0/8",       "10.0.0.0/8",      "100.64.0.0/10", "127.0.0.0/8",    "169.254.0.0/16",
+          "172.16.0.0/12",   "192.0.0.0/24",    "192.0.2.0/24",  "192.168.0.0/16", "198.18.0.0/15",
+          "198.51.100.0/24", "203.0.113.0/24",  "224.0.0.0/4",   "240.0.0.0/4",    "::/128",
+          "::1/128",         "64:ff9b::/96",    "100::/64",      "2001:db8::/32",  "fc00::/7",
+          "fe80::/10",       "fec0::/10",       "ff00::/8",      "2002::/16",      "2001::/32",
+          "64:ff9b:1::/48",  "::ffff:0:0:0/96", "3fff::/20",     "2001:10::/28",   "2001:20::/28",
+          "192.88.99.0/24",  "5f00::/16"}) {
       out.push_back(*Cidr::Parse(text));
     }
     return out;

@@ -36,6 +36,19 @@ HttpOutcome PostAndWait(HttpSender& sender, const std::string& url, absl::Durati
   return done.get_future().get();
 }
 
+// A bare listening socket on a free loopback port, for receivers that misbehave at the byte level.
+void ListenOnLoopback(int& fd, int& port) {
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+}
+
 TEST(HttpSender, PostsTheBodyAndHeadersAndReportsTheStatus) {
   HttpReceiver receiver([](const ReceivedRequest&) { return Answer{.status = 202}; });
   auto policy = OutboundPolicy::Parse("127.0.0.1");
@@ -76,17 +89,43 @@ TEST(HttpSender, AnAttemptEndsAtItsDeadline) {
   EXPECT_TRUE(absl::StartsWith(o.error, "timed out")) << o.error;
 }
 
+// A receiver that answers 200 at once and then sends its body a byte a second (or would never
+// end it) has answered: the attempt ends with the head, well before its deadline.
+TEST(HttpSender, TheStatusDecidesOnceTheHeadArrivesWhateverTheBodyDoes) {
+  int fd = -1;
+  int port = 0;
+  ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
+  std::thread server([fd] {
+    const int c = accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    char request[4096];
+    (void)!read(c, request, sizeof(request));
+    const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    (void)!write(c, head, sizeof(head) - 1);
+    for (int i = 0; i < 30; ++i) {  // until the client hangs up
+      absl::SleepFor(absl::Milliseconds(100));
+      if (send(c, "1\r\na\r\n", 6, MSG_NOSIGNAL) < 0) break;
+    }
+    close(c);
+  });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o =
+      PostAndWait(sender, absl::StrCat("http://127.0.0.1:", port, "/"), absl::Seconds(1));
+  server.join();
+  close(fd);
+  EXPECT_EQ(o.status_code, 200);
+  EXPECT_TRUE(o.error.empty()) << o.error;
+  EXPECT_LT(o.latency, absl::Milliseconds(900));
+}
+
 TEST(HttpSender, HttpsToAReceiverWithoutTlsFailsTheHandshake) {
   // A server that answers every connection at once in plain HTTP, as a misconfigured https
   // endpoint would: the client's handshake reads bytes that are not TLS.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int fd = -1;
+  int port = 0;
+  ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
   std::thread server([fd] {
     const int c = accept(fd, nullptr, nullptr);
     if (c < 0) return;
@@ -98,8 +137,8 @@ TEST(HttpSender, HttpsToAReceiverWithoutTlsFailsTheHandshake) {
   auto policy = OutboundPolicy::Parse("127.0.0.1");
   ASSERT_TRUE(policy.ok());
   HttpSender sender(*policy, {});
-  HttpOutcome o = PostAndWait(sender, absl::StrCat("https://127.0.0.1:", ntohs(addr.sin_port), "/"),
-                              absl::Seconds(5));
+  HttpOutcome o =
+      PostAndWait(sender, absl::StrCat("https://127.0.0.1:", port, "/"), absl::Seconds(5));
   server.join();
   close(fd);
   EXPECT_EQ(o.status_code, 0);

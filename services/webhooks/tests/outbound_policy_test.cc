@@ -89,7 +89,10 @@ TEST(OutboundPolicy, RefusesInternalAddressesByDefault) {
                                "2002:a9fe:a9fe::",
                                "2002:7f00:1::1",
                                "2001:0:4136:e378:8000:63bf:3fff:fdd2",
-                               "64:ff9b::a9fe:a9fe"}) {
+                               "64:ff9b::a9fe:a9fe",
+                               "192.88.99.1",
+                               "::ffff:192.88.99.1",
+                               "5f00::1"}) {
     EXPECT_TRUE(OutboundPolicy::IsInternal(Ip(internal))) << internal;
   }
   for (const char* external :

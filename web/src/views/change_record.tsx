@@ -16,6 +16,7 @@ import { ChangeWorkflow } from "./change_workflow";
 import { HistoryTable } from "./history_table";
 import { useKeepFocus } from "./keep_focus";
 import { ErrorText, useRead } from "./read";
+import { readWholeList } from "../paging";
 
 export function ChangeRecord({ api, id }: { api: Api; id: string }) {
   const path = `/v1/changes/${encodeURIComponent(id)}`;
@@ -39,7 +40,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
     }
     return { change, names };
   }, [id]);
-  const history = useRead(() => api.get<{ entries?: AuditEntry[] }>(`${path}/history?page.page_size=1000`).then((r) => r.entries ?? []), [id]);
+  const history = useRead(() => readWholeList<AuditEntry>((p) => api.get(p), `${path}/history`, "entries"), [id]);
   const caller = useCaller(api);
   // After a write: the change and its history as the service now has them.
   const done = () => {
@@ -274,7 +275,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
       )}
 
       <ErrorText error={history.error} />
-      <HistoryTable id="history" title="History" entries={history.data ?? []} />
+      <HistoryTable id="history" title="History" entries={history.data?.items ?? []} more={history.data?.more} />
     </section>
   );
 }

@@ -14,6 +14,7 @@ import { HistoryTable } from "./history_table";
 import { useKeepFocus } from "./keep_focus";
 import { ImpactGraph } from "./impact_graph";
 import { ErrorText, useRead } from "./read";
+import { readWholeList } from "../paging";
 
 // Relationships are read for at most this many CIs of an impact graph (one call each), to draw
 // the second ways between them; a bigger graph shows its shortest paths only.
@@ -44,7 +45,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         : Promise.resolve([] as AttributeDefinition[]),
     [item.data?.className],
   );
-  const history = useRead(() => api.get<{ entries?: CiHistoryEntry[] }>(`${path}/history?include_relationships=true&page.page_size=500`).then((r) => r.entries ?? []), [id]);
+  const history = useRead(() => readWholeList<CiHistoryEntry>((p) => api.get(p), `${path}/history?include_relationships=true`, "entries"), [id]);
   const caller = useCaller(api);
   // After a write: the CI, its relationships, its history and the graph as they now are.
   const done = () => {
@@ -105,7 +106,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
     ...(relationships.data?.outgoing ?? []).map((r) => ({ r, other: r.targetId!, reads: `${enumLabel(r.type, "RELATIONSHIP_TYPE").toLowerCase()} →` })),
     ...(relationships.data?.incoming ?? []).map((r) => ({ r, other: r.sourceId!, reads: `← ${enumLabel(r.type, "RELATIONSHIP_TYPE").toLowerCase()}` })),
   ];
-  const entries = history.data ?? [];
+  const entries = history.data?.items ?? [];
   const downstream = direction === "IMPACT_DIRECTION_DOWNSTREAM";
   return (
     <section aria-labelledby="ci-title">
@@ -279,6 +280,7 @@ export function CiView({ api, id }: { api: Api; id: string }) {
         id="history"
         title="History"
         entries={entries.map((e) => e.entry ?? {})}
+        more={history.data?.more}
         subject={(n) => (entries[n].subjectType === "SUBJECT_TYPE_RELATIONSHIP" ? "relationship" : "this CI")}
       />
     </section>

@@ -4,10 +4,12 @@
 import type { AuditEntry } from "../model";
 import { formatTime } from "../time";
 
-export function HistoryTable({ id, title, entries, subject }: { id: string; title: string; entries: AuditEntry[]; subject?: (n: number) => string }) {
+// `more`: the trail goes on beyond the entries read (paging.ts, readWholeList), which is said.
+export function HistoryTable({ id, title, entries, subject, more }: { id: string; title: string; entries: AuditEntry[]; subject?: (n: number) => string; more?: boolean }) {
   return (
     <>
       <h2 id={`${id}-title`}>{title}</h2>
+      {more && <p class="help">The oldest {entries.length.toLocaleString()} entries are shown; the trail goes on (read it whole through the API or itsmctl).</p>}
       {entries.length === 0 ? (
         <p class="help">No entries.</p>
       ) : (

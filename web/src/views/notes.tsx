@@ -11,6 +11,7 @@ import { formatTime } from "../time";
 import { useApiCall } from "./api_call";
 import { useCaller } from "./caller";
 import { Field, invalid } from "./field";
+import { readWholeList, type WholeList } from "../paging";
 
 interface Props {
   api: Api;
@@ -29,7 +30,7 @@ const AUDIENCE: Record<RecordKind, string> = {
 export function Notes({ api, kind, record, merge }: Props) {
   const info = KINDS[kind];
   const path = `/v1/${info.collection}/${encodeURIComponent(record.id)}/notes`;
-  const [notes, setNotes] = useState<RecordNote[]>([]);
+  const [notes, setNotes] = useState<WholeList<RecordNote>>({ items: [], more: false });
   const [text, setText] = useState("");
   // A requester writes comments only (the service refuses them work notes): no choice offered.
   const caller = useCaller(api);
@@ -39,7 +40,7 @@ export function Notes({ api, kind, record, merge }: Props) {
   const { error, busy, run, v } = useApiCall();
 
   useEffect(() => {
-    api.get<{ notes?: RecordNote[] }>(path).then((r) => setNotes(r.notes ?? []), () => {});
+    readWholeList<RecordNote>((p) => api.get(p), path, "notes").then(setNotes, () => {});
   }, [record.id, record.version]);
 
   const add = async (e: Event) => {
@@ -73,11 +74,12 @@ export function Notes({ api, kind, record, merge }: Props) {
       </form>
 
       <h2>Notes</h2>
-      {notes.length === 0 ? (
+      {notes.more && <p class="help">The oldest {notes.items.length.toLocaleString()} notes are shown; there are more (read them through the API or itsmctl).</p>}
+      {notes.items.length === 0 ? (
         <p>No notes yet.</p>
       ) : (
         <ul class="notes">
-          {notes.map((n) => (
+          {notes.items.map((n) => (
             <li key={n.id}>
               <span class="meta">
                 {n.author} · {formatTime(n.createTime)} · {n.visibility === "NOTE_VISIBILITY_COMMENT" ? "comment" : "work note"}

@@ -14,6 +14,7 @@ import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
+import { readWholeList, type WholeList } from "../paging";
 
 interface Props {
   api: Api;
@@ -32,7 +33,7 @@ function levelLabel(level?: number): string {
 
 export function RecordView({ api, id, records, merge, sla }: Props) {
   const [loadError, setLoadError] = useState("");
-  const [history, setHistory] = useState<AuditEntry[]>([]);
+  const [history, setHistory] = useState<WholeList<AuditEntry>>({ items: [], more: false });
   const incident = (records.get(id) ?? [...records.values()].find((i) => i.number === id)) as Incident | undefined;
 
   useEffect(() => {
@@ -46,7 +47,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
   useEffect(() => {
     if (!incident) return;
     const rid = encodeURIComponent(incident.id);
-    api.get<{ entries?: AuditEntry[] }>(`/v1/incidents/${rid}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
+    readWholeList<AuditEntry>((p) => api.get(p), `/v1/incidents/${rid}/history`, "entries").then(setHistory, () => {});
   }, [incident?.id, version]);
 
   // The incidents filed under this one (a major incident's children), read with the record.
@@ -142,6 +143,12 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
             </dd>
           </>
         )}
+        {incident.cancelReason && (
+          <>
+            <dt>Cancelled because</dt>
+            <dd>{incident.cancelReason}</dd>
+          </>
+        )}
       </dl>
       {incident.description && <p class="description">{incident.description}</p>}
 
@@ -158,7 +165,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
       {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <Notes api={api} kind="incident" record={incident} merge={merge} />
 
-      <HistoryTable id="history" title="History" entries={history} />
+      <HistoryTable id="history" title="History" entries={history.items} more={history.more} />
     </section>
   );
 }
@@ -180,6 +187,7 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
   const [code, setCode] = useState("Solved (permanently)");
   const [resolution, setResolution] = useState("");
   const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
+  const [cancelReason, setCancelReason] = useState("");
   const { error, busy, run, v } = useAction(merge);
   // A form the user has started filling in is sent with the version they started from, as the
   // edit form is: a colleague's change meanwhile (which the live page shows) is refused, never
@@ -290,6 +298,25 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
           </Field>
           <button type="submit" disabled={busy}>
             Resolve
+          </button>
+        </form>
+      )}
+      {!resolved && (
+        <form
+          aria-label="Cancel incident"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void transition("INCIDENT_STATE_CANCELLED", { cancelReason }, typedVersion()).then(settle);
+          }}
+        >
+          <Field id="cancel-reason" label="Why cancel it" error={v("cancelReason")}>
+            <textarea id="cancel-reason" rows={2} value={cancelReason} onInput={(e) => {
+                typing();
+                setCancelReason((e.target as HTMLTextAreaElement).value);
+              }} {...invalid("cancel-reason", v("cancelReason"))} />
+          </Field>
+          <button type="submit" disabled={busy}>
+            Cancel incident
           </button>
         </form>
       )}

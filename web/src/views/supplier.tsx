@@ -9,6 +9,7 @@ import { formatTime, zoneName } from "../time";
 import { HistoryTable } from "./history_table";
 import { ScorecardChart } from "./scorecard_chart";
 import { ErrorText, useRead } from "./read";
+import { readWholeList } from "../paging";
 
 function PeriodCells({ p }: { p: ScorecardPeriod | undefined }) {
   return (
@@ -37,7 +38,7 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
     [id],
   );
   const reviews = useRead(() => api.get<{ reviews?: Review[] }>(`/v1/suppliers/${sid}/reviews`).then((r) => r.reviews ?? []), [id]);
-  const history = useRead(() => api.get<{ entries?: AuditEntry[] }>(`/v1/suppliers/${sid}/history?page.page_size=1000`).then((r) => r.entries ?? []), [id]);
+  const history = useRead(() => readWholeList<AuditEntry>((p) => api.get(p), `/v1/suppliers/${sid}/history`, "entries"), [id]);
   // The supplier is read on its own: roles that may read suppliers but not their scorecard see
   // its facts, contracts and reviews, and the scorecard's refusal where the scorecard would be.
   const supplier = useRead(() => api.get<{ supplier?: Supplier }>(`/v1/suppliers/${sid}`).then((r) => r.supplier), [id]);
@@ -184,7 +185,7 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       )}
 
       <ErrorText error={history.error} />
-      <HistoryTable id="history" title="History" entries={history.data ?? []} />
+      <HistoryTable id="history" title="History" entries={history.data?.items ?? []} more={history.data?.more} />
     </section>
   );
 }

@@ -16,6 +16,7 @@ import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
 import { EditForm } from "./record_form";
 import { SlaClocks } from "./sla_clocks";
+import { readWholeList, type WholeList } from "../paging";
 
 interface Props {
   api: Api;
@@ -29,7 +30,7 @@ interface Props {
 export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
   const info = KINDS[kind];
   const [loadError, setLoadError] = useState("");
-  const [history, setHistory] = useState<AuditEntry[]>([]);
+  const [history, setHistory] = useState<WholeList<AuditEntry>>({ items: [], more: false });
   const [linked, setLinked] = useState<string[]>([]);
   const record = records.get(id) ?? [...records.values()].find((r) => r.number === id && r.kind === kind);
 
@@ -44,7 +45,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
   }, [kind, id]);
   useEffect(() => {
     if (!record) return;
-    api.get<{ entries?: AuditEntry[] }>(`/v1/${info.collection}/${encodeURIComponent(record.id)}/history?page.page_size=1000`).then((r) => setHistory(r.entries ?? []), () => {});
+    readWholeList<AuditEntry>((p) => api.get(p), `/v1/${info.collection}/${encodeURIComponent(record.id)}/history`, "entries").then(setHistory, () => {});
   }, [record?.id, record?.version]);
 
   if (!record) {
@@ -68,6 +69,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
           ["Approver", request.approver],
           ["Decision", request.decisionReason],
           ["Fulfilment notes", request.fulfillmentNotes],
+          ["Cancelled because", request.cancelReason],
         ]
       : [
           ["Category", problem.category],
@@ -75,6 +77,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
           ["Workaround", problem.workaround],
           ["Resolution", problem.resolutionCode ? `${problem.resolutionCode}: ${problem.resolutionNotes}` : undefined],
           ["Linked incidents", linked.length ? String(linked.length) : undefined],
+          ["Cancelled because", problem.cancelReason],
         ];
   return (
     <section aria-labelledby="record-title">
@@ -131,7 +134,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
 
       <Notes api={api} kind={kind} record={record} merge={merge} />
 
-      <HistoryTable id="history" title="History" entries={history} />
+      <HistoryTable id="history" title="History" entries={history.items} more={history.more} />
     </section>
   );
 }

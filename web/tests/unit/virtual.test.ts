@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readAllPages } from "../../src/paging";
+import { readAllPages, readWholeList } from "../../src/paging";
 import { rowAfterKey, rowWindow, scrollToShow } from "../../src/virtual";
 
 test("only the rows on screen and the overscan are rendered", () => {
@@ -53,4 +53,32 @@ test("every page is read in turn and handed over as it comes", async () => {
   assert.deepEqual(after, [[1, 2]]);
   // The bound stops the reading.
   assert.equal(await readAllPages(async (t) => pages[t], () => {}, () => false, 3), 4);
+});
+
+test("a record's list is read whole (history, notes), and a bound on it is said", async () => {
+  // 1,201 notes in pages of 500, as the service pages them: the newest are on the last page.
+  const notes = Array.from({ length: 1201 }, (_, i) => ({ text: `n${i}` }));
+  const asked: string[] = [];
+  const get = async (path: string) => {
+    asked.push(path);
+    const token = new URLSearchParams(path.slice(path.indexOf("?") + 1)).get("page.page_token") ?? "0";
+    const from = Number(token);
+    const next = from + 500 < notes.length ? String(from + 500) : "";
+    return { notes: notes.slice(from, from + 500), nextPageToken: next };
+  };
+  const whole = await readWholeList<{ text: string }>(get, "/v1/incidents/INC1/notes", "notes");
+  assert.equal(whole.items.length, 1201);
+  assert.equal(whole.items[1200].text, "n1200");
+  assert.equal(whole.more, false);
+  assert.deepEqual(asked, [
+    "/v1/incidents/INC1/notes?page.page_size=500",
+    "/v1/incidents/INC1/notes?page.page_size=500&page.page_token=500",
+    "/v1/incidents/INC1/notes?page.page_size=500&page.page_token=1000",
+  ]);
+  // A path with a query of its own keeps it; a bound reached with pages left says so.
+  asked.length = 0;
+  const bounded = await readWholeList<{ text: string }>(get, "/v1/x/history?include_relationships=true", "notes", 1000);
+  assert.equal(bounded.items.length, 1000);
+  assert.equal(bounded.more, true);
+  assert.equal(asked[0], "/v1/x/history?include_relationships=true&page.page_size=500");
 });
