@@ -491,18 +491,30 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return;
     }
     if (piece->empty()) return NextPiece();  // an empty chunk would end the body
-    auto bytes = std::make_shared<std::string>(std::move(*piece));
     writing_piece_ = true;
-    asio::async_write(stream_, http::make_chunk(asio::buffer(*bytes)),
-                      [self = this->shared_from_this(), bytes](beast::error_code ec, size_t) {
-                        self->writing_piece_ = false;
-                        if (ec == beast::error::timeout) {
-                          return self->EndStream(StreamingBody::End::kStalled);
-                        }
-                        if (ec) return self->EndStream();
-                        self->Lowest().expires_never();
-                        self->NextPiece();
-                      });
+    WriteChunk(std::make_shared<std::string>(
+                   absl::StrCat(absl::Hex(piece->size()), "\r\n", *piece, "\r\n")),
+               0);
+  }
+  // A piece's chunk, written a part at a time with the stall timeout armed again for each part:
+  // the timeout is for a client that takes nothing that long, not for one that reads a large
+  // piece slowly but steadily.
+  void WriteChunk(std::shared_ptr<std::string> chunk, size_t from) {
+    if (body_ == nullptr) return;  // the connection ended meanwhile
+    Lowest().expires_after(ToSteady(body_->StallTimeout()));
+    stream_.async_write_some(
+        asio::buffer(chunk->data() + from, chunk->size() - from),
+        [self = this->shared_from_this(), chunk, from](beast::error_code ec, size_t written) {
+          if (ec) {
+            self->writing_piece_ = false;
+            if (ec == beast::error::timeout) return self->EndStream(StreamingBody::End::kStalled);
+            return self->EndStream();
+          }
+          if (from + written < chunk->size()) return self->WriteChunk(chunk, from + written);
+          self->writing_piece_ = false;
+          self->Lowest().expires_never();
+          self->NextPiece();
+        });
   }
   void EndStream(StreamingBody::End why = StreamingBody::End::kGone) {
     if (stream_ended_) return;

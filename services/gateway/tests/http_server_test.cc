@@ -5,10 +5,13 @@
 // arriving whole once the client reads.
 #include "services/gateway/src/http_server.h"
 
+#include <array>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -339,6 +342,85 @@ TEST(HttpServerTimeouts, ASilentNewConnectionIsClosedAfterTheHeaderTimeout) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   handler.Stop();
   (*server)->Stop();
+}
+
+// A streamed answer of one large piece (`/stream/<n>`: Pattern(n)) with a stall timeout of 1 s;
+// it records why its connection ended.
+class OnePieceStream final : public StreamingBody {
+ public:
+  explicit OnePieceStream(size_t size) : piece_(Pattern(size)) {}
+  void Next(std::function<void(std::optional<std::string>)> deliver) override {
+    if (piece_.empty()) return deliver(std::nullopt);
+    deliver(std::exchange(piece_, std::string()));
+  }
+  absl::Duration StallTimeout() const override { return absl::Seconds(1); }
+  void Closed(End why) override {
+    absl::MutexLock lock(&mu_);
+    ended_ = why;
+  }
+  std::optional<End> ended() {
+    absl::MutexLock lock(&mu_);
+    return ended_;
+  }
+
+ private:
+  std::string piece_;
+  absl::Mutex mu_;
+  std::optional<End> ended_ ABSL_GUARDED_BY(mu_);
+};
+
+class StreamHandler final : public HttpHandler {
+ public:
+  explicit StreamHandler(size_t size) : body(std::make_shared<OnePieceStream>(size)) {}
+  void Handle(HttpRequest, Responder) override {}
+  void HandleStreaming(HttpRequest request, Responder, StreamResponder stream) override {
+    stream(HttpResponse(http::status::ok, request.version()), body);
+  }
+  HttpResponse Refusal(http::status status, std::string) override {
+    return HttpResponse(status, 11);
+  }
+  const std::shared_ptr<OnePieceStream> body;
+};
+
+// The stall timeout is for a client that takes nothing that long: one that reads a piece far
+// larger than the socket buffers slowly but steadily (4 MiB at about 1 MiB/s, 1 s timeout) gets
+// all of it; one that stops reading is cut off as stalled.
+TEST(HttpServerStreams, AStreamIsCutOffForTakingNothingNotForTakingItsTime) {
+  constexpr size_t kPiece = 4 * 1024 * 1024;
+  for (const bool reads : {true, false}) {
+    StreamHandler handler(kPiece);
+    auto server = HttpServer::Start({.port = 0}, handler);
+    ASSERT_TRUE(server.ok()) << server.status();
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.open(tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                 static_cast<uint16_t>((*server)->port())));
+    asio::write(socket,
+                asio::buffer(absl::StrCat("GET /stream/", kPiece, " HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string received;
+    std::array<char, 16 * 1024> buffer;
+    beast::error_code ec;
+    const absl::Time start = absl::Now();
+    while (!ec && absl::Now() - start < absl::Seconds(20)) {
+      if (!reads && received.size() > 0) {
+        absl::SleepFor(absl::Milliseconds(100));
+        if (handler.body->ended().has_value()) break;
+        continue;
+      }
+      received.append(buffer.data(), socket.read_some(asio::buffer(buffer), ec));
+      absl::SleepFor(absl::Milliseconds(15));  // about 1 MiB/s
+    }
+    if (reads) {
+      EXPECT_TRUE(absl::StrContains(received, Pattern(kPiece))) << received.size() << " bytes";
+      EXPECT_NE(handler.body->ended(), StreamingBody::End::kStalled);
+    } else {
+      EXPECT_EQ(handler.body->ended(), StreamingBody::End::kStalled);
+      EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+    }
+    (*server)->Stop();
+  }
 }
 
 }  // namespace

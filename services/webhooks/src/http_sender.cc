@@ -33,6 +33,8 @@ constexpr char kUserAgent[] = "itsm-webhooks/1";
 // The answer's head (8 KiB, the parser's default limit) and what one read brings after it.
 constexpr size_t kResponseBufferBytes = (8 + 64) * 1024;
 constexpr int kResolverThreads = 16;
+// 1xx answers read past before the final one; a receiver sending more has not answered.
+constexpr int kMaxInterimAnswers = 8;
 
 std::optional<IpAddress> AddressOf(const tcp::endpoint& endpoint) {
   return IpAddress::Parse(endpoint.address().to_string());
@@ -164,17 +166,25 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Only the answer's head: its status is the outcome, and the body, which the receiver may
-  // send slowly or never end, is not waited for (a 200 whose body dribbles is a 200).
+  // send slowly or never end, is not waited for (a 200 whose body dribbles is a 200). Interim
+  // answers (1xx: 100 Continue, 103 Early Hints) come before the final one and are read past,
+  // as RFC 9110 asks of a client, up to a bound.
   void Read() {
     buffer_.max_size(kResponseBufferBytes);
+    parser_.emplace();
     auto on_read = [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->Fail(absl::StrCat("no answer: ", ec.message()));
-      self->Finish({.status_code = static_cast<int>(self->parser_.get().result_int())});
+      const int status = static_cast<int>(self->parser_->get().result_int());
+      if (status >= 100 && status < 200 && status != 101 &&
+          ++self->interim_answers_ <= kMaxInterimAnswers) {
+        return self->Read();
+      }
+      self->Finish({.status_code = status});
     };
     if (tls_stream_) {
-      http::async_read_header(*tls_stream_, buffer_, parser_, std::move(on_read));
+      http::async_read_header(*tls_stream_, buffer_, *parser_, std::move(on_read));
     } else {
-      http::async_read_header(*tcp_stream_, buffer_, parser_, std::move(on_read));
+      http::async_read_header(*tcp_stream_, buffer_, *parser_, std::move(on_read));
     }
   }
 
@@ -207,7 +217,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const absl::Time start_;
   http::request<http::string_body> request_;
   beast::flat_buffer buffer_;
-  http::response_parser<http::empty_body> parser_;
+  std::optional<http::response_parser<http::empty_body>> parser_;  // one per answer read
+  int interim_answers_ = 0;
   bool timed_out_ = false;
   bool resolving_ = false;
   bool finished_ = false;

@@ -21,7 +21,8 @@ namespace {
 // 6to4 2002::/16 (2002:a9fe:a9fe:: through a relay), Teredo 2001::/32 — are refused whole:
 // deprecated or translators, and a way around the IPv4 ranges otherwise; so is the retired 6to4
 // relay anycast 192.88.99.0/24 (RFC 7526). 5f00::/16 is SRv6 segment identifiers (RFC 9602),
-// not globally reachable.
+// 2001:2::/48 benchmarking (as 198.18.0.0/15 is for IPv4), 100:0:0:1::/64 the dummy prefix
+// (RFC 9780): none is globally reachable.
 const std::vector<Cidr>& InternalRanges() {
   static const std::vector<Cidr> ranges = [] {
     std::vector<Cidr> out;
@@ -32,7 +33,7 @@ const std::vector<Cidr>& InternalRanges() {
           "::1/128",         "64:ff9b::/96",    "100::/64",      "2001:db8::/32",  "fc00::/7",
           "fe80::/10",       "fec0::/10",       "ff00::/8",      "2002::/16",      "2001::/32",
           "64:ff9b:1::/48",  "::ffff:0:0:0/96", "3fff::/20",     "2001:10::/28",   "2001:20::/28",
-          "192.88.99.0/24",  "5f00::/16"}) {
+          "192.88.99.0/24",  "5f00::/16",       "2001:2::/48",   "100:0:0:1::/64"}) {
       out.push_back(*Cidr::Parse(text));
     }
     return out;

@@ -120,6 +120,39 @@ TEST(HttpSender, TheStatusDecidesOnceTheHeadArrivesWhateverTheBodyDoes) {
   EXPECT_LT(o.latency, absl::Milliseconds(900));
 }
 
+// Interim answers come before the final one (RFC 9110, 15.2): the final status decides; a
+// receiver that sends nothing but interim answers has not answered.
+TEST(HttpSender, InterimAnswersAreReadPastToTheFinalOne) {
+  for (const int interim : {2, 9}) {
+    int fd = -1;
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
+    std::thread server([fd, interim] {
+      const int c = accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      char request[4096];
+      (void)!read(c, request, sizeof(request));
+      std::string answer;
+      for (int i = 0; i < interim; ++i) {
+        answer += i % 2 ? "HTTP/1.1 100 Continue\r\n\r\n"
+                        : "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+      }
+      answer += "HTTP/1.1 204 No Content\r\n\r\n";
+      (void)!send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      absl::SleepFor(absl::Milliseconds(200));
+      close(c);
+    });
+    auto policy = OutboundPolicy::Parse("127.0.0.1");
+    ASSERT_TRUE(policy.ok());
+    HttpSender sender(*policy, {});
+    HttpOutcome o =
+        PostAndWait(sender, absl::StrCat("http://127.0.0.1:", port, "/"), absl::Seconds(5));
+    server.join();
+    close(fd);
+    EXPECT_EQ(o.status_code, interim <= 8 ? 204 : 103) << interim;
+  }
+}
+
 TEST(HttpSender, HttpsToAReceiverWithoutTlsFailsTheHandshake) {
   // A server that answers every connection at once in plain HTTP, as a misconfigured https
   // endpoint would: the client's handshake reads bytes that are not TLS.

@@ -92,7 +92,9 @@ TEST(OutboundPolicy, RefusesInternalAddressesByDefault) {
                                "64:ff9b::a9fe:a9fe",
                                "192.88.99.1",
                                "::ffff:192.88.99.1",
-                               "5f00::1"}) {
+                               "5f00::1",
+                               "2001:2::1",
+                               "100:0:0:1::1"}) {
     EXPECT_TRUE(OutboundPolicy::IsInternal(Ip(internal))) << internal;
   }
   for (const char* external :
