@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -36,17 +37,42 @@ HttpOutcome PostAndWait(HttpSender& sender, const std::string& url, absl::Durati
   return done.get_future().get();
 }
 
-// A bare listening socket on a free loopback port, for receivers that misbehave at the byte level.
-void ListenOnLoopback(int& fd, int& port) {
-  fd = socket(AF_INET, SOCK_STREAM, 0);
+// One attempt to a receiver that misbehaves at the byte level: a bare socket on a free loopback
+// port whose one connection `serve` handles (the request is read first, the connection closed
+// after), then the attempt's outcome.
+HttpOutcome PostToRawReceiver(const std::string& scheme, absl::Duration timeout,
+                              std::function<void(int connection)> serve) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_EQ(listen(fd, 4), 0);
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port = ntohs(addr.sin_port);
+  std::thread server([fd, &serve] {
+    const int c = accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    serve(c);
+    close(c);
+  });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  EXPECT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o = PostAndWait(
+      sender, absl::StrCat(scheme, "://127.0.0.1:", ntohs(addr.sin_port), "/"), timeout);
+  server.join();
+  close(fd);
+  return o;
+}
+
+void ReadRequest(int connection) {
+  char request[4096];
+  (void)!read(connection, request, sizeof(request));
+}
+
+void Send(int connection, const std::string& bytes) {
+  (void)!send(connection, bytes.data(), bytes.size(), MSG_NOSIGNAL);
 }
 
 TEST(HttpSender, PostsTheBodyAndHeadersAndReportsTheStatus) {
@@ -89,32 +115,17 @@ TEST(HttpSender, AnAttemptEndsAtItsDeadline) {
   EXPECT_TRUE(absl::StartsWith(o.error, "timed out")) << o.error;
 }
 
-// A receiver that answers 200 at once and then sends its body a byte a second (or would never
+// A receiver that answers 200 at once and then sends its body a byte at a time (or would never
 // end it) has answered: the attempt ends with the head, well before its deadline.
 TEST(HttpSender, TheStatusDecidesOnceTheHeadArrivesWhateverTheBodyDoes) {
-  int fd = -1;
-  int port = 0;
-  ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
-  std::thread server([fd] {
-    const int c = accept(fd, nullptr, nullptr);
-    if (c < 0) return;
-    char request[4096];
-    (void)!read(c, request, sizeof(request));
-    const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-    (void)!write(c, head, sizeof(head) - 1);
+  HttpOutcome o = PostToRawReceiver("http", absl::Seconds(1), [](int c) {
+    ReadRequest(c);
+    Send(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (int i = 0; i < 30; ++i) {  // until the client hangs up
       absl::SleepFor(absl::Milliseconds(100));
       if (send(c, "1\r\na\r\n", 6, MSG_NOSIGNAL) < 0) break;
     }
-    close(c);
   });
-  auto policy = OutboundPolicy::Parse("127.0.0.1");
-  ASSERT_TRUE(policy.ok());
-  HttpSender sender(*policy, {});
-  HttpOutcome o =
-      PostAndWait(sender, absl::StrCat("http://127.0.0.1:", port, "/"), absl::Seconds(1));
-  server.join();
-  close(fd);
   EXPECT_EQ(o.status_code, 200);
   EXPECT_TRUE(o.error.empty()) << o.error;
   EXPECT_LT(o.latency, absl::Milliseconds(900));
@@ -124,31 +135,16 @@ TEST(HttpSender, TheStatusDecidesOnceTheHeadArrivesWhateverTheBodyDoes) {
 // receiver that sends nothing but interim answers has not answered.
 TEST(HttpSender, InterimAnswersAreReadPastToTheFinalOne) {
   for (const int interim : {2, 9}) {
-    int fd = -1;
-    int port = 0;
-    ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
-    std::thread server([fd, interim] {
-      const int c = accept(fd, nullptr, nullptr);
-      if (c < 0) return;
-      char request[4096];
-      (void)!read(c, request, sizeof(request));
+    HttpOutcome o = PostToRawReceiver("http", absl::Seconds(5), [interim](int c) {
+      ReadRequest(c);
       std::string answer;
       for (int i = 0; i < interim; ++i) {
         answer += i % 2 ? "HTTP/1.1 100 Continue\r\n\r\n"
                         : "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
       }
-      answer += "HTTP/1.1 204 No Content\r\n\r\n";
-      (void)!send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      Send(c, answer + "HTTP/1.1 204 No Content\r\n\r\n");
       absl::SleepFor(absl::Milliseconds(200));
-      close(c);
     });
-    auto policy = OutboundPolicy::Parse("127.0.0.1");
-    ASSERT_TRUE(policy.ok());
-    HttpSender sender(*policy, {});
-    HttpOutcome o =
-        PostAndWait(sender, absl::StrCat("http://127.0.0.1:", port, "/"), absl::Seconds(5));
-    server.join();
-    close(fd);
     EXPECT_EQ(o.status_code, interim <= 8 ? 204 : 103) << interim;
   }
 }
@@ -156,24 +152,10 @@ TEST(HttpSender, InterimAnswersAreReadPastToTheFinalOne) {
 TEST(HttpSender, HttpsToAReceiverWithoutTlsFailsTheHandshake) {
   // A server that answers every connection at once in plain HTTP, as a misconfigured https
   // endpoint would: the client's handshake reads bytes that are not TLS.
-  int fd = -1;
-  int port = 0;
-  ASSERT_NO_FATAL_FAILURE(ListenOnLoopback(fd, port));
-  std::thread server([fd] {
-    const int c = accept(fd, nullptr, nullptr);
-    if (c < 0) return;
-    const char plain[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-    (void)!write(c, plain, sizeof(plain) - 1);
+  HttpOutcome o = PostToRawReceiver("https", absl::Seconds(5), [](int c) {
+    Send(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     absl::SleepFor(absl::Milliseconds(200));
-    close(c);
   });
-  auto policy = OutboundPolicy::Parse("127.0.0.1");
-  ASSERT_TRUE(policy.ok());
-  HttpSender sender(*policy, {});
-  HttpOutcome o =
-      PostAndWait(sender, absl::StrCat("https://127.0.0.1:", port, "/"), absl::Seconds(5));
-  server.join();
-  close(fd);
   EXPECT_EQ(o.status_code, 0);
   EXPECT_TRUE(absl::StrContains(o.error, "TLS handshake failed")) << o.error;
 }
