@@ -4,7 +4,8 @@
 // moves it to vpn. `itsmctl sla explain` then shows, from the SLA service's history of the
 // real timer's events: the mail clock paused by the hold, re-targeted by the priority change
 // and cancelled by the move; the vpn clock attached from the record's creation with the hold
-// replayed as a pause; and a what-if of the vpn clock under the mail definition.
+// replayed as a pause, cancelled when the priority drops to P5 (no target) and the same clock
+// back when it returns to P1; and a what-if of the vpn clock under the mail definition.
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -66,18 +67,22 @@ TEST(SlaExplainEndToEnd, ExplainsARecordPausedReprioritisedAndMovedBetweenServic
   ASSERT_EQ(suite.Itsmctl({"incident", "update", id, "--impact", "1", "--urgency", "1"}, &out), 0)
       << out;
   ASSERT_EQ(suite.Itsmctl({"incident", "update", id, "--service", "vpn"}, &out), 0) << out;
+  ASSERT_EQ(suite.Itsmctl({"incident", "update", id, "--impact", "3", "--urgency", "3"}, &out), 0)
+      << out;
+  ASSERT_EQ(suite.Itsmctl({"incident", "update", id, "--impact", "1", "--urgency", "1"}, &out), 0)
+      << out;
 
   // The timer's events reach the SLA service's history (polled: the suite's consumers join
   // their groups in their own time).
   std::string json;
   for (int attempt = 0; attempt < 120; ++attempt) {
     suite.Itsmctl({"sla", "explain", id, "--json"}, &json);
-    if (Count(json, "\"SlaClockCancelled\"") == 1 && Count(json, "\"SlaClockStarted\"") == 2) {
+    if (Count(json, "\"SlaClockCancelled\"") == 2 && Count(json, "\"SlaClockStarted\"") == 3) {
       break;
     }
     absl::SleepFor(absl::Milliseconds(500));
   }
-  ASSERT_EQ(Count(json, "\"SlaClockStarted\""), 2u) << json;
+  ASSERT_EQ(Count(json, "\"SlaClockStarted\""), 3u) << json;
   EXPECT_EQ(Count(json, "\"SlaClockPaused\""), 1u) << json;
   EXPECT_EQ(Count(json, "\"SlaClockResumed\""), 1u) << json;
   EXPECT_EQ(Count(json, "\"SlaClockRetargeted\""), 1u) << json;
@@ -109,6 +114,13 @@ TEST(SlaExplainEndToEnd, ExplainsARecordPausedReprioritisedAndMovedBetweenServic
   EXPECT_NE(out.find("\"VPN\" v1"), std::string::npos) << out;
   EXPECT_GE(Count(out, "\npaused "), 2u) << out;  // an interval row in each clock
   EXPECT_NE(out.find("running since"), std::string::npos) << out;
+  // P5 has no target: the vpn clock was cancelled, and came back with P1 as the same clock.
+  EXPECT_NE(out.find("cancelled (priority_not_covered) by a priority change"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("came back (counted again from its start) by a priority change"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Count(out, "Resolution clock "), 2u) << out;
 
   // What if the vpn clock had been under the mail definition (P1: 30 min).
   std::string clock_id;

@@ -280,6 +280,8 @@ struct TimerLogic::Ctx {
   // events it causes.
   std::vector<sla::v1::FieldValue> changed_fields;
   int64_t record_version = 0;
+  // A cancelled clock came back (Revives) in this decision.
+  bool revived = false;
 };
 
 struct TimerLogic::Record {
@@ -429,9 +431,11 @@ absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, google::protobuf::Message
   static_cast<sla::v1::SlaClock*>(message.GetReflection()->MutableMessage(&message, field))
       ->set_sequence(c.events_emitted());
   events::CloudEvent e;
-  // Derived from the clock and what happened to it: a replay or a second replica firing the
-  // same thing produces the same id, which consumers de-duplicate.
-  e.id = DerivedUuid(absl::StrCat(c.clock_id(), "/", what));
+  // Derived from the clock and what happened to it (in which of its lives, for a clock that came
+  // back): a replay or a second replica firing the same thing produces the same id, which
+  // consumers de-duplicate.
+  e.id = DerivedUuid(c.revivals() == 0 ? absl::StrCat(c.clock_id(), "/", what)
+                                       : absl::StrCat(c.clock_id(), "/", what, "/v", c.revivals()));
   e.source = kEventSource;
   e.type = std::string(message.GetDescriptor()->full_name());
   e.time = at;
@@ -442,6 +446,11 @@ absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, google::protobuf::Message
   return absl::OkStatus();
 }
 
+bool TimerLogic::Revives(const TimerClock& cancelled, const slamodel::Action& a) {
+  if (a.type != ActionType::kStart || StageOf(cancelled) != Stage::kCancelled) return false;
+  return a.at < FromUs(cancelled.history(cancelled.history_size() - 1).at_us());
+}
+
 std::string TimerLogic::Armed(const TimerClock& c, const std::string& what) {
   // The first arming keeps the ids published before re-arming existed.
   return c.rearmed() == 0 ? what : absl::StrCat(what, "/r", c.rearmed());
@@ -449,7 +458,8 @@ std::string TimerLogic::Armed(const TimerClock& c, const std::string& what) {
 
 absl::StatusOr<const TimerLogic::Replayed*> TimerLogic::ReplayedAt(Ctx& ctx, const TimerClock& c,
                                                                    absl::Time t) {
-  // Within one decision a clock's history only grows (a restart is a clock of another id).
+  // Within one decision a clock's history only grows (a restart is a clock of another id; a
+  // revived clock's entries here are dropped as it is revived).
   const int64_t last_us = c.history_size() > 0 ? c.history(c.history_size() - 1).at_us() : 0;
   for (const Replayed& r : ctx.replayed) {
     if (r.at == t && r.history_size == c.history_size() && r.last_transition_us == last_us &&
@@ -684,10 +694,11 @@ absl::Status TimerLogic::Rearm(Ctx& ctx, absl::Time t, const std::string& reason
     const absl::Time at = std::max(t, FromUs(c.last_event_us()));
     sla::v1::SlaBreachWithdrawn e;
     // A longer target withdraws it (a priority change), or an earlier change applied late.
-    ITSM_ASSIGN_OR_RETURN(
-        *e.mutable_clock(),
-        Snapshot(ctx, c, at, reason == "retargeted" ? kCausePriorityChange : kCauseLateEvent,
-                 true));
+    ITSM_ASSIGN_OR_RETURN(*e.mutable_clock(), Snapshot(ctx, c, at,
+                                                       reason == "retargeted" || reason == "revived"
+                                                           ? kCausePriorityChange
+                                                           : kCauseLateEvent,
+                                                       true));
     e.set_reason(reason);
     ITSM_RETURN_IF_ERROR(Emit(ctx, c, e, Armed(c, "breach-withdrawn"), at));
   }
@@ -735,8 +746,11 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     if (st.clocks(i).definition_id() == def.id() && st.clocks(i).clock_kind() == pkind) index = i;
   }
   if (a.type == ActionType::kStart) {
+    const bool revive = index >= 0 && Revives(st.clocks(index), a);
     int32_t sequence = 1;
-    if (index >= 0) {
+    if (revive) {
+      sequence = st.clocks(index).sequence();
+    } else if (index >= 0) {
       sequence = st.clocks(index).sequence() + 1;
     } else {
       index = st.clocks_size();
@@ -744,6 +758,18 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     }
     ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, CalendarInForceAt(def.calendar_id(), a.at));
     TimerClock c;
+    if (revive) {
+      // The clock keeps its id and what it announced (warnings, breach, event count); its
+      // history is counted again from the start, under the rules in force now. Rearm then
+      // withdraws an announcement the new target makes untrue.
+      c = st.clocks(index);
+      c.clear_history();
+      for (Replayed& r : ctx.replayed) {
+        if (r.clock_id == c.clock_id()) r.clock_id.clear();  // its old history's, stale now
+      }
+      c.set_revivals(c.revivals() + 1);
+      ctx.revived = true;
+    }
     c.set_definition_id(def.id());
     c.set_definition_version(def.version());
     c.set_clock_kind(pkind);
@@ -1155,7 +1181,10 @@ absl::StatusOr<Outcome> TimerLogic::OnRecord(const TimerState* stored, const Rec
   // A change of target or history may have made an announced breach (or warning) untrue: it is
   // withdrawn and armed again. Then a clock stopped, re-targeted or paused may owe warnings or
   // a breach at this very instant.
-  ITSM_RETURN_IF_ERROR(Rearm(ctx, change_time, retargeted ? "retargeted" : "history"));
+  ITSM_RETURN_IF_ERROR(Rearm(ctx, change_time,
+                             retargeted    ? "retargeted"
+                             : ctx.revived ? "revived"
+                                           : "history"));
   ITSM_RETURN_IF_ERROR(FireUpTo(ctx, change_time));
   ITSM_RETURN_IF_ERROR(ScheduleNext(ctx));
   ctx.out.changed = true;

@@ -261,6 +261,11 @@ class TimerLogic {
   absl::Status Rearm(Ctx& ctx, absl::Time t, const std::string& reason);
   // The event id part `what` of a clock's firing, distinct per re-arming.
   static std::string Armed(const sla::v1::TimerClock& c, const std::string& what);
+  // Whether the start `a` brings `cancelled` (its slot's clock) back instead of beginning a new
+  // clock: the clock is cancelled and `a` counts from before its cancellation, i.e. time it
+  // already counted (a retroactive clock whose priority is covered again, a definition that
+  // covers the record again). A new clock there would breach a second time for one late record.
+  static bool Revives(const sla::v1::TimerClock& cancelled, const slamodel::Action& a);
   // `replayed`: for a kStart, the pauses and resumes of the record's history it replays
   // (slamodel::kReplayedReason), part of the start: no events of their own.
   absl::Status ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def, slamodel::ClockKind kind,

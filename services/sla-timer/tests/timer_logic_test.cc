@@ -3,6 +3,8 @@
 // exactly once, and deterministic under replay.
 #include "services/sla-timer/src/timer_logic.h"
 
+#include <set>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "itsm/base/clock.h"
@@ -917,6 +919,63 @@ TEST_F(ShortTargetsTest, AWithdrawnBreachAndARetroactiveStartSayWhy) {
   ASSERT_EQ(started.replayed_size(), 1);
   EXPECT_EQ(started.replayed(0).type(), "pause");
   EXPECT_EQ(base::FromProtoTimestamp(started.replayed(0).time()), kT0 + absl::Seconds(10));
+}
+
+// Found from outside (docs/sla.md 4.4): a late record whose priority leaves the definition and
+// comes back is one clock with one breach, not a new clock breaching again at each return.
+TEST_F(ShortTargetsTest, AClockThatComesBackIsTheSameClockAndBreachesOnce) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  const std::string id = state_->clocks(0).clock_id();
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  for (int round = 0; round < 3; ++round) {
+    clock_.Advance(absl::Seconds(1));
+    EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P4), ElementsAre("SlaClockCancelled"));
+    EXPECT_TRUE(Last<sla::v1::SlaClockCancelled>("SlaClockCancelled").clock().breached());
+    clock_.Advance(absl::Seconds(1));
+    // Back to P2: the same clock, counted from the creation, still breached; nothing fires.
+    EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P2), ElementsAre("SlaClockStarted"));
+    auto revived = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+    EXPECT_EQ(revived.clock_id(), id);
+    EXPECT_TRUE(revived.breached());
+    EXPECT_EQ(revived.stage(), sla::v1::CLOCK_STAGE_RUNNING);
+    EXPECT_EQ(base::FromProtoTimestamp(revived.start_time()), kT0);
+    EXPECT_EQ(revived.business_elapsed().seconds(), 12 + 2 * round);
+    ASSERT_EQ(state_->clocks_size(), 1);
+    EXPECT_TRUE(Fire().empty());
+  }
+  // Every event of the clock has its own id: consumers that drop duplicates lose none.
+  std::set<std::string> ids;
+  for (const auto& e : all_) EXPECT_TRUE(ids.insert(e.id).second) << e.type;
+  // Back at P1 (30 s, 17 s counted): the breach is withdrawn, and announced again at 30 s.
+  clock_.Advance(absl::Seconds(1));
+  SetPriority(incident::v1::PRIORITY_P4);
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P1),
+              ElementsAre("SlaClockStarted", "SlaBreachWithdrawn"));
+  EXPECT_EQ(Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").reason(), "revived");
+  EXPECT_EQ(Last<sla::v1::SlaBreachWithdrawn>("SlaBreachWithdrawn").clock().clock_id(), id);
+  clock_.Advance(absl::Seconds(13));
+  // 50 % (15 s) stayed reached; 75 % and 90 % were armed again.
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaBreached"));
+  EXPECT_EQ(Last<sla::v1::SlaBreached>("SlaBreached").clock().clock_id(), id);
+  ASSERT_EQ(state_->clocks_size(), 1);
+}
+
+// A clock cancelled before its due instant and revived past it breaches then, once.
+TEST_F(ShortTargetsTest, AClockRevivedPastItsDueInstantBreachesAtTheReturn) {
+  CreateShort(incident::v1::PRIORITY_P2);  // 8 s
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P4), ElementsAre("SlaClockCancelled"));
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_TRUE(Fire().empty());
+  EXPECT_THAT(SetPriority(incident::v1::PRIORITY_P2),
+              ElementsAre("SlaClockStarted", "SlaWarningReached", "SlaWarningReached",
+                          "SlaWarningReached", "SlaBreached"));
+  auto breached = Last<sla::v1::SlaBreached>("SlaBreached").clock();
+  EXPECT_EQ(breached.clock_id(), state_->clocks(0).clock_id());
+  EXPECT_EQ(base::FromProtoTimestamp(breached.event_time()), kT0 + absl::Seconds(12));
+  EXPECT_TRUE(Fire().empty());
 }
 
 TEST_F(TimerLogicTest, ACategoryChangeReevaluatesWhichDefinitionsApply) {

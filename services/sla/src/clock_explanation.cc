@@ -91,7 +91,9 @@ std::string EntryText(const TimelineEvent& e, absl::Duration business) {
   const absl::Duration target = base::FromProtoDuration(c.target());
   const std::string why = ChangeSuffix(c);
   if (e.type == "SlaClockStarted") {
-    std::string text = absl::StrCat("started by ", CausePhrase(c.cause()), why, "; target ",
+    // Any event before it makes a start the cancelled clock's return (its events are numbered).
+    const char* started = c.sequence() > 1 ? "came back (counted again from its start)" : "started";
+    std::string text = absl::StrCat(started, " by ", CausePhrase(c.cause()), why, "; target ",
                                     Dur(target), " (", Priority(c.priority()), ")");
     if (e.retroactive) {
       absl::StrAppend(&text, ", counted from the record's creation");
@@ -158,7 +160,12 @@ absl::StatusOr<std::vector<slamodel::Transition>> Transitions(
           absl::StrCat("the clock's start is not in its timeline (it begins with ", e.type, ")"));
     }
     if (e.type == "SlaClockStarted") {
-      if (!out.empty()) return absl::FailedPreconditionError("a second start in the timeline");
+      // A cancelled clock that comes back (docs/sla.md 4.4) is counted again from its start:
+      // its new start replaces the history before.
+      if (!out.empty() && out.back().type != ActionType::kCancel) {
+        return absl::FailedPreconditionError("a second start in the timeline");
+      }
+      out.clear();
       ITSM_ASSIGN_OR_RETURN(absl::Duration target, target_of(e));
       out.push_back({ActionType::kStart, base::FromProtoTimestamp(c.start_time()), target});
       for (const auto& r : e.replayed) {

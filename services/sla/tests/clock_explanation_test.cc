@@ -299,6 +299,35 @@ TEST(ClockExplanation, AWithdrawnBreachThatBecameTrueAgain) {
   EXPECT_EQ(D(x.intervals(0).business_time()), absl::Seconds(40));
 }
 
+// A retroactive clock cancelled when its priority lost its target and back when it regained it
+// (docs/sla.md 4.4): one clock, counted again from the start, breached once.
+TEST(ClockExplanation, AClockThatCameBackIsCountedAgainFromItsStart) {
+  const businesstime::Calendar always = AlwaysOpen();
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  Timeline t("x1", incident::v1::PRIORITY_P2, absl::Seconds(8), t0);
+  t.base().set_time_zone("UTC");
+  t.Add("SlaClockStarted", t0, v1::CLOCK_STAGE_RUNNING, "start_condition");
+  t.SetBreached(true);
+  t.Add("SlaBreached", t0 + absl::Seconds(8), v1::CLOCK_STAGE_RUNNING, "target_reached");
+  t.Add("SlaClockCancelled", t0 + absl::Seconds(11), v1::CLOCK_STAGE_CANCELLED, "priority_change")
+      .reason = "priority_not_covered";
+  auto& back =
+      t.Add("SlaClockStarted", t0 + absl::Seconds(13), v1::CLOCK_STAGE_RUNNING, "priority_change");
+  back.retroactive = true;
+  back.clock.set_sequence(4);
+  back.clock.clear_stop_time();
+  t.Add("SlaClockCompleted", t0 + absl::Seconds(20), v1::CLOCK_STAGE_COMPLETED, "stop_condition");
+  const v1::ClockExplanation x = ExplainClock(t.Facts(always), t0 + absl::Minutes(1));
+  ASSERT_TRUE(x.history_complete()) << x.note();
+  ASSERT_EQ(x.timeline_size(), 5);
+  EXPECT_THAT(x.timeline(3).explanation(),
+              HasSubstr("came back (counted again from its start) by a priority change"));
+  ASSERT_EQ(x.intervals_size(), 1);
+  EXPECT_EQ(D(x.intervals(0).business_time()), absl::Seconds(20));
+  EXPECT_EQ(x.derivation().state(), "breached");
+  EXPECT_EQ(At(x.derivation().breach_time()), t0 + absl::Seconds(8));
+}
+
 // A clock whose start is not in the timeline (events dropped, or published before timelines
 // were kept): what is known is shown, and the figures are the timer's last published state.
 TEST(ClockExplanation, WithoutItsStartTheLastPublishedStateIsShown) {
