@@ -1,10 +1,18 @@
-// Which roles may call which writes of the change and configuration services, as their protos
-// declare it (option itsm.common.v1.access in proto/itsm/change/v1/change.proto and
-// proto/itsm/config/v1/config.proto; ROLE_ADMIN may call everything). The console shows only the
+// Which roles may call which writes of the incident, change and configuration services, as their
+// protos declare it (option itsm.common.v1.access in proto/itsm/incident/v1/incident.proto,
+// proto/itsm/change/v1/change.proto and proto/itsm/config/v1/config.proto; ROLE_ADMIN may call
+// everything). The console shows only the
 // buttons the caller's roles (GET /v1/session) allow; the services still decide, and a 403 is
 // shown as it comes. Pure; tests/unit/access.test.ts checks the table against the protos.
 
 export type Action =
+  | "incident.update"
+  | "incident.assign"
+  | "incident.transition"
+  | "serviceRequest.update"
+  | "serviceRequest.transition"
+  | "problem.update"
+  | "problem.transition"
   | "change.create"
   | "change.update"
   | "change.transition"
@@ -20,14 +28,24 @@ export type Action =
   | "baseline.create";
 
 const AGENT = "ROLE_AGENT";
+const REQUESTER = "ROLE_REQUESTER";
 const CHANGE_MANAGER = "ROLE_CHANGE_MANAGER";
 const CAB = "ROLE_CAB_MEMBER";
 const PROBLEM_MANAGER = "ROLE_PROBLEM_MANAGER";
 const CMDB_MANAGER = "ROLE_CMDB_MANAGER";
 
-// Each write: the RPC it calls and the roles its access option names (access.test.ts reads the
-// protos and checks this table against them).
-export const ACCESS: Record<Action, { rpc: string; roles: string[] }> = {
+// Each write: the RPC it calls, the roles its access option names and those it allows on the
+// caller's own records only (own_records_roles; access.test.ts reads the protos and checks this
+// table against them).
+export const ACCESS: Record<Action, { rpc: string; roles: string[]; ownRoles?: string[] }> = {
+  "incident.update": { rpc: "UpdateIncident", roles: [AGENT, PROBLEM_MANAGER] },
+  "incident.assign": { rpc: "AssignIncident", roles: [AGENT, PROBLEM_MANAGER] },
+  "incident.transition": { rpc: "TransitionIncident", roles: [AGENT, PROBLEM_MANAGER] },
+  "serviceRequest.update": { rpc: "UpdateServiceRequest", roles: [AGENT] },
+  // A requester may cancel their own request, no more (the incident service's requester rules).
+  "serviceRequest.transition": { rpc: "TransitionServiceRequest", roles: [AGENT], ownRoles: [REQUESTER] },
+  "problem.update": { rpc: "UpdateProblem", roles: [PROBLEM_MANAGER] },
+  "problem.transition": { rpc: "TransitionProblem", roles: [PROBLEM_MANAGER] },
   "change.create": { rpc: "CreateChange", roles: [AGENT, CHANGE_MANAGER, PROBLEM_MANAGER] },
   "change.update": { rpc: "UpdateChange", roles: [AGENT, CHANGE_MANAGER] },
   "change.transition": { rpc: "TransitionChange", roles: [AGENT, CHANGE_MANAGER] },
@@ -57,6 +75,13 @@ export function may(caller: Caller | null | undefined, action: Action): boolean 
   if (caller === undefined) return false;
   if (caller === null) return true;
   return caller.roles.includes("ROLE_ADMIN") || ACCESS[action].roles.some((r) => caller.roles.includes(r));
+}
+
+// Whether the caller may call `action` only as the owner of the record (a requester on the records
+// the services show them, which are their own): the view then offers what owners may do there.
+export function mayOnlyAsOwner(caller: Caller | null | undefined, action: Action): boolean {
+  if (!caller || may(caller, action)) return false;
+  return (ACCESS[action].ownRoles ?? []).some((r) => caller.roles.includes(r));
 }
 
 // Whether the CMDB, change, service-level and supplier views are the caller's to read: not for a

@@ -87,6 +87,7 @@ try {
   const viewer = await api("POST", "/v1/apiKeys", adminKey, { name: `console-viewer-${unique}`, roles: ["ROLE_VIEWER"] });
   // Someone other than the request's author approves it (segregation of duties, decision 239).
   const approver = await api("POST", "/v1/apiKeys", adminKey, { name: `console-approver-${unique}`, roles: ["ROLE_AGENT"] });
+  const requester = await api("POST", "/v1/apiKeys", adminKey, { name: `console-requester-${unique}`, roles: ["ROLE_REQUESTER"] });
   // An SLA on a service of this run only (definitions of one service may not overlap): a P1
   // gets a 10 min response and a 1 h resolution clock, on a calendar open around the clock.
   const service = `printing-${unique}`;
@@ -467,10 +468,28 @@ try {
   await viewerPage.getByRole("alert").filter({ hasText: "may not" }).waitFor();
   const stillResolved = await api("GET", `/v1/incidents/${incidentId}`, adminKey);
   assert.equal(stillResolved.incident.state, "INCIDENT_STATE_RESOLVED");
+  // The page read the caller's roles before the note went out: no work on it is offered.
+  assert.equal(await viewerPage.getByRole("button", { name: "Reopen" }).count(), 0, "a viewer is offered no reopen");
+  assert.equal(await viewerPage.getByRole("heading", { name: "Work on it" }).count(), 0);
   await viewerPage.getByRole("link", { name: "Queue" }).click();
   await viewerPage.getByRole("heading", { level: 1, name: "Queue" }).waitFor();
   await checkAccessibility(viewerPage, "queue, dark theme");
   await screenshot(viewerPage, "queue-dark");
+
+  step("a requester is offered the cancelling of their own request, no more");
+  const own = await api("POST", "/v1/serviceRequests", requester.secret, { catalogItem: `Mouse ${unique}`, service });
+  const requesterPage = await (await newContext()).newPage();
+  await signIn(requesterPage, requester.secret);
+  await requesterPage.goto(`${gateway}/console/#/serviceRequests/${own.serviceRequest.id}`);
+  await requesterPage.getByRole("heading", { level: 1, name: new RegExp(`Mouse ${unique}`) }).waitFor();
+  await requesterPage.getByRole("button", { name: "Cancel request" }).waitFor();
+  assert.equal(await requesterPage.getByRole("button", { name: "Approve" }).count(), 0, "a requester is offered no approval");
+  assert.equal(await requesterPage.getByText("Edit fields").count(), 0, "a requester is offered no edit");
+  await requesterPage.getByLabel("Reason (required to reject or cancel)").fill("Not needed any more");
+  await requesterPage.getByRole("button", { name: "Cancel request" }).click();
+  await requesterPage.locator("[data-testid=state]", { hasText: "Cancelled" }).waitFor();
+  await checkAccessibility(requesterPage, "a requester's own request");
+  await requesterPage.context().close();
 
   await checkViews({ page: agent, darkPage: viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
   const openSession = async (key) => {

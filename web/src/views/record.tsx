@@ -3,12 +3,14 @@
 // allows, notes (notes.tsx), and the audit trail. The record itself follows the event stream;
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
+import { may, type Caller } from "../access";
 import type { Api } from "../api";
 import { priorityLabel, stateLabel, type AuditEntry, type Incident, type WorkRecord } from "../model";
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
+import { useCaller } from "./caller";
 import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
@@ -35,6 +37,8 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
   const [loadError, setLoadError] = useState("");
   const [history, setHistory] = useState<WholeList<AuditEntry>>({ items: [], more: false });
   const incident = (records.get(id) ?? [...records.values()].find((i) => i.number === id)) as Incident | undefined;
+  // The work on it is offered to the roles that may do it (access.ts); the service decides.
+  const caller = useCaller(api);
 
   useEffect(() => {
     api
@@ -161,8 +165,8 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
         links={{ parentIncidentId: incident.parentIncidentId, childIncidentIds: children, problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
       />
 
-      {!FINAL.includes(incident.state ?? "") && <Actions api={api} incident={incident} merge={merge} />}
-      {!FINAL.includes(incident.state ?? "") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
+      {!FINAL.includes(incident.state ?? "") && may(caller, "incident.transition") && <Actions api={api} incident={incident} merge={merge} caller={caller} />}
+      {!FINAL.includes(incident.state ?? "") && may(caller, "incident.update") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <Notes api={api} kind="incident" record={incident} merge={merge} />
 
       <HistoryTable id="history" title="History" entries={history.items} more={history.more} />
@@ -181,7 +185,7 @@ function useAction(merge: (incidents: Incident[]) => void) {
   return { ...call, run };
 }
 
-function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
+function Actions({ api, incident, merge, caller }: { api: Api; incident: Incident; merge: (i: Incident[]) => void; caller: Caller | null | undefined }) {
   const [assignee, setAssignee] = useState(incident.assignee ?? "");
   const [group, setGroup] = useState(incident.assignmentGroup ?? "");
   const [code, setCode] = useState("Solved (permanently)");
@@ -223,7 +227,7 @@ function Actions({ api, incident, merge }: { api: Api; incident: Incident; merge
           {error}
         </p>
       )}
-      {!resolved && (
+      {!resolved && may(caller, "incident.assign") && (
         <form
           aria-label="Assign"
           onSubmit={(e) => {

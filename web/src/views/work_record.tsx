@@ -3,6 +3,7 @@
 // Like the incident's page (record.tsx), the record follows the event stream; history is read
 // again on a new version.
 import { useEffect, useState } from "preact/hooks";
+import { may, mayOnlyAsOwner, type Caller } from "../access";
 import type { Api } from "../api";
 import { KINDS } from "../kinds";
 import { priorityLabel, stateLabel, type AuditEntry, type Problem, type RecordKind, type ServiceRequest, type WorkRecord } from "../model";
@@ -11,6 +12,7 @@ import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
 import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
+import { useCaller } from "./caller";
 import { HistoryTable } from "./history_table";
 import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
@@ -33,6 +35,8 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
   const [history, setHistory] = useState<WholeList<AuditEntry>>({ items: [], more: false });
   const [linked, setLinked] = useState<string[]>([]);
   const record = records.get(id) ?? [...records.values()].find((r) => r.number === id && r.kind === kind);
+  // The work on it is offered to the roles that may do it (access.ts); the service decides.
+  const caller = useCaller(api);
 
   useEffect(() => {
     api
@@ -127,8 +131,8 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
 
       {!info.finalStates.includes(record.state ?? "") && (
         <>
-          <Transitions api={api} record={record} merge={merge} />
-          <EditForm api={api} record={record} merge={merge} />
+          <Transitions api={api} record={record} merge={merge} caller={caller} />
+          {may(caller, `${kind}.update`) && <EditForm api={api} record={record} merge={merge} />}
         </>
       )}
 
@@ -139,7 +143,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
   );
 }
 
-function Transitions({ api, record, merge }: { api: Api; record: WorkRecord; merge: (r: WorkRecord[]) => void }) {
+function Transitions({ api, record, merge, caller }: { api: Api; record: WorkRecord; merge: (r: WorkRecord[]) => void; caller: Caller | null | undefined }) {
   const kind = record.kind ?? "incident";
   const info = KINDS[kind];
   const [reason, setReason] = useState("");
@@ -147,7 +151,13 @@ function Transitions({ api, record, merge }: { api: Api; record: WorkRecord; mer
   const [notes, setNotes] = useState("");
   const [withIncidents, setWithIncidents] = useState(false);
   const { error, busy, run, v } = useApiCall();
-  const options = transitionsFrom(record.state);
+  // An owner (a requester) is offered what owners may do: cancel their request.
+  const action = `${kind}.transition` as const;
+  const options = may(caller, action)
+    ? transitionsFrom(record.state)
+    : mayOnlyAsOwner(caller, action)
+      ? transitionsFrom(record.state).filter((o) => o.target.endsWith("_CANCELLED"))
+      : [];
   const needsReason = options.some((o) => o.needs === "reason");
   const needsResolution = options.some((o) => o.needs === "resolution");
 

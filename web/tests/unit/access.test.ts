@@ -3,7 +3,8 @@ import { test } from "node:test";
 // The protos as text (build.mjs: the .proto loader): the roles each RPC declares.
 import changeProto from "../../../proto/itsm/change/v1/change.proto";
 import configProto from "../../../proto/itsm/config/v1/config.proto";
-import { ACCESS, readsSharedViews } from "../../src/access";
+import incidentProto from "../../../proto/itsm/incident/v1/incident.proto";
+import { ACCESS, may, mayOnlyAsOwner, readsSharedViews } from "../../src/access";
 
 // rpc name -> the roles of its `option (itsm.common.v1.access)` (the first `roles: [...]` after
 // the rpc: every RPC declares one, an RPC without is refused to everyone).
@@ -15,14 +16,44 @@ function declaredRoles(proto: string): Map<string, string[]> {
   return out;
 }
 
+// rpc name -> its own_records_roles, for the RPCs that declare some (in the rpc's option, before
+// the next rpc).
+function declaredOwnRoles(proto: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of proto.matchAll(/\brpc\s+(\w+)\s*\(((?:(?!\brpc\s)[\s\S])*)/g)) {
+    const own = /\bown_records_roles:\s*\[([^\]]*)\]/.exec(m[2]);
+    if (own) out.set(m[1], own[1].split(",").map((r) => r.trim()).filter((r) => r !== "").sort());
+  }
+  return out;
+}
+
 test("the console's table of who may write is the protos' access options", () => {
-  const declared = new Map([...declaredRoles(changeProto), ...declaredRoles(configProto)]);
-  assert.ok(declared.size > 30, `${declared.size} RPCs read from the protos`);
-  for (const [action, { rpc, roles }] of Object.entries(ACCESS)) {
+  const declared = new Map([...declaredRoles(changeProto), ...declaredRoles(configProto), ...declaredRoles(incidentProto)]);
+  const own = declaredOwnRoles(incidentProto);
+  assert.ok(declared.size > 60, `${declared.size} RPCs read from the protos`);
+  assert.ok(own.has("TransitionServiceRequest"), [...own.keys()].join(","));
+  for (const [action, { rpc, roles, ownRoles }] of Object.entries(ACCESS)) {
     assert.deepEqual([...roles].sort(), declared.get(rpc), `${action} (${rpc})`);
+    assert.deepEqual([...(ownRoles ?? [])].sort(), own.get(rpc) ?? [], `${action} (${rpc}): own records`);
   }
   // The task writes share a row: both RPCs declare the same roles.
   assert.deepEqual(declared.get("UpdateChangeTask"), declared.get("AddChangeTask"));
+});
+
+test("a requester may only cancel their own request; an agent works on it; a viewer neither", () => {
+  const requester = { subject: "r", roles: ["ROLE_REQUESTER"] };
+  const agent = { subject: "a", roles: ["ROLE_AGENT"] };
+  const viewer = { subject: "v", roles: ["ROLE_VIEWER"] };
+  assert.equal(may(requester, "serviceRequest.transition"), false);
+  assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition"), true);
+  assert.equal(mayOnlyAsOwner(requester, "incident.transition"), false);
+  assert.equal(may(agent, "serviceRequest.transition"), true);
+  assert.equal(mayOnlyAsOwner(agent, "serviceRequest.transition"), false);
+  assert.equal(may(viewer, "incident.assign") || mayOnlyAsOwner(viewer, "serviceRequest.transition"), false);
+  assert.equal(may(agent, "problem.transition"), false);
+  assert.equal(may({ subject: "p", roles: ["ROLE_PROBLEM_MANAGER"] }, "problem.transition"), true);
+  assert.equal(mayOnlyAsOwner(undefined, "serviceRequest.transition"), false);
+  assert.equal(mayOnlyAsOwner(null, "serviceRequest.transition"), false);
 });
 
 test("the shared views are offered to every role but a requester alone", () => {
