@@ -67,6 +67,18 @@ bool IsPrintableAscii(absl::string_view value) {
   return true;
 }
 
+// Whether `value` is "*" or a list of entity tags (RFC 9110 8.8.3: `W/"..."` or `"..."`).
+bool IsETagList(absl::string_view value) {
+  if (absl::StripAsciiWhitespace(value) == "*") return true;
+  for (absl::string_view tag : absl::StrSplit(value, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    absl::ConsumePrefix(&tag, "W/");
+    if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"') return false;
+    if (tag.substr(1, tag.size() - 2).find('"') != absl::string_view::npos) return false;
+  }
+  return true;
+}
+
 bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {
   for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
     tag = absl::StripAsciiWhitespace(tag);
@@ -135,7 +147,7 @@ void Gateway::Handle(HttpRequest request, Responder respond) {
   RouteLookup found = routes_.Find(lookup_method, path);
   // The gateway's own resources are read only.
   if (path == "/healthz" || path == "/openapi.json" || path == "/docs" || path == kSessionPath) {
-    found.allowed_methods = {"GET"};
+    found.allowed_methods = {"GET", "HEAD"};
   }
   if (found.route == nullptr) {
     const bool other_methods = !found.allowed_methods.empty();
@@ -316,6 +328,13 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
   if (route.http_method != "GET" && request.count(http::field::if_none_match) > 0) {
     return refuse(base::FieldError("If-None-Match",
                                    "only a read takes it (a write's condition is If-Match)"));
+  }
+  // A condition the gateway cannot read is refused, not ignored (an answer the client believes
+  // conditional would not be).
+  if (request.count(http::field::if_none_match) > 0 &&
+      !IsETagList(View(request[http::field::if_none_match]))) {
+    return refuse(base::FieldError(
+        "If-None-Match", "must be \"*\" or ETags this API gave, each in quotes, e.g. \"3\""));
   }
   absl::StatusOr<TranscodedRequest> transcoded = TranscodeRequest(route, bindings, input);
   if (!transcoded.ok()) return refuse(transcoded.status());

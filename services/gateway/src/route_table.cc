@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/api/annotations.pb.h"
@@ -105,23 +106,35 @@ absl::StatusOr<RouteTable> RouteTable::Build(
 }
 
 RouteLookup RouteTable::Find(absl::string_view http_method, absl::string_view path) const {
-  RouteLookup found;
+  // The path's routes are the most literal templates it matches, whatever their method:
+  // "/v1/incidents/X:transition" is the transition's path (405 to a GET), not the incident
+  // "X:transition" of GET /v1/incidents/{id}. Among equals, the first declared wins.
+  struct Candidate {
+    const Route* route;
+    std::vector<PathBinding> bindings;
+  };
+  std::vector<Candidate> candidates;
   int best = -1;
   for (const Route& route : routes_) {
     std::optional<std::vector<PathBinding>> bindings = route.path.Match(path);
     if (!bindings) continue;
-    if (route.http_method != http_method) {
-      found.allowed_methods.push_back(route.http_method);
-      continue;
-    }
-    // The most literal template wins; among equals, the first declared.
     if (route.path.specificity() > best) {
       best = route.path.specificity();
-      found.route = &route;
-      found.bindings = *std::move(bindings);
+      candidates.clear();
     }
+    if (route.path.specificity() == best) candidates.push_back({&route, *std::move(bindings)});
   }
-  if (found.route != nullptr) found.allowed_methods.clear();
+  RouteLookup found;
+  for (Candidate& c : candidates) {
+    if (c.route->http_method == http_method) {
+      found.route = c.route;
+      found.bindings = std::move(c.bindings);
+      return found;
+    }
+    found.allowed_methods.push_back(c.route->http_method);
+  }
+  // A GET route answers HEAD too (the gateway sends its head without the body).
+  if (absl::c_linear_search(found.allowed_methods, "GET")) found.allowed_methods.push_back("HEAD");
   std::sort(found.allowed_methods.begin(), found.allowed_methods.end());
   found.allowed_methods.erase(
       std::unique(found.allowed_methods.begin(), found.allowed_methods.end()),

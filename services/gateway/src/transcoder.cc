@@ -2,6 +2,7 @@
 
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -124,10 +125,26 @@ absl::Status BodyError(const std::string& parser_message) {
 }
 
 bool IsJsonMediaType(absl::string_view content_type) {
-  absl::string_view type = content_type.substr(0, content_type.find(';'));
-  type = absl::StripAsciiWhitespace(type);
-  return type.empty() || absl::EqualsIgnoreCase(type, "application/json") ||
-         absl::EndsWithIgnoreCase(type, "+json");
+  std::vector<absl::string_view> parts = absl::StrSplit(content_type, ';');
+  const absl::string_view type = absl::StripAsciiWhitespace(parts[0]);
+  if (!type.empty() && !absl::EqualsIgnoreCase(type, "application/json") &&
+      !absl::EndsWithIgnoreCase(type, "+json")) {
+    return false;
+  }
+  // JSON between systems is UTF-8 (RFC 8259 8.1), and the body is read as UTF-8: one labelled
+  // in another charset would be stored as other text than the client meant.
+  for (size_t i = 1; i < parts.size(); ++i) {
+    absl::string_view param = absl::StripAsciiWhitespace(parts[i]);
+    if (!absl::StartsWithIgnoreCase(param, "charset=")) continue;
+    param = absl::StripAsciiWhitespace(param.substr(sizeof("charset=") - 1));
+    if (param.size() >= 2 && param.front() == '"' && param.back() == '"') {
+      param = param.substr(1, param.size() - 2);
+    }
+    if (!absl::EqualsIgnoreCase(param, "utf-8") && !absl::EqualsIgnoreCase(param, "utf8")) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Whether a body meant as one field's value could reach past it once wrapped as
@@ -180,7 +197,8 @@ absl::Status ParseBody(const Route& route, const HttpInput& input, Message& requ
   if (!IsJsonMediaType(input.content_type)) {
     return WithHttpStatus(
         absl::InvalidArgumentError(absl::StrCat("Content-Type \"", input.content_type,
-                                                "\" is not supported: send application/json")),
+                                                "\" is not supported: send application/json"
+                                                " (UTF-8)")),
         415);
   }
   if (route.body != "*" && ReachesPastOneValue(input.body)) {
@@ -330,7 +348,9 @@ absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message
               });
     number = tag.substr(0, dot);
   }
-  if (!quoted || !hash_ok || !absl::SimpleAtoi(number, &version) || version < 0) {
+  // Exactly as given ("3"): "03" or "+3" is another tag (strong comparison, RFC 9110 8.8.3.2).
+  if (!quoted || !hash_ok || !absl::SimpleAtoi(number, &version) || version < 0 ||
+      number != absl::StrCat(version)) {
     return base::FieldError("If-Match", "must be one ETag this API gave, e.g. \"3\"");
   }
   absl::StatusOr<ResolvedField> field = ResolveFieldPath(*request.GetDescriptor(), path);

@@ -106,12 +106,12 @@ TEST_F(GatewayHttpTest, UnknownPathsAndMethodsAreRefusedAsJson) {
   EXPECT_TRUE(absl::StrContains(missing.body, "\"code\":5")) << missing.body;
   HttpAnswer wrong_method = client.Send("DELETE", "/v1/incidents/INC1");
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.Header("allow"), "GET, PATCH");
+  EXPECT_EQ(wrong_method.Header("allow"), "GET, HEAD, PATCH");
   // The gateway's own resources are read only: 405 too, not "no such route".
   for (const char* own : {"/healthz", "/openapi.json", "/docs", "/v1/session"}) {
     HttpAnswer posted = client.Send("POST", own, "{}");
     EXPECT_EQ(posted.status, 405) << own;
-    EXPECT_EQ(posted.Header("allow"), "GET") << own;
+    EXPECT_EQ(posted.Header("allow"), "GET, HEAD") << own;
   }
 }
 

@@ -104,6 +104,16 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
   EXPECT_EQ(client.Send("DELETE", "/v1/incidents").Header("cache-control"), "private, no-cache");
   EXPECT_EQ(client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", "\"1\""}}).status,
             304);
+  // A condition the gateway cannot read is refused naming it, not ignored (found from outside).
+  for (const char* unreadable : {"garbage", "\"2\"x", "W/1", "\"1\", 2"}) {
+    HttpAnswer refused =
+        client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", unreadable}});
+    EXPECT_EQ(refused.status, 400) << unreadable;
+    EXPECT_TRUE(absl::StrContains(refused.body, "If-None-Match")) << refused.body;
+  }
+  EXPECT_EQ(
+      client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", "\"7\", W/\"1\""}}).status,
+      304);
 
   HttpAnswer listed =
       client.Send("GET",

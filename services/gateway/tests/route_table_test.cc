@@ -58,10 +58,31 @@ TEST(RouteTable, TellsTheMethodsAllowedOnAPathItDoesNotServeThatMethodOn) {
   RouteTable routes = SuiteRoutes();
   RouteLookup found = routes.Find("DELETE", "/v1/incidents/INC1");
   EXPECT_EQ(found.route, nullptr);
-  EXPECT_EQ(found.allowed_methods, (std::vector<std::string>{"GET", "PATCH"}));
+  EXPECT_EQ(found.allowed_methods, (std::vector<std::string>{"GET", "HEAD", "PATCH"}));
   found = routes.Find("GET", "/v2/nothing");
   EXPECT_EQ(found.route, nullptr);
   EXPECT_TRUE(found.allowed_methods.empty());
+}
+
+// Found from outside: a custom method's path is its route's, not an id ending in ":verb" of
+// the record's routes (google.api.http: the verb is part of the template).
+TEST(RouteTable, ACustomMethodsPathIsNotARecordId) {
+  RouteTable routes = SuiteRoutes();
+  RouteLookup found = routes.Find("GET", "/v1/incidents/INC1:transition");
+  EXPECT_EQ(found.route, nullptr);
+  EXPECT_EQ(found.allowed_methods, (std::vector<std::string>{"POST"}));
+  found = routes.Find("DELETE", "/v1/incidents/INC1:transition");
+  EXPECT_EQ(found.allowed_methods, (std::vector<std::string>{"POST"}));
+  found = routes.Find("POST", "/v1/configurationItems/x:analyzeImpact");
+  EXPECT_EQ(found.route, nullptr);
+  EXPECT_EQ(found.allowed_methods, (std::vector<std::string>{"GET", "HEAD"}));
+  found = routes.Find("GET", "/v1/apiKeys/x:rotate");
+  EXPECT_EQ(found.route, nullptr);
+  // The verb's route still takes its method, and a plain id its own.
+  EXPECT_NE(routes.Find("POST", "/v1/incidents/INC1:transition").route, nullptr);
+  found = routes.Find("GET", "/v1/incidents/INC1");
+  ASSERT_NE(found.route, nullptr);
+  EXPECT_EQ(found.route->method->name(), "GetIncident");
 }
 
 }  // namespace

@@ -81,6 +81,12 @@ TEST_F(TranscoderTest, IfMatchSetsTheRecordVersion) {
 
   ExpectFieldError(Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = "abc"}).status(),
                    "If-Match");
+  // Tags are compared as given: "01" and "+1" are not the "1" this API gave.
+  for (const char* other : {"\"01\"", "\"+1\"", "\" 1\"", "\"1 \""}) {
+    ExpectFieldError(
+        Transcode("POST", "/v1/incidents/INC1:transition", {.if_match = other}).status(),
+        "If-Match");
+  }
   ExpectFieldError(Transcode("POST", "/v1/incidents/INC1:transition",
                              {.body = R"({"version":"3"})", .if_match = "\"4\""})
                        .status(),
@@ -260,6 +266,21 @@ TEST_F(TranscoderTest, RefusesWhatItCannotMapNamingTheField) {
   auto not_json =
       Transcode("POST", "/v1/incidents", {.body = "title=x", .content_type = "text/plain"});
   EXPECT_EQ(ExplicitHttpStatus(not_json.status()), 415);
+  // Found from outside: a charset other than UTF-8 was read as UTF-8 (other text stored).
+  for (const char* type :
+       {"application/json; charset=iso-8859-1", "application/json;charset=utf-16",
+        "application/json; Charset=\"latin1\""}) {
+    auto other =
+        Transcode("POST", "/v1/incidents", {.body = R"({"title":"x"})", .content_type = type});
+    EXPECT_EQ(ExplicitHttpStatus(other.status()), 415) << type;
+    EXPECT_NE(other.status().message().find("Content-Type"), std::string::npos) << type;
+  }
+  for (const char* type : {"application/json; charset=utf-8", "application/json;charset=\"UTF-8\"",
+                           "application/merge-patch+json; charset=UTF8"}) {
+    EXPECT_TRUE(
+        Transcode("POST", "/v1/incidents", {.body = R"({"title":"x"})", .content_type = type}).ok())
+        << type;
+  }
   auto body_on_get = Transcode("GET", "/v1/incidents", {.body = "{}"});
   EXPECT_EQ(body_on_get.status().code(), absl::StatusCode::kInvalidArgument);
 }

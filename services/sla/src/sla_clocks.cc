@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
@@ -28,6 +29,17 @@ struct DueTimeInputs {
   absl::Duration target;  // calendar_id + target
   v1::Calendar calendar;
 };
+
+// A record the request names that does not exist: INVALID_ARGUMENT naming the request's field,
+// as a list's filter naming nothing is, rather than NOT_FOUND of a field the request lacks.
+template <typename T>
+absl::StatusOr<T> NamedIn(const char* field, absl::StatusOr<T> found) {
+  if (!absl::IsNotFound(found.status())) return found;
+  absl::string_view message = found.status().message();
+  const std::string named = absl::StrCat(field, ": ");
+  if (!absl::ConsumePrefix(&message, named)) absl::ConsumePrefix(&message, "id: ");
+  return base::FieldError(field, message);
+}
 
 }  // namespace
 
@@ -117,7 +129,9 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
                                 "priority is used; leave it out");
       }
       if (!r.definition_id().empty()) {
-        ITSM_ASSIGN_OR_RETURN(in.definition, SlaRepository::GetDefinition(*txn, r.definition_id()));
+        ITSM_ASSIGN_OR_RETURN(
+            in.definition,
+            NamedIn("definition_id", SlaRepository::GetDefinition(*txn, r.definition_id())));
       } else {
         v1::ResolveApplicableSlaRequest resolve;
         resolve.set_service(r.service());
@@ -176,7 +190,10 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
       }
       calendar_id = r.calendar_id();
     }
-    ITSM_ASSIGN_OR_RETURN(in.calendar, SlaRepository::GetCalendar(*txn, calendar_id));
+    absl::StatusOr<v1::Calendar> calendar = SlaRepository::GetCalendar(*txn, calendar_id);
+    ITSM_ASSIGN_OR_RETURN(in.calendar, r.calendar_id().empty()
+                                           ? std::move(calendar)
+                                           : NamedIn("calendar_id", std::move(calendar)));
   }
   // A zone the request gives is checked whether or not the definition's zone source uses it:
   // a misspelt one must not be ignored silently.

@@ -327,6 +327,15 @@ TEST_P(SlaServiceTest, DueTimeOfAP1RaisedNow) {
   EXPECT_EQ(base::FromProtoTimestamp(due.due_time()), Istanbul(2026, 11, 24, 18));
   // What is missing is named as a field violation, as every other bad request is.
   EXPECT_EQ(ViolatedField(DueTime(v1::GetDueTimeRequest(), &due)), "definition_id");
+  // So is a reference that names nothing (found from outside: a 404 naming "id").
+  v1::GetDueTimeRequest unknown;
+  unknown.set_definition_id("zz-unknown");
+  unknown.set_priority(incident::v1::PRIORITY_P1);
+  EXPECT_EQ(ViolatedField(DueTime(unknown, &due)), "definition_id");
+  unknown.clear_definition_id();
+  unknown.set_calendar_id("zz-unknown");
+  unknown.mutable_target()->set_seconds(3600);
+  EXPECT_EQ(ViolatedField(DueTime(unknown, &due)), "calendar_id");
   direct.clear_target();
   EXPECT_EQ(ViolatedField(DueTime(direct, &due)), "target");
   // A fraction of a second, which the clocks would round (to none: due at the start).

@@ -155,16 +155,8 @@ absl::Status ContractManagement::Get(storage::Transaction& txn,
 absl::Status ContractManagement::List(storage::Transaction& txn,
                                       const v1::ListContractsRequest& request,
                                       v1::ListContractsResponse& out) const {
-  std::string supplier_id;
-  if (!request.supplier_id().empty()) {
-    auto supplier = SupplierRepository::Get(txn, request.supplier_id());
-    if (absl::IsNotFound(supplier.status())) {
-      return base::FieldError("supplier_id",
-                              absl::StrCat("no supplier \"", request.supplier_id(), "\""));
-    }
-    ITSM_RETURN_IF_ERROR(supplier.status());
-    supplier_id = supplier->id();
-  }
+  ITSM_ASSIGN_OR_RETURN(const std::string supplier_id,
+                        SupplierRepository::FilterId(txn, request.supplier_id(), "supplier_id"));
   ITSM_ASSIGN_OR_RETURN(ContractPage page, ContractRepository::List(txn, request, supplier_id));
   for (auto& c : page.contracts) *out.add_contracts() = std::move(c);
   out.set_next_page_token(page.next_page_token);

@@ -139,11 +139,8 @@ absl::Status SupplierManagement::ListDeadlines(storage::Transaction& txn,
                                                const v1::ListDeadlinesRequest& request,
                                                v1::ListDeadlinesResponse& out) const {
   ITSM_RETURN_IF_ERROR(base::CheckTimestamp("due_before", request.due_before()));
-  std::string supplier_id;
-  if (!request.supplier_id().empty()) {
-    ITSM_ASSIGN_OR_RETURN(v1::Supplier s, SupplierRepository::Get(txn, request.supplier_id()));
-    supplier_id = s.id();
-  }
+  ITSM_ASSIGN_OR_RETURN(const std::string supplier_id,
+                        SupplierRepository::FilterId(txn, request.supplier_id(), "supplier_id"));
   ITSM_ASSIGN_OR_RETURN(
       records::PageStart start,
       records::StartPage(

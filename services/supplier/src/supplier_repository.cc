@@ -285,6 +285,18 @@ absl::StatusOr<v1::Supplier> SupplierRepository::Get(storage::Transaction& txn,
   return Decode(rows.row(0)[0]);
 }
 
+absl::StatusOr<std::string> SupplierRepository::FilterId(storage::Transaction& txn,
+                                                         const std::string& given,
+                                                         const char* field) {
+  if (given.empty()) return std::string();
+  absl::StatusOr<v1::Supplier> supplier = Get(txn, given);
+  if (absl::IsNotFound(supplier.status())) {
+    return base::FieldError(field, absl::StrCat("no supplier \"", given, "\""));
+  }
+  ITSM_RETURN_IF_ERROR(supplier.status());
+  return supplier->id();
+}
+
 absl::Status SupplierRepository::Insert(storage::Transaction& txn, v1::Supplier& s) {
   ITSM_ASSIGN_OR_RETURN(const int64_t seq, NextNumber(txn, "supplier"));
   s.set_number(absl::StrFormat("SUP%07d", seq));

@@ -31,6 +31,10 @@ class SupplierRepository {
   // records::UnitOfWork's store.
   static absl::StatusOr<v1::Supplier> Get(storage::Transaction& txn,
                                           const std::string& id_or_number);
+  // The id of the supplier a list's filter `field` names by id or number ("" when none is
+  // given); INVALID_ARGUMENT naming `field` when it names no supplier.
+  static absl::StatusOr<std::string> FilterId(storage::Transaction& txn, const std::string& given,
+                                              const char* field);
   static absl::Status Insert(storage::Transaction& txn, v1::Supplier& supplier);
   static absl::Status Update(storage::Transaction& txn, const v1::Supplier& supplier,
                              int64_t expected_version);

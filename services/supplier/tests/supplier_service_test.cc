@@ -293,6 +293,13 @@ TEST_P(SupplierServiceTest, TacitRenewalFiresEachDeadlineOnceAcrossRestarts) {
   v1::ListDeadlinesResponse pending;
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::ListDeadlines, list, &pending).ok());
   ASSERT_EQ(pending.deadlines_size(), 5);
+  // A supplier filter that names nothing is a bad argument naming it, as ListContracts says.
+  v1::ListDeadlinesRequest unknown;
+  unknown.set_supplier_id("zz-unknown");
+  grpc::Status refused = Call(&v1::SupplierService::Stub::ListDeadlines, unknown, &pending);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "supplier_id: no supplier \"zz-unknown\"");
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::ListDeadlines, list, &pending).ok());
   EXPECT_EQ(base::FormatRfc3339(base::FromProtoTimestamp(pending.deadlines(0).due_time())),
             "2024-07-03T00:00:00.000000Z");
   std::map<std::string, int> fired;
