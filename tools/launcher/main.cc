@@ -183,9 +183,17 @@ int Run(int argc, char** argv) {
   // The run's databases (webhook secrets, every record), logs, Redis and broker data are the
   // user's alone, as its auth/ and tls/ folders are: private folders, whatever the umask.
   for (const char* folder : {"/logs", "/data", "/redis", "/kafka"}) {
-    std::filesystem::create_directories(run_dir + folder);
-    std::filesystem::permissions(run_dir + folder, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace);
+    std::error_code error;
+    std::filesystem::create_directories(run_dir + folder, error);
+    if (!error) {
+      std::filesystem::permissions(run_dir + folder, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, error);
+    }
+    if (error) {
+      log::Error("cannot prepare the run directory",
+                 {{"folder", run_dir + folder}, {"error", error.message()}});
+      return 1;
+    }
   }
   const absl::Duration start_timeout = absl::Seconds(suite->start_timeout_seconds());
   // Before anything else in the run directory is touched: one launcher at a time, and not
@@ -199,7 +207,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   const std::string endpoints_file = run_dir + "/endpoints.json";
-  std::filesystem::remove(endpoints_file);
+  std::error_code ignored;  // a stale one stays if the folder is read-only: it is replaced later
+  std::filesystem::remove(endpoints_file, ignored);
   if (!suite->has_reserve_ports() || suite->reserve_ports()) ReserveSuitePorts(*suite);
 
   v1::Endpoints endpoints;
@@ -320,7 +329,8 @@ int Run(int argc, char** argv) {
     services.clear();
     if (broker) broker->Stop();
     (*redis)->Stop();
-    std::filesystem::remove(endpoints_file);
+    std::error_code ignored;  // stopping goes on whatever the folder allows
+    std::filesystem::remove(endpoints_file, ignored);
   };
 
   for (const auto& svc : suite->services()) {

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -41,11 +43,38 @@ PingAnswer PingRedis(int port) {
   return answer;
 }
 
+// The process id of the Redis answering on `port` (INFO server), if one answers.
+std::optional<int64_t> RedisPid(int port) {
+  timeval tv{0, 200'000};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+  std::optional<int64_t> pid;
+  if (c && !c->err) {
+    redisSetTimeout(c, tv);
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "INFO server"));
+    if (reply && reply->type == REDIS_REPLY_STRING) {
+      for (absl::string_view line :
+           absl::StrSplit(absl::string_view(reply->str, reply->len), '\n')) {
+        int64_t value = 0;
+        if (absl::ConsumePrefix(&line, "process_id:") &&
+            absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &value)) {
+          pid = value;
+        }
+      }
+    }
+    if (reply) freeReplyObject(reply);
+  }
+  if (c) redisFree(c);
+  return pid;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::string& dir, int port,
                                                                 const std::string& log_file) {
-  std::filesystem::create_directories(dir);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error)
+    return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", error.message()));
   auto server = std::make_unique<RedisServer>();
   server->dir_ = dir;
   server->log_file_ = log_file;
@@ -93,11 +122,25 @@ absl::Status RedisServer::Launch(absl::Duration timeout) {
 
 absl::StatusOr<bool> RedisServer::PollReady() {
   if (!process_->Running()) {
-    return absl::UnavailableError(
-        absl::StrCat("redis-server exited at start (port ", port_, " taken?); see ", log_file_));
+    const std::string said = LastLogLine(log_file_);
+    return absl::UnavailableError(absl::StrCat("redis-server exited at start (port ", port_,
+                                               " taken?)", said.empty() ? "" : ": ", said, "; see ",
+                                               log_file_));
   }
   const PingAnswer answer = PingRedis(port_);
-  if (answer == PingAnswer::kReady) return true;
+  if (answer == PingAnswer::kReady) {
+    // Any Redis answers a PING: the suite's clocks must go to this one (AOF in its folder), not
+    // to another redis-server that held the port first. Ours then exits (the port is taken),
+    // which the next poll reports; until then, not ready.
+    const std::optional<int64_t> pid = RedisPid(port_);
+    if (pid && *pid == process_->pid()) return true;
+    if (absl::Now() >= deadline_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "port ", port_, " is answered by another redis-server (pid ",
+          pid ? absl::StrCat(*pid) : "unknown", "), not the one started for the suite"));
+    }
+    return false;
+  }
   // Reading a large AOF takes as long as it takes: killed at the deadline, it would start over
   // at every try and never serve.
   if (answer == PingAnswer::kLoading) return false;
@@ -109,9 +152,14 @@ absl::StatusOr<bool> RedisServer::PollReady() {
 }
 
 absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& options) {
-  std::filesystem::create_directories(options.dir);
+  std::error_code error;
+  std::filesystem::create_directories(options.dir, error);
   const std::string bootstrap_file = options.dir + "/bootstrap";
-  std::filesystem::remove(bootstrap_file);
+  if (!error) std::filesystem::remove(bootstrap_file, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot prepare ", options.dir, " for itsm-kafka: ", error.message()));
+  }
   ITSM_ASSIGN_OR_RETURN(std::string binary, FindSuiteBinary("itsm-kafka"));
   ChildProcess::Options child;
   child.binary = binary;
@@ -125,7 +173,7 @@ absl::StatusOr<std::unique_ptr<KafkaBroker>> KafkaBroker::Start(const Options& o
   ITSM_ASSIGN_OR_RETURN(broker->process_, ChildProcess::Start(child));
   ChildProcess* proc = broker->process_.get();
   ITSM_RETURN_IF_ERROR(
-      WaitUntil([&] { return !proc->Running() || std::filesystem::exists(bootstrap_file); },
+      WaitUntil([&] { return !proc->Running() || std::filesystem::exists(bootstrap_file, error); },
                 absl::Seconds(10), "itsm-kafka"));
   if (!proc->Running()) return absl::UnavailableError("itsm-kafka exited at start");
   ITSM_ASSIGN_OR_RETURN(std::string bootstrap, ReadFile(bootstrap_file));

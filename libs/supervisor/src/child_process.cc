@@ -11,13 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -215,6 +218,22 @@ absl::StatusOr<std::string> FindSuiteBinary(absl::string_view name) {
   }
   return absl::NotFoundError(
       absl::StrCat("cannot find ", name, " in: ", absl::StrJoin(candidates, ", ")));
+}
+
+std::string LastLogLine(const std::string& log_file) {
+  std::ifstream in(log_file, std::ios::binary);
+  if (!in) return "";
+  // Only the end is read: a log can be large, its last line is short.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  std::vector<absl::string_view> lines = absl::StrSplit(tail, '\n', absl::SkipWhitespace());
+  if (lines.empty()) return "";
+  absl::string_view last = absl::StripAsciiWhitespace(lines.back());
+  return std::string(last.substr(0, 400));
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -53,12 +53,24 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Launch(const Options
   service->what_ = program == options.name
                        ? "itsm-" + program
                        : absl::StrCat("itsm-", program, " (", options.name, ")");
-  std::filesystem::create_directories(options.dir);
+  // A data folder that cannot be written (read-only, gone) fails this start, which the caller
+  // retries with backoff: thrown, it would end the launcher and every service with it.
+  std::error_code error;
+  std::filesystem::create_directories(options.dir, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", options.dir, " for ",
+                                               service->what_, ": ", error.message()));
+  }
   // Removed first: a restart must not take the ready file of the process before it.
   service->ready_file_ = options.dir + "/" + options.name + ".ready.json";
-  std::filesystem::remove(service->ready_file_);
   service->migrating_file_ = base::MigratingFileOf(service->ready_file_);
-  std::filesystem::remove(service->migrating_file_);
+  for (const std::string& file : {service->ready_file_, service->migrating_file_}) {
+    std::filesystem::remove(file, error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat("cannot remove ", file, " before starting ",
+                                                 service->what_, ": ", error.message()));
+    }
+  }
 
   ChildProcess::Options child;
   child.binary = binary;
@@ -80,16 +92,22 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Launch(const Options
 absl::StatusOr<bool> SuiteService::PollReady(absl::Duration health_timeout) {
   if (ready_) return true;
   if (!process_->Running()) {
-    return absl::UnavailableError(
-        absl::StrCat(what_, " exited during start; see ", options_.log_file));
+    // What the process said last is usually why (a setting out of bounds, a port taken): the
+    // operator reads it here, not only in the process's log.
+    const std::string said = LastLogLine(options_.log_file);
+    return absl::UnavailableError(absl::StrCat(
+        what_, " exited during start (",
+        process_->exit_status() ? DescribeExit(*process_->exit_status()) : "exit unknown", ")",
+        said.empty() ? "" : ": ", said, "; see ", options_.log_file));
   }
   const absl::Time now = absl::Now();
   if (grpc_address_.empty()) {
-    if (!std::filesystem::exists(ready_file_)) {
+    std::error_code error;  // an unreadable folder is "not there yet", never a throw
+    if (!std::filesystem::exists(ready_file_, error)) {
       // A migration may take minutes on a large database (incident migration 7 copies its
       // table): the timeout counts the time the process is not migrating, so that a first start
       // after an upgrade is not killed half-way, rolled back and begun again at every try.
-      if (std::filesystem::exists(migrating_file_)) {
+      if (std::filesystem::exists(migrating_file_, error)) {
         deadline_ = now + options_.start_timeout;
       } else if (now >= deadline_) {
         return absl::DeadlineExceededError(

@@ -79,6 +79,10 @@ int FindFreePort();
 // its ../bin, then PATH. NOT_FOUND names every place looked at.
 absl::StatusOr<std::string> FindSuiteBinary(absl::string_view name);
 
+// The last line of a process's log that says something (at most 400 characters), or "" when
+// there is none: what a launcher's own error quotes of a process that would not start.
+std::string LastLogLine(const std::string& log_file);
+
 // Whole file contents; NOT_FOUND if it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);

@@ -1,0 +1,76 @@
+// How the supervisor's starts fail: as a status the launcher retries or reports, never as an
+// exception that would end the launcher and every process with it (found from outside: a
+// read-only data folder during a restart aborted the whole suite), and never by taking a
+// Redis that answers on the port for the suite's own.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "itsm/supervisor/backends.h"
+#include "itsm/supervisor/child_process.h"
+#include "itsm/supervisor/suite_service.h"
+
+namespace itsm::supervisor {
+namespace {
+
+using ::testing::HasSubstr;
+
+class StartFailuresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat(::testing::TempDir(), "/start_failures_", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    // A file where a folder should be: no folder can be made or written under it, for root too.
+    std::ofstream(dir_ + "/file") << "not a folder";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(StartFailuresTest, AServiceWhoseDataFolderCannotBeWrittenFailsToStartWithoutThrowing) {
+  SuiteService::Options options;
+  options.name = "incident";
+  options.dir = dir_ + "/file/data";
+  options.log_file = dir_ + "/incident.log";
+  absl::StatusOr<std::unique_ptr<SuiteService>> started = SuiteService::Launch(options);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(started.status().message(), HasSubstr(options.dir));
+}
+
+TEST_F(StartFailuresTest, RedisFailsToStartWithoutThrowingWhenItsFolderCannotBeMade) {
+  auto redis = RedisServer::Start(dir_ + "/file/redis", 0, dir_ + "/redis.log");
+  ASSERT_FALSE(redis.ok());
+  EXPECT_EQ(redis.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(StartFailuresTest, ARedisPortHeldByAnotherRedisServerIsRefusedNamingWhy) {
+  auto other = RedisServer::Start(dir_ + "/other", 0, dir_ + "/other.log");
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto suite = RedisServer::Start(dir_ + "/suite", (*other)->port(), dir_ + "/suite.log");
+  ASSERT_FALSE(suite.ok());
+  // Ours could not listen: said with what redis-server logged, not a PING of the other taken
+  // for a success.
+  EXPECT_THAT(suite.status().message(), HasSubstr("exited at start"));
+  EXPECT_THAT(suite.status().message(), HasSubstr(absl::StrCat((*other)->port())));
+  EXPECT_TRUE((*other)->process().Running());
+}
+
+TEST(LastLogLine, IsTheLastLineThatSaysSomething) {
+  const std::string file = absl::StrCat(::testing::TempDir(), "/last_line_", getpid(), ".log");
+  std::ofstream(file) << "first\n" << std::string(10000, 'x') << "\nwhy it stopped\n\n  \n";
+  EXPECT_EQ(LastLogLine(file), "why it stopped");
+  std::ofstream(file, std::ios::trunc) << std::string(5000, 'y');
+  EXPECT_EQ(LastLogLine(file).size(), 400u);
+  EXPECT_EQ(LastLogLine(file + ".missing"), "");
+  std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace itsm::supervisor
