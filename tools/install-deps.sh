@@ -42,8 +42,9 @@ packages=(
   # the allocator of the configuration service and the SLA timer (decision 174)
   libjemalloc-dev
   # runtime pieces: redis-server, PostgreSQL (tests, scale-out), the tz database (SLA calendars),
-  # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules
-  redis-server redis-tools postgresql-15 tzdata kcat prometheus
+  # kcat to read topics by hand, prometheus/promtool to check metrics and alert rules, the
+  # sqlite3 shell for the local suite's backups (docs/operations.md)
+  redis-server redis-tools postgresql-15 tzdata kcat prometheus sqlite3
   # a real Alertmanager sends notifications to the gateway in alertmanager_e2e_test
   prometheus-alertmanager
   procps

@@ -7,6 +7,43 @@
 #include "absl/strings/ascii.h"
 
 namespace itsm::base {
+namespace {
+
+uint64_t Fnv1a(absl::string_view s, uint64_t h) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t Mix(uint64_t z) {  // splitmix64 finaliser: spreads FNV's weak low bits
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::string DerivedUuid(absl::string_view text) {
+  const uint64_t hi = Mix(Fnv1a(text, 0xcbf29ce484222325ULL));
+  const uint64_t lo = Mix(Fnv1a(text, 0x84222325cbf29ce4ULL) ^ hi);
+  // Shaped as a version 5 (name-based) UUID.
+  const uint64_t a = (hi & 0xffffffffffff0fffULL) | 0x5000ULL;
+  const uint64_t b = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  // 8-4-4-4-12 lowercase hex digits (a formatting call per event id cost more than the hash).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  const auto put = [&out](size_t at, uint64_t v, int digits) {
+    for (int d = digits - 1; d >= 0; --d, v >>= 4) out[at + d] = kHex[v & 0xf];
+  };
+  put(0, a >> 32, 8);
+  put(9, (a >> 16) & 0xffff, 4);
+  put(14, a & 0xffff, 4);
+  put(19, b >> 48, 4);
+  put(24, b & 0xffffffffffffULL, 12);
+  return out;
+}
 
 std::string NewUuid() {
   // Version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids minted close in

@@ -25,6 +25,17 @@ TEST(Ids, NewUuidIsCanonicalVersion7AndUnique) {
   }
 }
 
+TEST(Ids, DerivedUuidIsStableAndShapedAsAUuid) {
+  const std::string a = DerivedUuid("clock/breached");
+  EXPECT_EQ(a, DerivedUuid("clock/breached"));
+  EXPECT_NE(a, DerivedUuid("clock/warning/50"));
+  EXPECT_TRUE(IsUuid(a)) << a;
+  EXPECT_EQ(a[14], '5');
+  // Consumers de-duplicate by these ids (SLA clock events, webhook-ids): a new version must
+  // derive the ones published before.
+  EXPECT_EQ(a, "f1d6d1a9-e846-5794-8206-bc3cf6a34e2a");
+}
+
 TEST(Ids, NewUuidsSortByCreationTime) {
   const std::string first = NewUuid();
   absl::SleepFor(absl::Milliseconds(2));

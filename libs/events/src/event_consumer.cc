@@ -478,6 +478,11 @@ EventConsumer::Fetched EventConsumer::Convert(rd_kafka_message_t* msg) {
   consumed.partition = msg->partition;
   consumed.offset = msg->offset;
   if (msg->key) consumed.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  rd_kafka_timestamp_type_t stamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const int64_t stamp_ms = rd_kafka_message_timestamp(msg, &stamp_type);
+  if (stamp_type == RD_KAFKA_TIMESTAMP_CREATE_TIME && stamp_ms > 0) {
+    consumed.written = absl::FromUnixMillis(stamp_ms);
+  }
 
   auto event = FromKafkaMessage(*msg);
   if (event.ok()) {

@@ -103,7 +103,7 @@ KafkaProducer::Batch::Batch(Batch&&) = default;
 KafkaProducer::Batch::~Batch() { Drain(); }
 
 rd_kafka_resp_err_t KafkaProducer::Batch::Produce(const std::string& topic, const std::string& key,
-                                                  const CloudEvent& event) {
+                                                  const CloudEvent& event, absl::Time written) {
   const Headers headers = ToKafkaHeaders(event);
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
   for (const auto& [k, v] : headers) {
@@ -111,12 +111,15 @@ rd_kafka_resp_err_t KafkaProducer::Batch::Produce(const std::string& topic, cons
                         static_cast<ssize_t>(v.size()));
   }
   auto report = std::make_unique<Report>();
-  rd_kafka_resp_err_t err =
-      rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic.c_str()),
-                        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-                        RD_KAFKA_V_VALUE(const_cast<char*>(event.data.data()), event.data.size()),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-                        RD_KAFKA_V_OPAQUE(report.get()), RD_KAFKA_V_END);
+  // 0: librdkafka stamps it now.
+  const int64_t timestamp_ms =
+      written == absl::InfinitePast() ? int64_t{0} : absl::ToUnixMillis(written);
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_, RD_KAFKA_V_TOPIC(topic.c_str()),
+      RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(event.data.data()), event.data.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+      RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_OPAQUE(report.get()), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_headers_destroy(hdrs);  // not queued: the headers are still ours
     return err;

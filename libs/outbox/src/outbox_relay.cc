@@ -388,7 +388,10 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                    {{"event_id", event.id}, {"error", json.status().ToString()}});
       }
     }
-    rd_kafka_resp_err_t err = batch.Produce(topic, row[2].AsString(), event);
+    // Stamped with the row's creation: an event published again (a new broker, RepublishEvents)
+    // still says when it was written.
+    rd_kafka_resp_err_t err =
+        batch.Produce(topic, row[2].AsString(), event, absl::FromUnixMicros(row[10].AsInt()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && IsPermanent(err)) {
       // Refused before sending (larger than message.max.bytes): it will never go; set it aside
       // and go on with the rows behind it.

@@ -1,6 +1,7 @@
 #include "services/sla-timer/src/clock_republisher.h"
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/slamodel/calendar.h"
 #include "services/sla-timer/src/clock_snapshot.h"
@@ -41,7 +42,7 @@ absl::StatusOr<std::vector<events::CloudEvent>> RepublishedClocks(DefinitionSour
     sla::v1::SlaClockRepublished message;
     *message.mutable_clock() = std::move(clock);
     events::CloudEvent e;
-    e.id = TimerLogic::DerivedUuid(absl::StrCat(c.clock_id(), "/republished/", c.last_event_us()));
+    e.id = base::DerivedUuid(absl::StrCat(c.clock_id(), "/republished/", c.last_event_us()));
     e.source = kEventSource;
     e.type = std::string(message.GetDescriptor()->full_name());
     e.time = at;

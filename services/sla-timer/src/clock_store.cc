@@ -143,6 +143,7 @@ std::string ClockStore::OutboxEntry(const events::CloudEvent& e) {
   entry.set_subject(e.subject);
   entry.set_time_us(absl::ToUnixMicros(e.time));
   entry.set_data(e.data);
+  entry.set_written_us(absl::ToUnixMicros(absl::Now()));
   return entry.SerializeAsString();
 }
 

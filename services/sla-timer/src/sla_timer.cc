@@ -933,7 +933,9 @@ absl::StatusOr<int> SlaTimer::PublishPartition(int32_t p) {
     e.time = absl::FromUnixMicros(entry.time_us());
     e.subject = entry.subject();
     e.data = entry.data();
-    if (batch.Produce(kSlaTopic, entry.subject(), e) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const absl::Time written =
+        entry.written_us() == 0 ? absl::InfinitePast() : absl::FromUnixMicros(entry.written_us());
+    if (batch.Produce(kSlaTopic, entry.subject(), e, written) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       break;  // queue full or similar: send what was queued, the rest next pass
     }
     ++sent;

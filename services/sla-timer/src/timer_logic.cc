@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/businesstime/business_time.h"
@@ -23,20 +24,6 @@ using slamodel::ClockKind;
 using slamodel::Stage;
 
 constexpr ClockKind kKinds[] = {ClockKind::kResponse, ClockKind::kResolution};
-
-uint64_t Fnv1a(const std::string& s, uint64_t h) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-uint64_t Mix(uint64_t z) {  // splitmix64 finaliser: spreads FNV's weak low bits
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 
@@ -301,26 +288,6 @@ struct TimerLogic::Record {
 TimerLogic::TimerLogic(DefinitionSource& source, Options options)
     : source_(source), options_(std::move(options)) {}
 
-std::string TimerLogic::DerivedUuid(const std::string& text) {
-  const uint64_t hi = Mix(Fnv1a(text, 0xcbf29ce484222325ULL));
-  const uint64_t lo = Mix(Fnv1a(text, 0x84222325cbf29ce4ULL) ^ hi);
-  // Shaped as a version 5 (name-based) UUID.
-  const uint64_t a = (hi & 0xffffffffffff0fffULL) | 0x5000ULL;
-  const uint64_t b = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  // 8-4-4-4-12 lowercase hex digits (a formatting call per event id cost more than the hash).
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
-  const auto put = [&out](size_t at, uint64_t v, int digits) {
-    for (int d = digits - 1; d >= 0; --d, v >>= 4) out[at + d] = kHex[v & 0xf];
-  };
-  put(0, a >> 32, 8);
-  put(9, (a >> 16) & 0xffff, 4);
-  put(14, a & 0xffff, 4);
-  put(19, b >> 48, 4);
-  put(24, b & 0xffffffffffffULL, 12);
-  return out;
-}
-
 std::map<std::string, int> TimerLogic::OpenClocks(const TimerState& state) {
   std::map<std::string, int> out;
   for (const auto& c : state.clocks()) {
@@ -434,8 +401,9 @@ absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, google::protobuf::Message
   // Derived from the clock and what happened to it (in which of its lives, for a clock that came
   // back): a replay or a second replica firing the same thing produces the same id, which
   // consumers de-duplicate.
-  e.id = DerivedUuid(c.revivals() == 0 ? absl::StrCat(c.clock_id(), "/", what)
-                                       : absl::StrCat(c.clock_id(), "/", what, "/v", c.revivals()));
+  e.id = base::DerivedUuid(c.revivals() == 0
+                               ? absl::StrCat(c.clock_id(), "/", what)
+                               : absl::StrCat(c.clock_id(), "/", what, "/v", c.revivals()));
   e.source = kEventSource;
   e.type = std::string(message.GetDescriptor()->full_name());
   e.time = at;
@@ -778,8 +746,8 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     // were, so that replays keep producing the ids consumers saw).
     const std::string record_prefix =
         st.record_type().empty() ? "" : absl::StrCat(st.record_type(), "/");
-    c.set_clock_id(DerivedUuid(absl::StrCat(record_prefix, ctx.incident_id, "/", def.id(), "/",
-                                            KindName(pkind), "/", sequence)));
+    c.set_clock_id(base::DerivedUuid(absl::StrCat(record_prefix, ctx.incident_id, "/", def.id(),
+                                                  "/", KindName(pkind), "/", sequence)));
     c.set_calendar_id(cal->id());
     c.set_calendar_version(cal->version());
     ITSM_ASSIGN_OR_RETURN(std::string zone, ZoneFor(def, *cal, ctx.ci_id));

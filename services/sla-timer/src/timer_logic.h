@@ -168,8 +168,6 @@ class TimerLogic {
   // The record is closed or cancelled and none of its clocks is open: nothing can change any
   // more (the state may expire).
   static bool Finished(const sla::v1::TimerState& state);
-  // A UUID derived from `text` (stable across processes and versions).
-  static std::string DerivedUuid(const std::string& text);
 
  private:
   struct Ctx;       // one call's working state

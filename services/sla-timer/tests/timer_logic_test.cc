@@ -1090,16 +1090,6 @@ TEST_F(TimerLogicTest, ACiLocationDefinitionFiresAtTheCiZonesBusinessHours) {
       due);
 }
 
-TEST(DerivedUuid, IsStableAndShapedAsAUuid) {
-  const std::string a = TimerLogic::DerivedUuid("clock/breached");
-  EXPECT_EQ(a, TimerLogic::DerivedUuid("clock/breached"));
-  EXPECT_NE(a, TimerLogic::DerivedUuid("clock/warning/50"));
-  ASSERT_EQ(a.size(), 36u);
-  EXPECT_EQ(a[14], '5');
-  // Consumers de-duplicate by these ids: a new version must derive the ones published before.
-  EXPECT_EQ(a, "f1d6d1a9-e846-5794-8206-bc3cf6a34e2a");
-}
-
 // ---- Service requests: the same clocks, read through slamodel::FromServiceRequest ----
 
 class ServiceRequestTimerTest : public TimerLogicTest {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
+#include "itsm/base/time_util.h"
 #include "itsm/storage/errors.h"
 #include "itsm/storage/savepoint.h"
 #include "services/webhooks/src/event_filter.h"
@@ -15,12 +16,20 @@ std::vector<std::string> DefaultTopics() {
 }
 
 absl::StatusOr<int> DeliveryRecorder::Record(storage::Transaction& txn,
-                                             const events::CloudEvent& event,
+                                             const events::CloudEvent& event, absl::Time written,
                                              const std::vector<ActiveSubscription>& subscriptions) {
   if (subscriptions.empty()) return 0;  // nothing to parse the event for
   ITSM_ASSIGN_OR_RETURN(Payload payload, PayloadOf(event));
   std::vector<const ActiveSubscription*> matching;
   for (const auto& s : subscriptions) {
+    // A subscription gets the events written after it was made: an older one published again
+    // (a new broker filled from the services' outboxes, RepublishEvents) is not news to it.
+    // Compared in whole milliseconds, the precision of the message's timestamp.
+    if (written != absl::InfinitePast() &&
+        absl::ToUnixMillis(written) <
+            absl::ToUnixMillis(base::FromProtoTimestamp(s.subscription.create_time()))) {
+      continue;
+    }
     const EventFilter filter(
         {s.subscription.event_types().begin(), s.subscription.event_types().end()},
         s.subscription.record_filter());
@@ -31,9 +40,12 @@ absl::StatusOr<int> DeliveryRecorder::Record(storage::Transaction& txn,
   ITSM_ASSIGN_OR_RETURN(bool first, WebhookRepository::InsertEvent(txn, payload.event, now));
   if (!first) return 0;  // recorded when it came the first time
   for (const ActiveSubscription* s : matching) {
-    ITSM_RETURN_IF_ERROR(WebhookRepository::InsertDelivery(txn, base::NewUuid(),
-                                                           s->subscription.id(), payload.event, now,
-                                                           now + options_.retry_period));
+    // The webhook-id receivers de-duplicate by: derived from the subscription and the event, so
+    // that the same event to the same subscription has the same id also when it is recorded
+    // again (a database restored from a backup taken before it was delivered).
+    ITSM_RETURN_IF_ERROR(WebhookRepository::InsertDelivery(
+        txn, base::DerivedUuid(absl::StrCat(s->subscription.id(), "/", payload.event.id)),
+        s->subscription.id(), payload.event, now, now + options_.retry_period));
   }
   return static_cast<int>(matching.size());
 }
@@ -73,18 +85,19 @@ absl::Status DeliveryRecorder::RecordInTransaction(storage::Transaction& txn,
                         WebhookRepository::Active(txn));
   for (size_t i = 0; i < batch.size(); ++i) {
     const events::CloudEvent& event = batch[i].event;
+    const absl::Time written = batch[i].written;
     absl::StatusOr<int> added = 0;
     absl::Status refused;
     if (each_alone) {
       ITSM_RETURN_IF_ERROR(storage::RunRefusable(
           txn, "webhook_event",
           [&] {
-            added = Record(txn, event, subscriptions);
+            added = Record(txn, event, written, subscriptions);
             return added.status();
           },
           &refused));
     } else {
-      added = Record(txn, event, subscriptions);
+      added = Record(txn, event, written, subscriptions);
     }
     // Rejected before anything of it was written (PayloadOf): skip it alone.
     if (absl::IsInvalidArgument(added.status())) {

@@ -46,8 +46,11 @@ class DeliveryRecorder {
   // nothing of the batch was written, all of it comes back.
   std::vector<absl::Status> RecordBatch(const std::vector<events::ConsumedEvent>& batch);
 
-  // One event inside `txn`, against `subscriptions`. Returns how many deliveries it added.
+  // One event inside `txn`, against `subscriptions`: each that matches it and was created when
+  // (or before) the event was `written` (events::ConsumedEvent::written; InfinitePast: not
+  // known, every match). Returns how many deliveries it added.
   absl::StatusOr<int> Record(storage::Transaction& txn, const events::CloudEvent& event,
+                             absl::Time written,
                              const std::vector<ActiveSubscription>& subscriptions);
 
  private:

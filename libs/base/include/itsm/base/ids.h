@@ -10,6 +10,10 @@ namespace itsm::base {
 
 // An RFC 9562 version 7 UUID (millisecond timestamp + random bits) in canonical lower case.
 std::string NewUuid();
+// A UUID derived from `name` (version 5 in shape; stable across processes, hosts and versions):
+// the id of something that must come out the same each time it is made again (an SLA clock's
+// event replayed, a webhook delivery after a restore).
+std::string DerivedUuid(absl::string_view name);
 // True for the canonical 36-character form (any version).
 bool IsUuid(absl::string_view s);
 

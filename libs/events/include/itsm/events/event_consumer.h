@@ -59,6 +59,10 @@ struct ConsumedEvent {
   int32_t partition = 0;
   int64_t offset = 0;
   std::string key;
+  // The message's create time (KafkaProducer::Batch::Produce's `written`: when its service
+  // wrote the event; a producer that gave none, when it was sent), to the millisecond.
+  // InfinitePast when the broker keeps another time (LogAppendTime) or none.
+  absl::Time written = absl::InfinitePast();
 };
 
 // Remembers the last `capacity` ce_ids seen. Handlers that need exactly-once effects beyond

@@ -67,10 +67,13 @@ class KafkaProducer {
     ~Batch();
 
     // Queues `event` (value: event.data, headers: the CloudEvent's) on `topic` with `key`.
+    // `written`, when known, is the message's timestamp: when its service wrote the event (into
+    // its outbox), the same however often it is published again, so that a consumer can tell
+    // an event written before something (a webhook subscription) from one written after it.
     // NO_ERROR once queued; otherwise librdkafka's reason (queue full, larger than
     // message.max.bytes, __FATAL...) and nothing was queued.
     rd_kafka_resp_err_t Produce(const std::string& topic, const std::string& key,
-                                const CloudEvent& event);
+                                const CloudEvent& event, absl::Time written = absl::InfinitePast());
     // Waits for the delivery report of every queued message, until delivery_timeout plus one
     // second has passed. Returns one Delivery per queued message, in the order they were queued.
     std::vector<Delivery> Wait();
