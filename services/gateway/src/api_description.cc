@@ -272,11 +272,18 @@ std::string OpenApiJson(const RouteTable& routes) {
         HeaderParameter("X-Request-Id",
                         "Echoed in the answer and passed to the services' logs; one is generated "
                         "when absent (1..128 of A-Z a-z 0-9 . _ : -)."));
-    if (route.http_method != "GET" && !VersionFieldPath(route).empty()) {
+    const bool conditional_write = route.http_method != "GET" && !VersionFieldPath(route).empty();
+    if (conditional_write) {
       parameters.push_back(HeaderParameter(
           "If-Match",
           "An ETag this API returned (\"<version>\"): the change applies only to that "
           "version of the record, else 412."));
+    }
+    if (route.http_method == "GET") {
+      parameters.push_back(HeaderParameter(
+          "If-None-Match",
+          "ETags this API returned for this read (or *): 304 without a body when the answer "
+          "would carry one of them."));
     }
     if (const auto* key = input.FindFieldByName("idempotency_key");
         key != nullptr && key->type() == FieldDescriptor::TYPE_STRING) {
@@ -301,15 +308,24 @@ std::string OpenApiJson(const RouteTable& routes) {
     }
     std::string operation_id = absl::StrCat(method.service()->name(), "_", method.name());
     if (const int n = ++operation_ids[operation_id]; n > 1) absl::StrAppend(&operation_id, "_", n);
-    Value operation = Obj(
-        {{"operationId", Str(operation_id)},
-         {"summary", Str(method.name())},
-         {"description",
-          Str(absl::StrCat("gRPC ", method.full_name(), ". Roles: ", RolesText(method), "."))},
-         {"tags", List({Str(method.service()->name())})},
-         {"parameters", List(parameters)},
-         {"responses",
-          Obj({{"200", ok}, {"default", Obj({{"$ref", Str("#/components/responses/Error")}})}})}});
+    Value responses =
+        Obj({{"200", ok}, {"default", Obj({{"$ref", Str("#/components/responses/Error")}})}});
+    if (route.http_method == "GET") {
+      Set(responses, "304",
+          Obj({{"description",
+                Str("Not modified: the answer carries an ETag of If-None-Match.")}}));
+    }
+    if (conditional_write) {
+      Set(responses, "412", Obj({{"$ref", Str("#/components/responses/Error")}}));
+    }
+    Value operation =
+        Obj({{"operationId", Str(operation_id)},
+             {"summary", Str(method.name())},
+             {"description",
+              Str(absl::StrCat("gRPC ", method.full_name(), ". Roles: ", RolesText(method), "."))},
+             {"tags", List({Str(method.service()->name())})},
+             {"parameters", List(parameters)},
+             {"responses", responses}});
     if (!route.body.empty()) {
       Value body_schema = route.body == "*" ? schemas.ForMessage(input)
                                             : schemas.ForField(*input.FindFieldByName(route.body));
@@ -336,12 +352,19 @@ std::string OpenApiJson(const RouteTable& routes) {
                       Str("REST/JSON for the itsm services, transcoded by itsm-gateway from the "
                           "services' gRPC APIs (docs/api.md). Errors are google.rpc.Status.")}})},
        {"servers", List({Obj({{"url", Str("/")}})})},
-       {"security", List({Obj({{"bearer", List({})}})})},
+       // Either credential: a bearer token (an API key or a JWT) or the X-API-Key header.
+       {"security", List({Obj({{"bearer", List({})}}), Obj({{"apiKey", List({})}})})},
        {"paths", paths},
        {"components",
-        Obj({{"securitySchemes", Obj({{"bearer", Obj({{"type", Str("http")},
-                                                      {"scheme", Str("bearer")},
-                                                      {"bearerFormat", Str("JWT")}})}})},
+        Obj({{"securitySchemes",
+              Obj({{"bearer", Obj({{"type", Str("http")},
+                                   {"scheme", Str("bearer")},
+                                   {"description", Str("An API key, or an OIDC access token "
+                                                       "(JWT) of a configured issuer.")}})},
+                   {"apiKey", Obj({{"type", Str("apiKey")},
+                                   {"in", Str("header")},
+                                   {"name", Str("X-API-Key")},
+                                   {"description", Str("An API key.")}})}})},
              {"responses",
               Obj({{"Error", Obj({{"description", Str("An error: google.rpc.Status, with "
                                                       "field violations when a field is at "

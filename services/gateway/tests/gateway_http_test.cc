@@ -83,8 +83,17 @@ TEST_F(GatewayHttpTest, ServesHealthTheOpenApiDocumentAndTheReference) {
   google::protobuf::Struct document;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(openapi.body, &document).ok());
   EXPECT_EQ(document.fields().at("openapi").string_value(), "3.1.0");
-  EXPECT_TRUE(
-      document.fields().at("paths").struct_value().fields().count("/v1/incidents/{id}:transition"));
+  const auto& paths = document.fields().at("paths").struct_value().fields();
+  EXPECT_TRUE(paths.count("/v1/incidents/{id}:transition"));
+  // What a generated client needs for the documented contract (found from outside): the
+  // conditional headers with their answers, and both ways to present a key.
+  const auto& get = paths.at("/v1/incidents/{id}").struct_value().fields().at("get").struct_value();
+  EXPECT_TRUE(get.fields().at("responses").struct_value().fields().count("304"));
+  EXPECT_TRUE(absl::StrContains(openapi.body, "\"If-None-Match\""));
+  const auto& post =
+      paths.at("/v1/incidents/{id}:transition").struct_value().fields().at("post").struct_value();
+  EXPECT_TRUE(post.fields().at("responses").struct_value().fields().count("412"));
+  EXPECT_TRUE(absl::StrContains(openapi.body, "\"X-API-Key\""));
   HttpAnswer docs = client.Send("GET", "/docs");
   EXPECT_EQ(docs.status, 200);
   EXPECT_TRUE(absl::StrContains(docs.body, "/v1/incidents/{id}:transition"));
