@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -280,7 +281,10 @@ TEST_P(OutboxRelayTest, JsonTopicsArePublishedInTheProto3JsonMapping) {
 }
 
 TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {
+  const absl::Time before = absl::Now();
   Write("agg", 2);
+  const absl::Time after = absl::Now();
+  absl::SleepFor(absl::Milliseconds(20));  // published later than written, to the millisecond
   OutboxRelay relay(*db_, Options(), registry_);
   ASSERT_EQ(*relay.PublishOnce(), 2);
   auto queued =
@@ -294,8 +298,19 @@ TEST_P(OutboxRelayTest, RepublishSendsARangeAgainWithTheSameIds) {
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 4u);
   std::multiset<std::string> ids;
-  for (const auto& r : *records) ids.insert(r.Header("ce_id"));
+  std::map<std::string, std::set<int64_t>> stamps;
+  for (const auto& r : *records) {
+    ids.insert(r.Header("ce_id"));
+    stamps[r.Header("ce_id")].insert(r.timestamp_ms);
+  }
   for (const auto& id : ids) EXPECT_EQ(ids.count(id), 2u) << id;
+  // Each copy says when the event was written, not when it was sent: a consumer can tell an
+  // old event published again from a new one (webhook subscriptions, decision 305).
+  for (const auto& [id, times] : stamps) {
+    ASSERT_EQ(times.size(), 1u) << id;
+    EXPECT_GE(*times.begin(), absl::ToUnixMillis(before)) << id;
+    EXPECT_LE(*times.begin(), absl::ToUnixMillis(after)) << id;
+  }
 }
 
 TEST_P(OutboxRelayTest, RetentionDeletesOnlyOldPublishedRows) {

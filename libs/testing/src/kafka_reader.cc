@@ -64,6 +64,7 @@ absl::StatusOr<std::vector<KafkaRecord>> ReadTopic(const std::string& bootstrap_
       KafkaRecord r;
       r.partition = msg->partition;
       r.offset = msg->offset;
+      r.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
       if (msg->key) r.key.assign(static_cast<const char*>(msg->key), msg->key_len);
       if (msg->payload) r.value.assign(static_cast<const char*>(msg->payload), msg->len);
       rd_kafka_headers_t* hdrs = nullptr;

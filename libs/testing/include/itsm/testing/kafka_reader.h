@@ -15,6 +15,8 @@ namespace itsm::testing {
 struct KafkaRecord {
   int32_t partition;
   int64_t offset;
+  // The message's timestamp (ms since the epoch) as its producer set it (CreateTime).
+  int64_t timestamp_ms = 0;
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
