@@ -416,6 +416,8 @@ absl::Status TimerLogic::Emit(Ctx& ctx, TimerClock& c, google::protobuf::Message
 
 bool TimerLogic::Revives(const TimerClock& cancelled, const slamodel::Action& a) {
   if (a.type != ActionType::kStart || StageOf(cancelled) != Stage::kCancelled) return false;
+  // A reset's clock is a new one by definition, whatever instants a late event gave the two.
+  if (a.reason == "reset") return false;
   return a.at < FromUs(cancelled.history(cancelled.history_size() - 1).at_us());
 }
 

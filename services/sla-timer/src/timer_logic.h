@@ -263,6 +263,7 @@ class TimerLogic {
   // clock: the clock is cancelled and `a` counts from before its cancellation, i.e. time it
   // already counted (a retroactive clock whose priority is covered again, a definition that
   // covers the record again). A new clock there would breach a second time for one late record.
+  // A reset's start never revives: the reset ends one clock and begins the next.
   static bool Revives(const sla::v1::TimerClock& cancelled, const slamodel::Action& a);
   // `replayed`: for a kStart, the pauses and resumes of the record's history it replays
   // (slamodel::kReplayedReason), part of the start: no events of their own.
