@@ -125,7 +125,9 @@ absl::Status BodyError(const std::string& parser_message) {
 }
 
 bool IsJsonMediaType(absl::string_view content_type) {
-  std::vector<absl::string_view> parts = absl::StrSplit(content_type, ';');
+  // A missing header is a null view, which splits into no parts at all.
+  const std::vector<absl::string_view> parts = absl::StrSplit(content_type, ';');
+  if (parts.empty()) return true;
   const absl::string_view type = absl::StripAsciiWhitespace(parts[0]);
   if (!type.empty() && !absl::EqualsIgnoreCase(type, "application/json") &&
       !absl::EndsWithIgnoreCase(type, "+json")) {
