@@ -52,7 +52,7 @@ import time
 import uuid
 
 from soak_records import PLANS, Changes, Incidents, Requests, rfc3339
-from suite_endpoints import gateway_address, redis_address
+from suite_endpoints import gateway_address, redis_address, redis_password
 
 
 def log(*parts):
@@ -251,6 +251,7 @@ class Run:
         self.key = key
         self.gateway = gateway_address(args.endpoints)
         self.redis_address = redis_address(args.endpoints)
+        self.redis_password = redis_password(args.endpoints)
         with open(args.endpoints) as f:
             self.launcher_pid = json.load(f)['launcherPid']
         name = 'soak-' + uuid.uuid4().hex[:8]
@@ -404,13 +405,18 @@ class Run:
         return found
 
     def redis_command(self, *words):
-        """One command to the suite's Redis (no password: deploy/local/suite.json); its reply
+        """One command to the suite's Redis (AUTH first with the launcher's password); its reply
         line, or the error met."""
         host, port = self.redis_address.rsplit(':', 1)
-        request = f'*{len(words)}\r\n' + ''.join(f'${len(w)}\r\n{w}\r\n' for w in words)
+
+        def encode(*parts):
+            return f'*{len(parts)}\r\n' + ''.join(f'${len(p)}\r\n{p}\r\n' for p in parts)
         try:
             with socket.create_connection((host, int(port)), timeout=5) as s:
-                s.sendall(request.encode())
+                if self.redis_password:
+                    s.sendall(encode('AUTH', self.redis_password).encode())
+                    s.recv(4096)
+                s.sendall(encode(*words).encode())
                 return s.recv(4096).decode(errors='replace').strip()
         except OSError as e:
             return str(e)

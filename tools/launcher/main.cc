@@ -272,7 +272,7 @@ int Run(int argc, char** argv) {
   // Started in dependency order; stopped in reverse (services first, so that they flush their
   // producers and finish their writes while Kafka and Redis are still there).
   auto redis = supervisor::RedisServer::Start(run_dir + "/redis", suite->redis().port(),
-                                              run_dir + "/logs/redis.log");
+                                              run_dir + "/logs/redis.log", issuer->redis_password);
   if (!redis.ok()) {
     log::Error("cannot start redis-server", {{"error", redis.status().ToString()}});
     return 1;
@@ -344,6 +344,7 @@ int Run(int argc, char** argv) {
     options.start_timeout = start_timeout;
     options.env = {{"ITSM_KAFKA_BOOTSTRAP_SERVERS", bootstrap},
                    {"ITSM_REDIS_ADDRESS", (*redis)->address()},
+                   {"ITSM_REDIS_PASSWORD_FILE", issuer->redis_password_file},
                    {"ITSM_AUTH_JWKS_FILE", local_auth.jwks_file()},
                    {"ITSM_AUTH_SIGNING_KEY_FILE", local_auth.signing_key_file()},
                    {"ITSM_AUTH_ISSUER", local_auth.issuer()},

@@ -77,10 +77,13 @@ export function may(caller: Caller | null | undefined, action: Action): boolean 
   return caller.roles.includes("ROLE_ADMIN") || ACCESS[action].roles.some((r) => caller.roles.includes(r));
 }
 
-// Whether the caller may call `action` only as the owner of the record (a requester on the records
-// the services show them, which are their own): the view then offers what owners may do there.
-export function mayOnlyAsOwner(caller: Caller | null | undefined, action: Action): boolean {
+// Whether the caller may call `action` only as the owner of the record (a requester): the view
+// then offers what owners may do there, on the records that are theirs (`owner`: the record's
+// owning field, a service request's requested_for, as the service compares it with the caller).
+// A key with a broader read role reads others' records too: those offer nothing.
+export function mayOnlyAsOwner(caller: Caller | null | undefined, action: Action, owner: string | undefined): boolean {
   if (!caller || may(caller, action)) return false;
+  if (!owner || owner !== caller.subject) return false;
   return (ACCESS[action].ownRoles ?? []).some((r) => caller.roles.includes(r));
 }
 

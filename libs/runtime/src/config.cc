@@ -28,14 +28,17 @@ namespace {
 //   (sla_address, configuration_address, redis_address). The names are the suite's services,
 //   planned ones included (docs/settings.md, default ports), and replicas named after them
 //   ("incident-b"), so that a misspelt name still warns.
+// - The launcher also gives every service ITSM_REDIS_PASSWORD_FILE, the local Redis's password
+//   (only the services with redis_address read it).
 // - ITSM_BIN_DIR (where the supervisor finds binaries; ctest sets it for every test),
 //   ITSM_ENDPOINTS (itsmctl), ITSM_BUILD_JOBS and ITSM_TEST_JOBS (tools/*.sh) and
 //   ITSM_BUSINESSTIME_SEED (a property test) belong to tools, and children inherit them.
 constexpr absl::string_view kAnnouncedAddressNames[] = {
     "INCIDENT",  "CHANGE",           "CONFIGURATION", "SLA",     "SUPPLIER",
     "SLA_TIMER", "CHANGE_SLA_TIMER", "WEBHOOKS",      "GATEWAY", "REDIS"};
-constexpr absl::string_view kToolVariables[] = {"ITSM_BIN_DIR", "ITSM_ENDPOINTS", "ITSM_BUILD_JOBS",
-                                                "ITSM_TEST_JOBS", "ITSM_BUSINESSTIME_SEED"};
+constexpr absl::string_view kToolVariables[] = {
+    "ITSM_BIN_DIR",   "ITSM_ENDPOINTS",         "ITSM_BUILD_JOBS",
+    "ITSM_TEST_JOBS", "ITSM_BUSINESSTIME_SEED", "ITSM_REDIS_PASSWORD_FILE"};
 
 bool IsSharedVariable(absl::string_view variable) {
   for (absl::string_view tool : kToolVariables) {

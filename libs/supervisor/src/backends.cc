@@ -23,14 +23,36 @@ namespace {
 // What a PING on `port` found: an answer, Redis still loading its data, or nothing (yet).
 enum class PingAnswer { kNone, kLoading, kReady };
 
-PingAnswer PingRedis(int port) {
+// A connection to 127.0.0.1:`port`, authenticated with `password` when one is given; null when
+// none could be made. Replies time out too: a listener that accepts and never answers (stopped,
+// or not Redis) must not hold up the caller (the launcher's loop, and its Ctrl-C).
+redisContext* Connect(int port, const std::string& password) {
   timeval tv{0, 200'000};
   redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+  if (c == nullptr) return nullptr;
+  if (c->err) {
+    redisFree(c);
+    return nullptr;
+  }
+  redisSetTimeout(c, tv);
+  if (!password.empty()) {
+    auto* reply =
+        static_cast<redisReply*>(redisCommand(c, "AUTH %b", password.data(), password.size()));
+    // Refused (a Redis without this password): as if nothing answered.
+    const bool ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
+    if (reply) freeReplyObject(reply);
+    if (!ok) {
+      redisFree(c);
+      return nullptr;
+    }
+  }
+  return c;
+}
+
+PingAnswer PingRedis(int port, const std::string& password) {
+  redisContext* c = Connect(port, password);
   PingAnswer answer = PingAnswer::kNone;
-  if (c && !c->err) {
-    // The reply too: a listener that accepts and never answers (stopped, or not Redis) must not
-    // hold up the caller (the launcher's loop, and its Ctrl-C).
-    redisSetTimeout(c, tv);
+  if (c) {
     auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
     if (reply && reply->type == REDIS_REPLY_STATUS) answer = PingAnswer::kReady;
     if (reply && reply->type == REDIS_REPLY_ERROR &&
@@ -44,12 +66,10 @@ PingAnswer PingRedis(int port) {
 }
 
 // The process id of the Redis answering on `port` (INFO server), if one answers.
-std::optional<int64_t> RedisPid(int port) {
-  timeval tv{0, 200'000};
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+std::optional<int64_t> RedisPid(int port, const std::string& password) {
+  redisContext* c = Connect(port, password);
   std::optional<int64_t> pid;
-  if (c && !c->err) {
-    redisSetTimeout(c, tv);
+  if (c) {
     auto* reply = static_cast<redisReply*>(redisCommand(c, "INFO server"));
     if (reply && reply->type == REDIS_REPLY_STRING) {
       for (absl::string_view line :
@@ -70,7 +90,8 @@ std::optional<int64_t> RedisPid(int port) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::string& dir, int port,
-                                                                const std::string& log_file) {
+                                                                const std::string& log_file,
+                                                                const std::string& password) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error)
@@ -78,6 +99,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
   auto server = std::make_unique<RedisServer>();
   server->dir_ = dir;
   server->log_file_ = log_file;
+  server->password_ = password;
   server->port_ = port ? port : FindFreePort();
   ITSM_RETURN_IF_ERROR(server->Launch(absl::Seconds(10)));
   for (;;) {
@@ -97,23 +119,39 @@ absl::Status RedisServer::Restart(absl::Duration timeout) {
 absl::Status RedisServer::Launch(absl::Duration timeout) {
   ChildProcess::Options options;
   options.binary = "redis-server";
+  if (!password_.empty()) {
+    // In a file of its own (0600), first on the command line: an argument would show the
+    // password to every user of the machine.
+    const std::string conf = dir_ + "/itsm-auth.conf";
+    ITSM_RETURN_IF_ERROR(
+        WriteFileAtomically(conf, absl::StrCat("requirepass \"", password_, "\"\n")));
+    std::error_code error;
+    std::filesystem::permissions(
+        conf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat("cannot protect ", conf, ": ", error.message()));
+    }
+    options.args.push_back(conf);
+  }
   // AOF with an fsync every second: the documented durability of the SLA clocks.
-  options.args = {"--port",
-                  std::to_string(port_),
-                  "--bind",
-                  "127.0.0.1",
-                  "--dir",
-                  dir_,
-                  "--appendonly",
-                  "yes",
-                  "--appendfsync",
-                  "everysec",
-                  "--save",
-                  "",
-                  "--daemonize",
-                  "no",
-                  "--protected-mode",
-                  "yes"};
+  const std::vector<std::string> settings = {"--port",
+                                             std::to_string(port_),
+                                             "--bind",
+                                             "127.0.0.1",
+                                             "--dir",
+                                             dir_,
+                                             "--appendonly",
+                                             "yes",
+                                             "--appendfsync",
+                                             "everysec",
+                                             "--save",
+                                             "",
+                                             "--daemonize",
+                                             "no",
+                                             "--protected-mode",
+                                             "yes"};
+  options.args.insert(options.args.end(), settings.begin(), settings.end());
   options.log_file = log_file_;
   ITSM_ASSIGN_OR_RETURN(process_, ChildProcess::Start(options));
   deadline_ = absl::Now() + timeout;
@@ -127,12 +165,12 @@ absl::StatusOr<bool> RedisServer::PollReady() {
                                                " taken?)", said.empty() ? "" : ": ", said, "; see ",
                                                log_file_));
   }
-  const PingAnswer answer = PingRedis(port_);
+  const PingAnswer answer = PingRedis(port_, password_);
   if (answer == PingAnswer::kReady) {
     // Any Redis answers a PING: the suite's clocks must go to this one (AOF in its folder), not
     // to another redis-server that held the port first. Ours then exits (the port is taken),
     // which the next poll reports; until then, not ready.
-    const std::optional<int64_t> pid = RedisPid(port_);
+    const std::optional<int64_t> pid = RedisPid(port_, password_);
     if (pid && *pid == process_->pid()) return true;
     if (absl::Now() >= deadline_) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -220,13 +220,21 @@ absl::StatusOr<std::string> FindSuiteBinary(absl::string_view name) {
       absl::StrCat("cannot find ", name, " in: ", absl::StrJoin(candidates, ", ")));
 }
 
-std::string LastLogLine(const std::string& log_file) {
+int64_t FileSize(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<int64_t>(size);
+}
+
+std::string LastLogLine(const std::string& log_file, int64_t from_byte) {
   std::ifstream in(log_file, std::ios::binary);
   if (!in) return "";
   // Only the end is read: a log can be large, its last line is short.
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
+  const std::streamoff from =
+      std::max<std::streamoff>({0, size - 4096, static_cast<std::streamoff>(from_byte)});
+  if (from >= size) return "";
   in.seekg(from);
   std::string tail(static_cast<size_t>(size - from), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));

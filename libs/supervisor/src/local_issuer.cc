@@ -1,10 +1,13 @@
 #include "itsm/supervisor/local_issuer.h"
 
+#include <openssl/rand.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "itsm/auth/keys.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/supervisor/child_process.h"
@@ -36,6 +39,24 @@ absl::StatusOr<LocalIssuer> LocalIssuer::OpenOrCreate(const std::string& dir) {
     chmod(issuer.signing_key_file.c_str(), 0600);
   }
   ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.jwks_file, auth::JwksOf({key})));
+  // The local Redis asks for it, so that no client of another Redis on the port (another
+  // suite's, one that took the port during a restart) writes the suite's clocks there, and no
+  // other user of the machine reads or changes them.
+  issuer.redis_password_file = dir + "/redis-password";
+  if (std::filesystem::exists(issuer.redis_password_file)) {
+    ITSM_ASSIGN_OR_RETURN(issuer.redis_password, ReadFile(issuer.redis_password_file));
+    issuer.redis_password = std::string(absl::StripAsciiWhitespace(issuer.redis_password));
+  }
+  if (issuer.redis_password.empty()) {
+    unsigned char bytes[24];
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+      return absl::InternalError("cannot draw random bytes for the Redis password");
+    }
+    issuer.redis_password = absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+    ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.redis_password_file, issuer.redis_password));
+    chmod(issuer.redis_password_file.c_str(), 0600);
+  }
   return issuer;
 }
 

@@ -84,6 +84,7 @@ absl::StatusOr<std::unique_ptr<SuiteService>> SuiteService::Launch(const Options
   child.log_file = options.log_file;
 
   service->name_ = options.name;
+  service->log_start_ = FileSize(options.log_file);
   ITSM_ASSIGN_OR_RETURN(service->process_, ChildProcess::Start(child));
   service->deadline_ = absl::Now() + options.start_timeout;
   return service;
@@ -94,7 +95,7 @@ absl::StatusOr<bool> SuiteService::PollReady(absl::Duration health_timeout) {
   if (!process_->Running()) {
     // What the process said last is usually why (a setting out of bounds, a port taken): the
     // operator reads it here, not only in the process's log.
-    const std::string said = LastLogLine(options_.log_file);
+    const std::string said = LastLogLine(options_.log_file, log_start_);
     return absl::UnavailableError(absl::StrCat(
         what_, " exited during start (",
         process_->exit_status() ? DescribeExit(*process_->exit_status()) : "exit unknown", ")",

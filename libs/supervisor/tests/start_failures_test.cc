@@ -4,6 +4,7 @@
 // Redis that answers on the port for the suite's own.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -62,6 +63,33 @@ TEST_F(StartFailuresTest, ARedisPortHeldByAnotherRedisServerIsRefusedNamingWhy) 
   EXPECT_TRUE((*other)->process().Running());
 }
 
+// The local suite's Redis asks for its password: a client without it is refused, and a Redis
+// that does not know it (another one on the port) is never taken for it.
+TEST_F(StartFailuresTest, ARedisWithAPasswordAnswersOnlyThoseWhoGiveIt) {
+  auto redis = RedisServer::Start(dir_ + "/suite", 0, dir_ + "/suite.log", "s3cret-of-the-suite");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  const std::string out = dir_ + "/cli.out";
+  const std::string cli = absl::StrCat("redis-cli -p ", (*redis)->port(), " PING > ", out, " 2>&1");
+  ASSERT_EQ(std::system(cli.c_str()), 0);
+  EXPECT_THAT(ReadFile(out).value_or(""), HasSubstr("NOAUTH"));
+  const std::string with = absl::StrCat("REDISCLI_AUTH=s3cret-of-the-suite ", cli);
+  ASSERT_EQ(std::system(with.c_str()), 0);
+  EXPECT_THAT(ReadFile(out).value_or(""), HasSubstr("PONG"));
+  // The password is in a private file, not on the command line other users read.
+  EXPECT_THAT(ReadFile(absl::StrCat("/proc/", (*redis)->process().pid(), "/cmdline")).value_or(""),
+              ::testing::Not(HasSubstr("s3cret")));
+  // Restarted, it asks for the same password.
+  (*redis)->process().Kill();
+  ASSERT_TRUE((*redis)->Restart(absl::Seconds(10)).ok());
+  ASSERT_TRUE(WaitUntil(
+                  [&] {
+                    auto ready = (*redis)->PollReady();
+                    return ready.ok() && *ready;
+                  },
+                  absl::Seconds(10), "redis-server restarted")
+                  .ok());
+}
+
 TEST(LastLogLine, IsTheLastLineThatSaysSomething) {
   const std::string file = absl::StrCat(::testing::TempDir(), "/last_line_", getpid(), ".log");
   std::ofstream(file) << "first\n" << std::string(10000, 'x') << "\nwhy it stopped\n\n  \n";
@@ -69,6 +97,12 @@ TEST(LastLogLine, IsTheLastLineThatSaysSomething) {
   std::ofstream(file, std::ios::trunc) << std::string(5000, 'y');
   EXPECT_EQ(LastLogLine(file).size(), 400u);
   EXPECT_EQ(LastLogLine(file + ".missing"), "");
+  // From where a new process's output begins: an earlier process's last line is not its.
+  std::ofstream(file, std::ios::trunc) << "an earlier process served\n";
+  const int64_t start = FileSize(file);
+  EXPECT_EQ(LastLogLine(file, start), "");
+  std::ofstream(file, std::ios::app) << "this one's reason\n";
+  EXPECT_EQ(LastLogLine(file, start), "this one's reason");
   std::filesystem::remove(file);
 }
 

@@ -70,13 +70,16 @@ bool IsPrintableAscii(absl::string_view value) {
 // Whether `value` is "*" or a list of entity tags (RFC 9110 8.8.3: `W/"..."` or `"..."`).
 bool IsETagList(absl::string_view value) {
   if (absl::StripAsciiWhitespace(value) == "*") return true;
+  int tags = 0;
   for (absl::string_view tag : absl::StrSplit(value, ',')) {
     tag = absl::StripAsciiWhitespace(tag);
+    if (tag.empty()) continue;  // empty list elements are ignored (RFC 9110 5.6.1)
+    ++tags;
     absl::ConsumePrefix(&tag, "W/");
     if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"') return false;
     if (tag.substr(1, tag.size() - 2).find('"') != absl::string_view::npos) return false;
   }
-  return true;
+  return tags > 0;
 }
 
 bool ETagMatches(absl::string_view if_none_match, absl::string_view etag) {

@@ -124,25 +124,52 @@ absl::Status BodyError(const std::string& parser_message) {
       absl::StrCat("the request body is not valid JSON for this operation: ", message));
 }
 
+// The media type and its parameters, split on the ';' outside quoted strings (RFC 9110 5.6.6).
+std::vector<absl::string_view> MediaTypeParts(absl::string_view content_type) {
+  std::vector<absl::string_view> parts;
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < content_type.size(); ++i) {
+    const char c = content_type[i];
+    if (quoted && c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ';' && !quoted) {
+      parts.push_back(content_type.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  parts.push_back(content_type.substr(start));
+  return parts;
+}
+
 bool IsJsonMediaType(absl::string_view content_type) {
-  // A missing header is a null view, which splits into no parts at all.
-  const std::vector<absl::string_view> parts = absl::StrSplit(content_type, ';');
-  if (parts.empty()) return true;
+  const std::vector<absl::string_view> parts = MediaTypeParts(content_type);
   const absl::string_view type = absl::StripAsciiWhitespace(parts[0]);
-  if (!type.empty() && !absl::EqualsIgnoreCase(type, "application/json") &&
-      !absl::EndsWithIgnoreCase(type, "+json")) {
-    return false;
+  if (!type.empty()) {
+    // application/json, or a type/subtype+json with a subtype name before the suffix.
+    const size_t slash = type.find('/');
+    if (slash == absl::string_view::npos || slash == 0) return false;
+    const absl::string_view subtype = type.substr(slash + 1);
+    if (!absl::EqualsIgnoreCase(type, "application/json") &&
+        !(subtype.size() > 5 && absl::EndsWithIgnoreCase(subtype, "+json"))) {
+      return false;
+    }
   }
   // JSON between systems is UTF-8 (RFC 8259 8.1), and the body is read as UTF-8: one labelled
   // in another charset would be stored as other text than the client meant.
   for (size_t i = 1; i < parts.size(); ++i) {
-    absl::string_view param = absl::StripAsciiWhitespace(parts[i]);
-    if (!absl::StartsWithIgnoreCase(param, "charset=")) continue;
-    param = absl::StripAsciiWhitespace(param.substr(sizeof("charset=") - 1));
-    if (param.size() >= 2 && param.front() == '"' && param.back() == '"') {
-      param = param.substr(1, param.size() - 2);
+    const absl::string_view param = parts[i];
+    const size_t equals = param.find('=');
+    const absl::string_view name = absl::StripAsciiWhitespace(param.substr(0, equals));
+    if (!absl::EqualsIgnoreCase(name, "charset")) continue;
+    if (equals == absl::string_view::npos) return false;
+    absl::string_view value = absl::StripAsciiWhitespace(param.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
     }
-    if (!absl::EqualsIgnoreCase(param, "utf-8") && !absl::EqualsIgnoreCase(param, "utf8")) {
+    if (!absl::EqualsIgnoreCase(value, "utf-8") && !absl::EqualsIgnoreCase(value, "utf8")) {
       return false;
     }
   }
@@ -345,8 +372,9 @@ absl::Status BindIfMatch(const Route& route, absl::string_view if_match, Message
   bool hash_ok = true;
   if (const size_t dot = tag.find(".c"); dot != absl::string_view::npos) {
     const absl::string_view hash = tag.substr(dot + 2);
+    // Lower-case hex, as this API writes it: a tag is compared as given.
     hash_ok = hash.size() == 16 && std::all_of(hash.begin(), hash.end(), [](char c) {
-                return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+                return absl::ascii_isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
               });
     number = tag.substr(0, dot);
   }

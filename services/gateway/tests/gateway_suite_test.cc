@@ -114,6 +114,10 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
   EXPECT_EQ(
       client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", "\"7\", W/\"1\""}}).status,
       304);
+  // Empty list elements are ignored (RFC 9110 5.6.1).
+  EXPECT_EQ(
+      client.Send("GET", "/v1/incidents/" + id, "", {{"If-None-Match", "\"7\" ,, \"1\","}}).status,
+      304);
 
   HttpAnswer listed =
       client.Send("GET",

@@ -136,14 +136,14 @@ absl::Status ClockStore::DatasetLost(int32_t partition) {
       "it holds"));
 }
 
-std::string ClockStore::OutboxEntry(const events::CloudEvent& e) {
+std::string ClockStore::OutboxEntry(const events::CloudEvent& e, absl::Time written) {
   sla::v1::TimerOutboxEntry entry;
   entry.set_id(e.id);
   entry.set_type(e.type);
   entry.set_subject(e.subject);
   entry.set_time_us(absl::ToUnixMicros(e.time));
   entry.set_data(e.data);
-  entry.set_written_us(absl::ToUnixMicros(absl::Now()));
+  entry.set_written_us(absl::ToUnixMicros(written == absl::InfinitePast() ? absl::Now() : written));
   return entry.SerializeAsString();
 }
 

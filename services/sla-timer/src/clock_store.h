@@ -114,7 +114,10 @@ class ClockStore {
                              const std::map<int32_t, int64_t>& offsets);
 
   // An event as an entry of the outbox list (serialised TimerOutboxEntry).
-  static std::string OutboxEntry(const events::CloudEvent& event);
+  // `written`: when the event's news happened for consumers (its Kafka timestamp); InfinitePast
+  // is now. A re-published state is as old as the clock's last event.
+  static std::string OutboxEntry(const events::CloudEvent& event,
+                                 absl::Time written = absl::InfinitePast());
 
   std::string StateKey(int32_t partition, const std::string& incident_id) const;
   std::string DueKey(int32_t partition) const;

@@ -1250,7 +1250,11 @@ absl::StatusOr<int64_t> SlaTimer::Republish(absl::Time start, absl::Time end) {
           ITSM_ASSIGN_OR_RETURN(auto events, RepublishedClocks(source_, state, start, end));
           if (events.empty()) continue;
           std::vector<std::string> push = {"RPUSH", admin_store_.OutboxKey(state.partition())};
-          for (const events::CloudEvent& e : events) push.push_back(ClockStore::OutboxEntry(e));
+          // Written (for consumers such as webhook subscriptions) when the clock last changed:
+          // a state re-published at a restart is no news to a subscription made since.
+          for (const events::CloudEvent& e : events) {
+            push.push_back(ClockStore::OutboxEntry(e, e.time));
+          }
           round += static_cast<int64_t>(events.size());
           pushes.push_back(std::move(push));
         }

@@ -726,7 +726,31 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
       index = st.clocks_size();
       st.add_clocks();
     }
-    ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, CalendarInForceAt(def.calendar_id(), a.at));
+    // A clock that comes back counts again from its own start, never from before it: a reset's
+    // clock from the reset, one whose start condition held late from then (found from outside:
+    // counted from the record's creation, it breached early). The record's pauses before that
+    // start leave only the stage the clock had then.
+    absl::Time start_at = a.at;
+    std::vector<slamodel::Action> kept = replayed;
+    if (revive) {
+      const absl::Time own_start = FromUs(st.clocks(index).history(0).at_us());
+      if (own_start > a.at) {
+        start_at = own_start;
+        bool paused = false;
+        kept.clear();
+        for (const slamodel::Action& r : replayed) {
+          if (r.at < own_start) {
+            paused = r.type == ActionType::kPause;
+          } else {
+            kept.push_back(r);
+          }
+        }
+        if (paused) {
+          kept.insert(kept.begin(), {ActionType::kPause, own_start, slamodel::kReplayedReason});
+        }
+      }
+    }
+    ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, CalendarInForceAt(def.calendar_id(), start_at));
     TimerClock c;
     if (revive) {
       // The clock keeps its id and what it announced (warnings, breach, event count); its
@@ -755,20 +779,20 @@ absl::Status TimerLogic::ApplyAction(Ctx& ctx, const sla::v1::SlaDefinition& def
     ITSM_ASSIGN_OR_RETURN(std::string zone, ZoneFor(def, *cal, ctx.ci_id));
     c.set_time_zone(zone);
     c.set_priority(priority);
-    c.set_retroactive(a.at < change_time);
+    c.set_retroactive(start_at < change_time);
     // Business days become business time once, here, on the clock's own calendar and zone.
-    ITSM_ASSIGN_OR_RETURN(const absl::Duration target, TargetOf(def, c, a, a.at));
-    AddTransition(c, ActionType::kStart, a.at, target);
+    ITSM_ASSIGN_OR_RETURN(const absl::Duration target, TargetOf(def, c, a, start_at));
+    AddTransition(c, ActionType::kStart, start_at, target);
     // The pauses of the record's history before this change belong to the start: its event
     // carries their effect (paused duration, stage), none of their own is invented afterwards.
-    for (const slamodel::Action& r : replayed) AddTransition(c, r.type, r.at);
+    for (const slamodel::Action& r : kept) AddTransition(c, r.type, r.at);
     *st.mutable_clocks(index) = std::move(c);
     TimerClock& clock = *st.mutable_clocks(index);
     ITSM_ASSIGN_OR_RETURN(auto snap, Snapshot(ctx, clock, change_time, CauseOf(a), true));
     sla::v1::SlaClockStarted m;
     *m.mutable_clock() = std::move(snap);
     m.set_retroactive(clock.retroactive());
-    for (const slamodel::Action& r : replayed) {
+    for (const slamodel::Action& r : kept) {
       auto* t = m.add_replayed();
       t->set_type(r.type == ActionType::kPause ? "pause" : "resume");
       *t->mutable_time() = base::ToProtoTimestamp(r.at);

@@ -962,6 +962,49 @@ TEST_F(ShortTargetsTest, AClockThatComesBackIsTheSameClockAndBreachesOnce) {
   ASSERT_EQ(state_->clocks_size(), 1);
 }
 
+// Found from outside: a clock whose start condition held after the creation came back counted
+// from the creation, time before its own start included, and breached early. It comes back
+// counted from its own start.
+TEST_F(TimerLogicTest, AClockThatComesBackCountsFromItsOwnStartNotBefore) {
+  sla::v1::SlaDefinition d;
+  d.set_id("on-assign");
+  d.set_name("On assignment");
+  d.set_kind(sla::v1::AGREEMENT_KIND_SLA);
+  d.mutable_coverage()->add_services("late");
+  d.set_calendar_id("cal");
+  d.set_retroactive_start(true);
+  auto* start = d.mutable_resolution_conditions()->mutable_start()->add_any_of()->add_all_of();
+  start->set_field(sla::v1::CONDITION_FIELD_ASSIGNMENT_GROUP);
+  start->set_operator_(sla::v1::CONDITION_OPERATOR_IS_SET);
+  auto* t = d.add_targets();
+  t->set_priority(incident::v1::PRIORITY_P2);
+  t->mutable_resolution_target()->set_seconds(8);
+  source_.Put(d);
+  Create(incident::v1::PRIORITY_P2);
+  incident_.set_service("late");
+  EXPECT_THAT(Apply(incident_), ElementsAre());
+  clock_.Advance(absl::Seconds(5));
+  EXPECT_THAT(Change([](Incident& i) { i.set_assignment_group("network"); }),
+              ElementsAre("SlaClockStarted"));
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_THAT(Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P3); }),
+              ElementsAre("SlaClockCancelled"));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(Change([](Incident& i) { i.set_priority(incident::v1::PRIORITY_P2); }),
+              ElementsAre("SlaClockStarted"));
+  auto back = Last<sla::v1::SlaClockStarted>("SlaClockStarted").clock();
+  EXPECT_EQ(base::FromProtoTimestamp(back.start_time()), kT0 + absl::Seconds(5));
+  EXPECT_EQ(back.business_elapsed().seconds(), 3);
+  EXPECT_FALSE(back.breached());
+  ASSERT_TRUE(next_fire_.has_value());
+  clock_.Advance(absl::Seconds(5));  // 13 s: its own 8 s since +5 s
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaWarningReached", "SlaWarningReached",
+                                  "SlaBreached"));
+  EXPECT_EQ(
+      base::FromProtoTimestamp(Last<sla::v1::SlaBreached>("SlaBreached").clock().event_time()),
+      kT0 + absl::Seconds(13));
+}
+
 // A clock cancelled before its due instant and revived past it breaches then, once.
 TEST_F(ShortTargetsTest, AClockRevivedPastItsDueInstantBreachesAtTheReturn) {
   CreateShort(incident::v1::PRIORITY_P2);  // 8 s

@@ -132,8 +132,10 @@ std::string EntryText(const TimelineEvent& e, absl::Duration business) {
                         Dur(business), " of ", Dur(target));
   }
   if (e.type == "SlaClockCancelled") {
+    // A breach reached before the cancellation stands (docs/sla.md 4.2).
     return absl::StrCat("cancelled (", e.reason, ") by ", CausePhrase(c.cause()), why,
-                        ": neither met nor breached");
+                        c.breached() ? ": breached before it, and the breach stands"
+                                     : ": neither met nor breached");
   }
   if (e.type == "SlaClockRepublished") return "state re-published by the SLA timer (no change)";
   return e.type;
@@ -301,7 +303,9 @@ v1::ClockDerivation Derive(const slamodel::Clock& clock, const businesstime::Cal
     case Stage::kCancelled:
       // Its instants would only say what a clock that no longer runs would have done.
       steps.Add(absl::StrCat("cancelled at ", When(as_of, tz), " with ", Dur(elapsed), " of ",
-                             Dur(target), ": neither met nor breached"));
+                             Dur(target),
+                             clock.breached() ? ": breached before it, and the breach stands"
+                                              : ": neither met nor breached"));
       return d;
     case Stage::kNone:
       break;

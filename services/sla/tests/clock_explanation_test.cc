@@ -311,6 +311,13 @@ TEST(ClockExplanation, AClockThatCameBackIsCountedAgainFromItsStart) {
   t.Add("SlaBreached", t0 + absl::Seconds(8), v1::CLOCK_STAGE_RUNNING, "target_reached");
   t.Add("SlaClockCancelled", t0 + absl::Seconds(11), v1::CLOCK_STAGE_CANCELLED, "priority_change")
       .reason = "priority_not_covered";
+  {
+    const v1::ClockExplanation cancelled = ExplainClock(t.Facts(always), t0 + absl::Seconds(12));
+    // Found from outside: a breached clock's cancellation read "neither met nor breached".
+    EXPECT_THAT(cancelled.timeline(2).explanation(),
+                HasSubstr("breached before it, and the breach stands"));
+    EXPECT_EQ(cancelled.derivation().state(), "cancelled");
+  }
   auto& back =
       t.Add("SlaClockStarted", t0 + absl::Seconds(13), v1::CLOCK_STAGE_RUNNING, "priority_change");
   back.retroactive = true;

@@ -153,9 +153,10 @@ function Transitions({ api, record, merge, caller }: { api: Api; record: WorkRec
   const { error, busy, run, v } = useApiCall();
   // An owner (a requester) is offered what owners may do: cancel their request.
   const action = `${kind}.transition` as const;
+  const owner = kind === "serviceRequest" ? (record as ServiceRequest).requestedFor : undefined;
   const options = may(caller, action)
     ? transitionsFrom(record.state)
-    : mayOnlyAsOwner(caller, action)
+    : mayOnlyAsOwner(caller, action, owner)
       ? transitionsFrom(record.state).filter((o) => o.target.endsWith("_CANCELLED"))
       : [];
   const needsReason = options.some((o) => o.needs === "reason");

@@ -45,15 +45,19 @@ test("a requester may only cancel their own request; an agent works on it; a vie
   const agent = { subject: "a", roles: ["ROLE_AGENT"] };
   const viewer = { subject: "v", roles: ["ROLE_VIEWER"] };
   assert.equal(may(requester, "serviceRequest.transition"), false);
-  assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition"), true);
-  assert.equal(mayOnlyAsOwner(requester, "incident.transition"), false);
+  assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition", "r"), true);
+  // Not theirs (a requester with a read role sees others' requests too): nothing to offer.
+  assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition", "someone else"), false);
+  assert.equal(mayOnlyAsOwner({ subject: "vr", roles: ["ROLE_VIEWER", "ROLE_REQUESTER"] }, "serviceRequest.transition", "other"), false);
+  assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition", undefined), false);
+  assert.equal(mayOnlyAsOwner(requester, "incident.transition", "r"), false);
   assert.equal(may(agent, "serviceRequest.transition"), true);
-  assert.equal(mayOnlyAsOwner(agent, "serviceRequest.transition"), false);
-  assert.equal(may(viewer, "incident.assign") || mayOnlyAsOwner(viewer, "serviceRequest.transition"), false);
+  assert.equal(mayOnlyAsOwner(agent, "serviceRequest.transition", "a"), false);
+  assert.equal(may(viewer, "incident.assign") || mayOnlyAsOwner(viewer, "serviceRequest.transition", "v"), false);
   assert.equal(may(agent, "problem.transition"), false);
   assert.equal(may({ subject: "p", roles: ["ROLE_PROBLEM_MANAGER"] }, "problem.transition"), true);
-  assert.equal(mayOnlyAsOwner(undefined, "serviceRequest.transition"), false);
-  assert.equal(mayOnlyAsOwner(null, "serviceRequest.transition"), false);
+  assert.equal(mayOnlyAsOwner(undefined, "serviceRequest.transition", "r"), false);
+  assert.equal(mayOnlyAsOwner(null, "serviceRequest.transition", "r"), false);
 });
 
 test("the shared views are offered to every role but a requester alone", () => {

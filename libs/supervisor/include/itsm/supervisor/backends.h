@@ -17,9 +17,12 @@ namespace itsm::supervisor {
 
 class RedisServer {
  public:
-  // port 0 picks a free one.
+  // port 0 picks a free one. A `password` is required of every client (requirepass, written
+  // to a private file in `dir` rather than given as an argument other users could read): a
+  // client of another Redis, or another suite's, cannot take it for this one.
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start(const std::string& dir, int port,
-                                                            const std::string& log_file = "");
+                                                            const std::string& log_file = "",
+                                                            const std::string& password = "");
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   ChildProcess& process() { return *process_; }
@@ -38,6 +41,7 @@ class RedisServer {
 
   std::string dir_;
   std::string log_file_;
+  std::string password_;
   int port_ = 0;
   absl::Time deadline_;
   std::unique_ptr<ChildProcess> process_;

@@ -20,9 +20,12 @@ struct LocalIssuer {
   std::string signing_key_file;
   // Its public half as a JWKS document (the services' auth_jwks_file).
   std::string jwks_file;
+  // The local Redis's password (the services' redis_password_file), made once, kept after.
+  std::string redis_password_file = {};
+  std::string redis_password = {};
 
-  // Reads the key in `dir`, or creates the folder, a new key and its JWKS. The JWKS is
-  // rewritten from the key each time, so the two always agree.
+  // Reads the key in `dir`, or creates the folder, a new key and its JWKS (and the Redis
+  // password). The JWKS is rewritten from the key each time, so the two always agree.
   static absl::StatusOr<LocalIssuer> OpenOrCreate(const std::string& dir);
 };
 

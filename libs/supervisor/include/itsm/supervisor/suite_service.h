@@ -75,6 +75,8 @@ class SuiteService {
   std::string what_;  // how errors name the process
   std::string ready_file_;
   std::string migrating_file_;
+  // Where its log ended when this process started: what it says comes after.
+  int64_t log_start_ = 0;
   absl::Time deadline_;
   bool ready_ = false;
   std::string name_;
