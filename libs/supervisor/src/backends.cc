@@ -123,15 +123,8 @@ absl::Status RedisServer::Launch(absl::Duration timeout) {
     // In a file of its own (0600), first on the command line: an argument would show the
     // password to every user of the machine.
     const std::string conf = dir_ + "/itsm-auth.conf";
-    ITSM_RETURN_IF_ERROR(
-        WriteFileAtomically(conf, absl::StrCat("requirepass \"", password_, "\"\n")));
-    std::error_code error;
-    std::filesystem::permissions(
-        conf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-        std::filesystem::perm_options::replace, error);
-    if (error) {
-      return absl::UnavailableError(absl::StrCat("cannot protect ", conf, ": ", error.message()));
-    }
+    ITSM_RETURN_IF_ERROR(WriteFileAtomically(
+        conf, absl::StrCat("requirepass \"", password_, "\"\n"), /*owner_only=*/true));
     options.args.push_back(conf);
   }
   // AOF with an fsync every second: the documented durability of the SLA clocks.

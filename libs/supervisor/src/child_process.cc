@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -252,12 +253,16 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                 bool owner_only) {
   // Write beside, then rename: a reader never sees half a file.
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+    if (owner_only && chmod(tmp.c_str(), 0600) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot make ", tmp, " private"));
+    }
     out << contents;
     if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
   }

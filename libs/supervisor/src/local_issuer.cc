@@ -35,8 +35,8 @@ absl::StatusOr<LocalIssuer> LocalIssuer::OpenOrCreate(const std::string& dir) {
     key = *std::move(read);
   } else {
     ITSM_ASSIGN_OR_RETURN(key, auth::GenerateSigningKey(auth::Algorithm::kEs256));
-    ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.signing_key_file, key.private_pem));
-    chmod(issuer.signing_key_file.c_str(), 0600);
+    ITSM_RETURN_IF_ERROR(
+        WriteFileAtomically(issuer.signing_key_file, key.private_pem, /*owner_only=*/true));
   }
   ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.jwks_file, auth::JwksOf({key})));
   // The local Redis asks for it, so that no client of another Redis on the port (another
@@ -54,8 +54,8 @@ absl::StatusOr<LocalIssuer> LocalIssuer::OpenOrCreate(const std::string& dir) {
     }
     issuer.redis_password = absl::BytesToHexString(
         absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-    ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.redis_password_file, issuer.redis_password));
-    chmod(issuer.redis_password_file.c_str(), 0600);
+    ITSM_RETURN_IF_ERROR(WriteFileAtomically(issuer.redis_password_file, issuer.redis_password,
+                                             /*owner_only=*/true));
   }
   return issuer;
 }

@@ -129,8 +129,9 @@ absl::StatusOr<Cert> MakeCertificate(EVP_PKEY* key, const std::string& common_na
 // Written beside and renamed (a reader — gRPC's file watcher, the gateway — never sees half a
 // file), private to the owner when `secret`.
 absl::Status WriteFile(const std::string& path, const std::string& contents, bool secret) {
-  ITSM_RETURN_IF_ERROR(WriteFileAtomically(path, contents));
-  if (chmod(path.c_str(), secret ? 0600 : 0644) != 0) {
+  ITSM_RETURN_IF_ERROR(WriteFileAtomically(path, contents, /*owner_only=*/secret));
+  // A certificate is everyone's to read, whatever the umask.
+  if (!secret && chmod(path.c_str(), 0644) != 0) {
     return absl::InternalError(absl::StrCat(path, ": cannot set its permissions"));
   }
   return absl::OkStatus();

@@ -89,7 +89,10 @@ int64_t FileSize(const std::string& path);
 
 // Whole file contents; NOT_FOUND if it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
+// Written beside and renamed: a reader never sees half a file. With `owner_only`, the file is
+// the owner's alone (0600) before the first byte is written, whatever the umask (keys, passwords).
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                 bool owner_only = false);
 
 }  // namespace itsm::supervisor
 
