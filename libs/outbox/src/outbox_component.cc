@@ -70,7 +70,7 @@ grpc::ServerUnaryReactor* OutboxAdminService::RepublishEvents(
                         {"count", *n},
                         {"actor", runtime::Actor(*ctx)},
                         {"request_id", runtime::RequestId(*ctx)}});
-    relay_.Wake();
+    relay_.Rescan();
   }
   reactor->Finish(runtime::ToGrpcStatus(n.status(), *ctx));
   return reactor;

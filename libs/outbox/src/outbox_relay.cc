@@ -161,6 +161,14 @@ void OutboxRelay::Wake() {
   wake_ = true;
 }
 
+void OutboxRelay::Rescan() {
+  {
+    absl::MutexLock lock(&marks_mu_);
+    rescan_ = true;
+  }
+  Wake();
+}
+
 void OutboxRelay::Stop() {
   {
     absl::MutexLock lock(&mu_);
@@ -327,10 +335,21 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     SetLeader(true);  // SQLite: one process per file, so its relay is the only one
   }
   const bool deferred_marks = !postgres && writer_ != nullptr;
+  // Rows delivered whose mark has not committed yet: skipped, not sent twice.
   absl::flat_hash_set<int64_t> skip;
+  int64_t after = 0;  // read rows with larger ids only (writer mode)
   if (deferred_marks) {
     absl::MutexLock lock(&marks_mu_);
-    skip = delivered_unmarked_;
+    const absl::Time now = absl::Now();
+    if (rescan_ || now - last_rescan_ >= options_.rescan_interval) {
+      rescan_ = false;
+      last_rescan_ = now;
+      settled_up_to_ = 0;
+    }
+    after = settled_up_to_;
+    for (int64_t id : delivered_unmarked_) {
+      if (id > after) skip.insert(id);
+    }
   }
   // A snapshot read, finished before anything is produced: no transaction, pooled connection or
   // table lock is held while the broker is waited for.
@@ -340,8 +359,9 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     ITSM_ASSIGN_OR_RETURN(
         all_rows, txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
                              " event_time_us, event_subject, content_type, payload, created_at_us"
-                             " FROM outbox WHERE published_at_us IS NULL ORDER BY id LIMIT $1",
-                             {options_.batch_size + static_cast<int>(skip.size())}));
+                             " FROM outbox WHERE published_at_us IS NULL AND id > $2"
+                             " ORDER BY id LIMIT $1",
+                             {options_.batch_size + static_cast<int>(skip.size()), after}));
   }
   std::vector<const std::vector<storage::Value>*> rows_to_send;
   const int round_size = rounds_sending_alone_ > 0 ? 1 : options_.batch_size;
@@ -454,6 +474,20 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
       if (dead.empty()) return absl::OkStatus();
       return Outbox::MoveToDeadLetters(t, dead, absl::Now());
     }));
+  }
+  if (deferred_marks) {
+    // The cursor moves over the leading rows that are settled: delivered (now or before) or set
+    // aside. A row not delivered stops it, so the next round starts from that row again.
+    absl::flat_hash_set<int64_t> settled(delivered.begin(), delivered.end());
+    for (const Outbox::DeadLetter& d : dead) settled.insert(d.id);
+    int64_t settled_up_to = after;
+    for (const auto& row : all_rows.rows()) {
+      const int64_t id = row[0].AsInt();
+      if (!skip.contains(id) && !settled.contains(id)) break;
+      settled_up_to = id;
+    }
+    absl::MutexLock lock(&marks_mu_);
+    if (!rescan_) settled_up_to_ = std::max(settled_up_to_, settled_up_to);
   }
   dead_lettered_.Increment(static_cast<double>(dead.size()));
   published_.Increment(static_cast<double>(delivered.size()));

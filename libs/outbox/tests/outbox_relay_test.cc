@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "itsm/kafkamock/mock_cluster.h"
 #include "itsm/outbox/outbox.h"
+#include "itsm/storage/group_commit.h"
 #include "itsm/storage/migrations.h"
 #include "itsm/supervisor/child_process.h"
 #include "itsm/testing/kafka_reader.h"
@@ -551,6 +552,60 @@ TEST(OutboxRelayChild, RelaysUntilKilled) {
   ASSERT_TRUE(
       supervisor::WriteFileAtomically(std::getenv("ITSM_OUTBOX_TEST_CHILD_READY"), "1").ok());
   for (;;) absl::SleepFor(absl::Hours(1));  // until SIGKILL
+}
+
+// With the service's writer, marks are deferred and a round reads only after the rows earlier
+// rounds settled (SQLite): each row still goes exactly once, in order, rows the broker did not
+// take are sent again from the first of them, and rows set pending again behind the relay are
+// found by a rescan: at once after RepublishEvents, else within rescan_interval.
+TEST_P(OutboxRelayTest, WithTheWriterEachRowGoesOnceAndRowsSetPendingAgainAreFound) {
+  storage::GroupCommitter writer(*db_, {});
+  RelayOptions options = Options();
+  options.rescan_interval = absl::InfiniteDuration();
+  OutboxRelay relay(*db_, options, registry_, &writer);
+  Write("agg-1", 3);
+  ASSERT_EQ(*relay.PublishOnce(), 3);
+  ASSERT_EQ(*relay.PublishOnce(), 0);  // delivered, mark not yet committed: not sent again
+  Write("agg-1", 2);
+  ASSERT_EQ(*relay.PublishOnce(), 2);
+
+  cluster_->SetBrokerDown(1, true);
+  Write("agg-2", 2);
+  ASSERT_EQ(*relay.PublishOnce(), 0);
+  cluster_->SetBrokerDown(1, false);
+  int published = 0;
+  for (int round = 0; round < 10 && published < 2; ++round) published += *relay.PublishOnce();
+  ASSERT_EQ(published, 2);
+  auto records = itsm::testing::ReadTopic(cluster_->bootstrap_servers(), kTopic, 7);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 7u);
+  std::set<std::string> ids;
+  for (const auto& r : *records) ids.insert(r.Header("ce_id"));
+  EXPECT_EQ(ids.size(), 7u);
+
+  relay.Stop();  // commits the deferred marks
+  EXPECT_EQ(Stats().pending, 0);
+  auto queued = Outbox::Republish(*db_, absl::InfinitePast(), absl::Now() + absl::Hours(1), "");
+  ASSERT_EQ(*queued, 7);
+  relay.Rescan();
+  ASSERT_EQ(*relay.PublishOnce(), 7);
+}
+
+TEST_P(OutboxRelayTest, WithTheWriterARescanFindsRowsSetPendingByHand) {
+  storage::GroupCommitter writer(*db_, {});
+  RelayOptions options = Options();
+  options.rescan_interval = absl::Milliseconds(1);
+  OutboxRelay relay(*db_, options, registry_, &writer);
+  Write("agg", 3);
+  ASSERT_EQ(*relay.PublishOnce(), 3);
+  relay.Stop();
+  // An operator's UPDATE, not RepublishEvents: the relay is not told.
+  auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Execute("UPDATE outbox SET published_at_us = NULL", {}).ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  absl::SleepFor(absl::Milliseconds(5));  // past rescan_interval
+  ASSERT_EQ(*relay.PublishOnce(), 3);
 }
 
 TEST_P(OutboxRelayTest, BackgroundThreadPublishesAfterWake) {

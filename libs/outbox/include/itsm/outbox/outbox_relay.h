@@ -61,6 +61,10 @@ struct RelayOptions {
   absl::Duration retention = absl::Hours(168);
   // With a writer: how often delivered rows are marked published.
   absl::Duration mark_interval = absl::Milliseconds(100);
+  // With a writer (SQLite): how often a round starts from the oldest pending row instead of after
+  // the rows earlier rounds settled, to find rows set pending again behind the relay by hand
+  // (RepublishEvents calls Rescan() and is found at once).
+  absl::Duration rescan_interval = absl::Seconds(1);
   // Topics published in the proto3 JSON mapping (content-type application/json) for consumers
   // without protobuf; the outbox keeps protobuf either way, so the choice can change at any time.
   std::vector<std::string> json_topics = {};
@@ -84,6 +88,9 @@ class OutboxRelay {
   absl::Status Start();
   // Called after a commit that wrote outbox rows: publish now rather than at the next poll.
   void Wake();
+  // Called after rows already sent were set pending again (RepublishEvents): the next round
+  // starts from the oldest pending row. Wakes the relay.
+  void Rescan();
   // Finishes the current round, then publishes what is still pending (rows committed up to now,
   // e.g. by a group committer stopped just before) within delivery_timeout, marks what was
   // delivered, and joins.
@@ -139,6 +146,15 @@ class OutboxRelay {
   absl::flat_hash_set<int64_t> delivered_unmarked_ ABSL_GUARDED_BY(marks_mu_);
   std::vector<int64_t> to_mark_ ABSL_GUARDED_BY(marks_mu_);
   absl::Time last_mark_ = absl::InfinitePast();
+  // Writer mode only: every pending row up to this id is delivered (its mark deferred) or set
+  // aside, so a round reads after it. Without it, each round read back every row delivered since
+  // the last mark — payload and all — only to skip it: at 64 creates in flight, a dozen rows read
+  // for each one sent. SQLite commits outbox ids in order (one writer, AUTOINCREMENT), so a row
+  // committed later always has a larger id; rows set pending again below the cursor are found by
+  // a rescan.
+  int64_t settled_up_to_ ABSL_GUARDED_BY(marks_mu_) = 0;
+  bool rescan_ ABSL_GUARDED_BY(marks_mu_) = true;
+  absl::Time last_rescan_ ABSL_GUARDED_BY(marks_mu_) = absl::InfinitePast();
 
   prometheus::Counter& published_;
   prometheus::Counter& failed_;
