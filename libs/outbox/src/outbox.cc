@@ -58,6 +58,11 @@ CREATE TABLE outbox_dead_letters (
   dead_at_us BIGINT NOT NULL
 );
 )sql"},
+      // When a row was set pending again (RepublishEvents, a dead letter requeued): its publish
+      // delay counts from then, not from its first writing (found from outside: after a
+      // re-publish, itsm_outbox_publish_delay_seconds said every event had waited for hours).
+      // NULL for a row pending since it was written.
+      {3, "outbox pending_since_us", "ALTER TABLE outbox ADD COLUMN pending_since_us BIGINT;"},
   };
   return kMigrations;
 }
@@ -86,9 +91,11 @@ absl::StatusOr<int64_t> Outbox::Republish(storage::Database& db, absl::Time star
   ITSM_ASSIGN_OR_RETURN(auto txn, db.Begin(storage::TransactionMode::kReadWrite));
   ITSM_ASSIGN_OR_RETURN(
       int64_t n,
-      txn->Execute("UPDATE outbox SET published_at_us = NULL WHERE published_at_us IS NOT NULL"
+      txn->Execute("UPDATE outbox SET published_at_us = NULL, pending_since_us = $4"
+                   " WHERE published_at_us IS NOT NULL"
                    " AND created_at_us >= $1 AND created_at_us < $2 AND ($3 = '' OR topic = $3)",
-                   {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic}));
+                   {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic,
+                    absl::ToUnixMicros(absl::Now())}));
   ITSM_RETURN_IF_ERROR(txn->Commit());
   return n;
 }
@@ -125,6 +132,9 @@ absl::StatusOr<int64_t> Outbox::RequeueDeadLetters(storage::Database& db, absl::
                  "created_at_us < $2 AND ($3 = '' OR topic = $3) ORDER BY id",
                  {absl::ToUnixMicros(start), absl::ToUnixMicros(end), topic}));
   constexpr size_t kChunk = 500;
+  // Pending again from now (their publish delay counts from here); a number we make, written
+  // into the statement.
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
   int64_t n = 0;
   for (size_t first = 0; first < chosen.size(); first += kChunk) {
     const size_t last = std::min(chosen.size(), first + kChunk);
@@ -137,7 +147,8 @@ absl::StatusOr<int64_t> Outbox::RequeueDeadLetters(storage::Database& db, absl::
     const std::string in = absl::StrCat(" WHERE id IN (", absl::StrJoin(placeholders, ", "), ")");
     ITSM_ASSIGN_OR_RETURN(
         int64_t copied,
-        txn->Execute(absl::StrCat("INSERT INTO outbox(", kEventColumns, ") SELECT ", kEventColumns,
+        txn->Execute(absl::StrCat("INSERT INTO outbox(", kEventColumns,
+                                  ", pending_since_us) SELECT ", kEventColumns, ", ", now_us,
                                   " FROM outbox_dead_letters", in, " ORDER BY id"),
                      ids));
     ITSM_RETURN_IF_ERROR(

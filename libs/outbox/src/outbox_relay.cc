@@ -94,7 +94,8 @@ OutboxRelay::OutboxRelay(storage::Database& db, RelayOptions options,
                    .Add({})),
       latency_(prometheus::BuildHistogram()
                    .Name("itsm_outbox_publish_delay_seconds")
-                   .Help("Time from writing an outbox row to Kafka acknowledging it.")
+                   .Help("Time from writing an outbox row (or setting it pending again: "
+                         "RepublishEvents) to Kafka acknowledging it.")
                    .Register(registry)
                    .Add({}, runtime::LatencyBuckets())),
       leader_(prometheus::BuildGauge()
@@ -358,7 +359,8 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     ITSM_ASSIGN_OR_RETURN(auto txn, db_.Begin(storage::TransactionMode::kReadOnly));
     ITSM_ASSIGN_OR_RETURN(
         all_rows, txn->Query("SELECT id, topic, message_key, event_id, event_source, event_type,"
-                             " event_time_us, event_subject, content_type, payload, created_at_us"
+                             " event_time_us, event_subject, content_type, payload, created_at_us,"
+                             " COALESCE(pending_since_us, created_at_us)"
                              " FROM outbox WHERE published_at_us IS NULL AND id > $2"
                              " ORDER BY id LIMIT $1",
                              {options_.batch_size + static_cast<int>(skip.size()), after}));
@@ -378,7 +380,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   ITSM_ASSIGN_OR_RETURN(events::KafkaProducer::Batch batch, producer_->NewBatch());
   struct InFlight {
     int64_t id;
-    int64_t created_at_us;
+    int64_t pending_since_us;  // the publish delay counts from here
     prometheus::Counter* of_type;
   };
   std::vector<InFlight> in_flight;
@@ -428,7 +430,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
                 {{"event_id", event.id}, {"topic", topic}, {"error", rd_kafka_err2str(err)}});
       break;
     }
-    in_flight.push_back({id, row[10].AsInt(), &PublishedOfType(event.type)});
+    in_flight.push_back({id, row[11].AsInt(), &PublishedOfType(event.type)});
   }
 
   const std::vector<events::KafkaProducer::Delivery> deliveries = batch.Wait();
@@ -439,7 +441,7 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     const events::KafkaProducer::Delivery& d = deliveries[i];
     if (d.delivered()) {
       delivered.push_back(p.id);
-      latency_.Observe(static_cast<double>(now_us - p.created_at_us) / 1e6);
+      latency_.Observe(static_cast<double>(now_us - p.pending_since_us) / 1e6);
     } else if (d.reported && IsBatchSizeRefusal(d.error) && in_flight.size() > 1) {
       // The broker's limit may be on the batch, not this event: each goes alone first, from
       // the oldest not delivered; only one refused alone is set aside.
