@@ -61,6 +61,7 @@ CivilSchedule::CivilSchedule(std::array<DaySchedule, 7> weekly,
     : weekly_(std::move(weekly)) {
   for (const DaySchedule& day : weekly_) {
     week_open_seconds_ += day.open_seconds();
+    longest_day_open_seconds_ = std::max(longest_day_open_seconds_, day.open_seconds());
     if (day.open_seconds() > 0) has_open_time_ = true;
     if (day.open_seconds() < kSecondsPerDay) has_closed_time_ = true;
   }
@@ -73,6 +74,7 @@ CivilSchedule::CivilSchedule(std::array<DaySchedule, 7> weekly,
     const DaySchedule& usual = weekly_[WeekdayIndex(day)];
     correction_before_.push_back(correction_before_.back() + schedule.open_seconds() -
                                  usual.open_seconds());
+    longest_day_open_seconds_ = std::max(longest_day_open_seconds_, schedule.open_seconds());
     if (schedule.open_seconds() > 0) has_open_time_ = true;
     if (schedule.open_seconds() < kSecondsPerDay) has_closed_time_ = true;
     exception_days_.push_back(day);

@@ -70,6 +70,11 @@ class CivilSchedule {
 
   bool has_open_time() const { return has_open_time_; }
   bool has_closed_time() const { return has_closed_time_; }
+  // The days (since 1970-01-01) of the dated exceptions, sorted: the only days on which the
+  // schedule departs from its week.
+  const std::vector<int64_t>& exception_days() const { return exception_days_; }
+  // The most open seconds any one civil date holds.
+  int64_t longest_day_open_seconds() const { return longest_day_open_seconds_; }
 
   const DaySchedule& ForDay(int64_t day) const;
   bool IsOpenAt(int64_t position) const;
@@ -100,6 +105,7 @@ class CivilSchedule {
   std::vector<DaySchedule> exception_schedules_;
   // correction_before_[i]: what exceptions 0..i-1 add to (or take from) the weekly count.
   std::vector<int64_t> correction_before_;
+  int64_t longest_day_open_seconds_ = 0;
   bool has_open_time_ = false;
   bool has_closed_time_ = false;
 };

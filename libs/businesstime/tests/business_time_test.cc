@@ -402,6 +402,59 @@ TEST(NoOpenTime, SearchHorizonIsTenYears) {
 
 // --- Second precision and sub-second instants -------------------------------------------------
 
+// Open until the end of 2029, then ten years of holidays: a target that falls due from today
+// does not from the last closing before them, and that is the start the search names.
+TEST(LeastOpenTime, FindsTheStartYearsAheadWhereOpenTimeRunsOut) {
+  CalendarSpec spec = Weekdays("UTC", {9, 0}, {17, 0});
+  for (absl::CivilDay d(2030, 1, 1); d < absl::CivilDay(2040, 3, 1); ++d) {
+    spec.holidays.push_back({.date = {static_cast<int>(d.year()), d.month(), d.day()}});
+  }
+  const Calendar calendar = MustCreate(spec);
+  const absl::StatusOr<LeastOpenTime> least =
+      LeastOpenTimeWithinHorizon(calendar, Utc(2026, 12, 7, 12, 0), absl::InfiniteFuture());
+  ASSERT_TRUE(least.ok()) << least.status();
+  EXPECT_EQ(least->start, Utc(2029, 12, 31, 17, 0));  // a Monday's closing
+  EXPECT_EQ(least->open, absl::ZeroDuration());
+
+  // Until the day before, the least is the open time after the run within ten years.
+  const absl::StatusOr<LeastOpenTime> earlier =
+      LeastOpenTimeWithinHorizon(calendar, Utc(2026, 12, 7, 12, 0), Utc(2026, 12, 31, 0, 0));
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  EXPECT_GT(earlier->open, absl::Hours(8 * 5));
+  EXPECT_EQ(earlier->open,
+            BusinessElapsed(calendar, earlier->start, earlier->start + kSearchHorizon));
+}
+
+TEST(LeastOpenTime, WeeklyHoursAloneRepeatEveryWeek) {
+  const Calendar calendar = MustCreate(Weekdays("Europe/London", {9, 0}, {17, 0}));
+  const absl::Time from = Utc(2026, 12, 7, 12, 0);
+  const absl::StatusOr<LeastOpenTime> week =
+      LeastOpenTimeWithinHorizon(calendar, from, from + absl::Hours(24 * 7));
+  const absl::StatusOr<LeastOpenTime> ever =
+      LeastOpenTimeWithinHorizon(calendar, from, absl::InfiniteFuture());
+  ASSERT_TRUE(week.ok() && ever.ok());
+  // Ten years of weekdays, less a day or so at the ends.
+  EXPECT_GT(week->open, absl::Hours(8 * 2600));
+  EXPECT_LE(ever->open, week->open);
+  EXPECT_EQ(week->repeated, absl::Hours(10));  // one autumn hour a year, 13:00-14:00 never
+  for (absl::Time t = from; t < from + absl::Hours(24 * 7); t += absl::Hours(1)) {
+    EXPECT_LE(ever->open, BusinessElapsed(calendar, t, t + kSearchHorizon)) << t;
+  }
+}
+
+TEST(LeastOpenTime, RejectsARangeItCannotCount) {
+  const Calendar calendar = MustCreate(TwentyFourSeven("UTC"));
+  EXPECT_EQ(LeastOpenTimeWithinHorizon(calendar, Utc(2395, 1, 1, 0, 0), absl::InfiniteFuture())
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LeastOpenTimeWithinHorizon(calendar, Utc(2026, 1, 2, 0, 0), Utc(2026, 1, 1, 0, 0))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LongestOpenDate(calendar), absl::Hours(24));
+}
+
 TEST(Precision, SecondBoundariesAndSubSecondInstants) {
   CalendarSpec spec;
   spec.time_zone = "UTC";

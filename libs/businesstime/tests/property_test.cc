@@ -358,5 +358,57 @@ TEST(BusinessTimeProperty, MatchesSecondReference) {
   RunProperty({"seconds", 1, 100, kDay / 2, 2 * kDay, 25});
 }
 
+// The least open time ahead of any start in a three-week range against the brute force: every
+// 15-minute start's next ten years counted on the reference. The calendars get holidays near
+// the range, near the horizon's end (where a start ten years earlier meets them) and, in some
+// cases, a run of up to a year of holidays: the shapes that leave a clock with too little time.
+TEST(BusinessTimeProperty, LeastOpenTimeWithinHorizonMatchesBruteForce) {
+  constexpr int64_t kGrain = 900;
+  const int64_t horizon_steps = absl::ToInt64Seconds(kSearchHorizon) / kGrain;
+  const uint64_t seed = Seed();
+  for (int n = 0; n < 12; ++n) {
+    Random random(seed * 7919 + static_cast<uint64_t>(n));
+    Case c = RandomCase(random, kGrain, 3 * kWeek, 3 * kWeek);
+    absl::TimeZone zone;
+    absl::LoadTimeZone(c.spec.time_zone, &zone);
+    const absl::CivilDay first(absl::ToCivilSecond(c.begin, zone));
+    const auto add_holidays = [&](absl::CivilDay from, int64_t days) {
+      for (int64_t d = 0; d < days; ++d) {
+        const LocalDate date = ToLocalDate(from + d);
+        bool taken = false;
+        for (const Holiday& h : c.spec.holidays) {
+          taken = taken || (h.date.year == date.year && h.date.month == date.month &&
+                            h.date.day == date.day);
+        }
+        if (!taken) c.spec.holidays.push_back({date, {}});
+      }
+    };
+    add_holidays(first + 3653 + random.Uniform(-3, 21), random.Uniform(1, 5));
+    if (random.Chance(50)) add_holidays(first + random.Uniform(0, 20), random.Uniform(30, 366));
+    absl::StatusOr<Calendar> calendar = Calendar::Create(c.spec);
+    ASSERT_TRUE(calendar.ok()) << calendar.status();
+
+    const ReferenceTimeline timeline(ReferenceCalendar(c.spec), c.begin, absl::Seconds(kGrain),
+                                     c.steps + horizon_steps + 1);
+    int64_t least_steps = -1;
+    int64_t least_at = 0;
+    for (int64_t i = 0; i <= c.steps; ++i) {
+      const int64_t open = timeline.Elapsed(i, i + horizon_steps);
+      if (least_steps < 0 || open < least_steps) {
+        least_steps = open;
+        least_at = i;
+      }
+    }
+    SCOPED_TRACE(absl::StrCat("seed=", seed, " case=", n, " from ", absl::FormatTime(c.begin), " ",
+                              DescribeSpec(c.spec)));
+    const absl::StatusOr<LeastOpenTime> least =
+        LeastOpenTimeWithinHorizon(*calendar, c.begin, timeline.At(c.steps));
+    ASSERT_TRUE(least.ok()) << least.status();
+    EXPECT_EQ(least->open, absl::Seconds(least_steps * kGrain));
+    EXPECT_EQ(least->start, timeline.At(least_at));
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
 }  // namespace
 }  // namespace itsm::businesstime

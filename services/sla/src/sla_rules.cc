@@ -375,7 +375,32 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
 }
 
 absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
-                                   const businesstime::Calendar& calendar, absl::Time from) {
+                                   const businesstime::Calendar& calendar, absl::Time now,
+                                   LeastOpenTimes* known) {
+  // Clocks can start at any instant the definition is in force from now on, and running ones
+  // started up to the horizon ago are re-planned on an edited calendar.
+  const absl::Time from = std::max(
+      {EffectiveFrom(d), now - businesstime::kSearchHorizon, businesstime::kEarliestSupported});
+  const absl::Time until = std::max(from, EffectiveUntil(d));
+  if (from >= businesstime::kLatestSupported - businesstime::kSearchHorizon) {
+    return base::FieldError("effective_from",
+                            "after 2390-01-01: the SLA clock counts business time to 2400");
+  }
+  LeastOpenTimes computed;
+  if (known == nullptr) known = &computed;
+  auto it = known->find({from, until});
+  if (it == known->end()) {
+    ITSM_ASSIGN_OR_RETURN(businesstime::LeastOpenTime found,
+                          businesstime::LeastOpenTimeWithinHorizon(calendar, from, until));
+    it = known->emplace(std::pair(from, until), found).first;
+  }
+  const businesstime::LeastOpenTime& least = it->second;
+  const int64_t horizon_days = absl::ToInt64Hours(businesstime::kSearchHorizon) / 24;
+  const std::string too_little = absl::StrCat(
+      " days on calendar \"", d.calendar_id(), "\": a clock started at ",
+      base::FormatRfc3339(least.start), " has only ", absl::FormatDuration(least.open),
+      " of open time in the ", horizon_days,
+      " days after (too little open time; list the holidays' end or add working time)");
   for (int i = 0; i < d.targets_size(); ++i) {
     const auto& t = d.targets(i);
     for (const auto& [name, has, target] :
@@ -383,25 +408,23 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
           std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
       if (!has) continue;
       const absl::Duration duration = base::FromProtoDuration(*target);
-      if (!slamodel::Clock::Start(from, duration).Milestones(calendar, {}, from).back().at) {
+      if (duration > least.open) {
         return absl::InvalidArgumentError(
             absl::StrCat("targets[", i, "].", name, ": ", absl::FormatDuration(duration),
-                         " of business time cannot be reached within ",
-                         absl::ToInt64Hours(businesstime::kSearchHorizon) / 24,
-                         " days on calendar \"", d.calendar_id(), "\" (too little open time)"));
+                         " of business time cannot be reached within ", horizon_days, too_little));
       }
     }
+    // N business days need N + 2 dates with open time within the horizon (the start's date,
+    // N more, and the next one bounds the last one's end); no date holds more than the longest,
+    // and backward offset changes add at most `repeated` beyond the dates' hours.
     for (const auto& [name, days] :
          {std::pair{"response_business_days", t.response_business_days()},
           std::pair{"resolution_business_days", t.resolution_business_days()}}) {
       if (days <= 0) continue;
-      const auto due = slamodel::BusinessDaysTarget(
-          calendar, from, days, slamodel::BusinessDayRuleFromProto(d.business_day_rule()));
-      if (!due.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "targets[", i, "].", name, ": ", days, " business days cannot be reached within ",
-            absl::ToInt64Hours(businesstime::kSearchHorizon) / 24, " days on calendar \"",
-            d.calendar_id(), "\" (too little open time)"));
+      if (least.open - least.repeated < (days + 2) * businesstime::LongestOpenDate(calendar)) {
+        return absl::InvalidArgumentError(absl::StrCat("targets[", i, "].", name, ": ", days,
+                                                       " business days cannot be reached within ",
+                                                       horizon_days, too_little));
       }
     }
   }

@@ -5,11 +5,14 @@
 #ifndef ITSM_SERVICES_SLA_SLA_RULES_H_
 #define ITSM_SERVICES_SLA_SLA_RULES_H_
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "itsm/businesstime/business_time.h"
 #include "itsm/businesstime/calendar.h"
 #include "itsm/sla/v1/sla.pb.h"
 
@@ -34,11 +37,17 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& definition);
 absl::Status CheckNoOverlap(const v1::SlaDefinition& definition,
                             const std::vector<v1::SlaDefinition>& others);
 
-// Every target of `definition` falls due within the search horizon for a clock started at `from`
-// on `calendar`; INVALID_ARGUMENT naming the target otherwise (a calendar with too little open
-// time for it).
+// Every target of `definition` falls due within the search horizon for a clock started at any
+// instant from the horizon before `now` (running clocks) to the end of its effective dates, not
+// only from `now`: a calendar whose listed holidays close it for years from some date on would
+// otherwise leave later clocks with no due time, so no breach. INVALID_ARGUMENT naming the
+// target and the first start that falls short otherwise.
+// `known` keeps the least open times found by range of starts, for checking several definitions
+// on one calendar: most share a range (open-ended, in force since before the horizon).
+using LeastOpenTimes = std::map<std::pair<absl::Time, absl::Time>, businesstime::LeastOpenTime>;
 absl::Status CheckTargetsReachable(const v1::SlaDefinition& definition,
-                                   const businesstime::Calendar& calendar, absl::Time from);
+                                   const businesstime::Calendar& calendar, absl::Time now,
+                                   LeastOpenTimes* known = nullptr);
 
 // Whether `definition` applies to the record described by `request` at `at`: not retired, of the
 // kind asked for (any when unspecified), effective at `at`, with a target for the priority, and

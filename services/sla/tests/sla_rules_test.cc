@@ -130,6 +130,48 @@ TEST(CheckTargetsReachable, BusinessDaysTheCalendarCannotReachAreRefused) {
                         "reached within 3653 days"));
 }
 
+// Found from outside: a calendar open until a date, then closed by years of listed holidays,
+// passed a check made from now only, and clocks started after that date never fell due (no
+// warning, no breach, reported met). Every start the definition can see is checked now.
+TEST(CheckTargetsReachable, OpenTimeThatRunsOutLaterIsRefusedNamingTheStart) {
+  v1::Calendar c = WorkWeek();
+  c.set_time_zone("UTC");
+  for (absl::CivilDay d(2027, 6, 1); d < absl::CivilDay(2037, 7, 1); ++d) {
+    auto* h = c.add_holidays();
+    h->mutable_date()->set_year(static_cast<int>(d.year()));
+    h->mutable_date()->set_month(d.month());
+    h->mutable_date()->set_day(d.day());
+  }
+  auto hours = slamodel::CompileCalendar(c);
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  const absl::Time now =
+      absl::FromCivil(absl::CivilSecond(2027, 5, 20, 12, 0, 0), absl::UTCTimeZone());
+  v1::SlaDefinition d = Gold();
+  const std::string message(CheckTargetsReachable(d, *hours, now).message());
+  EXPECT_THAT(message, HasSubstr("targets[0].response_target: 15m of business time cannot be "
+                                 "reached within 3653 days on calendar \"cal\": a clock started "
+                                 "at 2027-05-31T"));
+  EXPECT_THAT(message, HasSubstr("has only 0 of open time in the 3653 days after"));
+
+  // Effective only until the day before the holidays, the same definition falls due: its
+  // clocks meet at least the years of open time after them.
+  d.mutable_effective_until()->set_seconds(absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(2027, 5, 27, 0, 0, 0), absl::UTCTimeZone())));
+  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok()) << CheckTargetsReachable(d, *hours, now);
+
+  // From a date after the holidays end, too.
+  d.clear_effective_until();
+  d.mutable_effective_from()->set_seconds(absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(2037, 7, 1, 0, 0, 0), absl::UTCTimeZone())));
+  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok()) << CheckTargetsReachable(d, *hours, now);
+
+  // Past the dates business time is counted for, the field is named.
+  d.mutable_effective_from()->set_seconds(absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(2395, 1, 1, 0, 0, 0), absl::UTCTimeZone())));
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+              HasSubstr("effective_from: after 2390-01-01"));
+}
+
 TEST(ValidateAndNormalise, BusinessDayTargets) {
   v1::SlaDefinition d = Gold();
   d.mutable_targets(0)->clear_resolution_target();

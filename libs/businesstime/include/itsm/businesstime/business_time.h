@@ -58,6 +58,33 @@ bool IsOpen(const Calendar& calendar, absl::Time t);
 // supported range; FAILED_PRECONDITION when there is no open instant within kSearchHorizon.
 absl::StatusOr<absl::Time> NextOpen(const Calendar& calendar, absl::Time t);
 
+// The least business time that kSearchHorizon after a start in [from, until] holds, and the
+// first start that holds that little. A clock on `calendar` started at any instant of the range
+// reaches a target of `open` or less within kSearchHorizon, and one of `open` plus a second
+// does not from `start`: a target is reachable from every start iff it is at most `open`.
+//
+// Exact, not sampled: the business time ahead of t only falls while t is open and the horizon's
+// end is closed, so its low points are `from`, `until`, the closings and the openings less
+// kSearchHorizon. Away from dated exceptions and UTC-offset changes (at either end) the calendar
+// repeats weekly, so a week after each of those, and after `from`, covers every low point. An
+// infinite `until` stops two years past both the last exception and `from` + kSearchHorizon;
+// after that only offset changes recur, each moving the open time ahead by its hour at most.
+// INVALID_ARGUMENT when `from` is outside the supported range or `until` < `from`.
+struct LeastOpenTime {
+  absl::Time start;
+  absl::Duration open;
+  // The most wall-clock time backward UTC-offset changes repeat within one such span: what a
+  // span's business time can exceed the sum of its dates' working hours by.
+  absl::Duration repeated;
+};
+absl::StatusOr<LeastOpenTime> LeastOpenTimeWithinHorizon(const Calendar& calendar, absl::Time from,
+                                                         absl::Time until);
+
+// The most working time one local date holds by its hours (weekly or dated). A span holding B
+// of business time covers at least (B - LeastOpenTime::repeated) / LongestOpenDate dates with
+// open time: how a count of business days is bounded through business time.
+absl::Duration LongestOpenDate(const Calendar& calendar);
+
 // The first closed instant >= t (t itself when closed). A 24x7 calendar without holidays never
 // closes: FAILED_PRECONDITION, as for no closed instant within kSearchHorizon.
 absl::StatusOr<absl::Time> NextClose(const Calendar& calendar, absl::Time t);
