@@ -421,7 +421,8 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
          {std::pair{"response_business_days", t.response_business_days()},
           std::pair{"resolution_business_days", t.resolution_business_days()}}) {
       if (days <= 0) continue;
-      if (least.open - least.repeated < (days + 2) * businesstime::LongestOpenDate(calendar)) {
+      if (least.open == absl::ZeroDuration() ||
+          least.open - least.repeated < (days + 2) * businesstime::LongestOpenDate(calendar)) {
         return absl::InvalidArgumentError(absl::StrCat("targets[", i, "].", name, ": ", days,
                                                        " business days cannot be reached within ",
                                                        horizon_days, too_little));

@@ -154,6 +154,42 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<v1::SlaService::Stub> stub_;
 };
 
+// Found from outside: a calendar open for a few more days, then closed by ten years of listed
+// holidays. A definition on it was accepted (checked from now only) and clocks started after the
+// last open day never came due. Refused now, and so is the edit that closes a used calendar so.
+TEST_P(SlaServiceTest, ACalendarWhoseOpenTimeRunsOutLaterCannotCarryADefinition) {
+  v1::Calendar closing = OfficeCalendar("Closing office");
+  closing.clear_holidays();
+  for (absl::CivilDay d(2026, 11, 25); d < absl::CivilDay(2036, 12, 31); ++d) {
+    auto* h = closing.add_holidays();
+    h->mutable_date()->set_year(static_cast<int>(d.year()));
+    h->mutable_date()->set_month(d.month());
+    h->mutable_date()->set_day(d.day());
+  }
+  v1::Calendar stored;
+  ASSERT_TRUE(CreateCalendar(closing, &stored).ok());
+  const int64_t definitions = Count("sla_definitions");
+  grpc::Status s = CreateDefinition(GoldDefinition(stored.id()));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("of business time cannot be reached within 3653 days"));
+  EXPECT_THAT(s.error_message(), HasSubstr("a clock started at 2026-11-24T"));  // the last day
+  EXPECT_EQ(Count("sla_definitions"), definitions);
+
+  v1::Calendar office;
+  ASSERT_TRUE(CreateCalendar(OfficeCalendar("Open office"), &office).ok());
+  ASSERT_TRUE(CreateDefinition(GoldDefinition(office.id())).ok());
+  closing.set_id(office.id());
+  closing.set_name(office.name());
+  closing.set_version(office.version());
+  grpc::ClientContext ctx;
+  v1::UpdateCalendarRequest r;
+  *r.mutable_calendar() = closing;
+  v1::UpdateCalendarResponse updated;
+  s = stub_->UpdateCalendar(&ctx, r, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("would never fall due on it"));
+}
+
 // A calendar edited so that a definition using it could never fall due (its clocks would have no
 // due time, so no breach) is refused naming the definition; the stored calendar stays.
 TEST_P(SlaServiceTest, ACalendarEditThatWouldLeaveADefinitionNeverDueIsRefused) {
