@@ -28,6 +28,26 @@ constexpr char kGetDefinitionHistory[] = "itsm.sla.v1.SlaService/GetSlaDefinitio
 
 using DefinitionWork = records::UnitOfWork<v1::SlaDefinition, DefinitionStore>;
 
+// What an agreement is and with whom is fixed at creation. Found from outside: a supplier's
+// contract links its underpinning contracts after checking "kind UC, this supplier", and an
+// edit made later to the definition's kind or supplier left the link standing, so the
+// supplier's scorecard counted another supplier's (or a customer SLA's) clocks. The supplier
+// service cannot see such an edit, so the definition refuses it.
+absl::Status CheckCounterpartyKept(const v1::SlaDefinition& stored,
+                                   const v1::SlaDefinition& after) {
+  if (after.kind() != stored.kind()) {
+    return base::FieldError("definition.kind",
+                            "fixed at creation (an SLA, OLA and underpinning contract are "
+                            "different agreements); retire it and create a new definition");
+  }
+  if (after.supplier_id() != stored.supplier_id()) {
+    return base::FieldError("definition.supplier_id",
+                            "fixed at creation (supplier contracts link the definition as that "
+                            "supplier's); retire it and create a new definition");
+  }
+  return absl::OkStatus();
+}
+
 // The checks against other records, under the write lock: the calendar exists (a name is stored
 // as its id) and no other definition overlaps.
 absl::Status CheckAgainstStored(storage::Transaction& txn, v1::SlaDefinition& d, absl::Time now) {
@@ -108,6 +128,7 @@ absl::Status SlaDefinitions::Update(storage::Transaction& txn, const base::Calle
                            return base::FieldError("definition.record_kind",
                                                    "fixed at creation; create a new definition");
                          }
+                         ITSM_RETURN_IF_ERROR(CheckCounterpartyKept(stored, after));
                          ITSM_RETURN_IF_ERROR(CheckAgainstStored(txn, after, now));
                          *after.mutable_create_time() = stored.create_time();
                          // Who last changed it is not a change of its own: the audit entry names

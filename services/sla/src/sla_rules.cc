@@ -83,7 +83,8 @@ absl::Status CheckRecordId(const std::string& id, const char* field) {
         {"INC", "/v1/incidents/"},
         {"REQ", "/v1/serviceRequests/"},
         {"PRB", "/v1/problems/"},
-        {"CHG", "/v1/changes/"}};
+        {"CHG", "/v1/changes/"},
+        {"SUP", "/v1/suppliers/"}};
     for (const auto& [prefix, route] : kRoutes) {
       if (id.substr(0, letters) != prefix) continue;
       return base::FieldError(field, absl::StrCat("give the record's id, not its number ", id,
@@ -181,6 +182,9 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       if (d.supplier_id().empty()) {
         return absl::InvalidArgumentError("supplier_id: required for an underpinning contract");
       }
+      // Supplier contracts link it by the supplier's id: a number stored here never matched
+      // (found from outside).
+      ITSM_RETURN_IF_ERROR(CheckRecordId(d.supplier_id(), "supplier_id"));
       break;
     default:
       return absl::InvalidArgumentError(

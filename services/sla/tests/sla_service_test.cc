@@ -519,6 +519,24 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
   EXPECT_EQ(updated.version(), 2);
   ASSERT_TRUE(CreateDefinition(second).ok());
   EXPECT_EQ(UpdateDefinition(ended).error_code(), grpc::StatusCode::ABORTED);  // stale version
+  // What an agreement is and with whom is fixed: a supplier's contract links an underpinning
+  // contract as that supplier's, and could not see a later change (found from outside).
+  v1::SlaDefinition retyped = updated;
+  retyped.set_kind(v1::AGREEMENT_KIND_OLA);
+  retyped.set_internal_group("network");
+  s = UpdateDefinition(retyped);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("definition.kind: fixed at creation"));
+  auto uc = GoldDefinition(calendar.id());
+  uc.set_name("Carrier UC");
+  uc.set_kind(v1::AGREEMENT_KIND_UNDERPINNING_CONTRACT);
+  uc.set_supplier_id("7c0f7d4e-0000-4000-8000-000000000001");
+  v1::SlaDefinition stored_uc;
+  ASSERT_TRUE(CreateDefinition(uc, &stored_uc).ok());
+  stored_uc.set_supplier_id("7c0f7d4e-0000-4000-8000-000000000002");
+  s = UpdateDefinition(stored_uc);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("definition.supplier_id: fixed at creation"));
   // Either side of the hand-over, the answer says for which instants it holds: a cache of it
   // (the SLA timer's) does not give a record created after the hand-over the first one.
   const absl::Time handover = base::FromProtoTimestamp(second.effective_from());
@@ -577,7 +595,7 @@ TEST_P(SlaServiceTest, DefinitionsAreValidatedAndMayNotOverlap) {
     ASSERT_TRUE(stub_->ListSlaDefinitions(&ctx, list, &listed).ok());
   }
   EXPECT_EQ(listed.definitions_size(), 2);
-  EXPECT_EQ(Count("sla_definition_versions"), 4);
+  EXPECT_EQ(Count("sla_definition_versions"), 5);  // the refused edits wrote none
 }
 
 // docs/sla.md 3.5: a definition for changes sits beside the incident one for the same service,
