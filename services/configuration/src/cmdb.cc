@@ -708,11 +708,17 @@ absl::Status Cmdb::CreateBaseline(storage::Transaction& txn, const base::Caller&
     b.set_root_depth(request.root_depth() == 0 ? kDefaultDepth : request.root_depth());
     ITSM_ASSIGN_OR_RETURN(scope, RootScope(root.id(), b.root_depth()));
   } else {
+    std::set<std::string> listed;
     for (int i = 0; i < request.ci_ids_size(); ++i) {
       const std::string field = absl::StrCat("ci_ids[", i, "]");
       ITSM_RETURN_IF_ERROR(CheckText(field, request.ci_ids(i), 2 * kMaxShortText));
       ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, request.ci_ids(i)));
       if (!ci) return Invalid(field, absl::StrCat("no CI \"", request.ci_ids(i), "\""));
+      // By the CI it names, so an id and its class/name are the same entry: a list and its
+      // count that disagree would misstate the baseline (found from outside).
+      if (!listed.insert(ci->id()).second) {
+        return Invalid(field, absl::StrCat("\"", request.ci_ids(i), "\" is listed twice"));
+      }
       scope.push_back(ci->id());
       b.add_ci_ids(ci->id());
     }

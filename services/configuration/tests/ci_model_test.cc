@@ -66,6 +66,36 @@ TEST_F(CiModelTest, CreateDefaultsToPlannedAndRefusesAbstractAndRetired) {
   EXPECT_EQ(CiFromCreate(catalog_, r, resolver_).status().message().rfind("owner_group:", 0), 0u);
 }
 
+// Found from outside: 40 string attributes of 2,000 four-byte characters each (320 KB) were
+// stored, though a CI is bounded at 256 KiB encoded, and the CI could then not be written back
+// as it was read. Create, update and import refuse it, naming the attributes.
+TEST_F(CiModelTest, ACiOverItsEncodedBoundIsRefused) {
+  std::vector<v1::CiClass> classes = DefaultClasses();
+  v1::CiClass wide;
+  wide.set_name("wide");
+  for (int i = 0; i < 40; ++i) {
+    v1::AttributeDefinition a;
+    a.set_name(absl::StrCat("a", i));
+    a.set_type(v1::ATTRIBUTE_TYPE_STRING);
+    *wide.add_attributes() = a;
+  }
+  classes.push_back(wide);
+  auto catalog = ClassCatalog::Build(classes);
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  v1::CreateConfigurationItemRequest r;
+  r.set_class_name("wide");
+  r.set_name("w-1");
+  std::string emoji;
+  for (size_t i = 0; i < kMaxStringAttribute; ++i) emoji += "\xF0\x9F\x98\x80";  // U+1F600
+  for (int i = 0; i < 30; ++i) (*r.mutable_attributes())[absl::StrCat("a", i)] = emoji;
+  ASSERT_TRUE(CiFromCreate(*catalog, r, resolver_).ok());  // 240 KB: within the bound
+  for (int i = 30; i < 40; ++i) (*r.mutable_attributes())[absl::StrCat("a", i)] = emoji;
+  const absl::Status refused = CiFromCreate(*catalog, r, resolver_).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(refused.message()).rfind("attributes: the CI would be 32", 0), 0u)
+      << refused;
+}
+
 TEST_F(CiModelTest, UpdateAppliesOnlyMaskedFields) {
   v1::UpdateConfigurationItemRequest u;
   u.mutable_configuration_item()->set_name("ignored");

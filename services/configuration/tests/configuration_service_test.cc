@@ -514,6 +514,14 @@ TEST_P(ConfigurationServiceTest, ADriftTooLargeForOneAnswerIsRefusedNotCut) {
     EXPECT_EQ(refused.error_message().rfind("name: ", 0), 0u) << refused.error_message();
   }
   b.set_name("many");
+  // A CI listed twice, by its name and again: refused, so the list and its count agree.
+  {
+    v1::CreateBaselineRequest twice = b;
+    twice.add_ci_ids("server/s-0-0");
+    grpc::Status refused = stub_->CreateBaseline(Call().get(), twice, &baseline);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(refused.error_message(), "ci_ids[200]: \"server/s-0-0\" is listed twice");
+  }
   grpc::Status s = stub_->CreateBaseline(Call().get(), b, &baseline);
   ASSERT_TRUE(s.ok()) << s.error_message();
   v1::DiffBaselineRequest d;
