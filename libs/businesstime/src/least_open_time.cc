@@ -136,22 +136,38 @@ absl::StatusOr<LeastOpenTime> LeastOpenTimeWithinHorizon(const Calendar& calenda
   for (const Range& r : RangesToScan(Events(calendar, from, end), from, end)) {
     consider(r.begin);
     consider(r.end);
-    // The closings: where the start leaves open time.
-    for (absl::Time t = r.begin;;) {
+    // The closings: where the start leaves open time. A search finds nothing beyond the
+    // horizon, so after ten years open (or closed) on end the next one looks on from there.
+    for (absl::Time t = r.begin; t <= r.end;) {
       const absl::StatusOr<absl::Time> opens = NextOpen(calendar, t);
-      if (!opens.ok() || *opens > r.end) break;
+      if (!opens.ok()) {
+        t += kSearchHorizon;
+        continue;
+      }
+      if (*opens > r.end) break;
       const absl::StatusOr<absl::Time> closes = NextClose(calendar, *opens);
-      if (!closes.ok() || *closes > r.end) break;
+      if (!closes.ok()) {
+        t = *opens + kSearchHorizon;
+        continue;
+      }
+      if (*closes > r.end) break;
       consider(*closes);
       t = *closes;
     }
     // The openings at the horizon's end: where it starts gaining open time again.
-    for (absl::Time t = r.begin + kSearchHorizon; t < kLatestSupported;) {
+    for (absl::Time t = r.begin + kSearchHorizon; t <= r.end + kSearchHorizon;) {
       const absl::StatusOr<absl::Time> opens = NextOpen(calendar, t);
-      if (!opens.ok() || *opens > r.end + kSearchHorizon) break;
+      if (!opens.ok()) {
+        t += kSearchHorizon;
+        continue;
+      }
+      if (*opens > r.end + kSearchHorizon) break;
       consider(*opens - kSearchHorizon);
       const absl::StatusOr<absl::Time> closes = NextClose(calendar, *opens);
-      if (!closes.ok()) break;
+      if (!closes.ok()) {
+        t = *opens + kSearchHorizon;
+        continue;
+      }
       t = *closes;
     }
   }

@@ -425,6 +425,27 @@ TEST(LeastOpenTime, FindsTheStartYearsAheadWhereOpenTimeRunsOut) {
             BusinessElapsed(calendar, earlier->start, earlier->start + kSearchHorizon));
 }
 
+// Open around the clock for more than the horizon before the holidays: the search for the
+// closing runs past ten years (found when an SLA check passed a calendar it had to refuse).
+TEST(LeastOpenTime, FindsAClosingMoreThanTheHorizonAway) {
+  CalendarSpec spec = TwentyFourSeven("UTC");
+  for (absl::CivilDay d(2027, 1, 1); d < absl::CivilDay(2037, 2, 1); ++d) {
+    spec.holidays.push_back({.date = {static_cast<int>(d.year()), d.month(), d.day()}});
+  }
+  const Calendar calendar = MustCreate(spec);
+  const absl::StatusOr<LeastOpenTime> least = LeastOpenTimeWithinHorizon(
+      calendar, Utc(2026, 12, 7, 12, 0) - kSearchHorizon, absl::InfiniteFuture());
+  ASSERT_TRUE(least.ok()) << least.status();
+  EXPECT_EQ(least->start, Utc(2027, 1, 1, 0, 0));
+  EXPECT_EQ(least->open, absl::ZeroDuration());
+  // Closed for the whole horizon before it reopens: the opening less the horizon is found.
+  const absl::StatusOr<LeastOpenTime> before =
+      LeastOpenTimeWithinHorizon(calendar, Utc(2016, 1, 1, 0, 0), Utc(2026, 12, 31, 0, 0));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->open, BusinessElapsed(calendar, before->start, before->start + kSearchHorizon));
+  EXPECT_EQ(before->start, Utc(2026, 12, 31, 0, 0));
+}
+
 TEST(LeastOpenTime, WeeklyHoursAloneRepeatEveryWeek) {
   const Calendar calendar = MustCreate(Weekdays("Europe/London", {9, 0}, {17, 0}));
   const absl::Time from = Utc(2026, 12, 7, 12, 0);

@@ -42,11 +42,10 @@ absl::Status CheckUsersStillFallDue(storage::Transaction& txn, const v1::Calenda
   ITSM_ASSIGN_OR_RETURN(std::vector<std::string> users,
                         SlaRepository::DefinitionsUsingCalendar(txn, after.id()));
   if (users.empty()) return absl::OkStatus();
-  ITSM_ASSIGN_OR_RETURN(businesstime::Calendar hours, slamodel::CompileCalendar(after));
   LeastOpenTimes known;
   for (const std::string& id : users) {
     ITSM_ASSIGN_OR_RETURN(v1::SlaDefinition d, SlaRepository::GetDefinition(txn, id));
-    if (absl::Status reachable = CheckTargetsReachable(d, hours, now, &known); !reachable.ok()) {
+    if (absl::Status reachable = CheckTargetsReachable(d, after, now, &known); !reachable.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat("calendar: definition \"", d.name(), "\" (", d.id(),
                        ") would never fall due on it: ", reachable.message()));

@@ -57,8 +57,7 @@ absl::Status CheckAgainstStored(storage::Transaction& txn, v1::SlaDefinition& d,
   }
   ITSM_RETURN_IF_ERROR(calendar.status());
   d.set_calendar_id(calendar->id());
-  ITSM_ASSIGN_OR_RETURN(businesstime::Calendar hours, slamodel::CompileCalendar(*calendar));
-  ITSM_RETURN_IF_ERROR(base::UnderField("definition", CheckTargetsReachable(d, hours, now)));
+  ITSM_RETURN_IF_ERROR(base::UnderField("definition", CheckTargetsReachable(d, *calendar, now)));
   ITSM_ASSIGN_OR_RETURN(auto others, SlaRepository::AllDefinitions(txn, false));
   return CheckNoOverlap(d, others);
 }

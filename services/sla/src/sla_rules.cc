@@ -378,33 +378,28 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& d,
   return absl::OkStatus();
 }
 
-absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
-                                   const businesstime::Calendar& calendar, absl::Time now,
-                                   LeastOpenTimes* known) {
-  // Clocks can start at any instant the definition is in force from now on, and running ones
-  // started up to the horizon ago are re-planned on an edited calendar.
-  const absl::Time from = std::max(
-      {EffectiveFrom(d), now - businesstime::kSearchHorizon, businesstime::kEarliestSupported});
-  const absl::Time until = std::max(from, EffectiveUntil(d));
-  if (from >= businesstime::kLatestSupported - businesstime::kSearchHorizon) {
-    return base::FieldError("effective_from",
-                            "after 2390-01-01: the SLA clock counts business time to 2400");
-  }
-  LeastOpenTimes computed;
-  if (known == nullptr) known = &computed;
-  auto it = known->find({from, until});
-  if (it == known->end()) {
-    ITSM_ASSIGN_OR_RETURN(businesstime::LeastOpenTime found,
-                          businesstime::LeastOpenTimeWithinHorizon(calendar, from, until));
-    it = known->emplace(std::pair(from, until), found).first;
-  }
-  const businesstime::LeastOpenTime& least = it->second;
+namespace {
+
+// Offsets run from UTC-12 to UTC+14: a record's zone reads a date up to 26 hours apart.
+constexpr absl::Duration kZonesApart = absl::Hours(26);
+// What offset changes in a record's zone can take from ten years of a calendar's hours beyond
+// what UTC counts: one skipped hour each spring that no autumn gives back, and then some.
+constexpr absl::Duration kAnyZonesChanges = absl::Hours(48);
+
+// Each target of `d` within `least` less `allowance`; the error names the target.
+absl::Status TargetsWithin(const v1::SlaDefinition& d, const businesstime::Calendar& hours,
+                           const businesstime::LeastOpenTime& least, absl::Duration allowance,
+                           bool any_zone) {
+  const absl::Duration usable = least.open - allowance;
   const int64_t horizon_days = absl::ToInt64Hours(businesstime::kSearchHorizon) / 24;
   const std::string too_little = absl::StrCat(
       " days on calendar \"", d.calendar_id(), "\": a clock started at ",
       base::FormatRfc3339(least.start), " has only ", absl::FormatDuration(least.open),
-      " of open time in the ", horizon_days,
-      " days after (too little open time; list the holidays' end or add working time)");
+      " of open time in the ", horizon_days, " days after",
+      any_zone ? " (read in UTC; each record gives the zone, so 48h are kept for its offset "
+                 "changes)"
+               : "",
+      " (too little open time; list the holidays' end or add working time)");
   for (int i = 0; i < d.targets_size(); ++i) {
     const auto& t = d.targets(i);
     for (const auto& [name, has, target] :
@@ -412,7 +407,7 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
           std::tuple{"resolution_target", t.has_resolution_target(), &t.resolution_target()}}) {
       if (!has) continue;
       const absl::Duration duration = base::FromProtoDuration(*target);
-      if (duration > least.open) {
+      if (duration > usable) {
         return absl::InvalidArgumentError(
             absl::StrCat("targets[", i, "].", name, ": ", absl::FormatDuration(duration),
                          " of business time cannot be reached within ", horizon_days, too_little));
@@ -425,15 +420,64 @@ absl::Status CheckTargetsReachable(const v1::SlaDefinition& d,
          {std::pair{"response_business_days", t.response_business_days()},
           std::pair{"resolution_business_days", t.resolution_business_days()}}) {
       if (days <= 0) continue;
-      if (least.open == absl::ZeroDuration() ||
-          least.open - least.repeated < (days + 2) * businesstime::LongestOpenDate(calendar)) {
-        return absl::InvalidArgumentError(absl::StrCat("targets[", i, "].", name, ": ", days,
-                                                       " business days cannot be reached within ",
-                                                       horizon_days, too_little));
+      if (usable <= absl::ZeroDuration() ||
+          usable - least.repeated < (days + 2) * businesstime::LongestOpenDate(hours)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "targets[", i, "].", name, ": ", days, days == 1 ? " business day" : " business days",
+            " cannot be reached within ", horizon_days, too_little));
       }
     }
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckTargetsReachable(const v1::SlaDefinition& d, const v1::Calendar& calendar,
+                                   absl::Time now, LeastOpenTimes* known) {
+  // The zone the clocks read the calendar's hours in (slamodel::ResolveTimeZone): the
+  // definition's own, else the calendar's; or each record's (its caller's, its CI's), any zone,
+  // which the check covers by counting in UTC over starts widened by the zones' spread and
+  // keeping back what offset changes can take (found from outside: a definition in a zone 14
+  // hours ahead of its calendar's passed and started a clock with no due time).
+  const bool any_zone = d.time_zone_source() == v1::TIME_ZONE_SOURCE_CALLER ||
+                        d.time_zone_source() == v1::TIME_ZONE_SOURCE_CI_LOCATION;
+  const std::string zone =
+      any_zone ? "UTC" : (d.time_zone().empty() ? calendar.time_zone() : d.time_zone());
+  const absl::Duration widen = any_zone ? kZonesApart : absl::ZeroDuration();
+  ITSM_ASSIGN_OR_RETURN(const businesstime::Calendar hours,
+                        slamodel::CompileCalendar(calendar, zone));
+  // Clocks can start at any instant the definition is in force from now on, and running ones
+  // started up to the horizon ago are re-planned on an edited calendar.
+  const absl::Time earliest =
+      std::max(now - businesstime::kSearchHorizon - widen, businesstime::kEarliestSupported);
+  const absl::Time from = std::max(EffectiveFrom(d) - widen, earliest);
+  const absl::Time until = std::max(from, EffectiveUntil(d) + widen);
+  if (from >= businesstime::kLatestSupported - businesstime::kSearchHorizon) {
+    return base::FieldError("effective_from",
+                            "after 2390-01-01: the SLA clock counts business time to 2400");
+  }
+  LeastOpenTimes computed;
+  if (known == nullptr) known = &computed;
+  const auto least_over = [&](absl::Time a,
+                              absl::Time b) -> absl::StatusOr<businesstime::LeastOpenTime> {
+    auto it = known->find({zone, a, b});
+    if (it == known->end()) {
+      ITSM_ASSIGN_OR_RETURN(businesstime::LeastOpenTime found,
+                            businesstime::LeastOpenTimeWithinHorizon(hours, a, b));
+      it = known->emplace(std::tuple(zone, a, b), found).first;
+    }
+    return it->second;
+  };
+  const absl::Duration allowance = any_zone ? kAnyZonesChanges : absl::ZeroDuration();
+  // Every start from the earliest on, once per zone for all the definitions an edited calendar
+  // carries; a definition's own dates only when that is not enough (found from outside: each
+  // definition's own range cost up to half a second on a calendar of 3,700 holidays).
+  ITSM_ASSIGN_OR_RETURN(const businesstime::LeastOpenTime everywhere,
+                        least_over(earliest, absl::InfiniteFuture()));
+  if (TargetsWithin(d, hours, everywhere, allowance, any_zone).ok()) return absl::OkStatus();
+  ITSM_ASSIGN_OR_RETURN(const businesstime::LeastOpenTime own, least_over(from, until));
+  return TargetsWithin(d, hours, own, allowance, any_zone);
 }
 
 absl::Time EffectiveFrom(const v1::SlaDefinition& d) {

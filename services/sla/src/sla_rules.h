@@ -7,7 +7,7 @@
 
 #include <map>
 #include <string>
-#include <utility>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,14 +39,16 @@ absl::Status CheckNoOverlap(const v1::SlaDefinition& definition,
 
 // Every target of `definition` falls due within the search horizon for a clock started at any
 // instant from the horizon before `now` (running clocks) to the end of its effective dates, not
-// only from `now`: a calendar whose listed holidays close it for years from some date on would
-// otherwise leave later clocks with no due time, so no breach. INVALID_ARGUMENT naming the
-// target and the first start that falls short otherwise.
-// `known` keeps the least open times found by range of starts, for checking several definitions
-// on one calendar: most share a range (open-ended, in force since before the horizon).
-using LeastOpenTimes = std::map<std::pair<absl::Time, absl::Time>, businesstime::LeastOpenTime>;
+// only from `now`, in the zone its clocks read `calendar` in (any zone when each record gives
+// it): a calendar whose listed holidays close it for years from some date on would otherwise
+// leave later clocks with no due time, so no breach. INVALID_ARGUMENT naming the target and the
+// first start that falls short otherwise.
+// `known` keeps the least open times found by zone and range of starts, for checking all the
+// definitions on an edited calendar: most pass on the range every definition shares.
+using LeastOpenTimes =
+    std::map<std::tuple<std::string, absl::Time, absl::Time>, businesstime::LeastOpenTime>;
 absl::Status CheckTargetsReachable(const v1::SlaDefinition& definition,
-                                   const businesstime::Calendar& calendar, absl::Time now,
+                                   const v1::Calendar& calendar, absl::Time now,
                                    LeastOpenTimes* known = nullptr);
 
 // Whether `definition` applies to the record described by `request` at `at`: not retired, of the

@@ -96,14 +96,12 @@ TEST(CheckTargetsReachable, ATargetTheCalendarCannotReachWithinTheHorizonIsRefus
   w->set_day(v1::WEEKDAY_MONDAY);
   w->mutable_start()->set_hours(9);
   w->mutable_end()->set_hours(10);
-  auto hours = slamodel::CompileCalendar(one_hour_a_week);
-  ASSERT_TRUE(hours.ok()) << hours.status();
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   v1::SlaDefinition d = Gold();  // 15 min response, 4 h resolution: 4 weeks on this calendar
-  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok());
+  EXPECT_TRUE(CheckTargetsReachable(d, one_hour_a_week, now).ok());
   // 10 years hold about 522 open hours here.
   d.mutable_targets(0)->mutable_resolution_target()->set_seconds(600 * 3600);
-  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, one_hour_a_week, now).message()),
               HasSubstr("targets[0].resolution_target: 600h of business time cannot be reached "
                         "within 3653 days"));
 }
@@ -116,16 +114,14 @@ TEST(CheckTargetsReachable, BusinessDaysTheCalendarCannotReachAreRefused) {
   w->set_day(v1::WEEKDAY_MONDAY);
   w->mutable_start()->set_hours(9);
   w->mutable_end()->set_hours(10);
-  auto hours = slamodel::CompileCalendar(one_hour_a_week);
-  ASSERT_TRUE(hours.ok()) << hours.status();
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   v1::SlaDefinition d = Gold();
   d.mutable_targets(0)->clear_resolution_target();
   d.mutable_targets(0)->set_resolution_business_days(500);  // about 9.6 years of Mondays
   ASSERT_TRUE(ValidateAndNormalise(d).ok());
-  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok());
+  EXPECT_TRUE(CheckTargetsReachable(d, one_hour_a_week, now).ok());
   d.mutable_targets(0)->set_resolution_business_days(600);
-  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, one_hour_a_week, now).message()),
               HasSubstr("targets[0].resolution_business_days: 600 business days cannot be "
                         "reached within 3653 days"));
 }
@@ -142,12 +138,10 @@ TEST(CheckTargetsReachable, OpenTimeThatRunsOutLaterIsRefusedNamingTheStart) {
     h->mutable_date()->set_month(d.month());
     h->mutable_date()->set_day(d.day());
   }
-  auto hours = slamodel::CompileCalendar(c);
-  ASSERT_TRUE(hours.ok()) << hours.status();
   const absl::Time now =
       absl::FromCivil(absl::CivilSecond(2027, 5, 20, 12, 0, 0), absl::UTCTimeZone());
   v1::SlaDefinition d = Gold();
-  const std::string message(CheckTargetsReachable(d, *hours, now).message());
+  const std::string message(CheckTargetsReachable(d, c, now).message());
   EXPECT_THAT(message, HasSubstr("targets[0].response_target: 15m of business time cannot be "
                                  "reached within 3653 days on calendar \"cal\": a clock started "
                                  "at 2027-05-31T"));
@@ -157,19 +151,61 @@ TEST(CheckTargetsReachable, OpenTimeThatRunsOutLaterIsRefusedNamingTheStart) {
   // clocks meet at least the years of open time after them.
   d.mutable_effective_until()->set_seconds(absl::ToUnixSeconds(
       absl::FromCivil(absl::CivilSecond(2027, 5, 27, 0, 0, 0), absl::UTCTimeZone())));
-  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok()) << CheckTargetsReachable(d, *hours, now);
+  EXPECT_TRUE(CheckTargetsReachable(d, c, now).ok()) << CheckTargetsReachable(d, c, now);
 
   // From a date after the holidays end, too.
   d.clear_effective_until();
   d.mutable_effective_from()->set_seconds(absl::ToUnixSeconds(
       absl::FromCivil(absl::CivilSecond(2037, 7, 1, 0, 0, 0), absl::UTCTimeZone())));
-  EXPECT_TRUE(CheckTargetsReachable(d, *hours, now).ok()) << CheckTargetsReachable(d, *hours, now);
+  EXPECT_TRUE(CheckTargetsReachable(d, c, now).ok()) << CheckTargetsReachable(d, c, now);
 
   // Past the dates business time is counted for, the field is named.
   d.mutable_effective_from()->set_seconds(absl::ToUnixSeconds(
       absl::FromCivil(absl::CivilSecond(2395, 1, 1, 0, 0, 0), absl::UTCTimeZone())));
-  EXPECT_THAT(std::string(CheckTargetsReachable(d, *hours, now).message()),
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, c, now).message()),
               HasSubstr("effective_from: after 2390-01-01"));
+}
+
+// Found from outside: the check read the calendar in its own zone while the definition's clocks
+// read it in the definition's, 14 hours ahead: a target of exactly the open time left in UTC
+// passed and started a clock with no due time. Checked in the clocks' zone; for zones each
+// record gives, in any zone.
+TEST(CheckTargetsReachable, TheClocksZoneIsTheOneChecked) {
+  v1::Calendar c;
+  c.set_name("Closing 24x7");
+  c.set_time_zone("UTC");
+  c.set_always_open(true);
+  for (absl::CivilDay d(2027, 1, 1); d < absl::CivilDay(2037, 2, 1); ++d) {
+    auto* h = c.add_holidays();
+    h->mutable_date()->set_year(static_cast<int>(d.year()));
+    h->mutable_date()->set_month(d.month());
+    h->mutable_date()->set_day(d.day());
+  }
+  const absl::Time now =
+      absl::FromCivil(absl::CivilSecond(2026, 12, 7, 12, 0, 0), absl::UTCTimeZone());
+  v1::SlaDefinition d = Gold();
+  d.mutable_effective_until()->set_seconds(absl::ToUnixSeconds(now + absl::Minutes(2)));
+  const int64_t left = 24 * 86400 + 11 * 3600 + 58 * 60;  // to 2027-01-01T00:00Z
+  auto* target = d.mutable_targets(0)->mutable_resolution_target();
+  target->set_seconds(left);
+  EXPECT_TRUE(CheckTargetsReachable(d, c, now).ok()) << CheckTargetsReachable(d, c, now);
+  target->set_seconds(left + 1);
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, c, now).message()),
+              HasSubstr("targets[0].resolution_target"));
+
+  target->set_seconds(left);
+  d.set_time_zone("Pacific/Kiritimati");  // UTC+14: its 2027-01-01 begins 14 hours earlier
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, c, now).message()),
+              HasSubstr("targets[0].resolution_target"));
+  target->set_seconds(left - 14 * 3600);
+  EXPECT_TRUE(CheckTargetsReachable(d, c, now).ok()) << CheckTargetsReachable(d, c, now);
+
+  d.clear_time_zone();
+  d.set_time_zone_source(v1::TIME_ZONE_SOURCE_CALLER);  // any zone
+  EXPECT_THAT(std::string(CheckTargetsReachable(d, c, now).message()),
+              HasSubstr("each record gives the zone"));
+  target->set_seconds(left - (26 + 48) * 3600);
+  EXPECT_TRUE(CheckTargetsReachable(d, c, now).ok()) << CheckTargetsReachable(d, c, now);
 }
 
 TEST(ValidateAndNormalise, BusinessDayTargets) {
