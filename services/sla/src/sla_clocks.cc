@@ -232,6 +232,9 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
     return absl::InvalidArgumentError(
         absl::StrCat("time zone \"", zone, "\": ", compiled.status().message()));
   }
+  // The field that brought the calendar: the request's own, or the definition's.
+  const std::string calendar_field =
+      r.calendar_id().empty() && !definition.id().empty() ? "definition_id" : "calendar_id";
   // The target as the timer converts it when the clock starts (a number of business days
   // becomes the business time to the day rule's instant).
   if (in.priority_target) {
@@ -242,7 +245,7 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
                                  *compiled, start);
     if (!target.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "calendar_id: calendar \"", in.calendar.name(), "\": ", target.status().message()));
+          calendar_field, ": calendar \"", in.calendar.name(), "\": ", target.status().message()));
     }
     in.target = **target;  // present: checked above
   }
@@ -254,8 +257,8 @@ absl::Status SlaClocks::DueTime(const v1::GetDueTimeRequest& r, v1::GetDueTimeRe
   for (const slamodel::Milestone& m : milestones) {
     if (!m.at.has_value()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "calendar_id: calendar \"", in.calendar.name(), "\" has too little open time to reach ",
-          m.percent, "% of the target within ",
+          calendar_field, ": calendar \"", in.calendar.name(),
+          "\" has too little open time to reach ", m.percent, "% of the target within ",
           absl::FormatDuration(businesstime::kSearchHorizon)));
     }
   }
