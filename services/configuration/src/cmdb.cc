@@ -601,6 +601,7 @@ absl::Status Cmdb::AnalyzeImpact(const v1::AnalyzeImpactRequest& request,
   out.Clear();
   Summarise(graph_.node(result.origin), *out.mutable_origin());
   out.set_truncated(result.truncated);
+  out.set_depth_limited(result.beyond_depth);
   out.mutable_items()->Reserve(static_cast<int>(result.hits.size()));
   // 10,000 items, each with its path of up to 12 CI summaries, can pass gRPC's 4 MiB: the
   // answer keeps the nearest ones (hits come by depth) and says it is truncated.

@@ -162,21 +162,25 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
   std::vector<int32_t> frontier = {result.origin}, next;
   std::vector<ImpactHit> level_hits;
   size_t reported = 0;
-  for (int depth = 1; depth <= query.max_depth && !frontier.empty(); ++depth) {
+  // Whether the walk goes on to `a`: not reached yet, of a type followed, and live.
+  const auto follows = [&](const Adjacent& a) {
+    if (marks->Reached(a.node)) return false;
+    if (type_mask != 0 && !(type_mask & (1u << static_cast<int>((*relations_)[a.relation].type))))
+      return false;
+    const GraphNode& n = nodes_[a.node];
+    // Retired CIs run nothing: impact does not flow through them. A placeholder (a node whose
+    // row has not arrived yet) has no status and is passed over the same way.
+    return !((n.status == v1::LIFECYCLE_STATUS_RETIRED && !query.through_retired) ||
+             n.status == v1::LIFECYCLE_STATUS_UNSPECIFIED);
+  };
+  int depth = 1;
+  for (; depth <= query.max_depth && !frontier.empty(); ++depth) {
     next.clear();
     level_hits.clear();
     for (int32_t from : frontier) {
       for (const Adjacent& a : adjacency[from]) {
-        if (marks->Reached(a.node)) continue;
-        if (type_mask != 0 &&
-            !(type_mask & (1u << static_cast<int>((*relations_)[a.relation].type))))
-          continue;
+        if (!follows(a)) continue;
         const GraphNode& n = nodes_[a.node];
-        // Retired CIs run nothing: impact does not flow through them. A placeholder (a node
-        // whose row has not arrived yet) has no status and is passed over the same way.
-        if ((n.status == v1::LIFECYCLE_STATUS_RETIRED && !query.through_retired) ||
-            n.status == v1::LIFECYCLE_STATUS_UNSPECIFIED)
-          continue;
         marks->Reach(a.node, from, a.relation);
         next.push_back(a.node);
         ++result.visited;
@@ -202,6 +206,13 @@ ImpactResult ImpactGraph::Traverse(const ImpactQuery& query) const {
     }
     if (result.truncated) break;
     frontier.swap(next);
+  }
+  // Stopped by the depth with more to reach: an answer that looks complete would understate a
+  // long chain (found from outside).
+  if (!result.truncated && depth > query.max_depth) {
+    for (int32_t from : frontier) {
+      for (const Adjacent& a : adjacency[from]) result.beyond_depth |= follows(a);
+    }
   }
   for (ImpactHit& hit : result.hits) {
     hit.path.resize(hit.depth);

@@ -72,6 +72,8 @@ struct ImpactResult {
   int32_t origin = -1;               // -1 when the origin is not in the graph
   std::vector<ImpactHit> hits = {};  // by depth, then class name, then name
   bool truncated = false;
+  // More CIs lie past max_depth (whatever their class): the walk stopped at it.
+  bool beyond_depth = false;
   int64_t visited = 0;  // CIs traversed (reported or not), for metrics
 };
 

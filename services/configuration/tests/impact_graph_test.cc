@@ -53,6 +53,24 @@ ImpactGraph Shop() {
   return g;
 }
 
+// Found from outside: a chain longer than max_depth answered as if complete. The answer says
+// when CIs lie beyond the depth, and not when the chain ends within it.
+TEST(ImpactGraph, SaysWhenTheDepthStoppedTheWalk) {
+  ImpactGraph g = Shop();
+  auto r = g.Traverse({.origin = "s2", .max_depth = 3});  // shop is at depth 4
+  EXPECT_EQ(r.hits.size(), 4u);
+  EXPECT_TRUE(r.beyond_depth);
+  EXPECT_FALSE(r.truncated);
+  r = g.Traverse({.origin = "s2", .max_depth = 4});
+  EXPECT_EQ(r.hits.size(), 5u);
+  EXPECT_FALSE(r.beyond_depth);
+  // Only what the walk would follow counts: not a type it was told to skip.
+  r = g.Traverse({.origin = "db", .max_depth = 1, .types = {RELATIONSHIP_TYPE_DEPENDS_ON}});
+  EXPECT_TRUE(r.beyond_depth);  // web and api, then shop
+  r = g.Traverse({.origin = "dbc", .max_depth = 1, .types = {RELATIONSHIP_TYPE_RUNS_ON}});
+  EXPECT_FALSE(r.beyond_depth);  // db, whose dependents are reached by depends_on only
+}
+
 TEST(ImpactGraph, ServerFailureReachesTheBusinessServiceThroughTheDiamond) {
   ImpactGraph g = Shop();
   auto r = g.Traverse({.origin = "s2"});
