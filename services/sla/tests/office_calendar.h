@@ -44,6 +44,17 @@ inline v1::Calendar OfficeCalendar(const std::string& name = "Istanbul office",
   return c;
 }
 
+// Closes every date in [first, end) all day: years of holidays, the shape that leaves a calendar
+// without open time.
+inline void AddHolidays(v1::Calendar& c, absl::CivilDay first, absl::CivilDay end) {
+  for (absl::CivilDay d = first; d < end; ++d) {
+    auto* h = c.add_holidays();
+    h->mutable_date()->set_year(static_cast<int>(d.year()));
+    h->mutable_date()->set_month(d.month());
+    h->mutable_date()->set_day(d.day());
+  }
+}
+
 }  // namespace itsm::sla::office
 
 #endif  // ITSM_SERVICES_SLA_TESTS_OFFICE_CALENDAR_H_

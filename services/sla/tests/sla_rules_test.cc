@@ -132,12 +132,7 @@ TEST(CheckTargetsReachable, BusinessDaysTheCalendarCannotReachAreRefused) {
 TEST(CheckTargetsReachable, OpenTimeThatRunsOutLaterIsRefusedNamingTheStart) {
   v1::Calendar c = WorkWeek();
   c.set_time_zone("UTC");
-  for (absl::CivilDay d(2027, 6, 1); d < absl::CivilDay(2037, 7, 1); ++d) {
-    auto* h = c.add_holidays();
-    h->mutable_date()->set_year(static_cast<int>(d.year()));
-    h->mutable_date()->set_month(d.month());
-    h->mutable_date()->set_day(d.day());
-  }
+  office::AddHolidays(c, absl::CivilDay(2027, 6, 1), absl::CivilDay(2037, 7, 1));
   const absl::Time now =
       absl::FromCivil(absl::CivilSecond(2027, 5, 20, 12, 0, 0), absl::UTCTimeZone());
   v1::SlaDefinition d = Gold();
@@ -175,12 +170,7 @@ TEST(CheckTargetsReachable, TheClocksZoneIsTheOneChecked) {
   c.set_name("Closing 24x7");
   c.set_time_zone("UTC");
   c.set_always_open(true);
-  for (absl::CivilDay d(2027, 1, 1); d < absl::CivilDay(2037, 2, 1); ++d) {
-    auto* h = c.add_holidays();
-    h->mutable_date()->set_year(static_cast<int>(d.year()));
-    h->mutable_date()->set_month(d.month());
-    h->mutable_date()->set_day(d.day());
-  }
+  office::AddHolidays(c, absl::CivilDay(2027, 1, 1), absl::CivilDay(2037, 2, 1));
   const absl::Time now =
       absl::FromCivil(absl::CivilSecond(2026, 12, 7, 12, 0, 0), absl::UTCTimeZone());
   v1::SlaDefinition d = Gold();

@@ -160,12 +160,7 @@ class SlaServiceTest : public ::testing::TestWithParam<Backend> {
 TEST_P(SlaServiceTest, ACalendarWhoseOpenTimeRunsOutLaterCannotCarryADefinition) {
   v1::Calendar closing = OfficeCalendar("Closing office");
   closing.clear_holidays();
-  for (absl::CivilDay d(2026, 11, 25); d < absl::CivilDay(2036, 12, 31); ++d) {
-    auto* h = closing.add_holidays();
-    h->mutable_date()->set_year(static_cast<int>(d.year()));
-    h->mutable_date()->set_month(d.month());
-    h->mutable_date()->set_day(d.day());
-  }
+  office::AddHolidays(closing, absl::CivilDay(2026, 11, 25), absl::CivilDay(2036, 12, 31));
   v1::Calendar stored;
   ASSERT_TRUE(CreateCalendar(closing, &stored).ok());
   const int64_t definitions = Count("sla_definitions");
