@@ -28,9 +28,17 @@ absl::Status ValidateCreate(const v1::CreateApiKeyRequest& request, absl::Time n
                             "1..64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
   }
   if (request.roles().empty()) return base::FieldError("roles", "at least one role");
-  for (int role : request.roles()) {
+  for (int i = 0; i < request.roles_size(); ++i) {
+    const int role = request.roles(i);
     if (!common::v1::Role_IsValid(role) || role == common::v1::ROLE_UNSPECIFIED) {
       return base::FieldError("roles", absl::StrCat("unknown role ", role));
+    }
+    // As every other list: a role named twice was stored twice (found from outside).
+    for (int j = 0; j < i; ++j) {
+      if (request.roles(j) == role) {
+        return base::FieldError(absl::StrCat("roles[", i, "]"),
+                                absl::StrCat(common::v1::Role_Name(role), " is listed twice"));
+      }
     }
     if (role == common::v1::ROLE_SERVICE) {
       return base::FieldError("roles", "service is the suite's own services' role");

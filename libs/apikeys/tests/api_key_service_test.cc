@@ -263,6 +263,7 @@ TEST_P(ApiKeyServiceTest, OnlyAdminsManageKeysAndBadRequestsNameTheField) {
            {"roles", [](auto& q) { q.clear_roles(); }},
            {"roles", [](auto& q) { q.add_roles(common::v1::ROLE_SERVICE); }},
            {"roles", [](auto& q) { q.add_roles(static_cast<common::v1::Role>(99)); }},
+           {"roles[1]", [](auto& q) { q.add_roles(common::v1::ROLE_VIEWER); }},
            {"expire_time",
             [this](auto& q) { *q.mutable_expire_time() = base::ToProtoTimestamp(clock_.Now()); }},
        }) {
