@@ -82,8 +82,11 @@ std::shared_ptr<Event> NewEvent(const v1::Change& after, const std::string& acto
 }
 
 std::string ConflictKey(const v1::Conflict& c) {
+  // A freeze's conflict is one occurrence of it (its reason names the occurrence): an override
+  // accepted the night it saw, not tonight's when the change starts early (found from outside).
   return absl::StrCat(c.kind(), "|", c.other_id(), "|", c.ci_id(), "|",
-                      absl::StrJoin(c.path(), ">"));
+                      absl::StrJoin(c.path(), ">"), "|",
+                      c.kind() == v1::CONFLICT_KIND_BLACKOUT_WINDOW ? c.reason() : "");
 }
 
 bool Approved(const v1::Approval& a) {

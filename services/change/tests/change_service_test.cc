@@ -656,6 +656,26 @@ TEST_P(ChangeServiceTest, ABlackoutBlocksEvenAChangeWhosePolicyAsksNoOverride) {
   EXPECT_EQ(c.state(), v1::CHANGE_STATE_CANCELLED);
 }
 
+// Found from outside: an override of the night a change was planned for also let it start early
+// inside tonight's occurrence of the same freeze. The override is of one occurrence.
+TEST_P(ChangeServiceTest, AnOverrideOfOneNightOfAFreezeIsNotOneOfAnother) {
+  v1::CreateChangeWindowRequest w = NightlyFreeze("Nightly database freeze");
+  w.mutable_window()->add_ci_class_names("database");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::Change c = To(To(Create(Normal("Reindex", {"db-01"})), v1::CHANGE_STATE_ASSESS),
+                    v1::CHANGE_STATE_AUTHORISE);
+  c = Decide(c, "cm", v1::APPROVAL_DECISION_APPROVE);
+  c = Schedule(c, 49, 50);  // the night after next, inside the freeze
+  c = To(Override(c, "accepted for that night"), v1::CHANGE_STATE_SCHEDULED);
+  clock_.Set(kDay + absl::Minutes(30));  // tonight, inside tonight's freeze
+  c = To(c, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_SCHEDULED);
+  clock_.Set(kDay + absl::Hours(3));  // after tonight's freeze: an early start is fine
+  c = To(c, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_IMPLEMENT);
+}
+
 // A window on a class covers its subclasses, as the CMDB's class filters do (a freeze on
 // "hardware" covers servers); affected services must be business services, since the risk counts
 // their criticality; and whoever decided an approval is not assigned the change afterwards

@@ -182,9 +182,9 @@ absl::Status ValidateAndNormalise(v1::SlaDefinition& d) {
       if (d.supplier_id().empty()) {
         return absl::InvalidArgumentError("supplier_id: required for an underpinning contract");
       }
-      // Supplier contracts link it by the supplier's id: a number stored here never matched
-      // (found from outside).
-      ITSM_RETURN_IF_ERROR(CheckRecordId(d.supplier_id(), "supplier_id"));
+      // Supplier contracts link it by the supplier's id: a number stored here never matched,
+      // in whatever case it was written (found from outside).
+      ITSM_RETURN_IF_ERROR(CheckRecordId(absl::AsciiStrToUpper(d.supplier_id()), "supplier_id"));
       break;
     default:
       return absl::InvalidArgumentError(

@@ -251,10 +251,12 @@ TEST(ValidateAndNormalise, EveryErrorNamesItsField) {
   d.set_supplier_id("acme");
   EXPECT_EQ(Error(d), "");
   // Contracts link it by the supplier's id: a number would never match (found from outside).
-  d.set_supplier_id("SUP0000008");
-  EXPECT_EQ(Error(d),
-            "supplier_id: give the record's id, not its number SUP0000008 (GET "
-            "/v1/suppliers/SUP0000008 answers its id)");
+  for (const char* number : {"SUP0000008", "sup0000008"}) {
+    d.set_supplier_id(number);
+    EXPECT_EQ(Error(d),
+              "supplier_id: give the record's id, not its number SUP0000008 (GET "
+              "/v1/suppliers/SUP0000008 answers its id)");
+  }
   d = Gold();
   d.set_kind(v1::AGREEMENT_KIND_OLA);
   EXPECT_EQ(Error(d), "internal_group: required for an OLA");
