@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,6 +30,17 @@ absl::Time StartOfDay(const absl::TimeZone& zone, int64_t day) {
   return info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre;
 }
 
+// The first instant after t at which the zone's UTC offset changes; nullopt when none is known.
+std::optional<absl::Time> NextOffsetChange(const absl::TimeZone& zone, absl::Time t) {
+  absl::TimeZone::CivilTransition transition;
+  if (!zone.NextTransition(t, &transition)) return std::nullopt;
+  // `from` is the change's civil time in the offset before it, the offset at t.
+  const absl::Time change = absl::FromUnixSeconds(
+      (transition.from - absl::CivilSecond(1970, 1, 1, 0, 0, 0)) - zone.At(t).offset);
+  if (change <= t) return std::nullopt;  // no progress: never expected from the tz library
+  return change;
+}
+
 struct Range {
   absl::Time begin;
   absl::Time end;
@@ -45,14 +57,9 @@ std::vector<absl::Time> Events(const Calendar& calendar, absl::Time from, absl::
     events.push_back(at - kSearchHorizon);
   }
   for (const absl::Duration lead : {absl::ZeroDuration(), kSearchHorizon}) {
-    absl::TimeZone::CivilTransition transition;
-    for (absl::Time t = from + lead; t <= end + lead && zone.NextTransition(t, &transition);) {
-      // `from` is the change's civil time in the offset before it, the offset at t.
-      const absl::Time change = absl::FromUnixSeconds(
-          (transition.from - absl::CivilSecond(1970, 1, 1, 0, 0, 0)) - zone.At(t).offset);
-      if (change <= t) break;  // no progress: never expected from the tz library
-      events.push_back(change - lead);
-      t = change;
+    for (std::optional<absl::Time> change = NextOffsetChange(zone, from + lead);
+         change && *change <= end + lead; change = NextOffsetChange(zone, *change)) {
+      events.push_back(*change - lead);
     }
   }
   return events;
@@ -83,15 +90,11 @@ absl::Duration MostRepeatedWithinHorizon(const absl::TimeZone& zone, absl::Time 
     absl::Duration length;
   };
   std::vector<Repeat> repeats;
-  absl::TimeZone::CivilTransition transition;
-  for (absl::Time t = from; t <= end + kSearchHorizon && zone.NextTransition(t, &transition);) {
-    const int before = zone.At(t).offset;
-    const absl::Time change =
-        absl::FromUnixSeconds((transition.from - absl::CivilSecond(1970, 1, 1, 0, 0, 0)) - before);
-    if (change <= t) break;
-    const int after = zone.At(change).offset;
-    if (after < before) repeats.push_back({change, absl::Seconds(before - after)});
-    t = change;
+  for (std::optional<absl::Time> change = NextOffsetChange(zone, from);
+       change && *change <= end + kSearchHorizon; change = NextOffsetChange(zone, *change)) {
+    const int before = zone.At(*change - absl::Seconds(1)).offset;
+    const int after = zone.At(*change).offset;
+    if (after < before) repeats.push_back({*change, absl::Seconds(before - after)});
   }
   absl::Duration most;
   absl::Duration sum;
