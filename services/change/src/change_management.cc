@@ -158,6 +158,13 @@ absl::Status CheckNotAssignedSinceRequest(const v1::Change& stored,
   return absl::OkStatus();
 }
 
+// Whether `now` falls outside the change's planned slot (false when it has none).
+bool OutsideItsSlot(const v1::Change& c, absl::Time now) {
+  if (!c.has_planned_start_time() || !c.has_planned_end_time()) return false;
+  return now < base::FromProtoTimestamp(c.planned_start_time()) ||
+         now >= base::FromProtoTimestamp(c.planned_end_time());
+}
+
 }  // namespace
 
 const records::EventStream& ChangeEvents() {
@@ -383,14 +390,13 @@ absl::Status ChangeManagement::Update(storage::Transaction& txn, const base::Cal
 absl::Status ChangeManagement::OutsideThePlan(const v1::Change& stored,
                                               const v1::TransitionChangeRequest& request,
                                               const absl::Status& refusal) const {
-  const absl::Time now = workflow_.Now();
-  if (request.target_state() != v1::CHANGE_STATE_IMPLEMENT || !stored.has_planned_start_time() ||
-      !stored.has_planned_end_time() || !absl::StartsWith(refusal.message(), "conflicts:")) {
+  if (request.target_state() != v1::CHANGE_STATE_IMPLEMENT ||
+      !OutsideItsSlot(stored, workflow_.Now()) ||
+      !absl::StartsWith(refusal.message(), "conflicts:")) {
     return refusal;
   }
   const absl::Time start = base::FromProtoTimestamp(stored.planned_start_time());
   const absl::Time end = base::FromProtoTimestamp(stored.planned_end_time());
-  if (now >= start && now < end) return refusal;
   return absl::Status(
       refusal.code(),
       absl::StrCat(refusal.message(), "; implementing now is outside the planned slot (",
@@ -409,6 +415,15 @@ absl::Status ChangeManagement::Transition(storage::Transaction& txn, const base:
       out,
       work.Modify(request.id(), [&](const v1::Change& stored) -> absl::StatusOr<ChangeOutcome> {
         v1::Change current = stored;
+        // An override accepted the conflicts of the planned slot: implementing outside it is
+        // another slot and another decision, whatever its conflicts are called (found from
+        // outside: an override of a slot outside the maintenance windows, days ahead, let the
+        // change start at once outside them too).
+        if (request.target_state() == v1::CHANGE_STATE_IMPLEMENT &&
+            OutsideItsSlot(stored, workflow_.Now())) {
+          current.clear_conflict_override_reason();
+          current.clear_conflict_override_by();
+        }
         // Scheduling decides on the conflicts as they are now, not as they were found.
         if (request.target_state() == v1::CHANGE_STATE_SCHEDULED ||
             request.target_state() == v1::CHANGE_STATE_IMPLEMENT) {

@@ -319,6 +319,36 @@ TEST_P(ChangeReactionsTest, AnEmergencyChangeWithoutASlotMeetsAnOpenMajorInciden
   EXPECT_TRUE(app.has_actual_start_time());
 }
 
+// Found from outside: the override of an emergency change's slot outside the maintenance
+// windows, two days ahead, let it start at once, outside them too. An override is of the planned
+// slot: implementing outside it is another slot and asks for another override.
+TEST_P(ChangeReactionsTest, AnOverrideIsOfThePlannedSlotNotOfAnEarlyStart) {
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Database nights");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_MAINTENANCE);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("22:00");
+  w.mutable_window()->set_duration_minutes(120);
+  w.mutable_window()->add_ci_class_names("database");
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+  v1::CreateChangeRequest fix = Normal("Patch the database", {"db-01"});
+  fix.set_type(v1::CHANGE_TYPE_EMERGENCY);
+  v1::Change c =
+      Decide(To(Create(fix), v1::CHANGE_STATE_AUTHORISE), "cab-1", v1::APPROVAL_DECISION_APPROVE);
+  ASSERT_TRUE(c.approval().conflicts_need_override());
+  c = Schedule(c, 49, 50);  // two days ahead at 01:00: outside the window
+  EXPECT_EQ(Kinds(c), std::set<int>{v1::CONFLICT_KIND_OUTSIDE_MAINTENANCE_WINDOW});
+  c = To(Override(c, "the vendor's engineer is on site then"), v1::CHANGE_STATE_SCHEDULED);
+  clock_.Set(kDay + absl::Hours(10));  // today at 10:00, outside the window too
+  c = To(c, v1::CHANGE_STATE_IMPLEMENT, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_SCHEDULED);
+  EXPECT_FALSE(Get(c).conflict_override_reason().empty()) << "a refused move stores nothing";
+  clock_.Set(kDay + absl::Hours(49) + absl::Minutes(10));  // within its slot: overridden
+  c = To(c, v1::CHANGE_STATE_IMPLEMENT);
+  EXPECT_EQ(c.state(), v1::CHANGE_STATE_IMPLEMENT);
+}
+
 // An emergency change implemented without a planned slot holds the schedule from its start until
 // it ends (decision 259): a change planned on the same CI meets it — found when scheduled, or
 // once the emergency's event is consumed — and the calendar shows it; its end clears that.
