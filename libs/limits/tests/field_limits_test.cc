@@ -165,6 +165,16 @@ TEST(CheckFieldLimits, ARecordsWholeEncodingIsBounded) {
   EXPECT_TRUE(CheckFieldLimits(r).ok());
 }
 
+TEST(CheckFieldLimits, AFieldOverItsLimitIsNamedHoweverFarOverItIs) {
+  // Past the calendar's 256 KiB by itself: still the name's own limit that is refused.
+  sla::v1::CreateCalendarRequest r;
+  r.mutable_calendar()->set_name(std::string(300'000, 'n'));
+  ExpectRefused(r, "calendar.name: at most");
+  r.mutable_calendar()->set_name("office");
+  for (int i = 0; i < 20'000; ++i) r.mutable_calendar()->add_holidays()->set_name("h");
+  ExpectRefused(r, "calendar.holidays: at most");
+}
+
 TEST(MaxEncodedSize, CountsFourBytesACharacterAndTheTags) {
   // value: tag 1 byte + length varint 2 bytes + 200 characters x 4 bytes.
   EXPECT_EQ(MaxEncodedSize(google::protobuf::StringValue::descriptor()), 1u + 2u + 800u);

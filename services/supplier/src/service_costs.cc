@@ -65,6 +65,13 @@ absl::Status ServiceCosts::SetBudget(storage::Transaction& txn, const base::Call
   before.set_service(request.service());
   before.set_month(request.month());
   if (!stored.empty()) *before.mutable_budget() = stored.front().budget;
+  out.set_service(request.service());
+  out.set_month(request.month());
+  *out.mutable_budget() = request.budget();
+  auto changes = records::DiffFields(before, out);
+  // Setting the budget it has changes nothing, so it writes no version and publishes no event
+  // (found from outside: a second identical PUT published ServiceBudgetSet again).
+  if (!stored.empty() && changes.empty()) return absl::OkStatus();
   const int64_t version = stored.empty() ? 1 : stored.front().version + 1;
   ITSM_RETURN_IF_ERROR(
       BudgetRepository::Put(txn, {request.service(), request.month(), request.budget(), version}));
@@ -74,14 +81,10 @@ absl::Status ServiceCosts::SetBudget(storage::Transaction& txn, const base::Call
   *event.mutable_budget() = request.budget();
   event.set_actor(caller.actor);
   ITSM_RETURN_IF_ERROR(SupplierEvents().Publish(txn, request.service(), event, clock_.Now()));
-  out.set_service(request.service());
-  out.set_month(request.month());
-  *out.mutable_budget() = request.budget();
   return records::AuditTrail::Append(
       txn, BudgetHistoryId(request.service(), request.month()),
       records::AuditEntryFor(caller, version, clock_.Now(),
-                             stored.empty() ? "set_budget" : "replace_budget",
-                             records::DiffFields(before, out)));
+                             stored.empty() ? "set_budget" : "replace_budget", std::move(changes)));
 }
 
 std::string ServiceCosts::BudgetHistoryId(const std::string& service, const std::string& month) {

@@ -613,6 +613,11 @@ TEST_P(SupplierServiceTest, BudgetsStandBesideCostsAndBadOnesAreRefused) {
   ASSERT_TRUE(set("mail", "2024-03", "EUR", 100'000).ok());  // replaces
   ASSERT_TRUE(set("hr", "2024-03", "USD", 5'000).ok());
   EXPECT_EQ(CountType("ServiceBudgetSet"), 3);
+  // The budget it has again: nothing changes, so no version, no event, no history entry.
+  const int64_t entries = Count("SELECT COUNT(*) FROM audit_entries");
+  ASSERT_TRUE(set("mail", "2024-03", "EUR", 100'000).ok());
+  EXPECT_EQ(CountType("ServiceBudgetSet"), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_entries"), entries);
   v1::GetServiceCostsRequest r;
   r.set_from_month("2024-03");
   r.set_to_month("2024-03");
