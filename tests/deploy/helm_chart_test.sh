@@ -89,6 +89,44 @@ incident_calls_the_cmdb() {
 }
 check default-incident-calls-the-cmdb incident_calls_the_cmdb default
 
+# Production: the CA files Kafka's properties and the database URLs name are mounted, and with
+# mutual TLS the gateway calls its own ApiKeyService by a name its certificate carries (found
+# from outside: it dialled 0.0.0.0, and nothing was mounted where the docs' URLs point).
+production_tls() {
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const deps = a.filter((i) => i.object.kind === "Deployment").map((i) => i.object);
+    let ok = deps.length === 9;
+    for (const d of deps) {
+      const c = d.spec.template.spec.containers[0];
+      const mount = c.volumeMounts.find((m) => m.name === "backend-ca");
+      const volume = d.spec.template.spec.volumes.find((v) => v.name === "backend-ca");
+      const cert = c.env.find((e) => e.name === "ITSM_GRPC_TLS_CERT_FILE");
+      ok = ok && mount?.mountPath === "/etc/itsm/ca" && volume?.secret?.secretName === "itsm-ca" && !!cert;
+      const own = c.env.find((e) => e.name === "ITSM_API_KEYS_ADDRESS");
+      ok = ok && (d.metadata.name === "itsm-gateway" ? own?.value === "itsm-gateway:50050" : !own);
+    }
+    if (!ok) { console.error(JSON.stringify(deps.map((d) => d.spec.template.spec), null, 1)); process.exit(1); }' "$out/$1.json"
+}
+check production-tls-and-backend-ca production_tls production
+
+# A gateway published by a LoadBalancer publishes its REST port only: gRPC (ApiKeyService) and
+# /metrics stay on the ClusterIP Service.
+printf 'services:\n  gateway:\n    service: {type: LoadBalancer, annotations: {lb.example.com/internal: "false"}}\n' > "$out/lb.yaml"
+render -f "$out/lb.yaml" --json "$out/lb.json" > /dev/null
+gateway_published_port() {
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const svc = (n) => a.find((i) => i.object.kind === "Service" && i.object.metadata.name === n)?.object;
+    const main = svc("itsm-gateway"), pub = svc("itsm-gateway-public");
+    const ok = main.spec.type === "ClusterIP" && main.spec.ports.length === 3 && !main.metadata.annotations &&
+      pub.spec.type === "LoadBalancer" && pub.spec.ports.map((p) => p.name).join() === "http" &&
+      pub.metadata.annotations["lb.example.com/internal"] === "false";
+    if (!ok) { console.error(JSON.stringify([main, pub], null, 1)); process.exit(1); }' "$out/$1.json"
+}
+check loadbalancer-publishes-rest-only gateway_published_port lb
+check loadbalancer-validates bash -c "node '$validator/validate.mjs' '$out/lb.json' --expect '$all' > /dev/null"
+
 # The gateway serves the console the image carries; with an OIDC client id for it, the console
 # is told the provider. Without the console, no console_dir.
 gateway_console() {  # case, expected console dir ("" for none), expected client id ("" for none)
@@ -173,6 +211,15 @@ check refuses-change-sla-timer-autoscaling refused change-sla-timer-hpa \
 check refuses-non-itsm-env refused bad-env \
   "Does not match pattern '^ITSM_[A-Z0-9_]+\$'" \
   "$(printf 'commonEnv: {LD_PRELOAD: x}')"
+check refuses-disruption-budget-blocking-drains refused pdb-zero \
+  "podDisruptionBudget.maxUnavailable: Must validate at least one schema (anyOf)" \
+  "$(printf 'podDisruptionBudget: {enabled: true, maxUnavailable: 0}')"
+check refuses-disruption-budget-not-a-percentage refused pdb-banana \
+  "podDisruptionBudget.maxUnavailable: Must validate at least one schema (anyOf)" \
+  "$(printf 'podDisruptionBudget: {enabled: true, maxUnavailable: banana}')"
+check refuses-no-replica refused no-replica \
+  "services.sla-timer.replicas: Must be greater than or equal to 1" \
+  "$(printf 'services:\n  sla-timer: {replicas: 0}')"
 check refuses-oidc-without-issuer refused oidc \
   "services.gateway.oidc.issuer is required" \
   "$(printf 'services:\n  gateway: {oidc: {enabled: true, existingSecret: oidc}}')"

@@ -168,6 +168,31 @@ TEST_F(TlsE2eTest, TheGatewayServesHttpsAndForwardsOverMutualTls) {
   EXPECT_TRUE(absl::StrContains(list, "incidents")) << list;
 }
 
+// The REST routes of API keys go to the gateway's own ApiKeyService over mutual TLS. Bound to
+// every address (as on Kubernetes), it dialled 0.0.0.0, which no certificate names, and every
+// such route failed (found from outside); it now calls itself on the loopback.
+TEST_F(TlsE2eTest, TheGatewayBoundToEveryAddressReachesItsOwnApiKeyService) {
+  const std::string ca_file = suite_->Endpoints().tls().ca_file();
+  EXPECT_TRUE(absl::StartsWith(PythonGet(HttpUrl() + "/v1/apiKeys", ca_file, AdminAuthorization()),
+                               "200\n"));
+  testing::LaunchedSuite wide({"gateway"},
+                              {{"ITSM_BIND_ADDRESS", "0.0.0.0"}, {"ITSM_HTTP_PORT", "0"}},
+                              /*tls=*/true);
+  wide.Start();
+  const launcher::v1::Endpoints endpoints = wide.Endpoints();
+  std::string url;
+  for (const auto& s : endpoints.services()) {
+    if (s.name() == "gateway") url = s.http_url();
+  }
+  // Reached where a certificate can name it: the loopback, not 0.0.0.0.
+  ASSERT_TRUE(absl::StartsWith(url, "https://127.0.0.1:")) << url << wide.launch_log();
+  const std::string keys =
+      PythonGet(url + "/v1/apiKeys", endpoints.tls().ca_file(),
+                wide.Authorization({.subject = "tls-admin", .roles = {common::v1::ROLE_ADMIN}}));
+  EXPECT_TRUE(absl::StartsWith(keys, "200\n")) << keys;
+  EXPECT_EQ(wide.Stop(), 0) << wide.launch_log();
+}
+
 TEST_F(TlsE2eTest, PlainHttpOnTheHttpsPortIsRefusedCleanly) {
   const std::string https = HttpUrl();
   absl::string_view url = https;

@@ -159,6 +159,10 @@ Context: dict name svc root.
 - {name: ITSM_GRPC_TLS_KEY_FILE, value: {{ printf "%s/tls.key" $tls.mountPath | quote }}}
 - {name: ITSM_GRPC_TLS_CA_FILE, value: {{ printf "%s/ca.crt" $tls.mountPath | quote }}}
 - {name: ITSM_GRPC_PLAINTEXT_HEALTH_PORT, value: {{ $tls.healthPort | quote }}}
+{{- if eq .name "gateway" }}
+{{- /* Its own ApiKeyService by a name the certificate carries: bound to 0.0.0.0, it has none. */}}
+- {name: ITSM_API_KEYS_ADDRESS, value: "{{ include "itsm.serviceName" . }}:{{ .svc.grpcPort }}"}
+{{- end }}
 {{- end }}
 {{- end -}}
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -25,6 +26,14 @@ sigset_t StopSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   return set;
+}
+
+// The host others on this machine dial to reach a listener bound to `bind`: bound to every
+// address, the loopback (0.0.0.0 names no host, and no certificate carries it).
+std::string DialableHost(const std::string& bind) {
+  if (bind.empty() || bind == "0.0.0.0") return "127.0.0.1";
+  if (bind == "::" || bind == "[::]") return "[::1]";
+  return bind;
 }
 
 absl::Status WriteReadyFile(const std::string& path, const std::string& grpc_address,
@@ -203,14 +212,22 @@ int ServiceRuntime::Run() {
   health->SetServingStatus("", true);
   for (auto& [service, name] : services_) health->SetServingStatus(name, true);
 
-  const std::string grpc_address = absl::StrCat(bind, ":", grpc_port);
+  // Where the process is reached (the ready file, its own calls to itself): with mutual TLS the
+  // host dialled must be a name of the certificate (found from outside: bound to 0.0.0.0 on
+  // Kubernetes, the gateway dialled 0.0.0.0 for its own ApiKeyService).
+  const std::string grpc_address = absl::StrCat(DialableHost(bind), ":", grpc_port);
   {
     absl::MutexLock lock(&grpc_address_mu_);
     grpc_address_ = grpc_address;
   }
-  const std::string metrics_address = absl::StrCat(bind, ":", metrics_server_->port());
+  const std::string metrics_address =
+      absl::StrCat(DialableHost(bind), ":", metrics_server_->port());
+  std::string http_address = http_address_;
+  if (absl::StartsWith(http_address, bind + ":")) {
+    http_address = absl::StrCat(DialableHost(bind), http_address.substr(bind.size()));
+  }
   if (const std::string ready_file = config_.GetString("ready_file"); !ready_file.empty()) {
-    absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address, http_address_);
+    absl::Status written = WriteReadyFile(ready_file, grpc_address, metrics_address, http_address);
     if (!written.ok()) log::Error("cannot write the ready file", {{"error", written.ToString()}});
   }
   log::Info("serving", {{"grpc", grpc_address},

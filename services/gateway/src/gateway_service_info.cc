@@ -41,6 +41,11 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "The supplier service (suppliers, contracts, scorecards, costs)."),
               StringOption("webhooks_address", "127.0.0.1:50057",
                            "The webhook service (subscriptions, deliveries, replay)."),
+              StringOption("api_keys_address", "",
+                           "Where the gateway calls its own ApiKeyService (the REST routes of "
+                           "API keys); empty: its own gRPC port, on 127.0.0.1 when bound to all "
+                           "addresses. With mutual TLS, a name its certificate carries (the "
+                           "Helm chart sets <release>-gateway:50050)."),
               StringOption("console_dir", "",
                            "The web console's built files (index.html and bundles; build/console, "
                            "docs/console.md), served under /console/ with / redirecting there; "

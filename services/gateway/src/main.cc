@@ -116,10 +116,16 @@ int main(int argc, char** argv) {
   // A few connections per service, reused by every call (upstreams.h).
   gateway::Upstreams upstreams;
   const int connections = static_cast<int>(config.GetInt("upstream_connections"));
-  upstreams.AddLater("itsm.gateway.v1.ApiKeyService", [&rt]() -> std::shared_ptr<grpc::Channel> {
-    const std::string own = rt.GrpcAddress();
-    return own.empty() ? nullptr : rt.ChannelTo(own);
-  });
+  // Its own service is called as any other, so that the REST routes of API keys are authorised
+  // where the keys are kept. With mutual TLS the name dialled must be one of its certificate's
+  // (found from outside: on Kubernetes it dialled 0.0.0.0), hence api_keys_address.
+  upstreams.AddLater(
+      "itsm.gateway.v1.ApiKeyService",
+      [&rt, configured = config.GetString("api_keys_address")]() -> std::shared_ptr<grpc::Channel> {
+        if (!configured.empty()) return rt.ChannelTo(configured);
+        const std::string own = rt.GrpcAddress();
+        return own.empty() ? nullptr : rt.ChannelTo(own);
+      });
   for (const auto* service : routes->services()) {
     for (const auto& upstream : gateway::UpstreamServices()) {
       if (upstream.service == service->full_name()) {
