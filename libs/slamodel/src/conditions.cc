@@ -847,6 +847,12 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
     case Stage::kCancelled:
       if (reset_edge) {
         TryStart(after, now, now, "reset", out);
+      } else if (stage == Stage::kCompleted && before != nullptr &&
+                 conditions_.stop.Holds(*before) && !conditions_.stop.Holds(after)) {
+        // Reopened: the work is timed again, by a new clock from now with the full target, as
+        // ServiceNow attaches a new SLA and Jira Service Management starts a new cycle (found
+        // from outside: resolved early and reopened, an incident stayed open untimed and "met").
+        TryStart(after, now, now, "start_condition", out);
       } else if (stage == Stage::kCancelled && priority_changed && !TargetFor(before->priority)) {
         attach("priority_changed");
       }

@@ -192,8 +192,13 @@ TEST(ClockPolicy, ResolutionLifecycle) {
   RecordFields resolved = Record("RESOLVED");
   EXPECT_THAT(Types(policy.Decide(Stage::kPaused, &hold, resolved, kT0)),
               ElementsAre(ActionType::kStop));
-  // Reopened after completion: a completed clock does not restart.
-  EXPECT_TRUE(policy.Decide(Stage::kCompleted, &resolved, progress, kT0).empty());
+  // Reopened after completion: a new clock starts (the stop no longer holds); closing the
+  // resolved record starts nothing.
+  EXPECT_THAT(Types(policy.Decide(Stage::kCompleted, &resolved, progress, kT0)),
+              ElementsAre(ActionType::kStart));
+  EXPECT_TRUE(policy.Decide(Stage::kCompleted, &resolved, Record("CLOSED"), kT0).empty());
+  // Still stopped after the change (a response clock: the record has been responded to).
+  EXPECT_TRUE(policy.Decide(Stage::kCompleted, &progress, Record("ON_HOLD"), kT0).empty());
   RecordFields cancelled = Record("CANCELLED");
   EXPECT_THAT(Types(policy.Decide(Stage::kRunning, &progress, cancelled, kT0)),
               ElementsAre(ActionType::kCancel));

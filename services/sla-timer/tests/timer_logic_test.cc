@@ -248,20 +248,35 @@ TEST_F(TimerLogicTest, ResolvedAfterTheDueTimeIsBreachedThenCompleted) {
   EXPECT_FALSE(next_fire_.has_value());
 }
 
-TEST_F(TimerLogicTest, ReopenKeepsTheCompletedClock) {
+// docs/sla.md 4.2: a reopened record is timed again by a new clock with the full target; the
+// met clock stays met (found from outside: resolved early and reopened, the incident stayed open
+// untimed and counted as met).
+TEST_F(TimerLogicTest, ReopenStartsANewResolutionClock) {
   Apply(Create(incident::v1::PRIORITY_P2));
   clock_.Advance(absl::Hours(1));
   EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
               ElementsAre("SlaMet"));
+  const std::string met = Last<sla::v1::SlaMet>("SlaMet").clock().clock_id();
   clock_.Advance(absl::Hours(1));
-  // docs/sla.md 4.2: a completed clock does not come back when the record is reopened.
   EXPECT_THAT(Change([](Incident& i) {
                 i.set_state(incident::v1::INCIDENT_STATE_IN_PROGRESS);
                 i.set_reopen_count(1);
               }),
-              ElementsAre());
+              ElementsAre("SlaClockStarted"));
+  auto started = Last<sla::v1::SlaClockStarted>("SlaClockStarted");
+  EXPECT_NE(started.clock().clock_id(), met);
+  EXPECT_EQ(started.clock().clock_kind(), sla::v1::CLOCK_KIND_RESOLUTION);
+  EXPECT_EQ(base::FromProtoTimestamp(started.clock().start_time()), clock_.Now());
+  const absl::Time due = base::FromProtoTimestamp(started.clock().due_time());
+  EXPECT_EQ(due - clock_.Now(), absl::Hours(8));
   clock_.Advance(absl::Hours(20));
-  EXPECT_TRUE(Fire().empty());
+  const auto fired = Fire();
+  EXPECT_EQ(std::count(fired.begin(), fired.end(), "SlaBreached"), 1) << fired.size();
+  // Resolved again before a breach would have been met; closing starts nothing.
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_RESOLVED); }),
+              ElementsAre("SlaClockCompleted"));
+  EXPECT_THAT(Change([](Incident& i) { i.set_state(incident::v1::INCIDENT_STATE_CLOSED); }),
+              ElementsAre());
 }
 
 TEST_F(TimerLogicTest, PriorityChangeSupersedesOrRetargets) {
