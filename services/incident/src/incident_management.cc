@@ -218,9 +218,14 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
                                             v1::Incident& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
   IncidentWork work(txn, caller, IncidentEvents());
-  ITSM_ASSIGN_OR_RETURN(out, work.Modify(request.id(), [&](const v1::Incident& stored) {
-    return workflow_.Transition(stored, request, caller.actor);
-  }));
+  ITSM_ASSIGN_OR_RETURN(
+      out,
+      work.Modify(request.id(), [&](const v1::Incident& stored) -> absl::StatusOr<IncidentOutcome> {
+        ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+        ITSM_RETURN_IF_ERROR(
+            CheckRequesterMayTransition(caller, stored.state(), request.target_state()));
+        return workflow_.Transition(stored, request, caller.actor);
+      }));
   return absl::OkStatus();
 }
 

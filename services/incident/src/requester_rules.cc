@@ -111,6 +111,20 @@ absl::Status CheckRequesterMayTransition(const base::Caller& caller,
   return Denied("target_state", "a requester may cancel their own request (CANCELLED), no more");
 }
 
+absl::Status CheckRequesterMayTransition(const base::Caller& caller, v1::IncidentState from,
+                                         v1::IncidentState target) {
+  if (!caller.own_records_only || target == v1::INCIDENT_STATE_CANCELLED) {
+    return absl::OkStatus();
+  }
+  if (from == v1::INCIDENT_STATE_RESOLVED &&
+      (target == v1::INCIDENT_STATE_IN_PROGRESS || target == v1::INCIDENT_STATE_CLOSED)) {
+    return absl::OkStatus();
+  }
+  return Denied("target_state",
+                "a requester may reopen (IN_PROGRESS) or close their own resolved incident, or "
+                "withdraw it (CANCELLED), no more");
+}
+
 absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility) {
   if (!caller.own_records_only || visibility != v1::NOTE_VISIBILITY_WORK_NOTE) {
     return absl::OkStatus();

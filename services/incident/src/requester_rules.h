@@ -49,6 +49,11 @@ absl::Status CheckRequesterMayAddNote(const base::Caller& caller, v1::NoteVisibi
 // A requester may withdraw their own service request (CANCELLED) and move it nowhere else.
 absl::Status CheckRequesterMayTransition(const base::Caller& caller,
                                          v1::ServiceRequestState target);
+// A requester may answer the resolution of their own incident — reopen it (RESOLVED →
+// IN_PROGRESS, within the reopen window) or accept it (RESOLVED → CLOSED) — and withdraw it
+// (CANCELLED); the service desk's moves (assigning, working, holding, resolving) are not theirs.
+absl::Status CheckRequesterMayTransition(const base::Caller& caller, v1::IncidentState from,
+                                         v1::IncidentState target);
 // A requester asking for the work notes is refused rather than answered with the comments.
 absl::Status CheckRequesterMayListNotes(const base::Caller& caller, v1::NoteVisibility visibility);
 

@@ -1963,6 +1963,78 @@ TEST_P(IncidentServiceTest, RequesterCancelsTheirOwnServiceRequestOnly) {
   EXPECT_EQ(out.service_request().state(), v1::SERVICE_REQUEST_STATE_CANCELLED);
 }
 
+// A requester answers the resolution of their own incident: reopens it (rejects the
+// resolution) or closes it (accepts it), and may withdraw it; the service desk's moves are not
+// theirs, and another person's incident is not found (found from outside: the transition was
+// the service desk's alone, so a caller could not reject a resolution).
+TEST_P(IncidentServiceTest, RequesterReopensClosesOrWithdrawsTheirOwnIncidentOnly) {
+  auto alice = StubAs("alice@corp", {common::v1::ROLE_REQUESTER});
+  auto bob = StubAs("bob@corp", {common::v1::ROLE_REQUESTER});
+  const auto create = [&](const std::string& title) {
+    v1::CreateIncidentRequest r = Request(title);
+    r.clear_caller();
+    v1::CreateIncidentResponse created;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(alice->CreateIncident(&ctx, r, &created).ok());
+    return created.incident();
+  };
+  const auto move = [&](const std::unique_ptr<Stub>& as, const v1::Incident& i,
+                        v1::IncidentState target, v1::Incident* moved) {
+    v1::TransitionIncidentRequest t;
+    t.set_id(i.id());
+    t.set_version(i.version());
+    t.set_target_state(target);
+    if (target == v1::INCIDENT_STATE_CANCELLED) t.set_cancel_reason("No longer needed");
+    if (target == v1::INCIDENT_STATE_RESOLVED) {
+      t.set_resolution_code("Fixed");
+      t.set_resolution_notes("Restarted the relay");
+    }
+    v1::TransitionIncidentResponse out;
+    grpc::ClientContext ctx;
+    grpc::Status s = as->TransitionIncident(&ctx, t, &out);
+    if (s.ok()) *moved = out.incident();
+    return s;
+  };
+  v1::Incident mail = create("Mail slow");
+  v1::Incident moved;
+  grpc::Status s = move(alice, mail, v1::INCIDENT_STATE_RESOLVED, &moved);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(s.error_message().rfind("target_state: a requester may reopen", 0), 0u)
+      << s.error_message();
+  v1::TransitionIncidentRequest resolve;
+  resolve.set_id(mail.id());
+  resolve.set_version(mail.version());
+  resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
+  resolve.set_resolution_code("Fixed");
+  resolve.set_resolution_notes("Restarted the relay");
+  v1::TransitionIncidentResponse resolved;
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, resolve, &resolved).ok());
+  mail = resolved.incident();
+  EXPECT_EQ(move(bob, mail, v1::INCIDENT_STATE_IN_PROGRESS, &moved).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(move(alice, mail, v1::INCIDENT_STATE_ON_HOLD, &moved).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);  // a hold needs its reason first
+  s = move(alice, mail, v1::INCIDENT_STATE_IN_PROGRESS, &moved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(moved.state(), v1::INCIDENT_STATE_IN_PROGRESS);
+  EXPECT_EQ(moved.reopen_count(), 1);
+  mail = moved;
+  // Being worked on again: moving it on is the service desk's.
+  s = move(alice, mail, v1::INCIDENT_STATE_CLOSED, &moved);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  resolve.set_version(mail.version());
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, resolve, &resolved).ok());
+  s = move(alice, resolved.incident(), v1::INCIDENT_STATE_CLOSED, &moved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(moved.state(), v1::INCIDENT_STATE_CLOSED);
+  const v1::Incident printer = create("Printer jammed");
+  EXPECT_EQ(move(bob, printer, v1::INCIDENT_STATE_CANCELLED, &moved).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  s = move(alice, printer, v1::INCIDENT_STATE_CANCELLED, &moved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(moved.state(), v1::INCIDENT_STATE_CANCELLED);
+}
+
 // A transition refuses a field it would not keep (the text would be lost unsaid); a problem's
 // cancel needs a reason and keeps it, as a service request's does.
 TEST_P(IncidentServiceTest, TransitionsRefuseWhatTheyWouldNotKeep) {
