@@ -1,16 +1,17 @@
 {{/*
 Names. "<release>-itsm" unless the release name already says itsm (release "itsm" gives
-"itsm-incident", as the docs and the gateway's defaults name them).
+"itsm-incident", as the docs and the gateway's defaults name them). At most 46 characters, so
+that the longest object name, <fullname>-change-sla-timer, stays within Kubernetes' 63.
 */}}
 {{- define "itsm.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 46 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := default .Chart.Name .Values.nameOverride -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 46 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 46 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -86,9 +87,10 @@ Redis keys of its own so that it and the incident timer never share clocks or pa
 {{- end -}}
 {{- end -}}
 
-{{/* Which processes use Kafka: all but the gateway, which neither publishes nor consumes. */}}
+{{/* Which processes use Kafka: every one (the gateway consumes the topics for its event
+streams, GET /v1/events; without the broker's address it answers them 503). */}}
 {{- define "itsm.usesKafka" -}}
-{{- if ne .name "gateway" }}true{{ end -}}
+true
 {{- end -}}
 
 {{/* Which processes use Redis: the SLA timer's clocks, the gateway's rate limits. */}}

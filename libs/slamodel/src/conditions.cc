@@ -853,6 +853,12 @@ std::vector<Action> ClockPolicy::Decide(Stage stage, const RecordFields* before,
         // ServiceNow attaches a new SLA and Jira Service Management starts a new cycle (found
         // from outside: resolved early and reopened, an incident stayed open untimed and "met").
         TryStart(after, now, now, "start_condition", out);
+      } else if (stage == Stage::kCompleted && priority_changed && !TargetFor(before->priority) &&
+                 !conditions_.stop.Holds(after)) {
+        // Reopened at a priority without a target, so no clock could start then: the first
+        // priority with one times the open record from this change (found from outside: it
+        // stayed open untimed, its last clock met).
+        TryStart(after, now, now, "priority_changed", out);
       } else if (stage == Stage::kCancelled && priority_changed && !TargetFor(before->priority)) {
         attach("priority_changed");
       }

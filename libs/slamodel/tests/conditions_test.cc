@@ -197,6 +197,19 @@ TEST(ClockPolicy, ResolutionLifecycle) {
   EXPECT_THAT(Types(policy.Decide(Stage::kCompleted, &resolved, progress, kT0)),
               ElementsAre(ActionType::kStart));
   EXPECT_TRUE(policy.Decide(Stage::kCompleted, &resolved, Record("CLOSED"), kT0).empty());
+  // Reopened at a priority without a target (P5 here): no clock then; the first priority with
+  // one starts it, from that change, the retroactive definition included (the completed
+  // clock counted the first cycle). Still resolved, a priority change starts nothing.
+  for (const bool retroactive : {false, true}) {
+    const ClockPolicy p = Policy(ClockKind::kResolution, retroactive);
+    RecordFields resolved_p5 = Record("RESOLVED", "P5");
+    RecordFields reopened_p5 = Record("IN_PROGRESS", "P5");
+    EXPECT_TRUE(p.Decide(Stage::kCompleted, &resolved_p5, reopened_p5, kT0).empty());
+    const auto started = p.Decide(Stage::kCompleted, &reopened_p5, progress, kT0 + absl::Hours(3));
+    ASSERT_THAT(Types(started), ElementsAre(ActionType::kStart)) << retroactive;
+    EXPECT_EQ(started[0].at, kT0 + absl::Hours(3));
+    EXPECT_TRUE(p.Decide(Stage::kCompleted, &resolved_p5, resolved, kT0).empty());
+  }
   // Still stopped after the change (a response clock: the record has been responded to).
   EXPECT_TRUE(policy.Decide(Stage::kCompleted, &progress, Record("ON_HOLD"), kT0).empty());
   RecordFields cancelled = Record("CANCELLED");
