@@ -45,7 +45,8 @@ runtime::ServiceInfo GatewayServiceInfo() {
                            "Where the gateway calls its own ApiKeyService (the REST routes of "
                            "API keys); empty: its own gRPC port, on 127.0.0.1 when bound to all "
                            "addresses. With mutual TLS, a name its certificate carries (the "
-                           "Helm chart sets the gateway's Service name, itsm-gateway:50050 for the release itsm)."),
+                           "Helm chart sets the gateway's Service name, itsm-gateway:50050 for the "
+                           "release itsm)."),
               StringOption("console_dir", "",
                            "The web console's built files (index.html and bundles; build/console, "
                            "docs/console.md), served under /console/ with / redirecting there; "
