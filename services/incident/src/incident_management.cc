@@ -9,6 +9,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/records/audit_trail.h"
+#include "itsm/records/record_change.h"
 #include "itsm/records/stored_messages.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/incident/src/incident_repository.h"
@@ -222,6 +223,10 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
       out,
       work.Modify(request.id(), [&](const v1::Incident& stored) -> absl::StatusOr<IncidentOutcome> {
         ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
+        // A stale version is told as such first: the requester's rule reads the state stored
+        // now, which a move they did not see may have changed (found from outside: 403 for what
+        // was a lost race).
+        ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
         ITSM_RETURN_IF_ERROR(
             CheckRequesterMayTransition(caller, stored.state(), request.target_state()));
         return workflow_.Transition(stored, request, caller.actor);

@@ -2033,6 +2033,21 @@ TEST_P(IncidentServiceTest, RequesterReopensClosesOrWithdrawsTheirOwnIncidentOnl
   s = move(alice, printer, v1::INCIDENT_STATE_CANCELLED, &moved);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(moved.state(), v1::INCIDENT_STATE_CANCELLED);
+  // Read as RESOLVED, closed by the service desk meanwhile: the reopen lost a race (ABORTED,
+  // found from outside: it was refused as a move the requester may not make).
+  v1::Incident vpn = create("VPN down");
+  resolve.set_id(vpn.id());
+  resolve.set_version(vpn.version());
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, resolve, &resolved).ok());
+  vpn = resolved.incident();
+  v1::TransitionIncidentRequest close;
+  close.set_id(vpn.id());
+  close.set_version(vpn.version());
+  close.set_target_state(v1::INCIDENT_STATE_CLOSED);
+  v1::TransitionIncidentResponse closed;
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, close, &closed).ok());
+  s = move(alice, vpn, v1::INCIDENT_STATE_IN_PROGRESS, &moved);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
 }
 
 // A transition refuses a field it would not keep (the text would be lost unsaid); a problem's
