@@ -1480,10 +1480,18 @@ TEST_P(IncidentServiceTest, RequesterSeesAndCommentsOnTheirOwnRecordsOnly) {
   v1::GetHistoryResponse none;
   EXPECT_EQ(history(*bob, alices_id, &none).error_code(), grpc::StatusCode::NOT_FOUND);
 
-  // Changing a record is the service desk's.
+  // Working on it is the service desk's (a requester answers a resolution, or withdraws).
+  v1::GetIncidentRequest read_own;
+  read_own.set_id(alices_id);
+  v1::GetIncidentResponse current;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(alice->GetIncident(&ctx, read_own, &current).ok());
+  }
   grpc::ClientContext c3;
   v1::TransitionIncidentRequest resolve;
   resolve.set_id(alices_id);
+  resolve.set_version(current.incident().version());
   resolve.set_target_state(v1::INCIDENT_STATE_IN_PROGRESS);
   v1::TransitionIncidentResponse moved;
   EXPECT_EQ(alice->TransitionIncident(&c3, resolve, &moved).error_code(),
