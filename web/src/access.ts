@@ -40,7 +40,8 @@ const CMDB_MANAGER = "ROLE_CMDB_MANAGER";
 export const ACCESS: Record<Action, { rpc: string; roles: string[]; ownRoles?: string[] }> = {
   "incident.update": { rpc: "UpdateIncident", roles: [AGENT, PROBLEM_MANAGER] },
   "incident.assign": { rpc: "AssignIncident", roles: [AGENT, PROBLEM_MANAGER] },
-  "incident.transition": { rpc: "TransitionIncident", roles: [AGENT, PROBLEM_MANAGER] },
+  // A requester may reopen, close or withdraw their own incident (the requester rules).
+  "incident.transition": { rpc: "TransitionIncident", roles: [AGENT, PROBLEM_MANAGER], ownRoles: [REQUESTER] },
   "serviceRequest.update": { rpc: "UpdateServiceRequest", roles: [AGENT] },
   // A requester may cancel their own request, no more (the incident service's requester rules).
   "serviceRequest.transition": { rpc: "TransitionServiceRequest", roles: [AGENT], ownRoles: [REQUESTER] },

@@ -489,6 +489,27 @@ try {
   await requesterPage.getByRole("button", { name: "Cancel request" }).click();
   await requesterPage.locator("[data-testid=state]", { hasText: "Cancelled" }).waitFor();
   await checkAccessibility(requesterPage, "a requester's own request");
+
+  step("a requester answers the resolution of their own incident: close or reopen, no more");
+  const ownIncident = await api("POST", "/v1/incidents", requester.secret, { title: `Printer jam ${unique}`, impact: 3, urgency: 3 });
+  await requesterPage.goto(`${gateway}/console/#/incidents/${ownIncident.incident.id}`);
+  await requesterPage.getByRole("heading", { level: 1, name: new RegExp(`Printer jam ${unique}`) }).waitFor();
+  await requesterPage.getByRole("button", { name: "Withdraw incident" }).waitFor();
+  assert.equal(await requesterPage.getByRole("button", { name: "Resolve" }).count(), 0, "a requester is offered no resolve");
+  assert.equal(await requesterPage.getByRole("button", { name: "Assign" }).count(), 0, "a requester is offered no assignment");
+  await api("POST", `/v1/incidents/${ownIncident.incident.id}:transition`, adminKey, {
+    version: ownIncident.incident.version,
+    targetState: "INCIDENT_STATE_RESOLVED",
+    resolutionCode: "Solved (workaround)",
+    resolutionNotes: "Cleared the paper path",
+  });
+  await requesterPage.reload();
+  await requesterPage.getByRole("button", { name: "Close" }).waitFor();
+  await requesterPage.getByRole("button", { name: "Reopen" }).waitFor();
+  await checkAccessibility(requesterPage, "a requester's own resolved incident");
+  await requesterPage.getByRole("button", { name: "Close" }).click();
+  await requesterPage.locator("[data-testid=state]", { hasText: "Closed" }).waitFor();
+  assert.equal(await requesterPage.getByRole("heading", { name: "Your incident" }).count(), 0, "nothing is offered on a closed incident");
   await requesterPage.context().close();
 
   await checkViews({ page: agent, darkPage: viewerPage, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });

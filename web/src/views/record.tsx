@@ -3,7 +3,7 @@
 // allows, notes (notes.tsx), and the audit trail. The record itself follows the event stream;
 // history and clocks are read again whenever its version changes.
 import { useEffect, useState } from "preact/hooks";
-import { may, type Caller } from "../access";
+import { may, mayOnlyAsOwner, type Caller } from "../access";
 import type { Api } from "../api";
 import { priorityLabel, stateLabel, type AuditEntry, type Incident, type WorkRecord } from "../model";
 import type { SlaCache } from "../sla_cache";
@@ -166,6 +166,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
       />
 
       {!FINAL.includes(incident.state ?? "") && may(caller, "incident.transition") && <Actions api={api} incident={incident} merge={merge} caller={caller} />}
+      {!FINAL.includes(incident.state ?? "") && mayOnlyAsOwner(caller, "incident.transition", incident.caller) && <OwnerActions api={api} incident={incident} merge={merge} />}
       {!FINAL.includes(incident.state ?? "") && may(caller, "incident.update") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <Notes api={api} kind="incident" record={incident} merge={merge} />
 
@@ -183,6 +184,51 @@ function useAction(merge: (incidents: Incident[]) => void) {
     return r !== undefined;
   };
   return { ...call, run };
+}
+
+// What a requester may do on their own incident (the incident service's requester rules): answer
+// its resolution (reopen or close it) or withdraw it before then, with a reason.
+function OwnerActions({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
+  const [reason, setReason] = useState("");
+  const { error, busy, run, v } = useAction(merge);
+  const transition = (targetState: string, extra: Record<string, string> = {}) =>
+    run(() => api.post(`/v1/incidents/${encodeURIComponent(incident.id)}:transition`, { version: incident.version, targetState, ...extra }));
+  return (
+    <section aria-labelledby="actions-title" class="actions">
+      <h2 id="actions-title">Your incident</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {incident.state === "INCIDENT_STATE_RESOLVED" ? (
+        <>
+          <p>Resolved: close it if the fix works for you, reopen it if not.</p>
+          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_IN_PROGRESS")}>
+            Reopen
+          </button>
+          <button type="button" disabled={busy} onClick={() => void transition("INCIDENT_STATE_CLOSED")}>
+            Close
+          </button>
+        </>
+      ) : (
+        <form
+          aria-label="Withdraw incident"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void transition("INCIDENT_STATE_CANCELLED", { cancelReason: reason });
+          }}
+        >
+          <Field id="withdraw-reason" label="Why withdraw it" error={v("cancelReason")}>
+            <textarea id="withdraw-reason" rows={2} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} {...invalid("withdraw-reason", v("cancelReason"))} />
+          </Field>
+          <button type="submit" disabled={busy}>
+            Withdraw incident
+          </button>
+        </form>
+      )}
+    </section>
+  );
 }
 
 function Actions({ api, incident, merge, caller }: { api: Api; incident: Incident; merge: (i: Incident[]) => void; caller: Caller | null | undefined }) {

@@ -31,7 +31,7 @@ test("the console's table of who may write is the protos' access options", () =>
   const declared = new Map([...declaredRoles(changeProto), ...declaredRoles(configProto), ...declaredRoles(incidentProto)]);
   const own = declaredOwnRoles(incidentProto);
   assert.ok(declared.size > 60, `${declared.size} RPCs read from the protos`);
-  assert.ok(own.has("TransitionServiceRequest"), [...own.keys()].join(","));
+  assert.ok(own.has("TransitionServiceRequest") && own.has("TransitionIncident"), [...own.keys()].join(","));
   for (const [action, { rpc, roles, ownRoles }] of Object.entries(ACCESS)) {
     assert.deepEqual([...roles].sort(), declared.get(rpc), `${action} (${rpc})`);
     assert.deepEqual([...(ownRoles ?? [])].sort(), own.get(rpc) ?? [], `${action} (${rpc}): own records`);
@@ -50,7 +50,9 @@ test("a requester may only cancel their own request; an agent works on it; a vie
   assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition", "someone else"), false);
   assert.equal(mayOnlyAsOwner({ subject: "vr", roles: ["ROLE_VIEWER", "ROLE_REQUESTER"] }, "serviceRequest.transition", "other"), false);
   assert.equal(mayOnlyAsOwner(requester, "serviceRequest.transition", undefined), false);
-  assert.equal(mayOnlyAsOwner(requester, "incident.transition", "r"), false);
+  assert.equal(mayOnlyAsOwner(requester, "incident.transition", "r"), true);
+  assert.equal(mayOnlyAsOwner(requester, "incident.transition", "someone else"), false);
+  assert.equal(mayOnlyAsOwner(requester, "incident.update", "r"), false);
   assert.equal(may(agent, "serviceRequest.transition"), true);
   assert.equal(mayOnlyAsOwner(agent, "serviceRequest.transition", "a"), false);
   assert.equal(may(viewer, "incident.assign") || mayOnlyAsOwner(viewer, "serviceRequest.transition", "v"), false);
