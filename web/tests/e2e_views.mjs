@@ -284,6 +284,21 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await page.locator("#linked-records").getByRole("link", { name: `${major.number} · Orders down everywhere ${u}` }).waitFor();
   step("a major incident lists its child, the child names its parent");
 
+  // Resolved from its page with the box its child gives the form: the child is resolved with it.
+  await page.goto(`${gateway}/console/#/incidents/${major.id}`);
+  await page.getByRole("heading", { level: 1, name: `${major.number} · Orders down everywhere ${u}` }).waitFor();
+  const withChildren = page.getByLabel("Resolve the open incidents below it too");
+  await withChildren.waitFor();
+  assert.equal(await withChildren.isChecked(), true, "children are resolved with their parent unless unticked");
+  await page.getByLabel("Resolution notes").fill(`Restarted the order service ${u}`);
+  await page.getByRole("button", { name: "Resolve", exact: true }).click();
+  await page.locator("[data-testid=state]", { hasText: "Resolved" }).waitFor();
+  const child = (await api("GET", `/v1/incidents/${linkedIncident.id}`, adminKey)).incident;
+  assert.equal(child.state, "INCIDENT_STATE_RESOLVED");
+  assert.equal(child.resolutionNotes, `Resolved with its parent incident ${major.number}:\nRestarted the order service ${u}`);
+  await checkAccessibility(page, "a major incident resolved with its child");
+  step("the major incident resolved from its page, its child with it");
+
   step("baselines taken, then one's drift by its link");
   await page.goto(`${gateway}/console/#/baselines`);
   await page.getByRole("heading", { level: 1, name: "Baselines" }).waitFor();

@@ -33,17 +33,6 @@ std::vector<std::string> Union(const google::protobuf::RepeatedPtrField<std::str
 
 }  // namespace
 
-bool IsOpen(const v1::Incident& incident) {
-  switch (incident.state()) {
-    case v1::INCIDENT_STATE_RESOLVED:
-    case v1::INCIDENT_STATE_CLOSED:
-    case v1::INCIDENT_STATE_CANCELLED:
-      return false;
-    default:
-      return true;
-  }
-}
-
 absl::StatusOr<AlertFacts> AlertIntake::Gather(const v1::NotifyAlertmanagerRequest& request) const {
   ITSM_RETURN_IF_ERROR(ValidateNotification(request));
   AlertFacts facts;
@@ -175,7 +164,10 @@ absl::Status AlertIntake::Resolve(storage::Transaction& txn, const base::Caller&
   t.set_target_state(v1::INCIDENT_STATE_RESOLVED);
   t.set_resolution_code(kResolutionCode);
   t.set_resolution_notes(notes);
-  return incidents_.Transition(txn, caller, t, after);
+  v1::TransitionIncidentResponse answer;
+  ITSM_RETURN_IF_ERROR(incidents_.Transition(txn, caller, t, answer));
+  after = std::move(*answer.mutable_incident());
+  return absl::OkStatus();
 }
 
 absl::Status AlertIntake::ResolveParentIfDone(storage::Transaction& txn, const base::Caller& caller,
@@ -279,8 +271,8 @@ absl::Status AlertIntake::Notify(storage::Transaction& txn, const base::Caller& 
       reopen.set_id(incident.id());
       reopen.set_version(incident.version());
       reopen.set_target_state(v1::INCIDENT_STATE_IN_PROGRESS);
-      v1::Incident after;
-      absl::Status reopened = incidents_.Transition(txn, caller, reopen, after);
+      v1::TransitionIncidentResponse answer;
+      absl::Status reopened = incidents_.Transition(txn, caller, reopen, answer);
       if (absl::IsFailedPrecondition(reopened)) {
         // Past the reopen window: a new incident, as for a closed one.
         ITSM_RETURN_IF_ERROR(AlertRepository::DeleteAlerts(txn, hash));

@@ -99,9 +99,6 @@ class AlertIntake {
   const base::Clock& clock_;
 };
 
-// True while an incident is worked (not RESOLVED, CLOSED or CANCELLED).
-bool IsOpen(const v1::Incident& incident);
-
 }  // namespace itsm::incident
 
 #endif  // ITSM_SERVICES_INCIDENT_ALERT_INTAKE_H_

@@ -120,7 +120,7 @@ grpc::ServerUnaryReactor* IncidentGrpcService::TransitionIncident(
     v1::TransitionIncidentResponse* response) {
   return servicedb::CommitCall(
       committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller& caller) {
-        return apps_.incidents.Transition(txn, caller, *request, *response->mutable_incident());
+        return apps_.incidents.Transition(txn, caller, *request, *response);
       });
 }
 

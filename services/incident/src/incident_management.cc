@@ -216,11 +216,12 @@ absl::Status IncidentManagement::Assign(storage::Transaction& txn, const base::C
 
 absl::Status IncidentManagement::Transition(storage::Transaction& txn, const base::Caller& caller,
                                             const v1::TransitionIncidentRequest& request,
-                                            v1::Incident& out) const {
+                                            v1::TransitionIncidentResponse& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
   IncidentWork work(txn, caller, IncidentEvents());
+  out.clear_resolved_child_incidents();
   ITSM_ASSIGN_OR_RETURN(
-      out,
+      *out.mutable_incident(),
       work.Modify(request.id(), [&](const v1::Incident& stored) -> absl::StatusOr<IncidentOutcome> {
         ITSM_RETURN_IF_ERROR(CheckMaySee(caller, stored, request.id()));
         // A stale version is told as such first: the requester's rule reads the state stored
@@ -231,6 +232,27 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
             CheckRequesterMayTransition(caller, stored.state(), request.target_state()));
         return workflow_.Transition(stored, request, caller.actor);
       }));
+  if (!request.resolve_child_incidents()) return absl::OkStatus();
+  const v1::Incident& parent = out.incident();
+  ITSM_ASSIGN_OR_RETURN(std::vector<v1::Incident> below,
+                        IncidentRepository::OpenDescendants(txn, parent.id(), kMaxParentDepth,
+                                                            kMaxResolvedWithParent + 1));
+  if (static_cast<int64_t>(below.size()) > kMaxResolvedWithParent) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("resolve_child_incidents: more than ", kMaxResolvedWithParent,
+                     " open incidents below ", parent.number(), "; resolve some of them first"));
+  }
+  // Each through the incident state machine, with its own audit entry and IncidentResolved
+  // event (the SLA timer stops its clocks as for any resolution).
+  for (const v1::Incident& child : below) {
+    auto resolved = workflow_.ResolveWithParent(child, parent, request, caller.actor);
+    if (!resolved.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("resolve_child_incidents: ", child.number(),
+                                                        ": ", resolved.status().message()));
+    }
+    ITSM_RETURN_IF_ERROR(work.Save(*resolved, child.version()));
+    *out.add_resolved_child_incidents() = std::move(resolved->after);
+  }
   return absl::OkStatus();
 }
 

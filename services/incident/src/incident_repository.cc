@@ -403,6 +403,30 @@ absl::StatusOr<int> IncidentRepository::SubtreeHeight(storage::Transaction& txn,
   return static_cast<int>(rows.row(0)[0].AsInt());
 }
 
+absl::StatusOr<std::vector<v1::Incident>> IncidentRepository::OpenDescendants(
+    storage::Transaction& txn, const std::string& id, int depth, int64_t limit) {
+  static_assert(v1::INCIDENT_STATE_RESOLVED == 5 && v1::INCIDENT_STATE_CLOSED == 6 &&
+                    v1::INCIDENT_STATE_CANCELLED == 7,
+                "the states OpenDescendants leaves out");
+  // The walk goes through resolved and closed incidents too: one may have open children.
+  ITSM_ASSIGN_OR_RETURN(storage::ResultSet rows,
+                        txn.Query("WITH RECURSIVE below(id, level) AS ("
+                                  " SELECT id, 0 FROM incidents WHERE id = $1"
+                                  " UNION ALL SELECT i.id, below.level + 1 FROM incidents i"
+                                  " JOIN below ON i.parent_id = below.id WHERE below.level < $2)"
+                                  " SELECT i.data FROM incidents i JOIN below ON i.id = below.id"
+                                  " WHERE below.level > 0 AND i.state NOT IN (5, 6, 7)"
+                                  " ORDER BY below.level, i.seq LIMIT $3",
+                                  {id, int64_t{depth}, limit}));
+  std::vector<v1::Incident> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows()) {
+    ITSM_ASSIGN_OR_RETURN(v1::Incident incident, Decode(row[0].AsString()));
+    out.push_back(std::move(incident));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> IncidentRepository::IdsByProblem(
     storage::Transaction& txn, const std::string& problem_id, int64_t limit) {
   ITSM_ASSIGN_OR_RETURN(

@@ -55,6 +55,11 @@ class IncidentRepository {
   // levels at most (a deeper subtree answers `limit`).
   static absl::StatusOr<int> SubtreeHeight(storage::Transaction& txn, const std::string& id,
                                            int limit);
+  // The incidents below `id` (children, their children, ... down to `depth` levels) that are not
+  // RESOLVED, CLOSED or CANCELLED, nearest first then oldest first, at most `limit`.
+  static absl::StatusOr<std::vector<v1::Incident>> OpenDescendants(storage::Transaction& txn,
+                                                                   const std::string& id, int depth,
+                                                                   int64_t limit);
   // The ids of the incidents linked to `problem_id`, oldest first, at most `limit`: what a
   // problem's answer lists, without decoding each incident.
   static absl::StatusOr<std::vector<std::string>> IdsByProblem(storage::Transaction& txn,

@@ -18,6 +18,19 @@
 namespace itsm::incident {
 namespace {
 
+// TransitionIncidentRequest.resolution_notes' limit, in characters (incident.proto).
+constexpr size_t kMaxResolutionNotes = 20000;
+
+// The first `max` characters (code points) of valid UTF-8 `text`.
+std::string FirstCharacters(const std::string& text, size_t max) {
+  size_t characters = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool starts_character = (static_cast<unsigned char>(text[i]) & 0xc0) != 0x80;
+    if (starts_character && characters++ == max) return text.substr(0, i);
+  }
+  return text;
+}
+
 // Fields each event owns; the rest of a change is announced by IncidentUpdated.
 const std::set<std::string> kStateFields = {
     "state",      "hold_reason",         "resolution_code", "resolution_notes", "resolve_time",
@@ -123,6 +136,8 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
         NotKeptOnThisMove("resolution_code", !r.resolution_code().empty(), target));
     ITSM_RETURN_IF_ERROR(
         NotKeptOnThisMove("resolution_notes", !r.resolution_notes().empty(), target));
+    ITSM_RETURN_IF_ERROR(
+        NotKeptOnThisMove("resolve_child_incidents", r.resolve_child_incidents(), target));
   }
   if (r.target_state() == v1::INCIDENT_STATE_CANCELLED) {
     if (base::IsBlank(r.cancel_reason())) {
@@ -137,6 +152,17 @@ absl::Status IncidentWorkflow::ValidateTransition(const v1::TransitionIncidentRe
 
 absl::Status IncidentWorkflow::ValidateNote(const v1::AddIncidentNoteRequest& r) const {
   return incident::ValidateNote(r.id(), r.visibility(), r.text());
+}
+
+bool IsOpen(const v1::Incident& incident) {
+  switch (incident.state()) {
+    case v1::INCIDENT_STATE_RESOLVED:
+    case v1::INCIDENT_STATE_CLOSED:
+    case v1::INCIDENT_STATE_CANCELLED:
+      return false;
+    default:
+      return true;
+  }
 }
 
 IncidentOutcome IncidentWorkflow::Created(v1::Incident incident, const std::string& actor) const {
@@ -203,6 +229,23 @@ absl::StatusOr<IncidentOutcome> IncidentWorkflow::Assign(const v1::Incident& sto
   ITSM_ASSIGN_OR_RETURN(IncidentOutcome out, Update(stored, update, actor));
   if (out.changed()) out.action = "assign";
   return out;
+}
+
+absl::StatusOr<IncidentOutcome> IncidentWorkflow::ResolveWithParent(
+    const v1::Incident& child, const v1::Incident& parent,
+    const v1::TransitionIncidentRequest& request, const std::string& actor) const {
+  v1::TransitionIncidentRequest resolve;
+  resolve.set_id(child.id());
+  resolve.set_version(child.version());
+  resolve.set_target_state(v1::INCIDENT_STATE_RESOLVED);
+  resolve.set_resolution_code(request.resolution_code());
+  // A child is the same outage seen by another caller: its caller reads the parent's resolution
+  // as theirs, under a line naming the parent (notes too long for both are cut to the limit).
+  const std::string heading =
+      absl::StrCat("Resolved with its parent incident ", parent.number(), ":\n");
+  resolve.set_resolution_notes(absl::StrCat(
+      heading, FirstCharacters(request.resolution_notes(), kMaxResolutionNotes - heading.size())));
+  return Transition(child, resolve, actor);
 }
 
 absl::StatusOr<IncidentOutcome> IncidentWorkflow::Transition(

@@ -63,6 +63,12 @@ class IncidentWorkflow {
   absl::StatusOr<IncidentOutcome> Transition(const v1::Incident& stored,
                                              const v1::TransitionIncidentRequest& request,
                                              const std::string& actor) const;
+  // Resolves `child`, an open incident below `parent`, which `request` (resolve_child_incidents)
+  // has just resolved: the parent's resolution code, and its notes under a line naming it.
+  absl::StatusOr<IncidentOutcome> ResolveWithParent(const v1::Incident& child,
+                                                    const v1::Incident& parent,
+                                                    const v1::TransitionIncidentRequest& request,
+                                                    const std::string& actor) const;
   // Notes always change the record (version and update time) and announce IncidentCommented.
   IncidentOutcome Note(const v1::Incident& stored, const v1::AddIncidentNoteRequest& request,
                        const std::string& actor) const;
@@ -76,6 +82,9 @@ class IncidentWorkflow {
   const base::Clock& clock_;
   const Options options_;
 };
+
+// True while an incident is worked (not RESOLVED, CLOSED or CANCELLED).
+bool IsOpen(const v1::Incident& incident);
 
 }  // namespace itsm::incident
 

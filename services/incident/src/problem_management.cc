@@ -25,12 +25,6 @@ constexpr char kListProblemNotes[] = "itsm.incident.v1.IncidentService/ListProbl
 using ProblemWork = records::UnitOfWork<v1::Problem, ProblemRepository>;
 using IncidentWork = records::UnitOfWork<v1::Incident, IncidentRepository>;
 
-bool IsOpen(const v1::Incident& incident) {
-  return incident.state() != v1::INCIDENT_STATE_RESOLVED &&
-         incident.state() != v1::INCIDENT_STATE_CLOSED &&
-         incident.state() != v1::INCIDENT_STATE_CANCELLED;
-}
-
 }  // namespace
 
 absl::Status ProblemManagement::Create(storage::Transaction& txn, const base::Caller& caller,

@@ -41,7 +41,7 @@ absl::StatusOr<bool> ResolvedIncidentCloser::CloseIfStillDue(const std::string& 
     close.set_id(stored.id());
     close.set_version(stored.version());
     close.set_target_state(v1::INCIDENT_STATE_CLOSED);
-    v1::Incident out;
+    v1::TransitionIncidentResponse out;
     ITSM_RETURN_IF_ERROR(incidents_.Transition(txn, CloserCaller(), close, out));
     closed = true;
     return absl::OkStatus();

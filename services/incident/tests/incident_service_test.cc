@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -135,6 +136,18 @@ class IncidentServiceTest : public ::testing::TestWithParam<Backend> {
     grpc::Status s = Call(&v1::IncidentService::Stub::TransitionIncident, r, &out);
     EXPECT_EQ(s.error_code(), expect) << s.error_message();
     return s.ok() ? out.incident() : i;
+  }
+  // Links `child` under `parent` (by its number); `child` is its stored self after.
+  grpc::Status SetParent(v1::Incident& child, const v1::Incident& parent) {
+    v1::UpdateIncidentRequest u;
+    u.mutable_incident()->set_id(child.id());
+    u.mutable_incident()->set_version(child.version());
+    u.mutable_incident()->set_parent_incident_id(parent.number());
+    u.mutable_update_mask()->add_paths("parent_incident_id");
+    v1::UpdateIncidentResponse out;
+    grpc::Status s = Call(&v1::IncidentService::Stub::UpdateIncident, u, &out);
+    if (s.ok()) child = out.incident();
+    return s;
   }
   // Publishes the outbox and returns the events on the topic, in order per record.
   std::vector<itsm::testing::KafkaRecord> Events(size_t at_least) {
@@ -754,15 +767,7 @@ TEST_P(IncidentServiceTest, NotesComeInPagesThatStayUnderAClientsMessageLimit) {
 TEST_P(IncidentServiceTest, AHierarchyDeeperThanTheLimitIsRefusedSoNoCycleGetsThrough) {
   std::vector<v1::Incident> chain;
   auto set_parent = [&](v1::Incident& child, const v1::Incident& parent) {
-    v1::UpdateIncidentRequest u;
-    u.mutable_incident()->set_id(child.id());
-    u.mutable_incident()->set_version(child.version());
-    u.mutable_incident()->set_parent_incident_id(parent.number());
-    u.mutable_update_mask()->add_paths("parent_incident_id");
-    v1::UpdateIncidentResponse out;
-    grpc::Status s = Call(&Stub::UpdateIncident, u, &out);
-    if (s.ok()) child = out.incident();
-    return s;
+    return SetParent(child, parent);
   };
   grpc::Status refused;
   for (int k = 0; k < 120 && refused.ok(); ++k) {
@@ -1067,6 +1072,88 @@ TEST_P(IncidentServiceTest, ResolvingAProblemResolvesItsLinkedIncidentsInOneCall
   EXPECT_EQ(TypesFor(records, p.id()),
             (std::vector<std::string>{"ProblemCreated", "ProblemStateChanged", "ProblemUpdated",
                                       "KnownErrorPublished", "ProblemResolved", "ProblemClosed"}));
+}
+
+// A parent (a major incident) and the incidents below it are one outage: resolving it with
+// resolve_child_incidents resolves every open incident below it, through resolved ones, in the
+// same transaction, each with its own resolution and event.
+TEST_P(IncidentServiceTest, ResolvingAParentResolvesTheOpenIncidentsBelowItInOneCall) {
+  auto make = [&](const std::string& title, const v1::Incident* parent) {
+    v1::Incident i;
+    EXPECT_TRUE(Create(Request(title), &i).ok());
+    if (parent != nullptr) {
+      EXPECT_TRUE(SetParent(i, *parent).ok());
+    }
+    return i;
+  };
+  v1::Incident parent = make("Mail is down for everyone", nullptr);
+  v1::Incident fresh = make("No mail in Lyon", &parent);
+  v1::Incident held =
+      Transition(Transition(make("No mail in Oslo", &parent), v1::INCIDENT_STATE_IN_PROGRESS),
+                 v1::INCIDENT_STATE_ON_HOLD);
+  v1::Incident done = Transition(make("No mail in Rome", &parent), v1::INCIDENT_STATE_RESOLVED);
+  v1::Incident below_done =
+      Transition(make("No mail on Rome's 3rd floor", &done), v1::INCIDENT_STATE_IN_PROGRESS);
+  v1::Incident cancelled =
+      Transition(make("No mail in Kyiv", &parent), v1::INCIDENT_STATE_CANCELLED);
+  v1::Incident other = make("Printer jam", nullptr);
+
+  v1::TransitionIncidentRequest r;
+  r.set_id(parent.number());
+  r.set_version(parent.version());
+  r.set_target_state(v1::INCIDENT_STATE_IN_PROGRESS);
+  r.set_resolve_child_incidents(true);
+  v1::TransitionIncidentResponse out;
+  grpc::Status refused = Call(&Stub::TransitionIncident, r, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(),
+            "resolve_child_incidents: a move to IN_PROGRESS does not keep it; leave it out");
+
+  // As long as notes may be, in two-byte characters: the children's copy, under its heading,
+  // is cut to their limit at a character, not stored over it.
+  std::string notes = "Restarted the relay. ";
+  for (int k = 0; k < 19979; ++k) notes += "\u00e9";
+  r.set_target_state(v1::INCIDENT_STATE_RESOLVED);
+  r.set_resolution_code("Solved (workaround)");
+  r.set_resolution_notes(notes);
+  ASSERT_TRUE(Call(&Stub::TransitionIncident, r, &out).ok());
+  EXPECT_EQ(out.incident().state(), v1::INCIDENT_STATE_RESOLVED);
+  std::vector<std::string> numbers;
+  for (const v1::Incident& child : out.resolved_child_incidents()) {
+    numbers.push_back(child.number());
+    EXPECT_EQ(child.state(), v1::INCIDENT_STATE_RESOLVED) << child.number();
+    EXPECT_EQ(child.resolution_code(), "Solved (workaround)");
+    const std::string heading =
+        absl::StrCat("Resolved with its parent incident ", parent.number(), ":\n");
+    EXPECT_TRUE(
+        absl::StartsWith(child.resolution_notes(), heading + "Restarted the relay. \u00e9"));
+    const size_t characters =
+        std::count_if(child.resolution_notes().begin(), child.resolution_notes().end(),
+                      [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; });
+    EXPECT_EQ(characters, 20000u);
+  }
+  // Nearest first, then oldest first; the resolved, cancelled and unrelated ones are left alone.
+  EXPECT_EQ(numbers,
+            (std::vector<std::string>{fresh.number(), held.number(), below_done.number()}));
+  v1::GetIncidentRequest get;
+  v1::GetIncidentResponse got;
+  get.set_id(done.id());
+  ASSERT_TRUE(Call(&Stub::GetIncident, get, &got).ok());
+  EXPECT_EQ(got.incident().resolution_notes(), "Replaced the failed disk");
+  EXPECT_EQ(got.incident().version(), done.version());
+  get.set_id(cancelled.id());
+  ASSERT_TRUE(Call(&Stub::GetIncident, get, &got).ok());
+  EXPECT_EQ(got.incident().state(), v1::INCIDENT_STATE_CANCELLED);
+  get.set_id(other.id());
+  ASSERT_TRUE(Call(&Stub::GetIncident, get, &got).ok());
+  EXPECT_EQ(got.incident().state(), v1::INCIDENT_STATE_NEW);
+
+  auto records = Events(1);
+  for (const v1::Incident& child : {fresh, held, below_done}) {
+    EXPECT_EQ(TypesFor(records, child.id()).back(), "IncidentResolved") << child.number();
+  }
+  EXPECT_EQ(TypesFor(records, done.id()).back(), "IncidentResolved");
+  EXPECT_EQ(TypesFor(records, cancelled.id()).back(), "IncidentCancelled");
 }
 
 // The store gauges count what the service wrote: requests and problems by state and by the

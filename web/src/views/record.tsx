@@ -165,7 +165,7 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
         links={{ parentIncidentId: incident.parentIncidentId, childIncidentIds: children, problemId: incident.problemId, configurationItemIds: incident.configurationItemIds, changeIds: incident.changeIds }}
       />
 
-      {!FINAL.includes(incident.state ?? "") && may(caller, "incident.transition") && <Actions api={api} incident={incident} merge={merge} caller={caller} />}
+      {!FINAL.includes(incident.state ?? "") && may(caller, "incident.transition") && <Actions api={api} incident={incident} merge={merge} caller={caller} hasChildren={children.length > 0} />}
       {!FINAL.includes(incident.state ?? "") && mayOnlyAsOwner(caller, "incident.transition", incident.caller) && <OwnerActions api={api} incident={incident} merge={merge} />}
       {!FINAL.includes(incident.state ?? "") && may(caller, "incident.update") && <EditForm api={api} record={{ ...incident, kind: "incident" }} merge={merge} />}
       <Notes api={api} kind="incident" record={incident} merge={merge} />
@@ -231,13 +231,15 @@ function OwnerActions({ api, incident, merge }: { api: Api; incident: Incident; 
   );
 }
 
-function Actions({ api, incident, merge, caller }: { api: Api; incident: Incident; merge: (i: Incident[]) => void; caller: Caller | null | undefined }) {
+function Actions({ api, incident, merge, caller, hasChildren }: { api: Api; incident: Incident; merge: (i: Incident[]) => void; caller: Caller | null | undefined; hasChildren: boolean }) {
   const [assignee, setAssignee] = useState(incident.assignee ?? "");
   const [group, setGroup] = useState(incident.assignmentGroup ?? "");
   const [code, setCode] = useState("Solved (permanently)");
   const [resolution, setResolution] = useState("");
   const [holdReason, setHoldReason] = useState("HOLD_REASON_AWAITING_CALLER");
   const [cancelReason, setCancelReason] = useState("");
+  // A major incident's children are the same outage: resolved with it unless unticked.
+  const [withChildren, setWithChildren] = useState(true);
   const { error, busy, run, v } = useAction(merge);
   // A form the user has started filling in is sent with the version they started from, as the
   // edit form is: a colleague's change meanwhile (which the live page shows) is refused, never
@@ -258,7 +260,7 @@ function Actions({ api, incident, merge, caller }: { api: Api; incident: Inciden
   const rid = encodeURIComponent(incident.id);
   // A one-click action is on the version on screen; done, it is the user's own change, which a
   // form they were filling in then builds on.
-  const transition = (targetState: string, extra: Record<string, string> = {}, version = incident.version) =>
+  const transition = (targetState: string, extra: Record<string, string | boolean> = {}, version = incident.version) =>
     run(() => api.post(`/v1/incidents/${rid}:transition`, { version, targetState, ...extra }));
   const click = (targetState: string) =>
     void transition(targetState).then((ok) => {
@@ -331,7 +333,8 @@ function Actions({ api, incident, merge, caller }: { api: Api; incident: Inciden
           aria-label="Resolve"
           onSubmit={(e) => {
             e.preventDefault();
-            void transition("INCIDENT_STATE_RESOLVED", { resolutionCode: code, resolutionNotes: resolution }, typedVersion()).then(settle);
+            const children = hasChildren && withChildren ? { resolveChildIncidents: true } : {};
+            void transition("INCIDENT_STATE_RESOLVED", { resolutionCode: code, resolutionNotes: resolution, ...children }, typedVersion()).then(settle);
           }}
         >
           <Field id="resolution-code" label="Resolution code" error={v("resolutionCode")}>
@@ -346,6 +349,12 @@ function Actions({ api, incident, merge, caller }: { api: Api; incident: Inciden
                 setResolution((e.target as HTMLTextAreaElement).value);
               }} {...invalid("resolution-notes", v("resolutionNotes"))} />
           </Field>
+          {hasChildren && (
+            <label class="check">
+              <input type="checkbox" checked={withChildren} onChange={() => setWithChildren(!withChildren)} />
+              Resolve the open incidents below it too
+            </label>
+          )}
           <button type="submit" disabled={busy}>
             Resolve
           </button>
