@@ -1,8 +1,12 @@
 #include "cells.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "itsm/base/time_util.h"
 
 namespace itsm::ctl {
@@ -37,6 +41,22 @@ std::string DurationText(const google::protobuf::Duration& duration) {
 std::string EnumWord(absl::string_view enum_name, absl::string_view prefix) {
   if (absl::StartsWith(enum_name, prefix)) enum_name.remove_prefix(prefix.size());
   return absl::AsciiStrToLower(enum_name);
+}
+
+absl::StatusOr<int> ParseEnumWord(const google::protobuf::EnumDescriptor& type,
+                                  const std::string& option, const std::string& word,
+                                  absl::string_view prefix) {
+  std::string name = absl::StrCat(prefix, absl::AsciiStrToUpper(word));
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return c == '-' || c == ' '; }, '_');
+  const google::protobuf::EnumValueDescriptor* value = type.FindValueByName(name);
+  if (value != nullptr && value->number() != 0) return value->number();
+  std::vector<std::string> words;
+  for (int i = 0; i < type.value_count(); ++i) {
+    if (type.value(i)->number() != 0) words.push_back(EnumWord(type.value(i)->name(), prefix));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--", option, ": unknown value \"", word,
+                                                 "\"; one of ", absl::StrJoin(words, ", ")));
 }
 
 std::string Clip(absl::string_view text, size_t max_chars) {

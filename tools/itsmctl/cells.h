@@ -9,9 +9,12 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/duration.pb.h"
+#include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace itsm::ctl {
@@ -28,6 +31,21 @@ std::string DurationText(const google::protobuf::Duration& duration);
 
 // "CHANGE_STATE_IMPLEMENT" less "CHANGE_STATE_", in lower case: "implement".
 std::string EnumWord(absl::string_view enum_name, absl::string_view prefix);
+
+// The value of enum `type` a command-line word names: "account_manager" (any case, '-' or ' '
+// for '_') after `prefix` "CONTACT_ROLE_". Otherwise INVALID_ARGUMENT naming --`option` and
+// listing the words it takes; the zero value (UNSPECIFIED) is never one.
+absl::StatusOr<int> ParseEnumWord(const google::protobuf::EnumDescriptor& type,
+                                  const std::string& option, const std::string& word,
+                                  absl::string_view prefix);
+template <typename Enum>
+absl::StatusOr<Enum> ParseEnumWord(const std::string& option, const std::string& word,
+                                   absl::string_view prefix) {
+  absl::StatusOr<int> number =
+      ParseEnumWord(*google::protobuf::GetEnumDescriptor<Enum>(), option, word, prefix);
+  if (!number.ok()) return number.status();
+  return static_cast<Enum>(*number);
+}
 
 // The first `max_chars` characters of UTF-8 `text`, and "…" when more followed: never a
 // character cut in half on the user's terminal.

@@ -537,6 +537,7 @@ absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv)
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(argv, {}));
   const auto& pos = args.positionals();
   const std::string sub = pos.empty() ? "" : pos[0];
+  if (sub == "create" || sub == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(1));
   if (sub == "create") return Create(ctx, args);
   if (sub == "list") return List(ctx, args);
   if (sub == "calendar" || sub == "ics") return Calendar(ctx, args, sub == "ics");

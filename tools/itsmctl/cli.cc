@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -29,13 +30,125 @@ absl::StatusOr<bool> FlagValue(const std::string& name, absl::string_view value)
       absl::StrCat("--", name, ": a flag is on or off (--", name, ", --", name, "=false)"));
 }
 
+bool HasControlCharacter(absl::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+bool IsValueless(absl::string_view option) {
+  const auto& valueless = ValuelessOptions();
+  return std::find(valueless.begin(), valueless.end(), option) != valueless.end();
+}
+
 }  // namespace
+
+const std::vector<std::string>& ValuelessOptions() {
+  static const auto* options = new std::vector<std::string>{
+      "24x7",           "abstract", "all",           "csv",       "dead-letters",
+      "from-beginning", "json",     "major",         "not-major", "relationships",
+      "retroactive",    "upstream", "with-incidents"};
+  return *options;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std::string>& argv,
+                                                           Globals& globals) {
+  std::vector<std::string> rest;
+  // True when the word before was a command's option that takes a value: this word is that
+  // value, whatever it looks like.
+  bool value_due = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (value_due) {
+      rest.push_back(a);
+      value_due = false;
+      continue;
+    }
+    if (a == "--") {
+      rest.insert(rest.end(), argv.begin() + i, argv.end());
+      break;
+    }
+    // `--name VALUE` or `--name=VALUE`; never a longer option that merely starts the same.
+    auto is = [&](const std::string& name) {
+      return a == "--" + name || a.rfind("--" + name + "=", 0) == 0;
+    };
+    auto read = [&](const std::string& name, std::string& into) -> absl::Status {
+      if (a.rfind("--" + name + "=", 0) == 0) {
+        into = a.substr(name.size() + 3);
+      } else if (i + 1 < argv.size()) {
+        into = argv[++i];
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      }
+      return absl::OkStatus();
+    };
+    std::string output;
+    if (is("endpoints")) {
+      ITSM_RETURN_IF_ERROR(read("endpoints", globals.endpoints_file));
+    } else if (is("address")) {
+      ITSM_RETURN_IF_ERROR(read("address", globals.address));
+    } else if (is("bootstrap")) {
+      ITSM_RETURN_IF_ERROR(read("bootstrap", globals.bootstrap));
+    } else if (is("actor")) {
+      ITSM_RETURN_IF_ERROR(read("actor", globals.actor));
+    } else if (is("roles") && (rest.empty() || rest[0] != "apikey")) {
+      // After `apikey`, --roles are the new key's (apikey create --roles agent), not the token's.
+      ITSM_RETURN_IF_ERROR(read("roles", globals.roles));
+    } else if (is("token")) {
+      ITSM_RETURN_IF_ERROR(read("token", globals.token));
+    } else if (is("gateway-ca")) {
+      ITSM_RETURN_IF_ERROR(read("gateway-ca", globals.gateway_ca));
+    } else if (is("gateway")) {
+      ITSM_RETURN_IF_ERROR(read("gateway", globals.gateway));
+    } else if (is("api-key")) {
+      ITSM_RETURN_IF_ERROR(read("api-key", globals.api_key));
+    } else if (is("tls-cert")) {
+      ITSM_RETURN_IF_ERROR(read("tls-cert", globals.tls_cert_file));
+    } else if (is("tls-key")) {
+      ITSM_RETURN_IF_ERROR(read("tls-key", globals.tls_key_file));
+    } else if (is("tls-ca")) {
+      ITSM_RETURN_IF_ERROR(read("tls-ca", globals.tls_ca_file));
+    } else if (is("output")) {
+      ITSM_RETURN_IF_ERROR(read("output", output));
+      if (output != "json" && output != "table") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--output: expected table or json, got \"", output, "\""));
+      }
+      globals.json = output == "json";
+    } else {
+      rest.push_back(a);
+      // After the command, its `--name` without `=` that is no flag: the next word is its value.
+      value_due = rest.size() > 1 && a.size() > 2 && a.rfind("--", 0) == 0 &&
+                  a.find('=') == std::string::npos && !IsValueless(a.substr(2));
+    }
+  }
+  // They go into a request's headers: a line end would start a header of its own.
+  if (HasControlCharacter(globals.api_key)) {
+    return absl::InvalidArgumentError(
+        "--api-key: holds a control character (a line end copied with it?)");
+  }
+  if (HasControlCharacter(globals.token)) {
+    return absl::InvalidArgumentError(
+        "--token: holds a control character (a line end copied with it?)");
+  }
+  return rest;
+}
 
 absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
                                  const std::vector<std::string>& flags) {
   Args args;
+  for (const std::string& flag : flags) {
+    // main would read the word after it as its value (ReadGlobalOptions).
+    if (!IsValueless(flag)) {
+      return absl::InternalError(absl::StrCat("--", flag, " is not in ValuelessOptions()"));
+    }
+  }
   for (size_t i = 0; i < argv.size(); ++i) {
     absl::string_view a = argv[i];
+    if (a == "--") {
+      // The end of the options: what follows is positional, whatever it looks like.
+      args.positionals_.insert(args.positionals_.end(), argv.begin() + i + 1, argv.end());
+      break;
+    }
     if (!absl::ConsumePrefix(&a, "--")) {
       args.positionals_.push_back(argv[i]);
       continue;
@@ -92,6 +205,21 @@ absl::StatusOr<int> Args::GetInt(const std::string& name, int fallback) const {
     return absl::InvalidArgumentError(absl::StrCat("--", name, ": not a number: ", Get(name)));
   }
   return v;
+}
+
+absl::StatusOr<int64_t> Args::GetVersion() const {
+  ITSM_ASSIGN_OR_RETURN(const int version, GetInt("version", 0));
+  if (Has("version") && version < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--version: a record's version is 1 or more, got ", version));
+  }
+  return version;
+}
+
+absl::Status Args::NoMoreWordsThan(size_t expected) const {
+  if (positionals_.size() <= expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("unexpected \"", positionals_[expected],
+                                                 "\" (an option's value starts after --name)"));
 }
 
 absl::Status Args::OnlyKnown(const std::vector<std::string>& known) const {
@@ -191,6 +319,16 @@ absl::StatusOr<std::shared_ptr<runtime::OutboundIdentity>> Context::SignedIdenti
   if (!endpoints.ok() || endpoints->auth().signing_key_file().empty()) return nullptr;
   const launcher::v1::LocalAuth& local = endpoints->auth();
   auth::Identity identity{.subject = globals_.actor};
+  // These name API keys and the suite's own services, which the gateway and the services vouch
+  // for: the key that signs people must not put their names in the audit trail.
+  for (absl::string_view reserved : {"apikey:", "service:"}) {
+    if (absl::StartsWith(identity.subject, reserved)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--actor: \"", reserved,
+                       "\" names API keys and the suite's services, never a person itsmctl "
+                       "signs for (--actor alice, or local:alice)"));
+    }
+  }
   if (identity.subject.empty()) {
     const char* user = std::getenv("USER");
     identity.subject = absl::StrCat("local:", user != nullptr && *user ? user : "operator");
@@ -222,6 +360,7 @@ absl::StatusOr<std::string> Context::KafkaBootstrap() const {
 
 std::unique_ptr<grpc::ClientContext> Context::NewCall() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
+  // The gateway bridge's own timeout (GatewayBridge::Options) stays under this.
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!globals_.token.empty()) {
     ctx->AddMetadata("authorization", absl::StrCat("Bearer ", globals_.token));

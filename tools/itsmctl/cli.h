@@ -31,7 +31,13 @@ class Args {
   std::string Get(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> GetAll(const std::string& name) const;
   absl::StatusOr<int> GetInt(const std::string& name, int fallback) const;
+  // --version: 0 when not given (the command then reads the stored one), INVALID_ARGUMENT
+  // below 1 (a script's unparsed version must not turn into a blind overwrite).
+  absl::StatusOr<int64_t> GetVersion() const;
   const std::vector<std::string>& positionals() const { return positionals_; }
+  // INVALID_ARGUMENT naming the first word after the first `expected` (a stray word, or the
+  // value of a misspelt option), for a command that takes no more.
+  absl::Status NoMoreWordsThan(size_t expected) const;
   // INVALID_ARGUMENT naming the first option not in `known`.
   absl::Status OnlyKnown(const std::vector<std::string>& known) const;
 
@@ -64,6 +70,17 @@ struct Globals {
   std::string tls_key_file;
   std::string tls_ca_file;
 };
+
+// The options of any command that take no value. Args::Parse takes no other as a flag.
+const std::vector<std::string>& ValuelessOptions();
+
+// Reads the global options (Globals) out of `argv` (without the program's name) and returns the
+// rest: the command, its words and its options. A global option may stand before the command or
+// after it (`itsmctl incident get X --output json`), but never in a value's place: the word
+// after a command's option that takes a value is that value (`--title "--gateway=..."` is a
+// title), and everything after `--` is the command's. INVALID_ARGUMENT naming the option.
+absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std::string>& argv,
+                                                           Globals& globals);
 
 class Context {
  public:

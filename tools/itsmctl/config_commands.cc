@@ -31,31 +31,14 @@ std::string TypeName(cfg::RelationshipType t) {
   return EnumWord(cfg::RelationshipType_Name(t), "RELATIONSHIP_TYPE_");
 }
 
-template <typename Enum, typename Parse>
-absl::StatusOr<Enum> ParseEnum(const std::string& option, const std::string& prefix,
-                               const std::string& value, Parse parse, const std::string& allowed) {
-  Enum e;
-  if (!parse(prefix + absl::AsciiStrToUpper(value), &e) || static_cast<int>(e) == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", option, ": unknown value \"", value, "\" (", allowed, ")"));
-  }
-  return e;
-}
-
 absl::StatusOr<cfg::LifecycleStatus> ParseStatus(const std::string& v) {
-  return ParseEnum<cfg::LifecycleStatus>("status", "LIFECYCLE_STATUS_", v,
-                                         cfg::LifecycleStatus_Parse,
-                                         "planned, in_build, live, retired");
+  return ParseEnumWord<cfg::LifecycleStatus>("status", v, "LIFECYCLE_STATUS_");
 }
 absl::StatusOr<cfg::BusinessCriticality> ParseCriticality(const std::string& v) {
-  return ParseEnum<cfg::BusinessCriticality>("criticality", "BUSINESS_CRITICALITY_", v,
-                                             cfg::BusinessCriticality_Parse,
-                                             "low, medium, high, critical");
+  return ParseEnumWord<cfg::BusinessCriticality>("criticality", v, "BUSINESS_CRITICALITY_");
 }
 absl::StatusOr<cfg::RelationshipType> ParseType(const std::string& v) {
-  return ParseEnum<cfg::RelationshipType>("type", "RELATIONSHIP_TYPE_", v,
-                                          cfg::RelationshipType_Parse,
-                                          "depends_on, runs_on, connected_to, member_of");
+  return ParseEnumWord<cfg::RelationshipType>("type", v, "RELATIONSHIP_TYPE_");
 }
 
 // --attr key=value, repeatable.
@@ -640,6 +623,7 @@ absl::Status RunConfig(const Context& ctx, const std::vector<std::string>& argv)
   if (argv[0] == "rel") return Rel(ctx, rest);
   if (argv[0] == "baseline") return Baseline(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {"all", "upstream", "relationships"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   if (argv[0] == "create") return Create(ctx, args);
   if (argv[0] == "get") return Get(ctx, args);
   if (argv[0] == "update") return Update(ctx, args, false);

@@ -197,7 +197,7 @@ absl::StatusOr<std::unique_ptr<GatewayBridge>> GatewayBridge::Start(Options opti
   if (!url.ok())
     return absl::InvalidArgumentError(absl::StrCat("--gateway: ", url.status().message()));
   absl::StatusOr<std::unique_ptr<httpclient::HttpClient>> http = httpclient::HttpClient::Create(
-      *url, {.ca_file = options.ca_file, .timeout = absl::Seconds(30)});
+      *url, {.ca_file = options.ca_file, .timeout = options.timeout});
   if (!http.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--gateway-ca: ", http.status().message()));
   }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 
 namespace itsm::ctl {
@@ -25,6 +26,9 @@ class GatewayBridge {
     std::string url;      // the gateway: http(s)://host[:port][/base]
     std::string api_key;  // "" to present the call's own bearer token (--token)
     std::string ca_file;  // to verify an https gateway: "" = the system's CAs
+    // How long one request may take: under the call's deadline, so that a gateway that never
+    // answers is reported as such, and itsmctl exits when it says so.
+    absl::Duration timeout = absl::Seconds(9);
   };
   // INVALID_ARGUMENT for a bad URL or CA file; the gateway itself is reached on the first call.
   static absl::StatusOr<std::unique_ptr<GatewayBridge>> Start(Options options);

@@ -169,7 +169,7 @@ absl::Status List(const Context& ctx, const Args& args) {
 // command line; a change in between is still refused with ABORTED).
 absl::StatusOr<int64_t> VersionFor(const Context& ctx, incident::v1::IncidentService::Stub& stub,
                                    const Args& args, const std::string& id) {
-  ITSM_ASSIGN_OR_RETURN(int given, args.GetInt("version", 0));
+  ITSM_ASSIGN_OR_RETURN(int64_t given, args.GetVersion());
   if (given > 0) return given;
   incident::v1::GetIncidentRequest request;
   request.set_id(id);
@@ -373,6 +373,7 @@ absl::Status RunIncident(const Context& ctx, const std::vector<std::string>& arg
   }
   ITSM_ASSIGN_OR_RETURN(Args args,
                         Args::Parse({argv.begin() + 1, argv.end()}, {"major", "not-major", "all"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   if (argv[0] == "create") return Create(ctx, args);
   if (argv[0] == "get") return Get(ctx, args);
   if (argv[0] == "list") return List(ctx, args);

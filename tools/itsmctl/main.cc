@@ -123,6 +123,8 @@ global options:
                       TLS ($ITSM_GRPC_TLS_CERT_FILE, _KEY_FILE, _CA_FILE; default: the one the
                       launcher issued, named in the endpoints file)
   --output table|json
+  Global options stand before the command or after it, never as a command option's value
+  (--title "--gateway=x" is a title); `--` ends the options (itsmctl incident get -- "$ID").
 )";
 
 }  // namespace
@@ -140,68 +142,23 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv(variable); value != nullptr) *file = value;
   }
   itsm::ctl::GuardStandardOutput();
-  // Global options may stand anywhere: before the command (`itsmctl --output json incident get
-  // X`) or after it (`itsmctl incident get X --output json`), as the README and docs show.
-  std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    // `--name VALUE` or `--name=VALUE`; never a longer option that merely starts the same.
-    auto is = [&](const std::string& name) {
-      return a == "--" + name || a.rfind("--" + name + "=", 0) == 0;
-    };
-    auto value = [&](const std::string& name) -> std::string {
-      if (a.rfind("--" + name + "=", 0) == 0) return a.substr(name.size() + 3);
-      if (i + 1 < argc) return argv[++i];
-      std::fprintf(stderr, "error: --%s needs a value\n", name.c_str());
-      std::exit(2);
-    };
-    if (rest.empty() && (a == "-h" || a == "--help" || a == "help")) {
-      std::printf("%s", kUsage);
-      return 0;
-    } else if (is("endpoints")) {
-      globals.endpoints_file = value("endpoints");
-    } else if (is("address")) {
-      globals.address = value("address");
-    } else if (is("bootstrap")) {
-      globals.bootstrap = value("bootstrap");
-    } else if (is("actor")) {
-      globals.actor = value("actor");
-    } else if (is("roles") && (rest.empty() || rest[0] != "apikey")) {
-      // After `apikey`, --roles are the new key's (apikey create --roles agent), not the token's.
-      globals.roles = value("roles");
-    } else if (is("token")) {
-      globals.token = value("token");
-    } else if (is("gateway-ca")) {
-      globals.gateway_ca = value("gateway-ca");
-    } else if (is("gateway")) {
-      globals.gateway = value("gateway");
-    } else if (is("api-key")) {
-      globals.api_key = value("api-key");
-    } else if (is("tls-cert")) {
-      globals.tls_cert_file = value("tls-cert");
-    } else if (is("tls-key")) {
-      globals.tls_key_file = value("tls-key");
-    } else if (is("tls-ca")) {
-      globals.tls_ca_file = value("tls-ca");
-    } else if (is("output")) {
-      const std::string output = value("output");
-      if (output != "json" && output != "table") {
-        std::fprintf(stderr, "error: --output: expected table or json, got \"%s\"\n",
-                     output.c_str());
-        return 2;
-      }
-      globals.json = output == "json";
-    } else {
-      rest.push_back(a);
-    }
+  absl::StatusOr<std::vector<std::string>> rest =
+      itsm::ctl::ReadGlobalOptions({argv + 1, argv + argc}, globals);
+  if (!rest.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(rest.status().message()).c_str());
+    return 2;
   }
-  if (rest.empty()) {
+  if (rest->empty()) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
+  if ((*rest)[0] == "-h" || (*rest)[0] == "--help" || (*rest)[0] == "help") {
+    std::printf("%s", kUsage);
+    return itsm::ctl::StandardOutputWritten() ? 0 : 1;
+  }
   const itsm::ctl::Context ctx(globals);
-  const std::string command = rest[0];
-  const std::vector<std::string> args(rest.begin() + 1, rest.end());
+  const std::string command = (*rest)[0];
+  const std::vector<std::string> args(rest->begin() + 1, rest->end());
   absl::Status status;
   // These read Kafka and the services' ports themselves: asked for through the gateway (and
   // its API key), they must not quietly go elsewhere without it.
@@ -243,6 +200,11 @@ int main(int argc, char** argv) {
   if (!status.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // A key's secret is printed once: output that never arrived is a failure, not a success.
+  if (!itsm::ctl::StandardOutputWritten()) {
+    std::fprintf(stderr, "error: standard output could not be written (closed, or a full disk)\n");
+    return 1;
   }
   return 0;
 }

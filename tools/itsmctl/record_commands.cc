@@ -114,7 +114,7 @@ absl::Status RequestCommand(const Context& ctx, const std::string& verb, const A
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({"version", "reason"}));
   v1::TransitionServiceRequestRequest r;
   r.set_id(id);
-  ITSM_ASSIGN_OR_RETURN(int version, args.GetInt("version", 0));
+  ITSM_ASSIGN_OR_RETURN(int64_t version, args.GetVersion());
   r.set_version(version > 0 ? version : current.service_request().version());
   r.set_target_state(target->second);
   r.set_reason(args.Get("reason"));
@@ -170,7 +170,7 @@ absl::Status ProblemCommand(const Context& ctx, const std::string& verb, const A
   get.set_id(id);
   v1::GetProblemResponse current;
   ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetProblem(ctx.NewCall().get(), get, &current)));
-  ITSM_ASSIGN_OR_RETURN(int version, args.GetInt("version", 0));
+  ITSM_ASSIGN_OR_RETURN(int64_t version, args.GetVersion());
   if (version <= 0) version = static_cast<int>(current.problem().version());
   if (verb == "get") {
     if (ctx.globals().json) {

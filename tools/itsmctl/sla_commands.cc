@@ -285,7 +285,7 @@ absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>&
     }
     slav1::GetCalendarRequest request;
     request.set_id(args.positionals()[0]);
-    ITSM_ASSIGN_OR_RETURN(int version, args.GetInt("version", 0));
+    ITSM_ASSIGN_OR_RETURN(int64_t version, args.GetVersion());
     request.set_version(version);
     slav1::GetCalendarResponse response;
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetCalendar(ctx.NewCall().get(), request, &response)));
@@ -501,7 +501,7 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
     }
     slav1::GetSlaDefinitionRequest request;
     request.set_id(args.positionals()[0]);
-    ITSM_ASSIGN_OR_RETURN(int version, args.GetInt("version", 0));
+    ITSM_ASSIGN_OR_RETURN(int64_t version, args.GetVersion());
     request.set_version(version);
     slav1::GetSlaDefinitionResponse response;
     ITSM_RETURN_IF_ERROR(FromGrpc(stub->GetSlaDefinition(ctx.NewCall().get(), request, &response)));

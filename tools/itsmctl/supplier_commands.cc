@@ -15,6 +15,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/supplier/v1/supplier.grpc.pb.h"
+#include "money.h"
 
 namespace itsm::ctl {
 namespace {
@@ -32,75 +33,6 @@ bool PrintedAsJson(const Context& ctx, const google::protobuf::Message& message)
   if (!ctx.globals().json) return false;
   std::printf("%s\n", ToJson(message).c_str());
   return true;
-}
-
-// "SUPPLIER_STATUS_ACTIVE" -> "active".
-// "active" -> SUPPLIER_STATUS_ACTIVE, through the enum's generated parser.
-template <typename E>
-absl::StatusOr<E> ParseEnum(const std::string& flag, const std::string& text,
-                            const std::string& prefix, bool (*parse)(const std::string&, E*)) {
-  E value;
-  if (!parse(prefix + absl::AsciiStrToUpper(text), &value) || static_cast<int>(value) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": unknown value \"", text, "\""));
-  }
-  return value;
-}
-
-// Digits after the decimal point of a currency (ISO 4217); 2 unless listed.
-int MinorDigits(const std::string& currency) {
-  static const char* kZero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
-  static const char* kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  for (const char* c : kZero) {
-    if (currency == c) return 0;
-  }
-  for (const char* c : kThree) {
-    if (currency == c) return 3;
-  }
-  return 2;
-}
-
-// "1200.5" in EUR -> 120050. More decimals than the currency has is an error, not a rounding.
-absl::StatusOr<int64_t> ParseAmount(const std::string& flag, const std::string& text,
-                                    const std::string& currency) {
-  const int digits = MinorDigits(currency);
-  std::vector<std::string> parts = absl::StrSplit(text, '.');
-  const std::string whole = parts[0];
-  std::string fraction = parts.size() > 1 ? parts[1] : "";
-  int64_t units = 0;
-  auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": \"", text,
-                                                   "\" is not an amount of ", currency,
-                                                   " (at most ", digits, " decimals)"));
-  };
-  if (parts.size() > 2 || whole.empty() || static_cast<int>(fraction.size()) > digits ||
-      !absl::SimpleAtoi(whole, &units) || units < 0) {
-    return bad();
-  }
-  fraction.append(static_cast<size_t>(digits) - fraction.size(), '0');
-  int64_t minor = 0;
-  if (!fraction.empty() && !absl::SimpleAtoi(fraction, &minor)) return bad();
-  for (int i = 0; i < digits; ++i) {
-    if (units > INT64_MAX / 10) return bad();
-    units *= 10;
-  }
-  if (units > INT64_MAX - minor) return bad();
-  return units + minor;
-}
-
-std::string FormatAmount(const supv1::Money& money) {
-  const int digits = MinorDigits(money.currency());
-  int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  const int64_t units = money.minor_units();
-  const std::string sign = units < 0 ? "-" : "";
-  const uint64_t magnitude = units < 0 ? 0 - static_cast<uint64_t>(units) : units;
-  std::string out = absl::StrCat(sign, magnitude / static_cast<uint64_t>(scale));
-  if (digits > 0) {
-    absl::StrAppend(&out, ".",
-                    absl::StrFormat("%0*d", digits, magnitude % static_cast<uint64_t>(scale)));
-  }
-  return out;
 }
 
 // "3m", "90d", "1m15d" -> a Period.
@@ -162,8 +94,7 @@ absl::StatusOr<supv1::Contact> ParseContact(const std::string& text) {
   supv1::Contact c;
   c.set_name(parts[0]);
   ITSM_ASSIGN_OR_RETURN(auto role,
-                        ParseEnum<supv1::ContactRole>("contact", parts[1], "CONTACT_ROLE_",
-                                                      supv1::ContactRole_Parse));
+                        ParseEnumWord<supv1::ContactRole>("contact", parts[1], "CONTACT_ROLE_"));
   c.set_role(role);
   if (parts.size() > 2) c.set_email(parts[2]);
   if (parts.size() > 3) c.set_phone(parts[3]);
@@ -180,15 +111,13 @@ absl::Status CreateSupplier(const Context& ctx, const Args& args) {
   s->set_category(args.Get("category"));
   s->set_description(args.Get("description"));
   if (args.Has("status")) {
-    ITSM_ASSIGN_OR_RETURN(auto status, ParseEnum<supv1::SupplierStatus>(
-                                           "status", args.Get("status"), "SUPPLIER_STATUS_",
-                                           supv1::SupplierStatus_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto status, ParseEnumWord<supv1::SupplierStatus>(
+                                           "status", args.Get("status"), "SUPPLIER_STATUS_"));
     s->set_status(status);
   }
   if (args.Has("risk")) {
-    ITSM_ASSIGN_OR_RETURN(auto risk,
-                          ParseEnum<supv1::RiskRating>("risk", args.Get("risk"), "RISK_RATING_",
-                                                       supv1::RiskRating_Parse));
+    ITSM_ASSIGN_OR_RETURN(
+        auto risk, ParseEnumWord<supv1::RiskRating>("risk", args.Get("risk"), "RISK_RATING_"));
     s->set_risk_rating(risk);
   }
   for (const auto& g : args.GetAll("group")) s->add_assignment_groups(g);
@@ -259,8 +188,7 @@ absl::Status ListSuppliers(const Context& ctx, const Args& args) {
   supv1::ListSuppliersRequest request;
   for (const auto& s : args.GetAll("status")) {
     ITSM_ASSIGN_OR_RETURN(auto status,
-                          ParseEnum<supv1::SupplierStatus>("status", s, "SUPPLIER_STATUS_",
-                                                           supv1::SupplierStatus_Parse));
+                          ParseEnumWord<supv1::SupplierStatus>("status", s, "SUPPLIER_STATUS_"));
     request.add_statuses(status);
   }
   request.set_category(args.Get("category"));
@@ -313,15 +241,13 @@ absl::Status CreateContract(const Context& ctx, const Args& args) {
   c->set_supplier_id(args.Get("supplier"));
   c->set_title(args.Get("title"));
   if (args.Has("type")) {
-    ITSM_ASSIGN_OR_RETURN(auto type,
-                          ParseEnum<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_",
-                                                         supv1::ContractType_Parse));
+    ITSM_ASSIGN_OR_RETURN(
+        auto type, ParseEnumWord<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_"));
     c->set_type(type);
   }
   if (args.Has("state")) {
-    ITSM_ASSIGN_OR_RETURN(
-        auto state, ParseEnum<supv1::ContractState>("state", args.Get("state"), "CONTRACT_STATE_",
-                                                    supv1::ContractState_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto state, ParseEnumWord<supv1::ContractState>(
+                                          "state", args.Get("state"), "CONTRACT_STATE_"));
     c->set_state(state);
   }
   c->set_start_date(args.Get("start"));
@@ -335,18 +261,16 @@ absl::Status CreateContract(const Context& ctx, const Args& args) {
     c->mutable_value()->set_minor_units(minor);
   }
   if (args.Has("payment")) {
-    ITSM_ASSIGN_OR_RETURN(auto payment, ParseEnum<supv1::PaymentSchedule>(
-                                            "payment", args.Get("payment"), "PAYMENT_SCHEDULE_",
-                                            supv1::PaymentSchedule_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto payment, ParseEnumWord<supv1::PaymentSchedule>(
+                                            "payment", args.Get("payment"), "PAYMENT_SCHEDULE_"));
     c->set_payment_schedule(payment);
   }
   if (args.Has("notice")) {
     ITSM_ASSIGN_OR_RETURN(*c->mutable_notice_period(), ParsePeriod("notice", args.Get("notice")));
   }
   if (args.Has("renewal")) {
-    ITSM_ASSIGN_OR_RETURN(
-        auto renewal, ParseEnum<supv1::RenewalKind>("renewal", args.Get("renewal"), "RENEWAL_KIND_",
-                                                    supv1::RenewalKind_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto renewal, ParseEnumWord<supv1::RenewalKind>(
+                                            "renewal", args.Get("renewal"), "RENEWAL_KIND_"));
     c->set_renewal_kind(renewal);
   }
   if (args.Has("renewal-term")) {
@@ -401,14 +325,13 @@ absl::Status ListContracts(const Context& ctx, const Args& args) {
   supv1::ListContractsRequest request;
   request.set_supplier_id(args.Get("supplier"));
   for (const auto& s : args.GetAll("state")) {
-    ITSM_ASSIGN_OR_RETURN(auto state, ParseEnum<supv1::ContractState>("state", s, "CONTRACT_STATE_",
-                                                                      supv1::ContractState_Parse));
+    ITSM_ASSIGN_OR_RETURN(auto state,
+                          ParseEnumWord<supv1::ContractState>("state", s, "CONTRACT_STATE_"));
     request.add_states(state);
   }
   if (args.Has("type")) {
-    ITSM_ASSIGN_OR_RETURN(auto type,
-                          ParseEnum<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_",
-                                                         supv1::ContractType_Parse));
+    ITSM_ASSIGN_OR_RETURN(
+        auto type, ParseEnumWord<supv1::ContractType>("type", args.Get("type"), "CONTRACT_TYPE_"));
     request.set_type(type);
   }
   request.set_service(args.Get("service"));
@@ -433,6 +356,7 @@ absl::Status ContractCommand(const Context& ctx, const std::vector<std::string>&
   if (argv.empty())
     return absl::InvalidArgumentError("usage: itsmctl supplier contract create|get|history|list");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   if (argv[0] == "create") return CreateContract(ctx, args);
   if (argv[0] == "get") return GetContract(ctx, args);
   if (argv[0] == "history") {
@@ -669,6 +593,7 @@ absl::Status RunSupplier(const Context& ctx, const std::vector<std::string>& arg
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "contract") return ContractCommand(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {"csv"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   if (argv[0] == "create") return CreateSupplier(ctx, args);
   if (argv[0] == "get") return GetSupplier(ctx, args);
   if (argv[0] == "history") {

@@ -51,8 +51,10 @@ ssize_t GuardedWrite(void* cookie, const char* buf, size_t size) {
   auto* guarded = static_cast<Guarded*>(cookie);
   const std::string safe =
       EscapeControlCharacters(absl::string_view(buf, size), &guarded->pending_c2);
-  if (std::fwrite(safe.data(), 1, safe.size(), guarded->real) != safe.size()) return -1;
-  std::fflush(guarded->real);
+  if (std::fwrite(safe.data(), 1, safe.size(), guarded->real) != safe.size() ||
+      std::fflush(guarded->real) != 0) {
+    return -1;
+  }
   return static_cast<ssize_t>(size);
 }
 
@@ -80,6 +82,12 @@ void GuardStandardOutput() {
   // Line by line, as a terminal's stdout is: `events tail` shows each event as it arrives.
   setvbuf(guarded, nullptr, _IOLBF, 0);
   stdout = guarded;
+}
+
+bool StandardOutputWritten() {
+  const bool guarded_ok = std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+  if (installed == nullptr) return guarded_ok;
+  return guarded_ok && std::fflush(installed->real) == 0 && std::ferror(installed->real) == 0;
 }
 
 void PrintCrlfDocument(absl::string_view text) {

@@ -20,6 +20,10 @@ std::string EscapeControlCharacters(absl::string_view text, bool* pending_c2 = n
 // Replaces stdout by a stream that escapes through EscapeControlCharacters. Once, at start.
 void GuardStandardOutput();
 
+// Whether everything printed on standard output so far was written (flushed now): false once a
+// write failed (a closed descriptor, a full disk).
+bool StandardOutputWritten();
+
 // Prints a document whose format ends lines in CRLF (an iCalendar export, RFC 5545) on standard
 // output with its carriage returns kept, so that `> changes.ics` is the file the server made;
 // other control characters are escaped as everywhere.

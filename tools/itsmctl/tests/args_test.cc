@@ -33,6 +33,73 @@ TEST(Args, AFlagIsOnWhenGivenAndOffWhenSaidFalse) {
   EXPECT_EQ(id->positionals(), std::vector<std::string>{"INC0000001"});
 }
 
+// Found from outside: a title "--gateway=http://elsewhere" sent the API key elsewhere, and
+// "--roles=admin" raised a viewer's token. A command's option value is data, whatever it reads.
+TEST(GlobalOptions, AreNeverReadInAValuesPlace) {
+  Globals globals;
+  absl::StatusOr<std::vector<std::string>> rest = ReadGlobalOptions(
+      {"--roles", "viewer", "incident", "create", "--title", "--gateway=http://127.0.0.1:1",
+       "--description", "--roles=admin", "--major", "--output", "json"},
+      globals);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(globals.gateway, "");
+  EXPECT_EQ(globals.roles, "viewer");
+  EXPECT_TRUE(globals.json) << "after a flag, an option is an option";
+  EXPECT_EQ(*rest, (std::vector<std::string>{"incident", "create", "--title",
+                                             "--gateway=http://127.0.0.1:1", "--description",
+                                             "--roles=admin", "--major"}));
+  absl::StatusOr<Args> args = Args::Parse({rest->begin() + 2, rest->end()}, {"major"});
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_EQ(args->Get("title"), "--gateway=http://127.0.0.1:1");
+  EXPECT_EQ(args->Get("description"), "--roles=admin");
+
+  // After the command's words, as the docs write them; `--` ends the options for both readers.
+  Globals after;
+  rest = ReadGlobalOptions({"incident", "get", "INC0000001", "--output", "json", "--gateway",
+                            "http://gw:8080", "--", "--api-key=x"},
+                           after);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_TRUE(after.json);
+  EXPECT_EQ(after.gateway, "http://gw:8080");
+  EXPECT_EQ(after.api_key, "");
+  args = Args::Parse({rest->begin() + 2, rest->end()}, {});
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_EQ(args->positionals(), (std::vector<std::string>{"INC0000001", "--api-key=x"}));
+}
+
+TEST(GlobalOptions, RefuseWhatWouldBreakARequestOrTheirOwnShape) {
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"--api-key", "abc\r\nX-Evil: 1", "incident", "list"},
+        std::vector<std::string>{"--token=a.b.c\n", "incident", "list"},
+        std::vector<std::string>{"--output", "yaml", "incident", "list"},
+        std::vector<std::string>{"incident", "list", "--gateway"}}) {
+    Globals globals;
+    absl::StatusOr<std::vector<std::string>> rest = ReadGlobalOptions(argv, globals);
+    EXPECT_EQ(rest.status().code(), absl::StatusCode::kInvalidArgument) << argv[0] << argv[1];
+  }
+  // A command that named a flag main does not know would have its next word read wrongly.
+  EXPECT_EQ(Args::Parse({"--force"}, {"force"}).status().code(), absl::StatusCode::kInternal);
+}
+
+TEST(Args, AStrayWordIsNamed) {
+  absl::StatusOr<Args> args = Args::Parse({"stray", "--title", "t"}, {});
+  ASSERT_TRUE(args.ok());
+  EXPECT_TRUE(args->NoMoreWordsThan(1).ok());
+  absl::Status refused = args->NoMoreWordsThan(0);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("unexpected \"stray\""), std::string::npos) << refused;
+}
+
+TEST(Args, AVersionIsOneOrMoreWhenGiven) {
+  EXPECT_EQ(*Args::Parse({}, {})->GetVersion(), 0);
+  EXPECT_EQ(*Args::Parse({"--version", "7"}, {})->GetVersion(), 7);
+  for (const char* bad : {"0", "-7", "seven"}) {
+    absl::StatusOr<int64_t> v = Args::Parse({"--version", bad}, {})->GetVersion();
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(v.status().message().find("--version"), std::string::npos) << v.status();
+  }
+}
+
 TEST(Args, ATableRowIsOneLine) {
   ::testing::internal::CaptureStdout();
   PrintTable({"NUMBER", "WORKAROUND"}, {{"PRB0000002", "restart\nPRB0000001 closed\tall fixed"}});

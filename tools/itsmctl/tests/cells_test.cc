@@ -1,6 +1,7 @@
 #include "cells.h"
 
 #include "gtest/gtest.h"
+#include "itsm/supplier/v1/supplier.pb.h"
 
 namespace itsm::ctl {
 namespace {
@@ -26,6 +27,24 @@ TEST(Cells, EnumWordDropsThePrefix) {
   EXPECT_EQ(EnumWord("CHANGE_STATE_IMPLEMENT", "CHANGE_STATE_"), "implement");
   // A name without the prefix (an unknown value's number) is kept whole.
   EXPECT_EQ(EnumWord("7", "CHANGE_STATE_"), "7");
+}
+
+// Found from outside: "--contact Jane:account manager" was refused without saying what is taken.
+TEST(Cells, AnEnumWordIsReadAsWrittenOrRefusedWithTheWordsTaken) {
+  using supplier::v1::ContactRole;
+  for (const char* word : {"account_manager", "Account Manager", "account-manager"}) {
+    absl::StatusOr<ContactRole> role = ParseEnumWord<ContactRole>("contact", word, "CONTACT_ROLE_");
+    ASSERT_TRUE(role.ok()) << word << ": " << role.status();
+    EXPECT_EQ(*role, supplier::v1::CONTACT_ROLE_ACCOUNT_MANAGER);
+  }
+  for (const char* word : {"unspecified", "boss", ""}) {
+    absl::StatusOr<ContactRole> role = ParseEnumWord<ContactRole>("contact", word, "CONTACT_ROLE_");
+    EXPECT_EQ(role.status().code(), absl::StatusCode::kInvalidArgument) << word;
+    EXPECT_NE(role.status().message().find("--contact: unknown value"), std::string::npos);
+    EXPECT_NE(role.status().message().find("one of account_manager, "), std::string::npos)
+        << role.status();
+    EXPECT_EQ(role.status().message().find("unspecified,"), std::string::npos) << role.status();
+  }
 }
 
 TEST(Cells, DurationText) {
