@@ -94,15 +94,26 @@ export function durationText(json: string | undefined): string {
   return ms < 1000 ? "< 1s" : duration(ms);
 }
 
-// Money in its minor unit as the currency is written ("EUR 12,000.00"): int64 as a string,
-// so the digits are split, never parsed into a float.
+// Digits after the decimal point of the currencies ISO 4217 does not give 2 (as itsmctl's
+// money.cc): the minor unit of JPY is the yen, of KWD a thousandth, of CLF a ten-thousandth.
+const MINOR_DIGITS: Record<string, number> = {
+  ...Object.fromEntries(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"].map((c) => [c, 0])),
+  ...Object.fromEntries(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"].map((c) => [c, 3])),
+  CLF: 4,
+  UYW: 4,
+};
+
+// Money in its minor unit as the currency is written ("EUR 12,000.00", "JPY 12,000"): int64 as
+// a string, so the digits are split, never parsed into a float.
 export function moneyText(m: Money | undefined, locale = "en-GB"): string {
   if (!m?.currency) return "—";
+  const places = MINOR_DIGITS[m.currency] ?? 2;
   const minor = m.minorUnits ?? "0";
   const negative = minor.startsWith("-");
-  const digits = (negative ? minor.slice(1) : minor).padStart(3, "0");
-  const whole = BigInt(digits.slice(0, -2)).toLocaleString(locale);
-  return `${negative ? "−" : ""}${m.currency} ${whole}.${digits.slice(-2)}`;
+  const digits = (negative ? minor.slice(1) : minor).padStart(places + 1, "0");
+  const whole = BigInt(digits.slice(0, digits.length - places)).toLocaleString(locale);
+  const fraction = places > 0 ? `.${digits.slice(digits.length - places)}` : "";
+  return `${negative ? "−" : ""}${m.currency} ${whole}${fraction}`;
 }
 
 // "3 months", "1 month 15 days", "—".

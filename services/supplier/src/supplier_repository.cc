@@ -403,6 +403,11 @@ absl::StatusOr<std::vector<v1::Review>> SupplierRepository::Reviews(
     }
     out.push_back(std::move(review));
   }
+  // The latest held first (a review recorded late, or backfilled, stands where it was held);
+  // the same day: the latest recorded first.
+  std::stable_sort(out.begin(), out.end(), [](const v1::Review& a, const v1::Review& b) {
+    return a.review_date() > b.review_date();
+  });
   return out;
 }
 

@@ -126,6 +126,10 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
                             absl::StrCat("after today (", FormatDate(latest_today),
                                          "): a review is recorded once it was held"));
   }
+  // Who took part and who owns each action: what an auditor of the review asks first.
+  if (r.review().participants_size() == 0) {
+    return base::FieldError("review.participants", "required: who took part in the review");
+  }
   for (int i = 0; i < r.review().participants_size(); ++i) {
     if (base::IsBlank(r.review().participants(i))) {
       return base::FieldError(absl::StrCat("review.participants[", i, "]"), "empty");
@@ -137,10 +141,12 @@ absl::Status SupplierRules::ValidateReview(const v1::RecordReviewRequest& r) con
     if (base::IsBlank(action.description())) {
       return base::FieldError(at + ".description", "required");
     }
-    if (!action.due_date().empty()) {
-      ITSM_ASSIGN_OR_RETURN(absl::CivilDay due, ParseDate(at + ".due_date", action.due_date()));
-      if (due < held) return base::FieldError(at + ".due_date", "before review_date");
+    if (base::IsBlank(action.owner())) {
+      return base::FieldError(at + ".owner", "required: who sees the action through");
     }
+    if (action.due_date().empty()) return base::FieldError(at + ".due_date", "required");
+    ITSM_ASSIGN_OR_RETURN(absl::CivilDay due, ParseDate(at + ".due_date", action.due_date()));
+    if (due < held) return base::FieldError(at + ".due_date", "before review_date");
   }
   if (!r.next_review_date().empty()) {
     ITSM_ASSIGN_OR_RETURN(absl::CivilDay next, ParseDate("next_review_date", r.next_review_date()));
@@ -243,7 +249,14 @@ absl::StatusOr<SupplierChange> SupplierRules::Reviewed(const v1::Supplier& store
     return absl::FailedPreconditionError("status: TERMINATED suppliers are not reviewed");
   }
   v1::Supplier after = stored;
-  after.set_next_review_date(request.next_review_date());
+  // A review without a next date keeps a plan still ahead of it (an extra review does not
+  // cancel the planned one; found from outside: it erased it), and ends the plan it fulfils.
+  if (!request.next_review_date().empty()) {
+    after.set_next_review_date(request.next_review_date());
+  } else if (!stored.next_review_date().empty() &&
+             stored.next_review_date() <= review.review_date()) {
+    after.clear_next_review_date();
+  }
   SupplierChange out;
   out.changes = records::DiffFields(stored, after);
   after.set_version(stored.version() + 1);

@@ -431,7 +431,10 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   r.mutable_review()->set_review_date("2024-01-09");
   r.mutable_review()->add_participants("alice");
   r.mutable_review()->set_findings("Response times slipping");
-  r.mutable_review()->add_actions()->set_description("Monthly service review");
+  v1::ReviewAction* action = r.mutable_review()->add_actions();
+  action->set_description("Monthly service review");
+  action->set_owner("alice");
+  action->set_due_date("2024-02-01");
   r.set_next_review_date("2024-04-01");
   v1::RecordReviewResponse out;
   // The supplier's version is required, and must be the stored one.
@@ -446,10 +449,23 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
             "review.participants[1]: empty");
   r.mutable_review()->mutable_participants()->RemoveLast();
+  r.mutable_review()->clear_participants();
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
+            "review.participants: required: who took part in the review");
+  r.mutable_review()->add_participants("alice");
+  // Each action has an owner and a due date (found from outside: actions without either were
+  // stored, which an auditor of the review rejects).
+  r.mutable_review()->mutable_actions(0)->set_owner(" ");
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
+            "review.actions[0].owner: required: who sees the action through");
+  r.mutable_review()->mutable_actions(0)->set_owner("alice");
+  r.mutable_review()->mutable_actions(0)->clear_due_date();
+  EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
+            "review.actions[0].due_date: required");
   r.mutable_review()->mutable_actions(0)->set_due_date("2024-01-08");
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_message(),
             "review.actions[0].due_date: before review_date");
-  r.mutable_review()->mutable_actions(0)->clear_due_date();
+  r.mutable_review()->mutable_actions(0)->set_due_date("2024-02-01");
   // A review is recorded once held: tomorrow (2024-01-11 anywhere on Earth) is refused.
   r.mutable_review()->set_review_date("2024-01-11");
   grpc::Status future = Call(&v1::SupplierService::Stub::RecordReview, r, &out);
@@ -462,16 +478,37 @@ TEST_P(SupplierServiceTest, ReviewsSetTheNextReviewWhichFiresOnce) {
   r.set_next_review_date("2024-01-01");
   EXPECT_EQ(Call(&v1::SupplierService::Stub::RecordReview, r, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // An extra review without a next date keeps the plan ahead of it (found from outside: it
+  // erased it, and the review-due deadline with it).
+  r.clear_next_review_date();
+  r.mutable_review()->set_review_date("2024-01-10");
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::RecordReview, r, &out).ok());
+  EXPECT_EQ(out.supplier().next_review_date(), "2024-04-01");
   DeadlineScheduler scheduler(*committer_, contract_rules_, schedule_, clock_, {});
   SetNow(absl::CivilDay(2024, 4, 1));
   EXPECT_EQ(*scheduler.FireDue(), 1);
   EXPECT_EQ(*scheduler.FireDue(), 0);
   EXPECT_EQ(CountType("SupplierReviewDue"), 1);
+  // The planned review, held, with no next one given: the plan is fulfilled and ends.
+  r.set_supplier_version(out.supplier().version());
+  r.mutable_review()->set_review_date("2024-04-01");
+  r.mutable_review()->mutable_actions(0)->set_due_date("2024-05-01");
+  grpc::Status fulfilled = Call(&v1::SupplierService::Stub::RecordReview, r, &out);
+  ASSERT_TRUE(fulfilled.ok()) << fulfilled.error_message();
+  EXPECT_EQ(out.supplier().next_review_date(), "");
+  // One held long ago, recorded last, is listed where it was held: the latest held first.
+  r.set_supplier_version(out.supplier().version());
+  r.mutable_review()->set_review_date("2023-06-01");
+  r.mutable_review()->mutable_actions(0)->set_due_date("2023-07-01");
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::RecordReview, r, &out).ok());
   v1::ListReviewsRequest list;
   list.set_supplier_id(s.id());
   v1::ListReviewsResponse reviews;
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::ListReviews, list, &reviews).ok());
-  EXPECT_EQ(reviews.reviews_size(), 1);
+  std::vector<std::string> held;
+  for (const v1::Review& review : reviews.reviews()) held.push_back(review.review_date());
+  EXPECT_EQ(held,
+            (std::vector<std::string>{"2024-04-01", "2024-01-10", "2024-01-09", "2023-06-01"}));
 }
 
 // The property of the costs report: for random contracts, the shares of every service and month

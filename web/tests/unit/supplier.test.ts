@@ -20,7 +20,13 @@ test("money from minor units without floating point", () => {
   assert.equal(moneyText({ currency: "EUR", minorUnits: "5" }), "EUR 0.05");
   assert.equal(moneyText({ currency: "USD", minorUnits: "-12345" }), "−USD 123.45");
   // Beyond 2^53: exact.
-  assert.equal(moneyText({ currency: "JPY", minorUnits: "900719925474099312" }), "JPY 9,007,199,254,740,993.12");
+  assert.equal(moneyText({ currency: "EUR", minorUnits: "900719925474099312" }), "EUR 9,007,199,254,740,993.12");
+  // Each currency with its own digits (found from outside: a yen amount shown a hundred times
+  // too small, CLF a hundred times too large).
+  assert.equal(moneyText({ currency: "JPY", minorUnits: "900719925474099312" }), "JPY 900,719,925,474,099,312");
+  assert.equal(moneyText({ currency: "KWD", minorUnits: "1001" }), "KWD 1.001");
+  assert.equal(moneyText({ currency: "CLF", minorUnits: "12345" }), "CLF 1.2345");
+  assert.equal(moneyText({ currency: "UYW", minorUnits: "-5" }), "−UYW 0.0005");
   assert.equal(moneyText(undefined), "—");
 });
 
