@@ -127,6 +127,14 @@ global options:
   (--title "--gateway=x" is a title); `--` ends the options (itsmctl incident get -- "$ID").
 )";
 
+// 0, or 1 with a message when standard output could not be written (closed, a full disk): a
+// key's secret is printed once, and output that never arrived is a failure, not a success.
+int ExitAfterOutput() {
+  if (itsm::ctl::StandardOutputWritten()) return 0;
+  std::fprintf(stderr, "error: standard output could not be written (closed, or a full disk)\n");
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +162,7 @@ int main(int argc, char** argv) {
   }
   if ((*rest)[0] == "-h" || (*rest)[0] == "--help" || (*rest)[0] == "help") {
     std::printf("%s", kUsage);
-    return itsm::ctl::StandardOutputWritten() ? 0 : 1;
+    return ExitAfterOutput();
   }
   const itsm::ctl::Context ctx(globals);
   const std::string command = (*rest)[0];
@@ -201,10 +209,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  // A key's secret is printed once: output that never arrived is a failure, not a success.
-  if (!itsm::ctl::StandardOutputWritten()) {
-    std::fprintf(stderr, "error: standard output could not be written (closed, or a full disk)\n");
-    return 1;
-  }
-  return 0;
+  return ExitAfterOutput();
 }
