@@ -110,6 +110,17 @@ ErrorAnswer GatewayError(const absl::Status& given, absl::string_view request_id
 
 ErrorAnswer UpstreamError(const grpc::Status& status, absl::string_view request_id,
                           bool version_from_if_match) {
+  // The gateway's own channel refusing an answer too large to take: the call was made, and a
+  // write stands. Not 429 (found from outside: a client told to slow down and retry met 409).
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+      absl::StartsWith(status.error_message(), "Received message larger than max")) {
+    google::rpc::Status body;
+    body.set_code(static_cast<int>(absl::StatusCode::kInternal));
+    body.set_message(
+        "the service's answer is larger than the gateway takes (4 MiB); a write may have been "
+        "made: read the record before retrying");
+    return {502, Render(body, request_id)};
+  }
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   google::rpc::Status body;
   // The services' rich status, when there is one and it agrees with the call's status.

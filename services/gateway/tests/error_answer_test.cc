@@ -89,6 +89,16 @@ TEST(ErrorAnswer, UpstreamDetailsAreCarriedThroughAndIfMatchConflictsAre412) {
 
   const grpc::Status stale(grpc::StatusCode::ABORTED, "stale version");
   EXPECT_EQ(UpstreamError(stale, "r", /*version_from_if_match=*/false).http_status, 409);
+  // An answer the gateway's channel would not take is no rate limit: the call was made.
+  ErrorAnswer too_large =
+      UpstreamError(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "Received message larger than max (6076372 vs. 4194304)"),
+                    "r", false);
+  EXPECT_EQ(too_large.http_status, 502);
+  EXPECT_NE(too_large.json.find("a write may have been made"), std::string::npos) << too_large.json;
+  EXPECT_EQ(UpstreamError(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy"), "r", false)
+                .http_status,
+            429);
   EXPECT_EQ(UpstreamError(stale, "r", /*version_from_if_match=*/true).http_status, 412);
   EXPECT_EQ(UpstreamError(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "state"), "r", true)
                 .http_status,

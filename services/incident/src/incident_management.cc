@@ -219,7 +219,7 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
                                             v1::TransitionIncidentResponse& out) const {
   ITSM_RETURN_IF_ERROR(workflow_.ValidateTransition(request));
   IncidentWork work(txn, caller, IncidentEvents());
-  out.clear_resolved_child_incidents();
+  out.clear_resolved_child_incident_ids();
   ITSM_ASSIGN_OR_RETURN(
       *out.mutable_incident(),
       work.Modify(request.id(), [&](const v1::Incident& stored) -> absl::StatusOr<IncidentOutcome> {
@@ -228,6 +228,10 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
         // now, which a move they did not see may have changed (found from outside: 403 for what
         // was a lost race).
         ITSM_RETURN_IF_ERROR(records::CheckVersion(stored.version(), request.version()));
+        // A move nobody may make is the state machine's to tell (FAILED_PRECONDITION naming
+        // the allowed ones), not the requester's limit.
+        ITSM_RETURN_IF_ERROR(
+            IncidentStateMachine().Check(stored.state(), request.target_state()).status());
         ITSM_RETURN_IF_ERROR(
             CheckRequesterMayTransition(caller, stored.state(), request.target_state()));
         return workflow_.Transition(stored, request, caller.actor);
@@ -251,7 +255,7 @@ absl::Status IncidentManagement::Transition(storage::Transaction& txn, const bas
                                                         ": ", resolved.status().message()));
     }
     ITSM_RETURN_IF_ERROR(work.Save(*resolved, child.version()));
-    *out.add_resolved_child_incidents() = std::move(resolved->after);
+    out.add_resolved_child_incident_ids(child.id());
   }
   return absl::OkStatus();
 }

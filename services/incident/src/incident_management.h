@@ -24,7 +24,7 @@ namespace itsm::incident {
 
 inline constexpr char kIncidentTopic[] = "itsm.incident.v1";
 inline constexpr char kEventSource[] = "itsm/incident";
-// TransitionIncidentResponse.resolved_child_incidents' limit (incident.proto).
+// How many incidents below a parent one call resolves (TransitionIncidentResponse's limit).
 inline constexpr int64_t kMaxResolvedWithParent = 1000;
 // Every record kind of the service publishes here, keyed by the record's id.
 const records::EventStream& IncidentEvents();
@@ -47,7 +47,7 @@ class IncidentManagement {
   absl::Status Assign(storage::Transaction& txn, const base::Caller& caller,
                       const v1::AssignIncidentRequest& request, v1::Incident& out) const;
   // With resolve_child_incidents, the open incidents below are resolved in the same transaction
-  // (into out.resolved_child_incidents); if one cannot be, nothing is.
+  // (their ids into out.resolved_child_incident_ids); if one cannot be, nothing is.
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
                           const v1::TransitionIncidentRequest& request,
                           v1::TransitionIncidentResponse& out) const;
