@@ -89,6 +89,7 @@ absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv)
     return args.positionals()[0];
   };
 
+  if (command == "create" || command == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   if (command == "create") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"name", "roles", "description", "expires"}));
     v1::CreateApiKeyRequest request;

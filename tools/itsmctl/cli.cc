@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "cells.h"
 #include "google/protobuf/util/json_util.h"
+#include "itsm/auth/token_verifier.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/supervisor/child_process.h"
 
@@ -126,6 +127,9 @@ absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std
     return absl::InvalidArgumentError(
         "--api-key: holds a control character (a line end copied with it?)");
   }
+  if (HasControlCharacter(globals.gateway)) {
+    return absl::InvalidArgumentError("--gateway: holds a control character");
+  }
   if (HasControlCharacter(globals.token)) {
     return absl::InvalidArgumentError(
         "--token: holds a control character (a line end copied with it?)");
@@ -218,8 +222,9 @@ absl::StatusOr<int64_t> Args::GetVersion() const {
 
 absl::Status Args::NoMoreWordsThan(size_t expected) const {
   if (positionals_.size() <= expected) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("unexpected \"", positionals_[expected],
-                                                 "\" (an option's value starts after --name)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unexpected \"", positionals_[expected],
+      "\": the command takes no more words (is an option's --name missing before it?)"));
 }
 
 absl::Status Args::OnlyKnown(const std::vector<std::string>& known) const {
@@ -321,13 +326,14 @@ absl::StatusOr<std::shared_ptr<runtime::OutboundIdentity>> Context::SignedIdenti
   auth::Identity identity{.subject = globals_.actor};
   // These name API keys and the suite's own services, which the gateway and the services vouch
   // for: the key that signs people must not put their names in the audit trail.
-  for (absl::string_view reserved : {"apikey:", "service:"}) {
-    if (absl::StartsWith(identity.subject, reserved)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--actor: \"", reserved,
-                       "\" names API keys and the suite's services, never a person itsmctl "
-                       "signs for (--actor alice, or local:alice)"));
-    }
+  // Read as the gateway reads an identity provider's subjects (any case, width or look-alike).
+  if (const std::string reserved =
+          auth::ReservedNamespaceOf(identity.subject, {"apikey:", "service:"});
+      !reserved.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--actor: \"", reserved,
+                     "\" names API keys and the suite's services, never a person itsmctl "
+                     "signs for (--actor alice, or local:alice)"));
   }
   if (identity.subject.empty()) {
     const char* user = std::getenv("USER");

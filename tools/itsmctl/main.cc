@@ -91,7 +91,7 @@ commands:
            [--next-review YYYY-MM-DD] [--review-zone TZ] [--idempotency-key K]
   supplier get|history <id or number> | supplier list [--status S]... [--category C] [--search TEXT] [--group G]
   supplier contract create --supplier SUP --title T --start YYYY-MM-DD --end YYYY-MM-DD
-           [--type support|licence|outsourcing|maintenance|lease|consulting|other]
+           --type support|licence|outsourcing|maintenance|lease|consulting|other
            [--state draft|active] [--zone TZ] [--value 1200.50 --currency EUR]
            [--payment one_time|monthly|quarterly|annual] [--notice 3m|90d|1m15d]
            [--renewal automatic|explicit|none] [--renewal-term 12m] [--service S]... [--ci ID]...

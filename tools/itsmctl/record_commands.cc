@@ -237,6 +237,7 @@ absl::Status RunRequest(const Context& ctx, const std::vector<std::string>& argv
         "create|get|list|approve|reject|fulfilling|fulfilled|close|cancel|history ...");
   }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   return RequestCommand(ctx, argv[0], args);
 }
 
@@ -248,6 +249,9 @@ absl::Status RunProblem(const Context& ctx, const std::vector<std::string>& argv
         "close|cancel|history ...");
   }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"with-incidents"}));
+  if (argv[0] == "create" || argv[0] == "list" || argv[0] == "known-errors") {
+    ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
+  }
   return ProblemCommand(ctx, argv[0], args);
 }
 

@@ -416,6 +416,11 @@ absl::Status Review(const Context& ctx, const Args& args) {
   r->set_findings(args.Get("findings"));
   for (const auto& a : args.GetAll("action")) {
     std::vector<std::string> parts = absl::StrSplit(a, '|');
+    if (parts.size() > 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--action: \"what|owner|YYYY-MM-DD\", three parts at most, got ",
+                       parts.size(), " (a '|' in the text cannot be given here: use the API)"));
+    }
     auto* action = r->add_actions();
     action->set_description(parts[0]);
     if (parts.size() > 1) action->set_owner(parts[1]);

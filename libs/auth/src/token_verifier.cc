@@ -211,19 +211,11 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   if (const std::string why = base::WhyNotAnIdentity(identity.subject); !why.empty()) {
     return Unauthenticated(absl::StrCat("sub ", why));
   }
-  // Compared as people's names are ("ｓｅｒｖｉｃｅ:incident", "servıce:incident" and
-  // "ⱥpikey:admin" read as the suite's own identities in the trail), and followed by anything
-  // that could pass for the colon ("service︰incident", "service⦂incident"): only a letter, a
-  // digit or an e-mail's "@" may follow the namespace's word.
-  for (const std::string& subject_key : PersonKeys(identity.subject)) {
-    for (const std::string& prefix : issuer->reserved_subject_prefixes) {
-      const std::string word = PersonKeys(absl::StripSuffix(prefix, ":"))[0];
-      if (!absl::StartsWith(subject_key, word) || subject_key.size() == word.size()) continue;
-      if (const char next = subject_key[word.size()]; !absl::ascii_isalnum(next) && next != '@') {
-        return Unauthenticated(absl::StrCat(
-            "sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
-      }
-    }
+  if (const std::string prefix =
+          ReservedNamespaceOf(identity.subject, issuer->reserved_subject_prefixes);
+      !prefix.empty()) {
+    return Unauthenticated(
+        absl::StrCat("sub \"", prefix, "...\" is the suite's own namespace, not this issuer's"));
   }
   for (const std::string& name : RoleNamesClaim(claims, issuer->roles_claim)) {
     std::optional<Role> role;
@@ -239,6 +231,24 @@ absl::StatusOr<Identity> TokenVerifier::VerifyUncached(
   identity.expires = *exp + issuer->leeway;
   keys_used = std::move(keys);
   return identity;
+}
+
+std::string ReservedNamespaceOf(absl::string_view subject,
+                                const std::vector<std::string>& reserved) {
+  // Compared as people's names are ("ｓｅｒｖｉｃｅ:incident", "servıce:incident" and
+  // "ⱥpikey:admin" read as the suite's own identities in the trail), and followed by anything
+  // that could pass for the colon ("service︰incident", "service⦂incident"): only a letter, a
+  // digit or an e-mail's "@" may follow the namespace's word.
+  for (const std::string& subject_key : PersonKeys(subject)) {
+    for (const std::string& prefix : reserved) {
+      const std::string word = PersonKeys(absl::StripSuffix(prefix, ":"))[0];
+      if (!absl::StartsWith(subject_key, word) || subject_key.size() == word.size()) continue;
+      if (const char next = subject_key[word.size()]; !absl::ascii_isalnum(next) && next != '@') {
+        return prefix;
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace itsm::auth

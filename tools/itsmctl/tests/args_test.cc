@@ -71,6 +71,7 @@ TEST(GlobalOptions, RefuseWhatWouldBreakARequestOrTheirOwnShape) {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"--api-key", "abc\r\nX-Evil: 1", "incident", "list"},
         std::vector<std::string>{"--token=a.b.c\n", "incident", "list"},
+        std::vector<std::string>{"--gateway", "http://gw/\r\nX-Evil: 1", "incident", "list"},
         std::vector<std::string>{"--output", "yaml", "incident", "list"},
         std::vector<std::string>{"incident", "list", "--gateway"}}) {
     Globals globals;

@@ -54,6 +54,12 @@ struct TrustedIssuer {
   std::vector<std::string> reserved_subject_prefixes = {};
 };
 
+// The prefix of `reserved` ("apikey:", "service:") that `subject` would read as in the audit
+// trail — compared as people's names are (case, width, look-alike letters), whatever stands
+// for the colon — or "" when none.
+std::string ReservedNamespaceOf(absl::string_view subject,
+                                const std::vector<std::string>& reserved);
+
 class TokenVerifier {
  public:
   struct Options {
