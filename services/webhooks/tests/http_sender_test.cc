@@ -66,9 +66,10 @@ HttpOutcome PostToRawReceiver(const std::string& scheme, absl::Duration timeout,
   return o;
 }
 
-void ReadRequest(int connection) {
+std::string ReadRequest(int connection) {
   char request[4096];
-  (void)!read(connection, request, sizeof(request));
+  const ssize_t n = read(connection, request, sizeof(request));
+  return n > 0 ? std::string(request, static_cast<size_t>(n)) : "";
 }
 
 void Send(int connection, const std::string& bytes) {
@@ -129,6 +130,50 @@ TEST(HttpSender, TheStatusDecidesOnceTheHeadArrivesWhateverTheBodyDoes) {
   EXPECT_EQ(o.status_code, 200);
   EXPECT_TRUE(o.error.empty()) << o.error;
   EXPECT_LT(o.latency, absl::Milliseconds(900));
+}
+
+// A 200 declaring a body of any size has answered 200: the body is not read (found from
+// outside: 9 MB was "body limit exceeded", and the event was sent again and again).
+TEST(HttpSender, AnAnswerDeclaringAHugeBodyHasStillAnswered) {
+  HttpOutcome o = PostToRawReceiver("http", absl::Seconds(5), [](int c) {
+    ReadRequest(c);
+    Send(c, "HTTP/1.1 200 OK\r\nContent-Length: 52428800\r\n\r\n");
+    absl::SleepFor(absl::Milliseconds(200));
+  });
+  EXPECT_EQ(o.status_code, 200);
+  EXPECT_TRUE(o.error.empty()) << o.error;
+}
+
+// An IPv6 literal, an IPv4-mapped one too, is written in brackets in the Host header.
+TEST(HttpSender, AnIpv6ReceiverIsNamedInBracketsInTheHostHeader) {
+  std::string host;
+  const int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_any;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin6_port);
+  std::thread server([fd, &host] {
+    const int c = accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    const std::string request = ReadRequest(c);
+    const size_t at = request.find("Host: ");
+    if (at != std::string::npos) host = request.substr(at + 6, request.find("\r\n", at) - at - 6);
+    Send(c, "HTTP/1.1 204 No Content\r\n\r\n");
+    close(c);
+  });
+  auto policy = OutboundPolicy::Parse("127.0.0.1");
+  ASSERT_TRUE(policy.ok());
+  HttpSender sender(*policy, {});
+  HttpOutcome o =
+      PostAndWait(sender, absl::StrCat("http://[::ffff:127.0.0.1]:", port, "/"), absl::Seconds(5));
+  server.join();
+  close(fd);
+  EXPECT_EQ(o.status_code, 204) << o.error;
+  EXPECT_EQ(host, absl::StrCat("[::ffff:127.0.0.1]:", port));
 }
 
 // Interim answers come before the final one (RFC 9110, 15.2): the final status decides; a
