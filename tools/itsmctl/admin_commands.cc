@@ -67,7 +67,11 @@ absl::Status RunOutbox(const Context& ctx, const std::vector<std::string>& argv)
   return absl::InvalidArgumentError(absl::StrCat("unknown outbox command \"", argv[0], "\""));
 }
 
-absl::Status RunStatus(const Context& ctx, const std::vector<std::string>&) {
+absl::Status RunStatus(const Context& ctx, const std::vector<std::string>& argv) {
+  if (!argv.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected \"", argv[0], "\": status takes no words or options"));
+  }
   ITSM_ASSIGN_OR_RETURN(auto endpoints, ctx.Endpoints());
   ITSM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials, ctx.Credentials());
   std::vector<std::vector<std::string>> rows;

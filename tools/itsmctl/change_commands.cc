@@ -364,6 +364,7 @@ void ShowRelease(const Context& ctx, const v1::Release& r,
 absl::Status RunRelease(const Context& ctx, const Args& args) {
   const auto& pos = args.positionals();
   const std::string sub = pos.size() > 1 ? pos[1] : "";
+  if (sub == "create" || sub == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(2));
   ITSM_ASSIGN_OR_RETURN(ChangeClient client, ChangeClient::Open(ctx));
   if (sub == "create") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"kind", "title", "description", "change", "start", "end",
@@ -537,7 +538,9 @@ absl::Status RunChange(const Context& ctx, const std::vector<std::string>& argv)
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(argv, {}));
   const auto& pos = args.positionals();
   const std::string sub = pos.empty() ? "" : pos[0];
-  if (sub == "create" || sub == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(1));
+  if (sub == "create" || sub == "list" || sub == "calendar" || sub == "ics") {
+    ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(1));
+  }
   if (sub == "create") return Create(ctx, args);
   if (sub == "list") return List(ctx, args);
   if (sub == "calendar" || sub == "ics") return Calendar(ctx, args, sub == "ics");

@@ -127,8 +127,9 @@ absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std
     return absl::InvalidArgumentError(
         "--api-key: holds a control character (a line end copied with it?)");
   }
-  if (HasControlCharacter(globals.gateway)) {
-    return absl::InvalidArgumentError("--gateway: holds a control character");
+  // A URL holds no blank either (it would split the request line).
+  if (HasControlCharacter(globals.gateway) || globals.gateway.find(' ') != std::string::npos) {
+    return absl::InvalidArgumentError("--gateway: holds a blank or a control character");
   }
   if (HasControlCharacter(globals.token)) {
     return absl::InvalidArgumentError(

@@ -85,6 +85,7 @@ absl::Status ClassCommand(const Context& ctx, const std::vector<std::string>& ar
   if (argv.empty())
     return absl::InvalidArgumentError("usage: itsmctl ci class list|get|create ...");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"abstract"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   ITSM_ASSIGN_OR_RETURN(auto stub, Stub(ctx));
   if (argv[0] == "list") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"page-size"}));
@@ -511,6 +512,7 @@ absl::Status Baseline(const Context& ctx, const std::vector<std::string>& argv) 
     return absl::InvalidArgumentError("usage: itsmctl ci baseline create|list|get|diff ...");
   }
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"all"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   ITSM_ASSIGN_OR_RETURN(auto stub, Stub(ctx));
   if (argv[0] == "create") {
     ITSM_RETURN_IF_ERROR(args.OnlyKnown({"name", "description", "root", "depth", "ci"}));

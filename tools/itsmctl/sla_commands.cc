@@ -230,6 +230,7 @@ absl::Status CalendarCommand(const Context& ctx, const std::vector<std::string>&
   if (argv.empty())
     return absl::InvalidArgumentError("usage: itsmctl sla calendar create|get|history|list ...");
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse({argv.begin() + 1, argv.end()}, {"24x7"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   if (argv[0] == "create") {
@@ -408,6 +409,7 @@ absl::Status DefinitionCommand(const Context& ctx, const std::vector<std::string
         "usage: itsmctl sla definition create|get|history|list|retire ...");
   ITSM_ASSIGN_OR_RETURN(Args args,
                         Args::Parse({argv.begin() + 1, argv.end()}, {"retroactive", "all"}));
+  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
   ITSM_ASSIGN_OR_RETURN(auto channel, ctx.ChannelFor("sla"));
   auto stub = slav1::SlaService::NewStub(channel);
   if (argv[0] == "create") {

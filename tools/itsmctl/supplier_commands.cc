@@ -598,7 +598,9 @@ absl::Status RunSupplier(const Context& ctx, const std::vector<std::string>& arg
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   if (argv[0] == "contract") return ContractCommand(ctx, rest);
   ITSM_ASSIGN_OR_RETURN(Args args, Args::Parse(rest, {"csv"}));
-  if (argv[0] == "create" || argv[0] == "list") ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
+  for (const char* takes_no_word : {"create", "list", "deadlines", "costs", "budget"}) {
+    if (argv[0] == takes_no_word) ITSM_RETURN_IF_ERROR(args.NoMoreWordsThan(0));
+  }
   if (argv[0] == "create") return CreateSupplier(ctx, args);
   if (argv[0] == "get") return GetSupplier(ctx, args);
   if (argv[0] == "history") {
