@@ -82,32 +82,27 @@ absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std
       }
       return absl::OkStatus();
     };
+    // After `apikey`, --roles are the new key's (apikey create --roles agent), not the token's.
+    const bool roles_are_the_tokens = rest.empty() || rest[0] != "apikey";
+    const std::pair<const char*, std::string*> text_options[] = {
+        {"endpoints", &globals.endpoints_file},
+        {"address", &globals.address},
+        {"bootstrap", &globals.bootstrap},
+        {"actor", &globals.actor},
+        {"roles", roles_are_the_tokens ? &globals.roles : nullptr},
+        {"token", &globals.token},
+        {"gateway-ca", &globals.gateway_ca},
+        {"gateway", &globals.gateway},
+        {"api-key", &globals.api_key},
+        {"tls-cert", &globals.tls_cert_file},
+        {"tls-key", &globals.tls_key_file},
+        {"tls-ca", &globals.tls_ca_file}};
+    const auto* text =
+        std::find_if(std::begin(text_options), std::end(text_options),
+                     [&](const auto& o) { return o.second != nullptr && is(o.first); });
     std::string output;
-    if (is("endpoints")) {
-      ITSM_RETURN_IF_ERROR(read("endpoints", globals.endpoints_file));
-    } else if (is("address")) {
-      ITSM_RETURN_IF_ERROR(read("address", globals.address));
-    } else if (is("bootstrap")) {
-      ITSM_RETURN_IF_ERROR(read("bootstrap", globals.bootstrap));
-    } else if (is("actor")) {
-      ITSM_RETURN_IF_ERROR(read("actor", globals.actor));
-    } else if (is("roles") && (rest.empty() || rest[0] != "apikey")) {
-      // After `apikey`, --roles are the new key's (apikey create --roles agent), not the token's.
-      ITSM_RETURN_IF_ERROR(read("roles", globals.roles));
-    } else if (is("token")) {
-      ITSM_RETURN_IF_ERROR(read("token", globals.token));
-    } else if (is("gateway-ca")) {
-      ITSM_RETURN_IF_ERROR(read("gateway-ca", globals.gateway_ca));
-    } else if (is("gateway")) {
-      ITSM_RETURN_IF_ERROR(read("gateway", globals.gateway));
-    } else if (is("api-key")) {
-      ITSM_RETURN_IF_ERROR(read("api-key", globals.api_key));
-    } else if (is("tls-cert")) {
-      ITSM_RETURN_IF_ERROR(read("tls-cert", globals.tls_cert_file));
-    } else if (is("tls-key")) {
-      ITSM_RETURN_IF_ERROR(read("tls-key", globals.tls_key_file));
-    } else if (is("tls-ca")) {
-      ITSM_RETURN_IF_ERROR(read("tls-ca", globals.tls_ca_file));
+    if (text != std::end(text_options)) {
+      ITSM_RETURN_IF_ERROR(read(text->first, *text->second));
     } else if (is("output")) {
       ITSM_RETURN_IF_ERROR(read("output", output));
       if (output != "json" && output != "table") {
