@@ -122,9 +122,16 @@ absl::StatusOr<std::vector<std::string>> ReadGlobalOptions(const std::vector<std
     return absl::InvalidArgumentError(
         "--api-key: holds a control character (a line end copied with it?)");
   }
-  // A URL holds no blank either (it would split the request line).
+  // A URL holds no blank either (it would split the request line), and is ASCII: a host or path
+  // in another script goes on the request line as raw bytes no server reads as meant.
   if (HasControlCharacter(globals.gateway) || globals.gateway.find(' ') != std::string::npos) {
     return absl::InvalidArgumentError("--gateway: holds a blank or a control character");
+  }
+  if (!std::all_of(globals.gateway.begin(), globals.gateway.end(),
+                   [](char c) { return absl::ascii_isascii(c); })) {
+    return absl::InvalidArgumentError(
+        "--gateway: holds a character beyond ASCII (write a host name in its xn-- form, a path "
+        "percent-encoded)");
   }
   if (HasControlCharacter(globals.token)) {
     return absl::InvalidArgumentError(

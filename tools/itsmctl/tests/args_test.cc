@@ -73,6 +73,7 @@ TEST(GlobalOptions, RefuseWhatWouldBreakARequestOrTheirOwnShape) {
         std::vector<std::string>{"--token=a.b.c\n", "incident", "list"},
         std::vector<std::string>{"--gateway", "http://gw/\r\nX-Evil: 1", "incident", "list"},
         std::vector<std::string>{"--gateway=http://gw/ X-Evil: 1", "incident", "list"},
+        std::vector<std::string>{"--gateway=http://bücher.example", "incident", "list"},
         std::vector<std::string>{"--output", "yaml", "incident", "list"},
         std::vector<std::string>{"incident", "list", "--gateway"}}) {
     Globals globals;
