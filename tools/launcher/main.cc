@@ -41,6 +41,7 @@
 #include "itsm/supervisor/local_issuer.h"
 #include "itsm/supervisor/local_tls.h"
 #include "itsm/supervisor/suite_service.h"
+#include "log_rotation.h"
 #include "reserved_ports.h"
 #include "restarter.h"
 #include "run_dir_lock.h"
@@ -125,6 +126,20 @@ class RestartableRedis : public Restartable {
 
 // Keeps the suite's fixed ports out of other processes' outgoing connections
 // (reserved_ports.h); without the right to, says how.
+// Every process's log in the run's logs folder (the services', redis-server's, the broker's).
+void RotateLargeLogs(const LogRotation& rotation, const std::string& logs_dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(logs_dir, error)) {
+    if (entry.path().extension() != ".log") continue;
+    absl::StatusOr<bool> rotated = rotation.RotateIfLarge(entry.path().string());
+    if (!rotated.ok()) {
+      log::Warn("cannot rotate a log", {{"error", rotated.status().ToString()}});
+    } else if (*rotated) {
+      log::Info("log rotated", {{"log", entry.path().string()}});
+    }
+  }
+}
+
 void ReserveSuitePorts(const v1::SuiteConfig& suite) {
   std::vector<int> ports = {suite.redis().port()};
   for (const v1::ServiceConfig& svc : suite.services()) {
@@ -169,6 +184,11 @@ int Run(int argc, char** argv) {
        runtime::StringOption("console_dir", "",
                              "The web console's files for the gateway (its console_dir); empty: "
                              "console/ beside the launcher's bin/ (build/console), when built."),
+       runtime::IntOption("log_max_mb", 100, 0, 1 << 20,
+                          "A process's log in <run dir>/logs is copied to <name>.log.1 and emptied "
+                          "once it holds more megabytes than this; 0: never."),
+       runtime::IntOption("log_keep", 3, 0, 100,
+                          "Rotated copies of each log kept (<name>.log.1 the newest)."),
        runtime::LogLevelOption("info"), runtime::LogFormatOption("text")});
   log::Init("launch", config.GetString("log_level"), config.GetString("log_format"));
 
@@ -493,8 +513,11 @@ int Run(int argc, char** argv) {
   // Wait for a stop signal; four times a second, see to the processes (restarts, and the
   // broker). A tick never blocks longer than a health check, so a Ctrl-C is answered at once,
   // in a restart's backoff or its start too.
+  const LogRotation log_rotation({.max_bytes = config.GetInt("log_max_mb") << 20,
+                                  .keep = static_cast<int>(config.GetInt("log_keep"))});
   int exit_code = 0;
-  for (;;) {
+  for (int tick = 0;; ++tick) {
+    if (tick % 20 == 0) RotateLargeLogs(log_rotation, run_dir + "/logs");
     timespec timeout{0, 250'000'000};
     const int sig = sigtimedwait(&stop, nullptr, &timeout);
     if (sig == SIGTERM || sig == SIGINT) {
