@@ -688,8 +688,9 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
   ITSM_RETURN_IF_ERROR(records::CheckId(request.id()));
   // A change or a release is named by id or number, a template by id or name, windows and the
   // policy by id. The trails of the kinds fewer roles may read hold those records whole: read
-  // by those who may read them.
-  std::string record_id = request.id();
+  // by those who may read them. A kind the caller may not read is not even looked for, so that
+  // the answer never tells one of its records that exists from one that does not.
+  std::string record_id;
   if (auto change = ChangeRepository::Get(txn, request.id()); change.ok()) {
     record_id = change->id();
   } else if (!absl::IsNotFound(change.status())) {
@@ -698,28 +699,40 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
     record_id = release->id();
   } else if (!absl::IsNotFound(release.status())) {
     return release.status();
-  } else if (record_id == kPolicyId) {
+  } else if (request.id() == kPolicyId) {
     ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetChangePolicy));
-  } else if (auto window = WindowStore::Get(txn, request.id()); window.ok()) {
-    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kListChangeWindows));
-  } else if (!absl::IsNotFound(window.status())) {
-    return window.status();
-  } else if (auto tmpl = TemplateStore::Get(txn, request.id()); tmpl.ok()) {
-    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetChangeTemplate));
-    record_id = tmpl->id();
-  } else if (!absl::IsNotFound(tmpl.status())) {
-    return tmpl.status();
+    record_id = kPolicyId;
   }
-  ITSM_RETURN_IF_ERROR(
-      records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out));
-  // A template or a window has its creation in its trail: a first page without entries names
-  // nothing, and says so as every other history call does. The policy exists before its first
-  // change, with an empty trail.
-  if (out.entries().empty() && request.page().page_token().empty() && record_id != kPolicyId) {
+  const bool may_read_windows = auth::CheckCallerMayAlsoCall(caller, kListChangeWindows).ok();
+  const absl::Status may_read_templates = auth::CheckCallerMayAlsoCall(caller, kGetChangeTemplate);
+  if (record_id.empty() && may_read_windows) {
+    absl::StatusOr<v1::ChangeWindow> window = WindowStore::Get(txn, request.id());
+    if (window.ok()) {
+      record_id = window->id();
+    } else if (!absl::IsNotFound(window.status())) {
+      return window.status();
+    }
+  }
+  if (record_id.empty() && may_read_templates.ok()) {
+    absl::StatusOr<v1::ChangeTemplate> tmpl = TemplateStore::Get(txn, request.id());
+    if (tmpl.ok()) {
+      record_id = tmpl->id();
+    } else if (!absl::IsNotFound(tmpl.status())) {
+      return tmpl.status();
+    }
+  }
+  if (record_id.empty()) {
+    if (!may_read_windows && !may_read_templates.ok()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("id: no change or release \"", request.id(),
+                       "\"; the trails of change templates and windows are read by those who may "
+                       "read them: ",
+                       may_read_templates.message()));
+    }
     return absl::NotFoundError(
         absl::StrCat("id: no change, release, change template or window \"", request.id(), "\""));
   }
-  return absl::OkStatus();
+  return records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out);
 }
 
 }  // namespace itsm::change

@@ -88,6 +88,53 @@ TEST_P(ChangeServiceTest, NormalChangeFromAssessmentThroughCabConflictAndReview)
   EXPECT_EQ(gauges.ValueOf("itsm_change_changes", {"AUTHORISE"}), 1);
 }
 
+// Found from outside: a supplier manager, who may not read templates, was told 403 for a
+// template's name and 404 for a name never used, and so could confirm guessed names.
+TEST_P(ChangeServiceTest, AHistoryNeverTellsWhetherARecordTheCallerMayNotReadExists) {
+  v1::CreateChangeTemplateRequest t;
+  t.mutable_template_()->set_name("Secret template");
+  t.mutable_template_()->set_implementation_plan("plan");
+  t.mutable_template_()->set_risk_level(v1::RISK_LEVEL_LOW);
+  v1::CreateChangeTemplateResponse tmpl;
+  ASSERT_TRUE(Call(&Stub::CreateChangeTemplate, t, &tmpl, "cm").ok());
+  v1::CreateChangeWindowRequest w;
+  w.mutable_window()->set_name("Secret freeze");
+  w.mutable_window()->set_kind(v1::WINDOW_KIND_BLACKOUT);
+  w.mutable_window()->set_time_zone("UTC");
+  w.mutable_window()->set_start_local_time("00:00");
+  w.mutable_window()->set_duration_minutes(60);
+  v1::CreateChangeWindowResponse window;
+  ASSERT_TRUE(Call(&Stub::CreateChangeWindow, w, &window, "cm").ok());
+
+  auto history = [&](const std::string& id, std::vector<std::string> roles) {
+    auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    v1::GetChangeHistoryRequest request;
+    request.set_id(id);
+    v1::GetChangeHistoryResponse out;
+    return changes_->History(**txn, base::Caller{.actor = "someone", .roles = roles}, request, out);
+  };
+  // Neither templates nor windows: the same refusal for what exists and what does not.
+  for (const std::string& id :
+       {std::string("secret template"), tmpl.template_().id(), window.window().id(),
+        std::string("no such name"), std::string("01a252a6-e1ee-7236-8a91-2b5f76a6fe98")}) {
+    const absl::Status refused = history(id, {"supplier_manager"});
+    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << id << " " << refused;
+    EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("no change or release"));
+    EXPECT_THAT(std::string(refused.message()), ::testing::Not(::testing::HasSubstr("Window")));
+  }
+  // Templates but not windows: a window is not found, as a window that never was.
+  EXPECT_TRUE(history(tmpl.template_().id(), {"problem_manager"}).ok());
+  for (const std::string& id : {window.window().id(), std::string("no such name")}) {
+    const absl::Status missing = history(id, {"problem_manager"});
+    EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << id << " " << missing;
+  }
+  // Both: each found; the unknown one not.
+  EXPECT_TRUE(history(window.window().id(), {"change_manager"}).ok());
+  EXPECT_TRUE(history("SECRET TEMPLATE", {"change_manager"}).ok());
+  EXPECT_EQ(history("no such name", {"change_manager"}).code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplatesPlanAndRisk) {
   v1::CreateChangeTemplateRequest t;
   t.mutable_template_()->set_name("Restart the app pool");
