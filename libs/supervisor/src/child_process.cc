@@ -233,6 +233,9 @@ std::string LastLogLine(const std::string& log_file, int64_t from_byte) {
   // Only the end is read: a log can be large, its last line is short.
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
+  // A log shorter than where the process began was emptied since (the launcher's rotation):
+  // all of it is the process's.
+  if (from_byte > size) from_byte = 0;
   const std::streamoff from =
       std::max<std::streamoff>({0, size - 4096, static_cast<std::streamoff>(from_byte)});
   if (from >= size) return "";

@@ -103,6 +103,9 @@ TEST(LastLogLine, IsTheLastLineThatSaysSomething) {
   EXPECT_EQ(LastLogLine(file, start), "");
   std::ofstream(file, std::ios::app) << "this one's reason\n";
   EXPECT_EQ(LastLogLine(file, start), "this one's reason");
+  // The log emptied (rotated) after the process began: what it holds now is the process's.
+  std::ofstream(file, std::ios::trunc) << "after the rotation\n";
+  EXPECT_EQ(LastLogLine(file, start + 100), "after the rotation");
   std::filesystem::remove(file);
 }
 

@@ -81,8 +81,8 @@ absl::StatusOr<std::string> FindSuiteBinary(absl::string_view name);
 
 // The last line of a process's log that says something (at most 400 characters), written at or
 // after byte `from` (where the log ended when the process started: a line of the process before
-// it is not this one's), or "" when there is none: what a launcher's own error quotes of a
-// process that would not start.
+// it is not this one's; a log emptied since is read whole), or "" when there is none: what a
+// launcher's own error quotes of a process that would not start.
 std::string LastLogLine(const std::string& log_file, int64_t from = 0);
 // The size of a file, 0 when it does not exist.
 int64_t FileSize(const std::string& path);
