@@ -1,11 +1,15 @@
 #include "services/supplier/src/contract_management.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/records/field_mask.h"
 #include "itsm/records/unit_of_work.h"
 #include "services/supplier/src/contract_repository.h"
+#include "services/supplier/src/service_costs.h"
 #include "services/supplier/src/supplier_events.h"
 #include "services/supplier/src/supplier_repository.h"
 #include "services/supplier/src/supplier_rules.h"
@@ -144,21 +148,40 @@ absl::Status ContractManagement::Transition(storage::Transaction& txn, const bas
   return schedule_.ForContract(txn, out);
 }
 
-absl::Status ContractManagement::Get(storage::Transaction& txn,
+bool MayReadContractValue(const base::Caller& caller) {
+  return CheckCallerMayReadCosts(caller).ok();
+}
+
+void WithoutContractValue(common::v1::AuditEntry& entry) {
+  auto& changes = *entry.mutable_changes();
+  changes.erase(std::remove_if(changes.begin(), changes.end(),
+                               [](const common::v1::FieldChange& change) {
+                                 return change.field() == "value" ||
+                                        absl::StartsWith(change.field(), "value.");
+                               }),
+                changes.end());
+}
+
+absl::Status ContractManagement::Get(storage::Transaction& txn, const base::Caller& caller,
                                      const v1::GetContractRequest& request,
                                      v1::Contract& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   ITSM_ASSIGN_OR_RETURN(out, ContractRepository::Get(txn, request.id()));
+  if (!MayReadContractValue(caller)) out.clear_value();
   return absl::OkStatus();
 }
 
-absl::Status ContractManagement::List(storage::Transaction& txn,
+absl::Status ContractManagement::List(storage::Transaction& txn, const base::Caller& caller,
                                       const v1::ListContractsRequest& request,
                                       v1::ListContractsResponse& out) const {
   ITSM_ASSIGN_OR_RETURN(const std::string supplier_id,
                         SupplierRepository::FilterId(txn, request.supplier_id(), "supplier_id"));
   ITSM_ASSIGN_OR_RETURN(ContractPage page, ContractRepository::List(txn, request, supplier_id));
-  for (auto& c : page.contracts) *out.add_contracts() = std::move(c);
+  const bool may_read_value = MayReadContractValue(caller);
+  for (auto& c : page.contracts) {
+    if (!may_read_value) c.clear_value();
+    *out.add_contracts() = std::move(c);
+  }
   out.set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }

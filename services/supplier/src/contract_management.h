@@ -15,6 +15,14 @@
 
 namespace itsm::supplier {
 
+// A contract's value is commercial: read by the roles that may read what contracts cost the
+// services (GetServiceCosts), not by every role that looks up a contract's terms (found from
+// outside: an agent refused the cost report read the figures it is made of). Writers of contracts
+// hold such a role.
+bool MayReadContractValue(const base::Caller& caller);
+// A contract's trail as such a caller reads it: its value's changes left out.
+void WithoutContractValue(common::v1::AuditEntry& entry);
+
 class ContractManagement {
  public:
   ContractManagement(const ContractRules& rules, const DeadlineSchedule& schedule,
@@ -34,10 +42,11 @@ class ContractManagement {
   absl::Status Transition(storage::Transaction& txn, const base::Caller& caller,
                           const v1::TransitionContractRequest& request, v1::Contract& out) const;
 
-  absl::Status Get(storage::Transaction& txn, const v1::GetContractRequest& request,
-                   v1::Contract& out) const;
-  absl::Status List(storage::Transaction& txn, const v1::ListContractsRequest& request,
-                    v1::ListContractsResponse& out) const;
+  // Without `value` for a caller who may not read it (MayReadContractValue).
+  absl::Status Get(storage::Transaction& txn, const base::Caller& caller,
+                   const v1::GetContractRequest& request, v1::Contract& out) const;
+  absl::Status List(storage::Transaction& txn, const base::Caller& caller,
+                    const v1::ListContractsRequest& request, v1::ListContractsResponse& out) const;
 
  private:
   // The CIs (resolved to ids) and UC definitions of `contract`, of the supplier `supplier_id`.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "itsm/auth/access_policy.h"
 #include "itsm/base/blank_text.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
@@ -23,6 +24,11 @@
 #include "services/supplier/src/supplier_events.h"
 
 namespace itsm::supplier {
+
+absl::Status CheckCallerMayReadCosts(const base::Caller& caller) {
+  return auth::CheckCallerMayAlsoCall(caller, "/itsm.supplier.v1.SupplierService/GetServiceCosts");
+}
+
 namespace {
 
 constexpr int kMaxMonths = 120;

@@ -13,6 +13,10 @@
 
 namespace itsm::supplier {
 
+// OK when `caller` may read what contracts cost (the roles of GetServiceCosts): budgets, their
+// trails, contracts' values; else PERMISSION_DENIED naming those roles.
+absl::Status CheckCallerMayReadCosts(const base::Caller& caller);
+
 class ServiceCosts {
  public:
   // The clock stamps budget events and ends the report's default range.

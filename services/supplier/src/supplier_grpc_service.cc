@@ -109,17 +109,19 @@ grpc::ServerUnaryReactor* SupplierGrpcService::CreateContract(
 grpc::ServerUnaryReactor* SupplierGrpcService::GetContract(grpc::CallbackServerContext* ctx,
                                                            const v1::GetContractRequest* request,
                                                            v1::GetContractResponse* response) {
-  return ReadRecordCall(executor_, db_, ctx, *request, [=, this](Transaction& txn) {
-    return apps_.contracts.Get(txn, *request, *response->mutable_contract());
-  });
+  return ReadRecordCall(
+      executor_, db_, ctx, *request, [=, this](Transaction& txn, const base::Caller& caller) {
+        return apps_.contracts.Get(txn, caller, *request, *response->mutable_contract());
+      });
 }
 
 grpc::ServerUnaryReactor* SupplierGrpcService::ListContracts(
     grpc::CallbackServerContext* ctx, const v1::ListContractsRequest* request,
     v1::ListContractsResponse* response) {
-  return BoundedReadCall(executor_, db_, ctx, *request, *response, [=, this](Transaction& txn) {
-    return apps_.contracts.List(txn, *request, *response);
-  });
+  return BoundedReadCall(executor_, db_, ctx, *request, *response,
+                         [=, this](Transaction& txn, const base::Caller& caller) {
+                           return apps_.contracts.List(txn, caller, *request, *response);
+                         });
 }
 
 grpc::ServerUnaryReactor* SupplierGrpcService::UpdateContract(

@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "itsm/auth/access_policy.h"
 #include "itsm/base/error_detail.h"
 #include "itsm/base/ids.h"
 #include "itsm/base/status_macros.h"
@@ -13,8 +12,10 @@
 #include "itsm/records/field_mask.h"
 #include "itsm/records/page_start.h"
 #include "itsm/records/unit_of_work.h"
+#include "services/supplier/src/contract_management.h"
 #include "services/supplier/src/contract_repository.h"
 #include "services/supplier/src/deadline_repository.h"
+#include "services/supplier/src/service_costs.h"
 #include "services/supplier/src/supplier_events.h"
 #include "services/supplier/src/supplier_repository.h"
 
@@ -24,7 +25,6 @@ namespace {
 constexpr char kCreateSupplier[] = "itsm.supplier.v1.SupplierService/CreateSupplier";
 constexpr char kListDeadlines[] = "itsm.supplier.v1.SupplierService/ListDeadlines";
 constexpr char kGetHistory[] = "itsm.supplier.v1.SupplierService/GetHistory";
-constexpr char kGetServiceCosts[] = "/itsm.supplier.v1.SupplierService/GetServiceCosts";
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 
@@ -170,8 +170,9 @@ absl::Status SupplierManagement::History(storage::Transaction& txn, const base::
                                          v1::GetHistoryResponse& out) const {
   ITSM_RETURN_IF_ERROR(CheckId(request.id()));
   std::string record_id;
+  bool record_is_contract = false;
   if (absl::StartsWith(request.id(), "budget:")) {
-    ITSM_RETURN_IF_ERROR(auth::CheckCallerMayAlsoCall(caller, kGetServiceCosts));
+    ITSM_RETURN_IF_ERROR(CheckCallerMayReadCosts(caller));
     record_id = request.id();  // a service's budget for a month (ServiceCosts::BudgetHistoryId)
   } else if (auto s = SupplierRepository::Get(txn, request.id()); s.ok()) {
     record_id = s->id();
@@ -185,8 +186,12 @@ absl::Status SupplierManagement::History(storage::Transaction& txn, const base::
     }
     ITSM_RETURN_IF_ERROR(c.status());
     record_id = c->id();
+    record_is_contract = true;
   }
   ITSM_RETURN_IF_ERROR(records::AuditTrail::ReadInto(txn, kGetHistory, request, record_id, out));
+  if (record_is_contract && !MayReadContractValue(caller)) {
+    for (common::v1::AuditEntry& entry : *out.mutable_entries()) WithoutContractValue(entry);
+  }
   // A budget is its trail: none is no budget, told as an unknown supplier is, not as an empty
   // history (a misspelt month or service would read as "never set").
   if (record_id == request.id() && out.entries().empty() && request.page().page_token().empty() &&

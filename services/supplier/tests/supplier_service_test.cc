@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -254,6 +255,57 @@ TEST_P(SupplierServiceTest, ContractsAreIdempotentAndListed) {
   listed.Clear();
   ASSERT_TRUE(Call(&v1::SupplierService::Stub::ListContracts, list, &listed).ok());
   EXPECT_EQ(listed.contracts_size(), 0);
+}
+
+// Found from outside: agents, refused the cost report, read the contract values it is made of.
+TEST_P(SupplierServiceTest, AContractsValueIsReadByThoseWhoMayReadCostsOnly) {
+  v1::Contract c;
+  ASSERT_TRUE(CreateContract(ContractRequest(NewSupplier("Acme")), &c).ok());
+  v1::UpdateContractRequest update;
+  update.mutable_contract()->set_id(c.id());
+  update.mutable_contract()->set_version(c.version());
+  update.mutable_contract()->mutable_value()->set_currency("EUR");
+  update.mutable_contract()->mutable_value()->set_minor_units(1'500'000);
+  update.mutable_update_mask()->add_paths("value");
+  v1::UpdateContractResponse updated;
+  ASSERT_TRUE(Call(&v1::SupplierService::Stub::UpdateContract, update, &updated).ok());
+
+  auto txn = db_->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  // Whether the value shows, in the contract, the list and the trail, for `roles`.
+  auto shows_value = [&](std::vector<std::string> roles) {
+    const base::Caller caller{.actor = "someone", .roles = roles};
+    v1::GetContractRequest get;
+    get.set_id(c.number());
+    v1::Contract got;
+    EXPECT_TRUE(contracts_.Get(**txn, caller, get, got).ok());
+    v1::ListContractsResponse listed;
+    EXPECT_TRUE(contracts_.List(**txn, caller, {}, listed).ok());
+    EXPECT_EQ(listed.contracts_size(), 1);
+    v1::GetHistoryRequest history;
+    history.set_id(c.id());
+    v1::GetHistoryResponse trail;
+    EXPECT_TRUE(suppliers_.History(**txn, caller, history, trail).ok());
+    EXPECT_EQ(trail.entries_size(), 2);
+    int value_changes = 0;
+    for (const auto& entry : trail.entries()) {
+      for (const auto& change : entry.changes()) {
+        value_changes += absl::StartsWith(change.field(), "value") ? 1 : 0;
+      }
+    }
+    const bool shown = got.has_value();
+    EXPECT_EQ(listed.contracts(0).has_value(), shown);
+    EXPECT_EQ(value_changes > 0, shown) << value_changes;
+    EXPECT_EQ(got.title(), "Mail support");  // the rest of the contract stays
+    return shown;
+  };
+  for (const char* role :
+       {"agent", "problem_manager", "change_manager", "cab_member", "cmdb_manager"}) {
+    EXPECT_FALSE(shows_value({role})) << role;
+  }
+  for (const char* role : {"viewer", "sla_manager", "supplier_manager", "admin"}) {
+    EXPECT_TRUE(shows_value({role})) << role;
+  }
 }
 
 // A deadline that cannot fire (here: its rows refuse the write) is passed over; the others due
