@@ -396,11 +396,15 @@ void Gateway::Call(const Route& route, const std::vector<PathBinding>& bindings,
 
 // An answer is the caller's own (their roles and records, or why they were refused): a shared
 // cache must not keep it for another, and a private one revalidates with the ETag before reusing
-// it. The console's files say how long they keep.
+// it — and keeps it for the credential that asked: one record's version is one ETag whoever
+// reads it, while what a role is shown of it may differ (a contract's value), so a browser that
+// changed users must not be told 304 for the body the other user saw. The console's files say
+// how long they keep.
 namespace {
 void PrivateUnlessSaid(HttpResponse& response) {
   if (response.find(http::field::cache_control) == response.end()) {
     response.set(http::field::cache_control, "private, no-cache");
+    response.set(http::field::vary, "Authorization, X-API-Key");
   }
 }
 }  // namespace

@@ -99,6 +99,7 @@ TEST_F(GatewaySuiteTest, AnIncidentsLifeThroughRest) {
   EXPECT_EQ(Field(Json(got.body), "incident", "id"), id);
   EXPECT_EQ(got.Header("etag"), "\"1\"");
   EXPECT_EQ(got.Header("cache-control"), "private, no-cache");
+  EXPECT_EQ(got.Header("vary"), "Authorization, X-API-Key");
   // The gateway's own refusals too: a 404 of an unknown path, a 405.
   EXPECT_EQ(client.Send("GET", "/v1/nothing").Header("cache-control"), "private, no-cache");
   EXPECT_EQ(client.Send("DELETE", "/v1/incidents").Header("cache-control"), "private, no-cache");
