@@ -5,6 +5,18 @@
 
 namespace itsm::servicedb {
 
+absl::Status GivenUpBeforeWriting(const grpc::CallbackServerContext& ctx) {
+  if (ctx.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before its write began: nothing was written");
+  }
+  if (ctx.IsCancelled()) {
+    return absl::CancelledError(
+        "the call was cancelled before its write began: nothing was written");
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
                                      grpc::CallbackServerContext* ctx,
                                      const google::protobuf::Message& request, WriteUnit unit,
@@ -13,12 +25,15 @@ grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
     return runtime::Reject(ctx, bad);
   }
   auto* reactor = ctx->DefaultReactor();
-  committer.Submit([unit = std::move(unit), caller = runtime::CallerOf(*ctx)](
-                       storage::Transaction& txn) { return unit(txn, caller); },
-                   [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
-                     if (status.ok() && after_commit) after_commit();
-                     reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
-                   });
+  committer.Submit(
+      [unit = std::move(unit), caller = runtime::CallerOf(*ctx), ctx](storage::Transaction& txn) {
+        if (absl::Status given_up = GivenUpBeforeWriting(*ctx); !given_up.ok()) return given_up;
+        return unit(txn, caller);
+      },
+      [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
+        if (status.ok() && after_commit) after_commit();
+        reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
+      });
   return reactor;
 }
 

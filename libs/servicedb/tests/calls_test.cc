@@ -130,5 +130,80 @@ TEST_F(BoundedReadCallTest, WithNoConnectionFreeTheReadWaitsOnTheExecutor) {
   EXPECT_EQ(incidents_->runs.load(), 1);
 }
 
+// CreateIncident writes a row through CommitCall; `writes` counts the units that ran.
+class Writes final : public incident::v1::IncidentService::CallbackService {
+ public:
+  explicit Writes(storage::GroupCommitter& committer) : committer_(committer) {}
+
+  grpc::ServerUnaryReactor* CreateIncident(grpc::CallbackServerContext* ctx,
+                                           const incident::v1::CreateIncidentRequest* request,
+                                           incident::v1::CreateIncidentResponse*) override {
+    return CommitCall(
+        committer_, ctx, *request, [=, this](storage::Transaction& txn, const base::Caller&) {
+          writes.fetch_add(1);
+          return txn.Execute("INSERT INTO made (title) VALUES ($1)", {request->title()}).status();
+        });
+  }
+
+  std::atomic<int> writes{0};
+
+ private:
+  storage::GroupCommitter& committer_;
+};
+
+// Found from outside: creates sent with a 1 ms deadline were answered DEADLINE_EXCEEDED and most
+// were made anyway, so a client that retried made them twice.
+TEST(CommitCall, ACallGivenUpOnBeforeItsWriteBeganWritesNothing) {
+  auto db = testing::NewDatabase(testing::Backend::kSqlite, {.pool_size = 2});
+  ASSERT_TRUE(db.ok()) << db.status();
+  {
+    auto txn = (*db)->Begin(storage::TransactionMode::kReadWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Execute("CREATE TABLE made (title TEXT)").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  storage::GroupCommitter committer(**db, storage::GroupCommitter::Options{});
+  Writes writes(committer);
+  prometheus::Registry registry;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server =
+      runtime::StartGrpcServer("127.0.0.1:0", {&writes}, registry, &port, nullptr);
+  ASSERT_NE(server, nullptr);
+  auto stub = incident::v1::IncidentService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto create = [&](const std::string& title, absl::Duration deadline) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    incident::v1::CreateIncidentRequest request;
+    request.set_title(title);
+    incident::v1::CreateIncidentResponse response;
+    return stub->CreateIncident(&ctx, request, &response);
+  };
+  // The writer busy with another unit for longer than the call's deadline.
+  std::atomic<bool> busy_done{false};
+  committer.Submit(
+      [](storage::Transaction&) {
+        absl::SleepFor(absl::Milliseconds(400));
+        return absl::OkStatus();
+      },
+      [&](absl::Status) { busy_done = true; });
+  absl::SleepFor(absl::Milliseconds(50));
+  const grpc::Status late = create("given up", absl::Milliseconds(100));
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  while (!busy_done) absl::SleepFor(absl::Milliseconds(10));
+  // The next call's commit follows the given-up unit's turn.
+  const grpc::Status made = create("made", absl::Seconds(10));
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  EXPECT_EQ(writes.writes.load(), 1);
+  auto txn = (*db)->Begin(storage::TransactionMode::kReadOnly);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT title FROM made");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows().size(), 1u);
+  EXPECT_EQ(rows->row(0)[0].AsString(), "made");
+  server->Shutdown();
+  committer.Stop();
+}
+
 }  // namespace
 }  // namespace itsm::servicedb

@@ -40,6 +40,14 @@ using ReadUnit = std::function<absl::Status(storage::Transaction&)>;
 // A read whose answer depends on who asks (a requester sees only its own records).
 using CallerReadUnit = std::function<absl::Status(storage::Transaction&, const base::Caller&)>;
 
+// DEADLINE_EXCEEDED or CANCELLED when the client gave up on the call (its deadline passed, or it
+// cancelled) before the call's unit began, else OK: the write units of CommitCall and
+// CommitCallAfter check it first, on the writer thread, and such a call writes nothing — its
+// client has been told it failed, and would make it twice by retrying (found from outside:
+// creates sent with a 1 ms deadline were answered DEADLINE_EXCEEDED and most were made). A call
+// given up on later, while its batch commits, stays made (docs/api.md: a 504 may have written).
+absl::Status GivenUpBeforeWriting(const grpc::CallbackServerContext& ctx);
+
 // `after_commit` runs on the committer's completion thread when the unit committed.
 grpc::ServerUnaryReactor* CommitCall(storage::GroupCommitter& committer,
                                      grpc::CallbackServerContext* ctx,
@@ -78,8 +86,11 @@ grpc::ServerUnaryReactor* CommitCallAfter(
       return;
     }
     committer.Submit(
-        [unit = std::move(unit), facts = *std::move(facts), caller = runtime::CallerOf(*ctx)](
-            storage::Transaction& txn) { return unit(txn, caller, facts); },
+        [unit = std::move(unit), facts = *std::move(facts), caller = runtime::CallerOf(*ctx),
+         ctx](storage::Transaction& txn) {
+          if (absl::Status given_up = GivenUpBeforeWriting(*ctx); !given_up.ok()) return given_up;
+          return unit(txn, caller, facts);
+        },
         [ctx, reactor, after_commit = std::move(after_commit)](absl::Status status) {
           if (status.ok() && after_commit) after_commit();
           reactor->Finish(runtime::ToGrpcStatus(status, *ctx));
