@@ -202,10 +202,18 @@ absl::Status CheckKnownFieldsOnly(const Message& message, const std::string& pat
   const google::protobuf::UnknownFieldSet& unknown =
       message.GetReflection()->GetUnknownFields(message);
   if (unknown.empty()) return absl::OkStatus();
-  return base::FieldError(
-      path, absl::StrCat("field number ", unknown.field(0).number(), " is not a field of ",
-                         message.GetDescriptor()->full_name(),
-                         " in this version of the service; leave it out"));
+  const int number = unknown.field(0).number();
+  // The parser keeps a known field sent with another wire type (a number where a string goes) as
+  // an unknown one: named as what it is.
+  if (const FieldDescriptor* known = message.GetDescriptor()->FindFieldByNumber(number)) {
+    return base::FieldError(
+        path.empty() || path == "request" ? known->name() : absl::StrCat(path, ".", known->name()),
+        absl::StrCat("field number ", number, " was sent encoded as another type than its own (",
+                     known->type_name(), ")"));
+  }
+  return base::FieldError(path, absl::StrCat("field number ", number, " is not a field of ",
+                                             message.GetDescriptor()->full_name(),
+                                             " in this version of the service; leave it out"));
 }
 
 absl::Status CheckMessage(const Message& message, const std::string& prefix) {

@@ -1,6 +1,7 @@
 // The one validator of declared field limits, on the suite's real request messages.
 #include "itsm/limits/field_limits.h"
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
@@ -129,6 +130,15 @@ TEST(CheckFieldLimits, FieldsThisBuildDoesNotKnowAreRefused) {
   when->GetReflection()->MutableUnknownFields(when)->AddLengthDelimited(9, "hidden");
   ExpectRefused(r,
                 "incident.create_time: field number 9 is not a field of google.protobuf.Timestamp");
+  r.mutable_incident()->clear_create_time();
+  // A known field sent as another wire type (a number for the title) is named as itself.
+  const int title = incident::v1::Incident::descriptor()->FindFieldByName("title")->number();
+  r.mutable_incident()
+      ->GetReflection()
+      ->MutableUnknownFields(r.mutable_incident())
+      ->AddVarint(title, 7);
+  ExpectRefused(r, absl::StrCat("incident.title: field number ", title,
+                                " was sent encoded as another type than its own (string)"));
 }
 
 TEST(CheckFieldLimits, MapsBoundTheirEntriesKeysAndValues) {
