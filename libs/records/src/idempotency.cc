@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "itsm/base/blank_text.h"
+#include "itsm/base/error_detail.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/storage/unique_insert.h"
 
@@ -58,6 +60,11 @@ absl::StatusOr<IdempotencyClaim> IdempotencyStore::Claim(
     absl::string_view given_key, absl::string_view fingerprint, absl::string_view record_id,
     absl::Time now) {
   if (given_key.empty()) return IdempotencyClaim{true, std::string(record_id)};
+  // A key of spaces is a client's empty value sent as a key: every such request would be "the
+  // same request" as the first, and the second answered ALREADY_EXISTS (found from outside).
+  if (base::IsBlank(given_key)) {
+    return base::FieldError("idempotency_key", "blank; leave it out or send a key of your own");
+  }
   // Stored under the caller's name: a line break cannot occur in either (every string field
   // refuses control characters), so two callers' keys never meet.
   const std::string key = absl::StrCat(caller, "\n", given_key);

@@ -76,6 +76,15 @@ TEST_P(IdempotencyTest, EmptyKeyClaimsNothingAndKeysAreScopedByMethod) {
   ASSERT_TRUE(Create("", "f", "a").ok());
   ASSERT_TRUE(Create("", "f", "b").ok());
   EXPECT_EQ(Count("idempotency_keys"), 0);
+  // A key of blanks is no key: refused, naming the field, nothing claimed or written.
+  for (const char* blank : {"   ", "\t", "\u00a0\u200b"}) {
+    auto refused = Create(blank, "f", "x");
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << blank;
+    EXPECT_EQ(refused.status().message(),
+              "idempotency_key: blank; leave it out or send a key of your own");
+  }
+  EXPECT_EQ(Count("idempotency_keys"), 0);
+  EXPECT_EQ(Count("things"), 2);
   ASSERT_TRUE(Create("k", "f", "c").ok());
   auto txn = db_->Begin(storage::TransactionMode::kReadWrite);
   ASSERT_TRUE(txn.ok());
