@@ -19,11 +19,7 @@ bool IsNameCharacter(char c) {
 }  // namespace
 
 bool IsIanaTimeZoneName(absl::string_view name) {
-  // "localtime" is the host's zone and "posixrules" a file of the host's tzdata (a link to some
-  // zone, New York's on Debian): a record naming either would change meaning with the machine.
-  if (name.empty() || name.size() > kMaxNameLength || name == "localtime" || name == "posixrules") {
-    return false;
-  }
+  if (name.empty() || name.size() > kMaxNameLength || name == "localtime") return false;
   if (name.front() == '/' || name.back() == '/') return false;
   char previous = '/';
   for (char c : name) {
