@@ -11,6 +11,7 @@
 #include "itsm/base/status_macros.h"
 #include "itsm/base/time_util.h"
 #include "itsm/config/v1/events.pb.h"
+#include "itsm/limits/field_limits.h"
 #include "itsm/records/idempotency.h"
 #include "itsm/records/page_cursor.h"
 #include "itsm/records/page_start.h"
@@ -889,9 +890,26 @@ absl::StatusOr<v1::DiffBaselineResponse> Cmdb::DiffBaseline(
 
 // ---- import ----
 
+ImportRows SeparateOverLimitRows(const v1::ImportConfigurationItemsRequest& request) {
+  ImportRows rows{.request = request};
+  for (int i = 0; i < request.items_size(); ++i) {
+    if (absl::Status bad = limits::CheckFieldLimits(request.items(i)); !bad.ok()) {
+      rows.refused_items.emplace(i, bad);
+      rows.request.mutable_items(i)->Clear();
+    }
+  }
+  for (int i = 0; i < request.relationships_size(); ++i) {
+    if (absl::Status bad = limits::CheckFieldLimits(request.relationships(i)); !bad.ok()) {
+      rows.refused_relationships.emplace(i, bad);
+      rows.request.mutable_relationships(i)->Clear();
+    }
+  }
+  return rows;
+}
+
 absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
-                          const v1::ImportConfigurationItemsRequest& request,
-                          v1::ImportConfigurationItemsResponse& out) {
+                          const ImportRows& rows, v1::ImportConfigurationItemsResponse& out) {
+  const v1::ImportConfigurationItemsRequest& request = rows.request;
   if (request.items_size() > kMaxImportItems) {
     return Invalid("items", absl::StrCat("at most ", kMaxImportItems, " per call"));
   }
@@ -920,6 +938,10 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
     const v1::ImportItem& item = request.items(i);
     v1::ImportResult* r = out.add_items();
     r->set_index(i);
+    if (auto refused = rows.refused_items.find(i); refused != rows.refused_items.end()) {
+      reject(r, refused->second);
+      continue;
+    }
     // Each item alone: a failure (even a SQL one) undoes that item only.
     ITSM_RETURN_IF_ERROR(txn.Savepoint("import_item"));
     absl::Status s = [&]() -> absl::Status {
@@ -975,6 +997,11 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
     const v1::ImportRelationship& rel = request.relationships(i);
     v1::ImportResult* r = out.add_relationships();
     r->set_index(i);
+    if (auto refused = rows.refused_relationships.find(i);
+        refused != rows.refused_relationships.end()) {
+      reject(r, refused->second);
+      continue;
+    }
     ITSM_RETURN_IF_ERROR(txn.Savepoint("import_rel"));
     absl::Status s = [&]() -> absl::Status {
       ITSM_RETURN_IF_ERROR(CheckType(rel.type()));

@@ -1,5 +1,7 @@
 #include "services/configuration/src/config_grpc_service.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "itsm/base/status_macros.h"
 #include "itsm/runtime/call_context.h"
@@ -162,10 +164,12 @@ grpc::ServerUnaryReactor* ConfigGrpcService::DiffBaseline(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ConfigGrpcService::ImportConfigurationItems(
     grpc::CallbackServerContext* ctx, const v1::ImportConfigurationItemsRequest* request,
     v1::ImportConfigurationItemsResponse* response) {
+  // Admitted without its over-limit rows, which the import answers as rejected (ImportRows).
+  auto rows = std::make_shared<const ImportRows>(SeparateOverLimitRows(*request));
   return servicedb::CommitCall(
-      committer_, ctx, *request,
-      [this, request, response](storage::Transaction& txn, const base::Caller& caller) {
-        return cmdb_.Import(txn, caller, *request, *response);
+      committer_, ctx, rows->request,
+      [this, rows, response](storage::Transaction& txn, const base::Caller& caller) {
+        return cmdb_.Import(txn, caller, *rows, *response);
       });
 }
 

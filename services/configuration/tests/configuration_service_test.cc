@@ -616,6 +616,35 @@ TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
   ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), r, &twice).ok());
   EXPECT_EQ(twice.updated(), 0);
   EXPECT_EQ(Count("outbox"), outbox + 1);
+
+  // A row over a field limit is a rejected row like any other, not the whole call's refusal
+  // (found from outside: one long description threw the feed away).
+  v1::ImportConfigurationItemsRequest feed;
+  auto* fine = feed.add_items();
+  fine->set_class_name("server");
+  fine->set_name("after-a-long-one");
+  auto* long_one = feed.add_items();
+  long_one->set_class_name("server");
+  long_one->set_name("long");
+  long_one->set_description(std::string(20001, 'x'));
+  auto* long_rel = feed.add_relationships();
+  long_rel->mutable_source()->set_class_name("server");
+  long_rel->mutable_source()->set_name(std::string(300, 's'));
+  long_rel->mutable_target()->set_class_name("server");
+  long_rel->mutable_target()->set_name("web-1");
+  long_rel->set_type(v1::RELATIONSHIP_TYPE_DEPENDS_ON);
+  v1::ImportConfigurationItemsResponse mixed;
+  s = stub_->ImportConfigurationItems(Call().get(), feed, &mixed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(mixed.created(), 1);
+  EXPECT_EQ(mixed.rejected(), 2);
+  EXPECT_EQ(mixed.items(0).outcome(), v1::IMPORT_OUTCOME_CREATED);
+  EXPECT_EQ(mixed.items(1).outcome(), v1::IMPORT_OUTCOME_REJECTED);
+  EXPECT_EQ(mixed.items(1).reason(), "description: at most 20000 characters, got 20001");
+  EXPECT_EQ(mixed.relationships(0).outcome(), v1::IMPORT_OUTCOME_REJECTED);
+  EXPECT_EQ(mixed.relationships(0).reason().rfind("source.name: at most", 0), 0u)
+      << mixed.relationships(0).reason();
+  EXPECT_EQ(Count("config_items"), 4);
 }
 
 // Baselines are listed by name a page at a time, without their CI lists; one is read by id or
