@@ -448,16 +448,31 @@ absl::StatusOr<v1::Relationship> Cmdb::WriteNewRelationship(
 namespace {
 
 // A relationship end: it must exist and not be retired.
-absl::StatusOr<v1::ConfigurationItem> Endpoint(storage::Transaction& txn, const std::string& field,
-                                               const std::string& key) {
+// The CI a relationship's end names, retired or not.
+absl::StatusOr<v1::ConfigurationItem> AnyEndpoint(storage::Transaction& txn,
+                                                  const std::string& field,
+                                                  const std::string& key) {
   if (key.empty()) return Invalid(field, "required");
   ITSM_RETURN_IF_ERROR(CheckText(field, key, 2 * kMaxShortText));
   ITSM_ASSIGN_OR_RETURN(auto ci, ConfigRepository::FindCi(txn, key));
   if (!ci) return Invalid(field, absl::StrCat("no CI \"", key, "\""));
-  if (ci->status() == v1::LIFECYCLE_STATUS_RETIRED) {
+  return *ci;
+}
+
+absl::Status CheckNotRetired(const v1::ConfigurationItem& ci, const std::string& field,
+                             const std::string& key) {
+  if (ci.status() == v1::LIFECYCLE_STATUS_RETIRED) {
     return Invalid(field, absl::StrCat("CI \"", key, "\" is retired"));
   }
-  return *ci;
+  return absl::OkStatus();
+}
+
+// The CI a new relationship's end names: not retired.
+absl::StatusOr<v1::ConfigurationItem> Endpoint(storage::Transaction& txn, const std::string& field,
+                                               const std::string& key) {
+  ITSM_ASSIGN_OR_RETURN(auto ci, AnyEndpoint(txn, field, key));
+  ITSM_RETURN_IF_ERROR(CheckNotRetired(ci, field, key));
+  return ci;
 }
 
 absl::Status CheckType(v1::RelationshipType type) {
@@ -1005,20 +1020,25 @@ absl::Status Cmdb::Import(storage::Transaction& txn, const base::Caller& caller,
     ITSM_RETURN_IF_ERROR(txn.Savepoint("import_rel"));
     absl::Status s = [&]() -> absl::Status {
       ITSM_RETURN_IF_ERROR(CheckType(rel.type()));
-      ITSM_ASSIGN_OR_RETURN(auto source, Endpoint(txn, "source", key_of(rel.source())));
-      ITSM_ASSIGN_OR_RETURN(auto target, Endpoint(txn, "target", key_of(rel.target())));
+      // A relationship the CMDB holds is unchanged, whatever became of its CIs since: a feed
+      // that retired one of them runs again clean (found from outside: it was refused anew on
+      // every run). Only a new one needs both ends in service.
+      ITSM_ASSIGN_OR_RETURN(auto source, AnyEndpoint(txn, "source", key_of(rel.source())));
+      ITSM_ASSIGN_OR_RETURN(auto target, AnyEndpoint(txn, "target", key_of(rel.target())));
+      ITSM_ASSIGN_OR_RETURN(auto held, ConfigRepository::FindCurrentRelationship(
+                                           txn, source.id(), target.id(), rel.type()));
+      if (held) {
+        r->set_id(held->id());
+        r->set_outcome(v1::IMPORT_OUTCOME_UNCHANGED);
+        return absl::OkStatus();
+      }
+      ITSM_RETURN_IF_ERROR(CheckNotRetired(source, "source", key_of(rel.source())));
+      ITSM_RETURN_IF_ERROR(CheckNotRetired(target, "target", key_of(rel.target())));
       if (source.id() == target.id()) return Invalid("target", "a CI cannot relate to itself");
       if (rel.type() == v1::RELATIONSHIP_TYPE_MEMBER_OF &&
           !cat->IsA(target.class_name(), "cluster")) {
         return Invalid("target",
                        absl::StrCat("member_of needs a cluster, not a ", target.class_name()));
-      }
-      ITSM_ASSIGN_OR_RETURN(auto existing, ConfigRepository::FindCurrentRelationship(
-                                               txn, source.id(), target.id(), rel.type()));
-      if (existing) {
-        r->set_id(existing->id());
-        r->set_outcome(v1::IMPORT_OUTCOME_UNCHANGED);
-        return absl::OkStatus();
       }
       ITSM_ASSIGN_OR_RETURN(auto created,
                             WriteNewRelationship(txn, caller, source, target, rel.type(), "", seq));

@@ -645,6 +645,27 @@ TEST_P(ConfigurationServiceTest, ImportIsIdempotentByClassAndName) {
   EXPECT_EQ(mixed.relationships(0).reason().rfind("source.name: at most", 0), 0u)
       << mixed.relationships(0).reason();
   EXPECT_EQ(Count("config_items"), 4);
+
+  // A feed that retires a CI and still lists its relationship runs again clean: the relationship
+  // is held, unchanged; a new one to the retired CI is refused.
+  v1::ImportConfigurationItemsRequest retiring;
+  auto* retired = retiring.add_items();
+  retired->set_class_name("server");
+  retired->set_name("web-1");
+  retired->set_status(v1::LIFECYCLE_STATUS_RETIRED);
+  *retiring.add_relationships() = *rel;  // vm-9 runs on web-1
+  auto* to_retired = retiring.add_relationships();
+  *to_retired = *rel;
+  to_retired->mutable_source()->set_class_name("server");
+  to_retired->mutable_source()->set_name("web-2");
+  to_retired->set_type(v1::RELATIONSHIP_TYPE_DEPENDS_ON);
+  for (int run = 0; run < 2; ++run) {
+    v1::ImportConfigurationItemsResponse answer;
+    ASSERT_TRUE(stub_->ImportConfigurationItems(Call().get(), retiring, &answer).ok());
+    EXPECT_EQ(answer.relationships(0).outcome(), v1::IMPORT_OUTCOME_UNCHANGED) << run;
+    EXPECT_EQ(answer.relationships(1).outcome(), v1::IMPORT_OUTCOME_REJECTED) << run;
+    EXPECT_EQ(answer.relationships(1).reason(), "target: CI \"server/web-1\" is retired");
+  }
 }
 
 // Baselines are listed by name a page at a time, without their CI lists; one is read by id or
