@@ -722,15 +722,13 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
     }
   }
   if (record_id.empty()) {
-    if (!may_read_windows && !may_read_templates.ok()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("id: no change or release \"", request.id(),
-                       "\"; the trails of change templates and windows are read by those who may "
-                       "read them: ",
-                       may_read_templates.message()));
-    }
-    return absl::NotFoundError(
-        absl::StrCat("id: no change, release, change template or window \"", request.id(), "\""));
+    // Named as the kinds looked for: the same answer for a record of another kind and for none.
+    const char* kinds = may_read_windows && may_read_templates.ok()
+                            ? "change, release, change template or window"
+                        : may_read_templates.ok() ? "change, release or change template"
+                        : may_read_windows        ? "change, release or change window"
+                                                  : "change or release";
+    return absl::NotFoundError(absl::StrCat("id: no ", kinds, " \"", request.id(), "\""));
   }
   return records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out);
 }
