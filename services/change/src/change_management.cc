@@ -704,7 +704,7 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
     record_id = kPolicyId;
   }
   const bool may_read_windows = auth::CheckCallerMayAlsoCall(caller, kListChangeWindows).ok();
-  const absl::Status may_read_templates = auth::CheckCallerMayAlsoCall(caller, kGetChangeTemplate);
+  const bool may_read_templates = auth::CheckCallerMayAlsoCall(caller, kGetChangeTemplate).ok();
   if (record_id.empty() && may_read_windows) {
     absl::StatusOr<v1::ChangeWindow> window = WindowStore::Get(txn, request.id());
     if (window.ok()) {
@@ -713,7 +713,7 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
       return window.status();
     }
   }
-  if (record_id.empty() && may_read_templates.ok()) {
+  if (record_id.empty() && may_read_templates) {
     absl::StatusOr<v1::ChangeTemplate> tmpl = TemplateStore::Get(txn, request.id());
     if (tmpl.ok()) {
       record_id = tmpl->id();
@@ -723,11 +723,11 @@ absl::Status ChangeManagement::History(storage::Transaction& txn, const base::Ca
   }
   if (record_id.empty()) {
     // Named as the kinds looked for: the same answer for a record of another kind and for none.
-    const char* kinds = may_read_windows && may_read_templates.ok()
+    const char* kinds = may_read_windows && may_read_templates
                             ? "change, release, change template or window"
-                        : may_read_templates.ok() ? "change, release or change template"
-                        : may_read_windows        ? "change, release or change window"
-                                                  : "change or release";
+                        : may_read_templates ? "change, release or change template"
+                        : may_read_windows   ? "change, release or change window"
+                                             : "change or release";
     return absl::NotFoundError(absl::StrCat("id: no ", kinds, " \"", request.id(), "\""));
   }
   return records::AuditTrail::ReadInto(txn, kGetChangeHistory, request, record_id, out);
