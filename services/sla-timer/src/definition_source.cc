@@ -119,8 +119,12 @@ absl::StatusOr<std::vector<DefinitionPtr>> GrpcDefinitionSource::Resolve(
     // attached to the wrong one keeps it for its whole life). Reused for a second at most: a
     // definition created or edited applies to records raised a second after the save (a 30 s
     // old answer gave records no clock, or the old target, found from outside).
+    // Nor for a record raised after the answer was read: a definition saved in between is the
+    // one in force at its creation (found from outside: records raised within a second of an
+    // edit kept the version before it for life).
     if (it != resolved_.end() && it->second.valid_from <= at && at < it->second.valid_until &&
-        now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl)) {
+        now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl) &&
+        at < it->second.fetched) {
       return it->second.definitions;
     }
   }
@@ -200,15 +204,19 @@ absl::StatusOr<DefinitionPtr> GrpcDefinitionSource::Definition(const std::string
   return d;
 }
 
-absl::StatusOr<CalendarPtr> GrpcDefinitionSource::Calendar(const std::string& id, int64_t version) {
+absl::StatusOr<CalendarPtr> GrpcDefinitionSource::ReadCalendar(const std::string& id,
+                                                               int64_t version, absl::Time as_of) {
   const absl::Time now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
     auto it = calendars_.find({id, version});
     // A pinned version never changes; "the current version" (pinned by clocks that start) is
-    // re-read after a second, as the current definition is.
+    // re-read after a second, as the current definition is, and for a clock starting after it
+    // was read (a calendar saved in between is the one in force: found from outside, records
+    // raised within a second of an edit pinned the version before it).
     if (it != calendars_.end() &&
-        (version > 0 || now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl))) {
+        (version > 0 || (now - it->second.fetched < std::min(ttl_, kCurrentDefinitionTtl) &&
+                         as_of < it->second.fetched))) {
       return it->second.calendar;
     }
   }

@@ -71,6 +71,11 @@ class DefinitionSource {
   // version 0: the current one (the timer reads only whether it is retired from it).
   virtual absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) = 0;
   virtual absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) = 0;
+  // The current version as known at or after `as_of` (a clock starting at `as_of` pins the
+  // version in force then): a source with a cache reads again what it read before `as_of`.
+  virtual absl::StatusOr<CalendarPtr> CurrentCalendar(const std::string& id, absl::Time /*as_of*/) {
+    return Calendar(id, 0);
+  }
   // Whether the current version Definition(id, 0) gave last came from the SLA service within the
   // cache period, rather than from what was read before it stopped answering: only such a read
   // settles whether a definition is retired. A source without a cache always reads freshly.
@@ -83,8 +88,9 @@ class GrpcDefinitionSource final : public DefinitionSource {
   static constexpr absl::Duration kCurrentDefinitionTtl = absl::Seconds(1);
   // Answers of ResolveApplicableSla, the current calendar versions and the current version of
   // a definition (whether it is retired) are reused for at most kCurrentDefinitionTtl (`ttl`
-  // when less): a definition or calendar created, edited or retired applies to records raised a
-  // second after the save, and a retired definition stops firing within a second. While the SLA
+  // when less), and an applicability answer or a current calendar only for records raised (clocks
+  // started) before it was read: a definition or calendar created or edited applies to every
+  // record raised after the save, and a retired definition stops firing within a second. While the SLA
   // service is unreachable, the current definition read last is reused beyond it (clocks held
   // keep firing; a retirement missed withdraws their breaches later), but neither an
   // applicability answer nor a current calendar is: a record would keep what they name for its
@@ -111,10 +117,18 @@ class GrpcDefinitionSource final : public DefinitionSource {
   using DefinitionSource::Resolve;
   absl::StatusOr<std::vector<DefinitionPtr>> Resolve(const RecordQuery& record) override;
   absl::StatusOr<DefinitionPtr> Definition(const std::string& id, int64_t version) override;
-  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override;
+  absl::StatusOr<CalendarPtr> Calendar(const std::string& id, int64_t version) override {
+    return ReadCalendar(id, version, absl::InfinitePast());
+  }
+  absl::StatusOr<CalendarPtr> CurrentCalendar(const std::string& id, absl::Time as_of) override {
+    return ReadCalendar(id, 0, as_of);
+  }
   bool CurrentDefinitionIsFresh(const std::string& id) override;
 
  private:
+  // A current version read before `as_of` is read again (one read after it serves it).
+  absl::StatusOr<CalendarPtr> ReadCalendar(const std::string& id, int64_t version,
+                                           absl::Time as_of);
   // What the archive holds for a definition asked by id and version (0: the current one as read
   // last), or a calendar's pinned version; null when nothing.
   DefinitionPtr ArchivedDefinition(const std::string& id, int64_t version);

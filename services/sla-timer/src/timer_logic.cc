@@ -507,7 +507,20 @@ std::optional<absl::Time> TimerLogic::RetiredAt(const std::string& definition_id
   // The current version, cached by the source for its TTL: this is how the timer learns of a
   // retirement (it does not consume the SLA service's events).
   absl::StatusOr<DefinitionPtr> current = source_.Definition(definition_id, 0);
-  if (!current.ok() || !(*current)->retired()) return std::nullopt;
+  if (!current.ok()) return std::nullopt;
+  if (!(*current)->retired()) {
+    // Made active again since: a retirement in between still ended the clock (found from
+    // outside: retired and made active again within seconds, clocks the timer had not looked at
+    // meanwhile went on to breach). The versions are immutable, read once each.
+    constexpr int64_t kMaxSteps = 1000;
+    for (int64_t v = pinned_version + 1;
+         v < (*current)->version() && v <= pinned_version + kMaxSteps; ++v) {
+      absl::StatusOr<DefinitionPtr> between = source_.Definition(definition_id, v);
+      if (!between.ok()) return std::nullopt;
+      if ((*between)->retired()) return base::FromProtoTimestamp((*between)->update_time());
+    }
+    return std::nullopt;
+  }
   DefinitionPtr first = *current;
   for (int64_t v = first->version() - 1; v > pinned_version; --v) {
     absl::StatusOr<DefinitionPtr> earlier = source_.Definition(definition_id, v);
@@ -518,7 +531,7 @@ std::optional<absl::Time> TimerLogic::RetiredAt(const std::string& definition_id
 }
 
 absl::StatusOr<CalendarPtr> TimerLogic::CalendarInForceAt(const std::string& id, absl::Time at) {
-  ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, source_.Calendar(id, 0));
+  ITSM_ASSIGN_OR_RETURN(CalendarPtr cal, source_.CurrentCalendar(id, at));
   // Each step reads an immutable version (cached for good); edits of one calendar between a
   // record's start and its processing are few, but the walk is bounded all the same.
   constexpr int kMaxSteps = 1000;

@@ -49,6 +49,7 @@ class FakeSla final : public sla::v1::SlaService::Service {
   // A calendar at the version asked, 1 for the current one.
   grpc::Status GetCalendar(grpc::ServerContext*, const sla::v1::GetCalendarRequest* request,
                            sla::v1::GetCalendarResponse* response) override {
+    ++calendar_calls;
     if (!next_error.ok()) return next_error;
     response->mutable_calendar()->set_id(request->id());
     response->mutable_calendar()->set_version(request->version() == 0 ? 1 : request->version());
@@ -58,6 +59,7 @@ class FakeSla final : public sla::v1::SlaService::Service {
   std::atomic<int64_t> current = 1;
   std::atomic<int> delay_ms = 0;  // a hung service: longer than the deadline
   std::atomic<int> definition_calls = 0;
+  std::atomic<int> calendar_calls = 0;
   int resolve_calls = 0;
   std::optional<absl::Time> handover;
 };
@@ -234,6 +236,42 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   clock.Advance(absl::Seconds(1));
   EXPECT_EQ(resolve(absl::Seconds(25)), "gold");
   EXPECT_EQ(service.resolve_calls, 4);
+  served.server->Shutdown();
+}
+
+// Found from outside: records raised within a second after a definition or calendar was saved
+// kept the version before it for life (one breached on a holiday saved 0.2 s before it was
+// raised). An answer serves the records raised before it was read, never one raised after.
+TEST(GrpcDefinitionSource, AnAnswerReadBeforeARecordWasRaisedIsNotUsedForIt) {
+  FakeSla service;
+  Served served = Serve(service);
+  ASSERT_NE(served.server, nullptr);
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  base::ManualClock clock(t0);
+  GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
+  const auto resolve = [&](absl::Duration raised_after_t0) {
+    RecordQuery query;
+    query.service = "vpn";
+    query.priority = incident::v1::PRIORITY_P1;
+    query.create_time = t0 + raised_after_t0;
+    EXPECT_TRUE(source.Resolve(query).ok());
+  };
+  resolve(-absl::Milliseconds(100));
+  EXPECT_EQ(service.resolve_calls, 1);
+  clock.Advance(absl::Milliseconds(300));
+  resolve(-absl::Milliseconds(50));  // raised before the answer was read: served from it
+  EXPECT_EQ(service.resolve_calls, 1);
+  resolve(absl::Milliseconds(200));  // raised after: read again
+  EXPECT_EQ(service.resolve_calls, 2);
+  resolve(absl::Milliseconds(250));  // raised before that second read
+  EXPECT_EQ(service.resolve_calls, 2);
+
+  ASSERT_TRUE(source.CurrentCalendar("office", t0 - absl::Milliseconds(10)).ok());
+  EXPECT_EQ(service.calendar_calls, 1);
+  ASSERT_TRUE(source.CurrentCalendar("office", t0).ok());  // a clock started before the read
+  EXPECT_EQ(service.calendar_calls, 1);
+  ASSERT_TRUE(source.CurrentCalendar("office", t0 + absl::Milliseconds(400)).ok());
+  EXPECT_EQ(service.calendar_calls, 2);
   served.server->Shutdown();
 }
 

@@ -1471,6 +1471,24 @@ TEST_F(TimerLogicTest, ARetiredDefinitionsClocksAreCancelledAtTheRetirement) {
               ElementsAre());
 }
 
+// Found from outside: a definition retired and made active again within seconds let the clocks
+// the timer had not looked at meanwhile go on to breach. The retirement still ended them.
+TEST_F(TimerLogicTest, ARetirementUndoneLaterStillEndedTheClocksAtIt) {
+  Apply(Create());
+  source_.Put(Retired(Gold(false), kT0 + absl::Minutes(20)));
+  sla::v1::SlaDefinition again = Gold(false);
+  again.set_version(0);  // the next version: active again
+  *again.mutable_update_time() = base::ToProtoTimestamp(kT0 + absl::Minutes(21));
+  source_.Put(again);
+  clock_.Advance(absl::Minutes(25));
+  EXPECT_THAT(Fire(), ElementsAre("SlaWarningReached", "SlaClockCancelled", "SlaClockCancelled"));
+  auto cancelled = Last<sla::v1::SlaClockCancelled>("SlaClockCancelled");
+  EXPECT_EQ(cancelled.reason(), "definition_retired");
+  EXPECT_EQ(base::FromProtoTimestamp(cancelled.clock().stop_time()), kT0 + absl::Minutes(20));
+  clock_.Advance(absl::Hours(5));
+  EXPECT_TRUE(Fire().empty());
+}
+
 // A retirement known in advance (the timer reads the definition before it takes effect) is
 // scheduled: the clock is cancelled at its instant, not when it would next have warned.
 TEST_F(TimerLogicTest, AKnownRetirementIsScheduled) {
