@@ -182,7 +182,7 @@ async function seed(api, key, u) {
   return { names, baseline, sat, sun, patch, frozen, maintenance, blackout, supplier, month };
 }
 
-export async function checkViews({ page, darkPage, api, adminKey, unique: u, gateway, checkAccessibility, screenshot, step }) {
+export async function checkViews({ page, darkPage, openSession, api, adminKey, unique: u, gateway, checkAccessibility, screenshot, step }) {
   step("views: seeding CIs, a baseline, windows, changes, an SLA and a supplier through the API");
   const s = await seed(api, adminKey, u);
   const { names } = s;
@@ -397,6 +397,20 @@ export async function checkViews({ page, darkPage, api, adminKey, unique: u, gat
   await page.locator("#reviews li", { hasText: `Response times fine ${u}.` }).waitFor();
   await checkAccessibility(page, "supplier scorecard");
   await screenshot(page, "supplier");
+  const supplierPath = new URL(page.url()).hash;
+
+  step("an agent on the supplier: no contract value, and the deadlines and reviews refused, not \"None.\"");
+  const agentKey = (await api("POST", "/v1/apiKeys", adminKey, { name: `console-agent-${u}`, roles: ["ROLE_AGENT"] })).secret;
+  const agentPage = await openSession(agentKey);
+  await agentPage.goto(`${gateway}/console/${supplierPath}`);
+  await agentPage.getByRole("heading", { level: 1, name: `${s.supplier.number} Acme Hosting ${u}` }).waitFor();
+  await agentPage.locator("#contracts tbody tr").first().waitFor();
+  assert.equal(await agentPage.locator("#contracts tbody tr", { hasText: "EUR 12,000.00" }).count(), 0, "the value is the cost readers'");
+  for (const title of ["#deadlines-title", "#reviews-title"]) {
+    await agentPage.locator(`${title} + p.error[role=alert]`).waitFor();
+  }
+  assert.equal(await agentPage.getByText("No reviews.").count(), 0);
+  await agentPage.context().close();
 
   step("the viewer's session, dark theme: the impact graph and the calendar (a viewer reads them)");
   await darkPage.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${names.db}`)}`);

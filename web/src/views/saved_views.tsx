@@ -21,7 +21,18 @@ export function SavedViews({ filters, apply }: { filters: Filters; apply: (f: Fi
   const [chosen, setChosen] = useState("");
   const [name, setName] = useState("");
   return (
-    <form class="views" aria-label="Saved views" onSubmit={(e) => e.preventDefault()}>
+    <form
+      class="views"
+      aria-label="Saved views"
+      onSubmit={(e) => {
+        // Enter in the name saves, as the button does.
+        e.preventDefault();
+        if (!name.trim()) return;
+        setViews(saveView(localStorage, name, filters));
+        setChosen(name.trim());
+        setName("");
+      }}
+    >
       <div class="field">
         <label for="saved-view">Saved view</label>
         <select
@@ -50,15 +61,7 @@ export function SavedViews({ filters, apply }: { filters: Filters; apply: (f: Fi
         <label for="view-name">Save these filters as</label>
         <input id="view-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
       </div>
-      <button
-        type="button"
-        disabled={!name.trim()}
-        onClick={() => {
-          setViews(saveView(localStorage, name, filters));
-          setChosen(name.trim());
-          setName("");
-        }}
-      >
+      <button type="submit" disabled={!name.trim()}>
         Save view
       </button>
     </form>

@@ -130,7 +130,10 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       )}
 
       <h2 id="deadlines-title">Deadlines</h2>
-      {(deadlines.data ?? []).length === 0 ? (
+      {/* A refusal (a role that may not read deadlines) is said as such, never as "None." */}
+      {deadlines.error ? (
+        <ErrorText error={deadlines.error} />
+      ) : (deadlines.data ?? []).length === 0 ? (
         <p class="help">None.</p>
       ) : (
         <table aria-labelledby="deadlines-title" id="deadlines">
@@ -160,7 +163,9 @@ export function SupplierView({ api, id }: { api: Api; id: string }) {
       )}
 
       <h2 id="reviews-title">Reviews</h2>
-      {(reviews.data ?? []).length === 0 ? (
+      {reviews.error ? (
+        <ErrorText error={reviews.error} />
+      ) : (reviews.data ?? []).length === 0 ? (
         <p class="help">No reviews.</p>
       ) : (
         <ul class="notes" aria-labelledby="reviews-title" id="reviews">

@@ -96,8 +96,9 @@ export function Suppliers({ api }: { api: Api }) {
         </tbody>
       </table>
       <h2 id="deadlines-title">Deadlines in the next {HORIZON_DAYS} days</h2>
-      <ErrorText error={deadlines.error} />
-      {(deadlines.data ?? []).length === 0 ? (
+      {deadlines.error ? (
+        <ErrorText error={deadlines.error} />
+      ) : (deadlines.data ?? []).length === 0 ? (
         <p class="help">None.</p>
       ) : (
         <table aria-labelledby="deadlines-title" id="upcoming-deadlines">
