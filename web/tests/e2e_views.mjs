@@ -400,7 +400,7 @@ export async function checkViews({ page, darkPage, openSession, api, adminKey, u
   const supplierPath = new URL(page.url()).hash;
 
   step("an agent on the supplier: no contract value, and the deadlines and reviews refused, not \"None.\"");
-  const agentKey = (await api("POST", "/v1/apiKeys", adminKey, { name: `console-agent-${u}`, roles: ["ROLE_AGENT"] })).secret;
+  const agentKey = (await api("POST", "/v1/apiKeys", adminKey, { name: `console-supplier-reader-${u}`, roles: ["ROLE_AGENT"] })).secret;
   const agentPage = await openSession(agentKey);
   await agentPage.goto(`${gateway}/console/${supplierPath}`);
   await agentPage.getByRole("heading", { level: 1, name: `${s.supplier.number} Acme Hosting ${u}` }).waitFor();
