@@ -90,8 +90,8 @@ class GrpcDefinitionSource final : public DefinitionSource {
   // a definition (whether it is retired) are reused for at most kCurrentDefinitionTtl (`ttl`
   // when less), and an applicability answer or a current calendar only for records raised (clocks
   // started) before it was read: a definition or calendar created or edited applies to every
-  // record raised after the save, and a retired definition stops firing within a second. While the SLA
-  // service is unreachable, the current definition read last is reused beyond it (clocks held
+  // record raised after the save, and a retired definition stops firing within a second. While the
+  // SLA service is unreachable, the current definition read last is reused beyond it (clocks held
   // keep firing; a retirement missed withdraws their breaches later), but neither an
   // applicability answer nor a current calendar is: a record would keep what they name for its
   // whole life, though the service may have saved another since (UNAVAILABLE: the event waits
