@@ -145,6 +145,15 @@ TEST(GrpcDefinitionSource, WhatWasReadOutlivesARestartWhileTheServiceIsDown) {
 
 // The timer learns of a retirement from the current version: read again a second after, and
 // while the SLA service cannot answer, the version read last (clocks keep firing).
+// A P1 record of the service "vpn" raised at `at`.
+RecordQuery VpnP1RaisedAt(absl::Time at) {
+  RecordQuery query;
+  query.service = "vpn";
+  query.priority = incident::v1::PRIORITY_P1;
+  query.create_time = at;
+  return query;
+}
+
 TEST(GrpcDefinitionSource, TheCurrentDefinitionIsReadAgainASecondAfter) {
   FakeSla service;
   Served served = Serve(service);
@@ -216,11 +225,7 @@ TEST(GrpcDefinitionSource, ACachedAnswerServesOnlyTheCreationsItsWindowCovers) {
   base::ManualClock clock(t0 + absl::Minutes(1));
   GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
   const auto resolve = [&](absl::Duration created_after_t0) {
-    RecordQuery query;
-    query.service = "vpn";
-    query.priority = incident::v1::PRIORITY_P1;
-    query.create_time = t0 + created_after_t0;
-    auto found = source.Resolve(query);
+    auto found = source.Resolve(VpnP1RaisedAt(t0 + created_after_t0));
     EXPECT_TRUE(found.ok()) << found.status();
     return found.ok() && found->size() == 1 ? (*found)[0]->id() : "<none>";
   };
@@ -250,11 +255,7 @@ TEST(GrpcDefinitionSource, AnAnswerReadBeforeARecordWasRaisedIsNotUsedForIt) {
   base::ManualClock clock(t0);
   GrpcDefinitionSource source(served.channel, clock, absl::Seconds(30));
   const auto resolve = [&](absl::Duration raised_after_t0) {
-    RecordQuery query;
-    query.service = "vpn";
-    query.priority = incident::v1::PRIORITY_P1;
-    query.create_time = t0 + raised_after_t0;
-    EXPECT_TRUE(source.Resolve(query).ok());
+    EXPECT_TRUE(source.Resolve(VpnP1RaisedAt(t0 + raised_after_t0)).ok());
   };
   resolve(-absl::Milliseconds(100));
   EXPECT_EQ(service.resolve_calls, 1);
