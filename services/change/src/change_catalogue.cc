@@ -36,6 +36,8 @@ absl::Status CheckTemplate(const v1::ChangeTemplate& t) {
   if (base::IsBlank(t.name())) {
     return absl::InvalidArgumentError("template.name: required");
   }
+  // Its changes take it as theirs, and change SLAs match it exactly.
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("template.category", t.category()));
   if (!v1::RiskLevel_IsValid(t.risk_level())) {
     return absl::InvalidArgumentError(absl::StrCat("template.risk_level: unknown value ",
                                                    static_cast<int>(t.risk_level()),

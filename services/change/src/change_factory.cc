@@ -49,6 +49,8 @@ absl::Status ValidateCreate(const v1::CreateChangeRequest& r) {
   // Matched exactly (double booking, approvals): padded, they would match no one.
   ITSM_RETURN_IF_ERROR(base::CheckPersonName("assignee", r.assignee()));
   ITSM_RETURN_IF_ERROR(base::CheckMatchedName("assignment_group", r.assignment_group()));
+  // A change SLA's coverage matches the category exactly (sla.md): padded, no SLA would apply.
+  ITSM_RETURN_IF_ERROR(base::CheckMatchedName("category", r.category()));
   ITSM_RETURN_IF_ERROR(records::CheckIds("affected_service_ids", r.affected_service_ids()));
   ITSM_RETURN_IF_ERROR(records::CheckIds("configuration_item_ids", r.configuration_item_ids()));
   ITSM_RETURN_IF_ERROR(records::CheckIds("incident_ids", r.incident_ids()));

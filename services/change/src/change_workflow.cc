@@ -162,6 +162,9 @@ absl::Status ChangeWorkflow::ValidateUpdate(const v1::UpdateChangeRequest& reque
     if (path == "assignment_group") {
       ITSM_RETURN_IF_ERROR(base::CheckMatchedName("change.assignment_group", r.assignment_group()));
     }
+    if (path == "category") {
+      ITSM_RETURN_IF_ERROR(base::CheckMatchedName("change.category", r.category()));
+    }
   }
   ITSM_RETURN_IF_ERROR(records::CheckIds("change.affected_service_ids", r.affected_service_ids()));
   ITSM_RETURN_IF_ERROR(

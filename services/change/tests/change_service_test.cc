@@ -188,6 +188,49 @@ TEST_P(ChangeServiceTest, StandardChangeFromTemplateIsPreApprovedWithTheTemplate
   EXPECT_EQ(refused.error_message(), "template_id: no change template \"Reboot the moon\"");
 }
 
+// A change SLA's coverage matches the category exactly: a blank or padded one would leave the
+// change without its SLA, so it is refused naming the field, and nothing is written.
+TEST_P(ChangeServiceTest, ACategoryIsRefusedBlankOrPaddedOnCreateEditAndTemplate) {
+  const int64_t changes = Count("changes");
+  const int64_t events = Count("outbox");
+  for (const std::string& category :
+       {std::string("   "), std::string(" database"), std::string("database\u00a0")}) {
+    v1::CreateChangeRequest r = Normal("Upgrade the database", {});
+    r.set_category(category);
+    v1::CreateChangeResponse out;
+    const grpc::Status refused = Call(&Stub::CreateChange, r, &out);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << category;
+    EXPECT_EQ(refused.error_message().rfind("category: ", 0), 0u) << refused.error_message();
+  }
+  EXPECT_EQ(Count("changes"), changes);
+  EXPECT_EQ(Count("outbox"), events);
+
+  v1::CreateChangeRequest fine = Normal("Upgrade the database", {});
+  fine.set_category("database");
+  const v1::Change c = Create(fine);
+  v1::UpdateChangeRequest edit;
+  edit.mutable_change()->set_id(c.id());
+  edit.mutable_change()->set_version(c.version());
+  edit.mutable_change()->set_category("database ");
+  edit.mutable_update_mask()->add_paths("category");
+  v1::UpdateChangeResponse edited;
+  const grpc::Status edit_refused = Call(&Stub::UpdateChange, edit, &edited);
+  EXPECT_EQ(edit_refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(edit_refused.error_message().rfind("change.category: ", 0), 0u)
+      << edit_refused.error_message();
+
+  v1::CreateChangeTemplateRequest t;
+  t.mutable_template_()->set_name("Patch the database");
+  t.mutable_template_()->set_implementation_plan("apt-get upgrade postgresql");
+  t.mutable_template_()->set_risk_level(v1::RISK_LEVEL_LOW);
+  t.mutable_template_()->set_category("  ");
+  v1::CreateChangeTemplateResponse tmpl;
+  const grpc::Status template_refused = Call(&Stub::CreateChangeTemplate, t, &tmpl, "cm");
+  EXPECT_EQ(template_refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(template_refused.error_message().rfind("template.category: ", 0), 0u)
+      << template_refused.error_message();
+}
+
 TEST_P(ChangeServiceTest, RejectedChangeCannotBeScheduled) {
   v1::Change c = Create(Normal("Change the firewall", {}));
   c = To(To(c, v1::CHANGE_STATE_ASSESS), v1::CHANGE_STATE_AUTHORISE);
