@@ -147,19 +147,26 @@ class LaunchedSuite {
 
   // Runs itsmctl against the suite; returns its exit code, its output (stdout and stderr) in *out.
   int Itsmctl(const std::vector<std::string>& args, std::string* out) {
+    std::string log;
+    auto proc = StartItsmctl(args, &log);
+    const int code = proc ? proc->Wait(absl::Seconds(60)) : -1;
+    *out = supervisor::ReadFile(log).value_or("");
+    return code;
+  }
+  // Starts itsmctl against the suite and leaves it running; its output goes to *log (a file).
+  std::unique_ptr<supervisor::ChildProcess> StartItsmctl(const std::vector<std::string>& args,
+                                                         std::string* log) {
     auto binary = supervisor::FindSuiteBinary("itsmctl");
     EXPECT_TRUE(binary.ok());
     supervisor::ChildProcess::Options options;
     options.binary = *binary;
     options.args = {"--endpoints", endpoints_file()};
     options.args.insert(options.args.end(), args.begin(), args.end());
-    const std::string log = dir_.File("itsmctl-" + std::to_string(calls_++) + ".out");
-    options.log_file = log;
+    *log = dir_.File("itsmctl-" + std::to_string(calls_++) + ".out");
+    options.log_file = *log;
     auto proc = supervisor::ChildProcess::Start(options);
-    EXPECT_TRUE(proc.ok());
-    const int code = (*proc)->Wait(absl::Seconds(60));
-    *out = supervisor::ReadFile(log).value_or("");
-    return code;
+    EXPECT_TRUE(proc.ok()) << proc.status();
+    return proc.ok() ? std::move(*proc) : nullptr;
   }
 
   std::string endpoints_file() const { return dir_.File("run/endpoints.json"); }

@@ -44,6 +44,27 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
       << out;
   EXPECT_NE(out.find("itsm.incident.v1.IncidentCreated"), std::string::npos) << out;
   EXPECT_NE(out.find("Launcher smoke"), std::string::npos) << out;
+  // The README's walk-through: a tail shows an event made as soon as it says it follows.
+  std::string tail_log;
+  auto tail = suite.StartItsmctl(
+      {"events", "tail", "itsm.incident.v1", "--count", "1", "--timeout", "20"}, &tail_log);
+  ASSERT_NE(tail, nullptr);
+  EXPECT_TRUE(supervisor::WaitUntil(
+                  [&] {
+                    return supervisor::ReadFile(tail_log).value_or("").find("following") !=
+                           std::string::npos;
+                  },
+                  absl::Seconds(20), "the tail says it follows")
+                  .ok());
+  EXPECT_EQ(suite.Itsmctl({"incident", "create", "--title", "Made as the tail began", "--impact",
+                           "3", "--urgency", "3"},
+                          &out),
+            0)
+      << out;
+  EXPECT_EQ(tail->Wait(absl::Seconds(30)), 0) << supervisor::ReadFile(tail_log).value_or("");
+  out = supervisor::ReadFile(tail_log).value_or("");
+  EXPECT_NE(out.find("Made as the tail began"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Launcher smoke"), std::string::npos) << "began at the end, not before it";
   // Bad input: one clear line, non-zero exit.
   EXPECT_EQ(suite.Itsmctl({"incident", "create", "--title", "x", "--impact", "9", "--urgency", "1"},
                           &out),

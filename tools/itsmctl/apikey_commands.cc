@@ -9,6 +9,7 @@
 // A secret is printed once, by create and rotate; the gateway keeps only its hash.
 #include <cstdio>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -74,6 +75,18 @@ void PrintSecret(const Context& ctx, const google::protobuf::Message& response,
   }
   std::printf("%s  %s  (%s)\n\nsecret, shown this once:\n  %s\n", key.id().c_str(),
               key.name().c_str(), RolesOf(key).c_str(), secret.c_str());
+}
+
+// "24h", "30m", or whole days, "7d": the grace's limit is said in days (security.md).
+absl::StatusOr<absl::Duration> ParseGrace(absl::string_view text) {
+  int days = 0;
+  absl::Duration grace;
+  if (absl::ConsumeSuffix(&text, "d")) {
+    if (absl::SimpleAtoi(text, &days) && days >= 0) return absl::Hours(24) * days;
+  } else if (absl::ParseDuration(text, &grace) && grace >= absl::ZeroDuration()) {
+    return grace;
+  }
+  return absl::InvalidArgumentError("--grace: expected a duration like 7d, 24h or 30m");
 }
 
 }  // namespace
@@ -170,10 +183,7 @@ absl::Status RunApiKey(const Context& ctx, const std::vector<std::string>& argv)
     request.set_id(key.id());
     request.set_version(key.version());
     if (args.Has("grace")) {
-      absl::Duration grace;
-      if (!absl::ParseDuration(args.Get("grace"), &grace) || grace < absl::ZeroDuration()) {
-        return absl::InvalidArgumentError("--grace: expected a duration like 24h or 30m");
-      }
+      ITSM_ASSIGN_OR_RETURN(absl::Duration grace, ParseGrace(args.Get("grace")));
       *request.mutable_grace_period() = base::ToProtoDuration(grace);
     }
     v1::RotateApiKeyResponse rotated;

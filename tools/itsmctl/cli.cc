@@ -404,6 +404,9 @@ std::string ToJson(const google::protobuf::Message& message, bool indented) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = indented;
+  // As the gateway answers: every scalar, list and map field, even at its default, so that a
+  // script reads the same fields whatever their values (api.md).
+  options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
 }

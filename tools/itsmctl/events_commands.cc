@@ -31,6 +31,46 @@ std::string DescribePayload(const events::CloudEvent& e) {
   return ToJson(*message, /*indented=*/false);
 }
 
+// Every partition of `topic` from where the tail starts: its beginning, or its end as the broker
+// tells it now. Taken before "following" is said, so that an event made after that line is shown
+// (a group subscription would join for seconds, then start at the end as it is by then).
+absl::Status AssignStart(rd_kafka_t* rk, const std::string& topic, bool from_beginning) {
+  constexpr int kTimeoutMs = 5000;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, kTimeoutMs);
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka: ", rd_kafka_err2str(err)));
+  }
+  const int partitions = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR
+                             ? md->topics[0].partition_cnt
+                             : 0;
+  rd_kafka_metadata_destroy(md);
+  if (partitions == 0) return absl::NotFoundError(absl::StrCat("topic: no topic ", topic));
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (!from_beginning) {
+      err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, kTimeoutMs);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_topic_partition_list_destroy(list);
+        return absl::UnavailableError(
+            absl::StrCat("kafka: the end of partition ", p, ": ", rd_kafka_err2str(err)));
+      }
+    }
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset =
+        from_beginning ? RD_KAFKA_OFFSET_BEGINNING : high;
+  }
+  err = rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka: ", rd_kafka_err2str(err)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Tail(const Context& ctx, const Args& args) {
   ITSM_RETURN_IF_ERROR(args.OnlyKnown({"from-beginning", "count", "timeout"}));
   if (args.positionals().size() != 1) {
@@ -45,19 +85,18 @@ absl::Status Tail(const Context& ctx, const Args& args) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof(err));
-  // A throwaway group: tailing must never move the offsets of a real consumer group.
+  // The consumer API asks for a group even with partitions assigned by hand; a throwaway one,
+  // never committed: tailing must never move the offsets of a real consumer group.
   rd_kafka_conf_set(conf, "group.id", ("itsmctl-" + base::NewUuid()).c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
-  rd_kafka_conf_set(conf, "auto.offset.reset", args.Has("from-beginning") ? "earliest" : "latest",
-                    err, sizeof(err));
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   if (!rk) return absl::InternalError(err);
   rd_kafka_poll_set_consumer(rk);
-  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_subscribe(rk, topics);
-  rd_kafka_topic_partition_list_destroy(topics);
+  if (absl::Status assigned = AssignStart(rk, topic, args.Has("from-beginning")); !assigned.ok()) {
+    rd_kafka_destroy(rk);
+    return assigned;
+  }
 
   signal(SIGINT, [](int) { interrupted = true; });
   signal(SIGTERM, [](int) { interrupted = true; });

@@ -63,9 +63,9 @@ commands:
   apikey create --name N --roles R[,R] [--description D] [--expires RFC3339]   secret shown once
   apikey list [--all] | apikey get <id> | apikey revoke <id>
   apikey history <id>                       who created, rotated and revoked it
-  apikey rotate <id> [--grace 24h]          a new secret; the old one works for the grace period
-  outbox stats [--service NAME]
-  outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T]
+  apikey rotate <id> [--grace 24h|7d]       a new secret; the old one works for the grace period
+  outbox stats [--service NAME]             every service's outbox, or NAME's
+  outbox republish [--service NAME] --from RFC3339 --to RFC3339 [--topic T] [--dead-letters]
   sla calendar create --name N --zone TZ [--hours "mon-fri 09:00-18:00"]... [--24x7]
            [--holiday YYYY-MM-DD[@HH:MM-HH:MM][=NAME]]... [--extra YYYY-MM-DD@HH:MM-HH:MM]...
   sla calendar get <id or name> [--version N] | sla calendar list
