@@ -15,6 +15,7 @@
 #include "itsm/common/v1/access.pb.h"
 #include "services/gateway/src/event_streams.h"
 #include "services/gateway/src/field_path.h"
+#include "services/gateway/src/session_answer.h"
 #include "services/gateway/src/transcoder.h"
 
 namespace itsm::gateway {
@@ -337,10 +338,14 @@ std::string OpenApiJson(const RouteTable& routes) {
         (*paths.mutable_struct_value()->mutable_fields())[path].mutable_struct_value();
     (*path_item->mutable_fields())[absl::AsciiStrToLower(route.http_method)] = operation;
   }
-  // The one route that is no RPC: the event stream (event_streams.h), described by its own text.
+  // The routes that are no RPC, each described by its own text: the event stream
+  // (event_streams.h) and who the caller is (session_answer.h).
   Value events;
   (void)google::protobuf::util::JsonStringToMessage(EventStreamsOpenApiPathItem(), &events);
   (*paths.mutable_struct_value()->mutable_fields())[kEventsPath] = events;
+  Value session;
+  (void)google::protobuf::util::JsonStringToMessage(SessionOpenApiPathItem(), &session);
+  (*paths.mutable_struct_value()->mutable_fields())[kSessionPath] = session;
   Value error_schema =
       schemas.ForMessage(*google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
           "google.rpc.Status"));
@@ -419,6 +424,9 @@ the API returned; <code>Idempotency-Key</code> makes a create safe to retry.</p>
                   "?types=&hellip;</code>: the domain events as Server-Sent Events "
                   "(<code>text/event-stream</code>), resumable with <code>Last-Event-ID</code>, "
                   "filtered by the caller's roles (docs/api.md).</p>\n");
+  absl::StrAppend(&html, "<h2>Session</h2>\n<p><code>GET ", kSessionPath,
+                  "</code>: who the presented credential is, as the gateway verified it "
+                  "(subject, roles, tenant, issuer, expireTime; docs/api.md).</p>\n");
   html += "</body></html>\n";
   return html;
 }

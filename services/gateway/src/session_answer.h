@@ -20,6 +20,9 @@ inline constexpr char kSessionPath[] = "/v1/session";
 // when the proof expires, expireTime (RFC 3339, UTC). Never the credential itself.
 std::string SessionJson(const auth::Identity& identity);
 
+// GET /v1/session as an OpenAPI 3.1 path item (JSON), for /openapi.json beside the RPCs' routes.
+std::string SessionOpenApiPathItem();
+
 }  // namespace itsm::gateway
 
 #endif  // ITSM_SERVICES_GATEWAY_SRC_SESSION_ANSWER_H_

@@ -85,6 +85,9 @@ TEST_F(GatewayHttpTest, ServesHealthTheOpenApiDocumentAndTheReference) {
   EXPECT_EQ(document.fields().at("openapi").string_value(), "3.1.0");
   const auto& paths = document.fields().at("paths").struct_value().fields();
   EXPECT_TRUE(paths.count("/v1/incidents/{id}:transition"));
+  // The routes that are no RPC are there too, for a generated client.
+  EXPECT_TRUE(paths.count("/v1/events"));
+  EXPECT_TRUE(paths.at("/v1/session").struct_value().fields().count("get"));
   // What a generated client needs for the documented contract (found from outside): the
   // conditional headers with their answers, and both ways to present a key.
   const auto& get = paths.at("/v1/incidents/{id}").struct_value().fields().at("get").struct_value();
@@ -97,6 +100,7 @@ TEST_F(GatewayHttpTest, ServesHealthTheOpenApiDocumentAndTheReference) {
   HttpAnswer docs = client.Send("GET", "/docs");
   EXPECT_EQ(docs.status, 200);
   EXPECT_TRUE(absl::StrContains(docs.body, "/v1/incidents/{id}:transition"));
+  EXPECT_TRUE(absl::StrContains(docs.body, "/v1/session"));
   EXPECT_TRUE(absl::StartsWith(docs.Header("content-type"), "text/html"));
   // A static page: no script, never framed, never sniffed.
   EXPECT_TRUE(absl::StartsWith(docs.Header("content-security-policy"), "default-src 'none'"));
