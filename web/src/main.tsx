@@ -78,12 +78,6 @@ function App() {
   const [stream, setStream] = useState<StreamState>("connecting");
   // Bumped when the stream is positioned anew: the queue re-reads its list then.
   const [epoch, setEpoch] = useState(0);
-  // The SLA clocks of the rows on screen and of the record open, read lazily (sla_cache.ts).
-  const sla = useMemo(
-    () => new SlaCache((id) => new Api(key ?? "").get<{ clocks?: unknown[] }>(`/v1/incidents/${encodeURIComponent(id)}/slaStatus`).then((r) => r.clocks ?? [])),
-    [key],
-  );
-
   const signOut = useCallback((why: string) => {
     clearSession(sessionStorage);
     setCredential(null);
@@ -91,6 +85,14 @@ function App() {
     setNotice(why);
   }, []);
   const refused = useCallback(() => signOut(REFUSED), [signOut]);
+
+  // The SLA clocks of the rows on screen and of the record open, read lazily (sla_cache.ts). A
+  // refused sign-in ends the session here as on every other call: these reads come first after
+  // a revocation, while the event stream waits for its next check.
+  const sla = useMemo(
+    () => new SlaCache((id) => new Api(key ?? "", "", refused).get<{ clocks?: unknown[] }>(`/v1/incidents/${encodeURIComponent(id)}/slaStatus`).then((r) => r.clocks ?? [])),
+    [key, refused],
+  );
 
   // Sign-out asked for: the provider's session ends too when it offers that (RP-initiated
   // logout); it sends the browser back to the console.

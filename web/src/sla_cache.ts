@@ -28,6 +28,9 @@ export class SlaCache {
   private wanted = new Set<string>();
   private queue: string[] = [];
   private forbidden = false;
+  // The gateway refused the sign-in itself (401: revoked, expired): the session is ending, and
+  // reading on would only add refusals.
+  private unauthenticated = false;
   private inFlight = 0;
   // Reads at once: enough for a screen in a few round trips, without bursting past the
   // gateway's per-caller read rate limit when someone scrolls fast.
@@ -92,7 +95,7 @@ export class SlaCache {
   }
 
   private pump(): void {
-    while (!this.forbidden && this.inFlight < this.parallel && this.queue.length > 0) {
+    while (!this.forbidden && !this.unauthenticated && this.inFlight < this.parallel && this.queue.length > 0) {
       const id = this.queue.shift()!;
       const e = this.entries.get(id);
       if (e?.state === "loading" || !this.wanted.has(id)) continue;
@@ -107,6 +110,11 @@ export class SlaCache {
         })
         .catch((error: unknown) => {
           const now = this.entries.get(id);
+          if ((error as { status?: number }).status === 401) {
+            this.unauthenticated = true;
+            this.queue = [];
+            return;
+          }
           if ((error as { status?: number }).status === 403) {
             // The caller's roles may not read clocks (a requester): final, never asked again.
             this.forbidden = true;

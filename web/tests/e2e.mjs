@@ -235,12 +235,14 @@ try {
   await agent.getByTestId("sla-clock").filter({ hasText: "(resolution)" }).filter({ hasText: "met" }).waitFor({ timeout: 15000 });
   step("its resolution clock is met (the timer's event, live)");
 
-  step("history: who, when, field, before and after");
+  step("history: who, when, field, before and after, read as words in the reader's zone");
   const history = agent.locator("#history tbody tr");
-  await history.filter({ hasText: "RESOLVED" }).first().waitFor();
+  await history.filter({ hasText: "Resolved" }).first().waitFor();
   const rows = await history.allInnerTexts();
-  assert.ok(rows.some((r) => /create/.test(r) && /title/.test(r) && r.includes(title)), rows.join("\n"));
-  assert.ok(rows.some((r) => /assignee/.test(r) && /alice/.test(r)), rows.join("\n"));
+  assert.ok(rows.some((r) => /create/.test(r) && /Title/.test(r) && r.includes(title)), rows.join("\n"));
+  assert.ok(rows.some((r) => /Assignee/.test(r) && /alice/.test(r)), rows.join("\n"));
+  assert.ok(rows.some((r) => /\bState\b/.test(r) && /In progress/.test(r)), rows.join("\n"));
+  assert.ok(!rows.some((r) => /INCIDENT_STATE_|\d{4}-\d\d-\d\dT\d\d:/.test(r)), `no proto names or UTC stamps:\n${rows.join("\n")}`);
   assert.ok(rows.every((r) => /CET|CEST|GMT\+/.test(r)), "times carry the zone");
   await checkAccessibility(agent, "incident record");
   await screenshot(agent, "incident");
@@ -519,6 +521,25 @@ try {
     await signIn(page, key);
     return page;
   };
+
+  // The event stream checks its key at its heartbeat (every 15 s from its opening); the queue's
+  // other reads (the SLA clocks of a row that arrives) meet the refusal first, and end the
+  // session as every call does (found from outside: they were retried, 84 refusals in 13 s).
+  step("a key revoked while its queue is open ends the session at its next call");
+  const leaver = await api("POST", "/v1/apiKeys", adminKey, { name: `console-leaver-${unique}`, roles: ["ROLE_AGENT"] });
+  const leaverPage = await openSession(leaver.secret);
+  const streamOpened = Date.now();
+  await leaverPage.getByLabel("Sort by").selectOption("newest");
+  await leaverPage.getByText("Live", { exact: true }).waitFor();
+  // The queue read whole: what follows is the stream's row and its clocks' read.
+  await leaverPage.locator(".count").filter({ hasNotText: "Loading" }).waitFor();
+  const refusals = [];
+  leaverPage.on("response", (r) => r.status() === 401 && refusals.push(new URL(r.url()).pathname));
+  await api("POST", `/v1/apiKeys/${leaver.apiKey.id}:revoke`, adminKey, { version: leaver.apiKey.version });
+  await api("POST", "/v1/incidents", adminKey, { title: `Seen by a leaver ${unique}`, impact: 3, urgency: 3 });
+  await leaverPage.getByRole("alert").filter({ hasText: "no longer accepts" }).waitFor({ timeout: Math.max(1, 12000 - (Date.now() - streamOpened)) });
+  step(`signed out ${Date.now() - streamOpened} ms after the stream opened, refused: ${refusals.join(", ")}`);
+  await leaverPage.context().close();
   await checkViews({ page: agent, darkPage: viewerPage, openSession, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
   await checkActions({ page: agent, viewerPage, openSession, api, adminKey, unique, gateway, checkAccessibility, screenshot, step });
 

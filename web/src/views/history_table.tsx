@@ -1,6 +1,7 @@
 // An audit trail as a table: who, when, what, and before / after per field (common.v1.AuditEntry,
 // as every service of the suite keeps it). `subject` names the record of each entry when the
 // trail mixes several (a CI with its relationships).
+import { fieldLabel, historyValue } from "../history_values";
 import type { AuditEntry } from "../model";
 import { formatTime } from "../time";
 
@@ -34,9 +35,9 @@ export function HistoryTable({ id, title, entries, subject, more }: { id: string
                   <td>{entry.actor}</td>
                   {subject && <td>{subject(e)}</td>}
                   <td>{entry.action}</td>
-                  <td>{c.field ?? ""}</td>
-                  <td class="value">{c.oldValue ?? ""}</td>
-                  <td class="value">{c.newValue ?? ""}</td>
+                  <td title={c.field}>{fieldLabel(c.field)}</td>
+                  <td class="value" title={c.oldValue}>{historyValue(c.oldValue)}</td>
+                  <td class="value" title={c.newValue}>{historyValue(c.newValue)}</td>
                 </tr>
               ));
             })}

@@ -113,6 +113,21 @@ test("a clock's start that reaches the console before its record's first read is
   assert.deepEqual(cache.clocksOf("new")?.map((c) => [c.clockId, c.state]), [["c-new", "running"]]);
 });
 
+test("a 401 stops the reading: the sign-in is over, more reads would only be refused", async () => {
+  const reads: string[] = [];
+  const cache = new SlaCache(async (id) => {
+    reads.push(id);
+    throw Object.assign(new Error("Not signed in"), { status: 401 });
+  });
+  cache.want(["a", "b", "c", "d", "e", "f"]);
+  await new Promise((r) => setTimeout(r, 0));
+  const first = reads.length;
+  assert.ok(first >= 1 && first <= 4, `at most one round of reads: ${first}`);
+  cache.onEvent(JSON.stringify({ type: "itsm.incident.v1.IncidentAssigned", data: {} }), "a");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(reads.length, first, "nothing read again, not even later");
+});
+
 test("a 403 for the clocks is final: the cache stops reading (a requester's console)", async () => {
   const reads: string[] = [];
   const cache = new SlaCache(async (id) => {
