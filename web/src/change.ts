@@ -59,6 +59,9 @@ export interface Change {
   reason?: string;
   affectedServiceIds?: string[];
   configurationItemIds?: string[];
+  incidentIds?: string[];
+  problemIds?: string[];
+  causedIncidents?: Array<{ incidentId?: string; incidentNumber?: string; reason?: string }>;
   plannedStartTime?: string;
   plannedEndTime?: string;
   actualStartTime?: string;

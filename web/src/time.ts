@@ -40,6 +40,12 @@ export function formatShort(iso: string | undefined, zone = zoneName(), locale?:
   return formatter.format(date);
 }
 
+// A service's sentence with times in it ("also changed by CHG0000002
+// (2026-12-10T16:00:00.000000Z..2026-12-10T18:00:00.000000Z)"), its times in `zone`.
+export function withLocalTimes(text: string | undefined, zone = zoneName(), locale?: string): string {
+  return (text ?? "").replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, (iso) => formatShort(iso, zone, locale));
+}
+
 function makeFormatter(zone: string, locale?: string): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat(locale, {
     timeZone: zone,

@@ -395,6 +395,13 @@ try {
   await agent.getByRole("button", { name: "Add note" }).click();
   await agent.locator(".notes li", { hasText: "sensor batch" }).filter({ hasText: "work note" }).waitFor();
   step("a work note on the problem");
+  // Linked elsewhere while the page is open: the list follows (it is what a resolve with its
+  // incidents acts on).
+  const problemRef = decodeURIComponent(new URL(agent.url()).hash.split("/").pop());
+  const jammed = (await api("POST", "/v1/incidents", adminKey, { title: `Jammed again ${unique}`, impact: 3, urgency: 3 })).incident;
+  await api("PATCH", `/v1/incidents/${jammed.id}?update_mask=problem_id`, adminKey, { id: jammed.id, version: jammed.version, problemId: problemRef });
+  await agent.locator("#linked-records a", { hasText: jammed.number }).waitFor({ timeout: 15000 });
+  step("an incident linked elsewhere joins the problem's linked records live");
   await checkAccessibility(agent, "problem record");
   await screenshot(agent, "problem");
   await agent.getByLabel("Resolution notes").fill("Replaced the thermal sensor model.");

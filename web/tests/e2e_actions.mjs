@@ -75,10 +75,15 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   // Thirty days ahead, 10:00-11:00 in the browser's zone (Europe/Berlin); another change on the
   // same CI, authorising over that whole (UTC) day, is the conflict the slot will find.
   const day = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+  // Raised for a problem and an incident: its page links to both.
+  const slowProblem = (await api("POST", "/v1/problems", adminKey, { title: `Ledger bloat ${u}`, impact: 3, urgency: 3 })).problem;
+  const slowIncident = (await api("POST", "/v1/incidents", adminKey, { title: `Ledger slow ${u}`, impact: 3, urgency: 3 })).incident;
   let other = (
     await api("POST", "/v1/changes", adminKey, {
       type: "CHANGE_TYPE_NORMAL",
       title: `Ledger vacuum ${u}`,
+      problemIds: [slowProblem.id],
+      incidentIds: [slowIncident.id],
       configurationItemIds: [`database/${ledger}`],
       plannedStartTime: `${day}T00:00:00Z`,
       plannedEndTime: `${day}T23:59:00Z`,
@@ -214,6 +219,7 @@ export async function checkActions({ page, viewerPage, openSession, api, adminKe
   await viewerPage.goto(`${gateway}/console/#/changes/${encodeURIComponent(other.number)}`);
   await viewerPage.getByRole("heading", { level: 1, name: new RegExp(other.number) }).waitFor();
   await viewerPage.locator("#history tbody tr").first().waitFor();
+  for (const linked of [slowProblem.number, slowIncident.number]) await viewerPage.locator("#linked-records a", { hasText: linked }).waitFor();
   for (const text of ["Work on it", "Edit fields", "Add a task"]) assert.equal(await viewerPage.getByText(text).count(), 0, `a viewer sees no "${text}"`);
   await viewerPage.goto(`${gateway}/console/#/cis/${encodeURIComponent(`database/${ledger}`)}`);
   await viewerPage.locator("#relationships tbody tr", { hasText: host.name }).waitFor();

@@ -8,7 +8,7 @@ import { itemsByDay, localDateOf, monthWeeks, placeInDay, rangeOf, shift, weekOf
 import { calendarItems, type ChangeCalendar, type ChangeItem, type WindowItem } from "../change";
 import { enumLabel, query } from "../labels";
 import { may } from "../access";
-import { zoneName } from "../time";
+import { withLocalTimes, zoneName } from "../time";
 import { useCaller } from "./caller";
 import { ErrorText, useRead } from "./read";
 
@@ -260,7 +260,7 @@ export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: Calend
                   </td>
                   <td>{enumLabel(k.kind, "CONFLICT_KIND")}</td>
                   <td>{k.otherNumber || windowNames.get(k.otherId) || k.otherId || "—"}</td>
-                  <td>{k.reason}</td>
+                  <td>{withLocalTimes(k.reason)}</td>
                 </tr>
               )),
             )}

@@ -9,11 +9,12 @@ import type { ConfigurationItem } from "../cmdb";
 import { ciKey } from "../cmdb";
 import { enumLabel } from "../labels";
 import type { AuditEntry } from "../model";
-import { formatTime } from "../time";
+import { formatTime, withLocalTimes } from "../time";
 import { useCaller } from "./caller";
 import { ChangeEdit, ChangeTasks } from "./change_forms";
 import { ChangeWorkflow } from "./change_workflow";
 import { HistoryTable } from "./history_table";
+import { LinkedRecords } from "./linked_records";
 import { useKeepFocus } from "./keep_focus";
 import { ErrorText, useRead } from "./read";
 import { readWholeList } from "../paging";
@@ -119,6 +120,8 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
           </>
         )}
       </dl>
+      <h2 id="change-links-title">Linked records</h2>
+      <LinkedRecords api={api} links={{ problemIds: c.problemIds, incidentIds: c.incidentIds, causedIncidents: c.causedIncidents }} />
       {isOpen(c.state) && may(caller, "change.update") && <ChangeEdit key={c.version} api={api} change={c} names={names} done={done} />}
       <ChangeWorkflow api={api} change={c} caller={caller} done={done} />
 
@@ -238,7 +241,7 @@ export function ChangeRecord({ api, id }: { api: Api; id: string }) {
                 <tr key={n}>
                   <td class="conflict-mark">{enumLabel(k.kind, "CONFLICT_KIND")}</td>
                   <td>{k.otherNumber ? <a href={`#/changes/${encodeURIComponent(k.otherId ?? k.otherNumber)}`}>{k.otherNumber}</a> : names.get(k.otherId ?? "") ?? (k.otherId || "—")}</td>
-                  <td>{k.reason}</td>
+                  <td>{withLocalTimes(k.reason)}</td>
                 </tr>
               ))}
             </tbody>

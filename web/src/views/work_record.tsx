@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { may, mayOnlyAsOwner, type Caller } from "../access";
 import type { Api } from "../api";
 import { KINDS } from "../kinds";
-import { priorityLabel, stateLabel, type AuditEntry, type Problem, type RecordKind, type ServiceRequest, type WorkRecord } from "../model";
+import { priorityLabel, stateLabel, type AuditEntry, type Incident, type Problem, type RecordKind, type ServiceRequest, type WorkRecord } from "../model";
 import { transitionsFrom, type TransitionSpec } from "../record_forms";
 import type { SlaCache } from "../sla_cache";
 import { formatTime } from "../time";
@@ -38,6 +38,17 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
   // The work on it is offered to the roles that may do it (access.ts); the service decides.
   const caller = useCaller(api);
 
+  // A problem's linked incidents are the incidents' own links: read again when the problem
+  // changes (a resolve with its incidents) and when the stream brings an incident that links to
+  // it or did (linked or unlinked elsewhere meanwhile), so that the list is what a resolve acts on.
+  const incidentLinks =
+    kind === "problem" && record
+      ? [...records.values()]
+          .filter((r) => r.kind === "incident" && ((r as Incident).problemId === record.id || linked.includes(r.id)))
+          .map((r) => `${r.id}:${r.version}`)
+          .sort()
+          .join(",")
+      : "";
   useEffect(() => {
     api
       .get<Record<string, unknown>>(`/v1/${info.collection}/${encodeURIComponent(id)}`)
@@ -46,7 +57,7 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
         setLinked((r.linkedIncidentIds as string[] | undefined) ?? []);
       })
       .catch((e: Error) => setLoadError(e.message));
-  }, [kind, id]);
+  }, [kind, id, record?.version, incidentLinks]);
   useEffect(() => {
     if (!record) return;
     readWholeList<AuditEntry>((p) => api.get(p), `/v1/${info.collection}/${encodeURIComponent(record.id)}/history`, "entries").then(setHistory, () => {});

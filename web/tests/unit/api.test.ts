@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errorFrom, violationFor } from "../../src/api";
 import { clearKey, loadKey, saveKey } from "../../src/session";
-import { countdown, duration, durationMs, formatShort, formatTime, isoToLocalInput, localInputToIso } from "../../src/time";
+import { countdown, duration, durationMs, formatShort, formatTime, isoToLocalInput, localInputToIso, withLocalTimes } from "../../src/time";
 
 test("field violations of a google.rpc.Status are keyed by field", () => {
   const body = JSON.stringify({
@@ -40,6 +40,13 @@ test("times are shown in the zone asked for, named", () => {
   assert.match(t, /14:00:00/);
   assert.match(t, /CEST|GMT\+2/);
   assert.equal(formatTime(undefined), "—");
+});
+
+test("a service's sentence reads its times in the zone asked for", () => {
+  const text = withLocalTimes("CI database/orders-db is also changed by CHG0000002 (2026-12-10T16:00:00.000000Z..2026-12-10T18:00:00Z)", "America/New_York", "en-GB");
+  assert.match(text, /^CI database\/orders-db is also changed by CHG0000002 \(10 Dec, 11:00 [^.]*\.\.10 Dec, 13:00 [^)]*\)$/);
+  assert.ok(!/\d{4}-\d\d-\d\dT/.test(text), text);
+  assert.equal(withLocalTimes(undefined), "");
 });
 
 test("countdowns: left, overdue, warning under a quarter of the target", () => {
