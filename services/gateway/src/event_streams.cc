@@ -224,6 +224,15 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
     });
   }
 
+  // From any thread: checks the credential again now rather than at the next heartbeat (a key
+  // was revoked or rotated on this replica: its streams end at once, not up to a heartbeat
+  // later).
+  void CheckCredentialNow() {
+    asio::post(strand_, [self = shared_from_this()] {
+      if (!self->closed_) self->Reauthenticate(/*at_heartbeat=*/false);
+    });
+  }
+
   // From any thread: ends the stream with a last `event: close`.
   void Shutdown() {
     asio::post(strand_, [self = shared_from_this()] {
@@ -316,14 +325,14 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
       moved_ = false;
     }
     Pump();
-    Reauthenticate();
+    Reauthenticate(/*at_heartbeat=*/true);
     ArmHeartbeat();
   }
 
-  // A revoked key or an expired token ends the stream within a heartbeat. A check that could not
-  // even be queued (the executor full) counts as a failure after kMaxUncheckedHeartbeats in a
-  // row: a stream is never carried on unchecked for long.
-  void Reauthenticate() {
+  // A revoked key or an expired token ends the stream within a heartbeat. A heartbeat's check that
+  // could not even be queued (the executor full) counts as a failure after
+  // kMaxUncheckedHeartbeats in a row: a stream is never carried on unchecked for long.
+  void Reauthenticate(bool at_heartbeat) {
     if (hub_.callers_ == nullptr) return;
     std::weak_ptr<EventStream> weak = weak_from_this();
     const bool queued = hub_.blocking_.TrySubmit([weak, this] {
@@ -333,6 +342,7 @@ class EventStream : public StreamingBody, public std::enable_shared_from_this<Ev
           {.authorization = setup_.authorization, .api_key = setup_.api_key});
       asio::post(strand_, [self, verdict = caller.status()] { self->Checked(verdict); });
     });
+    if (!at_heartbeat) return;
     unchecked_heartbeats_ = queued ? 0 : unchecked_heartbeats_ + 1;
     if (unchecked_heartbeats_ >= kMaxUncheckedHeartbeats) {
       Close(kUnauthenticated, "the credential could not be checked again (the gateway is busy)");
@@ -433,6 +443,17 @@ EventStreams::~EventStreams() {
   work_.reset();
   io_.stop();
   for (auto& t : threads_) t.join();
+}
+
+void EventStreams::CheckCredentialsNow() {
+  std::vector<std::shared_ptr<EventStream>> open;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& weak : streams_) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+  }
+  for (auto& s : open) s->CheckCredentialNow();
 }
 
 int EventStreams::open_streams() const {

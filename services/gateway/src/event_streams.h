@@ -90,6 +90,9 @@ class EventStreams {
   // Ends every stream (clients see the body end and reconnect, to another replica) and refuses
   // new ones; waits up to `timeout` for them to close.
   void Stop(absl::Duration timeout);
+  // From any thread: every open stream checks its credential again now (an API key was revoked
+  // or rotated here), rather than at its next heartbeat.
+  void CheckCredentialsNow();
 
   int open_streams() const;
   const EventStreamOptions& options() const { return options_; }

@@ -1,6 +1,7 @@
 // itsm-gateway: the suite's REST/JSON entry point. Every RPC annotated with google.api.http is
 // served over HTTP/1.1 and forwarded to its service over gRPC; /openapi.json and /docs describe
 // the API from the same descriptors.
+#include <atomic>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -59,8 +60,16 @@ int main(int argc, char** argv) {
   const apikeys::ApiKeyManagement keys(clock);
   apikeys::CachedApiKeyVerifier key_verifier(
       *db, keys, clock, {.ttl = absl::Seconds(config.GetInt("api_key_cache_seconds"))});
-  apikeys::ApiKeyGrpcService key_service(*db, committer, executor, keys,
-                                         [&key_verifier] { key_verifier.ForgetAll(); });
+  // A key revoked or rotated here: its verdicts are forgotten, and the event streams (made
+  // below) check their keys at once rather than at their next heartbeat.
+  std::atomic<gateway::EventStreams*> streams_to_recheck{nullptr};
+  apikeys::ApiKeyGrpcService key_service(
+      *db, committer, executor, keys, [&key_verifier, &streams_to_recheck] {
+        key_verifier.ForgetAll();
+        if (gateway::EventStreams* streams = streams_to_recheck.load()) {
+          streams->CheckCredentialsNow();
+        }
+      });
   rt.AddService(&key_service, "itsm.gateway.v1.ApiKeyService");
 
   // Callers authenticate here; the services receive suite tokens (caller_authentication.h).
@@ -156,6 +165,7 @@ int main(int argc, char** argv) {
   rt.OnShutdown("event stream executor", [&stream_executor] { stream_executor.Stop(); });
   gateway::EventStreams event_streams(event_options, callers.get(), rate_limits.get(),
                                       stream_executor, metrics, rt.metrics());
+  streams_to_recheck = &event_streams;
   // The web console, when built (docs/console.md).
   std::unique_ptr<gateway::ConsoleFiles> console;
   if (const std::string dir = config.GetString("console_dir"); !dir.empty()) {
