@@ -2,9 +2,26 @@
 // alone is ambiguous), and SLA countdowns.
 import { zoneOffsetMs } from "./calendar";
 
+// Zones the browser's ICU still names by their old names, as the IANA database names them now
+// (an Indian user is in Asia/Kolkata, not Asia/Calcutta). Both name the same rules.
+const CURRENT_ZONE_NAMES: Record<string, string> = {
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Europe/Kiev": "Europe/Kyiv",
+  "America/Godthab": "America/Nuuk",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Pacific/Enderbury": "Pacific/Kanton",
+};
+
+export function currentZoneName(name: string): string {
+  return CURRENT_ZONE_NAMES[name] ?? name;
+}
+
 let zone: string | null = null;
 export function zoneName(): string {
-  zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  zone ??= currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   return zone;
 }
 

@@ -380,8 +380,11 @@ try {
   await agent.getByRole("button", { name: "Create problem" }).click();
   await agent.getByRole("heading", { level: 1, name: new RegExp(jams) }).waitFor();
   await watcher.locator("#queue-table tbody tr", { hasText: jams }).waitFor({ timeout: 15000 });
-  await agent.getByRole("button", { name: "Start investigation" }).click();
+  await agent.getByRole("button", { name: "Start investigation" }).focus();
+  await agent.keyboard.press("Enter");
   await agent.getByTestId("state").filter({ hasText: "Under investigation" }).waitFor();
+  // The button is gone with the state it belonged to: the focus is on the work on it, not lost.
+  await agent.waitForFunction(() => document.activeElement?.id === "actions-title");
   await agent.getByRole("button", { name: "Publish as known error" }).click();
   await agent.getByRole("alert").filter({ hasText: /workaround/i }).waitFor();
   step(`known error refused without a workaround: "${await agent.getByRole("alert").first().textContent()}"`);

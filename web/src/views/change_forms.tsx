@@ -21,7 +21,7 @@ export function ChangeEdit({ api, change, names, done }: { api: Api; change: Cha
   const base = named(change, names);
   const [values, setValues] = useState(() => valuesOf(CHANGE_EDIT_FIELDS, base));
   const [saved, setSaved] = useState("");
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     setSaved("");
@@ -101,7 +101,7 @@ export function ChangeTasks({ api, change, caller, done }: { api: Api; change: C
 function TaskEdit({ api, change, task, done }: { api: Api; change: Change; task: ChangeTask; done: () => void }) {
   const base = task as unknown as Record<string, unknown>;
   const [values, setValues] = useState(() => valuesOf(TASK_EDIT_FIELDS, base));
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     const edit = editOf(TASK_EDIT_FIELDS, base, values);
@@ -130,7 +130,7 @@ function TaskEdit({ api, change, task, done }: { api: Api; change: Change; task:
 
 function TaskAdd({ api, change, done }: { api: Api; change: Change; done: () => void }) {
   const [values, setValues] = useState<Record<string, string>>({});
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     const body = { version: change.version, ...toJson(TASK_FIELDS, values) };

@@ -57,7 +57,7 @@ function Transitions({ api, change, done }: Omit<Props, "caller">) {
   const [outcome, setOutcome] = useState("");
   const [review, setReview] = useState(change.reviewNotes ?? "");
   const [close, setClose] = useState("");
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const go = async (t: ChangeTransition) => {
     const body: Record<string, unknown> = { version: change.version, targetState: t.target };
     if (t.needs === "outcome") Object.assign(body, { outcome: outcome || undefined, reviewNotes: review });
@@ -103,7 +103,7 @@ function Transitions({ api, change, done }: Omit<Props, "caller">) {
 
 function Decide({ api, change, done }: Omit<Props, "caller">) {
   const [comment, setComment] = useState("");
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const level = change.approval?.levels?.[change.approval?.currentLevel ?? 0];
   const decide = async (decision: string) => {
     if (await call.run(() => api.post(path(change, "decide"), { version: change.version, decision, comment }))) done();
@@ -129,7 +129,7 @@ function Schedule({ api, change, done }: Omit<Props, "caller">) {
   const [start, setStart] = useState(isoToLocalInput(change.plannedStartTime));
   const [end, setEnd] = useState(isoToLocalInput(change.plannedEndTime));
   const [found, setFound] = useState<number | null>(null);
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     setFound(null);
@@ -169,7 +169,7 @@ function Schedule({ api, change, done }: Omit<Props, "caller">) {
 
 function Override({ api, change, done }: Omit<Props, "caller">) {
   const [reason, setReason] = useState("");
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (await call.run(() => api.post(path(change, "overrideConflicts"), { version: change.version, reason }))) done();
@@ -191,7 +191,7 @@ function Override({ api, change, done }: Omit<Props, "caller">) {
 function Assess({ api, change, done }: Omit<Props, "caller">) {
   const policy = useRead(() => api.get<{ policy?: { questions?: RiskQuestion[] } }>("/v1/changePolicy").then((r) => r.policy?.questions ?? []), []);
   const [answers, setAnswers] = useState<Record<string, string>>(() => Object.fromEntries((change.riskAnswers ?? []).map((a) => [a.questionId ?? "", a.answerId ?? ""])));
-  const call = useApiCall();
+  const call = useApiCall(change.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     const riskAnswers = Object.entries(answers)

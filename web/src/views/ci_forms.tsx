@@ -25,7 +25,7 @@ export function CiEdit({ api, ci, defs, done }: { api: Api; ci: ConfigurationIte
   const [values, setValues] = useState(() => valuesOf(CI_FIELDS, base));
   const [attributes, setAttributes] = useState(() => attributeValues(ci, defs));
   const [note, setNote] = useState("");
-  const call = useApiCall();
+  const call = useApiCall(ci.version);
   const submit = async (e: Event) => {
     e.preventDefault();
     setNote("");

@@ -3,10 +3,12 @@
 // rebuilt on the new version): the focus would fall back to the page's start. When `version`
 // changes from one read to the next (not on the first read: main.tsx focuses a new view's
 // heading) and the focus was lost, this puts it on the first of `ids` that exists — a heading
-// with tabIndex -1 near what changed.
+// with tabIndex -1 near what changed. On a live page (`live`: a colleague's change moves the
+// version too) the page is not scrolled to it: a reader who had clicked nowhere stays where they
+// were.
 import { useEffect, useRef } from "preact/hooks";
 
-export function useKeepFocus(version: string | undefined, ids: string[]) {
+export function useKeepFocus(version: string | undefined, ids: string[], live = false) {
   const previous = useRef(version);
   useEffect(() => {
     const before = previous.current;
@@ -17,7 +19,7 @@ export function useKeepFocus(version: string | undefined, ids: string[]) {
     for (const id of ids) {
       const target = document.getElementById(id);
       if (target) {
-        target.focus();
+        target.focus({ preventScroll: live });
         return;
       }
     }

@@ -12,6 +12,7 @@ import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
 import { useCaller } from "./caller";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
 import { EditForm } from "./record_form";
@@ -53,6 +54,9 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
     const rid = encodeURIComponent(incident.id);
     readWholeList<AuditEntry>((p) => api.get(p), `/v1/incidents/${rid}/history`, "entries").then(setHistory, () => {});
   }, [incident?.id, version]);
+  // A move's button is gone once the state moved on: the focus goes to the work on it (or the
+  // title), not back to the page's start.
+  useKeepFocus(version, ["actions-title", "record-title"], /*live=*/ true);
 
   // The incidents filed under this one (a major incident's children), read with the record.
   const [children, setChildren] = useState<string[]>([]);
@@ -176,8 +180,8 @@ export function RecordView({ api, id, records, merge, sla }: Props) {
 }
 
 // An action on the incident (useApiCall), whose answer's incident is merged; true when it worked.
-function useAction(merge: (incidents: Incident[]) => void) {
-  const call = useApiCall();
+function useAction(merge: (incidents: Incident[]) => void, version: string | undefined) {
+  const call = useApiCall(version);
   const run = async (action: () => Promise<{ incident?: Incident }>) => {
     const r = await call.run(action);
     if (r?.incident) merge([r.incident]);
@@ -190,12 +194,14 @@ function useAction(merge: (incidents: Incident[]) => void) {
 // its resolution (reopen or close it) or withdraw it before then, with a reason.
 function OwnerActions({ api, incident, merge }: { api: Api; incident: Incident; merge: (i: Incident[]) => void }) {
   const [reason, setReason] = useState("");
-  const { error, busy, run, v } = useAction(merge);
+  const { error, busy, run, v } = useAction(merge, incident.version);
   const transition = (targetState: string, extra: Record<string, string> = {}) =>
     run(() => api.post(`/v1/incidents/${encodeURIComponent(incident.id)}:transition`, { version: incident.version, targetState, ...extra }));
   return (
     <section aria-labelledby="actions-title" class="actions">
-      <h2 id="actions-title">Your incident</h2>
+      <h2 id="actions-title" tabIndex={-1}>
+        Your incident
+      </h2>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -240,7 +246,7 @@ function Actions({ api, incident, merge, caller, hasChildren }: { api: Api; inci
   const [cancelReason, setCancelReason] = useState("");
   // A major incident's children are the same outage: resolved with it unless unticked.
   const [withChildren, setWithChildren] = useState(true);
-  const { error, busy, run, v } = useAction(merge);
+  const { error, busy, run, v } = useAction(merge, incident.version);
   // A form the user has started filling in is sent with the version they started from, as the
   // edit form is: a colleague's change meanwhile (which the live page shows) is refused, never
   // silently overwritten. One-click actions act on the version on screen.
@@ -269,7 +275,9 @@ function Actions({ api, incident, merge, caller, hasChildren }: { api: Api; inci
   const resolved = incident.state === "INCIDENT_STATE_RESOLVED";
   return (
     <section aria-labelledby="actions-title" class="actions">
-      <h2 id="actions-title">Work on it</h2>
+      <h2 id="actions-title" tabIndex={-1}>
+        Work on it
+      </h2>
       {error && (
         <p class="error" role="alert">
           {error}

@@ -14,6 +14,7 @@ import { Field, invalid } from "./field";
 import { useApiCall } from "./api_call";
 import { useCaller } from "./caller";
 import { HistoryTable } from "./history_table";
+import { useKeepFocus } from "./keep_focus";
 import { LinkedRecords } from "./linked_records";
 import { Notes } from "./notes";
 import { EditForm } from "./record_form";
@@ -62,6 +63,9 @@ export function WorkRecordView({ api, kind, id, records, merge, sla }: Props) {
     if (!record) return;
     readWholeList<AuditEntry>((p) => api.get(p), `/v1/${info.collection}/${encodeURIComponent(record.id)}/history`, "entries").then(setHistory, () => {});
   }, [record?.id, record?.version]);
+  // A move's button is gone once the state moved on: the focus goes to the work on it (or the
+  // title), not back to the page's start.
+  useKeepFocus(record?.version, ["actions-title", "record-title"], /*live=*/ true);
 
   if (!record) {
     return (
@@ -161,7 +165,7 @@ function Transitions({ api, record, merge, caller }: { api: Api; record: WorkRec
   const [code, setCode] = useState("Solved (permanently)");
   const [notes, setNotes] = useState("");
   const [withIncidents, setWithIncidents] = useState(false);
-  const { error, busy, run, v } = useApiCall();
+  const { error, busy, run, v } = useApiCall(record.version);
   // An owner (a requester) is offered what owners may do: cancel their request.
   const action = `${kind}.transition` as const;
   const owner = kind === "serviceRequest" ? (record as ServiceRequest).requestedFor : undefined;
@@ -185,7 +189,9 @@ function Transitions({ api, record, merge, caller }: { api: Api; record: WorkRec
   if (options.length === 0) return null;
   return (
     <section aria-labelledby="actions-title" class="actions">
-      <h2 id="actions-title">Work on it</h2>
+      <h2 id="actions-title" tabIndex={-1}>
+        Work on it
+      </h2>
       {error && (
         <p class="error" role="alert">
           {error}

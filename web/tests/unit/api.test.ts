@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errorFrom, violationFor } from "../../src/api";
 import { clearKey, loadKey, saveKey } from "../../src/session";
-import { countdown, duration, durationMs, formatShort, formatTime, isoToLocalInput, localInputToIso, withLocalTimes } from "../../src/time";
+import { countdown, currentZoneName, duration, durationMs, formatShort, formatTime, isoToLocalInput, localInputToIso, withLocalTimes } from "../../src/time";
 
 test("field violations of a google.rpc.Status are keyed by field", () => {
   const body = JSON.stringify({
@@ -47,6 +47,12 @@ test("a service's sentence reads its times in the zone asked for", () => {
   assert.match(text, /^CI database\/orders-db is also changed by CHG0000002 \(10 Dec, 11:00 [^.]*\.\.10 Dec, 13:00 [^)]*\)$/);
   assert.ok(!/\d{4}-\d\d-\d\dT/.test(text), text);
   assert.equal(withLocalTimes(undefined), "");
+});
+
+test("a zone the browser names by its old name is named as IANA names it now, and formats alike", () => {
+  assert.equal(currentZoneName("Asia/Calcutta"), "Asia/Kolkata");
+  assert.equal(currentZoneName("Europe/Berlin"), "Europe/Berlin");
+  assert.equal(formatTime("2026-07-01T12:00:00Z", currentZoneName("Asia/Calcutta"), "en-GB"), formatTime("2026-07-01T12:00:00Z", "Asia/Calcutta", "en-GB"));
 });
 
 test("countdowns: left, overdue, warning under a quarter of the target", () => {
