@@ -338,6 +338,14 @@ export async function checkViews({ page, darkPage, openSession, api, adminKey, u
   assert.equal(await page.getByRole("button", { name: "Week", exact: true }).getAttribute("aria-pressed"), "true");
   await checkAccessibility(page, "change calendar, week");
   await screenshot(page, "change-calendar-week");
+  // A filter the service refuses shows the refusal, not the unfiltered week as if it matched.
+  await page.getByLabel("Configuration item (id or class/name)").fill(`database/ghost-${u}`);
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "configuration_item_id" }).waitFor();
+  assert.equal(await page.locator(".week .col .chg").count(), 0, "no change shown for a refused filter");
+  await page.getByLabel("Configuration item (id or class/name)").fill("");
+  await page.getByRole("button", { name: "Filter", exact: true }).click();
+  await page.locator(".week .col .chg", { hasText: s.patch.number }).first().waitFor();
 
   step("change record: risk and why, approval, tasks, history");
   await page.locator(".week .col .chg a", { hasText: s.patch.number }).first().click();

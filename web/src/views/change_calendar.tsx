@@ -234,7 +234,7 @@ export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: Calend
       </ul>
       <ErrorText error={read.error} />
       <p class="count" aria-live="polite">
-        {read.loading ? "Loading…" : `${changes.length} change${changes.length === 1 ? "" : "s"}, ${windows.length} window occurrence${windows.length === 1 ? "" : "s"}, ${conflicted.length} with conflicts`}
+        {read.loading ? "Loading…" : !read.data ? "" : `${changes.length} change${changes.length === 1 ? "" : "s"}, ${windows.length} window occurrence${windows.length === 1 ? "" : "s"}, ${conflicted.length} with conflicts`}
       </p>
       {mode === "month" ? <Month weeks={weeks} changes={changes} windows={windows} zone={zone} /> : <Week days={days} changes={changes} windows={windows} zone={zone} />}
       <h2 id="conflicts-title">Conflicts</h2>

@@ -1,5 +1,8 @@
 // A read of the API for a view: its result, its error (role="alert") and whether it is loading.
-// The answer of a read superseded by a newer one (deps changed, view left) is dropped.
+// The answer of a read superseded by a newer one (deps changed, view left) is dropped. A failed
+// read of other deps (a filter applied, another month) leaves no data shown: what was read for
+// the old ones would pass for the answer to the new; a failed re-read of the same (reload) keeps
+// what was read, beside its error.
 import { useEffect, useRef, useState } from "preact/hooks";
 
 export function useRead<T>(read: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; loading: boolean; reload: () => void } {
@@ -7,16 +10,23 @@ export function useRead<T>(read: () => Promise<T>, deps: unknown[]): { data: T |
   const [error, setError] = useState("");
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  const dataDeps = useRef("");
   useEffect(() => {
     let current = true;
+    const asked = JSON.stringify(deps);
     setLoading(true);
     read()
       .then((d) => {
         if (!current) return;
         setData(d);
+        dataDeps.current = asked;
         setError("");
       })
-      .catch((e: Error) => current && setError(e.message))
+      .catch((e: Error) => {
+        if (!current) return;
+        setError(e.message);
+        if (dataDeps.current !== asked) setData(null);
+      })
       .finally(() => current && setLoading(false));
     return () => {
       current = false;
