@@ -331,6 +331,8 @@ export async function checkViews({ page, darkPage, openSession, api, adminKey, u
   await checkAccessibility(page, "change calendar, month");
   await screenshot(page, "change-calendar-month");
 
+  await page.goto(`${gateway}/console/#/calendar/month/2026-13`);
+  await page.getByRole("alert").filter({ hasText: "is not a month" }).waitFor();
   step("change calendar, week");
   await page.goto(`${gateway}/console/#/calendar/week/${s.sat}`);
   await page.locator(".week .col .chg", { hasText: s.patch.number }).first().waitFor();

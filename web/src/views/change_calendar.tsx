@@ -129,7 +129,31 @@ function Week({ days, changes, windows, zone }: { days: LocalDay[]; changes: Cha
   );
 }
 
+// "2026-13" or "2026-02-30" in an address is said to be no month or day, rather than read as
+// another one (Date would take 2026-13 for January 2027).
+function validDate(date: string): boolean {
+  const [y, m, d = 1] = date.split("-").map(Number);
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m >= 1 && m <= 12 && d >= 1 && d <= days;
+}
+
 export function ChangeCalendarView({ api, mode, date }: { api: Api; mode: CalendarMode; date?: string }) {
+  if (date && !validDate(date)) {
+    return (
+      <section aria-labelledby="calendar-title">
+        <h1 id="calendar-title" tabIndex={-1}>
+          Change calendar
+        </h1>
+        <p class="error" role="alert">
+          “{date}” is not a {mode === "month" ? "month (YYYY-MM)" : "day (YYYY-MM-DD)"}. <a href={`#/calendar/${mode}`}>This {mode}</a>
+        </p>
+      </section>
+    );
+  }
+  return <Calendar api={api} mode={mode} date={date} />;
+}
+
+function Calendar({ api, mode, date }: { api: Api; mode: CalendarMode; date?: string }) {
   const caller = useCaller(api);
   const zone = zoneName();
   const today = localDateOf(Date.now(), zone);
