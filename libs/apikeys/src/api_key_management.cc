@@ -30,10 +30,6 @@ const records::EventStream& NoEvents() {
   return kNone;
 }
 
-absl::Status Unauthenticated() {
-  return absl::UnauthenticatedError("API key: unknown, revoked or expired");
-}
-
 }  // namespace
 
 std::vector<storage::SchemaComponent> ApiKeyManagement::Schema() {
@@ -140,17 +136,17 @@ absl::Status ApiKeyManagement::List(storage::Transaction& txn,
 absl::StatusOr<auth::Identity> ApiKeyManagement::Authenticate(storage::Transaction& txn,
                                                               absl::string_view presented) const {
   const std::optional<std::string> lookup_id = LookupIdOf(presented);
-  if (!lookup_id.has_value()) return Unauthenticated();
+  if (!lookup_id.has_value()) return RefusedKeyError(presented);
   ITSM_ASSIGN_OR_RETURN(std::optional<StoredSecret> stored,
                         ApiKeyRepository::FindSecret(txn, *lookup_id));
   const absl::Time now = clock_.Now();
   if (!stored.has_value() || !SecretMatches(presented, stored->secret_hash) ||
       stored->expires <= now) {
-    return Unauthenticated();
+    return RefusedKeyError(presented);
   }
   ITSM_ASSIGN_OR_RETURN(v1::ApiKey key, ApiKeyRepository::Get(txn, stored->key_id));
   absl::StatusOr<auth::Identity> identity = IdentityOf(key, now);
-  if (!identity.ok()) return Unauthenticated();
+  if (!identity.ok()) return RefusedKeyError(presented);
   identity->expires = std::min(identity->expires, stored->expires);
   return identity;
 }

@@ -75,4 +75,10 @@ bool SecretMatches(absl::string_view presented, absl::string_view stored_hash) {
 
 std::string PrefixOf(absl::string_view lookup_id) { return absl::StrCat(kPrefix, lookup_id); }
 
+absl::Status RefusedKeyError(absl::string_view presented) {
+  const std::optional<std::string> lookup_id = LookupIdOf(presented);
+  return absl::UnauthenticatedError(absl::StrCat(
+      "API key", lookup_id ? " " + PrefixOf(*lookup_id) : "", ": unknown, revoked or expired"));
+}
+
 }  // namespace itsm::apikeys

@@ -8,22 +8,22 @@ CachedApiKeyVerifier::CachedApiKeyVerifier(storage::Database& db, const ApiKeyMa
                                            const base::Clock& clock, Options options)
     : db_(db), keys_(keys), clock_(clock), options_(options) {}
 
-std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::Cached(const std::string& hash,
-                                                                           absl::Time now) {
+std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::Cached(
+    absl::string_view presented, const std::string& hash, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = cache_.find(hash);
   if (it == cache_.end() || now - it->second.fetched >= options_.ttl) return std::nullopt;
   const auto& result = it->second.result;
   // A key may expire inside the cache's lifetime.
   if (result.ok() && result->expires <= now) {
-    return absl::UnauthenticatedError("API key: unknown, revoked or expired");
+    return RefusedKeyError(presented);
   }
   return result;
 }
 
 std::optional<absl::StatusOr<auth::Identity>> CachedApiKeyVerifier::VerifyCached(
     absl::string_view presented) {
-  return Cached(HashOfSecret(presented), clock_.Now());
+  return Cached(presented, HashOfSecret(presented), clock_.Now());
 }
 
 void CachedApiKeyVerifier::ForgetAll() {
@@ -35,7 +35,7 @@ void CachedApiKeyVerifier::ForgetAll() {
 absl::StatusOr<auth::Identity> CachedApiKeyVerifier::Verify(absl::string_view presented) {
   const std::string hash = HashOfSecret(presented);
   const absl::Time now = clock_.Now();
-  if (auto cached = Cached(hash, now)) return *std::move(cached);
+  if (auto cached = Cached(presented, hash, now)) return *std::move(cached);
   const uint64_t generation = [&] {
     absl::MutexLock lock(&mu_);
     return generation_;

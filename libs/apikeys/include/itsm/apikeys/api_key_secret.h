@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -33,6 +34,10 @@ std::string HashOfSecret(absl::string_view secret);
 bool SecretMatches(absl::string_view presented, absl::string_view stored_hash);
 // "itsm_<lookup id>": shown in lists and logs in place of the secret.
 std::string PrefixOf(absl::string_view lookup_id);
+// UNAUTHENTICATED for a presented secret that proves no valid key, alike whether the key is
+// unknown, revoked, expired or the secret wrong. It names the secret's public prefix when it has
+// the form, so that the refusal's log line tells a revoked key still in use from a stray guess.
+absl::Status RefusedKeyError(absl::string_view presented);
 
 }  // namespace itsm::apikeys
 

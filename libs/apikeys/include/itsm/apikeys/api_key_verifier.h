@@ -48,7 +48,8 @@ class CachedApiKeyVerifier {
   void ForgetAll();
 
  private:
-  std::optional<absl::StatusOr<auth::Identity>> Cached(const std::string& hash, absl::Time now);
+  std::optional<absl::StatusOr<auth::Identity>> Cached(absl::string_view presented,
+                                                       const std::string& hash, absl::Time now);
 
   struct Entry {
     absl::StatusOr<auth::Identity> result;
