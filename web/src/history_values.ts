@@ -32,29 +32,40 @@ export function fieldLabel(field: string | undefined): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function one(text: string, zone?: string): string {
+// Whether `prefix`'s enum is the type of `field`: the suite's enums are named for what they are
+// ("state": INCIDENT_STATE, "hold_reason": HOLD_REASON, "roles": ROLE). A title or category whose
+// text happens to be an enum value's name is text, and reads as typed.
+function enumOfField(prefix: string, field: string | undefined): boolean {
+  if (!field) return false;
+  const name = field.toUpperCase();
+  // A list's field is the plural: "roles", "statuses".
+  return [name, name.replace(/S$/, ""), name.replace(/ES$/, "")].some((f) => prefix === f || prefix.endsWith(`_${f}`));
+}
+
+function one(text: string, field: string | undefined, zone?: string): string {
   if (RFC3339_UTC.test(text)) return formatTime(text, zone);
   if (ENUM_NAME.test(text)) {
     const prefix = ENUM_PREFIXES.find((p) => text.startsWith(`${p}_`));
-    if (prefix) return enumLabel(text, prefix);
+    if (prefix && enumOfField(prefix, field)) return enumLabel(text, prefix);
   }
   return text;
 }
 
-// A stored value as shown: a time in the reader's zone, an enum value in words, a list of
-// either joined by commas; anything else (text, numbers, a nested record's JSON) as stored.
-export function historyValue(text: string | undefined, zone?: string): string {
+// A stored value of `field` as shown: a time in the reader's zone, a value of the field's enum
+// in words, a list of either joined by commas; anything else (text, numbers, a nested record's
+// JSON) as stored.
+export function historyValue(text: string | undefined, field?: string, zone?: string): string {
   if (!text) return "";
   if (text.startsWith("[") && text.endsWith("]")) {
     try {
       const items: unknown = JSON.parse(text);
       if (Array.isArray(items) && items.every((i) => typeof i === "string" || typeof i === "number")) {
-        return items.map((i) => one(String(i), zone)).join(", ");
+        return items.map((i) => one(String(i), field, zone)).join(", ");
       }
     } catch {
       // Not JSON after all: text that happens to be bracketed.
     }
     return text;
   }
-  return one(text, zone);
+  return one(text, field, zone);
 }

@@ -36,8 +36,8 @@ export function HistoryTable({ id, title, entries, subject, more }: { id: string
                   {subject && <td>{subject(e)}</td>}
                   <td>{entry.action}</td>
                   <td title={c.field}>{fieldLabel(c.field)}</td>
-                  <td class="value" title={c.oldValue}>{historyValue(c.oldValue)}</td>
-                  <td class="value" title={c.newValue}>{historyValue(c.newValue)}</td>
+                  <td class="value" title={c.oldValue}>{historyValue(c.oldValue, c.field)}</td>
+                  <td class="value" title={c.newValue}>{historyValue(c.newValue, c.field)}</td>
                 </tr>
               ));
             })}
