@@ -65,6 +65,10 @@ TEST(LauncherEndToEnd, StartsTheSuiteServesItsmctlAndStopsEverything) {
   out = supervisor::ReadFile(tail_log).value_or("");
   EXPECT_NE(out.find("Made as the tail began"), std::string::npos) << out;
   EXPECT_EQ(out.find("Launcher smoke"), std::string::npos) << "began at the end, not before it";
+  // A topic the broker does not have is said to be none, not followed forever (the embedded
+  // broker creates a topic asked for by name).
+  EXPECT_EQ(suite.Itsmctl({"events", "tail", "itsm.nope.v1", "--timeout", "3"}, &out), 1) << out;
+  EXPECT_NE(out.find("topic: no topic itsm.nope.v1"), std::string::npos) << out;
   // Bad input: one clear line, non-zero exit.
   EXPECT_EQ(suite.Itsmctl({"incident", "create", "--title", "x", "--impact", "9", "--urgency", "1"},
                           &out),

@@ -36,16 +36,20 @@ std::string DescribePayload(const events::CloudEvent& e) {
 // (a group subscription would join for seconds, then start at the end as it is by then).
 absl::Status AssignStart(rd_kafka_t* rk, const std::string& topic, bool from_beginning) {
   constexpr int kTimeoutMs = 5000;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  // The cluster's topics as they are: asking for one topic by name may create it (a broker that
+  // creates topics on first use, as the embedded one does), and a misspelt name would then be
+  // followed forever, silently.
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, kTimeoutMs);
-  rd_kafka_topic_destroy(rkt);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &md, kTimeoutMs);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("kafka: ", rd_kafka_err2str(err)));
   }
-  const int partitions = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR
-                             ? md->topics[0].partition_cnt
-                             : 0;
+  int partitions = 0;
+  for (int t = 0; t < md->topic_cnt; ++t) {
+    if (topic == md->topics[t].topic && md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      partitions = md->topics[t].partition_cnt;
+    }
+  }
   rd_kafka_metadata_destroy(md);
   if (partitions == 0) return absl::NotFoundError(absl::StrCat("topic: no topic ", topic));
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
@@ -80,6 +84,10 @@ absl::Status Tail(const Context& ctx, const Args& args) {
   const std::string topic = args.positionals()[0];
   ITSM_ASSIGN_OR_RETURN(int count, args.GetInt("count", 0));
   ITSM_ASSIGN_OR_RETURN(int timeout, args.GetInt("timeout", 0));
+  if (count < 0) return absl::InvalidArgumentError("--count: must be 1 or more (none: no limit)");
+  if (timeout < 0) {
+    return absl::InvalidArgumentError("--timeout: must be 1 or more seconds (none: no limit)");
+  }
   ITSM_ASSIGN_OR_RETURN(std::string bootstrap, ctx.KafkaBootstrap());
 
   char err[512];

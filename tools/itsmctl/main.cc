@@ -168,9 +168,11 @@ int main(int argc, char** argv) {
   const std::string command = (*rest)[0];
   const std::vector<std::string> args(rest->begin() + 1, rest->end());
   absl::Status status;
-  // These read Kafka and the services' ports themselves: asked for through the gateway (and
-  // its API key), they must not quietly go elsewhere without it.
-  if (!globals.gateway.empty() && (command == "events" || command == "status")) {
+  // These read Kafka and the services' ports themselves (the outbox's admin RPCs have no REST
+  // route): asked for through the gateway (and its API key), they must not quietly go elsewhere
+  // without it, nor answer for no service at all.
+  if (!globals.gateway.empty() &&
+      (command == "events" || command == "status" || command == "outbox")) {
     std::fprintf(stderr,
                  "error: %s is not served through the gateway: run it without --gateway (and "
                  "ITSM_GATEWAY) where the suite's endpoints file is\n",
